@@ -1,0 +1,11 @@
+//! The edgesh engine.
+//!
+//! Today it holds the dialect-neutral configuration model ([`config`]) that
+//! both CLI dialects compile into, and the whole-configuration checks run at
+//! commit ([`validate`]). The IKE/IPsec protocol core, which runs from this
+//! model, is built on top of it.
+
+pub mod config;
+pub mod validate;
+
+pub use config::Config;

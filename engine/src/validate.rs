@@ -1,0 +1,437 @@
+//! Whole-configuration checks run at commit.
+//!
+//! Errors are values and combinations that can never work (an IKEv1 policy
+//! that references an IKEv2 proposal, a 17th proposal, `both` with `in`):
+//! they fail the commit. Warnings are references to objects that do not exist
+//! (yet): configurations are pasted in any order and the real box accepts
+//! them, so the commit goes through and the object stays down with the reason
+//! shown by `show` (see [`object_problems`]).
+
+use crate::config::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    /// The object concerned, as its configuration line names it (`tunnel ipsec rec_1_1`).
+    pub object: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self.severity {
+            Severity::Error => "Error",
+            Severity::Warning => "Warning",
+        };
+        write!(f, "% {s}: {}: {}", self.object, self.message)
+    }
+}
+
+struct Checker {
+    out: Vec<Problem>,
+}
+
+impl Checker {
+    fn err(&mut self, object: &str, message: String) {
+        self.out.push(Problem { severity: Severity::Error, object: object.to_string(), message });
+    }
+    fn warn(&mut self, object: &str, message: String) {
+        self.out.push(Problem { severity: Severity::Warning, object: object.to_string(), message });
+    }
+}
+
+/// Check the whole configuration. The result is sorted: errors first, then by object.
+pub fn validate(cfg: &Config) -> Vec<Problem> {
+    let mut c = Checker { out: Vec::new() };
+    check_global(cfg, &mut c);
+    for name in cfg.context_names() {
+        check_context(cfg, name, &cfg.contexts[name], &mut c);
+    }
+    check_tunnels(cfg, &mut c);
+    c.out.sort_by(|a, b| (a.severity, &a.object).cmp(&(b.severity, &b.object)));
+    c.out
+}
+
+/// The problems that concern one object (for the "down reason" of `show`).
+pub fn object_problems<'a>(problems: &'a [Problem], object: &str) -> impl Iterator<Item = &'a Problem> {
+    let object = object.to_string();
+    problems.iter().filter(move |p| p.object == object)
+}
+
+fn check_global(cfg: &Config, c: &mut Checker) {
+    for (name, g) in &cfg.asp_groups {
+        for p in &g.pools {
+            if !cfg.asp_pools.contains_key(p) {
+                c.warn(&format!("asp group {name}"), format!("asp pool {p} does not exist"));
+            }
+        }
+    }
+    for (name, p) in &cfg.ipsec_policies {
+        let obj = format!("ipsec policy {name}");
+        if p.proposals.len() > MAX_POLICY_PROPOSALS {
+            c.err(&obj, format!("{} proposals referenced, at most {MAX_POLICY_PROPOSALS} are allowed", p.proposals.len()));
+        }
+        for (seq, prop) in &p.proposals {
+            if !cfg.ipsec_proposals.contains_key(prop) {
+                c.warn(&obj, format!("seq {seq}: ipsec proposal {prop} does not exist"));
+            }
+        }
+    }
+    for (name, sa) in &cfg.ipsec_sas {
+        check_manual_sa(name, sa, c);
+    }
+    for ((slot, port), p) in &cfg.ports {
+        let obj = format!("port ethernet {slot}/{port}");
+        if let Some((ifname, ctx)) = &p.bind {
+            match cfg.contexts.get(ctx) {
+                None => c.warn(&obj, format!("context {ctx} does not exist")),
+                Some(cx) if !cx.interfaces.contains_key(ifname) => {
+                    c.warn(&obj, format!("interface {ifname} does not exist in context {ctx}"))
+                }
+                _ => {}
+            }
+        }
+        if !cfg.cards.contains_key(slot) {
+            c.warn(&obj, format!("no card is configured in slot {slot}"));
+        }
+    }
+}
+
+fn check_manual_sa(name: &str, sa: &IpsecSa, c: &mut Checker) {
+    let obj = format!("ipsec security-association {name}");
+    let has = |d| sa.dirs.contains_key(&d);
+    if has(SaDir::Both) && (has(SaDir::In) || has(SaDir::Out)) {
+        c.err(&obj, "both cannot be used with in or out".into());
+    }
+    if has(SaDir::In) != has(SaDir::Out) {
+        c.err(&obj, "inbound and outbound SAs must be configured in pairs".into());
+    }
+    if sa.dirs.is_empty() {
+        c.warn(&obj, "no SA attributes configured (both, or in and out)".into());
+    }
+    let proto = |k: &ManualSaKeys| (k.esp_spi.is_some() || k.esp_auth.is_some() || k.esp_encr.is_some(), k.ah_spi.is_some() || k.ah.is_some());
+    for (dir, k) in &sa.dirs {
+        let (esp, ah) = proto(k);
+        if !esp && !ah {
+            c.err(&obj, format!("{dir}: neither ESP nor AH is configured"));
+        }
+        if esp && k.esp_spi.is_none() {
+            c.err(&obj, format!("{dir}: ESP needs an SPI (esp spi)"));
+        }
+        if esp && k.esp_auth.is_none() && k.esp_encr.is_none() {
+            c.err(&obj, format!("{dir}: ESP needs a key (esp authentication or esp encryption)"));
+        }
+        if ah && k.ah_spi.is_none() {
+            c.err(&obj, format!("{dir}: AH needs an SPI (ah spi)"));
+        }
+        if ah && k.ah.is_none() {
+            c.err(&obj, format!("{dir}: AH needs a key"));
+        }
+    }
+    if let (Some(i), Some(o)) = (sa.dirs.get(&SaDir::In), sa.dirs.get(&SaDir::Out)) {
+        if proto(i) != proto(o) {
+            c.err(&obj, "inbound and outbound SAs must use the same security protocol".into());
+        }
+    }
+}
+
+fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
+    if let Some(g) = &ctx.asp_group {
+        if !cfg.asp_groups.contains_key(g) {
+            c.warn(&format!("context {name}"), format!("asp-group {g} does not exist"));
+        }
+    }
+    for (ifname, i) in &ctx.interfaces {
+        if let Some(u) = &i.unnumbered {
+            if !ctx.interfaces.contains_key(u) {
+                c.warn(&format!("context {name} interface {ifname}"), format!("ip unnumbered: interface {u} does not exist"));
+            }
+        }
+    }
+    for r in &ctx.routes {
+        if let NextHop::Interface(i) = &r.next_hop {
+            if !ctx.interfaces.contains_key(i) {
+                c.warn(&format!("context {name} ip route {}", r.prefix), format!("interface {i} does not exist"));
+            }
+        }
+    }
+    for (pname, p) in &ctx.ike_policies {
+        let obj = format!("context {name} {} policy {pname}", p.version.word());
+        if p.proposals.len() > MAX_POLICY_PROPOSALS {
+            c.err(&obj, format!("{} proposals referenced, at most {MAX_POLICY_PROPOSALS} are allowed", p.proposals.len()));
+        }
+        let mut needs_psk = p.version == IkeVersion::V2 && p.authentication == AuthMethod::PreSharedKey;
+        for (seq, prop) in &p.proposals {
+            match cfg.ike_proposals.get(prop) {
+                None => c.warn(&obj, format!("seq {seq}: {} proposal {prop} does not exist", p.version.word())),
+                Some(pr) if pr.version != p.version => c.err(
+                    &obj,
+                    format!(
+                        "seq {seq}: an {} policy can only reference {} proposals; {prop} is an {} proposal",
+                        p.version.proto_name(),
+                        p.version.proto_name(),
+                        pr.version.proto_name()
+                    ),
+                ),
+                Some(pr) => {
+                    if p.version == IkeVersion::V1 && pr.auth_method == AuthMethod::PreSharedKey {
+                        needs_psk = true;
+                    }
+                }
+            }
+        }
+        if p.proposals.is_empty() {
+            c.warn(&obj, "no proposal referenced".into());
+        }
+        if needs_psk && p.pre_shared_key.is_none() {
+            c.warn(&obj, "authentication is pre-shared-key but no pre-shared-key is configured".into());
+        }
+        if p.address_allocation_aaa && p.connection_type != ConnectionType::ResponderOnly {
+            c.err(&obj, "address-allocation aaa requires connection-type responder-only".into());
+        }
+    }
+    for (aname, a) in &ctx.ipsec_profiles {
+        let obj = format!("context {name} ipsec profile {aname}");
+        if a.entries.len() > MAX_TUNNEL_ENTRIES {
+            c.err(&obj, format!("{} ipsec-policy entries, at most {MAX_TUNNEL_ENTRIES} are allowed", a.entries.len()));
+        }
+        for (seq, e) in &a.entries {
+            if !cfg.ipsec_policies.contains_key(&e.policy) {
+                c.warn(&obj, format!("seq {seq}: ipsec policy {} does not exist", e.policy));
+            }
+            if let Some(acl) = &e.access_group {
+                if !ctx.ipsec_acls.contains_key(acl) {
+                    c.warn(&obj, format!("seq {seq}: ipsec access-list {acl} does not exist in context {name}"));
+                }
+            }
+        }
+    }
+}
+
+fn check_tunnels(cfg: &Config, c: &mut Checker) {
+    if cfg.tunnels.len() > MAX_TUNNELS {
+        c.err("tunnel ipsec", format!("{} tunnels configured, at most {MAX_TUNNELS} are supported", cfg.tunnels.len()));
+    }
+    let mut static_ends: BTreeMap<(String, std::net::Ipv4Addr, std::net::Ipv4Addr), &str> = BTreeMap::new();
+    let mut static_ids: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut ondemand_ids: BTreeMap<(String, String), &str> = BTreeMap::new();
+    for (name, t) in &cfg.tunnels {
+        let obj = format!("tunnel ipsec {name}");
+        let ctxname = t.ike_context();
+        let ctx = cfg.contexts.get(ctxname);
+        if t.context.is_some() && ctx.is_none() {
+            c.warn(&obj, format!("peer-end-point context {ctxname} does not exist"));
+        }
+        if t.entries.len() > MAX_TUNNEL_ENTRIES {
+            c.err(&obj, format!("{} sequenced entries, at most {MAX_TUNNEL_ENTRIES} are allowed", t.entries.len()));
+        }
+        match t.local {
+            None => c.warn(&obj, "no peer-end-point configured".into()),
+            Some(l) => {
+                if let Some(cx) = ctx {
+                    let owned = cx.interfaces.values().any(|i| i.address.is_some_and(|a| a.addr == l) || i.secondary.iter().any(|a| a.addr == l));
+                    if !owned {
+                        c.warn(&obj, format!("local end point {l} is not an address of an interface in context {ctxname}"));
+                    }
+                }
+            }
+        }
+        // The tunnel interface: the named context, else the end point's.
+        let bind_ctx = t.bind_interface.as_ref().map(|(_, bc)| bc.as_deref().unwrap_or(ctxname).to_string());
+        match &t.bind_interface {
+            None => c.warn(&obj, "not bound to an interface (bind interface)".into()),
+            Some((ifname, _)) => {
+                let bc = bind_ctx.clone().unwrap_or_default();
+                match cfg.contexts.get(&bc) {
+                    None => c.warn(&obj, format!("bind interface: context {bc} does not exist")),
+                    Some(cx) => match cx.interfaces.get(ifname) {
+                        None => c.warn(&obj, format!("bind interface: interface {ifname} does not exist in context {bc}")),
+                        Some(i) => {
+                            if t.kind == TunnelKind::OnDemand && i.kind != InterfaceKind::IpsecMultibind {
+                                c.err(&obj, format!("an on-demand tunnel must be bound to an ipsec multibind interface; {ifname} is not one"));
+                            }
+                        }
+                    },
+                }
+            }
+        }
+        if let Some(q) = &t.qos_policy {
+            if !cfg.ipsec_qos.contains_key(q) {
+                c.warn(&obj, format!("qos policy queuing: ipsec qos policy {q} does not exist"));
+            }
+        }
+        let acl_exists = |acl: &str| {
+            bind_ctx.as_deref().and_then(|b| cfg.contexts.get(b)).is_some_and(|cx| cx.ipsec_acls.contains_key(acl))
+                || ctx.is_some_and(|cx| cx.ipsec_acls.contains_key(acl))
+        };
+        match t.kind {
+            TunnelKind::Manual => {
+                if t.ike_policy.is_some() {
+                    c.err(&obj, "a manual key tunnel does not use an ike-policy".into());
+                }
+                if t.ts_guided_routes {
+                    c.err(&obj, "traffic-selector guided routes are not supported on manual key tunnels".into());
+                }
+                if t.max_tunnels.is_some() {
+                    c.err(&obj, "max-tunnels applies to on-demand tunnels only".into());
+                }
+                if t.local.is_some() && t.remote.is_none() {
+                    c.err(&obj, "a manual key tunnel needs a remote end point".into());
+                }
+            }
+            TunnelKind::Static | TunnelKind::OnDemand => {
+                if t.kind == TunnelKind::Static {
+                    if t.max_tunnels.is_some() {
+                        c.err(&obj, "max-tunnels applies to on-demand tunnels only".into());
+                    }
+                    if t.local.is_some() && t.remote.is_none() {
+                        c.err(&obj, "a static tunnel needs a remote end point (peer-end-point ... remote)".into());
+                    }
+                } else if t.remote.is_some() {
+                    c.err(&obj, "an on-demand tunnel has no remote end point; remove remote".into());
+                }
+                match &t.ike_policy {
+                    None => c.warn(&obj, "no ike-policy configured".into()),
+                    Some(p) => match ctx.and_then(|cx| cx.ike_policies.get(p)) {
+                        None => c.warn(&obj, format!("ike-policy {p} does not exist in context {ctxname}")),
+                        Some(pol) => {
+                            if t.kind == TunnelKind::OnDemand && pol.version == IkeVersion::V1 && pol.mode != ExchangeMode::Aggressive {
+                                c.err(&obj, format!("on-demand tunnels with IKEv1 support aggressive mode only; ike policy {p} uses main mode"));
+                            }
+                            if t.kind == TunnelKind::Static && pol.pre_shared_key == Some(PreSharedKey::UseAaa) {
+                                c.err(&obj, format!("ike policy {p}: pre-shared-key use-aaa applies to on-demand tunnels only"));
+                            }
+                        }
+                    },
+                }
+                if t.kind == TunnelKind::OnDemand {
+                    let profile_ctx = bind_ctx.as_deref().unwrap_or(ctxname);
+                    if !cfg.contexts.get(profile_ctx).is_some_and(|cx| cx.ipsec_profiles.contains_key(name)) {
+                        c.warn(&obj, format!("no ipsec profile named {name} in context {profile_ctx}"));
+                    }
+                }
+            }
+        }
+        for (seq, e) in &t.entries {
+            match (e, t.kind) {
+                (TunnelEntry::Policy(p), TunnelKind::Manual) => {
+                    c.err(&obj, format!("seq {seq}: a manual key tunnel takes security-association entries, not ipsec-policy {}", p.policy))
+                }
+                (TunnelEntry::ManualSa { sa, .. }, TunnelKind::Static | TunnelKind::OnDemand) => {
+                    c.err(&obj, format!("seq {seq}: security-association {sa} needs a manual key tunnel"))
+                }
+                (TunnelEntry::Policy(p), _) => {
+                    if !cfg.ipsec_policies.contains_key(&p.policy) {
+                        c.warn(&obj, format!("seq {seq}: ipsec policy {} does not exist", p.policy));
+                    }
+                    if let Some(a) = &p.access_group {
+                        if !acl_exists(a) {
+                            c.warn(&obj, format!("seq {seq}: ipsec access-list {a} does not exist"));
+                        }
+                    }
+                }
+                (TunnelEntry::ManualSa { sa, access_group }, _) => {
+                    if !cfg.ipsec_sas.contains_key(sa) {
+                        c.warn(&obj, format!("seq {seq}: ipsec security-association {sa} does not exist"));
+                    }
+                    if let Some(a) = access_group {
+                        if !acl_exists(a) {
+                            c.warn(&obj, format!("seq {seq}: ipsec access-list {a} does not exist"));
+                        }
+                    }
+                }
+            }
+        }
+        if t.entries.is_empty() && t.kind != TunnelKind::OnDemand {
+            c.warn(&obj, "no sequenced ipsec-policy or security-association entry".into());
+        }
+        // Uniqueness across tunnels.
+        let rid = t.remote_id.as_ref().map(|i| i.to_string()).or(t.remote.map(|r| r.to_string()));
+        match t.kind {
+            TunnelKind::Static | TunnelKind::Manual => {
+                if let (Some(l), Some(r)) = (t.local, t.remote) {
+                    if let Some(other) = static_ends.insert((ctxname.to_string(), l, r), name) {
+                        c.err(&obj, format!("tunnel {other} already uses local {l} remote {r} in context {ctxname}"));
+                    }
+                }
+                if let Some(rid) = &rid {
+                    static_ids.insert((ctxname.to_string(), rid.clone()));
+                }
+            }
+            TunnelKind::OnDemand => {
+                if let Some(rid) = rid {
+                    ondemand_ids.insert((ctxname.to_string(), rid), name);
+                }
+            }
+        }
+    }
+    for (key, name) in ondemand_ids {
+        if static_ids.contains(&key) {
+            c.err(&format!("tunnel ipsec {name}"), format!("remote-id {} in context {} is also used by a static tunnel", key.1, key.0));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Config {
+        let mut c = Config::new("r");
+        let mut p = IkeProposal::new(IkeVersion::V1);
+        p.dh_group = 2;
+        c.ike_proposals.insert("p1".into(), p);
+        c.ike_proposals.insert("p2".into(), IkeProposal::new(IkeVersion::V2));
+        c
+    }
+
+    #[test]
+    fn version_mismatch_is_an_error_missing_is_a_warning() {
+        let mut c = base();
+        let mut pol = IkePolicy::new(IkeVersion::V1);
+        pol.proposals.insert(10, "p2".into());
+        pol.proposals.insert(20, "nope".into());
+        pol.pre_shared_key = Some(PreSharedKey::Key(Key::Ascii("k".into())));
+        c.contexts.get_mut("local").unwrap().ike_policies.insert("pol".into(), pol);
+        let p = validate(&c);
+        assert_eq!(p[0].severity, Severity::Error);
+        assert!(p[0].message.contains("p2 is an IKEv2 proposal"), "{p:?}");
+        assert!(p.iter().any(|x| x.severity == Severity::Warning && x.message.contains("nope does not exist")));
+    }
+
+    #[test]
+    fn manual_sa_rules() {
+        let mut c = base();
+        let mut sa = IpsecSa::default();
+        sa.dirs.insert(SaDir::Both, ManualSaKeys { esp_spi: Some(300), esp_encr: Some((EspEncr::Null, None)), ..Default::default() });
+        sa.dirs.insert(SaDir::In, ManualSaKeys::default());
+        c.ipsec_sas.insert("s".into(), sa);
+        let p = validate(&c);
+        assert!(p.iter().any(|x| x.message.contains("both cannot be used with in or out")));
+        assert!(p.iter().any(|x| x.message.contains("pairs")));
+    }
+
+    #[test]
+    fn on_demand_rules() {
+        let mut c = base();
+        let mut pol = IkePolicy::new(IkeVersion::V1);
+        pol.proposals.insert(10, "p1".into());
+        pol.pre_shared_key = Some(PreSharedKey::UseAaa);
+        c.contexts.get_mut("local").unwrap().ike_policies.insert("pol".into(), pol);
+        let mut t = Tunnel::new(TunnelKind::OnDemand, false);
+        t.ike_policy = Some("pol".into());
+        t.local = Some("1.1.1.1".parse().unwrap());
+        c.tunnels.insert("od".into(), t);
+        let p = validate(&c);
+        assert!(p.iter().any(|x| x.severity == Severity::Error && x.message.contains("aggressive mode only")), "{p:?}");
+        assert!(p.iter().any(|x| x.message.contains("no ipsec profile named od")));
+    }
+}
