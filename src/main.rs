@@ -1,1 +1,11 @@
-fn main(){}
+//! `edgesh`: the router shell. `edgesh golden ...` runs golden transcripts.
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = if args.first().map(String::as_str) == Some("golden") {
+        edgesh_golden::cli(&args[1..])
+    } else {
+        edgesh_shell::cli::run(&args)
+    };
+    std::process::exit(code);
+}

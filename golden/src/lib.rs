@@ -1,1 +1,1 @@
-
+pub fn cli(_args: &[String]) -> i32 { 2 }

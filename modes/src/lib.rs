@@ -1,1 +1,17 @@
+//! The modes of each dialect and what each command does to the candidate
+//! configuration.
+//!
+//! * [`session`]: one user's session: the mode stack, the candidate
+//!   configuration, and the router state shared by all sessions (running
+//!   configuration, commit history, clock).
+//! * [`smartedge`]: the SmartEdge OS dialect: one command graph per mode
+//!   (`smartedge/commands.rs`), the canonical configuration rendering
+//!   (`smartedge/render.rs`) and the show commands (`smartedge/show.rs`).
 
+pub mod out;
+pub mod passwords;
+pub mod session;
+pub mod smartedge;
+
+pub use out::{Out, VecOut};
+pub use session::{Clock, Router, Session, SessionOptions};

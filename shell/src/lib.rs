@@ -1,1 +1,15 @@
+//! The edgesh shell: how users reach a session.
+//!
+//! * [`terminal`]: the byte-stream terminal (keys in, screen out) used for
+//!   piped input, golden transcripts and SSH channels, with `?`, TAB, history
+//!   and the pager.
+//! * [`console`]: the interactive console on rustyline.
+//! * [`pipes`]: `| include`, `| exclude`, `| begin`, `| count`, `| section`.
+//! * [`load`]: loading a whole configuration file.
+//! * [`cli`]: the `edgesh` command line.
 
+pub mod cli;
+pub mod console;
+pub mod load;
+pub mod pipes;
+pub mod terminal;

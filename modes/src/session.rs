@@ -1,0 +1,516 @@
+//! A user's session and the router state shared by all sessions.
+//!
+//! SmartEdge semantics: configuration commands change a per-session
+//! candidate; `commit` validates the whole candidate and makes it running
+//! atomically, or changes nothing at all.
+
+use crate::out::Out;
+use crate::smartedge::{self, Frame};
+use edgesh_engine::Config;
+use edgesh_engine::validate::{Problem, Severity, validate};
+use edgesh_grammar::{Binding, ParseError};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Where time comes from: the system clock, or a virtual clock that only
+/// moves when told to (golden transcripts, the simulated lab).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    Real,
+    /// Seconds since the Unix epoch.
+    Virtual(u64),
+}
+
+/// One entry of the commit history.
+#[derive(Clone, Debug)]
+pub struct CommitRecord {
+    pub id: u64,
+    pub time: u64,
+    pub user: String,
+    pub comment: Option<String>,
+    /// Lines added and removed relative to the previous running configuration.
+    pub added: usize,
+    pub removed: usize,
+    /// The running configuration after this commit.
+    pub config: Arc<Config>,
+}
+
+/// A `commit confirmed` waiting for its confirmation.
+#[derive(Clone, Debug)]
+pub struct PendingConfirm {
+    pub deadline: u64,
+    pub commit_id: u64,
+    pub previous: Arc<Config>,
+}
+
+/// How many commits `rollback` can reach back.
+pub const HISTORY_LIMIT: usize = 20;
+
+/// The state of the router shared by every session.
+#[derive(Debug)]
+pub struct Router {
+    pub running: Arc<Config>,
+    /// Problems of the running configuration (warnings; what keeps objects down).
+    pub problems: Vec<Problem>,
+    pub history: VecDeque<CommitRecord>,
+    pub next_commit_id: u64,
+    pub pending_confirm: Option<PendingConfirm>,
+    pub clock: Clock,
+    pub boot_time: u64,
+    rng: u64,
+    pub state_dir: PathBuf,
+    /// Log lines (`show log`), newest last.
+    pub log: VecDeque<String>,
+}
+
+impl Router {
+    pub fn new(config: Config, clock: Clock, seed: u64, state_dir: PathBuf) -> Self {
+        let problems = validate(&config);
+        let running = Arc::new(config);
+        let mut r = Router {
+            running: running.clone(),
+            problems,
+            history: VecDeque::new(),
+            next_commit_id: 1,
+            pending_confirm: None,
+            clock,
+            boot_time: 0,
+            rng: seed,
+            state_dir,
+            log: VecDeque::new(),
+        };
+        r.boot_time = r.now();
+        r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), added: 0, removed: 0, config: running });
+        r
+    }
+
+    pub fn now(&self) -> u64 {
+        match self.clock {
+            Clock::Real => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            Clock::Virtual(t) => t,
+        }
+    }
+
+    /// Advance a virtual clock.
+    pub fn advance(&mut self, secs: u64) {
+        if let Clock::Virtual(t) = &mut self.clock {
+            *t += secs;
+        }
+    }
+
+    /// 64 pseudo-random bits (splitmix64; seeded from the OS, or fixed in tests).
+    pub fn random(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Add a log line in the SmartEdge format (`Mon DD HH:MM:SS: %FAC-SEV-MNEMONIC: text`).
+    pub fn log(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
+        let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", smartedge::show::log_time(self.now()));
+        self.log.push_back(line.clone());
+        while self.log.len() > 1000 {
+            self.log.pop_front();
+        }
+        line
+    }
+
+    /// Make `config` running (already validated) and record it.
+    pub fn install(&mut self, config: Config, user: &str, comment: Option<String>) -> u64 {
+        let before = smartedge::render::to_lines(&self.running, &smartedge::render::Selection::all());
+        let after = smartedge::render::to_lines(&config, &smartedge::render::Selection::all());
+        let (added, removed) = crate::smartedge::diff::count(&before, &after);
+        self.problems = validate(&config);
+        self.running = Arc::new(config);
+        let id = self.next_commit_id;
+        self.next_commit_id += 1;
+        self.history.push_back(CommitRecord { id, time: self.now(), user: user.to_string(), comment, added, removed, config: self.running.clone() });
+        while self.history.len() > HISTORY_LIMIT {
+            self.history.pop_front();
+        }
+        id
+    }
+
+    /// Timers: roll back an unconfirmed `commit confirmed`. Returns log lines to show.
+    pub fn tick(&mut self) -> Vec<String> {
+        let mut msgs = Vec::new();
+        if let Some(p) = &self.pending_confirm {
+            if self.now() >= p.deadline {
+                let p = self.pending_confirm.take().expect("checked above");
+                let prev = (*p.previous).clone();
+                self.install(prev, "system", Some(format!("rollback of unconfirmed commit {}", p.commit_id)));
+                msgs.push(self.log("SYSTEM", 4, "ROLLBACK", &format!("commit {} was not confirmed; configuration rolled back", p.commit_id)));
+            }
+        }
+        msgs
+    }
+}
+
+/// Start-up options of a session.
+#[derive(Clone, Debug)]
+pub struct SessionOptions {
+    pub user: String,
+    pub context: String,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions { user: "admin".into(), context: "local".into() }
+    }
+}
+
+/// The parsed arguments of a command, owned.
+#[derive(Clone, Debug, Default)]
+pub struct Args {
+    pub bindings: Vec<Binding>,
+    pub line: String,
+}
+
+impl Args {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        let b = self.bindings.iter().find(|b| b.key == key && !b.keyword);
+        b.or_else(|| self.bindings.iter().find(|b| b.key == key)).map(|b| b.value.as_str())
+    }
+    pub fn has(&self, key: &str) -> bool {
+        self.bindings.iter().any(|b| b.key == key)
+    }
+    pub fn num(&self, key: &str) -> Option<u64> {
+        self.get(key).and_then(|v| v.parse().ok())
+    }
+    /// The first binding: `no` tells a negated command.
+    pub fn negated(&self) -> bool {
+        self.bindings.first().is_some_and(|b| b.keyword && b.value == "no")
+    }
+    /// Value of a string parameter that the spec guarantees.
+    pub fn req(&self, key: &str) -> Result<&str, String> {
+        self.get(key).ok_or_else(|| format!("missing {key}"))
+    }
+}
+
+/// The result of a handler: `Err` is printed as `% message` and counts as rejected.
+pub type CmdResult = Result<(), String>;
+
+/// A command handler.
+#[derive(Clone, Copy)]
+pub struct Handler(pub fn(&mut Session, &Args, &mut dyn Out) -> CmdResult);
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Handler")
+    }
+}
+
+/// One user's session.
+pub struct Session {
+    router: Arc<Mutex<Router>>,
+    pub user: String,
+    /// The context shown in the prompt brackets.
+    pub exec_context: String,
+    /// Configuration mode frames; empty in exec mode.
+    pub stack: Vec<Frame>,
+    /// The candidate configuration while in configuration mode.
+    pub candidate: Option<Config>,
+    pub terminal_length: Option<usize>,
+    pub terminal_width: usize,
+    /// Commands rejected since the session started.
+    pub rejected: usize,
+    pub wants_exit: bool,
+    /// Lines typed (`show history`).
+    pub history: Vec<String>,
+    /// Messages waiting to be shown (logs, rollbacks).
+    pub pending: Vec<String>,
+}
+
+impl Session {
+    pub fn new(router: Arc<Mutex<Router>>, opts: SessionOptions) -> Self {
+        Session {
+            router,
+            user: opts.user,
+            exec_context: opts.context,
+            stack: Vec::new(),
+            candidate: None,
+            terminal_length: None,
+            terminal_width: 80,
+            rejected: 0,
+            wants_exit: false,
+            history: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn router(&self) -> MutexGuard<'_, Router> {
+        // A panic while holding the lock must not wedge every other session.
+        self.router.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn router_handle(&self) -> Arc<Mutex<Router>> {
+        self.router.clone()
+    }
+
+    pub fn hostname(&self) -> String {
+        match &self.candidate {
+            Some(c) => c.hostname.clone(),
+            None => self.router().running.hostname.clone(),
+        }
+    }
+
+    /// The prompt, e.g. `[local]edgesh(config-ctx)#`.
+    pub fn prompt(&self) -> String {
+        let host = self.router().running.hostname.clone();
+        match self.stack.last() {
+            None => format!("[{}]{}#", self.exec_context, host),
+            Some(f) => format!("[{}]{}({})#", self.exec_context, host, f.kind().prompt()),
+        }
+    }
+
+    pub fn in_config(&self) -> bool {
+        !self.stack.is_empty()
+    }
+
+    /// The configuration a `show` reads: the candidate in configuration mode, else running.
+    pub fn view(&self) -> Arc<Config> {
+        match &self.candidate {
+            Some(c) => Arc::new(c.clone()),
+            None => self.router().running.clone(),
+        }
+    }
+
+    pub fn cand(&mut self) -> Result<&mut Config, String> {
+        self.candidate.as_mut().ok_or_else(|| "not in configuration mode".to_string())
+    }
+
+    /// Run timers and collect messages for the user.
+    pub fn poll(&mut self) -> Vec<String> {
+        let mut m = self.router().tick();
+        m.append(&mut self.pending);
+        m
+    }
+
+    /// Enter configuration mode.
+    pub fn enter_config(&mut self) {
+        if self.candidate.is_none() {
+            let running = self.router().running.clone();
+            self.candidate = Some((*running).clone());
+        }
+        self.stack = vec![Frame::Config];
+    }
+
+    /// Does the candidate differ from running?
+    pub fn has_changes(&self) -> bool {
+        match &self.candidate {
+            Some(c) => *c != *self.router().running,
+            None => false,
+        }
+    }
+
+    /// Validate and install the candidate. Prints warnings, errors and the
+    /// result; on failure nothing changes (running and candidate stay as they were).
+    pub fn commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> bool {
+        let Some(cand) = self.candidate.clone() else {
+            out.line("% Not in configuration mode");
+            return false;
+        };
+        let problems = validate(&cand);
+        let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
+        if !errors.is_empty() {
+            for p in &errors {
+                out.line(&p.to_string());
+            }
+            out.line(&format!(
+                "% Commit failed: {} error{}; the running configuration is unchanged and the candidate is kept",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            ));
+            return false;
+        }
+        for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
+            out.line(&p.to_string());
+        }
+        let user = self.user.clone();
+        let mut r = self.router();
+        let changed = cand != *r.running;
+        if changed {
+            let previous = r.running.clone();
+            let id = r.install(cand, &user, comment);
+            let line = r.log("SYSTEM", 5, "CONFIG", &format!("commit {id} by {user}"));
+            drop(line);
+            if let Some(m) = confirmed_minutes {
+                let deadline = r.now() + m * 60;
+                // A second confirmed commit keeps the oldest configuration to return to.
+                let previous = r.pending_confirm.take().map(|p| p.previous).unwrap_or(previous);
+                r.pending_confirm = Some(PendingConfirm { deadline, commit_id: id, previous });
+                drop(r);
+                out.line("Transaction committed");
+                out.line(&format!("Commit confirmed ,it will be rolled back within {m} minutes unless confirmed"));
+                return true;
+            }
+        }
+        if confirmed_minutes.is_none() && r.pending_confirm.take().is_some() {
+            drop(r);
+            out.line("% Commit confirmed; automatic rollback cancelled");
+        } else {
+            drop(r);
+        }
+        out.line("Transaction committed");
+        true
+    }
+
+    /// Discard the candidate and leave configuration mode.
+    pub fn abort(&mut self) {
+        self.candidate = None;
+        self.stack.clear();
+    }
+
+    /// Leave configuration mode, committing pending changes first (SmartEdge `end`).
+    /// Returns false (and stays) if the commit failed.
+    pub fn end(&mut self, out: &mut dyn Out) -> bool {
+        if self.has_changes() && !self.commit(out, None, None) {
+            return false;
+        }
+        self.candidate = None;
+        self.stack.clear();
+        true
+    }
+
+    /// Run one command line. Returns false if it was rejected.
+    pub fn execute(&mut self, line: &str, out: &mut dyn Out) -> bool {
+        let prompt_len = self.prompt().chars().count();
+        self.execute_with_caret(line, prompt_len, out)
+    }
+
+    /// Run one line; the caret of an error is indented by `caret_indent` columns
+    /// (the width of the prompt the line was echoed after).
+    pub fn execute_with_caret(&mut self, line: &str, caret_indent: usize, out: &mut dyn Out) -> bool {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('!') {
+            return true;
+        }
+        if line.len() > MAX_LINE {
+            out.line(&format!("% Line too long ({} characters, at most {MAX_LINE})", line.len()));
+            self.rejected += 1;
+            return false;
+        }
+        if let Some(pos) = line.find(|c: char| c.is_control() && c != '\t') {
+            out.line(&format!("{}^", " ".repeat(caret_indent + line[..pos].chars().count())));
+            out.line("% Invalid input at '^' marker (control character).");
+            self.rejected += 1;
+            return false;
+        }
+        self.history.push(trimmed.to_string());
+        let kind = self.stack.last().map(|f| f.kind()).unwrap_or(smartedge::ModeKind::Exec);
+        let graphs = smartedge::graphs();
+        let first = graphs.get(kind).parse(line);
+        let (handler, args, level) = match first {
+            Ok(m) => (m.command.payload, Args { bindings: m.bindings, line: line.to_string() }, None),
+            Err(err) => {
+                // Not valid here: try the parent modes, as the box does with pasted configs.
+                let mut found = None;
+                if self.stack.len() > 1 && !matches!(err, ParseError::Empty) {
+                    for lvl in (1..self.stack.len()).rev() {
+                        let k = self.stack[lvl - 1].kind();
+                        if let Ok(m) = graphs.get(k).parse(line) {
+                            found = Some((m.command.payload, Args { bindings: m.bindings, line: line.to_string() }, Some(lvl)));
+                            break;
+                        }
+                    }
+                }
+                match found {
+                    Some(f) => f,
+                    None => {
+                        report_parse_error(&err, line, caret_indent, out);
+                        self.rejected += 1;
+                        return false;
+                    }
+                }
+            }
+        };
+        let saved_stack = self.stack.clone();
+        if let Some(lvl) = level {
+            self.stack.truncate(lvl);
+        }
+        match (handler.0)(self, &args, out) {
+            Ok(()) => true,
+            Err(msg) => {
+                if level.is_some() {
+                    self.stack = saved_stack;
+                }
+                if !msg.is_empty() {
+                    out.line(&format!("% {msg}"));
+                }
+                self.rejected += 1;
+                false
+            }
+        }
+    }
+
+    /// `?` help for the current mode.
+    pub fn help(&self, line: &str) -> Result<Vec<edgesh_grammar::HelpItem>, ParseError> {
+        let kind = self.stack.last().map(|f| f.kind()).unwrap_or(smartedge::ModeKind::Exec);
+        smartedge::graphs().get(kind).help(line)
+    }
+
+    /// TAB completion for the current mode.
+    pub fn complete(&self, line: &str) -> edgesh_grammar::Completion {
+        let kind = self.stack.last().map(|f| f.kind()).unwrap_or(smartedge::ModeKind::Exec);
+        smartedge::graphs().get(kind).complete(line)
+    }
+
+    /// Is this line a show command (whose output may be piped)?
+    pub fn is_show(&self, line: &str) -> bool {
+        let w = line.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+        w.len() >= 2 && "show".starts_with(&w)
+    }
+}
+
+/// The file `save configuration` writes and the next start loads, in the state directory.
+pub const STARTUP_FILE: &str = "edgesh.cfg";
+
+/// Write the configuration so that a crash leaves either the old file or the
+/// new one, never a torn one: write a temporary file, sync it, rename it over
+/// the target, sync the directory.
+pub fn save_atomically(path: &std::path::Path, cfg: &Config) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().and_then(|f| f.to_str()).unwrap_or("config"), std::process::id()));
+    {
+        let f = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::new(f);
+        let mut out = crate::out::WriteOut(&mut w);
+        crate::smartedge::render::render(cfg, &crate::smartedge::render::Selection::all(), &mut out);
+        w.flush()?;
+        w.get_ref().sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// The longest command line accepted.
+pub const MAX_LINE: usize = 4096;
+
+/// Print a parse error the SmartEdge way: a caret under the bad token, then the message.
+pub fn report_parse_error(err: &ParseError, line: &str, caret_indent: usize, out: &mut dyn Out) {
+    let col = |off: usize| caret_indent + line[..off.min(line.len())].chars().count();
+    match err {
+        ParseError::Invalid { offset, detail } => {
+            out.line(&format!("{}^", " ".repeat(col(*offset))));
+            match detail {
+                Some(d) => out.line(&format!("% Invalid input at '^' marker ({d}).")),
+                None => out.line("% Invalid input at '^' marker."),
+            }
+        }
+        ParseError::Syntax { offset, message } => {
+            out.line(&format!("{}^", " ".repeat(col(*offset))));
+            out.line(&format!("% Invalid input at '^' marker ({message})."));
+        }
+        ParseError::Ambiguous { .. } => out.line(&format!("% Ambiguous command:  \"{}\"", line.trim())),
+        ParseError::Incomplete => out.line("% Incomplete command."),
+        ParseError::Empty => {}
+    }
+}

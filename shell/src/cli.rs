@@ -1,0 +1,160 @@
+//! The `edgesh` command line.
+//!
+//! ```text
+//! edgesh [--dialect smartedge] [--hostname NAME] [--config FILE] [--state-dir DIR]
+//!        [--virtual-clock EPOCH-SECONDS] [--seed N]
+//! ```
+//! On a terminal: the interactive console. Otherwise standard input is read
+//! as typed lines and the transcript a terminal user would see is written to
+//! standard output; the exit status is 1 if any line was rejected.
+
+use crate::load::load_config;
+use crate::terminal::Terminal;
+use edgesh_engine::Config;
+use edgesh_modes::session::STARTUP_FILE;
+use edgesh_modes::{Clock, Router, Session, SessionOptions};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Options shared by the console, pipes and golden transcripts.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub hostname: Option<String>,
+    pub config: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+    /// Use a virtual clock starting at this Unix time (deterministic output).
+    pub virtual_clock: Option<u64>,
+    pub seed: Option<u64>,
+}
+
+pub const USAGE: &str = "usage: edgesh [--dialect smartedge] [--hostname NAME] [--config FILE] [--state-dir DIR]
+              [--virtual-clock EPOCH-SECONDS] [--seed N]
+       edgesh golden run [--bless] PATH...
+
+On a terminal edgesh is an interactive router console. With standard input
+not a terminal, each input line is run as if typed and the transcript is
+written to standard output; the exit status is 1 if any line was rejected.";
+
+/// Parse options; `Err` carries the message for the user.
+pub fn parse_args(args: &[String]) -> Result<Options, String> {
+    let mut o = Options::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--dialect" => {
+                let d = val("--dialect")?;
+                if d != "smartedge" {
+                    return Err(format!("dialect {d} is not available in this build (only smartedge)"));
+                }
+            }
+            "--hostname" => o.hostname = Some(val("--hostname")?),
+            "--config" => o.config = Some(PathBuf::from(val("--config")?)),
+            "--state-dir" => o.state_dir = Some(PathBuf::from(val("--state-dir")?)),
+            "--virtual-clock" => o.virtual_clock = Some(val("--virtual-clock")?.parse().map_err(|_| "--virtual-clock needs seconds since 1970")?),
+            "--seed" => o.seed = Some(val("--seed")?.parse().map_err(|_| "--seed needs a number")?),
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// The default state directory: `$XDG_STATE_HOME/edgesh`, else `~/.local/state/edgesh`.
+pub fn default_state_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_STATE_HOME").filter(|x| !x.is_empty()) {
+        return PathBuf::from(x).join("edgesh");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|x| !x.is_empty()) {
+        return PathBuf::from(h).join(".local/state/edgesh");
+    }
+    PathBuf::from(".edgesh")
+}
+
+/// Build the router: the embedded default configuration, then `--config` or
+/// the saved startup file. Load messages go to `err`.
+pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, usize) {
+    let host = o.hostname.clone().unwrap_or_else(|| "edgesh".to_string());
+    let clock = o.virtual_clock.map(Clock::Virtual).unwrap_or(Clock::Real);
+    let seed = o.seed.unwrap_or_else(|| {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        t ^ (u64::from(std::process::id()) << 32)
+    });
+    let state_dir = o.state_dir.clone().unwrap_or_else(default_state_dir);
+    let router = Arc::new(Mutex::new(Router::new(Config::new(&host), clock, seed, state_dir.clone())));
+    let file = o.config.clone().or_else(|| Some(state_dir.join(STARTUP_FILE)).filter(|p| p.exists()));
+    let mut bad = 0;
+    if let Some(f) = file {
+        match std::fs::read(&f) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let rep = load_config(&router, &text, &f.display().to_string());
+                for m in &rep.messages {
+                    let _ = writeln!(err, "{m}");
+                }
+                bad = rep.rejected + rep.commit_errors;
+                if o.hostname.is_some() {
+                    // --hostname wins over the file.
+                    let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+                    if r.running.hostname != host {
+                        let mut c = (*r.running).clone();
+                        c.hostname = host.clone();
+                        r.install(c, "boot", Some("--hostname".into()));
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(err, "% cannot read {}: {e}", f.display());
+                bad += 1;
+            }
+        }
+    }
+    (router, bad)
+}
+
+/// Run standard input (not a terminal) as typed lines; returns the exit status.
+pub fn run_piped(session: Session, input: impl BufRead, out: impl Write) -> i32 {
+    let mut t = Terminal::new(session, std::io::BufWriter::new(out), true);
+    t.paste_numbers = true;
+    t.prompt();
+    for line in input.split(b'\n') {
+        let Ok(mut line) = line else { break };
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        // A tab in a pasted file is indentation, not completion.
+        for b in line.iter_mut() {
+            if *b == b'\t' {
+                *b = b' ';
+            }
+        }
+        line.push(b'\n');
+        t.feed(&line);
+        if t.closed {
+            break;
+        }
+    }
+    t.finish();
+    if t.session.rejected > 0 || !t.rejected_lines.is_empty() { 1 } else { 0 }
+}
+
+/// `edgesh [options]`: returns the process exit status.
+pub fn run(args: &[String]) -> i32 {
+    let o = match parse_args(args) {
+        Ok(o) => o,
+        Err(m) => {
+            eprintln!("{m}");
+            return if m == USAGE { 0 } else { 2 };
+        }
+    };
+    let (router, bad) = build_router(&o, &mut std::io::stderr());
+    let session = Session::new(router, SessionOptions::default());
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        let rejected = crate::console::run(session);
+        i32::from(rejected > 0 || bad > 0)
+    } else {
+        let code = run_piped(session, std::io::stdin().lock(), std::io::stdout().lock());
+        if bad > 0 { 1 } else { code }
+    }
+}

@@ -1,0 +1,188 @@
+//! Output pipes: `| include`, `| exclude`, `| begin`, `| count`, `| section`
+//! (and `| grep`, as SmartEdge users type it), chained left to right, each
+//! with a regular expression, applied line by line as the output streams.
+
+use edgesh_grammar::HelpItem;
+use edgesh_modes::Out;
+use regex::Regex;
+
+#[derive(Debug)]
+pub enum Filter {
+    Include(Regex),
+    Exclude(Regex),
+    Begin(Regex, bool),
+    Count(Option<Regex>, usize),
+    /// Matching lines and the lines indented under them.
+    Section(Regex, Option<usize>),
+}
+
+const PIPES: &[(&str, &str)] = &[
+    ("begin", "Begin with the line that matches"),
+    ("count", "Count the lines that match"),
+    ("exclude", "Exclude lines that match"),
+    ("grep", "Include lines that match (same as include)"),
+    ("include", "Include lines that match"),
+    ("section", "Include sections (a line and the lines indented under it) that match"),
+];
+
+/// Split a command line at its first `|` outside quotes.
+pub fn split(line: &str) -> (&str, Option<&str>) {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '|' if !quoted => return (&line[..i], Some(&line[i + 1..])),
+            _ => {}
+        }
+    }
+    (line, None)
+}
+
+fn pipe_word(w: &str) -> Result<&'static str, String> {
+    let w = w.to_ascii_lowercase();
+    let m: Vec<&str> = PIPES.iter().map(|p| p.0).filter(|p| p.starts_with(&w)).collect();
+    match m.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!("Invalid pipe command: {w}")),
+        _ => Err(format!("Ambiguous pipe command: {w}")),
+    }
+}
+
+/// Parse `include foo | count` (the text after the first `|`).
+pub fn parse(spec: &str) -> Result<Vec<Filter>, String> {
+    let mut out = Vec::new();
+    // Filters chain on ` |` (a bar after a blank); a bar inside a word is regex alternation.
+    for part in spec.split(" |") {
+        let part = part.trim();
+        let (w, rest) = part.split_once(char::is_whitespace).unwrap_or((part, ""));
+        if w.is_empty() {
+            return Err("Missing pipe command after |".into());
+        }
+        let kind = pipe_word(w)?;
+        let rest = rest.trim();
+        let re = |r: &str| -> Result<Regex, String> {
+            if r.is_empty() {
+                return Err(format!("{kind}: missing regular expression"));
+            }
+            Regex::new(r).map_err(|e| format!("Invalid regular expression {r}: {}", e.to_string().lines().last().unwrap_or("")))
+        };
+        out.push(match kind {
+            "include" | "grep" => Filter::Include(re(rest)?),
+            "exclude" => Filter::Exclude(re(rest)?),
+            "begin" => Filter::Begin(re(rest)?, false),
+            "section" => Filter::Section(re(rest)?, None),
+            _ => Filter::Count(if rest.is_empty() { None } else { Some(re(rest)?) }, 0),
+        });
+    }
+    Ok(out)
+}
+
+/// `?` after a `|`.
+pub fn help(spec: &str) -> Vec<HelpItem> {
+    let last = spec.rsplit(" |").next().unwrap_or("").trim_start();
+    if last.contains(char::is_whitespace) {
+        return vec![HelpItem { name: "LINE".into(), help: "Regular expression".into() }];
+    }
+    PIPES.iter().filter(|p| p.0.starts_with(&last.to_ascii_lowercase())).map(|p| HelpItem { name: p.0.into(), help: p.1.into() }).collect()
+}
+
+/// An [`Out`] that filters lines before passing them on.
+pub struct Piped<'a> {
+    pub filters: Vec<Filter>,
+    pub inner: &'a mut dyn Out,
+}
+
+impl Piped<'_> {
+    fn pass(filters: &mut [Filter], line: &str) -> bool {
+        for f in filters.iter_mut() {
+            let keep = match f {
+                Filter::Include(r) => r.is_match(line),
+                Filter::Exclude(r) => !r.is_match(line),
+                Filter::Begin(r, started) => {
+                    if !*started && r.is_match(line) {
+                        *started = true;
+                    }
+                    *started
+                }
+                Filter::Count(r, n) => {
+                    if r.as_ref().is_none_or(|r| r.is_match(line)) {
+                        *n += 1;
+                    }
+                    false
+                }
+                Filter::Section(r, cur) => {
+                    let ind = line.len() - line.trim_start().len();
+                    if let Some(c) = *cur {
+                        if ind > c && !line.trim().is_empty() {
+                            continue;
+                        }
+                        *cur = None;
+                    }
+                    if r.is_match(line) {
+                        *cur = Some(ind);
+                        true
+                    } else {
+                        false
+                    }
+                }
+            };
+            if !keep {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Print what `count` counted.
+    pub fn finish(&mut self) {
+        if let Some(pos) = self.filters.iter().position(|f| matches!(f, Filter::Count(..))) {
+            let n = match &self.filters[pos] {
+                Filter::Count(_, n) => *n,
+                _ => 0,
+            };
+            self.inner.line(&format!("Number of lines which match regexp = {n}"));
+        }
+    }
+}
+
+impl Out for Piped<'_> {
+    fn line(&mut self, s: &str) {
+        if Self::pass(&mut self.filters, s) {
+            self.inner.line(s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgesh_modes::VecOut;
+
+    fn run(spec: &str, input: &str) -> String {
+        let mut v = VecOut::default();
+        {
+            let mut p = Piped { filters: parse(spec).unwrap(), inner: &mut v };
+            for l in input.lines() {
+                p.line(l);
+            }
+            p.finish();
+        }
+        v.text()
+    }
+
+    #[test]
+    fn filters() {
+        let t = "a\n  b\nc\n  d\n  e\nf";
+        assert_eq!(run("inc c|d", t), "c\n  d\n");
+        assert_eq!(run("ex ^ ", t), "a\nc\nf\n");
+        assert_eq!(run("be ^c", t), "c\n  d\n  e\nf\n");
+        assert_eq!(run("count ^ ", t), "Number of lines which match regexp = 3\n");
+        assert_eq!(run("sec ^c", t), "c\n  d\n  e\n");
+        assert_eq!(run("sec ^c | inc e", t), "  e\n");
+        assert!(parse("include [").is_err());
+        assert!(parse("zz x").is_err());
+        assert!(parse("include").is_err());
+        assert_eq!(split("show x | inc a|b"), ("show x ", Some(" inc a|b")));
+        assert_eq!(split("description \"a|b\""), ("description \"a|b\"", None));
+    }
+}

@@ -1,0 +1,446 @@
+//! The byte-stream terminal: keys in, screen bytes out, no I/O of its own.
+//!
+//! It serves everything that is not the process's own console: piped
+//! standard input, golden transcripts and (later) SSH channels. `?` help,
+//! TAB completion, history and the pager all come from here and from the
+//! session's command graph, which the rustyline console calls too, so both
+//! behave the same.
+//!
+//! In *transcript* mode special keys are drawn as markers (`<TAB>`, `<^C>`,
+//! `<^Z>`, `<SPACE>`, `<CR>` at the pager) and lines end in `\n`, so a
+//! session can be written down and replayed byte for byte (see `golden/`).
+
+use crate::pipes;
+use edgesh_grammar::{Completion, HelpItem};
+use edgesh_modes::session::report_parse_error;
+use edgesh_modes::{Out, Session, VecOut};
+use std::collections::VecDeque;
+use std::io::Write;
+
+pub struct Terminal<W: Write> {
+    pub session: Session,
+    out: W,
+    buf: String,
+    /// Draw special keys as markers and end lines with `\n` only.
+    pub transcript: bool,
+    /// Report the input line number of rejected lines (a paste or a pipe).
+    pub paste_numbers: bool,
+    line_no: usize,
+    pub rejected_lines: Vec<usize>,
+    more: VecDeque<String>,
+    last_cr: bool,
+    esc: Vec<u8>,
+    utf8: Vec<u8>,
+    hist_pos: Option<usize>,
+    /// The session asked to leave.
+    pub closed: bool,
+    /// Draw the prompt after each command (the rustyline console draws its own).
+    pub draw_prompt: bool,
+}
+
+/// Writes each line to the terminal's output.
+struct Direct<'a, W: Write> {
+    w: &'a mut W,
+    nl: &'static str,
+}
+
+impl<W: Write> Out for Direct<'_, W> {
+    fn line(&mut self, s: &str) {
+        let _ = self.w.write_all(s.as_bytes());
+        let _ = self.w.write_all(self.nl.as_bytes());
+    }
+}
+
+impl<W: Write> Terminal<W> {
+    pub fn new(session: Session, out: W, transcript: bool) -> Self {
+        Terminal {
+            session,
+            out,
+            buf: String::new(),
+            transcript,
+            paste_numbers: false,
+            line_no: 0,
+            rejected_lines: Vec::new(),
+            more: VecDeque::new(),
+            last_cr: false,
+            esc: Vec::new(),
+            utf8: Vec::new(),
+            hist_pos: None,
+            closed: false,
+            draw_prompt: true,
+        }
+    }
+
+    pub fn writer(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    pub fn into_writer(self) -> W {
+        self.out
+    }
+
+    fn nl(&self) -> &'static str {
+        if self.transcript { "\n" } else { "\r\n" }
+    }
+
+    fn put(&mut self, s: &str) {
+        let _ = self.out.write_all(s.as_bytes());
+    }
+
+    fn newline(&mut self) {
+        let nl = self.nl();
+        self.put(nl);
+    }
+
+    fn put_line(&mut self, s: &str) {
+        self.put(s);
+        self.newline();
+    }
+
+    /// Draw the prompt and the line typed so far.
+    pub fn prompt(&mut self) {
+        if self.closed || !self.draw_prompt {
+            return;
+        }
+        let p = self.session.prompt();
+        let b = self.buf.clone();
+        self.put(&p);
+        self.put(&b);
+        let _ = self.out.flush();
+    }
+
+    /// Waiting at the pager's `---(more)---` rather than at a command prompt.
+    pub fn at_more(&self) -> bool {
+        !self.more.is_empty()
+    }
+
+    /// The line typed so far.
+    pub fn line(&self) -> &str {
+        &self.buf
+    }
+
+    /// Feed bytes typed by the user.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.closed {
+                return;
+            }
+            self.byte(b);
+        }
+        let _ = self.out.flush();
+    }
+
+    fn byte(&mut self, b: u8) {
+        if !self.more.is_empty() {
+            self.more_key(b);
+            return;
+        }
+        if !self.esc.is_empty() || b == 0x1b {
+            self.esc.push(b);
+            self.escape();
+            return;
+        }
+        if b == b'\n' && self.last_cr {
+            self.last_cr = false;
+            return;
+        }
+        self.last_cr = b == b'\r';
+        match b {
+            b'\r' | b'\n' => self.enter(),
+            b'?' => self.help(),
+            b'\t' => self.tab(),
+            0x03 => {
+                self.put(if self.transcript { "<^C>" } else { "^C" });
+                self.newline();
+                self.buf.clear();
+                self.prompt();
+            }
+            0x1a => {
+                self.put(if self.transcript { "<^Z>" } else { "^Z" });
+                self.newline();
+                self.buf.clear();
+                if self.session.in_config() {
+                    self.run_line("end");
+                } else {
+                    self.prompt();
+                }
+            }
+            0x7f | 0x08 => {
+                if self.buf.pop().is_some() && !self.transcript {
+                    self.put("\x08 \x08");
+                }
+            }
+            0x15 => {
+                let n = self.buf.chars().count();
+                self.buf.clear();
+                if !self.transcript {
+                    let s = "\x08 \x08".repeat(n);
+                    self.put(&s);
+                }
+            }
+            0x00..=0x1f => {}
+            _ => {
+                self.utf8.push(b);
+                match std::str::from_utf8(&self.utf8) {
+                    Ok(s) => {
+                        let s = s.to_string();
+                        self.utf8.clear();
+                        if self.buf.len() < edgesh_modes::session::MAX_LINE * 2 {
+                            self.buf.push_str(&s);
+                            self.put(&s);
+                        }
+                    }
+                    Err(e) if e.error_len().is_some() || self.utf8.len() >= 4 => {
+                        // Not UTF-8: keep a visible replacement so the line is rejected, not mangled.
+                        self.utf8.clear();
+                        self.buf.push('\u{fffd}');
+                        self.put("\u{fffd}");
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+
+    fn escape(&mut self) {
+        let seq = self.esc.clone();
+        let done = match seq.as_slice() {
+            [0x1b] => false,
+            [0x1b, b'[' | b'O'] => false,
+            [0x1b, b'[', rest @ ..] if rest.last().is_some_and(|c| c.is_ascii_digit() || *c == b';') => false,
+            [0x1b, b'[' | b'O', b'A'] => {
+                self.history(-1);
+                true
+            }
+            [0x1b, b'[' | b'O', b'B'] => {
+                self.history(1);
+                true
+            }
+            _ => true,
+        };
+        if done || self.esc.len() > 8 {
+            self.esc.clear();
+        }
+    }
+
+    fn history(&mut self, dir: i32) {
+        let h = &self.session.history;
+        if h.is_empty() {
+            return;
+        }
+        let pos = match (self.hist_pos, dir) {
+            (None, -1) => Some(h.len() - 1),
+            (None, _) => None,
+            (Some(p), -1) => Some(p.saturating_sub(1)),
+            (Some(p), _) if p + 1 < h.len() => Some(p + 1),
+            (Some(_), _) => None,
+        };
+        self.hist_pos = pos;
+        self.buf = pos.map(|p| h[p].clone()).unwrap_or_default();
+        if !self.transcript {
+            self.put("\r\x1b[K");
+            self.prompt();
+        }
+    }
+
+    fn help_items(&self, line: &str) -> Result<Vec<HelpItem>, edgesh_grammar::ParseError> {
+        let (cmd, pipe) = pipes::split(line);
+        match pipe {
+            Some(p) if self.session.is_show(cmd) => Ok(pipes::help(p)),
+            _ => self.session.help(line),
+        }
+    }
+
+    fn print_items(&mut self, items: &[HelpItem]) {
+        let w = items.iter().map(|i| i.name.chars().count()).max().unwrap_or(0).max(12);
+        for i in items {
+            let l = if i.help.is_empty() { format!("  {}", i.name) } else { format!("  {:<w$}  {}", i.name, i.help) };
+            self.put_line(&l);
+        }
+    }
+
+    fn help(&mut self) {
+        self.put("?");
+        self.newline();
+        let line = self.buf.clone();
+        self.print_help(&line);
+        self.prompt();
+    }
+
+    /// Print the `?` listing for `line` (or the error that stops it).
+    pub fn print_help(&mut self, line: &str) {
+        let indent = self.session.prompt().chars().count();
+        match self.help_items(line) {
+            Ok(items) => self.print_items(&items),
+            Err(e) => {
+                let mut v = VecOut::default();
+                report_parse_error(&e, line, indent, &mut v);
+                for l in v.0 {
+                    self.put_line(&l);
+                }
+            }
+        }
+        let _ = self.out.flush();
+    }
+
+    fn tab(&mut self) {
+        let line = self.buf.clone();
+        let (cmd, pipe) = pipes::split(&line);
+        let c = match pipe {
+            Some(p) if self.session.is_show(cmd) => {
+                let items = pipes::help(p);
+                let last = p.rsplit(" |").next().unwrap_or("").trim_start().to_ascii_lowercase();
+                match items.as_slice() {
+                    [one] if one.name != "LINE" => Completion::Insert(format!("{} ", &one.name[last.len().min(one.name.len())..])),
+                    _ => Completion::None,
+                }
+            }
+            _ => self.session.complete(&line),
+        };
+        if self.transcript {
+            self.put("<TAB>");
+        }
+        match c {
+            Completion::Insert(s) => {
+                self.buf.push_str(&s);
+                self.put(&s);
+            }
+            Completion::Choices(items) => {
+                self.newline();
+                self.print_items(&items);
+                self.prompt();
+            }
+            Completion::None => {
+                if !self.transcript {
+                    self.put("\x07");
+                }
+            }
+        }
+    }
+
+    fn enter(&mut self) {
+        self.newline();
+        let line = std::mem::take(&mut self.buf);
+        self.hist_pos = None;
+        self.run_line(&line);
+    }
+
+    /// Run one line as if typed and pressed Enter (the echo was already drawn).
+    pub fn run_line(&mut self, line: &str) {
+        self.line_no += 1;
+        let indent = self.session.prompt().chars().count();
+        let paged = self.session.terminal_length.filter(|_| !self.closed);
+        let (cmd, pipe) = pipes::split(line);
+        let (cmd, filters) = match pipe {
+            Some(p) if self.session.is_show(cmd) => match pipes::parse(p) {
+                Ok(f) => (cmd, Some(f)),
+                Err(e) => {
+                    self.put_line(&format!("% {e}"));
+                    self.session.rejected += 1;
+                    self.after(false);
+                    return;
+                }
+            },
+            _ => (line, None),
+        };
+        let ok = if let Some(len) = paged {
+            let mut v = VecOut::default();
+            let ok = run_filtered(&mut self.session, cmd, indent, filters, &mut v);
+            let page = len.saturating_sub(1).max(1);
+            let mut lines: VecDeque<String> = v.0.into();
+            for _ in 0..page {
+                match lines.pop_front() {
+                    Some(l) => self.put_line(&l),
+                    None => break,
+                }
+            }
+            self.more = lines;
+            ok
+        } else {
+            let nl = self.nl();
+            let mut d = Direct { w: &mut self.out, nl };
+            run_filtered(&mut self.session, cmd, indent, filters, &mut d)
+        };
+        self.after(ok);
+    }
+
+    fn after(&mut self, ok: bool) {
+        if !ok {
+            self.rejected_lines.push(self.line_no);
+            if self.paste_numbers {
+                let n = self.line_no;
+                self.put_line(&format!("% (input line {n} rejected)"));
+            }
+        }
+        for m in self.session.poll() {
+            self.put_line(&m);
+        }
+        if self.session.wants_exit {
+            self.closed = true;
+            return;
+        }
+        if !self.more.is_empty() {
+            self.put("---(more)---");
+            return;
+        }
+        self.prompt();
+    }
+
+    fn more_key(&mut self, b: u8) {
+        let (marker, lines) = match b {
+            b' ' => ("<SPACE>", self.session.terminal_length.unwrap_or(24).saturating_sub(1).max(1)),
+            b'\r' | b'\n' => ("<CR>", 1),
+            b'q' | b'Q' => ("q", 0),
+            0x03 => ("<^C>", 0),
+            _ => ("", 0),
+        };
+        if self.transcript {
+            self.put(marker);
+            self.newline();
+        } else {
+            self.put("\r            \r");
+        }
+        if lines == 0 {
+            self.more.clear();
+        }
+        for _ in 0..lines {
+            match self.more.pop_front() {
+                Some(l) => self.put_line(&l),
+                None => break,
+            }
+        }
+        if self.more.is_empty() {
+            self.prompt();
+        } else {
+            self.put("---(more)---");
+        }
+    }
+
+    /// End of input: say what a pasted block left behind.
+    pub fn finish(&mut self) {
+        if !self.closed {
+            self.newline();
+        }
+        if self.session.has_changes() {
+            self.put_line("% Session ended with uncommitted changes; they were discarded");
+        }
+        if self.paste_numbers && !self.rejected_lines.is_empty() {
+            let n = self.rejected_lines.len();
+            let list = self.rejected_lines.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
+            self.put_line(&format!("% {n} of {} input line{} rejected: {list}", self.line_no, if self.line_no == 1 { "" } else { "s" }));
+        }
+        let _ = self.out.flush();
+    }
+}
+
+fn run_filtered(session: &mut Session, cmd: &str, indent: usize, filters: Option<Vec<pipes::Filter>>, out: &mut dyn Out) -> bool {
+    match filters {
+        None => session.execute_with_caret(cmd, indent, out),
+        Some(f) => {
+            let mut p = pipes::Piped { filters: f, inner: out };
+            let ok = session.execute_with_caret(cmd, indent, &mut p);
+            p.finish();
+            ok
+        }
+    }
+}
