@@ -100,7 +100,7 @@ cli_enum!(EspEncr {
 cli_enum!(DfBit { Propagate = "propagate" / "propagate", Set = "set" / "set", Clear = "clear" / "clear" });
 cli_enum!(TunnelKind { Static = "static" / "static auto key", OnDemand = "on-demand" / "on-demand auto key", Manual = "manual" / "manual key" });
 cli_enum!(SaDir { Both = "both" / "bidirectional", In = "in" / "inbound", Out = "out" / "outbound" });
-cli_enum!(InterfaceKind { Plain = "" / "ip", Loopback = "loopback" / "loopback", IpsecMultibind = "ipsec multibind" / "ipsec multibind" });
+cli_enum!(InterfaceKind { Plain = "" / "ip", Loopback = "loopback" / "loopback", Ipsec = "ipsec" / "ipsec tunnel", IpsecMultibind = "ipsec multibind" / "ipsec multibind" });
 
 /// DH groups of the SmartEdge guide (section 6.2).
 pub const SMARTEDGE_DH_GROUPS: &[u16] = &[1, 2, 5, 14];

@@ -99,9 +99,6 @@ fn check_global(cfg: &Config, c: &mut Checker) {
                 _ => {}
             }
         }
-        if !cfg.cards.contains_key(slot) {
-            c.warn(&obj, format!("no card is configured in slot {slot}"));
-        }
     }
 }
 

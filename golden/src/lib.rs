@@ -1,1 +1,417 @@
-pub fn cli(_args: &[String]) -> i32 { 2 }
+//! Golden transcripts: a file of what a terminal shows, replayed and compared
+//! byte for byte.
+//!
+//! # Format (`*.golden`)
+//!
+//! ```text
+//! # Lines starting with `#` at the top are comments.
+//! #! --hostname edgesh --config ../configs/example13.cfg
+//! [local]edgesh#configure
+//! [local]edgesh(config)#ike proposal p1
+//! [local]edgesh(config-ike-proposal)#dh-group ?
+//!   1   DH group 1 (768-bit MODP)
+//! ...
+//! [local]edgesh(config-ike-proposal)#dh-group 2
+//! ```
+//!
+//! * The header: leading lines starting with `#`; a `#!` line holds
+//!   command-line options for the device (as `edgesh` takes them). Every
+//!   transcript runs on a virtual clock starting at 2026-11-22 14:37:44 UTC,
+//!   with seed 1 and a fresh state directory, so it is deterministic.
+//! * The body is the screen: prompt lines carry what was typed after the
+//!   prompt; everything else is output. The runner types the text after each
+//!   prompt (and after the current line, when a prompt is redrawn after `?`).
+//! * Special keys are written as markers: `?` (help), `<TAB>` (completion; the
+//!   completed text follows the marker), `<^C>`, `<^Z>`; at a `---(more)---`
+//!   pager prompt `<SPACE>`, `<CR>` or `q`.
+//! * `@@ advance SECONDS` typed at a prompt is a runner directive: it moves
+//!   the virtual clock (timers such as `commit confirmed` fire) instead of
+//!   being sent to the device.
+//! * `<*>` in an expected line matches any text (for values that may vary).
+
+use edgesh_shell::cli::{Options, build_router, parse_args};
+use edgesh_shell::terminal::Terminal;
+use edgesh_modes::{Session, SessionOptions};
+use regex::Regex;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Start time of every transcript: Sun Nov 22 14:37:44 2026 UTC.
+pub const EPOCH: u64 = 1_795_358_264;
+
+#[derive(Debug, Clone)]
+pub struct Transcript {
+    pub path: PathBuf,
+    pub header: Vec<String>,
+    pub args: Vec<String>,
+    pub body: String,
+}
+
+fn prompt_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| Regex::new(r"^(\[[^\]\s]+\][^\s\[\]#>()]+(\([a-z0-9-]+\))?[#>]|---\(more\)---)").expect("static regex"))
+}
+
+impl Transcript {
+    pub fn parse(path: &Path, text: &str) -> Transcript {
+        let mut header = Vec::new();
+        let mut args = Vec::new();
+        let mut rest = text;
+        while rest.starts_with('#') {
+            let (line, tail) = rest.split_once('\n').unwrap_or((rest, ""));
+            if let Some(a) = line.strip_prefix("#!") {
+                args.extend(a.split_whitespace().map(str::to_string));
+            }
+            header.push(line.to_string());
+            rest = tail;
+        }
+        Transcript { path: path.to_path_buf(), header, args, body: rest.strip_suffix('\n').unwrap_or(rest).to_string() }
+    }
+
+    pub fn load(path: &Path) -> std::io::Result<Transcript> {
+        Ok(Transcript::parse(path, &std::fs::read_to_string(path)?))
+    }
+
+    /// What typed text each prompt line carries, in order.
+    fn entries(&self) -> Vec<String> {
+        // The last line is the prompt the device waits at, not a typed line.
+        let body = self.body.rsplit_once('\n').map(|(b, _)| b).unwrap_or("");
+        body
+            .split('\n')
+            .filter_map(|l| prompt_re().find(l).map(|m| (m, l)))
+            .map(|(m, l)| if m.as_str() == "---(more)---" { format!("\0{}", &l[m.end()..]) } else { l[m.end()..].to_string() })
+            .collect()
+    }
+}
+
+/// The result of replaying one transcript.
+#[derive(Debug)]
+pub struct Outcome {
+    pub rendered: String,
+    pub matches: bool,
+    /// Problems replaying (input that could not be typed as written).
+    pub notes: Vec<String>,
+}
+
+const MARKERS: &[(&str, u8)] = &[("<TAB>", b'\t'), ("<^C>", 0x03), ("<^Z>", 0x1a), ("<SPACE>", b' '), ("<CR>", b'\r')];
+
+/// Split typed text at its first special key: (plain text, the key byte, the rest).
+fn next_special(s: &str) -> (&str, Option<(u8, &str)>) {
+    let mut best: Option<(usize, usize, u8)> = None;
+    if let Some(i) = s.find('?') {
+        best = Some((i, 1, b'?'));
+    }
+    for (m, b) in MARKERS {
+        if let Some(i) = s.find(m) {
+            if best.is_none_or(|(j, _, _)| i < j) {
+                best = Some((i, m.len(), *b));
+            }
+        }
+    }
+    match best {
+        Some((i, len, b)) => (&s[..i], Some((b, &s[i + len..]))),
+        None => (s, None),
+    }
+}
+
+fn take(t: &mut Terminal<Vec<u8>>, rendered: &mut String) -> String {
+    let bytes = std::mem::take(t.writer());
+    let s = String::from_utf8_lossy(&bytes).into_owned();
+    rendered.push_str(&s);
+    s
+}
+
+/// Replay a transcript and compare.
+pub fn run(t: &Transcript) -> Outcome {
+    let mut notes = Vec::new();
+    let dir = t.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    // Relative --config paths are relative to the transcript.
+    let mut args = t.args.clone();
+    for i in 0..args.len() {
+        if args[i] == "--config" && i + 1 < args.len() && !Path::new(&args[i + 1]).is_absolute() {
+            args[i + 1] = dir.join(&args[i + 1]).display().to_string();
+        }
+    }
+    let mut o: Options = match parse_args(&args) {
+        Ok(o) => o,
+        Err(e) => return Outcome { rendered: String::new(), matches: false, notes: vec![format!("bad #! options: {e}")] },
+    };
+    let tmp = std::env::temp_dir().join(format!("edgesh-golden-{}-{}", std::process::id(), unique()));
+    o.virtual_clock = o.virtual_clock.or(Some(EPOCH));
+    o.seed = o.seed.or(Some(1));
+    o.state_dir = o.state_dir.or(Some(tmp.clone()));
+    let mut load_msgs = Vec::new();
+    let (router, _) = build_router(&o, &mut load_msgs);
+    let mut rendered = String::new();
+    if !load_msgs.is_empty() {
+        // Load messages go to standard error; a transcript shows them first.
+        let m = String::from_utf8_lossy(&load_msgs).replace(&dir.display().to_string(), ".");
+        rendered.push_str(&m);
+    }
+    let session = Session::new(router.clone(), SessionOptions::default());
+    let mut term = Terminal::new(session, Vec::new(), true);
+    term.prompt();
+    take(&mut term, &mut rendered);
+    for entry in t.entries() {
+        if term.closed {
+            notes.push("input after the session ended".into());
+            break;
+        }
+        let (at_more, text) = match entry.strip_prefix('\0') {
+            Some(t) => (true, t.to_string()),
+            None => (false, entry),
+        };
+        if at_more != term.at_more() {
+            notes.push(format!("expected {} but the device is at {}", if at_more { "a pager prompt" } else { "a command prompt" }, if term.at_more() { "a pager prompt" } else { "a command prompt" }));
+            break;
+        }
+        if at_more {
+            let (_, sp) = next_special(&text);
+            let key = match (sp, text.as_str()) {
+                (Some((b, _)), _) => b,
+                (None, "q") => b'q',
+                _ => b'q',
+            };
+            term.feed(&[key]);
+            take(&mut term, &mut rendered);
+            continue;
+        }
+        if let Some(d) = text.strip_prefix("@@") {
+            rendered.push_str(&text);
+            rendered.push('\n');
+            directive(d.trim(), &router, &mut notes);
+            for m in term.session.poll() {
+                rendered.push_str(&m);
+                rendered.push('\n');
+            }
+            term.prompt();
+            take(&mut term, &mut rendered);
+            continue;
+        }
+        // The line typed so far (kept after `?`) is already on the screen.
+        let cur = term.line().to_string();
+        let mut rest = match text.strip_prefix(cur.as_str()) {
+            Some(r) => r.to_string(),
+            None => {
+                notes.push(format!("a prompt line does not continue the current line {cur:?}: {text:?}"));
+                term.feed(&[0x15]);
+                text.clone()
+            }
+        };
+        loop {
+            let (plain, sp) = next_special(&rest);
+            term.feed(plain.as_bytes());
+            match sp {
+                None => {
+                    term.feed(b"\n");
+                    take(&mut term, &mut rendered);
+                    break;
+                }
+                Some((key, after)) => {
+                    term.feed(&[key]);
+                    let echoed = take(&mut term, &mut rendered);
+                    if key != b'\t' || echoed.contains('\n') || after.is_empty() {
+                        if !after.is_empty() {
+                            notes.push(format!("text after a special key on one line: {after:?}"));
+                        }
+                        break;
+                    }
+                    // Inline completion: skip the completed text the device echoed.
+                    let inserted = echoed.strip_prefix("<TAB>").unwrap_or(&echoed);
+                    rest = match after.strip_prefix(inserted) {
+                        Some(r) => r.to_string(),
+                        None => {
+                            notes.push(format!("completion inserted {inserted:?}, the transcript has {after:?}"));
+                            after.to_string()
+                        }
+                    };
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    let matches = notes.is_empty() && same(&t.body, &rendered);
+    Outcome { rendered, matches, notes }
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+fn directive(d: &str, router: &std::sync::Arc<std::sync::Mutex<edgesh_modes::Router>>, notes: &mut Vec<String>) {
+    let w: Vec<&str> = d.split_whitespace().collect();
+    match w.as_slice() {
+        ["advance", n] => match n.parse::<u64>() {
+            Ok(n) => router.lock().unwrap_or_else(|e| e.into_inner()).advance(n),
+            Err(_) => notes.push(format!("bad directive: @@ {d}")),
+        },
+        _ => notes.push(format!("unknown directive: @@ {d}")),
+    }
+}
+
+fn line_matches(expected: &str, actual: &str) -> bool {
+    if !expected.contains("<*>") {
+        return expected == actual;
+    }
+    let pat = expected.split("<*>").map(regex::escape).collect::<Vec<_>>().join(".*");
+    Regex::new(&format!("^{pat}$")).is_ok_and(|r| r.is_match(actual))
+}
+
+/// Compare line by line, honouring `<*>`.
+pub fn same(expected: &str, actual: &str) -> bool {
+    let a = actual.strip_suffix('\n').unwrap_or(actual);
+    let e: Vec<&str> = expected.split('\n').collect();
+    let a: Vec<&str> = a.split('\n').collect();
+    e.len() == a.len() && e.iter().zip(&a).all(|(e, a)| line_matches(e, a))
+}
+
+/// The new file text for `--bless`: header, then the rendered body, keeping
+/// expected lines with `<*>` that still match.
+pub fn blessed(t: &Transcript, rendered: &str) -> String {
+    let r = rendered.strip_suffix('\n').unwrap_or(rendered);
+    let old: Vec<&str> = t.body.split('\n').collect();
+    let mut out = String::new();
+    for h in &t.header {
+        out.push_str(h);
+        out.push('\n');
+    }
+    for (i, l) in r.split('\n').enumerate() {
+        match old.get(i) {
+            Some(o) if o.contains("<*>") && line_matches(o, l) => out.push_str(o),
+            _ => out.push_str(l),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A unified-style report of the first differences.
+pub fn diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.split('\n').collect();
+    let a: Vec<&str> = actual.strip_suffix('\n').unwrap_or(actual).split('\n').collect();
+    let mut out = String::new();
+    let mut shown = 0;
+    for i in 0..e.len().max(a.len()) {
+        let (x, y) = (e.get(i).copied(), a.get(i).copied());
+        let same = matches!((x, y), (Some(x), Some(y)) if line_matches(x, y));
+        if !same {
+            out.push_str(&format!("line {}:\n  expected: {}\n  actual:   {}\n", i + 1, x.unwrap_or("<end>"), y.unwrap_or("<end>")));
+            shown += 1;
+            if shown >= 5 {
+                out.push_str("  ...\n");
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// All `*.golden` files under the given paths.
+pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p).into_iter().flatten().flatten().map(|e| e.path()).collect();
+            entries.sort();
+            out.extend(collect(&entries));
+        } else if p.extension().is_some_and(|e| e == "golden") || p.is_file() && paths.len() == 1 {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+/// Run (or bless) transcripts; prints one line per file. Returns the failures.
+pub fn run_paths(paths: &[PathBuf], bless: bool, out: &mut dyn std::io::Write) -> usize {
+    let mut failed = 0;
+    let files = collect(paths);
+    for f in &files {
+        let t = match Transcript::load(f) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = writeln!(out, "FAIL {}: {e}", f.display());
+                failed += 1;
+                continue;
+            }
+        };
+        let o = run(&t);
+        if o.matches {
+            let _ = writeln!(out, "ok   {}", f.display());
+            continue;
+        }
+        if bless && o.notes.is_empty() {
+            match std::fs::write(f, blessed(&t, &o.rendered)) {
+                Ok(()) => {
+                    let _ = writeln!(out, "blessed {}", f.display());
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "FAIL {}: {e}", f.display());
+                    failed += 1;
+                }
+            }
+            continue;
+        }
+        failed += 1;
+        let _ = writeln!(out, "FAIL {}", f.display());
+        for n in &o.notes {
+            let _ = writeln!(out, "  {n}");
+        }
+        let _ = write!(out, "{}", diff(&t.body, &o.rendered));
+    }
+    if files.is_empty() {
+        let _ = writeln!(out, "no transcripts found");
+        return 1;
+    }
+    failed
+}
+
+/// `edgesh golden run [--bless] PATH...`
+pub fn cli(args: &[String]) -> i32 {
+    let mut bless = false;
+    let mut paths = Vec::new();
+    match args.first().map(String::as_str) {
+        Some("run") => {}
+        _ => {
+            eprintln!("usage: edgesh golden run [--bless] PATH...");
+            return 2;
+        }
+    }
+    for a in &args[1..] {
+        match a.as_str() {
+            "--bless" => bless = true,
+            p => paths.push(PathBuf::from(p)),
+        }
+    }
+    if paths.is_empty() {
+        eprintln!("usage: edgesh golden run [--bless] PATH...");
+        return 2;
+    }
+    let failed = run_paths(&paths, bless, &mut std::io::stdout());
+    i32::from(failed > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn specials_and_masks() {
+        assert_eq!(next_special("ike pro<TAB>posal x"), ("ike pro", Some((b'\t', "posal x"))));
+        assert_eq!(next_special("show ?"), ("show ", Some((b'?', ""))));
+        assert_eq!(next_special("abc"), ("abc", None));
+        assert!(line_matches("Up <*> secs", "Up 5 secs"));
+        assert!(!line_matches("Up <*> secs", "Down 5"));
+    }
+
+    #[test]
+    fn a_wrong_transcript_fails() {
+        let t = Transcript::parse(Path::new("x.golden"), "[local]edgesh#show clock\nMon Jan 01 00:00:00 2001 UTC\n[local]edgesh#");
+        let o = run(&t);
+        assert!(!o.matches);
+        assert!(o.rendered.contains("Sun Nov 22 14:37:44 2026 UTC"));
+        let fixed = blessed(&t, &o.rendered);
+        let o2 = run(&Transcript::parse(Path::new("x.golden"), &fixed));
+        assert!(o2.matches, "{}", o2.rendered);
+    }
+}

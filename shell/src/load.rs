@@ -30,10 +30,11 @@ pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadR
     for l in &lines {
         rep.lines += 1;
         let word = l.text.split_whitespace().next().unwrap_or("");
-        if s.stack.len() <= 1 && (word == "end" || word == "exit") {
-            if word == "end" {
-                break;
-            }
+        // `end` closes a saved configuration; `exit` at the top would leave configuration mode.
+        if word == "end" {
+            break;
+        }
+        if s.stack.len() <= 1 && word == "exit" {
             continue;
         }
         if l.indent <= 2 {

@@ -174,9 +174,9 @@ mod tests {
     fn filters() {
         let t = "a\n  b\nc\n  d\n  e\nf";
         assert_eq!(run("inc c|d", t), "c\n  d\n");
-        assert_eq!(run("ex ^ ", t), "a\nc\nf\n");
+        assert_eq!(run("ex ^\\s", t), "a\nc\nf\n");
         assert_eq!(run("be ^c", t), "c\n  d\n  e\nf\n");
-        assert_eq!(run("count ^ ", t), "Number of lines which match regexp = 3\n");
+        assert_eq!(run("count ^\\s", t), "Number of lines which match regexp = 3\n");
         assert_eq!(run("sec ^c", t), "c\n  d\n  e\n");
         assert_eq!(run("sec ^c | inc e", t), "  e\n");
         assert!(parse("include [").is_err());

@@ -167,7 +167,7 @@ fn exec(g: &mut G) {
                 None => dir.join(crate::session::STARTUP_FILE),
             };
             crate::session::save_atomically(&path, &cfg).map_err(|e| format!("Could not save {}: {e}", path.display()))?;
-            o.line(&format!("Configuration saved to {}", path.display()));
+            o.line(&format!("Configuration saved to {}", a.get("file").unwrap_or(crate::session::STARTUP_FILE)));
             Ok(())
         },
     );
@@ -453,14 +453,16 @@ fn ike_proposal_enter(s: &mut Session, a: &Args, v2: bool) -> CmdResult {
 fn context(g: &mut G) {
     add(
         g,
-        "interface NAME [loopback | ipsec multibind]",
-        &["Configure an interface", "Interface name", "Loopback interface", "IPsec interface", "Multibind interface for on-demand tunnels"],
+        "interface NAME [loopback | ipsec [multibind]]",
+        &["Configure an interface", "Interface name", "Loopback interface", "IPsec tunnel interface", "Multibind interface for on-demand tunnels"],
         |s, a, _| {
             let n = a.req("NAME")?.to_string();
             let kind = if a.has("loopback") {
                 InterfaceKind::Loopback
             } else if a.has("multibind") {
                 InterfaceKind::IpsecMultibind
+            } else if a.has("ipsec") {
+                InterfaceKind::Ipsec
             } else {
                 InterfaceKind::Plain
             };
