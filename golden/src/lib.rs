@@ -23,7 +23,13 @@
 //!   prompt (and after the current line, when a prompt is redrawn after `?`).
 //! * Special keys are written as markers: `?` (help), `<TAB>` (completion; the
 //!   completed text follows the marker), `<^C>`, `<^Z>`; at a `---(more)---`
-//!   pager prompt `<SPACE>`, `<CR>` or `q`.
+//!   pager prompt `<SPACE>`, `<CR>` or `q`. After `?` (or a TAB that lists
+//!   choices) the prompt is redrawn with the line typed so far, and the next
+//!   prompt line continues it. A line that ends right after `<TAB>` is
+//!   entered as completed; to abandon a line, end it with `<^C>`.
+//! * To write a new transcript, write only the prompt lines with what is
+//!   typed (any prompt text will do) and run `edgesh golden run --bless`:
+//!   it fills in the prompts and the output; read them before committing.
 //! * `@@ advance SECONDS` typed at a prompt is a runner directive: it moves
 //!   the virtual clock (timers such as `commit confirmed` fire) instead of
 //!   being sent to the device.
@@ -201,6 +207,7 @@ pub fn run(t: &Transcript) -> Outcome {
         loop {
             let (plain, sp) = next_special(&rest);
             term.feed(plain.as_bytes());
+            take(&mut term, &mut rendered);
             match sp {
                 None => {
                     term.feed(b"\n");
@@ -210,6 +217,12 @@ pub fn run(t: &Transcript) -> Outcome {
                 Some((key, after)) => {
                     term.feed(&[key]);
                     let echoed = take(&mut term, &mut rendered);
+                    if key == b'\t' && !echoed.contains('\n') && after.is_empty() {
+                        // The line ends right after an inline completion: Enter.
+                        term.feed(b"\n");
+                        take(&mut term, &mut rendered);
+                        break;
+                    }
                     if key != b'\t' || echoed.contains('\n') || after.is_empty() {
                         if !after.is_empty() {
                             notes.push(format!("text after a special key on one line: {after:?}"));

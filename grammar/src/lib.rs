@@ -336,7 +336,8 @@ impl<T> Graph<T> {
                 }
             }
         }
-        kws.sort_by(|a, b| a.name.cmp(&b.name));
+        // Numbers in numeric order (DH groups 1 2 5 14), words alphabetically.
+        kws.sort_by_key(|i| (i.name.parse::<u64>().map_or(u64::MAX, |n| n), i.name.clone()));
         params.extend(kws);
         if cr {
             params.push(HelpItem { name: "<cr>".into(), help: String::new() });
