@@ -220,6 +220,15 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
     let mut static_ends: BTreeMap<(String, std::net::Ipv4Addr, std::net::Ipv4Addr), &str> = BTreeMap::new();
     let mut static_ids: BTreeSet<(String, String)> = BTreeSet::new();
     let mut ondemand_ids: BTreeMap<(String, String), &str> = BTreeMap::new();
+    // The interface addresses of each context, looked up once (not per tunnel).
+    let mut owned: BTreeSet<(&str, std::net::Ipv4Addr)> = BTreeSet::new();
+    for (cn, cx) in &cfg.contexts {
+        for i in cx.interfaces.values() {
+            for a in i.address.iter().chain(i.secondary.iter()) {
+                owned.insert((cn.as_str(), a.addr));
+            }
+        }
+    }
     for (name, t) in &cfg.tunnels {
         let obj = format!("tunnel ipsec {name}");
         let ctxname = t.ike_context();
@@ -233,9 +242,8 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         match t.local {
             None => c.warn(&obj, "no peer-end-point configured".into()),
             Some(l) => {
-                if let Some(cx) = ctx {
-                    let owned = cx.interfaces.values().any(|i| i.address.is_some_and(|a| a.addr == l) || i.secondary.iter().any(|a| a.addr == l));
-                    if !owned {
+                if ctx.is_some() {
+                    if !owned.contains(&(ctxname, l)) {
                         c.warn(&obj, format!("local end point {l} is not an address of an interface in context {ctxname}"));
                     }
                 }

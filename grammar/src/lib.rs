@@ -7,8 +7,8 @@
 //! ([`Graph::parse`]), the `?` listing ([`Graph::help`]), TAB completion
 //! ([`Graph::complete`]) and the position of the caret under a bad token.
 //!
-//! Whole configuration files are split into lines by the pest grammar in
-//! `grammars/config.pest` ([`config_lines`]).
+//! The spec language is a pest grammar (`grammars/spec.pest`); whole
+//! configuration files are split into lines by [`config_lines`].
 
 mod config_file;
 mod param;
@@ -39,6 +39,8 @@ pub struct Command<T> {
     pub hidden: bool,
     atoms: Vec<Atom>,
     nfa: Nfa,
+    /// Keywords the command can start with; `None` if it can start with a parameter.
+    first: Option<Vec<String>>,
 }
 
 /// The command graph of one mode.
@@ -143,7 +145,8 @@ pub enum Completion {
 struct Path {
     cmd: usize,
     state: usize,
-    bindings: Vec<Binding>,
+    /// (atom, token) pairs; turned into [`Binding`]s only for the accepted path.
+    bindings: Vec<(u32, u32)>,
     /// A LINE parameter consumed the rest of the input.
     done: bool,
 }
@@ -166,7 +169,17 @@ impl<T> Graph<T> {
 
     fn add_full(&mut self, spec: &str, helps: &[&str], payload: T, hidden: bool) -> Result<(), SpecError> {
         let (atoms, nfa) = spec::compile(spec, helps)?;
-        self.commands.push(Command { spec: spec.to_string(), payload, hidden, atoms, nfa });
+        let mut first = Some(Vec::new());
+        for &st in nfa.closure(nfa.start) {
+            for &(a, _) in &nfa.states[st].edges {
+                match (&atoms[a].kind, first.as_mut()) {
+                    (AtomKind::Keyword(k), Some(v)) => v.push(k.clone()),
+                    (AtomKind::Param(_), _) => first = None,
+                    _ => {}
+                }
+            }
+        }
+        self.commands.push(Command { spec: spec.to_string(), payload, hidden, atoms, nfa, first });
         Ok(())
     }
 
@@ -175,9 +188,21 @@ impl<T> Graph<T> {
     }
 
     fn start_paths(&self) -> Vec<Path> {
+        self.start_paths_for(None)
+    }
+
+    /// Paths for the commands that can start with `first` (all if `None`):
+    /// a line is only run through the commands whose first word could match.
+    fn start_paths_for(&self, first: Option<&Token>) -> Vec<Path> {
+        let word = first.map(|t| t.text.to_ascii_lowercase());
         let mut paths = Vec::new();
         for (ci, c) in self.commands.iter().enumerate() {
-            for s in c.nfa.closure(c.nfa.start) {
+            if let (Some(w), Some(kws)) = (&word, &c.first) {
+                if !kws.iter().any(|k| k.starts_with(w.as_str())) {
+                    continue;
+                }
+            }
+            for &s in c.nfa.closure(c.nfa.start) {
                 paths.push(Path { cmd: ci, state: s, bindings: Vec::new(), done: false });
             }
         }
@@ -185,78 +210,106 @@ impl<T> Graph<T> {
     }
 
     /// Advance every path over one token; returns the surviving paths or the error.
-    fn step(&self, paths: &[Path], tokens: &[Token], i: usize, line: &str) -> Result<Vec<Path>, ParseError> {
+    fn step(&self, paths: &[Path], tokens: &[Token], i: usize) -> Result<Vec<Path>, ParseError> {
         let tok = &tokens[i];
-        let mut cands: Vec<(Rank, Path, Option<String>)> = Vec::new();
+        let lower: std::borrow::Cow<'_, str> =
+            if tok.text.bytes().any(|b| b.is_ascii_uppercase()) { tok.text.to_ascii_lowercase().into() } else { std::borrow::Cow::Borrowed(&*tok.text) };
+        // (rank, path index, atom index, next state)
+        let mut cands: Vec<(Rank, usize, usize, usize)> = Vec::new();
         let mut detail: Option<String> = None;
-        for p in paths {
+        for (pi, p) in paths.iter().enumerate() {
             if p.done {
                 continue;
             }
             let c = &self.commands[p.cmd];
             for &(atom_idx, next) in &c.nfa.states[p.state].edges {
-                let atom = &c.atoms[atom_idx];
-                let (rank, value, rest) = match &atom.kind {
+                let rank = match &c.atoms[atom_idx].kind {
                     AtomKind::Keyword(k) => {
-                        let t = tok.text.to_ascii_lowercase();
-                        if t == *k {
-                            (Rank::ExactKeyword, k.clone(), false)
-                        } else if !t.is_empty() && k.starts_with(&t) && !tok.quoted {
-                            (Rank::PartialKeyword, k.clone(), false)
+                        if *lower == **k {
+                            Rank::ExactKeyword
+                        } else if !lower.is_empty() && k.starts_with(&*lower) && !tok.quoted {
+                            Rank::PartialKeyword
                         } else {
                             continue;
                         }
                     }
-                    AtomKind::Param(kind) => {
-                        if *kind == ParamKind::Line {
-                            (Rank::Word, line[tok.start..].trim_end().to_string(), true)
-                        } else {
-                            match kind.check(&tok.text) {
-                                Ok(()) => (
-                                    if kind.is_typed() { Rank::Typed } else { Rank::Word },
-                                    tok.text.clone(),
-                                    false,
-                                ),
-                                Err(why) => {
-                                    if detail.is_none() {
-                                        detail = why;
-                                    }
-                                    continue;
-                                }
+                    AtomKind::Param(ParamKind::Line) => Rank::Word,
+                    AtomKind::Param(kind) => match kind.check(&tok.text) {
+                        Ok(()) if kind.is_typed() => Rank::Typed,
+                        Ok(()) => Rank::Word,
+                        Err(why) => {
+                            if detail.is_none() {
+                                detail = why;
                             }
+                            continue;
                         }
-                    }
+                    },
                 };
-                let kw = matches!(atom.kind, AtomKind::Keyword(_)).then(|| value.clone());
-                let mut bindings = p.bindings.clone();
-                bindings.push(Binding { key: atom.key(), value, token: i, keyword: kw.is_some() });
-                for s in c.nfa.closure(next) {
-                    cands.push((rank, Path { cmd: p.cmd, state: s, bindings: bindings.clone(), done: rest }, kw.clone()));
-                }
+                cands.push((rank, pi, atom_idx, next));
             }
         }
         let Some(best) = cands.iter().map(|c| c.0).max() else {
             return Err(ParseError::Invalid { offset: tok.start, detail });
         };
         if best == Rank::PartialKeyword {
-            let mut words: Vec<String> = cands.iter().filter(|c| c.0 == best).filter_map(|c| c.2.clone()).collect();
-            words.sort();
+            let mut words: Vec<&str> = cands
+                .iter()
+                .filter(|c| c.0 == best)
+                .filter_map(|c| match &self.commands[paths[c.1].cmd].atoms[c.2].kind {
+                    AtomKind::Keyword(k) => Some(k.as_str()),
+                    AtomKind::Param(_) => None,
+                })
+                .collect();
+            words.sort_unstable();
             words.dedup();
             if words.len() > 1 {
-                return Err(ParseError::Ambiguous { offset: tok.start, word: tok.text.clone(), candidates: words });
+                return Err(ParseError::Ambiguous { offset: tok.start, word: tok.text.to_string(), candidates: words.iter().map(|w| w.to_string()).collect() });
             }
         }
-        Ok(cands.into_iter().filter(|c| c.0 == best).map(|c| c.1).collect())
+        let mut out = Vec::new();
+        for (rank, pi, atom_idx, next) in cands {
+            if rank != best {
+                continue;
+            }
+            let p = &paths[pi];
+            let c = &self.commands[p.cmd];
+            let done = matches!(c.atoms[atom_idx].kind, AtomKind::Param(ParamKind::Line));
+            for &s in c.nfa.closure(next) {
+                let mut bindings = Vec::with_capacity(p.bindings.len() + 1);
+                bindings.extend_from_slice(&p.bindings);
+                bindings.push((atom_idx as u32, i as u32));
+                out.push(Path { cmd: p.cmd, state: s, bindings, done });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The bindings of an accepted path, as strings.
+    fn bind(&self, p: &Path, tokens: &[Token], line: &str) -> Vec<Binding> {
+        let c = &self.commands[p.cmd];
+        p.bindings
+            .iter()
+            .map(|&(a, t)| {
+                let atom = &c.atoms[a as usize];
+                let tok = &tokens[t as usize];
+                let (value, keyword) = match &atom.kind {
+                    AtomKind::Keyword(k) => (k.clone(), true),
+                    AtomKind::Param(ParamKind::Line) => (line[tok.start..].trim_end().to_string(), false),
+                    AtomKind::Param(_) => (tok.text.to_string(), false),
+                };
+                Binding { key: atom.key(), value, token: t as usize, keyword }
+            })
+            .collect()
     }
 
     /// Run the paths over all tokens.
-    fn run(&self, tokens: &[Token], line: &str) -> Result<Vec<Path>, ParseError> {
-        let mut paths = self.start_paths();
+    fn run(&self, tokens: &[Token]) -> Result<Vec<Path>, ParseError> {
+        let mut paths = self.start_paths_for(tokens.first().filter(|t| !t.quoted));
         for i in 0..tokens.len() {
-            if paths.iter().all(|p| p.done) {
+            if !paths.is_empty() && paths.iter().all(|p| p.done) {
                 break;
             }
-            paths = self.step(&paths, tokens, i, line)?;
+            paths = self.step(&paths, tokens, i)?;
         }
         Ok(paths)
     }
@@ -267,13 +320,10 @@ impl<T> Graph<T> {
         if tokens.is_empty() {
             return Err(ParseError::Empty);
         }
-        let paths = self.run(&tokens, line)?;
-        let accepted = paths
-            .into_iter()
-            .filter(|p| p.done || self.commands[p.cmd].nfa.states[p.state].accept)
-            .min_by_key(|p| p.cmd);
+        let paths = self.run(&tokens)?;
+        let accepted = paths.iter().filter(|p| p.done || self.commands[p.cmd].nfa.states[p.state].accept).min_by_key(|p| p.cmd);
         match accepted {
-            Some(p) => Ok(Match { command: &self.commands[p.cmd], bindings: p.bindings }),
+            Some(p) => Ok(Match { command: &self.commands[p.cmd], bindings: self.bind(p, &tokens, line) }),
             None => Err(ParseError::Incomplete),
         }
     }
@@ -281,13 +331,13 @@ impl<T> Graph<T> {
     /// Does the first word of `line` name a command of this mode?
     pub fn knows_first_word(&self, line: &str) -> bool {
         match tokenize(line) {
-            Ok(t) if !t.is_empty() => self.step(&self.start_paths(), &t, 0, line).is_ok(),
+            Ok(t) if !t.is_empty() => self.step(&self.start_paths(), &t, 0).is_ok(),
             _ => false,
         }
     }
 
     /// Split `line` into the complete words and the word being typed.
-    fn split_partial(line: &str) -> Result<(Vec<Token>, Option<Token>), ParseError> {
+    fn split_partial(line: &str) -> Result<(Vec<Token<'_>>, Option<Token<'_>>), ParseError> {
         let mut tokens = tokenize(line).map_err(|e| ParseError::Syntax { offset: e.offset, message: e.message })?;
         let partial = if line.ends_with(|c: char| c.is_whitespace()) || tokens.is_empty() { None } else { tokens.pop() };
         Ok((tokens, partial))
@@ -348,7 +398,7 @@ impl<T> Graph<T> {
     /// The `?` listing for `line` (the text before the `?`).
     pub fn help(&self, line: &str) -> Result<Vec<HelpItem>, ParseError> {
         let (tokens, partial) = Self::split_partial(line)?;
-        let paths = self.run(&tokens, line)?;
+        let paths = self.run(&tokens)?;
         let items = self.next_items(&paths, partial.as_ref());
         if items.is_empty() {
             let offset = partial.as_ref().map(|t| t.start).unwrap_or(line.len());
@@ -363,7 +413,7 @@ impl<T> Graph<T> {
     /// What TAB does at the end of `line`.
     pub fn complete(&self, line: &str) -> Completion {
         let Ok((tokens, partial)) = Self::split_partial(line) else { return Completion::None };
-        let Ok(paths) = self.run(&tokens, line) else { return Completion::None };
+        let Ok(paths) = self.run(&tokens) else { return Completion::None };
         let items = self.next_items(&paths, partial.as_ref());
         let typed = partial.as_ref().map(|t| t.text.to_ascii_lowercase()).unwrap_or_default();
         let words: Vec<&HelpItem> = items

@@ -70,6 +70,8 @@ pub struct State {
 pub struct Nfa {
     pub states: Vec<State>,
     pub start: usize,
+    /// `closure(s)` for every state, computed once at build time.
+    closures: Vec<Vec<usize>>,
 }
 
 impl Nfa {
@@ -78,7 +80,11 @@ impl Nfa {
         self.states.len() - 1
     }
     /// States reachable from `s` by epsilon moves that have edges or accept.
-    pub fn closure(&self, s: usize) -> Vec<usize> {
+    pub fn closure(&self, s: usize) -> &[usize] {
+        &self.closures[s]
+    }
+
+    fn compute_closure(&self, s: usize) -> Vec<usize> {
         let mut seen = vec![false; self.states.len()];
         let mut stack = vec![s];
         let mut out = Vec::new();
@@ -168,5 +174,6 @@ pub fn compile(spec: &str, helps: &[&str]) -> Result<(Vec<Atom>, Nfa), SpecError
     let start = nfa.start;
     let end = emit(&mut nfa, &ast, start);
     nfa.states[end].accept = true;
+    nfa.closures = (0..nfa.states.len()).map(|s| nfa.compute_closure(s)).collect();
     Ok((atoms, nfa))
 }

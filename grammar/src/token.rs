@@ -1,9 +1,9 @@
 //! Splitting a command line into words, with byte offsets for the caret.
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Token {
-    /// The word, without quotes.
-    pub text: String,
+pub struct Token<'a> {
+    /// The word, without quotes (borrowed from the line unless it was quoted).
+    pub text: std::borrow::Cow<'a, str>,
     /// Byte offset of the word (of its opening quote, if quoted) in the line.
     pub start: usize,
     pub quoted: bool,
@@ -16,7 +16,7 @@ pub struct TokenizeError {
 }
 
 /// Words are separated by blanks; `"two words"` is one word.
-pub fn tokenize(line: &str) -> Result<Vec<Token>, TokenizeError> {
+pub fn tokenize(line: &str) -> Result<Vec<Token<'_>>, TokenizeError> {
     let mut out = Vec::new();
     let mut it = line.char_indices().peekable();
     while let Some(&(i, c)) = it.peek() {
@@ -38,18 +38,18 @@ pub fn tokenize(line: &str) -> Result<Vec<Token>, TokenizeError> {
             if !closed {
                 return Err(TokenizeError { offset: i, message: "unterminated quoted string".into() });
             }
-            out.push(Token { text, start: i, quoted: true });
+            out.push(Token { text: text.into(), start: i, quoted: true });
             continue;
         }
-        let mut text = String::new();
-        while let Some(&(_, c)) = it.peek() {
+        let mut end = line.len();
+        while let Some(&(j, c)) = it.peek() {
             if c.is_whitespace() {
+                end = j;
                 break;
             }
-            text.push(c);
             it.next();
         }
-        out.push(Token { text, start: i, quoted: false });
+        out.push(Token { text: line[i..end].into(), start: i, quoted: false });
     }
     Ok(out)
 }
@@ -60,7 +60,7 @@ mod tests {
     #[test]
     fn words_and_quotes() {
         let t = tokenize("  seq 10  \"a b\" x").unwrap();
-        assert_eq!(t.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["seq", "10", "a b", "x"]);
+        assert_eq!(t.iter().map(|t| &*t.text).collect::<Vec<_>>(), ["seq", "10", "a b", "x"]);
         assert_eq!(t[2].start, 10);
         assert!(tokenize("a \"b").is_err());
     }

@@ -29,11 +29,20 @@ pub struct CommitRecord {
     pub time: u64,
     pub user: String,
     pub comment: Option<String>,
-    /// Lines added and removed relative to the previous running configuration.
-    pub added: usize,
-    pub removed: usize,
     /// The running configuration after this commit.
     pub config: Arc<Config>,
+    /// The running configuration before it (for the line counts of `show configuration commits`).
+    pub previous: Option<Arc<Config>>,
+}
+
+impl CommitRecord {
+    /// Lines added and removed by this commit (computed when asked: a commit
+    /// of 32,000 tunnels must not render the configuration twice).
+    pub fn line_counts(&self) -> (usize, usize) {
+        let Some(prev) = &self.previous else { return (0, 0) };
+        let sel = smartedge::render::Selection::all();
+        crate::smartedge::diff::count(&smartedge::render::to_lines(prev, &sel), &smartedge::render::to_lines(&self.config, &sel))
+    }
 }
 
 /// A `commit confirmed` waiting for its confirmation.
@@ -43,6 +52,9 @@ pub struct PendingConfirm {
     pub commit_id: u64,
     pub previous: Arc<Config>,
 }
+
+/// How many typed lines a session remembers.
+pub const HISTORY_LINES: usize = 256;
 
 /// How many commits `rollback` can reach back.
 pub const HISTORY_LIMIT: usize = 20;
@@ -81,7 +93,7 @@ impl Router {
             log: VecDeque::new(),
         };
         r.boot_time = r.now();
-        r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), added: 0, removed: 0, config: running });
+        r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
         r
     }
 
@@ -118,16 +130,19 @@ impl Router {
         line
     }
 
-    /// Make `config` running (already validated) and record it.
+    /// Make `config` running and record it.
     pub fn install(&mut self, config: Config, user: &str, comment: Option<String>) -> u64 {
-        let before = smartedge::render::to_lines(&self.running, &smartedge::render::Selection::all());
-        let after = smartedge::render::to_lines(&config, &smartedge::render::Selection::all());
-        let (added, removed) = crate::smartedge::diff::count(&before, &after);
-        self.problems = validate(&config);
-        self.running = Arc::new(config);
+        let problems = validate(&config);
+        self.install_checked(config, problems, user, comment)
+    }
+
+    /// Make `config` running, with the problems `validate` already found.
+    pub fn install_checked(&mut self, config: Config, problems: Vec<Problem>, user: &str, comment: Option<String>) -> u64 {
+        self.problems = problems;
+        let previous = std::mem::replace(&mut self.running, Arc::new(config));
         let id = self.next_commit_id;
         self.next_commit_id += 1;
-        self.history.push_back(CommitRecord { id, time: self.now(), user: user.to_string(), comment, added, removed, config: self.running.clone() });
+        self.history.push_back(CommitRecord { id, time: self.now(), user: user.to_string(), comment, config: self.running.clone(), previous: Some(previous) });
         while self.history.len() > HISTORY_LIMIT {
             self.history.pop_front();
         }
@@ -218,8 +233,10 @@ pub struct Session {
     /// Commands rejected since the session started.
     pub rejected: usize,
     pub wants_exit: bool,
-    /// Lines typed (`show history`).
+    /// Lines typed (`show history`), the last [`HISTORY_LINES`].
     pub history: Vec<String>,
+    /// Keep typed lines in `history` (not when loading a file).
+    pub record_history: bool,
     /// Messages waiting to be shown (logs, rollbacks).
     pub pending: Vec<String>,
 }
@@ -237,6 +254,7 @@ impl Session {
             rejected: 0,
             wants_exit: false,
             history: Vec::new(),
+            record_history: true,
             pending: Vec::new(),
         }
     }
@@ -334,7 +352,7 @@ impl Session {
         let changed = cand != *r.running;
         if changed {
             let previous = r.running.clone();
-            let id = r.install(cand, &user, comment);
+            let id = r.install_checked(cand, problems, &user, comment);
             let line = r.log("SYSTEM", 5, "CONFIG", &format!("commit {id} by {user}"));
             drop(line);
             if let Some(m) = confirmed_minutes {
@@ -399,7 +417,12 @@ impl Session {
             self.rejected += 1;
             return false;
         }
-        self.history.push(trimmed.to_string());
+        if self.record_history {
+            if self.history.len() >= HISTORY_LINES {
+                self.history.remove(0);
+            }
+            self.history.push(trimmed.to_string());
+        }
         let kind = self.stack.last().map(|f| f.kind()).unwrap_or(smartedge::ModeKind::Exec);
         let graphs = smartedge::graphs();
         let first = graphs.get(kind).parse(line);
@@ -427,15 +450,16 @@ impl Session {
                 }
             }
         };
-        let saved_stack = self.stack.clone();
-        if let Some(lvl) = level {
+        let saved_stack = level.map(|lvl| {
+            let saved = self.stack.clone();
             self.stack.truncate(lvl);
-        }
+            saved
+        });
         match (handler.0)(self, &args, out) {
             Ok(()) => true,
             Err(msg) => {
-                if level.is_some() {
-                    self.stack = saved_stack;
+                if let Some(saved) = saved_stack {
+                    self.stack = saved;
                 }
                 if !msg.is_empty() {
                     out.line(&format!("% {msg}"));

@@ -12,4 +12,5 @@ pub mod cli;
 pub mod console;
 pub mod load;
 pub mod pipes;
+pub mod scale;
 pub mod terminal;

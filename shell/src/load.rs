@@ -24,6 +24,7 @@ pub struct LoadReport {
 pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadReport {
     let mut rep = LoadReport::default();
     let mut s = Session::new(router.clone(), SessionOptions { user: "boot".into(), ..Default::default() });
+    s.record_history = false;
     s.enter_config();
     let lines = config_lines(text);
     let mut header_lines: Vec<(usize, String)> = Vec::new();
@@ -70,7 +71,7 @@ pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadR
     // objects with errors stay down and say why in `show`.
     let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
     if cand != *r.running {
-        r.install(cand, "boot", Some(format!("loaded from {file}")));
+        r.install_checked(cand, problems, "boot", Some(format!("loaded from {file}")));
     }
     rep
 }

@@ -497,9 +497,11 @@ fn context(g: &mut G) {
             };
             let cost = a.num("<0-255>").map(|c| c as u32);
             let c = context_mut(s)?;
-            c.routes.retain(|r| !(r.prefix == prefix && r.next_hop == next_hop));
-            c.routes.push(Route { prefix, next_hop, cost });
-            c.routes.sort();
+            // Kept sorted; one route per (prefix, next hop).
+            match c.routes.binary_search_by(|r| (&r.prefix, &r.next_hop).cmp(&(&prefix, &next_hop))) {
+                Ok(i) => c.routes[i].cost = cost,
+                Err(i) => c.routes.insert(i, Route { prefix, next_hop, cost }),
+            }
             Ok(())
         },
     );

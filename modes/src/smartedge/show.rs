@@ -68,7 +68,10 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
                 c.id.to_string(),
                 date_time(c.time),
                 c.user.clone(),
-                format!("+{} -{}", c.added, c.removed),
+                {
+                    let (a, d) = c.line_counts();
+                    format!("+{a} -{d}")
+                },
                 c.comment.clone().unwrap_or_default(),
             ]);
         }
