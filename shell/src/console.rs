@@ -78,6 +78,11 @@ fn read_key() -> u8 {
 pub fn run(session: Session) -> usize {
     let mut term = Terminal::new(session, std::io::stdout(), false);
     term.draw_prompt = false;
+    term.crlf = false;
+    // A terminal pages by default, as the box does; `terminal length 0` turns it off.
+    if term.session.terminal_length.is_none() {
+        term.session.terminal_length = Some(24);
+    }
     let helper = ConsoleHelper { mode: Cell::new(ModeKind::Exec) };
     let Ok(mut rl) = Editor::<ConsoleHelper, DefaultHistory>::new() else {
         eprintln!("% cannot open the terminal");

@@ -36,6 +36,9 @@ pub struct Terminal<W: Write> {
     pub closed: bool,
     /// Draw the prompt after each command (the rustyline console draws its own).
     pub draw_prompt: bool,
+    /// End lines with `\r\n` (a raw byte stream such as SSH); off where the
+    /// terminal driver adds the `\r` (the console) and in transcripts.
+    pub crlf: bool,
 }
 
 /// Writes each line to the terminal's output.
@@ -68,6 +71,7 @@ impl<W: Write> Terminal<W> {
             hist_pos: None,
             closed: false,
             draw_prompt: true,
+            crlf: !transcript,
         }
     }
 
@@ -80,7 +84,7 @@ impl<W: Write> Terminal<W> {
     }
 
     fn nl(&self) -> &'static str {
-        if self.transcript { "\n" } else { "\r\n" }
+        if self.crlf { "\r\n" } else { "\n" }
     }
 
     fn put(&mut self, s: &str) {

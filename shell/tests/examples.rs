@@ -107,3 +107,24 @@ fn show_configuration_pasted_back_is_identical() {
         assert_eq!(first, second, "example {n}");
     }
 }
+
+#[test]
+fn save_configuration_is_what_starts_next_time() {
+    let dir = std::env::temp_dir().join(format!("edgesh-save-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let opts = edgesh_shell::cli::Options { state_dir: Some(dir.clone()), virtual_clock: Some(0), seed: Some(1), ..Default::default() };
+    let (r, bad) = edgesh_shell::cli::build_router(&opts, &mut Vec::new());
+    assert_eq!(bad, 0);
+    load_config(&r, &example(16), "x.cfg");
+    let mut out = Vec::new();
+    let code = run_piped(Session::new(r.clone(), SessionOptions::default()), &b"save configuration\nsave configuration other.cfg\n"[..], &mut out);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&out));
+    assert!(dir.join("edgesh.cfg").exists() && dir.join("other.cfg").exists());
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let (r2, bad) = edgesh_shell::cli::build_router(&opts, &mut Vec::new());
+    assert_eq!(bad, 0);
+    assert_eq!(running(&r), running(&r2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

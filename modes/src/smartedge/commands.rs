@@ -103,11 +103,19 @@ fn desc(a: &Args) -> Option<String> {
     if a.negated() { None } else { a.get("LINE").map(str::to_string) }
 }
 
-fn limit_seq<V>(map: &std::collections::BTreeMap<u32, V>, seq: u32, max: usize, what: &str) -> CmdResult {
-    if !map.contains_key(&seq) && map.len() >= max {
-        return Err(format!("At most {max} {what} are allowed"));
+/// Add a sequenced entry: a new number counts against `max`; a number in use
+/// with another value is refused (remove it first with `no seq N`); the same
+/// value again changes nothing.
+fn put_seq<V: PartialEq>(map: &mut std::collections::BTreeMap<u32, V>, seq: u32, v: V, max: usize, what: &str) -> CmdResult {
+    match map.get(&seq) {
+        Some(old) if *old == v => Ok(()),
+        Some(_) => Err(format!("Sequence number {seq} is already in use; remove it first with no seq {seq}")),
+        None if map.len() >= max => Err(format!("At most {max} {what} are allowed")),
+        None => {
+            map.insert(seq, v);
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 fn dh(a: &Args) -> Option<u16> {
@@ -908,9 +916,7 @@ fn ike_policy(g: &mut G, v2: bool) {
         let seq = a.num("<1-65535>").unwrap_or(1) as u32;
         let n = a.req("NAME")?.to_string();
         let p = ike_pol_mut(s)?;
-        limit_seq(&p.proposals, seq, MAX_POLICY_PROPOSALS, "proposals per IKE policy")?;
-        p.proposals.insert(seq, n);
-        Ok(())
+        put_seq(&mut p.proposals, seq, n, MAX_POLICY_PROPOSALS, "proposals per IKE policy")
     });
     add(g, "no seq <1-65535> [proposal] [NAME]", &[NO, SEQ, SEQ_NUM, "Reference an IKE proposal", "Proposal name"], |s, a, _| {
         let seq = a.num("<1-65535>").unwrap_or(0) as u32;
@@ -1065,9 +1071,7 @@ fn ipsec_policy(g: &mut G) {
         let seq = a.num("<1-65535>").unwrap_or(1) as u32;
         let n = a.req("NAME")?.to_string();
         let p = ipsec_pol_mut(s)?;
-        limit_seq(&p.proposals, seq, MAX_POLICY_PROPOSALS, "proposals per IPsec policy")?;
-        p.proposals.insert(seq, n);
-        Ok(())
+        put_seq(&mut p.proposals, seq, n, MAX_POLICY_PROPOSALS, "proposals per IPsec policy")
     });
     add(g, "no seq <1-65535> [proposal] [NAME]", &[NO, SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], |s, a, _| {
         let seq = a.num("<1-65535>").unwrap_or(0) as u32;
@@ -1285,8 +1289,7 @@ fn ipsec_acl(g: &mut G) {
         |s, a, _| {
             let seq = a.num("<1-65535>").unwrap_or(1) as u32;
             let r = acl_rule(a)?;
-            acl_mut(s)?.rules.insert(seq, r);
-            Ok(())
+            put_seq(&mut acl_mut(s)?.rules, seq, r, usize::MAX, "rules")
         },
     );
     add(g, "no seq <1-65535>", &[NO, SEQ, SEQ_NUM], |s, a, _| {
@@ -1327,9 +1330,7 @@ fn ipsec_profile(g: &mut G) {
             let seq = a.num("<1-65535>").unwrap_or(1) as u32;
             let e = PolicyEntry { policy: a.req("policy")?.to_string(), access_group: a.get("acl").map(str::to_string) };
             let p = profile_mut(s)?;
-            limit_seq(&p.entries, seq, MAX_TUNNEL_ENTRIES, "ipsec-policy entries per profile")?;
-            p.entries.insert(seq, e);
-            Ok(())
+            put_seq(&mut p.entries, seq, e, MAX_TUNNEL_ENTRIES, "ipsec-policy entries per profile")
         },
     );
     add(g, "no seq <1-65535>", &[NO, SEQ, SEQ_NUM], |s, a, _| {
@@ -1359,9 +1360,7 @@ fn tunnel_mut(s: &mut Session) -> Result<&mut Tunnel, String> {
 fn tunnel_entry(s: &mut Session, a: &Args, e: TunnelEntry) -> CmdResult {
     let seq = a.num("<1-65535>").unwrap_or(1) as u32;
     let t = tunnel_mut(s)?;
-    limit_seq(&t.entries, seq, MAX_TUNNEL_ENTRIES, "sequenced entries per tunnel")?;
-    t.entries.insert(seq, e);
-    Ok(())
+    put_seq(&mut t.entries, seq, e, MAX_TUNNEL_ENTRIES, "sequenced entries per tunnel")
 }
 
 fn tunnel(g: &mut G) {
