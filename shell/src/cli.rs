@@ -151,8 +151,9 @@ pub fn run(args: &[String]) -> i32 {
     let (router, bad) = build_router(&o, &mut std::io::stderr());
     let session = Session::new(router, SessionOptions::default());
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        let rejected = crate::console::run(session);
-        i32::from(rejected > 0 || bad > 0)
+        // Interactively, a rejected command is part of the dialogue, not a failure.
+        crate::console::run(session);
+        0
     } else {
         let code = run_piped(session, std::io::stdin().lock(), std::io::stdout().lock());
         if bad > 0 { 1 } else { code }

@@ -1,0 +1,88 @@
+//! The interactive console on a real pseudo-terminal: the prompt, `?`, TAB,
+//! Ctrl-Z committing, the pager, and `exit`.
+
+use nix::pty::openpty;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Pty {
+    master: std::fs::File,
+    seen: String,
+}
+
+impl Pty {
+    fn read_until(&mut self, want: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut buf = [0u8; 4096];
+        while !self.seen.contains(want) {
+            assert!(Instant::now() < deadline, "timed out waiting for {want:?}; saw {:?}", self.seen);
+            let mut fds = [nix::poll::PollFd::new(std::os::fd::AsFd::as_fd(&self.master), nix::poll::PollFlags::POLLIN)];
+            if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) > 0 {
+                match self.master.read(&mut buf) {
+                    Ok(n) if n > 0 => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                    _ => break,
+                }
+            }
+        }
+        let i = self.seen.find(want).map(|i| i + want.len()).unwrap_or(self.seen.len());
+        let out = self.seen[..i].to_string();
+        self.seen.drain(..i);
+        out
+    }
+    fn send(&mut self, keys: &[u8]) {
+        self.master.write_all(keys).unwrap();
+    }
+}
+
+#[test]
+fn console_on_a_pty() {
+    let pty = openpty(None, None).expect("openpty");
+    let slave: OwnedFd = pty.slave;
+    let fd = slave.as_raw_fd();
+    let dup = |f: i32| unsafe { Stdio::from_raw_fd(nix::libc::dup(f)) };
+    let dir = std::env::temp_dir().join(format!("edgesh-console-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+        .args(["--state-dir", dir.to_str().unwrap()])
+        .stdin(dup(fd))
+        .stdout(dup(fd))
+        .stderr(dup(fd))
+        .spawn()
+        .expect("spawn edgesh");
+    drop(slave);
+    let mut p = Pty { master: std::fs::File::from(pty.master), seen: String::new() };
+    p.read_until("[local]edgesh#");
+    p.send(b"conf\t");
+    p.read_until("configure ");
+    p.send(b"\r");
+    p.read_until("[local]edgesh(config)#");
+    p.send(b"ike pro?");
+    let help = p.read_until("[local]edgesh(config)#");
+    assert!(help.contains("proposal      Configure an IKE proposal"), "{help:?}");
+    p.send(b"posal p1\r");
+    p.read_until("(config-ike-proposal)#");
+    p.send(b"dh-group 2\r");
+    p.read_until("(config-ike-proposal)#");
+    p.send(b"dh-group 3\r");
+    let err = p.read_until("(config-ike-proposal)#");
+    assert!(err.contains("% Invalid input at '^' marker."), "{err:?}");
+    p.send(b"\x1a");
+    let z = p.read_until("[local]edgesh#");
+    assert!(z.contains("Transaction committed"), "{z:?}");
+    p.send(b"terminal length 4\r");
+    p.read_until("[local]edgesh#");
+    p.send(b"show configuration\r");
+    p.read_until("---(more)---");
+    p.send(b" ");
+    p.read_until("---(more)---");
+    p.send(b"q");
+    p.read_until("[local]edgesh#");
+    p.send(b"show configuration | include dh-group\r");
+    let inc = p.read_until("[local]edgesh#");
+    assert!(inc.contains("  dh-group 2"), "{inc:?}");
+    p.send(b"exit\r");
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
