@@ -151,7 +151,7 @@ pub fn run(t: &Transcript) -> Outcome {
     let mut rendered = String::new();
     if !load_msgs.is_empty() {
         // Load messages go to standard error; a transcript shows them first.
-        let m = String::from_utf8_lossy(&load_msgs).replace(&dir.display().to_string(), ".");
+        let m = String::from_utf8_lossy(&load_msgs).replace(&format!("{}/", dir.display()), "");
         rendered.push_str(&m);
     }
     let session = Session::new(router.clone(), SessionOptions::default());

@@ -470,16 +470,47 @@ impl Session {
         }
     }
 
-    /// `?` help for the current mode.
-    pub fn help(&self, line: &str) -> Result<Vec<edgesh_grammar::HelpItem>, ParseError> {
-        let kind = self.stack.last().map(|f| f.kind()).unwrap_or(smartedge::ModeKind::Exec);
-        smartedge::graphs().get(kind).help(line)
+    /// The modes a line is tried in: the current one, then its parents (as
+    /// execution does for a line the current sub-mode does not know).
+    fn mode_chain(&self) -> Vec<smartedge::ModeKind> {
+        let mut v: Vec<smartedge::ModeKind> = self.stack.iter().rev().map(|f| f.kind()).collect();
+        if v.is_empty() {
+            v.push(smartedge::ModeKind::Exec);
+        }
+        v
     }
 
-    /// TAB completion for the current mode.
+    /// `?` help: the current mode's, or that of the parent mode that knows the
+    /// first word (so help matches what Enter would run).
+    pub fn help(&self, line: &str) -> Result<Vec<edgesh_grammar::HelpItem>, ParseError> {
+        let chain = self.mode_chain();
+        let first = smartedge::graphs().get(chain[0]).help(line);
+        if first.is_ok() || !line.trim_start().contains(char::is_whitespace) {
+            return first;
+        }
+        for k in &chain[1..] {
+            let g = smartedge::graphs().get(*k);
+            if g.knows_first_word(line) {
+                return g.help(line);
+            }
+        }
+        first
+    }
+
+    /// TAB completion, with the same parent-mode rule as `?`.
     pub fn complete(&self, line: &str) -> edgesh_grammar::Completion {
-        let kind = self.stack.last().map(|f| f.kind()).unwrap_or(smartedge::ModeKind::Exec);
-        smartedge::graphs().get(kind).complete(line)
+        let chain = self.mode_chain();
+        let g0 = smartedge::graphs().get(chain[0]);
+        if g0.knows_first_word(line) || !line.trim_start().contains(char::is_whitespace) {
+            return g0.complete(line);
+        }
+        for k in &chain[1..] {
+            let g = smartedge::graphs().get(*k);
+            if g.knows_first_word(line) {
+                return g.complete(line);
+            }
+        }
+        g0.complete(line)
     }
 
     /// Is this line a show command (whose output may be piped)?

@@ -48,11 +48,29 @@ fn pipe_word(w: &str) -> Result<&'static str, String> {
     }
 }
 
+/// Split chained filters: at a ` |` followed by a pipe command word, so a
+/// bar inside a regular expression (`^ |^!`, `a|b`) stays alternation.
+fn chain(spec: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut from = 0;
+    while let Some(i) = spec[from..].find(" |").map(|i| i + from) {
+        let next = spec[i + 2..].trim_start();
+        let word = next.split_whitespace().next().unwrap_or("");
+        if !word.is_empty() && PIPES.iter().any(|p| p.0.starts_with(&word.to_ascii_lowercase())) {
+            parts.push(&spec[start..i]);
+            start = i + 2;
+        }
+        from = i + 2;
+    }
+    parts.push(&spec[start..]);
+    parts
+}
+
 /// Parse `include foo | count` (the text after the first `|`).
 pub fn parse(spec: &str) -> Result<Vec<Filter>, String> {
     let mut out = Vec::new();
-    // Filters chain on ` |` (a bar after a blank); a bar inside a word is regex alternation.
-    for part in spec.split(" |") {
+    for part in chain(spec) {
         let part = part.trim();
         let (w, rest) = part.split_once(char::is_whitespace).unwrap_or((part, ""));
         if w.is_empty() {
@@ -79,7 +97,7 @@ pub fn parse(spec: &str) -> Result<Vec<Filter>, String> {
 
 /// `?` after a `|`.
 pub fn help(spec: &str) -> Vec<HelpItem> {
-    let last = spec.rsplit(" |").next().unwrap_or("").trim_start();
+    let last = chain(spec).last().copied().unwrap_or("").trim_start();
     if last.contains(char::is_whitespace) {
         return vec![HelpItem { name: "LINE".into(), help: "Regular expression".into() }];
     }
@@ -179,6 +197,7 @@ mod tests {
         assert_eq!(run("count ^\\s", t), "Number of lines which match regexp = 3\n");
         assert_eq!(run("sec ^c", t), "c\n  d\n  e\n");
         assert_eq!(run("sec ^c | inc e", t), "  e\n");
+        assert_eq!(run("ex ^ |^a", t), "c\nf\n");
         assert!(parse("include [").is_err());
         assert!(parse("zz x").is_err());
         assert!(parse("include").is_err());

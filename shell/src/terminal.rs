@@ -293,7 +293,7 @@ impl<W: Write> Terminal<W> {
         let c = match pipe {
             Some(p) if self.session.is_show(cmd) => {
                 let items = pipes::help(p);
-                let last = p.rsplit(" |").next().unwrap_or("").trim_start().to_ascii_lowercase();
+                let last = p.rsplit('|').next().unwrap_or("").trim_start().to_ascii_lowercase();
                 match items.as_slice() {
                     [one] if one.name != "LINE" => Completion::Insert(format!("{} ", &one.name[last.len().min(one.name.len())..])),
                     _ => Completion::None,

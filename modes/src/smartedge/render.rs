@@ -113,7 +113,18 @@ pub fn render(cfg: &Config, sel: &Selection, out: &mut dyn Out) {
         if sel.context.as_deref().is_some_and(|c| c != name) {
             continue;
         }
-        render_context(name, &cfg.contexts[name], sel, out);
+        if sel.whole {
+            render_context(name, &cfg.contexts[name], sel, out);
+        } else {
+            // A section view leaves out contexts with nothing of that section.
+            let mut v = VecOut::default();
+            render_context(name, &cfg.contexts[name], sel, &mut v);
+            if v.0.len() > 4 {
+                for l in &v.0 {
+                    out.line(l);
+                }
+            }
+        }
     }
     if sel.other {
         let l = &cfg.logging;
