@@ -47,22 +47,29 @@ pub struct Command<T> {
 #[derive(Debug)]
 pub struct Graph<T> {
     commands: Vec<Command<T>>,
+    /// (first keyword, command) sorted by keyword, to find the commands a
+    /// first word can start without trying every command.
+    first_index: Vec<(String, usize)>,
+    /// Commands that can start with a parameter.
+    param_first: Vec<usize>,
 }
 
 impl<T> Default for Graph<T> {
     fn default() -> Self {
-        Graph { commands: Vec::new() }
+        Graph { commands: Vec::new(), first_index: Vec::new(), param_first: Vec::new() }
     }
 }
 
 /// A value bound while matching: a keyword (its full text) or a parameter.
+/// Keys and keyword values borrow from the graph, so a parse allocates only
+/// for parameter values.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Binding {
+pub struct Binding<'g> {
     /// The keyword text, or the parameter label (`NAME`, `A.B.C.D`, or the
     /// label after the colon).
-    pub key: String,
+    pub key: &'g str,
     /// The full keyword, or the parameter's text as typed.
-    pub value: String,
+    pub value: std::borrow::Cow<'g, str>,
     /// Index of the token this binding consumed.
     pub token: usize,
     /// A keyword rather than a parameter.
@@ -73,7 +80,7 @@ pub struct Binding {
 #[derive(Debug)]
 pub struct Match<'g, T> {
     pub command: &'g Command<T>,
-    pub bindings: Vec<Binding>,
+    pub bindings: Vec<Binding<'g>>,
 }
 
 impl<T> Match<'_, T> {
@@ -81,11 +88,11 @@ impl<T> Match<'_, T> {
     /// A parameter with that label wins over a keyword of the same text.
     pub fn get(&self, key: &str) -> Option<&str> {
         let b = self.bindings.iter().find(|b| b.key == key && !b.keyword);
-        b.or_else(|| self.bindings.iter().find(|b| b.key == key)).map(|b| b.value.as_str())
+        b.or_else(|| self.bindings.iter().find(|b| b.key == key)).map(|b| &*b.value)
     }
     /// Every value bound to `key`, in order.
     pub fn all(&self, key: &str) -> Vec<&str> {
-        self.bindings.iter().filter(|b| b.key == key).map(|b| b.value.as_str()).collect()
+        self.bindings.iter().filter(|b| b.key == key).map(|b| &*b.value).collect()
     }
     pub fn has(&self, key: &str) -> bool {
         self.bindings.iter().any(|b| b.key == key)
@@ -153,7 +160,7 @@ struct Path {
 
 impl<T> Graph<T> {
     pub fn new() -> Self {
-        Graph { commands: Vec::new() }
+        Self::default()
     }
 
     /// Add a command. `helps` gives one help string per atom of the spec, in
@@ -179,6 +186,16 @@ impl<T> Graph<T> {
                 }
             }
         }
+        let idx = self.commands.len();
+        match &first {
+            Some(kws) => {
+                for k in kws {
+                    let pos = self.first_index.partition_point(|(x, i)| (x.as_str(), *i) < (k.as_str(), idx));
+                    self.first_index.insert(pos, (k.clone(), idx));
+                }
+            }
+            None => self.param_first.push(idx),
+        }
         self.commands.push(Command { spec: spec.to_string(), payload, hidden, atoms, nfa, first });
         Ok(())
     }
@@ -194,14 +211,22 @@ impl<T> Graph<T> {
     /// Paths for the commands that can start with `first` (all if `None`):
     /// a line is only run through the commands whose first word could match.
     fn start_paths_for(&self, first: Option<&Token>) -> Vec<Path> {
-        let word = first.map(|t| t.text.to_ascii_lowercase());
-        let mut paths = Vec::new();
-        for (ci, c) in self.commands.iter().enumerate() {
-            if let (Some(w), Some(kws)) = (&word, &c.first) {
-                if !kws.iter().any(|k| k.starts_with(w.as_str())) {
-                    continue;
-                }
+        let mut cmds: Vec<usize> = match first {
+            None => (0..self.commands.len()).collect(),
+            Some(t) => {
+                let w = t.text.to_ascii_lowercase();
+                let lo = self.first_index.partition_point(|(k, _)| k.as_str() < w.as_str());
+                let mut v: Vec<usize> = self.first_index[lo..].iter().take_while(|(k, _)| k.starts_with(w.as_str())).map(|(_, i)| *i).collect();
+                v.extend_from_slice(&self.param_first);
+                v.sort_unstable();
+                v.dedup();
+                v
             }
+        };
+        cmds.dedup();
+        let mut paths = Vec::new();
+        for ci in cmds {
+            let c = &self.commands[ci];
             for &s in c.nfa.closure(c.nfa.start) {
                 paths.push(Path { cmd: ci, state: s, bindings: Vec::new(), done: false });
             }
@@ -285,7 +310,7 @@ impl<T> Graph<T> {
     }
 
     /// The bindings of an accepted path, as strings.
-    fn bind(&self, p: &Path, tokens: &[Token], line: &str) -> Vec<Binding> {
+    fn bind<'g>(&'g self, p: &Path, tokens: &[Token], line: &str) -> Vec<Binding<'g>> {
         let c = &self.commands[p.cmd];
         p.bindings
             .iter()
@@ -293,11 +318,11 @@ impl<T> Graph<T> {
                 let atom = &c.atoms[a as usize];
                 let tok = &tokens[t as usize];
                 let (value, keyword) = match &atom.kind {
-                    AtomKind::Keyword(k) => (k.clone(), true),
-                    AtomKind::Param(ParamKind::Line) => (line[tok.start..].trim_end().to_string(), false),
-                    AtomKind::Param(_) => (tok.text.to_string(), false),
+                    AtomKind::Keyword(k) => (std::borrow::Cow::Borrowed(k.as_str()), true),
+                    AtomKind::Param(ParamKind::Line) => (std::borrow::Cow::Owned(line[tok.start..].trim_end().to_string()), false),
+                    AtomKind::Param(_) => (std::borrow::Cow::Owned(tok.text.to_string()), false),
                 };
-                Binding { key: atom.key(), value, token: t as usize, keyword }
+                Binding { key: atom.key.as_str(), value, token: t as usize, keyword }
             })
             .collect()
     }

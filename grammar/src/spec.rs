@@ -36,6 +36,8 @@ pub enum AtomKind {
 #[derive(Clone, Debug)]
 pub struct Atom {
     pub kind: AtomKind,
+    /// The key a handler looks a binding up by (see [`Atom::compute_key`]).
+    pub key: String,
     pub label: Option<String>,
     pub raw: String,
     pub help: String,
@@ -43,7 +45,7 @@ pub struct Atom {
 
 impl Atom {
     /// The key a handler looks a binding up by.
-    pub fn key(&self) -> String {
+    pub fn compute_key(&self) -> String {
         match (&self.kind, &self.label) {
             (_, Some(l)) => l.clone(),
             (AtomKind::Keyword(k), None) => k.clone(),
@@ -125,7 +127,9 @@ fn build_ast(pair: Pair<'_, Rule>, atoms: &mut Vec<Atom>) -> Ast {
                 Some(p) => AtomKind::Param(p),
                 None => AtomKind::Keyword(body.to_ascii_lowercase()),
             };
-            atoms.push(Atom { kind, label, raw: body.to_string(), help: String::new() });
+            let mut a = Atom { kind, label, raw: body.to_string(), help: String::new(), key: String::new() };
+            a.key = a.compute_key();
+            atoms.push(a);
             Ast::Atom(atoms.len() - 1)
         }
         _ => Ast::Seq(Vec::new()),

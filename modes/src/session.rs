@@ -180,14 +180,14 @@ impl Default for SessionOptions {
 /// The parsed arguments of a command, owned.
 #[derive(Clone, Debug, Default)]
 pub struct Args {
-    pub bindings: Vec<Binding>,
+    pub bindings: Vec<Binding<'static>>,
     pub line: String,
 }
 
 impl Args {
     pub fn get(&self, key: &str) -> Option<&str> {
         let b = self.bindings.iter().find(|b| b.key == key && !b.keyword);
-        b.or_else(|| self.bindings.iter().find(|b| b.key == key)).map(|b| b.value.as_str())
+        b.or_else(|| self.bindings.iter().find(|b| b.key == key)).map(|b| &*b.value)
     }
     pub fn has(&self, key: &str) -> bool {
         self.bindings.iter().any(|b| b.key == key)

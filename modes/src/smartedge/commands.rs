@@ -1228,7 +1228,7 @@ fn acl_rule(a: &Args) -> Result<AclRule, String> {
     let mut it = a.bindings.get(2..).unwrap_or(&[]).iter().peekable(); // after `seq N`
     let mut protocol = None;
     if let Some(b) = it.peek() {
-        let p = match (b.keyword, b.value.as_str()) {
+        let p = match (b.keyword, &*b.value) {
             (true, "tcp") => Some(6),
             (true, "udp") => Some(17),
             (true, "icmp") => Some(1),
@@ -1240,7 +1240,7 @@ fn acl_rule(a: &Args) -> Result<AclRule, String> {
             it.next();
         }
     }
-    let addr = |it: &mut std::iter::Peekable<std::slice::Iter<'_, edgesh_grammar::Binding>>| -> Result<Option<AclAddr>, String> {
+    let addr = |it: &mut std::iter::Peekable<std::slice::Iter<'_, edgesh_grammar::Binding<'static>>>| -> Result<Option<AclAddr>, String> {
         match it.peek() {
             Some(b) if b.keyword && b.value == "any" => {
                 it.next();
@@ -1254,7 +1254,7 @@ fn acl_rule(a: &Args) -> Result<AclRule, String> {
             _ => Ok(None),
         }
     };
-    let port = |it: &mut std::iter::Peekable<std::slice::Iter<'_, edgesh_grammar::Binding>>| -> Option<(PortOp, u16)> {
+    let port = |it: &mut std::iter::Peekable<std::slice::Iter<'_, edgesh_grammar::Binding<'static>>>| -> Option<(PortOp, u16)> {
         let op = it.peek().filter(|b| b.keyword).and_then(|b| PortOp::from_word(&b.value))?;
         it.next();
         let v = it.next()?.value.parse().ok()?;
