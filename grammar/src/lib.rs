@@ -39,8 +39,6 @@ pub struct Command<T> {
     pub hidden: bool,
     atoms: Vec<Atom>,
     nfa: Nfa,
-    /// Keywords the command can start with; `None` if it can start with a parameter.
-    first: Option<Vec<String>>,
 }
 
 /// The command graph of one mode.
@@ -196,7 +194,7 @@ impl<T> Graph<T> {
             }
             None => self.param_first.push(idx),
         }
-        self.commands.push(Command { spec: spec.to_string(), payload, hidden, atoms, nfa, first });
+        self.commands.push(Command { spec: spec.to_string(), payload, hidden, atoms, nfa });
         Ok(())
     }
 

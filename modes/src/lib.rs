@@ -8,10 +8,11 @@
 //!   (`smartedge/commands.rs`), the canonical configuration rendering
 //!   (`smartedge/render.rs`) and the show commands (`smartedge/show.rs`).
 
+pub mod ios;
 pub mod out;
 pub mod passwords;
 pub mod session;
 pub mod smartedge;
 
 pub use out::{Out, VecOut};
-pub use session::{Clock, Router, Session, SessionOptions};
+pub use session::{Clock, Dialect, Router, Session, SessionOptions};

@@ -74,6 +74,10 @@ pub struct Router {
     pub state_dir: PathBuf,
     /// Log lines (`show log`), newest last.
     pub log: VecDeque<String>,
+    /// The IOS dialect's running configuration (a document of lines and blocks).
+    pub ios_doc: crate::ios::IosDoc,
+    /// The IOS startup configuration (`write memory`).
+    pub ios_startup: Option<crate::ios::IosDoc>,
 }
 
 impl Router {
@@ -91,6 +95,8 @@ impl Router {
             rng: seed,
             state_dir,
             log: VecDeque::new(),
+            ios_doc: crate::ios::IosDoc::new("Router"),
+            ios_startup: None,
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -169,11 +175,12 @@ impl Router {
 pub struct SessionOptions {
     pub user: String,
     pub context: String,
+    pub dialect: Dialect,
 }
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { user: "admin".into(), context: "local".into() }
+        SessionOptions { user: "admin".into(), context: "local".into(), dialect: Dialect::SmartEdge }
     }
 }
 
@@ -239,6 +246,17 @@ pub struct Session {
     pub record_history: bool,
     /// Messages waiting to be shown (logs, rollbacks).
     pub pending: Vec<String>,
+    pub dialect: Dialect,
+    /// IOS dialect state (mode stack, privilege).
+    pub ios: crate::ios::IosSession,
+}
+
+/// The CLI dialect of a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Dialect {
+    #[default]
+    SmartEdge,
+    Ios,
 }
 
 impl Session {
@@ -256,6 +274,8 @@ impl Session {
             history: Vec::new(),
             record_history: true,
             pending: Vec::new(),
+            dialect: opts.dialect,
+            ios: crate::ios::IosSession::default(),
         }
     }
 
@@ -277,6 +297,9 @@ impl Session {
 
     /// The prompt, e.g. `[local]edgesh(config-ctx)#`.
     pub fn prompt(&self) -> String {
+        if self.dialect == Dialect::Ios {
+            return crate::ios::prompt(self);
+        }
         let host = self.router().running.hostname.clone();
         match self.stack.last() {
             None => format!("[{}]{}#", self.exec_context, host),
@@ -285,7 +308,10 @@ impl Session {
     }
 
     pub fn in_config(&self) -> bool {
-        !self.stack.is_empty()
+        match self.dialect {
+            Dialect::SmartEdge => !self.stack.is_empty(),
+            Dialect::Ios => !self.ios.stack.is_empty(),
+        }
     }
 
     /// The configuration a `show` reads: the candidate in configuration mode, else running.
@@ -423,6 +449,9 @@ impl Session {
             }
             self.history.push(trimmed.to_string());
         }
+        if self.dialect == Dialect::Ios {
+            return crate::ios::execute(self, line, caret_indent, out);
+        }
         let kind = self.stack.last().map(|f| f.kind()).unwrap_or(smartedge::ModeKind::Exec);
         let graphs = smartedge::graphs();
         let first = graphs.get(kind).parse(line);
@@ -472,6 +501,15 @@ impl Session {
 
     /// The modes a line is tried in: the current one, then its parents (as
     /// execution does for a line the current sub-mode does not know).
+    fn ios_graphs_chain(&self) -> Vec<&'static edgesh_grammar::Graph<Handler>> {
+        let g = crate::ios::graphs();
+        let mut v = vec![g.get(crate::ios::mode(self))];
+        for f in self.ios.stack.iter().rev().skip(1) {
+            v.push(g.get(f.mode));
+        }
+        v
+    }
+
     fn mode_chain(&self) -> Vec<smartedge::ModeKind> {
         let mut v: Vec<smartedge::ModeKind> = self.stack.iter().rev().map(|f| f.kind()).collect();
         if v.is_empty() {
@@ -483,13 +521,15 @@ impl Session {
     /// `?` help: the current mode's, or that of the parent mode that knows the
     /// first word (so help matches what Enter would run).
     pub fn help(&self, line: &str) -> Result<Vec<edgesh_grammar::HelpItem>, ParseError> {
-        let chain = self.mode_chain();
-        let first = smartedge::graphs().get(chain[0]).help(line);
+        let chain: Vec<&edgesh_grammar::Graph<Handler>> = match self.dialect {
+            Dialect::Ios => self.ios_graphs_chain(),
+            Dialect::SmartEdge => self.mode_chain().into_iter().map(|k| smartedge::graphs().get(k)).collect(),
+        };
+        let first = chain[0].help(line);
         if first.is_ok() || !line.trim_start().contains(char::is_whitespace) {
             return first;
         }
-        for k in &chain[1..] {
-            let g = smartedge::graphs().get(*k);
+        for g in &chain[1..] {
             if g.knows_first_word(line) {
                 return g.help(line);
             }
@@ -499,13 +539,15 @@ impl Session {
 
     /// TAB completion, with the same parent-mode rule as `?`.
     pub fn complete(&self, line: &str) -> edgesh_grammar::Completion {
-        let chain = self.mode_chain();
-        let g0 = smartedge::graphs().get(chain[0]);
+        let chain: Vec<&edgesh_grammar::Graph<Handler>> = match self.dialect {
+            Dialect::Ios => self.ios_graphs_chain(),
+            Dialect::SmartEdge => self.mode_chain().into_iter().map(|k| smartedge::graphs().get(k)).collect(),
+        };
+        let g0 = chain[0];
         if g0.knows_first_word(line) || !line.trim_start().contains(char::is_whitespace) {
             return g0.complete(line);
         }
-        for k in &chain[1..] {
-            let g = smartedge::graphs().get(*k);
+        for g in &chain[1..] {
             if g.knows_first_word(line) {
                 return g.complete(line);
             }
@@ -515,7 +557,11 @@ impl Session {
 
     /// Is this line a show command (whose output may be piped)?
     pub fn is_show(&self, line: &str) -> bool {
-        let w = line.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+        let mut words = line.split_whitespace();
+        let mut w = words.next().unwrap_or("").to_ascii_lowercase();
+        if self.dialect == Dialect::Ios && w == "do" {
+            w = words.next().unwrap_or("").to_ascii_lowercase();
+        }
         w.len() >= 2 && "show".starts_with(&w)
     }
 }

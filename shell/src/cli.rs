@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 /// Options shared by the console, pipes and golden transcripts.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
+    pub dialect: edgesh_modes::Dialect,
     pub hostname: Option<String>,
     pub config: Option<PathBuf>,
     pub state_dir: Option<PathBuf>,
@@ -28,7 +29,7 @@ pub struct Options {
     pub seed: Option<u64>,
 }
 
-pub const USAGE: &str = "usage: edgesh [--dialect smartedge] [--hostname NAME] [--config FILE] [--state-dir DIR]
+pub const USAGE: &str = "usage: edgesh [--dialect smartedge|ios] [--hostname NAME] [--config FILE] [--state-dir DIR]
               [--virtual-clock EPOCH-SECONDS] [--seed N]
        edgesh golden run [--bless] PATH...
 
@@ -44,9 +45,10 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
         let mut val = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match a.as_str() {
             "--dialect" => {
-                let d = val("--dialect")?;
-                if d != "smartedge" {
-                    return Err(format!("dialect {d} is not available in this build (only smartedge)"));
+                o.dialect = match val("--dialect")?.as_str() {
+                    "smartedge" => edgesh_modes::Dialect::SmartEdge,
+                    "ios" => edgesh_modes::Dialect::Ios,
+                    d => return Err(format!("unknown dialect {d} (smartedge or ios)")),
                 }
             }
             "--hostname" => o.hostname = Some(val("--hostname")?),
@@ -83,6 +85,9 @@ pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, us
     });
     let state_dir = o.state_dir.clone().unwrap_or_else(default_state_dir);
     let router = Arc::new(Mutex::new(Router::new(Config::new(&host), clock, seed, state_dir.clone())));
+    if o.dialect == edgesh_modes::Dialect::Ios {
+        return build_ios(o, router, &state_dir, err);
+    }
     let file = o.config.clone().or_else(|| Some(state_dir.join(STARTUP_FILE)).filter(|p| p.exists()));
     let mut bad = 0;
     if let Some(f) = file {
@@ -102,6 +107,37 @@ pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, us
                         c.hostname = host.clone();
                         r.install(c, "boot", Some("--hostname".into()));
                     }
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(err, "% cannot read {}: {e}", f.display());
+                bad += 1;
+            }
+        }
+    }
+    (router, bad)
+}
+
+/// The IOS dialect: `--config` or the saved `startup-config`, applied line by line.
+fn build_ios(o: &Options, router: Arc<Mutex<Router>>, state_dir: &std::path::Path, err: &mut dyn Write) -> (Arc<Mutex<Router>>, usize) {
+    router.lock().unwrap_or_else(|e| e.into_inner()).ios_doc.hostname = o.hostname.clone().unwrap_or_else(|| "Router".into());
+    let startup = state_dir.join("startup-config");
+    let file = o.config.clone().or_else(|| Some(startup.clone()).filter(|p| p.exists()));
+    let mut bad = 0;
+    if let Some(f) = file {
+        match std::fs::read(&f) {
+            Ok(bytes) => {
+                let rep = crate::load::load_ios(&router, &String::from_utf8_lossy(&bytes), &f.display().to_string());
+                for m in &rep.messages {
+                    let _ = writeln!(err, "{m}");
+                }
+                bad = rep.rejected;
+                let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(h) = &o.hostname {
+                    r.ios_doc.hostname = h.clone();
+                }
+                if f == startup {
+                    r.ios_startup = Some(r.ios_doc.clone());
                 }
             }
             Err(e) => {
@@ -149,7 +185,7 @@ pub fn run(args: &[String]) -> i32 {
         }
     };
     let (router, bad) = build_router(&o, &mut std::io::stderr());
-    let session = Session::new(router, SessionOptions::default());
+    let session = Session::new(router, SessionOptions { dialect: o.dialect, ..Default::default() });
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         // Interactively, a rejected command is part of the dialogue, not a failure.
         crate::console::run(session);

@@ -76,6 +76,13 @@ pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadR
     rep
 }
 
+/// Load an IOS configuration: each line applied as IOS does, a bad line
+/// reported with its number, lines edgesh does not model kept verbatim.
+pub fn load_ios(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadReport {
+    let (lines, rejected, messages) = edgesh_modes::ios::apply_text(router, text, file);
+    LoadReport { lines, rejected, messages, commit_errors: 0 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

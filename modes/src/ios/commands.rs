@@ -1,0 +1,463 @@
+//! IOS commands: spec, help, and what each does to the configuration
+//! document. Leaf commands store their canonical text (keywords in full,
+//! values as typed) and replace an earlier line with the same leading words,
+//! as IOS does.
+
+use super::{IosMode, enter_block, remove_line, set_line, show_running};
+use crate::out::Out;
+use crate::session::{Args, CmdResult, Handler, Session};
+use edgesh_grammar::Graph;
+
+type G = Graph<Handler>;
+type F = fn(&mut Session, &Args, &mut dyn Out) -> CmdResult;
+
+fn add(g: &mut G, spec: &str, helps: &[&str], f: F) {
+    if let Err(e) = g.add(spec, helps, Handler(f)) {
+        panic!("{e}");
+    }
+}
+
+/// The canonical text of a parsed line: keywords in full, values as typed.
+fn canon(a: &Args) -> String {
+    a.bindings.iter().map(|b| if b.keyword || !b.value.contains(' ') { b.value.to_string() } else { b.value.to_string() }).collect::<Vec<_>>().join(" ")
+}
+
+fn key_words(a: &Args, n: usize) -> String {
+    a.bindings.iter().take(n).map(|b| b.value.to_string()).collect::<Vec<_>>().join(" ")
+}
+
+macro_rules! leaf {
+    ($name:ident, $n:expr) => {
+        fn $name(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+            set_line(s, &key_words(a, $n), &canon(a));
+            Ok(())
+        }
+    };
+}
+leaf!(leaf1, 1);
+leaf!(leaf2, 2);
+leaf!(leaf3, 3);
+leaf!(leaf4, 4);
+
+/// A line that may appear several times (`set peer`, ACL entries).
+fn append(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    set_line(s, "", &canon(a));
+    Ok(())
+}
+
+macro_rules! block {
+    ($name:ident, $mode:expr) => {
+        fn $name(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+            enter_block(s, &canon(a), $mode);
+            Ok(())
+        }
+    };
+}
+block!(b_isakmp, IosMode::IsakmpPolicy);
+block!(b_tset, IosMode::TransformSet);
+block!(b_cmap, IosMode::CryptoMap);
+block!(b_keyring, IosMode::Keyring);
+block!(b_isaprof, IosMode::IsakmpProfile);
+block!(b_ipsecprof, IosMode::IpsecProfile);
+block!(b_v2prop, IosMode::Ikev2Proposal);
+block!(b_v2pol, IosMode::Ikev2Policy);
+block!(b_v2keyring, IosMode::Ikev2Keyring);
+block!(b_v2peer, IosMode::Ikev2Peer);
+block!(b_v2prof, IosMode::Ikev2Profile);
+block!(b_if, IosMode::Interface);
+block!(b_acl, IosMode::ExtAcl);
+block!(b_line, IosMode::Line);
+
+/// `no ...`: remove the lines (or blocks) it names; if none, keep the `no`
+/// line itself (`no ip domain lookup` is configuration too).
+fn negate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let rest = a.get("LINE").unwrap_or("").trim().to_string();
+    if rest.is_empty() {
+        return Err("Incomplete command.".into());
+    }
+    if !remove_line(s, &rest) {
+        set_line(s, "", &format!("no {rest}"));
+    }
+    Ok(())
+}
+
+const NO: &str = "Negate a command or set its defaults";
+const TRANSFORMS: &str = "{esp-des | esp-3des | esp-aes [128 | 192 | 256] | esp-gcm [128 | 192 | 256] | esp-gmac [128 | 192 | 256] | esp-seal | esp-null | esp-md5-hmac | esp-sha-hmac | esp-sha256-hmac | esp-sha384-hmac | esp-sha512-hmac | ah-md5-hmac | ah-sha-hmac | ah-sha256-hmac | comp-lzs}";
+const TRANSFORM_HELP: [&str; 23] = [
+    "ESP transform using DES cipher (56 bits)",
+    "ESP transform using 3DES(EDE) cipher (168 bits)",
+    "ESP transform using AES cipher",
+    "128 bit keys",
+    "192 bit keys",
+    "256 bit keys",
+    "ESP transform using GCM cipher",
+    "128 bit keys",
+    "192 bit keys",
+    "256 bit keys",
+    "ESP transform using GMAC cipher",
+    "128 bit keys",
+    "192 bit keys",
+    "256 bit keys",
+    "ESP transform using SEAL cipher (160 bits)",
+    "ESP transform w/o cipher",
+    "ESP transform using HMAC-MD5 auth",
+    "ESP transform using HMAC-SHA auth",
+    "ESP transform using HMAC-SHA256 auth",
+    "ESP transform using HMAC-SHA384 auth",
+    "ESP transform using HMAC-SHA512 auth",
+    "AH-HMAC-MD5 transform",
+    "AH-HMAC-SHA transform",
+];
+
+fn transforms_help(head: &[&'static str]) -> Vec<&'static str> {
+    let mut v: Vec<&str> = head.to_vec();
+    for _ in 0..3 {
+        v.extend(TRANSFORM_HELP);
+        v.push("AH-HMAC-SHA256 transform");
+        v.push("IP Compression using the LZS compression algorithm");
+    }
+    v
+}
+
+fn common(g: &mut G) {
+    add(g, "exit", &["Exit from the current mode"], |s, _, _| {
+        s.ios.stack.pop();
+        if s.ios.stack.is_empty() {
+            s.ios.privileged = true;
+        }
+        Ok(())
+    });
+    add(g, "end", &["Exit to privileged exec mode"], |s, _, _| {
+        s.ios.stack.clear();
+        Ok(())
+    });
+    add(g, "no LINE", &[NO, "The command to negate"], negate);
+}
+
+pub fn build(m: IosMode) -> G {
+    let mut g = G::new();
+    match m {
+        IosMode::UserExec | IosMode::Exec => exec(&mut g, m == IosMode::Exec),
+        IosMode::Config => global(&mut g),
+        IosMode::IsakmpPolicy => {
+            add(g_(&mut g), "encryption {des | 3des | aes [128 | 192 | 256]}", &["Set encryption algorithm for protection suite", "DES - Data Encryption Standard (56 bit keys).", "Three key triple DES", "AES - Advanced Encryption Standard.", "128 bit keys.", "192 bit keys.", "256 bit keys."], leaf1);
+            add(&mut g, "encr {des | 3des | aes [128 | 192 | 256]}", &["Set encryption algorithm for protection suite", "DES", "3DES", "AES", "128 bit keys.", "192 bit keys.", "256 bit keys."], leaf1);
+            add(&mut g, "hash {md5 | sha | sha256 | sha384 | sha512}", &["Set hash algorithm for protection suite", "Message Digest 5", "Secure Hash Standard", "Secure Hash Standard 2 (256 bit)", "Secure Hash Standard 2 (384 bit)", "Secure Hash Standard 2 (512 bit)"], leaf1);
+            add(&mut g, "authentication {pre-share | rsa-sig | rsa-encr}", &["Set authentication method for protection suite", "Pre-Shared Key", "Rivest-Shamir-Adleman Signature", "Rivest-Shamir-Adleman Encryption"], leaf1);
+            add(&mut g, "group {1 | 2 | 5 | 14 | 15 | 16 | 19 | 20 | 21 | 24}", &["Set the Diffie-Hellman group", "Diffie-Hellman group 1 (768 bit)", "Diffie-Hellman group 2 (1024 bit)", "Diffie-Hellman group 5 (1536 bit)", "Diffie-Hellman group 14 (2048 bit)", "Diffie-Hellman group 15 (3072 bit)", "Diffie-Hellman group 16 (4096 bit)", "Diffie-Hellman group 19 (256 bit ecp)", "Diffie-Hellman group 20 (384 bit ecp)", "Diffie-Hellman group 21 (521 bit ecp)", "Diffie-Hellman group 24 (2048 bit, 256 bit subgroup)"], leaf1);
+            add(&mut g, "lifetime <60-86400>", &["Set lifetime for ISAKMP security association", "lifetime in seconds"], leaf1);
+        }
+        IosMode::TransformSet => {
+            add(&mut g, "mode {tunnel | transport}", &["encapsulation mode (transport/tunnel)", "tunnel (datagram encapsulation) mode", "transport (payload encapsulation) mode"], leaf1);
+        }
+        IosMode::CryptoMap => {
+            add(&mut g, "set peer {A.B.C.D | WORD}", &["Set values for encryption/decryption", "Allowed Encryption/Decryption peer", "IP address of peer", "Host name of peer"], append);
+            add(&mut g, "set transform-set WORD [WORD] [WORD] [WORD] [WORD] [WORD] [WORD] [WORD] [WORD] [WORD] [WORD] [WORD]", &["Set values", "Specify list of transform sets in priority order", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name"], leaf2);
+            add(&mut g, "set pfs [group1 | group2 | group5 | group14 | group15 | group16 | group19 | group20 | group21 | group24]", &["Set values", "Specify pfs settings", "D-H Group1 (768-bit modulus) exchange", "D-H Group2 (1024-bit modulus) exchange", "D-H Group5 (1536-bit modulus) exchange", "D-H Group14 (2048-bit modulus) exchange", "D-H Group15 (3072-bit modulus) exchange", "D-H Group16 (4096-bit modulus) exchange", "D-H Group19 (256-bit order ECP) exchange", "D-H Group20 (384-bit order ECP) exchange", "D-H Group21 (521-bit order ECP) exchange", "D-H Group24 (2048-bit modulus & 256-bit order) exchange"], leaf2);
+            add(&mut g, "set security-association lifetime {seconds <120-86400> | kilobytes {<2560-4294967295> | disable}}", &["Set values", "Security association parameters", "Security association lifetime", "Time-based key duration in seconds", "Seconds", "Volume-based key duration", "Kilobytes", "Disable volume-based rekey"], leaf4);
+            add(&mut g, "set isakmp-profile WORD", &["Set values", "Specify isakmp Profile", "Profile name"], leaf2);
+            add(&mut g, "set ikev2-profile WORD", &["Set values", "Specify ikev2 Profile", "Profile name"], leaf2);
+            add(&mut g, "match address {<100-199> | <2000-2699> | WORD}", &["Match values", "Match address of packets to encrypt", "IP access-list number", "IP access-list number (expanded range)", "Access-list name"], leaf2);
+            add(&mut g, "reverse-route [static]", &["Reverse Route Injection", "Static routes"], leaf1);
+            add(&mut g, "description LINE", &["Description of the crypto map statement policy", "Description"], leaf1);
+        }
+        IosMode::Keyring => {
+            add(&mut g, "pre-shared-key address A.B.C.D [A.B.C.D:mask] key WORD", &["Pre-Shared Key", "pre shared key by address", "IP address", "Mask", "pre shared key", "The key"], append);
+            add(&mut g, "local-address {A.B.C.D | WORD}", &["Local address", "IP address", "Interface"], leaf1);
+            add(&mut g, "description LINE", &["Description", "Text"], leaf1);
+        }
+        IosMode::IsakmpProfile => {
+            add(&mut g, "keyring WORD", &["Keyring to use", "Keyring name"], append);
+            add(&mut g, "match identity {address A.B.C.D [A.B.C.D:mask] [WORD:vrf] | host WORD | user WORD}", &["Match values of peer", "Identity", "IP address", "Address", "Mask", "VRF", "Host name", "Name", "User", "Name"], append);
+            add(&mut g, "self-identity {address | fqdn | A.B.C.D | user-fqdn WORD}", &["Specify self-identity", "Use an IP address", "Use the FQDN", "The address", "User FQDN", "Name"], leaf1);
+            add(&mut g, "local-address {A.B.C.D | WORD}", &["Local address", "IP address", "Interface"], leaf1);
+            add(&mut g, "keepalive <10-3600> retry <2-60>", &["Enable keepalive", "Seconds", "Retry interval", "Seconds"], leaf1);
+            add(&mut g, "vrf WORD", &["VRF", "Name"], leaf1);
+            add(&mut g, "initiate mode aggressive", &["Initiator property", "Initiate mode", "Aggressive mode"], leaf2);
+            add(&mut g, "description LINE", &["Description", "Text"], leaf1);
+        }
+        IosMode::IpsecProfile => {
+            add(&mut g, "set transform-set WORD [WORD] [WORD] [WORD] [WORD] [WORD]", &["Set values", "Transform sets", "Name", "Name", "Name", "Name", "Name", "Name"], leaf2);
+            add(&mut g, "set pfs [group1 | group2 | group5 | group14 | group15 | group16 | group19 | group20 | group21 | group24]", &["Set values", "PFS", "g1", "g2", "g5", "g14", "g15", "g16", "g19", "g20", "g21", "g24"], leaf2);
+            add(&mut g, "set isakmp-profile WORD", &["Set values", "ISAKMP profile", "Name"], leaf2);
+            add(&mut g, "set ikev2-profile WORD", &["Set values", "IKEv2 profile", "Name"], leaf2);
+            add(&mut g, "set security-association lifetime {seconds <120-86400> | kilobytes {<2560-4294967295> | disable}}", &["Set values", "SA", "Lifetime", "Seconds", "Seconds", "Kilobytes", "Kilobytes", "Disable"], leaf4);
+        }
+        IosMode::Ikev2Proposal => {
+            add(&mut g, "encryption {3des | aes-cbc-128 | aes-cbc-192 | aes-cbc-256 | aes-gcm-128 | aes-gcm-256} [aes-cbc-128 | aes-cbc-192 | aes-cbc-256 | 3des] [aes-cbc-128 | aes-cbc-192 | aes-cbc-256 | 3des]", &["Set encryption algorithms", "3DES", "AES-CBC-128", "AES-CBC-192", "AES-CBC-256", "AES-GCM-128", "AES-GCM-256", "AES-CBC-128", "AES-CBC-192", "AES-CBC-256", "3DES", "AES-CBC-128", "AES-CBC-192", "AES-CBC-256", "3DES"], leaf1);
+            add(&mut g, "integrity {md5 | sha1 | sha256 | sha384 | sha512} [md5 | sha1 | sha256 | sha384 | sha512] [md5 | sha1 | sha256 | sha384 | sha512] [md5 | sha1 | sha256 | sha384 | sha512] [md5 | sha1 | sha256 | sha384 | sha512]", &["Set integrity algorithms", "MD5", "SHA1", "SHA256", "SHA384", "SHA512", "MD5", "SHA1", "SHA256", "SHA384", "SHA512", "MD5", "SHA1", "SHA256", "SHA384", "SHA512", "MD5", "SHA1", "SHA256", "SHA384", "SHA512", "MD5", "SHA1", "SHA256", "SHA384", "SHA512"], leaf1);
+            add(&mut g, "group {1 | 2 | 5 | 14 | 15 | 16 | 19 | 20 | 21 | 24} [1 | 2 | 5 | 14 | 15 | 16 | 19 | 20 | 21 | 24]", &["Set DH groups", "1", "2", "5", "14", "15", "16", "19", "20", "21", "24", "1", "2", "5", "14", "15", "16", "19", "20", "21", "24"], leaf1);
+            add(&mut g, "prf {md5 | sha1 | sha256 | sha384 | sha512}", &["Set PRF algorithms", "MD5", "SHA1", "SHA256", "SHA384", "SHA512"], leaf1);
+        }
+        IosMode::Ikev2Policy => {
+            add(&mut g, "proposal WORD", &["Specify proposal", "Proposal name"], append);
+            add(&mut g, "match {address local A.B.C.D | fvrf {WORD | any}}", &["Match values", "Local address", "Local", "Address", "Front-door VRF", "Name", "Any"], append);
+        }
+        IosMode::Ikev2Keyring => {
+            add(&mut g, "peer WORD", &["Configure a peer", "Peer name"], b_v2peer);
+        }
+        IosMode::Ikev2Peer => {
+            add(&mut g, "address A.B.C.D [A.B.C.D:mask]", &["Peer address", "IPv4 address", "Mask"], leaf1);
+            add(&mut g, "identity {address A.B.C.D | fqdn WORD}", &["Peer identity", "Address", "The address", "FQDN", "Name"], leaf1);
+            add(&mut g, "pre-shared-key [local | remote] [0 | 6] WORD", &["Pre-shared key", "Local", "Remote", "Unencrypted", "Encrypted", "Key"], leaf2);
+            add(&mut g, "description LINE", &["Description", "Text"], leaf1);
+        }
+        IosMode::Ikev2Profile => {
+            add(&mut g, "match identity remote {address A.B.C.D [A.B.C.D:mask] | fqdn [domain] WORD | any}", &["Match values", "Identity", "Remote identity", "Address", "IP", "Mask", "FQDN", "Domain", "Name", "Any"], append);
+            add(&mut g, "identity local {address A.B.C.D | fqdn WORD}", &["Identity", "Local identity", "Address", "IP", "FQDN", "Name"], leaf2);
+            add(&mut g, "authentication {local | remote} {pre-share | rsa-sig}", &["Authentication", "Local", "Remote", "Pre-shared key", "RSA signature"], leaf2);
+            add(&mut g, "keyring local WORD", &["Keyring", "Local keyring", "Name"], leaf2);
+            add(&mut g, "lifetime <120-86400>", &["Lifetime", "Seconds"], leaf1);
+            add(&mut g, "dpd <10-3600> <2-60> {on-demand | periodic}", &["Dead peer detection", "Interval", "Retry", "On demand", "Periodic"], leaf1);
+        }
+        IosMode::Interface => {
+            add(&mut g, "ip address A.B.C.D:addr A.B.C.D:mask [secondary]", &["Interface Internet Protocol config commands", "Set the IP address of an interface", "IP address", "IP subnet mask", "Make this IP address a secondary address"], leaf2);
+            add(&mut g, "ip mtu <68-9216>", &["IP", "Set IP Maximum Transmission Unit", "MTU (bytes)"], leaf2);
+            add(&mut g, "ip tcp adjust-mss <500-1460>", &["IP", "TCP", "Adjust the MSS", "Bytes"], leaf3);
+            add(&mut g, "description LINE", &["Interface specific description", "Up to 240 characters describing this interface"], leaf1);
+            add(&mut g, "shutdown", &["Shutdown the selected interface"], leaf1);
+            add(&mut g, "crypto map WORD", &["Encryption/Decryption commands", "Assign a Crypto Map", "Crypto Map tag"], leaf2);
+            add(&mut g, "tunnel source {A.B.C.D | WORD}", &["protocol-over-protocol tunneling", "source of tunnel packets", "IP address", "Interface"], leaf2);
+            add(&mut g, "tunnel destination {A.B.C.D | WORD}", &["protocol-over-protocol tunneling", "destination of tunnel", "IP address", "Host name"], leaf2);
+            add(&mut g, "tunnel mode {ipsec ipv4 | gre ip}", &["protocol-over-protocol tunneling", "tunnel encapsulation method", "IPsec tunnel", "over IPv4", "GRE", "over IP"], leaf2);
+            add(&mut g, "tunnel protection ipsec profile WORD [shared]", &["protocol-over-protocol tunneling", "Enable tunnel protection", "IPsec", "Profile", "Name", "Shared"], leaf2);
+            add(&mut g, "no shutdown", &[NO, "Enable the interface"], |s, _, _| {
+                remove_line(s, "shutdown");
+                Ok(())
+            });
+        }
+        IosMode::ExtAcl => {
+            add(&mut g, "[<1-2147483647>] {permit | deny} LINE", &["Sequence number", "Specify packets to forward", "Specify packets to reject", "Protocol, source, destination"], acl_entry);
+            add(&mut g, "remark LINE", &["Access list entry comment", "Comment"], append);
+        }
+        IosMode::Line => {
+            add(&mut g, "exec-timeout <0-35791> [<0-2147483>]", &["Set the EXEC timeout", "Minutes", "Seconds"], leaf1);
+            add(&mut g, "login [local]", &["Enable password checking", "Local password checking"], leaf1);
+            add(&mut g, "transport input {ssh | telnet | all | none} [ssh | telnet]", &["Define transport protocols for line", "Define which protocols to use when connecting to the terminal server", "SSH", "Telnet", "All", "None", "SSH", "Telnet"], leaf2);
+            add(&mut g, "password LINE", &["Set a password", "The password"], leaf1);
+        }
+        IosMode::Verbatim => {}
+    }
+    if !matches!(m, IosMode::UserExec | IosMode::Exec) {
+        common(&mut g);
+    }
+    g
+}
+
+fn g_(g: &mut G) -> &mut G {
+    g
+}
+
+/// `permit|deny PROTO SRC [WILD] DST [WILD] [eq PORT]`: checked by the ACL parser.
+fn acl_entry(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let rest = a.get("LINE").unwrap_or("");
+    check_ace(rest)?;
+    set_line(s, "", &canon(a));
+    Ok(())
+}
+
+fn is_wild(w: &str) -> bool {
+    w.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+/// A standard access-list entry: `any`, `host A`, or `A [WILDCARD]`.
+pub fn check_standard(rest: &str) -> CmdResult {
+    let w: Vec<&str> = rest.split_whitespace().collect();
+    match w.as_slice() {
+        ["any", ..] => Ok(()),
+        ["host", a, ..] if is_wild(a) => Ok(()),
+        [a] | [a, ..] if is_wild(a) && w.get(1).is_none_or(|m| is_wild(m) || *m == "log") => Ok(()),
+        _ => Err(format!("Invalid source {rest}")),
+    }
+}
+
+/// Check an access-list entry's protocol, addresses and wildcards, ports.
+pub fn check_ace(rest: &str) -> CmdResult {
+    let w: Vec<&str> = rest.split_whitespace().collect();
+    let mut i = 0;
+    let proto = w.get(i).ok_or("Incomplete command.")?;
+    if !["ip", "tcp", "udp", "icmp", "esp", "ahp", "gre"].contains(proto) && proto.parse::<u8>().is_err() {
+        return Err(format!("Invalid protocol {proto}"));
+    }
+    i += 1;
+    for _ in 0..2 {
+        match w.get(i).copied() {
+            Some("any") => i += 1,
+            Some("host") => {
+                w.get(i + 1).filter(|x| is_wild(x)).ok_or("host needs an IPv4 address")?;
+                i += 2;
+            }
+            Some(a) if is_wild(a) => {
+                let m = w.get(i + 1).filter(|x| is_wild(x)).ok_or_else(|| format!("{a} needs a wildcard mask"))?;
+                let _ = m;
+                i += 2;
+            }
+            Some(x) => return Err(format!("Invalid address {x}")),
+            None => return Err("Incomplete command.".into()),
+        }
+        if matches!(w.get(i).copied(), Some("eq" | "neq" | "lt" | "gt")) {
+            w.get(i + 1).ok_or("port missing")?;
+            i += 2;
+        }
+    }
+    Ok(())
+}
+
+fn exec(g: &mut G, privileged: bool) {
+    add(g, "enable", &["Turn on privileged commands"], |s, _, _| {
+        s.ios.privileged = true;
+        Ok(())
+    });
+    add(g, "disable", &["Turn off privileged commands"], |s, _, _| {
+        s.ios.privileged = false;
+        Ok(())
+    });
+    add(g, "exit", &["Exit from the EXEC"], |s, _, _| {
+        s.wants_exit = true;
+        Ok(())
+    });
+    add(g, "terminal length <0-512>", &["Set terminal line parameters", "Set number of lines on a screen", "Number of lines on screen (0 for no pausing)"], |s, a, _| {
+        let n = a.num("<0-512>").unwrap_or(0) as usize;
+        s.terminal_length = (n > 0).then_some(n);
+        Ok(())
+    });
+    add(g, "terminal width <0-512>", &["Set terminal line parameters", "Set width of the display terminal", "Number of characters on a screen line"], |s, a, _| {
+        s.terminal_width = a.num("<0-512>").unwrap_or(80) as usize;
+        Ok(())
+    });
+    add(g, "show version", &["Show running system information", "System hardware and software status"], |s, _, o| {
+        let r = s.router();
+        let up = r.now().saturating_sub(r.boot_time);
+        o.line(&format!("Cisco IOS Software, edgesh Software (edgesh-IOS-DIALECT), Version {}, RELEASE SOFTWARE", env!("CARGO_PKG_VERSION")));
+        o.line("edgesh: a software router in Rust with an IKE/IPsec engine (Cisco IOS dialect)");
+        o.line("");
+        o.line(&format!("{} uptime is {} minutes", r.ios_doc.hostname, up / 60));
+        o.line("Configuration register is 0x2102");
+        Ok(())
+    });
+    add(g, "show clock", &["Show running system information", "Display the system clock"], |s, _, o| {
+        o.line(&format!("*{}", crate::smartedge::show::date_time(s.router().now())));
+        Ok(())
+    });
+    if !privileged {
+        return;
+    }
+    add(g, "configure terminal", &["Enter configuration mode", "Configure from the terminal"], |s, _, o| {
+        o.line("Enter configuration commands, one per line.  End with CNTL/Z.");
+        s.ios.stack = vec![super::IosFrame { mode: IosMode::Config, path: Vec::new() }];
+        Ok(())
+    });
+    add(g, "show running-config", &["Show running system information", "Current operating configuration"], |s, _, o| {
+        show_running(s, o);
+        Ok(())
+    });
+    add(g, "copy WORD:file running-config", &["Copy from one file to another", "Source file (in the state directory, or an absolute path)", "Merge into the current system configuration"], |s, a, o| copy_in(s, a, o, false));
+    add(g, "configure replace WORD:file [force]", &["Enter configuration mode", "Replace the running-config with a new config file", "The file", "Do not ask for confirmation"], |s, a, o| copy_in(s, a, o, true));
+    add(g, "show running-config unsupported", &["Show running system information", "Current operating configuration", "Lines kept verbatim: edgesh does not model them"], |s, _, o| {
+        for l in s.router().ios_doc.unsupported() {
+            o.line(&l);
+        }
+        Ok(())
+    });
+    add(g, "show startup-config", &["Show running system information", "Contents of startup configuration"], |s, _, o| {
+        let st = s.router().ios_startup.clone();
+        match st {
+            Some(d) => d.render(o),
+            None => o.line("startup-config is not present"),
+        }
+        Ok(())
+    });
+    for spec in ["write memory", "write", "copy running-config startup-config"] {
+        let helps: &[&str] = match spec {
+            "write" => &["Write running configuration to memory, network, or terminal"],
+            "write memory" => &["Write running configuration to memory, network, or terminal", "Write to NV memory"],
+            _ => &["Copy from one file to another", "Copy from current system configuration", "Copy to startup configuration"],
+        };
+        add(g, spec, helps, |s, _, o| {
+            o.line("Building configuration...");
+            let doc = s.router().ios_doc.clone();
+            let dir = s.router().state_dir.clone();
+            let mut text = crate::out::VecOut::default();
+            doc.render(&mut text);
+            let path = dir.join("startup-config");
+            let tmp = dir.join(".startup-config.tmp");
+            let res = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&tmp, text.text())).and_then(|_| std::fs::rename(&tmp, &path));
+            match res {
+                Ok(()) => {
+                    s.router().ios_startup = Some(doc);
+                    o.line("[OK]");
+                    Ok(())
+                }
+                Err(e) => Err(format!("Error writing startup-config: {e}")),
+            }
+        });
+    }
+}
+
+fn copy_in(s: &mut Session, a: &Args, o: &mut dyn Out, replace: bool) -> CmdResult {
+    let name = a.req("file")?.to_string();
+    let path = super::state_file(s, &name);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("Error opening {name} ({e})"))?;
+    let router = s.router_handle();
+    let before = s.router().ios_doc.clone();
+    if replace {
+        let host = before.hostname.clone();
+        s.router().ios_doc = super::IosDoc::new(&host);
+    }
+    let (lines, rejected, msgs) = super::apply_text(&router, &text, &name);
+    for m in &msgs {
+        o.line(m);
+    }
+    if replace && rejected > 0 {
+        // configure replace is all or nothing.
+        s.router().ios_doc = before;
+        return Err(format!("Rollback aborted: {rejected} of {lines} lines of {name} were rejected; the running configuration is unchanged"));
+    }
+    o.line(&format!("{} lines applied from {name}{}", lines - rejected, if rejected > 0 { format!(", {rejected} rejected") } else { String::new() }));
+    if rejected > 0 { Err(String::new()) } else { Ok(()) }
+}
+
+fn global(g: &mut G) {
+    add(g, "hostname WORD", &["Set system's network name", "This system's network name"], |s, a, _| {
+        let h = a.req("WORD")?.to_string();
+        s.router().ios_doc.hostname = h;
+        Ok(())
+    });
+    add(g, "crypto isakmp policy <1-10000>", &["Encryption module", "Configure ISAKMP Policy", "Set policy for an ISAKMP protection suite", "Priority of protection suite"], b_isakmp);
+    add(g, "crypto isakmp key WORD:key address A.B.C.D [A.B.C.D:mask] [no-xauth]", &["Encryption module", "ISAKMP", "Set pre-shared key for remote peer", "pre-shared key", "define shared key with IP address", "Peer IP address", "Peer IP subnet mask", "Bypasses XAuth for this peer"], append);
+    add(g, "crypto isakmp identity {address | hostname | dn}", &["Encryption module", "ISAKMP", "Set the identifier used during IKE", "Use the IP address of the interface", "Use the hostname of the router", "Use the distinguished name"], leaf3);
+    add(g, "crypto isakmp keepalive <10-3600> [<2-60>] [on-demand | periodic]", &["Encryption module", "ISAKMP", "Set a keepalive interval for use with IOS peers", "Number of seconds between keep alives", "Number of seconds between retries", "DPD on demand", "DPD periodic"], leaf3);
+    add(g, "crypto isakmp nat keepalive <5-3600>", &["Encryption module", "ISAKMP", "NAT traversal", "Set a keepalive interval", "Seconds"], leaf4);
+    add(g, "crypto isakmp profile WORD", &["Encryption module", "ISAKMP", "Define ISAKMP Profiles", "Name"], b_isaprof);
+    add(g, "crypto keyring WORD [vrf WORD:vrf]", &["Encryption module", "Key ring commands", "Name of the keyring", "VRF", "VRF name"], b_keyring);
+    add(g, &format!("crypto ipsec transform-set WORD {TRANSFORMS} [{}] [{}]", TRANSFORMS.trim_matches(|c| c == '{' || c == '}'), TRANSFORMS.trim_matches(|c| c == '{' || c == '}')), &transforms_help(&["Encryption module", "Configure IPSEC policy", "Define transform and settings", "Transform set tag"]), b_tset);
+    add(g, "crypto ipsec security-association lifetime {seconds <120-86400> | kilobytes <2560-4294967295>}", &["Encryption module", "IPsec", "Security association parameters", "Lifetime", "Time-based", "Seconds", "Volume-based", "Kilobytes"], leaf4);
+    add(g, "crypto ipsec security-association replay window-size [64 | 128 | 256 | 512 | 1024]", &["Encryption module", "IPsec", "Security association parameters", "Replay", "Window size", "64", "128", "256", "512", "1024"], leaf4);
+    add(g, "crypto ipsec df-bit {clear | set | copy}", &["Encryption module", "IPsec", "Handling of encapsulated DF bit", "Clear", "Set", "Copy"], leaf3);
+    add(g, "crypto ipsec profile WORD", &["Encryption module", "IPsec", "Configure an ipsec policy profile", "Profile name"], b_ipsecprof);
+    add(g, "crypto map WORD <1-65535> [ipsec-isakmp [dynamic WORD:dmap] | ipsec-manual]", &["Encryption module", "Enter a crypto map", "Crypto map tag", "Sequence to insert into crypto map entry", "IPSEC w/ISAKMP", "Enable dynamic crypto map support", "Name of dynamic crypto map", "IPSEC w/manual keying"], b_cmap);
+    add(g, "crypto map WORD local-address WORD:if", &["Encryption module", "Enter a crypto map", "Crypto map tag", "Interface to use for local address", "Interface"], leaf4);
+    add(g, "crypto dynamic-map WORD <1-65535>", &["Encryption module", "Enter a dynamic crypto map", "Dynamic crypto map template tag", "Sequence"], b_cmap);
+    add(g, "crypto ikev2 proposal WORD", &["Encryption module", "IKEv2", "Define IKEv2 proposals", "Name"], b_v2prop);
+    add(g, "crypto ikev2 policy WORD", &["Encryption module", "IKEv2", "Define IKEv2 policies", "Name"], b_v2pol);
+    add(g, "crypto ikev2 keyring WORD", &["Encryption module", "IKEv2", "Define IKEv2 keyrings", "Name"], b_v2keyring);
+    add(g, "crypto ikev2 profile WORD", &["Encryption module", "IKEv2", "Define IKEv2 profiles", "Name"], b_v2prof);
+    add(g, "access-list {<1-99> | <1300-1999>} {permit | deny} LINE", &["Add an access list entry", "IP standard access list", "IP standard access list (expanded range)", "Specify packets to forward", "Specify packets to reject", "Source address"], |s, a, _| {
+        check_standard(a.get("LINE").unwrap_or(""))?;
+        set_line(s, "", &canon(a));
+        Ok(())
+    });
+    add(g, "access-list {<100-199> | <2000-2699>} {permit | deny} LINE", &["Add an access list entry", "IP extended access list", "IP extended access list (expanded range)", "Specify packets to forward", "Specify packets to reject", "Protocol, source, destination"], |s, a, _| {
+        check_ace(a.get("LINE").unwrap_or(""))?;
+        set_line(s, "", &canon(a));
+        Ok(())
+    });
+    add(g, "ip access-list extended WORD", &["Global IP configuration subcommands", "Add an access list entry", "Extended Access List", "Access-list name"], b_acl);
+    add(g, "ip route A.B.C.D:net A.B.C.D:mask {A.B.C.D:hop | WORD:if} [<1-255>]", &["Global IP configuration subcommands", "Establish static routes", "Destination prefix", "Destination prefix mask", "Forwarding router's address", "Interface", "Distance metric for this route"], append);
+    add(g, "interface WORD", &["Select an interface to configure", "Interface name"], b_if);
+    add(g, "username WORD privilege <0-15> {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], leaf2);
+    add(g, "username WORD {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], leaf2);
+    add(g, "enable secret [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], leaf2);
+    add(g, "line {vty <0-1869> [<0-1869>] | con 0 | console 0}", &["Configure a terminal line", "Virtual terminal", "First line number", "Last line number", "Primary terminal line", "Line number", "Primary terminal line", "Line number"], b_line);
+    add(g, "banner {motd | login | exec} LINE", &["Define a login banner", "Message of the day banner", "Login banner", "EXEC banner", "Banner text, between delimiters"], leaf2);
+}

@@ -1,0 +1,480 @@
+//! The Cisco IOS dialect (seeds 002 and 003): `Router>`/`Router#`, `enable`,
+//! `configure terminal`, each line applied as it is entered (no commit), a
+//! global command typed in a sub-mode running at the global level, `do`,
+//! `show running-config`, `write memory`.
+//!
+//! The running configuration is an ordered document of lines and blocks
+//! ([`IosDoc`]). Lines of the crypto configuration are checked by this
+//! dialect's command graphs (`commands.rs`): a wrong value is rejected with
+//! `% Invalid input detected at '^' marker.` and changes nothing. Lines
+//! edgesh does not model (routing protocols, QoS, certificates ...) are kept
+//! verbatim in their place and listed by `show running-config unsupported`,
+//! so `show running-config` gives the user's whole configuration back.
+//!
+//! Not yet: compiling the document into the engine model (`engine::config`)
+//! that the SmartEdge dialect feeds; see `docs/dialects.md`.
+
+pub mod commands;
+
+use crate::out::Out;
+use crate::session::{Args, Handler, Session};
+use edgesh_grammar::{Graph, ParseError};
+use std::sync::OnceLock;
+
+/// One line of the configuration with the lines under it.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Node {
+    pub text: String,
+    pub children: Vec<Node>,
+    /// Not modelled by edgesh: kept verbatim.
+    pub unsupported: bool,
+    /// Indentation it was pasted with (to nest verbatim blocks as given).
+    pub indent: usize,
+}
+
+/// The IOS running (or startup) configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct IosDoc {
+    pub hostname: String,
+    pub root: Vec<Node>,
+}
+
+impl IosDoc {
+    pub fn new(hostname: &str) -> Self {
+        IosDoc { hostname: hostname.to_string(), root: Vec::new() }
+    }
+
+    /// The node at a path of child indices.
+    pub fn at_mut(&mut self, path: &[usize]) -> Option<&mut Vec<Node>> {
+        let mut cur = &mut self.root;
+        for &i in path {
+            cur = &mut cur.get_mut(i)?.children;
+        }
+        Some(cur)
+    }
+
+    /// `show running-config` body: `!` between top-level blocks, one space
+    /// of indentation per level, as IOS prints it.
+    pub fn render(&self, out: &mut dyn Out) {
+        out.line("!");
+        out.line(&format!("hostname {}", self.hostname));
+        out.line("!");
+        fn walk(n: &Node, depth: usize, out: &mut dyn Out) {
+            out.line(&format!("{}{}", " ".repeat(depth), n.text));
+            for c in &n.children {
+                walk(c, depth + 1, out);
+            }
+        }
+        for n in &self.root {
+            walk(n, 0, out);
+            out.line("!");
+        }
+        out.line("end");
+    }
+
+    /// Every verbatim line, with the block it is in.
+    pub fn unsupported(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        fn walk(n: &Node, parent: &str, v: &mut Vec<String>) {
+            if n.unsupported {
+                v.push(if parent.is_empty() { n.text.clone() } else { format!("{parent} / {}", n.text) });
+            }
+            let p = if parent.is_empty() { n.text.clone() } else { parent.to_string() };
+            for c in &n.children {
+                walk(c, &p, v);
+            }
+        }
+        for n in &self.root {
+            walk(n, "", &mut v);
+        }
+        v
+    }
+}
+
+/// The kinds of IOS mode: each has one command graph and one prompt tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IosMode {
+    UserExec,
+    Exec,
+    Config,
+    IsakmpPolicy,
+    TransformSet,
+    CryptoMap,
+    Keyring,
+    IsakmpProfile,
+    IpsecProfile,
+    Ikev2Proposal,
+    Ikev2Policy,
+    Ikev2Keyring,
+    Ikev2Peer,
+    Ikev2Profile,
+    Interface,
+    ExtAcl,
+    Line,
+    /// A block edgesh keeps verbatim (`router bgp 65000`, ...).
+    Verbatim,
+}
+
+impl IosMode {
+    pub const ALL: &'static [IosMode] = &[
+        IosMode::UserExec,
+        IosMode::Exec,
+        IosMode::Config,
+        IosMode::IsakmpPolicy,
+        IosMode::TransformSet,
+        IosMode::CryptoMap,
+        IosMode::Keyring,
+        IosMode::IsakmpProfile,
+        IosMode::IpsecProfile,
+        IosMode::Ikev2Proposal,
+        IosMode::Ikev2Policy,
+        IosMode::Ikev2Keyring,
+        IosMode::Ikev2Peer,
+        IosMode::Ikev2Profile,
+        IosMode::Interface,
+        IosMode::ExtAcl,
+        IosMode::Line,
+        IosMode::Verbatim,
+    ];
+
+    pub fn prompt(self) -> &'static str {
+        match self {
+            IosMode::UserExec | IosMode::Exec => "",
+            IosMode::Config => "config",
+            IosMode::IsakmpPolicy => "config-isakmp",
+            IosMode::TransformSet => "cfg-crypto-trans",
+            IosMode::CryptoMap => "config-crypto-map",
+            IosMode::Keyring => "conf-keyring",
+            IosMode::IsakmpProfile => "conf-isa-prof",
+            IosMode::IpsecProfile => "ipsec-profile",
+            IosMode::Ikev2Proposal => "config-ikev2-proposal",
+            IosMode::Ikev2Policy => "config-ikev2-policy",
+            IosMode::Ikev2Keyring => "config-ikev2-keyring",
+            IosMode::Ikev2Peer => "config-ikev2-keyring-peer",
+            IosMode::Ikev2Profile => "config-ikev2-profile",
+            IosMode::Interface => "config-if",
+            IosMode::ExtAcl => "config-ext-nacl",
+            IosMode::Line => "config-line",
+            IosMode::Verbatim => "config-unmodelled",
+        }
+    }
+}
+
+/// One level of the IOS mode stack: the mode and the node it edits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IosFrame {
+    pub mode: IosMode,
+    pub path: Vec<usize>,
+}
+
+/// Per-session IOS state.
+#[derive(Clone, Debug, Default)]
+pub struct IosSession {
+    pub privileged: bool,
+    pub stack: Vec<IosFrame>,
+}
+
+pub struct IosGraphs {
+    graphs: Vec<(IosMode, Graph<Handler>)>,
+}
+
+impl IosGraphs {
+    pub fn get(&self, m: IosMode) -> &Graph<Handler> {
+        &self.graphs.iter().find(|(k, _)| *k == m).unwrap_or(&self.graphs[0]).1
+    }
+}
+
+pub fn graphs() -> &'static IosGraphs {
+    static G: OnceLock<IosGraphs> = OnceLock::new();
+    G.get_or_init(|| IosGraphs { graphs: IosMode::ALL.iter().map(|m| (*m, commands::build(*m))).collect() })
+}
+
+pub fn mode(s: &Session) -> IosMode {
+    match s.ios.stack.last() {
+        Some(f) => f.mode,
+        None if s.ios.privileged => IosMode::Exec,
+        None => IosMode::UserExec,
+    }
+}
+
+pub fn prompt(s: &Session) -> String {
+    let host = s.router().ios_doc.hostname.clone();
+    match mode(s) {
+        IosMode::UserExec => format!("{host}>"),
+        IosMode::Exec => format!("{host}#"),
+        m => format!("{host}({})#", m.prompt()),
+    }
+}
+
+/// IOS's error for a bad line.
+pub fn report(err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
+    let col = |off: usize| indent + line[..off.min(line.len())].chars().count();
+    match err {
+        ParseError::Invalid { offset, .. } | ParseError::Syntax { offset, .. } => {
+            out.line(&format!("{}^", " ".repeat(col(*offset))));
+            out.line("% Invalid input detected at '^' marker.");
+            out.line("");
+        }
+        ParseError::Ambiguous { .. } => {
+            out.line(&format!("% Ambiguous command:  \"{}\"", line.trim()));
+        }
+        ParseError::Incomplete => out.line("% Incomplete command."),
+        ParseError::Empty => {}
+    }
+    let _ = Args::default();
+}
+
+/// Run one line in the IOS dialect.
+pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
+    let raw_indent = line.len() - line.trim_start().len();
+    let m = mode(s);
+    let g = graphs();
+    // `do` runs an exec command from any configuration mode.
+    if m != IosMode::Exec && m != IosMode::UserExec {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("do ").filter(|_| t.len() > 3) {
+            let off = line.len() - rest.len();
+            return run_in(s, IosMode::Exec, rest, indent + off, out).unwrap_or_else(|e| {
+                report(&e, rest, indent + off, out);
+                false
+            });
+        }
+    }
+    match run_in(s, m, line, indent, out) {
+        Ok(ok) => ok,
+        // A trailing `!comment` (seen in configs from other tools): try without it.
+        Err(_) if line.contains(" !") && run_in(s, m, &line[..line.find(" !").unwrap_or(line.len())], indent, out).is_ok() => true,
+        Err(err) => {
+            let in_config = !s.ios.stack.is_empty();
+            // A command of an enclosing mode: run it there and move there, as IOS does.
+            if in_config {
+                for lvl in (0..s.ios.stack.len()).rev() {
+                    let pm = s.ios.stack[lvl].mode;
+                    if g.get(pm).parse(line).is_ok() {
+                        let saved = s.ios.stack.clone();
+                        s.ios.stack.truncate(lvl + 1);
+                        match run_in(s, pm, line, indent, out) {
+                            Ok(ok) => return ok,
+                            Err(_) => {
+                                s.ios.stack = saved;
+                            }
+                        }
+                        break;
+                    }
+                }
+            }
+            // Not a command edgesh models: keep it verbatim (configuration mode only).
+            if in_config && !matches!(err, ParseError::Syntax { .. }) && is_unmodelled(s, m, line, &err) {
+                keep_verbatim(s, line.trim(), raw_indent);
+                return true;
+            }
+            report(&err, line, indent, out);
+            s.rejected += 1;
+            false
+        }
+    }
+}
+
+/// Is the failure "a command edgesh does not know" (keep it) rather than "a
+/// known command with a wrong value" (reject it)?
+fn is_unmodelled(s: &Session, m: IosMode, line: &str, err: &ParseError) -> bool {
+    let g = graphs();
+    let first_known = s.ios.stack.iter().any(|f| g.get(f.mode).knows_first_word(line)) || g.get(m).knows_first_word(line);
+    match err {
+        // An unknown first word: a command of a feature edgesh does not model.
+        ParseError::Invalid { offset, .. } if !first_known => {
+            let _ = offset;
+            true
+        }
+        // A known first word but an unknown keyword later (`set security-association idle-time`):
+        // unmodelled; a bad value where only a value fits: wrong.
+        ParseError::Invalid { offset, detail: None } => {
+            let head = &line[..*offset];
+            match g.get(m).help(head) {
+                Ok(items) => {
+                    let kw = items.iter().any(|i| i.name != "<cr>" && !i.name.starts_with('<') && i.name.chars().all(|c| !c.is_ascii_uppercase()));
+                    kw && !strict(line)
+                }
+                Err(_) => false,
+            }
+        }
+        ParseError::Incomplete => false,
+        _ => false,
+    }
+}
+
+/// Commands whose every word edgesh models: a word it does not know there is an error.
+fn strict(line: &str) -> bool {
+    let t = line.trim_start();
+    ["crypto ipsec transform-set", "crypto isakmp policy", "access-list", "encryption", "encr", "hash", "group", "authentication"]
+        .iter()
+        .any(|p| t.starts_with(p))
+}
+
+fn run_in(s: &mut Session, m: IosMode, line: &str, indent: usize, out: &mut dyn Out) -> Result<bool, ParseError> {
+    let parsed = graphs().get(m).parse(line)?;
+    let args = Args { bindings: parsed.bindings, line: line.trim().to_string() };
+    let h = parsed.command.payload;
+    match (h.0)(s, &args, out) {
+        Ok(()) => Ok(true),
+        Err(msg) => {
+            let _ = indent;
+            if !msg.is_empty() {
+                out.line(&format!("% {msg}"));
+            }
+            s.rejected += 1;
+            Ok(false)
+        }
+    }
+}
+
+/// Append an unmodelled line: a top-level block in global mode, else a
+/// child of the current block, nested by its pasted indentation.
+fn keep_verbatim(s: &mut Session, text: &str, indent: usize) {
+    let mut top = s.ios.stack.last().cloned();
+    // An unindented unknown line starts a new top-level block (IOS would run
+    // a global command there); indented, it belongs to the current block.
+    // (So typed without indentation, the lines of an unmodelled block become
+    // top-level lines: nothing is lost, only the nesting.)
+    if let Some(f) = &top {
+        if f.mode != IosMode::Config && indent == 0 {
+            s.ios.stack.truncate(1);
+            top = s.ios.stack.last().cloned();
+        }
+    }
+    let mut r = s.router();
+    let doc = &mut r.ios_doc;
+    match top {
+        Some(IosFrame { mode: IosMode::Config, .. }) | None => {
+            doc.root.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent });
+            let idx = doc.root.len() - 1;
+            drop(r);
+            s.ios.stack.push(IosFrame { mode: IosMode::Verbatim, path: vec![idx] });
+        }
+        Some(f) => {
+            let Some(list) = doc.at_mut(&f.path) else { return };
+            // Nest under the last child that is indented less (verbatim blocks only).
+            let mut list = list;
+            if f.mode == IosMode::Verbatim {
+                while let Some(last) = list.last() {
+                    if last.indent < indent && last.unsupported {
+                        list = &mut list.last_mut().expect("checked").children;
+                    } else {
+                        break;
+                    }
+                }
+            }
+            if !list.iter().any(|n| n.text == text) {
+                list.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent });
+            }
+        }
+    }
+}
+
+/// Enter (or create) a block under the current frame's node and push its mode.
+pub fn enter_block(s: &mut Session, header: &str, mode: IosMode) {
+    let parent_path = match s.ios.stack.last() {
+        Some(f) if f.mode != IosMode::Config => f.path.clone(),
+        _ => Vec::new(),
+    };
+    let idx = {
+        let mut r = s.router();
+        let Some(list) = r.ios_doc.at_mut(&parent_path) else { return };
+        match list.iter().position(|n| n.text == header) {
+            Some(i) => i,
+            None => {
+                list.push(Node { text: header.to_string(), ..Default::default() });
+                list.len() - 1
+            }
+        }
+    };
+    let mut path = parent_path;
+    path.push(idx);
+    s.ios.stack.push(IosFrame { mode, path });
+}
+
+/// Set a line of the current block: a line with the same `key` (the
+/// command's leading words) is replaced, as IOS does.
+pub fn set_line(s: &mut Session, key: &str, text: &str) {
+    let path = s.ios.stack.last().map(|f| f.path.clone()).unwrap_or_default();
+    let global = s.ios.stack.last().is_none_or(|f| f.mode == IosMode::Config);
+    let mut r = s.router();
+    let list = if global { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(&path) };
+    let Some(list) = list else { return };
+    let node = Node { text: text.to_string(), ..Default::default() };
+    match list.iter().position(|n| n.text == key || n.text.starts_with(&format!("{key} ")) || n.text == text) {
+        Some(i) if !key.is_empty() => list[i] = Node { children: std::mem::take(&mut list[i].children), ..node },
+        _ => list.push(node),
+    }
+}
+
+/// Remove lines of the current block that start with `key` (a `no` command).
+pub fn remove_line(s: &mut Session, key: &str) -> bool {
+    let path = s.ios.stack.last().map(|f| f.path.clone()).unwrap_or_default();
+    let global = s.ios.stack.last().is_none_or(|f| f.mode == IosMode::Config);
+    let mut r = s.router();
+    let list = if global { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(&path) };
+    let Some(list) = list else { return false };
+    let before = list.len();
+    list.retain(|n| !(n.text == key || n.text.starts_with(&format!("{key} "))));
+    list.len() != before
+}
+
+/// Apply the lines of a configuration text as IOS does (each line on its
+/// own; a bad line reported and skipped). Returns (lines, rejected, messages).
+pub fn apply_text(router: &std::sync::Arc<std::sync::Mutex<crate::session::Router>>, text: &str, file: &str) -> (usize, usize, Vec<String>) {
+    let mut s = Session::new(router.clone(), crate::session::SessionOptions { user: "boot".into(), dialect: crate::session::Dialect::Ios, ..Default::default() });
+    s.record_history = false;
+    s.ios.privileged = true;
+    s.ios.stack = vec![IosFrame { mode: IosMode::Config, path: Vec::new() }];
+    let (mut lines, mut rejected, mut msgs) = (0, 0, Vec::new());
+    for l in edgesh_grammar::config_lines(text) {
+        lines += 1;
+        if l.text == "end" {
+            break;
+        }
+        let raw = format!("{}{}", " ".repeat(l.indent), l.text);
+        let mut out = crate::out::VecOut::default();
+        if !s.execute_with_caret(&raw, 0, &mut out) {
+            rejected += 1;
+            msgs.push(format!("{file}:{}: {}", l.number, l.text));
+            msgs.extend(out.0.into_iter().filter(|m| !m.is_empty()).map(|m| format!("{file}:{}: {m}", l.number)));
+        }
+        if s.ios.stack.is_empty() {
+            s.ios.stack = vec![IosFrame { mode: IosMode::Config, path: Vec::new() }];
+        }
+    }
+    (lines, rejected, msgs)
+}
+
+/// A file name of `copy` / `configure replace`: absolute, or in the state directory.
+pub fn state_file(s: &Session, name: &str) -> std::path::PathBuf {
+    let name = name.strip_prefix("flash:").or_else(|| name.strip_prefix("nvram:")).unwrap_or(name);
+    let p = std::path::Path::new(name);
+    if p.is_absolute() { p.to_path_buf() } else { s.router().state_dir.join(name) }
+}
+
+/// `show running-config` with IOS's header.
+pub fn show_running(s: &Session, out: &mut dyn Out) {
+    let doc = s.router().ios_doc.clone();
+    let mut body = crate::out::VecOut::default();
+    doc.render(&mut body);
+    let bytes: usize = body.0.iter().map(|l| l.len() + 1).sum();
+    out.line("Building configuration...");
+    out.line("");
+    out.line(&format!("Current configuration : {bytes} bytes"));
+    for l in &body.0 {
+        out.line(l);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn every_mode_builds() {
+        for m in IosMode::ALL {
+            let _ = commands::build(*m);
+        }
+    }
+}
