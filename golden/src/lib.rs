@@ -53,9 +53,14 @@ pub struct Transcript {
     pub body: String,
 }
 
-fn prompt_re() -> &'static Regex {
-    static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| Regex::new(r"^(\[[^\]\s]+\][^\s\[\]#>()]+(\([a-z0-9-]+\))?[#>]|---\(more\)---)").expect("static regex"))
+fn prompt_re(ios: bool) -> &'static Regex {
+    static SE: OnceLock<Regex> = OnceLock::new();
+    static IOS: OnceLock<Regex> = OnceLock::new();
+    if ios {
+        IOS.get_or_init(|| Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9-]+\))?[#>]|---\(more\)---)").expect("static regex"))
+    } else {
+        SE.get_or_init(|| Regex::new(r"^(\[[^\]\s]+\][^\s\[\]#>()]+(\([a-z0-9-]+\))?[#>]|---\(more\)---)").expect("static regex"))
+    }
 }
 
 impl Transcript {
@@ -82,9 +87,9 @@ impl Transcript {
     fn entries(&self) -> Vec<String> {
         // The last line is the prompt the device waits at, not a typed line.
         let body = self.body.rsplit_once('\n').map(|(b, _)| b).unwrap_or("");
-        body
-            .split('\n')
-            .filter_map(|l| prompt_re().find(l).map(|m| (m, l)))
+        let ios = self.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "ios");
+        body.split('\n')
+            .filter_map(|l| prompt_re(ios).find(l).map(|m| (m, l)))
             .map(|(m, l)| if m.as_str() == "---(more)---" { format!("\0{}", &l[m.end()..]) } else { l[m.end()..].to_string() })
             .collect()
     }
@@ -154,7 +159,7 @@ pub fn run(t: &Transcript) -> Outcome {
         let m = String::from_utf8_lossy(&load_msgs).replace(&format!("{}/", dir.display()), "");
         rendered.push_str(&m);
     }
-    let session = Session::new(router.clone(), SessionOptions::default());
+    let session = Session::new(router.clone(), SessionOptions { dialect: o.dialect, ..Default::default() });
     let mut term = Terminal::new(session, Vec::new(), true);
     term.prompt();
     take(&mut term, &mut rendered);

@@ -140,7 +140,12 @@ pub fn build(m: IosMode) -> G {
         IosMode::UserExec | IosMode::Exec => exec(&mut g, m == IosMode::Exec),
         IosMode::Config => global(&mut g),
         IosMode::IsakmpPolicy => {
-            add(g_(&mut g), "encryption {des | 3des | aes [128 | 192 | 256]}", &["Set encryption algorithm for protection suite", "DES - Data Encryption Standard (56 bit keys).", "Three key triple DES", "AES - Advanced Encryption Standard.", "128 bit keys.", "192 bit keys.", "256 bit keys."], leaf1);
+            // IOS prints `encryption` as `encr`.
+            add(&mut g, "encryption {des | 3des | aes [128 | 192 | 256]}", &["Set encryption algorithm for protection suite", "DES - Data Encryption Standard (56 bit keys).", "Three key triple DES", "AES - Advanced Encryption Standard.", "128 bit keys.", "192 bit keys.", "256 bit keys."], |s, a, _| {
+                let rest = a.bindings.iter().skip(1).map(|b| b.value.to_string()).collect::<Vec<_>>().join(" ");
+                set_line(s, "encr", &format!("encr {rest}"));
+                Ok(())
+            });
             add(&mut g, "encr {des | 3des | aes [128 | 192 | 256]}", &["Set encryption algorithm for protection suite", "DES", "3DES", "AES", "128 bit keys.", "192 bit keys.", "256 bit keys."], leaf1);
             add(&mut g, "hash {md5 | sha | sha256 | sha384 | sha512}", &["Set hash algorithm for protection suite", "Message Digest 5", "Secure Hash Standard", "Secure Hash Standard 2 (256 bit)", "Secure Hash Standard 2 (384 bit)", "Secure Hash Standard 2 (512 bit)"], leaf1);
             add(&mut g, "authentication {pre-share | rsa-sig | rsa-encr}", &["Set authentication method for protection suite", "Pre-Shared Key", "Rivest-Shamir-Adleman Signature", "Rivest-Shamir-Adleman Encryption"], leaf1);
@@ -191,7 +196,7 @@ pub fn build(m: IosMode) -> G {
         }
         IosMode::Ikev2Policy => {
             add(&mut g, "proposal WORD", &["Specify proposal", "Proposal name"], append);
-            add(&mut g, "match {address local A.B.C.D | fvrf {WORD | any}}", &["Match values", "Local address", "Local", "Address", "Front-door VRF", "Name", "Any"], append);
+            add(&mut g, "match {address local {A.B.C.D | interface WORD} | fvrf {WORD | any}}", &["Match values", "Local address", "Local", "Address", "Interface", "Name", "Front-door VRF", "Name", "Any"], append);
         }
         IosMode::Ikev2Keyring => {
             add(&mut g, "peer WORD", &["Configure a peer", "Peer name"], b_v2peer);
@@ -204,6 +209,7 @@ pub fn build(m: IosMode) -> G {
         }
         IosMode::Ikev2Profile => {
             add(&mut g, "match identity remote {address A.B.C.D [A.B.C.D:mask] | fqdn [domain] WORD | any}", &["Match values", "Identity", "Remote identity", "Address", "IP", "Mask", "FQDN", "Domain", "Name", "Any"], append);
+            add(&mut g, "match {address local {A.B.C.D | interface WORD} | fvrf {WORD | any}}", &["Match values", "Local address", "Local", "Address", "Interface", "Name", "Front-door VRF", "Name", "Any"], append);
             add(&mut g, "identity local {address A.B.C.D | fqdn WORD}", &["Identity", "Local identity", "Address", "IP", "FQDN", "Name"], leaf2);
             add(&mut g, "authentication {local | remote} {pre-share | rsa-sig}", &["Authentication", "Local", "Remote", "Pre-shared key", "RSA signature"], leaf2);
             add(&mut g, "keyring local WORD", &["Keyring", "Local keyring", "Name"], leaf2);
@@ -241,10 +247,6 @@ pub fn build(m: IosMode) -> G {
     if !matches!(m, IosMode::UserExec | IosMode::Exec) {
         common(&mut g);
     }
-    g
-}
-
-fn g_(g: &mut G) -> &mut G {
     g
 }
 
@@ -424,7 +426,7 @@ fn global(g: &mut G) {
         Ok(())
     });
     add(g, "crypto isakmp policy <1-10000>", &["Encryption module", "Configure ISAKMP Policy", "Set policy for an ISAKMP protection suite", "Priority of protection suite"], b_isakmp);
-    add(g, "crypto isakmp key WORD:key address A.B.C.D [A.B.C.D:mask] [no-xauth]", &["Encryption module", "ISAKMP", "Set pre-shared key for remote peer", "pre-shared key", "define shared key with IP address", "Peer IP address", "Peer IP subnet mask", "Bypasses XAuth for this peer"], append);
+    add(g, "crypto isakmp key [0 | 6] WORD:key address A.B.C.D [A.B.C.D:mask] [no-xauth]", &["Encryption module", "ISAKMP", "Set pre-shared key for remote peer", "Unencrypted key", "Encrypted key", "pre-shared key", "define shared key with IP address", "Peer IP address", "Peer IP subnet mask", "Bypasses XAuth for this peer"], append);
     add(g, "crypto isakmp identity {address | hostname | dn}", &["Encryption module", "ISAKMP", "Set the identifier used during IKE", "Use the IP address of the interface", "Use the hostname of the router", "Use the distinguished name"], leaf3);
     add(g, "crypto isakmp keepalive <10-3600> [<2-60>] [on-demand | periodic]", &["Encryption module", "ISAKMP", "Set a keepalive interval for use with IOS peers", "Number of seconds between keep alives", "Number of seconds between retries", "DPD on demand", "DPD periodic"], leaf3);
     add(g, "crypto isakmp nat keepalive <5-3600>", &["Encryption module", "ISAKMP", "NAT traversal", "Set a keepalive interval", "Seconds"], leaf4);

@@ -265,7 +265,8 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
             }
             // Not a command edgesh models: keep it verbatim (configuration mode only).
             if in_config && !matches!(err, ParseError::Syntax { .. }) && is_unmodelled(s, m, line, &err) {
-                keep_verbatim(s, line.trim(), raw_indent);
+                let here = g.get(m).knows_first_word(line);
+                keep_verbatim(s, line.trim(), if here { raw_indent.max(1) } else { raw_indent });
                 return true;
             }
             report(&err, line, indent, out);
@@ -303,12 +304,17 @@ fn is_unmodelled(s: &Session, m: IosMode, line: &str, err: &ParseError) -> bool 
     }
 }
 
-/// Commands whose every word edgesh models: a word it does not know there is an error.
+/// Commands whose every word edgesh models: a word it does not know there is
+/// an error, not an unmodelled feature.
 fn strict(line: &str) -> bool {
-    let t = line.trim_start();
-    ["crypto ipsec transform-set", "crypto isakmp policy", "access-list", "encryption", "encr", "hash", "group", "authentication"]
-        .iter()
-        .any(|p| t.starts_with(p))
+    let t = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    [
+        "crypto ipsec transform-set", "crypto isakmp policy", "crypto isakmp key", "access-list", "encryption", "encr", "hash", "group",
+        "authentication", "lifetime", "integrity", "prf", "set pfs", "set peer", "set transform-set", "match address", "mode",
+        "pre-shared-key", "ip address", "tunnel mode", "tunnel source", "tunnel destination", "tunnel protection", "hostname",
+    ]
+    .iter()
+    .any(|p| t == *p || t.starts_with(&format!("{p} ")))
 }
 
 fn run_in(s: &mut Session, m: IosMode, line: &str, indent: usize, out: &mut dyn Out) -> Result<bool, ParseError> {
