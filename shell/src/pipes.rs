@@ -14,6 +14,9 @@ pub enum Filter {
     Count(Option<Regex>, usize),
     /// Matching lines and the lines indented under them.
     Section(Regex, Option<usize>),
+    /// IOS: whole top-level sections (a line and the lines indented under
+    /// it) in which any line matches; (pattern, section so far, matched).
+    IosSection(Regex, Vec<String>, bool),
 }
 
 const PIPES: &[(&str, &str)] = &[
@@ -67,6 +70,11 @@ fn chain(spec: &str) -> Vec<&str> {
     parts
 }
 
+/// IOS's `| section`: whole sections in which any line matches.
+pub fn ios_sections(filters: Vec<Filter>) -> Vec<Filter> {
+    filters.into_iter().map(|f| if let Filter::Section(r, _) = f { Filter::IosSection(r, Vec::new(), false) } else { f }).collect()
+}
+
 /// Parse `include foo | count` (the text after the first `|`).
 pub fn parse(spec: &str) -> Result<Vec<Filter>, String> {
     let mut out = Vec::new();
@@ -111,9 +119,38 @@ pub struct Piped<'a> {
 }
 
 impl Piped<'_> {
+    /// Run `line` through the filters from index `from`; lines held back by
+    /// an IOS section come out later through `emit`.
+    fn run(&mut self, from: usize, line: &str) {
+        let mut held: Vec<String> = Vec::new();
+        if let Some(Filter::IosSection(..)) = self.filters.get(from) {
+            let Some(Filter::IosSection(r, buf, matched)) = self.filters.get_mut(from) else { return };
+            let top = !line.starts_with(char::is_whitespace);
+            if top {
+                if *matched {
+                    held.append(buf);
+                }
+                buf.clear();
+                *matched = false;
+            }
+            if r.is_match(line) {
+                *matched = true;
+            }
+            buf.push(line.to_string());
+            for l in held {
+                self.run(from + 1, &l);
+            }
+            return;
+        }
+        if Self::pass(&mut self.filters[from..], line) {
+            self.inner.line(line);
+        }
+    }
+
     fn pass(filters: &mut [Filter], line: &str) -> bool {
         for f in filters.iter_mut() {
             let keep = match f {
+                Filter::IosSection(..) => true,
                 Filter::Include(r) => r.is_match(line),
                 Filter::Exclude(r) => !r.is_match(line),
                 Filter::Begin(r, started) => {
@@ -151,8 +188,18 @@ impl Piped<'_> {
         true
     }
 
-    /// Print what `count` counted.
+    /// Flush held sections, then print what `count` counted.
     pub fn finish(&mut self) {
+        for i in 0..self.filters.len() {
+            if let Filter::IosSection(_, buf, matched) = &mut self.filters[i] {
+                let lines: Vec<String> = if *matched { std::mem::take(buf) } else { Vec::new() };
+                buf.clear();
+                *matched = false;
+                for l in lines {
+                    self.run(i + 1, &l);
+                }
+            }
+        }
         if let Some(pos) = self.filters.iter().position(|f| matches!(f, Filter::Count(..))) {
             let n = match &self.filters[pos] {
                 Filter::Count(_, n) => *n,
@@ -165,8 +212,22 @@ impl Piped<'_> {
 
 impl Out for Piped<'_> {
     fn line(&mut self, s: &str) {
-        if Self::pass(&mut self.filters, s) {
-            self.inner.line(s);
+        // An IOS section filter anywhere in the chain holds lines back.
+        match self.filters.iter().position(|f| matches!(f, Filter::IosSection(..))) {
+            Some(i) => {
+                let mut pre = true;
+                if i > 0 {
+                    pre = Self::pass(&mut self.filters[..i], s);
+                }
+                if pre {
+                    self.run(i, s);
+                }
+            }
+            None => {
+                if Self::pass(&mut self.filters, s) {
+                    self.inner.line(s);
+                }
+            }
         }
     }
 }
@@ -198,6 +259,15 @@ mod tests {
         assert_eq!(run("sec ^c", t), "c\n  d\n  e\n");
         assert_eq!(run("sec ^c | inc e", t), "  e\n");
         assert_eq!(run("ex ^ |^a", t), "c\nf\n");
+        let mut v = VecOut::default();
+        {
+            let mut p = Piped { filters: ios_sections(parse("sec e | inc .").unwrap()), inner: &mut v };
+            for l in t.lines() {
+                p.line(l);
+            }
+            p.finish();
+        }
+        assert_eq!(v.text(), "c\n  d\n  e\n");
         assert!(parse("include [").is_err());
         assert!(parse("zz x").is_err());
         assert!(parse("include").is_err());

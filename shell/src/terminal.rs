@@ -337,6 +337,7 @@ impl<W: Write> Terminal<W> {
         let (cmd, pipe) = pipes::split(line);
         let (cmd, filters) = match pipe {
             Some(p) if self.session.is_show(cmd) => match pipes::parse(p) {
+                Ok(f) if self.session.dialect == edgesh_modes::Dialect::Ios => (cmd, Some(pipes::ios_sections(f))),
                 Ok(f) => (cmd, Some(f)),
                 Err(e) => {
                     self.put_line(&format!("% {e}"));

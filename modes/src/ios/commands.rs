@@ -64,7 +64,31 @@ block!(b_v2pol, IosMode::Ikev2Policy);
 block!(b_v2keyring, IosMode::Ikev2Keyring);
 block!(b_v2peer, IosMode::Ikev2Peer);
 block!(b_v2prof, IosMode::Ikev2Profile);
-block!(b_if, IosMode::Interface);
+/// IOS interface names in full: `e1/0` is `Ethernet1/0`, `gi0/0` is `GigabitEthernet0/0`.
+pub fn interface_name(n: &str) -> String {
+    const TYPES: &[&str] = &["Ethernet", "FastEthernet", "GigabitEthernet", "TenGigabitEthernet", "Loopback", "Tunnel", "Port-channel", "Vlan", "Serial", "Dialer", "Virtual-Template"];
+    let split = n.find(|c: char| c.is_ascii_digit()).unwrap_or(n.len());
+    let (ty, num) = n.split_at(split);
+    if ty.is_empty() || num.is_empty() {
+        return n.to_string();
+    }
+    let lower = ty.to_ascii_lowercase();
+    let hits: Vec<&&str> = TYPES.iter().filter(|t| t.to_ascii_lowercase().starts_with(&lower)).collect();
+    // `e` is Ethernet, as on IOS; otherwise a unique prefix.
+    match (lower.as_str(), hits.as_slice()) {
+        ("e", _) => format!("Ethernet{num}"),
+        ("gi" | "g", _) => format!("GigabitEthernet{num}"),
+        ("te" | "t", _) => format!("TenGigabitEthernet{num}"),
+        (_, [one]) => format!("{one}{num}"),
+        _ => n.to_string(),
+    }
+}
+
+fn b_if(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let name = interface_name(a.req("WORD")?);
+    enter_block(s, &format!("interface {name}"), IosMode::Interface);
+    Ok(())
+}
 block!(b_acl, IosMode::ExtAcl);
 block!(b_line, IosMode::Line);
 
@@ -355,6 +379,23 @@ fn exec(g: &mut G, privileged: bool) {
     });
     add(g, "copy WORD:file running-config", &["Copy from one file to another", "Source file (in the state directory, or an absolute path)", "Merge into the current system configuration"], |s, a, o| copy_in(s, a, o, false));
     add(g, "configure replace WORD:file [force]", &["Enter configuration mode", "Replace the running-config with a new config file", "The file", "Do not ask for confirmation"], |s, a, o| copy_in(s, a, o, true));
+    add(g, "show running-config interface WORD", &["Show running system information", "Current operating configuration", "Show interface configuration", "Interface name"], |s, a, o| {
+        let name = format!("interface {}", interface_name(a.req("WORD")?));
+        let doc = s.router().ios_doc.clone();
+        let Some(n) = doc.root.iter().find(|n| n.text == name) else { return Err(format!("{} does not exist", &name[10..])) };
+        let mut body = vec![n.text.clone()];
+        body.extend(n.children.iter().map(|c| format!(" {}", c.text)));
+        let bytes: usize = body.iter().map(|l| l.len() + 1).sum::<usize>() + 6;
+        o.line("Building configuration...");
+        o.line("");
+        o.line(&format!("Current configuration : {bytes} bytes"));
+        o.line("!");
+        for l in &body {
+            o.line(l);
+        }
+        o.line("end");
+        Ok(())
+    });
     add(g, "show running-config unsupported", &["Show running system information", "Current operating configuration", "Lines kept verbatim: edgesh does not model them"], |s, _, o| {
         for l in s.router().ios_doc.unsupported() {
             o.line(&l);
