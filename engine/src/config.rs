@@ -76,7 +76,13 @@ cli_enum!(
     /// IKE protocol version of a proposal or policy.
     IkeVersion { V1 = "ike" / "IKEv1", V2 = "ike2" / "IKEv2" }
 );
-cli_enum!(IkeAuthAlg { HmacMd5_96 = "hmac-md5-96" / "IKE_MD5", HmacSha1_96 = "hmac-sha1-96" / "IKE_SHA" });
+cli_enum!(IkeAuthAlg {
+    HmacMd5_96 = "hmac-md5-96" / "IKE_MD5",
+    HmacSha1_96 = "hmac-sha1-96" / "IKE_SHA",
+    HmacSha256 = "hmac-sha2-256" / "IKE_SHA2_256",
+    HmacSha384 = "hmac-sha2-384" / "IKE_SHA2_384",
+    HmacSha512 = "hmac-sha2-512" / "IKE_SHA2_512",
+});
 cli_enum!(AuthMethod { PreSharedKey = "pre-shared-key" / "PRE_SHARED_KEY", RsaSignature = "rsa-signature" / "RSA_SIGN" });
 cli_enum!(IkeEncr {
     Aes128Cbc = "aes-128-cbc" / "AES_CBC_128",
@@ -88,7 +94,14 @@ cli_enum!(IkeEncr {
 cli_enum!(Prf { HmacMd5 = "hmac-md5" / "PRF_HMAC_MD5", HmacSha1 = "hmac-sha1" / "PRF_HMAC_SHA1", Aes128Xcbc = "aes-128-xcbc" / "PRF_AES128_XCBC" });
 cli_enum!(ConnectionType { InitiatorOnly = "initiator-only" / "initiator", ResponderOnly = "responder-only" / "responder", Both = "both" / "both" });
 cli_enum!(ExchangeMode { Main = "main" / "MAIN_MODE", Aggressive = "aggressive" / "AGGRESSIVE_MODE" });
-cli_enum!(EspAuth { HmacMd5_96 = "hmac-md5-96" / "HMAC_MD5_96", HmacSha1_96 = "hmac-sha1-96" / "HMAC_SHA1_96", HmacAesXcbc = "hmac-aes-xcbc" / "AES_XCBC_MAC_96" });
+cli_enum!(EspAuth {
+    HmacMd5_96 = "hmac-md5-96" / "HMAC_MD5_96",
+    HmacSha1_96 = "hmac-sha1-96" / "HMAC_SHA1_96",
+    HmacAesXcbc = "hmac-aes-xcbc" / "AES_XCBC_MAC_96",
+    HmacSha256_128 = "hmac-sha2-256-128" / "HMAC_SHA2_256_128",
+    HmacSha384_192 = "hmac-sha2-384-192" / "HMAC_SHA2_384_192",
+    HmacSha512_256 = "hmac-sha2-512-256" / "HMAC_SHA2_512_256",
+});
 cli_enum!(EspEncr {
     Null = "null" / "ESP_NULL",
     DesCbc = "des-cbc" / "ESP_DES",
@@ -96,6 +109,9 @@ cli_enum!(EspEncr {
     Aes128Cbc = "aes-128-cbc" / "ESP_AES_CBC_128",
     Aes192Cbc = "aes-192-cbc" / "ESP_AES_CBC_192",
     Aes256Cbc = "aes-256-cbc" / "ESP_AES_CBC_256",
+    Aes128Gcm = "aes-128-gcm" / "ESP_AES_GCM_16_128",
+    Aes192Gcm = "aes-192-gcm" / "ESP_AES_GCM_16_192",
+    Aes256Gcm = "aes-256-gcm" / "ESP_AES_GCM_16_256",
 });
 cli_enum!(DfBit { Propagate = "propagate" / "propagate", Set = "set" / "set", Clear = "clear" / "clear" });
 cli_enum!(TunnelKind { Static = "static" / "static auto key", OnDemand = "on-demand" / "on-demand auto key", Manual = "manual" / "manual key" });

@@ -63,6 +63,10 @@ fn corpus_loads_and_round_trips() {
                 report.push_str(&format!("{}: line lost: {l}\n", f.display()));
             }
         }
+        // It compiles into the engine model without a panic; what the engine
+        // cannot express is noted.
+        let compiled = edgesh_modes::ios::compile::compile(&r.lock().unwrap().ios_doc);
+        eprintln!("{}: {} tunnels, {} notes", f.display(), compiled.config.tunnels.len(), compiled.notes.len());
         // Pasting show running-config back gives the same configuration.
         let r2 = router();
         let mut out = Vec::new();

@@ -15,6 +15,7 @@
 //! that the SmartEdge dialect feeds; see `docs/dialects.md`.
 
 pub mod commands;
+pub mod compile;
 
 use crate::out::Out;
 use crate::session::{Args, Handler, Session};

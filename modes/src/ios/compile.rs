@@ -1,0 +1,496 @@
+//! Compile the IOS configuration document into the engine model
+//! (`engine::config::Config`), so that a tunnel configured the IOS way and
+//! one configured the SmartEdge way are the same thing to the engine. The
+//! mapping is written down in `docs/dialects.md`.
+//!
+//! Everything lands in context `local` (IOS VRFs are not mapped yet).
+//! Anything the engine cannot express is reported in the notes, never
+//! silently dropped.
+
+use super::{IosDoc, Node};
+use edgesh_engine::Config;
+use edgesh_engine::config::*;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+/// The result of a compile: the model and what could not be expressed.
+#[derive(Debug)]
+pub struct Compiled {
+    pub config: Config,
+    pub notes: Vec<String>,
+}
+
+fn words(s: &str) -> Vec<&str> {
+    s.split_whitespace().collect()
+}
+
+fn mask_len(m: Ipv4Addr) -> Option<u8> {
+    let v = u32::from(m);
+    (v.leading_ones() + v.trailing_zeros() == 32).then_some(v.leading_ones() as u8)
+}
+
+fn wildcard_len(w: Ipv4Addr) -> Option<u8> {
+    mask_len(Ipv4Addr::from(!u32::from(w)))
+}
+
+/// An IOS address spec (`any`, `host A`, `A WILDCARD`) as an ACL address; returns the words used.
+fn acl_addr(w: &[&str]) -> Option<(AclAddr, usize)> {
+    match w {
+        ["any", ..] => Some((AclAddr::Any, 1)),
+        ["host", a, ..] => Some((AclAddr::Prefix(Prefix4 { addr: a.parse().ok()?, len: 32 }), 2)),
+        [a, m, ..] => {
+            let len = wildcard_len(m.parse().ok()?)?;
+            Some((AclAddr::Prefix(Prefix4 { addr: a.parse().ok()?, len }), 2))
+        }
+        _ => None,
+    }
+}
+
+fn port(w: &[&str]) -> Option<((PortOp, u16), usize)> {
+    match w {
+        [op, p, ..] => {
+            let op = PortOp::from_word(op)?;
+            let p = match *p {
+                "isakmp" => 500,
+                "non500-isakmp" => 4500,
+                x => x.parse().ok()?,
+            };
+            Some(((op, p), 2))
+        }
+        _ => None,
+    }
+}
+
+/// `permit PROTO SRC [PORT] DST [PORT]` as an ACL rule (`deny` and
+/// non-contiguous wildcards cannot be expressed: noted by the caller).
+fn acl_rule(w: &[&str]) -> Option<AclRule> {
+    let (proto, rest) = w.split_first()?;
+    let protocol = match *proto {
+        "ip" => None,
+        "tcp" => Some(6),
+        "udp" => Some(17),
+        "icmp" => Some(1),
+        "esp" => Some(50),
+        "ahp" => Some(51),
+        "gre" => Some(47),
+        n => Some(n.parse().ok()?),
+    };
+    let (src, n) = acl_addr(rest)?;
+    let rest = &rest[n..];
+    let (src_port, n) = port(rest).map(|(p, n)| (Some(p), n)).unwrap_or((None, 0));
+    let rest = &rest[n..];
+    let (dst, n) = acl_addr(rest)?;
+    let rest = &rest[n..];
+    let dst_port = port(rest).map(|(p, _)| p);
+    Some(AclRule { protocol, src, src_port, dst: Some(dst), dst_port })
+}
+
+fn transform(t: &[&str], notes: &mut Vec<String>, name: &str) -> IpsecProposal {
+    let mut p = IpsecProposal::new();
+    let mut i = 0;
+    while i < t.len() {
+        let next_bits = t.get(i + 1).and_then(|b| b.parse::<u16>().ok());
+        let (enc, skip) = match (t[i], next_bits) {
+            ("esp-des", _) => (Some(EspEncr::DesCbc), 1),
+            ("esp-3des", _) => (Some(EspEncr::TripleDesCbc), 1),
+            ("esp-null", _) => (Some(EspEncr::Null), 1),
+            ("esp-aes", Some(192)) => (Some(EspEncr::Aes192Cbc), 2),
+            ("esp-aes", Some(256)) => (Some(EspEncr::Aes256Cbc), 2),
+            ("esp-aes", Some(128)) => (Some(EspEncr::Aes128Cbc), 2),
+            ("esp-aes", _) => (Some(EspEncr::Aes128Cbc), 1),
+            ("esp-gcm", Some(256)) => (Some(EspEncr::Aes256Gcm), 2),
+            ("esp-gcm", Some(192)) => (Some(EspEncr::Aes192Gcm), 2),
+            ("esp-gcm", Some(128)) => (Some(EspEncr::Aes128Gcm), 2),
+            ("esp-gcm", _) => (Some(EspEncr::Aes128Gcm), 1),
+            _ => (None, 1),
+        };
+        if let Some(e) = enc {
+            p.esp_encr = Some(e);
+            i += skip;
+            continue;
+        }
+        match t[i] {
+            "esp-md5-hmac" => p.esp_auth = Some(EspAuth::HmacMd5_96),
+            "esp-sha-hmac" => p.esp_auth = Some(EspAuth::HmacSha1_96),
+            "esp-sha256-hmac" => p.esp_auth = Some(EspAuth::HmacSha256_128),
+            "esp-sha384-hmac" => p.esp_auth = Some(EspAuth::HmacSha384_192),
+            "esp-sha512-hmac" => p.esp_auth = Some(EspAuth::HmacSha512_256),
+            "ah-md5-hmac" => p.ah = Some(EspAuth::HmacMd5_96),
+            "ah-sha-hmac" => p.ah = Some(EspAuth::HmacSha1_96),
+            "ah-sha256-hmac" => p.ah = Some(EspAuth::HmacSha256_128),
+            "comp-lzs" => p.ip_comp = true,
+            other => notes.push(format!("transform-set {name}: {other} is not supported by the engine")),
+        }
+        i += 1;
+    }
+    // A transform set with an ESP cipher and no ESP integrity has none
+    // (`effective()` gives (cipher, None)), as on IOS.
+    p
+}
+
+fn isakmp_proposal(n: &Node, notes: &mut Vec<String>) -> IkeProposal {
+    // IOS defaults of a new policy: DES... since 15.x aes; edgesh uses the
+    // documented classic defaults (des, sha, rsa-sig, group 1, 86400).
+    let mut p = IkeProposal::new(IkeVersion::V1);
+    p.encryption = IkeEncr::DesCbc;
+    p.auth_method = AuthMethod::RsaSignature;
+    for c in &n.children {
+        let w = words(&c.text);
+        match w.as_slice() {
+            ["encr" | "encryption", "des"] => p.encryption = IkeEncr::DesCbc,
+            ["encr" | "encryption", "3des"] => p.encryption = IkeEncr::TripleDesCbc,
+            ["encr" | "encryption", "aes"] | ["encr" | "encryption", "aes", "128"] => p.encryption = IkeEncr::Aes128Cbc,
+            ["encr" | "encryption", "aes", "192"] => p.encryption = IkeEncr::Aes192Cbc,
+            ["encr" | "encryption", "aes", "256"] => p.encryption = IkeEncr::Aes256Cbc,
+            ["hash", "md5"] => p.auth_alg = IkeAuthAlg::HmacMd5_96,
+            ["hash", "sha"] => p.auth_alg = IkeAuthAlg::HmacSha1_96,
+            ["hash", "sha256"] => p.auth_alg = IkeAuthAlg::HmacSha256,
+            ["hash", "sha384"] => p.auth_alg = IkeAuthAlg::HmacSha384,
+            ["hash", "sha512"] => p.auth_alg = IkeAuthAlg::HmacSha512,
+            ["authentication", "pre-share"] => p.auth_method = AuthMethod::PreSharedKey,
+            ["authentication", "rsa-sig"] => p.auth_method = AuthMethod::RsaSignature,
+            ["group", g] => p.dh_group = g.parse().unwrap_or(1),
+            ["lifetime", l] => p.lifetime = l.parse().unwrap_or(86_400),
+            _ => notes.push(format!("{}: `{}` is not supported by the engine", n.text, c.text)),
+        }
+    }
+    p
+}
+
+/// Compile the document.
+pub fn compile(doc: &IosDoc) -> Compiled {
+    let mut cfg = Config::new(&doc.hostname);
+    let mut notes = Vec::new();
+    // Pre-shared keys by peer address (global keys and keyrings).
+    let mut keys: BTreeMap<Ipv4Addr, String> = BTreeMap::new();
+    // Interfaces: addresses and applied crypto maps.
+    let mut if_addr: BTreeMap<String, Ipv4Addr> = BTreeMap::new();
+    let mut map_on: BTreeMap<String, String> = BTreeMap::new();
+    let mut local_if: BTreeMap<String, String> = BTreeMap::new();
+    let mut isakmp: Vec<(u32, IkeProposal)> = Vec::new();
+    let mut acls: BTreeMap<String, IpsecAcl> = BTreeMap::new();
+    let mut pfs_of: BTreeMap<String, Option<u16>> = BTreeMap::new();
+    let mut entries: Vec<(String, u32, &Node)> = Vec::new();
+    // VTIs: (interface, source, destination, ipsec profile).
+    let mut vtis: Vec<(String, String, Option<Ipv4Addr>, Option<String>)> = Vec::new();
+    // crypto ipsec profile: transform sets and PFS group.
+    let mut profiles: BTreeMap<String, (Vec<String>, Option<u16>)> = BTreeMap::new();
+
+    for n in &doc.root {
+        let w = words(&n.text);
+        match w.as_slice() {
+            ["crypto", "isakmp", "policy", p] => isakmp.push((p.parse().unwrap_or(0), isakmp_proposal(n, &mut notes))),
+            ["crypto", "isakmp", "key", rest @ ..] => {
+                let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0" && *x != "6").collect();
+                if let [k, "address", a, ..] = rest.as_slice() {
+                    if let Ok(a) = a.parse() {
+                        keys.insert(a, k.to_string());
+                    }
+                }
+            }
+            ["crypto", "keyring", ..] => {
+                for c in &n.children {
+                    if let ["pre-shared-key", "address", a, .., "key", k] = words(&c.text).as_slice() {
+                        if let Ok(a) = a.parse() {
+                            keys.insert(a, k.to_string());
+                        }
+                    }
+                }
+            }
+            ["crypto", "ipsec", "transform-set", name, t @ ..] => {
+                let p = transform(t, &mut notes, name);
+                cfg.ipsec_proposals.insert(name.to_string(), p);
+            }
+            ["crypto", "ipsec", "profile", name] => {
+                let mut ts = Vec::new();
+                let mut pfs = None;
+                for c in &n.children {
+                    match words(&c.text).as_slice() {
+                        ["set", "transform-set", t @ ..] => ts = t.iter().map(|x| x.to_string()).collect(),
+                        ["set", "pfs"] => pfs = Some(2),
+                        ["set", "pfs", g] => pfs = g.trim_start_matches("group").parse().ok(),
+                        _ => {}
+                    }
+                }
+                profiles.insert(name.to_string(), (ts, pfs));
+            }
+            ["crypto", "map", m, "local-address", i] => {
+                local_if.insert(m.to_string(), super::commands::interface_name(i));
+            }
+            ["crypto", "map", m, seq, "ipsec-isakmp"] => entries.push((m.to_string(), seq.parse().unwrap_or(0), n)),
+            ["crypto", "map", m, seq, "ipsec-isakmp", "dynamic", d] => {
+                notes.push(format!("crypto map {m} {seq}: dynamic map {d} becomes an on-demand tunnel when the engine supports IOS dynamic maps"));
+            }
+            ["access-list", num, action, rest @ ..] => {
+                let acl = acls.entry(num.to_string()).or_default();
+                let seq = (acl.rules.len() as u32 + 1) * 10;
+                match (*action, acl_rule(rest)) {
+                    ("permit", Some(r)) => {
+                        acl.rules.insert(seq, r);
+                    }
+                    _ => notes.push(format!("`{}`: only permit entries with contiguous wildcards become engine selectors", n.text)),
+                }
+            }
+            ["ip", "access-list", "extended", name] => {
+                let acl = acls.entry(name.to_string()).or_default();
+                for c in &n.children {
+                    let cw = words(&c.text);
+                    let cw: Vec<&str> = if cw.first().is_some_and(|x| x.parse::<u32>().is_ok()) { cw[1..].to_vec() } else { cw };
+                    let seq = (acl.rules.len() as u32 + 1) * 10;
+                    match cw.split_first() {
+                        Some((&"permit", rest)) => match acl_rule(rest) {
+                            Some(r) => {
+                                acl.rules.insert(seq, r);
+                            }
+                            None => notes.push(format!("ip access-list {name}: `{}` cannot be an engine selector", c.text)),
+                        },
+                        Some((&"remark", _)) => {}
+                        _ => notes.push(format!("ip access-list {name}: `{}` cannot be an engine selector", c.text)),
+                    }
+                }
+            }
+            ["interface", name] => {
+                for c in &n.children {
+                    match words(&c.text).as_slice() {
+                        ["ip", "address", a, m] => {
+                            if let (Ok(a), Ok(m)) = (a.parse::<Ipv4Addr>(), m.parse::<Ipv4Addr>()) {
+                                if_addr.insert(name.to_string(), a);
+                                let len = mask_len(m).unwrap_or(32);
+                                cfg.contexts.entry("local".into()).or_default().interfaces.insert(
+                                    name.to_string(),
+                                    Interface { kind: InterfaceKind::Plain, description: None, address: Some(Prefix4 { addr: a, len }), secondary: Vec::new(), unnumbered: None },
+                                );
+                            }
+                        }
+                        ["crypto", "map", m] => {
+                            map_on.insert(m.to_string(), name.to_string());
+                        }
+                        _ => {}
+                    }
+                }
+                let (mut src, mut dst, mut prof) = (None, None, None);
+                for c in &n.children {
+                    match words(&c.text).as_slice() {
+                        ["tunnel", "source", x] => src = Some(x.to_string()),
+                        ["tunnel", "destination", x] => dst = x.parse().ok(),
+                        ["tunnel", "protection", "ipsec", "profile", p, ..] => prof = Some(p.to_string()),
+                        _ => {}
+                    }
+                }
+                if let (Some(src), Some(p)) = (src, prof) {
+                    vtis.push((name.to_string(), src, dst, Some(p)));
+                }
+            }
+            _ => {}
+        }
+    }
+    // IKE proposals: every ISAKMP policy by priority, then the default 65535.
+    isakmp.sort_by_key(|(p, _)| *p);
+    let mut default = IkeProposal::new(IkeVersion::V1);
+    default.encryption = IkeEncr::DesCbc;
+    default.auth_method = AuthMethod::RsaSignature;
+    isakmp.push((65535, default));
+    for (prio, p) in &isakmp {
+        cfg.ike_proposals.insert(format!("isakmp-{prio}"), p.clone());
+    }
+    let local = cfg.contexts.entry("local".into()).or_default();
+    for (name, acl) in acls {
+        local.ipsec_acls.insert(name, acl);
+    }
+    // Crypto map entries: a static tunnel each.
+    for (m, seq, n) in entries {
+        let tname = format!("{m}-{seq}");
+        let mut peer: Option<Ipv4Addr> = None;
+        let mut tsets: Vec<String> = Vec::new();
+        let mut acl: Option<String> = None;
+        let mut pfs: Option<u16> = None;
+        for c in &n.children {
+            match words(&c.text).as_slice() {
+                ["set", "peer", a] if peer.is_none() => peer = a.parse().ok(),
+                ["set", "transform-set", ts @ ..] => tsets = ts.iter().map(|s| s.to_string()).collect(),
+                ["match", "address", a] => acl = Some(a.to_string()),
+                ["set", "pfs"] => pfs = Some(2),
+                ["set", "pfs", g] => pfs = g.trim_start_matches("group").parse().ok(),
+                _ => {}
+            }
+        }
+        let Some(peer) = peer else {
+            notes.push(format!("crypto map {m} {seq}: no peer (set peer): no tunnel"));
+            continue;
+        };
+        let ifname = local_if.get(&m).or(map_on.get(&m)).cloned();
+        let local_addr = ifname.as_ref().and_then(|i| if_addr.get(i)).copied();
+        let policy_name = format!("{tname}-ipsec");
+        let mut ipol = IpsecPolicy { pfs_group: pfs, ..Default::default() };
+        for (i, t) in tsets.iter().enumerate() {
+            ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
+        }
+        pfs_of.insert(tname.clone(), pfs);
+        cfg.ipsec_policies.insert(policy_name.clone(), ipol);
+        let ike_name = format!("{tname}-ike");
+        let mut ike = IkePolicy::new(IkeVersion::V1);
+        ike.identity_local = local_addr.map(Identity::Ipv4);
+        ike.identity_remote = Some(Identity::Ipv4(peer));
+        ike.pre_shared_key = keys.get(&peer).or_else(|| keys.get(&Ipv4Addr::UNSPECIFIED)).map(|k| PreSharedKey::Key(Key::Ascii(k.clone())));
+        for (i, (prio, _)) in isakmp.iter().enumerate() {
+            ike.proposals.insert(i as u32 + 1, format!("isakmp-{prio}"));
+        }
+        if ike.proposals.len() > MAX_POLICY_PROPOSALS {
+            notes.push(format!("crypto map {m} {seq}: more ISAKMP policies than an engine policy holds; the first {MAX_POLICY_PROPOSALS} are used"));
+            while ike.proposals.len() > MAX_POLICY_PROPOSALS {
+                ike.proposals.pop_last();
+            }
+        }
+        cfg.contexts.entry("local".into()).or_default().ike_policies.insert(ike_name.clone(), ike);
+        let mut t = Tunnel::new(TunnelKind::Static, false);
+        t.local = local_addr;
+        t.remote = Some(peer);
+        t.remote_id = Some(Identity::Ipv4(peer));
+        t.ike_policy = Some(ike_name);
+        t.bind_interface = ifname.map(|i| (i, None));
+        t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
+        if local_addr.is_none() {
+            notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
+        }
+        cfg.tunnels.insert(tname, t);
+    }
+    // VTIs: route-based tunnels, bound to the tunnel interface, selectors any/any.
+    for (ifname, src, dst, prof) in vtis {
+        let Some(peer) = dst else {
+            notes.push(format!("interface {ifname}: no tunnel destination: no tunnel"));
+            continue;
+        };
+        let local_addr = src.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&super::commands::interface_name(&src)).copied());
+        let prof = prof.unwrap_or_default();
+        let Some((ts, pfs)) = profiles.get(&prof).cloned() else {
+            notes.push(format!("interface {ifname}: ipsec profile {prof} does not exist"));
+            continue;
+        };
+        let policy_name = format!("{ifname}-ipsec");
+        let mut ipol = IpsecPolicy { pfs_group: pfs, ..Default::default() };
+        for (i, t) in ts.iter().enumerate() {
+            ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
+        }
+        cfg.ipsec_policies.insert(policy_name.clone(), ipol);
+        let ike_name = format!("{ifname}-ike");
+        let mut ike = IkePolicy::new(IkeVersion::V1);
+        ike.identity_local = local_addr.map(Identity::Ipv4);
+        ike.identity_remote = Some(Identity::Ipv4(peer));
+        ike.pre_shared_key = keys.get(&peer).or_else(|| keys.get(&Ipv4Addr::UNSPECIFIED)).map(|k| PreSharedKey::Key(Key::Ascii(k.clone())));
+        for (i, (prio, _)) in isakmp.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
+            ike.proposals.insert(i as u32 + 1, format!("isakmp-{prio}"));
+        }
+        cfg.contexts.entry("local".into()).or_default().ike_policies.insert(ike_name.clone(), ike);
+        let mut t = Tunnel::new(TunnelKind::Static, false);
+        t.local = local_addr;
+        t.remote = Some(peer);
+        t.remote_id = Some(Identity::Ipv4(peer));
+        t.ike_policy = Some(ike_name);
+        t.bind_interface = Some((ifname.clone(), None));
+        t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: None }));
+        cfg.tunnels.insert(ifname, t);
+    }
+    Compiled { config: cfg, notes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{Clock, Dialect, Router, Session, SessionOptions};
+    use edgesh_engine::validate::{Severity, validate};
+    use std::sync::{Arc, Mutex};
+
+    fn load(text: &str) -> IosDoc {
+        let r = Arc::new(Mutex::new(Router::new(Config::new("x"), Clock::Virtual(0), 1, std::env::temp_dir())));
+        let (_, rejected, msgs) = super::super::apply_text(&r, text, "t");
+        assert_eq!(rejected, 0, "{msgs:?}");
+        let _ = Session::new(r.clone(), SessionOptions { dialect: Dialect::Ios, ..Default::default() });
+        let d = r.lock().unwrap().ios_doc.clone();
+        d
+    }
+
+    const SEED003: &str = "hostname r2
+crypto isakmp policy 10
+ encr aes 256
+ authentication pre-share
+ group 2
+ lifetime 28800
+crypto keyring MY_KEYRING
+ pre-shared-key address 198.51.100.2 key test
+crypto ipsec transform-set MY_SET esp-3des esp-sha-hmac
+access-list 100 permit ip 192.0.2.0 0.0.0.255 any
+crypto map MY_CRYPTO_MAP 100 ipsec-isakmp
+ set peer 198.51.100.2
+ set transform-set MY_SET
+ set pfs group14
+ match address 100
+interface Ethernet1/0
+ ip address 198.51.100.1 255.255.255.0
+ crypto map MY_CRYPTO_MAP
+";
+
+    #[test]
+    fn a_crypto_map_becomes_a_tunnel() {
+        let c = compile(&load(SEED003));
+        let cfg = &c.config;
+        let t = &cfg.tunnels["MY_CRYPTO_MAP-100"];
+        assert_eq!(t.local, Some("198.51.100.1".parse().unwrap()));
+        assert_eq!(t.remote, Some("198.51.100.2".parse().unwrap()));
+        let p = &cfg.ike_proposals["isakmp-10"];
+        assert_eq!((p.encryption, p.dh_group, p.lifetime, p.auth_method), (IkeEncr::Aes256Cbc, 2, 28800, AuthMethod::PreSharedKey));
+        assert!(cfg.ike_proposals.contains_key("isakmp-65535"));
+        let pol = &cfg.contexts["local"].ike_policies["MY_CRYPTO_MAP-100-ike"];
+        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("test".into()))));
+        assert_eq!(cfg.ipsec_policies["MY_CRYPTO_MAP-100-ipsec"].pfs_group, Some(14));
+        let ts = cfg.ipsec_proposals["MY_SET"].effective();
+        assert_eq!(ts.esp, Some((EspEncr::TripleDesCbc, Some(EspAuth::HmacSha1_96))));
+        let acl = &cfg.contexts["local"].ipsec_acls["100"];
+        assert_eq!(acl.rules[&10].src, AclAddr::Prefix("192.0.2.0/24".parse().unwrap()));
+        // The compiled model passes the engine's whole-configuration checks.
+        let errors: Vec<_> = validate(cfg).into_iter().filter(|p| p.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn the_same_tunnel_in_both_dialects_is_the_same_to_the_engine() {
+        // The SmartEdge way: the same proposals, policy and selector.
+        let ios = compile(&load(SEED003)).config;
+        let t = &ios.tunnels["MY_CRYPTO_MAP-100"];
+        let mut se = edgesh_engine::Config::new("r2");
+        let mut p = IkeProposal::new(IkeVersion::V1);
+        p.encryption = IkeEncr::Aes256Cbc;
+        p.dh_group = 2;
+        p.lifetime = 28800;
+        assert_eq!(&p, &ios.ike_proposals["isakmp-10"]);
+        let mut ip = IpsecProposal::new();
+        ip.esp_encr = Some(EspEncr::TripleDesCbc);
+        ip.esp_auth = Some(EspAuth::HmacSha1_96);
+        assert_eq!(ip.effective(), ios.ipsec_proposals["MY_SET"].effective());
+        let mut tun = Tunnel::new(TunnelKind::Static, false);
+        tun.local = Some("198.51.100.1".parse().unwrap());
+        tun.remote = Some("198.51.100.2".parse().unwrap());
+        se.tunnels.insert("x".into(), tun);
+        let s = &se.tunnels["x"];
+        assert_eq!((s.kind, s.local, s.remote), (t.kind, t.local, t.remote));
+    }
+
+    #[test]
+    fn a_vti_becomes_a_route_based_tunnel() {
+        let c = compile(&load("crypto isakmp key k1 address 203.0.113.9\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile P\n set transform-set T\n set pfs group14\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile P\n"));
+        let t = &c.config.tunnels["Tunnel1"];
+        assert_eq!((t.local, t.remote), (Some("192.0.2.1".parse().unwrap()), Some("203.0.113.9".parse().unwrap())));
+        assert_eq!(t.bind_interface, Some(("Tunnel1".to_string(), None)));
+        assert_eq!(c.config.ipsec_policies["Tunnel1-ipsec"].pfs_group, Some(14));
+        assert_eq!(c.config.contexts["local"].ike_policies["Tunnel1-ike"].pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("k1".into()))));
+        assert_eq!(c.config.ipsec_proposals["T"].effective().esp, Some((EspEncr::Aes256Cbc, Some(EspAuth::HmacSha256_128))));
+    }
+
+    #[test]
+    fn what_the_engine_cannot_express_is_noted() {
+        let c = compile(&load("crypto ipsec transform-set T esp-seal esp-sha-hmac\naccess-list 101 deny ip any any\ncrypto map M 10 ipsec-isakmp\n set transform-set T\n"));
+        assert!(c.notes.iter().any(|n| n.contains("esp-seal")), "{:?}", c.notes);
+        assert!(c.notes.iter().any(|n| n.contains("deny")), "{:?}", c.notes);
+        assert!(c.notes.iter().any(|n| n.contains("no peer")), "{:?}", c.notes);
+    }
+}
