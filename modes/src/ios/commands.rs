@@ -460,6 +460,41 @@ fn copy_in(s: &mut Session, a: &Args, o: &mut dyn Out, replace: bool) -> CmdResu
     if rejected > 0 { Err(String::new()) } else { Ok(()) }
 }
 
+/// `username ... secret [0] TEXT` and `enable secret [0] TEXT`: a clear-text
+/// secret is stored hashed (type 5, MD5-crypt), as IOS does; a hashed one
+/// (5, 8, 9) is kept as given and checked for shape.
+fn user_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let mut parts: Vec<String> = Vec::new();
+    let mut it = a.bindings.iter().peekable();
+    let key = if a.bindings.first().is_some_and(|b| b.value == "enable") { "enable secret".to_string() } else { key_words(a, 2) };
+    while let Some(b) = it.next() {
+        if b.keyword && b.value == "secret" {
+            parts.push("secret".into());
+            let ty = match it.peek() {
+                Some(t) if t.keyword && ["0", "5", "8", "9"].contains(&&*t.value) => it.next().map(|t| t.value.to_string()),
+                _ => None,
+            };
+            let text = it.next().map(|t| t.value.to_string()).unwrap_or_default();
+            match ty.as_deref() {
+                None | Some("0") => {
+                    let salt = crate::passwords::salt_from(s.router().random());
+                    parts.push("5".into());
+                    parts.push(crate::passwords::md5_crypt(&text, &salt));
+                }
+                Some("5") if !crate::passwords::is_md5_crypt(&text) => return Err(format!("Invalid type 5 secret {text}")),
+                Some(t) => {
+                    parts.push(t.to_string());
+                    parts.push(text);
+                }
+            }
+            continue;
+        }
+        parts.push(b.value.to_string());
+    }
+    set_line(s, &key, &parts.join(" "));
+    Ok(())
+}
+
 fn global(g: &mut G) {
     add(g, "hostname WORD", &["Set system's network name", "This system's network name"], |s, a, _| {
         let h = a.req("WORD")?.to_string();
@@ -498,9 +533,9 @@ fn global(g: &mut G) {
     add(g, "ip access-list extended WORD", &["Global IP configuration subcommands", "Add an access list entry", "Extended Access List", "Access-list name"], b_acl);
     add(g, "ip route A.B.C.D:net A.B.C.D:mask {A.B.C.D:hop | WORD:if} [<1-255>]", &["Global IP configuration subcommands", "Establish static routes", "Destination prefix", "Destination prefix mask", "Forwarding router's address", "Interface", "Distance metric for this route"], append);
     add(g, "interface WORD", &["Select an interface to configure", "Interface name"], b_if);
-    add(g, "username WORD privilege <0-15> {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], leaf2);
-    add(g, "username WORD {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], leaf2);
-    add(g, "enable secret [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], leaf2);
+    add(g, "username WORD privilege <0-15> {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
+    add(g, "username WORD {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
+    add(g, "enable secret [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], user_line);
     add(g, "line {vty <0-1869> [<0-1869>] | con 0 | console 0}", &["Configure a terminal line", "Virtual terminal", "First line number", "Last line number", "Primary terminal line", "Line number", "Primary terminal line", "Line number"], b_line);
     add(g, "banner {motd | login | exec} LINE", &["Define a login banner", "Message of the day banner", "Login banner", "EXEC banner", "Banner text, between delimiters"], leaf2);
 }
