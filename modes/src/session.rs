@@ -78,6 +78,8 @@ pub struct Router {
     pub ios_doc: crate::ios::IosDoc,
     /// The IOS startup configuration (`write memory`).
     pub ios_startup: Option<crate::ios::IosDoc>,
+    /// PKI stores per context (SmartEdge section 6.1).
+    pub pki: std::collections::BTreeMap<String, crate::smartedge::pki::PkiStore>,
 }
 
 impl Router {
@@ -97,6 +99,7 @@ impl Router {
             log: VecDeque::new(),
             ios_doc: crate::ios::IosDoc::new("Router"),
             ios_startup: None,
+            pki: std::collections::BTreeMap::new(),
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });

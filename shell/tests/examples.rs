@@ -128,3 +128,52 @@ fn save_configuration_is_what_starts_next_time() {
     assert_eq!(running(&r), running(&r2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn pki_commands_are_accepted_and_stored() {
+    let dir = std::env::temp_dir().join(format!("edgesh-pki-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("cacert.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
+    std::fs::write(dir.join("key.pem"), "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n").unwrap();
+    std::fs::write(dir.join("notpem.txt"), "hello\n").unwrap();
+    let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, dir.clone())));
+    let input = "import pki certificate trusted rsa file /flash/cacert.pem
+add pki key-pair keytest1 rsa 512
+import pki key-pair kp2 rsa file key.pem
+import pki certificate self rsa key-pair keytest1 file cacert.pem
+import pki certificate self rsa key-pair nosuch file cacert.pem
+import pki certificate trusted rsa file notpem.txt
+add pki certificate-request rsa test1 file test1
+show pki certificate trusted rsa
+show pki certificate self rsa
+show pki key-pair
+show pki certificate-request rsa
+remove pki certificate 1
+remove pki certificate 1
+show pki certificate trusted rsa
+";
+    let mut out = Vec::new();
+    let code = run_piped(Session::new(r, SessionOptions::default()), input.as_bytes(), &mut out);
+    let t = String::from_utf8_lossy(&out);
+    assert_eq!(code, 1, "{t}");
+    for want in [
+        "Certificate imported, handle 1",
+        "Key pair keytest1 recorded (rsa 512 bits)",
+        "Key pair kp2 imported",
+        "Certificate imported, handle 2",
+        "% Key pair nosuch does not exist",
+        "% notpem.txt is not a PEM file holding a certificate",
+        "Handle 1: trusted certificate from /flash/cacert.pem",
+        "Handle 2: self certificate from cacert.pem, key pair keytest1",
+        "Key pair keytest1: rsa 512 bits, recorded, not generated yet",
+        "Key pair kp2: rsa, imported from key.pem",
+        "Context local: request test1, file test1",
+        "% No certificate with handle 1",
+        "% 3 of 14 input lines rejected: 5, 6, 13",
+    ] {
+        assert!(t.contains(want), "missing {want:?} in\n{t}");
+    }
+    assert!(!t.contains("MIIE"), "a key leaked:\n{t}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

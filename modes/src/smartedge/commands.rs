@@ -63,6 +63,7 @@ pub fn build(k: ModeKind) -> G {
         common_config(&mut g, k);
     }
     show::add_show_commands(&mut g);
+    super::pki::add_show(&mut g);
     g
 }
 
@@ -129,6 +130,7 @@ fn pick<T: Copy>(a: &Args, all: &[T], word: fn(T) -> &'static str) -> Option<T> 
 // ---------------------------------------------------------------- exec
 
 fn exec(g: &mut G) {
+    super::pki::add_exec(g);
     add(g, "configure", &["Enter configuration mode"], |s, _, _| {
         s.enter_config();
         Ok(())

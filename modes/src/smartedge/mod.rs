@@ -8,6 +8,7 @@
 
 pub mod commands;
 pub mod diff;
+pub mod pki;
 pub mod render;
 pub mod show;
 
