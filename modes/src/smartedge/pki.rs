@@ -67,7 +67,7 @@ pub fn add_exec(g: &mut Graph<Handler>) {
     add(
         g,
         "import pki certificate {trusted | self} rsa [key-pair WORD:kp] file WORD:file",
-        &["Import", "PKI", "A certificate", "A trusted (CA) certificate", "A self certificate", "RSA", "For a key pair", "Key pair name", "From a file", "File name (PEM)"],
+        &["Import PKI objects", "PKI", "A certificate", "A trusted (CA) certificate", "A self certificate", "RSA", "For a key pair", "Key pair name", "From a file", "File name (PEM)"],
         |s, a, o| {
             let file = a.req("file")?.to_string();
             let trusted = a.has("trusted");
@@ -92,7 +92,7 @@ pub fn add_exec(g: &mut Graph<Handler>) {
             Ok(())
         },
     );
-    add(g, "add pki key-pair WORD:name rsa <512-4096>", &["Add", "PKI", "A key pair", "Key pair name", "RSA", "Key size in bits"], |s, a, o| {
+    add(g, "add pki key-pair WORD:name rsa <512-4096>", &["Add PKI objects", "PKI", "A key pair", "Key pair name", "RSA", "Key size in bits"], |s, a, o| {
         let name = a.req("name")?.to_string();
         let size = a.num("<512-4096>").map(|v| v as u32);
         let ctx = s.exec_context.clone();
@@ -100,7 +100,7 @@ pub fn add_exec(g: &mut Graph<Handler>) {
         o.line(&format!("Key pair {name} recorded (rsa {} bits)", size.unwrap_or(0)));
         Ok(())
     });
-    add(g, "import pki key-pair WORD:name WORD:kind file WORD:file", &["Import", "PKI", "A key pair", "Key pair name", "Key type (rsa)", "From a file", "File name (PEM)"], |s, a, o| {
+    add(g, "import pki key-pair WORD:name WORD:kind file WORD:file", &["Import PKI objects", "PKI", "A key pair", "Key pair name", "Key type (rsa)", "From a file", "File name (PEM)"], |s, a, o| {
         let name = a.req("name")?.to_string();
         let file = a.req("file")?.to_string();
         let text = read_pem(s, &file, "")?;
@@ -113,7 +113,7 @@ pub fn add_exec(g: &mut Graph<Handler>) {
         o.line(&format!("Key pair {name} imported"));
         Ok(())
     });
-    add(g, "add pki certificate-request rsa WORD:name file WORD:file", &["Add", "PKI", "A certificate request", "RSA", "Request name", "To a file", "File name"], |s, a, o| {
+    add(g, "add pki certificate-request rsa WORD:name file WORD:file", &["Add PKI objects", "PKI", "A certificate request", "RSA", "Request name", "To a file", "File name"], |s, a, o| {
         let name = a.req("name")?.to_string();
         let file = a.req("file")?.to_string();
         let ctx = s.exec_context.clone();
@@ -121,7 +121,7 @@ pub fn add_exec(g: &mut Graph<Handler>) {
         o.line(&format!("Certificate request {name} recorded (file {file})"));
         Ok(())
     });
-    add(g, "remove pki certificate <1-4294967295>", &["Remove", "PKI", "A certificate", "Certificate handle"], |s, a, _| {
+    add(g, "remove pki certificate <1-4294967295>", &["Remove PKI objects", "PKI", "A certificate", "Certificate handle"], |s, a, _| {
         let h = a.num("<1-4294967295>").unwrap_or(0) as u32;
         let ctx = s.exec_context.clone();
         let mut r = store(s);
