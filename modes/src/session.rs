@@ -78,6 +78,10 @@ pub struct Router {
     pub ios_doc: crate::ios::IosDoc,
     /// The IOS startup configuration (`write memory`).
     pub ios_startup: Option<crate::ios::IosDoc>,
+    /// Automatic rollbacks so far, and the configuration the last one undid
+    /// (sessions whose candidate was that configuration drop it).
+    pub rollbacks: u64,
+    pub last_undone: Option<Arc<Config>>,
     /// PKI stores per context (SmartEdge section 6.1).
     pub pki: std::collections::BTreeMap<String, crate::smartedge::pki::PkiStore>,
 }
@@ -100,6 +104,8 @@ impl Router {
             ios_doc: crate::ios::IosDoc::new("Router"),
             ios_startup: None,
             pki: std::collections::BTreeMap::new(),
+            rollbacks: 0,
+            last_undone: None,
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -165,7 +171,10 @@ impl Router {
             if self.now() >= p.deadline {
                 let p = self.pending_confirm.take().expect("checked above");
                 let prev = (*p.previous).clone();
+                let undone = self.running.clone();
                 self.install(prev, "system", Some(format!("rollback of unconfirmed commit {}", p.commit_id)));
+                self.rollbacks += 1;
+                self.last_undone = Some(undone);
                 msgs.push(self.log("SYSTEM", 4, "ROLLBACK", &format!("commit {} was not confirmed; configuration rolled back", p.commit_id)));
             }
         }
@@ -250,6 +259,8 @@ pub struct Session {
     /// Messages waiting to be shown (logs, rollbacks).
     pub pending: Vec<String>,
     pub dialect: Dialect,
+    /// Automatic rollbacks this session has seen.
+    seen_rollbacks: u64,
     /// IOS dialect state (mode stack, privilege).
     pub ios: crate::ios::IosSession,
 }
@@ -278,6 +289,7 @@ impl Session {
             record_history: true,
             pending: Vec::new(),
             dialect: opts.dialect,
+            seen_rollbacks: 0,
             ios: crate::ios::IosSession::default(),
         }
     }
@@ -332,6 +344,22 @@ impl Session {
     /// Run timers and collect messages for the user.
     pub fn poll(&mut self) -> Vec<String> {
         let mut m = self.router().tick();
+        // An automatic rollback undid the configuration this session's
+        // candidate holds: start the candidate again from running, or the
+        // next `end` would silently commit the undone change once more.
+        let (n, undone, running) = {
+            let r = self.router();
+            (r.rollbacks, r.last_undone.clone(), r.running.clone())
+        };
+        if n != self.seen_rollbacks {
+            self.seen_rollbacks = n;
+            if let (Some(c), Some(u)) = (&self.candidate, undone) {
+                if *c == *u {
+                    self.candidate = Some((*running).clone());
+                    m.push("% The candidate configuration was reset to the rolled-back running configuration".into());
+                }
+            }
+        }
         m.append(&mut self.pending);
         m
     }
@@ -450,7 +478,7 @@ impl Session {
             if self.history.len() >= HISTORY_LINES {
                 self.history.remove(0);
             }
-            self.history.push(trimmed.to_string());
+            self.history.push(mask_secrets(trimmed));
         }
         if self.dialect == Dialect::Ios {
             return crate::ios::execute(self, line, caret_indent, out);
@@ -593,6 +621,35 @@ pub fn save_atomically(path: &std::path::Path, cfg: &Config) -> std::io::Result<
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// A typed line as `show history` keeps it: clear-text passwords and
+/// secrets masked (they are stored hashed and must not come back in clear).
+pub fn mask_secrets(line: &str) -> String {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    let mut out: Vec<String> = Vec::with_capacity(w.len());
+    let mut i = 0;
+    while i < w.len() {
+        out.push(w[i].to_string());
+        if w[i] == "encrypted" && i + 2 < w.len() && w[i + 1] == "1" {
+            out.push("1".into());
+            out.push(if crate::passwords::is_md5_crypt(w[i + 2]) { w[i + 2].to_string() } else { "*****".into() });
+            i += 3;
+            continue;
+        }
+        if matches!(w[i], "password" | "secret") && i + 1 < w.len() {
+            // `secret 5 $1$...` is already hashed; `secret 0 x`, `secret x`, `password x` are not.
+            let (ty, val) = if matches!(w[i + 1], "0" | "5" | "7" | "8" | "9") && i + 2 < w.len() { (Some(w[i + 1]), i + 2) } else { (None, i + 1) };
+            if let Some(t) = ty {
+                out.push(t.to_string());
+            }
+            out.push(if matches!(ty, Some("5" | "8" | "9")) { w[val].to_string() } else { "*****".to_string() });
+            i = val + 1;
+            continue;
+        }
+        i += 1;
+    }
+    out.join(" ")
 }
 
 /// The longest command line accepted.

@@ -85,7 +85,9 @@ pub fn parse(spec: &str) -> Result<Vec<Filter>, String> {
             return Err("Missing pipe command after |".into());
         }
         let kind = pipe_word(w)?;
+        // A regular expression may be quoted: `| include "ip route"`.
         let rest = rest.trim();
+        let rest = rest.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(rest);
         let re = |r: &str| -> Result<Regex, String> {
             if r.is_empty() {
                 return Err(format!("{kind}: missing regular expression"));
@@ -168,6 +170,13 @@ impl Piped<'_> {
                 Filter::Section(r, cur) => {
                     let ind = line.len() - line.trim_start().len();
                     if let Some(c) = *cur {
+                        // `!` lines do not end a section (SmartEdge closes a
+                        // context with `! ** End Context **`).
+                        let comment = line.trim_start().starts_with('!');
+                        if comment {
+                            // Keep the section open, leave the separator out.
+                            return false;
+                        }
                         if ind > c && !line.trim().is_empty() {
                             continue;
                         }

@@ -209,7 +209,7 @@ fn common_config(g: &mut G, k: ModeKind) {
     });
     add(
         g,
-        "commit [confirmed <1-60>] [comment LINE]",
+        "commit [confirmed [<1-60>]] [comment LINE]",
         &["Commit the candidate configuration", "Roll back unless confirmed by another commit", "Minutes before the rollback", "Record a comment", "Comment text"],
         |s, a, o| {
             let minutes = a.has("confirmed").then(|| a.num("<1-60>").unwrap_or(10));
@@ -324,8 +324,8 @@ fn config(g: &mut G) {
                     if want != t.kind {
                         return Err(format!("Tunnel {n} exists as a {} tunnel; remove it first to change its kind", t.kind.proto_name()));
                     }
-                    if eco {
-                        t.economical = true;
+                    if eco && !t.economical {
+                        return Err(format!("Tunnel {n} exists in circuit-based mode; remove it first to make it economical"));
                     }
                 }
                 None => {
@@ -550,7 +550,7 @@ fn context(g: &mut G) {
                 None => {
                     let h = a.req("hash")?;
                     if !passwords::is_md5_crypt(h) {
-                        return Err(format!("Invalid encrypted password (expected $1$salt$hash): {h}"));
+                        return Err("Invalid encrypted password (expected $1$salt$hash)".into());
                     }
                     h.to_string()
                 }
@@ -653,6 +653,9 @@ fn interface(g: &mut G) {
     add(g, "ip address A.B.C.D/M [secondary]", &["IP configuration", "Set the interface address", "Address and prefix length", "A secondary address"], |s, a, _| {
         let p: Prefix4 = a.req("A.B.C.D/M")?.parse()?;
         let i = iface_mut(s)?;
+        if i.kind == InterfaceKind::IpsecMultibind {
+            return Err("An ipsec multibind interface is unnumbered (section 9.3.1): use ip unnumbered".into());
+        }
         if i.unnumbered.is_some() {
             return Err("The interface is unnumbered; remove ip unnumbered first".into());
         }
@@ -708,11 +711,25 @@ fn admin_mut(s: &mut Session) -> Result<&mut Administrator, String> {
 
 fn administrator(g: &mut G) {
     add(g, "privilege start <0-15>", &["Privilege levels", "Level at login", "Level"], |s, a, _| {
-        admin_mut(s)?.privilege_start = a.num("<0-15>").map(|v| v as u8);
+        let v = a.num("<0-15>").map(|v| v as u8);
+        let ad = admin_mut(s)?;
+        if let (Some(st), Some(mx)) = (v, ad.privilege_max) {
+            if st > mx {
+                return Err(format!("The start level {st} is above the maximum level {mx}"));
+            }
+        }
+        ad.privilege_start = v;
         Ok(())
     });
     add(g, "privilege max <0-15>", &["Privilege levels", "Highest level reachable with enable", "Level"], |s, a, _| {
-        admin_mut(s)?.privilege_max = a.num("<0-15>").map(|v| v as u8);
+        let v = a.num("<0-15>").map(|v| v as u8);
+        let ad = admin_mut(s)?;
+        if let (Some(mx), Some(st)) = (v, ad.privilege_start) {
+            if st > mx {
+                return Err(format!("The maximum level {mx} is below the start level {st}"));
+            }
+        }
+        ad.privilege_max = v;
         Ok(())
     });
     add(g, "no privilege {start | max}", &[NO, "Privilege levels", "Level at login", "Highest level"], |s, a, _| {
@@ -1446,7 +1463,7 @@ fn tunnel(g: &mut G) {
             Ok(())
         },
     );
-    add(g, "no peer-end-point", &[NO, "Tunnel end points"], |s, _, _| {
+    add(g, "no peer-end-point [LINE]", &[NO, "Tunnel end points", "The end points (ignored)"], |s, _, _| {
         let t = tunnel_mut(s)?;
         t.local = None;
         t.remote = None;

@@ -113,10 +113,18 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
     );
     add(
         g,
-        "show tunnel ipsec [name NAME | remote A.B.C.D] [detail]",
-        &[SHOW, "Tunnel information", "IPsec tunnels", "One tunnel", "Tunnel name", "Tunnels to a remote end point", "Remote address", "Detailed information"],
+        "show tunnel ipsec [name NAME | remote A.B.C.D] [detail | on-demand]",
+        &[SHOW, "Tunnel information", "IPsec tunnels", "One tunnel", "Tunnel name", "Tunnels to a remote end point", "Remote address", "Detailed information", "On-demand tunnels only"],
         |s, a, o| {
-            let cfg = s.view();
+            let mut cfg = (*s.view()).clone();
+            if a.has("on-demand") {
+                cfg.tunnels.retain(|_, t| t.kind == TunnelKind::OnDemand);
+                if let Some(n) = a.get("NAME") {
+                    if !cfg.tunnels.contains_key(n) {
+                        return Err(format!("Tunnel {n} is not an on-demand tunnel"));
+                    }
+                }
+            }
             show_tunnels(&cfg, a.get("NAME"), a.get("A.B.C.D"), a.has("detail"), o)
         },
     );
