@@ -426,6 +426,9 @@ fn show_ipsec_acl(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn Out) 
         }
     }
     o.line(&format!("Context: {ctx}"));
+    if c.ipsec_acls.is_empty() {
+        o.line("  (no IPsec access lists)");
+    }
     for (n, a) in c.ipsec_acls.iter().filter(|(n, _)| name.is_none_or(|x| x == n.as_str())) {
         o.line(&format!("IPsec access-list {n}{}", a.description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()));
         if a.rules.is_empty() {
@@ -446,6 +449,9 @@ fn show_ipsec_profile(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn O
         }
     }
     o.line(&format!("Context: {ctx}"));
+    if c.ipsec_profiles.is_empty() {
+        o.line("  (no IPsec profiles)");
+    }
     for (n, p) in c.ipsec_profiles.iter().filter(|(n, _)| name.is_none_or(|x| x == n.as_str())) {
         o.line(&format!("IPsec profile {n}"));
         kv(o, "DF bit", p.df_bit.map(|d| d.to_string()).unwrap_or("propagate".into()));
@@ -469,6 +475,12 @@ pub fn tunnel_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem],
     if let Some(p) = t.ike_policy.as_ref().and_then(|p| cfg.contexts.get(t.ike_context()).and_then(|c| c.ike_policies.get(p)).map(|x| (p, x))) {
         let pobj = format!("context {} {} policy {}", t.ike_context(), p.1.version.word(), p.0);
         reasons.extend(object_problems(problems, &pobj).map(|x| format!("ike policy {}: {}", p.0, x.message)));
+    }
+    if t.kind == TunnelKind::OnDemand {
+        // The profile named after the tunnel, in the context of its interface.
+        let pctx = t.bind_interface.as_ref().and_then(|(_, c)| c.clone()).unwrap_or_else(|| t.ike_context().to_string());
+        let pobj = format!("context {pctx} ipsec profile {name}");
+        reasons.extend(object_problems(problems, &pobj).map(|x| format!("ipsec profile {name}: {}", x.message)));
     }
     if reasons.is_empty() {
         reasons.push(if t.kind == TunnelKind::OnDemand { "waiting for remote peers".into() } else { "no IKE SA established".into() });
