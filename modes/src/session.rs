@@ -586,6 +586,22 @@ impl Session {
         g0.complete(line)
     }
 
+    /// Does the line parse in the current mode (or a parent)? A line that
+    /// does not gets its error printed without the pipes applied.
+    pub fn parses(&self, line: &str) -> bool {
+        let t = line.trim_start();
+        let t = if self.dialect == Dialect::Ios { t.strip_prefix("do ").unwrap_or(t) } else { t };
+        let chain: Vec<&edgesh_grammar::Graph<Handler>> = match self.dialect {
+            Dialect::Ios => {
+                let mut v = self.ios_graphs_chain();
+                v.push(crate::ios::graphs().get(if self.ios.privileged { crate::ios::IosMode::Exec } else { crate::ios::IosMode::UserExec }));
+                v
+            }
+            Dialect::SmartEdge => self.mode_chain().into_iter().map(|k| smartedge::graphs().get(k)).collect(),
+        };
+        chain.iter().any(|g| g.parse(t).is_ok())
+    }
+
     /// Is this line a show command (whose output may be piped)?
     pub fn is_show(&self, line: &str) -> bool {
         let mut words = line.split_whitespace();

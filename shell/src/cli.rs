@@ -21,6 +21,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub dialect: edgesh_modes::Dialect,
+    /// `--dialect` was given (otherwise the saved configuration decides).
+    pub dialect_given: bool,
     pub hostname: Option<String>,
     pub config: Option<PathBuf>,
     pub state_dir: Option<PathBuf>,
@@ -45,6 +47,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
         let mut val = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
         match a.as_str() {
             "--dialect" => {
+                o.dialect_given = true;
                 o.dialect = match val("--dialect")?.as_str() {
                     "smartedge" => edgesh_modes::Dialect::SmartEdge,
                     "ios" => edgesh_modes::Dialect::Ios,
@@ -84,6 +87,13 @@ pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, us
         t ^ (u64::from(std::process::id()) << 32)
     });
     let state_dir = o.state_dir.clone().unwrap_or_else(default_state_dir);
+    // Without --dialect, the saved configuration decides: an IOS
+    // `startup-config` and no SmartEdge `edgesh.cfg` means IOS.
+    let mut o = o.clone();
+    if !o.dialect_given && state_dir.join("startup-config").exists() && !state_dir.join(STARTUP_FILE).exists() {
+        o.dialect = edgesh_modes::Dialect::Ios;
+    }
+    let o = &o;
     let router = Arc::new(Mutex::new(Router::new(Config::new(&host), clock, seed, state_dir.clone())));
     if o.dialect == edgesh_modes::Dialect::Ios {
         return build_ios(o, router, &state_dir, err);
@@ -185,7 +195,8 @@ pub fn run(args: &[String]) -> i32 {
         }
     };
     let (router, bad) = build_router(&o, &mut std::io::stderr());
-    let session = Session::new(router, SessionOptions { dialect: o.dialect, ..Default::default() });
+    let dialect = if !o.dialect_given && router.lock().map(|r| r.ios_startup.is_some()).unwrap_or(false) { edgesh_modes::Dialect::Ios } else { o.dialect };
+    let session = Session::new(router, SessionOptions { dialect, ..Default::default() });
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         // Interactively, a rejected command is part of the dialogue, not a failure.
         crate::console::run(session);

@@ -336,7 +336,7 @@ impl<W: Write> Terminal<W> {
         let paged = self.session.terminal_length.filter(|_| !self.closed);
         let (cmd, pipe) = pipes::split(line);
         let (cmd, filters) = match pipe {
-            Some(p) if self.session.is_show(cmd) => match pipes::parse(p) {
+            Some(p) if self.session.is_show(cmd) && self.session.parses(cmd) => match pipes::parse(p) {
                 Ok(f) if self.session.dialect == edgesh_modes::Dialect::Ios => (cmd, Some(pipes::ios_sections(f))),
                 Ok(f) => (cmd, Some(f)),
                 Err(e) => {
