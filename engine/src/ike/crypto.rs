@@ -1,0 +1,384 @@
+//! The cryptographic building blocks IKE needs, on maintained crates
+//! (RustCrypto): hashes and HMAC PRFs, DES/3DES/AES in CBC mode, and
+//! Diffie-Hellman over the MODP groups (crypto-bigint, constant time) and
+//! the NIST curves (p256/p384). Nothing here is a hand-written primitive.
+
+use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
+use crypto_bigint::{BoxedUint, Odd};
+use hmac::{Hmac, KeyInit, Mac};
+use rand::Rng;
+use p256::elliptic_curve::sec1::ToSec1Point;
+
+use super::modp;
+
+/// A hash function as negotiated in IKEv1 (and the PRF built on it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HashAlg {
+    Md5,
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+macro_rules! with_hash {
+    ($alg:expr, $D:ident => $body:expr) => {
+        match $alg {
+            HashAlg::Md5 => { type $D = md5::Md5; $body }
+            HashAlg::Sha1 => { type $D = sha1::Sha1; $body }
+            HashAlg::Sha256 => { type $D = sha2::Sha256; $body }
+            HashAlg::Sha384 => { type $D = sha2::Sha384; $body }
+            HashAlg::Sha512 => { type $D = sha2::Sha512; $body }
+        }
+    };
+}
+
+impl HashAlg {
+    pub fn len(self) -> usize {
+        match self {
+            HashAlg::Md5 => 16,
+            HashAlg::Sha1 => 20,
+            HashAlg::Sha256 => 32,
+            HashAlg::Sha384 => 48,
+            HashAlg::Sha512 => 64,
+        }
+    }
+    /// The hash of the concatenation of `parts`.
+    pub fn hash(self, parts: &[&[u8]]) -> Vec<u8> {
+        use sha2::Digest;
+        with_hash!(self, D => {
+            let mut h = D::new();
+            for p in parts {
+                h.update(p);
+            }
+            h.finalize().to_vec()
+        })
+    }
+    /// HMAC keyed with `key` over the concatenation of `parts`.
+    pub fn prf(self, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+        with_hash!(self, D => {
+            let mut m = <Hmac<D> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+            for p in parts {
+                m.update(p);
+            }
+            m.finalize().into_bytes().to_vec()
+        })
+    }
+}
+
+/// A block cipher in CBC mode, as negotiated for IKEv1 messages and ESP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CipherAlg {
+    Des,
+    TripleDes,
+    /// Key length in bytes: 16, 24 or 32.
+    Aes(usize),
+}
+
+/// Why a CBC operation was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CipherError {
+    BadKeyLength,
+    NotBlockAligned,
+}
+
+fn cbc_apply<C>(key: &[u8], iv: &[u8], buf: &mut [u8], encrypt: bool) -> Result<(), CipherError>
+where
+    C: aes::cipher::BlockCipherEncrypt + aes::cipher::BlockCipherDecrypt + aes::cipher::KeyInit,
+{
+    use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
+    let bs = <C as aes::cipher::BlockSizeUser>::block_size();
+    if buf.len() % bs != 0 {
+        return Err(CipherError::NotBlockAligned);
+    }
+    if encrypt {
+        let mut m = cbc::Encryptor::<C>::new_from_slices(key, iv).map_err(|_| CipherError::BadKeyLength)?;
+        for chunk in buf.chunks_exact_mut(bs) {
+            m.encrypt_block(chunk.try_into().expect("chunk is one block"));
+        }
+    } else {
+        let mut m = cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(|_| CipherError::BadKeyLength)?;
+        for chunk in buf.chunks_exact_mut(bs) {
+            m.decrypt_block(chunk.try_into().expect("chunk is one block"));
+        }
+    }
+    Ok(())
+}
+
+impl CipherAlg {
+    pub fn block_size(self) -> usize {
+        match self {
+            CipherAlg::Des | CipherAlg::TripleDes => 8,
+            CipherAlg::Aes(_) => 16,
+        }
+    }
+    pub fn key_len(self) -> usize {
+        match self {
+            CipherAlg::Des => 8,
+            CipherAlg::TripleDes => 24,
+            CipherAlg::Aes(n) => n,
+        }
+    }
+    /// Encrypts (or decrypts) `buf` in place; its length must be a multiple of the block size.
+    pub fn cbc(self, key: &[u8], iv: &[u8], buf: &mut [u8], encrypt: bool) -> Result<(), CipherError> {
+        if key.len() != self.key_len() || iv.len() != self.block_size() {
+            return Err(CipherError::BadKeyLength);
+        }
+        match self {
+            CipherAlg::Des => cbc_apply::<des::Des>(key, iv, buf, encrypt),
+            CipherAlg::TripleDes => cbc_apply::<des::TdesEde3>(key, iv, buf, encrypt),
+            CipherAlg::Aes(16) => cbc_apply::<aes::Aes128>(key, iv, buf, encrypt),
+            CipherAlg::Aes(24) => cbc_apply::<aes::Aes192>(key, iv, buf, encrypt),
+            CipherAlg::Aes(32) => cbc_apply::<aes::Aes256>(key, iv, buf, encrypt),
+            CipherAlg::Aes(_) => Err(CipherError::BadKeyLength),
+        }
+    }
+}
+
+/// A Diffie-Hellman group by its IANA number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DhGroup(pub u16);
+
+/// Why a peer's public value was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DhError {
+    UnsupportedGroup(u16),
+    /// Wrong length, not on the curve, or a degenerate value (0, 1, p-1).
+    BadPublicValue,
+}
+
+/// One side's ephemeral DH secret.
+pub struct DhSecret {
+    group: DhGroup,
+    secret: Vec<u8>,
+    /// Our public value as it goes into the KE payload.
+    pub public: Vec<u8>,
+}
+
+impl std::fmt::Debug for DhSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DhSecret({:?}, <secret>)", self.group)
+    }
+}
+
+impl DhGroup {
+    pub const SUPPORTED: &'static [u16] = &[1, 2, 5, 14, 19, 20];
+
+    pub fn is_supported(self) -> bool {
+        Self::SUPPORTED.contains(&self.0)
+    }
+    fn modp_prime(self) -> Option<&'static str> {
+        Some(match self.0 {
+            1 => modp::MODP_768,
+            2 => modp::MODP_1024,
+            5 => modp::MODP_1536,
+            14 => modp::MODP_2048,
+            _ => return None,
+        })
+    }
+    /// Length of the public value in bytes.
+    pub fn public_len(self) -> usize {
+        match self.0 {
+            1 => 96,
+            2 => 128,
+            5 => 192,
+            14 => 256,
+            19 => 64,
+            20 => 96,
+            _ => 0,
+        }
+    }
+    /// Bits of exponent used for MODP groups: twice the group's security
+    /// strength (RFC 3526 section 8), as strongSwan and IOS do.
+    fn exponent_bits(self) -> u32 {
+        match self.0 {
+            1 => 160,
+            2 => 180,
+            5 => 240,
+            _ => 320,
+        }
+    }
+    fn modp_params(self) -> Option<(BoxedMontyParams, u32)> {
+        let hex = self.modp_prime()?;
+        let bytes = hex_to_bytes(hex);
+        let bits = (bytes.len() * 8) as u32;
+        let p = BoxedUint::from_be_slice(&bytes, bits).ok()?;
+        let p = Option::<Odd<BoxedUint>>::from(Odd::new(p))?;
+        Some((BoxedMontyParams::new_vartime(p), bits))
+    }
+
+    /// Makes an ephemeral key pair.
+    pub fn generate(self, rng: &mut impl Rng) -> Result<DhSecret, DhError> {
+        match self.0 {
+            1 | 2 | 5 | 14 => {
+                let (params, bits) = self.modp_params().ok_or(DhError::UnsupportedGroup(self.0))?;
+                let mut x = vec![0u8; (self.exponent_bits() / 8) as usize];
+                rng.fill_bytes(&mut x);
+                x[0] |= 0x80;
+                let exp = BoxedUint::from_be_slice(&x, bits).map_err(|_| DhError::BadPublicValue)?;
+                let g = BoxedMontyForm::new(BoxedUint::from_be_slice(&[2], bits).expect("2 fits"), &params);
+                let y = g.pow_bounded_exp(&exp, self.exponent_bits()).retrieve();
+                Ok(DhSecret { group: self, secret: x, public: pad(&y.to_be_bytes(), self.public_len()) })
+            }
+            19 => {
+                let sk = loop {
+                    let mut b = [0u8; 32];
+                    rng.fill_bytes(&mut b);
+                    if let Ok(sk) = p256::SecretKey::from_slice(&b) {
+                        break sk;
+                    }
+                };
+                let pt = sk.public_key().to_sec1_point(false);
+                Ok(DhSecret { group: self, secret: sk.to_bytes().to_vec(), public: pt.as_bytes()[1..].to_vec() })
+            }
+            20 => {
+                let sk = loop {
+                    let mut b = [0u8; 48];
+                    rng.fill_bytes(&mut b);
+                    if let Ok(sk) = p384::SecretKey::from_slice(&b) {
+                        break sk;
+                    }
+                };
+                let pt = sk.public_key().to_sec1_point(false);
+                Ok(DhSecret { group: self, secret: sk.to_bytes().to_vec(), public: pt.as_bytes()[1..].to_vec() })
+            }
+            g => Err(DhError::UnsupportedGroup(g)),
+        }
+    }
+}
+
+impl DhSecret {
+    pub fn group(&self) -> DhGroup {
+        self.group
+    }
+    /// The shared secret g^xy, left-padded to the group's length (for ECP: the x coordinate).
+    pub fn shared(&self, peer_public: &[u8]) -> Result<Vec<u8>, DhError> {
+        let g = self.group;
+        if peer_public.len() != g.public_len() {
+            return Err(DhError::BadPublicValue);
+        }
+        match g.0 {
+            1 | 2 | 5 | 14 => {
+                let (params, bits) = g.modp_params().ok_or(DhError::UnsupportedGroup(g.0))?;
+                let y = BoxedUint::from_be_slice(peer_public, bits).map_err(|_| DhError::BadPublicValue)?;
+                // Refuse 0, 1 and p-1 (and anything >= p), which would force the secret.
+                let p = hex_to_bytes(g.modp_prime().expect("modp group"));
+                let mut pm1 = p.clone();
+                *pm1.last_mut().expect("non-empty") -= 1;
+                if peer_public >= &p[..] || peer_public == &pm1[..] || peer_public.iter().rev().skip(1).all(|b| *b == 0) && peer_public.last().copied().unwrap_or(0) <= 1 {
+                    return Err(DhError::BadPublicValue);
+                }
+                let exp = BoxedUint::from_be_slice(&self.secret, bits).map_err(|_| DhError::BadPublicValue)?;
+                let z = BoxedMontyForm::new(y, &params).pow_bounded_exp(&exp, g.exponent_bits()).retrieve();
+                Ok(pad(&z.to_be_bytes(), g.public_len()))
+            }
+            19 => {
+                let mut sec1 = vec![4u8];
+                sec1.extend_from_slice(peer_public);
+                let pk = p256::PublicKey::from_sec1_bytes(&sec1).map_err(|_| DhError::BadPublicValue)?;
+                let sk = p256::SecretKey::from_slice(&self.secret).map_err(|_| DhError::BadPublicValue)?;
+                let z = p256::ecdh::diffie_hellman(sk.to_nonzero_scalar(), pk.as_affine());
+                Ok(z.raw_secret_bytes().to_vec())
+            }
+            20 => {
+                let mut sec1 = vec![4u8];
+                sec1.extend_from_slice(peer_public);
+                let pk = p384::PublicKey::from_sec1_bytes(&sec1).map_err(|_| DhError::BadPublicValue)?;
+                let sk = p384::SecretKey::from_slice(&self.secret).map_err(|_| DhError::BadPublicValue)?;
+                let z = p384::ecdh::diffie_hellman(sk.to_nonzero_scalar(), pk.as_affine());
+                Ok(z.raw_secret_bytes().to_vec())
+            }
+            other => Err(DhError::UnsupportedGroup(other)),
+        }
+    }
+}
+
+fn pad(b: &[u8], len: usize) -> Vec<u8> {
+    let b = if b.len() > len { &b[b.len() - len..] } else { b };
+    let mut v = vec![0u8; len - b.len()];
+    v.extend_from_slice(b);
+    v
+}
+
+pub fn hex_to_bytes(h: &str) -> Vec<u8> {
+    let h: Vec<u8> = h.bytes().filter(|c| c.is_ascii_hexdigit()).collect();
+    h.chunks(2).map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap_or("0"), 16).unwrap_or(0)).collect()
+}
+
+/// Lower-case hex of `b`.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// IKEv1 key expansion (RFC 2409 appendix B): K1 = prf(K, 0), Kn = prf(K, Kn-1),
+/// used when SKEYID_e is shorter than the cipher key.
+pub fn expand_v1_key(prf: HashAlg, skeyid_e: &[u8], len: usize) -> Vec<u8> {
+    if skeyid_e.len() >= len {
+        return skeyid_e[..len].to_vec();
+    }
+    let mut out = Vec::new();
+    let mut k = prf.prf(skeyid_e, &[&[0u8]]);
+    while out.len() < len {
+        out.extend_from_slice(&k);
+        k = prf.prf(skeyid_e, &[&k]);
+    }
+    out.truncate(len);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn hmac_known_answers() {
+        // RFC 2202 test case 2 (HMAC-MD5 and HMAC-SHA1, key "Jefe").
+        let d = b"what do ya want for nothing?";
+        assert_eq!(hex(&HashAlg::Md5.prf(b"Jefe", &[d])), "750c783e6ab0b503eaa86e310a5db738");
+        assert_eq!(hex(&HashAlg::Sha1.prf(b"Jefe", &[&d[..10], &d[10..]])), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+        // RFC 4231 test case 2 (HMAC-SHA256).
+        assert_eq!(hex(&HashAlg::Sha256.prf(b"Jefe", &[d])), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+
+    #[test]
+    fn cbc_round_trips_and_refuses_bad_input() {
+        for (alg, klen) in [(CipherAlg::Des, 8), (CipherAlg::TripleDes, 24), (CipherAlg::Aes(16), 16), (CipherAlg::Aes(32), 32)] {
+            let key = vec![7u8; klen];
+            let iv = vec![9u8; alg.block_size()];
+            let plain: Vec<u8> = (0..64u8).collect();
+            let mut buf = plain.clone();
+            alg.cbc(&key, &iv, &mut buf, true).unwrap();
+            assert_ne!(buf, plain);
+            alg.cbc(&key, &iv, &mut buf, false).unwrap();
+            assert_eq!(buf, plain);
+            assert_eq!(alg.cbc(&key, &iv, &mut buf[..5], true), Err(CipherError::NotBlockAligned));
+            assert_eq!(alg.cbc(&key[..klen - 1], &iv, &mut buf, true), Err(CipherError::BadKeyLength));
+        }
+        // FIPS 197 appendix C.1 through CBC with a zero IV (one block = ECB).
+        let mut b = hex_to_bytes("00112233445566778899aabbccddeeff");
+        CipherAlg::Aes(16).cbc(&hex_to_bytes("000102030405060708090a0b0c0d0e0f"), &[0; 16], &mut b, true).unwrap();
+        assert_eq!(hex(&b), "69c4e0d86a7b0430d8cdb78070b4c55a");
+    }
+
+    #[test]
+    fn dh_agrees_in_every_group_and_refuses_degenerate_values() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        for &g in DhGroup::SUPPORTED {
+            let g = DhGroup(g);
+            let a = g.generate(&mut rng).unwrap();
+            let b = g.generate(&mut rng).unwrap();
+            assert_eq!(a.public.len(), g.public_len());
+            let s1 = a.shared(&b.public).unwrap();
+            let s2 = b.shared(&a.public).unwrap();
+            assert_eq!(s1, s2, "group {}", g.0);
+            assert!(a.shared(&b.public[1..]).is_err());
+        }
+        let a = DhGroup(2).generate(&mut rng).unwrap();
+        let mut one = vec![0u8; 128];
+        one[127] = 1;
+        assert_eq!(a.shared(&one), Err(DhError::BadPublicValue));
+        assert_eq!(a.shared(&[0xff; 128]), Err(DhError::BadPublicValue));
+        assert_eq!(DhGroup(19).generate(&mut rng).unwrap().shared(&[1u8; 64]), Err(DhError::BadPublicValue));
+    }
+}

@@ -1,0 +1,11 @@
+//! The IKE engine: a protocol core that does no I/O and reads no clock.
+//!
+//! [`crypto`] holds the primitives (on RustCrypto crates), [`wire`] the
+//! ISAKMP packet views and their parsed forms, [`conf`] what the engine runs
+//! from (derived from the dialect-neutral [`crate::config::Config`]),
+//! [`v1`] the IKEv1 exchanges and [`endpoint`] the event-driven core that
+//! takes datagrams, timer expiries and configuration changes and returns
+//! datagrams to send, SA installs and events.
+
+pub mod crypto;
+mod modp;
