@@ -349,6 +349,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         t.ike_policy = Some(ike_name);
         t.bind_interface = ifname.map(|i| (i, None));
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
+        t.on_traffic = true;
         if local_addr.is_none() {
             notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
         }
