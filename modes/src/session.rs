@@ -84,6 +84,21 @@ pub struct Router {
     pub last_undone: Option<Arc<Config>>,
     /// PKI stores per context (SmartEdge section 6.1).
     pub pki: std::collections::BTreeMap<String, crate::smartedge::pki::PkiStore>,
+    /// The dialect the router speaks (decides how the engine's configuration is made and how it logs).
+    pub dialect: Dialect,
+    /// The IKE engine (sans-IO; a network driver or the simulated lab moves its datagrams).
+    pub ike: edgesh_engine::ike::Endpoint,
+    /// `debug crypto` switches.
+    pub debug: crate::crypto::DebugFlags,
+    /// Log and debug lines for watching sessions: (sequence, is debug, line).
+    pub monitor: VecDeque<(u64, bool, String)>,
+    pub monitor_seq: u64,
+    /// A network driver or lab carries the engine's datagrams.
+    pub net_attached: bool,
+    /// The IOS document the engine last ran from.
+    pub ios_compiled: Option<crate::ios::IosDoc>,
+    /// Milliseconds of a virtual clock past its second.
+    pub virtual_ms: u64,
 }
 
 impl Router {
@@ -106,6 +121,14 @@ impl Router {
             pki: std::collections::BTreeMap::new(),
             rollbacks: 0,
             last_undone: None,
+            dialect: Dialect::SmartEdge,
+            ike: edgesh_engine::ike::Endpoint::new(seed),
+            debug: Default::default(),
+            monitor: VecDeque::new(),
+            monitor_seq: 0,
+            net_attached: false,
+            ios_compiled: None,
+            virtual_ms: 0,
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -161,12 +184,16 @@ impl Router {
         while self.history.len() > HISTORY_LIMIT {
             self.history.pop_front();
         }
+        if self.dialect == Dialect::SmartEdge {
+            self.engine_sync();
+        }
         id
     }
 
     /// Timers: roll back an unconfirmed `commit confirmed`. Returns log lines to show.
     pub fn tick(&mut self) -> Vec<String> {
         let mut msgs = Vec::new();
+        self.engine_tick();
         if let Some(p) = &self.pending_confirm {
             if self.now() >= p.deadline {
                 let p = self.pending_confirm.take().expect("checked above");
@@ -261,6 +288,10 @@ pub struct Session {
     pub dialect: Dialect,
     /// Automatic rollbacks this session has seen.
     seen_rollbacks: u64,
+    /// `terminal monitor`: log messages appear in this session.
+    pub monitor: bool,
+    /// The last monitor line this session has shown.
+    pub monitor_seen: u64,
     /// IOS dialect state (mode stack, privilege).
     pub ios: crate::ios::IosSession,
 }
@@ -275,6 +306,7 @@ pub enum Dialect {
 
 impl Session {
     pub fn new(router: Arc<Mutex<Router>>, opts: SessionOptions) -> Self {
+        let monitor_seen = router.lock().map(|r| r.monitor_seq).unwrap_or(0);
         Session {
             router,
             user: opts.user,
@@ -290,6 +322,8 @@ impl Session {
             pending: Vec::new(),
             dialect: opts.dialect,
             seen_rollbacks: 0,
+            monitor: false,
+            monitor_seen,
             ios: crate::ios::IosSession::default(),
         }
     }
@@ -343,7 +377,20 @@ impl Session {
 
     /// Run timers and collect messages for the user.
     pub fn poll(&mut self) -> Vec<String> {
+        if self.dialect == Dialect::Ios && !self.in_config() {
+            self.router().ios_sync();
+        }
         let mut m = self.router().tick();
+        {
+            let r = self.router();
+            // Debug output goes to the sessions that watch (the console, or `terminal monitor`).
+            let (seq, lines) = r.monitor_since(self.monitor_seen, self.monitor);
+            drop(r);
+            self.monitor_seen = seq;
+            if self.monitor || !lines.is_empty() {
+                m.extend(lines);
+            }
+        }
         // An automatic rollback undid the configuration this session's
         // candidate holds: start the candidate again from running, or the
         // next `end` would silently commit the undone change once more.

@@ -95,6 +95,7 @@ pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, us
     }
     let o = &o;
     let router = Arc::new(Mutex::new(Router::new(Config::new(&host), clock, seed, state_dir.clone())));
+    router.lock().unwrap_or_else(|e| e.into_inner()).dialect = o.dialect;
     if o.dialect == edgesh_modes::Dialect::Ios {
         return build_ios(o, router, &state_dir, err);
     }

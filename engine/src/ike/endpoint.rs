@@ -100,7 +100,6 @@ struct P1Keys {
     skeyid: Vec<u8>,
     d: Vec<u8>,
     a: Vec<u8>,
-    e: Vec<u8>,
 }
 
 /// A quick-mode exchange in progress.
@@ -114,8 +113,6 @@ struct Quick {
     dh: Option<DhSecret>,
     gxy: Option<Vec<u8>>,
     spi_in: u32,
-    idci: IdRepr,
-    idcr: IdRepr,
     /// The SA payload body we offered (initiator).
     chosen: Option<(EspProp, ProposalRepr)>,
     last_sent: Option<Vec<u8>>,
@@ -181,6 +178,12 @@ impl IkeSa {
     }
     pub fn expires(&self) -> Millis {
         self.established.unwrap_or(self.created) + self.lifetime as u64 * 1000
+    }
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Endpoint({} peers, {} IKE SAs, {} IPsec SAs)", self.conf.peers.len(), self.sas.len(), self.children.len())
     }
 }
 
@@ -557,7 +560,6 @@ fn parse_err_to_event(peer: SocketAddrV4, e: WireError, answered: Option<u16>) -
 
 /// The received payloads of one message, by type.
 struct Msg<'a> {
-    hdr: Header,
     list: Vec<wire::Payload<'a>>,
 }
 
@@ -616,9 +618,11 @@ impl Endpoint {
     /// deleted (the peer is told); tunnels that start at commit are started.
     pub fn set_config(&mut self, now: Millis, conf: EngineConf) {
         let old = std::mem::replace(&mut self.conf, conf);
-        let gone: Vec<String> = old.peers.iter().filter(|p| self.conf.peer(&p.name) != Some(*p)).map(|p| p.name.clone()).collect();
+        // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge
+        // section 11); removed tunnels lose them at once.
+        let gone: Vec<String> = old.peers.iter().filter(|p| self.conf.peer(&p.name).is_none()).map(|p| p.name.clone()).collect();
         for t in &gone {
-            self.clear_tunnel(now, t, true, "configuration changed");
+            self.clear_tunnel(now, t, true, "tunnel removed from the configuration");
         }
         self.wanted.retain(|(t, _)| !gone.contains(t));
         let starts: Vec<String> = self.conf.peers.iter().filter(|p| p.auto_start && p.may_initiate()).map(|p| p.name.clone()).collect();
@@ -948,17 +952,17 @@ impl Endpoint {
             if hdr.rcookie == [0; 8] && (hdr.exchange == exchange::MAIN || hdr.exchange == exchange::AGGRESSIVE) {
                 if hdr.msgid != 0 {
                     self.stats.rx_malformed += 1;
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("message ID"), answered: Some(notify::INVALID_MESSAGE_ID) });
+                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidMessageId(hdr.msgid), answered: Some(notify::INVALID_MESSAGE_ID) });
                     self.answer_unprotected(local, remote, Some(&hdr), notify::INVALID_MESSAGE_ID);
                     return;
                 }
                 self.respond_first(now, local, remote, &hdr, data);
             } else if hdr.rcookie == [0; 8] && hdr.icookie == [0; 8] {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("initiator cookie"), answered: None });
+                self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
             } else if hdr.rcookie == [0; 8] {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("exchange type"), answered: Some(notify::INVALID_EXCHANGE_TYPE) });
+                self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });
             }
             // Otherwise: an SA we no longer have; ignore (RFC 2408 would answer INVALID-COOKIE, which peers ignore).
             return;
@@ -983,12 +987,12 @@ impl Endpoint {
             exchange::MAIN | exchange::AGGRESSIVE => {
                 if hdr.msgid != 0 {
                     self.stats.rx_malformed += 1;
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("message ID"), answered: Some(notify::INVALID_MESSAGE_ID) });
+                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidMessageId(hdr.msgid), answered: None });
                     return;
                 }
                 let exp = if self.sas[idx].mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
                 if hdr.exchange != exp {
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("exchange type"), answered: None });
+                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });
                     return;
                 }
                 if self.sas[idx].mode == ExchangeMode::Main {
@@ -1001,8 +1005,7 @@ impl Endpoint {
             exchange::INFORMATIONAL => self.informational(now, idx, &hdr, data),
             x => {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("exchange type"), answered: None });
-                let _ = x;
+                self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(x), answered: None });
             }
         }
     }
@@ -1039,7 +1042,7 @@ impl Endpoint {
                 return;
             }
         };
-        let msg = Msg { hdr: *hdr, list };
+        let msg = Msg { list };
         self.events.push_back(Event::Received { conn: 0, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
         // Half-open bounds.
         let half_peer = self.sas.iter().filter(|s| s.role == Role::Responder && !s.is_established() && s.remote.ip() == remote.ip()).count();
@@ -1252,7 +1255,7 @@ impl Endpoint {
         let e = h.prf(&skeyid, &[&a, &gxy, &sa.icookie, &sa.rcookie, &[2]]);
         sa.enc_key = expand_v1_key(h, &e, c.key_len());
         sa.iv = h.hash(&[&sa.gxi, &sa.gxr])[..c.block_size()].to_vec();
-        sa.keys = Some(P1Keys { skeyid, d, a, e });
+        sa.keys = Some(P1Keys { skeyid, d, a });
         true
     }
 
@@ -1332,7 +1335,7 @@ impl Endpoint {
                 return;
             }
         };
-        let msg = Msg { hdr: *hdr, list };
+        let msg = Msg { list };
         self.events.push_back(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
         if let Some(n) = msg.get(payload::NOTIFY) {
             if let Ok(n) = NotifyRepr::parse(n.body) {
@@ -1550,7 +1553,7 @@ impl Endpoint {
                 return;
             }
         };
-        let msg = Msg { hdr: *hdr, list };
+        let msg = Msg { list };
         self.events.push_back(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
         if role == Role::Initiator {
             // AM2: SA, KE, Nr, IDir, HASH_R.
@@ -1735,7 +1738,7 @@ impl Endpoint {
         }
         rest.push(payload::ID, idci.emit()).push(payload::ID, idcr.emit());
         let iv = self.qm_iv(idx, msgid);
-        let q = Quick { msgid, role: Role::Initiator, child, iv, ni, nr: Vec::new(), dh, gxy: None, spi_in, idci: idci.clone(), idcr: idcr.clone(), chosen: None, last_sent: None, last_recv: None, retries: 0, timer: None, rekey_of };
+        let q = Quick { msgid, role: Role::Initiator, child, iv, ni, nr: Vec::new(), dh, gxy: None, spi_in, chosen: None, last_sent: None, last_recv: None, retries: 0, timer: None, rekey_of };
         self.sas[idx].quick.push(q);
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
         self.events.push_back(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
@@ -1797,7 +1800,7 @@ impl Endpoint {
                 return;
             }
         };
-        let msg = Msg { hdr: *hdr, list };
+        let msg = Msg { list };
         self.events.push_back(Event::Received { conn, peer: remote, exchange: exchange::QUICK, msgid: hdr.msgid, payloads: msg.kinds() });
         let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH) else {
             self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("HASH"), answered: None });
@@ -1950,8 +1953,6 @@ impl Endpoint {
             dh,
             gxy,
             spi_in,
-            idci,
-            idcr,
             chosen: Some((agreed, theirs[0].clone())),
             last_sent: None,
             last_recv: Some(data.to_vec()),
@@ -2226,7 +2227,7 @@ impl Endpoint {
                 return;
             }
         };
-        let msg = Msg { hdr: *hdr, list };
+        let msg = Msg { list };
         self.events.push_back(Event::Received { conn, peer: remote, exchange: exchange::INFORMATIONAL, msgid: hdr.msgid, payloads: msg.kinds() });
         if protected {
             let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH) else { return };

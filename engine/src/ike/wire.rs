@@ -203,6 +203,12 @@ pub enum WireError {
     TransformReserved(u16),
     /// A payload body is malformed.
     Malformed(&'static str),
+    /// The initiator cookie is zero.
+    InvalidCookie,
+    /// An exchange type that does not start or continue an SA.
+    InvalidExchange(u8),
+    /// A phase-1 message with a non-zero message ID.
+    InvalidMessageId(u32),
 }
 
 impl WireError {
@@ -221,6 +227,9 @@ impl WireError {
             WireError::InvalidSituation(_) => SITUATION_NOT_SUPPORTED,
             WireError::BadProposalSyntax(_) | WireError::TransformReserved(_) => BAD_PROPOSAL_SYNTAX,
             WireError::Malformed(_) => PAYLOAD_MALFORMED,
+            WireError::InvalidCookie => INVALID_COOKIE,
+            WireError::InvalidExchange(_) => INVALID_EXCHANGE_TYPE,
+            WireError::InvalidMessageId(_) => INVALID_MESSAGE_ID,
         }
     }
 }
@@ -240,6 +249,9 @@ impl fmt::Display for WireError {
             WireError::BadProposalSyntax(s) => f.write_str(s),
             WireError::TransformReserved(v) => write!(f, "Invalid Reserved field value(0x{v:x}) detected"),
             WireError::Malformed(what) => write!(f, "Malformed {what} payload"),
+            WireError::InvalidCookie => f.write_str("Invalid Initiator Cookie detected in IKE message."),
+            WireError::InvalidExchange(x) => write!(f, "Invalid Xchange Type (0x{x:x}) detected for non-existing IKE SA."),
+            WireError::InvalidMessageId(m) => write!(f, "Invalid Message ID(0x{m:x}) detected in IKE phase-I message"),
         }
     }
 }
