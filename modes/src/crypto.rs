@@ -909,3 +909,38 @@ fn sel_text(s: &Selector) -> String {
 pub fn tunnel_counts(r: &Router, tunnel: &str) -> (usize, usize) {
     (r.ike.ike_sas().iter().filter(|s| s.tunnel == tunnel && s.is_established()).count(), r.ike.child_sas().iter().filter(|c| c.tunnel == tunnel).count())
 }
+
+/// The SA keys as tshark options: `isakmp_decryption_table` rows for IKEv1
+/// SAs and `esp_sa` rows for IPsec SAs. Privileged: it prints secrets.
+pub fn tshark_lines(r: &Router) -> Vec<String> {
+    use edgesh_engine::ike::crypto::hex;
+    let mut v = Vec::new();
+    for s in r.ike.ike_sas() {
+        if let Some((ic, key)) = s.tshark_key() {
+            v.push(format!("-o 'uat:isakmp_decryption_table:\"{ic}\",\"{key}\"'"));
+        }
+    }
+    for c in r.ike.child_sas() {
+        let Some((e, a)) = c.esp else { continue };
+        let enc = match e {
+            EspEncr::Null => "NULL",
+            EspEncr::DesCbc => "DES-CBC [RFC2405]",
+            EspEncr::TripleDesCbc => "TripleDES-CBC [RFC2451]",
+            EspEncr::Aes128Cbc | EspEncr::Aes192Cbc | EspEncr::Aes256Cbc => "AES-CBC [RFC3602]",
+            EspEncr::Aes128Gcm | EspEncr::Aes192Gcm | EspEncr::Aes256Gcm => "AES-GCM with 16 octet ICV [RFC4106]",
+        };
+        let auth = match a {
+            None => "NULL",
+            Some(EspAuth::HmacMd5_96) => "HMAC-MD5-96 [RFC2403]",
+            Some(EspAuth::HmacSha1_96) => "HMAC-SHA-1-96 [RFC2404]",
+            Some(EspAuth::HmacSha256_128) => "HMAC-SHA-256-128 [RFC4868]",
+            Some(EspAuth::HmacSha384_192) => "HMAC-SHA-384-192 [RFC4868]",
+            Some(EspAuth::HmacSha512_256) => "HMAC-SHA-512-256 [RFC4868]",
+            Some(EspAuth::HmacAesXcbc) => "ANY 96 bit authentication [no checking]",
+        };
+        for (src, dst, spi, k) in [(c.remote.ip(), c.local.ip(), c.spi_in, &c.keys_in), (c.local.ip(), c.remote.ip(), c.spi_out, &c.keys_out)] {
+            v.push(format!("-o 'uat:esp_sa:\"IPv4\",\"{src}\",\"{dst}\",\"0x{spi:08x}\",\"{enc}\",\"0x{}\",\"{auth}\",\"0x{}\"'", hex(&k.encr), hex(&k.auth)));
+        }
+    }
+    v
+}

@@ -29,15 +29,24 @@ pub struct Options {
     /// Use a virtual clock starting at this Unix time (deterministic output).
     pub virtual_clock: Option<u64>,
     pub seed: Option<u64>,
+    /// Carry IKE over real UDP sockets (default with the real clock; `--no-network` turns it off).
+    pub network: Option<bool>,
 }
 
 pub const USAGE: &str = "usage: edgesh [--dialect smartedge|ios] [--hostname NAME] [--config FILE] [--state-dir DIR]
-              [--virtual-clock EPOCH-SECONDS] [--seed N]
+              [--virtual-clock EPOCH-SECONDS] [--seed N] [--no-network]
        edgesh golden run [--bless] PATH...
 
 On a terminal edgesh is an interactive router console. With standard input
 not a terminal, each input line is run as if typed and the transcript is
 written to standard output; the exit status is 1 if any line was rejected.";
+
+impl Options {
+    /// The real network is used with the real clock unless `--no-network`.
+    pub fn wants_network(&self) -> bool {
+        self.network.unwrap_or(self.virtual_clock.is_none())
+    }
+}
 
 /// Parse options; `Err` carries the message for the user.
 pub fn parse_args(args: &[String]) -> Result<Options, String> {
@@ -59,6 +68,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             "--state-dir" => o.state_dir = Some(PathBuf::from(val("--state-dir")?)),
             "--virtual-clock" => o.virtual_clock = Some(val("--virtual-clock")?.parse().map_err(|_| "--virtual-clock needs seconds since 1970")?),
             "--seed" => o.seed = Some(val("--seed")?.parse().map_err(|_| "--seed needs a number")?),
+            "--no-network" => o.network = Some(false),
+            "--network" => o.network = Some(true),
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -96,6 +107,9 @@ pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, us
     let o = &o;
     let router = Arc::new(Mutex::new(Router::new(Config::new(&host), clock, seed, state_dir.clone())));
     router.lock().unwrap_or_else(|e| e.into_inner()).dialect = o.dialect;
+    if o.wants_network() {
+        crate::net::spawn(router.clone());
+    }
     if o.dialect == edgesh_modes::Dialect::Ios {
         return build_ios(o, router, &state_dir, err);
     }
