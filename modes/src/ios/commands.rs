@@ -616,8 +616,11 @@ fn crypto_exec(g: &mut G) {
         }
         Ok(())
     });
-    for spec in ["undebug all", "no debug all"] {
-        add(g, spec, &["Disable debugging functions (see also 'debug')", "Enable all debugging"], |s, _, o| {
+    for (spec, helps) in [
+        ("undebug all", &["Disable debugging functions (see also 'debug')", "Enable all debugging"][..]),
+        ("no debug all", &["Negate a command or set its defaults", "Debugging functions (see also 'undebug')", "Enable all debugging"][..]),
+    ] {
+        add(g, spec, helps, |s, _, o| {
             s.router().debug = Default::default();
             o.line("All possible debugging has been turned off");
             Ok(())
