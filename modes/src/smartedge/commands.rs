@@ -172,7 +172,7 @@ fn exec(g: &mut G) {
         s.monitor = false;
         Ok(())
     });
-    add(g, "clear ike sa [tunnel NAME]", &["Clear", "IKE", "Security associations (a delete is sent to the peer)", "Of one tunnel", "Tunnel name"], |s, a, o| {
+    add(g, "clear ike sa [tunnel NAME]", &["Clear operational state", "IKE", "Security associations (a delete is sent to the peer)", "Of one tunnel", "Tunnel name"], |s, a, o| {
         let mut r = s.router();
         let name = a.get("NAME").map(|x| x.to_string());
         if let Some(n) = &name {
@@ -186,7 +186,7 @@ fn exec(g: &mut G) {
         o.line(&format!("{n} IKE SA(s) cleared"));
         Ok(())
     });
-    add(g, "clear ipsec sa [tunnel NAME]", &["Clear", "IPsec", "Security associations (a delete is sent to the peer)", "Of one tunnel", "Tunnel name"], |s, a, o| {
+    add(g, "clear ipsec sa [tunnel NAME]", &["Clear operational state", "IPsec", "Security associations (a delete is sent to the peer)", "Of one tunnel", "Tunnel name"], |s, a, o| {
         let mut r = s.router();
         let name = a.get("NAME").map(|x| x.to_string());
         if let Some(n) = &name {
@@ -211,7 +211,7 @@ fn exec(g: &mut G) {
         o.line("IKE debugging is off");
         Ok(())
     });
-    add(g, "show ike keys tshark", &["Show", "IKE", "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options"], |s, _, o| {
+    add(g, "show ike keys tshark", &["Display information", "IKE information", "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options"], |s, _, o| {
         for l in crate::crypto::tshark_lines(&s.router()) {
             o.line(&l);
         }
