@@ -760,7 +760,6 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                         out.push("        replay detection support: Y".into());
                     }
                     out.push("        Status: ACTIVE(ACTIVE)".into());
-                    out.push(String::new());
                 }
                 out.push(String::new());
                 out.push(format!("     {dir} ah sas:"));
@@ -773,7 +772,6 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.lifetime_kbytes.unwrap_or(4_608_000), s.remaining_seconds(now)));
                     out.push("        replay detection support: Y".into());
                     out.push("        Status: ACTIVE(ACTIVE)".into());
-                    out.push(String::new());
                 }
                 out.push(String::new());
                 out.push(format!("     {dir} pcp sas:"));

@@ -91,6 +91,11 @@ pub fn default_state_dir() -> PathBuf {
 /// Build the router: the embedded default configuration, then `--config` or
 /// the saved startup file. Load messages go to `err`.
 pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, usize) {
+    build_router_with(o, err, |_| {})
+}
+
+/// [`build_router`], with `prepare` applied to the router before any configuration is loaded.
+pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(&mut Router)) -> (Arc<Mutex<Router>>, usize) {
     let host = o.hostname.clone().unwrap_or_else(|| "edgesh".to_string());
     let clock = o.virtual_clock.map(Clock::Virtual).unwrap_or(Clock::Real);
     let seed = o.seed.unwrap_or_else(|| {
@@ -106,7 +111,11 @@ pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, us
     }
     let o = &o;
     let router = Arc::new(Mutex::new(Router::new(Config::new(&host), clock, seed, state_dir.clone())));
-    router.lock().unwrap_or_else(|e| e.into_inner()).dialect = o.dialect;
+    {
+        let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+        r.dialect = o.dialect;
+        prepare(&mut r);
+    }
     if o.wants_network() {
         crate::net::spawn(router.clone());
     }

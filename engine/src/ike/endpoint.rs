@@ -2293,7 +2293,14 @@ impl Endpoint {
                             let Ok(spi) = <[u8; 4]>::try_from(s.as_slice()).map(u32::from_be_bytes) else { continue };
                             if let Some(ci) = self.children.iter().position(|c| c.spi_out == spi && c.remote.ip() == &peer) {
                                 let c = self.children.remove(ci);
+                                let tunnel = c.tunnel.clone();
+                                let child = c.child;
                                 self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: "deleted by peer".into() });
+                                // A static tunnel is kept up: negotiate the pair again (unless a newer one exists).
+                                let replaced = self.children.iter().any(|x| x.tunnel == tunnel && x.child == child);
+                                if !replaced && self.conf.peer(&tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
+                                    self.initiate(now, &tunnel);
+                                }
                             }
                         }
                     }

@@ -87,6 +87,9 @@ fn acl_rule(w: &[&str]) -> Option<AclRule> {
 
 fn transform(t: &[&str], notes: &mut Vec<String>, name: &str) -> IpsecProposal {
     let mut p = IpsecProposal::new();
+    // IOS defaults: 3600 seconds and 4,608,000 kilobytes (`crypto ipsec security-association lifetime`).
+    p.lifetime_seconds = 3600;
+    p.lifetime_kbytes = Some(4_608_000);
     let mut i = 0;
     while i < t.len() {
         let next_bits = t.get(i + 1).and_then(|b| b.parse::<u16>().ok());
@@ -279,6 +282,22 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 }
                 if let (Some(src), Some(p)) = (src, prof) {
                     vtis.push((name.to_string(), src, dst, Some(p)));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Global IPsec SA lifetimes apply to every transform set.
+    for n in &doc.root {
+        match words(&n.text).as_slice() {
+            ["crypto", "ipsec", "security-association", "lifetime", "seconds", v] => {
+                if let Ok(v) = v.parse() {
+                    cfg.ipsec_proposals.values_mut().for_each(|p| p.lifetime_seconds = v);
+                }
+            }
+            ["crypto", "ipsec", "security-association", "lifetime", "kilobytes", v] => {
+                if let Ok(v) = v.parse() {
+                    cfg.ipsec_proposals.values_mut().for_each(|p| p.lifetime_kbytes = Some(v));
                 }
             }
             _ => {}
