@@ -832,7 +832,8 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
         }
         for (ci, cc) in p.children.iter().enumerate() {
             let n = kids.iter().filter(|c| c.child == ci).count() * 2;
-            out.push(format!("  IPSEC FLOW: permit {} {} {}", cc.local_ts.proto, acl_addr(&cc.local_ts), acl_addr(&cc.remote_ts)));
+            let proto = if cc.local_ts.proto == 0 { "ip".to_string() } else { cc.local_ts.proto.to_string() };
+            out.push(format!("  IPSEC FLOW: permit {proto} {} {}", acl_addr(&cc.local_ts), acl_addr(&cc.remote_ts)));
             out.push(format!("        Active SAs: {n}, origin: crypto map"));
             if detail {
                 let life = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created).map(|c| (c.lifetime_kbytes.unwrap_or(4_608_000), c.remaining_seconds(now))).unwrap_or((0, 0));
@@ -844,11 +845,11 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
     }
 }
 
+/// A flow end as `show crypto session` prints it: `host A` or `A/MASK`.
 fn acl_addr(s: &Selector) -> String {
     match s.net.len {
         32 => format!("host {}", s.net.addr),
-        0 => "any".into(),
-        _ => format!("{} {}", s.net.network(), std::net::Ipv4Addr::from(!u32::from(s.mask()))),
+        _ => format!("{}/{}", s.net.network(), s.mask()),
     }
 }
 
