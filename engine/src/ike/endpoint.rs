@@ -1459,7 +1459,7 @@ impl Endpoint {
                 }
                 let idi = identity_id(&pc.local_id).emit();
                 let hash_i = self.hash_auth(idx, true, &idi);
-                let first_contact = !self.sas.iter().any(|s| s.conn != conn && s.remote.ip() == remote.ip() && s.is_established());
+                let first_contact = !self.sas.iter().any(|s| s.conn != conn && s.remote.ip() == remote.ip() && s.local.ip() == local.ip() && s.is_established());
                 let mut b = Builder::new();
                 b.push(payload::ID, idi).push(payload::HASH, hash_i);
                 if first_contact {
@@ -1650,16 +1650,16 @@ impl Endpoint {
         }
     }
 
-    /// INITIAL-CONTACT: forget every other SA with this peer.
+    /// INITIAL-CONTACT: forget every other SA between these two addresses.
     fn initial_contact(&mut self, now: Millis, idx: usize) {
-        let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
-        let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer).map(|s| s.conn).collect();
+        let (conn, peer, local) = (self.sas[idx].conn, *self.sas[idx].remote.ip(), *self.sas[idx].local.ip());
+        let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local).map(|s| s.conn).collect();
         for c in old {
             if let Some(i) = self.sas.iter().position(|s| s.conn == c) {
                 self.remove_sa(now, i, false, "initial contact from peer");
             }
         }
-        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&i| self.children[i].remote.ip() == &peer).collect();
+        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&i| self.children[i].remote.ip() == &peer && self.children[i].local.ip() == &local).collect();
         for i in gone {
             let c = self.children.remove(i);
             self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: "initial contact from peer".into() });
