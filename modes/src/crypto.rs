@@ -909,14 +909,14 @@ pub fn tunnel_counts(r: &Router, tunnel: &str) -> (usize, usize) {
     (r.ike.ike_sas().iter().filter(|s| s.tunnel == tunnel && s.is_established()).count(), r.ike.child_sas().iter().filter(|c| c.tunnel == tunnel).count())
 }
 
-/// The SA keys as tshark options: `isakmp_decryption_table` rows for IKEv1
+/// The SA keys as tshark options: `ikev1_decryption_table` rows for IKEv1
 /// SAs and `esp_sa` rows for IPsec SAs. Privileged: it prints secrets.
 pub fn tshark_lines(r: &Router) -> Vec<String> {
     use edgesh_engine::ike::crypto::hex;
     let mut v = Vec::new();
     for s in r.ike.ike_sas() {
         if let Some((ic, key)) = s.tshark_key() {
-            v.push(format!("-o 'uat:isakmp_decryption_table:\"{ic}\",\"{key}\"'"));
+            v.push(format!("-o 'uat:ikev1_decryption_table:{ic},{key}'"));
         }
     }
     for c in r.ike.child_sas() {
