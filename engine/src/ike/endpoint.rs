@@ -959,6 +959,11 @@ impl Endpoint {
             }
         };
         let data = &data[..hdr.length as usize];
+        if hdr.icookie == [0; 8] {
+            self.stats.rx_malformed += 1;
+            self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
+            return;
+        }
         // Find the SA.
         let idx = self.sas.iter().position(|s| {
             s.icookie == hdr.icookie
@@ -1152,8 +1157,15 @@ impl Endpoint {
         let chosen = self.select_p1(idx, &sa_repr, &pc, local, remote, hdr);
         let Some((t, prop)) = chosen else {
             self.stats.p1_failed += 1;
-            self.events.push_back(Event::P1NoneAcceptable { conn, peer: rip });
-            self.send_notify(idx, notify::NO_PROPOSAL_CHOSEN, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
+            // Nothing usable was offered at all: answer with what was wrong (Table 5); else NO_PROPOSAL_CHOSEN.
+            let why = match self.events.back() {
+                Some(Event::Malformed { answered: Some(n), .. }) => *n,
+                _ => {
+                    self.events.push_back(Event::P1NoneAcceptable { conn, peer: rip });
+                    notify::NO_PROPOSAL_CHOSEN
+                }
+            };
+            self.send_notify(idx, why, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
             self.sas.remove(idx);
             return;
         };
