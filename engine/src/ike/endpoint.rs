@@ -2865,6 +2865,50 @@ mod tests {
         assert_eq!(p.a.child_sas().len(), 1, "retried after {RETRY_INTERVAL} ms");
     }
 
+    /// On-demand: an unknown address, matched by its aggressive-mode identity
+    /// (exact before `*.suffix` before wildcard), up to `max-tunnels`.
+    #[test]
+    fn on_demand_tunnels_match_identities_and_honour_max_tunnels() {
+        let mut a = peer("branch", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+        a.mode = ExchangeMode::Aggressive;
+        a.local_id = Identity::Fqdn("branch1.example.com".into());
+        let mut hub = mirror(&a, "dialin");
+        hub.kind = TunnelKind::OnDemand;
+        hub.remote = None;
+        hub.connection = ConnectionType::ResponderOnly;
+        hub.remote_id = Identity::Fqdn("*.example.com".into());
+        hub.max_tunnels = Some(1);
+        let mut exact = hub.clone();
+        exact.name = "exact".into();
+        exact.remote_id = Identity::Fqdn("branch1.example.com".into());
+        exact.psk = Some(b"exact-secret".to_vec());
+        let mut p = Pair::new(a.clone(), hub.clone());
+        p.run();
+        assert_eq!(p.b.ike_sas()[0].tunnel, "dialin");
+        assert_eq!(p.a.child_sas().len(), 1);
+        // The exact identity wins over the partial one.
+        let mut a2 = a.clone();
+        a2.psk = Some(b"exact-secret".to_vec());
+        let mut p = Pair::new(a2, hub.clone());
+        // Before the first message arrives, the hub also gets the exact identity.
+        p.b.set_config(0, EngineConf { peers: vec![hub.clone(), exact], notes: vec![] });
+        p.run();
+        assert!(p.b.ike_sas().iter().any(|s| s.tunnel == "exact" && s.is_established()), "exact match first");
+        // max-tunnels 1: a second branch from another address is refused.
+        let mut p = Pair::new(a.clone(), hub.clone());
+        p.run();
+        let mut other = a.clone();
+        other.local = Ipv4Addr::new(192, 0, 2, 9);
+        other.local_id = Identity::Fqdn("branch2.example.com".into());
+        let mut c = Endpoint::new(3);
+        c.set_config(0, EngineConf { peers: vec![other], notes: vec![] });
+        while let Some(t) = c.poll_transmit() {
+            p.b.handle(0, t.dst, t.src, &t.data);
+        }
+        let ev = Pair::events(&mut p.b);
+        assert!(ev.iter().any(|e| matches!(e, Event::NoPeer { reason: NoPeerReason::MaxTunnels(1), .. })), "{ev:?}");
+    }
+
     #[test]
     fn nat_is_detected_and_ike_floats_to_4500() {
         let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
