@@ -183,6 +183,9 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let w = words(&n.text);
         match w.as_slice() {
             ["crypto", "isakmp", "policy", p] => isakmp.push((p.parse().unwrap_or(0), isakmp_proposal(n, &mut notes))),
+            ["crypto", "isakmp", "keepalive", ..] => {
+                cfg.contexts.entry("local".into()).or_default().ike_keepalive = true;
+            }
             ["crypto", "isakmp", "key", rest @ ..] => {
                 let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0" && *x != "6").collect();
                 if let [k, "address", a, ..] = rest.as_slice() {
