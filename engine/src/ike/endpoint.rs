@@ -122,6 +122,8 @@ struct Quick {
     retries: u32,
     timer: Option<Millis>,
     rekey_of: Option<u32>,
+    /// The selectors agreed (local, remote) when they were narrowed from the configuration.
+    sel: Option<(Selector, Selector)>,
 }
 
 /// An IKEv1 (ISAKMP) SA.
@@ -1130,7 +1132,7 @@ impl Endpoint {
             return;
         };
         let conf_exch = if pc.mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
-        if conf_exch != hdr.exchange {
+        if conf_exch != hdr.exchange && !pc.dynamic {
             self.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::Exchange { received: hdr.exchange, configured: conf_exch } });
             self.answer_unprotected(local, remote, Some(hdr), notify::INVALID_EXCHANGE_TYPE);
             return;
@@ -1151,7 +1153,8 @@ impl Endpoint {
                 }
             }
         }
-        let mut sa = self.new_sa(now, &pc.name, Role::Responder, pc.mode, local, remote);
+        let mode = if aggressive { ExchangeMode::Aggressive } else { ExchangeMode::Main };
+        let mut sa = self.new_sa(now, &pc.name, Role::Responder, mode, local, remote);
         sa.icookie = hdr.icookie;
         self.rng.fill_bytes(&mut sa.rcookie);
         sa.last_recv = Some(data.to_vec());
@@ -1796,7 +1799,7 @@ impl Endpoint {
         }
         rest.push(payload::ID, idci.emit()).push(payload::ID, idcr.emit());
         let iv = self.qm_iv(idx, msgid);
-        let q = Quick { msgid, role: Role::Initiator, child, iv, ni, nr: Vec::new(), dh, gxy: None, spi_in, chosen: None, last_sent: None, last_recv: None, retries: 0, timer: None, rekey_of };
+        let q = Quick { msgid, role: Role::Initiator, child, iv, ni, nr: Vec::new(), dh, gxy: None, spi_in, chosen: None, last_sent: None, last_recv: None, retries: 0, timer: None, rekey_of, sel: None };
         self.sas[idx].quick.push(q);
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
         self.events.push_back(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
@@ -1934,7 +1937,15 @@ impl Endpoint {
         // Proposal check first (IOS validates transforms, then the proxy identities).
         let theirs_local = id_selector(&idcr);
         let theirs_remote = id_selector(&idci);
-        let child = pc.children.iter().position(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote);
+        let mut child = pc.children.iter().position(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote);
+        // A dynamic map takes the initiator's proxy identities when its selectors contain them.
+        let mut narrowed = None;
+        if child.is_none() && pc.dynamic {
+            if let (Some(l), Some(r)) = (theirs_local, theirs_remote) {
+                child = pc.children.iter().position(|c| c.local_ts.covers(&l) && c.remote_ts.covers(&r));
+                narrowed = child.map(|_| (l, r));
+            }
+        }
         // Which child's proposals to check: the mirrored one, else the first (for the trace).
         let cc = match child.or((!pc.children.is_empty()).then_some(0)) {
             Some(i) => pc.children[i].clone(),
@@ -2017,6 +2028,7 @@ impl Endpoint {
             retries: 0,
             timer: None,
             rekey_of: None,
+            sel: narrowed,
         };
         let ni_b = q.ni.clone();
         self.sas[idx].quick.push(q);
@@ -2216,7 +2228,7 @@ impl Endpoint {
         let keys_out = keymat(spi_out);
         let id = self.next_child;
         self.next_child += 2;
-        let (local_ts, remote_ts) = (cc.local_ts, cc.remote_ts);
+        let (local_ts, remote_ts) = q.sel.unwrap_or((cc.local_ts, cc.remote_ts));
         let c = ChildSa {
             id,
             ike: sa.conn,
@@ -2632,6 +2644,7 @@ mod tests {
             dpd: true,
             auto_start: true,
             max_tunnels: None,
+            dynamic: false,
         }
     }
 
@@ -2907,6 +2920,26 @@ mod tests {
         }
         let ev = Pair::events(&mut p.b);
         assert!(ev.iter().any(|e| matches!(e, Event::NoPeer { reason: NoPeerReason::MaxTunnels(1), .. })), "{ev:?}");
+    }
+
+    /// An IOS dynamic map answers any peer, in main mode too, and takes the
+    /// initiator's proxy identities when they lie within its selectors.
+    #[test]
+    fn dynamic_maps_accept_narrower_proxy_identities() {
+        let a = peer("spoke", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+        let mut hub = mirror(&a, "dyn");
+        hub.kind = TunnelKind::OnDemand;
+        hub.remote = None;
+        hub.remote_id = Identity::Any;
+        hub.dynamic = true;
+        hub.children[0].local_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(203, 0, 113, 0), len: 24 }, proto: 0, port: 0 };
+        hub.children[0].remote_ts = Selector::ANY;
+        let mut p = Pair::new(a, hub);
+        p.run();
+        let c = &p.b.child_sas()[0];
+        assert_eq!(c.remote_ts.net, Prefix4 { addr: Ipv4Addr::new(198, 51, 100, 1), len: 32 });
+        assert_eq!(c.local_ts.net, Prefix4 { addr: Ipv4Addr::new(203, 0, 113, 1), len: 32 });
+        assert_eq!(p.a.child_sas().len(), 1);
     }
 
     #[test]
