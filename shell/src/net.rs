@@ -53,6 +53,11 @@ impl Sockets {
 }
 
 /// Start the network driver thread.
+///
+/// Each round reads a batch of datagrams without the router lock, then
+/// takes the lock once to run them and the timers, and sends what the
+/// engine produced after releasing it, so consoles and SSH sessions are
+/// never starved while hundreds of negotiations run.
 pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
     router.lock().unwrap_or_else(|e| e.into_inner()).net_attached = true;
     std::thread::Builder::new()
@@ -61,36 +66,34 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
             let mut socks = Sockets { bound: BTreeMap::new(), failed: BTreeMap::new() };
             let mut buf = vec![0u8; 65536];
             loop {
-                let mut busy = false;
-                {
+                let mut batch: Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)> = Vec::new();
+                for (local, s) in &socks.bound {
+                    while batch.len() < 64 {
+                        match s.recv_from(&mut buf) {
+                            Ok((n, SocketAddr::V4(from))) => batch.push((*local, from, buf[..n].to_vec())),
+                            Ok(_) => continue,
+                            Err(_) => break,
+                        }
+                    }
+                }
+                let out: Vec<_> = {
                     let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
                     socks.sync(&mut r);
-                    r.engine_tick();
-                    while let Some(t) = r.ike.poll_transmit() {
-                        busy = true;
-                        if let Some(s) = socks.bound.get(&t.src) {
-                            let _ = s.send_to(&t.data, t.dst);
-                        }
-                    }
-                }
-                for (local, s) in &socks.bound {
-                    while let Ok((n, from)) = s.recv_from(&mut buf) {
-                        let SocketAddr::V4(from) = from else { continue };
-                        busy = true;
-                        let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+                    for (local, from, data) in &batch {
                         let now = r.now_ms();
-                        r.ike.handle(now, *local, from, &buf[..n]);
-                        r.engine_drain();
-                        while let Some(t) = r.ike.poll_transmit() {
-                            if let Some(s) = socks_get(&socks.bound, t.src) {
-                                let _ = s.send_to(&t.data, t.dst);
-                            }
-                        }
+                        r.ike.handle(now, *local, *from, data);
+                    }
+                    r.engine_tick();
+                    std::iter::from_fn(|| r.ike.poll_transmit()).collect()
+                };
+                let busy = !batch.is_empty() || !out.is_empty();
+                for t in out {
+                    if let Some(s) = socks_get(&socks.bound, t.src) {
+                        let _ = s.send_to(&t.data, t.dst);
                     }
                 }
-                if !busy {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
+                // Let other threads at the router between rounds.
+                std::thread::sleep(if busy { Duration::from_micros(200) } else { Duration::from_millis(10) });
             }
         })
         .expect("spawning the network thread")
