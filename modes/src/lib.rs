@@ -8,6 +8,7 @@
 //!   (`smartedge/commands.rs`), the canonical configuration rendering
 //!   (`smartedge/render.rs`) and the show commands (`smartedge/show.rs`).
 
+pub mod auth;
 pub mod ios;
 pub mod out;
 pub mod passwords;

@@ -84,6 +84,24 @@ pub struct Router {
     pub last_undone: Option<Arc<Config>>,
     /// PKI stores per context (SmartEdge section 6.1).
     pub pki: std::collections::BTreeMap<String, crate::smartedge::pki::PkiStore>,
+    /// Who is logged in (`show users`), by login id.
+    pub logins: std::collections::BTreeMap<u64, LoginEntry>,
+    pub next_login_id: u64,
+    /// Sessions an administrator asked to close (`clear line`); their server closes them.
+    pub clear_requests: std::collections::BTreeSet<u64>,
+}
+
+/// A logged-in session, as `show users` lists it.
+#[derive(Clone, Debug)]
+pub struct LoginEntry {
+    pub user: String,
+    /// `con 0` or `vty N`.
+    pub line: String,
+    /// Where from (`console`, an address and port).
+    pub from: String,
+    pub since: u64,
+    /// Time of the last command.
+    pub last: u64,
 }
 
 impl Router {
@@ -106,6 +124,9 @@ impl Router {
             pki: std::collections::BTreeMap::new(),
             rollbacks: 0,
             last_undone: None,
+            logins: std::collections::BTreeMap::new(),
+            next_login_id: 1,
+            clear_requests: std::collections::BTreeSet::new(),
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -263,6 +284,32 @@ pub struct Session {
     seen_rollbacks: u64,
     /// IOS dialect state (mode stack, privilege).
     pub ios: crate::ios::IosSession,
+    /// Privilege level (0-15); 15 may configure and see keys.
+    pub privilege: u8,
+    /// Highest level `enable` reaches without the enable secret.
+    pub max_privilege: u8,
+    /// The user logged in with a password (SSH, `--login`); an
+    /// unauthenticated console keeps the old trust (`enable` without a
+    /// secret when none is configured).
+    pub authenticated: bool,
+    /// This session's entry in the router's `logins`.
+    pub login_id: Option<u64>,
+    /// `enable` is waiting for the secret (the level asked for).
+    pub wants_secret: Option<u8>,
+    secret_tries: u8,
+    /// The running configuration the candidate started from: a commit is
+    /// refused when another session committed meanwhile.
+    base: Option<Arc<Config>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(id) = self.login_id.take() {
+            let mut r = self.router();
+            r.logins.remove(&id);
+            r.clear_requests.remove(&id);
+        }
+    }
 }
 
 /// The CLI dialect of a session.
@@ -291,7 +338,104 @@ impl Session {
             dialect: opts.dialect,
             seen_rollbacks: 0,
             ios: crate::ios::IosSession::default(),
+            privilege: 15,
+            max_privilege: 15,
+            authenticated: false,
+            login_id: None,
+            wants_secret: None,
+            secret_tries: 0,
+            base: None,
         }
+    }
+
+    /// Start a logged-in session for `u`, on `line` (`con 0`, or `vty` for
+    /// SSH: the login id is the vty number), from `from`.
+    pub fn login(&mut self, u: &crate::auth::LoginUser, vty: bool, from: &str) {
+        self.user = u.name.clone();
+        self.privilege = u.privilege;
+        self.max_privilege = u.max_privilege;
+        self.authenticated = true;
+        self.ios.privileged = u.privilege >= 15;
+        if self.dialect == Dialect::SmartEdge && self.router().running.contexts.contains_key(&u.context) {
+            self.exec_context = u.context.clone();
+        }
+        let mut r = self.router();
+        let id = r.next_login_id;
+        r.next_login_id += 1;
+        let now = r.now();
+        let line = if vty { format!("vty {id}") } else { "con 0".to_string() };
+        r.logins.insert(id, LoginEntry { user: u.name.clone(), line, from: from.to_string(), since: now, last: now });
+        drop(r);
+        self.login_id = Some(id);
+    }
+
+    /// Note activity (for `show users` idle times).
+    pub fn touch(&mut self) {
+        if let Some(id) = self.login_id {
+            let mut r = self.router();
+            let now = r.now();
+            if let Some(e) = r.logins.get_mut(&id) {
+                e.last = now;
+            }
+        }
+    }
+
+    /// An administrator asked to close this session (`clear line`).
+    pub fn clear_requested(&self) -> bool {
+        self.login_id.is_some_and(|id| self.router().clear_requests.contains(&id))
+    }
+
+    fn set_privilege(&mut self, level: u8) {
+        self.privilege = level;
+        self.ios.privileged = level >= 15;
+    }
+
+    /// `enable [LEVEL]`: go up at once if allowed, else ask for the enable
+    /// secret (the terminal prints `Password: ` and calls [`Session::enter_secret`]).
+    pub fn request_enable(&mut self, level: u8, out: &mut dyn Out) -> CmdResult {
+        let _ = out;
+        if level <= self.privilege || level <= self.max_privilege {
+            self.set_privilege(level.max(self.privilege));
+            return Ok(());
+        }
+        let has_secret = crate::auth::enable_secret(&self.router()).is_some() && self.dialect == Dialect::Ios;
+        if has_secret {
+            self.wants_secret = Some(level);
+            self.secret_tries = 0;
+            return Ok(());
+        }
+        if !self.authenticated {
+            self.set_privilege(level);
+            return Ok(());
+        }
+        Err("No password set".into())
+    }
+
+    /// The secret typed after `enable`'s `Password:`. IOS asks three times.
+    pub fn enter_secret(&mut self, password: &str, out: &mut dyn Out) -> bool {
+        let Some(level) = self.wants_secret else { return false };
+        let check = crate::auth::check_enable(&self.router(), password);
+        if check == crate::auth::EnableCheck::Good {
+            self.wants_secret = None;
+            self.set_privilege(level);
+            return true;
+        }
+        self.secret_tries += 1;
+        if self.secret_tries >= 3 {
+            self.wants_secret = None;
+            let user = self.user.clone();
+            self.router().log("SYS", 4, "ENABLE_FAILED", &format!("enable failed for user {user}: bad secret"));
+            out.line("% Bad secrets");
+            out.line("");
+            self.rejected += 1;
+            return false;
+        }
+        false
+    }
+
+    /// `disable [LEVEL]`.
+    pub fn disable(&mut self, level: Option<u8>) {
+        self.set_privilege(level.unwrap_or(1).min(self.privilege));
     }
 
     pub fn router(&self) -> MutexGuard<'_, Router> {
@@ -317,6 +461,7 @@ impl Session {
         }
         let host = self.router().running.hostname.clone();
         match self.stack.last() {
+            None if self.privilege < 15 => format!("[{}]{}>", self.exec_context, host),
             None => format!("[{}]{}#", self.exec_context, host),
             Some(f) => format!("[{}]{}({})#", self.exec_context, host, f.kind().prompt()),
         }
@@ -356,6 +501,7 @@ impl Session {
             if let (Some(c), Some(u)) = (&self.candidate, undone) {
                 if *c == *u {
                     self.candidate = Some((*running).clone());
+                    self.base = Some(running.clone());
                     m.push("% The candidate configuration was reset to the rolled-back running configuration".into());
                 }
             }
@@ -369,6 +515,7 @@ impl Session {
         if self.candidate.is_none() {
             let running = self.router().running.clone();
             self.candidate = Some((*running).clone());
+            self.base = Some(running);
         }
         self.stack = vec![Frame::Config];
     }
@@ -405,7 +552,25 @@ impl Session {
             out.line(&p.to_string());
         }
         let user = self.user.clone();
-        let mut r = self.router();
+        let rh = self.router.clone();
+        let mut r = rh.lock().unwrap_or_else(|e| e.into_inner());
+        // Another session committed since this candidate was started: refuse,
+        // show what they changed, keep the candidate.
+        if let Some(base) = self.base.clone() {
+            if !Arc::ptr_eq(&base, &r.running) && *base != *r.running && cand != *r.running {
+                let by = r.history.back().map(|h| format!("commit {} by {}", h.id, h.user)).unwrap_or_default();
+                let sel = smartedge::render::Selection::all();
+                let (old, new) = (smartedge::render::to_lines(&base, &sel), smartedge::render::to_lines(&r.running, &sel));
+                drop(r);
+                out.line(&format!("% Commit refused: the running configuration changed since this candidate was started ({by}):"));
+                smartedge::diff::show(&old, &new, out);
+                out.line("% The candidate is kept: `commit` again to make it running as it is (undoing the changes above that it lacks), or `abort`");
+                // The next commit is checked against what the user has now seen.
+                let run = self.router().running.clone();
+                self.base = Some(run);
+                return false;
+            }
+        }
         let changed = cand != *r.running;
         if changed {
             let previous = r.running.clone();
@@ -417,12 +582,14 @@ impl Session {
                 // A second confirmed commit keeps the oldest configuration to return to.
                 let previous = r.pending_confirm.take().map(|p| p.previous).unwrap_or(previous);
                 r.pending_confirm = Some(PendingConfirm { deadline, commit_id: id, previous });
+                self.base = Some(r.running.clone());
                 drop(r);
                 out.line("Transaction committed");
                 out.line(&format!("Commit confirmed ,it will be rolled back within {m} minutes unless confirmed"));
                 return true;
             }
         }
+        self.base = Some(r.running.clone());
         if confirmed_minutes.is_none() && r.pending_confirm.take().is_some() {
             drop(r);
             out.line("% Commit confirmed; automatic rollback cancelled");
@@ -435,6 +602,7 @@ impl Session {
 
     /// Discard the candidate and leave configuration mode.
     pub fn abort(&mut self) {
+        self.base = None;
         self.candidate = None;
         self.stack.clear();
     }
@@ -446,6 +614,7 @@ impl Session {
             return false;
         }
         self.candidate = None;
+        self.base = None;
         self.stack.clear();
         true
     }
@@ -510,6 +679,11 @@ impl Session {
                 }
             }
         };
+        if self.privilege < 15 && self.stack.is_empty() && !low_privilege_allowed(&args) {
+            out.line(&format!("% Permission denied: privilege level {} (enable 15 first)", self.privilege));
+            self.rejected += 1;
+            return false;
+        }
         let saved_stack = level.map(|lvl| {
             let saved = self.stack.clone();
             self.stack.truncate(lvl);
@@ -610,6 +784,18 @@ impl Session {
             w = words.next().unwrap_or("").to_ascii_lowercase();
         }
         w.len() >= 2 && "show".starts_with(&w)
+    }
+}
+
+/// Exec commands a SmartEdge session below level 15 may run: shows (but not
+/// the configuration, which holds keys), terminal settings, leaving, `enable`.
+fn low_privilege_allowed(a: &Args) -> bool {
+    let kw: Vec<&str> = a.bindings.iter().filter(|b| b.keyword).map(|b| &*b.value).take(2).collect();
+    match kw.as_slice() {
+        ["show", "configuration", ..] | ["show", "history", ..] => false,
+        ["show", ..] => true,
+        [w, ..] => matches!(*w, "enable" | "disable" | "exit" | "quit" | "terminal" | "context" | "logout"),
+        [] => false,
     }
 }
 

@@ -39,6 +39,8 @@ pub struct Terminal<W: Write> {
     /// End lines with `\r\n` (a raw byte stream such as SSH); off where the
     /// terminal driver adds the `\r` (the console) and in transcripts.
     pub crlf: bool,
+    /// Reading a secret (after `enable`'s `Password: `): typed keys are not echoed.
+    secret: Option<Vec<u8>>,
 }
 
 /// Writes each line to the terminal's output.
@@ -72,6 +74,7 @@ impl<W: Write> Terminal<W> {
             closed: false,
             draw_prompt: true,
             crlf: !transcript,
+            secret: None,
         }
     }
 
@@ -134,7 +137,58 @@ impl<W: Write> Terminal<W> {
         let _ = self.out.flush();
     }
 
+    /// Waiting for a secret typed without echo (`enable`'s `Password: `).
+    pub fn at_secret(&self) -> bool {
+        self.secret.is_some()
+    }
+
+    fn secret_key(&mut self, b: u8) {
+        if b == b'\n' && self.last_cr {
+            self.last_cr = false;
+            return;
+        }
+        self.last_cr = b == b'\r';
+        match b {
+            b'\r' | b'\n' => {
+                self.newline();
+                let pw = String::from_utf8_lossy(&self.secret.take().unwrap_or_default()).into_owned();
+                let nl = self.nl();
+                let mut d = Direct { w: &mut self.out, nl };
+                let ok = self.session.enter_secret(&pw, &mut d);
+                if !ok && self.session.wants_secret.is_some() {
+                    self.put("Password: ");
+                    self.secret = Some(Vec::new());
+                } else {
+                    self.prompt();
+                }
+            }
+            0x03 => {
+                self.secret = None;
+                self.session.wants_secret = None;
+                self.newline();
+                self.prompt();
+            }
+            0x7f | 0x08 => {
+                if let Some(s) = &mut self.secret {
+                    s.pop();
+                }
+            }
+            0x00..=0x1f => {}
+            _ => {
+                if let Some(s) = &mut self.secret {
+                    if s.len() < 1024 {
+                        s.push(b);
+                    }
+                }
+            }
+        }
+    }
+
     fn byte(&mut self, b: u8) {
+        if self.secret.is_some() {
+            self.secret_key(b);
+            return;
+        }
         if !self.more.is_empty() {
             self.more_key(b);
             return;
@@ -332,6 +386,7 @@ impl<W: Write> Terminal<W> {
     /// Run one line as if typed and pressed Enter (the echo was already drawn).
     pub fn run_line(&mut self, line: &str) {
         self.line_no += 1;
+        self.session.touch();
         let indent = self.session.prompt().chars().count();
         let paged = self.session.terminal_length.filter(|_| !self.closed);
         let (cmd, pipe) = pipes::split(line);
@@ -382,6 +437,11 @@ impl<W: Write> Terminal<W> {
         }
         if self.session.wants_exit {
             self.closed = true;
+            return;
+        }
+        if self.session.wants_secret.is_some() {
+            self.put("Password: ");
+            self.secret = Some(Vec::new());
             return;
         }
         if !self.more.is_empty() {

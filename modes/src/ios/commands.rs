@@ -330,12 +330,20 @@ pub fn check_ace(rest: &str) -> CmdResult {
 }
 
 fn exec(g: &mut G, privileged: bool) {
-    add(g, "enable", &["Turn on privileged commands"], |s, _, _| {
-        s.ios.privileged = true;
+    add(g, "enable [<0-15>]", &["Turn on privileged commands", "Enable level"], |s, a, o| {
+        let level = a.num("<0-15>").unwrap_or(15) as u8;
+        s.request_enable(level, o)
+    });
+    add(g, "disable [<0-15>]", &["Turn off privileged commands", "Privilege level to go to"], |s, a, _| {
+        s.disable(a.num("<0-15>").map(|n| n as u8));
         Ok(())
     });
-    add(g, "disable", &["Turn off privileged commands"], |s, _, _| {
-        s.ios.privileged = false;
+    add(g, "show users", &["Show running system information", "Display information about terminal lines"], |s, _, o| {
+        crate::auth::show_users(s, o);
+        Ok(())
+    });
+    add(g, "show sessions", &["Show running system information", "Information about Telnet/SSH connections"], |s, _, o| {
+        crate::auth::show_users(s, o);
         Ok(())
     });
     add(g, "exit", &["Exit from the EXEC"], |s, _, _| {
@@ -368,6 +376,7 @@ fn exec(g: &mut G, privileged: bool) {
     if !privileged {
         return;
     }
+    add(g, "clear line [vty] <0-4294967295>", &["Reset functions", "Reset a terminal line", "Virtual terminal", "Line number"], |s, a, o| crate::auth::clear_line(s, a.num("<0-4294967295>").unwrap_or(0), o));
     add(g, "configure terminal", &["Enter configuration mode", "Configure from the terminal"], |s, _, o| {
         o.line("Enter configuration commands, one per line.  End with CNTL/Z.");
         s.ios.stack = vec![super::IosFrame { mode: IosMode::Config, path: Vec::new() }];
@@ -486,6 +495,25 @@ fn user_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
                     parts.push(t.to_string());
                     parts.push(text);
                 }
+            }
+            continue;
+        }
+        if b.keyword && b.value == "password" && key != "enable secret" {
+            // A clear-text `password [0] TEXT` is stored as a type 5 secret:
+            // edgesh never keeps a login password in clear (type 7 is kept as given).
+            let ty = match it.peek() {
+                Some(t) if t.keyword && ["0", "7"].contains(&&*t.value) => it.next().map(|t| t.value.to_string()),
+                _ => None,
+            };
+            let text = it.next().map(|t| t.value.to_string()).unwrap_or_default();
+            if ty.as_deref() == Some("7") {
+                if crate::passwords::type7_decode(&text).is_none() {
+                    return Err(format!("Invalid encrypted password: {text}"));
+                }
+                parts.extend(["password".to_string(), "7".to_string(), text]);
+            } else {
+                let salt = crate::passwords::salt_from(s.router().random());
+                parts.extend(["secret".to_string(), "5".to_string(), crate::passwords::md5_crypt(&text, &salt)]);
             }
             continue;
         }
