@@ -65,6 +65,11 @@ fn ios_users(r: &Router) -> Vec<(String, u8, String, String)> {
     v
 }
 
+/// The privilege of a configured IOS user.
+pub fn ios_user_privilege(r: &Router, name: &str) -> Option<u8> {
+    ios_users(r).into_iter().find(|u| u.0 == name).map(|u| u.1.min(15))
+}
+
 /// Is any user configured for this dialect?
 pub fn users_configured(r: &Router, dialect: Dialect) -> bool {
     match dialect {
