@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod ios;
+pub mod merge;
 pub mod out;
 pub mod passwords;
 pub mod session;

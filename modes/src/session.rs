@@ -522,19 +522,62 @@ impl Session {
 
     /// Does the candidate differ from running?
     pub fn has_changes(&self) -> bool {
-        match &self.candidate {
-            Some(c) => *c != *self.router().running,
-            None => false,
+        match (&self.candidate, &self.base) {
+            // Against what the candidate started from: another session's
+            // commit is not this session's change.
+            (Some(c), Some(b)) => *c != **b,
+            (Some(c), None) => *c != *self.router().running,
+            (None, _) => false,
         }
     }
 
     /// Validate and install the candidate. Prints warnings, errors and the
     /// result; on failure nothing changes (running and candidate stay as they were).
     pub fn commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> bool {
-        let Some(cand) = self.candidate.clone() else {
+        // Another session may commit while this one validates: try again
+        // on the new running configuration (a few times).
+        for _ in 0..5 {
+            if let Some(done) = self.try_commit(out, confirmed_minutes, comment.clone()) {
+                return done;
+            }
+        }
+        out.line("% Commit failed: the running configuration keeps changing; try again");
+        false
+    }
+
+    /// One commit attempt; `None` when running changed under it (try again).
+    fn try_commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> Option<bool> {
+        let Some(mut cand) = self.candidate.clone() else {
             out.line("% Not in configuration mode");
-            return false;
+            return Some(false);
         };
+        let seen = self.router().running.clone();
+        // Another session committed since this candidate was started: apply
+        // this session's changes onto the new running configuration, or
+        // refuse (candidate kept) when both changed the same object.
+        if let Some(base) = self.base.clone() {
+            if !Arc::ptr_eq(&base, &seen) && *base != *seen {
+                match crate::merge::merge(&base, &cand, &seen) {
+                    Ok(m) => {
+                        cand = m;
+                        self.candidate = Some(cand.clone());
+                        self.base = Some(seen.clone());
+                    }
+                    Err(conflicts) => {
+                        let by = self.router().history.back().map(|h| format!("commit {} by {}", h.id, h.user)).unwrap_or_default();
+                        let sel = smartedge::render::Selection::all();
+                        let (old, new) = (smartedge::render::to_lines(&base, &sel), smartedge::render::to_lines(&seen, &sel));
+                        out.line(&format!("% Commit refused: another session changed what this candidate changes ({by}): {}", conflicts.join(", ")));
+                        out.line("% Their changes since this candidate was started:");
+                        smartedge::diff::show(&old, &new, out);
+                        out.line("% The candidate is kept: `commit` again to make it running as it is (undoing the changes above that it lacks), or `abort`");
+                        // The next commit is checked against what the user has now seen.
+                        self.base = Some(seen);
+                        return Some(false);
+                    }
+                }
+            }
+        }
         let problems = validate(&cand);
         let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
         if !errors.is_empty() {
@@ -546,30 +589,16 @@ impl Session {
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" }
             ));
-            return false;
-        }
-        for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
-            out.line(&p.to_string());
+            return Some(false);
         }
         let user = self.user.clone();
         let rh = self.router.clone();
         let mut r = rh.lock().unwrap_or_else(|e| e.into_inner());
-        // Another session committed since this candidate was started: refuse,
-        // show what they changed, keep the candidate.
-        if let Some(base) = self.base.clone() {
-            if !Arc::ptr_eq(&base, &r.running) && *base != *r.running && cand != *r.running {
-                let by = r.history.back().map(|h| format!("commit {} by {}", h.id, h.user)).unwrap_or_default();
-                let sel = smartedge::render::Selection::all();
-                let (old, new) = (smartedge::render::to_lines(&base, &sel), smartedge::render::to_lines(&r.running, &sel));
-                drop(r);
-                out.line(&format!("% Commit refused: the running configuration changed since this candidate was started ({by}):"));
-                smartedge::diff::show(&old, &new, out);
-                out.line("% The candidate is kept: `commit` again to make it running as it is (undoing the changes above that it lacks), or `abort`");
-                // The next commit is checked against what the user has now seen.
-                let run = self.router().running.clone();
-                self.base = Some(run);
-                return false;
-            }
+        if !Arc::ptr_eq(&r.running, &seen) {
+            return None;
+        }
+        for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
+            out.line(&p.to_string());
         }
         let changed = cand != *r.running;
         if changed {
@@ -586,7 +615,7 @@ impl Session {
                 drop(r);
                 out.line("Transaction committed");
                 out.line(&format!("Commit confirmed ,it will be rolled back within {m} minutes unless confirmed"));
-                return true;
+                return Some(true);
             }
         }
         self.base = Some(r.running.clone());
@@ -597,7 +626,7 @@ impl Session {
             drop(r);
         }
         out.line("Transaction committed");
-        true
+        Some(true)
     }
 
     /// Discard the candidate and leave configuration mode.

@@ -338,6 +338,16 @@ fn exec(g: &mut G, privileged: bool) {
         s.disable(a.num("<0-15>").map(|n| n as u8));
         Ok(())
     });
+    // Until the IKE engine's SA table is wired in (issue 4), no SA exists:
+    // the empty table in IOS's layout (both headers, as Genie's parser needs).
+    add(g, "show crypto isakmp sa", &["Show running system information", "Encryption module", "Security Association", "Security Associations"], |_, _, o| {
+        o.line("IPv4 Crypto ISAKMP SA");
+        o.line("dst             src             state          conn-id status");
+        o.line("");
+        o.line("IPv6 Crypto ISAKMP SA");
+        o.line("");
+        Ok(())
+    });
     add(g, "show users", &["Show running system information", "Display information about terminal lines"], |s, _, o| {
         crate::auth::show_users(s, o);
         Ok(())
