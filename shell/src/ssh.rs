@@ -14,7 +14,7 @@
 //!   configured: nobody gets in.
 //! * Failed logins: the same answer whether or not the user exists, a log
 //!   line (`show log`, standard error) without the password, and a delay
-//!   per source address that doubles with each failure (0.25 s up to 8 s),
+//!   per source address that doubles with each failure (0.5 s up to 8 s),
 //!   forgotten after a success or 10 quiet minutes.
 //! * Idle sessions close after the configured time (IOS `line vty` /
 //!   `exec-timeout`, SmartEdge `timeout session idle`; 10 minutes by
@@ -78,7 +78,7 @@ impl Shared {
                 f.remove(&ip);
                 Duration::ZERO
             }
-            Some((n, _)) if n > 0 => Duration::from_millis(250u64 << (n - 1).min(5)),
+            Some((n, _)) if n > 0 => Duration::from_millis(500u64 << (n - 1).min(4)),
             _ => Duration::ZERO,
         }
     }
