@@ -305,3 +305,30 @@ fn no_user_configured_refuses_logins() {
     std::thread::sleep(Duration::from_millis(200));
     assert!(s.log().contains("No user is configured"), "{}", s.log());
 }
+
+#[test]
+fn idle_timeout_and_clear_session() {
+    if !have_ssh() {
+        return;
+    }
+    let cfg = IOS.replace(" exec-timeout 0 0", " exec-timeout 0 2");
+    let s = start("idle", "ios", &cfg);
+    let mut p = expectrl::Session::spawn(s.ssh("admin", "cisco", true)).unwrap();
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p.expect("R1#").unwrap();
+    p.expect("% Session idle timeout").unwrap();
+    p.expect(Eof).unwrap();
+
+    let s = start("clear", "smartedge", SE);
+    let mut v = expectrl::Session::spawn(s.ssh("viewer", "viewpw", true)).unwrap();
+    v.set_expect_timeout(Some(Duration::from_secs(20)));
+    v.expect("[local]edgesh>").unwrap();
+    let o = s.exec("admin", "adminpw", "show users");
+    let t = text(&o);
+    let line = t.lines().find(|l| l.contains("viewer")).unwrap_or_else(|| panic!("viewer not in show users: {t}"));
+    let id: String = line.split_whitespace().next().unwrap().to_string();
+    let o = s.exec("admin", "adminpw", &format!("clear session {id}"));
+    assert!(o.status.success(), "{}", text(&o));
+    v.expect("% This session was cleared by an administrator").unwrap();
+    v.expect(Eof).unwrap();
+}

@@ -268,6 +268,10 @@ pub fn console_login(router: &Arc<Mutex<Router>>, dialect: edgesh_modes::Dialect
         print!("Username: ");
         let _ = std::io::stdout().flush();
         let user = read_line(false, tty)?;
+        if !tty {
+            // A transcript shows what was typed at Username: (never the password).
+            println!("{user}");
+        }
         print!("Password: ");
         let _ = std::io::stdout().flush();
         let pw = read_line(true, tty)?;
