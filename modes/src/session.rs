@@ -408,6 +408,9 @@ impl Session {
             self.set_privilege(level);
             return Ok(());
         }
+        if self.dialect == Dialect::SmartEdge {
+            return Err(format!("Permission denied: the highest privilege level for {} is {}", self.user, self.max_privilege));
+        }
         Err("No password set".into())
     }
 
