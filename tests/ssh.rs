@@ -214,7 +214,7 @@ fn smartedge_privilege_concurrent_pastes_disconnect_and_sigterm() {
     if !have_ssh() {
         return;
     }
-    let mut s = start("se", "smartedge", SE);
+    let s = start("se", "smartedge", SE);
     // Level 1: no configuration mode, no configuration (it holds keys).
     let o = s.exec("viewer", "viewpw", "configure");
     assert_eq!(o.status.code(), Some(1));
@@ -331,4 +331,38 @@ fn idle_timeout_and_clear_session() {
     assert!(o.status.success(), "{}", text(&o));
     v.expect("% This session was cleared by an administrator").unwrap();
     v.expect(Eof).unwrap();
+}
+
+#[test]
+fn public_key_login() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start("pubkey", "ios", IOS);
+    let key = s.dir.join("id_ed25519");
+    let keygen = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]).status();
+    if !keygen.is_ok_and(|g| g.success()) {
+        eprintln!("!!! SKIPPED: ssh-keygen failed");
+        return;
+    }
+    let with_key = |user: &str| {
+        Command::new("ssh")
+            .args(["-p", &s.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes"])
+            .args(["-o", "PreferredAuthentications=publickey", "-o", "IdentitiesOnly=yes", "-i", key.to_str().unwrap()])
+            .arg(format!("{user}@127.0.0.1"))
+            .arg("show users")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // Not authorized yet.
+    assert_eq!(with_key("ops").status.code(), Some(255));
+    let dir = s.dir.join("state/ssh/authorized_keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ops"), std::fs::read_to_string(key.with_extension("pub")).unwrap()).unwrap();
+    let o = with_key("ops");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text(&o).contains("ops"), "{}", text(&o));
+    // The key of one user does not open another's account.
+    assert_eq!(with_key("admin").status.code(), Some(255));
 }

@@ -89,6 +89,9 @@ pub struct Router {
     pub next_login_id: u64,
     /// Sessions an administrator asked to close (`clear line`); their server closes them.
     pub clear_requests: std::collections::BTreeSet<u64>,
+    /// Held for the whole of a commit, so concurrent commits go one after
+    /// the other (each merging onto the one before).
+    pub commit_gate: Arc<Mutex<()>>,
 }
 
 /// A logged-in session, as `show users` lists it.
@@ -127,6 +130,7 @@ impl Router {
             logins: std::collections::BTreeMap::new(),
             next_login_id: 1,
             clear_requests: std::collections::BTreeSet::new(),
+            commit_gate: Arc::new(Mutex::new(())),
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -537,8 +541,10 @@ impl Session {
     /// Validate and install the candidate. Prints warnings, errors and the
     /// result; on failure nothing changes (running and candidate stay as they were).
     pub fn commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> bool {
-        // Another session may commit while this one validates: try again
-        // on the new running configuration (a few times).
+        // One commit at a time; should running still change under it (an
+        // automatic rollback), try again on the new running configuration.
+        let gate = self.router().commit_gate.clone();
+        let _one_at_a_time = gate.lock().unwrap_or_else(|e| e.into_inner());
         for _ in 0..5 {
             if let Some(done) = self.try_commit(out, confirmed_minutes, comment.clone()) {
                 return done;

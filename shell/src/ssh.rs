@@ -499,17 +499,19 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, addr: &str, console: 
         let mut server = Server { shared: shared.clone() };
         let running = server.run_on_socket(config, &listener);
         let stop = running.handle();
+        // Catch the signals before the console starts: the console's line
+        // editor restores the handlers it found when it ends.
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            eprintln!("% cannot catch signals");
+            return 1;
+        };
         if let Some(s) = console {
             std::thread::spawn(move || {
                 crate::console::run(s);
                 eprintln!("% Console session ended; the SSH server goes on (SIGTERM or SIGINT stops it)");
             });
         }
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-            eprintln!("% cannot catch signals");
-            return 1;
-        };
         tokio::pin!(running);
         tokio::select! {
             r = &mut running => {
