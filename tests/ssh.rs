@@ -366,3 +366,23 @@ fn public_key_login() {
     // The key of one user does not open another's account.
     assert_eq!(with_key("admin").status.code(), Some(255));
 }
+
+#[test]
+fn terminal_monitor_shows_log_lines_as_they_come() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start("monitor", "ios", IOS);
+    let mut p = expectrl::Session::spawn(s.ssh("admin", "cisco", true)).unwrap();
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p.expect("R1#").unwrap();
+    p.send("terminal monitor\r").unwrap();
+    p.expect("R1#").unwrap();
+    p.send("show ver").unwrap();
+    let _ = s.exec("intruder", "guess", "show version");
+    // The log line arrives while the user is idle, and the typed line is redrawn.
+    p.expect("LOGIN_FAILED: Login failed [user: intruder]").unwrap();
+    p.expect("R1#show ver").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Cisco IOS Software").unwrap();
+}

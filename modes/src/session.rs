@@ -92,6 +92,8 @@ pub struct Router {
     /// Held for the whole of a commit, so concurrent commits go one after
     /// the other (each merging onto the one before).
     pub commit_gate: Arc<Mutex<()>>,
+    /// Log lines written so far (for `terminal monitor`).
+    pub log_seq: u64,
 }
 
 /// A logged-in session, as `show users` lists it.
@@ -131,6 +133,7 @@ impl Router {
             next_login_id: 1,
             clear_requests: std::collections::BTreeSet::new(),
             commit_gate: Arc::new(Mutex::new(())),
+            log_seq: 0,
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -164,6 +167,7 @@ impl Router {
     pub fn log(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
         let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", smartedge::show::log_time(self.now()));
         self.log.push_back(line.clone());
+        self.log_seq += 1;
         while self.log.len() > 1000 {
             self.log.pop_front();
         }
@@ -304,6 +308,9 @@ pub struct Session {
     /// The running configuration the candidate started from: a commit is
     /// refused when another session committed meanwhile.
     base: Option<Arc<Config>>,
+    /// `terminal monitor`: log lines are shown on this session as they come.
+    pub monitor: bool,
+    log_seen: u64,
 }
 
 impl Drop for Session {
@@ -349,7 +356,16 @@ impl Session {
             wants_secret: None,
             secret_tries: 0,
             base: None,
+            monitor: false,
+            log_seen: 0,
         }
+    }
+
+    /// `terminal monitor` / `terminal no monitor`.
+    pub fn set_monitor(&mut self, on: bool) {
+        self.monitor = on;
+        let seq = self.router().log_seq;
+        self.log_seen = seq;
     }
 
     /// Start a logged-in session for `u`, on `line` (`con 0`, or `vty` for
@@ -512,6 +528,17 @@ impl Session {
                     m.push("% The candidate configuration was reset to the rolled-back running configuration".into());
                 }
             }
+        }
+        if self.monitor {
+            let seen = self.log_seen;
+            let (lines, seq) = {
+                let r = self.router();
+                let new = r.log_seq.saturating_sub(seen) as usize;
+                let skip = r.log.len().saturating_sub(new);
+                (r.log.iter().skip(skip).cloned().collect::<Vec<_>>(), r.log_seq)
+            };
+            m.extend(lines);
+            self.log_seen = seq;
         }
         m.append(&mut self.pending);
         m

@@ -216,6 +216,20 @@ impl Conn {
                     }
                     .inspect(|_| st.term = None)
                 };
+                // Monitored log lines and rollbacks, while the user is idle.
+                let news = {
+                    let mut st = lock(&state);
+                    match st.term.as_mut() {
+                        Some(t) => {
+                            t.idle_poll();
+                            std::mem::take(t.writer())
+                        }
+                        None => Vec::new(),
+                    }
+                };
+                if !news.is_empty() {
+                    let _ = handle.data(ch, news).await;
+                }
                 if let Some(msg) = why {
                     let _ = handle.data(ch, msg.as_bytes().to_vec()).await;
                     let _ = handle.exit_status_request(ch, 0).await;

@@ -137,6 +137,24 @@ impl<W: Write> Terminal<W> {
         let _ = self.out.flush();
     }
 
+    /// Show what arrived while the user was idle at the prompt (monitored
+    /// log lines, an automatic rollback), then redraw the prompt and the
+    /// line typed so far. The SSH server calls it from time to time.
+    pub fn idle_poll(&mut self) {
+        if self.closed || self.secret.is_some() || !self.more.is_empty() {
+            return;
+        }
+        let msgs = self.session.poll();
+        if msgs.is_empty() {
+            return;
+        }
+        self.put("\r\x1b[K");
+        for m in msgs {
+            self.put_line(&m);
+        }
+        self.prompt();
+    }
+
     /// Waiting for a secret typed without echo (`enable`'s `Password: `).
     pub fn at_secret(&self) -> bool {
         self.secret.is_some()

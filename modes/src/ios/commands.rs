@@ -365,6 +365,14 @@ fn exec(g: &mut G, privileged: bool) {
         s.terminal_length = (n > 0).then_some(n);
         Ok(())
     });
+    add(g, "terminal monitor", &["Set terminal line parameters", "Copy debug output to the current terminal line"], |s, _, _| {
+        s.set_monitor(true);
+        Ok(())
+    });
+    add(g, "terminal no monitor", &["Set terminal line parameters", "Negate a command or set its defaults", "Copy debug output to the current terminal line"], |s, _, _| {
+        s.set_monitor(false);
+        Ok(())
+    });
     add(g, "terminal width <0-512>", &["Set terminal line parameters", "Set width of the display terminal", "Number of characters on a screen line"], |s, a, _| {
         s.terminal_width = a.num("<0-512>").unwrap_or(80) as usize;
         Ok(())

@@ -179,6 +179,14 @@ fn exec(g: &mut G) {
         s.terminal_length = (n > 0).then_some(n);
         Ok(())
     });
+    add(g, "terminal monitor", &["Set terminal parameters", "Show log messages on this session as they come"], |s, _, _| {
+        s.set_monitor(true);
+        Ok(())
+    });
+    add(g, "terminal no monitor", &["Set terminal parameters", "Negate", "Stop showing log messages on this session"], |s, _, _| {
+        s.set_monitor(false);
+        Ok(())
+    });
     add(g, "terminal width <0-512>", &["Set terminal parameters", "Columns on the screen", "Number of columns"], |s, a, _| {
         s.terminal_width = a.num("<0-512>").unwrap_or(80) as usize;
         Ok(())
