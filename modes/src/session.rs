@@ -857,7 +857,7 @@ impl Session {
 fn low_privilege_allowed(a: &Args) -> bool {
     let kw: Vec<&str> = a.bindings.iter().filter(|b| b.keyword).map(|b| &*b.value).take(2).collect();
     match kw.as_slice() {
-        ["show", "configuration", ..] | ["show", "history", ..] => false,
+        ["show", "configuration", ..] => false,
         ["show", ..] => true,
         [w, ..] => matches!(*w, "enable" | "disable" | "exit" | "quit" | "terminal" | "context" | "logout"),
         [] => false,

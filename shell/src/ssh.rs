@@ -360,6 +360,7 @@ impl russh::server::Handler for Conn {
             let mut t = Terminal::new(s, Vec::new(), false);
             t.crlf = pty;
             t.draw_prompt = false;
+            t.caret_indent = Some(0);
             for line in text.lines() {
                 t.run_line(line);
                 if t.closed {

@@ -41,6 +41,9 @@ pub struct Terminal<W: Write> {
     pub crlf: bool,
     /// Reading a secret (after `enable`'s `Password: `): typed keys are not echoed.
     secret: Option<Vec<u8>>,
+    /// Where error carets count from when no prompt precedes the line (an
+    /// SSH exec channel: `Some(0)`); by default the prompt's width.
+    pub caret_indent: Option<usize>,
 }
 
 /// Writes each line to the terminal's output.
@@ -75,6 +78,7 @@ impl<W: Write> Terminal<W> {
             draw_prompt: true,
             crlf: !transcript,
             secret: None,
+            caret_indent: None,
         }
     }
 
@@ -405,7 +409,7 @@ impl<W: Write> Terminal<W> {
     pub fn run_line(&mut self, line: &str) {
         self.line_no += 1;
         self.session.touch();
-        let indent = self.session.prompt().chars().count();
+        let indent = self.caret_indent.unwrap_or_else(|| self.session.prompt().chars().count());
         let paged = self.session.terminal_length.filter(|_| !self.closed);
         let (cmd, pipe) = pipes::split(line);
         let (cmd, filters) = match pipe {

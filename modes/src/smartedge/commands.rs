@@ -145,6 +145,10 @@ fn exec(g: &mut G) {
         crate::auth::show_users(s, o);
         Ok(())
     });
+    add(g, "show administrators", &[SHOW_HELP, "Logged-in administrators and their sessions"], |s, _, o| {
+        crate::auth::show_users(s, o);
+        Ok(())
+    });
     hidden(g, "show sessions", &[SHOW_HELP, "Logged-in administrators and their sessions"], |s, _, o| {
         crate::auth::show_users(s, o);
         Ok(())
