@@ -376,6 +376,12 @@ impl russh::server::Handler for Conn {
         self.end_channel(channel, session, out.1)
     }
 
+    async fn subsystem_request(&mut self, channel: ChannelId, _name: &str, session: &mut SshSession) -> Result<(), Self::Error> {
+        // No sftp/netconf: a router CLI only.
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
     async fn data(&mut self, channel: ChannelId, data: &[u8], session: &mut SshSession) -> Result<(), Self::Error> {
         if let Some(state) = self.chans.get(&channel).cloned() {
             let mut st = lock(&state);
