@@ -55,3 +55,18 @@ fn no_user_no_login() {
     assert!(out.contains("% Login disabled: no user is configured"), "{out}");
     assert_eq!(code, 1);
 }
+
+#[test]
+fn console_without_login_asks_the_enable_secret_once_one_is_set() {
+    let dir = std::env::temp_dir().join(format!("edgesh-login-noauth-{}", std::process::id()));
+    let mut c = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+        .args(["--dialect", "ios", "--state-dir", dir.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(b"enable\nconfigure terminal\nenable secret 0 xyz\nend\ndisable\nenable\nbad\nxyz\nshow clock\n").unwrap();
+    let out = String::from_utf8_lossy(&c.wait_with_output().unwrap().stdout).into_owned();
+    assert!(out.starts_with("Router>enable\nRouter#configure terminal\n"), "no secret yet: {out}");
+    assert!(out.contains("Router>enable\nPassword: \nPassword: \nRouter#show clock\n"), "{out}");
+}

@@ -349,7 +349,8 @@ impl Session {
             dialect: opts.dialect,
             seen_rollbacks: 0,
             ios: crate::ios::IosSession::default(),
-            privilege: 15,
+            // IOS starts in user exec (`Router>`), SmartEdge at level 15.
+            privilege: if opts.dialect == Dialect::Ios { 1 } else { 15 },
             max_privilege: 15,
             authenticated: false,
             login_id: None,
@@ -414,7 +415,9 @@ impl Session {
     /// secret (the terminal prints `Password: ` and calls [`Session::enter_secret`]).
     pub fn request_enable(&mut self, level: u8, out: &mut dyn Out) -> CmdResult {
         let _ = out;
-        if level <= self.privilege || level <= self.max_privilege {
+        // SmartEdge: up to `privilege max` without a password. IOS: only
+        // down without the enable secret.
+        if level <= self.privilege || (self.dialect == Dialect::SmartEdge && level <= self.max_privilege) || (!self.authenticated && crate::auth::enable_secret(&self.router()).is_none()) {
             self.set_privilege(level.max(self.privilege));
             return Ok(());
         }
