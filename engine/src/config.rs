@@ -426,6 +426,9 @@ pub struct Tunnel {
     pub mtu: Option<u32>,
     pub max_tunnels: Option<u32>,
     pub entries: BTreeMap<u32, TunnelEntry>,
+    /// Negotiate when traffic matches the selectors (IOS crypto maps), not at commit.
+    #[serde(default)]
+    pub on_traffic: bool,
 }
 
 impl Tunnel {
@@ -447,6 +450,7 @@ impl Tunnel {
             mtu: None,
             max_tunnels: None,
             entries: BTreeMap::new(),
+            on_traffic: false,
         }
     }
     /// The context of the local end point.

@@ -35,7 +35,9 @@
 //!   being sent to the device.
 //! * `<*>` in an expected line matches any text (for values that may vary).
 
-use edgesh_shell::cli::{Options, build_router, parse_args};
+use edgesh_shell::cli::{Options, build_router, build_router_with, parse_args};
+
+pub mod lab;
 use edgesh_shell::terminal::Terminal;
 use edgesh_modes::{Session, SessionOptions};
 use regex::Regex;
@@ -50,6 +52,8 @@ pub struct Transcript {
     pub path: PathBuf,
     pub header: Vec<String>,
     pub args: Vec<String>,
+    /// Lab transcripts: `#! device NAME ARGS...` lines, one per router.
+    pub devices: Vec<(String, Vec<String>)>,
     pub body: String,
 }
 
@@ -67,16 +71,21 @@ impl Transcript {
     pub fn parse(path: &Path, text: &str) -> Transcript {
         let mut header = Vec::new();
         let mut args = Vec::new();
+        let mut devices = Vec::new();
         let mut rest = text;
         while rest.starts_with('#') {
             let (line, tail) = rest.split_once('\n').unwrap_or((rest, ""));
             if let Some(a) = line.strip_prefix("#!") {
-                args.extend(a.split_whitespace().map(str::to_string));
+                let w: Vec<String> = a.split_whitespace().map(str::to_string).collect();
+                match w.split_first() {
+                    Some((d, rest)) if d == "device" && !rest.is_empty() => devices.push((rest[0].clone(), rest[1..].to_vec())),
+                    _ => args.extend(w),
+                }
             }
             header.push(line.to_string());
             rest = tail;
         }
-        Transcript { path: path.to_path_buf(), header, args, body: rest.strip_suffix('\n').unwrap_or(rest).to_string() }
+        Transcript { path: path.to_path_buf(), header, args, devices, body: rest.strip_suffix('\n').unwrap_or(rest).to_string() }
     }
 
     pub fn load(path: &Path) -> std::io::Result<Transcript> {
@@ -88,8 +97,9 @@ impl Transcript {
         // The last line is the prompt the device waits at, not a typed line.
         let body = self.body.rsplit_once('\n').map(|(b, _)| b).unwrap_or("");
         let ios = self.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "ios");
+        let lab = !self.devices.is_empty();
         body.split('\n')
-            .filter_map(|l| prompt_re(ios).find(l).map(|m| (m, l)))
+            .filter_map(|l| if lab { prompt_re(false).find(l).or_else(|| prompt_re(true).find(l)) } else { prompt_re(ios).find(l) }.map(|m| (m, l)))
             .map(|(m, l)| if m.as_str() == "---(more)---" { format!("\0{}", &l[m.end()..]) } else { l[m.end()..].to_string() })
             .collect()
     }
@@ -132,38 +142,68 @@ fn take(t: &mut Terminal<Vec<u8>>, rendered: &mut String) -> String {
     s
 }
 
-/// Replay a transcript and compare.
-pub fn run(t: &Transcript) -> Outcome {
-    let mut notes = Vec::new();
-    let dir = t.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+/// One device of a transcript.
+struct Device {
+    name: String,
+    router: std::sync::Arc<std::sync::Mutex<edgesh_modes::Router>>,
+    term: Terminal<Vec<u8>>,
+}
+
+/// Build a device from its command-line arguments (virtual clock, seed 1 unless given).
+fn device(name: &str, seed: u64, args: &[String], dir: &Path, tmp: &Path, lab: bool, rendered: &mut String) -> Result<Device, String> {
+    let mut args = args.to_vec();
     // Relative --config paths are relative to the transcript.
-    let mut args = t.args.clone();
     for i in 0..args.len() {
         if args[i] == "--config" && i + 1 < args.len() && !Path::new(&args[i + 1]).is_absolute() {
             args[i + 1] = dir.join(&args[i + 1]).display().to_string();
         }
     }
-    let mut o: Options = match parse_args(&args) {
-        Ok(o) => o,
-        Err(e) => return Outcome { rendered: String::new(), matches: false, notes: vec![format!("bad #! options: {e}")] },
-    };
-    let tmp = std::env::temp_dir().join(format!("edgesh-golden-{}-{}", std::process::id(), unique()));
+    let mut o: Options = parse_args(&args).map_err(|e| format!("bad #! options: {e}"))?;
     o.virtual_clock = o.virtual_clock.or(Some(EPOCH));
-    o.seed = o.seed.or(Some(1));
-    o.state_dir = o.state_dir.or(Some(tmp.clone()));
+    // Each lab device has its own random sequence (seed 1, 2, ... in header order).
+    o.seed = o.seed.or(Some(seed));
+    o.state_dir = o.state_dir.or(Some(tmp.join(name)));
+    o.network = Some(false);
     let mut load_msgs = Vec::new();
-    let (router, _) = build_router(&o, &mut load_msgs);
-    let mut rendered = String::new();
+    let (router, _) = if lab {
+        // The lab carries datagrams from the first commit on.
+        build_router_with(&o, &mut load_msgs, |r| r.net_attached = true)
+    } else {
+        build_router(&o, &mut load_msgs)
+    };
     if !load_msgs.is_empty() {
         // Load messages go to standard error; a transcript shows them first.
         let m = String::from_utf8_lossy(&load_msgs).replace(&format!("{}/", dir.display()), "");
         rendered.push_str(&m);
     }
     let session = Session::new(router.clone(), SessionOptions { dialect: o.dialect, ..Default::default() });
-    let mut term = Terminal::new(session, Vec::new(), true);
-    term.prompt();
-    take(&mut term, &mut rendered);
+    Ok(Device { name: name.to_string(), router, term: Terminal::new(session, Vec::new(), true) })
+}
+
+/// Replay a transcript and compare.
+pub fn run(t: &Transcript) -> Outcome {
+    let mut notes = Vec::new();
+    let dir = t.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let tmp = std::env::temp_dir().join(format!("edgesh-golden-{}-{}", std::process::id(), unique()));
+    let mut rendered = String::new();
+    let lab = !t.devices.is_empty();
+    let specs: Vec<(String, Vec<String>)> = if lab { t.devices.clone() } else { vec![("device".into(), t.args.clone())] };
+    let mut devs = Vec::new();
+    for (i, (name, args)) in specs.iter().enumerate() {
+        match device(name, i as u64 + 1, args, &dir, &tmp, lab, &mut rendered) {
+            Ok(d) => devs.push(d),
+            Err(e) => return Outcome { rendered: String::new(), matches: false, notes: vec![e] },
+        }
+    }
+    let mut cur = 0;
+    if lab {
+        lab::deliver(&devs.iter().map(|d| d.router.clone()).collect::<Vec<_>>());
+    }
+    devs[cur].term.prompt();
+    take(&mut devs[cur].term, &mut rendered);
     for entry in t.entries() {
+        let routers: Vec<_> = devs.iter().map(|d| d.router.clone()).collect();
+        let term = &mut devs[cur].term;
         if term.closed {
             notes.push("input after the session ended".into());
             break;
@@ -184,27 +224,38 @@ pub fn run(t: &Transcript) -> Outcome {
                 _ => b'q',
             };
             term.feed(&[key]);
-            take(&mut term, &mut rendered);
+            take(term, &mut rendered);
             continue;
         }
         if let Some(d) = text.strip_prefix("@@") {
             rendered.push_str(&text);
             rendered.push('\n');
-            directive(d.trim(), &router, &mut notes);
+            let w: Vec<&str> = d.split_whitespace().collect();
+            if let ["device", name] = w.as_slice() {
+                match devs.iter().position(|x| x.name == *name) {
+                    Some(i) => cur = i,
+                    None => notes.push(format!("no device {name} in this transcript")),
+                }
+            } else if lab {
+                lab::directive(d.trim(), &routers, &mut notes);
+            } else {
+                directive(d.trim(), &devs[cur].router, &mut notes);
+            }
+            let term = &mut devs[cur].term;
             for m in term.session.poll() {
                 rendered.push_str(&m);
                 rendered.push('\n');
             }
             term.prompt();
-            take(&mut term, &mut rendered);
+            take(term, &mut rendered);
             continue;
         }
         // The line typed so far (kept after `?`) is already on the screen.
-        let cur = term.line().to_string();
-        let mut rest = match text.strip_prefix(cur.as_str()) {
+        let cur_line = term.line().to_string();
+        let mut rest = match text.strip_prefix(cur_line.as_str()) {
             Some(r) => r.to_string(),
             None => {
-                notes.push(format!("a prompt line does not continue the current line {cur:?}: {text:?}"));
+                notes.push(format!("a prompt line does not continue the current line {cur_line:?}: {text:?}"));
                 term.feed(&[0x15]);
                 text.clone()
             }
@@ -212,20 +263,28 @@ pub fn run(t: &Transcript) -> Outcome {
         loop {
             let (plain, sp) = next_special(&rest);
             term.feed(plain.as_bytes());
-            take(&mut term, &mut rendered);
+            take(term, &mut rendered);
             match sp {
                 None => {
-                    term.feed(b"\n");
-                    take(&mut term, &mut rendered);
+                    if lab {
+                        // Run the command, let the network settle, then show the prompt's messages.
+                        term.feed(b"\n");
+                        let out = take(term, &mut rendered);
+                        let _ = out;
+                        lab::deliver(&routers);
+                    } else {
+                        term.feed(b"\n");
+                        take(term, &mut rendered);
+                    }
                     break;
                 }
                 Some((key, after)) => {
                     term.feed(&[key]);
-                    let echoed = take(&mut term, &mut rendered);
+                    let echoed = take(term, &mut rendered);
                     if key == b'\t' && !echoed.contains('\n') && after.is_empty() {
                         // The line ends right after an inline completion: Enter.
                         term.feed(b"\n");
-                        take(&mut term, &mut rendered);
+                        take(term, &mut rendered);
                         break;
                     }
                     if key != b'\t' || echoed.contains('\n') || after.is_empty() {

@@ -252,7 +252,7 @@ pub fn clear_line(s: &mut crate::session::Session, id: u64, out: &mut dyn crate:
     let mut r = s.router();
     let Some(e) = r.logins.get(&id).cloned() else { return Err(format!("No session {id}")) };
     r.clear_requests.insert(id);
-    r.log("SYS", 5, "CLEAR_LINE", &format!("session {id} ({} {} from {}) cleared by {user}", e.user, e.line, e.from));
+    r.log_event("SYS", 5, "CLEAR_LINE", &format!("session {id} ({} {} from {}) cleared by {user}", e.user, e.line, e.from));
     drop(r);
     out.line("[OK]");
     Ok(())

@@ -9,6 +9,7 @@
 //!   (`smartedge/render.rs`) and the show commands (`smartedge/show.rs`).
 
 pub mod auth;
+pub mod crypto;
 pub mod ios;
 pub mod merge;
 pub mod out;

@@ -92,8 +92,21 @@ pub struct Router {
     /// Held for the whole of a commit, so concurrent commits go one after
     /// the other (each merging onto the one before).
     pub commit_gate: Arc<Mutex<()>>,
-    /// Log lines written so far (for `terminal monitor`).
-    pub log_seq: u64,
+    /// The dialect the router speaks (decides how the engine's configuration is made and how it logs).
+    pub dialect: Dialect,
+    /// The IKE engine (sans-IO; a network driver or the simulated lab moves its datagrams).
+    pub ike: edgesh_engine::ike::Endpoint,
+    /// `debug crypto` switches.
+    pub debug: crate::crypto::DebugFlags,
+    /// Log and debug lines for watching sessions: (sequence, is debug, line).
+    pub monitor: VecDeque<(u64, bool, String)>,
+    pub monitor_seq: u64,
+    /// A network driver or lab carries the engine's datagrams.
+    pub net_attached: bool,
+    /// The IOS document the engine last ran from.
+    pub ios_compiled: Option<crate::ios::IosDoc>,
+    /// Milliseconds of a virtual clock past its second.
+    pub virtual_ms: u64,
 }
 
 /// A logged-in session, as `show users` lists it.
@@ -133,7 +146,14 @@ impl Router {
             next_login_id: 1,
             clear_requests: std::collections::BTreeSet::new(),
             commit_gate: Arc::new(Mutex::new(())),
-            log_seq: 0,
+            dialect: Dialect::SmartEdge,
+            ike: edgesh_engine::ike::Endpoint::new(seed),
+            debug: Default::default(),
+            monitor: VecDeque::new(),
+            monitor_seq: 0,
+            net_attached: false,
+            ios_compiled: None,
+            virtual_ms: 0,
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -167,9 +187,20 @@ impl Router {
     pub fn log(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
         let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", smartedge::show::log_time(self.now()));
         self.log.push_back(line.clone());
-        self.log_seq += 1;
         while self.log.len() > 1000 {
             self.log.pop_front();
+        }
+        line
+    }
+
+    /// A log line that sessions watching the log (`terminal monitor`) see
+    /// as well (logins, cleared sessions).
+    pub fn log_event(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
+        let line = self.log(facility, severity, mnemonic, text);
+        self.monitor_seq += 1;
+        self.monitor.push_back((self.monitor_seq, false, line.clone()));
+        while self.monitor.len() > crate::crypto::MONITOR_LINES {
+            self.monitor.pop_front();
         }
         line
     }
@@ -190,12 +221,16 @@ impl Router {
         while self.history.len() > HISTORY_LIMIT {
             self.history.pop_front();
         }
+        if self.dialect == Dialect::SmartEdge {
+            self.engine_sync();
+        }
         id
     }
 
     /// Timers: roll back an unconfirmed `commit confirmed`. Returns log lines to show.
     pub fn tick(&mut self) -> Vec<String> {
         let mut msgs = Vec::new();
+        self.engine_tick();
         if let Some(p) = &self.pending_confirm {
             if self.now() >= p.deadline {
                 let p = self.pending_confirm.take().expect("checked above");
@@ -290,6 +325,10 @@ pub struct Session {
     pub dialect: Dialect,
     /// Automatic rollbacks this session has seen.
     seen_rollbacks: u64,
+    /// `terminal monitor`: log messages appear in this session.
+    pub monitor: bool,
+    /// The last monitor line this session has shown.
+    pub monitor_seen: u64,
     /// IOS dialect state (mode stack, privilege).
     pub ios: crate::ios::IosSession,
     /// Privilege level (0-15); 15 may configure and see keys.
@@ -308,9 +347,6 @@ pub struct Session {
     /// The running configuration the candidate started from: a commit is
     /// refused when another session committed meanwhile.
     base: Option<Arc<Config>>,
-    /// `terminal monitor`: log lines are shown on this session as they come.
-    pub monitor: bool,
-    log_seen: u64,
 }
 
 impl Drop for Session {
@@ -333,6 +369,7 @@ pub enum Dialect {
 
 impl Session {
     pub fn new(router: Arc<Mutex<Router>>, opts: SessionOptions) -> Self {
+        let monitor_seen = router.lock().map(|r| r.monitor_seq).unwrap_or(0);
         Session {
             router,
             user: opts.user,
@@ -348,6 +385,8 @@ impl Session {
             pending: Vec::new(),
             dialect: opts.dialect,
             seen_rollbacks: 0,
+            monitor: false,
+            monitor_seen,
             ios: crate::ios::IosSession::default(),
             // IOS starts in user exec (`Router>`), SmartEdge at level 15.
             privilege: if opts.dialect == Dialect::Ios { 1 } else { 15 },
@@ -357,17 +396,10 @@ impl Session {
             wants_secret: None,
             secret_tries: 0,
             base: None,
-            monitor: false,
-            log_seen: 0,
         }
     }
 
-    /// `terminal monitor` / `terminal no monitor`.
-    pub fn set_monitor(&mut self, on: bool) {
-        self.monitor = on;
-        let seq = self.router().log_seq;
-        self.log_seen = seq;
-    }
+
 
     /// Start a logged-in session for `u`, on `line` (`con 0`, or `vty` for
     /// SSH: the login id is the vty number), from `from`.
@@ -514,7 +546,20 @@ impl Session {
 
     /// Run timers and collect messages for the user.
     pub fn poll(&mut self) -> Vec<String> {
+        if self.dialect == Dialect::Ios && !self.in_config() {
+            self.router().ios_sync();
+        }
         let mut m = self.router().tick();
+        {
+            let r = self.router();
+            // Debug output goes to the sessions that watch (the console, or `terminal monitor`).
+            let (seq, lines) = r.monitor_since(self.monitor_seen, self.monitor);
+            drop(r);
+            self.monitor_seen = seq;
+            if self.monitor || !lines.is_empty() {
+                m.extend(lines);
+            }
+        }
         // An automatic rollback undid the configuration this session's
         // candidate holds: start the candidate again from running, or the
         // next `end` would silently commit the undone change once more.
@@ -531,17 +576,6 @@ impl Session {
                     m.push("% The candidate configuration was reset to the rolled-back running configuration".into());
                 }
             }
-        }
-        if self.monitor {
-            let seen = self.log_seen;
-            let (lines, seq) = {
-                let r = self.router();
-                let new = r.log_seq.saturating_sub(seen) as usize;
-                let skip = r.log.len().saturating_sub(new);
-                (r.log.iter().skip(skip).cloned().collect::<Vec<_>>(), r.log_seq)
-            };
-            m.extend(lines);
-            self.log_seen = seq;
         }
         m.append(&mut self.pending);
         m

@@ -29,6 +29,8 @@ pub struct Options {
     /// Use a virtual clock starting at this Unix time (deterministic output).
     pub virtual_clock: Option<u64>,
     pub seed: Option<u64>,
+    /// Carry IKE over real UDP sockets (default with the real clock; `--no-network` turns it off).
+    pub network: Option<bool>,
     /// `--ssh ADDR:PORT`: serve SSH there.
     pub ssh: Option<String>,
     /// `--login`: ask `Username:`/`Password:` before the console prompt.
@@ -36,7 +38,7 @@ pub struct Options {
 }
 
 pub const USAGE: &str = "usage: edgesh [--dialect smartedge|ios] [--hostname NAME] [--config FILE] [--state-dir DIR]
-              [--virtual-clock EPOCH-SECONDS] [--seed N] [--ssh ADDR:PORT] [--login]
+              [--virtual-clock EPOCH-SECONDS] [--seed N] [--no-network] [--ssh ADDR:PORT] [--login]
        edgesh golden run [--bless] PATH...
 
 On a terminal edgesh is an interactive router console. With standard input
@@ -46,6 +48,13 @@ written to standard output; the exit status is 1 if any line was rejected.
 --ssh ADDR:PORT serves SSH (users from the configuration) until SIGTERM or
 SIGINT, beside the console when on a terminal; --login asks Username:
 and Password: before the console prompt.";
+
+impl Options {
+    /// The real network is used with the real clock unless `--no-network`.
+    pub fn wants_network(&self) -> bool {
+        self.network.unwrap_or(self.virtual_clock.is_none())
+    }
+}
 
 /// Parse options; `Err` carries the message for the user.
 pub fn parse_args(args: &[String]) -> Result<Options, String> {
@@ -67,6 +76,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             "--state-dir" => o.state_dir = Some(PathBuf::from(val("--state-dir")?)),
             "--virtual-clock" => o.virtual_clock = Some(val("--virtual-clock")?.parse().map_err(|_| "--virtual-clock needs seconds since 1970")?),
             "--seed" => o.seed = Some(val("--seed")?.parse().map_err(|_| "--seed needs a number")?),
+            "--no-network" => o.network = Some(false),
+            "--network" => o.network = Some(true),
             "--ssh" => o.ssh = Some(val("--ssh")?),
             "--login" => o.login = true,
             "-h" | "--help" => return Err(USAGE.to_string()),
@@ -90,6 +101,11 @@ pub fn default_state_dir() -> PathBuf {
 /// Build the router: the embedded default configuration, then `--config` or
 /// the saved startup file. Load messages go to `err`.
 pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, usize) {
+    build_router_with(o, err, |_| {})
+}
+
+/// [`build_router`], with `prepare` applied to the router before any configuration is loaded.
+pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(&mut Router)) -> (Arc<Mutex<Router>>, usize) {
     let host = o.hostname.clone().unwrap_or_else(|| "edgesh".to_string());
     let clock = o.virtual_clock.map(Clock::Virtual).unwrap_or(Clock::Real);
     let seed = o.seed.unwrap_or_else(|| {
@@ -105,6 +121,14 @@ pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, us
     }
     let o = &o;
     let router = Arc::new(Mutex::new(Router::new(Config::new(&host), clock, seed, state_dir.clone())));
+    {
+        let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+        r.dialect = o.dialect;
+        prepare(&mut r);
+    }
+    if o.wants_network() {
+        crate::net::spawn(router.clone());
+    }
     if o.dialect == edgesh_modes::Dialect::Ios {
         return build_ios(o, router, &state_dir, err);
     }
@@ -282,11 +306,11 @@ pub fn console_login(router: &Arc<Mutex<Router>>, dialect: edgesh_modes::Dialect
         let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
         match found {
             Some(u) => {
-                r.log("SEC_LOGIN", 5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: console]", u.name));
+                r.log_event("SEC_LOGIN", 5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: console]", u.name));
                 return Some(u);
             }
             None => {
-                let line = r.log("SEC_LOGIN", 4, "LOGIN_FAILED", &format!("Login failed [user: {}] [Source: console] [Reason: Login Authentication Failed]", user.chars().filter(|c| !c.is_control()).take(64).collect::<String>()));
+                let line = r.log_event("SEC_LOGIN", 4, "LOGIN_FAILED", &format!("Login failed [user: {}] [Source: console] [Reason: Login Authentication Failed]", user.chars().filter(|c| !c.is_control()).take(64).collect::<String>()));
                 drop(r);
                 eprintln!("{line}");
                 println!("% Login invalid");

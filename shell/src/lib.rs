@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod console;
 pub mod load;
+pub mod net;
 pub mod pipes;
 pub mod scale;
 pub mod ssh;

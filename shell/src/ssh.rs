@@ -66,7 +66,7 @@ struct Shared {
 
 impl Shared {
     fn log(&self, severity: u8, mnemonic: &str, text: &str) {
-        let line = lock(&self.router).log("SEC_LOGIN", severity, mnemonic, text);
+        let line = lock(&self.router).log_event("SEC_LOGIN", severity, mnemonic, text);
         eprintln!("{line}");
     }
 

@@ -7,5 +7,13 @@
 //! takes datagrams, timer expiries and configuration changes and returns
 //! datagrams to send, SA installs and events.
 
+pub mod conf;
 pub mod crypto;
+pub mod endpoint;
+pub mod events;
 mod modp;
+pub mod wire;
+
+pub use conf::{EngineConf, PeerConf};
+pub use endpoint::{Endpoint, Millis, Transmit};
+pub use events::Event;

@@ -338,16 +338,6 @@ fn exec(g: &mut G, privileged: bool) {
         s.disable(a.num("<0-15>").map(|n| n as u8));
         Ok(())
     });
-    // Until the IKE engine's SA table is wired in (issue 4), no SA exists:
-    // the empty table in IOS's layout (both headers, as Genie's parser needs).
-    add(g, "show crypto isakmp sa", &["Show running system information", "Encryption module", "Security Association", "Security Associations"], |_, _, o| {
-        o.line("IPv4 Crypto ISAKMP SA");
-        o.line("dst             src             state          conn-id status");
-        o.line("");
-        o.line("IPv6 Crypto ISAKMP SA");
-        o.line("");
-        Ok(())
-    });
     add(g, "show users", &["Show running system information", "Display information about terminal lines"], |s, _, o| {
         crate::auth::show_users(s, o);
         Ok(())
@@ -363,14 +353,6 @@ fn exec(g: &mut G, privileged: bool) {
     add(g, "terminal length <0-512>", &["Set terminal line parameters", "Set number of lines on a screen", "Number of lines on screen (0 for no pausing)"], |s, a, _| {
         let n = a.num("<0-512>").unwrap_or(0) as usize;
         s.terminal_length = (n > 0).then_some(n);
-        Ok(())
-    });
-    add(g, "terminal monitor", &["Set terminal line parameters", "Copy debug output to the current terminal line"], |s, _, _| {
-        s.set_monitor(true);
-        Ok(())
-    });
-    add(g, "terminal no monitor", &["Set terminal line parameters", "Negate a command or set its defaults", "Copy debug output to the current terminal line"], |s, _, _| {
-        s.set_monitor(false);
         Ok(())
     });
     add(g, "terminal width <0-512>", &["Set terminal line parameters", "Set width of the display terminal", "Number of characters on a screen line"], |s, a, _| {
@@ -429,6 +411,7 @@ fn exec(g: &mut G, privileged: bool) {
         }
         Ok(())
     });
+    crypto_exec(g);
     add(g, "show startup-config", &["Show running system information", "Contents of startup configuration"], |s, _, o| {
         let st = s.router().ios_startup.clone();
         match st {
@@ -584,4 +567,147 @@ fn global(g: &mut G) {
     add(g, "enable secret [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], user_line);
     add(g, "line {vty <0-1869> [<0-1869>] | con 0 | console 0}", &["Configure a terminal line", "Virtual terminal", "First line number", "Last line number", "Primary terminal line", "Line number", "Primary terminal line", "Line number"], b_line);
     add(g, "banner {motd | login | exec} LINE", &["Define a login banner", "Message of the day banner", "Login banner", "EXEC banner", "Banner text, between delimiters"], leaf2);
+}
+
+/// Exec commands of the IKE engine: state, clearing, debugging, ping.
+fn crypto_exec(g: &mut G) {
+    const SH: &str = "Show running system information";
+    const CR: &str = "Encryption module";
+    add(g, "show crypto isakmp sa [detail]", &[SH, CR, "Show ISAKMP information", "Show ISAKMP Security Associations", "Show detailed information"], |s, _, o| {
+        s.router().ios_sync();
+        let mut v = Vec::new();
+        crate::crypto::ios_isakmp_sa(s.router().ike.ike_sas(), &mut v);
+        v.iter().for_each(|l| o.line(l));
+        Ok(())
+    });
+    add(g, "show crypto ipsec sa [detail]", &[SH, CR, "Show IPSEC info", "IPSEC SA table", "Show detailed information"], |s, a, o| {
+        s.router().ios_sync();
+        let mut v = Vec::new();
+        crate::crypto::ios_ipsec_sa(&s.router(), a.has("detail"), &mut v);
+        v.iter().for_each(|l| o.line(l));
+        Ok(())
+    });
+    add(g, "show crypto session [detail]", &[SH, CR, "Crypto session information", "Show detailed information"], |s, a, o| {
+        s.router().ios_sync();
+        let mut v = Vec::new();
+        crate::crypto::ios_session(&s.router(), a.has("detail"), &mut v);
+        v.iter().for_each(|l| o.line(l));
+        Ok(())
+    });
+    add(g, "show crypto keys tshark", &[SH, CR, "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options (decrypts captures of edgesh's packets)"], |s, _, o| {
+        for l in crate::crypto::tshark_lines(&s.router()) {
+            o.line(&l);
+        }
+        Ok(())
+    });
+    add(g, "clear crypto isakmp [<1-32766>]", &["Reset functions", CR, "ISAKMP SAs (a delete is sent to the peer)", "Connection id"], |s, a, _| {
+        let mut r = s.router();
+        let now = r.now_ms();
+        match a.num("<1-32766>") {
+            Some(c) => {
+                let t = r.ike.ike_sas().iter().find(|x| u64::from(x.conn) == c).map(|x| (x.tunnel.clone(), *x.remote.ip()));
+                let Some((t, p)) = t else { return Err(format!("ISAKMP SA with connection id {c} not found")) };
+                r.ike.clear_ike(now, Some(&t), Some(p));
+            }
+            None => {
+                r.ike.clear_ike(now, None, None);
+            }
+        }
+        r.engine_drain();
+        Ok(())
+    });
+    add(g, "clear crypto sa [peer A.B.C.D]", &["Reset functions", CR, "IPSEC SAs (a delete is sent to the peer)", "Of one peer", "Peer address"], |s, a, _| {
+        let mut r = s.router();
+        let now = r.now_ms();
+        let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
+        r.ike.clear_ipsec(now, None, peer);
+        r.engine_drain();
+        Ok(())
+    });
+    add(g, "debug crypto isakmp", &["Debugging functions", CR, "ISAKMP"], |s, _, o| {
+        s.monitor = true;
+        s.router().debug.isakmp = true;
+        o.line("Crypto ISAKMP debugging is on");
+        Ok(())
+    });
+    add(g, "debug crypto ipsec", &["Debugging functions", CR, "IPSEC"], |s, _, o| {
+        s.monitor = true;
+        s.router().debug.ipsec = true;
+        o.line("Crypto IPSEC debugging is on");
+        Ok(())
+    });
+    add(g, "debug crypto condition peer ipv4 A.B.C.D", &["Debugging functions", CR, "Define debug condition filters", "IKE peer", "IPv4 address", "Peer address"], |s, a, _| {
+        let p: std::net::Ipv4Addr = a.req("A.B.C.D")?.parse().map_err(|_| "bad address".to_string())?;
+        let mut r = s.router();
+        if !r.debug.peers.contains(&p) {
+            r.debug.peers.push(p);
+        }
+        Ok(())
+    });
+    for (spec, helps) in [
+        ("undebug all", &["Disable debugging functions (see also 'debug')", "Enable all debugging"][..]),
+        ("no debug all", &["Negate a command or set its defaults", "Debugging functions (see also 'undebug')", "Enable all debugging"][..]),
+    ] {
+        add(g, spec, helps, |s, _, o| {
+            s.router().debug = Default::default();
+            o.line("All possible debugging has been turned off");
+            Ok(())
+        });
+    }
+    add(g, "show debugging", &[SH, "State of each debugging option"], |s, _, o| {
+        let d = s.router().debug.clone();
+        if d.any() {
+            o.line("Cryptographic Subsystem:");
+            if d.isakmp {
+                o.line("  Crypto ISAKMP debugging is on");
+            }
+            if d.ipsec {
+                o.line("  Crypto IPSEC debugging is on");
+            }
+            for p in &d.peers {
+                o.line(&format!("  Crypto conditional debug: peer ipv4 {p}"));
+            }
+        }
+        Ok(())
+    });
+    add(g, "terminal monitor", &["Set terminal line parameters", "Copy debug output to the current terminal line"], |s, _, _| {
+        s.monitor = true;
+        Ok(())
+    });
+    add(g, "terminal no monitor", &["Set terminal line parameters", "Negate a command or set its defaults", "Copy debug output to the current terminal line"], |s, _, _| {
+        s.monitor = false;
+        Ok(())
+    });
+    add(g, "show logging", &[SH, "Show the contents of logging buffers"], |s, _, o| {
+        let r = s.router();
+        o.line(&format!("Syslog logging: enabled (0 messages dropped, 0 flushes, 0 overruns)"));
+        o.line(&format!("    Buffer logging: level debugging, {} messages logged", r.log.len()));
+        o.line("");
+        o.line(&format!("Log Buffer ({} bytes):", 4096));
+        for l in &r.log {
+            o.line(l);
+        }
+        Ok(())
+    });
+    add(g, "ping A.B.C.D [source A.B.C.D:src]", &["Send echo messages", "Ping destination address", "Specify source address", "Source address"], |s, a, o| {
+        s.router().ios_sync();
+        let dst: std::net::Ipv4Addr = a.req("A.B.C.D")?.parse().map_err(|_| "% Unrecognized host or address".to_string())?;
+        let src: Option<std::net::Ipv4Addr> = a.get("A.B.C.D:src").and_then(|x| x.parse().ok());
+        o.line("Type escape sequence to abort.");
+        o.line(&format!("Sending 5, 100-byte ICMP Echos to {dst}, timeout is 2 seconds:"));
+        let mut r = s.router();
+        let now = r.now_ms();
+        // A packet that matches a crypto ACL starts the negotiation (IOS drops it meanwhile).
+        let src = src.or_else(|| r.ike.conf().peers.iter().flat_map(|p| p.children.iter()).find(|c| c.remote_ts.contains(dst)).map(|c| c.local_ts.net.addr));
+        if let Some(src) = src {
+            if r.ike.child_for(src, dst).is_none() {
+                r.ike.initiate_for_traffic(now, src, dst);
+            }
+        }
+        r.engine_drain();
+        // No dataplane yet: echoes are not carried, whether or not an SA exists.
+        o.line(".....");
+        o.line("Success rate is 0 percent (0/5)");
+        Ok(())
+    });
 }

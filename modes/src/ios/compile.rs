@@ -87,6 +87,9 @@ fn acl_rule(w: &[&str]) -> Option<AclRule> {
 
 fn transform(t: &[&str], notes: &mut Vec<String>, name: &str) -> IpsecProposal {
     let mut p = IpsecProposal::new();
+    // IOS defaults: 3600 seconds and 4,608,000 kilobytes (`crypto ipsec security-association lifetime`).
+    p.lifetime_seconds = 3600;
+    p.lifetime_kbytes = Some(4_608_000);
     let mut i = 0;
     while i < t.len() {
         let next_bits = t.get(i + 1).and_then(|b| b.parse::<u16>().ok());
@@ -284,6 +287,22 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             _ => {}
         }
     }
+    // Global IPsec SA lifetimes apply to every transform set.
+    for n in &doc.root {
+        match words(&n.text).as_slice() {
+            ["crypto", "ipsec", "security-association", "lifetime", "seconds", v] => {
+                if let Ok(v) = v.parse() {
+                    cfg.ipsec_proposals.values_mut().for_each(|p| p.lifetime_seconds = v);
+                }
+            }
+            ["crypto", "ipsec", "security-association", "lifetime", "kilobytes", v] => {
+                if let Ok(v) = v.parse() {
+                    cfg.ipsec_proposals.values_mut().for_each(|p| p.lifetime_kbytes = Some(v));
+                }
+            }
+            _ => {}
+        }
+    }
     // IKE proposals: every ISAKMP policy by priority, then the default 65535.
     isakmp.sort_by_key(|(p, _)| *p);
     let mut default = IkeProposal::new(IkeVersion::V1);
@@ -349,6 +368,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         t.ike_policy = Some(ike_name);
         t.bind_interface = ifname.map(|i| (i, None));
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
+        t.on_traffic = true;
         if local_addr.is_none() {
             notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
         }

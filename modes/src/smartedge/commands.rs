@@ -153,7 +153,7 @@ fn exec(g: &mut G) {
         crate::auth::show_users(s, o);
         Ok(())
     });
-    add(g, "clear session <1-4294967295>", &["Clear", "Close another administrator's session", "Session id (show users)"], |s, a, o| crate::auth::clear_line(s, a.num("<1-4294967295>").unwrap_or(0), o));
+    add(g, "clear session <1-4294967295>", &["Clear operational state", "Close another administrator's session", "Session id (show users)"], |s, a, o| crate::auth::clear_line(s, a.num("<1-4294967295>").unwrap_or(0), o));
     add(g, "configure", &["Enter configuration mode"], |s, _, _| {
         s.enter_config();
         Ok(())
@@ -183,16 +183,61 @@ fn exec(g: &mut G) {
         s.terminal_length = (n > 0).then_some(n);
         Ok(())
     });
-    add(g, "terminal monitor", &["Set terminal parameters", "Show log messages on this session as they come"], |s, _, _| {
-        s.set_monitor(true);
-        Ok(())
-    });
-    add(g, "terminal no monitor", &["Set terminal parameters", "Negate", "Stop showing log messages on this session"], |s, _, _| {
-        s.set_monitor(false);
-        Ok(())
-    });
     add(g, "terminal width <0-512>", &["Set terminal parameters", "Columns on the screen", "Number of columns"], |s, a, _| {
         s.terminal_width = a.num("<0-512>").unwrap_or(80) as usize;
+        Ok(())
+    });
+    add(g, "terminal monitor", &["Set terminal parameters", "Show log messages in this session"], |s, _, _| {
+        s.monitor = true;
+        Ok(())
+    });
+    add(g, "no terminal monitor", &[NO, "Set terminal parameters", "Show log messages in this session"], |s, _, _| {
+        s.monitor = false;
+        Ok(())
+    });
+    add(g, "clear ike sa [tunnel NAME]", &["Clear operational state", "IKE", "Security associations (a delete is sent to the peer)", "Of one tunnel", "Tunnel name"], |s, a, o| {
+        let mut r = s.router();
+        let name = a.get("NAME").map(|x| x.to_string());
+        if let Some(n) = &name {
+            if !r.running.tunnels.contains_key(n) {
+                return Err(format!("Tunnel {n} does not exist"));
+            }
+        }
+        let now = r.now_ms();
+        let n = r.ike.clear_ike(now, name.as_deref(), None);
+        r.engine_drain();
+        o.line(&format!("{n} IKE SA(s) cleared"));
+        Ok(())
+    });
+    add(g, "clear ipsec sa [tunnel NAME]", &["Clear operational state", "IPsec", "Security associations (a delete is sent to the peer)", "Of one tunnel", "Tunnel name"], |s, a, o| {
+        let mut r = s.router();
+        let name = a.get("NAME").map(|x| x.to_string());
+        if let Some(n) = &name {
+            if !r.running.tunnels.contains_key(n) {
+                return Err(format!("Tunnel {n} does not exist"));
+            }
+        }
+        let now = r.now_ms();
+        let n = r.ike.clear_ipsec(now, name.as_deref(), None);
+        r.engine_drain();
+        o.line(&format!("{n} IPsec SA pair(s) cleared"));
+        Ok(())
+    });
+    add(g, "debug ike", &["Debugging", "IKE messages, state changes and proposal checks (to this session)"], |s, _, o| {
+        s.monitor = true;
+        s.router().debug.isakmp = true;
+        o.line("IKE debugging is on");
+        Ok(())
+    });
+    add(g, "no debug ike", &[NO, "Debugging", "IKE"], |s, _, o| {
+        s.router().debug = Default::default();
+        o.line("IKE debugging is off");
+        Ok(())
+    });
+    add(g, "show ike keys tshark", &["Display information", "IKE information", "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options"], |s, _, o| {
+        for l in crate::crypto::tshark_lines(&s.router()) {
+            o.line(&l);
+        }
         Ok(())
     });
     add(

@@ -125,7 +125,19 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
                     }
                 }
             }
-            show_tunnels(&cfg, a.get("NAME"), a.get("A.B.C.D"), a.has("detail"), o)
+            let sas = {
+                let r = s.router();
+                cfg.tunnels
+                    .keys()
+                    .map(|n| {
+                        let (ike, ipsec) = crate::crypto::tunnel_counts(&r, n);
+                        let mut lines = Vec::new();
+                        crate::crypto::smartedge_tunnel_sas(&r, n, &mut lines);
+                        (n.clone(), (ike, ipsec, lines))
+                    })
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            };
+            show_tunnels(&cfg, &sas, a.get("NAME"), a.get("A.B.C.D"), a.has("detail"), o)
         },
     );
     add(g, "show version", &[SHOW, "Software version"], |s, _, o| {
@@ -490,7 +502,10 @@ pub fn tunnel_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem],
     ("Down".into(), reasons)
 }
 
-fn show_tunnels(cfg: &Config, name: Option<&str>, remote: Option<&str>, detail: bool, o: &mut dyn Out) -> CmdResult {
+/// Engine state per tunnel: (IKE SAs up, IPsec SA pairs, SA detail lines).
+type TunnelSas = std::collections::BTreeMap<String, (usize, usize, Vec<String>)>;
+
+fn show_tunnels(cfg: &Config, sas: &TunnelSas, name: Option<&str>, remote: Option<&str>, detail: bool, o: &mut dyn Out) -> CmdResult {
     if let Some(n) = name {
         if !cfg.tunnels.contains_key(n) {
             return not_found("Tunnel", n);
@@ -504,7 +519,7 @@ fn show_tunnels(cfg: &Config, name: Option<&str>, remote: Option<&str>, detail: 
         let rows = sel
             .iter()
             .map(|(n, t)| {
-                let (state, _) = tunnel_state(cfg, &problems, n, t);
+                let (state, _) = live_state(cfg, &problems, sas, n, t);
                 vec![
                     n.to_string(),
                     t.kind.word().to_string(),
@@ -517,11 +532,12 @@ fn show_tunnels(cfg: &Config, name: Option<&str>, remote: Option<&str>, detail: 
             })
             .collect();
         table(&["Tunnel", "Type", "Context", "Local", "Remote", "Remote ID", "State"], rows, o);
-        o.line(&format!("Total tunnels: {}, up: 0, down: {}", sel.len(), sel.len()));
+        let up = sel.iter().filter(|(n, _)| sas.get(n.as_str()).is_some_and(|x| x.1 > 0)).count();
+        o.line(&format!("Total tunnels: {}, up: {up}, down: {}", sel.len(), sel.len() - up));
         return Ok(());
     }
     for (n, t) in sel {
-        let (state, reasons) = tunnel_state(cfg, &problems, n, t);
+        let (state, reasons) = live_state(cfg, &problems, sas, n, t);
         o.line(&format!("Tunnel ipsec {n}"));
         kv(o, "Type", t.kind.proto_name());
         kv(o, "Mode", if t.economical { "economical" } else { "circuit-based" });
@@ -552,10 +568,24 @@ fn show_tunnels(cfg: &Config, name: Option<&str>, remote: Option<&str>, detail: 
             };
             kv(o, &format!("Seq {seq}"), v);
         }
-        kv(o, "IKE SAs", 0);
-        kv(o, "IPsec SAs", 0);
+        let (ike, ipsec, lines) = sas.get(n.as_str()).cloned().unwrap_or_default();
+        kv(o, "IKE SAs", ike);
+        kv(o, "IPsec SAs", ipsec);
+        for l in lines {
+            o.line(&l);
+        }
     }
     Ok(())
+}
+
+/// The configured state, overridden by the engine: a tunnel with IPsec SAs is up.
+fn live_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem], sas: &TunnelSas, name: &str, t: &Tunnel) -> (String, Vec<String>) {
+    let (state, reasons) = tunnel_state(cfg, problems, name, t);
+    match sas.get(name) {
+        Some((_, n, _)) if *n > 0 && !t.shutdown => ("Up".into(), Vec::new()),
+        Some((i, 0, _)) if *i > 0 && !t.shutdown => ("Down".into(), vec!["IKE SA up, no IPsec SA established".into()]),
+        _ => (state, reasons),
+    }
 }
 
 // ---------------------------------------------------------------- time

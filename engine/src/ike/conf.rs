@@ -1,0 +1,227 @@
+//! What the IKE engine runs from: peers derived from the committed,
+//! dialect-neutral [`Config`]. One [`PeerConf`] per tunnel with automatic
+//! keying; each IPsec policy entry of the tunnel gives one [`ChildConf`] per
+//! permit rule of its access group (one proxy-ID pair each), or a single
+//! any-to-any child when the entry has no access group.
+
+use super::crypto::{CipherAlg, HashAlg};
+use crate::config::*;
+use std::net::Ipv4Addr;
+
+/// A phase-1 proposal in protocol terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IkeProp {
+    /// The name it has in the configuration (`isakmp-10`, `prop1`).
+    pub name: String,
+    pub encr: IkeEncr,
+    pub hash: IkeAuthAlg,
+    pub group: u16,
+    pub auth: AuthMethod,
+    pub lifetime: u32,
+}
+
+impl IkeProp {
+    pub fn cipher(&self) -> CipherAlg {
+        match self.encr {
+            IkeEncr::DesCbc => CipherAlg::Des,
+            IkeEncr::TripleDesCbc => CipherAlg::TripleDes,
+            IkeEncr::Aes128Cbc => CipherAlg::Aes(16),
+            IkeEncr::Aes192Cbc => CipherAlg::Aes(24),
+            IkeEncr::Aes256Cbc => CipherAlg::Aes(32),
+        }
+    }
+    pub fn hash_alg(&self) -> HashAlg {
+        hash_of(self.hash)
+    }
+}
+
+pub fn hash_of(a: IkeAuthAlg) -> HashAlg {
+    match a {
+        IkeAuthAlg::HmacMd5_96 => HashAlg::Md5,
+        IkeAuthAlg::HmacSha1_96 => HashAlg::Sha1,
+        IkeAuthAlg::HmacSha256 => HashAlg::Sha256,
+        IkeAuthAlg::HmacSha384 => HashAlg::Sha384,
+        IkeAuthAlg::HmacSha512 => HashAlg::Sha512,
+    }
+}
+
+/// One ESP (or AH) transform a child may use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EspProp {
+    pub name: String,
+    pub ah: Option<EspAuth>,
+    pub esp: Option<(EspEncr, Option<EspAuth>)>,
+    pub lifetime_seconds: u32,
+    pub lifetime_kbytes: Option<u64>,
+}
+
+/// A traffic selector (IKEv1 proxy identity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Selector {
+    pub net: Prefix4,
+    pub proto: u8,
+    pub port: u16,
+}
+
+impl Selector {
+    pub const ANY: Selector = Selector { net: Prefix4 { addr: Ipv4Addr::UNSPECIFIED, len: 0 }, proto: 0, port: 0 };
+    pub fn mask(&self) -> Ipv4Addr {
+        Ipv4Addr::from(if self.net.len == 0 { 0 } else { u32::MAX << (32 - self.net.len as u32) })
+    }
+    pub fn contains(&self, a: Ipv4Addr) -> bool {
+        self.net.contains(a)
+    }
+}
+
+/// One child SA a peer negotiates in quick mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildConf {
+    /// The IPsec policy (SmartEdge) or crypto map entry (IOS) it comes from.
+    pub policy: String,
+    pub local_ts: Selector,
+    pub remote_ts: Selector,
+    pub proposals: Vec<EspProp>,
+    pub pfs: Option<u16>,
+}
+
+/// A peer: everything needed to negotiate with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerConf {
+    /// The tunnel's name (SmartEdge) or the crypto map entry / VTI (IOS).
+    pub name: String,
+    pub context: String,
+    pub kind: TunnelKind,
+    pub local: Ipv4Addr,
+    /// `None` for on-demand tunnels (any address).
+    pub remote: Option<Ipv4Addr>,
+    pub local_id: Identity,
+    /// The identity the peer must present (`Any` for wildcard on-demand).
+    pub remote_id: Identity,
+    pub mode: ExchangeMode,
+    pub connection: ConnectionType,
+    pub psk: Option<Vec<u8>>,
+    pub proposals: Vec<IkeProp>,
+    pub children: Vec<ChildConf>,
+    pub dpd: bool,
+    /// Negotiate as soon as the configuration is committed.
+    pub auto_start: bool,
+    pub max_tunnels: Option<u32>,
+}
+
+impl PeerConf {
+    pub fn may_initiate(&self) -> bool {
+        self.connection != ConnectionType::ResponderOnly && self.remote.is_some()
+    }
+    pub fn may_respond(&self) -> bool {
+        self.connection != ConnectionType::InitiatorOnly
+    }
+}
+
+/// The engine's whole configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EngineConf {
+    pub peers: Vec<PeerConf>,
+    /// Tunnels that could not become peers, and why (shown, never silent).
+    pub notes: Vec<String>,
+}
+
+impl EngineConf {
+    /// Derive the peers from a committed configuration.
+    pub fn from_config(cfg: &Config) -> EngineConf {
+        let mut ec = EngineConf::default();
+        for (name, t) in &cfg.tunnels {
+            if t.kind == TunnelKind::Manual || t.shutdown {
+                continue;
+            }
+            match peer(cfg, name, t) {
+                Ok(Some(p)) => ec.peers.push(p),
+                Ok(None) => {}
+                Err(e) => ec.notes.push(format!("tunnel {name}: {e}")),
+            }
+        }
+        ec
+    }
+    pub fn peer(&self, name: &str) -> Option<&PeerConf> {
+        self.peers.iter().find(|p| p.name == name)
+    }
+}
+
+fn selector_of(a: &AclAddr, proto: Option<u8>, port: Option<(PortOp, u16)>) -> Selector {
+    let net = match a {
+        AclAddr::Any => Prefix4 { addr: Ipv4Addr::UNSPECIFIED, len: 0 },
+        AclAddr::Prefix(p) => Prefix4 { addr: p.network(), len: p.len },
+    };
+    let port = match port {
+        Some((PortOp::Eq, p)) => p,
+        _ => 0,
+    };
+    Selector { net, proto: proto.unwrap_or(0), port }
+}
+
+fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String> {
+    let Some(pname) = &t.ike_policy else { return Ok(None) };
+    let ctx_name = t.ike_context().to_string();
+    let ctx = cfg.contexts.get(&ctx_name).ok_or_else(|| format!("context {ctx_name} does not exist"))?;
+    let pol = ctx.ike_policies.get(pname).ok_or_else(|| format!("ike policy {pname} does not exist"))?;
+    if pol.version != IkeVersion::V1 {
+        return Err("IKEv2 policies are negotiated by the IKEv2 engine (not yet available)".into());
+    }
+    let local = t.local.ok_or("no local end point")?;
+    let mut proposals = Vec::new();
+    for pn in pol.proposals.values() {
+        let p = cfg.ike_proposals.get(pn).ok_or_else(|| format!("ike proposal {pn} does not exist"))?;
+        proposals.push(IkeProp { name: pn.clone(), encr: p.encryption, hash: p.auth_alg, group: p.dh_group, auth: p.auth_method, lifetime: p.lifetime });
+    }
+    if proposals.is_empty() {
+        return Err(format!("ike policy {pname} has no proposal"));
+    }
+    let mut children = Vec::new();
+    for e in t.entries.values() {
+        let TunnelEntry::Policy(pe) = e else { continue };
+        let ip = cfg.ipsec_policies.get(&pe.policy).ok_or_else(|| format!("ipsec policy {} does not exist", pe.policy))?;
+        let mut props = Vec::new();
+        for prn in ip.proposals.values() {
+            let pr = cfg.ipsec_proposals.get(prn).ok_or_else(|| format!("ipsec proposal {prn} does not exist"))?;
+            let eff = pr.effective();
+            props.push(EspProp { name: prn.clone(), ah: eff.ah, esp: eff.esp, lifetime_seconds: pr.lifetime_seconds, lifetime_kbytes: pr.lifetime_kbytes });
+        }
+        if props.is_empty() {
+            continue;
+        }
+        let rules: Vec<(Selector, Selector)> = match &pe.access_group {
+            None => vec![(Selector::ANY, Selector::ANY)],
+            Some(acl) => {
+                let a = ctx.ipsec_acls.get(acl).ok_or_else(|| format!("access group {acl} does not exist"))?;
+                a.rules
+                    .values()
+                    .map(|r| (selector_of(&r.src, r.protocol, r.src_port), selector_of(r.dst.as_ref().unwrap_or(&AclAddr::Any), r.protocol, r.dst_port)))
+                    .collect()
+            }
+        };
+        for (l, r) in rules {
+            children.push(ChildConf { policy: pe.policy.clone(), local_ts: l, remote_ts: r, proposals: props.clone(), pfs: ip.pfs_group });
+        }
+    }
+    let psk = match &pol.pre_shared_key {
+        Some(PreSharedKey::Key(k)) => Some(k.bytes()),
+        _ => None,
+    };
+    let remote_id = t.remote_id.clone().or_else(|| pol.identity_remote.clone()).or(t.remote.map(Identity::Ipv4)).unwrap_or(Identity::Any);
+    Ok(Some(PeerConf {
+        name: name.to_string(),
+        context: ctx_name,
+        kind: t.kind,
+        local,
+        remote: if t.kind == TunnelKind::OnDemand { None } else { t.remote },
+        local_id: pol.identity_local.clone().unwrap_or(Identity::Ipv4(local)),
+        remote_id,
+        mode: if t.kind == TunnelKind::OnDemand { ExchangeMode::Aggressive } else { pol.mode },
+        connection: if t.kind == TunnelKind::OnDemand { ConnectionType::ResponderOnly } else { pol.connection_type },
+        psk,
+        proposals,
+        children,
+        dpd: ctx.ike_keepalive,
+        auto_start: t.kind == TunnelKind::Static && !t.on_traffic && pol.connection_type != ConnectionType::ResponderOnly,
+        max_tunnels: t.max_tunnels,
+    }))
+}

@@ -1,0 +1,142 @@
+//! What the engine reports. Events are the single source of logging,
+//! `debug crypto` output and statistics: the dialects render them (SmartEdge
+//! Table 5 messages, IOS debug traces) in `modes`. Every mismatch carries
+//! both sides' values.
+
+use super::conf::Selector;
+use super::wire::{IdRepr, WireError};
+use crate::config::{AuthMethod, EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+/// Which side of an exchange this engine is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Initiator,
+    Responder,
+}
+
+/// The state of an IKEv1 SA, printed with the names IOS uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum P1State {
+    MmNoState,
+    MmSaSetup,
+    MmKeyExch,
+    AgInitExch,
+    QmIdle,
+    Deleted,
+}
+
+impl P1State {
+    pub fn name(self) -> &'static str {
+        match self {
+            P1State::MmNoState => "MM_NO_STATE",
+            P1State::MmSaSetup => "MM_SA_SETUP",
+            P1State::MmKeyExch => "MM_KEY_EXCH",
+            P1State::AgInitExch => "AG_INIT_EXCH",
+            P1State::QmIdle => "QM_IDLE",
+            P1State::Deleted => "MM_NO_STATE",
+        }
+    }
+}
+
+impl std::fmt::Display for P1State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A phase-1 transform as offered, with raw values kept for what we do not know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfferedP1 {
+    pub encr: Result<IkeEncr, u16>,
+    pub hash: Result<IkeAuthAlg, u16>,
+    pub auth: Result<AuthMethod, u16>,
+    pub group: u16,
+    pub lifetime: u32,
+}
+
+/// Why a phase-1 transform did not match a configured proposal (first difference, IOS order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum P1Mismatch {
+    Encryption { offered: Result<IkeEncr, u16>, configured: IkeEncr },
+    Hash { offered: Result<IkeAuthAlg, u16>, configured: IkeAuthAlg },
+    AuthMethod { offered: Result<AuthMethod, u16>, configured: AuthMethod },
+    Group { offered: u16, configured: u16 },
+}
+
+/// A phase-2 transform as offered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfferedP2 {
+    pub protocol: u8,
+    pub transform_id: u8,
+    pub esp: Option<EspEncr>,
+    pub auth: Option<EspAuth>,
+    pub auth_raw: u16,
+    pub group: Option<u16>,
+    pub encap: u16,
+    pub lifetime_seconds: Option<u32>,
+    pub lifetime_kbytes: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum P2Mismatch {
+    Encryption { offered: Option<EspEncr>, configured: Option<EspEncr> },
+    Auth { offered: Option<EspAuth>, configured: Option<EspAuth> },
+    Pfs { offered: Option<u16>, configured: Option<u16> },
+    /// Number of AH / ESP protocols in the proposal differs from the configuration.
+    Protocols { ah_offered: usize, ah_configured: usize, esp_offered: usize, esp_configured: usize },
+}
+
+/// Why there is no configuration for a peer that contacted us.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoPeerReason {
+    /// No tunnel names this peer address.
+    NotFound,
+    /// A tunnel exists but has no pre-shared key.
+    NoKey,
+    /// The packet arrived on an address no tunnel uses as its local end.
+    BadLocalAddress,
+    /// The tunnel may not respond (initiator-only).
+    InitiatorOnly,
+    /// The exchange type differs from the configured one.
+    Exchange { received: u8, configured: u8 },
+    /// An on-demand tunnel is at its `max-tunnels`.
+    MaxTunnels(u32),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Sent { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, retransmit: bool },
+    Received { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8> },
+    State { conn: u32, peer: Ipv4Addr, old: P1State, new: P1State },
+    /// One offered phase-1 transform checked against one configured proposal.
+    P1Check { conn: u32, peer: Ipv4Addr, transform: u8, proposal: String, priority: usize, offered: OfferedP1, result: Result<(), P1Mismatch>, more: bool },
+    P1NoneAcceptable { conn: u32, peer: Ipv4Addr },
+    P2Check { conn: u32, peer: Ipv4Addr, proposal: u8, transform: u8, offered: OfferedP2, result: Result<(), P2Mismatch>, more: bool },
+    P2NoneAcceptable { conn: u32, peer: Ipv4Addr },
+    /// The proxy identities of a quick mode mirror no configured selector pair.
+    ProxyIdMismatch { conn: u32, peer: Ipv4Addr, initiator: IdRepr, responder: IdRepr },
+    /// SPD selectors sent or received in quick mode (informational).
+    Selectors { conn: u32, peer: Ipv4Addr, sent: bool, initiator: IdRepr, responder: IdRepr },
+    /// The peer's phase-1 identity is not the configured one.
+    IdMismatch { conn: u32, peer: Ipv4Addr, id: IdRepr },
+    NoPeer { peer: Ipv4Addr, local: Ipv4Addr, reason: NoPeerReason },
+    /// Decrypting a phase-1 message gave garbage: the keys (PSK) differ.
+    KeyMismatch { conn: u32, peer: Ipv4Addr, message: u8, error: WireError },
+    /// The authenticating hash did not verify.
+    AuthFailed { conn: u32, peer: Ipv4Addr },
+    Malformed { peer: SocketAddrV4, error: WireError, answered: Option<u16> },
+    NotifyReceived { conn: u32, peer: Ipv4Addr, kind: u16, protocol: u8, spi: Vec<u8>, protected: bool },
+    NotifySent { conn: u32, peer: Ipv4Addr, kind: u16, protected: bool },
+    DeleteReceived { conn: u32, peer: Ipv4Addr, protocol: u8, spis: Vec<Vec<u8>> },
+    DeleteSent { conn: u32, peer: Ipv4Addr, protocol: u8, spis: Vec<Vec<u8>> },
+    NatDetected { conn: u32, peer: Ipv4Addr, local_behind: bool, remote_behind: bool },
+    Phase1Up { conn: u32, peer: SocketAddrV4, tunnel: String, role: Role },
+    Phase1Down { conn: u32, peer: Ipv4Addr, tunnel: String, reason: String },
+    ChildUp { tunnel: String, peer: Ipv4Addr, spi_in: u32, spi_out: u32, local_ts: Selector, remote_ts: Selector, rekey: bool },
+    ChildDown { tunnel: String, peer: Ipv4Addr, spi_in: u32, spi_out: u32, reason: String },
+    Retransmit { conn: u32, peer: Ipv4Addr, count: u32 },
+    GiveUp { conn: u32, peer: Ipv4Addr, tunnel: String, state: P1State },
+    DpdDead { conn: u32, peer: Ipv4Addr, tunnel: String },
+    ResponderLifetime { conn: u32, peer: Ipv4Addr, protocol: u8, seconds: Option<u32>, kbytes: Option<u32> },
+}

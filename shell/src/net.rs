@@ -1,0 +1,101 @@
+//! The real network: UDP sockets on ports 500 and 4500 of every address the
+//! configuration gives a tunnel's local end, driving the router's sans-IO
+//! IKE engine. edgesh never binds a wildcard address: an address the
+//! configuration does not name is never used, and an address the host does
+//! not have is reported in the log (`show log` / `show logging`), not
+//! silently replaced.
+//!
+//! Interface names in the configuration are not Linux device names: edgesh
+//! uses the addresses they carry. Run it in a network namespace whose
+//! devices carry those addresses (see README, "Running on a network").
+
+use edgesh_engine::ike::endpoint::{IKE_PORT, NATT_PORT};
+use edgesh_modes::{Dialect, Router};
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+struct Sockets {
+    bound: BTreeMap<SocketAddrV4, UdpSocket>,
+    /// Addresses that failed to bind (reported once).
+    failed: BTreeMap<SocketAddrV4, String>,
+}
+
+impl Sockets {
+    fn sync(&mut self, r: &mut Router) {
+        let want: Vec<SocketAddrV4> = r.ike.local_addrs().into_iter().flat_map(|a| [SocketAddrV4::new(a, IKE_PORT), SocketAddrV4::new(a, NATT_PORT)]).collect();
+        self.bound.retain(|a, _| want.contains(a));
+        self.failed.retain(|a, _| want.contains(a));
+        for a in want {
+            if self.bound.contains_key(&a) || self.failed.contains_key(&a) {
+                continue;
+            }
+            match UdpSocket::bind(a).and_then(|s| s.set_nonblocking(true).map(|_| s)) {
+                Ok(s) => {
+                    self.bound.insert(a, s);
+                }
+                Err(e) => {
+                    let msg = format!("cannot use {a} for IKE: {e}");
+                    match r.dialect {
+                        Dialect::SmartEdge => {
+                            r.log("IKE", 3, "BIND", &msg);
+                        }
+                        Dialect::Ios => {
+                            r.log.push_back(format!("%CRYPTO-3-IKMP_SOCKET: {msg}"));
+                        }
+                    }
+                    self.failed.insert(a, msg);
+                }
+            }
+        }
+    }
+}
+
+/// Start the network driver thread.
+pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
+    router.lock().unwrap_or_else(|e| e.into_inner()).net_attached = true;
+    std::thread::Builder::new()
+        .name("ike-net".into())
+        .spawn(move || {
+            let mut socks = Sockets { bound: BTreeMap::new(), failed: BTreeMap::new() };
+            let mut buf = vec![0u8; 65536];
+            loop {
+                let mut busy = false;
+                {
+                    let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+                    socks.sync(&mut r);
+                    r.engine_tick();
+                    while let Some(t) = r.ike.poll_transmit() {
+                        busy = true;
+                        if let Some(s) = socks.bound.get(&t.src) {
+                            let _ = s.send_to(&t.data, t.dst);
+                        }
+                    }
+                }
+                for (local, s) in &socks.bound {
+                    while let Ok((n, from)) = s.recv_from(&mut buf) {
+                        let SocketAddr::V4(from) = from else { continue };
+                        busy = true;
+                        let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+                        let now = r.now_ms();
+                        r.ike.handle(now, *local, from, &buf[..n]);
+                        r.engine_drain();
+                        while let Some(t) = r.ike.poll_transmit() {
+                            if let Some(s) = socks_get(&socks.bound, t.src) {
+                                let _ = s.send_to(&t.data, t.dst);
+                            }
+                        }
+                    }
+                }
+                if !busy {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        })
+        .expect("spawning the network thread")
+}
+
+fn socks_get(b: &BTreeMap<SocketAddrV4, UdpSocket>, a: SocketAddrV4) -> Option<&UdpSocket> {
+    b.get(&a).or_else(|| b.get(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, a.port())))
+}

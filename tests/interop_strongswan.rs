@@ -1,0 +1,360 @@
+//! Interop with a real strongSwan (5.9.x, kernel-libipsec) in network
+//! namespaces, using `../shared/interop/strongswan-peer.sh`: edgesh runs in
+//! netns `left` (192.0.2.1, protecting 198.51.100.1), strongSwan in `right`
+//! (192.0.2.2, protecting 203.0.113.1). That strongSwan fakes a NAT, so every
+//! test also exercises NAT-T (IKE floats to UDP 4500).
+//!
+//! Needs root and strongSwan: without them every test says so LOUDLY and
+//! passes; CI (`.ci/run`) installs strongSwan and runs as root, and sets
+//! `EDGESH_REQUIRE_INTEROP=1` so that a missing peer fails instead.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// The peer recipe: `$EDGESH_INTEROP_SCRIPT`, else `../shared/interop/` next to the checkout, else `/work/shared/interop/`.
+fn script() -> PathBuf {
+    if let Some(p) = std::env::var_os("EDGESH_INTEROP_SCRIPT") {
+        return PathBuf::from(p);
+    }
+    let near = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop/strongswan-peer.sh");
+    if near.exists() { near } else { PathBuf::from("/work/shared/interop/strongswan-peer.sh") }
+}
+
+fn base() -> PathBuf {
+    std::env::temp_dir().join("edgesh-interop")
+}
+
+/// None (after a loud message) when this machine cannot run the tests.
+fn ready() -> Option<MutexGuard<'static, ()>> {
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let have = Path::new("/usr/sbin/charon-systemd").exists() && Path::new("/usr/sbin/swanctl").exists() && script().exists();
+    if !root || !have {
+        let why = if !root { "not root" } else { "strongSwan (charon-systemd, swanctl) or the interop script is missing" };
+        if std::env::var("EDGESH_REQUIRE_INTEROP").is_ok() {
+            panic!("interop tests required but cannot run: {why}");
+        }
+        eprintln!("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        eprintln!("!!! SKIPPING strongSwan interop test: {why}");
+        eprintln!("!!! (run as root after `{} install`)", script().display());
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
+        return None;
+    }
+    Some(guard)
+}
+
+/// Run the peer script with environment settings.
+fn peer(env: &[(&str, &str)], args: &[&str]) -> String {
+    let mut c = Command::new("bash");
+    c.arg(script()).args(args).env("BASE", base());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().expect("running strongswan-peer.sh");
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn charon_log() -> String {
+    std::fs::read_to_string(base().join("right/charon.log")).unwrap_or_default()
+}
+
+/// A fresh strongSwan responder/initiator in `right`.
+fn start_strongswan(env: &[(&str, &str)]) {
+    peer(&[], &["stop"]);
+    let out = peer(env, &["netns"]);
+    assert!(out.contains("ready"), "{out}");
+    let out = peer(env, &["start-right"]);
+    assert!(out.contains("loaded"), "{out}");
+}
+
+fn list_sas() -> String {
+    peer(&[], &["swanctl", "right", "--list-sas"])
+}
+
+/// edgesh in netns `left`, driven through its standard input like a terminal.
+struct Edgesh {
+    child: Child,
+    out: Arc<Mutex<String>>,
+}
+
+impl Edgesh {
+    fn start(dialect: &str, config: &str) -> Edgesh {
+        let dir = base().join(format!("edgesh-{dialect}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("state dir");
+        let cfg = dir.join("boot.cfg");
+        std::fs::write(&cfg, config).expect("config file");
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", "left", env!("CARGO_BIN_EXE_edgesh"), "--dialect", dialect, "--config"])
+            .arg(&cfg)
+            .arg("--state-dir")
+            .arg(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting edgesh");
+        let out = Arc::new(Mutex::new(String::new()));
+        let (mut so, o2) = (child.stdout.take().expect("stdout"), out.clone());
+        std::thread::spawn(move || {
+            let mut b = [0u8; 4096];
+            while let Ok(n) = so.read(&mut b) {
+                if n == 0 {
+                    break;
+                }
+                o2.lock().unwrap().push_str(&String::from_utf8_lossy(&b[..n]));
+            }
+        });
+        let e = Edgesh { child, out };
+        if dialect == "ios" {
+            e.cmd("enable");
+        }
+        e
+    }
+
+    /// Type a command and return what it printed (up to the next prompt).
+    fn cmd(&self, line: &str) -> String {
+        let start = self.out.lock().unwrap().len();
+        let mut stdin = self.child.stdin.as_ref().expect("stdin");
+        stdin.write_all(format!("{line}\n").as_bytes()).expect("typing");
+        stdin.flush().ok();
+        let t0 = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_millis(30));
+            let o = self.out.lock().unwrap();
+            let new = &o[start..];
+            // The echo of the line, its output, and the next prompt (which ends in '#').
+            if let Some(i) = new.find('\n') {
+                let rest = &new[i + 1..];
+                if rest.ends_with('#') {
+                    let body = rest.rsplit_once('\n').map(|x| x.0).unwrap_or("");
+                    return body.to_string();
+                }
+            }
+            assert!(t0.elapsed() < Duration::from_secs(20), "no prompt after `{line}`: {new}");
+        }
+    }
+
+    /// Repeat `line` until its output contains `want` (or time runs out).
+    fn wait_for(&self, line: &str, want: &str, secs: u64) -> String {
+        let t0 = Instant::now();
+        loop {
+            let o = self.cmd(line);
+            if o.contains(want) {
+                return o;
+            }
+            if t0.elapsed() > Duration::from_secs(secs) {
+                panic!("`{line}` never showed `{want}`; last output:\n{o}\nstrongSwan log:\n{}", charon_log());
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+impl Drop for Edgesh {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn smartedge_config(mode: &str, dh: u16, pfs: Option<u16>, psk: &str, remote_net: &str, keepalive: bool) -> String {
+    format!(
+        "ike proposal ss
+  authentication algorithm hmac-sha1-96
+  encryption algorithm aes-128-cbc
+  dh-group {dh}
+ipsec proposal esp1
+  esp encryption aes-128-cbc
+  esp authentication hmac-sha1-96
+ipsec policy pol1
+{}  seq 10 proposal esp1
+context local
+{}  interface wan
+    ip address 192.0.2.1/24
+  ike policy peer
+    pre-shared-key {psk}
+    mode {mode}
+    identity local 192.0.2.1
+    identity remote 192.0.2.2
+    seq 10 proposal ss
+  ipsec access-list acl1
+    seq 10 198.51.100.1/32 {remote_net}/32
+tunnel ipsec t1
+  peer-end-point local 192.0.2.1 remote 192.0.2.2 context local
+  ike-policy peer
+  seq 10 ipsec-policy pol1 access-group acl1
+",
+        pfs.map(|g| format!("  perfect-forward-secrecy dh-group {g}\n")).unwrap_or_default(),
+        if keepalive { "  ike keepalive\n" } else { "" }
+    )
+}
+
+fn ios_config(group: u16, psk: &str) -> String {
+    format!(
+        "hostname left
+crypto isakmp policy 10
+ encr aes
+ hash sha
+ authentication pre-share
+ group {group}
+crypto isakmp key {psk} address 192.0.2.2
+crypto ipsec transform-set TS esp-aes esp-sha-hmac
+ mode tunnel
+access-list 101 permit ip host 198.51.100.1 host 203.0.113.1
+crypto map VPN 10 ipsec-isakmp
+ set peer 192.0.2.2
+ set transform-set TS
+ set pfs group{group}
+ match address 101
+interface GigabitEthernet0/0
+ ip address 192.0.2.1 255.255.255.0
+ crypto map VPN
+end
+"
+    )
+}
+
+/// The hex SPIs (in, out) strongSwan shows for its child.
+fn strongswan_spis(list: &str) -> (String, String) {
+    // The newest child is listed last.
+    let find = |dir: &str| list.lines().map(str::trim).filter(|l| l.starts_with(dir)).last().and_then(|l| l.split_whitespace().nth(1)).unwrap_or("").trim_end_matches(',').to_string();
+    (find("in "), find("out "))
+}
+
+#[test]
+fn main_mode_edgesh_initiates_then_clear_and_proxy_id_mismatch() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1-modp2048")]);
+    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
+    let detail = e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
+    let list = list_sas();
+    assert!(list.contains("ESTABLISHED, IKEv1"), "{list}");
+    assert!(list.contains("TUNNEL-in-UDP"), "NAT-T expected: {list}");
+    let (ss_in, ss_out) = strongswan_spis(&list);
+    assert!(detail.contains(&format!("Inbound SPI             : 0x{ss_out}")), "edgesh inbound = strongSwan outbound\n{detail}\n{list}");
+    assert!(detail.contains(&format!("Outbound SPI            : 0x{ss_in}")), "{detail}\n{list}");
+    assert!(detail.contains("State                     : Up"), "{detail}");
+    assert!(detail.contains(": yes (UDP 4500)"), "{detail}");
+    // `clear ipsec sa` sends a delete strongSwan acts on; the static tunnel comes back with new SPIs.
+    e.cmd("clear ipsec sa tunnel t1");
+    let t0 = Instant::now();
+    loop {
+        let l = list_sas();
+        let (i, _) = strongswan_spis(&l);
+        if !i.is_empty() && i != ss_in && charon_log().contains(&format!("received DELETE for ESP CHILD_SA with SPI {ss_out}")) {
+            let d = e.cmd("show tunnel ipsec name t1 detail");
+            assert!(d.contains(&format!("Outbound SPI            : 0x{i}")), "{d}\n{l}");
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "no re-established child after clear:\n{l}\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    drop(e);
+    // Proxy IDs that do not mirror: strongSwan refuses with INVALID_ID_INFORMATION, edgesh logs it.
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1-modp2048")]);
+    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.99", false));
+    e.wait_for("show log", "received NOTIFY PAYLOAD of notify type INVALID_ID_INFORMATION.", 20);
+    assert!(charon_log().contains("no matching CHILD_SA config found for 198.51.100.1/32 === 203.0.113.99/32"), "{}", charon_log());
+}
+
+#[test]
+fn main_mode_strongswan_initiates_to_an_ios_crypto_map_and_rekeys() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    let e = Edgesh::start("ios", &ios_config(2, "interop-test-psk"));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}", charon_log());
+    let isakmp = e.wait_for("show crypto isakmp sa", "QM_IDLE", 10);
+    assert!(isakmp.contains("192.0.2.1       192.0.2.2       QM_IDLE"), "responder: dst is us\n{isakmp}");
+    let sa = e.wait_for("show crypto ipsec sa", "Status: ACTIVE", 10);
+    let list = list_sas();
+    let (ss_in, ss_out) = strongswan_spis(&list);
+    let ours_in = u32::from_str_radix(&ss_out, 16).unwrap();
+    let ours_out = u32::from_str_radix(&ss_in, 16).unwrap();
+    assert!(sa.contains(&format!("current outbound spi: 0x{ours_out:X}({ours_out})")), "{sa}\n{list}");
+    assert!(sa.contains(&format!("spi: 0x{ours_in:X}({ours_in})")), "{sa}\n{list}");
+    assert!(sa.contains("in use settings ={Tunnel UDP-Encaps, }"), "{sa}");
+    // strongSwan rekeys the child: edgesh answers the new quick mode and drops the old pair on its delete.
+    let out = peer(&[], &["swanctl", "right", "--rekey", "--child", "peer-child"]);
+    assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}");
+    let t0 = Instant::now();
+    loop {
+        let l = list_sas();
+        let (i, _) = strongswan_spis(&l);
+        let sa = e.cmd("show crypto ipsec sa");
+        let n = u32::from_str_radix(&i, 16).unwrap_or(0);
+        if i != ss_in && sa.contains(&format!("current outbound spi: 0x{n:X}({n})")) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "rekey not seen:\n{l}\n{sa}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn aggressive_mode_both_directions() {
+    let Some(_g) = ready() else { return };
+    let env = [("IKE_VERSION", "1"), ("AGGRESSIVE", "yes"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1")];
+    start_strongswan(&env);
+    let e = Edgesh::start("smartedge", &smartedge_config("aggressive", 14, None, "interop-test-psk", "203.0.113.1", false));
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
+    assert!(list_sas().contains("ESTABLISHED, IKEv1"), "{}", list_sas());
+    e.cmd("clear ike sa tunnel t1");
+    let t0 = Instant::now();
+    while list_sas().contains("ESTABLISHED, IKEv1") {
+        assert!(t0.elapsed() < Duration::from_secs(10), "strongSwan kept the IKE SA after our delete:\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(e);
+    // strongSwan initiates aggressive mode to edgesh.
+    start_strongswan(&env);
+    let mut cfg = smartedge_config("aggressive", 14, None, "interop-test-psk", "203.0.113.1", false);
+    cfg = cfg.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
+    let e = Edgesh::start("smartedge", &cfg);
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}", charon_log());
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+}
+
+#[test]
+fn mismatches_are_reported_on_the_receiving_side() {
+    let Some(_g) = ready() else { return };
+    // DH group: strongSwan offers MODP 1024 (group 2), edgesh wants group 14.
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1")]);
+    let mut cfg = smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", false);
+    cfg = cfg.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
+    let e = Edgesh::start("smartedge", &cfg);
+    let _ = peer(&[], &["initiate", "right"]);
+    e.wait_for("show log", "Mismatching DH Group(2) detected, configured is (14) in IKE phase-I 1st message", 10);
+    e.wait_for("show log", "Sending phase-I notify of type NO_PROPOSAL_CHOSEN", 5);
+    assert!(charon_log().contains("received NO_PROPOSAL_CHOSEN error notify"), "{}", charon_log());
+    drop(e);
+    // Pre-shared key: strongSwan initiates with another key; edgesh cannot decrypt message 5.
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1"), ("PSK", "not-the-key")]);
+    let mut cfg = smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", false);
+    cfg = cfg.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
+    let e = Edgesh::start("smartedge", &cfg);
+    let _ = peer(&[], &["initiate", "right"]);
+    e.wait_for("show log", "Possibly Mismatching Keys detected in IKE phase-I 5th message", 15);
+}
+
+#[test]
+fn dpd_notices_a_killed_peer() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1"), ("DPD_DELAY", "10s")]);
+    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", true));
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
+    // Kill charon (not a clean stop: no delete is sent).
+    let pid = std::fs::read_to_string(base().join("right/charon.pid")).unwrap_or_default();
+    let _ = Command::new("kill").arg("-9").arg(pid.trim()).status();
+    e.wait_for("show log", "is not responding to keepalives (DPD); SAs deleted", 40);
+    let d = e.cmd("show tunnel ipsec name t1 detail");
+    assert!(!d.contains("Inbound SPI"), "{d}");
+    peer(&[], &["stop"]);
+}
