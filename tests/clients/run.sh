@@ -4,7 +4,8 @@
 #     user, then a level-1 user that needs `enable` and the enable secret);
 #   * scrapli's IOS-XE driver (tests/clients/scrapli_iosxe.py);
 #   * Netmiko's ericsson_ipos driver on the SmartEdge dialect (tests/clients/netmiko_ipos.py).
-# The clients live in a Python venv (target/clients-venv, pinned versions).
+# The clients live in a Python venv (pinned versions; .ci/run's venv when
+# EDGESH_PYVENV names it, so netmiko_check.py's Genie step runs too).
 #
 # Usage: tests/clients/run.sh EDGESH_BINARY
 # Without network (pip fails) it says SKIPPED loudly and exits 0, unless
@@ -13,7 +14,8 @@ set -uo pipefail
 BIN=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-VENV=${EDGESH_CLIENTS_VENV:-$ROOT/target/clients-venv}
+# .ci/run's venv (EDGESH_PYVENV, with Genie) when there is one, else our own.
+VENV=${EDGESH_CLIENTS_VENV:-${EDGESH_PYVENV:-$ROOT/target/clients-venv}}
 REQUIRED=${EDGESH_CLIENTS_REQUIRED:-0}
 NETMIKO_CHECK=$ROOT/../shared/clients/netmiko_check.py
 
