@@ -198,7 +198,9 @@ pub struct Endpoint {
     out: VecDeque<Transmit>,
     events: VecDeque<Event>,
     /// Tunnels (and child indexes) that want SAs: negotiated when phase 1 is up.
-    wanted: Vec<(String, usize)>,
+    wanted: std::collections::HashMap<String, std::collections::BTreeSet<usize>>,
+    /// Peer configurations by tunnel name (index into `conf.peers`).
+    by_name: std::collections::HashMap<String, usize>,
     /// Counters for `show ... statistics`.
     pub stats: Stats,
 }
@@ -586,13 +588,18 @@ impl Endpoint {
             next_child: 2001,
             out: VecDeque::new(),
             events: VecDeque::new(),
-            wanted: Vec::new(),
+            wanted: Default::default(),
+            by_name: Default::default(),
             stats: Stats::default(),
         }
     }
 
     pub fn conf(&self) -> &EngineConf {
         &self.conf
+    }
+    /// A tunnel's peer configuration (by name, indexed).
+    fn pc(&self, name: &str) -> Option<&PeerConf> {
+        self.by_name.get(name).and_then(|&i| self.conf.peers.get(i))
     }
     pub fn ike_sas(&self) -> &[IkeSa] {
         &self.sas
@@ -618,30 +625,40 @@ impl Endpoint {
     /// deleted (the peer is told); tunnels that start at commit are started.
     pub fn set_config(&mut self, now: Millis, conf: EngineConf) {
         let old = std::mem::replace(&mut self.conf, conf);
+        self.by_name = self.conf.peers.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
         // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge
         // section 11); removed tunnels lose them at once.
-        let gone: Vec<String> = old.peers.iter().filter(|p| self.conf.peer(&p.name).is_none()).map(|p| p.name.clone()).collect();
+        let gone: Vec<String> = old.peers.iter().filter(|p| !self.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
         for t in &gone {
             self.clear_tunnel(now, t, true, "tunnel removed from the configuration");
         }
-        self.wanted.retain(|(t, _)| !gone.contains(t));
-        let starts: Vec<String> = self.conf.peers.iter().filter(|p| p.auto_start && p.may_initiate()).map(|p| p.name.clone()).collect();
-        for t in starts {
-            if !self.sas.iter().any(|s| s.tunnel == t) {
-                self.initiate(now, &t);
+        for t in &gone {
+            self.wanted.remove(t);
+        }
+        let with_sa: std::collections::HashSet<String> = self.sas.iter().map(|s| s.tunnel.clone()).collect();
+        let with_child: std::collections::HashSet<String> = self.children.iter().map(|c| c.tunnel.clone()).collect();
+        let starts: Vec<usize> = (0..self.conf.peers.len()).filter(|&i| self.conf.peers[i].auto_start && self.conf.peers[i].may_initiate() && !with_sa.contains(&self.conf.peers[i].name)).collect();
+        for i in starts {
+            let p = self.conf.peers[i].clone();
+            if with_child.contains(&p.name) {
+                self.initiate(now, &p.name);
+            } else {
+                // Nothing negotiated yet: every child is wanted, phase 1 starts now.
+                self.wanted.insert(p.name.clone(), (0..p.children.len()).collect());
+                self.start_phase1(now, &p);
             }
         }
     }
 
     /// Start (or complete) the negotiation of every child of a tunnel.
     pub fn initiate(&mut self, now: Millis, tunnel: &str) -> bool {
-        let Some(p) = self.conf.peer(tunnel).cloned() else { return false };
+        let Some(p) = self.pc(tunnel).cloned() else { return false };
         if !p.may_initiate() {
             return false;
         }
         for i in 0..p.children.len() {
-            if !self.children.iter().any(|c| c.tunnel == tunnel && c.child == i) && !self.wanted.contains(&(tunnel.to_string(), i)) {
-                self.wanted.push((tunnel.to_string(), i));
+            if !self.children.iter().any(|c| c.tunnel == tunnel && c.child == i) {
+                self.wanted.entry(tunnel.to_string()).or_default().insert(i);
             }
         }
         if let Some(idx) = self.sas.iter().position(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
@@ -942,6 +959,11 @@ impl Endpoint {
             }
         };
         let data = &data[..hdr.length as usize];
+        if hdr.icookie == [0; 8] {
+            self.stats.rx_malformed += 1;
+            self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
+            return;
+        }
         // Find the SA.
         let idx = self.sas.iter().position(|s| {
             s.icookie == hdr.icookie
@@ -1135,8 +1157,15 @@ impl Endpoint {
         let chosen = self.select_p1(idx, &sa_repr, &pc, local, remote, hdr);
         let Some((t, prop)) = chosen else {
             self.stats.p1_failed += 1;
-            self.events.push_back(Event::P1NoneAcceptable { conn, peer: rip });
-            self.send_notify(idx, notify::NO_PROPOSAL_CHOSEN, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
+            // Nothing usable was offered at all: answer with what was wrong (Table 5); else NO_PROPOSAL_CHOSEN.
+            let why = match self.events.back() {
+                Some(Event::Malformed { answered: Some(n), .. }) => *n,
+                _ => {
+                    self.events.push_back(Event::P1NoneAcceptable { conn, peer: rip });
+                    notify::NO_PROPOSAL_CHOSEN
+                }
+            };
+            self.send_notify(idx, why, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
             self.sas.remove(idx);
             return;
         };
@@ -1299,7 +1328,7 @@ impl Endpoint {
     }
 
     fn peer_conf(&self, idx: usize) -> Option<PeerConf> {
-        self.conf.peer(&self.sas[idx].tunnel).cloned()
+        self.pc(&self.sas[idx].tunnel).cloned()
     }
 
     fn fail_p1(&mut self, idx: usize, reason: &str) {
@@ -1459,7 +1488,7 @@ impl Endpoint {
                 }
                 let idi = identity_id(&pc.local_id).emit();
                 let hash_i = self.hash_auth(idx, true, &idi);
-                let first_contact = !self.sas.iter().any(|s| s.conn != conn && s.remote.ip() == remote.ip() && s.is_established());
+                let first_contact = !self.sas.iter().any(|s| s.conn != conn && s.remote.ip() == remote.ip() && s.local.ip() == local.ip() && s.is_established());
                 let mut b = Builder::new();
                 b.push(payload::ID, idi).push(payload::HASH, hash_i);
                 if first_contact {
@@ -1650,16 +1679,16 @@ impl Endpoint {
         }
     }
 
-    /// INITIAL-CONTACT: forget every other SA with this peer.
+    /// INITIAL-CONTACT: forget every other SA between these two addresses.
     fn initial_contact(&mut self, now: Millis, idx: usize) {
-        let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
-        let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer).map(|s| s.conn).collect();
+        let (conn, peer, local) = (self.sas[idx].conn, *self.sas[idx].remote.ip(), *self.sas[idx].local.ip());
+        let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local).map(|s| s.conn).collect();
         for c in old {
             if let Some(i) = self.sas.iter().position(|s| s.conn == c) {
                 self.remove_sa(now, i, false, "initial contact from peer");
             }
         }
-        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&i| self.children[i].remote.ip() == &peer).collect();
+        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&i| self.children[i].remote.ip() == &peer && self.children[i].local.ip() == &local).collect();
         for i in gone {
             let c = self.children.remove(i);
             self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: "initial contact from peer".into() });
@@ -1668,12 +1697,13 @@ impl Endpoint {
 
     fn established(&mut self, now: Millis, idx: usize) {
         self.set_state(idx, P1State::QmIdle);
+        let dpd_conf = self.pc(&self.sas[idx].tunnel).map(|p| p.dpd).unwrap_or(false);
         let sa = &mut self.sas[idx];
         sa.established = Some(now);
         if sa.role == Role::Initiator || sa.timer.is_some() {
             sa.timer = None;
         }
-        let dpd = self.conf.peer(&sa.tunnel).map(|p| p.dpd).unwrap_or(false) && sa.peer_dpd;
+        let dpd = dpd_conf && sa.peer_dpd;
         if dpd {
             sa.dpd_timer = Some(now + DPD_INTERVAL);
         }
@@ -1682,12 +1712,12 @@ impl Endpoint {
         self.events.push_back(Event::Phase1Up { conn, peer, tunnel: tunnel.clone(), role });
         if role == Role::Initiator {
             // Children wanted for this tunnel; a fresh initiator wants them all.
-            if !self.wanted.iter().any(|(t, _)| *t == tunnel) {
-                if let Some(p) = self.conf.peer(&tunnel) {
-                    for i in 0..p.children.len() {
-                        if !self.children.iter().any(|c| c.tunnel == tunnel && c.child == i) {
-                            self.wanted.push((tunnel.clone(), i));
-                        }
+            if !self.wanted.contains_key(&tunnel) {
+                if let Some(n) = self.pc(&tunnel).map(|p| p.children.len()) {
+                    let have: Vec<usize> = self.children.iter().filter(|c| c.tunnel == tunnel).map(|c| c.child).collect();
+                    let want: std::collections::BTreeSet<usize> = (0..n).filter(|i| !have.contains(i)).collect();
+                    if !want.is_empty() {
+                        self.wanted.insert(tunnel.clone(), want);
                     }
                 }
             }
@@ -1697,8 +1727,7 @@ impl Endpoint {
 
     fn start_wanted(&mut self, now: Millis, idx: usize) {
         let tunnel = self.sas[idx].tunnel.clone();
-        let want: Vec<usize> = self.wanted.iter().filter(|(t, _)| *t == tunnel).map(|(_, c)| *c).collect();
-        self.wanted.retain(|(t, _)| *t != tunnel);
+        let want: Vec<usize> = self.wanted.remove(&tunnel).map(|w| w.into_iter().collect()).unwrap_or_default();
         for c in want {
             if !self.sas[idx].quick.iter().any(|q| q.child == c) {
                 self.start_quick(now, idx, c, None);
@@ -2298,7 +2327,7 @@ impl Endpoint {
                                 self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: "deleted by peer".into() });
                                 // A static tunnel is kept up: negotiate the pair again (unless a newer one exists).
                                 let replaced = self.children.iter().any(|x| x.tunnel == tunnel && x.child == child);
-                                if !replaced && self.conf.peer(&tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
+                                if !replaced && self.pc(&tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
                                     self.initiate(now, &tunnel);
                                 }
                             }
@@ -2336,7 +2365,7 @@ impl Endpoint {
             }
             self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: "cleared".into() });
             // Static tunnels come straight back, as on a router.
-            if self.conf.peer(&c.tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
+            if self.pc(&c.tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
                 self.initiate(now, &c.tunnel);
             }
         }
@@ -2356,7 +2385,7 @@ impl Endpoint {
         }
         restart.dedup();
         for t in restart {
-            if self.conf.peer(&t).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.children.iter().any(|c| c.tunnel == t) {
+            if self.pc(&t).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.children.iter().any(|c| c.tunnel == t) {
                 self.initiate(now, &t);
             }
         }
@@ -2489,7 +2518,7 @@ impl Endpoint {
             if s.is_established() && now >= s.expires() {
                 let t = s.tunnel.clone();
                 self.remove_sa(now, i, true, "lifetime expired");
-                if self.conf.peer(&t).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == t) && self.children.iter().any(|c| c.tunnel == t) {
+                if self.pc(&t).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == t) && self.children.iter().any(|c| c.tunnel == t) {
                     // Children live on; a new phase 1 is negotiated when they rekey.
                 }
                 continue;
@@ -2511,9 +2540,9 @@ impl Endpoint {
                 match self.sas.iter().position(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
                     Some(idx) => self.start_quick(now, idx, child, Some(id)),
                     None => {
-                        self.wanted.push((tunnel.clone(), child));
+                        self.wanted.entry(tunnel.clone()).or_default().insert(child);
                         if !self.sas.iter().any(|s| s.tunnel == tunnel) {
-                            if let Some(p) = self.conf.peer(&tunnel).cloned() {
+                            if let Some(p) = self.pc(&tunnel).cloned() {
                                 self.start_phase1(now, &p);
                             }
                         }
