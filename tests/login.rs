@@ -70,3 +70,13 @@ fn console_without_login_asks_the_enable_secret_once_one_is_set() {
     assert!(out.starts_with("Router>enable\nRouter#configure terminal\n"), "no secret yet: {out}");
     assert!(out.contains("Router>enable\nPassword: \nPassword: \nRouter#show clock\n"), "{out}");
 }
+
+#[test]
+fn type_8_and_9_secrets_from_algorithm_type() {
+    let cfg = "hostname R1\nusername a1 algorithm-type scrypt secret pw1\nenable algorithm-type sha256 secret ensec\n";
+    let (code, out, _) = run(cfg, "a1\npw1\nenable\nensec\nshow running-config | include secret\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("R1>enable\nPassword: \nR1#show running-config"), "{out}");
+    assert!(out.contains("username a1 secret 9 $9$") && out.contains("enable secret 8 $8$"), "{out}");
+    assert!(!out.contains("pw1\n") && !out.contains("ensec"), "{out}");
+}
