@@ -194,6 +194,41 @@ pub fn idle_timeout(r: &Router, dialect: Dialect, user: &str) -> Option<std::tim
     }
 }
 
+fn hms(secs: u64) -> String {
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// `show users` / `show sessions`: who is logged in, on which line, from
+/// where, idle for how long; `*` marks the asking session.
+pub fn show_users(s: &crate::session::Session, out: &mut dyn crate::out::Out) {
+    let r = s.router();
+    let now = r.now();
+    out.line("    Line       User       Host(s)              Idle       Location");
+    if s.login_id.is_none() {
+        out.line(&format!("*  0 con 0     {:<10} idle                 00:00:00", s.user));
+    }
+    for (id, e) in &r.logins {
+        let me = if Some(*id) == s.login_id { '*' } else { ' ' };
+        let idle = if Some(*id) == s.login_id { 0 } else { now.saturating_sub(e.last) };
+        out.line(format!("{me}{:>3} {:<9} {:<10} idle                 {} {}", id, e.line, e.user, hms(idle), e.from).trim_end());
+    }
+}
+
+/// `clear line N` / `clear session N`: ask the server to close that session.
+pub fn clear_line(s: &mut crate::session::Session, id: u64, out: &mut dyn crate::out::Out) -> crate::session::CmdResult {
+    if s.login_id == Some(id) {
+        return Err("Cannot clear your own session; use exit".into());
+    }
+    let user = s.user.clone();
+    let mut r = s.router();
+    let Some(e) = r.logins.get(&id).cloned() else { return Err(format!("No session {id}")) };
+    r.clear_requests.insert(id);
+    r.log_event("SYS", 5, "CLEAR_LINE", &format!("session {id} ({} {} from {}) cleared by {user}", e.user, e.line, e.from));
+    drop(r);
+    out.line("[OK]");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,39 +256,4 @@ mod tests {
         assert!(!users_configured(&r, Dialect::SmartEdge));
         assert_eq!(idle_timeout(&r, Dialect::Ios, "admin"), Some(std::time::Duration::from_secs(600)));
     }
-}
-
-fn hms(secs: u64) -> String {
-    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
-}
-
-/// `show users` / `show sessions`: who is logged in, on which line, from
-/// where, idle for how long; `*` marks the asking session.
-pub fn show_users(s: &crate::session::Session, out: &mut dyn crate::out::Out) {
-    let r = s.router();
-    let now = r.now();
-    out.line("    Line       User       Host(s)              Idle       Location");
-    if s.login_id.is_none() {
-        out.line(&format!("*  0 con 0     {:<10} idle                 00:00:00", s.user));
-    }
-    for (id, e) in &r.logins {
-        let me = if Some(*id) == s.login_id { '*' } else { ' ' };
-        let idle = if Some(*id) == s.login_id { 0 } else { now.saturating_sub(e.last) };
-        out.line(&format!("{me}{:>3} {:<9} {:<10} idle                 {} {}", id, e.line, e.user, hms(idle), e.from).trim_end());
-    }
-}
-
-/// `clear line N` / `clear session N`: ask the server to close that session.
-pub fn clear_line(s: &mut crate::session::Session, id: u64, out: &mut dyn crate::out::Out) -> crate::session::CmdResult {
-    if s.login_id == Some(id) {
-        return Err("Cannot clear your own session; use exit".into());
-    }
-    let user = s.user.clone();
-    let mut r = s.router();
-    let Some(e) = r.logins.get(&id).cloned() else { return Err(format!("No session {id}")) };
-    r.clear_requests.insert(id);
-    r.log_event("SYS", 5, "CLEAR_LINE", &format!("session {id} ({} {} from {}) cleared by {user}", e.user, e.line, e.from));
-    drop(r);
-    out.line("[OK]");
-    Ok(())
 }

@@ -65,7 +65,7 @@ const TYPE7_KEY: &[u8] = b"dsfd;kfoA,.iyewrkldJKDHSUBsgvca69834ncxv9873254k;fg87
 
 /// Decode a Cisco type 7 string (`0822455D0A16` is `cisco`).
 pub fn type7_decode(s: &str) -> Option<String> {
-    if s.len() < 4 || s.len() % 2 != 0 || !s.is_ascii() {
+    if s.len() < 4 || !s.len().is_multiple_of(2) || !s.is_ascii() {
         return None;
     }
     let seed: usize = s[..2].parse().ok()?;
