@@ -46,6 +46,7 @@ fn peers(n: usize, group: u16) -> (Vec<PeerConf>, Vec<PeerConf>) {
             dpd: false,
             auto_start: true,
             max_tunnels: None,
+            dynamic: false,
         };
         let mut m = p.clone();
         m.local = lb;

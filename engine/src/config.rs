@@ -429,6 +429,10 @@ pub struct Tunnel {
     /// Negotiate when traffic matches the selectors (IOS crypto maps), not at commit.
     #[serde(default)]
     pub on_traffic: bool,
+    /// An IOS dynamic crypto map: any peer (main or aggressive mode), and the
+    /// peer's proxy identities when they lie within the map's selectors.
+    #[serde(default)]
+    pub dynamic_map: bool,
 }
 
 impl Tunnel {
@@ -451,6 +455,7 @@ impl Tunnel {
             max_tunnels: None,
             entries: BTreeMap::new(),
             on_traffic: false,
+            dynamic_map: false,
         }
     }
     /// The context of the local end point.

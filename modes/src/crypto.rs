@@ -687,7 +687,9 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
     let compiled = crate::ios::compile::compile(&r.ios_doc).config;
     let now = r.now_ms();
     let conf = r.ike.conf();
-    let mut by_if: Vec<(String, String, std::net::Ipv4Addr, Vec<(&edgesh_engine::ike::PeerConf, usize)>)> = Vec::new();
+    // Per interface and map: (peer, child, the SA pair shown); a dynamic map shows each negotiated pair.
+    #[allow(clippy::type_complexity)]
+    let mut by_if: Vec<(String, String, std::net::Ipv4Addr, Vec<(&edgesh_engine::ike::PeerConf, usize, Option<&ChildSa>)>)> = Vec::new();
     for p in &conf.peers {
         let iface = compiled.tunnels.get(&p.name).and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone()));
         let (ifname, tag) = ios_map_of(&p.name, iface.as_deref());
@@ -698,21 +700,28 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                 by_if.last_mut().expect("just pushed")
             }
         };
-        for i in 0..p.children.len() {
-            entry.3.push((p, i));
+        if p.dynamic {
+            for c in r.ike.child_sas().iter().filter(|c| c.tunnel == p.name) {
+                entry.3.push((p, c.child, Some(c)));
+            }
+        } else {
+            for i in 0..p.children.len() {
+                let sa = r.ike.child_sas().iter().filter(|c| c.tunnel == p.name && c.child == i).max_by_key(|c| c.created);
+                entry.3.push((p, i, sa));
+            }
         }
     }
     for (ifname, tag, local, kids) in by_if {
         out.push(format!("interface: {ifname}"));
         out.push(format!("    Crypto map tag: {tag}, local addr {local}"));
         out.push(String::new());
-        for (p, ci) in kids {
+        for (p, ci, sa) in kids {
             let cc = &p.children[ci];
-            let sa: Option<&ChildSa> = r.ike.child_sas().iter().filter(|c| c.tunnel == p.name && c.child == ci).max_by_key(|c| c.created);
             let peer = sa.map(|s| s.remote).unwrap_or_else(|| std::net::SocketAddrV4::new(p.remote.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED), 500));
+            let (lts, rts) = sa.map(|s| (s.local_ts, s.remote_ts)).unwrap_or((cc.local_ts, cc.remote_ts));
             out.push("   protected vrf: (none)".into());
-            out.push(format!("   local  ident (addr/mask/prot/port): {}", dotted(&cc.local_ts)));
-            out.push(format!("   remote ident (addr/mask/prot/port): {}", dotted(&cc.remote_ts)));
+            out.push(format!("   local  ident (addr/mask/prot/port): {}", dotted(&lts)));
+            out.push(format!("   remote ident (addr/mask/prot/port): {}", dotted(&rts)));
             out.push(format!("   current_peer {} port {}", peer.ip(), peer.port()));
             out.push("     PERMIT, flags={origin_is_acl,}".into());
             out.push("    #pkts encaps: 0, #pkts encrypt: 0, #pkts digest: 0".into());
@@ -807,7 +816,7 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
             _ => "DOWN",
         };
         let port = ike.first().map(|s| s.remote.port()).or(kids.first().map(|c| c.remote.port())).unwrap_or(500);
-        let peer = p.remote.map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
+        let peer = p.remote.or(ike.first().map(|s| *s.remote.ip())).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
         out.push(format!("Interface: {iface}"));
         if detail {
             if let Some(t) = ike.iter().filter_map(|s| s.established).min() {
@@ -830,10 +839,15 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
                 out.push(format!("          Capabilities:{} connid:{} lifetime:{}", if caps.is_empty() { "(none)".to_string() } else { caps }, s.conn, hms(s.expires().saturating_sub(now) / 1000)));
             }
         }
-        for (ci, cc) in p.children.iter().enumerate() {
-            let n = kids.iter().filter(|c| c.child == ci).count() * 2;
-            let proto = if cc.local_ts.proto == 0 { "ip".to_string() } else { cc.local_ts.proto.to_string() };
-            out.push(format!("  IPSEC FLOW: permit {proto} {} {}", acl_addr(&cc.local_ts), acl_addr(&cc.remote_ts)));
+        let flows: Vec<(usize, Selector, Selector)> = if p.dynamic {
+            kids.iter().map(|c| (c.child, c.local_ts, c.remote_ts)).collect()
+        } else {
+            p.children.iter().enumerate().map(|(i, c)| (i, c.local_ts, c.remote_ts)).collect()
+        };
+        for (ci, lts, rts) in flows {
+            let n = kids.iter().filter(|c| c.child == ci && (!p.dynamic || (c.local_ts == lts && c.remote_ts == rts))).count() * 2;
+            let proto = if lts.proto == 0 { "ip".to_string() } else { lts.proto.to_string() };
+            out.push(format!("  IPSEC FLOW: permit {proto} {} {}", acl_addr(&lts), acl_addr(&rts)));
             out.push(format!("        Active SAs: {n}, origin: crypto map"));
             if detail {
                 let life = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created).map(|c| (c.lifetime_kbytes.unwrap_or(4_608_000), c.remaining_seconds(now))).unwrap_or((0, 0));
@@ -977,6 +991,7 @@ mod tests {
             dpd: false,
             auto_start: auto,
             max_tunnels: None,
+            dynamic: false,
         }
     }
 

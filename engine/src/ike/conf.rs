@@ -71,6 +71,10 @@ impl Selector {
     pub fn contains(&self, a: Ipv4Addr) -> bool {
         self.net.contains(a)
     }
+    /// Whether `other` lies within this selector (addresses, protocol and port).
+    pub fn covers(&self, other: &Selector) -> bool {
+        self.net.len <= other.net.len && self.net.contains(other.net.network()) && (self.proto == 0 || self.proto == other.proto) && (self.port == 0 || self.port == other.port)
+    }
 }
 
 /// One child SA a peer negotiates in quick mode.
@@ -106,6 +110,9 @@ pub struct PeerConf {
     /// Negotiate as soon as the configuration is committed.
     pub auto_start: bool,
     pub max_tunnels: Option<u32>,
+    /// IOS dynamic crypto map: either exchange mode, and the initiator's proxy
+    /// identities are accepted when the configured selectors contain them.
+    pub dynamic: bool,
 }
 
 impl PeerConf {
@@ -215,7 +222,7 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         remote: if t.kind == TunnelKind::OnDemand { None } else { t.remote },
         local_id: pol.identity_local.clone().unwrap_or(Identity::Ipv4(local)),
         remote_id,
-        mode: if t.kind == TunnelKind::OnDemand { ExchangeMode::Aggressive } else { pol.mode },
+        mode: if t.kind == TunnelKind::OnDemand && !t.dynamic_map { ExchangeMode::Aggressive } else { pol.mode },
         connection: if t.kind == TunnelKind::OnDemand { ConnectionType::ResponderOnly } else { pol.connection_type },
         psk,
         proposals,
@@ -223,5 +230,6 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         dpd: ctx.ike_keepalive,
         auto_start: t.kind == TunnelKind::Static && !t.on_traffic && pol.connection_type != ConnectionType::ResponderOnly,
         max_tunnels: t.max_tunnels,
+        dynamic: t.dynamic_map,
     }))
 }

@@ -35,6 +35,8 @@ pub const DPD_RETRY: Millis = 2_000;
 pub const DPD_TRIES: u32 = 5;
 /// Rekey a child SA when this share of its lifetime has passed (per mille).
 pub const REKEY_AT: u64 = 900;
+/// A static tunnel whose negotiation failed is tried again after this long.
+pub const RETRY_INTERVAL: Millis = 30_000;
 
 /// A datagram to send. `data` already carries the non-ESP marker on port 4500.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,6 +122,8 @@ struct Quick {
     retries: u32,
     timer: Option<Millis>,
     rekey_of: Option<u32>,
+    /// The selectors agreed (local, remote) when they were narrowed from the configuration.
+    sel: Option<(Selector, Selector)>,
 }
 
 /// An IKEv1 (ISAKMP) SA.
@@ -163,6 +167,8 @@ pub struct IkeSa {
     dpd_outstanding: u32,
     dpd_timer: Option<Millis>,
     deleting: bool,
+    /// A replacement phase 1 has been started (initiator, at 90 % of the lifetime).
+    rekeyed: bool,
 }
 
 impl IkeSa {
@@ -201,6 +207,10 @@ pub struct Endpoint {
     wanted: std::collections::HashMap<String, std::collections::BTreeSet<usize>>,
     /// Peer configurations by tunnel name (index into `conf.peers`).
     by_name: std::collections::HashMap<String, usize>,
+    /// Static tunnels whose negotiation failed: when to try again.
+    retry_at: std::collections::HashMap<String, Millis>,
+    /// The time of the latest input.
+    now: Millis,
     /// Counters for `show ... statistics`.
     pub stats: Stats,
 }
@@ -590,6 +600,8 @@ impl Endpoint {
             events: VecDeque::new(),
             wanted: Default::default(),
             by_name: Default::default(),
+            retry_at: Default::default(),
+            now: 0,
             stats: Stats::default(),
         }
     }
@@ -624,6 +636,7 @@ impl Endpoint {
     /// Apply a new configuration: SAs of tunnels that changed or went away are
     /// deleted (the peer is told); tunnels that start at commit are started.
     pub fn set_config(&mut self, now: Millis, conf: EngineConf) {
+        self.now = now;
         let old = std::mem::replace(&mut self.conf, conf);
         self.by_name = self.conf.peers.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
         // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge
@@ -634,6 +647,7 @@ impl Endpoint {
         }
         for t in &gone {
             self.wanted.remove(t);
+            self.retry_at.remove(t);
         }
         let with_sa: std::collections::HashSet<String> = self.sas.iter().map(|s| s.tunnel.clone()).collect();
         let with_child: std::collections::HashSet<String> = self.children.iter().map(|c| c.tunnel.clone()).collect();
@@ -733,6 +747,7 @@ impl Endpoint {
             dpd_outstanding: 0,
             dpd_timer: None,
             deleting: false,
+            rekeyed: false,
         }
     }
 
@@ -923,6 +938,7 @@ impl Endpoint {
     /// Process one received datagram (`data` as read from the socket: on
     /// port 4500 it starts with the non-ESP marker).
     pub fn handle(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
+        self.now = now;
         self.stats.rx_packets += 1;
         let data = if local.port() == NATT_PORT {
             if data == [0xff] {
@@ -1116,7 +1132,7 @@ impl Endpoint {
             return;
         };
         let conf_exch = if pc.mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
-        if conf_exch != hdr.exchange {
+        if conf_exch != hdr.exchange && !pc.dynamic {
             self.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::Exchange { received: hdr.exchange, configured: conf_exch } });
             self.answer_unprotected(local, remote, Some(hdr), notify::INVALID_EXCHANGE_TYPE);
             return;
@@ -1137,7 +1153,8 @@ impl Endpoint {
                 }
             }
         }
-        let mut sa = self.new_sa(now, &pc.name, Role::Responder, pc.mode, local, remote);
+        let mode = if aggressive { ExchangeMode::Aggressive } else { ExchangeMode::Main };
+        let mut sa = self.new_sa(now, &pc.name, Role::Responder, mode, local, remote);
         sa.icookie = hdr.icookie;
         self.rng.fill_bytes(&mut sa.rcookie);
         sa.last_recv = Some(data.to_vec());
@@ -1335,8 +1352,16 @@ impl Endpoint {
         let sa = &self.sas[idx];
         let (conn, peer, tunnel) = (sa.conn, *sa.remote.ip(), sa.tunnel.clone());
         self.stats.p1_failed += 1;
-        self.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: reason.to_string() });
+        self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: reason.to_string() });
         self.sas.remove(idx);
+        self.schedule_retry(&tunnel);
+    }
+
+    /// A static tunnel that failed is tried again after [`RETRY_INTERVAL`].
+    fn schedule_retry(&mut self, tunnel: &str) {
+        if self.pc(tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == tunnel) {
+            self.retry_at.insert(tunnel.to_string(), self.now + RETRY_INTERVAL);
+        }
     }
 
     fn main_mode(&mut self, now: Millis, idx: usize, hdr: &Header, data: &[u8]) {
@@ -1710,6 +1735,8 @@ impl Endpoint {
         let (conn, peer, tunnel, role) = (sa.conn, sa.remote, sa.tunnel.clone(), sa.role);
         self.stats.p1_established += 1;
         self.events.push_back(Event::Phase1Up { conn, peer, tunnel: tunnel.clone(), role });
+        // A rekeyed phase 1: the older SA of this tunnel with this peer is deleted.
+        let older: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.tunnel == tunnel && s.remote.ip() == peer.ip() && s.is_established() && s.rekeyed).map(|s| s.conn).collect();
         if role == Role::Initiator {
             // Children wanted for this tunnel; a fresh initiator wants them all.
             if !self.wanted.contains_key(&tunnel) {
@@ -1722,6 +1749,11 @@ impl Endpoint {
                 }
             }
             self.start_wanted(now, idx);
+        }
+        for c in older {
+            if let Some(i) = self.sas.iter().position(|s| s.conn == c) {
+                self.remove_sa(now, i, true, "rekeyed");
+            }
         }
     }
 
@@ -1767,7 +1799,7 @@ impl Endpoint {
         }
         rest.push(payload::ID, idci.emit()).push(payload::ID, idcr.emit());
         let iv = self.qm_iv(idx, msgid);
-        let q = Quick { msgid, role: Role::Initiator, child, iv, ni, nr: Vec::new(), dh, gxy: None, spi_in, chosen: None, last_sent: None, last_recv: None, retries: 0, timer: None, rekey_of };
+        let q = Quick { msgid, role: Role::Initiator, child, iv, ni, nr: Vec::new(), dh, gxy: None, spi_in, chosen: None, last_sent: None, last_recv: None, retries: 0, timer: None, rekey_of, sel: None };
         self.sas[idx].quick.push(q);
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
         self.events.push_back(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
@@ -1905,7 +1937,15 @@ impl Endpoint {
         // Proposal check first (IOS validates transforms, then the proxy identities).
         let theirs_local = id_selector(&idcr);
         let theirs_remote = id_selector(&idci);
-        let child = pc.children.iter().position(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote);
+        let mut child = pc.children.iter().position(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote);
+        // A dynamic map takes the initiator's proxy identities when its selectors contain them.
+        let mut narrowed = None;
+        if child.is_none() && pc.dynamic {
+            if let (Some(l), Some(r)) = (theirs_local, theirs_remote) {
+                child = pc.children.iter().position(|c| c.local_ts.covers(&l) && c.remote_ts.covers(&r));
+                narrowed = child.map(|_| (l, r));
+            }
+        }
         // Which child's proposals to check: the mirrored one, else the first (for the trace).
         let cc = match child.or((!pc.children.is_empty()).then_some(0)) {
             Some(i) => pc.children[i].clone(),
@@ -1988,6 +2028,7 @@ impl Endpoint {
             retries: 0,
             timer: None,
             rekey_of: None,
+            sel: narrowed,
         };
         let ni_b = q.ni.clone();
         self.sas[idx].quick.push(q);
@@ -2187,7 +2228,7 @@ impl Endpoint {
         let keys_out = keymat(spi_out);
         let id = self.next_child;
         self.next_child += 2;
-        let (local_ts, remote_ts) = (cc.local_ts, cc.remote_ts);
+        let (local_ts, remote_ts) = q.sel.unwrap_or((cc.local_ts, cc.remote_ts));
         let c = ChildSa {
             id,
             ike: sa.conn,
@@ -2423,12 +2464,18 @@ impl Endpoint {
             min(s.dpd_timer);
             if s.is_established() {
                 min(Some(s.expires()));
+                if s.role == Role::Initiator && !s.rekeyed {
+                    min(Some(s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT));
+                }
             } else {
                 min(Some(s.created + RETRANSMIT_BASE * 64));
             }
             for q in &s.quick {
                 min(q.timer);
             }
+        }
+        for t in self.retry_at.values() {
+            min(Some(*t));
         }
         for c in &self.children {
             min(Some(c.expires()));
@@ -2440,6 +2487,15 @@ impl Endpoint {
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
+        self.now = now;
+        // Static tunnels that failed: try again.
+        let due: Vec<String> = self.retry_at.iter().filter(|(_, t)| **t <= now).map(|(n, _)| n.clone()).collect();
+        for t in due {
+            self.retry_at.remove(&t);
+            if !self.sas.iter().any(|s| s.tunnel == t) {
+                self.initiate(now, &t);
+            }
+        }
         // Retransmissions and give-ups.
         let mut i = 0;
         while i < self.sas.len() {
@@ -2450,7 +2506,8 @@ impl Endpoint {
                     self.events.push_back(Event::GiveUp { conn, peer, tunnel: tunnel.clone(), state });
                     self.stats.p1_failed += 1;
                     self.sas.remove(i);
-                    self.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: "no response from peer".into() });
+                    self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: "no response from peer".into() });
+                    self.schedule_retry(&tunnel);
                     continue;
                 }
                 let s = &mut self.sas[i];
@@ -2505,6 +2562,7 @@ impl Endpoint {
                         let c = self.children.remove(c);
                         self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: "peer dead (DPD)".into() });
                     }
+                    self.schedule_retry(&tunnel);
                     continue;
                 }
                 s.dpd_seq = s.dpd_seq.wrapping_add(1);
@@ -2513,15 +2571,18 @@ impl Endpoint {
                 let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::R_U_THERE, spi: Self::cookies(s), data: s.dpd_seq.to_be_bytes().to_vec() };
                 self.send_info(i, payload::NOTIFY, n.emit());
             }
-            // IKE SA lifetime.
+            // IKE SA lifetime: the initiator negotiates a replacement at 90 %
+            // (the old SA is deleted when it is up); at expiry the SA goes.
             let s = &self.sas[i];
             if s.is_established() && now >= s.expires() {
-                let t = s.tunnel.clone();
                 self.remove_sa(now, i, true, "lifetime expired");
-                if self.pc(&t).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == t) && self.children.iter().any(|c| c.tunnel == t) {
-                    // Children live on; a new phase 1 is negotiated when they rekey.
-                }
                 continue;
+            }
+            if s.is_established() && s.role == Role::Initiator && !s.rekeyed && !s.deleting && now >= s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT {
+                self.sas[i].rekeyed = true;
+                if let Some(p) = self.pc(&self.sas[i].tunnel).cloned().filter(|p| p.may_initiate()) {
+                    self.start_phase1(now, &p);
+                }
             }
             i += 1;
         }
@@ -2583,6 +2644,7 @@ mod tests {
             dpd: true,
             auto_start: true,
             max_tunnels: None,
+            dynamic: false,
         }
     }
 
@@ -2704,7 +2766,9 @@ mod tests {
         p.advance(600_000);
         let ev = Pair::events(&mut p.a);
         assert!(ev.iter().any(|e| matches!(e, Event::GiveUp { state: P1State::MmKeyExch, .. })), "{ev:?}");
-        assert!(p.a.ike_sas().is_empty());
+        // ... and, being a static tunnel, tries again later (never established).
+        assert!(p.a.ike_sas().iter().all(|s| !s.is_established()));
+        assert!(p.a.child_sas().is_empty());
     }
 
     #[test]
@@ -2788,6 +2852,94 @@ mod tests {
         p.advance(60_000);
         let ev = Pair::events(&mut p.a);
         assert!(ev.iter().any(|e| matches!(e, Event::DpdDead { .. })), "{ev:?}");
+    }
+
+    #[test]
+    fn ike_sa_rekeys_before_expiry_and_a_failed_static_tunnel_is_retried() {
+        let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+        a.proposals[0].lifetime = 600;
+        let b = mirror(&a, "t");
+        let mut p = Pair::new(a.clone(), b);
+        p.run();
+        let first = p.a.ike_sas()[0].conn;
+        p.advance(560_000);
+        assert_eq!(p.a.ike_sas().len(), 1, "the old IKE SA is gone");
+        assert_ne!(p.a.ike_sas()[0].conn, first, "a new IKE SA replaced it");
+        assert_eq!(p.b.ike_sas().len(), 1);
+        assert_eq!(p.a.child_sas().len(), 1, "IPsec SAs are untouched");
+        // A peer that refuses (wrong group), then is fixed: the static tunnel comes up by itself.
+        let mut bad = mirror(&a, "t");
+        bad.proposals[0].group = 5;
+        let mut p = Pair::new(a.clone(), bad);
+        p.run();
+        assert!(p.a.ike_sas().is_empty());
+        p.b.set_config(p.now, EngineConf { peers: vec![mirror(&a, "t")], notes: vec![] });
+        p.advance(31_000);
+        assert_eq!(p.a.child_sas().len(), 1, "retried after {RETRY_INTERVAL} ms");
+    }
+
+    /// On-demand: an unknown address, matched by its aggressive-mode identity
+    /// (exact before `*.suffix` before wildcard), up to `max-tunnels`.
+    #[test]
+    fn on_demand_tunnels_match_identities_and_honour_max_tunnels() {
+        let mut a = peer("branch", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+        a.mode = ExchangeMode::Aggressive;
+        a.local_id = Identity::Fqdn("branch1.example.com".into());
+        let mut hub = mirror(&a, "dialin");
+        hub.kind = TunnelKind::OnDemand;
+        hub.remote = None;
+        hub.connection = ConnectionType::ResponderOnly;
+        hub.remote_id = Identity::Fqdn("*.example.com".into());
+        hub.max_tunnels = Some(1);
+        let mut exact = hub.clone();
+        exact.name = "exact".into();
+        exact.remote_id = Identity::Fqdn("branch1.example.com".into());
+        exact.psk = Some(b"exact-secret".to_vec());
+        let mut p = Pair::new(a.clone(), hub.clone());
+        p.run();
+        assert_eq!(p.b.ike_sas()[0].tunnel, "dialin");
+        assert_eq!(p.a.child_sas().len(), 1);
+        // The exact identity wins over the partial one.
+        let mut a2 = a.clone();
+        a2.psk = Some(b"exact-secret".to_vec());
+        let mut p = Pair::new(a2, hub.clone());
+        // Before the first message arrives, the hub also gets the exact identity.
+        p.b.set_config(0, EngineConf { peers: vec![hub.clone(), exact], notes: vec![] });
+        p.run();
+        assert!(p.b.ike_sas().iter().any(|s| s.tunnel == "exact" && s.is_established()), "exact match first");
+        // max-tunnels 1: a second branch from another address is refused.
+        let mut p = Pair::new(a.clone(), hub.clone());
+        p.run();
+        let mut other = a.clone();
+        other.local = Ipv4Addr::new(192, 0, 2, 9);
+        other.local_id = Identity::Fqdn("branch2.example.com".into());
+        let mut c = Endpoint::new(3);
+        c.set_config(0, EngineConf { peers: vec![other], notes: vec![] });
+        while let Some(t) = c.poll_transmit() {
+            p.b.handle(0, t.dst, t.src, &t.data);
+        }
+        let ev = Pair::events(&mut p.b);
+        assert!(ev.iter().any(|e| matches!(e, Event::NoPeer { reason: NoPeerReason::MaxTunnels(1), .. })), "{ev:?}");
+    }
+
+    /// An IOS dynamic map answers any peer, in main mode too, and takes the
+    /// initiator's proxy identities when they lie within its selectors.
+    #[test]
+    fn dynamic_maps_accept_narrower_proxy_identities() {
+        let a = peer("spoke", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+        let mut hub = mirror(&a, "dyn");
+        hub.kind = TunnelKind::OnDemand;
+        hub.remote = None;
+        hub.remote_id = Identity::Any;
+        hub.dynamic = true;
+        hub.children[0].local_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(203, 0, 113, 0), len: 24 }, proto: 0, port: 0 };
+        hub.children[0].remote_ts = Selector::ANY;
+        let mut p = Pair::new(a, hub);
+        p.run();
+        let c = &p.b.child_sas()[0];
+        assert_eq!(c.remote_ts.net, Prefix4 { addr: Ipv4Addr::new(198, 51, 100, 1), len: 32 });
+        assert_eq!(c.local_ts.net, Prefix4 { addr: Ipv4Addr::new(203, 0, 113, 1), len: 32 });
+        assert_eq!(p.a.child_sas().len(), 1);
     }
 
     #[test]

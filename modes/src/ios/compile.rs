@@ -174,6 +174,9 @@ pub fn compile(doc: &IosDoc) -> Compiled {
     let mut acls: BTreeMap<String, IpsecAcl> = BTreeMap::new();
     let mut pfs_of: BTreeMap<String, Option<u16>> = BTreeMap::new();
     let mut entries: Vec<(String, u32, &Node)> = Vec::new();
+    // Dynamic maps: (map, seq, dynamic map) references and the dynamic map entries.
+    let mut dyn_refs: Vec<(String, u32, String)> = Vec::new();
+    let mut dmaps: BTreeMap<String, Vec<(u32, &Node)>> = BTreeMap::new();
     // VTIs: (interface, source, destination, ipsec profile).
     let mut vtis: Vec<(String, String, Option<Ipv4Addr>, Option<String>)> = Vec::new();
     // crypto ipsec profile: transform sets and PFS group.
@@ -183,6 +186,9 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let w = words(&n.text);
         match w.as_slice() {
             ["crypto", "isakmp", "policy", p] => isakmp.push((p.parse().unwrap_or(0), isakmp_proposal(n, &mut notes))),
+            ["crypto", "isakmp", "keepalive", ..] => {
+                cfg.contexts.entry("local".into()).or_default().ike_keepalive = true;
+            }
             ["crypto", "isakmp", "key", rest @ ..] => {
                 let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0" && *x != "6").collect();
                 if let [k, "address", a, ..] = rest.as_slice() {
@@ -221,9 +227,8 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 local_if.insert(m.to_string(), super::commands::interface_name(i));
             }
             ["crypto", "map", m, seq, "ipsec-isakmp"] => entries.push((m.to_string(), seq.parse().unwrap_or(0), n)),
-            ["crypto", "map", m, seq, "ipsec-isakmp", "dynamic", d] => {
-                notes.push(format!("crypto map {m} {seq}: dynamic map {d} becomes an on-demand tunnel when the engine supports IOS dynamic maps"));
-            }
+            ["crypto", "map", m, seq, "ipsec-isakmp", "dynamic", d] => dyn_refs.push((m.to_string(), seq.parse().unwrap_or(0), d.to_string())),
+            ["crypto", "dynamic-map", d, seq] => dmaps.entry(d.to_string()).or_default().push((seq.parse().unwrap_or(0), n)),
             ["access-list", num, action, rest @ ..] => {
                 let acl = acls.entry(num.to_string()).or_default();
                 let seq = (acl.rules.len() as u32 + 1) * 10;
@@ -373,6 +378,64 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
         }
         cfg.tunnels.insert(tname, t);
+    }
+    // Dynamic map references: an on-demand tunnel per dynamic map entry, answering
+    // any peer that has the wildcard key, within the entry's ACL (any/any without one).
+    for (m, seq, d) in dyn_refs {
+        let Some(list) = dmaps.get(&d) else {
+            notes.push(format!("crypto map {m} {seq}: dynamic map {d} does not exist"));
+            continue;
+        };
+        let mut list = list.clone();
+        list.sort_by_key(|x| x.0);
+        let many = list.len() > 1;
+        for (dseq, n) in list {
+            let tname = if many { format!("{m}-{seq}-{dseq}") } else { format!("{m}-{seq}") };
+            let mut tsets: Vec<String> = Vec::new();
+            let mut acl: Option<String> = None;
+            let mut pfs: Option<u16> = None;
+            for c in &n.children {
+                match words(&c.text).as_slice() {
+                    ["set", "transform-set", ts @ ..] => tsets = ts.iter().map(|s| s.to_string()).collect(),
+                    ["match", "address", a] => acl = Some(a.to_string()),
+                    ["set", "pfs"] => pfs = Some(2),
+                    ["set", "pfs", g] => pfs = g.trim_start_matches("group").parse().ok(),
+                    _ => {}
+                }
+            }
+            let ifname = local_if.get(&m).or(map_on.get(&m)).cloned();
+            let local_addr = ifname.as_ref().and_then(|i| if_addr.get(i)).copied();
+            let policy_name = format!("{tname}-ipsec");
+            let mut ipol = IpsecPolicy { pfs_group: pfs, ..Default::default() };
+            for (i, t) in tsets.iter().enumerate() {
+                ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
+            }
+            cfg.ipsec_policies.insert(policy_name.clone(), ipol);
+            let ike_name = format!("{tname}-ike");
+            let mut ike = IkePolicy::new(IkeVersion::V1);
+            ike.identity_local = local_addr.map(Identity::Ipv4);
+            ike.identity_remote = Some(Identity::Any);
+            ike.connection_type = ConnectionType::ResponderOnly;
+            ike.pre_shared_key = keys.get(&Ipv4Addr::UNSPECIFIED).map(|k| PreSharedKey::Key(Key::Ascii(k.clone())));
+            for (i, (prio, _)) in isakmp.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
+                ike.proposals.insert(i as u32 + 1, format!("isakmp-{prio}"));
+            }
+            cfg.contexts.entry("local".into()).or_default().ike_policies.insert(ike_name.clone(), ike);
+            let mut t = Tunnel::new(TunnelKind::OnDemand, false);
+            t.local = local_addr;
+            t.remote_id = Some(Identity::Any);
+            t.ike_policy = Some(ike_name);
+            t.bind_interface = ifname.map(|i| (i, None));
+            t.dynamic_map = true;
+            t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
+            if local_addr.is_none() {
+                notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
+            }
+            if !keys.contains_key(&Ipv4Addr::UNSPECIFIED) {
+                notes.push(format!("crypto map {m} {seq}: dynamic map {d} needs a wildcard pre-shared key (crypto isakmp key K address 0.0.0.0)"));
+            }
+            cfg.tunnels.insert(tname, t);
+        }
     }
     // VTIs: route-based tunnels, bound to the tunnel interface, selectors any/any.
     for (ifname, src, dst, prof) in vtis {

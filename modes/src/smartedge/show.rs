@@ -92,6 +92,45 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
     );
     add(
         g,
+        "show ike card SLOT/PORT statistics global {ike1 | ike2}",
+        &[SHOW, "IKE information", "For an ASP", "Slot/ASP", "Counters", "For the whole ASP", "IKEv1", "IKEv2"],
+        |s, a, o| {
+            let r = s.router();
+            let st = r.ike.stats.clone();
+            let (p1_up, p2_up) = (r.ike.ike_sas().iter().filter(|x| x.is_established()).count(), r.ike.child_sas().len());
+            let half = r.ike.ike_sas().len() - p1_up;
+            drop(r);
+            if a.has("ike2") {
+                o.line("IKEv2 statistics: no IKEv2 SAs (the IKEv2 engine is not available yet)");
+                return Ok(());
+            }
+            o.line(&format!("IKEv1 statistics for ASP {}", a.get("SLOT/PORT").unwrap_or("-")));
+            let rows: [(&str, u64); 16] = [
+                ("Phase-I SAs established now", p1_up as u64),
+                ("Phase-I SAs negotiating now", half as u64),
+                ("IPsec SA pairs now", p2_up as u64),
+                ("Phase-I SAs established", st.p1_established),
+                ("Phase-I negotiations failed", st.p1_failed),
+                ("Phase-II SA pairs established", st.p2_established),
+                ("Phase-II negotiations failed", st.p2_failed),
+                ("Packets received", st.rx_packets),
+                ("Packets sent", st.tx_packets),
+                ("Malformed packets received", st.rx_malformed),
+                ("Retransmissions", st.retransmits),
+                ("Notifies received", st.notifies_rx),
+                ("Notifies sent", st.notifies_tx),
+                ("Deletes received", st.deletes_rx),
+                ("Deletes sent", st.deletes_tx),
+                ("First messages dropped (half-open limit)", st.half_open_dropped),
+            ];
+            for (k, v) in rows {
+                o.line(&format!("  {k:<42}: {v}"));
+            }
+            Ok(())
+        },
+    );
+    add(
+        g,
         "show ipsec [card SLOT/PORT] {access-list | policy | profile | proposal | security-association} [NAME]",
         &[SHOW, "IPsec information", "For an ASP", "Slot/ASP", "IPsec access lists of the current context", "IPsec policies", "IPsec profiles of the current context", "IPsec proposals", "Manual IPsec SAs", "Name"],
         |s, a, o| {
