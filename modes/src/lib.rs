@@ -8,8 +8,10 @@
 //!   (`smartedge/commands.rs`), the canonical configuration rendering
 //!   (`smartedge/render.rs`) and the show commands (`smartedge/show.rs`).
 
+pub mod auth;
 pub mod crypto;
 pub mod ios;
+pub mod merge;
 pub mod out;
 pub mod passwords;
 pub mod session;

@@ -84,6 +84,14 @@ pub struct Router {
     pub last_undone: Option<Arc<Config>>,
     /// PKI stores per context (SmartEdge section 6.1).
     pub pki: std::collections::BTreeMap<String, crate::smartedge::pki::PkiStore>,
+    /// Who is logged in (`show users`), by login id.
+    pub logins: std::collections::BTreeMap<u64, LoginEntry>,
+    pub next_login_id: u64,
+    /// Sessions an administrator asked to close (`clear line`); their server closes them.
+    pub clear_requests: std::collections::BTreeSet<u64>,
+    /// Held for the whole of a commit, so concurrent commits go one after
+    /// the other (each merging onto the one before).
+    pub commit_gate: Arc<Mutex<()>>,
     /// The dialect the router speaks (decides how the engine's configuration is made and how it logs).
     pub dialect: Dialect,
     /// The IKE engine (sans-IO; a network driver or the simulated lab moves its datagrams).
@@ -99,6 +107,19 @@ pub struct Router {
     pub ios_compiled: Option<crate::ios::IosDoc>,
     /// Milliseconds of a virtual clock past its second.
     pub virtual_ms: u64,
+}
+
+/// A logged-in session, as `show users` lists it.
+#[derive(Clone, Debug)]
+pub struct LoginEntry {
+    pub user: String,
+    /// `con 0` or `vty N`.
+    pub line: String,
+    /// Where from (`console`, an address and port).
+    pub from: String,
+    pub since: u64,
+    /// Time of the last command.
+    pub last: u64,
 }
 
 impl Router {
@@ -121,6 +142,10 @@ impl Router {
             pki: std::collections::BTreeMap::new(),
             rollbacks: 0,
             last_undone: None,
+            logins: std::collections::BTreeMap::new(),
+            next_login_id: 1,
+            clear_requests: std::collections::BTreeSet::new(),
+            commit_gate: Arc::new(Mutex::new(())),
             dialect: Dialect::SmartEdge,
             ike: edgesh_engine::ike::Endpoint::new(seed),
             debug: Default::default(),
@@ -164,6 +189,18 @@ impl Router {
         self.log.push_back(line.clone());
         while self.log.len() > 1000 {
             self.log.pop_front();
+        }
+        line
+    }
+
+    /// A log line that sessions watching the log (`terminal monitor`) see
+    /// as well (logins, cleared sessions).
+    pub fn log_event(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
+        let line = self.log(facility, severity, mnemonic, text);
+        self.monitor_seq += 1;
+        self.monitor.push_back((self.monitor_seq, false, line.clone()));
+        while self.monitor.len() > crate::crypto::MONITOR_LINES {
+            self.monitor.pop_front();
         }
         line
     }
@@ -294,6 +331,32 @@ pub struct Session {
     pub monitor_seen: u64,
     /// IOS dialect state (mode stack, privilege).
     pub ios: crate::ios::IosSession,
+    /// Privilege level (0-15); 15 may configure and see keys.
+    pub privilege: u8,
+    /// Highest level `enable` reaches without the enable secret.
+    pub max_privilege: u8,
+    /// The user logged in with a password (SSH, `--login`); an
+    /// unauthenticated console keeps the old trust (`enable` without a
+    /// secret when none is configured).
+    pub authenticated: bool,
+    /// This session's entry in the router's `logins`.
+    pub login_id: Option<u64>,
+    /// `enable` is waiting for the secret (the level asked for).
+    pub wants_secret: Option<u8>,
+    secret_tries: u8,
+    /// The running configuration the candidate started from: a commit is
+    /// refused when another session committed meanwhile.
+    base: Option<Arc<Config>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(id) = self.login_id.take() {
+            let mut r = self.router();
+            r.logins.remove(&id);
+            r.clear_requests.remove(&id);
+        }
+    }
 }
 
 /// The CLI dialect of a session.
@@ -325,7 +388,112 @@ impl Session {
             monitor: false,
             monitor_seen,
             ios: crate::ios::IosSession::default(),
+            // IOS starts in user exec (`Router>`), SmartEdge at level 15.
+            privilege: if opts.dialect == Dialect::Ios { 1 } else { 15 },
+            max_privilege: 15,
+            authenticated: false,
+            login_id: None,
+            wants_secret: None,
+            secret_tries: 0,
+            base: None,
         }
+    }
+
+
+
+    /// Start a logged-in session for `u`, on `line` (`con 0`, or `vty` for
+    /// SSH: the login id is the vty number), from `from`.
+    pub fn login(&mut self, u: &crate::auth::LoginUser, vty: bool, from: &str) {
+        self.user = u.name.clone();
+        self.privilege = u.privilege;
+        self.max_privilege = u.max_privilege;
+        self.authenticated = true;
+        self.ios.privileged = u.privilege >= 15;
+        if self.dialect == Dialect::SmartEdge && self.router().running.contexts.contains_key(&u.context) {
+            self.exec_context = u.context.clone();
+        }
+        let mut r = self.router();
+        let id = r.next_login_id;
+        r.next_login_id += 1;
+        let now = r.now();
+        let line = if vty { format!("vty {id}") } else { "con 0".to_string() };
+        r.logins.insert(id, LoginEntry { user: u.name.clone(), line, from: from.to_string(), since: now, last: now });
+        drop(r);
+        self.login_id = Some(id);
+    }
+
+    /// Note activity (for `show users` idle times).
+    pub fn touch(&mut self) {
+        if let Some(id) = self.login_id {
+            let mut r = self.router();
+            let now = r.now();
+            if let Some(e) = r.logins.get_mut(&id) {
+                e.last = now;
+            }
+        }
+    }
+
+    /// An administrator asked to close this session (`clear line`).
+    pub fn clear_requested(&self) -> bool {
+        self.login_id.is_some_and(|id| self.router().clear_requests.contains(&id))
+    }
+
+    fn set_privilege(&mut self, level: u8) {
+        self.privilege = level;
+        self.ios.privileged = level >= 15;
+    }
+
+    /// `enable [LEVEL]`: go up at once if allowed, else ask for the enable
+    /// secret (the terminal prints `Password: ` and calls [`Session::enter_secret`]).
+    pub fn request_enable(&mut self, level: u8, out: &mut dyn Out) -> CmdResult {
+        let _ = out;
+        // SmartEdge: up to `privilege max` without a password. IOS: only
+        // down without the enable secret.
+        if level <= self.privilege || (self.dialect == Dialect::SmartEdge && level <= self.max_privilege) || (!self.authenticated && crate::auth::enable_secret(&self.router()).is_none()) {
+            self.set_privilege(level.max(self.privilege));
+            return Ok(());
+        }
+        let has_secret = crate::auth::enable_secret(&self.router()).is_some() && self.dialect == Dialect::Ios;
+        if has_secret {
+            self.wants_secret = Some(level);
+            self.secret_tries = 0;
+            return Ok(());
+        }
+        if !self.authenticated {
+            self.set_privilege(level);
+            return Ok(());
+        }
+        if self.dialect == Dialect::SmartEdge {
+            return Err(format!("Permission denied: the highest privilege level for {} is {}", self.user, self.max_privilege));
+        }
+        Err("No password set".into())
+    }
+
+    /// The secret typed after `enable`'s `Password:`. IOS asks three times.
+    pub fn enter_secret(&mut self, password: &str, out: &mut dyn Out) -> bool {
+        let Some(level) = self.wants_secret else { return false };
+        let check = crate::auth::check_enable(&self.router(), password);
+        if check == crate::auth::EnableCheck::Good {
+            self.wants_secret = None;
+            self.set_privilege(level);
+            return true;
+        }
+        self.secret_tries += 1;
+        if self.secret_tries >= 3 {
+            self.wants_secret = None;
+            let user = self.user.clone();
+            self.router().log("SYS", 4, "ENABLE_FAILED", &format!("enable failed for user {user}: bad secret"));
+            out.line("% Bad secrets");
+            out.line("");
+            self.rejected += 1;
+            return false;
+        }
+        false
+    }
+
+    /// `disable [LEVEL]`.
+    pub fn disable(&mut self, level: Option<u8>) {
+        self.set_privilege(level.unwrap_or(1).min(self.privilege));
     }
 
     pub fn router(&self) -> MutexGuard<'_, Router> {
@@ -351,6 +519,7 @@ impl Session {
         }
         let host = self.router().running.hostname.clone();
         match self.stack.last() {
+            None if self.privilege < 15 => format!("[{}]{}>", self.exec_context, host),
             None => format!("[{}]{}#", self.exec_context, host),
             Some(f) => format!("[{}]{}({})#", self.exec_context, host, f.kind().prompt()),
         }
@@ -403,6 +572,7 @@ impl Session {
             if let (Some(c), Some(u)) = (&self.candidate, undone) {
                 if *c == *u {
                     self.candidate = Some((*running).clone());
+                    self.base = Some(running.clone());
                     m.push("% The candidate configuration was reset to the rolled-back running configuration".into());
                 }
             }
@@ -416,25 +586,71 @@ impl Session {
         if self.candidate.is_none() {
             let running = self.router().running.clone();
             self.candidate = Some((*running).clone());
+            self.base = Some(running);
         }
         self.stack = vec![Frame::Config];
     }
 
     /// Does the candidate differ from running?
     pub fn has_changes(&self) -> bool {
-        match &self.candidate {
-            Some(c) => *c != *self.router().running,
-            None => false,
+        match (&self.candidate, &self.base) {
+            // Against what the candidate started from: another session's
+            // commit is not this session's change.
+            (Some(c), Some(b)) => *c != **b,
+            (Some(c), None) => *c != *self.router().running,
+            (None, _) => false,
         }
     }
 
     /// Validate and install the candidate. Prints warnings, errors and the
     /// result; on failure nothing changes (running and candidate stay as they were).
     pub fn commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> bool {
-        let Some(cand) = self.candidate.clone() else {
+        // One commit at a time; should running still change under it (an
+        // automatic rollback), try again on the new running configuration.
+        let gate = self.router().commit_gate.clone();
+        let _one_at_a_time = gate.lock().unwrap_or_else(|e| e.into_inner());
+        for _ in 0..5 {
+            if let Some(done) = self.try_commit(out, confirmed_minutes, comment.clone()) {
+                return done;
+            }
+        }
+        out.line("% Commit failed: the running configuration keeps changing; try again");
+        false
+    }
+
+    /// One commit attempt; `None` when running changed under it (try again).
+    fn try_commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> Option<bool> {
+        let Some(mut cand) = self.candidate.clone() else {
             out.line("% Not in configuration mode");
-            return false;
+            return Some(false);
         };
+        let seen = self.router().running.clone();
+        // Another session committed since this candidate was started: apply
+        // this session's changes onto the new running configuration, or
+        // refuse (candidate kept) when both changed the same object.
+        if let Some(base) = self.base.clone() {
+            if !Arc::ptr_eq(&base, &seen) && *base != *seen {
+                match crate::merge::merge(&base, &cand, &seen) {
+                    Ok(m) => {
+                        cand = m;
+                        self.candidate = Some(cand.clone());
+                        self.base = Some(seen.clone());
+                    }
+                    Err(conflicts) => {
+                        let by = self.router().history.back().map(|h| format!("commit {} by {}", h.id, h.user)).unwrap_or_default();
+                        let sel = smartedge::render::Selection::all();
+                        let (old, new) = (smartedge::render::to_lines(&base, &sel), smartedge::render::to_lines(&seen, &sel));
+                        out.line(&format!("% Commit refused: another session changed what this candidate changes ({by}): {}", conflicts.join(", ")));
+                        out.line("% Their changes since this candidate was started:");
+                        smartedge::diff::show(&old, &new, out);
+                        out.line("% The candidate is kept: `commit` again to make it running as it is (undoing the changes above that it lacks), or `abort`");
+                        // The next commit is checked against what the user has now seen.
+                        self.base = Some(seen);
+                        return Some(false);
+                    }
+                }
+            }
+        }
         let problems = validate(&cand);
         let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
         if !errors.is_empty() {
@@ -446,13 +662,17 @@ impl Session {
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" }
             ));
-            return false;
+            return Some(false);
+        }
+        let user = self.user.clone();
+        let rh = self.router.clone();
+        let mut r = rh.lock().unwrap_or_else(|e| e.into_inner());
+        if !Arc::ptr_eq(&r.running, &seen) {
+            return None;
         }
         for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
             out.line(&p.to_string());
         }
-        let user = self.user.clone();
-        let mut r = self.router();
         let changed = cand != *r.running;
         if changed {
             let previous = r.running.clone();
@@ -464,12 +684,14 @@ impl Session {
                 // A second confirmed commit keeps the oldest configuration to return to.
                 let previous = r.pending_confirm.take().map(|p| p.previous).unwrap_or(previous);
                 r.pending_confirm = Some(PendingConfirm { deadline, commit_id: id, previous });
+                self.base = Some(r.running.clone());
                 drop(r);
                 out.line("Transaction committed");
                 out.line(&format!("Commit confirmed ,it will be rolled back within {m} minutes unless confirmed"));
-                return true;
+                return Some(true);
             }
         }
+        self.base = Some(r.running.clone());
         if confirmed_minutes.is_none() && r.pending_confirm.take().is_some() {
             drop(r);
             out.line("% Commit confirmed; automatic rollback cancelled");
@@ -477,11 +699,12 @@ impl Session {
             drop(r);
         }
         out.line("Transaction committed");
-        true
+        Some(true)
     }
 
     /// Discard the candidate and leave configuration mode.
     pub fn abort(&mut self) {
+        self.base = None;
         self.candidate = None;
         self.stack.clear();
     }
@@ -493,6 +716,7 @@ impl Session {
             return false;
         }
         self.candidate = None;
+        self.base = None;
         self.stack.clear();
         true
     }
@@ -557,6 +781,11 @@ impl Session {
                 }
             }
         };
+        if self.privilege < 15 && self.stack.is_empty() && !low_privilege_allowed(&args) {
+            out.line(&format!("% Permission denied: privilege level {} (enable 15 first)", self.privilege));
+            self.rejected += 1;
+            return false;
+        }
         let saved_stack = level.map(|lvl| {
             let saved = self.stack.clone();
             self.stack.truncate(lvl);
@@ -657,6 +886,18 @@ impl Session {
             w = words.next().unwrap_or("").to_ascii_lowercase();
         }
         w.len() >= 2 && "show".starts_with(&w)
+    }
+}
+
+/// Exec commands a SmartEdge session below level 15 may run: shows (but not
+/// the configuration, which holds keys), terminal settings, leaving, `enable`.
+fn low_privilege_allowed(a: &Args) -> bool {
+    let kw: Vec<&str> = a.bindings.iter().filter(|b| b.keyword).map(|b| &*b.value).take(2).collect();
+    match kw.as_slice() {
+        ["show", "configuration", ..] => false,
+        ["show", ..] => true,
+        [w, ..] => matches!(*w, "enable" | "disable" | "exit" | "quit" | "terminal" | "context" | "logout"),
+        [] => false,
     }
 }
 

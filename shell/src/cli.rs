@@ -31,15 +31,23 @@ pub struct Options {
     pub seed: Option<u64>,
     /// Carry IKE over real UDP sockets (default with the real clock; `--no-network` turns it off).
     pub network: Option<bool>,
+    /// `--ssh ADDR:PORT`: serve SSH there.
+    pub ssh: Option<String>,
+    /// `--login`: ask `Username:`/`Password:` before the console prompt.
+    pub login: bool,
 }
 
 pub const USAGE: &str = "usage: edgesh [--dialect smartedge|ios] [--hostname NAME] [--config FILE] [--state-dir DIR]
-              [--virtual-clock EPOCH-SECONDS] [--seed N] [--no-network]
+              [--virtual-clock EPOCH-SECONDS] [--seed N] [--no-network] [--ssh ADDR:PORT] [--login]
        edgesh golden run [--bless] PATH...
 
 On a terminal edgesh is an interactive router console. With standard input
 not a terminal, each input line is run as if typed and the transcript is
-written to standard output; the exit status is 1 if any line was rejected.";
+written to standard output; the exit status is 1 if any line was rejected.
+
+--ssh ADDR:PORT serves SSH (users from the configuration) until SIGTERM or
+SIGINT, beside the console when on a terminal; --login asks Username:
+and Password: before the console prompt.";
 
 impl Options {
     /// The real network is used with the real clock unless `--no-network`.
@@ -70,6 +78,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             "--seed" => o.seed = Some(val("--seed")?.parse().map_err(|_| "--seed needs a number")?),
             "--no-network" => o.network = Some(false),
             "--network" => o.network = Some(true),
+            "--ssh" => o.ssh = Some(val("--ssh")?),
+            "--login" => o.login = true,
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -220,8 +230,19 @@ pub fn run(args: &[String]) -> i32 {
     };
     let (router, bad) = build_router(&o, &mut std::io::stderr());
     let dialect = if !o.dialect_given && router.lock().map(|r| r.ios_startup.is_some()).unwrap_or(false) { edgesh_modes::Dialect::Ios } else { o.dialect };
-    let session = Session::new(router, SessionOptions { dialect, ..Default::default() });
-    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+    let mut session = Session::new(router.clone(), SessionOptions { dialect, ..Default::default() });
+    let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if o.login && (tty || o.ssh.is_none()) {
+        match console_login(&router, dialect, tty) {
+            Some(u) => session.login(&u, false, "console"),
+            None => return 1,
+        }
+    }
+    if let Some(addr) = &o.ssh {
+        // The server keeps running when standard input is not a terminal or ends.
+        return crate::ssh::serve(router, dialect, addr, tty.then_some(session));
+    }
+    if tty {
         // Interactively, a rejected command is part of the dialogue, not a failure.
         crate::console::run(session);
         0
@@ -229,4 +250,77 @@ pub fn run(args: &[String]) -> i32 {
         let code = run_piped(session, std::io::stdin().lock(), std::io::stdout().lock());
         if bad > 0 { 1 } else { code }
     }
+}
+
+/// Read one line from standard input; on a terminal with `hidden`, without echo.
+fn read_line(hidden: bool, tty: bool) -> Option<String> {
+    use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
+    let stdin = std::io::stdin();
+    let saved = if hidden && tty { tcgetattr(&stdin).ok() } else { None };
+    if let Some(s) = &saved {
+        let mut t = s.clone();
+        t.local_flags.remove(LocalFlags::ECHO);
+        let _ = tcsetattr(&stdin, SetArg::TCSANOW, &t);
+    }
+    let mut line = String::new();
+    let n = stdin.lock().read_line(&mut line);
+    if let Some(s) = &saved {
+        let _ = tcsetattr(&stdin, SetArg::TCSANOW, s);
+    }
+    if hidden {
+        println!();
+    }
+    match n {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_string()),
+    }
+}
+
+/// `--login`: `Username:` / `Password:` as on a router console, three
+/// tries, a growing delay after each failure, the same answer whether or
+/// not the user exists. `None`: no login (the caller exits).
+pub fn console_login(router: &Arc<Mutex<Router>>, dialect: edgesh_modes::Dialect, tty: bool) -> Option<edgesh_modes::auth::LoginUser> {
+    use edgesh_modes::auth;
+    if !auth::users_configured(&router.lock().unwrap_or_else(|e| e.into_inner()), dialect) {
+        println!("% Login disabled: no user is configured (IOS `username NAME privilege 15 secret PASSWORD`, SmartEdge `administrator NAME password PASSWORD`)");
+        return None;
+    }
+    println!();
+    println!("User Access Verification");
+    println!();
+    for attempt in 0..3u32 {
+        print!("Username: ");
+        let _ = std::io::stdout().flush();
+        let user = read_line(false, tty)?;
+        if !tty {
+            // A transcript shows what was typed at Username: (never the password).
+            println!("{user}");
+        }
+        print!("Password: ");
+        let _ = std::io::stdout().flush();
+        let pw = read_line(true, tty)?;
+        let found = {
+            let r = router.lock().unwrap_or_else(|e| e.into_inner());
+            auth::authenticate(&r, dialect, &user, &pw)
+        };
+        let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+        match found {
+            Some(u) => {
+                r.log_event("SEC_LOGIN", 5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: console]", u.name));
+                return Some(u);
+            }
+            None => {
+                let line = r.log_event("SEC_LOGIN", 4, "LOGIN_FAILED", &format!("Login failed [user: {}] [Source: console] [Reason: Login Authentication Failed]", user.chars().filter(|c| !c.is_control()).take(64).collect::<String>()));
+                drop(r);
+                eprintln!("{line}");
+                println!("% Login invalid");
+                println!();
+                if tty {
+                    std::thread::sleep(std::time::Duration::from_millis(500 << attempt));
+                }
+            }
+        }
+    }
+    println!("% Bad passwords");
+    None
 }

@@ -6,6 +6,7 @@
 //! * [`console`]: the interactive console on rustyline.
 //! * [`pipes`]: `| include`, `| exclude`, `| begin`, `| count`, `| section`.
 //! * [`load`]: loading a whole configuration file.
+//! * [`ssh`]: the SSH server (`--ssh`), one terminal per channel.
 //! * [`cli`]: the `edgesh` command line.
 
 pub mod cli;
@@ -14,4 +15,5 @@ pub mod load;
 pub mod net;
 pub mod pipes;
 pub mod scale;
+pub mod ssh;
 pub mod terminal;

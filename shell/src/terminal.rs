@@ -39,6 +39,11 @@ pub struct Terminal<W: Write> {
     /// End lines with `\r\n` (a raw byte stream such as SSH); off where the
     /// terminal driver adds the `\r` (the console) and in transcripts.
     pub crlf: bool,
+    /// Reading a secret (after `enable`'s `Password: `): typed keys are not echoed.
+    secret: Option<Vec<u8>>,
+    /// Where error carets count from when no prompt precedes the line (an
+    /// SSH exec channel: `Some(0)`); by default the prompt's width.
+    pub caret_indent: Option<usize>,
 }
 
 /// Writes each line to the terminal's output.
@@ -72,6 +77,8 @@ impl<W: Write> Terminal<W> {
             closed: false,
             draw_prompt: true,
             crlf: !transcript,
+            secret: None,
+            caret_indent: None,
         }
     }
 
@@ -134,7 +141,76 @@ impl<W: Write> Terminal<W> {
         let _ = self.out.flush();
     }
 
+    /// Show what arrived while the user was idle at the prompt (monitored
+    /// log lines, an automatic rollback), then redraw the prompt and the
+    /// line typed so far. The SSH server calls it from time to time.
+    pub fn idle_poll(&mut self) {
+        if self.closed || self.secret.is_some() || !self.more.is_empty() {
+            return;
+        }
+        let msgs = self.session.poll();
+        if msgs.is_empty() {
+            return;
+        }
+        self.put("\r\x1b[K");
+        for m in msgs {
+            self.put_line(&m);
+        }
+        self.prompt();
+    }
+
+    /// Waiting for a secret typed without echo (`enable`'s `Password: `).
+    pub fn at_secret(&self) -> bool {
+        self.secret.is_some()
+    }
+
+    fn secret_key(&mut self, b: u8) {
+        if b == b'\n' && self.last_cr {
+            self.last_cr = false;
+            return;
+        }
+        self.last_cr = b == b'\r';
+        match b {
+            b'\r' | b'\n' => {
+                self.newline();
+                let pw = String::from_utf8_lossy(&self.secret.take().unwrap_or_default()).into_owned();
+                let nl = self.nl();
+                let mut d = Direct { w: &mut self.out, nl };
+                let ok = self.session.enter_secret(&pw, &mut d);
+                if !ok && self.session.wants_secret.is_some() {
+                    self.put("Password: ");
+                    self.secret = Some(Vec::new());
+                } else {
+                    self.prompt();
+                }
+            }
+            0x03 => {
+                self.secret = None;
+                self.session.wants_secret = None;
+                self.newline();
+                self.prompt();
+            }
+            0x7f | 0x08 => {
+                if let Some(s) = &mut self.secret {
+                    s.pop();
+                }
+            }
+            0x00..=0x1f => {}
+            _ => {
+                if let Some(s) = &mut self.secret {
+                    if s.len() < 1024 {
+                        s.push(b);
+                    }
+                }
+            }
+        }
+    }
+
     fn byte(&mut self, b: u8) {
+        if self.secret.is_some() {
+            self.secret_key(b);
+            return;
+        }
         if !self.more.is_empty() {
             self.more_key(b);
             return;
@@ -332,7 +408,8 @@ impl<W: Write> Terminal<W> {
     /// Run one line as if typed and pressed Enter (the echo was already drawn).
     pub fn run_line(&mut self, line: &str) {
         self.line_no += 1;
-        let indent = self.session.prompt().chars().count();
+        self.session.touch();
+        let indent = self.caret_indent.unwrap_or_else(|| self.session.prompt().chars().count());
         let paged = self.session.terminal_length.filter(|_| !self.closed);
         let (cmd, pipe) = pipes::split(line);
         let (cmd, filters) = match pipe {
@@ -382,6 +459,11 @@ impl<W: Write> Terminal<W> {
         }
         if self.session.wants_exit {
             self.closed = true;
+            return;
+        }
+        if self.session.wants_secret.is_some() {
+            self.put("Password: ");
+            self.secret = Some(Vec::new());
             return;
         }
         if !self.more.is_empty() {

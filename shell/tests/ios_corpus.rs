@@ -59,6 +59,13 @@ fn corpus_loads_and_round_trips() {
                 let j = x.split_whitespace().collect::<Vec<_>>().join(" ");
                 j.strip_prefix("encryption ").map(|r| format!("encr {r}")).unwrap_or(j)
             };
+            // A clear-text `username ... password 0 P` is stored as a type 5 secret.
+            if l.starts_with("username ") && l.contains(" password 0 ") {
+                let head = l.split(" password 0 ").next().unwrap_or(l);
+                if run.lines().any(|x| x.starts_with(&format!("{head} secret 5 $1$"))) {
+                    continue;
+                }
+            }
             if !replaced && !run.lines().any(|x| norm(x) == norm(l)) {
                 report.push_str(&format!("{}: line lost: {l}\n", f.display()));
             }

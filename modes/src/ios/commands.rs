@@ -330,12 +330,20 @@ pub fn check_ace(rest: &str) -> CmdResult {
 }
 
 fn exec(g: &mut G, privileged: bool) {
-    add(g, "enable", &["Turn on privileged commands"], |s, _, _| {
-        s.ios.privileged = true;
+    add(g, "enable [<0-15>]", &["Turn on privileged commands", "Enable level"], |s, a, o| {
+        let level = a.num("<0-15>").unwrap_or(15) as u8;
+        s.request_enable(level, o)
+    });
+    add(g, "disable [<0-15>]", &["Turn off privileged commands", "Privilege level to go to"], |s, a, _| {
+        s.disable(a.num("<0-15>").map(|n| n as u8));
         Ok(())
     });
-    add(g, "disable", &["Turn off privileged commands"], |s, _, _| {
-        s.ios.privileged = false;
+    add(g, "show users", &["Show running system information", "Display information about terminal lines"], |s, _, o| {
+        crate::auth::show_users(s, o);
+        Ok(())
+    });
+    add(g, "show sessions", &["Show running system information", "Information about Telnet/SSH connections"], |s, _, o| {
+        crate::auth::show_users(s, o);
         Ok(())
     });
     add(g, "exit", &["Exit from the EXEC"], |s, _, _| {
@@ -368,6 +376,7 @@ fn exec(g: &mut G, privileged: bool) {
     if !privileged {
         return;
     }
+    add(g, "clear line [vty] <0-4294967295>", &["Reset functions", "Reset a terminal line", "Virtual terminal", "Line number"], |s, a, o| crate::auth::clear_line(s, a.num("<0-4294967295>").unwrap_or(0), o));
     add(g, "configure terminal", &["Enter configuration mode", "Configure from the terminal"], |s, _, o| {
         o.line("Enter configuration commands, one per line.  End with CNTL/Z.");
         s.ios.stack = vec![super::IosFrame { mode: IosMode::Config, path: Vec::new() }];
@@ -467,8 +476,19 @@ fn copy_in(s: &mut Session, a: &Args, o: &mut dyn Out, replace: bool) -> CmdResu
 fn user_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     let mut parts: Vec<String> = Vec::new();
     let mut it = a.bindings.iter().peekable();
-    let key = if a.bindings.first().is_some_and(|b| b.value == "enable") { "enable secret".to_string() } else { key_words(a, 2) };
+    let enable = a.bindings.first().is_some_and(|b| b.value == "enable");
+    let key = if enable && a.has("password") { "enable password".to_string() } else if enable { "enable secret".to_string() } else { key_words(a, 2) };
+    // `algorithm-type md5|sha256|scrypt`: how a clear secret is hashed (type 5, 8 or 9).
+    let mut algo = "5";
     while let Some(b) = it.next() {
+        if b.keyword && b.value == "algorithm-type" {
+            algo = match it.next().map(|t| &*t.value) {
+                Some("sha256") => "8",
+                Some("scrypt") => "9",
+                _ => "5",
+            };
+            continue;
+        }
         if b.keyword && b.value == "secret" {
             parts.push("secret".into());
             let ty = match it.peek() {
@@ -479,14 +499,55 @@ fn user_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
             match ty.as_deref() {
                 None | Some("0") => {
                     let salt = crate::passwords::salt_from(s.router().random());
-                    parts.push("5".into());
-                    parts.push(crate::passwords::md5_crypt(&text, &salt));
+                    parts.push(algo.into());
+                    parts.push(match algo {
+                        "8" | "9" => {
+                            let salt14 = format!("{salt}{}", &crate::passwords::salt_from(s.router().random())[..6]);
+                            if algo == "8" { crate::passwords::type8(&text, &salt14) } else { crate::passwords::type9(&text, &salt14) }
+                        }
+                        _ => crate::passwords::md5_crypt(&text, &salt),
+                    });
                 }
                 Some("5") if !crate::passwords::is_md5_crypt(&text) => return Err(format!("Invalid type 5 secret {text}")),
                 Some(t) => {
                     parts.push(t.to_string());
                     parts.push(text);
                 }
+            }
+            continue;
+        }
+        if b.keyword && b.value == "password" && key == "enable password" {
+            // `enable password [0] TEXT` is kept as type 7, never in clear.
+            let ty = match it.peek() {
+                Some(t) if t.keyword && ["0", "7"].contains(&&*t.value) => it.next().map(|t| t.value.to_string()),
+                _ => None,
+            };
+            let text = it.next().map(|t| t.value.to_string()).unwrap_or_default();
+            let enc = if ty.as_deref() == Some("7") {
+                crate::passwords::type7_decode(&text).ok_or_else(|| format!("Invalid encrypted password: {text}"))?;
+                text
+            } else {
+                crate::passwords::type7_encode(&text, (s.router().random() % 16) as usize)
+            };
+            parts.extend(["password".to_string(), "7".to_string(), enc]);
+            continue;
+        }
+        if b.keyword && b.value == "password" && key != "enable secret" {
+            // A clear-text `password [0] TEXT` is stored as a type 5 secret:
+            // edgesh never keeps a login password in clear (type 7 is kept as given).
+            let ty = match it.peek() {
+                Some(t) if t.keyword && ["0", "7"].contains(&&*t.value) => it.next().map(|t| t.value.to_string()),
+                _ => None,
+            };
+            let text = it.next().map(|t| t.value.to_string()).unwrap_or_default();
+            if ty.as_deref() == Some("7") {
+                if crate::passwords::type7_decode(&text).is_none() {
+                    return Err(format!("Invalid encrypted password: {text}"));
+                }
+                parts.extend(["password".to_string(), "7".to_string(), text]);
+            } else {
+                let salt = crate::passwords::salt_from(s.router().random());
+                parts.extend(["secret".to_string(), "5".to_string(), crate::passwords::md5_crypt(&text, &salt)]);
             }
             continue;
         }
@@ -537,6 +598,9 @@ fn global(g: &mut G) {
     add(g, "username WORD privilege <0-15> {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
     add(g, "username WORD {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
     add(g, "enable secret [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], user_line);
+    add(g, "enable password [0 | 7] WORD", &["Modify enable password parameters", "Assign the privileged level password", "Unencrypted", "Hidden", "The password (kept as type 7)"], user_line);
+    add(g, "enable algorithm-type {md5 | sha256 | scrypt} secret WORD", &["Modify enable password parameters", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Assign the privileged level secret", "The secret"], user_line);
+    add(g, "username WORD [privilege <0-15>] algorithm-type {md5 | sha256 | scrypt} secret WORD:s", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Specify the secret for the user", "The secret"], user_line);
     add(g, "line {vty <0-1869> [<0-1869>] | con 0 | console 0}", &["Configure a terminal line", "Virtual terminal", "First line number", "Last line number", "Primary terminal line", "Line number", "Primary terminal line", "Line number"], b_line);
     add(g, "banner {motd | login | exec} LINE", &["Define a login banner", "Message of the day banner", "Login banner", "EXEC banner", "Banner text, between delimiters"], leaf2);
 }

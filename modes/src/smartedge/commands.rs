@@ -129,8 +129,31 @@ fn pick<T: Copy>(a: &Args, all: &[T], word: fn(T) -> &'static str) -> Option<T> 
 
 // ---------------------------------------------------------------- exec
 
+const SHOW_HELP: &str = "Display information";
+
 fn exec(g: &mut G) {
     super::pki::add_exec(g);
+    add(g, "enable [<1-15>]", &["Raise the privilege level", "Level (default 15)"], |s, a, o| {
+        let level = a.num("<1-15>").unwrap_or(15) as u8;
+        s.request_enable(level, o)
+    });
+    add(g, "disable [<1-15>]", &["Lower the privilege level", "Level (default 1)"], |s, a, _| {
+        s.disable(a.num("<1-15>").map(|n| n as u8));
+        Ok(())
+    });
+    add(g, "show users", &[SHOW_HELP, "Logged-in administrators and their sessions"], |s, _, o| {
+        crate::auth::show_users(s, o);
+        Ok(())
+    });
+    add(g, "show administrators", &[SHOW_HELP, "Logged-in administrators and their sessions"], |s, _, o| {
+        crate::auth::show_users(s, o);
+        Ok(())
+    });
+    hidden(g, "show sessions", &[SHOW_HELP, "Logged-in administrators and their sessions"], |s, _, o| {
+        crate::auth::show_users(s, o);
+        Ok(())
+    });
+    add(g, "clear session <1-4294967295>", &["Clear operational state", "Close another administrator's session", "Session id (show users)"], |s, a, o| crate::auth::clear_line(s, a.num("<1-4294967295>").unwrap_or(0), o));
     add(g, "configure", &["Enter configuration mode"], |s, _, _| {
         s.enter_config();
         Ok(())

@@ -184,6 +184,8 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
         o.line("");
         o.line(&format!("edgesh SmartEdge OS dialect Version edgesh-{}-Release", env!("CARGO_PKG_VERSION")));
         o.line("Built by the edgesh project (a software router in Rust with an IKE/IPsec engine)");
+        // What Netmiko's autodetect looks for (`ericsson_ipos`): this CLI follows the IPOS conventions.
+        o.line("CLI compatible with Ericsson IPOS Version 13.1 (SmartEdge OS) automation");
         o.line("Copyright (C) 2026, the edgesh authors. Licensed under Apache-2.0.");
         o.line(&format!("Router Up Time - {}", uptime(r.now().saturating_sub(r.boot_time))));
         Ok(())

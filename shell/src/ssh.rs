@@ -1,0 +1,568 @@
+//! The SSH server (`edgesh --ssh ADDR:PORT`), on russh.
+//!
+//! Every channel gets its own [`Session`] driven by its own [`Terminal`]
+//! (keys in, screen bytes out): the same `?`, TAB, history and pager as the
+//! console and the golden transcripts. Shell channels (with or without a
+//! PTY) get the prompt; exec channels (`ssh host 'show version'`) run the
+//! command and exit with status 0, or 1 if it was rejected.
+//!
+//! * Host key: `ssh_host_ed25519_key` in the state directory, made at the
+//!   first start (mode 0600) and kept.
+//! * Password authentication against the configured users (`crate::auth`
+//!   in edgesh-modes); public keys from `ssh/authorized_keys/USER` in the
+//!   state directory (OpenSSH format) for a configured user. No user
+//!   configured: nobody gets in.
+//! * Failed logins: the same answer whether or not the user exists, a log
+//!   line (`show log`, standard error) without the password, and a delay
+//!   per source address that doubles with each failure (0.5 s up to 8 s),
+//!   forgotten after a success or 10 quiet minutes.
+//! * Idle sessions close after the configured time (IOS `line vty` /
+//!   `exec-timeout`, SmartEdge `timeout session idle`; 10 minutes by
+//!   default); `clear line N` / `clear session N` closes another session.
+//! * SIGTERM or SIGINT: every session is told, closed, its uncommitted
+//!   candidate discarded, and the process exits 0.
+
+use crate::terminal::Terminal;
+use edgesh_modes::auth::{self, LoginUser};
+use edgesh_modes::{Dialect, Router, Session, SessionOptions};
+use russh::keys::{Algorithm, PrivateKey, PublicKey};
+use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Server as _, Session as SshSession};
+use russh::{Channel, ChannelId, MethodKind, MethodSet};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+type Term = Terminal<Vec<u8>>;
+
+/// One channel's terminal, shared with its watchdog (idle timeout, `clear line`).
+struct ChanState {
+    term: Option<Term>,
+    last_input: Instant,
+    pty: bool,
+    cols: u32,
+    rows: u32,
+}
+
+type ChanRef = Arc<Mutex<ChanState>>;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// State shared by every connection.
+struct Shared {
+    router: Arc<Mutex<Router>>,
+    dialect: Dialect,
+    state_dir: PathBuf,
+    /// Failed logins per source: count and time of the last one.
+    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    /// Open shell and exec channels (to close them at shutdown).
+    open: Mutex<HashMap<(u64, ChannelId), (Handle, ChanRef)>>,
+    next_conn: AtomicU64,
+}
+
+impl Shared {
+    fn log(&self, severity: u8, mnemonic: &str, text: &str) {
+        let line = lock(&self.router).log_event("SEC_LOGIN", severity, mnemonic, text);
+        eprintln!("{line}");
+    }
+
+    /// The delay before answering a login attempt from `ip`.
+    fn delay_for(&self, ip: IpAddr) -> Duration {
+        let mut f = lock(&self.failures);
+        match f.get(&ip).copied() {
+            Some((_, last)) if last.elapsed() > Duration::from_secs(600) => {
+                f.remove(&ip);
+                Duration::ZERO
+            }
+            Some((n, _)) if n > 0 => Duration::from_millis(500u64 << (n - 1).min(4)),
+            _ => Duration::ZERO,
+        }
+    }
+
+    fn failed(&self, ip: IpAddr, user: &str, why: &str) {
+        {
+            let mut f = lock(&self.failures);
+            let e = f.entry(ip).or_insert((0, Instant::now()));
+            e.0 += 1;
+            e.1 = Instant::now();
+        }
+        self.log(4, "LOGIN_FAILED", &format!("Login failed [user: {}] [Source: {ip}] [Reason: {why}]", printable(user)));
+    }
+}
+
+/// A user name as it may appear in a log line.
+fn printable(s: &str) -> String {
+    s.chars().take(64).map(|c| if c.is_control() { '?' } else { c }).collect()
+}
+
+struct Conn {
+    shared: Arc<Shared>,
+    id: u64,
+    peer: Option<SocketAddr>,
+    user: Option<LoginUser>,
+    chans: HashMap<ChannelId, ChanRef>,
+}
+
+impl Conn {
+    fn from(&self) -> String {
+        self.peer.map(|p| p.to_string()).unwrap_or_else(|| "-".into())
+    }
+
+    fn ip(&self) -> IpAddr {
+        self.peer.map(|p| p.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    fn new_session(&self) -> Option<Session> {
+        let u = self.user.as_ref()?;
+        let mut s = Session::new(self.shared.router.clone(), SessionOptions { user: u.name.clone(), dialect: self.shared.dialect, ..Default::default() });
+        s.login(u, true, &self.from());
+        Some(s)
+    }
+
+    async fn check_password(&mut self, user: &str, password: &str) -> Auth {
+        let ip = self.ip();
+        let d = self.shared.delay_for(ip);
+        if !d.is_zero() {
+            tokio::time::sleep(d).await;
+        }
+        let shared = self.shared.clone();
+        let (u, p) = (user.to_string(), password.to_string());
+        let found = tokio::task::spawn_blocking(move || {
+            let r = lock(&shared.router);
+            if !auth::users_configured(&r, shared.dialect) {
+                return Err(());
+            }
+            Ok(auth::authenticate(&r, shared.dialect, &u, &p))
+        })
+        .await
+        .unwrap_or(Ok(None));
+        match found {
+            Ok(Some(lu)) => {
+                lock(&self.shared.failures).remove(&ip);
+                self.shared.log(5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: {ip}]", lu.name));
+                self.user = Some(lu);
+                Auth::Accept
+            }
+            Ok(None) => {
+                self.shared.failed(ip, user, "Login Authentication Failed");
+                Auth::reject()
+            }
+            Err(()) => {
+                self.shared.failed(ip, user, "No user is configured (username ... secret / administrator ...)");
+                Auth::reject()
+            }
+        }
+    }
+
+    fn authorized_key(&self, user: &str, key: &PublicKey) -> bool {
+        let name = user.split('@').next().unwrap_or(user);
+        if name.is_empty() || name.contains(['/', '.']) {
+            return false;
+        }
+        let path = self.shared.state_dir.join("ssh/authorized_keys").join(name);
+        let Ok(text) = std::fs::read_to_string(path) else { return false };
+        text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).filter_map(|l| PublicKey::from_openssh(l.trim()).ok()).any(|k| k.key_data() == key.key_data())
+    }
+
+    /// Send what the terminal wrote; close the channel if the session ended.
+    fn flush(&mut self, ch: ChannelId, session: &mut SshSession) -> Result<(), russh::Error> {
+        let Some(state) = self.chans.get(&ch).cloned() else { return Ok(()) };
+        let mut st = lock(&state);
+        let Some(term) = st.term.as_mut() else { return Ok(()) };
+        let out = std::mem::take(term.writer());
+        let closed = term.closed;
+        if !out.is_empty() {
+            session.data(ch, out)?;
+        }
+        if closed {
+            st.term = None;
+            drop(st);
+            self.end_channel(ch, session, 0)?;
+        }
+        Ok(())
+    }
+
+    fn end_channel(&mut self, ch: ChannelId, session: &mut SshSession, status: u32) -> Result<(), russh::Error> {
+        self.chans.remove(&ch);
+        lock(&self.shared.open).remove(&(self.id, ch));
+        session.exit_status_request(ch, status)?;
+        session.eof(ch)?;
+        session.close(ch)?;
+        Ok(())
+    }
+
+    /// Watch a shell channel: idle timeout and `clear line`.
+    fn watch(&self, ch: ChannelId, state: ChanRef, handle: Handle) {
+        let router = self.shared.router.clone();
+        let dialect = self.shared.dialect;
+        let user = self.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let why = {
+                    let mut st = lock(&state);
+                    let Some(term) = st.term.as_ref() else { return };
+                    let timeout = auth::idle_timeout(&lock(&router), dialect, &user);
+                    if term.session.clear_requested() {
+                        Some("\r\n% This session was cleared by an administrator\r\n")
+                    } else if timeout.is_some_and(|t| st.last_input.elapsed() >= t) {
+                        Some("\r\n% Session idle timeout\r\n")
+                    } else {
+                        None
+                    }
+                    .inspect(|_| st.term = None)
+                };
+                // Monitored log lines and rollbacks, while the user is idle.
+                let news = {
+                    let mut st = lock(&state);
+                    match st.term.as_mut() {
+                        Some(t) => {
+                            t.idle_poll();
+                            std::mem::take(t.writer())
+                        }
+                        None => Vec::new(),
+                    }
+                };
+                if !news.is_empty() {
+                    let _ = handle.data(ch, news).await;
+                }
+                if let Some(msg) = why {
+                    let _ = handle.data(ch, msg.as_bytes().to_vec()).await;
+                    let _ = handle.exit_status_request(ch, 0).await;
+                    let _ = handle.eof(ch).await;
+                    let _ = handle.close(ch).await;
+                    return;
+                }
+            }
+        });
+    }
+}
+
+impl russh::server::Handler for Conn {
+    type Error = russh::Error;
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        Ok(self.check_password(user, password).await)
+    }
+
+    async fn auth_publickey_offered(&mut self, user: &str, offer: russh::server::PublicKeyOffer<'_>) -> Result<Auth, Self::Error> {
+        Ok(if self.authorized_key(user, offer.public_key) { Auth::Accept } else { Auth::reject() })
+    }
+
+    async fn auth_publickey(&mut self, user: &str, key: russh::server::VerifiedPublicKey<'_>) -> Result<Auth, Self::Error> {
+        if !self.authorized_key(user, key.public_key) {
+            return Ok(Auth::reject());
+        }
+        // The key proves who it is; the configuration says at which level.
+        let r = lock(&self.shared.router);
+        let name = user.split('@').next().unwrap_or(user);
+        let lu = match self.shared.dialect {
+            Dialect::SmartEdge => r.running.contexts.iter().find_map(|(c, cx)| {
+                cx.administrators.get(name).map(|a| {
+                    let max = a.privilege_max.unwrap_or(15).min(15);
+                    LoginUser { name: name.into(), privilege: a.privilege_start.unwrap_or(15).min(max), max_privilege: max, context: c.clone() }
+                })
+            }),
+            Dialect::Ios => auth::ios_user_privilege(&r, name).map(|p| LoginUser { name: name.into(), privilege: p, max_privilege: p, context: "local".into() }),
+        };
+        drop(r);
+        match lu {
+            Some(lu) => {
+                self.shared.log(5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: {}] [publickey]", lu.name, self.ip()));
+                self.user = Some(lu);
+                Ok(Auth::Accept)
+            }
+            None => Ok(Auth::reject()),
+        }
+    }
+
+    async fn channel_open_session(&mut self, channel: Channel<Msg>, reply: ChannelOpenHandle, _session: &mut SshSession) -> Result<(), Self::Error> {
+        let st = ChanState { term: None, last_input: Instant::now(), pty: false, cols: 80, rows: 0 };
+        self.chans.insert(channel.id(), Arc::new(Mutex::new(st)));
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut SshSession,
+    ) -> Result<(), Self::Error> {
+        if let Some(c) = self.chans.get(&channel) {
+            let mut st = lock(c);
+            st.pty = true;
+            st.cols = col_width;
+            st.rows = row_height;
+        }
+        session.channel_success(channel)?;
+        Ok(())
+    }
+
+    async fn window_change_request(&mut self, channel: ChannelId, col_width: u32, row_height: u32, _pw: u32, _ph: u32, _session: &mut SshSession) -> Result<(), Self::Error> {
+        if let Some(c) = self.chans.get(&channel) {
+            let mut st = lock(c);
+            st.cols = col_width;
+            st.rows = row_height;
+            if let Some(t) = st.term.as_mut() {
+                if col_width > 0 {
+                    t.session.terminal_width = col_width as usize;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn shell_request(&mut self, channel: ChannelId, session: &mut SshSession) -> Result<(), Self::Error> {
+        let (Some(state), Some(s)) = (self.chans.get(&channel).cloned(), self.new_session()) else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        session.channel_success(channel)?;
+        {
+            let mut st = lock(&state);
+            let mut t = Terminal::new(s, Vec::new(), false);
+            t.crlf = true;
+            if st.cols > 0 {
+                t.session.terminal_width = st.cols as usize;
+            }
+            if st.pty && st.rows > 0 {
+                t.session.terminal_length = Some(st.rows as usize);
+            }
+            t.writer().extend_from_slice(b"\r\n");
+            t.prompt();
+            st.term = Some(t);
+            st.last_input = Instant::now();
+        }
+        lock(&self.shared.open).insert((self.id, channel), (session.handle(), state.clone()));
+        self.watch(channel, state, session.handle());
+        self.flush(channel, session)
+    }
+
+    async fn exec_request(&mut self, channel: ChannelId, data: &[u8], session: &mut SshSession) -> Result<(), Self::Error> {
+        let (Some(state), Some(s)) = (self.chans.get(&channel).cloned(), self.new_session()) else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        session.channel_success(channel)?;
+        let text = String::from_utf8_lossy(data).into_owned();
+        let out = {
+            let pty = lock(&state).pty;
+            let mut t = Terminal::new(s, Vec::new(), false);
+            t.crlf = pty;
+            t.draw_prompt = false;
+            t.caret_indent = Some(0);
+            for line in text.lines() {
+                t.run_line(line);
+                if t.closed {
+                    break;
+                }
+            }
+            let code = u32::from(t.session.rejected > 0);
+            (t.into_writer(), code)
+        };
+        if !out.0.is_empty() {
+            session.data(channel, out.0)?;
+        }
+        self.end_channel(channel, session, out.1)
+    }
+
+    async fn subsystem_request(&mut self, channel: ChannelId, _name: &str, session: &mut SshSession) -> Result<(), Self::Error> {
+        // No sftp/netconf: a router CLI only.
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
+    async fn data(&mut self, channel: ChannelId, data: &[u8], session: &mut SshSession) -> Result<(), Self::Error> {
+        if let Some(state) = self.chans.get(&channel).cloned() {
+            let mut st = lock(&state);
+            st.last_input = Instant::now();
+            if let Some(t) = st.term.as_mut() {
+                t.feed(data);
+            }
+        }
+        self.flush(channel, session)
+    }
+
+    async fn channel_eof(&mut self, channel: ChannelId, session: &mut SshSession) -> Result<(), Self::Error> {
+        // The client will send no more: the session ends (a SmartEdge
+        // candidate that was not committed is discarded).
+        if let Some(state) = self.chans.get(&channel).cloned() {
+            let had = lock(&state).term.take();
+            if let Some(t) = had {
+                drop(t);
+                self.end_channel(channel, session, 0)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn channel_close(&mut self, channel: ChannelId, _session: &mut SshSession) -> Result<(), Self::Error> {
+        if let Some(state) = self.chans.remove(&channel) {
+            lock(&state).term = None;
+        }
+        lock(&self.shared.open).remove(&(self.id, channel));
+        Ok(())
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        let mut open = lock(&self.shared.open);
+        for (ch, state) in self.chans.drain() {
+            lock(&state).term = None;
+            open.remove(&(self.id, ch));
+        }
+    }
+}
+
+struct Server {
+    shared: Arc<Shared>,
+}
+
+impl russh::server::Server for Server {
+    type Handler = Conn;
+    fn new_client(&mut self, peer: Option<SocketAddr>) -> Conn {
+        let id = self.shared.next_conn.fetch_add(1, Ordering::Relaxed);
+        Conn { shared: self.shared.clone(), id, peer, user: None, chans: HashMap::new() }
+    }
+}
+
+/// The host key: loaded from the state directory, or made and saved there.
+pub fn host_key(state_dir: &Path) -> std::io::Result<PrivateKey> {
+    let path = state_dir.join("ssh_host_ed25519_key");
+    if let Ok(k) = PrivateKey::read_openssh_file(&path) {
+        return Ok(k);
+    }
+    let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| std::io::Error::other(e.to_string()))?;
+    std::fs::create_dir_all(state_dir)?;
+    let pem = key.to_openssh(russh::keys::ssh_key::LineEnding::LF).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        f.write_all(pem.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    if let Ok(pubk) = key.public_key().to_openssh() {
+        let _ = std::fs::write(state_dir.join("ssh_host_ed25519_key.pub"), format!("{pubk}\n"));
+    }
+    Ok(key)
+}
+
+/// Serve SSH on `addr` until SIGTERM or SIGINT; then close every session and
+/// return 0. `console`, when given, runs on this terminal beside the server.
+pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, addr: &str, console: Option<Session>) -> i32 {
+    let state_dir = lock(&router).state_dir.clone();
+    let key = match host_key(&state_dir) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("% cannot make or read the SSH host key in {}: {e}", state_dir.display());
+            return 1;
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("% cannot start the SSH server: {e}");
+            return 1;
+        }
+    };
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("% cannot listen on {addr}: {e}");
+                return 1;
+            }
+        };
+        let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.to_string());
+        eprintln!("% SSH server listening on {local}");
+        {
+            let r = lock(&router);
+            if !auth::users_configured(&r, dialect) {
+                eprintln!("% No user is configured: SSH logins are refused until one is (IOS `username NAME privilege 15 secret PASSWORD`, SmartEdge `administrator NAME password PASSWORD`)");
+            }
+        }
+        let mut methods = MethodSet::empty();
+        methods.push(MethodKind::Password);
+        methods.push(MethodKind::PublicKey);
+        let config = Arc::new(russh::server::Config {
+            server_id: russh::SshId::Standard(format!("SSH-2.0-edgesh_{}", env!("CARGO_PKG_VERSION")).into()),
+            methods,
+            auth_rejection_time: Duration::from_millis(300),
+            auth_rejection_time_initial: Some(Duration::ZERO),
+            keys: vec![key],
+            inactivity_timeout: None,
+            keepalive_interval: Some(Duration::from_secs(60)),
+            nodelay: true,
+            ..Default::default()
+        });
+        let shared = Arc::new(Shared {
+            router: router.clone(),
+            dialect,
+            state_dir,
+            failures: Mutex::new(HashMap::new()),
+            open: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+        });
+        let mut server = Server { shared: shared.clone() };
+        let running = server.run_on_socket(config, &listener);
+        let stop = running.handle();
+        // Catch the signals before the console starts: the console's line
+        // editor restores the handlers it found when it ends.
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            eprintln!("% cannot catch signals");
+            return 1;
+        };
+        if let Some(s) = console {
+            std::thread::spawn(move || {
+                crate::console::run(s);
+                eprintln!("% Console session ended; the SSH server goes on (SIGTERM or SIGINT stops it)");
+            });
+        }
+        tokio::pin!(running);
+        tokio::select! {
+            r = &mut running => {
+                if let Err(e) = r {
+                    eprintln!("% SSH server stopped: {e}");
+                    return 1;
+                }
+            }
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        // Close every session: tell the user, drop the session (an
+        // uncommitted candidate is discarded), close the channel.
+        let open: Vec<_> = lock(&shared.open).drain().collect();
+        let n = open.len();
+        for ((_, ch), (handle, state)) in open {
+            let had = lock(&state).term.take();
+            if let Some(t) = had {
+                let discarded = t.session.has_changes();
+                drop(t);
+                let msg = if discarded { "\r\n% edgesh is shutting down; uncommitted changes were discarded\r\n" } else { "\r\n% edgesh is shutting down\r\n" };
+                let _ = handle.data(ch, msg.as_bytes().to_vec()).await;
+            }
+            let _ = handle.exit_status_request(ch, 0).await;
+            let _ = handle.eof(ch).await;
+            let _ = handle.close(ch).await;
+        }
+        stop.shutdown("edgesh is shutting down".into());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        eprintln!("% SSH server stopped ({n} session{} closed)", if n == 1 { "" } else { "s" });
+        0
+    })
+}

@@ -1,0 +1,388 @@
+//! The SSH server driven by OpenSSH's `ssh` client: exec channels, an
+//! interactive session on a PTY (expectrl), wrong passwords and unknown
+//! users, privilege levels, 50 concurrent sessions pasting configurations,
+//! a client that disconnects in the middle of a paste, and SIGTERM.
+//!
+//! The password reaches `ssh` through `SSH_ASKPASS` (no sshpass needed).
+
+use expectrl::{Eof, Expect};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+struct Server {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn have_ssh() -> bool {
+    let ok = Command::new("ssh").arg("-V").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("!!! SKIPPED: no OpenSSH `ssh` client on this machine (.ci/run installs openssh-client)");
+    }
+    ok
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("edgesh-ssh-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn start_in(dir: &Path, dialect: &str, config: &str) -> Server {
+    let cfg = dir.join("boot.cfg");
+    std::fs::write(&cfg, config).unwrap();
+    let askpass = dir.join("askpass.sh");
+    std::fs::write(&askpass, "#!/bin/sh\nprintf '%s\\n' \"$EDGESH_TEST_PW\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+        .args(["--dialect", dialect, "--config", cfg.to_str().unwrap(), "--state-dir", dir.join("state").to_str().unwrap(), "--ssh", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start edgesh");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut port = 0;
+    let mut line = String::new();
+    while err.read_line(&mut line).unwrap_or(0) > 0 {
+        if let Some(a) = line.trim().strip_prefix("% SSH server listening on ") {
+            port = a.rsplit(':').next().unwrap().parse().unwrap();
+            break;
+        }
+        line.clear();
+    }
+    assert!(port > 0, "no listening line from edgesh");
+    let log = Arc::new(Mutex::new(String::new()));
+    let l2 = log.clone();
+    std::thread::spawn(move || {
+        for line in err.lines().map_while(Result::ok) {
+            l2.lock().unwrap().push_str(&line);
+            l2.lock().unwrap().push('\n');
+        }
+    });
+    Server { child, port, dir: dir.to_path_buf(), log }
+}
+
+fn start(name: &str, dialect: &str, config: &str) -> Server {
+    start_in(&tmpdir(name), dialect, config)
+}
+
+impl Server {
+    fn ssh(&self, user: &str, password: &str, tty: bool) -> Command {
+        let mut c = Command::new("ssh");
+        c.args(["-p", &self.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]);
+        c.args(["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=20"]);
+        if tty {
+            c.arg("-tt");
+        }
+        c.arg(format!("{user}@127.0.0.1"));
+        c.env("SSH_ASKPASS", self.dir.join("askpass.sh")).env("SSH_ASKPASS_REQUIRE", "force").env("DISPLAY", ":0").env("EDGESH_TEST_PW", password);
+        c
+    }
+
+    fn exec(&self, user: &str, password: &str, cmd: &str) -> Output {
+        self.ssh(user, password, false).arg(cmd).stdin(Stdio::null()).output().expect("run ssh")
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+const IOS: &str = "hostname R1
+username admin privilege 15 secret 0 cisco
+username ops password 0 opspw
+enable secret 0 en4ble
+line vty 0 4
+ exec-timeout 0 0
+ login local
+";
+
+#[test]
+fn ios_exec_channel_logins_and_host_key() {
+    if !have_ssh() {
+        return;
+    }
+    let dir = tmpdir("ios-exec");
+    let key_pub;
+    {
+        let s = start_in(&dir, "ios", IOS);
+        let o = s.exec("admin", "cisco", "show version");
+        assert!(o.status.success(), "{o:?}");
+        assert!(text(&o).contains("Cisco IOS Software"), "{}", text(&o));
+        // Several commands, one per line; a rejected one gives status 1.
+        let o = s.exec("admin", "cisco", "show running-config | include username\nshow bogus");
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        let t = text(&o);
+        assert!(t.contains("username ops secret 5 $1$") && !t.contains("opspw"), "clear passwords are stored hashed: {t}");
+        assert!(t.contains("% Invalid input detected"), "{t}");
+        // A level-1 user cannot configure.
+        let o = s.exec("ops", "opspw", "configure terminal");
+        assert_eq!(o.status.code(), Some(1));
+        assert!(text(&o).contains("% Invalid input detected"), "{}", text(&o));
+        // Wrong password and unknown user: refused alike, logged alike, the password never logged.
+        let bad = s.exec("admin", "wrong-secret-1", "show version");
+        assert_eq!(bad.status.code(), Some(255));
+        let unknown = s.exec("nobody", "wrong-secret-2", "show version");
+        assert_eq!(unknown.status.code(), Some(255));
+        assert_eq!(String::from_utf8_lossy(&bad.stderr).replace("admin", "X"), String::from_utf8_lossy(&unknown.stderr).replace("nobody", "X"));
+        std::thread::sleep(Duration::from_millis(200));
+        let log = s.log();
+        assert!(log.contains("LOGIN_FAILED: Login failed [user: admin] [Source: 127.0.0.1] [Reason: Login Authentication Failed]"), "{log}");
+        assert!(log.contains("LOGIN_FAILED: Login failed [user: nobody] [Source: 127.0.0.1] [Reason: Login Authentication Failed]"), "{log}");
+        assert!(!log.contains("wrong-secret") && !log.contains("cisco\n"), "{log}");
+        // The failure delay grows per source, and a success resets it.
+        let t0 = std::time::Instant::now();
+        let _ = s.exec("admin", "wrong-secret-3", "show version");
+        assert!(t0.elapsed() >= Duration::from_millis(900), "third failure from one source is delayed ({:?})", t0.elapsed());
+        assert!(s.exec("admin", "cisco", "show clock").status.success());
+        key_pub = std::fs::read_to_string(dir.join("state/ssh_host_ed25519_key.pub")).expect("host key kept in the state directory");
+    }
+    // The host key survives a restart.
+    let s = start_in(&dir, "ios", IOS);
+    assert_eq!(std::fs::read_to_string(dir.join("state/ssh_host_ed25519_key.pub")).unwrap(), key_pub);
+    assert!(s.exec("admin", "cisco", "show clock").status.success());
+}
+
+#[test]
+fn ios_interactive_session_on_a_pty() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start("ios-pty", "ios", IOS);
+    let mut p = expectrl::Session::spawn(s.ssh("ops", "opspw", true)).expect("spawn ssh");
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p.expect("R1>").unwrap();
+    p.send("configure terminal\r").unwrap();
+    p.expect("% Invalid input detected at '^' marker.").unwrap();
+    p.expect("R1>").unwrap();
+    p.send("enable\r").unwrap();
+    p.expect("Password: ").unwrap();
+    p.send("not-it\r").unwrap();
+    p.expect("Password: ").unwrap();
+    p.send("en4ble\r").unwrap();
+    p.expect("R1#").unwrap();
+    p.send("conf t\r").unwrap();
+    p.expect("R1(config)#").unwrap();
+    p.send("crypto isakmp policy 10\r").unwrap();
+    p.expect("R1(config-isakmp)#").unwrap();
+    p.send("encr ?").unwrap();
+    p.expect("aes").unwrap();
+    p.expect("R1(config-isakmp)#encr ").unwrap();
+    p.send("aes 256\r").unwrap();
+    p.expect("R1(config-isakmp)#").unwrap();
+    p.send("end\r").unwrap();
+    p.expect("R1#").unwrap();
+    p.send("show users\r").unwrap();
+    p.expect("ops").unwrap();
+    p.expect("R1#").unwrap();
+    p.send("sh run | section crypto\r").unwrap();
+    p.expect(" encr aes 256").unwrap();
+    p.expect("R1#").unwrap();
+    p.send("exit\r").unwrap();
+    p.expect(Eof).unwrap();
+    assert!(s.log().contains("Login Success [user: ops]"));
+}
+
+const SE: &str = "context local
+ administrator admin password adminpw
+ administrator viewer password viewpw
+  privilege start 1
+  privilege max 1
+";
+
+#[test]
+fn smartedge_privilege_concurrent_pastes_disconnect_and_sigterm() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start("se", "smartedge", SE);
+    // Level 1: no configuration mode, no configuration (it holds keys).
+    let o = s.exec("viewer", "viewpw", "configure");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("% Permission denied"), "{}", text(&o));
+    let o = s.exec("viewer", "viewpw", "show configuration");
+    assert!(text(&o).contains("% Permission denied"), "{}", text(&o));
+    assert!(s.exec("viewer", "viewpw", "show version").status.success());
+
+    // 50 sessions at once, each pasting its own context and committing.
+    let s = Arc::new(Mutex::new(s));
+    let port_dir = {
+        let g = s.lock().unwrap();
+        (g.port, g.dir.clone())
+    };
+    let t0 = std::time::Instant::now();
+    let threads: Vec<_> = (0..50)
+        .map(|i| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let paste = format!(
+                    "configure\ncontext c{i}\n interface lo{i} loopback\n  ip address 10.{i}.0.1/32\n exit\n ip route 10.{i}.1.0/24 10.{i}.0.2\nexit\nike proposal p{i}\n dh-group 14\ncommit\nend"
+                );
+                let cmd = s.lock().unwrap().ssh("admin", "adminpw", false);
+                let mut cmd = cmd;
+                cmd.arg(paste).stdin(Stdio::null());
+                cmd.output().expect("ssh")
+            })
+        })
+        .collect();
+    let outs: Vec<Output> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let took = t0.elapsed();
+    for (i, o) in outs.iter().enumerate() {
+        assert!(o.status.success(), "session {i}: {}{}", text(o), String::from_utf8_lossy(&o.stderr));
+        assert!(text(o).contains("Transaction committed"), "session {i}: {}", text(o));
+    }
+    eprintln!("50 concurrent SSH sessions pasting and committing: {took:?}");
+    let _ = port_dir;
+    let s = Arc::try_unwrap(s).ok().unwrap().into_inner().unwrap();
+    let o = s.exec("admin", "adminpw", "show configuration");
+    let conf = text(&o);
+    for i in 0..50 {
+        assert!(conf.contains(&format!("context c{i}\n")) && conf.contains(&format!("ike proposal p{i}\n")), "c{i} missing:\n{conf}");
+    }
+
+    // A client that disconnects in the middle of a paste: its candidate is
+    // discarded, nothing of it reaches running.
+    let mut p = expectrl::Session::spawn(s.ssh("admin", "adminpw", true)).expect("spawn ssh");
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p.expect("[local]edgesh#").unwrap();
+    p.send("configure\rcontext half\r interface x loopback\r").unwrap();
+    p.expect("(config-if)#").unwrap();
+    drop(p);
+    std::thread::sleep(Duration::from_millis(500));
+    let o = s.exec("admin", "adminpw", "show configuration");
+    assert!(!text(&o).contains("context half"), "a half paste reached running");
+
+    // Two sessions changing the same object: the second commit is refused
+    // with the difference, and its candidate is kept.
+    let mut a = expectrl::Session::spawn(s.ssh("admin", "adminpw", true)).unwrap();
+    a.set_expect_timeout(Some(Duration::from_secs(20)));
+    a.expect("[local]edgesh#").unwrap();
+    a.send("configure\rike proposal p1\r dh-group 2\r").unwrap();
+    a.expect("(config-ike-proposal)#").unwrap();
+    let o = s.exec("admin", "adminpw", "configure\nike proposal p1\n dh-group 5\ncommit");
+    assert!(text(&o).contains("Transaction committed"), "{}", text(&o));
+    a.send("commit\r").unwrap();
+    a.expect("% Commit refused").unwrap();
+    a.expect("(config-ike-proposal)#").unwrap();
+    a.send("show configuration changes\r").unwrap();
+    a.expect("dh-group 2").unwrap();
+
+    // SIGTERM: sessions are told and closed, uncommitted changes discarded, exit 0.
+    let mut s = s;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(s.child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    a.expect("shutting down").unwrap();
+    let st = s.child.wait().unwrap();
+    assert_eq!(st.code(), Some(0));
+}
+
+#[test]
+fn no_user_configured_refuses_logins() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start("nouser", "ios", "hostname R9\n");
+    let o = s.exec("admin", "admin", "show version");
+    assert_eq!(o.status.code(), Some(255));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(s.log().contains("No user is configured"), "{}", s.log());
+}
+
+#[test]
+fn idle_timeout_and_clear_session() {
+    if !have_ssh() {
+        return;
+    }
+    let cfg = IOS.replace(" exec-timeout 0 0", " exec-timeout 0 2");
+    let s = start("idle", "ios", &cfg);
+    let mut p = expectrl::Session::spawn(s.ssh("admin", "cisco", true)).unwrap();
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p.expect("R1#").unwrap();
+    p.expect("% Session idle timeout").unwrap();
+    p.expect(Eof).unwrap();
+
+    let s = start("clear", "smartedge", SE);
+    let mut v = expectrl::Session::spawn(s.ssh("viewer", "viewpw", true)).unwrap();
+    v.set_expect_timeout(Some(Duration::from_secs(20)));
+    v.expect("[local]edgesh>").unwrap();
+    let o = s.exec("admin", "adminpw", "show users");
+    let t = text(&o);
+    let line = t.lines().find(|l| l.contains("viewer")).unwrap_or_else(|| panic!("viewer not in show users: {t}"));
+    let id: String = line.split_whitespace().next().unwrap().to_string();
+    let o = s.exec("admin", "adminpw", &format!("clear session {id}"));
+    assert!(o.status.success(), "{}", text(&o));
+    v.expect("% This session was cleared by an administrator").unwrap();
+    v.expect(Eof).unwrap();
+}
+
+#[test]
+fn public_key_login() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start("pubkey", "ios", IOS);
+    let key = s.dir.join("id_ed25519");
+    let keygen = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]).status();
+    if !keygen.is_ok_and(|g| g.success()) {
+        eprintln!("!!! SKIPPED: ssh-keygen failed");
+        return;
+    }
+    let with_key = |user: &str| {
+        Command::new("ssh")
+            .args(["-p", &s.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes"])
+            .args(["-o", "PreferredAuthentications=publickey", "-o", "IdentitiesOnly=yes", "-i", key.to_str().unwrap()])
+            .arg(format!("{user}@127.0.0.1"))
+            .arg("show users")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // Not authorized yet.
+    assert_eq!(with_key("ops").status.code(), Some(255));
+    let dir = s.dir.join("state/ssh/authorized_keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ops"), std::fs::read_to_string(key.with_extension("pub")).unwrap()).unwrap();
+    let o = with_key("ops");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text(&o).contains("ops"), "{}", text(&o));
+    // The key of one user does not open another's account.
+    assert_eq!(with_key("admin").status.code(), Some(255));
+}
+
+#[test]
+fn terminal_monitor_shows_log_lines_as_they_come() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start("monitor", "ios", IOS);
+    let mut p = expectrl::Session::spawn(s.ssh("admin", "cisco", true)).unwrap();
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p.expect("R1#").unwrap();
+    p.send("terminal monitor\r").unwrap();
+    p.expect("R1#").unwrap();
+    p.send("show ver").unwrap();
+    let _ = s.exec("intruder", "guess", "show version");
+    // The log line arrives while the user is idle, and the typed line is redrawn.
+    p.expect("LOGIN_FAILED: Login failed [user: intruder]").unwrap();
+    p.expect("R1#show ver").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Cisco IOS Software").unwrap();
+}
