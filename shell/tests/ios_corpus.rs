@@ -13,7 +13,8 @@ fn router() -> Arc<Mutex<Router>> {
 }
 
 fn corpus() -> Vec<std::path::PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/configs/ios");
+    let near = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/configs/ios");
+    let dir = if near.exists() { near } else { std::path::PathBuf::from("/work/shared/corpus/configs/ios") };
     let mut v: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     v.sort();
     v

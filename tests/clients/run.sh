@@ -22,6 +22,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 VENV=${EDGESH_CLIENTS_VENV:-$ROOT/target/clients-venv}
 REQUIRED=${EDGESH_CLIENTS_REQUIRED:-0}
 NETMIKO_CHECK=$ROOT/../shared/clients/netmiko_check.py
+[ -f "$NETMIKO_CHECK" ] || NETMIKO_CHECK=/work/shared/clients/netmiko_check.py
 
 skip() {
     echo "!!! SKIPPED automation-client tests: $*"
