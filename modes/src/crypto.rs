@@ -55,6 +55,19 @@ impl Router {
         if &conf == self.ike.conf() {
             return;
         }
+        // Tunnels the engine cannot run are said so in the log, once per change.
+        let new_notes: Vec<String> = conf.notes.iter().filter(|n| !self.ike.conf().notes.contains(n)).cloned().collect();
+        for n in new_notes {
+            let line = match self.dialect {
+                Dialect::SmartEdge => self.log("IKE", 4, "CONFIG", &format!("{n}: not negotiated")),
+                Dialect::Ios => {
+                    let l = format!("*{}.{:03}: %CRYPTO-4-CONFIG: {n}: not negotiated", log_time(self.now()), self.now_ms() % 1000);
+                    self.log.push_back(l.clone());
+                    l
+                }
+            };
+            self.push_monitor(line, false);
+        }
         let now = self.now_ms();
         self.ike.set_config(now, conf);
         self.engine_drain();
