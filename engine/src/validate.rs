@@ -85,6 +85,12 @@ fn check_global(cfg: &Config, c: &mut Checker) {
             }
         }
     }
+    for (name, p) in &cfg.ipsec_proposals {
+        // RFC 4303: ESP provides confidentiality, integrity or both, never neither.
+        if p.effective().esp == Some((EspEncr::Null, None)) {
+            c.err(&format!("ipsec proposal {name}"), "esp encryption null needs an esp authentication algorithm".into());
+        }
+    }
     for (name, sa) in &cfg.ipsec_sas {
         check_manual_sa(name, sa, c);
     }
