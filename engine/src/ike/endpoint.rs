@@ -213,6 +213,8 @@ pub struct Endpoint {
     now: Millis,
     /// Counters for `show ... statistics`.
     pub stats: Stats,
+    /// The same counters per tunnel (`show tunnel ipsec name T statistics ike`).
+    pub tunnel_stats: std::collections::HashMap<String, Stats>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -603,6 +605,7 @@ impl Endpoint {
             retry_at: Default::default(),
             now: 0,
             stats: Stats::default(),
+            tunnel_stats: Default::default(),
         }
     }
 
@@ -832,6 +835,8 @@ impl Endpoint {
         sa.retries = 0;
         sa.timer = expect_reply.then_some(now + RETRANSMIT_BASE);
         self.events.push_back(Event::Sent { conn, peer: dst, exchange: exch, msgid: 0, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
+        let t = self.sas[idx].tunnel.clone();
+        self.tunnel_stats.entry(t).or_default().tx_packets += 1;
         self.send_raw(src, dst, dgram);
     }
 
@@ -890,6 +895,8 @@ impl Endpoint {
             }
         };
         let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
+        let t = sa.tunnel.clone();
+        self.tunnel_stats.entry(t).or_default().tx_packets += 1;
         self.events.push_back(Event::Sent { conn, peer: dst, exchange: exchange::INFORMATIONAL, msgid, payloads: if protected { vec![payload::HASH, kind] } else { vec![kind] }, retransmit: false });
         self.send_raw(src, dst, dgram);
         let _ = protected;
@@ -902,6 +909,7 @@ impl Endpoint {
         let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol, kind, spi, data };
         self.send_info(idx, payload::NOTIFY, n.emit());
         self.stats.notifies_tx += 1;
+        self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().notifies_tx += 1;
         self.events.push_back(Event::NotifySent { conn, peer, kind, protected });
     }
 
@@ -1005,6 +1013,8 @@ impl Endpoint {
             // Otherwise: an SA we no longer have; ignore (RFC 2408 would answer INVALID-COOKIE, which peers ignore).
             return;
         };
+        let t = self.sas[idx].tunnel.clone();
+        self.tunnel_stats.entry(t).or_default().rx_packets += 1;
         // Retransmission of the last message we answered: answer again.
         if self.sas[idx].last_recv.as_deref() == Some(data) {
             if let Some(d) = self.sas[idx].last_sent.clone() {
@@ -1174,6 +1184,7 @@ impl Endpoint {
         let chosen = self.select_p1(idx, &sa_repr, &pc, local, remote, hdr);
         let Some((t, prop)) = chosen else {
             self.stats.p1_failed += 1;
+            self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().p1_failed += 1;
             // Nothing usable was offered at all: answer with what was wrong (Table 5); else NO_PROPOSAL_CHOSEN.
             let why = match self.events.back() {
                 Some(Event::Malformed { answered: Some(n), .. }) => *n,
@@ -1352,6 +1363,7 @@ impl Endpoint {
         let sa = &self.sas[idx];
         let (conn, peer, tunnel) = (sa.conn, *sa.remote.ip(), sa.tunnel.clone());
         self.stats.p1_failed += 1;
+        self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
         self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: reason.to_string() });
         self.sas.remove(idx);
         self.schedule_retry(&tunnel);
@@ -1395,6 +1407,7 @@ impl Endpoint {
             if let Ok(n) = NotifyRepr::parse(n.body) {
                 if n.kind < 16384 {
                     self.stats.notifies_rx += 1;
+                    self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().notifies_rx += 1;
                     self.events.push_back(Event::NotifyReceived { conn, peer: *remote.ip(), kind: n.kind, protocol: n.protocol, spi: n.spi, protected: hdr.flags & 1 != 0 });
                     self.fail_p1(idx, &format!("peer sent {}", notify::name(n.kind)));
                     return;
@@ -1735,6 +1748,7 @@ impl Endpoint {
         }
         let (conn, peer, tunnel, role) = (sa.conn, sa.remote, sa.tunnel.clone(), sa.role);
         self.stats.p1_established += 1;
+        self.tunnel_stats.entry(tunnel.clone()).or_default().p1_established += 1;
         self.events.push_back(Event::Phase1Up { conn, peer, tunnel: tunnel.clone(), role });
         // A rekeyed phase 1: the older SA of this tunnel with this peer is deleted.
         let older: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.tunnel == tunnel && s.remote.ip() == peer.ip() && s.is_established() && s.rekeyed).map(|s| s.conn).collect();
@@ -1828,6 +1842,8 @@ impl Endpoint {
         q.retries = 0;
         q.timer = expect_reply.then_some(now + RETRANSMIT_BASE);
         self.events.push_back(Event::Sent { conn, peer: dst, exchange: exchange::QUICK, msgid, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
+        let t = self.sas[idx].tunnel.clone();
+        self.tunnel_stats.entry(t).or_default().tx_packets += 1;
         self.send_raw(src, dst, dgram);
     }
 
@@ -1959,12 +1975,14 @@ impl Endpoint {
         let chosen = self.select_p2(idx, &offer, &cc, msg.get(payload::KE).is_some());
         let Some((prop, theirs)) = chosen else {
             self.stats.p2_failed += 1;
+            self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().p2_failed += 1;
             self.events.push_back(Event::P2NoneAcceptable { conn, peer });
             self.send_notify(idx, notify::NO_PROPOSAL_CHOSEN, proto::ESP, vec![], vec![]);
             return;
         };
         let Some(child) = child else {
             self.stats.p2_failed += 1;
+            self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().p2_failed += 1;
             self.events.push_back(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
             self.send_notify(idx, notify::INVALID_ID_INFORMATION, proto::ESP, vec![], vec![]);
             return;
@@ -2259,6 +2277,7 @@ impl Endpoint {
         let tunnel = c.tunnel.clone();
         let (si, so) = (c.spi_in, c.spi_out);
         self.stats.p2_established += 1;
+        self.tunnel_stats.entry(tunnel.clone()).or_default().p2_established += 1;
         self.events.push_back(Event::ChildUp { tunnel, peer, spi_in: si, spi_out: so, local_ts, remote_ts, rekey: q.rekey_of.is_some() });
         // A rekey replaces the old SA pair: tell the peer to delete the old one.
         if let Some(old) = q.rekey_of {
@@ -2279,6 +2298,7 @@ impl Endpoint {
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
         self.send_info(idx, payload::DELETE, d.emit());
         self.stats.deletes_tx += 1;
+        self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().deletes_tx += 1;
         self.events.push_back(Event::DeleteSent { conn, peer, protocol, spis: d.spis });
     }
 
@@ -2321,6 +2341,7 @@ impl Endpoint {
                 payload::NOTIFY => {
                     let Ok(n) = NotifyRepr::parse(p.body) else { continue };
                     self.stats.notifies_rx += 1;
+                    self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().notifies_rx += 1;
                     match n.kind {
                         notify::R_U_THERE => {
                             let ack = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::R_U_THERE_ACK, spi: n.spi.clone(), data: n.data.clone() };
@@ -2344,6 +2365,7 @@ impl Endpoint {
                                 let q: Vec<u32> = self.sas[idx].quick.iter().filter(|q| q.role == Role::Initiator).map(|q| q.msgid).collect();
                                 if !q.is_empty() {
                                     self.stats.p2_failed += q.len() as u64;
+                                    self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().p2_failed += q.len() as u64;
                                     self.sas[idx].quick.retain(|q| q.role != Role::Initiator);
                                 }
                             }
@@ -2353,6 +2375,7 @@ impl Endpoint {
                 payload::DELETE => {
                     let Ok(d) = DeleteRepr::parse(p.body) else { continue };
                     self.stats.deletes_rx += 1;
+                    self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().deletes_rx += 1;
                     self.events.push_back(Event::DeleteReceived { conn, peer, protocol: d.protocol, spis: d.spis.clone() });
                     if d.protocol == proto::ISAKMP {
                         if d.spis.iter().any(|s| s.len() == 16 && s[..8] == self.sas[idx].icookie && s[8..] == self.sas[idx].rcookie) {
@@ -2390,6 +2413,7 @@ impl Endpoint {
             let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
             self.send_info(idx, payload::DELETE, d.emit());
             self.stats.deletes_tx += 1;
+            self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().deletes_tx += 1;
             self.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::ISAKMP, spis: d.spis });
         }
         let sa = self.sas.remove(idx);
@@ -2506,6 +2530,7 @@ impl Endpoint {
                     let (conn, peer, tunnel, state) = (s.conn, *s.remote.ip(), s.tunnel.clone(), s.state);
                     self.events.push_back(Event::GiveUp { conn, peer, tunnel: tunnel.clone(), state });
                     self.stats.p1_failed += 1;
+                    self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
                     self.sas.remove(i);
                     self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: "no response from peer".into() });
                     self.schedule_retry(&tunnel);
@@ -2515,9 +2540,11 @@ impl Endpoint {
                 s.retries += 1;
                 s.timer = Some(now + (RETRANSMIT_BASE << s.retries.min(6)));
                 let (conn, peer, count) = (s.conn, *s.remote.ip(), s.retries);
+                let tunnel = s.tunnel.clone();
                 if let Some(d) = s.last_sent.clone() {
                     let (src, dst) = (s.local, s.remote);
                     self.stats.retransmits += 1;
+                    self.tunnel_stats.entry(tunnel).or_default().retransmits += 1;
                     self.events.push_back(Event::Retransmit { conn, peer, count });
                     self.send_raw(src, dst, d);
                 }
@@ -2538,6 +2565,7 @@ impl Endpoint {
                     if q.retries >= RETRANSMIT_TRIES {
                         self.sas[i].quick.remove(qi);
                         self.stats.p2_failed += 1;
+                        self.tunnel_stats.entry(self.sas[i].tunnel.clone()).or_default().p2_failed += 1;
                         continue;
                     }
                     q.retries += 1;
@@ -2545,6 +2573,7 @@ impl Endpoint {
                     if let Some(d) = q.last_sent.clone() {
                         let (src, dst) = (self.sas[i].local, self.sas[i].remote);
                         self.stats.retransmits += 1;
+                        self.tunnel_stats.entry(self.sas[i].tunnel.clone()).or_default().retransmits += 1;
                         self.send_raw(src, dst, d);
                     }
                 }

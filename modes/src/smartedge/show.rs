@@ -92,6 +92,48 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
     );
     add(
         g,
+        "show tunnel ipsec name NAME statistics ike [detail]",
+        &[SHOW, "Tunnel information", "IPsec tunnels", "One tunnel", "Tunnel name", "Counters", "IKE counters", "With the tunnel's SAs"],
+        |s, a, o| {
+            let name = a.req("NAME")?.to_string();
+            if !s.view().tunnels.contains_key(&name) {
+                return not_found("Tunnel", &name);
+            }
+            let r = s.router();
+            let st = r.ike.tunnel_stats.get(&name).cloned().unwrap_or_default();
+            let (ike, ipsec) = crate::crypto::tunnel_counts(&r, &name);
+            let mut lines = Vec::new();
+            if a.has("detail") {
+                crate::crypto::smartedge_tunnel_sas(&r, &name, &mut lines);
+            }
+            drop(r);
+            o.line(&format!("Tunnel ipsec {name} IKE statistics"));
+            let rows: [(&str, u64); 13] = [
+                ("IKE SAs up", ike as u64),
+                ("IPsec SA pairs up", ipsec as u64),
+                ("Phase-I SAs established", st.p1_established),
+                ("Phase-I negotiations failed", st.p1_failed),
+                ("Phase-II SA pairs established", st.p2_established),
+                ("Phase-II negotiations failed", st.p2_failed),
+                ("Packets received", st.rx_packets),
+                ("Packets sent", st.tx_packets),
+                ("Retransmissions", st.retransmits),
+                ("Notifies received", st.notifies_rx),
+                ("Notifies sent", st.notifies_tx),
+                ("Deletes received", st.deletes_rx),
+                ("Deletes sent", st.deletes_tx),
+            ];
+            for (k, v) in rows {
+                o.line(&format!("  {k:<30}: {v}"));
+            }
+            for l in lines {
+                o.line(&l);
+            }
+            Ok(())
+        },
+    );
+    add(
+        g,
         "show ike card SLOT/PORT statistics global {ike1 | ike2}",
         &[SHOW, "IKE information", "For an ASP", "Slot/ASP", "Counters", "For the whole ASP", "IKEv1", "IKEv2"],
         |s, a, o| {
