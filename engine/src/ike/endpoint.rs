@@ -1355,6 +1355,20 @@ impl Endpoint {
         }
     }
 
+    /// The KE and nonce of message 3 or 4, checked against the chosen group
+    /// (a malformed pair is reported; the responder answers INVALID-KEY-INFORMATION).
+    fn ke_and_nonce(&mut self, idx: usize, msg: &Msg, remote: SocketAddrV4, responder: bool) -> Option<(Vec<u8>, Vec<u8>)> {
+        let g = DhGroup(self.sas[idx].chosen.as_ref().map(|c| c.group).unwrap_or(2));
+        match (msg.get(payload::KE), msg.get(payload::NONCE)) {
+            (Some(ke), Some(n)) if ke.body.len() == g.public_len() && (8..=256).contains(&n.body.len()) => Some((ke.body.to_vec(), n.body.to_vec())),
+            (ke, _) => {
+                let answered = (responder && ke.is_some()).then_some(notify::INVALID_KEY_INFORMATION);
+                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("KE"), answered });
+                None
+            }
+        }
+    }
+
     fn peer_conf(&self, idx: usize) -> Option<PeerConf> {
         self.pc(&self.sas[idx].tunnel).cloned()
     }
@@ -1462,23 +1476,20 @@ impl Endpoint {
             }
             (Role::Responder, P1State::MmSaSetup) => {
                 // MM3: KE, Ni, NAT-D.
-                let (Some(ke), Some(ni)) = (msg.get(payload::KE), msg.get(payload::NONCE)) else {
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("KE"), answered: None });
+                let Some((ke, ni)) = self.ke_and_nonce(idx, &msg, remote, true) else {
+                    if msg.get(payload::KE).is_some() {
+                        self.send_notify(idx, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
+                        self.fail_p1(idx, "bad key exchange payload");
+                    }
                     return;
                 };
                 let g = DhGroup(self.sas[idx].chosen.as_ref().map(|c| c.group).unwrap_or(2));
-                if ke.body.len() != g.public_len() || ni.body.len() < 8 || ni.body.len() > 256 {
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("KE"), answered: Some(notify::INVALID_KEY_INFORMATION) });
-                    self.send_notify(idx, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
-                    self.fail_p1(idx, "bad key exchange payload");
-                    return;
-                }
                 let Ok(dh) = g.generate(&mut self.rng) else { return };
                 let nr = self.nonce();
                 let sa = &mut self.sas[idx];
                 sa.last_recv = Some(data.to_vec());
-                sa.gxi = ke.body.to_vec();
-                sa.ni = ni.body.to_vec();
+                sa.gxi = ke;
+                sa.ni = ni;
                 sa.gxr = dh.public.clone();
                 sa.dh = Some(dh);
                 sa.nr = nr;
@@ -1501,19 +1512,11 @@ impl Endpoint {
             }
             (Role::Initiator, P1State::MmSaSetup) => {
                 // MM4: KE, Nr, NAT-D; then MM5.
-                let (Some(ke), Some(nr)) = (msg.get(payload::KE), msg.get(payload::NONCE)) else {
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("KE"), answered: None });
-                    return;
-                };
-                let g = DhGroup(self.sas[idx].chosen.as_ref().map(|c| c.group).unwrap_or(2));
-                if ke.body.len() != g.public_len() || nr.body.len() < 8 || nr.body.len() > 256 {
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("KE"), answered: None });
-                    return;
-                }
+                let Some((ke, nr)) = self.ke_and_nonce(idx, &msg, remote, false) else { return };
                 let sa = &mut self.sas[idx];
                 sa.last_recv = Some(data.to_vec());
-                sa.gxr = ke.body.to_vec();
-                sa.nr = nr.body.to_vec();
+                sa.gxr = ke;
+                sa.nr = nr;
                 if !self.derive_p1(idx, &pc) {
                     self.fail_p1(idx, "Diffie-Hellman computation failed");
                     return;

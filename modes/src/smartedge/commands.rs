@@ -195,34 +195,29 @@ fn exec(g: &mut G) {
         s.monitor = false;
         Ok(())
     });
-    add(g, "clear ike sa [tunnel NAME]", &["Clear operational state", "IKE", "Security associations (a delete is sent to the peer)", "Of one tunnel", "Tunnel name"], |s, a, o| {
-        let mut r = s.router();
-        let name = a.get("NAME").map(|x| x.to_string());
-        if let Some(n) = &name {
-            if !r.running.tunnels.contains_key(n) {
-                return Err(format!("Tunnel {n} does not exist"));
+    add(
+        g,
+        "clear {ike | ipsec} sa [tunnel NAME]",
+        &["Clear operational state", "IKE", "IPsec", "Security associations (a delete is sent to the peer)", "Of one tunnel", "Tunnel name"],
+        |s, a, o| {
+            let mut r = s.router();
+            let name = a.get("NAME").map(|x| x.to_string());
+            if let Some(n) = &name {
+                if !r.running.tunnels.contains_key(n) {
+                    return Err(format!("Tunnel {n} does not exist"));
+                }
             }
-        }
-        let now = r.now_ms();
-        let n = r.ike.clear_ike(now, name.as_deref(), None);
-        r.engine_drain();
-        o.line(&format!("{n} IKE SA(s) cleared"));
-        Ok(())
-    });
-    add(g, "clear ipsec sa [tunnel NAME]", &["Clear operational state", "IPsec", "Security associations (a delete is sent to the peer)", "Of one tunnel", "Tunnel name"], |s, a, o| {
-        let mut r = s.router();
-        let name = a.get("NAME").map(|x| x.to_string());
-        if let Some(n) = &name {
-            if !r.running.tunnels.contains_key(n) {
-                return Err(format!("Tunnel {n} does not exist"));
-            }
-        }
-        let now = r.now_ms();
-        let n = r.ike.clear_ipsec(now, name.as_deref(), None);
-        r.engine_drain();
-        o.line(&format!("{n} IPsec SA pair(s) cleared"));
-        Ok(())
-    });
+            let now = r.now_ms();
+            let line = if a.has("ike") {
+                format!("{} IKE SA(s) cleared", r.ike.clear_ike(now, name.as_deref(), None))
+            } else {
+                format!("{} IPsec SA pair(s) cleared", r.ike.clear_ipsec(now, name.as_deref(), None))
+            };
+            r.engine_drain();
+            o.line(&line);
+            Ok(())
+        },
+    );
     add(g, "debug ike", &["Debugging", "IKE messages, state changes and proposal checks (to this session)"], |s, _, o| {
         s.monitor = true;
         s.router().debug.isakmp = true;
