@@ -13,6 +13,17 @@ use edgesh_engine::config::*;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+/// `crypto isakmp profile`: what a crypto map entry that names it takes.
+#[derive(Default)]
+struct IsakmpProfile {
+    keyring: Option<String>,
+    self_id: Option<Identity>,
+    self_fqdn: bool,
+    local_address: Option<String>,
+    aggressive: bool,
+    match_ids: Vec<Identity>,
+}
+
 /// The result of a compile: the model and what could not be expressed.
 #[derive(Debug)]
 pub struct Compiled {
@@ -166,6 +177,12 @@ pub fn compile(doc: &IosDoc) -> Compiled {
     let mut notes = Vec::new();
     // Pre-shared keys by peer address (global keys and keyrings).
     let mut keys: BTreeMap<Ipv4Addr, String> = BTreeMap::new();
+    // Every key with its mask and keyring (None: `crypto isakmp key`), for longest-match lookups.
+    let mut all_keys: Vec<(Ipv4Addr, u8, String, Option<String>)> = Vec::new();
+    let mut keyring_local: BTreeMap<String, String> = BTreeMap::new();
+    let mut profiles_isakmp: BTreeMap<String, IsakmpProfile> = BTreeMap::new();
+    let mut identity_hostname = false;
+    let mut domain: Option<String> = None;
     // Interfaces: addresses and applied crypto maps.
     let mut if_addr: BTreeMap<String, Ipv4Addr> = BTreeMap::new();
     let mut map_on: BTreeMap<String, String> = BTreeMap::new();
@@ -191,20 +208,49 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             }
             ["crypto", "isakmp", "key", rest @ ..] => {
                 let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0" && *x != "6").collect();
-                if let [k, "address", a, ..] = rest.as_slice() {
+                if let [k, "address", a, more @ ..] = rest.as_slice() {
                     if let Ok(a) = a.parse() {
                         keys.insert(a, k.to_string());
+                        let len = more.first().and_then(|m| m.parse().ok()).and_then(mask_len).unwrap_or(32);
+                        all_keys.push((a, len, k.to_string(), None));
                     }
                 }
             }
-            ["crypto", "keyring", ..] => {
+            ["crypto", "isakmp", "identity", "hostname"] => identity_hostname = true,
+            ["ip", "domain-name", d] | ["ip", "domain", "name", d] => domain = Some(d.to_string()),
+            ["crypto", "keyring", name, ..] => {
                 for c in &n.children {
-                    if let ["pre-shared-key", "address", a, .., "key", k] = words(&c.text).as_slice() {
-                        if let Ok(a) = a.parse() {
-                            keys.insert(a, k.to_string());
+                    match words(&c.text).as_slice() {
+                        ["pre-shared-key", "address", a, rest @ ..] => {
+                            if let (Ok(a), Some(k)) = (a.parse(), rest.iter().position(|x| *x == "key").and_then(|i| rest.get(i + 1))) {
+                                keys.insert(a, k.to_string());
+                                let len = rest.first().and_then(|m| m.parse().ok()).and_then(mask_len).unwrap_or(32);
+                                all_keys.push((a, len, k.to_string(), Some(name.to_string())));
+                            }
                         }
+                        ["local-address", i, ..] => {
+                            keyring_local.insert(name.to_string(), i.to_string());
+                        }
+                        _ => {}
                     }
                 }
+            }
+            ["crypto", "isakmp", "profile", name] => {
+                let mut p = IsakmpProfile::default();
+                for c in &n.children {
+                    match words(&c.text).as_slice() {
+                        ["keyring", k] => p.keyring = Some(k.to_string()),
+                        ["self-identity", "fqdn"] => p.self_fqdn = true,
+                        ["self-identity", "user-fqdn", u] => p.self_id = Some(Identity::UserFqdn(u.to_string())),
+                        ["self-identity", a] => p.self_id = a.parse().ok().map(Identity::Ipv4),
+                        ["local-address", i, ..] => p.local_address = Some(i.to_string()),
+                        ["initiate", "mode", "aggressive"] => p.aggressive = true,
+                        ["match", "identity", "host", h] => p.match_ids.push(Identity::Fqdn(h.to_string())),
+                        ["match", "identity", "user", u] => p.match_ids.push(Identity::UserFqdn(u.to_string())),
+                        _ => {}
+                    }
+                }
+                profiles_isakmp.insert(name.to_string(), p);
             }
             ["crypto", "ipsec", "transform-set", name, t @ ..] => {
                 let p = transform(t, &mut notes, name);
@@ -328,8 +374,10 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let mut tsets: Vec<String> = Vec::new();
         let mut acl: Option<String> = None;
         let mut pfs: Option<u16> = None;
+        let mut profile: Option<String> = None;
         for c in &n.children {
             match words(&c.text).as_slice() {
+                ["set", "isakmp-profile", p] => profile = Some(p.to_string()),
                 ["set", "peer", a] if peer.is_none() => peer = a.parse().ok(),
                 ["set", "transform-set", ts @ ..] => tsets = ts.iter().map(|s| s.to_string()).collect(),
                 ["match", "address", a] => acl = Some(a.to_string()),
@@ -343,7 +391,26 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             continue;
         };
         let ifname = local_if.get(&m).or(map_on.get(&m)).cloned();
-        let local_addr = ifname.as_ref().and_then(|i| if_addr.get(i)).copied();
+        let prof = profile.as_ref().and_then(|p| {
+            let x = profiles_isakmp.get(p);
+            if x.is_none() {
+                notes.push(format!("crypto map {m} {seq}: isakmp profile {p} does not exist"));
+            }
+            x
+        });
+        // The profile's (or its keyring's) local-address wins over the interface.
+        let addr_of = |x: &str| x.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&super::commands::interface_name(x)).copied());
+        let prof_local = prof.and_then(|p| p.local_address.clone().or_else(|| p.keyring.as_ref().and_then(|k| keyring_local.get(k).cloned())));
+        let local_addr = match &prof_local {
+            Some(x) => {
+                let a = addr_of(x);
+                if a.is_none() {
+                    notes.push(format!("crypto map {m} {seq}: local-address {x} has no address"));
+                }
+                a.or_else(|| ifname.as_ref().and_then(|i| if_addr.get(i)).copied())
+            }
+            None => ifname.as_ref().and_then(|i| if_addr.get(i)).copied(),
+        };
         let policy_name = format!("{tname}-ipsec");
         let mut ipol = IpsecPolicy { pfs_group: pfs, ..Default::default() };
         for (i, t) in tsets.iter().enumerate() {
@@ -353,9 +420,32 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         cfg.ipsec_policies.insert(policy_name.clone(), ipol);
         let ike_name = format!("{tname}-ike");
         let mut ike = IkePolicy::new(IkeVersion::V1);
-        ike.identity_local = local_addr.map(Identity::Ipv4);
-        ike.identity_remote = Some(Identity::Ipv4(peer));
-        ike.pre_shared_key = keys.get(&peer).or_else(|| keys.get(&Ipv4Addr::UNSPECIFIED)).map(|k| PreSharedKey::Key(Key::Ascii(k.clone())));
+        let fqdn = || Identity::Fqdn(match &domain {
+            Some(d) => format!("{}.{d}", doc.hostname),
+            None => doc.hostname.clone(),
+        });
+        ike.identity_local = match prof {
+            Some(p) if p.self_fqdn => Some(fqdn()),
+            Some(IsakmpProfile { self_id: Some(id), .. }) => Some(id.clone()),
+            _ if identity_hostname => Some(fqdn()),
+            _ => local_addr.map(Identity::Ipv4),
+        };
+        // `match identity host|user` names the identity the peer must present.
+        let remote_id = prof.and_then(|p| p.match_ids.first().cloned()).unwrap_or(Identity::Ipv4(peer));
+        ike.identity_remote = Some(remote_id.clone());
+        if prof.is_some_and(|p| p.aggressive) {
+            ike.mode = ExchangeMode::Aggressive;
+        }
+        // The key: the profile's keyring first (longest match), else any key for the peer.
+        let ring = prof.and_then(|p| p.keyring.clone());
+        let best = |only: Option<&String>| {
+            all_keys
+                .iter()
+                .filter(|(a, len, _, r)| only.is_none_or(|o| r.as_ref() == Some(o)) && Prefix4 { addr: *a, len: *len }.contains(peer))
+                .max_by_key(|(_, len, _, _)| *len)
+                .map(|(_, _, k, _)| k.clone())
+        };
+        ike.pre_shared_key = ring.as_ref().and_then(|r| best(Some(r))).or_else(|| best(None)).map(|k| PreSharedKey::Key(Key::Ascii(k)));
         for (i, (prio, _)) in isakmp.iter().enumerate() {
             ike.proposals.insert(i as u32 + 1, format!("isakmp-{prio}"));
         }
@@ -369,7 +459,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let mut t = Tunnel::new(TunnelKind::Static, false);
         t.local = local_addr;
         t.remote = Some(peer);
-        t.remote_id = Some(Identity::Ipv4(peer));
+        t.remote_id = Some(remote_id);
         t.ike_policy = Some(ike_name);
         t.bind_interface = ifname.map(|i| (i, None));
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
@@ -556,6 +646,20 @@ interface Ethernet1/0
         se.tunnels.insert("x".into(), tun);
         let s = &se.tunnels["x"];
         assert_eq!((s.kind, s.local, s.remote), (t.kind, t.local, t.remote));
+    }
+
+    #[test]
+    fn isakmp_profiles_give_the_key_identity_local_address_and_mode() {
+        let c = compile(&load(
+            "hostname hub\nip domain-name example.net\ncrypto isakmp policy 10\n authentication pre-share\ncrypto isakmp key global-key address 0.0.0.0 0.0.0.0\ncrypto keyring R\n pre-shared-key address 203.0.113.0 255.255.255.0 key ring-key\ncrypto isakmp profile P\n keyring R\n self-identity fqdn\n match identity host spoke.example.net\n local-address Loopback2\n initiate mode aggressive\ncrypto ipsec transform-set T esp-aes esp-sha-hmac\naccess-list 101 permit ip 192.0.2.0 0.0.0.255 any\ncrypto map M 10 ipsec-isakmp\n set peer 203.0.113.9\n set transform-set T\n set isakmp-profile P\n match address 101\ninterface Loopback2\n ip address 198.51.100.7 255.255.255.255\ninterface GigabitEthernet0/0\n ip address 198.51.100.1 255.255.255.0\n crypto map M\n",
+        ));
+        let t = &c.config.tunnels["M-10"];
+        assert_eq!(t.local, Some("198.51.100.7".parse().unwrap()), "the profile's local-address");
+        assert_eq!(t.remote_id, Some(Identity::Fqdn("spoke.example.net".into())));
+        let pol = &c.config.contexts["local"].ike_policies["M-10-ike"];
+        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("ring-key".into()))), "the keyring's longest match");
+        assert_eq!(pol.identity_local, Some(Identity::Fqdn("hub.example.net".into())));
+        assert_eq!(pol.mode, ExchangeMode::Aggressive);
     }
 
     #[test]
