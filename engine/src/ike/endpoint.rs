@@ -1565,9 +1565,16 @@ impl Endpoint {
                 self.sas[idx].iv = last;
                 self.sas[idx].peer_id = Some(id);
                 self.sas[idx].last_recv = Some(data.to_vec());
-                if initial_contact {
+                // INITIAL-CONTACT removes other SAs: find this one again.
+                let idx = if initial_contact {
                     self.initial_contact(now, idx);
-                }
+                    match self.sas.iter().position(|s| s.conn == conn) {
+                        Some(i) => i,
+                        None => return,
+                    }
+                } else {
+                    idx
+                };
                 let idr = identity_id(&pc.local_id).emit();
                 let hash_r = self.hash_auth(idx, false, &idr);
                 let mut b = Builder::new();
@@ -3000,6 +3007,56 @@ mod tests {
         assert!(pa.child_sas()[0].encap);
         assert_eq!(pb.child_sas()[0].remote.port(), 14500);
         assert_eq!(pa.ike_sas()[0].local.port(), 4500);
+    }
+
+    /// Every message of real exchanges (main, aggressive, quick, informational)
+    /// mutated at random on the wire: no panic, and the engines stay usable.
+    #[test]
+    fn mutated_exchanges_never_panic() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(11);
+        for round in 0..400u64 {
+            let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 1);
+            if round % 2 == 1 {
+                a.mode = ExchangeMode::Aggressive;
+                a.children[0].pfs = Some(1);
+            }
+            let b = mirror(&a, "t");
+            let mut pa = Endpoint::new(round);
+            let mut pb = Endpoint::new(round + 1000);
+            pb.set_config(0, EngineConf { peers: vec![b], notes: vec![] });
+            pa.set_config(0, EngineConf { peers: vec![a], notes: vec![] });
+            let mut now = 0;
+            for _ in 0..40 {
+                let mut moved = false;
+                for (from, to) in [(0, 1), (1, 0)] {
+                    let (src, dst) = if from == 0 { (&mut pa, &mut pb) } else { (&mut pb, &mut pa) };
+                    let out: Vec<Transmit> = std::iter::from_fn(|| src.poll_transmit()).collect();
+                    let _ = to;
+                    for t in out {
+                        moved = true;
+                        let mut d = t.data.clone();
+                        if rng.random_range(0..3) == 0 && !d.is_empty() {
+                            for _ in 0..rng.random_range(1..4) {
+                                let at = rng.random_range(0..d.len());
+                                d[at] = rng.random();
+                            }
+                            if rng.random_range(0..4) == 0 {
+                                d.truncate(rng.random_range(0..d.len()));
+                            }
+                        }
+                        dst.handle(now, t.dst, t.src, &d);
+                    }
+                }
+                if !moved {
+                    now += 5_000;
+                    pa.handle_timeout(now);
+                    pb.handle_timeout(now);
+                }
+                while pa.poll_event().is_some() {}
+                while pb.poll_event().is_some() {}
+            }
+        }
     }
 
     #[test]
