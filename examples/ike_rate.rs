@@ -70,20 +70,29 @@ fn run(n: usize, group: u16) {
     b.set_config(0, EngineConf { peers: pb, notes: vec![] });
     let t0 = Instant::now();
     a.set_config(0, EngineConf { peers: pa, notes: vec![] });
+    // The engine paces its first messages; the simulated clock moves when the link is quiet.
+    let mut now = 0;
     loop {
         let mut moved = false;
         while let Some(t) = a.poll_transmit() {
             moved = true;
-            b.handle(0, t.dst, t.src, &t.data);
+            b.handle(now, t.dst, t.src, &t.data);
         }
         while let Some(t) = b.poll_transmit() {
             moved = true;
-            a.handle(0, t.dst, t.src, &t.data);
+            a.handle(now, t.dst, t.src, &t.data);
         }
         while a.poll_event().is_some() {}
         while b.poll_event().is_some() {}
         if !moved {
-            break;
+            match a.poll_timeout() {
+                Some(t) if a.child_sas().len() < n => {
+                    now = t.max(now);
+                    a.handle_timeout(now);
+                    b.handle_timeout(now);
+                }
+                _ => break,
+            }
         }
     }
     let dt = t0.elapsed();

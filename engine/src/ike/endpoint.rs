@@ -37,6 +37,10 @@ pub const DPD_TRIES: u32 = 5;
 pub const REKEY_AT: u64 = 900;
 /// A static tunnel whose negotiation failed is tried again after this long.
 pub const RETRY_INTERVAL: Millis = 30_000;
+/// Tunnels that start at commit are started this many at a time ...
+pub const START_BURST: usize = 256;
+/// ... every this long, as a router paces its first messages.
+pub const START_INTERVAL: Millis = 50;
 
 /// A datagram to send. `data` already carries the non-ESP marker on port 4500.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -209,6 +213,9 @@ pub struct Endpoint {
     by_name: std::collections::HashMap<String, usize>,
     /// Static tunnels whose negotiation failed: when to try again.
     retry_at: std::collections::HashMap<String, Millis>,
+    /// Tunnels waiting to start (paced: [`START_BURST`] per [`START_INTERVAL`]).
+    start_queue: VecDeque<usize>,
+    next_start: Millis,
     /// The time of the latest input.
     now: Millis,
     /// Counters for `show ... statistics`.
@@ -603,6 +610,8 @@ impl Endpoint {
             wanted: Default::default(),
             by_name: Default::default(),
             retry_at: Default::default(),
+            start_queue: VecDeque::new(),
+            next_start: 0,
             now: 0,
             stats: Stats::default(),
             tunnel_stats: Default::default(),
@@ -655,16 +664,36 @@ impl Endpoint {
         let with_sa: std::collections::HashSet<String> = self.sas.iter().map(|s| s.tunnel.clone()).collect();
         let with_child: std::collections::HashSet<String> = self.children.iter().map(|c| c.tunnel.clone()).collect();
         let starts: Vec<usize> = (0..self.conf.peers.len()).filter(|&i| self.conf.peers[i].auto_start && self.conf.peers[i].may_initiate() && !with_sa.contains(&self.conf.peers[i].name)).collect();
+        self.start_queue.clear();
         for i in starts {
-            let p = self.conf.peers[i].clone();
-            if with_child.contains(&p.name) {
-                self.initiate(now, &p.name);
+            if with_child.contains(&self.conf.peers[i].name) {
+                let name = self.conf.peers[i].name.clone();
+                self.initiate(now, &name);
             } else {
-                // Nothing negotiated yet: every child is wanted, phase 1 starts now.
-                self.wanted.insert(p.name.clone(), (0..p.children.len()).collect());
-                self.start_phase1(now, &p);
+                self.start_queue.push_back(i);
             }
         }
+        self.next_start = now;
+        self.drain_starts(now);
+    }
+
+    /// Start the next [`START_BURST`] queued tunnels (nothing negotiated yet:
+    /// every child is wanted, phase 1 starts).
+    fn drain_starts(&mut self, now: Millis) {
+        if self.start_queue.is_empty() || now < self.next_start {
+            return;
+        }
+        for _ in 0..START_BURST {
+            let Some(i) = self.start_queue.pop_front() else { break };
+            let Some(p) = self.conf.peers.get(i) else { continue };
+            if self.wanted.contains_key(&p.name) || self.retry_at.contains_key(&p.name) {
+                continue;
+            }
+            let p = p.clone();
+            self.wanted.insert(p.name.clone(), (0..p.children.len()).collect());
+            self.start_phase1(now, &p);
+        }
+        self.next_start = now + START_INTERVAL;
     }
 
     /// Start (or complete) the negotiation of every child of a tunnel.
@@ -2512,6 +2541,9 @@ impl Endpoint {
         for t in self.retry_at.values() {
             min(Some(*t));
         }
+        if !self.start_queue.is_empty() {
+            min(Some(self.next_start));
+        }
         for c in &self.children {
             min(Some(c.expires()));
             if c.role == Role::Initiator && !c.rekeyed {
@@ -2523,6 +2555,7 @@ impl Endpoint {
 
     pub fn handle_timeout(&mut self, now: Millis) {
         self.now = now;
+        self.drain_starts(now);
         // Static tunnels that failed: try again.
         let due: Vec<String> = self.retry_at.iter().filter(|(_, t)| **t <= now).map(|(n, _)| n.clone()).collect();
         for t in due {
