@@ -670,6 +670,8 @@ impl Endpoint {
                 let name = self.conf.peers[i].name.clone();
                 self.initiate(now, &name);
             } else {
+                // A new configuration is tried now, not at the failed tunnel's next retry.
+                self.retry_at.remove(&self.conf.peers[i].name);
                 self.start_queue.push_back(i);
             }
         }
@@ -686,9 +688,6 @@ impl Endpoint {
         for _ in 0..START_BURST {
             let Some(i) = self.start_queue.pop_front() else { break };
             let Some(p) = self.conf.peers.get(i) else { continue };
-            if self.wanted.contains_key(&p.name) || self.retry_at.contains_key(&p.name) {
-                continue;
-            }
             let p = p.clone();
             self.wanted.insert(p.name.clone(), (0..p.children.len()).collect());
             self.start_phase1(now, &p);
