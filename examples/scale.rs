@@ -24,6 +24,13 @@ fn main() {
     let load = t.elapsed();
     assert_eq!(rep.rejected, 0, "{:?}", &rep.messages[..rep.messages.len().min(5)]);
     println!("load + commit: {:.3} s ({} lines, {} messages)", load.as_secs_f64(), rep.lines, rep.messages.len());
+    {
+        // Of which: deriving the engine's peers from the committed configuration.
+        let running = r.lock().unwrap().running.clone();
+        let t = Instant::now();
+        let ec = edgesh_engine::ike::EngineConf::from_config(&running);
+        println!("  engine peers derived: {} in {:.3} s", ec.peers.len(), t.elapsed().as_secs_f64());
+    }
     println!("resident: {} MiB now, {} MiB peak (process start {} MiB)", rss_kib("VmRSS:") / 1024, rss_kib("VmHWM:") / 1024, base / 1024);
     assert_eq!(r.lock().unwrap().running.tunnels.len(), n);
 
