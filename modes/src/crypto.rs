@@ -83,6 +83,9 @@ impl Router {
 
     /// Run the engine's timers that are due.
     pub fn engine_tick(&mut self) {
+        if std::mem::take(&mut self.engine_dirty) {
+            self.engine_sync();
+        }
         let now = self.now_ms();
         if self.ike.poll_timeout().is_some_and(|t| t <= now) {
             self.ike.handle_timeout(now);

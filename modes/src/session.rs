@@ -107,6 +107,8 @@ pub struct Router {
     pub ios_compiled: Option<crate::ios::IosDoc>,
     /// Milliseconds of a virtual clock past its second.
     pub virtual_ms: u64,
+    /// A commit the engine has not taken yet.
+    pub engine_dirty: bool,
 }
 
 /// A logged-in session, as `show users` lists it.
@@ -154,6 +156,7 @@ impl Router {
             net_attached: false,
             ios_compiled: None,
             virtual_ms: 0,
+            engine_dirty: false,
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -222,7 +225,9 @@ impl Router {
             self.history.pop_front();
         }
         if self.dialect == Dialect::SmartEdge {
-            self.engine_sync();
+            // The engine takes the new configuration at the next tick (before the
+            // next prompt): the commit itself stays a configuration operation.
+            self.engine_dirty = true;
         }
         id
     }
