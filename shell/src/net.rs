@@ -78,6 +78,8 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                 }
                 let out: Vec<_> = {
                     let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+                    // A pending commit first, so its addresses are bound before its first messages go.
+                    r.engine_tick();
                     socks.sync(&mut r);
                     for (local, from, data) in &batch {
                         let now = r.now_ms();
