@@ -897,9 +897,11 @@ impl Session {
 /// Exec commands a SmartEdge session below level 15 may run: shows (but not
 /// the configuration, which holds keys), terminal settings, leaving, `enable`.
 fn low_privilege_allowed(a: &Args) -> bool {
-    let kw: Vec<&str> = a.bindings.iter().filter(|b| b.keyword).map(|b| &*b.value).take(2).collect();
+    let kw: Vec<&str> = a.bindings.iter().filter(|b| b.keyword).map(|b| &*b.value).take(3).collect();
     match kw.as_slice() {
         ["show", "configuration", ..] => false,
+        // Session keys are secrets: level 15 only.
+        ["show", "ike", "keys"] => false,
         ["show", ..] => true,
         [w, ..] => matches!(*w, "enable" | "disable" | "exit" | "quit" | "terminal" | "context" | "logout"),
         [] => false,
@@ -982,5 +984,24 @@ pub fn report_parse_error(err: &ParseError, line: &str, caret_indent: usize, out
         ParseError::Ambiguous { .. } => out.line(&format!("% Ambiguous command:  \"{}\"", line.trim())),
         ParseError::Incomplete => out.line("% Incomplete command."),
         ParseError::Empty => {}
+    }
+}
+
+#[cfg(test)]
+mod privilege_tests {
+    use super::*;
+    use crate::out::VecOut;
+
+    /// Below level 15 a SmartEdge session may show state, but never the
+    /// configuration or the session keys.
+    #[test]
+    fn low_privilege_sees_no_secrets() {
+        let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, std::env::temp_dir())));
+        let mut s = Session::new(r, SessionOptions::default());
+        s.privilege = 1;
+        for (line, ok) in [("show ike keys tshark", false), ("show configuration", false), ("show tunnel ipsec", true), ("show clock", true)] {
+            let mut o = VecOut::default();
+            assert_eq!(s.execute(line, &mut o), ok, "{line}: {:?}", o);
+        }
     }
 }
