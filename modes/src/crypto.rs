@@ -41,11 +41,32 @@ impl Router {
         }
     }
 
-    /// What the engine runs from: the running configuration (IOS: compiled from the running document).
-    pub fn engine_conf(&self) -> EngineConf {
+    /// What the engine runs from: the running configuration (IOS: the running
+    /// document compiled into the same model, kept for the show commands).
+    pub fn engine_conf(&mut self) -> EngineConf {
         match self.dialect {
             Dialect::SmartEdge => EngineConf::from_config(&self.running),
-            Dialect::Ios => EngineConf::from_config(&crate::ios::compile::compile(&self.ios_doc).config),
+            Dialect::Ios => {
+                let model = crate::ios::compile::compile(&self.ios_doc).config;
+                let conf = EngineConf::from_config(&model);
+                self.ios_model = std::sync::Arc::new(model);
+                conf
+            }
+        }
+    }
+
+    /// A log line in the router's dialect (SmartEdge `%IKE-`, IOS `*time: %CRYPTO-`), kept in the log buffer.
+    fn crypto_log(&mut self, sev: u8, mnemonic: &str, text: &str) -> String {
+        match self.dialect {
+            Dialect::SmartEdge => self.log("IKE", sev, mnemonic, text),
+            Dialect::Ios => {
+                let l = format!("*{}.{:03}: %CRYPTO-{sev}-{mnemonic}: {text}", log_time(self.now()), self.now_ms() % 1000);
+                self.log.push_back(l.clone());
+                while self.log.len() > 1000 {
+                    self.log.pop_front();
+                }
+                l
+            }
         }
     }
 
@@ -58,14 +79,7 @@ impl Router {
         // Tunnels the engine cannot run are said so in the log, once per change.
         let new_notes: Vec<String> = conf.notes.iter().filter(|n| !self.ike.conf().notes.contains(n)).cloned().collect();
         for n in new_notes {
-            let line = match self.dialect {
-                Dialect::SmartEdge => self.log("IKE", 4, "CONFIG", &format!("{n}: not negotiated")),
-                Dialect::Ios => {
-                    let l = format!("*{}.{:03}: %CRYPTO-4-CONFIG: {n}: not negotiated", log_time(self.now()), self.now_ms() % 1000);
-                    self.log.push_back(l.clone());
-                    l
-                }
-            };
+            let line = self.crypto_log(4, "CONFIG", &format!("{n}: not negotiated"));
             self.push_monitor(line, false);
         }
         let now = self.now_ms();
@@ -106,17 +120,7 @@ impl Router {
                 Dialect::Ios => ios_log(&e),
             };
             for (sev, mn, text) in logs {
-                let line = match self.dialect {
-                    Dialect::SmartEdge => self.log("IKE", sev, mn, &text),
-                    Dialect::Ios => {
-                        let l = format!("*{}.{:03}: %CRYPTO-{sev}-{mn}: {text}", log_time(self.now()), self.now_ms() % 1000);
-                        self.log.push_back(l.clone());
-                        while self.log.len() > 1000 {
-                            self.log.pop_front();
-                        }
-                        l
-                    }
-                };
+                let line = self.crypto_log(sev, mn, &text);
                 self.push_monitor(line, false);
             }
             let wanted = self.debug.peers.is_empty() || peer.is_some_and(|p| self.debug.peers.contains(&p));
@@ -133,7 +137,7 @@ impl Router {
         }
     }
 
-    fn push_monitor(&mut self, line: String, debug: bool) {
+    pub(crate) fn push_monitor(&mut self, line: String, debug: bool) {
         self.monitor_seq += 1;
         self.monitor.push_back((self.monitor_seq, debug, line));
         while self.monitor.len() > MONITOR_LINES {
@@ -700,7 +704,7 @@ fn iv_size(esp: Option<(EspEncr, Option<EspAuth>)>) -> usize {
 
 /// `show crypto ipsec sa [detail]` in the IOS layout (ntc-templates' detail template reads it).
 pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
-    let compiled = crate::ios::compile::compile(&r.ios_doc).config;
+    let compiled = r.ios_model.clone();
     let now = r.now_ms();
     let conf = r.ike.conf();
     // Per interface and map: (peer, child, the SA pair shown); a dynamic map shows each negotiated pair.
@@ -808,7 +812,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
 
 /// `show crypto session [detail]`.
 pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
-    let compiled = crate::ios::compile::compile(&r.ios_doc).config;
+    let compiled = r.ios_model.clone();
     let now = r.now_ms();
     out.push("Crypto session current status".into());
     out.push(String::new());

@@ -109,6 +109,8 @@ pub struct Router {
     pub virtual_ms: u64,
     /// A commit the engine has not taken yet.
     pub engine_dirty: bool,
+    /// IOS: the running document as the engine model (compiled when the engine took it).
+    pub ios_model: Arc<Config>,
 }
 
 /// A logged-in session, as `show users` lists it.
@@ -157,6 +159,7 @@ impl Router {
             ios_compiled: None,
             virtual_ms: 0,
             engine_dirty: false,
+            ios_model: Arc::new(Config::new("Router")),
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -200,11 +203,7 @@ impl Router {
     /// as well (logins, cleared sessions).
     pub fn log_event(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
         let line = self.log(facility, severity, mnemonic, text);
-        self.monitor_seq += 1;
-        self.monitor.push_back((self.monitor_seq, false, line.clone()));
-        while self.monitor.len() > crate::crypto::MONITOR_LINES {
-            self.monitor.pop_front();
-        }
+        self.push_monitor(line.clone(), false);
         line
     }
 

@@ -262,9 +262,12 @@ impl DhSecret {
                 let (params, bits) = g.modp_params().ok_or(DhError::UnsupportedGroup(g.0))?;
                 let y = BoxedUint::from_be_slice(peer_public, bits).map_err(|_| DhError::BadPublicValue)?;
                 // Refuse 0, 1 and p-1 (and anything >= p), which would force the secret.
-                let p = hex_to_bytes(g.modp_prime().expect("modp group"));
+                let p = hex_to_bytes(g.modp_prime().ok_or(DhError::UnsupportedGroup(g.0))?);
                 let mut pm1 = p.clone();
-                *pm1.last_mut().expect("non-empty") -= 1;
+                // p is odd (its last octet is 0xff), so p - 1 only changes the last octet.
+                if let Some(last) = pm1.last_mut() {
+                    *last = last.wrapping_sub(1);
+                }
                 if peer_public >= &p[..] || peer_public == &pm1[..] || peer_public.iter().rev().skip(1).all(|b| *b == 0) && peer_public.last().copied().unwrap_or(0) <= 1 {
                     return Err(DhError::BadPublicValue);
                 }

@@ -1383,6 +1383,24 @@ impl Endpoint {
         }
     }
 
+    /// The initiator's check of the responder (MM6, AM2): HASH_R over its ID,
+    /// then the ID against the configured remote identity. On failure the SA
+    /// is gone and the event says why.
+    fn responder_authenticated(&mut self, idx: usize, pc: &PeerConf, id: &IdRepr, id_b: &[u8], hash: &[u8]) -> bool {
+        let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
+        if self.hash_auth(idx, false, id_b) != hash {
+            self.events.push_back(Event::AuthFailed { conn, peer });
+            self.fail_p1(idx, "authentication failed");
+            return false;
+        }
+        if identity_match(&pc.remote_id, id) == 0 {
+            self.events.push_back(Event::IdMismatch { conn, peer, id: id.clone() });
+            self.fail_p1(idx, "identity mismatch");
+            return false;
+        }
+        true
+    }
+
     /// The KE and nonce of message 3 or 4, checked against the chosen group
     /// (a malformed pair is reported; the responder answers INVALID-KEY-INFORMATION).
     fn ke_and_nonce(&mut self, idx: usize, msg: &Msg, remote: SocketAddrV4, responder: bool) -> Option<(Vec<u8>, Vec<u8>)> {
@@ -1619,14 +1637,7 @@ impl Endpoint {
                     self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 6, error: WireError::Malformed("ID") });
                     return;
                 };
-                if self.hash_auth(idx, false, &id_b) != hash.body {
-                    self.events.push_back(Event::AuthFailed { conn, peer: *remote.ip() });
-                    self.fail_p1(idx, "authentication failed");
-                    return;
-                }
-                if identity_match(&pc.remote_id, &id) == 0 {
-                    self.events.push_back(Event::IdMismatch { conn, peer: *remote.ip(), id });
-                    self.fail_p1(idx, "identity mismatch");
+                if !self.responder_authenticated(idx, &pc, &id, &id_b, hash.body) {
                     return;
                 }
                 self.sas[idx].iv = last.clone();
@@ -1703,14 +1714,7 @@ impl Endpoint {
                 self.fail_p1(idx, "Diffie-Hellman computation failed");
                 return;
             }
-            if self.hash_auth(idx, false, idp.body) != hash.body {
-                self.events.push_back(Event::AuthFailed { conn, peer: *remote.ip() });
-                self.fail_p1(idx, "authentication failed");
-                return;
-            }
-            if identity_match(&pc.remote_id, &id) == 0 {
-                self.events.push_back(Event::IdMismatch { conn, peer: *remote.ip(), id });
-                self.fail_p1(idx, "identity mismatch");
+            if !self.responder_authenticated(idx, &pc, &id, idp.body, hash.body) {
                 return;
             }
             self.sas[idx].peer_id = Some(id);

@@ -108,21 +108,8 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
             }
             drop(r);
             o.line(&format!("Tunnel ipsec {name} IKE statistics"));
-            let rows: [(&str, u64); 13] = [
-                ("IKE SAs up", ike as u64),
-                ("IPsec SA pairs up", ipsec as u64),
-                ("Phase-I SAs established", st.p1_established),
-                ("Phase-I negotiations failed", st.p1_failed),
-                ("Phase-II SA pairs established", st.p2_established),
-                ("Phase-II negotiations failed", st.p2_failed),
-                ("Packets received", st.rx_packets),
-                ("Packets sent", st.tx_packets),
-                ("Retransmissions", st.retransmits),
-                ("Notifies received", st.notifies_rx),
-                ("Notifies sent", st.notifies_tx),
-                ("Deletes received", st.deletes_rx),
-                ("Deletes sent", st.deletes_tx),
-            ];
+            let mut rows = vec![("IKE SAs up", ike as u64), ("IPsec SA pairs up", ipsec as u64)];
+            rows.extend(ike_counter_rows(&st, false));
             for (k, v) in rows {
                 o.line(&format!("  {k:<30}: {v}"));
             }
@@ -147,24 +134,8 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
                 return Ok(());
             }
             o.line(&format!("IKEv1 statistics for ASP {}", a.get("SLOT/PORT").unwrap_or("-")));
-            let rows: [(&str, u64); 16] = [
-                ("Phase-I SAs established now", p1_up as u64),
-                ("Phase-I SAs negotiating now", half as u64),
-                ("IPsec SA pairs now", p2_up as u64),
-                ("Phase-I SAs established", st.p1_established),
-                ("Phase-I negotiations failed", st.p1_failed),
-                ("Phase-II SA pairs established", st.p2_established),
-                ("Phase-II negotiations failed", st.p2_failed),
-                ("Packets received", st.rx_packets),
-                ("Packets sent", st.tx_packets),
-                ("Malformed packets received", st.rx_malformed),
-                ("Retransmissions", st.retransmits),
-                ("Notifies received", st.notifies_rx),
-                ("Notifies sent", st.notifies_tx),
-                ("Deletes received", st.deletes_rx),
-                ("Deletes sent", st.deletes_tx),
-                ("First messages dropped (half-open limit)", st.half_open_dropped),
-            ];
+            let mut rows = vec![("Phase-I SAs established now", p1_up as u64), ("Phase-I SAs negotiating now", half as u64), ("IPsec SA pairs now", p2_up as u64)];
+            rows.extend(ike_counter_rows(&st, true));
             for (k, v) in rows {
                 o.line(&format!("  {k:<42}: {v}"));
             }
@@ -581,6 +552,33 @@ pub fn tunnel_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem],
         reasons.push(if t.kind == TunnelKind::OnDemand { "waiting for remote peers".into() } else { "no IKE SA established".into() });
     }
     ("Down".into(), reasons)
+}
+
+/// The engine's counters as `show ... statistics` lists them; the global
+/// view adds what only the whole ASP counts (malformed packets, half-open drops).
+fn ike_counter_rows(st: &edgesh_engine::ike::endpoint::Stats, global: bool) -> Vec<(&'static str, u64)> {
+    let mut v = vec![
+        ("Phase-I SAs established", st.p1_established),
+        ("Phase-I negotiations failed", st.p1_failed),
+        ("Phase-II SA pairs established", st.p2_established),
+        ("Phase-II negotiations failed", st.p2_failed),
+        ("Packets received", st.rx_packets),
+        ("Packets sent", st.tx_packets),
+    ];
+    if global {
+        v.push(("Malformed packets received", st.rx_malformed));
+    }
+    v.extend([
+        ("Retransmissions", st.retransmits),
+        ("Notifies received", st.notifies_rx),
+        ("Notifies sent", st.notifies_tx),
+        ("Deletes received", st.deletes_rx),
+        ("Deletes sent", st.deletes_tx),
+    ]);
+    if global {
+        v.push(("First messages dropped (half-open limit)", st.half_open_dropped));
+    }
+    v
 }
 
 /// Engine state per tunnel: (IKE SAs up, IPsec SA pairs, SA detail lines).
