@@ -370,6 +370,50 @@ fn mismatches_are_reported_on_the_receiving_side() {
     e.wait_for("show log", "Possibly Mismatching Keys detected in IKE phase-I 5th message", 15);
 }
 
+/// Encryption and hash mismatches, phase 1 and phase 2, with each side receiving.
+#[test]
+fn encryption_and_hash_mismatches_on_both_sides() {
+    let Some(_g) = ready() else { return };
+    let responder = |cfg: String| cfg.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
+    // Phase-1 encryption: strongSwan offers AES-256, edgesh (SmartEdge) is configured for AES-128.
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes256-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1")]);
+    let e = Edgesh::start("smartedge", &responder(smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", false)));
+    let _ = peer(&[], &["initiate", "right"]);
+    e.wait_for("show log", "Mismatching Encryption algorithm (AES_CBC_256) detected, configured is (AES_CBC_128) in IKE phase-I 1st message.", 10);
+    e.wait_for("show log", "Sending phase-I notify of type NO_PROPOSAL_CHOSEN", 5);
+    assert!(charon_log().contains("received NO_PROPOSAL_CHOSEN error notify"), "{}", charon_log());
+    drop(e);
+    // Phase-2 hash: phase 1 agrees, strongSwan's quick mode offers HMAC-SHA2-256, edgesh wants HMAC-SHA1-96.
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha256")]);
+    let e = Edgesh::start("smartedge", &responder(smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", false)));
+    let _ = peer(&[], &["initiate", "right"]);
+    e.wait_for("show log", "Mismatching Authentication algorithm (SHA2_256) detected, configured is (SHA1), in IKE phase-II 1st message .", 10);
+    let l = charon_log();
+    assert!(l.contains("received NO_PROPOSAL_CHOSEN error notify"), "{l}");
+    drop(e);
+    // Phase-1 hash, strongSwan receiving: edgesh (IOS, `hash sha256`) initiates on traffic; strongSwan has SHA-1 only.
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    let e = Edgesh::start("ios", &ios_config(2, "interop-test-psk").replace(" hash sha\n", " hash sha256\n"));
+    e.cmd("debug crypto isakmp");
+    e.cmd("ping 203.0.113.1 source 198.51.100.1");
+    let t0 = Instant::now();
+    while !charon_log().contains("no proposal found") {
+        assert!(t0.elapsed() < Duration::from_secs(15), "strongSwan did not refuse our SHA-256 proposal:\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(charon_log().contains("HMAC_SHA2_256_128"), "{}", charon_log());
+    e.wait_for("show logging", "processing NOTIFY NO_PROPOSAL_CHOSEN protocol 1", 10);
+    drop(e);
+    // Phase-1 hash, edgesh receiving: strongSwan offers SHA-256 to the IOS policy `hash sha`; the seed 002 trace says why.
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha256-modp1024"), ("ESP_PROPOSAL", "aes128-sha1")]);
+    let e = Edgesh::start("ios", &ios_config(2, "interop-test-psk"));
+    e.cmd("debug crypto isakmp");
+    let _ = peer(&[], &["initiate", "right"]);
+    let log = e.wait_for("show logging", "Hash algorithm offered does not match policy!", 10);
+    assert!(log.contains("atts are not acceptable. Next payload is 0"), "{log}");
+    assert!(charon_log().contains("received NO_PROPOSAL_CHOSEN error notify"), "{}", charon_log());
+}
+
 #[test]
 fn dpd_notices_a_killed_peer() {
     let Some(_g) = ready() else { return };

@@ -256,10 +256,6 @@ fn se_notify_name(kind: u16) -> String {
     }
 }
 
-fn phase_of(protocol: u8) -> &'static str {
-    if protocol == proto::ISAKMP { "phase-I" } else { "phase-II" }
-}
-
 // ------------------------------------------------------------ SmartEdge
 
 /// The SmartEdge log lines of an event (Table 5 of the guide where it has one).
@@ -336,10 +332,10 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
         Event::Malformed { error, .. } => v.push((3, "PACKET", error.to_string())),
         Event::NotifySent { kind, .. } => {
             if *kind < 16384 {
-                v.push((4, "NOTIFY", format!("Sending {} notify of type {}", if *kind == notify::NO_PROPOSAL_CHOSEN || *kind == notify::INVALID_ID_INFORMATION { "phase-I" } else { "phase-I" }, se_notify_name(*kind))));
+                v.push((4, "NOTIFY", format!("Sending phase-I notify of type {}", se_notify_name(*kind))));
             }
         }
-        Event::NotifyReceived { kind, protected, protocol, .. } => {
+        Event::NotifyReceived { kind, protected, .. } => {
             if *kind == notify::RESPONDER_LIFETIME {
                 v.push((6, "NOTIFY", "Notify payload of notify type RESPONDER_LIFETIME with protocol ESP or AH received".into()));
             } else if *protected {
@@ -347,7 +343,6 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             } else {
                 v.push((4, "NOTIFY", format!("received unprotected message of notify type {}", se_notify_name(*kind))));
             }
-            let _ = phase_of(*protocol);
         }
         Event::ResponderLifetime { seconds, kbytes, .. } => {
             if let Some(s) = seconds {
