@@ -113,6 +113,12 @@ cli_enum!(EspEncr {
     Aes192Gcm = "aes-192-gcm" / "ESP_AES_GCM_16_192",
     Aes256Gcm = "aes-256-gcm" / "ESP_AES_GCM_16_256",
 });
+impl EspEncr {
+    /// Combined-mode (AEAD) ciphers carry their own integrity check.
+    pub fn is_aead(self) -> bool {
+        matches!(self, EspEncr::Aes128Gcm | EspEncr::Aes192Gcm | EspEncr::Aes256Gcm)
+    }
+}
 cli_enum!(DfBit { Propagate = "propagate" / "propagate", Set = "set" / "set", Clear = "clear" / "clear" });
 cli_enum!(TunnelKind { Static = "static" / "static auto key", OnDemand = "on-demand" / "on-demand auto key", Manual = "manual" / "manual key" });
 cli_enum!(SaDir { Both = "both" / "bidirectional", In = "in" / "inbound", Out = "out" / "outbound" });

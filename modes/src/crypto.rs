@@ -740,8 +740,12 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
             out.push(format!("   remote ident (addr/mask/prot/port): {}", dotted(&rts)));
             out.push(format!("   current_peer {} port {}", peer.ip(), peer.port()));
             out.push("     PERMIT, flags={origin_is_acl,}".into());
-            out.push("    #pkts encaps: 0, #pkts encrypt: 0, #pkts digest: 0".into());
-            out.push("    #pkts decaps: 0, #pkts decrypt: 0, #pkts verify: 0".into());
+            // Counts the dataplane reported on this SA pair (digest/verify only with an authenticator).
+            let (pin, pout) = sa.map(|s| (s.packets_in, s.packets_out)).unwrap_or((0, 0));
+            let authed = sa.is_some_and(|s| s.ah.is_some() || s.esp.is_some_and(|(e, a)| a.is_some() || e.is_aead()));
+            let (din, dout) = if authed { (pin, pout) } else { (0, 0) };
+            out.push(format!("    #pkts encaps: {pout}, #pkts encrypt: {pout}, #pkts digest: {dout}"));
+            out.push(format!("    #pkts decaps: {pin}, #pkts decrypt: {pin}, #pkts verify: {din}"));
             out.push("    #pkts compressed: 0, #pkts decompressed: 0".into());
             out.push("    #pkts not compressed: 0, #pkts compr. failed: 0".into());
             out.push("    #pkts not decompressed: 0, #pkts decompress failed: 0".into());
@@ -777,7 +781,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     out.push(format!("        transform: {} ,", ios_transform(s.esp, None)));
                     out.push(format!("        in use settings ={{{}, }}", if s.encap { "Tunnel UDP-Encaps" } else { "Tunnel" }));
                     out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
-                    out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.lifetime_kbytes.unwrap_or(4_608_000), s.remaining_seconds(now)));
+                    out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.remaining_kbytes().unwrap_or(4_608_000), s.remaining_seconds(now)));
                     out.push(format!("        IV size: {} bytes", iv_size(s.esp)));
                     if detail {
                         out.push("        replay detection support: Y  replay window size: 64".into());
@@ -794,7 +798,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     out.push(format!("        transform: {} ,", ios_transform(None, s.ah)));
                     out.push("        in use settings ={Tunnel, }".into());
                     out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
-                    out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.lifetime_kbytes.unwrap_or(4_608_000), s.remaining_seconds(now)));
+                    out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.remaining_kbytes().unwrap_or(4_608_000), s.remaining_seconds(now)));
                     out.push("        replay detection support: Y".into());
                     out.push("        Status: ACTIVE(ACTIVE)".into());
                 }
@@ -866,9 +870,11 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
             out.push(format!("  IPSEC FLOW: permit {proto} {} {}", acl_addr(&lts), acl_addr(&rts)));
             out.push(format!("        Active SAs: {n}, origin: crypto map"));
             if detail {
-                let life = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created).map(|c| (c.lifetime_kbytes.unwrap_or(4_608_000), c.remaining_seconds(now))).unwrap_or((0, 0));
-                out.push(format!("        Inbound:  #pkts dec'ed 0 drop 0 life (KB/Sec) {}/{}", life.0, life.1));
-                out.push(format!("        Outbound: #pkts enc'ed 0 drop 0 life (KB/Sec) {}/{}", life.0, life.1));
+                let newest = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created);
+                let life = newest.map(|c| (c.remaining_kbytes().unwrap_or(4_608_000), c.remaining_seconds(now))).unwrap_or((0, 0));
+                let (pin, pout) = newest.map(|c| (c.packets_in, c.packets_out)).unwrap_or((0, 0));
+                out.push(format!("        Inbound:  #pkts dec'ed {pin} drop 0 life (KB/Sec) {}/{}", life.0, life.1));
+                out.push(format!("        Outbound: #pkts enc'ed {pout} drop 0 life (KB/Sec) {}/{}", life.0, life.1));
             }
         }
         out.push(String::new());
@@ -918,6 +924,10 @@ pub fn smartedge_tunnel_sas(r: &Router, tunnel: &str, out: &mut Vec<String>) {
         out.push(format!("    {:<24}: {alg}", "Algorithms"));
         out.push(format!("    {:<24}: {}", "PFS group", c.pfs.map(|g| g.to_string()).unwrap_or_else(|| "none".into())));
         out.push(format!("    {:<24}: {} seconds", "Remaining lifetime", c.remaining_seconds(now)));
+        if let Some(kb) = c.remaining_kbytes() {
+            out.push(format!("    {:<24}: {kb} kilobytes", "Remaining volume"));
+        }
+        out.push(format!("    {:<24}: {}/{} packets, {}/{} bytes", "Traffic in/out", c.packets_in, c.packets_out, c.bytes_in, c.bytes_out));
         out.push(format!("    {:<24}: {} === {}", "Selectors", sel_text(&c.local_ts), sel_text(&c.remote_ts)));
         out.push(format!("    {:<24}: {}", "Encapsulation", if c.encap { "tunnel, UDP 4500" } else { "tunnel" }));
     }

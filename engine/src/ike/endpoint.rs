@@ -89,6 +89,11 @@ pub struct ChildSa {
     pub role: Role,
     pub keys_in: SaKeys,
     pub keys_out: SaKeys,
+    /// Traffic the dataplane reported ([`Endpoint::account`]), per direction.
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub packets_in: u64,
+    pub packets_out: u64,
     rekeyed: bool,
 }
 
@@ -99,6 +104,18 @@ impl ChildSa {
     pub fn remaining_seconds(&self, now: Millis) -> u64 {
         self.expires().saturating_sub(now) / 1000
     }
+    /// Kilobytes left before the busier direction reaches the kilobyte lifetime.
+    pub fn remaining_kbytes(&self) -> Option<u64> {
+        self.lifetime_kbytes.map(|k| k.saturating_sub(self.bytes_in.max(self.bytes_out) / 1024))
+    }
+    /// The kilobyte lifetime is used up (in either direction).
+    fn kbytes_expired(&self) -> bool {
+        self.remaining_kbytes() == Some(0)
+    }
+    /// The share of the kilobyte lifetime at which the initiator rekeys has passed.
+    fn kbytes_due(&self) -> bool {
+        self.lifetime_kbytes.is_some_and(|k| self.bytes_in.max(self.bytes_out) >= k * 1024 * REKEY_AT / 1000)
+    }
 }
 
 #[derive(Clone)]
@@ -106,6 +123,15 @@ struct P1Keys {
     skeyid: Vec<u8>,
     d: Vec<u8>,
     a: Vec<u8>,
+}
+
+/// The smaller of two kilobyte lifetimes, where none means unlimited.
+fn min_volume(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
 }
 
 /// A quick-mode exchange in progress.
@@ -2059,19 +2085,28 @@ impl Endpoint {
         if !ids.is_empty() {
             rest.push(payload::ID, idci.emit()).push(payload::ID, idcr.emit());
         }
-        // RESPONDER-LIFETIME when ours is shorter than offered.
-        let offered_life = theirs.first().and_then(|p| p.transforms.first()).and_then(|t| offered_p2(theirs[0].protocol, t).lifetime_seconds);
+        // RESPONDER-LIFETIME (RFC 2407 4.6.3.1) when ours is shorter than
+        // offered, in seconds or in kilobytes (no kilobytes offered = unlimited).
+        let offered = theirs.first().and_then(|p| p.transforms.first()).map(|t| offered_p2(theirs[0].protocol, t));
+        let (offered_secs, offered_kb) = offered.map(|o| (o.lifetime_seconds, o.lifetime_kbytes.map(u64::from))).unwrap_or((None, None));
         let mut agreed = prop.clone();
-        if let Some(ol) = offered_life {
+        let mut told = Vec::new();
+        if let Some(ol) = offered_secs {
             if ol > prop.lifetime_seconds {
-                let mut d = Vec::new();
-                Attr::basic(1, 1).emit_into(&mut d);
-                Attr::number(2, prop.lifetime_seconds as u64).emit_into(&mut d);
-                let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: theirs[0].protocol, kind: notify::RESPONDER_LIFETIME, spi: spi_in.to_be_bytes().to_vec(), data: d };
-                rest.push(payload::NOTIFY, n.emit());
+                Attr::basic(1, 1).emit_into(&mut told);
+                Attr::number(2, prop.lifetime_seconds as u64).emit_into(&mut told);
             } else {
                 agreed.lifetime_seconds = ol;
             }
+        }
+        agreed.lifetime_kbytes = min_volume(offered_kb, prop.lifetime_kbytes);
+        if let Some(kb) = prop.lifetime_kbytes.filter(|&kb| offered_kb.is_none_or(|o| o > kb)) {
+            Attr::basic(1, 2).emit_into(&mut told);
+            Attr::number(2, kb).emit_into(&mut told);
+        }
+        if !told.is_empty() {
+            let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: theirs[0].protocol, kind: notify::RESPONDER_LIFETIME, spi: spi_in.to_be_bytes().to_vec(), data: told };
+            rest.push(payload::NOTIFY, n.emit());
         }
         let q = Quick {
             msgid: hdr.msgid,
@@ -2188,10 +2223,13 @@ impl Endpoint {
                     }
                 }
                 self.events.push_back(Event::ResponderLifetime { conn, peer, protocol: n.protocol, seconds: secs, kbytes: kb });
-                if let Some(s) = secs {
-                    self.sas[idx].quick[qi].chosen.get_or_insert_with(|| (cc.proposals[0].clone(), ProposalRepr { number: 0, protocol: 0, spi: vec![], transforms: vec![] }));
-                    if let Some(c) = self.sas[idx].quick[qi].chosen.as_mut() {
+                if secs.is_some() || kb.is_some() {
+                    let c = self.sas[idx].quick[qi].chosen.get_or_insert_with(|| (cc.proposals[0].clone(), ProposalRepr { number: 0, protocol: 0, spi: vec![], transforms: vec![] }));
+                    if let Some(s) = secs {
                         c.0.lifetime_seconds = s;
+                    }
+                    if let Some(k) = kb {
+                        c.0.lifetime_kbytes = Some(k as u64);
                     }
                 }
             }
@@ -2224,10 +2262,12 @@ impl Endpoint {
         let mut agreed = ours;
         if let Some((c, _)) = &q.chosen {
             agreed.lifetime_seconds = c.lifetime_seconds.min(agreed.lifetime_seconds);
+            agreed.lifetime_kbytes = min_volume(c.lifetime_kbytes, agreed.lifetime_kbytes);
         }
         if let Some(l) = o.lifetime_seconds {
             agreed.lifetime_seconds = agreed.lifetime_seconds.min(l);
         }
+        agreed.lifetime_kbytes = min_volume(agreed.lifetime_kbytes, o.lifetime_kbytes.map(u64::from));
         q.chosen = Some((agreed, first.clone()));
         q.nr = msg.get(payload::NONCE).map(|n| n.body.to_vec()).unwrap_or_default();
         q.iv = last;
@@ -2313,6 +2353,10 @@ impl Endpoint {
             role: q.role,
             keys_in,
             keys_out,
+            bytes_in: 0,
+            bytes_out: 0,
+            packets_in: 0,
+            packets_out: 0,
             rekeyed: false,
         };
         let peer = *sa.remote.ip();
@@ -2667,26 +2711,62 @@ impl Endpoint {
         while ci < self.children.len() {
             let c = &self.children[ci];
             if now >= c.expires() {
-                let c = self.children.remove(ci);
-                self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: "lifetime expired".into() });
+                self.expire_child(ci, "lifetime expired");
                 continue;
             }
             if c.role == Role::Initiator && !c.rekeyed && now >= c.created + c.lifetime_seconds as u64 * REKEY_AT {
-                let (tunnel, child, id) = (c.tunnel.clone(), c.child, c.id);
-                self.children[ci].rekeyed = true;
-                match self.sas.iter().position(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
-                    Some(idx) => self.start_quick(now, idx, child, Some(id)),
-                    None => {
-                        self.wanted.entry(tunnel.clone()).or_default().insert(child);
-                        if !self.sas.iter().any(|s| s.tunnel == tunnel) {
-                            if let Some(p) = self.pc(&tunnel).cloned() {
-                                self.start_phase1(now, &p);
-                            }
-                        }
+                self.rekey_child(now, ci);
+            }
+            ci += 1;
+        }
+    }
+
+    /// Traffic on a child SA as the dataplane counts it: `bytes` in one
+    /// packet on the SA whose inbound (or outbound) SPI is `spi`. Kilobyte
+    /// lifetimes run on these counts: the initiator rekeys at 90 %, and the
+    /// SA goes when either direction has used it all. False when no SA has
+    /// that SPI (the dataplane counts the packet as "no sa").
+    pub fn account(&mut self, now: Millis, spi: u32, inbound: bool, bytes: u64) -> bool {
+        self.now = now;
+        let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi }) else {
+            return false;
+        };
+        let c = &mut self.children[ci];
+        if inbound {
+            c.bytes_in = c.bytes_in.saturating_add(bytes);
+            c.packets_in += 1;
+        } else {
+            c.bytes_out = c.bytes_out.saturating_add(bytes);
+            c.packets_out += 1;
+        }
+        if c.kbytes_expired() {
+            self.expire_child(ci, "kilobyte lifetime expired");
+        } else if c.role == Role::Initiator && !c.rekeyed && c.kbytes_due() {
+            self.rekey_child(now, ci);
+        }
+        true
+    }
+
+    fn expire_child(&mut self, ci: usize, reason: &str) {
+        let c = self.children.remove(ci);
+        self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: reason.into() });
+    }
+
+    /// Negotiate a replacement for child `ci` (over its IKE SA, or a new one).
+    fn rekey_child(&mut self, now: Millis, ci: usize) {
+        let c = &self.children[ci];
+        let (tunnel, child, id) = (c.tunnel.clone(), c.child, c.id);
+        self.children[ci].rekeyed = true;
+        match self.sas.iter().position(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
+            Some(idx) => self.start_quick(now, idx, child, Some(id)),
+            None => {
+                self.wanted.entry(tunnel.clone()).or_default().insert(child);
+                if !self.sas.iter().any(|s| s.tunnel == tunnel) {
+                    if let Some(p) = self.pc(&tunnel).cloned() {
+                        self.start_phase1(now, &p);
                     }
                 }
             }
-            ci += 1;
         }
     }
 }
@@ -2928,6 +3008,65 @@ mod tests {
         p.advance(60_000);
         let ev = Pair::events(&mut p.a);
         assert!(ev.iter().any(|e| matches!(e, Event::DpdDead { .. })), "{ev:?}");
+    }
+
+    #[test]
+    fn kilobyte_lifetime_rekeys_at_90_percent_and_expires_at_100() {
+        let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+        a.children[0].proposals[0].lifetime_kbytes = Some(100);
+        let b = mirror(&a, "t");
+        let mut p = Pair::new(a, b);
+        p.run();
+        let (first_out, first_in) = (p.a.child_sas()[0].spi_out, p.a.child_sas()[0].spi_in);
+        assert!(!p.a.account(p.now, 0xdead_beef, false, 1400), "unknown SPI");
+        // 65 packets of 1,400 bytes (91,000 bytes) stay below 90 % of 100 KB (92,160 bytes).
+        for _ in 0..65 {
+            assert!(p.a.account(p.now, first_out, false, 1400));
+            assert!(p.b.account(p.now, first_out, true, 1400));
+        }
+        p.run();
+        assert_eq!(p.a.child_sas().len(), 1);
+        assert_eq!(p.a.child_sas()[0].remaining_kbytes(), Some(100 - 91_000 / 1024));
+        assert_eq!((p.a.child_sas()[0].packets_out, p.b.child_sas()[0].packets_in), (65, 65));
+        // The 66th crosses 90 %: the initiator negotiates a new pair and deletes the old one.
+        p.a.account(p.now, first_out, false, 1400);
+        p.run();
+        assert_eq!(p.a.child_sas().len(), 1, "{:?}", p.a.child_sas());
+        assert_ne!(p.a.child_sas()[0].spi_in, first_in, "rekeyed on kilobytes");
+        assert_eq!(p.a.child_sas()[0].bytes_out, 0, "the new SA starts counting afresh");
+        assert_eq!(p.b.child_sas().len(), 1, "the old pair was deleted on the peer");
+        // The responder does not rekey; when its inbound count reaches the whole lifetime the SA goes.
+        let spi = p.b.child_sas()[0].spi_in;
+        Pair::events(&mut p.b);
+        for _ in 0..73 {
+            p.b.account(p.now, spi, true, 1400);
+        }
+        assert_eq!(p.b.child_sas().len(), 1, "102,200 bytes: 1 KB left");
+        p.b.account(p.now, spi, true, 1400);
+        assert!(p.b.child_sas().is_empty());
+        let ev = Pair::events(&mut p.b);
+        assert!(ev.iter().any(|e| matches!(e, Event::ChildDown { reason, .. } if reason == "kilobyte lifetime expired")), "{ev:?}");
+    }
+
+    #[test]
+    fn kilobyte_lifetimes_are_negotiated_down_with_responder_lifetime() {
+        // (initiator's, responder's) kilobytes -> what both sides run with.
+        for (ours, theirs, agreed) in [(Some(100), Some(50), Some(50)), (None, Some(200), Some(200)), (Some(100), None, Some(100)), (Some(70), Some(90), Some(70)), (None, None, None)] {
+            let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+            a.children[0].proposals[0].lifetime_kbytes = ours;
+            let mut b = mirror(&a, "t");
+            b.children[0].proposals[0].lifetime_kbytes = theirs;
+            let mut p = Pair::new(a, b);
+            p.run();
+            assert_eq!(p.a.child_sas()[0].lifetime_kbytes, agreed, "{ours:?}/{theirs:?}");
+            assert_eq!(p.b.child_sas()[0].lifetime_kbytes, agreed, "{ours:?}/{theirs:?}");
+            let told = Pair::events(&mut p.a).into_iter().find_map(|e| match e {
+                Event::ResponderLifetime { kbytes, .. } => Some(kbytes),
+                _ => None,
+            });
+            let shorter = theirs.is_some() && ours.is_none_or(|o| o > theirs.unwrap());
+            assert_eq!(told, shorter.then(|| theirs.map(|k| k as u32)), "{ours:?}/{theirs:?}");
+        }
     }
 
     #[test]
