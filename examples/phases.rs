@@ -13,7 +13,7 @@ fn main() {
     s.enter_config();
     let t = Instant::now();
     let mut out = VecOut::default();
-    for l in &lines { if l.text == "end" { break; } s.execute_with_caret(&l.text, 0, &mut out); }
+    for l in &lines { if l.text == "end" { break; } s.execute_with_caret(l.text, 0, &mut out); }
     println!("execute: {:?}", t.elapsed());
     let t = Instant::now();
     let p = edgesh_engine::validate::validate(s.candidate.as_ref().unwrap());
@@ -25,7 +25,7 @@ fn main() {
     let _ = c == *r.lock().unwrap().running;
     println!("compare: {:?}", t.elapsed());
     let t = Instant::now();
-    let toks: usize = lines.iter().map(|l| edgesh_grammar::tokenize(&l.text).map(|t| t.len()).unwrap_or(0)).sum();
+    let toks: usize = lines.iter().map(|l| edgesh_grammar::tokenize(l.text).map(|t| t.len()).unwrap_or(0)).sum();
     println!("tokenize: {:?} {toks}", t.elapsed());
     let t = Instant::now();
     for l in &lines { std::hint::black_box(s.prompt()); let _ = l; }

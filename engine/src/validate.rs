@@ -167,16 +167,16 @@ fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
         }
     }
     for (pname, p) in &ctx.ike_policies {
-        let obj = format!("context {name} {} policy {pname}", p.version.word());
+        let obj = || format!("context {name} {} policy {pname}", p.version.word());
         if p.proposals.len() > MAX_POLICY_PROPOSALS {
-            c.err(&obj, format!("{} proposals referenced, at most {MAX_POLICY_PROPOSALS} are allowed", p.proposals.len()));
+            c.err(&obj(), format!("{} proposals referenced, at most {MAX_POLICY_PROPOSALS} are allowed", p.proposals.len()));
         }
         let mut needs_psk = p.version == IkeVersion::V2 && p.authentication == AuthMethod::PreSharedKey;
         for (seq, prop) in &p.proposals {
             match cfg.ike_proposals.get(prop) {
-                None => c.warn(&obj, format!("seq {seq}: {} proposal {prop} does not exist", p.version.word())),
+                None => c.warn(&obj(), format!("seq {seq}: {} proposal {prop} does not exist", p.version.word())),
                 Some(pr) if pr.version != p.version => c.err(
-                    &obj,
+                    &obj(),
                     format!(
                         "seq {seq}: an {} policy can only reference {} proposals; {prop} is an {} proposal",
                         p.version.proto_name(),
@@ -192,27 +192,27 @@ fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
             }
         }
         if p.proposals.is_empty() {
-            c.warn(&obj, "no proposal referenced".into());
+            c.warn(&obj(), "no proposal referenced".into());
         }
         if needs_psk && p.pre_shared_key.is_none() {
-            c.warn(&obj, "authentication is pre-shared-key but no pre-shared-key is configured".into());
+            c.warn(&obj(), "authentication is pre-shared-key but no pre-shared-key is configured".into());
         }
         if p.address_allocation_aaa && p.connection_type != ConnectionType::ResponderOnly {
-            c.err(&obj, "address-allocation aaa requires connection-type responder-only".into());
+            c.err(&obj(), "address-allocation aaa requires connection-type responder-only".into());
         }
     }
     for (aname, a) in &ctx.ipsec_profiles {
-        let obj = format!("context {name} ipsec profile {aname}");
+        let obj = || format!("context {name} ipsec profile {aname}");
         if a.entries.len() > MAX_TUNNEL_ENTRIES {
-            c.err(&obj, format!("{} ipsec-policy entries, at most {MAX_TUNNEL_ENTRIES} are allowed", a.entries.len()));
+            c.err(&obj(), format!("{} ipsec-policy entries, at most {MAX_TUNNEL_ENTRIES} are allowed", a.entries.len()));
         }
         for (seq, e) in &a.entries {
             if !cfg.ipsec_policies.contains_key(&e.policy) {
-                c.warn(&obj, format!("seq {seq}: ipsec policy {} does not exist", e.policy));
+                c.warn(&obj(), format!("seq {seq}: ipsec policy {} does not exist", e.policy));
             }
             if let Some(acl) = &e.access_group {
                 if !ctx.ipsec_acls.contains_key(acl) {
-                    c.warn(&obj, format!("seq {seq}: ipsec access-list {acl} does not exist in context {name}"));
+                    c.warn(&obj(), format!("seq {seq}: ipsec access-list {acl} does not exist in context {name}"));
                 }
             }
         }
@@ -223,9 +223,9 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
     if cfg.tunnels.len() > MAX_TUNNELS {
         c.err("tunnel ipsec", format!("{} tunnels configured, at most {MAX_TUNNELS} are supported", cfg.tunnels.len()));
     }
-    let mut static_ends: BTreeMap<(String, std::net::Ipv4Addr, std::net::Ipv4Addr), &str> = BTreeMap::new();
-    let mut static_ids: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut ondemand_ids: BTreeMap<(String, String), &str> = BTreeMap::new();
+    let mut static_ends: BTreeMap<(&str, std::net::Ipv4Addr, std::net::Ipv4Addr), &str> = BTreeMap::new();
+    let mut static_ids: BTreeSet<(&str, String)> = BTreeSet::new();
+    let mut ondemand_ids: BTreeMap<(&str, String), &str> = BTreeMap::new();
     // The interface addresses of each context, looked up once (not per tunnel).
     let mut owned: BTreeSet<(&str, std::net::Ipv4Addr)> = BTreeSet::new();
     for (cn, cx) in &cfg.contexts {
@@ -236,38 +236,38 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         }
     }
     for (name, t) in &cfg.tunnels {
-        let obj = format!("tunnel ipsec {name}");
+        let obj = || format!("tunnel ipsec {name}");
         let ctxname = t.ike_context();
         let ctx = cfg.contexts.get(ctxname);
         if t.context.is_some() && ctx.is_none() {
-            c.warn(&obj, format!("peer-end-point context {ctxname} does not exist"));
+            c.warn(&obj(), format!("peer-end-point context {ctxname} does not exist"));
         }
         if t.entries.len() > MAX_TUNNEL_ENTRIES {
-            c.err(&obj, format!("{} sequenced entries, at most {MAX_TUNNEL_ENTRIES} are allowed", t.entries.len()));
+            c.err(&obj(), format!("{} sequenced entries, at most {MAX_TUNNEL_ENTRIES} are allowed", t.entries.len()));
         }
         match t.local {
-            None => c.warn(&obj, "no peer-end-point configured".into()),
+            None => c.warn(&obj(), "no peer-end-point configured".into()),
             Some(l) => {
                 if ctx.is_some() {
                     if !owned.contains(&(ctxname, l)) {
-                        c.warn(&obj, format!("local end point {l} is not an address of an interface in context {ctxname}"));
+                        c.warn(&obj(), format!("local end point {l} is not an address of an interface in context {ctxname}"));
                     }
                 }
             }
         }
         // The tunnel interface: the named context, else the end point's.
-        let bind_ctx = t.bind_interface.as_ref().map(|(_, bc)| bc.as_deref().unwrap_or(ctxname).to_string());
+        let bind_ctx: Option<&str> = t.bind_interface.as_ref().map(|(_, bc)| bc.as_deref().unwrap_or(ctxname));
         match &t.bind_interface {
-            None => c.warn(&obj, "not bound to an interface (bind interface)".into()),
+            None => c.warn(&obj(), "not bound to an interface (bind interface)".into()),
             Some((ifname, _)) => {
-                let bc = bind_ctx.clone().unwrap_or_default();
-                match cfg.contexts.get(&bc) {
-                    None => c.warn(&obj, format!("bind interface: context {bc} does not exist")),
+                let bc = bind_ctx.unwrap_or_default();
+                match cfg.contexts.get(bc) {
+                    None => c.warn(&obj(), format!("bind interface: context {bc} does not exist")),
                     Some(cx) => match cx.interfaces.get(ifname) {
-                        None => c.warn(&obj, format!("bind interface: interface {ifname} does not exist in context {bc}")),
+                        None => c.warn(&obj(), format!("bind interface: interface {ifname} does not exist in context {bc}")),
                         Some(i) => {
                             if t.kind == TunnelKind::OnDemand && i.kind != InterfaceKind::IpsecMultibind {
-                                c.err(&obj, format!("an on-demand tunnel must be bound to an ipsec multibind interface; {ifname} is not one"));
+                                c.err(&obj(), format!("an on-demand tunnel must be bound to an ipsec multibind interface; {ifname} is not one"));
                             }
                         }
                     },
@@ -276,57 +276,57 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         }
         if let Some(q) = &t.qos_policy {
             if !cfg.ipsec_qos.contains_key(q) {
-                c.warn(&obj, format!("qos policy queuing: ipsec qos policy {q} does not exist"));
+                c.warn(&obj(), format!("qos policy queuing: ipsec qos policy {q} does not exist"));
             }
         }
         let acl_exists = |acl: &str| {
-            bind_ctx.as_deref().and_then(|b| cfg.contexts.get(b)).is_some_and(|cx| cx.ipsec_acls.contains_key(acl))
+            bind_ctx.and_then(|b| cfg.contexts.get(b)).is_some_and(|cx| cx.ipsec_acls.contains_key(acl))
                 || ctx.is_some_and(|cx| cx.ipsec_acls.contains_key(acl))
         };
         match t.kind {
             TunnelKind::Manual => {
                 if t.ike_policy.is_some() {
-                    c.err(&obj, "a manual key tunnel does not use an ike-policy".into());
+                    c.err(&obj(), "a manual key tunnel does not use an ike-policy".into());
                 }
                 if t.ts_guided_routes {
-                    c.err(&obj, "traffic-selector guided routes are not supported on manual key tunnels".into());
+                    c.err(&obj(), "traffic-selector guided routes are not supported on manual key tunnels".into());
                 }
                 if t.max_tunnels.is_some() {
-                    c.err(&obj, "max-tunnels applies to on-demand tunnels only".into());
+                    c.err(&obj(), "max-tunnels applies to on-demand tunnels only".into());
                 }
                 if t.local.is_some() && t.remote.is_none() {
-                    c.err(&obj, "a manual key tunnel needs a remote end point".into());
+                    c.err(&obj(), "a manual key tunnel needs a remote end point".into());
                 }
             }
             TunnelKind::Static | TunnelKind::OnDemand => {
                 if t.kind == TunnelKind::Static {
                     if t.max_tunnels.is_some() {
-                        c.err(&obj, "max-tunnels applies to on-demand tunnels only".into());
+                        c.err(&obj(), "max-tunnels applies to on-demand tunnels only".into());
                     }
                     if t.local.is_some() && t.remote.is_none() {
-                        c.err(&obj, "a static tunnel needs a remote end point (peer-end-point ... remote)".into());
+                        c.err(&obj(), "a static tunnel needs a remote end point (peer-end-point ... remote)".into());
                     }
                 } else if t.remote.is_some() {
-                    c.err(&obj, "an on-demand tunnel has no remote end point; remove remote".into());
+                    c.err(&obj(), "an on-demand tunnel has no remote end point; remove remote".into());
                 }
                 match &t.ike_policy {
-                    None => c.warn(&obj, "no ike-policy configured".into()),
+                    None => c.warn(&obj(), "no ike-policy configured".into()),
                     Some(p) => match ctx.and_then(|cx| cx.ike_policies.get(p)) {
-                        None => c.warn(&obj, format!("ike-policy {p} does not exist in context {ctxname}")),
+                        None => c.warn(&obj(), format!("ike-policy {p} does not exist in context {ctxname}")),
                         Some(pol) => {
                             if t.kind == TunnelKind::OnDemand && pol.version == IkeVersion::V1 && pol.mode != ExchangeMode::Aggressive {
-                                c.err(&obj, format!("on-demand tunnels with IKEv1 support aggressive mode only; ike policy {p} uses main mode"));
+                                c.err(&obj(), format!("on-demand tunnels with IKEv1 support aggressive mode only; ike policy {p} uses main mode"));
                             }
                             if t.kind == TunnelKind::Static && pol.pre_shared_key == Some(PreSharedKey::UseAaa) {
-                                c.err(&obj, format!("ike policy {p}: pre-shared-key use-aaa applies to on-demand tunnels only"));
+                                c.err(&obj(), format!("ike policy {p}: pre-shared-key use-aaa applies to on-demand tunnels only"));
                             }
                         }
                     },
                 }
                 if t.kind == TunnelKind::OnDemand {
-                    let profile_ctx = bind_ctx.as_deref().unwrap_or(ctxname);
+                    let profile_ctx = bind_ctx.unwrap_or(ctxname);
                     if !cfg.contexts.get(profile_ctx).is_some_and(|cx| cx.ipsec_profiles.contains_key(name)) {
-                        c.warn(&obj, format!("no ipsec profile named {name} in context {profile_ctx}"));
+                        c.warn(&obj(), format!("no ipsec profile named {name} in context {profile_ctx}"));
                     }
                 }
             }
@@ -334,52 +334,52 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         for (seq, e) in &t.entries {
             match (e, t.kind) {
                 (TunnelEntry::Policy(p), TunnelKind::Manual) => {
-                    c.err(&obj, format!("seq {seq}: a manual key tunnel takes security-association entries, not ipsec-policy {}", p.policy))
+                    c.err(&obj(), format!("seq {seq}: a manual key tunnel takes security-association entries, not ipsec-policy {}", p.policy))
                 }
                 (TunnelEntry::ManualSa { sa, .. }, TunnelKind::Static | TunnelKind::OnDemand) => {
-                    c.err(&obj, format!("seq {seq}: security-association {sa} needs a manual key tunnel"))
+                    c.err(&obj(), format!("seq {seq}: security-association {sa} needs a manual key tunnel"))
                 }
                 (TunnelEntry::Policy(p), _) => {
                     if !cfg.ipsec_policies.contains_key(&p.policy) {
-                        c.warn(&obj, format!("seq {seq}: ipsec policy {} does not exist", p.policy));
+                        c.warn(&obj(), format!("seq {seq}: ipsec policy {} does not exist", p.policy));
                     }
                     if let Some(a) = &p.access_group {
                         if !acl_exists(a) {
-                            c.warn(&obj, format!("seq {seq}: ipsec access-list {a} does not exist"));
+                            c.warn(&obj(), format!("seq {seq}: ipsec access-list {a} does not exist"));
                         }
                     }
                 }
                 (TunnelEntry::ManualSa { sa, access_group }, _) => {
                     if !cfg.ipsec_sas.contains_key(sa) {
-                        c.warn(&obj, format!("seq {seq}: ipsec security-association {sa} does not exist"));
+                        c.warn(&obj(), format!("seq {seq}: ipsec security-association {sa} does not exist"));
                     }
                     if let Some(a) = access_group {
                         if !acl_exists(a) {
-                            c.warn(&obj, format!("seq {seq}: ipsec access-list {a} does not exist"));
+                            c.warn(&obj(), format!("seq {seq}: ipsec access-list {a} does not exist"));
                         }
                     }
                 }
             }
         }
         if t.entries.is_empty() && t.kind != TunnelKind::OnDemand {
-            c.warn(&obj, "no sequenced ipsec-policy or security-association entry".into());
+            c.warn(&obj(), "no sequenced ipsec-policy or security-association entry".into());
         }
         // Uniqueness across tunnels.
         let rid = t.remote_id.as_ref().map(|i| i.to_string()).or(t.remote.map(|r| r.to_string()));
         match t.kind {
             TunnelKind::Static | TunnelKind::Manual => {
                 if let (Some(l), Some(r)) = (t.local, t.remote) {
-                    if let Some(other) = static_ends.insert((ctxname.to_string(), l, r), name) {
-                        c.err(&obj, format!("tunnel {other} already uses local {l} remote {r} in context {ctxname}"));
+                    if let Some(other) = static_ends.insert((ctxname, l, r), name) {
+                        c.err(&obj(), format!("tunnel {other} already uses local {l} remote {r} in context {ctxname}"));
                     }
                 }
-                if let Some(rid) = &rid {
-                    static_ids.insert((ctxname.to_string(), rid.clone()));
+                if let Some(rid) = rid {
+                    static_ids.insert((ctxname, rid));
                 }
             }
             TunnelKind::OnDemand => {
                 if let Some(rid) = rid {
-                    ondemand_ids.insert((ctxname.to_string(), rid), name);
+                    ondemand_ids.insert((ctxname, rid), name);
                 }
             }
         }

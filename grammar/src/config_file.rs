@@ -9,17 +9,17 @@
 
 /// One non-blank, non-comment line of a configuration file.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigLine {
+pub struct ConfigLine<'a> {
     /// 1-based line number in the file.
     pub number: usize,
     /// Columns of indentation (a tab counts as 8).
     pub indent: usize,
-    /// The command, trimmed.
-    pub text: String,
+    /// The command, trimmed (borrowed from the file's text).
+    pub text: &'a str,
 }
 
 /// The command lines of a configuration file; comments (`!`) and blank lines are skipped.
-pub fn config_lines(text: &str) -> Vec<ConfigLine> {
+pub fn config_lines(text: &str) -> Vec<ConfigLine<'_>> {
     let mut out = Vec::new();
     for (n, raw) in text.split('\n').enumerate() {
         let l = raw.strip_suffix('\r').unwrap_or(raw);
@@ -29,7 +29,7 @@ pub fn config_lines(text: &str) -> Vec<ConfigLine> {
             continue;
         }
         let indent = l[..l.len() - body.len()].chars().map(|c| if c == '\t' { 8 } else { 1 }).sum();
-        out.push(ConfigLine { number: n + 1, indent, text: t.to_string() });
+        out.push(ConfigLine { number: n + 1, indent, text: t });
     }
     out
 }
@@ -41,10 +41,10 @@ mod tests {
     fn lines_numbers_and_comments() {
         let l = config_lines("!\ncontext local\n  ! note\n  interface x\r\n\n   ip address 1.1.1.1/32  \nend");
         assert_eq!(l.len(), 4);
-        assert_eq!(l[0], ConfigLine { number: 2, indent: 0, text: "context local".into() });
+        assert_eq!(l[0], ConfigLine { number: 2, indent: 0, text: "context local" });
         assert_eq!(l[1].number, 4);
         assert_eq!(l[1].text, "interface x");
-        assert_eq!(l[2], ConfigLine { number: 6, indent: 3, text: "ip address 1.1.1.1/32".into() });
+        assert_eq!(l[2], ConfigLine { number: 6, indent: 3, text: "ip address 1.1.1.1/32" });
         assert_eq!(l[3].number, 7);
     }
 }

@@ -151,7 +151,8 @@ struct Path {
     cmd: usize,
     state: usize,
     /// (atom, token) pairs; turned into [`Binding`]s only for the accepted path.
-    bindings: Vec<(u32, u32)>,
+    /// Inline up to 12 (no allocation per path and token for ordinary lines).
+    bindings: smallvec::SmallVec<[(u32, u32); 12]>,
     /// A LINE parameter consumed the rest of the input.
     done: bool,
 }
@@ -212,9 +213,10 @@ impl<T> Graph<T> {
         let mut cmds: Vec<usize> = match first {
             None => (0..self.commands.len()).collect(),
             Some(t) => {
-                let w = t.text.to_ascii_lowercase();
-                let lo = self.first_index.partition_point(|(k, _)| k.as_str() < w.as_str());
-                let mut v: Vec<usize> = self.first_index[lo..].iter().take_while(|(k, _)| k.starts_with(w.as_str())).map(|(_, i)| *i).collect();
+                let w: std::borrow::Cow<'_, str> =
+                    if t.text.bytes().any(|b| b.is_ascii_uppercase()) { t.text.to_ascii_lowercase().into() } else { std::borrow::Cow::Borrowed(&*t.text) };
+                let lo = self.first_index.partition_point(|(k, _)| k.as_str() < &*w);
+                let mut v: Vec<usize> = self.first_index[lo..].iter().take_while(|(k, _)| k.starts_with(&*w)).map(|(_, i)| *i).collect();
                 v.extend_from_slice(&self.param_first);
                 v.sort_unstable();
                 v.dedup();
@@ -226,7 +228,7 @@ impl<T> Graph<T> {
         for ci in cmds {
             let c = &self.commands[ci];
             for &s in c.nfa.closure(c.nfa.start) {
-                paths.push(Path { cmd: ci, state: s, bindings: Vec::new(), done: false });
+                paths.push(Path { cmd: ci, state: s, bindings: smallvec::SmallVec::new(), done: false });
             }
         }
         paths
@@ -238,7 +240,7 @@ impl<T> Graph<T> {
         let lower: std::borrow::Cow<'_, str> =
             if tok.text.bytes().any(|b| b.is_ascii_uppercase()) { tok.text.to_ascii_lowercase().into() } else { std::borrow::Cow::Borrowed(&*tok.text) };
         // (rank, path index, atom index, next state)
-        let mut cands: Vec<(Rank, usize, usize, usize)> = Vec::new();
+        let mut cands: smallvec::SmallVec<[(Rank, usize, usize, usize); 16]> = smallvec::SmallVec::new();
         let mut detail: Option<String> = None;
         for (pi, p) in paths.iter().enumerate() {
             if p.done {
@@ -298,8 +300,7 @@ impl<T> Graph<T> {
             let c = &self.commands[p.cmd];
             let done = matches!(c.atoms[atom_idx].kind, AtomKind::Param(ParamKind::Line));
             for &s in c.nfa.closure(next) {
-                let mut bindings = Vec::with_capacity(p.bindings.len() + 1);
-                bindings.extend_from_slice(&p.bindings);
+                let mut bindings = p.bindings.clone();
                 bindings.push((atom_idx as u32, i as u32));
                 out.push(Path { cmd: p.cmd, state: s, bindings, done });
             }

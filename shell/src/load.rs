@@ -27,7 +27,7 @@ pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadR
     s.record_history = false;
     s.enter_config();
     let lines = config_lines(text);
-    let mut header_lines: Vec<(usize, String)> = Vec::new();
+    let mut header_lines: Vec<(usize, &str)> = Vec::new();
     for l in &lines {
         rep.lines += 1;
         let word = l.text.split_whitespace().next().unwrap_or("");
@@ -39,10 +39,10 @@ pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadR
             continue;
         }
         if l.indent <= 2 {
-            header_lines.push((l.number, l.text.clone()));
+            header_lines.push((l.number, l.text));
         }
         let mut out = VecOut::default();
-        if !s.execute_with_caret(&l.text, 0, &mut out) {
+        if !s.execute_with_caret(l.text, 0, &mut out) {
             rep.rejected += 1;
             rep.messages.push(format!("{file}:{}: {}", l.number, l.text));
             rep.messages.extend(out.0.into_iter().map(|m| format!("{file}:{}: {m}", l.number)));
@@ -59,7 +59,7 @@ pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadR
         let tail = p.object.rsplit_once(" policy ").map(|(_, n)| n).unwrap_or("");
         let line = header_lines
             .iter()
-            .find(|(_, t)| p.object.ends_with(t.as_str()) || t.starts_with(&p.object) || (!tail.is_empty() && t.ends_with(&format!("policy {tail}"))))
+            .find(|(_, t)| p.object.ends_with(*t) || t.starts_with(&p.object) || (!tail.is_empty() && t.ends_with(&format!("policy {tail}"))))
             .map(|(n, _)| format!("{n}"))
             .unwrap_or_else(|| "-".into());
         rep.messages.push(format!("{file}:{line}: {p}"));
