@@ -240,7 +240,14 @@ pub fn run(args: &[String]) -> i32 {
     }
     if let Some(addr) = &o.ssh {
         // The server keeps running when standard input is not a terminal or ends.
-        return crate::ssh::serve(router, dialect, addr, tty.then_some(session));
+        return crate::ssh::serve(router, dialect, Some(addr), tty.then_some(session));
+    }
+    // The configuration's SSH listen line (IOS `ip ssh server listen`,
+    // SmartEdge `ssh server listen`): on a terminal the server follows the
+    // configuration beside the console; otherwise a boot configuration with
+    // the line makes edgesh a server (standard input is not read).
+    if o.wants_network() && (tty || edgesh_modes::sshconf::listen(&router.lock().unwrap_or_else(|e| e.into_inner()), dialect).is_some()) {
+        return crate::ssh::serve(router, dialect, None, tty.then_some(session));
     }
     if tty {
         // Interactively, a rejected command is part of the dialogue, not a failure.
