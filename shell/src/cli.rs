@@ -289,11 +289,11 @@ fn read_line(hidden: bool, tty: bool) -> Option<String> {
 pub fn console_login(router: &Arc<Mutex<Router>>, dialect: edgesh_modes::Dialect, tty: bool) -> Option<edgesh_modes::auth::LoginUser> {
     use edgesh_modes::auth;
     if !auth::users_configured(&router.lock().unwrap_or_else(|e| e.into_inner()), dialect) {
-        println!("% Login disabled: no user is configured (IOS `username NAME privilege 15 secret PASSWORD`, SmartEdge `administrator NAME password PASSWORD`)");
+        println!("{}", auth::LOGIN_DISABLED);
         return None;
     }
     println!();
-    println!("User Access Verification");
+    println!("{}", auth::LOGIN_BANNER);
     println!();
     for attempt in 0..3u32 {
         print!("Username: ");
@@ -306,19 +306,10 @@ pub fn console_login(router: &Arc<Mutex<Router>>, dialect: edgesh_modes::Dialect
         print!("Password: ");
         let _ = std::io::stdout().flush();
         let pw = read_line(true, tty)?;
-        let found = {
-            let r = router.lock().unwrap_or_else(|e| e.into_inner());
-            auth::authenticate(&r, dialect, &user, &pw)
-        };
-        let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+        let (found, line) = auth::console_attempt(&mut router.lock().unwrap_or_else(|e| e.into_inner()), dialect, &user, &pw);
         match found {
-            Some(u) => {
-                r.log_event("SEC_LOGIN", 5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: console]", u.name));
-                return Some(u);
-            }
+            Some(u) => return Some(u),
             None => {
-                let line = r.log_event("SEC_LOGIN", 4, "LOGIN_FAILED", &format!("Login failed [user: {}] [Source: console] [Reason: Login Authentication Failed]", user.chars().filter(|c| !c.is_control()).take(64).collect::<String>()));
-                drop(r);
                 eprintln!("{line}");
                 println!("% Login invalid");
                 println!();

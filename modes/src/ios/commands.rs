@@ -407,6 +407,10 @@ fn exec(g: &mut G, privileged: bool) {
         o.line(&format!("*{}", crate::smartedge::show::date_time(s.router().now())));
         Ok(())
     });
+    add(g, "show privilege", &["Show running system information", "Show current privilege level"], |s, _, o| {
+        o.line(&format!("Current privilege level is {}", s.privilege));
+        Ok(())
+    });
     if !privileged {
         return;
     }
