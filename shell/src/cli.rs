@@ -46,8 +46,10 @@ not a terminal, each input line is run as if typed and the transcript is
 written to standard output; the exit status is 1 if any line was rejected.
 
 --ssh ADDR:PORT serves SSH (users from the configuration) until SIGTERM or
-SIGINT, beside the console when on a terminal; --login asks Username:
-and Password: before the console prompt.";
+SIGINT, beside the console when on a terminal; without it, the
+configuration's `ip ssh server listen A.B.C.D [port N]` (IOS) or `ssh server
+listen A.B.C.D [port N]` (SmartEdge, context local) says where to listen.
+--login asks Username: and Password: before the console prompt.";
 
 impl Options {
     /// The real network is used with the real clock unless `--no-network`.

@@ -1,4 +1,6 @@
-//! The SSH server (`edgesh --ssh ADDR:PORT`), on russh.
+//! The SSH server (`edgesh --ssh ADDR:PORT`, or where the configuration's
+//! `ip ssh server listen` / `ssh server listen` line says, followed as the
+//! configuration changes: see `edgesh_modes::sshconf`), on russh.
 //!
 //! Every channel gets its own [`Session`] driven by its own [`Terminal`]
 //! (keys in, screen bytes out): the same `?`, TAB, history and pager as the
@@ -9,9 +11,11 @@
 //! * Host key: `ssh_host_ed25519_key` in the state directory, made at the
 //!   first start (mode 0600) and kept.
 //! * Password authentication against the configured users (`crate::auth`
-//!   in edgesh-modes); public keys from `ssh/authorized_keys/USER` in the
-//!   state directory (OpenSSH format) for a configured user. No user
-//!   configured: nobody gets in.
+//!   in edgesh-modes); public keys from the configuration (IOS `ip ssh
+//!   pubkey-chain` key hashes, SmartEdge `ssh public-key` under
+//!   `administrator`) or from `ssh/authorized_keys/USER` in the state
+//!   directory (OpenSSH format) for a configured user. No user configured:
+//!   nobody gets in.
 //! * Failed logins: the same answer whether or not the user exists, a log
 //!   line (`show log`, standard error) without the password, and a delay
 //!   per source address that doubles with each failure (0.5 s up to 8 s),
