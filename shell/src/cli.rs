@@ -234,7 +234,12 @@ pub fn run(args: &[String]) -> i32 {
     let dialect = if !o.dialect_given && router.lock().map(|r| r.ios_startup.is_some()).unwrap_or(false) { edgesh_modes::Dialect::Ios } else { o.dialect };
     let mut session = Session::new(router.clone(), SessionOptions { dialect, ..Default::default() });
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if o.login && (tty || o.ssh.is_none()) {
+    // The configuration's SSH listen line (IOS `ip ssh server listen`,
+    // SmartEdge `ssh server listen`): on a terminal the server follows the
+    // configuration beside the console; otherwise a boot configuration with
+    // the line makes edgesh a server (standard input is not read), as --ssh does.
+    let config_ssh = o.ssh.is_none() && o.wants_network() && (tty || edgesh_modes::sshconf::listen(&router.lock().unwrap_or_else(|e| e.into_inner()), dialect).is_some());
+    if o.login && (tty || (o.ssh.is_none() && !config_ssh)) {
         match console_login(&router, dialect, tty) {
             Some(u) => session.login(&u, false, "console"),
             None => return 1,
@@ -244,11 +249,7 @@ pub fn run(args: &[String]) -> i32 {
         // The server keeps running when standard input is not a terminal or ends.
         return crate::ssh::serve(router, dialect, Some(addr), tty.then_some(session));
     }
-    // The configuration's SSH listen line (IOS `ip ssh server listen`,
-    // SmartEdge `ssh server listen`): on a terminal the server follows the
-    // configuration beside the console; otherwise a boot configuration with
-    // the line makes edgesh a server (standard input is not read).
-    if o.wants_network() && (tty || edgesh_modes::sshconf::listen(&router.lock().unwrap_or_else(|e| e.into_inner()), dialect).is_some()) {
+    if config_ssh {
         return crate::ssh::serve(router, dialect, None, tty.then_some(session));
     }
     if tty {

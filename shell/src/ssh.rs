@@ -488,6 +488,15 @@ async fn accept_loop(listener: tokio::net::TcpListener, config: Arc<russh::serve
 struct Listening {
     addr: SocketAddr,
     stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Listening {
+    /// Stop accepting and close the port (when this returns, it is closed).
+    async fn close(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
 }
 
 /// Bind `addr` and serve on it; `Err` is the message for the user.
@@ -495,8 +504,8 @@ async fn listen_on(addr: &str, config: &Arc<russh::server::Config>, server: &Arc
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr} for SSH: {e}"))?;
     let local = listener.local_addr().map_err(|e| format!("cannot listen on {addr} for SSH: {e}"))?;
     let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(accept_loop(listener, config.clone(), server.clone(), rx));
-    Ok(Listening { addr: local, stop: tx })
+    let task = tokio::spawn(accept_loop(listener, config.clone(), server.clone(), rx));
+    Ok(Listening { addr: local, stop: tx, task })
 }
 
 /// The host key: loaded from the state directory, or made and saved there.
@@ -617,7 +626,7 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, fixed: Option<&str>, 
             return 1;
         };
         let (console_done_tx, mut console_done) = tokio::sync::mpsc::channel::<()>(1);
-        let has_console = console.is_some();
+        let mut has_console = console.is_some();
         if let Some(s) = console {
             std::thread::spawn(move || {
                 crate::console::run(s);
@@ -637,9 +646,10 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, fixed: Option<&str>, 
                     }
                     wanted = want;
                     if let Some(l) = current.take() {
-                        let _ = l.stop.send(());
-                        eprintln!("% SSH server no longer listening on {} (open sessions stay)", l.addr);
-                        lock(&router).log_event("SSH", 5, "SERVER_STOP", &format!("SSH server no longer listening on {}", l.addr));
+                        let addr = l.addr;
+                        l.close().await;
+                        eprintln!("% SSH server no longer listening on {addr} (open sessions stay)");
+                        lock(&router).log_event("SSH", 5, "SERVER_STOP", &format!("SSH server no longer listening on {addr}"));
                     }
                     let Some(addr) = want else { continue };
                     let res = match ready(&mut config_ready) {
@@ -659,6 +669,7 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, fixed: Option<&str>, 
                     }
                 }
                 _ = console_done.recv(), if has_console => {
+                    has_console = false;
                     if current.is_none() && lock(&shared.open).is_empty() {
                         break;
                     }
@@ -669,7 +680,7 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, fixed: Option<&str>, 
             }
         }
         if let Some(l) = current.take() {
-            let _ = l.stop.send(());
+            l.close().await;
         }
         // Close every session: tell the user, drop the session (an
         // uncommitted candidate is discarded), close the channel.
