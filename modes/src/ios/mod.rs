@@ -303,44 +303,41 @@ fn key_data_line(s: &mut Session, line: &str, out: &mut dyn Out) -> bool {
         return true;
     }
     if t != "exit" && t != "end" && t != "quit" {
+        // An RSA key of 16384 bits is under 3 KiB of base64: 16 KiB is plenty.
+        if s.ios.key_data.iter().map(String::len).sum::<usize>() + t.len() > 16 * 1024 {
+            out.line("% Key data too long");
+            s.rejected += 1;
+            return false;
+        }
         s.ios.key_data.push(t.to_string());
         return true;
     }
     let data = std::mem::take(&mut s.ios.key_data);
+    let user = s.ios.key_user.take();
     s.ios.stack.pop();
+    let ok = match (data.is_empty(), user) {
+        (true, _) | (_, None) => true,
+        (false, Some(user)) => match parse_key_string(&data) {
+            Ok(k) => {
+                let key = format!("key-hash {} {}", k.algorithm, k.md5_hex());
+                let text = if k.comment.is_empty() { key.clone() } else { format!("{key} {}", k.comment) };
+                // The line goes in the `username` block the data was typed under.
+                let cur = std::mem::replace(&mut s.ios.stack, vec![user]);
+                set_line(s, &key, &text);
+                s.ios.stack = cur;
+                true
+            }
+            Err(e) => {
+                out.line(&format!("% {e}; the key was not stored"));
+                s.rejected += 1;
+                false
+            }
+        },
+    };
     if t == "end" {
         s.ios.stack.clear();
     }
-    if data.is_empty() {
-        return true;
-    }
-    match parse_key_string(&data) {
-        Ok(k) => {
-            let hash = k.md5_hex();
-            let key = format!("key-hash {} {hash}", k.algorithm);
-            let text = if k.comment.is_empty() { key.clone() } else { format!("{key} {}", k.comment) };
-            // The line goes in the `username` block the data was typed under.
-            let mut saved = None;
-            if t == "end" {
-                saved = Some(std::mem::take(&mut s.ios.stack));
-            }
-            if let Some(f) = s.ios.key_user.take() {
-                let cur = std::mem::replace(&mut s.ios.stack, vec![f]);
-                set_line(s, &key, &text);
-                s.ios.stack = cur;
-            }
-            if let Some(st) = saved {
-                s.ios.stack = st;
-            }
-            true
-        }
-        Err(e) => {
-            s.ios.key_user = None;
-            out.line(&format!("% {e}; the key was not stored"));
-            s.rejected += 1;
-            false
-        }
-    }
+    ok
 }
 
 /// The words of `key-string` data as one key: an optional type, base64 split
