@@ -86,3 +86,50 @@ fn console_on_a_pty() {
     assert!(status.success(), "{status:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// On the console the SSH server follows the configuration: the IOS line
+/// typed opens the port, `no` closes it, and leaving the console while it
+/// listens leaves the server running until SIGTERM.
+#[test]
+fn console_ssh_listen_line_typed() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let pty = openpty(None, None).expect("openpty");
+    let slave: OwnedFd = pty.slave;
+    let fd = slave.as_raw_fd();
+    let dup = |f: i32| unsafe { Stdio::from_raw_fd(nix::libc::dup(f)) };
+    let dir = std::env::temp_dir().join(format!("edgesh-console-ssh-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+        .args(["--dialect", "ios", "--state-dir", dir.to_str().unwrap()])
+        .stdin(dup(fd))
+        .stdout(dup(fd))
+        .stderr(dup(fd))
+        .spawn()
+        .expect("spawn edgesh");
+    drop(slave);
+    let mut p = Pty { master: std::fs::File::from(pty.master), seen: String::new() };
+    p.read_until("Router>");
+    p.send(b"enable\r");
+    p.read_until("Router#");
+    p.send(b"configure terminal\r");
+    p.read_until("Router(config)#");
+    let connects = || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+    assert!(!connects());
+    p.send(format!("ip ssh server listen 127.0.0.1 port {port}\r").as_bytes());
+    p.read_until(&format!("% SSH server listening on 127.0.0.1:{port}"));
+    assert!(connects(), "the typed line opened the port");
+    p.send(b"no ip ssh server listen\r");
+    p.read_until("SSH server no longer listening");
+    assert!(!connects(), "`no` closed it");
+    p.send(format!("ip ssh server listen 127.0.0.1 port {port}\r").as_bytes());
+    p.read_until(&format!("% SSH server listening on 127.0.0.1:{port}"));
+    p.send(b"end\r");
+    p.read_until("Router#");
+    p.send(b"exit\r");
+    p.read_until("the SSH server goes on");
+    assert!(child.try_wait().unwrap().is_none(), "still serving");
+    assert!(connects());
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

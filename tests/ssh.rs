@@ -42,6 +42,11 @@ fn tmpdir(name: &str) -> PathBuf {
 }
 
 fn start_in(dir: &Path, dialect: &str, config: &str) -> Server {
+    start_with(dir, dialect, config, &["--ssh", "127.0.0.1:0"])
+}
+
+/// Start edgesh with `extra` arguments; wait for its `% SSH server listening on` line.
+fn start_with(dir: &Path, dialect: &str, config: &str, extra: &[&str]) -> Server {
     let cfg = dir.join("boot.cfg");
     std::fs::write(&cfg, config).unwrap();
     let askpass = dir.join("askpass.sh");
@@ -49,7 +54,8 @@ fn start_in(dir: &Path, dialect: &str, config: &str) -> Server {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
-        .args(["--dialect", dialect, "--config", cfg.to_str().unwrap(), "--state-dir", dir.join("state").to_str().unwrap(), "--ssh", "127.0.0.1:0"])
+        .args(["--dialect", dialect, "--config", cfg.to_str().unwrap(), "--state-dir", dir.join("state").to_str().unwrap()])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -385,4 +391,190 @@ fn terminal_monitor_shows_log_lines_as_they_come() {
     p.expect("R1#show ver").unwrap();
     p.send("\r").unwrap();
     p.expect("Cisco IOS Software").unwrap();
+}
+
+/// A TCP port that was free a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Wait until the server's standard error holds `what`.
+fn wait_log(s: &Server, what: &str) -> String {
+    for _ in 0..100 {
+        let log = s.log();
+        if log.contains(what) {
+            return log;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no {what:?} in the log: {}", s.log());
+}
+
+fn keygen(dir: &Path, kind: &str) -> Option<(PathBuf, String)> {
+    let key = dir.join(format!("id_{kind}"));
+    let ok = Command::new("ssh-keygen").args(["-q", "-t", kind, "-N", "", "-C", "tester@edgesh", "-f", key.to_str().unwrap()]).status().is_ok_and(|g| g.success());
+    if !ok {
+        eprintln!("!!! SKIPPED: ssh-keygen failed");
+        return None;
+    }
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap().trim().to_string();
+    Some((key, public))
+}
+
+impl Server {
+    /// `ssh -i KEY user@host CMD`, public key only.
+    fn exec_key(&self, key: &Path, user: &str, cmd: &str) -> Output {
+        Command::new("ssh")
+            .args(["-p", &self.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes"])
+            .args(["-o", "PreferredAuthentications=publickey", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=20", "-i", key.to_str().unwrap()])
+            .arg(format!("{user}@127.0.0.1"))
+            .arg(cmd)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn ios_listen_line_and_pubkey_chain() {
+    if !have_ssh() {
+        return;
+    }
+    let dir = tmpdir("ios-listen");
+    let Some((key, public)) = keygen(&dir, "ed25519") else { return };
+    let Some((rsa, rsa_public)) = keygen(&dir, "rsa") else { return };
+    // The key-string as IOS takes it: base64 over several lines, then exit;
+    // the RSA one as a whole OpenSSH line.
+    let b64 = public.split_whitespace().nth(1).unwrap();
+    let chunks: Vec<String> = b64.as_bytes().chunks(30).map(|c| format!("   {}", String::from_utf8_lossy(c))).collect();
+    let port = free_port();
+    let cfg = format!(
+        "{IOS}ip ssh version 2\nip ssh server listen 127.0.0.1 port {port}\nip ssh pubkey-chain\n username ops\n  key-string\n{}\n  exit\n username admin\n  key-string\n   {rsa_public}\n  exit\n",
+        chunks.join("\n")
+    );
+    // No --ssh: the configuration's line starts the server.
+    let s = start_with(&dir, "ios", &cfg, &[]);
+    assert_eq!(s.port, port, "listens where the configuration says");
+    let o = s.exec("admin", "cisco", "show running-config | section ip ssh");
+    assert!(o.status.success(), "{o:?}");
+    let t = text(&o);
+    assert!(t.contains("ip ssh version 2") && t.contains(&format!("ip ssh server listen 127.0.0.1 port {port}")), "{t}");
+    assert!(t.contains("  key-hash ssh-ed25519 ") && t.contains(" tester@edgesh") && !t.contains(b64), "stored as key-hash: {t}");
+    // The configured keys log their users in, and only them.
+    let o = s.exec_key(&key, "ops", "show users");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text(&o).contains("ops"), "{}", text(&o));
+    assert_eq!(s.exec_key(&key, "admin", "show users").status.code(), Some(255), "ops's key does not open admin");
+    let o = s.exec_key(&rsa, "admin", "show privilege");
+    assert!(text(&o).contains("Current privilege level is 15"), "{o:?}");
+    // The key-hash round-trips through write memory and a restart.
+    let o = s.exec("admin", "cisco", "write memory");
+    assert!(text(&o).contains("[OK]"), "{}", text(&o));
+    // Removing the line closes the port; the session that removed it is not cut.
+    let o = s.exec("admin", "cisco", "configure terminal\nno ip ssh server listen\nend\nshow running-config | include listen");
+    assert!(o.status.success(), "{o:?}");
+    wait_log(&s, &format!("SSH server no longer listening on 127.0.0.1:{port}"));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the port is closed");
+    drop(s);
+    // Booting from the saved startup-config (which has the listen line, but
+    // --ssh is given and wins): the key-hash still opens ops's account.
+    let dir2 = tmpdir("ios-listen-2");
+    std::fs::create_dir_all(dir2.join("state")).unwrap();
+    std::fs::copy(dir.join("state/startup-config"), dir2.join("state/startup-config")).unwrap();
+    let saved = std::fs::read_to_string(dir2.join("state/startup-config")).unwrap();
+    assert!(saved.contains("key-hash ssh-ed25519") && saved.contains(&format!("ip ssh server listen 127.0.0.1 port {port}")), "{saved}");
+    let s = {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+            .args(["--state-dir", dir2.join("state").to_str().unwrap(), "--ssh", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut all = String::new();
+        let mut line = String::new();
+        let mut port2 = 0;
+        while err.read_line(&mut line).unwrap_or(0) > 0 {
+            all.push_str(&line);
+            if let Some(a) = line.trim().strip_prefix("% SSH server listening on ") {
+                port2 = a.rsplit(':').next().unwrap().parse().unwrap();
+                break;
+            }
+            line.clear();
+        }
+        assert!(port2 > 0 && port2 != port, "--ssh wins over the configuration: {all}");
+        let log = Arc::new(Mutex::new(String::new()));
+        let l2 = log.clone();
+        std::thread::spawn(move || {
+            for line in err.lines().map_while(Result::ok) {
+                l2.lock().unwrap().push_str(&line);
+                l2.lock().unwrap().push('\n');
+            }
+        });
+        Server { child, port: port2, dir: dir.clone(), log }
+    };
+    let o = s.exec_key(&key, "ops", "show privilege");
+    assert!(text(&o).contains("Current privilege level is 1"), "{o:?}");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the configuration's port is not used when --ssh is given");
+}
+
+#[test]
+fn smartedge_listen_line_public_key_and_bind_error() {
+    if !have_ssh() {
+        return;
+    }
+    let dir = tmpdir("se-listen");
+    let Some((key, public)) = keygen(&dir, "ed25519") else { return };
+    let port = free_port();
+    let cfg = format!("context local\n  administrator admin password adminpw\n    ssh public-key {public}\n  ssh server listen 127.0.0.1 port {port}\n!\n");
+    let mut s = start_with(&dir, "smartedge", &cfg, &[]);
+    assert_eq!(s.port, port);
+    let o = s.exec_key(&key, "admin", "show configuration | include ssh");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = text(&o);
+    assert!(t.contains(&format!("ssh public-key {public}")) && t.contains(&format!("ssh server listen 127.0.0.1 port {port}")), "{t}");
+    // Moving the server to another port by a commit: the old port closes, the new one opens.
+    let port2 = free_port();
+    let o = s.exec_key(&key, "admin", &format!("configure\ncontext local\nssh server listen 127.0.0.1 port {port2}\ncommit\nend"));
+    assert!(text(&o).contains("Transaction committed"), "{}", text(&o));
+    wait_log(&s, &format!("SSH server listening on 127.0.0.1:{port2}"));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    s.port = port2;
+    let moved = &s;
+    assert!(moved.exec("admin", "adminpw", "show clock").status.success());
+    // A wrong key, and a key removed from the configuration, are refused.
+    let Some((other, _)) = keygen(&dir, "ecdsa") else { return };
+    assert_eq!(moved.exec_key(&other, "admin", "show clock").status.code(), Some(255));
+    let o = moved.exec("admin", "adminpw", "configure\ncontext local\nadministrator admin password adminpw\nno ssh public-key\ncommit");
+    assert!(text(&o).contains("Transaction committed"), "{}", text(&o));
+    assert_eq!(moved.exec_key(&key, "admin", "show clock").status.code(), Some(255));
+    drop(s);
+
+    // A port that is taken: a clear message, no panic, SIGTERM still stops it with 0.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bport = busy.local_addr().unwrap().port();
+    let dir = tmpdir("se-listen-busy");
+    std::fs::write(dir.join("boot.cfg"), format!("context local\n  ssh server listen 127.0.0.1 port {bport}\n!\n")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+        .args(["--config", dir.join("boot.cfg").to_str().unwrap(), "--state-dir", dir.join("state").to_str().unwrap()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let mut seen = String::new();
+    while err.read_line(&mut line).unwrap_or(0) > 0 {
+        seen.push_str(&line);
+        if line.contains("cannot listen on") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(seen.contains(&format!("% cannot listen on 127.0.0.1:{bport} for SSH: ")), "{seen}");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    drop(busy);
 }

@@ -515,6 +515,9 @@ pub struct Administrator {
     pub privilege_start: Option<u8>,
     pub privilege_max: Option<u8>,
     pub idle_timeout: IdleTimeout,
+    /// `ssh public-key TYPE BASE64 [COMMENT]` lines, as configured (checked on entry).
+    #[serde(default)]
+    pub ssh_keys: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -530,6 +533,9 @@ pub struct Context {
     pub ike_policies: BTreeMap<String, IkePolicy>,
     pub ipsec_acls: BTreeMap<String, IpsecAcl>,
     pub ipsec_profiles: BTreeMap<String, IpsecProfile>,
+    /// `ssh server listen A.B.C.D [port N]` (context `local` only; an edgesh extension).
+    #[serde(default)]
+    pub ssh_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for Context {
@@ -545,6 +551,7 @@ impl Default for Context {
             ike_policies: BTreeMap::new(),
             ipsec_acls: BTreeMap::new(),
             ipsec_profiles: BTreeMap::new(),
+            ssh_listen: None,
         }
     }
 }

@@ -34,6 +34,14 @@
 //!   the virtual clock (timers such as `commit confirmed` fire) instead of
 //!   being sent to the device.
 //! * `<*>` in an expected line matches any text (for values that may vary).
+//! * Secrets: at a `Password: ` prompt (`enable` asking for the enable
+//!   secret, the login dialog) the device echoes nothing; the transcript
+//!   writes what is typed as `Password: <secret:TEXT>` (`<secret:>` for an
+//!   empty one). The runner types TEXT and Enter, and fails if the device is
+//!   not waiting for a secret there.
+//! * `#! --login` starts the device with the console login dialog, as
+//!   `edgesh --login` does: `Username: NAME` lines (echoed), then a
+//!   `Password: <secret:TEXT>` line.
 
 use edgesh_shell::cli::{Options, build_router, build_router_with, parse_args};
 
@@ -98,9 +106,20 @@ impl Transcript {
         let body = self.body.rsplit_once('\n').map(|(b, _)| b).unwrap_or("");
         let ios = self.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "ios");
         let lab = !self.devices.is_empty();
+        let ios_or_lab = |l: &str| -> Option<String> {
+            let m = if lab { prompt_re(false).find(l).or_else(|| prompt_re(true).find(l)) } else { prompt_re(ios).find(l) }?;
+            Some(if m.as_str() == "---(more)---" { format!("\0{}", &l[m.end()..]) } else { l[m.end()..].to_string() })
+        };
         body.split('\n')
-            .filter_map(|l| if lab { prompt_re(false).find(l).or_else(|| prompt_re(true).find(l)) } else { prompt_re(ios).find(l) }.map(|m| (m, l)))
-            .map(|(m, l)| if m.as_str() == "---(more)---" { format!("\0{}", &l[m.end()..]) } else { l[m.end()..].to_string() })
+            .filter_map(|l| {
+                if let Some(t) = l.strip_prefix("Password: ") {
+                    return Some(format!("\x01{t}"));
+                }
+                if let Some(t) = l.strip_prefix("Username: ") {
+                    return Some(format!("\x02{t}"));
+                }
+                ios_or_lab(l)
+            })
             .collect()
     }
 }
@@ -145,6 +164,8 @@ fn take(t: &mut Terminal<Vec<u8>>, rendered: &mut String) -> String {
 /// One device of a transcript.
 struct Device {
     name: String,
+    /// Start at the login dialog (`#! --login`).
+    login: bool,
     router: std::sync::Arc<std::sync::Mutex<edgesh_modes::Router>>,
     term: Terminal<Vec<u8>>,
 }
@@ -177,7 +198,7 @@ fn device(name: &str, seed: u64, args: &[String], dir: &Path, tmp: &Path, lab: b
         rendered.push_str(&m);
     }
     let session = Session::new(router.clone(), SessionOptions { dialect: o.dialect, ..Default::default() });
-    Ok(Device { name: name.to_string(), router, term: Terminal::new(session, Vec::new(), true) })
+    Ok(Device { name: name.to_string(), login: o.login, router, term: Terminal::new(session, Vec::new(), true) })
 }
 
 /// Replay a transcript and compare.
@@ -199,7 +220,14 @@ pub fn run(t: &Transcript) -> Outcome {
     if lab {
         lab::deliver(&devs.iter().map(|d| d.router.clone()).collect::<Vec<_>>());
     }
-    devs[cur].term.prompt();
+    for d in devs.iter_mut() {
+        if d.login {
+            d.term.begin_login();
+        }
+    }
+    if !devs[cur].login {
+        devs[cur].term.prompt();
+    }
     take(&mut devs[cur].term, &mut rendered);
     for entry in t.entries() {
         let routers: Vec<_> = devs.iter().map(|d| d.router.clone()).collect();
@@ -207,6 +235,32 @@ pub fn run(t: &Transcript) -> Outcome {
         if term.closed {
             notes.push("input after the session ended".into());
             break;
+        }
+        if let Some(t) = entry.strip_prefix('\x01') {
+            // A secret: typed without echo; the transcript shows the marker.
+            let Some(pw) = t.strip_prefix("<secret:").and_then(|x| x.strip_suffix('>')) else {
+                notes.push(format!("a Password: line must hold <secret:TEXT>, not {t:?}"));
+                break;
+            };
+            if !term.at_secret() {
+                notes.push("a Password: line, but the device is not asking for a secret".into());
+                break;
+            }
+            rendered.push_str(t);
+            term.feed(pw.as_bytes());
+            term.feed(b"\n");
+            take(term, &mut rendered);
+            continue;
+        }
+        if let Some(t) = entry.strip_prefix('\x02') {
+            if !term.at_username() {
+                notes.push("a Username: line, but the device is not asking for one".into());
+                break;
+            }
+            term.feed(t.as_bytes());
+            term.feed(b"\n");
+            take(term, &mut rendered);
+            continue;
         }
         let (at_more, text) = match entry.strip_prefix('\0') {
             Some(t) => (true, t.to_string()),

@@ -130,6 +130,27 @@ pub fn authenticate(r: &Router, dialect: Dialect, user: &str, password: &str) ->
     }
 }
 
+/// One console login attempt (`--login`): check the user and password and
+/// write the log line (success or failure; never the password). Returns the
+/// user, and the log line for standard error.
+pub fn console_attempt(r: &mut Router, dialect: Dialect, user: &str, password: &str) -> (Option<LoginUser>, String) {
+    match authenticate(r, dialect, user, password) {
+        Some(u) => {
+            let line = r.log_event("SEC_LOGIN", 5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: console]", u.name));
+            (Some(u), line)
+        }
+        None => {
+            let shown: String = user.chars().filter(|c| !c.is_control()).take(64).collect();
+            let line = r.log_event("SEC_LOGIN", 4, "LOGIN_FAILED", &format!("Login failed [user: {shown}] [Source: console] [Reason: Login Authentication Failed]"));
+            (None, line)
+        }
+    }
+}
+
+/// What a console says before `Username:`, and when logins are impossible.
+pub const LOGIN_BANNER: &str = "User Access Verification";
+pub const LOGIN_DISABLED: &str = "% Login disabled: no user is configured (IOS `username NAME privilege 15 secret PASSWORD`, SmartEdge `administrator NAME password PASSWORD`)";
+
 /// The result of checking the enable secret.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnableCheck {

@@ -16,6 +16,7 @@ pub mod out;
 pub mod passwords;
 pub mod session;
 pub mod smartedge;
+pub mod sshconf;
 
 pub use out::{Out, VecOut};
 pub use session::{Clock, Dialect, Router, Session, SessionOptions};

@@ -54,6 +54,7 @@ fn merge_context(name: &str, b: &Context, m: &Context, t: &Context, out: &mut Co
     merge_map(&w("interface"), &b.interfaces, &m.interfaces, &t.interfaces, &mut out.interfaces, c);
     merge_map(&w("administrator"), &b.administrators, &m.administrators, &t.administrators, &mut out.administrators, c);
     merge_val(&w("ip routes"), &b.routes, &m.routes, &t.routes, &mut out.routes, c);
+    merge_val(&w("ssh server listen"), &b.ssh_listen, &m.ssh_listen, &t.ssh_listen, &mut out.ssh_listen, c);
     merge_val(&w("asp-group"), &b.asp_group, &m.asp_group, &t.asp_group, &mut out.asp_group, c);
     merge_val(&w("ike keepalive"), &b.ike_keepalive, &m.ike_keepalive, &t.ike_keepalive, &mut out.ike_keepalive, c);
     merge_map(&w("ike policy"), &b.ike_policies, &m.ike_policies, &t.ike_policies, &mut out.ike_policies, c);

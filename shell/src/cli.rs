@@ -46,8 +46,10 @@ not a terminal, each input line is run as if typed and the transcript is
 written to standard output; the exit status is 1 if any line was rejected.
 
 --ssh ADDR:PORT serves SSH (users from the configuration) until SIGTERM or
-SIGINT, beside the console when on a terminal; --login asks Username:
-and Password: before the console prompt.";
+SIGINT, beside the console when on a terminal; without it, the
+configuration's `ip ssh server listen A.B.C.D [port N]` (IOS) or `ssh server
+listen A.B.C.D [port N]` (SmartEdge, context local) says where to listen.
+--login asks Username: and Password: before the console prompt.";
 
 impl Options {
     /// The real network is used with the real clock unless `--no-network`.
@@ -232,7 +234,12 @@ pub fn run(args: &[String]) -> i32 {
     let dialect = if !o.dialect_given && router.lock().map(|r| r.ios_startup.is_some()).unwrap_or(false) { edgesh_modes::Dialect::Ios } else { o.dialect };
     let mut session = Session::new(router.clone(), SessionOptions { dialect, ..Default::default() });
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if o.login && (tty || o.ssh.is_none()) {
+    // The configuration's SSH listen line (IOS `ip ssh server listen`,
+    // SmartEdge `ssh server listen`): on a terminal the server follows the
+    // configuration beside the console; otherwise a boot configuration with
+    // the line makes edgesh a server (standard input is not read), as --ssh does.
+    let config_ssh = o.ssh.is_none() && o.wants_network() && (tty || edgesh_modes::sshconf::listen(&router.lock().unwrap_or_else(|e| e.into_inner()), dialect).is_some());
+    if o.login && (tty || (o.ssh.is_none() && !config_ssh)) {
         match console_login(&router, dialect, tty) {
             Some(u) => session.login(&u, false, "console"),
             None => return 1,
@@ -240,7 +247,10 @@ pub fn run(args: &[String]) -> i32 {
     }
     if let Some(addr) = &o.ssh {
         // The server keeps running when standard input is not a terminal or ends.
-        return crate::ssh::serve(router, dialect, addr, tty.then_some(session));
+        return crate::ssh::serve(router, dialect, Some(addr), tty.then_some(session));
+    }
+    if config_ssh {
+        return crate::ssh::serve(router, dialect, None, tty.then_some(session));
     }
     if tty {
         // Interactively, a rejected command is part of the dialogue, not a failure.
@@ -282,11 +292,11 @@ fn read_line(hidden: bool, tty: bool) -> Option<String> {
 pub fn console_login(router: &Arc<Mutex<Router>>, dialect: edgesh_modes::Dialect, tty: bool) -> Option<edgesh_modes::auth::LoginUser> {
     use edgesh_modes::auth;
     if !auth::users_configured(&router.lock().unwrap_or_else(|e| e.into_inner()), dialect) {
-        println!("% Login disabled: no user is configured (IOS `username NAME privilege 15 secret PASSWORD`, SmartEdge `administrator NAME password PASSWORD`)");
+        println!("{}", auth::LOGIN_DISABLED);
         return None;
     }
     println!();
-    println!("User Access Verification");
+    println!("{}", auth::LOGIN_BANNER);
     println!();
     for attempt in 0..3u32 {
         print!("Username: ");
@@ -299,19 +309,10 @@ pub fn console_login(router: &Arc<Mutex<Router>>, dialect: edgesh_modes::Dialect
         print!("Password: ");
         let _ = std::io::stdout().flush();
         let pw = read_line(true, tty)?;
-        let found = {
-            let r = router.lock().unwrap_or_else(|e| e.into_inner());
-            auth::authenticate(&r, dialect, &user, &pw)
-        };
-        let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+        let (found, line) = auth::console_attempt(&mut router.lock().unwrap_or_else(|e| e.into_inner()), dialect, &user, &pw);
         match found {
-            Some(u) => {
-                r.log_event("SEC_LOGIN", 5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: console]", u.name));
-                return Some(u);
-            }
+            Some(u) => return Some(u),
             None => {
-                let line = r.log_event("SEC_LOGIN", 4, "LOGIN_FAILED", &format!("Login failed [user: {}] [Source: console] [Reason: Login Authentication Failed]", user.chars().filter(|c| !c.is_control()).take(64).collect::<String>()));
-                drop(r);
                 eprintln!("{line}");
                 println!("% Login invalid");
                 println!();

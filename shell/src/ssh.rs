@@ -1,4 +1,6 @@
-//! The SSH server (`edgesh --ssh ADDR:PORT`), on russh.
+//! The SSH server (`edgesh --ssh ADDR:PORT`, or where the configuration's
+//! `ip ssh server listen` / `ssh server listen` line says, followed as the
+//! configuration changes: see `edgesh_modes::sshconf`), on russh.
 //!
 //! Every channel gets its own [`Session`] driven by its own [`Terminal`]
 //! (keys in, screen bytes out): the same `?`, TAB, history and pager as the
@@ -9,9 +11,11 @@
 //! * Host key: `ssh_host_ed25519_key` in the state directory, made at the
 //!   first start (mode 0600) and kept.
 //! * Password authentication against the configured users (`crate::auth`
-//!   in edgesh-modes); public keys from `ssh/authorized_keys/USER` in the
-//!   state directory (OpenSSH format) for a configured user. No user
-//!   configured: nobody gets in.
+//!   in edgesh-modes); public keys from the configuration (IOS `ip ssh
+//!   pubkey-chain` key hashes, SmartEdge `ssh public-key` under
+//!   `administrator`) or from `ssh/authorized_keys/USER` in the state
+//!   directory (OpenSSH format) for a configured user. No user configured:
+//!   nobody gets in.
 //! * Failed logins: the same answer whether or not the user exists, a log
 //!   line (`show log`, standard error) without the password, and a delay
 //!   per source address that doubles with each failure (0.5 s up to 8 s),
@@ -26,7 +30,7 @@ use crate::terminal::Terminal;
 use edgesh_modes::auth::{self, LoginUser};
 use edgesh_modes::{Dialect, Router, Session, SessionOptions};
 use russh::keys::{Algorithm, PrivateKey, PublicKey};
-use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Server as _, Session as SshSession};
+use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Session as SshSession};
 use russh::{Channel, ChannelId, MethodKind, MethodSet};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -61,6 +65,8 @@ struct Shared {
     failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
     /// Open shell and exec channels (to close them at shutdown).
     open: Mutex<HashMap<(u64, ChannelId), (Handle, ChanRef)>>,
+    /// Every connection, to disconnect at shutdown.
+    conns: Mutex<HashMap<u64, Handle>>,
     next_conn: AtomicU64,
 }
 
@@ -158,9 +164,21 @@ impl Conn {
         }
     }
 
+    /// May `user` log in with `key`? Keys configured in the dialect's own
+    /// syntax (IOS `ip ssh pubkey-chain`, SmartEdge `ssh public-key` under
+    /// `administrator`), or listed in `STATE_DIR/ssh/authorized_keys/USER`.
     fn authorized_key(&self, user: &str, key: &PublicKey) -> bool {
         let name = user.split('@').next().unwrap_or(user);
-        if name.is_empty() || name.contains(['/', '.']) {
+        if name.is_empty() {
+            return false;
+        }
+        if let Ok(blob) = key.to_bytes() {
+            let r = lock(&self.shared.router);
+            if edgesh_modes::sshconf::key_allowed(&r, self.shared.dialect, user, key.algorithm().as_str(), &blob) {
+                return true;
+            }
+        }
+        if name.contains(['/', '.']) {
             return false;
         }
         let path = self.shared.state_dir.join("ssh/authorized_keys").join(name);
@@ -429,12 +447,65 @@ struct Server {
     shared: Arc<Shared>,
 }
 
-impl russh::server::Server for Server {
-    type Handler = Conn;
-    fn new_client(&mut self, peer: Option<SocketAddr>) -> Conn {
+impl Server {
+    fn new_client(&self, peer: Option<SocketAddr>) -> Conn {
         let id = self.shared.next_conn.fetch_add(1, Ordering::Relaxed);
         Conn { shared: self.shared.clone(), id, peer, user: None, chans: HashMap::new() }
     }
+}
+
+/// Accept connections on `listener` until `stop` fires; each connection
+/// runs on its own and outlives the listener (closing the port, as `no ip
+/// ssh server listen` does, leaves the sessions that are open).
+async fn accept_loop(listener: tokio::net::TcpListener, config: Arc<russh::server::Config>, server: Arc<Server>, mut stop: tokio::sync::oneshot::Receiver<()>) {
+    loop {
+        let (sock, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a little, go on.
+                    eprintln!("% SSH accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => return,
+        };
+        let _ = sock.set_nodelay(true);
+        let handler = server.new_client(Some(peer));
+        let id = handler.id;
+        let (config, shared) = (config.clone(), server.shared.clone());
+        tokio::spawn(async move {
+            let Ok(session) = russh::server::run_stream(config, sock, handler).await else { return };
+            lock(&shared.conns).insert(id, session.handle());
+            let _ = session.await;
+            lock(&shared.conns).remove(&id);
+        });
+    }
+}
+
+/// A listening socket and what stops it.
+struct Listening {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Listening {
+    /// Stop accepting and close the port (when this returns, it is closed).
+    async fn close(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Bind `addr` and serve on it; `Err` is the message for the user.
+async fn listen_on(addr: &str, config: &Arc<russh::server::Config>, server: &Arc<Server>) -> Result<Listening, String> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr} for SSH: {e}"))?;
+    let local = listener.local_addr().map_err(|e| format!("cannot listen on {addr} for SSH: {e}"))?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(accept_loop(listener, config.clone(), server.clone(), rx));
+    Ok(Listening { addr: local, stop: tx, task })
 }
 
 /// The host key: loaded from the state directory, or made and saved there.
@@ -461,17 +532,32 @@ pub fn host_key(state_dir: &Path) -> std::io::Result<PrivateKey> {
     Ok(key)
 }
 
-/// Serve SSH on `addr` until SIGTERM or SIGINT; then close every session and
-/// return 0. `console`, when given, runs on this terminal beside the server.
-pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, addr: &str, console: Option<Session>) -> i32 {
+/// The server's settings, with its host key.
+fn server_config(key: PrivateKey) -> russh::server::Config {
+    let mut methods = MethodSet::empty();
+    methods.push(MethodKind::Password);
+    methods.push(MethodKind::PublicKey);
+    russh::server::Config {
+        server_id: russh::SshId::Standard(format!("SSH-2.0-edgesh_{}", env!("CARGO_PKG_VERSION")).into()),
+        methods,
+        auth_rejection_time: Duration::from_millis(300),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keys: vec![key],
+        inactivity_timeout: None,
+        keepalive_interval: Some(Duration::from_secs(60)),
+        nodelay: true,
+        ..Default::default()
+    }
+}
+
+/// Serve SSH until SIGTERM or SIGINT; then close every session and return
+/// 0. `fixed` (`--ssh ADDR:PORT`) is where to listen; without it the
+/// configuration says (IOS `ip ssh server listen A.B.C.D [port N]`,
+/// SmartEdge `ssh server listen ...` in context local), followed as it
+/// changes. `console`, when given, runs on this terminal beside the server;
+/// when it ends and nothing listens, edgesh ends too.
+pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, fixed: Option<&str>, console: Option<Session>) -> i32 {
     let state_dir = lock(&router).state_dir.clone();
-    let key = match host_key(&state_dir) {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("% cannot make or read the SSH host key in {}: {e}", state_dir.display());
-            return 1;
-        }
-    };
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -480,46 +566,58 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, addr: &str, console: 
         }
     };
     rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("% cannot listen on {addr}: {e}");
-                return 1;
-            }
-        };
-        let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| addr.to_string());
-        eprintln!("% SSH server listening on {local}");
-        {
-            let r = lock(&router);
-            if !auth::users_configured(&r, dialect) {
-                eprintln!("% No user is configured: SSH logins are refused until one is (IOS `username NAME privilege 15 secret PASSWORD`, SmartEdge `administrator NAME password PASSWORD`)");
-            }
-        }
-        let mut methods = MethodSet::empty();
-        methods.push(MethodKind::Password);
-        methods.push(MethodKind::PublicKey);
-        let config = Arc::new(russh::server::Config {
-            server_id: russh::SshId::Standard(format!("SSH-2.0-edgesh_{}", env!("CARGO_PKG_VERSION")).into()),
-            methods,
-            auth_rejection_time: Duration::from_millis(300),
-            auth_rejection_time_initial: Some(Duration::ZERO),
-            keys: vec![key],
-            inactivity_timeout: None,
-            keepalive_interval: Some(Duration::from_secs(60)),
-            nodelay: true,
-            ..Default::default()
-        });
         let shared = Arc::new(Shared {
             router: router.clone(),
             dialect,
-            state_dir,
+            state_dir: state_dir.clone(),
             failures: Mutex::new(HashMap::new()),
             open: Mutex::new(HashMap::new()),
+            conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
         });
-        let mut server = Server { shared: shared.clone() };
-        let running = server.run_on_socket(config, &listener);
-        let stop = running.handle();
+        let server = Arc::new(Server { shared: shared.clone() });
+        // The host key is read (or made) when something is to listen.
+        let mut config_ready: Option<Arc<russh::server::Config>> = None;
+        let ready = |config_ready: &mut Option<Arc<russh::server::Config>>| -> Result<Arc<russh::server::Config>, String> {
+            if let Some(c) = config_ready {
+                return Ok(c.clone());
+            }
+            let key = host_key(&state_dir).map_err(|e| format!("cannot make or read the SSH host key in {}: {e}", state_dir.display()))?;
+            let c = Arc::new(server_config(key));
+            *config_ready = Some(c.clone());
+            Ok(c)
+        };
+        let announce = |l: &Listening| {
+            eprintln!("% SSH server listening on {}", l.addr);
+            let r = &mut lock(&router);
+            r.log("SSH", 5, "SERVER_LISTEN", &format!("SSH server listening on {}", l.addr));
+            if !auth::users_configured(r, dialect) {
+                eprintln!("% No user is configured: SSH logins are refused until one is (IOS `username NAME privilege 15 secret PASSWORD`, SmartEdge `administrator NAME password PASSWORD`)");
+            }
+        };
+        let mut current: Option<Listening> = None;
+        if let Some(addr) = fixed {
+            let c = match ready(&mut config_ready) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("% {e}");
+                    return 1;
+                }
+            };
+            match listen_on(addr, &c, &server).await {
+                Ok(l) => {
+                    announce(&l);
+                    current = Some(l);
+                }
+                Err(e) => {
+                    eprintln!("% {e}");
+                    return 1;
+                }
+            }
+            if edgesh_modes::sshconf::listen(&lock(&router), dialect).is_some() {
+                eprintln!("% --ssh {addr} is used; the SSH listen line of the configuration is not");
+            }
+        }
         // Catch the signals before the console starts: the console's line
         // editor restores the handlers it found when it ends.
         use tokio::signal::unix::{SignalKind, signal};
@@ -527,22 +625,62 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, addr: &str, console: 
             eprintln!("% cannot catch signals");
             return 1;
         };
+        let (console_done_tx, mut console_done) = tokio::sync::mpsc::channel::<()>(1);
+        let mut has_console = console.is_some();
         if let Some(s) = console {
             std::thread::spawn(move || {
                 crate::console::run(s);
-                eprintln!("% Console session ended; the SSH server goes on (SIGTERM or SIGINT stops it)");
+                let _ = console_done_tx.blocking_send(());
             });
         }
-        tokio::pin!(running);
-        tokio::select! {
-            r = &mut running => {
-                if let Err(e) = r {
-                    eprintln!("% SSH server stopped: {e}");
-                    return 1;
+        // What the configuration asked for last (bound or not), to act on changes only.
+        let mut wanted: Option<SocketAddr> = None;
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let mut ever_listened = current.is_some();
+        loop {
+            tokio::select! {
+                _ = tick.tick(), if fixed.is_none() => {
+                    let want = edgesh_modes::sshconf::listen(&lock(&router), dialect);
+                    if want == wanted {
+                        continue;
+                    }
+                    wanted = want;
+                    if let Some(l) = current.take() {
+                        let addr = l.addr;
+                        l.close().await;
+                        eprintln!("% SSH server no longer listening on {addr} (open sessions stay)");
+                        lock(&router).log_event("SSH", 5, "SERVER_STOP", &format!("SSH server no longer listening on {addr}"));
+                    }
+                    let Some(addr) = want else { continue };
+                    let res = match ready(&mut config_ready) {
+                        Ok(c) => listen_on(&addr.to_string(), &c, &server).await,
+                        Err(e) => Err(e),
+                    };
+                    match res {
+                        Ok(l) => {
+                            announce(&l);
+                            ever_listened = true;
+                            current = Some(l);
+                        }
+                        Err(e) => {
+                            eprintln!("% {e}");
+                            lock(&router).log_event("SSH", 3, "SERVER_FAILED", &e);
+                        }
+                    }
                 }
+                _ = console_done.recv(), if has_console => {
+                    has_console = false;
+                    if current.is_none() && lock(&shared.open).is_empty() {
+                        break;
+                    }
+                    eprintln!("% Console session ended; the SSH server goes on (SIGTERM or SIGINT stops it)");
+                }
+                _ = term.recv() => break,
+                _ = int.recv() => break,
             }
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+        }
+        if let Some(l) = current.take() {
+            l.close().await;
         }
         // Close every session: tell the user, drop the session (an
         // uncommitted candidate is discarded), close the channel.
@@ -560,9 +698,14 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, addr: &str, console: 
             let _ = handle.eof(ch).await;
             let _ = handle.close(ch).await;
         }
-        stop.shutdown("edgesh is shutting down".into());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        eprintln!("% SSH server stopped ({n} session{} closed)", if n == 1 { "" } else { "s" });
+        let conns: Vec<Handle> = lock(&shared.conns).drain().map(|(_, h)| h).collect();
+        for h in conns {
+            let _ = h.disconnect(russh::Disconnect::ByApplication, "edgesh is shutting down".into(), String::new()).await;
+        }
+        if ever_listened {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            eprintln!("% SSH server stopped ({n} session{} closed)", if n == 1 { "" } else { "s" });
+        }
         0
     })
 }

@@ -41,6 +41,9 @@ pub struct Terminal<W: Write> {
     pub crlf: bool,
     /// Reading a secret (after `enable`'s `Password: `): typed keys are not echoed.
     secret: Option<Vec<u8>>,
+    /// The console login dialog ([`Terminal::begin_login`]): the failed
+    /// tries, and the user name once typed (then `Password: ` is read).
+    login: Option<(u32, Option<String>)>,
     /// Where error carets count from when no prompt precedes the line (an
     /// SSH exec channel: `Some(0)`); by default the prompt's width.
     pub caret_indent: Option<usize>,
@@ -78,6 +81,7 @@ impl<W: Write> Terminal<W> {
             draw_prompt: true,
             crlf: !transcript,
             secret: None,
+            login: None,
             caret_indent: None,
         }
     }
@@ -145,7 +149,7 @@ impl<W: Write> Terminal<W> {
     /// log lines, an automatic rollback), then redraw the prompt and the
     /// line typed so far. The SSH server calls it from time to time.
     pub fn idle_poll(&mut self) {
-        if self.closed || self.secret.is_some() || !self.more.is_empty() {
+        if self.closed || self.secret.is_some() || self.login.is_some() || !self.more.is_empty() {
             return;
         }
         let msgs = self.session.poll();
@@ -157,6 +161,52 @@ impl<W: Write> Terminal<W> {
             self.put_line(&m);
         }
         self.prompt();
+    }
+
+    /// Start with the console login dialog, as `--login` does: `Username:`
+    /// (echoed), `Password:` (not echoed), three tries, then the prompt at
+    /// the user's privilege level. With no user configured nobody gets in.
+    pub fn begin_login(&mut self) {
+        let r = self.session.router_handle();
+        if !edgesh_modes::auth::users_configured(&r.lock().unwrap_or_else(|e| e.into_inner()), self.session.dialect) {
+            self.put_line(edgesh_modes::auth::LOGIN_DISABLED);
+            self.closed = true;
+            return;
+        }
+        self.newline();
+        self.put_line(edgesh_modes::auth::LOGIN_BANNER);
+        self.newline();
+        self.put("Username: ");
+        self.login = Some((0, None));
+    }
+
+    /// At the login dialog's `Username:` prompt.
+    pub fn at_username(&self) -> bool {
+        matches!(self.login, Some((_, None)))
+    }
+
+    fn login_password(&mut self, pw: &str) {
+        let Some((tries, Some(user))) = self.login.take() else { return };
+        let r = self.session.router_handle();
+        let (found, _) = edgesh_modes::auth::console_attempt(&mut r.lock().unwrap_or_else(|e| e.into_inner()), self.session.dialect, &user, pw);
+        match found {
+            Some(u) => {
+                self.session.login(&u, false, "console");
+                self.prompt();
+            }
+            None if tries + 1 >= 3 => {
+                self.put_line("% Login invalid");
+                self.newline();
+                self.put_line("% Bad passwords");
+                self.closed = true;
+            }
+            None => {
+                self.put_line("% Login invalid");
+                self.newline();
+                self.put("Username: ");
+                self.login = Some((tries + 1, None));
+            }
+        }
     }
 
     /// Waiting for a secret typed without echo (`enable`'s `Password: `).
@@ -174,6 +224,10 @@ impl<W: Write> Terminal<W> {
             b'\r' | b'\n' => {
                 self.newline();
                 let pw = String::from_utf8_lossy(&self.secret.take().unwrap_or_default()).into_owned();
+                if self.login.is_some() {
+                    self.login_password(&pw);
+                    return;
+                }
                 let nl = self.nl();
                 let mut d = Direct { w: &mut self.out, nl };
                 let ok = self.session.enter_secret(&pw, &mut d);
@@ -183,6 +237,13 @@ impl<W: Write> Terminal<W> {
                 } else {
                     self.prompt();
                 }
+            }
+            0x03 if self.login.is_some() => {
+                // Ctrl-C at the login's Password: starts over at Username:.
+                self.secret = None;
+                self.newline();
+                self.put("Username: ");
+                self.login = self.login.take().map(|(t, _)| (t, None));
             }
             0x03 => {
                 self.secret = None;
@@ -213,6 +274,10 @@ impl<W: Write> Terminal<W> {
         }
         if !self.more.is_empty() {
             self.more_key(b);
+            return;
+        }
+        if self.at_username() {
+            self.username_key(b);
             return;
         }
         if !self.esc.is_empty() || b == 0x1b {
@@ -279,6 +344,36 @@ impl<W: Write> Terminal<W> {
                     Err(_) => {}
                 }
             }
+        }
+    }
+
+    /// A key typed at the login's `Username:` (echoed; no help, no completion).
+    fn username_key(&mut self, b: u8) {
+        if b == b'\n' && self.last_cr {
+            self.last_cr = false;
+            return;
+        }
+        self.last_cr = b == b'\r';
+        match b {
+            b'\r' | b'\n' => {
+                self.newline();
+                let user = std::mem::take(&mut self.buf);
+                self.put("Password: ");
+                self.secret = Some(Vec::new());
+                self.login = self.login.take().map(|(t, _)| (t, Some(user)));
+            }
+            0x7f | 0x08 => {
+                if self.buf.pop().is_some() && !self.transcript {
+                    self.put("\x08 \x08");
+                }
+            }
+            0x00..=0x1f | 0x80..=0xff => {}
+            _ if self.buf.len() < 64 => {
+                self.buf.push(b as char);
+                let c = [b];
+                let _ = self.out.write_all(&c);
+            }
+            _ => {}
         }
     }
 

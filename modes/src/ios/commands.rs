@@ -91,6 +91,11 @@ fn b_if(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
 }
 block!(b_acl, IosMode::ExtAcl);
 block!(b_line, IosMode::Line);
+block!(b_pubkey, IosMode::SshPubkey);
+block!(b_pubkey_user, IosMode::SshPubkeyUser);
+
+const KEY_TYPES: &str = "{ssh-rsa | ssh-ed25519 | ecdsa-sha2-nistp256 | ecdsa-sha2-nistp384 | ecdsa-sha2-nistp521}";
+const KEY_TYPE_HELP: [&str; 5] = ["RSA key", "Ed25519 key", "ECDSA key on NIST P-256", "ECDSA key on NIST P-384", "ECDSA key on NIST P-521"];
 
 /// `no ...`: remove the lines (or blocks) it names; if none, keep the `no`
 /// line itself (`no ip domain lookup` is configuration too).
@@ -266,7 +271,36 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "transport input {ssh | telnet | all | none} [ssh | telnet]", &["Define transport protocols for line", "Define which protocols to use when connecting to the terminal server", "SSH", "Telnet", "All", "None", "SSH", "Telnet"], leaf2);
             add(&mut g, "password LINE", &["Set a password", "The password"], leaf1);
         }
-        IosMode::Verbatim => {}
+        IosMode::SshPubkey => {
+            add(&mut g, "username WORD", &["Config public key for remote user", "SSH user name"], b_pubkey_user);
+        }
+        IosMode::SshPubkeyUser => {
+            add(&mut g, "key-string", &["Enter public key (the base64 data, then exit)"], |s, _, _| {
+                s.ios.key_data.clear();
+                s.ios.key_user = s.ios.stack.last().cloned();
+                let path = s.ios.stack.last().map(|f| f.path.clone()).unwrap_or_default();
+                s.ios.stack.push(super::IosFrame { mode: IosMode::SshPubkeyData, path });
+                Ok(())
+            });
+            let mut helps = vec!["Enter public key hash", ];
+            helps.extend(KEY_TYPE_HELP);
+            helps.extend(["MD5 hash of the key, 32 hexadecimal digits", "Comment"]);
+            add(&mut g, &format!("key-hash {KEY_TYPES} WORD:hash [LINE]"), &helps, |s, a, _| {
+                let ty = a.bindings.get(1).map(|b| b.value.to_string()).unwrap_or_default();
+                let h = a.req("hash")?;
+                if !crate::sshconf::is_md5_hex(h) {
+                    return Err(format!("Invalid key hash {h} (32 hexadecimal digits)"));
+                }
+                let key = format!("key-hash {ty} {}", h.to_ascii_uppercase());
+                let text = match a.get("LINE") {
+                    Some(c) if !c.trim().is_empty() => format!("{key} {}", c.trim()),
+                    _ => key.clone(),
+                };
+                set_line(s, &key, &text);
+                Ok(())
+            });
+        }
+        IosMode::SshPubkeyData | IosMode::Verbatim => {}
     }
     if !matches!(m, IosMode::UserExec | IosMode::Exec) {
         common(&mut g);
@@ -371,6 +405,10 @@ fn exec(g: &mut G, privileged: bool) {
     });
     add(g, "show clock", &["Show running system information", "Display the system clock"], |s, _, o| {
         o.line(&format!("*{}", crate::smartedge::show::date_time(s.router().now())));
+        Ok(())
+    });
+    add(g, "show privilege", &["Show running system information", "Show current privilege level"], |s, _, o| {
+        o.line(&format!("Current privilege level is {}", s.privilege));
         Ok(())
     });
     if !privileged {
@@ -601,6 +639,13 @@ fn global(g: &mut G) {
     add(g, "enable password [0 | 7] WORD", &["Modify enable password parameters", "Assign the privileged level password", "Unencrypted", "Hidden", "The password (kept as type 7)"], user_line);
     add(g, "enable algorithm-type {md5 | sha256 | scrypt} secret WORD", &["Modify enable password parameters", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Assign the privileged level secret", "The secret"], user_line);
     add(g, "username WORD [privilege <0-15>] algorithm-type {md5 | sha256 | scrypt} secret WORD:s", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Specify the secret for the user", "The secret"], user_line);
+    add(g, "ip ssh server listen A.B.C.D [port <1-65535>]", &["Global IP configuration subcommands", "Configure ssh options", "Configure the SSH server", "Listen for SSH connections on this address (edgesh)", "IPv4 address", "TCP port (default 22)", "Port"], |s, a, _| {
+        let port = a.num("<1-65535>").unwrap_or(22);
+        let text = if port == 22 { format!("ip ssh server listen {}", a.req("A.B.C.D")?) } else { format!("ip ssh server listen {} port {port}", a.req("A.B.C.D")?) };
+        set_line(s, "ip ssh server listen", &text);
+        Ok(())
+    });
+    add(g, "ip ssh pubkey-chain", &["Global IP configuration subcommands", "Configure ssh options", "pubkey-chain"], b_pubkey);
     add(g, "line {vty <0-1869> [<0-1869>] | con 0 | console 0}", &["Configure a terminal line", "Virtual terminal", "First line number", "Last line number", "Primary terminal line", "Line number", "Primary terminal line", "Line number"], b_line);
     add(g, "banner {motd | login | exec} LINE", &["Define a login banner", "Message of the day banner", "Login banner", "EXEC banner", "Banner text, between delimiters"], leaf2);
 }

@@ -112,6 +112,10 @@ pub enum IosMode {
     Interface,
     ExtAcl,
     Line,
+    /// `ip ssh pubkey-chain`, its `username NAME`, and the `key-string` data.
+    SshPubkey,
+    SshPubkeyUser,
+    SshPubkeyData,
     /// A block edgesh keeps verbatim (`router bgp 65000`, ...).
     Verbatim,
 }
@@ -135,6 +139,9 @@ impl IosMode {
         IosMode::Interface,
         IosMode::ExtAcl,
         IosMode::Line,
+        IosMode::SshPubkey,
+        IosMode::SshPubkeyUser,
+        IosMode::SshPubkeyData,
         IosMode::Verbatim,
     ];
 
@@ -156,6 +163,9 @@ impl IosMode {
             IosMode::Interface => "config-if",
             IosMode::ExtAcl => "config-ext-nacl",
             IosMode::Line => "config-line",
+            IosMode::SshPubkey => "conf-ssh-pubkey",
+            IosMode::SshPubkeyUser => "conf-ssh-pubkey-user",
+            IosMode::SshPubkeyData => "conf-ssh-pubkey-data",
             IosMode::Verbatim => "config-unmodelled",
         }
     }
@@ -173,6 +183,10 @@ pub struct IosFrame {
 pub struct IosSession {
     pub privileged: bool,
     pub stack: Vec<IosFrame>,
+    /// `key-string` data typed so far (`(conf-ssh-pubkey-data)`).
+    pub key_data: Vec<String>,
+    /// The `username` block that `key-string` data goes into.
+    pub key_user: Option<IosFrame>,
 }
 
 pub struct IosGraphs {
@@ -229,6 +243,9 @@ pub fn report(err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
 pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
     let raw_indent = line.len() - line.trim_start().len();
     let m = mode(s);
+    if m == IosMode::SshPubkeyData {
+        return key_data_line(s, line, out);
+    }
     let g = graphs();
     // `do` runs an exec command from any configuration mode.
     if m != IosMode::Exec && m != IosMode::UserExec {
@@ -275,6 +292,73 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
             false
         }
     }
+}
+
+/// A line of `key-string` data: base64 (in as many lines as wanted, an
+/// OpenSSH `TYPE BASE64 COMMENT` line too) until `exit` (or `end`), which
+/// stores the key as IOS does: `key-hash TYPE MD5-HEX [COMMENT]`.
+fn key_data_line(s: &mut Session, line: &str, out: &mut dyn Out) -> bool {
+    let t = line.trim();
+    if t.is_empty() {
+        return true;
+    }
+    if t != "exit" && t != "end" && t != "quit" {
+        // An RSA key of 16384 bits is under 3 KiB of base64: 16 KiB is plenty.
+        if s.ios.key_data.iter().map(String::len).sum::<usize>() + t.len() > 16 * 1024 {
+            out.line("% Key data too long");
+            s.rejected += 1;
+            return false;
+        }
+        s.ios.key_data.push(t.to_string());
+        return true;
+    }
+    let data = std::mem::take(&mut s.ios.key_data);
+    let user = s.ios.key_user.take();
+    s.ios.stack.pop();
+    let ok = match (data.is_empty(), user) {
+        (true, _) | (_, None) => true,
+        (false, Some(user)) => match parse_key_string(&data) {
+            Ok(k) => {
+                let key = format!("key-hash {} {}", k.algorithm, k.md5_hex());
+                let text = if k.comment.is_empty() { key.clone() } else { format!("{key} {}", k.comment) };
+                // The line goes in the `username` block the data was typed under.
+                let cur = std::mem::replace(&mut s.ios.stack, vec![user]);
+                set_line(s, &key, &text);
+                s.ios.stack = cur;
+                true
+            }
+            Err(e) => {
+                out.line(&format!("% {e}; the key was not stored"));
+                s.rejected += 1;
+                false
+            }
+        },
+    };
+    if t == "end" {
+        s.ios.stack.clear();
+    }
+    ok
+}
+
+/// The words of `key-string` data as one key: an optional type, base64 split
+/// over any number of lines, an optional comment.
+pub fn parse_key_string(lines: &[String]) -> Result<crate::sshconf::ConfKey, String> {
+    let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+    let (ty, rest) = match words.split_first() {
+        Some((t, r)) if crate::sshconf::KEY_TYPES.contains(t) || t.starts_with("ssh-") => (Some(*t), r),
+        _ => (None, &words[..]),
+    };
+    let mut last = Err("Invalid key data".to_string());
+    // The shortest run of words that decodes to a whole key is the key; what follows is the comment.
+    for n in 1..=rest.len() {
+        let b64: String = rest[..n].concat();
+        let text = format!("{} {b64} {}", ty.unwrap_or(""), rest[n..].join(" "));
+        match crate::sshconf::ConfKey::parse(text.trim()) {
+            Ok(k) => return Ok(k),
+            Err(e) => last = Err(e),
+        }
+    }
+    last
 }
 
 /// Is the failure "a command edgesh does not know" (keep it) rather than "a

@@ -631,7 +631,7 @@ fn context(g: &mut G) {
             c.administrators
                 .entry(n.clone())
                 .and_modify(|x| x.hash = hash.clone())
-                .or_insert(Administrator { hash, privilege_start: None, privilege_max: None, idle_timeout: IdleTimeout::Default });
+                .or_insert(Administrator { hash, privilege_start: None, privilege_max: None, idle_timeout: IdleTimeout::Default, ssh_keys: Vec::new() });
             push(s, Frame::Admin { ctx, name: n });
             Ok(())
         },
@@ -639,6 +639,25 @@ fn context(g: &mut G) {
     add(g, "no administrator NAME", &[NO, "Remove an administrator", "Administrator name"], |s, a, _| {
         let n = a.req("NAME")?;
         context_mut(s)?.administrators.remove(n).map(|_| ()).ok_or_else(|| format!("Administrator {n} does not exist"))
+    });
+    add(
+        g,
+        "ssh server listen A.B.C.D [port <1-65535>]",
+        &["Configure the SSH server", "The SSH server of this router (edgesh)", "Listen for SSH connections (context local only)", "IPv4 address to listen on", "TCP port (default 22)", "Port"],
+        |s, a, _| {
+            let ctx = ctx_of(s);
+            if ctx != "local" {
+                return Err(format!("The SSH server is configured in context local, not in context {ctx}"));
+            }
+            let ip: std::net::Ipv4Addr = a.req("A.B.C.D")?.parse().map_err(|_| "Invalid address".to_string())?;
+            let port = a.num("<1-65535>").unwrap_or(22) as u16;
+            context_mut(s)?.ssh_listen = Some(std::net::SocketAddr::from((ip, port)));
+            Ok(())
+        },
+    );
+    add(g, "no ssh server listen [A.B.C.D] [port <1-65535>]", &[NO, "Configure the SSH server", "The SSH server of this router (edgesh)", "Stop listening for SSH connections", "IPv4 address", "TCP port", "Port"], |s, _, _| {
+        context_mut(s)?.ssh_listen = None;
+        Ok(())
     });
     add(g, "logging console", &["Configure logging", "Log to the console"], |s, _, _| {
         context_mut(s)?.logging_console = Some(true);
@@ -809,6 +828,36 @@ fn administrator(g: &mut G) {
             ad.privilege_start = None;
         } else {
             ad.privilege_max = None;
+        }
+        Ok(())
+    });
+    add(
+        g,
+        "ssh public-key WORD:type WORD:key [LINE]",
+        &["SSH login of this administrator", "A public key that logs this administrator in", "Key type (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256 ...)", "The key, base64 as in authorized_keys", "Comment"],
+        |s, a, _| {
+            let text = format!("{} {} {}", a.req("type")?, a.req("key")?, a.get("LINE").unwrap_or("")).trim().to_string();
+            let k = crate::sshconf::ConfKey::parse(&text)?;
+            let line = k.openssh();
+            let ad = admin_mut(s)?;
+            // One line per key: the same key again replaces its comment.
+            ad.ssh_keys.retain(|x| crate::sshconf::ConfKey::parse(x).map(|o| o.blob != k.blob).unwrap_or(true));
+            ad.ssh_keys.push(line);
+            Ok(())
+        },
+    );
+    add(g, "no ssh public-key [WORD:type] [WORD:key] [LINE]", &[NO, "SSH login of this administrator", "Remove a public key (all keys when none is given)", "Key type", "The key", "Comment"], |s, a, _| {
+        let key = a.get("key").map(str::to_string);
+        let ad = admin_mut(s)?;
+        match key {
+            None => ad.ssh_keys.clear(),
+            Some(k) => {
+                let before = ad.ssh_keys.len();
+                ad.ssh_keys.retain(|x| x.split_whitespace().nth(1) != Some(k.as_str()));
+                if ad.ssh_keys.len() == before {
+                    return Err("No such public key for this administrator".into());
+                }
+            }
         }
         Ok(())
     });

@@ -238,6 +238,14 @@ fn render_context(name: &str, c: &Context, sel: &Selection, out: &mut dyn Out) {
                 IdleTimeout::Never => out.line("    no timeout session idle"),
                 IdleTimeout::Minutes(m) => out.line(&format!("    timeout session idle {m}")),
             }
+            for k in &a.ssh_keys {
+                out.line(&format!("    ssh public-key {k}"));
+            }
+            out.line("!");
+        }
+        if let Some(l) = c.ssh_listen {
+            let port = if l.port() == 22 { String::new() } else { format!(" port {}", l.port()) };
+            out.line(&format!("  ssh server listen {}{port}", l.ip()));
             out.line("!");
         }
         for r in &c.routes {
