@@ -227,7 +227,11 @@ impl std::fmt::Debug for Endpoint {
 pub struct Endpoint {
     conf: EngineConf,
     rng: StdRng,
+    /// Ordered by `conn` (allocated increasing, pushed in that order).
     sas: Vec<IkeSa>,
+    /// Initiator cookie -> the `conn`s of the SAs that have it (lookup of a
+    /// received message without scanning every SA).
+    by_cookie: std::collections::HashMap<[u8; 8], Vec<u32>>,
     children: Vec<ChildSa>,
     next_conn: u32,
     next_child: u32,
@@ -628,6 +632,7 @@ impl Endpoint {
             conf: EngineConf::default(),
             rng: StdRng::seed_from_u64(seed),
             sas: Vec::new(),
+            by_cookie: std::collections::HashMap::new(),
             children: Vec::new(),
             next_conn: 1001,
             next_child: 2001,
@@ -751,6 +756,42 @@ impl Endpoint {
     /// The child SA that protects traffic from `src` to `dst`, if any.
     pub fn child_for(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Option<&ChildSa> {
         self.children.iter().find(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst))
+    }
+
+    /// Add an SA (the newest `conn`, so `sas` stays ordered) and index its cookie.
+    fn push_sa(&mut self, sa: IkeSa) -> usize {
+        debug_assert!(self.sas.last().is_none_or(|l| l.conn < sa.conn), "SAs are pushed in conn order");
+        self.by_cookie.entry(sa.icookie).or_default().push(sa.conn);
+        self.sas.push(sa);
+        self.sas.len() - 1
+    }
+
+    /// Remove the SA at `idx` and its cookie entry.
+    fn take_sa(&mut self, idx: usize) -> IkeSa {
+        let sa = self.sas.remove(idx);
+        if let std::collections::hash_map::Entry::Occupied(mut e) = self.by_cookie.entry(sa.icookie) {
+            e.get_mut().retain(|&c| c != sa.conn);
+            if e.get().is_empty() {
+                e.remove();
+            }
+        }
+        sa
+    }
+
+    /// Where the SA with this `conn` is.
+    fn sa_index(&self, conn: u32) -> Option<usize> {
+        self.sas.binary_search_by_key(&conn, |s| s.conn).ok()
+    }
+
+    /// Test support: the cookie index agrees with the SAs.
+    #[cfg(test)]
+    pub(crate) fn check_index(&self) {
+        assert!(self.sas.windows(2).all(|w| w[0].conn < w[1].conn), "SAs out of conn order");
+        let indexed: usize = self.by_cookie.values().map(Vec::len).sum();
+        assert_eq!(indexed, self.sas.len(), "cookie index size");
+        for s in &self.sas {
+            assert!(self.by_cookie.get(&s.icookie).is_some_and(|v| v.contains(&s.conn)), "SA {} not indexed", s.conn);
+        }
     }
 
     fn alloc_conn(&mut self) -> u32 {
@@ -920,8 +961,7 @@ impl Endpoint {
         }
         let state = sa.state;
         let conn = sa.conn;
-        self.sas.push(sa);
-        let idx = self.sas.len() - 1;
+        let idx = self.push_sa(sa);
         self.events.push_back(Event::State { conn, peer: remote, old: P1State::MmNoState, new: state });
         let exch = if p.mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
         self.send_p1(now, idx, exch, &b, false, true);
@@ -1042,11 +1082,11 @@ impl Endpoint {
             self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
             return;
         }
-        // Find the SA.
-        let idx = self.sas.iter().position(|s| {
-            s.icookie == hdr.icookie
-                && ((s.role == Role::Initiator && (s.rcookie == hdr.rcookie || (s.rcookie == [0; 8] && s.remote.ip() == remote.ip())))
-                    || (s.role == Role::Responder && s.rcookie == hdr.rcookie && s.remote.ip() == remote.ip()))
+        // Find the SA (by initiator cookie, then the responder cookie and peer).
+        let idx = self.by_cookie.get(&hdr.icookie).into_iter().flatten().filter_map(|&c| self.sa_index(c)).find(|&i| {
+            let s = &self.sas[i];
+            (s.role == Role::Initiator && (s.rcookie == hdr.rcookie || (s.rcookie == [0; 8] && s.remote.ip() == remote.ip())))
+                || (s.role == Role::Responder && s.rcookie == hdr.rcookie && s.remote.ip() == remote.ip())
         });
         let Some(idx) = idx else {
             if hdr.rcookie == [0; 8] && (hdr.exchange == exchange::MAIN || hdr.exchange == exchange::AGGRESSIVE) {
@@ -1232,8 +1272,7 @@ impl Endpoint {
             }
         }
         let conn = sa.conn;
-        self.sas.push(sa);
-        let idx = self.sas.len() - 1;
+        let idx = self.push_sa(sa);
         // Proposal selection: configured proposals by priority, each against every offered transform.
         let chosen = self.select_p1(idx, &sa_repr, &pc, local, remote, hdr);
         let Some((t, prop)) = chosen else {
@@ -1248,7 +1287,7 @@ impl Endpoint {
                 }
             };
             self.send_notify(idx, why, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
-            self.sas.remove(idx);
+            self.take_sa(idx);
             return;
         };
         {
@@ -1272,20 +1311,20 @@ impl Endpoint {
         // Aggressive mode: KE, Ni, IDii are in the first message.
         let (Some(ke), Some(ni), Some(id)) = (msg.get(payload::KE), msg.get(payload::NONCE), peer_id) else {
             self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("aggressive mode first message"), answered: Some(notify::PAYLOAD_MALFORMED) });
-            self.sas.remove(idx);
+            self.take_sa(idx);
             return;
         };
         if identity_match(&pc.remote_id, &id) == 0 {
             self.events.push_back(Event::IdMismatch { conn, peer: rip, id });
             self.send_notify(idx, notify::INVALID_ID_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
-            self.sas.remove(idx);
+            self.take_sa(idx);
             return;
         }
         let g = DhGroup(prop.group);
         if ke.body.len() != g.public_len() {
             self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("KE"), answered: Some(notify::INVALID_KEY_INFORMATION) });
             self.send_notify(idx, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
-            self.sas.remove(idx);
+            self.take_sa(idx);
             return;
         }
         self.sas[idx].peer_id = Some(id);
@@ -1299,7 +1338,7 @@ impl Endpoint {
         sa.dh = Some(dh);
         if !self.derive_p1(idx, &pc) {
             self.send_notify(idx, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
-            self.sas.remove(idx);
+            self.take_sa(idx);
             return;
         }
         let sa = &self.sas[idx];
@@ -1451,7 +1490,7 @@ impl Endpoint {
         self.stats.p1_failed += 1;
         self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
         self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: reason.to_string() });
-        self.sas.remove(idx);
+        self.take_sa(idx);
         self.schedule_retry(&tunnel);
     }
 
@@ -1640,7 +1679,7 @@ impl Endpoint {
                 // INITIAL-CONTACT removes other SAs: find this one again.
                 let idx = if initial_contact {
                     self.initial_contact(now, idx);
-                    match self.sas.iter().position(|s| s.conn == conn) {
+                    match self.sa_index(conn) {
                         Some(i) => i,
                         None => return,
                     }
@@ -1791,7 +1830,7 @@ impl Endpoint {
         let (conn, peer, local) = (self.sas[idx].conn, *self.sas[idx].remote.ip(), *self.sas[idx].local.ip());
         let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local).map(|s| s.conn).collect();
         for c in old {
-            if let Some(i) = self.sas.iter().position(|s| s.conn == c) {
+            if let Some(i) = self.sa_index(c) {
                 self.remove_sa(now, i, false, "initial contact from peer");
             }
         }
@@ -1834,7 +1873,7 @@ impl Endpoint {
             self.start_wanted(now, idx);
         }
         for c in older {
-            if let Some(i) = self.sas.iter().position(|s| s.conn == c) {
+            if let Some(i) = self.sa_index(c) {
                 self.remove_sa(now, i, true, "rekeyed");
             }
         }
@@ -2502,7 +2541,7 @@ impl Endpoint {
             self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().deletes_tx += 1;
             self.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::ISAKMP, spis: d.spis });
         }
-        let sa = self.sas.remove(idx);
+        let sa = self.take_sa(idx);
         self.events.push_back(Event::Phase1Down { conn: sa.conn, peer: *sa.remote.ip(), tunnel: sa.tunnel, reason: reason.to_string() });
     }
 
@@ -2530,7 +2569,7 @@ impl Endpoint {
         let n = conns.len();
         let mut restart = Vec::new();
         for c in conns {
-            if let Some(i) = self.sas.iter().position(|s| s.conn == c) {
+            if let Some(i) = self.sa_index(c) {
                 restart.push(self.sas[i].tunnel.clone());
                 self.remove_sa(now, i, true, "cleared");
             }
@@ -2621,7 +2660,7 @@ impl Endpoint {
                     self.events.push_back(Event::GiveUp { conn, peer, tunnel: tunnel.clone(), state });
                     self.stats.p1_failed += 1;
                     self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
-                    self.sas.remove(i);
+                    self.take_sa(i);
                     self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: "no response from peer".into() });
                     self.schedule_retry(&tunnel);
                     continue;
@@ -2643,7 +2682,7 @@ impl Endpoint {
             let s = &self.sas[i];
             if !s.is_established() && s.timer.is_none() && now >= s.created + RETRANSMIT_BASE * 64 {
                 let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
-                self.sas.remove(i);
+                self.take_sa(i);
                 self.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: "negotiation timed out".into() });
                 continue;
             }
@@ -2675,7 +2714,7 @@ impl Endpoint {
                 if s.dpd_outstanding >= DPD_TRIES {
                     let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
                     self.events.push_back(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
-                    self.sas.remove(i);
+                    self.take_sa(i);
                     self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: "peer dead (DPD)".into() });
                     let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel).collect();
                     for c in gone {
@@ -2848,6 +2887,8 @@ mod tests {
                     self.a.handle(self.now, t.dst, t.src, &t.data);
                 }
                 if !moved {
+                    self.a.check_index();
+                    self.b.check_index();
                     return;
                 }
             }
@@ -3230,6 +3271,8 @@ mod tests {
                 }
                 while pa.poll_event().is_some() {}
                 while pb.poll_event().is_some() {}
+                pa.check_index();
+                pb.check_index();
             }
         }
     }
@@ -3257,6 +3300,7 @@ mod tests {
             pb.handle(0, mm1.dst, mm1.src, &d);
         }
         assert!(pb.ike_sas().len() <= MAX_HALF_OPEN_PER_PEER);
+        pb.check_index();
         while pb.poll_transmit().is_some() {}
     }
 }
