@@ -17,8 +17,10 @@ ROOT=$(cd "$HERE/../.." && pwd)
 # crypto isakmp sa`, and on a freshly started router there is no SA; Genie's
 # iosxe parser rejects the empty table (SchemaMissingKeyError on
 # isakmp_stats), as it would on a real IOS box without SAs, so the step is
-# left to SKIP here. golden/tests/parsers.rs checks Genie on a lab transcript
-# with a tunnel up.
+# left to SKIP here. A second run below uses the parser venv (with Genie,
+# $EDGESH_PYVENV from .ci/run) against an edgesh whose VTI is negotiating, so
+# `show crypto isakmp sa` has a row and netmiko_check's Genie step runs.
+# golden/tests/parsers.rs also checks Genie on a lab transcript with a tunnel up.
 VENV=${EDGESH_CLIENTS_VENV:-$ROOT/target/clients-venv}
 REQUIRED=${EDGESH_CLIENTS_REQUIRED:-0}
 NETMIKO_CHECK=$ROOT/../shared/clients/netmiko_check.py
@@ -39,9 +41,10 @@ PY=$VENV/bin/python
 WORK=$(mktemp -d)
 PID=
 PORT=
-start() { # DIALECT CONFIG
-    local log=$WORK/edgesh-$1.log
-    "$BIN" --dialect "$1" --config "$2" --state-dir "$WORK/state-$1" --ssh 127.0.0.1:0 </dev/null >/dev/null 2>"$log" &
+start() { # DIALECT CONFIG [EXTRA-ARGS...]
+    local log=$WORK/edgesh-$1.log d=$1 c=$2
+    shift 2
+    "$BIN" --dialect "$d" --config "$c" --state-dir "$WORK/state-$d" --ssh 127.0.0.1:0 "$@" </dev/null >/dev/null 2>"$log" &
     PID=$!
     for _ in $(seq 1 100); do
         PORT=$(sed -n 's/^% SSH server listening on .*:\([0-9]*\)$/\1/p' "$log")
@@ -74,6 +77,24 @@ else
 fi
 run "scrapli IOS-XE driver" "$PY" "$HERE/scrapli_iosxe.py" 127.0.0.1 "$PORT" ops opspw en4ble
 stop
+
+# netmiko_check.py with Genie: a VTI to 192.0.2.2 starts main mode at boot
+# (--no-network: no packet leaves, the SA stays in MM_NO_STATE), so the
+# ISAKMP table has a row for Genie's IOS-XE parser.
+GPY=${EDGESH_PYVENV:-}/bin/python
+if [ -f "$NETMIKO_CHECK" ] && [ -n "${EDGESH_PYVENV:-}" ] && "$GPY" -c 'import genie, netmiko' 2>/dev/null; then
+    cat "$HERE/ios.cfg" "$HERE/ios_vti.cfg" > "$WORK/ios-vti.cfg"
+    start ios "$WORK/ios-vti.cfg" --no-network
+    echo "== netmiko_check.py cisco_ios with Genie (an SA negotiating)"
+    out=$(timeout 300 "$GPY" "$NETMIKO_CHECK" 127.0.0.1 "$PORT" admin cisco --device-type cisco_ios 2>&1)
+    rc=$?
+    echo "$out"
+    if [ $rc -ne 0 ] || ! grep -q "^PASS isakmp sa genie" <<<"$out"; then echo "FAIL the Genie step did not pass"; FAILED=1; fi
+    stop
+else
+    echo "!!! SKIPPED netmiko_check.py with Genie: no parser venv (EDGESH_PYVENV) with genie and netmiko"
+    [ "$REQUIRED" = 1 ] && FAILED=1
+fi
 
 start smartedge "$HERE/smartedge.cfg"
 run "netmiko ericsson_ipos" "$PY" "$HERE/netmiko_ipos.py" 127.0.0.1 "$PORT" admin adminpw
