@@ -8,7 +8,7 @@
 //! shown by `show` (see [`object_problems`]).
 
 use crate::config::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -223,11 +223,12 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
     if cfg.tunnels.len() > MAX_TUNNELS {
         c.err("tunnel ipsec", format!("{} tunnels configured, at most {MAX_TUNNELS} are supported", cfg.tunnels.len()));
     }
-    let mut static_ends: BTreeMap<(&str, std::net::Ipv4Addr, std::net::Ipv4Addr), &str> = BTreeMap::new();
-    let mut static_ids: BTreeSet<(&str, String)> = BTreeSet::new();
+    // Lookups only (hash sets); what is reported is iterated in name order.
+    let mut static_ends: HashMap<(&str, std::net::Ipv4Addr, std::net::Ipv4Addr), &str> = HashMap::with_capacity(cfg.tunnels.len());
+    let mut static_ids: HashSet<(&str, String)> = HashSet::with_capacity(cfg.tunnels.len());
     let mut ondemand_ids: BTreeMap<(&str, String), &str> = BTreeMap::new();
     // The interface addresses of each context, looked up once (not per tunnel).
-    let mut owned: BTreeSet<(&str, std::net::Ipv4Addr)> = BTreeSet::new();
+    let mut owned: HashSet<(&str, std::net::Ipv4Addr)> = HashSet::new();
     for (cn, cx) in &cfg.contexts {
         for i in cx.interfaces.values() {
             for a in i.address.iter().chain(i.secondary.iter()) {
