@@ -451,8 +451,8 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         }
         if ike.proposals.len() > MAX_POLICY_PROPOSALS {
             notes.push(format!("crypto map {m} {seq}: more ISAKMP policies than an engine policy holds; the first {MAX_POLICY_PROPOSALS} are used"));
-            while ike.proposals.len() > MAX_POLICY_PROPOSALS {
-                ike.proposals.pop_last();
+            while let Some(&last) = ike.proposals.last().map(|(k, _)| k).filter(|_| ike.proposals.len() > MAX_POLICY_PROPOSALS) {
+                ike.proposals.remove(&last);
             }
         }
         cfg.contexts.entry("local".into()).or_default().ike_policies.insert(ike_name.clone(), ike);

@@ -107,7 +107,7 @@ fn desc(a: &Args) -> Option<String> {
 /// Add a sequenced entry: a new number counts against `max`; a number in use
 /// with another value is refused (remove it first with `no seq N`); the same
 /// value again changes nothing.
-fn put_seq<V: PartialEq>(map: &mut std::collections::BTreeMap<u32, V>, seq: u32, v: V, max: usize, what: &str) -> CmdResult {
+fn put_seq<V: PartialEq>(map: &mut edgesh_engine::config::SeqMap<V>, seq: u32, v: V, max: usize, what: &str) -> CmdResult {
     match map.get(&seq) {
         Some(old) if *old == v => Ok(()),
         Some(_) => Err(format!("Sequence number {seq} is already in use; remove it first with no seq {seq}")),
