@@ -8,6 +8,10 @@ use edgesh_modes::{Clock, Router, Session, SessionOptions, VecOut};
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 
+// The allocator the edgesh binary uses (src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn router() -> Arc<Mutex<Router>> {
     Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Real, 1, std::env::temp_dir())))
 }
