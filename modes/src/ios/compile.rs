@@ -892,6 +892,220 @@ interface Ethernet1/0
         assert_eq!(c.config.ipsec_proposals["T"].effective().esp, Some((EspEncr::Aes256Cbc, Some(EspAuth::HmacSha256_128))));
     }
 
+    fn no_errors(cfg: &Config) {
+        let errors: Vec<_> = validate(cfg).into_iter().filter(|p| p.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    fn problems_of(cfg: &Config, tunnel: &str) -> Vec<String> {
+        validate(cfg).into_iter().filter(|p| p.object == format!("tunnel ipsec {tunnel}") || p.object.contains(&format!("policy {tunnel}-ike"))).map(|p| p.to_string()).collect()
+    }
+
+    const IKEV2_MAP: &str = "hostname hub
+crypto ikev2 proposal P1
+ encryption aes-cbc-256
+ integrity sha256
+ group 14
+crypto ikev2 policy POL
+ proposal P1
+crypto ikev2 keyring KR
+ peer wide
+  address 203.0.113.0 255.255.255.0
+  pre-shared-key wide-key
+ peer exact
+  address 203.0.113.9
+  pre-shared-key exact-key
+crypto ikev2 profile PROF
+ match identity remote address 203.0.113.9 255.255.255.255
+ identity local fqdn hub.example.net
+ authentication local pre-share
+ authentication remote pre-share
+ keyring local KR
+ lifetime 3600
+ dpd 10 3 periodic
+crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
+access-list 101 permit ip 192.0.2.0 0.0.0.255 198.51.100.0 0.0.0.255
+crypto map CM 10 ipsec-isakmp
+ set peer 203.0.113.9
+ set transform-set T
+ set ikev2-profile PROF
+ match address 101
+interface GigabitEthernet0/0
+ ip address 192.0.2.1 255.255.255.0
+ crypto map CM
+";
+
+    #[test]
+    fn an_ikev2_crypto_map_takes_its_profile_keyring_and_policy() {
+        let c = compile(&load(IKEV2_MAP));
+        let cfg = &c.config;
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        let pol = &cfg.contexts["local"].ike_policies["CM-10-ike"];
+        assert_eq!(pol.version, IkeVersion::V2);
+        assert_eq!(pol.proposals.values().collect::<Vec<_>>(), ["ikev2-P1"]);
+        let p = &cfg.ike_proposals["ikev2-P1"];
+        assert_eq!((p.version, p.encryption, p.auth_alg, p.prf, p.dh_group), (IkeVersion::V2, IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha256, Prf::HmacSha256, 14));
+        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("exact-key".into()))), "the keyring peer with the longest match");
+        assert_eq!(pol.identity_local, Some(Identity::Fqdn("hub.example.net".into())));
+        assert_eq!(pol.identity_remote, Some(Identity::Ipv4("203.0.113.9".parse().unwrap())));
+        assert_eq!((pol.lifetime, pol.authentication), (3600, AuthMethod::PreSharedKey));
+        assert!(cfg.contexts["local"].ike_keepalive, "dpd");
+        let t = &cfg.tunnels["CM-10"];
+        assert_eq!((t.local, t.remote, t.context.as_deref()), (Some("192.0.2.1".parse().unwrap()), Some("203.0.113.9".parse().unwrap()), None));
+        no_errors(cfg);
+        assert!(problems_of(cfg, "CM-10").is_empty(), "{:?}", problems_of(cfg, "CM-10"));
+        // The IKEv1 engine reports the tunnel; it does not drop it silently.
+        let ec = edgesh_engine::ike::conf::EngineConf::from_config(cfg);
+        assert!(ec.peer("CM-10").is_none());
+        assert!(ec.notes.iter().any(|n| n.contains("CM-10") && n.contains("IKEv2 negotiation is not available yet")), "{:?}", ec.notes);
+        // A peer the keyring only covers with its /24 gets that key.
+        let c = compile(&load(&IKEV2_MAP.replace("203.0.113.9", "203.0.113.77").replace("  address 203.0.113.77\n", "  address 203.0.113.9\n")));
+        assert_eq!(c.config.contexts["local"].ike_policies["CM-10-ike"].pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("wide-key".into()))));
+    }
+
+    #[test]
+    fn an_ikev2_vti_with_ios_defaults() {
+        let c = compile(&load("crypto ikev2 keyring KR\n peer any\n  address 0.0.0.0 0.0.0.0\n  pre-shared-key ring-key\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9 255.255.255.255\n authentication local pre-share key profile-key\n authentication remote pre-share key profile-key\n keyring local KR\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile IPP\n set transform-set T\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile IPP\n"));
+        let cfg = &c.config;
+        let pol = &cfg.contexts["local"].ike_policies["Tunnel1-ike"];
+        assert_eq!(pol.version, IkeVersion::V2);
+        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("profile-key".into()))), "the profile's own key wins over the keyring");
+        // No ikev2 policy: IOS's default policy and default proposal
+        // (AES-CBC-256/192/128 x SHA512/384/256/SHA1/MD5 x groups 5/2 = 30 combinations).
+        assert_eq!((1..=30).filter(|i| cfg.ike_proposals.contains_key(&format!("ikev2-default-{i}"))).count(), 30);
+        assert_eq!(pol.proposals.len(), MAX_POLICY_PROPOSALS);
+        let first = &cfg.ike_proposals[&pol.proposals[&1]];
+        assert_eq!((first.encryption, first.auth_alg, first.prf, first.dh_group), (IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha512, Prf::HmacSha512, 5));
+        let second = &cfg.ike_proposals[&pol.proposals[&2]];
+        assert_eq!(second.dh_group, 2);
+        let last = &cfg.ike_proposals["ikev2-default-30"];
+        assert_eq!((last.encryption, last.auth_alg, last.prf, last.dh_group), (IkeEncr::Aes128Cbc, IkeAuthAlg::HmacMd5_96, Prf::HmacMd5, 2));
+        assert!(c.notes.iter().any(|n| n.contains("30 algorithm combinations")), "the cut is said: {:?}", c.notes);
+        // IOS defaults: identity local address, lifetime 86400.
+        assert_eq!(pol.identity_local, Some(Identity::Ipv4("192.0.2.1".parse().unwrap())));
+        assert_eq!(pol.lifetime, 86_400);
+        let t = &cfg.tunnels["Tunnel1"];
+        assert_eq!(t.bind_interface, Some(("Tunnel1".to_string(), None)));
+        no_errors(cfg);
+        assert!(problems_of(cfg, "Tunnel1").is_empty(), "{:?}", problems_of(cfg, "Tunnel1"));
+    }
+
+    #[test]
+    fn the_ikev2_policy_matching_the_local_address_wins() {
+        let text = "crypto ikev2 proposal A\n encryption aes-cbc-128\n integrity sha1\n group 2\ncrypto ikev2 proposal B\n encryption 3des des\n integrity md5\n group 5\n prf sha1\ncrypto ikev2 policy ANY\n match fvrf any\n proposal A\ncrypto ikev2 policy HERE\n match address local 192.0.2.1\n proposal B\ncrypto ikev2 profile PROF\n match identity remote fqdn peer.example.net\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec transform-set T esp-aes esp-sha-hmac\ncrypto map CM 10 ipsec-isakmp\n set peer 203.0.113.9\n set transform-set T\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map CM\n";
+        let c = compile(&load(text));
+        let pol = &c.config.contexts["local"].ike_policies["CM-10-ike"];
+        assert_eq!(pol.proposals.values().collect::<Vec<_>>(), ["ikev2-B-1", "ikev2-B-2"]);
+        let b2 = &c.config.ike_proposals["ikev2-B-2"];
+        assert_eq!((b2.encryption, b2.auth_alg, b2.prf, b2.dh_group), (IkeEncr::DesCbc, IkeAuthAlg::HmacMd5_96, Prf::HmacSha1, 5));
+        assert_eq!(pol.identity_remote, Some(Identity::Fqdn("peer.example.net".into())));
+        assert_eq!(c.config.tunnels["CM-10"].remote_id, Some(Identity::Fqdn("peer.example.net".into())));
+        no_errors(&c.config);
+        // From another address, the fvrf-any policy applies.
+        let c = compile(&load(&text.replace(" ip address 192.0.2.1 255", " ip address 192.0.2.2 255")));
+        assert_eq!(c.config.contexts["local"].ike_policies["CM-10-ike"].proposals.values().collect::<Vec<_>>(), ["ikev2-A"]);
+    }
+
+    #[test]
+    fn a_front_door_vrf_and_an_inside_vrf() {
+        let c = compile(&load("ip vrf INET
+ rd 65000:1
+vrf definition Sales
+ rd 65000:2
+ address-family ipv4
+ exit-address-family
+crypto keyring KR-INET vrf INET
+ pre-shared-key address 203.0.113.9 key inet-key
+crypto isakmp key global-key address 203.0.113.9
+crypto isakmp policy 10
+ authentication pre-share
+crypto isakmp profile IKE-Sales
+ vrf Sales
+ keyring KR-INET
+ match identity address 203.0.113.9 255.255.255.255 INET
+crypto ipsec transform-set T esp-aes esp-sha-hmac
+access-list 101 permit ip 10.1.0.0 0.0.255.255 10.2.0.0 0.0.255.255
+crypto map SALES 10 ipsec-isakmp
+ set peer 203.0.113.9
+ set transform-set T
+ set isakmp-profile IKE-Sales
+ match address 101
+interface GigabitEthernet0/0
+ ip vrf forwarding INET
+ ip address 192.0.2.1 255.255.255.0
+ crypto map SALES
+interface GigabitEthernet0/1
+ vrf forwarding Sales
+ ip address 10.1.0.1 255.255.0.0
+ip route vrf INET 0.0.0.0 0.0.0.0 192.0.2.254
+ip route vrf Sales 10.3.0.0 255.255.0.0 10.1.0.254 5
+ip route 198.51.100.0 255.255.255.0 GigabitEthernet0/2
+"));
+        let cfg = &c.config;
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        // The local end point, its IKE policy and the crypto ACL are in the front-door VRF.
+        let t = &cfg.tunnels["SALES-10"];
+        assert_eq!(t.context.as_deref(), Some("INET"));
+        assert_eq!(t.local, Some("192.0.2.1".parse().unwrap()));
+        let pol = &cfg.contexts["INET"].ike_policies["SALES-10-ike"];
+        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("inet-key".into()))), "the INET keyring's key, not the global one");
+        assert!(!cfg.contexts["local"].ike_policies.contains_key("SALES-10-ike"));
+        assert!(cfg.contexts["INET"].ipsec_acls.contains_key("101"));
+        assert_eq!(cfg.contexts["INET"].interfaces["GigabitEthernet0/0"].address, Some("192.0.2.1/24".parse().unwrap()));
+        assert!(!cfg.contexts["local"].interfaces.contains_key("GigabitEthernet0/0"));
+        // The inside VRF holds the tunnel's bound interface and the inside interfaces.
+        assert_eq!(t.bind_interface, Some(("GigabitEthernet0/0".to_string(), Some("Sales".to_string()))));
+        assert_eq!(cfg.contexts["Sales"].interfaces["GigabitEthernet0/0"].kind, InterfaceKind::Ipsec);
+        assert!(cfg.contexts["Sales"].interfaces.contains_key("GigabitEthernet0/1"));
+        // Routes in their VRF's context.
+        assert_eq!(cfg.contexts["INET"].routes, vec![Route { prefix: "0.0.0.0/0".parse().unwrap(), next_hop: NextHop::Address("192.0.2.254".parse().unwrap()), cost: None }]);
+        assert_eq!(cfg.contexts["Sales"].routes[0].cost, Some(5));
+        assert_eq!(cfg.contexts["local"].routes[0].next_hop, NextHop::Interface("GigabitEthernet0/2".into()));
+        no_errors(cfg);
+        assert!(problems_of(cfg, "SALES-10").is_empty(), "{:?}", problems_of(cfg, "SALES-10"));
+        // The engine negotiates it from the front-door VRF.
+        let ec = edgesh_engine::ike::conf::EngineConf::from_config(cfg);
+        let p = ec.peer("SALES-10").expect("a peer");
+        assert_eq!((p.context.as_str(), p.local, p.psk.as_deref()), ("INET", "192.0.2.1".parse().unwrap(), Some(&b"inet-key"[..])));
+        assert_eq!(p.children.len(), 1);
+    }
+
+    #[test]
+    fn an_ikev2_vti_between_vrfs() {
+        let c = compile(&load("vrf definition INET\n address-family ipv4\n exit-address-family\nvrf definition Sales\n address-family ipv4\n exit-address-family\ncrypto ikev2 keyring KR\n peer p\n  address 203.0.113.9\n  pre-shared-key k\ncrypto ikev2 profile PROF\n match fvrf INET\n match identity remote address 203.0.113.9 255.255.255.255\n authentication local pre-share\n authentication remote pre-share\n keyring local KR\ncrypto ikev2 policy V\n match fvrf INET\n proposal default\ncrypto ipsec profile IPP\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n vrf forwarding Sales\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel vrf INET\n tunnel protection ipsec profile IPP\n"));
+        let cfg = &c.config;
+        let t = &cfg.tunnels["Tunnel1"];
+        assert_eq!(t.context.as_deref(), Some("INET"));
+        assert_eq!(t.bind_interface, Some(("Tunnel1".to_string(), Some("Sales".to_string()))));
+        let pol = &cfg.contexts["INET"].ike_policies["Tunnel1-ike"];
+        assert_eq!((pol.version, pol.pre_shared_key.clone()), (IkeVersion::V2, Some(PreSharedKey::Key(Key::Ascii("k".into())))));
+        assert_eq!(pol.proposals[&1], "ikev2-default-1");
+        assert!(cfg.contexts["Sales"].interfaces.contains_key("Tunnel1"));
+        assert!(!c.notes.iter().any(|n| n.contains("front door")), "{:?}", c.notes);
+        no_errors(cfg);
+        assert!(problems_of(cfg, "Tunnel1").is_empty(), "{:?}", problems_of(cfg, "Tunnel1"));
+        // The profile without `match fvrf` matches the global table only: said.
+        let c = compile(&load(&format!("vrf definition INET\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec profile IPP\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel protection ipsec profile IPP\n")));
+        assert!(c.notes.iter().any(|n| n.contains("matches front-door the global table, the tunnel's front door is VRF INET")), "{:?}", c.notes);
+        assert_eq!(c.config.tunnels["Tunnel1"].context.as_deref(), Some("INET"), "the tunnel source's VRF");
+    }
+
+    #[test]
+    fn vrf_forwarding_needs_the_vrf() {
+        let r = Arc::new(Mutex::new(Router::new(Config::new("x"), Clock::Virtual(0), 1, std::env::temp_dir())));
+        let (_, rejected, msgs) = super::super::apply_text(&r, "interface GigabitEthernet0/0\n ip vrf forwarding NOPE\n ip address 192.0.2.1 255.255.255.0\n", "t");
+        assert_eq!(rejected, 1, "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.ends_with("% VRF NOPE not configured.")), "{msgs:?}");
+        let doc = r.lock().unwrap().ios_doc.clone();
+        assert!(!doc.root[0].children.iter().any(|c| c.text.contains("vrf")));
+        // One VRF per interface: the second form replaces the first.
+        let (_, rejected, msgs) = super::super::apply_text(&r, "ip vrf A\nvrf definition B\ninterface GigabitEthernet0/0\n ip vrf forwarding A\n vrf forwarding B\n", "t");
+        assert_eq!(rejected, 0, "{msgs:?}");
+        let doc = r.lock().unwrap().ios_doc.clone();
+        let i = doc.root.iter().find(|n| n.text == "interface GigabitEthernet0/0").unwrap();
+        assert_eq!(i.children.iter().filter(|c| c.text.contains("vrf forwarding")).map(|c| c.text.as_str()).collect::<Vec<_>>(), ["vrf forwarding B"]);
+    }
+
     #[test]
     fn what_the_engine_cannot_express_is_noted() {
         let c = compile(&load("crypto ipsec transform-set T esp-seal esp-sha-hmac\naccess-list 101 deny ip any any\ncrypto map M 10 ipsec-isakmp\n set transform-set T\n"));
