@@ -496,7 +496,14 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let prof_local = prof.and_then(|p| p.local_address.clone().or_else(|| p.keyring.as_ref().and_then(|k| keyring_local.get(k).cloned())));
         let (local_addr, local_ifname) = match &prof_local {
             Some(x) => match addr_of(x) {
-                Some(a) => (Some(a), Some(super::commands::interface_name(x)).filter(|i| if_addr.contains_key(i))),
+                // The interface that owns the address (named, or found by its address).
+                Some(a) => (
+                    Some(a),
+                    Some(super::commands::interface_name(x))
+                        .filter(|i| if_addr.contains_key(i))
+                        .or_else(|| if_addr.iter().find(|(_, v)| **v == a).map(|(k, _)| k.clone()))
+                        .or(ifname.clone()),
+                ),
                 None => {
                     notes.push(format!("crypto map {m} {seq}: local-address {x} has no address"));
                     (ifname.as_ref().and_then(|i| if_addr.get(i)).copied(), ifname.clone())
