@@ -91,7 +91,18 @@ cli_enum!(IkeEncr {
     DesCbc = "des-cbc" / "DES_CBC",
     TripleDesCbc = "3des-cbc" / "TRIPLE_DES_CBC",
 });
-cli_enum!(Prf { HmacMd5 = "hmac-md5" / "PRF_HMAC_MD5", HmacSha1 = "hmac-sha1" / "PRF_HMAC_SHA1", Aes128Xcbc = "aes-128-xcbc" / "PRF_AES128_XCBC" });
+cli_enum!(
+    /// IKEv2 PRF (RFC 7296 section 3.3.2; the SHA-2 ones of RFC 4868 are what
+    /// IOS offers, SmartEdge does not).
+    Prf {
+        HmacMd5 = "hmac-md5" / "PRF_HMAC_MD5",
+        HmacSha1 = "hmac-sha1" / "PRF_HMAC_SHA1",
+        Aes128Xcbc = "aes-128-xcbc" / "PRF_AES128_XCBC",
+        HmacSha256 = "hmac-sha2-256" / "PRF_HMAC_SHA2_256",
+        HmacSha384 = "hmac-sha2-384" / "PRF_HMAC_SHA2_384",
+        HmacSha512 = "hmac-sha2-512" / "PRF_HMAC_SHA2_512",
+    }
+);
 cli_enum!(ConnectionType { InitiatorOnly = "initiator-only" / "initiator", ResponderOnly = "responder-only" / "responder", Both = "both" / "both" });
 cli_enum!(ExchangeMode { Main = "main" / "MAIN_MODE", Aggressive = "aggressive" / "AGGRESSIVE_MODE" });
 cli_enum!(EspAuth {

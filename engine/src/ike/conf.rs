@@ -171,7 +171,7 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
     let ctx = cfg.contexts.get(&ctx_name).ok_or_else(|| format!("context {ctx_name} does not exist"))?;
     let pol = ctx.ike_policies.get(pname).ok_or_else(|| format!("ike policy {pname} does not exist"))?;
     if pol.version != IkeVersion::V1 {
-        return Err("IKEv2 policies are negotiated by the IKEv2 engine (not yet available)".into());
+        return Err(format!("ike policy {pname} is IKEv2: IKEv2 negotiation is not available yet"));
     }
     let local = t.local.ok_or("no local end point")?;
     let mut proposals = Vec::new();

@@ -64,6 +64,26 @@ block!(b_v2pol, IosMode::Ikev2Policy);
 block!(b_v2keyring, IosMode::Ikev2Keyring);
 block!(b_v2peer, IosMode::Ikev2Peer);
 block!(b_v2prof, IosMode::Ikev2Profile);
+block!(b_vrf, IosMode::Vrf);
+block!(b_vrfaf, IosMode::VrfAf);
+
+/// Is VRF `name` defined (`ip vrf NAME` or `vrf definition NAME`)?
+fn vrf_defined(s: &Session, name: &str) -> bool {
+    s.router().ios_doc.root.iter().any(|n| n.text == format!("ip vrf {name}") || n.text == format!("vrf definition {name}"))
+}
+
+/// `ip vrf forwarding NAME` / `vrf forwarding NAME`: the VRF must exist, as on IOS.
+fn vrf_forwarding(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let name = a.req("WORD")?;
+    if !vrf_defined(s, name) {
+        return Err(format!("VRF {name} not configured."));
+    }
+    // One VRF per interface, whichever form sets it.
+    remove_line(s, "ip vrf forwarding");
+    remove_line(s, "vrf forwarding");
+    set_line(s, "", &canon(a));
+    Ok(())
+}
 /// IOS interface names in full: `e1/0` is `Ethernet1/0`, `gi0/0` is `GigabitEthernet0/0`.
 pub fn interface_name(n: &str) -> String {
     const TYPES: &[&str] = &["Ethernet", "FastEthernet", "GigabitEthernet", "TenGigabitEthernet", "Loopback", "Tunnel", "Port-channel", "Vlan", "Serial", "Dialer", "Virtual-Template"];
@@ -218,7 +238,13 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "set security-association lifetime {seconds <120-86400> | kilobytes {<2560-4294967295> | disable}}", &["Set values", "SA", "Lifetime", "Seconds", "Seconds", "Kilobytes", "Kilobytes", "Disable"], leaf4);
         }
         IosMode::Ikev2Proposal => {
-            add(&mut g, "encryption {3des | aes-cbc-128 | aes-cbc-192 | aes-cbc-256 | aes-gcm-128 | aes-gcm-256} [aes-cbc-128 | aes-cbc-192 | aes-cbc-256 | 3des] [aes-cbc-128 | aes-cbc-192 | aes-cbc-256 | 3des]", &["Set encryption algorithms", "3DES", "AES-CBC-128", "AES-CBC-192", "AES-CBC-256", "AES-GCM-128", "AES-GCM-256", "AES-CBC-128", "AES-CBC-192", "AES-CBC-256", "3DES", "AES-CBC-128", "AES-CBC-192", "AES-CBC-256", "3DES"], leaf1);
+            const ENC: &str = "des | 3des | aes-cbc-128 | aes-cbc-192 | aes-cbc-256 | aes-gcm-128 | aes-gcm-256";
+            const ENC_HELP: [&str; 7] = ["DES", "3DES", "AES-CBC-128", "AES-CBC-192", "AES-CBC-256", "AES-GCM-128", "AES-GCM-256"];
+            let mut helps = vec!["Set encryption algorithms"];
+            for _ in 0..4 {
+                helps.extend(ENC_HELP);
+            }
+            add(&mut g, &format!("encryption {{{ENC}}} [{ENC}] [{ENC}] [{ENC}]"), &helps, leaf1);
             add(&mut g, "integrity {md5 | sha1 | sha256 | sha384 | sha512} [md5 | sha1 | sha256 | sha384 | sha512] [md5 | sha1 | sha256 | sha384 | sha512] [md5 | sha1 | sha256 | sha384 | sha512] [md5 | sha1 | sha256 | sha384 | sha512]", &["Set integrity algorithms", "MD5", "SHA1", "SHA256", "SHA384", "SHA512", "MD5", "SHA1", "SHA256", "SHA384", "SHA512", "MD5", "SHA1", "SHA256", "SHA384", "SHA512", "MD5", "SHA1", "SHA256", "SHA384", "SHA512", "MD5", "SHA1", "SHA256", "SHA384", "SHA512"], leaf1);
             add(&mut g, "group {1 | 2 | 5 | 14 | 15 | 16 | 19 | 20 | 21 | 24} [1 | 2 | 5 | 14 | 15 | 16 | 19 | 20 | 21 | 24]", &["Set DH groups", "1", "2", "5", "14", "15", "16", "19", "20", "21", "24", "1", "2", "5", "14", "15", "16", "19", "20", "21", "24"], leaf1);
             add(&mut g, "prf {md5 | sha1 | sha256 | sha384 | sha512}", &["Set PRF algorithms", "MD5", "SHA1", "SHA256", "SHA384", "SHA512"], leaf1);
@@ -232,20 +258,38 @@ pub fn build(m: IosMode) -> G {
         }
         IosMode::Ikev2Peer => {
             add(&mut g, "address A.B.C.D [A.B.C.D:mask]", &["Peer address", "IPv4 address", "Mask"], leaf1);
-            add(&mut g, "identity {address A.B.C.D | fqdn WORD}", &["Peer identity", "Address", "The address", "FQDN", "Name"], leaf1);
+            add(&mut g, "identity {address A.B.C.D | fqdn WORD | email WORD}", &["Peer identity", "Address", "The address", "FQDN", "Name", "E-mail (user@fqdn)", "Name"], leaf1);
             add(&mut g, "pre-shared-key [local | remote] [0 | 6] WORD", &["Pre-shared key", "Local", "Remote", "Unencrypted", "Encrypted", "Key"], leaf2);
             add(&mut g, "description LINE", &["Description", "Text"], leaf1);
         }
         IosMode::Ikev2Profile => {
-            add(&mut g, "match identity remote {address A.B.C.D [A.B.C.D:mask] | fqdn [domain] WORD | any}", &["Match values", "Identity", "Remote identity", "Address", "IP", "Mask", "FQDN", "Domain", "Name", "Any"], append);
+            add(&mut g, "match identity remote {address A.B.C.D [A.B.C.D:mask] | fqdn [domain] WORD | email [domain] WORD | any}", &["Match values", "Identity", "Remote identity", "Address", "IP", "Mask", "FQDN", "Domain", "Name", "E-mail (user@fqdn)", "Domain", "Name", "Any"], append);
             add(&mut g, "match {address local {A.B.C.D | interface WORD} | fvrf {WORD | any}}", &["Match values", "Local address", "Local", "Address", "Interface", "Name", "Front-door VRF", "Name", "Any"], append);
-            add(&mut g, "identity local {address A.B.C.D | fqdn WORD}", &["Identity", "Local identity", "Address", "IP", "FQDN", "Name"], leaf2);
-            add(&mut g, "authentication {local | remote} {pre-share | rsa-sig}", &["Authentication", "Local", "Remote", "Pre-shared key", "RSA signature"], leaf2);
+            add(&mut g, "identity local {address A.B.C.D | fqdn WORD | email WORD}", &["Identity", "Local identity", "Address", "IP", "FQDN", "Name", "E-mail (user@fqdn)", "Name"], leaf2);
+            add(&mut g, "authentication {local | remote} {pre-share [key [0 | 6] WORD] | rsa-sig}", &["Authentication", "Local", "Remote", "Pre-shared key", "Key for this profile (instead of the keyring)", "Unencrypted", "Encrypted", "Key", "RSA signature"], leaf2);
             add(&mut g, "keyring local WORD", &["Keyring", "Local keyring", "Name"], leaf2);
             add(&mut g, "lifetime <120-86400>", &["Lifetime", "Seconds"], leaf1);
             add(&mut g, "dpd <10-3600> <2-60> {on-demand | periodic}", &["Dead peer detection", "Interval", "Retry", "On demand", "Periodic"], leaf1);
         }
+        IosMode::Vrf => {
+            add(&mut g, "rd WORD", &["Specify Route Distinguisher", "ASN:nn or IP-address:nn"], leaf1);
+            add(&mut g, "description LINE", &["VRF specific description", "Up to 244 characters describing this VRF"], leaf1);
+            add(&mut g, "route-target {export | import | both} WORD", &["Specify Target VPN Extended Communities", "Export Target-VPN community", "Import Target-VPN community", "Both import and export Target-VPN community", "ASN:nn or IP-address:nn"], append);
+            add(&mut g, "address-family ipv4 [unicast]", &["Enter Address Family command mode", "Address family", "Address Family modifier"], b_vrfaf);
+        }
+        IosMode::VrfAf => {
+            add(&mut g, "route-target {export | import | both} WORD", &["Specify Target VPN Extended Communities", "Export Target-VPN community", "Import Target-VPN community", "Both import and export Target-VPN community", "ASN:nn or IP-address:nn"], append);
+            add(&mut g, "exit-address-family", &["Exit from Address Family configuration mode"], |s, _, _| {
+                // IOS prints the line after the address family, at the VRF's level.
+                s.ios.stack.pop();
+                set_line(s, "exit-address-family", "exit-address-family");
+                Ok(())
+            });
+        }
         IosMode::Interface => {
+            add(&mut g, "ip vrf forwarding WORD", &["Interface Internet Protocol config commands", "VPN Routing/Forwarding parameters on the interface", "Configure forwarding table", "VRF name"], vrf_forwarding);
+            add(&mut g, "vrf forwarding WORD", &["VPN Routing/Forwarding parameters on the interface", "Configure forwarding table", "VRF name"], vrf_forwarding);
+            add(&mut g, "tunnel vrf WORD", &["protocol-over-protocol tunneling", "set tunnel vrf membership", "VRF name"], leaf2);
             add(&mut g, "ip address A.B.C.D:addr A.B.C.D:mask [secondary]", &["Interface Internet Protocol config commands", "Set the IP address of an interface", "IP address", "IP subnet mask", "Make this IP address a secondary address"], leaf2);
             add(&mut g, "ip mtu <68-9216>", &["IP", "Set IP Maximum Transmission Unit", "MTU (bytes)"], leaf2);
             add(&mut g, "ip tcp adjust-mss <500-1460>", &["IP", "TCP", "Adjust the MSS", "Bytes"], leaf3);
@@ -632,6 +676,9 @@ fn global(g: &mut G) {
     });
     add(g, "ip access-list extended WORD", &["Global IP configuration subcommands", "Add an access list entry", "Extended Access List", "Access-list name"], b_acl);
     add(g, "ip route A.B.C.D:net A.B.C.D:mask {A.B.C.D:hop | WORD:if} [<1-255>]", &["Global IP configuration subcommands", "Establish static routes", "Destination prefix", "Destination prefix mask", "Forwarding router's address", "Interface", "Distance metric for this route"], append);
+    add(g, "ip route vrf WORD:vrf A.B.C.D:net A.B.C.D:mask {A.B.C.D:hop | WORD:if} [<1-255>]", &["Global IP configuration subcommands", "Establish static routes", "Configure static route for a VPN Routing/Forwarding instance", "VPN Routing/Forwarding instance name", "Destination prefix", "Destination prefix mask", "Forwarding router's address", "Interface", "Distance metric for this route"], append);
+    add(g, "ip vrf WORD", &["Global IP configuration subcommands", "Configure an IP VPN Routing/Forwarding instance", "VPN Routing/Forwarding instance name"], b_vrf);
+    add(g, "vrf definition WORD", &["Configure a VRF", "VRF definition", "VRF name"], b_vrf);
     add(g, "interface WORD", &["Select an interface to configure", "Interface name"], b_if);
     add(g, "username WORD privilege <0-15> {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
     add(g, "username WORD {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);

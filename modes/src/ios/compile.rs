@@ -3,14 +3,16 @@
 //! one configured the SmartEdge way are the same thing to the engine. The
 //! mapping is written down in `docs/dialects.md`.
 //!
-//! Everything lands in context `local` (IOS VRFs are not mapped yet).
-//! Anything the engine cannot express is reported in the notes, never
-//! silently dropped.
+//! Each IOS VRF is a context of the same name (the global table is
+//! `local`). IKEv2 (`crypto ikev2 ...`) compiles into IKEv2 proposals and
+//! policies (`ikev2.rs`). Anything the engine cannot express is reported in
+//! the notes, never silently dropped.
 
 use super::{IosDoc, Node};
 use edgesh_engine::Config;
 use edgesh_engine::config::*;
-use std::collections::BTreeMap;
+use super::ikev2::Ikev2;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 /// `crypto isakmp profile`: what a crypto map entry that names it takes.
@@ -22,6 +24,10 @@ struct IsakmpProfile {
     local_address: Option<String>,
     aggressive: bool,
     match_ids: Vec<Identity>,
+    /// `vrf IVRF`: the inside VRF.
+    vrf: Option<String>,
+    /// The front-door VRF named by `match identity address A [MASK] FVRF`.
+    match_fvrf: Option<String>,
 }
 
 /// The result of a compile: the model and what could not be expressed.
@@ -31,11 +37,11 @@ pub struct Compiled {
     pub notes: Vec<String>,
 }
 
-fn words(s: &str) -> Vec<&str> {
+pub(super) fn words(s: &str) -> Vec<&str> {
     s.split_whitespace().collect()
 }
 
-fn mask_len(m: Ipv4Addr) -> Option<u8> {
+pub(super) fn mask_len(m: Ipv4Addr) -> Option<u8> {
     let v = u32::from(m);
     (v.leading_ones() + v.trailing_zeros() == 32).then_some(v.leading_ones() as u8)
 }
@@ -175,57 +181,87 @@ fn isakmp_proposal(n: &Node, notes: &mut Vec<String>) -> IkeProposal {
 pub fn compile(doc: &IosDoc) -> Compiled {
     let mut cfg = Config::new(&doc.hostname);
     let mut notes = Vec::new();
-    // Pre-shared keys by peer address (global keys and keyrings).
-    let mut keys: BTreeMap<Ipv4Addr, String> = BTreeMap::new();
-    // Every key with its mask and keyring (None: `crypto isakmp key`), for longest-match lookups.
-    let mut all_keys: Vec<(Ipv4Addr, u8, String, Option<String>)> = Vec::new();
+    // Pre-shared keys by (front-door VRF context, peer address), from global keys and keyrings.
+    let mut keys: BTreeMap<(String, Ipv4Addr), String> = BTreeMap::new();
+    // Every key with its mask, keyring (None: `crypto isakmp key`) and front-door VRF context, for longest-match lookups.
+    let mut all_keys: Vec<(Ipv4Addr, u8, String, Option<String>, String)> = Vec::new();
     let mut keyring_local: BTreeMap<String, String> = BTreeMap::new();
+    let mut keyring_vrf: BTreeMap<String, String> = BTreeMap::new();
     let mut profiles_isakmp: BTreeMap<String, IsakmpProfile> = BTreeMap::new();
     let mut identity_hostname = false;
+    let mut keepalive = false;
     let mut domain: Option<String> = None;
+    // VRFs: defined ones, and each interface's (`ip vrf forwarding` / `vrf forwarding`).
+    let mut vrfs: BTreeSet<String> = BTreeSet::new();
+    let mut vrf_refs: BTreeSet<String> = BTreeSet::new();
+    let mut if_vrf: BTreeMap<String, String> = BTreeMap::new();
     // Interfaces: addresses and applied crypto maps.
     let mut if_addr: BTreeMap<String, Ipv4Addr> = BTreeMap::new();
     let mut map_on: BTreeMap<String, String> = BTreeMap::new();
     let mut local_if: BTreeMap<String, String> = BTreeMap::new();
     let mut isakmp: Vec<(u32, IkeProposal)> = Vec::new();
     let mut acls: BTreeMap<String, IpsecAcl> = BTreeMap::new();
-    let mut pfs_of: BTreeMap<String, Option<u16>> = BTreeMap::new();
     let mut entries: Vec<(String, u32, &Node)> = Vec::new();
     // Dynamic maps: (map, seq, dynamic map) references and the dynamic map entries.
     let mut dyn_refs: Vec<(String, u32, String)> = Vec::new();
     let mut dmaps: BTreeMap<String, Vec<(u32, &Node)>> = BTreeMap::new();
-    // VTIs: (interface, source, destination, ipsec profile).
-    let mut vtis: Vec<(String, String, Option<Ipv4Addr>, Option<String>)> = Vec::new();
-    // crypto ipsec profile: transform sets and PFS group.
-    let mut profiles: BTreeMap<String, (Vec<String>, Option<u16>)> = BTreeMap::new();
+    let mut vtis: Vec<Vti> = Vec::new();
+    // crypto ipsec profile: transform sets, PFS group, IKEv2 profile.
+    let mut profiles: BTreeMap<String, IpsecProfileIos> = BTreeMap::new();
+    // Static routes: (VRF, route).
+    let mut routes: Vec<(Option<String>, Route)> = Vec::new();
+    let mut v2 = Ikev2::default();
 
     for n in &doc.root {
         let w = words(&n.text);
         match w.as_slice() {
-            ["crypto", "isakmp", "policy", p] => isakmp.push((p.parse().unwrap_or(0), isakmp_proposal(n, &mut notes))),
-            ["crypto", "isakmp", "keepalive", ..] => {
-                cfg.contexts.entry("local".into()).or_default().ike_keepalive = true;
+            ["ip", "vrf", name] | ["vrf", "definition", name] => {
+                vrfs.insert(name.to_string());
             }
+            ["ip", "route", rest @ ..] => {
+                let (vrf, rest) = match rest {
+                    ["vrf", v, more @ ..] => (Some(v.to_string()), more),
+                    _ => (None, rest),
+                };
+                match static_route(rest) {
+                    Some(r) => {
+                        vrf_refs.extend(vrf.clone());
+                        routes.push((vrf, r));
+                    }
+                    None => notes.push(format!("`{}`: the engine model has no such route", n.text)),
+                }
+            }
+            ["crypto", "isakmp", "policy", p] => isakmp.push((p.parse().unwrap_or(0), isakmp_proposal(n, &mut notes))),
+            ["crypto", "isakmp", "keepalive", ..] => keepalive = true,
             ["crypto", "isakmp", "key", rest @ ..] => {
                 let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0" && *x != "6").collect();
                 if let [k, "address", a, more @ ..] = rest.as_slice() {
                     if let Ok(a) = a.parse() {
-                        keys.insert(a, k.to_string());
+                        keys.insert((LOCAL.into(), a), k.to_string());
                         let len = more.first().and_then(|m| m.parse().ok()).and_then(mask_len).unwrap_or(32);
-                        all_keys.push((a, len, k.to_string(), None));
+                        all_keys.push((a, len, k.to_string(), None, LOCAL.into()));
                     }
                 }
             }
             ["crypto", "isakmp", "identity", "hostname"] => identity_hostname = true,
             ["ip", "domain-name", d] | ["ip", "domain", "name", d] => domain = Some(d.to_string()),
-            ["crypto", "keyring", name, ..] => {
+            ["crypto", "keyring", name, more @ ..] => {
+                // `crypto keyring NAME vrf FVRF`: the keys of peers reached through FVRF.
+                let fvrf = match more {
+                    ["vrf", v, ..] => {
+                        vrf_refs.insert(v.to_string());
+                        keyring_vrf.insert(name.to_string(), v.to_string());
+                        v.to_string()
+                    }
+                    _ => LOCAL.to_string(),
+                };
                 for c in &n.children {
                     match words(&c.text).as_slice() {
                         ["pre-shared-key", "address", a, rest @ ..] => {
                             if let (Ok(a), Some(k)) = (a.parse(), rest.iter().position(|x| *x == "key").and_then(|i| rest.get(i + 1))) {
-                                keys.insert(a, k.to_string());
+                                keys.insert((fvrf.clone(), a), k.to_string());
                                 let len = rest.first().and_then(|m| m.parse().ok()).and_then(mask_len).unwrap_or(32);
-                                all_keys.push((a, len, k.to_string(), Some(name.to_string())));
+                                all_keys.push((a, len, k.to_string(), Some(name.to_string()), fvrf.clone()));
                             }
                         }
                         ["local-address", i, ..] => {
@@ -247,27 +283,39 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                         ["initiate", "mode", "aggressive"] => p.aggressive = true,
                         ["match", "identity", "host", h] => p.match_ids.push(Identity::Fqdn(h.to_string())),
                         ["match", "identity", "user", u] => p.match_ids.push(Identity::UserFqdn(u.to_string())),
+                        // `match identity address A [MASK] [FVRF]`: the last word, when not a mask, is the front-door VRF.
+                        ["match", "identity", "address", _, rest @ ..] => {
+                            if let Some(v) = rest.iter().find(|x| x.parse::<Ipv4Addr>().is_err()) {
+                                vrf_refs.insert(v.to_string());
+                                p.match_fvrf.get_or_insert_with(|| v.to_string());
+                            }
+                        }
+                        ["vrf", v] => {
+                            vrf_refs.insert(v.to_string());
+                            p.vrf = Some(v.to_string());
+                        }
                         _ => {}
                     }
                 }
                 profiles_isakmp.insert(name.to_string(), p);
             }
+            ["crypto", "ikev2", ..] => v2.read(n, &mut notes),
             ["crypto", "ipsec", "transform-set", name, t @ ..] => {
                 let p = transform(t, &mut notes, name);
                 cfg.ipsec_proposals.insert(name.to_string(), p);
             }
             ["crypto", "ipsec", "profile", name] => {
-                let mut ts = Vec::new();
-                let mut pfs = None;
+                let mut p = IpsecProfileIos::default();
                 for c in &n.children {
                     match words(&c.text).as_slice() {
-                        ["set", "transform-set", t @ ..] => ts = t.iter().map(|x| x.to_string()).collect(),
-                        ["set", "pfs"] => pfs = Some(2),
-                        ["set", "pfs", g] => pfs = g.trim_start_matches("group").parse().ok(),
+                        ["set", "transform-set", t @ ..] => p.tsets = t.iter().map(|x| x.to_string()).collect(),
+                        ["set", "pfs"] => p.pfs = Some(2),
+                        ["set", "pfs", g] => p.pfs = g.trim_start_matches("group").parse().ok(),
+                        ["set", "ikev2-profile", v] => p.ikev2 = Some(v.to_string()),
                         _ => {}
                     }
                 }
-                profiles.insert(name.to_string(), (ts, pfs));
+                profiles.insert(name.to_string(), p);
             }
             ["crypto", "map", m, "local-address", i] => {
                 local_if.insert(m.to_string(), super::commands::interface_name(i));
@@ -304,39 +352,56 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 }
             }
             ["interface", name] => {
+                let mut vti = Vti { ifname: name.to_string(), ..Default::default() };
+                let mut address = None;
                 for c in &n.children {
                     match words(&c.text).as_slice() {
                         ["ip", "address", a, m] => {
                             if let (Ok(a), Ok(m)) = (a.parse::<Ipv4Addr>(), m.parse::<Ipv4Addr>()) {
                                 if_addr.insert(name.to_string(), a);
-                                let len = mask_len(m).unwrap_or(32);
-                                cfg.contexts.entry("local".into()).or_default().interfaces.insert(
-                                    name.to_string(),
-                                    Interface { kind: InterfaceKind::Plain, description: None, address: Some(Prefix4 { addr: a, len }), secondary: Vec::new(), unnumbered: None },
-                                );
+                                address = Some(Prefix4 { addr: a, len: mask_len(m).unwrap_or(32) });
                             }
+                        }
+                        ["ip", "vrf", "forwarding", v] | ["vrf", "forwarding", v] => {
+                            vrf_refs.insert(v.to_string());
+                            if_vrf.insert(name.to_string(), v.to_string());
                         }
                         ["crypto", "map", m] => {
                             map_on.insert(m.to_string(), name.to_string());
                         }
+                        ["tunnel", "source", x] => vti.source = Some(x.to_string()),
+                        ["tunnel", "destination", x] => vti.destination = x.parse().ok(),
+                        ["tunnel", "vrf", v] => {
+                            vrf_refs.insert(v.to_string());
+                            vti.tunnel_vrf = Some(v.to_string());
+                        }
+                        ["tunnel", "protection", "ipsec", "profile", p, ..] => vti.profile = Some(p.to_string()),
                         _ => {}
                     }
                 }
-                let (mut src, mut dst, mut prof) = (None, None, None);
-                for c in &n.children {
-                    match words(&c.text).as_slice() {
-                        ["tunnel", "source", x] => src = Some(x.to_string()),
-                        ["tunnel", "destination", x] => dst = x.parse().ok(),
-                        ["tunnel", "protection", "ipsec", "profile", p, ..] => prof = Some(p.to_string()),
-                        _ => {}
-                    }
+                if let Some(address) = address {
+                    let ctx = if_vrf.get(*name).cloned().unwrap_or_else(|| LOCAL.into());
+                    cfg.contexts.entry(ctx).or_default().interfaces.insert(
+                        name.to_string(),
+                        Interface { kind: InterfaceKind::Plain, description: None, address: Some(address), secondary: Vec::new(), unnumbered: None },
+                    );
                 }
-                if let (Some(src), Some(p)) = (src, prof) {
-                    vtis.push((name.to_string(), src, dst, Some(p)));
+                if vti.source.is_some() && vti.profile.is_some() {
+                    vtis.push(vti);
                 }
             }
             _ => {}
         }
+    }
+    // Every VRF is a context of the same name (the global table is `local`).
+    for v in vrf_refs.iter().filter(|v| !vrfs.contains(*v)) {
+        notes.push(format!("VRF {v} is used but not defined (ip vrf / vrf definition): context {v} made for it"));
+    }
+    for v in vrfs.iter().chain(vrf_refs.iter()) {
+        cfg.contexts.entry(v.clone()).or_default();
+    }
+    for (vrf, r) in routes {
+        cfg.contexts.entry(vrf.unwrap_or_else(|| LOCAL.into())).or_default().routes.push(r);
     }
     // Global IPsec SA lifetimes apply to every transform set.
     for n in &doc.root {
@@ -363,10 +428,30 @@ pub fn compile(doc: &IosDoc) -> Compiled {
     for (prio, p) in &isakmp {
         cfg.ike_proposals.insert(format!("isakmp-{prio}"), p.clone());
     }
-    let local = cfg.contexts.entry("local".into()).or_default();
-    for (name, acl) in acls {
-        local.ipsec_acls.insert(name, acl);
-    }
+    let isakmp_names: Vec<String> = isakmp.iter().map(|(prio, _)| format!("isakmp-{prio}")).collect();
+    // IOS access lists are global: they are in `local`, and copied into the
+    // context of each tunnel's local end point that uses them (the engine
+    // reads a tunnel's selectors there).
+    cfg.contexts.entry(LOCAL.into()).or_default().ipsec_acls.extend(acls.clone());
+    let ctx_of_if = |i: &str| if_vrf.get(i).cloned().unwrap_or_else(|| LOCAL.into());
+    let addr_of = |x: &str| x.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&super::commands::interface_name(x)).copied());
+    let fqdn = || {
+        Identity::Fqdn(match &domain {
+            Some(d) => format!("{}.{d}", doc.hostname),
+            None => doc.hostname.clone(),
+        })
+    };
+    // The longest-match key for a peer, from one keyring or from every key of the front-door VRF.
+    let best = |peer: Ipv4Addr, ring: Option<&String>, fvrf: &str| {
+        all_keys
+            .iter()
+            .filter(|(a, len, _, r, v)| match ring {
+                Some(o) => r.as_ref() == Some(o),
+                None => v == fvrf,
+            } && Prefix4 { addr: *a, len: *len }.contains(peer))
+            .max_by_key(|(_, len, _, _, _)| *len)
+            .map(|(_, _, k, _, _)| k.clone())
+    };
     // Crypto map entries: a static tunnel each.
     for (m, seq, n) in entries {
         let tname = format!("{m}-{seq}");
@@ -375,9 +460,11 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let mut acl: Option<String> = None;
         let mut pfs: Option<u16> = None;
         let mut profile: Option<String> = None;
+        let mut profile_v2: Option<String> = None;
         for c in &n.children {
             match words(&c.text).as_slice() {
                 ["set", "isakmp-profile", p] => profile = Some(p.to_string()),
+                ["set", "ikev2-profile", p] => profile_v2 = Some(p.to_string()),
                 ["set", "peer", a] if peer.is_none() => peer = a.parse().ok(),
                 ["set", "transform-set", ts @ ..] => tsets = ts.iter().map(|s| s.to_string()).collect(),
                 ["match", "address", a] => acl = Some(a.to_string()),
@@ -391,77 +478,125 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             continue;
         };
         let ifname = local_if.get(&m).or(map_on.get(&m)).cloned();
-        let prof = profile.as_ref().and_then(|p| {
-            let x = profiles_isakmp.get(p);
-            if x.is_none() {
-                notes.push(format!("crypto map {m} {seq}: isakmp profile {p} does not exist"));
+        let prof = if profile_v2.is_some() {
+            if profile.is_some() {
+                notes.push(format!("crypto map {m} {seq}: both an isakmp and an ikev2 profile; the tunnel is IKEv2 (the engine model holds one IKE version per tunnel)"));
             }
-            x
-        });
-        // The profile's (or its keyring's) local-address wins over the interface.
-        let addr_of = |x: &str| x.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&super::commands::interface_name(x)).copied());
-        let prof_local = prof.and_then(|p| p.local_address.clone().or_else(|| p.keyring.as_ref().and_then(|k| keyring_local.get(k).cloned())));
-        let local_addr = match &prof_local {
-            Some(x) => {
-                let a = addr_of(x);
-                if a.is_none() {
-                    notes.push(format!("crypto map {m} {seq}: local-address {x} has no address"));
+            None
+        } else {
+            profile.as_ref().and_then(|p| {
+                let x = profiles_isakmp.get(p);
+                if x.is_none() {
+                    notes.push(format!("crypto map {m} {seq}: isakmp profile {p} does not exist"));
                 }
-                a.or_else(|| ifname.as_ref().and_then(|i| if_addr.get(i)).copied())
-            }
-            None => ifname.as_ref().and_then(|i| if_addr.get(i)).copied(),
+                x
+            })
         };
+        // The profile's (or its keyring's) local-address wins over the interface.
+        let prof_local = prof.and_then(|p| p.local_address.clone().or_else(|| p.keyring.as_ref().and_then(|k| keyring_local.get(k).cloned())));
+        let (local_addr, local_ifname) = match &prof_local {
+            Some(x) => match addr_of(x) {
+                // The interface that owns the address (named, or found by its address).
+                Some(a) => (
+                    Some(a),
+                    Some(super::commands::interface_name(x))
+                        .filter(|i| if_addr.contains_key(i))
+                        .or_else(|| if_addr.iter().find(|(_, v)| **v == a).map(|(k, _)| k.clone()))
+                        .or(ifname.clone()),
+                ),
+                None => {
+                    notes.push(format!("crypto map {m} {seq}: local-address {x} has no address"));
+                    (ifname.as_ref().and_then(|i| if_addr.get(i)).copied(), ifname.clone())
+                }
+            },
+            None => (ifname.as_ref().and_then(|i| if_addr.get(i)).copied(), ifname.clone()),
+        };
+        // The front-door VRF: the VRF of the interface that carries IKE; without
+        // one, the VRF the profile's keyring or match identity names.
+        let ring = prof.and_then(|p| p.keyring.clone());
+        let named_fvrf = match (&profile_v2, prof) {
+            (Some(p2), _) => v2.profiles.get(p2).and_then(|p| p.fvrf.clone()).filter(|v| v != "any"),
+            (None, Some(p)) => ring.as_ref().and_then(|r| keyring_vrf.get(r).cloned()).or_else(|| p.match_fvrf.clone()),
+            _ => None,
+        };
+        let fvrf = match (&local_ifname, &named_fvrf) {
+            (Some(i), named) => {
+                let c = ctx_of_if(i);
+                if let Some(nv) = named.as_ref().filter(|nv| **nv != c) {
+                    notes.push(format!("crypto map {m} {seq}: the profile names front-door VRF {nv} but interface {i} is in {}", vrf_word(&c)));
+                }
+                c
+            }
+            (None, Some(v)) => v.clone(),
+            (None, None) => LOCAL.to_string(),
+        };
+        // The inside VRF: the isakmp profile's `vrf`, else the front-door VRF.
+        let ivrf = prof.and_then(|p| p.vrf.clone()).filter(|v| *v != fvrf);
         let policy_name = format!("{tname}-ipsec");
         let mut ipol = IpsecPolicy { pfs_group: pfs, ..Default::default() };
         for (i, t) in tsets.iter().enumerate() {
             ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
         }
-        pfs_of.insert(tname.clone(), pfs);
         cfg.ipsec_policies.insert(policy_name.clone(), ipol);
         let ike_name = format!("{tname}-ike");
-        let mut ike = IkePolicy::new(IkeVersion::V1);
-        let fqdn = || Identity::Fqdn(match &domain {
-            Some(d) => format!("{}.{d}", doc.hostname),
-            None => doc.hostname.clone(),
-        });
-        ike.identity_local = match prof {
-            Some(p) if p.self_fqdn => Some(fqdn()),
-            Some(IsakmpProfile { self_id: Some(id), .. }) => Some(id.clone()),
-            _ if identity_hostname => Some(fqdn()),
-            _ => local_addr.map(Identity::Ipv4),
-        };
-        // `match identity host|user` names the identity the peer must present.
-        let remote_id = prof.and_then(|p| p.match_ids.first().cloned()).unwrap_or(Identity::Ipv4(peer));
-        ike.identity_remote = Some(remote_id.clone());
-        if prof.is_some_and(|p| p.aggressive) {
-            ike.mode = ExchangeMode::Aggressive;
-        }
-        // The key: the profile's keyring first (longest match), else any key for the peer.
-        let ring = prof.and_then(|p| p.keyring.clone());
-        let best = |only: Option<&String>| {
-            all_keys
-                .iter()
-                .filter(|(a, len, _, r)| only.is_none_or(|o| r.as_ref() == Some(o)) && Prefix4 { addr: *a, len: *len }.contains(peer))
-                .max_by_key(|(_, len, _, _)| *len)
-                .map(|(_, _, k, _)| k.clone())
-        };
-        ike.pre_shared_key = ring.as_ref().and_then(|r| best(Some(r))).or_else(|| best(None)).map(|k| PreSharedKey::Key(Key::Ascii(k)));
-        for (i, (prio, _)) in isakmp.iter().enumerate() {
-            ike.proposals.insert(i as u32 + 1, format!("isakmp-{prio}"));
-        }
-        if ike.proposals.len() > MAX_POLICY_PROPOSALS {
-            notes.push(format!("crypto map {m} {seq}: more ISAKMP policies than an engine policy holds; the first {MAX_POLICY_PROPOSALS} are used"));
-            while let Some(&last) = ike.proposals.last().map(|(k, _)| k).filter(|_| ike.proposals.len() > MAX_POLICY_PROPOSALS) {
-                ike.proposals.remove(&last);
+        let (ike, remote_id) = if let Some(p2) = &profile_v2 {
+            let what = format!("crypto map {m} {seq}");
+            v2.policy(&mut cfg, &mut notes, &what, p2, peer, local_addr, &fvrf, &if_addr)
+        } else {
+            let mut ike = IkePolicy::new(IkeVersion::V1);
+            ike.identity_local = match prof {
+                Some(p) if p.self_fqdn => Some(fqdn()),
+                Some(IsakmpProfile { self_id: Some(id), .. }) => Some(id.clone()),
+                _ if identity_hostname => Some(fqdn()),
+                _ => local_addr.map(Identity::Ipv4),
+            };
+            // `match identity host|user` names the identity the peer must present.
+            let remote_id = prof.and_then(|p| p.match_ids.first().cloned()).unwrap_or(Identity::Ipv4(peer));
+            ike.identity_remote = Some(remote_id.clone());
+            if prof.is_some_and(|p| p.aggressive) {
+                ike.mode = ExchangeMode::Aggressive;
             }
-        }
-        cfg.contexts.entry("local".into()).or_default().ike_policies.insert(ike_name.clone(), ike);
+            // The key: the profile's keyring first (longest match), else any key of the front-door VRF.
+            if let Some(r) = &ring {
+                if let Some(kv) = keyring_vrf.get(r).filter(|kv| **kv != fvrf) {
+                    notes.push(format!("crypto map {m} {seq}: keyring {r} is for VRF {kv}, the front-door VRF is {}", vrf_word(&fvrf)));
+                }
+            }
+            ike.pre_shared_key = ring.as_ref().and_then(|r| best(peer, Some(r), &fvrf)).or_else(|| best(peer, None, &fvrf)).map(|k| PreSharedKey::Key(Key::Ascii(k)));
+            for (i, name) in isakmp_names.iter().enumerate() {
+                ike.proposals.insert(i as u32 + 1, name.clone());
+            }
+            if ike.proposals.len() > MAX_POLICY_PROPOSALS {
+                notes.push(format!("crypto map {m} {seq}: more ISAKMP policies than an engine policy holds; the first {MAX_POLICY_PROPOSALS} are used"));
+                while let Some(&last) = ike.proposals.last().map(|(k, _)| k).filter(|_| ike.proposals.len() > MAX_POLICY_PROPOSALS) {
+                    ike.proposals.remove(&last);
+                }
+            }
+            (ike, remote_id)
+        };
+        cfg.contexts.entry(fvrf.clone()).or_default().ike_policies.insert(ike_name.clone(), ike);
+        copy_acl(&mut cfg, &acls, acl.as_deref(), &fvrf);
         let mut t = Tunnel::new(TunnelKind::Static, false);
         t.local = local_addr;
         t.remote = Some(peer);
+        t.context = (fvrf != LOCAL).then(|| fvrf.clone());
         t.remote_id = Some(remote_id);
         t.ike_policy = Some(ike_name);
-        t.bind_interface = ifname.map(|i| (i, None));
+        t.bind_interface = match (ifname, &ivrf) {
+            // Inside traffic is in another VRF: the map's interface is attached
+            // there too, as the ipsec interface a SmartEdge tunnel is bound to.
+            (Some(i), Some(iv)) => {
+                cfg.contexts.entry(iv.clone()).or_default().interfaces.entry(i.clone()).or_insert_with(|| Interface {
+                    kind: InterfaceKind::Ipsec,
+                    description: Some(format!("crypto map {m}: inside VRF {iv}")),
+                    address: None,
+                    secondary: Vec::new(),
+                    unnumbered: None,
+                });
+                Some((i, Some(iv.clone())))
+            }
+            (i, _) => i.map(|i| (i, None)),
+        };
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
         t.on_traffic = true;
         if local_addr.is_none() {
@@ -490,11 +625,13 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                     ["match", "address", a] => acl = Some(a.to_string()),
                     ["set", "pfs"] => pfs = Some(2),
                     ["set", "pfs", g] => pfs = g.trim_start_matches("group").parse().ok(),
+                    ["set", "ikev2-profile", p] => notes.push(format!("crypto dynamic-map {d} {dseq}: ikev2 profile {p}: dynamic maps compile as IKEv1 only")),
                     _ => {}
                 }
             }
             let ifname = local_if.get(&m).or(map_on.get(&m)).cloned();
             let local_addr = ifname.as_ref().and_then(|i| if_addr.get(i)).copied();
+            let fvrf = ifname.as_deref().map(ctx_of_if).unwrap_or_else(|| LOCAL.into());
             let policy_name = format!("{tname}-ipsec");
             let mut ipol = IpsecPolicy { pfs_group: pfs, ..Default::default() };
             for (i, t) in tsets.iter().enumerate() {
@@ -506,13 +643,19 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             ike.identity_local = local_addr.map(Identity::Ipv4);
             ike.identity_remote = Some(Identity::Any);
             ike.connection_type = ConnectionType::ResponderOnly;
-            ike.pre_shared_key = keys.get(&Ipv4Addr::UNSPECIFIED).map(|k| PreSharedKey::Key(Key::Ascii(k.clone())));
-            for (i, (prio, _)) in isakmp.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
-                ike.proposals.insert(i as u32 + 1, format!("isakmp-{prio}"));
+            let wildcard = keys.get(&(fvrf.clone(), Ipv4Addr::UNSPECIFIED));
+            ike.pre_shared_key = wildcard.map(|k| PreSharedKey::Key(Key::Ascii(k.clone())));
+            for (i, name) in isakmp_names.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
+                ike.proposals.insert(i as u32 + 1, name.clone());
             }
-            cfg.contexts.entry("local".into()).or_default().ike_policies.insert(ike_name.clone(), ike);
+            if wildcard.is_none() {
+                notes.push(format!("crypto map {m} {seq}: dynamic map {d} needs a wildcard pre-shared key (crypto isakmp key K address 0.0.0.0)"));
+            }
+            cfg.contexts.entry(fvrf.clone()).or_default().ike_policies.insert(ike_name.clone(), ike);
+            copy_acl(&mut cfg, &acls, acl.as_deref(), &fvrf);
             let mut t = Tunnel::new(TunnelKind::OnDemand, false);
             t.local = local_addr;
+            t.context = (fvrf != LOCAL).then(|| fvrf.clone());
             t.remote_id = Some(Identity::Any);
             t.ike_policy = Some(ike_name);
             t.bind_interface = ifname.map(|i| (i, None));
@@ -521,49 +664,132 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             if local_addr.is_none() {
                 notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
             }
-            if !keys.contains_key(&Ipv4Addr::UNSPECIFIED) {
-                notes.push(format!("crypto map {m} {seq}: dynamic map {d} needs a wildcard pre-shared key (crypto isakmp key K address 0.0.0.0)"));
-            }
             cfg.tunnels.insert(tname, t);
         }
     }
     // VTIs: route-based tunnels, bound to the tunnel interface, selectors any/any.
-    for (ifname, src, dst, prof) in vtis {
-        let Some(peer) = dst else {
+    // The tunnel's local end point is in the front-door VRF (`tunnel vrf`, else
+    // the tunnel source's VRF); the tunnel interface in its own VRF (`vrf forwarding`).
+    for vti in vtis {
+        let ifname = vti.ifname;
+        let Some(peer) = vti.destination else {
             notes.push(format!("interface {ifname}: no tunnel destination: no tunnel"));
             continue;
         };
-        let local_addr = src.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&super::commands::interface_name(&src)).copied());
-        let prof = prof.unwrap_or_default();
-        let Some((ts, pfs)) = profiles.get(&prof).cloned() else {
+        let src = vti.source.unwrap_or_default();
+        let src_if = super::commands::interface_name(&src);
+        let local_addr = src.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&src_if).copied());
+        let src_vrf = if_addr.contains_key(&src_if).then(|| ctx_of_if(&src_if));
+        let fvrf = match (&vti.tunnel_vrf, &src_vrf) {
+            (Some(tv), Some(sv)) if tv != sv => {
+                notes.push(format!("interface {ifname}: tunnel vrf {tv} but tunnel source {src_if} is in {}", vrf_word(sv)));
+                tv.clone()
+            }
+            (Some(tv), _) => tv.clone(),
+            (None, Some(sv)) => sv.clone(),
+            (None, None) => LOCAL.to_string(),
+        };
+        let prof = vti.profile.unwrap_or_default();
+        let Some(ip) = profiles.get(&prof).cloned() else {
             notes.push(format!("interface {ifname}: ipsec profile {prof} does not exist"));
             continue;
         };
         let policy_name = format!("{ifname}-ipsec");
-        let mut ipol = IpsecPolicy { pfs_group: pfs, ..Default::default() };
-        for (i, t) in ts.iter().enumerate() {
+        let mut ipol = IpsecPolicy { pfs_group: ip.pfs, ..Default::default() };
+        for (i, t) in ip.tsets.iter().enumerate() {
             ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
         }
         cfg.ipsec_policies.insert(policy_name.clone(), ipol);
         let ike_name = format!("{ifname}-ike");
-        let mut ike = IkePolicy::new(IkeVersion::V1);
-        ike.identity_local = local_addr.map(Identity::Ipv4);
-        ike.identity_remote = Some(Identity::Ipv4(peer));
-        ike.pre_shared_key = keys.get(&peer).or_else(|| keys.get(&Ipv4Addr::UNSPECIFIED)).map(|k| PreSharedKey::Key(Key::Ascii(k.clone())));
-        for (i, (prio, _)) in isakmp.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
-            ike.proposals.insert(i as u32 + 1, format!("isakmp-{prio}"));
-        }
-        cfg.contexts.entry("local".into()).or_default().ike_policies.insert(ike_name.clone(), ike);
+        let (ike, remote_id) = match &ip.ikev2 {
+            Some(p2) => v2.policy(&mut cfg, &mut notes, &format!("interface {ifname}"), p2, peer, local_addr, &fvrf, &if_addr),
+            None => {
+                let mut ike = IkePolicy::new(IkeVersion::V1);
+                ike.identity_local = local_addr.map(Identity::Ipv4);
+                ike.identity_remote = Some(Identity::Ipv4(peer));
+                ike.pre_shared_key =
+                    keys.get(&(fvrf.clone(), peer)).or_else(|| keys.get(&(fvrf.clone(), Ipv4Addr::UNSPECIFIED))).map(|k| PreSharedKey::Key(Key::Ascii(k.clone())));
+                for (i, name) in isakmp_names.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
+                    ike.proposals.insert(i as u32 + 1, name.clone());
+                }
+                (ike, Identity::Ipv4(peer))
+            }
+        };
+        cfg.contexts.entry(fvrf.clone()).or_default().ike_policies.insert(ike_name.clone(), ike);
+        let ivrf = if_vrf.get(&ifname).cloned().filter(|v| *v != fvrf);
         let mut t = Tunnel::new(TunnelKind::Static, false);
         t.local = local_addr;
         t.remote = Some(peer);
-        t.remote_id = Some(Identity::Ipv4(peer));
+        t.context = (fvrf != LOCAL).then(|| fvrf.clone());
+        t.remote_id = Some(remote_id);
         t.ike_policy = Some(ike_name);
-        t.bind_interface = Some((ifname.clone(), None));
+        t.bind_interface = Some((ifname.clone(), ivrf));
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: None }));
         cfg.tunnels.insert(ifname, t);
     }
+    // `crypto isakmp keepalive` is global: DPD in every context.
+    for c in cfg.contexts.values_mut() {
+        c.ike_keepalive |= keepalive;
+    }
+    // A note about a shared object (a proposal, a profile) is said once.
+    let mut seen = BTreeSet::new();
+    notes.retain(|n| seen.insert(n.clone()));
     Compiled { config: cfg, notes }
+}
+
+/// The context of the global routing table.
+const LOCAL: &str = "local";
+
+/// A context name as IOS says it: `the global table` for `local`, else `VRF NAME`.
+fn vrf_word(ctx: &str) -> String {
+    if ctx == LOCAL { "the global table".into() } else { format!("VRF {ctx}") }
+}
+
+/// Put IOS's global ACL `acl` into context `ctx` too (where the engine reads a tunnel's selectors).
+fn copy_acl(cfg: &mut Config, acls: &BTreeMap<String, IpsecAcl>, acl: Option<&str>, ctx: &str) {
+    if let Some(a) = acl.and_then(|a| acls.get_key_value(a)) {
+        cfg.contexts.entry(ctx.to_string()).or_default().ipsec_acls.insert(a.0.clone(), a.1.clone());
+    }
+}
+
+/// `ip route [vrf V]` after the VRF: `PREFIX MASK {HOP | INTERFACE} [DISTANCE]`.
+fn static_route(w: &[&str]) -> Option<Route> {
+    let (p, m, hop, rest) = match w {
+        [p, m, hop, rest @ ..] => (p.parse::<Ipv4Addr>().ok()?, p_mask(m)?, *hop, rest),
+        _ => return None,
+    };
+    let next_hop = match hop.parse::<Ipv4Addr>() {
+        Ok(a) => NextHop::Address(a),
+        Err(_) => NextHop::Interface(super::commands::interface_name(hop)),
+    };
+    let cost = match rest {
+        [] => None,
+        [d, ..] => Some(d.parse().ok()?),
+    };
+    Some(Route { prefix: Prefix4 { addr: p, len: m }, next_hop, cost })
+}
+
+fn p_mask(m: &str) -> Option<u8> {
+    mask_len(m.parse().ok()?)
+}
+
+/// A VTI: `interface TunnelN` with `tunnel source`, `tunnel destination`,
+/// `tunnel vrf` and `tunnel protection ipsec profile`.
+#[derive(Default)]
+struct Vti {
+    ifname: String,
+    source: Option<String>,
+    destination: Option<Ipv4Addr>,
+    tunnel_vrf: Option<String>,
+    profile: Option<String>,
+}
+
+/// `crypto ipsec profile`.
+#[derive(Clone, Default)]
+struct IpsecProfileIos {
+    tsets: Vec<String>,
+    pfs: Option<u16>,
+    ikev2: Option<String>,
 }
 
 #[cfg(test)]
@@ -671,6 +897,220 @@ interface Ethernet1/0
         assert_eq!(c.config.ipsec_policies["Tunnel1-ipsec"].pfs_group, Some(14));
         assert_eq!(c.config.contexts["local"].ike_policies["Tunnel1-ike"].pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("k1".into()))));
         assert_eq!(c.config.ipsec_proposals["T"].effective().esp, Some((EspEncr::Aes256Cbc, Some(EspAuth::HmacSha256_128))));
+    }
+
+    fn no_errors(cfg: &Config) {
+        let errors: Vec<_> = validate(cfg).into_iter().filter(|p| p.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    fn problems_of(cfg: &Config, tunnel: &str) -> Vec<String> {
+        validate(cfg).into_iter().filter(|p| p.object == format!("tunnel ipsec {tunnel}") || p.object.contains(&format!("policy {tunnel}-ike"))).map(|p| p.to_string()).collect()
+    }
+
+    const IKEV2_MAP: &str = "hostname hub
+crypto ikev2 proposal P1
+ encryption aes-cbc-256
+ integrity sha256
+ group 14
+crypto ikev2 policy POL
+ proposal P1
+crypto ikev2 keyring KR
+ peer wide
+  address 203.0.113.0 255.255.255.0
+  pre-shared-key wide-key
+ peer exact
+  address 203.0.113.9
+  pre-shared-key exact-key
+crypto ikev2 profile PROF
+ match identity remote address 203.0.113.9 255.255.255.255
+ identity local fqdn hub.example.net
+ authentication local pre-share
+ authentication remote pre-share
+ keyring local KR
+ lifetime 3600
+ dpd 10 3 periodic
+crypto ipsec transform-set T esp-aes 256 esp-sha256-hmac
+access-list 101 permit ip 192.0.2.0 0.0.0.255 198.51.100.0 0.0.0.255
+crypto map CM 10 ipsec-isakmp
+ set peer 203.0.113.9
+ set transform-set T
+ set ikev2-profile PROF
+ match address 101
+interface GigabitEthernet0/0
+ ip address 192.0.2.1 255.255.255.0
+ crypto map CM
+";
+
+    #[test]
+    fn an_ikev2_crypto_map_takes_its_profile_keyring_and_policy() {
+        let c = compile(&load(IKEV2_MAP));
+        let cfg = &c.config;
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        let pol = &cfg.contexts["local"].ike_policies["CM-10-ike"];
+        assert_eq!(pol.version, IkeVersion::V2);
+        assert_eq!(pol.proposals.values().collect::<Vec<_>>(), ["ikev2-P1"]);
+        let p = &cfg.ike_proposals["ikev2-P1"];
+        assert_eq!((p.version, p.encryption, p.auth_alg, p.prf, p.dh_group), (IkeVersion::V2, IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha256, Prf::HmacSha256, 14));
+        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("exact-key".into()))), "the keyring peer with the longest match");
+        assert_eq!(pol.identity_local, Some(Identity::Fqdn("hub.example.net".into())));
+        assert_eq!(pol.identity_remote, Some(Identity::Ipv4("203.0.113.9".parse().unwrap())));
+        assert_eq!((pol.lifetime, pol.authentication), (3600, AuthMethod::PreSharedKey));
+        assert!(cfg.contexts["local"].ike_keepalive, "dpd");
+        let t = &cfg.tunnels["CM-10"];
+        assert_eq!((t.local, t.remote, t.context.as_deref()), (Some("192.0.2.1".parse().unwrap()), Some("203.0.113.9".parse().unwrap()), None));
+        no_errors(cfg);
+        assert!(problems_of(cfg, "CM-10").is_empty(), "{:?}", problems_of(cfg, "CM-10"));
+        // The IKEv1 engine reports the tunnel; it does not drop it silently.
+        let ec = edgesh_engine::ike::conf::EngineConf::from_config(cfg);
+        assert!(ec.peer("CM-10").is_none());
+        assert!(ec.notes.iter().any(|n| n.contains("CM-10") && n.contains("IKEv2 negotiation is not available yet")), "{:?}", ec.notes);
+        // A peer the keyring only covers with its /24 gets that key.
+        let c = compile(&load(&IKEV2_MAP.replace("203.0.113.9", "203.0.113.77").replace("  address 203.0.113.77\n", "  address 203.0.113.9\n")));
+        assert_eq!(c.config.contexts["local"].ike_policies["CM-10-ike"].pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("wide-key".into()))));
+    }
+
+    #[test]
+    fn an_ikev2_vti_with_ios_defaults() {
+        let c = compile(&load("crypto ikev2 keyring KR\n peer any\n  address 0.0.0.0 0.0.0.0\n  pre-shared-key ring-key\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9 255.255.255.255\n authentication local pre-share key profile-key\n authentication remote pre-share key profile-key\n keyring local KR\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile IPP\n set transform-set T\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile IPP\n"));
+        let cfg = &c.config;
+        let pol = &cfg.contexts["local"].ike_policies["Tunnel1-ike"];
+        assert_eq!(pol.version, IkeVersion::V2);
+        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("profile-key".into()))), "the profile's own key wins over the keyring");
+        // No ikev2 policy: IOS's default policy and default proposal
+        // (AES-CBC-256/192/128 x SHA512/384/256/SHA1/MD5 x groups 5/2 = 30 combinations).
+        assert_eq!((1..=30).filter(|i| cfg.ike_proposals.contains_key(&format!("ikev2-default-{i}"))).count(), 30);
+        assert_eq!(pol.proposals.len(), MAX_POLICY_PROPOSALS);
+        let first = &cfg.ike_proposals[&pol.proposals[&1]];
+        assert_eq!((first.encryption, first.auth_alg, first.prf, first.dh_group), (IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha512, Prf::HmacSha512, 5));
+        let second = &cfg.ike_proposals[&pol.proposals[&2]];
+        assert_eq!(second.dh_group, 2);
+        let last = &cfg.ike_proposals["ikev2-default-30"];
+        assert_eq!((last.encryption, last.auth_alg, last.prf, last.dh_group), (IkeEncr::Aes128Cbc, IkeAuthAlg::HmacMd5_96, Prf::HmacMd5, 2));
+        assert!(c.notes.iter().any(|n| n.contains("30 algorithm combinations")), "the cut is said: {:?}", c.notes);
+        // IOS defaults: identity local address, lifetime 86400.
+        assert_eq!(pol.identity_local, Some(Identity::Ipv4("192.0.2.1".parse().unwrap())));
+        assert_eq!(pol.lifetime, 86_400);
+        let t = &cfg.tunnels["Tunnel1"];
+        assert_eq!(t.bind_interface, Some(("Tunnel1".to_string(), None)));
+        no_errors(cfg);
+        assert!(problems_of(cfg, "Tunnel1").is_empty(), "{:?}", problems_of(cfg, "Tunnel1"));
+    }
+
+    #[test]
+    fn the_ikev2_policy_matching_the_local_address_wins() {
+        let text = "crypto ikev2 proposal A\n encryption aes-cbc-128\n integrity sha1\n group 2\ncrypto ikev2 proposal B\n encryption 3des des\n integrity md5\n group 5\n prf sha1\ncrypto ikev2 policy ANY\n match fvrf any\n proposal A\ncrypto ikev2 policy HERE\n match address local 192.0.2.1\n proposal B\ncrypto ikev2 profile PROF\n match identity remote fqdn peer.example.net\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec transform-set T esp-aes esp-sha-hmac\ncrypto map CM 10 ipsec-isakmp\n set peer 203.0.113.9\n set transform-set T\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map CM\n";
+        let c = compile(&load(text));
+        let pol = &c.config.contexts["local"].ike_policies["CM-10-ike"];
+        assert_eq!(pol.proposals.values().collect::<Vec<_>>(), ["ikev2-B-1", "ikev2-B-2"]);
+        let b2 = &c.config.ike_proposals["ikev2-B-2"];
+        assert_eq!((b2.encryption, b2.auth_alg, b2.prf, b2.dh_group), (IkeEncr::DesCbc, IkeAuthAlg::HmacMd5_96, Prf::HmacSha1, 5));
+        assert_eq!(pol.identity_remote, Some(Identity::Fqdn("peer.example.net".into())));
+        assert_eq!(c.config.tunnels["CM-10"].remote_id, Some(Identity::Fqdn("peer.example.net".into())));
+        no_errors(&c.config);
+        // From another address, the fvrf-any policy applies.
+        let c = compile(&load(&text.replace(" ip address 192.0.2.1 255", " ip address 192.0.2.2 255")));
+        assert_eq!(c.config.contexts["local"].ike_policies["CM-10-ike"].proposals.values().collect::<Vec<_>>(), ["ikev2-A"]);
+    }
+
+    #[test]
+    fn a_front_door_vrf_and_an_inside_vrf() {
+        let c = compile(&load("ip vrf INET
+ rd 65000:1
+vrf definition Sales
+ rd 65000:2
+ address-family ipv4
+ exit-address-family
+crypto keyring KR-INET vrf INET
+ pre-shared-key address 203.0.113.9 key inet-key
+crypto isakmp key global-key address 203.0.113.9
+crypto isakmp policy 10
+ authentication pre-share
+crypto isakmp profile IKE-Sales
+ vrf Sales
+ keyring KR-INET
+ match identity address 203.0.113.9 255.255.255.255 INET
+crypto ipsec transform-set T esp-aes esp-sha-hmac
+access-list 101 permit ip 10.1.0.0 0.0.255.255 10.2.0.0 0.0.255.255
+crypto map SALES 10 ipsec-isakmp
+ set peer 203.0.113.9
+ set transform-set T
+ set isakmp-profile IKE-Sales
+ match address 101
+interface GigabitEthernet0/0
+ ip vrf forwarding INET
+ ip address 192.0.2.1 255.255.255.0
+ crypto map SALES
+interface GigabitEthernet0/1
+ vrf forwarding Sales
+ ip address 10.1.0.1 255.255.0.0
+ip route vrf INET 0.0.0.0 0.0.0.0 192.0.2.254
+ip route vrf Sales 10.3.0.0 255.255.0.0 10.1.0.254 5
+ip route 198.51.100.0 255.255.255.0 GigabitEthernet0/2
+"));
+        let cfg = &c.config;
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        // The local end point, its IKE policy and the crypto ACL are in the front-door VRF.
+        let t = &cfg.tunnels["SALES-10"];
+        assert_eq!(t.context.as_deref(), Some("INET"));
+        assert_eq!(t.local, Some("192.0.2.1".parse().unwrap()));
+        let pol = &cfg.contexts["INET"].ike_policies["SALES-10-ike"];
+        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("inet-key".into()))), "the INET keyring's key, not the global one");
+        assert!(!cfg.contexts["local"].ike_policies.contains_key("SALES-10-ike"));
+        assert!(cfg.contexts["INET"].ipsec_acls.contains_key("101"));
+        assert_eq!(cfg.contexts["INET"].interfaces["GigabitEthernet0/0"].address, Some("192.0.2.1/24".parse().unwrap()));
+        assert!(!cfg.contexts["local"].interfaces.contains_key("GigabitEthernet0/0"));
+        // The inside VRF holds the tunnel's bound interface and the inside interfaces.
+        assert_eq!(t.bind_interface, Some(("GigabitEthernet0/0".to_string(), Some("Sales".to_string()))));
+        assert_eq!(cfg.contexts["Sales"].interfaces["GigabitEthernet0/0"].kind, InterfaceKind::Ipsec);
+        assert!(cfg.contexts["Sales"].interfaces.contains_key("GigabitEthernet0/1"));
+        // Routes in their VRF's context.
+        assert_eq!(cfg.contexts["INET"].routes, vec![Route { prefix: "0.0.0.0/0".parse().unwrap(), next_hop: NextHop::Address("192.0.2.254".parse().unwrap()), cost: None }]);
+        assert_eq!(cfg.contexts["Sales"].routes[0].cost, Some(5));
+        assert_eq!(cfg.contexts["local"].routes[0].next_hop, NextHop::Interface("GigabitEthernet0/2".into()));
+        no_errors(cfg);
+        assert!(problems_of(cfg, "SALES-10").is_empty(), "{:?}", problems_of(cfg, "SALES-10"));
+        // The engine negotiates it from the front-door VRF.
+        let ec = edgesh_engine::ike::conf::EngineConf::from_config(cfg);
+        let p = ec.peer("SALES-10").expect("a peer");
+        assert_eq!((p.context.as_str(), p.local, p.psk.as_deref()), ("INET", "192.0.2.1".parse().unwrap(), Some(&b"inet-key"[..])));
+        assert_eq!(p.children.len(), 1);
+    }
+
+    #[test]
+    fn an_ikev2_vti_between_vrfs() {
+        let c = compile(&load("vrf definition INET\n address-family ipv4\n exit-address-family\nvrf definition Sales\n address-family ipv4\n exit-address-family\ncrypto ikev2 keyring KR\n peer p\n  address 203.0.113.9\n  pre-shared-key k\ncrypto ikev2 profile PROF\n match fvrf INET\n match identity remote address 203.0.113.9 255.255.255.255\n authentication local pre-share\n authentication remote pre-share\n keyring local KR\ncrypto ikev2 policy V\n match fvrf INET\n proposal default\ncrypto ipsec profile IPP\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n vrf forwarding Sales\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel vrf INET\n tunnel protection ipsec profile IPP\n"));
+        let cfg = &c.config;
+        let t = &cfg.tunnels["Tunnel1"];
+        assert_eq!(t.context.as_deref(), Some("INET"));
+        assert_eq!(t.bind_interface, Some(("Tunnel1".to_string(), Some("Sales".to_string()))));
+        let pol = &cfg.contexts["INET"].ike_policies["Tunnel1-ike"];
+        assert_eq!((pol.version, pol.pre_shared_key.clone()), (IkeVersion::V2, Some(PreSharedKey::Key(Key::Ascii("k".into())))));
+        assert_eq!(pol.proposals[&1], "ikev2-default-1");
+        assert!(cfg.contexts["Sales"].interfaces.contains_key("Tunnel1"));
+        assert!(!c.notes.iter().any(|n| n.contains("front door")), "{:?}", c.notes);
+        no_errors(cfg);
+        assert!(problems_of(cfg, "Tunnel1").is_empty(), "{:?}", problems_of(cfg, "Tunnel1"));
+        // The profile without `match fvrf` matches the global table only: said.
+        let c = compile(&load(&format!("vrf definition INET\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec profile IPP\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel protection ipsec profile IPP\n")));
+        assert!(c.notes.iter().any(|n| n.contains("matches front-door the global table, the tunnel's front door is VRF INET")), "{:?}", c.notes);
+        assert_eq!(c.config.tunnels["Tunnel1"].context.as_deref(), Some("INET"), "the tunnel source's VRF");
+    }
+
+    #[test]
+    fn vrf_forwarding_needs_the_vrf() {
+        let r = Arc::new(Mutex::new(Router::new(Config::new("x"), Clock::Virtual(0), 1, std::env::temp_dir())));
+        let (_, rejected, msgs) = super::super::apply_text(&r, "interface GigabitEthernet0/0\n ip vrf forwarding NOPE\n ip address 192.0.2.1 255.255.255.0\n", "t");
+        assert_eq!(rejected, 1, "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.ends_with("% VRF NOPE not configured.")), "{msgs:?}");
+        let doc = r.lock().unwrap().ios_doc.clone();
+        assert!(!doc.root[0].children.iter().any(|c| c.text.contains("vrf")));
+        // One VRF per interface: the second form replaces the first.
+        let (_, rejected, msgs) = super::super::apply_text(&r, "ip vrf A\nvrf definition B\ninterface GigabitEthernet0/0\n ip vrf forwarding A\n vrf forwarding B\n", "t");
+        assert_eq!(rejected, 0, "{msgs:?}");
+        let doc = r.lock().unwrap().ios_doc.clone();
+        let i = doc.root.iter().find(|n| n.text == "interface GigabitEthernet0/0").unwrap();
+        assert_eq!(i.children.iter().filter(|c| c.text.contains("vrf forwarding")).map(|c| c.text.as_str()).collect::<Vec<_>>(), ["vrf forwarding B"]);
     }
 
     #[test]

@@ -11,11 +11,12 @@
 //! verbatim in their place and listed by `show running-config unsupported`,
 //! so `show running-config` gives the user's whole configuration back.
 //!
-//! Not yet: compiling the document into the engine model (`engine::config`)
-//! that the SmartEdge dialect feeds; see `docs/dialects.md`.
+//! `compile.rs` compiles the document into the engine model
+//! (`engine::config`) that the SmartEdge dialect feeds; see `docs/dialects.md`.
 
 pub mod commands;
 pub mod compile;
+pub mod ikev2;
 
 use crate::out::Out;
 use crate::session::{Args, Handler, Session};
@@ -109,6 +110,9 @@ pub enum IosMode {
     Ikev2Keyring,
     Ikev2Peer,
     Ikev2Profile,
+    /// `ip vrf NAME` and `vrf definition NAME`, and the latter's `address-family ipv4`.
+    Vrf,
+    VrfAf,
     Interface,
     ExtAcl,
     Line,
@@ -136,6 +140,8 @@ impl IosMode {
         IosMode::Ikev2Keyring,
         IosMode::Ikev2Peer,
         IosMode::Ikev2Profile,
+        IosMode::Vrf,
+        IosMode::VrfAf,
         IosMode::Interface,
         IosMode::ExtAcl,
         IosMode::Line,
@@ -160,6 +166,8 @@ impl IosMode {
             IosMode::Ikev2Keyring => "config-ikev2-keyring",
             IosMode::Ikev2Peer => "config-ikev2-keyring-peer",
             IosMode::Ikev2Profile => "config-ikev2-profile",
+            IosMode::Vrf => "config-vrf",
+            IosMode::VrfAf => "config-vrf-af",
             IosMode::Interface => "config-if",
             IosMode::ExtAcl => "config-ext-nacl",
             IosMode::Line => "config-line",
