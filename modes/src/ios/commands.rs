@@ -19,7 +19,7 @@ fn add(g: &mut G, spec: &str, helps: &[&str], f: F) {
 
 /// The canonical text of a parsed line: keywords in full, values as typed.
 fn canon(a: &Args) -> String {
-    a.bindings.iter().map(|b| if b.keyword || !b.value.contains(' ') { b.value.to_string() } else { b.value.to_string() }).collect::<Vec<_>>().join(" ")
+    a.bindings.iter().map(|b| b.value.to_string()).collect::<Vec<_>>().join(" ")
 }
 
 fn key_words(a: &Args, n: usize) -> String {
@@ -205,7 +205,7 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "mode {tunnel | transport}", &["encapsulation mode (transport/tunnel)", "tunnel (datagram encapsulation) mode", "transport (payload encapsulation) mode"], leaf1);
         }
         IosMode::CryptoMap => {
-            add(&mut g, "set peer {A.B.C.D | WORD}", &["Set values for encryption/decryption", "Allowed Encryption/Decryption peer", "IP address of peer", "Host name of peer"], append);
+            add(&mut g, "set peer {A.B.C.D | WORD}", &["Set values for encryption/decryption", "Allowed Encryption/Decryption peer", "IP address of peer", "Host name of peer"], set_peer);
             add(&mut g, "set transform-set WORD [WORD] [WORD] [WORD] [WORD] [WORD] [WORD] [WORD] [WORD] [WORD] [WORD] [WORD]", &["Set values", "Specify list of transform sets in priority order", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name", "Transform set name"], leaf2);
             add(&mut g, "set pfs [group1 | group2 | group5 | group14 | group15 | group16 | group19 | group20 | group21 | group24]", &["Set values", "Specify pfs settings", "D-H Group1 (768-bit modulus) exchange", "D-H Group2 (1024-bit modulus) exchange", "D-H Group5 (1536-bit modulus) exchange", "D-H Group14 (2048-bit modulus) exchange", "D-H Group15 (3072-bit modulus) exchange", "D-H Group16 (4096-bit modulus) exchange", "D-H Group19 (256-bit order ECP) exchange", "D-H Group20 (384-bit order ECP) exchange", "D-H Group21 (521-bit order ECP) exchange", "D-H Group24 (2048-bit modulus & 256-bit order) exchange"], leaf2);
             add(&mut g, "set security-association lifetime {seconds <120-86400> | kilobytes {<2560-4294967295> | disable}}", &["Set values", "Security association parameters", "Security association lifetime", "Time-based key duration in seconds", "Seconds", "Volume-based key duration", "Kilobytes", "Disable volume-based rekey"], leaf4);
@@ -356,8 +356,58 @@ pub fn build(m: IosMode) -> G {
 fn acl_entry(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     let rest = a.get("LINE").unwrap_or("");
     check_ace(rest)?;
+    if let Some(seq) = a.get("<1-2147483647>") {
+        if super::block_has_line(s, &format!("{seq} ")) {
+            return Err("Duplicate sequence number".into());
+        }
+    }
     set_line(s, "", &canon(a));
     Ok(())
+}
+
+/// `ip route [vrf V] NET MASK HOP|IF [DIST]`: a contiguous mask that covers
+/// the address (IOS: `%Inconsistent address and mask`).
+fn ip_route(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let net: Option<u32> = a.get("net").and_then(|v| v.parse::<std::net::Ipv4Addr>().ok()).map(u32::from);
+    let mask: Option<u32> = a.get("mask").and_then(|v| v.parse::<std::net::Ipv4Addr>().ok()).map(u32::from);
+    match (net, mask) {
+        (Some(n), Some(m)) if m.leading_ones() + m.trailing_zeros() == 32 && n & !m == 0 => append(s, a, o),
+        _ => {
+            o.line("%Inconsistent address and mask");
+            Err(String::new())
+        }
+    }
+}
+
+/// `set peer A|HOST`: a name made of digits and dots is a mistyped address.
+fn set_peer(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    if let Some(w) = a.get("WORD") {
+        if w.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return Err(format!("Invalid peer address {w}"));
+        }
+    }
+    append(s, a, o)
+}
+
+/// `crypto ipsec transform-set NAME T1 [T2 [T3]]`: at most one AH transform,
+/// one ESP cipher, one ESP authenticator and one compression, as the IOS
+/// parser allows. (GCM/GMAC with an authenticator is accepted: real configs
+/// in the corpus have it.)
+fn transform_set(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let class = |t: &str| match t {
+        t if t.starts_with("ah-") => "AH",
+        t if t.starts_with("comp-") => "compression",
+        t if t.ends_with("-hmac") => "ESP authentication",
+        t if t.starts_with("esp-") => "ESP encryption",
+        _ => "",
+    };
+    let ts: Vec<&str> = a.bindings.iter().filter(|b| b.keyword && !class(&b.value).is_empty()).map(|b| &*b.value).collect();
+    for (i, t) in ts.iter().enumerate() {
+        if let Some(prev) = ts[..i].iter().find(|p| class(p) == class(t)) {
+            return Err(format!("Invalid transform combination: {t} and {prev} are both {} transforms", class(t)));
+        }
+    }
+    b_tset(s, a, o)
 }
 
 fn is_wild(w: &str) -> bool {
@@ -400,7 +450,11 @@ pub fn check_ace(rest: &str) -> CmdResult {
             None => return Err("Incomplete command.".into()),
         }
         if matches!(w.get(i).copied(), Some("eq" | "neq" | "lt" | "gt")) {
-            w.get(i + 1).ok_or("port missing")?;
+            let p = w.get(i + 1).ok_or("port missing")?;
+            // A number is a port (0-65535); a word is a port name (www, bgp ...).
+            if p.starts_with(|c: char| c.is_ascii_digit()) && p.parse::<u16>().is_err() {
+                return Err(format!("Invalid port {p} (0-65535)"));
+            }
             i += 2;
         }
     }
@@ -652,7 +706,7 @@ fn global(g: &mut G) {
     add(g, "crypto isakmp nat keepalive <5-3600>", &["Encryption module", "ISAKMP", "NAT traversal", "Set a keepalive interval", "Seconds"], leaf4);
     add(g, "crypto isakmp profile WORD", &["Encryption module", "ISAKMP", "Define ISAKMP Profiles", "Name"], b_isaprof);
     add(g, "crypto keyring WORD [vrf WORD:vrf]", &["Encryption module", "Key ring commands", "Name of the keyring", "VRF", "VRF name"], b_keyring);
-    add(g, &format!("crypto ipsec transform-set WORD {TRANSFORMS} [{}] [{}]", TRANSFORMS.trim_matches(|c| c == '{' || c == '}'), TRANSFORMS.trim_matches(|c| c == '{' || c == '}')), &transforms_help(&["Encryption module", "Configure IPSEC policy", "Define transform and settings", "Transform set tag"]), b_tset);
+    add(g, &format!("crypto ipsec transform-set WORD {TRANSFORMS} [{}] [{}]", TRANSFORMS.trim_matches(|c| c == '{' || c == '}'), TRANSFORMS.trim_matches(|c| c == '{' || c == '}')), &transforms_help(&["Encryption module", "Configure IPSEC policy", "Define transform and settings", "Transform set tag"]), transform_set);
     add(g, "crypto ipsec security-association lifetime {seconds <120-86400> | kilobytes <2560-4294967295>}", &["Encryption module", "IPsec", "Security association parameters", "Lifetime", "Time-based", "Seconds", "Volume-based", "Kilobytes"], leaf4);
     add(g, "crypto ipsec security-association replay window-size [64 | 128 | 256 | 512 | 1024]", &["Encryption module", "IPsec", "Security association parameters", "Replay", "Window size", "64", "128", "256", "512", "1024"], leaf4);
     add(g, "crypto ipsec df-bit {clear | set | copy}", &["Encryption module", "IPsec", "Handling of encapsulated DF bit", "Clear", "Set", "Copy"], leaf3);
@@ -675,8 +729,8 @@ fn global(g: &mut G) {
         Ok(())
     });
     add(g, "ip access-list extended WORD", &["Global IP configuration subcommands", "Add an access list entry", "Extended Access List", "Access-list name"], b_acl);
-    add(g, "ip route A.B.C.D:net A.B.C.D:mask {A.B.C.D:hop | WORD:if} [<1-255>]", &["Global IP configuration subcommands", "Establish static routes", "Destination prefix", "Destination prefix mask", "Forwarding router's address", "Interface", "Distance metric for this route"], append);
-    add(g, "ip route vrf WORD:vrf A.B.C.D:net A.B.C.D:mask {A.B.C.D:hop | WORD:if} [<1-255>]", &["Global IP configuration subcommands", "Establish static routes", "Configure static route for a VPN Routing/Forwarding instance", "VPN Routing/Forwarding instance name", "Destination prefix", "Destination prefix mask", "Forwarding router's address", "Interface", "Distance metric for this route"], append);
+    add(g, "ip route A.B.C.D:net A.B.C.D:mask {A.B.C.D:hop | WORD:if} [<1-255>]", &["Global IP configuration subcommands", "Establish static routes", "Destination prefix", "Destination prefix mask", "Forwarding router's address", "Interface", "Distance metric for this route"], ip_route);
+    add(g, "ip route vrf WORD:vrf A.B.C.D:net A.B.C.D:mask {A.B.C.D:hop | WORD:if} [<1-255>]", &["Global IP configuration subcommands", "Establish static routes", "Configure static route for a VPN Routing/Forwarding instance", "VPN Routing/Forwarding instance name", "Destination prefix", "Destination prefix mask", "Forwarding router's address", "Interface", "Distance metric for this route"], ip_route);
     add(g, "ip vrf WORD", &["Global IP configuration subcommands", "Configure an IP VPN Routing/Forwarding instance", "VPN Routing/Forwarding instance name"], b_vrf);
     add(g, "vrf definition WORD", &["Configure a VRF", "VRF definition", "VRF name"], b_vrf);
     add(g, "interface WORD", &["Select an interface to configure", "Interface name"], b_if);

@@ -46,6 +46,15 @@ impl IosDoc {
         IosDoc { hostname: hostname.to_string(), root: Vec::new() }
     }
 
+    /// The children at a path of child indices.
+    pub fn at(&self, path: &[usize]) -> Option<&Vec<Node>> {
+        let mut cur = &self.root;
+        for &i in path {
+            cur = &cur.get(i)?.children;
+        }
+        Some(cur)
+    }
+
     /// The node at a path of child indices.
     pub fn at_mut(&mut self, path: &[usize]) -> Option<&mut Vec<Node>> {
         let mut cur = &mut self.root;
@@ -280,7 +289,12 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
                         let saved = s.ios.stack.clone();
                         s.ios.stack.truncate(lvl + 1);
                         match run_in(s, pm, line, indent, out) {
-                            Ok(ok) => return ok,
+                            Ok(true) => return true,
+                            // Refused there: nothing changes, not even the mode.
+                            Ok(false) => {
+                                s.ios.stack = saved;
+                                return false;
+                            }
                             Err(_) => {
                                 s.ios.stack = saved;
                             }
@@ -405,6 +419,7 @@ fn strict(line: &str) -> bool {
         "crypto ipsec transform-set", "crypto isakmp policy", "crypto isakmp key", "access-list", "encryption", "encr", "hash", "group",
         "authentication", "lifetime", "integrity", "prf", "set pfs", "set peer", "set transform-set", "match address", "mode",
         "pre-shared-key", "ip address", "tunnel mode", "tunnel source", "tunnel destination", "tunnel protection", "hostname",
+        "crypto isakmp identity", "crypto isakmp keepalive", "crypto isakmp nat keepalive", "initiate mode", "self-identity",
     ]
     .iter()
     .any(|p| t == *p || t.starts_with(&format!("{p} ")))
@@ -505,6 +520,15 @@ pub fn set_line(s: &mut Session, key: &str, text: &str) {
         Some(i) if !key.is_empty() => list[i] = Node { children: std::mem::take(&mut list[i].children), ..node },
         _ => list.push(node),
     }
+}
+
+/// Does the current block have a line that starts with `prefix`?
+pub fn block_has_line(s: &Session, prefix: &str) -> bool {
+    let path = s.ios.stack.last().map(|f| f.path.clone()).unwrap_or_default();
+    let global = s.ios.stack.last().is_none_or(|f| f.mode == IosMode::Config);
+    let r = s.router();
+    let list = if global { Some(&r.ios_doc.root) } else { r.ios_doc.at(&path) };
+    list.is_some_and(|l| l.iter().any(|n| n.text.starts_with(prefix)))
 }
 
 /// Remove lines of the current block that start with `key` (a `no` command).
