@@ -20,18 +20,21 @@ pub struct ConfigLine<'a> {
 
 /// The command lines of a configuration file; comments (`!`) and blank lines are skipped.
 pub fn config_lines(text: &str) -> Vec<ConfigLine<'_>> {
-    let mut out = Vec::new();
-    for (n, raw) in text.split('\n').enumerate() {
+    config_lines_iter(text).collect()
+}
+
+/// [`config_lines`] one at a time (a large file is not held twice).
+pub fn config_lines_iter(text: &str) -> impl Iterator<Item = ConfigLine<'_>> {
+    text.split('\n').enumerate().filter_map(|(n, raw)| {
         let l = raw.strip_suffix('\r').unwrap_or(raw);
         let body = l.trim_start_matches([' ', '\t']);
         let t = body.trim();
         if t.is_empty() || t.starts_with('!') {
-            continue;
+            return None;
         }
         let indent = l[..l.len() - body.len()].chars().map(|c| if c == '\t' { 8 } else { 1 }).sum();
-        out.push(ConfigLine { number: n + 1, indent, text: t });
-    }
-    out
+        Some(ConfigLine { number: n + 1, indent, text: t })
+    })
 }
 
 #[cfg(test)]

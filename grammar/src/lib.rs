@@ -15,7 +15,7 @@ mod param;
 mod spec;
 mod token;
 
-pub use config_file::{ConfigLine, config_lines};
+pub use config_file::{ConfigLine, config_lines, config_lines_iter};
 pub use param::ParamKind;
 pub use spec::SpecError;
 pub use token::{Token, TokenizeError, tokenize};
@@ -45,16 +45,17 @@ pub struct Command<T> {
 #[derive(Debug)]
 pub struct Graph<T> {
     commands: Vec<Command<T>>,
-    /// (first keyword, command) sorted by keyword, to find the commands a
-    /// first word can start without trying every command.
-    first_index: Vec<(String, usize)>,
+    /// Every prefix of every first keyword -> the commands (sorted) whose first
+    /// keyword it abbreviates, to find the commands a first word can start
+    /// without trying every command: one hash lookup per line.
+    by_prefix: std::collections::HashMap<String, Vec<usize>>,
     /// Commands that can start with a parameter.
     param_first: Vec<usize>,
 }
 
 impl<T> Default for Graph<T> {
     fn default() -> Self {
-        Graph { commands: Vec::new(), first_index: Vec::new(), param_first: Vec::new() }
+        Graph { commands: Vec::new(), by_prefix: std::collections::HashMap::new(), param_first: Vec::new() }
     }
 }
 
@@ -189,8 +190,12 @@ impl<T> Graph<T> {
         match &first {
             Some(kws) => {
                 for k in kws {
-                    let pos = self.first_index.partition_point(|(x, i)| (x.as_str(), *i) < (k.as_str(), idx));
-                    self.first_index.insert(pos, (k.clone(), idx));
+                    for (end, _) in k.char_indices().skip(1).chain(std::iter::once((k.len(), ' '))) {
+                        let v = self.by_prefix.entry(k[..end].to_string()).or_default();
+                        if v.last() != Some(&idx) {
+                            v.push(idx);
+                        }
+                    }
                 }
             }
             None => self.param_first.push(idx),
@@ -215,11 +220,14 @@ impl<T> Graph<T> {
             Some(t) => {
                 let w: std::borrow::Cow<'_, str> =
                     if t.text.bytes().any(|b| b.is_ascii_uppercase()) { t.text.to_ascii_lowercase().into() } else { std::borrow::Cow::Borrowed(&*t.text) };
-                let lo = self.first_index.partition_point(|(k, _)| k.as_str() < &*w);
-                let mut v: Vec<usize> = self.first_index[lo..].iter().take_while(|(k, _)| k.starts_with(&*w)).map(|(_, i)| *i).collect();
-                v.extend_from_slice(&self.param_first);
-                v.sort_unstable();
-                v.dedup();
+                let kw: &[usize] = self.by_prefix.get(&*w).map(Vec::as_slice).unwrap_or(&[]);
+                let mut v: Vec<usize> = Vec::with_capacity(kw.len() + self.param_first.len());
+                v.extend_from_slice(kw);
+                if !self.param_first.is_empty() {
+                    v.extend_from_slice(&self.param_first);
+                    v.sort_unstable();
+                    v.dedup();
+                }
                 v
             }
         };

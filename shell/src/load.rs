@@ -3,7 +3,7 @@
 //! and the rest still loads; then the whole is committed.
 
 use edgesh_engine::validate::{Severity, validate};
-use edgesh_grammar::config_lines;
+use edgesh_grammar::config_lines_iter;
 use edgesh_modes::{Router, Session, SessionOptions, VecOut};
 use std::sync::{Arc, Mutex};
 
@@ -26,9 +26,9 @@ pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadR
     let mut s = Session::new(router.clone(), SessionOptions { user: "boot".into(), ..Default::default() });
     s.record_history = false;
     s.enter_config();
-    let lines = config_lines(text);
+    let lines = config_lines_iter(text);
     let mut header_lines: Vec<(usize, &str)> = Vec::new();
-    for l in &lines {
+    for l in lines {
         rep.lines += 1;
         let word = l.text.split_whitespace().next().unwrap_or("");
         // `end` closes a saved configuration; `exit` at the top would leave configuration mode.

@@ -551,7 +551,7 @@ pub fn apply_text(router: &std::sync::Arc<std::sync::Mutex<crate::session::Route
     s.ios.privileged = true;
     s.ios.stack = vec![IosFrame { mode: IosMode::Config, path: Vec::new() }];
     let (mut lines, mut rejected, mut msgs) = (0, 0, Vec::new());
-    for l in edgesh_grammar::config_lines(text) {
+    for l in edgesh_grammar::config_lines_iter(text) {
         lines += 1;
         if l.text == "end" {
             break;
