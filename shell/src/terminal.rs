@@ -214,12 +214,17 @@ impl<W: Write> Terminal<W> {
         self.secret.is_some()
     }
 
+    /// A LF right after a CR ends the same line (clients send CR LF): true to skip it.
+    fn lf_after_cr(&mut self, b: u8) -> bool {
+        let skip = b == b'\n' && self.last_cr;
+        self.last_cr = b == b'\r';
+        skip
+    }
+
     fn secret_key(&mut self, b: u8) {
-        if b == b'\n' && self.last_cr {
-            self.last_cr = false;
+        if self.lf_after_cr(b) {
             return;
         }
-        self.last_cr = b == b'\r';
         match b {
             b'\r' | b'\n' => {
                 self.newline();
@@ -285,11 +290,9 @@ impl<W: Write> Terminal<W> {
             self.escape();
             return;
         }
-        if b == b'\n' && self.last_cr {
-            self.last_cr = false;
+        if self.lf_after_cr(b) {
             return;
         }
-        self.last_cr = b == b'\r';
         match b {
             b'\r' | b'\n' => self.enter(),
             b'?' => self.help(),
@@ -349,11 +352,9 @@ impl<W: Write> Terminal<W> {
 
     /// A key typed at the login's `Username:` (echoed; no help, no completion).
     fn username_key(&mut self, b: u8) {
-        if b == b'\n' && self.last_cr {
-            self.last_cr = false;
+        if self.lf_after_cr(b) {
             return;
         }
-        self.last_cr = b == b'\r';
         match b {
             b'\r' | b'\n' => {
                 self.newline();
