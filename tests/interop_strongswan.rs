@@ -370,6 +370,33 @@ fn mismatches_are_reported_on_the_receiving_side() {
     e.wait_for("show log", "Possibly Mismatching Keys detected in IKE phase-I 5th message", 15);
 }
 
+/// Traffic through the userspace ESP dataplane: a ping from 198.51.100.1
+/// (left, routed into edgesh0) to 203.0.113.1 (behind strongSwan) and its
+/// replies, ESP in UDP 4500 both ways; both sides count the packets.
+#[test]
+fn ping_through_the_esp_dataplane() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1-modp2048")]);
+    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
+    let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
+    let t0 = Instant::now();
+    while !ip(&["link", "show", "edgesh0"]).status.success() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created:\n{}", e.cmd("show log"));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    ip(&["link", "set", "edgesh0", "up"]);
+    let o = ip(&["route", "replace", "203.0.113.1/32", "dev", "edgesh0", "src", "198.51.100.1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = peer(&[], &["ping", "left"]);
+    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}", e.cmd("show log"), charon_log());
+    let d = e.cmd("show tunnel ipsec name t1 detail");
+    // 4 echo requests out and 4 replies in, 84 bytes each.
+    assert!(d.contains("Traffic in/out          : 4/4 packets, 336/336 bytes"), "{d}");
+    let list = list_sas();
+    assert_eq!(list.matches("336 bytes,     4 packets").count(), 2, "strongSwan counted the same both ways:\n{list}");
+}
+
 /// Encryption and hash mismatches, phase 1 and phase 2, with each side receiving.
 #[test]
 fn encryption_and_hash_mismatches_on_both_sides() {

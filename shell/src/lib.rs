@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod console;
+pub mod dataplane;
 pub mod load;
 pub mod net;
 pub mod pipes;

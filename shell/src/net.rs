@@ -64,6 +64,7 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
         .name("ike-net".into())
         .spawn(move || {
             let mut socks = Sockets { bound: BTreeMap::new(), failed: BTreeMap::new() };
+            let mut dp = crate::dataplane::Dataplane::new();
             let mut buf = vec![0u8; 65536];
             loop {
                 let mut batch: Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)> = Vec::new();
@@ -76,22 +77,35 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                         }
                     }
                 }
+                let mut esp_out: Vec<crate::dataplane::Datagram> = Vec::new();
                 let out: Vec<_> = {
                     let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
                     // A pending commit first, so its addresses are bound before its first messages go.
                     r.engine_tick();
                     socks.sync(&mut r);
                     for (local, from, data) in &batch {
+                        // On 4500, ESP (a non-zero SPI) rather than IKE (the zero non-ESP marker).
+                        if local.port() == NATT_PORT && data.len() >= 8 && data[..4] != [0; 4] {
+                            dp.from_udp(&mut r, data);
+                            continue;
+                        }
                         let now = r.now_ms();
                         r.ike.handle(now, *local, *from, data);
                     }
                     r.engine_tick();
+                    dp.sync(&mut r);
+                    dp.from_tun(&mut r, &mut esp_out);
                     std::iter::from_fn(|| r.ike.poll_transmit()).collect()
                 };
-                let busy = !batch.is_empty() || !out.is_empty();
+                let busy = !batch.is_empty() || !out.is_empty() || !esp_out.is_empty();
                 for t in out {
                     if let Some(s) = socks_get(&socks.bound, t.src) {
                         let _ = s.send_to(&t.data, t.dst);
+                    }
+                }
+                for (local, remote, data) in esp_out {
+                    if let Some(s) = socks_get(&socks.bound, local) {
+                        let _ = s.send_to(&data, remote);
                     }
                 }
                 // Let other threads at the router between rounds.
