@@ -397,6 +397,32 @@ fn ping_through_the_esp_dataplane() {
     assert_eq!(list.matches("336 bytes,     4 packets").count(), 2, "strongSwan counted the same both ways:\n{list}");
 }
 
+/// An IOS crypto map negotiates when traffic matches its ACL: the first
+/// ping starts main mode (and is dropped, as on IOS), then traffic flows.
+#[test]
+fn traffic_starts_an_ios_crypto_map_and_flows() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    let e = Edgesh::start("ios", &ios_config(2, "interop-test-psk"));
+    let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
+    let t0 = Instant::now();
+    while !ip(&["link", "show", "edgesh0"]).status.success() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created for the crypto map:\n{}", e.cmd("show logging"));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(!e.cmd("show crypto isakmp sa").contains("192.0.2.2"), "no negotiation before traffic");
+    ip(&["link", "set", "edgesh0", "up"]);
+    ip(&["route", "replace", "203.0.113.1/32", "dev", "edgesh0", "src", "198.51.100.1"]);
+    let _ = peer(&[], &["ping", "left"]);
+    e.wait_for("show crypto isakmp sa", "QM_IDLE", 10);
+    let out = peer(&[], &["ping", "left"]);
+    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}", e.cmd("show logging"));
+    let sa = e.cmd("show crypto ipsec sa");
+    let encaps: u64 = sa.split("#pkts encaps: ").nth(1).and_then(|t| t.split(',').next()).and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+    assert!(encaps >= 4, "{sa}");
+    assert!(sa.contains(&format!("#pkts decaps: {encaps}, #pkts decrypt: {encaps}, #pkts verify: {encaps}")), "every packet answered:\n{sa}");
+}
+
 /// Encryption and hash mismatches, phase 1 and phase 2, with each side receiving.
 #[test]
 fn encryption_and_hash_mismatches_on_both_sides() {

@@ -8,13 +8,15 @@
 //! report their byte counts to the engine, which runs kilobyte lifetimes on
 //! them and shows them in `show crypto ipsec sa` / `show tunnel ipsec`.
 //!
-//! The device is created when the first IPsec SA comes up (so a router that
+//! The device is created when the first IPsec SA comes up, or as soon as a
+//! crypto map waits for traffic to start its negotiation (so a router that
 //! negotiates nothing creates nothing); without the right to create it
 //! (CAP_NET_ADMIN) edgesh says so once in the log and carries on with IKE.
 //! Routing the protected prefixes into `edgesh0` is the host's part (README,
 //! "Carrying traffic"). ESP without UDP encapsulation (IP protocol 50) is
 //! not carried yet.
 
+use edgesh_engine::config::{ConnectionType, TunnelKind};
 use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
 use edgesh_modes::{Dialect, Router};
 use rand::SeedableRng;
@@ -83,7 +85,10 @@ impl Dataplane {
         for f in failed {
             log(r, &format!("cannot carry traffic: {f}"));
         }
-        if self.tun.is_none() && !self.tun_failed && !self.inbound.is_empty() {
+        // The device is needed once an SA is up, or before, where traffic
+        // is what starts the negotiation (IOS crypto maps).
+        let on_traffic = r.ike.conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
+        if self.tun.is_none() && !self.tun_failed && (!self.inbound.is_empty() || on_traffic) {
             match tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync() {
                 Ok(d) => {
                     let _ = d.set_nonblocking(true);
