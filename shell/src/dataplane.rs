@@ -59,6 +59,12 @@ impl Dataplane {
         Dataplane { tun: None, tun_failed: false, inbound: HashMap::new(), outbound: HashMap::new(), rng: rand::rngs::StdRng::from_rng(&mut rand::rng()) }
     }
 
+    /// The device, to wait on (once it exists).
+    pub fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        self.tun.as_ref().map(|t| t.as_fd())
+    }
+
     /// Follow the engine's child SAs: an SA per SPI and direction, the
     /// device once there is one.
     pub fn sync(&mut self, r: &mut Router) {

@@ -108,11 +108,31 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                         let _ = s.send_to(&data, remote);
                     }
                 }
-                // Let other threads at the router between rounds.
-                std::thread::sleep(if busy { Duration::from_micros(200) } else { Duration::from_millis(10) });
+                // Let other threads at the router between rounds; when idle,
+                // sleep until a datagram or a packet for the tunnel arrives
+                // (at most 10 ms: timers and commits need the loop too).
+                if busy {
+                    std::thread::sleep(Duration::from_micros(200));
+                } else {
+                    wait_readable(&socks, &dp, Duration::from_millis(10));
+                }
             }
         })
         .expect("spawning the network thread")
+}
+
+/// Wait until a socket or the TUN device has something to read, or `max`.
+fn wait_readable(socks: &Sockets, dp: &crate::dataplane::Dataplane, max: Duration) {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let mut fds: Vec<PollFd> = socks.bound.values().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
+    fds.extend(dp.fd().map(|f| PollFd::new(f, PollFlags::POLLIN)));
+    if fds.is_empty() {
+        std::thread::sleep(max);
+        return;
+    }
+    let ms = u16::try_from(max.as_millis()).unwrap_or(u16::MAX);
+    let _ = poll(&mut fds, PollTimeout::from(ms));
 }
 
 fn socks_get(b: &BTreeMap<SocketAddrV4, UdpSocket>, a: SocketAddrV4) -> Option<&UdpSocket> {
