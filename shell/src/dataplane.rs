@@ -35,6 +35,10 @@ pub struct Dataplane {
     tun_failed: bool,
     inbound: HashMap<u32, EspSa>,
     outbound: HashMap<u32, EspSa>,
+    /// A fingerprint of the engine's SA set when last followed.
+    seen: u64,
+    /// When the configuration was last searched for crypto maps.
+    looked: Option<std::time::Instant>,
     rng: rand::rngs::StdRng,
 }
 
@@ -56,7 +60,7 @@ fn log(r: &mut Router, msg: &str) {
 
 impl Dataplane {
     pub fn new() -> Dataplane {
-        Dataplane { tun: None, tun_failed: false, inbound: HashMap::new(), outbound: HashMap::new(), rng: rand::rngs::StdRng::from_rng(&mut rand::rng()) }
+        Dataplane { tun: None, tun_failed: false, inbound: HashMap::new(), outbound: HashMap::new(), seen: 0, looked: None, rng: rand::rngs::StdRng::from_rng(&mut rand::rng()) }
     }
 
     /// The device, to wait on (once it exists).
@@ -69,8 +73,17 @@ impl Dataplane {
     /// device once there is one.
     pub fn sync(&mut self, r: &mut Router) {
         let kids = r.ike.child_sas();
-        self.inbound.retain(|spi, _| kids.iter().any(|c| c.spi_in == *spi));
-        self.outbound.retain(|spi, _| kids.iter().any(|c| c.spi_out == *spi));
+        // Cheap check first (this runs every round of the network thread):
+        // the SA set changed when its size or its SPIs changed.
+        let print = kids.iter().fold(kids.len() as u64, |h, c| h.wrapping_mul(31).wrapping_add(((c.spi_in as u64) << 32) | c.spi_out as u64));
+        if print == self.seen {
+            return self.ensure_device(r);
+        }
+        self.seen = print;
+        let ins: std::collections::HashSet<u32> = kids.iter().map(|c| c.spi_in).collect();
+        let outs: std::collections::HashSet<u32> = kids.iter().map(|c| c.spi_out).collect();
+        self.inbound.retain(|spi, _| ins.contains(spi));
+        self.outbound.retain(|spi, _| outs.contains(spi));
         let mut failed = Vec::new();
         for c in kids.iter().filter(|c| c.encap) {
             let Some((e, a)) = c.esp else { continue };
@@ -91,10 +104,22 @@ impl Dataplane {
         for f in failed {
             log(r, &format!("cannot carry traffic: {f}"));
         }
+        self.ensure_device(r);
+    }
+
+    fn ensure_device(&mut self, r: &mut Router) {
+        if self.tun.is_some() || self.tun_failed {
+            return;
+        }
         // The device is needed once an SA is up, or before, where traffic
-        // is what starts the negotiation (IOS crypto maps).
+        // is what starts the negotiation (IOS crypto maps): looked for in the
+        // configuration at most once a second.
+        if self.inbound.is_empty() && self.looked.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
+            return;
+        }
+        self.looked = Some(std::time::Instant::now());
         let on_traffic = r.ike.conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
-        if self.tun.is_none() && !self.tun_failed && (!self.inbound.is_empty() || on_traffic) {
+        if !self.inbound.is_empty() || on_traffic {
             match tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync() {
                 Ok(d) => {
                     let _ = d.set_nonblocking(true);
