@@ -239,7 +239,7 @@ impl EspSa {
             rng.fill_bytes(&mut p[HEADER_LEN..body]);
         }
         p.extend_from_slice(payload);
-        p.extend((1..=pad as u8).take(pad));
+        p.extend(1..=pad as u8);
         p.push(pad as u8);
         p.push(next_header);
         if self.encr.is_aead() {

@@ -56,7 +56,7 @@ impl Router {
     }
 
     /// A log line in the router's dialect (SmartEdge `%IKE-`, IOS `*time: %CRYPTO-`), kept in the log buffer.
-    fn crypto_log(&mut self, sev: u8, mnemonic: &str, text: &str) -> String {
+    pub fn crypto_log(&mut self, sev: u8, mnemonic: &str, text: &str) -> String {
         match self.dialect {
             Dialect::SmartEdge => self.log("IKE", sev, mnemonic, text),
             Dialect::Ios => {

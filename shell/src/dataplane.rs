@@ -18,7 +18,8 @@
 
 use edgesh_engine::config::{ConnectionType, TunnelKind};
 use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
-use edgesh_modes::{Dialect, Router};
+use edgesh_engine::ike::conf::Selector;
+use edgesh_modes::Router;
 use rand::SeedableRng;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -33,7 +34,8 @@ pub struct Dataplane {
     tun: Option<tun_rs::SyncDevice>,
     /// Set once creating the device failed (reported once).
     tun_failed: bool,
-    inbound: HashMap<u32, EspSa>,
+    /// By SPI: the SA and the selectors (remote, local) its packets must fit.
+    inbound: HashMap<u32, (EspSa, Selector, Selector)>,
     outbound: HashMap<u32, EspSa>,
     /// A fingerprint of the engine's SA set when last followed.
     seen: u64,
@@ -50,12 +52,7 @@ fn ipv4_ends(p: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr)> {
 }
 
 fn log(r: &mut Router, msg: &str) {
-    match r.dialect {
-        Dialect::SmartEdge => {
-            r.log("IPSEC", 3, "DATAPLANE", msg);
-        }
-        Dialect::Ios => r.log.push_back(format!("%CRYPTO-3-DATAPLANE: {msg}")),
-    }
+    r.crypto_log(3, "DATAPLANE", msg);
 }
 
 impl Dataplane {
@@ -90,7 +87,7 @@ impl Dataplane {
             if !self.inbound.contains_key(&c.spi_in) {
                 match EspSa::new(c.spi_in, e, a, &c.keys_in) {
                     Ok(sa) => {
-                        self.inbound.insert(c.spi_in, sa);
+                        self.inbound.insert(c.spi_in, (sa, c.remote_ts, c.local_ts));
                     }
                     Err(err) => failed.push(format!("tunnel {}: SA 0x{:08x}: {err}", c.tunnel, c.spi_in)),
                 }
@@ -166,12 +163,11 @@ impl Dataplane {
     /// the inner packet to the host. Returns false when it was dropped.
     pub fn from_udp(&mut self, r: &mut Router, data: &[u8]) -> bool {
         let Some(spi) = edgesh_engine::esp::spi_of(data) else { return false };
-        let Some(sa) = self.inbound.get_mut(&spi) else { return false };
+        let Some((sa, remote_ts, local_ts)) = self.inbound.get_mut(&spi) else { return false };
         let Ok((next, inner)) = sa.open(data) else { return false };
         let Some((src, dst)) = ipv4_ends(&inner).filter(|_| next == NEXT_HEADER_IPV4) else { return false };
         // The inner packet must be one this SA protects (RFC 4301 5.2).
-        let allowed = r.ike.child_sas().iter().any(|c| c.spi_in == spi && c.remote_ts.contains(src) && c.local_ts.contains(dst));
-        if !allowed {
+        if !(remote_ts.contains(src) && local_ts.contains(dst)) {
             return false;
         }
         let now = r.now_ms();

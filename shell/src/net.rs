@@ -37,14 +37,8 @@ impl Sockets {
                 }
                 Err(e) => {
                     let msg = format!("cannot use {a} for IKE: {e}");
-                    match r.dialect {
-                        Dialect::SmartEdge => {
-                            r.log("IKE", 3, "BIND", &msg);
-                        }
-                        Dialect::Ios => {
-                            r.log.push_back(format!("%CRYPTO-3-IKMP_SOCKET: {msg}"));
-                        }
-                    }
+                    let mnemonic = if r.dialect == Dialect::Ios { "IKMP_SOCKET" } else { "BIND" };
+                    r.crypto_log(3, mnemonic, &msg);
                     self.failed.insert(a, msg);
                 }
             }
