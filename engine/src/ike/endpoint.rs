@@ -134,6 +134,37 @@ fn min_volume(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     }
 }
 
+/// How a byte-identical copy of the last message received is answered.
+///
+/// Only a responder answers such a copy, by sending its reply again (the
+/// initiator's reply was lost), and only when its last message really was the
+/// reply to that request: never to the message that closed an exchange, or a
+/// duplicated final message would start an endless ping-pong between the two
+/// sides. At most [`REPLAY_ANSWERS`] times per message, and at most once per
+/// [`REPLAY_GAP`].
+#[derive(Clone, Copy, Debug, Default)]
+struct Replay {
+    answered: bool,
+    count: u32,
+    last: Option<Millis>,
+}
+
+/// Copies of one request answered again at most this often ...
+pub const REPLAY_ANSWERS: u32 = RETRANSMIT_TRIES;
+/// ... and no more than once in this long.
+pub const REPLAY_GAP: Millis = 1_000;
+
+impl Replay {
+    fn allow(&mut self, now: Millis) -> bool {
+        if !self.answered || self.count >= REPLAY_ANSWERS || self.last.is_some_and(|t| now < t + REPLAY_GAP) {
+            return false;
+        }
+        self.count += 1;
+        self.last = Some(now);
+        true
+    }
+}
+
 /// A quick-mode exchange in progress.
 struct Quick {
     msgid: u32,
@@ -149,6 +180,8 @@ struct Quick {
     chosen: Option<(EspProp, ProposalRepr)>,
     last_sent: Option<Vec<u8>>,
     last_recv: Option<Vec<u8>>,
+    /// Copies of `last_recv` answered again with `last_sent` (bounded, see [`Replay`]).
+    replay: Replay,
     retries: u32,
     timer: Option<Millis>,
     rekey_of: Option<u32>,
@@ -190,6 +223,8 @@ pub struct IkeSa {
     p1_last: Vec<u8>,
     last_sent: Option<Vec<u8>>,
     last_recv: Option<Vec<u8>>,
+    /// Whether `last_sent` answers `last_recv`, and how often a copy was answered again.
+    replay: Replay,
     retries: u32,
     timer: Option<Millis>,
     quick: Vec<Quick>,
@@ -259,6 +294,8 @@ pub struct Stats {
     pub rx_packets: u64,
     pub tx_packets: u64,
     pub rx_malformed: u64,
+    /// Copies of a message already received that were not answered again.
+    pub rx_duplicates: u64,
     pub p1_established: u64,
     pub p1_failed: u64,
     pub p2_established: u64,
@@ -838,6 +875,7 @@ impl Endpoint {
             p1_last: Vec::new(),
             last_sent: None,
             last_recv: None,
+            replay: Replay::default(),
             retries: 0,
             timer: None,
             quick: Vec::new(),
@@ -927,6 +965,7 @@ impl Endpoint {
             sa.iv = last;
         }
         sa.last_sent = Some(dgram.clone());
+        sa.replay.answered = sa.last_recv.is_some();
         sa.retries = 0;
         sa.timer = expect_reply.then_some(now + RETRANSMIT_BASE);
         self.events.push_back(Event::Sent { conn, peer: dst, exchange: exch, msgid: 0, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
@@ -1111,10 +1150,15 @@ impl Endpoint {
         self.tunnel_stats.entry(t).or_default().rx_packets += 1;
         // Retransmission of the last message we answered: answer again.
         if self.sas[idx].last_recv.as_deref() == Some(data) {
-            if let Some(d) = self.sas[idx].last_sent.clone() {
-                let (src, dst, conn) = (self.sas[idx].local, self.sas[idx].remote, self.sas[idx].conn);
-                self.events.push_back(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
-                self.send_raw(src, dst, d);
+            let sa = &mut self.sas[idx];
+            if sa.role == Role::Responder && sa.replay.allow(now) {
+                if let Some(d) = sa.last_sent.clone() {
+                    let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
+                    self.events.push_back(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
+                    self.send_raw(src, dst, d);
+                }
+            } else {
+                self.stats.rx_duplicates += 1;
             }
             return;
         }
@@ -1262,6 +1306,7 @@ impl Endpoint {
         sa.icookie = hdr.icookie;
         self.rng.fill_bytes(&mut sa.rcookie);
         sa.last_recv = Some(data.to_vec());
+        sa.replay = Replay::default();
         sa.sa_i_b = sa_p.body.to_vec();
         for v in msg.all(payload::VID) {
             if v.body == wire::vid::NAT_T_RFC3947 {
@@ -1556,6 +1601,7 @@ impl Endpoint {
                 prop.lifetime = o.lifetime.min(prop.lifetime).max(1);
                 self.sas[idx].rcookie = hdr.rcookie;
                 self.sas[idx].last_recv = Some(data.to_vec());
+                self.sas[idx].replay = Replay::default();
                 for v in msg.all(payload::VID) {
                     if v.body == wire::vid::NAT_T_RFC3947 {
                         self.sas[idx].peer_natt = true;
@@ -1599,6 +1645,7 @@ impl Endpoint {
                 let nr = self.nonce();
                 let sa = &mut self.sas[idx];
                 sa.last_recv = Some(data.to_vec());
+        sa.replay = Replay::default();
                 sa.gxi = ke;
                 sa.ni = ni;
                 sa.gxr = dh.public.clone();
@@ -1626,6 +1673,7 @@ impl Endpoint {
                 let Some((ke, nr)) = self.ke_and_nonce(idx, &msg, remote, false) else { return };
                 let sa = &mut self.sas[idx];
                 sa.last_recv = Some(data.to_vec());
+        sa.replay = Replay::default();
                 sa.gxr = ke;
                 sa.nr = nr;
                 if !self.derive_p1(idx, &pc) {
@@ -1676,6 +1724,7 @@ impl Endpoint {
                 self.sas[idx].iv = last;
                 self.sas[idx].peer_id = Some(id);
                 self.sas[idx].last_recv = Some(data.to_vec());
+                self.sas[idx].replay = Replay::default();
                 // INITIAL-CONTACT removes other SAs: find this one again.
                 let idx = if initial_contact {
                     self.initial_contact(now, idx);
@@ -1709,6 +1758,7 @@ impl Endpoint {
                 self.sas[idx].p1_last = last;
                 self.sas[idx].peer_id = Some(id);
                 self.sas[idx].last_recv = Some(data.to_vec());
+                self.sas[idx].replay = Replay::default();
                 self.sas[idx].timer = None;
                 self.established(now, idx);
             }
@@ -1775,6 +1825,7 @@ impl Endpoint {
             sa.gxr = ke.body.to_vec();
             sa.nr = nr.body.to_vec();
             sa.last_recv = Some(data.to_vec());
+        sa.replay = Replay::default();
             if !self.derive_p1(idx, &pc) {
                 self.fail_p1(idx, "Diffie-Hellman computation failed");
                 return;
@@ -1820,6 +1871,7 @@ impl Endpoint {
             }
             sa.p1_last = sa.iv.clone();
             sa.last_recv = Some(data.to_vec());
+        sa.replay = Replay::default();
             sa.timer = None;
             self.established(now, idx);
         }
@@ -1921,7 +1973,7 @@ impl Endpoint {
         }
         rest.push(payload::ID, idci.emit()).push(payload::ID, idcr.emit());
         let iv = self.qm_iv(idx, msgid);
-        let q = Quick { msgid, role: Role::Initiator, child, iv, ni, nr: Vec::new(), dh, gxy: None, spi_in, chosen: None, last_sent: None, last_recv: None, retries: 0, timer: None, rekey_of, sel: None };
+        let q = Quick { msgid, role: Role::Initiator, child, iv, ni, nr: Vec::new(), dh, gxy: None, spi_in, chosen: None, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None };
         self.sas[idx].quick.push(q);
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
         self.events.push_back(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
@@ -1946,6 +1998,7 @@ impl Endpoint {
         let q = &mut self.sas[idx].quick[qi];
         q.iv = last;
         q.last_sent = Some(dgram.clone());
+        q.replay.answered = q.last_recv.is_some();
         q.retries = 0;
         q.timer = expect_reply.then_some(now + RETRANSMIT_BASE);
         self.events.push_back(Event::Sent { conn, peer: dst, exchange: exchange::QUICK, msgid, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
@@ -1965,9 +2018,14 @@ impl Endpoint {
         let qi = self.sas[idx].quick.iter().position(|q| q.msgid == hdr.msgid);
         if let Some(qi) = qi {
             if self.sas[idx].quick[qi].last_recv.as_deref() == Some(data) {
-                if let Some(d) = self.sas[idx].quick[qi].last_sent.clone() {
-                    let (src, dst) = (self.sas[idx].local, self.sas[idx].remote);
-                    self.send_raw(src, dst, d);
+                let q = &mut self.sas[idx].quick[qi];
+                if q.role == Role::Responder && q.replay.allow(now) {
+                    if let Some(d) = q.last_sent.clone() {
+                        let (src, dst) = (self.sas[idx].local, self.sas[idx].remote);
+                        self.send_raw(src, dst, d);
+                    }
+                } else {
+                    self.stats.rx_duplicates += 1;
                 }
                 return;
             }
@@ -2160,6 +2218,7 @@ impl Endpoint {
             chosen: Some((agreed, theirs[0].clone())),
             last_sent: None,
             last_recv: Some(data.to_vec()),
+            replay: Replay::default(),
             retries: 0,
             timer: None,
             rekey_of: None,
@@ -2311,6 +2370,7 @@ impl Endpoint {
         q.nr = msg.get(payload::NONCE).map(|n| n.body.to_vec()).unwrap_or_default();
         q.iv = last;
         q.last_recv = Some(data.to_vec());
+        q.replay = Replay::default();
         q.timer = None;
         let (ni, nr, msgid) = (q.ni.clone(), q.nr.clone(), q.msgid);
         self.send_quick(now, idx, msgid, &[&[0u8], &msgid.to_be_bytes(), &ni, &nr], Builder::new(), false);
@@ -3274,6 +3334,122 @@ pub(crate) mod tests {
                 pa.check_index();
                 pb.check_index();
             }
+        }
+    }
+
+    /// Issue 14.1: a copy of the message that closed an exchange (MM6, AM3, QM3)
+    /// must not be answered, or the two sides ping-pong forever.
+    #[test]
+    fn a_duplicated_closing_message_starts_no_loop() {
+        for aggressive in [false, true] {
+            let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 14);
+            if aggressive {
+                a.mode = ExchangeMode::Aggressive;
+            }
+            let b = mirror(&a, "t");
+            let mut p = Pair::new(a, b);
+            // Bring the tunnel up, keeping a copy of everything each side sent.
+            let (mut from_a, mut from_b) = (Vec::new(), Vec::new());
+            for _ in 0..50 {
+                let ta: Vec<Transmit> = std::iter::from_fn(|| p.a.poll_transmit()).collect();
+                let tb: Vec<Transmit> = std::iter::from_fn(|| p.b.poll_transmit()).collect();
+                if ta.is_empty() && tb.is_empty() {
+                    break;
+                }
+                for t in ta {
+                    p.b.handle(p.now, t.dst, t.src, &t.data);
+                    from_a.push(t);
+                }
+                for t in tb {
+                    p.a.handle(p.now, t.dst, t.src, &t.data);
+                    from_b.push(t);
+                }
+            }
+            assert_eq!(p.a.child_sas().len(), 1);
+            // Replay every message once, as a duplicating network would, at once and a second later.
+            for delay in [0, 1_500] {
+                p.now += delay;
+                for t in from_b.iter() {
+                    p.a.handle(p.now, t.dst, t.src, &t.data);
+                }
+                for t in from_a.iter() {
+                    p.b.handle(p.now, t.dst, t.src, &t.data);
+                }
+            }
+            let mut sent = 0;
+            for _ in 0..1000 {
+                let ta: Vec<Transmit> = std::iter::from_fn(|| p.a.poll_transmit()).collect();
+                let tb: Vec<Transmit> = std::iter::from_fn(|| p.b.poll_transmit()).collect();
+                if ta.is_empty() && tb.is_empty() {
+                    break;
+                }
+                sent += ta.len() + tb.len();
+                for t in ta {
+                    p.b.handle(p.now, t.dst, t.src, &t.data);
+                }
+                for t in tb {
+                    p.a.handle(p.now, t.dst, t.src, &t.data);
+                }
+            }
+            // Only the responder answers the copies of requests it answered (MM1, MM3, MM5 / AM1 / QM1), once each per second.
+            assert!(sent <= 2 * (from_a.len() + from_b.len()), "aggressive {aggressive}: {sent} packets after the replay");
+            assert!(p.a.stats.rx_duplicates > 0, "the initiator counts the copies it ignored");
+            assert_eq!(p.a.child_sas().len(), 1);
+            assert_eq!(p.b.child_sas().len(), 1);
+        }
+    }
+
+    /// Random duplication and reordering on the link never makes the two
+    /// sides send more than a bounded number of packets, and the tunnel comes up.
+    #[test]
+    fn duplication_and_reordering_are_bounded() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(14);
+        for round in 0..60u64 {
+            let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+            if round % 2 == 1 {
+                a.mode = ExchangeMode::Aggressive;
+                a.children[0].pfs = Some(2);
+            }
+            let b = mirror(&a, "t");
+            let mut pa = Endpoint::new(round);
+            let mut pb = Endpoint::new(round + 500);
+            pb.set_config(0, EngineConf { peers: vec![b], notes: vec![] });
+            pa.set_config(0, EngineConf { peers: vec![a], notes: vec![] });
+            let mut now = 0;
+            let mut sent = 0usize;
+            // A link that holds packets in flight, duplicates some and delivers them in random order.
+            let mut link: Vec<(bool, Transmit)> = Vec::new();
+            for step in 0..4000 {
+                for (to_b, e) in [(true, &mut pa), (false, &mut pb)] {
+                    while let Some(t) = e.poll_transmit() {
+                        sent += 1;
+                        if rng.random_range(0..3) == 0 {
+                            for _ in 0..rng.random_range(1..4) {
+                                link.push((to_b, t.clone()));
+                            }
+                        }
+                        link.push((to_b, t));
+                    }
+                }
+                if link.is_empty() {
+                    now += 1_000;
+                    pa.handle_timeout(now);
+                    pb.handle_timeout(now);
+                    if step > 200 {
+                        break;
+                    }
+                    continue;
+                }
+                let (to_b, t) = link.swap_remove(rng.random_range(0..link.len()));
+                now += rng.random_range(0..50);
+                if to_b { pb.handle(now, t.dst, t.src, &t.data) } else { pa.handle(now, t.dst, t.src, &t.data) }
+            }
+            while pa.poll_event().is_some() {}
+            while pb.poll_event().is_some() {}
+            assert!(link.is_empty(), "round {round}: the link never went quiet ({} in flight, {sent} sent)", link.len());
+            assert!(sent < 200, "round {round}: {sent} packets for one tunnel");
+            assert!(!pa.child_sas().is_empty(), "round {round}: no tunnel");
         }
     }
 
