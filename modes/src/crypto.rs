@@ -33,14 +33,6 @@ impl DebugFlags {
 pub const MONITOR_LINES: usize = 4096;
 
 impl Router {
-    /// Milliseconds on the router's clock (real or virtual).
-    pub fn now_ms(&self) -> u64 {
-        match self.clock {
-            crate::session::Clock::Real => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
-            crate::session::Clock::Virtual(t) => t * 1000 + self.virtual_ms,
-        }
-    }
-
     /// What the engine runs from: the running configuration (IOS: the running
     /// document compiled into the same model, kept for the show commands).
     pub fn engine_conf(&mut self) -> EngineConf {
@@ -70,20 +62,20 @@ impl Router {
         }
     }
 
-    /// Give the engine the current configuration (after a commit, or an IOS change).
+    /// Give the engine the current configuration (a commit, or IOS changes
+    /// when configuration mode is left): it takes it at once.
     pub fn engine_sync(&mut self) {
         let conf = self.engine_conf();
-        if &conf == self.ike.conf() {
+        if &conf == self.ike().conf() {
             return;
         }
         // Tunnels the engine cannot run are said so in the log, once per change.
-        let new_notes: Vec<String> = conf.notes.iter().filter(|n| !self.ike.conf().notes.contains(n)).cloned().collect();
+        let new_notes: Vec<String> = conf.notes.iter().filter(|n| !self.ike().conf().notes.contains(n)).cloned().collect();
         for n in new_notes {
             let line = self.crypto_log(4, "CONFIG", &format!("{n}: not negotiated"));
             self.push_monitor(line, false);
         }
-        let now = self.now_ms();
-        self.ike.set_config(now, conf);
+        self.engine.set_config(conf);
         self.engine_drain();
     }
 
@@ -97,23 +89,13 @@ impl Router {
 
     /// Run the engine's timers that are due.
     pub fn engine_tick(&mut self) {
-        if std::mem::take(&mut self.engine_dirty) {
-            self.engine_sync();
-        }
-        let now = self.now_ms();
-        if self.ike.poll_timeout().is_some_and(|t| t <= now) {
-            self.ike.handle_timeout(now);
-        }
+        self.engine.handle_timeout();
         self.engine_drain();
     }
 
-    /// Turn engine events into log and debug lines. Without a network
-    /// attached, datagrams have nowhere to go and are dropped.
+    /// Turn engine events into log and debug lines.
     pub fn engine_drain(&mut self) {
-        if !self.net_attached {
-            while self.ike.poll_transmit().is_some() {}
-        }
-        while let Some(e) = self.ike.poll_event() {
+        for e in self.engine.drain_events() {
             let peer = event_peer(&e);
             let logs: Vec<(u8, &'static str, String)> = match self.dialect {
                 Dialect::SmartEdge => smartedge_log(&e),
@@ -702,7 +684,7 @@ fn iv_size(esp: Option<(EspEncr, Option<EspAuth>)>) -> usize {
 pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
     let compiled = r.ios_model.clone();
     let now = r.now_ms();
-    let conf = r.ike.conf();
+    let conf = r.ike().conf();
     // Per interface and map: (peer, child, the SA pair shown); a dynamic map shows each negotiated pair.
     #[allow(clippy::type_complexity)]
     let mut by_if: Vec<(String, String, std::net::Ipv4Addr, Vec<(&edgesh_engine::ike::PeerConf, usize, Option<&ChildSa>)>)> = Vec::new();
@@ -717,12 +699,12 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
             }
         };
         if p.dynamic {
-            for c in r.ike.child_sas().iter().filter(|c| c.tunnel == p.name) {
+            for c in r.ike().child_sas().iter().filter(|c| c.tunnel == p.name) {
                 entry.3.push((p, c.child, Some(c)));
             }
         } else {
             for i in 0..p.children.len() {
-                let sa = r.ike.child_sas().iter().filter(|c| c.tunnel == p.name && c.child == i).max_by_key(|c| c.created);
+                let sa = r.ike().child_sas().iter().filter(|c| c.tunnel == p.name && c.child == i).max_by_key(|c| c.created);
                 entry.3.push((p, i, sa));
             }
         }
@@ -823,10 +805,10 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
         out.push("R - IKE Auto Reconnect".into());
         out.push(String::new());
     }
-    for p in &r.ike.conf().peers {
+    for p in &r.ike().conf().peers {
         let iface = compiled.tunnels.get(&p.name).and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone())).unwrap_or_else(|| "(none)".into());
-        let ike: Vec<&IkeSa> = r.ike.ike_sas().iter().filter(|s| s.tunnel == p.name).collect();
-        let kids: Vec<&ChildSa> = r.ike.child_sas().iter().filter(|c| c.tunnel == p.name).collect();
+        let ike: Vec<&IkeSa> = r.ike().ike_sas().iter().filter(|s| s.tunnel == p.name).collect();
+        let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| c.tunnel == p.name).collect();
         let up = ike.iter().any(|s| s.is_established());
         let status = match (up, kids.is_empty()) {
             (true, false) => "UP-ACTIVE",
@@ -898,7 +880,7 @@ fn hms(secs: u64) -> String {
 /// The SA lines of `show tunnel ipsec name X detail`.
 pub fn smartedge_tunnel_sas(r: &Router, tunnel: &str, out: &mut Vec<String>) {
     let now = r.now_ms();
-    for s in r.ike.ike_sas().iter().filter(|s| s.tunnel == tunnel) {
+    for s in r.ike().ike_sas().iter().filter(|s| s.tunnel == tunnel) {
         out.push(format!("  IKE SA {}", s.conn));
         out.push(format!("    {:<24}: {}", "State", s.state));
         out.push(format!("    {:<24}: {}", "Role", if s.role == Role::Initiator { "initiator" } else { "responder" }));
@@ -912,7 +894,7 @@ pub fn smartedge_tunnel_sas(r: &Router, tunnel: &str, out: &mut Vec<String>) {
         }
         out.push(format!("    {:<24}: {}", "NAT traversal", if s.nat_local || s.nat_remote { "yes (UDP 4500)" } else { "no" }));
     }
-    for c in r.ike.child_sas().iter().filter(|c| c.tunnel == tunnel) {
+    for c in r.ike().child_sas().iter().filter(|c| c.tunnel == tunnel) {
         out.push(format!("  IPsec SA pair {} (policy {}, proposal {})", c.id, c.policy, c.proposal));
         out.push(format!("    {:<24}: 0x{:08x}", "Inbound SPI", c.spi_in));
         out.push(format!("    {:<24}: 0x{:08x}", "Outbound SPI", c.spi_out));
@@ -946,7 +928,7 @@ fn sel_text(s: &Selector) -> String {
 
 /// (IKE SAs up, IPsec SA pairs) of a tunnel.
 pub fn tunnel_counts(r: &Router, tunnel: &str) -> (usize, usize) {
-    (r.ike.ike_sas().iter().filter(|s| s.tunnel == tunnel && s.is_established()).count(), r.ike.child_sas().iter().filter(|c| c.tunnel == tunnel).count())
+    (r.ike().ike_sas().iter().filter(|s| s.tunnel == tunnel && s.is_established()).count(), r.ike().child_sas().iter().filter(|c| c.tunnel == tunnel).count())
 }
 
 /// The SA keys as tshark options: `ikev1_decryption_table` rows for IKEv1
@@ -954,12 +936,12 @@ pub fn tunnel_counts(r: &Router, tunnel: &str) -> (usize, usize) {
 pub fn tshark_lines(r: &Router) -> Vec<String> {
     use edgesh_engine::ike::crypto::hex;
     let mut v = Vec::new();
-    for s in r.ike.ike_sas() {
+    for s in r.ike().ike_sas() {
         if let Some((ic, key)) = s.tshark_key() {
             v.push(format!("-o 'uat:ikev1_decryption_table:{ic},{key}'"));
         }
     }
-    for c in r.ike.child_sas() {
+    for c in r.ike().child_sas() {
         let Some((e, a)) = c.esp else { continue };
         let enc = match e {
             EspEncr::Null => "NULL",
@@ -1025,7 +1007,7 @@ mod tests {
     fn setup() -> (Router, Vec<u8>, SocketAddrV4, SocketAddrV4) {
         let (a, b) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2));
         let mut r = Router::new(Config::new("r2"), Clock::Virtual(1_795_358_264), 1, std::env::temp_dir());
-        r.ike.set_config(0, EngineConf { peers: vec![peer(b, a, 2, false)], notes: vec![] });
+        r.engine.set_config(EngineConf { peers: vec![peer(b, a, 2, false)], notes: vec![] });
         let mut i = Endpoint::new(7);
         i.set_config(0, EngineConf { peers: vec![peer(a, b, 2, true)], notes: vec![] });
         let t = i.poll_transmit().expect("MM1");
@@ -1034,7 +1016,7 @@ mod tests {
 
     fn feed(r: &mut Router, pkt: &[u8], from: SocketAddrV4, to: SocketAddrV4) -> String {
         r.log.clear();
-        r.ike.handle(0, to, from, pkt);
+        r.engine.handle_datagram(to, from, pkt);
         r.engine_drain();
         r.log.iter().map(|l| l.split_once(": %").map(|x| x.1).unwrap_or(l).to_string()).collect::<Vec<_>>().join("\n")
     }
@@ -1066,11 +1048,11 @@ mod tests {
             for w in *want {
                 assert!(log.contains(w), "case {i}: want {w:?} in\n{log}");
             }
-            assert!(r.ike.ike_sas().is_empty(), "case {i}: no SA from a malformed packet");
+            assert!(r.ike().ike_sas().is_empty(), "case {i}: no SA from a malformed packet");
         }
         // The genuine message is accepted.
         let log = feed(&mut r, &mm1, from, to);
-        assert_eq!(r.ike.ike_sas().len(), 1, "{log}");
+        assert_eq!(r.ike().ike_sas().len(), 1, "{log}");
     }
 
     #[test]
@@ -1091,7 +1073,7 @@ mod tests {
         assert!(log.contains("Unsupported attribute(4099) detected in IKE phase-I 1st message"), "{log}");
         assert!(log.contains("Sending phase-I notify of type ATTRIBUTES_NOT_SUPPORTED"), "{log}");
         // A DH group 5 router receiving group 2.
-        r.ike.set_config(0, EngineConf { peers: vec![peer(*to.ip(), *from.ip(), 5, false)], notes: vec![] });
+        r.engine.set_config(EngineConf { peers: vec![peer(*to.ip(), *from.ip(), 5, false)], notes: vec![] });
         let log = feed(&mut r, &mm1, from, to);
         assert!(log.contains("Mismatching DH Group(2) detected, configured is (5) in IKE phase-I 1st message"), "{log}");
         assert!(log.contains("Sending phase-I notify of type NO_PROPOSAL_CHOSEN"), "{log}");

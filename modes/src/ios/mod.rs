@@ -567,6 +567,8 @@ pub fn apply_text(router: &std::sync::Arc<std::sync::Mutex<crate::session::Route
             s.ios.stack = vec![IosFrame { mode: IosMode::Config, path: Vec::new() }];
         }
     }
+    // The loaded configuration is running: the engine takes it now.
+    drop(s);
     (lines, rejected, msgs)
 }
 

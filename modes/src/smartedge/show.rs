@@ -100,7 +100,7 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
                 return not_found("Tunnel", &name);
             }
             let r = s.router();
-            let st = r.ike.tunnel_stats.get(&name).cloned().unwrap_or_default();
+            let st = r.ike().tunnel_stats.get(&name).cloned().unwrap_or_default();
             let (ike, ipsec) = crate::crypto::tunnel_counts(&r, &name);
             let mut lines = Vec::new();
             if a.has("detail") {
@@ -125,9 +125,9 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
         &[SHOW, "IKE information", "For an ASP", "Slot/ASP", "Counters", "For the whole ASP", "IKEv1", "IKEv2"],
         |s, a, o| {
             let r = s.router();
-            let st = r.ike.stats.clone();
-            let (p1_up, p2_up) = (r.ike.ike_sas().iter().filter(|x| x.is_established()).count(), r.ike.child_sas().len());
-            let half = r.ike.ike_sas().len() - p1_up;
+            let st = r.ike().stats.clone();
+            let (p1_up, p2_up) = (r.ike().ike_sas().iter().filter(|x| x.is_established()).count(), r.ike().child_sas().len());
+            let half = r.ike().ike_sas().len() - p1_up;
             drop(r);
             if a.has("ike2") {
                 o.line("IKEv2 statistics: no IKEv2 SAs (the IKEv2 engine is not available yet)");
