@@ -509,7 +509,11 @@ pub fn run_paths(paths: &[PathBuf], bless: bool, out: &mut dyn std::io::Write) -
             }
             let t = Transcript::parse(f, part);
             let o = run(&t);
-            let name = if several { format!(" (part {}{})", i + 1, if sep.is_empty() { String::new() } else { format!(": {}", sep.trim_start_matches('#').trim_start_matches('=').trim()) }) } else { String::new() };
+            let name = match (several, sep.trim_start_matches("#===").trim()) {
+                (false, _) => String::new(),
+                (true, "") => format!(" (part {})", i + 1),
+                (true, s) => format!(" ({s})"),
+            };
             if o.matches {
                 new_text.push_str(part);
                 continue;
