@@ -42,6 +42,9 @@
 //! * `#! --login` starts the device with the console login dialog, as
 //!   `edgesh --login` does: `Username: NAME` lines (echoed), then a
 //!   `Password: <secret:TEXT>` line.
+//! * The last line is the prompt the device is left at; when it carries
+//!   typed text, that line is typed too: a command that ends the session
+//!   (`quit`, `logout`), after which the device shows no prompt.
 //! * Parts: a file may hold several transcripts of one command family. A
 //!   line starting with `#===` (for instance `#=== part 2: IKEv2 policies`)
 //!   ends the part before it; what follows is a new transcript with its own
@@ -112,8 +115,10 @@ impl Transcript {
 
     /// What typed text each prompt line carries, in order.
     fn entries(&self) -> Vec<String> {
-        // The last line is the prompt the device waits at, not a typed line.
-        let body = self.body.rsplit_once('\n').map(|(b, _)| b).unwrap_or("");
+        // The last line is the prompt the device waits at, not a typed line,
+        // unless something is typed on it: a command that ends the session
+        // (`quit`, `logout`), after which no prompt comes.
+        let (body, last) = self.body.rsplit_once('\n').unwrap_or(("", self.body.as_str()));
         let ios = self.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "ios");
         let lab = !self.devices.is_empty();
         let ios_or_lab = |l: &str| -> Option<String> {
@@ -130,6 +135,7 @@ impl Transcript {
                 }
                 ios_or_lab(l)
             })
+            .chain(ios_or_lab(last).filter(|e| !e.is_empty() && !e.starts_with('\0')))
             .collect()
     }
 }
