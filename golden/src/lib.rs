@@ -612,6 +612,14 @@ mod tests {
     }
 
     #[test]
+    fn a_command_on_the_last_line_is_typed() {
+        let t = Transcript::parse(Path::new("x.golden"), "[local]edgesh#show clock\nSun Nov 22 14:37:44 2026 UTC\n[local]edgesh#quit\n");
+        let o = run(&t);
+        assert!(o.matches, "{:?} {}", o.notes, o.rendered);
+        assert!(o.rendered.ends_with("#quit\n"));
+    }
+
+    #[test]
     fn a_wrong_transcript_fails() {
         let t = Transcript::parse(Path::new("x.golden"), "[local]edgesh#show clock\nMon Jan 01 00:00:00 2001 UTC\n[local]edgesh#");
         let o = run(&t);
