@@ -199,6 +199,7 @@ fn build_ios(o: &Options, router: Arc<Mutex<Router>>, state_dir: &std::path::Pat
 pub fn run_piped(session: Session, input: impl BufRead, out: impl Write) -> i32 {
     let mut t = Terminal::new(session, std::io::BufWriter::new(out), true);
     t.paste_numbers = true;
+    t.paste = true;
     t.prompt();
     for line in input.split(b'\n') {
         let Ok(mut line) = line else { break };

@@ -350,6 +350,8 @@ impl russh::server::Handler for Conn {
             let mut st = lock(&state);
             let mut t = Terminal::new(s, Vec::new(), false);
             t.crlf = true;
+            // Without a pty the channel is a byte stream, not a terminal.
+            t.paste = !st.pty;
             if st.cols > 0 {
                 t.session.terminal_width = st.cols as usize;
             }
