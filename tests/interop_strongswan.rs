@@ -29,14 +29,12 @@ fn base() -> PathBuf {
     std::env::temp_dir().join("edgesh-interop")
 }
 
-/// The namespaces and the strongSwan peer are the machine's: test runs of
-/// other checkouts take turns with this one through a lock file.
-struct Turn(#[allow(dead_code)] MutexGuard<'static, ()>, std::fs::File);
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        let _ = self.1.unlock();
-    }
+/// Held while a test owns the namespaces `left` and `right`: the tests of this
+/// binary take turns through [`SERIAL`], and every other process running them
+/// (another checkout's `cargo test`) through an exclusive lock on one file.
+struct Turn {
+    _serial: MutexGuard<'static, ()>,
+    _machine: nix::fcntl::Flock<std::fs::File>,
 }
 
 /// None (after a loud message) when this machine cannot run the tests.
@@ -55,9 +53,9 @@ fn ready() -> Option<Turn> {
         eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
         return None;
     }
-    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(std::env::temp_dir().join("edgesh-interop.lock")).expect("interop lock file");
-    lock.lock().expect("taking the interop lock");
-    Some(Turn(guard, lock))
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(std::env::temp_dir().join("edgesh-interop.lock")).expect("interop lock file");
+    let machine = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| e).expect("interop lock");
+    Some(Turn { _serial: guard, _machine: machine })
 }
 
 /// Run the peer script with environment settings.
