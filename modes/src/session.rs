@@ -90,7 +90,7 @@ pub struct Router {
     /// simulated lab moves its datagrams).
     pub engine: edgesh_engine::driver::Driver,
     /// `debug crypto` switches.
-    pub debug: crate::crypto::DebugFlags,
+    pub debug: crate::engine::DebugFlags,
     /// Log and debug lines for watching sessions: (sequence, is debug, line).
     pub monitor: VecDeque<(u64, bool, String)>,
     pub monitor_seq: u64,
@@ -179,7 +179,7 @@ impl Router {
 
     /// Add a log line in the SmartEdge format (`Mon DD HH:MM:SS: %FAC-SEV-MNEMONIC: text`).
     pub fn log(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
-        let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", smartedge::show::log_time(self.now()));
+        let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", crate::time::log_time(self.now()));
         self.log.push_back(line.clone());
         while self.log.len() > 1000 {
             self.log.pop_front();

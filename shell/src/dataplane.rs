@@ -100,6 +100,11 @@ impl Dataplane {
         !self.uncovered.is_empty() || !self.problems.is_empty()
     }
 
+    /// Traffic the engine has not been told about yet.
+    pub fn has_counts(&self) -> bool {
+        !self.counts.is_empty()
+    }
+
     /// Follow the engine's SA installs and removals (no lock: a channel).
     pub fn follow(&mut self) {
         let Some(feed) = &self.feed else { return };

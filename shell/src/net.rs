@@ -57,7 +57,8 @@ const ROUND: Duration = Duration::from_millis(10);
 /// Each round reads a batch of datagrams without the router lock. ESP and
 /// packets from the TUN device go through the dataplane without it too;
 /// the lock is taken once when IKE datagrams arrived, the dataplane has
-/// something for the engine, or a round ([`ROUND`]) has passed: then the
+/// something for the engine (traffic that starts a negotiation, a problem
+/// to log, byte counts once traffic pauses), or a round ([`ROUND`]) has passed: then the
 /// driver takes the datagrams and runs its timers, and what it produced is
 /// sent after the lock is released, so consoles and SSH sessions are never
 /// starved while hundreds of negotiations run.
@@ -96,8 +97,10 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                 dp.from_tun(&mut esp_out);
                 let due = last.is_none_or(|t| t.elapsed() >= ROUND);
                 let mut out = Vec::new();
-                let locked = due || !batch.is_empty() || dp.has_news();
-                if locked || !batch.is_empty() || dp.has_news() {
+                // Byte counts reach the engine every round, or as soon as traffic pauses.
+                let paused = esp_in == 0 && esp_out.is_empty() && dp.has_counts();
+                let locked = due || paused || !batch.is_empty() || dp.has_news();
+                if locked {
                     last = Some(Instant::now());
                     let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
                     socks.sync(&mut r);

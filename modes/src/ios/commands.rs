@@ -502,7 +502,7 @@ fn exec(g: &mut G, privileged: bool) {
         Ok(())
     });
     add(g, "show clock", &["Show running system information", "Display the system clock"], |s, _, o| {
-        o.line(&format!("*{}", crate::smartedge::show::date_time(s.router().now())));
+        o.line(&format!("*{}", crate::time::date_time(s.router().now())));
         Ok(())
     });
     add(g, "show privilege", &["Show running system information", "Show current privilege level"], |s, _, o| {
@@ -758,26 +758,26 @@ fn crypto_exec(g: &mut G) {
     add(g, "show crypto isakmp sa [detail]", &[SH, CR, "Show ISAKMP information", "Show ISAKMP Security Associations", "Show detailed information"], |s, _, o| {
         s.router().ios_sync();
         let mut v = Vec::new();
-        crate::crypto::ios_isakmp_sa(s.router().ike().ike_sas(), &mut v);
+        crate::ios::show_sa::ios_isakmp_sa(s.router().ike().ike_sas(), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto ipsec sa [detail]", &[SH, CR, "Show IPSEC info", "IPSEC SA table", "Show detailed information"], |s, a, o| {
         s.router().ios_sync();
         let mut v = Vec::new();
-        crate::crypto::ios_ipsec_sa(&s.router(), a.has("detail"), &mut v);
+        crate::ios::show_sa::ios_ipsec_sa(&s.router(), a.has("detail"), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto session [detail]", &[SH, CR, "Crypto session information", "Show detailed information"], |s, a, o| {
         s.router().ios_sync();
         let mut v = Vec::new();
-        crate::crypto::ios_session(&s.router(), a.has("detail"), &mut v);
+        crate::ios::show_sa::ios_session(&s.router(), a.has("detail"), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto keys tshark", &[SH, CR, "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options (decrypts captures of edgesh's packets)"], |s, _, o| {
-        for l in crate::crypto::tshark_lines(&s.router()) {
+        for l in crate::engine::tshark_lines(&s.router()) {
             o.line(&l);
         }
         Ok(())

@@ -16,7 +16,9 @@
 
 pub mod commands;
 pub mod compile;
+pub mod events;
 pub mod ikev2;
+pub mod show_sa;
 pub mod wording;
 
 use crate::out::Out;

@@ -229,7 +229,7 @@ fn exec(g: &mut G) {
         Ok(())
     });
     add(g, "show ike keys tshark", &["Display information", "IKE information", "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options"], |s, _, o| {
-        for l in crate::crypto::tshark_lines(&s.router()) {
+        for l in crate::engine::tshark_lines(&s.router()) {
             o.line(&l);
         }
         Ok(())
