@@ -22,3 +22,14 @@ pub mod time;
 
 pub use out::{Out, VecOut};
 pub use session::{Clock, Dialect, Router, Session, SessionOptions};
+
+impl Dialect {
+    /// What the dialect does: the one place that names every dialect's
+    /// folder (a new dialect is a folder, a variant and a line here).
+    pub fn ops(self) -> &'static dyn session::DialectOps {
+        match self {
+            Dialect::SmartEdge => &smartedge::dialect::SmartEdge,
+            Dialect::Ios => &ios::dialect::Ios,
+        }
+    }
+}

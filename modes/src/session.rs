@@ -8,7 +8,7 @@ use crate::out::Out;
 use crate::smartedge::{self, Frame};
 use edgesh_engine::Config;
 use edgesh_engine::validate::{Problem, Severity, validate};
-use edgesh_grammar::{Binding, ParseError};
+use edgesh_grammar::{Binding, Graph, ParseError};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -339,10 +339,7 @@ pub struct Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        if self.dialect == Dialect::Ios && self.in_config() {
-            // A session that goes away in configuration mode leaves it.
-            self.router().ios_sync();
-        }
+        self.dialect.ops().on_close(self);
         if let Some(id) = self.login_id.take() {
             let mut r = self.router();
             r.logins.remove(&id);
@@ -351,12 +348,68 @@ impl Drop for Session {
     }
 }
 
-/// The CLI dialect of a session.
+/// The CLI dialect of a session: a name. What a dialect does is its
+/// [`DialectOps`] (`Dialect::ops`, in `lib.rs`: the one place that knows
+/// every dialect's folder).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Dialect {
     #[default]
     SmartEdge,
     Ios,
+}
+
+/// What a CLI dialect provides. Each dialect is a folder of `modes/src/`
+/// with one value implementing this (`smartedge::SmartEdge`, `ios::Ios`);
+/// the session core, the terminal and the engine bridge ask it instead of
+/// branching on the dialect.
+pub trait DialectOps: Sync {
+    /// The prompt (`[local]edgesh#`, `Router(config)#`).
+    fn prompt(&self, s: &Session) -> String;
+    /// Is the session in a configuration mode?
+    fn in_config(&self, s: &Session) -> bool;
+    /// Run one line (length, control characters and history are done).
+    /// False when it was rejected.
+    fn execute(&self, s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool;
+    /// The command graphs `?` and TAB use: the current mode's first, then
+    /// its parents' (a line the current mode does not know is run there).
+    fn graphs(&self, s: &Session) -> Vec<&'static Graph<Handler>>;
+    /// The graphs a line may run in (IOS adds exec, for `do`), and the line
+    /// as they see it.
+    fn run_graphs<'a>(&self, s: &Session, line: &'a str) -> (Vec<&'static Graph<Handler>>, &'a str) {
+        (self.graphs(s), line)
+    }
+    /// Is this a show command (whose output may be piped)?
+    fn is_show(&self, line: &str) -> bool {
+        let w = line.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+        w.len() >= 2 && "show".starts_with(&w)
+    }
+    /// A line that does not parse, with the dialect's caret and wording.
+    fn report(&self, err: &ParseError, line: &str, indent: usize, out: &mut dyn Out);
+    /// The privilege level a new session starts at.
+    fn initial_privilege(&self) -> u8;
+    /// May `enable` go up to the user's maximum level without a secret?
+    fn enable_up_to_max(&self) -> bool;
+    /// Does `enable` ask for the enable secret when one is configured?
+    fn enable_asks_secret(&self) -> bool;
+    /// What `enable` says when the user may not go up.
+    fn enable_denied(&self, s: &Session) -> String;
+    /// Does a login put the session in the user's context?
+    fn login_sets_context(&self) -> bool;
+    /// After a line ran (IOS: leaving configuration mode commits).
+    fn after_line(&self, _s: &mut Session) {}
+    /// The session goes away.
+    fn on_close(&self, _s: &mut Session) {}
+    /// The engine's configuration: the dialect's running configuration
+    /// compiled into the engine model.
+    fn engine_conf(&self, r: &mut Router) -> edgesh_engine::ike::EngineConf;
+    /// A crypto log line in the dialect's format, kept in the log buffer.
+    fn crypto_log(&self, r: &mut Router, sev: u8, mnemonic: &str, text: &str) -> String;
+    /// The log lines of an engine event: (severity, mnemonic, text).
+    fn event_log(&self, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)>;
+    /// The debug lines of an engine event.
+    fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::engine::DebugFlags) -> Vec<String>;
+    /// The log mnemonic of a socket the engine cannot use.
+    fn socket_mnemonic(&self) -> &'static str;
 }
 
 impl Session {
@@ -381,7 +434,7 @@ impl Session {
             monitor_seen,
             ios: crate::ios::IosSession::default(),
             // IOS starts in user exec (`Router>`), SmartEdge at level 15.
-            privilege: if opts.dialect == Dialect::Ios { 1 } else { 15 },
+            privilege: opts.dialect.ops().initial_privilege(),
             max_privilege: 15,
             authenticated: false,
             login_id: None,
@@ -401,7 +454,7 @@ impl Session {
         self.max_privilege = u.max_privilege;
         self.authenticated = true;
         self.ios.privileged = u.privilege >= 15;
-        if self.dialect == Dialect::SmartEdge && self.router().running.contexts.contains_key(&u.context) {
+        if self.dialect.ops().login_sets_context() && self.router().running.contexts.contains_key(&u.context) {
             self.exec_context = u.context.clone();
         }
         let mut r = self.router();
@@ -441,11 +494,12 @@ impl Session {
         let _ = out;
         // SmartEdge: up to `privilege max` without a password. IOS: only
         // down without the enable secret.
-        if level <= self.privilege || (self.dialect == Dialect::SmartEdge && level <= self.max_privilege) || (!self.authenticated && crate::auth::enable_secret(&self.router()).is_none()) {
+        let ops = self.dialect.ops();
+        if level <= self.privilege || (ops.enable_up_to_max() && level <= self.max_privilege) || (!self.authenticated && crate::auth::enable_secret(&self.router()).is_none()) {
             self.set_privilege(level.max(self.privilege));
             return Ok(());
         }
-        let has_secret = crate::auth::enable_secret(&self.router()).is_some() && self.dialect == Dialect::Ios;
+        let has_secret = crate::auth::enable_secret(&self.router()).is_some() && ops.enable_asks_secret();
         if has_secret {
             self.wants_secret = Some(level);
             self.secret_tries = 0;
@@ -455,10 +509,7 @@ impl Session {
             self.set_privilege(level);
             return Ok(());
         }
-        if self.dialect == Dialect::SmartEdge {
-            return Err(format!("Permission denied: the highest privilege level for {} is {}", self.user, self.max_privilege));
-        }
-        Err("No password set".into())
+        Err(ops.enable_denied(self))
     }
 
     /// The secret typed after `enable`'s `Password:`. IOS asks three times.
@@ -506,22 +557,11 @@ impl Session {
 
     /// The prompt, e.g. `[local]edgesh(config-ctx)#`.
     pub fn prompt(&self) -> String {
-        if self.dialect == Dialect::Ios {
-            return crate::ios::prompt(self);
-        }
-        let host = self.router().running.hostname.clone();
-        match self.stack.last() {
-            None if self.privilege < 15 => format!("[{}]{}>", self.exec_context, host),
-            None => format!("[{}]{}#", self.exec_context, host),
-            Some(f) => format!("[{}]{}({})#", self.exec_context, host, f.kind().prompt()),
-        }
+        self.dialect.ops().prompt(self)
     }
 
     pub fn in_config(&self) -> bool {
-        match self.dialect {
-            Dialect::SmartEdge => !self.stack.is_empty(),
-            Dialect::Ios => !self.ios.stack.is_empty(),
-        }
+        self.dialect.ops().in_config(self)
     }
 
     /// The configuration a `show` reads: the candidate in configuration mode, else running.
@@ -741,92 +781,16 @@ impl Session {
             }
             self.history.push(mask_secrets(trimmed));
         }
-        if self.dialect == Dialect::Ios {
-            let ok = crate::ios::execute(self, line, caret_indent, out);
-            // IOS's commit: changes reach the engine when configuration mode is left.
-            if !self.in_config() {
-                self.router().ios_sync();
-            }
-            return ok;
-        }
-        let kind = self.stack.last().map(|f| f.kind()).unwrap_or(smartedge::ModeKind::Exec);
-        let graphs = smartedge::graphs();
-        let first = graphs.get(kind).parse(line);
-        let (handler, args, level) = match first {
-            Ok(m) => (m.command.payload, Args { bindings: m.bindings, line: line.to_string() }, None),
-            Err(err) => {
-                // Not valid here: try the parent modes, as the box does with pasted configs.
-                let mut found = None;
-                if self.stack.len() > 1 && !matches!(err, ParseError::Empty) {
-                    for lvl in (1..self.stack.len()).rev() {
-                        let k = self.stack[lvl - 1].kind();
-                        if let Ok(m) = graphs.get(k).parse(line) {
-                            found = Some((m.command.payload, Args { bindings: m.bindings, line: line.to_string() }, Some(lvl)));
-                            break;
-                        }
-                    }
-                }
-                match found {
-                    Some(f) => f,
-                    None => {
-                        report_parse_error(&err, line, caret_indent, out);
-                        self.rejected += 1;
-                        return false;
-                    }
-                }
-            }
-        };
-        if self.privilege < 15 && self.stack.is_empty() && !low_privilege_allowed(&args) {
-            out.line(&format!("% Permission denied: privilege level {} (enable 15 first)", self.privilege));
-            self.rejected += 1;
-            return false;
-        }
-        let saved_stack = level.map(|lvl| {
-            let saved = self.stack.clone();
-            self.stack.truncate(lvl);
-            saved
-        });
-        match (handler.0)(self, &args, out) {
-            Ok(()) => true,
-            Err(msg) => {
-                if let Some(saved) = saved_stack {
-                    self.stack = saved;
-                }
-                if !msg.is_empty() {
-                    out.line(&format!("% {msg}"));
-                }
-                self.rejected += 1;
-                false
-            }
-        }
-    }
-
-    /// The modes a line is tried in: the current one, then its parents (as
-    /// execution does for a line the current sub-mode does not know).
-    fn ios_graphs_chain(&self) -> Vec<&'static edgesh_grammar::Graph<Handler>> {
-        let g = crate::ios::graphs();
-        let mut v = vec![g.get(crate::ios::mode(self))];
-        for f in self.ios.stack.iter().rev().skip(1) {
-            v.push(g.get(f.mode));
-        }
-        v
-    }
-
-    fn mode_chain(&self) -> Vec<smartedge::ModeKind> {
-        let mut v: Vec<smartedge::ModeKind> = self.stack.iter().rev().map(|f| f.kind()).collect();
-        if v.is_empty() {
-            v.push(smartedge::ModeKind::Exec);
-        }
-        v
+        let ops = self.dialect.ops();
+        let ok = ops.execute(self, line, caret_indent, out);
+        ops.after_line(self);
+        ok
     }
 
     /// `?` help: the current mode's, or that of the parent mode that knows the
     /// first word (so help matches what Enter would run).
     pub fn help(&self, line: &str) -> Result<Vec<edgesh_grammar::HelpItem>, ParseError> {
-        let chain: Vec<&edgesh_grammar::Graph<Handler>> = match self.dialect {
-            Dialect::Ios => self.ios_graphs_chain(),
-            Dialect::SmartEdge => self.mode_chain().into_iter().map(|k| smartedge::graphs().get(k)).collect(),
-        };
+        let chain = self.dialect.ops().graphs(self);
         let first = chain[0].help(line);
         if first.is_ok() || !line.trim_start().contains(char::is_whitespace) {
             return first;
@@ -841,61 +805,47 @@ impl Session {
 
     /// TAB completion, with the same parent-mode rule as `?`.
     pub fn complete(&self, line: &str) -> edgesh_grammar::Completion {
-        let chain: Vec<&edgesh_grammar::Graph<Handler>> = match self.dialect {
-            Dialect::Ios => self.ios_graphs_chain(),
-            Dialect::SmartEdge => self.mode_chain().into_iter().map(|k| smartedge::graphs().get(k)).collect(),
-        };
-        let g0 = chain[0];
-        if g0.knows_first_word(line) || !line.trim_start().contains(char::is_whitespace) {
-            return g0.complete(line);
-        }
-        for g in &chain[1..] {
-            if g.knows_first_word(line) {
-                return g.complete(line);
-            }
-        }
-        g0.complete(line)
+        complete_in(&self.dialect.ops().graphs(self), line)
+    }
+
+    /// TAB completion as it stands in the session's current mode, to keep
+    /// (the rustyline console asks while the session is busy reading).
+    pub fn completer(&self) -> impl Fn(&str) -> edgesh_grammar::Completion + Send + Sync + 'static {
+        let chain = self.dialect.ops().graphs(self);
+        move |line: &str| complete_in(&chain, line)
+    }
+
+    /// Print a line that does not parse, the dialect's way.
+    pub fn report_error(&self, err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
+        self.dialect.ops().report(err, line, indent, out)
     }
 
     /// Does the line parse in the current mode (or a parent)? A line that
     /// does not gets its error printed without the pipes applied.
     pub fn parses(&self, line: &str) -> bool {
-        let t = line.trim_start();
-        let t = if self.dialect == Dialect::Ios { t.strip_prefix("do ").unwrap_or(t) } else { t };
-        let chain: Vec<&edgesh_grammar::Graph<Handler>> = match self.dialect {
-            Dialect::Ios => {
-                let mut v = self.ios_graphs_chain();
-                v.push(crate::ios::graphs().get(if self.ios.privileged { crate::ios::IosMode::Exec } else { crate::ios::IosMode::UserExec }));
-                v
-            }
-            Dialect::SmartEdge => self.mode_chain().into_iter().map(|k| smartedge::graphs().get(k)).collect(),
-        };
+        let (chain, t) = self.dialect.ops().run_graphs(self, line.trim_start());
         chain.iter().any(|g| g.parse(t).is_ok())
     }
 
     /// Is this line a show command (whose output may be piped)?
     pub fn is_show(&self, line: &str) -> bool {
-        let mut words = line.split_whitespace();
-        let mut w = words.next().unwrap_or("").to_ascii_lowercase();
-        if self.dialect == Dialect::Ios && w == "do" {
-            w = words.next().unwrap_or("").to_ascii_lowercase();
-        }
-        w.len() >= 2 && "show".starts_with(&w)
+        self.dialect.ops().is_show(line)
     }
 }
 
-/// Exec commands a SmartEdge session below level 15 may run: shows (but not
-/// the configuration, which holds keys), terminal settings, leaving, `enable`.
-fn low_privilege_allowed(a: &Args) -> bool {
-    let kw: Vec<&str> = a.bindings.iter().filter(|b| b.keyword).map(|b| &*b.value).take(3).collect();
-    match kw.as_slice() {
-        ["show", "configuration", ..] => false,
-        // Session keys are secrets: level 15 only.
-        ["show", "ike", "keys"] => false,
-        ["show", ..] => true,
-        [w, ..] => matches!(*w, "enable" | "disable" | "exit" | "quit" | "terminal" | "context" | "logout"),
-        [] => false,
+/// TAB completion in a chain of graphs (current mode first): the current
+/// mode's, or that of the parent that knows the first word.
+fn complete_in(chain: &[&'static Graph<Handler>], line: &str) -> edgesh_grammar::Completion {
+    let g0 = chain[0];
+    if g0.knows_first_word(line) || !line.trim_start().contains(char::is_whitespace) {
+        return g0.complete(line);
     }
+    for g in &chain[1..] {
+        if g.knows_first_word(line) {
+            return g.complete(line);
+        }
+    }
+    g0.complete(line)
 }
 
 /// The file `save configuration` writes and the next start loads, in the state directory.
@@ -955,27 +905,6 @@ pub fn mask_secrets(line: &str) -> String {
 
 /// The longest command line accepted.
 pub const MAX_LINE: usize = 4096;
-
-/// Print a parse error the SmartEdge way: a caret under the bad token, then the message.
-pub fn report_parse_error(err: &ParseError, line: &str, caret_indent: usize, out: &mut dyn Out) {
-    let col = |off: usize| caret_indent + line[..off.min(line.len())].chars().count();
-    match err {
-        ParseError::Invalid { offset, detail } => {
-            out.line(&format!("{}^", " ".repeat(col(*offset))));
-            match detail {
-                Some(d) => out.line(&format!("% Invalid input at '^' marker ({d}).")),
-                None => out.line("% Invalid input at '^' marker."),
-            }
-        }
-        ParseError::Syntax { offset, message } => {
-            out.line(&format!("{}^", " ".repeat(col(*offset))));
-            out.line(&format!("% Invalid input at '^' marker ({message})."));
-        }
-        ParseError::Ambiguous { .. } => out.line(&format!("% Ambiguous command:  \"{}\"", line.trim())),
-        ParseError::Incomplete => out.line("% Incomplete command."),
-        ParseError::Empty => {}
-    }
-}
 
 #[cfg(test)]
 mod privilege_tests {

@@ -12,7 +12,6 @@
 
 use crate::pipes;
 use edgesh_grammar::{Completion, HelpItem};
-use edgesh_modes::session::report_parse_error;
 use edgesh_modes::{Out, Session, VecOut};
 use std::collections::VecDeque;
 use std::io::Write;
@@ -549,7 +548,7 @@ impl<W: Write> Terminal<W> {
             Ok(items) => self.print_items(&items),
             Err(e) => {
                 let mut v = VecOut::default();
-                report_parse_error(&e, line, indent, &mut v);
+                self.session.report_error(&e, line, indent, &mut v);
                 for l in v.0 {
                     self.put_line(&l);
                 }

@@ -756,21 +756,21 @@ fn crypto_exec(g: &mut G) {
     const SH: &str = "Show running system information";
     const CR: &str = "Encryption module";
     add(g, "show crypto isakmp sa [detail]", &[SH, CR, "Show ISAKMP information", "Show ISAKMP Security Associations", "Show detailed information"], |s, _, o| {
-        s.router().ios_sync();
+        crate::ios::dialect::sync(&mut s.router());
         let mut v = Vec::new();
         crate::ios::show_sa::ios_isakmp_sa(s.router().ike().ike_sas(), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto ipsec sa [detail]", &[SH, CR, "Show IPSEC info", "IPSEC SA table", "Show detailed information"], |s, a, o| {
-        s.router().ios_sync();
+        crate::ios::dialect::sync(&mut s.router());
         let mut v = Vec::new();
         crate::ios::show_sa::ios_ipsec_sa(&s.router(), a.has("detail"), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto session [detail]", &[SH, CR, "Crypto session information", "Show detailed information"], |s, a, o| {
-        s.router().ios_sync();
+        crate::ios::dialect::sync(&mut s.router());
         let mut v = Vec::new();
         crate::ios::show_sa::ios_session(&s.router(), a.has("detail"), &mut v);
         v.iter().for_each(|l| o.line(l));
@@ -870,7 +870,7 @@ fn crypto_exec(g: &mut G) {
         Ok(())
     });
     add(g, "ping A.B.C.D [source A.B.C.D:src]", &["Send echo messages", "Ping destination address", "Specify source address", "Source address"], |s, a, o| {
-        s.router().ios_sync();
+        crate::ios::dialect::sync(&mut s.router());
         let dst: std::net::Ipv4Addr = a.req("A.B.C.D")?.parse().map_err(|_| "% Unrecognized host or address".to_string())?;
         let src: Option<std::net::Ipv4Addr> = a.get("A.B.C.D:src").and_then(|x| x.parse().ok());
         o.line("Type escape sequence to abort.");

@@ -15,6 +15,7 @@
 //! (`engine::config`) that the SmartEdge dialect feeds; see `docs/dialects.md`.
 
 pub mod commands;
+pub mod dialect;
 pub mod compile;
 pub mod events;
 pub mod ikev2;

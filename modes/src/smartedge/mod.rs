@@ -8,6 +8,7 @@
 //! * `wording.rs`: the text of engine values (down reasons, packet errors, problem objects).
 
 pub mod commands;
+pub mod dialect;
 pub mod diff;
 pub mod events;
 pub mod pki;
