@@ -1,13 +1,14 @@
-//! A user's session and the router state shared by all sessions.
-//!
-//! SmartEdge semantics: configuration commands change a per-session
-//! candidate; `commit` validates the whole candidate and makes it running
-//! atomically, or changes nothing at all.
+//! A user's session and the router state shared by all sessions, and what
+//! a dialect must provide ([`DialectOps`]): the session core runs a line
+//! (length, control characters, history), `?`, TAB and the prompt by asking
+//! its dialect. Each dialect's own state and semantics live in its folder
+//! (SmartEdge's candidate and commit: `smartedge/candidate.rs`; IOS's
+//! document: `ios/`); logging in and privilege: `privilege.rs`.
 
 use crate::out::Out;
-use crate::smartedge::{self, Frame};
+use crate::smartedge::modes::Frame;
 use edgesh_engine::Config;
-use edgesh_engine::validate::{Problem, Severity, validate};
+use edgesh_engine::validate::{Problem, validate};
 use edgesh_grammar::{Binding, Graph, ParseError};
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -26,16 +27,6 @@ pub struct CommitRecord {
     pub config: Arc<Config>,
     /// The running configuration before it (for the line counts of `show configuration commits`).
     pub previous: Option<Arc<Config>>,
-}
-
-impl CommitRecord {
-    /// Lines added and removed by this commit (computed when asked: a commit
-    /// of 32,000 tunnels must not render the configuration twice).
-    pub fn line_counts(&self) -> (usize, usize) {
-        let Some(prev) = &self.previous else { return (0, 0) };
-        let sel = smartedge::render::Selection::all();
-        crate::smartedge::diff::count(&smartedge::render::to_lines(prev, &sel), &smartedge::render::to_lines(&self.config, &sel))
-    }
 }
 
 /// A `commit confirmed` waiting for its confirmation.
@@ -67,15 +58,15 @@ pub struct Router {
     /// Log lines (`show log`), newest last.
     pub log: VecDeque<String>,
     /// The IOS dialect's running configuration (a document of lines and blocks).
-    pub ios_doc: crate::ios::IosDoc,
+    pub ios_doc: crate::ios::doc::IosDoc,
     /// The IOS startup configuration (`write memory`).
-    pub ios_startup: Option<crate::ios::IosDoc>,
+    pub ios_startup: Option<crate::ios::doc::IosDoc>,
     /// Automatic rollbacks so far, and the configuration the last one undid
     /// (sessions whose candidate was that configuration drop it).
     pub rollbacks: u64,
     pub last_undone: Option<Arc<Config>>,
     /// PKI stores per context (SmartEdge section 6.1).
-    pub pki: std::collections::BTreeMap<String, crate::smartedge::pki::PkiStore>,
+    pub pki: std::collections::BTreeMap<String, crate::smartedge::pki_store::PkiStore>,
     /// Who is logged in (`show users`), by login id.
     pub logins: std::collections::BTreeMap<u64, LoginEntry>,
     pub next_login_id: u64,
@@ -90,12 +81,11 @@ pub struct Router {
     /// simulated lab moves its datagrams).
     pub engine: edgesh_engine::driver::Driver,
     /// `debug crypto` switches.
-    pub debug: crate::engine::DebugFlags,
-    /// Log and debug lines for watching sessions: (sequence, is debug, line).
-    pub monitor: VecDeque<(u64, bool, String)>,
-    pub monitor_seq: u64,
+    pub debug: crate::monitor::DebugFlags,
+    /// Log and debug lines for watching sessions.
+    pub monitor: crate::monitor::Monitor,
     /// The IOS document the engine last ran from.
-    pub ios_compiled: Option<crate::ios::IosDoc>,
+    pub ios_compiled: Option<crate::ios::doc::IosDoc>,
     /// IOS: the running document as the engine model (compiled when the engine took it).
     pub ios_model: Arc<Config>,
 }
@@ -127,7 +117,7 @@ impl Router {
             rng: seed,
             state_dir,
             log: VecDeque::new(),
-            ios_doc: crate::ios::IosDoc::new("Router"),
+            ios_doc: crate::ios::doc::IosDoc::new("Router"),
             ios_startup: None,
             pki: std::collections::BTreeMap::new(),
             rollbacks: 0,
@@ -139,8 +129,7 @@ impl Router {
             dialect: Dialect::SmartEdge,
             engine: edgesh_engine::driver::Driver::new(seed, clock),
             debug: Default::default(),
-            monitor: VecDeque::new(),
-            monitor_seq: 0,
+            monitor: Default::default(),
             ios_compiled: None,
             ios_model: Arc::new(Config::new("Router")),
         };
@@ -191,7 +180,7 @@ impl Router {
     /// as well (logins, cleared sessions).
     pub fn log_event(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
         let line = self.log(facility, severity, mnemonic, text);
-        self.push_monitor(line.clone(), false);
+        self.monitor.push(line.clone(), false);
         line
     }
 
@@ -312,13 +301,13 @@ pub struct Session {
     pub pending: Vec<String>,
     pub dialect: Dialect,
     /// Automatic rollbacks this session has seen.
-    seen_rollbacks: u64,
+    pub(crate) seen_rollbacks: u64,
     /// `terminal monitor`: log messages appear in this session.
     pub monitor: bool,
     /// The last monitor line this session has shown.
     pub monitor_seen: u64,
     /// IOS dialect state (mode stack, privilege).
-    pub ios: crate::ios::IosSession,
+    pub ios: crate::ios::doc::IosSession,
     /// Privilege level (0-15); 15 may configure and see keys.
     pub privilege: u8,
     /// Highest level `enable` reaches without the enable secret.
@@ -331,10 +320,10 @@ pub struct Session {
     pub login_id: Option<u64>,
     /// `enable` is waiting for the secret (the level asked for).
     pub wants_secret: Option<u8>,
-    secret_tries: u8,
+    pub(crate) secret_tries: u8,
     /// The running configuration the candidate started from: a commit is
     /// refused when another session committed meanwhile.
-    base: Option<Arc<Config>>,
+    pub(crate) base: Option<Arc<Config>>,
 }
 
 impl Drop for Session {
@@ -407,14 +396,14 @@ pub trait DialectOps: Sync {
     /// The log lines of an engine event: (severity, mnemonic, text).
     fn event_log(&self, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)>;
     /// The debug lines of an engine event.
-    fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::engine::DebugFlags) -> Vec<String>;
+    fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String>;
     /// The log mnemonic of a socket the engine cannot use.
     fn socket_mnemonic(&self) -> &'static str;
 }
 
 impl Session {
     pub fn new(router: Arc<Mutex<Router>>, opts: SessionOptions) -> Self {
-        let monitor_seen = router.lock().map(|r| r.monitor_seq).unwrap_or(0);
+        let monitor_seen = router.lock().map(|r| r.monitor.seq()).unwrap_or(0);
         Session {
             router,
             user: opts.user,
@@ -432,7 +421,7 @@ impl Session {
             seen_rollbacks: 0,
             monitor: false,
             monitor_seen,
-            ios: crate::ios::IosSession::default(),
+            ios: crate::ios::doc::IosSession::default(),
             // IOS starts in user exec (`Router>`), SmartEdge at level 15.
             privilege: opts.dialect.ops().initial_privilege(),
             max_privilege: 15,
@@ -445,27 +434,6 @@ impl Session {
     }
 
 
-
-    /// Start a logged-in session for `u`, on `line` (`con 0`, or `vty` for
-    /// SSH: the login id is the vty number), from `from`.
-    pub fn login(&mut self, u: &crate::auth::LoginUser, vty: bool, from: &str) {
-        self.user = u.name.clone();
-        self.privilege = u.privilege;
-        self.max_privilege = u.max_privilege;
-        self.authenticated = true;
-        self.ios.privileged = u.privilege >= 15;
-        if self.dialect.ops().login_sets_context() && self.router().running.contexts.contains_key(&u.context) {
-            self.exec_context = u.context.clone();
-        }
-        let mut r = self.router();
-        let id = r.next_login_id;
-        r.next_login_id += 1;
-        let now = r.now();
-        let line = if vty { format!("vty {id}") } else { "con 0".to_string() };
-        r.logins.insert(id, LoginEntry { user: u.name.clone(), line, from: from.to_string(), since: now, last: now });
-        drop(r);
-        self.login_id = Some(id);
-    }
 
     /// Note activity (for `show users` idle times).
     pub fn touch(&mut self) {
@@ -481,62 +449,6 @@ impl Session {
     /// An administrator asked to close this session (`clear line`).
     pub fn clear_requested(&self) -> bool {
         self.login_id.is_some_and(|id| self.router().clear_requests.contains(&id))
-    }
-
-    fn set_privilege(&mut self, level: u8) {
-        self.privilege = level;
-        self.ios.privileged = level >= 15;
-    }
-
-    /// `enable [LEVEL]`: go up at once if allowed, else ask for the enable
-    /// secret (the terminal prints `Password: ` and calls [`Session::enter_secret`]).
-    pub fn request_enable(&mut self, level: u8, out: &mut dyn Out) -> CmdResult {
-        let _ = out;
-        // SmartEdge: up to `privilege max` without a password. IOS: only
-        // down without the enable secret.
-        let ops = self.dialect.ops();
-        if level <= self.privilege || (ops.enable_up_to_max() && level <= self.max_privilege) || (!self.authenticated && crate::auth::enable_secret(&self.router()).is_none()) {
-            self.set_privilege(level.max(self.privilege));
-            return Ok(());
-        }
-        let has_secret = crate::auth::enable_secret(&self.router()).is_some() && ops.enable_asks_secret();
-        if has_secret {
-            self.wants_secret = Some(level);
-            self.secret_tries = 0;
-            return Ok(());
-        }
-        if !self.authenticated {
-            self.set_privilege(level);
-            return Ok(());
-        }
-        Err(ops.enable_denied(self))
-    }
-
-    /// The secret typed after `enable`'s `Password:`. IOS asks three times.
-    pub fn enter_secret(&mut self, password: &str, out: &mut dyn Out) -> bool {
-        let Some(level) = self.wants_secret else { return false };
-        let check = crate::auth::check_enable(&self.router(), password);
-        if check == crate::auth::EnableCheck::Good {
-            self.wants_secret = None;
-            self.set_privilege(level);
-            return true;
-        }
-        self.secret_tries += 1;
-        if self.secret_tries >= 3 {
-            self.wants_secret = None;
-            let user = self.user.clone();
-            self.router().log("SYS", 4, "ENABLE_FAILED", &format!("enable failed for user {user}: bad secret"));
-            out.line("% Bad secrets");
-            out.line("");
-            self.rejected += 1;
-            return false;
-        }
-        false
-    }
-
-    /// `disable [LEVEL]`.
-    pub fn disable(&mut self, level: Option<u8>) {
-        self.set_privilege(level.unwrap_or(1).min(self.privilege));
     }
 
     pub fn router(&self) -> MutexGuard<'_, Router> {
@@ -582,7 +494,7 @@ impl Session {
         {
             let r = self.router();
             // Debug output goes to the sessions that watch (the console, or `terminal monitor`).
-            let (seq, lines) = r.monitor_since(self.monitor_seen, self.monitor);
+            let (seq, lines) = r.monitor.since(self.monitor_seen, self.monitor);
             drop(r);
             self.monitor_seen = seq;
             if self.monitor || !lines.is_empty() {
@@ -608,147 +520,6 @@ impl Session {
         }
         m.append(&mut self.pending);
         m
-    }
-
-    /// Enter configuration mode.
-    pub fn enter_config(&mut self) {
-        if self.candidate.is_none() {
-            let running = self.router().running.clone();
-            self.candidate = Some((*running).clone());
-            self.base = Some(running);
-        }
-        self.stack = vec![Frame::Config];
-    }
-
-    /// Does the candidate differ from running?
-    pub fn has_changes(&self) -> bool {
-        match (&self.candidate, &self.base) {
-            // Against what the candidate started from: another session's
-            // commit is not this session's change.
-            (Some(c), Some(b)) => *c != **b,
-            (Some(c), None) => *c != *self.router().running,
-            (None, _) => false,
-        }
-    }
-
-    /// Validate and install the candidate. Prints warnings, errors and the
-    /// result; on failure nothing changes (running and candidate stay as they were).
-    pub fn commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> bool {
-        // One commit at a time; should running still change under it (an
-        // automatic rollback), try again on the new running configuration.
-        let gate = self.router().commit_gate.clone();
-        let _one_at_a_time = gate.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..5 {
-            if let Some(done) = self.try_commit(out, confirmed_minutes, comment.clone()) {
-                return done;
-            }
-        }
-        out.line("% Commit failed: the running configuration keeps changing; try again");
-        false
-    }
-
-    /// One commit attempt; `None` when running changed under it (try again).
-    fn try_commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> Option<bool> {
-        let Some(mut cand) = self.candidate.clone() else {
-            out.line("% Not in configuration mode");
-            return Some(false);
-        };
-        let seen = self.router().running.clone();
-        // Another session committed since this candidate was started: apply
-        // this session's changes onto the new running configuration, or
-        // refuse (candidate kept) when both changed the same object.
-        if let Some(base) = self.base.clone() {
-            if !Arc::ptr_eq(&base, &seen) && *base != *seen {
-                match crate::merge::merge(&base, &cand, &seen) {
-                    Ok(m) => {
-                        cand = m;
-                        self.candidate = Some(cand.clone());
-                        self.base = Some(seen.clone());
-                    }
-                    Err(conflicts) => {
-                        let by = self.router().history.back().map(|h| format!("commit {} by {}", h.id, h.user)).unwrap_or_default();
-                        let sel = smartedge::render::Selection::all();
-                        let (old, new) = (smartedge::render::to_lines(&base, &sel), smartedge::render::to_lines(&seen, &sel));
-                        out.line(&format!("% Commit refused: another session changed what this candidate changes ({by}): {}", conflicts.join(", ")));
-                        out.line("% Their changes since this candidate was started:");
-                        smartedge::diff::show(&old, &new, out);
-                        out.line("% The candidate is kept: `commit` again to make it running as it is (undoing the changes above that it lacks), or `abort`");
-                        // The next commit is checked against what the user has now seen.
-                        self.base = Some(seen);
-                        return Some(false);
-                    }
-                }
-            }
-        }
-        let problems = validate(&cand);
-        let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
-        if !errors.is_empty() {
-            for p in &errors {
-                out.line(&crate::smartedge::wording::problem(p));
-            }
-            out.line(&format!(
-                "% Commit failed: {} error{}; the running configuration is unchanged and the candidate is kept",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            ));
-            return Some(false);
-        }
-        let user = self.user.clone();
-        let rh = self.router.clone();
-        let mut r = rh.lock().unwrap_or_else(|e| e.into_inner());
-        if !Arc::ptr_eq(&r.running, &seen) {
-            return None;
-        }
-        for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
-            out.line(&crate::smartedge::wording::problem(p));
-        }
-        let changed = cand != *r.running;
-        if changed {
-            let previous = r.running.clone();
-            let id = r.install_checked(cand, problems, &user, comment);
-            r.log("SYSTEM", 5, "CONFIG", &format!("commit {id} by {user}"));
-            // The engine takes the commit now: a commit reaches it because it was committed.
-            r.engine_sync();
-            if let Some(m) = confirmed_minutes {
-                let deadline = r.now() + m * 60;
-                // A second confirmed commit keeps the oldest configuration to return to.
-                let previous = r.pending_confirm.take().map(|p| p.previous).unwrap_or(previous);
-                r.pending_confirm = Some(PendingConfirm { deadline, commit_id: id, previous });
-                self.base = Some(r.running.clone());
-                drop(r);
-                out.line("Transaction committed");
-                out.line(&format!("Commit confirmed ,it will be rolled back within {m} minutes unless confirmed"));
-                return Some(true);
-            }
-        }
-        self.base = Some(r.running.clone());
-        if confirmed_minutes.is_none() && r.pending_confirm.take().is_some() {
-            drop(r);
-            out.line("% Commit confirmed; automatic rollback cancelled");
-        } else {
-            drop(r);
-        }
-        out.line("Transaction committed");
-        Some(true)
-    }
-
-    /// Discard the candidate and leave configuration mode.
-    pub fn abort(&mut self) {
-        self.base = None;
-        self.candidate = None;
-        self.stack.clear();
-    }
-
-    /// Leave configuration mode, committing pending changes first (SmartEdge `end`).
-    /// Returns false (and stays) if the commit failed.
-    pub fn end(&mut self, out: &mut dyn Out) -> bool {
-        if self.has_changes() && !self.commit(out, None, None) {
-            return false;
-        }
-        self.candidate = None;
-        self.base = None;
-        self.stack.clear();
-        true
     }
 
     /// Run one command line. Returns false if it was rejected.
@@ -850,29 +621,6 @@ fn complete_in(chain: &[&'static Graph<Handler>], line: &str) -> edgesh_grammar:
 
 /// The file `save configuration` writes and the next start loads, in the state directory.
 pub const STARTUP_FILE: &str = "edgesh.cfg";
-
-/// Write the configuration so that a crash leaves either the old file or the
-/// new one, never a torn one: write a temporary file, sync it, rename it over
-/// the target, sync the directory.
-pub fn save_atomically(path: &std::path::Path, cfg: &Config) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().and_then(|f| f.to_str()).unwrap_or("config"), std::process::id()));
-    {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(f);
-        let mut out = crate::out::WriteOut(&mut w);
-        crate::smartedge::render::render(cfg, &crate::smartedge::render::Selection::all(), &mut out);
-        w.flush()?;
-        w.get_ref().sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
 
 /// A typed line as `show history` keeps it: clear-text passwords and
 /// secrets masked (they are stored hashed and must not come back in clear).

@@ -6,7 +6,7 @@
 //! `%CRYPTO-` log and `debug crypto` lines (`events.rs`).
 
 use super::{IosMode, graphs, mode};
-use crate::engine::DebugFlags;
+use crate::monitor::DebugFlags;
 use crate::out::Out;
 use crate::session::{DialectOps, Handler, Router, Session};
 use crate::time::log_time;
@@ -81,14 +81,14 @@ impl DialectOps for Ios {
     fn after_line(&self, s: &mut Session) {
         // IOS's commit: changes reach the engine when configuration mode is left.
         if !self.in_config(s) {
-            sync(&mut s.router());
+            super::commit::sync(&mut s.router());
         }
     }
 
     fn on_close(&self, s: &mut Session) {
         // A session that goes away in configuration mode leaves it.
         if self.in_config(s) {
-            sync(&mut s.router());
+            super::commit::sync(&mut s.router());
         }
     }
 
@@ -118,13 +118,5 @@ impl DialectOps for Ios {
 
     fn socket_mnemonic(&self) -> &'static str {
         "IKMP_SOCKET"
-    }
-}
-
-/// The engine takes the running document when it changed since it last did.
-pub fn sync(r: &mut Router) {
-    if r.ios_compiled.as_ref() != Some(&r.ios_doc) {
-        r.ios_compiled = Some(r.ios_doc.clone());
-        r.engine_sync();
     }
 }

@@ -4,7 +4,7 @@
 //! level 15, its engine model (the committed configuration) and its log
 //! lines for engine events (`events.rs`).
 
-use crate::engine::DebugFlags;
+use crate::monitor::DebugFlags;
 use crate::out::Out;
 use crate::session::{Args, DialectOps, Handler, Router, Session};
 use edgesh_engine::ike::{EngineConf, Event};
