@@ -13,6 +13,8 @@
 use super::conf::*;
 use super::crypto::*;
 use super::events::*;
+use super::sa::{SaEntry, SaHandle, SaTable};
+use super::timers::{TimerKey, Timers};
 use super::wire::{self, Attr, Builder, DeleteRepr, Header, IdRepr, NotifyRepr, Part, ProposalRepr, ProposalSyntax, SaRepr, TransformRepr, WireError, exchange, notify, payload, proto};
 use crate::config::*;
 use rand::rngs::StdRng;
@@ -236,6 +238,15 @@ pub struct IkeSa {
     rekeyed: bool,
 }
 
+impl SaEntry for IkeSa {
+    fn conn(&self) -> u32 {
+        self.conn
+    }
+    fn icookie(&self) -> [u8; 8] {
+        self.icookie
+    }
+}
+
 impl IkeSa {
     /// The key tshark needs to decrypt this SA's messages (`isakmp_decryption_table`).
     pub fn tshark_key(&self) -> Option<(String, String)> {
@@ -262,11 +273,10 @@ impl std::fmt::Debug for Endpoint {
 pub struct Endpoint {
     conf: EngineConf,
     rng: StdRng,
-    /// Ordered by `conn` (allocated increasing, pushed in that order).
-    sas: Vec<IkeSa>,
-    /// Initiator cookie -> the `conn`s of the SAs that have it (lookup of a
-    /// received message without scanning every SA).
-    by_cookie: std::collections::HashMap<[u8; 8], Vec<u32>>,
+    /// The IKE SAs by stable handle (iterated in `conn` order; indexed by cookie).
+    sas: SaTable<IkeSa>,
+    /// Every deadline (SAs, children, retries, paced starts).
+    timers: Timers,
     children: Vec<ChildSa>,
     next_conn: u32,
     next_child: u32,
@@ -276,8 +286,6 @@ pub struct Endpoint {
     wanted: std::collections::HashMap<String, std::collections::BTreeSet<usize>>,
     /// Peer configurations by tunnel name (index into `conf.peers`).
     by_name: std::collections::HashMap<String, usize>,
-    /// Static tunnels whose negotiation failed: when to try again.
-    retry_at: std::collections::HashMap<String, Millis>,
     /// Tunnels waiting to start (paced: [`START_BURST`] per [`START_INTERVAL`]).
     start_queue: VecDeque<usize>,
     next_start: Millis,
@@ -642,6 +650,40 @@ fn nat_hash(h: HashAlg, ic: &[u8; 8], rc: &[u8; 8], a: SocketAddrV4) -> Vec<u8> 
     h.hash(&[ic, rc, &a.ip().octets(), &a.port().to_be_bytes()])
 }
 
+/// The earliest time something is due on an IKE SA (what `handle_timeout`
+/// checks in `sa_timeout`).
+fn sa_deadline(s: &IkeSa) -> Option<Millis> {
+    let mut t: Option<Millis> = None;
+    let mut min = |x: Option<Millis>| {
+        if let Some(x) = x {
+            t = Some(t.map_or(x, |t| t.min(x)));
+        }
+    };
+    min(s.timer);
+    min(s.dpd_timer);
+    if s.is_established() {
+        min(Some(s.expires()));
+        if s.role == Role::Initiator && !s.rekeyed {
+            min(Some(s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT));
+        }
+    } else {
+        min(Some(s.created + RETRANSMIT_BASE * 64));
+    }
+    for q in &s.quick {
+        min(q.timer);
+    }
+    t
+}
+
+/// When a child SA is rekeyed (initiator, at 90 % of its lifetime) or expires.
+fn child_deadline(c: &ChildSa) -> Millis {
+    let mut t = c.expires();
+    if c.role == Role::Initiator && !c.rekeyed {
+        t = t.min(c.created + c.lifetime_seconds as u64 * REKEY_AT);
+    }
+    t
+}
+
 fn parse_err_to_event(peer: SocketAddrV4, e: WireError, answered: Option<u16>) -> Event {
     Event::Malformed { peer, error: e, answered }
 }
@@ -668,8 +710,8 @@ impl Endpoint {
         Endpoint {
             conf: EngineConf::default(),
             rng: StdRng::seed_from_u64(seed),
-            sas: Vec::new(),
-            by_cookie: std::collections::HashMap::new(),
+            sas: SaTable::default(),
+            timers: Timers::default(),
             children: Vec::new(),
             next_conn: 1001,
             next_child: 2001,
@@ -677,7 +719,6 @@ impl Endpoint {
             events: VecDeque::new(),
             wanted: Default::default(),
             by_name: Default::default(),
-            retry_at: Default::default(),
             start_queue: VecDeque::new(),
             next_start: 0,
             now: 0,
@@ -693,7 +734,8 @@ impl Endpoint {
     fn pc(&self, name: &str) -> Option<&PeerConf> {
         self.by_name.get(name).and_then(|&i| self.conf.peers.get(i))
     }
-    pub fn ike_sas(&self) -> &[IkeSa] {
+    /// The IKE SAs, oldest first.
+    pub fn ike_sas(&self) -> &SaTable<IkeSa> {
         &self.sas
     }
     pub fn child_sas(&self) -> &[ChildSa] {
@@ -727,7 +769,7 @@ impl Endpoint {
         }
         for t in &gone {
             self.wanted.remove(t);
-            self.retry_at.remove(t);
+            self.timers.set(TimerKey::Retry(t.clone()), None);
         }
         let with_sa: std::collections::HashSet<String> = self.sas.iter().map(|s| s.tunnel.clone()).collect();
         let with_child: std::collections::HashSet<String> = self.children.iter().map(|c| c.tunnel.clone()).collect();
@@ -739,12 +781,13 @@ impl Endpoint {
                 self.initiate(now, &name);
             } else {
                 // A new configuration is tried now, not at the failed tunnel's next retry.
-                self.retry_at.remove(&self.conf.peers[i].name);
+                self.timers.set(TimerKey::Retry(self.conf.peers[i].name.clone()), None);
                 self.start_queue.push_back(i);
             }
         }
         self.next_start = now;
         self.drain_starts(now);
+        self.flush_timers();
     }
 
     /// Start the next [`START_BURST`] queued tunnels (nothing negotiated yet:
@@ -774,11 +817,12 @@ impl Endpoint {
                 self.wanted.entry(tunnel.to_string()).or_default().insert(i);
             }
         }
-        if let Some(idx) = self.sas.iter().position(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
+        if let Some(idx) = self.sas.find(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
             self.start_wanted(now, idx);
         } else if !self.sas.iter().any(|s| s.tunnel == tunnel && !s.deleting) {
             self.start_phase1(now, &p);
         }
+        self.flush_timers();
         true
     }
 
@@ -795,40 +839,58 @@ impl Endpoint {
         self.children.iter().find(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst))
     }
 
-    /// Add an SA (the newest `conn`, so `sas` stays ordered) and index its cookie.
-    fn push_sa(&mut self, sa: IkeSa) -> usize {
-        debug_assert!(self.sas.last().is_none_or(|l| l.conn < sa.conn), "SAs are pushed in conn order");
-        self.by_cookie.entry(sa.icookie).or_default().push(sa.conn);
-        self.sas.push(sa);
-        self.sas.len() - 1
+    /// Add an SA (indexed by conn and cookie).
+    fn push_sa(&mut self, sa: IkeSa) -> SaHandle {
+        self.sas.insert(sa)
     }
 
-    /// Remove the SA at `idx` and its cookie entry.
-    fn take_sa(&mut self, idx: usize) -> IkeSa {
-        let sa = self.sas.remove(idx);
-        if let std::collections::hash_map::Entry::Occupied(mut e) = self.by_cookie.entry(sa.icookie) {
-            e.get_mut().retain(|&c| c != sa.conn);
-            if e.get().is_empty() {
-                e.remove();
-            }
-        }
-        sa
+    /// Remove an SA (and its index entries; its deadline goes at the next flush).
+    fn take_sa(&mut self, idx: SaHandle) -> IkeSa {
+        self.sas.remove(idx)
     }
 
     /// Where the SA with this `conn` is.
-    fn sa_index(&self, conn: u32) -> Option<usize> {
-        self.sas.binary_search_by_key(&conn, |s| s.conn).ok()
+    fn sa_index(&self, conn: u32) -> Option<SaHandle> {
+        self.sas.handle_of(conn)
     }
 
-    /// Test support: the cookie index agrees with the SAs.
+    /// Test support: the indexes agree with the SAs, the timer table with their deadlines.
     #[cfg(test)]
     pub(crate) fn check_index(&self) {
-        assert!(self.sas.windows(2).all(|w| w[0].conn < w[1].conn), "SAs out of conn order");
-        let indexed: usize = self.by_cookie.values().map(Vec::len).sum();
-        assert_eq!(indexed, self.sas.len(), "cookie index size");
-        for s in &self.sas {
-            assert!(self.by_cookie.get(&s.icookie).is_some_and(|v| v.contains(&s.conn)), "SA {} not indexed", s.conn);
+        self.sas.check();
+        for (h, s) in self.sas.handles() {
+            assert_eq!(self.timers.get(&TimerKey::Sa(h)), sa_deadline(s), "deadline of SA {}", s.conn);
         }
+        for c in &self.children {
+            assert_eq!(self.timers.get(&TimerKey::Child(c.id)), Some(child_deadline(c)), "deadline of child {}", c.id);
+        }
+    }
+
+    /// Bring the timer table up to date with the SAs changed since the last
+    /// call (run at the end of every input).
+    fn flush_timers(&mut self) {
+        let mut dirty = self.sas.take_dirty();
+        dirty.sort_unstable();
+        dirty.dedup();
+        for h in dirty {
+            let when = self.sas.get(h).and_then(sa_deadline);
+            self.timers.set(TimerKey::Sa(h), when);
+        }
+        let start = (!self.start_queue.is_empty()).then_some(self.next_start);
+        self.timers.set(TimerKey::Start, start);
+    }
+
+    /// Add a child SA (and its deadline).
+    fn add_child(&mut self, c: ChildSa) {
+        self.timers.set(TimerKey::Child(c.id), Some(child_deadline(&c)));
+        self.children.push(c);
+    }
+
+    /// Remove child `ci` (and its deadline).
+    fn remove_child(&mut self, ci: usize) -> ChildSa {
+        let c = self.children.remove(ci);
+        self.timers.set(TimerKey::Child(c.id), None);
+        c
     }
 
     fn alloc_conn(&mut self) -> u32 {
@@ -887,7 +949,7 @@ impl Endpoint {
         }
     }
 
-    fn set_state(&mut self, idx: usize, new: P1State) {
+    fn set_state(&mut self, idx: SaHandle, new: P1State) {
         let sa = &mut self.sas[idx];
         if sa.state != new {
             let old = sa.state;
@@ -955,7 +1017,7 @@ impl Endpoint {
     }
 
     /// Send a phase-1 message and remember it for retransmission.
-    fn send_p1(&mut self, now: Millis, idx: usize, exch: u8, b: &Builder, encrypt: bool, expect_reply: bool) {
+    fn send_p1(&mut self, now: Millis, idx: SaHandle, exch: u8, b: &Builder, encrypt: bool, expect_reply: bool) {
         let sa = &self.sas[idx];
         let iv = if encrypt { Some(sa.iv.clone()) } else { None };
         let (dgram, last) = Self::frame(sa, exch, 0, b.first(), &b.chain(), iv.as_deref());
@@ -1007,7 +1069,7 @@ impl Endpoint {
     }
 
     /// Send an informational exchange: protected (HASH) when the SA has keys.
-    fn send_info(&mut self, idx: usize, kind: u8, body: Vec<u8>) {
+    fn send_info(&mut self, idx: SaHandle, kind: u8, body: Vec<u8>) {
         let msgid: u32 = self.rng.random::<u32>() | 1;
         let sa = &self.sas[idx];
         let (dgram, protected) = match (&sa.keys, sa.hash, sa.cipher) {
@@ -1035,7 +1097,7 @@ impl Endpoint {
         let _ = protected;
     }
 
-    fn send_notify(&mut self, idx: usize, kind: u16, protocol: u8, spi: Vec<u8>, data: Vec<u8>) {
+    fn send_notify(&mut self, idx: SaHandle, kind: u16, protocol: u8, spi: Vec<u8>, data: Vec<u8>) {
         let sa = &self.sas[idx];
         let protected = sa.keys.is_some() && !sa.p1_last.is_empty();
         let (conn, peer) = (sa.conn, *sa.remote.ip());
@@ -1079,6 +1141,11 @@ impl Endpoint {
     /// Process one received datagram (`data` as read from the socket: on
     /// port 4500 it starts with the non-ESP marker).
     pub fn handle(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
+        self.handle_datagram(now, local, remote, data);
+        self.flush_timers();
+    }
+
+    fn handle_datagram(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
         self.now = now;
         self.stats.rx_packets += 1;
         let data = if local.port() == NATT_PORT {
@@ -1122,7 +1189,7 @@ impl Endpoint {
             return;
         }
         // Find the SA (by initiator cookie, then the responder cookie and peer).
-        let idx = self.by_cookie.get(&hdr.icookie).into_iter().flatten().filter_map(|&c| self.sa_index(c)).find(|&i| {
+        let idx = self.sas.with_cookie(&hdr.icookie).find(|&i| {
             let s = &self.sas[i];
             (s.role == Role::Initiator && (s.rcookie == hdr.rcookie || (s.rcookie == [0; 8] && s.remote.ip() == remote.ip())))
                 || (s.role == Role::Responder && s.rcookie == hdr.rcookie && s.remote.ip() == remote.ip())
@@ -1198,7 +1265,7 @@ impl Endpoint {
 
     /// Decrypt (when flagged) and parse a message's payloads. Phase-1 errors after
     /// decryption are key mismatches.
-    fn open<'a>(&mut self, idx: usize, hdr: &Header, data: &'a [u8], iv: Option<Vec<u8>>, plain: &'a mut Vec<u8>) -> Result<(Vec<wire::Payload<'a>>, Vec<u8>), WireError> {
+    fn open<'a>(&mut self, idx: SaHandle, hdr: &Header, data: &'a [u8], iv: Option<Vec<u8>>, plain: &'a mut Vec<u8>) -> Result<(Vec<wire::Payload<'a>>, Vec<u8>), WireError> {
         let body = &data[wire::HEADER_LEN..];
         if hdr.flags & wire::flags::ENCRYPTION == 0 {
             return wire::payloads(hdr.next, body).map(|p| (p, Vec::new()));
@@ -1403,7 +1470,7 @@ impl Endpoint {
         self.send_p1(now, idx, exchange::AGGRESSIVE, &b, false, true);
     }
 
-    fn select_p1(&mut self, idx: usize, offer: &SaRepr, pc: &PeerConf, _local: SocketAddrV4, remote: SocketAddrV4, _hdr: &Header) -> Option<(TransformRepr, IkeProp)> {
+    fn select_p1(&mut self, idx: SaHandle, offer: &SaRepr, pc: &PeerConf, _local: SocketAddrV4, remote: SocketAddrV4, _hdr: &Header) -> Option<(TransformRepr, IkeProp)> {
         let conn = self.sas[idx].conn;
         let rip = *remote.ip();
         let Some(p) = offer.proposals.first() else { return None };
@@ -1438,7 +1505,7 @@ impl Endpoint {
     }
 
     /// SKEYID and friends (RFC 2409 5); false when the DH computation fails.
-    fn derive_p1(&mut self, idx: usize, pc: &PeerConf) -> bool {
+    fn derive_p1(&mut self, idx: SaHandle, pc: &PeerConf) -> bool {
         let sa = &mut self.sas[idx];
         let (Some(h), Some(c), Some(dh)) = (sa.hash, sa.cipher, sa.dh.as_ref()) else { return false };
         let peer_pub = if sa.role == Role::Initiator { &sa.gxr } else { &sa.gxi };
@@ -1455,7 +1522,7 @@ impl Endpoint {
     }
 
     /// HASH_I (initiator) or HASH_R over the given ID payload body.
-    fn hash_auth(&self, idx: usize, initiator: bool, id_b: &[u8]) -> Vec<u8> {
+    fn hash_auth(&self, idx: SaHandle, initiator: bool, id_b: &[u8]) -> Vec<u8> {
         let sa = &self.sas[idx];
         let (Some(h), Some(k)) = (sa.hash, sa.keys.as_ref()) else { return Vec::new() };
         if initiator {
@@ -1466,14 +1533,14 @@ impl Endpoint {
     }
 
     /// Our NAT-D payloads: the peer's address first, then ours.
-    fn natd_payloads(&self, idx: usize, _msg: &Msg) -> Vec<Vec<u8>> {
+    fn natd_payloads(&self, idx: SaHandle, _msg: &Msg) -> Vec<Vec<u8>> {
         let sa = &self.sas[idx];
         let Some(h) = sa.hash else { return vec![] };
         vec![nat_hash(h, &sa.icookie, &sa.rcookie, sa.remote), nat_hash(h, &sa.icookie, &sa.rcookie, sa.local)]
     }
 
     /// Check the peer's NAT-D payloads; sets the NAT flags.
-    fn check_natd(&mut self, idx: usize, msg: &Msg, local: SocketAddrV4, remote: SocketAddrV4) {
+    fn check_natd(&mut self, idx: SaHandle, msg: &Msg, local: SocketAddrV4, remote: SocketAddrV4) {
         let sa = &self.sas[idx];
         let Some(h) = sa.hash else { return };
         let natd: Vec<&[u8]> = msg.all(payload::NAT_D).map(|p| p.body).collect();
@@ -1496,7 +1563,7 @@ impl Endpoint {
     /// The initiator's check of the responder (MM6, AM2): HASH_R over its ID,
     /// then the ID against the configured remote identity. On failure the SA
     /// is gone and the event says why.
-    fn responder_authenticated(&mut self, idx: usize, pc: &PeerConf, id: &IdRepr, id_b: &[u8], hash: &[u8]) -> bool {
+    fn responder_authenticated(&mut self, idx: SaHandle, pc: &PeerConf, id: &IdRepr, id_b: &[u8], hash: &[u8]) -> bool {
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
         if self.hash_auth(idx, false, id_b) != hash {
             self.events.push_back(Event::AuthFailed { conn, peer });
@@ -1513,7 +1580,7 @@ impl Endpoint {
 
     /// The KE and nonce of message 3 or 4, checked against the chosen group
     /// (a malformed pair is reported; the responder answers INVALID-KEY-INFORMATION).
-    fn ke_and_nonce(&mut self, idx: usize, msg: &Msg, remote: SocketAddrV4, responder: bool) -> Option<(Vec<u8>, Vec<u8>)> {
+    fn ke_and_nonce(&mut self, idx: SaHandle, msg: &Msg, remote: SocketAddrV4, responder: bool) -> Option<(Vec<u8>, Vec<u8>)> {
         let g = DhGroup(self.sas[idx].chosen.as_ref().map(|c| c.group).unwrap_or(2));
         match (msg.get(payload::KE), msg.get(payload::NONCE)) {
             (Some(ke), Some(n)) if ke.body.len() == g.public_len() && (8..=256).contains(&n.body.len()) => Some((ke.body.to_vec(), n.body.to_vec())),
@@ -1525,11 +1592,11 @@ impl Endpoint {
         }
     }
 
-    fn peer_conf(&self, idx: usize) -> Option<PeerConf> {
+    fn peer_conf(&self, idx: SaHandle) -> Option<PeerConf> {
         self.pc(&self.sas[idx].tunnel).cloned()
     }
 
-    fn fail_p1(&mut self, idx: usize, reason: DownReason) {
+    fn fail_p1(&mut self, idx: SaHandle, reason: DownReason) {
         let sa = &self.sas[idx];
         let (conn, peer, tunnel) = (sa.conn, *sa.remote.ip(), sa.tunnel.clone());
         self.stats.p1_failed += 1;
@@ -1542,11 +1609,11 @@ impl Endpoint {
     /// A static tunnel that failed is tried again after [`RETRY_INTERVAL`].
     fn schedule_retry(&mut self, tunnel: &str) {
         if self.pc(tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == tunnel) {
-            self.retry_at.insert(tunnel.to_string(), self.now + RETRY_INTERVAL);
+            self.timers.set(TimerKey::Retry(tunnel.to_string()), Some(self.now + RETRY_INTERVAL));
         }
     }
 
-    fn main_mode(&mut self, now: Millis, idx: usize, hdr: &Header, data: &[u8]) {
+    fn main_mode(&mut self, now: Millis, idx: SaHandle, hdr: &Header, data: &[u8]) {
         let Some(pc) = self.peer_conf(idx) else { return };
         let role = self.sas[idx].role;
         let state = self.sas[idx].state;
@@ -1768,7 +1835,7 @@ impl Endpoint {
         }
     }
 
-    fn aggressive(&mut self, now: Millis, idx: usize, hdr: &Header, data: &[u8]) {
+    fn aggressive(&mut self, now: Millis, idx: SaHandle, hdr: &Header, data: &[u8]) {
         let Some(pc) = self.peer_conf(idx) else { return };
         let role = self.sas[idx].role;
         let (local, remote, conn) = (self.sas[idx].local, self.sas[idx].remote, self.sas[idx].conn);
@@ -1878,7 +1945,7 @@ impl Endpoint {
     }
 
     /// INITIAL-CONTACT: forget every other SA between these two addresses.
-    fn initial_contact(&mut self, now: Millis, idx: usize) {
+    fn initial_contact(&mut self, now: Millis, idx: SaHandle) {
         let (conn, peer, local) = (self.sas[idx].conn, *self.sas[idx].remote.ip(), *self.sas[idx].local.ip());
         let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local).map(|s| s.conn).collect();
         for c in old {
@@ -1888,12 +1955,12 @@ impl Endpoint {
         }
         let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&i| self.children[i].remote.ip() == &peer && self.children[i].local.ip() == &local).collect();
         for i in gone {
-            let c = self.children.remove(i);
+            let c = self.remove_child(i);
             self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::InitialContact });
         }
     }
 
-    fn established(&mut self, now: Millis, idx: usize) {
+    fn established(&mut self, now: Millis, idx: SaHandle) {
         self.set_state(idx, P1State::QmIdle);
         let dpd_conf = self.pc(&self.sas[idx].tunnel).map(|p| p.dpd).unwrap_or(false);
         let sa = &mut self.sas[idx];
@@ -1931,7 +1998,7 @@ impl Endpoint {
         }
     }
 
-    fn start_wanted(&mut self, now: Millis, idx: usize) {
+    fn start_wanted(&mut self, now: Millis, idx: SaHandle) {
         let tunnel = self.sas[idx].tunnel.clone();
         let want: Vec<usize> = self.wanted.remove(&tunnel).map(|w| w.into_iter().collect()).unwrap_or_default();
         for c in want {
@@ -1943,13 +2010,13 @@ impl Endpoint {
 
     // ------------------------------------------------------------ quick mode
 
-    fn qm_iv(&self, idx: usize, msgid: u32) -> Vec<u8> {
+    fn qm_iv(&self, idx: SaHandle, msgid: u32) -> Vec<u8> {
         let sa = &self.sas[idx];
         let (Some(h), Some(c)) = (sa.hash, sa.cipher) else { return Vec::new() };
         h.hash(&[&sa.p1_last, &msgid.to_be_bytes()])[..c.block_size()].to_vec()
     }
 
-    fn start_quick(&mut self, now: Millis, idx: usize, child: usize, rekey_of: Option<u32>) {
+    fn start_quick(&mut self, now: Millis, idx: SaHandle, child: usize, rekey_of: Option<u32>) {
         let Some(pc) = self.peer_conf(idx) else { return };
         let Some(cc) = pc.children.get(child).cloned() else { return };
         let msgid: u32 = self.rng.random::<u32>() | 1;
@@ -1981,7 +2048,7 @@ impl Endpoint {
     }
 
     /// Send a quick-mode message: HASH over `prefix` and the payloads, encrypted with the exchange's IV.
-    fn send_quick(&mut self, now: Millis, idx: usize, msgid: u32, prefix: &[&[u8]], rest: Builder, expect_reply: bool) {
+    fn send_quick(&mut self, now: Millis, idx: SaHandle, msgid: u32, prefix: &[&[u8]], rest: Builder, expect_reply: bool) {
         let sa = &self.sas[idx];
         let (Some(h), Some(k)) = (sa.hash, sa.keys.as_ref()) else { return };
         let rest_chain = rest.chain();
@@ -2007,7 +2074,7 @@ impl Endpoint {
         self.send_raw(src, dst, dgram);
     }
 
-    fn quick_mode(&mut self, now: Millis, idx: usize, hdr: &Header, data: &[u8]) {
+    fn quick_mode(&mut self, now: Millis, idx: SaHandle, hdr: &Header, data: &[u8]) {
         let (remote, conn) = (self.sas[idx].remote, self.sas[idx].conn);
         let peer = *remote.ip();
         if !self.sas[idx].is_established() || hdr.msgid == 0 || hdr.flags & wire::flags::ENCRYPTION == 0 {
@@ -2090,7 +2157,7 @@ impl Endpoint {
         }
     }
 
-    fn quick_respond(&mut self, now: Millis, idx: usize, hdr: &Header, data: &[u8], msg: &Msg, last: Vec<u8>) {
+    fn quick_respond(&mut self, now: Millis, idx: SaHandle, hdr: &Header, data: &[u8], msg: &Msg, last: Vec<u8>) {
         let Some(pc) = self.peer_conf(idx) else { return };
         let (local, remote, conn) = (self.sas[idx].local, self.sas[idx].remote, self.sas[idx].conn);
         let peer = *remote.ip();
@@ -2231,7 +2298,7 @@ impl Endpoint {
 
     /// Match the offered phase-2 proposals against a child's configuration.
     /// Returns our proposal and their proposal(s) of the chosen number.
-    fn select_p2(&mut self, idx: usize, offer: &SaRepr, cc: &ChildConf, has_ke: bool) -> Option<(EspProp, Vec<ProposalRepr>)> {
+    fn select_p2(&mut self, idx: SaHandle, offer: &SaRepr, cc: &ChildConf, has_ke: bool) -> Option<(EspProp, Vec<ProposalRepr>)> {
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
         let mut numbers: Vec<u8> = offer.proposals.iter().map(|p| p.number).collect();
         numbers.dedup();
@@ -2301,7 +2368,7 @@ impl Endpoint {
         None
     }
 
-    fn quick_finish_initiator(&mut self, now: Millis, idx: usize, qi: usize, data: &[u8], msg: &Msg, last: Vec<u8>) {
+    fn quick_finish_initiator(&mut self, now: Millis, idx: SaHandle, qi: usize, data: &[u8], msg: &Msg, last: Vec<u8>) {
         let Some(pc) = self.peer_conf(idx) else { return };
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
         let child = self.sas[idx].quick[qi].child;
@@ -2382,12 +2449,12 @@ impl Endpoint {
         let _ = keep_last;
     }
 
-    fn install_child(&mut self, now: Millis, idx: usize, q: Quick) {
+    fn install_child(&mut self, now: Millis, idx: SaHandle, q: Quick) {
         let spi_out = q.chosen.as_ref().and_then(|(_, p)| <[u8; 4]>::try_from(p.spi.as_slice()).ok()).map(u32::from_be_bytes).unwrap_or(0);
         self.install_child_with_spi(now, idx, q, spi_out);
     }
 
-    fn install_child_with_spi(&mut self, now: Millis, idx: usize, q: Quick, spi_out: u32) {
+    fn install_child_with_spi(&mut self, now: Millis, idx: SaHandle, q: Quick, spi_out: u32) {
         let Some(pc) = self.peer_conf(idx) else { return };
         let Some(cc) = pc.children.get(q.child).cloned() else { return };
         let Some((prop, theirs)) = q.chosen.clone() else { return };
@@ -2467,17 +2534,17 @@ impl Endpoint {
         // A rekey replaces the old SA pair: tell the peer to delete the old one.
         if let Some(old) = q.rekey_of {
             if let Some(oi) = self.children.iter().position(|c| c.id == old) {
-                let o = self.children.remove(oi);
+                let o = self.remove_child(oi);
                 self.send_delete_child(idx, &o);
                 self.events.push_back(Event::ChildDown { tunnel: o.tunnel, peer, spi_in: o.spi_in, spi_out: o.spi_out, reason: DownReason::Rekeyed });
             }
         } else if q.role == Role::Responder {
             // The peer renegotiated this child: the older pair goes when it expires or is deleted.
         }
-        self.children.push(c);
+        self.add_child(c);
     }
 
-    fn send_delete_child(&mut self, idx: usize, c: &ChildSa) {
+    fn send_delete_child(&mut self, idx: SaHandle, c: &ChildSa) {
         let protocol = if c.esp.is_some() { proto::ESP } else { proto::AH };
         let d = DeleteRepr { doi: wire::DOI_IPSEC, protocol, spis: vec![c.spi_in.to_be_bytes().to_vec()] };
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
@@ -2489,7 +2556,7 @@ impl Endpoint {
 
     // ---------------------------------------------------------- informational
 
-    fn informational(&mut self, now: Millis, idx: usize, hdr: &Header, data: &[u8]) {
+    fn informational(&mut self, now: Millis, idx: SaHandle, hdr: &Header, data: &[u8]) {
         let (remote, conn) = (self.sas[idx].remote, self.sas[idx].conn);
         let peer = *remote.ip();
         let protected = hdr.flags & wire::flags::ENCRYPTION != 0;
@@ -2571,7 +2638,7 @@ impl Endpoint {
                         for s in d.spis {
                             let Ok(spi) = <[u8; 4]>::try_from(s.as_slice()).map(u32::from_be_bytes) else { continue };
                             if let Some(ci) = self.children.iter().position(|c| c.spi_out == spi && c.remote.ip() == &peer) {
-                                let c = self.children.remove(ci);
+                                let c = self.remove_child(ci);
                                 let tunnel = c.tunnel.clone();
                                 let child = c.child;
                                 self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::DeletedByPeer });
@@ -2592,7 +2659,7 @@ impl Endpoint {
     // ---------------------------------------------------------------- clear
 
     /// Remove an IKE SA, telling the peer when `notify` (and the SA has keys).
-    fn remove_sa(&mut self, _now: Millis, idx: usize, notify_peer: bool, reason: DownReason) {
+    fn remove_sa(&mut self, _now: Millis, idx: SaHandle, notify_peer: bool, reason: DownReason) {
         if notify_peer && self.sas[idx].is_established() {
             let d = DeleteRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, spis: vec![Self::cookies(&self.sas[idx])] };
             let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
@@ -2610,8 +2677,8 @@ impl Endpoint {
         let sel: Vec<usize> = (0..self.children.len()).filter(|&i| tunnel.is_none_or(|t| self.children[i].tunnel == t) && peer.is_none_or(|p| *self.children[i].remote.ip() == p)).collect();
         let n = sel.len();
         for i in sel.into_iter().rev() {
-            let c = self.children.remove(i);
-            if let Some(idx) = self.sas.iter().position(|s| s.tunnel == c.tunnel && s.is_established()) {
+            let c = self.remove_child(i);
+            if let Some(idx) = self.sas.find(|s| s.tunnel == c.tunnel && s.is_established()) {
                 self.send_delete_child(idx, &c);
             }
             self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::Cleared });
@@ -2620,6 +2687,7 @@ impl Endpoint {
                 self.initiate(now, &c.tunnel);
             }
         }
+        self.flush_timers();
         n
     }
 
@@ -2640,21 +2708,22 @@ impl Endpoint {
                 self.initiate(now, &t);
             }
         }
+        self.flush_timers();
         n
     }
 
     fn clear_tunnel(&mut self, now: Millis, tunnel: &str, notify_peer: bool, reason: DownReason) {
         let sel: Vec<usize> = (0..self.children.len()).filter(|&i| self.children[i].tunnel == tunnel).collect();
         for i in sel.into_iter().rev() {
-            let c = self.children.remove(i);
+            let c = self.remove_child(i);
             if notify_peer {
-                if let Some(idx) = self.sas.iter().position(|s| s.tunnel == c.tunnel && s.is_established()) {
+                if let Some(idx) = self.sas.find(|s| s.tunnel == c.tunnel && s.is_established()) {
                     self.send_delete_child(idx, &c);
                 }
             }
             self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason });
         }
-        while let Some(i) = self.sas.iter().position(|s| s.tunnel == tunnel) {
+        while let Some(i) = self.sas.find(|s| s.tunnel == tunnel) {
             self.remove_sa(now, i, notify_peer, reason);
         }
     }
@@ -2663,160 +2732,144 @@ impl Endpoint {
 
     /// The earliest deadline the caller must call [`Endpoint::handle_timeout`] at.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let mut t: Option<Millis> = None;
-        let mut min = |x: Option<Millis>| {
-            if let Some(x) = x {
-                t = Some(t.map_or(x, |t| t.min(x)));
-            }
-        };
-        for s in &self.sas {
-            min(s.timer);
-            min(s.dpd_timer);
-            if s.is_established() {
-                min(Some(s.expires()));
-                if s.role == Role::Initiator && !s.rekeyed {
-                    min(Some(s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT));
-                }
-            } else {
-                min(Some(s.created + RETRANSMIT_BASE * 64));
-            }
-            for q in &s.quick {
-                min(q.timer);
-            }
-        }
-        for t in self.retry_at.values() {
-            min(Some(*t));
-        }
-        if !self.start_queue.is_empty() {
-            min(Some(self.next_start));
-        }
-        for c in &self.children {
-            min(Some(c.expires()));
-            if c.role == Role::Initiator && !c.rekeyed {
-                min(Some(c.created + c.lifetime_seconds as u64 * REKEY_AT));
-            }
-        }
-        t
+        self.timers.next()
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
         self.now = now;
         self.drain_starts(now);
         // Static tunnels that failed: try again.
-        let due: Vec<String> = self.retry_at.iter().filter(|(_, t)| **t <= now).map(|(n, _)| n.clone()).collect();
+        let due: Vec<String> = self.timers.due(now).filter_map(|k| if let TimerKey::Retry(t) = k { Some(t.clone()) } else { None }).collect();
         for t in due {
-            self.retry_at.remove(&t);
+            self.timers.set(TimerKey::Retry(t.clone()), None);
             if !self.sas.iter().any(|s| s.tunnel == t) {
                 self.initiate(now, &t);
             }
         }
-        // Retransmissions and give-ups.
-        let mut i = 0;
-        while i < self.sas.len() {
-            let s = &self.sas[i];
-            if s.timer.is_some_and(|t| t <= now) {
-                if s.retries >= RETRANSMIT_TRIES {
-                    let (conn, peer, tunnel, state) = (s.conn, *s.remote.ip(), s.tunnel.clone(), s.state);
-                    self.events.push_back(Event::GiveUp { conn, peer, tunnel: tunnel.clone(), state });
-                    self.stats.p1_failed += 1;
-                    self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
-                    self.take_sa(i);
-                    self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse });
-                    self.schedule_retry(&tunnel);
+        // IKE SAs with something due, oldest first.
+        let mut due: Vec<(u32, SaHandle)> = self.timers.due(now).filter_map(|k| if let TimerKey::Sa(h) = k { self.sas.get(*h).map(|s| (s.conn, *h)) } else { None }).collect();
+        due.sort_unstable();
+        for (conn, h) in due {
+            if self.sas.get(h).is_some_and(|s| s.conn == conn) {
+                self.sa_timeout(now, h);
+            }
+        }
+        // Child SAs: rekey before expiry, remove at expiry (in their order).
+        let due: std::collections::HashSet<u32> = self.timers.due(now).filter_map(|k| if let TimerKey::Child(id) = k { Some(*id) } else { None }).collect();
+        if !due.is_empty() {
+            let mut ci = 0;
+            while ci < self.children.len() {
+                let c = &self.children[ci];
+                if !due.contains(&c.id) {
+                    ci += 1;
                     continue;
                 }
-                let s = &mut self.sas[i];
-                s.retries += 1;
-                s.timer = Some(now + (RETRANSMIT_BASE << s.retries.min(6)));
-                let (conn, peer, count) = (s.conn, *s.remote.ip(), s.retries);
-                let tunnel = s.tunnel.clone();
-                if let Some(d) = s.last_sent.clone() {
-                    let (src, dst) = (s.local, s.remote);
+                if now >= c.expires() {
+                    self.expire_child(ci, DownReason::LifetimeExpired { kilobytes: false });
+                    continue;
+                }
+                if c.role == Role::Initiator && !c.rekeyed && now >= c.created + c.lifetime_seconds as u64 * REKEY_AT {
+                    self.rekey_child(now, ci);
+                }
+                ci += 1;
+            }
+        }
+        self.flush_timers();
+    }
+
+    /// What is due on one IKE SA: retransmission or give-up, the half-open
+    /// limit, quick-mode retransmissions, DPD, lifetime and rekey.
+    fn sa_timeout(&mut self, now: Millis, h: SaHandle) {
+        // Retransmissions and give-ups.
+        let s = &self.sas[h];
+        if s.timer.is_some_and(|t| t <= now) {
+            if s.retries >= RETRANSMIT_TRIES {
+                let (conn, peer, tunnel, state) = (s.conn, *s.remote.ip(), s.tunnel.clone(), s.state);
+                self.events.push_back(Event::GiveUp { conn, peer, tunnel: tunnel.clone(), state });
+                self.stats.p1_failed += 1;
+                self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
+                self.take_sa(h);
+                self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse });
+                self.schedule_retry(&tunnel);
+                return;
+            }
+            let s = &mut self.sas[h];
+            s.retries += 1;
+            s.timer = Some(now + (RETRANSMIT_BASE << s.retries.min(6)));
+            let (conn, peer, count) = (s.conn, *s.remote.ip(), s.retries);
+            let tunnel = s.tunnel.clone();
+            if let Some(d) = s.last_sent.clone() {
+                let (src, dst) = (s.local, s.remote);
+                self.stats.retransmits += 1;
+                self.tunnel_stats.entry(tunnel).or_default().retransmits += 1;
+                self.events.push_back(Event::Retransmit { conn, peer, count });
+                self.send_raw(src, dst, d);
+            }
+        }
+        // Half-open SAs that never finished.
+        let s = &self.sas[h];
+        if !s.is_established() && s.timer.is_none() && now >= s.created + RETRANSMIT_BASE * 64 {
+            let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
+            self.take_sa(h);
+            self.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut });
+            return;
+        }
+        // Quick-mode retransmissions.
+        let mut qi = 0;
+        while qi < self.sas[h].quick.len() {
+            let q = &mut self.sas[h].quick[qi];
+            if q.timer.is_some_and(|t| t <= now) {
+                if q.retries >= RETRANSMIT_TRIES {
+                    self.sas[h].quick.remove(qi);
+                    self.stats.p2_failed += 1;
+                    self.tunnel_stats.entry(self.sas[h].tunnel.clone()).or_default().p2_failed += 1;
+                    continue;
+                }
+                q.retries += 1;
+                q.timer = Some(now + (RETRANSMIT_BASE << q.retries.min(6)));
+                if let Some(d) = q.last_sent.clone() {
+                    let (src, dst) = (self.sas[h].local, self.sas[h].remote);
                     self.stats.retransmits += 1;
-                    self.tunnel_stats.entry(tunnel).or_default().retransmits += 1;
-                    self.events.push_back(Event::Retransmit { conn, peer, count });
+                    self.tunnel_stats.entry(self.sas[h].tunnel.clone()).or_default().retransmits += 1;
                     self.send_raw(src, dst, d);
                 }
             }
-            // Half-open SAs that never finished.
-            let s = &self.sas[i];
-            if !s.is_established() && s.timer.is_none() && now >= s.created + RETRANSMIT_BASE * 64 {
-                let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
-                self.take_sa(i);
-                self.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut });
-                continue;
-            }
-            // Quick-mode retransmissions.
-            let mut qi = 0;
-            while qi < self.sas[i].quick.len() {
-                let q = &mut self.sas[i].quick[qi];
-                if q.timer.is_some_and(|t| t <= now) {
-                    if q.retries >= RETRANSMIT_TRIES {
-                        self.sas[i].quick.remove(qi);
-                        self.stats.p2_failed += 1;
-                        self.tunnel_stats.entry(self.sas[i].tunnel.clone()).or_default().p2_failed += 1;
-                        continue;
-                    }
-                    q.retries += 1;
-                    q.timer = Some(now + (RETRANSMIT_BASE << q.retries.min(6)));
-                    if let Some(d) = q.last_sent.clone() {
-                        let (src, dst) = (self.sas[i].local, self.sas[i].remote);
-                        self.stats.retransmits += 1;
-                        self.tunnel_stats.entry(self.sas[i].tunnel.clone()).or_default().retransmits += 1;
-                        self.send_raw(src, dst, d);
-                    }
-                }
-                qi += 1;
-            }
-            // DPD.
-            let s = &mut self.sas[i];
-            if s.dpd_timer.is_some_and(|t| t <= now) {
-                if s.dpd_outstanding >= DPD_TRIES {
-                    let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
-                    self.events.push_back(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
-                    self.take_sa(i);
-                    self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead });
-                    let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel).collect();
-                    for c in gone {
-                        let c = self.children.remove(c);
-                        self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::PeerDead });
-                    }
-                    self.schedule_retry(&tunnel);
-                    continue;
-                }
-                s.dpd_seq = s.dpd_seq.wrapping_add(1);
-                s.dpd_outstanding += 1;
-                s.dpd_timer = Some(now + DPD_RETRY);
-                let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::R_U_THERE, spi: Self::cookies(s), data: s.dpd_seq.to_be_bytes().to_vec() };
-                self.send_info(i, payload::NOTIFY, n.emit());
-            }
-            // IKE SA lifetime: the initiator negotiates a replacement at 90 %
-            // (the old SA is deleted when it is up); at expiry the SA goes.
-            let s = &self.sas[i];
-            if s.is_established() && now >= s.expires() {
-                self.remove_sa(now, i, true, DownReason::LifetimeExpired { kilobytes: false });
-                continue;
-            }
-            if s.is_established() && s.role == Role::Initiator && !s.rekeyed && !s.deleting && now >= s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT {
-                self.sas[i].rekeyed = true;
-                if let Some(p) = self.pc(&self.sas[i].tunnel).cloned().filter(|p| p.may_initiate()) {
-                    self.start_phase1(now, &p);
-                }
-            }
-            i += 1;
+            qi += 1;
         }
-        // Child SAs: rekey before expiry, remove at expiry.
-        let mut ci = 0;
-        while ci < self.children.len() {
-            let c = &self.children[ci];
-            if now >= c.expires() {
-                self.expire_child(ci, DownReason::LifetimeExpired { kilobytes: false });
-                continue;
+        // DPD.
+        let s = &mut self.sas[h];
+        if s.dpd_timer.is_some_and(|t| t <= now) {
+            if s.dpd_outstanding >= DPD_TRIES {
+                let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
+                self.events.push_back(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
+                self.take_sa(h);
+                self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead });
+                let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel).collect();
+                for c in gone {
+                    let c = self.remove_child(c);
+                    self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::PeerDead });
+                }
+                self.schedule_retry(&tunnel);
+                return;
             }
-            if c.role == Role::Initiator && !c.rekeyed && now >= c.created + c.lifetime_seconds as u64 * REKEY_AT {
-                self.rekey_child(now, ci);
+            s.dpd_seq = s.dpd_seq.wrapping_add(1);
+            s.dpd_outstanding += 1;
+            s.dpd_timer = Some(now + DPD_RETRY);
+            let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::R_U_THERE, spi: Self::cookies(s), data: s.dpd_seq.to_be_bytes().to_vec() };
+            self.send_info(h, payload::NOTIFY, n.emit());
+        }
+        // IKE SA lifetime: the initiator negotiates a replacement at 90 %
+        // (the old SA is deleted when it is up); at expiry the SA goes.
+        let s = &self.sas[h];
+        if s.is_established() && now >= s.expires() {
+            self.remove_sa(now, h, true, DownReason::LifetimeExpired { kilobytes: false });
+            return;
+        }
+        if s.is_established() && s.role == Role::Initiator && !s.rekeyed && !s.deleting && now >= s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT {
+            self.sas[h].rekeyed = true;
+            if let Some(p) = self.pc(&self.sas[h].tunnel).cloned().filter(|p| p.may_initiate()) {
+                self.start_phase1(now, &p);
             }
-            ci += 1;
         }
     }
 
@@ -2843,11 +2896,12 @@ impl Endpoint {
         } else if c.role == Role::Initiator && !c.rekeyed && c.kbytes_due() {
             self.rekey_child(now, ci);
         }
+        self.flush_timers();
         true
     }
 
     fn expire_child(&mut self, ci: usize, reason: DownReason) {
-        let c = self.children.remove(ci);
+        let c = self.remove_child(ci);
         self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason });
     }
 
@@ -2856,7 +2910,9 @@ impl Endpoint {
         let c = &self.children[ci];
         let (tunnel, child, id) = (c.tunnel.clone(), c.child, c.id);
         self.children[ci].rekeyed = true;
-        match self.sas.iter().position(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
+        let d = child_deadline(&self.children[ci]);
+        self.timers.set(TimerKey::Child(id), Some(d));
+        match self.sas.find(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
             Some(idx) => self.start_quick(now, idx, child, Some(id)),
             None => {
                 self.wanted.entry(tunnel.clone()).or_default().insert(child);
@@ -2983,8 +3039,8 @@ pub(crate) mod tests {
             let mut p = Pair::new(a, b);
             p.run();
             assert_eq!(p.a.ike_sas().len(), 1, "group {group}");
-            assert_eq!(p.a.ike_sas()[0].state, P1State::QmIdle);
-            assert_eq!(p.b.ike_sas()[0].state, P1State::QmIdle);
+            assert_eq!(p.a.ike_sas().first().unwrap().state, P1State::QmIdle);
+            assert_eq!(p.b.ike_sas().first().unwrap().state, P1State::QmIdle);
             let (ca, cb) = (&p.a.child_sas()[0], &p.b.child_sas()[0]);
             assert_eq!(ca.spi_in, cb.spi_out);
             assert_eq!(ca.spi_out, cb.spi_in);
@@ -3177,10 +3233,10 @@ pub(crate) mod tests {
         let b = mirror(&a, "t");
         let mut p = Pair::new(a.clone(), b);
         p.run();
-        let first = p.a.ike_sas()[0].conn;
+        let first = p.a.ike_sas().first().unwrap().conn;
         p.advance(560_000);
         assert_eq!(p.a.ike_sas().len(), 1, "the old IKE SA is gone");
-        assert_ne!(p.a.ike_sas()[0].conn, first, "a new IKE SA replaced it");
+        assert_ne!(p.a.ike_sas().first().unwrap().conn, first, "a new IKE SA replaced it");
         assert_eq!(p.b.ike_sas().len(), 1);
         assert_eq!(p.a.child_sas().len(), 1, "IPsec SAs are untouched");
         // A peer that refuses (wrong group), then is fixed: the static tunnel comes up by itself.
@@ -3213,7 +3269,7 @@ pub(crate) mod tests {
         exact.psk = Some(b"exact-secret".to_vec());
         let mut p = Pair::new(a.clone(), hub.clone());
         p.run();
-        assert_eq!(p.b.ike_sas()[0].tunnel, "dialin");
+        assert_eq!(p.b.ike_sas().first().unwrap().tunnel, "dialin");
         assert_eq!(p.a.child_sas().len(), 1);
         // The exact identity wins over the partial one.
         let mut a2 = a.clone();
@@ -3282,7 +3338,7 @@ pub(crate) mod tests {
         assert_eq!(pa.child_sas().len(), 1);
         assert!(pa.child_sas()[0].encap);
         assert_eq!(pb.child_sas()[0].remote.port(), 14500);
-        assert_eq!(pa.ike_sas()[0].local.port(), 4500);
+        assert_eq!(pa.ike_sas().first().unwrap().local.port(), 4500);
     }
 
     /// Every message of real exchanges (main, aggressive, quick, informational)

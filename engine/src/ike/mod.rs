@@ -12,6 +12,8 @@ pub mod crypto;
 pub mod endpoint;
 pub mod events;
 mod modp;
+pub mod sa;
+pub mod timers;
 pub mod wire;
 
 pub use conf::{EngineConf, PeerConf};
