@@ -11,9 +11,11 @@ pub mod conf;
 pub mod crypto;
 pub mod endpoint;
 pub mod events;
+pub mod matching;
 mod modp;
 pub mod sa;
 pub mod timers;
+pub mod v1;
 pub mod wire;
 
 pub use conf::{EngineConf, PeerConf};

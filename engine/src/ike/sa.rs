@@ -14,8 +14,15 @@
 //! handle as *dirty*; the endpoint recomputes the deadlines of dirty SAs in
 //! the timer table once per input, so a deadline can never be forgotten.
 
+use super::conf::{EspProp, IkeProp, Selector};
+use super::crypto::{CipherAlg, DhSecret, HashAlg, hex};
+use super::endpoint::{Millis, REKEY_AT, RETRANSMIT_TRIES};
+use super::events::{P1State, Role};
+use super::wire::{IdRepr, ProposalRepr};
+use crate::config::{EspAuth, EspEncr, ExchangeMode};
 use slab::Slab;
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddrV4;
 
 /// A stable reference to an SA in an [`SaTable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -147,5 +154,210 @@ impl<'a, T: SaEntry> IntoIterator for &'a SaTable<T> {
     type IntoIter = Box<dyn Iterator<Item = &'a T> + 'a>;
     fn into_iter(self) -> Self::IntoIter {
         Box::new(self.iter())
+    }
+}
+
+// ------------------------------------------------------------ SA types
+
+/// Secret key material of one direction of a child SA.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SaKeys {
+    pub encr: Vec<u8>,
+    pub auth: Vec<u8>,
+}
+
+impl std::fmt::Debug for SaKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SaKeys(<secret>)")
+    }
+}
+
+/// An established IPsec SA pair (one child of a tunnel).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildSa {
+    pub id: u32,
+    pub ike: u32,
+    pub tunnel: String,
+    pub policy: String,
+    pub child: usize,
+    pub local: SocketAddrV4,
+    pub remote: SocketAddrV4,
+    /// ESP in UDP (NAT traversal).
+    pub encap: bool,
+    pub local_ts: Selector,
+    pub remote_ts: Selector,
+    pub spi_in: u32,
+    pub spi_out: u32,
+    pub proposal: String,
+    pub esp: Option<(EspEncr, Option<EspAuth>)>,
+    pub ah: Option<EspAuth>,
+    pub pfs: Option<u16>,
+    pub lifetime_seconds: u32,
+    pub lifetime_kbytes: Option<u64>,
+    pub created: Millis,
+    pub role: Role,
+    pub keys_in: SaKeys,
+    pub keys_out: SaKeys,
+    /// Traffic the dataplane reported ([`Endpoint::account`]), per direction.
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub packets_in: u64,
+    pub packets_out: u64,
+    pub(in crate::ike) rekeyed: bool,
+}
+
+impl ChildSa {
+    pub fn expires(&self) -> Millis {
+        self.created + self.lifetime_seconds as u64 * 1000
+    }
+    pub fn remaining_seconds(&self, now: Millis) -> u64 {
+        self.expires().saturating_sub(now) / 1000
+    }
+    /// Kilobytes left before the busier direction reaches the kilobyte lifetime.
+    pub fn remaining_kbytes(&self) -> Option<u64> {
+        self.lifetime_kbytes.map(|k| k.saturating_sub(self.bytes_in.max(self.bytes_out) / 1024))
+    }
+    /// The kilobyte lifetime is used up (in either direction).
+    pub(in crate::ike) fn kbytes_expired(&self) -> bool {
+        self.remaining_kbytes() == Some(0)
+    }
+    /// The share of the kilobyte lifetime at which the initiator rekeys has passed.
+    pub(in crate::ike) fn kbytes_due(&self) -> bool {
+        self.lifetime_kbytes.is_some_and(|k| self.bytes_in.max(self.bytes_out) >= k * 1024 * REKEY_AT / 1000)
+    }
+}
+
+#[derive(Clone)]
+pub(in crate::ike) struct P1Keys {
+    pub(in crate::ike) skeyid: Vec<u8>,
+    pub(in crate::ike) d: Vec<u8>,
+    pub(in crate::ike) a: Vec<u8>,
+}
+
+/// How a byte-identical copy of the last message received is answered.
+///
+/// Only a responder answers such a copy, by sending its reply again (the
+/// initiator's reply was lost), and only when its last message really was the
+/// reply to that request: never to the message that closed an exchange, or a
+/// duplicated final message would start an endless ping-pong between the two
+/// sides. At most [`REPLAY_ANSWERS`] times per message, and at most once per
+/// [`REPLAY_GAP`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(in crate::ike) struct Replay {
+    pub(in crate::ike) answered: bool,
+    pub(in crate::ike) count: u32,
+    pub(in crate::ike) last: Option<Millis>,
+}
+
+/// Copies of one request answered again at most this often ...
+pub const REPLAY_ANSWERS: u32 = RETRANSMIT_TRIES;
+
+/// ... and no more than once in this long.
+pub const REPLAY_GAP: Millis = 1_000;
+
+impl Replay {
+    pub(in crate::ike) fn allow(&mut self, now: Millis) -> bool {
+        if !self.answered || self.count >= REPLAY_ANSWERS || self.last.is_some_and(|t| now < t + REPLAY_GAP) {
+            return false;
+        }
+        self.count += 1;
+        self.last = Some(now);
+        true
+    }
+}
+
+/// A quick-mode exchange in progress.
+pub(in crate::ike) struct Quick {
+    pub(in crate::ike) msgid: u32,
+    pub(in crate::ike) role: Role,
+    pub(in crate::ike) child: usize,
+    pub(in crate::ike) iv: Vec<u8>,
+    pub(in crate::ike) ni: Vec<u8>,
+    pub(in crate::ike) nr: Vec<u8>,
+    pub(in crate::ike) dh: Option<DhSecret>,
+    pub(in crate::ike) gxy: Option<Vec<u8>>,
+    pub(in crate::ike) spi_in: u32,
+    /// The SA payload body we offered (initiator).
+    pub(in crate::ike) chosen: Option<(EspProp, ProposalRepr)>,
+    pub(in crate::ike) last_sent: Option<Vec<u8>>,
+    pub(in crate::ike) last_recv: Option<Vec<u8>>,
+    /// Copies of `last_recv` answered again with `last_sent` (bounded, see [`Replay`]).
+    pub(in crate::ike) replay: Replay,
+    pub(in crate::ike) retries: u32,
+    pub(in crate::ike) timer: Option<Millis>,
+    pub(in crate::ike) rekey_of: Option<u32>,
+    /// The selectors agreed (local, remote) when they were narrowed from the configuration.
+    pub(in crate::ike) sel: Option<(Selector, Selector)>,
+}
+
+/// An IKEv1 (ISAKMP) SA.
+pub struct IkeSa {
+    pub conn: u32,
+    pub tunnel: String,
+    pub role: Role,
+    pub mode: ExchangeMode,
+    pub icookie: [u8; 8],
+    pub rcookie: [u8; 8],
+    pub local: SocketAddrV4,
+    pub remote: SocketAddrV4,
+    pub state: P1State,
+    pub chosen: Option<IkeProp>,
+    pub created: Millis,
+    pub established: Option<Millis>,
+    pub nat_local: bool,
+    pub nat_remote: bool,
+    pub peer_natt: bool,
+    pub peer_dpd: bool,
+    pub peer_id: Option<IdRepr>,
+    pub lifetime: u32,
+    pub(in crate::ike) sa_i_b: Vec<u8>,
+    pub(in crate::ike) dh: Option<DhSecret>,
+    pub(in crate::ike) gxi: Vec<u8>,
+    pub(in crate::ike) gxr: Vec<u8>,
+    pub(in crate::ike) ni: Vec<u8>,
+    pub(in crate::ike) nr: Vec<u8>,
+    pub(in crate::ike) keys: Option<P1Keys>,
+    pub(in crate::ike) cipher: Option<CipherAlg>,
+    pub(in crate::ike) hash: Option<HashAlg>,
+    pub(in crate::ike) enc_key: Vec<u8>,
+    pub(in crate::ike) iv: Vec<u8>,
+    pub(in crate::ike) p1_last: Vec<u8>,
+    pub(in crate::ike) last_sent: Option<Vec<u8>>,
+    pub(in crate::ike) last_recv: Option<Vec<u8>>,
+    /// Whether `last_sent` answers `last_recv`, and how often a copy was answered again.
+    pub(in crate::ike) replay: Replay,
+    pub(in crate::ike) retries: u32,
+    pub(in crate::ike) timer: Option<Millis>,
+    pub(in crate::ike) quick: Vec<Quick>,
+    pub(in crate::ike) dpd_seq: u32,
+    pub(in crate::ike) dpd_outstanding: u32,
+    pub(in crate::ike) dpd_timer: Option<Millis>,
+    pub(in crate::ike) deleting: bool,
+    /// A replacement phase 1 has been started (initiator, at 90 % of the lifetime).
+    pub(in crate::ike) rekeyed: bool,
+}
+
+impl SaEntry for IkeSa {
+    fn conn(&self) -> u32 {
+        self.conn
+    }
+    fn icookie(&self) -> [u8; 8] {
+        self.icookie
+    }
+}
+
+impl IkeSa {
+    /// The key tshark needs to decrypt this SA's messages (`isakmp_decryption_table`).
+    pub fn tshark_key(&self) -> Option<(String, String)> {
+        if self.enc_key.is_empty() {
+            return None;
+        }
+        Some((hex(&self.icookie), hex(&self.enc_key)))
+    }
+    pub fn is_established(&self) -> bool {
+        self.state == P1State::QmIdle
+    }
+    pub fn expires(&self) -> Millis {
+        self.established.unwrap_or(self.created) + self.lifetime as u64 * 1000
     }
 }

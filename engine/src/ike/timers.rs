@@ -6,7 +6,9 @@
 //! expiry. IKEv2 SAs will use the same keys (their handles are
 //! [`SaHandle`]s of the shared SA storage).
 
-use super::endpoint::Millis;
+use super::endpoint::{Millis, REKEY_AT, RETRANSMIT_BASE};
+use super::events::Role;
+use super::sa::{ChildSa, IkeSa};
 use super::sa::SaHandle;
 use std::collections::{BTreeSet, HashMap};
 
@@ -70,4 +72,38 @@ impl Timers {
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }
+}
+
+/// The earliest time something is due on an IKE SA (what `handle_timeout`
+/// checks in `sa_timeout`).
+pub(in crate::ike) fn sa_deadline(s: &IkeSa) -> Option<Millis> {
+    let mut t: Option<Millis> = None;
+    let mut min = |x: Option<Millis>| {
+        if let Some(x) = x {
+            t = Some(t.map_or(x, |t| t.min(x)));
+        }
+    };
+    min(s.timer);
+    min(s.dpd_timer);
+    if s.is_established() {
+        min(Some(s.expires()));
+        if s.role == Role::Initiator && !s.rekeyed {
+            min(Some(s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT));
+        }
+    } else {
+        min(Some(s.created + RETRANSMIT_BASE * 64));
+    }
+    for q in &s.quick {
+        min(q.timer);
+    }
+    t
+}
+
+/// When a child SA is rekeyed (initiator, at 90 % of its lifetime) or expires.
+pub(in crate::ike) fn child_deadline(c: &ChildSa) -> Millis {
+    let mut t = c.expires();
+    if c.role == Role::Initiator && !c.rekeyed {
+        t = t.min(c.created + c.lifetime_seconds as u64 * REKEY_AT);
+    }
+    t
 }
