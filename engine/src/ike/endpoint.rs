@@ -59,14 +59,14 @@ pub struct Transmit {
 
 impl std::fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Endpoint({} peers, {} IKE SAs, {} IPsec SAs)", self.conf.peers.len(), self.sas.len(), self.children.len())
+        write!(f, "Endpoint({} peers, {} IKE SAs, {} IPsec SAs)", self.ctx.conf.peers.len(), self.sas.len(), self.children.len())
     }
 }
 
 /// The engine.
 pub struct Endpoint {
-    pub(in crate::ike) conf: EngineConf,
-    pub(in crate::ike) rng: StdRng,
+    /// What every exchange works with besides its SA.
+    pub(in crate::ike) ctx: Ctx,
     /// The IKE SAs by stable handle (iterated in `conn` order; indexed by cookie).
     pub(in crate::ike) sas: SaTable<IkeSa>,
     /// Every deadline (SAs, children, retries, paced starts).
@@ -74,21 +74,28 @@ pub struct Endpoint {
     pub(in crate::ike) children: Vec<ChildSa>,
     pub(in crate::ike) next_conn: u32,
     pub(in crate::ike) next_child: u32,
-    pub(in crate::ike) out: VecDeque<Transmit>,
-    pub(in crate::ike) events: VecDeque<Event>,
     /// Tunnels (and child indexes) that want SAs: negotiated when phase 1 is up.
     pub(in crate::ike) wanted: std::collections::HashMap<String, std::collections::BTreeSet<usize>>,
-    /// Peer configurations by tunnel name (index into `conf.peers`).
-    pub(in crate::ike) by_name: std::collections::HashMap<String, usize>,
     /// Tunnels waiting to start (paced: [`START_BURST`] per [`START_INTERVAL`]).
     pub(in crate::ike) start_queue: VecDeque<usize>,
     pub(in crate::ike) next_start: Millis,
-    /// The time of the latest input.
-    pub(in crate::ike) now: Millis,
     /// Counters for `show ... statistics`.
     pub stats: Stats,
     /// The same counters per tunnel (`show tunnel ipsec name T statistics ike`).
     pub tunnel_stats: std::collections::HashMap<String, Stats>,
+}
+
+/// What an exchange touches besides its SA: the clock of the latest
+/// input, the RNG, the transmit queue, the events and the configuration.
+pub(in crate::ike) struct Ctx {
+    /// The time of the latest input.
+    pub(in crate::ike) now: Millis,
+    pub(in crate::ike) rng: StdRng,
+    pub(in crate::ike) out: VecDeque<Transmit>,
+    pub(in crate::ike) events: VecDeque<Event>,
+    pub(in crate::ike) conf: EngineConf,
+    /// Peer configurations by tunnel name (index into `conf.peers`).
+    pub(in crate::ike) by_name: std::collections::HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -113,31 +120,26 @@ pub struct Stats {
 impl Endpoint {
     pub fn new(seed: u64) -> Endpoint {
         Endpoint {
-            conf: EngineConf::default(),
-            rng: StdRng::seed_from_u64(seed),
+            ctx: Ctx { now: 0, rng: StdRng::seed_from_u64(seed), out: VecDeque::new(), events: VecDeque::new(), conf: EngineConf::default(), by_name: Default::default() },
             sas: SaTable::default(),
             timers: Timers::default(),
             children: Vec::new(),
             next_conn: 1001,
             next_child: 2001,
-            out: VecDeque::new(),
-            events: VecDeque::new(),
             wanted: Default::default(),
-            by_name: Default::default(),
             start_queue: VecDeque::new(),
             next_start: 0,
-            now: 0,
             stats: Stats::default(),
             tunnel_stats: Default::default(),
         }
     }
 
     pub fn conf(&self) -> &EngineConf {
-        &self.conf
+        &self.ctx.conf
     }
     /// A tunnel's peer configuration (by name, indexed).
     pub(in crate::ike) fn pc(&self, name: &str) -> Option<&PeerConf> {
-        self.by_name.get(name).and_then(|&i| self.conf.peers.get(i))
+        self.ctx.by_name.get(name).and_then(|&i| self.ctx.conf.peers.get(i))
     }
     /// The IKE SAs, oldest first.
     pub fn ike_sas(&self) -> &SaTable<IkeSa> {
@@ -147,14 +149,14 @@ impl Endpoint {
         &self.children
     }
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.out.pop_front()
+        self.ctx.out.pop_front()
     }
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.ctx.events.pop_front()
     }
     /// The addresses IKE must listen on: the local ends of configured tunnels.
     pub fn local_addrs(&self) -> Vec<Ipv4Addr> {
-        let mut v: Vec<Ipv4Addr> = self.conf.peers.iter().map(|p| p.local).collect();
+        let mut v: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).collect();
         v.sort();
         v.dedup();
         v
@@ -163,12 +165,12 @@ impl Endpoint {
     /// Apply a new configuration: SAs of tunnels that changed or went away are
     /// deleted (the peer is told); tunnels that start at commit are started.
     pub fn set_config(&mut self, now: Millis, conf: EngineConf) {
-        self.now = now;
-        let old = std::mem::replace(&mut self.conf, conf);
-        self.by_name = self.conf.peers.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+        self.ctx.now = now;
+        let old = std::mem::replace(&mut self.ctx.conf, conf);
+        self.ctx.by_name = self.ctx.conf.peers.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
         // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge
         // section 11); removed tunnels lose them at once.
-        let gone: Vec<String> = old.peers.iter().filter(|p| !self.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
+        let gone: Vec<String> = old.peers.iter().filter(|p| !self.ctx.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
         for t in &gone {
             self.clear_tunnel(now, t, true, DownReason::RemovedFromConfig);
         }
@@ -178,15 +180,15 @@ impl Endpoint {
         }
         let with_sa: std::collections::HashSet<String> = self.sas.iter().map(|s| s.tunnel.clone()).collect();
         let with_child: std::collections::HashSet<String> = self.children.iter().map(|c| c.tunnel.clone()).collect();
-        let starts: Vec<usize> = (0..self.conf.peers.len()).filter(|&i| self.conf.peers[i].auto_start && self.conf.peers[i].may_initiate() && !with_sa.contains(&self.conf.peers[i].name)).collect();
+        let starts: Vec<usize> = (0..self.ctx.conf.peers.len()).filter(|&i| self.ctx.conf.peers[i].auto_start && self.ctx.conf.peers[i].may_initiate() && !with_sa.contains(&self.ctx.conf.peers[i].name)).collect();
         self.start_queue.clear();
         for i in starts {
-            if with_child.contains(&self.conf.peers[i].name) {
-                let name = self.conf.peers[i].name.clone();
+            if with_child.contains(&self.ctx.conf.peers[i].name) {
+                let name = self.ctx.conf.peers[i].name.clone();
                 self.initiate(now, &name);
             } else {
                 // A new configuration is tried now, not at the failed tunnel's next retry.
-                self.timers.set(TimerKey::Retry(self.conf.peers[i].name.clone()), None);
+                self.timers.set(TimerKey::Retry(self.ctx.conf.peers[i].name.clone()), None);
                 self.start_queue.push_back(i);
             }
         }
@@ -203,7 +205,7 @@ impl Endpoint {
         }
         for _ in 0..START_BURST {
             let Some(i) = self.start_queue.pop_front() else { break };
-            let Some(p) = self.conf.peers.get(i) else { continue };
+            let Some(p) = self.ctx.conf.peers.get(i) else { continue };
             let p = p.clone();
             self.wanted.insert(p.name.clone(), (0..p.children.len()).collect());
             self.start_phase1(now, &p);
@@ -234,7 +236,7 @@ impl Endpoint {
     /// Start the negotiation for traffic from `src` to `dst` (a crypto map
     /// hit): the tunnel whose selectors cover the packet. Returns its name.
     pub fn initiate_for_traffic(&mut self, now: Millis, src: Ipv4Addr, dst: Ipv4Addr) -> Option<String> {
-        let t = self.conf.peers.iter().find(|p| p.children.iter().any(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst)))?.name.clone();
+        let t = self.ctx.conf.peers.iter().find(|p| p.children.iter().any(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst)))?.name.clone();
         self.initiate(now, &t);
         Some(t)
     }
@@ -307,7 +309,7 @@ impl Endpoint {
             dgram
         };
         self.stats.tx_packets += 1;
-        self.out.push_back(Transmit { src, dst, data });
+        self.ctx.out.push_back(Transmit { src, dst, data });
     }
 
     /// Process one received datagram (`data` as read from the socket: on
@@ -318,7 +320,7 @@ impl Endpoint {
     }
 
     pub(in crate::ike) fn handle_datagram(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
-        self.now = now;
+        self.ctx.now = now;
         self.stats.rx_packets += 1;
         let data = if local.port() == NATT_PORT {
             if data == [0xff] {
@@ -347,7 +349,7 @@ impl Endpoint {
                     length: 0,
                 });
                 let answer = matches!(e, WireError::InvalidMajorVersion(_) | WireError::InvalidMinorVersion(_) | WireError::InvalidFlags(_)).then(|| e.notify());
-                self.events.push_back(parse_err_to_event(remote, e, answer));
+                self.ctx.events.push_back(parse_err_to_event(remote, e, answer));
                 if let Some(n) = answer {
                     self.answer_unprotected(local, remote, hdr.as_ref(), n);
                 }
@@ -357,7 +359,7 @@ impl Endpoint {
         let data = &data[..hdr.length as usize];
         if hdr.icookie == [0; 8] {
             self.stats.rx_malformed += 1;
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
+            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
             return;
         }
         // Find the SA (by initiator cookie, then the responder cookie and peer).
@@ -370,17 +372,17 @@ impl Endpoint {
             if hdr.rcookie == [0; 8] && (hdr.exchange == exchange::MAIN || hdr.exchange == exchange::AGGRESSIVE) {
                 if hdr.msgid != 0 {
                     self.stats.rx_malformed += 1;
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidMessageId(hdr.msgid), answered: Some(notify::INVALID_MESSAGE_ID) });
+                    self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidMessageId(hdr.msgid), answered: Some(notify::INVALID_MESSAGE_ID) });
                     self.answer_unprotected(local, remote, Some(&hdr), notify::INVALID_MESSAGE_ID);
                     return;
                 }
                 self.respond_first(now, local, remote, &hdr, data);
             } else if hdr.rcookie == [0; 8] && hdr.icookie == [0; 8] {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
             } else if hdr.rcookie == [0; 8] {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });
             }
             // Otherwise: an SA we no longer have; ignore (RFC 2408 would answer INVALID-COOKIE, which peers ignore).
             return;
@@ -393,7 +395,7 @@ impl Endpoint {
             if sa.role == Role::Responder && sa.replay.allow(now) {
                 if let Some(d) = sa.last_sent.clone() {
                     let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
-                    self.events.push_back(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
+                    self.ctx.events.push_back(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
                     self.send_raw(src, dst, d);
                 }
             } else {
@@ -412,12 +414,12 @@ impl Endpoint {
             exchange::MAIN | exchange::AGGRESSIVE => {
                 if hdr.msgid != 0 {
                     self.stats.rx_malformed += 1;
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidMessageId(hdr.msgid), answered: None });
+                    self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidMessageId(hdr.msgid), answered: None });
                     return;
                 }
                 let exp = if self.sas[idx].mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
                 if hdr.exchange != exp {
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });
+                    self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });
                     return;
                 }
                 if self.sas[idx].mode == ExchangeMode::Main {
@@ -430,7 +432,7 @@ impl Endpoint {
             exchange::INFORMATIONAL => self.informational(now, idx, &hdr, data),
             x => {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(x), answered: None });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(x), answered: None });
             }
         }
     }
@@ -444,7 +446,7 @@ impl Endpoint {
             if let Some(idx) = self.sas.find(|s| s.tunnel == c.tunnel && s.is_established()) {
                 self.send_delete_child(idx, &c);
             }
-            self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::Cleared });
+            self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::Cleared });
             // Static tunnels come straight back, as on a router.
             if self.pc(&c.tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
                 self.initiate(now, &c.tunnel);
@@ -484,7 +486,7 @@ impl Endpoint {
                     self.send_delete_child(idx, &c);
                 }
             }
-            self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason });
+            self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason });
         }
         while let Some(i) = self.sas.find(|s| s.tunnel == tunnel) {
             self.remove_sa(now, i, notify_peer, reason);
@@ -497,7 +499,7 @@ impl Endpoint {
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
-        self.now = now;
+        self.ctx.now = now;
         self.drain_starts(now);
         // Static tunnels that failed: try again.
         let due: Vec<String> = self.timers.due(now).filter_map(|k| if let TimerKey::Retry(t) = k { Some(t.clone()) } else { None }).collect();
@@ -546,11 +548,11 @@ impl Endpoint {
         if s.timer.is_some_and(|t| t <= now) {
             if s.retries >= RETRANSMIT_TRIES {
                 let (conn, peer, tunnel, state) = (s.conn, *s.remote.ip(), s.tunnel.clone(), s.state);
-                self.events.push_back(Event::GiveUp { conn, peer, tunnel: tunnel.clone(), state });
+                self.ctx.events.push_back(Event::GiveUp { conn, peer, tunnel: tunnel.clone(), state });
                 self.stats.p1_failed += 1;
                 self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
                 self.take_sa(h);
-                self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse });
+                self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse });
                 self.schedule_retry(&tunnel);
                 return;
             }
@@ -563,7 +565,7 @@ impl Endpoint {
                 let (src, dst) = (s.local, s.remote);
                 self.stats.retransmits += 1;
                 self.tunnel_stats.entry(tunnel).or_default().retransmits += 1;
-                self.events.push_back(Event::Retransmit { conn, peer, count });
+                self.ctx.events.push_back(Event::Retransmit { conn, peer, count });
                 self.send_raw(src, dst, d);
             }
         }
@@ -572,7 +574,7 @@ impl Endpoint {
         if !s.is_established() && s.timer.is_none() && now >= s.created + RETRANSMIT_BASE * 64 {
             let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
             self.take_sa(h);
-            self.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut });
+            self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut });
             return;
         }
         // Quick-mode retransmissions.
@@ -602,13 +604,13 @@ impl Endpoint {
         if s.dpd_timer.is_some_and(|t| t <= now) {
             if s.dpd_outstanding >= DPD_TRIES {
                 let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
-                self.events.push_back(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
+                self.ctx.events.push_back(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
                 self.take_sa(h);
-                self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead });
+                self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead });
                 let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel).collect();
                 for c in gone {
                     let c = self.remove_child(c);
-                    self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::PeerDead });
+                    self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::PeerDead });
                 }
                 self.schedule_retry(&tunnel);
                 return;
@@ -640,7 +642,7 @@ impl Endpoint {
     /// SA goes when either direction has used it all. False when no SA has
     /// that SPI (the dataplane counts the packet as "no sa").
     pub fn account(&mut self, now: Millis, spi: u32, inbound: bool, bytes: u64) -> bool {
-        self.now = now;
+        self.ctx.now = now;
         let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi }) else {
             return false;
         };
@@ -663,7 +665,7 @@ impl Endpoint {
 
     pub(in crate::ike) fn expire_child(&mut self, ci: usize, reason: DownReason) {
         let c = self.remove_child(ci);
-        self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason });
+        self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason });
     }
 
 }

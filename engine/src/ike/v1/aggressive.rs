@@ -25,17 +25,17 @@ impl Endpoint {
             Ok(x) => x,
             Err(e) => {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: e });
+                self.ctx.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: e });
                 return;
             }
         };
         let msg = Msg { list };
-        self.events.push_back(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
+        self.ctx.events.push_back(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
         if role == Role::Initiator {
             // AM2: SA, KE, Nr, IDir, HASH_R.
             if let Some(n) = msg.get(payload::NOTIFY).and_then(|n| NotifyRepr::parse(n.body).ok()) {
                 if n.kind < 16384 {
-                    self.events.push_back(Event::NotifyReceived { conn, peer: *remote.ip(), kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
+                    self.ctx.events.push_back(Event::NotifyReceived { conn, peer: *remote.ip(), kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
                     self.fail_p1(idx, DownReason::PeerNotify(n.kind));
                     return;
                 }
@@ -43,7 +43,7 @@ impl Endpoint {
             let chosen = msg.get(payload::SA).and_then(|p| SaRepr::parse(p.body).ok()).and_then(|s| s.proposals.into_iter().next()).and_then(|p| p.transforms.into_iter().next());
             let prop = chosen.and_then(|t| offered_p1(&t).ok()).and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
             let (Some((o, mut prop)), Some(ke), Some(nr), Some(idp), Some(hash)) = (prop, msg.get(payload::KE), msg.get(payload::NONCE), msg.get(payload::ID), msg.get(payload::HASH)) else {
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::AggressiveSecond), answered: None });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::AggressiveSecond), answered: None });
                 return;
             };
             prop.lifetime = o.lifetime.min(prop.lifetime).max(1);
@@ -99,12 +99,12 @@ impl Endpoint {
         } else {
             // AM3: HASH_I (and NAT-D).
             let Some(hash) = msg.get(payload::HASH) else {
-                self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: WireError::Malformed(Part::Hash) });
+                self.ctx.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: WireError::Malformed(Part::Hash) });
                 return;
             };
             let id_b = self.sas[idx].peer_id.as_ref().map(|i| i.emit()).unwrap_or_default();
             if self.hash_auth(idx, true, &id_b) != hash.body {
-                self.events.push_back(Event::AuthFailed { conn, peer: *remote.ip() });
+                self.ctx.events.push_back(Event::AuthFailed { conn, peer: *remote.ip() });
                 self.fail_p1(idx, DownReason::AuthenticationFailed);
                 return;
             }

@@ -13,7 +13,7 @@ use rand::RngExt;
 impl Endpoint {
     /// Send an informational exchange: protected (HASH) when the SA has keys.
     pub(in crate::ike) fn send_info(&mut self, idx: SaHandle, kind: u8, body: Vec<u8>) {
-        let msgid: u32 = self.rng.random::<u32>() | 1;
+        let msgid: u32 = self.ctx.rng.random::<u32>() | 1;
         let sa = &self.sas[idx];
         let (dgram, protected) = match (&sa.keys, sa.hash, sa.cipher) {
             (Some(k), Some(h), Some(c)) if !sa.p1_last.is_empty() => {
@@ -35,7 +35,7 @@ impl Endpoint {
         let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
         let t = sa.tunnel.clone();
         self.tunnel_stats.entry(t).or_default().tx_packets += 1;
-        self.events.push_back(Event::Sent { conn, peer: dst, exchange: exchange::INFORMATIONAL, msgid, payloads: if protected { vec![payload::HASH, kind] } else { vec![kind] }, retransmit: false });
+        self.ctx.events.push_back(Event::Sent { conn, peer: dst, exchange: exchange::INFORMATIONAL, msgid, payloads: if protected { vec![payload::HASH, kind] } else { vec![kind] }, retransmit: false });
         self.send_raw(src, dst, dgram);
         let _ = protected;
     }
@@ -48,7 +48,7 @@ impl Endpoint {
         self.send_info(idx, payload::NOTIFY, n.emit());
         self.stats.notifies_tx += 1;
         self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().notifies_tx += 1;
-        self.events.push_back(Event::NotifySent { conn, peer, kind, protected });
+        self.ctx.events.push_back(Event::NotifySent { conn, peer, kind, protected });
     }
 
     pub(in crate::ike) fn send_delete_child(&mut self, idx: SaHandle, c: &ChildSa) {
@@ -58,7 +58,7 @@ impl Endpoint {
         self.send_info(idx, payload::DELETE, d.emit());
         self.stats.deletes_tx += 1;
         self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().deletes_tx += 1;
-        self.events.push_back(Event::DeleteSent { conn, peer, protocol, spis: d.spis });
+        self.ctx.events.push_back(Event::DeleteSent { conn, peer, protocol, spis: d.spis });
     }
 
     pub(in crate::ike) fn informational(&mut self, now: Millis, idx: SaHandle, hdr: &Header, data: &[u8]) {
@@ -71,25 +71,25 @@ impl Endpoint {
             Ok((l, _)) => l,
             Err(e) => {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
                 return;
             }
         };
         let msg = Msg { list };
-        self.events.push_back(Event::Received { conn, peer: remote, exchange: exchange::INFORMATIONAL, msgid: hdr.msgid, payloads: msg.kinds() });
+        self.ctx.events.push_back(Event::Received { conn, peer: remote, exchange: exchange::INFORMATIONAL, msgid: hdr.msgid, payloads: msg.kinds() });
         if protected {
             let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH) else { return };
             let rest: Vec<u8> = msg.list[1..].iter().flat_map(|p| p.raw.iter().copied()).collect();
             let sa = &self.sas[idx];
             let (Some(h), Some(k)) = (sa.hash, sa.keys.as_ref()) else { return };
             if h.prf(&k.a, &[&hdr.msgid.to_be_bytes(), &rest]) != hash.body {
-                self.events.push_back(Event::AuthFailed { conn, peer });
+                self.ctx.events.push_back(Event::AuthFailed { conn, peer });
                 return;
             }
         } else if self.sas[idx].is_established() {
             // Unprotected notifies on an established SA are logged, never acted on.
             for n in msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()) {
-                self.events.push_back(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
+                self.ctx.events.push_back(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
             }
             return;
         }
@@ -110,7 +110,7 @@ impl Endpoint {
                             sa.dpd_timer = Some(now + DPD_INTERVAL);
                         }
                         _ => {
-                            self.events.push_back(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi.clone(), protected });
+                            self.ctx.events.push_back(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi.clone(), protected });
                             // Before keys exist an error notify ends the negotiation; an unprotected
                             // one after the key exchange could be forged: log it and keep retransmitting.
                             if n.kind < 16384 && !self.sas[idx].is_established() && (protected || self.sas[idx].keys.is_none()) {
@@ -133,7 +133,7 @@ impl Endpoint {
                     let Ok(d) = DeleteRepr::parse(p.body) else { continue };
                     self.stats.deletes_rx += 1;
                     self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().deletes_rx += 1;
-                    self.events.push_back(Event::DeleteReceived { conn, peer, protocol: d.protocol, spis: d.spis.clone() });
+                    self.ctx.events.push_back(Event::DeleteReceived { conn, peer, protocol: d.protocol, spis: d.spis.clone() });
                     if d.protocol == proto::ISAKMP {
                         if d.spis.iter().any(|s| s.len() == 16 && s[..8] == self.sas[idx].icookie && s[8..] == self.sas[idx].rcookie) {
                             self.remove_sa(now, idx, false, DownReason::DeletedByPeer);
@@ -146,7 +146,7 @@ impl Endpoint {
                                 let c = self.remove_child(ci);
                                 let tunnel = c.tunnel.clone();
                                 let child = c.child;
-                                self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::DeletedByPeer });
+                                self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::DeletedByPeer });
                                 // A static tunnel is kept up: negotiate the pair again (unless a newer one exists).
                                 let replaced = self.children.iter().any(|x| x.tunnel == tunnel && x.child == child);
                                 if !replaced && self.pc(&tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
@@ -173,7 +173,7 @@ impl Endpoint {
         let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&i| self.children[i].remote.ip() == &peer && self.children[i].local.ip() == &local).collect();
         for i in gone {
             let c = self.remove_child(i);
-            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::InitialContact });
+            self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::InitialContact });
         }
     }
 
@@ -185,9 +185,9 @@ impl Endpoint {
             self.send_info(idx, payload::DELETE, d.emit());
             self.stats.deletes_tx += 1;
             self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().deletes_tx += 1;
-            self.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::ISAKMP, spis: d.spis });
+            self.ctx.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::ISAKMP, spis: d.spis });
         }
         let sa = self.take_sa(idx);
-        self.events.push_back(Event::Phase1Down { conn: sa.conn, peer: *sa.remote.ip(), tunnel: sa.tunnel, reason });
+        self.ctx.events.push_back(Event::Phase1Down { conn: sa.conn, peer: *sa.remote.ip(), tunnel: sa.tunnel, reason });
     }
 }

@@ -29,23 +29,23 @@ impl Endpoint {
                 if hdr.flags & wire::flags::ENCRYPTION != 0 {
                     // Garbage after decryption: the keys differ (pre-shared key mismatch).
                     let message = if role == Role::Responder { 5 } else { 6 };
-                    self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message, error: e });
+                    self.ctx.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message, error: e });
                     self.answer_unprotected(local, remote, Some(hdr), notify::UNEQUAL_PAYLOAD_LENGTHS);
                 } else {
                     let n = e.notify();
-                    self.events.push_back(Event::Malformed { peer: remote, error: e, answered: Some(n) });
+                    self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: Some(n) });
                 }
                 return;
             }
         };
         let msg = Msg { list };
-        self.events.push_back(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
+        self.ctx.events.push_back(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
         if let Some(n) = msg.get(payload::NOTIFY) {
             if let Ok(n) = NotifyRepr::parse(n.body) {
                 if n.kind < 16384 {
                     self.stats.notifies_rx += 1;
                     self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().notifies_rx += 1;
-                    self.events.push_back(Event::NotifyReceived { conn, peer: *remote.ip(), kind: n.kind, protocol: n.protocol, spi: n.spi, protected: hdr.flags & 1 != 0 });
+                    self.ctx.events.push_back(Event::NotifyReceived { conn, peer: *remote.ip(), kind: n.kind, protocol: n.protocol, spi: n.spi, protected: hdr.flags & 1 != 0 });
                     self.fail_p1(idx, DownReason::PeerNotify(n.kind));
                     return;
                 }
@@ -56,12 +56,12 @@ impl Endpoint {
                 // MM2: the chosen transform.
                 let chosen = msg.get(payload::SA).and_then(|p| SaRepr::parse(p.body).ok()).and_then(|s| s.proposals.into_iter().next()).and_then(|p| p.transforms.into_iter().next());
                 let Some(t) = chosen else {
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: None });
+                    self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: None });
                     return;
                 };
                 let prop = offered_p1(&t).ok().and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
                 let Some((o, mut prop)) = prop else {
-                    self.events.push_back(Event::P1NoneAcceptable { conn, peer: *remote.ip() });
+                    self.ctx.events.push_back(Event::P1NoneAcceptable { conn, peer: *remote.ip() });
                     self.fail_p1(idx, DownReason::TransformNotOffered);
                     return;
                 };
@@ -78,7 +78,7 @@ impl Endpoint {
                     }
                 }
                 let g = DhGroup(prop.group);
-                let Ok(dh) = g.generate(&mut self.rng) else { return };
+                let Ok(dh) = g.generate(&mut self.ctx.rng) else { return };
                 let ni = self.nonce();
                 let sa = &mut self.sas[idx];
                 sa.lifetime = prop.lifetime;
@@ -108,7 +108,7 @@ impl Endpoint {
                     return;
                 };
                 let g = DhGroup(self.sas[idx].chosen.as_ref().map(|c| c.group).unwrap_or(2));
-                let Ok(dh) = g.generate(&mut self.rng) else { return };
+                let Ok(dh) = g.generate(&mut self.ctx.rng) else { return };
                 let nr = self.nonce();
                 let sa = &mut self.sas[idx];
                 sa.last_recv = Some(data.to_vec());
@@ -170,18 +170,18 @@ impl Endpoint {
                 // MM5: IDii, HASH_I.
                 let id = msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok().map(|i| (i, p.body.to_vec())));
                 let (Some((id, id_b)), Some(hash)) = (id, msg.get(payload::HASH)) else {
-                    self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 5, error: WireError::Malformed(Part::Id) });
+                    self.ctx.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 5, error: WireError::Malformed(Part::Id) });
                     self.answer_unprotected(local, remote, Some(hdr), notify::UNEQUAL_PAYLOAD_LENGTHS);
                     return;
                 };
                 if self.hash_auth(idx, true, &id_b) != hash.body {
-                    self.events.push_back(Event::AuthFailed { conn, peer: *remote.ip() });
+                    self.ctx.events.push_back(Event::AuthFailed { conn, peer: *remote.ip() });
                     self.send_notify(idx, notify::AUTHENTICATION_FAILED, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
                     self.fail_p1(idx, DownReason::AuthenticationFailed);
                     return;
                 }
                 if identity_match(&pc.remote_id, &id) == 0 && pc.kind != TunnelKind::OnDemand {
-                    self.events.push_back(Event::IdMismatch { conn, peer: *remote.ip(), id });
+                    self.ctx.events.push_back(Event::IdMismatch { conn, peer: *remote.ip(), id });
                     self.sas[idx].iv = last;
                     self.send_notify(idx, notify::INVALID_ID_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
                     self.fail_p1(idx, DownReason::IdentityMismatch);
@@ -215,7 +215,7 @@ impl Endpoint {
                 // MM6: IDir, HASH_R.
                 let id = msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok().map(|i| (i, p.body.to_vec())));
                 let (Some((id, id_b)), Some(hash)) = (id, msg.get(payload::HASH)) else {
-                    self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 6, error: WireError::Malformed(Part::Id) });
+                    self.ctx.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 6, error: WireError::Malformed(Part::Id) });
                     return;
                 };
                 if !self.responder_authenticated(idx, &pc, &id, &id_b, hash.body) {

@@ -57,7 +57,7 @@ impl Endpoint {
     pub(in crate::ike) fn new_sa(&mut self, now: Millis, tunnel: &str, role: Role, mode: ExchangeMode, local: SocketAddrV4, remote: SocketAddrV4) -> IkeSa {
         let mut icookie = [0u8; 8];
         if role == Role::Initiator {
-            self.rng.fill_bytes(&mut icookie);
+            self.ctx.rng.fill_bytes(&mut icookie);
         }
         IkeSa {
             conn: self.alloc_conn(),
@@ -109,19 +109,19 @@ impl Endpoint {
         if sa.state != new {
             let old = sa.state;
             sa.state = new;
-            self.events.push_back(Event::State { conn: sa.conn, peer: *sa.remote.ip(), old, new });
+            self.ctx.events.push_back(Event::State { conn: sa.conn, peer: *sa.remote.ip(), old, new });
         }
     }
 
     pub(in crate::ike) fn nonce(&mut self) -> Vec<u8> {
         let mut n = vec![0u8; 20];
-        self.rng.fill_bytes(&mut n);
+        self.ctx.rng.fill_bytes(&mut n);
         n
     }
 
     pub(in crate::ike) fn spi(&mut self) -> u32 {
         loop {
-            let s: u32 = self.rng.random();
+            let s: u32 = self.ctx.rng.random();
             if s >= 256 && !self.children.iter().any(|c| c.spi_in == s) {
                 return s;
             }
@@ -177,13 +177,13 @@ impl Endpoint {
         let mut b = Builder::new();
         b.push(payload::NOTIFY, n.emit());
         let chain = b.chain();
-        let msgid: u32 = self.rng.random::<u32>() | 1;
+        let msgid: u32 = self.ctx.rng.random::<u32>() | 1;
         let hdr = Header { icookie: ic, rcookie: rc, next: payload::NOTIFY, major: 1, minor: 0, exchange: exchange::INFORMATIONAL, flags: 0, msgid, length: (wire::HEADER_LEN + chain.len()) as u32 };
         let mut d = Vec::new();
         hdr.emit(&mut d);
         d.extend_from_slice(&chain);
         self.stats.notifies_tx += 1;
-        self.events.push_back(Event::NotifySent { conn: 0, peer: *remote.ip(), kind, protected: false });
+        self.ctx.events.push_back(Event::NotifySent { conn: 0, peer: *remote.ip(), kind, protected: false });
         self.send_raw(local, remote, d);
     }
 

@@ -33,7 +33,7 @@ impl Endpoint {
         sa.replay.answered = sa.last_recv.is_some();
         sa.retries = 0;
         sa.timer = expect_reply.then_some(now + RETRANSMIT_BASE);
-        self.events.push_back(Event::Sent { conn, peer: dst, exchange: exch, msgid: 0, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
+        self.ctx.events.push_back(Event::Sent { conn, peer: dst, exchange: exch, msgid: 0, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
         let t = self.sas[idx].tunnel.clone();
         self.tunnel_stats.entry(t).or_default().tx_packets += 1;
         self.send_raw(src, dst, dgram);
@@ -49,8 +49,8 @@ impl Endpoint {
         if p.mode == ExchangeMode::Aggressive {
             // Aggressive mode commits to the first proposal's group.
             let g = DhGroup(p.proposals[0].group);
-            let Ok(dh) = g.generate(&mut self.rng) else {
-                self.events.push_back(Event::GiveUp { conn: sa.conn, peer: remote, tunnel: p.name.clone(), state: sa.state });
+            let Ok(dh) = g.generate(&mut self.ctx.rng) else {
+                self.ctx.events.push_back(Event::GiveUp { conn: sa.conn, peer: remote, tunnel: p.name.clone(), state: sa.state });
                 return;
             };
             sa.gxi = dh.public.clone();
@@ -66,7 +66,7 @@ impl Endpoint {
         let state = sa.state;
         let conn = sa.conn;
         let idx = self.push_sa(sa);
-        self.events.push_back(Event::State { conn, peer: remote, old: P1State::MmNoState, new: state });
+        self.ctx.events.push_back(Event::State { conn, peer: remote, old: P1State::MmNoState, new: state });
         let exch = if p.mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
         self.send_p1(now, idx, exch, &b, false, true);
     }
@@ -77,13 +77,13 @@ impl Endpoint {
             Err(e) => {
                 self.stats.rx_malformed += 1;
                 let n = e.notify();
-                self.events.push_back(Event::Malformed { peer: remote, error: e, answered: Some(n) });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: Some(n) });
                 self.answer_unprotected(local, remote, Some(hdr), n);
                 return;
             }
         };
         let msg = Msg { list };
-        self.events.push_back(Event::Received { conn: 0, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
+        self.ctx.events.push_back(Event::Received { conn: 0, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
         // Half-open bounds.
         let half_peer = self.sas.iter().filter(|s| s.role == Role::Responder && !s.is_established() && s.remote.ip() == remote.ip()).count();
         let half = self.sas.iter().filter(|s| s.role == Role::Responder && !s.is_established()).count();
@@ -92,7 +92,7 @@ impl Endpoint {
             return;
         }
         let Some(sa_p) = msg.get(payload::SA) else {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: Some(notify::PAYLOAD_MALFORMED) });
+            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: Some(notify::PAYLOAD_MALFORMED) });
             self.answer_unprotected(local, remote, Some(hdr), notify::PAYLOAD_MALFORMED);
             return;
         };
@@ -101,7 +101,7 @@ impl Endpoint {
             Err(e) => {
                 self.stats.rx_malformed += 1;
                 let n = e.notify();
-                self.events.push_back(Event::Malformed { peer: remote, error: e, answered: Some(n) });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: Some(n) });
                 self.answer_unprotected(local, remote, Some(hdr), n);
                 return;
             }
@@ -111,9 +111,9 @@ impl Endpoint {
         let lip = *local.ip();
         let aggressive = hdr.exchange == exchange::AGGRESSIVE;
         let peer_id = if aggressive { msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok()) } else { None };
-        let on_local: Vec<&PeerConf> = self.conf.peers.iter().filter(|p| p.local == lip).collect();
+        let on_local: Vec<&PeerConf> = self.ctx.conf.peers.iter().filter(|p| p.local == lip).collect();
         if on_local.is_empty() {
-            self.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::BadLocalAddress });
+            self.ctx.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::BadLocalAddress });
             return;
         }
         let mut cands: Vec<&PeerConf> = on_local.iter().copied().filter(|p| p.remote == Some(rip)).collect();
@@ -130,27 +130,27 @@ impl Endpoint {
             cands = od.into_iter().map(|x| x.1).collect();
         }
         let Some(pc) = cands.first().map(|p| (*p).clone()) else {
-            self.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::NotFound });
+            self.ctx.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::NotFound });
             return;
         };
         let conf_exch = if pc.mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
         if conf_exch != hdr.exchange && !pc.dynamic {
-            self.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::Exchange { received: hdr.exchange, configured: conf_exch } });
+            self.ctx.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::Exchange { received: hdr.exchange, configured: conf_exch } });
             self.answer_unprotected(local, remote, Some(hdr), notify::INVALID_EXCHANGE_TYPE);
             return;
         }
         if !pc.may_respond() {
-            self.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::InitiatorOnly });
+            self.ctx.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::InitiatorOnly });
             return;
         }
         if pc.psk.is_none() {
-            self.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::NoKey });
+            self.ctx.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::NoKey });
             return;
         }
         if pc.kind == TunnelKind::OnDemand {
             if let Some(max) = pc.max_tunnels {
                 if self.sas.iter().filter(|s| s.tunnel == pc.name).count() as u32 >= max {
-                    self.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::MaxTunnels(max) });
+                    self.ctx.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::MaxTunnels(max) });
                     return;
                 }
             }
@@ -158,7 +158,7 @@ impl Endpoint {
         let mode = if aggressive { ExchangeMode::Aggressive } else { ExchangeMode::Main };
         let mut sa = self.new_sa(now, &pc.name, Role::Responder, mode, local, remote);
         sa.icookie = hdr.icookie;
-        self.rng.fill_bytes(&mut sa.rcookie);
+        self.ctx.rng.fill_bytes(&mut sa.rcookie);
         sa.last_recv = Some(data.to_vec());
         sa.replay = Replay::default();
         sa.sa_i_b = sa_p.body.to_vec();
@@ -178,10 +178,10 @@ impl Endpoint {
             self.stats.p1_failed += 1;
             self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().p1_failed += 1;
             // Nothing usable was offered at all: answer with what was wrong (Table 5); else NO_PROPOSAL_CHOSEN.
-            let why = match self.events.back() {
+            let why = match self.ctx.events.back() {
                 Some(Event::Malformed { answered: Some(n), .. }) => *n,
                 _ => {
-                    self.events.push_back(Event::P1NoneAcceptable { conn, peer: rip });
+                    self.ctx.events.push_back(Event::P1NoneAcceptable { conn, peer: rip });
                     notify::NO_PROPOSAL_CHOSEN
                 }
             };
@@ -209,19 +209,19 @@ impl Endpoint {
         }
         // Aggressive mode: KE, Ni, IDii are in the first message.
         let (Some(ke), Some(ni), Some(id)) = (msg.get(payload::KE), msg.get(payload::NONCE), peer_id) else {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::AggressiveFirst), answered: Some(notify::PAYLOAD_MALFORMED) });
+            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::AggressiveFirst), answered: Some(notify::PAYLOAD_MALFORMED) });
             self.take_sa(idx);
             return;
         };
         if identity_match(&pc.remote_id, &id) == 0 {
-            self.events.push_back(Event::IdMismatch { conn, peer: rip, id });
+            self.ctx.events.push_back(Event::IdMismatch { conn, peer: rip, id });
             self.send_notify(idx, notify::INVALID_ID_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
             self.take_sa(idx);
             return;
         }
         let g = DhGroup(prop.group);
         if ke.body.len() != g.public_len() {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Ke), answered: Some(notify::INVALID_KEY_INFORMATION) });
+            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Ke), answered: Some(notify::INVALID_KEY_INFORMATION) });
             self.send_notify(idx, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
             self.take_sa(idx);
             return;
@@ -229,7 +229,7 @@ impl Endpoint {
         self.sas[idx].peer_id = Some(id);
         self.sas[idx].gxi = ke.body.to_vec();
         self.sas[idx].ni = ni.body.to_vec();
-        let Ok(dh) = g.generate(&mut self.rng) else { return };
+        let Ok(dh) = g.generate(&mut self.ctx.rng) else { return };
         let nr = self.nonce();
         let sa = &mut self.sas[idx];
         sa.gxr = dh.public.clone();
@@ -262,25 +262,25 @@ impl Endpoint {
         let rip = *remote.ip();
         let Some(p) = offer.proposals.first() else { return None };
         if p.protocol != proto::ISAKMP {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidProtocol(p.protocol)), answered: Some(notify::INVALID_PROTOCOL_ID) });
+            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidProtocol(p.protocol)), answered: Some(notify::INVALID_PROTOCOL_ID) });
             return None;
         }
         let mut offered = Vec::new();
         for t in &p.transforms {
             if t.id != 1 {
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidTransformId(t.id)), answered: Some(notify::INVALID_TRANSFORM_ID) });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidTransformId(t.id)), answered: Some(notify::INVALID_TRANSFORM_ID) });
                 continue;
             }
             match offered_p1(t) {
                 Ok(o) => offered.push((t.clone(), o)),
-                Err(a) => self.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::UnsupportedAttribute(a)), answered: Some(notify::ATTRIBUTES_NOT_SUPPORTED) }),
+                Err(a) => self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::UnsupportedAttribute(a)), answered: Some(notify::ATTRIBUTES_NOT_SUPPORTED) }),
             }
         }
         for (prio, c) in pc.proposals.iter().enumerate() {
             for (i, (t, o)) in offered.iter().enumerate() {
                 let result = check_p1(o, c);
                 let ok = result.is_ok();
-                self.events.push_back(Event::P1Check { conn, peer: rip, transform: t.number, proposal: c.name.clone(), priority: prio, offered: o.clone(), result, more: i + 1 < offered.len() });
+                self.ctx.events.push_back(Event::P1Check { conn, peer: rip, transform: t.number, proposal: c.name.clone(), priority: prio, offered: o.clone(), result, more: i + 1 < offered.len() });
                 if ok {
                     let mut chosen = c.clone();
                     chosen.lifetime = o.lifetime.min(c.lifetime).max(1);
@@ -343,7 +343,7 @@ impl Endpoint {
         sa.nat_remote = remote_behind;
         if local_behind || remote_behind {
             let (conn, peer) = (sa.conn, *sa.remote.ip());
-            self.events.push_back(Event::NatDetected { conn, peer, local_behind, remote_behind });
+            self.ctx.events.push_back(Event::NatDetected { conn, peer, local_behind, remote_behind });
         }
     }
 
@@ -353,12 +353,12 @@ impl Endpoint {
     pub(in crate::ike) fn responder_authenticated(&mut self, idx: SaHandle, pc: &PeerConf, id: &IdRepr, id_b: &[u8], hash: &[u8]) -> bool {
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
         if self.hash_auth(idx, false, id_b) != hash {
-            self.events.push_back(Event::AuthFailed { conn, peer });
+            self.ctx.events.push_back(Event::AuthFailed { conn, peer });
             self.fail_p1(idx, DownReason::AuthenticationFailed);
             return false;
         }
         if identity_match(&pc.remote_id, id) == 0 {
-            self.events.push_back(Event::IdMismatch { conn, peer, id: id.clone() });
+            self.ctx.events.push_back(Event::IdMismatch { conn, peer, id: id.clone() });
             self.fail_p1(idx, DownReason::IdentityMismatch);
             return false;
         }
@@ -373,7 +373,7 @@ impl Endpoint {
             (Some(ke), Some(n)) if ke.body.len() == g.public_len() && (8..=256).contains(&n.body.len()) => Some((ke.body.to_vec(), n.body.to_vec())),
             (ke, _) => {
                 let answered = (responder && ke.is_some()).then_some(notify::INVALID_KEY_INFORMATION);
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Ke), answered });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Ke), answered });
                 None
             }
         }
@@ -388,7 +388,7 @@ impl Endpoint {
         let (conn, peer, tunnel) = (sa.conn, *sa.remote.ip(), sa.tunnel.clone());
         self.stats.p1_failed += 1;
         self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
-        self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason });
+        self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason });
         self.take_sa(idx);
         self.schedule_retry(&tunnel);
     }
@@ -396,7 +396,7 @@ impl Endpoint {
     /// A static tunnel that failed is tried again after [`RETRY_INTERVAL`].
     pub(in crate::ike) fn schedule_retry(&mut self, tunnel: &str) {
         if self.pc(tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == tunnel) {
-            self.timers.set(TimerKey::Retry(tunnel.to_string()), Some(self.now + RETRY_INTERVAL));
+            self.timers.set(TimerKey::Retry(tunnel.to_string()), Some(self.ctx.now + RETRY_INTERVAL));
         }
     }
 
@@ -415,7 +415,7 @@ impl Endpoint {
         let (conn, peer, tunnel, role) = (sa.conn, sa.remote, sa.tunnel.clone(), sa.role);
         self.stats.p1_established += 1;
         self.tunnel_stats.entry(tunnel.clone()).or_default().p1_established += 1;
-        self.events.push_back(Event::Phase1Up { conn, peer, tunnel: tunnel.clone(), role });
+        self.ctx.events.push_back(Event::Phase1Up { conn, peer, tunnel: tunnel.clone(), role });
         // A rekeyed phase 1: the older SA of this tunnel with this peer is deleted.
         let older: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.tunnel == tunnel && s.remote.ip() == peer.ip() && s.is_established() && s.rekeyed).map(|s| s.conn).collect();
         if role == Role::Initiator {

@@ -36,11 +36,11 @@ impl Endpoint {
     pub(in crate::ike) fn start_quick(&mut self, now: Millis, idx: SaHandle, child: usize, rekey_of: Option<u32>) {
         let Some(pc) = self.peer_conf(idx) else { return };
         let Some(cc) = pc.children.get(child).cloned() else { return };
-        let msgid: u32 = self.rng.random::<u32>() | 1;
+        let msgid: u32 = self.ctx.rng.random::<u32>() | 1;
         let spi_in = self.spi();
         let ni = self.nonce();
         let dh = match cc.pfs {
-            Some(g) => match DhGroup(g).generate(&mut self.rng) {
+            Some(g) => match DhGroup(g).generate(&mut self.ctx.rng) {
                 Ok(d) => Some(d),
                 Err(_) => return,
             },
@@ -60,7 +60,7 @@ impl Endpoint {
         let q = Quick { msgid, role: Role::Initiator, child, iv, ni, nr: Vec::new(), dh, gxy: None, spi_in, chosen: None, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None };
         self.sas[idx].quick.push(q);
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
-        self.events.push_back(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
+        self.ctx.events.push_back(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
         self.send_quick(now, idx, msgid, &[&msgid.to_be_bytes()], rest, true);
     }
 
@@ -85,7 +85,7 @@ impl Endpoint {
         q.replay.answered = q.last_recv.is_some();
         q.retries = 0;
         q.timer = expect_reply.then_some(now + RETRANSMIT_BASE);
-        self.events.push_back(Event::Sent { conn, peer: dst, exchange: exchange::QUICK, msgid, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
+        self.ctx.events.push_back(Event::Sent { conn, peer: dst, exchange: exchange::QUICK, msgid, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
         let t = self.sas[idx].tunnel.clone();
         self.tunnel_stats.entry(t).or_default().tx_packets += 1;
         self.send_raw(src, dst, dgram);
@@ -96,7 +96,7 @@ impl Endpoint {
         let peer = *remote.ip();
         if !self.sas[idx].is_established() || hdr.msgid == 0 || hdr.flags & wire::flags::ENCRYPTION == 0 {
             self.stats.rx_malformed += 1;
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::QuickMode), answered: None });
+            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::QuickMode), answered: None });
             return;
         }
         let qi = self.sas[idx].quick.iter().position(|q| q.msgid == hdr.msgid);
@@ -123,14 +123,14 @@ impl Endpoint {
             Ok(x) => x,
             Err(e) => {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
                 return;
             }
         };
         let msg = Msg { list };
-        self.events.push_back(Event::Received { conn, peer: remote, exchange: exchange::QUICK, msgid: hdr.msgid, payloads: msg.kinds() });
+        self.ctx.events.push_back(Event::Received { conn, peer: remote, exchange: exchange::QUICK, msgid: hdr.msgid, payloads: msg.kinds() });
         let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH) else {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Hash), answered: None });
+            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Hash), answered: None });
             return;
         };
         let rest: Vec<u8> = msg.list[1..].iter().flat_map(|p| p.raw.iter().copied()).collect();
@@ -145,7 +145,7 @@ impl Endpoint {
             None => {
                 // QM1 from the initiator.
                 if h.prf(&ka, &[&hdr.msgid.to_be_bytes(), &rest]) != hash.body {
-                    self.events.push_back(Event::AuthFailed { conn, peer });
+                    self.ctx.events.push_back(Event::AuthFailed { conn, peer });
                     return;
                 }
                 self.quick_respond(now, idx, hdr, data, &msg, last);
@@ -156,7 +156,7 @@ impl Endpoint {
                     // QM2.
                     let ni = q.ni.clone();
                     if h.prf(&ka, &[&hdr.msgid.to_be_bytes(), &ni, &rest]) != hash.body {
-                        self.events.push_back(Event::AuthFailed { conn, peer });
+                        self.ctx.events.push_back(Event::AuthFailed { conn, peer });
                         return;
                     }
                     self.quick_finish_initiator(now, idx, qi, data, &msg, last);
@@ -164,7 +164,7 @@ impl Endpoint {
                     // QM3.
                     let (ni, nr) = (q.ni.clone(), q.nr.clone());
                     if h.prf(&ka, &[&[0u8], &hdr.msgid.to_be_bytes(), &ni, &nr]) != hash.body {
-                        self.events.push_back(Event::AuthFailed { conn, peer });
+                        self.ctx.events.push_back(Event::AuthFailed { conn, peer });
                         return;
                     }
                     let q = self.sas[idx].quick.remove(qi);
@@ -183,19 +183,19 @@ impl Endpoint {
             [a, b] => (a.clone(), b.clone()),
             [] => (IdRepr::ipv4(*remote.ip()), IdRepr::ipv4(*local.ip())),
             _ => {
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Id), answered: Some(notify::INVALID_ID_INFORMATION) });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Id), answered: Some(notify::INVALID_ID_INFORMATION) });
                 return;
             }
         };
-        self.events.push_back(Event::Selectors { conn, peer, sent: false, initiator: idci.clone(), responder: idcr.clone() });
+        self.ctx.events.push_back(Event::Selectors { conn, peer, sent: false, initiator: idci.clone(), responder: idcr.clone() });
         let (Some(sa_p), Some(ni)) = (msg.get(payload::SA), msg.get(payload::NONCE)) else {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: None });
+            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: None });
             return;
         };
         let offer = match SaRepr::parse(sa_p.body) {
             Ok(s) => s,
             Err(e) => {
-                self.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
                 self.send_notify(idx, notify::BAD_PROPOSAL_SYNTAX, proto::ESP, vec![], vec![]);
                 return;
             }
@@ -216,7 +216,7 @@ impl Endpoint {
         let cc = match child.or((!pc.children.is_empty()).then_some(0)) {
             Some(i) => pc.children[i].clone(),
             None => {
-                self.events.push_back(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
+                self.ctx.events.push_back(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
                 self.send_notify(idx, notify::INVALID_ID_INFORMATION, proto::ESP, vec![], vec![]);
                 return;
             }
@@ -225,14 +225,14 @@ impl Endpoint {
         let Some((prop, theirs)) = chosen else {
             self.stats.p2_failed += 1;
             self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().p2_failed += 1;
-            self.events.push_back(Event::P2NoneAcceptable { conn, peer });
+            self.ctx.events.push_back(Event::P2NoneAcceptable { conn, peer });
             self.send_notify(idx, notify::NO_PROPOSAL_CHOSEN, proto::ESP, vec![], vec![]);
             return;
         };
         let Some(child) = child else {
             self.stats.p2_failed += 1;
             self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().p2_failed += 1;
-            self.events.push_back(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
+            self.ctx.events.push_back(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
             self.send_notify(idx, notify::INVALID_ID_INFORMATION, proto::ESP, vec![], vec![]);
             return;
         };
@@ -241,7 +241,7 @@ impl Endpoint {
         let mut gxy = None;
         if let Some(g) = cc.pfs {
             let Some(ke) = msg.get(payload::KE) else { return };
-            let Ok(d) = DhGroup(g).generate(&mut self.rng) else { return };
+            let Ok(d) = DhGroup(g).generate(&mut self.ctx.rng) else { return };
             match d.shared(ke.body) {
                 Ok(s) => gxy = Some(s),
                 Err(_) => {
@@ -358,7 +358,7 @@ impl Endpoint {
                             let r = r.and_then(|_| if o.group != cc.pfs || (cc.pfs.is_some() && !has_ke) { Err(P2Mismatch::Pfs { offered: o.group, configured: cc.pfs }) } else { Ok(()) });
                             match r {
                                 Ok(()) => {
-                                    self.events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t.number, offered: o, result: Ok(()), more: false });
+                                    self.ctx.events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t.number, offered: o, result: Ok(()), more: false });
                                     found = Some(ProposalRepr { number: p.number, protocol: p.protocol, spi: p.spi.clone(), transforms: vec![t.clone()] });
                                     break;
                                 }
@@ -378,7 +378,7 @@ impl Endpoint {
                     return Some((ours.clone(), picked));
                 }
                 if let Some((t, o, m)) = failure {
-                    self.events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t, offered: o, result: Err(m), more: ni + 1 < nn });
+                    self.ctx.events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t, offered: o, result: Err(m), more: ni + 1 < nn });
                 }
             }
         }
@@ -404,7 +404,7 @@ impl Endpoint {
                         _ => {}
                     }
                 }
-                self.events.push_back(Event::ResponderLifetime { conn, peer, protocol: n.protocol, seconds: secs, kbytes: kb });
+                self.ctx.events.push_back(Event::ResponderLifetime { conn, peer, protocol: n.protocol, seconds: secs, kbytes: kb });
                 if secs.is_some() || kb.is_some() {
                     let c = self.sas[idx].quick[qi].chosen.get_or_insert_with(|| (cc.proposals[0].clone(), ProposalRepr { number: 0, protocol: 0, spi: vec![], transforms: vec![] }));
                     if let Some(s) = secs {
@@ -428,7 +428,7 @@ impl Endpoint {
             _ => false,
         });
         let Some(ours) = ours.cloned() else {
-            self.events.push_back(Event::P2NoneAcceptable { conn, peer });
+            self.ctx.events.push_back(Event::P2NoneAcceptable { conn, peer });
             self.sas[idx].quick.remove(qi);
             return;
         };
@@ -547,13 +547,13 @@ impl Endpoint {
         let (si, so) = (c.spi_in, c.spi_out);
         self.stats.p2_established += 1;
         self.tunnel_stats.entry(tunnel.clone()).or_default().p2_established += 1;
-        self.events.push_back(Event::ChildUp { tunnel, peer, spi_in: si, spi_out: so, local_ts, remote_ts, rekey: q.rekey_of.is_some() });
+        self.ctx.events.push_back(Event::ChildUp { tunnel, peer, spi_in: si, spi_out: so, local_ts, remote_ts, rekey: q.rekey_of.is_some() });
         // A rekey replaces the old SA pair: tell the peer to delete the old one.
         if let Some(old) = q.rekey_of {
             if let Some(oi) = self.children.iter().position(|c| c.id == old) {
                 let o = self.remove_child(oi);
                 self.send_delete_child(idx, &o);
-                self.events.push_back(Event::ChildDown { tunnel: o.tunnel, peer, spi_in: o.spi_in, spi_out: o.spi_out, reason: DownReason::Rekeyed });
+                self.ctx.events.push_back(Event::ChildDown { tunnel: o.tunnel, peer, spi_in: o.spi_in, spi_out: o.spi_out, reason: DownReason::Rekeyed });
             }
         } else if q.role == Role::Responder {
             // The peer renegotiated this child: the older pair goes when it expires or is deleted.
