@@ -65,34 +65,35 @@ impl Endpoint {
         let (remote, conn) = (self.sas[idx].remote, self.sas[idx].conn);
         let peer = *remote.ip();
         let protected = hdr.flags & wire::flags::ENCRYPTION != 0;
-        let iv = if protected { Some(self.qm_iv(idx, hdr.msgid)) } else { None };
         let mut plain = Vec::new();
-        let list = match self.open(idx, hdr, data, iv, &mut plain) {
-            Ok((l, _)) => l,
-            Err(e) => {
-                self.stats.rx_malformed += 1;
-                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
+        let msg = if protected {
+            let iv = self.qm_iv(idx, hdr.msgid);
+            let Some(Protected { msg, hash, rest, prf, ka, .. }) = self.open_protected(idx, hdr, data, iv, &mut plain, false) else { return };
+            // HASH(1) = prf(SKEYID_a, M-ID | rest).
+            if !self.hash_ok(idx, &prf.prf(&ka, &[&hdr.msgid.to_be_bytes(), &rest]), hash) {
                 return;
             }
+            msg
+        } else {
+            let list = match self.open(idx, hdr, data, None, &mut plain) {
+                Ok((l, _)) => l,
+                Err(e) => {
+                    self.stats.rx_malformed += 1;
+                    self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
+                    return;
+                }
+            };
+            let msg = Msg { list };
+            self.ctx.events.push_back(Event::Received { conn, peer: remote, exchange: exchange::INFORMATIONAL, msgid: hdr.msgid, payloads: msg.kinds() });
+            if self.sas[idx].is_established() {
+                // Unprotected notifies on an established SA are logged, never acted on.
+                for n in msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()) {
+                    self.ctx.events.push_back(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
+                }
+                return;
+            }
+            msg
         };
-        let msg = Msg { list };
-        self.ctx.events.push_back(Event::Received { conn, peer: remote, exchange: exchange::INFORMATIONAL, msgid: hdr.msgid, payloads: msg.kinds() });
-        if protected {
-            let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH) else { return };
-            let rest: Vec<u8> = msg.list[1..].iter().flat_map(|p| p.raw.iter().copied()).collect();
-            let sa = &self.sas[idx];
-            let (Some(h), Some(k)) = (sa.hash, sa.keys.as_ref()) else { return };
-            if h.prf(&k.a, &[&hdr.msgid.to_be_bytes(), &rest]) != hash.body {
-                self.ctx.events.push_back(Event::AuthFailed { conn, peer });
-                return;
-            }
-        } else if self.sas[idx].is_established() {
-            // Unprotected notifies on an established SA are logged, never acted on.
-            for n in msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()) {
-                self.ctx.events.push_back(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
-            }
-            return;
-        }
         for p in &msg.list {
             match p.kind {
                 payload::NOTIFY => {

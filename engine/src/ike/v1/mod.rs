@@ -208,4 +208,59 @@ impl Endpoint {
         wire::payloads(hdr.next, plain).map(|p| (p, last))
     }
 
+    /// Open a message of an exchange protected by the phase-1 keys (quick
+    /// mode, informational), the one way both do it: decrypt with `iv`
+    /// (a failure is reported as malformed), report it received, and split
+    /// off its leading HASH(1..3) payload (when missing: reported as
+    /// malformed if `require_hash`, else silently dropped), ready for
+    /// [`Endpoint::hash_ok`].
+    pub(in crate::ike) fn open_protected<'a>(&mut self, idx: SaHandle, hdr: &Header, data: &'a [u8], iv: Vec<u8>, plain: &'a mut Vec<u8>, require_hash: bool) -> Option<Protected<'a>> {
+        let (remote, conn) = (self.sas[idx].remote, self.sas[idx].conn);
+        let (list, last) = match self.open(idx, hdr, data, Some(iv), plain) {
+            Ok(x) => x,
+            Err(e) => {
+                self.stats.rx_malformed += 1;
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
+                return None;
+            }
+        };
+        let msg = Msg { list };
+        self.ctx.events.push_back(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, payloads: msg.kinds() });
+        let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH).map(|p| p.body) else {
+            if require_hash {
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Hash), answered: None });
+            }
+            return None;
+        };
+        let rest: Vec<u8> = msg.list[1..].iter().flat_map(|p| p.raw.iter().copied()).collect();
+        let sa = &self.sas[idx];
+        let (Some(prf), Some(k)) = (sa.hash, sa.keys.as_ref()) else { return None };
+        let ka = k.a.clone();
+        Some(Protected { msg, last, hash, rest, prf, ka })
+    }
+
+    /// Whether a received HASH is the expected one; if not, reported as an
+    /// authentication failure.
+    pub(in crate::ike) fn hash_ok(&mut self, idx: SaHandle, expected: &[u8], received: &[u8]) -> bool {
+        if expected == received {
+            return true;
+        }
+        let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
+        self.ctx.events.push_back(Event::AuthFailed { conn, peer });
+        false
+    }
+}
+
+/// A protected message opened by [`Endpoint::open_protected`].
+pub(in crate::ike) struct Protected<'a> {
+    pub(in crate::ike) msg: Msg<'a>,
+    /// The last ciphertext block (the next IV of the exchange).
+    pub(in crate::ike) last: Vec<u8>,
+    /// The body of the leading HASH payload.
+    pub(in crate::ike) hash: &'a [u8],
+    /// The payloads after the HASH, as received (what HASH(1) and HASH(2) cover).
+    pub(in crate::ike) rest: Vec<u8>,
+    /// The phase-1 PRF and SKEYID_a.
+    pub(in crate::ike) prf: HashAlg,
+    pub(in crate::ike) ka: Vec<u8>,
 }

@@ -92,8 +92,7 @@ impl Endpoint {
     }
 
     pub(in crate::ike) fn quick_mode(&mut self, now: Millis, idx: SaHandle, hdr: &Header, data: &[u8]) {
-        let (remote, conn) = (self.sas[idx].remote, self.sas[idx].conn);
-        let peer = *remote.ip();
+        let remote = self.sas[idx].remote;
         if !self.sas[idx].is_established() || hdr.msgid == 0 || hdr.flags & wire::flags::ENCRYPTION == 0 {
             self.stats.rx_malformed += 1;
             self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::QuickMode), answered: None });
@@ -119,33 +118,12 @@ impl Endpoint {
             None => self.qm_iv(idx, hdr.msgid),
         };
         let mut plain = Vec::new();
-        let (list, last) = match self.open(idx, hdr, data, Some(iv), &mut plain) {
-            Ok(x) => x,
-            Err(e) => {
-                self.stats.rx_malformed += 1;
-                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
-                return;
-            }
-        };
-        let msg = Msg { list };
-        self.ctx.events.push_back(Event::Received { conn, peer: remote, exchange: exchange::QUICK, msgid: hdr.msgid, payloads: msg.kinds() });
-        let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH) else {
-            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Hash), answered: None });
-            return;
-        };
-        let rest: Vec<u8> = msg.list[1..].iter().flat_map(|p| p.raw.iter().copied()).collect();
-        let (h, ka) = {
-            let sa = &self.sas[idx];
-            match (sa.hash, sa.keys.as_ref()) {
-                (Some(h), Some(k)) => (h, k.a.clone()),
-                _ => return,
-            }
-        };
+        let Some(Protected { msg, last, hash, rest, prf, ka }) = self.open_protected(idx, hdr, data, iv, &mut plain, true) else { return };
+        let msgid = hdr.msgid.to_be_bytes();
         match qi {
             None => {
-                // QM1 from the initiator.
-                if h.prf(&ka, &[&hdr.msgid.to_be_bytes(), &rest]) != hash.body {
-                    self.ctx.events.push_back(Event::AuthFailed { conn, peer });
+                // QM1 from the initiator: HASH(1) = prf(SKEYID_a, M-ID | rest).
+                if !self.hash_ok(idx, &prf.prf(&ka, &[&msgid, &rest]), hash) {
                     return;
                 }
                 self.quick_respond(now, idx, hdr, data, &msg, last);
@@ -153,18 +131,16 @@ impl Endpoint {
             Some(qi) => {
                 let q = &self.sas[idx].quick[qi];
                 if q.role == Role::Initiator && q.nr.is_empty() {
-                    // QM2.
+                    // QM2: HASH(2) = prf(SKEYID_a, M-ID | Ni_b | rest).
                     let ni = q.ni.clone();
-                    if h.prf(&ka, &[&hdr.msgid.to_be_bytes(), &ni, &rest]) != hash.body {
-                        self.ctx.events.push_back(Event::AuthFailed { conn, peer });
+                    if !self.hash_ok(idx, &prf.prf(&ka, &[&msgid, &ni, &rest]), hash) {
                         return;
                     }
                     self.quick_finish_initiator(now, idx, qi, data, &msg, last);
                 } else if q.role == Role::Responder && !q.nr.is_empty() {
-                    // QM3.
+                    // QM3: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b).
                     let (ni, nr) = (q.ni.clone(), q.nr.clone());
-                    if h.prf(&ka, &[&[0u8], &hdr.msgid.to_be_bytes(), &ni, &nr]) != hash.body {
-                        self.ctx.events.push_back(Event::AuthFailed { conn, peer });
+                    if !self.hash_ok(idx, &prf.prf(&ka, &[&[0u8], &msgid, &ni, &nr]), hash) {
                         return;
                     }
                     let q = self.sas[idx].quick.remove(qi);
