@@ -15,7 +15,7 @@ use crate::config::ExchangeMode;
 use super::events::*;
 use super::sa::{SaHandle, SaTable};
 use super::timers::{TimerKey, Timers, child_deadline, sa_deadline};
-use super::wire::{self, Header, NotifyRepr, WireError, exchange, notify, payload, proto};
+use super::wire::{self, Header, WireError, exchange, notify};
 use super::v1::parse_err_to_event;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -600,26 +600,8 @@ impl Endpoint {
             qi += 1;
         }
         // DPD.
-        let s = &mut self.sas[h];
-        if s.dpd_timer.is_some_and(|t| t <= now) {
-            if s.dpd_outstanding >= DPD_TRIES {
-                let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
-                self.ctx.events.push_back(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
-                self.take_sa(h);
-                self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead });
-                let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel).collect();
-                for c in gone {
-                    let c = self.remove_child(c);
-                    self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::PeerDead });
-                }
-                self.schedule_retry(&tunnel);
-                return;
-            }
-            s.dpd_seq = s.dpd_seq.wrapping_add(1);
-            s.dpd_outstanding += 1;
-            s.dpd_timer = Some(now + DPD_RETRY);
-            let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::R_U_THERE, spi: Self::cookies(s), data: s.dpd_seq.to_be_bytes().to_vec() };
-            self.send_info(h, payload::NOTIFY, n.emit());
+        if !self.dpd_timeout(now, h) {
+            return;
         }
         // IKE SA lifetime: the initiator negotiates a replacement at 90 %
         // (the old SA is deleted when it is up); at expiry the SA goes.

@@ -7,8 +7,10 @@
 use crate::config::*;
 use crate::ike::conf::*;
 use crate::ike::events::*;
-use crate::ike::wire::{self, IdRepr};
-use std::net::Ipv4Addr;
+use crate::ike::v1::proposals::{offered_p1, offered_p2};
+use crate::ike::wire::{self, IdRepr, ProposalRepr, ProposalSyntax, SaRepr, TransformRepr, WireError, notify, proto};
+use std::collections::VecDeque;
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 pub(in crate::ike) fn check_p1(o: &OfferedP1, c: &IkeProp) -> Result<(), P1Mismatch> {
     if o.encr != Ok(c.encr) {
@@ -83,4 +85,113 @@ pub(in crate::ike) fn min_volume(a: Option<u64>, b: Option<u64>) -> Option<u64> 
         (x, None) => x,
         (None, y) => y,
     }
+}
+
+/// Phase-1 proposal selection (responder): the configured proposals by
+/// priority, each against every offered transform; every check is reported.
+pub(in crate::ike) fn select_p1(events: &mut VecDeque<Event>, conn: u32, offer: &SaRepr, pc: &PeerConf, remote: SocketAddrV4) -> Option<(TransformRepr, IkeProp)> {
+    let rip = *remote.ip();
+    let Some(p) = offer.proposals.first() else { return None };
+    if p.protocol != proto::ISAKMP {
+        events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidProtocol(p.protocol)), answered: Some(notify::INVALID_PROTOCOL_ID) });
+        return None;
+    }
+    let mut offered = Vec::new();
+    for t in &p.transforms {
+        if t.id != 1 {
+            events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidTransformId(t.id)), answered: Some(notify::INVALID_TRANSFORM_ID) });
+            continue;
+        }
+        match offered_p1(t) {
+            Ok(o) => offered.push((t.clone(), o)),
+            Err(a) => events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::UnsupportedAttribute(a)), answered: Some(notify::ATTRIBUTES_NOT_SUPPORTED) }),
+        }
+    }
+    for (prio, c) in pc.proposals.iter().enumerate() {
+        for (i, (t, o)) in offered.iter().enumerate() {
+            let result = check_p1(o, c);
+            let ok = result.is_ok();
+            events.push_back(Event::P1Check { conn, peer: rip, transform: t.number, proposal: c.name.clone(), priority: prio, offered: o.clone(), result, more: i + 1 < offered.len() });
+            if ok {
+                let mut chosen = c.clone();
+                chosen.lifetime = o.lifetime.min(c.lifetime).max(1);
+                return Some((t.clone(), chosen));
+            }
+        }
+    }
+    None
+}
+
+/// Quick-mode proposal selection (responder): each offered proposal number
+/// (its AH and ESP parts together) against the configured proposals; the
+/// first difference of each is reported.
+/// Match the offered phase-2 proposals against a child's configuration.
+/// Returns our proposal and their proposal(s) of the chosen number.
+pub(in crate::ike) fn select_p2(events: &mut VecDeque<Event>, conn: u32, peer: Ipv4Addr, offer: &SaRepr, cc: &ChildConf, has_ke: bool) -> Option<(EspProp, Vec<ProposalRepr>)> {
+    let mut numbers: Vec<u8> = offer.proposals.iter().map(|p| p.number).collect();
+    numbers.dedup();
+    let nn = numbers.len();
+    for (ni, n) in numbers.into_iter().enumerate() {
+        let group: Vec<&ProposalRepr> = offer.proposals.iter().filter(|p| p.number == n).collect();
+        for ours in &cc.proposals {
+            let ah_off = group.iter().filter(|p| p.protocol == proto::AH).count();
+            let esp_off = group.iter().filter(|p| p.protocol == proto::ESP).count();
+            let (ah_conf, esp_conf) = (ours.ah.is_some() as usize, ours.esp.is_some() as usize);
+            // Each protocol: any of its transforms may match.
+            let mut picked: Vec<ProposalRepr> = Vec::new();
+            let mut failure: Option<(u8, OfferedP2, P2Mismatch)> = None;
+            if ah_off != ah_conf || esp_off != esp_conf {
+                let t = group.first().and_then(|p| p.transforms.first());
+                if let Some(t) = t {
+                    failure = Some((t.number, offered_p2(group[0].protocol, t), P2Mismatch::Protocols { ah_offered: ah_off, ah_configured: ah_conf, esp_offered: esp_off, esp_configured: esp_conf }));
+                }
+            } else {
+                for p in &group {
+                    let mut found = None;
+                    for t in &p.transforms {
+                        let o = offered_p2(p.protocol, t);
+                        let r = if p.protocol == proto::ESP {
+                            let (ce, ca) = ours.esp.unwrap_or((EspEncr::Null, None));
+                            if o.esp != Some(ce) {
+                                Err(P2Mismatch::Encryption { offered: o.esp, configured: Some(ce) })
+                            } else if o.auth != ca {
+                                Err(P2Mismatch::Auth { offered: o.auth, configured: ca })
+                            } else {
+                                Ok(())
+                            }
+                        } else if p.protocol == proto::AH && o.auth != ours.ah {
+                            Err(P2Mismatch::Auth { offered: o.auth, configured: ours.ah })
+                        } else if p.protocol != proto::AH && p.protocol != proto::ESP {
+                            Err(P2Mismatch::Protocols { ah_offered: ah_off, ah_configured: ah_conf, esp_offered: esp_off, esp_configured: esp_conf })
+                        } else {
+                            Ok(())
+                        };
+                        let r = r.and_then(|_| if o.group != cc.pfs || (cc.pfs.is_some() && !has_ke) { Err(P2Mismatch::Pfs { offered: o.group, configured: cc.pfs }) } else { Ok(()) });
+                        match r {
+                            Ok(()) => {
+                                events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t.number, offered: o, result: Ok(()), more: false });
+                                found = Some(ProposalRepr { number: p.number, protocol: p.protocol, spi: p.spi.clone(), transforms: vec![t.clone()] });
+                                break;
+                            }
+                            Err(m) => failure = Some((t.number, o, m)),
+                        }
+                    }
+                    match found {
+                        Some(f) => picked.push(f),
+                        None => break,
+                    }
+                }
+            }
+            if picked.len() == group.len() && failure.is_none() {
+                return Some((ours.clone(), picked));
+            }
+            if picked.len() == group.len() {
+                return Some((ours.clone(), picked));
+            }
+            if let Some((t, o, m)) = failure {
+                events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t, offered: o, result: Err(m), more: ni + 1 < nn });
+            }
+        }
+    }
+    None
 }

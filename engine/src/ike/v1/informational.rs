@@ -191,4 +191,32 @@ impl Endpoint {
         let sa = self.take_sa(idx);
         self.ctx.events.push_back(Event::Phase1Down { conn: sa.conn, peer: *sa.remote.ip(), tunnel: sa.tunnel, reason });
     }
+
+    /// DPD (RFC 3706) on an SA whose DPD timer may be due: send the next
+    /// R-U-THERE, or declare the peer dead after [`DPD_TRIES`] unanswered ones
+    /// (the SA and its children go). False when the SA is gone.
+    pub(in crate::ike) fn dpd_timeout(&mut self, now: Millis, h: SaHandle) -> bool {
+        let s = &mut self.sas[h];
+        if s.dpd_timer.is_some_and(|t| t <= now) {
+            if s.dpd_outstanding >= DPD_TRIES {
+                let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
+                self.ctx.events.push_back(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
+                self.take_sa(h);
+                self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead });
+                let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel).collect();
+                for c in gone {
+                    let c = self.remove_child(c);
+                    self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::PeerDead });
+                }
+                self.schedule_retry(&tunnel);
+                return false;
+            }
+            s.dpd_seq = s.dpd_seq.wrapping_add(1);
+            s.dpd_outstanding += 1;
+            s.dpd_timer = Some(now + DPD_RETRY);
+            let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::R_U_THERE, spi: Self::cookies(s), data: s.dpd_seq.to_be_bytes().to_vec() };
+            self.send_info(h, payload::NOTIFY, n.emit());
+        }
+        true
+    }
 }

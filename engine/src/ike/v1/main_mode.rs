@@ -192,16 +192,10 @@ impl Endpoint {
                 self.sas[idx].peer_id = Some(id);
                 self.sas[idx].last_recv = Some(data.to_vec());
                 self.sas[idx].replay = Replay::default();
-                // INITIAL-CONTACT removes other SAs: find this one again.
-                let idx = if initial_contact {
+                // INITIAL-CONTACT removes the other SAs (this one's handle stays valid).
+                if initial_contact {
                     self.initial_contact(now, idx);
-                    match self.sa_index(conn) {
-                        Some(i) => i,
-                        None => return,
-                    }
-                } else {
-                    idx
-                };
+                }
                 let idr = identity_id(&pc.local_id).emit();
                 let hash_r = self.hash_auth(idx, false, &idr);
                 let mut b = Builder::new();

@@ -14,7 +14,7 @@ use crate::ike::sa::*;
 use crate::ike::timers::*;
 use crate::ike::v1::proposals::*;
 use crate::ike::v1::*;
-use crate::ike::wire::{self, Builder, Header, IdRepr, Part, ProposalRepr, ProposalSyntax, SaRepr, TransformRepr, WireError, exchange, notify, payload, proto};
+use crate::ike::wire::{self, Builder, Header, IdRepr, Part, ProposalRepr, SaRepr, WireError, exchange, notify, payload, proto};
 use rand::Rng;
 use std::net::SocketAddrV4;
 
@@ -173,7 +173,7 @@ impl Endpoint {
         let conn = sa.conn;
         let idx = self.push_sa(sa);
         // Proposal selection: configured proposals by priority, each against every offered transform.
-        let chosen = self.select_p1(idx, &sa_repr, &pc, local, remote, hdr);
+        let chosen = select_p1(&mut self.ctx.events, conn, &sa_repr, &pc, remote);
         let Some((t, prop)) = chosen else {
             self.stats.p1_failed += 1;
             self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().p1_failed += 1;
@@ -257,39 +257,6 @@ impl Endpoint {
         self.send_p1(now, idx, exchange::AGGRESSIVE, &b, false, true);
     }
 
-    pub(in crate::ike) fn select_p1(&mut self, idx: SaHandle, offer: &SaRepr, pc: &PeerConf, _local: SocketAddrV4, remote: SocketAddrV4, _hdr: &Header) -> Option<(TransformRepr, IkeProp)> {
-        let conn = self.sas[idx].conn;
-        let rip = *remote.ip();
-        let Some(p) = offer.proposals.first() else { return None };
-        if p.protocol != proto::ISAKMP {
-            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidProtocol(p.protocol)), answered: Some(notify::INVALID_PROTOCOL_ID) });
-            return None;
-        }
-        let mut offered = Vec::new();
-        for t in &p.transforms {
-            if t.id != 1 {
-                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidTransformId(t.id)), answered: Some(notify::INVALID_TRANSFORM_ID) });
-                continue;
-            }
-            match offered_p1(t) {
-                Ok(o) => offered.push((t.clone(), o)),
-                Err(a) => self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::UnsupportedAttribute(a)), answered: Some(notify::ATTRIBUTES_NOT_SUPPORTED) }),
-            }
-        }
-        for (prio, c) in pc.proposals.iter().enumerate() {
-            for (i, (t, o)) in offered.iter().enumerate() {
-                let result = check_p1(o, c);
-                let ok = result.is_ok();
-                self.ctx.events.push_back(Event::P1Check { conn, peer: rip, transform: t.number, proposal: c.name.clone(), priority: prio, offered: o.clone(), result, more: i + 1 < offered.len() });
-                if ok {
-                    let mut chosen = c.clone();
-                    chosen.lifetime = o.lifetime.min(c.lifetime).max(1);
-                    return Some((t.clone(), chosen));
-                }
-            }
-        }
-        None
-    }
 
     /// SKEYID and friends (RFC 2409 5); false when the DH computation fails.
     pub(in crate::ike) fn derive_p1(&mut self, idx: SaHandle, pc: &PeerConf) -> bool {

@@ -3,8 +3,6 @@
 //! transforms, PFS, RESPONDER-LIFETIME), key material, installing the
 //! child (and deleting the one a rekey replaces), and rekeying.
 
-use crate::config::*;
-use crate::ike::conf::*;
 use crate::ike::crypto::*;
 use crate::ike::endpoint::*;
 use crate::ike::events::*;
@@ -197,7 +195,7 @@ impl Endpoint {
                 return;
             }
         };
-        let chosen = self.select_p2(idx, &offer, &cc, msg.get(payload::KE).is_some());
+        let chosen = select_p2(&mut self.ctx.events, conn, peer, &offer, &cc, msg.get(payload::KE).is_some());
         let Some((prop, theirs)) = chosen else {
             self.stats.p2_failed += 1;
             self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().p2_failed += 1;
@@ -289,77 +287,6 @@ impl Endpoint {
         self.send_quick(now, idx, hdr.msgid, &[&hdr.msgid.to_be_bytes(), &ni_b], rest, true);
     }
 
-    /// Match the offered phase-2 proposals against a child's configuration.
-    /// Returns our proposal and their proposal(s) of the chosen number.
-    pub(in crate::ike) fn select_p2(&mut self, idx: SaHandle, offer: &SaRepr, cc: &ChildConf, has_ke: bool) -> Option<(EspProp, Vec<ProposalRepr>)> {
-        let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
-        let mut numbers: Vec<u8> = offer.proposals.iter().map(|p| p.number).collect();
-        numbers.dedup();
-        let nn = numbers.len();
-        for (ni, n) in numbers.into_iter().enumerate() {
-            let group: Vec<&ProposalRepr> = offer.proposals.iter().filter(|p| p.number == n).collect();
-            for ours in &cc.proposals {
-                let ah_off = group.iter().filter(|p| p.protocol == proto::AH).count();
-                let esp_off = group.iter().filter(|p| p.protocol == proto::ESP).count();
-                let (ah_conf, esp_conf) = (ours.ah.is_some() as usize, ours.esp.is_some() as usize);
-                // Each protocol: any of its transforms may match.
-                let mut picked: Vec<ProposalRepr> = Vec::new();
-                let mut failure: Option<(u8, OfferedP2, P2Mismatch)> = None;
-                if ah_off != ah_conf || esp_off != esp_conf {
-                    let t = group.first().and_then(|p| p.transforms.first());
-                    if let Some(t) = t {
-                        failure = Some((t.number, offered_p2(group[0].protocol, t), P2Mismatch::Protocols { ah_offered: ah_off, ah_configured: ah_conf, esp_offered: esp_off, esp_configured: esp_conf }));
-                    }
-                } else {
-                    for p in &group {
-                        let mut found = None;
-                        for t in &p.transforms {
-                            let o = offered_p2(p.protocol, t);
-                            let r = if p.protocol == proto::ESP {
-                                let (ce, ca) = ours.esp.unwrap_or((EspEncr::Null, None));
-                                if o.esp != Some(ce) {
-                                    Err(P2Mismatch::Encryption { offered: o.esp, configured: Some(ce) })
-                                } else if o.auth != ca {
-                                    Err(P2Mismatch::Auth { offered: o.auth, configured: ca })
-                                } else {
-                                    Ok(())
-                                }
-                            } else if p.protocol == proto::AH && o.auth != ours.ah {
-                                Err(P2Mismatch::Auth { offered: o.auth, configured: ours.ah })
-                            } else if p.protocol != proto::AH && p.protocol != proto::ESP {
-                                Err(P2Mismatch::Protocols { ah_offered: ah_off, ah_configured: ah_conf, esp_offered: esp_off, esp_configured: esp_conf })
-                            } else {
-                                Ok(())
-                            };
-                            let r = r.and_then(|_| if o.group != cc.pfs || (cc.pfs.is_some() && !has_ke) { Err(P2Mismatch::Pfs { offered: o.group, configured: cc.pfs }) } else { Ok(()) });
-                            match r {
-                                Ok(()) => {
-                                    self.ctx.events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t.number, offered: o, result: Ok(()), more: false });
-                                    found = Some(ProposalRepr { number: p.number, protocol: p.protocol, spi: p.spi.clone(), transforms: vec![t.clone()] });
-                                    break;
-                                }
-                                Err(m) => failure = Some((t.number, o, m)),
-                            }
-                        }
-                        match found {
-                            Some(f) => picked.push(f),
-                            None => break,
-                        }
-                    }
-                }
-                if picked.len() == group.len() && failure.is_none() {
-                    return Some((ours.clone(), picked));
-                }
-                if picked.len() == group.len() {
-                    return Some((ours.clone(), picked));
-                }
-                if let Some((t, o, m)) = failure {
-                    self.ctx.events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t, offered: o, result: Err(m), more: ni + 1 < nn });
-                }
-            }
-        }
-        None
-    }
 
     pub(in crate::ike) fn quick_finish_initiator(&mut self, now: Millis, idx: SaHandle, qi: usize, data: &[u8], msg: &Msg, last: Vec<u8>) {
         let Some(pc) = self.peer_conf(idx) else { return };
