@@ -310,12 +310,9 @@ pub struct IkeSa {
     pub peer_dpd: bool,
     pub peer_id: Option<IdRepr>,
     pub lifetime: u32,
-    pub(in crate::ike) sa_i_b: Vec<u8>,
-    pub(in crate::ike) dh: Option<DhSecret>,
-    pub(in crate::ike) gxi: Vec<u8>,
-    pub(in crate::ike) gxr: Vec<u8>,
-    pub(in crate::ike) ni: Vec<u8>,
-    pub(in crate::ike) nr: Vec<u8>,
+    /// What only a phase-1 negotiation needs (DH secret, public values,
+    /// nonces, the initiator's SA payload); dropped once the SA is established.
+    pub(in crate::ike) nego: Option<Box<Negotiation>>,
     pub(in crate::ike) keys: Option<P1Keys>,
     pub(in crate::ike) cipher: Option<CipherAlg>,
     pub(in crate::ike) hash: Option<HashAlg>,
@@ -335,6 +332,32 @@ pub struct IkeSa {
     pub(in crate::ike) deleting: bool,
     /// A replacement phase 1 has been started (initiator, at 90 % of the lifetime).
     pub(in crate::ike) rekeyed: bool,
+}
+
+/// The state of a phase-1 negotiation in progress: valid from the first
+/// message until the SA is established, then dropped (an established SA
+/// keeps only its keys).
+#[derive(Default)]
+pub(in crate::ike) struct Negotiation {
+    /// The body of the initiator's SA payload (covered by HASH_I/HASH_R).
+    pub(in crate::ike) sa_i_b: Vec<u8>,
+    pub(in crate::ike) dh: Option<DhSecret>,
+    pub(in crate::ike) gxi: Vec<u8>,
+    pub(in crate::ike) gxr: Vec<u8>,
+    pub(in crate::ike) ni: Vec<u8>,
+    pub(in crate::ike) nr: Vec<u8>,
+}
+
+static NO_NEGOTIATION: Negotiation = Negotiation { sa_i_b: Vec::new(), dh: None, gxi: Vec::new(), gxr: Vec::new(), ni: Vec::new(), nr: Vec::new() };
+
+impl IkeSa {
+    /// The negotiation in progress (empty values once established).
+    pub(in crate::ike) fn nego(&self) -> &Negotiation {
+        self.nego.as_deref().unwrap_or(&NO_NEGOTIATION)
+    }
+    pub(in crate::ike) fn nego_mut(&mut self) -> &mut Negotiation {
+        self.nego.get_or_insert_with(Default::default)
+    }
 }
 
 impl SaEntry for IkeSa {

@@ -48,7 +48,7 @@ impl Endpoint {
             };
             prop.lifetime = o.lifetime.min(prop.lifetime).max(1);
             let Ok(id) = IdRepr::parse(idp.body) else { return };
-            if prop.group != self.sas[idx].dh.as_ref().map(|d| d.group().0).unwrap_or(0) || ke.body.len() != DhGroup(prop.group).public_len() {
+            if prop.group != self.sas[idx].nego().dh.as_ref().map(|d| d.group().0).unwrap_or(0) || ke.body.len() != DhGroup(prop.group).public_len() {
                 self.fail_p1(idx, DownReason::DhGroupChanged);
                 return;
             }
@@ -66,8 +66,8 @@ impl Endpoint {
             sa.cipher = Some(prop.cipher());
             sa.hash = Some(prop.hash_alg());
             sa.chosen = Some(prop);
-            sa.gxr = ke.body.to_vec();
-            sa.nr = nr.body.to_vec();
+            sa.nego_mut().gxr = ke.body.to_vec();
+            sa.nego_mut().nr = nr.body.to_vec();
             sa.last_recv = Some(data.to_vec());
         sa.replay = Replay::default();
             if !self.derive_p1(idx, &pc) {

@@ -85,11 +85,11 @@ impl Endpoint {
                 sa.cipher = Some(prop.cipher());
                 sa.hash = Some(prop.hash_alg());
                 sa.chosen = Some(prop);
-                sa.gxi = dh.public.clone();
-                sa.dh = Some(dh);
-                sa.ni = ni;
+                sa.nego_mut().gxi = dh.public.clone();
+                sa.nego_mut().dh = Some(dh);
+                sa.nego_mut().ni = ni;
                 let mut b = Builder::new();
-                b.push(payload::KE, sa.gxi.clone()).push(payload::NONCE, sa.ni.clone());
+                b.push(payload::KE, sa.nego().gxi.clone()).push(payload::NONCE, sa.nego().ni.clone());
                 if sa.peer_natt {
                     for n in self.natd_payloads(idx, &msg) {
                         b.push(payload::NAT_D, n);
@@ -113,11 +113,11 @@ impl Endpoint {
                 let sa = &mut self.sas[idx];
                 sa.last_recv = Some(data.to_vec());
         sa.replay = Replay::default();
-                sa.gxi = ke;
-                sa.ni = ni;
-                sa.gxr = dh.public.clone();
-                sa.dh = Some(dh);
-                sa.nr = nr;
+                sa.nego_mut().gxi = ke;
+                sa.nego_mut().ni = ni;
+                sa.nego_mut().gxr = dh.public.clone();
+                sa.nego_mut().dh = Some(dh);
+                sa.nego_mut().nr = nr;
                 if !self.derive_p1(idx, &pc) {
                     self.send_notify(idx, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
                     self.fail_p1(idx, DownReason::DhFailed);
@@ -126,7 +126,7 @@ impl Endpoint {
                 self.check_natd(idx, &msg, local, remote);
                 let sa = &self.sas[idx];
                 let mut b = Builder::new();
-                b.push(payload::KE, sa.gxr.clone()).push(payload::NONCE, sa.nr.clone());
+                b.push(payload::KE, sa.nego().gxr.clone()).push(payload::NONCE, sa.nego().nr.clone());
                 if sa.peer_natt && msg.get(payload::NAT_D).is_some() {
                     for n in self.natd_payloads(idx, &msg) {
                         b.push(payload::NAT_D, n);
@@ -141,8 +141,8 @@ impl Endpoint {
                 let sa = &mut self.sas[idx];
                 sa.last_recv = Some(data.to_vec());
         sa.replay = Replay::default();
-                sa.gxr = ke;
-                sa.nr = nr;
+                sa.nego_mut().gxr = ke;
+                sa.nego_mut().nr = nr;
                 if !self.derive_p1(idx, &pc) {
                     self.fail_p1(idx, DownReason::DhFailed);
                     return;

@@ -43,9 +43,9 @@ impl Endpoint {
         let Some(remote) = p.remote else { return };
         let mut sa = self.new_sa(now, &p.name, Role::Initiator, p.mode, SocketAddrV4::new(p.local, IKE_PORT), SocketAddrV4::new(remote, IKE_PORT));
         let sa_payload = SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: vec![ProposalRepr { number: 1, protocol: proto::ISAKMP, spi: vec![], transforms: p.proposals.iter().enumerate().map(|(i, pr)| p1_transform(i as u8 + 1, pr)).collect() }] };
-        sa.sa_i_b = sa_payload.emit();
+        sa.nego_mut().sa_i_b = sa_payload.emit();
         let mut b = Builder::new();
-        b.push(payload::SA, sa.sa_i_b.clone());
+        b.push(payload::SA, sa.nego().sa_i_b.clone());
         if p.mode == ExchangeMode::Aggressive {
             // Aggressive mode commits to the first proposal's group.
             let g = DhGroup(p.proposals[0].group);
@@ -53,11 +53,11 @@ impl Endpoint {
                 self.ctx.events.push_back(Event::GiveUp { conn: sa.conn, peer: remote, tunnel: p.name.clone(), state: sa.state });
                 return;
             };
-            sa.gxi = dh.public.clone();
-            sa.dh = Some(dh);
-            sa.ni = self.nonce();
-            b.push(payload::KE, sa.gxi.clone());
-            b.push(payload::NONCE, sa.ni.clone());
+            sa.nego_mut().gxi = dh.public.clone();
+            sa.nego_mut().dh = Some(dh);
+            sa.nego_mut().ni = self.nonce();
+            b.push(payload::KE, sa.nego().gxi.clone());
+            b.push(payload::NONCE, sa.nego().ni.clone());
             b.push(payload::ID, identity_id(&p.local_id).emit());
         }
         for v in self.vids(p.dpd) {
@@ -161,7 +161,7 @@ impl Endpoint {
         self.ctx.rng.fill_bytes(&mut sa.rcookie);
         sa.last_recv = Some(data.to_vec());
         sa.replay = Replay::default();
-        sa.sa_i_b = sa_p.body.to_vec();
+        sa.nego_mut().sa_i_b = sa_p.body.to_vec();
         for v in msg.all(payload::VID) {
             if v.body == wire::vid::NAT_T_RFC3947 {
                 sa.peer_natt = true;
@@ -227,14 +227,14 @@ impl Endpoint {
             return;
         }
         self.sas[idx].peer_id = Some(id);
-        self.sas[idx].gxi = ke.body.to_vec();
-        self.sas[idx].ni = ni.body.to_vec();
+        self.sas[idx].nego_mut().gxi = ke.body.to_vec();
+        self.sas[idx].nego_mut().ni = ni.body.to_vec();
         let Ok(dh) = g.generate(&mut self.ctx.rng) else { return };
         let nr = self.nonce();
         let sa = &mut self.sas[idx];
-        sa.gxr = dh.public.clone();
-        sa.nr = nr;
-        sa.dh = Some(dh);
+        sa.nego_mut().gxr = dh.public.clone();
+        sa.nego_mut().nr = nr;
+        sa.nego_mut().dh = Some(dh);
         if !self.derive_p1(idx, &pc) {
             self.send_notify(idx, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
             self.take_sa(idx);
@@ -244,7 +244,7 @@ impl Endpoint {
         let idr = identity_id(&pc.local_id).emit();
         let hash_r = self.hash_auth(idx, false, &idr);
         let mut b = Builder::new();
-        b.push(payload::SA, chosen_sa.emit()).push(payload::KE, sa.gxr.clone()).push(payload::NONCE, sa.nr.clone()).push(payload::ID, idr).push(payload::HASH, hash_r);
+        b.push(payload::SA, chosen_sa.emit()).push(payload::KE, sa.nego().gxr.clone()).push(payload::NONCE, sa.nego().nr.clone()).push(payload::ID, idr).push(payload::HASH, hash_r);
         for v in self.vids(pc.dpd) {
             b.push(payload::VID, v);
         }
@@ -261,16 +261,16 @@ impl Endpoint {
     /// SKEYID and friends (RFC 2409 5); false when the DH computation fails.
     pub(in crate::ike) fn derive_p1(&mut self, idx: SaHandle, pc: &PeerConf) -> bool {
         let sa = &mut self.sas[idx];
-        let (Some(h), Some(c), Some(dh)) = (sa.hash, sa.cipher, sa.dh.as_ref()) else { return false };
-        let peer_pub = if sa.role == Role::Initiator { &sa.gxr } else { &sa.gxi };
+        let (Some(h), Some(c), Some(dh)) = (sa.hash, sa.cipher, sa.nego().dh.as_ref()) else { return false };
+        let peer_pub = if sa.role == Role::Initiator { &sa.nego().gxr } else { &sa.nego().gxi };
         let Ok(gxy) = dh.shared(peer_pub) else { return false };
         let psk = pc.psk.clone().unwrap_or_default();
-        let skeyid = h.prf(&psk, &[&sa.ni, &sa.nr]);
+        let skeyid = h.prf(&psk, &[&sa.nego().ni, &sa.nego().nr]);
         let d = h.prf(&skeyid, &[&gxy, &sa.icookie, &sa.rcookie, &[0]]);
         let a = h.prf(&skeyid, &[&d, &gxy, &sa.icookie, &sa.rcookie, &[1]]);
         let e = h.prf(&skeyid, &[&a, &gxy, &sa.icookie, &sa.rcookie, &[2]]);
         sa.enc_key = expand_v1_key(h, &e, c.key_len());
-        sa.iv = h.hash(&[&sa.gxi, &sa.gxr])[..c.block_size()].to_vec();
+        sa.iv = h.hash(&[&sa.nego().gxi, &sa.nego().gxr])[..c.block_size()].to_vec();
         sa.keys = Some(P1Keys { skeyid, d, a });
         true
     }
@@ -280,9 +280,9 @@ impl Endpoint {
         let sa = &self.sas[idx];
         let (Some(h), Some(k)) = (sa.hash, sa.keys.as_ref()) else { return Vec::new() };
         if initiator {
-            h.prf(&k.skeyid, &[&sa.gxi, &sa.gxr, &sa.icookie, &sa.rcookie, &sa.sa_i_b, id_b])
+            h.prf(&k.skeyid, &[&sa.nego().gxi, &sa.nego().gxr, &sa.icookie, &sa.rcookie, &sa.nego().sa_i_b, id_b])
         } else {
-            h.prf(&k.skeyid, &[&sa.gxr, &sa.gxi, &sa.rcookie, &sa.icookie, &sa.sa_i_b, id_b])
+            h.prf(&k.skeyid, &[&sa.nego().gxr, &sa.nego().gxi, &sa.rcookie, &sa.icookie, &sa.nego().sa_i_b, id_b])
         }
     }
 
@@ -372,6 +372,8 @@ impl Endpoint {
         let dpd_conf = self.pc(&self.sas[idx].tunnel).map(|p| p.dpd).unwrap_or(false);
         let sa = &mut self.sas[idx];
         sa.established = Some(now);
+        // The negotiation is over: its DH secret, public values and nonces go.
+        sa.nego = None;
         if sa.role == Role::Initiator || sa.timer.is_some() {
             sa.timer = None;
         }
