@@ -178,7 +178,7 @@ impl Endpoint {
             self.wanted.remove(t);
             self.timers.set(TimerKey::Retry(t.clone()), None);
         }
-        let with_sa: std::collections::HashSet<String> = self.sas.iter().map(|s| s.tunnel.clone()).collect();
+        let with_sa: std::collections::HashSet<String> = self.sas.scan().map(|s| s.tunnel.clone()).collect();
         let with_child: std::collections::HashSet<String> = self.children.iter().map(|c| c.tunnel.clone()).collect();
         let starts: Vec<usize> = (0..self.ctx.conf.peers.len()).filter(|&i| self.ctx.conf.peers[i].auto_start && self.ctx.conf.peers[i].may_initiate() && !with_sa.contains(&self.ctx.conf.peers[i].name)).collect();
         self.start_queue.clear();
@@ -226,7 +226,7 @@ impl Endpoint {
         }
         if let Some(idx) = self.sas.find(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
             self.start_wanted(now, idx);
-        } else if !self.sas.iter().any(|s| s.tunnel == tunnel && !s.deleting) {
+        } else if !self.sas.scan().any(|s| s.tunnel == tunnel && !s.deleting) {
             self.start_phase1(now, &p);
         }
         self.flush_timers();
@@ -458,7 +458,7 @@ impl Endpoint {
 
     /// Delete the IKE SAs of a tunnel (all when `None`), telling the peer.
     pub fn clear_ike(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
-        let conns: Vec<u32> = self.sas.iter().filter(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p)).map(|s| s.conn).collect();
+        let conns: Vec<u32> = self.sas.conns_where(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p));
         let n = conns.len();
         let mut restart = Vec::new();
         for c in conns {
@@ -505,7 +505,7 @@ impl Endpoint {
         let due: Vec<String> = self.timers.due(now).filter_map(|k| if let TimerKey::Retry(t) = k { Some(t.clone()) } else { None }).collect();
         for t in due {
             self.timers.set(TimerKey::Retry(t.clone()), None);
-            if !self.sas.iter().any(|s| s.tunnel == t) {
+            if !self.sas.scan().any(|s| s.tunnel == t) {
                 self.initiate(now, &t);
             }
         }

@@ -102,7 +102,20 @@ impl<T: SaEntry> SaTable<T> {
 
     /// The oldest SA for which `f` holds.
     pub fn find(&self, mut f: impl FnMut(&T) -> bool) -> Option<SaHandle> {
-        self.handles().find(|(_, s)| f(s)).map(|(h, _)| h)
+        self.slab.iter().filter(|(_, s)| f(s)).min_by_key(|(_, s)| s.conn()).map(|(k, _)| SaHandle(k))
+    }
+
+    /// The SAs in no particular order (a scan of the slab: faster than
+    /// [`SaTable::iter`] where the order does not matter).
+    pub fn scan(&self) -> impl Iterator<Item = &T> + '_ {
+        self.slab.iter().map(|(_, s)| s)
+    }
+
+    /// The connection ids of the SAs for which `f` holds, oldest first.
+    pub fn conns_where(&self, mut f: impl FnMut(&T) -> bool) -> Vec<u32> {
+        let mut v: Vec<u32> = self.scan().filter(|s| f(s)).map(|s| s.conn()).collect();
+        v.sort_unstable();
+        v
     }
 
     pub fn first(&self) -> Option<&T> {

@@ -165,7 +165,7 @@ impl Endpoint {
     /// INITIAL-CONTACT: forget every other SA between these two addresses.
     pub(in crate::ike) fn initial_contact(&mut self, now: Millis, idx: SaHandle) {
         let (conn, peer, local) = (self.sas[idx].conn, *self.sas[idx].remote.ip(), *self.sas[idx].local.ip());
-        let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local).map(|s| s.conn).collect();
+        let old: Vec<u32> = self.sas.conns_where(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local);
         for c in old {
             if let Some(i) = self.sa_index(c) {
                 self.remove_sa(now, i, false, DownReason::InitialContact);

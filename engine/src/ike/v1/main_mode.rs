@@ -156,7 +156,7 @@ impl Endpoint {
                 let idi = identity_id(&pc.local_id).emit();
                 let hash_i = self.hash_auth(idx, true, &idi);
                 // INITIAL-CONTACT only from the first SA with this peer (not from every SA of a burst).
-                let first_contact = !self.sas.iter().any(|s| s.conn != conn && s.remote.ip() == remote.ip() && s.local.ip() == local.ip() && (s.is_established() || s.state == P1State::MmKeyExch));
+                let first_contact = !self.sas.scan().any(|s| s.conn != conn && s.remote.ip() == remote.ip() && s.local.ip() == local.ip() && (s.is_established() || s.state == P1State::MmKeyExch));
                 let mut b = Builder::new();
                 b.push(payload::ID, idi).push(payload::HASH, hash_i);
                 if first_contact {

@@ -85,8 +85,8 @@ impl Endpoint {
         let msg = Msg { list };
         self.ctx.events.push_back(Event::Received { conn: 0, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
         // Half-open bounds.
-        let half_peer = self.sas.iter().filter(|s| s.role == Role::Responder && !s.is_established() && s.remote.ip() == remote.ip()).count();
-        let half = self.sas.iter().filter(|s| s.role == Role::Responder && !s.is_established()).count();
+        let half_peer = self.sas.scan().filter(|s| s.role == Role::Responder && !s.is_established() && s.remote.ip() == remote.ip()).count();
+        let half = self.sas.scan().filter(|s| s.role == Role::Responder && !s.is_established()).count();
         if half_peer >= MAX_HALF_OPEN_PER_PEER || half >= MAX_HALF_OPEN {
             self.stats.half_open_dropped += 1;
             return;
@@ -149,7 +149,7 @@ impl Endpoint {
         }
         if pc.kind == TunnelKind::OnDemand {
             if let Some(max) = pc.max_tunnels {
-                if self.sas.iter().filter(|s| s.tunnel == pc.name).count() as u32 >= max {
+                if self.sas.scan().filter(|s| s.tunnel == pc.name).count() as u32 >= max {
                     self.ctx.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::MaxTunnels(max) });
                     return;
                 }
@@ -362,7 +362,7 @@ impl Endpoint {
 
     /// A static tunnel that failed is tried again after [`RETRY_INTERVAL`].
     pub(in crate::ike) fn schedule_retry(&mut self, tunnel: &str) {
-        if self.pc(tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == tunnel) {
+        if self.pc(tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.scan().any(|s| s.tunnel == tunnel) {
             self.timers.set(TimerKey::Retry(tunnel.to_string()), Some(self.ctx.now + RETRY_INTERVAL));
         }
     }
@@ -386,7 +386,7 @@ impl Endpoint {
         self.tunnel_stats.entry(tunnel.clone()).or_default().p1_established += 1;
         self.ctx.events.push_back(Event::Phase1Up { conn, peer, tunnel: tunnel.clone(), role });
         // A rekeyed phase 1: the older SA of this tunnel with this peer is deleted.
-        let older: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.tunnel == tunnel && s.remote.ip() == peer.ip() && s.is_established() && s.rekeyed).map(|s| s.conn).collect();
+        let older: Vec<u32> = self.sas.conns_where(|s| s.conn != conn && s.tunnel == tunnel && s.remote.ip() == peer.ip() && s.is_established() && s.rekeyed);
         if role == Role::Initiator {
             // Children wanted for this tunnel; a fresh initiator wants them all.
             if !self.wanted.contains_key(&tunnel) {

@@ -475,7 +475,7 @@ impl Endpoint {
             Some(idx) => self.start_quick(now, idx, child, Some(id)),
             None => {
                 self.wanted.entry(tunnel.clone()).or_default().insert(child);
-                if !self.sas.iter().any(|s| s.tunnel == tunnel) {
+                if !self.sas.scan().any(|s| s.tunnel == tunnel) {
                     if let Some(p) = self.pc(&tunnel).cloned() {
                         self.start_phase1(now, &p);
                     }
