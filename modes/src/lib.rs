@@ -14,6 +14,7 @@ pub mod ios;
 pub mod merge;
 pub mod out;
 pub mod passwords;
+pub mod privauth;
 pub mod session;
 pub mod smartedge;
 pub mod sshconf;

@@ -101,6 +101,8 @@ pub struct Router {
     /// Log and debug lines for watching sessions: (sequence, is debug, line).
     pub monitor: VecDeque<(u64, bool, String)>,
     pub monitor_seq: u64,
+    /// Failed `enable` secrets per user (`crate::privauth`).
+    pub enable_failures: crate::privauth::EnableFailures,
     /// A network driver or lab carries the engine's datagrams.
     pub net_attached: bool,
     /// The IOS document the engine last ran from.
@@ -155,6 +157,7 @@ impl Router {
             debug: Default::default(),
             monitor: VecDeque::new(),
             monitor_seq: 0,
+            enable_failures: Default::default(),
             net_attached: false,
             ios_compiled: None,
             virtual_ms: 0,
@@ -478,15 +481,15 @@ impl Session {
         let Some(level) = self.wants_secret else { return false };
         let check = crate::auth::check_enable(&self.router(), password);
         if check == crate::auth::EnableCheck::Good {
+            crate::privauth::succeeded(&mut self.router(), &self.user);
             self.wants_secret = None;
             self.set_privilege(level);
             return true;
         }
+        crate::privauth::failed(&mut self.router(), &self.user, level, self.login_id);
         self.secret_tries += 1;
         if self.secret_tries >= 3 {
             self.wants_secret = None;
-            let user = self.user.clone();
-            self.router().log("SYS", 4, "ENABLE_FAILED", &format!("enable failed for user {user}: bad secret"));
             out.line("% Bad secrets");
             out.line("");
             self.rejected += 1;

@@ -224,6 +224,11 @@ pub fn run_piped(session: Session, input: impl BufRead, out: impl Write) -> i32 
         }
         line.push(b'\n');
         t.feed(&line);
+        // After a failed `enable` secret, input waits.
+        while let Some(d) = t.hold_remaining() {
+            std::thread::sleep(d);
+            t.release_held();
+        }
         if t.closed {
             break;
         }
