@@ -329,6 +329,59 @@ pub fn expand_v1_key(prf: HashAlg, skeyid_e: &[u8], len: usize) -> Vec<u8> {
     out
 }
 
+/// Length of the AES-GCM integrity check value used by IKEv2 and ESP (RFC 4106, 5282).
+pub const GCM16_ICV: usize = 16;
+
+/// AES-GCM with a 16-octet tag (aes-gcm crate) over `buf` in place: with
+/// `tag` None it encrypts and returns the tag, with a tag it decrypts and
+/// checks it. `key` is 16, 24 or 32 octets (without the salt), `nonce` 12.
+pub fn aes_gcm16(key: &[u8], nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM16_ICV], CipherError> {
+    use aes_gcm::aead::{AeadInOut, KeyInit};
+    fn run<A: AeadInOut + KeyInit>(key: &[u8], nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM16_ICV], CipherError> {
+        let c = A::new_from_slice(key).map_err(|_| CipherError::BadKeyLength)?;
+        let n = aes_gcm::aead::Nonce::<A>::try_from(&nonce[..]).map_err(|_| CipherError::BadKeyLength)?;
+        match tag {
+            None => {
+                let t = c.encrypt_inout_detached(&n, aad, buf.into()).map_err(|_| CipherError::NotBlockAligned)?;
+                let mut out = [0u8; GCM16_ICV];
+                out.copy_from_slice(&t[..GCM16_ICV]);
+                Ok(out)
+            }
+            Some(t) => {
+                let t = aes_gcm::aead::Tag::<A>::try_from(t).map_err(|_| CipherError::NotBlockAligned)?;
+                c.decrypt_inout_detached(&n, aad, buf.into(), &t).map_err(|_| CipherError::NotBlockAligned)?;
+                Ok([0; GCM16_ICV])
+            }
+        }
+    }
+    match key.len() {
+        16 => run::<aes_gcm::Aes128Gcm>(key, nonce, aad, buf, tag),
+        24 => run::<aes_gcm::AesGcm<aes::Aes192, aes_gcm::aead::consts::U12>>(key, nonce, aad, buf, tag),
+        32 => run::<aes_gcm::Aes256Gcm>(key, nonce, aad, buf, tag),
+        _ => Err(CipherError::BadKeyLength),
+    }
+}
+
+/// IKEv2 prf+ (RFC 7296 2.13): T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n),
+/// concatenated and cut to `len` octets (at most 255 blocks).
+pub fn prf_plus(prf: HashAlg, key: &[u8], seed: &[&[u8]], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + prf.len());
+    let mut t: Vec<u8> = Vec::new();
+    let mut n = 1u8;
+    while out.len() < len && n != 0 {
+        let nb = [n];
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(seed.len() + 2);
+        parts.push(&t);
+        parts.extend_from_slice(seed);
+        parts.push(&nb);
+        t = prf.prf(key, &parts);
+        out.extend_from_slice(&t);
+        n = n.wrapping_add(1);
+    }
+    out.truncate(len);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

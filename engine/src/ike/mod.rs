@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod endpoint;
 pub mod events;
 mod modp;
+pub mod v2;
 pub mod wire;
 
 pub use conf::{EngineConf, PeerConf};
