@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod crypto;
 pub mod ios;
+pub mod keymask;
 pub mod merge;
 pub mod out;
 pub mod passwords;
@@ -18,6 +19,7 @@ pub mod privauth;
 pub mod session;
 pub mod smartedge;
 pub mod sshconf;
+pub mod statefs;
 
 pub use out::{Out, VecOut};
 pub use session::{Clock, Dialect, Router, Session, SessionOptions};

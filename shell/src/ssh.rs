@@ -566,7 +566,7 @@ pub fn host_key(state_dir: &Path) -> std::io::Result<PrivateKey> {
         return Ok(k);
     }
     let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| std::io::Error::other(e.to_string()))?;
-    std::fs::create_dir_all(state_dir)?;
+    edgesh_modes::statefs::private_dir(state_dir)?;
     let pem = key.to_openssh(russh::keys::ssh_key::LineEnding::LF).map_err(|e| std::io::Error::other(e.to_string()))?;
     let tmp = path.with_extension("tmp");
     {

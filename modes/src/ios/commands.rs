@@ -522,7 +522,7 @@ fn exec(g: &mut G, privileged: bool) {
         show_running(s, o);
         Ok(())
     });
-    add(g, "copy WORD:file running-config", &["Copy from one file to another", "Source file (in the state directory, or an absolute path)", "Merge into the current system configuration"], |s, a, o| copy_in(s, a, o, false));
+    add(g, "copy WORD:file running-config", &["Copy from one file to another", "Source file (flash:, nvram:, bootflash: in the state directory)", "Merge into the current system configuration"], |s, a, o| copy_in(s, a, o, false));
     add(g, "configure replace WORD:file [force]", &["Enter configuration mode", "Replace the running-config with a new config file", "The file", "Do not ask for confirmation"], |s, a, o| copy_in(s, a, o, true));
     add(g, "show running-config interface WORD", &["Show running system information", "Current operating configuration", "Show interface configuration", "Interface name"], |s, a, o| {
         let name = format!("interface {}", interface_name(a.req("WORD")?));
@@ -569,8 +569,7 @@ fn exec(g: &mut G, privileged: bool) {
             let mut text = crate::out::VecOut::default();
             doc.render(&mut text);
             let path = dir.join("startup-config");
-            let tmp = dir.join(".startup-config.tmp");
-            let res = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&tmp, text.text())).and_then(|_| std::fs::rename(&tmp, &path));
+            let res = crate::statefs::write_private(&path, |w| std::io::Write::write_all(w, text.text().as_bytes()));
             match res {
                 Ok(()) => {
                     s.router().ios_startup = Some(doc);
@@ -585,7 +584,7 @@ fn exec(g: &mut G, privileged: bool) {
 
 fn copy_in(s: &mut Session, a: &Args, o: &mut dyn Out, replace: bool) -> CmdResult {
     let name = a.req("file")?.to_string();
-    let path = super::state_file(s, &name);
+    let path = super::state_file(s, &name).map_err(|e| format!("Error opening {name} ({e})"))?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("Error opening {name} ({e})"))?;
     let router = s.router_handle();
     let before = s.router().ios_doc.clone();

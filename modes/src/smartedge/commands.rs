@@ -238,13 +238,12 @@ fn exec(g: &mut G) {
     add(
         g,
         "save configuration [WORD:file]",
-        &["Save information", "Save the running configuration", "File name (relative names are in the state directory)"],
+        &["Save information", "Save the running configuration", "File name (/flash/NAME or a relative name: the state directory; /md/NAME)"],
         |s, a, o| {
             let cfg = s.router().running.clone();
             let dir = s.router().state_dir.clone();
             let path = match a.get("file") {
-                Some(f) if std::path::Path::new(f).is_absolute() => std::path::PathBuf::from(f),
-                Some(f) => dir.join(f),
+                Some(f) => crate::statefs::resolve(&dir, crate::session::Dialect::SmartEdge, f)?,
                 None => dir.join(crate::session::STARTUP_FILE),
             };
             crate::session::save_atomically(&path, &cfg).map_err(|e| format!("Could not save {}: {e}", path.display()))?;
