@@ -71,3 +71,16 @@ fn failures_count_across_sessions_and_the_delay_grows() {
     }
     assert_eq!(edgesh_modes::privauth::failures(&r.lock().unwrap(), "ops"), 2, "{tries} lines typed during the delay were not tried");
 }
+
+#[test]
+fn smartedge_enable_reaches_privilege_max() {
+    let dir = std::env::temp_dir().join(format!("edgesh-enable-se-{}", std::process::id()));
+    let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, dir)));
+    let mut s = Session::new(r.clone(), SessionOptions::default());
+    s.login(&LoginUser { name: "oper".into(), privilege: 1, max_privilege: 5, context: "local".into() }, false, "console");
+    let mut out = edgesh_modes::VecOut::default();
+    assert!(s.execute("enable", &mut out), "{:?}", out.0);
+    assert_eq!(s.privilege, 5, "{:?}", out.0);
+    assert!(!s.execute("enable 15", &mut out));
+    assert!(out.0.iter().any(|l| l.contains("highest privilege level for oper is 5")), "{:?}", out.0);
+}

@@ -95,3 +95,12 @@ fn stale_temporary_files_are_removed_at_start() {
     assert_eq!(names, vec!["keep.cfg".to_string()]);
     assert!(String::from_utf8_lossy(&err).contains("Removed 2 temporary files"), "{}", String::from_utf8_lossy(&err));
 }
+
+#[test]
+fn a_key_pair_file_that_is_not_pem_says_so_whole() {
+    let dir = state("pem");
+    std::fs::write(dir.join("k.txt"), "not pem\n").unwrap();
+    let t = run(&dir, Dialect::SmartEdge, "import pki key-pair k rsa file k.txt\n");
+    assert!(t.contains("% k.txt is not a PEM file\n") || t.contains("k.txt is not a PEM file\n"), "{t}");
+    assert!(!t.contains("holding a \n"), "{t}");
+}

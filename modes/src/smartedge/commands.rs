@@ -134,7 +134,8 @@ const SHOW_HELP: &str = "Display information";
 fn exec(g: &mut G) {
     super::pki::add_exec(g);
     add(g, "enable [<1-15>]", &["Raise the privilege level", "Level (default 15)"], |s, a, o| {
-        let level = a.num("<1-15>").unwrap_or(15) as u8;
+        // Without a level: as high as the administrator's `privilege max` allows.
+        let level = a.num("<1-15>").map(|n| n as u8).unwrap_or(if s.authenticated { s.max_privilege.clamp(1, 15) } else { 15 });
         s.request_enable(level, o)
     });
     add(g, "disable [<1-15>]", &["Lower the privilege level", "Level (default 1)"], |s, a, _| {

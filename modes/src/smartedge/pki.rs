@@ -51,7 +51,7 @@ fn read_pem(s: &Session, file: &str, what: &str) -> Result<String, String> {
     let path = crate::statefs::resolve(&dir, crate::session::Dialect::SmartEdge, file)?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("Cannot read {file}: {e}"))?;
     if !text.contains(&format!("-----BEGIN {what}")) {
-        return Err(format!("{file} is not a PEM file holding a {}", what.to_ascii_lowercase()));
+        return Err(if what.is_empty() { format!("{file} is not a PEM file") } else { format!("{file} is not a PEM file holding a {}", what.to_ascii_lowercase()) });
     }
     Ok(text)
 }
