@@ -61,10 +61,7 @@ impl Router {
             Dialect::SmartEdge => self.log("IKE", sev, mnemonic, text),
             Dialect::Ios => {
                 let l = format!("*{}.{:03}: %CRYPTO-{sev}-{mnemonic}: {text}", log_time(self.now()), self.now_ms() % 1000);
-                self.log.push_back(l.clone());
-                while self.log.len() > 1000 {
-                    self.log.pop_front();
-                }
+                crate::logbuf::offer(self, &format!("CRYPTO-{mnemonic}"), text, &l);
                 l
             }
         }
@@ -138,6 +135,10 @@ impl Router {
     }
 
     pub(crate) fn push_monitor(&mut self, line: String, debug: bool) {
+        // A log line the rate limit suppressed is not shown either.
+        if !debug && self.logctl.last_dropped.as_deref() == Some(line.as_str()) {
+            return;
+        }
         self.monitor_seq += 1;
         self.monitor.push_back((self.monitor_seq, debug, line));
         while self.monitor.len() > MONITOR_LINES {

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod crypto;
 pub mod ios;
 pub mod keymask;
+pub mod logbuf;
 pub mod merge;
 pub mod out;
 pub mod passwords;

@@ -103,6 +103,8 @@ pub struct Router {
     pub monitor_seq: u64,
     /// Failed `enable` secrets per user (`crate::privauth`).
     pub enable_failures: crate::privauth::EnableFailures,
+    /// The log buffer's rate limit, counts, size and destinations (`crate::logbuf`).
+    pub logctl: crate::logbuf::LogControl,
     /// A network driver or lab carries the engine's datagrams.
     pub net_attached: bool,
     /// The IOS document the engine last ran from.
@@ -158,6 +160,7 @@ impl Router {
             monitor: VecDeque::new(),
             monitor_seq: 0,
             enable_failures: Default::default(),
+            logctl: Default::default(),
             net_attached: false,
             ios_compiled: None,
             virtual_ms: 0,
@@ -195,10 +198,7 @@ impl Router {
     /// Add a log line in the SmartEdge format (`Mon DD HH:MM:SS: %FAC-SEV-MNEMONIC: text`).
     pub fn log(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
         let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", smartedge::show::log_time(self.now()));
-        self.log.push_back(line.clone());
-        while self.log.len() > 1000 {
-            self.log.pop_front();
-        }
+        crate::logbuf::offer(self, &format!("{facility}-{mnemonic}"), text, &line);
         line
     }
 

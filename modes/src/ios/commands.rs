@@ -127,8 +127,22 @@ fn negate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     if !remove_line(s, &rest) {
         set_line(s, "", &format!("no {rest}"));
     }
+    if rest.starts_with("logging") {
+        crate::logbuf::from_ios_doc(&mut s.router());
+    }
     Ok(())
 }
+
+/// `logging buffered ...`, `logging host ...`: kept as typed, and followed by the log buffer.
+fn logging(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let line = canon(a);
+    let key = if line.starts_with("logging buffered") { "logging buffered" } else { "" };
+    set_line(s, key, &line);
+    crate::logbuf::from_ios_doc(&mut s.router());
+    Ok(())
+}
+
+const LOG_LEVELS: &str = "[emergencies | alerts | critical | errors | warnings | notifications | informational | debugging]";
 
 const NO: &str = "Negate a command or set its defaults";
 const TRANSFORMS: &str = "{esp-des | esp-3des | esp-aes [128 | 192 | 256] | esp-gcm [128 | 192 | 256] | esp-gmac [128 | 192 | 256] | esp-seal | esp-null | esp-md5-hmac | esp-sha-hmac | esp-sha256-hmac | esp-sha384-hmac | esp-sha512-hmac | ah-md5-hmac | ah-sha-hmac | ah-sha256-hmac | comp-lzs}";
@@ -693,6 +707,9 @@ fn user_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
 }
 
 fn global(g: &mut G) {
+    add(g, &format!("logging buffered [<4096-2147483647>] {LOG_LEVELS}"), &["Modify message logging facilities", "Set buffered logging parameters", "Logging buffer size (bytes)", "System is unusable", "Immediate action needed", "Critical conditions", "Error conditions", "Warning conditions", "Normal but significant conditions", "Informational messages", "Debugging messages"], logging);
+    add(g, "logging host A.B.C.D [transport udp port <1-65535>]", &["Modify message logging facilities", "Set syslog server IP address and parameters", "IP address of the syslog server", "Specify the transport protocol", "UDP", "Specify the UDP port", "Port"], logging);
+    add(g, "logging A.B.C.D", &["Modify message logging facilities", "IP address of the logging host"], logging);
     add(g, "hostname WORD", &["Set system's network name", "This system's network name"], |s, a, _| {
         let h = a.req("WORD")?.to_string();
         s.router().ios_doc.hostname = h;
@@ -861,10 +878,9 @@ fn crypto_exec(g: &mut G) {
     });
     add(g, "show logging", &[SH, "Show the contents of logging buffers"], |s, _, o| {
         let r = s.router();
-        o.line(&format!("Syslog logging: enabled (0 messages dropped, 0 flushes, 0 overruns)"));
-        o.line(&format!("    Buffer logging: level debugging, {} messages logged", r.log.len()));
-        o.line("");
-        o.line(&format!("Log Buffer ({} bytes):", 4096));
+        for l in crate::logbuf::ios_header(&r) {
+            o.line(&l);
+        }
         for l in &r.log {
             o.line(l);
         }
