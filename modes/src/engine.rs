@@ -37,7 +37,7 @@ impl Router {
         let new_notes: Vec<String> = conf.notes.iter().filter(|n| !self.ike().conf().notes.contains(n)).cloned().collect();
         for n in new_notes {
             let line = self.crypto_log(4, "CONFIG", &format!("{n}: not negotiated"));
-            self.monitor.push(line, false);
+            self.push_monitor(line, false);
         }
         self.engine.set_config(conf);
         self.engine_drain();
@@ -57,14 +57,14 @@ impl Router {
             let logs = ops.event_log(&e);
             for (sev, mn, text) in logs {
                 let line = self.crypto_log(sev, mn, &text);
-                self.monitor.push(line, false);
+                self.push_monitor(line, false);
             }
             let wanted = self.debug.peers.is_empty() || peer.is_some_and(|p| self.debug.peers.contains(&p));
             if self.debug.any() && wanted {
                 let stamp = format!("*{}.{:03}: ", log_time(self.now()), self.now_ms() % 1000);
                 let lines = ops.event_debug(&e, &self.debug);
                 for l in lines {
-                    self.monitor.push(format!("{stamp}{l}"), true);
+                    self.push_monitor(format!("{stamp}{l}"), true);
                 }
             }
         }

@@ -61,15 +61,15 @@ impl Session {
         let Some(level) = self.wants_secret else { return false };
         let check = crate::auth::check_enable(&self.router(), password);
         if check == crate::auth::EnableCheck::Good {
+            crate::privauth::succeeded(&mut self.router(), &self.user);
             self.wants_secret = None;
             self.set_privilege(level);
             return true;
         }
+        crate::privauth::failed(&mut self.router(), &self.user, level, self.login_id);
         self.secret_tries += 1;
         if self.secret_tries >= 3 {
             self.wants_secret = None;
-            let user = self.user.clone();
-            self.router().log("SYS", 4, "ENABLE_FAILED", &format!("enable failed for user {user}: bad secret"));
             out.line("% Bad secrets");
             out.line("");
             self.rejected += 1;

@@ -84,6 +84,10 @@ pub struct Router {
     pub debug: crate::monitor::DebugFlags,
     /// Log and debug lines for watching sessions.
     pub monitor: crate::monitor::Monitor,
+    /// Failed `enable` secrets per user (`crate::privauth`).
+    pub enable_failures: crate::privauth::EnableFailures,
+    /// The log buffer's rate limit, counts, size and destinations (`crate::logbuf`).
+    pub logctl: crate::logbuf::LogControl,
     /// The IOS document the engine last ran from.
     pub ios_compiled: Option<crate::ios::doc::IosDoc>,
     /// IOS: the running document as the engine model (compiled when the engine took it).
@@ -130,6 +134,8 @@ impl Router {
             engine: edgesh_engine::driver::Driver::new(seed, clock),
             debug: Default::default(),
             monitor: Default::default(),
+            enable_failures: Default::default(),
+            logctl: Default::default(),
             ios_compiled: None,
             ios_model: Arc::new(Config::new("Router")),
         };
@@ -169,10 +175,7 @@ impl Router {
     /// Add a log line in the SmartEdge format (`Mon DD HH:MM:SS: %FAC-SEV-MNEMONIC: text`).
     pub fn log(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
         let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", crate::time::log_time(self.now()));
-        self.log.push_back(line.clone());
-        while self.log.len() > 1000 {
-            self.log.pop_front();
-        }
+        crate::logbuf::offer(self, &format!("{facility}-{mnemonic}"), text, &line);
         line
     }
 
@@ -180,8 +183,17 @@ impl Router {
     /// as well (logins, cleared sessions).
     pub fn log_event(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
         let line = self.log(facility, severity, mnemonic, text);
-        self.monitor.push(line.clone(), false);
+        self.push_monitor(line.clone(), false);
         line
+    }
+
+    /// A line for the sessions that watch (a log line the rate limit
+    /// suppressed is not shown either).
+    pub(crate) fn push_monitor(&mut self, line: String, debug: bool) {
+        if !debug && self.logctl.last_dropped.as_deref() == Some(line.as_str()) {
+            return;
+        }
+        self.monitor.push(line, debug);
     }
 
     /// Make `config` running and record it.
@@ -648,7 +660,7 @@ pub fn mask_secrets(line: &str) -> String {
         }
         i += 1;
     }
-    out.join(" ")
+    crate::keymask::mask_keys(&out.join(" "))
 }
 
 /// The longest command line accepted.

@@ -101,10 +101,7 @@ impl DialectOps for Ios {
 
     fn crypto_log(&self, r: &mut Router, sev: u8, mnemonic: &str, text: &str) -> String {
         let l = format!("*{}.{:03}: %CRYPTO-{sev}-{mnemonic}: {text}", log_time(r.now()), r.now_ms() % 1000);
-        r.log.push_back(l.clone());
-        while r.log.len() > 1000 {
-            r.log.pop_front();
-        }
+        crate::logbuf::offer(r, &format!("CRYPTO-{mnemonic}"), text, &l);
         l
     }
 

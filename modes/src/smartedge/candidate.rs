@@ -165,24 +165,12 @@ impl Session {
 }
 
 /// Write the configuration so that a crash leaves either the old file or the
-/// new one, never a torn one: write a temporary file, sync it, rename it over
-/// the target, sync the directory.
+/// new one, never a torn one, readable by its owner only
+/// ([`crate::statefs::write_private`]).
 pub fn save_atomically(path: &std::path::Path, cfg: &Config) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().and_then(|f| f.to_str()).unwrap_or("config"), std::process::id()));
-    {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(f);
-        let mut out = crate::out::WriteOut(&mut w);
+    crate::statefs::write_private(path, |w| {
+        let mut out = crate::statefs::CheckedOut::new(w);
         render::render(cfg, &render::Selection::all(), &mut out);
-        w.flush()?;
-        w.get_ref().sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+        out.result()
+    })
 }
