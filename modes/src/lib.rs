@@ -14,10 +14,13 @@
 //!   [`merge`]: merging concurrent commits.
 
 pub mod auth;
+pub mod enable_failures;
 pub mod engine;
 pub mod ios;
 pub mod keymask;
 pub mod logbuf;
+pub mod logctl;
+pub mod logging;
 pub mod merge;
 pub mod monitor;
 pub mod out;

@@ -85,9 +85,9 @@ pub struct Router {
     /// Log and debug lines for watching sessions.
     pub monitor: crate::monitor::Monitor,
     /// Failed `enable` secrets per user (`crate::privauth`).
-    pub enable_failures: crate::privauth::EnableFailures,
+    pub enable_failures: crate::enable_failures::EnableFailures,
     /// The log buffer's rate limit, counts, size and destinations (`crate::logbuf`).
-    pub logctl: crate::logbuf::LogControl,
+    pub logctl: crate::logctl::LogControl,
     /// The IOS document the engine last ran from.
     pub ios_compiled: Option<crate::ios::doc::IosDoc>,
     /// IOS: the running document as the engine model (compiled when the engine took it).
@@ -170,30 +170,6 @@ impl Router {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
-    }
-
-    /// Add a log line in the SmartEdge format (`Mon DD HH:MM:SS: %FAC-SEV-MNEMONIC: text`).
-    pub fn log(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
-        let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", crate::time::log_time(self.now()));
-        crate::logbuf::offer(self, &format!("{facility}-{mnemonic}"), text, &line);
-        line
-    }
-
-    /// A log line that sessions watching the log (`terminal monitor`) see
-    /// as well (logins, cleared sessions).
-    pub fn log_event(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
-        let line = self.log(facility, severity, mnemonic, text);
-        self.push_monitor(line.clone(), false);
-        line
-    }
-
-    /// A line for the sessions that watch (a log line the rate limit
-    /// suppressed is not shown either).
-    pub(crate) fn push_monitor(&mut self, line: String, debug: bool) {
-        if !debug && self.logctl.last_dropped.as_deref() == Some(line.as_str()) {
-            return;
-        }
-        self.monitor.push(line, debug);
     }
 
     /// Make `config` running and record it.
