@@ -387,6 +387,11 @@ pub trait DialectOps: Sync {
     fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String>;
     /// The log mnemonic of a socket the engine cannot use.
     fn socket_mnemonic(&self) -> &'static str;
+    /// Where the configuration asks the SSH server to listen.
+    fn ssh_listen(&self, r: &Router) -> Option<std::net::SocketAddr>;
+    /// Does the configuration let `user` in with this public key (its
+    /// algorithm name and wire-format blob)?
+    fn ssh_key_allowed(&self, r: &Router, user: &str, algorithm: &str, blob: &[u8]) -> bool;
 }
 
 impl Session {

@@ -116,4 +116,12 @@ impl DialectOps for Ios {
     fn socket_mnemonic(&self) -> &'static str {
         "IKMP_SOCKET"
     }
+
+    fn ssh_listen(&self, r: &Router) -> Option<std::net::SocketAddr> {
+        crate::sshconf::ios_listen(r)
+    }
+
+    fn ssh_key_allowed(&self, r: &Router, user: &str, algorithm: &str, blob: &[u8]) -> bool {
+        crate::sshconf::ios_key_allowed(r, user, algorithm, blob)
+    }
 }

@@ -132,6 +132,14 @@ impl DialectOps for SmartEdge {
     fn socket_mnemonic(&self) -> &'static str {
         "BIND"
     }
+
+    fn ssh_listen(&self, r: &Router) -> Option<std::net::SocketAddr> {
+        r.running.contexts.get("local").and_then(|c| c.ssh_listen)
+    }
+
+    fn ssh_key_allowed(&self, r: &Router, user: &str, algorithm: &str, blob: &[u8]) -> bool {
+        crate::sshconf::smartedge_key_allowed(r, user, algorithm, blob)
+    }
 }
 
 /// Exec commands a SmartEdge session below level 15 may run: shows (but not
