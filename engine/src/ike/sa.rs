@@ -390,6 +390,12 @@ impl IkeSa {
         }
         Some((hex(&self.icookie), hex(&self.enc_key)))
     }
+    /// A responder SA that answered a first message and never heard back
+    /// (anyone can send a first message from any address; an answer proves
+    /// the peer got ours).
+    pub fn unanswered(&self) -> bool {
+        self.role == Role::Responder && matches!(self.state, P1State::MmSaSetup | P1State::AgInitExch)
+    }
     pub fn is_established(&self) -> bool {
         self.state == P1State::QmIdle
     }

@@ -6,7 +6,7 @@
 //! expiry. IKEv2 SAs will use the same keys (their handles are
 //! [`SaHandle`]s of the shared SA storage).
 
-use super::endpoint::{Millis, REKEY_AT, RETRANSMIT_BASE};
+use super::endpoint::{HALF_OPEN_TIMEOUT, Millis, REKEY_AT, RETRANSMIT_BASE};
 use super::events::Role;
 use super::sa::{ChildSa, IkeSa};
 use super::sa::SaHandle;
@@ -92,6 +92,9 @@ pub(in crate::ike) fn sa_deadline(s: &IkeSa) -> Option<Millis> {
         }
     } else {
         min(Some(s.created + RETRANSMIT_BASE * 64));
+    }
+    if s.unanswered() {
+        min(Some(s.created + HALF_OPEN_TIMEOUT));
     }
     for q in &s.quick {
         min(q.timer);
