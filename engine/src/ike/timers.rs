@@ -110,3 +110,23 @@ pub(in crate::ike) fn child_deadline(c: &ChildSa) -> Millis {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_deadline_per_key_earliest_first() {
+        let mut t = Timers::default();
+        t.set(TimerKey::Retry("b".into()), Some(50));
+        t.set(TimerKey::Start, Some(30));
+        t.set(TimerKey::Child(7), Some(10));
+        t.set(TimerKey::Child(7), Some(40));
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.next(), Some(30));
+        assert_eq!(t.due(45).cloned().collect::<Vec<_>>(), vec![TimerKey::Start, TimerKey::Child(7)]);
+        t.set(TimerKey::Start, None);
+        assert_eq!(t.next(), Some(40));
+        assert_eq!(t.get(&TimerKey::Retry("b".into())), Some(50));
+    }
+}
