@@ -1,6 +1,13 @@
-//! The IKEv1 protocol core (RFC 2407, 2408, 2409, 3947, 3706): main,
-//! aggressive and quick mode with pre-shared keys, informational exchanges
-//! (notify, delete, DPD), NAT traversal and retransmission.
+//! The IKE endpoint: the event-driven core the router drives. It owns the
+//! public API, the SAs (in [`super::sa::SaTable`], by stable handle), the
+//! child SAs, the one timer table ([`super::timers`]), the context every
+//! exchange works with ([`Ctx`]: now, RNG, transmit queue, events,
+//! configuration) and the counters; it dispatches each datagram to its
+//! exchange and each expiry to what is due, and applies configuration and
+//! `clear` commands. The IKEv1 exchanges themselves (RFC 2407, 2408, 2409,
+//! 3947, 3706) are in [`super::v1`], one module each; IKEv2 will add its
+//! exchanges beside them in [`super::v2`] and be dispatched from here on the
+//! header's version, sharing the SA table, the timer table and the context.
 //!
 //! Like quinn-proto it does no I/O and reads no clock: the caller feeds it
 //! datagrams ([`Endpoint::handle`]), timer expiries ([`Endpoint::handle_timeout`])
