@@ -9,14 +9,16 @@
 //!   (`smartedge/render.rs`) and the show commands (`smartedge/show.rs`).
 
 pub mod auth;
-pub mod crypto;
+pub mod engine;
 pub mod ios;
 pub mod merge;
+pub mod monitor;
 pub mod out;
 pub mod passwords;
 pub mod session;
 pub mod smartedge;
 pub mod sshconf;
+pub mod time;
 
 pub use out::{Out, VecOut};
 pub use session::{Clock, Dialect, Router, Session, SessionOptions};

@@ -16,7 +16,9 @@
 
 pub mod commands;
 pub mod compile;
+pub mod events;
 pub mod ikev2;
+pub mod show_sa;
 pub mod wording;
 
 use crate::out::Out;
@@ -568,6 +570,8 @@ pub fn apply_text(router: &std::sync::Arc<std::sync::Mutex<crate::session::Route
             s.ios.stack = vec![IosFrame { mode: IosMode::Config, path: Vec::new() }];
         }
     }
+    // The loaded configuration is running: the engine takes it now.
+    drop(s);
     (lines, rejected, msgs)
 }
 

@@ -207,11 +207,10 @@ fn exec(g: &mut G) {
                     return Err(format!("Tunnel {n} does not exist"));
                 }
             }
-            let now = r.now_ms();
             let line = if a.has("ike") {
-                format!("{} IKE SA(s) cleared", r.ike.clear_ike(now, name.as_deref(), None))
+                format!("{} IKE SA(s) cleared", r.engine.clear_ike(name.as_deref(), None))
             } else {
-                format!("{} IPsec SA pair(s) cleared", r.ike.clear_ipsec(now, name.as_deref(), None))
+                format!("{} IPsec SA pair(s) cleared", r.engine.clear_ipsec(name.as_deref(), None))
             };
             r.engine_drain();
             o.line(&line);
@@ -230,7 +229,7 @@ fn exec(g: &mut G) {
         Ok(())
     });
     add(g, "show ike keys tshark", &["Display information", "IKE information", "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options"], |s, _, o| {
-        for l in crate::crypto::tshark_lines(&s.router()) {
+        for l in crate::engine::tshark_lines(&s.router()) {
             o.line(&l);
         }
         Ok(())
