@@ -15,7 +15,7 @@ fn dotted(s: &Selector) -> String {
 }
 
 /// `show crypto isakmp sa`: Genie's iosxe parser needs both headers.
-pub fn ios_isakmp_sa(sas: &[IkeSa], out: &mut Vec<String>) {
+pub fn ios_isakmp_sa<'a>(sas: impl IntoIterator<Item = &'a IkeSa>, out: &mut Vec<String>) {
     out.push("IPv4 Crypto ISAKMP SA".into());
     out.push("dst             src             state          conn-id status".into());
     for s in sas {
