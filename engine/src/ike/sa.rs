@@ -157,7 +157,10 @@ impl<T> std::ops::Index<SaHandle> for SaTable<T> {
 
 impl<T> std::ops::IndexMut<SaHandle> for SaTable<T> {
     fn index_mut(&mut self, h: SaHandle) -> &mut T {
-        self.dirty.push(h);
+        // Runs of accesses to one SA are marked once.
+        if self.dirty.last() != Some(&h) {
+            self.dirty.push(h);
+        }
         &mut self.slab[h.0]
     }
 }
