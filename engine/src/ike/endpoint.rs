@@ -18,21 +18,21 @@
 //! a simulated network replays byte for byte.
 
 use super::conf::*;
-use crate::config::ExchangeMode;
 use super::events::*;
 use super::sa::{SaHandle, SaTable};
 use super::timers::{TimerKey, Timers, child_deadline, sa_deadline};
-use super::wire::{self, Header, WireError, exchange, notify};
 use super::v1::parse_err_to_event;
-use rand::rngs::StdRng;
+use super::wire::{self, Header, WireError, exchange, notify};
+use crate::config::ExchangeMode;
 use rand::SeedableRng;
+use rand::rngs::StdRng;
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+// The public paths of what moved out of this file.
 pub use super::matching::{id_selector, identity_match};
-pub use super::sa::{ChildSa, IkeSa, SaKeys};
+pub use super::sa::{ChildSa, IkeSa, REPLAY_ANSWERS, REPLAY_GAP, SaKeys};
 pub use super::v1::proposals::{auth_key_len, esp_key_len};
-pub use super::sa::{REPLAY_ANSWERS, REPLAY_GAP};
 
 pub type Millis = u64;
 pub const IKE_PORT: u16 = 500;
