@@ -268,3 +268,54 @@ fn public_configs_paste_cleanly() {
     eprintln!("{clean} of {} configurations paste cleanly", files.len());
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
+
+fn paste(text: &str) -> (Arc<Mutex<Router>>, String) {
+    let r = router();
+    let s = Session::new(r.clone(), SessionOptions { dialect: Dialect::Ios, ..Default::default() });
+    let mut out = Vec::new();
+    run_piped(s, format!("enable\nconfigure terminal\n{text}").as_bytes(), &mut out);
+    (r, String::from_utf8_lossy(&out).to_string())
+}
+
+#[test]
+fn typos_are_refused_in_every_mode() {
+    for (setup, typo) in [
+        ("", "crypto isakmp polcy 10"),
+        ("crypto isakmp policy 10\n", "lifetme 3600"),
+        ("crypto map CM 10 ipsec-isakmp\n", "set transfrom-set TS"),
+        ("crypto map CM 10 ipsec-isakmp\n", "match adress 101"),
+        ("interface GigabitEthernet0/0\n", "ip adress 192.0.2.1 255.255.255.0"),
+        ("interface GigabitEthernet0/0\n", "shutdwn"),
+        ("crypto ipsec transform-set TS esp-aes esp-sha-hmac\n", "mode tunel"),
+        ("router bgp 65000\n", "neighbour 192.0.2.2 remote-as 1"),
+        ("router ospf 1\n", "netwrok 10.0.0.0 0.0.0.255 area 0"),
+        ("", "interface <NameOfYourOutsideInterface>"),
+        ("", "ip sla shedule 1 life forever"),
+    ] {
+        let (r, out) = paste(&format!("{setup}{typo}\n"));
+        assert!(out.contains("% Invalid input detected at '^' marker."), "{typo}: not refused:\n{out}");
+        let run = running_text(&r);
+        let word = typo.split_whitespace().find(|w| ["polcy", "lifetme", "transfrom-set", "adress", "shutdwn", "tunel", "neighbour", "netwrok", "<NameOfYourOutsideInterface>", "shedule"].contains(w)).unwrap();
+        assert!(!run.contains(word), "{typo}: stored:\n{run}");
+    }
+}
+
+#[test]
+fn nested_modes_banners_and_secondaries_paste_as_on_ios() {
+    let (r, out) = paste(
+        "router bgp 65000\n address-family ipv4 unicast\n  network 10.0.0.0\n exit\nexit\nip forward-protocol nd\n\
+         banner motd ^C\nAuthorized access only\n  second line\n^C\n\
+         interface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n ip address 198.51.100.1 255.255.255.0 secondary\n\
+         ip nat inside source list 1 interface GigabitEthernet0/0 overload\nbanner login #one line#\nend\n",
+    );
+    assert!(!out.contains('%'), "{out}");
+    let run = running_text(&r);
+    assert!(run.contains("router bgp 65000\n address-family ipv4 unicast\n  network 10.0.0.0\n exit-address-family\n!\nip forward-protocol nd\n"), "{run}");
+    assert!(run.contains("banner motd ^C\nAuthorized access only\n  second line\n^C\n"), "{run}");
+    assert!(run.contains("banner login ^Cone line^C\n"), "{run}");
+    assert!(run.contains(" ip address 192.0.2.1 255.255.255.0\n ip address 198.51.100.1 255.255.255.0 secondary\n!\nip nat inside source"), "{run}");
+    // Pasted back, the same.
+    let (r2, out) = paste(&run);
+    assert!(!out.contains("% Invalid"), "{out}");
+    assert_eq!(running_text(&r2), run);
+}

@@ -54,7 +54,7 @@ ip bgp-community, ip bootp, ip cef, ip classless, ip community-list, ip default-
 ip dns, ip domain, ip domain-list, ip domain-lookup, ip domain-name, ip dvmrp, ip explicit-path, ip extcommunity-list, ip finger,
 ip flow-cache, ip flow-export, ip flow-top-talkers, ip forward-protocol, ip ftp, ip gratuitous-arps, ip host, ip http, ip icmp,
 ip igmp, ip inspect, ip ips, ip local, ip mfib, ip mroute, ip msdp, ip multicast, ip multicast-routing, ip name-server, ip nat,
-ip nbar, ip options, ip pim, ip policy-list, ip prefix-list, ip radius, ip rcmd, ip route, ip routing, ip rsvp, ip scp, ip sla,
+ip nbar, ip options, ip pim, ip policy-list, ip prefix-list, ip radius, ip rcmd, ip route, ip routing, ip rsvp, ip scp,
 ip slb, ip source-route, ip ssh, ip subnet-zero, ip tacacs, ip tcp, ip telnet, ip tftp, ip traffic-export, ip urlfilter, ip wccp,
 ipc, ipv6, isdn, l2tp, l2tp-class, lacp, license, lldp, logging, login, mac-address-table, management-interface, map-class,
 map-list, memory, memory-size, metadata, mgcp, mka, mls, mmi, modemcap, monitor, mpls, multilink, netconf, netconf-yang,
@@ -100,8 +100,8 @@ access-list compiled, enable algorithm-type
 > crypto isakmp client configuration group => crypto-ikev1
 > crypto ssl => crypto-ikev1
 > crypto ipsec ikev2 ipsec-proposal => crypto-ikev1
-> ip sla => ip-sla
-> track => track
+> ip sla NUM => ip-sla
+> track NUM => track
 > vrf definition => vrf
 > ip vrf => vrf
 > redundancy $ => redundancy
