@@ -295,7 +295,7 @@ pub struct Session {
     /// The last monitor line this session has shown.
     pub monitor_seen: u64,
     /// IOS dialect state (mode stack, privilege).
-    pub ios: crate::ios::doc::IosSession,
+    pub ios: crate::ios::state::IosSession,
     /// Privilege level (0-15); 15 may configure and see keys.
     pub privilege: u8,
     /// Highest level `enable` reaches without the enable secret.
@@ -414,7 +414,7 @@ impl Session {
             seen_rollbacks: 0,
             monitor: false,
             monitor_seen,
-            ios: crate::ios::doc::IosSession::default(),
+            ios: crate::ios::state::IosSession::default(),
             // IOS starts in user exec (`Router>`), SmartEdge at level 15.
             privilege: opts.dialect.ops().initial_privilege(),
             max_privilege: 15,

@@ -52,7 +52,12 @@ impl IosDoc {
         out.line(&format!("hostname {}", self.hostname));
         out.line("!");
         fn walk(n: &Node, depth: usize, out: &mut dyn Out) {
-            out.line(&format!("{}{}", " ".repeat(depth), n.text));
+            // A banner's text lines after the first are printed as they are.
+            let mut lines = n.text.split('\n');
+            out.line(&format!("{}{}", " ".repeat(depth), lines.next().unwrap_or("")));
+            for l in lines {
+                out.line(l);
+            }
             for c in &n.children {
                 walk(c, depth + 1, out);
             }
@@ -174,15 +179,4 @@ impl IosMode {
 pub struct IosFrame {
     pub mode: IosMode,
     pub path: Vec<usize>,
-}
-
-/// Per-session IOS state.
-#[derive(Clone, Debug, Default)]
-pub struct IosSession {
-    pub privileged: bool,
-    pub stack: Vec<IosFrame>,
-    /// `key-string` data typed so far (`(conf-ssh-pubkey-data)`).
-    pub key_data: Vec<String>,
-    /// The `username` block that `key-string` data goes into.
-    pub key_user: Option<IosFrame>,
 }
