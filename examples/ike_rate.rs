@@ -35,6 +35,7 @@ fn peers(n: usize, group: u16) -> (Vec<PeerConf>, Vec<PeerConf>) {
             pfs: None,
         };
         let p = PeerConf {
+            version: IkeVersion::V1,
             name: format!("t{i}"),
             context: "local".into(),
             kind: TunnelKind::Static,
@@ -45,7 +46,7 @@ fn peers(n: usize, group: u16) -> (Vec<PeerConf>, Vec<PeerConf>) {
             mode: ExchangeMode::Main,
             connection: ConnectionType::Both,
             psk: Some(b"bench-secret".to_vec()),
-            proposals: vec![IkeProp { name: "p".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400 }],
+            proposals: vec![IkeProp { name: "p".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400, prf: Prf::HmacSha1 }],
             children: vec![child.clone()],
             dpd: false,
             auto_start: true,

@@ -996,6 +996,7 @@ mod tests {
 
     fn peer(local: Ipv4Addr, remote: Ipv4Addr, group: u16, auto: bool) -> PeerConf {
         PeerConf {
+            version: IkeVersion::V1,
             name: "t1".into(),
             context: "local".into(),
             kind: TunnelKind::Static,
@@ -1006,7 +1007,7 @@ mod tests {
             mode: ExchangeMode::Main,
             connection: ConnectionType::Both,
             psk: Some(b"k".to_vec()),
-            proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::TripleDesCbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400 }],
+            proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::TripleDesCbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400, prf: Prf::HmacSha1 }],
             children: vec![ChildConf {
                 policy: "pol".into(),
                 local_ts: Selector::ANY,

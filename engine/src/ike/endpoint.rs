@@ -94,7 +94,7 @@ pub struct ChildSa {
     pub bytes_out: u64,
     pub packets_in: u64,
     pub packets_out: u64,
-    rekeyed: bool,
+    pub(crate) rekeyed: bool,
 }
 
 impl ChildSa {
@@ -283,6 +283,9 @@ pub struct Endpoint {
     next_start: Millis,
     /// The time of the latest input.
     now: Millis,
+    /// The IKEv2 core: peers whose policy is IKEv2 run there; its child SAs
+    /// are mirrored into `children` so the dataplane and the shows see one list.
+    v2: super::v2::Core,
     /// Counters for `show ... statistics`.
     pub stats: Stats,
     /// The same counters per tunnel (`show tunnel ipsec name T statistics ike`).
@@ -681,6 +684,7 @@ impl Endpoint {
             start_queue: VecDeque::new(),
             next_start: 0,
             now: 0,
+            v2: super::v2::Core::new(seed),
             stats: Stats::default(),
             tunnel_stats: Default::default(),
         }
@@ -700,10 +704,22 @@ impl Endpoint {
         &self.children
     }
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.out.pop_front()
+        self.out.pop_front().or_else(|| self.v2.poll_transmit())
     }
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.events.pop_front().or_else(|| self.v2.poll_event())
+    }
+    /// The IKEv2 core (its SAs, counters and cookie threshold).
+    pub fn v2(&self) -> &super::v2::Core {
+        &self.v2
+    }
+    pub fn v2_mut(&mut self) -> &mut super::v2::Core {
+        &mut self.v2
+    }
+    /// Mirror the IKEv2 children into the one list of child SAs.
+    fn sync_v2(&mut self) {
+        self.children.retain(|c| !super::v2::is_v2(c.ike));
+        self.children.extend(self.v2.child_sas().iter().cloned());
     }
     /// The addresses IKE must listen on: the local ends of configured tunnels.
     pub fn local_addrs(&self) -> Vec<Ipv4Addr> {
@@ -718,10 +734,14 @@ impl Endpoint {
     pub fn set_config(&mut self, now: Millis, conf: EngineConf) {
         self.now = now;
         let old = std::mem::replace(&mut self.conf, conf);
-        self.by_name = self.conf.peers.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+        // IKEv1 paths see IKEv1 peers only; IKEv2 peers go to the IKEv2 core.
+        self.by_name = self.conf.peers.iter().enumerate().filter(|(_, p)| p.version == IkeVersion::V1).map(|(i, p)| (p.name.clone(), i)).collect();
+        let v2_peers: Vec<PeerConf> = self.conf.peers.iter().filter(|p| p.version == IkeVersion::V2).cloned().collect();
+        self.v2.set_peers(now, v2_peers);
+        self.sync_v2();
         // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge
         // section 11); removed tunnels lose them at once.
-        let gone: Vec<String> = old.peers.iter().filter(|p| !self.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
+        let gone: Vec<String> = old.peers.iter().filter(|p| p.version == IkeVersion::V1 && !self.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
         for t in &gone {
             self.clear_tunnel(now, t, true, "tunnel removed from the configuration");
         }
@@ -731,7 +751,7 @@ impl Endpoint {
         }
         let with_sa: std::collections::HashSet<String> = self.sas.iter().map(|s| s.tunnel.clone()).collect();
         let with_child: std::collections::HashSet<String> = self.children.iter().map(|c| c.tunnel.clone()).collect();
-        let starts: Vec<usize> = (0..self.conf.peers.len()).filter(|&i| self.conf.peers[i].auto_start && self.conf.peers[i].may_initiate() && !with_sa.contains(&self.conf.peers[i].name)).collect();
+        let starts: Vec<usize> = (0..self.conf.peers.len()).filter(|&i| self.conf.peers[i].version == IkeVersion::V1 && self.conf.peers[i].auto_start && self.conf.peers[i].may_initiate() && !with_sa.contains(&self.conf.peers[i].name)).collect();
         self.start_queue.clear();
         for i in starts {
             if with_child.contains(&self.conf.peers[i].name) {
@@ -765,7 +785,11 @@ impl Endpoint {
 
     /// Start (or complete) the negotiation of every child of a tunnel.
     pub fn initiate(&mut self, now: Millis, tunnel: &str) -> bool {
-        let Some(p) = self.pc(tunnel).cloned() else { return false };
+        let Some(p) = self.pc(tunnel).cloned() else {
+            let r = self.v2.initiate(now, tunnel);
+            self.sync_v2();
+            return r;
+        };
         if !p.may_initiate() {
             return false;
         }
@@ -786,6 +810,7 @@ impl Endpoint {
     /// hit): the tunnel whose selectors cover the packet. Returns its name.
     pub fn initiate_for_traffic(&mut self, now: Millis, src: Ipv4Addr, dst: Ipv4Addr) -> Option<String> {
         let t = self.conf.peers.iter().find(|p| p.children.iter().any(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst)))?.name.clone();
+        // (IKEv2 tunnels are started by `initiate`, which hands them to the IKEv2 core.)
         self.initiate(now, &t);
         Some(t)
     }
@@ -1092,6 +1117,12 @@ impl Endpoint {
         } else {
             data
         };
+        // IKEv2 (major version 2) goes to the IKEv2 core.
+        if data.len() > 17 && data[17] >> 4 == 2 {
+            self.v2.handle(now, local, remote, data);
+            self.sync_v2();
+            return;
+        }
         let hdr = match Header::parse(data) {
             Ok(h) => h,
             Err(e) => {
@@ -1257,7 +1288,7 @@ impl Endpoint {
         let lip = *local.ip();
         let aggressive = hdr.exchange == exchange::AGGRESSIVE;
         let peer_id = if aggressive { msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok()) } else { None };
-        let on_local: Vec<&PeerConf> = self.conf.peers.iter().filter(|p| p.local == lip).collect();
+        let on_local: Vec<&PeerConf> = self.conf.peers.iter().filter(|p| p.local == lip && p.version == IkeVersion::V1).collect();
         if on_local.is_empty() {
             self.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::BadLocalAddress });
             return;
@@ -2607,7 +2638,13 @@ impl Endpoint {
 
     /// Delete the IPsec SAs of a tunnel (all tunnels when `None`), telling the peer.
     pub fn clear_ipsec(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
-        let sel: Vec<usize> = (0..self.children.len()).filter(|&i| tunnel.is_none_or(|t| self.children[i].tunnel == t) && peer.is_none_or(|p| *self.children[i].remote.ip() == p)).collect();
+        let v2 = self.v2.clear_children(now, tunnel, peer);
+        self.sync_v2();
+        v2 + self.clear_ipsec_v1(now, tunnel, peer)
+    }
+
+    fn clear_ipsec_v1(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
+        let sel: Vec<usize> = (0..self.children.len()).filter(|&i| !super::v2::is_v2(self.children[i].ike) && tunnel.is_none_or(|t| self.children[i].tunnel == t) && peer.is_none_or(|p| *self.children[i].remote.ip() == p)).collect();
         let n = sel.len();
         for i in sel.into_iter().rev() {
             let c = self.children.remove(i);
@@ -2625,6 +2662,12 @@ impl Endpoint {
 
     /// Delete the IKE SAs of a tunnel (all when `None`), telling the peer.
     pub fn clear_ike(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
+        let v2 = self.v2.clear(now, tunnel, peer);
+        self.sync_v2();
+        v2 + self.clear_ike_v1(now, tunnel, peer)
+    }
+
+    fn clear_ike_v1(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
         let conns: Vec<u32> = self.sas.iter().filter(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p)).map(|s| s.conn).collect();
         let n = conns.len();
         let mut restart = Vec::new();
@@ -2644,7 +2687,7 @@ impl Endpoint {
     }
 
     fn clear_tunnel(&mut self, now: Millis, tunnel: &str, notify_peer: bool, reason: &str) {
-        let sel: Vec<usize> = (0..self.children.len()).filter(|&i| self.children[i].tunnel == tunnel).collect();
+        let sel: Vec<usize> = (0..self.children.len()).filter(|&i| self.children[i].tunnel == tunnel && !super::v2::is_v2(self.children[i].ike)).collect();
         for i in sel.into_iter().rev() {
             let c = self.children.remove(i);
             if notify_peer {
@@ -2690,7 +2733,8 @@ impl Endpoint {
         if !self.start_queue.is_empty() {
             min(Some(self.next_start));
         }
-        for c in &self.children {
+        min(self.v2.poll_timeout());
+        for c in self.children.iter().filter(|c| !super::v2::is_v2(c.ike)) {
             min(Some(c.expires()));
             if c.role == Role::Initiator && !c.rekeyed {
                 min(Some(c.created + c.lifetime_seconds as u64 * REKEY_AT));
@@ -2701,6 +2745,8 @@ impl Endpoint {
 
     pub fn handle_timeout(&mut self, now: Millis) {
         self.now = now;
+        self.v2.handle_timeout(now);
+        self.sync_v2();
         self.drain_starts(now);
         // Static tunnels that failed: try again.
         let due: Vec<String> = self.retry_at.iter().filter(|(_, t)| **t <= now).map(|(n, _)| n.clone()).collect();
@@ -2809,6 +2855,10 @@ impl Endpoint {
         let mut ci = 0;
         while ci < self.children.len() {
             let c = &self.children[ci];
+            if super::v2::is_v2(c.ike) {
+                ci += 1;
+                continue;
+            }
             if now >= c.expires() {
                 self.expire_child(ci, "lifetime expired");
                 continue;
@@ -2830,6 +2880,18 @@ impl Endpoint {
         let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi }) else {
             return false;
         };
+        if super::v2::is_v2(self.children[ci].ike) {
+            self.v2.account(spi, inbound, bytes);
+            let c = &mut self.children[ci];
+            if inbound {
+                c.bytes_in = c.bytes_in.saturating_add(bytes);
+                c.packets_in += 1;
+            } else {
+                c.bytes_out = c.bytes_out.saturating_add(bytes);
+                c.packets_out += 1;
+            }
+            return true;
+        }
         let c = &mut self.children[ci];
         if inbound {
             c.bytes_in = c.bytes_in.saturating_add(bytes);
@@ -2878,6 +2940,7 @@ pub(crate) mod tests {
         let l = Ipv4Addr::from(local);
         let r = Ipv4Addr::from(remote);
         PeerConf {
+            version: IkeVersion::V1,
             name: name.into(),
             context: "local".into(),
             kind: TunnelKind::Static,
@@ -2888,7 +2951,7 @@ pub(crate) mod tests {
             mode: ExchangeMode::Main,
             connection: ConnectionType::Both,
             psk: Some(psk.as_bytes().to_vec()),
-            proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400 }],
+            proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400, prf: Prf::HmacSha1 }],
             children: vec![ChildConf {
                 policy: "pol".into(),
                 local_ts: Selector { net: Prefix4 { addr: Ipv4Addr::new(198, 51, 100, 1), len: 32 }, proto: 0, port: 0 },
