@@ -155,6 +155,16 @@ impl Router {
 fn event_peer(e: &Event) -> Option<Ipv4Addr> {
     Some(match e {
         Event::Sent { peer, .. } | Event::Received { peer, .. } | Event::Malformed { peer, .. } | Event::Phase1Up { peer, .. } => *peer.ip(),
+        Event::V2Message { peer, .. } | Event::V2Malformed { peer, .. } | Event::V2Cookie { peer, .. } => *peer.ip(),
+        Event::V2Integrity { peer, .. }
+        | Event::V2NoProposal { peer, .. }
+        | Event::V2InvalidKe { peer, .. }
+        | Event::V2AuthFailed { peer, .. }
+        | Event::V2TsUnacceptable { peer, .. }
+        | Event::V2Narrowed { peer, .. }
+        | Event::V2Notify { peer, .. }
+        | Event::V2GiveUp { peer, .. }
+        | Event::V2IkeRekeyed { peer, .. } => *peer,
         Event::State { peer, .. }
         | Event::P1Check { peer, .. }
         | Event::P1NoneAcceptable { peer, .. }

@@ -1117,8 +1117,9 @@ impl Endpoint {
         } else {
             data
         };
-        // IKEv2 (major version 2) goes to the IKEv2 core.
-        if data.len() > 17 && data[17] >> 4 == 2 {
+        // IKEv2 (major version 2 and an IKEv2 exchange type) goes to the IKEv2
+        // core; other major versions are the IKEv1 core's to refuse (Table 5).
+        if data.len() > 18 && data[17] >> 4 == 2 && (34..=37).contains(&data[18]) {
             self.v2.handle(now, local, remote, data);
             self.sync_v2();
             return;
