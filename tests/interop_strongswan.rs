@@ -29,8 +29,16 @@ fn base() -> PathBuf {
     std::env::temp_dir().join("edgesh-interop")
 }
 
+/// Held while a test owns the namespaces `left` and `right`: the tests of this
+/// binary take turns through [`SERIAL`], and every other process running them
+/// (another checkout's `cargo test`) through an exclusive lock on one file.
+struct Turn {
+    _serial: MutexGuard<'static, ()>,
+    _machine: nix::fcntl::Flock<std::fs::File>,
+}
+
 /// None (after a loud message) when this machine cannot run the tests.
-fn ready() -> Option<MutexGuard<'static, ()>> {
+fn ready() -> Option<Turn> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
     let have = Path::new("/usr/sbin/charon-systemd").exists() && Path::new("/usr/sbin/swanctl").exists() && script().exists();
@@ -45,7 +53,9 @@ fn ready() -> Option<MutexGuard<'static, ()>> {
         eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
         return None;
     }
-    Some(guard)
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(std::env::temp_dir().join("edgesh-interop.lock")).expect("interop lock file");
+    let machine = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| e).expect("interop lock");
+    Some(Turn { _serial: guard, _machine: machine })
 }
 
 /// Run the peer script with environment settings.

@@ -220,7 +220,9 @@ fn smartedge_privilege_concurrent_pastes_disconnect_and_sigterm() {
     if !have_ssh() {
         return;
     }
-    let s = start("se", "smartedge", SE);
+    // 50 logins at once from one address are more than OpenSSH's (and
+    // edgesh's) default MaxStartups 10:30:100 takes: allow them here.
+    let s = start_with(&tmpdir("se"), "smartedge", SE, &["--ssh", "127.0.0.1:0", "--ssh-max-startups", "60", "--ssh-per-source", "60"]);
     // Level 1: no configuration mode, no configuration (it holds keys).
     let o = s.exec("viewer", "viewpw", "configure");
     assert_eq!(o.status.code(), Some(1));

@@ -9,7 +9,6 @@
 
 use crate::config::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -17,22 +16,97 @@ pub enum Severity {
     Warning,
 }
 
+/// The configuration object a problem concerns. Each dialect names it in its
+/// own syntax (`modes/src/smartedge/wording.rs`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ObjectRef {
+    AspGroup(String),
+    IpsecPolicy(String),
+    IpsecProposal(String),
+    /// A manual IPsec SA.
+    IpsecSa(String),
+    Port { slot: u32, port: u32 },
+    /// A context, or an object inside it.
+    Context { context: String, object: InContext },
+    /// The set of all tunnels (their number).
+    Tunnels,
+    Tunnel(String),
+}
+
+/// An object inside a context.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum InContext {
+    /// The context itself.
+    Itself,
+    IkePolicy { version: IkeVersion, name: String },
+    Interface(String),
+    Route(Prefix4),
+    IpsecProfile(String),
+}
+
+impl ObjectRef {
+    pub fn context(context: &str, object: InContext) -> ObjectRef {
+        ObjectRef::Context { context: context.to_string(), object }
+    }
+    pub fn ike_policy(context: &str, version: IkeVersion, name: &str) -> ObjectRef {
+        ObjectRef::context(context, InContext::IkePolicy { version, name: name.to_string() })
+    }
+    pub fn ipsec_profile(context: &str, name: &str) -> ObjectRef {
+        ObjectRef::context(context, InContext::IpsecProfile(name.to_string()))
+    }
+    pub fn tunnel(name: &str) -> ObjectRef {
+        ObjectRef::Tunnel(name.to_string())
+    }
+}
+
+/// Problems are listed by object in the order the objects appear in the
+/// configuration text (kinds in this order, names as text).
+impl Ord for ObjectRef {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        fn rank(o: &ObjectRef) -> u8 {
+            match o {
+                ObjectRef::AspGroup(_) => 0,
+                ObjectRef::Context { .. } => 1,
+                ObjectRef::IpsecPolicy(_) => 2,
+                ObjectRef::IpsecProposal(_) => 3,
+                ObjectRef::IpsecSa(_) => 4,
+                ObjectRef::Port { .. } => 5,
+                ObjectRef::Tunnels => 6,
+                ObjectRef::Tunnel(_) => 7,
+            }
+        }
+        fn inner(o: &InContext) -> (u8, String) {
+            match o {
+                InContext::Itself => (0, String::new()),
+                InContext::IkePolicy { version: IkeVersion::V1, name } => (1, name.clone()),
+                InContext::IkePolicy { version: IkeVersion::V2, name } => (2, name.clone()),
+                InContext::Interface(n) => (3, n.clone()),
+                InContext::Route(p) => (4, p.to_string()),
+                InContext::IpsecProfile(n) => (5, n.clone()),
+            }
+        }
+        use ObjectRef::*;
+        match (self, other) {
+            (AspGroup(a), AspGroup(b)) | (IpsecPolicy(a), IpsecPolicy(b)) | (IpsecProposal(a), IpsecProposal(b)) | (IpsecSa(a), IpsecSa(b)) | (Tunnel(a), Tunnel(b)) => a.cmp(b),
+            (Port { slot: s1, port: p1 }, Port { slot: s2, port: p2 }) => format!("{s1}/{p1}").cmp(&format!("{s2}/{p2}")),
+            (Context { context: c1, object: o1 }, Context { context: c2, object: o2 }) => c1.cmp(c2).then_with(|| inner(o1).cmp(&inner(o2))),
+            _ => rank(self).cmp(&rank(other)),
+        }
+    }
+}
+
+impl PartialOrd for ObjectRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub severity: Severity,
-    /// The object concerned, as its configuration line names it (`tunnel ipsec rec_1_1`).
-    pub object: String,
+    /// The object concerned.
+    pub object: ObjectRef,
     pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match self.severity {
-            Severity::Error => "Error",
-            Severity::Warning => "Warning",
-        };
-        write!(f, "% {s}: {}: {}", self.object, self.message)
-    }
 }
 
 struct Checker {
@@ -40,11 +114,11 @@ struct Checker {
 }
 
 impl Checker {
-    fn err(&mut self, object: &str, message: String) {
-        self.out.push(Problem { severity: Severity::Error, object: object.to_string(), message });
+    fn err(&mut self, object: &ObjectRef, message: String) {
+        self.out.push(Problem { severity: Severity::Error, object: object.clone(), message });
     }
-    fn warn(&mut self, object: &str, message: String) {
-        self.out.push(Problem { severity: Severity::Warning, object: object.to_string(), message });
+    fn warn(&mut self, object: &ObjectRef, message: String) {
+        self.out.push(Problem { severity: Severity::Warning, object: object.clone(), message });
     }
 }
 
@@ -61,8 +135,8 @@ pub fn validate(cfg: &Config) -> Vec<Problem> {
 }
 
 /// The problems that concern one object (for the "down reason" of `show`).
-pub fn object_problems<'a>(problems: &'a [Problem], object: &str) -> impl Iterator<Item = &'a Problem> {
-    let object = object.to_string();
+pub fn object_problems<'a>(problems: &'a [Problem], object: &ObjectRef) -> impl Iterator<Item = &'a Problem> {
+    let object = object.clone();
     problems.iter().filter(move |p| p.object == object)
 }
 
@@ -70,12 +144,12 @@ fn check_global(cfg: &Config, c: &mut Checker) {
     for (name, g) in &cfg.asp_groups {
         for p in &g.pools {
             if !cfg.asp_pools.contains_key(p) {
-                c.warn(&format!("asp group {name}"), format!("asp pool {p} does not exist"));
+                c.warn(&ObjectRef::AspGroup(name.clone()), format!("asp pool {p} does not exist"));
             }
         }
     }
     for (name, p) in &cfg.ipsec_policies {
-        let obj = format!("ipsec policy {name}");
+        let obj = ObjectRef::IpsecPolicy(name.clone());
         if p.proposals.len() > MAX_POLICY_PROPOSALS {
             c.err(&obj, format!("{} proposals referenced, at most {MAX_POLICY_PROPOSALS} are allowed", p.proposals.len()));
         }
@@ -88,14 +162,14 @@ fn check_global(cfg: &Config, c: &mut Checker) {
     for (name, p) in &cfg.ipsec_proposals {
         // RFC 4303: ESP provides confidentiality, integrity or both, never neither.
         if p.effective().esp == Some((EspEncr::Null, None)) {
-            c.err(&format!("ipsec proposal {name}"), "esp encryption null needs an esp authentication algorithm".into());
+            c.err(&ObjectRef::IpsecProposal(name.clone()), "esp encryption null needs an esp authentication algorithm".into());
         }
     }
     for (name, sa) in &cfg.ipsec_sas {
         check_manual_sa(name, sa, c);
     }
     for ((slot, port), p) in &cfg.ports {
-        let obj = format!("port ethernet {slot}/{port}");
+        let obj = ObjectRef::Port { slot: *slot, port: *port };
         if let Some((ifname, ctx)) = &p.bind {
             match cfg.contexts.get(ctx) {
                 None => c.warn(&obj, format!("context {ctx} does not exist")),
@@ -109,7 +183,7 @@ fn check_global(cfg: &Config, c: &mut Checker) {
 }
 
 fn check_manual_sa(name: &str, sa: &IpsecSa, c: &mut Checker) {
-    let obj = format!("ipsec security-association {name}");
+    let obj = ObjectRef::IpsecSa(name.to_string());
     let has = |d| sa.dirs.contains_key(&d);
     if has(SaDir::Both) && (has(SaDir::In) || has(SaDir::Out)) {
         c.err(&obj, "both cannot be used with in or out".into());
@@ -149,25 +223,25 @@ fn check_manual_sa(name: &str, sa: &IpsecSa, c: &mut Checker) {
 fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
     if let Some(g) = &ctx.asp_group {
         if !cfg.asp_groups.contains_key(g) {
-            c.warn(&format!("context {name}"), format!("asp-group {g} does not exist"));
+            c.warn(&ObjectRef::context(name, InContext::Itself), format!("asp-group {g} does not exist"));
         }
     }
     for (ifname, i) in &ctx.interfaces {
         if let Some(u) = &i.unnumbered {
             if !ctx.interfaces.contains_key(u) {
-                c.warn(&format!("context {name} interface {ifname}"), format!("ip unnumbered: interface {u} does not exist"));
+                c.warn(&ObjectRef::context(name, InContext::Interface(ifname.clone())), format!("ip unnumbered: interface {u} does not exist"));
             }
         }
     }
     for r in &ctx.routes {
         if let NextHop::Interface(i) = &r.next_hop {
             if !ctx.interfaces.contains_key(i) {
-                c.warn(&format!("context {name} ip route {}", r.prefix), format!("interface {i} does not exist"));
+                c.warn(&ObjectRef::context(name, InContext::Route(r.prefix)), format!("interface {i} does not exist"));
             }
         }
     }
     for (pname, p) in &ctx.ike_policies {
-        let obj = || format!("context {name} {} policy {pname}", p.version.word());
+        let obj = || ObjectRef::ike_policy(name, p.version, pname);
         if p.proposals.len() > MAX_POLICY_PROPOSALS {
             c.err(&obj(), format!("{} proposals referenced, at most {MAX_POLICY_PROPOSALS} are allowed", p.proposals.len()));
         }
@@ -202,7 +276,7 @@ fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
         }
     }
     for (aname, a) in &ctx.ipsec_profiles {
-        let obj = || format!("context {name} ipsec profile {aname}");
+        let obj = || ObjectRef::ipsec_profile(name, aname);
         if a.entries.len() > MAX_TUNNEL_ENTRIES {
             c.err(&obj(), format!("{} ipsec-policy entries, at most {MAX_TUNNEL_ENTRIES} are allowed", a.entries.len()));
         }
@@ -221,7 +295,7 @@ fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
 
 fn check_tunnels(cfg: &Config, c: &mut Checker) {
     if cfg.tunnels.len() > MAX_TUNNELS {
-        c.err("tunnel ipsec", format!("{} tunnels configured, at most {MAX_TUNNELS} are supported", cfg.tunnels.len()));
+        c.err(&ObjectRef::Tunnels, format!("{} tunnels configured, at most {MAX_TUNNELS} are supported", cfg.tunnels.len()));
     }
     // Lookups only (hash sets); what is reported is iterated in name order.
     let mut static_ends: HashMap<(&str, std::net::Ipv4Addr, std::net::Ipv4Addr), &str> = HashMap::with_capacity(cfg.tunnels.len());
@@ -237,7 +311,7 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         }
     }
     for (name, t) in &cfg.tunnels {
-        let obj = || format!("tunnel ipsec {name}");
+        let obj = || ObjectRef::tunnel(name);
         let ctxname = t.ike_context();
         let ctx = cfg.contexts.get(ctxname);
         if t.context.is_some() && ctx.is_none() {
@@ -387,7 +461,7 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
     }
     for (key, name) in ondemand_ids {
         if static_ids.contains(&key) {
-            c.err(&format!("tunnel ipsec {name}"), format!("remote-id {} in context {} is also used by a static tunnel", key.1, key.0));
+            c.err(&ObjectRef::tunnel(name), format!("remote-id {} in context {} is also used by a static tunnel", key.1, key.0));
         }
     }
 }

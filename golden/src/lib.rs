@@ -42,6 +42,13 @@
 //! * `#! --login` starts the device with the console login dialog, as
 //!   `edgesh --login` does: `Username: NAME` lines (echoed), then a
 //!   `Password: <secret:TEXT>` line.
+//! * The last line is the prompt the device is left at; when it carries
+//!   typed text, that line is typed too: a command that ends the session
+//!   (`quit`, `logout`), after which the device shows no prompt.
+//! * Parts: a file may hold several transcripts of one command family. A
+//!   line starting with `#===` (for instance `#=== part 2: IKEv2 policies`)
+//!   ends the part before it; what follows is a new transcript with its own
+//!   `#` header and a fresh device (new state directory, clock and seed).
 
 use edgesh_shell::cli::{Options, build_router, build_router_with, parse_args};
 
@@ -100,10 +107,18 @@ impl Transcript {
         Ok(Transcript::parse(path, &std::fs::read_to_string(path)?))
     }
 
+    /// Every part of a file (see "Parts" above), each parsed on its own.
+    pub fn load_parts(path: &Path) -> std::io::Result<Vec<Transcript>> {
+        let text = std::fs::read_to_string(path)?;
+        Ok(split_parts(&text).into_iter().map(|(_, t)| Transcript::parse(path, t)).collect())
+    }
+
     /// What typed text each prompt line carries, in order.
     fn entries(&self) -> Vec<String> {
-        // The last line is the prompt the device waits at, not a typed line.
-        let body = self.body.rsplit_once('\n').map(|(b, _)| b).unwrap_or("");
+        // The last line is the prompt the device waits at, not a typed line,
+        // unless something is typed on it: a command that ends the session
+        // (`quit`, `logout`), after which no prompt comes.
+        let (body, last) = self.body.rsplit_once('\n').unwrap_or(("", self.body.as_str()));
         let ios = self.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "ios");
         let lab = !self.devices.is_empty();
         let ios_or_lab = |l: &str| -> Option<String> {
@@ -120,8 +135,28 @@ impl Transcript {
                 }
                 ios_or_lab(l)
             })
+            .chain(ios_or_lab(last).filter(|e| !e.is_empty() && !e.starts_with('\0')))
             .collect()
     }
+}
+
+/// Split a file into its parts: (the `#===` line that opens the part, or ""
+/// for the first part; the part's text, header included).
+pub fn split_parts(text: &str) -> Vec<(&str, &str)> {
+    let mut parts = Vec::new();
+    let mut sep = "";
+    let mut start = 0;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("#===") {
+            parts.push((sep, &text[start..pos]));
+            sep = line.strip_suffix('\n').unwrap_or(line);
+            start = pos + line.len();
+        }
+        pos += line.len();
+    }
+    parts.push((sep, &text[start..]));
+    parts
 }
 
 /// The result of replaying one transcript.
@@ -459,7 +494,7 @@ pub fn run_paths(paths: &[PathBuf], bless: bool, out: &mut dyn std::io::Write) -
     let mut failed = 0;
     let files = collect(paths);
     for f in &files {
-        let t = match Transcript::load(f) {
+        let text = match std::fs::read_to_string(f) {
             Ok(t) => t,
             Err(e) => {
                 let _ = writeln!(out, "FAIL {}: {e}", f.display());
@@ -467,13 +502,51 @@ pub fn run_paths(paths: &[PathBuf], bless: bool, out: &mut dyn std::io::Write) -
                 continue;
             }
         };
-        let o = run(&t);
-        if o.matches {
-            let _ = writeln!(out, "ok   {}", f.display());
+        let parts = split_parts(&text);
+        let several = parts.len() > 1;
+        let mut new_text = String::new();
+        let mut file_ok = true;
+        let mut file_blessed = false;
+        let mut report = String::new();
+        for (i, (sep, part)) in parts.iter().enumerate() {
+            if !sep.is_empty() {
+                new_text.push_str(sep);
+                new_text.push('\n');
+            }
+            let t = Transcript::parse(f, part);
+            let o = run(&t);
+            let name = match (several, sep.trim_start_matches("#===").trim()) {
+                (false, _) => String::new(),
+                (true, "") => format!(" (part {})", i + 1),
+                (true, s) => format!(" ({s})"),
+            };
+            if o.matches {
+                new_text.push_str(part);
+                continue;
+            }
+            if bless && o.notes.is_empty() {
+                let b = blessed(&t, &o.rendered);
+                // Keep the separator layout: a part that is followed by another ends with a newline.
+                new_text.push_str(&b);
+                file_blessed = true;
+                continue;
+            }
+            new_text.push_str(part);
+            file_ok = false;
+            report.push_str(&format!("  in{name}\n"));
+            for n in &o.notes {
+                report.push_str(&format!("  {n}\n"));
+            }
+            report.push_str(&diff(&t.body, &o.rendered));
+        }
+        if !file_ok {
+            failed += 1;
+            let _ = writeln!(out, "FAIL {}", f.display());
+            let _ = write!(out, "{report}");
             continue;
         }
-        if bless && o.notes.is_empty() {
-            match std::fs::write(f, blessed(&t, &o.rendered)) {
+        if file_blessed {
+            match std::fs::write(f, &new_text) {
                 Ok(()) => {
                     let _ = writeln!(out, "blessed {}", f.display());
                 }
@@ -484,12 +557,7 @@ pub fn run_paths(paths: &[PathBuf], bless: bool, out: &mut dyn std::io::Write) -
             }
             continue;
         }
-        failed += 1;
-        let _ = writeln!(out, "FAIL {}", f.display());
-        for n in &o.notes {
-            let _ = writeln!(out, "  {n}");
-        }
-        let _ = write!(out, "{}", diff(&t.body, &o.rendered));
+        let _ = writeln!(out, "ok   {}", f.display());
     }
     if files.is_empty() {
         let _ = writeln!(out, "no transcripts found");
@@ -533,6 +601,22 @@ mod tests {
         assert_eq!(next_special("abc"), ("abc", None));
         assert!(line_matches("Up <*> secs", "Up 5 secs"));
         assert!(!line_matches("Up <*> secs", "Down 5"));
+    }
+
+    #[test]
+    fn parts_split_at_separator_lines() {
+        let text = "# one\n[local]edgesh#\n#=== part 2\n# two\n[local]edgesh#show clock\nX\n[local]edgesh#\n";
+        let p = split_parts(text);
+        assert_eq!(p, vec![("", "# one\n[local]edgesh#\n"), ("#=== part 2", "# two\n[local]edgesh#show clock\nX\n[local]edgesh#\n")]);
+        assert_eq!(split_parts("[local]edgesh#\n"), vec![("", "[local]edgesh#\n")]);
+    }
+
+    #[test]
+    fn a_command_on_the_last_line_is_typed() {
+        let t = Transcript::parse(Path::new("x.golden"), "[local]edgesh#show clock\nSun Nov 22 14:37:44 2026 UTC\n[local]edgesh#quit\n");
+        let o = run(&t);
+        assert!(o.matches, "{:?} {}", o.notes, o.rendered);
+        assert!(o.rendered.ends_with("#quit\n"));
     }
 
     #[test]

@@ -339,7 +339,7 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             v.push((3, "KEY", format!("Possibly Mismatching Keys detected in IKE phase-I {}th message", if *message == 5 { "5" } else { "6" })));
         }
         Event::AuthFailed { peer, .. } => v.push((3, "AUTH", format!("Hash verification failed for peer {peer}: possibly mismatching keys"))),
-        Event::Malformed { error, .. } => v.push((3, "PACKET", error.to_string())),
+        Event::Malformed { error, .. } => v.push((3, "PACKET", crate::smartedge::wording::wire_error(error))),
         Event::NotifySent { kind, .. } => {
             if *kind < 16384 {
                 v.push((4, "NOTIFY", format!("Sending phase-I notify of type {}", se_notify_name(*kind))));
@@ -372,12 +372,12 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             }
         }
         Event::Phase1Up { peer, tunnel, .. } => v.push((6, "SA_UP", format!("IKE phase-I SA established with {} for tunnel {tunnel}", peer.ip()))),
-        Event::Phase1Down { peer, tunnel, reason, .. } => v.push((6, "SA_DOWN", format!("IKE phase-I SA with {peer} for tunnel {tunnel} deleted: {reason}"))),
+        Event::Phase1Down { peer, tunnel, reason, .. } => v.push((6, "SA_DOWN", format!("IKE phase-I SA with {peer} for tunnel {tunnel} deleted: {}", crate::smartedge::wording::down_reason(reason)))),
         Event::ChildUp { tunnel, spi_in, spi_out, rekey, .. } => {
             v.push((6, "IPSEC_UP", format!("IPsec SAs {}for tunnel {tunnel}: inbound SPI 0x{spi_in:08x}, outbound SPI 0x{spi_out:08x}", if *rekey { "rekeyed " } else { "established " })))
         }
         Event::ChildDown { tunnel, spi_in, spi_out, reason, .. } => {
-            v.push((6, "IPSEC_DOWN", format!("IPsec SAs for tunnel {tunnel} deleted (inbound SPI 0x{spi_in:08x}, outbound SPI 0x{spi_out:08x}): {reason}")))
+            v.push((6, "IPSEC_DOWN", format!("IPsec SAs for tunnel {tunnel} deleted (inbound SPI 0x{spi_in:08x}, outbound SPI 0x{spi_out:08x}): {}", crate::smartedge::wording::down_reason(reason))))
         }
         Event::GiveUp { peer, tunnel, state, .. } => v.push((3, "TIMEOUT", format!("No response from peer {peer} for tunnel {tunnel} in state {state}; giving up after retransmissions"))),
         Event::DpdDead { peer, tunnel, .. } => v.push((3, "DPD", format!("Peer {peer} of tunnel {tunnel} is not responding to keepalives (DPD); SAs deleted"))),
@@ -482,7 +482,7 @@ pub fn ios_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             vec![(6, "IKMP_MODE_FAILURE", format!("Processing of {} failed with peer at {peer}", if *received == exchange::MAIN { "Main Mode" } else { "Aggressive Mode" }))]
         }
         Event::Phase1Up { peer, .. } => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is UP  .  Peer {}:{}       Id: {}", peer.ip(), peer.port(), peer.ip()))],
-        Event::Phase1Down { peer, reason, .. } if reason != "cleared" => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer}"))],
+        Event::Phase1Down { peer, reason, .. } if crate::ios::wording::logs_tunnel_down(reason) => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer}"))],
         Event::GiveUp { peer, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))],
         Event::DpdDead { peer, .. } => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer} (DPD: peer not responding)"))],
         _ => vec![],
@@ -649,7 +649,7 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
             }
         }
         Event::Phase1Up { conn, peer, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): SA has been authenticated with {}", peer.ip())),
-        Event::Phase1Down { conn, peer, reason, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): deleting SA reason \"{reason}\" (peer {peer})")),
+        Event::Phase1Down { conn, peer, reason, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): deleting SA reason \"{}\" (peer {peer})", crate::ios::wording::down_reason(reason))),
         Event::ChildUp { peer, spi_in, spi_out, local_ts, remote_ts, .. } if f.ipsec => {
             v.push("IPSEC(create_sa): sa created,".into());
             v.push(format!("  (sa) sa_dest= {peer}, sa_proto= 50, sa_spi= 0x{spi_out:X}({spi_out}), local_proxy= {}, remote_proxy= {}", proxy(local_ts), proxy(remote_ts)));
@@ -657,7 +657,7 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
             v.push(format!("  (sa) sa_dest= local, sa_proto= 50, sa_spi= 0x{spi_in:X}({spi_in})"));
         }
         Event::ChildDown { peer, spi_in, spi_out, reason, .. } if f.ipsec => {
-            v.push(format!("IPSEC(delete_sa): deleting SA, (sa) sa_dest= {peer}, sa_proto= 50, sa_spi= 0x{spi_out:X}({spi_out}), inbound sa_spi= 0x{spi_in:X}({spi_in}): {reason}"))
+            v.push(format!("IPSEC(delete_sa): deleting SA, (sa) sa_dest= {peer}, sa_proto= 50, sa_spi= 0x{spi_out:X}({spi_out}), inbound sa_spi= 0x{spi_in:X}({spi_in}): {}", crate::ios::wording::down_reason(reason)))
         }
         Event::Retransmit { conn, count, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): retransmitting phase 1 (retransmission {count})...")),
         Event::GiveUp { conn, peer, state, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): deleting SA reason \"Death by retransmission P1\" state (I) {state} (peer {peer})")),

@@ -659,7 +659,7 @@ impl Session {
         let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
         if !errors.is_empty() {
             for p in &errors {
-                out.line(&p.to_string());
+                out.line(&crate::smartedge::wording::problem(p));
             }
             out.line(&format!(
                 "% Commit failed: {} error{}; the running configuration is unchanged and the candidate is kept",
@@ -675,7 +675,7 @@ impl Session {
             return None;
         }
         for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
-            out.line(&p.to_string());
+            out.line(&crate::smartedge::wording::problem(p));
         }
         let changed = cand != *r.running;
         if changed {

@@ -35,10 +35,13 @@ pub struct Options {
     pub ssh: Option<String>,
     /// `--login`: ask `Username:`/`Password:` before the console prompt.
     pub login: bool,
+    /// `--ssh-login-grace`, `--ssh-max-startups`, `--ssh-per-source`.
+    pub ssh_limits: crate::sshguard::Limits,
 }
 
 pub const USAGE: &str = "usage: edgesh [--dialect smartedge|ios] [--hostname NAME] [--config FILE] [--state-dir DIR]
               [--virtual-clock EPOCH-SECONDS] [--seed N] [--no-network] [--ssh ADDR:PORT] [--login]
+              [--ssh-login-grace SECONDS] [--ssh-max-startups START:RATE:FULL] [--ssh-per-source N]
        edgesh golden run [--bless] PATH...
 
 On a terminal edgesh is an interactive router console. With standard input
@@ -49,7 +52,11 @@ written to standard output; the exit status is 1 if any line was rejected.
 SIGINT, beside the console when on a terminal; without it, the
 configuration's `ip ssh server listen A.B.C.D [port N]` (IOS) or `ssh server
 listen A.B.C.D [port N]` (SmartEdge, context local) says where to listen.
---login asks Username: and Password: before the console prompt.";
+--login asks Username: and Password: before the console prompt.
+Before login, an SSH connection has --ssh-login-grace seconds (120) to
+authenticate; unauthenticated connections are capped as OpenSSH's
+MaxStartups (10:30:100: refused at random from 10, all from 100) and to
+--ssh-per-source (10) from one address.";
 
 impl Options {
     /// The real network is used with the real clock unless `--no-network`.
@@ -82,6 +89,9 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             "--network" => o.network = Some(true),
             "--ssh" => o.ssh = Some(val("--ssh")?),
             "--login" => o.login = true,
+            "--ssh-login-grace" => o.ssh_limits.grace = std::time::Duration::from_secs(val("--ssh-login-grace")?.parse().map_err(|_| "--ssh-login-grace needs seconds")?),
+            "--ssh-max-startups" => o.ssh_limits.set_max_startups(&val("--ssh-max-startups")?)?,
+            "--ssh-per-source" => o.ssh_limits.per_source = val("--ssh-per-source")?.parse().map_err(|_| "--ssh-per-source needs a number")?,
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -199,6 +209,7 @@ fn build_ios(o: &Options, router: Arc<Mutex<Router>>, state_dir: &std::path::Pat
 pub fn run_piped(session: Session, input: impl BufRead, out: impl Write) -> i32 {
     let mut t = Terminal::new(session, std::io::BufWriter::new(out), true);
     t.paste_numbers = true;
+    t.paste = true;
     t.prompt();
     for line in input.split(b'\n') {
         let Ok(mut line) = line else { break };
@@ -230,6 +241,7 @@ pub fn run(args: &[String]) -> i32 {
             return if m == USAGE { 0 } else { 2 };
         }
     };
+    crate::sshguard::set_limits(o.ssh_limits.clone());
     let (router, bad) = build_router(&o, &mut std::io::stderr());
     let dialect = if !o.dialect_given && router.lock().map(|r| r.ios_startup.is_some()).unwrap_or(false) { edgesh_modes::Dialect::Ios } else { o.dialect };
     let mut session = Session::new(router.clone(), SessionOptions { dialect, ..Default::default() });

@@ -17,4 +17,5 @@ pub mod net;
 pub mod pipes;
 pub mod scale;
 pub mod ssh;
+pub mod sshguard;
 pub mod terminal;

@@ -56,13 +56,14 @@ pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadR
     let problems = validate(&cand);
     for p in &problems {
         // Name the line that starts the object, when we can find it.
-        let tail = p.object.rsplit_once(" policy ").map(|(_, n)| n).unwrap_or("");
+        let object = edgesh_modes::smartedge::wording::object(&p.object);
+        let tail = object.rsplit_once(" policy ").map(|(_, n)| n).unwrap_or("");
         let line = header_lines
             .iter()
-            .find(|(_, t)| p.object.ends_with(*t) || t.starts_with(&p.object) || (!tail.is_empty() && t.ends_with(&format!("policy {tail}"))))
+            .find(|(_, t)| object.ends_with(*t) || t.starts_with(&object) || (!tail.is_empty() && t.ends_with(&format!("policy {tail}"))))
             .map(|(n, _)| format!("{n}"))
             .unwrap_or_else(|| "-".into());
-        rep.messages.push(format!("{file}:{line}: {p}"));
+        rep.messages.push(format!("{file}:{line}: {}", edgesh_modes::smartedge::wording::problem(p)));
         if p.severity == Severity::Error {
             rep.commit_errors += 1;
         }

@@ -23,6 +23,8 @@
 //! * Idle sessions close after the configured time (IOS `line vty` /
 //!   `exec-timeout`, SmartEdge `timeout session idle`; 10 minutes by
 //!   default); `clear line N` / `clear session N` closes another session.
+//! * Before login: a grace time, a cap on unauthenticated connections with
+//!   early random drop and a per-source limit (`crate::sshguard`).
 //! * SIGTERM or SIGINT: every session is told, closed, its uncommitted
 //!   candidate discarded, and the process exits 0.
 
@@ -35,7 +37,8 @@ use russh::{Channel, ChannelId, MethodKind, MethodSet};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::sshguard::{Gate, Slot};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -68,6 +71,8 @@ struct Shared {
     /// Every connection, to disconnect at shutdown.
     conns: Mutex<HashMap<u64, Handle>>,
     next_conn: AtomicU64,
+    /// Unauthenticated connections (grace time, MaxStartups, per source).
+    gate: Arc<Mutex<Gate>>,
 }
 
 impl Shared {
@@ -111,6 +116,10 @@ struct Conn {
     peer: Option<SocketAddr>,
     user: Option<LoginUser>,
     chans: HashMap<ChannelId, ChanRef>,
+    /// Its place among the unauthenticated connections, until it logs in.
+    slot: Option<Slot>,
+    /// Logged in (the grace timer looks).
+    authed: Arc<AtomicBool>,
 }
 
 impl Conn {
@@ -120,6 +129,13 @@ impl Conn {
 
     fn ip(&self) -> IpAddr {
         self.peer.map(|p| p.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    /// Logged in: no longer counted among the unauthenticated connections.
+    fn logged_in(&mut self, lu: LoginUser) {
+        self.user = Some(lu);
+        self.slot = None;
+        self.authed.store(true, Ordering::SeqCst);
     }
 
     fn new_session(&self) -> Option<Session> {
@@ -150,7 +166,7 @@ impl Conn {
             Ok(Some(lu)) => {
                 lock(&self.shared.failures).remove(&ip);
                 self.shared.log(5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: {ip}]", lu.name));
-                self.user = Some(lu);
+                self.logged_in(lu);
                 Auth::Accept
             }
             Ok(None) => {
@@ -291,7 +307,7 @@ impl russh::server::Handler for Conn {
         match lu {
             Some(lu) => {
                 self.shared.log(5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: {}] [publickey]", lu.name, self.ip()));
-                self.user = Some(lu);
+                self.logged_in(lu);
                 Ok(Auth::Accept)
             }
             None => Ok(Auth::reject()),
@@ -350,6 +366,8 @@ impl russh::server::Handler for Conn {
             let mut st = lock(&state);
             let mut t = Terminal::new(s, Vec::new(), false);
             t.crlf = true;
+            // Without a pty the channel is a byte stream, not a terminal.
+            t.paste = !st.pty;
             if st.cols > 0 {
                 t.session.terminal_width = st.cols as usize;
             }
@@ -450,7 +468,7 @@ struct Server {
 impl Server {
     fn new_client(&self, peer: Option<SocketAddr>) -> Conn {
         let id = self.shared.next_conn.fetch_add(1, Ordering::Relaxed);
-        Conn { shared: self.shared.clone(), id, peer, user: None, chans: HashMap::new() }
+        Conn { shared: self.shared.clone(), id, peer, user: None, chans: HashMap::new(), slot: None, authed: Arc::new(AtomicBool::new(false)) }
     }
 }
 
@@ -472,13 +490,56 @@ async fn accept_loop(listener: tokio::net::TcpListener, config: Arc<russh::serve
             _ = &mut stop => return,
         };
         let _ = sock.set_nodelay(true);
-        let handler = server.new_client(Some(peer));
-        let id = handler.id;
+        // MaxStartups and the per-source limit: refused before the handshake.
+        let slot = match Slot::take(&server.shared.gate, peer.ip(), rand::random_range(0..100)) {
+            Ok(s) => s,
+            Err(r) => {
+                drop(sock);
+                let line = lock(&server.shared.gate).log_line(peer.ip(), r, Instant::now());
+                if let Some(l) = line {
+                    let line = lock(&server.shared.router).log_event("SSH", 4, "CONN_REFUSED", &l);
+                    eprintln!("{line}");
+                }
+                continue;
+            }
+        };
+        let mut handler = server.new_client(Some(peer));
+        handler.slot = Some(slot);
+        let (id, authed) = (handler.id, handler.authed.clone());
         let (config, shared) = (config.clone(), server.shared.clone());
+        let grace = lock(&shared.gate).limits.grace;
+        // Our own handle on the socket, to shut it when the grace time is
+        // over (a disconnect message is not sent before the key exchange).
+        let own = std::os::fd::AsFd::as_fd(&sock).try_clone_to_owned().ok().map(std::net::TcpStream::from);
         tokio::spawn(async move {
-            let Ok(session) = russh::server::run_stream(config, sock, handler).await else { return };
-            lock(&shared.conns).insert(id, session.handle());
-            let _ = session.await;
+            // Login grace time: the handshake and the login within it.
+            let started = Instant::now();
+            let session = match tokio::time::timeout(grace, russh::server::run_stream(config, sock, handler)).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(_)) => return,
+                Err(_) => {
+                    shared.log(5, "LOGIN_GRACE", &format!("Login grace time ({} s) exceeded [Source: {peer}]: disconnected", grace.as_secs()));
+                    return;
+                }
+            };
+            let handle = session.handle();
+            lock(&shared.conns).insert(id, handle.clone());
+            let mut session = Box::pin(session);
+            let rest = grace.saturating_sub(started.elapsed());
+            let ended = tokio::select! {
+                _ = &mut session => true,
+                _ = tokio::time::sleep(rest) => false,
+            };
+            if !ended {
+                if !authed.load(Ordering::SeqCst) {
+                    shared.log(5, "LOGIN_GRACE", &format!("Login grace time ({} s) exceeded [Source: {peer}]: disconnected", grace.as_secs()));
+                    let _ = handle.disconnect(russh::Disconnect::ByApplication, "Login grace time exceeded".into(), String::new()).await;
+                    if let Some(o) = &own {
+                        let _ = o.shutdown(std::net::Shutdown::Both);
+                    }
+                }
+                let _ = session.await;
+            }
             lock(&shared.conns).remove(&id);
         });
     }
@@ -574,6 +635,7 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, fixed: Option<&str>, 
             open: Mutex::new(HashMap::new()),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
+            gate: Arc::new(Mutex::new(Gate::new(crate::sshguard::limits()))),
         });
         let server = Arc::new(Server { shared: shared.clone() });
         // The host key is read (or made) when something is to listen.

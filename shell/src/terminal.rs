@@ -25,6 +25,15 @@ pub struct Terminal<W: Write> {
     pub transcript: bool,
     /// Report the input line number of rejected lines (a paste or a pipe).
     pub paste_numbers: bool,
+    /// The input is not a terminal (piped standard input, an SSH channel
+    /// without a pty): control bytes are not editing keys; a line holding
+    /// one is refused with its line number, and output is not paged.
+    pub paste: bool,
+    /// Why the line being typed will be refused when it ends: the column of
+    /// the first bad byte and the reason (invalid UTF-8, a control byte in a paste).
+    refuse: Option<(usize, String)>,
+    /// Characters of the current line beyond what is kept (its true length is reported).
+    overflow: usize,
     line_no: usize,
     pub rejected_lines: Vec<usize>,
     more: VecDeque<String>,
@@ -70,6 +79,9 @@ impl<W: Write> Terminal<W> {
             buf: String::new(),
             transcript,
             paste_numbers: false,
+            paste: false,
+            refuse: None,
+            overflow: 0,
             line_no: 0,
             rejected_lines: Vec::new(),
             more: VecDeque::new(),
@@ -229,6 +241,16 @@ impl<W: Write> Terminal<W> {
             b'\r' | b'\n' => {
                 self.newline();
                 let pw = String::from_utf8_lossy(&self.secret.take().unwrap_or_default()).into_owned();
+                // A secret is a line of input too (line numbers stay true).
+                self.line_no += 1;
+                if self.refuse.take().is_some() {
+                    // Refused bytes were kept in the secret, so it fails as typed.
+                    self.rejected_lines.push(self.line_no);
+                    if self.paste_numbers {
+                        let n = self.line_no;
+                        self.put_line(&format!("% (input line {n} rejected: control character)"));
+                    }
+                }
                 if self.login.is_some() {
                     self.login_password(&pw);
                     return;
@@ -273,6 +295,20 @@ impl<W: Write> Terminal<W> {
     }
 
     fn byte(&mut self, b: u8) {
+        // A line's bytes end at its end: an incomplete UTF-8 sequence is
+        // invalid on its own line, never completed by the next byte.
+        if b < 0x80 && !self.utf8.is_empty() {
+            self.utf8.clear();
+            self.bad_byte();
+        }
+        if self.paste && (b < 0x20 || b == 0x7f) && !matches!(b, b'\r' | b'\n' | b'\t') && self.more.is_empty() {
+            self.paste_control(b);
+            return;
+        }
+        if self.paste && b == b'\t' && self.secret.is_none() {
+            // A tab in a pasted file is indentation, not completion.
+            return self.byte(b' ');
+        }
         if self.secret.is_some() {
             self.secret_key(b);
             return;
@@ -300,13 +336,13 @@ impl<W: Write> Terminal<W> {
             0x03 => {
                 self.put(if self.transcript { "<^C>" } else { "^C" });
                 self.newline();
-                self.buf.clear();
+                self.clear_line();
                 self.prompt();
             }
             0x1a => {
                 self.put(if self.transcript { "<^Z>" } else { "^Z" });
                 self.newline();
-                self.buf.clear();
+                self.clear_line();
                 if self.session.in_config() {
                     self.run_line("end");
                 } else {
@@ -314,40 +350,99 @@ impl<W: Write> Terminal<W> {
                 }
             }
             0x7f | 0x08 => {
-                if self.buf.pop().is_some() && !self.transcript {
+                if self.overflow > 0 {
+                    self.overflow -= 1;
+                } else if self.buf.pop().is_some() && !self.transcript {
                     self.put("\x08 \x08");
+                }
+                let n = self.buf.chars().count();
+                if self.refuse.as_ref().is_some_and(|(c, _)| *c >= n) && self.overflow == 0 {
+                    self.refuse = None;
                 }
             }
             0x15 => {
                 let n = self.buf.chars().count();
-                self.buf.clear();
+                self.clear_line();
                 if !self.transcript {
                     let s = "\x08 \x08".repeat(n);
                     self.put(&s);
                 }
             }
             0x00..=0x1f => {}
-            _ => {
-                self.utf8.push(b);
-                match std::str::from_utf8(&self.utf8) {
-                    Ok(s) => {
-                        let s = s.to_string();
-                        self.utf8.clear();
-                        if self.buf.len() < edgesh_modes::session::MAX_LINE * 2 {
-                            self.buf.push_str(&s);
-                            self.put(&s);
+            _ => self.utf8_byte(b),
+        }
+    }
+
+    /// A printable byte: decoded as UTF-8 (a sequence may span calls to `feed`).
+    fn utf8_byte(&mut self, b: u8) {
+        self.utf8.push(b);
+        loop {
+            match std::str::from_utf8(&self.utf8) {
+                Ok(s) => {
+                    let s = s.to_string();
+                    self.utf8.clear();
+                    self.push_text(&s);
+                    return;
+                }
+                Err(e) => match e.error_len() {
+                    // Not UTF-8: a visible replacement, and the line is refused;
+                    // the bytes after the bad ones start afresh.
+                    Some(n) => {
+                        self.utf8.drain(..n);
+                        self.bad_byte();
+                        if self.utf8.is_empty() {
+                            return;
                         }
                     }
-                    Err(e) if e.error_len().is_some() || self.utf8.len() >= 4 => {
-                        // Not UTF-8: keep a visible replacement so the line is rejected, not mangled.
-                        self.utf8.clear();
-                        self.buf.push('\u{fffd}');
-                        self.put("\u{fffd}");
-                    }
-                    Err(_) => {}
-                }
+                    None => return,
+                },
             }
         }
+    }
+
+    /// Add typed text to the line (beyond twice the longest line, only counted).
+    fn push_text(&mut self, s: &str) {
+        if self.buf.len() < edgesh_modes::session::MAX_LINE * 2 && self.overflow == 0 {
+            self.buf.push_str(s);
+            self.put(s);
+        } else {
+            self.overflow += s.len();
+        }
+    }
+
+    /// Bytes that are not UTF-8: a replacement character, and the line is refused.
+    fn bad_byte(&mut self) {
+        let col = self.buf.chars().count();
+        if self.refuse.is_none() {
+            self.refuse = Some((col, "not UTF-8".to_string()));
+        }
+        self.push_text("\u{fffd}");
+    }
+
+    /// A control byte in a paste (not a terminal): not an editing key. The
+    /// line is refused when it ends, with its number; the byte is echoed as `^X`.
+    fn paste_control(&mut self, b: u8) {
+        let name = if b == 0x7f { "^?".to_string() } else { format!("^{}", (b + 0x40) as char) };
+        if let Some(s) = &mut self.secret {
+            // Kept in the secret, so it fails as typed; nothing echoed.
+            if s.len() < 1024 {
+                s.push(b);
+            }
+        } else {
+            self.put(&name);
+        }
+        let col = self.buf.chars().count();
+        if self.refuse.is_none() {
+            self.refuse = Some((col, format!("control character {name}")));
+        }
+    }
+
+    /// Forget the line typed so far.
+    fn clear_line(&mut self) {
+        self.buf.clear();
+        self.refuse = None;
+        self.overflow = 0;
+        self.utf8.clear();
     }
 
     /// A key typed at the login's `Username:` (echoed; no help, no completion).
@@ -358,6 +453,8 @@ impl<W: Write> Terminal<W> {
         match b {
             b'\r' | b'\n' => {
                 self.newline();
+                self.line_no += 1;
+                self.refuse = None;
                 let user = std::mem::take(&mut self.buf);
                 self.put("Password: ");
                 self.secret = Some(Vec::new());
@@ -413,6 +510,8 @@ impl<W: Write> Terminal<W> {
         };
         self.hist_pos = pos;
         self.buf = pos.map(|p| h[p].clone()).unwrap_or_default();
+        self.refuse = None;
+        self.overflow = 0;
         if !self.transcript {
             self.put("\r\x1b[K");
             self.prompt();
@@ -498,6 +597,25 @@ impl<W: Write> Terminal<W> {
         self.newline();
         let line = std::mem::take(&mut self.buf);
         self.hist_pos = None;
+        let refused = self.refuse.take();
+        let overflow = std::mem::take(&mut self.overflow);
+        if overflow > 0 {
+            self.line_no += 1;
+            let n = line.len() + overflow;
+            self.put_line(&format!("% Line too long ({n} characters, at most {})", edgesh_modes::session::MAX_LINE));
+            self.session.rejected += 1;
+            self.after(false);
+            return;
+        }
+        if let Some((col, why)) = refused {
+            self.line_no += 1;
+            let indent = self.caret_indent.unwrap_or_else(|| self.session.prompt().chars().count());
+            self.put_line(&format!("{}^", " ".repeat(indent + col)));
+            self.put_line(&format!("% Invalid input at '^' marker ({why})."));
+            self.session.rejected += 1;
+            self.after(false);
+            return;
+        }
         self.run_line(&line);
     }
 
@@ -506,7 +624,7 @@ impl<W: Write> Terminal<W> {
         self.line_no += 1;
         self.session.touch();
         let indent = self.caret_indent.unwrap_or_else(|| self.session.prompt().chars().count());
-        let paged = self.session.terminal_length.filter(|_| !self.closed);
+        let paged = self.session.terminal_length.filter(|_| !self.closed && !self.paste);
         let (cmd, pipe) = pipes::split(line);
         let (cmd, filters) = match pipe {
             Some(p) if self.session.is_show(cmd) && self.session.parses(cmd) => match pipes::parse(p) {

@@ -13,7 +13,7 @@
 use super::conf::*;
 use super::crypto::*;
 use super::events::*;
-use super::wire::{self, Attr, Builder, DeleteRepr, Header, IdRepr, NotifyRepr, ProposalRepr, SaRepr, TransformRepr, WireError, exchange, notify, payload, proto};
+use super::wire::{self, Attr, Builder, DeleteRepr, Header, IdRepr, NotifyRepr, Part, ProposalRepr, ProposalSyntax, SaRepr, TransformRepr, WireError, exchange, notify, payload, proto};
 use crate::config::*;
 use rand::rngs::StdRng;
 use rand::{Rng, RngExt, SeedableRng};
@@ -743,7 +743,7 @@ impl Endpoint {
         // section 11); removed tunnels lose them at once.
         let gone: Vec<String> = old.peers.iter().filter(|p| p.version == IkeVersion::V1 && !self.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
         for t in &gone {
-            self.clear_tunnel(now, t, true, "tunnel removed from the configuration");
+            self.clear_tunnel(now, t, true, DownReason::RemovedFromConfig);
         }
         for t in &gone {
             self.wanted.remove(t);
@@ -1237,7 +1237,7 @@ impl Endpoint {
         }
         let sa = &self.sas[idx];
         let (Some(c), Some(iv)) = (sa.cipher, iv) else {
-            return Err(WireError::Malformed("encrypted payload before keys"));
+            return Err(WireError::Malformed(Part::EncryptedBeforeKeys));
         };
         let bs = c.block_size();
         if body.is_empty() || body.len() % bs != 0 {
@@ -1245,7 +1245,7 @@ impl Endpoint {
         }
         *plain = body.to_vec();
         let last = body[body.len() - bs..].to_vec();
-        c.cbc(&sa.enc_key, &iv, plain, false).map_err(|_| WireError::Malformed("ciphertext"))?;
+        c.cbc(&sa.enc_key, &iv, plain, false).map_err(|_| WireError::Malformed(Part::Ciphertext))?;
         wire::payloads(hdr.next, plain).map(|p| (p, last))
     }
 
@@ -1270,7 +1270,7 @@ impl Endpoint {
             return;
         }
         let Some(sa_p) = msg.get(payload::SA) else {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("SA"), answered: Some(notify::PAYLOAD_MALFORMED) });
+            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: Some(notify::PAYLOAD_MALFORMED) });
             self.answer_unprotected(local, remote, Some(hdr), notify::PAYLOAD_MALFORMED);
             return;
         };
@@ -1387,7 +1387,7 @@ impl Endpoint {
         }
         // Aggressive mode: KE, Ni, IDii are in the first message.
         let (Some(ke), Some(ni), Some(id)) = (msg.get(payload::KE), msg.get(payload::NONCE), peer_id) else {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("aggressive mode first message"), answered: Some(notify::PAYLOAD_MALFORMED) });
+            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::AggressiveFirst), answered: Some(notify::PAYLOAD_MALFORMED) });
             self.take_sa(idx);
             return;
         };
@@ -1399,7 +1399,7 @@ impl Endpoint {
         }
         let g = DhGroup(prop.group);
         if ke.body.len() != g.public_len() {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("KE"), answered: Some(notify::INVALID_KEY_INFORMATION) });
+            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Ke), answered: Some(notify::INVALID_KEY_INFORMATION) });
             self.send_notify(idx, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
             self.take_sa(idx);
             return;
@@ -1440,18 +1440,18 @@ impl Endpoint {
         let rip = *remote.ip();
         let Some(p) = offer.proposals.first() else { return None };
         if p.protocol != proto::ISAKMP {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(format!("Invalid Protocol ID(0x{:x}) detected.", p.protocol)), answered: Some(notify::INVALID_PROTOCOL_ID) });
+            self.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidProtocol(p.protocol)), answered: Some(notify::INVALID_PROTOCOL_ID) });
             return None;
         }
         let mut offered = Vec::new();
         for t in &p.transforms {
             if t.id != 1 {
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(format!("Invalid Xform ID({}) detected in IKE phase-I 1st message", t.id)), answered: Some(notify::INVALID_TRANSFORM_ID) });
+                self.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidTransformId(t.id)), answered: Some(notify::INVALID_TRANSFORM_ID) });
                 continue;
             }
             match offered_p1(t) {
                 Ok(o) => offered.push((t.clone(), o)),
-                Err(a) => self.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(format!("Unsupported attribute({a}) detected in IKE phase-I 1st message")), answered: Some(notify::ATTRIBUTES_NOT_SUPPORTED) }),
+                Err(a) => self.events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::UnsupportedAttribute(a)), answered: Some(notify::ATTRIBUTES_NOT_SUPPORTED) }),
             }
         }
         for (prio, c) in pc.proposals.iter().enumerate() {
@@ -1532,12 +1532,12 @@ impl Endpoint {
         let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
         if self.hash_auth(idx, false, id_b) != hash {
             self.events.push_back(Event::AuthFailed { conn, peer });
-            self.fail_p1(idx, "authentication failed");
+            self.fail_p1(idx, DownReason::AuthenticationFailed);
             return false;
         }
         if identity_match(&pc.remote_id, id) == 0 {
             self.events.push_back(Event::IdMismatch { conn, peer, id: id.clone() });
-            self.fail_p1(idx, "identity mismatch");
+            self.fail_p1(idx, DownReason::IdentityMismatch);
             return false;
         }
         true
@@ -1551,7 +1551,7 @@ impl Endpoint {
             (Some(ke), Some(n)) if ke.body.len() == g.public_len() && (8..=256).contains(&n.body.len()) => Some((ke.body.to_vec(), n.body.to_vec())),
             (ke, _) => {
                 let answered = (responder && ke.is_some()).then_some(notify::INVALID_KEY_INFORMATION);
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("KE"), answered });
+                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Ke), answered });
                 None
             }
         }
@@ -1561,12 +1561,12 @@ impl Endpoint {
         self.pc(&self.sas[idx].tunnel).cloned()
     }
 
-    fn fail_p1(&mut self, idx: usize, reason: &str) {
+    fn fail_p1(&mut self, idx: usize, reason: DownReason) {
         let sa = &self.sas[idx];
         let (conn, peer, tunnel) = (sa.conn, *sa.remote.ip(), sa.tunnel.clone());
         self.stats.p1_failed += 1;
         self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
-        self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: reason.to_string() });
+        self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason });
         self.take_sa(idx);
         self.schedule_retry(&tunnel);
     }
@@ -1611,7 +1611,7 @@ impl Endpoint {
                     self.stats.notifies_rx += 1;
                     self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().notifies_rx += 1;
                     self.events.push_back(Event::NotifyReceived { conn, peer: *remote.ip(), kind: n.kind, protocol: n.protocol, spi: n.spi, protected: hdr.flags & 1 != 0 });
-                    self.fail_p1(idx, &format!("peer sent {}", notify::name(n.kind)));
+                    self.fail_p1(idx, DownReason::PeerNotify(n.kind));
                     return;
                 }
             }
@@ -1621,13 +1621,13 @@ impl Endpoint {
                 // MM2: the chosen transform.
                 let chosen = msg.get(payload::SA).and_then(|p| SaRepr::parse(p.body).ok()).and_then(|s| s.proposals.into_iter().next()).and_then(|p| p.transforms.into_iter().next());
                 let Some(t) = chosen else {
-                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("SA"), answered: None });
+                    self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: None });
                     return;
                 };
                 let prop = offered_p1(&t).ok().and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
                 let Some((o, mut prop)) = prop else {
                     self.events.push_back(Event::P1NoneAcceptable { conn, peer: *remote.ip() });
-                    self.fail_p1(idx, "responder chose a transform we did not offer");
+                    self.fail_p1(idx, DownReason::TransformNotOffered);
                     return;
                 };
                 prop.lifetime = o.lifetime.min(prop.lifetime).max(1);
@@ -1668,7 +1668,7 @@ impl Endpoint {
                 let Some((ke, ni)) = self.ke_and_nonce(idx, &msg, remote, true) else {
                     if msg.get(payload::KE).is_some() {
                         self.send_notify(idx, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
-                        self.fail_p1(idx, "bad key exchange payload");
+                        self.fail_p1(idx, DownReason::BadKeyExchange);
                     }
                     return;
                 };
@@ -1685,7 +1685,7 @@ impl Endpoint {
                 sa.nr = nr;
                 if !self.derive_p1(idx, &pc) {
                     self.send_notify(idx, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
-                    self.fail_p1(idx, "Diffie-Hellman computation failed");
+                    self.fail_p1(idx, DownReason::DhFailed);
                     return;
                 }
                 self.check_natd(idx, &msg, local, remote);
@@ -1709,7 +1709,7 @@ impl Endpoint {
                 sa.gxr = ke;
                 sa.nr = nr;
                 if !self.derive_p1(idx, &pc) {
-                    self.fail_p1(idx, "Diffie-Hellman computation failed");
+                    self.fail_p1(idx, DownReason::DhFailed);
                     return;
                 }
                 self.check_natd(idx, &msg, local, remote);
@@ -1735,21 +1735,21 @@ impl Endpoint {
                 // MM5: IDii, HASH_I.
                 let id = msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok().map(|i| (i, p.body.to_vec())));
                 let (Some((id, id_b)), Some(hash)) = (id, msg.get(payload::HASH)) else {
-                    self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 5, error: WireError::Malformed("ID") });
+                    self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 5, error: WireError::Malformed(Part::Id) });
                     self.answer_unprotected(local, remote, Some(hdr), notify::UNEQUAL_PAYLOAD_LENGTHS);
                     return;
                 };
                 if self.hash_auth(idx, true, &id_b) != hash.body {
                     self.events.push_back(Event::AuthFailed { conn, peer: *remote.ip() });
                     self.send_notify(idx, notify::AUTHENTICATION_FAILED, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
-                    self.fail_p1(idx, "authentication failed");
+                    self.fail_p1(idx, DownReason::AuthenticationFailed);
                     return;
                 }
                 if identity_match(&pc.remote_id, &id) == 0 && pc.kind != TunnelKind::OnDemand {
                     self.events.push_back(Event::IdMismatch { conn, peer: *remote.ip(), id });
                     self.sas[idx].iv = last;
                     self.send_notify(idx, notify::INVALID_ID_INFORMATION, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
-                    self.fail_p1(idx, "identity mismatch");
+                    self.fail_p1(idx, DownReason::IdentityMismatch);
                     return;
                 }
                 let initial_contact = msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()).any(|n| n.kind == notify::INITIAL_CONTACT);
@@ -1780,7 +1780,7 @@ impl Endpoint {
                 // MM6: IDir, HASH_R.
                 let id = msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok().map(|i| (i, p.body.to_vec())));
                 let (Some((id, id_b)), Some(hash)) = (id, msg.get(payload::HASH)) else {
-                    self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 6, error: WireError::Malformed("ID") });
+                    self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 6, error: WireError::Malformed(Part::Id) });
                     return;
                 };
                 if !self.responder_authenticated(idx, &pc, &id, &id_b, hash.body) {
@@ -1824,20 +1824,20 @@ impl Endpoint {
             if let Some(n) = msg.get(payload::NOTIFY).and_then(|n| NotifyRepr::parse(n.body).ok()) {
                 if n.kind < 16384 {
                     self.events.push_back(Event::NotifyReceived { conn, peer: *remote.ip(), kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
-                    self.fail_p1(idx, &format!("peer sent {}", notify::name(n.kind)));
+                    self.fail_p1(idx, DownReason::PeerNotify(n.kind));
                     return;
                 }
             }
             let chosen = msg.get(payload::SA).and_then(|p| SaRepr::parse(p.body).ok()).and_then(|s| s.proposals.into_iter().next()).and_then(|p| p.transforms.into_iter().next());
             let prop = chosen.and_then(|t| offered_p1(&t).ok()).and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
             let (Some((o, mut prop)), Some(ke), Some(nr), Some(idp), Some(hash)) = (prop, msg.get(payload::KE), msg.get(payload::NONCE), msg.get(payload::ID), msg.get(payload::HASH)) else {
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("aggressive mode second message"), answered: None });
+                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::AggressiveSecond), answered: None });
                 return;
             };
             prop.lifetime = o.lifetime.min(prop.lifetime).max(1);
             let Ok(id) = IdRepr::parse(idp.body) else { return };
             if prop.group != self.sas[idx].dh.as_ref().map(|d| d.group().0).unwrap_or(0) || ke.body.len() != DhGroup(prop.group).public_len() {
-                self.fail_p1(idx, "responder chose another DH group");
+                self.fail_p1(idx, DownReason::DhGroupChanged);
                 return;
             }
             for v in msg.all(payload::VID) {
@@ -1859,7 +1859,7 @@ impl Endpoint {
             sa.last_recv = Some(data.to_vec());
         sa.replay = Replay::default();
             if !self.derive_p1(idx, &pc) {
-                self.fail_p1(idx, "Diffie-Hellman computation failed");
+                self.fail_p1(idx, DownReason::DhFailed);
                 return;
             }
             if !self.responder_authenticated(idx, &pc, &id, idp.body, hash.body) {
@@ -1887,13 +1887,13 @@ impl Endpoint {
         } else {
             // AM3: HASH_I (and NAT-D).
             let Some(hash) = msg.get(payload::HASH) else {
-                self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: WireError::Malformed("HASH") });
+                self.events.push_back(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: WireError::Malformed(Part::Hash) });
                 return;
             };
             let id_b = self.sas[idx].peer_id.as_ref().map(|i| i.emit()).unwrap_or_default();
             if self.hash_auth(idx, true, &id_b) != hash.body {
                 self.events.push_back(Event::AuthFailed { conn, peer: *remote.ip() });
-                self.fail_p1(idx, "authentication failed");
+                self.fail_p1(idx, DownReason::AuthenticationFailed);
                 return;
             }
             self.check_natd(idx, &msg, local, remote);
@@ -1915,13 +1915,13 @@ impl Endpoint {
         let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local).map(|s| s.conn).collect();
         for c in old {
             if let Some(i) = self.sa_index(c) {
-                self.remove_sa(now, i, false, "initial contact from peer");
+                self.remove_sa(now, i, false, DownReason::InitialContact);
             }
         }
         let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&i| self.children[i].remote.ip() == &peer && self.children[i].local.ip() == &local).collect();
         for i in gone {
             let c = self.children.remove(i);
-            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: "initial contact from peer".into() });
+            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::InitialContact });
         }
     }
 
@@ -1958,7 +1958,7 @@ impl Endpoint {
         }
         for c in older {
             if let Some(i) = self.sa_index(c) {
-                self.remove_sa(now, i, true, "rekeyed");
+                self.remove_sa(now, i, true, DownReason::Rekeyed);
             }
         }
     }
@@ -2044,7 +2044,7 @@ impl Endpoint {
         let peer = *remote.ip();
         if !self.sas[idx].is_established() || hdr.msgid == 0 || hdr.flags & wire::flags::ENCRYPTION == 0 {
             self.stats.rx_malformed += 1;
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("quick mode message"), answered: None });
+            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::QuickMode), answered: None });
             return;
         }
         let qi = self.sas[idx].quick.iter().position(|q| q.msgid == hdr.msgid);
@@ -2078,7 +2078,7 @@ impl Endpoint {
         let msg = Msg { list };
         self.events.push_back(Event::Received { conn, peer: remote, exchange: exchange::QUICK, msgid: hdr.msgid, payloads: msg.kinds() });
         let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH) else {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("HASH"), answered: None });
+            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Hash), answered: None });
             return;
         };
         let rest: Vec<u8> = msg.list[1..].iter().flat_map(|p| p.raw.iter().copied()).collect();
@@ -2131,13 +2131,13 @@ impl Endpoint {
             [a, b] => (a.clone(), b.clone()),
             [] => (IdRepr::ipv4(*remote.ip()), IdRepr::ipv4(*local.ip())),
             _ => {
-                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("ID"), answered: Some(notify::INVALID_ID_INFORMATION) });
+                self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Id), answered: Some(notify::INVALID_ID_INFORMATION) });
                 return;
             }
         };
         self.events.push_back(Event::Selectors { conn, peer, sent: false, initiator: idci.clone(), responder: idcr.clone() });
         let (Some(sa_p), Some(ni)) = (msg.get(payload::SA), msg.get(payload::NONCE)) else {
-            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed("SA"), answered: None });
+            self.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: None });
             return;
         };
         let offer = match SaRepr::parse(sa_p.body) {
@@ -2501,7 +2501,7 @@ impl Endpoint {
             if let Some(oi) = self.children.iter().position(|c| c.id == old) {
                 let o = self.children.remove(oi);
                 self.send_delete_child(idx, &o);
-                self.events.push_back(Event::ChildDown { tunnel: o.tunnel, peer, spi_in: o.spi_in, spi_out: o.spi_out, reason: "rekeyed".into() });
+                self.events.push_back(Event::ChildDown { tunnel: o.tunnel, peer, spi_in: o.spi_in, spi_out: o.spi_out, reason: DownReason::Rekeyed });
             }
         } else if q.role == Role::Responder {
             // The peer renegotiated this child: the older pair goes when it expires or is deleted.
@@ -2574,7 +2574,7 @@ impl Endpoint {
                             // Before keys exist an error notify ends the negotiation; an unprotected
                             // one after the key exchange could be forged: log it and keep retransmitting.
                             if n.kind < 16384 && !self.sas[idx].is_established() && (protected || self.sas[idx].keys.is_none()) {
-                                self.fail_p1(idx, &format!("peer sent {}", notify::name(n.kind)));
+                                self.fail_p1(idx, DownReason::PeerNotify(n.kind));
                                 return;
                             }
                             if n.kind < 16384 {
@@ -2596,7 +2596,7 @@ impl Endpoint {
                     self.events.push_back(Event::DeleteReceived { conn, peer, protocol: d.protocol, spis: d.spis.clone() });
                     if d.protocol == proto::ISAKMP {
                         if d.spis.iter().any(|s| s.len() == 16 && s[..8] == self.sas[idx].icookie && s[8..] == self.sas[idx].rcookie) {
-                            self.remove_sa(now, idx, false, "deleted by peer");
+                            self.remove_sa(now, idx, false, DownReason::DeletedByPeer);
                             return;
                         }
                     } else {
@@ -2606,7 +2606,7 @@ impl Endpoint {
                                 let c = self.children.remove(ci);
                                 let tunnel = c.tunnel.clone();
                                 let child = c.child;
-                                self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: "deleted by peer".into() });
+                                self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::DeletedByPeer });
                                 // A static tunnel is kept up: negotiate the pair again (unless a newer one exists).
                                 let replaced = self.children.iter().any(|x| x.tunnel == tunnel && x.child == child);
                                 if !replaced && self.pc(&tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
@@ -2624,7 +2624,7 @@ impl Endpoint {
     // ---------------------------------------------------------------- clear
 
     /// Remove an IKE SA, telling the peer when `notify` (and the SA has keys).
-    fn remove_sa(&mut self, _now: Millis, idx: usize, notify_peer: bool, reason: &str) {
+    fn remove_sa(&mut self, _now: Millis, idx: usize, notify_peer: bool, reason: DownReason) {
         if notify_peer && self.sas[idx].is_established() {
             let d = DeleteRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, spis: vec![Self::cookies(&self.sas[idx])] };
             let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
@@ -2634,7 +2634,7 @@ impl Endpoint {
             self.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::ISAKMP, spis: d.spis });
         }
         let sa = self.take_sa(idx);
-        self.events.push_back(Event::Phase1Down { conn: sa.conn, peer: *sa.remote.ip(), tunnel: sa.tunnel, reason: reason.to_string() });
+        self.events.push_back(Event::Phase1Down { conn: sa.conn, peer: *sa.remote.ip(), tunnel: sa.tunnel, reason });
     }
 
     /// Delete the IPsec SAs of a tunnel (all tunnels when `None`), telling the peer.
@@ -2652,7 +2652,7 @@ impl Endpoint {
             if let Some(idx) = self.sas.iter().position(|s| s.tunnel == c.tunnel && s.is_established()) {
                 self.send_delete_child(idx, &c);
             }
-            self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: "cleared".into() });
+            self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::Cleared });
             // Static tunnels come straight back, as on a router.
             if self.pc(&c.tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
                 self.initiate(now, &c.tunnel);
@@ -2675,7 +2675,7 @@ impl Endpoint {
         for c in conns {
             if let Some(i) = self.sa_index(c) {
                 restart.push(self.sas[i].tunnel.clone());
-                self.remove_sa(now, i, true, "cleared");
+                self.remove_sa(now, i, true, DownReason::Cleared);
             }
         }
         restart.dedup();
@@ -2687,7 +2687,7 @@ impl Endpoint {
         n
     }
 
-    fn clear_tunnel(&mut self, now: Millis, tunnel: &str, notify_peer: bool, reason: &str) {
+    fn clear_tunnel(&mut self, now: Millis, tunnel: &str, notify_peer: bool, reason: DownReason) {
         let sel: Vec<usize> = (0..self.children.len()).filter(|&i| self.children[i].tunnel == tunnel && !super::v2::is_v2(self.children[i].ike)).collect();
         for i in sel.into_iter().rev() {
             let c = self.children.remove(i);
@@ -2696,7 +2696,7 @@ impl Endpoint {
                     self.send_delete_child(idx, &c);
                 }
             }
-            self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: reason.into() });
+            self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason });
         }
         while let Some(i) = self.sas.iter().position(|s| s.tunnel == tunnel) {
             self.remove_sa(now, i, notify_peer, reason);
@@ -2768,7 +2768,7 @@ impl Endpoint {
                     self.stats.p1_failed += 1;
                     self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
                     self.take_sa(i);
-                    self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: "no response from peer".into() });
+                    self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse });
                     self.schedule_retry(&tunnel);
                     continue;
                 }
@@ -2790,7 +2790,7 @@ impl Endpoint {
             if !s.is_established() && s.timer.is_none() && now >= s.created + RETRANSMIT_BASE * 64 {
                 let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
                 self.take_sa(i);
-                self.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: "negotiation timed out".into() });
+                self.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut });
                 continue;
             }
             // Quick-mode retransmissions.
@@ -2822,11 +2822,11 @@ impl Endpoint {
                     let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
                     self.events.push_back(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
                     self.take_sa(i);
-                    self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: "peer dead (DPD)".into() });
+                    self.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead });
                     let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel).collect();
                     for c in gone {
                         let c = self.children.remove(c);
-                        self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: "peer dead (DPD)".into() });
+                        self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::PeerDead });
                     }
                     self.schedule_retry(&tunnel);
                     continue;
@@ -2841,7 +2841,7 @@ impl Endpoint {
             // (the old SA is deleted when it is up); at expiry the SA goes.
             let s = &self.sas[i];
             if s.is_established() && now >= s.expires() {
-                self.remove_sa(now, i, true, "lifetime expired");
+                self.remove_sa(now, i, true, DownReason::LifetimeExpired { kilobytes: false });
                 continue;
             }
             if s.is_established() && s.role == Role::Initiator && !s.rekeyed && !s.deleting && now >= s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT {
@@ -2861,7 +2861,7 @@ impl Endpoint {
                 continue;
             }
             if now >= c.expires() {
-                self.expire_child(ci, "lifetime expired");
+                self.expire_child(ci, DownReason::LifetimeExpired { kilobytes: false });
                 continue;
             }
             if c.role == Role::Initiator && !c.rekeyed && now >= c.created + c.lifetime_seconds as u64 * REKEY_AT {
@@ -2902,16 +2902,16 @@ impl Endpoint {
             c.packets_out += 1;
         }
         if c.kbytes_expired() {
-            self.expire_child(ci, "kilobyte lifetime expired");
+            self.expire_child(ci, DownReason::LifetimeExpired { kilobytes: true });
         } else if c.role == Role::Initiator && !c.rekeyed && c.kbytes_due() {
             self.rekey_child(now, ci);
         }
         true
     }
 
-    fn expire_child(&mut self, ci: usize, reason: &str) {
+    fn expire_child(&mut self, ci: usize, reason: DownReason) {
         let c = self.children.remove(ci);
-        self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: reason.into() });
+        self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason });
     }
 
     /// Negotiate a replacement for child `ci` (over its IKE SA, or a new one).
@@ -3210,7 +3210,7 @@ pub(crate) mod tests {
         p.b.account(p.now, spi, true, 1400);
         assert!(p.b.child_sas().is_empty());
         let ev = Pair::events(&mut p.b);
-        assert!(ev.iter().any(|e| matches!(e, Event::ChildDown { reason, .. } if reason == "kilobyte lifetime expired")), "{ev:?}");
+        assert!(ev.iter().any(|e| matches!(e, Event::ChildDown { reason, .. } if *reason == DownReason::LifetimeExpired { kilobytes: true })), "{ev:?}");
     }
 
     #[test]

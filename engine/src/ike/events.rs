@@ -104,6 +104,44 @@ pub enum NoPeerReason {
     MaxTunnels(u32),
 }
 
+/// Why an IKE SA or a pair of IPsec SAs went away. The dialects word it
+/// (`modes/src/*/wording.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DownReason {
+    /// Cleared by an operator (`clear crypto ...`).
+    Cleared,
+    /// The tunnel left the configuration.
+    RemovedFromConfig,
+    /// Phase 1 got no answer (retransmissions exhausted).
+    NoResponse,
+    /// An exchange did not complete in time.
+    NegotiationTimedOut,
+    /// Dead peer detection declared the peer dead.
+    PeerDead,
+    /// The lifetime in seconds, or in kilobytes, ran out.
+    LifetimeExpired { kilobytes: bool },
+    /// The authenticating hash did not verify.
+    AuthenticationFailed,
+    /// The peer's identity is not the configured one.
+    IdentityMismatch,
+    /// The peer sent this notify (an RFC 2408 notify message type).
+    PeerNotify(u16),
+    /// The responder chose a transform the initiator did not offer.
+    TransformNotOffered,
+    /// The key exchange payload is unusable.
+    BadKeyExchange,
+    /// The Diffie-Hellman computation failed.
+    DhFailed,
+    /// The responder chose another DH group than the one offered.
+    DhGroupChanged,
+    /// The peer sent INITIAL-CONTACT: its old SAs are gone.
+    InitialContact,
+    /// Replaced by a newer SA.
+    Rekeyed,
+    /// The peer deleted it.
+    DeletedByPeer,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     Sent { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, retransmit: bool },
@@ -132,9 +170,9 @@ pub enum Event {
     DeleteSent { conn: u32, peer: Ipv4Addr, protocol: u8, spis: Vec<Vec<u8>> },
     NatDetected { conn: u32, peer: Ipv4Addr, local_behind: bool, remote_behind: bool },
     Phase1Up { conn: u32, peer: SocketAddrV4, tunnel: String, role: Role },
-    Phase1Down { conn: u32, peer: Ipv4Addr, tunnel: String, reason: String },
+    Phase1Down { conn: u32, peer: Ipv4Addr, tunnel: String, reason: DownReason },
     ChildUp { tunnel: String, peer: Ipv4Addr, spi_in: u32, spi_out: u32, local_ts: Selector, remote_ts: Selector, rekey: bool },
-    ChildDown { tunnel: String, peer: Ipv4Addr, spi_in: u32, spi_out: u32, reason: String },
+    ChildDown { tunnel: String, peer: Ipv4Addr, spi_in: u32, spi_out: u32, reason: DownReason },
     Retransmit { conn: u32, peer: Ipv4Addr, count: u32 },
     GiveUp { conn: u32, peer: Ipv4Addr, tunnel: String, state: P1State },
     DpdDead { conn: u32, peer: Ipv4Addr, tunnel: String },

@@ -5,7 +5,6 @@
 //! [`WireError`] that names the field, so the engine can answer with the
 //! notify RFC 2408 (and Table 5 of the SmartEdge guide) asks for.
 
-use std::fmt;
 use std::net::Ipv4Addr;
 
 pub const HEADER_LEN: usize = 28;
@@ -198,17 +197,60 @@ pub enum WireError {
     InvalidDoi(u32),
     InvalidSituation(u32),
     /// The SA payload's proposal/transform chain does not add up.
-    BadProposalSyntax(String),
+    BadProposalSyntax(ProposalSyntax),
     /// The transform's reserved field is not zero.
     TransformReserved(u16),
-    /// A payload body is malformed.
-    Malformed(&'static str),
+    /// A payload body (or a message) is malformed.
+    Malformed(Part),
     /// The initiator cookie is zero.
     InvalidCookie,
     /// An exchange type that does not start or continue an SA.
     InvalidExchange(u8),
     /// A phase-1 message with a non-zero message ID.
     InvalidMessageId(u32),
+}
+
+/// What is wrong in an SA payload's proposal/transform chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProposalSyntax {
+    /// A data attribute runs past the transform.
+    TruncatedAttribute,
+    /// More than 64 attributes in a transform.
+    TooManyAttributes,
+    /// A length field says more than the SA + proposal + transform + attributes hold.
+    LengthExceeds { length: usize, size: usize },
+    /// The SPI is longer than its proposal.
+    SpiTooLong,
+    /// The transform count disagrees with the transform chain.
+    TransformCount,
+    /// More proposals than the engine takes.
+    TooManyProposals,
+    /// A phase-1 proposal for another protocol than ISAKMP.
+    InvalidProtocol(u8),
+    /// A phase-1 transform ID other than KEY_IKE.
+    InvalidTransformId(u8),
+    /// A phase-1 attribute the engine does not know.
+    UnsupportedAttribute(u16),
+}
+
+/// The payload or message a [`WireError::Malformed`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    Sa,
+    Ke,
+    Id,
+    Hash,
+    Notify,
+    Delete,
+    /// The generic payload chain.
+    PayloadChain,
+    /// Encrypted data that does not decrypt (not a whole number of blocks).
+    Ciphertext,
+    /// An encrypted payload before keys exist.
+    EncryptedBeforeKeys,
+    AggressiveFirst,
+    AggressiveSecond,
+    QuickMode,
 }
 
 impl WireError {
@@ -230,28 +272,6 @@ impl WireError {
             WireError::InvalidCookie => INVALID_COOKIE,
             WireError::InvalidExchange(_) => INVALID_EXCHANGE_TYPE,
             WireError::InvalidMessageId(_) => INVALID_MESSAGE_ID,
-        }
-    }
-}
-
-impl fmt::Display for WireError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WireError::Truncated { have, need } => write!(f, "Payload Length({need}) is greater than the supported length({have})"),
-            WireError::InvalidMajorVersion(v) => write!(f, "Invalid Major Version (0x{v:x}) detected in IKE message"),
-            WireError::InvalidMinorVersion(v) => write!(f, "Invalid Minor Version (0x{v:x}) detected in IKE message"),
-            WireError::InvalidNextPayload(v) => write!(f, "Invalid Next Payload type(0x{v:x}) detected in IKE message"),
-            WireError::InvalidFlags(v) => write!(f, "Invalid Flags(0x{v:x}) detected in IKE message"),
-            WireError::PayloadLength { length, available, .. } => write!(f, "Payload Length({length}) is greater than the supported length({available})"),
-            WireError::ReservedNotZero { value, .. } => write!(f, "Invalid Reserved field (0x{value:x}) detected in IKE phase-1 1st message"),
-            WireError::InvalidDoi(v) => write!(f, "Invalid DOI (0x{v:x}) detected in IKE phase-I 1st message"),
-            WireError::InvalidSituation(v) => write!(f, "Situation (0x{v:x}) is not supported"),
-            WireError::BadProposalSyntax(s) => f.write_str(s),
-            WireError::TransformReserved(v) => write!(f, "Invalid Reserved field value(0x{v:x}) detected"),
-            WireError::Malformed(what) => write!(f, "Malformed {what} payload"),
-            WireError::InvalidCookie => f.write_str("Invalid Initiator Cookie detected in IKE message."),
-            WireError::InvalidExchange(x) => write!(f, "Invalid Xchange Type (0x{x:x}) detected for non-existing IKE SA."),
-            WireError::InvalidMessageId(m) => write!(f, "Invalid Message ID(0x{m:x}) detected in IKE phase-I message"),
         }
     }
 }
@@ -363,7 +383,7 @@ pub fn payloads(first: u8, mut buf: &[u8]) -> Result<Vec<Payload<'_>>, WireError
         buf = &buf[len..];
         kind = next;
         if out.len() > 64 {
-            return Err(WireError::Malformed("payload chain"));
+            return Err(WireError::Malformed(Part::PayloadChain));
         }
     }
     Ok(out)
@@ -448,7 +468,7 @@ fn parse_attrs(mut b: &[u8]) -> Result<Vec<Attr>, WireError> {
     let mut out = Vec::new();
     while !b.is_empty() {
         if b.len() < 4 {
-            return Err(WireError::BadProposalSyntax("Truncated data attribute".into()));
+            return Err(WireError::BadProposalSyntax(ProposalSyntax::TruncatedAttribute));
         }
         let t = be16(b);
         if t & 0x8000 != 0 {
@@ -457,13 +477,13 @@ fn parse_attrs(mut b: &[u8]) -> Result<Vec<Attr>, WireError> {
         } else {
             let l = be16(&b[2..]) as usize;
             if b.len() < 4 + l {
-                return Err(WireError::BadProposalSyntax("Truncated data attribute".into()));
+                return Err(WireError::BadProposalSyntax(ProposalSyntax::TruncatedAttribute));
             }
             out.push(Attr { kind: t, value: b[4..4 + l].to_vec(), basic: false });
             b = &b[4 + l..];
         }
         if out.len() > 64 {
-            return Err(WireError::BadProposalSyntax("Too many attributes".into()));
+            return Err(WireError::BadProposalSyntax(ProposalSyntax::TooManyAttributes));
         }
     }
     Ok(out)
@@ -502,7 +522,7 @@ impl SaRepr {
     /// proposal/transform chain (lengths, counts, reserved fields).
     pub fn parse(b: &[u8]) -> Result<SaRepr, WireError> {
         if b.len() < 8 {
-            return Err(WireError::Malformed("SA"));
+            return Err(WireError::Malformed(Part::Sa));
         }
         let doi = be32(b);
         if doi != DOI_IPSEC {
@@ -517,7 +537,7 @@ impl SaRepr {
         let total = b.len();
         loop {
             if rest.len() < 8 {
-                return Err(WireError::BadProposalSyntax(format!("Payload Length({total}) is greater than SA + Proposal + Xform + Attributes size({})", total - rest.len())));
+                return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: total, size: total - rest.len() }));
             }
             let next = rest[0];
             let plen = be16(&rest[2..]) as usize;
@@ -525,21 +545,21 @@ impl SaRepr {
                 return Err(WireError::TransformReserved(rest[1] as u16));
             }
             if plen < 8 || plen > rest.len() {
-                return Err(WireError::BadProposalSyntax(format!("Payload Length({plen}) is greater than SA + Proposal + Xform + Attributes size({})", rest.len())));
+                return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: plen, size: rest.len() }));
             }
             let number = rest[4];
             let protocol = rest[5];
             let spi_len = rest[6] as usize;
             let ntrans = rest[7] as usize;
             if 8 + spi_len > plen {
-                return Err(WireError::BadProposalSyntax("SPI size exceeds the proposal".into()));
+                return Err(WireError::BadProposalSyntax(ProposalSyntax::SpiTooLong));
             }
             let spi = rest[8..8 + spi_len].to_vec();
             let mut tb = &rest[8 + spi_len..plen];
             let mut transforms = Vec::new();
             for i in 0..ntrans {
                 if tb.len() < 8 {
-                    return Err(WireError::BadProposalSyntax(format!("Payload Length({plen}) is greater than SA + Proposal + Xform + Attributes size({})", plen - tb.len())));
+                    return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: plen, size: plen - tb.len() }));
                 }
                 let tnext = tb[0];
                 let tlen = be16(&tb[2..]) as usize;
@@ -547,7 +567,7 @@ impl SaRepr {
                     return Err(WireError::TransformReserved(tb[1] as u16));
                 }
                 if tlen < 8 || tlen > tb.len() {
-                    return Err(WireError::BadProposalSyntax(format!("Payload Length({tlen}) is greater than SA + Proposal + Xform + Attributes size({})", tb.len())));
+                    return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: tlen, size: tb.len() }));
                 }
                 let res2 = be16(&tb[6..]);
                 if res2 != 0 {
@@ -555,13 +575,13 @@ impl SaRepr {
                 }
                 let last = i + 1 == ntrans;
                 if (last && tnext != payload::NONE) || (!last && tnext != payload::TRANSFORM) {
-                    return Err(WireError::BadProposalSyntax("Transform count does not match the transform chain".into()));
+                    return Err(WireError::BadProposalSyntax(ProposalSyntax::TransformCount));
                 }
                 transforms.push(TransformRepr { number: tb[4], id: tb[5], attrs: parse_attrs(&tb[8..tlen])? });
                 tb = &tb[tlen..];
             }
             if !tb.is_empty() {
-                return Err(WireError::BadProposalSyntax(format!("Payload Length({plen}) is greater than SA + Proposal + Xform + Attributes size({})", plen - tb.len())));
+                return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: plen, size: plen - tb.len() }));
             }
             proposals.push(ProposalRepr { number, protocol, spi, transforms });
             rest = &rest[plen..];
@@ -571,11 +591,11 @@ impl SaRepr {
                 x => return Err(WireError::InvalidNextPayload(x)),
             }
             if proposals.len() > 64 {
-                return Err(WireError::BadProposalSyntax("Too many proposals".into()));
+                return Err(WireError::BadProposalSyntax(ProposalSyntax::TooManyProposals));
             }
         }
         if !rest.is_empty() {
-            return Err(WireError::BadProposalSyntax(format!("Payload Length({total}) is greater than SA + Proposal + Xform + Attributes size({})", total - rest.len())));
+            return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: total, size: total - rest.len() }));
         }
         Ok(SaRepr { doi, situation, proposals })
     }
@@ -625,7 +645,7 @@ pub struct IdRepr {
 impl IdRepr {
     pub fn parse(b: &[u8]) -> Result<IdRepr, WireError> {
         if b.len() < 4 {
-            return Err(WireError::Malformed("ID"));
+            return Err(WireError::Malformed(Part::Id));
         }
         let id = IdRepr { id_type: b[0], protocol: b[1], port: be16(&b[2..]), data: b[4..].to_vec() };
         let ok = match id.id_type {
@@ -634,7 +654,7 @@ impl IdRepr {
             _ => true,
         };
         if !ok {
-            return Err(WireError::Malformed("ID"));
+            return Err(WireError::Malformed(Part::Id));
         }
         Ok(id)
     }
@@ -675,11 +695,11 @@ pub struct NotifyRepr {
 impl NotifyRepr {
     pub fn parse(b: &[u8]) -> Result<NotifyRepr, WireError> {
         if b.len() < 8 {
-            return Err(WireError::Malformed("NOTIFY"));
+            return Err(WireError::Malformed(Part::Notify));
         }
         let spi_len = b[5] as usize;
         if b.len() < 8 + spi_len {
-            return Err(WireError::Malformed("NOTIFY"));
+            return Err(WireError::Malformed(Part::Notify));
         }
         Ok(NotifyRepr { doi: be32(b), protocol: b[4], kind: be16(&b[6..]), spi: b[8..8 + spi_len].to_vec(), data: b[8 + spi_len..].to_vec() })
     }
@@ -705,12 +725,12 @@ pub struct DeleteRepr {
 impl DeleteRepr {
     pub fn parse(b: &[u8]) -> Result<DeleteRepr, WireError> {
         if b.len() < 8 {
-            return Err(WireError::Malformed("DELETE"));
+            return Err(WireError::Malformed(Part::Delete));
         }
         let spi_len = b[5] as usize;
         let n = be16(&b[6..]) as usize;
         if spi_len == 0 || b.len() != 8 + spi_len * n {
-            return Err(WireError::Malformed("DELETE"));
+            return Err(WireError::Malformed(Part::Delete));
         }
         let spis = b[8..].chunks(spi_len).map(|c| c.to_vec()).collect();
         Ok(DeleteRepr { doi: be32(b), protocol: b[4], spis })
@@ -763,7 +783,6 @@ mod tests {
         let mut bad = b.clone();
         bad[17] = 0x20;
         assert_eq!(Header::parse(&bad), Err(WireError::InvalidMajorVersion(0x20)));
-        assert_eq!(WireError::InvalidMajorVersion(0x20).to_string(), "Invalid Major Version (0x20) detected in IKE message");
         let mut bad = b.clone();
         bad[17] = 0x12;
         assert_eq!(Header::parse(&bad), Err(WireError::InvalidMinorVersion(2)));

@@ -796,7 +796,7 @@ struct IpsecProfileIos {
 mod tests {
     use super::*;
     use crate::session::{Clock, Dialect, Router, Session, SessionOptions};
-    use edgesh_engine::validate::{Severity, validate};
+    use edgesh_engine::validate::{InContext, ObjectRef, Severity, validate};
     use std::sync::{Arc, Mutex};
 
     fn load(text: &str) -> IosDoc {
@@ -905,7 +905,15 @@ interface Ethernet1/0
     }
 
     fn problems_of(cfg: &Config, tunnel: &str) -> Vec<String> {
-        validate(cfg).into_iter().filter(|p| p.object == format!("tunnel ipsec {tunnel}") || p.object.contains(&format!("policy {tunnel}-ike"))).map(|p| p.to_string()).collect()
+        validate(cfg)
+            .into_iter()
+            .filter(|p| match &p.object {
+                ObjectRef::Tunnel(t) => t == tunnel,
+                ObjectRef::Context { object: InContext::IkePolicy { name, .. }, .. } => name.starts_with(&format!("{tunnel}-ike")),
+                _ => false,
+            })
+            .map(|p| format!("{:?}: {}", p.object, p.message))
+            .collect()
     }
 
     const IKEV2_MAP: &str = "hostname hub

@@ -17,6 +17,7 @@
 pub mod commands;
 pub mod compile;
 pub mod ikev2;
+pub mod wording;
 
 use crate::out::Out;
 use crate::session::{Args, Handler, Session};

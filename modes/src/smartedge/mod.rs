@@ -5,12 +5,14 @@
 //! * `render.rs`: `show configuration`, in canonical SmartEdge order.
 //! * `show.rs`: the other show commands.
 //! * `diff.rs`: `show configuration changes`.
+//! * `wording.rs`: the text of engine values (down reasons, packet errors, problem objects).
 
 pub mod commands;
 pub mod diff;
 pub mod pki;
 pub mod render;
 pub mod show;
+pub mod wording;
 
 use crate::session::Handler;
 use edgesh_engine::config::SaDir;

@@ -10,7 +10,7 @@ use super::keys;
 use super::wire::{self, AuthRepr, Builder, Header, Msg, NotifyRepr, Repr, TsRepr, exchange, notify, AUTH_SHARED_KEY_MIC};
 use super::{ChildNeg, Core, State, What, id_matches, id_of, sel_to_ts};
 use crate::ike::endpoint::Millis;
-use crate::ike::events::{Event, Role};
+use crate::ike::events::{DownReason, Event, Role};
 
 impl Core {
     /// Initiator: send IKE_AUTH with the first wanted child.
@@ -55,17 +55,17 @@ impl Core {
         if msg.notify(notify::AUTHENTICATION_FAILED).is_some() {
             self.events.push_back(Event::V2AuthFailed { conn, peer, id: None, identity_mismatch: false });
             self.stats.ike_failed += 1;
-            return self.drop_sa(i, "AUTHENTICATION_FAILED from peer", true);
+            return self.drop_sa(i, DownReason::PeerNotify(notify::AUTHENTICATION_FAILED), true);
         }
         let Some(p) = self.pc(&self.sas[i].tunnel).cloned() else { return };
         let (Some(idr), Some(auth)) = (msg.idr(), msg.auth()) else {
             if let Some(n) = msg.error_notify() {
-                let reason = notify::name(n.kind);
+                let reason = DownReason::PeerNotify(n.kind);
                 self.stats.ike_failed += 1;
                 return self.drop_sa(i, reason, true);
             }
             self.events.push_back(Event::V2Malformed { peer: self.sas[i].remote, error: wire::Error::Missing(wire::payload::AUTH), answered: None });
-            return self.drop_sa(i, "IKE_AUTH response without AUTH", true);
+            return self.drop_sa(i, DownReason::AuthenticationFailed, true);
         };
         let (Some(suite), Some(k), Some(psk)) = (self.sas[i].suite, self.sas[i].keys.clone(), p.psk.clone()) else { return };
         let sa = &self.sas[i];
@@ -74,7 +74,7 @@ impl Core {
         if auth.method != AUTH_SHARED_KEY_MIC || !super::ct_eq(&want, &auth.data) || !id_ok {
             self.events.push_back(Event::V2AuthFailed { conn, peer, id: Some(idr.clone()), identity_mismatch: !id_ok });
             self.stats.ike_failed += 1;
-            return self.drop_sa(i, "peer authentication failed", true);
+            return self.drop_sa(i, if id_ok { DownReason::AuthenticationFailed } else { DownReason::IdentityMismatch }, true);
         }
         self.sas[i].peer_id = Some(idr.clone());
         self.established(now, i);
@@ -99,7 +99,7 @@ impl Core {
             self.events.push_back(Event::V2Malformed { peer: remote, error: wire::Error::Missing(if msg.idi().is_none() { wire::payload::IDI } else { wire::payload::AUTH }), answered: Some(notify::INVALID_SYNTAX) });
             let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::INVALID_SYNTAX, vec![])));
             self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
-            return self.drop_sa(i, "malformed IKE_AUTH", false);
+            return self.drop_sa(i, DownReason::AuthenticationFailed, false);
         };
         // The tunnel: among those with this peer, the one whose remote identity matches best.
         let local = *self.sas[i].local.ip();
@@ -117,7 +117,7 @@ impl Core {
             let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::AUTHENTICATION_FAILED, vec![])));
             self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
             self.stats.ike_failed += 1;
-            return self.drop_sa(i, "peer authentication failed", false);
+            return self.drop_sa(i, DownReason::AuthenticationFailed, false);
         };
         let psk = pc.psk.clone().unwrap_or_default();
         let idr = id_of(&pc.local_id, pc.local);
@@ -132,7 +132,7 @@ impl Core {
             let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.peer_id.as_ref() == Some(idi) && s.is_established()).map(|s| s.conn).collect();
             for c in old {
                 if let Some(j) = self.index(c) {
-                    self.drop_sa(j, "INITIAL_CONTACT from peer", false);
+                    self.drop_sa(j, DownReason::InitialContact, false);
                 }
             }
         }

@@ -6,7 +6,7 @@
 use super::wire::{Builder, DeleteRepr, Header, Repr, exchange, proto};
 use super::{Core, State, What};
 use crate::ike::endpoint::Millis;
-use crate::ike::events::Event;
+use crate::ike::events::{DownReason, Event};
 
 impl Core {
     /// Delete child pairs (by child id): our inbound SPIs go to the peer.
@@ -27,7 +27,7 @@ impl Core {
         }
         let peer = *self.sas[i].remote.ip();
         for c in gone {
-            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: if c.rekeyed { "rekeyed".into() } else { "deleted".into() } });
+            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: if c.rekeyed { DownReason::Rekeyed } else { DownReason::Cleared } });
         }
         self.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::ESP, spis: spis.clone() });
         let b = Builder::new().add(&Repr::Delete(DeleteRepr { protocol: proto::ESP, spis }));
@@ -66,7 +66,7 @@ impl Core {
                         if let Some(ci) = self.children.iter().position(|c| c.ike == conn && c.spi_out == spi) {
                             let c = self.children.remove(ci);
                             ours.push(c.spi_in.to_be_bytes().to_vec());
-                            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: "deleted by peer".into() });
+                            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::DeletedByPeer });
                         }
                     }
                 }
@@ -79,7 +79,7 @@ impl Core {
         }
         self.send_response(i, exchange::INFORMATIONAL, hdr.msgid, b, data);
         if delete_ike {
-            self.drop_sa(i, "deleted by peer", true);
+            self.drop_sa(i, DownReason::DeletedByPeer, true);
         }
     }
 }

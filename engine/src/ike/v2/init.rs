@@ -13,7 +13,7 @@ use crate::config::{AuthMethod, ConnectionType};
 use crate::ike::conf::{IkeProp, PeerConf};
 use crate::ike::crypto::{DhGroup, HashAlg};
 use crate::ike::endpoint::{Millis, NATT_PORT};
-use crate::ike::events::{Event, NoPeerReason, Role};
+use crate::ike::events::{DownReason, Event, NoPeerReason, Role};
 use std::net::SocketAddrV4;
 
 /// The IKE proposal of a configured proposal (None when its PRF cannot run here).
@@ -107,7 +107,7 @@ impl Core {
         self.send_raw(src, dst, data);
     }
 
-    fn fail(&mut self, i: usize, reason: &str) {
+    fn fail(&mut self, i: usize, reason: DownReason) {
         self.stats.ike_failed += 1;
         self.drop_sa(i, reason, true);
     }
@@ -128,7 +128,7 @@ impl Core {
         if let Some(c) = msg.notify(notify::COOKIE) {
             self.events.push_back(Event::V2Cookie { peer, sent: false });
             if self.sas[i].init_retries >= MAX_INIT_RETRIES || c.data.is_empty() || c.data.len() > 64 {
-                return self.fail(i, "cookie exchange failed");
+                return self.fail(i, DownReason::NoResponse);
             }
             self.sas[i].init_retries += 1;
             self.sas[i].cookie = Some(c.data.clone());
@@ -139,10 +139,10 @@ impl Core {
             let have = self.sas[i].dh.as_ref().map(|d| d.group().0).unwrap_or(0);
             self.events.push_back(Event::V2InvalidKe { conn, peer: *peer.ip(), offered: have, requested: want, sent: false });
             if want == have || !p.proposals.iter().any(|c| c.group == want) || self.sas[i].init_retries >= MAX_INIT_RETRIES {
-                return self.fail(i, "INVALID_KE_PAYLOAD for a group not offered");
+                return self.fail(i, DownReason::PeerNotify(notify::INVALID_KE_PAYLOAD));
             }
             let mut rng = rand::rngs::StdRng::seed_from_u64(self.rng.next_u64());
-            let Ok(dh) = DhGroup(want).generate(&mut rng) else { return self.fail(i, "unsupported group") };
+            let Ok(dh) = DhGroup(want).generate(&mut rng) else { return self.fail(i, DownReason::DhFailed) };
             self.sas[i].init_retries += 1;
             self.sas[i].dh = Some(dh);
             return self.send_init(i);
@@ -150,7 +150,7 @@ impl Core {
         if let Some(n) = msg.error_notify() {
             let kind = n.kind;
             self.events.push_back(Event::V2Notify { conn, peer: *peer.ip(), kind, sent: false });
-            return self.fail(i, notify::name(kind));
+            return self.fail(i, DownReason::PeerNotify(kind));
         }
         let (Some(sa_p), Some(ke), Some(nr)) = (msg.sa(), msg.ke(), msg.nonce()) else {
             self.events.push_back(Event::V2Malformed { peer, error: wire::Error::Missing(wire::payload::SA), answered: None });
@@ -158,16 +158,16 @@ impl Core {
         };
         let Some((suite, name)) = chosen_suite(sa_p, &p.proposals) else {
             self.events.push_back(Event::V2NoProposal { conn, peer: *peer.ip(), protocol: proto::IKE, offered: sa_p.proposals.clone(), configured: p.proposals.iter().enumerate().filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![])).collect() });
-            return self.fail(i, "responder chose a proposal we did not offer");
+            return self.fail(i, DownReason::TransformNotOffered);
         };
         if hdr.spi_r == [0; 8] {
             return;
         }
         let Some(dh) = self.sas[i].dh.take() else { return };
         if ke.group != dh.group().0 || suite.group != ke.group {
-            return self.fail(i, "KE group differs from the chosen one");
+            return self.fail(i, DownReason::DhGroupChanged);
         }
-        let Ok(gir) = dh.shared(&ke.data) else { return self.fail(i, "bad KE public value") };
+        let Ok(gir) = dh.shared(&ke.data) else { return self.fail(i, DownReason::BadKeyExchange) };
         let sa = &mut self.sas[i];
         sa.spi_r = hdr.spi_r;
         sa.nr = nr.to_vec();

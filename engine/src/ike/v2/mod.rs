@@ -18,7 +18,7 @@ pub mod wire;
 use super::conf::{PeerConf, Selector};
 use super::crypto::DhSecret;
 use super::endpoint::{ChildSa, Millis, Transmit, DPD_INTERVAL, NATT_PORT, REKEY_AT, RETRANSMIT_BASE, RETRANSMIT_TRIES, RETRY_INTERVAL};
-use super::events::{Event, Role};
+use super::events::{DownReason, Event, Role};
 use crate::config::{Identity, Prefix4};
 use keys::{IkeKeys, SkKeys, Suite};
 use rand::rngs::StdRng;
@@ -462,16 +462,16 @@ impl Core {
     }
 
     /// Remove an SA and its children, with events; a static tunnel is tried again later.
-    pub(crate) fn drop_sa(&mut self, i: usize, reason: &str, retry: bool) {
+    pub(crate) fn drop_sa(&mut self, i: usize, reason: DownReason, retry: bool) {
         let sa = self.take_sa(i);
         let peer = *sa.remote.ip();
         let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].ike == sa.conn).collect();
         for c in gone {
             let c = self.children.remove(c);
-            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: reason.into() });
+            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason });
         }
         if sa.state != State::Deleting || sa.established.is_none() {
-            self.events.push_back(Event::Phase1Down { conn: sa.conn, peer, tunnel: sa.tunnel.clone(), reason: reason.into() });
+            self.events.push_back(Event::Phase1Down { conn: sa.conn, peer, tunnel: sa.tunnel.clone(), reason });
         }
         if retry && self.pc(&sa.tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == sa.tunnel) {
             self.retry_at.insert(sa.tunnel.clone(), self.now + RETRY_INTERVAL);
@@ -638,7 +638,7 @@ impl Core {
                 What::Dpd | What::DeleteChildren => {}
                 What::DeleteIke => {
                     if let Some(i) = self.index(conn) {
-                        self.drop_sa(i, "deleted", false);
+                        self.drop_sa(i, DownReason::Cleared, false);
                     }
                     return;
                 }
@@ -703,7 +703,7 @@ impl Core {
                 self.events.push_back(Event::DeleteSent { conn: c, peer: *dst.ip(), protocol: wire::proto::IKE, spis: vec![] });
                 self.send_raw(src, dst, d);
             }
-            self.drop_sa(i, "cleared", false);
+            self.drop_sa(i, DownReason::Cleared, false);
         }
         hit.len()
     }
@@ -784,7 +784,7 @@ impl Core {
                         self.events.push_back(Event::DpdDead { conn, peer, tunnel });
                     }
                     self.stats.ike_failed += u64::from(!self.sas[i].is_established());
-                    self.drop_sa(i, if dpd { "peer dead (DPD)" } else { "no response from peer" }, true);
+                    self.drop_sa(i, if dpd { DownReason::PeerDead } else { DownReason::NoResponse }, true);
                     continue;
                 }
                 p.tries += 1;
@@ -799,12 +799,12 @@ impl Core {
             let s = &self.sas[i];
             if !s.is_established() {
                 if s.pending.is_none() && now >= s.created + HALF_OPEN_TIMEOUT.max(RETRANSMIT_BASE * 64) {
-                    self.drop_sa(i, "negotiation timed out", true);
+                    self.drop_sa(i, DownReason::NegotiationTimedOut, true);
                 }
                 continue;
             }
             if now >= s.expires() {
-                self.drop_sa(i, "lifetime expired", true);
+                self.drop_sa(i, DownReason::LifetimeExpired { kilobytes: false }, true);
                 continue;
             }
             if s.role == Role::Initiator && !s.rekeyed && now >= s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT {
@@ -827,7 +827,7 @@ impl Core {
                     self.sas[i].queue.push_back(Req::DeleteChildren(vec![c.id]));
                     self.kick(i);
                 }
-                self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: "lifetime expired".into() });
+                self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::LifetimeExpired { kilobytes: false } });
                 continue;
             }
             if c.role == Role::Initiator && !c.rekeyed && now >= c.created + c.lifetime_seconds as u64 * REKEY_AT {

@@ -1,0 +1,194 @@
+//! The SSH server under attack before login (issue 14, items 3 and 4): the
+//! login grace time, the cap on unauthenticated connections (MaxStartups),
+//! the per-source limit, their log lines, and login back-off shared by
+//! parallel connections. Raw TCP connections stand for the attacker; the
+//! OpenSSH client (where installed) for the real user who must still get in.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const IOS: &str = "hostname R1
+username admin privilege 15 secret 0 cisco
+username ops password 0 opspw
+enable secret 0 en4ble
+";
+
+fn start(name: &str, extra: &[&str]) -> Server {
+    let dir = std::env::temp_dir().join(format!("edgesh-sshlim-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("boot.cfg");
+    std::fs::write(&cfg, IOS).unwrap();
+    let askpass = dir.join("askpass.sh");
+    std::fs::write(&askpass, "#!/bin/sh\nprintf '%s\\n' \"$EDGESH_TEST_PW\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+        .args(["--dialect", "ios", "--config", cfg.to_str().unwrap(), "--state-dir", dir.join("state").to_str().unwrap(), "--ssh", "127.0.0.1:0"])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start edgesh");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut port = 0;
+    let mut line = String::new();
+    while err.read_line(&mut line).unwrap_or(0) > 0 {
+        if let Some(a) = line.trim().strip_prefix("% SSH server listening on ") {
+            port = a.rsplit(':').next().unwrap().parse().unwrap();
+            break;
+        }
+        line.clear();
+    }
+    assert!(port > 0, "no listening line from edgesh");
+    let log = Arc::new(Mutex::new(String::new()));
+    let l2 = log.clone();
+    std::thread::spawn(move || {
+        for line in err.lines().map_while(Result::ok) {
+            l2.lock().unwrap().push_str(&line);
+            l2.lock().unwrap().push('\n');
+        }
+    });
+    Server { child, port, dir, log }
+}
+
+impl Server {
+    /// A raw TCP connection that got the server's banner (it was taken).
+    fn taken(&self) -> Option<TcpStream> {
+        let mut c = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut b = [0u8; 8];
+        match c.read(&mut b) {
+            Ok(n) if n > 0 && b.starts_with(b"SSH-") => Some(c),
+            _ => None,
+        }
+    }
+
+    fn wait_log(&self, what: &str) -> String {
+        for _ in 0..100 {
+            let log = self.log.lock().unwrap().clone();
+            if log.contains(what) {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("no {what:?} in the log: {}", self.log.lock().unwrap());
+    }
+
+    fn ssh(&self, user: &str, password: &str) -> Command {
+        let mut c = Command::new("ssh");
+        c.args(["-p", &self.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]);
+        c.args(["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=20"]);
+        c.arg(format!("{user}@127.0.0.1"));
+        c.env("SSH_ASKPASS", self.dir.join("askpass.sh")).env("SSH_ASKPASS_REQUIRE", "force").env("DISPLAY", ":0").env("EDGESH_TEST_PW", password);
+        c.stdin(Stdio::null());
+        c
+    }
+}
+
+fn have_ssh() -> bool {
+    let ok = Command::new("ssh").arg("-V").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("!!! SKIPPED: no OpenSSH `ssh` client on this machine (.ci/run installs openssh-client)");
+    }
+    ok
+}
+
+/// Still open, or closed by the server (EOF or reset) within `within`?
+fn closed_within(c: &mut TcpStream, within: Duration) -> bool {
+    c.set_read_timeout(Some(within)).unwrap();
+    let t = Instant::now();
+    let mut b = [0u8; 4096];
+    loop {
+        match c.read(&mut b) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => return false,
+            Err(_) => return true,
+        }
+        if t.elapsed() > within {
+            return false;
+        }
+    }
+}
+
+#[test]
+fn login_grace_time_disconnects_silent_and_half_done_clients() {
+    let s = start("grace", &["--ssh-login-grace", "2"]);
+    // One that sends nothing at all, one that sends its version and stops.
+    let mut silent = s.taken().expect("taken");
+    let mut half = s.taken().expect("taken");
+    half.write_all(b"SSH-2.0-attacker\r\n").unwrap();
+    let t = Instant::now();
+    assert!(closed_within(&mut silent, Duration::from_secs(6)), "a silent connection outlived the grace time");
+    assert!(closed_within(&mut half, Duration::from_secs(6)), "a half-done handshake outlived the grace time");
+    assert!(t.elapsed() >= Duration::from_millis(1500), "closed before the grace time: {:?}", t.elapsed());
+    s.wait_log("Login grace time (2 s) exceeded");
+    // Logged in in time: the session stays beyond the grace time.
+    if have_ssh() {
+        let o = s.ssh("admin", "cisco").arg("show privilege").output().unwrap();
+        assert!(String::from_utf8_lossy(&o.stdout).contains("15"), "{o:?}");
+    }
+}
+
+#[test]
+fn per_source_limit_and_max_startups_refuse_and_log_and_let_a_login_in_afterwards() {
+    let s = start("cap", &["--ssh-per-source", "3", "--ssh-max-startups", "5"]);
+    let from_one: Vec<TcpStream> = (0..3).map(|_| s.taken().expect("taken")).collect();
+    assert!(s.taken().is_none(), "a 4th unauthenticated connection from one address was taken");
+    s.wait_log("per-source limit");
+    drop(from_one);
+    std::thread::sleep(Duration::from_millis(300));
+    // Full: 5 unauthenticated connections in all (from several addresses of 127/8).
+    let held: Vec<TcpStream> = (0..3).map(|_| s.taken().expect("taken")).collect();
+    let other = bind_from([127, 0, 0, 2], s.port);
+    let other2 = bind_from([127, 0, 0, 3], s.port);
+    assert!(other.is_some() && other2.is_some(), "other addresses are not held by the first one's limit");
+    assert!(bind_from([127, 0, 0, 4], s.port).is_none(), "a 6th unauthenticated connection was taken with MaxStartups 5");
+    s.wait_log("MaxStartups 5:100:5");
+    drop(held);
+    drop(other);
+    drop(other2);
+    std::thread::sleep(Duration::from_millis(300));
+    if have_ssh() {
+        let o = s.ssh("admin", "cisco").arg("show privilege").output().unwrap();
+        assert!(String::from_utf8_lossy(&o.stdout).contains("15"), "{o:?}");
+    }
+}
+
+/// A connection from another loopback address; `Some` if the server took it.
+fn bind_from(ip: [u8; 4], port: u16) -> Option<TcpStream> {
+    use std::os::fd::FromRawFd;
+    let fd = nix::sys::socket::socket(nix::sys::socket::AddressFamily::Inet, nix::sys::socket::SockType::Stream, nix::sys::socket::SockFlag::empty(), None).ok()?;
+    let local = nix::sys::socket::SockaddrIn::new(ip[0], ip[1], ip[2], ip[3], 0);
+    nix::sys::socket::bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &local).ok()?;
+    let remote = nix::sys::socket::SockaddrIn::new(127, 0, 0, 1, port);
+    nix::sys::socket::connect(std::os::fd::AsRawFd::as_raw_fd(&fd), &remote).ok()?;
+    let raw = std::os::fd::IntoRawFd::into_raw_fd(fd);
+    let mut c = unsafe { TcpStream::from_raw_fd(raw) };
+    c.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut b = [0u8; 4];
+    match c.read(&mut b) {
+        Ok(n) if n > 0 => Some(c),
+        _ => None,
+    }
+}
