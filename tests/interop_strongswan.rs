@@ -707,3 +707,41 @@ fn ikev2_mismatches_psk_and_invalid_ke() {
     }
     assert!(charon_log().contains("DH group ECP_256 unacceptable, requesting MODP_2048"), "{}", charon_log());
 }
+
+/// RFC 7296 2.9 narrowing both ways, and edgesh (SmartEdge) as initiator.
+#[test]
+fn ikev2_narrowing_both_ways_and_smartedge_initiates() {
+    let Some(_g) = ready() else { return };
+    // strongSwan proposes a wider TSi (198.51.100.0/24) than edgesh's policy (/32): edgesh narrows.
+    let conf: String = peer(&[("IKE_VERSION", "2")], &["conf", "right"]).lines().filter(|l| !l.starts_with("[strongswan-peer]")).map(|l| format!("{l}\n")).collect();
+    let conf = conf.replace("remote_ts = 198.51.100.1/32", "remote_ts = 198.51.100.0/24");
+    std::fs::create_dir_all(base()).unwrap();
+    let file = base().join("wide-swanctl.conf");
+    std::fs::write(&file, conf).unwrap();
+    peer(&[], &["stop"]);
+    let _ = Command::new("ip").args(["link", "del", "veth-l"]).stderr(Stdio::null()).status();
+    assert!(peer(&[], &["netns"]).contains("ready"));
+    assert!(peer(&[("IKE_VERSION", "2")], &["start-right", file.to_str().unwrap()]).contains("loaded"));
+    let e = Edgesh::start("smartedge", &smartedge_ikev2_config("interop-test-psk", true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}", charon_log());
+    assert!(charon_log().contains("and TS 203.0.113.1/32 === 198.51.100.1/32"), "strongSwan sees the narrowed TS:\n{}", charon_log());
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    drop(e);
+    // edgesh initiates with wider selectors (two /24s); strongSwan narrows to its /32s and edgesh keeps them.
+    start_strongswan(&[("IKE_VERSION", "2")]);
+    let cfg = smartedge_ikev2_config("interop-test-psk", false).replace("seq 10 198.51.100.1/32 203.0.113.1/32", "seq 10 198.51.100.0/24 203.0.113.0/24");
+    let e = Edgesh::start("smartedge", &cfg);
+    let t0 = Instant::now();
+    while !list_sas().contains("INSTALLED") {
+        assert!(t0.elapsed() < Duration::from_secs(20), "no child:\n{}\n{}", e.cmd("show log"), charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(charon_log().contains("and TS 203.0.113.1/32 === 198.51.100.1/32"), "{}", charon_log());
+    let d = e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    let list = list_sas();
+    let (ss_in, ss_out) = strongswan_spis(&list);
+    assert!(d.contains(&format!("Inbound SPI             : 0x{ss_out}")), "{d}\n{list}");
+    assert!(d.contains(&format!("Outbound SPI            : 0x{ss_in}")), "{d}\n{list}");
+    ping_through(&e, "show log");
+}

@@ -286,6 +286,8 @@ pub struct Endpoint {
     /// The IKEv2 core: peers whose policy is IKEv2 run there; its child SAs
     /// are mirrored into `children` so the dataplane and the shows see one list.
     v2: super::v2::Core,
+    /// [`super::v2::Core::children_fingerprint`] when `children` last mirrored it.
+    v2_fingerprint: u64,
     /// Counters for `show ... statistics`.
     pub stats: Stats,
     /// The same counters per tunnel (`show tunnel ipsec name T statistics ike`).
@@ -685,6 +687,7 @@ impl Endpoint {
             next_start: 0,
             now: 0,
             v2: super::v2::Core::new(seed),
+            v2_fingerprint: 0,
             stats: Stats::default(),
             tunnel_stats: Default::default(),
         }
@@ -718,6 +721,11 @@ impl Endpoint {
     }
     /// Mirror the IKEv2 children into the one list of child SAs.
     fn sync_v2(&mut self) {
+        let fp = self.v2.children_fingerprint();
+        if fp == self.v2_fingerprint {
+            return;
+        }
+        self.v2_fingerprint = fp;
         self.children.retain(|c| !super::v2::is_v2(c.ike));
         self.children.extend(self.v2.child_sas().iter().cloned());
     }

@@ -314,6 +314,11 @@ impl Core {
     pub fn child_sas(&self) -> &[ChildSa] {
         &self.children
     }
+    /// Changes whenever a child is added, removed or moves to another IKE SA
+    /// (cheap: no allocation), so a mirror of the list is refreshed only then.
+    pub fn children_fingerprint(&self) -> u64 {
+        self.children.iter().fold(self.children.len() as u64, |h, c| h.wrapping_mul(0x100_0000_01b3).wrapping_add(((c.id as u64) << 32) | c.ike as u64))
+    }
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.out.pop_front()
     }
