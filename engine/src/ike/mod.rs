@@ -3,15 +3,22 @@
 //! [`crypto`] holds the primitives (on RustCrypto crates), [`wire`] the
 //! ISAKMP packet views and their parsed forms, [`conf`] what the engine runs
 //! from (derived from the dialect-neutral [`crate::config::Config`]),
-//! [`v1`] the IKEv1 exchanges and [`endpoint`] the event-driven core that
-//! takes datagrams, timer expiries and configuration changes and returns
-//! datagrams to send, SA installs and events.
+//! [`v1`] the IKEv1 exchanges (one module per exchange), [`v2`] IKEv2,
+//! [`matching`] proposal, identity and selector matching, [`sa`] the SAs and
+//! their storage (stable handles), [`timers`] every deadline in one table,
+//! and [`endpoint`] the event-driven core that takes datagrams, timer
+//! expiries and configuration changes and returns datagrams to send, SA
+//! installs and events.
 
 pub mod conf;
 pub mod crypto;
 pub mod endpoint;
 pub mod events;
+pub mod matching;
 mod modp;
+pub mod sa;
+pub mod timers;
+pub mod v1;
 pub mod v2;
 pub mod wire;
 

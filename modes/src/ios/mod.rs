@@ -16,7 +16,9 @@
 
 pub mod commands;
 pub mod compile;
+pub mod events;
 pub mod ikev2;
+pub mod show_sa;
 pub mod wording;
 
 use crate::out::Out;
@@ -568,14 +570,15 @@ pub fn apply_text(router: &std::sync::Arc<std::sync::Mutex<crate::session::Route
             s.ios.stack = vec![IosFrame { mode: IosMode::Config, path: Vec::new() }];
         }
     }
+    // The loaded configuration is running: the engine takes it now.
+    drop(s);
     (lines, rejected, msgs)
 }
 
-/// A file name of `copy` / `configure replace`: absolute, or in the state directory.
-pub fn state_file(s: &Session, name: &str) -> std::path::PathBuf {
-    let name = name.strip_prefix("flash:").or_else(|| name.strip_prefix("nvram:")).unwrap_or(name);
-    let p = std::path::Path::new(name);
-    if p.is_absolute() { p.to_path_buf() } else { s.router().state_dir.join(name) }
+/// A file name of `copy` / `configure replace`: in flash:, nvram: or bootflash: (the state directory; see `crate::statefs`).
+pub fn state_file(s: &Session, name: &str) -> Result<std::path::PathBuf, String> {
+    let dir = s.router().state_dir.clone();
+    crate::statefs::resolve(&dir, crate::session::Dialect::Ios, name)
 }
 
 /// `show running-config` with IOS's header.

@@ -1,0 +1,399 @@
+//! Owns where IKE SAs live: a slab addressed by stable [`SaHandle`]s (a
+//! handle stays valid until its SA is removed, whatever else comes and
+//! goes), with the two indexes a received message and the `show` commands
+//! need: by connection id (`conn`, allocated increasing, so iteration is in
+//! creation order) and by initiator cookie.
+//!
+//! The table is generic over the SA type ([`SaEntry`]): IKEv1 stores its
+//! `IkeSa` here today; IKEv2 will plug in either with its own `SaTable` of
+//! v2 SAs (sharing handles, the cookie/SPI index and the timer table of
+//! [`super::timers`], whose keys are handles), or by making the stored type
+//! an enum of the two versions. Nothing in the table knows an exchange.
+//!
+//! Every mutable access (`table[h]` as a place, insert, remove) records the
+//! handle as *dirty*; the endpoint recomputes the deadlines of dirty SAs in
+//! the timer table once per input, so a deadline can never be forgotten.
+
+use super::conf::{EspProp, IkeProp, Selector};
+use super::crypto::{CipherAlg, DhSecret, HashAlg, hex};
+use super::endpoint::{Millis, REKEY_AT, RETRANSMIT_TRIES};
+use super::events::{P1State, Role};
+use super::wire::{IdRepr, ProposalRepr};
+use crate::config::{EspAuth, EspEncr, ExchangeMode};
+use slab::Slab;
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddrV4;
+
+/// A stable reference to an SA in an [`SaTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SaHandle(usize);
+
+/// What the table needs to know of an SA to index it.
+pub trait SaEntry {
+    /// The connection id (unique, allocated increasing).
+    fn conn(&self) -> u32;
+    /// The initiator's cookie (IKEv1) or SPI (IKEv2); fixed once inserted.
+    fn icookie(&self) -> [u8; 8];
+}
+
+pub struct SaTable<T> {
+    slab: Slab<T>,
+    by_conn: BTreeMap<u32, SaHandle>,
+    by_cookie: HashMap<[u8; 8], Vec<SaHandle>>,
+    dirty: Vec<SaHandle>,
+}
+
+impl<T> Default for SaTable<T> {
+    fn default() -> Self {
+        SaTable { slab: Slab::new(), by_conn: BTreeMap::new(), by_cookie: HashMap::new(), dirty: Vec::new() }
+    }
+}
+
+impl<T: SaEntry> SaTable<T> {
+    pub fn insert(&mut self, sa: T) -> SaHandle {
+        let (conn, ic) = (sa.conn(), sa.icookie());
+        let h = SaHandle(self.slab.insert(sa));
+        self.by_conn.insert(conn, h);
+        self.by_cookie.entry(ic).or_default().push(h);
+        self.dirty.push(h);
+        h
+    }
+
+    pub fn remove(&mut self, h: SaHandle) -> T {
+        let sa = self.slab.remove(h.0);
+        self.by_conn.remove(&sa.conn());
+        if let std::collections::hash_map::Entry::Occupied(mut e) = self.by_cookie.entry(sa.icookie()) {
+            e.get_mut().retain(|&x| x != h);
+            if e.get().is_empty() {
+                e.remove();
+            }
+        }
+        self.dirty.push(h);
+        sa
+    }
+
+    pub fn get(&self, h: SaHandle) -> Option<&T> {
+        self.slab.get(h.0)
+    }
+
+    pub fn contains(&self, h: SaHandle) -> bool {
+        self.slab.contains(h.0)
+    }
+
+    /// The SA with this connection id.
+    pub fn handle_of(&self, conn: u32) -> Option<SaHandle> {
+        self.by_conn.get(&conn).copied()
+    }
+
+    /// The SAs with this initiator cookie, oldest first.
+    pub fn with_cookie(&self, ic: &[u8; 8]) -> impl Iterator<Item = SaHandle> + '_ {
+        self.by_cookie.get(ic).into_iter().flatten().copied()
+    }
+
+    /// The SAs, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
+        self.by_conn.values().map(|h| &self.slab[h.0])
+    }
+
+    /// The SAs with their handles, oldest first.
+    pub fn handles(&self) -> impl DoubleEndedIterator<Item = (SaHandle, &T)> + '_ {
+        self.by_conn.values().map(|h| (*h, &self.slab[h.0]))
+    }
+
+    /// The oldest SA for which `f` holds.
+    pub fn find(&self, mut f: impl FnMut(&T) -> bool) -> Option<SaHandle> {
+        self.slab.iter().filter(|(_, s)| f(s)).min_by_key(|(_, s)| s.conn()).map(|(k, _)| SaHandle(k))
+    }
+
+    /// The SAs in no particular order (a scan of the slab: faster than
+    /// [`SaTable::iter`] where the order does not matter).
+    pub fn scan(&self) -> impl Iterator<Item = &T> + '_ {
+        self.slab.iter().map(|(_, s)| s)
+    }
+
+    /// The connection ids of the SAs for which `f` holds, oldest first.
+    pub fn conns_where(&self, mut f: impl FnMut(&T) -> bool) -> Vec<u32> {
+        let mut v: Vec<u32> = self.scan().filter(|s| f(s)).map(|s| s.conn()).collect();
+        v.sort_unstable();
+        v
+    }
+
+    pub fn first(&self) -> Option<&T> {
+        self.iter().next()
+    }
+
+    pub fn len(&self) -> usize {
+        self.slab.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slab.is_empty()
+    }
+
+    /// The handles changed since the last call (possibly repeated, possibly removed).
+    pub(crate) fn take_dirty(&mut self) -> Vec<SaHandle> {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Test support: the indexes agree with the slab.
+    #[cfg(test)]
+    pub(crate) fn check(&self) {
+        assert_eq!(self.by_conn.len(), self.slab.len(), "conn index size");
+        let indexed: usize = self.by_cookie.values().map(Vec::len).sum();
+        assert_eq!(indexed, self.slab.len(), "cookie index size");
+        for (h, s) in self.handles() {
+            assert_eq!(self.by_conn.get(&s.conn()), Some(&h));
+            assert!(self.by_cookie.get(&s.icookie()).is_some_and(|v| v.contains(&h)), "SA {} not indexed", s.conn());
+        }
+    }
+}
+
+impl<T> std::ops::Index<SaHandle> for SaTable<T> {
+    type Output = T;
+    fn index(&self, h: SaHandle) -> &T {
+        &self.slab[h.0]
+    }
+}
+
+impl<T> std::ops::IndexMut<SaHandle> for SaTable<T> {
+    fn index_mut(&mut self, h: SaHandle) -> &mut T {
+        self.dirty.push(h);
+        &mut self.slab[h.0]
+    }
+}
+
+impl<'a, T: SaEntry> IntoIterator for &'a SaTable<T> {
+    type Item = &'a T;
+    type IntoIter = Box<dyn Iterator<Item = &'a T> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+// ------------------------------------------------------------ SA types
+
+/// Secret key material of one direction of a child SA.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SaKeys {
+    pub encr: Vec<u8>,
+    pub auth: Vec<u8>,
+}
+
+impl std::fmt::Debug for SaKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SaKeys(<secret>)")
+    }
+}
+
+/// An established IPsec SA pair (one child of a tunnel).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildSa {
+    pub id: u32,
+    pub ike: u32,
+    pub tunnel: String,
+    pub policy: String,
+    pub child: usize,
+    pub local: SocketAddrV4,
+    pub remote: SocketAddrV4,
+    /// ESP in UDP (NAT traversal).
+    pub encap: bool,
+    pub local_ts: Selector,
+    pub remote_ts: Selector,
+    pub spi_in: u32,
+    pub spi_out: u32,
+    pub proposal: String,
+    pub esp: Option<(EspEncr, Option<EspAuth>)>,
+    pub ah: Option<EspAuth>,
+    pub pfs: Option<u16>,
+    pub lifetime_seconds: u32,
+    pub lifetime_kbytes: Option<u64>,
+    pub created: Millis,
+    pub role: Role,
+    pub keys_in: SaKeys,
+    pub keys_out: SaKeys,
+    /// Traffic the dataplane reported ([`Endpoint::account`]), per direction.
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub packets_in: u64,
+    pub packets_out: u64,
+    pub(in crate::ike) rekeyed: bool,
+}
+
+impl ChildSa {
+    pub fn expires(&self) -> Millis {
+        self.created + self.lifetime_seconds as u64 * 1000
+    }
+    pub fn remaining_seconds(&self, now: Millis) -> u64 {
+        self.expires().saturating_sub(now) / 1000
+    }
+    /// Kilobytes left before the busier direction reaches the kilobyte lifetime.
+    pub fn remaining_kbytes(&self) -> Option<u64> {
+        self.lifetime_kbytes.map(|k| k.saturating_sub(self.bytes_in.max(self.bytes_out) / 1024))
+    }
+    /// The kilobyte lifetime is used up (in either direction).
+    pub(in crate::ike) fn kbytes_expired(&self) -> bool {
+        self.remaining_kbytes() == Some(0)
+    }
+    /// The share of the kilobyte lifetime at which the initiator rekeys has passed.
+    pub(in crate::ike) fn kbytes_due(&self) -> bool {
+        self.lifetime_kbytes.is_some_and(|k| self.bytes_in.max(self.bytes_out) >= k * 1024 * REKEY_AT / 1000)
+    }
+}
+
+#[derive(Clone)]
+pub(in crate::ike) struct P1Keys {
+    pub(in crate::ike) skeyid: Vec<u8>,
+    pub(in crate::ike) d: Vec<u8>,
+    pub(in crate::ike) a: Vec<u8>,
+}
+
+/// How a byte-identical copy of the last message received is answered.
+///
+/// Only a responder answers such a copy, by sending its reply again (the
+/// initiator's reply was lost), and only when its last message really was the
+/// reply to that request: never to the message that closed an exchange, or a
+/// duplicated final message would start an endless ping-pong between the two
+/// sides. At most [`REPLAY_ANSWERS`] times per message, and at most once per
+/// [`REPLAY_GAP`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(in crate::ike) struct Replay {
+    pub(in crate::ike) answered: bool,
+    pub(in crate::ike) count: u32,
+    pub(in crate::ike) last: Option<Millis>,
+}
+
+/// Copies of one request answered again at most this often ...
+pub const REPLAY_ANSWERS: u32 = RETRANSMIT_TRIES;
+
+/// ... and no more than once in this long.
+pub const REPLAY_GAP: Millis = 1_000;
+
+impl Replay {
+    pub(in crate::ike) fn allow(&mut self, now: Millis) -> bool {
+        if !self.answered || self.count >= REPLAY_ANSWERS || self.last.is_some_and(|t| now < t + REPLAY_GAP) {
+            return false;
+        }
+        self.count += 1;
+        self.last = Some(now);
+        true
+    }
+}
+
+/// A quick-mode exchange in progress.
+pub(in crate::ike) struct Quick {
+    pub(in crate::ike) msgid: u32,
+    pub(in crate::ike) role: Role,
+    pub(in crate::ike) child: usize,
+    pub(in crate::ike) iv: Vec<u8>,
+    pub(in crate::ike) ni: Vec<u8>,
+    pub(in crate::ike) nr: Vec<u8>,
+    pub(in crate::ike) dh: Option<DhSecret>,
+    pub(in crate::ike) gxy: Option<Vec<u8>>,
+    pub(in crate::ike) spi_in: u32,
+    /// The SA payload body we offered (initiator).
+    pub(in crate::ike) chosen: Option<(EspProp, ProposalRepr)>,
+    pub(in crate::ike) last_sent: Option<Vec<u8>>,
+    pub(in crate::ike) last_recv: Option<Vec<u8>>,
+    /// Copies of `last_recv` answered again with `last_sent` (bounded, see [`Replay`]).
+    pub(in crate::ike) replay: Replay,
+    pub(in crate::ike) retries: u32,
+    pub(in crate::ike) timer: Option<Millis>,
+    pub(in crate::ike) rekey_of: Option<u32>,
+    /// The selectors agreed (local, remote) when they were narrowed from the configuration.
+    pub(in crate::ike) sel: Option<(Selector, Selector)>,
+}
+
+/// An IKEv1 (ISAKMP) SA.
+pub struct IkeSa {
+    pub conn: u32,
+    pub tunnel: String,
+    pub role: Role,
+    pub mode: ExchangeMode,
+    pub icookie: [u8; 8],
+    pub rcookie: [u8; 8],
+    pub local: SocketAddrV4,
+    pub remote: SocketAddrV4,
+    pub state: P1State,
+    pub chosen: Option<IkeProp>,
+    pub created: Millis,
+    pub established: Option<Millis>,
+    pub nat_local: bool,
+    pub nat_remote: bool,
+    pub peer_natt: bool,
+    pub peer_dpd: bool,
+    pub peer_id: Option<IdRepr>,
+    pub lifetime: u32,
+    /// What only a phase-1 negotiation needs (DH secret, public values,
+    /// nonces, the initiator's SA payload); dropped once the SA is established.
+    pub(in crate::ike) nego: Option<Box<Negotiation>>,
+    pub(in crate::ike) keys: Option<P1Keys>,
+    pub(in crate::ike) cipher: Option<CipherAlg>,
+    pub(in crate::ike) hash: Option<HashAlg>,
+    pub(in crate::ike) enc_key: Vec<u8>,
+    pub(in crate::ike) iv: Vec<u8>,
+    pub(in crate::ike) p1_last: Vec<u8>,
+    pub(in crate::ike) last_sent: Option<Vec<u8>>,
+    pub(in crate::ike) last_recv: Option<Vec<u8>>,
+    /// Whether `last_sent` answers `last_recv`, and how often a copy was answered again.
+    pub(in crate::ike) replay: Replay,
+    pub(in crate::ike) retries: u32,
+    pub(in crate::ike) timer: Option<Millis>,
+    pub(in crate::ike) quick: Vec<Quick>,
+    pub(in crate::ike) dpd_seq: u32,
+    pub(in crate::ike) dpd_outstanding: u32,
+    pub(in crate::ike) dpd_timer: Option<Millis>,
+    pub(in crate::ike) deleting: bool,
+    /// A replacement phase 1 has been started (initiator, at 90 % of the lifetime).
+    pub(in crate::ike) rekeyed: bool,
+}
+
+/// The state of a phase-1 negotiation in progress: valid from the first
+/// message until the SA is established, then dropped (an established SA
+/// keeps only its keys).
+#[derive(Default)]
+pub(in crate::ike) struct Negotiation {
+    /// The body of the initiator's SA payload (covered by HASH_I/HASH_R).
+    pub(in crate::ike) sa_i_b: Vec<u8>,
+    pub(in crate::ike) dh: Option<DhSecret>,
+    pub(in crate::ike) gxi: Vec<u8>,
+    pub(in crate::ike) gxr: Vec<u8>,
+    pub(in crate::ike) ni: Vec<u8>,
+    pub(in crate::ike) nr: Vec<u8>,
+}
+
+static NO_NEGOTIATION: Negotiation = Negotiation { sa_i_b: Vec::new(), dh: None, gxi: Vec::new(), gxr: Vec::new(), ni: Vec::new(), nr: Vec::new() };
+
+impl IkeSa {
+    /// The negotiation in progress (empty values once established).
+    pub(in crate::ike) fn nego(&self) -> &Negotiation {
+        self.nego.as_deref().unwrap_or(&NO_NEGOTIATION)
+    }
+    pub(in crate::ike) fn nego_mut(&mut self) -> &mut Negotiation {
+        self.nego.get_or_insert_with(Default::default)
+    }
+}
+
+impl SaEntry for IkeSa {
+    fn conn(&self) -> u32 {
+        self.conn
+    }
+    fn icookie(&self) -> [u8; 8] {
+        self.icookie
+    }
+}
+
+impl IkeSa {
+    /// The key tshark needs to decrypt this SA's messages (`isakmp_decryption_table`).
+    pub fn tshark_key(&self) -> Option<(String, String)> {
+        if self.enc_key.is_empty() {
+            return None;
+        }
+        Some((hex(&self.icookie), hex(&self.enc_key)))
+    }
+    pub fn is_established(&self) -> bool {
+        self.state == P1State::QmIdle
+    }
+    pub fn expires(&self) -> Millis {
+        self.established.unwrap_or(self.created) + self.lifetime as u64 * 1000
+    }
+}
