@@ -166,11 +166,13 @@ impl Endpoint {
     pub fn v2(&self) -> &super::v2::Core {
         &self.v2
     }
-    pub fn v2_mut(&mut self) -> &mut super::v2::Core {
-        &mut self.v2
+    /// Half-open IKEv2 SAs above which an IKE_SA_INIT must carry a cookie (0: always).
+    pub fn set_v2_cookie_threshold(&mut self, n: usize) {
+        self.v2.cookie_threshold = n;
     }
     /// Mirror the IKEv2 children into the one list of child SAs (when they changed).
     pub(in crate::ike) fn sync_v2(&mut self) {
+        self.timers.set(TimerKey::V2, self.v2.poll_timeout());
         let fp = self.v2.children_fingerprint();
         if fp == self.v2_fingerprint {
             return;
@@ -547,12 +549,12 @@ impl Endpoint {
 
     /// The earliest deadline the caller must call [`Endpoint::handle_timeout`] at.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        [self.timers.next(), self.v2.poll_timeout()].into_iter().flatten().min()
+        self.timers.next()
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
         self.ctx.now = now;
-        if self.v2.poll_timeout().is_some_and(|t| t <= now) {
+        if self.timers.get(&TimerKey::V2).is_some_and(|t| t <= now) {
             self.v2.handle_timeout(now);
             self.sync_v2();
         }
