@@ -699,15 +699,7 @@ impl Core {
         let hit: Vec<u32> = self.sas.iter().filter(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p)).map(|s| s.conn).collect();
         for conn in &hit {
             let Some(i) = self.index(*conn) else { continue };
-            if self.sas[i].is_established() {
-                // Tell the peer (best effort, not retransmitted: the SA is gone here).
-                let inner = wire::Builder::new().add(&wire::Repr::Delete(wire::DeleteRepr { protocol: wire::proto::IKE, spis: vec![] }));
-                let msgid = self.sas[i].next_msgid;
-                let d = self.seal(i, exchange::INFORMATIONAL, msgid, false, &inner);
-                let (src, dst, c) = (self.sas[i].local, self.sas[i].remote, self.sas[i].conn);
-                self.events.push_back(Event::DeleteSent { conn: c, peer: *dst.ip(), protocol: wire::proto::IKE, spis: vec![] });
-                self.send_raw(src, dst, d);
-            }
+            self.tell_delete(i);
             self.drop_sa(i, DownReason::Cleared, false);
         }
         hit.len()
@@ -732,6 +724,20 @@ impl Core {
             }
         }
         hit.len()
+    }
+
+    /// Tell the peer an established IKE SA is gone (best effort, not
+    /// retransmitted: the SA is removed here).
+    pub(crate) fn tell_delete(&mut self, i: usize) {
+        if !self.sas[i].is_established() {
+            return;
+        }
+        let inner = wire::Builder::new().add(&wire::Repr::Delete(wire::DeleteRepr { protocol: wire::proto::IKE, spis: vec![] }));
+        let msgid = self.sas[i].next_msgid;
+        let d = self.seal(i, exchange::INFORMATIONAL, msgid, false, &inner);
+        let (src, dst, c) = (self.sas[i].local, self.sas[i].remote, self.sas[i].conn);
+        self.events.push_back(Event::DeleteSent { conn: c, peer: *dst.ip(), protocol: wire::proto::IKE, spis: vec![] });
+        self.send_raw(src, dst, d);
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
@@ -809,6 +815,7 @@ impl Core {
                 continue;
             }
             if now >= s.expires() {
+                self.tell_delete(i);
                 self.drop_sa(i, DownReason::LifetimeExpired { kilobytes: false }, true);
                 continue;
             }
