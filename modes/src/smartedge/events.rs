@@ -222,6 +222,8 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             v.push((6, "IPSEC_DOWN", format!("IPsec SAs for tunnel {tunnel} deleted (inbound SPI 0x{spi_in:08x}, outbound SPI 0x{spi_out:08x}): {}", crate::smartedge::wording::down_reason(reason))))
         }
         Event::GiveUp { peer, tunnel, state, .. } => v.push((3, "TIMEOUT", format!("No response from peer {peer} for tunnel {tunnel} in state {state}; giving up after retransmissions"))),
+        Event::V2GiveUp { peer, tunnel, exchange, .. } => v.push((3, "TIMEOUT", format!("No response from peer {peer} for tunnel {tunnel} in IKEv2 {}; giving up after retransmissions", edgesh_engine::ike::v2::wire::exchange::name(*exchange)))),
+        Event::V2Narrowed { tunnel, agreed: (l, r), .. } => v.push((6, "SELECTORS", format!("Traffic selectors narrowed for tunnel {tunnel}: {}/{} === {}/{}", l.net.network(), l.net.len, r.net.network(), r.net.len))),
         Event::DpdDead { peer, tunnel, .. } => v.push((3, "DPD", format!("Peer {peer} of tunnel {tunnel} is not responding to keepalives (DPD); SAs deleted"))),
         _ => {}
     }
