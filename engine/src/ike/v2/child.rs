@@ -215,6 +215,22 @@ impl Core {
                 self.sas[i].queue.push_back(Req::DeleteChildren(vec![old]));
             }
         }
+        // Simultaneous rekeys of one pair (2.8.1): of the two new pairs, the one
+        // made with the lowest of the four nonces is deleted by its initiator.
+        if let Some(old) = rekey_of {
+            let low = if ni <= nr { ni.to_vec() } else { nr.to_vec() };
+            self.rekeys.retain(|k, _| self.children.iter().any(|c| c.id == *k));
+            let twin = self.rekeys.iter().find(|(_, (o, _, _))| *o == old).map(|(k, v)| (*k, v.clone()));
+            self.rekeys.insert(id, (old, low.clone(), role == Role::Initiator));
+            if let Some((twin_id, (_, twin_low, twin_ours))) = twin {
+                let (loser, ours) = if low < twin_low { (id, role == Role::Initiator) } else { (twin_id, twin_ours) };
+                if ours {
+                    self.sas[i].queue.push_back(Req::DeleteChildren(vec![loser]));
+                }
+                self.rekeys.remove(&id);
+                self.rekeys.remove(&twin_id);
+            }
+        }
     }
 
     /// Initiator: the child part of an IKE_AUTH or CREATE_CHILD_SA response.

@@ -213,6 +213,10 @@ pub struct Core {
     /// Half-open SAs above which a cookie is required (0: always).
     pub cookie_threshold: usize,
     pub(crate) retry_at: HashMap<String, Millis>,
+    /// Children made by a rekey, while the pair they replace may still be
+    /// rekeyed by the peer too (RFC 7296 2.8.1): new child id -> (the pair
+    /// it replaces, the lowest nonce of its exchange, whether we initiated it).
+    pub(crate) rekeys: HashMap<u32, (u32, Vec<u8>, bool)>,
     pub(crate) now: Millis,
     pub stats: Stats,
 }
@@ -300,6 +304,7 @@ impl Core {
             cookie_secret,
             cookie_threshold: COOKIE_THRESHOLD,
             retry_at: HashMap::new(),
+            rekeys: HashMap::new(),
             now: 0,
             stats: Stats::default(),
         }

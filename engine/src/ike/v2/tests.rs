@@ -418,3 +418,32 @@ fn endpoint_runs_ikev2_and_ikev1_side_by_side() {
     p.advance(30_000);
     assert_eq!(p.a.child_sas().len(), 1);
 }
+
+/// Both ends rekey the same pair at once (RFC 7296 2.8.1): the exchanges
+/// cross, both complete, and the redundant pair (lowest nonce) is deleted by
+/// its initiator: one pair remains on each side, and it matches.
+#[test]
+fn a_rekey_collision_ends_with_one_pair() {
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_matching(&l, 1);
+    let (ida, idb) = (l.a.child_sas()[0].id, l.b.child_sas()[0].id);
+    let ia = l.a.index(l.a.child_sas()[0].ike).unwrap();
+    let ib = l.b.index(l.b.child_sas()[0].ike).unwrap();
+    l.a.children[0].rekeyed = true;
+    l.b.children[0].rekeyed = true;
+    l.a.sas[ia].queue.push_back(Req::Child { tunnel: "ta".into(), child: 0, rekey_of: Some(ida) });
+    l.b.sas[ib].queue.push_back(Req::Child { tunnel: "tb".into(), child: 0, rekey_of: Some(idb) });
+    l.a.kick(ia);
+    l.b.kick(ib);
+    // Both requests are on the wire before either is answered.
+    let ta: Vec<Transmit> = std::iter::from_fn(|| l.a.poll_transmit()).collect();
+    let tb: Vec<Transmit> = std::iter::from_fn(|| l.b.poll_transmit()).collect();
+    assert_eq!((ta.len(), tb.len()), (1, 1));
+    l.b.handle(l.now, ta[0].dst, ta[0].src, &ta[0].data);
+    l.a.handle(l.now, tb[0].dst, tb[0].src, &tb[0].data);
+    l.run();
+    assert_matching(&l, 1);
+    assert!(l.a.child_sas()[0].id != ida && l.b.child_sas()[0].id != idb);
+}
