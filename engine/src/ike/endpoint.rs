@@ -709,8 +709,14 @@ impl Endpoint {
             return false;
         };
         if super::v2::is_v2(self.children[ci].ike) {
-            // IKEv2 children: counted in the core and in the mirror.
+            // IKEv2 children: counted in the core (kilobyte lifetimes) and in the mirror.
             self.v2.account(spi, inbound, bytes);
+            let fp = self.v2.children_fingerprint();
+            if fp != self.v2_fingerprint {
+                self.sync_v2();
+                return true;
+            }
+            self.timers.set(TimerKey::V2, self.v2.poll_timeout());
             let c = &mut self.children[ci];
             if inbound {
                 c.bytes_in = c.bytes_in.saturating_add(bytes);

@@ -686,14 +686,30 @@ impl Core {
     }
 
     /// Traffic counted by the dataplane on a child (see [`super::Endpoint::account`]).
+    /// Kilobyte lifetimes run on these counts: the child's initiator rekeys at
+    /// 90 %, and the pair goes (the peer is told) when either direction used it all.
     pub fn account(&mut self, spi: u32, inbound: bool, bytes: u64) -> bool {
-        let Some(c) = self.children.iter_mut().find(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi }) else { return false };
+        let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi }) else { return false };
+        let c = &mut self.children[ci];
         if inbound {
             c.bytes_in = c.bytes_in.saturating_add(bytes);
             c.packets_in += 1;
         } else {
             c.bytes_out = c.bytes_out.saturating_add(bytes);
             c.packets_out += 1;
+        }
+        let (ike, id, tunnel, child) = (c.ike, c.id, c.tunnel.clone(), c.child);
+        if c.kbytes_expired() {
+            if let Some(i) = self.index(ike) {
+                self.sas[i].queue.push_back(Req::DeleteChildren(vec![id]));
+                self.kick(i);
+            }
+        } else if c.role == Role::Initiator && !c.rekeyed && c.kbytes_due() {
+            c.rekeyed = true;
+            if let Some(i) = self.index(ike) {
+                self.sas[i].queue.push_back(Req::Child { tunnel, child, rekey_of: Some(id) });
+                self.kick(i);
+            }
         }
         true
     }

@@ -447,3 +447,20 @@ fn a_rekey_collision_ends_with_one_pair() {
     assert_matching(&l, 1);
     assert!(l.a.child_sas()[0].id != ida && l.b.child_sas()[0].id != idb);
 }
+
+/// Kilobyte lifetimes: the child's initiator rekeys at 90 % of the volume.
+#[test]
+fn kilobyte_lifetime_rekeys_the_child() {
+    let (mut a, _) = pair();
+    a.children[0].proposals[0].lifetime_kbytes = Some(100);
+    let b = mirror(&a, "tb");
+    let mut l = Link::new(a, b);
+    l.run();
+    let first = l.a.child_sas()[0].spi_out;
+    for _ in 0..91 {
+        l.a.account(first, false, 1024);
+    }
+    l.run();
+    assert_matching(&l, 1);
+    assert_ne!(l.a.child_sas()[0].spi_out, first);
+}
