@@ -214,3 +214,19 @@ fn parallel_wrong_passwords_from_one_address_wait_their_turn() {
     assert_eq!(log.matches("LOGIN_FAILED").count(), 5, "{log}");
     eprintln!("4 parallel wrong passwords after one: {took:?}");
 }
+
+#[test]
+fn an_exec_line_that_is_not_utf8_is_refused_alone() {
+    if !have_ssh() {
+        return;
+    }
+    use std::os::unix::ffi::OsStrExt;
+    let s = start("exec-utf8", &[]);
+    let cmd = b"configure terminal\ninterface GigabitEthernet0/1\n description Caf\xE9\n ip address 10.1.1.1 255.255.255.0\nend\nshow running-config interface GigabitEthernet0/1";
+    let o = s.ssh("admin", "cisco").arg(std::ffi::OsStr::from_bytes(cmd)).output().unwrap();
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("(not UTF-8)"), "{t}");
+    assert!(t.contains(" ip address 10.1.1.1 255.255.255.0"), "{t}");
+    assert!(!t.contains("description"), "{t}");
+}
