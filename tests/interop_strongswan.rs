@@ -433,6 +433,58 @@ fn traffic_starts_an_ios_crypto_map_and_flows() {
     assert!(sa.contains(&format!("#pkts decaps: {encaps}, #pkts decrypt: {encaps}, #pkts verify: {encaps}")), "every packet answered:\n{sa}");
 }
 
+/// A headless IOS router (`--dialect ios --config X --ssh ...`, nobody
+/// logged in) runs its boot configuration: the crypto map answers
+/// strongSwan and waits for traffic on `edgesh0` before anyone types a
+/// command (issue 11: it used to bind nothing until an SSH `show version`).
+#[test]
+fn a_boot_configuration_alone_brings_a_tunnel_up() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    let dir = base().join("edgesh-headless");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("state dir");
+    let cfg = dir.join("boot.cfg");
+    std::fs::write(&cfg, ios_config(2, "interop-test-psk")).expect("config file");
+    let child = Command::new("ip")
+        .args(["netns", "exec", "left", env!("CARGO_BIN_EXE_edgesh"), "--dialect", "ios", "--config"])
+        .arg(&cfg)
+        .arg("--state-dir")
+        .arg(&dir)
+        .args(["--ssh", "127.0.0.1:2222"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("stderr.txt")).expect("stderr file"))
+        .spawn()
+        .expect("starting edgesh");
+    // Killed however the test ends.
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _child = Kill(child);
+    let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
+    let t0 = Instant::now();
+    while !ip(&["link", "show", "edgesh0"]).status.success() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created for the crypto map of the boot configuration");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let t0 = Instant::now();
+    loop {
+        let out = peer(&[], &["initiate", "right"]);
+        if out.contains("established") {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(15), "strongSwan could not negotiate with the headless router:\n{out}\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let list = list_sas();
+    assert!(list.contains("ESTABLISHED, IKEv1") && list.contains("INSTALLED"), "{list}");
+}
+
 /// Encryption and hash mismatches, phase 1 and phase 2, with each side receiving.
 #[test]
 fn encryption_and_hash_mismatches_on_both_sides() {

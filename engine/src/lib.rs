@@ -6,6 +6,7 @@
 //! model, is built on top of it.
 
 pub mod config;
+pub mod driver;
 pub mod esp;
 pub mod ike;
 pub mod validate;

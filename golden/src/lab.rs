@@ -3,7 +3,9 @@
 //! its destination address as a tunnel's local end (nothing else is
 //! reachable, like a network with only these routers on it). Time is
 //! virtual and shared: `@@ advance N` runs every timer that falls due, in
-//! order, so transcripts replay byte for byte.
+//! order, so transcripts replay byte for byte. Each router's engine is
+//! moved through its driver (`edgesh_engine::driver::Driver`), as the
+//! network thread moves it on a real network.
 
 use edgesh_modes::Router;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,15 +23,14 @@ pub fn deliver(routers: &[R]) {
         for r in routers {
             let out: Vec<_> = {
                 let mut g = lock(r);
-                std::iter::from_fn(|| g.ike.poll_transmit()).collect()
+                std::iter::from_fn(|| g.engine.poll_transmit()).collect()
             };
             for t in out {
                 moved = true;
-                let to = routers.iter().find(|x| !Arc::ptr_eq(x, r) && lock(x).ike.local_addrs().contains(t.dst.ip()));
+                let to = routers.iter().find(|x| !Arc::ptr_eq(x, r) && lock(x).ike().local_addrs().contains(t.dst.ip()));
                 if let Some(to) = to {
                     let mut g = lock(to);
-                    let now = g.now_ms();
-                    g.ike.handle(now, t.dst, t.src, &t.data);
+                    g.engine.handle_datagram(t.dst, t.src, &t.data);
                     g.engine_drain();
                 }
             }
@@ -41,9 +42,7 @@ pub fn deliver(routers: &[R]) {
 }
 
 fn set_time(r: &R, ms: u64) {
-    let mut g = lock(r);
-    g.clock = edgesh_modes::Clock::Virtual(ms / 1000);
-    g.virtual_ms = ms % 1000;
+    lock(r).engine.set_clock(edgesh_modes::Clock::Virtual(ms / 1000), ms % 1000);
 }
 
 /// Advance the shared clock by `secs`, firing timers in order.
@@ -51,7 +50,7 @@ pub fn advance(routers: &[R], secs: u64) {
     let Some(start) = routers.first().map(|r| lock(r).now_ms()) else { return };
     let end = start + secs * 1000;
     for _ in 0..1_000_000 {
-        let next = routers.iter().filter_map(|r| lock(r).ike.poll_timeout()).min();
+        let next = routers.iter().filter_map(|r| lock(r).engine.poll_timeout()).min();
         match next {
             Some(t) if t <= end => {
                 let t = t.max(start);

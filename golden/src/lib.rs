@@ -223,7 +223,7 @@ fn device(name: &str, seed: u64, args: &[String], dir: &Path, tmp: &Path, lab: b
     let mut load_msgs = Vec::new();
     let (router, _) = if lab {
         // The lab carries datagrams from the first commit on.
-        build_router_with(&o, &mut load_msgs, |r| r.net_attached = true)
+        build_router_with(&o, &mut load_msgs, |r| r.engine.attach())
     } else {
         build_router(&o, &mut load_msgs)
     };

@@ -9,11 +9,12 @@
 //!   (`smartedge/render.rs`) and the show commands (`smartedge/show.rs`).
 
 pub mod auth;
-pub mod crypto;
+pub mod engine;
 pub mod ios;
 pub mod keymask;
 pub mod logbuf;
 pub mod merge;
+pub mod monitor;
 pub mod out;
 pub mod passwords;
 pub mod privauth;
@@ -21,6 +22,7 @@ pub mod session;
 pub mod smartedge;
 pub mod sshconf;
 pub mod statefs;
+pub mod time;
 
 pub use out::{Out, VecOut};
 pub use session::{Clock, Dialect, Router, Session, SessionOptions};

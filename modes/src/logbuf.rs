@@ -130,7 +130,7 @@ pub fn offer(r: &mut Router, kind: &str, text: &str, line: &str) -> bool {
         ctl.suppressed += 1;
     }
     for s in summaries {
-        let l = format!("{}: %SYS-4-LOG_SUPPRESSED: {s}", crate::smartedge::show::log_time(r.now()));
+        let l = format!("{}: %SYS-4-LOG_SUPPRESSED: {s}", crate::time::log_time(r.now()));
         store(r, l);
     }
     r.logctl.last_kept = keep;
@@ -150,7 +150,7 @@ fn summary(kind: &str, src: &str, w: &Window) -> String {
 /// Put a line in the buffer, pushing the oldest out when full, and send it
 /// to the `logging host`s.
 pub fn store(r: &mut Router, line: String) {
-    if !r.logctl.hosts.is_empty() && matches!(r.clock, Clock::Real) {
+    if !r.logctl.hosts.is_empty() && matches!(r.engine.clock(), Clock::Real) {
         send(&mut r.logctl, &line);
     }
     if r.log.is_empty() {
@@ -264,7 +264,7 @@ mod tests {
         assert_eq!(r.logctl.suppressed, 20_000 - u64::from(PER_KIND));
         assert!(r.log.len() <= 110, "{}", r.log.len());
         // The next window says how many were suppressed.
-        r.virtual_ms += WINDOW_MS + 1;
+        r.engine.advance((WINDOW_MS + 1).div_ceil(1000));
         r.log("IKE", 4, "NO_POLICY", "No IKE policy found for 10.9.9.9");
         let s = r.log.iter().find(|l| l.contains("LOG_SUPPRESSED")).expect("a summary line").clone();
         assert!(s.contains("19900 messages %IKE-NO_POLICY suppressed"), "{s}");

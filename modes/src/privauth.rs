@@ -37,7 +37,7 @@ pub fn failed(r: &mut Router, user: &str, level: u8, login_id: Option<u64>) {
     let who = if user.is_empty() { "(unknown)" } else { user };
     r.log_event("SYS", 5, "PRIV_AUTH_FAIL", &format!("Authentication to Privilege level {level} failed by {who} on {line} ({from})"));
     let now = Instant::now();
-    let virtual_clock = matches!(r.clock, Clock::Virtual(_));
+    let virtual_clock = matches!(r.engine.clock(), Clock::Virtual(_));
     let f = &mut r.enable_failures;
     f.total += 1;
     if f.users.len() >= MAX_USERS && !f.users.contains_key(user) {

@@ -13,14 +13,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Where time comes from: the system clock, or a virtual clock that only
-/// moves when told to (golden transcripts, the simulated lab).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Clock {
-    Real,
-    /// Seconds since the Unix epoch.
-    Virtual(u64),
-}
+pub use edgesh_engine::driver::Clock;
 
 /// One entry of the commit history.
 #[derive(Clone, Debug)]
@@ -68,7 +61,6 @@ pub struct Router {
     pub history: VecDeque<CommitRecord>,
     pub next_commit_id: u64,
     pub pending_confirm: Option<PendingConfirm>,
-    pub clock: Clock,
     pub boot_time: u64,
     rng: u64,
     pub state_dir: PathBuf,
@@ -94,10 +86,11 @@ pub struct Router {
     pub commit_gate: Arc<Mutex<()>>,
     /// The dialect the router speaks (decides how the engine's configuration is made and how it logs).
     pub dialect: Dialect,
-    /// The IKE engine (sans-IO; a network driver or the simulated lab moves its datagrams).
-    pub ike: edgesh_engine::ike::Endpoint,
+    /// The IKE engine and the router's clock (a network thread or the
+    /// simulated lab moves its datagrams).
+    pub engine: edgesh_engine::driver::Driver,
     /// `debug crypto` switches.
-    pub debug: crate::crypto::DebugFlags,
+    pub debug: crate::engine::DebugFlags,
     /// Log and debug lines for watching sessions: (sequence, is debug, line).
     pub monitor: VecDeque<(u64, bool, String)>,
     pub monitor_seq: u64,
@@ -105,14 +98,8 @@ pub struct Router {
     pub enable_failures: crate::privauth::EnableFailures,
     /// The log buffer's rate limit, counts, size and destinations (`crate::logbuf`).
     pub logctl: crate::logbuf::LogControl,
-    /// A network driver or lab carries the engine's datagrams.
-    pub net_attached: bool,
     /// The IOS document the engine last ran from.
     pub ios_compiled: Option<crate::ios::IosDoc>,
-    /// Milliseconds of a virtual clock past its second.
-    pub virtual_ms: u64,
-    /// A commit the engine has not taken yet.
-    pub engine_dirty: bool,
     /// IOS: the running document as the engine model (compiled when the engine took it).
     pub ios_model: Arc<Config>,
 }
@@ -140,7 +127,6 @@ impl Router {
             history: VecDeque::new(),
             next_commit_id: 1,
             pending_confirm: None,
-            clock,
             boot_time: 0,
             rng: seed,
             state_dir,
@@ -155,16 +141,13 @@ impl Router {
             clear_requests: std::collections::BTreeSet::new(),
             commit_gate: Arc::new(Mutex::new(())),
             dialect: Dialect::SmartEdge,
-            ike: edgesh_engine::ike::Endpoint::new(seed),
+            engine: edgesh_engine::driver::Driver::new(seed, clock),
             debug: Default::default(),
             monitor: VecDeque::new(),
             monitor_seq: 0,
             enable_failures: Default::default(),
             logctl: Default::default(),
-            net_attached: false,
             ios_compiled: None,
-            virtual_ms: 0,
-            engine_dirty: false,
             ios_model: Arc::new(Config::new("Router")),
         };
         r.boot_time = r.now();
@@ -173,17 +156,22 @@ impl Router {
     }
 
     pub fn now(&self) -> u64 {
-        match self.clock {
-            Clock::Real => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
-            Clock::Virtual(t) => t,
-        }
+        self.engine.now()
+    }
+
+    /// Milliseconds on the router's clock (real or virtual).
+    pub fn now_ms(&self) -> u64 {
+        self.engine.now_ms()
     }
 
     /// Advance a virtual clock.
     pub fn advance(&mut self, secs: u64) {
-        if let Clock::Virtual(t) = &mut self.clock {
-            *t += secs;
-        }
+        self.engine.advance(secs);
+    }
+
+    /// The IKE engine, to read (show commands).
+    pub fn ike(&self) -> &edgesh_engine::ike::Endpoint {
+        self.engine.endpoint()
     }
 
     /// 64 pseudo-random bits (splitmix64; seeded from the OS, or fixed in tests).
@@ -197,7 +185,7 @@ impl Router {
 
     /// Add a log line in the SmartEdge format (`Mon DD HH:MM:SS: %FAC-SEV-MNEMONIC: text`).
     pub fn log(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
-        let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", smartedge::show::log_time(self.now()));
+        let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", crate::time::log_time(self.now()));
         crate::logbuf::offer(self, &format!("{facility}-{mnemonic}"), text, &line);
         line
     }
@@ -226,11 +214,6 @@ impl Router {
         while self.history.len() > HISTORY_LIMIT {
             self.history.pop_front();
         }
-        if self.dialect == Dialect::SmartEdge {
-            // The engine takes the new configuration at the next tick (before the
-            // next prompt): the commit itself stays a configuration operation.
-            self.engine_dirty = true;
-        }
         id
     }
 
@@ -247,6 +230,7 @@ impl Router {
                 self.rollbacks += 1;
                 self.last_undone = Some(undone);
                 msgs.push(self.log("SYSTEM", 4, "ROLLBACK", &format!("commit {} was not confirmed; configuration rolled back", p.commit_id)));
+                self.engine_sync();
             }
         }
         msgs
@@ -358,6 +342,10 @@ pub struct Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        if self.dialect == Dialect::Ios && self.in_config() {
+            // A session that goes away in configuration mode leaves it.
+            self.router().ios_sync();
+        }
         if let Some(id) = self.login_id.take() {
             let mut r = self.router();
             r.logins.remove(&id);
@@ -553,9 +541,6 @@ impl Session {
 
     /// Run timers and collect messages for the user.
     pub fn poll(&mut self) -> Vec<String> {
-        if self.dialect == Dialect::Ios && !self.in_config() {
-            self.router().ios_sync();
-        }
         let mut m = self.router().tick();
         {
             let r = self.router();
@@ -684,8 +669,9 @@ impl Session {
         if changed {
             let previous = r.running.clone();
             let id = r.install_checked(cand, problems, &user, comment);
-            let line = r.log("SYSTEM", 5, "CONFIG", &format!("commit {id} by {user}"));
-            drop(line);
+            r.log("SYSTEM", 5, "CONFIG", &format!("commit {id} by {user}"));
+            // The engine takes the commit now: a commit reaches it because it was committed.
+            r.engine_sync();
             if let Some(m) = confirmed_minutes {
                 let deadline = r.now() + m * 60;
                 // A second confirmed commit keeps the oldest configuration to return to.
@@ -759,7 +745,12 @@ impl Session {
             self.history.push(mask_secrets(trimmed));
         }
         if self.dialect == Dialect::Ios {
-            return crate::ios::execute(self, line, caret_indent, out);
+            let ok = crate::ios::execute(self, line, caret_indent, out);
+            // IOS's commit: changes reach the engine when configuration mode is left.
+            if !self.in_config() {
+                self.router().ios_sync();
+            }
+            return ok;
         }
         let kind = self.stack.last().map(|f| f.kind()).unwrap_or(smartedge::ModeKind::Exec);
         let graphs = smartedge::graphs();

@@ -167,6 +167,7 @@ pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(
                         let mut c = (*r.running).clone();
                         c.hostname = host.clone();
                         r.install(c, "boot", Some("--hostname".into()));
+                        r.engine_sync();
                     }
                 }
             }

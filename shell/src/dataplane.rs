@@ -17,8 +17,10 @@
 //! not carried yet.
 
 use edgesh_engine::config::{ConnectionType, TunnelKind};
+use edgesh_engine::driver::{SaChange, SaFeed};
 use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
 use edgesh_engine::ike::conf::Selector;
+use edgesh_engine::ike::Millis;
 use edgesh_modes::Router;
 use rand::SeedableRng;
 use std::collections::HashMap;
@@ -30,15 +32,35 @@ pub const DEVICE: &str = "edgesh0";
 /// A datagram to send on an IKE socket: (local, remote, payload).
 pub type Datagram = (SocketAddrV4, SocketAddrV4, Vec<u8>);
 
+/// An outbound SA: where its packets go and which traffic it carries.
+struct Outbound {
+    sa: EspSa,
+    local: SocketAddrV4,
+    remote: SocketAddrV4,
+    local_ts: Selector,
+    remote_ts: Selector,
+    created: Millis,
+}
+
+/// The dataplane. Its per-packet methods ([`Dataplane::from_tun`],
+/// [`Dataplane::from_udp`]) take no lock: the SAs come from the engine
+/// driver's SA feed, and what the engine must hear (byte counts, traffic
+/// that starts a negotiation, problems) waits for [`Dataplane::settle`],
+/// which the network thread calls when it holds the router anyway.
 pub struct Dataplane {
     tun: Option<tun_rs::SyncDevice>,
     /// Set once creating the device failed (reported once).
     tun_failed: bool,
+    feed: Option<SaFeed>,
     /// By SPI: the SA and the selectors (remote, local) its packets must fit.
     inbound: HashMap<u32, (EspSa, Selector, Selector)>,
-    outbound: HashMap<u32, EspSa>,
-    /// A fingerprint of the engine's SA set when last followed.
-    seen: u64,
+    outbound: HashMap<u32, Outbound>,
+    /// Packets and bytes carried since the engine last heard, by (SPI, inbound).
+    counts: HashMap<(u32, bool), (u64, u64)>,
+    /// Traffic no SA covers: (source, destination), for the engine.
+    uncovered: Vec<(Ipv4Addr, Ipv4Addr)>,
+    /// Problems to log.
+    problems: Vec<String>,
     /// When the configuration was last searched for crypto maps.
     looked: Option<std::time::Instant>,
     rng: rand::rngs::StdRng,
@@ -51,13 +73,20 @@ fn ipv4_ends(p: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr)> {
     Some((Ipv4Addr::new(p[12], p[13], p[14], p[15]), Ipv4Addr::new(p[16], p[17], p[18], p[19])))
 }
 
-fn log(r: &mut Router, msg: &str) {
-    r.crypto_log(3, "DATAPLANE", msg);
-}
-
 impl Dataplane {
     pub fn new() -> Dataplane {
-        Dataplane { tun: None, tun_failed: false, inbound: HashMap::new(), outbound: HashMap::new(), seen: 0, looked: None, rng: rand::rngs::StdRng::from_rng(&mut rand::rng()) }
+        Dataplane {
+            tun: None,
+            tun_failed: false,
+            feed: None,
+            inbound: HashMap::new(),
+            outbound: HashMap::new(),
+            counts: HashMap::new(),
+            uncovered: Vec::new(),
+            problems: Vec::new(),
+            looked: None,
+            rng: rand::rngs::StdRng::from_rng(&mut rand::rng()),
+        }
     }
 
     /// The device, to wait on (once it exists).
@@ -66,40 +95,60 @@ impl Dataplane {
         self.tun.as_ref().map(|t| t.as_fd())
     }
 
-    /// Follow the engine's child SAs: an SA per SPI and direction, the
-    /// device once there is one.
-    pub fn sync(&mut self, r: &mut Router) {
-        let kids = r.ike.child_sas();
-        // Cheap check first (this runs every round of the network thread):
-        // the SA set changed when its size or its SPIs changed.
-        let print = kids.iter().fold(kids.len() as u64, |h, c| h.wrapping_mul(31).wrapping_add(((c.spi_in as u64) << 32) | c.spi_out as u64));
-        if print == self.seen {
-            return self.ensure_device(r);
-        }
-        self.seen = print;
-        let ins: std::collections::HashSet<u32> = kids.iter().map(|c| c.spi_in).collect();
-        let outs: std::collections::HashSet<u32> = kids.iter().map(|c| c.spi_out).collect();
-        self.inbound.retain(|spi, _| ins.contains(spi));
-        self.outbound.retain(|spi, _| outs.contains(spi));
-        let mut failed = Vec::new();
-        for c in kids.iter().filter(|c| c.encap) {
-            let Some((e, a)) = c.esp else { continue };
-            if !self.inbound.contains_key(&c.spi_in) {
-                match EspSa::new(c.spi_in, e, a, &c.keys_in) {
-                    Ok(sa) => {
-                        self.inbound.insert(c.spi_in, (sa, c.remote_ts, c.local_ts));
+    /// Does the engine have something to hear from the dataplane?
+    pub fn has_news(&self) -> bool {
+        !self.uncovered.is_empty() || !self.problems.is_empty()
+    }
+
+    /// Traffic the engine has not been told about yet.
+    pub fn has_counts(&self) -> bool {
+        !self.counts.is_empty()
+    }
+
+    /// Follow the engine's SA installs and removals (no lock: a channel).
+    pub fn follow(&mut self) {
+        let Some(feed) = &self.feed else { return };
+        while let Ok(c) = feed.try_recv() {
+            match c {
+                SaChange::Install(c) => {
+                    let Some((e, a)) = c.esp.filter(|_| c.encap) else { continue };
+                    match (EspSa::new(c.spi_in, e, a, &c.keys_in), EspSa::new(c.spi_out, e, a, &c.keys_out)) {
+                        (Ok(i), Ok(o)) => {
+                            self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
+                            self.outbound.insert(c.spi_out, Outbound { sa: o, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+                        }
+                        (Err(err), _) | (_, Err(err)) => self.problems.push(format!("cannot carry traffic: tunnel {}: SA 0x{:08x}: {err}", c.tunnel, c.spi_in)),
                     }
-                    Err(err) => failed.push(format!("tunnel {}: SA 0x{:08x}: {err}", c.tunnel, c.spi_in)),
                 }
-            }
-            if !self.outbound.contains_key(&c.spi_out) {
-                if let Ok(sa) = EspSa::new(c.spi_out, e, a, &c.keys_out) {
-                    self.outbound.insert(c.spi_out, sa);
+                SaChange::Remove { spi_in, spi_out } => {
+                    self.inbound.remove(&spi_in);
+                    self.outbound.remove(&spi_out);
                 }
             }
         }
-        for f in failed {
-            log(r, &format!("cannot carry traffic: {f}"));
+    }
+
+    /// With the router held (once per network round that needs it): take
+    /// the SA feed, tell the engine the byte counts and the traffic that
+    /// starts negotiations, log problems, create the device when needed.
+    pub fn settle(&mut self, r: &mut Router) {
+        if self.feed.is_none() {
+            self.feed = Some(r.engine.sa_feed());
+        }
+        self.follow();
+        for ((spi, inbound), (packets, bytes)) in self.counts.drain() {
+            // The engine counts packets one call each (the bytes with the first).
+            if r.engine.account(spi, inbound, bytes) {
+                for _ in 1..packets {
+                    r.engine.account(spi, inbound, 0);
+                }
+            }
+        }
+        for (src, dst) in std::mem::take(&mut self.uncovered) {
+            r.engine.initiate_for_traffic(src, dst);
+        }
+        for p in std::mem::take(&mut self.problems) {
+            r.crypto_log(3, "DATAPLANE", &p);
         }
         self.ensure_device(r);
     }
@@ -115,7 +164,7 @@ impl Dataplane {
             return;
         }
         self.looked = Some(std::time::Instant::now());
-        let on_traffic = r.ike.conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
+        let on_traffic = r.ike().conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
         if !self.inbound.is_empty() || on_traffic {
             match tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync() {
                 Ok(d) => {
@@ -124,36 +173,39 @@ impl Dataplane {
                 }
                 Err(e) => {
                     self.tun_failed = true;
-                    log(r, &format!("cannot create TUN device {DEVICE} ({e}): IPsec SAs are negotiated but carry no traffic"));
+                    r.crypto_log(3, "DATAPLANE", &format!("cannot create TUN device {DEVICE} ({e}): IPsec SAs are negotiated but carry no traffic"));
                 }
             }
         }
     }
 
     /// Packets the host routed into the device, sealed for their SA's peer.
-    /// Traffic no SA covers yet starts a negotiation (IOS crypto maps).
-    pub fn from_tun(&mut self, r: &mut Router, out: &mut Vec<Datagram>) {
+    /// Traffic no SA covers yet is kept for the engine (IOS crypto maps
+    /// start on it).
+    pub fn from_tun(&mut self, out: &mut Vec<Datagram>) {
         let Some(tun) = &self.tun else { return };
         let mut buf = [0u8; 65536];
         for _ in 0..64 {
             let Ok(n) = tun.recv(&mut buf) else { break };
             let p = &buf[..n];
             let Some((src, dst)) = ipv4_ends(p) else { continue };
-            let now = r.now_ms();
-            let child = r.ike.child_sas().iter().filter(|c| c.encap && c.local_ts.contains(src) && c.remote_ts.contains(dst)).max_by_key(|c| c.created).map(|c| (c.spi_out, c.local, c.remote));
-            let Some((spi, local, remote)) = child else {
-                r.ike.initiate_for_traffic(now, src, dst);
+            let best = self.outbound.iter_mut().filter(|(_, o)| o.local_ts.contains(src) && o.remote_ts.contains(dst)).max_by_key(|(_, o)| o.created);
+            let Some((&spi, o)) = best else {
+                if self.uncovered.len() < 64 && !self.uncovered.contains(&(src, dst)) {
+                    self.uncovered.push((src, dst));
+                }
                 continue;
             };
-            let Some(sa) = self.outbound.get_mut(&spi) else { continue };
-            match sa.seal(NEXT_HEADER_IPV4, p, &mut self.rng) {
+            match o.sa.seal(NEXT_HEADER_IPV4, p, &mut self.rng) {
                 Ok(esp) => {
-                    r.ike.account(now, spi, false, p.len() as u64);
-                    out.push((local, remote, esp));
+                    let c = self.counts.entry((spi, false)).or_default();
+                    *c = (c.0 + 1, c.1 + p.len() as u64);
+                    out.push((o.local, o.remote, esp));
                 }
                 Err(e) => {
-                    let msg = format!("outbound SA 0x{spi:08x}: {e}");
-                    log(r, &msg);
+                    if self.problems.len() < 64 {
+                        self.problems.push(format!("outbound SA 0x{spi:08x}: {e}"));
+                    }
                 }
             }
         }
@@ -161,7 +213,7 @@ impl Dataplane {
 
     /// An ESP datagram from UDP 4500 (no non-ESP marker): open it and hand
     /// the inner packet to the host. Returns false when it was dropped.
-    pub fn from_udp(&mut self, r: &mut Router, data: &[u8]) -> bool {
+    pub fn from_udp(&mut self, data: &[u8]) -> bool {
         let Some(spi) = edgesh_engine::esp::spi_of(data) else { return false };
         let Some((sa, remote_ts, local_ts)) = self.inbound.get_mut(&spi) else { return false };
         let Ok((next, inner)) = sa.open(data) else { return false };
@@ -170,8 +222,8 @@ impl Dataplane {
         if !(remote_ts.contains(src) && local_ts.contains(dst)) {
             return false;
         }
-        let now = r.now_ms();
-        r.ike.account(now, spi, true, inner.len() as u64);
+        let c = self.counts.entry((spi, true)).or_default();
+        *c = (c.0 + 1, c.1 + inner.len() as u64);
         self.tun.as_ref().is_some_and(|t| t.send(&inner).is_ok())
     }
 }

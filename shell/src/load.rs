@@ -73,6 +73,7 @@ pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadR
     let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
     if cand != *r.running {
         r.install_checked(cand, problems, "boot", Some(format!("loaded from {file}")));
+        r.engine_sync();
     }
     rep
 }

@@ -14,7 +14,7 @@ use edgesh_modes::{Dialect, Router};
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 struct Sockets {
     bound: BTreeMap<SocketAddrV4, UdpSocket>,
@@ -24,7 +24,7 @@ struct Sockets {
 
 impl Sockets {
     fn sync(&mut self, r: &mut Router) {
-        let want: Vec<SocketAddrV4> = r.ike.local_addrs().into_iter().flat_map(|a| [SocketAddrV4::new(a, IKE_PORT), SocketAddrV4::new(a, NATT_PORT)]).collect();
+        let want: Vec<SocketAddrV4> = r.ike().local_addrs().into_iter().flat_map(|a| [SocketAddrV4::new(a, IKE_PORT), SocketAddrV4::new(a, NATT_PORT)]).collect();
         self.bound.retain(|a, _| want.contains(a));
         self.failed.retain(|a, _| want.contains(a));
         for a in want {
@@ -46,52 +46,73 @@ impl Sockets {
     }
 }
 
-/// Start the network driver thread.
+/// How often the network thread takes the router when nothing asks for it
+/// sooner: the engine's timers, commits' first messages and the
+/// dataplane's byte counts wait at most this long.
+const ROUND: Duration = Duration::from_millis(10);
+
+/// Start the network thread: the I/O shell around the router's engine
+/// driver and the dataplane.
 ///
-/// Each round reads a batch of datagrams without the router lock, then
-/// takes the lock once to run them and the timers, and sends what the
-/// engine produced after releasing it, so consoles and SSH sessions are
-/// never starved while hundreds of negotiations run.
+/// Each round reads a batch of datagrams without the router lock. ESP and
+/// packets from the TUN device go through the dataplane without it too;
+/// the lock is taken once when IKE datagrams arrived, the dataplane has
+/// something for the engine (traffic that starts a negotiation, a problem
+/// to log, byte counts once traffic pauses), or a round ([`ROUND`]) has passed: then the
+/// driver takes the datagrams and runs its timers, and what it produced is
+/// sent after the lock is released, so consoles and SSH sessions are never
+/// starved while hundreds of negotiations run.
 pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
-    router.lock().unwrap_or_else(|e| e.into_inner()).net_attached = true;
+    router.lock().unwrap_or_else(|e| e.into_inner()).engine.attach();
     std::thread::Builder::new()
         .name("ike-net".into())
         .spawn(move || {
             let mut socks = Sockets { bound: BTreeMap::new(), failed: BTreeMap::new() };
             let mut dp = crate::dataplane::Dataplane::new();
             let mut buf = vec![0u8; 65536];
+            let mut last: Option<Instant> = None;
             loop {
                 let mut batch: Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)> = Vec::new();
+                let mut esp_out: Vec<crate::dataplane::Datagram> = Vec::new();
+                let mut esp_in = 0usize;
+                dp.follow();
                 for (local, s) in &socks.bound {
-                    while batch.len() < 64 {
+                    while batch.len() < 64 && esp_in < 256 {
                         match s.recv_from(&mut buf) {
-                            Ok((n, SocketAddr::V4(from))) => batch.push((*local, from, buf[..n].to_vec())),
+                            Ok((n, SocketAddr::V4(from))) => {
+                                let data = &buf[..n];
+                                // On 4500, ESP (a non-zero SPI) rather than IKE (the zero non-ESP marker).
+                                if local.port() == NATT_PORT && data.len() >= 8 && data[..4] != [0; 4] {
+                                    dp.from_udp(data);
+                                    esp_in += 1;
+                                } else {
+                                    batch.push((*local, from, data.to_vec()));
+                                }
+                            }
                             Ok(_) => continue,
                             Err(_) => break,
                         }
                     }
                 }
-                let mut esp_out: Vec<crate::dataplane::Datagram> = Vec::new();
-                let out: Vec<_> = {
+                dp.from_tun(&mut esp_out);
+                let due = last.is_none_or(|t| t.elapsed() >= ROUND);
+                let mut out = Vec::new();
+                // Byte counts reach the engine every round, or as soon as traffic pauses.
+                let paused = esp_in == 0 && esp_out.is_empty() && dp.has_counts();
+                let locked = due || paused || !batch.is_empty() || dp.has_news();
+                if locked {
+                    last = Some(Instant::now());
                     let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
-                    // A pending commit first, so its addresses are bound before its first messages go.
-                    r.engine_tick();
                     socks.sync(&mut r);
                     for (local, from, data) in &batch {
-                        // On 4500, ESP (a non-zero SPI) rather than IKE (the zero non-ESP marker).
-                        if local.port() == NATT_PORT && data.len() >= 8 && data[..4] != [0; 4] {
-                            dp.from_udp(&mut r, data);
-                            continue;
-                        }
-                        let now = r.now_ms();
-                        r.ike.handle(now, *local, *from, data);
+                        r.engine.handle_datagram(*local, *from, data);
                     }
+                    dp.settle(&mut r);
                     r.engine_tick();
-                    dp.sync(&mut r);
-                    dp.from_tun(&mut r, &mut esp_out);
-                    std::iter::from_fn(|| r.ike.poll_transmit()).collect()
-                };
-                let busy = !batch.is_empty() || !out.is_empty() || !esp_out.is_empty();
+                    out.extend(std::iter::from_fn(|| r.engine.poll_transmit()));
+                }
+                dp.follow();
+                let busy = !batch.is_empty() || !out.is_empty() || !esp_out.is_empty() || esp_in > 0;
                 for t in out {
                     if let Some(s) = socks_get(&socks.bound, t.src) {
                         let _ = s.send_to(&t.data, t.dst);
@@ -102,13 +123,14 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                         let _ = s.send_to(&data, remote);
                     }
                 }
-                // Let other threads at the router between rounds; when idle,
-                // sleep until a datagram or a packet for the tunnel arrives
-                // (at most 10 ms: timers and commits need the loop too).
-                if busy {
+                // When idle, sleep until a datagram or a packet for the
+                // tunnel arrives, at most until the next round.
+                if busy && locked {
+                    // Let sessions at the router between negotiation rounds.
                     std::thread::sleep(Duration::from_micros(200));
-                } else {
-                    wait_readable(&socks, &dp, Duration::from_millis(10));
+                } else if !busy {
+                    let left = last.map(|t| ROUND.saturating_sub(t.elapsed())).unwrap_or_default();
+                    wait_readable(&socks, &dp, left.max(Duration::from_millis(1)));
                 }
             }
         })

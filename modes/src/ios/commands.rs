@@ -516,7 +516,7 @@ fn exec(g: &mut G, privileged: bool) {
         Ok(())
     });
     add(g, "show clock", &["Show running system information", "Display the system clock"], |s, _, o| {
-        o.line(&format!("*{}", crate::smartedge::show::date_time(s.router().now())));
+        o.line(&format!("*{}", crate::time::date_time(s.router().now())));
         Ok(())
     });
     add(g, "show privilege", &["Show running system information", "Show current privilege level"], |s, _, o| {
@@ -774,41 +774,40 @@ fn crypto_exec(g: &mut G) {
     add(g, "show crypto isakmp sa [detail]", &[SH, CR, "Show ISAKMP information", "Show ISAKMP Security Associations", "Show detailed information"], |s, _, o| {
         s.router().ios_sync();
         let mut v = Vec::new();
-        crate::crypto::ios_isakmp_sa(s.router().ike.ike_sas(), &mut v);
+        crate::ios::show_sa::ios_isakmp_sa(s.router().ike().ike_sas(), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto ipsec sa [detail]", &[SH, CR, "Show IPSEC info", "IPSEC SA table", "Show detailed information"], |s, a, o| {
         s.router().ios_sync();
         let mut v = Vec::new();
-        crate::crypto::ios_ipsec_sa(&s.router(), a.has("detail"), &mut v);
+        crate::ios::show_sa::ios_ipsec_sa(&s.router(), a.has("detail"), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto session [detail]", &[SH, CR, "Crypto session information", "Show detailed information"], |s, a, o| {
         s.router().ios_sync();
         let mut v = Vec::new();
-        crate::crypto::ios_session(&s.router(), a.has("detail"), &mut v);
+        crate::ios::show_sa::ios_session(&s.router(), a.has("detail"), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto keys tshark", &[SH, CR, "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options (decrypts captures of edgesh's packets)"], |s, _, o| {
-        for l in crate::crypto::tshark_lines(&s.router()) {
+        for l in crate::engine::tshark_lines(&s.router()) {
             o.line(&l);
         }
         Ok(())
     });
     add(g, "clear crypto isakmp [<1-32766>]", &["Reset functions", CR, "ISAKMP SAs (a delete is sent to the peer)", "Connection id"], |s, a, _| {
         let mut r = s.router();
-        let now = r.now_ms();
         match a.num("<1-32766>") {
             Some(c) => {
-                let t = r.ike.ike_sas().iter().find(|x| u64::from(x.conn) == c).map(|x| (x.tunnel.clone(), *x.remote.ip()));
+                let t = r.ike().ike_sas().iter().find(|x| u64::from(x.conn) == c).map(|x| (x.tunnel.clone(), *x.remote.ip()));
                 let Some((t, p)) = t else { return Err(format!("ISAKMP SA with connection id {c} not found")) };
-                r.ike.clear_ike(now, Some(&t), Some(p));
+                r.engine.clear_ike(Some(&t), Some(p));
             }
             None => {
-                r.ike.clear_ike(now, None, None);
+                r.engine.clear_ike(None, None);
             }
         }
         r.engine_drain();
@@ -816,9 +815,8 @@ fn crypto_exec(g: &mut G) {
     });
     add(g, "clear crypto sa [peer A.B.C.D]", &["Reset functions", CR, "IPSEC SAs (a delete is sent to the peer)", "Of one peer", "Peer address"], |s, a, _| {
         let mut r = s.router();
-        let now = r.now_ms();
         let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
-        r.ike.clear_ipsec(now, None, peer);
+        r.engine.clear_ipsec(None, peer);
         r.engine_drain();
         Ok(())
     });
@@ -893,12 +891,11 @@ fn crypto_exec(g: &mut G) {
         o.line("Type escape sequence to abort.");
         o.line(&format!("Sending 5, 100-byte ICMP Echos to {dst}, timeout is 2 seconds:"));
         let mut r = s.router();
-        let now = r.now_ms();
         // A packet that matches a crypto ACL starts the negotiation (IOS drops it meanwhile).
-        let src = src.or_else(|| r.ike.conf().peers.iter().flat_map(|p| p.children.iter()).find(|c| c.remote_ts.contains(dst)).map(|c| c.local_ts.net.addr));
+        let src = src.or_else(|| r.ike().conf().peers.iter().flat_map(|p| p.children.iter()).find(|c| c.remote_ts.contains(dst)).map(|c| c.local_ts.net.addr));
         if let Some(src) = src {
-            if r.ike.child_for(src, dst).is_none() {
-                r.ike.initiate_for_traffic(now, src, dst);
+            if r.ike().child_for(src, dst).is_none() {
+                r.engine.initiate_for_traffic(src, dst);
             }
         }
         r.engine_drain();

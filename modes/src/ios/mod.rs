@@ -17,7 +17,9 @@
 pub mod blockindex;
 pub mod commands;
 pub mod compile;
+pub mod events;
 pub mod ikev2;
+pub mod show_sa;
 pub mod wording;
 
 use crate::out::Out;
@@ -583,6 +585,8 @@ pub fn apply_text(router: &std::sync::Arc<std::sync::Mutex<crate::session::Route
             s.ios.stack = vec![IosFrame { mode: IosMode::Config, path: Vec::new() }];
         }
     }
+    // The loaded configuration is running: the engine takes it now.
+    drop(s);
     (lines, rejected, msgs)
 }
 

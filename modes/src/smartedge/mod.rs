@@ -9,9 +9,11 @@
 
 pub mod commands;
 pub mod diff;
+pub mod events;
 pub mod pki;
 pub mod render;
 pub mod show;
+pub mod show_sa;
 pub mod wording;
 
 use crate::session::Handler;

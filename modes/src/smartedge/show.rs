@@ -8,6 +8,7 @@
 //! dialect prints them there).
 
 use super::render::{self, Selection};
+use crate::time::date_time;
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Handler, Session};
 use edgesh_engine::Config;
@@ -100,11 +101,11 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
                 return not_found("Tunnel", &name);
             }
             let r = s.router();
-            let st = r.ike.tunnel_stats.get(&name).cloned().unwrap_or_default();
-            let (ike, ipsec) = crate::crypto::tunnel_counts(&r, &name);
+            let st = r.ike().tunnel_stats.get(&name).cloned().unwrap_or_default();
+            let (ike, ipsec) = crate::smartedge::show_sa::tunnel_counts(&r, &name);
             let mut lines = Vec::new();
             if a.has("detail") {
-                crate::crypto::smartedge_tunnel_sas(&r, &name, &mut lines);
+                crate::smartedge::show_sa::smartedge_tunnel_sas(&r, &name, &mut lines);
             }
             drop(r);
             o.line(&format!("Tunnel ipsec {name} IKE statistics"));
@@ -125,9 +126,9 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
         &[SHOW, "IKE information", "For an ASP", "Slot/ASP", "Counters", "For the whole ASP", "IKEv1", "IKEv2"],
         |s, a, o| {
             let r = s.router();
-            let st = r.ike.stats.clone();
-            let (p1_up, p2_up) = (r.ike.ike_sas().iter().filter(|x| x.is_established()).count(), r.ike.child_sas().len());
-            let half = r.ike.ike_sas().len() - p1_up;
+            let st = r.ike().stats.clone();
+            let (p1_up, p2_up) = (r.ike().ike_sas().iter().filter(|x| x.is_established()).count(), r.ike().child_sas().len());
+            let half = r.ike().ike_sas().len() - p1_up;
             drop(r);
             if a.has("ike2") {
                 o.line("IKEv2 statistics: no IKEv2 SAs (the IKEv2 engine is not available yet)");
@@ -182,9 +183,9 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
                 cfg.tunnels
                     .keys()
                     .map(|n| {
-                        let (ike, ipsec) = crate::crypto::tunnel_counts(&r, n);
+                        let (ike, ipsec) = crate::smartedge::show_sa::tunnel_counts(&r, n);
                         let mut lines = Vec::new();
-                        crate::crypto::smartedge_tunnel_sas(&r, n, &mut lines);
+                        crate::smartedge::show_sa::smartedge_tunnel_sas(&r, n, &mut lines);
                         (n.clone(), (ike, ipsec, lines))
                     })
                     .collect::<std::collections::BTreeMap<_, _>>()
@@ -667,52 +668,6 @@ fn live_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem], sas: 
     }
 }
 
-// ---------------------------------------------------------------- time
-
-fn civil(secs: u64) -> (i64, u32, u32, u64, u64, u64, u32) {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = if m <= 2 { y + 1 } else { y };
-    let weekday = ((days + 4).rem_euclid(7)) as u32; // 1970-01-01 was a Thursday
-    (y, m, d, rem / 3600, (rem / 60) % 60, rem % 60, weekday)
-}
-
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-
-/// `Nov 22 14:37:44`: the time stamp of a SmartEdge log line.
-pub fn log_time(secs: u64) -> String {
-    let (_, m, d, h, mi, s, _) = civil(secs);
-    format!("{} {:02} {:02}:{:02}:{:02}", MONTHS[(m - 1) as usize], d, h, mi, s)
-}
-
-/// `Sun Nov 22 14:37:44 2026 UTC`
-pub fn date_time(secs: u64) -> String {
-    let (y, m, d, h, mi, s, wd) = civil(secs);
-    format!("{} {} {:02} {:02}:{:02}:{:02} {y} UTC", DAYS[wd as usize], MONTHS[(m - 1) as usize], d, h, mi, s)
-}
-
 fn uptime(secs: u64) -> String {
     format!("{} days, {} hours {} minutes {} secs", secs / 86_400, (secs / 3600) % 24, (secs / 60) % 60, secs % 60)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn dates() {
-        assert_eq!(date_time(0), "Thu Jan 01 00:00:00 1970 UTC");
-        assert_eq!(date_time(1_795_358_264), "Sun Nov 22 14:37:44 2026 UTC");
-        assert_eq!(log_time(1_795_358_264), "Nov 22 14:37:44");
-    }
 }

@@ -1,0 +1,237 @@
+//! The engine driver: the one type that runs the sans-IO IKE [`Endpoint`]
+//! against a clock. It owns the endpoint and the clock (real, or virtual
+//! for transcripts and the lab) and does the four things every I/O shell
+//! needs: take a datagram ([`Driver::handle_datagram`]), run the timers
+//! that are due ([`Driver::handle_timeout`]), take a configuration
+//! ([`Driver::set_config`]) and hand out what the engine produced
+//! ([`Driver::poll_transmit`], [`Driver::drain_events`]). The network
+//! thread (`shell/src/net.rs`), the simulated lab (`golden/src/lab.rs`) and
+//! the command handlers are thin shells around it, as quinn wraps
+//! quinn-proto. It knows no sockets and no dialect: rendering events is
+//! the dialect's part.
+//!
+//! The dataplane follows the engine's SAs without sharing the engine: it
+//! takes a [`SaFeed`] ([`Driver::sa_feed`]) on which every drain sends the
+//! child SAs installed and removed since the last one.
+
+use crate::ike::endpoint::ChildSa;
+use crate::ike::{EngineConf, Endpoint, Event, Millis, Transmit};
+use std::collections::HashSet;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::sync::mpsc;
+
+/// Where time comes from: the system clock, or a virtual clock that only
+/// moves when told to (golden transcripts, the simulated lab).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    Real,
+    /// Seconds since the Unix epoch.
+    Virtual(u64),
+}
+
+/// A change of the engine's child SAs, for a dataplane.
+#[derive(Clone, Debug)]
+pub enum SaChange {
+    /// A new SA pair (keys, selectors, ends).
+    Install(Box<ChildSa>),
+    /// The pair with these SPIs (inbound, outbound) is gone.
+    Remove { spi_in: u32, spi_out: u32 },
+}
+
+/// The receiving end of the driver's SA changes.
+pub type SaFeed = mpsc::Receiver<SaChange>;
+
+#[derive(Debug)]
+pub struct Driver {
+    ike: Endpoint,
+    clock: Clock,
+    /// Milliseconds of a virtual clock past its second.
+    virtual_ms: u64,
+    /// An I/O shell carries the datagrams; without one they are dropped.
+    attached: bool,
+    feed: Option<mpsc::Sender<SaChange>>,
+    /// The SA pairs the feed has been told about, and a fingerprint of them.
+    fed: HashSet<(u32, u32)>,
+    fed_print: u64,
+}
+
+impl Driver {
+    pub fn new(seed: u64, clock: Clock) -> Driver {
+        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0 }
+    }
+
+    /// The engine, to read (the show commands).
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.ike
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Set the clock; a virtual clock at `secs` plus `ms` milliseconds.
+    pub fn set_clock(&mut self, clock: Clock, ms: u64) {
+        self.clock = clock;
+        self.virtual_ms = ms % 1000;
+    }
+
+    /// Advance a virtual clock by whole seconds.
+    pub fn advance(&mut self, secs: u64) {
+        if let Clock::Virtual(t) = &mut self.clock {
+            *t += secs;
+        }
+    }
+
+    /// Seconds on the clock.
+    pub fn now(&self) -> u64 {
+        match self.clock {
+            Clock::Real => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            Clock::Virtual(t) => t,
+        }
+    }
+
+    /// Milliseconds on the clock.
+    pub fn now_ms(&self) -> Millis {
+        match self.clock {
+            Clock::Real => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
+            Clock::Virtual(t) => t * 1000 + self.virtual_ms,
+        }
+    }
+
+    /// An I/O shell (network thread, lab) now carries the datagrams.
+    pub fn attach(&mut self) {
+        self.attached = true;
+    }
+
+    pub fn attached(&self) -> bool {
+        self.attached
+    }
+
+    /// The SA changes from now on, for a dataplane: first every SA that
+    /// exists, then each change as a drain finds it.
+    pub fn sa_feed(&mut self) -> SaFeed {
+        let (tx, rx) = mpsc::channel();
+        self.feed = Some(tx);
+        self.fed.clear();
+        self.fed_print = 0;
+        self.follow_sas(true);
+        rx
+    }
+
+    /// A datagram from the network.
+    pub fn handle_datagram(&mut self, local: SocketAddrV4, from: SocketAddrV4, data: &[u8]) {
+        let now = self.now_ms();
+        self.ike.handle(now, local, from, data);
+    }
+
+    /// When the next timer falls due.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        self.ike.poll_timeout()
+    }
+
+    /// Run the timers that are due now.
+    pub fn handle_timeout(&mut self) {
+        let now = self.now_ms();
+        if self.ike.poll_timeout().is_some_and(|t| t <= now) {
+            self.ike.handle_timeout(now);
+        }
+    }
+
+    /// Take a configuration (a commit). Returns false when it is the one
+    /// the engine already runs.
+    pub fn set_config(&mut self, conf: EngineConf) -> bool {
+        if &conf == self.ike.conf() {
+            return false;
+        }
+        let now = self.now_ms();
+        self.ike.set_config(now, conf);
+        true
+    }
+
+    /// Traffic from `src` to `dst` that no SA carries (starts a crypto map).
+    pub fn initiate_for_traffic(&mut self, src: Ipv4Addr, dst: Ipv4Addr) -> Option<String> {
+        let now = self.now_ms();
+        self.ike.initiate_for_traffic(now, src, dst)
+    }
+
+    /// Bytes the dataplane carried on the SA of `spi`.
+    pub fn account(&mut self, spi: u32, inbound: bool, bytes: u64) -> bool {
+        let now = self.now_ms();
+        self.ike.account(now, spi, inbound, bytes)
+    }
+
+    /// `clear ... ike`: returns how many SAs went.
+    pub fn clear_ike(&mut self, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
+        let now = self.now_ms();
+        self.ike.clear_ike(now, tunnel, peer)
+    }
+
+    /// `clear ... ipsec`: returns how many SA pairs went.
+    pub fn clear_ipsec(&mut self, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
+        let now = self.now_ms();
+        self.ike.clear_ipsec(now, tunnel, peer)
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.ike.poll_transmit()
+    }
+
+    /// The engine's events since the last drain (datagrams are dropped
+    /// when no I/O shell is attached); the SA feed learns the SA changes.
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        if !self.attached {
+            while self.ike.poll_transmit().is_some() {}
+        }
+        self.follow_sas(false);
+        std::iter::from_fn(|| self.ike.poll_event()).collect()
+    }
+
+    /// Tell the feed what changed in the child SAs (a cheap fingerprint first).
+    fn follow_sas(&mut self, force: bool) {
+        let Some(tx) = &self.feed else { return };
+        let kids = self.ike.child_sas();
+        let print = kids.iter().fold(kids.len() as u64, |h, c| h.wrapping_mul(31).wrapping_add((u64::from(c.spi_in) << 32) | u64::from(c.spi_out)));
+        if !force && print == self.fed_print {
+            return;
+        }
+        self.fed_print = print;
+        let now: HashSet<(u32, u32)> = kids.iter().map(|c| (c.spi_in, c.spi_out)).collect();
+        let mut dead = false;
+        for &(spi_in, spi_out) in self.fed.difference(&now) {
+            dead |= tx.send(SaChange::Remove { spi_in, spi_out }).is_err();
+        }
+        for c in kids.iter().filter(|c| !self.fed.contains(&(c.spi_in, c.spi_out))) {
+            dead |= tx.send(SaChange::Install(Box::new(c.clone()))).is_err();
+        }
+        self.fed = now;
+        if dead {
+            self.feed = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn virtual_clock_moves_only_when_told() {
+        let mut d = Driver::new(1, Clock::Virtual(100));
+        assert_eq!(d.now_ms(), 100_000);
+        d.set_clock(Clock::Virtual(200), 1_250);
+        assert_eq!(d.now_ms(), 200_250);
+        d.advance(2);
+        assert_eq!(d.now(), 202);
+    }
+
+    #[test]
+    fn unattached_datagrams_are_dropped_and_an_empty_config_is_no_change() {
+        let mut d = Driver::new(1, Clock::Virtual(0));
+        assert!(!d.set_config(EngineConf::default()));
+        assert!(d.drain_events().is_empty());
+        assert!(d.poll_transmit().is_none());
+        let feed = d.sa_feed();
+        assert!(feed.try_recv().is_err(), "no SAs yet");
+    }
+}

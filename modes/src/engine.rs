@@ -1,0 +1,291 @@
+//! The bridge between the router and its engine driver
+//! (`edgesh_engine::driver::Driver`): the configuration the engine runs
+//! from (each dialect's compiled model), taking it when it is committed,
+//! running the timers, and turning the engine's events into each dialect's
+//! log and debug lines (the wording lives in `smartedge/events.rs` and
+//! `ios/events.rs`). Also the dialect-neutral `debug crypto` switches and
+//! the SA keys for tshark.
+
+use crate::session::{Dialect, Router};
+use crate::time::log_time;
+use edgesh_engine::config::{EspAuth, EspEncr};
+use edgesh_engine::ike::{EngineConf, Event};
+use std::net::Ipv4Addr;
+
+/// `debug crypto ...` switches (router-wide, as on IOS).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DebugFlags {
+    pub isakmp: bool,
+    pub ipsec: bool,
+    /// `debug crypto condition peer ipv4 A`: only events with these peers.
+    pub peers: Vec<Ipv4Addr>,
+}
+
+impl DebugFlags {
+    pub fn any(&self) -> bool {
+        self.isakmp || self.ipsec
+    }
+}
+
+impl Router {
+    /// What the engine runs from: the running configuration (IOS: the running
+    /// document compiled into the same model, kept for the show commands).
+    pub fn engine_conf(&mut self) -> EngineConf {
+        match self.dialect {
+            Dialect::SmartEdge => EngineConf::from_config(&self.running),
+            Dialect::Ios => {
+                let model = crate::ios::compile::compile(&self.ios_doc).config;
+                let conf = EngineConf::from_config(&model);
+                self.ios_model = std::sync::Arc::new(model);
+                conf
+            }
+        }
+    }
+
+    /// A log line in the router's dialect (SmartEdge `%IKE-`, IOS `*time: %CRYPTO-`), kept in the log buffer.
+    pub fn crypto_log(&mut self, sev: u8, mnemonic: &str, text: &str) -> String {
+        match self.dialect {
+            Dialect::SmartEdge => self.log("IKE", sev, mnemonic, text),
+            Dialect::Ios => {
+                let l = format!("*{}.{:03}: %CRYPTO-{sev}-{mnemonic}: {text}", log_time(self.now()), self.now_ms() % 1000);
+                crate::logbuf::offer(self, &format!("CRYPTO-{mnemonic}"), text, &l);
+                l
+            }
+        }
+    }
+
+    /// Give the engine the current configuration (a commit, or IOS changes
+    /// when configuration mode is left): it takes it at once.
+    pub fn engine_sync(&mut self) {
+        let conf = self.engine_conf();
+        if &conf == self.ike().conf() {
+            return;
+        }
+        // Tunnels the engine cannot run are said so in the log, once per change.
+        let new_notes: Vec<String> = conf.notes.iter().filter(|n| !self.ike().conf().notes.contains(n)).cloned().collect();
+        for n in new_notes {
+            let line = self.crypto_log(4, "CONFIG", &format!("{n}: not negotiated"));
+            self.push_monitor(line, false);
+        }
+        self.engine.set_config(conf);
+        self.engine_drain();
+    }
+
+    /// IOS applies lines as they are typed: recompile when the document changed.
+    pub fn ios_sync(&mut self) {
+        if self.dialect == Dialect::Ios && self.ios_compiled.as_ref() != Some(&self.ios_doc) {
+            self.ios_compiled = Some(self.ios_doc.clone());
+            self.engine_sync();
+        }
+    }
+
+    /// Run the engine's timers that are due.
+    pub fn engine_tick(&mut self) {
+        self.engine.handle_timeout();
+        self.engine_drain();
+    }
+
+    /// Turn engine events into log and debug lines.
+    pub fn engine_drain(&mut self) {
+        for e in self.engine.drain_events() {
+            let peer = event_peer(&e);
+            let logs: Vec<(u8, &'static str, String)> = match self.dialect {
+                Dialect::SmartEdge => crate::smartedge::events::smartedge_log(&e),
+                Dialect::Ios => crate::ios::events::ios_log(&e),
+            };
+            for (sev, mn, text) in logs {
+                let line = self.crypto_log(sev, mn, &text);
+                self.push_monitor(line, false);
+            }
+            let wanted = self.debug.peers.is_empty() || peer.is_some_and(|p| self.debug.peers.contains(&p));
+            if self.debug.any() && wanted {
+                let stamp = format!("*{}.{:03}: ", log_time(self.now()), self.now_ms() % 1000);
+                let lines = match self.dialect {
+                    Dialect::Ios => crate::ios::events::ios_debug(&e, &self.debug),
+                    Dialect::SmartEdge => crate::smartedge::events::smartedge_debug(&e, &self.debug),
+                };
+                for l in lines {
+                    self.push_monitor(format!("{stamp}{l}"), true);
+                }
+            }
+        }
+    }
+}
+
+pub fn event_peer(e: &Event) -> Option<Ipv4Addr> {
+    Some(match e {
+        Event::Sent { peer, .. } | Event::Received { peer, .. } | Event::Malformed { peer, .. } | Event::Phase1Up { peer, .. } => *peer.ip(),
+        Event::State { peer, .. }
+        | Event::P1Check { peer, .. }
+        | Event::P1NoneAcceptable { peer, .. }
+        | Event::P2Check { peer, .. }
+        | Event::P2NoneAcceptable { peer, .. }
+        | Event::ProxyIdMismatch { peer, .. }
+        | Event::Selectors { peer, .. }
+        | Event::IdMismatch { peer, .. }
+        | Event::NoPeer { peer, .. }
+        | Event::KeyMismatch { peer, .. }
+        | Event::AuthFailed { peer, .. }
+        | Event::NotifyReceived { peer, .. }
+        | Event::NotifySent { peer, .. }
+        | Event::DeleteReceived { peer, .. }
+        | Event::DeleteSent { peer, .. }
+        | Event::NatDetected { peer, .. }
+        | Event::Phase1Down { peer, .. }
+        | Event::ChildUp { peer, .. }
+        | Event::ChildDown { peer, .. }
+        | Event::Retransmit { peer, .. }
+        | Event::GiveUp { peer, .. }
+        | Event::DpdDead { peer, .. }
+        | Event::ResponderLifetime { peer, .. } => *peer,
+    })
+}
+
+/// The SA keys as tshark options: `ikev1_decryption_table` rows for IKEv1
+/// SAs and `esp_sa` rows for IPsec SAs. Privileged: it prints secrets.
+pub fn tshark_lines(r: &Router) -> Vec<String> {
+    use edgesh_engine::ike::crypto::hex;
+    let mut v = Vec::new();
+    for s in r.ike().ike_sas() {
+        if let Some((ic, key)) = s.tshark_key() {
+            v.push(format!("-o 'uat:ikev1_decryption_table:{ic},{key}'"));
+        }
+    }
+    for c in r.ike().child_sas() {
+        let Some((e, a)) = c.esp else { continue };
+        let enc = match e {
+            EspEncr::Null => "NULL",
+            EspEncr::DesCbc => "DES-CBC [RFC2405]",
+            EspEncr::TripleDesCbc => "TripleDES-CBC [RFC2451]",
+            EspEncr::Aes128Cbc | EspEncr::Aes192Cbc | EspEncr::Aes256Cbc => "AES-CBC [RFC3602]",
+            EspEncr::Aes128Gcm | EspEncr::Aes192Gcm | EspEncr::Aes256Gcm => "AES-GCM with 16 octet ICV [RFC4106]",
+        };
+        let auth = match a {
+            None => "NULL",
+            Some(EspAuth::HmacMd5_96) => "HMAC-MD5-96 [RFC2403]",
+            Some(EspAuth::HmacSha1_96) => "HMAC-SHA-1-96 [RFC2404]",
+            Some(EspAuth::HmacSha256_128) => "HMAC-SHA-256-128 [RFC4868]",
+            Some(EspAuth::HmacSha384_192) => "HMAC-SHA-384-192 [RFC4868]",
+            Some(EspAuth::HmacSha512_256) => "HMAC-SHA-512-256 [RFC4868]",
+            Some(EspAuth::HmacAesXcbc) => "ANY 96 bit authentication [no checking]",
+        };
+        for (src, dst, spi, k) in [(c.remote.ip(), c.local.ip(), c.spi_in, &c.keys_in), (c.local.ip(), c.remote.ip(), c.spi_out, &c.keys_out)] {
+            v.push(format!("-o 'uat:esp_sa:\"IPv4\",\"{src}\",\"{dst}\",\"0x{spi:08x}\",\"{enc}\",\"0x{}\",\"{auth}\",\"0x{}\"'", hex(&k.encr), hex(&k.auth)));
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Clock;
+    use edgesh_engine::Config;
+    use edgesh_engine::config::*;
+    use edgesh_engine::ike::Endpoint;
+    use edgesh_engine::ike::conf::{ChildConf, EspProp, IkeProp, PeerConf, Selector};
+    use std::net::SocketAddrV4;
+
+    fn peer(local: Ipv4Addr, remote: Ipv4Addr, group: u16, auto: bool) -> PeerConf {
+        PeerConf {
+            name: "t1".into(),
+            context: "local".into(),
+            kind: TunnelKind::Static,
+            local,
+            remote: Some(remote),
+            local_id: Identity::Ipv4(local),
+            remote_id: Identity::Ipv4(remote),
+            mode: ExchangeMode::Main,
+            connection: ConnectionType::Both,
+            psk: Some(b"k".to_vec()),
+            proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::TripleDesCbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400 }],
+            children: vec![ChildConf {
+                policy: "pol".into(),
+                local_ts: Selector::ANY,
+                remote_ts: Selector::ANY,
+                proposals: vec![EspProp { name: "e".into(), ah: None, esp: Some((EspEncr::TripleDesCbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None }],
+                pfs: None,
+            }],
+            dpd: false,
+            auto_start: auto,
+            max_tunnels: None,
+            dynamic: false,
+        }
+    }
+
+    /// A SmartEdge router responding on 192.0.2.2, and a genuine first main mode message from 192.0.2.1.
+    fn setup() -> (Router, Vec<u8>, SocketAddrV4, SocketAddrV4) {
+        let (a, b) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2));
+        let mut r = Router::new(Config::new("r2"), Clock::Virtual(1_795_358_264), 1, std::env::temp_dir());
+        r.engine.set_config(EngineConf { peers: vec![peer(b, a, 2, false)], notes: vec![] });
+        let mut i = Endpoint::new(7);
+        i.set_config(0, EngineConf { peers: vec![peer(a, b, 2, true)], notes: vec![] });
+        let t = i.poll_transmit().expect("MM1");
+        (r, t.data, t.src, t.dst)
+    }
+
+    fn feed(r: &mut Router, pkt: &[u8], from: SocketAddrV4, to: SocketAddrV4) -> String {
+        r.log.clear();
+        r.engine.handle_datagram(to, from, pkt);
+        r.engine_drain();
+        r.log.iter().map(|l| l.split_once(": %").map(|x| x.1).unwrap_or(l).to_string()).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Table 5 of the SmartEdge guide: each malformed first message is detected,
+    /// logged with the table's text, and answered with the table's notify.
+    #[test]
+    fn table5_malformed_first_messages() {
+        let (mut r, mm1, from, to) = setup();
+        // Offsets: header 28; SA body: DOI 32, situation 36, proposal 40, transform 52.
+        let cases: Vec<(Box<dyn Fn(&mut Vec<u8>)>, &[&str])> = vec![
+            (Box::new(|p| p[17] = 0x20), &["Invalid Major Version (0x20) detected in IKE message", "Sending phase-I notify of type INVALID_MAJOR_VERSION"]),
+            (Box::new(|p| p[17] = 0x12), &["Invalid Minor Version (0x2) detected in IKE message", "Sending phase-I notify of type INVALID_MINOR_VERSION"]),
+            (Box::new(|p| p[19] = 0xf0), &["Invalid Flags(0xf0) detected in IKE message", "Sending phase-I notify of type INVALID_FLAGS"]),
+            (Box::new(|p| p[16] = 0x99), &["Invalid Next Payload type(0x99) detected in IKE message", "Sending phase-I notify of type INVALID_PAYLOAD_TYPE"]),
+            (Box::new(|p| p[20..24].copy_from_slice(&0x100100u32.to_be_bytes())), &["Invalid Message ID(0x100100) detected in IKE phase-I message", "Sending phase-I notify of type INVALID_MESSAGE_ID"]),
+            (Box::new(|p| p[32..36].copy_from_slice(&0x4001u32.to_be_bytes())), &["Invalid DOI (0x4001) detected in IKE phase-I 1st message", "Sending phase-I notify of type DOI_NOT_SUPPORTED"]),
+            (Box::new(|p| p[36..40].copy_from_slice(&0x4001u32.to_be_bytes())), &["Situation (0x4001) is not supported", "Sending phase-I notify of type SITUATION_NOT_SUPPORTED"]),
+            (Box::new(|p| p[0..8].copy_from_slice(&[0; 8])), &["Invalid Initiator Cookie detected in IKE message."]),
+            (Box::new(|p| p[18] = 0x20), &["Invalid Xchange Type (0x20) detected for non-existing IKE SA."]),
+            (Box::new(|p| p[45] = 0xff), &["Invalid Protocol ID(0xff) detected.", "Sending phase-I notify of type INVALID_PROTOCOL_ID"]),
+            (Box::new(|p| p[29] = 0x11), &["Invalid Reserved field (0x11) detected in IKE phase-1 1st message", "Sending phase-I notify of type PAYLOAD_MALFORMED"]),
+            (Box::new(|p| p[26..28].copy_from_slice(&500u16.to_be_bytes())), &["is greater than the supported length"]),
+        ];
+        for (i, (mutate, want)) in cases.iter().enumerate() {
+            let mut p = mm1.clone();
+            mutate(&mut p);
+            let log = feed(&mut r, &p, from, to);
+            for w in *want {
+                assert!(log.contains(w), "case {i}: want {w:?} in\n{log}");
+            }
+            assert!(r.ike().ike_sas().is_empty(), "case {i}: no SA from a malformed packet");
+        }
+        // The genuine message is accepted.
+        let log = feed(&mut r, &mm1, from, to);
+        assert_eq!(r.ike().ike_sas().len(), 1, "{log}");
+    }
+
+    #[test]
+    fn transform_id_and_attribute_errors_and_dh_mismatch() {
+        let (mut r, mm1, from, to) = setup();
+        // The first transform's ID (offset 28+4+8+8+4+1 = 53 is the proposal's protocol; transform ID at 28+4+8+8+4+1).
+        let sa_at = 28 + 4 + 8;
+        let t_at = sa_at + 8; // first transform payload
+        let mut p = mm1.clone();
+        p[t_at + 5] = 17;
+        let log = feed(&mut r, &p, from, to);
+        assert!(log.contains("Invalid Xform ID(17) detected in IKE phase-I 1st message"), "{log}");
+        assert!(log.contains("Sending phase-I notify of type INVALID_TRANSFORM_ID"), "{log}");
+        let mut p = mm1.clone();
+        // First attribute type (encryption, TV) becomes 4099 (0x1003).
+        p[t_at + 8..t_at + 10].copy_from_slice(&(0x8000u16 | 4099).to_be_bytes());
+        let log = feed(&mut r, &p, from, to);
+        assert!(log.contains("Unsupported attribute(4099) detected in IKE phase-I 1st message"), "{log}");
+        assert!(log.contains("Sending phase-I notify of type ATTRIBUTES_NOT_SUPPORTED"), "{log}");
+        // A DH group 5 router receiving group 2.
+        r.engine.set_config(EngineConf { peers: vec![peer(*to.ip(), *from.ip(), 5, false)], notes: vec![] });
+        let log = feed(&mut r, &mm1, from, to);
+        assert!(log.contains("Mismatching DH Group(2) detected, configured is (5) in IKE phase-I 1st message"), "{log}");
+        assert!(log.contains("Sending phase-I notify of type NO_PROPOSAL_CHOSEN"), "{log}");
+    }
+}

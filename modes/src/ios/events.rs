@@ -1,0 +1,280 @@
+//! IOS's log (`%CRYPTO-SEV-MNEMONIC`) and `debug crypto isakmp|ipsec`
+//! lines for the engine's events (seed 002's traces).
+
+use crate::engine::DebugFlags;
+use edgesh_engine::config::{AuthMethod, EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
+use edgesh_engine::ike::Event;
+use edgesh_engine::ike::conf::Selector;
+use edgesh_engine::ike::events::*;
+use edgesh_engine::ike::wire::{IdRepr, exchange, id_type, notify, payload, proto};
+
+// ------------------------------------------------------------ IOS
+
+fn ios_encr(e: Result<IkeEncr, u16>) -> (String, Option<u16>) {
+    match e {
+        Ok(IkeEncr::DesCbc) => ("DES-CBC".into(), None),
+        Ok(IkeEncr::TripleDesCbc) => ("3DES-CBC".into(), None),
+        Ok(IkeEncr::Aes128Cbc) => ("AES-CBC".into(), Some(128)),
+        Ok(IkeEncr::Aes192Cbc) => ("AES-CBC".into(), Some(192)),
+        Ok(IkeEncr::Aes256Cbc) => ("AES-CBC".into(), Some(256)),
+        Err(v) => (format!("{v}"), None),
+    }
+}
+
+fn ios_hash(h: Result<IkeAuthAlg, u16>) -> String {
+    match h {
+        Ok(IkeAuthAlg::HmacMd5_96) => "MD5".into(),
+        Ok(IkeAuthAlg::HmacSha1_96) => "SHA".into(),
+        Ok(IkeAuthAlg::HmacSha256) => "SHA256".into(),
+        Ok(IkeAuthAlg::HmacSha384) => "SHA384".into(),
+        Ok(IkeAuthAlg::HmacSha512) => "SHA512".into(),
+        Err(v) => format!("{v}"),
+    }
+}
+
+/// An ISAKMP policy's priority from its engine name (`isakmp-10`), else its position.
+fn priority(name: &str, index: usize) -> String {
+    name.strip_prefix("isakmp-").map(|p| p.to_string()).unwrap_or_else(|| (index + 1).to_string())
+}
+
+fn ios_id(id: &IdRepr) -> String {
+    format!("{} {} prot {} port {}", id_type::name(id.id_type), id.data_text(), id.protocol, id.port)
+}
+
+/// IOS's transform set words for an SA.
+pub fn ios_transform(esp: Option<(EspEncr, Option<EspAuth>)>, ah: Option<EspAuth>) -> String {
+    let mut w = Vec::new();
+    if let Some(a) = ah {
+        w.push(match a {
+            EspAuth::HmacMd5_96 => "ah-md5-hmac",
+            EspAuth::HmacSha1_96 => "ah-sha-hmac",
+            EspAuth::HmacSha256_128 => "ah-sha256-hmac",
+            EspAuth::HmacSha384_192 => "ah-sha384-hmac",
+            EspAuth::HmacSha512_256 => "ah-sha512-hmac",
+            EspAuth::HmacAesXcbc => "ah-aes-xcbc-mac",
+        });
+    }
+    if let Some((e, a)) = esp {
+        w.push(match e {
+            EspEncr::DesCbc => "esp-des",
+            EspEncr::TripleDesCbc => "esp-3des",
+            EspEncr::Null => "esp-null",
+            EspEncr::Aes128Cbc => "esp-aes",
+            EspEncr::Aes192Cbc => "esp-192-aes",
+            EspEncr::Aes256Cbc => "esp-256-aes",
+            EspEncr::Aes128Gcm => "esp-gcm",
+            EspEncr::Aes192Gcm => "esp-192-gcm",
+            EspEncr::Aes256Gcm => "esp-256-gcm",
+        });
+        if let Some(a) = a {
+            w.push(match a {
+                EspAuth::HmacMd5_96 => "esp-md5-hmac",
+                EspAuth::HmacSha1_96 => "esp-sha-hmac",
+                EspAuth::HmacSha256_128 => "esp-sha256-hmac",
+                EspAuth::HmacSha384_192 => "esp-sha384-hmac",
+                EspAuth::HmacSha512_256 => "esp-sha512-hmac",
+                EspAuth::HmacAesXcbc => "esp-aes-xcbc-mac",
+            });
+        }
+    }
+    w.join(" ")
+}
+
+/// The `%CRYPTO-` messages of an event (severity, mnemonic, text).
+pub fn ios_log(e: &Event) -> Vec<(u8, &'static str, String)> {
+    match e {
+        Event::KeyMismatch { peer, .. } | Event::AuthFailed { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))],
+        Event::Malformed { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {} failed its sanity check or is malformed", peer.ip()))],
+        Event::P1NoneAcceptable { peer, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))],
+        Event::NoPeer { peer, reason: NoPeerReason::Exchange { received, .. }, .. } => {
+            vec![(6, "IKMP_MODE_FAILURE", format!("Processing of {} failed with peer at {peer}", if *received == exchange::MAIN { "Main Mode" } else { "Aggressive Mode" }))]
+        }
+        Event::Phase1Up { peer, .. } => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is UP  .  Peer {}:{}       Id: {}", peer.ip(), peer.port(), peer.ip()))],
+        Event::Phase1Down { peer, reason, .. } if crate::ios::wording::logs_tunnel_down(reason) => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer}"))],
+        Event::GiveUp { peer, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))],
+        Event::DpdDead { peer, .. } => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer} (DPD: peer not responding)"))],
+        _ => vec![],
+    }
+}
+
+/// The `debug crypto isakmp` / `debug crypto ipsec` lines of an event (seed 002).
+pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
+    let mut v = Vec::new();
+    match e {
+        Event::Received { conn, peer, exchange: x, msgid, payloads } if f.isakmp => {
+            v.push(format!("ISAKMP (0:{conn}): received packet from {} sport {} Global ({})", peer.ip(), peer.port(), exchange::name(*x)));
+            for p in payloads {
+                if *p != payload::HASH || *msgid == 0 {
+                    v.push(format!("ISAKMP (0:{conn}): processing {} payload. message ID = {msgid}", payload::name(*p)));
+                }
+            }
+        }
+        Event::Sent { conn, peer, exchange: x, retransmit, .. } if f.isakmp => {
+            v.push(format!("ISAKMP (0:{conn}): {}sending packet to {} peer_port {} ({})", if *retransmit { "re" } else { "" }, peer.ip(), peer.port(), exchange::name(*x)));
+        }
+        Event::State { conn, old, new, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): Old State = {old}  New State = {new}")),
+        Event::P1Check { conn, transform, proposal, priority: prio, offered, result, more, .. } if f.isakmp => {
+            v.push(format!("ISAKMP (0:{conn}): Checking ISAKMP transform {transform} against priority {} policy", priority(proposal, *prio)));
+            let (en, kl) = ios_encr(offered.encr);
+            v.push(format!("ISAKMP:      encryption {en}"));
+            if let Some(k) = kl {
+                v.push(format!("ISAKMP:      keylength of {k}"));
+            }
+            v.push(format!("ISAKMP:      hash {}", ios_hash(offered.hash)));
+            v.push(format!("ISAKMP:      default group {}", offered.group));
+            v.push(format!(
+                "ISAKMP:      auth {}",
+                match offered.auth {
+                    Ok(AuthMethod::PreSharedKey) => "pre-share".to_string(),
+                    Ok(AuthMethod::RsaSignature) => "RSA sig".to_string(),
+                    Err(x) => x.to_string(),
+                }
+            ));
+            v.push("ISAKMP:      life type in seconds".into());
+            if offered.lifetime > 0xffff {
+                let b = offered.lifetime.to_be_bytes();
+                v.push(format!("ISAKMP:      life duration (VPI) of  0x{:x} 0x{:x} 0x{:x} 0x{:x}", b[0], b[1], b[2], b[3]));
+            } else {
+                v.push(format!("ISAKMP:      life duration (basic) of {}", offered.lifetime));
+            }
+            let next = if *more { 3 } else { 0 };
+            match result {
+                Ok(()) => v.push(format!("ISAKMP (0:{conn}): atts are acceptable. Next payload is {next}")),
+                Err(m) => {
+                    v.push(format!(
+                        "ISAKMP (0:{conn}): {}",
+                        match m {
+                            P1Mismatch::Encryption { .. } => "Encryption algorithm offered does not match policy!",
+                            P1Mismatch::Hash { .. } => "Hash algorithm offered does not match policy!",
+                            P1Mismatch::AuthMethod { .. } => "Auth method offered does not match policy!",
+                            P1Mismatch::Group { .. } => "Diffie-Hellman group offered does not match policy!",
+                        }
+                    ));
+                    v.push(format!("ISAKMP (0:{conn}): atts are not acceptable. Next payload is {next}"));
+                }
+            }
+        }
+        Event::P1NoneAcceptable { conn, .. } if f.isakmp => {
+            v.push(format!("ISAKMP (0:{conn}): no offers accepted!"));
+            v.push(format!("ISAKMP (0:{conn}): phase 1 SA not acceptable!"));
+        }
+        Event::P2Check { conn, proposal, transform, offered, result, more, .. } if f.isakmp || f.ipsec => {
+            v.push(format!("ISAKMP : Checking IPSec proposal {proposal}"));
+            let tname = if offered.protocol == proto::ESP {
+                match offered.esp {
+                    Some(EspEncr::DesCbc) => "ESP_DES".to_string(),
+                    Some(EspEncr::TripleDesCbc) => "ESP_3DES".into(),
+                    Some(EspEncr::Null) => "ESP_NULL".into(),
+                    Some(EspEncr::Aes128Cbc | EspEncr::Aes192Cbc | EspEncr::Aes256Cbc) => "ESP_AES".into(),
+                    Some(_) => "ESP_GCM".into(),
+                    None => format!("{}", offered.transform_id),
+                }
+            } else {
+                match offered.auth {
+                    Some(EspAuth::HmacMd5_96) => "AH_MD5".into(),
+                    Some(EspAuth::HmacSha1_96) => "AH_SHA".into(),
+                    _ => format!("AH_{}", offered.transform_id),
+                }
+            };
+            v.push(format!("ISAKMP: transform {transform}, {tname}"));
+            v.push("ISAKMP:   attributes in transform:".into());
+            v.push(format!("ISAKMP:      encaps is {}", offered.encap));
+            if let Some(s) = offered.lifetime_seconds {
+                v.push("ISAKMP:      SA life type in seconds".into());
+                v.push(format!("ISAKMP:      SA life duration (basic) of {s}"));
+            }
+            if let Some(k) = offered.lifetime_kbytes {
+                v.push("ISAKMP:      SA life type in kilobytes".into());
+                v.push(format!("ISAKMP:      SA life duration (VPI) of  {k}"));
+            }
+            if let Some(a) = offered.auth.filter(|_| offered.protocol == proto::ESP) {
+                v.push(format!(
+                    "ISAKMP:      authenticator is {}",
+                    match a {
+                        EspAuth::HmacMd5_96 => "HMAC-MD5",
+                        EspAuth::HmacSha1_96 => "HMAC-SHA",
+                        EspAuth::HmacSha256_128 => "HMAC-SHA256",
+                        EspAuth::HmacSha384_192 => "HMAC-SHA384",
+                        EspAuth::HmacSha512_256 => "HMAC-SHA512",
+                        EspAuth::HmacAesXcbc => "AES-XCBC-MAC",
+                    }
+                ));
+            }
+            match offered.esp {
+                Some(EspEncr::Aes128Cbc | EspEncr::Aes128Gcm) => v.push("ISAKMP:      key length is 128".into()),
+                Some(EspEncr::Aes192Cbc | EspEncr::Aes192Gcm) => v.push("ISAKMP:      key length is 192".into()),
+                Some(EspEncr::Aes256Cbc | EspEncr::Aes256Gcm) => v.push("ISAKMP:      key length is 256".into()),
+                _ => {}
+            }
+            if let Some(g) = offered.group {
+                v.push(format!("ISAKMP:      group is {g}"));
+            }
+            match result {
+                Ok(()) => v.push(format!("ISAKMP (0:{conn}): atts are acceptable.")),
+                Err(P2Mismatch::Pfs { .. }) => {
+                    v.push("IPSEC(validate_proposal_request): proposal part #1: PFS group mismatch".into());
+                    v.push(format!("ISAKMP (0:{conn}): atts not acceptable. Next payload is {}", if *more { 3 } else { 0 }));
+                }
+                Err(_) => {
+                    v.push(format!("IPSEC(validate_proposal): transform proposal (prot {}, trans {}, hmac_alg {}) not supported", offered.protocol, offered.transform_id, offered.auth_raw));
+                    v.push(format!("ISAKMP (0:{conn}): atts not acceptable. Next payload is {}", if *more { 3 } else { 0 }));
+                }
+            }
+        }
+        Event::P2NoneAcceptable { conn, .. } if f.isakmp || f.ipsec => v.push(format!("ISAKMP (0:{conn}): SA not acceptable!")),
+        Event::ProxyIdMismatch { conn, .. } if f.isakmp || f.ipsec => {
+            v.push("IPSEC(validate_transform_proposal): proxy identities not supported".into());
+            v.push("ISAKMP: IPSec policy invalidated proposal".into());
+            v.push(format!("ISAKMP (0:{conn}): SA not acceptable!"));
+        }
+        Event::Selectors { conn, sent: false, initiator, responder, .. } if f.isakmp => {
+            v.push(format!("ISAKMP (0:{conn}): {}", ios_id(initiator).replacen(' ', " src ", 1)));
+            v.push(format!("ISAKMP (0:{conn}): {}", ios_id(responder).replacen(' ', " dst ", 1)));
+        }
+        Event::NoPeer { peer, local, reason } if f.isakmp || f.ipsec => match reason {
+            NoPeerReason::NoKey | NoPeerReason::NotFound => v.push(format!("ISAKMP: No cert, and no keys (public or pre-shared) with remote peer {peer}")),
+            NoPeerReason::BadLocalAddress => v.push(format!("IPSEC(validate_proposal): invalid local address {local}")),
+            NoPeerReason::InitiatorOnly => v.push(format!("ISAKMP: peer address {peer} not found")),
+            NoPeerReason::MaxTunnels(_) => v.push(format!("ISAKMP: SA limit reached; rejecting {peer}")),
+            NoPeerReason::Exchange { .. } => v.push(format!("ISAKMP: exchange mode mismatch with {peer}")),
+        },
+        Event::KeyMismatch { conn, peer, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): Reserved Not Zero on payload from {peer}: possibly mismatching pre-shared keys")),
+        Event::AuthFailed { conn, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): Hash of the peer's message does not verify")),
+        Event::NotifyReceived { conn, kind, protocol, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): processing NOTIFY {} protocol {protocol}", notify::name(*kind))),
+        Event::NotifySent { conn, kind, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): sending NOTIFY {} protocol 1", notify::name(*kind))),
+        Event::DeleteReceived { conn, protocol, spis, .. } if f.isakmp => {
+            for s in spis {
+                v.push(format!("ISAKMP (0:{conn}): processing DELETE payload. protocol {protocol}, spi 0x{}", edgesh_engine::ike::crypto::hex(s)));
+            }
+        }
+        Event::DeleteSent { conn, protocol, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): sending DELETE protocol {protocol}")),
+        Event::NatDetected { conn, local_behind, remote_behind, .. } if f.isakmp => {
+            if *local_behind {
+                v.push(format!("ISAKMP (0:{conn}): NAT found, we are behind NAT"));
+            }
+            if *remote_behind {
+                v.push(format!("ISAKMP (0:{conn}): NAT found, the peer is behind NAT"));
+            }
+        }
+        Event::Phase1Up { conn, peer, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): SA has been authenticated with {}", peer.ip())),
+        Event::Phase1Down { conn, peer, reason, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): deleting SA reason \"{}\" (peer {peer})", crate::ios::wording::down_reason(reason))),
+        Event::ChildUp { peer, spi_in, spi_out, local_ts, remote_ts, .. } if f.ipsec => {
+            v.push("IPSEC(create_sa): sa created,".into());
+            v.push(format!("  (sa) sa_dest= {peer}, sa_proto= 50, sa_spi= 0x{spi_out:X}({spi_out}), local_proxy= {}, remote_proxy= {}", proxy(local_ts), proxy(remote_ts)));
+            v.push("IPSEC(create_sa): sa created,".into());
+            v.push(format!("  (sa) sa_dest= local, sa_proto= 50, sa_spi= 0x{spi_in:X}({spi_in})"));
+        }
+        Event::ChildDown { peer, spi_in, spi_out, reason, .. } if f.ipsec => {
+            v.push(format!("IPSEC(delete_sa): deleting SA, (sa) sa_dest= {peer}, sa_proto= 50, sa_spi= 0x{spi_out:X}({spi_out}), inbound sa_spi= 0x{spi_in:X}({spi_in}): {}", crate::ios::wording::down_reason(reason)))
+        }
+        Event::Retransmit { conn, count, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): retransmitting phase 1 (retransmission {count})...")),
+        Event::GiveUp { conn, peer, state, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): deleting SA reason \"Death by retransmission P1\" state (I) {state} (peer {peer})")),
+        Event::DpdDead { conn, peer, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): DPD: peer {peer} is not responding, deleting SAs")),
+        _ => {}
+    }
+    v
+}
+
+fn proxy(s: &Selector) -> String {
+    format!("{}/{}/{}/{}", s.net.network(), s.mask(), s.proto, s.port)
+}

@@ -1,0 +1,217 @@
+//! SmartEdge's log and debug lines for the engine's events (Table 5 of the
+//! guide where it has one: `%IKE-SEV-MNEMONIC: text`).
+
+use crate::engine::DebugFlags;
+use edgesh_engine::config::{AuthMethod, EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
+use edgesh_engine::ike::Event;
+use edgesh_engine::ike::events::*;
+use edgesh_engine::ike::wire::{IdRepr, WireError, exchange, id_type, notify, payload, proto};
+
+// ------------------------------------------------------------ names
+
+fn se_esp_name(e: Option<EspEncr>) -> &'static str {
+    match e {
+        Some(EspEncr::DesCbc) => "ESP_DES",
+        Some(EspEncr::TripleDesCbc) => "ESP_3DES",
+        Some(EspEncr::Null) => "ESP_NULL",
+        Some(EspEncr::Aes128Cbc | EspEncr::Aes192Cbc | EspEncr::Aes256Cbc) => "ESP_AES",
+        Some(EspEncr::Aes128Gcm | EspEncr::Aes192Gcm | EspEncr::Aes256Gcm) => "ESP_AES_GCM",
+        None => "UNKNOWN",
+    }
+}
+
+fn se_auth_name(a: Option<EspAuth>) -> &'static str {
+    match a {
+        Some(EspAuth::HmacMd5_96) => "MD5",
+        Some(EspAuth::HmacSha1_96) => "SHA1",
+        Some(EspAuth::HmacAesXcbc) => "AES_XCBC",
+        Some(EspAuth::HmacSha256_128) => "SHA2_256",
+        Some(EspAuth::HmacSha384_192) => "SHA2_384",
+        Some(EspAuth::HmacSha512_256) => "SHA2_512",
+        None => "NONE",
+    }
+}
+
+fn p1_encr_name<E: Copy>(e: Result<IkeEncr, E>) -> String
+where
+    E: std::fmt::Display,
+{
+    match e {
+        Ok(x) => x.proto_name().to_string(),
+        Err(v) => format!("UNKNOWN({v})"),
+    }
+}
+
+fn p1_hash_name(h: Result<IkeAuthAlg, u16>) -> String {
+    match h {
+        Ok(x) => x.proto_name().to_string(),
+        Err(v) => format!("UNKNOWN({v})"),
+    }
+}
+
+fn p1_auth_name(a: Result<AuthMethod, u16>) -> String {
+    match a {
+        Ok(x) => x.proto_name().to_string(),
+        Err(v) => format!("UNKNOWN({v})"),
+    }
+}
+
+fn se_selector(id: &IdRepr) -> String {
+    match id.id_type {
+        id_type::IPV4_ADDR => format!("IPADDR, {}, proto {}, port {}", id.data_text(), id.protocol, id.port),
+        id_type::IPV4_ADDR_SUBNET => format!("IPADDR_SUBNET, {}, proto {}, port {}", id.data_text(), id.protocol, id.port),
+        id_type::IPV4_ADDR_RANGE => format!("IPADDR_RANGE, {}, proto {}, port {}", id.data_text(), id.protocol, id.port),
+        t => format!("{}, {}, proto {}, port {}", id_type::name(t), id.data_text(), id.protocol, id.port),
+    }
+}
+
+fn proto_word(p: u8) -> &'static str {
+    match p {
+        proto::ISAKMP => "ISAKMP",
+        proto::AH => "AH",
+        proto::ESP => "ESP",
+        proto::IPCOMP => "IPCOMP",
+        _ => "UNKNOWN",
+    }
+}
+
+fn se_notify_name(kind: u16) -> String {
+    match kind {
+        notify::INVALID_EXCHANGE_TYPE => "UNSUPPORTED_EXCHANGE_TYPE".into(),
+        k => notify::name(k),
+    }
+}
+
+// ------------------------------------------------------------ SmartEdge
+
+/// The SmartEdge log lines of an event (Table 5 of the guide where it has one).
+pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
+    let mut v = Vec::new();
+    match e {
+        Event::P1Check { result: Err(m), .. } => v.push((
+            4,
+            "PROPOSAL",
+            match m {
+                P1Mismatch::Group { offered, configured } => format!("Mismatching DH Group({offered}) detected, configured is ({configured}) in IKE phase-I 1st message"),
+                P1Mismatch::Hash { offered, configured } => {
+                    format!("Mismatching Authentication algorithm ({}) detected, configured is ({}) in IKE phase-I 1st message.", p1_hash_name(*offered), configured.proto_name())
+                }
+                P1Mismatch::Encryption { offered, configured } => {
+                    format!("Mismatching Encryption algorithm ({}) detected, configured is ({}) in IKE phase-I 1st message.", p1_encr_name(*offered), configured.proto_name())
+                }
+                P1Mismatch::AuthMethod { offered, configured } => {
+                    format!("Mismatching Authentication method ({}) detected, configured is ({}) in phase-I message agent=IKE.", p1_auth_name(*offered), configured.proto_name())
+                }
+            },
+        )),
+        Event::P2Check { result: Err(m), .. } => v.push((
+            4,
+            "PROPOSAL",
+            match m {
+                P2Mismatch::Pfs { offered, configured } => format!(
+                    "Mismatching DH Group({}) detected, configured is({}) in IKE phase-II 1st message.",
+                    offered.map(|g| g.to_string()).unwrap_or("0".into()),
+                    configured.map(|g| g.to_string()).unwrap_or("0".into())
+                ),
+                P2Mismatch::Auth { offered, configured } => {
+                    format!("Mismatching Authentication algorithm ({}) detected, configured is ({}), in IKE phase-II 1st message .", se_auth_name(*offered), se_auth_name(*configured))
+                }
+                P2Mismatch::Encryption { offered, configured } => {
+                    format!("Mismatching Encryption algorithm ({}) detected, configured is ({}) in IKE phase-II message.", se_esp_name(*offered), se_esp_name(*configured))
+                }
+                P2Mismatch::Protocols { ah_offered, ah_configured, esp_offered, esp_configured } => {
+                    if ah_offered != ah_configured {
+                        format!("Mismatching number of AH protocols received({ah_offered}), configured number of AH protocols: {ah_configured} in IKE phase-II 1st message")
+                    } else {
+                        format!("Mismatching number of ESP protocols received({esp_offered}), configured number of ESP protocols: {esp_configured} in IKE phase-II 1st message")
+                    }
+                }
+            },
+        )),
+        Event::Selectors { sent, initiator, responder, .. } => {
+            let w = if *sent { "sent" } else { "received" };
+            v.push((6, "SELECTORS", format!("Initiator SPD selectors {w}: {}", se_selector(initiator))));
+            v.push((6, "SELECTORS", format!("Responder SPD selectors {w}: {}", se_selector(responder))));
+        }
+        Event::ProxyIdMismatch { .. } => v.push((4, "SELECTORS", "No matching SPD policy for the selectors received in IKE phase-II message.".into())),
+        Event::IdMismatch { id, .. } => v.push((4, "ID", format!("Mismatching ID type ({}) and ID: {} with the configured IKE policy", id_type::name(id.id_type), id.data_text()))),
+        Event::NoPeer { peer, local, reason } => {
+            let t = match reason {
+                NoPeerReason::Exchange { received, configured } => {
+                    format!("Mismatching Xchange Type ({}) detected, configured is ({}) in IKE phase-I 1st message", exchange::name(*received), exchange::name(*configured))
+                }
+                NoPeerReason::NotFound => format!("No IKE policy found for peer {peer} on {local}"),
+                NoPeerReason::NoKey => format!("No pre-shared key configured for peer {peer}"),
+                NoPeerReason::BadLocalAddress => format!("IKE message for {local} from {peer}: no tunnel has this local end point"),
+                NoPeerReason::InitiatorOnly => format!("IKE policy for peer {peer} is initiator-only; not responding"),
+                NoPeerReason::MaxTunnels(m) => format!("On-demand tunnel limit ({m}) reached; refusing peer {peer}"),
+            };
+            v.push((4, "POLICY", t));
+        }
+        Event::KeyMismatch { error, message, .. } => {
+            if let WireError::PayloadLength { length, available, .. } = error {
+                v.push((3, "PAYLOAD", format!("Payload Length({length}) is greater than the supported length({available})")));
+            }
+            v.push((3, "KEY", format!("Possibly Mismatching Keys detected in IKE phase-I {}th message", if *message == 5 { "5" } else { "6" })));
+        }
+        Event::AuthFailed { peer, .. } => v.push((3, "AUTH", format!("Hash verification failed for peer {peer}: possibly mismatching keys"))),
+        Event::Malformed { error, .. } => v.push((3, "PACKET", crate::smartedge::wording::wire_error(error))),
+        Event::NotifySent { kind, .. } => {
+            if *kind < 16384 {
+                v.push((4, "NOTIFY", format!("Sending phase-I notify of type {}", se_notify_name(*kind))));
+            }
+        }
+        Event::NotifyReceived { kind, protected, .. } => {
+            if *kind == notify::RESPONDER_LIFETIME {
+                v.push((6, "NOTIFY", "Notify payload of notify type RESPONDER_LIFETIME with protocol ESP or AH received".into()));
+            } else if *protected {
+                v.push((4, "NOTIFY", format!("received NOTIFY PAYLOAD of notify type {}.", se_notify_name(*kind))));
+            } else {
+                v.push((4, "NOTIFY", format!("received unprotected message of notify type {}", se_notify_name(*kind))));
+            }
+        }
+        Event::ResponderLifetime { seconds, kbytes, .. } => {
+            if let Some(s) = seconds {
+                v.push((6, "NOTIFY", format!("Received Notify Type RESPOND_NOTIFY with {s} seconds")));
+            }
+            if let Some(k) = kbytes {
+                v.push((6, "NOTIFY", format!("Received Notify Type RESPOND_NOTIFY with {k} Kilo Bytes")));
+            }
+        }
+        Event::DeleteReceived { protocol, spis, .. } => {
+            for s in spis {
+                if *protocol == proto::ISAKMP {
+                    v.push((6, "DELETE", "Received DELETE PAYLOAD of protocol ISAKMP".to_string()));
+                } else {
+                    v.push((6, "DELETE", format!("Received DELETE PAYLOAD of protocol {} detected with SPI : 0x{}", proto_word(*protocol), edgesh_engine::ike::crypto::hex(s))));
+                }
+            }
+        }
+        Event::Phase1Up { peer, tunnel, .. } => v.push((6, "SA_UP", format!("IKE phase-I SA established with {} for tunnel {tunnel}", peer.ip()))),
+        Event::Phase1Down { peer, tunnel, reason, .. } => v.push((6, "SA_DOWN", format!("IKE phase-I SA with {peer} for tunnel {tunnel} deleted: {}", crate::smartedge::wording::down_reason(reason)))),
+        Event::ChildUp { tunnel, spi_in, spi_out, rekey, .. } => {
+            v.push((6, "IPSEC_UP", format!("IPsec SAs {}for tunnel {tunnel}: inbound SPI 0x{spi_in:08x}, outbound SPI 0x{spi_out:08x}", if *rekey { "rekeyed " } else { "established " })))
+        }
+        Event::ChildDown { tunnel, spi_in, spi_out, reason, .. } => {
+            v.push((6, "IPSEC_DOWN", format!("IPsec SAs for tunnel {tunnel} deleted (inbound SPI 0x{spi_in:08x}, outbound SPI 0x{spi_out:08x}): {}", crate::smartedge::wording::down_reason(reason))))
+        }
+        Event::GiveUp { peer, tunnel, state, .. } => v.push((3, "TIMEOUT", format!("No response from peer {peer} for tunnel {tunnel} in state {state}; giving up after retransmissions"))),
+        Event::DpdDead { peer, tunnel, .. } => v.push((3, "DPD", format!("Peer {peer} of tunnel {tunnel} is not responding to keepalives (DPD); SAs deleted"))),
+        _ => {}
+    }
+    v
+}
+
+pub fn smartedge_debug(e: &Event, _f: &DebugFlags) -> Vec<String> {
+    match e {
+        Event::Sent { peer, exchange: x, msgid, payloads, .. } => vec![format!("IKE: sent {} message id 0x{msgid:08x} to {peer} [ {} ]", exchange::name(*x), names(payloads))],
+        Event::Received { peer, exchange: x, msgid, payloads, .. } => vec![format!("IKE: received {} message id 0x{msgid:08x} from {peer} [ {} ]", exchange::name(*x), names(payloads))],
+        Event::State { peer, old, new, .. } => vec![format!("IKE: SA with {peer}: {old} -> {new}")],
+        // Everything else is already a log line, which debugging sessions see.
+        _ => vec![],
+    }
+}
+
+fn names(p: &[u8]) -> String {
+    p.iter().map(|k| payload::name(*k)).collect::<Vec<_>>().join(" ")
+}
