@@ -424,6 +424,12 @@ impl<W: Write> Terminal<W> {
 
     /// A printable byte: decoded as UTF-8 (a sequence may span calls to `feed`).
     fn utf8_byte(&mut self, b: u8) {
+        if b.is_ascii() && self.utf8.is_empty() {
+            // The common case, without a decoder (a paste of 200,000 lines).
+            let c = [b];
+            self.push_text(std::str::from_utf8(&c).unwrap_or("\u{fffd}"));
+            return;
+        }
         self.utf8.push(b);
         loop {
             match std::str::from_utf8(&self.utf8) {
