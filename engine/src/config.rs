@@ -235,12 +235,12 @@ impl IkeProposal {
         IkeProposal {
             version,
             description: None,
-            dh_group: 1,
+            dh_group: DEFAULT_DH_GROUP,
             auth_alg: IkeAuthAlg::HmacSha1_96,
             auth_method: AuthMethod::PreSharedKey,
             encryption: IkeEncr::Aes128Cbc,
             prf: Prf::HmacSha1,
-            lifetime: 86_400,
+            lifetime: DEFAULT_LIFETIME,
         }
     }
 }
@@ -279,11 +279,19 @@ impl IkePolicy {
             identity_remote: None,
             mode: ExchangeMode::Main,
             pre_shared_key: None,
-            lifetime: 86_400,
+            lifetime: DEFAULT_LIFETIME,
             proposals: SeqMap::new(),
         }
     }
 }
+
+/// The DH group of a new IKE proposal (SmartEdge Table 1), and of an offered
+/// phase-1 transform that names none (RFC 2409 appendix A).
+pub const DEFAULT_DH_GROUP: u16 = 1;
+/// The lifetime in seconds of a new IKE proposal, IKE policy and IPsec
+/// proposal (SmartEdge Tables 1 to 3), and of an SA whose transform states
+/// none (RFC 2407 4.5, RFC 2409 appendix A).
+pub const DEFAULT_LIFETIME: u32 = 86_400;
 
 /// Most proposals an IKE or IPsec policy may reference.
 pub const MAX_POLICY_PROPOSALS: usize = 16;
@@ -314,7 +322,7 @@ pub struct EffectiveTransforms {
 
 impl IpsecProposal {
     pub fn new() -> Self {
-        IpsecProposal { lifetime_seconds: 86_400, ..Default::default() }
+        IpsecProposal { lifetime_seconds: DEFAULT_LIFETIME, ..Default::default() }
     }
     /// Section 8.1: a new proposal is ESP hmac-sha1-96 with aes-128-cbc; ESP
     /// authentication configured without ESP encryption means null encryption;

@@ -1,6 +1,13 @@
-//! The IKEv1 protocol core (RFC 2407, 2408, 2409, 3947, 3706): main,
-//! aggressive and quick mode with pre-shared keys, informational exchanges
-//! (notify, delete, DPD), NAT traversal and retransmission.
+//! The IKE endpoint: the event-driven core the router drives. It owns the
+//! public API, the SAs (in [`super::sa::SaTable`], by stable handle), the
+//! child SAs, the one timer table ([`super::timers`]), the context every
+//! exchange works with ([`Ctx`]: now, RNG, transmit queue, events,
+//! configuration) and the counters; it dispatches each datagram to its
+//! exchange and each expiry to what is due, and applies configuration and
+//! `clear` commands. The IKEv1 exchanges themselves (RFC 2407, 2408, 2409,
+//! 3947, 3706) are in [`super::v1`], one module each; IKEv2 will add its
+//! exchanges beside them in [`super::v2`] and be dispatched from here on the
+//! header's version, sharing the SA table, the timer table and the context.
 //!
 //! Like quinn-proto it does no I/O and reads no clock: the caller feeds it
 //! datagrams ([`Endpoint::handle`]), timer expiries ([`Endpoint::handle_timeout`])
@@ -11,21 +18,21 @@
 //! a simulated network replays byte for byte.
 
 use super::conf::*;
-use crate::config::ExchangeMode;
 use super::events::*;
 use super::sa::{SaHandle, SaTable};
 use super::timers::{TimerKey, Timers, child_deadline, sa_deadline};
-use super::wire::{self, Header, WireError, exchange, notify};
 use super::v1::parse_err_to_event;
-use rand::rngs::StdRng;
+use super::wire::{self, Header, WireError, exchange, notify};
+use crate::config::ExchangeMode;
 use rand::SeedableRng;
+use rand::rngs::StdRng;
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+// The public paths of what moved out of this file.
 pub use super::matching::{id_selector, identity_match};
-pub use super::sa::{ChildSa, IkeSa, SaKeys};
+pub use super::sa::{ChildSa, IkeSa, REPLAY_ANSWERS, REPLAY_GAP, SaKeys};
 pub use super::v1::proposals::{auth_key_len, esp_key_len};
-pub use super::sa::{REPLAY_ANSWERS, REPLAY_GAP};
 
 pub type Millis = u64;
 pub const IKE_PORT: u16 = 500;
@@ -37,6 +44,9 @@ pub const RETRANSMIT_TRIES: u32 = 5;
 /// Half-open (not yet authenticated) responder SAs allowed per peer address and overall.
 pub const MAX_HALF_OPEN_PER_PEER: usize = 32;
 pub const MAX_HALF_OPEN: usize = 8_192;
+/// A responder SA that answered a first message and heard nothing back
+/// goes after this long (strongSwan's half-open timeout).
+pub const HALF_OPEN_TIMEOUT: Millis = 30_000;
 pub const DPD_INTERVAL: Millis = 10_000;
 pub const DPD_RETRY: Millis = 2_000;
 pub const DPD_TRIES: u32 = 5;
@@ -96,6 +106,8 @@ pub(in crate::ike) struct Ctx {
     pub(in crate::ike) conf: EngineConf,
     /// Peer configurations by tunnel name (index into `conf.peers`).
     pub(in crate::ike) by_name: std::collections::HashMap<String, usize>,
+    /// (local, remote) of the tunnels with a configured remote end point.
+    pub(in crate::ike) static_peers: std::collections::HashSet<(Ipv4Addr, Ipv4Addr)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -120,7 +132,7 @@ pub struct Stats {
 impl Endpoint {
     pub fn new(seed: u64) -> Endpoint {
         Endpoint {
-            ctx: Ctx { now: 0, rng: StdRng::seed_from_u64(seed), out: VecDeque::new(), events: VecDeque::new(), conf: EngineConf::default(), by_name: Default::default() },
+            ctx: Ctx { now: 0, rng: StdRng::seed_from_u64(seed), out: VecDeque::new(), events: VecDeque::new(), conf: EngineConf::default(), by_name: Default::default(), static_peers: Default::default() },
             sas: SaTable::default(),
             timers: Timers::default(),
             children: Vec::new(),
@@ -168,6 +180,7 @@ impl Endpoint {
         self.ctx.now = now;
         let old = std::mem::replace(&mut self.ctx.conf, conf);
         self.ctx.by_name = self.ctx.conf.peers.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+        self.ctx.static_peers = self.ctx.conf.peers.iter().filter_map(|p| Some((p.local, p.remote?))).collect();
         // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge
         // section 11); removed tunnels lose them at once.
         let gone: Vec<String> = old.peers.iter().filter(|p| !self.ctx.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
@@ -543,6 +556,14 @@ impl Endpoint {
     /// What is due on one IKE SA: retransmission or give-up, the half-open
     /// limit, quick-mode retransmissions, DPD, lifetime and rekey.
     pub(in crate::ike) fn sa_timeout(&mut self, now: Millis, h: SaHandle) {
+        // A first message nobody followed up (possibly spoofed): gone soon.
+        let s = &self.sas[h];
+        if s.unanswered() && now >= s.created + HALF_OPEN_TIMEOUT {
+            let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
+            self.take_sa(h);
+            self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut });
+            return;
+        }
         // Retransmissions and give-ups.
         let s = &self.sas[h];
         if s.timer.is_some_and(|t| t <= now) {

@@ -157,7 +157,10 @@ impl<T> std::ops::Index<SaHandle> for SaTable<T> {
 
 impl<T> std::ops::IndexMut<SaHandle> for SaTable<T> {
     fn index_mut(&mut self, h: SaHandle) -> &mut T {
-        self.dirty.push(h);
+        // Runs of accesses to one SA are marked once.
+        if self.dirty.last() != Some(&h) {
+            self.dirty.push(h);
+        }
         &mut self.slab[h.0]
     }
 }
@@ -390,10 +393,53 @@ impl IkeSa {
         }
         Some((hex(&self.icookie), hex(&self.enc_key)))
     }
+    /// A responder SA that answered a first message and never heard back
+    /// (anyone can send a first message from any address; an answer proves
+    /// the peer got ours).
+    pub fn unanswered(&self) -> bool {
+        self.role == Role::Responder && matches!(self.state, P1State::MmSaSetup | P1State::AgInitExch)
+    }
     pub fn is_established(&self) -> bool {
         self.state == P1State::QmIdle
     }
     pub fn expires(&self) -> Millis {
         self.established.unwrap_or(self.created) + self.lifetime as u64 * 1000
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct S(u32, [u8; 8]);
+    impl SaEntry for S {
+        fn conn(&self) -> u32 {
+            self.0
+        }
+        fn icookie(&self) -> [u8; 8] {
+            self.1
+        }
+    }
+
+    #[test]
+    fn handles_stay_valid_and_order_is_by_conn() {
+        let mut t = SaTable::default();
+        let a = t.insert(S(1, [1; 8]));
+        let b = t.insert(S(2, [2; 8]));
+        let c = t.insert(S(3, [1; 8]));
+        t.remove(a);
+        // The freed slot is reused: the new SA comes first in the slab, last in conn order.
+        let d = t.insert(S(4, [4; 8]));
+        assert_eq!((t[b].0, t[c].0, t[d].0), (2, 3, 4), "handles still name their SAs");
+        assert_eq!(t.iter().map(|s| s.0).collect::<Vec<_>>(), vec![2, 3, 4]);
+        assert_eq!(t.with_cookie(&[1; 8]).collect::<Vec<_>>(), vec![c]);
+        assert_eq!(t.handle_of(3), Some(c));
+        assert_eq!(t.find(|s| s.0 >= 3), Some(c), "the oldest match");
+        assert_eq!(t.conns_where(|s| s.0 != 3), vec![2, 4]);
+        let dirty = t.take_dirty();
+        assert!(dirty.contains(&a) && dirty.contains(&d));
+        let _ = &mut t[b];
+        assert_eq!(t.take_dirty(), vec![b], "a mutable access marks the SA");
+        t.check();
     }
 }

@@ -6,7 +6,7 @@
 //! expiry. IKEv2 SAs will use the same keys (their handles are
 //! [`SaHandle`]s of the shared SA storage).
 
-use super::endpoint::{Millis, REKEY_AT, RETRANSMIT_BASE};
+use super::endpoint::{HALF_OPEN_TIMEOUT, Millis, REKEY_AT, RETRANSMIT_BASE};
 use super::events::Role;
 use super::sa::{ChildSa, IkeSa};
 use super::sa::SaHandle;
@@ -93,6 +93,9 @@ pub(in crate::ike) fn sa_deadline(s: &IkeSa) -> Option<Millis> {
     } else {
         min(Some(s.created + RETRANSMIT_BASE * 64));
     }
+    if s.unanswered() {
+        min(Some(s.created + HALF_OPEN_TIMEOUT));
+    }
     for q in &s.quick {
         min(q.timer);
     }
@@ -106,4 +109,24 @@ pub(in crate::ike) fn child_deadline(c: &ChildSa) -> Millis {
         t = t.min(c.created + c.lifetime_seconds as u64 * REKEY_AT);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_deadline_per_key_earliest_first() {
+        let mut t = Timers::default();
+        t.set(TimerKey::Retry("b".into()), Some(50));
+        t.set(TimerKey::Start, Some(30));
+        t.set(TimerKey::Child(7), Some(10));
+        t.set(TimerKey::Child(7), Some(40));
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.next(), Some(30));
+        assert_eq!(t.due(45).cloned().collect::<Vec<_>>(), vec![TimerKey::Start, TimerKey::Child(7)]);
+        t.set(TimerKey::Start, None);
+        assert_eq!(t.next(), Some(40));
+        assert_eq!(t.get(&TimerKey::Retry("b".into())), Some(50));
+    }
 }

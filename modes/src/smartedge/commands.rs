@@ -889,11 +889,11 @@ fn ike_proposal(g: &mut G, v2: bool) {
     let mut h = vec!["Diffie-Hellman group for IKE key exchanges"];
     h.extend(DH);
     add(g, "dh-group {1 | 2 | 5 | 14}", &h, |s, a, _| {
-        ike_prop_mut(s)?.dh_group = dh(a).unwrap_or(1);
+        ike_prop_mut(s)?.dh_group = dh(a).unwrap_or(DEFAULT_DH_GROUP);
         Ok(())
     });
     add(g, "no dh-group [1 | 2 | 5 | 14]", &[NO, "Set the DH group to its default (1)", DH[0], DH[1], DH[2], DH[3]], |s, _, _| {
-        ike_prop_mut(s)?.dh_group = 1;
+        ike_prop_mut(s)?.dh_group = DEFAULT_DH_GROUP;
         Ok(())
     });
     add(g, "authentication algorithm {hmac-md5-96 | hmac-sha1-96}", &["Authentication", "Integrity algorithm", "HMAC-MD5-96", "HMAC-SHA1-96"], |s, a, _| {
@@ -914,11 +914,11 @@ fn ike_proposal(g: &mut G, v2: bool) {
             Ok(())
         });
         add(g, "lifetime seconds <300-99999999>", &["IKE SA lifetime", "In seconds", "Seconds"], |s, a, _| {
-            ike_prop_mut(s)?.lifetime = a.num("<300-99999999>").unwrap_or(86_400) as u32;
+            ike_prop_mut(s)?.lifetime = a.num("<300-99999999>").map_or(DEFAULT_LIFETIME, |n| n as u32);
             Ok(())
         });
         add(g, "no lifetime [seconds] [<300-99999999>]", &[NO, "Set the default lifetime (86400 seconds)", "In seconds", "Seconds"], |s, _, _| {
-            ike_prop_mut(s)?.lifetime = 86_400;
+            ike_prop_mut(s)?.lifetime = DEFAULT_LIFETIME;
             Ok(())
         });
     } else {
@@ -1078,11 +1078,11 @@ fn ike_policy(g: &mut G, v2: bool) {
             Ok(())
         });
         add(g, "lifetime [seconds] <300-99999999>", &["IKE SA lifetime", "In seconds", "Seconds"], |s, a, _| {
-            ike_pol_mut(s)?.lifetime = a.num("<300-99999999>").unwrap_or(86_400) as u32;
+            ike_pol_mut(s)?.lifetime = a.num("<300-99999999>").map_or(DEFAULT_LIFETIME, |n| n as u32);
             Ok(())
         });
         add(g, "no lifetime [seconds] [<300-99999999>]", &[NO, "Set the default lifetime (86400 seconds)", "In seconds", "Seconds"], |s, _, _| {
-            ike_pol_mut(s)?.lifetime = 86_400;
+            ike_pol_mut(s)?.lifetime = DEFAULT_LIFETIME;
             Ok(())
         });
     } else {
@@ -1155,7 +1155,7 @@ fn ipsec_proposal(g: &mut G) {
         Ok(())
     });
     add(g, "lifetime seconds <300-99999999>", &["IPsec SA lifetime", "In seconds", "Seconds"], |s, a, _| {
-        ipsec_prop_mut(s)?.lifetime_seconds = a.num("<300-99999999>").unwrap_or(86_400) as u32;
+        ipsec_prop_mut(s)?.lifetime_seconds = a.num("<300-99999999>").map_or(DEFAULT_LIFETIME, |n| n as u32);
         Ok(())
     });
     add(g, "lifetime kbytes <1-4294967295>", &["IPsec SA lifetime", "In kilobytes of traffic", "Kilobytes"], |s, a, _| {
@@ -1165,7 +1165,7 @@ fn ipsec_proposal(g: &mut G) {
     add(g, "no lifetime {seconds | kbytes}", &[NO, "IPsec SA lifetime", "Set the default (86400 seconds)", "No traffic limit"], |s, a, _| {
         let p = ipsec_prop_mut(s)?;
         if a.has("seconds") {
-            p.lifetime_seconds = 86_400;
+            p.lifetime_seconds = DEFAULT_LIFETIME;
         } else {
             p.lifetime_kbytes = None;
         }

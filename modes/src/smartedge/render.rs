@@ -343,7 +343,7 @@ fn render_ike_policy(n: &str, p: &IkePolicy, v: bool, out: &mut dyn Out) {
     if let Some(i) = &p.identity_remote {
         out.line(&format!("    identity remote {}", identity(i)));
     }
-    if v2 && (v || p.lifetime != 86_400) {
+    if v2 && (v || p.lifetime != DEFAULT_LIFETIME) {
         out.line(&format!("    lifetime seconds {}", p.lifetime));
     }
     for (seq, prop) in &p.proposals {
@@ -369,10 +369,10 @@ pub fn render_ike_proposal(n: &str, p: &IkeProposal, v: bool, out: &mut dyn Out)
     if v2 && (v || p.prf != Prf::HmacSha1) {
         out.line(&format!("  pseudo-random-function {}", p.prf));
     }
-    if v || p.dh_group != 1 {
+    if v || p.dh_group != DEFAULT_DH_GROUP {
         out.line(&format!("  dh-group {}", p.dh_group));
     }
-    if !v2 && (v || p.lifetime != 86_400) {
+    if !v2 && (v || p.lifetime != DEFAULT_LIFETIME) {
         out.line(&format!("  lifetime seconds {}", p.lifetime));
     }
 }
@@ -408,7 +408,7 @@ fn render_ipsec_global(cfg: &Config, v: bool, out: &mut dyn Out) {
                 out.line(&format!("  ah {a}"));
             }
         }
-        if v || p.lifetime_seconds != 86_400 {
+        if v || p.lifetime_seconds != DEFAULT_LIFETIME {
             out.line(&format!("  lifetime seconds {}", p.lifetime_seconds));
         }
         if let Some(k) = p.lifetime_kbytes {

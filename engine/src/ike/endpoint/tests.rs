@@ -610,3 +610,31 @@ fn hostile_first_messages_are_bounded_and_never_panic() {
     pb.check_index();
     while pb.poll_transmit().is_some() {}
 }
+
+/// Issue 14.5: spoofed main-mode first messages from the peer's address
+/// fill its half-open slots; the real peer's exchange still comes up at
+/// once (it replaces a half-open SA that never got an answer), and the
+/// spoofed SAs go after [`HALF_OPEN_TIMEOUT`].
+#[test]
+fn spoofed_first_messages_do_not_keep_a_tunnel_down() {
+    let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+    let b = mirror(&a, "t");
+    let mut p = Pair::new(a, b);
+    let mm1 = p.a.poll_transmit().unwrap();
+    for i in 0..(MAX_HALF_OPEN_PER_PEER as u32 + 8) {
+        let mut d = mm1.data.clone();
+        d[0..8].copy_from_slice(&(0x5000 + i).to_be_bytes().repeat(2));
+        p.b.handle(0, mm1.dst, mm1.src, &d);
+    }
+    // The spoofer never sees the answers.
+    while p.b.poll_transmit().is_some() {}
+    assert_eq!(p.b.ike_sas().len(), MAX_HALF_OPEN_PER_PEER);
+    p.b.handle(0, mm1.dst, mm1.src, &mm1.data);
+    p.run();
+    assert_eq!(p.a.child_sas().len(), 1, "the configured peer's exchange came up");
+    assert_eq!(p.b.child_sas().len(), 1);
+    p.advance(HALF_OPEN_TIMEOUT + 1_000);
+    assert_eq!(p.b.ike_sas().len(), 1, "the spoofed half-open SAs are gone");
+    assert!(p.b.ike_sas().first().unwrap().is_established());
+    p.b.check_index();
+}

@@ -77,7 +77,7 @@ impl Endpoint {
             peer_natt: false,
             peer_dpd: false,
             peer_id: None,
-            lifetime: 86400,
+            lifetime: DEFAULT_LIFETIME,
             nego: Some(Box::default()),
             keys: None,
             cipher: None,

@@ -88,8 +88,19 @@ impl Endpoint {
         let half_peer = self.sas.scan().filter(|s| s.role == Role::Responder && !s.is_established() && s.remote.ip() == remote.ip()).count();
         let half = self.sas.scan().filter(|s| s.role == Role::Responder && !s.is_established()).count();
         if half_peer >= MAX_HALF_OPEN_PER_PEER || half >= MAX_HALF_OPEN {
+            // A configured peer's new exchange replaces the oldest half-open SA
+            // that never got an answer (spoofed first messages cannot keep a
+            // tunnel down, issue 14.5); anything else is dropped.
+            let configured = self.ctx.static_peers.contains(&(*local.ip(), *remote.ip()));
+            let per_peer = half_peer >= MAX_HALF_OPEN_PER_PEER;
+            let victim = configured.then(|| self.sas.find(|s| s.unanswered() && (!per_peer || s.remote.ip() == remote.ip()))).flatten();
             self.stats.half_open_dropped += 1;
-            return;
+            match victim {
+                Some(v) => {
+                    self.take_sa(v);
+                }
+                None => return,
+            }
         }
         let Some(sa_p) = msg.get(payload::SA) else {
             self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: Some(notify::PAYLOAD_MALFORMED) });

@@ -42,7 +42,7 @@ pub(in crate::ike) fn p1_transform(num: u8, p: &IkeProp) -> TransformRepr {
 
 /// Read an offered phase-1 transform; `Err` names an attribute type we do not support.
 pub(in crate::ike) fn offered_p1(t: &TransformRepr) -> Result<OfferedP1, u16> {
-    let mut o = OfferedP1 { encr: Err(0), hash: Err(0), auth: Err(0), group: 1, lifetime: 86400 };
+    let mut o = OfferedP1 { encr: Err(0), hash: Err(0), auth: Err(0), group: DEFAULT_DH_GROUP, lifetime: DEFAULT_LIFETIME };
     let mut enc = 0u16;
     let mut keylen = 0u16;
     let mut life_type = 1;
