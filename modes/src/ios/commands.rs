@@ -497,8 +497,16 @@ fn transform_set(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
     if let Some(name) = a.get("WORD") {
         let text = canon(a);
         let head = format!("crypto ipsec transform-set {name} ");
-        if let Some(n) = s.router().ios_doc.root.iter_mut().find(|n| n.text.starts_with(&head) && n.text != text) {
-            n.text = text;
+        let renamed = match s.router().ios_doc.root.iter_mut().find(|n| n.text.starts_with(&head) && n.text != text) {
+            Some(n) => {
+                n.text = text;
+                true
+            }
+            None => false,
+        };
+        // A header changed in place: the block index starts afresh.
+        if renamed {
+            s.ios.blocks = Default::default();
         }
     }
     b_tset(s, a, o)
