@@ -252,7 +252,7 @@ pub fn exit_block(s: &mut Session, word: &str, inside: bool) {
     let list = if parent.is_empty() { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(parent) };
     if let Some(list) = list {
         if list.get(last + 1).is_none_or(|n| n.text != word) {
-            list.insert(last + 1, Node { text: word.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+            list.insert((last + 1).min(list.len()), Node { text: word.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
         }
     }
 }
