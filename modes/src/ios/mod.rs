@@ -216,10 +216,10 @@ pub struct IosSession {
     pub key_data: Vec<String>,
     /// The `username` block that `key-string` data goes into.
     pub key_user: Option<IosFrame>,
-    /// A multi-line banner being typed: (`banner motd`, delimiter, text so far).
-    pub banner: Option<(String, String, Vec<String>)>,
     /// Top-level blocks by header (a long paste stays linear).
     pub blocks: blockindex::BlockIndex,
+    /// A multi-line banner being typed: (`banner motd`, delimiter, text so far).
+    pub banner: Option<(String, String, Vec<String>)>,
 }
 
 pub struct IosGraphs {
