@@ -742,10 +742,15 @@ impl<W: Write> Terminal<W> {
             return;
         }
         if !self.more.is_empty() {
-            self.put("---(more)---");
+            self.put(self.more_prompt());
             return;
         }
         self.prompt();
+    }
+
+    /// The pager's prompt: SmartEdge's `---(more)---`, IOS's ` --More-- `.
+    fn more_prompt(&self) -> &'static str {
+        if self.session.dialect == edgesh_modes::Dialect::Ios { " --More-- " } else { "---(more)---" }
     }
 
     fn more_key(&mut self, b: u8) {
@@ -774,7 +779,7 @@ impl<W: Write> Terminal<W> {
         if self.more.is_empty() {
             self.prompt();
         } else {
-            self.put("---(more)---");
+            self.put(self.more_prompt());
         }
     }
 
