@@ -1,5 +1,5 @@
-//! `cargo run --release --example ike_rate [TUNNELS]`: IKEv1 main mode +
-//! quick mode setups per second between two in-process engines joined by a
+//! `cargo run --release --example ike_rate [TUNNELS [GROUP [v2]]]`: IKEv1 main mode +
+//! quick mode (or, with `v2`, IKEv2 IKE_SA_INIT + IKE_AUTH) setups per second between two in-process engines joined by a
 //! perfect simulated link (both ends' work on one core: every setup costs
 //! two DH key generations and two DH computations), for DH group 14 and
 //! group 2, and the memory an established tunnel costs (both ends).
@@ -22,7 +22,7 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn peers(n: usize, group: u16) -> (Vec<PeerConf>, Vec<PeerConf>) {
+fn peers(n: usize, group: u16, version: IkeVersion) -> (Vec<PeerConf>, Vec<PeerConf>) {
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for i in 0..n {
         let la = Ipv4Addr::new(192, 0, 2, (i % 250) as u8 + 1);
@@ -35,6 +35,7 @@ fn peers(n: usize, group: u16) -> (Vec<PeerConf>, Vec<PeerConf>) {
             pfs: None,
         };
         let p = PeerConf {
+            version,
             name: format!("t{i}"),
             context: "local".into(),
             kind: TunnelKind::Static,
@@ -45,7 +46,7 @@ fn peers(n: usize, group: u16) -> (Vec<PeerConf>, Vec<PeerConf>) {
             mode: ExchangeMode::Main,
             connection: ConnectionType::Both,
             psk: Some(b"bench-secret".to_vec()),
-            proposals: vec![IkeProp { name: "p".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400 }],
+            proposals: vec![IkeProp { name: "p".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400, prf: Prf::HmacSha1 }],
             children: vec![child.clone()],
             dpd: false,
             auto_start: true,
@@ -66,8 +67,8 @@ fn peers(n: usize, group: u16) -> (Vec<PeerConf>, Vec<PeerConf>) {
     (a, b)
 }
 
-fn run(n: usize, group: u16) {
-    let (pa, pb) = peers(n, group);
+fn run(n: usize, group: u16, version: IkeVersion) {
+    let (pa, pb) = peers(n, group, version);
     let before = rss_kib();
     let mut a = Endpoint::new(1);
     let mut b = Endpoint::new(2);
@@ -104,7 +105,9 @@ fn run(n: usize, group: u16) {
     assert_eq!(up, n, "every tunnel must come up");
     let after = rss_kib();
     println!(
-        "DH group {group:>2}: {n} tunnels (main + quick mode) in {:.2} s = {:.0} setups/s; {:.1} KiB per tunnel (both ends)",
+        "{} DH group {group:>2}: {n} tunnels ({}) in {:.2} s = {:.0} setups/s; {:.1} KiB per tunnel (both ends)",
+        version.proto_name(),
+        if version == IkeVersion::V1 { "main + quick mode" } else { "IKE_SA_INIT + IKE_AUTH" },
         dt.as_secs_f64(),
         n as f64 / dt.as_secs_f64(),
         (after.saturating_sub(before)) as f64 / n as f64
@@ -118,7 +121,8 @@ fn main() {
         Some(g) => vec![g],
         None => vec![2, 14],
     };
+    let version = if std::env::args().nth(3).as_deref() == Some("v2") { IkeVersion::V2 } else { IkeVersion::V1 };
     for g in groups {
-        run(n, g);
+        run(n, g, version);
     }
 }

@@ -623,3 +623,206 @@ fn bulk_1000_tunnels_against_strongswan() {
     drop(e);
     peer(&[], &["stop"]);
 }
+
+// ------------------------------------------------------------ IKEv2 (issue 12)
+
+/// An IOS FlexVPN crypto map (IKEv2 profile, keyring, proposal) towards strongSwan's default IKEv2.
+fn ios_ikev2_config(psk: &str) -> String {
+    format!(
+        "hostname left
+crypto ikev2 proposal P1
+ encryption aes-cbc-128
+ integrity sha1
+ group 14
+crypto ikev2 policy POL
+ proposal P1
+crypto ikev2 keyring KR
+ peer right
+  address 192.0.2.2
+  pre-shared-key {psk}
+crypto ikev2 profile PROF
+ match identity remote address 192.0.2.2 255.255.255.255
+ identity local address 192.0.2.1
+ authentication local pre-share
+ authentication remote pre-share
+ keyring local KR
+crypto ipsec transform-set TS esp-aes esp-sha-hmac
+ mode tunnel
+access-list 101 permit ip host 198.51.100.1 host 203.0.113.1
+crypto map VPN 10 ipsec-isakmp
+ set peer 192.0.2.2
+ set transform-set TS
+ set pfs group14
+ set ikev2-profile PROF
+ match address 101
+interface GigabitEthernet0/0
+ ip address 192.0.2.1 255.255.255.0
+ crypto map VPN
+end
+"
+    )
+}
+
+/// The SmartEdge tunnel of [`smartedge_config`] with an `ike2 proposal` and an `ike2 policy`.
+fn smartedge_ikev2_config(psk: &str, responder_only: bool) -> String {
+    let mut c = smartedge_config("main", 14, Some(14), psk, "203.0.113.1", false)
+        .replace("ike proposal ss\n", "ike2 proposal ss\n  pseudo-random-function hmac-sha1\n")
+        .replace("  ike policy peer\n", "  ike2 policy peer\n")
+        .replace("    mode main\n", "");
+    if responder_only {
+        c = c.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
+    }
+    c
+}
+
+/// Route the left protected address into edgesh0 and ping through the dataplane.
+fn ping_through(e: &Edgesh, show: &str) {
+    let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
+    let t0 = Instant::now();
+    while !ip(&["link", "show", "edgesh0"]).status.success() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created:\n{}", e.cmd(show));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    ip(&["link", "set", "edgesh0", "up"]);
+    let o = ip(&["route", "replace", "203.0.113.1/32", "dev", "edgesh0", "src", "198.51.100.1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = peer(&[], &["ping", "left"]);
+    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}", e.cmd(show), charon_log());
+}
+
+#[test]
+fn ikev2_ios_initiates_and_strongswan_initiates() {
+    let Some(_g) = ready() else { return };
+    // edgesh (IOS crypto map with an IKEv2 profile) initiates on traffic.
+    start_strongswan(&[("IKE_VERSION", "2")]);
+    let e = Edgesh::start("ios", &ios_ikev2_config("interop-test-psk"));
+    e.cmd("ping 203.0.113.1 source 198.51.100.1");
+    let t0 = Instant::now();
+    while !list_sas().contains("INSTALLED") {
+        assert!(t0.elapsed() < Duration::from_secs(20), "no IKEv2 child:\n{}\n{}\n{}", list_sas(), e.cmd("show logging"), charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let list = list_sas();
+    assert!(list.contains("ESTABLISHED, IKEv2"), "{list}");
+    assert!(list.contains("TUNNEL-in-UDP"), "NAT-T expected: {list}");
+    let sa = e.wait_for("show crypto ipsec sa", "Status: ACTIVE", 10);
+    let (ss_in, ss_out) = strongswan_spis(&list);
+    let ours_in = u32::from_str_radix(&ss_out, 16).unwrap();
+    let ours_out = u32::from_str_radix(&ss_in, 16).unwrap();
+    assert!(sa.contains(&format!("current outbound spi: 0x{ours_out:X}({ours_out})")), "{sa}\n{list}");
+    assert!(sa.contains(&format!("spi: 0x{ours_in:X}({ours_in})")), "{sa}\n{list}");
+    ping_through(&e, "show logging");
+    // strongSwan rekeys the child (with PFS, MODP 2048): edgesh answers CREATE_CHILD_SA.
+    let out = peer(&[], &["swanctl", "right", "--rekey", "--child", "peer-child"]);
+    assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}");
+    let t0 = Instant::now();
+    loop {
+        let l = list_sas();
+        let (i, _) = strongswan_spis(&l);
+        let sa = e.cmd("show crypto ipsec sa");
+        let n = u32::from_str_radix(&i, 16).unwrap_or(0);
+        if i != ss_in && sa.contains(&format!("current outbound spi: 0x{n:X}({n})")) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "rekey not seen:\n{l}\n{sa}\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // strongSwan rekeys the IKE SA: edgesh answers, the child stays.
+    let out = peer(&[], &["swanctl", "right", "--rekey", "--ike", "peer"]);
+    assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}\n{}", charon_log());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(list_sas().contains("ESTABLISHED, IKEv2"), "{}", list_sas());
+    ping_through(&e, "show logging");
+    drop(e);
+
+    // strongSwan initiates to edgesh (SmartEdge, responder-only).
+    start_strongswan(&[("IKE_VERSION", "2")]);
+    let e = Edgesh::start("smartedge", &smartedge_ikev2_config("interop-test-psk", true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}", charon_log());
+    let detail = e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    let list = list_sas();
+    let (ss_in, ss_out) = strongswan_spis(&list);
+    assert!(detail.contains(&format!("Inbound SPI             : 0x{ss_out}")), "edgesh inbound = strongSwan outbound\n{detail}\n{list}");
+    assert!(detail.contains(&format!("Outbound SPI            : 0x{ss_in}")), "{detail}\n{list}");
+    ping_through(&e, "show log");
+    // A delete from edgesh is acted on by strongSwan.
+    e.cmd("clear ike sa tunnel t1");
+    let t0 = Instant::now();
+    while list_sas().contains("ESTABLISHED, IKEv2") {
+        assert!(t0.elapsed() < Duration::from_secs(10), "strongSwan kept the IKE SA after our delete:\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn ikev2_mismatches_psk_and_invalid_ke() {
+    let Some(_g) = ready() else { return };
+    // PSK mismatch, strongSwan initiating: edgesh answers AUTHENTICATION_FAILED.
+    start_strongswan(&[("IKE_VERSION", "2"), ("PSK", "not-the-key")]);
+    let e = Edgesh::start("smartedge", &smartedge_ikev2_config("interop-test-psk", true));
+    let _ = peer(&[], &["initiate", "right"]);
+    let t0 = Instant::now();
+    while !charon_log().contains("received AUTHENTICATION_FAILED notify error") {
+        assert!(t0.elapsed() < Duration::from_secs(15), "{}", charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    drop(e);
+    // INVALID_KE_PAYLOAD: strongSwan sends a MODP 2048 KE but also offers ECP 256; edgesh (IOS) wants group 19.
+    start_strongswan(&[("IKE_VERSION", "2"), ("IKE_PROPOSAL", "aes128-sha1-modp2048-ecp256")]);
+    let e = Edgesh::start("ios", &ios_ikev2_config("interop-test-psk").replace(" group 14\n", " group 19\n"));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}", charon_log());
+    assert!(charon_log().contains("peer didn't accept DH group MODP_2048, it requested ECP_256"), "{}", charon_log());
+    e.wait_for("show crypto ipsec sa", "Status: ACTIVE", 10);
+    drop(e);
+    // And the other way: edgesh offers group 19 and 14 with a group-19 KE; strongSwan only takes MODP 2048.
+    start_strongswan(&[("IKE_VERSION", "2")]);
+    let cfg = ios_ikev2_config("interop-test-psk").replace(" group 14\n", " group 19 14\n");
+    let e = Edgesh::start("ios", &cfg);
+    e.cmd("ping 203.0.113.1 source 198.51.100.1");
+    let t0 = Instant::now();
+    while !list_sas().contains("INSTALLED") {
+        assert!(t0.elapsed() < Duration::from_secs(20), "no child after INVALID_KE:\n{}\n{}", e.cmd("show logging"), charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(charon_log().contains("DH group ECP_256 unacceptable, requesting MODP_2048"), "{}", charon_log());
+}
+
+/// RFC 7296 2.9 narrowing both ways, and edgesh (SmartEdge) as initiator.
+#[test]
+fn ikev2_narrowing_both_ways_and_smartedge_initiates() {
+    let Some(_g) = ready() else { return };
+    // strongSwan proposes a wider TSi (198.51.100.0/24) than edgesh's policy (/32): edgesh narrows.
+    let conf: String = peer(&[("IKE_VERSION", "2")], &["conf", "right"]).lines().filter(|l| !l.starts_with("[strongswan-peer]")).map(|l| format!("{l}\n")).collect();
+    let conf = conf.replace("remote_ts = 198.51.100.1/32", "remote_ts = 198.51.100.0/24");
+    std::fs::create_dir_all(base()).unwrap();
+    let file = base().join("wide-swanctl.conf");
+    std::fs::write(&file, conf).unwrap();
+    peer(&[], &["stop"]);
+    let _ = Command::new("ip").args(["link", "del", "veth-l"]).stderr(Stdio::null()).status();
+    assert!(peer(&[], &["netns"]).contains("ready"));
+    assert!(peer(&[("IKE_VERSION", "2")], &["start-right", file.to_str().unwrap()]).contains("loaded"));
+    let e = Edgesh::start("smartedge", &smartedge_ikev2_config("interop-test-psk", true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}", charon_log());
+    assert!(charon_log().contains("and TS 203.0.113.1/32 === 198.51.100.1/32"), "strongSwan sees the narrowed TS:\n{}", charon_log());
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    drop(e);
+    // edgesh initiates with wider selectors (two /24s); strongSwan narrows to its /32s and edgesh keeps them.
+    start_strongswan(&[("IKE_VERSION", "2")]);
+    let cfg = smartedge_ikev2_config("interop-test-psk", false).replace("seq 10 198.51.100.1/32 203.0.113.1/32", "seq 10 198.51.100.0/24 203.0.113.0/24");
+    let e = Edgesh::start("smartedge", &cfg);
+    let t0 = Instant::now();
+    while !list_sas().contains("INSTALLED") {
+        assert!(t0.elapsed() < Duration::from_secs(20), "no child:\n{}\n{}", e.cmd("show log"), charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(charon_log().contains("and TS 203.0.113.1/32 === 198.51.100.1/32"), "{}", charon_log());
+    let d = e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    let list = list_sas();
+    let (ss_in, ss_out) = strongswan_spis(&list);
+    assert!(d.contains(&format!("Inbound SPI             : 0x{ss_out}")), "{d}\n{list}");
+    assert!(d.contains(&format!("Outbound SPI            : 0x{ss_in}")), "{d}\n{list}");
+    ping_through(&e, "show log");
+}

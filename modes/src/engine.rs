@@ -74,6 +74,16 @@ impl Router {
 pub fn event_peer(e: &Event) -> Option<Ipv4Addr> {
     Some(match e {
         Event::Sent { peer, .. } | Event::Received { peer, .. } | Event::Malformed { peer, .. } | Event::Phase1Up { peer, .. } => *peer.ip(),
+        Event::V2Message { peer, .. } | Event::V2Malformed { peer, .. } | Event::V2Cookie { peer, .. } => *peer.ip(),
+        Event::V2Integrity { peer, .. }
+        | Event::V2NoProposal { peer, .. }
+        | Event::V2InvalidKe { peer, .. }
+        | Event::V2AuthFailed { peer, .. }
+        | Event::V2TsUnacceptable { peer, .. }
+        | Event::V2Narrowed { peer, .. }
+        | Event::V2Notify { peer, .. }
+        | Event::V2GiveUp { peer, .. }
+        | Event::V2IkeRekeyed { peer, .. } => *peer,
         Event::State { peer, .. }
         | Event::P1Check { peer, .. }
         | Event::P1NoneAcceptable { peer, .. }
@@ -147,6 +157,7 @@ mod tests {
 
     fn peer(local: Ipv4Addr, remote: Ipv4Addr, group: u16, auto: bool) -> PeerConf {
         PeerConf {
+            version: IkeVersion::V1,
             name: "t1".into(),
             context: "local".into(),
             kind: TunnelKind::Static,
@@ -157,7 +168,7 @@ mod tests {
             mode: ExchangeMode::Main,
             connection: ConnectionType::Both,
             psk: Some(b"k".to_vec()),
-            proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::TripleDesCbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400 }],
+            proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::TripleDesCbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400, prf: Prf::HmacSha1 }],
             children: vec![ChildConf {
                 policy: "pol".into(),
                 local_ts: Selector::ANY,
@@ -188,6 +199,70 @@ mod tests {
         r.engine.handle_datagram(to, from, pkt);
         r.engine_drain();
         r.log.iter().map(|l| l.split_once(": %").map(|x| x.1).unwrap_or(l).to_string()).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Table 6 of the SmartEdge guide: each rejected IKEv2 packet is logged
+    /// with the table's exact text (payloads in an IKE_SA_INIT request).
+    #[test]
+    fn table6_rejected_ikev2_packets() {
+        use edgesh_engine::ike::v2::wire::{Builder, Header, payload as pl};
+        let (mut r, _, from, to) = setup();
+        let hdr = Header { spi_i: [1; 8], spi_r: [0; 8], next: 0, major: 2, minor: 0, exchange: 34, flags: 0x08, msgid: 0, length: 0 };
+        let msg = |b: Builder| b.message(hdr);
+        // A message whose first payload is `kind` with the critical bit set.
+        let critical = |kind: u8| {
+            let mut m = Builder::new().message(hdr);
+            m[16] = kind;
+            m.extend_from_slice(&[0, 0x80, 0, 8, 1, 2, 3, 4]);
+            let n = m.len() as u32;
+            m[24..28].copy_from_slice(&n.to_be_bytes());
+            m
+        };
+        let mut ts = vec![1, 0, 0, 0, 5, 0, 0, 16];
+        ts.extend_from_slice(&[0; 12]);
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (critical(6), "UNSUPPORTED PAYLOAD TYPE: 06, Critical Bit set"),
+            (critical(pl::VID), "VENDOR ID PAYLOAD:Critical Bit Set"),
+            (msg(Builder::new().raw(pl::TSI, vec![0, 0, 0, 0])), "ZERO_TRAFFIC_SELECTORS in TRAFFIC_SELECTOR_PAYLOAD"),
+            (msg(Builder::new().raw(pl::TSR, ts)), "INVALID_TRAFFIC_SELECTOR_TYPE:5"),
+            (msg(Builder::new().raw(pl::DELETE, vec![1, 4, 0, 1, 0, 0, 0, 0])), "DELETE_PAYLOAD:FOR IKE SA SPI SIZE IS NONZERO"),
+            (msg(Builder::new().raw(pl::DELETE, vec![15, 4, 0, 0])), "DELETE_PAYLOAD:INVALID_PROTOCOL_ID:15"),
+            (msg(Builder::new().raw(pl::NOTIFY, vec![5, 0, 0, 1])), "NOTIFY PAYLOAD:INVALID_NOTIFY_PROTOCOL_ID:5"),
+            (msg(Builder::new().raw(pl::NOTIFY, vec![1, 4, 0, 1])), "NOTIFY PAYLOAD:FOR IKE SA SPI SIZE IS NONZERO"),
+            (msg(Builder::new().raw(pl::NOTIFY, vec![0, 0])), "NOTIFY PAYLOAD:INCOMPLETE_DATA_RECEIVED:2 bytes"),
+            (msg(Builder::new().raw(pl::IDI, vec![99, 0, 0, 0, 1])), "INVALID_ID_TYPE_ERROR:99"),
+            (msg(Builder::new().raw(pl::IDI, vec![1, 0])), "ID PAYLOAD:Incomplete data received:2 bytes"),
+            (msg(Builder::new().raw(pl::AUTH, vec![0x0c, 0, 0, 0, 1])), "AUTH_PAYLOAD:Invalid AuthMethod Type:C"),
+            (msg(Builder::new().raw(pl::AUTH, vec![2])), "AUTH_PAYLOAD:Incomplete data received:1"),
+            (msg(Builder::new().raw(pl::KE, vec![0, 14])), "KEY EXCHANGE PAYLOAD:Incomplete data received:2 bytes"),
+            (msg(Builder::new().raw(pl::NONCE, vec![7; 296])), "MAX_NONCE_PAYLOAD_LENGTH_ERROR:300,Maximum Nonce Payload size: 256+4"),
+            (msg(Builder::new().raw(pl::NONCE, vec![7; 8])), "NONCE PAYLOAD:INCOMPLETE_DATA_RECEIVED:8 bytes"),
+            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 16, 5, 4, 0, 1, 0, 0, 0, 8, 1, 0, 0, 12])), "INVALID_PROTOCOL_ID 4 in PROPOSAL_5,"),
+            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 11, 6, 3, 3, 1, 1, 2, 3])), "INVALID_SPI_SIZE 0x3 in PROPOSAL_6"),
+            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 8, 6, 1, 0, 0])), "ZERO_TRANSFORM received in PROPOSAL_6"),
+            (msg(Builder::new().raw(pl::SA, vec![0, 0, 4, 0, 1, 1, 0, 1, 0, 0, 0, 8, 1, 0, 0, 12])), "PROPOSAL_PAYLOAD_LENGTH_ERROR : 1024, received bytes:16,"),
+            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 12, 1, 1, 0, 1, 0, 0, 0, 8])), "INCOMPLETE_XFORM_PAYLOAD received :4"),
+            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 20, 5, 1, 0, 1, 0, 0, 0, 12, 1, 0, 0, 12, 0x80, 12, 0, 128])), "INVALID_XFORM_ATTRIB_TYPE:12 Prop Num:5"),
+            (msg(Builder::new().raw(pl::SK, vec![0; 20]).raw(pl::NONCE, vec![7; 16])), "ENCRYPTED PAYLOAD:Encrypted payload MUST not be nested"),
+        ];
+        for (i, (m, want)) in cases.iter().enumerate() {
+            // A fresh router every case: the log keeps at most 20 lines of a kind per source.
+            let (mut r, _, _, _) = setup();
+            let log = feed(&mut r, m, from, to);
+            assert!(log.contains(want), "case {i}: want {want:?} in\n{log}");
+        }
+        // The header rows.
+        let mut m = msg(Builder::new().raw(pl::NONCE, vec![7; 16]));
+        m[0..8].copy_from_slice(&[0; 8]);
+        assert!(feed(&mut r, &m, from, to).contains("IKEV2 HEADER:Zero Init SPI received"));
+        let mut m = msg(Builder::new().raw(pl::NONCE, vec![7; 16]));
+        m[24..28].copy_from_slice(&110u32.to_be_bytes());
+        let n = m.len();
+        assert!(feed(&mut r, &m, from, to).contains(&format!("IKEV2_TOTAL_LENGTH_RCVD_ERROR:{n} bytes IKE_HDR_TOTAL_LENGTH:110")));
+        let mut m = msg(Builder::new().raw(pl::NONCE, vec![7; 16]));
+        m[16] = 200;
+        m[17] = 0x20;
+        assert!(!feed(&mut r, &m, from, to).is_empty());
     }
 
     /// Table 5 of the SmartEdge guide: each malformed first message is detected,

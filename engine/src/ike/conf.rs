@@ -18,6 +18,8 @@ pub struct IkeProp {
     pub group: u16,
     pub auth: AuthMethod,
     pub lifetime: u32,
+    /// IKEv2 only: the pseudo-random function (IKEv1 uses the hash's HMAC).
+    pub prf: Prf,
 }
 
 impl IkeProp {
@@ -91,6 +93,9 @@ pub struct ChildConf {
 /// A peer: everything needed to negotiate with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeerConf {
+    /// The IKE version of the tunnel's policy: IKEv1 peers run in the
+    /// endpoint's IKEv1 core, IKEv2 ones in [`super::v2`].
+    pub version: IkeVersion,
     /// The tunnel's name (SmartEdge) or the crypto map entry / VTI (IOS).
     pub name: String,
     pub context: String,
@@ -170,14 +175,13 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
     let ctx_name = t.ike_context().to_string();
     let ctx = cfg.contexts.get(&ctx_name).ok_or_else(|| format!("context {ctx_name} does not exist"))?;
     let pol = ctx.ike_policies.get(pname).ok_or_else(|| format!("ike policy {pname} does not exist"))?;
-    if pol.version != IkeVersion::V1 {
-        return Err(format!("ike policy {pname} is IKEv2: IKEv2 negotiation is not available yet"));
-    }
     let local = t.local.ok_or("no local end point")?;
     let mut proposals = Vec::new();
     for pn in pol.proposals.values() {
         let p = cfg.ike_proposals.get(pn).ok_or_else(|| format!("ike proposal {pn} does not exist"))?;
-        proposals.push(IkeProp { name: pn.clone(), encr: p.encryption, hash: p.auth_alg, group: p.dh_group, auth: p.auth_method, lifetime: p.lifetime });
+        // IKEv2: the lifetime is the policy's (Table 2), the authentication method too.
+        let (lifetime, auth) = if pol.version == IkeVersion::V2 { (pol.lifetime, pol.authentication) } else { (p.lifetime, p.auth_method) };
+        proposals.push(IkeProp { name: pn.clone(), encr: p.encryption, hash: p.auth_alg, group: p.dh_group, auth, lifetime, prf: p.prf });
     }
     if proposals.is_empty() {
         return Err(format!("ike policy {pname} has no proposal"));
@@ -215,6 +219,7 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
     };
     let remote_id = t.remote_id.clone().or_else(|| pol.identity_remote.clone()).or(t.remote.map(Identity::Ipv4)).unwrap_or(Identity::Any);
     Ok(Some(PeerConf {
+        version: pol.version,
         name: name.to_string(),
         context: ctx_name,
         kind: t.kind,

@@ -18,6 +18,7 @@
 //! a simulated network replays byte for byte.
 
 use super::conf::*;
+use crate::config::IkeVersion;
 use super::events::*;
 use super::sa::{SaHandle, SaTable};
 use super::timers::{TimerKey, Timers, child_deadline, sa_deadline};
@@ -89,6 +90,12 @@ pub struct Endpoint {
     /// Tunnels waiting to start (paced: [`START_BURST`] per [`START_INTERVAL`]).
     pub(in crate::ike) start_queue: VecDeque<usize>,
     pub(in crate::ike) next_start: Millis,
+    /// The IKEv2 core: peers whose policy is IKEv2 run there (its own SAs and
+    /// deadlines); its child SAs are mirrored into `children` so the dataplane
+    /// and the shows see one list.
+    pub(in crate::ike) v2: super::v2::Core,
+    /// [`super::v2::Core::children_fingerprint`] when `children` last mirrored it.
+    pub(in crate::ike) v2_fingerprint: u64,
     /// Counters for `show ... statistics`.
     pub stats: Stats,
     /// The same counters per tunnel (`show tunnel ipsec name T statistics ike`).
@@ -141,6 +148,8 @@ impl Endpoint {
             wanted: Default::default(),
             start_queue: VecDeque::new(),
             next_start: 0,
+            v2: super::v2::Core::new(seed),
+            v2_fingerprint: 0,
             stats: Stats::default(),
             tunnel_stats: Default::default(),
         }
@@ -161,10 +170,29 @@ impl Endpoint {
         &self.children
     }
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.ctx.out.pop_front()
+        self.ctx.out.pop_front().or_else(|| self.v2.poll_transmit())
     }
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.ctx.events.pop_front()
+        self.ctx.events.pop_front().or_else(|| self.v2.poll_event())
+    }
+    /// The IKEv2 core (its SAs, counters and cookie threshold).
+    pub fn v2(&self) -> &super::v2::Core {
+        &self.v2
+    }
+    /// Half-open IKEv2 SAs above which an IKE_SA_INIT must carry a cookie (0: always).
+    pub fn set_v2_cookie_threshold(&mut self, n: usize) {
+        self.v2.cookie_threshold = n;
+    }
+    /// Mirror the IKEv2 children into the one list of child SAs (when they changed).
+    pub(in crate::ike) fn sync_v2(&mut self) {
+        self.timers.set(TimerKey::V2, self.v2.poll_timeout());
+        let fp = self.v2.children_fingerprint();
+        if fp == self.v2_fingerprint {
+            return;
+        }
+        self.v2_fingerprint = fp;
+        self.children.retain(|c| !super::v2::is_v2(c.ike));
+        self.children.extend(self.v2.child_sas().iter().cloned());
     }
     /// The addresses IKE must listen on: the local ends of configured tunnels.
     pub fn local_addrs(&self) -> Vec<Ipv4Addr> {
@@ -179,11 +207,15 @@ impl Endpoint {
     pub fn set_config(&mut self, now: Millis, conf: EngineConf) {
         self.ctx.now = now;
         let old = std::mem::replace(&mut self.ctx.conf, conf);
-        self.ctx.by_name = self.ctx.conf.peers.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
-        self.ctx.static_peers = self.ctx.conf.peers.iter().filter_map(|p| Some((p.local, p.remote?))).collect();
+        // IKEv1 paths see IKEv1 peers only; IKEv2 peers go to the IKEv2 core.
+        self.ctx.by_name = self.ctx.conf.peers.iter().enumerate().filter(|(_, p)| p.version == IkeVersion::V1).map(|(i, p)| (p.name.clone(), i)).collect();
+        self.ctx.static_peers = self.ctx.conf.peers.iter().filter(|p| p.version == IkeVersion::V1).filter_map(|p| Some((p.local, p.remote?))).collect();
+        let v2_peers: Vec<PeerConf> = self.ctx.conf.peers.iter().filter(|p| p.version == IkeVersion::V2).cloned().collect();
+        self.v2.set_peers(now, v2_peers);
+        self.sync_v2();
         // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge
         // section 11); removed tunnels lose them at once.
-        let gone: Vec<String> = old.peers.iter().filter(|p| !self.ctx.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
+        let gone: Vec<String> = old.peers.iter().filter(|p| p.version == IkeVersion::V1 && !self.ctx.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
         for t in &gone {
             self.clear_tunnel(now, t, true, DownReason::RemovedFromConfig);
         }
@@ -193,7 +225,7 @@ impl Endpoint {
         }
         let with_sa: std::collections::HashSet<String> = self.sas.scan().map(|s| s.tunnel.clone()).collect();
         let with_child: std::collections::HashSet<String> = self.children.iter().map(|c| c.tunnel.clone()).collect();
-        let starts: Vec<usize> = (0..self.ctx.conf.peers.len()).filter(|&i| self.ctx.conf.peers[i].auto_start && self.ctx.conf.peers[i].may_initiate() && !with_sa.contains(&self.ctx.conf.peers[i].name)).collect();
+        let starts: Vec<usize> = (0..self.ctx.conf.peers.len()).filter(|&i| self.ctx.conf.peers[i].version == IkeVersion::V1 && self.ctx.conf.peers[i].auto_start && self.ctx.conf.peers[i].may_initiate() && !with_sa.contains(&self.ctx.conf.peers[i].name)).collect();
         self.start_queue.clear();
         for i in starts {
             if with_child.contains(&self.ctx.conf.peers[i].name) {
@@ -228,7 +260,11 @@ impl Endpoint {
 
     /// Start (or complete) the negotiation of every child of a tunnel.
     pub fn initiate(&mut self, now: Millis, tunnel: &str) -> bool {
-        let Some(p) = self.pc(tunnel).cloned() else { return false };
+        let Some(p) = self.pc(tunnel).cloned() else {
+            let r = self.v2.initiate(now, tunnel);
+            self.sync_v2();
+            return r;
+        };
         if !p.may_initiate() {
             return false;
         }
@@ -281,7 +317,7 @@ impl Endpoint {
         for (h, s) in self.sas.handles() {
             assert_eq!(self.timers.get(&TimerKey::Sa(h)), sa_deadline(s), "deadline of SA {}", s.conn);
         }
-        for c in &self.children {
+        for c in self.children.iter().filter(|c| !super::v2::is_v2(c.ike)) {
             assert_eq!(self.timers.get(&TimerKey::Child(c.id)), Some(child_deadline(c)), "deadline of child {}", c.id);
         }
     }
@@ -346,6 +382,13 @@ impl Endpoint {
         } else {
             data
         };
+        // IKEv2 (major version 2 and an IKEv2 exchange type) goes to the IKEv2
+        // core; other major versions are the IKEv1 core's to refuse (Table 5).
+        if data.len() > 18 && data[17] >> 4 == 2 && (34..=37).contains(&data[18]) {
+            self.v2.handle(now, local, remote, data);
+            self.sync_v2();
+            return;
+        }
         let hdr = match Header::parse(data) {
             Ok(h) => h,
             Err(e) => {
@@ -452,7 +495,13 @@ impl Endpoint {
 
     /// Delete the IPsec SAs of a tunnel (all tunnels when `None`), telling the peer.
     pub fn clear_ipsec(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
-        let sel: Vec<usize> = (0..self.children.len()).filter(|&i| tunnel.is_none_or(|t| self.children[i].tunnel == t) && peer.is_none_or(|p| *self.children[i].remote.ip() == p)).collect();
+        let v2 = self.v2.clear_children(now, tunnel, peer);
+        self.sync_v2();
+        v2 + self.clear_ipsec_v1(now, tunnel, peer)
+    }
+
+    fn clear_ipsec_v1(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
+        let sel: Vec<usize> = (0..self.children.len()).filter(|&i| !super::v2::is_v2(self.children[i].ike) && tunnel.is_none_or(|t| self.children[i].tunnel == t) && peer.is_none_or(|p| *self.children[i].remote.ip() == p)).collect();
         let n = sel.len();
         for i in sel.into_iter().rev() {
             let c = self.remove_child(i);
@@ -471,6 +520,12 @@ impl Endpoint {
 
     /// Delete the IKE SAs of a tunnel (all when `None`), telling the peer.
     pub fn clear_ike(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
+        let v2 = self.v2.clear(now, tunnel, peer);
+        self.sync_v2();
+        v2 + self.clear_ike_v1(now, tunnel, peer)
+    }
+
+    fn clear_ike_v1(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
         let conns: Vec<u32> = self.sas.conns_where(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p));
         let n = conns.len();
         let mut restart = Vec::new();
@@ -491,7 +546,7 @@ impl Endpoint {
     }
 
     pub(in crate::ike) fn clear_tunnel(&mut self, now: Millis, tunnel: &str, notify_peer: bool, reason: DownReason) {
-        let sel: Vec<usize> = (0..self.children.len()).filter(|&i| self.children[i].tunnel == tunnel).collect();
+        let sel: Vec<usize> = (0..self.children.len()).filter(|&i| self.children[i].tunnel == tunnel && !super::v2::is_v2(self.children[i].ike)).collect();
         for i in sel.into_iter().rev() {
             let c = self.remove_child(i);
             if notify_peer {
@@ -513,6 +568,10 @@ impl Endpoint {
 
     pub fn handle_timeout(&mut self, now: Millis) {
         self.ctx.now = now;
+        if self.timers.get(&TimerKey::V2).is_some_and(|t| t <= now) {
+            self.v2.handle_timeout(now);
+            self.sync_v2();
+        }
         self.drain_starts(now);
         // Static tunnels that failed: try again.
         let due: Vec<String> = self.timers.due(now).filter_map(|k| if let TimerKey::Retry(t) = k { Some(t.clone()) } else { None }).collect();
@@ -649,6 +708,25 @@ impl Endpoint {
         let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi }) else {
             return false;
         };
+        if super::v2::is_v2(self.children[ci].ike) {
+            // IKEv2 children: counted in the core (kilobyte lifetimes) and in the mirror.
+            self.v2.account(spi, inbound, bytes);
+            let fp = self.v2.children_fingerprint();
+            if fp != self.v2_fingerprint {
+                self.sync_v2();
+                return true;
+            }
+            self.timers.set(TimerKey::V2, self.v2.poll_timeout());
+            let c = &mut self.children[ci];
+            if inbound {
+                c.bytes_in = c.bytes_in.saturating_add(bytes);
+                c.packets_in += 1;
+            } else {
+                c.bytes_out = c.bytes_out.saturating_add(bytes);
+                c.packets_out += 1;
+            }
+            return true;
+        }
         let c = &mut self.children[ci];
         if inbound {
             c.bytes_in = c.bytes_in.saturating_add(bytes);

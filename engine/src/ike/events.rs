@@ -177,4 +177,28 @@ pub enum Event {
     GiveUp { conn: u32, peer: Ipv4Addr, tunnel: String, state: P1State },
     DpdDead { conn: u32, peer: Ipv4Addr, tunnel: String },
     ResponderLifetime { conn: u32, peer: Ipv4Addr, protocol: u8, seconds: Option<u32>, kbytes: Option<u32> },
+    /// IKEv2 (RFC 7296): a message sent or received, with its (inner) payload types.
+    V2Message { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, response: bool, sent: bool, payloads: Vec<u8>, retransmit: bool },
+    /// IKEv2: a message refused before any SA had it (malformed, unknown SPI).
+    V2Malformed { peer: SocketAddrV4, error: crate::ike::v2::wire::Error, answered: Option<u16> },
+    /// IKEv2: a protected message whose SK payload did not verify or decrypt.
+    V2Integrity { conn: u32, peer: Ipv4Addr, exchange: u8, msgid: u32 },
+    /// IKEv2: no offered proposal matched (both sides' proposals, in protocol terms).
+    V2NoProposal { conn: u32, peer: Ipv4Addr, protocol: u8, offered: Vec<crate::ike::v2::wire::ProposalRepr>, configured: Vec<crate::ike::v2::wire::ProposalRepr> },
+    /// IKEv2: the KE payload's group is not the selected one (`sent`: we asked the peer).
+    V2InvalidKe { conn: u32, peer: Ipv4Addr, offered: u16, requested: u16, sent: bool },
+    /// IKEv2: the peer's AUTH payload did not verify or its identity is not the configured one.
+    V2AuthFailed { conn: u32, peer: Ipv4Addr, id: Option<crate::ike::v2::wire::IdRepr>, identity_mismatch: bool },
+    /// IKEv2: traffic selectors (initiator's, responder's) that no child configuration accepts.
+    V2TsUnacceptable { conn: u32, peer: Ipv4Addr, tsi: Vec<crate::ike::v2::wire::Ts>, tsr: Vec<crate::ike::v2::wire::Ts> },
+    /// IKEv2: the responder narrowed the proposed selectors (RFC 7296 2.9).
+    V2Narrowed { conn: u32, peer: Ipv4Addr, tunnel: String, proposed: (Selector, Selector), agreed: (Selector, Selector) },
+    /// IKEv2: a notify sent or received (status or error), in protocol terms.
+    V2Notify { conn: u32, peer: Ipv4Addr, kind: u16, sent: bool },
+    /// IKEv2: a cookie challenge sent (half-open SAs over the threshold) or answered.
+    V2Cookie { peer: SocketAddrV4, sent: bool },
+    /// IKEv2: a request got no answer after every retransmission.
+    V2GiveUp { conn: u32, peer: Ipv4Addr, tunnel: String, exchange: u8 },
+    /// IKEv2: the IKE SA was rekeyed (new SPIs).
+    V2IkeRekeyed { old_conn: u32, conn: u32, peer: Ipv4Addr, tunnel: String },
 }

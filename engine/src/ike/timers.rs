@@ -22,6 +22,8 @@ pub enum TimerKey {
     Sa(SaHandle),
     /// A child SA (by id) is to be rekeyed or has expired.
     Child(u32),
+    /// The IKEv2 core's earliest deadline (its SAs and children).
+    V2,
 }
 
 #[derive(Default)]

@@ -475,6 +475,22 @@ fn transform_set(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
             return Err(format!("Invalid transform combination: {t} and {prev} are both {} transforms", class(t)));
         }
     }
+    // Redefining a set changes its transforms (IOS keeps one set per name, and its mode).
+    if let Some(name) = a.get("WORD") {
+        let text = canon(a);
+        let head = format!("crypto ipsec transform-set {name} ");
+        let renamed = match s.router().ios_doc.root.iter_mut().find(|n| n.text.starts_with(&head) && n.text != text) {
+            Some(n) => {
+                n.text = text;
+                true
+            }
+            None => false,
+        };
+        // A header changed in place: the block index starts afresh.
+        if renamed {
+            s.ios.blocks = Default::default();
+        }
+    }
     b_tset(s, a, o)
 }
 
@@ -616,6 +632,26 @@ fn exec(g: &mut G, privileged: bool) {
             o.line(l);
         }
         o.line("end");
+        Ok(())
+    });
+    add(g, "show crypto isakmp policy", &["Show running system information", "Encryption module", "Show ISAKMP information", "Show ISAKMP protection suite policies"], |s, _, o| {
+        let doc = s.router().ios_doc.clone();
+        super::show_config::isakmp_policy(&doc, o);
+        Ok(())
+    });
+    add(g, "show crypto ipsec transform-set", &["Show running system information", "Encryption module", "Show IPSEC information", "Crypto transform sets"], |s, _, o| {
+        let doc = s.router().ios_doc.clone();
+        super::show_config::transform_set(&doc, o);
+        Ok(())
+    });
+    add(g, "show crypto map [tag WORD]", &["Show running system information", "Encryption module", "Crypto maps", "Crypto maps with a given tag", "Crypto map tag"], |s, a, o| {
+        let doc = s.router().ios_doc.clone();
+        super::show_config::crypto_map(&doc, a.get("WORD"), o);
+        Ok(())
+    });
+    add(g, "show ip interface brief", &["Show running system information", "IP information", "IP interface status and configuration", "Brief summary of IP status and configuration"], |s, _, o| {
+        let doc = s.router().ios_doc.clone();
+        super::show_config::ip_interface_brief(&doc, o);
         Ok(())
     });
     add(g, "show running-config unsupported", &["Show running system information", "Current operating configuration", "Lines kept verbatim: edgesh does not model them"], |s, _, o| {

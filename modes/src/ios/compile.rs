@@ -1082,10 +1082,11 @@ interface GigabitEthernet0/0
         assert_eq!((t.local, t.remote, t.context.as_deref()), (Some("192.0.2.1".parse().unwrap()), Some("203.0.113.9".parse().unwrap()), None));
         no_errors(cfg);
         assert!(problems_of(cfg, "CM-10").is_empty(), "{:?}", problems_of(cfg, "CM-10"));
-        // The IKEv1 engine reports the tunnel; it does not drop it silently.
+        // The engine negotiates the tunnel with IKEv2.
         let ec = edgesh_engine::ike::conf::EngineConf::from_config(cfg);
-        assert!(ec.peer("CM-10").is_none());
-        assert!(ec.notes.iter().any(|n| n.contains("CM-10") && n.contains("IKEv2 negotiation is not available yet")), "{:?}", ec.notes);
+        let p = ec.peer("CM-10").expect("an IKEv2 peer");
+        assert_eq!(p.version, IkeVersion::V2);
+        assert!(ec.notes.is_empty(), "{:?}", ec.notes);
         // A peer the keyring only covers with its /24 gets that key.
         let c = compile(&load(&IKEV2_MAP.replace("203.0.113.9", "203.0.113.77").replace("  address 203.0.113.77\n", "  address 203.0.113.9\n")));
         assert_eq!(c.config.contexts["local"].ike_policies["CM-10-ike"].pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("wide-key".into()))));

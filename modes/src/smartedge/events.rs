@@ -156,6 +156,32 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
         }
         Event::AuthFailed { peer, .. } => v.push((3, "AUTH", format!("Hash verification failed for peer {peer}: possibly mismatching keys"))),
         Event::Malformed { error, .. } => v.push((3, "PACKET", crate::smartedge::wording::wire_error(error))),
+        // IKEv2: Table 6 for rejected packets; the common failures as the box logs them.
+        Event::V2Malformed { error, .. } => v.push((3, "PACKET", crate::smartedge::wording::v2_wire_error(error))),
+        Event::V2NoProposal { offered, configured, .. } => {
+            use edgesh_engine::ike::v2::wire::transform as tf;
+            let (o, c) = (offered.first(), configured.first());
+            let n = o.map(|p| p.number).unwrap_or(0);
+            let name = |p: Option<&edgesh_engine::ike::v2::wire::ProposalRepr>, k: u8| p.and_then(|p| p.of(k).next()).map(|t| match (k, t.id, t.key_len) {
+                (tf::ENCR, tf::ENCR_AES_CBC, Some(l)) => format!("AES-{l}"),
+                (tf::ENCR, tf::ENCR_AES_GCM_16, Some(l)) => format!("AES-GCM-{l}"),
+                (tf::ENCR, tf::ENCR_3DES, _) => "3DES".into(),
+                (_, id, _) => id.to_string(),
+            }).unwrap_or_else(|| "NONE".into());
+            let line = if name(o, tf::ENCR) != name(c, tf::ENCR) {
+                format!("MISMATCHED_ESP_ENCRYPTION_ALG:{} configured:{} in PROPOSAL_{n}", name(o, tf::ENCR), name(c, tf::ENCR))
+            } else if name(o, tf::DH) != name(c, tf::DH) {
+                format!("MISMATCHED_PFS_GROUP RECEIVED:{} configured:{} in PROPOSAL_{n}", name(o, tf::DH), name(c, tf::DH))
+            } else if name(o, tf::ESN) != name(c, tf::ESN) {
+                format!("MISMATCHED_ESN:{} configured:{} in PROPOSAL_{n}", name(o, tf::ESN), name(c, tf::ESN))
+            } else {
+                format!("MISMATCHED_NUMBER_OF_SECURITY_PROTOCOLS:{} configured:{} in PROPOSAL_{n}", offered.len(), configured.len())
+            };
+            v.push((4, "PROPOSAL", line));
+        }
+        Event::V2AuthFailed { peer, .. } => v.push((3, "AUTH", format!("IKEv2 AUTHENTICATION_FAILED for peer {peer}: possibly mismatching keys"))),
+        Event::V2TsUnacceptable { peer, .. } => v.push((4, "SELECTORS", format!("No matching SPD policy for the traffic selectors received from {peer}: TS_UNACCEPTABLE"))),
+        Event::V2InvalidKe { offered, requested, sent: true, .. } => v.push((4, "PROPOSAL", format!("Mismatching DH Group({offered}) detected, configured is ({requested}): INVALID_KE_PAYLOAD sent"))),
         Event::NotifySent { kind, .. } => {
             if *kind < 16384 {
                 v.push((4, "NOTIFY", format!("Sending phase-I notify of type {}", se_notify_name(*kind))));
@@ -196,6 +222,8 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             v.push((6, "IPSEC_DOWN", format!("IPsec SAs for tunnel {tunnel} deleted (inbound SPI 0x{spi_in:08x}, outbound SPI 0x{spi_out:08x}): {}", crate::smartedge::wording::down_reason(reason))))
         }
         Event::GiveUp { peer, tunnel, state, .. } => v.push((3, "TIMEOUT", format!("No response from peer {peer} for tunnel {tunnel} in state {state}; giving up after retransmissions"))),
+        Event::V2GiveUp { peer, tunnel, exchange, .. } => v.push((3, "TIMEOUT", format!("No response from peer {peer} for tunnel {tunnel} in IKEv2 {}; giving up after retransmissions", edgesh_engine::ike::v2::wire::exchange::name(*exchange)))),
+        Event::V2Narrowed { tunnel, agreed: (l, r), .. } => v.push((6, "SELECTORS", format!("Traffic selectors narrowed for tunnel {tunnel}: {}/{} === {}/{}", l.net.network(), l.net.len, r.net.network(), r.net.len))),
         Event::DpdDead { peer, tunnel, .. } => v.push((3, "DPD", format!("Peer {peer} of tunnel {tunnel} is not responding to keepalives (DPD); SAs deleted"))),
         _ => {}
     }

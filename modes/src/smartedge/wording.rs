@@ -111,3 +111,72 @@ pub fn problem(p: &Problem) -> String {
     };
     format!("% {s}: {}: {}", object(&p.object), p.message)
 }
+
+/// The SmartEdge log line for a rejected IKEv2 packet: Table 6 of the guide
+/// ("Log Messages Resulting from Rejected IKEv2 Packets"), word for word.
+pub fn v2_wire_error(e: &edgesh_engine::ike::v2::wire::Error) -> String {
+    use edgesh_engine::ike::v2::wire::{Error as E, payload as p};
+    match e {
+        E::HeaderTruncated { have } => format!("IKEV2 HEADER:Incomplete data received:{have} bytes"),
+        E::TotalLength { received, header } => format!("IKEV2_TOTAL_LENGTH_RCVD_ERROR:{received} bytes IKE_HDR_TOTAL_LENGTH:{header}"),
+        E::MajorVersion(v) => format!("IKEV2_MAJOR_VERSION_ERROR :{v}"),
+        E::ZeroInitiatorSpi => "IKEV2 HEADER:Zero Init SPI received".into(),
+        E::InvalidExchange(_) => "IKEV2 HEADER:Invalid Exchange Type".into(),
+        E::InvalidNextPayload(_) => "IKEV2 HEADER:INVALID_NEXT_PAYLOAD_TYPE".into(),
+        E::GenericLength { length, .. } if *length < 4 => format!("IKEV2_GENERIC_HEADER_LENGTH_ERROR:{length}"),
+        E::GenericLength { payload, length, available } => match *payload {
+            p::AUTH => format!("AUTH_PAYLOAD_LENGTH_ERROR :{length} bytes,received {available} bytes"),
+            p::CERT => format!("CERT_PAYLOAD_LENGTH_ERROR:{length}bytes,received {available} bytes"),
+            p::CERTREQ => format!("CERT_REQ_PAYLOAD_LENGTH_ERROR:{length}bytes,received {available} bytes"),
+            p::DELETE => format!("DELETE_PAYLOAD_LENGTH_ERROR:{length} received {available} bytes"),
+            p::EAP => format!("EAP_PAYLOAD_LENGTH_ERROR:Invalid payload length:{length} bytes"),
+            p::IDI | p::IDR => format!("ID_PAYLOAD_LENGTH_ERROR: usPayloadLen {length} bytes, ulMsgLen {available} bytes:"),
+            p::KE => format!("KEY_EXCHANGE_PAYLOAD_LENGTH_ERROR:{length} bytes, received:{available} bytes"),
+            p::NOTIFY => format!("NOTIFY_PAYLOAD_LENGTH_ERROR:{length}, received {available} bytes:"),
+            p::SA => format!("SA_PAYLOAD_LENGTH_ERROR:{length}, received {available} bytes"),
+            p::VID => format!("VENDOR_ID_PAYLOAD_LENGTH_ERROR:{length} bytes"),
+            _ => format!("DEFAULT_PAYLOAD:Invalid Length received:{length} bytes"),
+        },
+        E::Incomplete { payload, have } => match *payload {
+            p::AUTH => format!("AUTH_PAYLOAD:Incomplete data received:{have}"),
+            p::CERT => format!("CERT_PAYLOAD:Incomplete data received:{have} bytes"),
+            p::CP => format!("CP_PAYLOAD:Incomplete data received:{have} bytes"),
+            p::DELETE => format!("DELETE_PAYLOAD_LENGTH_ERROR:{have} received {have} bytes"),
+            p::EAP => format!("EAP PAYLOAD:Incomplete data received:{have} bytes"),
+            p::IDI | p::IDR => format!("ID PAYLOAD:Incomplete data received:{have} bytes"),
+            p::KE => format!("KEY EXCHANGE PAYLOAD:Incomplete data received:{have} bytes"),
+            p::NONCE => format!("NONCE PAYLOAD:INCOMPLETE_DATA_RECEIVED:{have} bytes"),
+            p::NOTIFY => format!("NOTIFY PAYLOAD:INCOMPLETE_DATA_RECEIVED:{have} bytes"),
+            p::SA => format!("SA PAYLOAD:Incomplete data received:{have} bytes"),
+            p::VID => format!("VENDOR ID PAYLOAD:Incomplete data received:{have} bytes"),
+            p::TSI | p::TSR => format!("Ikev2TSNtoH:INCOMPLETE_TRAFFIC_SELECTOR received:{have} bytes"),
+            _ => format!("DEFAULT_PAYLOAD:Incomplete data received:{have} bytes"),
+        },
+        E::ProposalLength { length, available } => format!("PROPOSAL_PAYLOAD_LENGTH_ERROR : {length}, received bytes:{available},"),
+        E::TransformLength { length, available } => format!("XFORM_PAYLOAD_LENGTH_ERROR :{length} received bytes;{available}"),
+        E::IncompleteTransform { have } => format!("INCOMPLETE_XFORM_PAYLOAD received :{have}"),
+        E::AttributeLength { length, available } => format!("XFORM_ATTRIB_LENGTH_ERROR :{length} bytes of Attribute Received:{available}"),
+        E::AttributeAfBit => "XFORM_ATTRIB_AF_Bit Set".into(),
+        E::InvalidAttributeType { kind, proposal } => format!("INVALID_XFORM_ATTRIB_TYPE:{kind} Prop Num:{proposal}"),
+        E::InvalidProtocolId { protocol, proposal } => format!("INVALID_PROTOCOL_ID {protocol} in PROPOSAL_{proposal},"),
+        E::InvalidSpiSize { size, proposal } => format!("INVALID_SPI_SIZE 0x{size:x} in PROPOSAL_{proposal}"),
+        E::ZeroTransforms { proposal } => format!("ZERO_TRANSFORM received in PROPOSAL_{proposal}"),
+        E::InvalidIdType(t) => format!("INVALID_ID_TYPE_ERROR:{t}"),
+        E::InvalidAuthMethod(m) => format!("AUTH_PAYLOAD:Invalid AuthMethod Type:{m:X}"),
+        E::NonceLength(n) => format!("MAX_NONCE_PAYLOAD_LENGTH_ERROR:{},Maximum Nonce Payload size: 256+4", n + 4),
+        E::InvalidNotifyProtocol(x) => format!("NOTIFY PAYLOAD:INVALID_NOTIFY_PROTOCOL_ID:{x}"),
+        E::IkeSpiSizeNonZero { payload } if *payload == p::DELETE => "DELETE_PAYLOAD:FOR IKE SA SPI SIZE IS NONZERO".into(),
+        E::IkeSpiSizeNonZero { .. } => "NOTIFY PAYLOAD:FOR IKE SA SPI SIZE IS NONZERO".into(),
+        E::InvalidDeleteProtocol(x) => format!("DELETE_PAYLOAD:INVALID_PROTOCOL_ID:{x}"),
+        E::ZeroTrafficSelectors => "ZERO_TRAFFIC_SELECTORS in TRAFFIC_SELECTOR_PAYLOAD".into(),
+        E::InvalidTsType(t) => format!("INVALID_TRAFFIC_SELECTOR_TYPE:{t}"),
+        E::InvalidTsLength(l) => format!("INVALID_TRAFFIC_SELECTOR_LENGTH:{l}"),
+        E::IncompleteTs { have } => format!("Ikev2TSNtoH:INCOMPLETE_TRAFFIC_SELECTOR received:{have} bytes"),
+        E::NestedEncrypted => "ENCRYPTED PAYLOAD:Encrypted payload MUST not be nested".into(),
+        E::UnsupportedCritical(t) => format!("UNSUPPORTED PAYLOAD TYPE: {t:02}, Critical Bit set"),
+        E::VendorCritical => "VENDOR ID PAYLOAD:Critical Bit Set".into(),
+        E::Missing(k) => format!("Incomplete data received {k} payload missing"),
+        E::Integrity => "Authentication failure. Possibly mis-matching keys.".into(),
+        E::TooMany(what) => format!("Incomplete data received: too many {what}"),
+    }
+}

@@ -9,6 +9,7 @@ pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group
     let l = Ipv4Addr::from(local);
     let r = Ipv4Addr::from(remote);
     PeerConf {
+        version: IkeVersion::V1,
         name: name.into(),
         context: "local".into(),
         kind: TunnelKind::Static,
@@ -19,7 +20,7 @@ pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group
         mode: ExchangeMode::Main,
         connection: ConnectionType::Both,
         psk: Some(psk.as_bytes().to_vec()),
-        proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400 }],
+        proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400, prf: Prf::HmacSha1 }],
         children: vec![ChildConf {
             policy: "pol".into(),
             local_ts: Selector { net: Prefix4 { addr: Ipv4Addr::new(198, 51, 100, 1), len: 32 }, proto: 0, port: 0 },

@@ -122,7 +122,7 @@ impl Endpoint {
         let lip = *local.ip();
         let aggressive = hdr.exchange == exchange::AGGRESSIVE;
         let peer_id = if aggressive { msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok()) } else { None };
-        let on_local: Vec<&PeerConf> = self.ctx.conf.peers.iter().filter(|p| p.local == lip).collect();
+        let on_local: Vec<&PeerConf> = self.ctx.conf.peers.iter().filter(|p| p.local == lip && p.version == crate::config::IkeVersion::V1).collect();
         if on_local.is_empty() {
             self.ctx.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::BadLocalAddress });
             return;

@@ -1,0 +1,164 @@
+//! IKE_AUTH (RFC 7296 1.2, 2.15): owns authenticating the IKE SA with a
+//! pre-shared key (AUTH = prf(prf(PSK, "Key Pad for IKEv2"), <message octets
+//! | peer's nonce | prf(SK_p, ID body)>)), identities (IPv4 address, FQDN,
+//! user-FQDN, key-id) checked against the configured remote identity,
+//! AUTHENTICATION_FAILED both ways, and the first child SA carried in the
+//! exchange (its errors keep the IKE SA, as 1.2 says).
+
+use super::child::{esp_sa, Selected};
+use super::keys;
+use super::wire::{self, AuthRepr, Builder, Header, Msg, NotifyRepr, Repr, TsRepr, exchange, notify, AUTH_SHARED_KEY_MIC};
+use super::{ChildNeg, Core, State, What, id_matches, id_of, sel_to_ts};
+use crate::ike::endpoint::Millis;
+use crate::ike::events::{DownReason, Event, Role};
+
+impl Core {
+    /// Initiator: send IKE_AUTH with the first wanted child.
+    pub(crate) fn send_auth(&mut self, i: usize) {
+        let Some(p) = self.pc(&self.sas[i].tunnel).cloned() else { return };
+        let (Some(suite), Some(k), Some(psk)) = (self.sas[i].suite, self.sas[i].keys.clone(), p.psk.clone()) else { return };
+        let idi = id_of(&p.local_id, p.local);
+        let sa = &self.sas[i];
+        let auth = keys::psk_auth(suite.prf, &psk, &sa.init_req, &sa.nr, &k.pi, &idi.body());
+        let mut b = Builder::new().add(&Repr::Idi(idi)).add(&Repr::Notify(NotifyRepr::new(notify::INITIAL_CONTACT, vec![])));
+        if !matches!(p.remote_id, crate::config::Identity::Any) && p.remote.is_some() {
+            b.push(&Repr::Idr(id_of(&p.remote_id, p.remote.unwrap_or(p.local))));
+        }
+        b.push(&Repr::Auth(AuthRepr { method: AUTH_SHARED_KEY_MIC, data: auth }));
+        let mut neg = None;
+        if let Some(c) = self.sas[i].want.pop_front() {
+            if let Some(cc) = p.children.get(c) {
+                let spi_in = self.spi4();
+                b.push(&Repr::Sa(esp_sa(cc, spi_in, None)));
+                b.push(&Repr::Tsi(TsRepr { selectors: vec![sel_to_ts(&cc.local_ts)] }));
+                b.push(&Repr::Tsr(TsRepr { selectors: vec![sel_to_ts(&cc.remote_ts)] }));
+                neg = Some(ChildNeg { tunnel: p.name.clone(), child: c, spi_in, ni: self.sas[i].ni.clone(), dh: None, rekey_of: None });
+            }
+        }
+        self.send_request(i, exchange::IKE_AUTH, b, What::Auth(neg));
+    }
+
+    fn established(&mut self, now: Millis, i: usize) {
+        let sa = &mut self.sas[i];
+        sa.state = State::Established;
+        sa.established = Some(now);
+        sa.dh = None;
+        let (conn, peer, tunnel, role) = (sa.conn, sa.remote, sa.tunnel.clone(), sa.role);
+        self.stats.ike_established += 1;
+        self.retry_at.remove(&tunnel);
+        self.events.push_back(Event::Phase1Up { conn, peer, tunnel, role });
+    }
+
+    /// Initiator: the IKE_AUTH response.
+    pub(crate) fn auth_response(&mut self, now: Millis, i: usize, msg: &Msg, neg: Option<ChildNeg>) {
+        let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
+        if msg.notify(notify::AUTHENTICATION_FAILED).is_some() {
+            self.events.push_back(Event::V2AuthFailed { conn, peer, id: None, identity_mismatch: false });
+            self.stats.ike_failed += 1;
+            return self.drop_sa(i, DownReason::PeerNotify(notify::AUTHENTICATION_FAILED), true);
+        }
+        let Some(p) = self.pc(&self.sas[i].tunnel).cloned() else { return };
+        let (Some(idr), Some(auth)) = (msg.idr(), msg.auth()) else {
+            if let Some(n) = msg.error_notify() {
+                let reason = DownReason::PeerNotify(n.kind);
+                self.stats.ike_failed += 1;
+                return self.drop_sa(i, reason, true);
+            }
+            self.events.push_back(Event::V2Malformed { peer: self.sas[i].remote, error: wire::Error::Missing(wire::payload::AUTH), answered: None });
+            return self.drop_sa(i, DownReason::AuthenticationFailed, true);
+        };
+        let (Some(suite), Some(k), Some(psk)) = (self.sas[i].suite, self.sas[i].keys.clone(), p.psk.clone()) else { return };
+        let sa = &self.sas[i];
+        let want = keys::psk_auth(suite.prf, &psk, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
+        let id_ok = id_matches(&p.remote_id, idr) > 0;
+        if auth.method != AUTH_SHARED_KEY_MIC || !super::ct_eq(&want, &auth.data) || !id_ok {
+            self.events.push_back(Event::V2AuthFailed { conn, peer, id: Some(idr.clone()), identity_mismatch: !id_ok });
+            self.stats.ike_failed += 1;
+            return self.drop_sa(i, if id_ok { DownReason::AuthenticationFailed } else { DownReason::IdentityMismatch }, true);
+        }
+        self.sas[i].peer_id = Some(idr.clone());
+        self.established(now, i);
+        if let Some(neg) = neg {
+            self.child_result(now, i, msg, neg, None);
+        }
+        // The other wanted children come in CREATE_CHILD_SA exchanges.
+        let tunnel = self.sas[i].tunnel.clone();
+        let rest: Vec<usize> = self.sas[i].want.drain(..).collect();
+        for c in rest {
+            self.sas[i].queue.push_back(super::Req::Child { tunnel: tunnel.clone(), child: c, rekey_of: None });
+        }
+    }
+
+    /// Responder: an IKE_AUTH request.
+    pub(crate) fn auth_request(&mut self, now: Millis, i: usize, hdr: &Header, data: &[u8]) {
+        let Some(msg) = self.open(i, hdr, data) else { return };
+        let (conn, remote) = (self.sas[i].conn, self.sas[i].remote);
+        let peer = *remote.ip();
+        self.events.push_back(Event::V2Message { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, response: false, sent: false, payloads: msg.kinds(), retransmit: false });
+        let (Some(idi), Some(auth)) = (msg.idi(), msg.auth()) else {
+            self.events.push_back(Event::V2Malformed { peer: remote, error: wire::Error::Missing(if msg.idi().is_none() { wire::payload::IDI } else { wire::payload::AUTH }), answered: Some(notify::INVALID_SYNTAX) });
+            let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::INVALID_SYNTAX, vec![])));
+            self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
+            return self.drop_sa(i, DownReason::AuthenticationFailed, false);
+        };
+        // The tunnel: among those with this peer, the one whose remote identity matches best.
+        let local = *self.sas[i].local.ip();
+        let mut cands: Vec<_> = self.peers.iter().filter(|p| p.local == local && p.remote.is_none_or(|r| r == peer) && p.may_respond() && p.psk.is_some()).map(|p| (id_matches(&p.remote_id, idi), p.clone())).filter(|(s, _)| *s > 0).collect();
+        cands.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
+        let (Some(suite), Some(k)) = (self.sas[i].suite, self.sas[i].keys.clone()) else { return };
+        let sa = &self.sas[i];
+        let ok = cands.iter().find(|(_, p)| {
+            let want = keys::psk_auth(suite.prf, p.psk.as_deref().unwrap_or(&[]), &sa.init_req, &sa.nr, &k.pi, &idi.body());
+            auth.method == AUTH_SHARED_KEY_MIC && super::ct_eq(&want, &auth.data)
+        });
+        let Some((_, pc)) = ok.cloned() else {
+            self.events.push_back(Event::V2AuthFailed { conn, peer, id: Some(idi.clone()), identity_mismatch: cands.is_empty() });
+            self.events.push_back(Event::V2Notify { conn, peer, kind: notify::AUTHENTICATION_FAILED, sent: true });
+            let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::AUTHENTICATION_FAILED, vec![])));
+            self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
+            self.stats.ike_failed += 1;
+            return self.drop_sa(i, DownReason::AuthenticationFailed, false);
+        };
+        let psk = pc.psk.clone().unwrap_or_default();
+        let idr = id_of(&pc.local_id, pc.local);
+        let sa = &mut self.sas[i];
+        sa.tunnel = pc.name.clone();
+        sa.peer_id = Some(idi.clone());
+        sa.lifetime = pc.proposals.first().map(|p| p.lifetime).unwrap_or(sa.lifetime);
+        let my_auth = keys::psk_auth(suite.prf, &psk, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
+        let mut b = Builder::new().add(&Repr::Idr(idr)).add(&Repr::Auth(AuthRepr { method: AUTH_SHARED_KEY_MIC, data: my_auth }));
+        // INITIAL_CONTACT: older SAs with this peer and identity go.
+        if msg.notify(notify::INITIAL_CONTACT).is_some() {
+            let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.peer_id.as_ref() == Some(idi) && s.is_established()).map(|s| s.conn).collect();
+            for c in old {
+                if let Some(j) = self.index(c) {
+                    self.drop_sa(j, DownReason::InitialContact, false);
+                }
+            }
+        }
+        let Some(i) = self.index(conn) else { return };
+        let mut install: Option<(Selected, Vec<u8>)> = None;
+        if msg.sa().is_some() {
+            match self.select_child(i, &msg, None, None) {
+                Ok(sel) => {
+                    let spi_in = self.spi4();
+                    b.push(&Repr::Sa(super::child::chosen_sa(&sel, spi_in)));
+                    b.push(&Repr::Tsi(TsRepr { selectors: vec![sel_to_ts(&sel.remote)] }));
+                    b.push(&Repr::Tsr(TsRepr { selectors: vec![sel_to_ts(&sel.local)] }));
+                    install = Some((Selected { spi_in, ..sel }, Vec::new()));
+                }
+                Err((n, _)) => {
+                    self.events.push_back(Event::V2Notify { conn, peer, kind: n, sent: true });
+                    self.stats.child_failed += 1;
+                    b.push(&Repr::Notify(NotifyRepr::new(n, vec![])));
+                }
+            }
+        }
+        self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
+        self.established(now, i);
+        if let Some((sel, _)) = install {
+            let (ni, nr) = (self.sas[i].ni.clone(), self.sas[i].nr.clone());
+            self.install_child(now, i, &sel, &ni, &nr, None, Role::Responder, None);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! INFORMATIONAL (RFC 7296 1.4, 2.4): owns deleting child SAs (answered
+//! with the SPIs of our side of each pair) and the IKE SA, liveness checks
+//! (an empty request, used as DPD: a peer that answers nothing after every
+//! retransmission is dead), and notifies received in this exchange.
+
+use super::wire::{Builder, DeleteRepr, Header, Repr, exchange, proto};
+use super::{Core, State, What};
+use crate::ike::endpoint::Millis;
+use crate::ike::events::{DownReason, Event};
+
+impl Core {
+    /// Delete child pairs (by child id): our inbound SPIs go to the peer.
+    pub(crate) fn send_delete_children(&mut self, i: usize, ids: &[u32]) -> bool {
+        let conn = self.sas[i].conn;
+        let mut spis = Vec::new();
+        let mut gone = Vec::new();
+        for id in ids {
+            if let Some(ci) = self.children.iter().position(|c| c.id == *id && c.ike == conn) {
+                let c = self.children.remove(ci);
+                spis.push(c.spi_in.to_be_bytes().to_vec());
+                gone.push(c);
+            }
+        }
+        // Children already gone locally (expired) are still announced by their SPI.
+        if spis.is_empty() {
+            return false;
+        }
+        let peer = *self.sas[i].remote.ip();
+        for c in gone {
+            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: if c.rekeyed { DownReason::Rekeyed } else { DownReason::Cleared } });
+        }
+        self.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::ESP, spis: spis.clone() });
+        let b = Builder::new().add(&Repr::Delete(DeleteRepr { protocol: proto::ESP, spis }));
+        self.send_request(i, exchange::INFORMATIONAL, b, What::DeleteChildren);
+        true
+    }
+
+    pub(crate) fn send_delete_ike(&mut self, i: usize) {
+        let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
+        self.sas[i].state = State::Deleting;
+        self.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::IKE, spis: vec![] });
+        let b = Builder::new().add(&Repr::Delete(DeleteRepr { protocol: proto::IKE, spis: vec![] }));
+        // The window may hold another request: deleting the SA takes over.
+        self.sas[i].pending = None;
+        self.send_request(i, exchange::INFORMATIONAL, b, What::DeleteIke);
+    }
+
+    /// Responder: an INFORMATIONAL request.
+    pub(crate) fn info_request(&mut self, _now: Millis, i: usize, hdr: &Header, data: &[u8]) {
+        let Some(msg) = self.open(i, hdr, data) else { return };
+        let (conn, remote) = (self.sas[i].conn, self.sas[i].remote);
+        let peer = *remote.ip();
+        self.events.push_back(Event::V2Message { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, response: false, sent: false, payloads: msg.kinds(), retransmit: false });
+        for n in msg.notifies() {
+            self.events.push_back(Event::V2Notify { conn, peer, kind: n.kind, sent: false });
+        }
+        let mut ours = Vec::new();
+        let mut delete_ike = false;
+        for d in msg.deletes() {
+            self.events.push_back(Event::DeleteReceived { conn, peer, protocol: d.protocol, spis: d.spis.clone() });
+            match d.protocol {
+                proto::IKE => delete_ike = true,
+                proto::ESP | proto::AH => {
+                    for s in &d.spis {
+                        let Ok(spi) = <[u8; 4]>::try_from(s.as_slice()).map(u32::from_be_bytes) else { continue };
+                        if let Some(ci) = self.children.iter().position(|c| c.ike == conn && c.spi_out == spi) {
+                            let c = self.children.remove(ci);
+                            ours.push(c.spi_in.to_be_bytes().to_vec());
+                            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::DeletedByPeer });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut b = Builder::new();
+        if !ours.is_empty() && !delete_ike {
+            b.push(&Repr::Delete(DeleteRepr { protocol: proto::ESP, spis: ours }));
+        }
+        self.send_response(i, exchange::INFORMATIONAL, hdr.msgid, b, data);
+        if delete_ike {
+            self.drop_sa(i, DownReason::DeletedByPeer, true);
+        }
+    }
+}

@@ -1,0 +1,466 @@
+//! Two in-process IKEv2 cores joined by a simulated link.
+
+use super::*;
+use crate::config::*;
+use crate::ike::endpoint::tests::{mirror, peer};
+use crate::ike::endpoint::IKE_PORT;
+
+pub(crate) fn v2peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group: u16) -> PeerConf {
+    let mut p = peer(name, local, remote, psk, group);
+    p.version = IkeVersion::V2;
+    p.proposals[0].prf = Prf::HmacSha256;
+    p.proposals[0].hash = IkeAuthAlg::HmacSha256;
+    p
+}
+
+fn sel(a: [u8; 4], len: u8) -> Selector {
+    Selector { net: Prefix4 { addr: a.into(), len }, proto: 0, port: 0 }
+}
+
+pub(crate) struct Link {
+    pub a: Core,
+    pub b: Core,
+    pub now: Millis,
+    /// Rewrite A's source as a NAT would (address, port base).
+    pub nat: Option<SocketAddrV4>,
+    pub drop_to_b: bool,
+    pub drop_to_a: bool,
+    pub log: Vec<(bool, Vec<u8>)>,
+}
+
+impl Link {
+    pub fn new(a: PeerConf, b: PeerConf) -> Link {
+        let mut l = Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+        l.b.set_peers(0, vec![b]);
+        l.a.set_peers(0, vec![a]);
+        l
+    }
+    fn strip(t: &Transmit) -> Vec<u8> {
+        if t.src.port() == NATT_PORT { t.data[4..].to_vec() } else { t.data.clone() }
+    }
+    pub fn run(&mut self) {
+        for _ in 0..200 {
+            let mut moved = false;
+            while let Some(t) = self.a.poll_transmit() {
+                moved = true;
+                let d = Self::strip(&t);
+                self.log.push((true, d.clone()));
+                if self.drop_to_b {
+                    continue;
+                }
+                let src = match self.nat {
+                    Some(n) => SocketAddrV4::new(*n.ip(), if t.src.port() == NATT_PORT { n.port() + 1 } else { n.port() }),
+                    None => t.src,
+                };
+                self.b.handle(self.now, t.dst, src, &d);
+            }
+            while let Some(t) = self.b.poll_transmit() {
+                moved = true;
+                let d = Self::strip(&t);
+                self.log.push((false, d.clone()));
+                if self.drop_to_a {
+                    continue;
+                }
+                let dst = match self.nat {
+                    Some(n) if *t.dst.ip() == *n.ip() => SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), if t.dst.port() == n.port() { IKE_PORT } else { NATT_PORT }),
+                    _ => t.dst,
+                };
+                self.a.handle(self.now, dst, t.src, &d);
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+    pub fn advance(&mut self, ms: Millis) {
+        let end = self.now + ms;
+        loop {
+            let t = [self.a.poll_timeout(), self.b.poll_timeout()].into_iter().flatten().min();
+            match t {
+                Some(t) if t <= end => {
+                    self.now = self.now.max(t);
+                    self.a.handle_timeout(self.now);
+                    self.b.handle_timeout(self.now);
+                    self.run();
+                }
+                _ => break,
+            }
+        }
+        self.now = end;
+    }
+    pub fn events(c: &mut Core) -> Vec<Event> {
+        std::iter::from_fn(|| c.poll_event()).collect()
+    }
+}
+
+fn pair() -> (PeerConf, PeerConf) {
+    let a = v2peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 14);
+    let b = mirror(&a, "tb");
+    (a, b)
+}
+
+#[track_caller]
+fn assert_matching(l: &Link, n: usize) {
+    assert_eq!(l.a.child_sas().len(), n, "{:?}", l.a.child_sas());
+    assert_eq!(l.b.child_sas().len(), n);
+    for ca in l.a.child_sas() {
+        let cb = l.b.child_sas().iter().find(|c| c.spi_in == ca.spi_out).expect("peer has the pair");
+        assert_eq!(cb.spi_out, ca.spi_in);
+        assert_eq!(ca.keys_out, cb.keys_in);
+        assert_eq!(ca.keys_in, cb.keys_out);
+        assert_eq!(ca.local_ts, cb.remote_ts);
+        assert_ne!(ca.keys_in, ca.keys_out);
+    }
+}
+
+#[test]
+fn two_cores_bring_up_a_tunnel_with_matching_spis_and_keys() {
+    for group in [14, 19, 20, 2] {
+        let (mut a, mut b) = pair();
+        a.proposals[0].group = group;
+        b.proposals[0].group = group;
+        let mut l = Link::new(a, b);
+        l.run();
+        assert_matching(&l, 1);
+        assert!(l.a.sas()[0].is_established() && l.b.sas()[0].is_established());
+        assert_eq!(l.a.sas()[0].spi_r, l.b.sas()[0].spi_r);
+        let ev = Link::events(&mut l.b);
+        assert!(ev.iter().any(|e| matches!(e, Event::Phase1Up { role: Role::Responder, .. })));
+        assert!(ev.iter().any(|e| matches!(e, Event::ChildUp { .. })));
+        assert!(!ev.iter().any(|e| matches!(e, Event::NatDetected { .. })));
+        assert!(!l.a.child_sas()[0].encap);
+    }
+}
+
+#[test]
+fn gcm_children_and_several_children_per_tunnel() {
+    let (mut a, _) = pair();
+    a.children[0].proposals[0].esp = Some((EspEncr::Aes256Gcm, None));
+    let mut c2 = a.children[0].clone();
+    c2.local_ts = sel([198, 51, 100, 2], 32);
+    c2.remote_ts = sel([203, 0, 113, 2], 32);
+    c2.pfs = Some(19);
+    a.children.push(c2);
+    let b = mirror(&a, "tb");
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_matching(&l, 2);
+    assert_eq!(l.a.child_sas()[0].keys_in.encr.len(), 36);
+    assert_eq!(l.a.child_sas()[1].pfs, Some(19));
+}
+
+#[test]
+fn psk_mismatch_is_authentication_failed() {
+    let (a, mut b) = pair();
+    b.psk = Some(b"other".to_vec());
+    let mut l = Link::new(a, b);
+    l.run();
+    assert!(l.a.sas().is_empty() && l.b.sas().is_empty());
+    assert!(l.a.child_sas().is_empty());
+    assert!(Link::events(&mut l.b).iter().any(|e| matches!(e, Event::V2AuthFailed { identity_mismatch: false, .. })));
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2AuthFailed { id: None, .. })));
+}
+
+#[test]
+fn no_proposal_chosen_carries_both_sides() {
+    let (a, mut b) = pair();
+    b.proposals[0].encr = IkeEncr::Aes256Cbc;
+    let mut l = Link::new(a, b);
+    l.run();
+    let ev = Link::events(&mut l.b);
+    let np = ev.iter().find_map(|e| if let Event::V2NoProposal { offered, configured, .. } = e { Some((offered.clone(), configured.clone())) } else { None }).unwrap();
+    assert_eq!(np.0[0].transforms[0].key_len, Some(128));
+    assert_eq!(np.1[0].transforms[0].key_len, Some(256));
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2Notify { kind: wire::notify::NO_PROPOSAL_CHOSEN, sent: false, .. })));
+    assert!(l.a.sas().is_empty());
+}
+
+#[test]
+fn invalid_ke_is_answered_and_the_initiator_retries_with_the_group_asked() {
+    let (mut a, mut b) = pair();
+    let mut p19 = a.proposals[0].clone();
+    p19.group = 19;
+    p19.name = "p19".into();
+    a.proposals.insert(0, p19);
+    b.proposals = vec![a.proposals[1].clone()];
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_matching(&l, 1);
+    assert!(Link::events(&mut l.b).iter().any(|e| matches!(e, Event::V2InvalidKe { offered: 19, requested: 14, sent: true, .. })));
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2InvalidKe { offered: 19, requested: 14, sent: false, .. })));
+    assert_eq!(l.a.sas()[0].suite.unwrap().group, 14);
+}
+
+#[test]
+fn responder_narrows_traffic_selectors_and_refuses_disjoint_ones() {
+    let (mut a, _) = pair();
+    a.children[0].local_ts = sel([10, 1, 0, 0], 16);
+    a.children[0].remote_ts = sel([10, 0, 0, 0], 8);
+    let mut b = mirror(&a, "tb");
+    b.children[0].local_ts = sel([10, 2, 3, 0], 24);
+    b.children[0].remote_ts = sel([0, 0, 0, 0], 0);
+    let mut l = Link::new(a.clone(), b);
+    l.run();
+    assert_matching(&l, 1);
+    assert_eq!(l.a.child_sas()[0].remote_ts, sel([10, 2, 3, 0], 24));
+    assert_eq!(l.a.child_sas()[0].local_ts, sel([10, 1, 0, 0], 16));
+    assert!(Link::events(&mut l.b).iter().any(|e| matches!(e, Event::V2Narrowed { .. })));
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2Narrowed { .. })));
+    // Disjoint: TS_UNACCEPTABLE, the IKE SA stays.
+    let mut b = mirror(&a, "tb");
+    b.children[0].local_ts = sel([172, 16, 0, 0], 12);
+    let mut l = Link::new(a, b);
+    l.run();
+    assert!(l.a.child_sas().is_empty());
+    assert!(l.a.sas()[0].is_established() && l.b.sas()[0].is_established());
+    assert!(Link::events(&mut l.b).iter().any(|e| matches!(e, Event::V2TsUnacceptable { .. })));
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2Notify { kind: wire::notify::TS_UNACCEPTABLE, sent: false, .. })));
+}
+
+#[test]
+fn retransmission_backs_off_and_gives_up_with_a_log() {
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.drop_to_b = true;
+    l.run();
+    l.advance(300_000);
+    let ev = Link::events(&mut l.a);
+    let n = ev.iter().take_while(|e| !matches!(e, Event::V2GiveUp { .. })).filter(|e| matches!(e, Event::Retransmit { .. })).count();
+    assert_eq!(n as u32, RETRANSMIT_TRIES);
+    assert!(ev.iter().any(|e| matches!(e, Event::V2GiveUp { exchange: wire::exchange::IKE_SA_INIT, .. })));
+    // Back-off: gaps double.
+    // The static tunnel is tried again later and comes up once the link works.
+    l.drop_to_b = false;
+    l.advance(RETRY_INTERVAL + 1_000);
+    assert_matching(&l, 1);
+}
+
+#[test]
+fn duplicate_requests_are_answered_from_the_stored_response_and_responses_never() {
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.run();
+    // Replay the IKE_AUTH request (A's second message) to B several times.
+    let auth = l.log.iter().filter(|(a, _)| *a).nth(1).unwrap().1.clone();
+    let resp_count = |l: &mut Link| std::iter::from_fn(|| l.b.poll_transmit()).count();
+    let local = SocketAddrV4::new([192, 0, 2, 2].into(), IKE_PORT);
+    let remote = SocketAddrV4::new([192, 0, 2, 1].into(), IKE_PORT);
+    let mut answered = 0;
+    for k in 0..10 {
+        l.b.handle(l.now + k, local, remote, &auth);
+        answered += resp_count(&mut l);
+    }
+    assert_eq!(answered as u32, RESPONSE_REPLAYS);
+    // A response replayed to A is never answered.
+    let resp = l.log.iter().filter(|(a, _)| !*a).nth(1).unwrap().1.clone();
+    for _ in 0..5 {
+        l.a.handle(l.now, remote, local, &resp);
+    }
+    assert!(l.a.poll_transmit().is_none());
+    assert_matching(&l, 1);
+    assert!(l.a.stats.rx_duplicates >= 5);
+}
+
+#[test]
+fn cookies_when_half_open_sas_pass_the_threshold() {
+    let (a, b) = pair();
+    let mut l = Link::new(a.clone(), b.clone());
+    l = Link { a: Core::new(1), b: Core::new(2), ..l };
+    l.b.cookie_threshold = 0;
+    l.b.set_peers(0, vec![b]);
+    l.a.set_peers(0, vec![a]);
+    l.run();
+    assert_matching(&l, 1);
+    assert!(Link::events(&mut l.b).iter().any(|e| matches!(e, Event::V2Cookie { sent: true, .. })));
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2Cookie { sent: false, .. })));
+    assert_eq!(l.b.stats.cookies_sent, 1);
+}
+
+#[test]
+fn a_flood_of_ike_sa_init_is_bounded_by_cookies() {
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.b.cookie_threshold = 4;
+    // Forge 50 initiators (different SPIs) from one address: only 4 SAs are created.
+    let mut src = Core::new(9);
+    let mut p = v2peer("x", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 14);
+    p.auto_start = false;
+    src.set_peers(0, vec![p]);
+    for _ in 0..50 {
+        src.initiate(0, "x");
+        while let Some(t) = src.poll_transmit() {
+            l.b.handle(0, t.dst, t.src, &t.data);
+        }
+        src.sas.clear();
+        src.by_spi.clear();
+    }
+    assert_eq!(l.b.sas().len(), 4);
+    assert_eq!(l.b.stats.cookies_sent, 46);
+}
+
+#[test]
+fn children_and_ike_sa_rekey_before_expiry() {
+    let (mut a, _) = pair();
+    a.children[0].proposals[0].lifetime_seconds = 100;
+    a.children[0].pfs = Some(14);
+    a.proposals[0].lifetime = 300;
+    let b = mirror(&a, "tb");
+    let mut l = Link::new(a, b);
+    l.run();
+    let first = l.a.child_sas()[0].spi_in;
+    l.advance(91_000);
+    assert_matching(&l, 1);
+    assert_ne!(l.a.child_sas()[0].spi_in, first);
+    assert_eq!(l.a.child_sas()[0].pfs, Some(14));
+    let ev = Link::events(&mut l.b);
+    assert!(ev.iter().any(|e| matches!(e, Event::ChildDown { .. })));
+    // IKE SA rekey at 90 % of 300 s: one SA each side, new SPIs, children kept.
+    let old = l.a.sas()[0].spi_i;
+    l.advance(190_000);
+    assert_eq!(l.a.sas().len(), 1, "{:?}", l.a.sas().iter().map(|s| s.state).collect::<Vec<_>>());
+    assert_eq!(l.b.sas().len(), 1);
+    assert_ne!(l.a.sas()[0].spi_i, old);
+    assert_eq!(l.a.sas()[0].spi_r, l.b.sas()[0].spi_r);
+    assert!(l.a.child_sas().iter().all(|c| c.ike == l.a.sas()[0].conn));
+    assert_matching(&l, 1);
+    // The rekeyed SA still carries requests (a child rekey after it).
+    l.advance(100_000);
+    assert_matching(&l, 1);
+}
+
+#[test]
+fn clear_deletes_on_both_sides_and_dpd_notices_a_dead_peer() {
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_eq!(l.b.clear(l.now, None, None), 1);
+    l.run();
+    assert!(l.a.sas().is_empty() && l.a.child_sas().is_empty());
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::DeleteReceived { protocol: 1, .. })));
+    // A's static tunnel comes back; then B dies.
+    l.advance(RETRY_INTERVAL + 1_000);
+    assert_matching(&l, 1);
+    l.drop_to_a = true;
+    l.advance(400_000);
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::DpdDead { .. })));
+}
+
+#[test]
+fn nat_is_detected_and_ike_and_esp_float_to_4500() {
+    let (a, mut b) = pair();
+    b.remote = None; // the peer appears from the NAT's address
+    b.remote_id = Identity::Ipv4([192, 0, 2, 1].into());
+    b.connection = ConnectionType::ResponderOnly;
+    let mut l = Link::new(a, b);
+    l.nat = Some(SocketAddrV4::new([198, 18, 0, 1].into(), 40000));
+    l.run();
+    assert_matching(&l, 1);
+    assert!(l.a.child_sas()[0].encap && l.b.child_sas()[0].encap);
+    assert_eq!(l.a.sas()[0].local.port(), NATT_PORT);
+    assert_eq!(l.b.sas()[0].remote, SocketAddrV4::new([198, 18, 0, 1].into(), 40001));
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::NatDetected { local_behind: true, .. })));
+}
+
+#[test]
+fn hostile_input_never_panics_and_allocates_no_state() {
+    use rand::{RngExt, SeedableRng};
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.run();
+    let msgs: Vec<Vec<u8>> = l.log.iter().map(|(_, d)| d.clone()).collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let local = SocketAddrV4::new([192, 0, 2, 2].into(), IKE_PORT);
+    let remote = SocketAddrV4::new([192, 0, 2, 1].into(), IKE_PORT);
+    for _ in 0..20_000 {
+        let mut m = msgs[rng.random_range(0..msgs.len())].clone();
+        for _ in 0..rng.random_range(1..4) {
+            let at = rng.random_range(0..m.len());
+            m[at] = rng.random();
+        }
+        l.b.handle(l.now, local, remote, &m);
+        l.a.handle(l.now, remote, local, &m);
+    }
+    while l.b.poll_transmit().is_some() {}
+    assert!(l.b.sas().len() <= COOKIE_THRESHOLD + 1);
+    assert_matching(&l, 1);
+}
+
+/// Through the IKE `Endpoint`: IKEv2 peers are negotiated by the IKEv2 core
+/// beside IKEv1 ones, and their children appear in the one list of child SAs.
+#[test]
+fn endpoint_runs_ikev2_and_ikev1_side_by_side() {
+    use crate::ike::endpoint::tests::Pair;
+    use crate::ike::EngineConf;
+    let a2 = v2peer("v2", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 19);
+    let mut a1 = peer("v1", [192, 0, 2, 1], [192, 0, 2, 3], "other", 14);
+    a1.children[0].local_ts = sel([198, 51, 100, 9], 32);
+    let mut p = Pair::new(a2.clone(), mirror(&a2, "v2b"));
+    p.run();
+    assert_eq!(p.a.child_sas().len(), 1);
+    assert_eq!(p.b.child_sas().len(), 1);
+    assert_eq!(p.a.child_sas()[0].spi_out, p.b.child_sas()[0].spi_in);
+    assert!(is_v2(p.a.child_sas()[0].ike));
+    assert!(p.a.ike_sas().is_empty(), "no IKEv1 SA for an IKEv2 peer");
+    assert_eq!(p.a.v2().sas().len(), 1);
+    // Accounting and clearing go through to the IKEv2 core.
+    let spi = p.a.child_sas()[0].spi_out;
+    assert!(p.a.account(p.now, spi, false, 1000));
+    assert_eq!(p.a.child_sas()[0].bytes_out, 1000);
+    assert_eq!(p.a.clear_ipsec(p.now, Some("v2"), None), 1);
+    p.run();
+    assert_eq!(p.a.child_sas().len(), 1, "a static tunnel's child comes back");
+    assert_ne!(p.a.child_sas()[0].spi_out, spi);
+    assert_eq!(p.b.child_sas().len(), 1);
+    // An IKEv1 peer beside it still runs IKEv1.
+    p.a.set_config(p.now, EngineConf { peers: vec![a2, a1], notes: vec![] });
+    assert_eq!(p.a.ike_sas().len(), 1);
+    assert_eq!(p.a.v2().sas().len(), 1);
+    p.advance(30_000);
+    assert_eq!(p.a.child_sas().len(), 1);
+}
+
+/// Both ends rekey the same pair at once (RFC 7296 2.8.1): the exchanges
+/// cross, both complete, and the redundant pair (lowest nonce) is deleted by
+/// its initiator: one pair remains on each side, and it matches.
+#[test]
+fn a_rekey_collision_ends_with_one_pair() {
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_matching(&l, 1);
+    let (ida, idb) = (l.a.child_sas()[0].id, l.b.child_sas()[0].id);
+    let ia = l.a.index(l.a.child_sas()[0].ike).unwrap();
+    let ib = l.b.index(l.b.child_sas()[0].ike).unwrap();
+    l.a.children[0].rekeyed = true;
+    l.b.children[0].rekeyed = true;
+    l.a.sas[ia].queue.push_back(Req::Child { tunnel: "ta".into(), child: 0, rekey_of: Some(ida) });
+    l.b.sas[ib].queue.push_back(Req::Child { tunnel: "tb".into(), child: 0, rekey_of: Some(idb) });
+    l.a.kick(ia);
+    l.b.kick(ib);
+    // Both requests are on the wire before either is answered.
+    let ta: Vec<Transmit> = std::iter::from_fn(|| l.a.poll_transmit()).collect();
+    let tb: Vec<Transmit> = std::iter::from_fn(|| l.b.poll_transmit()).collect();
+    assert_eq!((ta.len(), tb.len()), (1, 1));
+    l.b.handle(l.now, ta[0].dst, ta[0].src, &ta[0].data);
+    l.a.handle(l.now, tb[0].dst, tb[0].src, &tb[0].data);
+    l.run();
+    assert_matching(&l, 1);
+    assert!(l.a.child_sas()[0].id != ida && l.b.child_sas()[0].id != idb);
+}
+
+/// Kilobyte lifetimes: the child's initiator rekeys at 90 % of the volume.
+#[test]
+fn kilobyte_lifetime_rekeys_the_child() {
+    let (mut a, _) = pair();
+    a.children[0].proposals[0].lifetime_kbytes = Some(100);
+    let b = mirror(&a, "tb");
+    let mut l = Link::new(a, b);
+    l.run();
+    let first = l.a.child_sas()[0].spi_out;
+    for _ in 0..91 {
+        l.a.account(first, false, 1024);
+    }
+    l.run();
+    assert_matching(&l, 1);
+    assert_ne!(l.a.child_sas()[0].spi_out, first);
+}
