@@ -192,3 +192,25 @@ fn bind_from(ip: [u8; 4], port: u16) -> Option<TcpStream> {
         _ => None,
     }
 }
+
+#[test]
+fn parallel_wrong_passwords_from_one_address_wait_their_turn() {
+    if !have_ssh() {
+        return;
+    }
+    let s = start("backoff", &[]);
+    let o = s.ssh("admin", "wrong0").arg("show privilege").output().unwrap();
+    assert!(!o.status.success());
+    // Four guesses at once: they used to sleep the same 0.5 s side by side
+    // (44 guesses a second); now each waits for the one before.
+    let t0 = Instant::now();
+    let kids: Vec<_> = (1..=4).map(|i| s.ssh("admin", &format!("wrong{i}")).arg("show privilege").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()).collect();
+    for mut k in kids {
+        assert!(!k.wait().unwrap().success());
+    }
+    let took = t0.elapsed();
+    assert!(took >= Duration::from_secs(2), "4 parallel guesses took {took:?}");
+    let log = s.wait_log("Login failed [user: admin]");
+    assert_eq!(log.matches("LOGIN_FAILED").count(), 5, "{log}");
+    eprintln!("4 parallel wrong passwords after one: {took:?}");
+}

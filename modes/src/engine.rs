@@ -48,10 +48,7 @@ impl Router {
             Dialect::SmartEdge => self.log("IKE", sev, mnemonic, text),
             Dialect::Ios => {
                 let l = format!("*{}.{:03}: %CRYPTO-{sev}-{mnemonic}: {text}", log_time(self.now()), self.now_ms() % 1000);
-                self.log.push_back(l.clone());
-                while self.log.len() > 1000 {
-                    self.log.pop_front();
-                }
+                crate::logbuf::offer(self, &format!("CRYPTO-{mnemonic}"), text, &l);
                 l
             }
         }

@@ -11,13 +11,17 @@
 pub mod auth;
 pub mod engine;
 pub mod ios;
+pub mod keymask;
+pub mod logbuf;
 pub mod merge;
 pub mod monitor;
 pub mod out;
 pub mod passwords;
+pub mod privauth;
 pub mod session;
 pub mod smartedge;
 pub mod sshconf;
+pub mod statefs;
 pub mod time;
 
 pub use out::{Out, VecOut};

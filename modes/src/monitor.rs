@@ -9,6 +9,10 @@ pub const MONITOR_LINES: usize = 4096;
 
 impl Router {
     pub(crate) fn push_monitor(&mut self, line: String, debug: bool) {
+        // A log line the rate limit suppressed is not shown either.
+        if !debug && self.logctl.last_dropped.as_deref() == Some(line.as_str()) {
+            return;
+        }
         self.monitor_seq += 1;
         self.monitor.push_back((self.monitor_seq, debug, line));
         while self.monitor.len() > MONITOR_LINES {

@@ -94,6 +94,10 @@ pub struct Router {
     /// Log and debug lines for watching sessions: (sequence, is debug, line).
     pub monitor: VecDeque<(u64, bool, String)>,
     pub monitor_seq: u64,
+    /// Failed `enable` secrets per user (`crate::privauth`).
+    pub enable_failures: crate::privauth::EnableFailures,
+    /// The log buffer's rate limit, counts, size and destinations (`crate::logbuf`).
+    pub logctl: crate::logbuf::LogControl,
     /// The IOS document the engine last ran from.
     pub ios_compiled: Option<crate::ios::IosDoc>,
     /// IOS: the running document as the engine model (compiled when the engine took it).
@@ -141,6 +145,8 @@ impl Router {
             debug: Default::default(),
             monitor: VecDeque::new(),
             monitor_seq: 0,
+            enable_failures: Default::default(),
+            logctl: Default::default(),
             ios_compiled: None,
             ios_model: Arc::new(Config::new("Router")),
         };
@@ -180,10 +186,7 @@ impl Router {
     /// Add a log line in the SmartEdge format (`Mon DD HH:MM:SS: %FAC-SEV-MNEMONIC: text`).
     pub fn log(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
         let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", crate::time::log_time(self.now()));
-        self.log.push_back(line.clone());
-        while self.log.len() > 1000 {
-            self.log.pop_front();
-        }
+        crate::logbuf::offer(self, &format!("{facility}-{mnemonic}"), text, &line);
         line
     }
 
@@ -466,15 +469,15 @@ impl Session {
         let Some(level) = self.wants_secret else { return false };
         let check = crate::auth::check_enable(&self.router(), password);
         if check == crate::auth::EnableCheck::Good {
+            crate::privauth::succeeded(&mut self.router(), &self.user);
             self.wants_secret = None;
             self.set_privilege(level);
             return true;
         }
+        crate::privauth::failed(&mut self.router(), &self.user, level, self.login_id);
         self.secret_tries += 1;
         if self.secret_tries >= 3 {
             self.wants_secret = None;
-            let user = self.user.clone();
-            self.router().log("SYS", 4, "ENABLE_FAILED", &format!("enable failed for user {user}: bad secret"));
             out.line("% Bad secrets");
             out.line("");
             self.rejected += 1;
@@ -902,26 +905,14 @@ fn low_privilege_allowed(a: &Args) -> bool {
 pub const STARTUP_FILE: &str = "edgesh.cfg";
 
 /// Write the configuration so that a crash leaves either the old file or the
-/// new one, never a torn one: write a temporary file, sync it, rename it over
-/// the target, sync the directory.
+/// new one, never a torn one, readable by its owner only
+/// ([`crate::statefs::write_private`]).
 pub fn save_atomically(path: &std::path::Path, cfg: &Config) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().and_then(|f| f.to_str()).unwrap_or("config"), std::process::id()));
-    {
-        let f = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(f);
-        let mut out = crate::out::WriteOut(&mut w);
+    crate::statefs::write_private(path, |w| {
+        let mut out = crate::statefs::CheckedOut::new(w);
         crate::smartedge::render::render(cfg, &crate::smartedge::render::Selection::all(), &mut out);
-        w.flush()?;
-        w.get_ref().sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+        out.result()
+    })
 }
 
 /// A typed line as `show history` keeps it: clear-text passwords and
@@ -950,7 +941,7 @@ pub fn mask_secrets(line: &str) -> String {
         }
         i += 1;
     }
-    out.join(" ")
+    crate::keymask::mask_keys(&out.join(" "))
 }
 
 /// The longest command line accepted.

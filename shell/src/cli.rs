@@ -125,6 +125,11 @@ pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(
         t ^ (u64::from(std::process::id()) << 32)
     });
     let state_dir = o.state_dir.clone().unwrap_or_else(default_state_dir);
+    // Temporary files left by a save that was killed (or hit a full disk).
+    let stale = edgesh_modes::statefs::clean_stale_temps(&state_dir);
+    if stale > 0 {
+        let _ = writeln!(err, "% Removed {stale} temporary file{} left by an interrupted save in {}", if stale == 1 { "" } else { "s" }, state_dir.display());
+    }
     // Without --dialect, the saved configuration decides: an IOS
     // `startup-config` and no SmartEdge `edgesh.cfg` means IOS.
     let mut o = o.clone();
@@ -225,6 +230,11 @@ pub fn run_piped(session: Session, input: impl BufRead, out: impl Write) -> i32 
         }
         line.push(b'\n');
         t.feed(&line);
+        // After a failed `enable` secret, input waits.
+        while let Some(d) = t.hold_remaining() {
+            std::thread::sleep(d);
+            t.release_held();
+        }
         if t.closed {
             break;
         }

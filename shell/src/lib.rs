@@ -13,6 +13,7 @@ pub mod cli;
 pub mod console;
 pub mod dataplane;
 pub mod load;
+pub mod loginguard;
 pub mod net;
 pub mod pipes;
 pub mod scale;

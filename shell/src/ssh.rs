@@ -18,8 +18,9 @@
 //!   nobody gets in.
 //! * Failed logins: the same answer whether or not the user exists, a log
 //!   line (`show log`, standard error) without the password, and a delay
-//!   per source address that doubles with each failure (0.5 s up to 8 s),
-//!   forgotten after a success or 10 quiet minutes.
+//!   per source address and per user, across connections, that doubles
+//!   with each failure (0.5 s up to 8 s), then a lockout
+//!   (`crate::loginguard`), forgotten after a success or 10 quiet minutes.
 //! * Idle sessions close after the configured time (IOS `line vty` /
 //!   `exec-timeout`, SmartEdge `timeout session idle`; 10 minutes by
 //!   default); `clear line N` / `clear session N` closes another session.
@@ -64,8 +65,8 @@ struct Shared {
     router: Arc<Mutex<Router>>,
     dialect: Dialect,
     state_dir: PathBuf,
-    /// Failed logins per source: count and time of the last one.
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    /// Failed logins per source address and per user (`crate::loginguard`).
+    failures: Mutex<crate::loginguard::Backoff>,
     /// Open shell and exec channels (to close them at shutdown).
     open: Mutex<HashMap<(u64, ChannelId), (Handle, ChanRef)>>,
     /// Every connection, to disconnect at shutdown.
@@ -81,27 +82,12 @@ impl Shared {
         eprintln!("{line}");
     }
 
-    /// The delay before answering a login attempt from `ip`.
-    fn delay_for(&self, ip: IpAddr) -> Duration {
-        let mut f = lock(&self.failures);
-        match f.get(&ip).copied() {
-            Some((_, last)) if last.elapsed() > Duration::from_secs(600) => {
-                f.remove(&ip);
-                Duration::ZERO
-            }
-            Some((n, _)) if n > 0 => Duration::from_millis(500u64 << (n - 1).min(4)),
-            _ => Duration::ZERO,
-        }
-    }
-
     fn failed(&self, ip: IpAddr, user: &str, why: &str) {
-        {
-            let mut f = lock(&self.failures);
-            let e = f.entry(ip).or_insert((0, Instant::now()));
-            e.0 += 1;
-            e.1 = Instant::now();
-        }
+        let blocked = lock(&self.failures).failed(ip, user, Instant::now());
         self.log(4, "LOGIN_FAILED", &format!("Login failed [user: {}] [Source: {ip}] [Reason: {why}]", printable(user)));
+        if let Some(b) = blocked {
+            self.log(1, "QUIET_MODE_ON", &b);
+        }
     }
 }
 
@@ -147,9 +133,13 @@ impl Conn {
 
     async fn check_password(&mut self, user: &str, password: &str) -> Auth {
         let ip = self.ip();
-        let d = self.shared.delay_for(ip);
-        if !d.is_zero() {
-            tokio::time::sleep(d).await;
+        // Back-off and lockout per address and per user, across connections:
+        // parallel attempts wait their turn.
+        let verdict = lock(&self.shared.failures).attempt(ip, user, Instant::now());
+        match verdict {
+            crate::loginguard::Verdict::Check(d) if !d.is_zero() => tokio::time::sleep(d).await,
+            crate::loginguard::Verdict::Check(_) => {}
+            crate::loginguard::Verdict::Locked(_) => return Auth::reject(),
         }
         let shared = self.shared.clone();
         let (u, p) = (user.to_string(), password.to_string());
@@ -164,7 +154,7 @@ impl Conn {
         .unwrap_or(Ok(None));
         match found {
             Ok(Some(lu)) => {
-                lock(&self.shared.failures).remove(&ip);
+                lock(&self.shared.failures).succeeded(ip, user, Instant::now());
                 self.shared.log(5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: {ip}]", lu.name));
                 self.logged_in(lu);
                 Auth::Accept
@@ -576,7 +566,7 @@ pub fn host_key(state_dir: &Path) -> std::io::Result<PrivateKey> {
         return Ok(k);
     }
     let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| std::io::Error::other(e.to_string()))?;
-    std::fs::create_dir_all(state_dir)?;
+    edgesh_modes::statefs::private_dir(state_dir)?;
     let pem = key.to_openssh(russh::keys::ssh_key::LineEnding::LF).map_err(|e| std::io::Error::other(e.to_string()))?;
     let tmp = path.with_extension("tmp");
     {
@@ -631,7 +621,7 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, fixed: Option<&str>, 
             router: router.clone(),
             dialect,
             state_dir: state_dir.clone(),
-            failures: Mutex::new(HashMap::new()),
+            failures: Mutex::new(Default::default()),
             open: Mutex::new(HashMap::new()),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),

@@ -34,6 +34,10 @@ pub struct Terminal<W: Write> {
     refuse: Option<(usize, String)>,
     /// Characters of the current line beyond what is kept (its true length is reported).
     overflow: usize,
+    /// After a failed `enable` secret no input is taken until then
+    /// (`edgesh_modes::privauth`); what arrives meanwhile waits in `held`.
+    hold_until: Option<std::time::Instant>,
+    held: Vec<u8>,
     line_no: usize,
     pub rejected_lines: Vec<usize>,
     more: VecDeque<String>,
@@ -82,6 +86,8 @@ impl<W: Write> Terminal<W> {
             paste: false,
             refuse: None,
             overflow: 0,
+            hold_until: None,
+            held: Vec::new(),
             line_no: 0,
             rejected_lines: Vec::new(),
             more: VecDeque::new(),
@@ -148,19 +154,55 @@ impl<W: Write> Terminal<W> {
 
     /// Feed bytes typed by the user.
     pub fn feed(&mut self, bytes: &[u8]) {
-        for &b in bytes {
+        if !self.held.is_empty() {
+            let mut all = std::mem::take(&mut self.held);
+            all.extend_from_slice(bytes);
+            self.feed_now(&all);
+        } else {
+            self.feed_now(bytes);
+        }
+    }
+
+    fn feed_now(&mut self, bytes: &[u8]) {
+        for (i, &b) in bytes.iter().enumerate() {
             if self.closed {
                 return;
+            }
+            if self.hold_remaining().is_some() {
+                // Kept for later (at most 1 MiB: a paste, not a flood).
+                let rest = &bytes[i..];
+                let room = (1usize << 20).saturating_sub(self.held.len());
+                self.held.extend_from_slice(&rest[..rest.len().min(room)]);
+                break;
             }
             self.byte(b);
         }
         let _ = self.out.flush();
     }
 
+    /// Input waits this much longer (after a failed `enable` secret).
+    pub fn hold_remaining(&mut self) -> Option<std::time::Duration> {
+        let t = self.hold_until?;
+        let now = std::time::Instant::now();
+        if now >= t {
+            self.hold_until = None;
+            return None;
+        }
+        Some(t - now)
+    }
+
+    /// Take the input that waited, once the wait is over.
+    pub fn release_held(&mut self) {
+        if self.hold_remaining().is_none() && !self.held.is_empty() {
+            self.feed(&[]);
+        }
+    }
+
     /// Show what arrived while the user was idle at the prompt (monitored
     /// log lines, an automatic rollback), then redraw the prompt and the
     /// line typed so far. The SSH server calls it from time to time.
     pub fn idle_poll(&mut self) {
+        self.release_held();
         if self.closed || self.secret.is_some() || self.login.is_some() || !self.more.is_empty() {
             return;
         }
@@ -258,6 +300,13 @@ impl<W: Write> Terminal<W> {
                 let nl = self.nl();
                 let mut d = Direct { w: &mut self.out, nl };
                 let ok = self.session.enter_secret(&pw, &mut d);
+                if !ok {
+                    // A failed secret: the user's sessions wait before the next key.
+                    let h = edgesh_modes::privauth::hold(&self.session.router(), &self.session.user);
+                    if !h.is_zero() {
+                        self.hold_until = Some(std::time::Instant::now() + h);
+                    }
+                }
                 if !ok && self.session.wants_secret.is_some() {
                     self.put("Password: ");
                     self.secret = Some(Vec::new());

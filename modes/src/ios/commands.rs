@@ -127,8 +127,22 @@ fn negate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     if !remove_line(s, &rest) {
         set_line(s, "", &format!("no {rest}"));
     }
+    if rest.starts_with("logging") {
+        crate::logbuf::from_ios_doc(&mut s.router());
+    }
     Ok(())
 }
+
+/// `logging buffered ...`, `logging host ...`: kept as typed, and followed by the log buffer.
+fn logging(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let line = canon(a);
+    let key = if line.starts_with("logging buffered") { "logging buffered" } else { "" };
+    set_line(s, key, &line);
+    crate::logbuf::from_ios_doc(&mut s.router());
+    Ok(())
+}
+
+const LOG_LEVELS: &str = "[emergencies | alerts | critical | errors | warnings | notifications | informational | debugging]";
 
 const NO: &str = "Negate a command or set its defaults";
 const TRANSFORMS: &str = "{esp-des | esp-3des | esp-aes [128 | 192 | 256] | esp-gcm [128 | 192 | 256] | esp-gmac [128 | 192 | 256] | esp-seal | esp-null | esp-md5-hmac | esp-sha-hmac | esp-sha256-hmac | esp-sha384-hmac | esp-sha512-hmac | ah-md5-hmac | ah-sha-hmac | ah-sha256-hmac | comp-lzs}";
@@ -522,7 +536,7 @@ fn exec(g: &mut G, privileged: bool) {
         show_running(s, o);
         Ok(())
     });
-    add(g, "copy WORD:file running-config", &["Copy from one file to another", "Source file (in the state directory, or an absolute path)", "Merge into the current system configuration"], |s, a, o| copy_in(s, a, o, false));
+    add(g, "copy WORD:file running-config", &["Copy from one file to another", "Source file (flash:, nvram:, bootflash: in the state directory)", "Merge into the current system configuration"], |s, a, o| copy_in(s, a, o, false));
     add(g, "configure replace WORD:file [force]", &["Enter configuration mode", "Replace the running-config with a new config file", "The file", "Do not ask for confirmation"], |s, a, o| copy_in(s, a, o, true));
     add(g, "show running-config interface WORD", &["Show running system information", "Current operating configuration", "Show interface configuration", "Interface name"], |s, a, o| {
         let name = format!("interface {}", interface_name(a.req("WORD")?));
@@ -569,8 +583,7 @@ fn exec(g: &mut G, privileged: bool) {
             let mut text = crate::out::VecOut::default();
             doc.render(&mut text);
             let path = dir.join("startup-config");
-            let tmp = dir.join(".startup-config.tmp");
-            let res = std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&tmp, text.text())).and_then(|_| std::fs::rename(&tmp, &path));
+            let res = crate::statefs::write_private(&path, |w| std::io::Write::write_all(w, text.text().as_bytes()));
             match res {
                 Ok(()) => {
                     s.router().ios_startup = Some(doc);
@@ -585,7 +598,7 @@ fn exec(g: &mut G, privileged: bool) {
 
 fn copy_in(s: &mut Session, a: &Args, o: &mut dyn Out, replace: bool) -> CmdResult {
     let name = a.req("file")?.to_string();
-    let path = super::state_file(s, &name);
+    let path = super::state_file(s, &name).map_err(|e| format!("Error opening {name} ({e})"))?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("Error opening {name} ({e})"))?;
     let router = s.router_handle();
     let before = s.router().ios_doc.clone();
@@ -694,6 +707,9 @@ fn user_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
 }
 
 fn global(g: &mut G) {
+    add(g, &format!("logging buffered [<4096-2147483647>] {LOG_LEVELS}"), &["Modify message logging facilities", "Set buffered logging parameters", "Logging buffer size (bytes)", "System is unusable", "Immediate action needed", "Critical conditions", "Error conditions", "Warning conditions", "Normal but significant conditions", "Informational messages", "Debugging messages"], logging);
+    add(g, "logging host A.B.C.D [transport udp port <1-65535>]", &["Modify message logging facilities", "Set syslog server IP address and parameters", "IP address of the syslog server", "Specify the transport protocol", "UDP", "Specify the UDP port", "Port"], logging);
+    add(g, "logging A.B.C.D", &["Modify message logging facilities", "IP address of the logging host"], logging);
     add(g, "hostname WORD", &["Set system's network name", "This system's network name"], |s, a, _| {
         let h = a.req("WORD")?.to_string();
         s.router().ios_doc.hostname = h;
@@ -860,10 +876,9 @@ fn crypto_exec(g: &mut G) {
     });
     add(g, "show logging", &[SH, "Show the contents of logging buffers"], |s, _, o| {
         let r = s.router();
-        o.line(&format!("Syslog logging: enabled (0 messages dropped, 0 flushes, 0 overruns)"));
-        o.line(&format!("    Buffer logging: level debugging, {} messages logged", r.log.len()));
-        o.line("");
-        o.line(&format!("Log Buffer ({} bytes):", 4096));
+        for l in crate::logbuf::ios_header(&r) {
+            o.line(&l);
+        }
         for l in &r.log {
             o.line(l);
         }

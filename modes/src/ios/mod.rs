@@ -14,6 +14,7 @@
 //! `compile.rs` compiles the document into the engine model
 //! (`engine::config`) that the SmartEdge dialect feeds; see `docs/dialects.md`.
 
+pub mod blockindex;
 pub mod commands;
 pub mod compile;
 pub mod events;
@@ -207,6 +208,8 @@ pub struct IosSession {
     pub key_data: Vec<String>,
     /// The `username` block that `key-string` data goes into.
     pub key_user: Option<IosFrame>,
+    /// Top-level blocks by header (a long paste stays linear).
+    pub blocks: blockindex::BlockIndex,
 }
 
 pub struct IosGraphs {
@@ -494,17 +497,23 @@ pub fn enter_block(s: &mut Session, header: &str, mode: IosMode) {
         Some(f) if f.mode != IosMode::Config => f.path.clone(),
         _ => Vec::new(),
     };
+    let mut index = std::mem::take(&mut s.ios.blocks);
     let idx = {
         let mut r = s.router();
         let Some(list) = r.ios_doc.at_mut(&parent_path) else { return };
-        match list.iter().position(|n| n.text == header) {
+        let found = if parent_path.is_empty() { index.find(list, header) } else { list.iter().position(|n| n.text == header) };
+        match found {
             Some(i) => i,
             None => {
                 list.push(Node { text: header.to_string(), ..Default::default() });
+                if parent_path.is_empty() {
+                    index.sync(list);
+                }
                 list.len() - 1
             }
         }
     };
+    s.ios.blocks = index;
     let mut path = parent_path;
     path.push(idx);
     s.ios.stack.push(IosFrame { mode, path });
@@ -519,9 +528,15 @@ pub fn set_line(s: &mut Session, key: &str, text: &str) {
     let list = if global { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(&path) };
     let Some(list) = list else { return };
     let node = Node { text: text.to_string(), ..Default::default() };
-    match list.iter().position(|n| n.text == key || n.text.starts_with(&format!("{key} ")) || n.text == text) {
-        Some(i) if !key.is_empty() => list[i] = Node { children: std::mem::take(&mut list[i].children), ..node },
-        _ => list.push(node),
+    // Without a key the line is added: no need to look (a paste stays linear).
+    if key.is_empty() {
+        list.push(node);
+        return;
+    }
+    let replaces = |n: &Node| n.text == key || n.text.strip_prefix(key).is_some_and(|r| r.starts_with(' ')) || n.text == text;
+    match list.iter().position(replaces) {
+        Some(i) => list[i] = Node { children: std::mem::take(&mut list[i].children), ..node },
+        None => list.push(node),
     }
 }
 
@@ -575,11 +590,10 @@ pub fn apply_text(router: &std::sync::Arc<std::sync::Mutex<crate::session::Route
     (lines, rejected, msgs)
 }
 
-/// A file name of `copy` / `configure replace`: absolute, or in the state directory.
-pub fn state_file(s: &Session, name: &str) -> std::path::PathBuf {
-    let name = name.strip_prefix("flash:").or_else(|| name.strip_prefix("nvram:")).unwrap_or(name);
-    let p = std::path::Path::new(name);
-    if p.is_absolute() { p.to_path_buf() } else { s.router().state_dir.join(name) }
+/// A file name of `copy` / `configure replace`: in flash:, nvram: or bootflash: (the state directory; see `crate::statefs`).
+pub fn state_file(s: &Session, name: &str) -> Result<std::path::PathBuf, String> {
+    let dir = s.router().state_dir.clone();
+    crate::statefs::resolve(&dir, crate::session::Dialect::Ios, name)
 }
 
 /// `show running-config` with IOS's header.

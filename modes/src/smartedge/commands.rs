@@ -134,7 +134,8 @@ const SHOW_HELP: &str = "Display information";
 fn exec(g: &mut G) {
     super::pki::add_exec(g);
     add(g, "enable [<1-15>]", &["Raise the privilege level", "Level (default 15)"], |s, a, o| {
-        let level = a.num("<1-15>").unwrap_or(15) as u8;
+        // Without a level: as high as the administrator's `privilege max` allows.
+        let level = a.num("<1-15>").map(|n| n as u8).unwrap_or(if s.authenticated { s.max_privilege.clamp(1, 15) } else { 15 });
         s.request_enable(level, o)
     });
     add(g, "disable [<1-15>]", &["Lower the privilege level", "Level (default 1)"], |s, a, _| {
@@ -237,13 +238,12 @@ fn exec(g: &mut G) {
     add(
         g,
         "save configuration [WORD:file]",
-        &["Save information", "Save the running configuration", "File name (relative names are in the state directory)"],
+        &["Save information", "Save the running configuration", "File name (/flash/NAME or a relative name: the state directory; /md/NAME)"],
         |s, a, o| {
             let cfg = s.router().running.clone();
             let dir = s.router().state_dir.clone();
             let path = match a.get("file") {
-                Some(f) if std::path::Path::new(f).is_absolute() => std::path::PathBuf::from(f),
-                Some(f) => dir.join(f),
+                Some(f) => crate::statefs::resolve(&dir, crate::session::Dialect::SmartEdge, f)?,
                 None => dir.join(crate::session::STARTUP_FILE),
             };
             crate::session::save_atomically(&path, &cfg).map_err(|e| format!("Could not save {}: {e}", path.display()))?;

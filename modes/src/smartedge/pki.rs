@@ -47,14 +47,11 @@ fn add(g: &mut Graph<Handler>, spec: &str, helps: &[&str], f: fn(&mut Session, &
 
 fn read_pem(s: &Session, file: &str, what: &str) -> Result<String, String> {
     // `/flash/...` (the router's flash partition) is the state directory.
-    let path = match file.strip_prefix("/flash/") {
-        Some(rest) => s.router().state_dir.join(rest),
-        None if std::path::Path::new(file).is_absolute() => std::path::PathBuf::from(file),
-        None => s.router().state_dir.join(file),
-    };
+    let dir = s.router().state_dir.clone();
+    let path = crate::statefs::resolve(&dir, crate::session::Dialect::SmartEdge, file)?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("Cannot read {file}: {e}"))?;
     if !text.contains(&format!("-----BEGIN {what}")) {
-        return Err(format!("{file} is not a PEM file holding a {}", what.to_ascii_lowercase()));
+        return Err(if what.is_empty() { format!("{file} is not a PEM file") } else { format!("{file} is not a PEM file holding a {}", what.to_ascii_lowercase()) });
     }
     Ok(text)
 }

@@ -1,0 +1,82 @@
+//! IOS loads are linear in the number of lines (issue 14.10): twenty times the
+//! lines of one family (numbered and named ACL entries, ISAKMP keys,
+//! policies, crypto map entries, unmodelled lines) take about twenty times as
+//! long, from a file and pasted. A quadratic load takes 400 times.
+
+use edgesh_engine::Config;
+use edgesh_modes::{Clock, Dialect, Router, Session, SessionOptions};
+use edgesh_shell::cli::run_piped;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn ip(i: usize) -> String {
+    format!("10.{}.{}.{}", i / 65536 % 256, i / 256 % 256, i % 256)
+}
+
+/// `n` lines of a family.
+pub fn family(name: &str, n: usize) -> String {
+    let mut v: Vec<String> = Vec::with_capacity(n + 1);
+    match name {
+        "acl" => v.extend((0..n).map(|i| format!("access-list 101 permit tcp host {} any eq {}", ip(i), 1 + i % 60000))),
+        "named-acl" => {
+            v.push("ip access-list extended BIG".into());
+            v.extend((0..n).map(|i| format!(" permit udp host {} any eq {}", ip(i), 1 + i % 60000)));
+        }
+        "keys" => v.extend((0..n).map(|i| format!("crypto isakmp key k{i} address {}", ip(i)))),
+        "policies" => {
+            for i in 0..n / 3 {
+                v.extend([format!("crypto isakmp policy {}", 1 + i % 10000), " encryption aes 256".into(), " group 14".into()]);
+            }
+        }
+        "map-entries" => {
+            for i in 0..n / 3 {
+                v.extend([format!("crypto map M {} ipsec-isakmp", 1 + i % 65535), format!(" set peer {}", ip(i)), format!(" match address {}", 100 + i % 100)]);
+            }
+        }
+        "unmodelled" => v.extend((0..n).map(|i| format!("snmp-server host {} community{i}", ip(i)))),
+        _ => unreachable!(),
+    }
+    v.join("\n") + "\n"
+}
+
+pub const FAMILIES: [&str; 6] = ["acl", "named-acl", "keys", "policies", "map-entries", "unmodelled"];
+
+fn router() -> Arc<Mutex<Router>> {
+    Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, std::env::temp_dir().join("edgesh-ios-scale"))))
+}
+
+/// Load from a file (what `--config` does): the time, and lines rejected.
+pub fn file_load(text: &str) -> (Duration, usize) {
+    let r = router();
+    let t = Instant::now();
+    let (_, rejected, _) = edgesh_modes::ios::apply_text(&r, text, "x.cfg");
+    (t.elapsed(), rejected)
+}
+
+/// Paste on standard input: the time, and the exit status.
+pub fn paste(text: &str) -> (Duration, i32) {
+    let input = format!("enable\nconfigure terminal\n{text}end\n");
+    let s = Session::new(router(), SessionOptions { dialect: Dialect::Ios, ..Default::default() });
+    let t = Instant::now();
+    let code = run_piped(s, input.as_bytes(), std::io::sink());
+    (t.elapsed(), code)
+}
+
+#[test]
+fn twenty_times_the_lines_take_about_twenty_times_as_long() {
+    for fam in FAMILIES {
+        let (small, big) = (family(fam, 1_000), family(fam, 20_000));
+        // The small loads at their best of three, against noise from other builds.
+        let best = |f: &dyn Fn() -> Duration| f().min(f()).min(f());
+        let fs = best(&|| file_load(&small).0);
+        let (fb, rej) = file_load(&big);
+        assert_eq!(rej, 0, "{fam}");
+        let ps = best(&|| paste(&small).0);
+        let (pb, code) = paste(&big);
+        assert_eq!(code, 0, "{fam}");
+        eprintln!("{fam:12} file 1k {fs:>10.2?} 20k {fb:>10.2?}   paste 1k {ps:>10.2?} 20k {pb:>10.2?}");
+        // Linear is 20x; quadratic is 400x (a 20k ACL took 8.4 s). Allow noise.
+        assert!(fb < fs * 60 + Duration::from_millis(500), "{fam}: file 1k {fs:?}, 20k {fb:?}");
+        assert!(pb < ps * 60 + Duration::from_millis(500), "{fam}: paste 1k {ps:?}, 20k {pb:?}");
+    }
+}
