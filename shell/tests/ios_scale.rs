@@ -75,8 +75,9 @@ fn twenty_times_the_lines_take_about_twenty_times_as_long() {
         let (pb, code) = paste(&big);
         assert_eq!(code, 0, "{fam}");
         eprintln!("{fam:12} file 1k {fs:>10.2?} 20k {fb:>10.2?}   paste 1k {ps:>10.2?} 20k {pb:>10.2?}");
-        // Linear is 20x; quadratic is 400x (a 20k ACL took 8.4 s). Allow noise.
-        assert!(fb < fs * 60 + Duration::from_millis(500), "{fam}: file 1k {fs:?}, 20k {fb:?}");
-        assert!(pb < ps * 60 + Duration::from_millis(500), "{fam}: paste 1k {ps:?}, 20k {pb:?}");
+        // Linear is 20x; quadratic is 400x (a 20k ACL took 8.4 s). Allow noise: other
+        // processes on a 2-core machine can slow the big load several times.
+        assert!(fb < fs * 150 + Duration::from_millis(1000), "{fam}: file 1k {fs:?}, 20k {fb:?}");
+        assert!(pb < ps * 150 + Duration::from_millis(1000), "{fam}: paste 1k {ps:?}, 20k {pb:?}");
     }
 }

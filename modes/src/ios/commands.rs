@@ -104,8 +104,18 @@ pub fn interface_name(n: &str) -> String {
     }
 }
 
-fn b_if(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
-    let name = interface_name(a.req("WORD")?);
+fn b_if(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let raw = a.req("WORD")?;
+    // An interface name is a type and a number (`<NameOfYourOutsideInterface>`
+    // from a template is not): IOS refuses it with the caret.
+    if !raw.starts_with(|c: char| c.is_ascii_alphabetic()) || !raw.contains(|c: char| c.is_ascii_digit()) || raw.contains(['<', '>', '{', '}', '$']) {
+        let col = "interface ".len() + a.line.find(raw).map(|i| i - a.line.find("interface").unwrap_or(0) - "interface ".len()).unwrap_or(0);
+        o.line(&format!("{}^", " ".repeat(col)));
+        o.line("% Invalid input detected at '^' marker.");
+        o.line("");
+        return Err(String::new());
+    }
+    let name = interface_name(raw);
     enter_block(s, &format!("interface {name}"), IosMode::Interface);
     Ok(())
 }
@@ -184,7 +194,7 @@ fn transforms_help(head: &[&'static str]) -> Vec<&'static str> {
 
 fn common(g: &mut G) {
     add(g, "exit", &["Exit from the current mode"], |s, _, _| {
-        s.ios.stack.pop();
+        super::modes_tree::exit_mode(s);
         if s.ios.stack.is_empty() {
             s.ios.privileged = true;
         }
@@ -304,7 +314,8 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "ip vrf forwarding WORD", &["Interface Internet Protocol config commands", "VPN Routing/Forwarding parameters on the interface", "Configure forwarding table", "VRF name"], vrf_forwarding);
             add(&mut g, "vrf forwarding WORD", &["VPN Routing/Forwarding parameters on the interface", "Configure forwarding table", "VRF name"], vrf_forwarding);
             add(&mut g, "tunnel vrf WORD", &["protocol-over-protocol tunneling", "set tunnel vrf membership", "VRF name"], leaf2);
-            add(&mut g, "ip address A.B.C.D:addr A.B.C.D:mask [secondary]", &["Interface Internet Protocol config commands", "Set the IP address of an interface", "IP address", "IP subnet mask", "Make this IP address a secondary address"], leaf2);
+            add(&mut g, "ip address A.B.C.D:addr A.B.C.D:mask [secondary]", &["Interface Internet Protocol config commands", "Set the IP address of an interface", "IP address", "IP subnet mask", "Make this IP address a secondary address"], ip_address);
+            add(&mut g, "ip address {dhcp [client-id WORD] | negotiated [previous]}", &["Interface Internet Protocol config commands", "Set the IP address of an interface", "IP Address negotiated via DHCP", "Specify client-id to use", "Use this interface's MAC address or name", "IP Address negotiated over PPP", "IPCP attempts to negotiate previous address"], ip_address);
             add(&mut g, "ip mtu <68-9216>", &["IP", "Set IP Maximum Transmission Unit", "MTU (bytes)"], leaf2);
             add(&mut g, "ip tcp adjust-mss <500-1460>", &["IP", "TCP", "Adjust the MSS", "Bytes"], leaf3);
             add(&mut g, "description LINE", &["Interface specific description", "Up to 240 characters describing this interface"], leaf1);
@@ -312,7 +323,15 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "crypto map WORD", &["Encryption/Decryption commands", "Assign a Crypto Map", "Crypto Map tag"], leaf2);
             add(&mut g, "tunnel source {A.B.C.D | WORD}", &["protocol-over-protocol tunneling", "source of tunnel packets", "IP address", "Interface"], leaf2);
             add(&mut g, "tunnel destination {A.B.C.D | WORD}", &["protocol-over-protocol tunneling", "destination of tunnel", "IP address", "Host name"], leaf2);
-            add(&mut g, "tunnel mode {ipsec ipv4 | gre ip}", &["protocol-over-protocol tunneling", "tunnel encapsulation method", "IPsec tunnel", "over IPv4", "GRE", "over IP"], leaf2);
+            add(&mut g, "tunnel mode {ipsec {ipv4 | ipv6} | gre {ip | ipv6 | multipoint [ipv6]} | ipip [decapsulate-any] | ipv6ip [6to4 | auto-tunnel | isatap] | ipv6 | mpls traffic-eng | vxlan-gpe ipv4 | vxlan ipv4 | l2tpv3 | udp | rbscp}", &["protocol-over-protocol tunneling", "tunnel encapsulation method", "IPSEC tunnel encapsulation", "over IPv4", "over IPv6", "generic route encapsulation protocol", "over IP", "over IPv6", "over IPv4 (multipoint)", "over IPv6 (multipoint)", "IP over IP encapsulation", "decapsulate any IP-in-IP packet", "IPv6 over IP encapsulation", "IPv6 automatic tunnelling using 6to4", "IPv6 automatic tunnelling using IPv4 compatible addresses", "IPv6 automatic tunnelling using ISATAP", "Generic packet tunneling in IPv6", "MPLS encapsulations", "RSVP Traffic Engineering", "VXLAN-GPE encapsulation", "over IPv4", "VXLAN encapsulation", "over IPv4", "L2TPv3 encapsulation", "UDP encapsulation", "RBSCP in IP tunnel"], |s, a, _| {
+                // `tunnel mode gre ip` is IOS's default: IOS does not print it.
+                remove_line(s, "tunnel mode");
+                let text = canon(a);
+                if text != "tunnel mode gre ip" {
+                    set_line(s, "tunnel mode", &text);
+                }
+                Ok(())
+            });
             add(&mut g, "tunnel protection ipsec profile WORD [shared]", &["protocol-over-protocol tunneling", "Enable tunnel protection", "IPsec", "Profile", "Name", "Shared"], leaf2);
             add(&mut g, "no shutdown", &[NO, "Enable the interface"], |s, _, _| {
                 remove_line(s, "shutdown");
@@ -376,6 +395,59 @@ fn acl_entry(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
         }
     }
     set_line(s, "", &canon(a));
+    Ok(())
+}
+
+/// `ip address A M [secondary]`, `ip address dhcp`: a primary replaces the
+/// primary (or DHCP), a secondary is added after the primary, as IOS keeps
+/// them (and prints the primary first).
+fn ip_address(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let text = canon(a);
+    let path = s.ios.stack.last().map(|f| f.path.clone()).unwrap_or_default();
+    let mut r = s.router();
+    let Some(list) = r.ios_doc.at_mut(&path) else { return Ok(()) };
+    let is_addr = |n: &super::Node| n.text.starts_with("ip address ");
+    let node = super::Node { text: text.clone(), ..Default::default() };
+    if text.ends_with(" secondary") {
+        if !list.iter().any(|n| n.text == text) {
+            let at = list.iter().rposition(is_addr).map(|i| i + 1).unwrap_or(list.len());
+            list.insert(at, node);
+        }
+    } else {
+        let dhcp = !text.split_whitespace().nth(2).is_some_and(|w| w.parse::<std::net::Ipv4Addr>().is_ok());
+        // DHCP has no secondaries on IOS: they go with it.
+        if dhcp {
+            list.retain(|n| !n.text.ends_with(" secondary") || !is_addr(n));
+        }
+        match list.iter().position(|n| is_addr(n) && !n.text.ends_with(" secondary")) {
+            Some(i) => list[i] = node,
+            None => {
+                let at = list.iter().position(is_addr).unwrap_or(list.len());
+                list.insert(at, node);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `enable secret level N [TYPE] SECRET`: the secret of exec level N.
+fn enable_level(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let level = a.req("<1-15>")?.to_string();
+    let ty = a.bindings.iter().skip(4).find(|b| b.keyword).map(|b| b.value.to_string());
+    let secret = a.req("WORD")?.to_string();
+    let stored = match ty.as_deref() {
+        None | Some("0") => {
+            let salt = crate::passwords::salt_from(s.router().random());
+            format!("5 {}", crate::passwords::md5_crypt(&secret, &salt))
+        }
+        Some(t) => format!("{t} {secret}"),
+    };
+    // Level 15 is the enable secret itself; IOS prints it without a level.
+    if level == "15" {
+        set_line(s, "enable secret", &format!("enable secret {stored}"));
+    } else {
+        set_line(s, &format!("enable secret level {level}"), &format!("enable secret level {level} {stored}"));
+    }
     Ok(())
 }
 
@@ -444,13 +516,22 @@ pub fn check_ace(rest: &str) -> CmdResult {
     let w: Vec<&str> = rest.split_whitespace().collect();
     let mut i = 0;
     let proto = w.get(i).ok_or("Incomplete command.")?;
-    if !["ip", "tcp", "udp", "icmp", "esp", "ahp", "gre"].contains(proto) && proto.parse::<u8>().is_err() {
+    // `object-group SVC`: a service object-group in place of the protocol (and ports).
+    if *proto == "object-group" {
+        w.get(i + 1).ok_or("Incomplete command.")?;
+        i += 1;
+    } else if !["ip", "tcp", "udp", "icmp", "esp", "ahp", "gre", "igmp", "ospf", "eigrp", "pim", "ipinip", "nos", "pcp", "sctp"].contains(proto) && proto.parse::<u8>().is_err() {
         return Err(format!("Invalid protocol {proto}"));
     }
     i += 1;
     for _ in 0..2 {
         match w.get(i).copied() {
             Some("any") => i += 1,
+            // A network object-group.
+            Some("object-group") => {
+                w.get(i + 1).ok_or("Incomplete command.")?;
+                i += 2;
+            }
             Some("host") => {
                 w.get(i + 1).filter(|x| is_wild(x)).ok_or("host needs an IPv4 address")?;
                 i += 2;
@@ -752,6 +833,20 @@ fn global(g: &mut G) {
     add(g, "interface WORD", &["Select an interface to configure", "Interface name"], b_if);
     add(g, "username WORD privilege <0-15> {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
     add(g, "username WORD {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
+    add(g, "enable secret level <1-15> [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Set exec level password", "Level number", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], enable_level);
+    add(g, "access-list {<1-199> | <1300-2699>} remark LINE", &["Add an access list entry", "IP access list", "IP access list (expanded range)", "Access list entry comment", "Comment"], |s, a, _| {
+        set_line(s, "", &canon(a));
+        Ok(())
+    });
+    add(g, "crypto map WORD <1-65535> gdoi", &["Encryption module", "Enter a crypto map", "Crypto map tag", "Sequence to insert into crypto map entry", "GDOI"], b_cmap);
+    add(g, "crypto map WORD {redundancy | interface} LINE", &["Encryption module", "Enter a crypto map", "Crypto map tag", "Stateful failover", "Interface (ASA)", "Arguments"], |s, a, _| {
+        super::modes_tree::keep_line(s, &a.line, false);
+        Ok(())
+    });
+    add(g, "crypto map WORD <1-65535> {set | match} LINE", &["Encryption module", "Enter a crypto map", "Crypto map tag", "Sequence", "Set values (ASA)", "Match values (ASA)", "Arguments"], |s, a, _| {
+        super::modes_tree::keep_line(s, &a.line, false);
+        Ok(())
+    });
     add(g, "enable secret [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], user_line);
     add(g, "enable password [0 | 7] WORD", &["Modify enable password parameters", "Assign the privileged level password", "Unencrypted", "Hidden", "The password (kept as type 7)"], user_line);
     add(g, "enable algorithm-type {md5 | sha256 | scrypt} secret WORD", &["Modify enable password parameters", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Assign the privileged level secret", "The secret"], user_line);
@@ -764,7 +859,11 @@ fn global(g: &mut G) {
     });
     add(g, "ip ssh pubkey-chain", &["Global IP configuration subcommands", "Configure ssh options", "pubkey-chain"], b_pubkey);
     add(g, "line {vty <0-1869> [<0-1869>] | con 0 | console 0}", &["Configure a terminal line", "Virtual terminal", "First line number", "Last line number", "Primary terminal line", "Line number", "Primary terminal line", "Line number"], b_line);
-    add(g, "banner {motd | login | exec} LINE", &["Define a login banner", "Message of the day banner", "Login banner", "EXEC banner", "Banner text, between delimiters"], leaf2);
+    add(g, "banner {motd | login | exec | incoming | slip-ppp | prompt-timeout | config-save} LINE", &["Define a login banner", "Set Message of the Day banner", "Set login banner", "Set EXEC process creation banner", "Set incoming terminal line banner", "Set Message for SLIP/PPP", "Set Message for login authentication timeout", "Set message for saving configuration", "c banner-text c, where 'c' is a delimiting character"], |s, a, _| {
+        let head = key_words(a, 2);
+        super::banner_start(s, &head, a.get("LINE").unwrap_or("").trim_start());
+        Ok(())
+    });
 }
 
 /// Exec commands of the IKE engine: state, clearing, debugging, ping.

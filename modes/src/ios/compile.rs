@@ -78,6 +78,85 @@ fn port(w: &[&str]) -> Option<((PortOp, u16), usize)> {
     }
 }
 
+/// The `object-group network|service NAME` definitions: each member as the
+/// ACL words it stands for (`host A`, `A WILDCARD`; `tcp eq 80`), nested
+/// `group-object`s expanded (a cycle or an unknown member: `None`).
+fn object_groups(doc: &IosDoc) -> BTreeMap<String, (bool, Option<Vec<Vec<String>>>)> {
+    let mut raw: BTreeMap<String, (bool, Vec<Vec<String>>)> = BTreeMap::new();
+    for n in &doc.root {
+        if let ["object-group", kind @ ("network" | "service"), name] = words(&n.text).as_slice() {
+            let members = n.children.iter().map(|c| words(&c.text).iter().map(|w| w.to_string()).collect()).collect();
+            raw.insert(name.to_string(), (*kind == "network", members));
+        }
+    }
+    fn expand(name: &str, raw: &BTreeMap<String, (bool, Vec<Vec<String>>)>, depth: usize) -> Option<Vec<Vec<String>>> {
+        let (network, members) = raw.get(name)?;
+        if depth > 8 {
+            return None;
+        }
+        let mut out = Vec::new();
+        for m in members {
+            let m: Vec<&str> = m.iter().map(String::as_str).collect();
+            match (network, m.as_slice()) {
+                (_, ["description", ..]) => {}
+                (_, ["group-object", g]) => out.extend(expand(g, raw, depth + 1)?),
+                (true, ["host", a] | ["network-object", "host", a]) => out.push(vec!["host".into(), a.to_string()]),
+                (true, [a, mask] | ["network-object", a, mask]) => {
+                    let m: Ipv4Addr = mask.parse().ok()?;
+                    out.push(vec![a.to_string(), Ipv4Addr::from(!u32::from(m)).to_string()]);
+                }
+                (false, [proto, rest @ ..]) => out.push(std::iter::once(proto.to_string()).chain(rest.iter().map(|w| w.to_string())).collect()),
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+    raw.keys().map(|k| (k.clone(), (raw[k].0, expand(k, &raw, 0)))).collect()
+}
+
+/// An ACL entry with object-groups, as the entries without them it stands
+/// for (`permit object-group SVC object-group NET any` is one entry per
+/// service and network member). `None`: a group is unknown or cannot be
+/// expanded.
+fn expand_entry(w: &[&str], groups: &BTreeMap<String, (bool, Option<Vec<Vec<String>>>)>) -> Option<Vec<Vec<String>>> {
+    let mut out: Vec<(Vec<String>, Vec<String>)> = vec![(Vec::new(), Vec::new())];
+    let mut i = 0;
+    while i < w.len() {
+        if w[i] == "object-group" {
+            let (network, members) = groups.get(*w.get(i + 1)?)?;
+            let members = members.as_ref()?;
+            let mut next = Vec::new();
+            for (words, tail) in &out {
+                for m in members {
+                    if *network {
+                        let mut x = words.clone();
+                        x.extend(m.iter().cloned());
+                        next.push((x, tail.clone()));
+                    } else {
+                        // A service member: its protocol here, its ports after the destination.
+                        let mut x = words.clone();
+                        x.push(m[0].clone());
+                        let mut t = tail.clone();
+                        t.extend(m[1..].iter().cloned());
+                        next.push((x, t));
+                    }
+                }
+            }
+            out = next;
+            i += 2;
+        } else {
+            for (x, _) in out.iter_mut() {
+                x.push(w[i].to_string());
+            }
+            i += 1;
+        }
+    }
+    Some(out.into_iter().map(|(mut x, t)| {
+        x.extend(t);
+        x
+    }).collect())
+}
+
 /// `permit PROTO SRC [PORT] DST [PORT]` as an ACL rule (`deny` and
 /// non-contiguous wildcards cannot be expressed: noted by the caller).
 fn acl_rule(w: &[&str]) -> Option<AclRule> {
@@ -211,6 +290,9 @@ pub fn compile(doc: &IosDoc) -> Compiled {
     // Static routes: (VRF, route).
     let mut routes: Vec<(Option<String>, Route)> = Vec::new();
     let mut v2 = Ikev2::default();
+    let groups = object_groups(doc);
+    // Every address of an interface, secondaries too (a tunnel source may be one).
+    let mut if_owner: BTreeMap<Ipv4Addr, String> = BTreeMap::new();
 
     for n in &doc.root {
         let w = words(&n.text);
@@ -326,9 +408,13 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             ["access-list", num, action, rest @ ..] => {
                 let acl = acls.entry(num.to_string()).or_default();
                 let seq = (acl.rules.len() as u32 + 1) * 10;
-                match (*action, acl_rule(rest)) {
-                    ("permit", Some(r)) => {
-                        acl.rules.insert(seq, r);
+                match (*action, expand_entry(rest, &groups)) {
+                    ("permit", Some(all)) if all.iter().all(|e| acl_rule(&e.iter().map(String::as_str).collect::<Vec<_>>()).is_some()) => {
+                        for (k, e) in all.iter().enumerate() {
+                            if let Some(r) = acl_rule(&e.iter().map(String::as_str).collect::<Vec<_>>()) {
+                                acl.rules.insert(seq + k as u32, r);
+                            }
+                        }
                     }
                     _ => notes.push(format!("`{}`: only permit entries with contiguous wildcards become engine selectors", n.text)),
                 }
@@ -340,12 +426,17 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                     let cw: Vec<&str> = if cw.first().is_some_and(|x| x.parse::<u32>().is_ok()) { cw[1..].to_vec() } else { cw };
                     let seq = (acl.rules.len() as u32 + 1) * 10;
                     match cw.split_first() {
-                        Some((&"permit", rest)) => match acl_rule(rest) {
-                            Some(r) => {
-                                acl.rules.insert(seq, r);
+                        Some((&"permit", rest)) => {
+                            let all: Option<Vec<AclRule>> = expand_entry(rest, &groups).and_then(|v| v.iter().map(|e| acl_rule(&e.iter().map(String::as_str).collect::<Vec<_>>())).collect());
+                            match all {
+                                Some(rules) => {
+                                    for (k, r) in rules.into_iter().enumerate() {
+                                        acl.rules.insert(seq + k as u32, r);
+                                    }
+                                }
+                                None => notes.push(format!("ip access-list {name}: `{}` cannot be an engine selector", c.text)),
                             }
-                            None => notes.push(format!("ip access-list {name}: `{}` cannot be an engine selector", c.text)),
-                        },
+                        }
                         Some((&"remark", _)) => {}
                         _ => notes.push(format!("ip access-list {name}: `{}` cannot be an engine selector", c.text)),
                     }
@@ -356,8 +447,15 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 let mut address = None;
                 for c in &n.children {
                     match words(&c.text).as_slice() {
+                        ["ip", "address", a, _, "secondary"] => {
+                            if let Ok(a) = a.parse::<Ipv4Addr>() {
+                                if_owner.insert(a, name.to_string());
+                            }
+                        }
+                        ["tunnel", "mode", mode @ ..] => vti.mode = mode.join(" "),
                         ["ip", "address", a, m] => {
                             if let (Ok(a), Ok(m)) = (a.parse::<Ipv4Addr>(), m.parse::<Ipv4Addr>()) {
+                                if_owner.insert(a, name.to_string());
                                 if_addr.insert(name.to_string(), a);
                                 address = Some(Prefix4 { addr: a, len: mask_len(m).unwrap_or(32) });
                             }
@@ -679,7 +777,8 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let src = vti.source.unwrap_or_default();
         let src_if = super::commands::interface_name(&src);
         let local_addr = src.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&src_if).copied());
-        let src_vrf = if_addr.contains_key(&src_if).then(|| ctx_of_if(&src_if));
+        // A tunnel source given as an address (a secondary one too): its interface's VRF.
+        let src_vrf = if_addr.contains_key(&src_if).then(|| ctx_of_if(&src_if)).or_else(|| local_addr.and_then(|a| if_owner.get(&a)).map(|i| ctx_of_if(i)));
         let fvrf = match (&vti.tunnel_vrf, &src_vrf) {
             (Some(tv), Some(sv)) if tv != sv => {
                 notes.push(format!("interface {ifname}: tunnel vrf {tv} but tunnel source {src_if} is in {}", vrf_word(sv)));
@@ -724,7 +823,25 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         t.remote_id = Some(remote_id);
         t.ike_policy = Some(ike_name);
         t.bind_interface = Some((ifname.clone(), ivrf));
-        t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: None }));
+        // GRE (IOS's default tunnel mode) protected by IPsec: the SAs protect
+        // GRE (IP protocol 47) between tunnel source and destination, not
+        // any/any. mGRE: only the peer of the tunnel destination; peers
+        // reached by NHRP are not modelled (noted).
+        let access_group = if vti.mode.is_empty() || vti.mode.starts_with("gre") {
+            if vti.mode.starts_with("gre multipoint") {
+                notes.push(format!("interface {ifname}: mGRE: the peers NHRP resolves are not negotiated (dynamic NHRP is not modelled); only tunnel destination {peer}"));
+            }
+            local_addr.map(|l| {
+                let name = format!("{ifname}-gre");
+                let mut acl = IpsecAcl::default();
+                acl.rules.insert(10, AclRule { protocol: Some(47), src: AclAddr::Prefix(Prefix4 { addr: l, len: 32 }), src_port: None, dst: Some(AclAddr::Prefix(Prefix4 { addr: peer, len: 32 })), dst_port: None });
+                cfg.contexts.entry(fvrf.clone()).or_default().ipsec_acls.insert(name.clone(), acl);
+                name
+            })
+        } else {
+            None
+        };
+        t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group }));
         cfg.tunnels.insert(ifname, t);
     }
     // `crypto isakmp keepalive` is global: DPD in every context.
@@ -778,6 +895,8 @@ fn p_mask(m: &str) -> Option<u8> {
 #[derive(Default)]
 struct Vti {
     ifname: String,
+    /// `tunnel mode` (empty: IOS's default, GRE).
+    mode: String,
     source: Option<String>,
     destination: Option<Ipv4Addr>,
     tunnel_vrf: Option<String>,
@@ -1127,5 +1246,44 @@ ip route 198.51.100.0 255.255.255.0 GigabitEthernet0/2
         assert!(c.notes.iter().any(|n| n.contains("esp-seal")), "{:?}", c.notes);
         assert!(c.notes.iter().any(|n| n.contains("deny")), "{:?}", c.notes);
         assert!(c.notes.iter().any(|n| n.contains("no peer")), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn object_groups_in_a_crypto_acl_become_selectors() {
+        let c = compile(&load("object-group network BRANCH\n host 10.2.0.1\n 10.1.0.0 255.255.0.0\nobject-group network HQ\n group-object BRANCH\nobject-group service WEB\n tcp eq 443\n udp eq 53\nip access-list extended VPN\n permit ip object-group HQ any\n permit object-group WEB any host 192.0.2.9\naccess-list 101 permit ip object-group BRANCH host 192.0.2.1\n"));
+        let _ = &c;
+        let groups = object_groups(&load("object-group network BRANCH\n host 10.2.0.1\n 10.1.0.0 255.255.0.0\n"));
+        assert_eq!(groups["BRANCH"].1, Some(vec![vec!["host".to_string(), "10.2.0.1".into()], vec!["10.1.0.0".into(), "0.0.255.255".into()]]));
+        let doc = load("object-group network BRANCH\n host 10.2.0.1\n 10.1.0.0 255.255.0.0\nobject-group network HQ\n group-object BRANCH\nobject-group service WEB\n tcp eq 443\n udp eq 53\n");
+        let g = object_groups(&doc);
+        let e = expand_entry(&["object-group", "WEB", "object-group", "HQ", "host", "192.0.2.9"], &g).unwrap();
+        assert_eq!(e.len(), 4, "{e:?}");
+        assert!(e.contains(&"tcp host 10.2.0.1 host 192.0.2.9 eq 443".split(' ').map(String::from).collect::<Vec<_>>()), "{e:?}");
+        let r = acl_rule(&e[0].iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+        assert_eq!(r.protocol, Some(6));
+        assert!(expand_entry(&["ip", "object-group", "NOPE", "any"], &g).is_none());
+    }
+
+    #[test]
+    fn gre_over_ipsec_protects_gre_between_the_end_points_and_a_secondary_can_be_the_source() {
+        let text = "vrf definition INET\n address-family ipv4\n exit-address-family\ncrypto isakmp key k address 203.0.113.9\ncrypto ipsec transform-set T esp-aes esp-sha-hmac\n mode transport\ncrypto ipsec profile P\n set transform-set T\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\n ip address 198.51.100.1 255.255.255.0 secondary\ninterface Tunnel0\n ip address 172.16.0.1 255.255.255.0\n tunnel source 198.51.100.1\n tunnel destination 203.0.113.9\n tunnel vrf INET\n tunnel protection ipsec profile P\n";
+        let doc = load(text);
+        let gi = doc.root.iter().find(|n| n.text == "interface GigabitEthernet0/0").unwrap();
+        assert_eq!(gi.children.iter().filter(|c| c.text.starts_with("ip address")).count(), 2, "the secondary is kept");
+        let c = compile(&doc);
+        let t = &c.config.tunnels["Tunnel0"];
+        assert_eq!(t.local, Some("198.51.100.1".parse().unwrap()));
+        assert_eq!(t.context.as_deref(), Some("INET"));
+        let Some(TunnelEntry::Policy(p)) = t.entries.get(&10) else { panic!() };
+        let acl = &c.config.contexts["INET"].ipsec_acls[p.access_group.as_deref().unwrap()];
+        let r = acl.rules.values().next().unwrap();
+        assert_eq!(r.protocol, Some(47));
+        // A VTI (`tunnel mode ipsec ipv4`) stays any/any.
+        let c = compile(&load(&text.replace(" tunnel vrf INET\n", " tunnel vrf INET\n tunnel mode ipsec ipv4\n")));
+        let Some(TunnelEntry::Policy(p)) = c.config.tunnels["Tunnel0"].entries.get(&10) else { panic!() };
+        assert!(p.access_group.is_none());
+        // mGRE: said.
+        let c = compile(&load(&text.replace(" tunnel vrf INET\n", " tunnel vrf INET\n tunnel mode gre multipoint\n")));
+        assert!(c.notes.iter().any(|n| n.contains("NHRP")), "{:?}", c.notes);
     }
 }

@@ -19,7 +19,9 @@ pub mod commands;
 pub mod compile;
 pub mod events;
 pub mod ikev2;
+pub mod modes_tree;
 pub mod show_sa;
+pub mod vocabulary;
 pub mod wording;
 
 use crate::out::Out;
@@ -75,7 +77,12 @@ impl IosDoc {
         out.line(&format!("hostname {}", self.hostname));
         out.line("!");
         fn walk(n: &Node, depth: usize, out: &mut dyn Out) {
-            out.line(&format!("{}{}", " ".repeat(depth), n.text));
+            // A banner's text lines after the first are printed as they are.
+            let mut lines = n.text.split('\n');
+            out.line(&format!("{}{}", " ".repeat(depth), lines.next().unwrap_or("")));
+            for l in lines {
+                out.line(l);
+            }
             for c in &n.children {
                 walk(c, depth + 1, out);
             }
@@ -210,6 +217,8 @@ pub struct IosSession {
     pub key_user: Option<IosFrame>,
     /// Top-level blocks by header (a long paste stays linear).
     pub blocks: blockindex::BlockIndex,
+    /// A multi-line banner being typed: (`banner motd`, delimiter, text so far).
+    pub banner: Option<(String, String, Vec<String>)>,
 }
 
 pub struct IosGraphs {
@@ -240,6 +249,7 @@ pub fn prompt(s: &Session) -> String {
     match mode(s) {
         IosMode::UserExec => format!("{host}>"),
         IosMode::Exec => format!("{host}#"),
+        IosMode::Verbatim => format!("{host}({})#", modes_tree::prompt_of(s).unwrap_or("config-unmodelled")),
         m => format!("{host}({})#", m.prompt()),
     }
 }
@@ -264,12 +274,14 @@ pub fn report(err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
 
 /// Run one line in the IOS dialect.
 pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
-    let raw_indent = line.len() - line.trim_start().len();
     let m = mode(s);
     if m == IosMode::SshPubkeyData {
         return key_data_line(s, line, out);
     }
-    let g = graphs();
+    if s.ios.banner.is_some() {
+        banner_line(s, line);
+        return true;
+    }
     // `do` runs an exec command from any configuration mode.
     if m != IosMode::Exec && m != IosMode::UserExec {
         let t = line.trim_start();
@@ -281,45 +293,88 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
             });
         }
     }
+    // `no X`: run where X is known (this mode or one above), else refused.
+    if m != IosMode::Exec && m != IosMode::UserExec {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("no ").map(str::trim).filter(|r| !r.is_empty()) {
+            match modes_tree::no_level(s, rest) {
+                Some(lvl) => s.ios.stack.truncate(lvl + 1),
+                None => {
+                    let off = line.len() - rest.len();
+                    report(&ParseError::Invalid { offset: off, detail: None }, line, indent, out);
+                    s.rejected += 1;
+                    return false;
+                }
+            }
+            let m = mode(s);
+            return run_in(s, m, line, indent, out).unwrap_or_else(|e| {
+                report(&e, line, indent, out);
+                s.rejected += 1;
+                false
+            });
+        }
+    }
     match run_in(s, m, line, indent, out) {
         Ok(ok) => ok,
         // A trailing `!comment` (seen in configs from other tools): try without it.
         Err(_) if line.contains(" !") && run_in(s, m, &line[..line.find(" !").unwrap_or(line.len())], indent, out).is_ok() => true,
         Err(err) => {
             let in_config = !s.ios.stack.is_empty();
-            // A command of an enclosing mode: run it there and move there, as IOS does.
+            // A trailing `!comment` (configs from other tools): the line without it.
             if in_config {
-                for lvl in (0..s.ios.stack.len()).rev() {
-                    let pm = s.ios.stack[lvl].mode;
-                    if g.get(pm).parse(line).is_ok() {
-                        let saved = s.ios.stack.clone();
-                        s.ios.stack.truncate(lvl + 1);
-                        match run_in(s, pm, line, indent, out) {
-                            Ok(true) => return true,
-                            // Refused there: nothing changes, not even the mode.
-                            Ok(false) => {
-                                s.ios.stack = saved;
-                                return false;
-                            }
-                            Err(_) => {
-                                s.ios.stack = saved;
-                            }
-                        }
-                        break;
-                    }
+                if let Some(i) = line.find(" !").filter(|&i| !line[..i].trim().is_empty()) {
+                    return execute(s, &line[..i], indent, out);
                 }
             }
-            // Not a command edgesh models: keep it verbatim (configuration mode only).
-            if in_config && !matches!(err, ParseError::Syntax { .. }) && is_unmodelled(s, m, line, &err) {
-                let here = g.get(m).knows_first_word(line);
-                keep_verbatim(s, line.trim(), if here { raw_indent.max(1) } else { raw_indent });
-                return true;
+            // Not a command of this mode's graph: an unmodelled sub-mode, a
+            // word of the mode's vocabulary, or a command of a mode above
+            // (IOS's mode tree, `modes_tree.rs`); else refused.
+            if in_config && !matches!(err, ParseError::Syntax { .. }) && !modes_tree::value_error(m, line, &err) {
+                if let Some(done) = modes_tree::place(s, line, indent, out) {
+                    return done;
+                }
             }
             report(&err, line, indent, out);
             s.rejected += 1;
             false
         }
     }
+}
+
+/// `banner TYPE <d>text<d>`: the delimiter is the first character (`^C`
+/// as IOS prints it counts as one delimiter); without the closing one, the
+/// following lines are the banner's text until a line that has it.
+pub fn banner_start(s: &mut Session, head: &str, rest: &str) {
+    let delim = if rest.starts_with("^C") { "^C".to_string() } else { rest.chars().next().map(String::from).unwrap_or_default() };
+    let text = &rest[delim.len()..];
+    match text.find(delim.as_str()) {
+        Some(end) if !delim.is_empty() => banner_store(s, head, &text[..end]),
+        _ => s.ios.banner = Some((head.to_string(), delim, vec![text.to_string()])),
+    }
+}
+
+fn banner_line(s: &mut Session, line: &str) {
+    let Some((head, delim, mut lines)) = s.ios.banner.take() else { return };
+    match line.find(delim.as_str()) {
+        Some(end) => {
+            lines.push(line[..end].to_string());
+            banner_store(s, &head, &lines.join("\n"));
+        }
+        None => {
+            lines.push(line.to_string());
+            s.ios.banner = Some((head, delim, lines));
+        }
+    }
+}
+
+/// Store a banner as IOS prints it: `banner motd ^C` text `^C` (the text's
+/// lines after the first are printed as they are, unindented).
+fn banner_store(s: &mut Session, head: &str, body: &str) {
+    let text = format!("{head} ^C{body}^C");
+    let global = std::mem::take(&mut s.ios.stack);
+    s.ios.stack = vec![IosFrame { mode: IosMode::Config, path: Vec::new() }];
+    set_line(s, head, &text);
+    s.ios.stack = global;
 }
 
 /// A line of `key-string` data: base64 (in as many lines as wanted, an
@@ -389,34 +444,6 @@ pub fn parse_key_string(lines: &[String]) -> Result<crate::sshconf::ConfKey, Str
     last
 }
 
-/// Is the failure "a command edgesh does not know" (keep it) rather than "a
-/// known command with a wrong value" (reject it)?
-fn is_unmodelled(s: &Session, m: IosMode, line: &str, err: &ParseError) -> bool {
-    let g = graphs();
-    let first_known = s.ios.stack.iter().any(|f| g.get(f.mode).knows_first_word(line)) || g.get(m).knows_first_word(line);
-    match err {
-        // An unknown first word: a command of a feature edgesh does not model.
-        ParseError::Invalid { offset, .. } if !first_known => {
-            let _ = offset;
-            true
-        }
-        // A known first word but an unknown keyword later (`set security-association idle-time`):
-        // unmodelled; a bad value where only a value fits: wrong.
-        ParseError::Invalid { offset, detail: None } => {
-            let head = &line[..*offset];
-            match g.get(m).help(head) {
-                Ok(items) => {
-                    let kw = items.iter().any(|i| i.name != "<cr>" && !i.name.starts_with('<') && i.name.chars().all(|c| !c.is_ascii_uppercase()));
-                    kw && !strict(line)
-                }
-                Err(_) => false,
-            }
-        }
-        ParseError::Incomplete => false,
-        _ => false,
-    }
-}
-
 /// Commands whose every word edgesh models: a word it does not know there is
 /// an error, not an unmodelled feature.
 fn strict(line: &str) -> bool {
@@ -444,49 +471,6 @@ fn run_in(s: &mut Session, m: IosMode, line: &str, indent: usize, out: &mut dyn 
             }
             s.rejected += 1;
             Ok(false)
-        }
-    }
-}
-
-/// Append an unmodelled line: a top-level block in global mode, else a
-/// child of the current block, nested by its pasted indentation.
-fn keep_verbatim(s: &mut Session, text: &str, indent: usize) {
-    let mut top = s.ios.stack.last().cloned();
-    // An unindented unknown line starts a new top-level block (IOS would run
-    // a global command there); indented, it belongs to the current block.
-    // (So typed without indentation, the lines of an unmodelled block become
-    // top-level lines: nothing is lost, only the nesting.)
-    if let Some(f) = &top {
-        if f.mode != IosMode::Config && indent == 0 {
-            s.ios.stack.truncate(1);
-            top = s.ios.stack.last().cloned();
-        }
-    }
-    let mut r = s.router();
-    let doc = &mut r.ios_doc;
-    match top {
-        Some(IosFrame { mode: IosMode::Config, .. }) | None => {
-            doc.root.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent });
-            let idx = doc.root.len() - 1;
-            drop(r);
-            s.ios.stack.push(IosFrame { mode: IosMode::Verbatim, path: vec![idx] });
-        }
-        Some(f) => {
-            let Some(list) = doc.at_mut(&f.path) else { return };
-            // Nest under the last child that is indented less (verbatim blocks only).
-            let mut list = list;
-            if f.mode == IosMode::Verbatim {
-                while let Some(last) = list.last() {
-                    if last.indent < indent && last.unsupported {
-                        list = &mut list.last_mut().expect("checked").children;
-                    } else {
-                        break;
-                    }
-                }
-            }
-            if !list.iter().any(|n| n.text == text) {
-                list.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent });
-            }
         }
     }
 }
@@ -573,6 +557,10 @@ pub fn apply_text(router: &std::sync::Arc<std::sync::Mutex<crate::session::Route
         lines += 1;
         if l.text == "end" {
             break;
+        }
+        // The header of a saved `show running-config` is not configuration.
+        if l.text.starts_with("Building configuration") || l.text.starts_with("Current configuration :") || (l.text.starts_with("Using ") && l.text.ends_with(" bytes")) {
+            continue;
         }
         let raw = format!("{}{}", " ".repeat(l.indent), l.text);
         let mut out = crate::out::VecOut::default();

@@ -1,0 +1,264 @@
+//! IOS's mode tree for the lines edgesh keeps verbatim.
+//!
+//! Each configuration frame has a mode family (`vocabulary.rs`): a modelled
+//! mode by its kind, an unmodelled block (`router bgp 1`, its
+//! `address-family ipv4`, a `class-map` ...) by the chain of sub-mode
+//! commands from the top of the document to it. A line no command graph of
+//! the current mode accepts is placed as IOS would run it:
+//!
+//! * a command that opens a sub-mode of the current mode enters it (a new
+//!   block, or the existing one with that header);
+//! * a command that leaves it (`exit-address-family`, `quit`) is printed
+//!   where IOS prints it and the mode goes up one level;
+//! * a command of the current mode's vocabulary is kept in the current block;
+//! * else the same is tried in each enclosing mode, up to global
+//!   configuration (a modelled command there runs there): the line runs
+//!   there and the mode becomes that one, as on IOS;
+//! * else the line is refused.
+
+use super::vocabulary::vocabulary;
+use super::{IosDoc, IosFrame, IosMode, Node, graphs};
+use crate::out::Out;
+use crate::session::Session;
+use edgesh_grammar::ParseError;
+
+/// The family of a modelled mode.
+pub fn mode_family(m: IosMode) -> &'static str {
+    match m {
+        IosMode::Config => "global",
+        IosMode::Interface => "interface",
+        IosMode::Line => "line",
+        IosMode::Vrf => "vrf",
+        IosMode::VrfAf => "vrf-af",
+        IosMode::ExtAcl => "ext-nacl",
+        IosMode::CryptoMap => "crypto-map",
+        IosMode::IsakmpProfile => "isakmp-profile",
+        IosMode::IpsecProfile => "ipsec-profile",
+        IosMode::Keyring => "keyring",
+        IosMode::Ikev2Profile => "ikev2-profile",
+        IosMode::Ikev2Peer => "ikev2-peer",
+        IosMode::Ikev2Policy => "ikev2-policy",
+        _ => "none",
+    }
+}
+
+/// The family of an unmodelled block, from the chain of headers down to it.
+pub fn path_family(doc: &IosDoc, path: &[usize]) -> &'static str {
+    let v = vocabulary();
+    let mut fam = "global";
+    let mut list = &doc.root;
+    for &i in path {
+        let Some(n) = list.get(i) else { return "none" };
+        fam = v.child(fam, &n.text, false).or_else(|| v.child(fam, &n.text, true)).unwrap_or("none");
+        list = &n.children;
+    }
+    fam
+}
+
+/// The family of the frame at `level` of the session's stack.
+pub fn family_at(s: &Session, level: usize) -> &'static str {
+    let Some(f) = s.ios.stack.get(level) else { return "none" };
+    match f.mode {
+        IosMode::Verbatim => path_family(&s.router().ios_doc, &f.path),
+        m => mode_family(m),
+    }
+}
+
+/// Is the line known in the mode at `level` (a command of its graph, an
+/// incomplete one, or a word of its vocabulary)?
+fn known_at(s: &Session, level: usize, line: &str) -> bool {
+    let m = s.ios.stack[level].mode;
+    match graphs().get(m).parse(line) {
+        Ok(p) => !p.command.spec.starts_with("no "),
+        Err(ParseError::Incomplete) => true,
+        Err(_) => vocabulary().knows(family_at(s, level), line, true) && !(matches!(m, IosMode::Config | IosMode::Interface) && super::strict(line)),
+    }
+}
+
+/// The level at which `no REST` runs: the innermost mode that knows REST or
+/// has a line REST removes.
+pub fn no_level(s: &Session, rest: &str) -> Option<usize> {
+    (0..s.ios.stack.len()).rev().find(|&lvl| {
+        known_at(s, lvl, rest) || {
+            let path = s.ios.stack[lvl].path.clone();
+            let global = s.ios.stack[lvl].mode == IosMode::Config;
+            let r = s.router();
+            let list = if global { Some(&r.ios_doc.root) } else { r.ios_doc.at(&path) };
+            list.is_some_and(|l| l.iter().any(|n| n.text == rest || n.text.starts_with(&format!("{rest} "))))
+        }
+    })
+}
+
+/// Place a line no graph of the current mode accepts. `None`: refuse it.
+pub fn place(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> Option<bool> {
+    // The words as typed in full first (a pasted configuration), then as
+    // abbreviations (typed by hand): `router bgp 1` in `router ospf` is the
+    // global command, not `router-id`.
+    for abbrev in [false, true] {
+        if let Some(done) = place_pass(s, line, indent, out, abbrev) {
+            return Some(done);
+        }
+    }
+    None
+}
+
+fn place_pass(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out, abbrev: bool) -> Option<bool> {
+    let v = vocabulary();
+    let t = line.trim();
+    let depth = s.ios.stack.len();
+    for lvl in (0..depth).rev() {
+        let pm = s.ios.stack[lvl].mode;
+        if lvl + 1 < depth && graphs().get(pm).parse(line).is_ok() {
+            // A modelled command of an enclosing mode: run it there.
+            let saved = s.ios.stack.clone();
+            s.ios.stack.truncate(lvl + 1);
+            match super::run_in(s, pm, line, indent, out) {
+                Ok(true) => return Some(true),
+                Ok(false) => {
+                    s.ios.stack = saved;
+                    return Some(false);
+                }
+                Err(_) => {
+                    s.ios.stack = saved;
+                    return None;
+                }
+            }
+        }
+        let fam = family_at(s, lvl);
+        if let Some((word, inside)) = v.exit(fam, t) {
+            s.ios.stack.truncate(lvl + 1);
+            exit_block(s, word, inside);
+            return Some(true);
+        }
+        // A modelled global or interface command must parse (`ip address`, `tunnel mode` ...).
+        if matches!(pm, IosMode::Config | IosMode::Interface) && super::strict(t) {
+            continue;
+        }
+        if v.child(fam, t, abbrev).is_some() {
+            s.ios.stack.truncate(lvl + 1);
+            enter_verbatim(s, t);
+            return Some(true);
+        }
+        if v.knows(fam, t, abbrev) {
+            s.ios.stack.truncate(lvl + 1);
+            let data = v.family(fam).is_some_and(|f| f.data);
+            keep_line_in(s, t, data, fam);
+            return Some(true);
+        }
+    }
+    None
+}
+
+/// The list of lines of the block the top frame edits (the document's root
+/// in global configuration).
+fn with_current<R>(s: &mut Session, f: impl FnOnce(&mut Vec<Node>) -> R) -> Option<R> {
+    let top = s.ios.stack.last().cloned();
+    let mut r = s.router();
+    let list = match &top {
+        Some(IosFrame { mode: IosMode::Config, .. }) | None => Some(&mut r.ios_doc.root),
+        Some(fr) => r.ios_doc.at_mut(&fr.path),
+    };
+    list.map(f)
+}
+
+/// Keep a verbatim line in the current block (once, unless it is data).
+pub fn keep_line(s: &mut Session, text: &str, data: bool) {
+    with_current(s, |list| {
+        if data || !list.iter().any(|n| n.text == text) {
+            list.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+        }
+    });
+}
+
+/// Keep a line in a block of family `fam`: in `router bgp`, before its
+/// address families, as IOS prints them (`neighbor ... remote-as` before
+/// `address-family`).
+pub fn keep_line_in(s: &mut Session, text: &str, data: bool, fam: &str) {
+    let v = vocabulary();
+    if data || fam != "router-bgp" || s.ios.stack.last().is_none_or(|f| f.mode == IosMode::Config) {
+        return keep_line(s, text, data);
+    }
+    with_current(s, |list| {
+        if !list.iter().any(|n| n.text == text) {
+            let at = list.iter().position(|n| v.child(fam, &n.text, false).is_some()).unwrap_or(list.len());
+            list.insert(at, Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+        }
+    });
+}
+
+/// Enter (or re-enter) an unmodelled sub-mode of the current block.
+pub fn enter_verbatim(s: &mut Session, header: &str) {
+    let parent: Vec<usize> = match s.ios.stack.last() {
+        Some(f) if f.mode != IosMode::Config => f.path.clone(),
+        _ => Vec::new(),
+    };
+    let idx = with_current(s, |list| match list.iter().position(|n| n.text == header) {
+        Some(i) => i,
+        None => {
+            list.push(Node { text: header.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+            list.len() - 1
+        }
+    });
+    if let Some(i) = idx {
+        let mut path = parent;
+        path.push(i);
+        s.ios.stack.push(IosFrame { mode: IosMode::Verbatim, path });
+    }
+}
+
+/// Leave the current block with a word IOS prints: `quit` inside the block,
+/// `exit-address-family` (and the like) after it, at the parent's level.
+pub fn exit_block(s: &mut Session, word: &str, inside: bool) {
+    if inside {
+        keep_line(s, word, false);
+        s.ios.stack.pop();
+        return;
+    }
+    let Some(frame) = s.ios.stack.pop() else { return };
+    let Some((&last, parent)) = frame.path.split_last() else { return };
+    let mut r = s.router();
+    let list = if parent.is_empty() { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(parent) };
+    if let Some(list) = list {
+        if list.get(last + 1).is_none_or(|n| n.text != word) {
+            list.insert(last + 1, Node { text: word.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+        }
+    }
+}
+
+/// The prompt tag of an unmodelled mode (`config-router-af` ...).
+pub fn prompt_of(s: &Session) -> Option<&'static str> {
+    let lvl = s.ios.stack.len().checked_sub(1)?;
+    if s.ios.stack[lvl].mode != IosMode::Verbatim {
+        return None;
+    }
+    vocabulary().family(family_at(s, lvl)).map(|f| f.prompt).filter(|p| !p.is_empty() && *p != "-")
+}
+
+/// `exit` from an unmodelled mode: up one level; from an address family
+/// (and the like), IOS prints its `exit-address-family` all the same.
+pub fn exit_mode(s: &mut Session) {
+    if let Some(lvl) = s.ios.stack.len().checked_sub(1) {
+        if s.ios.stack[lvl].mode == IosMode::Verbatim {
+            let fam = family_at(s, lvl);
+            if let Some((word, false)) = vocabulary().family(fam).and_then(|f| f.exits.first().copied()) {
+                return exit_block(s, word, false);
+            }
+        }
+    }
+    s.ios.stack.pop();
+}
+
+/// Did the line fail on a value where only a value fits (`ip ssh server
+/// listen 300.0.0.1`), or end too early? Then it is a modelled command
+/// typed wrong, refused whatever the vocabulary holds.
+pub fn value_error(m: IosMode, line: &str, err: &ParseError) -> bool {
+    match err {
+        ParseError::Incomplete => true,
+        ParseError::Invalid { detail: Some(_), .. } => true,
+        ParseError::Invalid { offset, detail: None } if *offset > 0 => match graphs().get(m).help(&line[..(*offset).min(line.len())]) {
+            Ok(items) => !items.is_empty() && items.iter().all(|i| i.name != "<cr>" && (i.name.starts_with('<') || i.name.chars().any(|c| c.is_ascii_uppercase()))),
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}

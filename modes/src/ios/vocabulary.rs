@@ -1,0 +1,555 @@
+//! The IOS vocabulary: for each configuration mode, the commands IOS has
+//! there that edgesh does not model, and the sub-modes they open.
+//!
+//! A line edgesh does not model is kept (verbatim, in its place) only if it
+//! is a command of the mode it is typed in, or of a mode above it (then it
+//! runs there and the mode changes, as on IOS); anything else is refused
+//! with IOS's caret, so a typo (`shutdwn`, `ip adress`) is never stored.
+//!
+//! How the table was built (see `docs/ios-vocabulary.md`): the first one or
+//! two keywords of every command in the IOS 15 / IOS-XE 16 configuration
+//! command references for these modes, cross-checked against the keyword
+//! sets of Batfish's Cisco IOS grammar (`CiscoParser.g4` and its
+//! `Cisco_*.g4` parts: `s_*`, `if_*`, `rb_*`, `ro_*`, `re_*`, `rm_*`,
+//! `cm_*`, `pm_*`, `l_*`, `og_*`, `kc_*` rules), and against every line of
+//! the corpus (`../shared/corpus/configs/ios`) and of the public
+//! configurations in `golden/configs/ios-public`. A command is listed by its
+//! leading keywords only: `ip nhrp` keeps every `ip nhrp ...` line, and the
+//! words after them are not checked. `NUM` stands for a number, `HEX` for a
+//! word of hexadecimal data.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// One mode of the tree.
+#[derive(Debug, Default)]
+pub struct Family {
+    pub name: &'static str,
+    pub prompt: &'static str,
+    /// Commands (their leading keywords).
+    pub words: Vec<Vec<&'static str>>,
+    /// Commands that open a sub-mode: (leading keywords, the sub-mode).
+    pub children: Vec<(Vec<&'static str>, &'static str)>,
+    /// Commands that leave the mode and are printed by IOS: (word, printed
+    /// inside the block (`quit`) rather than after it (`exit-address-family`)).
+    pub exits: Vec<(&'static str, bool)>,
+    /// Lines of data (certificate hex) are kept as typed, repeated or not.
+    pub data: bool,
+}
+
+const TABLE: &str = r#"
+@global config
+aaa, alias, arp, async-bootp, banner, boot, boot-end-marker, boot-start-marker, bridge, call-home, card, cdp, chat-script, clock,
+cns, config-register, crypto ca, crypto csr-params, crypto engine, crypto ikev1, crypto ikev2 authorization,
+crypto ikev2 certificate-cache, crypto ikev2 cookie-challenge, crypto ikev2 diagnose, crypto ikev2 dpd,
+crypto ikev2 fragmentation, crypto ikev2 http-url, crypto ikev2 limit, crypto ikev2 nat, crypto ikev2 window,
+crypto ikev2 redirect, crypto ipsec client, crypto ipsec ikev1, crypto ipsec security-association pmtu-aging, crypto ikev2 enable, crypto ikev2 remote-access, crypto dynamic-map, crypto ipsec fragmentation, crypto ipsec ipv4-deny, crypto ipsec nat-transparency,
+crypto ipsec optional, crypto ipsec security-association idle-time, crypto ipsec security-association dummy,
+crypto isakmp aggressive-mode, crypto isakmp client, crypto isakmp enable, crypto isakmp fragmentation,
+crypto isakmp invalid-spi-recovery, crypto isakmp nat-traversal, crypto isakmp xauth, crypto key, crypto logging, crypto pki,
+crypto ssh, crypto ssl, crypto vpn, crypto call, crypto mib, default-information, default-value, define, depi, desktop,
+dial-peer, dialer, dialer-list, diagnostic, dot1x, downward-compatible-config, end, errdisable, ethernet, event, exception, file,
+firewall, flow, frame-relay, gatekeeper, hw-module, hw-switch, identity, ip admission, ip arp, ip as-path, ip auth-proxy,
+ip bgp-community, ip bootp, ip cef, ip classless, ip community-list, ip default-gateway, ip default-network, ip device, ip dhcp,
+ip dns, ip domain, ip domain-list, ip domain-lookup, ip domain-name, ip dvmrp, ip explicit-path, ip extcommunity-list, ip finger,
+ip flow-cache, ip flow-export, ip flow-top-talkers, ip forward-protocol, ip ftp, ip gratuitous-arps, ip host, ip http, ip icmp,
+ip igmp, ip inspect, ip ips, ip local, ip mfib, ip mroute, ip msdp, ip multicast, ip multicast-routing, ip name-server, ip nat,
+ip nbar, ip options, ip pim, ip policy-list, ip prefix-list, ip radius, ip rcmd, ip route, ip routing, ip rsvp, ip scp,
+ip slb, ip source-route, ip ssh, ip subnet-zero, ip tacacs, ip tcp, ip telnet, ip tftp, ip traffic-export, ip urlfilter, ip wccp,
+ipc, ipv6, isdn, l2tp, l2tp-class, lacp, license, lldp, logging, login, mac-address-table, management-interface, map-class,
+map-list, memory, memory-size, metadata, mgcp, mka, mls, mmi, modemcap, monitor, mpls, multilink, netconf, netconf-yang,
+network-clock, ntp, onep, parameter-map, platform, port-channel, power, priority-list, privilege, process, process-max-time,
+pseudowire-class, qos, queue-list, radius, radius-server, resource, restconf, rmon, route-tag, sampler, scheduler, scripting,
+sdm, secure, security, service, service-template, sip-ua, snmp, snmp-server, software, spanning-tree, stackwise-virtual,
+subscriber, switch, system, tacacs, tacacs-server, tftp-server, time-range, transceiver, udld, utd, version, virtual-service,
+vlan, voice, voice-port, vpdn, vpdn-group, vpn, vstack, vtp, wism, wsma, x25, xconnect, key config-key, crypto gdoi,
+access-list compiled, enable algorithm-type
+> router bgp => router-bgp
+> router ospf => router-ospf
+> router ospfv3 => router-ospf
+> router eigrp => router-eigrp
+> router rip => router-rip
+> router isis => router-isis
+> ipv6 router => router-ospf
+> class-map => class-map
+> policy-map => policy-map
+> route-map => route-map
+> ip access-list standard => std-nacl
+> ip access-list extended => ext-nacl
+> ip access-list resequence => none
+> ipv6 access-list => ext-nacl
+> object-group network => og-network
+> object-group service => og-service
+> object-group protocol => og-service
+> key chain => key-chain
+> control-plane $ => control-plane
+> crypto pki trustpoint => trustpoint
+> crypto ca trustpoint => trustpoint
+> crypto pki certificate chain => cert-chain
+> crypto ca certificate chain => cert-chain
+> crypto pki server $ => trustpoint
+> crypto ca server $ => trustpoint
+> crypto ca trustpool $ => trustpoint
+> crypto pki trustpool $ => trustpoint
+> crypto pki profile => trustpoint
+> crypto key pubkey-chain => pubkey-chain
+> crypto csr-params => csr-params
+> crypto gdoi group => gdoi
+> crypto ikev1 policy => crypto-ikev1
+> crypto ikev2 authorization policy => crypto-ikev1
+> crypto isakmp client configuration group => crypto-ikev1
+> crypto ssl => crypto-ikev1
+> crypto ipsec ikev2 ipsec-proposal => crypto-ikev1
+> ip sla NUM => ip-sla
+> track NUM => track
+> vrf definition => vrf
+> ip vrf => vrf
+> redundancy $ => redundancy
+> ip dhcp pool => dhcp-pool
+> aaa group server => aaa-server-group
+> zone security => zone
+> zone-pair security => zone
+> parameter-map type => parameter-map
+> line => line
+> interface => interface
+> vpn load-balancing $ => crypto-ikev1
+> ip explicit-path => parameter-map
+> archive => parameter-map
+> bfd-template => parameter-map
+> template => interface
+> flow record => parameter-map
+> flow exporter => parameter-map
+> flow monitor => parameter-map
+> ip sla schedule => none
+> ip sla responder => none
+> ip sla enable => none
+> ip sla reaction-configuration => none
+> ip sla logging => none
+> ip sla group => none
+> ip sla reset => none
+> ip sla restart => none
+> ip sla server => none
+> ip sla key-chain => none
+> ip sla low-memory => none
+> track timer => none
+> key config-key => none
+> crypto pki certificate map => parameter-map
+> crypto pki certificate storage => none
+> crypto pki certificate query => none
+> crypto pki token => none
+> crypto pki crl => none
+> crypto pki import => none
+> crypto pki export => none
+> vrf forwarding => none
+> line protocol => none
+
+@none -
+
+@router-bgp config-router
+address-family, aggregate-address, auto-summary, bgp, default, default-information, default-metric, distance, distribute-list,
+maximum-paths, neighbor, network, no, redistribute, synchronization, table-map, timers, bmp, template, scope, segment-routing, router-id
+> address-family => bgp-af
+> template peer-policy => bgp-template
+> template peer-session => bgp-template
+
+@bgp-af config-router-af
+local-as, router-id, timers,
+aggregate-address, auto-summary, bgp, default, default-information, default-metric, distance, distribute-list, maximum-paths,
+maximum-secondary-paths, neighbor, network, no, redistribute, synchronization, table-map, export, import, rd, route-target, nexthop,
+snmp, additional-paths, inject-map
+< exit-address-family after
+
+@bgp-template config-router-ptmp
+advertisement-interval, allowas-in, as-override, capability, default-originate, description, disable-connected-check, distribute-list,
+dmzlink-bw, ebgp-multihop, fall-over, filter-list, ha-mode, inherit, local-as, maximum-prefix, next-hop-self, next-hop-unchanged,
+password, prefix-list, remote-as, remove-private-as, route-map, route-reflector-client, send-community, send-label, shutdown,
+soft-reconfiguration, soo, timers, transport, ttl-security, unsuppress-map, update-source, version, weight, no, default
+< exit-peer-policy after
+< exit-peer-session after
+
+@router-ospf config-router
+area, auto-cost, bfd, capability, compatible, default, default-information, default-metric, discard-route, distance, distribute-list,
+domain-id, domain-tag, event-log, fast-reroute, ignore, interface-id, ispf, limit, log-adjacency-changes, max-lsa, max-metric,
+maximum-paths, mpls, neighbor, network, no, nsf, nsr, passive-interface, prefix-suppression, queue-depth, redistribute, router-id,
+shutdown, summary-address, timers, traffic-share, ttl-security, address-family
+> vrf => ospf-vrf
+> address-family => router-ospf-af
+
+@router-ospf-af config-router-af
+area, default-information, default-metric, distance, distribute-list, maximum-paths, passive-interface, redistribute, router-id,
+summary-prefix, timers, no, default
+< exit-address-family after
+
+@ospf-vrf config-router-vrf
+default-information, redistribute, area, router-id, network, passive-interface, no
+
+@router-eigrp config-router
+auto-summary, default, default-information, default-metric, distance, distribute-list, eigrp, maximum-paths, metric, neighbor,
+network, no, offset-list, passive-interface, redistribute, shutdown, summary-metric, timers, traffic-share, variance
+> address-family => eigrp-af
+> service-family => eigrp-af
+
+@eigrp-af config-router-af
+passive-interface, distance, distribute-list, redistribute, router-id, maximum-paths, variance, traffic-share,
+auto-summary, bfd, default, default-information, eigrp, maximum-prefix, metric, neighbor, network, no, remote-neighbors, shutdown,
+summary-metric, timers
+> af-interface => eigrp-af-if
+> topology => eigrp-topology
+< exit-address-family after
+< exit-service-family after
+
+@eigrp-af-if config-router-af-interface
+authentication, bandwidth-percent, bfd, dampening-change, dampening-interval, default, hello-interval, hold-time, next-hop-self,
+no, passive-interface, shutdown, split-horizon, summary-address, stub-site
+< exit-af-interface after
+
+@eigrp-topology config-router-af-topology
+auto-summary, default, default-information, default-metric, distance, distribute-list, eigrp, fast-reroute, maximum-paths, metric,
+no, offset-list, redistribute, snmp, summary-metric, timers, traffic-share, variance
+< exit-af-topology after
+
+@router-rip config-router
+address-family, auto-summary, default, default-information, default-metric, distance, distribute-list, flash-update-threshold,
+input-queue, maximum-paths, neighbor, network, no, offset-list, output-delay, passive-interface, redistribute, timers, validate-update-source, version
+
+@router-isis config-router
+address-family, area-password, authentication, bfd, default-information, distance, distribute-list, domain-password, fast-flood,
+hello, ignore-lsp-errors, is-type, ispf, log-adjacency-changes, lsp-gen-interval, lsp-refresh-interval, max-area-addresses,
+max-lsp-lifetime, maximum-paths, metric, metric-style, net, no, nsf, passive-interface, prc-interval, redistribute, set-overload-bit,
+spf-interval, summary-address, traffic-share, default
+
+@class-map config-cmap
+description, match, no
+@policy-map config-pmap
+description, no
+> class => policy-map-class
+
+@policy-map-class config-pmap-c
+bandwidth, compress, drop, estimate, fair-queue, inspect, log, netflow-sampler, no, pass, police, priority, queue-limit,
+random-detect, reject, service-policy, set, shape, trust, urlfilter, account, admit, fragment, queue-buffers
+
+@route-map config-route-map
+continue, description, match, no, set
+
+@std-nacl config-std-nacl
+NUM, deny, permit, remark, no
+@ext-nacl config-ext-nacl
+NUM, deny, permit, remark, no, evaluate, dynamic, sequence
+
+@og-network config-network-group
+NUM, HEX, description, group-object, host, network-object, range, no
+@og-service config-service-group
+NUM, description, group-object, icmp, tcp, tcp-udp, udp, esp, ahp, gre, igmp, ospf, pim, eigrp, service-object, port-object, no,
+
+@key-chain config-keychain
+description, no
+> key NUM => key-chain-key
+
+@key-chain-key config-keychain-key
+accept-lifetime, cryptographic-algorithm, key-string, no, send-lifetime
+
+@control-plane config-cp
+service-policy, management-interface, no, host, cef
+
+@trustpoint ca-trustpoint
+auto-import, cabundle, chain-validation,
+auto-enroll, auto-trigger, cdp-url, crl, default, enrollment, eku, fingerprint, fqdn, hash, ip-address, issuer-name, keypair,
+match, no, ocsp, password, primary, regenerate, revocation-check, rsakeypair, serial-number, source, storage, subject-alt-name,
+subject-name, usage, vrf, validation-usage, shutdown, smtp, database, grant, lifetime, cdp-url, issuer-name, auto-rollover,
+chain-validation, oid, authorization,
+crl-cache, trustpool, cabundle,
+
+@cert-chain config-cert-chain
+no
+> certificate => cert-data
+
+@cert-data config-pubkey
+DATA
+< quit inside
+
+@pubkey-data config-pubkey
+DATA
+< quit after
+
+@pubkey-chain config-pubkey-chain
+no
+> named-key => pubkey-key
+> addressed-key => pubkey-key
+
+@pubkey-key config-pubkey-key
+address, serial-number, no
+> key-string $ => pubkey-data
+
+@csr-params config-csr-params
+common-name, country, locality, organization-name, organization-unit, state, email, no
+
+@crypto-ikev1 config-crypto
+authentication, encryption, group, hash, lifetime, no, cluster, participate, priority, redirect-fqdn, pool, dns, acl, domain,
+netmask, save-password, include-local-lan, max-users, max-logins, backup-gateway, pfs, split-dns,
+auto-update, browser-proxy, route, dhcp, wins, access-restrict, client, netmask, def-domain, gateway, trustpoint,
+authentication, webvpn, protocol,
+
+@ip-sla config-ip-sla
+ethernet echo, ethernet jitter, ethernet y1731,
+icmp-echo, udp-jitter, udp-echo, tcp-connect, http, dns, path-echo, path-jitter, icmp-jitter, data-pattern, frequency,
+history, owner, request-data-size, secondary-frequency, tag, threshold, timeout, tos, verify-data, vrf, source-ip,
+source-interface, no, precision, percentile, control, ttl,
+
+@track config-track
+default-state, delay, ip, ipv6, object, threshold, no, description
+
+@vrf config-vrf
+description, rd, route-target, route-replicate, vnet, vpn, import, export, maximum, no, mdt, context
+> address-family => vrf-af
+
+@vrf-af config-vrf-af
+route-target, import, export, maximum, mdt, route-replicate, no
+< exit-address-family after
+
+@gdoi config-gdoi-group
+identity, server, client, description, passive, no
+
+@crypto-map config-crypto-map
+set security-association idle-time, set security-association level, set security-association replay, set nat, set reverse-route, qos pre-classify, set ip access-group, set security-association dummy, set security-policy, set group, set identity, set ikev1,
+no
+
+@isakmp-profile conf-isa-prof
+ca trust-point, match certificate, client, isakmp authorization, virtual-template, accounting, qos-group, default, no,
+match identity group, description, dpd, reverse-route
+
+@ipsec-profile ipsec-profile
+set security-association idle-time, set security-association replay, responder-only, set reverse-route, set mixed-mode,
+set security-policy, description, set identity, set security-association level, set security-association dummy, no
+
+@keyring conf-keyring
+pre-shared-key hostname, rsa-pubkey, no
+
+@ikev2-profile config-ikev2-profile
+aaa, virtual-template, nat, pki trustpoint, config-exchange, ivrf, match certificate, identity local key-id, identity local dn,
+authentication local eap, authentication remote eap, authentication local ecdsa-sig, authentication remote ecdsa-sig,
+description, redirect, shutdown, initial-contact, reconnect, no, match inbound-only, match address local ipv6
+
+@ikev2-peer config-ikev2-keyring-peer
+hostname, identity key-id, no
+
+@ikev2-policy config-ikev2-policy
+match address local ipv6, no, encryption, integrity, group, prf, lifetime
+
+@redundancy config-red
+mode, no, main-cpu, application, interchassis, linecard-group, keepalive-enable, notification-timer
+
+@dhcp-pool dhcp-config
+address, bootfile, class, client-identifier, client-name, default-router, dns-server, domain-name, hardware-address, host, import,
+lease, netbios-name-server, netbios-node-type, network, next-server, no, option, origin, relay, update, utilization, vrf
+
+@aaa-server-group config-sg-radius
+server, server-private, ip, deadtime, load-balance, key, no, accounting
+
+@zone config-sec-zone
+description, service-policy, no, protocol
+
+@parameter-map config-profile
+description, no, NUM, alert, audit-trail, dns-timeout, icmp, log, max-incomplete, one-minute, sessions, tcp, udp, urlfpolicy,
+next-address, index, exclude-address, path, write-memory, maximum, time-period, interval, detect-multiplier, echo, hops,
+match, collect, destination, source, transport, export-protocol, template, record, exporter, cache, statistics, option,
+server, trustpool, record, cabundle, chain-validation, vrf, crl, revocation-check, subject-name, issuer-name, unique-name
+
+@line config-line
+exec-timeout, login, transport input, password,
+absolute-timeout, access-class, accounting, activation-character, authorization, autocommand, autoselect, buffer-length, databits,
+disconnect-character, escape-character, exec, exec-banner, exec-character-bits, flowcontrol, full-help, hold-character, history,
+ipv6, length, location, logging, login authentication, modem, monitor, motd-banner, no, notify, padding, parity, password,
+privilege, refuse-message, rotary, session-disconnect-warning, session-limit, session-timeout, speed, start-character, stop-character,
+stopbits, terminal-type, transport output, transport preferred, vacant-message, width, timeout, transport
+
+@interface config-if
+ip nat inside $, ip nat outside $, ip nat enable $, ip pim sparse-mode, ip pim dense-mode, ip pim sparse-dense-mode, ip pim nbma-mode, ip pim dr-priority, ip pim query-interval, ip pim bfd, ip pim passive, ip igmp join-group, ip igmp version, ip igmp query-interval, ip igmp helper-address, ip igmp static-group, ip igmp access-group, ip multicast boundary, ip wccp web-cache redirect, ip wccp NUM redirect, ip wccp redirect, ip rsvp bandwidth, ip nbar protocol-discovery, ip dhcp relay, ip dhcp client, ip dhcp snooping trust $, ip dhcp snooping limit, ip arp inspection trust $,
+arp, auto, autostate, bandwidth, bfd, carrier-delay, cdp, channel-group, channel-protocol, clock, crypto ipsec, crypto engine,
+cts, dampening, default, delay, dialer, dialer-group, duplex, encapsulation, flowcontrol, glbp, hold-queue, ip access-group,
+ip accounting, ip authentication, ip bandwidth-percent, ip broadcast-address, ip cgmp, ip directed-broadcast,
+ip flow, ip hello-interval, ip helper-address, ip hold-time, ip load-sharing, ip local-proxy-arp,
+ip mask-reply, ip mroute-cache, ip next-hop-self, ip nhrp, ip ospf, ip policy, ip proxy-arp,
+ip redirects, ip rip, ip route-cache, ip sap, ip split-horizon, ip summary-address, ip unnumbered, ip unreachables,
+ip urpf, ip verify, ip virtual-reassembly, ip virtual-reassembly-out, ip router, ip irdp,
+ip tcp header-compression, ip rtp, ip security, ip ddns, ip probe, ipv6, isis, keepalive,
+lacp, lldp, load-interval, logging, mac-address, macsec, media-type, medium, mka, mls, mop, mpls, mtu, nat64, negotiation,
+ospfv3, peer, platform, power, pppoe, pppoe-client, ppp, priority-queue, pvc, qos, queue-set, rate-limit, redundancy, rmon,
+service-policy, snmp, spanning-tree, speed, standby, storm-control, switchport, tunnel key, tunnel path-mtu-discovery,
+tunnel bandwidth, tunnel checksum, tunnel ttl, tunnel tos, tunnel route-via, tunnel udlr, tunnel entropy, tunnel rbscp,
+tunnel endpoint, tunnel sequence-datagrams, tunnel mpls, tunnel nhrp, tunnel raw-packet-interface, udld, vlan-id, vrrp,
+zone-member, xconnect, backup, access-session, authentication, mab, dot1x, device-tracking, umbrella, tx-ring-limit, fair-queue,
+random-detect, traffic-shape, frame-relay, virtual-template, physical-layer, async, ethernet, shape, nameif, security-level,
+pppoe-client, hsrp, cable, ip nhrp, nhrp, ipx, lan-name, mdix, fabric, macro, evc, service, flow-sampler,
+"#;
+
+/// Sub-modes that IOS shows flat: their lines are kept in the parent mode.
+pub struct Vocabulary {
+    pub families: HashMap<&'static str, Family>,
+}
+
+fn parse() -> Vocabulary {
+    let mut families: HashMap<&'static str, Family> = HashMap::new();
+    let mut cur: Option<Family> = None;
+    for line in TABLE.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(rest) = line.strip_prefix('@') {
+            if let Some(f) = cur.take() {
+                families.insert(f.name, f);
+            }
+            let mut w = rest.split_whitespace();
+            let name = w.next().unwrap_or("");
+            let prompt = w.next().unwrap_or("");
+            cur = Some(Family { name, prompt, data: false, ..Default::default() });
+        } else if let Some(rest) = line.strip_prefix('>') {
+            let (k, v) = rest.split_once("=>").expect("sub-mode line");
+            if let Some(f) = cur.as_mut() {
+                f.children.push((k.split_whitespace().collect(), v.trim()));
+            }
+        } else if let Some(rest) = line.strip_prefix('<') {
+            let mut w = rest.split_whitespace();
+            let word = w.next().unwrap_or("");
+            let inside = w.next() == Some("inside");
+            if let Some(f) = cur.as_mut() {
+                f.exits.push((word, inside));
+            }
+        } else if let Some(f) = cur.as_mut() {
+            for e in line.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                // `DATA`: lines of hexadecimal data, kept as typed, repeated or not.
+                if e == "DATA" {
+                    f.data = true;
+                    continue;
+                }
+                f.words.push(e.split_whitespace().collect());
+            }
+        }
+    }
+    if let Some(f) = cur.take() {
+        families.insert(f.name, f);
+    }
+    Vocabulary { families }
+}
+
+pub fn vocabulary() -> &'static Vocabulary {
+    static V: OnceLock<Vocabulary> = OnceLock::new();
+    V.get_or_init(parse)
+}
+
+/// Does a typed word match a vocabulary word? Exactly, or (`abbrev`) as
+/// IOS abbreviates: a prefix.
+fn word_matches(typed: &str, vocab: &str, abbrev: bool) -> bool {
+    match vocab {
+        "NUM" => typed.chars().all(|c| c.is_ascii_digit()) && !typed.is_empty(),
+        "HEX" => !typed.is_empty() && typed.chars().all(|c| c.is_ascii_hexdigit() || c == '.' || c == '/' || c == ':'),
+        v if !abbrev || keywords().contains(typed) => v.eq_ignore_ascii_case(typed),
+        v => !typed.is_empty() && v.len() >= typed.len() && v.as_bytes()[..typed.len()].eq_ignore_ascii_case(typed.as_bytes()),
+    }
+}
+
+/// Every keyword of the table: a typed word that is one is not an abbreviation of another.
+fn keywords() -> &'static std::collections::HashSet<&'static str> {
+    static K: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    K.get_or_init(|| {
+        let v = vocabulary();
+        v.families.values().flat_map(|f| f.words.iter().flatten().chain(f.children.iter().flat_map(|(k, _)| k.iter()))).copied().collect()
+    })
+}
+
+/// Do the line's words start with these keywords (`$` at the end: and
+/// nothing after them)?
+pub fn starts_with(words: &[&str], keys: &[&str], abbrev: bool) -> bool {
+    let (keys, end) = match keys.split_last() {
+        Some((&"$", k)) => (k, true),
+        _ => (keys, false),
+    };
+    keys.len() <= words.len() && (!end || keys.len() == words.len()) && keys.iter().zip(words).all(|(k, w)| word_matches(w, k, abbrev))
+}
+
+impl Vocabulary {
+    pub fn family(&self, name: &str) -> Option<&Family> {
+        self.families.get(name)
+    }
+
+    /// Is the line a command of this mode (a `no` or `default` form too)?
+    pub fn knows(&self, family: &str, line: &str, abbrev: bool) -> bool {
+        let Some(f) = self.family(family) else { return false };
+        let mut words: Vec<&str> = line.split_whitespace().collect();
+        if matches!(words.first(), Some(&"no") | Some(&"default")) && words.len() > 1 {
+            words.remove(0);
+        }
+        if words.is_empty() {
+            return false;
+        }
+        if f.data && words.iter().all(|w| word_matches(w, "HEX", false)) {
+            return true;
+        }
+        f.words.iter().any(|k| starts_with(&words, k, abbrev)) || f.children.iter().any(|(k, _)| starts_with(&words, child_keys(k), abbrev))
+    }
+
+    /// The sub-mode a line opens in this mode (the longest match). A
+    /// sub-mode is opened by its keywords and a name or number after them
+    /// (`$`: or nothing).
+    pub fn child(&self, family: &str, line: &str, abbrev: bool) -> Option<&'static str> {
+        let f = self.family(family)?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        f.children
+            .iter()
+            .filter(|(k, _)| {
+                let keys = child_keys(k);
+                let optional = k.last() == Some(&"$") || keys.last() == Some(&"NUM");
+                starts_with(&words, keys, abbrev) && (optional || words.len() > keys.len())
+            })
+            .max_by_key(|(k, _)| k.len())
+            .map(|(_, c)| *c)
+            .filter(|c| *c != "none")
+    }
+
+    /// Is the line a word that leaves this mode? (word, printed inside the block)
+    pub fn exit(&self, family: &str, line: &str) -> Option<(&'static str, bool)> {
+        let f = self.family(family)?;
+        let t = line.trim();
+        f.exits.iter().find(|(w, _)| *w == t).copied()
+    }
+
+    /// Words per mode (entries, sub-modes, exits), for the documentation.
+    pub fn counts(&self) -> Vec<(&'static str, &'static str, usize)> {
+        let mut v: Vec<_> = self.families.values().filter(|f| f.name != "none").map(|f| (f.name, f.prompt, f.words.len() + f.children.len() + f.exits.len())).collect();
+        v.sort();
+        v
+    }
+}
+
+/// A sub-mode's keywords without the `$` marker.
+fn child_keys<'a>(k: &'a [&'static str]) -> &'a [&'static str] {
+    match k.split_last() {
+        Some((&"$", rest)) => rest,
+        _ => k,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_parses_and_every_sub_mode_exists() {
+        let v = vocabulary();
+        for f in v.families.values() {
+            for (k, c) in &f.children {
+                assert!(v.family(c).is_some(), "{}: {:?} opens unknown mode {c}", f.name, k);
+            }
+        }
+        assert!(v.knows("interface", "ip nhrp network-id 1", false));
+        assert!(v.knows("interface", "no ip redirects", false));
+        assert!(v.knows("interface", "ip nat inside", false));
+        assert!(!v.knows("interface", "ip nat inside source list 1 interface Gi0/1 overload", true));
+        assert!(!v.knows("interface", "ip adress 1.1.1.1 255.0.0.0", true));
+        assert!(!v.knows("interface", "shutdwn", true));
+        assert_eq!(v.child("global", "router bgp 65000", false), Some("router-bgp"));
+        assert_eq!(v.child("router-bgp", "address-family ipv4 vrf A", false), Some("bgp-af"));
+        assert_eq!(v.child("global", "ip sla schedule 1 life forever", false), None);
+        assert_eq!(v.exit("bgp-af", "exit-address-family"), Some(("exit-address-family", false)));
+        assert!(v.knows("cert-data", "3082032E 30820216 A0030201", false));
+        assert_eq!(v.child("key-chain", "key 1", false), Some("key-chain-key"));
+        assert_eq!(v.child("global", "control-plane", false), Some("control-plane"));
+        assert!(!v.knows("router-ospf", "router bgp 1", false));
+    }
+}
