@@ -214,3 +214,48 @@ fn parallel_wrong_passwords_from_one_address_wait_their_turn() {
     assert_eq!(log.matches("LOGIN_FAILED").count(), 5, "{log}");
     eprintln!("4 parallel wrong passwords after one: {took:?}");
 }
+
+#[test]
+fn an_exec_line_that_is_not_utf8_is_refused_alone() {
+    if !have_ssh() {
+        return;
+    }
+    use std::os::unix::ffi::OsStrExt;
+    let s = start("exec-utf8", &[]);
+    let cmd = b"configure terminal\ninterface GigabitEthernet0/1\n description Caf\xE9\n ip address 10.1.1.1 255.255.255.0\nend\nshow running-config interface GigabitEthernet0/1";
+    let o = s.ssh("admin", "cisco").arg(std::ffi::OsStr::from_bytes(cmd)).output().unwrap();
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("(not UTF-8)"), "{t}");
+    assert!(t.contains(" ip address 10.1.1.1 255.255.255.0"), "{t}");
+    assert!(!t.contains("description"), "{t}");
+}
+
+#[test]
+fn a_failed_enable_over_ssh_is_delayed_logged_and_the_keys_typed_meanwhile_kept() {
+    if !have_ssh() {
+        return;
+    }
+    use expectrl::Expect;
+    let s = start("enable", &[]);
+    let mut cmd = Command::new("ssh");
+    cmd.args(["-tt", "-p", &s.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]);
+    cmd.args(["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "ops@127.0.0.1"]);
+    cmd.env("SSH_ASKPASS", s.dir.join("askpass.sh")).env("SSH_ASKPASS_REQUIRE", "force").env("DISPLAY", ":0").env("EDGESH_TEST_PW", "opspw");
+    let mut p = expectrl::Session::spawn(cmd).expect("spawn ssh");
+    p.set_expect_timeout(Some(Duration::from_secs(20)));
+    p.expect("R1>").unwrap();
+    p.send("enable\r").unwrap();
+    p.expect("Password: ").unwrap();
+    p.send("wrong\r").unwrap();
+    p.expect("Password: ").unwrap();
+    let t0 = Instant::now();
+    // Typed at once; taken only when the delay after the failure is over.
+    p.send("en4ble\rshow privilege\r").unwrap();
+    p.expect("Current privilege level is 15").unwrap();
+    let took = t0.elapsed();
+    assert!(took >= Duration::from_millis(700), "no delay after a failed enable: {took:?}");
+    p.send("show logging | include PRIV_AUTH\r").unwrap();
+    p.expect("%SYS-5-PRIV_AUTH_FAIL: Authentication to Privilege level 15 failed by ops on vty").unwrap();
+    p.expect("(127.0.0.1)").unwrap();
+}

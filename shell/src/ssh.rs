@@ -380,15 +380,19 @@ impl russh::server::Handler for Conn {
             return Ok(());
         };
         session.channel_success(channel)?;
-        let text = String::from_utf8_lossy(data).into_owned();
         let out = {
             let pty = lock(&state).pty;
             let mut t = Terminal::new(s, Vec::new(), false);
             t.crlf = pty;
             t.draw_prompt = false;
             t.caret_indent = Some(0);
-            for line in text.lines() {
-                t.run_line(line);
+            for raw in data.split(|b| *b == b'\n') {
+                let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+                // Bytes that are not UTF-8 are refused on their own line.
+                match std::str::from_utf8(raw) {
+                    Ok(line) => t.run_line(line),
+                    Err(e) => t.refuse_line(String::from_utf8_lossy(&raw[..e.valid_up_to()]).chars().count(), "not UTF-8"),
+                }
                 if t.closed {
                     break;
                 }

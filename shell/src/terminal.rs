@@ -424,6 +424,12 @@ impl<W: Write> Terminal<W> {
 
     /// A printable byte: decoded as UTF-8 (a sequence may span calls to `feed`).
     fn utf8_byte(&mut self, b: u8) {
+        if b.is_ascii() && self.utf8.is_empty() {
+            // The common case, without a decoder (a paste of 200,000 lines).
+            let c = [b];
+            self.push_text(std::str::from_utf8(&c).unwrap_or("\u{fffd}"));
+            return;
+        }
         self.utf8.push(b);
         loop {
             match std::str::from_utf8(&self.utf8) {
@@ -657,15 +663,21 @@ impl<W: Write> Terminal<W> {
             return;
         }
         if let Some((col, why)) = refused {
-            self.line_no += 1;
-            let indent = self.caret_indent.unwrap_or_else(|| self.session.prompt().chars().count());
-            self.put_line(&format!("{}^", " ".repeat(indent + col)));
-            self.put_line(&format!("% Invalid input at '^' marker ({why})."));
-            self.session.rejected += 1;
-            self.after(false);
+            self.refuse_line(col, &why);
             return;
         }
         self.run_line(&line);
+    }
+
+    /// Refuse a line that was not typed here (an SSH exec request): the
+    /// caret under column `col`, the reason, counted as rejected.
+    pub fn refuse_line(&mut self, col: usize, why: &str) {
+        self.line_no += 1;
+        let indent = self.caret_indent.unwrap_or_else(|| self.session.prompt().chars().count());
+        self.put_line(&format!("{}^", " ".repeat(indent + col)));
+        self.put_line(&format!("% Invalid input at '^' marker ({why})."));
+        self.session.rejected += 1;
+        self.after(false);
     }
 
     /// Run one line as if typed and pressed Enter (the echo was already drawn).

@@ -81,3 +81,21 @@ fn twenty_times_the_lines_take_about_twenty_times_as_long() {
         assert!(pb < ps * 150 + Duration::from_millis(1000), "{fam}: paste 1k {ps:?}, 20k {pb:?}");
     }
 }
+
+/// The README's figures: `cargo test --release -p edgesh-shell --test
+/// ios_scale -- --ignored --nocapture` (2k, 20k and 200k lines per family).
+#[test]
+#[ignore]
+fn figures() {
+    for fam in FAMILIES {
+        let mut row = format!("{fam:12}");
+        for n in [2_000, 20_000, 200_000] {
+            let text = family(fam, n);
+            let (f, rej) = file_load(&text);
+            let (p, code) = paste(&text);
+            assert!(rej == 0 && code == 0, "{fam} {n}");
+            row += &format!("  {n:>7}: file {f:>9.2?} paste {p:>9.2?}");
+        }
+        eprintln!("{row}");
+    }
+}
