@@ -20,6 +20,7 @@ pub mod compile;
 pub mod events;
 pub mod ikev2;
 pub mod modes_tree;
+pub mod show_ikev2;
 pub mod show_sa;
 pub mod vocabulary;
 pub mod wording;

@@ -13,6 +13,7 @@ pub mod events;
 pub mod pki;
 pub mod render;
 pub mod show;
+pub mod show_ike2;
 pub mod show_sa;
 pub mod wording;
 

@@ -167,6 +167,15 @@ impl Sa {
     pub fn expires(&self) -> Millis {
         self.established.unwrap_or(self.created) + self.lifetime as u64 * 1000
     }
+    /// (Our next request's message ID, the next one expected from the peer,
+    /// whether a request of ours is outstanding): for the shows.
+    pub fn msg_ids(&self) -> (u32, u32, bool) {
+        (self.next_msgid, self.peer_msgid, self.pending.is_some())
+    }
+    /// (Local SPI, remote SPI) as this side sees them.
+    pub fn spis(&self) -> ([u8; 8], [u8; 8]) {
+        if self.role == Role::Initiator { (self.spi_i, self.spi_r) } else { (self.spi_r, self.spi_i) }
+    }
     /// The SK keys for messages this side sends.
     pub(crate) fn out_keys(&self) -> Option<SkKeys<'_>> {
         let (s, k) = (self.suite.as_ref()?, self.keys.as_ref()?);
