@@ -171,7 +171,7 @@ fn child_block(c: &ChildSa, detail: bool, out: &mut Vec<String>) {
         out.push("          CPI in/out: 0x0/0x0  ".into());
         let (encr, bits, hmac) = esp_names(c);
         out.push(format!("          Encr: {encr}, keysize: {bits}, esp_hmac: {hmac}"));
-        let ah = c.ah.map(|a| auth_name(a)).unwrap_or("None");
+        let ah = c.ah.map(auth_name).unwrap_or("None");
         out.push(format!("          ah_hmac: {ah}, comp: IPCOMP_NONE, mode tunnel"));
     }
     out.push(String::new());
