@@ -133,3 +133,46 @@ fn console_ssh_listen_line_typed() {
     assert!(status.success(), "{status:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The IOS console is IOS all the way (issue 11): TAB completes against
+/// IOS's command graphs (`hostn<TAB>` gives `hostname`, as over SSH or a
+/// pipe; it used to complete against SmartEdge's and give nothing), and
+/// `?` after a bad word answers with IOS's wording, as Enter does.
+#[test]
+fn ios_console_completes_and_reports_as_ios() {
+    let pty = openpty(None, None).expect("openpty");
+    let slave: OwnedFd = pty.slave;
+    let fd = slave.as_raw_fd();
+    let dup = |f: i32| unsafe { Stdio::from_raw_fd(nix::libc::dup(f)) };
+    let dir = std::env::temp_dir().join(format!("edgesh-console-ios-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+        .args(["--dialect", "ios", "--no-network", "--state-dir", dir.to_str().unwrap()])
+        .stdin(dup(fd))
+        .stdout(dup(fd))
+        .stderr(dup(fd))
+        .spawn()
+        .expect("spawn edgesh");
+    drop(slave);
+    let mut p = Pty { master: std::fs::File::from(pty.master), seen: String::new() };
+    p.read_until("Router>");
+    p.send(b"enable\r");
+    p.read_until("Router#");
+    p.send(b"conf\t");
+    p.read_until("configure ");
+    p.send(b"terminal\r");
+    p.read_until("Router(config)#");
+    p.send(b"hostn\t");
+    p.read_until("hostname ");
+    p.send(b"R1\r");
+    p.read_until("R1(config)#");
+    p.send(b"bogus ?");
+    let help = p.read_until("R1(config)#");
+    assert!(help.contains("% Invalid input detected at '^' marker."), "{help:?}");
+    assert!(!help.contains("% Invalid input at '^' marker."), "{help:?}");
+    p.send(b"\x15end\r");
+    p.read_until("R1#");
+    p.send(b"exit\r");
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -88,6 +88,11 @@ fn list_sas() -> String {
     peer(&[], &["swanctl", "right", "--list-sas"])
 }
 
+/// The edgesh binary: this build's, or `$EDGESH_BIN` (to measure another build).
+fn edgesh_bin() -> String {
+    std::env::var("EDGESH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_edgesh").to_string())
+}
+
 /// edgesh in netns `left`, driven through its standard input like a terminal.
 struct Edgesh {
     child: Child,
@@ -102,7 +107,7 @@ impl Edgesh {
         let cfg = dir.join("boot.cfg");
         std::fs::write(&cfg, config).expect("config file");
         let mut child = Command::new("ip")
-            .args(["netns", "exec", "left", env!("CARGO_BIN_EXE_edgesh"), "--dialect", dialect, "--config"])
+            .args(["netns", "exec", "left", &edgesh_bin(), "--dialect", dialect, "--config"])
             .arg(&cfg)
             .arg("--state-dir")
             .arg(&dir)
@@ -405,6 +410,30 @@ fn ping_through_the_esp_dataplane() {
     assert!(d.contains("Traffic in/out          : 4/4 packets, 336/336 bytes"), "{d}");
     let list = list_sas();
     assert_eq!(list.matches("336 bytes,     4 packets").count(), 2, "strongSwan counted the same both ways:\n{list}");
+}
+
+/// A ping flood through the ESP dataplane (`cargo test --release --test
+/// interop_strongswan -- --ignored esp_flood --nocapture`, with
+/// `EDGESH_BIN=...` to measure another build): prints ping's summary.
+#[test]
+#[ignore]
+fn esp_flood_through_the_dataplane() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1-modp2048")]);
+    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
+    let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
+    let t0 = Instant::now();
+    while !ip(&["link", "show", "edgesh0"]).status.success() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    ip(&["link", "set", "edgesh0", "up"]);
+    ip(&["route", "replace", "203.0.113.1/32", "dev", "edgesh0", "src", "198.51.100.1"]);
+    let n = std::env::var("FLOOD_COUNT").unwrap_or_else(|_| "50000".into());
+    let o = Command::new("ip").args(["netns", "exec", "left", "ping", "-f", "-q", "-l", "16", "-s", "1372", "-c", &n, "-I", "198.51.100.1", "203.0.113.1"]).output().expect("ping");
+    let out = String::from_utf8_lossy(&o.stdout);
+    println!("FLOOD {}: {}", edgesh_bin(), out.lines().filter(|l| l.contains("packets") || l.contains("rtt")).collect::<Vec<_>>().join(" | "));
 }
 
 /// An IOS crypto map negotiates when traffic matches its ACL: the first

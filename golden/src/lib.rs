@@ -23,6 +23,7 @@
 //!   prompt (and after the current line, when a prompt is redrawn after `?`).
 //! * Special keys are written as markers: `?` (help), `<TAB>` (completion; the
 //!   completed text follows the marker), `<^C>`, `<^Z>`; at a `---(more)---`
+//!   (IOS: ` --More-- `)
 //!   pager prompt `<SPACE>`, `<CR>` or `q`. After `?` (or a TAB that lists
 //!   choices) the prompt is redrawn with the line typed so far, and the next
 //!   prompt line continues it. A line that ends right after `<TAB>` is
@@ -76,7 +77,7 @@ fn prompt_re(ios: bool) -> &'static Regex {
     static SE: OnceLock<Regex> = OnceLock::new();
     static IOS: OnceLock<Regex> = OnceLock::new();
     if ios {
-        IOS.get_or_init(|| Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9-]+\))?[#>]|---\(more\)---)").expect("static regex"))
+        IOS.get_or_init(|| Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9-]+\))?[#>]|---\(more\)---| --More-- )").expect("static regex"))
     } else {
         SE.get_or_init(|| Regex::new(r"^(\[[^\]\s]+\][^\s\[\]#>()]+(\([a-z0-9-]+\))?[#>]|---\(more\)---)").expect("static regex"))
     }
@@ -123,7 +124,7 @@ impl Transcript {
         let lab = !self.devices.is_empty();
         let ios_or_lab = |l: &str| -> Option<String> {
             let m = if lab { prompt_re(false).find(l).or_else(|| prompt_re(true).find(l)) } else { prompt_re(ios).find(l) }?;
-            Some(if m.as_str() == "---(more)---" { format!("\0{}", &l[m.end()..]) } else { l[m.end()..].to_string() })
+            Some(if m.as_str() == "---(more)---" || m.as_str() == " --More-- " { format!("\0{}", &l[m.end()..]) } else { l[m.end()..].to_string() })
         };
         body.split('\n')
             .filter_map(|l| {

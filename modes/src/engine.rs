@@ -6,52 +6,24 @@
 //! `ios/events.rs`). Also the dialect-neutral `debug crypto` switches and
 //! the SA keys for tshark.
 
-use crate::session::{Dialect, Router};
+use crate::session::Router;
 use crate::time::log_time;
 use edgesh_engine::config::{EspAuth, EspEncr};
 use edgesh_engine::ike::{EngineConf, Event};
 use std::net::Ipv4Addr;
 
-/// `debug crypto ...` switches (router-wide, as on IOS).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DebugFlags {
-    pub isakmp: bool,
-    pub ipsec: bool,
-    /// `debug crypto condition peer ipv4 A`: only events with these peers.
-    pub peers: Vec<Ipv4Addr>,
-}
-
-impl DebugFlags {
-    pub fn any(&self) -> bool {
-        self.isakmp || self.ipsec
-    }
-}
+pub use crate::monitor::DebugFlags;
 
 impl Router {
-    /// What the engine runs from: the running configuration (IOS: the running
-    /// document compiled into the same model, kept for the show commands).
+    /// What the engine runs from: the dialect's running configuration in
+    /// the engine model.
     pub fn engine_conf(&mut self) -> EngineConf {
-        match self.dialect {
-            Dialect::SmartEdge => EngineConf::from_config(&self.running),
-            Dialect::Ios => {
-                let model = crate::ios::compile::compile(&self.ios_doc).config;
-                let conf = EngineConf::from_config(&model);
-                self.ios_model = std::sync::Arc::new(model);
-                conf
-            }
-        }
+        self.dialect.ops().engine_conf(self)
     }
 
     /// A log line in the router's dialect (SmartEdge `%IKE-`, IOS `*time: %CRYPTO-`), kept in the log buffer.
     pub fn crypto_log(&mut self, sev: u8, mnemonic: &str, text: &str) -> String {
-        match self.dialect {
-            Dialect::SmartEdge => self.log("IKE", sev, mnemonic, text),
-            Dialect::Ios => {
-                let l = format!("*{}.{:03}: %CRYPTO-{sev}-{mnemonic}: {text}", log_time(self.now()), self.now_ms() % 1000);
-                crate::logbuf::offer(self, &format!("CRYPTO-{mnemonic}"), text, &l);
-                l
-            }
-        }
+        self.dialect.ops().crypto_log(self, sev, mnemonic, text)
     }
 
     /// Give the engine the current configuration (a commit, or IOS changes
@@ -71,14 +43,6 @@ impl Router {
         self.engine_drain();
     }
 
-    /// IOS applies lines as they are typed: recompile when the document changed.
-    pub fn ios_sync(&mut self) {
-        if self.dialect == Dialect::Ios && self.ios_compiled.as_ref() != Some(&self.ios_doc) {
-            self.ios_compiled = Some(self.ios_doc.clone());
-            self.engine_sync();
-        }
-    }
-
     /// Run the engine's timers that are due.
     pub fn engine_tick(&mut self) {
         self.engine.handle_timeout();
@@ -89,10 +53,8 @@ impl Router {
     pub fn engine_drain(&mut self) {
         for e in self.engine.drain_events() {
             let peer = event_peer(&e);
-            let logs: Vec<(u8, &'static str, String)> = match self.dialect {
-                Dialect::SmartEdge => crate::smartedge::events::smartedge_log(&e),
-                Dialect::Ios => crate::ios::events::ios_log(&e),
-            };
+            let ops = self.dialect.ops();
+            let logs = ops.event_log(&e);
             for (sev, mn, text) in logs {
                 let line = self.crypto_log(sev, mn, &text);
                 self.push_monitor(line, false);
@@ -100,10 +62,7 @@ impl Router {
             let wanted = self.debug.peers.is_empty() || peer.is_some_and(|p| self.debug.peers.contains(&p));
             if self.debug.any() && wanted {
                 let stamp = format!("*{}.{:03}: ", log_time(self.now()), self.now_ms() % 1000);
-                let lines = match self.dialect {
-                    Dialect::Ios => crate::ios::events::ios_debug(&e, &self.debug),
-                    Dialect::SmartEdge => crate::smartedge::events::smartedge_debug(&e, &self.debug),
-                };
+                let lines = ops.event_debug(&e, &self.debug);
                 for l in lines {
                     self.push_monitor(format!("{stamp}{l}"), true);
                 }

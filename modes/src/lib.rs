@@ -1,22 +1,31 @@
-//! The modes of each dialect and what each command does to the candidate
-//! configuration.
+//! The CLI dialects and the router state they share.
 //!
-//! * [`session`]: one user's session: the mode stack, the candidate
-//!   configuration, and the router state shared by all sessions (running
-//!   configuration, commit history, clock).
-//! * [`smartedge`]: the SmartEdge OS dialect: one command graph per mode
-//!   (`smartedge/commands.rs`), the canonical configuration rendering
-//!   (`smartedge/render.rs`) and the show commands (`smartedge/show.rs`).
+//! * [`session`]: one user's session and the router state shared by all
+//!   sessions (running configuration, commit history, the engine driver
+//!   and its clock); the [`session::DialectOps`] trait every dialect
+//!   implements.
+//! * [`smartedge`], [`ios`]: one folder per dialect (command graphs,
+//!   modes, rendering, shows, its commit, its log and debug lines). Neither
+//!   imports the other; [`Dialect::ops`] below is the one place naming both.
+//! * [`engine`]: the bridge to the engine driver (commits in, events out as
+//!   log/debug lines); [`monitor`]: the lines watching sessions see;
+//!   [`time`]: time stamps; [`privilege`], [`auth`], [`sshconf`],
+//!   [`passwords`]: logging in, users, SSH configuration, password hashes;
+//!   [`merge`]: merging concurrent commits.
 
 pub mod auth;
+pub mod enable_failures;
 pub mod engine;
 pub mod ios;
 pub mod keymask;
 pub mod logbuf;
+pub mod logctl;
+pub mod logging;
 pub mod merge;
 pub mod monitor;
 pub mod out;
 pub mod passwords;
+pub mod privilege;
 pub mod privauth;
 pub mod session;
 pub mod smartedge;
@@ -26,3 +35,14 @@ pub mod time;
 
 pub use out::{Out, VecOut};
 pub use session::{Clock, Dialect, Router, Session, SessionOptions};
+
+impl Dialect {
+    /// What the dialect does: the one place that names every dialect's
+    /// folder (a new dialect is a folder, a variant and a line here).
+    pub fn ops(self) -> &'static dyn session::DialectOps {
+        match self {
+            Dialect::SmartEdge => &smartedge::dialect::SmartEdge,
+            Dialect::Ios => &ios::dialect::Ios,
+        }
+    }
+}

@@ -16,8 +16,9 @@
 //!   udp port N]` sends each kept line as a syslog datagram (RFC 3164
 //!   priority, facility local7), with the real clock only.
 
+pub use crate::logctl::LogControl;
+use crate::logctl::Window;
 use crate::session::{Clock, Router};
-use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 
 /// The rate limit's window, in milliseconds.
@@ -30,37 +31,6 @@ pub const PER_KIND: u32 = 100;
 pub const DEFAULT_BYTES: usize = 131_072;
 /// Rate-limit windows remembered at most.
 const MAX_WINDOWS: usize = 4096;
-
-#[derive(Clone, Debug, Default)]
-struct Window {
-    start: u64,
-    kept: u32,
-    suppressed: u64,
-    /// The first suppressed message (for the summary line).
-    sample: String,
-}
-
-#[derive(Debug, Default)]
-pub struct LogControl {
-    /// `logging buffered SIZE`: the buffer's size in bytes (else [`DEFAULT_BYTES`]).
-    pub max_bytes: Option<usize>,
-    bytes: usize,
-    /// Lines kept in the buffer since the start.
-    pub logged: u64,
-    /// Lines not kept by the rate limit.
-    pub suppressed: u64,
-    /// Lines pushed out of the full buffer.
-    pub overruns: u64,
-    /// The last line offered was kept (monitoring sessions see only those).
-    pub last_kept: bool,
-    /// The last line suppressed, until a line is kept.
-    pub last_dropped: Option<String>,
-    windows: HashMap<(String, String), Window>,
-    kinds: HashMap<String, Window>,
-    /// `logging host`: where syslog datagrams go.
-    pub hosts: Vec<SocketAddr>,
-    socket: Option<UdpSocket>,
-}
 
 /// The first IPv4 address in a message (its source, for the rate limit).
 pub fn source_of(text: &str) -> String {

@@ -7,20 +7,12 @@
 //! A success, or ten quiet minutes, forget a user's failures. With the
 //! virtual clock (golden transcripts, the simulated lab) nothing waits.
 
+pub use crate::enable_failures::EnableFailures;
 use crate::session::{Clock, Router};
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// Users remembered at most (a session can only fail as its own user).
 const MAX_USERS: usize = 1024;
-
-#[derive(Debug, Default)]
-pub struct EnableFailures {
-    /// Per user: failures in a row, the last one, and until when input waits.
-    users: HashMap<String, (u32, Instant, Instant)>,
-    /// Every failed enable secret since the start.
-    pub total: u64,
-}
 
 /// The wait after the n-th failure in a row: 1 s, 2 s, 4 s, then 8 s.
 pub fn delay(n: u32) -> Duration {

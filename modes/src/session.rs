@@ -1,14 +1,15 @@
-//! A user's session and the router state shared by all sessions.
-//!
-//! SmartEdge semantics: configuration commands change a per-session
-//! candidate; `commit` validates the whole candidate and makes it running
-//! atomically, or changes nothing at all.
+//! A user's session and the router state shared by all sessions, and what
+//! a dialect must provide ([`DialectOps`]): the session core runs a line
+//! (length, control characters, history), `?`, TAB and the prompt by asking
+//! its dialect. Each dialect's own state and semantics live in its folder
+//! (SmartEdge's candidate and commit: `smartedge/candidate.rs`; IOS's
+//! document: `ios/`); logging in and privilege: `privilege.rs`.
 
 use crate::out::Out;
-use crate::smartedge::{self, Frame};
+use crate::smartedge::modes::Frame;
 use edgesh_engine::Config;
-use edgesh_engine::validate::{Problem, Severity, validate};
-use edgesh_grammar::{Binding, ParseError};
+use edgesh_engine::validate::{Problem, validate};
+use edgesh_grammar::{Binding, Graph, ParseError};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,16 +27,6 @@ pub struct CommitRecord {
     pub config: Arc<Config>,
     /// The running configuration before it (for the line counts of `show configuration commits`).
     pub previous: Option<Arc<Config>>,
-}
-
-impl CommitRecord {
-    /// Lines added and removed by this commit (computed when asked: a commit
-    /// of 32,000 tunnels must not render the configuration twice).
-    pub fn line_counts(&self) -> (usize, usize) {
-        let Some(prev) = &self.previous else { return (0, 0) };
-        let sel = smartedge::render::Selection::all();
-        crate::smartedge::diff::count(&smartedge::render::to_lines(prev, &sel), &smartedge::render::to_lines(&self.config, &sel))
-    }
 }
 
 /// A `commit confirmed` waiting for its confirmation.
@@ -67,15 +58,15 @@ pub struct Router {
     /// Log lines (`show log`), newest last.
     pub log: VecDeque<String>,
     /// The IOS dialect's running configuration (a document of lines and blocks).
-    pub ios_doc: crate::ios::IosDoc,
+    pub ios_doc: crate::ios::doc::IosDoc,
     /// The IOS startup configuration (`write memory`).
-    pub ios_startup: Option<crate::ios::IosDoc>,
+    pub ios_startup: Option<crate::ios::doc::IosDoc>,
     /// Automatic rollbacks so far, and the configuration the last one undid
     /// (sessions whose candidate was that configuration drop it).
     pub rollbacks: u64,
     pub last_undone: Option<Arc<Config>>,
     /// PKI stores per context (SmartEdge section 6.1).
-    pub pki: std::collections::BTreeMap<String, crate::smartedge::pki::PkiStore>,
+    pub pki: std::collections::BTreeMap<String, crate::smartedge::pki_store::PkiStore>,
     /// Who is logged in (`show users`), by login id.
     pub logins: std::collections::BTreeMap<u64, LoginEntry>,
     pub next_login_id: u64,
@@ -90,16 +81,15 @@ pub struct Router {
     /// simulated lab moves its datagrams).
     pub engine: edgesh_engine::driver::Driver,
     /// `debug crypto` switches.
-    pub debug: crate::engine::DebugFlags,
-    /// Log and debug lines for watching sessions: (sequence, is debug, line).
-    pub monitor: VecDeque<(u64, bool, String)>,
-    pub monitor_seq: u64,
+    pub debug: crate::monitor::DebugFlags,
+    /// Log and debug lines for watching sessions.
+    pub monitor: crate::monitor::Monitor,
     /// Failed `enable` secrets per user (`crate::privauth`).
-    pub enable_failures: crate::privauth::EnableFailures,
+    pub enable_failures: crate::enable_failures::EnableFailures,
     /// The log buffer's rate limit, counts, size and destinations (`crate::logbuf`).
-    pub logctl: crate::logbuf::LogControl,
+    pub logctl: crate::logctl::LogControl,
     /// The IOS document the engine last ran from.
-    pub ios_compiled: Option<crate::ios::IosDoc>,
+    pub ios_compiled: Option<crate::ios::doc::IosDoc>,
     /// IOS: the running document as the engine model (compiled when the engine took it).
     pub ios_model: Arc<Config>,
 }
@@ -131,7 +121,7 @@ impl Router {
             rng: seed,
             state_dir,
             log: VecDeque::new(),
-            ios_doc: crate::ios::IosDoc::new("Router"),
+            ios_doc: crate::ios::doc::IosDoc::new("Router"),
             ios_startup: None,
             pki: std::collections::BTreeMap::new(),
             rollbacks: 0,
@@ -143,8 +133,7 @@ impl Router {
             dialect: Dialect::SmartEdge,
             engine: edgesh_engine::driver::Driver::new(seed, clock),
             debug: Default::default(),
-            monitor: VecDeque::new(),
-            monitor_seq: 0,
+            monitor: Default::default(),
             enable_failures: Default::default(),
             logctl: Default::default(),
             ios_compiled: None,
@@ -181,21 +170,6 @@ impl Router {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
-    }
-
-    /// Add a log line in the SmartEdge format (`Mon DD HH:MM:SS: %FAC-SEV-MNEMONIC: text`).
-    pub fn log(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
-        let line = format!("{}: %{facility}-{severity}-{mnemonic}: {text}", crate::time::log_time(self.now()));
-        crate::logbuf::offer(self, &format!("{facility}-{mnemonic}"), text, &line);
-        line
-    }
-
-    /// A log line that sessions watching the log (`terminal monitor`) see
-    /// as well (logins, cleared sessions).
-    pub fn log_event(&mut self, facility: &str, severity: u8, mnemonic: &str, text: &str) -> String {
-        let line = self.log(facility, severity, mnemonic, text);
-        self.push_monitor(line.clone(), false);
-        line
     }
 
     /// Make `config` running and record it.
@@ -315,13 +289,13 @@ pub struct Session {
     pub pending: Vec<String>,
     pub dialect: Dialect,
     /// Automatic rollbacks this session has seen.
-    seen_rollbacks: u64,
+    pub(crate) seen_rollbacks: u64,
     /// `terminal monitor`: log messages appear in this session.
     pub monitor: bool,
     /// The last monitor line this session has shown.
     pub monitor_seen: u64,
     /// IOS dialect state (mode stack, privilege).
-    pub ios: crate::ios::IosSession,
+    pub ios: crate::ios::state::IosSession,
     /// Privilege level (0-15); 15 may configure and see keys.
     pub privilege: u8,
     /// Highest level `enable` reaches without the enable secret.
@@ -334,18 +308,15 @@ pub struct Session {
     pub login_id: Option<u64>,
     /// `enable` is waiting for the secret (the level asked for).
     pub wants_secret: Option<u8>,
-    secret_tries: u8,
+    pub(crate) secret_tries: u8,
     /// The running configuration the candidate started from: a commit is
     /// refused when another session committed meanwhile.
-    base: Option<Arc<Config>>,
+    pub(crate) base: Option<Arc<Config>>,
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        if self.dialect == Dialect::Ios && self.in_config() {
-            // A session that goes away in configuration mode leaves it.
-            self.router().ios_sync();
-        }
+        self.dialect.ops().on_close(self);
         if let Some(id) = self.login_id.take() {
             let mut r = self.router();
             r.logins.remove(&id);
@@ -354,7 +325,9 @@ impl Drop for Session {
     }
 }
 
-/// The CLI dialect of a session.
+/// The CLI dialect of a session: a name. What a dialect does is its
+/// [`DialectOps`] (`Dialect::ops`, in `lib.rs`: the one place that knows
+/// every dialect's folder).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Dialect {
     #[default]
@@ -362,9 +335,68 @@ pub enum Dialect {
     Ios,
 }
 
+/// What a CLI dialect provides. Each dialect is a folder of `modes/src/`
+/// with one value implementing this (`smartedge::SmartEdge`, `ios::Ios`);
+/// the session core, the terminal and the engine bridge ask it instead of
+/// branching on the dialect.
+pub trait DialectOps: Sync {
+    /// The prompt (`[local]edgesh#`, `Router(config)#`).
+    fn prompt(&self, s: &Session) -> String;
+    /// Is the session in a configuration mode?
+    fn in_config(&self, s: &Session) -> bool;
+    /// Run one line (length, control characters and history are done).
+    /// False when it was rejected.
+    fn execute(&self, s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool;
+    /// The command graphs `?` and TAB use: the current mode's first, then
+    /// its parents' (a line the current mode does not know is run there).
+    fn graphs(&self, s: &Session) -> Vec<&'static Graph<Handler>>;
+    /// The graphs a line may run in (IOS adds exec, for `do`), and the line
+    /// as they see it.
+    fn run_graphs<'a>(&self, s: &Session, line: &'a str) -> (Vec<&'static Graph<Handler>>, &'a str) {
+        (self.graphs(s), line)
+    }
+    /// Is this a show command (whose output may be piped)?
+    fn is_show(&self, line: &str) -> bool {
+        let w = line.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+        w.len() >= 2 && "show".starts_with(&w)
+    }
+    /// A line that does not parse, with the dialect's caret and wording.
+    fn report(&self, err: &ParseError, line: &str, indent: usize, out: &mut dyn Out);
+    /// The privilege level a new session starts at.
+    fn initial_privilege(&self) -> u8;
+    /// May `enable` go up to the user's maximum level without a secret?
+    fn enable_up_to_max(&self) -> bool;
+    /// Does `enable` ask for the enable secret when one is configured?
+    fn enable_asks_secret(&self) -> bool;
+    /// What `enable` says when the user may not go up.
+    fn enable_denied(&self, s: &Session) -> String;
+    /// Does a login put the session in the user's context?
+    fn login_sets_context(&self) -> bool;
+    /// After a line ran (IOS: leaving configuration mode commits).
+    fn after_line(&self, _s: &mut Session) {}
+    /// The session goes away.
+    fn on_close(&self, _s: &mut Session) {}
+    /// The engine's configuration: the dialect's running configuration
+    /// compiled into the engine model.
+    fn engine_conf(&self, r: &mut Router) -> edgesh_engine::ike::EngineConf;
+    /// A crypto log line in the dialect's format, kept in the log buffer.
+    fn crypto_log(&self, r: &mut Router, sev: u8, mnemonic: &str, text: &str) -> String;
+    /// The log lines of an engine event: (severity, mnemonic, text).
+    fn event_log(&self, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)>;
+    /// The debug lines of an engine event.
+    fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String>;
+    /// The log mnemonic of a socket the engine cannot use.
+    fn socket_mnemonic(&self) -> &'static str;
+    /// Where the configuration asks the SSH server to listen.
+    fn ssh_listen(&self, r: &Router) -> Option<std::net::SocketAddr>;
+    /// Does the configuration let `user` in with this public key (its
+    /// algorithm name and wire-format blob)?
+    fn ssh_key_allowed(&self, r: &Router, user: &str, algorithm: &str, blob: &[u8]) -> bool;
+}
+
 impl Session {
     pub fn new(router: Arc<Mutex<Router>>, opts: SessionOptions) -> Self {
-        let monitor_seen = router.lock().map(|r| r.monitor_seq).unwrap_or(0);
+        let monitor_seen = router.lock().map(|r| r.monitor.seq()).unwrap_or(0);
         Session {
             router,
             user: opts.user,
@@ -382,9 +414,9 @@ impl Session {
             seen_rollbacks: 0,
             monitor: false,
             monitor_seen,
-            ios: crate::ios::IosSession::default(),
+            ios: crate::ios::state::IosSession::default(),
             // IOS starts in user exec (`Router>`), SmartEdge at level 15.
-            privilege: if opts.dialect == Dialect::Ios { 1 } else { 15 },
+            privilege: opts.dialect.ops().initial_privilege(),
             max_privilege: 15,
             authenticated: false,
             login_id: None,
@@ -395,27 +427,6 @@ impl Session {
     }
 
 
-
-    /// Start a logged-in session for `u`, on `line` (`con 0`, or `vty` for
-    /// SSH: the login id is the vty number), from `from`.
-    pub fn login(&mut self, u: &crate::auth::LoginUser, vty: bool, from: &str) {
-        self.user = u.name.clone();
-        self.privilege = u.privilege;
-        self.max_privilege = u.max_privilege;
-        self.authenticated = true;
-        self.ios.privileged = u.privilege >= 15;
-        if self.dialect == Dialect::SmartEdge && self.router().running.contexts.contains_key(&u.context) {
-            self.exec_context = u.context.clone();
-        }
-        let mut r = self.router();
-        let id = r.next_login_id;
-        r.next_login_id += 1;
-        let now = r.now();
-        let line = if vty { format!("vty {id}") } else { "con 0".to_string() };
-        r.logins.insert(id, LoginEntry { user: u.name.clone(), line, from: from.to_string(), since: now, last: now });
-        drop(r);
-        self.login_id = Some(id);
-    }
 
     /// Note activity (for `show users` idle times).
     pub fn touch(&mut self) {
@@ -431,64 +442,6 @@ impl Session {
     /// An administrator asked to close this session (`clear line`).
     pub fn clear_requested(&self) -> bool {
         self.login_id.is_some_and(|id| self.router().clear_requests.contains(&id))
-    }
-
-    fn set_privilege(&mut self, level: u8) {
-        self.privilege = level;
-        self.ios.privileged = level >= 15;
-    }
-
-    /// `enable [LEVEL]`: go up at once if allowed, else ask for the enable
-    /// secret (the terminal prints `Password: ` and calls [`Session::enter_secret`]).
-    pub fn request_enable(&mut self, level: u8, out: &mut dyn Out) -> CmdResult {
-        let _ = out;
-        // SmartEdge: up to `privilege max` without a password. IOS: only
-        // down without the enable secret.
-        if level <= self.privilege || (self.dialect == Dialect::SmartEdge && level <= self.max_privilege) || (!self.authenticated && crate::auth::enable_secret(&self.router()).is_none()) {
-            self.set_privilege(level.max(self.privilege));
-            return Ok(());
-        }
-        let has_secret = crate::auth::enable_secret(&self.router()).is_some() && self.dialect == Dialect::Ios;
-        if has_secret {
-            self.wants_secret = Some(level);
-            self.secret_tries = 0;
-            return Ok(());
-        }
-        if !self.authenticated {
-            self.set_privilege(level);
-            return Ok(());
-        }
-        if self.dialect == Dialect::SmartEdge {
-            return Err(format!("Permission denied: the highest privilege level for {} is {}", self.user, self.max_privilege));
-        }
-        Err("No password set".into())
-    }
-
-    /// The secret typed after `enable`'s `Password:`. IOS asks three times.
-    pub fn enter_secret(&mut self, password: &str, out: &mut dyn Out) -> bool {
-        let Some(level) = self.wants_secret else { return false };
-        let check = crate::auth::check_enable(&self.router(), password);
-        if check == crate::auth::EnableCheck::Good {
-            crate::privauth::succeeded(&mut self.router(), &self.user);
-            self.wants_secret = None;
-            self.set_privilege(level);
-            return true;
-        }
-        crate::privauth::failed(&mut self.router(), &self.user, level, self.login_id);
-        self.secret_tries += 1;
-        if self.secret_tries >= 3 {
-            self.wants_secret = None;
-            out.line("% Bad secrets");
-            out.line("");
-            self.rejected += 1;
-            return false;
-        }
-        false
-    }
-
-    /// `disable [LEVEL]`.
-    pub fn disable(&mut self, level: Option<u8>) {
-        self.set_privilege(level.unwrap_or(1).min(self.privilege));
     }
 
     pub fn router(&self) -> MutexGuard<'_, Router> {
@@ -509,22 +462,11 @@ impl Session {
 
     /// The prompt, e.g. `[local]edgesh(config-ctx)#`.
     pub fn prompt(&self) -> String {
-        if self.dialect == Dialect::Ios {
-            return crate::ios::prompt(self);
-        }
-        let host = self.router().running.hostname.clone();
-        match self.stack.last() {
-            None if self.privilege < 15 => format!("[{}]{}>", self.exec_context, host),
-            None => format!("[{}]{}#", self.exec_context, host),
-            Some(f) => format!("[{}]{}({})#", self.exec_context, host, f.kind().prompt()),
-        }
+        self.dialect.ops().prompt(self)
     }
 
     pub fn in_config(&self) -> bool {
-        match self.dialect {
-            Dialect::SmartEdge => !self.stack.is_empty(),
-            Dialect::Ios => !self.ios.stack.is_empty(),
-        }
+        self.dialect.ops().in_config(self)
     }
 
     /// The configuration a `show` reads: the candidate in configuration mode, else running.
@@ -545,7 +487,7 @@ impl Session {
         {
             let r = self.router();
             // Debug output goes to the sessions that watch (the console, or `terminal monitor`).
-            let (seq, lines) = r.monitor_since(self.monitor_seen, self.monitor);
+            let (seq, lines) = r.monitor.since(self.monitor_seen, self.monitor);
             drop(r);
             self.monitor_seen = seq;
             if self.monitor || !lines.is_empty() {
@@ -571,147 +513,6 @@ impl Session {
         }
         m.append(&mut self.pending);
         m
-    }
-
-    /// Enter configuration mode.
-    pub fn enter_config(&mut self) {
-        if self.candidate.is_none() {
-            let running = self.router().running.clone();
-            self.candidate = Some((*running).clone());
-            self.base = Some(running);
-        }
-        self.stack = vec![Frame::Config];
-    }
-
-    /// Does the candidate differ from running?
-    pub fn has_changes(&self) -> bool {
-        match (&self.candidate, &self.base) {
-            // Against what the candidate started from: another session's
-            // commit is not this session's change.
-            (Some(c), Some(b)) => *c != **b,
-            (Some(c), None) => *c != *self.router().running,
-            (None, _) => false,
-        }
-    }
-
-    /// Validate and install the candidate. Prints warnings, errors and the
-    /// result; on failure nothing changes (running and candidate stay as they were).
-    pub fn commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> bool {
-        // One commit at a time; should running still change under it (an
-        // automatic rollback), try again on the new running configuration.
-        let gate = self.router().commit_gate.clone();
-        let _one_at_a_time = gate.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..5 {
-            if let Some(done) = self.try_commit(out, confirmed_minutes, comment.clone()) {
-                return done;
-            }
-        }
-        out.line("% Commit failed: the running configuration keeps changing; try again");
-        false
-    }
-
-    /// One commit attempt; `None` when running changed under it (try again).
-    fn try_commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> Option<bool> {
-        let Some(mut cand) = self.candidate.clone() else {
-            out.line("% Not in configuration mode");
-            return Some(false);
-        };
-        let seen = self.router().running.clone();
-        // Another session committed since this candidate was started: apply
-        // this session's changes onto the new running configuration, or
-        // refuse (candidate kept) when both changed the same object.
-        if let Some(base) = self.base.clone() {
-            if !Arc::ptr_eq(&base, &seen) && *base != *seen {
-                match crate::merge::merge(&base, &cand, &seen) {
-                    Ok(m) => {
-                        cand = m;
-                        self.candidate = Some(cand.clone());
-                        self.base = Some(seen.clone());
-                    }
-                    Err(conflicts) => {
-                        let by = self.router().history.back().map(|h| format!("commit {} by {}", h.id, h.user)).unwrap_or_default();
-                        let sel = smartedge::render::Selection::all();
-                        let (old, new) = (smartedge::render::to_lines(&base, &sel), smartedge::render::to_lines(&seen, &sel));
-                        out.line(&format!("% Commit refused: another session changed what this candidate changes ({by}): {}", conflicts.join(", ")));
-                        out.line("% Their changes since this candidate was started:");
-                        smartedge::diff::show(&old, &new, out);
-                        out.line("% The candidate is kept: `commit` again to make it running as it is (undoing the changes above that it lacks), or `abort`");
-                        // The next commit is checked against what the user has now seen.
-                        self.base = Some(seen);
-                        return Some(false);
-                    }
-                }
-            }
-        }
-        let problems = validate(&cand);
-        let errors: Vec<&Problem> = problems.iter().filter(|p| p.severity == Severity::Error).collect();
-        if !errors.is_empty() {
-            for p in &errors {
-                out.line(&crate::smartedge::wording::problem(p));
-            }
-            out.line(&format!(
-                "% Commit failed: {} error{}; the running configuration is unchanged and the candidate is kept",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            ));
-            return Some(false);
-        }
-        let user = self.user.clone();
-        let rh = self.router.clone();
-        let mut r = rh.lock().unwrap_or_else(|e| e.into_inner());
-        if !Arc::ptr_eq(&r.running, &seen) {
-            return None;
-        }
-        for p in problems.iter().filter(|p| p.severity == Severity::Warning) {
-            out.line(&crate::smartedge::wording::problem(p));
-        }
-        let changed = cand != *r.running;
-        if changed {
-            let previous = r.running.clone();
-            let id = r.install_checked(cand, problems, &user, comment);
-            r.log("SYSTEM", 5, "CONFIG", &format!("commit {id} by {user}"));
-            // The engine takes the commit now: a commit reaches it because it was committed.
-            r.engine_sync();
-            if let Some(m) = confirmed_minutes {
-                let deadline = r.now() + m * 60;
-                // A second confirmed commit keeps the oldest configuration to return to.
-                let previous = r.pending_confirm.take().map(|p| p.previous).unwrap_or(previous);
-                r.pending_confirm = Some(PendingConfirm { deadline, commit_id: id, previous });
-                self.base = Some(r.running.clone());
-                drop(r);
-                out.line("Transaction committed");
-                out.line(&format!("Commit confirmed ,it will be rolled back within {m} minutes unless confirmed"));
-                return Some(true);
-            }
-        }
-        self.base = Some(r.running.clone());
-        if confirmed_minutes.is_none() && r.pending_confirm.take().is_some() {
-            drop(r);
-            out.line("% Commit confirmed; automatic rollback cancelled");
-        } else {
-            drop(r);
-        }
-        out.line("Transaction committed");
-        Some(true)
-    }
-
-    /// Discard the candidate and leave configuration mode.
-    pub fn abort(&mut self) {
-        self.base = None;
-        self.candidate = None;
-        self.stack.clear();
-    }
-
-    /// Leave configuration mode, committing pending changes first (SmartEdge `end`).
-    /// Returns false (and stays) if the commit failed.
-    pub fn end(&mut self, out: &mut dyn Out) -> bool {
-        if self.has_changes() && !self.commit(out, None, None) {
-            return false;
-        }
-        self.candidate = None;
-        self.base = None;
-        self.stack.clear();
-        true
     }
 
     /// Run one command line. Returns false if it was rejected.
@@ -744,92 +545,16 @@ impl Session {
             }
             self.history.push(mask_secrets(trimmed));
         }
-        if self.dialect == Dialect::Ios {
-            let ok = crate::ios::execute(self, line, caret_indent, out);
-            // IOS's commit: changes reach the engine when configuration mode is left.
-            if !self.in_config() {
-                self.router().ios_sync();
-            }
-            return ok;
-        }
-        let kind = self.stack.last().map(|f| f.kind()).unwrap_or(smartedge::ModeKind::Exec);
-        let graphs = smartedge::graphs();
-        let first = graphs.get(kind).parse(line);
-        let (handler, args, level) = match first {
-            Ok(m) => (m.command.payload, Args { bindings: m.bindings, line: line.to_string() }, None),
-            Err(err) => {
-                // Not valid here: try the parent modes, as the box does with pasted configs.
-                let mut found = None;
-                if self.stack.len() > 1 && !matches!(err, ParseError::Empty) {
-                    for lvl in (1..self.stack.len()).rev() {
-                        let k = self.stack[lvl - 1].kind();
-                        if let Ok(m) = graphs.get(k).parse(line) {
-                            found = Some((m.command.payload, Args { bindings: m.bindings, line: line.to_string() }, Some(lvl)));
-                            break;
-                        }
-                    }
-                }
-                match found {
-                    Some(f) => f,
-                    None => {
-                        report_parse_error(&err, line, caret_indent, out);
-                        self.rejected += 1;
-                        return false;
-                    }
-                }
-            }
-        };
-        if self.privilege < 15 && self.stack.is_empty() && !low_privilege_allowed(&args) {
-            out.line(&format!("% Permission denied: privilege level {} (enable 15 first)", self.privilege));
-            self.rejected += 1;
-            return false;
-        }
-        let saved_stack = level.map(|lvl| {
-            let saved = self.stack.clone();
-            self.stack.truncate(lvl);
-            saved
-        });
-        match (handler.0)(self, &args, out) {
-            Ok(()) => true,
-            Err(msg) => {
-                if let Some(saved) = saved_stack {
-                    self.stack = saved;
-                }
-                if !msg.is_empty() {
-                    out.line(&format!("% {msg}"));
-                }
-                self.rejected += 1;
-                false
-            }
-        }
-    }
-
-    /// The modes a line is tried in: the current one, then its parents (as
-    /// execution does for a line the current sub-mode does not know).
-    fn ios_graphs_chain(&self) -> Vec<&'static edgesh_grammar::Graph<Handler>> {
-        let g = crate::ios::graphs();
-        let mut v = vec![g.get(crate::ios::mode(self))];
-        for f in self.ios.stack.iter().rev().skip(1) {
-            v.push(g.get(f.mode));
-        }
-        v
-    }
-
-    fn mode_chain(&self) -> Vec<smartedge::ModeKind> {
-        let mut v: Vec<smartedge::ModeKind> = self.stack.iter().rev().map(|f| f.kind()).collect();
-        if v.is_empty() {
-            v.push(smartedge::ModeKind::Exec);
-        }
-        v
+        let ops = self.dialect.ops();
+        let ok = ops.execute(self, line, caret_indent, out);
+        ops.after_line(self);
+        ok
     }
 
     /// `?` help: the current mode's, or that of the parent mode that knows the
     /// first word (so help matches what Enter would run).
     pub fn help(&self, line: &str) -> Result<Vec<edgesh_grammar::HelpItem>, ParseError> {
-        let chain: Vec<&edgesh_grammar::Graph<Handler>> = match self.dialect {
-            Dialect::Ios => self.ios_graphs_chain(),
-            Dialect::SmartEdge => self.mode_chain().into_iter().map(|k| smartedge::graphs().get(k)).collect(),
-        };
+        let chain = self.dialect.ops().graphs(self);
         let first = chain[0].help(line);
         if first.is_ok() || !line.trim_start().contains(char::is_whitespace) {
             return first;
@@ -844,76 +569,51 @@ impl Session {
 
     /// TAB completion, with the same parent-mode rule as `?`.
     pub fn complete(&self, line: &str) -> edgesh_grammar::Completion {
-        let chain: Vec<&edgesh_grammar::Graph<Handler>> = match self.dialect {
-            Dialect::Ios => self.ios_graphs_chain(),
-            Dialect::SmartEdge => self.mode_chain().into_iter().map(|k| smartedge::graphs().get(k)).collect(),
-        };
-        let g0 = chain[0];
-        if g0.knows_first_word(line) || !line.trim_start().contains(char::is_whitespace) {
-            return g0.complete(line);
-        }
-        for g in &chain[1..] {
-            if g.knows_first_word(line) {
-                return g.complete(line);
-            }
-        }
-        g0.complete(line)
+        complete_in(&self.dialect.ops().graphs(self), line)
+    }
+
+    /// TAB completion as it stands in the session's current mode, to keep
+    /// (the rustyline console asks while the session is busy reading).
+    pub fn completer(&self) -> impl Fn(&str) -> edgesh_grammar::Completion + Send + Sync + 'static {
+        let chain = self.dialect.ops().graphs(self);
+        move |line: &str| complete_in(&chain, line)
+    }
+
+    /// Print a line that does not parse, the dialect's way.
+    pub fn report_error(&self, err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
+        self.dialect.ops().report(err, line, indent, out)
     }
 
     /// Does the line parse in the current mode (or a parent)? A line that
     /// does not gets its error printed without the pipes applied.
     pub fn parses(&self, line: &str) -> bool {
-        let t = line.trim_start();
-        let t = if self.dialect == Dialect::Ios { t.strip_prefix("do ").unwrap_or(t) } else { t };
-        let chain: Vec<&edgesh_grammar::Graph<Handler>> = match self.dialect {
-            Dialect::Ios => {
-                let mut v = self.ios_graphs_chain();
-                v.push(crate::ios::graphs().get(if self.ios.privileged { crate::ios::IosMode::Exec } else { crate::ios::IosMode::UserExec }));
-                v
-            }
-            Dialect::SmartEdge => self.mode_chain().into_iter().map(|k| smartedge::graphs().get(k)).collect(),
-        };
+        let (chain, t) = self.dialect.ops().run_graphs(self, line.trim_start());
         chain.iter().any(|g| g.parse(t).is_ok())
     }
 
     /// Is this line a show command (whose output may be piped)?
     pub fn is_show(&self, line: &str) -> bool {
-        let mut words = line.split_whitespace();
-        let mut w = words.next().unwrap_or("").to_ascii_lowercase();
-        if self.dialect == Dialect::Ios && w == "do" {
-            w = words.next().unwrap_or("").to_ascii_lowercase();
-        }
-        w.len() >= 2 && "show".starts_with(&w)
+        self.dialect.ops().is_show(line)
     }
 }
 
-/// Exec commands a SmartEdge session below level 15 may run: shows (but not
-/// the configuration, which holds keys), terminal settings, leaving, `enable`.
-fn low_privilege_allowed(a: &Args) -> bool {
-    let kw: Vec<&str> = a.bindings.iter().filter(|b| b.keyword).map(|b| &*b.value).take(3).collect();
-    match kw.as_slice() {
-        ["show", "configuration", ..] => false,
-        // Session keys are secrets: level 15 only.
-        ["show", "ike", "keys"] => false,
-        ["show", ..] => true,
-        [w, ..] => matches!(*w, "enable" | "disable" | "exit" | "quit" | "terminal" | "context" | "logout"),
-        [] => false,
+/// TAB completion in a chain of graphs (current mode first): the current
+/// mode's, or that of the parent that knows the first word.
+fn complete_in(chain: &[&'static Graph<Handler>], line: &str) -> edgesh_grammar::Completion {
+    let g0 = chain[0];
+    if g0.knows_first_word(line) || !line.trim_start().contains(char::is_whitespace) {
+        return g0.complete(line);
     }
+    for g in &chain[1..] {
+        if g.knows_first_word(line) {
+            return g.complete(line);
+        }
+    }
+    g0.complete(line)
 }
 
 /// The file `save configuration` writes and the next start loads, in the state directory.
 pub const STARTUP_FILE: &str = "edgesh.cfg";
-
-/// Write the configuration so that a crash leaves either the old file or the
-/// new one, never a torn one, readable by its owner only
-/// ([`crate::statefs::write_private`]).
-pub fn save_atomically(path: &std::path::Path, cfg: &Config) -> std::io::Result<()> {
-    crate::statefs::write_private(path, |w| {
-        let mut out = crate::statefs::CheckedOut::new(w);
-        crate::smartedge::render::render(cfg, &crate::smartedge::render::Selection::all(), &mut out);
-        out.result()
-    })
-}
 
 /// A typed line as `show history` keeps it: clear-text passwords and
 /// secrets masked (they are stored hashed and must not come back in clear).
@@ -946,27 +646,6 @@ pub fn mask_secrets(line: &str) -> String {
 
 /// The longest command line accepted.
 pub const MAX_LINE: usize = 4096;
-
-/// Print a parse error the SmartEdge way: a caret under the bad token, then the message.
-pub fn report_parse_error(err: &ParseError, line: &str, caret_indent: usize, out: &mut dyn Out) {
-    let col = |off: usize| caret_indent + line[..off.min(line.len())].chars().count();
-    match err {
-        ParseError::Invalid { offset, detail } => {
-            out.line(&format!("{}^", " ".repeat(col(*offset))));
-            match detail {
-                Some(d) => out.line(&format!("% Invalid input at '^' marker ({d}).")),
-                None => out.line("% Invalid input at '^' marker."),
-            }
-        }
-        ParseError::Syntax { offset, message } => {
-            out.line(&format!("{}^", " ".repeat(col(*offset))));
-            out.line(&format!("% Invalid input at '^' marker ({message})."));
-        }
-        ParseError::Ambiguous { .. } => out.line(&format!("% Ambiguous command:  \"{}\"", line.trim())),
-        ParseError::Incomplete => out.line("% Incomplete command."),
-        ParseError::Empty => {}
-    }
-}
 
 #[cfg(test)]
 mod privilege_tests {

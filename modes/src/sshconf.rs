@@ -92,16 +92,18 @@ pub fn listen_addr(words: &[&str]) -> Option<SocketAddr> {
 
 /// Where the configuration asks the SSH server to listen.
 pub fn listen(r: &Router, dialect: Dialect) -> Option<SocketAddr> {
-    match dialect {
-        Dialect::Ios => r.ios_doc.root.iter().rev().find_map(|n| {
-            let w: Vec<&str> = n.text.split_whitespace().collect();
-            match w.as_slice() {
-                ["ip", "ssh", "server", "listen", rest @ ..] => listen_addr(rest),
-                _ => None,
-            }
-        }),
-        Dialect::SmartEdge => r.running.contexts.get("local").and_then(|c| c.ssh_listen),
-    }
+    dialect.ops().ssh_listen(r)
+}
+
+/// IOS: the last `ip ssh server listen A.B.C.D [port N]` line.
+pub fn ios_listen(r: &Router) -> Option<SocketAddr> {
+    r.ios_doc.root.iter().rev().find_map(|n| {
+        let w: Vec<&str> = n.text.split_whitespace().collect();
+        match w.as_slice() {
+            ["ip", "ssh", "server", "listen", rest @ ..] => listen_addr(rest),
+            _ => None,
+        }
+    })
 }
 
 /// The IOS `key-hash` entries of a user: (type, upper-case hex).
@@ -125,23 +127,27 @@ pub fn ios_key_hashes(r: &Router, user: &str) -> Vec<(String, String)> {
 /// `key-hash` lines; SmartEdge the blob with the administrator's `ssh
 /// public-key` lines (`NAME` or `NAME@CONTEXT`, as for passwords).
 pub fn key_allowed(r: &Router, dialect: Dialect, user: &str, algorithm: &str, blob: &[u8]) -> bool {
-    match dialect {
-        Dialect::Ios => {
-            let h = md5_hex(blob);
-            ios_key_hashes(r, user).iter().any(|(t, x)| t == algorithm && *x == h)
-        }
-        Dialect::SmartEdge => {
-            let (name, ctx) = match user.split_once('@') {
-                Some((n, c)) => (n, Some(c)),
-                None => (user, None),
-            };
-            let admin = match ctx {
-                Some(c) => r.running.contexts.get(c).and_then(|cx| cx.administrators.get(name)),
-                None => r.running.contexts.get("local").and_then(|cx| cx.administrators.get(name)).or_else(|| r.running.contexts.values().find_map(|cx| cx.administrators.get(name))),
-            };
-            admin.is_some_and(|a| a.ssh_keys.iter().filter_map(|k| ConfKey::parse(k).ok()).any(|k| k.algorithm == algorithm && k.blob == blob))
-        }
-    }
+    dialect.ops().ssh_key_allowed(r, user, algorithm, blob)
+}
+
+/// IOS: the MD5 of the key blob is one of the user's `key-hash` lines.
+pub fn ios_key_allowed(r: &Router, user: &str, algorithm: &str, blob: &[u8]) -> bool {
+    let h = md5_hex(blob);
+    ios_key_hashes(r, user).iter().any(|(t, x)| t == algorithm && *x == h)
+}
+
+/// SmartEdge: the blob is one of the administrator's `ssh public-key`
+/// lines (`NAME` or `NAME@CONTEXT`, as for passwords).
+pub fn smartedge_key_allowed(r: &Router, user: &str, algorithm: &str, blob: &[u8]) -> bool {
+    let (name, ctx) = match user.split_once('@') {
+        Some((n, c)) => (n, Some(c)),
+        None => (user, None),
+    };
+    let admin = match ctx {
+        Some(c) => r.running.contexts.get(c).and_then(|cx| cx.administrators.get(name)),
+        None => r.running.contexts.get("local").and_then(|cx| cx.administrators.get(name)).or_else(|| r.running.contexts.values().find_map(|cx| cx.administrators.get(name))),
+    };
+    admin.is_some_and(|a| a.ssh_keys.iter().filter_map(|k| ConfKey::parse(k).ok()).any(|k| k.algorithm == algorithm && k.blob == blob))
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 use crate::terminal::Terminal;
 use edgesh_grammar::Completion;
 use edgesh_modes::Session;
-use edgesh_modes::smartedge::{ModeKind, graphs};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::Highlighter;
@@ -13,7 +12,7 @@ use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{Cmd, ConditionalEventHandler, Context, Editor, Event, EventContext, EventHandler, Helper, KeyEvent, RepeatCount};
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
@@ -24,15 +23,19 @@ enum Special {
     CtrlZ,
 }
 
+/// TAB completion of the session as it stands in its current mode (in its
+/// dialect), taken before each line is read.
+type CompleteFn = Box<dyn Fn(&str) -> Completion + Send + Sync>;
+
 struct ConsoleHelper {
-    mode: Cell<ModeKind>,
+    complete: RefCell<CompleteFn>,
 }
 
 impl Completer for ConsoleHelper {
     type Candidate = Pair;
     fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
         let head = &line[..pos];
-        match graphs().get(self.mode.get()).complete(head) {
+        match (self.complete.borrow())(head) {
             Completion::Insert(s) => Ok((pos, vec![Pair { display: s.clone(), replacement: s }])),
             Completion::Choices(items) => {
                 let start = head.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
@@ -83,7 +86,7 @@ pub fn run(session: Session) -> usize {
     if term.session.terminal_length.is_none() {
         term.session.terminal_length = Some(24);
     }
-    let helper = ConsoleHelper { mode: Cell::new(ModeKind::Exec) };
+    let helper = ConsoleHelper { complete: RefCell::new(Box::new(term.session.completer())) };
     let Ok(mut rl) = Editor::<ConsoleHelper, DefaultHistory>::new() else {
         eprintln!("% cannot open the terminal");
         return 1;
@@ -98,7 +101,7 @@ pub fn run(session: Session) -> usize {
             println!("{m}");
         }
         if let Some(h) = rl.helper() {
-            h.mode.set(term.session.stack.last().map(|f| f.kind()).unwrap_or(ModeKind::Exec));
+            *h.complete.borrow_mut() = Box::new(term.session.completer());
         }
         let prompt = term.session.prompt();
         let r = rl.readline_with_initial(&prompt, (&initial, ""));

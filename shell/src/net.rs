@@ -10,7 +10,7 @@
 //! devices carry those addresses (see README, "Running on a network").
 
 use edgesh_engine::ike::endpoint::{IKE_PORT, NATT_PORT};
-use edgesh_modes::{Dialect, Router};
+use edgesh_modes::Router;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::sync::{Arc, Mutex};
@@ -37,7 +37,7 @@ impl Sockets {
                 }
                 Err(e) => {
                     let msg = format!("cannot use {a} for IKE: {e}");
-                    let mnemonic = if r.dialect == Dialect::Ios { "IKMP_SOCKET" } else { "BIND" };
+                    let mnemonic = r.dialect.ops().socket_mnemonic();
                     r.crypto_log(3, mnemonic, &msg);
                     self.failed.insert(a, msg);
                 }

@@ -12,7 +12,6 @@
 
 use crate::pipes;
 use edgesh_grammar::{Completion, HelpItem};
-use edgesh_modes::session::report_parse_error;
 use edgesh_modes::{Out, Session, VecOut};
 use std::collections::VecDeque;
 use std::io::Write;
@@ -604,7 +603,7 @@ impl<W: Write> Terminal<W> {
             Ok(items) => self.print_items(&items),
             Err(e) => {
                 let mut v = VecOut::default();
-                report_parse_error(&e, line, indent, &mut v);
+                self.session.report_error(&e, line, indent, &mut v);
                 for l in v.0 {
                     self.put_line(&l);
                 }
@@ -742,10 +741,15 @@ impl<W: Write> Terminal<W> {
             return;
         }
         if !self.more.is_empty() {
-            self.put("---(more)---");
+            self.put(self.more_prompt());
             return;
         }
         self.prompt();
+    }
+
+    /// The pager's prompt: SmartEdge's `---(more)---`, IOS's ` --More-- `.
+    fn more_prompt(&self) -> &'static str {
+        if self.session.dialect == edgesh_modes::Dialect::Ios { " --More-- " } else { "---(more)---" }
     }
 
     fn more_key(&mut self, b: u8) {
@@ -774,7 +778,7 @@ impl<W: Write> Terminal<W> {
         if self.more.is_empty() {
             self.prompt();
         } else {
-            self.put("---(more)---");
+            self.put(self.more_prompt());
         }
     }
 

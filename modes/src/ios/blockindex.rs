@@ -8,7 +8,7 @@
 //! changed in place is not looked at: IOS does that only to keyed single
 //! lines such as `hostname`, never to a block header.)
 
-use super::Node;
+use super::doc::Node;
 use std::collections::HashMap;
 
 #[derive(Clone, Debug, Default)]

@@ -3,6 +3,7 @@
 //! values as typed) and replace an earlier line with the same leading words,
 //! as IOS does.
 
+use super::names::interface_name;
 use super::{IosMode, enter_block, remove_line, set_line, show_running};
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Handler, Session};
@@ -83,25 +84,6 @@ fn vrf_forwarding(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     remove_line(s, "vrf forwarding");
     set_line(s, "", &canon(a));
     Ok(())
-}
-/// IOS interface names in full: `e1/0` is `Ethernet1/0`, `gi0/0` is `GigabitEthernet0/0`.
-pub fn interface_name(n: &str) -> String {
-    const TYPES: &[&str] = &["Ethernet", "FastEthernet", "GigabitEthernet", "TenGigabitEthernet", "Loopback", "Tunnel", "Port-channel", "Vlan", "Serial", "Dialer", "Virtual-Template"];
-    let split = n.find(|c: char| c.is_ascii_digit()).unwrap_or(n.len());
-    let (ty, num) = n.split_at(split);
-    if ty.is_empty() || num.is_empty() {
-        return n.to_string();
-    }
-    let lower = ty.to_ascii_lowercase();
-    let hits: Vec<&&str> = TYPES.iter().filter(|t| t.to_ascii_lowercase().starts_with(&lower)).collect();
-    // `e` is Ethernet, as on IOS; otherwise a unique prefix.
-    match (lower.as_str(), hits.as_slice()) {
-        ("e", _) => format!("Ethernet{num}"),
-        ("gi" | "g", _) => format!("GigabitEthernet{num}"),
-        ("te" | "t", _) => format!("TenGigabitEthernet{num}"),
-        (_, [one]) => format!("{one}{num}"),
-        _ => n.to_string(),
-    }
 }
 
 fn b_if(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
@@ -493,6 +475,22 @@ fn transform_set(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
             return Err(format!("Invalid transform combination: {t} and {prev} are both {} transforms", class(t)));
         }
     }
+    // Redefining a set changes its transforms (IOS keeps one set per name, and its mode).
+    if let Some(name) = a.get("WORD") {
+        let text = canon(a);
+        let head = format!("crypto ipsec transform-set {name} ");
+        let renamed = match s.router().ios_doc.root.iter_mut().find(|n| n.text.starts_with(&head) && n.text != text) {
+            Some(n) => {
+                n.text = text;
+                true
+            }
+            None => false,
+        };
+        // A header changed in place: the block index starts afresh.
+        if renamed {
+            s.ios.blocks = Default::default();
+        }
+    }
     b_tset(s, a, o)
 }
 
@@ -634,6 +632,26 @@ fn exec(g: &mut G, privileged: bool) {
             o.line(l);
         }
         o.line("end");
+        Ok(())
+    });
+    add(g, "show crypto isakmp policy", &["Show running system information", "Encryption module", "Show ISAKMP information", "Show ISAKMP protection suite policies"], |s, _, o| {
+        let doc = s.router().ios_doc.clone();
+        super::show_config::isakmp_policy(&doc, o);
+        Ok(())
+    });
+    add(g, "show crypto ipsec transform-set", &["Show running system information", "Encryption module", "Show IPSEC information", "Crypto transform sets"], |s, _, o| {
+        let doc = s.router().ios_doc.clone();
+        super::show_config::transform_set(&doc, o);
+        Ok(())
+    });
+    add(g, "show crypto map [tag WORD]", &["Show running system information", "Encryption module", "Crypto maps", "Crypto maps with a given tag", "Crypto map tag"], |s, a, o| {
+        let doc = s.router().ios_doc.clone();
+        super::show_config::crypto_map(&doc, a.get("WORD"), o);
+        Ok(())
+    });
+    add(g, "show ip interface brief", &["Show running system information", "IP information", "IP interface status and configuration", "Brief summary of IP status and configuration"], |s, _, o| {
+        let doc = s.router().ios_doc.clone();
+        super::show_config::ip_interface_brief(&doc, o);
         Ok(())
     });
     add(g, "show running-config unsupported", &["Show running system information", "Current operating configuration", "Lines kept verbatim: edgesh does not model them"], |s, _, o| {
@@ -871,21 +889,21 @@ fn crypto_exec(g: &mut G) {
     const SH: &str = "Show running system information";
     const CR: &str = "Encryption module";
     add(g, "show crypto isakmp sa [detail]", &[SH, CR, "Show ISAKMP information", "Show ISAKMP Security Associations", "Show detailed information"], |s, _, o| {
-        s.router().ios_sync();
+        super::commit::sync(&mut s.router());
         let mut v = Vec::new();
         crate::ios::show_sa::ios_isakmp_sa(s.router().ike().ike_sas(), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto ipsec sa [detail]", &[SH, CR, "Show IPSEC info", "IPSEC SA table", "Show detailed information"], |s, a, o| {
-        s.router().ios_sync();
+        super::commit::sync(&mut s.router());
         let mut v = Vec::new();
         crate::ios::show_sa::ios_ipsec_sa(&s.router(), a.has("detail"), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto session [detail]", &[SH, CR, "Crypto session information", "Show detailed information"], |s, a, o| {
-        s.router().ios_sync();
+        super::commit::sync(&mut s.router());
         let mut v = Vec::new();
         crate::ios::show_sa::ios_session(&s.router(), a.has("detail"), &mut v);
         v.iter().for_each(|l| o.line(l));
@@ -985,7 +1003,7 @@ fn crypto_exec(g: &mut G) {
         Ok(())
     });
     add(g, "ping A.B.C.D [source A.B.C.D:src]", &["Send echo messages", "Ping destination address", "Specify source address", "Source address"], |s, a, o| {
-        s.router().ios_sync();
+        super::commit::sync(&mut s.router());
         let dst: std::net::Ipv4Addr = a.req("A.B.C.D")?.parse().map_err(|_| "% Unrecognized host or address".to_string())?;
         let src: Option<std::net::Ipv4Addr> = a.get("A.B.C.D:src").and_then(|x| x.parse().ok());
         o.line("Type escape sequence to abort.");

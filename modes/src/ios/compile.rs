@@ -12,6 +12,7 @@ use super::{IosDoc, Node};
 use edgesh_engine::Config;
 use edgesh_engine::config::*;
 use super::ikev2::Ikev2;
+use super::names::{interface_name, mask_len, words};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
@@ -37,14 +38,7 @@ pub struct Compiled {
     pub notes: Vec<String>,
 }
 
-pub(super) fn words(s: &str) -> Vec<&str> {
-    s.split_whitespace().collect()
-}
 
-pub(super) fn mask_len(m: Ipv4Addr) -> Option<u8> {
-    let v = u32::from(m);
-    (v.leading_ones() + v.trailing_zeros() == 32).then_some(v.leading_ones() as u8)
-}
 
 fn wildcard_len(w: Ipv4Addr) -> Option<u8> {
     mask_len(Ipv4Addr::from(!u32::from(w)))
@@ -400,7 +394,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 profiles.insert(name.to_string(), p);
             }
             ["crypto", "map", m, "local-address", i] => {
-                local_if.insert(m.to_string(), super::commands::interface_name(i));
+                local_if.insert(m.to_string(), interface_name(i));
             }
             ["crypto", "map", m, seq, "ipsec-isakmp"] => entries.push((m.to_string(), seq.parse().unwrap_or(0), n)),
             ["crypto", "map", m, seq, "ipsec-isakmp", "dynamic", d] => dyn_refs.push((m.to_string(), seq.parse().unwrap_or(0), d.to_string())),
@@ -532,7 +526,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
     // reads a tunnel's selectors there).
     cfg.contexts.entry(LOCAL.into()).or_default().ipsec_acls.extend(acls.clone());
     let ctx_of_if = |i: &str| if_vrf.get(i).cloned().unwrap_or_else(|| LOCAL.into());
-    let addr_of = |x: &str| x.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&super::commands::interface_name(x)).copied());
+    let addr_of = |x: &str| x.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&interface_name(x)).copied());
     let fqdn = || {
         Identity::Fqdn(match &domain {
             Some(d) => format!("{}.{d}", doc.hostname),
@@ -597,7 +591,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 // The interface that owns the address (named, or found by its address).
                 Some(a) => (
                     Some(a),
-                    Some(super::commands::interface_name(x))
+                    Some(interface_name(x))
                         .filter(|i| if_addr.contains_key(i))
                         .or_else(|| if_addr.iter().find(|(_, v)| **v == a).map(|(k, _)| k.clone()))
                         .or(ifname.clone()),
@@ -775,7 +769,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             continue;
         };
         let src = vti.source.unwrap_or_default();
-        let src_if = super::commands::interface_name(&src);
+        let src_if = interface_name(&src);
         let local_addr = src.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&src_if).copied());
         // A tunnel source given as an address (a secondary one too): its interface's VRF.
         let src_vrf = if_addr.contains_key(&src_if).then(|| ctx_of_if(&src_if)).or_else(|| local_addr.and_then(|a| if_owner.get(&a)).map(|i| ctx_of_if(i)));
@@ -877,7 +871,7 @@ fn static_route(w: &[&str]) -> Option<Route> {
     };
     let next_hop = match hop.parse::<Ipv4Addr>() {
         Ok(a) => NextHop::Address(a),
-        Err(_) => NextHop::Interface(super::commands::interface_name(hop)),
+        Err(_) => NextHop::Interface(interface_name(hop)),
     };
     let cost = match rest {
         [] => None,

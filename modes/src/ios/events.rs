@@ -1,7 +1,7 @@
 //! IOS's log (`%CRYPTO-SEV-MNEMONIC`) and `debug crypto isakmp|ipsec`
 //! lines for the engine's events (seed 002's traces).
 
-use crate::engine::DebugFlags;
+use crate::monitor::DebugFlags;
 use edgesh_engine::config::{AuthMethod, EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
 use edgesh_engine::ike::Event;
 use edgesh_engine::ike::conf::Selector;

@@ -8,7 +8,7 @@
 //! `default` policy (that proposal, any local address, the global table),
 //! identity local address, lifetime 86,400 seconds.
 
-use super::compile::{mask_len, words};
+use super::names::{interface_name, mask_len, words};
 use super::Node;
 use edgesh_engine::Config;
 use edgesh_engine::config::*;
@@ -139,7 +139,7 @@ fn key_words(w: &[&str], what: &str, notes: &mut Vec<String>) -> Option<String> 
 
 fn strip_interface(w: &[&str]) -> Option<String> {
     match w {
-        ["interface", i] => Some(super::commands::interface_name(i)),
+        ["interface", i] => Some(interface_name(i)),
         [a] => Some(a.to_string()),
         _ => None,
     }

@@ -161,8 +161,28 @@ fn with_current<R>(s: &mut Session, f: impl FnOnce(&mut Vec<Node>) -> R) -> Opti
     list.map(f)
 }
 
+/// Is the top frame global configuration (its block is the document's root)?
+fn at_root(s: &Session) -> bool {
+    s.ios.stack.last().is_none_or(|f| f.mode == IosMode::Config)
+}
+
+/// The position of a top-level line, through the session's block index (a
+/// paste of thousands of global lines stays linear).
+fn root_find(s: &mut Session, text: &str) -> Option<usize> {
+    let mut index = std::mem::take(&mut s.ios.blocks);
+    let found = index.find(&s.router().ios_doc.root, text);
+    s.ios.blocks = index;
+    found
+}
+
 /// Keep a verbatim line in the current block (once, unless it is data).
 pub fn keep_line(s: &mut Session, text: &str, data: bool) {
+    if at_root(s) {
+        if data || root_find(s, text).is_none() {
+            s.router().ios_doc.root.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+        }
+        return;
+    }
     with_current(s, |list| {
         if data || !list.iter().any(|n| n.text == text) {
             list.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
@@ -192,6 +212,18 @@ pub fn enter_verbatim(s: &mut Session, header: &str) {
         Some(f) if f.mode != IosMode::Config => f.path.clone(),
         _ => Vec::new(),
     };
+    if at_root(s) {
+        let i = match root_find(s, header) {
+            Some(i) => i,
+            None => {
+                let mut r = s.router();
+                r.ios_doc.root.push(Node { text: header.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+                r.ios_doc.root.len() - 1
+            }
+        };
+        s.ios.stack.push(IosFrame { mode: IosMode::Verbatim, path: vec![i] });
+        return;
+    }
     let idx = with_current(s, |list| match list.iter().position(|n| n.text == header) {
         Some(i) => i,
         None => {
@@ -220,7 +252,7 @@ pub fn exit_block(s: &mut Session, word: &str, inside: bool) {
     let list = if parent.is_empty() { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(parent) };
     if let Some(list) = list {
         if list.get(last + 1).is_none_or(|n| n.text != word) {
-            list.insert(last + 1, Node { text: word.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+            list.insert((last + 1).min(list.len()), Node { text: word.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
         }
     }
 }

@@ -317,21 +317,21 @@ pub fn register(g: &mut G) {
     const CR: &str = "Encryption module";
     const V2: &str = "Shows ikev2 information";
     add(g, "show crypto ikev2 sa [detail]", &[SH, CR, V2, "Shows ikev2 SAs", "detail"], |s, a, o| {
-        s.router().ios_sync();
+        crate::ios::commit::sync(&mut s.router());
         let mut v = Vec::new();
         ios_ikev2_sa(&s.router(), a.has("detail"), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto ikev2 session [detail | detailed]", &[SH, CR, V2, "Shows ikev2 active sessions", "detail", "detailed"], |s, a, o| {
-        s.router().ios_sync();
+        crate::ios::commit::sync(&mut s.router());
         let mut v = Vec::new();
         ios_ikev2_session(&s.router(), a.has("detail") || a.has("detailed"), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
     add(g, "show crypto ikev2 stats", &[SH, CR, V2, "Shows ikev2 sa stats"], |s, _, o| {
-        s.router().ios_sync();
+        crate::ios::commit::sync(&mut s.router());
         let mut v = Vec::new();
         ios_ikev2_stats(&s.router(), &mut v);
         v.iter().for_each(|l| o.line(l));

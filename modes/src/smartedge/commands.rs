@@ -246,7 +246,7 @@ fn exec(g: &mut G) {
                 Some(f) => crate::statefs::resolve(&dir, crate::session::Dialect::SmartEdge, f)?,
                 None => dir.join(crate::session::STARTUP_FILE),
             };
-            crate::session::save_atomically(&path, &cfg).map_err(|e| format!("Could not save {}: {e}", path.display()))?;
+            crate::smartedge::candidate::save_atomically(&path, &cfg).map_err(|e| format!("Could not save {}: {e}", path.display()))?;
             o.line(&format!("Configuration saved to {}", a.get("file").unwrap_or(crate::session::STARTUP_FILE)));
             Ok(())
         },

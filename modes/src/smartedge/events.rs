@@ -1,7 +1,7 @@
 //! SmartEdge's log and debug lines for the engine's events (Table 5 of the
 //! guide where it has one: `%IKE-SEV-MNEMONIC: text`).
 
-use crate::engine::DebugFlags;
+use crate::monitor::DebugFlags;
 use edgesh_engine::config::{AuthMethod, EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
 use edgesh_engine::ike::Event;
 use edgesh_engine::ike::events::*;

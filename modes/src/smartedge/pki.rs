@@ -11,34 +11,7 @@
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Handler, Session};
 use edgesh_grammar::Graph;
-use std::collections::BTreeMap;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Certificate {
-    pub handle: u32,
-    pub trusted: bool,
-    pub key_pair: Option<String>,
-    pub file: String,
-    pub pem: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyPair {
-    pub kind: String,
-    pub size: Option<u32>,
-    /// The PEM file it was imported from, or `None` if only requested.
-    pub file: Option<String>,
-}
-
-/// The PKI store of one context.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PkiStore {
-    pub certificates: Vec<Certificate>,
-    pub key_pairs: BTreeMap<String, KeyPair>,
-    pub requests: BTreeMap<String, String>,
-    pub next_handle: u32,
-}
-
+pub use super::pki_store::{Certificate, KeyPair, PkiStore};
 fn add(g: &mut Graph<Handler>, spec: &str, helps: &[&str], f: fn(&mut Session, &Args, &mut dyn Out) -> CmdResult) {
     if let Err(e) = g.add(spec, helps, Handler(f)) {
         panic!("{e}");

@@ -1,0 +1,127 @@
+//! The Cisco IOS dialect as a [`DialectOps`]: lines run against the
+//! running document (`mod.rs`), leaving configuration mode is the commit
+//! that reaches the engine, `do` runs exec commands anywhere, IOS's caret
+//! and wording, user exec / privileged exec with the enable secret, the
+//! engine model compiled from the document (`compile.rs`) and the
+//! `%CRYPTO-` log and `debug crypto` lines (`events.rs`).
+
+use super::{IosMode, graphs, mode};
+use crate::monitor::DebugFlags;
+use crate::out::Out;
+use crate::session::{DialectOps, Handler, Router, Session};
+use crate::time::log_time;
+use edgesh_engine::ike::{EngineConf, Event};
+use edgesh_grammar::{Graph, ParseError};
+
+/// The IOS dialect.
+pub struct Ios;
+
+impl DialectOps for Ios {
+    fn prompt(&self, s: &Session) -> String {
+        super::prompt(s)
+    }
+
+    fn in_config(&self, s: &Session) -> bool {
+        !s.ios.stack.is_empty()
+    }
+
+    fn execute(&self, s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
+        super::execute(s, line, indent, out)
+    }
+
+    fn graphs(&self, s: &Session) -> Vec<&'static Graph<Handler>> {
+        let g = graphs();
+        let mut v = vec![g.get(mode(s))];
+        for f in s.ios.stack.iter().rev().skip(1) {
+            v.push(g.get(f.mode));
+        }
+        v
+    }
+
+    fn run_graphs<'a>(&self, s: &Session, line: &'a str) -> (Vec<&'static Graph<Handler>>, &'a str) {
+        let mut v = self.graphs(s);
+        v.push(graphs().get(if s.ios.privileged { IosMode::Exec } else { IosMode::UserExec }));
+        (v, line.strip_prefix("do ").unwrap_or(line))
+    }
+
+    fn is_show(&self, line: &str) -> bool {
+        let mut words = line.split_whitespace();
+        let mut w = words.next().unwrap_or("").to_ascii_lowercase();
+        if w == "do" {
+            w = words.next().unwrap_or("").to_ascii_lowercase();
+        }
+        w.len() >= 2 && "show".starts_with(&w)
+    }
+
+    fn report(&self, err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
+        super::report(err, line, indent, out)
+    }
+
+    fn initial_privilege(&self) -> u8 {
+        // User exec (`Router>`).
+        1
+    }
+
+    fn enable_up_to_max(&self) -> bool {
+        false
+    }
+
+    fn enable_asks_secret(&self) -> bool {
+        true
+    }
+
+    fn enable_denied(&self, _s: &Session) -> String {
+        "No password set".into()
+    }
+
+    fn login_sets_context(&self) -> bool {
+        false
+    }
+
+    fn after_line(&self, s: &mut Session) {
+        // IOS's commit: changes reach the engine when configuration mode is left.
+        if !self.in_config(s) {
+            super::commit::sync(&mut s.router());
+        }
+    }
+
+    fn on_close(&self, s: &mut Session) {
+        // A session that goes away in configuration mode leaves it.
+        if self.in_config(s) {
+            super::commit::sync(&mut s.router());
+        }
+    }
+
+    fn engine_conf(&self, r: &mut Router) -> EngineConf {
+        let model = super::compile::compile(&r.ios_doc).config;
+        let conf = EngineConf::from_config(&model);
+        r.ios_model = std::sync::Arc::new(model);
+        conf
+    }
+
+    fn crypto_log(&self, r: &mut Router, sev: u8, mnemonic: &str, text: &str) -> String {
+        let l = format!("*{}.{:03}: %CRYPTO-{sev}-{mnemonic}: {text}", log_time(r.now()), r.now_ms() % 1000);
+        crate::logbuf::offer(r, &format!("CRYPTO-{mnemonic}"), text, &l);
+        l
+    }
+
+    fn event_log(&self, e: &Event) -> Vec<(u8, &'static str, String)> {
+        super::events::ios_log(e)
+    }
+
+    fn event_debug(&self, e: &Event, f: &DebugFlags) -> Vec<String> {
+        super::events::ios_debug(e, f)
+    }
+
+    fn socket_mnemonic(&self) -> &'static str {
+        "IKMP_SOCKET"
+    }
+
+    fn ssh_listen(&self, r: &Router) -> Option<std::net::SocketAddr> {
+        crate::sshconf::ios_listen(r)
+    }
+
+    fn ssh_key_allowed(&self, r: &Router, user: &str, algorithm: &str, blob: &[u8]) -> bool {
+        crate::sshconf::ios_key_allowed(r, user, algorithm, blob)
+    }
+}

@@ -1,0 +1,267 @@
+//! Show commands read from the IOS configuration document, in the layouts
+//! IOS 15 prints: `show crypto isakmp policy`, `show crypto ipsec
+//! transform-set`, `show crypto map [tag T]`, `show ip interface brief`.
+
+use super::{IosDoc, Node};
+use crate::out::Out;
+
+fn words(s: &str) -> Vec<&str> {
+    s.split_whitespace().collect()
+}
+
+fn enc_text(w: &[&str]) -> String {
+    match w {
+        ["des", ..] => "DES - Data Encryption Standard (56 bit keys).".into(),
+        ["3des", ..] => "Three key triple DES".into(),
+        ["aes", bits] => format!("AES - Advanced Encryption Standard ({bits} bit keys)."),
+        ["aes"] => "AES - Advanced Encryption Standard (128 bit keys).".into(),
+        other => other.join(" "),
+    }
+}
+
+fn hash_text(h: &str) -> String {
+    match h {
+        "md5" => "Message Digest 5".into(),
+        "sha" => "Secure Hash Standard".into(),
+        x if x.starts_with("sha") => format!("Secure Hash Standard 2 ({} bit)", &x[3..]),
+        x => x.into(),
+    }
+}
+
+fn auth_text(a: &str) -> &str {
+    match a {
+        "pre-share" => "Pre-Shared Key",
+        "rsa-sig" => "Rivest-Shamir-Adleman Signature",
+        "rsa-encr" => "Rivest-Shamir-Adleman Encryption",
+        x => x,
+    }
+}
+
+fn group_text(g: &str) -> String {
+    let bits = match g {
+        "1" => "768 bit",
+        "2" => "1024 bit",
+        "5" => "1536 bit",
+        "14" => "2048 bit",
+        "15" => "3072 bit",
+        "16" => "4096 bit",
+        "19" => "256 bit ecp",
+        "20" => "384 bit ecp",
+        "21" => "521 bit ecp",
+        "24" => "2048 bit, 224 bit subgroup",
+        _ => "",
+    };
+    format!("#{g} ({bits})")
+}
+
+fn suite(out: &mut dyn Out, head: &str, children: &[Node]) {
+    let mut enc = "DES - Data Encryption Standard (56 bit keys).".to_string();
+    let mut hash = hash_text("sha");
+    let mut auth = auth_text("rsa-sig").to_string();
+    let mut group = group_text("1");
+    let mut life = "86400".to_string();
+    for c in children {
+        match words(&c.text).as_slice() {
+            ["encr" | "encryption", rest @ ..] => enc = enc_text(rest),
+            ["hash", h] => hash = hash_text(h),
+            ["authentication", a] => auth = auth_text(a).to_string(),
+            ["group", g] => group = group_text(g),
+            ["lifetime", l] => life = l.to_string(),
+            _ => {}
+        }
+    }
+    out.line(head);
+    out.line(&format!("\tencryption algorithm:\t{enc}"));
+    out.line(&format!("\thash algorithm:\t\t{hash}"));
+    out.line(&format!("\tauthentication method:\t{auth}"));
+    out.line(&format!("\tDiffie-Hellman group:\t{group}"));
+    out.line(&format!("\tlifetime:\t\t{life} seconds, no volume limit"));
+}
+
+/// `show crypto isakmp policy`.
+pub fn isakmp_policy(doc: &IosDoc, out: &mut dyn Out) {
+    let mut pols: Vec<(u32, &Node)> = doc
+        .root
+        .iter()
+        .filter_map(|n| match words(&n.text).as_slice() {
+            ["crypto", "isakmp", "policy", p] => p.parse().ok().map(|p| (p, n)),
+            _ => None,
+        })
+        .collect();
+    pols.sort_by_key(|(p, _)| *p);
+    out.line("");
+    out.line("Global IKE policy");
+    for (p, n) in pols {
+        suite(out, &format!("Protection suite of priority {p}"), &n.children);
+    }
+    suite(out, "Default protection suite", &[]);
+}
+
+/// A transform as IOS shows it in a set (`esp-aes 256` is `esp-256-aes`).
+fn transforms(w: &[&str]) -> String {
+    let mut v = Vec::new();
+    let mut i = 0;
+    while i < w.len() {
+        let t = w[i];
+        match w.get(i + 1) {
+            Some(b) if ["128", "192", "256"].contains(b) && (t == "esp-aes" || t == "esp-gcm" || t == "esp-gmac") => {
+                v.push(if *b == "128" { t.to_string() } else { format!("esp-{b}-{}", &t[4..]) });
+                i += 2;
+            }
+            _ => {
+                v.push(t.to_string());
+                i += 1;
+            }
+        }
+    }
+    v.join(" ")
+}
+
+fn transform_sets(doc: &IosDoc) -> Vec<(String, String, bool)> {
+    doc.root
+        .iter()
+        .filter_map(|n| match words(&n.text).as_slice() {
+            ["crypto", "ipsec", "transform-set", name, rest @ ..] => {
+                let transport = n.children.iter().any(|c| c.text == "mode transport");
+                Some((name.to_string(), transforms(rest), transport))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `show crypto ipsec transform-set`.
+pub fn transform_set(doc: &IosDoc, out: &mut dyn Out) {
+    let mut sets = vec![("default".to_string(), "esp-aes esp-sha-hmac".to_string(), true)];
+    sets.extend(transform_sets(doc));
+    for (name, t, transport) in sets {
+        out.line(&format!("Transform set {name}: {{ {t}  }} "));
+        out.line(&format!("   will negotiate = {{ {},  }}, ", if transport { "Transport" } else { "Tunnel" }));
+        out.line("   ");
+    }
+}
+
+/// `show crypto map [tag T]`.
+pub fn crypto_map(doc: &IosDoc, tag: Option<&str>, out: &mut dyn Out) {
+    let sets = transform_sets(doc);
+    let lifetime = doc
+        .root
+        .iter()
+        .find_map(|n| match words(&n.text).as_slice() {
+            ["crypto", "ipsec", "security-association", "lifetime", "seconds", s] => Some(s.to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "3600".into());
+    let ifaces = |m: &str| -> Vec<String> {
+        doc.root
+            .iter()
+            .filter(|n| n.text.starts_with("interface ") && n.children.iter().any(|c| c.text == format!("crypto map {m}")))
+            .map(|n| n.text["interface ".len()..].to_string())
+            .collect()
+    };
+    for n in &doc.root {
+        let w = words(&n.text);
+        let (map, seq, kind) = match w.as_slice() {
+            ["crypto", "map", m, seq, kind @ ..] if seq.parse::<u32>().is_ok() && !kind.is_empty() && ["ipsec-isakmp", "ipsec-manual", "gdoi"].contains(&kind[0]) => (*m, *seq, kind.join(" ")),
+            _ => continue,
+        };
+        if tag.is_some_and(|t| t != map) {
+            continue;
+        }
+        let get = |k: &str| -> std::vec::IntoIter<String> { n.children.iter().filter_map(|c| c.text.strip_prefix(k).map(str::to_string)).collect::<Vec<_>>().into_iter() };
+        let peers: Vec<String> = get("set peer ").collect();
+        let acl = get("match address ").next();
+        out.line(&format!("Crypto Map IPv4 \"{map}\" {seq} {kind}"));
+        if peers.is_empty() || acl.is_none() {
+            out.line("\tWARNING: This crypto map is in an incomplete state!");
+            out.line("\t\t(missing peer or access-list definitions)");
+        }
+        for p in &peers {
+            out.line(&format!("\tPeer = {p}"));
+        }
+        if let Some(p) = get("set isakmp-profile ").next() {
+            out.line(&format!("\tISAKMP Profile: {p}"));
+        }
+        if let Some(p) = get("set ikev2-profile ").next() {
+            out.line(&format!("\tIKEv2 Profile: {p}"));
+        }
+        match &acl {
+            Some(a) => {
+                out.line(&format!("\tExtended IP access list {a}"));
+                let lines: Vec<String> = doc
+                    .root
+                    .iter()
+                    .flat_map(|x| {
+                        if x.text == format!("ip access-list extended {a}") {
+                            x.children.iter().filter(|c| !c.text.starts_with("remark")).map(|c| format!("access-list {a} {}", c.text)).collect()
+                        } else if x.text.starts_with(&format!("access-list {a} ")) && !x.text.contains(" remark ") {
+                            vec![x.text.clone()]
+                        } else {
+                            vec![]
+                        }
+                    })
+                    .collect();
+                for l in lines {
+                    out.line(&format!("\t    {l}"));
+                }
+            }
+            None => out.line("\tNo matching address list set."),
+        }
+        if let Some(p) = peers.first() {
+            out.line(&format!("\tCurrent peer: {p}"));
+        }
+        let life = get("set security-association lifetime seconds ").next().unwrap_or_else(|| lifetime.clone());
+        out.line(&format!("\tSecurity association lifetime: 4608000 kilobytes/{life} seconds"));
+        out.line("\tResponder-Only (Y/N): N");
+        match get("set pfs").next() {
+            Some(g) => {
+                out.line("\tPFS (Y/N): Y");
+                let g = g.trim();
+                out.line(&format!("\tDH group:  {}", if g.is_empty() { "group1" } else { g }));
+            }
+            None => out.line("\tPFS (Y/N): N"),
+        }
+        out.line("\tMixed-mode : Disabled");
+        out.line("\tTransform sets={ ");
+        for name in get("set transform-set ").flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>()) {
+            let t = sets.iter().find(|(n, _, _)| *n == name).map(|(_, t, _)| t.clone()).unwrap_or_default();
+            out.line(&format!("\t\t{name}:  {{ {t}  }} , "));
+        }
+        out.line("\t}");
+        out.line(&format!("\tInterfaces using crypto map {map}:"));
+        for i in ifaces(map) {
+            out.line(&format!("\t\t{i}"));
+        }
+        out.line("");
+    }
+}
+
+/// `show ip interface brief`.
+pub fn ip_interface_brief(doc: &IosDoc, out: &mut dyn Out) {
+    out.line(&format!("{:<26} {:<15} {:<3} {:<6} {:<21} {}", "Interface", "IP-Address", "OK?", "Method", "Status", "Protocol"));
+    for n in doc.root.iter().filter(|n| n.text.starts_with("interface ")) {
+        let name = &n.text["interface ".len()..];
+        let mut addr = "unassigned".to_string();
+        let mut method = "unset";
+        for c in &n.children {
+            match words(&c.text).as_slice() {
+                ["ip", "address", "dhcp", ..] => {
+                    addr = "unassigned".into();
+                    method = "DHCP";
+                }
+                ["ip", "address", "negotiated", ..] => {
+                    addr = "unassigned".into();
+                    method = "IPCP";
+                }
+                ["ip", "address", a, _] => {
+                    addr = a.to_string();
+                    method = "manual";
+                }
+                _ => {}
+            }
+        }
+        let shut = n.children.iter().any(|c| c.text == "shutdown");
+        let (status, proto) = if shut { ("administratively down", "down") } else { ("up", "up") };
+        out.line(&format!("{name:<26} {addr:<15} YES {method:<6} {status:<21} {proto}"));
+    }
+}
