@@ -256,10 +256,12 @@ pub fn ios_ikev2_stats(r: &Router, out: &mut Vec<String>) {
     out.push(format!("System Resource Limit:   0        Max IKEv2 SAs: 0        Max in nego(in/out): {}/{}", v2.cookie_threshold, v2.cookie_threshold));
     out.push(format!("Total incoming IKEv2 SA Count:    {in_n:<8} active:        {in_up:<8} negotiating: {in_neg:<6}"));
     out.push(format!("Total outgoing IKEv2 SA Count:    {out_n:<8} active:        {out_up:<8} negotiating: {out_neg:<6}"));
-    // Requests: IKE SA setups asked of and by this box, and how they ended.
-    let rejected = st.rx_malformed + st.rx_integrity;
-    out.push(format!("Incoming IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}", st.rx_packets, st.rx_packets.saturating_sub(rejected), rejected));
-    out.push(format!("Outgoing IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}", st.tx_packets, st.tx_packets.saturating_sub(st.retransmits), st.retransmits));
+    // Requests (IKEv2 messages without the Response flag) received and sent;
+    // rejected: dropped as malformed or failing the integrity check / resent unanswered.
+    let rejected = (st.rx_malformed + st.rx_integrity).min(st.rx_requests);
+    out.push(format!("Incoming IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}", st.rx_requests, st.rx_requests - rejected, rejected));
+    let resent = st.retransmits.min(st.tx_requests);
+    out.push(format!("Outgoing IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}", st.tx_requests, st.tx_requests - resent, resent));
     out.push(format!("Rejected IKEv2 Requests: {rejected:<8} rsrc low:      0        SA limit:    0       "));
     out.push(format!("IKEv2 packets dropped at dispatch: {:<8}", st.rx_duplicates));
     out.push("Incoming Requests dropped as LOW Q limit reached : 0       ".into());

@@ -77,6 +77,8 @@ pub fn ike2_global(r: &Router, asp: &str, out: &mut Vec<String>) {
         ("Child SA negotiations failed", st.child_failed),
         ("Packets received", st.rx_packets),
         ("Packets sent", st.tx_packets),
+        ("Requests received", st.rx_requests),
+        ("Requests sent", st.tx_requests),
         ("Retransmissions", st.retransmits),
         ("Duplicate requests answered", st.rx_duplicates),
         ("Malformed packets dropped", st.rx_malformed),

@@ -204,6 +204,9 @@ pub struct Stats {
     pub child_established: u64,
     pub child_failed: u64,
     pub cookies_sent: u64,
+    /// Requests (not responses) received and sent, retransmissions included.
+    pub rx_requests: u64,
+    pub tx_requests: u64,
 }
 
 /// The IKEv2 core.
@@ -507,6 +510,9 @@ impl Core {
             d
         };
         self.stats.tx_packets += 1;
+        // The header's flags octet (after a non-ESP marker): a request has no Response bit.
+        let flags_at = if src.port() == NATT_PORT { 4 + 19 } else { 19 };
+        self.stats.tx_requests += data.get(flags_at).is_some_and(|f| f & flags::RESPONSE == 0) as u64;
         self.out.push_back(Transmit { src, dst, data });
     }
 
@@ -610,6 +616,7 @@ impl Core {
                 return;
             }
         };
+        self.stats.rx_requests += !hdr.is_response() as u64;
         let data = &data[..hdr.length as usize];
         let idx = self.by_spi.get(&hdr.spi_i).into_iter().flatten().filter_map(|&c| self.index(c)).find(|&i| {
             let s = &self.sas[i];
