@@ -85,11 +85,20 @@ fn status_description(s: &Sa) -> &'static str {
     }
 }
 
+/// `fvrf/ivrf` of a tunnel from the compiled IOS model: the front door VRF
+/// (the tunnel's context, `none` for the global table) and the VTI's VRF.
+fn vrfs(r: &Router, tunnel: &str) -> String {
+    let t = r.ios_model.tunnels.get(tunnel);
+    let f = t.and_then(|t| t.context.clone()).filter(|c| c != "local").unwrap_or_else(|| "none".into());
+    let i = t.and_then(|t| t.bind_interface.as_ref().and_then(|b| b.1.clone())).unwrap_or_else(|| "none".into());
+    format!("{f}/{i}")
+}
+
 /// The block of one IKE SA (the table row and its indented lines).
 fn sa_block(r: &Router, s: &Sa, detail: bool, now: u64, out: &mut Vec<String>) {
     let local = format!("{}/{}", s.local.ip(), s.local.port());
     let remote = format!("{}/{}", s.remote.ip(), s.remote.port());
-    out.push(format!("{:<10}{:<22}{:<22}{:<21}{:<7}", tunnel_id(s), local, remote, "none/none", s.state.name()));
+    out.push(format!("{:<10}{:<22}{:<22}{:<21}{:<7}", tunnel_id(s), local, remote, vrfs(r, &s.tunnel), s.state.name()));
     out.push(format!("      {}", suite_line(s)));
     out.push(format!("      Life/Active Time: {}/{} sec", s.lifetime, active_secs(s, now)));
     if !detail {
