@@ -209,3 +209,59 @@ fn ikev2_outputs_parse_with_genie_and_agree_with_the_engines() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// IKEv2 over a VTI with VRFs (`lab/ikev2_vti_shows.golden`, IOS to IOS):
+/// Genie and ntc-templates read r1's fvrf/ivrf, FQDN identities and DPD, and
+/// r1's SPIs are r3's the other way round.
+#[test]
+fn ikev2_vti_outputs_parse_and_agree_across_the_two_routers() {
+    let (Some(py), Some(chk)) = (python(), checker()) else {
+        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
+            panic!("parser checks required but the venv (target/pyvenv) or parse_check.py is missing");
+        }
+        eprintln!("\n!!! SKIPPING Genie/ntc-templates IKEv2 VTI parser checks: no Python venv at target/pyvenv (see .ci/run) or no parse_check.py\n");
+        return;
+    };
+    let (outs, _) = outputs_of("ikev2_vti_shows.golden");
+    let text = std::fs::read_to_string(root().join("golden/transcripts/lab/ikev2_vti_shows.golden")).unwrap();
+    // r3's own SPIs, from its `show crypto ikev2 sa detail`.
+    let r3 = text.split("r3#show crypto ikev2 sa detail").nth(1).expect("r3's sa detail");
+    let spi_line = r3.lines().find(|l| l.trim_start().starts_with("Local spi:")).expect("r3's spi line");
+    let w: Vec<&str> = spi_line.split_whitespace().collect(); // Local spi: X Remote spi: Y
+    let (r3_local, r3_remote) = (w[2].to_string(), w[5].to_string());
+    let dir = std::env::temp_dir().join(format!("edgesh-parsers-vti-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    #[allow(clippy::type_complexity)]
+    let cases: Vec<(&str, &str, Vec<&str>, Vec<(&str, String)>)> = vec![
+        (
+            "show crypto ikev2 sa detail",
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![("fvrf", "INET".into()), ("ivrf", "Sales".into()), ("local_id", "r1.example.net".into()), ("remote_id", "r3.example.net".into()), ("local_spi", r3_remote.clone()), ("remote_spi", r3_local.clone()), ("dh_grp", "19".into()), ("prf", "sha256".into()), ("keysize", "256".into()), ("dpd_configured_time", "10".into()), ("initiator_of_sa", "yes".into())],
+        ),
+        ("show crypto ikev2 session", "genie", vec!["--genie-os", "iosxe"], vec![("fvrf", "INET".into()), ("ivrf", "Sales".into()), ("child_count", "1".into()), ("status", "UP-ACTIVE".into())]),
+        ("show crypto session detail", "genie", vec!["--genie-os", "iosxe"], vec![("fvrf", "INET".into()), ("ivrf", "Sales".into()), ("version", "IKEv2".into()), ("phase1_id", "r3.example.net".into())]),
+        ("show crypto session detail", "ntc", vec![], vec![("fvrf", "INET".into()), ("ivrf", "Sales".into()), ("interface", "Tunnel1".into())]),
+    ];
+    let mut failures = Vec::new();
+    for (cmd, family, extra, want) in &cases {
+        let Some((_, body)) = outs.iter().find(|(c, _)| c == cmd) else {
+            failures.push(format!("{cmd}: not in ikev2_vti_shows.golden"));
+            continue;
+        };
+        let f = dir.join(cmd.replace(' ', "_"));
+        std::fs::write(&f, body).unwrap();
+        let o = Command::new(&py).arg(&chk).arg(cmd).arg(&f).args(["--only", family, "--json", "--limit", "0"]).args(extra).output().expect("running parse_check.py");
+        let so = String::from_utf8_lossy(&o.stdout);
+        let wrong: Vec<String> = want
+            .iter()
+            .filter(|(k, v)| !json_values(&so, k).iter().any(|x| x == v))
+            .map(|(k, v)| format!("{k}: want {v}, parsed {:?}", json_values(&so, k)))
+            .collect();
+        if !o.status.success() || !wrong.is_empty() {
+            failures.push(format!("{cmd} ({family}): exit {:?}, {wrong:?}\n{so}\n{}", o.status.code(), String::from_utf8_lossy(&o.stderr)));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -94,6 +94,14 @@ fn vrfs(r: &Router, tunnel: &str) -> String {
     format!("{f}/{i}")
 }
 
+/// (fvrf, ivrf) as `show crypto session detail` writes them: `(none)` for the global table.
+pub fn session_vrfs(r: &Router, tunnel: &str) -> (String, String) {
+    let v = vrfs(r, tunnel);
+    let (f, i) = v.split_once('/').unwrap_or(("none", "none"));
+    let paren = |x: &str| if x == "none" { "(none)".to_string() } else { x.to_string() };
+    (paren(f), paren(i))
+}
+
 /// The block of one IKE SA (the table row and its indented lines).
 fn sa_block(r: &Router, s: &Sa, detail: bool, now: u64, out: &mut Vec<String>) {
     let local = format!("{}/{}", s.local.ip(), s.local.port());

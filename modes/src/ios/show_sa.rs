@@ -193,7 +193,8 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
         }
         out.push(format!("Session status: {status}"));
         if detail {
-            out.push(format!("Peer: {peer} port {port} fvrf: (none) ivrf: (none)"));
+            let (fvrf, ivrf) = crate::ios::show_ikev2::session_vrfs(r, &p.name);
+            out.push(format!("Peer: {peer} port {port} fvrf: {fvrf} ivrf: {ivrf}"));
             out.push(format!("      Phase1_id: {}", ike.iter().find_map(|s| s.peer_id.as_ref()).map(|i| i.data_text()).or_else(|| crate::ios::show_ikev2::phase1_id(r, &p.name)).unwrap_or_else(|| "(none)".into())));
             out.push("      Desc: (none)".into());
         } else {
