@@ -9,6 +9,7 @@
 
 use crate::config::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::Ipv4Addr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -101,12 +102,72 @@ impl PartialOrd for ObjectRef {
     }
 }
 
+/// What is wrong, with the values concerned. The dialect words it
+/// (`modes/src/smartedge/wording.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Issue {
+    AspPoolMissing(String),
+    TooManyProposals(usize),
+    IpsecProposalMissing { seq: u32, name: String },
+    NullEspNeedsAuth,
+    ContextMissing(String),
+    InterfaceMissingIn { interface: String, context: String },
+    BothWithInOrOut,
+    UnpairedSas,
+    NoSaAttributes,
+    NoSecurityProtocol(SaDir),
+    EspNeedsSpi(SaDir),
+    EspNeedsKey(SaDir),
+    AhNeedsSpi(SaDir),
+    AhNeedsKey(SaDir),
+    ProtocolsDiffer,
+    AspGroupMissing(String),
+    UnnumberedInterfaceMissing(String),
+    InterfaceMissing(String),
+    IkeProposalMissing { seq: u32, version: IkeVersion, name: String },
+    ProposalVersion { seq: u32, policy: IkeVersion, name: String, proposal: IkeVersion },
+    NoProposal,
+    NoPreSharedKey,
+    AaaNeedsResponderOnly,
+    TooManyProfileEntries(usize),
+    IpsecPolicyMissing { seq: u32, name: String },
+    AclMissingIn { seq: u32, acl: String, context: String },
+    TooManyTunnels(usize),
+    EndPointContextMissing(String),
+    TooManyTunnelEntries(usize),
+    NoEndPoint,
+    LocalNotOwned { local: Ipv4Addr, context: String },
+    NotBound,
+    BindContextMissing(String),
+    BindInterfaceMissing { interface: String, context: String },
+    OnDemandNeedsMultibind(String),
+    QosPolicyMissing(String),
+    ManualWithIkePolicy,
+    ManualWithTsRoutes,
+    MaxTunnelsNotOnDemand,
+    ManualNeedsRemote,
+    StaticNeedsRemote,
+    OnDemandHasRemote,
+    NoIkePolicy,
+    IkePolicyMissing { name: String, context: String },
+    OnDemandNeedsAggressive(String),
+    UseAaaNotOnDemand(String),
+    ProfileMissing { name: String, context: String },
+    ManualWithPolicyEntry { seq: u32, policy: String },
+    SaEntryNeedsManual { seq: u32, sa: String },
+    AclMissing { seq: u32, acl: String },
+    IpsecSaMissing { seq: u32, sa: String },
+    NoEntry,
+    EndPointsTaken { other: String, local: Ipv4Addr, remote: Ipv4Addr, context: String },
+    RemoteIdTaken { remote_id: String, context: String },
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub severity: Severity,
     /// The object concerned.
     pub object: ObjectRef,
-    pub message: String,
+    pub issue: Issue,
 }
 
 struct Checker {
@@ -114,11 +175,11 @@ struct Checker {
 }
 
 impl Checker {
-    fn err(&mut self, object: &ObjectRef, message: String) {
-        self.out.push(Problem { severity: Severity::Error, object: object.clone(), message });
+    fn err(&mut self, object: &ObjectRef, issue: Issue) {
+        self.out.push(Problem { severity: Severity::Error, object: object.clone(), issue });
     }
-    fn warn(&mut self, object: &ObjectRef, message: String) {
-        self.out.push(Problem { severity: Severity::Warning, object: object.clone(), message });
+    fn warn(&mut self, object: &ObjectRef, issue: Issue) {
+        self.out.push(Problem { severity: Severity::Warning, object: object.clone(), issue });
     }
 }
 
@@ -144,25 +205,25 @@ fn check_global(cfg: &Config, c: &mut Checker) {
     for (name, g) in &cfg.asp_groups {
         for p in &g.pools {
             if !cfg.asp_pools.contains_key(p) {
-                c.warn(&ObjectRef::AspGroup(name.clone()), format!("asp pool {p} does not exist"));
+                c.warn(&ObjectRef::AspGroup(name.clone()), Issue::AspPoolMissing(p.clone()));
             }
         }
     }
     for (name, p) in &cfg.ipsec_policies {
         let obj = ObjectRef::IpsecPolicy(name.clone());
         if p.proposals.len() > MAX_POLICY_PROPOSALS {
-            c.err(&obj, format!("{} proposals referenced, at most {MAX_POLICY_PROPOSALS} are allowed", p.proposals.len()));
+            c.err(&obj, Issue::TooManyProposals(p.proposals.len()));
         }
         for (seq, prop) in &p.proposals {
             if !cfg.ipsec_proposals.contains_key(prop) {
-                c.warn(&obj, format!("seq {seq}: ipsec proposal {prop} does not exist"));
+                c.warn(&obj, Issue::IpsecProposalMissing { seq: *seq, name: prop.clone() });
             }
         }
     }
     for (name, p) in &cfg.ipsec_proposals {
         // RFC 4303: ESP provides confidentiality, integrity or both, never neither.
         if p.effective().esp == Some((EspEncr::Null, None)) {
-            c.err(&ObjectRef::IpsecProposal(name.clone()), "esp encryption null needs an esp authentication algorithm".into());
+            c.err(&ObjectRef::IpsecProposal(name.clone()), Issue::NullEspNeedsAuth);
         }
     }
     for (name, sa) in &cfg.ipsec_sas {
@@ -172,9 +233,9 @@ fn check_global(cfg: &Config, c: &mut Checker) {
         let obj = ObjectRef::Port { slot: *slot, port: *port };
         if let Some((ifname, ctx)) = &p.bind {
             match cfg.contexts.get(ctx) {
-                None => c.warn(&obj, format!("context {ctx} does not exist")),
+                None => c.warn(&obj, Issue::ContextMissing(ctx.clone())),
                 Some(cx) if !cx.interfaces.contains_key(ifname) => {
-                    c.warn(&obj, format!("interface {ifname} does not exist in context {ctx}"))
+                    c.warn(&obj, Issue::InterfaceMissingIn { interface: ifname.clone(), context: ctx.clone() })
                 }
                 _ => {}
             }
@@ -186,36 +247,36 @@ fn check_manual_sa(name: &str, sa: &IpsecSa, c: &mut Checker) {
     let obj = ObjectRef::IpsecSa(name.to_string());
     let has = |d| sa.dirs.contains_key(&d);
     if has(SaDir::Both) && (has(SaDir::In) || has(SaDir::Out)) {
-        c.err(&obj, "both cannot be used with in or out".into());
+        c.err(&obj, Issue::BothWithInOrOut);
     }
     if has(SaDir::In) != has(SaDir::Out) {
-        c.err(&obj, "inbound and outbound SAs must be configured in pairs".into());
+        c.err(&obj, Issue::UnpairedSas);
     }
     if sa.dirs.is_empty() {
-        c.warn(&obj, "no SA attributes configured (both, or in and out)".into());
+        c.warn(&obj, Issue::NoSaAttributes);
     }
     let proto = |k: &ManualSaKeys| (k.esp_spi.is_some() || k.esp_auth.is_some() || k.esp_encr.is_some(), k.ah_spi.is_some() || k.ah.is_some());
     for (dir, k) in &sa.dirs {
         let (esp, ah) = proto(k);
         if !esp && !ah {
-            c.err(&obj, format!("{dir}: neither ESP nor AH is configured"));
+            c.err(&obj, Issue::NoSecurityProtocol(*dir));
         }
         if esp && k.esp_spi.is_none() {
-            c.err(&obj, format!("{dir}: ESP needs an SPI (esp spi)"));
+            c.err(&obj, Issue::EspNeedsSpi(*dir));
         }
         if esp && k.esp_auth.is_none() && k.esp_encr.is_none() {
-            c.err(&obj, format!("{dir}: ESP needs a key (esp authentication or esp encryption)"));
+            c.err(&obj, Issue::EspNeedsKey(*dir));
         }
         if ah && k.ah_spi.is_none() {
-            c.err(&obj, format!("{dir}: AH needs an SPI (ah spi)"));
+            c.err(&obj, Issue::AhNeedsSpi(*dir));
         }
         if ah && k.ah.is_none() {
-            c.err(&obj, format!("{dir}: AH needs a key"));
+            c.err(&obj, Issue::AhNeedsKey(*dir));
         }
     }
     if let (Some(i), Some(o)) = (sa.dirs.get(&SaDir::In), sa.dirs.get(&SaDir::Out)) {
         if proto(i) != proto(o) {
-            c.err(&obj, "inbound and outbound SAs must use the same security protocol".into());
+            c.err(&obj, Issue::ProtocolsDiffer);
         }
     }
 }
@@ -223,40 +284,35 @@ fn check_manual_sa(name: &str, sa: &IpsecSa, c: &mut Checker) {
 fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
     if let Some(g) = &ctx.asp_group {
         if !cfg.asp_groups.contains_key(g) {
-            c.warn(&ObjectRef::context(name, InContext::Itself), format!("asp-group {g} does not exist"));
+            c.warn(&ObjectRef::context(name, InContext::Itself), Issue::AspGroupMissing(g.clone()));
         }
     }
     for (ifname, i) in &ctx.interfaces {
         if let Some(u) = &i.unnumbered {
             if !ctx.interfaces.contains_key(u) {
-                c.warn(&ObjectRef::context(name, InContext::Interface(ifname.clone())), format!("ip unnumbered: interface {u} does not exist"));
+                c.warn(&ObjectRef::context(name, InContext::Interface(ifname.clone())), Issue::UnnumberedInterfaceMissing(u.clone()));
             }
         }
     }
     for r in &ctx.routes {
         if let NextHop::Interface(i) = &r.next_hop {
             if !ctx.interfaces.contains_key(i) {
-                c.warn(&ObjectRef::context(name, InContext::Route(r.prefix)), format!("interface {i} does not exist"));
+                c.warn(&ObjectRef::context(name, InContext::Route(r.prefix)), Issue::InterfaceMissing(i.clone()));
             }
         }
     }
     for (pname, p) in &ctx.ike_policies {
         let obj = || ObjectRef::ike_policy(name, p.version, pname);
         if p.proposals.len() > MAX_POLICY_PROPOSALS {
-            c.err(&obj(), format!("{} proposals referenced, at most {MAX_POLICY_PROPOSALS} are allowed", p.proposals.len()));
+            c.err(&obj(), Issue::TooManyProposals(p.proposals.len()));
         }
         let mut needs_psk = p.version == IkeVersion::V2 && p.authentication == AuthMethod::PreSharedKey;
         for (seq, prop) in &p.proposals {
             match cfg.ike_proposals.get(prop) {
-                None => c.warn(&obj(), format!("seq {seq}: {} proposal {prop} does not exist", p.version.word())),
+                None => c.warn(&obj(), Issue::IkeProposalMissing { seq: *seq, version: p.version, name: prop.clone() }),
                 Some(pr) if pr.version != p.version => c.err(
                     &obj(),
-                    format!(
-                        "seq {seq}: an {} policy can only reference {} proposals; {prop} is an {} proposal",
-                        p.version.proto_name(),
-                        p.version.proto_name(),
-                        pr.version.proto_name()
-                    ),
+                    Issue::ProposalVersion { seq: *seq, policy: p.version, name: prop.clone(), proposal: pr.version },
                 ),
                 Some(pr) => {
                     if p.version == IkeVersion::V1 && pr.auth_method == AuthMethod::PreSharedKey {
@@ -266,27 +322,27 @@ fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
             }
         }
         if p.proposals.is_empty() {
-            c.warn(&obj(), "no proposal referenced".into());
+            c.warn(&obj(), Issue::NoProposal);
         }
         if needs_psk && p.pre_shared_key.is_none() {
-            c.warn(&obj(), "authentication is pre-shared-key but no pre-shared-key is configured".into());
+            c.warn(&obj(), Issue::NoPreSharedKey);
         }
         if p.address_allocation_aaa && p.connection_type != ConnectionType::ResponderOnly {
-            c.err(&obj(), "address-allocation aaa requires connection-type responder-only".into());
+            c.err(&obj(), Issue::AaaNeedsResponderOnly);
         }
     }
     for (aname, a) in &ctx.ipsec_profiles {
         let obj = || ObjectRef::ipsec_profile(name, aname);
         if a.entries.len() > MAX_TUNNEL_ENTRIES {
-            c.err(&obj(), format!("{} ipsec-policy entries, at most {MAX_TUNNEL_ENTRIES} are allowed", a.entries.len()));
+            c.err(&obj(), Issue::TooManyProfileEntries(a.entries.len()));
         }
         for (seq, e) in &a.entries {
             if !cfg.ipsec_policies.contains_key(&e.policy) {
-                c.warn(&obj(), format!("seq {seq}: ipsec policy {} does not exist", e.policy));
+                c.warn(&obj(), Issue::IpsecPolicyMissing { seq: *seq, name: e.policy.clone() });
             }
             if let Some(acl) = &e.access_group {
                 if !ctx.ipsec_acls.contains_key(acl) {
-                    c.warn(&obj(), format!("seq {seq}: ipsec access-list {acl} does not exist in context {name}"));
+                    c.warn(&obj(), Issue::AclMissingIn { seq: *seq, acl: acl.clone(), context: name.to_string() });
                 }
             }
         }
@@ -295,7 +351,7 @@ fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
 
 fn check_tunnels(cfg: &Config, c: &mut Checker) {
     if cfg.tunnels.len() > MAX_TUNNELS {
-        c.err(&ObjectRef::Tunnels, format!("{} tunnels configured, at most {MAX_TUNNELS} are supported", cfg.tunnels.len()));
+        c.err(&ObjectRef::Tunnels, Issue::TooManyTunnels(cfg.tunnels.len()));
     }
     // Lookups only (hash sets); what is reported is iterated in name order.
     let mut static_ends: HashMap<(&str, std::net::Ipv4Addr, std::net::Ipv4Addr), &str> = HashMap::with_capacity(cfg.tunnels.len());
@@ -315,17 +371,17 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         let ctxname = t.ike_context();
         let ctx = cfg.contexts.get(ctxname);
         if t.context.is_some() && ctx.is_none() {
-            c.warn(&obj(), format!("peer-end-point context {ctxname} does not exist"));
+            c.warn(&obj(), Issue::EndPointContextMissing(ctxname.to_string()));
         }
         if t.entries.len() > MAX_TUNNEL_ENTRIES {
-            c.err(&obj(), format!("{} sequenced entries, at most {MAX_TUNNEL_ENTRIES} are allowed", t.entries.len()));
+            c.err(&obj(), Issue::TooManyTunnelEntries(t.entries.len()));
         }
         match t.local {
-            None => c.warn(&obj(), "no peer-end-point configured".into()),
+            None => c.warn(&obj(), Issue::NoEndPoint),
             Some(l) => {
                 if ctx.is_some() {
                     if !owned.contains(&(ctxname, l)) {
-                        c.warn(&obj(), format!("local end point {l} is not an address of an interface in context {ctxname}"));
+                        c.warn(&obj(), Issue::LocalNotOwned { local: l, context: ctxname.to_string() });
                     }
                 }
             }
@@ -333,16 +389,16 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         // The tunnel interface: the named context, else the end point's.
         let bind_ctx: Option<&str> = t.bind_interface.as_ref().map(|(_, bc)| bc.as_deref().unwrap_or(ctxname));
         match &t.bind_interface {
-            None => c.warn(&obj(), "not bound to an interface (bind interface)".into()),
+            None => c.warn(&obj(), Issue::NotBound),
             Some((ifname, _)) => {
                 let bc = bind_ctx.unwrap_or_default();
                 match cfg.contexts.get(bc) {
-                    None => c.warn(&obj(), format!("bind interface: context {bc} does not exist")),
+                    None => c.warn(&obj(), Issue::BindContextMissing(bc.to_string())),
                     Some(cx) => match cx.interfaces.get(ifname) {
-                        None => c.warn(&obj(), format!("bind interface: interface {ifname} does not exist in context {bc}")),
+                        None => c.warn(&obj(), Issue::BindInterfaceMissing { interface: ifname.clone(), context: bc.to_string() }),
                         Some(i) => {
                             if t.kind == TunnelKind::OnDemand && i.kind != InterfaceKind::IpsecMultibind {
-                                c.err(&obj(), format!("an on-demand tunnel must be bound to an ipsec multibind interface; {ifname} is not one"));
+                                c.err(&obj(), Issue::OnDemandNeedsMultibind(ifname.clone()));
                             }
                         }
                     },
@@ -351,7 +407,7 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         }
         if let Some(q) = &t.qos_policy {
             if !cfg.ipsec_qos.contains_key(q) {
-                c.warn(&obj(), format!("qos policy queuing: ipsec qos policy {q} does not exist"));
+                c.warn(&obj(), Issue::QosPolicyMissing(q.clone()));
             }
         }
         let acl_exists = |acl: &str| {
@@ -361,39 +417,39 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         match t.kind {
             TunnelKind::Manual => {
                 if t.ike_policy.is_some() {
-                    c.err(&obj(), "a manual key tunnel does not use an ike-policy".into());
+                    c.err(&obj(), Issue::ManualWithIkePolicy);
                 }
                 if t.ts_guided_routes {
-                    c.err(&obj(), "traffic-selector guided routes are not supported on manual key tunnels".into());
+                    c.err(&obj(), Issue::ManualWithTsRoutes);
                 }
                 if t.max_tunnels.is_some() {
-                    c.err(&obj(), "max-tunnels applies to on-demand tunnels only".into());
+                    c.err(&obj(), Issue::MaxTunnelsNotOnDemand);
                 }
                 if t.local.is_some() && t.remote.is_none() {
-                    c.err(&obj(), "a manual key tunnel needs a remote end point".into());
+                    c.err(&obj(), Issue::ManualNeedsRemote);
                 }
             }
             TunnelKind::Static | TunnelKind::OnDemand => {
                 if t.kind == TunnelKind::Static {
                     if t.max_tunnels.is_some() {
-                        c.err(&obj(), "max-tunnels applies to on-demand tunnels only".into());
+                        c.err(&obj(), Issue::MaxTunnelsNotOnDemand);
                     }
                     if t.local.is_some() && t.remote.is_none() {
-                        c.err(&obj(), "a static tunnel needs a remote end point (peer-end-point ... remote)".into());
+                        c.err(&obj(), Issue::StaticNeedsRemote);
                     }
                 } else if t.remote.is_some() {
-                    c.err(&obj(), "an on-demand tunnel has no remote end point; remove remote".into());
+                    c.err(&obj(), Issue::OnDemandHasRemote);
                 }
                 match &t.ike_policy {
-                    None => c.warn(&obj(), "no ike-policy configured".into()),
+                    None => c.warn(&obj(), Issue::NoIkePolicy),
                     Some(p) => match ctx.and_then(|cx| cx.ike_policies.get(p)) {
-                        None => c.warn(&obj(), format!("ike-policy {p} does not exist in context {ctxname}")),
+                        None => c.warn(&obj(), Issue::IkePolicyMissing { name: p.clone(), context: ctxname.to_string() }),
                         Some(pol) => {
                             if t.kind == TunnelKind::OnDemand && pol.version == IkeVersion::V1 && pol.mode != ExchangeMode::Aggressive {
-                                c.err(&obj(), format!("on-demand tunnels with IKEv1 support aggressive mode only; ike policy {p} uses main mode"));
+                                c.err(&obj(), Issue::OnDemandNeedsAggressive(p.clone()));
                             }
                             if t.kind == TunnelKind::Static && pol.pre_shared_key == Some(PreSharedKey::UseAaa) {
-                                c.err(&obj(), format!("ike policy {p}: pre-shared-key use-aaa applies to on-demand tunnels only"));
+                                c.err(&obj(), Issue::UseAaaNotOnDemand(p.clone()));
                             }
                         }
                     },
@@ -401,7 +457,7 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
                 if t.kind == TunnelKind::OnDemand {
                     let profile_ctx = bind_ctx.unwrap_or(ctxname);
                     if !cfg.contexts.get(profile_ctx).is_some_and(|cx| cx.ipsec_profiles.contains_key(name)) {
-                        c.warn(&obj(), format!("no ipsec profile named {name} in context {profile_ctx}"));
+                        c.warn(&obj(), Issue::ProfileMissing { name: name.to_string(), context: profile_ctx.to_string() });
                     }
                 }
             }
@@ -409,35 +465,35 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         for (seq, e) in &t.entries {
             match (e, t.kind) {
                 (TunnelEntry::Policy(p), TunnelKind::Manual) => {
-                    c.err(&obj(), format!("seq {seq}: a manual key tunnel takes security-association entries, not ipsec-policy {}", p.policy))
+                    c.err(&obj(), Issue::ManualWithPolicyEntry { seq: *seq, policy: p.policy.clone() })
                 }
                 (TunnelEntry::ManualSa { sa, .. }, TunnelKind::Static | TunnelKind::OnDemand) => {
-                    c.err(&obj(), format!("seq {seq}: security-association {sa} needs a manual key tunnel"))
+                    c.err(&obj(), Issue::SaEntryNeedsManual { seq: *seq, sa: sa.clone() })
                 }
                 (TunnelEntry::Policy(p), _) => {
                     if !cfg.ipsec_policies.contains_key(&p.policy) {
-                        c.warn(&obj(), format!("seq {seq}: ipsec policy {} does not exist", p.policy));
+                        c.warn(&obj(), Issue::IpsecPolicyMissing { seq: *seq, name: p.policy.clone() });
                     }
                     if let Some(a) = &p.access_group {
                         if !acl_exists(a) {
-                            c.warn(&obj(), format!("seq {seq}: ipsec access-list {a} does not exist"));
+                            c.warn(&obj(), Issue::AclMissing { seq: *seq, acl: a.clone() });
                         }
                     }
                 }
                 (TunnelEntry::ManualSa { sa, access_group }, _) => {
                     if !cfg.ipsec_sas.contains_key(sa) {
-                        c.warn(&obj(), format!("seq {seq}: ipsec security-association {sa} does not exist"));
+                        c.warn(&obj(), Issue::IpsecSaMissing { seq: *seq, sa: sa.clone() });
                     }
                     if let Some(a) = access_group {
                         if !acl_exists(a) {
-                            c.warn(&obj(), format!("seq {seq}: ipsec access-list {a} does not exist"));
+                            c.warn(&obj(), Issue::AclMissing { seq: *seq, acl: a.clone() });
                         }
                     }
                 }
             }
         }
         if t.entries.is_empty() && t.kind != TunnelKind::OnDemand {
-            c.warn(&obj(), "no sequenced ipsec-policy or security-association entry".into());
+            c.warn(&obj(), Issue::NoEntry);
         }
         // Uniqueness across tunnels.
         let rid = t.remote_id.as_ref().map(|i| i.to_string()).or(t.remote.map(|r| r.to_string()));
@@ -445,7 +501,7 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
             TunnelKind::Static | TunnelKind::Manual => {
                 if let (Some(l), Some(r)) = (t.local, t.remote) {
                     if let Some(other) = static_ends.insert((ctxname, l, r), name) {
-                        c.err(&obj(), format!("tunnel {other} already uses local {l} remote {r} in context {ctxname}"));
+                        c.err(&obj(), Issue::EndPointsTaken { other: other.to_string(), local: l, remote: r, context: ctxname.to_string() });
                     }
                 }
                 if let Some(rid) = rid {
@@ -461,7 +517,7 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
     }
     for (key, name) in ondemand_ids {
         if static_ids.contains(&key) {
-            c.err(&ObjectRef::tunnel(name), format!("remote-id {} in context {} is also used by a static tunnel", key.1, key.0));
+            c.err(&ObjectRef::tunnel(name), Issue::RemoteIdTaken { remote_id: key.1.clone(), context: key.0.to_string() });
         }
     }
 }
@@ -489,8 +545,8 @@ mod tests {
         c.contexts.get_mut("local").unwrap().ike_policies.insert("pol".into(), pol);
         let p = validate(&c);
         assert_eq!(p[0].severity, Severity::Error);
-        assert!(p[0].message.contains("p2 is an IKEv2 proposal"), "{p:?}");
-        assert!(p.iter().any(|x| x.severity == Severity::Warning && x.message.contains("nope does not exist")));
+        assert!(matches!(&p[0].issue, Issue::ProposalVersion { name, proposal: IkeVersion::V2, .. } if name == "p2"), "{p:?}");
+        assert!(p.iter().any(|x| x.severity == Severity::Warning && matches!(&x.issue, Issue::IkeProposalMissing { name, .. } if name == "nope")));
     }
 
     #[test]
@@ -501,8 +557,8 @@ mod tests {
         sa.dirs.insert(SaDir::In, ManualSaKeys::default());
         c.ipsec_sas.insert("s".into(), sa);
         let p = validate(&c);
-        assert!(p.iter().any(|x| x.message.contains("both cannot be used with in or out")));
-        assert!(p.iter().any(|x| x.message.contains("pairs")));
+        assert!(p.iter().any(|x| x.issue == Issue::BothWithInOrOut));
+        assert!(p.iter().any(|x| x.issue == Issue::UnpairedSas));
     }
 
     #[test]
@@ -517,7 +573,7 @@ mod tests {
         t.local = Some("1.1.1.1".parse().unwrap());
         c.tunnels.insert("od".into(), t);
         let p = validate(&c);
-        assert!(p.iter().any(|x| x.severity == Severity::Error && x.message.contains("aggressive mode only")), "{p:?}");
-        assert!(p.iter().any(|x| x.message.contains("no ipsec profile named od")));
+        assert!(p.iter().any(|x| x.severity == Severity::Error && matches!(x.issue, Issue::OnDemandNeedsAggressive(_))), "{p:?}");
+        assert!(p.iter().any(|x| matches!(&x.issue, Issue::ProfileMissing { name, .. } if name == "od")));
     }
 }

@@ -1025,7 +1025,7 @@ interface Ethernet1/0
                 ObjectRef::Context { object: InContext::IkePolicy { name, .. }, .. } => name.starts_with(&format!("{tunnel}-ike")),
                 _ => false,
             })
-            .map(|p| format!("{:?}: {}", p.object, p.message))
+            .map(|p| format!("{:?}: {:?}", p.object, p.issue))
             .collect()
     }
 

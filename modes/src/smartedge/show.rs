@@ -365,7 +365,7 @@ fn show_ike_policy(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn Out)
             }
             let obj = edgesh_engine::validate::ObjectRef::ike_policy(ctx, p.version, n);
             for pr in object_problems(&problems, &obj) {
-                kv(o, if pr.severity == Severity::Error { "Error" } else { "Warning" }, &pr.message);
+                kv(o, if pr.severity == Severity::Error { "Error" } else { "Warning" }, &super::wording::issue(&pr.issue));
             }
         }
     }
@@ -540,16 +540,16 @@ pub fn tunnel_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem],
         return ("Admin down".into(), vec!["shutdown".into()]);
     }
     let obj = edgesh_engine::validate::ObjectRef::tunnel(name);
-    let mut reasons: Vec<String> = object_problems(problems, &obj).map(|p| p.message.clone()).collect();
+    let mut reasons: Vec<String> = object_problems(problems, &obj).map(|p| super::wording::issue(&p.issue)).collect();
     if let Some(p) = t.ike_policy.as_ref().and_then(|p| cfg.contexts.get(t.ike_context()).and_then(|c| c.ike_policies.get(p)).map(|x| (p, x))) {
         let pobj = edgesh_engine::validate::ObjectRef::ike_policy(t.ike_context(), p.1.version, p.0);
-        reasons.extend(object_problems(problems, &pobj).map(|x| format!("ike policy {}: {}", p.0, x.message)));
+        reasons.extend(object_problems(problems, &pobj).map(|x| format!("ike policy {}: {}", p.0, super::wording::issue(&x.issue))));
     }
     if t.kind == TunnelKind::OnDemand {
         // The profile named after the tunnel, in the context of its interface.
         let pctx = t.bind_interface.as_ref().and_then(|(_, c)| c.clone()).unwrap_or_else(|| t.ike_context().to_string());
         let pobj = edgesh_engine::validate::ObjectRef::ipsec_profile(&pctx, name);
-        reasons.extend(object_problems(problems, &pobj).map(|x| format!("ipsec profile {name}: {}", x.message)));
+        reasons.extend(object_problems(problems, &pobj).map(|x| format!("ipsec profile {name}: {}", super::wording::issue(&x.issue))));
     }
     if reasons.is_empty() {
         reasons.push(if t.kind == TunnelKind::OnDemand { "waiting for remote peers".into() } else { "no IKE SA established".into() });

@@ -1,11 +1,12 @@
 //! SmartEdge's words for what the engine reports as values: the reasons SAs
-//! go down, packet errors (the log text of Table 5 of the guide) and the
-//! objects of configuration problems (as their configuration lines name
-//! them). One `fn` per engine type.
+//! go down, packet errors (the log text of Table 5 of the guide) and
+//! configuration problems (the object, as its configuration line names it,
+//! and what is wrong). One `fn` per engine type.
 
 use edgesh_engine::ike::events::DownReason;
 use edgesh_engine::ike::wire::{Part, ProposalSyntax, WireError, notify};
-use edgesh_engine::validate::{InContext, ObjectRef, Problem, Severity};
+use edgesh_engine::config::{MAX_POLICY_PROPOSALS, MAX_TUNNEL_ENTRIES, MAX_TUNNELS};
+use edgesh_engine::validate::{InContext, Issue, ObjectRef, Problem, Severity};
 
 /// Why an IKE or IPsec SA went down (`... deleted: REASON`).
 pub fn down_reason(r: &DownReason) -> String {
@@ -103,13 +104,75 @@ pub fn object(o: &ObjectRef) -> String {
     }
 }
 
+/// What is wrong with a configuration object.
+pub fn issue(i: &Issue) -> String {
+    match i {
+        Issue::AspPoolMissing(p) => format!("asp pool {p} does not exist"),
+        Issue::TooManyProposals(n) => format!("{n} proposals referenced, at most {MAX_POLICY_PROPOSALS} are allowed"),
+        Issue::IpsecProposalMissing { seq, name } => format!("seq {seq}: ipsec proposal {name} does not exist"),
+        Issue::NullEspNeedsAuth => "esp encryption null needs an esp authentication algorithm".into(),
+        Issue::ContextMissing(c) => format!("context {c} does not exist"),
+        Issue::InterfaceMissingIn { interface, context } => format!("interface {interface} does not exist in context {context}"),
+        Issue::BothWithInOrOut => "both cannot be used with in or out".into(),
+        Issue::UnpairedSas => "inbound and outbound SAs must be configured in pairs".into(),
+        Issue::NoSaAttributes => "no SA attributes configured (both, or in and out)".into(),
+        Issue::NoSecurityProtocol(d) => format!("{d}: neither ESP nor AH is configured"),
+        Issue::EspNeedsSpi(d) => format!("{d}: ESP needs an SPI (esp spi)"),
+        Issue::EspNeedsKey(d) => format!("{d}: ESP needs a key (esp authentication or esp encryption)"),
+        Issue::AhNeedsSpi(d) => format!("{d}: AH needs an SPI (ah spi)"),
+        Issue::AhNeedsKey(d) => format!("{d}: AH needs a key"),
+        Issue::ProtocolsDiffer => "inbound and outbound SAs must use the same security protocol".into(),
+        Issue::AspGroupMissing(g) => format!("asp-group {g} does not exist"),
+        Issue::UnnumberedInterfaceMissing(u) => format!("ip unnumbered: interface {u} does not exist"),
+        Issue::InterfaceMissing(i) => format!("interface {i} does not exist"),
+        Issue::IkeProposalMissing { seq, version, name } => format!("seq {seq}: {} proposal {name} does not exist", version.word()),
+        Issue::ProposalVersion { seq, policy, name, proposal } => {
+            format!("seq {seq}: an {} policy can only reference {} proposals; {name} is an {} proposal", policy.proto_name(), policy.proto_name(), proposal.proto_name())
+        }
+        Issue::NoProposal => "no proposal referenced".into(),
+        Issue::NoPreSharedKey => "authentication is pre-shared-key but no pre-shared-key is configured".into(),
+        Issue::AaaNeedsResponderOnly => "address-allocation aaa requires connection-type responder-only".into(),
+        Issue::TooManyProfileEntries(n) => format!("{n} ipsec-policy entries, at most {MAX_TUNNEL_ENTRIES} are allowed"),
+        Issue::IpsecPolicyMissing { seq, name } => format!("seq {seq}: ipsec policy {name} does not exist"),
+        Issue::AclMissingIn { seq, acl, context } => format!("seq {seq}: ipsec access-list {acl} does not exist in context {context}"),
+        Issue::TooManyTunnels(n) => format!("{n} tunnels configured, at most {MAX_TUNNELS} are supported"),
+        Issue::EndPointContextMissing(c) => format!("peer-end-point context {c} does not exist"),
+        Issue::TooManyTunnelEntries(n) => format!("{n} sequenced entries, at most {MAX_TUNNEL_ENTRIES} are allowed"),
+        Issue::NoEndPoint => "no peer-end-point configured".into(),
+        Issue::LocalNotOwned { local, context } => format!("local end point {local} is not an address of an interface in context {context}"),
+        Issue::NotBound => "not bound to an interface (bind interface)".into(),
+        Issue::BindContextMissing(c) => format!("bind interface: context {c} does not exist"),
+        Issue::BindInterfaceMissing { interface, context } => format!("bind interface: interface {interface} does not exist in context {context}"),
+        Issue::OnDemandNeedsMultibind(i) => format!("an on-demand tunnel must be bound to an ipsec multibind interface; {i} is not one"),
+        Issue::QosPolicyMissing(q) => format!("qos policy queuing: ipsec qos policy {q} does not exist"),
+        Issue::ManualWithIkePolicy => "a manual key tunnel does not use an ike-policy".into(),
+        Issue::ManualWithTsRoutes => "traffic-selector guided routes are not supported on manual key tunnels".into(),
+        Issue::MaxTunnelsNotOnDemand => "max-tunnels applies to on-demand tunnels only".into(),
+        Issue::ManualNeedsRemote => "a manual key tunnel needs a remote end point".into(),
+        Issue::StaticNeedsRemote => "a static tunnel needs a remote end point (peer-end-point ... remote)".into(),
+        Issue::OnDemandHasRemote => "an on-demand tunnel has no remote end point; remove remote".into(),
+        Issue::NoIkePolicy => "no ike-policy configured".into(),
+        Issue::IkePolicyMissing { name, context } => format!("ike-policy {name} does not exist in context {context}"),
+        Issue::OnDemandNeedsAggressive(p) => format!("on-demand tunnels with IKEv1 support aggressive mode only; ike policy {p} uses main mode"),
+        Issue::UseAaaNotOnDemand(p) => format!("ike policy {p}: pre-shared-key use-aaa applies to on-demand tunnels only"),
+        Issue::ProfileMissing { name, context } => format!("no ipsec profile named {name} in context {context}"),
+        Issue::ManualWithPolicyEntry { seq, policy } => format!("seq {seq}: a manual key tunnel takes security-association entries, not ipsec-policy {policy}"),
+        Issue::SaEntryNeedsManual { seq, sa } => format!("seq {seq}: security-association {sa} needs a manual key tunnel"),
+        Issue::AclMissing { seq, acl } => format!("seq {seq}: ipsec access-list {acl} does not exist"),
+        Issue::IpsecSaMissing { seq, sa } => format!("seq {seq}: ipsec security-association {sa} does not exist"),
+        Issue::NoEntry => "no sequenced ipsec-policy or security-association entry".into(),
+        Issue::EndPointsTaken { other, local, remote, context } => format!("tunnel {other} already uses local {local} remote {remote} in context {context}"),
+        Issue::RemoteIdTaken { remote_id, context } => format!("remote-id {remote_id} in context {context} is also used by a static tunnel"),
+    }
+}
+
 /// A configuration problem as a commit prints it (`% Error: OBJECT: MESSAGE`).
 pub fn problem(p: &Problem) -> String {
     let s = match p.severity {
         Severity::Error => "Error",
         Severity::Warning => "Warning",
     };
-    format!("% {s}: {}: {}", object(&p.object), p.message)
+    format!("% {s}: {}: {}", object(&p.object), issue(&p.issue))
 }
 
 /// The SmartEdge log line for a rejected IKEv2 packet: Table 6 of the guide
