@@ -733,11 +733,20 @@ impl Core {
     /// Delete the SAs of a tunnel and/or peer (the peer is told). Returns how many.
     pub fn clear(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
         self.now = now;
-        let hit: Vec<u32> = self.sas.iter().filter(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p)).map(|s| s.conn).collect();
-        for conn in &hit {
+        let hit: Vec<(u32, String)> = self.sas.iter().filter(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p)).map(|s| (s.conn, s.tunnel.clone())).collect();
+        for (conn, _) in &hit {
             let Some(i) = self.index(*conn) else { continue };
             self.tell_delete(i);
             self.drop_sa(i, DownReason::Cleared, false);
+        }
+        // As with IKEv1, a cleared static tunnel negotiates again at once.
+        let mut restart: Vec<String> = hit.iter().map(|h| h.1.clone()).collect();
+        restart.sort();
+        restart.dedup();
+        for t in restart {
+            if self.pc(&t).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == t) {
+                self.initiate(now, &t);
+            }
         }
         hit.len()
     }
