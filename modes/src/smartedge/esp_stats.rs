@@ -11,7 +11,7 @@ const ROWS: [(&str, DropKind); 7] = [
     ("No inbound SA (SPI)", DropKind::UnknownSpi),
     ("Repeated/duplicate", DropKind::Replay),
     ("Late (out of window)", DropKind::Late),
-    ("Authentication failure", DropKind::BadIcv),
+    ("Authentication failed", DropKind::BadIcv),
     ("Encapsulation mode", DropKind::TransportMode),
     ("Selector mismatch", DropKind::Selector),
     ("Malformed", DropKind::Malformed),
