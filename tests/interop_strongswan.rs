@@ -917,6 +917,37 @@ fn rejected_esp_packets_are_logged_and_counted_smartedge() {
         assert_eq!(log.matches(l).count(), 1, "{l}:\n{log}");
     }
     assert!(!log.contains(&edgesh_engine::ike::crypto::hex(&keys.encr)), "no key in the log");
+    // Table 7's situation for "No Inbound SA Found.": a packet sent with the
+    // previous SPI after a rekey (strongSwan rekeys, then deletes the old child).
+    let list = list_sas();
+    let old_child: String = list.split("peer-child: #").nth(1).map(|t| t.chars().take_while(|c| c.is_ascii_digit()).collect()).unwrap_or_default();
+    assert!(!old_child.is_empty(), "{list}");
+    let out = peer(&[], &["swanctl", "right", "--rekey", "--child", "peer-child"]);
+    assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}");
+    e.wait_for("show tunnel ipsec name t1 detail", "IPsec SA pair", 10);
+    let t0 = Instant::now();
+    while list_sas().matches("peer-child: #").count() < 2 {
+        assert!(t0.elapsed() < Duration::from_secs(10), "no new child:\n{}", list_sas());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = peer(&[], &["swanctl", "right", "--terminate", "--child-id", &old_child]);
+    assert!(out.contains("successfully") || out.contains("completed"), "{out}");
+    let t0 = Instant::now();
+    loop {
+        let d = e.cmd("show tunnel ipsec name t1 detail");
+        if d.contains("Inbound SPI") && !d.contains(&format!("0x{spi:08x}")) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "the old SA is still there after the rekey:\n{d}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let mut old = edgesh_engine::esp::EspSa::new(spi, edgesh_engine::config::EspEncr::Aes128Cbc, Some(edgesh_engine::config::EspAuth::HmacSha1_96), &keys).unwrap();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(16);
+    send_from_right(&[old.seal(4, &inner_packet([203, 0, 113, 1], [198, 51, 100, 1], 1), &mut rng).unwrap()]);
+    let d = e.wait_for("show tunnel ipsec name t1 detail", "Dropped inbound packets : 1", 10);
+    assert!(d.contains(&format!("      {:<22}: 1\n", "No inbound SA (SPI)")), "counted on the new SA:\n{d}");
+    let log = e.cmd("show log");
+    assert_eq!(log.matches("%IPSEC-6-NO_SA: No Inbound SA Found.").count(), 2, "{log}");
 }
 
 /// The same on an IOS crypto map (strongSwan initiates): IOS's messages and
