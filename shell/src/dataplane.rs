@@ -231,6 +231,8 @@ impl Dataplane {
         let (spi, seq) = crate::dataplane_drops::spi_seq(data);
         let r = self.classify(data);
         match r {
+            // A dummy packet (next header 59, RFC 4303 2.6): authenticated, then discarded without a word.
+            Ok(inner) if inner.is_empty() => Ok(()),
             Ok(inner) => {
                 let c = self.counts.entry((spi, true)).or_default();
                 *c = (c.0 + 1, c.1 + inner.len() as u64);
@@ -253,9 +255,12 @@ impl Dataplane {
         let Some(spi) = edgesh_engine::esp::spi_of(data).filter(|_| data.len() >= edgesh_engine::esp::HEADER_LEN) else { return Err((DropKind::Malformed, None)) };
         let Some((sa, remote_ts, local_ts)) = self.inbound.get_mut(&spi) else { return Err((DropKind::UnknownSpi, None)) };
         let (next, inner) = sa.open(data).map_err(|e| (DropKind::of(&e), None))?;
+        if next == 59 {
+            return Ok(Vec::new());
+        }
         if next != NEXT_HEADER_IPV4 {
             // A transport-mode payload (TCP, UDP, ICMP ...) where a tunnel-mode inner packet is expected.
-            return Err((if next == 59 || next == 41 { DropKind::Malformed } else { DropKind::TransportMode }, Some((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, next))));
+            return Err((if next == 41 { DropKind::Malformed } else { DropKind::TransportMode }, Some((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, next))));
         }
         let Some((src, dst)) = ipv4_ends(&inner) else { return Err((DropKind::Malformed, None)) };
         // The inner packet must be one this SA protects (RFC 4301 5.2).

@@ -157,6 +157,8 @@ mod tests {
             .seal(4, &ipv4([10, 9, 0, 5], [10, 1, 0, 7], 6), &mut rng)
             .unwrap();
         assert_eq!(dp.receive(LOCAL, PEER, &outside), Err(DropKind::Selector));
+        let dummy = peer.seal(59, b"traffic flow confidentiality padding", &mut rng).unwrap();
+        assert_eq!(dp.receive(LOCAL, PEER, &dummy), Ok(()), "a dummy packet is discarded, not counted (RFC 4303 2.6)");
         let not_ip = peer.seal(4, b"not an IP packet", &mut rng).unwrap();
         assert_eq!(dp.receive(LOCAL, PEER, &not_ip), Err(DropKind::Malformed));
         assert_eq!(
