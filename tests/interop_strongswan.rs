@@ -971,7 +971,7 @@ fn rejected_esp_packets_are_logged_and_counted_ios() {
     assert_eq!(log.matches("%CRYPTO-4-PKT_REPLAY_ERR: decrypt: replay check failed connection id=").count(), 2, "{log}");
     for l in [
         format!("%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=50, spi=0x{0:X}({0}), srcaddr=192.0.2.2", spi ^ 0x0101_0101),
-        format!("%CRYPTO-4-RECVD_PKT_MAC_ERR: decrypt: mac verify failed for connection id="),
+        "%CRYPTO-4-RECVD_PKT_MAC_ERR: decrypt: mac verify failed for connection id=".to_string(),
         format!("remote=192.0.2.2 spi={spi:08X} seqno=00000065"),
         "%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /192.0.2.1, src_addr= 192.0.2.2, prot= 1".to_string(),
         "%CRYPTO-4-RECVD_PKT_INV_IDENTITY: decaps: inner packet not in the SA's proxy identities (ip) dest_addr= 198.51.100.1, src_addr= 10.9.9.9, prot= 1".to_string(),
