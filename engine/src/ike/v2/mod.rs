@@ -158,6 +158,9 @@ pub struct Sa {
     pub(crate) rekeyed: bool,
     /// Children still to negotiate for the tunnel (initiator).
     pub(crate) want: VecDeque<usize>,
+    /// An SA made by rekeying another: (the old SA, the lowest nonce of the
+    /// rekey exchange), to resolve simultaneous IKE SA rekeys (RFC 7296 2.8.2).
+    pub(crate) rekey_from: Option<(u32, Vec<u8>)>,
 }
 
 impl Sa {
@@ -450,6 +453,7 @@ impl Core {
             last_heard: now,
             rekeyed: false,
             want: VecDeque::new(),
+            rekey_from: None,
         };
         self.by_spi.entry(spi_i).or_default().push(conn);
         self.sas.push(sa);

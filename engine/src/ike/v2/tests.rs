@@ -464,3 +464,52 @@ fn kilobyte_lifetime_rekeys_the_child() {
     assert_matching(&l, 1);
     assert_ne!(l.a.child_sas()[0].spi_out, first);
 }
+
+/// Both ends rekey the IKE SA at once (RFC 7296 2.8.2): the two
+/// CREATE_CHILD_SA requests cross, both complete, the new SA made with the
+/// lowest nonce is deleted by its initiator, the old one by the survivor's
+/// initiator: one IKE SA remains on each side, the same, carrying the children.
+#[test]
+fn an_ike_rekey_collision_ends_with_one_ike_sa() {
+    for seed in 0..6u64 {
+        let (mut a, _) = pair();
+        a.children.push(a.children[0].clone());
+        a.children[1].local_ts = sel([10, 1, 9, 0], 24);
+        let b = mirror(&a, "tb");
+        let mut l = Link { a: Core::new(10 + seed), b: Core::new(20 + seed), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+        l.b.set_peers(0, vec![b]);
+        l.a.set_peers(0, vec![a]);
+        l.run();
+        assert_matching(&l, 2);
+        let old = l.a.sas()[0].spi_i;
+        l.a.sas[0].queue.push_back(Req::RekeyIke);
+        l.b.sas[0].queue.push_back(Req::RekeyIke);
+        l.a.kick(0);
+        l.b.kick(0);
+        let ta: Vec<Transmit> = std::iter::from_fn(|| l.a.poll_transmit()).collect();
+        let tb: Vec<Transmit> = std::iter::from_fn(|| l.b.poll_transmit()).collect();
+        assert_eq!((ta.len(), tb.len()), (1, 1));
+        l.b.handle(l.now, ta[0].dst, ta[0].src, &ta[0].data);
+        l.a.handle(l.now, tb[0].dst, tb[0].src, &tb[0].data);
+        l.run();
+        let states = |c: &Core| c.sas().iter().map(|s| (s.conn, s.state)).collect::<Vec<_>>();
+        assert_eq!(l.a.sas().len(), 1, "seed {seed}: {:?}", states(&l.a));
+        assert_eq!(l.b.sas().len(), 1, "seed {seed}: {:?}", states(&l.b));
+        let (sa, sb) = (&l.a.sas()[0], &l.b.sas()[0]);
+        assert!(sa.is_established() && sb.is_established());
+        assert_ne!(sa.spi_i, old);
+        assert_eq!((sa.spi_i, sa.spi_r), (sb.spi_i, sb.spi_r));
+        assert!(l.a.child_sas().iter().all(|c| c.ike == sa.conn));
+        assert!(l.b.child_sas().iter().all(|c| c.ike == sb.conn));
+        assert_matching(&l, 2);
+        // The survivor works: a child rekey over it, and it outlives its timers.
+        let (id, child) = (l.a.child_sas()[0].id, l.a.child_sas()[0].child);
+        l.a.children[0].rekeyed = true;
+        l.a.sas[0].queue.push_back(Req::Child { tunnel: "ta".into(), child, rekey_of: Some(id) });
+        l.a.kick(0);
+        l.run();
+        l.advance(60_000);
+        assert_eq!((l.a.sas().len(), l.b.sas().len()), (1, 1));
+        assert_matching(&l, 2);
+    }
+}
