@@ -412,11 +412,17 @@ fn endpoint_runs_ikev2_and_ikev1_side_by_side() {
     assert_ne!(p.a.child_sas()[0].spi_out, spi);
     assert_eq!(p.b.child_sas().len(), 1);
     // An IKEv1 peer beside it still runs IKEv1.
-    p.a.set_config(p.now, EngineConf { peers: vec![a2, a1], notes: vec![] });
+    p.a.set_config(p.now, EngineConf { peers: vec![a2.clone(), a1.clone()], notes: vec![], ..Default::default() });
     assert_eq!(p.a.ike_sas().len(), 1);
     assert_eq!(p.a.v2().sas().len(), 1);
     p.advance(30_000);
     assert_eq!(p.a.child_sas().len(), 1);
+    assert_eq!((p.a.v2().cookie_threshold, p.a.v2().fragment_size), (COOKIE_THRESHOLD, FRAGMENT_SIZE));
+    // The cookie threshold and the fragment size are configuration.
+    p.a.set_config(p.now, EngineConf { peers: vec![a2.clone(), a1.clone()], v2_cookie_threshold: Some(0), v2_fragment_size: Some(576), ..Default::default() });
+    assert_eq!((p.a.v2().cookie_threshold, p.a.v2().fragment_size), (0, 576));
+    p.a.set_config(p.now, EngineConf { peers: vec![a2, a1], ..Default::default() });
+    assert_eq!((p.a.v2().cookie_threshold, p.a.v2().fragment_size), (COOKIE_THRESHOLD, FRAGMENT_SIZE));
 }
 
 /// Both ends rekey the same pair at once (RFC 7296 2.8.1): the exchanges
