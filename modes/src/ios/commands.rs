@@ -911,6 +911,7 @@ fn crypto_exec(g: &mut G) {
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
+    crate::ios::show_ikev2::register(g);
     add(g, "show crypto keys tshark", &[SH, CR, "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options (decrypts captures of edgesh's packets)"], |s, _, o| {
         for l in crate::engine::tshark_lines(&s.router()) {
             o.line(&l);

@@ -25,6 +25,7 @@ pub mod ikev2;
 pub mod names;
 pub mod modes_tree;
 pub mod show_config;
+pub mod show_ikev2;
 pub mod show_sa;
 pub mod state;
 pub mod vocabulary;

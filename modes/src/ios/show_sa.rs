@@ -174,7 +174,8 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
         let iface = compiled.tunnels.get(&p.name).and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone())).unwrap_or_else(|| "(none)".into());
         let ike: Vec<&IkeSa> = r.ike().ike_sas().iter().filter(|s| s.tunnel == p.name).collect();
         let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| c.tunnel == p.name).collect();
-        let up = ike.iter().any(|s| s.is_established());
+        let (v2_up, v2_since, v2_port) = crate::ios::show_ikev2::established(r, &p.name);
+        let up = ike.iter().any(|s| s.is_established()) || v2_up;
         let status = match (up, kids.is_empty()) {
             (true, false) => "UP-ACTIVE",
             (true, true) => "UP-IDLE",
@@ -182,18 +183,19 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
             (false, true) if !ike.is_empty() => "DOWN-NEGOTIATING",
             _ => "DOWN",
         };
-        let port = ike.first().map(|s| s.remote.port()).or(kids.first().map(|c| c.remote.port())).unwrap_or(500);
+        let port = ike.first().map(|s| s.remote.port()).or(v2_port).or(kids.first().map(|c| c.remote.port())).unwrap_or(500);
         let peer = p.remote.or(ike.first().map(|s| *s.remote.ip())).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
         out.push(format!("Interface: {iface}"));
         if detail {
-            if let Some(t) = ike.iter().filter_map(|s| s.established).min() {
+            if let Some(t) = ike.iter().filter_map(|s| s.established).chain(v2_since).min() {
                 out.push(format!("Uptime: {}", hms(now.saturating_sub(t) / 1000)));
             }
         }
         out.push(format!("Session status: {status}"));
         if detail {
-            out.push(format!("Peer: {peer} port {port} fvrf: (none) ivrf: (none)"));
-            out.push(format!("      Phase1_id: {}", ike.iter().find_map(|s| s.peer_id.as_ref()).map(|i| i.data_text()).unwrap_or_else(|| "(none)".into())));
+            let (fvrf, ivrf) = crate::ios::show_ikev2::session_vrfs(r, &p.name);
+            out.push(format!("Peer: {peer} port {port} fvrf: {fvrf} ivrf: {ivrf}"));
+            out.push(format!("      Phase1_id: {}", ike.iter().find_map(|s| s.peer_id.as_ref()).map(|i| i.data_text()).or_else(|| crate::ios::show_ikev2::phase1_id(r, &p.name)).unwrap_or_else(|| "(none)".into())));
             out.push("      Desc: (none)".into());
         } else {
             out.push(format!("Peer: {peer} port {port} "));
@@ -206,6 +208,7 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
                 out.push(format!("          Capabilities:{} connid:{} lifetime:{}", if caps.is_empty() { "(none)".to_string() } else { caps }, s.conn, hms(s.expires().saturating_sub(now) / 1000)));
             }
         }
+        crate::ios::show_ikev2::session_lines(r, &p.name, detail, now, out);
         let flows: Vec<(usize, Selector, Selector)> = if p.dynamic {
             kids.iter().map(|c| (c.child, c.local_ts, c.remote_ts)).collect()
         } else {

@@ -17,6 +17,7 @@ pub mod pki;
 pub mod pki_store;
 pub mod render;
 pub mod show;
+pub mod show_ike2;
 pub mod show_sa;
 pub mod wording;
 

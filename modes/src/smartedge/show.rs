@@ -129,11 +129,13 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
             let st = r.ike().stats.clone();
             let (p1_up, p2_up) = (r.ike().ike_sas().iter().filter(|x| x.is_established()).count(), r.ike().child_sas().len());
             let half = r.ike().ike_sas().len() - p1_up;
-            drop(r);
             if a.has("ike2") {
-                o.line("IKEv2 statistics: no IKEv2 SAs (the IKEv2 engine is not available yet)");
+                let mut v = Vec::new();
+                crate::smartedge::show_ike2::ike2_global(&r, a.get("SLOT/PORT").unwrap_or("-"), &mut v);
+                v.iter().for_each(|l| o.line(l));
                 return Ok(());
             }
+            drop(r);
             o.line(&format!("IKEv1 statistics for ASP {}", a.get("SLOT/PORT").unwrap_or("-")));
             let mut rows = vec![("Phase-I SAs established now", p1_up as u64), ("Phase-I SAs negotiating now", half as u64), ("IPsec SA pairs now", p2_up as u64)];
             rows.extend(ike_counter_rows(&st, true));

@@ -23,6 +23,7 @@ pub fn smartedge_tunnel_sas(r: &Router, tunnel: &str, out: &mut Vec<String>) {
         }
         out.push(format!("    {:<24}: {}", "NAT traversal", if s.nat_local || s.nat_remote { "yes (UDP 4500)" } else { "no" }));
     }
+    crate::smartedge::show_ike2::tunnel_v2_sas(r, tunnel, out);
     for c in r.ike().child_sas().iter().filter(|c| c.tunnel == tunnel) {
         out.push(format!("  IPsec SA pair {} (policy {}, proposal {})", c.id, c.policy, c.proposal));
         out.push(format!("    {:<24}: 0x{:08x}", "Inbound SPI", c.spi_in));
@@ -57,5 +58,5 @@ fn sel_text(s: &Selector) -> String {
 
 /// (IKE SAs up, IPsec SA pairs) of a tunnel.
 pub fn tunnel_counts(r: &Router, tunnel: &str) -> (usize, usize) {
-    (r.ike().ike_sas().iter().filter(|s| s.tunnel == tunnel && s.is_established()).count(), r.ike().child_sas().iter().filter(|c| c.tunnel == tunnel).count())
+    (r.ike().ike_sas().iter().filter(|s| s.tunnel == tunnel && s.is_established()).count() + crate::smartedge::show_ike2::v2_up(r, tunnel), r.ike().child_sas().iter().filter(|c| c.tunnel == tunnel).count())
 }

@@ -20,7 +20,15 @@ impl Core {
         let idi = id_of(&p.local_id, p.local);
         let sa = &self.sas[i];
         let auth = keys::psk_auth(suite.prf, &psk, &sa.init_req, &sa.nr, &k.pi, &idi.body());
-        let mut b = Builder::new().add(&Repr::Idi(idi)).add(&Repr::Notify(NotifyRepr::new(notify::INITIAL_CONTACT, vec![])));
+        let mut b = Builder::new().add(&Repr::Idi(idi));
+        // INITIAL_CONTACT (RFC 7296 3.16) only when we hold no other IKE SA with
+        // this peer, in any state: when both ends start at once each has the
+        // other's SA in negotiation, and a contact notify would make the peer
+        // silently drop an SA this side keeps.
+        let (me, peer) = (sa.conn, *sa.remote.ip());
+        if !self.sas.iter().any(|s| s.conn != me && *s.remote.ip() == peer) {
+            b.push(&Repr::Notify(NotifyRepr::new(notify::INITIAL_CONTACT, vec![])));
+        }
         if !matches!(p.remote_id, crate::config::Identity::Any) && p.remote.is_some() {
             b.push(&Repr::Idr(id_of(&p.remote_id, p.remote.unwrap_or(p.local))));
         }
@@ -127,11 +135,15 @@ impl Core {
         sa.lifetime = pc.proposals.first().map(|p| p.lifetime).unwrap_or(sa.lifetime);
         let my_auth = keys::psk_auth(suite.prf, &psk, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
         let mut b = Builder::new().add(&Repr::Idr(idr)).add(&Repr::Auth(AuthRepr { method: AUTH_SHARED_KEY_MIC, data: my_auth }));
-        // INITIAL_CONTACT: older SAs with this peer and identity go.
+        // INITIAL_CONTACT: older SAs with this peer and identity go (RFC 7296 2.4).
         if msg.notify(notify::INITIAL_CONTACT).is_some() {
             let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.peer_id.as_ref() == Some(idi) && s.is_established()).map(|s| s.conn).collect();
             for c in old {
                 if let Some(j) = self.index(c) {
+                    // Told to the peer too: a contact notify sent while this
+                    // side finished its own SA (both ends starting at once)
+                    // must not leave that SA on the peer alone.
+                    self.tell_delete(j);
                     self.drop_sa(j, DownReason::InitialContact, false);
                 }
             }

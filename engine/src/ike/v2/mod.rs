@@ -203,6 +203,15 @@ impl Sa {
     pub fn expires(&self) -> Millis {
         self.established.unwrap_or(self.created) + self.lifetime as u64 * 1000
     }
+    /// (Our next request's message ID, the next one expected from the peer,
+    /// whether a request of ours is outstanding): for the shows.
+    pub fn msg_ids(&self) -> (u32, u32, bool) {
+        (self.next_msgid, self.peer_msgid, self.pending.is_some())
+    }
+    /// (Local SPI, remote SPI) as this side sees them.
+    pub fn spis(&self) -> ([u8; 8], [u8; 8]) {
+        if self.role == Role::Initiator { (self.spi_i, self.spi_r) } else { (self.spi_r, self.spi_i) }
+    }
     /// The SK keys for messages this side sends.
     pub(crate) fn out_keys(&self) -> Option<SkKeys<'_>> {
         let (s, k) = (self.suite.as_ref()?, self.keys.as_ref()?);
@@ -236,6 +245,9 @@ pub struct Stats {
     pub rx_reassembled: u64,
     /// Fragments dropped: duplicates, bad numbering, over the bounds, not negotiated.
     pub rx_fragments_dropped: u64,
+    /// Requests (not responses) received and sent, retransmissions included.
+    pub rx_requests: u64,
+    pub tx_requests: u64,
 }
 
 /// The IKEv2 core.
@@ -549,6 +561,9 @@ impl Core {
             d
         };
         self.stats.tx_packets += 1;
+        // The header's flags octet (after a non-ESP marker): a request has no Response bit.
+        let flags_at = if src.port() == NATT_PORT { 4 + 19 } else { 19 };
+        self.stats.tx_requests += data.get(flags_at).is_some_and(|f| f & flags::RESPONSE == 0) as u64;
         self.out.push_back(Transmit { src, dst, data });
     }
 
@@ -759,6 +774,7 @@ impl Core {
                 return;
             }
         };
+        self.stats.rx_requests += !hdr.is_response() as u64;
         let data = &data[..hdr.length as usize];
         let idx = self.by_spi.get(&hdr.spi_i).into_iter().flatten().filter_map(|&c| self.index(c)).find(|&i| {
             let s = &self.sas[i];
@@ -882,11 +898,20 @@ impl Core {
     /// Delete the SAs of a tunnel and/or peer (the peer is told). Returns how many.
     pub fn clear(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
         self.now = now;
-        let hit: Vec<u32> = self.sas.iter().filter(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p)).map(|s| s.conn).collect();
-        for conn in &hit {
+        let hit: Vec<(u32, String)> = self.sas.iter().filter(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p)).map(|s| (s.conn, s.tunnel.clone())).collect();
+        for (conn, _) in &hit {
             let Some(i) = self.index(*conn) else { continue };
             self.tell_delete(i);
             self.drop_sa(i, DownReason::Cleared, false);
+        }
+        // As with IKEv1, a cleared static tunnel negotiates again at once.
+        let mut restart: Vec<String> = hit.iter().map(|h| h.1.clone()).collect();
+        restart.sort();
+        restart.dedup();
+        for t in restart {
+            if self.pc(&t).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == t) {
+                self.initiate(now, &t);
+            }
         }
         hit.len()
     }

@@ -679,3 +679,56 @@ fn fragment_bounds_and_negotiation() {
     assert!(!l.log.iter().any(|(_, d)| fragmented(d)));
     assert_eq!(l.a.stats.tx_fragments + l.b.stats.tx_fragments, 0);
 }
+
+/// Both ends start at the same moment: each holds the other's SA in
+/// negotiation, so neither sends INITIAL_CONTACT, and both end with the same
+/// IKE SAs and matching child pairs (no SA kept on one side only), whatever
+/// the order the crossing messages arrive in.
+#[test]
+fn simultaneous_starts_leave_both_sides_the_same_sas() {
+    use rand::{RngExt, SeedableRng};
+    for seed in 0..64u64 {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let (a, mut b) = pair();
+        b.auto_start = true;
+        b.connection = crate::config::ConnectionType::Both;
+        let mut l = Link { a: Core::new(seed), b: Core::new(seed + 100), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+        l.a.set_peers(0, vec![a]);
+        l.b.set_peers(0, vec![b]);
+        // A link that delivers whatever is in flight in random order.
+        let mut flight: Vec<(bool, Transmit)> = Vec::new();
+        for _ in 0..200 {
+            flight.extend(std::iter::from_fn(|| l.a.poll_transmit()).map(|t| (true, t)));
+            flight.extend(std::iter::from_fn(|| l.b.poll_transmit()).map(|t| (false, t)));
+            if flight.is_empty() {
+                break;
+            }
+            let (to_b, t) = flight.remove(rng.random_range(0..flight.len()));
+            if to_b { l.b.handle(l.now, t.dst, t.src, &Link::strip(&t)) } else { l.a.handle(l.now, t.dst, t.src, &Link::strip(&t)) }
+        }
+        l.advance(60_000);
+        assert_eq!(l.a.sas().len(), l.b.sas().len(), "seed {seed}: IKE SAs: {:?} here, {:?} there", l.a.sas().iter().map(|s| (s.spis(), s.state, s.role)).collect::<Vec<_>>(), l.b.sas().iter().map(|s| (s.spis(), s.state, s.role)).collect::<Vec<_>>());
+        for s in l.a.sas() {
+            // `spis()` is (ours, theirs) on each side.
+            assert!(l.b.sas().iter().any(|t| t.spis() == (s.spis().1, s.spis().0)), "seed {seed}: an IKE SA the peer does not have");
+        }
+        assert_eq!(l.a.child_sas().len(), l.b.child_sas().len(), "seed {seed}");
+        assert_matching(&l, l.a.child_sas().len());
+    }
+}
+
+/// `clear` on a static tunnel deletes the SAs on both sides and negotiates
+/// them again at once, as IKEv1 does (not after the retry interval).
+#[test]
+fn a_cleared_static_tunnel_comes_back_at_once() {
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.run();
+    let before = l.a.child_sas()[0].spi_in;
+    assert_eq!(l.a.clear(l.now, None, None), 1);
+    l.run();
+    assert_matching(&l, 1);
+    assert_ne!(l.a.child_sas()[0].spi_in, before, "a new pair");
+    assert_eq!(l.a.sas().len(), 1);
+    assert_eq!(l.b.sas().len(), 1);
+}
