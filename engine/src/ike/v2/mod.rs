@@ -49,6 +49,12 @@ pub const REASSEMBLY_TIMEOUT: Millis = 30_000;
 /// IPv4 and UDP headers, counted in the fragment size.
 const IP_UDP: usize = 28;
 
+/// Whether a message is a fragment other than the first (RFC 7383), so a
+/// fragmented request is counted once.
+fn later_fragment(msg: &[u8]) -> bool {
+    msg.get(16) == Some(&wire::payload::SKF) && msg.get(32..34).is_some_and(|n| n != [0, 1])
+}
+
 /// Whether an SA or child number belongs to IKEv2.
 pub fn is_v2(conn: u32) -> bool {
     conn >= CONN_BASE
@@ -562,8 +568,8 @@ impl Core {
         };
         self.stats.tx_packets += 1;
         // The header's flags octet (after a non-ESP marker): a request has no Response bit.
-        let flags_at = if src.port() == NATT_PORT { 4 + 19 } else { 19 };
-        self.stats.tx_requests += data.get(flags_at).is_some_and(|f| f & flags::RESPONSE == 0) as u64;
+        let at = if src.port() == NATT_PORT { 4 } else { 0 };
+        self.stats.tx_requests += (data.get(at + 19).is_some_and(|f| f & flags::RESPONSE == 0) && !later_fragment(&data[at..])) as u64;
         self.out.push_back(Transmit { src, dst, data });
     }
 
@@ -774,7 +780,7 @@ impl Core {
                 return;
             }
         };
-        self.stats.rx_requests += !hdr.is_response() as u64;
+        self.stats.rx_requests += (!hdr.is_response() && !later_fragment(data)) as u64;
         let data = &data[..hdr.length as usize];
         let idx = self.by_spi.get(&hdr.spi_i).into_iter().flatten().filter_map(|&c| self.index(c)).find(|&i| {
             let s = &self.sas[i];

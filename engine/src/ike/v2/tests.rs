@@ -573,6 +573,8 @@ fn ike_fragmentation_both_ways_reordered_and_duplicated() {
         assert!(c.stats.tx_fragments > 2 && c.stats.rx_reassembled >= 1 && c.stats.rx_duplicates > 0, "{:?}", c.stats);
         assert!(c.sas()[0].reasm.is_empty());
     }
+    // A fragmented request counts once.
+    assert_eq!(l.b.stats.rx_requests, 3 * 2, "IKE_SA_INIT, IKE_AUTH and CREATE_CHILD_SA (the second child), each twice (duplicated)");
     // A CREATE_CHILD_SA (child rekey) fragmented too.
     let before = l.a.stats.tx_fragments;
     let id = l.a.child_sas()[0].id;
