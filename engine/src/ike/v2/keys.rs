@@ -492,6 +492,48 @@ mod tests {
     }
 
     #[test]
+    fn skf_fragments_round_trip_and_protect_their_numbering() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        let hdr = Header { spi_i: [1; 8], spi_r: [2; 8], next: 0, major: 2, minor: 0, exchange: wire::exchange::IKE_AUTH, flags: wire::flags::INITIATOR, msgid: 1, length: 0 };
+        let inner = wire::Builder::new().add(&wire::Repr::Nonce(vec![5; 200])).add(&wire::Repr::Notify(wire::NotifyRepr::new(wire::notify::INITIAL_CONTACT, vec![])));
+        for (encr, integ, ek) in [
+            (Encr::Cbc(CipherAlg::Aes(16)), Integ::from_id(tf::AUTH_HMAC_SHA1_96), vec![1u8; 16]),
+            (Encr::Gcm(16), None, vec![1u8; 20]),
+            (Encr::Gcm(32), None, vec![1u8; 36]),
+        ] {
+            let ak = vec![7u8; integ.map(|i| i.key_len()).unwrap_or(0)];
+            let k = SkKeys { encr, integ, ek: &ek, ak: &ak };
+            let frags = seal_fragments(hdr, &inner, 64, k, &mut rng);
+            assert_eq!(frags.len(), inner.chain().len().div_ceil(64));
+            let mut chain = Vec::new();
+            for (n, m) in frags.iter().enumerate() {
+                assert_eq!(m[16], wire::payload::SKF);
+                let f = open_fragment(m, k).unwrap();
+                assert_eq!((f.number as usize, f.total as usize), (n + 1, frags.len()));
+                assert_eq!(f.next, if n == 0 { wire::payload::NONCE } else { 0 });
+                chain.extend(f.data);
+                // Fragment Number and Total Fragments are authenticated (AAD with GCM).
+                for at in [32, 34] {
+                    let mut bad = m.clone();
+                    bad[at + 1] ^= 2;
+                    assert!(open_fragment(&bad, k).is_err());
+                }
+                let mut bad = m.clone();
+                let l = bad.len();
+                bad[l - 1] ^= 1;
+                assert_eq!(open_fragment(&bad, k), Err(SkError::Integrity));
+                for cut in 0..m.len() {
+                    let _ = open_fragment(&m[..cut], k);
+                }
+            }
+            assert_eq!(chain, inner.chain());
+            // An SK message is no fragment, and a fragment is no SK message.
+            assert!(open_fragment(&seal(hdr, &inner, k, &mut rng), k).is_err());
+            assert!(open(&frags[0], k).is_err());
+        }
+    }
+
+    #[test]
     fn sk_round_trips_and_detects_tampering() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
         let hdr = Header { spi_i: [1; 8], spi_r: [2; 8], next: 0, major: 2, minor: 0, exchange: wire::exchange::IKE_AUTH, flags: wire::flags::INITIATOR, msgid: 1, length: 0 };
