@@ -206,6 +206,13 @@ impl Core {
             rekeyed: false,
         };
         let peer = *sa.remote.ip();
+        // A child whose exchange completed on an SA already rekeyed lives on its successor.
+        let mut c = c;
+        if sa.state == State::Deleting {
+            if let Some(s) = self.sas.iter().find(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == c.ike)) {
+                c.ike = s.conn;
+            }
+        }
         self.stats.child_established += 1;
         self.events.push_back(Event::ChildUp { tunnel: c.tunnel.clone(), peer, spi_in: c.spi_in, spi_out: c.spi_out, local_ts: c.local_ts, remote_ts: c.remote_ts, rekey: rekey_of.is_some() });
         self.children.push(c);
@@ -442,6 +449,18 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// Responder: a CREATE_CHILD_SA request on an SA that is going away
+    /// (rekeyed or being deleted) is answered TEMPORARY_FAILURE (2.25.2).
+    pub(crate) fn refuse_temporarily(&mut self, i: usize, hdr: &Header, data: &[u8]) {
+        if self.open(i, hdr, data).is_none() {
+            return;
+        }
+        let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
+        self.events.push_back(Event::V2Notify { conn, peer, kind: notify::TEMPORARY_FAILURE, sent: true });
+        let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::TEMPORARY_FAILURE, vec![])));
+        self.send_response(i, exchange::CREATE_CHILD_SA, hdr.msgid, b, data);
     }
 
     /// Responder: a CREATE_CHILD_SA request (new child, child rekey or IKE rekey).

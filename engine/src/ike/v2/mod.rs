@@ -544,6 +544,13 @@ impl Core {
     pub(crate) fn drop_sa(&mut self, i: usize, reason: DownReason, retry: bool) {
         let sa = self.take_sa(i);
         let peer = *sa.remote.ip();
+        // Children of an SA already rekeyed (a collision still being resolved)
+        // live on in its successor rather than going with it.
+        if let Some(heir) = self.sas.iter().find(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == sa.conn)).map(|s| s.conn) {
+            for c in self.children.iter_mut().filter(|c| c.ike == sa.conn) {
+                c.ike = heir;
+            }
+        }
         let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].ike == sa.conn).collect();
         for c in gone {
             let c = self.children.remove(c);
@@ -865,6 +872,8 @@ impl Core {
         match hdr.exchange {
             exchange::IKE_AUTH if sa.state == State::InitDone => self.auth_request(now, i, &hdr, data),
             exchange::CREATE_CHILD_SA if sa.is_established() => self.child_request(now, i, &hdr, data),
+            // An SA being replaced or deleted takes no new work (RFC 7296 2.25.2).
+            exchange::CREATE_CHILD_SA if sa.state == State::Deleting && sa.keys.is_some() => self.refuse_temporarily(i, &hdr, data),
             exchange::INFORMATIONAL if sa.is_established() || sa.state == State::Deleting => self.info_request(now, i, &hdr, data),
             _ => {
                 self.stats.rx_malformed += 1;

@@ -520,6 +520,43 @@ fn an_ike_rekey_collision_ends_with_one_ike_sa() {
     }
 }
 
+/// The crossing IKE SA rekeys again, but A gets the answer to its own
+/// request before B's request: A completes a plain rekey and deletes the old
+/// SA, answers B's late request TEMPORARY_FAILURE (RFC 7296 2.25.2), and B
+/// keeps the SA A made, with the children, whatever comes first.
+#[test]
+fn an_ike_rekey_crossing_a_completed_one_is_refused_temporarily() {
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_matching(&l, 1);
+    l.a.sas[0].queue.push_back(Req::RekeyIke);
+    l.b.sas[0].queue.push_back(Req::RekeyIke);
+    l.a.kick(0);
+    l.b.kick(0);
+    let req_a: Vec<Transmit> = std::iter::from_fn(|| l.a.poll_transmit()).collect();
+    let req_b: Vec<Transmit> = std::iter::from_fn(|| l.b.poll_transmit()).collect();
+    for t in &req_a {
+        l.b.handle(l.now, t.dst, t.src, &t.data);
+    }
+    let resp_a: Vec<Transmit> = std::iter::from_fn(|| l.b.poll_transmit()).collect();
+    for t in &resp_a {
+        l.a.handle(l.now, t.dst, t.src, &t.data);
+    }
+    for t in &req_b {
+        l.a.handle(l.now, t.dst, t.src, &t.data);
+    }
+    let ev = Link::events(&mut l.a);
+    assert!(ev.iter().any(|e| matches!(e, Event::V2Notify { kind: wire::notify::TEMPORARY_FAILURE, sent: true, .. })), "{ev:?}");
+    l.run();
+    l.advance(60_000);
+    assert_eq!((l.a.sas().len(), l.b.sas().len()), (1, 1), "{:?}", l.b.sas().iter().map(|s| s.state).collect::<Vec<_>>());
+    let (sa, sb) = (&l.a.sas()[0], &l.b.sas()[0]);
+    assert_eq!((sa.spi_i, sa.spi_r), (sb.spi_i, sb.spi_r));
+    assert!(l.a.child_sas().iter().all(|c| c.ike == sa.conn) && l.b.child_sas().iter().all(|c| c.ike == sb.conn));
+    assert_matching(&l, 1);
+}
+
 /// Move datagrams between the cores like [`Link::run`], through `mangle`
 /// (which may reorder, duplicate or drop a batch; `true`: from A).
 fn run_mangled(l: &mut Link, mut mangle: impl FnMut(bool, Vec<Transmit>) -> Vec<Transmit>) {
