@@ -3,7 +3,9 @@
 //! responder (2.9) among every tunnel that shares the peer, TS_UNACCEPTABLE,
 //! KEYMAT and the engine's [`ChildSa`]; new children, child rekeys
 //! (REKEY_SA, then the old pair deleted) with and without PFS
-//! (INVALID_KE_PAYLOAD for the PFS group too), and IKE SA rekeying.
+//! (INVALID_KE_PAYLOAD for the PFS group too), and IKE SA rekeying with its
+//! collisions (2.8.2: the new SA with the lowest nonce is deleted by its
+//! initiator, the children move to the survivor).
 
 use super::init::{chosen_suite, offer_has, suite_of, suite_proposal};
 use super::keys::{self, IkeKeys};

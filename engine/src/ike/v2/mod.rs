@@ -3,8 +3,9 @@
 //! keys; the exchanges are one module each ([`init`] IKE_SA_INIT, [`auth`]
 //! IKE_AUTH, [`child`] CREATE_CHILD_SA, [`informational`]); this module owns
 //! the [`Core`] (SAs, the message-ID window of size 1, retransmission,
-//! duplicate requests answered from the stored response, timers) that they
-//! extend. Like the IKEv1 endpoint it does no I/O and reads no clock; it
+//! duplicate requests answered from the stored response, timers, IKE
+//! fragmentation (RFC 7383): SKF messages over the fragment size and their
+//! bounded reassembly) that they extend. Like the IKEv1 endpoint it does no I/O and reads no clock; it
 //! produces the engine's [`ChildSa`] and [`Event`]s, so the ESP dataplane
 //! and the dialects treat IKEv2 children like IKEv1 ones.
 
