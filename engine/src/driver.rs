@@ -14,7 +14,7 @@
 //! takes a [`SaFeed`] ([`Driver::sa_feed`]) on which every drain sends the
 //! child SAs installed and removed since the last one.
 
-use crate::ike::endpoint::ChildSa;
+use crate::ike::sa::ChildSa;
 use crate::ike::{EngineConf, Endpoint, Event, Millis, Transmit};
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddrV4};

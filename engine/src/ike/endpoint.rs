@@ -35,38 +35,7 @@ pub use super::matching::{id_selector, identity_match};
 pub use super::sa::{ChildSa, IkeSa, REPLAY_ANSWERS, REPLAY_GAP, SaKeys};
 pub use super::v1::proposals::{auth_key_len, esp_key_len};
 
-pub type Millis = u64;
-pub const IKE_PORT: u16 = 500;
-pub const NATT_PORT: u16 = 4500;
-
-/// First retransmission after this long, doubling each time.
-pub const RETRANSMIT_BASE: Millis = 4_000;
-pub const RETRANSMIT_TRIES: u32 = 5;
-/// Half-open (not yet authenticated) responder SAs allowed per peer address and overall.
-pub const MAX_HALF_OPEN_PER_PEER: usize = 32;
-pub const MAX_HALF_OPEN: usize = 8_192;
-/// A responder SA that answered a first message and heard nothing back
-/// goes after this long (strongSwan's half-open timeout).
-pub const HALF_OPEN_TIMEOUT: Millis = 30_000;
-pub const DPD_INTERVAL: Millis = 10_000;
-pub const DPD_RETRY: Millis = 2_000;
-pub const DPD_TRIES: u32 = 5;
-/// Rekey a child SA when this share of its lifetime has passed (per mille).
-pub const REKEY_AT: u64 = 900;
-/// A static tunnel whose negotiation failed is tried again after this long.
-pub const RETRY_INTERVAL: Millis = 30_000;
-/// Tunnels that start at commit are started this many at a time ...
-pub const START_BURST: usize = 256;
-/// ... every this long, as a router paces its first messages.
-pub const START_INTERVAL: Millis = 50;
-
-/// A datagram to send. `data` already carries the non-ESP marker on port 4500.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Transmit {
-    pub src: SocketAddrV4,
-    pub dst: SocketAddrV4,
-    pub data: Vec<u8>,
-}
+pub use super::params::*;
 
 impl std::fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

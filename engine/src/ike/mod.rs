@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod endpoint;
 pub mod events;
 pub mod matching;
+pub mod params;
 mod modp;
 pub mod sa;
 pub mod timers;

@@ -16,7 +16,7 @@
 
 use super::conf::{EspProp, IkeProp, Selector};
 use super::crypto::{CipherAlg, DhSecret, HashAlg, hex};
-use super::endpoint::{Millis, REKEY_AT, RETRANSMIT_TRIES};
+use super::params::{Millis, REKEY_AT, RETRANSMIT_TRIES};
 use super::events::{P1State, Role};
 use super::wire::{IdRepr, ProposalRepr};
 use crate::config::{EspAuth, EspEncr, ExchangeMode};

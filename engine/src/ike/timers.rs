@@ -6,7 +6,7 @@
 //! expiry. IKEv2 SAs will use the same keys (their handles are
 //! [`SaHandle`]s of the shared SA storage).
 
-use super::endpoint::{HALF_OPEN_TIMEOUT, Millis, REKEY_AT, RETRANSMIT_BASE};
+use super::params::{HALF_OPEN_TIMEOUT, Millis, REKEY_AT, RETRANSMIT_BASE};
 use super::events::Role;
 use super::sa::{ChildSa, IkeSa};
 use super::sa::SaHandle;

@@ -9,7 +9,7 @@ use super::child::{esp_sa, Selected};
 use super::keys;
 use super::wire::{self, AuthRepr, Builder, Header, Msg, NotifyRepr, Repr, TsRepr, exchange, notify, AUTH_SHARED_KEY_MIC};
 use super::{ChildNeg, Core, State, What, id_matches, id_of, sel_to_ts};
-use crate::ike::endpoint::Millis;
+use crate::ike::params::Millis;
 use crate::ike::events::{DownReason, Event, Role};
 
 impl Core {

@@ -14,7 +14,8 @@ use super::{ChildNeg, Core, Req, State, What, sel_to_ts, ts_to_sel};
 use crate::config::{EspAuth, EspEncr};
 use crate::ike::conf::{ChildConf, EspProp, Selector};
 use crate::ike::crypto::DhGroup;
-use crate::ike::endpoint::{ChildSa, Millis, SaKeys};
+use crate::ike::params::Millis;
+use crate::ike::sa::{ChildSa, SaKeys};
 use crate::ike::events::{Event, Role};
 use rand::{Rng, SeedableRng};
 

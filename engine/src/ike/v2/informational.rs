@@ -5,7 +5,7 @@
 
 use super::wire::{Builder, DeleteRepr, Header, Repr, exchange, proto};
 use super::{Core, State, What};
-use crate::ike::endpoint::Millis;
+use crate::ike::params::Millis;
 use crate::ike::events::{DownReason, Event};
 
 impl Core {

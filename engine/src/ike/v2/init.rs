@@ -12,7 +12,7 @@ use super::{Core, MAX_INIT_RETRIES, State, What};
 use crate::config::{AuthMethod, ConnectionType};
 use crate::ike::conf::{IkeProp, PeerConf};
 use crate::ike::crypto::{DhGroup, HashAlg};
-use crate::ike::endpoint::{Millis, NATT_PORT};
+use crate::ike::params::{Millis, NATT_PORT};
 use crate::ike::events::{DownReason, Event, NoPeerReason, Role};
 use std::net::SocketAddrV4;
 
@@ -69,8 +69,8 @@ impl Core {
         let Some(remote) = p.remote else { return };
         let Some(first) = p.proposals.first() else { return };
         let spi_i = self.spi8();
-        let local = SocketAddrV4::new(p.local, crate::ike::endpoint::IKE_PORT);
-        let i = self.new_sa(now, &p.name, Role::Initiator, local, SocketAddrV4::new(remote, crate::ike::endpoint::IKE_PORT), spi_i);
+        let local = SocketAddrV4::new(p.local, crate::ike::params::IKE_PORT);
+        let i = self.new_sa(now, &p.name, Role::Initiator, local, SocketAddrV4::new(remote, crate::ike::params::IKE_PORT), spi_i);
         let mut rng = rand::rngs::StdRng::seed_from_u64(self.rng.next_u64());
         let dh = DhGroup(first.group).generate(&mut rng).ok();
         let ni = self.nonce();
@@ -104,7 +104,7 @@ impl Core {
         let sa = &mut self.sas[i];
         sa.init_req = data.clone();
         sa.next_msgid = 1;
-        sa.pending = Some(super::Pending { msgid: 0, exchange: exchange::IKE_SA_INIT, data: vec![data.clone()], tries: 0, timer: now + crate::ike::endpoint::RETRANSMIT_BASE, what: What::Init });
+        sa.pending = Some(super::Pending { msgid: 0, exchange: exchange::IKE_SA_INIT, data: vec![data.clone()], tries: 0, timer: now + crate::ike::params::RETRANSMIT_BASE, what: What::Init });
         let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
         self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exchange::IKE_SA_INIT, msgid: 0, response: false, sent: true, payloads: b.kinds(), retransmit: false });
         self.send_raw(src, dst, data);

@@ -199,8 +199,8 @@ impl IkeKeys {
 /// initiator-to-responder encryption and integrity keys first, then the reverse.
 /// Returns ((encr, integ) initiator->responder, (encr, integ) responder->initiator).
 pub fn child_keymat(prf: HashAlg, sk_d: &[u8], gir: Option<&[u8]>, ni: &[u8], nr: &[u8], encr: Option<EspEncr>, auth: Option<EspAuth>) -> ((Vec<u8>, Vec<u8>), (Vec<u8>, Vec<u8>)) {
-    let e = encr.map(crate::ike::endpoint::esp_key_len).unwrap_or(0);
-    let a = auth.map(crate::ike::endpoint::auth_key_len).unwrap_or(0);
+    let e = encr.map(crate::ike::v1::proposals::esp_key_len).unwrap_or(0);
+    let a = auth.map(crate::ike::v1::proposals::auth_key_len).unwrap_or(0);
     let seed: Vec<&[u8]> = match gir {
         Some(g) => vec![g, ni, nr],
         None => vec![ni, nr],

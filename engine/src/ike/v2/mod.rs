@@ -18,7 +18,8 @@ pub mod wire;
 
 use super::conf::{PeerConf, Selector};
 use super::crypto::DhSecret;
-use super::endpoint::{ChildSa, Millis, Transmit, DPD_INTERVAL, NATT_PORT, REKEY_AT, RETRANSMIT_BASE, RETRANSMIT_TRIES, RETRY_INTERVAL};
+use super::params::{Millis, Transmit, DPD_INTERVAL, NATT_PORT, REKEY_AT, RETRANSMIT_BASE, RETRANSMIT_TRIES, RETRY_INTERVAL};
+use super::sa::ChildSa;
 use super::events::{DownReason, Event, Role};
 use crate::config::{Identity, Prefix4};
 use keys::{IkeKeys, SkKeys, Suite};
