@@ -53,11 +53,13 @@ pub struct Driver {
     /// The SA pairs the feed has been told about, and a fingerprint of them.
     fed: HashSet<(u32, u32)>,
     fed_print: u64,
+    /// Rejected ESP packets: counters per inbound SPI and in all, and the events not drained yet.
+    pub(crate) drops: crate::esp_drops_driver::Drops,
 }
 
 impl Driver {
     pub fn new(seed: u64, clock: Clock) -> Driver {
-        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0 }
+        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0, drops: Default::default() }
     }
 
     /// The engine, to read (the show commands).
@@ -184,7 +186,9 @@ impl Driver {
             while self.ike.poll_transmit().is_some() {}
         }
         self.follow_sas(false);
-        std::iter::from_fn(|| self.ike.poll_event()).collect()
+        let mut v: Vec<Event> = std::iter::from_fn(|| self.ike.poll_event()).collect();
+        v.append(&mut self.drops.events);
+        v
     }
 
     /// Tell the feed what changed in the child SAs (a cheap fingerprint first).

@@ -35,8 +35,10 @@ pub enum EspError {
     Truncated { length: usize },
     /// The SPI is not this SA's.
     WrongSpi { spi: u32 },
-    /// Sequence number 0, seen before, or left of the window.
+    /// Sequence number 0, or seen before inside the window.
     Replay { seq: u32 },
+    /// Left of the anti-replay window (too late to tell whether it was seen).
+    Late { seq: u32 },
     /// The ICV (or the GCM tag) does not match: forged, corrupted, or wrong keys.
     AuthenticationFailed { seq: u32 },
     /// The decrypted trailer is not valid padding.
@@ -53,6 +55,7 @@ impl fmt::Display for EspError {
             EspError::Truncated { length } => write!(f, "truncated ESP packet ({length} bytes)"),
             EspError::WrongSpi { spi } => write!(f, "ESP packet for another SA (SPI 0x{spi:08x})"),
             EspError::Replay { seq } => write!(f, "replayed ESP packet (sequence number {seq})"),
+            EspError::Late { seq } => write!(f, "late ESP packet, left of the replay window (sequence number {seq})"),
             EspError::AuthenticationFailed { seq } => write!(f, "ESP authentication failed (sequence number {seq})"),
             EspError::BadPadding { seq } => write!(f, "invalid ESP padding (sequence number {seq})"),
             EspError::SequenceExhausted => f.write_str("ESP sequence number exhausted; the SA must be rekeyed"),
@@ -86,6 +89,19 @@ impl ReplayWindow {
         }
         let back = self.top - seq;
         back < REPLAY_WINDOW && self.seen & (1 << back) == 0
+    }
+
+    /// Why a packet with this sequence number may not be accepted: a
+    /// duplicate (or 0) is [`EspError::Replay`], one left of the window
+    /// [`EspError::Late`].
+    pub fn verdict(&self, seq: u32) -> Result<(), EspError> {
+        if self.check(seq) {
+            Ok(())
+        } else if seq != 0 && self.top - seq >= REPLAY_WINDOW {
+            Err(EspError::Late { seq })
+        } else {
+            Err(EspError::Replay { seq })
+        }
     }
 
     /// Record an accepted sequence number (after its ICV was checked).
@@ -279,9 +295,7 @@ impl EspSa {
             return Err(EspError::WrongSpi { spi });
         }
         let seq = u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]);
-        if !self.replay.check(seq) {
-            return Err(EspError::Replay { seq });
-        }
+        self.replay.verdict(seq)?;
         let body = HEADER_LEN + iv_len;
         let (signed, icv) = packet.split_at(length - icv_len);
         let mut data = signed[body..].to_vec();
@@ -391,9 +405,10 @@ mod tests {
         assert!(inn.open(&ps[99]).is_ok(), "seq 100");
         assert!(inn.open(&ps[50]).is_ok(), "seq 51: late but in the window");
         assert_eq!(inn.open(&ps[50]), Err(EspError::Replay { seq: 51 }));
-        assert_eq!(inn.open(&ps[30]), Err(EspError::Replay { seq: 31 }), "left of the window");
+        assert_eq!(inn.open(&ps[30]), Err(EspError::Late { seq: 31 }), "left of the window");
         assert!(inn.open(&ps[199]).is_ok(), "a jump ahead");
-        assert_eq!(inn.open(&ps[120]), Err(EspError::Replay { seq: 121 }));
+        assert_eq!(inn.open(&ps[120]), Err(EspError::Late { seq: 121 }));
+        assert_eq!(inn.open(&ps[199]), Err(EspError::Replay { seq: 200 }), "a duplicate of the top");
         assert!(inn.open(&ps[150]).is_ok(), "within 64 of 200");
         let mut w = ReplayWindow::default();
         assert!(!w.check(0), "sequence number 0 is never sent");

@@ -8,6 +8,8 @@
 pub mod config;
 pub mod driver;
 pub mod esp;
+pub mod esp_drops;
+mod esp_drops_driver;
 pub mod ike;
 pub mod validate;
 

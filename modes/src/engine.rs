@@ -59,6 +59,7 @@ impl Router {
                 let line = self.crypto_log(sev, mn, &text);
                 self.push_monitor(line, false);
             }
+            crate::esp_drops::log_drops(self, &e);
             let wanted = self.debug.peers.is_empty() || peer.is_some_and(|p| self.debug.peers.contains(&p));
             if self.debug.any() && wanted {
                 let stamp = format!("*{}.{:03}: ", log_time(self.now()), self.now_ms() % 1000);
@@ -74,6 +75,7 @@ impl Router {
 pub fn event_peer(e: &Event) -> Option<Ipv4Addr> {
     Some(match e {
         Event::Sent { peer, .. } | Event::Received { peer, .. } | Event::Malformed { peer, .. } | Event::Phase1Up { peer, .. } => *peer.ip(),
+        Event::EspDropped { peer, .. } => *peer,
         Event::V2Message { peer, .. } | Event::V2Malformed { peer, .. } | Event::V2Cookie { peer, .. } => *peer.ip(),
         Event::V2Integrity { peer, .. }
         | Event::V2NoProposal { peer, .. }

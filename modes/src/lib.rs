@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod enable_failures;
 pub mod engine;
+pub mod esp_drops;
 pub mod ios;
 pub mod keymask;
 pub mod logbuf;

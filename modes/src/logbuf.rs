@@ -42,7 +42,7 @@ pub fn source_of(text: &str) -> String {
 /// suppressed. Returns whether it was kept.
 pub fn offer(r: &mut Router, kind: &str, text: &str, line: &str) -> bool {
     let now = r.now_ms();
-    let src = source_of(text);
+    let src = r.logctl.source_hint.clone().unwrap_or_else(|| source_of(text));
     let mut summaries = Vec::new();
     let ctl = &mut r.logctl;
     if ctl.windows.len() >= MAX_WINDOWS {

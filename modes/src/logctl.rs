@@ -33,4 +33,6 @@ pub struct LogControl {
     /// `logging host`: where syslog datagrams go.
     pub hosts: Vec<SocketAddr>,
     pub(crate) socket: Option<UdpSocket>,
+    /// The rate-limit source of the lines offered now, in place of the first address in their text (rejected ESP packets: per SA and kind).
+    pub(crate) source_hint: Option<String>,
 }

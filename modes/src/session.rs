@@ -385,6 +385,10 @@ pub trait DialectOps: Sync {
     fn event_log(&self, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)>;
     /// The debug lines of an engine event.
     fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String>;
+    /// The log line of rejected ESP packets ([`edgesh_engine::ike::Event::EspDropped`]), if the dialect logs that kind.
+    fn esp_drop_log(&self, _r: &Router, _e: &edgesh_engine::ike::Event) -> Option<crate::esp_drops::DropLine> {
+        None
+    }
     /// The log mnemonic of a socket the engine cannot use.
     fn socket_mnemonic(&self) -> &'static str;
     /// Where the configuration asks the SSH server to listen.

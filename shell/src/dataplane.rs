@@ -19,6 +19,7 @@
 use edgesh_engine::config::{ConnectionType, TunnelKind};
 use edgesh_engine::driver::{SaChange, SaFeed};
 use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
+use edgesh_engine::esp_drops::{DropKind, EspDrop};
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::Millis;
 use edgesh_modes::Router;
@@ -61,6 +62,8 @@ pub struct Dataplane {
     uncovered: Vec<(Ipv4Addr, Ipv4Addr)>,
     /// Problems to log.
     problems: Vec<String>,
+    /// Inbound packets dropped since the engine last heard, by (SPI, kind).
+    drops: crate::dataplane_drops::Pending,
     /// When the configuration was last searched for crypto maps.
     looked: Option<std::time::Instant>,
     rng: rand::rngs::StdRng,
@@ -84,6 +87,7 @@ impl Dataplane {
             counts: HashMap::new(),
             uncovered: Vec::new(),
             problems: Vec::new(),
+            drops: Default::default(),
             looked: None,
             rng: rand::rngs::StdRng::from_rng(&mut rand::rng()),
         }
@@ -143,6 +147,9 @@ impl Dataplane {
                     r.engine.account(spi, inbound, 0);
                 }
             }
+        }
+        if !self.drops.is_empty() {
+            r.engine.report_drops(self.drops.take());
         }
         for (src, dst) in std::mem::take(&mut self.uncovered) {
             r.engine.initiate_for_traffic(src, dst);
@@ -214,22 +221,70 @@ impl Dataplane {
     /// An ESP datagram from UDP 4500 (no non-ESP marker): open it and hand
     /// the inner packet to the host. Returns false when it was dropped.
     pub fn from_udp(&mut self, data: &[u8]) -> bool {
-        let Some(spi) = edgesh_engine::esp::spi_of(data) else { return false };
-        let Some((sa, remote_ts, local_ts)) = self.inbound.get_mut(&spi) else { return false };
-        let Ok((next, inner)) = sa.open(data) else { return false };
-        let Some((src, dst)) = ipv4_ends(&inner).filter(|_| next == NEXT_HEADER_IPV4) else { return false };
+        self.receive(Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, data).is_ok()
+    }
+
+    /// An ESP datagram from `peer` to `local` on UDP 4500: opened and handed
+    /// to the host, or dropped, counted by kind (for the engine's counters
+    /// and log lines, at the next [`Dataplane::settle`]) and the kind returned.
+    pub fn receive(&mut self, local: Ipv4Addr, peer: Ipv4Addr, data: &[u8]) -> Result<(), DropKind> {
+        let (spi, seq) = crate::dataplane_drops::spi_seq(data);
+        let r = self.classify(data);
+        match r {
+            // A dummy packet (next header 59, RFC 4303 2.6): authenticated, then discarded without a word.
+            Ok(inner) if inner.is_empty() => Ok(()),
+            Ok(inner) => {
+                let c = self.counts.entry((spi, true)).or_default();
+                *c = (c.0 + 1, c.1 + inner.len() as u64);
+                let _ = self.tun.as_ref().is_some_and(|t| t.send(&inner).is_ok());
+                Ok(())
+            }
+            Err((kind, inner)) => {
+                let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
+                self.drops.add(EspDrop { spi, kind, peer, local, packets: 1, seq, inner });
+                Err(kind)
+            }
+        }
+    }
+
+    /// Open an ESP packet with the SA of its SPI and check what is inside:
+    /// the inner packet, or why not (with the inner ends and protocol when
+    /// it was opened).
+    #[allow(clippy::type_complexity)]
+    fn classify(&mut self, data: &[u8]) -> Result<Vec<u8>, (DropKind, Option<(Ipv4Addr, Ipv4Addr, u8)>)> {
+        let Some(spi) = edgesh_engine::esp::spi_of(data).filter(|_| data.len() >= edgesh_engine::esp::HEADER_LEN) else { return Err((DropKind::Malformed, None)) };
+        let Some((sa, remote_ts, local_ts)) = self.inbound.get_mut(&spi) else { return Err((DropKind::UnknownSpi, None)) };
+        let (next, inner) = sa.open(data).map_err(|e| (DropKind::of(&e), None))?;
+        if next == 59 {
+            return Ok(Vec::new());
+        }
+        if next != NEXT_HEADER_IPV4 {
+            // A transport-mode payload (TCP, UDP, ICMP ...) where a tunnel-mode inner packet is expected.
+            return Err((if next == 41 { DropKind::Malformed } else { DropKind::TransportMode }, Some((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, next))));
+        }
+        let Some((src, dst)) = ipv4_ends(&inner) else { return Err((DropKind::Malformed, None)) };
         // The inner packet must be one this SA protects (RFC 4301 5.2).
         if !(remote_ts.contains(src) && local_ts.contains(dst)) {
-            return false;
+            return Err((DropKind::Selector, Some((src, dst, inner[9]))));
         }
-        let c = self.counts.entry((spi, true)).or_default();
-        *c = (c.0 + 1, c.1 + inner.len() as u64);
-        self.tun.as_ref().is_some_and(|t| t.send(&inner).is_ok())
+        Ok(inner)
     }
 }
 
 impl Default for Dataplane {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+impl Dataplane {
+    /// An inbound SA with its selectors (remote, local), as an install would add it.
+    pub(crate) fn insert_inbound(&mut self, sa: EspSa, remote_ts: Selector, local_ts: Selector) {
+        self.inbound.insert(sa.spi(), (sa, remote_ts, local_ts));
+    }
+
+    pub(crate) fn pending_drops(&mut self) -> Vec<EspDrop> {
+        self.drops.take()
     }
 }

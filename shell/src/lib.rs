@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod console;
 pub mod dataplane;
+mod dataplane_drops;
 pub mod load;
 pub mod loginguard;
 pub mod net;

@@ -83,7 +83,7 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                                 let data = &buf[..n];
                                 // On 4500, ESP (a non-zero SPI) rather than IKE (the zero non-ESP marker).
                                 if local.port() == NATT_PORT && data.len() >= 8 && data[..4] != [0; 4] {
-                                    dp.from_udp(data);
+                                    let _ = dp.receive(*local.ip(), *from.ip(), data);
                                     esp_in += 1;
                                 } else {
                                     batch.push((*local, from, data.to_vec()));

@@ -144,6 +144,8 @@ pub enum DownReason {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
+    /// Inbound ESP packets the dataplane dropped (a batch of one kind on one SA; `conn`: the inbound SA's connection id, 0 for an unknown SPI).
+    EspDropped { conn: u32, peer: Ipv4Addr, local: Ipv4Addr, spi: u32, kind: crate::esp_drops::DropKind, packets: u64, seq: u32, inner: Option<(Ipv4Addr, Ipv4Addr, u8)> },
     Sent { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, retransmit: bool },
     Received { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8> },
     State { conn: u32, peer: Ipv4Addr, old: P1State, new: P1State },

@@ -113,6 +113,10 @@ impl DialectOps for Ios {
         super::events::ios_debug(e, f)
     }
 
+    fn esp_drop_log(&self, r: &Router, e: &Event) -> Option<crate::esp_drops::DropLine> {
+        super::esp_events::ios_drop_log(r, e)
+    }
+
     fn socket_mnemonic(&self) -> &'static str {
         "IKMP_SOCKET"
     }

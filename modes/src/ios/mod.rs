@@ -18,6 +18,7 @@ pub mod blockindex;
 pub mod commands;
 pub mod commit;
 pub mod dialect;
+pub mod esp_events;
 pub mod doc;
 pub mod compile;
 pub mod events;

@@ -1,6 +1,7 @@
 //! IOS's crypto show tables: `show crypto isakmp sa`, `show crypto ipsec
 //! sa [detail]`, `show crypto session [detail]`, from the engine's SAs.
 
+use edgesh_engine::esp_drops::DropKind;
 use crate::ios::events::ios_transform;
 use crate::session::Router;
 use edgesh_engine::config::{EspAuth, EspEncr};
@@ -96,18 +97,21 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
             out.push("    #pkts compressed: 0, #pkts decompressed: 0".into());
             out.push("    #pkts not compressed: 0, #pkts compr. failed: 0".into());
             out.push("    #pkts not decompressed: 0, #pkts decompress failed: 0".into());
+            // Inbound packets the dataplane dropped on this SA (issue 15).
+            let dr = sa.map(|s| r.engine.esp_drops(s.spi_in)).unwrap_or_default();
+            let drop = |k| dr.get(k);
             if detail {
-                out.push("    #pkts no sa (send) 0, #pkts invalid sa (rcv) 0".into());
+                out.push(format!("    #pkts no sa (send) 0, #pkts invalid sa (rcv) {}", drop(DropKind::UnknownSpi)));
                 out.push("    #pkts encaps failed (send) 0, #pkts decaps failed (rcv) 0".into());
-                out.push("    #pkts invalid prot (recv) 0, #pkts verify failed: 0".into());
-                out.push("    #pkts invalid identity (recv) 0, #pkts invalid len (rcv) 0".into());
+                out.push(format!("    #pkts invalid prot (recv) {}, #pkts verify failed: {}", drop(DropKind::TransportMode), drop(DropKind::BadIcv)));
+                out.push(format!("    #pkts invalid identity (recv) {}, #pkts invalid len (rcv) {}", drop(DropKind::Selector), drop(DropKind::Malformed)));
                 out.push("    #pkts replay rollover (send): 0, #pkts replay rollover (rcv) 0".into());
-                out.push("    ##pkts replay failed (rcv): 0".into());
+                out.push(format!("    ##pkts replay failed (rcv): {}", drop(DropKind::Replay) + drop(DropKind::Late)));
                 out.push("    #pkts tagged (send): 0, #pkts untagged (rcv): 0".into());
                 out.push("    #pkts not tagged (send): 0, #pkts not untagged (rcv): 0".into());
                 out.push("    #pkts internal err (send): 0, #pkts internal err (recv) 0".into());
             } else {
-                out.push("    #send errors 0, #recv errors 0".into());
+                out.push(format!("    #send errors 0, #recv errors {}", dr.total()));
             }
             out.push(String::new());
             out.push(format!("     local crypto endpt.: {}, remote crypto endpt.: {}", p.local, peer.ip()));
@@ -223,7 +227,8 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
                 let newest = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created);
                 let life = newest.map(|c| (c.remaining_kbytes().unwrap_or(4_608_000), c.remaining_seconds(now))).unwrap_or((0, 0));
                 let (pin, pout) = newest.map(|c| (c.packets_in, c.packets_out)).unwrap_or((0, 0));
-                out.push(format!("        Inbound:  #pkts dec'ed {pin} drop 0 life (KB/Sec) {}/{}", life.0, life.1));
+                let drops = newest.map(|c| r.engine.esp_drops(c.spi_in).total()).unwrap_or(0);
+                out.push(format!("        Inbound:  #pkts dec'ed {pin} drop {drops} life (KB/Sec) {}/{}", life.0, life.1));
                 out.push(format!("        Outbound: #pkts enc'ed {pout} drop 0 life (KB/Sec) {}/{}", life.0, life.1));
             }
         }

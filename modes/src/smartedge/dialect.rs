@@ -129,6 +129,10 @@ impl DialectOps for SmartEdge {
         super::events::smartedge_debug(e, f)
     }
 
+    fn esp_drop_log(&self, r: &Router, e: &Event) -> Option<crate::esp_drops::DropLine> {
+        super::esp_events::smartedge_drop_log(r, e)
+    }
+
     fn socket_mnemonic(&self) -> &'static str {
         "BIND"
     }

@@ -10,6 +10,8 @@
 pub mod candidate;
 pub mod commands;
 pub mod dialect;
+pub mod esp_events;
+pub mod esp_stats;
 pub mod diff;
 pub mod events;
 pub mod modes;
