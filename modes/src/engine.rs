@@ -280,7 +280,7 @@ mod tests {
             (Box::new(|p| p[16] = 0x99), &["Invalid Next Payload type(0x99) detected in IKE message", "Sending phase-I notify of type INVALID_PAYLOAD_TYPE"]),
             (Box::new(|p| p[20..24].copy_from_slice(&0x100100u32.to_be_bytes())), &["Invalid Message ID(0x100100) detected in IKE phase-I message", "Sending phase-I notify of type INVALID_MESSAGE_ID"]),
             (Box::new(|p| p[32..36].copy_from_slice(&0x4001u32.to_be_bytes())), &["Invalid DOI (0x4001) detected in IKE phase-I 1st message", "Sending phase-I notify of type DOI_NOT_SUPPORTED"]),
-            (Box::new(|p| p[36..40].copy_from_slice(&0x4001u32.to_be_bytes())), &["Situation (0x4001) is not supported", "Sending phase-I notify of type SITUATION_NOT_SUPPORTED"]),
+            (Box::new(|p| p[36..40].copy_from_slice(&0x4001u32.to_be_bytes())), &["Situation (0x4001) is not supported", "Sending phase-I notify of type INVALID_NOTIFY_TYPE"]),
             (Box::new(|p| p[0..8].copy_from_slice(&[0; 8])), &["Invalid Initiator Cookie detected in IKE message."]),
             (Box::new(|p| p[18] = 0x20), &["Invalid Xchange Type (0x20) detected for non-existing IKE SA."]),
             (Box::new(|p| p[45] = 0xff), &["Invalid Protocol ID(0xff) detected.", "Sending phase-I notify of type INVALID_PROTOCOL_ID"]),
