@@ -280,7 +280,7 @@ mod tests {
             (Box::new(|p| p[16] = 0x99), &["Invalid Next Payload type(0x99) detected in IKE message", "Sending phase-I notify of type INVALID_PAYLOAD_TYPE"]),
             (Box::new(|p| p[20..24].copy_from_slice(&0x100100u32.to_be_bytes())), &["Invalid Message ID(0x100100) detected in IKE phase-I message", "Sending phase-I notify of type INVALID_MESSAGE_ID"]),
             (Box::new(|p| p[32..36].copy_from_slice(&0x4001u32.to_be_bytes())), &["Invalid DOI (0x4001) detected in IKE phase-I 1st message", "Sending phase-I notify of type DOI_NOT_SUPPORTED"]),
-            (Box::new(|p| p[36..40].copy_from_slice(&0x4001u32.to_be_bytes())), &["Situation (0x4001) is not supported", "Sending phase-I notify of type SITUATION_NOT_SUPPORTED"]),
+            (Box::new(|p| p[36..40].copy_from_slice(&0x4001u32.to_be_bytes())), &["Situation (0x4001) is not supported", "Sending phase-I notify of type INVALID_NOTIFY_TYPE"]),
             (Box::new(|p| p[0..8].copy_from_slice(&[0; 8])), &["Invalid Initiator Cookie detected in IKE message."]),
             (Box::new(|p| p[18] = 0x20), &["Invalid Xchange Type (0x20) detected for non-existing IKE SA."]),
             (Box::new(|p| p[45] = 0xff), &["Invalid Protocol ID(0xff) detected.", "Sending phase-I notify of type INVALID_PROTOCOL_ID"]),
@@ -323,5 +323,168 @@ mod tests {
         let log = feed(&mut r, &mm1, from, to);
         assert!(log.contains("Mismatching DH Group(2) detected, configured is (5) in IKE phase-I 1st message"), "{log}");
         assert!(log.contains("Sending phase-I notify of type NO_PROPOSAL_CHOSEN"), "{log}");
+    }
+
+    /// Datagrams back and forth between the router and another box until both are quiet;
+    /// the router's log lines (SmartEdge wording, without the time stamp and `%IKE-N-X: `).
+    fn pump(r: &mut Router, i: &mut Endpoint) -> String {
+        r.log.clear();
+        for _ in 0..40 {
+            let mut moved = false;
+            while let Some(t) = i.poll_transmit() {
+                r.engine.handle_datagram(t.dst, t.src, &t.data);
+                moved = true;
+            }
+            while let Some(t) = r.engine.poll_transmit() {
+                i.handle(0, t.dst, t.src, &t.data);
+                moved = true;
+            }
+            if !moved {
+                break;
+            }
+        }
+        r.engine_drain();
+        r.log.iter().map(|l| l.split_once(": %").map(|x| x.1).unwrap_or(l).to_string()).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Table 5 of the SmartEdge guide ("Log Messages Resulting from Rejected IKEv1
+    /// Packets"), every row edgesh emits, each fed the packet (or the peer) the row
+    /// describes and rendered through the SmartEdge dialect. Rows 7, 8 and 10
+    /// (certificates) are not here; docs/seed-messages.md lists every row.
+    #[test]
+    fn table5_rejected_ikev1_packets_every_row() {
+        let (a, b) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2));
+        // Router `r` (responder on b unless `r_starts`) against box `i` on a; each edits its side.
+        let pair = |edit_r: &dyn Fn(&mut PeerConf), edit_i: &dyn Fn(&mut PeerConf), r_starts: bool| -> (Router, Endpoint, String) {
+            let mut r = Router::new(Config::new("r2"), Clock::Virtual(1_795_358_264), 1, std::env::temp_dir());
+            let mut rc = peer(b, a, 2, r_starts);
+            edit_r(&mut rc);
+            let mut ic = peer(a, b, 2, !r_starts);
+            edit_i(&mut ic);
+            let mut i = Endpoint::new(7);
+            i.set_config(0, EngineConf { peers: vec![ic], notes: vec![] });
+            r.engine.set_config(EngineConf { peers: vec![rc], notes: vec![] });
+            let log = pump(&mut r, &mut i);
+            (r, i, log)
+        };
+        let none = |_: &mut PeerConf| {};
+        let want = |row: u32, log: &str, lines: &[&str]| {
+            for w in lines {
+                assert!(log.contains(w), "Table 5 row {row}: want {w:?} in\n{log}");
+            }
+        };
+        // Row 1: mismatched pre-shared key.
+        let (_, _, log) = pair(&none, &|c| c.psk = Some(b"other".to_vec()), false);
+        want(1, &log, &["is greater than the supported length(", "Possibly Mismatching Keys detected in IKE phase-I ", "Sending phase-I notify of type UNEQUAL_PAYLOAD_LENGTHS"]);
+        // Row 2: mismatched DH group (phase 1).
+        let (_, _, log) = pair(&|c| c.proposals[0].group = 5, &none, false);
+        want(2, &log, &["Mismatching DH Group(2) detected, configured is (5) in IKE phase-I 1st message"]);
+        // Row 3: mismatched exchange type, as responder and as initiator.
+        let (_, _, log) = pair(&|c| c.mode = ExchangeMode::Aggressive, &none, false);
+        want(3, &log, &["Mismatching Xchange Type (MAIN_MODE) detected, configured is (AGGRESSIVE_MODE) in IKE phase-I 1st message"]);
+        let (_, _, log) = pair(&none, &|c| c.mode = ExchangeMode::Aggressive, true);
+        want(3, &log, &["received unprotected message of notify type UNSUPPORTED_EXCHANGE_TYPE"]);
+        // Row 4: authentication (hash) algorithm.
+        let (_, _, log) = pair(&none, &|c| c.proposals[0].hash = IkeAuthAlg::HmacMd5_96, false);
+        want(4, &log, &["Mismatching Authentication algorithm (IKE_MD5) detected, configured is (IKE_SHA) in IKE phase-I 1st message."]);
+        // Row 5: encryption algorithm.
+        let (_, _, log) = pair(&|c| c.proposals[0].encr = IkeEncr::TripleDesCbc, &|c| c.proposals[0].encr = IkeEncr::DesCbc, false);
+        want(5, &log, &["Mismatching Encryption algorithm (DES_CBC) detected, configured is (TRIPLE_DES_CBC) in IKE phase-I 1st message."]);
+        // Row 6: authentication method (the seed's "PRE_SHARE DKEY" is PRE_SHARED_KEY mangled by conversion).
+        let (_, _, log) = pair(&|c| c.proposals[0].auth = AuthMethod::RsaSignature, &none, false);
+        want(6, &log, &["Mismatching Authentication method (PRE_SHARED_KEY) detected, configured is (RSA_SIGN) in phase-I message agent=IKE."]);
+        // Row 9: ID data with a pre-shared key.
+        let (_, _, log) = pair(&|c| c.remote_id = Identity::Fqdn("peer.example".into()), &|c| c.local_id = Identity::Fqdn("dkoop.com".into()), false);
+        want(9, &log, &["Mismatching ID type (ID_FQDN) and ID: dkoop.com with the configured IKE policy"]);
+        // Row 11: the peer refuses our IDs (quick mode proxy IDs it has no policy for: a protected notify).
+        let host = |ip: Ipv4Addr| Selector { net: Prefix4 { addr: ip, len: 32 }, proto: 1, port: 0 };
+        let (_, _, log) = pair(&|c| c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 99)), &|c| c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72)), true);
+        want(11, &log, &["received NOTIFY PAYLOAD of notify type INVALID_ID_INFORMATION."]);
+        // Rows 12-28: a malformed first main mode message.
+        // Offsets: header 28; SA payload at 28 (length 30..32), DOI 32, situation 36, proposal 40, transform 48.
+        let t_at = 28 + 4 + 8 + 8;
+        let cases: Vec<(u32, Box<dyn Fn(&mut Vec<u8>)>, &[&str])> = vec![
+            (12, Box::new(|p| p[16] = 0x99), &["Invalid Next Payload type(0x99) detected in IKE message", "Sending phase-I notify of type INVALID_PAYLOAD_TYPE"]),
+            (13, Box::new(|p| p[32..36].copy_from_slice(&0x4001u32.to_be_bytes())), &["Invalid DOI (0x4001) detected in IKE phase-I 1st message", "Sending phase-I notify of type DOI_NOT_SUPPORTED"]),
+            (14, Box::new(|p| p[36..40].copy_from_slice(&0x4001u32.to_be_bytes())), &["Situation (0x4001) is not supported", "Sending phase-I notify of type INVALID_NOTIFY_TYPE"]),
+            (15, Box::new(|p| p[0..8].copy_from_slice(&[0; 8])), &["Invalid Initiator Cookie detected in IKE message."]),
+            (16, Box::new(|p| p[17] = 0x20), &["Invalid Major Version (0x20) detected in IKE message", "Sending phase-I notify of type INVALID_MAJOR_VERSION"]),
+            (17, Box::new(|p| p[17] = 0x12), &["Invalid Minor Version (0x2) detected in IKE message", "Sending phase-I notify of type INVALID_MINOR_VERSION"]),
+            (18, Box::new(|p| p[18] = 0x20), &["Invalid Xchange Type (0x20) detected for non-existing IKE SA."]),
+            (19, Box::new(|p| p[19] = 0xf0), &["Invalid Flags(0xf0) detected in IKE message", "Sending phase-I notify of type INVALID_FLAGS"]),
+            (20, Box::new(|p| p[20..24].copy_from_slice(&0x100100u32.to_be_bytes())), &["Invalid Message ID(0x100100) detected in IKE phase-I message", "Sending phase-I notify of type INVALID_MESSAGE_ID"]),
+            (21, Box::new(|p| p[45] = 0xff), &["Invalid Protocol ID(0xff) detected."]),
+            (22, Box::new(move |p| p[t_at + 5] = 17), &["Invalid Xform ID(17) detected in IKE phase-I 1st message", "Sending phase-I notify of type INVALID_TRANSFORM_ID"]),
+            (23, Box::new(move |p| p[t_at + 8..t_at + 10].copy_from_slice(&(0x8000u16 | 4099).to_be_bytes())), &["Unsupported attribute(4099) detected in IKE phase-I 1st message", "Sending phase-I notify of type ATTRIBUTES_NOT_SUPPORTED"]),
+            (25, Box::new(move |p| p[t_at + 6..t_at + 8].copy_from_slice(&0x11u16.to_be_bytes())), &["Invalid Reserved field value(0x11) detected", "Sending phase-I notify of type BAD_PROPOSAL_SYNTAX"]),
+            (26, Box::new(|p| p[29] = 0x11), &["Invalid Reserved field (0x11) detected in IKE phase-1 1st message", "Sending phase-I notify of type PAYLOAD_MALFORMED"]),
+            (27, Box::new(|p| p[18] = 1), &["Unsupported XchgType detected."]),
+            (28, Box::new(|p| {
+                // The proposal payload's length (42..44) says 12 bytes more than the SA payload holds.
+                let l = u16::from_be_bytes([p[42], p[43]]) + 12;
+                p[42..44].copy_from_slice(&l.to_be_bytes());
+            }), &["is greater than SA + Proposal + Xform + Attributes size(", "Sending phase-I notify of type UNEQUAL_PAYLOAD_LENGTH"]),
+        ];
+        for (row, mutate, lines) in &cases {
+            let (mut r, mm1, from, to) = setup();
+            let mut p = mm1.clone();
+            mutate(&mut p);
+            let log = feed(&mut r, &p, from, to);
+            want(*row, &log, lines);
+            assert!(r.ike().ike_sas().is_empty(), "row {row}: no SA from a malformed packet");
+        }
+        // Row 28's notify is the singular spelling; row 1's (within an SA) the plural.
+        let (mut r, mut p, from, to) = setup();
+        let l = u16::from_be_bytes([p[42], p[43]]) + 12;
+        p[42..44].copy_from_slice(&l.to_be_bytes());
+        assert!(!feed(&mut r, &p, from, to).contains("UNEQUAL_PAYLOAD_LENGTHS"));
+        // Row 24: a mismatching proposal (3DES offered, DES configured).
+        let (_, _, log) = pair(&|c| c.proposals[0].encr = IkeEncr::DesCbc, &none, false);
+        want(24, &log, &["Mismatching Encryption algorithm (TRIPLE_DES_CBC) detected, configured is (DES_CBC) in IKE phase-I 1st message", "Sending phase-I notify of type NO_PROPOSAL_CHOSEN"]);
+        // Rows 29-31, 35: phase II proposal mismatches.
+        let (_, _, log) = pair(&|c| c.children[0].pfs = Some(5), &|c| c.children[0].pfs = Some(2), false);
+        want(29, &log, &["Mismatching DH Group(2) detected, configured is(5) in IKE phase-II 1st message."]);
+        let (_, _, log) = pair(&none, &|c| c.children[0].proposals[0].esp = Some((EspEncr::TripleDesCbc, Some(EspAuth::HmacMd5_96))), false);
+        want(30, &log, &["Mismatching Authentication algorithm (MD5) detected, configured is (SHA1), in IKE phase-II 1st message ."]);
+        let (_, _, log) = pair(
+            &|c| c.children[0].proposals[0].esp = Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))),
+            &|c| c.children[0].proposals[0].esp = Some((EspEncr::DesCbc, Some(EspAuth::HmacSha1_96))),
+            false,
+        );
+        want(31, &log, &["Mismatching Encryption algorithm (ESP_DES) detected, configured is (ESP_AES) in IKE phase-II message."]);
+        let (_, _, log) = pair(&none, &|c| {
+            c.children[0].proposals[0].esp = None;
+            c.children[0].proposals[0].ah = Some(EspAuth::HmacSha1_96);
+        }, false);
+        want(35, &log, &["Mismatching number of AH protocols received(1), configured number of AH protocols: 0 in IKE phase-II 1st message"]);
+        // Rows 32, 33: selectors sent (router initiates) and received (router responds).
+        let (_, _, log) = pair(
+            &|c| { c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 153)); c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72)); },
+            &|c| { c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 72)); c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 153)); },
+            true,
+        );
+        want(32, &log, &["Initiator SPD selectors sent: IPADDR, 172.16.5.153, proto 1, port 0", "Responder SPD selectors sent: IPADDR, 172.16.5.72, proto 1, port 0"]);
+        let (_, _, log) = pair(
+            &|c| { c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 153)); c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72)); },
+            &|c| { c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 72)); c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 153)); },
+            false,
+        );
+        want(33, &log, &["Initiator SPD selectors received: IPADDR, 172.16.5.72, proto 1, port 0", "Responder SPD selectors received: IPADDR, 172.16.5.153, proto 1, port 0"]);
+        // Row 34: selectors that match no policy.
+        let (_, _, log) = pair(&|c| c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72)), &|c| c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 99)), false);
+        want(34, &log, &["No matching SPD policy for the selectors received in IKE phase-II message."]);
+        // Rows 36, 37: the responder shortens the lifetime (seconds, kilobytes).
+        let (_, _, log) = pair(&none, &|c| {
+            c.children[0].proposals[0].lifetime_seconds = 300;
+            c.children[0].proposals[0].lifetime_kbytes = Some(5);
+        }, true);
+        want(36, &log, &["Notify payload of notify type RESPONDER_LIFETIME with protocol ESP or AH received", "Received Notify Type RESPOND_NOTIFY with 300 seconds"]);
+        want(37, &log, &["Received Notify Type RESPOND_NOTIFY with 5 Kilo Bytes"]);
+        // Row 38: the peer deletes the IPsec SA.
+        let (mut r, mut i, log) = pair(&none, &none, false);
+        assert!(log.contains("IPsec SAs established"), "{log}");
+        assert!(i.clear_ipsec(0, None, None) > 0);
+        let log = pump(&mut r, &mut i);
+        want(38, &log, &["Received DELETE PAYLOAD of protocol ESP detected with SPI : 0x"]);
     }
 }

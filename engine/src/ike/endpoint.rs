@@ -407,6 +407,10 @@ impl Endpoint {
             } else if hdr.rcookie == [0; 8] && hdr.icookie == [0; 8] {
                 self.stats.rx_malformed += 1;
                 self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
+            } else if hdr.rcookie == [0; 8] && (hdr.exchange == exchange::BASE || hdr.exchange == exchange::AUTH_ONLY) {
+                // Table 5 row 27: an exchange RFC 2408 defines but the engine does not run.
+                self.stats.rx_malformed += 1;
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::UnsupportedExchange(hdr.exchange), answered: None });
             } else if hdr.rcookie == [0; 8] {
                 self.stats.rx_malformed += 1;
                 self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });

@@ -55,7 +55,11 @@ pub mod payload {
 
 /// Exchange types (RFC 2408 3.1, RFC 2409).
 pub mod exchange {
+    /// RFC 2408 4.4 Base: defined, not run by the engine.
+    pub const BASE: u8 = 1;
     pub const MAIN: u8 = 2;
+    /// RFC 2408 4.6 Authentication Only: defined, not run by the engine.
+    pub const AUTH_ONLY: u8 = 3;
     pub const AGGRESSIVE: u8 = 4;
     pub const INFORMATIONAL: u8 = 5;
     pub const QUICK: u8 = 32;
@@ -206,6 +210,9 @@ pub enum WireError {
     InvalidCookie,
     /// An exchange type that does not start or continue an SA.
     InvalidExchange(u8),
+    /// A first message of an exchange RFC 2408 defines but the engine does not
+    /// run (Base, Authentication Only): Table 5's "unsupported exchange type".
+    UnsupportedExchange(u8),
     /// A phase-1 message with a non-zero message ID.
     InvalidMessageId(u32),
 }
@@ -267,10 +274,12 @@ impl WireError {
             WireError::ReservedNotZero { .. } => PAYLOAD_MALFORMED,
             WireError::InvalidDoi(_) => DOI_NOT_SUPPORTED,
             WireError::InvalidSituation(_) => SITUATION_NOT_SUPPORTED,
+            // Table 5: an SA payload length beyond its proposal chain is UNEQUAL_PAYLOAD_LENGTH(S).
+            WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { .. }) => UNEQUAL_PAYLOAD_LENGTHS,
             WireError::BadProposalSyntax(_) | WireError::TransformReserved(_) => BAD_PROPOSAL_SYNTAX,
             WireError::Malformed(_) => PAYLOAD_MALFORMED,
             WireError::InvalidCookie => INVALID_COOKIE,
-            WireError::InvalidExchange(_) => INVALID_EXCHANGE_TYPE,
+            WireError::InvalidExchange(_) | WireError::UnsupportedExchange(_) => INVALID_EXCHANGE_TYPE,
             WireError::InvalidMessageId(_) => INVALID_MESSAGE_ID,
         }
     }

@@ -78,6 +78,8 @@ fn proto_word(p: u8) -> &'static str {
 fn se_notify_name(kind: u16) -> String {
     match kind {
         notify::INVALID_EXCHANGE_TYPE => "UNSUPPORTED_EXCHANGE_TYPE".into(),
+        // Table 5 row 14: the guide's name for RFC 2408's SITUATION-NOT-SUPPORTED (3).
+        notify::SITUATION_NOT_SUPPORTED => "INVALID_NOTIFY_TYPE".into(),
         k => notify::name(k),
     }
 }
@@ -182,8 +184,12 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
         Event::V2AuthFailed { peer, .. } => v.push((3, "AUTH", format!("IKEv2 AUTHENTICATION_FAILED for peer {peer}: possibly mismatching keys"))),
         Event::V2TsUnacceptable { peer, .. } => v.push((4, "SELECTORS", format!("No matching SPD policy for the traffic selectors received from {peer}: TS_UNACCEPTABLE"))),
         Event::V2InvalidKe { offered, requested, sent: true, .. } => v.push((4, "PROPOSAL", format!("Mismatching DH Group({offered}) detected, configured is ({requested}): INVALID_KE_PAYLOAD sent"))),
-        Event::NotifySent { kind, .. } => {
-            if *kind < 16384 {
+        Event::NotifySent { kind, conn, .. } => {
+            if *kind == notify::UNEQUAL_PAYLOAD_LENGTHS && *conn == 0 {
+                // Table 5 row 28 spells it singular when answering a first message (no SA);
+                // row 1 (keys mismatch, within an SA) plural.
+                v.push((4, "NOTIFY", "Sending phase-I notify of type UNEQUAL_PAYLOAD_LENGTH".into()));
+            } else if *kind < 16384 {
                 v.push((4, "NOTIFY", format!("Sending phase-I notify of type {}", se_notify_name(*kind))));
             }
         }

@@ -79,6 +79,7 @@ pub fn wire_error(e: &WireError) -> String {
         WireError::Malformed(what) => format!("Malformed {} payload", part(what)),
         WireError::InvalidCookie => "Invalid Initiator Cookie detected in IKE message.".into(),
         WireError::InvalidExchange(x) => format!("Invalid Xchange Type (0x{x:x}) detected for non-existing IKE SA."),
+        WireError::UnsupportedExchange(_) => "Unsupported XchgType detected.".into(),
         WireError::InvalidMessageId(m) => format!("Invalid Message ID(0x{m:x}) detected in IKE phase-I message"),
     }
 }

@@ -178,7 +178,9 @@ impl Endpoint {
         hdr.emit(&mut d);
         d.extend_from_slice(&chain);
         self.stats.notifies_tx += 1;
-        self.ctx.events.push_back(Event::NotifySent { conn: 0, peer: *remote.ip(), kind, protected: false });
+        // The connection of the SA these cookies name (0 for a first message: no SA yet).
+        let conn = self.sas.with_cookie(&ic).find(|&i| self.sas[i].rcookie == rc && rc != [0; 8]).map(|i| self.sas[i].conn).unwrap_or(0);
+        self.ctx.events.push_back(Event::NotifySent { conn, peer: *remote.ip(), kind, protected: false });
         self.send_raw(local, remote, d);
     }
 

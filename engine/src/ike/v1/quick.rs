@@ -295,6 +295,8 @@ impl Endpoint {
         let Some(cc) = pc.children.get(child).cloned() else { return };
         for n in msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()) {
             if n.kind == notify::RESPONDER_LIFETIME {
+                // Table 5 rows 36/37: the notify itself, then the lifetime it carries.
+                self.ctx.events.push_back(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi.clone(), protected: true });
                 let attrs = wire::parse_attrs_pub(&n.data).unwrap_or_default();
                 let mut secs = None;
                 let mut kb = None;
