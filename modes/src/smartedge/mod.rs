@@ -1,7 +1,8 @@
 //! The SmartEdge OS dialect (seed 004, the SmartEdge "IPsec VPN Configuration
 //! and Operation" guide).
 //!
-//! * `commands.rs`: every mode's command graph: spec, help strings, handler.
+//! * `commands/`: every mode's command graph: spec, help strings, handler
+//!   (`commands/mod.rs` maps each mode to the file that declares it).
 //! * `render.rs`: `show configuration`, in canonical SmartEdge order.
 //! * `show.rs`: the other show commands.
 //! * `diff.rs`: `show configuration changes`.
