@@ -362,8 +362,8 @@ mod tests {
             let mut ic = peer(a, b, 2, !r_starts);
             edit_i(&mut ic);
             let mut i = Endpoint::new(7);
-            i.set_config(0, EngineConf { peers: vec![ic], notes: vec![] });
-            r.engine.set_config(EngineConf { peers: vec![rc], notes: vec![] });
+            i.set_config(0, EngineConf { peers: vec![ic], notes: vec![], ..Default::default() });
+            r.engine.set_config(EngineConf { peers: vec![rc], notes: vec![], ..Default::default() });
             let log = pump(&mut r, &mut i);
             (r, i, log)
         };
