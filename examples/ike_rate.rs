@@ -72,9 +72,9 @@ fn run(n: usize, group: u16, version: IkeVersion) {
     let before = rss_kib();
     let mut a = Endpoint::new(1);
     let mut b = Endpoint::new(2);
-    b.set_config(0, EngineConf { peers: pb, notes: vec![] });
+    b.set_config(0, EngineConf { peers: pb, notes: vec![], ..Default::default() });
     let t0 = Instant::now();
-    a.set_config(0, EngineConf { peers: pa, notes: vec![] });
+    a.set_config(0, EngineConf { peers: pa, notes: vec![], ..Default::default() });
     // The engine paces its first messages; the simulated clock moves when the link is quiet.
     let mut now = 0;
     loop {

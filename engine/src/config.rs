@@ -632,6 +632,12 @@ pub struct Config {
     /// `service NAME` / `no service NAME`, as configured.
     pub services: BTreeMap<String, bool>,
     pub boot_configuration: Option<String>,
+    /// IKEv2 half-open SAs above which IKE_SA_INIT needs a cookie (IOS
+    /// `crypto ikev2 cookie-challenge N`); None: the engine's default.
+    pub ikev2_cookie_challenge: Option<u32>,
+    /// IKEv2 fragment size in octets of IP datagram (IOS `crypto ikev2
+    /// fragmentation [mtu N]`); None: the engine's default.
+    pub ikev2_fragment_mtu: Option<u16>,
 }
 
 impl Config {
@@ -655,6 +661,8 @@ impl Config {
             logging: Logging::default(),
             services: BTreeMap::new(),
             boot_configuration: None,
+            ikev2_cookie_challenge: None,
+            ikev2_fragment_mtu: None,
         }
     }
 

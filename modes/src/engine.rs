@@ -189,9 +189,9 @@ mod tests {
     fn setup() -> (Router, Vec<u8>, SocketAddrV4, SocketAddrV4) {
         let (a, b) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2));
         let mut r = Router::new(Config::new("r2"), Clock::Virtual(1_795_358_264), 1, std::env::temp_dir());
-        r.engine.set_config(EngineConf { peers: vec![peer(b, a, 2, false)], notes: vec![] });
+        r.engine.set_config(EngineConf { peers: vec![peer(b, a, 2, false)], notes: vec![], ..Default::default() });
         let mut i = Endpoint::new(7);
-        i.set_config(0, EngineConf { peers: vec![peer(a, b, 2, true)], notes: vec![] });
+        i.set_config(0, EngineConf { peers: vec![peer(a, b, 2, true)], notes: vec![], ..Default::default() });
         let t = i.poll_transmit().expect("MM1");
         (r, t.data, t.src, t.dst)
     }
@@ -319,7 +319,7 @@ mod tests {
         assert!(log.contains("Unsupported attribute(4099) detected in IKE phase-I 1st message"), "{log}");
         assert!(log.contains("Sending phase-I notify of type ATTRIBUTES_NOT_SUPPORTED"), "{log}");
         // A DH group 5 router receiving group 2.
-        r.engine.set_config(EngineConf { peers: vec![peer(*to.ip(), *from.ip(), 5, false)], notes: vec![] });
+        r.engine.set_config(EngineConf { peers: vec![peer(*to.ip(), *from.ip(), 5, false)], notes: vec![], ..Default::default() });
         let log = feed(&mut r, &mm1, from, to);
         assert!(log.contains("Mismatching DH Group(2) detected, configured is (5) in IKE phase-I 1st message"), "{log}");
         assert!(log.contains("Sending phase-I notify of type NO_PROPOSAL_CHOSEN"), "{log}");

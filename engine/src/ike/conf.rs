@@ -135,12 +135,16 @@ pub struct EngineConf {
     pub peers: Vec<PeerConf>,
     /// Tunnels that could not become peers, and why (shown, never silent).
     pub notes: Vec<String>,
+    /// IKEv2 cookie threshold (half-open SAs); None: [`super::v2::COOKIE_THRESHOLD`].
+    pub v2_cookie_threshold: Option<usize>,
+    /// IKEv2 fragment size (IP datagram octets); None: [`super::v2::FRAGMENT_SIZE`].
+    pub v2_fragment_size: Option<usize>,
 }
 
 impl EngineConf {
     /// Derive the peers from a committed configuration.
     pub fn from_config(cfg: &Config) -> EngineConf {
-        let mut ec = EngineConf::default();
+        let mut ec = EngineConf { v2_cookie_threshold: cfg.ikev2_cookie_challenge.map(|n| n as usize), v2_fragment_size: cfg.ikev2_fragment_mtu.map(usize::from), ..EngineConf::default() };
         for (name, t) in &cfg.tunnels {
             if t.kind == TunnelKind::Manual || t.shutdown {
                 continue;

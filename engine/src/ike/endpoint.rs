@@ -180,6 +180,8 @@ impl Endpoint {
         self.ctx.by_name = self.ctx.conf.peers.iter().enumerate().filter(|(_, p)| p.version == IkeVersion::V1).map(|(i, p)| (p.name.clone(), i)).collect();
         self.ctx.static_peers = self.ctx.conf.peers.iter().filter(|p| p.version == IkeVersion::V1).filter_map(|p| Some((p.local, p.remote?))).collect();
         let v2_peers: Vec<PeerConf> = self.ctx.conf.peers.iter().filter(|p| p.version == IkeVersion::V2).cloned().collect();
+        self.v2.cookie_threshold = self.ctx.conf.v2_cookie_threshold.unwrap_or(super::v2::COOKIE_THRESHOLD);
+        self.v2.fragment_size = self.ctx.conf.v2_fragment_size.unwrap_or(super::v2::FRAGMENT_SIZE);
         self.v2.set_peers(now, v2_peers);
         self.sync_v2();
         // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge

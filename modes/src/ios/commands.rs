@@ -829,6 +829,8 @@ fn global(g: &mut G) {
     add(g, "crypto map WORD <1-65535> [ipsec-isakmp [dynamic WORD:dmap] | ipsec-manual]", &["Encryption module", "Enter a crypto map", "Crypto map tag", "Sequence to insert into crypto map entry", "IPSEC w/ISAKMP", "Enable dynamic crypto map support", "Name of dynamic crypto map", "IPSEC w/manual keying"], b_cmap);
     add(g, "crypto map WORD local-address WORD:if", &["Encryption module", "Enter a crypto map", "Crypto map tag", "Interface to use for local address", "Interface"], leaf4);
     add(g, "crypto dynamic-map WORD <1-65535>", &["Encryption module", "Enter a dynamic crypto map", "Dynamic crypto map template tag", "Sequence"], b_cmap);
+    add(g, "crypto ikev2 cookie-challenge <1-1000>", &["Encryption module", "IKEv2", "Set cookie-challenge watermark", "Number of half-open SAs above which a cookie is required"], leaf3);
+    add(g, "crypto ikev2 fragmentation [mtu <68-1500>]", &["Encryption module", "IKEv2", "Enable IKE fragmentation", "Set the fragment MTU", "Bytes (IP datagram)"], leaf3);
     add(g, "crypto ikev2 proposal WORD", &["Encryption module", "IKEv2", "Define IKEv2 proposals", "Name"], b_v2prop);
     add(g, "crypto ikev2 policy WORD", &["Encryption module", "IKEv2", "Define IKEv2 policies", "Name"], b_v2pol);
     add(g, "crypto ikev2 keyring WORD", &["Encryption module", "IKEv2", "Define IKEv2 keyrings", "Name"], b_v2keyring);

@@ -309,6 +309,10 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             }
             ["crypto", "isakmp", "policy", p] => isakmp.push((p.parse().unwrap_or(0), isakmp_proposal(n, &mut notes))),
             ["crypto", "isakmp", "keepalive", ..] => keepalive = true,
+            ["crypto", "ikev2", "cookie-challenge", n] => cfg.ikev2_cookie_challenge = n.parse().ok(),
+            // IOS's default fragment MTU for IPv4 is 576.
+            ["crypto", "ikev2", "fragmentation"] => cfg.ikev2_fragment_mtu = Some(576),
+            ["crypto", "ikev2", "fragmentation", "mtu", n] => cfg.ikev2_fragment_mtu = n.parse().ok(),
             ["crypto", "isakmp", "key", rest @ ..] => {
                 let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0" && *x != "6").collect();
                 if let [k, "address", a, more @ ..] = rest.as_slice() {
@@ -1090,6 +1094,23 @@ interface GigabitEthernet0/0
         // A peer the keyring only covers with its /24 gets that key.
         let c = compile(&load(&IKEV2_MAP.replace("203.0.113.9", "203.0.113.77").replace("  address 203.0.113.77\n", "  address 203.0.113.9\n")));
         assert_eq!(c.config.contexts["local"].ike_policies["CM-10-ike"].pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("wide-key".into()))));
+    }
+
+    /// `crypto ikev2 cookie-challenge N` and `crypto ikev2 fragmentation [mtu N]`
+    /// reach the IKEv2 core through the engine configuration.
+    #[test]
+    fn ikev2_cookie_challenge_and_fragmentation_mtu_are_configuration() {
+        let cfg = compile(&load(IKEV2_MAP)).config;
+        let ec = edgesh_engine::ike::conf::EngineConf::from_config(&cfg);
+        assert_eq!((ec.v2_cookie_threshold, ec.v2_fragment_size), (None, None));
+        let text = IKEV2_MAP.replacen("crypto ikev2", "crypto ikev2 cookie-challenge 10\ncrypto ikev2 fragmentation mtu 400\ncrypto ikev2", 1);
+        let c = compile(&load(&text));
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        assert_eq!((c.config.ikev2_cookie_challenge, c.config.ikev2_fragment_mtu), (Some(10), Some(400)));
+        let ec = edgesh_engine::ike::conf::EngineConf::from_config(&c.config);
+        assert_eq!((ec.v2_cookie_threshold, ec.v2_fragment_size), (Some(10), Some(400)));
+        let c = compile(&load(&IKEV2_MAP.replacen("crypto ikev2", "crypto ikev2 fragmentation\ncrypto ikev2", 1)));
+        assert_eq!(c.config.ikev2_fragment_mtu, Some(576), "IOS's default fragment MTU");
     }
 
     #[test]

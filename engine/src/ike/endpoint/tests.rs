@@ -61,8 +61,8 @@ impl Pair {
     pub fn new(a: PeerConf, b: PeerConf) -> Pair {
         let mut pa = Endpoint::new(1);
         let mut pb = Endpoint::new(2);
-        pb.set_config(0, EngineConf { peers: vec![b], notes: vec![] });
-        pa.set_config(0, EngineConf { peers: vec![a], notes: vec![] });
+        pb.set_config(0, EngineConf { peers: vec![b], notes: vec![], ..Default::default() });
+        pa.set_config(0, EngineConf { peers: vec![a], notes: vec![], ..Default::default() });
         Pair { a: pa, b: pb, now: 0, drop_to_b: false }
     }
     pub fn run(&mut self) {
@@ -321,7 +321,7 @@ fn ike_sa_rekeys_before_expiry_and_a_failed_static_tunnel_is_retried() {
     let mut p = Pair::new(a.clone(), bad);
     p.run();
     assert!(p.a.ike_sas().is_empty());
-    p.b.set_config(p.now, EngineConf { peers: vec![mirror(&a, "t")], notes: vec![] });
+    p.b.set_config(p.now, EngineConf { peers: vec![mirror(&a, "t")], notes: vec![], ..Default::default() });
     p.advance(31_000);
     assert_eq!(p.a.child_sas().len(), 1, "retried after {RETRY_INTERVAL} ms");
 }
@@ -352,7 +352,7 @@ fn on_demand_tunnels_match_identities_and_honour_max_tunnels() {
     a2.psk = Some(b"exact-secret".to_vec());
     let mut p = Pair::new(a2, hub.clone());
     // Before the first message arrives, the hub also gets the exact identity.
-    p.b.set_config(0, EngineConf { peers: vec![hub.clone(), exact], notes: vec![] });
+    p.b.set_config(0, EngineConf { peers: vec![hub.clone(), exact], notes: vec![], ..Default::default() });
     p.run();
     assert!(p.b.ike_sas().iter().any(|s| s.tunnel == "exact" && s.is_established()), "exact match first");
     // max-tunnels 1: a second branch from another address is refused.
@@ -362,7 +362,7 @@ fn on_demand_tunnels_match_identities_and_honour_max_tunnels() {
     other.local = Ipv4Addr::new(192, 0, 2, 9);
     other.local_id = Identity::Fqdn("branch2.example.com".into());
     let mut c = Endpoint::new(3);
-    c.set_config(0, EngineConf { peers: vec![other], notes: vec![] });
+    c.set_config(0, EngineConf { peers: vec![other], notes: vec![], ..Default::default() });
     while let Some(t) = c.poll_transmit() {
         p.b.handle(0, t.dst, t.src, &t.data);
     }
@@ -396,8 +396,8 @@ fn nat_is_detected_and_ike_floats_to_4500() {
     let b = mirror(&a, "t");
     let mut pa = Endpoint::new(1);
     let mut pb = Endpoint::new(2);
-    pb.set_config(0, EngineConf { peers: vec![b], notes: vec![] });
-    pa.set_config(0, EngineConf { peers: vec![a], notes: vec![] });
+    pb.set_config(0, EngineConf { peers: vec![b], notes: vec![], ..Default::default() });
+    pa.set_config(0, EngineConf { peers: vec![a], notes: vec![], ..Default::default() });
     // A NAT rewrites A's source port 500 -> 1500 and 4500 -> 14500.
     for _ in 0..50 {
         while let Some(t) = pa.poll_transmit() {
@@ -432,8 +432,8 @@ fn mutated_exchanges_never_panic() {
         let b = mirror(&a, "t");
         let mut pa = Endpoint::new(round);
         let mut pb = Endpoint::new(round + 1000);
-        pb.set_config(0, EngineConf { peers: vec![b], notes: vec![] });
-        pa.set_config(0, EngineConf { peers: vec![a], notes: vec![] });
+        pb.set_config(0, EngineConf { peers: vec![b], notes: vec![], ..Default::default() });
+        pa.set_config(0, EngineConf { peers: vec![a], notes: vec![], ..Default::default() });
         let mut now = 0;
         for _ in 0..40 {
             let mut moved = false;
@@ -546,8 +546,8 @@ fn duplication_and_reordering_are_bounded() {
         let b = mirror(&a, "t");
         let mut pa = Endpoint::new(round);
         let mut pb = Endpoint::new(round + 500);
-        pb.set_config(0, EngineConf { peers: vec![b], notes: vec![] });
-        pa.set_config(0, EngineConf { peers: vec![a], notes: vec![] });
+        pb.set_config(0, EngineConf { peers: vec![b], notes: vec![], ..Default::default() });
+        pa.set_config(0, EngineConf { peers: vec![a], notes: vec![], ..Default::default() });
         let mut now = 0;
         let mut sent = 0usize;
         // A link that holds packets in flight, duplicates some and delivers them in random order.
@@ -591,9 +591,9 @@ fn hostile_first_messages_are_bounded_and_never_panic() {
     let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
     let b = mirror(&a, "t");
     let mut pb = Endpoint::new(2);
-    pb.set_config(0, EngineConf { peers: vec![b], notes: vec![] });
+    pb.set_config(0, EngineConf { peers: vec![b], notes: vec![], ..Default::default() });
     let mut pa = Endpoint::new(1);
-    pa.set_config(0, EngineConf { peers: vec![a], notes: vec![] });
+    pa.set_config(0, EngineConf { peers: vec![a], notes: vec![], ..Default::default() });
     let mm1 = pa.poll_transmit().unwrap();
     let mut rng = StdRng::seed_from_u64(9);
     for i in 0..20_000u32 {

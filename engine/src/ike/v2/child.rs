@@ -3,7 +3,9 @@
 //! responder (2.9) among every tunnel that shares the peer, TS_UNACCEPTABLE,
 //! KEYMAT and the engine's [`ChildSa`]; new children, child rekeys
 //! (REKEY_SA, then the old pair deleted) with and without PFS
-//! (INVALID_KE_PAYLOAD for the PFS group too), and IKE SA rekeying.
+//! (INVALID_KE_PAYLOAD for the PFS group too), and IKE SA rekeying with its
+//! collisions (2.8.2: the new SA with the lowest nonce is deleted by its
+//! initiator, the children move to the survivor).
 
 use super::init::{chosen_suite, offer_has, suite_of, suite_proposal};
 use super::keys::{self, IkeKeys};
@@ -207,6 +209,13 @@ impl Core {
             rekeyed: false,
         };
         let peer = *sa.remote.ip();
+        // A child whose exchange completed on an SA already rekeyed lives on its successor.
+        let mut c = c;
+        if sa.state == State::Deleting {
+            if let Some(s) = self.sas.iter().find(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == c.ike)) {
+                c.ike = s.conn;
+            }
+        }
         self.stats.child_established += 1;
         self.events.push_back(Event::ChildUp { tunnel: c.tunnel.clone(), peer, spi_in: c.spi_in, spi_out: c.spi_out, local_ts: c.local_ts, remote_ts: c.remote_ts, rekey: rekey_of.is_some() });
         self.children.push(c);
@@ -341,13 +350,15 @@ impl Core {
         true
     }
 
-    /// Make the rekeyed IKE SA: children move to it, the old one is deleted by its initiator.
+    /// Make the rekeyed IKE SA. Unless `adopt` is false (a collision still to
+    /// resolve), the old SA's children and queued requests move to it.
     #[allow(clippy::too_many_arguments)]
-    fn rekeyed_sa(&mut self, now: Millis, i: usize, role: Role, spi_i: [u8; 8], spi_r: [u8; 8], ni: Vec<u8>, nr: Vec<u8>, gir: &[u8], suite: keys::Suite) -> Option<usize> {
+    fn rekeyed_sa(&mut self, now: Millis, i: usize, role: Role, spi_i: [u8; 8], spi_r: [u8; 8], ni: Vec<u8>, nr: Vec<u8>, gir: &[u8], suite: keys::Suite, adopt: bool) -> Option<usize> {
         let old = &self.sas[i];
         let (old_conn, tunnel, local, remote) = (old.conn, old.tunnel.clone(), old.local, old.remote);
         let (old_prf, old_d) = (old.suite?.prf, old.keys.as_ref()?.d.clone());
         let keys = IkeKeys::derive_rekey(old_prf, &old_d, &suite, &ni, &nr, gir, &spi_i, &spi_r);
+        let low = if ni <= nr { ni.clone() } else { nr.clone() };
         let j = self.new_sa(now, &tunnel, role, local, remote, spi_i);
         let o = &self.sas[i];
         let (nat_local, nat_remote, peer_id, proposal, lifetime) = (o.nat_local, o.nat_remote, o.peer_id.clone(), o.proposal.clone(), o.lifetime);
@@ -364,36 +375,95 @@ impl Core {
         n.peer_id = peer_id;
         n.proposal = proposal;
         n.lifetime = lifetime;
+        n.rekey_from = Some((old_conn, low));
         let conn = n.conn;
-        for c in self.children.iter_mut().filter(|c| c.ike == old_conn) {
-            c.ike = conn;
-        }
         self.sas[i].state = State::Deleting;
-        // Requests waiting on the old SA go over the new one.
-        let q: Vec<Req> = self.sas[i].queue.drain(..).filter(|r| *r != Req::RekeyIke).collect();
-        self.sas[j].queue.extend(q);
+        if adopt {
+            self.adopt(i, j);
+        }
         self.events.push_back(Event::V2IkeRekeyed { old_conn, conn, peer: *remote.ip(), tunnel });
         Some(j)
     }
 
-    pub(crate) fn rekey_ike_response(&mut self, now: Millis, i: usize, msg: &Msg, spi_i: [u8; 8], ni: Vec<u8>, dh: crate::ike::crypto::DhSecret) {
-        if msg.error_notify().is_some() {
-            self.sas[i].rekeyed = false;
-            return;
+    /// Move the children and the queued requests of SA `i` to SA `j`.
+    fn adopt(&mut self, i: usize, j: usize) {
+        let (from, to) = (self.sas[i].conn, self.sas[j].conn);
+        for c in self.children.iter_mut().filter(|c| c.ike == from) {
+            c.ike = to;
         }
-        let Some(suite) = self.sas[i].suite else { return };
-        let (Some(sa_p), Some(nr), Some(ke)) = (msg.sa(), msg.nonce(), msg.ke()) else { return };
-        let Some(spi_r) = sa_p.proposals.first().and_then(|p| <[u8; 8]>::try_from(p.spi.as_slice()).ok()) else { return };
+        // Requests waiting on the old SA go over the new one.
+        let q: Vec<Req> = self.sas[i].queue.drain(..).filter(|r| *r != Req::RekeyIke).collect();
+        self.sas[j].queue.extend(q);
+    }
+
+    /// The other SA made by rekeying the same old SA as SA `k` (a collision).
+    fn rekey_twin(&self, k: usize) -> Option<usize> {
+        let (conn, from) = (self.sas[k].conn, self.sas[k].rekey_from.as_ref()?.0);
+        self.sas.iter().position(|s| s.conn != conn && s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == from))
+    }
+
+    pub(crate) fn rekey_ike_response(&mut self, now: Millis, i: usize, msg: &Msg, spi_i: [u8; 8], ni: Vec<u8>, dh: crate::ike::crypto::DhSecret) {
+        let conn = self.sas[i].conn;
+        // A failed rekey while the peer's own rekey of this SA succeeded: its SA survives.
+        let fallback = |core: &mut Core| {
+            let Some(i) = core.index(conn) else { return };
+            core.sas[i].rekeyed = false;
+            let twin = core.sas.iter().position(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == conn));
+            if let Some(j) = twin {
+                core.adopt(i, j);
+                core.kick(j);
+            }
+        };
+        if msg.error_notify().is_some() {
+            return fallback(self);
+        }
+        let Some(suite) = self.sas[i].suite else { return fallback(self) };
+        let (Some(sa_p), Some(nr), Some(ke)) = (msg.sa(), msg.nonce(), msg.ke()) else { return fallback(self) };
+        let Some(spi_r) = sa_p.proposals.first().and_then(|p| <[u8; 8]>::try_from(p.spi.as_slice()).ok()) else { return fallback(self) };
         let Some(p) = self.pc(&self.sas[i].tunnel).cloned() else { return };
         if chosen_suite(sa_p, &p.proposals).map(|s| s.0) != Some(suite) || ke.group != suite.group {
+            return fallback(self);
+        }
+        let Ok(gir) = dh.shared(&ke.data) else { return fallback(self) };
+        let Some(k) = self.rekeyed_sa(now, i, Role::Initiator, spi_i, spi_r, ni, nr.to_vec(), &gir, suite, false) else { return };
+        // Indices: `k` was pushed last, so `i` and any twin did not move.
+        match self.rekey_twin(k) {
+            None => {
+                self.adopt(i, k);
+                self.send_delete_ike(i);
+                self.kick(k);
+            }
+            Some(j) => {
+                // Both ends rekeyed this SA at once (2.8.2): of the two new SAs,
+                // the one made with the lowest of the four nonces is deleted by
+                // its initiator; the survivor's initiator deletes the old SA.
+                let ours_low = self.sas[k].rekey_from.as_ref().map(|r| r.1.clone()).unwrap_or_default();
+                let theirs_low = self.sas[j].rekey_from.as_ref().map(|r| r.1.clone()).unwrap_or_default();
+                                if ours_low < theirs_low {
+                    self.adopt(i, j);
+                    self.send_delete_ike(k);
+                    self.kick(j);
+                } else {
+                    self.adopt(i, k);
+                    // The peer deletes its redundant SA; until then it carries nothing.
+                    self.sas[j].state = State::Deleting;
+                    self.send_delete_ike(i);
+                    self.kick(k);
+                }
+            }
+        }
+    }
+
+    /// Responder: a CREATE_CHILD_SA request on an SA that is going away
+    /// (rekeyed or being deleted) is answered TEMPORARY_FAILURE (2.25.2).
+    pub(crate) fn refuse_temporarily(&mut self, i: usize, hdr: &Header, data: &[u8]) {
+        if self.open(i, hdr, data).is_none() {
             return;
         }
-        let Ok(gir) = dh.shared(&ke.data) else { return };
-        if let Some(j) = self.rekeyed_sa(now, i, Role::Initiator, spi_i, spi_r, ni, nr.to_vec(), &gir, suite) {
-            // Delete the old SA (its index did not move: the new one was pushed last).
-            self.send_delete_ike(i);
-            self.kick(j);
-        }
+        let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
+        self.events.push_back(Event::V2Notify { conn, peer, kind: notify::TEMPORARY_FAILURE, sent: true });
+        let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::TEMPORARY_FAILURE, vec![])));
+        self.send_response(i, exchange::CREATE_CHILD_SA, hdr.msgid, b, data);
     }
 
     /// Responder: a CREATE_CHILD_SA request (new child, child rekey or IKE rekey).
@@ -436,8 +506,11 @@ impl Core {
                 .add(&Repr::Nonce(nr.clone()))
                 .add(&Repr::Ke(KeRepr { group: suite.group, data: dh.public.clone() }));
             self.send_response(i, exchange::CREATE_CHILD_SA, hdr.msgid, b, data);
+            // Our own rekey of this SA outstanding: a collision (2.8.2), resolved
+            // when its response comes; until then the children stay put.
+            let colliding = self.sas[i].pending.as_ref().is_some_and(|p| matches!(p.what, What::RekeyIke { .. }));
             // The rekey's initiator is the new SA's original initiator.
-            if let Some(j) = self.rekeyed_sa(now, i, Role::Responder, spi_i, spi_r, ni, nr, &gir, suite) {
+            if let Some(j) = self.rekeyed_sa(now, i, Role::Responder, spi_i, spi_r, ni, nr, &gir, suite, !colliding) {
                 self.kick(j);
             }
             return;

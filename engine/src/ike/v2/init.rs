@@ -95,13 +95,16 @@ impl Core {
         b.push(&Repr::Nonce(sa.ni.clone()));
         b.push(&Repr::Notify(NotifyRepr::new(notify::NAT_DETECTION_SOURCE_IP, keys::nat_hash(&sa.spi_i, &[0; 8], sa.local))));
         b.push(&Repr::Notify(NotifyRepr::new(notify::NAT_DETECTION_DESTINATION_IP, keys::nat_hash(&sa.spi_i, &[0; 8], sa.remote))));
+        if self.fragmentation {
+            b.push(&Repr::Notify(NotifyRepr::new(notify::IKEV2_FRAGMENTATION_SUPPORTED, vec![])));
+        }
         let hdr = Header { spi_i: sa.spi_i, spi_r: [0; 8], next: 0, major: 2, minor: 0, exchange: exchange::IKE_SA_INIT, flags: flags::INITIATOR, msgid: 0, length: 0 };
         let data = b.message(hdr);
         let now = self.now;
         let sa = &mut self.sas[i];
         sa.init_req = data.clone();
         sa.next_msgid = 1;
-        sa.pending = Some(super::Pending { msgid: 0, exchange: exchange::IKE_SA_INIT, data: data.clone(), tries: 0, timer: now + crate::ike::params::RETRANSMIT_BASE, what: What::Init });
+        sa.pending = Some(super::Pending { msgid: 0, exchange: exchange::IKE_SA_INIT, data: vec![data.clone()], tries: 0, timer: now + crate::ike::params::RETRANSMIT_BASE, what: What::Init });
         let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
         self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exchange::IKE_SA_INIT, msgid: 0, response: false, sent: true, payloads: b.kinds(), retransmit: false });
         self.send_raw(src, dst, data);
@@ -176,6 +179,7 @@ impl Core {
         sa.keys = Some(IkeKeys::derive(&suite, &sa.ni, &sa.nr, &gir, &sa.spi_i, &sa.spi_r));
         sa.init_resp = data.to_vec();
         sa.pending = None;
+        sa.frag = self.fragmentation && msg.notify(notify::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
         sa.state = State::AuthSent;
         self.check_nat(i, &msg, true);
         self.send_auth(i);
@@ -238,7 +242,7 @@ impl Core {
                 lr.replays += 1;
                 let d = lr.response.clone();
                 let (src, dst) = (self.sas[i].local, self.sas[i].remote);
-                self.send_raw(src, dst, d);
+                self.send_all(src, dst, d);
             } else {
                 self.stats.rx_duplicates += 1;
             }
@@ -317,17 +321,22 @@ impl Core {
         sa.state = State::InitDone;
         self.check_nat(i, &msg, false);
         let sa = &self.sas[i];
-        let b = Builder::new()
+        let frag = self.fragmentation && msg.notify(notify::IKEV2_FRAGMENTATION_SUPPORTED).is_some();
+        let mut b = Builder::new()
             .add(&Repr::Sa(SaRepr { proposals: vec![suite_proposal(number, &suite, vec![])] }))
             .add(&Repr::Ke(KeRepr { group: suite.group, data: dh.public.clone() }))
             .add(&Repr::Nonce(nr))
             .add(&Repr::Notify(NotifyRepr::new(notify::NAT_DETECTION_SOURCE_IP, keys::nat_hash(&sa.spi_i, &sa.spi_r, sa.local))))
             .add(&Repr::Notify(NotifyRepr::new(notify::NAT_DETECTION_DESTINATION_IP, keys::nat_hash(&sa.spi_i, &sa.spi_r, sa.remote))));
+        if frag {
+            b.push(&Repr::Notify(NotifyRepr::new(notify::IKEV2_FRAGMENTATION_SUPPORTED, vec![])));
+        }
         let h = Header { spi_i: sa.spi_i, spi_r: sa.spi_r, next: 0, major: 2, minor: 0, exchange: exchange::IKE_SA_INIT, flags: flags::RESPONSE, msgid: 0, length: 0 };
         let d = b.message(h);
         let sa = &mut self.sas[i];
         sa.init_resp = d.clone();
-        sa.last_resp = Some(super::LastResponse { msgid: 0, request: data.to_vec(), response: d.clone(), replays: 0 });
+        sa.frag = frag;
+        sa.last_resp = Some(super::LastResponse { msgid: 0, request: data.to_vec(), response: vec![d.clone()], replays: 0 });
         sa.peer_msgid = 1;
         let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
         self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exchange::IKE_SA_INIT, msgid: 0, response: true, sent: true, payloads: b.kinds(), retransmit: false });

@@ -246,7 +246,44 @@ pub enum SkError {
 
 /// Build a whole protected message: the header, an SK payload around `inner`.
 pub fn seal(hdr: Header, inner: &wire::Builder, k: SkKeys<'_>, rng: &mut impl Rng) -> Vec<u8> {
+    seal_payload(hdr, wire::payload::SK, inner.first(), &[], inner.chain(), k, rng)
+}
+
+/// The octets an SK or SKF payload adds around its plaintext (at most: padding
+/// is counted as a whole block), for sizing fragments.
+pub fn sk_overhead(k: &SkKeys<'_>) -> usize {
+    let (icv, block) = match k.encr {
+        Encr::Gcm(_) => (GCM16_ICV, 4),
+        Encr::Cbc(c) => (k.integ.map(|i| i.icv).unwrap_or(0), c.block_size()),
+    };
+    GENERIC_LEN + k.encr.iv_len() + icv + block
+}
+
+/// One message per fragment of `inner` (RFC 7383 2.5): the inner chain cut
+/// into pieces of at most `chunk` octets, each in its own SKF payload
+/// (Fragment Number from 1, Total Fragments), padded, encrypted and
+/// integrity-protected on its own; the first carries the first inner
+/// payload's type, the others 0.
+pub fn seal_fragments(hdr: Header, inner: &wire::Builder, chunk: usize, k: SkKeys<'_>, rng: &mut impl Rng) -> Vec<Vec<u8>> {
     let chain = inner.chain();
+    let pieces: Vec<&[u8]> = chain.chunks(chunk.max(1)).collect();
+    let total = pieces.len() as u16;
+    pieces
+        .iter()
+        .enumerate()
+        .map(|(n, piece)| {
+            let number = n as u16 + 1;
+            let next = if number == 1 { inner.first() } else { wire::payload::NONE };
+            let mut extra = number.to_be_bytes().to_vec();
+            extra.extend_from_slice(&total.to_be_bytes());
+            seal_payload(hdr, wire::payload::SKF, next, &extra, piece.to_vec(), k, rng)
+        })
+        .collect()
+}
+
+/// The encrypted payload (SK, or SKF with its clear `extra` fields) as the
+/// whole message after `hdr`: IV, ciphertext with padding, ICV.
+fn seal_payload(hdr: Header, kind: u8, next: u8, extra: &[u8], chain: Vec<u8>, k: SkKeys<'_>, rng: &mut impl Rng) -> Vec<u8> {
     let iv_len = k.encr.iv_len();
     let icv_len = match k.encr {
         Encr::Gcm(_) => GCM16_ICV,
@@ -260,17 +297,18 @@ pub fn seal(hdr: Header, inner: &wire::Builder, k: SkKeys<'_>, rng: &mut impl Rn
     let pad = (block - (plain.len() + 1) % block) % block;
     plain.extend(std::iter::repeat_n(0u8, pad));
     plain.push(pad as u8);
-    let sk_len = GENERIC_LEN + iv_len + plain.len() + icv_len;
+    let sk_len = GENERIC_LEN + extra.len() + iv_len + plain.len() + icv_len;
     let mut h = hdr;
-    h.next = wire::payload::SK;
+    h.next = kind;
     h.major = 2;
     h.minor = 0;
     h.length = (HEADER_LEN + sk_len) as u32;
     let mut out = Vec::with_capacity(h.length as usize);
     h.emit(&mut out);
-    out.push(inner.first());
+    out.push(next);
     out.push(0);
     out.extend_from_slice(&(sk_len as u16).to_be_bytes());
+    out.extend_from_slice(extra);
     let mut iv = vec![0u8; iv_len];
     rng.fill_bytes(&mut iv);
     out.extend_from_slice(&iv);
@@ -285,7 +323,8 @@ pub fn seal(hdr: Header, inner: &wire::Builder, k: SkKeys<'_>, rng: &mut impl Rn
             }
         }
         Encr::Gcm(n) => {
-            let aad = out[..HEADER_LEN + GENERIC_LEN].to_vec();
+            // The associated data runs to the end of the payload's clear fields.
+            let aad = out[..HEADER_LEN + GENERIC_LEN + extra.len()].to_vec();
             let mut nonce = [0u8; 12];
             nonce[..4].copy_from_slice(&k.ek[n..n + 4]);
             nonce[4..].copy_from_slice(&iv);
@@ -295,6 +334,75 @@ pub fn seal(hdr: Header, inner: &wire::Builder, k: SkKeys<'_>, rng: &mut impl Rn
         }
     }
     out
+}
+
+/// A checked and decrypted fragment (RFC 7383 2.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fragment {
+    pub number: u16,
+    pub total: u16,
+    /// The first inner payload's type (meaningful in fragment 1 only).
+    pub next: u8,
+    pub data: Vec<u8>,
+}
+
+/// Check and decrypt a message made of one SKF payload. Err(NotEncrypted)
+/// also covers impossible numbering (0, or a number above the total).
+pub fn open_fragment(msg: &[u8], k: SkKeys<'_>) -> Result<Fragment, SkError> {
+    let hdr = Header::parse(msg).map_err(|_| SkError::NotEncrypted)?;
+    let msg = &msg[..hdr.length as usize];
+    if hdr.next != wire::payload::SKF || msg.len() < HEADER_LEN + GENERIC_LEN + 4 {
+        return Err(SkError::NotEncrypted);
+    }
+    let g = &msg[HEADER_LEN..];
+    let (next, plen) = (g[0], u16::from_be_bytes([g[2], g[3]]) as usize);
+    if plen != g.len() {
+        return Err(SkError::NotEncrypted);
+    }
+    let number = u16::from_be_bytes([g[4], g[5]]);
+    let total = u16::from_be_bytes([g[6], g[7]]);
+    if number == 0 || number > total {
+        return Err(SkError::NotEncrypted);
+    }
+    let clear_end = HEADER_LEN + GENERIC_LEN + 4;
+    let body = &msg[clear_end..];
+    let iv_len = k.encr.iv_len();
+    let icv_len = match k.encr {
+        Encr::Gcm(_) => GCM16_ICV,
+        Encr::Cbc(_) => k.integ.map(|i| i.icv).unwrap_or(0),
+    };
+    if body.len() < iv_len + icv_len + 1 {
+        return Err(SkError::Short);
+    }
+    let iv = &body[..iv_len];
+    let ct_end = body.len() - icv_len;
+    let mut plain = body[iv_len..ct_end].to_vec();
+    let icv = &body[ct_end..];
+    match k.encr {
+        Encr::Cbc(c) => {
+            let Some(i) = k.integ else { return Err(SkError::Integrity) };
+            let mac = i.hash.prf(k.ak, &[&msg[..msg.len() - icv_len]]);
+            if !crate::ike::v2::ct_eq(&mac[..i.icv], icv) {
+                return Err(SkError::Integrity);
+            }
+            c.cbc(k.ek, iv, &mut plain, false).map_err(|_| SkError::Padding)?;
+        }
+        Encr::Gcm(n) => {
+            if k.ek.len() != n + 4 {
+                return Err(SkError::Integrity);
+            }
+            let mut nonce = [0u8; 12];
+            nonce[..4].copy_from_slice(&k.ek[n..n + 4]);
+            nonce[4..].copy_from_slice(iv);
+            crypto::aes_gcm16(&k.ek[..n], &nonce, &msg[..clear_end], &mut plain, Some(icv)).map_err(|_| SkError::Integrity)?;
+        }
+    }
+    let pad = *plain.last().ok_or(SkError::Padding)? as usize;
+    if pad + 1 > plain.len() {
+        return Err(SkError::Padding);
+    }
+    plain.truncate(plain.len() - pad - 1);
+    Ok(Fragment { number, total, next, data: plain })
 }
 
 /// Check and decrypt the SK payload of `msg` (a whole message whose header
@@ -381,6 +489,48 @@ mod tests {
         assert_eq!([ei, ai, er, ar].concat(), km);
         let ((e2, _), _) = child_keymat(HashAlg::Sha1, &k.d, Some(&[9; 32]), &[1; 16], &[2; 16], Some(EspEncr::Aes128Gcm), None);
         assert_eq!(e2.len(), 20);
+    }
+
+    #[test]
+    fn skf_fragments_round_trip_and_protect_their_numbering() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        let hdr = Header { spi_i: [1; 8], spi_r: [2; 8], next: 0, major: 2, minor: 0, exchange: wire::exchange::IKE_AUTH, flags: wire::flags::INITIATOR, msgid: 1, length: 0 };
+        let inner = wire::Builder::new().add(&wire::Repr::Nonce(vec![5; 200])).add(&wire::Repr::Notify(wire::NotifyRepr::new(wire::notify::INITIAL_CONTACT, vec![])));
+        for (encr, integ, ek) in [
+            (Encr::Cbc(CipherAlg::Aes(16)), Integ::from_id(tf::AUTH_HMAC_SHA1_96), vec![1u8; 16]),
+            (Encr::Gcm(16), None, vec![1u8; 20]),
+            (Encr::Gcm(32), None, vec![1u8; 36]),
+        ] {
+            let ak = vec![7u8; integ.map(|i| i.key_len()).unwrap_or(0)];
+            let k = SkKeys { encr, integ, ek: &ek, ak: &ak };
+            let frags = seal_fragments(hdr, &inner, 64, k, &mut rng);
+            assert_eq!(frags.len(), inner.chain().len().div_ceil(64));
+            let mut chain = Vec::new();
+            for (n, m) in frags.iter().enumerate() {
+                assert_eq!(m[16], wire::payload::SKF);
+                let f = open_fragment(m, k).unwrap();
+                assert_eq!((f.number as usize, f.total as usize), (n + 1, frags.len()));
+                assert_eq!(f.next, if n == 0 { wire::payload::NONCE } else { 0 });
+                chain.extend(f.data);
+                // Fragment Number and Total Fragments are authenticated (AAD with GCM).
+                for at in [32, 34] {
+                    let mut bad = m.clone();
+                    bad[at + 1] ^= 2;
+                    assert!(open_fragment(&bad, k).is_err());
+                }
+                let mut bad = m.clone();
+                let l = bad.len();
+                bad[l - 1] ^= 1;
+                assert_eq!(open_fragment(&bad, k), Err(SkError::Integrity));
+                for cut in 0..m.len() {
+                    let _ = open_fragment(&m[..cut], k);
+                }
+            }
+            assert_eq!(chain, inner.chain());
+            // An SK message is no fragment, and a fragment is no SK message.
+            assert!(open_fragment(&seal(hdr, &inner, k, &mut rng), k).is_err());
+            assert!(open(&frags[0], k).is_err());
+        }
     }
 
     #[test]

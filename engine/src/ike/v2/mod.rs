@@ -3,8 +3,9 @@
 //! keys; the exchanges are one module each ([`init`] IKE_SA_INIT, [`auth`]
 //! IKE_AUTH, [`child`] CREATE_CHILD_SA, [`informational`]); this module owns
 //! the [`Core`] (SAs, the message-ID window of size 1, retransmission,
-//! duplicate requests answered from the stored response, timers) that they
-//! extend. Like the IKEv1 endpoint it does no I/O and reads no clock; it
+//! duplicate requests answered from the stored response, timers, IKE
+//! fragmentation (RFC 7383): SKF messages over the fragment size and their
+//! bounded reassembly) that they extend. Like the IKEv1 endpoint it does no I/O and reads no clock; it
 //! produces the engine's [`ChildSa`] and [`Event`]s, so the ESP dataplane
 //! and the dialects treat IKEv2 children like IKEv1 ones.
 
@@ -38,6 +39,23 @@ pub const COOKIE_THRESHOLD: usize = 64;
 pub const HALF_OPEN_TIMEOUT: Millis = 30_000;
 /// IKE_SA_INIT retries after COOKIE or INVALID_KE_PAYLOAD (each).
 pub const MAX_INIT_RETRIES: u32 = 3;
+/// The largest IP datagram an IKE message is sent in before it is cut into
+/// fragments (RFC 7383 2.5.1: 1280 for IPv6, a safe choice for IPv4 too).
+pub const FRAGMENT_SIZE: usize = 1280;
+/// A fragmented message announcing more fragments than this is dropped.
+pub const MAX_FRAGMENTS: usize = 64;
+/// The reassembled message may not grow beyond this (octets of inner payloads).
+pub const MAX_REASSEMBLY: usize = 65_535;
+/// Fragments of a message not completed in this time are dropped.
+pub const REASSEMBLY_TIMEOUT: Millis = 30_000;
+/// IPv4 and UDP headers, counted in the fragment size.
+const IP_UDP: usize = 28;
+
+/// Whether a message is a fragment other than the first (RFC 7383), so a
+/// fragmented request is counted once.
+fn later_fragment(msg: &[u8]) -> bool {
+    msg.get(16) == Some(&wire::payload::SKF) && msg.get(32..34).is_some_and(|n| n != [0, 1])
+}
 
 /// Whether an SA or child number belongs to IKEv2.
 pub fn is_v2(conn: u32) -> bool {
@@ -99,7 +117,8 @@ pub(crate) enum What {
 pub(crate) struct Pending {
     pub msgid: u32,
     pub exchange: u8,
-    pub data: Vec<u8>,
+    /// The datagrams of the request (several when fragmented, RFC 7383).
+    pub data: Vec<Vec<u8>>,
     pub tries: u32,
     pub timer: Millis,
     pub what: What,
@@ -117,8 +136,10 @@ pub(crate) enum Req {
 /// The response to the peer's latest request, kept to answer a retransmitted copy.
 pub(crate) struct LastResponse {
     pub msgid: u32,
+    /// The request's datagram (when fragmented: the fragment that completed it).
     pub request: Vec<u8>,
-    pub response: Vec<u8>,
+    /// The response's datagrams (several when fragmented).
+    pub response: Vec<Vec<u8>>,
     pub replays: u32,
 }
 
@@ -159,6 +180,28 @@ pub struct Sa {
     pub(crate) rekeyed: bool,
     /// Children still to negotiate for the tunnel (initiator).
     pub(crate) want: VecDeque<usize>,
+    /// An SA made by rekeying another: (the old SA, the lowest nonce of the
+    /// rekey exchange), to resolve simultaneous IKE SA rekeys (RFC 7296 2.8.2).
+    pub(crate) rekey_from: Option<(u32, Vec<u8>)>,
+    /// Both ends announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 2.3).
+    pub frag: bool,
+    /// Messages being reassembled (at most one request and one response).
+    pub(crate) reasm: Vec<Reasm>,
+    /// The last message reassembled: (message ID, response, first payload, inner chain).
+    pub(crate) reassembled: Option<(u32, bool, u8, Vec<u8>)>,
+}
+
+/// The fragments of one message received so far (RFC 7383 2.6), bounded by
+/// [`MAX_FRAGMENTS`] and [`MAX_REASSEMBLY`], dropped after [`REASSEMBLY_TIMEOUT`].
+pub(crate) struct Reasm {
+    pub msgid: u32,
+    pub response: bool,
+    pub total: u16,
+    pub have: u16,
+    pub size: usize,
+    pub first: u8,
+    pub started: Millis,
+    pub parts: Vec<Option<Vec<u8>>>,
 }
 
 impl Sa {
@@ -205,6 +248,11 @@ pub struct Stats {
     pub child_established: u64,
     pub child_failed: u64,
     pub cookies_sent: u64,
+    pub tx_fragments: u64,
+    pub rx_fragments: u64,
+    pub rx_reassembled: u64,
+    /// Fragments dropped: duplicates, bad numbering, over the bounds, not negotiated.
+    pub rx_fragments_dropped: u64,
     /// Requests (not responses) received and sent, retransmissions included.
     pub rx_requests: u64,
     pub tx_requests: u64,
@@ -225,6 +273,10 @@ pub struct Core {
     pub(crate) cookie_secret: [u8; 32],
     /// Half-open SAs above which a cookie is required (0: always).
     pub cookie_threshold: usize,
+    /// Offer and accept IKE fragmentation (RFC 7383).
+    pub fragmentation: bool,
+    /// The IP datagram size above which encrypted messages are fragmented.
+    pub fragment_size: usize,
     pub(crate) retry_at: HashMap<String, Millis>,
     /// Children made by a rekey, while the pair they replace may still be
     /// rekeyed by the peer too (RFC 7296 2.8.1): new child id -> (the pair
@@ -316,6 +368,8 @@ impl Core {
             events: VecDeque::new(),
             cookie_secret,
             cookie_threshold: COOKIE_THRESHOLD,
+            fragmentation: true,
+            fragment_size: FRAGMENT_SIZE,
             retry_at: HashMap::new(),
             rekeys: HashMap::new(),
             now: 0,
@@ -463,6 +517,10 @@ impl Core {
             last_heard: now,
             rekeyed: false,
             want: VecDeque::new(),
+            rekey_from: None,
+            frag: false,
+            reasm: Vec::new(),
+            reassembled: None,
         };
         self.by_spi.entry(spi_i).or_default().push(conn);
         self.sas.push(sa);
@@ -488,6 +546,13 @@ impl Core {
     pub(crate) fn drop_sa(&mut self, i: usize, reason: DownReason, retry: bool) {
         let sa = self.take_sa(i);
         let peer = *sa.remote.ip();
+        // Children of an SA already rekeyed (a collision still being resolved)
+        // live on in its successor rather than going with it.
+        if let Some(heir) = self.sas.iter().find(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == sa.conn)).map(|s| s.conn) {
+            for c in self.children.iter_mut().filter(|c| c.ike == sa.conn) {
+                c.ike = heir;
+            }
+        }
         let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].ike == sa.conn).collect();
         for c in gone {
             let c = self.children.remove(c);
@@ -512,8 +577,8 @@ impl Core {
         };
         self.stats.tx_packets += 1;
         // The header's flags octet (after a non-ESP marker): a request has no Response bit.
-        let flags_at = if src.port() == NATT_PORT { 4 + 19 } else { 19 };
-        self.stats.tx_requests += data.get(flags_at).is_some_and(|f| f & flags::RESPONSE == 0) as u64;
+        let at = if src.port() == NATT_PORT { 4 } else { 0 };
+        self.stats.tx_requests += (data.get(at + 19).is_some_and(|f| f & flags::RESPONSE == 0) && !later_fragment(&data[at..])) as u64;
         self.out.push_back(Transmit { src, dst, data });
     }
 
@@ -526,12 +591,111 @@ impl Core {
         Header { spi_i: sa.spi_i, spi_r: sa.spi_r, next: 0, major: 2, minor: 0, exchange: exch, flags: f, msgid, length: 0 }
     }
 
-    /// Protect `inner` in an SK payload.
-    pub(crate) fn seal(&mut self, i: usize, exch: u8, msgid: u32, response: bool, inner: &wire::Builder) -> Vec<u8> {
+    /// Protect `inner` in an SK payload, or in SKF payloads when fragmentation
+    /// was negotiated and the datagram would exceed the fragment size (RFC 7383 2.5).
+    pub(crate) fn seal(&mut self, i: usize, exch: u8, msgid: u32, response: bool, inner: &wire::Builder) -> Vec<Vec<u8>> {
         let hdr = self.header(i, exch, msgid, response);
         let mut rng = StdRng::seed_from_u64(self.rng.next_u64());
-        let Some(k) = self.sas[i].out_keys() else { return Vec::new() };
-        keys::seal(hdr, inner, k, &mut rng)
+        let size = self.fragment_size;
+        let sa = &self.sas[i];
+        let ip = IP_UDP + if sa.local.port() == NATT_PORT { 4 } else { 0 };
+        let frag = sa.frag;
+        let Some(k) = sa.out_keys() else { return Vec::new() };
+        let whole = ip + wire::HEADER_LEN + keys::sk_overhead(&k) + inner.chain().len();
+        if !frag || whole <= size {
+            return vec![keys::seal(hdr, inner, k, &mut rng)];
+        }
+        // Fragment Number and Total Fragments add 4 octets to each.
+        let chunk = size.saturating_sub(ip + wire::HEADER_LEN + keys::sk_overhead(&k) + 4).max(64);
+        let frames = keys::seal_fragments(hdr, inner, chunk, k, &mut rng);
+        self.stats.tx_fragments += frames.len() as u64;
+        frames
+    }
+
+    pub(crate) fn send_all(&mut self, src: SocketAddrV4, dst: SocketAddrV4, frames: Vec<Vec<u8>>) {
+        for d in frames {
+            self.send_raw(src, dst, d);
+        }
+    }
+
+    /// Take one fragment of a message (RFC 7383 2.6): checked and decrypted on
+    /// its own, kept until all are there. True when this one completed the
+    /// message (then [`Core::open`] returns it).
+    pub(crate) fn fragment(&mut self, i: usize, hdr: &Header, data: &[u8]) -> bool {
+        let now = self.now;
+        if !self.sas[i].frag {
+            self.stats.rx_fragments_dropped += 1;
+            return false;
+        }
+        let r = match self.sas[i].in_keys() {
+            Some(k) => keys::open_fragment(data, k),
+            None => return false,
+        };
+        let f = match r {
+            Ok(f) => f,
+            Err(keys::SkError::Integrity) => {
+                self.stats.rx_integrity += 1;
+                let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
+                self.events.push_back(Event::V2Integrity { conn, peer, exchange: hdr.exchange, msgid: hdr.msgid });
+                return false;
+            }
+            Err(_) => {
+                self.stats.rx_fragments_dropped += 1;
+                return false;
+            }
+        };
+        self.stats.rx_fragments += 1;
+        if f.total as usize > MAX_FRAGMENTS {
+            self.stats.rx_fragments_dropped += 1;
+            return false;
+        }
+        let response = hdr.is_response();
+        let sa = &mut self.sas[i];
+        sa.reasm.retain(|r| now < r.started + REASSEMBLY_TIMEOUT);
+        let fresh = || Reasm { msgid: hdr.msgid, response, total: f.total, have: 0, size: 0, first: 0, started: now, parts: vec![None; f.total as usize] };
+        let slot = match sa.reasm.iter().position(|r| r.response == response) {
+            Some(p) if sa.reasm[p].msgid == hdr.msgid && sa.reasm[p].total == f.total => p,
+            // Fewer fragments than already seen for this message: an older copy (2.6).
+            Some(p) if sa.reasm[p].msgid == hdr.msgid && f.total < sa.reasm[p].total => {
+                self.stats.rx_fragments_dropped += 1;
+                return false;
+            }
+            // Another message, or the same one fragmented again into more pieces: start over.
+            Some(p) => {
+                sa.reasm[p] = fresh();
+                p
+            }
+            None => {
+                sa.reasm.push(fresh());
+                sa.reasm.len() - 1
+            }
+        };
+        let r = &mut sa.reasm[slot];
+        let n = f.number as usize - 1;
+        if r.parts[n].is_some() {
+            self.stats.rx_fragments_dropped += 1;
+            self.stats.rx_duplicates += 1;
+            return false;
+        }
+        if r.size + f.data.len() > MAX_REASSEMBLY {
+            sa.reasm.remove(slot);
+            self.stats.rx_fragments_dropped += 1;
+            return false;
+        }
+        r.size += f.data.len();
+        if f.number == 1 {
+            r.first = f.next;
+        }
+        r.parts[n] = Some(f.data);
+        r.have += 1;
+        if r.have < r.total {
+            return false;
+        }
+        let r = sa.reasm.remove(slot);
+        let chain: Vec<u8> = r.parts.into_iter().flatten().flatten().collect();
+        sa.reassembled = Some((hdr.msgid, response, r.first, chain));
+        self.stats.rx_reassembled += 1;
+        true
     }
 
     /// Send a protected request (now, or when the window opens).
@@ -544,7 +708,7 @@ impl Core {
         sa.pending = Some(Pending { msgid, exchange: exch, data: data.clone(), tries: 0, timer: now + RETRANSMIT_BASE, what });
         let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
         self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exch, msgid, response: false, sent: true, payloads: inner.kinds(), retransmit: false });
-        self.send_raw(src, dst, data);
+        self.send_all(src, dst, data);
     }
 
     /// Send a protected response to the request `request` (kept for duplicates).
@@ -555,7 +719,7 @@ impl Core {
         sa.peer_msgid = msgid.wrapping_add(1);
         let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
         self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exch, msgid, response: true, sent: true, payloads: inner.kinds(), retransmit: false });
-        self.send_raw(src, dst, data);
+        self.send_all(src, dst, data);
     }
 
     /// Send the next queued request if the window is free.
@@ -581,9 +745,17 @@ impl Core {
 
     /// Open a protected message from the peer: the inner payloads, or None (logged).
     pub(crate) fn open(&mut self, i: usize, hdr: &Header, data: &[u8]) -> Option<Msg> {
-        let r = match self.sas[i].in_keys() {
-            Some(k) => keys::open(data, k),
-            None => return None,
+        let r = if hdr.next == wire::payload::SKF {
+            // A fragmented message: checked fragment by fragment, then reassembled.
+            match self.sas[i].reassembled.take() {
+                Some((m, resp, first, chain)) if m == hdr.msgid && resp == hdr.is_response() => Ok((first, chain)),
+                _ => return None,
+            }
+        } else {
+            match self.sas[i].in_keys() {
+                Some(k) => keys::open(data, k),
+                None => return None,
+            }
         };
         let sa = &self.sas[i];
         let (conn, peer, remote) = (sa.conn, *sa.remote.ip(), sa.remote);
@@ -617,7 +789,7 @@ impl Core {
                 return;
             }
         };
-        self.stats.rx_requests += !hdr.is_response() as u64;
+        self.stats.rx_requests += (!hdr.is_response() && !later_fragment(data)) as u64;
         let data = &data[..hdr.length as usize];
         let idx = self.by_spi.get(&hdr.spi_i).into_iter().flatten().filter_map(|&c| self.index(c)).find(|&i| {
             let s = &self.sas[i];
@@ -648,6 +820,9 @@ impl Core {
             }
             if hdr.exchange == exchange::IKE_SA_INIT {
                 self.init_response(now, i, &hdr, data);
+                return;
+            }
+            if hdr.next == wire::payload::SKF && !self.fragment(i, &hdr, data) {
                 return;
             }
             let Some(msg) = self.open(i, &hdr, data) else { return };
@@ -682,7 +857,7 @@ impl Core {
                 lr.replays += 1;
                 let (d, src, dst, conn) = (lr.response.clone(), sa.local, sa.remote, sa.conn);
                 self.events.push_back(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
-                self.send_raw(src, dst, d);
+                self.send_all(src, dst, d);
             } else {
                 self.stats.rx_duplicates += 1;
             }
@@ -692,9 +867,15 @@ impl Core {
             self.stats.rx_duplicates += 1;
             return;
         }
+        if hdr.next == wire::payload::SKF && !self.fragment(i, &hdr, data) {
+            return;
+        }
+        let sa = &self.sas[i];
         match hdr.exchange {
             exchange::IKE_AUTH if sa.state == State::InitDone => self.auth_request(now, i, &hdr, data),
             exchange::CREATE_CHILD_SA if sa.is_established() => self.child_request(now, i, &hdr, data),
+            // An SA being replaced or deleted takes no new work (RFC 7296 2.25.2).
+            exchange::CREATE_CHILD_SA if sa.state == State::Deleting && sa.keys.is_some() => self.refuse_temporarily(i, &hdr, data),
             exchange::INFORMATIONAL if sa.is_established() || sa.state == State::Deleting => self.info_request(now, i, &hdr, data),
             _ => {
                 self.stats.rx_malformed += 1;
@@ -784,7 +965,7 @@ impl Core {
         let d = self.seal(i, exchange::INFORMATIONAL, msgid, false, &inner);
         let (src, dst, c) = (self.sas[i].local, self.sas[i].remote, self.sas[i].conn);
         self.events.push_back(Event::DeleteSent { conn: c, peer: *dst.ip(), protocol: wire::proto::IKE, spis: vec![] });
-        self.send_raw(src, dst, d);
+        self.send_all(src, dst, d);
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {
@@ -793,6 +974,9 @@ impl Core {
         for s in &self.sas {
             if let Some(p) = &s.pending {
                 min(p.timer);
+            }
+            for r in &s.reasm {
+                min(r.started + REASSEMBLY_TIMEOUT);
             }
             if s.is_established() {
                 min(s.expires());
@@ -852,8 +1036,10 @@ impl Core {
                 self.stats.retransmits += 1;
                 self.events.push_back(Event::Retransmit { conn, peer: *dst.ip(), count });
                 self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exch, msgid, response: false, sent: true, payloads: vec![], retransmit: true });
-                self.send_raw(src, dst, d);
+                // Every fragment again (RFC 7383 2.6).
+                self.send_all(src, dst, d);
             }
+            self.sas[i].reasm.retain(|r| now < r.started + REASSEMBLY_TIMEOUT);
             let s = &self.sas[i];
             if !s.is_established() {
                 if s.pending.is_none() && now >= s.created + HALF_OPEN_TIMEOUT.max(RETRANSMIT_BASE * 64) {
