@@ -306,7 +306,7 @@ struct Row {
 /// Rows known not to hold yet (engine bugs this suite found, reported in
 /// issue 14's thread): printed as `NO (known)`, not failed on. Remove a row
 /// from here when its fix lands.
-const KNOWN: &[&str] = &["2b IOS log after spoofed MM1"];
+const KNOWN: &[&str] = &[];
 
 fn table(rows: &[Row]) -> String {
     let w0 = rows.iter().map(|r| r.attack.len()).max().unwrap_or(6).max(6);

@@ -595,7 +595,7 @@ impl Endpoint {
         if s.unanswered() && now >= s.created + HALF_OPEN_TIMEOUT {
             let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
             self.take_sa(h);
-            self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut });
+            self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut, established: false });
             return;
         }
         // Retransmissions and give-ups.
@@ -607,7 +607,7 @@ impl Endpoint {
                 self.stats.p1_failed += 1;
                 self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
                 self.take_sa(h);
-                self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse });
+                self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse, established: false });
                 self.schedule_retry(&tunnel);
                 return;
             }
@@ -629,7 +629,7 @@ impl Endpoint {
         if !s.is_established() && s.timer.is_none() && now >= s.created + RETRANSMIT_BASE * 64 {
             let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
             self.take_sa(h);
-            self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut });
+            self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut, established: false });
             return;
         }
         // Quick-mode retransmissions.

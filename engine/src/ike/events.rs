@@ -172,7 +172,8 @@ pub enum Event {
     DeleteSent { conn: u32, peer: Ipv4Addr, protocol: u8, spis: Vec<Vec<u8>> },
     NatDetected { conn: u32, peer: Ipv4Addr, local_behind: bool, remote_behind: bool },
     Phase1Up { conn: u32, peer: SocketAddrV4, tunnel: String, role: Role },
-    Phase1Down { conn: u32, peer: Ipv4Addr, tunnel: String, reason: DownReason },
+    /// `established`: the SA had completed phase 1 (a half-open one that goes was never up).
+    Phase1Down { conn: u32, peer: Ipv4Addr, tunnel: String, reason: DownReason, established: bool },
     ChildUp { tunnel: String, peer: Ipv4Addr, spi_in: u32, spi_out: u32, local_ts: Selector, remote_ts: Selector, rekey: bool },
     ChildDown { tunnel: String, peer: Ipv4Addr, spi_in: u32, spi_out: u32, reason: DownReason },
     Retransmit { conn: u32, peer: Ipv4Addr, count: u32 },

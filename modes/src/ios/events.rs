@@ -90,7 +90,7 @@ pub fn ios_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             vec![(6, "IKMP_MODE_FAILURE", format!("Processing of {} failed with peer at {peer}", if *received == exchange::MAIN { "Main Mode" } else { "Aggressive Mode" }))]
         }
         Event::Phase1Up { peer, .. } => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is UP  .  Peer {}:{}       Id: {}", peer.ip(), peer.port(), peer.ip()))],
-        Event::Phase1Down { peer, reason, .. } if crate::ios::wording::logs_tunnel_down(reason) => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer}"))],
+        Event::Phase1Down { peer, reason, established: true, .. } if crate::ios::wording::logs_tunnel_down(reason) => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer}"))],
         Event::GiveUp { peer, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))],
         Event::V2GiveUp { peer, exchange, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of IKEv2 {} failed with peer at {peer}", edgesh_engine::ike::v2::wire::exchange::name(*exchange)))],
         Event::V2AuthFailed { peer, .. } | Event::V2Integrity { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))],

@@ -189,7 +189,8 @@ impl Endpoint {
             self.ctx.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::ISAKMP, spis: d.spis });
         }
         let sa = self.take_sa(idx);
-        self.ctx.events.push_back(Event::Phase1Down { conn: sa.conn, peer: *sa.remote.ip(), tunnel: sa.tunnel, reason });
+        let established = sa.is_established();
+        self.ctx.events.push_back(Event::Phase1Down { conn: sa.conn, peer: *sa.remote.ip(), tunnel: sa.tunnel, reason, established });
     }
 
     /// DPD (RFC 3706) on an SA whose DPD timer may be due: send the next
@@ -202,7 +203,7 @@ impl Endpoint {
                 let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
                 self.ctx.events.push_back(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
                 self.take_sa(h);
-                self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead });
+                self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead, established: true });
                 let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel).collect();
                 for c in gone {
                     let c = self.remove_child(c);

@@ -363,10 +363,10 @@ impl Endpoint {
 
     pub(in crate::ike) fn fail_p1(&mut self, idx: SaHandle, reason: DownReason) {
         let sa = &self.sas[idx];
-        let (conn, peer, tunnel) = (sa.conn, *sa.remote.ip(), sa.tunnel.clone());
+        let (conn, peer, tunnel, established) = (sa.conn, *sa.remote.ip(), sa.tunnel.clone(), sa.is_established());
         self.stats.p1_failed += 1;
         self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
-        self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason });
+        self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason, established });
         self.take_sa(idx);
         self.schedule_retry(&tunnel);
     }

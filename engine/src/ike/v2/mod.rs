@@ -559,7 +559,7 @@ impl Core {
             self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason });
         }
         if sa.state != State::Deleting || sa.established.is_none() {
-            self.events.push_back(Event::Phase1Down { conn: sa.conn, peer, tunnel: sa.tunnel.clone(), reason });
+            self.events.push_back(Event::Phase1Down { conn: sa.conn, peer, tunnel: sa.tunnel.clone(), reason, established: sa.established.is_some() });
         }
         if retry && self.pc(&sa.tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == sa.tunnel) {
             self.retry_at.insert(sa.tunnel.clone(), self.now + RETRY_INTERVAL);
