@@ -95,6 +95,21 @@ fn a_line_too_long_reports_its_true_length() {
     assert!(t.contains("% Line too long (1000013 characters, at most 4096)"), "{}", &t[t.len().saturating_sub(500)..]);
 }
 
+/// Issue 14.12: an exec line between the terminal's limit and the old 8 KiB
+/// buffer (4,097 to 8,191 characters) is refused with its reason, in both dialects.
+#[test]
+fn a_long_exec_line_is_refused_with_its_reason() {
+    for dialect in [Dialect::SmartEdge, Dialect::Ios] {
+        for n in [4_097usize, 6_000, 8_191] {
+            let mut input = b"show ".to_vec();
+            input.extend(std::iter::repeat_n(b'x', n - 5));
+            input.push(b'\n');
+            let (_, t) = piped(dialect, &input);
+            assert!(t.contains(&format!("% Line too long ({n} characters, at most 4096)")), "{dialect:?} {n}: {}", &t[t.len().saturating_sub(300)..]);
+        }
+    }
+}
+
 #[test]
 fn on_a_terminal_control_keys_still_edit() {
     let mut t = Terminal::new(session(Dialect::SmartEdge), Vec::new(), true);
