@@ -1015,9 +1015,8 @@ impl Core {
         for conn in conns {
             let Some(i) = self.index(conn) else { continue };
             // Retransmission with back-off, and a logged give-up.
-            if self.sas[i].pending.as_ref().is_some_and(|p| p.timer <= now) {
-                let sa = &mut self.sas[i];
-                let p = sa.pending.as_mut().expect("checked");
+            let sa = &mut self.sas[i];
+            if let Some(p) = sa.pending.as_mut().filter(|p| p.timer <= now) {
                 if p.tries >= RETRANSMIT_TRIES {
                     let (exch, peer, tunnel) = (p.exchange, *sa.remote.ip(), sa.tunnel.clone());
                     let dpd = matches!(p.what, What::Dpd);
