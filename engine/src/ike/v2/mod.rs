@@ -122,6 +122,11 @@ pub struct Core {
     pub(crate) rekeys: HashMap<u32, (u32, Vec<u8>, bool)>,
     pub(crate) now: Millis,
     pub stats: Stats,
+    /// Draws the rekey points of SAs and children (its own stream, so SPIs
+    /// and nonces stay what they were for a seed).
+    pub(crate) jitter_rng: StdRng,
+    /// Child id -> how early (per mille) this side rekeys it (see `timers`).
+    pub(crate) child_jitter: HashMap<u32, u64>,
 }
 
 impl std::fmt::Debug for Core {
@@ -212,6 +217,8 @@ impl Core {
             rekeys: HashMap::new(),
             now: 0,
             stats: Stats::default(),
+            jitter_rng: StdRng::seed_from_u64(seed ^ 0x7177_e2),
+            child_jitter: HashMap::new(),
         }
     }
 

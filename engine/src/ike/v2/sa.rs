@@ -67,6 +67,8 @@ pub(crate) enum Req {
     RekeyIke,
     Dpd,
     DeleteChildren(Vec<u32>),
+    /// Pairs already removed here (expired): the peer is told their SPIs (ours, inbound).
+    DeleteExpired(Vec<u32>),
 }
 
 /// The response to the peer's latest request, kept to answer a retransmitted copy.
@@ -114,6 +116,8 @@ pub struct Sa {
     pub(crate) last_resp: Option<LastResponse>,
     pub(crate) last_heard: Millis,
     pub(crate) rekeyed: bool,
+    /// How early (per mille of the lifetime) this side rekeys the SA (see `timers`).
+    pub(crate) jitter: u64,
     /// Children still to negotiate for the tunnel (initiator).
     pub(crate) want: VecDeque<usize>,
     /// An SA made by rekeying another: (the old SA, the lowest nonce of the
@@ -194,6 +198,7 @@ impl Core {
             last_resp: None,
             last_heard: now,
             rekeyed: false,
+            jitter: self.jitter_rng.next_u64() % timers::REKEY_JITTER,
             want: VecDeque::new(),
             rekey_from: None,
             frag: false,

@@ -105,6 +105,14 @@ impl Core {
                     true
                 }
                 Req::DeleteChildren(ids) => self.send_delete_children(i, &ids),
+                Req::DeleteExpired(spis) => {
+                    let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
+                    let spis: Vec<Vec<u8>> = spis.iter().map(|s| s.to_be_bytes().to_vec()).collect();
+                    self.events.push_back(Event::DeleteSent { conn, peer, protocol: wire::proto::ESP, spis: spis.clone() });
+                    let b = wire::Builder::new().add(&wire::Repr::Delete(wire::DeleteRepr { protocol: wire::proto::ESP, spis }));
+                    self.send_request(i, exchange::INFORMATIONAL, b, What::DeleteChildren);
+                    true
+                }
             };
             if sent {
                 break;
