@@ -752,6 +752,16 @@ fn simultaneous_starts_leave_both_sides_the_same_sas() {
             assert!(l.b.sas().iter().any(|t| t.spis() == (s.spis().1, s.spis().0)), "seed {seed}: an IKE SA the peer does not have");
         }
         assert_eq!(l.a.child_sas().len(), l.b.child_sas().len(), "seed {seed}");
+        // One IKE SA and one pair remain: the redundant SA was deleted.
+        assert_eq!((l.a.sas().len(), l.a.child_sas().len()), (1, 1), "seed {seed}");
+        assert!(l.a.sas()[0].is_established() && l.b.sas()[0].is_established());
+        // Each side's last word on the tunnel is that it is up (a redundant SA
+        // deleted by the duplicate rule goes without a tunnel-down; one removed by
+        // a peer's INITIAL_CONTACT is reported, then the new one up).
+        for ev in [Link::events(&mut l.a), Link::events(&mut l.b)] {
+            let last = ev.iter().rev().find(|e| matches!(e, Event::Phase1Down { established: true, .. } | Event::Phase1Up { .. }));
+            assert!(matches!(last, Some(Event::Phase1Up { .. })), "seed {seed}: {ev:?}");
+        }
         assert_matching(&l, l.a.child_sas().len());
     }
 }
