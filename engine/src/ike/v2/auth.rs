@@ -192,7 +192,10 @@ impl Core {
         }
         let low = |s: &super::Sa| if s.ni <= s.nr { s.ni.clone() } else { s.nr.clone() };
         let (tunnel, peer) = (sa.tunnel.clone(), *sa.remote.ip());
-        let Some(j) = self.sas.iter().position(|s| s.conn != conn && s.is_established() && s.rekey_from.is_none() && s.tunnel == tunnel && *s.remote.ip() == peer) else { return };
+        // Only an SA of the other role: two the peer started on purpose (several
+        // of its tunnels sharing our one) are not duplicates.
+        let role = sa.role;
+        let Some(j) = self.sas.iter().position(|s| s.conn != conn && s.role != role && s.is_established() && s.rekey_from.is_none() && s.tunnel == tunnel && *s.remote.ip() == peer) else { return };
         let loser = if low(&self.sas[i]) < low(&self.sas[j]) { i } else { j };
         if self.sas[loser].role == Role::Initiator {
             self.send_delete_ike(loser);

@@ -82,8 +82,8 @@ impl Core {
             // The redundant SA of a simultaneous start (see `resolve_duplicate`),
             // deleted by the peer before this side saw both up: the tunnel
             // stays up on the other SA, so no tunnel-down is reported.
-            let (tunnel, me) = (self.sas[i].tunnel.clone(), self.sas[i].conn);
-            if self.sas.iter().any(|s| s.conn != me && s.tunnel == tunnel && *s.remote.ip() == peer && s.rekey_from.is_none() && matches!(s.state, State::AuthSent | State::Established)) && self.sas[i].rekey_from.is_none() {
+            let (tunnel, me, role) = (self.sas[i].tunnel.clone(), self.sas[i].conn, self.sas[i].role);
+            if self.sas.iter().any(|s| s.conn != me && s.role != role && s.tunnel == tunnel && *s.remote.ip() == peer && s.rekey_from.is_none() && matches!(s.state, State::AuthSent | State::Established)) && self.sas[i].rekey_from.is_none() {
                 self.sas[i].state = State::Deleting;
             }
             self.drop_sa(i, DownReason::DeletedByPeer, true);
