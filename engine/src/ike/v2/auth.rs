@@ -103,7 +103,8 @@ impl Core {
         let Some(msg) = self.open(i, hdr, data) else { return };
         let (conn, remote) = (self.sas[i].conn, self.sas[i].remote);
         let peer = *remote.ip();
-        self.events.push_back(Event::V2Message { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, response: false, sent: false, payloads: msg.kinds(), retransmit: false });
+        let ev = self.msg_event(i, hdr.exchange, hdr.msgid, false, false, msg.kinds(), msg.notify_types(), false);
+        self.events.push_back(ev);
         let (Some(idi), Some(auth)) = (msg.idi(), msg.auth()) else {
             self.events.push_back(Event::V2Malformed { peer: remote, error: wire::Error::Missing(if msg.idi().is_none() { wire::payload::IDI } else { wire::payload::AUTH }), answered: Some(notify::INVALID_SYNTAX) });
             let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::INVALID_SYNTAX, vec![])));

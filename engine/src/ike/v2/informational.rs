@@ -50,7 +50,8 @@ impl Core {
         let Some(msg) = self.open(i, hdr, data) else { return };
         let (conn, remote) = (self.sas[i].conn, self.sas[i].remote);
         let peer = *remote.ip();
-        self.events.push_back(Event::V2Message { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, response: false, sent: false, payloads: msg.kinds(), retransmit: false });
+        let ev = self.msg_event(i, hdr.exchange, hdr.msgid, false, false, msg.kinds(), msg.notify_types(), false);
+        self.events.push_back(ev);
         for n in msg.notifies() {
             self.events.push_back(Event::V2Notify { conn, peer, kind: n.kind, sent: false });
         }

@@ -105,8 +105,9 @@ impl Core {
         sa.init_req = data.clone();
         sa.next_msgid = 1;
         sa.pending = Some(super::Pending { msgid: 0, exchange: exchange::IKE_SA_INIT, data: vec![data.clone()], tries: 0, timer: now + crate::ike::params::RETRANSMIT_BASE, what: What::Init });
-        let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
-        self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exchange::IKE_SA_INIT, msgid: 0, response: false, sent: true, payloads: b.kinds(), retransmit: false });
+        let (src, dst) = (sa.local, sa.remote);
+        let ev = self.msg_event(i, exchange::IKE_SA_INIT, 0, false, true, b.kinds(), b.notify_types(), false);
+        self.events.push_back(ev);
         self.send_raw(src, dst, data);
     }
 
@@ -126,7 +127,8 @@ impl Core {
                 return;
             }
         };
-        self.events.push_back(Event::V2Message { conn, peer, exchange: hdr.exchange, msgid: 0, response: true, sent: false, payloads: msg.kinds(), retransmit: false });
+        let ev = Event::V2Message { conn, peer, local: self.sas[i].local, spis: (hdr.spi_i, hdr.spi_r), exchange: hdr.exchange, msgid: 0, response: true, sent: false, payloads: msg.kinds(), notifies: msg.notify_types(), retransmit: false };
+        self.events.push_back(ev);
         let Some(p) = self.pc(&self.sas[i].tunnel).cloned() else { return };
         if let Some(c) = msg.notify(notify::COOKIE) {
             self.events.push_back(Event::V2Cookie { peer, sent: false });
@@ -235,7 +237,7 @@ impl Core {
                 return;
             }
         };
-        self.events.push_back(Event::V2Message { conn: 0, peer: remote, exchange: hdr.exchange, msgid: 0, response: false, sent: false, payloads: msg.kinds(), retransmit: false });
+        self.events.push_back(Event::V2Message { conn: 0, peer: remote, local, spis: (hdr.spi_i, hdr.spi_r), exchange: hdr.exchange, msgid: 0, response: false, sent: false, payloads: msg.kinds(), notifies: msg.notify_types(), retransmit: false });
         // A retransmitted IKE_SA_INIT of a half-open SA is answered from the stored response.
         if let Some(i) = self.by_spi.get(&hdr.spi_i).into_iter().flatten().filter_map(|&c| self.index(c)).find(|&i| self.sas[i].remote == remote && self.sas[i].role == Role::Responder) {
             if let Some(lr) = self.sas[i].last_resp.as_mut().filter(|lr| lr.msgid == 0 && lr.request == data && lr.replays < super::RESPONSE_REPLAYS) {
@@ -338,8 +340,9 @@ impl Core {
         sa.frag = frag;
         sa.last_resp = Some(super::LastResponse { msgid: 0, request: data.to_vec(), response: vec![d.clone()], replays: 0 });
         sa.peer_msgid = 1;
-        let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
-        self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exchange::IKE_SA_INIT, msgid: 0, response: true, sent: true, payloads: b.kinds(), retransmit: false });
+        let (src, dst) = (sa.local, sa.remote);
+        let ev = self.msg_event(i, exchange::IKE_SA_INIT, 0, true, true, b.kinds(), b.notify_types(), false);
+        self.events.push_back(ev);
         self.send_raw(src, dst, d);
     }
 }

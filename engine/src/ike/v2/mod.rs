@@ -378,7 +378,8 @@ impl Core {
             let Some(msg) = self.open(i, &hdr, data) else { return };
             let Some(p) = self.sas[i].pending.take() else { return };
             let (conn, peer) = (self.sas[i].conn, self.sas[i].remote);
-            self.events.push_back(Event::V2Message { conn, peer, exchange: hdr.exchange, msgid: hdr.msgid, response: true, sent: false, payloads: msg.kinds(), retransmit: false });
+            let ev = self.msg_event(i, hdr.exchange, hdr.msgid, true, false, msg.kinds(), msg.notify_types(), false);
+            self.events.push_back(ev);
             for n in msg.notifies() {
                 self.events.push_back(Event::V2Notify { conn, peer: *peer.ip(), kind: n.kind, sent: false });
             }

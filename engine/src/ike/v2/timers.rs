@@ -145,7 +145,14 @@ impl Core {
                 let (src, dst) = (sa.local, sa.remote);
                 self.stats.retransmits += 1;
                 self.events.push_back(Event::Retransmit { conn, peer: *dst.ip(), count });
-                self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exch, msgid, response: false, sent: true, payloads: vec![], retransmit: true });
+                // What the copy carries: IKE_SA_INIT in clear, the rest inside SK.
+                let (payloads, notifies) = match d.first().and_then(|m| Header::parse(m).ok().map(|h| (h, m))) {
+                    Some((h, m)) if exch == exchange::IKE_SA_INIT => wire::Msg::parse(h.next, m.get(wire::HEADER_LEN..).unwrap_or(&[])).map(|x| (x.kinds(), x.notify_types())).unwrap_or_default(),
+                    Some((h, _)) => (vec![h.next], vec![]),
+                    None => (vec![], vec![]),
+                };
+                let ev = self.msg_event(i, exch, msgid, false, true, payloads, notifies, true);
+                self.events.push_back(ev);
                 // Every fragment again (RFC 7383 2.6).
                 self.send_all(src, dst, d);
             }
