@@ -386,7 +386,7 @@ pub trait DialectOps: Sync {
     /// The debug lines of an engine event.
     fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String>;
     /// The log line of rejected ESP packets ([`edgesh_engine::ike::Event::EspDropped`]), if the dialect logs that kind.
-    fn esp_drop_log(&self, _r: &Router, _e: &edgesh_engine::ike::Event) -> Option<crate::esp_drops::DropLine> {
+    fn esp_drop_log(&self, _r: &Router, _e: &edgesh_engine::ike::Event) -> Option<crate::logctl::LogLine> {
         None
     }
     /// The log mnemonic of a socket the engine cannot use.
