@@ -29,11 +29,15 @@ pub mod show_config;
 pub mod show_ikev2;
 pub mod show_sa;
 pub mod state;
+pub mod users;
 pub mod vocabulary;
 pub mod wording;
 
 pub use doc::{IosDoc, IosFrame, IosMode, Node};
 pub use state::IosSession;
+
+/// The file `write memory` writes and the next start loads, in the state directory (`nvram:startup-config`).
+pub const STARTUP_FILE: &str = "startup-config";
 
 use crate::out::Out;
 use crate::session::{Args, Handler, Session};
