@@ -22,7 +22,6 @@ use crate::config::IkeVersion;
 use super::events::*;
 use super::sa::{SaHandle, SaTable};
 use super::timers::{TimerKey, Timers, child_deadline, sa_deadline};
-use super::v1::parse_err_to_event;
 use super::wire::{self, Header, WireError, exchange, notify};
 use crate::config::ExchangeMode;
 use rand::SeedableRng;
@@ -376,7 +375,7 @@ impl Endpoint {
                     length: 0,
                 });
                 let answer = matches!(e, WireError::InvalidMajorVersion(_) | WireError::InvalidMinorVersion(_) | WireError::InvalidFlags(_)).then(|| e.notify());
-                self.ctx.events.push_back(parse_err_to_event(remote, e, answer));
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: answer });
                 if let Some(n) = answer {
                     self.answer_unprotected(local, remote, hdr.as_ref(), n);
                 }

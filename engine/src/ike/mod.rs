@@ -19,6 +19,7 @@ pub mod params;
 mod modp;
 pub mod sa;
 pub mod timers;
+pub mod types;
 pub mod v1;
 pub mod v2;
 pub mod wire;

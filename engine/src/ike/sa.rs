@@ -17,7 +17,8 @@
 use super::conf::{EspProp, IkeProp, Selector};
 use super::crypto::{CipherAlg, DhSecret, HashAlg, hex};
 use super::params::{Millis, REKEY_AT, RETRANSMIT_TRIES};
-use super::events::{P1State, Role};
+pub use super::types::SaKeys;
+use super::types::{P1State, Role};
 use super::wire::{IdRepr, ProposalRepr};
 use crate::config::{EspAuth, EspEncr, ExchangeMode};
 use slab::Slab;
@@ -174,19 +175,6 @@ impl<'a, T: SaEntry> IntoIterator for &'a SaTable<T> {
 }
 
 // ------------------------------------------------------------ SA types
-
-/// Secret key material of one direction of a child SA.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SaKeys {
-    pub encr: Vec<u8>,
-    pub auth: Vec<u8>,
-}
-
-impl std::fmt::Debug for SaKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SaKeys(<secret>)")
-    }
-}
 
 /// An established IPsec SA pair (one child of a tunnel).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -26,10 +26,6 @@ pub(in crate::ike) fn nat_hash(h: HashAlg, ic: &[u8; 8], rc: &[u8; 8], a: Socket
     h.hash(&[ic, rc, &a.ip().octets(), &a.port().to_be_bytes()])
 }
 
-pub(in crate::ike) fn parse_err_to_event(peer: SocketAddrV4, e: WireError, answered: Option<u16>) -> Event {
-    Event::Malformed { peer, error: e, answered }
-}
-
 /// The received payloads of one message, by type.
 pub(in crate::ike) struct Msg<'a> {
     pub(in crate::ike) list: Vec<wire::Payload<'a>>,
