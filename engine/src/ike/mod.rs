@@ -11,6 +11,7 @@
 //! installs and events.
 
 pub mod conf;
+pub mod context;
 pub mod crypto;
 pub mod endpoint;
 pub mod events;
