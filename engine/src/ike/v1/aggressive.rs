@@ -21,7 +21,7 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
         return Next::Done;
     }
     let mut plain = Vec::new();
-    let (list, last) = match open(sa, hdr, data, Some(sa.iv.clone()), &mut plain) {
+    let (list, last) = match open(sa, hdr, data, Some(sa.iv().to_vec()), &mut plain) {
         Ok(x) => x,
         Err(e) => {
             cx.stats.rx_malformed += 1;
@@ -62,11 +62,11 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
     peer_vids(sa, msg);
     sa.rcookie = hdr.rcookie;
     sa.lifetime = prop.lifetime;
-    sa.cipher = Some(prop.cipher());
-    sa.hash = Some(prop.hash_alg());
     sa.chosen = Some(prop);
-    sa.nego_mut().gxr = ke.body.to_vec();
-    sa.nego_mut().nr = nr.body.to_vec();
+    if let Some(n) = sa.nego_mut() {
+        n.gxr = ke.body.to_vec();
+        n.nr = nr.body.to_vec();
+    }
     sa.last_recv = Some(data.to_vec());
     sa.replay = Replay::default();
     if !derive_p1(sa, pc) {
@@ -87,7 +87,6 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
         b.push(payload::NAT_D, n);
     }
     send_p1(cx, sa, now, exchange::AGGRESSIVE, &b, true, false);
-    sa.p1_last = sa.iv.clone();
     Next::Established
 }
 
@@ -106,9 +105,8 @@ fn am3(cx: &mut Ctx, sa: &mut IkeSa, hdr: &Header, data: &[u8], msg: &Msg, last:
     }
     check_natd(cx, sa, msg, local, remote);
     if hdr.flags & 1 != 0 {
-        sa.iv = last;
+        sa.set_iv(last);
     }
-    sa.p1_last = sa.iv.clone();
     sa.last_recv = Some(data.to_vec());
     sa.replay = Replay::default();
     sa.timer = None;

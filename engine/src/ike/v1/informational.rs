@@ -15,15 +15,15 @@ use crate::ike::wire::{self, Builder, DeleteRepr, Header, NotifyRepr, exchange, 
 /// Send an informational exchange: protected (HASH) when the SA has keys.
 pub(in crate::ike) fn send_info(cx: &mut Ctx, sa: &IkeSa, kind: u8, body: Vec<u8>) {
     let msgid = cx.msgid();
-    let (dgram, protected) = match (&sa.keys, sa.hash, sa.cipher) {
-        (Some(k), Some(h), Some(c)) if !sa.p1_last.is_empty() => {
+    let (dgram, protected) = match (sa.keys(), sa.hash(), sa.cipher()) {
+        (Some(k), Some(h), Some(c)) if !sa.p1_last().is_empty() => {
             let mut rest = Builder::new();
             rest.push(kind, body.clone());
             let rest_chain = rest.chain();
             let hash = h.prf(&k.a, &[&msgid.to_be_bytes(), &rest_chain]);
             let mut b = Builder::new();
             b.push(payload::HASH, hash).push(kind, body);
-            let iv = h.hash(&[&sa.p1_last, &msgid.to_be_bytes()])[..c.block_size()].to_vec();
+            let iv = h.hash(&[sa.p1_last(), &msgid.to_be_bytes()])[..c.block_size()].to_vec();
             (frame(sa, exchange::INFORMATIONAL, msgid, payload::HASH, &b.chain(), Some(&iv)).0, true)
         }
         _ => {
@@ -39,7 +39,7 @@ pub(in crate::ike) fn send_info(cx: &mut Ctx, sa: &IkeSa, kind: u8, body: Vec<u8
 }
 
 pub(in crate::ike) fn send_notify(cx: &mut Ctx, sa: &IkeSa, kind: u16, protocol: u8, spi: Vec<u8>, data: Vec<u8>) {
-    let protected = sa.keys.is_some() && !sa.p1_last.is_empty();
+    let protected = sa.keys().is_some() && !sa.p1_last().is_empty();
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol, kind, spi, data };
     send_info(cx, sa, payload::NOTIFY, n.emit());
@@ -124,7 +124,7 @@ pub(in crate::ike) fn on_notify(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, body:
             cx.event(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi.clone(), protected });
             // Before keys exist an error notify ends the negotiation; an unprotected
             // one after the key exchange could be forged: log it and keep retransmitting.
-            if n.kind < 16384 && !sa.is_established() && (protected || sa.keys.is_none()) {
+            if n.kind < 16384 && !sa.is_established() && (protected || sa.keys().is_none()) {
                 return Next::Fail(DownReason::PeerNotify(n.kind));
             }
             if n.kind < 16384 {

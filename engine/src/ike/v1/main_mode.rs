@@ -24,7 +24,7 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
     let (role, state) = (sa.role, sa.state);
     let (local, remote, conn) = (sa.local, sa.remote, sa.conn);
     let mut plain = Vec::new();
-    let (list, last) = match open(sa, hdr, data, Some(sa.iv.clone()), &mut plain) {
+    let (list, last) = match open(sa, hdr, data, Some(sa.iv().to_vec()), &mut plain) {
         Ok(x) => x,
         Err(e) => {
             cx.stats.rx_malformed += 1;
@@ -85,12 +85,12 @@ fn mm2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
     let Ok(dh) = g.generate(&mut cx.rng) else { return Next::Done };
     let ni = cx.nonce();
     sa.lifetime = prop.lifetime;
-    sa.cipher = Some(prop.cipher());
-    sa.hash = Some(prop.hash_alg());
     sa.chosen = Some(prop);
-    sa.nego_mut().gxi = dh.public.clone();
-    sa.nego_mut().dh = Some(dh);
-    sa.nego_mut().ni = ni;
+    if let Some(n) = sa.nego_mut() {
+        n.gxi = dh.public.clone();
+        n.dh = Some(dh);
+        n.ni = ni;
+    }
     let mut b = Builder::new();
     b.push(payload::KE, sa.nego().gxi.clone()).push(payload::NONCE, sa.nego().ni.clone());
     if sa.peer_natt {
@@ -118,11 +118,13 @@ fn mm3(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
     let nr = cx.nonce();
     sa.last_recv = Some(data.to_vec());
     sa.replay = Replay::default();
-    sa.nego_mut().gxi = ke;
-    sa.nego_mut().ni = ni;
-    sa.nego_mut().gxr = dh.public.clone();
-    sa.nego_mut().dh = Some(dh);
-    sa.nego_mut().nr = nr;
+    if let Some(n) = sa.nego_mut() {
+        n.gxi = ke;
+        n.ni = ni;
+        n.gxr = dh.public.clone();
+        n.dh = Some(dh);
+        n.nr = nr;
+    }
     if !derive_p1(sa, pc) {
         send_notify(cx, sa, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, cookies(sa), vec![]);
         return Next::Fail(DownReason::DhFailed);
@@ -146,8 +148,10 @@ fn mm4(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
     let Some((ke, nr)) = ke_and_nonce(cx, sa, msg, remote, false) else { return Next::Done };
     sa.last_recv = Some(data.to_vec());
     sa.replay = Replay::default();
-    sa.nego_mut().gxr = ke;
-    sa.nego_mut().nr = nr;
+    if let Some(n) = sa.nego_mut() {
+        n.gxr = ke;
+        n.nr = nr;
+    }
     if !derive_p1(sa, pc) {
         return Next::Fail(DownReason::DhFailed);
     }
@@ -184,12 +188,12 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
     }
     if identity_match(&pc.remote_id, &id) == 0 && pc.kind != TunnelKind::OnDemand {
         cx.event(Event::IdMismatch { conn, peer: *remote.ip(), id });
-        sa.iv = last;
+        sa.set_iv(last);
         send_notify(cx, sa, notify::INVALID_ID_INFORMATION, proto::ISAKMP, cookies(sa), vec![]);
         return Next::Fail(DownReason::IdentityMismatch);
     }
     let initial_contact = msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()).any(|n| n.kind == notify::INITIAL_CONTACT);
-    sa.iv = last;
+    sa.set_iv(last);
     sa.peer_id = Some(id);
     sa.last_recv = Some(data.to_vec());
     sa.replay = Replay::default();
@@ -203,7 +207,6 @@ pub(in crate::ike) fn send_mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now:
     let mut b = Builder::new();
     b.push(payload::ID, idr).push(payload::HASH, hash_r);
     send_p1(cx, sa, now, exchange::MAIN, &b, true, false);
-    sa.p1_last = sa.iv.clone();
 }
 
 /// MM6 (initiator): IDir, HASH_R.
@@ -216,8 +219,7 @@ fn mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, data: &[u8], msg: &Msg, last
     if let Err(reason) = responder_authenticated(cx, sa, pc, &id, &id_b, hash.body) {
         return Next::Fail(reason);
     }
-    sa.iv = last.clone();
-    sa.p1_last = last;
+    sa.set_iv(last);
     sa.peer_id = Some(id);
     sa.last_recv = Some(data.to_vec());
     sa.replay = Replay::default();

@@ -97,13 +97,7 @@ pub(in crate::ike) fn new_sa(cx: &mut Ctx, next_conn: &mut u32, now: Millis, tun
         peer_dpd: false,
         peer_id: None,
         lifetime: DEFAULT_LIFETIME,
-        nego: Some(Box::default()),
-        keys: None,
-        cipher: None,
-        hash: None,
-        enc_key: Vec::new(),
-        iv: Vec::new(),
-        p1_last: Vec::new(),
+        phase: Phase1::Negotiating(Box::default()),
         last_sent: None,
         last_recv: None,
         replay: Replay::default(),
@@ -152,12 +146,12 @@ pub(in crate::ike) fn frame(sa: &IkeSa, exch: u8, msgid: u32, first: u8, chain: 
     let mut body = chain.to_vec();
     let mut flags = 0;
     let mut last = Vec::new();
-    if let (Some(iv), Some(c)) = (iv, sa.cipher) {
+    if let (Some(iv), Some(c)) = (iv, sa.cipher()) {
         let bs = c.block_size();
         let pad = (bs - body.len() % bs) % bs;
         body.extend(std::iter::repeat_n(0u8, pad));
         // Key and IV lengths are ours and right; a failure would be a bug: send nothing useful.
-        if c.cbc(&sa.enc_key, iv, &mut body, true).is_ok() {
+        if c.cbc(sa.enc_key(), iv, &mut body, true).is_ok() {
             last = body[body.len() - bs..].to_vec();
         }
         flags |= wire::flags::ENCRYPTION;
@@ -211,7 +205,7 @@ pub(in crate::ike) fn open<'a>(sa: &IkeSa, hdr: &Header, data: &'a [u8], iv: Opt
     if hdr.flags & wire::flags::ENCRYPTION == 0 {
         return wire::payloads(hdr.next, body).map(|p| (p, Vec::new()));
     }
-    let (Some(c), Some(iv)) = (sa.cipher, iv) else {
+    let (Some(c), Some(iv)) = (sa.cipher(), iv) else {
         return Err(WireError::Malformed(Part::EncryptedBeforeKeys));
     };
     let bs = c.block_size();
@@ -220,7 +214,7 @@ pub(in crate::ike) fn open<'a>(sa: &IkeSa, hdr: &Header, data: &'a [u8], iv: Opt
     }
     *plain = body.to_vec();
     let last = body[body.len() - bs..].to_vec();
-    c.cbc(&sa.enc_key, &iv, plain, false).map_err(|_| WireError::Malformed(Part::Ciphertext))?;
+    c.cbc(sa.enc_key(), &iv, plain, false).map_err(|_| WireError::Malformed(Part::Ciphertext))?;
     wire::payloads(hdr.next, plain).map(|p| (p, last))
 }
 
@@ -249,7 +243,7 @@ pub(in crate::ike) fn open_protected<'a>(cx: &mut Ctx, sa: &IkeSa, hdr: &Header,
         return None;
     };
     let rest: Vec<u8> = msg.list[1..].iter().flat_map(|p| p.raw.iter().copied()).collect();
-    let (Some(prf), Some(k)) = (sa.hash, sa.keys.as_ref()) else { return None };
+    let (Some(prf), Some(k)) = (sa.hash(), sa.keys()) else { return None };
     let ka = k.a.clone();
     Some(Protected { msg, last, hash, rest, prf, ka })
 }
@@ -266,8 +260,8 @@ pub(in crate::ike) fn hash_ok(cx: &mut Ctx, sa: &IkeSa, expected: &[u8], receive
 
 /// The IV of a quick-mode or informational exchange (RFC 2409 appendix B).
 pub(in crate::ike) fn qm_iv(sa: &IkeSa, msgid: u32) -> Vec<u8> {
-    let (Some(h), Some(c)) = (sa.hash, sa.cipher) else { return Vec::new() };
-    h.hash(&[&sa.p1_last, &msgid.to_be_bytes()])[..c.block_size()].to_vec()
+    let (Some(h), Some(c)) = (sa.hash(), sa.cipher()) else { return Vec::new() };
+    h.hash(&[sa.p1_last(), &msgid.to_be_bytes()])[..c.block_size()].to_vec()
 }
 
 /// A protected message opened by [`open_protected`].

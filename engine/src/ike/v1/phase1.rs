@@ -21,11 +21,11 @@ use std::net::SocketAddrV4;
 
 /// Send a phase-1 message and remember it for retransmission.
 pub(in crate::ike) fn send_p1(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, exch: u8, b: &Builder, encrypt: bool, expect_reply: bool) {
-    let iv = if encrypt { Some(sa.iv.clone()) } else { None };
+    let iv = if encrypt { Some(sa.iv().to_vec()) } else { None };
     let (dgram, last) = frame(sa, exch, 0, b.first(), &b.chain(), iv.as_deref());
     let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
     if encrypt {
-        sa.iv = last;
+        sa.set_iv(last);
     }
     sa.last_sent = Some(dgram.clone());
     sa.replay.answered = sa.last_recv.is_some();
@@ -59,7 +59,7 @@ pub(in crate::ike) fn start(cx: &mut Ctx, next_conn: &mut u32, now: Millis, p: &
         b.push(payload::NONCE, nego.ni.clone());
         b.push(payload::ID, identity_id(&p.local_id).emit());
     }
-    sa.nego = Some(Box::new(nego));
+    sa.phase = Phase1::Negotiating(Box::new(nego));
     for v in vids(p.dpd) {
         b.push(payload::VID, v);
     }
@@ -151,7 +151,9 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
     cx.rng.fill_bytes(&mut sa.rcookie);
     sa.last_recv = Some(data.to_vec());
     sa.replay = Replay::default();
-    sa.nego_mut().sa_i_b = sa_i_b;
+    if let Some(n) = sa.nego_mut() {
+        n.sa_i_b = sa_i_b;
+    }
     peer_vids(&mut sa, msg);
     let conn = sa.conn;
     // Proposal selection: configured proposals by priority, each against every offered transform.
@@ -171,8 +173,6 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
         return None;
     };
     sa.lifetime = prop.lifetime;
-    sa.cipher = Some(prop.cipher());
-    sa.hash = Some(prop.hash_alg());
     sa.chosen = Some(prop.clone());
     let chosen_sa = SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: vec![ProposalRepr { number: sa_repr.proposals[0].number, protocol: proto::ISAKMP, spi: vec![], transforms: vec![t] }] };
     let mut b = Builder::new();
@@ -202,13 +202,17 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
         return None;
     }
     sa.peer_id = Some(id);
-    sa.nego_mut().gxi = ke.body.to_vec();
-    sa.nego_mut().ni = ni.body.to_vec();
+    if let Some(n) = sa.nego_mut() {
+        n.gxi = ke.body.to_vec();
+        n.ni = ni.body.to_vec();
+    }
     let Ok(dh) = g.generate(&mut cx.rng) else { return Some(sa) };
     let nr = cx.nonce();
-    sa.nego_mut().gxr = dh.public.clone();
-    sa.nego_mut().nr = nr;
-    sa.nego_mut().dh = Some(dh);
+    if let Some(n) = sa.nego_mut() {
+        n.gxr = dh.public.clone();
+        n.nr = nr;
+        n.dh = Some(dh);
+    }
     if !derive_p1(&mut sa, &pc) {
         send_notify(cx, &sa, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, cookies(&sa), vec![]);
         return None;
@@ -231,7 +235,7 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
 
 /// SKEYID and friends (RFC 2409 5); false when the DH computation fails.
 pub(in crate::ike) fn derive_p1(sa: &mut IkeSa, pc: &PeerConf) -> bool {
-    let (Some(h), Some(c), Some(dh)) = (sa.hash, sa.cipher, sa.nego().dh.as_ref()) else { return false };
+    let (Some(h), Some(c), Some(dh)) = (sa.hash(), sa.cipher(), sa.nego().dh.as_ref()) else { return false };
     let peer_pub = if sa.role == Role::Initiator { &sa.nego().gxr } else { &sa.nego().gxi };
     let Ok(gxy) = dh.shared(peer_pub) else { return false };
     let psk = pc.psk.clone().unwrap_or_default();
@@ -239,15 +243,15 @@ pub(in crate::ike) fn derive_p1(sa: &mut IkeSa, pc: &PeerConf) -> bool {
     let d = h.prf(&skeyid, &[&gxy, &sa.icookie, &sa.rcookie, &[0]]);
     let a = h.prf(&skeyid, &[&d, &gxy, &sa.icookie, &sa.rcookie, &[1]]);
     let e = h.prf(&skeyid, &[&a, &gxy, &sa.icookie, &sa.rcookie, &[2]]);
-    sa.enc_key = expand_v1_key(h, &e, c.key_len());
-    sa.iv = h.hash(&[&sa.nego().gxi, &sa.nego().gxr])[..c.block_size()].to_vec();
-    sa.keys = Some(P1Keys { skeyid, d, a });
+    let enc = expand_v1_key(h, &e, c.key_len());
+    let iv = h.hash(&[&sa.nego().gxi, &sa.nego().gxr])[..c.block_size()].to_vec();
+    sa.keyed(P1Keys { skeyid, d, a, enc }, iv);
     true
 }
 
 /// HASH_I (initiator) or HASH_R over the given ID payload body.
 pub(in crate::ike) fn hash_auth(sa: &IkeSa, initiator: bool, id_b: &[u8]) -> Vec<u8> {
-    let (Some(h), Some(k)) = (sa.hash, sa.keys.as_ref()) else { return Vec::new() };
+    let (Some(h), Some(k)) = (sa.hash(), sa.keys()) else { return Vec::new() };
     if initiator {
         h.prf(&k.skeyid, &[&sa.nego().gxi, &sa.nego().gxr, &sa.icookie, &sa.rcookie, &sa.nego().sa_i_b, id_b])
     } else {
@@ -257,13 +261,13 @@ pub(in crate::ike) fn hash_auth(sa: &IkeSa, initiator: bool, id_b: &[u8]) -> Vec
 
 /// Our NAT-D payloads: the peer's address first, then ours.
 pub(in crate::ike) fn natd_payloads(sa: &IkeSa) -> Vec<Vec<u8>> {
-    let Some(h) = sa.hash else { return vec![] };
+    let Some(h) = sa.hash() else { return vec![] };
     vec![nat_hash(h, &sa.icookie, &sa.rcookie, sa.remote), nat_hash(h, &sa.icookie, &sa.rcookie, sa.local)]
 }
 
 /// Check the peer's NAT-D payloads; sets the NAT flags.
 pub(in crate::ike) fn check_natd(cx: &mut Ctx, sa: &mut IkeSa, msg: &Msg, local: SocketAddrV4, remote: SocketAddrV4) {
-    let Some(h) = sa.hash else { return };
+    let Some(h) = sa.hash() else { return };
     let natd: Vec<&[u8]> = msg.all(payload::NAT_D).map(|p| p.body).collect();
     if natd.is_empty() {
         return;
@@ -325,7 +329,7 @@ pub(in crate::ike) fn establish(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
     let dpd_conf = cx.pc(&sa.tunnel).map(|p| p.dpd).unwrap_or(false);
     sa.established = Some(now);
     // The negotiation is over: its DH secret, public values and nonces go.
-    sa.nego = None;
+    sa.establish_keys();
     if sa.role == Role::Initiator || sa.timer.is_some() {
         sa.timer = None;
     }

@@ -51,7 +51,7 @@ pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, child: us
 
 /// Send a quick-mode message: HASH over `prefix` and the payloads, encrypted with the exchange's IV.
 pub(in crate::ike) fn send_quick(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, msgid: u32, prefix: &[&[u8]], rest: Builder, expect_reply: bool) {
-    let (Some(h), Some(k)) = (sa.hash, sa.keys.as_ref()) else { return };
+    let (Some(h), Some(k)) = (sa.hash(), sa.keys()) else { return };
     let rest_chain = rest.chain();
     let mut parts: Vec<&[u8]> = prefix.to_vec();
     parts.push(&rest_chain);
@@ -367,8 +367,8 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
     let pc = cx.pc(&sa.tunnel)?;
     let cc = pc.children.get(q.child)?;
     let (prop, theirs) = q.chosen.clone()?;
-    let k = sa.keys.as_ref()?;
-    let h = sa.hash?;
+    let k = sa.keys()?;
+    let h = sa.hash()?;
     let protocol = if prop.esp.is_some() { proto::ESP } else { proto::AH };
     let _ = theirs;
     let (elen, alen) = match (prop.esp, prop.ah) {
