@@ -528,7 +528,7 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
             pe.fvrf = Some(unparen(&fvrf));
             pe.ivrf = Some(unparen(&ivrf));
             let id = ike.iter().find_map(|s| s.peer_id.as_ref()).map(|i| i.data_text()).or_else(|| crate::ios::show_ikev2::phase1_id(r, &p.name)).unwrap_or_else(|| "(none)".into());
-            pe.phase1_id = Some(unparen(&id));
+            pe.phase1_id = Some(id);
             pe.desc = Some("none");
         }
         for s in &ike {
