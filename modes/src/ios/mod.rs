@@ -19,6 +19,7 @@ pub mod commands;
 pub mod commit;
 pub mod dialect;
 pub mod esp_events;
+pub mod json;
 pub mod doc;
 pub mod compile;
 pub mod events;
