@@ -84,7 +84,7 @@ impl Core {
         sa.pending = Some(Pending { msgid, exchange: exch, data: data.clone(), tries: 0, timer: now + RETRANSMIT_BASE, what });
         let (src, dst) = (sa.local, sa.remote);
         let ev = self.msg_event(i, exch, msgid, false, true, inner.kinds(), inner.notify_types(), false);
-        self.events.push_back(ev);
+        self.emit(ev);
         self.send_all(src, dst, data);
     }
 
@@ -96,7 +96,7 @@ impl Core {
         sa.peer_msgid = msgid.wrapping_add(1);
         let (src, dst) = (sa.local, sa.remote);
         let ev = self.msg_event(i, exch, msgid, true, true, inner.kinds(), inner.notify_types(), false);
-        self.events.push_back(ev);
+        self.emit(ev);
         self.send_all(src, dst, data);
     }
 
@@ -117,7 +117,7 @@ impl Core {
                 Req::DeleteExpired(spis) => {
                     let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
                     let spis: Vec<Vec<u8>> = spis.iter().map(|s| s.to_be_bytes().to_vec()).collect();
-                    self.events.push_back(Event::DeleteSent { conn, peer, protocol: wire::proto::ESP, spis: spis.clone() });
+                    self.emit(Event::DeleteSent { conn, peer, protocol: wire::proto::ESP, spis: spis.clone() });
                     let b = wire::Builder::new().add(&wire::Repr::Delete(wire::DeleteRepr { protocol: wire::proto::ESP, spis }));
                     self.send_request(i, exchange::INFORMATIONAL, b, What::DeleteChildren);
                     true
@@ -151,13 +151,13 @@ impl Core {
                 Err(error) => {
                     self.stats.rx_malformed += 1;
                     let answered = if hdr.is_response() { None } else { error.notify() };
-                    self.events.push_back(Event::V2Malformed { peer: remote, error, answered });
+                    self.emit(Event::V2Malformed { peer: remote, error, answered });
                     None
                 }
             },
             Err(_) => {
                 self.stats.rx_integrity += 1;
-                self.events.push_back(Event::V2Integrity { conn, peer, exchange: hdr.exchange, msgid: hdr.msgid });
+                self.emit(Event::V2Integrity { conn, peer, exchange: hdr.exchange, msgid: hdr.msgid });
                 None
             }
         }
