@@ -5,16 +5,19 @@
 //! `lib/command_graph.c`). Everything the shell does with a command line comes
 //! from that one graph: matching with unique-prefix abbreviation
 //! ([`Graph::parse`]), the `?` listing ([`Graph::help`]), TAB completion
-//! ([`Graph::complete`]) and the position of the caret under a bad token.
+//! ([`Graph::complete`]) and the position of the caret under a bad token;
+//! a handler reads what a line bound through [`Args`] (by label, typed).
 //!
 //! The spec language is a pest grammar (`grammars/spec.pest`); whole
 //! configuration files are split into lines by [`config_lines`].
 
+mod args;
 mod config_file;
 mod param;
 mod spec;
 mod token;
 
+pub use args::Args;
 pub use config_file::{ConfigLine, config_lines, config_lines_iter};
 pub use param::ParamKind;
 pub use spec::SpecError;
@@ -82,12 +85,11 @@ pub struct Match<'g, T> {
     pub bindings: Vec<Binding<'g>>,
 }
 
-impl<T> Match<'_, T> {
+impl<'g, T> Match<'g, T> {
     /// The value bound to `key` (a keyword or a parameter label), if any.
     /// A parameter with that label wins over a keyword of the same text.
     pub fn get(&self, key: &str) -> Option<&str> {
-        let b = self.bindings.iter().find(|b| b.key == key && !b.keyword);
-        b.or_else(|| self.bindings.iter().find(|b| b.key == key)).map(|b| &*b.value)
+        args::lookup(&self.bindings, key).map(|b| &*b.value)
     }
     /// Every value bound to `key`, in order.
     pub fn all(&self, key: &str) -> Vec<&str> {
@@ -99,6 +101,10 @@ impl<T> Match<'_, T> {
     /// A bound number (the spec's `<lo-hi>` already checked the range).
     pub fn num(&self, key: &str) -> Option<u64> {
         self.get(key).and_then(|v| v.parse().ok())
+    }
+    /// What the command's handler reads: the bindings, typed ([`Args`]), and the line.
+    pub fn into_args(self, line: &str) -> Args<'g> {
+        Args { bindings: self.bindings, line: line.to_string() }
     }
 }
 

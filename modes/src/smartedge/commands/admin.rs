@@ -13,8 +13,8 @@ fn admin_mut(s: &mut Session) -> Result<&mut Administrator, String> {
 }
 
 pub(super) fn administrator(g: &mut G) {
-    add(g, "privilege start <0-15>", &["Privilege levels", "Level at login", "Level"], |s, a, _| {
-        let v = a.num("<0-15>").map(|v| v as u8);
+    add(g, "privilege start <0-15>:level", &["Privilege levels", "Level at login", "Level"], |s, a, _| {
+        let v = a.u8("level");
         let ad = admin_mut(s)?;
         if let (Some(st), Some(mx)) = (v, ad.privilege_max) {
             if st > mx {
@@ -24,8 +24,8 @@ pub(super) fn administrator(g: &mut G) {
         ad.privilege_start = v;
         Ok(())
     });
-    add(g, "privilege max <0-15>", &["Privilege levels", "Highest level reachable with enable", "Level"], |s, a, _| {
-        let v = a.num("<0-15>").map(|v| v as u8);
+    add(g, "privilege max <0-15>:level", &["Privilege levels", "Highest level reachable with enable", "Level"], |s, a, _| {
+        let v = a.u8("level");
         let ad = admin_mut(s)?;
         if let (Some(mx), Some(st)) = (v, ad.privilege_start) {
             if st > mx {
@@ -74,8 +74,8 @@ pub(super) fn administrator(g: &mut G) {
         }
         Ok(())
     });
-    add(g, "timeout session idle <1-1440>", &["Session timeouts", "Session timeout", "Idle time", "Minutes"], |s, a, _| {
-        admin_mut(s)?.idle_timeout = IdleTimeout::Minutes(a.num("<1-1440>").unwrap_or(1) as u32);
+    add(g, "timeout session idle <1-1440>:minutes", &["Session timeouts", "Session timeout", "Idle time", "Minutes"], |s, a, _| {
+        admin_mut(s)?.idle_timeout = IdleTimeout::Minutes(a.u32("minutes").unwrap_or(1));
         Ok(())
     });
     add(g, "no timeout session idle", &[NO, "Session timeouts", "Session timeout", "Never time out idle sessions"], |s, _, _| {
@@ -124,11 +124,11 @@ pub(super) fn asp_group(g: &mut G) {
         grp(s)?.pools.retain(|p| *p != n);
         Ok(())
     });
-    add(g, "asp-count <1-8>", &["Number of ASPs of the group", "Count"], |s, a, _| {
-        grp(s)?.asp_count = a.num("<1-8>").map(|v| v as u32);
+    add(g, "asp-count <1-8>:count", &["Number of ASPs of the group", "Count"], |s, a, _| {
+        grp(s)?.asp_count = a.u32("count");
         Ok(())
     });
-    add(g, "no asp-count [<1-8>]", &[NO, "Number of ASPs of the group", "Count"], |s, _, _| {
+    add(g, "no asp-count [<1-8>:count]", &[NO, "Number of ASPs of the group", "Count"], |s, _, _| {
         grp(s)?.asp_count = None;
         Ok(())
     });

@@ -139,8 +139,8 @@ pub(super) fn config(g: &mut G) {
         let n = a.req("NAME")?;
         s.cand()?.asp_groups.remove(n).map(|_| ()).ok_or_else(|| format!("ASP group {n} does not exist"))
     });
-    add(g, "card WORD:type <1-16>", &["Configure a card", "Card type (ase, ge-10-port, ether-12-port, ...)", "Slot"], |s, a, _| {
-        let slot = a.num("<1-16>").unwrap_or(1) as u32;
+    add(g, "card WORD:type <1-16>:slot", &["Configure a card", "Card type (ase, ge-10-port, ether-12-port, ...)", "Slot"], |s, a, _| {
+        let slot = a.u32("slot").unwrap_or(1);
         let ty = a.req("type")?.to_string();
         if !ty.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(format!("Invalid card type {ty}"));
@@ -149,8 +149,8 @@ pub(super) fn config(g: &mut G) {
         push(s, Frame::Card(slot));
         Ok(())
     });
-    add(g, "no card WORD:type <1-16>", &[NO, "Remove a card", "Card type", "Slot"], |s, a, _| {
-        let slot = a.num("<1-16>").unwrap_or(0) as u32;
+    add(g, "no card WORD:type <1-16>:slot", &[NO, "Remove a card", "Card type", "Slot"], |s, a, _| {
+        let slot = a.u32("slot").unwrap_or(0);
         s.cand()?.cards.remove(&slot).map(|_| ()).ok_or_else(|| format!("No card is configured in slot {slot}"))
     });
     add(g, "port ethernet SLOT/PORT", &["Configure a port", "Ethernet port", "Slot/port"], |s, a, _| {

@@ -45,7 +45,7 @@ pub(super) fn context(g: &mut G) {
     });
     add(
         g,
-        "ip route A.B.C.D/M {A.B.C.D:hop | NAME:ifname} [cost <0-255>]",
+        "ip route A.B.C.D/M {A.B.C.D:hop | NAME:ifname} [cost <0-255>:cost]",
         &["IP configuration", "Configure a static route", "Destination prefix", "Next-hop address", "Outgoing interface", "Route cost (distance)", "Cost"],
         |s, a, _| {
             let prefix: Prefix4 = a.req("A.B.C.D/M")?.parse()?;
@@ -53,7 +53,7 @@ pub(super) fn context(g: &mut G) {
                 Some(h) => NextHop::Address(h.parse().map_err(|_| format!("Invalid next hop {h}"))?),
                 None => NextHop::Interface(a.req("ifname")?.to_string()),
             };
-            let cost = a.num("<0-255>").map(|c| c as u32);
+            let cost = a.u32("cost");
             let c = context_mut(s)?;
             // Kept sorted; one route per (prefix, next hop).
             match c.routes.binary_search_by(|r| (&r.prefix, &r.next_hop).cmp(&(&prefix, &next_hop))) {
@@ -65,7 +65,7 @@ pub(super) fn context(g: &mut G) {
     );
     add(
         g,
-        "no ip route A.B.C.D/M [A.B.C.D:hop | NAME:ifname] [cost <0-255>]",
+        "no ip route A.B.C.D/M [A.B.C.D:hop | NAME:ifname] [cost <0-255>:cost]",
         &[NO, "IP configuration", "Remove a static route", "Destination prefix", "Next-hop address", "Outgoing interface", "Route cost", "Cost"],
         |s, a, _| {
             let prefix: Prefix4 = a.req("A.B.C.D/M")?.parse()?;
@@ -119,7 +119,7 @@ pub(super) fn context(g: &mut G) {
     });
     add(
         g,
-        "ssh server listen A.B.C.D [port <1-65535>]",
+        "ssh server listen A.B.C.D [port <1-65535>:port]",
         &["Configure the SSH server", "The SSH server of this router (edgesh)", "Listen for SSH connections (context local only)", "IPv4 address to listen on", "TCP port (default 22)", "Port"],
         |s, a, _| {
             let ctx = ctx_of(s);
@@ -127,12 +127,12 @@ pub(super) fn context(g: &mut G) {
                 return Err(format!("The SSH server is configured in context local, not in context {ctx}"));
             }
             let ip: std::net::Ipv4Addr = a.req("A.B.C.D")?.parse().map_err(|_| "Invalid address".to_string())?;
-            let port = a.num("<1-65535>").unwrap_or(22) as u16;
+            let port = a.u16("port").unwrap_or(22);
             context_mut(s)?.ssh_listen = Some(std::net::SocketAddr::from((ip, port)));
             Ok(())
         },
     );
-    add(g, "no ssh server listen [A.B.C.D] [port <1-65535>]", &[NO, "Configure the SSH server", "The SSH server of this router (edgesh)", "Stop listening for SSH connections", "IPv4 address", "TCP port", "Port"], |s, _, _| {
+    add(g, "no ssh server listen [A.B.C.D] [port <1-65535>:port]", &[NO, "Configure the SSH server", "The SSH server of this router (edgesh)", "Stop listening for SSH connections", "IPv4 address", "TCP port", "Port"], |s, _, _| {
         context_mut(s)?.ssh_listen = None;
         Ok(())
     });

@@ -47,11 +47,11 @@ pub(super) fn ike_proposal(g: &mut G, v2: bool) {
             ike_prop_mut(s)?.auth_method = AuthMethod::PreSharedKey;
             Ok(())
         });
-        add(g, "lifetime seconds <300-99999999>", &["IKE SA lifetime", "In seconds", "Seconds"], |s, a, _| {
-            ike_prop_mut(s)?.lifetime = a.num("<300-99999999>").map_or(DEFAULT_LIFETIME, |n| n as u32);
+        add(g, "lifetime seconds <300-99999999>:seconds", &["IKE SA lifetime", "In seconds", "Seconds"], |s, a, _| {
+            ike_prop_mut(s)?.lifetime = a.u32("seconds").unwrap_or(DEFAULT_LIFETIME);
             Ok(())
         });
-        add(g, "no lifetime [seconds] [<300-99999999>]", &[NO, "Set the default lifetime (86400 seconds)", "In seconds", "Seconds"], |s, _, _| {
+        add(g, "no lifetime [seconds] [<300-99999999>:seconds]", &[NO, "Set the default lifetime (86400 seconds)", "In seconds", "Seconds"], |s, _, _| {
             ike_prop_mut(s)?.lifetime = DEFAULT_LIFETIME;
             Ok(())
         });
@@ -184,14 +184,14 @@ pub(super) fn ike_policy(g: &mut G, v2: bool) {
         ike_pol_mut(s)?.pre_shared_key = None;
         Ok(())
     });
-    add(g, "seq <1-65535> proposal NAME", &[SEQ, SEQ_NUM, "Reference an IKE proposal", "Proposal name"], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(1) as u32;
+    add(g, "seq <1-65535>:number proposal NAME", &[SEQ, SEQ_NUM, "Reference an IKE proposal", "Proposal name"], |s, a, _| {
+        let seq = a.u32("number").unwrap_or(1);
         let n = a.req("NAME")?.to_string();
         let p = ike_pol_mut(s)?;
         put_seq(&mut p.proposals, seq, n, MAX_POLICY_PROPOSALS, "proposals per IKE policy")
     });
-    add(g, "no seq <1-65535> [proposal] [NAME]", &[NO, SEQ, SEQ_NUM, "Reference an IKE proposal", "Proposal name"], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(0) as u32;
+    add(g, "no seq <1-65535>:number [proposal] [NAME]", &[NO, SEQ, SEQ_NUM, "Reference an IKE proposal", "Proposal name"], |s, a, _| {
+        let seq = a.u32("number").unwrap_or(0);
         ike_pol_mut(s)?.proposals.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
     });
     if v2 {
@@ -211,11 +211,11 @@ pub(super) fn ike_policy(g: &mut G, v2: bool) {
             ike_pol_mut(s)?.address_allocation_aaa = false;
             Ok(())
         });
-        add(g, "lifetime [seconds] <300-99999999>", &["IKE SA lifetime", "In seconds", "Seconds"], |s, a, _| {
-            ike_pol_mut(s)?.lifetime = a.num("<300-99999999>").map_or(DEFAULT_LIFETIME, |n| n as u32);
+        add(g, "lifetime [seconds] <300-99999999>:seconds", &["IKE SA lifetime", "In seconds", "Seconds"], |s, a, _| {
+            ike_pol_mut(s)?.lifetime = a.u32("seconds").unwrap_or(DEFAULT_LIFETIME);
             Ok(())
         });
-        add(g, "no lifetime [seconds] [<300-99999999>]", &[NO, "Set the default lifetime (86400 seconds)", "In seconds", "Seconds"], |s, _, _| {
+        add(g, "no lifetime [seconds] [<300-99999999>:seconds]", &[NO, "Set the default lifetime (86400 seconds)", "In seconds", "Seconds"], |s, _, _| {
             ike_pol_mut(s)?.lifetime = DEFAULT_LIFETIME;
             Ok(())
         });

@@ -61,12 +61,12 @@ pub(super) fn ipsec_proposal(g: &mut G) {
         ipsec_prop_mut(s)?.esp_encr = None;
         Ok(())
     });
-    add(g, "lifetime seconds <300-99999999>", &["IPsec SA lifetime", "In seconds", "Seconds"], |s, a, _| {
-        ipsec_prop_mut(s)?.lifetime_seconds = a.num("<300-99999999>").map_or(DEFAULT_LIFETIME, |n| n as u32);
+    add(g, "lifetime seconds <300-99999999>:seconds", &["IPsec SA lifetime", "In seconds", "Seconds"], |s, a, _| {
+        ipsec_prop_mut(s)?.lifetime_seconds = a.u32("seconds").unwrap_or(DEFAULT_LIFETIME);
         Ok(())
     });
-    add(g, "lifetime kbytes <1-4294967295>", &["IPsec SA lifetime", "In kilobytes of traffic", "Kilobytes"], |s, a, _| {
-        ipsec_prop_mut(s)?.lifetime_kbytes = a.num("<1-4294967295>");
+    add(g, "lifetime kbytes <1-4294967295>:kbytes", &["IPsec SA lifetime", "In kilobytes of traffic", "Kilobytes"], |s, a, _| {
+        ipsec_prop_mut(s)?.lifetime_kbytes = a.num("kbytes");
         Ok(())
     });
     add(g, "no lifetime {seconds | kbytes}", &[NO, "IPsec SA lifetime", "Set the default (86400 seconds)", "No traffic limit"], |s, a, _| {
@@ -96,11 +96,11 @@ pub(super) fn ipsec_policy(g: &mut G) {
         ipsec_pol_mut(s)?.description = None;
         Ok(())
     });
-    add(g, "anti-replay-window <0-1024>", &["Anti-replay window size (0 disables the check)", "Packets"], |s, a, _| {
-        ipsec_pol_mut(s)?.anti_replay_window = a.num("<0-1024>").unwrap_or(64) as u32;
+    add(g, "anti-replay-window <0-1024>:packets", &["Anti-replay window size (0 disables the check)", "Packets"], |s, a, _| {
+        ipsec_pol_mut(s)?.anti_replay_window = a.u32("packets").unwrap_or(64);
         Ok(())
     });
-    add(g, "no anti-replay-window [<0-1024>]", &[NO, "Set the default (64 packets)", "Packets"], |s, _, _| {
+    add(g, "no anti-replay-window [<0-1024>:packets]", &[NO, "Set the default (64 packets)", "Packets"], |s, _, _| {
         ipsec_pol_mut(s)?.anti_replay_window = 64;
         Ok(())
     });
@@ -112,14 +112,14 @@ pub(super) fn ipsec_policy(g: &mut G) {
         ipsec_pol_mut(s)?.pfs_group = None;
         Ok(())
     });
-    add(g, "seq <1-65535> proposal NAME", &[SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(1) as u32;
+    add(g, "seq <1-65535>:number proposal NAME", &[SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], |s, a, _| {
+        let seq = a.u32("number").unwrap_or(1);
         let n = a.req("NAME")?.to_string();
         let p = ipsec_pol_mut(s)?;
         put_seq(&mut p.proposals, seq, n, MAX_POLICY_PROPOSALS, "proposals per IPsec policy")
     });
-    add(g, "no seq <1-65535> [proposal] [NAME]", &[NO, SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(0) as u32;
+    add(g, "no seq <1-65535>:number [proposal] [NAME]", &[NO, SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], |s, a, _| {
+        let seq = a.u32("number").unwrap_or(0);
         ipsec_pol_mut(s)?.proposals.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
     });
 }
@@ -143,11 +143,11 @@ pub(super) fn ipsec_sa(g: &mut G) {
         sa_mut(s)?.description = None;
         Ok(())
     });
-    add(g, "anti-replay-window <0-1024>", &["Anti-replay window size (0 disables the check)", "Packets"], |s, a, _| {
-        sa_mut(s)?.anti_replay_window = a.num("<0-1024>").unwrap_or(64) as u32;
+    add(g, "anti-replay-window <0-1024>:packets", &["Anti-replay window size (0 disables the check)", "Packets"], |s, a, _| {
+        sa_mut(s)?.anti_replay_window = a.u32("packets").unwrap_or(64);
         Ok(())
     });
-    add(g, "no anti-replay-window [<0-1024>]", &[NO, "Set the default (64 packets)", "Packets"], |s, _, _| {
+    add(g, "no anti-replay-window [<0-1024>:packets]", &[NO, "Set the default (64 packets)", "Packets"], |s, _, _| {
         sa_mut(s)?.anti_replay_window = 64;
         Ok(())
     });
@@ -194,8 +194,8 @@ fn key_of(a: &Args) -> Result<Key, String> {
 }
 
 pub(super) fn ipsec_sa_spi(g: &mut G) {
-    add(g, "esp spi <256-4294967295>", &["ESP", "Security parameter index", "SPI value"], |s, a, _| {
-        spi_mut(s)?.esp_spi = a.num("<256-4294967295>").map(|v| v as u32);
+    add(g, "esp spi <256-4294967295>:spi", &["ESP", "Security parameter index", "SPI value"], |s, a, _| {
+        spi_mut(s)?.esp_spi = a.u32("spi");
         Ok(())
     });
     add(g, "no esp spi", &[NO, "ESP", "Security parameter index"], |s, _, _| {
@@ -236,8 +236,8 @@ pub(super) fn ipsec_sa_spi(g: &mut G) {
         spi_mut(s)?.esp_encr = None;
         Ok(())
     });
-    add(g, "ah spi <256-4294967295>", &["AH", "Security parameter index", "SPI value"], |s, a, _| {
-        spi_mut(s)?.ah_spi = a.num("<256-4294967295>").map(|v| v as u32);
+    add(g, "ah spi <256-4294967295>:spi", &["AH", "Security parameter index", "SPI value"], |s, a, _| {
+        spi_mut(s)?.ah_spi = a.u32("spi");
         Ok(())
     });
     add(g, "no ah spi", &[NO, "AH", "Security parameter index"], |s, _, _| {
@@ -326,19 +326,19 @@ pub(super) fn ipsec_acl(g: &mut G) {
     });
     add(
         g,
-        "seq <1-65535> [tcp | udp | icmp | <0-255>:proto] {A.B.C.D/M:src | any} [{eq | neq | lt | gt} <0-65535>:sport] [{A.B.C.D/M:dst | any} [{eq | neq | lt | gt} <0-65535>:dport]]",
+        "seq <1-65535>:number [tcp | udp | icmp | <0-255>:proto] {A.B.C.D/M:src | any} [{eq | neq | lt | gt} <0-65535>:sport] [{A.B.C.D/M:dst | any} [{eq | neq | lt | gt} <0-65535>:dport]]",
         &[
             SEQ, SEQ_NUM, "TCP", "UDP", "ICMP", "IP protocol number", "Source prefix", "Any source", "Port equal to", "Port not equal to", "Port less than",
             "Port greater than", "Source port", "Destination prefix", "Any destination", "Port equal to", "Port not equal to", "Port less than", "Port greater than", "Destination port",
         ],
         |s, a, _| {
-            let seq = a.num("<1-65535>").unwrap_or(1) as u32;
+            let seq = a.u32("number").unwrap_or(1);
             let r = acl_rule(a)?;
             put_seq(&mut acl_mut(s)?.rules, seq, r, usize::MAX, "rules")
         },
     );
-    add(g, "no seq <1-65535>", &[NO, SEQ, SEQ_NUM], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(0) as u32;
+    add(g, "no seq <1-65535>:number", &[NO, SEQ, SEQ_NUM], |s, a, _| {
+        let seq = a.u32("number").unwrap_or(0);
         acl_mut(s)?.rules.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
     });
 }
@@ -359,27 +359,27 @@ pub(super) fn ipsec_profile(g: &mut G) {
         profile_mut(s)?.df_bit = None;
         Ok(())
     });
-    add(g, "mtu <256-16384>", &["MTU of packets sent in the tunnel", "Bytes"], |s, a, _| {
-        profile_mut(s)?.mtu = a.num("<256-16384>").map(|v| v as u32);
+    add(g, "mtu <256-16384>:bytes", &["MTU of packets sent in the tunnel", "Bytes"], |s, a, _| {
+        profile_mut(s)?.mtu = a.u32("bytes");
         Ok(())
     });
-    add(g, "no mtu [<256-16384>]", &[NO, "MTU of packets sent in the tunnel", "Bytes"], |s, _, _| {
+    add(g, "no mtu [<256-16384>:bytes]", &[NO, "MTU of packets sent in the tunnel", "Bytes"], |s, _, _| {
         profile_mut(s)?.mtu = None;
         Ok(())
     });
     add(
         g,
-        "seq <1-65535> ipsec-policy NAME:policy [access-group NAME:acl]",
+        "seq <1-65535>:number ipsec-policy NAME:policy [access-group NAME:acl]",
         &[SEQ, SEQ_NUM, "Reference an IPsec policy", "IPsec policy name", "Restrict to an IPsec access list", "Access list name"],
         |s, a, _| {
-            let seq = a.num("<1-65535>").unwrap_or(1) as u32;
+            let seq = a.u32("number").unwrap_or(1);
             let e = PolicyEntry { policy: a.req("policy")?.to_string(), access_group: a.get("acl").map(str::to_string) };
             let p = profile_mut(s)?;
             put_seq(&mut p.entries, seq, e, MAX_TUNNEL_ENTRIES, "ipsec-policy entries per profile")
         },
     );
-    add(g, "no seq <1-65535>", &[NO, SEQ, SEQ_NUM], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(0) as u32;
+    add(g, "no seq <1-65535>:number", &[NO, SEQ, SEQ_NUM], |s, a, _| {
+        let seq = a.u32("number").unwrap_or(0);
         profile_mut(s)?.entries.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
     });
 }

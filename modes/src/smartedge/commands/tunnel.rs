@@ -10,7 +10,7 @@ fn tunnel_mut(s: &mut Session) -> Result<&mut Tunnel, String> {
 }
 
 fn tunnel_entry(s: &mut Session, a: &Args, e: TunnelEntry) -> CmdResult {
-    let seq = a.num("<1-65535>").unwrap_or(1) as u32;
+    let seq = a.u32("number").unwrap_or(1);
     let t = tunnel_mut(s)?;
     put_seq(&mut t.entries, seq, e, MAX_TUNNEL_ENTRIES, "sequenced entries per tunnel")
 }
@@ -111,29 +111,29 @@ pub(super) fn tunnel(g: &mut G) {
         tunnel_mut(s)?.remote_id = None;
         Ok(())
     });
-    add(g, "mtu <256-16384>", &["MTU of packets sent in the tunnel", "Bytes"], |s, a, _| {
-        tunnel_mut(s)?.mtu = a.num("<256-16384>").map(|v| v as u32);
+    add(g, "mtu <256-16384>:bytes", &["MTU of packets sent in the tunnel", "Bytes"], |s, a, _| {
+        tunnel_mut(s)?.mtu = a.u32("bytes");
         Ok(())
     });
-    add(g, "no mtu [<256-16384>]", &[NO, "MTU of packets sent in the tunnel", "Bytes"], |s, _, _| {
+    add(g, "no mtu [<256-16384>:bytes]", &[NO, "MTU of packets sent in the tunnel", "Bytes"], |s, _, _| {
         tunnel_mut(s)?.mtu = None;
         Ok(())
     });
-    add(g, "max-tunnels <1-8000>", &["Most remote peers of this on-demand tunnel", "Tunnels"], |s, a, _| {
+    add(g, "max-tunnels <1-8000>:tunnels", &["Most remote peers of this on-demand tunnel", "Tunnels"], |s, a, _| {
         let t = tunnel_mut(s)?;
         if t.kind != TunnelKind::OnDemand {
             return Err("max-tunnels applies to on-demand tunnels only".into());
         }
-        t.max_tunnels = a.num("<1-8000>").map(|v| v as u32);
+        t.max_tunnels = a.u32("tunnels");
         Ok(())
     });
-    add(g, "no max-tunnels [<1-8000>]", &[NO, "Most remote peers of this on-demand tunnel", "Tunnels"], |s, _, _| {
+    add(g, "no max-tunnels [<1-8000>:tunnels]", &[NO, "Most remote peers of this on-demand tunnel", "Tunnels"], |s, _, _| {
         tunnel_mut(s)?.max_tunnels = None;
         Ok(())
     });
     add(
         g,
-        "seq <1-65535> ipsec-policy NAME:policy [access-group NAME:acl]",
+        "seq <1-65535>:number ipsec-policy NAME:policy [access-group NAME:acl]",
         &[SEQ, SEQ_NUM, "Reference an IPsec policy", "IPsec policy name", "Restrict to an IPsec access list", "Access list name"],
         |s, a, _| {
             let e = TunnelEntry::Policy(PolicyEntry { policy: a.req("policy")?.to_string(), access_group: a.get("acl").map(str::to_string) });
@@ -142,7 +142,7 @@ pub(super) fn tunnel(g: &mut G) {
     );
     add(
         g,
-        "seq <1-65535> security-association NAME:sa [access-group NAME:acl]",
+        "seq <1-65535>:number security-association NAME:sa [access-group NAME:acl]",
         &[SEQ, SEQ_NUM, "Reference a manual IPsec SA", "SA name", "Restrict to an IPsec access list (first rule)", "Access list name"],
         |s, a, _| {
             let e = TunnelEntry::ManualSa { sa: a.req("sa")?.to_string(), access_group: a.get("acl").map(str::to_string) };
@@ -152,15 +152,15 @@ pub(super) fn tunnel(g: &mut G) {
     // Example 12 of the guide writes `security association` as two words.
     hidden(
         g,
-        "seq <1-65535> security association NAME:sa [access-group NAME:acl]",
+        "seq <1-65535>:number security association NAME:sa [access-group NAME:acl]",
         &[SEQ, SEQ_NUM, "Security", "Reference a manual IPsec SA", "SA name", "Restrict to an IPsec access list", "Access list name"],
         |s, a, _| {
             let e = TunnelEntry::ManualSa { sa: a.req("sa")?.to_string(), access_group: a.get("acl").map(str::to_string) };
             tunnel_entry(s, a, e)
         },
     );
-    add(g, "no seq <1-65535>", &[NO, SEQ, SEQ_NUM], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(0) as u32;
+    add(g, "no seq <1-65535>:number", &[NO, SEQ, SEQ_NUM], |s, a, _| {
+        let seq = a.u32("number").unwrap_or(0);
         tunnel_mut(s)?.entries.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
     });
 }
