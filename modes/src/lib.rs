@@ -11,6 +11,7 @@
 //!   log/debug lines); [`monitor`]: the lines watching sessions see;
 //!   [`time`]: time stamps; [`privilege`], [`auth`], [`sshconf`],
 //!   [`passwords`]: logging in, users, SSH configuration, password hashes;
+//!   [`json`]: the `| json` pipe (each dialect's `json.rs` gives the states);
 //!   [`merge`]: merging concurrent commits.
 
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod enable_failures;
 pub mod engine;
 pub mod esp_drops;
 pub mod ios;
+pub mod json;
 pub mod keymask;
 pub mod logbuf;
 pub mod logctl;

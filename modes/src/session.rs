@@ -390,6 +390,11 @@ pub trait DialectOps: Sync {
     fn esp_drop_log(&self, _r: &Router, _e: &edgesh_engine::ike::Event) -> Option<crate::logctl::LogLine> {
         None
     }
+    /// `| json`: the state of the show command declared as `spec`, as
+    /// JSON (`crate::json`); `None` when that command has no JSON form.
+    fn show_json(&self, _s: &mut Session, _spec: &str, _a: &Args) -> Option<Result<serde_json::Value, String>> {
+        None
+    }
     /// The log mnemonic of a socket the engine cannot use.
     fn socket_mnemonic(&self) -> &'static str;
     /// Where the configuration asks the SSH server to listen.

@@ -802,6 +802,7 @@ impl<W: Write> Terminal<W> {
 fn run_filtered(session: &mut Session, cmd: &str, indent: usize, filters: Option<Vec<pipes::Filter>>, out: &mut dyn Out) -> bool {
     match filters {
         None => session.execute_with_caret(cmd, indent, out),
+        Some(f) if pipes::is_json(&f) => edgesh_modes::json::run(session, cmd, indent, out),
         Some(f) => {
             let mut p = pipes::Piped { filters: f, inner: out };
             let ok = session.execute_with_caret(cmd, indent, &mut p);

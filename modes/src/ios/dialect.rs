@@ -119,6 +119,10 @@ impl DialectOps for Ios {
         super::esp_events::ios_drop_log(r, e)
     }
 
+    fn show_json(&self, s: &mut Session, spec: &str, a: &crate::session::Args) -> Option<Result<serde_json::Value, String>> {
+        super::json::show_json(s, spec, a)
+    }
+
     fn socket_mnemonic(&self) -> &'static str {
         "IKMP_SOCKET"
     }

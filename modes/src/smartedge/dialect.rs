@@ -135,6 +135,10 @@ impl DialectOps for SmartEdge {
         super::esp_events::smartedge_drop_log(r, e)
     }
 
+    fn show_json(&self, s: &mut Session, spec: &str, a: &crate::session::Args) -> Option<Result<serde_json::Value, String>> {
+        super::json::show_json(s, spec, a)
+    }
+
     fn socket_mnemonic(&self) -> &'static str {
         "BIND"
     }

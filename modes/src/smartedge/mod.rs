@@ -12,6 +12,7 @@ pub mod candidate;
 pub mod commands;
 pub mod dialect;
 pub mod esp_events;
+pub mod json;
 pub mod esp_stats;
 pub mod diff;
 pub mod events;
