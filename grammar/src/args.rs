@@ -103,3 +103,27 @@ mod tests {
         assert!(n.negated() && n.prefix("net").is_none());
     }
 }
+
+#[cfg(test)]
+mod no_form_tests {
+    use crate::{Graph, NoForm};
+
+    #[test]
+    fn a_no_form_is_declared_with_its_command() {
+        let mut g: Graph<u8> = Graph::new();
+        let no = NoForm { no_help: "Negate", spec: "lifetime [seconds] [<300-99999999>:s]", help: Some("Set the default (86400 seconds)") };
+        g.add_negatable("lifetime seconds <300-99999999>:s", &["SA lifetime", "In seconds", "Seconds"], no, 7).unwrap();
+        let cmds: Vec<_> = g.commands().collect();
+        assert_eq!(cmds[1].spec, "no lifetime [seconds] [<300-99999999>:s]");
+        let helps: Vec<String> = Graph::atom_helps(cmds[1]).into_iter().map(|h| h.1).collect();
+        assert_eq!(helps, ["Negate", "Set the default (86400 seconds)", "In seconds", "Seconds"]);
+        let a = g.parse("no life").unwrap();
+        assert_eq!(a.command.payload, 7);
+        assert!(a.into_args("no life").negated());
+        assert!(!g.parse("lifetime seconds 300").unwrap().into_args("").negated());
+        assert!(g.parse("lifetime").is_err(), "the command itself still needs its value");
+        // An atom the command does not have is a mistake in the declaration.
+        let bad = NoForm { no_help: "Negate", spec: "lifetime [minutes]", help: None };
+        assert!(g.add_negatable("lifetime seconds <300-99999999>:s", &["a", "b", "c"], bad, 1).is_err());
+    }
+}

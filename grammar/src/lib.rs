@@ -62,6 +62,22 @@ impl<T> Default for Graph<T> {
     }
 }
 
+/// The `no` form of a command, declared with the command
+/// ([`Graph::add_negatable`]): one declaration, one handler (which asks
+/// [`Args::negated`]), the help written once.
+#[derive(Clone, Copy, Debug)]
+pub struct NoForm<'a> {
+    /// The help of the `no` keyword (the dialect's words).
+    pub no_help: &'a str,
+    /// What follows `no`: the command's leading keywords, then usually its
+    /// values made optional (`lifetime [seconds] [<300-99999999>:seconds]`).
+    pub spec: &'a str,
+    /// The help of the last leading keyword in the `no` form when it says
+    /// something else there (`Set the default (64 packets)`). Every other
+    /// atom takes the help of the command's atom written the same way.
+    pub help: Option<&'a str>,
+}
+
 /// A value bound while matching: a keyword (its full text) or a parameter.
 /// Keys and keyword values borrow from the graph, so a parse allocates only
 /// for parameter values.
@@ -178,6 +194,34 @@ impl<T> Graph<T> {
     /// Add a command that parses but does not appear in `?` or TAB.
     pub fn add_hidden(&mut self, spec: &str, helps: &[&str], payload: T) -> Result<(), SpecError> {
         self.add_full(spec, helps, payload, true)
+    }
+
+    /// Add a command and its `no` form (`no` + `no.spec`), both running
+    /// `payload`. The `no` form's help comes from the command's.
+    pub fn add_negatable(&mut self, spec: &str, helps: &[&str], no: NoForm<'_>, payload: T) -> Result<(), SpecError>
+    where
+        T: Clone,
+    {
+        let (texts, _) = spec::atom_texts(spec)?;
+        let (no_texts, lead) = spec::atom_texts(no.spec)?;
+        let mut no_helps = vec![no.no_help];
+        for (i, t) in no_texts.iter().enumerate() {
+            let h = match no.help {
+                Some(h) if lead > 0 && i + 1 == lead => h,
+                _ => match texts.iter().position(|x| x == t) {
+                    Some(j) => helps.get(j).copied().unwrap_or(""),
+                    None => return Err(SpecError::Syntax(format!("`no {}`: `{t}` is not an atom of `{spec}`", no.spec))),
+                },
+            };
+            no_helps.push(h);
+        }
+        self.add_full(spec, helps, payload.clone(), false)?;
+        self.add_full(&format!("no {}", no.spec), &no_helps, payload, false)
+    }
+
+    /// The help of each atom of a command, as `?` lists it: (what to type, help).
+    pub fn atom_helps(c: &Command<T>) -> Vec<(String, String)> {
+        c.atoms.iter().map(|a| (a.display(), a.help.clone())).collect()
     }
 
     fn add_full(&mut self, spec: &str, helps: &[&str], payload: T, hidden: bool) -> Result<(), SpecError> {

@@ -74,12 +74,8 @@ pub(super) fn administrator(g: &mut G) {
         }
         Ok(())
     });
-    add(g, "timeout session idle <1-1440>:minutes", &["Session timeouts", "Session timeout", "Idle time", "Minutes"], |s, a, _| {
-        admin_mut(s)?.idle_timeout = IdleTimeout::Minutes(a.u32("minutes").unwrap_or(1));
-        Ok(())
-    });
-    add(g, "no timeout session idle", &[NO, "Session timeouts", "Session timeout", "Never time out idle sessions"], |s, _, _| {
-        admin_mut(s)?.idle_timeout = IdleTimeout::Never;
+    add_no(g, "timeout session idle <1-1440>:minutes", &["Session timeouts", "Session timeout", "Idle time", "Minutes"], "timeout session idle", Some("Never time out idle sessions"), |s, a, _| {
+        admin_mut(s)?.idle_timeout = if a.negated() { IdleTimeout::Never } else { IdleTimeout::Minutes(a.u32("minutes").unwrap_or(1)) };
         Ok(())
     });
 }
@@ -124,12 +120,8 @@ pub(super) fn asp_group(g: &mut G) {
         grp(s)?.pools.retain(|p| *p != n);
         Ok(())
     });
-    add(g, "asp-count <1-8>:count", &["Number of ASPs of the group", "Count"], |s, a, _| {
-        grp(s)?.asp_count = a.u32("count");
-        Ok(())
-    });
-    add(g, "no asp-count [<1-8>:count]", &[NO, "Number of ASPs of the group", "Count"], |s, _, _| {
-        grp(s)?.asp_count = None;
+    add_no(g, "asp-count <1-8>:count", &["Number of ASPs of the group", "Count"], "asp-count [<1-8>:count]", None, |s, a, _| {
+        grp(s)?.asp_count = if a.negated() { None } else { a.u32("count") };
         Ok(())
     });
 }
@@ -139,12 +131,8 @@ pub(super) fn port(g: &mut G) {
         let Frame::Port(sl, p) = frame(s) else { return Err("not in port mode".into()) };
         s.cand()?.ports.get_mut(&(sl, p)).ok_or_else(|| gone(&format!("port ethernet {sl}/{p}")))
     }
-    add(g, "shutdown", &["Disable the port"], |s, _, _| {
-        port_mut(s)?.shutdown = true;
-        Ok(())
-    });
-    add(g, "no shutdown", &[NO, "Enable the port"], |s, _, _| {
-        port_mut(s)?.shutdown = false;
+    add_no(g, "shutdown", &["Disable the port"], "shutdown", Some("Enable the port"), |s, a, _| {
+        port_mut(s)?.shutdown = !a.negated();
         Ok(())
     });
     add(g, "bind interface NAME:ifname NAME:ctx", &["Bind the port", "To an interface", "Interface name", "Context name"], |s, a, _| {
@@ -156,12 +144,8 @@ pub(super) fn port(g: &mut G) {
         port_mut(s)?.bind = None;
         Ok(())
     });
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        port_mut(s)?.description = desc(a);
-        Ok(())
-    });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        port_mut(s)?.description = None;
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        port_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
 }

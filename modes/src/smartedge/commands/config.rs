@@ -195,12 +195,8 @@ pub(super) fn config(g: &mut G) {
     let mut h = vec![NO, "Configure system services"];
     h.extend(SVC_HELP);
     add(g, &format!("no service {SERVICES}"), &h, |s, a, _| set_service(s, a));
-    add(g, "boot configuration WORD:file", &["Boot parameters", "Configuration file loaded at boot", "File name"], |s, a, _| {
-        s.cand()?.boot_configuration = Some(a.req("file")?.to_string());
-        Ok(())
-    });
-    add(g, "no boot configuration [WORD:file]", &[NO, "Boot parameters", "Configuration file loaded at boot", "File name"], |s, _, _| {
-        s.cand()?.boot_configuration = None;
+    add_no(g, "boot configuration WORD:file", &["Boot parameters", "Configuration file loaded at boot", "File name"], "boot configuration [WORD:file]", None, |s, a, _| {
+        s.cand()?.boot_configuration = if a.negated() { None } else { Some(a.req("file")?.to_string()) };
         Ok(())
     });
 }

@@ -76,12 +76,8 @@ pub(super) fn context(g: &mut G) {
             if c.routes.len() == before { Err(format!("No route to {prefix} is configured")) } else { Ok(()) }
         },
     );
-    add(g, "ip domain-lookup", &["IP configuration", "Resolve host names with DNS"], |s, _, _| {
-        context_mut(s)?.domain_lookup = true;
-        Ok(())
-    });
-    add(g, "no ip domain-lookup", &[NO, "IP configuration", "Resolve host names with DNS"], |s, _, _| {
-        context_mut(s)?.domain_lookup = false;
+    add_no(g, "ip domain-lookup", &["IP configuration", "Resolve host names with DNS"], "ip domain-lookup", None, |s, a, _| {
+        context_mut(s)?.domain_lookup = !a.negated();
         Ok(())
     });
     add(
@@ -136,12 +132,8 @@ pub(super) fn context(g: &mut G) {
         context_mut(s)?.ssh_listen = None;
         Ok(())
     });
-    add(g, "logging console", &["Configure logging", "Log to the console"], |s, _, _| {
-        context_mut(s)?.logging_console = Some(true);
-        Ok(())
-    });
-    add(g, "no logging console", &[NO, "Configure logging", "Log to the console"], |s, _, _| {
-        context_mut(s)?.logging_console = Some(false);
+    add_no(g, "logging console", &["Configure logging", "Log to the console"], "logging console", None, |s, a, _| {
+        context_mut(s)?.logging_console = Some(!a.negated());
         Ok(())
     });
     add(g, "asp-group NAME service security", &["Associate an ASP group with this context", "ASP group name", "Service", "Security service"], |s, a, _| {
@@ -153,12 +145,8 @@ pub(super) fn context(g: &mut G) {
         context_mut(s)?.asp_group = None;
         Ok(())
     });
-    add(g, "ike keepalive", &["Configure IKE", "Send dead peer detection messages"], |s, _, _| {
-        context_mut(s)?.ike_keepalive = true;
-        Ok(())
-    });
-    add(g, "no ike keepalive", &[NO, "Configure IKE", "Send dead peer detection messages"], |s, _, _| {
-        context_mut(s)?.ike_keepalive = false;
+    add_no(g, "ike keepalive", &["Configure IKE", "Send dead peer detection messages"], "ike keepalive", None, |s, a, _| {
+        context_mut(s)?.ike_keepalive = !a.negated();
         Ok(())
     });
     for (v2, kw, help) in [(false, "ike", "Configure IKEv1"), (true, "ike2", "Configure IKEv2")] {
@@ -259,12 +247,8 @@ pub(super) fn interface(g: &mut G) {
         iface_mut(s)?.unnumbered = None;
         Ok(())
     });
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        iface_mut(s)?.description = desc(a);
-        Ok(())
-    });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        iface_mut(s)?.description = None;
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        iface_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
 }

@@ -67,12 +67,8 @@ pub(super) fn exec(g: &mut G) {
         s.terminal_width = a.num("columns").unwrap_or(80) as usize;
         Ok(())
     });
-    add(g, "terminal monitor", &["Set terminal parameters", "Show log messages in this session"], |s, _, _| {
-        s.monitor = true;
-        Ok(())
-    });
-    add(g, "no terminal monitor", &[NO, "Set terminal parameters", "Show log messages in this session"], |s, _, _| {
-        s.monitor = false;
+    add_no(g, "terminal monitor", &["Set terminal parameters", "Show log messages in this session"], "terminal monitor", None, |s, a, _| {
+        s.monitor = !a.negated();
         Ok(())
     });
     add(

@@ -21,44 +21,24 @@ fn helps(head: &[&'static str], tail: &[&'static str]) -> Vec<&'static str> {
 }
 
 pub(super) fn ipsec_proposal(g: &mut G) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        ipsec_prop_mut(s)?.description = desc(a);
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        ipsec_prop_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        ipsec_prop_mut(s)?.description = None;
+    add_no(g, "ip-comp", &["Enable IP payload compression"], "ip-comp", Some("Disable IP payload compression"), |s, a, _| {
+        ipsec_prop_mut(s)?.ip_comp = !a.negated();
         Ok(())
     });
-    add(g, "ip-comp", &["Enable IP payload compression"], |s, _, _| {
-        ipsec_prop_mut(s)?.ip_comp = true;
+    add_no(g, &format!("ah {AUTH_ALGS}"), &helps(&["AH authentication algorithm"], &AUTH_HELP), "ah", Some("Remove AH"), |s, a, _| {
+        ipsec_prop_mut(s)?.ah = if a.negated() { None } else { pick(a, EspAuth::ALL, EspAuth::word) };
         Ok(())
     });
-    add(g, "no ip-comp", &[NO, "Disable IP payload compression"], |s, _, _| {
-        ipsec_prop_mut(s)?.ip_comp = false;
+    add_no(g, &format!("esp authentication {AUTH_ALGS}"), &helps(&["ESP", "ESP authentication algorithm"], &AUTH_HELP), "esp authentication", Some("Remove the ESP authentication configuration"), |s, a, _| {
+        ipsec_prop_mut(s)?.esp_auth = if a.negated() { None } else { pick(a, EspAuth::ALL, EspAuth::word) };
         Ok(())
     });
-    add(g, &format!("ah {AUTH_ALGS}"), &helps(&["AH authentication algorithm"], &AUTH_HELP), |s, a, _| {
-        ipsec_prop_mut(s)?.ah = pick(a, EspAuth::ALL, EspAuth::word);
-        Ok(())
-    });
-    add(g, "no ah", &[NO, "Remove AH"], |s, _, _| {
-        ipsec_prop_mut(s)?.ah = None;
-        Ok(())
-    });
-    add(g, &format!("esp authentication {AUTH_ALGS}"), &helps(&["ESP", "ESP authentication algorithm"], &AUTH_HELP), |s, a, _| {
-        ipsec_prop_mut(s)?.esp_auth = pick(a, EspAuth::ALL, EspAuth::word);
-        Ok(())
-    });
-    add(g, "no esp authentication", &[NO, "ESP", "Remove the ESP authentication configuration"], |s, _, _| {
-        ipsec_prop_mut(s)?.esp_auth = None;
-        Ok(())
-    });
-    add(g, &format!("esp encryption {ENCR_ALGS}"), &helps(&["ESP", "ESP encryption algorithm"], &ENCR_HELP), |s, a, _| {
-        ipsec_prop_mut(s)?.esp_encr = pick(a, EspEncr::ALL, EspEncr::word);
-        Ok(())
-    });
-    add(g, "no esp encryption", &[NO, "ESP", "Remove the ESP encryption configuration"], |s, _, _| {
-        ipsec_prop_mut(s)?.esp_encr = None;
+    add_no(g, &format!("esp encryption {ENCR_ALGS}"), &helps(&["ESP", "ESP encryption algorithm"], &ENCR_HELP), "esp encryption", Some("Remove the ESP encryption configuration"), |s, a, _| {
+        ipsec_prop_mut(s)?.esp_encr = if a.negated() { None } else { pick(a, EspEncr::ALL, EspEncr::word) };
         Ok(())
     });
     add(g, "lifetime seconds <300-99999999>:seconds", &["IPsec SA lifetime", "In seconds", "Seconds"], |s, a, _| {
@@ -88,20 +68,13 @@ fn ipsec_pol_mut(s: &mut Session) -> Result<&mut IpsecPolicy, String> {
 }
 
 pub(super) fn ipsec_policy(g: &mut G) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        ipsec_pol_mut(s)?.description = desc(a);
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        ipsec_pol_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        ipsec_pol_mut(s)?.description = None;
-        Ok(())
-    });
-    add(g, "anti-replay-window <0-1024>:packets", &["Anti-replay window size (0 disables the check)", "Packets"], |s, a, _| {
-        ipsec_pol_mut(s)?.anti_replay_window = a.u32("packets").unwrap_or(64);
-        Ok(())
-    });
-    add(g, "no anti-replay-window [<0-1024>:packets]", &[NO, "Set the default (64 packets)", "Packets"], |s, _, _| {
-        ipsec_pol_mut(s)?.anti_replay_window = 64;
+    add_no(g, "anti-replay-window <0-1024>:packets", &["Anti-replay window size (0 disables the check)", "Packets"], "anti-replay-window [<0-1024>:packets]", Some("Set the default (64 packets)"), |s, a, _| {
+        let d = IpsecPolicy::default().anti_replay_window;
+        ipsec_pol_mut(s)?.anti_replay_window = if a.negated() { d } else { a.u32("packets").unwrap_or(d) };
         Ok(())
     });
     add(g, "perfect-forward-secrecy dh-group {1 | 2 | 5 | 14}", &helps(&["Perfect forward secrecy", "DH group for PFS"], DH), |s, a, _| {
@@ -135,28 +108,17 @@ fn sa_mut(s: &mut Session) -> Result<&mut IpsecSa, String> {
 }
 
 pub(super) fn ipsec_sa(g: &mut G) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        sa_mut(s)?.description = desc(a);
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        sa_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        sa_mut(s)?.description = None;
+    add_no(g, "anti-replay-window <0-1024>:packets", &["Anti-replay window size (0 disables the check)", "Packets"], "anti-replay-window [<0-1024>:packets]", Some("Set the default (64 packets)"), |s, a, _| {
+        let d = IpsecSa::default().anti_replay_window;
+        sa_mut(s)?.anti_replay_window = if a.negated() { d } else { a.u32("packets").unwrap_or(d) };
         Ok(())
     });
-    add(g, "anti-replay-window <0-1024>:packets", &["Anti-replay window size (0 disables the check)", "Packets"], |s, a, _| {
-        sa_mut(s)?.anti_replay_window = a.u32("packets").unwrap_or(64);
-        Ok(())
-    });
-    add(g, "no anti-replay-window [<0-1024>:packets]", &[NO, "Set the default (64 packets)", "Packets"], |s, _, _| {
-        sa_mut(s)?.anti_replay_window = 64;
-        Ok(())
-    });
-    add(g, "ip-comp", &["Enable IP payload compression"], |s, _, _| {
-        sa_mut(s)?.ip_comp = true;
-        Ok(())
-    });
-    add(g, "no ip-comp", &[NO, "Disable IP payload compression"], |s, _, _| {
-        sa_mut(s)?.ip_comp = false;
+    add_no(g, "ip-comp", &["Enable IP payload compression"], "ip-comp", Some("Disable IP payload compression"), |s, a, _| {
+        sa_mut(s)?.ip_comp = !a.negated();
         Ok(())
     });
     add(g, "{both | in | out}", &["Attributes of bidirectional SAs", "Attributes of the inbound SA", "Attributes of the outbound SA"], |s, a, _| {
@@ -194,12 +156,8 @@ fn key_of(a: &Args) -> Result<Key, String> {
 }
 
 pub(super) fn ipsec_sa_spi(g: &mut G) {
-    add(g, "esp spi <256-4294967295>:spi", &["ESP", "Security parameter index", "SPI value"], |s, a, _| {
-        spi_mut(s)?.esp_spi = a.u32("spi");
-        Ok(())
-    });
-    add(g, "no esp spi", &[NO, "ESP", "Security parameter index"], |s, _, _| {
-        spi_mut(s)?.esp_spi = None;
+    add_no(g, "esp spi <256-4294967295>:spi", &["ESP", "Security parameter index", "SPI value"], "esp spi", None, |s, a, _| {
+        spi_mut(s)?.esp_spi = if a.negated() { None } else { a.u32("spi") };
         Ok(())
     });
     add(
@@ -236,12 +194,8 @@ pub(super) fn ipsec_sa_spi(g: &mut G) {
         spi_mut(s)?.esp_encr = None;
         Ok(())
     });
-    add(g, "ah spi <256-4294967295>:spi", &["AH", "Security parameter index", "SPI value"], |s, a, _| {
-        spi_mut(s)?.ah_spi = a.u32("spi");
-        Ok(())
-    });
-    add(g, "no ah spi", &[NO, "AH", "Security parameter index"], |s, _, _| {
-        spi_mut(s)?.ah_spi = None;
+    add_no(g, "ah spi <256-4294967295>:spi", &["AH", "Security parameter index", "SPI value"], "ah spi", None, |s, a, _| {
+        spi_mut(s)?.ah_spi = if a.negated() { None } else { a.u32("spi") };
         Ok(())
     });
     add(
@@ -316,12 +270,8 @@ fn acl_rule(a: &Args) -> Result<AclRule, String> {
 }
 
 pub(super) fn ipsec_acl(g: &mut G) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        acl_mut(s)?.description = desc(a);
-        Ok(())
-    });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        acl_mut(s)?.description = None;
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        acl_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
     add(
@@ -351,20 +301,12 @@ fn profile_mut(s: &mut Session) -> Result<&mut IpsecProfile, String> {
 }
 
 pub(super) fn ipsec_profile(g: &mut G) {
-    add(g, "df-bit {set | clear}", &["Don't Fragment bit of the outer header", "Always set", "Always clear"], |s, a, _| {
-        profile_mut(s)?.df_bit = Some(if a.has("set") { DfBit::Set } else { DfBit::Clear });
+    add_no(g, "df-bit {set | clear}", &["Don't Fragment bit of the outer header", "Always set", "Always clear"], "df-bit [set | clear]", None, |s, a, _| {
+        profile_mut(s)?.df_bit = if a.negated() { None } else { Some(if a.has("set") { DfBit::Set } else { DfBit::Clear }) };
         Ok(())
     });
-    add(g, "no df-bit [set | clear]", &[NO, "Don't Fragment bit of the outer header", "Always set", "Always clear"], |s, _, _| {
-        profile_mut(s)?.df_bit = None;
-        Ok(())
-    });
-    add(g, "mtu <256-16384>:bytes", &["MTU of packets sent in the tunnel", "Bytes"], |s, a, _| {
-        profile_mut(s)?.mtu = a.u32("bytes");
-        Ok(())
-    });
-    add(g, "no mtu [<256-16384>:bytes]", &[NO, "MTU of packets sent in the tunnel", "Bytes"], |s, _, _| {
-        profile_mut(s)?.mtu = None;
+    add_no(g, "mtu <256-16384>:bytes", &["MTU of packets sent in the tunnel", "Bytes"], "mtu [<256-16384>:bytes]", None, |s, a, _| {
+        profile_mut(s)?.mtu = if a.negated() { None } else { a.u32("bytes") };
         Ok(())
     });
     add(

@@ -16,20 +16,12 @@ fn tunnel_entry(s: &mut Session, a: &Args, e: TunnelEntry) -> CmdResult {
 }
 
 pub(super) fn tunnel(g: &mut G) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        tunnel_mut(s)?.description = desc(a);
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        tunnel_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        tunnel_mut(s)?.description = None;
-        Ok(())
-    });
-    add(g, "shutdown", &["Administratively disable the tunnel"], |s, _, _| {
-        tunnel_mut(s)?.shutdown = true;
-        Ok(())
-    });
-    add(g, "no shutdown", &[NO, "Enable the tunnel"], |s, _, _| {
-        tunnel_mut(s)?.shutdown = false;
+    add_no(g, "shutdown", &["Administratively disable the tunnel"], "shutdown", Some("Enable the tunnel"), |s, a, _| {
+        tunnel_mut(s)?.shutdown = !a.negated();
         Ok(())
     });
     add(g, "bind interface NAME:ifname [NAME:ctx]", &["Bind the tunnel", "To an interface", "Interface name", "Context of the interface"], |s, a, _| {
@@ -41,14 +33,13 @@ pub(super) fn tunnel(g: &mut G) {
         tunnel_mut(s)?.bind_interface = None;
         Ok(())
     });
-    add(g, "df-bit {propagate | set | clear}", &["Don't Fragment bit of the outer header", "Copy it from the inner header (default)", "Always set", "Always clear"], |s, a, _| {
-        tunnel_mut(s)?.df_bit = pick(a, DfBit::ALL, DfBit::word).unwrap_or(DfBit::Propagate);
+    // The `no` form words its values differently: declared beside it, one handler.
+    let f: F = |s, a, _| {
+        tunnel_mut(s)?.df_bit = if a.negated() { DfBit::Propagate } else { pick(a, DfBit::ALL, DfBit::word).unwrap_or(DfBit::Propagate) };
         Ok(())
-    });
-    add(g, "no df-bit [propagate | set | clear]", &[NO, "Set the default (propagate)", "Copy", "Set", "Clear"], |s, _, _| {
-        tunnel_mut(s)?.df_bit = DfBit::Propagate;
-        Ok(())
-    });
+    };
+    add(g, "df-bit {propagate | set | clear}", &["Don't Fragment bit of the outer header", "Copy it from the inner header (default)", "Always set", "Always clear"], f);
+    add(g, "no df-bit [propagate | set | clear]", &[NO, "Set the default (propagate)", "Copy", "Set", "Clear"], f);
     add(g, "ike-policy NAME", &["IKE policy used to negotiate with the peer", "IKE policy name"], |s, a, _| {
         tunnel_mut(s)?.ike_policy = Some(a.req("NAME")?.to_string());
         Ok(())
@@ -62,20 +53,12 @@ pub(super) fn tunnel(g: &mut G) {
         tunnel_mut(s)?.ike_policy = None;
         Ok(())
     });
-    add(g, "qos policy queuing NAME", &["Quality of service", "QoS policy", "Priority queuing policy", "IPsec QoS policy name"], |s, a, _| {
-        tunnel_mut(s)?.qos_policy = Some(a.req("NAME")?.to_string());
+    add_no(g, "qos policy queuing NAME", &["Quality of service", "QoS policy", "Priority queuing policy", "IPsec QoS policy name"], "qos policy queuing [NAME]", None, |s, a, _| {
+        tunnel_mut(s)?.qos_policy = if a.negated() { None } else { Some(a.req("NAME")?.to_string()) };
         Ok(())
     });
-    add(g, "no qos policy queuing [NAME]", &[NO, "Quality of service", "QoS policy", "Priority queuing policy", "IPsec QoS policy name"], |s, _, _| {
-        tunnel_mut(s)?.qos_policy = None;
-        Ok(())
-    });
-    add(g, "ip route traffic-selector-guided", &["IP configuration", "Routes", "Add routes to the networks in the negotiated traffic selectors"], |s, _, _| {
-        tunnel_mut(s)?.ts_guided_routes = true;
-        Ok(())
-    });
-    add(g, "no ip route traffic-selector-guided", &[NO, "IP configuration", "Routes", "Traffic-selector guided routes"], |s, _, _| {
-        tunnel_mut(s)?.ts_guided_routes = false;
+    add_no(g, "ip route traffic-selector-guided", &["IP configuration", "Routes", "Add routes to the networks in the negotiated traffic selectors"], "ip route traffic-selector-guided", Some("Traffic-selector guided routes"), |s, a, _| {
+        tunnel_mut(s)?.ts_guided_routes = !a.negated();
         Ok(())
     });
     add(
@@ -103,20 +86,12 @@ pub(super) fn tunnel(g: &mut G) {
         t.context = None;
         Ok(())
     });
-    add(g, "remote-id WORD", &["Identity of the remote peer (address, FQDN or user@FQDN)", "Remote identity"], |s, a, _| {
-        tunnel_mut(s)?.remote_id = Some(Identity::parse_loose(a.req("WORD")?));
+    add_no(g, "remote-id WORD", &["Identity of the remote peer (address, FQDN or user@FQDN)", "Remote identity"], "remote-id [WORD]", Some("Identity of the remote peer"), |s, a, _| {
+        tunnel_mut(s)?.remote_id = if a.negated() { None } else { Some(Identity::parse_loose(a.req("WORD")?)) };
         Ok(())
     });
-    add(g, "no remote-id [WORD]", &[NO, "Identity of the remote peer", "Remote identity"], |s, _, _| {
-        tunnel_mut(s)?.remote_id = None;
-        Ok(())
-    });
-    add(g, "mtu <256-16384>:bytes", &["MTU of packets sent in the tunnel", "Bytes"], |s, a, _| {
-        tunnel_mut(s)?.mtu = a.u32("bytes");
-        Ok(())
-    });
-    add(g, "no mtu [<256-16384>:bytes]", &[NO, "MTU of packets sent in the tunnel", "Bytes"], |s, _, _| {
-        tunnel_mut(s)?.mtu = None;
+    add_no(g, "mtu <256-16384>:bytes", &["MTU of packets sent in the tunnel", "Bytes"], "mtu [<256-16384>:bytes]", None, |s, a, _| {
+        tunnel_mut(s)?.mtu = if a.negated() { None } else { a.u32("bytes") };
         Ok(())
     });
     add(g, "max-tunnels <1-8000>:tunnels", &["Most remote peers of this on-demand tunnel", "Tunnels"], |s, a, _| {
