@@ -83,22 +83,23 @@ pub(super) fn administrator(g: &mut G) {
 // ---------------------------------------------------------------- ASP pools and groups, ports
 
 pub(super) fn asp_pool(g: &mut G) {
-    add(g, "asp SLOT/PORT", &["Enroll an ASP in the pool", "Slot/ASP"], |s, a, _| {
-        let Frame::AspPool(name) = frame(s) else { return Err("not in ASP pool mode".into()) };
-        let k = slot_port(a.req("SLOT/PORT")?)?;
-        let p = s.cand()?.asp_pools.get_mut(&name).ok_or_else(|| gone(&format!("asp pool {name}")))?;
-        if !p.asps.contains(&k) {
-            p.asps.push(k);
-            p.asps.sort();
+    add_no(g, "asp SLOT/PORT", &["Enroll an ASP in the pool", "Slot/ASP"], "asp SLOT/PORT", Some("Remove an ASP from the pool"), |s, a, _| {
+        if a.negated() {
+            let Frame::AspPool(name) = frame(s) else { return Err("not in ASP pool mode".into()) };
+            let k = slot_port(a.req("SLOT/PORT")?)?;
+            let p = s.cand()?.asp_pools.get_mut(&name).ok_or_else(|| gone(&format!("asp pool {name}")))?;
+            p.asps.retain(|x| *x != k);
+            Ok(())
+        } else {
+            let Frame::AspPool(name) = frame(s) else { return Err("not in ASP pool mode".into()) };
+            let k = slot_port(a.req("SLOT/PORT")?)?;
+            let p = s.cand()?.asp_pools.get_mut(&name).ok_or_else(|| gone(&format!("asp pool {name}")))?;
+            if !p.asps.contains(&k) {
+                p.asps.push(k);
+                p.asps.sort();
+            }
+            Ok(())
         }
-        Ok(())
-    });
-    add(g, "no asp SLOT/PORT", &[NO, "Remove an ASP from the pool", "Slot/ASP"], |s, a, _| {
-        let Frame::AspPool(name) = frame(s) else { return Err("not in ASP pool mode".into()) };
-        let k = slot_port(a.req("SLOT/PORT")?)?;
-        let p = s.cand()?.asp_pools.get_mut(&name).ok_or_else(|| gone(&format!("asp pool {name}")))?;
-        p.asps.retain(|x| *x != k);
-        Ok(())
     });
 }
 
@@ -107,18 +108,19 @@ pub(super) fn asp_group(g: &mut G) {
         let Frame::AspGroup(name) = frame(s) else { return Err("not in ASP group mode".into()) };
         s.cand()?.asp_groups.get_mut(&name).ok_or_else(|| gone(&format!("asp group {name}")))
     }
-    add(g, "pool NAME", &["Use an ASP pool", "Pool name"], |s, a, _| {
-        let n = a.req("NAME")?.to_string();
-        let gr = grp(s)?;
-        if !gr.pools.contains(&n) {
-            gr.pools.push(n);
+    add_no(g, "pool NAME", &["Use an ASP pool", "Pool name"], "pool NAME", None, |s, a, _| {
+        if a.negated() {
+            let n = a.req("NAME")?.to_string();
+            grp(s)?.pools.retain(|p| *p != n);
+            Ok(())
+        } else {
+            let n = a.req("NAME")?.to_string();
+            let gr = grp(s)?;
+            if !gr.pools.contains(&n) {
+                gr.pools.push(n);
+            }
+            Ok(())
         }
-        Ok(())
-    });
-    add(g, "no pool NAME", &[NO, "Use an ASP pool", "Pool name"], |s, a, _| {
-        let n = a.req("NAME")?.to_string();
-        grp(s)?.pools.retain(|p| *p != n);
-        Ok(())
     });
     add_no(g, "asp-count <1-8>:count", &["Number of ASPs of the group", "Count"], "asp-count [<1-8>:count]", None, |s, a, _| {
         grp(s)?.asp_count = if a.negated() { None } else { a.u32("count") };
@@ -135,14 +137,15 @@ pub(super) fn port(g: &mut G) {
         port_mut(s)?.shutdown = !a.negated();
         Ok(())
     });
-    add(g, "bind interface NAME:ifname NAME:ctx", &["Bind the port", "To an interface", "Interface name", "Context name"], |s, a, _| {
-        let b = (a.req("ifname")?.to_string(), a.req("ctx")?.to_string());
-        port_mut(s)?.bind = Some(b);
-        Ok(())
-    });
-    add(g, "no bind interface [NAME:ifname] [NAME:ctx]", &[NO, "Bind the port", "To an interface", "Interface name", "Context name"], |s, _, _| {
-        port_mut(s)?.bind = None;
-        Ok(())
+    add_no(g, "bind interface NAME:ifname NAME:ctx", &["Bind the port", "To an interface", "Interface name", "Context name"], "bind interface [NAME:ifname] [NAME:ctx]", None, |s, a, _| {
+        if a.negated() {
+            port_mut(s)?.bind = None;
+            Ok(())
+        } else {
+            let b = (a.req("ifname")?.to_string(), a.req("ctx")?.to_string());
+            port_mut(s)?.bind = Some(b);
+            Ok(())
+        }
     });
     add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
         port_mut(s)?.description = if a.negated() { None } else { desc(a) };

@@ -93,16 +93,17 @@ pub(super) fn exec(g: &mut G) {
             Ok(())
         },
     );
-    add(g, "debug ike", &["Debugging", "IKE messages, state changes and proposal checks (to this session)"], |s, _, o| {
-        s.monitor = true;
-        s.router().debug.isakmp = true;
-        o.line("IKE debugging is on");
-        Ok(())
-    });
-    add(g, "no debug ike", &[NO, "Debugging", "IKE"], |s, _, o| {
-        s.router().debug = Default::default();
-        o.line("IKE debugging is off");
-        Ok(())
+    add_no(g, "debug ike", &["Debugging", "IKE messages, state changes and proposal checks (to this session)"], "debug ike", Some("IKE"), |s, a, o| {
+        if a.negated() {
+            s.router().debug = Default::default();
+            o.line("IKE debugging is off");
+            Ok(())
+        } else {
+            s.monitor = true;
+            s.router().debug.isakmp = true;
+            o.line("IKE debugging is on");
+            Ok(())
+        }
     });
     add(g, "show ike keys tshark", &["Display information", "IKE information", "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options"], |s, _, o| {
         for l in crate::engine::tshark_lines(&s.router()) {

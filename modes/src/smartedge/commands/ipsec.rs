@@ -85,15 +85,16 @@ pub(super) fn ipsec_policy(g: &mut G) {
         ipsec_pol_mut(s)?.pfs_group = None;
         Ok(())
     });
-    add(g, "seq <1-65535>:number proposal NAME", &[SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], |s, a, _| {
-        let seq = a.u32("number").unwrap_or(1);
-        let n = a.req("NAME")?.to_string();
-        let p = ipsec_pol_mut(s)?;
-        put_seq(&mut p.proposals, seq, n, MAX_POLICY_PROPOSALS, "proposals per IPsec policy")
-    });
-    add(g, "no seq <1-65535>:number [proposal] [NAME]", &[NO, SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], |s, a, _| {
-        let seq = a.u32("number").unwrap_or(0);
-        ipsec_pol_mut(s)?.proposals.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+    add_no(g, "seq <1-65535>:number proposal NAME", &[SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], "seq <1-65535>:number [proposal] [NAME]", None, |s, a, _| {
+        if a.negated() {
+            let seq = a.u32("number").unwrap_or(0);
+            ipsec_pol_mut(s)?.proposals.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+        } else {
+            let seq = a.u32("number").unwrap_or(1);
+            let n = a.req("NAME")?.to_string();
+            let p = ipsec_pol_mut(s)?;
+            put_seq(&mut p.proposals, seq, n, MAX_POLICY_PROPOSALS, "proposals per IPsec policy")
+        }
     });
 }
 
@@ -179,20 +180,16 @@ pub(super) fn ipsec_sa_spi(g: &mut G) {
         spi_mut(s)?.esp_encr = Some((EspEncr::Null, None));
         Ok(())
     });
-    add(
-        g,
-        "esp encryption [des-cbc | 3des-cbc | aes-128-cbc | aes-192-cbc | aes-256-cbc] {key WORD:key | hex HEX}",
-        &helps(&["ESP", "ESP encryption algorithm and key"], &[ENCR_HELP[1], ENCR_HELP[2], ENCR_HELP[3], ENCR_HELP[4], ENCR_HELP[5], "Key (ASCII)", "Key", "Hexadecimal key", "Key in hexadecimal"]),
-        |s, a, _| {
-            let alg = pick(a, &EspEncr::ALL[1..], EspEncr::word).unwrap_or(EspEncr::Aes128Cbc);
-            let k = key_of(a)?;
-            spi_mut(s)?.esp_encr = Some((alg, Some(k)));
+    add_no(g, "esp encryption [des-cbc | 3des-cbc | aes-128-cbc | aes-192-cbc | aes-256-cbc] {key WORD:key | hex HEX}", &helps(&["ESP", "ESP encryption algorithm and key"], &[ENCR_HELP[1], ENCR_HELP[2], ENCR_HELP[3], ENCR_HELP[4], ENCR_HELP[5], "Key (ASCII)", "Key", "Hexadecimal key", "Key in hexadecimal"]), "esp encryption", Some("Remove ESP encryption"), |s, a, _| {
+        if a.negated() {
+            spi_mut(s)?.esp_encr = None;
             Ok(())
-        },
-    );
-    add(g, "no esp encryption", &[NO, "ESP", "Remove ESP encryption"], |s, _, _| {
-        spi_mut(s)?.esp_encr = None;
-        Ok(())
+        } else {
+                let alg = pick(a, &EspEncr::ALL[1..], EspEncr::word).unwrap_or(EspEncr::Aes128Cbc);
+                let k = key_of(a)?;
+                spi_mut(s)?.esp_encr = Some((alg, Some(k)));
+                Ok(())
+            }
     });
     add_no(g, "ah spi <256-4294967295>:spi", &["AH", "Security parameter index", "SPI value"], "ah spi", None, |s, a, _| {
         spi_mut(s)?.ah_spi = if a.negated() { None } else { a.u32("spi") };
@@ -274,22 +271,18 @@ pub(super) fn ipsec_acl(g: &mut G) {
         acl_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(
-        g,
-        "seq <1-65535>:number [tcp | udp | icmp | <0-255>:proto] {A.B.C.D/M:src | any} [{eq | neq | lt | gt} <0-65535>:sport] [{A.B.C.D/M:dst | any} [{eq | neq | lt | gt} <0-65535>:dport]]",
-        &[
+    add_no(g, "seq <1-65535>:number [tcp | udp | icmp | <0-255>:proto] {A.B.C.D/M:src | any} [{eq | neq | lt | gt} <0-65535>:sport] [{A.B.C.D/M:dst | any} [{eq | neq | lt | gt} <0-65535>:dport]]", &[
             SEQ, SEQ_NUM, "TCP", "UDP", "ICMP", "IP protocol number", "Source prefix", "Any source", "Port equal to", "Port not equal to", "Port less than",
             "Port greater than", "Source port", "Destination prefix", "Any destination", "Port equal to", "Port not equal to", "Port less than", "Port greater than", "Destination port",
-        ],
-        |s, a, _| {
-            let seq = a.u32("number").unwrap_or(1);
-            let r = acl_rule(a)?;
-            put_seq(&mut acl_mut(s)?.rules, seq, r, usize::MAX, "rules")
-        },
-    );
-    add(g, "no seq <1-65535>:number", &[NO, SEQ, SEQ_NUM], |s, a, _| {
-        let seq = a.u32("number").unwrap_or(0);
-        acl_mut(s)?.rules.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+        ], "seq <1-65535>:number", None, |s, a, _| {
+        if a.negated() {
+            let seq = a.u32("number").unwrap_or(0);
+            acl_mut(s)?.rules.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+        } else {
+                let seq = a.u32("number").unwrap_or(1);
+                let r = acl_rule(a)?;
+                put_seq(&mut acl_mut(s)?.rules, seq, r, usize::MAX, "rules")
+            }
     });
 }
 
@@ -309,20 +302,16 @@ pub(super) fn ipsec_profile(g: &mut G) {
         profile_mut(s)?.mtu = if a.negated() { None } else { a.u32("bytes") };
         Ok(())
     });
-    add(
-        g,
-        "seq <1-65535>:number ipsec-policy NAME:policy [access-group NAME:acl]",
-        &[SEQ, SEQ_NUM, "Reference an IPsec policy", "IPsec policy name", "Restrict to an IPsec access list", "Access list name"],
-        |s, a, _| {
-            let seq = a.u32("number").unwrap_or(1);
-            let e = PolicyEntry { policy: a.req("policy")?.to_string(), access_group: a.get("acl").map(str::to_string) };
-            let p = profile_mut(s)?;
-            put_seq(&mut p.entries, seq, e, MAX_TUNNEL_ENTRIES, "ipsec-policy entries per profile")
-        },
-    );
-    add(g, "no seq <1-65535>:number", &[NO, SEQ, SEQ_NUM], |s, a, _| {
-        let seq = a.u32("number").unwrap_or(0);
-        profile_mut(s)?.entries.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+    add_no(g, "seq <1-65535>:number ipsec-policy NAME:policy [access-group NAME:acl]", &[SEQ, SEQ_NUM, "Reference an IPsec policy", "IPsec policy name", "Restrict to an IPsec access list", "Access list name"], "seq <1-65535>:number", None, |s, a, _| {
+        if a.negated() {
+            let seq = a.u32("number").unwrap_or(0);
+            profile_mut(s)?.entries.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+        } else {
+                let seq = a.u32("number").unwrap_or(1);
+                let e = PolicyEntry { policy: a.req("policy")?.to_string(), access_group: a.get("acl").map(str::to_string) };
+                let p = profile_mut(s)?;
+                put_seq(&mut p.entries, seq, e, MAX_TUNNEL_ENTRIES, "ipsec-policy entries per profile")
+            }
     });
 }
 

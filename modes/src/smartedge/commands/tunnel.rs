@@ -24,14 +24,15 @@ pub(super) fn tunnel(g: &mut G) {
         tunnel_mut(s)?.shutdown = !a.negated();
         Ok(())
     });
-    add(g, "bind interface NAME:ifname [NAME:ctx]", &["Bind the tunnel", "To an interface", "Interface name", "Context of the interface"], |s, a, _| {
-        let b = (a.req("ifname")?.to_string(), a.get("ctx").map(str::to_string));
-        tunnel_mut(s)?.bind_interface = Some(b);
-        Ok(())
-    });
-    add(g, "no bind interface [NAME:ifname] [NAME:ctx]", &[NO, "Bind the tunnel", "To an interface", "Interface name", "Context of the interface"], |s, _, _| {
-        tunnel_mut(s)?.bind_interface = None;
-        Ok(())
+    add_no(g, "bind interface NAME:ifname [NAME:ctx]", &["Bind the tunnel", "To an interface", "Interface name", "Context of the interface"], "bind interface [NAME:ifname] [NAME:ctx]", None, |s, a, _| {
+        if a.negated() {
+            tunnel_mut(s)?.bind_interface = None;
+            Ok(())
+        } else {
+            let b = (a.req("ifname")?.to_string(), a.get("ctx").map(str::to_string));
+            tunnel_mut(s)?.bind_interface = Some(b);
+            Ok(())
+        }
     });
     // The `no` form words its values differently: declared beside it, one handler.
     let f: F = |s, a, _| {
@@ -94,17 +95,18 @@ pub(super) fn tunnel(g: &mut G) {
         tunnel_mut(s)?.mtu = if a.negated() { None } else { a.u32("bytes") };
         Ok(())
     });
-    add(g, "max-tunnels <1-8000>:tunnels", &["Most remote peers of this on-demand tunnel", "Tunnels"], |s, a, _| {
-        let t = tunnel_mut(s)?;
-        if t.kind != TunnelKind::OnDemand {
-            return Err("max-tunnels applies to on-demand tunnels only".into());
+    add_no(g, "max-tunnels <1-8000>:tunnels", &["Most remote peers of this on-demand tunnel", "Tunnels"], "max-tunnels [<1-8000>:tunnels]", None, |s, a, _| {
+        if a.negated() {
+            tunnel_mut(s)?.max_tunnels = None;
+            Ok(())
+        } else {
+            let t = tunnel_mut(s)?;
+            if t.kind != TunnelKind::OnDemand {
+                return Err("max-tunnels applies to on-demand tunnels only".into());
+            }
+            t.max_tunnels = a.u32("tunnels");
+            Ok(())
         }
-        t.max_tunnels = a.u32("tunnels");
-        Ok(())
-    });
-    add(g, "no max-tunnels [<1-8000>:tunnels]", &[NO, "Most remote peers of this on-demand tunnel", "Tunnels"], |s, _, _| {
-        tunnel_mut(s)?.max_tunnels = None;
-        Ok(())
     });
     add(
         g,
