@@ -11,7 +11,7 @@
 //! `ike_sa_t`: they read and write that SA, queue datagrams and events and
 //! count. What reaches beyond the SA (removing it, other SAs, child SAs,
 //! timers, the tunnels wanted) they return as a [`Next`] that the
-//! endpoint's dispatcher (`endpoint/v1.rs`) carries out. Nothing here names
+//! endpoint's dispatcher (`endpoint/v1_dispatch.rs`) carries out. Nothing here names
 //! the endpoint.
 
 pub mod aggressive;

@@ -435,3 +435,28 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
     };
     Some(c)
 }
+
+/// Quick-mode retransmissions that are due on `sa`; an exchange that went
+/// unanswered [`RETRANSMIT_TRIES`] times is dropped (counted as failed).
+pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
+    let mut qi = 0;
+    while qi < sa.quick.len() {
+        let q = &mut sa.quick[qi];
+        if q.timer.is_some_and(|t| t <= now) {
+            if q.retries >= RETRANSMIT_TRIES {
+                sa.quick.remove(qi);
+                cx.stats.p2_failed += 1;
+                cx.tunnel(&sa.tunnel).p2_failed += 1;
+                continue;
+            }
+            q.retries += 1;
+            q.timer = Some(now + (RETRANSMIT_BASE << q.retries.min(6)));
+            if let Some(d) = q.last_sent.clone() {
+                cx.stats.retransmits += 1;
+                cx.tunnel(&sa.tunnel).retransmits += 1;
+                cx.send_raw(sa.local, sa.remote, d);
+            }
+        }
+        qi += 1;
+    }
+}
