@@ -345,7 +345,7 @@ pub(in crate::ike) fn establish(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
 /// doubling delay). True when [`RETRANSMIT_TRIES`] went unanswered: the
 /// negotiation is given up (reported and counted; the SA is to go).
 pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) -> bool {
-    if !sa.timer.is_some_and(|t| t <= now) {
+    if sa.timer.is_none_or(|t| t > now) {
         return false;
     }
     if sa.retries >= RETRANSMIT_TRIES {
