@@ -74,6 +74,8 @@ pub fn ios_user_privilege(r: &Router, name: &str) -> Option<u8> {
 pub fn users_configured(r: &Router, dialect: Dialect) -> bool {
     match dialect {
         Dialect::Ios => !ios_users(r).is_empty(),
+        // ASA users are not modelled yet: the console needs no login.
+        Dialect::Asa => false,
         Dialect::SmartEdge => r.running.contexts.values().any(|c| !c.administrators.is_empty()),
     }
 }
@@ -101,6 +103,7 @@ pub fn authenticate(r: &Router, dialect: Dialect, user: &str, password: &str) ->
                 }
             }
         }
+        Dialect::Asa => None,
         Dialect::SmartEdge => {
             let (name, ctx) = match user.split_once('@') {
                 Some((n, c)) => (n, Some(c)),
@@ -203,6 +206,7 @@ pub fn idle_timeout(r: &Router, dialect: Dialect, user: &str) -> Option<std::tim
             }
             t.map(std::time::Duration::from_secs)
         }
+        Dialect::Asa => Some(std::time::Duration::from_secs(DEFAULT)),
         Dialect::SmartEdge => {
             let name = user.split('@').next().unwrap_or(user);
             let a = r.running.contexts.values().find_map(|c| c.administrators.get(name));

@@ -4,7 +4,7 @@
 //!   sessions (running configuration, commit history, the engine driver
 //!   and its clock); the [`session::DialectOps`] trait every dialect
 //!   implements.
-//! * [`smartedge`], [`ios`]: one folder per dialect (command graphs,
+//! * [`smartedge`], [`ios`], [`asa`]: one folder per dialect (command graphs,
 //!   modes, rendering, shows, its commit, its log and debug lines). Neither
 //!   imports the other; [`Dialect::ops`] below is the one place naming both.
 //! * [`engine`]: the bridge to the engine driver (commits in, events out as
@@ -13,6 +13,7 @@
 //!   [`passwords`]: logging in, users, SSH configuration, password hashes;
 //!   [`merge`]: merging concurrent commits.
 
+pub mod asa;
 pub mod auth;
 pub mod enable_failures;
 pub mod engine;
@@ -33,6 +34,7 @@ pub mod smartedge;
 pub mod sshconf;
 pub mod statefs;
 pub mod time;
+pub mod vocab;
 
 pub use out::{Out, VecOut};
 pub use session::{Clock, Dialect, Router, Session, SessionOptions};
@@ -44,6 +46,7 @@ impl Dialect {
         match self {
             Dialect::SmartEdge => &smartedge::dialect::SmartEdge,
             Dialect::Ios => &ios::dialect::Ios,
+            Dialect::Asa => &asa::dialect::Asa,
         }
     }
 }

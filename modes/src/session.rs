@@ -92,6 +92,8 @@ pub struct Router {
     pub ios_compiled: Option<crate::ios::doc::IosDoc>,
     /// IOS: the running document as the engine model (compiled when the engine took it).
     pub ios_model: Arc<Config>,
+    /// The ASA dialect's state (`asa/`).
+    pub asa: crate::asa::AsaRouter,
 }
 
 /// A logged-in session, as `show users` lists it.
@@ -138,6 +140,7 @@ impl Router {
             logctl: Default::default(),
             ios_compiled: None,
             ios_model: Arc::new(Config::new("Router")),
+            asa: Default::default(),
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -296,6 +299,8 @@ pub struct Session {
     pub monitor_seen: u64,
     /// IOS dialect state (mode stack, privilege).
     pub ios: crate::ios::state::IosSession,
+    /// ASA dialect state (mode stack).
+    pub asa: crate::asa::AsaSession,
     /// Privilege level (0-15); 15 may configure and see keys.
     pub privilege: u8,
     /// Highest level `enable` reaches without the enable secret.
@@ -333,6 +338,8 @@ pub enum Dialect {
     #[default]
     SmartEdge,
     Ios,
+    /// Cisco ASA (`asa/`).
+    Asa,
 }
 
 /// What a CLI dialect provides. Each dialect is a folder of `modes/src/`
@@ -419,6 +426,7 @@ impl Session {
             monitor: false,
             monitor_seen,
             ios: crate::ios::state::IosSession::default(),
+            asa: Default::default(),
             // IOS starts in user exec (`Router>`), SmartEdge at level 15.
             privilege: opts.dialect.ops().initial_privilege(),
             max_privilege: 15,

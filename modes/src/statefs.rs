@@ -27,6 +27,7 @@ use std::path::{Component, Path, PathBuf};
 pub fn file_systems(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Ios => "flash:, nvram:, bootflash:",
+        Dialect::Asa => "disk0:, flash:",
         Dialect::SmartEdge => "/flash, /md",
     }
 }
@@ -36,9 +37,10 @@ pub fn file_systems(dialect: Dialect) -> &'static str {
 pub fn resolve(state_dir: &Path, dialect: Dialect, name: &str) -> Result<PathBuf, String> {
     let refuse = |why: &str| Err(format!("Invalid path {name}: {why} (files are in {})", file_systems(dialect)));
     let (sub, rel) = match dialect {
-        Dialect::Ios => {
+        Dialect::Ios | Dialect::Asa => {
             let lower = name.to_ascii_lowercase();
-            match ["flash:", "nvram:", "bootflash:"].iter().find(|p| lower.starts_with(*p)) {
+            let systems: &[&str] = if dialect == Dialect::Asa { &["disk0:", "flash:"] } else { &["flash:", "nvram:", "bootflash:"] };
+            match systems.iter().find(|p| lower.starts_with(*p)) {
                 Some(p) => ("", name[p.len()..].trim_start_matches('/')),
                 None if name.contains(':') => return refuse("no such file system"),
                 None if name.starts_with('/') => return refuse("not a file of the router"),

@@ -39,7 +39,7 @@ pub struct Options {
     pub ssh_limits: crate::sshguard::Limits,
 }
 
-pub const USAGE: &str = "usage: edgesh [--dialect smartedge|ios] [--hostname NAME] [--config FILE] [--state-dir DIR]
+pub const USAGE: &str = "usage: edgesh [--dialect smartedge|ios|asa] [--hostname NAME] [--config FILE] [--state-dir DIR]
               [--virtual-clock EPOCH-SECONDS] [--seed N] [--no-network] [--ssh ADDR:PORT] [--login]
               [--ssh-login-grace SECONDS] [--ssh-max-startups START:RATE:FULL] [--ssh-per-source N]
        edgesh golden run [--bless] PATH...
@@ -77,7 +77,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
                 o.dialect = match val("--dialect")?.as_str() {
                     "smartedge" => edgesh_modes::Dialect::SmartEdge,
                     "ios" => edgesh_modes::Dialect::Ios,
-                    d => return Err(format!("unknown dialect {d} (smartedge or ios)")),
+                    "asa" => edgesh_modes::Dialect::Asa,
+                    d => return Err(format!("unknown dialect {d} (smartedge, ios or asa)")),
                 }
             }
             "--hostname" => o.hostname = Some(val("--hostname")?),
@@ -148,6 +149,10 @@ pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(
     }
     if o.dialect == edgesh_modes::Dialect::Ios {
         return build_ios(o, router, &state_dir, err);
+    }
+    if o.dialect == edgesh_modes::Dialect::Asa {
+        let bad = edgesh_modes::asa::boot(&router, o.hostname.as_deref(), o.config.as_deref(), err);
+        return (router, bad);
     }
     let file = o.config.clone().or_else(|| Some(state_dir.join(STARTUP_FILE)).filter(|p| p.exists()));
     let mut bad = 0;

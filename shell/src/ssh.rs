@@ -292,6 +292,7 @@ impl russh::server::Handler for Conn {
                 })
             }),
             Dialect::Ios => auth::ios_user_privilege(&r, name).map(|p| LoginUser { name: name.into(), privilege: p, max_privilege: p, context: "local".into() }),
+            Dialect::Asa => None,
         };
         drop(r);
         match lu {

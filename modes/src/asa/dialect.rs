@@ -1,0 +1,119 @@
+//! The Cisco ASA dialect as a [`DialectOps`]: lines run against the running
+//! document (`mod.rs`), leaving configuration mode is the commit that
+//! reaches the engine, the ASA's caret and `ERROR: %` wording, user exec /
+//! privileged exec, the engine model compiled from the document
+//! (`compile.rs`) and the `%ASA-` syslog messages (`events.rs`).
+
+use super::{AsaMode, exec_mode, graphs, mode};
+use crate::monitor::DebugFlags;
+use crate::out::Out;
+use crate::session::{DialectOps, Handler, Router, Session};
+use edgesh_engine::ike::{EngineConf, Event};
+use edgesh_grammar::{Graph, ParseError};
+
+/// The ASA dialect.
+pub struct Asa;
+
+impl DialectOps for Asa {
+    fn prompt(&self, s: &Session) -> String {
+        super::prompt(s)
+    }
+
+    fn in_config(&self, s: &Session) -> bool {
+        !s.asa.stack.is_empty()
+    }
+
+    fn execute(&self, s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
+        super::execute(s, line, indent, out)
+    }
+
+    fn graphs(&self, s: &Session) -> Vec<&'static Graph<Handler>> {
+        let g = graphs();
+        let mut v = vec![g.get(mode(s))];
+        for f in s.asa.stack.iter().rev().skip(1) {
+            v.push(g.get(f.mode));
+        }
+        // Exec commands (`show ...`) are typed in every mode on the ASA.
+        if !s.asa.stack.is_empty() {
+            v.push(g.get(exec_mode(s)));
+        }
+        v
+    }
+
+    fn report(&self, err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
+        super::report(err, line, indent, out)
+    }
+
+    fn initial_privilege(&self) -> u8 {
+        // User exec (`ciscoasa> `).
+        1
+    }
+
+    fn enable_up_to_max(&self) -> bool {
+        false
+    }
+
+    fn enable_asks_secret(&self) -> bool {
+        true
+    }
+
+    fn enable_denied(&self, _s: &Session) -> String {
+        "% Invalid password".into()
+    }
+
+    fn login_sets_context(&self) -> bool {
+        false
+    }
+
+    fn after_line(&self, s: &mut Session) {
+        // The ASA applies each line at once; the engine takes the changes when configuration mode is left.
+        if !self.in_config(s) {
+            super::sync(&mut s.router());
+        }
+    }
+
+    fn on_close(&self, s: &mut Session) {
+        if self.in_config(s) {
+            super::sync(&mut s.router());
+        }
+    }
+
+    fn engine_conf(&self, r: &mut Router) -> EngineConf {
+        let model = super::compile::compile(&r.asa.doc).config;
+        let conf = EngineConf::from_config(&model);
+        r.asa.model = std::sync::Arc::new(model);
+        conf
+    }
+
+    fn crypto_log(&self, r: &mut Router, sev: u8, mnemonic: &str, text: &str) -> String {
+        // The ASA's default syslog format (no `logging timestamp`): `%ASA-SEV-ID: text`.
+        let l = format!("%ASA-{sev}-{mnemonic}: {text}");
+        crate::logbuf::offer(r, &format!("ASA-{mnemonic}"), text, &l);
+        l
+    }
+
+    fn event_log(&self, e: &Event) -> Vec<(u8, &'static str, String)> {
+        super::events::asa_log(e)
+    }
+
+    fn event_debug(&self, e: &Event, f: &DebugFlags) -> Vec<String> {
+        super::events::asa_debug(e, f)
+    }
+
+    fn socket_mnemonic(&self) -> &'static str {
+        "713903"
+    }
+
+    fn ssh_listen(&self, _r: &Router) -> Option<std::net::SocketAddr> {
+        None
+    }
+
+    fn ssh_key_allowed(&self, _r: &Router, _user: &str, _algorithm: &str, _blob: &[u8]) -> bool {
+        false
+    }
+}
+
+/// The modes a line may be typed in, for the command coverage test.
+pub fn modes() -> &'static [AsaMode] {
+    AsaMode::ALL
+}
