@@ -516,7 +516,7 @@ fn exec(g: &mut G, privileged: bool) {
         super::show_running(s, false, o);
         Ok(())
     });
-    add(g, "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network] | object-group | group-policy [WORD] | hostname}", &[SH, "Show the current operating configuration", "Show crypto configuration", "Crypto maps", "IKEv1", "IKEv2", "IPsec", "Dynamic crypto maps", "Show tunnel-group configuration", "Tunnel group name", "Show access-list configuration", "Access list name", "Show interface configuration", "Interface name", "Show object configuration", "Network objects", "Show object-group configuration", "Show group-policy configuration", "Group policy name", "Show the host name"], |s, a, o| {
+    add(g, "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network] | object-group | group-policy [WORD] | hostname}", &[SH, "Show the current operating configuration", "Show crypto configuration", "Crypto maps", "IKEv1", "IKEv2", "IPsec", "Dynamic crypto maps", "Show IPsec configuration (crypto ipsec)", "Show tunnel-group configuration", "Tunnel group name", "Show access-list configuration", "Access list name", "Show interface configuration", "Interface name", "Show object configuration", "Network objects", "Show object-group configuration", "Show group-policy configuration", "Group policy name", "Show the host name"], |s, a, o| {
         let words: Vec<String> = a.bindings.iter().skip(2).map(|b| b.value.to_string()).collect();
         let mut w: Vec<&str> = words.iter().map(String::as_str).collect();
         if w.first() == Some(&"interface") && w.len() == 2 {
@@ -531,6 +531,9 @@ fn exec(g: &mut G, privileged: bool) {
         }
         if w == ["object"] {
             w.push("network");
+        }
+        if w == ["ipsec"] {
+            w = vec!["crypto", "ipsec"];
         }
         let doc = s.router().asa.doc.clone();
         doc.render_section(&w, true, o);

@@ -69,7 +69,8 @@ impl AsaDoc {
     /// (`show running-config crypto map`).
     pub fn render_section(&self, words: &[&str], masked: bool, out: &mut dyn Out) {
         for n in &self.root {
-            let w: Vec<&str> = n.text.split_whitespace().collect();
+            // `no crypto map M 10 set tfc-packets` belongs to the crypto map section.
+            let w: Vec<&str> = n.text.strip_prefix("no ").unwrap_or(&n.text).split_whitespace().collect();
             if w.len() >= words.len() && w.iter().zip(words).all(|(a, b)| a == b) {
                 render_node(n, 0, masked, out);
             }
@@ -97,7 +98,10 @@ impl AsaDoc {
 
 fn render_node(n: &Node, depth: usize, masked: bool, out: &mut dyn Out) {
     let text = if masked { mask(&n.text) } else { n.text.clone() };
-    out.line(&format!("{}{}", " ".repeat(depth), text));
+    // The ASA ends transform-set and `set peer` lines with a space (the corpus's captures; ntc-templates expects it).
+    let w: Vec<&str> = text.split_whitespace().collect();
+    let space = matches!(w.as_slice(), ["crypto", "ipsec", "ikev1", "transform-set", _, e, ..] if *e != "mode") || matches!(w.as_slice(), ["crypto", "map", _, _, "set", "peer", ..]);
+    out.line(&format!("{}{}{}", " ".repeat(depth), text, if space { " " } else { "" }));
     for c in &n.children {
         render_node(c, depth + 1, masked, out);
     }
