@@ -54,7 +54,7 @@ impl Router {
         for e in self.engine.drain_events() {
             let peer = event_peer(&e);
             let ops = self.dialect.ops();
-            let logs = ops.event_log(&e);
+            let logs = ops.event_log_at(self, &e);
             for (sev, mn, text) in logs {
                 let line = self.crypto_log(sev, mn, &text);
                 self.push_monitor(line, false);
@@ -63,7 +63,7 @@ impl Router {
             let wanted = self.debug.peers.is_empty() || peer.is_some_and(|p| self.debug.peers.contains(&p));
             if self.debug.any() && wanted {
                 let stamp = format!("*{}.{:03}: ", log_time(self.now()), self.now_ms() % 1000);
-                let lines = ops.event_debug(&e, &self.debug);
+                let lines = ops.event_debug_at(self, &e, &self.debug);
                 for l in lines {
                     self.push_monitor(format!("{stamp}{l}"), true);
                 }

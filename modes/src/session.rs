@@ -392,6 +392,15 @@ pub trait DialectOps: Sync {
     fn event_log(&self, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)>;
     /// The debug lines of an engine event.
     fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String>;
+    /// The log lines of an event, for a dialect whose wording needs what the
+    /// event does not carry (the ASA names the peer's interface).
+    fn event_log_at(&self, _r: &Router, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)> {
+        self.event_log(e)
+    }
+    /// The debug lines of an event, with the router at hand (as [`DialectOps::event_log_at`]).
+    fn event_debug_at(&self, _r: &Router, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String> {
+        self.event_debug(e, f)
+    }
     /// The log line of rejected ESP packets ([`edgesh_engine::ike::Event::EspDropped`]), if the dialect logs that kind.
     fn esp_drop_log(&self, _r: &Router, _e: &edgesh_engine::ike::Event) -> Option<crate::esp_drops::DropLine> {
         None

@@ -125,3 +125,95 @@ if got != want:
     }
     assert!(checked >= 5, "only {checked} sections checked");
 }
+
+/// The output of each `a1# CMD` of a lab transcript (up to the next prompt).
+fn outputs_of(file: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(root().join("golden/transcripts/lab").join(file)).expect("transcript");
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut cur: Option<(String, String)> = None;
+    for l in text.lines() {
+        let prompt = l.starts_with("a1#") || l.starts_with("a1>") || l.starts_with("a1(") || l.starts_with("r1") || l.starts_with("#");
+        if prompt {
+            out.extend(cur.take());
+            if let Some(cmd) = l.strip_prefix("a1# ").filter(|c| c.starts_with("show ")) {
+                cur = Some((cmd.to_string(), String::new()));
+            }
+        } else if let Some((_, body)) = cur.as_mut() {
+            body.push_str(l);
+            body.push('\n');
+        }
+    }
+    out.extend(cur);
+    out
+}
+
+/// The ASA's SA shows of `lab/asa_crypto_map.golden` (a1 answering r1)
+/// read by ntc-templates' ASA templates, with the values the lab set up.
+#[test]
+fn lab_sa_shows_parse_with_ntc_templates() {
+    let Some(py) = python() else {
+        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
+            panic!("parser checks required but no Python venv");
+        }
+        eprintln!("\n!!! SKIPPING ntc-templates checks of the ASA SA shows: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
+        return;
+    };
+    let outs = outputs_of("asa_crypto_map.golden");
+    // The longest output of the command: the one with the SAs up.
+    let body = |cmd: &str| outs.iter().filter(|(c, _)| c == cmd).max_by_key(|(_, b)| b.len()).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
+    let ipsec = body("show crypto ipsec sa");
+    let spi_in = ipsec.lines().find_map(|l| l.trim().strip_prefix("current inbound spi : ")).expect("inbound spi").to_string();
+    let spi_out = ipsec.lines().find_map(|l| l.trim().strip_prefix("current outbound spi: ")).expect("outbound spi").to_string();
+    let cases: Vec<(&str, String, Vec<(&str, String)>)> = vec![
+        (
+            "show crypto ipsec sa",
+            ipsec.clone(),
+            vec![
+                ("interface", "outside".into()),
+                ("crypto_map_tag", "outside_map".into()),
+                ("sequence_number", "10".into()),
+                ("local_address", "192.0.2.1".into()),
+                ("local_identity_addr", "10.1.0.0".into()),
+                ("local_identity_mask", "255.255.255.0".into()),
+                ("remote_identity_addr", "10.2.0.0".into()),
+                ("current_peer", "192.0.2.2".into()),
+                ("remote_crypto_endpoint", "192.0.2.2".into()),
+                ("current_inbound_spi", spi_in.clone()),
+                ("current_outbound_spi", spi_out.clone()),
+                ("inbound_spi_hex", format!("0x{spi_in}")),
+                ("inbound_encryption", "esp-aes-256".into()),
+                ("inbound_authentication", "esp-sha-hmac".into()),
+                ("inbound_settings_in_use", "L2L, Tunnel, IKEv1".into()),
+                ("outbound_spi_hex", format!("0x{spi_out}")),
+                ("outbound_iv_size", "16 bytes".into()),
+            ],
+        ),
+        (
+            "show crypto ikev1 sa detail",
+            body("show crypto ikev1 sa detail"),
+            vec![("peer", "192.0.2.2".into()), ("dir", "Resp".into()), ("state", "MM_ACTIVE".into()), ("encryption", "aes256".into()), ("hash", "SHA".into()), ("lifetime", "86400".into())],
+        ),
+        (
+            "show vpn-sessiondb detail l2l",
+            body("show vpn-sessiondb detail l2l"),
+            vec![("connection", "192.0.2.2".into()), ("ip_address", "192.0.2.2".into()), ("protocol", "IPSecLAN2LAN".into()), ("negotiaion_mode", "Main".into()), ("dh_group", "14".into()), ("login_month", "Nov".into())],
+        ),
+    ];
+    for (cmd, text, want) in cases {
+        let f = std::env::temp_dir().join(format!("edgesh-asa-lab-{}-{}.txt", std::process::id(), cmd.replace(' ', "_")));
+        std::fs::write(&f, &text).unwrap();
+        let want_json = format!("{{{}}}", want.iter().map(|(k, v)| format!("\"{k}\": \"{v}\"")).collect::<Vec<_>>().join(", "));
+        let script = r#"
+import sys, json
+from ntc_templates.parse import parse_output
+got = parse_output(platform="cisco_asa", command=sys.argv[1], data=open(sys.argv[2]).read())
+want = json.loads(sys.argv[3])
+bad = [k for k in want if not got or str(got[0].get(k)) != want[k]]
+if bad:
+    print(json.dumps({"bad": bad, "got": got}, indent=1))
+    sys.exit(1)
+"#;
+        let st = std::process::Command::new(&py).args(["-c", script, cmd, &f.display().to_string(), &want_json]).output().unwrap();
+        assert!(st.status.success(), "{cmd}: ntc-templates' parse differs:\n{}{}\n{text}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+    }
+}

@@ -489,7 +489,10 @@ fn exec(g: &mut G, privileged: bool) {
         Ok(())
     });
     add(g, "show clock", &[SH, "Display the system clock"], |s, _, o| {
-        o.line(&crate::time::date_time(s.router().now()));
+        let now = s.router().now();
+        let t = super::show_sa::asa_time(now);
+        // `14:37:44.000 UTC Sun Nov 22 2026`
+        o.line(&t.replacen(' ', ".000 ", 1));
         Ok(())
     });
     if !privileged {

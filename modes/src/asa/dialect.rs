@@ -93,11 +93,23 @@ impl DialectOps for Asa {
     }
 
     fn event_log(&self, e: &Event) -> Vec<(u8, &'static str, String)> {
-        super::events::asa_log(e)
+        super::events::asa_log(&edgesh_engine::Config::new(""), e)
     }
 
     fn event_debug(&self, e: &Event, f: &DebugFlags) -> Vec<String> {
-        super::events::asa_debug(e, f)
+        super::events::asa_debug(&edgesh_engine::Config::new(""), e, f)
+    }
+
+    fn event_log_at(&self, r: &Router, e: &Event) -> Vec<(u8, &'static str, String)> {
+        super::events::asa_log(&r.asa.model, e)
+    }
+
+    fn event_debug_at(&self, r: &Router, e: &Event, f: &DebugFlags) -> Vec<String> {
+        super::events::asa_debug(&r.asa.model, e, f)
+    }
+
+    fn esp_drop_log(&self, _r: &Router, _e: &Event) -> Option<crate::esp_drops::DropLine> {
+        None
     }
 
     fn socket_mnemonic(&self) -> &'static str {
