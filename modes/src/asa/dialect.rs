@@ -7,7 +7,8 @@
 use super::{AsaMode, exec_mode, graphs, mode};
 use crate::monitor::DebugFlags;
 use crate::out::Out;
-use crate::session::{DialectOps, Handler, Router, Session};
+use crate::session::{DialectOps, Handler, LoadReport, LoginUser, Router, Session};
+use std::sync::{Arc, Mutex};
 use edgesh_engine::ike::{EngineConf, Event};
 use edgesh_grammar::{Graph, ParseError};
 
@@ -122,6 +123,70 @@ impl DialectOps for Asa {
 
     fn ssh_key_allowed(&self, _r: &Router, _user: &str, _algorithm: &str, _blob: &[u8]) -> bool {
         false
+    }
+
+    // ASA users (`username NAME password ... privilege N`) are kept verbatim,
+    // not modelled yet: nobody logs in, the console needs no login.
+    fn users_configured(&self, _r: &Router) -> bool {
+        false
+    }
+
+    fn authenticate(&self, _r: &Router, _user: &str, _password: &str) -> Option<LoginUser> {
+        None
+    }
+
+    fn key_user(&self, _r: &Router, _name: &str) -> Option<LoginUser> {
+        None
+    }
+
+    fn idle_timeout(&self, _r: &Router, _user: &str) -> Option<std::time::Duration> {
+        // The ASA's default console and SSH timeout: 5 minutes.
+        Some(std::time::Duration::from_secs(300))
+    }
+
+    fn file_systems(&self) -> &'static str {
+        "disk0:, flash:"
+    }
+
+    /// `disk0:` and `flash:` (any case) and a name without a file system are the state directory.
+    fn locate_file<'a>(&self, name: &'a str) -> Result<(&'static str, &'a str), &'static str> {
+        let lower = name.to_ascii_lowercase();
+        match ["disk0:", "flash:"].iter().find(|p| lower.starts_with(*p)) {
+            Some(p) => Ok(("", name[p.len()..].trim_start_matches('/'))),
+            None if name.contains(':') => Err("no such file system"),
+            None if name.starts_with('/') => Err("not a file of the router"),
+            None => Ok(("", name)),
+        }
+    }
+
+    fn startup_file(&self) -> &'static str {
+        super::STARTUP_FILE
+    }
+
+    /// Each line applied as the ASA does; loaded from the startup file, the
+    /// document is the startup configuration as well.
+    fn load_boot(&self, router: &Arc<Mutex<Router>>, text: &str, file: &str, startup: bool, hostname: Option<&str>) -> LoadReport {
+        if let Some(h) = hostname {
+            self.set_boot_hostname(&mut router.lock().unwrap_or_else(|e| e.into_inner()), h);
+        }
+        let (lines, rejected, messages) = super::apply_text(router, text, file);
+        let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = hostname {
+            self.set_boot_hostname(&mut r, h);
+        }
+        if startup {
+            r.asa.startup = Some(r.asa.doc.clone());
+        }
+        super::sync(&mut r);
+        LoadReport { lines, rejected, messages, commit_errors: 0 }
+    }
+
+    fn set_boot_hostname(&self, r: &mut Router, name: &str) {
+        r.asa.doc.hostname = name.to_string();
+    }
+
+    fn more_prompt(&self) -> &'static str {
+        "<--- More --->"
     }
 }
 

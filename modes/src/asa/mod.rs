@@ -397,40 +397,6 @@ pub fn apply_text(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> (usize
     (lines, rejected, msgs)
 }
 
-/// Start an ASA router: the host name, then `--config` or the saved startup
-/// configuration. Load messages go to `err`; returns the rejected lines.
-pub fn boot(router: &Arc<Mutex<Router>>, hostname: Option<&str>, config: Option<&std::path::Path>, err: &mut dyn std::io::Write) -> usize {
-    let startup = router.lock().map(|r| r.state_dir.join(STARTUP_FILE)).unwrap_or_default();
-    if let Some(h) = hostname {
-        router.lock().unwrap_or_else(|e| e.into_inner()).asa.doc.hostname = h.to_string();
-    }
-    let file = config.map(|p| p.to_path_buf()).or_else(|| Some(startup.clone()).filter(|p| p.exists()));
-    let Some(f) = file else {
-        sync(&mut router.lock().unwrap_or_else(|e| e.into_inner()));
-        return 0;
-    };
-    match std::fs::read(&f) {
-        Ok(bytes) => {
-            let (_, bad, msgs) = apply_text(router, &String::from_utf8_lossy(&bytes), &f.display().to_string());
-            for m in &msgs {
-                let _ = writeln!(err, "{m}");
-            }
-            let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(h) = hostname {
-                r.asa.doc.hostname = h.to_string();
-            }
-            if f == startup {
-                r.asa.startup = Some(r.asa.doc.clone());
-            }
-            bad
-        }
-        Err(e) => {
-            let _ = writeln!(err, "% cannot read {}: {e}", f.display());
-            1
-        }
-    }
-}
-
 /// `show running-config` / `more system:running-config` (keys in clear).
 pub fn show_running(s: &Session, masked: bool, out: &mut dyn Out) {
     let doc = s.router().asa.doc.clone();
