@@ -109,8 +109,8 @@ impl DialectOps for Asa {
         super::events::asa_debug(&r.asa.model, e, f)
     }
 
-    fn esp_drop_log(&self, _r: &Router, _e: &Event) -> Option<crate::esp_drops::DropLine> {
-        None
+    fn esp_drop_log(&self, r: &Router, e: &Event) -> Option<crate::esp_drops::DropLine> {
+        super::esp_events::asa_drop_log(r, e)
     }
 
     fn socket_mnemonic(&self) -> &'static str {

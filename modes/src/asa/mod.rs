@@ -21,6 +21,7 @@ pub mod commands;
 pub mod compile;
 pub mod dialect;
 pub mod doc;
+pub mod esp_events;
 pub mod events;
 pub mod show_sa;
 pub mod vocabulary;
