@@ -7,7 +7,6 @@
 //! the SA keys for tshark.
 
 use crate::session::Router;
-use crate::time::log_time;
 use edgesh_engine::config::{EspAuth, EspEncr};
 use edgesh_engine::ike::{EngineConf, Event};
 use std::net::Ipv4Addr;
@@ -62,7 +61,7 @@ impl Router {
             crate::esp_drops::log_drops(self, &e);
             let wanted = self.debug.peers.is_empty() || peer.is_some_and(|p| self.debug.peers.contains(&p));
             if self.debug.any() && wanted {
-                let stamp = format!("*{}.{:03}: ", log_time(self.now()), self.now_ms() % 1000);
+                let stamp = ops.debug_stamp(self);
                 let lines = ops.event_debug_at(self, &e, &self.debug);
                 for l in lines {
                     self.push_monitor(format!("{stamp}{l}"), true);

@@ -422,6 +422,10 @@ pub trait DialectOps: Sync {
     fn event_log_at(&self, _r: &Router, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)> {
         self.event_log(e)
     }
+    /// What a debug line starts with (`*Nov 22 14:37:44.000: `; the ASA prints none).
+    fn debug_stamp(&self, r: &Router) -> String {
+        format!("*{}.{:03}: ", crate::time::log_time(r.now()), r.now_ms() % 1000)
+    }
     /// The debug lines of an event, with the router at hand (as [`DialectOps::event_log_at`]).
     fn event_debug_at(&self, _r: &Router, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String> {
         self.event_debug(e, f)

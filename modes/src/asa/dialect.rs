@@ -101,6 +101,11 @@ impl DialectOps for Asa {
         super::events::asa_debug(&edgesh_engine::Config::new(""), e, f)
     }
 
+    /// `debug crypto ikev1` lines come without a time stamp (`[IKEv1]Group = ...`, seed 000).
+    fn debug_stamp(&self, _r: &Router) -> String {
+        String::new()
+    }
+
     fn event_log_at(&self, r: &Router, e: &Event) -> Vec<(u8, &'static str, String)> {
         super::events::asa_log(&r.asa.model, e)
     }
