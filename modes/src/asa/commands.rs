@@ -447,6 +447,27 @@ fn global(g: &mut G) {
         Ok(())
     });
     add(g, "group-policy WORD attributes", &["Configure or remove a group policy", "Group policy name", "Enter the attributes sub-command mode"], b_group_policy);
+    add(g, "username WORD password WORD:pw [pbkdf2 | encrypted] [privilege <0-15>]", &["Configure user authentication local database", "User name", "The user's password", "The password", "The password is a PBKDF2 hash", "The password is an MD5 hash (older releases)", "Set user privilege level", "Privilege level"], |s, a, _| {
+        let name = a.req("WORD")?.to_string();
+        let pw = a.req("pw")?.to_string();
+        let level = a.num("<0-15>").map(|n| n as u8).unwrap_or(super::users::DEFAULT_PRIVILEGE);
+        let stored = if a.has("pbkdf2") || a.has("encrypted") {
+            format!("{pw} {}", if a.has("pbkdf2") { "pbkdf2" } else { "encrypted" })
+        } else {
+            // A clear-text password is kept hashed, as the ASA does.
+            let mut salt = [0u8; 16];
+            {
+                let mut r = s.router();
+                for c in salt.chunks_mut(8) {
+                    c.copy_from_slice(&r.random().to_be_bytes()[..c.len()]);
+                }
+            }
+            format!("{} pbkdf2", super::users::hash(&pw, &salt))
+        };
+        let privilege = if level == super::users::DEFAULT_PRIVILEGE { String::new() } else { format!(" privilege {level}") };
+        set_line(s, &format!("username {name} password"), &format!("username {name} password {stored}{privilege}"));
+        Ok(())
+    });
     add(g, "exit", &["Exit from config mode"], |s, _, _| {
         s.asa.stack.clear();
         Ok(())
@@ -506,6 +527,10 @@ fn exec(g: &mut G, privileged: bool) {
         s.asa.stack = vec![super::AsaFrame { mode: AsaMode::Config, path: Vec::new(), family: "global" }];
         Ok(())
     });
+    add(g, "terminal width <24-511>", &["Set terminal line parameters", "Set terminal width", "Characters per line"], |s, a, _| {
+        s.terminal_width = a.num("<24-511>").unwrap_or(80) as usize;
+        Ok(())
+    });
     add(g, "terminal pager <0-2147483647>", &["Set terminal line parameters", "Control page length for pagination", "Lines per page (0: no paging)"], |s, a, _| {
         let n = a.num("<0-2147483647>").unwrap_or(0) as usize;
         s.terminal_length = (n > 0).then_some(n);
@@ -519,7 +544,7 @@ fn exec(g: &mut G, privileged: bool) {
         super::show_running(s, false, o);
         Ok(())
     });
-    add(g, "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network] | object-group | group-policy [WORD] | hostname}", &[SH, "Show the current operating configuration", "Show crypto configuration", "Crypto maps", "IKEv1", "IKEv2", "IPsec", "Dynamic crypto maps", "Show IPsec configuration (crypto ipsec)", "Show tunnel-group configuration", "Tunnel group name", "Show access-list configuration", "Access list name", "Show interface configuration", "Interface name", "Show object configuration", "Network objects", "Show object-group configuration", "Show group-policy configuration", "Group policy name", "Show the host name"], |s, a, o| {
+    add(g, "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network] | object-group | group-policy [WORD] | hostname | username}", &[SH, "Show the current operating configuration", "Show crypto configuration", "Crypto maps", "IKEv1", "IKEv2", "IPsec", "Dynamic crypto maps", "Show IPsec configuration (crypto ipsec)", "Show tunnel-group configuration", "Tunnel group name", "Show access-list configuration", "Access list name", "Show interface configuration", "Interface name", "Show object configuration", "Network objects", "Show object-group configuration", "Show group-policy configuration", "Group policy name", "Show the host name", "Show the local users"], |s, a, o| {
         let words: Vec<String> = a.bindings.iter().skip(2).map(|b| b.value.to_string()).collect();
         let mut w: Vec<&str> = words.iter().map(String::as_str).collect();
         if w.first() == Some(&"interface") && w.len() == 2 {

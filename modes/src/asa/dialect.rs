@@ -130,14 +130,13 @@ impl DialectOps for Asa {
         false
     }
 
-    // ASA users (`username NAME password ... privilege N`) are kept verbatim,
-    // not modelled yet: nobody logs in, the console needs no login.
-    fn users_configured(&self, _r: &Router) -> bool {
-        false
+    // ASA users (`users.rs`): `username NAME password ... privilege N`.
+    fn users_configured(&self, r: &Router) -> bool {
+        !super::users::users(r).is_empty()
     }
 
-    fn authenticate(&self, _r: &Router, _user: &str, _password: &str) -> Option<LoginUser> {
-        None
+    fn authenticate(&self, r: &Router, user: &str, password: &str) -> Option<LoginUser> {
+        super::users::authenticate(r, user, password)
     }
 
     fn key_user(&self, _r: &Router, _name: &str) -> Option<LoginUser> {

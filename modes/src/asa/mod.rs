@@ -24,6 +24,7 @@ pub mod doc;
 pub mod esp_events;
 pub mod events;
 pub mod show_sa;
+pub mod users;
 pub mod vocabulary;
 
 pub use doc::{AsaDoc, AsaFrame, AsaMode, Node};
