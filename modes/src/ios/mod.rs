@@ -23,6 +23,7 @@ pub mod esp_events;
 pub mod json;
 pub mod doc;
 pub mod compile;
+pub mod defaults;
 pub mod events;
 pub mod ikev2;
 pub mod names;
