@@ -1040,6 +1040,7 @@ fn crypto_exec(g: &mut G) {
             if d.ipsec {
                 o.line("  Crypto IPSEC debugging is on");
             }
+            crate::ios::debug_ikev2::show_debugging(&d).iter().for_each(|l| o.line(l));
             for p in &d.peers {
                 o.line(&format!("  Crypto conditional debug: peer ipv4 {p}"));
             }

@@ -17,6 +17,7 @@
 pub mod blockindex;
 pub mod commands;
 pub mod commit;
+pub mod debug_ikev2;
 pub mod dialect;
 pub mod esp_events;
 pub mod json;
