@@ -64,7 +64,13 @@ impl Router {
                 let stamp = ops.debug_stamp(self);
                 let lines = ops.event_debug_at(self, &e, &self.debug);
                 for l in lines {
-                    self.push_monitor(format!("{stamp}{l}"), true);
+                    // A message of several lines (IKEv2) is stamped on its first line.
+                    let mut parts = l.split('\n');
+                    let first = parts.next().unwrap_or_default();
+                    self.push_monitor(format!("{stamp}{first}"), true);
+                    for p in parts {
+                        self.push_monitor(p.to_string(), true);
+                    }
                 }
             }
         }

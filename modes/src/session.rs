@@ -9,7 +9,7 @@ use crate::out::Out;
 use crate::smartedge::modes::Frame;
 use edgesh_engine::Config;
 use edgesh_engine::validate::{Problem, validate};
-use edgesh_grammar::{Binding, Graph, ParseError};
+use edgesh_grammar::{Graph, ParseError};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -253,33 +253,9 @@ impl Default for SessionOptions {
     }
 }
 
-/// The parsed arguments of a command, owned.
-#[derive(Clone, Debug, Default)]
-pub struct Args {
-    pub bindings: Vec<Binding<'static>>,
-    pub line: String,
-}
-
-impl Args {
-    pub fn get(&self, key: &str) -> Option<&str> {
-        let b = self.bindings.iter().find(|b| b.key == key && !b.keyword);
-        b.or_else(|| self.bindings.iter().find(|b| b.key == key)).map(|b| &*b.value)
-    }
-    pub fn has(&self, key: &str) -> bool {
-        self.bindings.iter().any(|b| b.key == key)
-    }
-    pub fn num(&self, key: &str) -> Option<u64> {
-        self.get(key).and_then(|v| v.parse().ok())
-    }
-    /// The first binding: `no` tells a negated command.
-    pub fn negated(&self) -> bool {
-        self.bindings.first().is_some_and(|b| b.keyword && b.value == "no")
-    }
-    /// Value of a string parameter that the spec guarantees.
-    pub fn req(&self, key: &str) -> Result<&str, String> {
-        self.get(key).ok_or_else(|| format!("missing {key}"))
-    }
-}
+/// The parsed arguments of a command, read by label and typed
+/// ([`edgesh_grammar::Args`]: `a.u32("seconds")`, `a.ipv4("peer")`).
+pub type Args = edgesh_grammar::Args<'static>;
 
 /// The result of a handler: `Err` is printed as `% message` and counts as rejected.
 pub type CmdResult = Result<(), String>;
