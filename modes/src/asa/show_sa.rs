@@ -509,14 +509,18 @@ pub fn register(g: &mut G) {
             Ok(())
         });
     }
-    add(g, "debug crypto ikev1 [<1-255>]", &["Debugging functions", "Crypto debugging", "IKEv1", "Level"], |s, _, _| {
+    add(g, "debug crypto ikev1 [<1-255>]", &["Debugging functions", "Crypto debugging", "IKEv1", "Level"], |s, a, _| {
         s.monitor = true;
-        s.router().debug.isakmp = true;
+        let mut r = s.router();
+        r.debug.isakmp = true;
+        r.asa.debug_levels.0 = a.num("<1-255>").unwrap_or(1) as u8;
         Ok(())
     });
-    add(g, "debug crypto ipsec [<1-255>]", &["Debugging functions", "Crypto debugging", "IPsec", "Level"], |s, _, _| {
+    add(g, "debug crypto ipsec [<1-255>]", &["Debugging functions", "Crypto debugging", "IPsec", "Level"], |s, a, _| {
         s.monitor = true;
-        s.router().debug.ipsec = true;
+        let mut r = s.router();
+        r.debug.ipsec = true;
+        r.asa.debug_levels.1 = a.num("<1-255>").unwrap_or(1) as u8;
         Ok(())
     });
     for (spec, helps) in [("undebug all", &["Disable debugging functions", "All debugging"][..]), ("no debug all", &["Negate a command", "Debugging functions", "All debugging"][..])] {
@@ -526,12 +530,15 @@ pub fn register(g: &mut G) {
         });
     }
     add(g, "show debug", &[SH, "Debug settings"], |s, _, o| {
-        let d = s.router().debug.clone();
+        let (d, (l1, l2)) = {
+            let r = s.router();
+            (r.debug.clone(), r.asa.debug_levels)
+        };
         if d.isakmp {
-            o.line("debug crypto ikev1 enabled at level 1");
+            o.line(&format!("debug crypto ikev1 enabled at level {l1}"));
         }
         if d.ipsec {
-            o.line("debug crypto ipsec enabled at level 1");
+            o.line(&format!("debug crypto ipsec enabled at level {l2}"));
         }
         Ok(())
     });
