@@ -13,11 +13,13 @@ pub struct AsaRouter {
     pub startup: Option<AsaDoc>,
     pub compiled: Option<AsaDoc>,
     pub model: Arc<edgesh_engine::Config>,
+    /// The levels of `debug crypto ikev1 N` and `debug crypto ipsec N` (`show debug`).
+    pub debug_levels: (u8, u8),
 }
 
 impl Default for AsaRouter {
     fn default() -> Self {
-        AsaRouter { doc: AsaDoc::default(), startup: None, compiled: None, model: Arc::new(edgesh_engine::Config::new("ciscoasa")) }
+        AsaRouter { doc: AsaDoc::default(), startup: None, compiled: None, model: Arc::new(edgesh_engine::Config::new("ciscoasa")), debug_levels: (1, 1) }
     }
 }
 
