@@ -328,7 +328,7 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "exec-timeout <0-35791> [<0-2147483>]", &["Set the EXEC timeout", "Minutes", "Seconds"], leaf1);
             add(&mut g, "login [local]", &["Enable password checking", "Local password checking"], leaf1);
             add(&mut g, "transport input {ssh | telnet | all | none} [ssh | telnet]", &["Define transport protocols for line", "Define which protocols to use when connecting to the terminal server", "SSH", "Telnet", "All", "None", "SSH", "Telnet"], leaf2);
-            add(&mut g, "password LINE", &["Set a password", "The password"], leaf1);
+            add(&mut g, "password LINE", &["Set a password", "The password"], line_password);
         }
         IosMode::SshPubkey => {
             add(&mut g, "username WORD", &["Config public key for remote user", "SSH user name"], b_pubkey_user);
@@ -769,19 +769,21 @@ fn user_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
             continue;
         }
         if b.keyword && b.value == "password" && key == "enable password" {
-            // `enable password [0] TEXT` is kept as type 7, never in clear.
+            // `enable password [0] TEXT`: as IOS, in clear (`enable password
+            // TEXT`), or type 7 under `service password-encryption`.
             let ty = match it.peek() {
                 Some(t) if t.keyword && ["0", "7"].contains(&&*t.value) => it.next().map(|t| t.value.to_string()),
                 _ => None,
             };
             let text = it.next().map(|t| t.value.to_string()).unwrap_or_default();
-            let enc = if ty.as_deref() == Some("7") {
+            if ty.as_deref() == Some("7") {
                 crate::passwords::type7_decode(&text).ok_or_else(|| format!("Invalid encrypted password: {text}"))?;
-                text
+                parts.extend(["password".to_string(), "7".to_string(), text]);
+            } else if password_encryption(s) {
+                parts.extend(["password".to_string(), "7".to_string(), crate::passwords::type7_encode(&text, (s.router().random() % 16) as usize)]);
             } else {
-                crate::passwords::type7_encode(&text, (s.router().random() % 16) as usize)
-            };
-            parts.extend(["password".to_string(), "7".to_string(), enc]);
+                parts.extend(["password".to_string(), text]);
+            }
             continue;
         }
         if b.keyword && b.value == "password" && key != "enable secret" {
@@ -809,7 +811,57 @@ fn user_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
+/// Is `service password-encryption` configured?
+fn password_encryption(s: &Session) -> bool {
+    s.router().ios_doc.root.iter().any(|n| n.text == "service password-encryption")
+}
+
+/// `service password-encryption`: from now on clear-text passwords are
+/// kept as type 7, and those already configured (`enable password`, `line`
+/// passwords) are encrypted at once; `no service password-encryption` leaves
+/// them encrypted, as on IOS.
+fn service_password_encryption(s: &mut Session, _: &Args, _: &mut dyn Out) -> CmdResult {
+    set_line(s, "service password-encryption", "service password-encryption");
+    let mut r = s.router();
+    let mut seed = r.random();
+    let mut enc = |clear: &str| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        crate::passwords::type7_encode(clear, ((seed >> 33) % 16) as usize)
+    };
+    for n in r.ios_doc.root.iter_mut() {
+        if let ["enable", "password", clear] = n.text.split_whitespace().collect::<Vec<_>>()[..] {
+            n.text = format!("enable password 7 {}", enc(clear));
+        }
+        if n.text.starts_with("line ") {
+            for c in n.children.iter_mut() {
+                if let ["password", clear] = c.text.split_whitespace().collect::<Vec<_>>()[..] {
+                    c.text = format!("password 7 {}", enc(clear));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `password TEXT` under a `line`: type 7 under `service password-encryption`.
+fn line_password(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let text = a.get("LINE").unwrap_or("").trim().to_string();
+    let w: Vec<&str> = text.split_whitespace().collect();
+    match w.as_slice() {
+        // Kept as given (IOS takes the hidden form as it is).
+        ["7", hidden] => set_line(s, "password", &format!("password 7 {hidden}")),
+        ["0", clear] | [clear] if password_encryption(s) => {
+            let e = crate::passwords::type7_encode(clear, (s.router().random() % 16) as usize);
+            set_line(s, "password", &format!("password 7 {e}"));
+        }
+        ["0", clear] => set_line(s, "password", &format!("password {clear}")),
+        _ => return leaf1(s, a, o),
+    }
+    Ok(())
+}
+
 fn global(g: &mut G) {
+    add(g, "service password-encryption", &["Modify use of network based services", "Encrypt system passwords"], service_password_encryption);
     add(g, &format!("logging buffered [<4096-2147483647>] {LOG_LEVELS}"), &["Modify message logging facilities", "Set buffered logging parameters", "Logging buffer size (bytes)", "System is unusable", "Immediate action needed", "Critical conditions", "Error conditions", "Warning conditions", "Normal but significant conditions", "Informational messages", "Debugging messages"], logging);
     add(g, "logging host A.B.C.D [transport udp port <1-65535>]", &["Modify message logging facilities", "Set syslog server IP address and parameters", "IP address of the syslog server", "Specify the transport protocol", "UDP", "Specify the UDP port", "Port"], logging);
     add(g, "logging A.B.C.D", &["Modify message logging facilities", "IP address of the logging host"], logging);
@@ -872,7 +924,7 @@ fn global(g: &mut G) {
         Ok(())
     });
     add(g, "enable secret [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], user_line);
-    add(g, "enable password [0 | 7] WORD", &["Modify enable password parameters", "Assign the privileged level password", "Unencrypted", "Hidden", "The password (kept as type 7)"], user_line);
+    add(g, "enable password [0 | 7] WORD", &["Modify enable password parameters", "Assign the privileged level password", "Unencrypted", "Hidden", "The UNENCRYPTED (cleartext) 'enable' password"], user_line);
     add(g, "enable algorithm-type {md5 | sha256 | scrypt} secret WORD", &["Modify enable password parameters", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Assign the privileged level secret", "The secret"], user_line);
     add(g, "username WORD [privilege <0-15>] algorithm-type {md5 | sha256 | scrypt} secret WORD:s", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Specify the secret for the user", "The secret"], user_line);
     add(g, "ip ssh server listen A.B.C.D [port <1-65535>]", &["Global IP configuration subcommands", "Configure ssh options", "Configure the SSH server", "Listen for SSH connections on this address (edgesh)", "IPv4 address", "TCP port (default 22)", "Port"], |s, a, _| {

@@ -315,7 +315,7 @@ no
 
 @isakmp-profile conf-isa-prof
 ca trust-point, match certificate, client, isakmp authorization, virtual-template, accounting, qos-group, default, no,
-match identity group, description, dpd, reverse-route
+match identity group, description, reverse-route
 
 @ipsec-profile ipsec-profile
 set security-association idle-time, set security-association replay, responder-only, set reverse-route, set mixed-mode,
