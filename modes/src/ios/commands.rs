@@ -111,10 +111,34 @@ const KEY_TYPE_HELP: [&str; 5] = ["RSA key", "Ed25519 key", "ECDSA key on NIST P
 
 /// `no ...`: remove the lines (or blocks) it names; if none, keep the `no`
 /// line itself (`no ip domain lookup` is configuration too).
-fn negate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+fn negate(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     let rest = a.get("LINE").unwrap_or("").trim().to_string();
     if rest.is_empty() {
         return Err("Incomplete command.".into());
+    }
+    let global = s.ios.stack.last().is_none_or(|f| f.mode == IosMode::Config);
+    let w: Vec<&str> = rest.split_whitespace().collect();
+    let has_root = |s: &Session, head: &str| s.router().ios_doc.root.iter().any(|n| n.text == head || n.text.starts_with(&format!("{head} ")));
+    // IOS asks before it removes a user (IOS 15 and later) ...
+    if let (true, ["username", name, ..]) = (global, w.as_slice()) {
+        if has_root(s, &format!("username {name}")) {
+            s.ios.confirm = Some(super::state::Pending {
+                yes_no: false,
+                prompt: "This operation will remove all username related configurations with same name.Do you want to continue? [confirm]".into(),
+                action: super::state::PendingAction::Negate(format!("username {name}")),
+            });
+            return Ok(());
+        }
+    }
+    // ... and an enrolled trustpoint (one with a certificate chain).
+    if let (true, ["crypto", "pki" | "ca", "trustpoint", name]) = (global, w.as_slice()) {
+        if has_root(s, &format!("crypto pki certificate chain {name}")) || has_root(s, &format!("crypto ca certificate chain {name}")) {
+            out.line("% Removing an enrolled trustpoint will destroy all certificates");
+            out.line(" received from the related Certificate Authority.");
+            out.line("");
+            s.ios.confirm = Some(super::state::Pending { yes_no: true, prompt: "Are you sure you want to do this? [yes/no]: ".into(), action: super::state::PendingAction::RemoveTrustpoint(name.to_string()) });
+            return Ok(());
+        }
     }
     if !remove_line(s, &rest) {
         set_line(s, "", &format!("no {rest}"));
@@ -123,6 +147,64 @@ fn negate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
         crate::logbuf::from_ios_doc(&mut s.router());
     }
     Ok(())
+}
+
+/// The answer to a pending question (`[confirm]`: the first character of
+/// the line, `n` cancels and the rest of the line is read as typed after it;
+/// `[yes/no]`: the line, `y`/`ye`/`yes` or `n`/`no`, anything else asked
+/// again), as IOS reads it from a terminal or a paste.
+pub fn answer(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
+    let Some(p) = s.ios.confirm.take() else { return true };
+    if p.yes_no {
+        let t = line.trim().to_ascii_lowercase();
+        let yes = !t.is_empty() && "yes".starts_with(&t);
+        let no = !t.is_empty() && "no".starts_with(&t);
+        if !yes && !no {
+            out.line("% Please answer 'yes' or 'no'.");
+            s.ios.confirm = Some(p);
+            return true;
+        }
+        if yes {
+            run_pending(s, &p.action, out);
+        }
+        return true;
+    }
+    let mut chars = line.chars();
+    let first = chars.next();
+    let rest: String = chars.collect();
+    if !matches!(first, Some('n' | 'N')) {
+        run_pending(s, &p.action, out);
+    }
+    if rest.trim().is_empty() { true } else { super::execute(s, &rest, indent + 1, out) }
+}
+
+fn run_pending(s: &mut Session, action: &super::state::PendingAction, out: &mut dyn Out) {
+    use super::state::PendingAction;
+    let root_gone = |s: &mut Session, heads: &[String]| {
+        let mut r = s.router();
+        r.ios_doc.root.retain(|n| !heads.iter().any(|h| n.text == *h));
+        drop(r);
+        // Top-level blocks went: the header index starts afresh.
+        s.ios.blocks = Default::default();
+    };
+    match action {
+        PendingAction::Negate(rest) => {
+            remove_line(s, rest);
+            s.ios.blocks = Default::default();
+        }
+        PendingAction::RemoveTrustpoint(name) => {
+            let heads: Vec<String> = ["crypto pki trustpoint", "crypto ca trustpoint", "crypto pki certificate chain", "crypto ca certificate chain"].iter().map(|h| format!("{h} {name}")).collect();
+            root_gone(s, &heads);
+            out.line("% Be sure to ask the CA administrator to revoke your certificates.");
+        }
+        PendingAction::Zeroize => {
+            // The router's own certificates go with its keys; CA certificates stay.
+            let mut r = s.router();
+            for n in r.ios_doc.root.iter_mut().filter(|n| n.text.starts_with("crypto pki certificate chain ") || n.text.starts_with("crypto ca certificate chain ")) {
+                n.children.retain(|c| c.text.split_whitespace().nth(1) == Some("ca"));
+            }
+        }
+    }
 }
 
 /// `logging buffered ...`, `logging host ...`: kept as typed, and followed by the log buffer.
@@ -861,6 +943,13 @@ fn line_password(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
 }
 
 fn global(g: &mut G) {
+    add(g, "crypto key zeroize [rsa [WORD]]", &["Encryption module", "Long term key operations", "Remove keys", "Remove RSA keys", "keypair label"], |s, _, o| {
+        // A one-time operation: asked, never stored in the configuration.
+        o.line("% All keys will be removed.");
+        o.line("% All router certs issued using these keys will also be removed.");
+        s.ios.confirm = Some(super::state::Pending { yes_no: true, prompt: "Do you really want to remove these keys? [yes/no]: ".into(), action: super::state::PendingAction::Zeroize });
+        Ok(())
+    });
     add(g, "service password-encryption", &["Modify use of network based services", "Encrypt system passwords"], service_password_encryption);
     add(g, &format!("logging buffered [<4096-2147483647>] {LOG_LEVELS}"), &["Modify message logging facilities", "Set buffered logging parameters", "Logging buffer size (bytes)", "System is unusable", "Immediate action needed", "Critical conditions", "Error conditions", "Warning conditions", "Normal but significant conditions", "Informational messages", "Debugging messages"], logging);
     add(g, "logging host A.B.C.D [transport udp port <1-65535>]", &["Modify message logging facilities", "Set syslog server IP address and parameters", "IP address of the syslog server", "Specify the transport protocol", "UDP", "Specify the UDP port", "Port"], logging);
