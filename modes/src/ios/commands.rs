@@ -763,7 +763,7 @@ fn exec(g: &mut G, privileged: bool) {
             let dir = s.router().state_dir.clone();
             let mut text = crate::out::VecOut::default();
             doc.render(&mut text);
-            let path = dir.join("startup-config");
+            let path = dir.join(super::STARTUP_FILE);
             let res = crate::statefs::write_private(&path, |w| std::io::Write::write_all(w, text.text().as_bytes()));
             match res {
                 Ok(()) => {

@@ -19,6 +19,7 @@ pub mod commands;
 pub mod commit;
 pub mod dialect;
 pub mod esp_events;
+pub mod json;
 pub mod doc;
 pub mod compile;
 pub mod events;
@@ -32,11 +33,15 @@ pub mod show_if;
 pub mod show_ikev2;
 pub mod show_sa;
 pub mod state;
+pub mod users;
 pub mod vocabulary;
 pub mod wording;
 
 pub use doc::{IosDoc, IosFrame, IosMode, Node};
 pub use state::IosSession;
+
+/// The file `write memory` writes and the next start loads, in the state directory (`nvram:startup-config`).
+pub const STARTUP_FILE: &str = "startup-config";
 
 use crate::out::Out;
 use crate::session::{Args, Handler, Session};
