@@ -249,7 +249,8 @@ pub fn isakmp_sa_detail(r: &Router) -> Vec<IsakmpSaDetail> {
                 local: s.local.ip().to_string(),
                 remote: s.remote.ip().to_string(),
                 ivrf: if ivrf == "(none)" { String::new() } else { ivrf },
-                status: if s.is_established() { "ACTIVE" } else { "INACTIVE" },
+                // The entry's status (as the summary's `status` column), not the negotiation's.
+                status: "ACTIVE",
                 encr: ike_encr(p.encr),
                 hash: ike_hash(p.hash),
                 auth: match p.auth {
