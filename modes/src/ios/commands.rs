@@ -86,8 +86,25 @@ fn vrf_forwarding(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
+/// An interface named in two words (`int tun 1`, `interface Serial 2/0`,
+/// `tunnel source serial 2/0`): IOS takes the type and the number apart.
+fn joined_interface(a: &Args) -> Option<String> {
+    let ty = a.get("WORD")?;
+    let num = a.get("num")?;
+    (ty.chars().all(|c| c.is_ascii_alphabetic() || c == '-') && num.starts_with(|c: char| c.is_ascii_digit())).then(|| format!("{ty}{num}"))
+}
+
 fn b_if(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
-    let raw = a.req("WORD")?;
+    let joined = joined_interface(a);
+    if a.get("num").is_some() && joined.is_none() {
+        let w = a.get("num").unwrap_or("");
+        let col = super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
+        o.line(&format!("{}^", " ".repeat(col)));
+        o.line("% Invalid input detected at '^' marker.");
+        o.line("");
+        return Err(String::new());
+    }
+    let raw = joined.as_deref().unwrap_or(a.req("WORD")?);
     // An interface name is a type and a number (`<NameOfYourOutsideInterface>`
     // from a template is not): IOS refuses it with the caret.
     if !raw.starts_with(|c: char| c.is_ascii_alphabetic()) || !raw.contains(|c: char| c.is_ascii_digit()) || raw.contains(['<', '>', '{', '}', '$']) {
@@ -385,7 +402,24 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "description LINE", &["Interface specific description", "Up to 240 characters describing this interface"], leaf1);
             add(&mut g, "shutdown", &["Shutdown the selected interface"], leaf1);
             add(&mut g, "crypto map WORD", &["Encryption/Decryption commands", "Assign a Crypto Map", "Crypto Map tag"], leaf2);
-            add(&mut g, "tunnel source {A.B.C.D | WORD}", &["protocol-over-protocol tunneling", "source of tunnel packets", "IP address", "Interface"], leaf2);
+            add(&mut g, "tunnel source {A.B.C.D | WORD [WORD:num]}", &["protocol-over-protocol tunneling", "source of tunnel packets", "IP address", "Interface (or type)", "Interface number"], |s, a, o| {
+                // An interface is stored by its full name, as IOS prints it.
+                match (a.get("A.B.C.D"), joined_interface(a).or_else(|| a.get("WORD").map(str::to_string))) {
+                    (None, Some(i)) if a.get("num").is_none() || joined_interface(a).is_some() => {
+                        set_line(s, "tunnel source", &format!("tunnel source {}", interface_name(&i)));
+                        Ok(())
+                    }
+                    (None, _) => {
+                        let w = a.get("num").unwrap_or("");
+                        let col = super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
+                        o.line(&format!("{}^", " ".repeat(col)));
+                        o.line("% Invalid input detected at '^' marker.");
+                        o.line("");
+                        Err(String::new())
+                    }
+                    _ => leaf2(s, a, o),
+                }
+            });
             add(&mut g, "tunnel destination {A.B.C.D | WORD}", &["protocol-over-protocol tunneling", "destination of tunnel", "IP address", "Host name"], leaf2);
             add(&mut g, "tunnel mode {ipsec {ipv4 | ipv6} | gre {ip | ipv6 | multipoint [ipv6]} | ipip [decapsulate-any] | ipv6ip [6to4 | auto-tunnel | isatap] | ipv6 | mpls traffic-eng | vxlan-gpe ipv4 | vxlan ipv4 | l2tpv3 | udp | rbscp}", &["protocol-over-protocol tunneling", "tunnel encapsulation method", "IPSEC tunnel encapsulation", "over IPv4", "over IPv6", "generic route encapsulation protocol", "over IP", "over IPv6", "over IPv4 (multipoint)", "over IPv6 (multipoint)", "IP over IP encapsulation", "decapsulate any IP-in-IP packet", "IPv6 over IP encapsulation", "IPv6 automatic tunnelling using 6to4", "IPv6 automatic tunnelling using IPv4 compatible addresses", "IPv6 automatic tunnelling using ISATAP", "Generic packet tunneling in IPv6", "MPLS encapsulations", "RSVP Traffic Engineering", "VXLAN-GPE encapsulation", "over IPv4", "VXLAN encapsulation", "over IPv4", "L2TPv3 encapsulation", "UDP encapsulation", "RBSCP in IP tunnel"], |s, a, _| {
                 // `tunnel mode gre ip` is IOS's default: IOS does not print it.
@@ -995,7 +1029,7 @@ fn global(g: &mut G) {
     add(g, "ip route vrf WORD:vrf A.B.C.D:net A.B.C.D:mask {A.B.C.D:hop | WORD:if} [<1-255>]", &["Global IP configuration subcommands", "Establish static routes", "Configure static route for a VPN Routing/Forwarding instance", "VPN Routing/Forwarding instance name", "Destination prefix", "Destination prefix mask", "Forwarding router's address", "Interface", "Distance metric for this route"], ip_route);
     add(g, "ip vrf WORD", &["Global IP configuration subcommands", "Configure an IP VPN Routing/Forwarding instance", "VPN Routing/Forwarding instance name"], b_vrf);
     add(g, "vrf definition WORD", &["Configure a VRF", "VRF definition", "VRF name"], b_vrf);
-    add(g, "interface WORD", &["Select an interface to configure", "Interface name"], b_if);
+    add(g, "interface WORD [WORD:num]", &["Select an interface to configure", "Interface name (or type)", "Interface number"], b_if);
     add(g, "username WORD privilege <0-15> {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
     add(g, "username WORD {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
     add(g, "enable secret level <1-15> [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Set exec level password", "Level number", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], enable_level);
