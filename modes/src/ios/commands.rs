@@ -214,6 +214,21 @@ fn run_pending(s: &mut Session, action: &super::state::PendingAction, out: &mut 
             root_gone(s, &heads);
             out.line("% Be sure to ask the CA administrator to revoke your certificates.");
         }
+        PendingAction::ClearLogging => s.router().log.clear(),
+        PendingAction::EraseStartup => {
+            let path = s.router().state_dir.join("startup-config");
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    out.line(&format!("%Error erasing nvram: ({e})"));
+                    return;
+                }
+            }
+            s.router().ios_startup = None;
+            out.line("[OK]");
+            out.line("Erase of nvram: complete");
+        }
         PendingAction::Zeroize => {
             // The router's own certificates go with its keys; CA certificates stay.
             let mut r = s.router();
@@ -1153,6 +1168,20 @@ fn crypto_exec(g: &mut G) {
         }
         Ok(())
     });
+    add(g, "clear logging", &["Reset functions", "Clear logging buffer"], |s, _, _| {
+        s.ios.confirm = Some(super::state::Pending { yes_no: false, prompt: "Clear logging buffer [confirm]".into(), action: super::state::PendingAction::ClearLogging });
+        Ok(())
+    });
+    for (spec, helps) in [("write erase", &["Write running configuration to memory, network, or terminal", "Erase NV memory"][..]), ("erase startup-config", &["Erase a filesystem", "Erase contents of configuration memory"][..])] {
+        add(g, spec, helps, |s, _, _| {
+            s.ios.confirm = Some(super::state::Pending {
+                yes_no: false,
+                prompt: "Erasing the nvram filesystem will remove all configuration files! Continue? [confirm]".into(),
+                action: super::state::PendingAction::EraseStartup,
+            });
+            Ok(())
+        });
+    }
     add(g, "clear crypto isakmp [<1-32766>]", &["Reset functions", CR, "ISAKMP SAs (a delete is sent to the peer)", "Connection id"], |s, a, _| {
         let mut r = s.router();
         match a.num("<1-32766>") {
@@ -1259,4 +1288,48 @@ fn crypto_exec(g: &mut G) {
         o.line("Success rate is 0 percent (0/5)");
         Ok(())
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::out::VecOut;
+    use crate::session::{Clock, Dialect, Router, Session, SessionOptions};
+    use std::sync::{Arc, Mutex};
+
+    fn session() -> Session {
+        let r = Arc::new(Mutex::new(Router::new(edgesh_engine::Config::new("x"), Clock::Virtual(0), 1, std::env::temp_dir())));
+        let mut s = Session::new(r, SessionOptions { dialect: Dialect::Ios, ..Default::default() });
+        s.ios.privileged = true;
+        s
+    }
+
+    #[test]
+    fn enter_at_a_confirm_question_confirms_and_n_cancels() {
+        let mut s = session();
+        let mut o = VecOut::default();
+        s.router().log.push_back("%SYS-5-CONFIG_I: Configured from console by console".into());
+        s.execute("clear logging", &mut o);
+        assert_eq!(super::super::prompt(&s), "Clear logging buffer [confirm]");
+        s.execute("n", &mut o);
+        assert_eq!(s.router().log.len(), 1, "n cancels");
+        assert_eq!(super::super::prompt(&s), "Router#");
+        s.execute("clear logging", &mut o);
+        s.execute("", &mut o);
+        assert!(s.router().log.is_empty(), "Enter confirms");
+        assert_eq!(super::super::prompt(&s), "Router#");
+    }
+
+    #[test]
+    fn a_pasted_confirm_takes_one_character_and_the_rest_is_a_command() {
+        let mut s = session();
+        let mut o = VecOut::default();
+        for l in ["configure terminal", "username bob secret x", "no username bob"] {
+            s.execute(l, &mut o);
+        }
+        // `yes` after `[confirm]`: `y` confirms, `es` is typed after it (and refused).
+        let ok = s.execute("yes", &mut o);
+        assert!(!ok);
+        assert!(!s.router().ios_doc.root.iter().any(|n| n.text.starts_with("username bob")));
+        assert!(o.text().ends_with("% Invalid input detected at '^' marker.\n\n"), "{}", o.text());
+    }
 }

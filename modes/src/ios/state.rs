@@ -42,4 +42,8 @@ pub enum PendingAction {
     RemoveTrustpoint(String),
     /// `crypto key zeroize rsa`: the router certificates issued with the keys.
     Zeroize,
+    /// `clear logging`: the log buffer.
+    ClearLogging,
+    /// `write erase` / `erase startup-config`: the startup configuration.
+    EraseStartup,
 }
