@@ -460,6 +460,25 @@ reconnect [timeout <600-86400>]
 hostname WORD
 identity key-id WORD
 
+@interface
+ip nhrp network-id <1-4294967295>
+ip nhrp holdtime <1-65535>
+ip nhrp authentication WORD
+ip nhrp map multicast {A.B.C.D | dynamic}
+ip nhrp redirect [timeout <2-30>]
+ip nhrp shortcut [virtual-template <1-65535>]
+ip nhrp registration {no-unique | timeout <1-65535>}
+tunnel key <0-4294967295>
+tunnel ttl <1-255>
+tunnel tos <0-255>
+tunnel path-mtu-discovery [age-timer {<10-30> | infinite} | min-mtu <92-65535>]
+keepalive [<0-32767> [<1-255>]]
+bandwidth <1-100000000>
+delay <1-16777215>
+load-interval <30-600>
+duplex {auto | full | half}
+negotiation auto
+
 @global
 crypto isakmp aggressive-mode disable
 crypto isakmp enable [WORD]
@@ -633,11 +652,10 @@ impl Vocabulary {
                 break;
             }
         }
-        // The vocabulary entry the line is kept by: checked only if it has a spec.
+        // Checked only when the line starts with the keywords of a spec
+        // (`ip nhrp network-id ...` is; `ip nhrp interest ...` is not).
         let words: Vec<&str> = body.split_whitespace().collect();
-        let Some(f) = self.family(family) else { return Ok(()) };
-        let Some(entry) = f.words.iter().filter(|k| starts_with(&words, k, abbrev)).max_by_key(|k| k.len()) else { return Ok(()) };
-        if !heads.iter().any(|h| h.len() >= entry.len() && h[..entry.len()] == entry[..]) {
+        if self.family(family).is_none() || !heads.iter().any(|h| starts_with(&words, h, abbrev)) {
             return Ok(());
         }
         match g.parse(body) {
@@ -738,6 +756,13 @@ mod tests {
         // A kept command without a whole-line syntax: leading keywords only.
         assert_eq!(bad("global", "crypto ikev2 enable bleep"), None);
         assert_eq!(bad("global", "ip nat inside source static 192.0.2.1 198.51.100.1"), None);
+        // Interface lines with a known syntax; other `ip nhrp` forms by their keywords.
+        assert_eq!(bad("interface", "ip nhrp network-id banana"), Some(19));
+        assert_eq!(bad("interface", "ip nhrp network-id 1"), None);
+        assert_eq!(bad("interface", "ip nhrp nhs 10.0.0.1 nbma 192.0.2.1 multicast"), None);
+        assert_eq!(bad("interface", "duplex ful"), None);
+        assert_eq!(bad("interface", "duplex fool"), Some(7));
+        assert_eq!(bad("interface", "no keepalive"), None);
         // Every spec compiles.
         assert!(syntax().len() >= 6);
     }
