@@ -1113,13 +1113,22 @@ fn crypto_exec(g: &mut G) {
         Ok(())
     });
     crate::ios::show_ikev2::register(g);
-    add(g, "show interfaces [WORD]", &[SH, "Interface status and configuration", "Interface name"], |s, a, o| {
+    add(g, "show interfaces [WORD [WORD:num]]", &[SH, "Interface status and configuration", "Interface name (or type)", "Interface number"], |s, a, o| {
         super::commit::sync(&mut s.router());
-        let name = a.get("WORD").map(interface_name);
+        // `show interfaces tunnel 18`: the type and the number apart, as IOS takes them.
+        let name = joined_interface(a).or_else(|| a.get("WORD").filter(|_| a.get("num").is_none()).map(str::to_string)).map(|n| interface_name(&n));
+        if a.get("WORD").is_some() && name.is_none() {
+            let w = a.get("num").unwrap_or("");
+            let col = super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
+            o.line(&format!("{}^", " ".repeat(col)));
+            o.line("% Invalid input detected at '^' marker.");
+            o.line("");
+            return Err(String::new());
+        }
         let ifs = crate::ios::show_if::interfaces(&s.router(), name.as_deref());
         let Some(ifs) = ifs else {
             // IOS: an interface that does not exist is an invalid word (caret under it).
-            let w = a.get("WORD").unwrap_or("");
+            let w = a.get("num").or(a.get("WORD")).unwrap_or("");
             let col = super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
             o.line(&format!("{}^", " ".repeat(col)));
             o.line("% Invalid input detected at '^' marker.");
