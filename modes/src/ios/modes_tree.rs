@@ -146,7 +146,7 @@ fn place_pass(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out, abb
         }
         if v.knows(fam, t, abbrev) {
             // The whole line, where the command's syntax is known.
-            if let Err(e) = v.check_line(fam, line, abbrev) {
+            if let Err(e) = super::vocabulary::check_line(v, fam, line, abbrev) {
                 bad.get_or_insert(e);
                 continue;
             }

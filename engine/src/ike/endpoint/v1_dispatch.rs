@@ -21,7 +21,7 @@ use std::net::SocketAddrV4;
 
 impl Endpoint {
     /// A message for the IKEv1 SA `h` (found by its cookies), to its exchange.
-    pub(in crate::ike) fn v1_message(&mut self, now: Millis, h: SaHandle, local: SocketAddrV4, remote: SocketAddrV4, hdr: &Header, data: &[u8]) {
+    pub(in crate::ike) fn v1_message(&mut self, now: Millis, h: SaHandle, remote: SocketAddrV4, hdr: &Header, data: &[u8]) {
         match hdr.exchange {
             exchange::MAIN | exchange::AGGRESSIVE => {
                 if hdr.msgid != 0 {
@@ -46,18 +46,15 @@ impl Endpoint {
                 } else {
                     aggressive::handle(&mut self.ctx, &mut self.sas[h], &pc, now, hdr, data)
                 };
-                self.v1_next(now, h, &pc, next);
+                self.v1_next(now, h, next);
             }
             exchange::QUICK => {
                 let children = &self.children;
                 let next = quick::handle(&mut self.ctx, &mut self.sas[h], now, hdr, data, |s| children.iter().any(|c| c.spi_in == s));
-                if let Some(pc) = self.pc(&self.sas[h].tunnel).cloned() {
-                    self.v1_next(now, h, &pc, next);
-                }
+                self.v1_next(now, h, next);
             }
             exchange::INFORMATIONAL => self.informational(now, h, hdr, data),
             x => {
-                let _ = local;
                 self.ctx.stats.rx_malformed += 1;
                 self.ctx.event(Event::Malformed { peer: remote, error: WireError::InvalidExchange(x), answered: None });
             }
@@ -65,7 +62,7 @@ impl Endpoint {
     }
 
     /// Carry out what an exchange returned.
-    fn v1_next(&mut self, now: Millis, h: SaHandle, pc: &PeerConf, next: Next) {
+    fn v1_next(&mut self, now: Millis, h: SaHandle, next: Next) {
         match next {
             Next::Done => {}
             Next::Fail(reason) => self.fail_p1(h, reason),
@@ -75,7 +72,8 @@ impl Endpoint {
                 if initial_contact {
                     self.initial_contact(now, h);
                 }
-                main_mode::send_mm6(&mut self.ctx, &mut self.sas[h], pc, now);
+                let Some(pc) = self.pc(&self.sas[h].tunnel).cloned() else { return };
+                main_mode::send_mm6(&mut self.ctx, &mut self.sas[h], &pc, now);
                 self.established(now, h);
             }
             Next::Install(q, spi_out) => self.install_child(now, h, *q, spi_out),
@@ -340,5 +338,54 @@ impl Endpoint {
         let (ic, rc) = hdr.map(|h| (h.icookie, h.rcookie)).unwrap_or(([0; 8], [0; 8]));
         let conn = self.sas.with_cookie(&ic).find(|&i| self.sas[i].rcookie == rc && rc != [0; 8]).map(|i| self.sas[i].conn).unwrap_or(0);
         v1::answer_unprotected(&mut self.ctx, conn, local, remote, hdr, kind);
+    }
+
+    /// What is due on one IKE SA: retransmission or give-up, the half-open
+    /// limit, quick-mode retransmissions, DPD, lifetime and rekey.
+    pub(in crate::ike) fn sa_timeout(&mut self, now: Millis, h: SaHandle) {
+        // A first message nobody followed up (possibly spoofed): gone soon.
+        let s = &self.sas[h];
+        if s.unanswered() && now >= s.created + HALF_OPEN_TIMEOUT {
+            let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
+            self.take_sa(h);
+            self.ctx.event(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut, established: false });
+            return;
+        }
+        // Retransmissions and give-ups.
+        if phase1::retransmit(&mut self.ctx, &mut self.sas[h], now) {
+            let s = &self.sas[h];
+            let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
+            self.take_sa(h);
+            self.ctx.event(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse, established: false });
+            self.schedule_retry(&tunnel);
+            return;
+        }
+        // Half-open SAs that never finished.
+        let s = &self.sas[h];
+        if !s.is_established() && s.timer.is_none() && now >= s.created + RETRANSMIT_BASE * 64 {
+            let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
+            self.take_sa(h);
+            self.ctx.event(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut, established: false });
+            return;
+        }
+        // Quick-mode retransmissions.
+        quick::retransmit(&mut self.ctx, &mut self.sas[h], now);
+        // DPD.
+        if !self.dpd_timeout(now, h) {
+            return;
+        }
+        // IKE SA lifetime: the initiator negotiates a replacement at 90 %
+        // (the old SA is deleted when it is up); at expiry the SA goes.
+        let s = &self.sas[h];
+        if s.is_established() && now >= s.expires() {
+            self.remove_sa(now, h, true, DownReason::LifetimeExpired { kilobytes: false });
+            return;
+        }
+        if s.is_established() && s.role == Role::Initiator && !s.rekeyed && !s.deleting && now >= s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT {
+            self.sas[h].rekeyed = true;
+            if let Some(p) = self.pc(&self.sas[h].tunnel).cloned().filter(|p| p.may_initiate()) {
+                self.start_phase1(now, &p);
+            }
+        }
     }
 }
