@@ -603,7 +603,8 @@ impl Session {
     /// (the width of the prompt the line was echoed after).
     pub fn execute_with_caret(&mut self, line: &str, caret_indent: usize, out: &mut dyn Out) -> bool {
         let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('!') {
+        // (A question waiting for its answer takes an empty line too: Enter confirms.)
+        if (trimmed.is_empty() || trimmed.starts_with('!')) && self.ios.confirm.is_none() {
             return true;
         }
         if line.len() > MAX_LINE {
