@@ -269,7 +269,12 @@ pub fn ip_interface_rows(doc: &IosDoc) -> Vec<InterfaceRow> {
             }
         }
         let shut = n.children.iter().any(|c| c.text == "shutdown");
-        let (status, protocol) = if shut { ("administratively down", "down") } else { ("up", "up") };
+        // The line protocol as `show interfaces` has it (a tunnel without source or destination is down).
+        let (status, protocol) = match (shut, super::show_if::line_protocol_up(doc, n)) {
+            (true, _) => ("administratively down", "down"),
+            (false, true) => ("up", "up"),
+            (false, false) => ("up", "down"),
+        };
         rows.push(InterfaceRow { name: name.to_string(), address: addr, method, status, protocol });
     }
     rows

@@ -148,11 +148,36 @@ fn gather_if(n: &Node, r: &Router) -> IfState {
             st.bytes_out += c.bytes_out;
         }
     }
-    st.line_up = !st.shutdown && (!is_tunnel || (t.source.is_some() && (t.destination.is_some() || t.protocol == "multi-GRE/IP")));
+    st.line_up = line_protocol_up(&r.ios_doc, n);
     if is_tunnel {
         st.tunnel = Some(t);
     }
     st
+}
+
+/// Is an interface's line protocol up? Not when `shutdown`; a tunnel needs
+/// a source address (given, or its source interface's primary) and a
+/// destination (multipoint GRE needs none).
+pub fn line_protocol_up(doc: &IosDoc, n: &Node) -> bool {
+    if n.children.iter().any(|c| c.text == "shutdown") {
+        return false;
+    }
+    let name = &n.text["interface ".len().min(n.text.len())..];
+    let mut tunnel = kind(name) == "Tunnel";
+    let (mut source, mut dest, mut multipoint) = (false, false, false);
+    for c in &n.children {
+        match words(&c.text).as_slice() {
+            ["tunnel", "source", s] => {
+                tunnel = true;
+                source = s.parse::<Ipv4Addr>().is_ok()
+                    || doc.root.iter().any(|x| x.text == format!("interface {}", super::names::interface_name(s)) && x.children.iter().any(|c| matches!(words(&c.text).as_slice(), ["ip", "address", a, _] if a.parse::<Ipv4Addr>().is_ok())));
+            }
+            ["tunnel", "destination", _] => dest = true,
+            ["tunnel", "mode", "gre", "multipoint", ..] => multipoint = true,
+            _ => {}
+        }
+    }
+    !tunnel || (source && (dest || multipoint))
 }
 
 /// `show interfaces [NAME]`: every interface, or the one named (`None`: no such interface).
