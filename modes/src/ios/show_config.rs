@@ -104,7 +104,8 @@ fn transforms(w: &[&str]) -> String {
     while i < w.len() {
         let t = w[i];
         match w.get(i + 1) {
-            Some(b) if ["128", "192", "256"].contains(b) && (t == "esp-aes" || t == "esp-gcm" || t == "esp-gmac") => {
+            // IOS names AES-CBC by its size (`esp-256-aes`) and prints GCM/GMAC as configured (`esp-gcm 256`).
+            Some(b) if ["128", "192", "256"].contains(b) && t == "esp-aes" => {
                 v.push(if *b == "128" { t.to_string() } else { format!("esp-{b}-{}", &t[4..]) });
                 i += 2;
             }
@@ -117,7 +118,7 @@ fn transforms(w: &[&str]) -> String {
     v.join(" ")
 }
 
-fn transform_sets(doc: &IosDoc) -> Vec<(String, String, bool)> {
+pub fn transform_sets(doc: &IosDoc) -> Vec<(String, String, bool)> {
     doc.root
         .iter()
         .filter_map(|n| match words(&n.text).as_slice() {
