@@ -92,6 +92,8 @@ pub struct Router {
     pub ios_compiled: Option<crate::ios::doc::IosDoc>,
     /// IOS: the running document as the engine model (compiled when the engine took it).
     pub ios_model: Arc<Config>,
+    /// The engine events of each peer, bounded, for the diagnosis commands (`crate::diagnose`).
+    pub diag: crate::diagnose::History,
 }
 
 /// A user who logged in.
@@ -163,6 +165,7 @@ impl Router {
             logctl: Default::default(),
             ios_compiled: None,
             ios_model: Arc::new(Config::new("Router")),
+            diag: Default::default(),
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });

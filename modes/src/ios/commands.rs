@@ -921,6 +921,7 @@ fn crypto_exec(g: &mut G) {
         Ok(())
     });
     crate::ios::show_ikev2::register(g);
+    crate::ios::diagnose::register(g);
     add(g, "show interfaces [WORD]", &[SH, "Interface status and configuration", "Interface name"], |s, a, o| {
         super::commit::sync(&mut s.router());
         let name = a.get("WORD").map(interface_name);

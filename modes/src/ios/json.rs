@@ -44,6 +44,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             value(&ikev2_sa(&s.router()))
         }
         "show version" => value(&version(&s.router())),
+        "show crypto diagnose peer A.B.C.D" => crate::ios::diagnose::state(s, a),
         "show ip interface brief" => value(&ip_interface_brief(&s.router())),
         "show clock" => value(&serde_json::json!({ "clock": format!("*{}", crate::time::date_time(s.router().now())) })),
         "show privilege" => value(&serde_json::json!({ "privilege_level": s.privilege })),
@@ -100,9 +101,11 @@ struct IsakmpDetailRow {
     c_id: u32,
     local_ip: String,
     remote_ip: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ivrf: Option<String>,
     status: &'static str,
-    encr_algo: String,
-    hash_algo: String,
+    encr_algo: &'static str,
+    hash_algo: &'static str,
     auth_type: &'static str,
     dh_group: u16,
     lifetime: String,
@@ -111,45 +114,24 @@ struct IsakmpDetailRow {
     conn_id: u32,
 }
 
+/// From the typed rows the text render prints (`show_crypto::isakmp_sa_detail`).
 pub fn isakmp_sa_detail(r: &Router) -> IsakmpSaDetail {
-    let now = r.now_ms();
     let mut rows = IndexMap::new();
-    for (i, s) in r.ike().ike_sas().iter().enumerate() {
-        use edgesh_engine::config::{IkeAuthAlg, IkeEncr};
-        let (encr, hash, group) = match &s.chosen {
-            Some(c) => (
-                match c.encr {
-                    IkeEncr::Aes128Cbc | IkeEncr::Aes192Cbc | IkeEncr::Aes256Cbc => "aes",
-                    IkeEncr::TripleDesCbc => "3des",
-                    IkeEncr::DesCbc => "des",
-                }
-                .to_string(),
-                match c.hash {
-                    IkeAuthAlg::HmacMd5_96 => "md5",
-                    IkeAuthAlg::HmacSha1_96 => "sha",
-                    IkeAuthAlg::HmacSha256 => "sha256",
-                    IkeAuthAlg::HmacSha384 => "sha384",
-                    IkeAuthAlg::HmacSha512 => "sha512",
-                }
-                .to_string(),
-                c.group,
-            ),
-            None => ("-".into(), "-".into(), 0),
-        };
-        let caps = format!("{}{}", if s.peer_dpd { "D" } else { "" }, if s.nat_local || s.nat_remote { "N" } else { "" });
+    for (i, s) in crate::ios::show_crypto::isakmp_sa_detail(r).into_iter().enumerate() {
         rows.insert(
             (i + 1).to_string(),
             IsakmpDetailRow {
                 c_id: s.conn,
-                local_ip: s.local.ip().to_string(),
-                remote_ip: s.remote.ip().to_string(),
-                status: "ACTIVE",
-                encr_algo: encr,
-                hash_algo: hash,
-                auth_type: "psk",
-                dh_group: group,
-                lifetime: hms(s.expires().saturating_sub(now) / 1000),
-                capabilities: caps,
+                local_ip: s.local,
+                remote_ip: s.remote,
+                ivrf: (!s.ivrf.is_empty()).then_some(s.ivrf),
+                status: s.status,
+                encr_algo: s.encr,
+                hash_algo: s.hash,
+                auth_type: s.auth,
+                dh_group: s.dh,
+                lifetime: hms(s.lifetime),
+                capabilities: s.caps,
                 engine_id: "SW",
                 conn_id: s.conn % 1000,
             },

@@ -17,6 +17,7 @@
 pub mod blockindex;
 pub mod commands;
 pub mod commit;
+pub mod diagnose;
 pub mod dialect;
 pub mod esp_events;
 pub mod json;

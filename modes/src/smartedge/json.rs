@@ -31,6 +31,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
                 }
             }))
         }
+        "show tunnel ipsec name NAME diagnose" => super::diagnose::state(s, a),
         "show clock" => value(&serde_json::json!({ "clock": crate::time::date_time(s.router().now()), "epoch_seconds": s.router().now() })),
         "show history" => value(&serde_json::json!({ "history": s.history.iter().enumerate().map(|(i, h)| ((i + 1).to_string(), h.clone())).collect::<IndexMap<_, _>>() })),
         "show log" => value(&serde_json::json!({ "log": s.router().log.iter().collect::<Vec<_>>() })),
