@@ -164,7 +164,7 @@ pub fn ios_ikev2_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
 }
 
 /// `a.b.c.d/0 - a.b.c.d/65535` as IOS writes a traffic selector range.
-fn ts_range(s: &Selector) -> String {
+pub(crate) fn ts_range(s: &Selector) -> String {
     let start = s.net.network();
     let end = Ipv4Addr::from(u32::from(start) | !u32::from(s.mask()));
     let (p0, p1) = if s.port == 0 { (0, 65535) } else { (s.port, s.port) };

@@ -14,6 +14,19 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
+/// SmartEdge shows without a JSON form yet (they say so); every other show
+/// has one (`crate::json` tests that the two lists cover every show).
+pub const NOT_YET: &[&str] = &[
+    "show configuration [ike | ipsec | tunnel] [all-contexts] [verbose]",
+    "show configuration changes",
+    "show tunnel ipsec name NAME statistics ike [detail]",
+    "show ike card SLOT/PORT statistics global {ike1 | ike2}",
+    "show ike keys tshark",
+    "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [handle <1-4294967295>]",
+    "show pki certificate-request rsa [all]",
+    "show pki key-pair [WORD]",
+];
+
 /// The JSON state of the SmartEdge show declared as `spec`.
 pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, String>> {
     Some(match spec {
@@ -32,6 +45,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             }))
         }
         "show tunnel ipsec name NAME diagnose" => super::diagnose::state(s, a),
+        "show users" | "show administrators" | "show sessions" => crate::json::users(s),
         "show clock" => value(&serde_json::json!({ "clock": crate::time::date_time(s.router().now()), "epoch_seconds": s.router().now() })),
         "show history" => value(&serde_json::json!({ "history": s.history.iter().enumerate().map(|(i, h)| ((i + 1).to_string(), h.clone())).collect::<IndexMap<_, _>>() })),
         "show log" => value(&serde_json::json!({ "log": s.router().log.iter().collect::<Vec<_>>() })),
