@@ -30,10 +30,8 @@ pub const NOT_YET: &[&str] = &[
     "show running-config unsupported",
     "show startup-config",
     "show crypto isakmp policy",
-    "show crypto ipsec transform-set",
     "show crypto map [tag WORD]",
     "show crypto keys tshark",
-    "show archive",
 ];
 
 /// The JSON state of the IOS show declared as `spec`.
@@ -143,6 +141,13 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
         "show logging" => {
             let r = s.router();
             value(&serde_json::json!({ "header": crate::logbuf::ios_header(&r), "log": r.log.iter().collect::<Vec<_>>() }))
+        }
+        "show archive" => value(&archive(&crate::ios::show_archive::state(s))),
+        "show crypto ipsec transform-set" => {
+            let mut sets = vec![("default".to_string(), "esp-aes esp-sha-hmac".to_string(), true)];
+            sets.extend(crate::ios::show_config::transform_sets(&s.router().ios_doc));
+            let m: IndexMap<String, Value> = sets.into_iter().map(|(n, t, transport)| (n, serde_json::json!({ "transforms": t, "mode": if transport { "Transport" } else { "Tunnel" } }))).collect();
+            value(&serde_json::json!({ "transform_set": m }))
         }
         "show clock" => value(&serde_json::json!({ "clock": format!("*{}", crate::time::date_time(s.router().now())) })),
         "show privilege" => value(&serde_json::json!({ "privilege_level": s.privilege })),
@@ -885,6 +890,26 @@ pub fn ikev2_stats(r: &Router) -> Value {
             "deleted_sessions_cert_revoke": 0
         }
     })
+}
+
+/// Genie `ShowArchive`: `archive` / number, the most recent file, the counts.
+fn archive(st: &crate::ios::show_archive::ArchiveState) -> Value {
+    use crate::ios::show_archive::ArchiveState;
+    match st {
+        ArchiveState::NotEnabled => serde_json::json!({ "archive": { "error": "Archive feature not enabled" } }),
+        ArchiveState::Files { maximum, files, .. } => {
+            let mut m = serde_json::Map::new();
+            m.insert("max_archive_configurations".into(), (*maximum).into());
+            m.insert("total".into(), files.len().into());
+            for (i, f) in files.iter().enumerate() {
+                m.insert((i + 1).to_string(), serde_json::json!({ "file": f }));
+            }
+            if let Some(f) = files.last() {
+                m.insert("most_recent_file".into(), f.clone().into());
+            }
+            serde_json::json!({ "archive": m })
+        }
+    }
 }
 
 // ------------------------------------------------ show version, show ip interface brief
