@@ -19,8 +19,6 @@ use serde_json::Value;
 pub const NOT_YET: &[&str] = &[
     "show configuration [ike | ipsec | tunnel] [all-contexts] [verbose]",
     "show configuration changes",
-    "show tunnel ipsec name NAME statistics ike [detail]",
-    "show ike card SLOT/PORT statistics global {ike1 | ike2}",
     "show ike keys tshark",
     "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [handle <1-4294967295>]",
     "show pki certificate-request rsa [all]",
@@ -46,6 +44,30 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
         }
         "show tunnel ipsec name NAME diagnose" => super::diagnose::state(s, a),
         "show users" | "show administrators" | "show sessions" => crate::json::users(s),
+        "show tunnel ipsec name NAME statistics ike [detail]" => {
+            let name = a.get("NAME").unwrap_or_default().to_string();
+            if !s.view().tunnels.contains_key(&name) {
+                return Some(Err(format!("Tunnel {name} not found")));
+            }
+            let r = s.router();
+            let st = r.ike().tunnel_stats.get(&name).cloned().unwrap_or_default();
+            let (ike, ipsec) = super::show_sa::tunnel_counts(&r, &name);
+            let mut rows = vec![("IKE SAs up", ike as u64), ("IPsec SA pairs up", ipsec as u64)];
+            rows.extend(super::show::ike_counter_rows(&st, false));
+            value(&serde_json::json!({ "tunnel": name, "statistics": counters(&rows) }))
+        }
+        "show ike card SLOT/PORT statistics global {ike1 | ike2}" => {
+            let r = s.router();
+            let rows = if a.has("ike2") {
+                super::show_ike2::ike2_global_rows(&r)
+            } else {
+                let p1_up = r.ike().ike_sas().iter().filter(|x| x.is_established()).count();
+                let mut rows = vec![("Phase-I SAs established now", p1_up as u64), ("Phase-I SAs negotiating now", (r.ike().ike_sas().len() - p1_up) as u64), ("IPsec SA pairs now", r.ike().child_sas().len() as u64)];
+                rows.extend(super::show::ike_counter_rows(&r.ike().stats, true));
+                rows
+            };
+            value(&serde_json::json!({ "asp": a.get("SLOT/PORT").unwrap_or("-"), "version": if a.has("ike2") { "IKEv2" } else { "IKEv1" }, "statistics": counters(&rows) }))
+        }
         "show clock" => value(&serde_json::json!({ "clock": crate::time::date_time(s.router().now()), "epoch_seconds": s.router().now() })),
         "show history" => value(&serde_json::json!({ "history": s.history.iter().enumerate().map(|(i, h)| ((i + 1).to_string(), h.clone())).collect::<IndexMap<_, _>>() })),
         "show log" => value(&serde_json::json!({ "log": s.router().log.iter().collect::<Vec<_>>() })),
@@ -65,6 +87,18 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
         }
         _ => return None,
     })
+}
+
+/// Counter rows as an object: the row's words as its key (`Phase-I SAs
+/// established` is `phase_i_sas_established`).
+fn counters(rows: &[(&str, u64)]) -> IndexMap<String, u64> {
+    rows.iter()
+        .map(|(k, v)| {
+            let key: String = k.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+            let key = key.split('_').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("_");
+            (key, *v)
+        })
+        .collect()
 }
 
 /// `show tunnel ipsec ...`: `tunnels` / name.
