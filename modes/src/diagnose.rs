@@ -309,7 +309,7 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
                 failure = Some(Failure::Selectors { version: "IKEv1", peer_local: initiator.data_text(), peer_remote: responder.data_text(), local });
             }
             Event::V2TsUnacceptable { tsi, tsr, .. } => {
-                let t = |v: &Vec<edgesh_engine::ike::v2::wire::Ts>| v.iter().map(|t| format!("{}-{}", t.start, t.end)).collect::<Vec<_>>().join(", ");
+                let t = |v: &Vec<edgesh_engine::ike::v2::wire::Ts>| v.iter().map(|t| range_text(t.start, t.end)).collect::<Vec<_>>().join(", ");
                 let local = peers.iter().flat_map(|p| p.children.iter()).map(|c| (sel(&c.local_ts), sel(&c.remote_ts))).collect();
                 failure = Some(Failure::Selectors { version: "IKEv2", peer_local: t(tsi), peer_remote: t(tsr), local });
             }
@@ -343,15 +343,18 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
             }
             Event::V2NoProposal { .. } | Event::V2InvalidKe { sent: true, .. } if peers.is_empty() => {}
             Event::V2InvalidKe { offered, requested, .. } => failure = Some(Failure::KeyExchange { peer_group: *offered, local_group: *requested }),
-            Event::V2NoProposal { offered, configured, .. } => {
+            Event::V2NoProposal { offered, configured, protocol, .. } => {
+                // Each local proposal against the peer's first, transform type by type.
+                let names: Vec<String> = peers.iter().flat_map(|p| p.proposals.iter().map(|x| x.name.clone())).collect();
                 let checks = configured
                     .iter()
-                    .map(|c| Check {
-                        local_proposal: format!("proposal {}", c.number),
-                        values: vec![Pair { attribute: "transforms", peer: offered.iter().map(v2_prop).collect::<Vec<_>>().join(" | "), local: v2_prop(c), mismatch: true }],
+                    .enumerate()
+                    .map(|(i, c)| Check {
+                        local_proposal: if *protocol == 1 { names.get(i).cloned().unwrap_or_else(|| format!("proposal {}", c.number)) } else { peers.iter().flat_map(|p| p.children.iter()).next().map(|c| c.policy.clone()).unwrap_or_default() },
+                        values: v2_pairs(offered.first(), c),
                     })
                     .collect();
-                failure = Some(Failure::IkeProposal { checks });
+                failure = Some(if *protocol == 1 { Failure::IkeProposal { checks } } else { Failure::IpsecProposal { checks } });
             }
             Event::NotifyReceived { kind, .. } | Event::V2Notify { kind, sent: false, .. } if is_error_notify(*kind) => {
                 let notify = notify_name(*kind);
@@ -459,26 +462,59 @@ fn offered_of(x: &edgesh_engine::ike::conf::IkeProp) -> edgesh_engine::ike::even
     edgesh_engine::ike::events::OfferedP1 { encr: Ok(x.encr), hash: Ok(x.hash), auth: Ok(x.auth), group: x.group, lifetime: x.lifetime }
 }
 
-/// An IKEv2 proposal as its transform ids (`ENCR 12/128 PRF 2 INTEG 2 DH 14`).
-fn v2_prop(p: &edgesh_engine::ike::v2::wire::ProposalRepr) -> String {
-    p.transforms
-        .iter()
-        .map(|t| {
-            let kind = match t.kind {
-                1 => "ENCR",
-                2 => "PRF",
-                3 => "INTEG",
-                4 => "DH",
-                5 => "ESN",
-                _ => "T",
-            };
-            match t.key_len {
-                Some(k) => format!("{kind} {}/{k}", t.id),
-                None => format!("{kind} {}", t.id),
+/// An address range as a prefix when it is one (`10.9.9.0/24`), else `A-B`.
+pub fn range_text(start: Ipv4Addr, end: Ipv4Addr) -> String {
+    let (a, b) = (u32::from(start), u32::from(end));
+    let span = b.wrapping_sub(a).wrapping_add(1);
+    if b >= a && (span == 0 || (span.is_power_of_two() && a & (span - 1) == 0)) {
+        let len = if span == 0 { 0 } else { 32 - span.trailing_zeros() };
+        return format!("{start}/{len}");
+    }
+    format!("{start}-{end}")
+}
+
+/// An IKEv2 transform in RFC 7296 words (`AES_CBC_128`, `PRF_HMAC_SHA1`, `AUTH_HMAC_SHA1_96`, `14`).
+fn v2_transform(t: &edgesh_engine::ike::v2::wire::TransformRepr) -> String {
+    match (t.kind, t.id) {
+        (1, 12) => format!("AES_CBC_{}", t.key_len.unwrap_or(128)),
+        (1, 20) => format!("AES_GCM_16_{}", t.key_len.unwrap_or(128)),
+        (1, 3) => "3DES".into(),
+        (1, 2) => "DES".into(),
+        (2, 1) => "PRF_HMAC_MD5".into(),
+        (2, 2) => "PRF_HMAC_SHA1".into(),
+        (2, 4) => "PRF_AES128_XCBC".into(),
+        (2, 5) => "PRF_HMAC_SHA2_256".into(),
+        (2, 6) => "PRF_HMAC_SHA2_384".into(),
+        (2, 7) => "PRF_HMAC_SHA2_512".into(),
+        (3, 1) => "AUTH_HMAC_MD5_96".into(),
+        (3, 2) => "AUTH_HMAC_SHA1_96".into(),
+        (3, 5) => "AUTH_AES_XCBC_96".into(),
+        (3, 12) => "AUTH_HMAC_SHA2_256_128".into(),
+        (3, 13) => "AUTH_HMAC_SHA2_384_192".into(),
+        (3, 14) => "AUTH_HMAC_SHA2_512_256".into(),
+        (4, g) => g.to_string(),
+        (5, 0) => "no ESN".into(),
+        (5, 1) => "ESN".into(),
+        (k, id) => format!("type {k} id {id}"),
+    }
+}
+
+/// The peer's first IKEv2 proposal against a local one, transform type by
+/// type (a type differs when no transform of it is in both).
+fn v2_pairs(peer: Option<&edgesh_engine::ike::v2::wire::ProposalRepr>, local: &edgesh_engine::ike::v2::wire::ProposalRepr) -> Vec<Pair> {
+    let of = |p: &edgesh_engine::ike::v2::wire::ProposalRepr, kind: u8| -> Vec<String> { p.transforms.iter().filter(|t| t.kind == kind).map(v2_transform).collect() };
+    [(1u8, "encryption"), (2, "PRF"), (3, "integrity"), (4, "DH group")]
+        .into_iter()
+        .filter_map(|(kind, attribute)| {
+            let l = of(local, kind);
+            let p = peer.map(|p| of(p, kind)).unwrap_or_default();
+            if l.is_empty() && p.is_empty() {
+                return None;
             }
+            let mismatch = !p.iter().any(|x| l.contains(x));
+            Some(Pair { attribute, peer: if p.is_empty() { "none".into() } else { p.join(",") }, local: if l.is_empty() { "none".into() } else { l.join(",") }, mismatch })
         })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect()
 }
 
 impl Failure {

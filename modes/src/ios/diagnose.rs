@@ -64,6 +64,29 @@ fn auth_word(proto: &str) -> Option<String> {
     EspAuth::ALL.iter().find(|e| e.proto_name() == proto).map(|a| crate::ios::events::ios_transform(None, Some(*a)))
 }
 
+/// An address block as an IOS ACL writes it: `10.9.9.0 0.0.0.255`, `host A`
+/// (from `A/LEN`, `A/MASK` or a range `A-B`).
+fn acl_addr(t: &str) -> String {
+    use std::net::Ipv4Addr;
+    let wild = |a: Ipv4Addr, mask: u32| if mask == u32::MAX { format!("host {a}") } else { format!("{a} {}", Ipv4Addr::from(!mask)) };
+    if let Some((a, m)) = t.split_once('/') {
+        if let Ok(a) = a.parse::<Ipv4Addr>() {
+            if let Ok(len) = m.parse::<u32>() {
+                return wild(a, if len == 0 { 0 } else { u32::MAX << (32 - len.min(32)) });
+            }
+            if let Ok(mask) = m.parse::<Ipv4Addr>() {
+                return wild(a, u32::from(mask));
+            }
+        }
+    }
+    if let Some((a, b)) = t.split_once('-') {
+        if let (Ok(a), Ok(b)) = (a.parse::<Ipv4Addr>(), b.parse::<Ipv4Addr>()) {
+            return format!("{a} {}", Ipv4Addr::from(u32::from(a) ^ u32::from(b)));
+        }
+    }
+    t.to_string()
+}
+
 /// `VPN-10` -> `crypto map VPN 10`; a VTI's tunnel is its interface.
 fn map_entry(tunnel: &str) -> String {
     match tunnel.rsplit_once('-') {
@@ -77,6 +100,21 @@ pub fn fix(d: &Diagnosis, f: &Failure) -> Vec<String> {
     let entry = d.tunnels.first().map(|t| map_entry(t)).unwrap_or_else(|| "crypto map".into());
     let mut v = Vec::new();
     match f {
+        Failure::IkeProposal { checks } if d.version == Some("IKEv2") => {
+            let name = checks.first().map(|c| c.local_proposal.clone()).unwrap_or_default();
+            for (attr, peer, _) in differing(checks) {
+                let w = match attr {
+                    "encryption" => peer.strip_prefix("AES_CBC_").map(|b| format!("encryption aes-cbc-{b}")),
+                    "integrity" => Some(format!("integrity {}", match peer.as_str() { "AUTH_HMAC_SHA1_96" => "sha1", "AUTH_HMAC_MD5_96" => "md5", "AUTH_HMAC_SHA2_256_128" => "sha256", "AUTH_HMAC_SHA2_384_192" => "sha384", _ => "sha512" })),
+                    "PRF" => Some(format!("prf {}", match peer.as_str() { "PRF_HMAC_SHA1" => "sha1", "PRF_HMAC_MD5" => "md5", "PRF_HMAC_SHA2_256" => "sha256", "PRF_HMAC_SHA2_384" => "sha384", _ => "sha512" })),
+                    "DH group" => Some(format!("group {peer}")),
+                    _ => None,
+                };
+                if let Some(w) = w {
+                    v.push(format!("here: crypto ikev2 proposal {} / {w}, or on the peer its {attr} to this router's", name.trim_start_matches("ikev2-")));
+                }
+            }
+        }
         Failure::IkeProposal { checks } => {
             for (attr, peer, _) in differing(checks) {
                 let word = match attr {
@@ -106,10 +144,11 @@ pub fn fix(d: &Diagnosis, f: &Failure) -> Vec<String> {
         }
         Failure::IpsecProposalRefused { .. } => v.push(format!("on the peer: an IPsec proposal and PFS like this router's above, or here the transform set and set pfs of {entry} like the peer's")),
         Failure::SelectorsRefused { .. } => v.push(format!("on the peer: its ACL as the mirror of this router's above, or here the access-list of {entry} (match address) as the mirror of the peer's")),
+        Failure::PreSharedKey { .. } if d.version == Some("IKEv2") => v.push(format!("here: crypto ikev2 keyring / peer (address {}) / pre-shared-key KEY, the same key as on the peer", d.peer)),
         Failure::PreSharedKey { .. } => v.push(format!("here: crypto isakmp key KEY address {} (or the keyring), the same key as on the peer", d.peer)),
         Failure::Identity { received, .. } => v.push(format!("here: the peer's identity ({received}) in the isakmp profile / ikev2 profile match identity, or on the peer its local identity")),
         Failure::Selectors { peer_local, peer_remote, .. } => {
-            v.push(format!("here: the access-list of {entry} (match address) as the mirror of the peer's: permit ip {peer_remote} {peer_local}, or on the peer its ACL"))
+            v.push(format!("here: the access-list of {entry} (match address) as the mirror of the peer's: permit ip {} {}, or on the peer its ACL", acl_addr(peer_remote), acl_addr(peer_local)))
         }
         Failure::KeyExchange { peer_group, .. } => v.push(format!("here: crypto ikev2 proposal / group {peer_group}, or on the peer its DH group")),
         Failure::IkeVersion { peer, .. } if *peer == "IKEv2" => v.push(format!("here: set ikev2-profile under {entry} (IKEv2), or on the peer an IKEv1 policy")),

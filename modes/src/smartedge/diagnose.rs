@@ -46,15 +46,18 @@ pub fn fix(d: &Diagnosis, f: &Failure) -> Vec<String> {
     match f {
         Failure::IkeProposal { checks } => {
             let prop = checks.first().map(|c| c.local_proposal.clone()).unwrap_or_default();
+            let prop = if d.version == Some("IKEv2") { format!("ike2 proposal {prop}") } else { format!("ike proposal {prop}") };
             for (attr, peer, _) in differing(checks) {
                 let line = match attr {
                     "encryption" => IkeEncr::ALL.iter().find(|e| e.proto_name() == peer).map(|e| format!("encryption algorithm {}", e.word())),
                     "hash" => IkeAuthAlg::ALL.iter().find(|e| e.proto_name() == peer).map(|e| format!("authentication algorithm {}", e.word())),
+                    "integrity" => peer.strip_prefix("AUTH_").and_then(|x| IkeAuthAlg::ALL.iter().find(|e| e.proto_name().trim_start_matches("IKE_") == x.trim_start_matches("HMAC_").replace("SHA1_96", "SHA").replace("MD5_96", "MD5"))).map(|e| format!("authentication algorithm {}", e.word())),
+                    "PRF" => edgesh_engine::config::Prf::ALL.iter().find(|e| e.proto_name() == peer).map(|e| format!("pseudo-random-function {}", e.word())),
                     "DH group" => Some(format!("dh-group {peer}")),
                     _ => None,
                 };
                 if let Some(l) = line {
-                    v.push(format!("here: ike proposal {prop} / {l}, or on the peer its {attr} to this router's"));
+                    v.push(format!("here: {prop} / {l}, or on the peer its {attr} to this router's"));
                 }
             }
         }
