@@ -418,7 +418,17 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
         failure = Some(Failure::NoAnswer { requests: rec.sent, retransmits: rec.retransmits });
     }
     let mut local_configuration = Vec::new();
-    if peers.is_empty() {
+    let mut tunnels = tunnels;
+    // Tunnels to this peer the engine does not run: their configuration is why.
+    let model = if r.dialect == crate::session::Dialect::Ios { r.ios_model.clone() } else { r.running.clone() };
+    for (name, _) in model.tunnels.iter().filter(|(_, t)| t.remote == Some(peer)) {
+        if !conf.peers.iter().any(|p| &p.name == name) {
+            let why = conf.notes.iter().find(|n| n.starts_with(&format!("tunnel {name}:"))).cloned();
+            local_configuration.push(why.unwrap_or_else(|| format!("tunnel {name}: not negotiated")));
+            tunnels.push(name.clone());
+        }
+    }
+    if tunnels.is_empty() {
         local_configuration.push(format!("no tunnel or crypto map entry has peer {peer}"));
     }
     for p in &peers {

@@ -9,6 +9,14 @@ type G = edgesh_grammar::Graph<Handler>;
 
 /// The exec commands of this file.
 pub fn register(g: &mut G) {
+    for (spec, helps) in [
+        ("show crypto diagnose map WORD <1-65535>", &["Show running system information", "Encryption module", "Why a tunnel is down, from the engine's record of the negotiation", "One crypto map entry", "Crypto map tag", "Sequence number"][..]),
+        ("show crypto diagnose interface WORD", &["Show running system information", "Encryption module", "Why a tunnel is down, from the engine's record of the negotiation", "A tunnel interface (VTI)", "Interface name"][..]),
+    ] {
+        if let Err(e) = g.add(spec, helps, Handler(show)) {
+            panic!("{e}");
+        }
+    }
     if let Err(e) = g.add(
         "show crypto diagnose peer A.B.C.D",
         &["Show running system information", "Encryption module", "Why a tunnel is down, from the engine's record of the negotiation", "One peer", "Peer address"],
@@ -18,13 +26,28 @@ pub fn register(g: &mut G) {
     }
 }
 
-fn peer(a: &Args) -> Result<std::net::Ipv4Addr, String> {
-    a.req("A.B.C.D")?.parse().map_err(|_| "Invalid peer address".to_string())
+/// The peer of the line: its address, or that of a crypto map entry
+/// (`map VPN 10`) or a tunnel interface (`interface Tunnel0`).
+fn peer(s: &Session, a: &Args) -> Result<std::net::Ipv4Addr, String> {
+    if let Some(p) = a.get("A.B.C.D") {
+        return p.parse().map_err(|_| "Invalid peer address".to_string());
+    }
+    let r = s.router();
+    let model = r.ios_model.clone();
+    let (what, found) = if a.has("map") {
+        let name = format!("{}-{}", a.req("WORD")?, a.req("<1-65535>")?);
+        (format!("crypto map {}", name.replacen('-', " ", 1)), model.tunnels.get(&name).cloned())
+    } else {
+        let i = crate::ios::names::interface_name(a.req("WORD")?);
+        (format!("interface {i}"), model.tunnels.iter().find(|(n, t)| **n == i || t.bind_interface.as_ref().is_some_and(|b| b.0 == i)).map(|x| x.1.clone()))
+    };
+    let t = found.ok_or_else(|| format!("{what} has no tunnel (no such entry, or not a crypto map entry / tunnel protection)"))?;
+    t.remote.ok_or_else(|| format!("{what} has no peer address (set peer / tunnel destination)"))
 }
 
 fn show(s: &mut Session, a: &Args, o: &mut dyn crate::out::Out) -> CmdResult {
-    let p = peer(a)?;
     crate::ios::commit::sync(&mut s.router());
+    let p = peer(s, a)?;
     let d = diagnose(&s.router(), p);
     render(&d, &fix, o);
     Ok(())
@@ -32,7 +55,7 @@ fn show(s: &mut Session, a: &Args, o: &mut dyn crate::out::Out) -> CmdResult {
 
 /// `| json`.
 pub fn state(s: &mut Session, a: &Args) -> Result<serde_json::Value, String> {
-    let p = peer(a)?;
+    let p = peer(s, a)?;
     crate::json::value(&diagnose(&s.router(), p))
 }
 

@@ -64,7 +64,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             crate::ios::commit::sync(&mut s.router());
             Ok(ikev2_stats(&s.router()))
         }
-        "show crypto diagnose peer A.B.C.D" => crate::ios::diagnose::state(s, a),
+        "show crypto diagnose peer A.B.C.D" | "show crypto diagnose map WORD <1-65535>" | "show crypto diagnose interface WORD" => crate::ios::diagnose::state(s, a),
         "show ip interface brief" => value(&ip_interface_brief(&s.router())),
         "show users" | "show sessions" => crate::json::users(s),
         "show crypto isakmp key" => {

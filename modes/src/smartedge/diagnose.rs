@@ -26,17 +26,37 @@ fn target(s: &Session, a: &Args) -> Result<std::net::Ipv4Addr, String> {
     t.remote.ok_or_else(|| format!("Tunnel {name} has no remote end point (peer-end-point)"))
 }
 
-fn show(s: &mut Session, a: &Args, o: &mut dyn crate::out::Out) -> CmdResult {
+/// The diagnosis of the tunnel's peer, with the configuration checks that
+/// keep the tunnel down (as `show tunnel ipsec detail` gives them).
+fn diagnosis(s: &Session, a: &Args) -> Result<Diagnosis, String> {
     let p = target(s, a)?;
-    let d = diagnose(&s.router(), p);
+    let name = a.req("NAME")?;
+    let cfg = s.view();
+    let mut d = diagnose(&s.router(), p);
+    if d.stage != crate::diagnose::Stage::Up {
+        if let Some(t) = cfg.tunnels.get(name) {
+            let problems = edgesh_engine::validate::validate(&cfg);
+            let (_, reasons) = super::show::tunnel_state(&cfg, &problems, name, t);
+            for r in reasons.into_iter().filter(|r| r != "no IKE SA established" && r != "waiting for remote peers") {
+                let r = format!("tunnel {name}: {r}");
+                if !d.local_configuration.contains(&r) {
+                    d.local_configuration.push(r);
+                }
+            }
+        }
+    }
+    Ok(d)
+}
+
+fn show(s: &mut Session, a: &Args, o: &mut dyn crate::out::Out) -> CmdResult {
+    let d = diagnosis(s, a)?;
     render(&d, &fix, o);
     Ok(())
 }
 
 /// `| json`.
 pub fn state(s: &mut Session, a: &Args) -> Result<serde_json::Value, String> {
-    let p = target(s, a)?;
-    crate::json::value(&diagnose(&s.router(), p))
+    crate::json::value(&diagnosis(s, a)?)
 }
 
 /// The SmartEdge lines to change, here or on the peer.
