@@ -33,7 +33,10 @@ fn diagnosis(s: &Session, a: &Args) -> Result<Diagnosis, String> {
     let name = a.req("NAME")?;
     let cfg = s.view();
     let mut d = diagnose(&s.router(), p);
-    if d.stage != crate::diagnose::Stage::Up {
+    // Only for a tunnel the engine does not run (a warning such as an unbound
+    // tunnel does not keep it from negotiating).
+    let runs = s.router().ike().conf().peers.iter().any(|p| p.name == name);
+    if !runs && d.stage != crate::diagnose::Stage::Up {
         if let Some(t) = cfg.tunnels.get(name) {
             let problems = edgesh_engine::validate::validate(&cfg);
             let (_, reasons) = super::show::tunnel_state(&cfg, &problems, name, t);
