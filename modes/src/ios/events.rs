@@ -275,6 +275,7 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
         Event::DpdDead { conn, peer, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): DPD: peer {peer} is not responding, deleting SAs")),
         _ => {}
     }
+    v.extend(super::debug_ikev2::lines(e, f));
     v
 }
 
