@@ -55,6 +55,10 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             crate::ios::commit::sync(&mut s.router());
             value(&ikev2_sa(&s.router()))
         }
+        "show crypto ikev2 sa [detail]" => {
+            crate::ios::commit::sync(&mut s.router());
+            Ok(ikev2_sa_detail(&s.router()))
+        }
         "show version" => value(&version(&s.router())),
         "show crypto ikev2 session [detail | detailed]" if !detail && !a.has("detailed") => {
             crate::ios::commit::sync(&mut s.router());
@@ -746,6 +750,73 @@ pub fn ikev2_sa(r: &Router) -> Ikev2Sa {
         );
     }
     st
+}
+
+/// Genie `ShowCryptoIkev2SaDetail`: `tunnel_id` / id, its values lower-case as Genie gives them.
+pub fn ikev2_sa_detail(r: &Router) -> Value {
+    use crate::ios::show_ikev2::{hex8, local_id_text, remote_id_text, status_description};
+    let now = r.now_ms();
+    let mut m = serde_json::Map::new();
+    for s in r.ike().v2().sas() {
+        let v = vrfs(r, &s.tunnel);
+        let (fvrf, ivrf) = v.split_once('/').unwrap_or(("none", "none"));
+        let (encryption, keysize, prf, hash, dh) = suite(s);
+        let (lspi, rspi) = s.spis();
+        let (next, peer, _) = s.msg_ids();
+        let dpd = r.ike().v2().peers().iter().find(|p| p.name == s.tunnel).is_some_and(|p| p.dpd);
+        let (dpd_time, retry) = if dpd { (edgesh_engine::ike::endpoint::DPD_INTERVAL / 1000, edgesh_engine::ike::endpoint::RETRANSMIT_TRIES as u64) } else { (0, 0) };
+        m.insert(
+            tunnel_id(s).to_string(),
+            serde_json::json!({
+                "local": format!("{}/{}", s.local.ip(), s.local.port()),
+                "remote": format!("{}/{}", s.remote.ip(), s.remote.port()),
+                "fvrf": fvrf,
+                "ivrf": ivrf,
+                "status": s.state.name().to_lowercase(),
+                "remote_subnets": [],
+                "encryption": encryption.to_lowercase(),
+                "keysize": keysize,
+                "prf": prf.to_lowercase(),
+                "hash": hash.to_lowercase(),
+                "dh_grp": dh,
+                "auth_sign": "psk",
+                "auth_verify": "psk",
+                "life_time": s.lifetime,
+                "active_time": active_secs(s, now),
+                "ce_id": 0,
+                "session_id": tunnel_id(s),
+                "local_spi": hex8(&lspi),
+                "remote_spi": hex8(&rspi),
+                "status_description": status_description(s).to_lowercase(),
+                "local_id": local_id_text(r, s),
+                "remote_id": remote_id_text(s),
+                "local_reg_msg_id": next,
+                "remote_req_msg_id": peer,
+                "local_next_msg_id": next,
+                "remote_next_msg_id": peer,
+                "local_req_queued": next,
+                "remote_req_queued": peer,
+                "local_window": 1,
+                "remote_window": 1,
+                "dpd_configured_time": dpd_time,
+                "retry": retry,
+                "fragmentation": "not  configured",
+                "dynamic_route_update": "disabled",
+                "extended_authentication": "not configured",
+                "nat_t": match (s.nat_local, s.nat_remote) {
+                    (true, _) => "detected inside",
+                    (false, true) => "detected  outside",
+                    _ => "not detected",
+                },
+                "cisco_trust_security_sgt": "disabled",
+                "initiator_of_sa": if s.role == Role::Initiator { "yes" } else { "no" },
+            }),
+        );
+    }
+    if m.is_empty() {
+        return serde_json::json!({});
+    }
+    serde_json::json!({ "tunnel_id": m })
 }
 
 /// (encryption, key size, PRF, integrity, DH group) as IOS-XE names them.

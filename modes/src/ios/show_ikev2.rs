@@ -55,11 +55,11 @@ pub(crate) fn active_secs(s: &Sa, now: u64) -> u64 {
     now.saturating_sub(s.established.unwrap_or(s.created)) / 1000
 }
 
-fn hex8(b: &[u8; 8]) -> String {
+pub(crate) fn hex8(b: &[u8; 8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
-fn remote_id_text(s: &Sa) -> String {
+pub(crate) fn remote_id_text(s: &Sa) -> String {
     match &s.peer_id {
         Some(i) if i.data.len() == 4 && i.kind == edgesh_engine::ike::v2::wire::id::IPV4_ADDR => Ipv4Addr::new(i.data[0], i.data[1], i.data[2], i.data[3]).to_string(),
         Some(i) => String::from_utf8_lossy(&i.data).to_string(),
@@ -67,14 +67,14 @@ fn remote_id_text(s: &Sa) -> String {
     }
 }
 
-fn local_id_text(r: &Router, s: &Sa) -> String {
+pub(crate) fn local_id_text(r: &Router, s: &Sa) -> String {
     match r.ike().v2().peers().iter().find(|p| p.name == s.tunnel).map(|p| &p.local_id) {
         Some(Identity::Any) | None => s.local.ip().to_string(),
         Some(i) => i.to_string(),
     }
 }
 
-fn status_description(s: &Sa) -> &'static str {
+pub(crate) fn status_description(s: &Sa) -> &'static str {
     use edgesh_engine::ike::v2::State;
     match s.state {
         State::Established => "Negotiation done",
