@@ -76,7 +76,7 @@ fn json_equals_genies_parse_of_the_text() {
     for c in ["show crypto isakmp sa", "show crypto ipsec sa", "show crypto ipsec sa detail", "show crypto session", "show crypto session detail"] {
         assert!(cases.iter().filter(|x| x.0 == c).count() >= 3, "{c}: fewer than 3 states in the transcript");
     }
-    for c in ["show crypto ikev2 sa", "show crypto ikev2 sa detail", "show crypto ikev2 session", "show crypto ikev2 stats", "show ip interface brief", "show archive"] {
+    for c in ["show crypto ikev2 sa", "show crypto ikev2 sa detail", "show crypto ikev2 session", "show crypto ikev2 session detail", "show crypto ikev2 stats", "show ip interface brief", "show archive"] {
         assert!(cases.iter().any(|x| x.0 == c), "{c}: not in the transcript");
     }
     // `show crypto isakmp sa detail`: Genie's row pattern needs a `Cap.`

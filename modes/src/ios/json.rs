@@ -60,9 +60,9 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             Ok(ikev2_sa_detail(&s.router()))
         }
         "show version" => value(&version(&s.router())),
-        "show crypto ikev2 session [detail | detailed]" if !detail && !a.has("detailed") => {
+        "show crypto ikev2 session [detail | detailed]" => {
             crate::ios::commit::sync(&mut s.router());
-            value(&ikev2_session(&s.router()))
+            value(&ikev2_session(&s.router(), detail || a.has("detailed")))
         }
         "show crypto ikev2 stats" => {
             crate::ios::commit::sync(&mut s.router());
@@ -850,7 +850,7 @@ pub struct Ikev2Session {
     ikev2_session: IndexMap<&'static str, IndexMap<String, Value>>,
 }
 
-pub fn ikev2_session(r: &Router) -> Ikev2Session {
+pub fn ikev2_session(r: &Router, detail: bool) -> Ikev2Session {
     let now = r.now_ms();
     let mut rows = IndexMap::new();
     let kids = r.ike().v2().child_sas();
@@ -868,16 +868,37 @@ pub fn ikev2_session(r: &Router) -> Ikev2Session {
             .iter()
             .enumerate()
             .map(|(i, c)| {
+                use crate::ios::show_ikev2::ts_range;
                 let (esp_in, esp_out) = if c.esp.is_some() { (c.spi_in, c.spi_out) } else { (0, 0) };
-                (
-                    (i + 1).to_string(),
+                let v = if detail {
+                    let (ah_in, ah_out) = if c.esp.is_none() && c.ah.is_some() { (c.spi_in, c.spi_out) } else { (0, 0) };
+                    let (encr, bits, hmac) = crate::ios::show_ikev2::esp_names(c);
                     serde_json::json!({
-                        "local_selectors": [crate::ios::show_ikev2::ts_range(&c.local_ts)],
-                        "remote_selectors": [crate::ios::show_ikev2::ts_range(&c.remote_ts)],
+                        "local_selectors": [],
+                        "remote_selectors": [],
+                        "traffic_selectors": [format!("{}    ->    {}", ts_range(&c.local_ts), ts_range(&c.remote_ts))],
                         "esp_spi_in": format!("0x{esp_in:X}"),
                         "esp_spi_out": format!("0x{esp_out:X}"),
-                    }),
-                )
+                        "ah_spi_in": format!("0x{ah_in:X}"),
+                        "ah_spi_out": format!("0x{ah_out:X}"),
+                        "cpi_in": "0x0",
+                        "cpi_out": "0x0",
+                        "child_encr": encr,
+                        "keysize": bits,
+                        "esp_hmac": hmac,
+                        "ah_hmac": c.ah.map(crate::ios::show_ikev2::auth_name).unwrap_or("None"),
+                        "compression": "IPCOMP_NONE",
+                        "mode": "tunnel",
+                    })
+                } else {
+                    serde_json::json!({
+                        "local_selectors": [ts_range(&c.local_ts)],
+                        "remote_selectors": [ts_range(&c.remote_ts)],
+                        "esp_spi_in": format!("0x{esp_in:X}"),
+                        "esp_spi_out": format!("0x{esp_out:X}"),
+                    })
+                };
+                ((i + 1).to_string(), v)
             })
             .collect();
         let mut row = serde_json::json!({
@@ -903,6 +924,39 @@ pub fn ikev2_session(r: &Router) -> Ikev2Session {
             "lifetime": s.lifetime,
             "activetime": active_secs(s, now),
         });
+        if detail {
+            use crate::ios::show_ikev2::{hex8, local_id_text, remote_id_text};
+            let (lspi, rspi) = s.spis();
+            let (next, peer, _) = s.msg_ids();
+            let dpd = r.ike().v2().peers().iter().find(|p| p.name == s.tunnel).is_some_and(|p| p.dpd);
+            let (dpd_time, retry) = if dpd { (edgesh_engine::ike::endpoint::DPD_INTERVAL / 1000, edgesh_engine::ike::endpoint::RETRANSMIT_TRIES as u64) } else { (0, 0) };
+            let extra = serde_json::json!({
+                "ce_id": 0,
+                "id": tunnel_id(s),
+                "local_spi": hex8(&lspi),
+                "remote_spi": hex8(&rspi),
+                "local_id": local_id_text(r, s),
+                "remote_id": remote_id_text(s),
+                "local_mesg_id": next,
+                "remote_mesg_id": peer,
+                "local_next_id": next,
+                "remote_next_id": peer,
+                "local_queued": next,
+                "remote_queued": peer,
+                "local_window": 1,
+                "remote_window": 1,
+                "dpd_time": dpd_time,
+                "dpd_retry": retry,
+                "fragmentation": "no",
+                "dynamic_route": "disabled",
+                "nat_detected": if s.nat_local || s.nat_remote { "yes" } else { "no" },
+                "cts_sgt": "disabled",
+                "initiator_of_sa": if s.role == Role::Initiator { "Yes" } else { "No" },
+            });
+            if let (Some(o), Value::Object(e)) = (row.as_object_mut(), extra) {
+                o.extend(e);
+            }
+        }
         if !child_sa.is_empty() {
             row["child_sa"] = serde_json::to_value(child_sa).unwrap_or_default();
         }

@@ -194,7 +194,7 @@ fn child_block(c: &ChildSa, detail: bool, out: &mut Vec<String>) {
     out.push(String::new());
 }
 
-fn auth_name(a: edgesh_engine::config::EspAuth) -> &'static str {
+pub(crate) fn auth_name(a: edgesh_engine::config::EspAuth) -> &'static str {
     use edgesh_engine::config::EspAuth;
     match a {
         EspAuth::HmacMd5_96 => "MD596",
@@ -206,7 +206,7 @@ fn auth_name(a: edgesh_engine::config::EspAuth) -> &'static str {
     }
 }
 
-fn esp_names(c: &ChildSa) -> (String, u32, &'static str) {
+pub(crate) fn esp_names(c: &ChildSa) -> (String, u32, &'static str) {
     use edgesh_engine::config::EspEncr;
     let Some((e, a)) = c.esp else { return ("None".into(), 0, "None") };
     let (name, bits) = match e {
