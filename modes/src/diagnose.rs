@@ -189,9 +189,9 @@ pub struct Diagnosis {
 
 fn p1_values(offered: &edgesh_engine::ike::events::OfferedP1, local: &edgesh_engine::ike::conf::IkeProp, m: Option<&P1Mismatch>) -> Vec<Pair> {
     let name = |r: Result<&'static str, u16>| r.unwrap_or("unknown");
-    let enc = offered.encr.map(|e| e.proto_name()).map_err(|x| x);
-    let hash = offered.hash.map(|e| e.proto_name()).map_err(|x| x);
-    let auth = offered.auth.map(|e| e.proto_name()).map_err(|x| x);
+    let enc = offered.encr.map(|e| e.proto_name());
+    let hash = offered.hash.map(|e| e.proto_name());
+    let auth = offered.auth.map(|e| e.proto_name());
     vec![
         Pair { attribute: "encryption", peer: name(enc).into(), local: local.encr.proto_name().into(), mismatch: matches!(m, Some(P1Mismatch::Encryption { .. })) },
         Pair { attribute: "hash", peer: name(hash).into(), local: local.hash.proto_name().into(), mismatch: matches!(m, Some(P1Mismatch::Hash { .. })) },
@@ -569,7 +569,7 @@ pub fn render(d: &Diagnosis, fix: &dyn Fn(&Diagnosis, &Failure) -> Vec<String>, 
             let table = |out: &mut dyn crate::out::Out, c: &Check, peer_col: &str| {
                 out.line(&format!("    {:<16}{:<22}{:<22}(local {})", "attribute", peer_col, "this router", c.local_proposal));
                 for p in &c.values {
-                    out.line(&format!("    {:<16}{:<22}{:<22}{}", p.attribute, p.peer, p.local, if p.mismatch { "<-- differs" } else { "" }).trim_end().to_string());
+                    out.line(&format!("    {:<16}{:<22}{:<22}{}", p.attribute, p.peer, p.local, if p.mismatch { "<-- differs" } else { "" }).trim_end());
                 }
             };
             match f {
