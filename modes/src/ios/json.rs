@@ -106,9 +106,15 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
                 .collect();
             value(&serde_json::json!({ "connection": m }))
         }
-        "show interfaces [WORD]" => {
+        "show interfaces [WORD [WORD:num]]" => {
             crate::ios::commit::sync(&mut s.router());
-            let name = a.get("WORD").map(crate::ios::names::interface_name);
+            // `show interfaces tunnel 18`: the type and the number apart, as the text's handler takes them.
+            let joined = match (a.get("WORD"), a.get("num")) {
+                (Some(t), Some(n)) => Some(format!("{t}{n}")),
+                (w, None) => w.map(str::to_string),
+                _ => None,
+            };
+            let name = joined.as_deref().map(crate::ios::names::interface_name);
             let ifs = crate::ios::show_if::interfaces(&s.router(), name.as_deref()).unwrap_or_default();
             let m: IndexMap<String, Value> = ifs
                 .into_iter()
