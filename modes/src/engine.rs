@@ -52,6 +52,8 @@ impl Router {
     pub fn engine_drain(&mut self) {
         for e in self.engine.drain_events() {
             let peer = event_peer(&e);
+            let now = self.now_ms();
+            self.diag.record(now, &e);
             let ops = self.dialect.ops();
             let logs = ops.event_log_at(self, &e);
             for (sev, mn, text) in logs {

@@ -62,3 +62,59 @@ pub fn run(s: &mut Session, line: &str, caret_indent: usize, out: &mut dyn Out) 
         }
     }
 }
+
+/// `show users` / `show sessions` / `show administrators` (both dialects):
+/// `line` / session id, this session marked `current`.
+pub fn users(s: &Session) -> Result<serde_json::Value, String> {
+    let r = s.router();
+    let now = r.now();
+    let mut lines = serde_json::Map::new();
+    if s.login_id.is_none() {
+        lines.insert("0".into(), serde_json::json!({ "line": "con 0", "user": s.user, "from": "console", "idle_seconds": 0, "current": true }));
+    }
+    for (id, e) in &r.logins {
+        let me = Some(*id) == s.login_id;
+        lines.insert(
+            id.to_string(),
+            serde_json::json!({ "line": e.line, "user": e.user, "from": e.from, "idle_seconds": if me { 0 } else { now.saturating_sub(e.last) }, "current": me }),
+        );
+    }
+    Ok(serde_json::json!({ "line": lines }))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::session::{Args, Clock, Dialect, Router, Session, SessionOptions};
+    use std::sync::{Arc, Mutex};
+
+    /// Every show of a dialect either has a JSON form or is on the
+    /// dialect's `NOT_YET` list, and nothing on that list has one.
+    fn check(dialect: Dialect, specs: Vec<String>, not_yet: &[&str]) {
+        let r = Arc::new(Mutex::new(Router::new(edgesh_engine::Config::new("x"), Clock::Virtual(0), 1, std::env::temp_dir())));
+        let mut s = Session::new(r, SessionOptions { dialect, ..Default::default() });
+        let mut missing = Vec::new();
+        for spec in specs.iter().filter(|x| x.starts_with("show ")) {
+            let has = dialect.ops().show_json(&mut s, spec, &Args::default()).is_some();
+            let listed = not_yet.contains(&spec.as_str());
+            if has == listed {
+                missing.push(format!("{spec}: {}", if has { "has JSON but is listed as not yet" } else { "no JSON and not listed" }));
+            }
+        }
+        for n in not_yet {
+            assert!(specs.iter().any(|x| x == n), "{n}: listed but not a show command");
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+
+    #[test]
+    fn every_show_has_json_or_says_not_yet() {
+        let mut ios: Vec<String> = crate::ios::IosMode::ALL.iter().flat_map(|m| crate::ios::graphs().get(*m).commands().map(|c| c.spec.clone())).collect();
+        ios.sort();
+        ios.dedup();
+        check(Dialect::Ios, ios, crate::ios::json::NOT_YET);
+        let mut se: Vec<String> = crate::smartedge::ModeKind::ALL.iter().flat_map(|m| crate::smartedge::graphs().get(*m).commands().map(|c| c.spec.clone())).collect();
+        se.sort();
+        se.dedup();
+        check(Dialect::SmartEdge, se, crate::smartedge::json::NOT_YET);
+    }
+}

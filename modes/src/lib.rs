@@ -11,11 +11,13 @@
 //!   log/debug lines); [`monitor`]: the lines watching sessions see;
 //!   [`time`]: time stamps; [`privilege`], [`auth`], [`sshconf`],
 //!   [`passwords`]: logging in, users, SSH configuration, password hashes;
+//!   [`diagnose`]: why a tunnel is down, from each peer's engine events;
 //!   [`json`]: the `| json` pipe (each dialect's `json.rs` gives the states);
 //!   [`merge`]: merging concurrent commits.
 
 pub mod asa;
 pub mod auth;
+pub mod diagnose;
 pub mod enable_failures;
 pub mod engine;
 pub mod esp_drops;

@@ -94,6 +94,8 @@ pub struct Router {
     pub ios_model: Arc<Config>,
     /// The ASA dialect's state (`asa/`).
     pub asa: crate::asa::state::AsaRouter,
+    /// The engine events of each peer, bounded, for the diagnosis commands (`crate::diagnose`).
+    pub diag: crate::diagnose::History,
 }
 
 /// A user who logged in.
@@ -166,6 +168,7 @@ impl Router {
             ios_compiled: None,
             ios_model: Arc::new(Config::new("Router")),
             asa: Default::default(),
+            diag: Default::default(),
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });

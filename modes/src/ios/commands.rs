@@ -1113,6 +1113,7 @@ fn crypto_exec(g: &mut G) {
         Ok(())
     });
     crate::ios::show_ikev2::register(g);
+    crate::ios::diagnose::register(g);
     add(g, "show interfaces [WORD [WORD:num]]", &[SH, "Interface status and configuration", "Interface name (or type)", "Interface number"], |s, a, o| {
         super::commit::sync(&mut s.router());
         // `show interfaces tunnel 18`: the type and the number apart, as IOS takes them.

@@ -18,6 +18,7 @@ pub mod blockindex;
 pub mod commands;
 pub mod commit;
 pub mod debug_ikev2;
+pub mod diagnose;
 pub mod dialect;
 pub mod esp_events;
 pub mod json;

@@ -55,11 +55,11 @@ pub(crate) fn active_secs(s: &Sa, now: u64) -> u64 {
     now.saturating_sub(s.established.unwrap_or(s.created)) / 1000
 }
 
-fn hex8(b: &[u8; 8]) -> String {
+pub(crate) fn hex8(b: &[u8; 8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
-fn remote_id_text(s: &Sa) -> String {
+pub(crate) fn remote_id_text(s: &Sa) -> String {
     match &s.peer_id {
         Some(i) if i.data.len() == 4 && i.kind == edgesh_engine::ike::v2::wire::id::IPV4_ADDR => Ipv4Addr::new(i.data[0], i.data[1], i.data[2], i.data[3]).to_string(),
         Some(i) => String::from_utf8_lossy(&i.data).to_string(),
@@ -67,14 +67,14 @@ fn remote_id_text(s: &Sa) -> String {
     }
 }
 
-fn local_id_text(r: &Router, s: &Sa) -> String {
+pub(crate) fn local_id_text(r: &Router, s: &Sa) -> String {
     match r.ike().v2().peers().iter().find(|p| p.name == s.tunnel).map(|p| &p.local_id) {
         Some(Identity::Any) | None => s.local.ip().to_string(),
         Some(i) => i.to_string(),
     }
 }
 
-fn status_description(s: &Sa) -> &'static str {
+pub(crate) fn status_description(s: &Sa) -> &'static str {
     use edgesh_engine::ike::v2::State;
     match s.state {
         State::Established => "Negotiation done",
@@ -164,7 +164,7 @@ pub fn ios_ikev2_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
 }
 
 /// `a.b.c.d/0 - a.b.c.d/65535` as IOS writes a traffic selector range.
-fn ts_range(s: &Selector) -> String {
+pub(crate) fn ts_range(s: &Selector) -> String {
     let start = s.net.network();
     let end = Ipv4Addr::from(u32::from(start) | !u32::from(s.mask()));
     let (p0, p1) = if s.port == 0 { (0, 65535) } else { (s.port, s.port) };
@@ -194,7 +194,7 @@ fn child_block(c: &ChildSa, detail: bool, out: &mut Vec<String>) {
     out.push(String::new());
 }
 
-fn auth_name(a: edgesh_engine::config::EspAuth) -> &'static str {
+pub(crate) fn auth_name(a: edgesh_engine::config::EspAuth) -> &'static str {
     use edgesh_engine::config::EspAuth;
     match a {
         EspAuth::HmacMd5_96 => "MD596",
@@ -206,7 +206,7 @@ fn auth_name(a: edgesh_engine::config::EspAuth) -> &'static str {
     }
 }
 
-fn esp_names(c: &ChildSa) -> (String, u32, &'static str) {
+pub(crate) fn esp_names(c: &ChildSa) -> (String, u32, &'static str) {
     use edgesh_engine::config::EspEncr;
     let Some((e, a)) = c.esp else { return ("None".into(), 0, "None") };
     let (name, bits) = match e {

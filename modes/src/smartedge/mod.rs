@@ -10,6 +10,7 @@
 
 pub mod candidate;
 pub mod commands;
+pub mod diagnose;
 pub mod dialect;
 pub mod esp_events;
 pub mod json;

@@ -196,6 +196,7 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
             show_tunnels(&cfg, &sas, a.get("NAME"), a.get("A.B.C.D"), a.has("detail"), o)
         },
     );
+    super::diagnose::register(g);
     add(g, "show version", &[SHOW, "Software version"], |s, _, o| {
         let r = s.router();
         o.line("");
@@ -560,7 +561,7 @@ pub fn tunnel_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem],
 
 /// The engine's counters as `show ... statistics` lists them; the global
 /// view adds what only the whole ASP counts (malformed packets, half-open drops).
-fn ike_counter_rows(st: &edgesh_engine::ike::endpoint::Stats, global: bool) -> Vec<(&'static str, u64)> {
+pub(crate) fn ike_counter_rows(st: &edgesh_engine::ike::endpoint::Stats, global: bool) -> Vec<(&'static str, u64)> {
     let mut v = vec![
         ("Phase-I SAs established", st.p1_established),
         ("Phase-I negotiations failed", st.p1_failed),

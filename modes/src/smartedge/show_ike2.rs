@@ -64,6 +64,14 @@ pub fn v2_up(r: &Router, tunnel: &str) -> usize {
 
 /// `show ike card S/A statistics global ike2`.
 pub fn ike2_global(r: &Router, asp: &str, out: &mut Vec<String>) {
+    out.push(format!("IKEv2 statistics for ASP {asp}"));
+    for (k, v) in ike2_global_rows(r) {
+        out.push(format!("  {k:<42}: {v}"));
+    }
+}
+
+/// The rows of `show ike card S/A statistics global ike2` (also its `| json`).
+pub fn ike2_global_rows(r: &Router) -> Vec<(&'static str, u64)> {
     let v2 = r.ike().v2();
     let up = v2.sas().iter().filter(|s| s.is_established()).count();
     let st = &v2.stats;
@@ -85,10 +93,7 @@ pub fn ike2_global(r: &Router, asp: &str, out: &mut Vec<String>) {
         ("Integrity check failures", st.rx_integrity),
         ("Cookies sent", st.cookies_sent),
     ];
-    out.push(format!("IKEv2 statistics for ASP {asp}"));
-    for (k, v) in rows {
-        out.push(format!("  {k:<42}: {v}"));
-    }
+    rows
 }
 
 /// The counter rows of `show tunnel ipsec name T statistics ike` for an
