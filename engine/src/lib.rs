@@ -10,6 +10,7 @@ pub mod driver;
 pub mod esp;
 pub mod esp_drops;
 mod esp_drops_driver;
+pub mod failed_p1;
 pub mod ike;
 pub mod validate;
 

@@ -63,9 +63,16 @@ impl Router {
             let wanted = self.debug.peers.is_empty() || peer.is_some_and(|p| self.debug.peers.contains(&p));
             if self.debug.any() && wanted {
                 let stamp = format!("*{}.{:03}: ", log_time(self.now()), self.now_ms() % 1000);
+                // A debug entry may span lines (IOS's key engine messages): only its first is stamped.
                 let lines = ops.event_debug(&e, &self.debug);
                 for l in lines {
-                    self.push_monitor(format!("{stamp}{l}"), true);
+                    let mut parts = l.split('\n');
+                    if let Some(first) = parts.next() {
+                        self.push_monitor(format!("{stamp}{first}"), true);
+                    }
+                    for rest in parts {
+                        self.push_monitor(rest.to_string(), true);
+                    }
                 }
             }
         }
@@ -76,6 +83,13 @@ pub fn event_peer(e: &Event) -> Option<Ipv4Addr> {
     Some(match e {
         Event::Sent { peer, .. } | Event::Received { peer, .. } | Event::Malformed { peer, .. } | Event::Phase1Up { peer, .. } => *peer.ip(),
         Event::EspDropped { peer, .. } => *peer,
+        Event::Phase1Failed { remote, .. } => *remote.ip(),
+        Event::ChildInstalled(c) => c.peer,
+        Event::PeerKeyFound { peer, .. }
+        | Event::SkeyidGenerated { peer, .. }
+        | Event::P2Accepted { peer, .. }
+        | Event::P2PeerNotFound { peer, .. }
+        | Event::SpiAllocated { peer, .. } => *peer,
         Event::V2Message { peer, .. } | Event::V2Malformed { peer, .. } | Event::V2Cookie { peer, .. } => *peer.ip(),
         Event::V2Integrity { peer, .. }
         | Event::V2NoProposal { peer, .. }

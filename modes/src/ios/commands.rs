@@ -893,7 +893,9 @@ fn crypto_exec(g: &mut G) {
     add(g, "show crypto isakmp sa [detail]", &[SH, CR, "Show ISAKMP information", "Show ISAKMP Security Associations", "Show detailed information"], |s, _, o| {
         super::commit::sync(&mut s.router());
         let mut v = Vec::new();
-        crate::ios::show_sa::ios_isakmp_sa(s.router().ike().ike_sas(), &mut v);
+        let r = s.router();
+        crate::ios::show_sa::ios_isakmp_sa(r.ike().ike_sas(), &r.engine.failed_p1(), &mut v);
+        drop(r);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
@@ -928,6 +930,7 @@ fn crypto_exec(g: &mut G) {
             }
             None => {
                 r.engine.clear_ike(None, None);
+                r.engine.forget_failed_p1();
             }
         }
         r.engine_drain();

@@ -8,6 +8,7 @@ use edgesh_engine::config::{EspAuth, EspEncr};
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::endpoint::{ChildSa, IkeSa};
 use edgesh_engine::ike::events::Role;
+use edgesh_engine::failed_p1::FailedP1;
 
 // ------------------------------------------------------------ show (IOS)
 
@@ -15,14 +16,25 @@ fn dotted(s: &Selector) -> String {
     format!("({}/{}/{}/{})", s.net.network(), s.mask(), s.proto, s.port)
 }
 
-/// `show crypto isakmp sa`: Genie's iosxe parser needs both headers.
-pub fn ios_isakmp_sa<'a>(sas: impl IntoIterator<Item = &'a IkeSa>, out: &mut Vec<String>) {
+/// `show crypto isakmp sa`: Genie's iosxe parser needs both headers. SAs
+/// that failed phase 1 stay listed a while as `ACTIVE (deleted)` (seed 002's
+/// `MM_NO_STATE` after a main mode failure), in conn-id order with the rest.
+pub fn ios_isakmp_sa<'a>(sas: impl IntoIterator<Item = &'a IkeSa>, failed: &[&FailedP1], out: &mut Vec<String>) {
     out.push("IPv4 Crypto ISAKMP SA".into());
     out.push("dst             src             state          conn-id status".into());
+    let mut rows: Vec<(u32, String)> = Vec::new();
+    let row = |role: Role, local: std::net::SocketAddrV4, remote: std::net::SocketAddrV4, state: &str, conn: u32, status: &str| {
+        let (dst, src) = if role == Role::Initiator { (remote.ip().to_string(), local.ip().to_string()) } else { (local.ip().to_string(), remote.ip().to_string()) };
+        format!("{dst:<16}{src:<16}{state:<15}{conn:>7} {status}")
+    };
     for s in sas {
-        let (dst, src) = if s.role == Role::Initiator { (s.remote.ip(), s.local.ip()) } else { (s.local.ip(), s.remote.ip()) };
-        out.push(format!("{:<16}{:<16}{:<15}{:>7} ACTIVE", dst.to_string(), src.to_string(), s.state.name(), s.conn));
+        rows.push((s.conn, row(s.role, s.local, s.remote, s.state.name(), s.conn, "ACTIVE")));
     }
+    for f in failed {
+        rows.push((f.conn, row(f.role, f.local, f.remote, f.state.name(), f.conn, "ACTIVE (deleted)")));
+    }
+    rows.sort_by_key(|r| r.0);
+    out.extend(rows.into_iter().map(|r| r.1));
     out.push(String::new());
     out.push("IPv6 Crypto ISAKMP SA".into());
     out.push(String::new());

@@ -183,6 +183,7 @@ impl Endpoint {
         }
         let conn = sa.conn;
         let idx = self.push_sa(sa);
+        self.ctx.events.push_back(Event::PeerKeyFound { conn, peer: rip });
         // Proposal selection: configured proposals by priority, each against every offered transform.
         let chosen = select_p1(&mut self.ctx.events, conn, &sa_repr, &pc, remote);
         let Some((t, prop)) = chosen else {
@@ -196,6 +197,7 @@ impl Endpoint {
                     notify::NO_PROPOSAL_CHOSEN
                 }
             };
+            self.ctx.events.push_back(Event::Phase1Failed { conn, local, remote, role: Role::Responder, state: P1State::MmNoState, exchange: hdr.exchange });
             self.send_notify(idx, why, proto::ISAKMP, Self::cookies(&self.sas[idx]), vec![]);
             self.take_sa(idx);
             return;
@@ -283,6 +285,8 @@ impl Endpoint {
         sa.enc_key = expand_v1_key(h, &e, c.key_len());
         sa.iv = h.hash(&[&sa.nego().gxi, &sa.nego().gxr])[..c.block_size()].to_vec();
         sa.keys = Some(P1Keys { skeyid, d, a });
+        let (conn, peer) = (sa.conn, *sa.remote.ip());
+        self.ctx.events.push_back(Event::SkeyidGenerated { conn, peer });
         true
     }
 

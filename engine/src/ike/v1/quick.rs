@@ -203,10 +203,19 @@ impl Endpoint {
             self.send_notify(idx, notify::NO_PROPOSAL_CHOSEN, proto::ESP, vec![], vec![]);
             return;
         };
+        let part = theirs.iter().position(|p| p.protocol == proto::ESP).unwrap_or(0) as u8 + 1;
+        self.ctx.events.push_back(Event::P2Accepted { conn, peer, local: *local.ip(), part, local_id: idcr.clone(), remote_id: idci.clone(), protocol: if prop.esp.is_some() { proto::ESP } else { proto::AH }, esp: prop.esp, ah: prop.ah });
         let Some(child) = child else {
             self.stats.p2_failed += 1;
             self.tunnel_stats.entry(self.sas[idx].tunnel.clone()).or_default().p2_failed += 1;
-            self.ctx.events.push_back(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
+            // Another peer's entry mirrors these proxies (IOS: `peer address X not found`).
+            let tunnel = self.sas[idx].tunnel.clone();
+            let other = self.ctx.conf.peers.iter().any(|p| p.name != tunnel && p.local == *local.ip() && p.children.iter().any(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote));
+            if other {
+                self.ctx.events.push_back(Event::P2PeerNotFound { conn, peer, initiator: idci, responder: idcr });
+            } else {
+                self.ctx.events.push_back(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
+            }
             self.send_notify(idx, notify::INVALID_ID_INFORMATION, proto::ESP, vec![], vec![]);
             return;
         };
@@ -226,6 +235,7 @@ impl Endpoint {
             dh = Some(d);
         }
         let spi_in = self.spi();
+        self.ctx.events.push_back(Event::SpiAllocated { conn, peer, local: *local.ip(), protocol: theirs[0].protocol, spi: spi_in });
         let nr = self.nonce();
         // Our answer: their chosen proposal(s) with our SPI, lifetimes as agreed.
         let mut answer = theirs.clone();
@@ -338,6 +348,9 @@ impl Endpoint {
             return;
         };
         let Ok(spi_out) = <[u8; 4]>::try_from(first.spi.as_slice()).map(u32::from_be_bytes) else { return };
+        let local = *self.sas[idx].local.ip();
+        let part = chosen.proposals.iter().position(|p| p.protocol == proto::ESP).unwrap_or(0) as u8 + 1;
+        self.ctx.events.push_back(Event::P2Accepted { conn, peer, local, part, local_id: selector_id(&cc.local_ts), remote_id: selector_id(&cc.remote_ts), protocol: first.protocol, esp: ours.esp, ah: ours.ah });
         let q = &mut self.sas[idx].quick[qi];
         if let Some(d) = &q.dh {
             let Some(ke) = msg.get(payload::KE) else { return };
@@ -452,6 +465,7 @@ impl Endpoint {
         let (si, so) = (c.spi_in, c.spi_out);
         self.stats.p2_established += 1;
         self.tunnel_stats.entry(tunnel.clone()).or_default().p2_established += 1;
+        self.ctx.events.push_back(Event::ChildInstalled(ChildInfo::of(&c)));
         self.ctx.events.push_back(Event::ChildUp { tunnel, peer, spi_in: si, spi_out: so, local_ts, remote_ts, rekey: q.rekey_of.is_some() });
         // A rekey replaces the old SA pair: tell the peer to delete the old one.
         if let Some(old) = q.rekey_of {
