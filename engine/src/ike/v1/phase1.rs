@@ -145,7 +145,8 @@ impl Endpoint {
             return;
         };
         let conf_exch = if pc.mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
-        if conf_exch != hdr.exchange && !pc.dynamic {
+        let aggressive_ok = aggressive && self.ctx.conf.v1_aggressive_responder;
+        if conf_exch != hdr.exchange && !pc.dynamic && !aggressive_ok {
             self.ctx.events.push_back(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::Exchange { received: hdr.exchange, configured: conf_exch } });
             self.answer_unprotected(local, remote, Some(hdr), notify::INVALID_EXCHANGE_TYPE);
             return;
