@@ -14,6 +14,8 @@
 //! takes a [`SaFeed`] ([`Driver::sa_feed`]) on which every drain sends the
 //! child SAs installed and removed since the last one.
 
+use crate::esp_drops::{DropCounts, EspDrop};
+use crate::esp_drops_driver::Drops;
 use crate::ike::sa::ChildSa;
 use crate::ike::{EngineConf, Endpoint, Event, Millis, Transmit};
 use std::collections::HashSet;
@@ -54,7 +56,7 @@ pub struct Driver {
     fed: HashSet<(u32, u32)>,
     fed_print: u64,
     /// Rejected ESP packets: counters per inbound SPI and in all, and the events not drained yet.
-    pub(crate) drops: crate::esp_drops_driver::Drops,
+    pub(crate) drops: Drops,
     /// Phase-1 SAs that failed on their first message, listed a while (`crate::failed_p1`).
     pub(crate) failed_p1: Vec<crate::failed_p1::FailedP1>,
 }
@@ -194,6 +196,22 @@ impl Driver {
         v
     }
 
+    /// What the dataplane dropped since it last reported (one call per
+    /// batch, with the router held once): counters and events.
+    pub fn report_drops(&mut self, batch: Vec<EspDrop>) {
+        self.drops.report(batch, self.ike.child_sas());
+    }
+
+    /// Dropped inbound packets on the SA whose inbound SPI is `spi_in`.
+    pub fn esp_drops(&self, spi_in: u32) -> DropCounts {
+        self.drops.per_sa(spi_in)
+    }
+
+    /// Dropped inbound packets on every SA and none.
+    pub fn esp_drops_global(&self) -> DropCounts {
+        self.drops.global()
+    }
+
     /// Tell the feed what changed in the child SAs (a cheap fingerprint first).
     fn follow_sas(&mut self, force: bool) {
         let Some(tx) = &self.feed else { return };
@@ -221,6 +239,8 @@ impl Driver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::esp_drops::DropKind;
+    use crate::esp_drops_driver::MAX_EVENTS;
 
     #[test]
     fn virtual_clock_moves_only_when_told() {
@@ -240,5 +260,43 @@ mod tests {
         assert!(d.poll_transmit().is_none());
         let feed = d.sa_feed();
         assert!(feed.try_recv().is_err(), "no SAs yet");
+    }
+
+    #[test]
+    fn batches_become_counters_and_events() {
+        let mut d = Driver::new(1, Clock::Virtual(0));
+        let peer = Ipv4Addr::new(192, 0, 2, 2);
+        let one = |kind, packets| EspDrop {
+            spi: 0x1234,
+            kind,
+            peer,
+            local: Ipv4Addr::new(192, 0, 2, 1),
+            packets,
+            seq: 7,
+            inner: None,
+        };
+        d.report_drops(vec![one(DropKind::BadIcv, 3), one(DropKind::UnknownSpi, 2)]);
+        assert_eq!(d.esp_drops_global().get(DropKind::BadIcv), 3);
+        assert_eq!(d.esp_drops_global().total(), 5);
+        assert_eq!(d.esp_drops(0x1234).total(), 0, "no such SA: global only");
+        let ev = d.drain_events();
+        assert_eq!(ev.len(), 2);
+        assert!(matches!(
+            ev[0],
+            Event::EspDropped {
+                kind: DropKind::BadIcv,
+                packets: 3,
+                spi: 0x1234,
+                ..
+            }
+        ));
+        assert!(d.drain_events().is_empty());
+        d.report_drops((0..5000).map(|_| one(DropKind::Replay, 1)).collect());
+        assert_eq!(d.esp_drops_global().get(DropKind::Replay), 5000);
+        assert_eq!(
+            d.drain_events().len(),
+            MAX_EVENTS,
+            "a flood is counted, not queued"
+        );
     }
 }

@@ -15,7 +15,7 @@
 
 use crate::config::{EspAuth, EspEncr};
 use crate::ike::crypto::{CipherAlg, HashAlg};
-use crate::ike::sa::SaKeys;
+use crate::ike::types::SaKeys;
 use rand::Rng;
 use std::fmt;
 

@@ -265,3 +265,123 @@ fn ikev2_vti_outputs_parse_and_agree_across_the_two_routers() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Every `r1#show ...` output of a lab transcript, in order.
+fn r1_shows(file: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(root().join("golden/transcripts/lab").join(file)).expect("transcript");
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut cur: Option<(String, String)> = None;
+    for l in text.lines() {
+        if l.starts_with("r1") || l.starts_with("[local]r2") {
+            out.extend(cur.take());
+            if let Some(cmd) = l.strip_prefix("r1#").filter(|c| c.starts_with("show ")) {
+                cur = Some((cmd.to_string(), String::new()));
+            }
+        } else if let Some((_, body)) = cur.as_mut() {
+            body.push_str(l);
+            body.push('\n');
+        }
+    }
+    out.extend(cur);
+    out
+}
+
+/// The everyday IOS shows of issue 13 (`lab/everyday_shows.golden`: r1 with
+/// a crypto map tunnel up to r2, DPD, an IPsec profile, a VRF, static and
+/// reverse-route routes, the archive): Genie's iosxe parsers and
+/// ntc-templates read each one to the values r1's configuration and engine
+/// hold, field by field.
+#[test]
+fn everyday_shows_parse_with_genie_and_ntc_templates() {
+    let (Some(py), Some(chk)) = (python(), checker()) else {
+        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
+            panic!("parser checks required but the venv (target/pyvenv) or parse_check.py is missing");
+        }
+        eprintln!("\n!!! SKIPPING Genie/ntc-templates everyday-show parser checks: no Python venv at target/pyvenv (see .ci/run) or no parse_check.py\n");
+        return;
+    };
+    let outs = r1_shows("everyday_shows.golden");
+    let dir = std::env::temp_dir().join(format!("edgesh-parsers-everyday-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = |x: &str| x.to_string();
+    // (command as typed, command for the parser, which output (first/last), family, extra args, key/value pairs)
+    #[allow(clippy::type_complexity)]
+    let cases: Vec<(&str, &str, bool, &str, Vec<&str>, Vec<(&str, String)>)> = vec![
+        (
+            "show crypto isakmp sa detail",
+            "show crypto isakmp sa detail",
+            false,
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![("c_id", s("1001")), ("local_ip", s("192.0.2.1")), ("remote_ip", s("192.0.2.2")), ("status", s("ACTIVE")), ("encr_algo", s("aes")), ("hash_algo", s("sha")), ("auth_type", s("psk")), ("dh_group", s("14")), ("lifetime", s("24:00:00")), ("capabilities", s("D")), ("engine_id", s("SW")), ("conn_id", s("1"))],
+        ),
+        (
+            "show crypto ipsec profile",
+            "show crypto ipsec profile",
+            false,
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![("security_association_lifetime", s("4608000 kilobytes/7200 seconds")), ("security_association_lifetime", s("4608000 kilobytes/3600 seconds")), ("psf", s("Y")), ("dh_group", s("group19")), ("transform_set_name", s("esp-gcm")), ("transform_set_method", s("256")), ("transform_set_name", s("esp-aes")), ("transform_set_method", s("esp-sha-hmac")), ("responder_only", s("N")), ("mixed_mode", s("Disabled"))],
+        ),
+        (
+            "show interfaces",
+            "show interfaces",
+            false,
+            "ntc",
+            vec![],
+            vec![("interface", s("GigabitEthernet0/0")), ("interface", s("Loopback1")), ("link_status", s("administratively down")), ("protocol_status", s("up")), ("hardware_type", s("iGbE")), ("mac_address", s("0200.1be8.446e")), ("description", s("uplink to r2")), ("ip_address", s("203.0.113.1")), ("prefix_length", s("32")), ("mtu", s("1514")), ("bandwidth", s("1000000 Kbit")), ("encapsulation", s("LOOPBACK")), ("input_packets", s("0")), ("queue_max", s("75"))],
+        ),
+        (
+            "show interfaces",
+            "show interfaces",
+            false,
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![("oper_status", s("up")), ("oper_status", s("down")), ("enabled", s("false")), ("line_protocol", s("up")), ("mac_address", s("0200.1be8.446e")), ("description", s("uplink to r2")), ("ip", s("192.0.2.1")), ("prefix_length", s("24")), ("mtu", s("1500")), ("bandwidth", s("8000000")), ("encapsulation", s("loopback")), ("encapsulation", s("arpa")), ("keepalive", s("10")), ("in_pkts", s("0"))],
+        ),
+        ("show interfaces Gi0/0", "show interfaces GigabitEthernet0/0", false, "genie", vec!["--genie-os", "iosxe"], vec![("oper_status", s("up")), ("description", s("uplink to r2")), ("ip", s("192.0.2.1")), ("delay", s("10"))]),
+        (
+            "show ip route",
+            "show ip route",
+            false,
+            "ntc",
+            vec![],
+            vec![("protocol", s("S")), ("flag", s("*")), ("network", s("0.0.0.0")), ("nexthop_ip", s("192.0.2.254")), ("network", s("192.0.2.1")), ("nexthop_if", s("GigabitEthernet0/0")), ("network", s("203.0.113.64")), ("prefix_length", s("26")), ("distance", s("5")), ("nexthop_ip", s("192.0.2.3")), ("nexthop_ip", s("192.0.2.2"))],
+        ),
+        (
+            "show ip route",
+            "show ip route",
+            false,
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![("route", s("0.0.0.0/0")), ("source_protocol_codes", s("S*")), ("route", s("192.0.2.1/32")), ("source_protocol", s("local")), ("route", s("203.0.113.0/24")), ("next_hop", s("192.0.2.2")), ("route", s("203.0.113.64/26")), ("route_preference", s("5")), ("outgoing_interface", s("Loopback0"))],
+        ),
+        ("show ip route vrf RED", "show ip route vrf RED", false, "ntc", vec![], vec![("vrf", s("RED")), ("network", s("203.0.113.1")), ("prefix_length", s("32")), ("nexthop_if", s("Loopback1")), ("flag", s("*"))]),
+        ("show ip route vrf RED", "show ip route vrf RED", false, "genie", vec!["--genie-os", "iosxe"], vec![("route", s("203.0.113.1/32")), ("route", s("0.0.0.0/0")), ("outgoing_interface", s("GigabitEthernet0/0"))]),
+        ("show archive", "show archive", true, "ntc", vec![], vec![("next_filename", s("flash:r1-config-2")), ("current_index", s("2"))]),
+        ("show archive", "show archive", true, "genie", vec!["--genie-os", "iosxe"], vec![("max_archive_configurations", s("3")), ("total", s("2")), ("file", s("flash:r1-config-1")), ("most_recent_file", s("flash:r1-config-1"))]),
+    ];
+    let mut failures = Vec::new();
+    for (typed, cmd, last, family, extra, want) in &cases {
+        let mut it = outs.iter().filter(|(c, _)| c == typed);
+        let found = if *last { it.next_back() } else { it.next() };
+        let Some((_, body)) = found else {
+            failures.push(format!("{typed}: not in everyday_shows.golden"));
+            continue;
+        };
+        let f = dir.join(typed.replace([' ', '/'], "_"));
+        std::fs::write(&f, body).unwrap();
+        let o = Command::new(&py).arg(&chk).arg(cmd).arg(&f).args(["--only", family, "--json", "--limit", "0"]).args(extra).output().expect("running parse_check.py");
+        let so = String::from_utf8_lossy(&o.stdout);
+        let wrong: Vec<String> = want
+            .iter()
+            .filter(|(k, v)| !json_values(&so, k).iter().any(|x| x == v))
+            .map(|(k, v)| format!("{k}: want {v}, parsed {:?}", json_values(&so, k)))
+            .collect();
+        if !o.status.success() || !wrong.is_empty() {
+            failures.push(format!("{typed} ({family}): exit {:?}, {wrong:?}\n{so}\n{}", o.status.code(), String::from_utf8_lossy(&o.stderr)));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

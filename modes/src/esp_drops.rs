@@ -12,13 +12,7 @@ use crate::session::Router;
 use edgesh_engine::ike::Event;
 
 /// A dialect's log line for a batch of dropped packets.
-pub struct DropLine {
-    /// The rate-limit kind (`FACILITY-MNEMONIC`).
-    pub kind: String,
-    /// The message text and the whole line.
-    pub text: String,
-    pub line: String,
-}
+pub use crate::logctl::LogLine as DropLine;
 
 /// The rate-limit key of a drop: per SA and kind.
 pub fn source_key(e: &Event) -> Option<String> {

@@ -1,8 +1,20 @@
 //! The log buffer's state (what `logbuf.rs` keeps between lines): the
-//! rate-limit windows, the counts, the size and the syslog destinations.
+//! rate-limit windows, the counts, the size and the syslog destinations;
+//! and [`LogLine`], a line as a dialect hands it to the buffer.
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
+
+/// A dialect's worded log line, as offered to the log buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLine {
+    /// The rate-limit kind (`FACILITY-MNEMONIC`).
+    pub kind: String,
+    /// The message text.
+    pub text: String,
+    /// The whole line (time stamp, `%FACILITY-SEVERITY-MNEMONIC: `, text).
+    pub line: String,
+}
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Window {

@@ -3,12 +3,12 @@
 //! secret), `disable`. The dialect's rules come from its `DialectOps`.
 
 use crate::out::Out;
-use crate::session::{CmdResult, LoginEntry, Session};
+use crate::session::{CmdResult, LoginEntry, LoginUser, Session};
 
 impl Session {
     /// Start a logged-in session for `u`, on `line` (`con 0`, or `vty` for
     /// SSH: the login id is the vty number), from `from`.
-    pub fn login(&mut self, u: &crate::auth::LoginUser, vty: bool, from: &str) {
+    pub fn login(&mut self, u: &LoginUser, vty: bool, from: &str) {
         self.user = u.name.clone();
         self.privilege = u.privilege;
         self.max_privilege = u.max_privilege;
@@ -39,11 +39,12 @@ impl Session {
         // SmartEdge: up to `privilege max` without a password. IOS: only
         // down without the enable secret.
         let ops = self.dialect.ops();
-        if level <= self.privilege || (ops.enable_up_to_max() && level <= self.max_privilege) || (!self.authenticated && crate::auth::enable_secret(&self.router()).is_none()) {
+        let secret_set = ops.enable_secret_set(&self.router());
+        if level <= self.privilege || (ops.enable_up_to_max() && level <= self.max_privilege) || (!self.authenticated && !secret_set) {
             self.set_privilege(level.max(self.privilege));
             return Ok(());
         }
-        let has_secret = crate::auth::enable_secret(&self.router()).is_some() && ops.enable_asks_secret();
+        let has_secret = secret_set && ops.enable_asks_secret();
         if has_secret {
             self.wants_secret = Some(level);
             self.secret_tries = 0;
@@ -59,8 +60,7 @@ impl Session {
     /// The secret typed after `enable`'s `Password:`. IOS asks three times.
     pub fn enter_secret(&mut self, password: &str, out: &mut dyn Out) -> bool {
         let Some(level) = self.wants_secret else { return false };
-        let check = crate::auth::check_enable(&self.router(), password);
-        if check == crate::auth::EnableCheck::Good {
+        if self.dialect.ops().enable_secret_matches(&self.router(), password) {
             crate::privauth::succeeded(&mut self.router(), &self.user);
             self.wants_secret = None;
             self.set_privilege(level);

@@ -94,6 +94,31 @@ pub struct Router {
     pub ios_model: Arc<Config>,
 }
 
+/// A user who logged in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginUser {
+    pub name: String,
+    /// Privilege level at login.
+    pub privilege: u8,
+    /// Highest level `enable` may reach without the enable secret.
+    pub max_privilege: u8,
+    /// The context a SmartEdge administrator starts in.
+    pub context: String,
+}
+
+/// What loading a whole configuration file did.
+#[derive(Debug, Default)]
+pub struct LoadReport {
+    /// Command lines read.
+    pub lines: usize,
+    /// Messages for the user: `file:line: ...`.
+    pub messages: Vec<String>,
+    /// Lines rejected.
+    pub rejected: usize,
+    /// Whole-configuration errors found at commit (the objects stay down).
+    pub commit_errors: usize,
+}
+
 /// A logged-in session, as `show users` lists it.
 #[derive(Clone, Debug)]
 pub struct LoginEntry {
@@ -130,7 +155,7 @@ impl Router {
             next_login_id: 1,
             clear_requests: std::collections::BTreeSet::new(),
             commit_gate: Arc::new(Mutex::new(())),
-            dialect: Dialect::SmartEdge,
+            dialect: Dialect::default(),
             engine: edgesh_engine::driver::Driver::new(seed, clock),
             debug: Default::default(),
             monitor: Default::default(),
@@ -221,7 +246,7 @@ pub struct SessionOptions {
 
 impl Default for SessionOptions {
     fn default() -> Self {
-        SessionOptions { user: "admin".into(), context: "local".into(), dialect: Dialect::SmartEdge }
+        SessionOptions { user: "admin".into(), context: "local".into(), dialect: Dialect::default() }
     }
 }
 
@@ -326,8 +351,8 @@ impl Drop for Session {
 }
 
 /// The CLI dialect of a session: a name. What a dialect does is its
-/// [`DialectOps`] (`Dialect::ops`, in `lib.rs`: the one place that knows
-/// every dialect's folder).
+/// [`DialectOps`]; `crate::DIALECTS` (in `lib.rs`, in this order) is the one
+/// place that knows every dialect's folder and `--dialect` name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Dialect {
     #[default]
@@ -386,7 +411,12 @@ pub trait DialectOps: Sync {
     /// The debug lines of an engine event.
     fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String>;
     /// The log line of rejected ESP packets ([`edgesh_engine::ike::Event::EspDropped`]), if the dialect logs that kind.
-    fn esp_drop_log(&self, _r: &Router, _e: &edgesh_engine::ike::Event) -> Option<crate::esp_drops::DropLine> {
+    fn esp_drop_log(&self, _r: &Router, _e: &edgesh_engine::ike::Event) -> Option<crate::logctl::LogLine> {
+        None
+    }
+    /// `| json`: the state of the show command declared as `spec`, as
+    /// JSON (`crate::json`); `None` when that command has no JSON form.
+    fn show_json(&self, _s: &mut Session, _spec: &str, _a: &Args) -> Option<Result<serde_json::Value, String>> {
         None
     }
     /// The log mnemonic of a socket the engine cannot use.
@@ -396,6 +426,53 @@ pub trait DialectOps: Sync {
     /// Does the configuration let `user` in with this public key (its
     /// algorithm name and wire-format blob)?
     fn ssh_key_allowed(&self, r: &Router, user: &str, algorithm: &str, blob: &[u8]) -> bool;
+
+    // Logging in (`crate::auth` asks these).
+    /// Is any user configured who could log in?
+    fn users_configured(&self, r: &Router) -> bool;
+    /// Check a user name and password. `None` for a wrong password and for
+    /// an unknown user alike, taking as long ([`crate::auth::no_such_user`]).
+    fn authenticate(&self, r: &Router, user: &str, password: &str) -> Option<LoginUser>;
+    /// The user `name` logs in as once a public key proved who it is.
+    fn key_user(&self, r: &Router, name: &str) -> Option<LoginUser>;
+    /// How long a session of `user` may stay idle (`None`: never times out).
+    fn idle_timeout(&self, r: &Router, user: &str) -> Option<std::time::Duration>;
+    /// Is an enable secret configured?
+    fn enable_secret_set(&self, _r: &Router) -> bool {
+        false
+    }
+    /// Is `password` the configured enable secret?
+    fn enable_secret_matches(&self, _r: &Router, _password: &str) -> bool {
+        false
+    }
+
+    // Files and start-up.
+    /// The router's file systems, as `%` messages name them (`/flash, /md`).
+    fn file_systems(&self) -> &'static str;
+    /// Where the file `name` of the router's file systems is: a directory
+    /// under the state directory (`""` is the state directory itself) and
+    /// the name in it, or why the name is refused (`crate::statefs::resolve`
+    /// checks the rest).
+    fn locate_file<'a>(&self, name: &'a str) -> Result<(&'static str, &'a str), &'static str>;
+    /// The configuration file the dialect saves in the state directory and
+    /// loads at start (`edgesh.cfg`, `startup-config`).
+    fn startup_file(&self) -> &'static str;
+    /// Load a configuration file at start (`--config`, or the startup file
+    /// when `startup`) as the running configuration; a bad line is reported
+    /// with its number and the rest still loads. `hostname` (`--hostname`)
+    /// wins over the file's.
+    fn load_boot(&self, router: &Arc<Mutex<Router>>, text: &str, file: &str, startup: bool, hostname: Option<&str>) -> LoadReport;
+    /// `--hostname` at start, before any file is loaded.
+    fn set_boot_hostname(&self, r: &mut Router, name: &str);
+
+    // The terminal.
+    /// The pager's prompt (`---(more)---`).
+    fn more_prompt(&self) -> &'static str;
+    /// Does `| section` keep whole top-level sections in which any line
+    /// matches, rather than the matching lines and the lines under them?
+    fn whole_sections(&self) -> bool {
+        false
+    }
 }
 
 impl Session {
@@ -615,9 +692,6 @@ fn complete_in(chain: &[&'static Graph<Handler>], line: &str) -> edgesh_grammar:
     }
     g0.complete(line)
 }
-
-/// The file `save configuration` writes and the next start loads, in the state directory.
-pub const STARTUP_FILE: &str = "edgesh.cfg";
 
 /// A typed line as `show history` keeps it: clear-text passwords and
 /// secrets masked (they are stored hashed and must not come back in clear).

@@ -17,6 +17,9 @@
 //! * Temporary files are named `.NAME.tmpPID`; one left by a crash (its
 //!   process is gone) is removed at the next start, and a failed write
 //!   (disk full) removes its own.
+//!
+//! Which file systems a dialect has and how their names read is the
+//! dialect's (`DialectOps::file_systems`, `locate_file`).
 
 use crate::session::Dialect;
 use std::io::Write;
@@ -25,37 +28,17 @@ use std::path::{Component, Path, PathBuf};
 
 /// The file systems, as `%` messages name them.
 pub fn file_systems(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Ios => "flash:, nvram:, bootflash:",
-        Dialect::SmartEdge => "/flash, /md",
-    }
+    dialect.ops().file_systems()
 }
 
 /// Where the file `name` of the router's file systems is on the host, or
-/// why it is refused.
+/// why it is refused. The dialect says which directory its file system
+/// names (`DialectOps::locate_file`); the rest is checked here.
 pub fn resolve(state_dir: &Path, dialect: Dialect, name: &str) -> Result<PathBuf, String> {
     let refuse = |why: &str| Err(format!("Invalid path {name}: {why} (files are in {})", file_systems(dialect)));
-    let (sub, rel) = match dialect {
-        Dialect::Ios => {
-            let lower = name.to_ascii_lowercase();
-            match ["flash:", "nvram:", "bootflash:"].iter().find(|p| lower.starts_with(*p)) {
-                Some(p) => ("", name[p.len()..].trim_start_matches('/')),
-                None if name.contains(':') => return refuse("no such file system"),
-                None if name.starts_with('/') => return refuse("not a file of the router"),
-                None => ("", name),
-            }
-        }
-        Dialect::SmartEdge => {
-            if let Some(r) = name.strip_prefix("/flash/") {
-                ("", r)
-            } else if let Some(r) = name.strip_prefix("/md/") {
-                ("md", r)
-            } else if name.starts_with('/') {
-                return refuse("not a file of the router");
-            } else {
-                ("", name)
-            }
-        }
+    let (sub, rel) = match dialect.ops().locate_file(name) {
+        Ok(found) => found,
+        Err(why) => return refuse(why),
     };
     if rel.is_empty() {
         return refuse("no file name");
@@ -178,37 +161,6 @@ pub fn clean_stale_temps(state_dir: &Path) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_stay_in_the_file_systems() {
-        let st = Path::new("/var/lib/edgesh");
-        let ios = |n: &str| resolve(st, Dialect::Ios, n);
-        assert_eq!(ios("flash:a.cfg").unwrap(), st.join("a.cfg"));
-        assert_eq!(ios("nvram:startup-config").unwrap(), st.join("startup-config"));
-        assert_eq!(ios("bootflash:/dir/b.cfg").unwrap(), st.join("dir/b.cfg"));
-        assert_eq!(ios("startup-config").unwrap(), st.join("startup-config"));
-        for bad in ["/etc/passwd", "../x.cfg", "flash:../../etc/shadow", "tftp://h/x", "system:running-config", "flash:", "a/../../b"] {
-            assert!(ios(bad).is_err(), "{bad}");
-        }
-        let se = |n: &str| resolve(st, Dialect::SmartEdge, n);
-        assert_eq!(se("/flash/x.cfg").unwrap(), st.join("x.cfg"));
-        assert_eq!(se("/md/x.cfg").unwrap(), st.join("md/x.cfg"));
-        assert_eq!(se("x.cfg").unwrap(), st.join("x.cfg"));
-        for bad in ["/etc/passwd", "../x.cfg", "/flash/../x", "/tmp/x", "/md/"] {
-            assert!(se(bad).is_err(), "{bad}");
-        }
-        assert!(ios("/etc/passwd").unwrap_err().contains("flash:, nvram:, bootflash:"));
-    }
-
-    #[test]
-    fn symbolic_links_out_are_refused() {
-        let d = std::env::temp_dir().join(format!("edgesh-statefs-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        std::os::unix::fs::symlink("/etc", d.join("etc")).unwrap();
-        assert!(resolve(&d, Dialect::Ios, "flash:etc/passwd").is_err());
-        let _ = std::fs::remove_dir_all(&d);
-    }
 
     #[test]
     fn private_writes_and_stale_temps() {

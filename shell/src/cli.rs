@@ -1,18 +1,16 @@
 //! The `edgesh` command line.
 //!
 //! ```text
-//! edgesh [--dialect smartedge] [--hostname NAME] [--config FILE] [--state-dir DIR]
+//! edgesh [--dialect smartedge|ios] [--hostname NAME] [--config FILE] [--state-dir DIR]
 //!        [--virtual-clock EPOCH-SECONDS] [--seed N]
 //! ```
 //! On a terminal: the interactive console. Otherwise standard input is read
 //! as typed lines and the transcript a terminal user would see is written to
 //! standard output; the exit status is 1 if any line was rejected.
 
-use crate::load::load_config;
 use crate::terminal::Terminal;
 use edgesh_engine::Config;
-use edgesh_modes::session::STARTUP_FILE;
-use edgesh_modes::{Clock, Router, Session, SessionOptions};
+use edgesh_modes::{Clock, Dialect, Router, Session, SessionOptions};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -20,7 +18,7 @@ use std::sync::{Arc, Mutex};
 /// Options shared by the console, pipes and golden transcripts.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    pub dialect: edgesh_modes::Dialect,
+    pub dialect: Dialect,
     /// `--dialect` was given (otherwise the saved configuration decides).
     pub dialect_given: bool,
     pub hostname: Option<String>,
@@ -39,7 +37,10 @@ pub struct Options {
     pub ssh_limits: crate::sshguard::Limits,
 }
 
-pub const USAGE: &str = "usage: edgesh [--dialect smartedge|ios] [--hostname NAME] [--config FILE] [--state-dir DIR]
+/// The usage text (the dialects' names from the registry, `edgesh_modes::DIALECTS`).
+pub fn usage() -> String {
+    format!(
+        "usage: edgesh [--dialect {}] [--hostname NAME] [--config FILE] [--state-dir DIR]
               [--virtual-clock EPOCH-SECONDS] [--seed N] [--no-network] [--ssh ADDR:PORT] [--login]
               [--ssh-login-grace SECONDS] [--ssh-max-startups START:RATE:FULL] [--ssh-per-source N]
        edgesh golden run [--bless] PATH...
@@ -56,7 +57,10 @@ listen A.B.C.D [port N]` (SmartEdge, context local) says where to listen.
 Before login, an SSH connection has --ssh-login-grace seconds (120) to
 authenticate; unauthenticated connections are capped as OpenSSH's
 MaxStartups (10:30:100: refused at random from 10, all from 100) and to
---ssh-per-source (10) from one address.";
+--ssh-per-source (10) from one address.",
+        Dialect::names("|")
+    )
+}
 
 impl Options {
     /// The real network is used with the real clock unless `--no-network`.
@@ -74,11 +78,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
         match a.as_str() {
             "--dialect" => {
                 o.dialect_given = true;
-                o.dialect = match val("--dialect")?.as_str() {
-                    "smartedge" => edgesh_modes::Dialect::SmartEdge,
-                    "ios" => edgesh_modes::Dialect::Ios,
-                    d => return Err(format!("unknown dialect {d} (smartedge or ios)")),
-                }
+                let d = val("--dialect")?;
+                o.dialect = Dialect::from_name(&d).ok_or_else(|| format!("unknown dialect {d} ({})", Dialect::names(" or ")))?;
             }
             "--hostname" => o.hostname = Some(val("--hostname")?),
             "--config" => o.config = Some(PathBuf::from(val("--config")?)),
@@ -92,8 +93,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             "--ssh-login-grace" => o.ssh_limits.grace = std::time::Duration::from_secs(val("--ssh-login-grace")?.parse().map_err(|_| "--ssh-login-grace needs seconds")?),
             "--ssh-max-startups" => o.ssh_limits.set_max_startups(&val("--ssh-max-startups")?)?,
             "--ssh-per-source" => o.ssh_limits.per_source = val("--ssh-per-source")?.parse().map_err(|_| "--ssh-per-source needs a number")?,
-            "-h" | "--help" => return Err(USAGE.to_string()),
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+            "-h" | "--help" => return Err(usage()),
+            other => return Err(format!("unknown argument {other}\n{}", usage())),
         }
     }
     Ok(o)
@@ -130,77 +131,34 @@ pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(
     if stale > 0 {
         let _ = writeln!(err, "% Removed {stale} temporary file{} left by an interrupted save in {}", if stale == 1 { "" } else { "s" }, state_dir.display());
     }
-    // Without --dialect, the saved configuration decides: an IOS
-    // `startup-config` and no SmartEdge `edgesh.cfg` means IOS.
-    let mut o = o.clone();
-    if !o.dialect_given && state_dir.join("startup-config").exists() && !state_dir.join(STARTUP_FILE).exists() {
-        o.dialect = edgesh_modes::Dialect::Ios;
-    }
-    let o = &o;
+    // Without --dialect, the saved configuration decides (an IOS
+    // `startup-config` and no SmartEdge `edgesh.cfg` means IOS).
+    let dialect = if o.dialect_given { o.dialect } else { Dialect::from_saved(&state_dir) };
+    let ops = dialect.ops();
     let router = Arc::new(Mutex::new(Router::new(Config::new(&host), clock, seed, state_dir.clone())));
     {
         let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
-        r.dialect = o.dialect;
+        r.dialect = dialect;
         prepare(&mut r);
+        if let Some(h) = &o.hostname {
+            ops.set_boot_hostname(&mut r, h);
+        }
     }
     if o.wants_network() {
         crate::net::spawn(router.clone());
     }
-    if o.dialect == edgesh_modes::Dialect::Ios {
-        return build_ios(o, router, &state_dir, err);
-    }
-    let file = o.config.clone().or_else(|| Some(state_dir.join(STARTUP_FILE)).filter(|p| p.exists()));
-    let mut bad = 0;
-    if let Some(f) = file {
-        match std::fs::read(&f) {
-            Ok(bytes) => {
-                let text = String::from_utf8_lossy(&bytes);
-                let rep = load_config(&router, &text, &f.display().to_string());
-                for m in &rep.messages {
-                    let _ = writeln!(err, "{m}");
-                }
-                bad = rep.rejected + rep.commit_errors;
-                if o.hostname.is_some() {
-                    // --hostname wins over the file.
-                    let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
-                    if r.running.hostname != host {
-                        let mut c = (*r.running).clone();
-                        c.hostname = host.clone();
-                        r.install(c, "boot", Some("--hostname".into()));
-                        r.engine_sync();
-                    }
-                }
-            }
-            Err(e) => {
-                let _ = writeln!(err, "% cannot read {}: {e}", f.display());
-                bad += 1;
-            }
-        }
-    }
-    (router, bad)
-}
-
-/// The IOS dialect: `--config` or the saved `startup-config`, applied line by line.
-fn build_ios(o: &Options, router: Arc<Mutex<Router>>, state_dir: &std::path::Path, err: &mut dyn Write) -> (Arc<Mutex<Router>>, usize) {
-    router.lock().unwrap_or_else(|e| e.into_inner()).ios_doc.hostname = o.hostname.clone().unwrap_or_else(|| "Router".into());
-    let startup = state_dir.join("startup-config");
+    // `--config`, else the dialect's saved startup file.
+    let startup = state_dir.join(ops.startup_file());
     let file = o.config.clone().or_else(|| Some(startup.clone()).filter(|p| p.exists()));
     let mut bad = 0;
     if let Some(f) = file {
         match std::fs::read(&f) {
             Ok(bytes) => {
-                let rep = crate::load::load_ios(&router, &String::from_utf8_lossy(&bytes), &f.display().to_string());
+                let rep = ops.load_boot(&router, &String::from_utf8_lossy(&bytes), &f.display().to_string(), f == startup, o.hostname.as_deref());
                 for m in &rep.messages {
                     let _ = writeln!(err, "{m}");
                 }
-                bad = rep.rejected;
-                let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(h) = &o.hostname {
-                    r.ios_doc.hostname = h.clone();
-                }
-                if f == startup {
-                    r.ios_startup = Some(r.ios_doc.clone());
-                }
+                bad = rep.rejected + rep.commit_errors;
             }
             Err(e) => {
                 let _ = writeln!(err, "% cannot read {}: {e}", f.display());
@@ -249,12 +207,13 @@ pub fn run(args: &[String]) -> i32 {
         Ok(o) => o,
         Err(m) => {
             eprintln!("{m}");
-            return if m == USAGE { 0 } else { 2 };
+            return if m == usage() { 0 } else { 2 };
         }
     };
     crate::sshguard::set_limits(o.ssh_limits.clone());
     let (router, bad) = build_router(&o, &mut std::io::stderr());
-    let dialect = if !o.dialect_given && router.lock().map(|r| r.ios_startup.is_some()).unwrap_or(false) { edgesh_modes::Dialect::Ios } else { o.dialect };
+    // The dialect the router was built with (`--dialect`, or the saved configuration's).
+    let dialect = router.lock().unwrap_or_else(|e| e.into_inner()).dialect;
     let mut session = Session::new(router.clone(), SessionOptions { dialect, ..Default::default() });
     let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     // The configuration's SSH listen line (IOS `ip ssh server listen`,
@@ -312,9 +271,9 @@ fn read_line(hidden: bool, tty: bool) -> Option<String> {
 /// `--login`: `Username:` / `Password:` as on a router console, three
 /// tries, a growing delay after each failure, the same answer whether or
 /// not the user exists. `None`: no login (the caller exits).
-pub fn console_login(router: &Arc<Mutex<Router>>, dialect: edgesh_modes::Dialect, tty: bool) -> Option<edgesh_modes::auth::LoginUser> {
+pub fn console_login(router: &Arc<Mutex<Router>>, dialect: Dialect, tty: bool) -> Option<edgesh_modes::auth::LoginUser> {
     use edgesh_modes::auth;
-    if !auth::users_configured(&router.lock().unwrap_or_else(|e| e.into_inner()), dialect) {
+    if !dialect.ops().users_configured(&router.lock().unwrap_or_else(|e| e.into_inner())) {
         println!("{}", auth::LOGIN_DISABLED);
         return None;
     }

@@ -1,103 +1,18 @@
 //! Loading a whole configuration file (`--config`, the saved startup file):
 //! every line is tried, a bad line is reported with its file and line number
-//! and the rest still loads; then the whole is committed.
+//! and the rest still loads. Each dialect loads its own
+//! (`DialectOps::load_boot`); these name the two for benches and tests.
 
-use edgesh_engine::validate::{Severity, validate};
-use edgesh_grammar::config_lines_iter;
-use edgesh_modes::{Router, Session, SessionOptions, VecOut};
+use edgesh_modes::Router;
 use std::sync::{Arc, Mutex};
 
-/// What a load did.
-#[derive(Debug, Default)]
-pub struct LoadReport {
-    /// Command lines read.
-    pub lines: usize,
-    /// Messages for the user: `file:line: ...`.
-    pub messages: Vec<String>,
-    /// Lines rejected.
-    pub rejected: usize,
-    /// Whole-configuration errors found at commit (the objects stay down).
-    pub commit_errors: usize,
-}
-
-/// Load `text` into the router as its running configuration.
-pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadReport {
-    let mut rep = LoadReport::default();
-    let mut s = Session::new(router.clone(), SessionOptions { user: "boot".into(), ..Default::default() });
-    s.record_history = false;
-    s.enter_config();
-    let lines = config_lines_iter(text);
-    let mut header_lines: Vec<(usize, &str)> = Vec::new();
-    for l in lines {
-        rep.lines += 1;
-        let word = l.text.split_whitespace().next().unwrap_or("");
-        // `end` closes a saved configuration; `exit` at the top would leave configuration mode.
-        if word == "end" {
-            break;
-        }
-        if s.stack.len() <= 1 && word == "exit" {
-            continue;
-        }
-        if l.indent <= 2 {
-            header_lines.push((l.number, l.text));
-        }
-        let mut out = VecOut::default();
-        if !s.execute_with_caret(l.text, 0, &mut out) {
-            rep.rejected += 1;
-            rep.messages.push(format!("{file}:{}: {}", l.number, l.text));
-            rep.messages.extend(out.0.into_iter().map(|m| format!("{file}:{}: {m}", l.number)));
-        }
-        if !s.in_config() {
-            // A line such as `end` inside a block left configuration mode; go on loading.
-            s.enter_config();
-        }
-    }
-    let Some(cand) = s.candidate.take() else { return rep };
-    let problems = validate(&cand);
-    for p in &problems {
-        // Name the line that starts the object, when we can find it.
-        let object = edgesh_modes::smartedge::wording::object(&p.object);
-        let tail = object.rsplit_once(" policy ").map(|(_, n)| n).unwrap_or("");
-        let line = header_lines
-            .iter()
-            .find(|(_, t)| object.ends_with(*t) || t.starts_with(&object) || (!tail.is_empty() && t.ends_with(&format!("policy {tail}"))))
-            .map(|(n, _)| format!("{n}"))
-            .unwrap_or_else(|| "-".into());
-        rep.messages.push(format!("{file}:{line}: {}", edgesh_modes::smartedge::wording::problem(p)));
-        if p.severity == Severity::Error {
-            rep.commit_errors += 1;
-        }
-    }
-    // At boot there is no earlier configuration to keep: install what loaded;
-    // objects with errors stay down and say why in `show`.
-    let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
-    if cand != *r.running {
-        r.install_checked(cand, problems, "boot", Some(format!("loaded from {file}")));
-        r.engine_sync();
-    }
-    rep
-}
+pub use edgesh_modes::session::LoadReport;
+/// Load a SmartEdge configuration: every line tried, then the whole committed.
+pub use edgesh_modes::smartedge::load::load_config;
 
 /// Load an IOS configuration: each line applied as IOS does, a bad line
 /// reported with its number, lines edgesh does not model kept verbatim.
 pub fn load_ios(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadReport {
     let (lines, rejected, messages) = edgesh_modes::ios::apply_text(router, text, file);
     LoadReport { lines, rejected, messages, commit_errors: 0 }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use edgesh_engine::Config;
-    use edgesh_modes::Clock;
-
-    #[test]
-    fn bad_lines_are_reported_and_the_rest_loads() {
-        let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, std::env::temp_dir())));
-        let rep = load_config(&r, "ike proposal p1\n  dh-group 3\n  dh-group 2\nipsec proposl x\nend\nbogus after end\n", "t.cfg");
-        assert_eq!(rep.rejected, 2);
-        assert!(rep.messages[0].starts_with("t.cfg:2: dh-group 3"), "{:?}", rep.messages);
-        assert!(rep.messages.iter().any(|m| m.starts_with("t.cfg:4: ipsec proposl x")));
-        assert_eq!(r.lock().unwrap().running.ike_proposals["p1"].dh_group, 2);
-    }
 }

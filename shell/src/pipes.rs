@@ -1,6 +1,9 @@
 //! Output pipes: `| include`, `| exclude`, `| begin`, `| count`, `| section`
 //! (and `| grep`, as SmartEdge users type it), chained left to right, each
-//! with a regular expression, applied line by line as the output streams.
+//! with a regular expression, applied line by line as the output streams;
+//! and `| json`, the last of a chain, which prints the command's state as
+//! one JSON document instead of its text (`edgesh_modes::json`): filters
+//! before it filter nothing, nothing may follow it (`docs/json.md`).
 
 use edgesh_grammar::HelpItem;
 use edgesh_modes::Out;
@@ -17,6 +20,8 @@ pub enum Filter {
     /// IOS: whole top-level sections (a line and the lines indented under
     /// it) in which any line matches; (pattern, section so far, matched).
     IosSection(Regex, Vec<String>, bool),
+    /// `| json`: the state as JSON (always the last of a chain).
+    Json,
 }
 
 const PIPES: &[(&str, &str)] = &[
@@ -25,6 +30,7 @@ const PIPES: &[(&str, &str)] = &[
     ("exclude", "Exclude lines that match"),
     ("grep", "Include lines that match (same as include)"),
     ("include", "Include lines that match"),
+    ("json", "The command's state as one JSON document (the last pipe)"),
     ("section", "Include sections (a line and the lines indented under it) that match"),
 ];
 
@@ -94,6 +100,16 @@ pub fn parse(spec: &str) -> Result<Vec<Filter>, String> {
             }
             Regex::new(r).map_err(|e| format!("Invalid regular expression {r}: {}", e.to_string().lines().last().unwrap_or("")))
         };
+        if kind == "json" {
+            if !rest.is_empty() {
+                return Err(format!("json takes no argument: {rest}"));
+            }
+            out.push(Filter::Json);
+            continue;
+        }
+        if out.last().is_some_and(|f| matches!(f, Filter::Json)) {
+            return Err("Nothing may follow | json".into());
+        }
         out.push(match kind {
             "include" | "grep" => Filter::Include(re(rest)?),
             "exclude" => Filter::Exclude(re(rest)?),
@@ -105,9 +121,17 @@ pub fn parse(spec: &str) -> Result<Vec<Filter>, String> {
     Ok(out)
 }
 
+/// Does the chain end in `| json` (the whole output is the JSON state)?
+pub fn is_json(filters: &[Filter]) -> bool {
+    matches!(filters.last(), Some(Filter::Json))
+}
+
 /// `?` after a `|`.
 pub fn help(spec: &str) -> Vec<HelpItem> {
     let last = chain(spec).last().copied().unwrap_or("").trim_start();
+    if last.split_whitespace().next().is_some_and(|w| w.len() >= 2 && "json".starts_with(&w.to_ascii_lowercase())) && last.contains(char::is_whitespace) {
+        return vec![HelpItem { name: "<cr>".into(), help: String::new() }];
+    }
     if last.contains(char::is_whitespace) {
         return vec![HelpItem { name: "LINE".into(), help: "Regular expression".into() }];
     }
@@ -152,7 +176,7 @@ impl Piped<'_> {
     fn pass(filters: &mut [Filter], line: &str) -> bool {
         for f in filters.iter_mut() {
             let keep = match f {
-                Filter::IosSection(..) => true,
+                Filter::IosSection(..) | Filter::Json => true,
                 Filter::Include(r) => r.is_match(line),
                 Filter::Exclude(r) => !r.is_match(line),
                 Filter::Begin(r, started) => {
@@ -282,5 +306,19 @@ mod tests {
         assert!(parse("include").is_err());
         assert_eq!(split("show x | inc a|b"), ("show x ", Some(" inc a|b")));
         assert_eq!(split("description \"a|b\""), ("description \"a|b\"", None));
+    }
+
+    #[test]
+    fn json_is_the_last_pipe() {
+        assert!(is_json(&parse(" json").unwrap()));
+        assert!(is_json(&parse(" js").unwrap()));
+        // Filters before it are accepted (and filter nothing: the state is whole).
+        assert!(is_json(&parse(" include peer | json").unwrap()));
+        assert!(!is_json(&parse(" include peer").unwrap()));
+        assert_eq!(parse(" json | include x").unwrap_err(), "Nothing may follow | json");
+        assert_eq!(parse(" json pretty").unwrap_err(), "json takes no argument: pretty");
+        // `j` alone is unique; the help lists it and says nothing follows.
+        assert!(help(" j").iter().any(|h| h.name == "json"));
+        assert_eq!(help(" json ").iter().map(|h| h.name.as_str()).collect::<Vec<_>>(), ["<cr>"]);
     }
 }

@@ -30,7 +30,7 @@
 //!   candidate discarded, and the process exits 0.
 
 use crate::terminal::Terminal;
-use edgesh_modes::auth::{self, LoginUser};
+use edgesh_modes::auth::LoginUser;
 use edgesh_modes::{Dialect, Router, Session, SessionOptions};
 use russh::keys::{Algorithm, PrivateKey, PublicKey};
 use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Session as SshSession};
@@ -145,10 +145,10 @@ impl Conn {
         let (u, p) = (user.to_string(), password.to_string());
         let found = tokio::task::spawn_blocking(move || {
             let r = lock(&shared.router);
-            if !auth::users_configured(&r, shared.dialect) {
+            if !shared.dialect.ops().users_configured(&r) {
                 return Err(());
             }
-            Ok(auth::authenticate(&r, shared.dialect, &u, &p))
+            Ok(shared.dialect.ops().authenticate(&r, &u, &p))
         })
         .await
         .unwrap_or(Ok(None));
@@ -230,7 +230,7 @@ impl Conn {
                 let why = {
                     let mut st = lock(&state);
                     let Some(term) = st.term.as_ref() else { return };
-                    let timeout = auth::idle_timeout(&lock(&router), dialect, &user);
+                    let timeout = dialect.ops().idle_timeout(&lock(&router), &user);
                     if term.session.clear_requested() {
                         Some("\r\n% This session was cleared by an administrator\r\n")
                     } else if timeout.is_some_and(|t| st.last_input.elapsed() >= t) {
@@ -284,15 +284,7 @@ impl russh::server::Handler for Conn {
         // The key proves who it is; the configuration says at which level.
         let r = lock(&self.shared.router);
         let name = user.split('@').next().unwrap_or(user);
-        let lu = match self.shared.dialect {
-            Dialect::SmartEdge => r.running.contexts.iter().find_map(|(c, cx)| {
-                cx.administrators.get(name).map(|a| {
-                    let max = a.privilege_max.unwrap_or(15).min(15);
-                    LoginUser { name: name.into(), privilege: a.privilege_start.unwrap_or(15).min(max), max_privilege: max, context: c.clone() }
-                })
-            }),
-            Dialect::Ios => auth::ios_user_privilege(&r, name).map(|p| LoginUser { name: name.into(), privilege: p, max_privilege: p, context: "local".into() }),
-        };
+        let lu = self.shared.dialect.ops().key_user(&r, name);
         drop(r);
         match lu {
             Some(lu) => {
@@ -647,7 +639,7 @@ pub fn serve(router: Arc<Mutex<Router>>, dialect: Dialect, fixed: Option<&str>, 
             eprintln!("% SSH server listening on {}", l.addr);
             let r = &mut lock(&router);
             r.log("SSH", 5, "SERVER_LISTEN", &format!("SSH server listening on {}", l.addr));
-            if !auth::users_configured(r, dialect) {
+            if !dialect.ops().users_configured(r) {
                 eprintln!("% No user is configured: SSH logins are refused until one is (IOS `username NAME privilege 15 secret PASSWORD`, SmartEdge `administrator NAME password PASSWORD`)");
             }
         };

@@ -221,7 +221,7 @@ impl<W: Write> Terminal<W> {
     /// the user's privilege level. With no user configured nobody gets in.
     pub fn begin_login(&mut self) {
         let r = self.session.router_handle();
-        if !edgesh_modes::auth::users_configured(&r.lock().unwrap_or_else(|e| e.into_inner()), self.session.dialect) {
+        if !self.session.dialect.ops().users_configured(&r.lock().unwrap_or_else(|e| e.into_inner())) {
             self.put_line(edgesh_modes::auth::LOGIN_DISABLED);
             self.closed = true;
             return;
@@ -688,7 +688,7 @@ impl<W: Write> Terminal<W> {
         let (cmd, pipe) = pipes::split(line);
         let (cmd, filters) = match pipe {
             Some(p) if self.session.is_show(cmd) && self.session.parses(cmd) => match pipes::parse(p) {
-                Ok(f) if self.session.dialect == edgesh_modes::Dialect::Ios => (cmd, Some(pipes::ios_sections(f))),
+                Ok(f) if self.session.dialect.ops().whole_sections() => (cmd, Some(pipes::ios_sections(f))),
                 Ok(f) => (cmd, Some(f)),
                 Err(e) => {
                     self.put_line(&format!("% {e}"));
@@ -747,9 +747,9 @@ impl<W: Write> Terminal<W> {
         self.prompt();
     }
 
-    /// The pager's prompt: SmartEdge's `---(more)---`, IOS's ` --More-- `.
+    /// The pager's prompt, the dialect's (SmartEdge's `---(more)---`, IOS's ` --More-- `).
     fn more_prompt(&self) -> &'static str {
-        if self.session.dialect == edgesh_modes::Dialect::Ios { " --More-- " } else { "---(more)---" }
+        self.session.dialect.ops().more_prompt()
     }
 
     fn more_key(&mut self, b: u8) {
@@ -802,6 +802,7 @@ impl<W: Write> Terminal<W> {
 fn run_filtered(session: &mut Session, cmd: &str, indent: usize, filters: Option<Vec<pipes::Filter>>, out: &mut dyn Out) -> bool {
     match filters {
         None => session.execute_with_caret(cmd, indent, out),
+        Some(f) if pipes::is_json(&f) => edgesh_modes::json::run(session, cmd, indent, out),
         Some(f) => {
             let mut p = pipes::Piped { filters: f, inner: out };
             let ok = session.execute_with_caret(cmd, indent, &mut p);

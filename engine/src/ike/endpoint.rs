@@ -18,20 +18,21 @@
 //! a simulated network replays byte for byte.
 
 use super::conf::*;
+use super::context::Ctx;
 use crate::config::IkeVersion;
 use super::events::*;
 use super::sa::{SaHandle, SaTable};
 use super::timers::{TimerKey, Timers, child_deadline, sa_deadline};
-use super::v1::parse_err_to_event;
 use super::wire::{self, Header, WireError, exchange, notify};
-use crate::config::ExchangeMode;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use std::collections::VecDeque;
+// What the tests (`endpoint/tests.rs`, `use super::*`) take from here.
+#[cfg(test)]
+use rand::rngs::StdRng;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 // The public paths of what moved out of this file.
 pub use super::matching::{id_selector, identity_match};
+pub use super::context::Stats;
 pub use super::sa::{ChildSa, IkeSa, REPLAY_ANSWERS, REPLAY_GAP, SaKeys};
 pub use super::v1::proposals::{auth_key_len, esp_key_len};
 
@@ -65,50 +66,21 @@ pub struct Endpoint {
     pub(in crate::ike) v2: super::v2::Core,
     /// [`super::v2::Core::children_fingerprint`] when `children` last mirrored it.
     pub(in crate::ike) v2_fingerprint: u64,
-    /// Counters for `show ... statistics`.
-    pub stats: Stats,
-    /// The same counters per tunnel (`show tunnel ipsec name T statistics ike`).
-    pub tunnel_stats: std::collections::HashMap<String, Stats>,
 }
 
-/// What an exchange touches besides its SA: the clock of the latest
-/// input, the RNG, the transmit queue, the events and the configuration.
-pub(in crate::ike) struct Ctx {
-    /// The time of the latest input.
-    pub(in crate::ike) now: Millis,
-    pub(in crate::ike) rng: StdRng,
-    pub(in crate::ike) out: VecDeque<Transmit>,
-    pub(in crate::ike) events: VecDeque<Event>,
-    pub(in crate::ike) conf: EngineConf,
-    /// Peer configurations by tunnel name (index into `conf.peers`).
-    pub(in crate::ike) by_name: std::collections::HashMap<String, usize>,
-    /// (local, remote) of the tunnels with a configured remote end point.
-    pub(in crate::ike) static_peers: std::collections::HashSet<(Ipv4Addr, Ipv4Addr)>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    pub rx_packets: u64,
-    pub tx_packets: u64,
-    pub rx_malformed: u64,
-    /// Copies of a message already received that were not answered again.
-    pub rx_duplicates: u64,
-    pub p1_established: u64,
-    pub p1_failed: u64,
-    pub p2_established: u64,
-    pub p2_failed: u64,
-    pub retransmits: u64,
-    pub notifies_rx: u64,
-    pub notifies_tx: u64,
-    pub deletes_rx: u64,
-    pub deletes_tx: u64,
-    pub half_open_dropped: u64,
+/// The endpoint reads as its context for the counters (`stats`,
+/// `tunnel_stats`), which keep their public paths.
+impl std::ops::Deref for Endpoint {
+    type Target = Ctx;
+    fn deref(&self) -> &Ctx {
+        &self.ctx
+    }
 }
 
 impl Endpoint {
     pub fn new(seed: u64) -> Endpoint {
         Endpoint {
-            ctx: Ctx { now: 0, rng: StdRng::seed_from_u64(seed), out: VecDeque::new(), events: VecDeque::new(), conf: EngineConf::default(), by_name: Default::default(), static_peers: Default::default() },
+            ctx: Ctx::new(seed),
             sas: SaTable::default(),
             timers: Timers::default(),
             children: Vec::new(),
@@ -119,8 +91,6 @@ impl Endpoint {
             next_start: 0,
             v2: super::v2::Core::new(seed),
             v2_fingerprint: 0,
-            stats: Stats::default(),
-            tunnel_stats: Default::default(),
         }
     }
 
@@ -129,7 +99,7 @@ impl Endpoint {
     }
     /// A tunnel's peer configuration (by name, indexed).
     pub(in crate::ike) fn pc(&self, name: &str) -> Option<&PeerConf> {
-        self.ctx.by_name.get(name).and_then(|&i| self.ctx.conf.peers.get(i))
+        self.ctx.pc(name)
     }
     /// The IKE SAs, oldest first.
     pub fn ike_sas(&self) -> &SaTable<IkeSa> {
@@ -320,18 +290,6 @@ impl Endpoint {
         c
     }
 
-    pub(in crate::ike) fn send_raw(&mut self, src: SocketAddrV4, dst: SocketAddrV4, dgram: Vec<u8>) {
-        let data = if src.port() == NATT_PORT {
-            let mut d = vec![0u8; 4];
-            d.extend_from_slice(&dgram);
-            d
-        } else {
-            dgram
-        };
-        self.stats.tx_packets += 1;
-        self.ctx.out.push_back(Transmit { src, dst, data });
-    }
-
     /// Process one received datagram (`data` as read from the socket: on
     /// port 4500 it starts with the non-ESP marker).
     pub fn handle(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
@@ -341,7 +299,7 @@ impl Endpoint {
 
     pub(in crate::ike) fn handle_datagram(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
         self.ctx.now = now;
-        self.stats.rx_packets += 1;
+        self.ctx.stats.rx_packets += 1;
         let data = if local.port() == NATT_PORT {
             if data == [0xff] {
                 return; // NAT keepalive
@@ -363,7 +321,7 @@ impl Endpoint {
         let hdr = match Header::parse(data) {
             Ok(h) => h,
             Err(e) => {
-                self.stats.rx_malformed += 1;
+                self.ctx.stats.rx_malformed += 1;
                 let hdr = (data.len() >= wire::HEADER_LEN).then(|| Header {
                     icookie: data[0..8].try_into().unwrap_or([0; 8]),
                     rcookie: data[8..16].try_into().unwrap_or([0; 8]),
@@ -376,7 +334,7 @@ impl Endpoint {
                     length: 0,
                 });
                 let answer = matches!(e, WireError::InvalidMajorVersion(_) | WireError::InvalidMinorVersion(_) | WireError::InvalidFlags(_)).then(|| e.notify());
-                self.ctx.events.push_back(parse_err_to_event(remote, e, answer));
+                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: answer });
                 if let Some(n) = answer {
                     self.answer_unprotected(local, remote, hdr.as_ref(), n);
                 }
@@ -385,7 +343,7 @@ impl Endpoint {
         };
         let data = &data[..hdr.length as usize];
         if hdr.icookie == [0; 8] {
-            self.stats.rx_malformed += 1;
+            self.ctx.stats.rx_malformed += 1;
             self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
             return;
         }
@@ -398,28 +356,28 @@ impl Endpoint {
         let Some(idx) = idx else {
             if hdr.rcookie == [0; 8] && (hdr.exchange == exchange::MAIN || hdr.exchange == exchange::AGGRESSIVE) {
                 if hdr.msgid != 0 {
-                    self.stats.rx_malformed += 1;
+                    self.ctx.stats.rx_malformed += 1;
                     self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidMessageId(hdr.msgid), answered: Some(notify::INVALID_MESSAGE_ID) });
                     self.answer_unprotected(local, remote, Some(&hdr), notify::INVALID_MESSAGE_ID);
                     return;
                 }
                 self.respond_first(now, local, remote, &hdr, data);
             } else if hdr.rcookie == [0; 8] && hdr.icookie == [0; 8] {
-                self.stats.rx_malformed += 1;
+                self.ctx.stats.rx_malformed += 1;
                 self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
             } else if hdr.rcookie == [0; 8] && (hdr.exchange == exchange::BASE || hdr.exchange == exchange::AUTH_ONLY) {
                 // Table 5 row 27: an exchange RFC 2408 defines but the engine does not run.
-                self.stats.rx_malformed += 1;
+                self.ctx.stats.rx_malformed += 1;
                 self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::UnsupportedExchange(hdr.exchange), answered: None });
             } else if hdr.rcookie == [0; 8] {
-                self.stats.rx_malformed += 1;
+                self.ctx.stats.rx_malformed += 1;
                 self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });
             }
             // Otherwise: an SA we no longer have; ignore (RFC 2408 would answer INVALID-COOKIE, which peers ignore).
             return;
         };
         let t = self.sas[idx].tunnel.clone();
-        self.tunnel_stats.entry(t).or_default().rx_packets += 1;
+        self.ctx.tunnel_stats.entry(t).or_default().rx_packets += 1;
         // Retransmission of the last message we answered: answer again.
         if self.sas[idx].last_recv.as_deref() == Some(data) {
             let sa = &mut self.sas[idx];
@@ -427,10 +385,10 @@ impl Endpoint {
                 if let Some(d) = sa.last_sent.clone() {
                     let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
                     self.ctx.events.push_back(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
-                    self.send_raw(src, dst, d);
+                    self.ctx.send_raw(src, dst, d);
                 }
             } else {
-                self.stats.rx_duplicates += 1;
+                self.ctx.stats.rx_duplicates += 1;
             }
             return;
         }
@@ -441,31 +399,7 @@ impl Endpoint {
         } else if local.port() == NATT_PORT && self.sas[idx].remote != remote {
             self.sas[idx].remote = remote;
         }
-        match hdr.exchange {
-            exchange::MAIN | exchange::AGGRESSIVE => {
-                if hdr.msgid != 0 {
-                    self.stats.rx_malformed += 1;
-                    self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidMessageId(hdr.msgid), answered: None });
-                    return;
-                }
-                let exp = if self.sas[idx].mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
-                if hdr.exchange != exp {
-                    self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });
-                    return;
-                }
-                if self.sas[idx].mode == ExchangeMode::Main {
-                    self.main_mode(now, idx, &hdr, data);
-                } else {
-                    self.aggressive(now, idx, &hdr, data);
-                }
-            }
-            exchange::QUICK => self.quick_mode(now, idx, &hdr, data),
-            exchange::INFORMATIONAL => self.informational(now, idx, &hdr, data),
-            x => {
-                self.stats.rx_malformed += 1;
-                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(x), answered: None });
-            }
-        }
+        self.v1_message(now, idx, local, remote, &hdr, data);
     }
 
     /// Delete the IPsec SAs of a tunnel (all tunnels when `None`), telling the peer.
@@ -604,8 +538,8 @@ impl Endpoint {
             if s.retries >= RETRANSMIT_TRIES {
                 let (conn, peer, tunnel, state) = (s.conn, *s.remote.ip(), s.tunnel.clone(), s.state);
                 self.ctx.events.push_back(Event::GiveUp { conn, peer, tunnel: tunnel.clone(), state });
-                self.stats.p1_failed += 1;
-                self.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
+                self.ctx.stats.p1_failed += 1;
+                self.ctx.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
                 self.take_sa(h);
                 self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse, established: false });
                 self.schedule_retry(&tunnel);
@@ -618,10 +552,10 @@ impl Endpoint {
             let tunnel = s.tunnel.clone();
             if let Some(d) = s.last_sent.clone() {
                 let (src, dst) = (s.local, s.remote);
-                self.stats.retransmits += 1;
-                self.tunnel_stats.entry(tunnel).or_default().retransmits += 1;
+                self.ctx.stats.retransmits += 1;
+                self.ctx.tunnel_stats.entry(tunnel).or_default().retransmits += 1;
                 self.ctx.events.push_back(Event::Retransmit { conn, peer, count });
-                self.send_raw(src, dst, d);
+                self.ctx.send_raw(src, dst, d);
             }
         }
         // Half-open SAs that never finished.
@@ -639,17 +573,17 @@ impl Endpoint {
             if q.timer.is_some_and(|t| t <= now) {
                 if q.retries >= RETRANSMIT_TRIES {
                     self.sas[h].quick.remove(qi);
-                    self.stats.p2_failed += 1;
-                    self.tunnel_stats.entry(self.sas[h].tunnel.clone()).or_default().p2_failed += 1;
+                    self.ctx.stats.p2_failed += 1;
+                    self.ctx.tunnel_stats.entry(self.sas[h].tunnel.clone()).or_default().p2_failed += 1;
                     continue;
                 }
                 q.retries += 1;
                 q.timer = Some(now + (RETRANSMIT_BASE << q.retries.min(6)));
                 if let Some(d) = q.last_sent.clone() {
                     let (src, dst) = (self.sas[h].local, self.sas[h].remote);
-                    self.stats.retransmits += 1;
-                    self.tunnel_stats.entry(self.sas[h].tunnel.clone()).or_default().retransmits += 1;
-                    self.send_raw(src, dst, d);
+                    self.ctx.stats.retransmits += 1;
+                    self.ctx.tunnel_stats.entry(self.sas[h].tunnel.clone()).or_default().retransmits += 1;
+                    self.ctx.send_raw(src, dst, d);
                 }
             }
             qi += 1;
@@ -725,6 +659,8 @@ impl Endpoint {
     }
 
 }
+
+mod v1_dispatch;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -8,42 +8,7 @@ use super::wire::{IdRepr, WireError};
 use crate::config::{AuthMethod, EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-/// Which side of an exchange this engine is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    Initiator,
-    Responder,
-}
-
-/// The state of an IKEv1 SA, printed with the names IOS uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum P1State {
-    MmNoState,
-    MmSaSetup,
-    MmKeyExch,
-    AgInitExch,
-    QmIdle,
-    Deleted,
-}
-
-impl P1State {
-    pub fn name(self) -> &'static str {
-        match self {
-            P1State::MmNoState => "MM_NO_STATE",
-            P1State::MmSaSetup => "MM_SA_SETUP",
-            P1State::MmKeyExch => "MM_KEY_EXCH",
-            P1State::AgInitExch => "AG_INIT_EXCH",
-            P1State::QmIdle => "QM_IDLE",
-            P1State::Deleted => "MM_NO_STATE",
-        }
-    }
-}
-
-impl std::fmt::Display for P1State {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use super::types::{P1State, Role};
 
 /// A phase-1 transform as offered, with raw values kept for what we do not know.
 #[derive(Clone, Debug, PartialEq, Eq)]

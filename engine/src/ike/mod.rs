@@ -11,6 +11,7 @@
 //! installs and events.
 
 pub mod conf;
+pub mod context;
 pub mod crypto;
 pub mod endpoint;
 pub mod events;
@@ -19,6 +20,7 @@ pub mod params;
 mod modp;
 pub mod sa;
 pub mod timers;
+pub mod types;
 pub mod v1;
 pub mod v2;
 pub mod wire;

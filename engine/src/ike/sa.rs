@@ -17,7 +17,8 @@
 use super::conf::{EspProp, IkeProp, Selector};
 use super::crypto::{CipherAlg, DhSecret, HashAlg, hex};
 use super::params::{Millis, REKEY_AT, RETRANSMIT_TRIES};
-use super::events::{P1State, Role};
+pub use super::types::SaKeys;
+use super::types::{P1State, Role};
 use super::wire::{IdRepr, ProposalRepr};
 use crate::config::{EspAuth, EspEncr, ExchangeMode};
 use slab::Slab;
@@ -175,19 +176,6 @@ impl<'a, T: SaEntry> IntoIterator for &'a SaTable<T> {
 
 // ------------------------------------------------------------ SA types
 
-/// Secret key material of one direction of a child SA.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SaKeys {
-    pub encr: Vec<u8>,
-    pub auth: Vec<u8>,
-}
-
-impl std::fmt::Debug for SaKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SaKeys(<secret>)")
-    }
-}
-
 /// An established IPsec SA pair (one child of a tunnel).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChildSa {
@@ -243,11 +231,34 @@ impl ChildSa {
     }
 }
 
+/// The phase-1 keys (RFC 2409 5): SKEYID, SKEYID_d (child SA keys),
+/// SKEYID_a (the HASHes of quick mode and informational exchanges) and the
+/// encryption key expanded from SKEYID_e.
 #[derive(Clone)]
 pub(in crate::ike) struct P1Keys {
     pub(in crate::ike) skeyid: Vec<u8>,
     pub(in crate::ike) d: Vec<u8>,
     pub(in crate::ike) a: Vec<u8>,
+    pub(in crate::ike) enc: Vec<u8>,
+}
+
+/// The phase-1 state of an IKEv1 SA, each variant owning what is valid in
+/// it (rustls's states as types): the negotiation exists until phase 1 is
+/// up, the keys from the key exchange on, the CBC IV chain of phase 1
+/// while it runs and its last block (the base of every later exchange's
+/// IV) once it is up. Which message is expected next is [`IkeSa::state`]
+/// (the names IOS shows) with the role.
+pub(in crate::ike) enum Phase1 {
+    /// Before the keys: the initiator's SA payload, our DH secret and the
+    /// public values and nonces exchanged so far.
+    Negotiating(Box<Negotiation>),
+    /// Keys derived (main mode from MM3/MM4, aggressive mode from AM1/AM2),
+    /// authentication pending: the negotiation (HASH_I and HASH_R cover
+    /// it), the keys and the IV of the next encrypted message.
+    Keyed { nego: Box<Negotiation>, keys: P1Keys, iv: Vec<u8> },
+    /// Phase 1 is up: the keys, and the last CBC block of phase 1. The DH
+    /// secret, public values and nonces are gone.
+    Established { keys: P1Keys, p1_last: Vec<u8> },
 }
 
 /// How a byte-identical copy of the last message received is answered.
@@ -326,15 +337,9 @@ pub struct IkeSa {
     pub peer_dpd: bool,
     pub peer_id: Option<IdRepr>,
     pub lifetime: u32,
-    /// What only a phase-1 negotiation needs (DH secret, public values,
-    /// nonces, the initiator's SA payload); dropped once the SA is established.
-    pub(in crate::ike) nego: Option<Box<Negotiation>>,
-    pub(in crate::ike) keys: Option<P1Keys>,
-    pub(in crate::ike) cipher: Option<CipherAlg>,
-    pub(in crate::ike) hash: Option<HashAlg>,
-    pub(in crate::ike) enc_key: Vec<u8>,
-    pub(in crate::ike) iv: Vec<u8>,
-    pub(in crate::ike) p1_last: Vec<u8>,
+    /// What is valid in the phase-1 state the SA is in: the negotiation,
+    /// then the keys, then only the keys ([`Phase1`]).
+    pub(in crate::ike) phase: Phase1,
     pub(in crate::ike) last_sent: Option<Vec<u8>>,
     pub(in crate::ike) last_recv: Option<Vec<u8>>,
     /// Whether `last_sent` answers `last_recv`, and how often a copy was answered again.
@@ -369,10 +374,71 @@ static NO_NEGOTIATION: Negotiation = Negotiation { sa_i_b: Vec::new(), dh: None,
 impl IkeSa {
     /// The negotiation in progress (empty values once established).
     pub(in crate::ike) fn nego(&self) -> &Negotiation {
-        self.nego.as_deref().unwrap_or(&NO_NEGOTIATION)
+        match &self.phase {
+            Phase1::Negotiating(n) | Phase1::Keyed { nego: n, .. } => n,
+            Phase1::Established { .. } => &NO_NEGOTIATION,
+        }
     }
-    pub(in crate::ike) fn nego_mut(&mut self) -> &mut Negotiation {
-        self.nego.get_or_insert_with(Default::default)
+    /// The negotiation in progress, to write (none once established).
+    pub(in crate::ike) fn nego_mut(&mut self) -> Option<&mut Negotiation> {
+        match &mut self.phase {
+            Phase1::Negotiating(n) | Phase1::Keyed { nego: n, .. } => Some(n),
+            Phase1::Established { .. } => None,
+        }
+    }
+    /// The phase-1 keys, once derived.
+    pub(in crate::ike) fn keys(&self) -> Option<&P1Keys> {
+        match &self.phase {
+            Phase1::Negotiating(_) => None,
+            Phase1::Keyed { keys, .. } | Phase1::Established { keys, .. } => Some(keys),
+        }
+    }
+    /// The cipher and PRF of the chosen proposal.
+    pub(in crate::ike) fn cipher(&self) -> Option<CipherAlg> {
+        self.chosen.as_ref().map(IkeProp::cipher)
+    }
+    pub(in crate::ike) fn hash(&self) -> Option<HashAlg> {
+        self.chosen.as_ref().map(IkeProp::hash_alg)
+    }
+    /// The phase-1 encryption key (empty before the keys).
+    pub(in crate::ike) fn enc_key(&self) -> &[u8] {
+        self.keys().map(|k| k.enc.as_slice()).unwrap_or(&[])
+    }
+    /// The IV of the next phase-1 message (after phase 1: its last block).
+    pub(in crate::ike) fn iv(&self) -> &[u8] {
+        match &self.phase {
+            Phase1::Negotiating(_) => &[],
+            Phase1::Keyed { iv, .. } => iv,
+            Phase1::Established { p1_last, .. } => p1_last,
+        }
+    }
+    /// Set the IV of the next phase-1 message (meaningful once keyed).
+    pub(in crate::ike) fn set_iv(&mut self, v: Vec<u8>) {
+        if let Phase1::Keyed { iv, .. } = &mut self.phase {
+            *iv = v;
+        }
+    }
+    /// The last CBC block of phase 1 (empty until phase 1 is up).
+    pub(in crate::ike) fn p1_last(&self) -> &[u8] {
+        match &self.phase {
+            Phase1::Established { p1_last, .. } => p1_last,
+            _ => &[],
+        }
+    }
+    /// The keys are derived: the negotiation moves on to [`Phase1::Keyed`].
+    pub(in crate::ike) fn keyed(&mut self, keys: P1Keys, iv: Vec<u8>) {
+        let nego = match std::mem::replace(&mut self.phase, Phase1::Negotiating(Box::default())) {
+            Phase1::Negotiating(n) | Phase1::Keyed { nego: n, .. } => n,
+            Phase1::Established { .. } => Box::default(),
+        };
+        self.phase = Phase1::Keyed { nego, keys, iv };
+    }
+    /// Phase 1 is up: the negotiation goes, the keys and the last IV stay.
+    pub(in crate::ike) fn establish_keys(&mut self) {
+        self.phase = match std::mem::replace(&mut self.phase, Phase1::Negotiating(Box::default())) {
+            Phase1::Keyed { keys, iv, .. } => Phase1::Established { keys, p1_last: iv },
+            other => other,
+        };
     }
 }
 
@@ -388,10 +454,10 @@ impl SaEntry for IkeSa {
 impl IkeSa {
     /// The key tshark needs to decrypt this SA's messages (`isakmp_decryption_table`).
     pub fn tshark_key(&self) -> Option<(String, String)> {
-        if self.enc_key.is_empty() {
+        if self.enc_key().is_empty() {
             return None;
         }
-        Some((hex(&self.icookie), hex(&self.enc_key)))
+        Some((hex(&self.icookie), hex(self.enc_key())))
     }
     /// A responder SA that answered a first message and never heard back
     /// (anyone can send a first message from any address; an answer proves

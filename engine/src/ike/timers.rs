@@ -7,7 +7,7 @@
 //! [`SaHandle`]s of the shared SA storage).
 
 use super::params::{HALF_OPEN_TIMEOUT, Millis, REKEY_AT, RETRANSMIT_BASE};
-use super::events::Role;
+use super::types::Role;
 use super::sa::{ChildSa, IkeSa};
 use super::sa::SaHandle;
 use std::collections::{BTreeSet, HashMap};

@@ -681,12 +681,16 @@ fn exec(g: &mut G, privileged: bool) {
             let dir = s.router().state_dir.clone();
             let mut text = crate::out::VecOut::default();
             doc.render(&mut text);
-            let path = dir.join("startup-config");
+            let path = dir.join(super::STARTUP_FILE);
             let res = crate::statefs::write_private(&path, |w| std::io::Write::write_all(w, text.text().as_bytes()));
             match res {
                 Ok(()) => {
-                    s.router().ios_startup = Some(doc);
+                    s.router().ios_startup = Some(doc.clone());
                     o.line("[OK]");
+                    // `archive` / `write-memory`: each save is archived too.
+                    if super::show_archive::conf(&doc).is_some_and(|c| c.write_memory) {
+                        super::show_archive::archive_config(s)?;
+                    }
                     Ok(())
                 }
                 Err(e) => Err(format!("Error writing startup-config: {e}")),
@@ -890,8 +894,13 @@ fn global(g: &mut G) {
 fn crypto_exec(g: &mut G) {
     const SH: &str = "Show running system information";
     const CR: &str = "Encryption module";
-    add(g, "show crypto isakmp sa [detail]", &[SH, CR, "Show ISAKMP information", "Show ISAKMP Security Associations", "Show detailed information"], |s, _, o| {
+    add(g, "show crypto isakmp sa [detail]", &[SH, CR, "Show ISAKMP information", "Show ISAKMP Security Associations", "Show detailed information"], |s, a, o| {
         super::commit::sync(&mut s.router());
+        if a.has("detail") {
+            let rows = crate::ios::show_crypto::isakmp_sa_detail(&s.router());
+            crate::ios::show_crypto::render_isakmp_sa_detail(&rows, o);
+            return Ok(());
+        }
         let mut v = Vec::new();
         let r = s.router();
         crate::ios::show_sa::ios_isakmp_sa(r.ike().ike_sas(), &r.engine.failed_p1(), &mut v);
@@ -914,6 +923,57 @@ fn crypto_exec(g: &mut G) {
         Ok(())
     });
     crate::ios::show_ikev2::register(g);
+    add(g, "show interfaces [WORD]", &[SH, "Interface status and configuration", "Interface name"], |s, a, o| {
+        super::commit::sync(&mut s.router());
+        let name = a.get("WORD").map(interface_name);
+        let ifs = crate::ios::show_if::interfaces(&s.router(), name.as_deref());
+        let Some(ifs) = ifs else {
+            // IOS: an interface that does not exist is an invalid word (caret under it).
+            let w = a.get("WORD").unwrap_or("");
+            let col = super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
+            o.line(&format!("{}^", " ".repeat(col)));
+            o.line("% Invalid input detected at '^' marker.");
+            o.line("");
+            return Err(String::new());
+        };
+        crate::ios::show_if::render_interfaces(&ifs, o);
+        Ok(())
+    });
+    add(g, "show ip route [vrf WORD]", &[SH, "IP information", "IP routing table", "Display routes from a VPN Routing/Forwarding instance", "VPN Routing/Forwarding instance name"], |s, a, o| {
+        super::commit::sync(&mut s.router());
+        let vrf = a.get("WORD").map(str::to_string);
+        if let Some(v) = &vrf {
+            if !vrf_defined(s, v) {
+                o.line(&format!("% IP routing table {v} does not exist"));
+                return Err(String::new());
+            }
+        }
+        let t = crate::ios::show_if::route_table(&s.router(), vrf.as_deref());
+        crate::ios::show_if::render_route_table(&t, o);
+        Ok(())
+    });
+    add(g, "show archive", &[SH, "Archive functions"], |s, _, o| {
+        let st = crate::ios::show_archive::state(s);
+        crate::ios::show_archive::render(&st, o);
+        Ok(())
+    });
+    add(g, "archive config", &["manage archive files", "perform rollback confirmation"], |s, _, _| crate::ios::show_archive::archive_config(s));
+    add(g, "show crypto isakmp key", &[SH, CR, "Show ISAKMP information", "Show ISAKMP preshared keys"], |s, _, o| {
+        let keys = crate::ios::show_crypto::isakmp_keys(&s.router().ios_doc);
+        crate::ios::show_crypto::render_isakmp_keys(&keys, o);
+        Ok(())
+    });
+    add(g, "show crypto ipsec profile", &[SH, CR, "Show IPSEC information", "Show ipsec profile information"], |s, _, o| {
+        let p = crate::ios::show_crypto::ipsec_profiles(&s.router().ios_doc);
+        crate::ios::show_crypto::render_ipsec_profiles(&p, o);
+        Ok(())
+    });
+    add(g, "show crypto engine connections active", &[SH, CR, "Show crypto engine info", "Show connection information", "Show active connections"], |s, _, o| {
+        super::commit::sync(&mut s.router());
+        let rows = crate::ios::show_crypto::engine_connections(&s.router());
+        crate::ios::show_crypto::render_engine_connections(&rows, o);
+        Ok(())
+    });
     add(g, "show crypto keys tshark", &[SH, CR, "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options (decrypts captures of edgesh's packets)"], |s, _, o| {
         for l in crate::engine::tshark_lines(&s.router()) {
             o.line(&l);

@@ -8,10 +8,12 @@
 use super::{IosMode, graphs, mode};
 use crate::monitor::DebugFlags;
 use crate::out::Out;
-use crate::session::{DialectOps, Handler, Router, Session};
+use crate::session::{DialectOps, Handler, LoadReport, LoginUser, Router, Session};
 use crate::time::log_time;
 use edgesh_engine::ike::{EngineConf, Event};
 use edgesh_grammar::{Graph, ParseError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The IOS dialect.
 pub struct Ios;
@@ -117,6 +119,10 @@ impl DialectOps for Ios {
         super::esp_events::ios_drop_log(r, e)
     }
 
+    fn show_json(&self, s: &mut Session, spec: &str, a: &crate::session::Args) -> Option<Result<serde_json::Value, String>> {
+        super::json::show_json(s, spec, a)
+    }
+
     fn socket_mnemonic(&self) -> &'static str {
         "IKMP_SOCKET"
     }
@@ -127,5 +133,106 @@ impl DialectOps for Ios {
 
     fn ssh_key_allowed(&self, r: &Router, user: &str, algorithm: &str, blob: &[u8]) -> bool {
         crate::sshconf::ios_key_allowed(r, user, algorithm, blob)
+    }
+
+    fn users_configured(&self, r: &Router) -> bool {
+        super::users::configured(r)
+    }
+
+    fn authenticate(&self, r: &Router, user: &str, password: &str) -> Option<LoginUser> {
+        super::users::authenticate(r, user, password)
+    }
+
+    fn key_user(&self, r: &Router, name: &str) -> Option<LoginUser> {
+        super::users::key_user(r, name)
+    }
+
+    fn idle_timeout(&self, r: &Router, _user: &str) -> Option<Duration> {
+        super::users::idle_timeout(r)
+    }
+
+    fn enable_secret_set(&self, r: &Router) -> bool {
+        super::users::enable_secret(r).is_some()
+    }
+
+    fn enable_secret_matches(&self, r: &Router, password: &str) -> bool {
+        super::users::enable_matches(r, password)
+    }
+
+    fn file_systems(&self) -> &'static str {
+        "flash:, nvram:, bootflash:"
+    }
+
+    /// `flash:`, `nvram:` and `bootflash:` (any case) and a name without a
+    /// file system are all the state directory.
+    fn locate_file<'a>(&self, name: &'a str) -> Result<(&'static str, &'a str), &'static str> {
+        let lower = name.to_ascii_lowercase();
+        match ["flash:", "nvram:", "bootflash:"].iter().find(|p| lower.starts_with(*p)) {
+            Some(p) => Ok(("", name[p.len()..].trim_start_matches('/'))),
+            None if name.contains(':') => Err("no such file system"),
+            None if name.starts_with('/') => Err("not a file of the router"),
+            None => Ok(("", name)),
+        }
+    }
+
+    fn startup_file(&self) -> &'static str {
+        super::STARTUP_FILE
+    }
+
+    /// Each line applied as IOS does; loaded from the startup file, the
+    /// document is the startup configuration as well.
+    fn load_boot(&self, router: &Arc<Mutex<Router>>, text: &str, file: &str, startup: bool, hostname: Option<&str>) -> LoadReport {
+        let (lines, rejected, messages) = super::apply_text(router, text, file);
+        let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = hostname {
+            self.set_boot_hostname(&mut r, h);
+        }
+        if startup {
+            r.ios_startup = Some(r.ios_doc.clone());
+        }
+        LoadReport { lines, rejected, messages, commit_errors: 0 }
+    }
+
+    fn set_boot_hostname(&self, r: &mut Router, name: &str) {
+        r.ios_doc.hostname = name.to_string();
+    }
+
+    fn more_prompt(&self) -> &'static str {
+        " --More-- "
+    }
+
+    fn whole_sections(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::session::Dialect;
+    use crate::statefs::resolve;
+    use std::path::Path;
+
+    #[test]
+    fn file_names_stay_in_the_file_systems() {
+        let st = Path::new("/var/lib/edgesh");
+        let ios = |n: &str| resolve(st, Dialect::Ios, n);
+        assert_eq!(ios("flash:a.cfg").unwrap(), st.join("a.cfg"));
+        assert_eq!(ios("nvram:startup-config").unwrap(), st.join("startup-config"));
+        assert_eq!(ios("bootflash:/dir/b.cfg").unwrap(), st.join("dir/b.cfg"));
+        assert_eq!(ios("startup-config").unwrap(), st.join("startup-config"));
+        for bad in ["/etc/passwd", "../x.cfg", "flash:../../etc/shadow", "tftp://h/x", "system:running-config", "flash:", "a/../../b"] {
+            assert!(ios(bad).is_err(), "{bad}");
+        }
+        assert!(ios("/etc/passwd").unwrap_err().contains("flash:, nvram:, bootflash:"));
+    }
+
+    #[test]
+    fn symbolic_links_out_are_refused() {
+        let d = std::env::temp_dir().join(format!("edgesh-statefs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        std::os::unix::fs::symlink("/etc", d.join("etc")).unwrap();
+        assert!(resolve(&d, Dialect::Ios, "flash:etc/passwd").is_err());
+        let _ = std::fs::remove_dir_all(&d);
     }
 }

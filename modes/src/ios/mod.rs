@@ -19,21 +19,29 @@ pub mod commands;
 pub mod commit;
 pub mod dialect;
 pub mod esp_events;
+pub mod json;
 pub mod doc;
 pub mod compile;
 pub mod events;
 pub mod ikev2;
 pub mod names;
 pub mod modes_tree;
+pub mod show_archive;
 pub mod show_config;
+pub mod show_crypto;
+pub mod show_if;
 pub mod show_ikev2;
 pub mod show_sa;
 pub mod state;
+pub mod users;
 pub mod vocabulary;
 pub mod wording;
 
 pub use doc::{IosDoc, IosFrame, IosMode, Node};
 pub use state::IosSession;
+
+/// The file `write memory` writes and the next start loads, in the state directory (`nvram:startup-config`).
+pub const STARTUP_FILE: &str = "startup-config";
 
 use crate::out::Out;
 use crate::session::{Args, Handler, Session};

@@ -104,7 +104,8 @@ fn transforms(w: &[&str]) -> String {
     while i < w.len() {
         let t = w[i];
         match w.get(i + 1) {
-            Some(b) if ["128", "192", "256"].contains(b) && (t == "esp-aes" || t == "esp-gcm" || t == "esp-gmac") => {
+            // IOS names AES-CBC by its size (`esp-256-aes`) and prints GCM/GMAC as configured (`esp-gcm 256`).
+            Some(b) if ["128", "192", "256"].contains(b) && t == "esp-aes" => {
                 v.push(if *b == "128" { t.to_string() } else { format!("esp-{b}-{}", &t[4..]) });
                 i += 2;
             }
@@ -117,7 +118,7 @@ fn transforms(w: &[&str]) -> String {
     v.join(" ")
 }
 
-fn transform_sets(doc: &IosDoc) -> Vec<(String, String, bool)> {
+pub fn transform_sets(doc: &IosDoc) -> Vec<(String, String, bool)> {
     doc.root
         .iter()
         .filter_map(|n| match words(&n.text).as_slice() {
@@ -237,8 +238,18 @@ pub fn crypto_map(doc: &IosDoc, tag: Option<&str>, out: &mut dyn Out) {
 }
 
 /// `show ip interface brief`.
-pub fn ip_interface_brief(doc: &IosDoc, out: &mut dyn Out) {
-    out.line(&format!("{:<26} {:<15} {:<3} {:<6} {:<21} {}", "Interface", "IP-Address", "OK?", "Method", "Status", "Protocol"));
+/// One row of `show ip interface brief` (also its `| json` state).
+pub struct InterfaceRow {
+    pub name: String,
+    pub address: String,
+    pub method: &'static str,
+    pub status: &'static str,
+    pub protocol: &'static str,
+}
+
+/// The rows of `show ip interface brief`, from the running document.
+pub fn ip_interface_rows(doc: &IosDoc) -> Vec<InterfaceRow> {
+    let mut rows = Vec::new();
     for n in doc.root.iter().filter(|n| n.text.starts_with("interface ")) {
         let name = &n.text["interface ".len()..];
         let mut addr = "unassigned".to_string();
@@ -261,7 +272,15 @@ pub fn ip_interface_brief(doc: &IosDoc, out: &mut dyn Out) {
             }
         }
         let shut = n.children.iter().any(|c| c.text == "shutdown");
-        let (status, proto) = if shut { ("administratively down", "down") } else { ("up", "up") };
-        out.line(&format!("{name:<26} {addr:<15} YES {method:<6} {status:<21} {proto}"));
+        let (status, protocol) = if shut { ("administratively down", "down") } else { ("up", "up") };
+        rows.push(InterfaceRow { name: name.to_string(), address: addr, method, status, protocol });
+    }
+    rows
+}
+
+pub fn ip_interface_brief(doc: &IosDoc, out: &mut dyn Out) {
+    out.line(&format!("{:<26} {:<15} {:<3} {:<6} {:<21} {}", "Interface", "IP-Address", "OK?", "Method", "Status", "Protocol"));
+    for r in ip_interface_rows(doc) {
+        out.line(&format!("{:<26} {:<15} YES {:<6} {:<21} {}", r.name, r.address, r.method, r.status, r.protocol));
     }
 }

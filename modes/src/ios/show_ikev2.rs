@@ -20,7 +20,7 @@ pub fn tunnel_id(s: &Sa) -> u32 {
     s.conn.saturating_sub(CONN_BASE)
 }
 
-fn hash_name(h: HashAlg) -> &'static str {
+pub(crate) fn hash_name(h: HashAlg) -> &'static str {
     match h {
         HashAlg::Md5 => "MD5",
         HashAlg::Sha1 => "SHA1",
@@ -51,7 +51,7 @@ fn suite_line(s: &Sa) -> String {
     format!("Encr: {encr}, keysize: {bits}, PRF: {}, Hash: {integ}, DH Grp:{}, Auth sign: PSK, Auth verify: PSK", hash_name(su.prf), su.group)
 }
 
-fn active_secs(s: &Sa, now: u64) -> u64 {
+pub(crate) fn active_secs(s: &Sa, now: u64) -> u64 {
     now.saturating_sub(s.established.unwrap_or(s.created)) / 1000
 }
 
@@ -87,7 +87,7 @@ fn status_description(s: &Sa) -> &'static str {
 
 /// `fvrf/ivrf` of a tunnel from the compiled IOS model: the front door VRF
 /// (the tunnel's context, `none` for the global table) and the VTI's VRF.
-fn vrfs(r: &Router, tunnel: &str) -> String {
+pub(crate) fn vrfs(r: &Router, tunnel: &str) -> String {
     let t = r.ios_model.tunnels.get(tunnel);
     let f = t.and_then(|t| t.context.clone()).filter(|c| c != "local").unwrap_or_else(|| "none".into());
     let i = t.and_then(|t| t.bind_interface.as_ref().and_then(|b| b.1.clone())).unwrap_or_else(|| "none".into());

@@ -41,7 +41,7 @@ pub fn ios_isakmp_sa<'a>(sas: impl IntoIterator<Item = &'a IkeSa>, failed: &[&Fa
 }
 
 /// The IOS interface and crypto map tag of a tunnel (a crypto map entry `MAP-SEQ` or a VTI).
-fn ios_map_of(tunnel: &str, iface: Option<&str>) -> (String, String) {
+pub(crate) fn ios_map_of(tunnel: &str, iface: Option<&str>) -> (String, String) {
     match iface {
         Some(i) if i.starts_with("Tunnel") => (i.to_string(), format!("{i}-head-0")),
         Some(i) => (i.to_string(), tunnel.rsplit_once('-').map(|x| x.0).unwrap_or(tunnel).to_string()),
@@ -49,7 +49,7 @@ fn ios_map_of(tunnel: &str, iface: Option<&str>) -> (String, String) {
     }
 }
 
-fn iv_size(esp: Option<(EspEncr, Option<EspAuth>)>) -> usize {
+pub(crate) fn iv_size(esp: Option<(EspEncr, Option<EspAuth>)>) -> usize {
     match esp.map(|e| e.0) {
         Some(EspEncr::DesCbc | EspEncr::TripleDesCbc) => 8,
         Some(EspEncr::Null) | None => 0,
@@ -249,13 +249,13 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
 }
 
 /// A flow end as `show crypto session` prints it: `host A` or `A/MASK`.
-fn acl_addr(s: &Selector) -> String {
+pub(crate) fn acl_addr(s: &Selector) -> String {
     match s.net.len {
         32 => format!("host {}", s.net.addr),
         _ => format!("{}/{}", s.net.network(), s.mask()),
     }
 }
 
-fn hms(secs: u64) -> String {
+pub(crate) fn hms(secs: u64) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }

@@ -114,7 +114,7 @@ access-list compiled, enable algorithm-type
 > interface => interface
 > vpn load-balancing $ => crypto-ikev1
 > ip explicit-path => parameter-map
-> archive => parameter-map
+> archive $ => archive
 > bfd-template => parameter-map
 > template => interface
 > flow record => parameter-map
@@ -353,6 +353,9 @@ description, no, NUM, alert, audit-trail, dns-timeout, icmp, log, max-incomplete
 next-address, index, exclude-address, path, write-memory, maximum, time-period, interval, detect-multiplier, echo, hops,
 match, collect, destination, source, transport, export-protocol, template, record, exporter, cache, statistics, option,
 server, trustpool, record, cabundle, chain-validation, vrf, crl, revocation-check, subject-name, issuer-name, unique-name
+
+@archive config-archive
+path, maximum, write-memory, time-period, log config, rollback
 
 @line config-line
 exec-timeout, login, transport input, password,

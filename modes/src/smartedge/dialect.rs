@@ -6,9 +6,11 @@
 
 use crate::monitor::DebugFlags;
 use crate::out::Out;
-use crate::session::{Args, DialectOps, Handler, Router, Session};
+use crate::session::{Args, DialectOps, Handler, LoadReport, LoginUser, Router, Session};
 use edgesh_engine::ike::{EngineConf, Event};
 use edgesh_grammar::{Graph, ParseError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The SmartEdge dialect.
 pub struct SmartEdge;
@@ -133,6 +135,10 @@ impl DialectOps for SmartEdge {
         super::esp_events::smartedge_drop_log(r, e)
     }
 
+    fn show_json(&self, s: &mut Session, spec: &str, a: &crate::session::Args) -> Option<Result<serde_json::Value, String>> {
+        super::json::show_json(s, spec, a)
+    }
+
     fn socket_mnemonic(&self) -> &'static str {
         "BIND"
     }
@@ -143,6 +149,80 @@ impl DialectOps for SmartEdge {
 
     fn ssh_key_allowed(&self, r: &Router, user: &str, algorithm: &str, blob: &[u8]) -> bool {
         crate::sshconf::smartedge_key_allowed(r, user, algorithm, blob)
+    }
+
+    fn users_configured(&self, r: &Router) -> bool {
+        super::users::configured(r)
+    }
+
+    fn authenticate(&self, r: &Router, user: &str, password: &str) -> Option<LoginUser> {
+        super::users::authenticate(r, user, password)
+    }
+
+    fn key_user(&self, r: &Router, name: &str) -> Option<LoginUser> {
+        super::users::key_user(r, name)
+    }
+
+    fn idle_timeout(&self, r: &Router, user: &str) -> Option<Duration> {
+        super::users::idle_timeout(r, user)
+    }
+
+    fn file_systems(&self) -> &'static str {
+        "/flash, /md"
+    }
+
+    /// `/flash/NAME` and a relative name are the state directory, `/md/NAME` its `md` directory.
+    fn locate_file<'a>(&self, name: &'a str) -> Result<(&'static str, &'a str), &'static str> {
+        if let Some(r) = name.strip_prefix("/flash/") {
+            Ok(("", r))
+        } else if let Some(r) = name.strip_prefix("/md/") {
+            Ok(("md", r))
+        } else if name.starts_with('/') {
+            Err("not a file of the router")
+        } else {
+            Ok(("", name))
+        }
+    }
+
+    fn startup_file(&self) -> &'static str {
+        super::STARTUP_FILE
+    }
+
+    /// Every line tried in one candidate, then the whole validated and installed.
+    fn load_boot(&self, router: &Arc<Mutex<Router>>, text: &str, file: &str, _startup: bool, hostname: Option<&str>) -> LoadReport {
+        let rep = super::load::load_config(router, text, file);
+        if let Some(h) = hostname {
+            super::load::set_hostname(&mut router.lock().unwrap_or_else(|e| e.into_inner()), h);
+        }
+        rep
+    }
+
+    fn set_boot_hostname(&self, r: &mut Router, name: &str) {
+        super::load::set_hostname(r, name)
+    }
+
+    fn more_prompt(&self) -> &'static str {
+        "---(more)---"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::session::Dialect;
+    use crate::statefs::resolve;
+    use std::path::Path;
+
+    #[test]
+    fn file_names_stay_in_the_file_systems() {
+        let st = Path::new("/var/lib/edgesh");
+        let se = |n: &str| resolve(st, Dialect::SmartEdge, n);
+        assert_eq!(se("/flash/x.cfg").unwrap(), st.join("x.cfg"));
+        assert_eq!(se("/md/x.cfg").unwrap(), st.join("md/x.cfg"));
+        assert_eq!(se("x.cfg").unwrap(), st.join("x.cfg"));
+        for bad in ["/etc/passwd", "../x.cfg", "/flash/../x", "/tmp/x", "/md/"] {
+            assert!(se(bad).is_err(), "{bad}");
+        }
+        assert!(se("/tmp/x").unwrap_err().contains("(files are in /flash, /md)"));
     }
 }
 

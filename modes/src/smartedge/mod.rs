@@ -12,9 +12,11 @@ pub mod candidate;
 pub mod commands;
 pub mod dialect;
 pub mod esp_events;
+pub mod json;
 pub mod esp_stats;
 pub mod diff;
 pub mod events;
+pub mod load;
 pub mod modes;
 pub mod pki;
 pub mod pki_store;
@@ -22,9 +24,13 @@ pub mod render;
 pub mod show;
 pub mod show_ike2;
 pub mod show_sa;
+pub mod users;
 pub mod wording;
 
 pub use modes::{Frame, ModeKind};
+
+/// The file `save configuration` writes and the next start loads, in the state directory.
+pub const STARTUP_FILE: &str = "edgesh.cfg";
 
 use crate::session::Handler;
 use edgesh_grammar::Graph;

@@ -585,7 +585,7 @@ fn ike_counter_rows(st: &edgesh_engine::ike::endpoint::Stats, global: bool) -> V
 }
 
 /// Engine state per tunnel: (IKE SAs up, IPsec SA pairs, SA detail lines).
-type TunnelSas = std::collections::BTreeMap<String, (usize, usize, Vec<String>)>;
+pub(crate) type TunnelSas = std::collections::BTreeMap<String, (usize, usize, Vec<String>)>;
 
 fn show_tunnels(cfg: &Config, sas: &TunnelSas, name: Option<&str>, remote: Option<&str>, detail: bool, o: &mut dyn Out) -> CmdResult {
     if let Some(n) = name {
@@ -661,7 +661,7 @@ fn show_tunnels(cfg: &Config, sas: &TunnelSas, name: Option<&str>, remote: Optio
 }
 
 /// The configured state, overridden by the engine: a tunnel with IPsec SAs is up.
-fn live_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem], sas: &TunnelSas, name: &str, t: &Tunnel) -> (String, Vec<String>) {
+pub(crate) fn live_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem], sas: &TunnelSas, name: &str, t: &Tunnel) -> (String, Vec<String>) {
     let (state, reasons) = tunnel_state(cfg, problems, name, t);
     match sas.get(name) {
         Some((_, n, _)) if *n > 0 && !t.shutdown => ("Up".into(), Vec::new()),
@@ -670,6 +670,6 @@ fn live_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem], sas: 
     }
 }
 
-fn uptime(secs: u64) -> String {
+pub(crate) fn uptime(secs: u64) -> String {
     format!("{} days, {} hours {} minutes {} secs", secs / 86_400, (secs / 3600) % 24, (secs / 60) % 60, secs % 60)
 }

@@ -2,9 +2,17 @@
 //! (received payloads by type, SA creation, framing and encryption of
 //! messages, opening received ones, unprotected answers), and one module per
 //! exchange: [`phase1`] (what main and aggressive mode share: the
-//! responder's first message, keys, authentication, NAT-D, establishment),
-//! [`main_mode`], [`aggressive`], [`quick`] (child SAs), [`informational`]
-//! (notify, delete, DPD).
+//! responder's first message, keys, authentication, NAT-D), [`main_mode`],
+//! [`aggressive`], [`quick`] (child SAs), [`informational`] (notify,
+//! delete, DPD).
+//!
+//! Every exchange is a set of functions over the context and one SA
+//! (`(&mut Ctx, &mut IkeSa)`), as strongSwan's tasks work on their
+//! `ike_sa_t`: they read and write that SA, queue datagrams and events and
+//! count. What reaches beyond the SA (removing it, other SAs, child SAs,
+//! timers, the tunnels wanted) they return as a [`Next`] that the
+//! endpoint's dispatcher (`endpoint/v1.rs`) carries out. Nothing here names
+//! the endpoint.
 
 pub mod aggressive;
 pub mod informational;
@@ -14,20 +22,18 @@ pub mod proposals;
 pub mod quick;
 
 use crate::config::*;
+use crate::ike::context::Ctx;
 use crate::ike::crypto::*;
-use crate::ike::endpoint::*;
 use crate::ike::events::*;
+use crate::ike::params::*;
 use crate::ike::sa::*;
 use crate::ike::wire::{self, Builder, Header, NotifyRepr, Part, WireError, exchange, payload, proto};
-use rand::{Rng, RngExt};
+use rand::Rng;
 use std::net::SocketAddrV4;
+
 
 pub(in crate::ike) fn nat_hash(h: HashAlg, ic: &[u8; 8], rc: &[u8; 8], a: SocketAddrV4) -> Vec<u8> {
     h.hash(&[ic, rc, &a.ip().octets(), &a.port().to_be_bytes()])
-}
-
-pub(in crate::ike) fn parse_err_to_event(peer: SocketAddrV4, e: WireError, answered: Option<u16>) -> Event {
-    Event::Malformed { peer, error: e, answered }
 }
 
 /// The received payloads of one message, by type.
@@ -47,208 +53,218 @@ impl<'a> Msg<'a> {
     }
 }
 
-impl Endpoint {
-    pub(in crate::ike) fn alloc_conn(&mut self) -> u32 {
-        let c = self.next_conn;
-        self.next_conn += 1;
-        c
-    }
+/// What an exchange asks of the dispatcher once it has done its part on
+/// its SA (in the order the original single routine did it).
+pub(in crate::ike) enum Next {
+    /// Nothing more.
+    Done,
+    /// Phase 1 failed: the SA goes (counted, logged, the tunnel retried).
+    Fail(DownReason),
+    /// Phase 1 is up.
+    Established,
+    /// Main mode's responder checked MM5: the dispatcher removes the other
+    /// SAs with this peer when it sent INITIAL-CONTACT, then MM6 goes out
+    /// ([`main_mode::send_mm6`]) and phase 1 is up.
+    Mm5 { initial_contact: bool },
+    /// A quick mode completed: install its child SA pair (`spi_out`: the peer's SPI).
+    Install(Box<Quick>, u32),
+}
 
-    pub(in crate::ike) fn new_sa(&mut self, now: Millis, tunnel: &str, role: Role, mode: ExchangeMode, local: SocketAddrV4, remote: SocketAddrV4) -> IkeSa {
-        let mut icookie = [0u8; 8];
-        if role == Role::Initiator {
-            self.ctx.rng.fill_bytes(&mut icookie);
-        }
-        IkeSa {
-            conn: self.alloc_conn(),
-            tunnel: tunnel.to_string(),
-            role,
-            mode,
-            icookie,
-            rcookie: [0; 8],
-            local,
-            remote,
-            state: if mode == ExchangeMode::Main { P1State::MmNoState } else { P1State::AgInitExch },
-            chosen: None,
-            created: now,
-            established: None,
-            nat_local: false,
-            nat_remote: false,
-            peer_natt: false,
-            peer_dpd: false,
-            peer_id: None,
-            lifetime: DEFAULT_LIFETIME,
-            nego: Some(Box::default()),
-            keys: None,
-            cipher: None,
-            hash: None,
-            enc_key: Vec::new(),
-            iv: Vec::new(),
-            p1_last: Vec::new(),
-            last_sent: None,
-            last_recv: None,
-            replay: Replay::default(),
-            retries: 0,
-            timer: None,
-            quick: Vec::new(),
-            dpd_seq: 0,
-            dpd_outstanding: 0,
-            dpd_timer: None,
-            deleting: false,
-            rekeyed: false,
-        }
+/// A new SA (its connection id from `next_conn`); an initiator draws its cookie.
+pub(in crate::ike) fn new_sa(cx: &mut Ctx, next_conn: &mut u32, now: Millis, tunnel: &str, role: Role, mode: ExchangeMode, local: SocketAddrV4, remote: SocketAddrV4) -> IkeSa {
+    let mut icookie = [0u8; 8];
+    if role == Role::Initiator {
+        cx.rng.fill_bytes(&mut icookie);
     }
-
-    pub(in crate::ike) fn set_state(&mut self, idx: SaHandle, new: P1State) {
-        let sa = &mut self.sas[idx];
-        if sa.state != new {
-            let old = sa.state;
-            sa.state = new;
-            self.ctx.events.push_back(Event::State { conn: sa.conn, peer: *sa.remote.ip(), old, new });
-        }
-    }
-
-    pub(in crate::ike) fn nonce(&mut self) -> Vec<u8> {
-        let mut n = vec![0u8; 20];
-        self.ctx.rng.fill_bytes(&mut n);
-        n
-    }
-
-    pub(in crate::ike) fn spi(&mut self) -> u32 {
-        loop {
-            let s: u32 = self.ctx.rng.random();
-            if s >= 256 && !self.children.iter().any(|c| c.spi_in == s) {
-                return s;
-            }
-        }
-    }
-
-    pub(in crate::ike) fn vids(&self, dpd: bool) -> Vec<Vec<u8>> {
-        let mut v = vec![wire::vid::NAT_T_RFC3947.to_vec()];
-        if dpd {
-            v.push(wire::vid::DPD.to_vec());
-        }
-        v
-    }
-
-    /// Frame `chain` behind an ISAKMP header, encrypting it with `iv` when given.
-    /// Returns the datagram and the last ciphertext block.
-    pub(in crate::ike) fn frame(sa: &IkeSa, exch: u8, msgid: u32, first: u8, chain: &[u8], iv: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
-        let mut body = chain.to_vec();
-        let mut flags = 0;
-        let mut last = Vec::new();
-        if let (Some(iv), Some(c)) = (iv, sa.cipher) {
-            let bs = c.block_size();
-            let pad = (bs - body.len() % bs) % bs;
-            body.extend(std::iter::repeat_n(0u8, pad));
-            // Key and IV lengths are ours and right; a failure would be a bug: send nothing useful.
-            if c.cbc(&sa.enc_key, iv, &mut body, true).is_ok() {
-                last = body[body.len() - bs..].to_vec();
-            }
-            flags |= wire::flags::ENCRYPTION;
-        }
-        let hdr = Header { icookie: sa.icookie, rcookie: sa.rcookie, next: first, major: 1, minor: 0, exchange: exch, flags, msgid, length: (wire::HEADER_LEN + body.len()) as u32 };
-        let mut out = Vec::with_capacity(hdr.length as usize);
-        hdr.emit(&mut out);
-        out.extend_from_slice(&body);
-        (out, last)
-    }
-
-    pub(in crate::ike) fn cookies(sa: &IkeSa) -> Vec<u8> {
-        let mut v = sa.icookie.to_vec();
-        v.extend_from_slice(&sa.rcookie);
-        v
-    }
-
-    /// Answer a packet that has no SA (or a broken first message) with an unprotected notify.
-    pub(in crate::ike) fn answer_unprotected(&mut self, local: SocketAddrV4, remote: SocketAddrV4, hdr: Option<&Header>, kind: u16) {
-        let (ic, rc) = hdr.map(|h| (h.icookie, h.rcookie)).unwrap_or(([0; 8], [0; 8]));
-        if ic == [0; 8] {
-            return;
-        }
-        let mut spi = ic.to_vec();
-        spi.extend_from_slice(&rc);
-        let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind, spi, data: vec![] };
-        let mut b = Builder::new();
-        b.push(payload::NOTIFY, n.emit());
-        let chain = b.chain();
-        let msgid: u32 = self.ctx.rng.random::<u32>() | 1;
-        let hdr = Header { icookie: ic, rcookie: rc, next: payload::NOTIFY, major: 1, minor: 0, exchange: exchange::INFORMATIONAL, flags: 0, msgid, length: (wire::HEADER_LEN + chain.len()) as u32 };
-        let mut d = Vec::new();
-        hdr.emit(&mut d);
-        d.extend_from_slice(&chain);
-        self.stats.notifies_tx += 1;
-        // The connection of the SA these cookies name (0 for a first message: no SA yet).
-        let conn = self.sas.with_cookie(&ic).find(|&i| self.sas[i].rcookie == rc && rc != [0; 8]).map(|i| self.sas[i].conn).unwrap_or(0);
-        self.ctx.events.push_back(Event::NotifySent { conn, peer: *remote.ip(), kind, protected: false });
-        self.send_raw(local, remote, d);
-    }
-
-    /// Decrypt (when flagged) and parse a message's payloads. Phase-1 errors after
-    /// decryption are key mismatches.
-    pub(in crate::ike) fn open<'a>(&mut self, idx: SaHandle, hdr: &Header, data: &'a [u8], iv: Option<Vec<u8>>, plain: &'a mut Vec<u8>) -> Result<(Vec<wire::Payload<'a>>, Vec<u8>), WireError> {
-        let body = &data[wire::HEADER_LEN..];
-        if hdr.flags & wire::flags::ENCRYPTION == 0 {
-            return wire::payloads(hdr.next, body).map(|p| (p, Vec::new()));
-        }
-        let sa = &self.sas[idx];
-        let (Some(c), Some(iv)) = (sa.cipher, iv) else {
-            return Err(WireError::Malformed(Part::EncryptedBeforeKeys));
-        };
-        let bs = c.block_size();
-        if body.is_empty() || body.len() % bs != 0 {
-            return Err(WireError::Truncated { have: body.len(), need: body.len().div_ceil(bs) * bs });
-        }
-        *plain = body.to_vec();
-        let last = body[body.len() - bs..].to_vec();
-        c.cbc(&sa.enc_key, &iv, plain, false).map_err(|_| WireError::Malformed(Part::Ciphertext))?;
-        wire::payloads(hdr.next, plain).map(|p| (p, last))
-    }
-
-    /// Open a message of an exchange protected by the phase-1 keys (quick
-    /// mode, informational), the one way both do it: decrypt with `iv`
-    /// (a failure is reported as malformed), report it received, and split
-    /// off its leading HASH(1..3) payload (when missing: reported as
-    /// malformed if `require_hash`, else silently dropped), ready for
-    /// [`Endpoint::hash_ok`].
-    pub(in crate::ike) fn open_protected<'a>(&mut self, idx: SaHandle, hdr: &Header, data: &'a [u8], iv: Vec<u8>, plain: &'a mut Vec<u8>, require_hash: bool) -> Option<Protected<'a>> {
-        let (remote, conn) = (self.sas[idx].remote, self.sas[idx].conn);
-        let (list, last) = match self.open(idx, hdr, data, Some(iv), plain) {
-            Ok(x) => x,
-            Err(e) => {
-                self.stats.rx_malformed += 1;
-                self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: None });
-                return None;
-            }
-        };
-        let msg = Msg { list };
-        self.ctx.events.push_back(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, payloads: msg.kinds() });
-        let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH).map(|p| p.body) else {
-            if require_hash {
-                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Hash), answered: None });
-            }
-            return None;
-        };
-        let rest: Vec<u8> = msg.list[1..].iter().flat_map(|p| p.raw.iter().copied()).collect();
-        let sa = &self.sas[idx];
-        let (Some(prf), Some(k)) = (sa.hash, sa.keys.as_ref()) else { return None };
-        let ka = k.a.clone();
-        Some(Protected { msg, last, hash, rest, prf, ka })
-    }
-
-    /// Whether a received HASH is the expected one; if not, reported as an
-    /// authentication failure.
-    pub(in crate::ike) fn hash_ok(&mut self, idx: SaHandle, expected: &[u8], received: &[u8]) -> bool {
-        if expected == received {
-            return true;
-        }
-        let (conn, peer) = (self.sas[idx].conn, *self.sas[idx].remote.ip());
-        self.ctx.events.push_back(Event::AuthFailed { conn, peer });
-        false
+    let conn = *next_conn;
+    *next_conn += 1;
+    IkeSa {
+        conn,
+        tunnel: tunnel.to_string(),
+        role,
+        mode,
+        icookie,
+        rcookie: [0; 8],
+        local,
+        remote,
+        state: if mode == ExchangeMode::Main { P1State::MmNoState } else { P1State::AgInitExch },
+        chosen: None,
+        created: now,
+        established: None,
+        nat_local: false,
+        nat_remote: false,
+        peer_natt: false,
+        peer_dpd: false,
+        peer_id: None,
+        lifetime: DEFAULT_LIFETIME,
+        phase: Phase1::Negotiating(Box::default()),
+        last_sent: None,
+        last_recv: None,
+        replay: Replay::default(),
+        retries: 0,
+        timer: None,
+        quick: Vec::new(),
+        dpd_seq: 0,
+        dpd_outstanding: 0,
+        dpd_timer: None,
+        deleting: false,
+        rekeyed: false,
     }
 }
 
-/// A protected message opened by [`Endpoint::open_protected`].
+pub(in crate::ike) fn set_state(cx: &mut Ctx, sa: &mut IkeSa, new: P1State) {
+    if sa.state != new {
+        let old = sa.state;
+        sa.state = new;
+        cx.event(Event::State { conn: sa.conn, peer: *sa.remote.ip(), old, new });
+    }
+}
+
+pub(in crate::ike) fn vids(dpd: bool) -> Vec<Vec<u8>> {
+    let mut v = vec![wire::vid::NAT_T_RFC3947.to_vec()];
+    if dpd {
+        v.push(wire::vid::DPD.to_vec());
+    }
+    v
+}
+
+/// Note the peer's vendor IDs (NAT-T RFC 3947, DPD).
+pub(in crate::ike) fn peer_vids(sa: &mut IkeSa, msg: &Msg) {
+    for v in msg.all(payload::VID) {
+        if v.body == wire::vid::NAT_T_RFC3947 {
+            sa.peer_natt = true;
+        }
+        if v.body == wire::vid::DPD {
+            sa.peer_dpd = true;
+        }
+    }
+}
+
+/// Frame `chain` behind an ISAKMP header, encrypting it with `iv` when given.
+/// Returns the datagram and the last ciphertext block.
+pub(in crate::ike) fn frame(sa: &IkeSa, exch: u8, msgid: u32, first: u8, chain: &[u8], iv: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
+    let mut body = chain.to_vec();
+    let mut flags = 0;
+    let mut last = Vec::new();
+    if let (Some(iv), Some(c)) = (iv, sa.cipher()) {
+        let bs = c.block_size();
+        let pad = (bs - body.len() % bs) % bs;
+        body.extend(std::iter::repeat_n(0u8, pad));
+        // Key and IV lengths are ours and right; a failure would be a bug: send nothing useful.
+        if c.cbc(sa.enc_key(), iv, &mut body, true).is_ok() {
+            last = body[body.len() - bs..].to_vec();
+        }
+        flags |= wire::flags::ENCRYPTION;
+    }
+    let hdr = Header { icookie: sa.icookie, rcookie: sa.rcookie, next: first, major: 1, minor: 0, exchange: exch, flags, msgid, length: (wire::HEADER_LEN + body.len()) as u32 };
+    let mut out = Vec::with_capacity(hdr.length as usize);
+    hdr.emit(&mut out);
+    out.extend_from_slice(&body);
+    (out, last)
+}
+
+pub(in crate::ike) fn cookies(sa: &IkeSa) -> Vec<u8> {
+    let mut v = sa.icookie.to_vec();
+    v.extend_from_slice(&sa.rcookie);
+    v
+}
+
+/// Answer a packet that has no SA (or a broken first message) with an
+/// unprotected notify; `conn` is the SA its cookies name (0: none).
+pub(in crate::ike) fn answer_unprotected(cx: &mut Ctx, conn: u32, local: SocketAddrV4, remote: SocketAddrV4, hdr: Option<&Header>, kind: u16) {
+    let (ic, rc) = hdr.map(|h| (h.icookie, h.rcookie)).unwrap_or(([0; 8], [0; 8]));
+    if ic == [0; 8] {
+        return;
+    }
+    let mut spi = ic.to_vec();
+    spi.extend_from_slice(&rc);
+    let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind, spi, data: vec![] };
+    let mut b = Builder::new();
+    b.push(payload::NOTIFY, n.emit());
+    let chain = b.chain();
+    let msgid = cx.msgid();
+    let hdr = Header { icookie: ic, rcookie: rc, next: payload::NOTIFY, major: 1, minor: 0, exchange: exchange::INFORMATIONAL, flags: 0, msgid, length: (wire::HEADER_LEN + chain.len()) as u32 };
+    let mut d = Vec::new();
+    hdr.emit(&mut d);
+    d.extend_from_slice(&chain);
+    cx.stats.notifies_tx += 1;
+    cx.event(Event::NotifySent { conn, peer: *remote.ip(), kind, protected: false });
+    cx.send_raw(local, remote, d);
+}
+
+/// The connection an SA's own message names when answered unprotected
+/// (its cookies, once the responder's is known).
+pub(in crate::ike) fn answer_conn(sa: &IkeSa, hdr: &Header) -> u32 {
+    if hdr.icookie == sa.icookie && hdr.rcookie == sa.rcookie && hdr.rcookie != [0; 8] { sa.conn } else { 0 }
+}
+
+/// Decrypt (when flagged) and parse a message's payloads. Phase-1 errors after
+/// decryption are key mismatches.
+pub(in crate::ike) fn open<'a>(sa: &IkeSa, hdr: &Header, data: &'a [u8], iv: Option<Vec<u8>>, plain: &'a mut Vec<u8>) -> Result<(Vec<wire::Payload<'a>>, Vec<u8>), WireError> {
+    let body = &data[wire::HEADER_LEN..];
+    if hdr.flags & wire::flags::ENCRYPTION == 0 {
+        return wire::payloads(hdr.next, body).map(|p| (p, Vec::new()));
+    }
+    let (Some(c), Some(iv)) = (sa.cipher(), iv) else {
+        return Err(WireError::Malformed(Part::EncryptedBeforeKeys));
+    };
+    let bs = c.block_size();
+    if body.is_empty() || body.len() % bs != 0 {
+        return Err(WireError::Truncated { have: body.len(), need: body.len().div_ceil(bs) * bs });
+    }
+    *plain = body.to_vec();
+    let last = body[body.len() - bs..].to_vec();
+    c.cbc(sa.enc_key(), &iv, plain, false).map_err(|_| WireError::Malformed(Part::Ciphertext))?;
+    wire::payloads(hdr.next, plain).map(|p| (p, last))
+}
+
+/// Open a message of an exchange protected by the phase-1 keys (quick
+/// mode, informational), the one way both do it: decrypt with `iv`
+/// (a failure is reported as malformed), report it received, and split
+/// off its leading HASH(1..3) payload (when missing: reported as
+/// malformed if `require_hash`, else silently dropped), ready for
+/// [`hash_ok`].
+pub(in crate::ike) fn open_protected<'a>(cx: &mut Ctx, sa: &IkeSa, hdr: &Header, data: &'a [u8], iv: Vec<u8>, plain: &'a mut Vec<u8>, require_hash: bool) -> Option<Protected<'a>> {
+    let (remote, conn) = (sa.remote, sa.conn);
+    let (list, last) = match open(sa, hdr, data, Some(iv), plain) {
+        Ok(x) => x,
+        Err(e) => {
+            cx.stats.rx_malformed += 1;
+            cx.event(Event::Malformed { peer: remote, error: e, answered: None });
+            return None;
+        }
+    };
+    let msg = Msg { list };
+    cx.event(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, payloads: msg.kinds() });
+    let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH).map(|p| p.body) else {
+        if require_hash {
+            cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Hash), answered: None });
+        }
+        return None;
+    };
+    let rest: Vec<u8> = msg.list[1..].iter().flat_map(|p| p.raw.iter().copied()).collect();
+    let (Some(prf), Some(k)) = (sa.hash(), sa.keys()) else { return None };
+    let ka = k.a.clone();
+    Some(Protected { msg, last, hash, rest, prf, ka })
+}
+
+/// Whether a received HASH is the expected one; if not, reported as an
+/// authentication failure.
+pub(in crate::ike) fn hash_ok(cx: &mut Ctx, sa: &IkeSa, expected: &[u8], received: &[u8]) -> bool {
+    if expected == received {
+        return true;
+    }
+    cx.event(Event::AuthFailed { conn: sa.conn, peer: *sa.remote.ip() });
+    false
+}
+
+/// The IV of a quick-mode or informational exchange (RFC 2409 appendix B).
+pub(in crate::ike) fn qm_iv(sa: &IkeSa, msgid: u32) -> Vec<u8> {
+    let (Some(h), Some(c)) = (sa.hash(), sa.cipher()) else { return Vec::new() };
+    h.hash(&[sa.p1_last(), &msgid.to_be_bytes()])[..c.block_size()].to_vec()
+}
+
+/// A protected message opened by [`open_protected`].
 pub(in crate::ike) struct Protected<'a> {
     pub(in crate::ike) msg: Msg<'a>,
     /// The last ciphertext block (the next IV of the exchange).

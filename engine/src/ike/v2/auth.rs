@@ -95,6 +95,7 @@ impl Core {
         for c in rest {
             self.sas[i].queue.push_back(super::Req::Child { tunnel: tunnel.clone(), child: c, rekey_of: None });
         }
+        self.resolve_duplicate(conn);
     }
 
     /// Responder: an IKE_AUTH request.
@@ -171,6 +172,32 @@ impl Core {
         if let Some((sel, _)) = install {
             let (ni, nr) = (self.sas[i].ni.clone(), self.sas[i].nr.clone());
             self.install_child(now, i, &sel, &ni, &nr, None, Role::Responder, None);
+        }
+        self.resolve_duplicate(conn);
+    }
+
+    /// Both ends started the same tunnel at once (each initiated while the
+    /// other did): two IKE SAs, each with its children, now established for
+    /// one tunnel. RFC 7296 leaves this case open; as for rekey collisions
+    /// (2.8.1, 2.8.2) the SA made with the lowest of its nonces is the
+    /// redundant one, both ends compute the same, and its original initiator
+    /// deletes it with its children; its responder lets it carry nothing new
+    /// meanwhile (and logs no tunnel down when it goes). One IKE SA and one
+    /// set of children remain, the same on both sides.
+    pub(crate) fn resolve_duplicate(&mut self, conn: u32) {
+        let Some(i) = self.index(conn) else { return };
+        let sa = &self.sas[i];
+        if !sa.is_established() || sa.rekey_from.is_some() {
+            return;
+        }
+        let low = |s: &super::Sa| if s.ni <= s.nr { s.ni.clone() } else { s.nr.clone() };
+        let (tunnel, peer) = (sa.tunnel.clone(), *sa.remote.ip());
+        let Some(j) = self.sas.iter().position(|s| s.conn != conn && s.is_established() && s.rekey_from.is_none() && s.tunnel == tunnel && *s.remote.ip() == peer) else { return };
+        let loser = if low(&self.sas[i]) < low(&self.sas[j]) { i } else { j };
+        if self.sas[loser].role == Role::Initiator {
+            self.send_delete_ike(loser);
+        } else {
+            self.sas[loser].state = State::Deleting;
         }
     }
 }

@@ -79,6 +79,13 @@ impl Core {
         }
         self.send_response(i, exchange::INFORMATIONAL, hdr.msgid, b, data);
         if delete_ike {
+            // The redundant SA of a simultaneous start (see `resolve_duplicate`),
+            // deleted by the peer before this side saw both up: the tunnel
+            // stays up on the other SA, so no tunnel-down is reported.
+            let (tunnel, me) = (self.sas[i].tunnel.clone(), self.sas[i].conn);
+            if self.sas.iter().any(|s| s.conn != me && s.tunnel == tunnel && *s.remote.ip() == peer && s.rekey_from.is_none() && matches!(s.state, State::AuthSent | State::Established)) && self.sas[i].rekey_from.is_none() {
+                self.sas[i].state = State::Deleting;
+            }
             self.drop_sa(i, DownReason::DeletedByPeer, true);
         }
     }

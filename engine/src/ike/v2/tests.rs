@@ -752,6 +752,16 @@ fn simultaneous_starts_leave_both_sides_the_same_sas() {
             assert!(l.b.sas().iter().any(|t| t.spis() == (s.spis().1, s.spis().0)), "seed {seed}: an IKE SA the peer does not have");
         }
         assert_eq!(l.a.child_sas().len(), l.b.child_sas().len(), "seed {seed}");
+        // One IKE SA and one pair remain: the redundant SA was deleted.
+        assert_eq!((l.a.sas().len(), l.a.child_sas().len()), (1, 1), "seed {seed}");
+        assert!(l.a.sas()[0].is_established() && l.b.sas()[0].is_established());
+        // Each side's last word on the tunnel is that it is up (a redundant SA
+        // deleted by the duplicate rule goes without a tunnel-down; one removed by
+        // a peer's INITIAL_CONTACT is reported, then the new one up).
+        for ev in [Link::events(&mut l.a), Link::events(&mut l.b)] {
+            let last = ev.iter().rev().find(|e| matches!(e, Event::Phase1Down { established: true, .. } | Event::Phase1Up { .. }));
+            assert!(matches!(last, Some(Event::Phase1Up { .. })), "seed {seed}: {ev:?}");
+        }
         assert_matching(&l, l.a.child_sas().len());
     }
 }
@@ -770,4 +780,111 @@ fn a_cleared_static_tunnel_comes_back_at_once() {
     assert_ne!(l.a.child_sas()[0].spi_in, before, "a new pair");
     assert_eq!(l.a.sas().len(), 1);
     assert_eq!(l.b.sas().len(), 1);
+}
+
+/// IKEv2 negotiates no lifetimes (RFC 7296 2.8): a responder whose own
+/// lifetimes are shorter rekeys the child and the IKE SA itself, between 90 %
+/// and 95 % of them, on the virtual clock; the initiator's longer ones never
+/// come into play, and the pairs stay matched.
+#[test]
+fn the_responder_rekeys_by_its_own_shorter_lifetimes() {
+    let (mut a, _) = pair();
+    a.proposals[0].lifetime = 3000;
+    a.children[0].proposals[0].lifetime_seconds = 1000;
+    let mut b = mirror(&a, "tb");
+    b.proposals[0].lifetime = 600;
+    b.children[0].proposals[0].lifetime_seconds = 200;
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_matching(&l, 1);
+    let first = l.b.child_sas()[0].spi_in;
+    assert_eq!(l.b.child_sas()[0].role, Role::Responder);
+    let at = l.b.child_rekey_at(&l.b.child_sas()[0]);
+    assert!((180_000..190_000).contains(&at), "{at}");
+    l.advance(at - 1);
+    assert_eq!(l.b.child_sas()[0].spi_in, first);
+    l.advance(1);
+    assert_matching(&l, 1);
+    let c = &l.b.child_sas()[0];
+    assert_ne!(c.spi_in, first);
+    // B started the rekey: it is the initiator of the new pair.
+    assert_eq!((c.role, c.created), (Role::Initiator, at));
+    // The IKE SA: B's 600 s, responder's window 540 to 570 s.
+    let (old, rekey) = (l.b.sas()[0].spis(), l.b.sas()[0].rekey_at());
+    assert!((540_000..570_000).contains(&rekey), "{rekey}");
+    l.advance(rekey - l.now - 1);
+    assert_eq!(l.b.sas()[0].spis(), old);
+    l.advance(1);
+    assert_eq!((l.a.sas().len(), l.b.sas().len()), (1, 1));
+    assert_ne!(l.b.sas()[0].spis(), old);
+    assert_eq!(l.b.sas()[0].role, Role::Initiator);
+    assert_eq!(l.a.sas()[0].spis(), (l.b.sas()[0].spis().1, l.b.sas()[0].spis().0));
+    assert!(l.a.child_sas().iter().all(|c| c.ike == l.a.sas()[0].conn));
+    assert!(l.b.child_sas().iter().all(|c| c.ike == l.b.sas()[0].conn));
+    assert_matching(&l, 1);
+    // Nothing expired on either side on the way.
+    for ev in [Link::events(&mut l.a), Link::events(&mut l.b)] {
+        assert!(!ev.iter().any(|e| matches!(e, Event::ChildDown { reason: DownReason::LifetimeExpired { .. }, .. } | Event::Phase1Down { .. })), "{ev:?}");
+    }
+}
+
+/// With equal lifetimes the initiator rekeys (85 % to 90 %) before the
+/// responder's window (90 % to 95 %) opens, so there is no collision; the
+/// rekey points are spread by the seeded jitter, not all at one instant.
+#[test]
+fn rekey_points_are_jittered_and_the_initiator_goes_first() {
+    let (mut a, _) = pair();
+    a.children[0].proposals[0].lifetime_seconds = 1000;
+    for n in 1..8u8 {
+        let mut c = a.children[0].clone();
+        c.local_ts = sel([198, 51, 100, 10 + n], 32);
+        c.remote_ts = sel([203, 0, 113, 10 + n], 32);
+        a.children.push(c);
+    }
+    let b = mirror(&a, "tb");
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_matching(&l, 8);
+    let pts: Vec<Millis> = l.a.child_sas().iter().map(|c| l.a.child_rekey_at(c) - c.created).collect();
+    assert!(pts.iter().all(|p| (850_000..=900_000).contains(p)), "{pts:?}");
+    let mut distinct = pts.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(distinct.len() >= 4, "{pts:?}");
+    assert!(l.b.child_sas().iter().all(|c| (900_000..=950_000).contains(&(l.b.child_rekey_at(c) - c.created))));
+    // The same seeds give the same points (the lab replays byte for byte).
+    let mut again = Link::new(l.a.peers()[0].clone(), l.b.peers()[0].clone());
+    again.run();
+    let pts2: Vec<Millis> = again.a.child_sas().iter().map(|c| again.a.child_rekey_at(c) - c.created).collect();
+    assert_eq!(pts, pts2);
+    Link::events(&mut l.a);
+    l.advance(905_000);
+    assert_matching(&l, 8);
+    assert!(l.a.child_sas().iter().all(|c| c.role == Role::Initiator && c.created > 0));
+    assert!(l.b.child_sas().iter().all(|c| c.role == Role::Responder));
+    let ev = Link::events(&mut l.a);
+    assert_eq!(ev.iter().filter(|e| matches!(e, Event::ChildUp { rekey: true, .. })).count(), 8);
+    assert!(!ev.iter().any(|e| matches!(e, Event::ChildDown { reason: DownReason::LifetimeExpired { .. }, .. })));
+}
+
+/// A child that reaches its lifetime without a rekey (here: none is tried)
+/// goes on both sides: the side whose lifetime ran out tells the peer its SPI.
+#[test]
+fn an_expired_child_is_deleted_on_the_peer_too() {
+    let (mut a, _) = pair();
+    a.children[0].proposals[0].lifetime_seconds = 100;
+    let mut b = mirror(&a, "tb");
+    b.children[0].proposals[0].lifetime_seconds = 1000;
+    a.auto_start = false;
+    let mut l = Link::new(a, b);
+    l.a.initiate(0, "ta");
+    l.run();
+    assert_matching(&l, 1);
+    l.a.children[0].rekeyed = true;
+    l.b.children[0].rekeyed = true;
+    l.advance(100_000);
+    assert!(l.a.child_sas().is_empty());
+    assert!(l.b.child_sas().is_empty(), "the peer was told");
+    let ev = Link::events(&mut l.b);
+    assert!(ev.iter().any(|e| matches!(e, Event::ChildDown { reason: DownReason::DeletedByPeer, .. })));
 }

@@ -123,10 +123,10 @@ pub(super) fn exec(g: &mut G) {
             let dir = s.router().state_dir.clone();
             let path = match a.get("file") {
                 Some(f) => crate::statefs::resolve(&dir, crate::session::Dialect::SmartEdge, f)?,
-                None => dir.join(crate::session::STARTUP_FILE),
+                None => dir.join(crate::smartedge::STARTUP_FILE),
             };
             crate::smartedge::candidate::save_atomically(&path, &cfg).map_err(|e| format!("Could not save {}: {e}", path.display()))?;
-            o.line(&format!("Configuration saved to {}", a.get("file").unwrap_or(crate::session::STARTUP_FILE)));
+            o.line(&format!("Configuration saved to {}", a.get("file").unwrap_or(crate::smartedge::STARTUP_FILE)));
             Ok(())
         },
     );

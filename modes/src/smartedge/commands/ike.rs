@@ -6,6 +6,9 @@ use super::*;
 
 // ---------------------------------------------------------------- IKE proposal (section 6.2)
 
+/// Help for the ECP groups an IKEv2 proposal takes beyond the seed's list.
+const DH_ECP: &[&str] = &["DH group 19 (256-bit random ECP)", "DH group 20 (384-bit random ECP)"];
+
 fn ike_prop_mut(s: &mut Session) -> Result<&mut IkeProposal, String> {
     let Frame::IkeProposal { name, .. } = frame(s) else { return Err("not in IKE proposal mode".into()) };
     s.cand()?.ike_proposals.get_mut(&name).ok_or_else(|| gone(&format!("IKE proposal {name}")))
@@ -20,13 +23,21 @@ pub(super) fn ike_proposal(g: &mut G, v2: bool) {
         ike_prop_mut(s)?.description = None;
         Ok(())
     });
+    // The seed lists groups 1, 2, 5 and 14; an IKEv2 proposal also takes the
+    // ECP groups the IKEv2 engine negotiates (19 and 20, RFC 5903), which
+    // strongSwan, IOS and cloud gateways propose first.
+    let groups: &[&str] = if v2 { &["1", "2", "5", "14", "19", "20"] } else { &["1", "2", "5", "14"] };
+    let helps: Vec<&str> = DH.iter().chain(DH_ECP.iter()).take(groups.len()).copied().collect();
+    let list = groups.join(" | ");
     let mut h = vec!["Diffie-Hellman group for IKE key exchanges"];
-    h.extend(DH);
-    add(g, "dh-group {1 | 2 | 5 | 14}", &h, |s, a, _| {
-        ike_prop_mut(s)?.dh_group = dh(a).unwrap_or(DEFAULT_DH_GROUP);
+    h.extend(&helps);
+    add(g, &format!("dh-group {{{list}}}"), &h, |s, a, _| {
+        ike_prop_mut(s)?.dh_group = ["1", "2", "5", "14", "19", "20"].iter().find(|g| a.has(g)).and_then(|g| g.parse().ok()).unwrap_or(DEFAULT_DH_GROUP);
         Ok(())
     });
-    add(g, "no dh-group [1 | 2 | 5 | 14]", &[NO, "Set the DH group to its default (1)", DH[0], DH[1], DH[2], DH[3]], |s, _, _| {
+    let mut h = vec![NO, "Set the DH group to its default (1)"];
+    h.extend(&helps);
+    add(g, &format!("no dh-group [{list}]"), &h, |s, _, _| {
         ike_prop_mut(s)?.dh_group = DEFAULT_DH_GROUP;
         Ok(())
     });
