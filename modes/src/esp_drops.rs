@@ -108,6 +108,10 @@ mod tests {
                 "%IPSEC-4-AUTH: Authentication failure. Possibly mis-matching keys.",
             ),
             (
+                DropKind::AuthAlgorithm,
+                "%IPSEC-4-AUTH: Authentication failure. Possibly mis-matching keys agent=IPSEC.",
+            ),
+            (
                 DropKind::TransportMode,
                 "%IPSEC-4-MODE: Encapsulation mode differs. Received in Transport mode, where expected in Tunnel mode.",
             ),

@@ -310,7 +310,7 @@ pub fn ipsec_sa(r: &Router, detail: bool) -> IpsecSa {
                     pkts_no_sa_send: 0,
                     pkts_invalid_sa_rcv: dr.get(DropKind::UnknownSpi),
                     pkts_invalid_prot_recv: dr.get(DropKind::TransportMode),
-                    pkts_verify_failed: dr.get(DropKind::BadIcv),
+                    pkts_verify_failed: dr.get(DropKind::BadIcv) + dr.get(DropKind::AuthAlgorithm),
                     pkts_invalid_identity_recv: dr.get(DropKind::Selector),
                     pkts_replay_rollover_send: 0,
                     pkts_replay_rollover_rcv: 0,

@@ -115,7 +115,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
             if detail {
                 out.push(format!("    #pkts no sa (send) 0, #pkts invalid sa (rcv) {}", drop(DropKind::UnknownSpi)));
                 out.push("    #pkts encaps failed (send) 0, #pkts decaps failed (rcv) 0".into());
-                out.push(format!("    #pkts invalid prot (recv) {}, #pkts verify failed: {}", drop(DropKind::TransportMode), drop(DropKind::BadIcv)));
+                out.push(format!("    #pkts invalid prot (recv) {}, #pkts verify failed: {}", drop(DropKind::TransportMode), drop(DropKind::BadIcv) + drop(DropKind::AuthAlgorithm)));
                 out.push(format!("    #pkts invalid identity (recv) {}, #pkts invalid len (rcv) {}", drop(DropKind::Selector), drop(DropKind::Malformed)));
                 out.push("    #pkts replay rollover (send): 0, #pkts replay rollover (rcv) 0".into());
                 out.push(format!("    ##pkts replay failed (rcv): {}", drop(DropKind::Replay) + drop(DropKind::Late)));

@@ -7,11 +7,12 @@ use crate::session::Router;
 use edgesh_engine::esp_drops::{DropCounts, DropKind};
 
 /// (label, kind) in the order shown.
-const ROWS: [(&str, DropKind); 7] = [
+const ROWS: [(&str, DropKind); 8] = [
     ("No inbound SA (SPI)", DropKind::UnknownSpi),
     ("Repeated/duplicate", DropKind::Replay),
     ("Late (out of window)", DropKind::Late),
     ("Authentication failed", DropKind::BadIcv),
+    ("Authentication algorithm", DropKind::AuthAlgorithm),
     ("Encapsulation mode", DropKind::TransportMode),
     ("Selector mismatch", DropKind::Selector),
     ("Malformed", DropKind::Malformed),
