@@ -429,6 +429,8 @@ pub struct CryptoSession {
 struct SessionInterface {
     #[serde(skip_serializing_if = "Option::is_none")]
     uptime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<String>,
     session_status: &'static str,
     peer: IndexMap<String, SessionPeer>,
 }
@@ -520,6 +522,7 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
             if let Some(t) = ike.iter().filter_map(|s| s.established).chain(v2_since).min() {
                 ie.uptime = Some(hms(now.saturating_sub(t) / 1000));
             }
+            ie.profile = crate::ios::show_sa::session_profile(&r.ios_doc, &p.name);
         }
         ie.session_status = status;
         let pe = ie.peer.entry(peer).or_default().port.entry(port.to_string()).or_default();

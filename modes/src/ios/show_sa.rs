@@ -203,6 +203,9 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
         let peer = p.remote.or(ike.first().map(|s| *s.remote.ip())).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
         out.push(format!("Interface: {iface}"));
         if detail {
+            if let Some(prof) = session_profile(&r.ios_doc, &p.name) {
+                out.push(format!("Profile: {prof}"));
+            }
             if let Some(t) = ike.iter().filter_map(|s| s.established).chain(v2_since).min() {
                 out.push(format!("Uptime: {}", hms(now.saturating_sub(t) / 1000)));
             }
@@ -258,4 +261,48 @@ pub(crate) fn acl_addr(s: &Selector) -> String {
 
 pub(crate) fn hms(secs: u64) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// The ISAKMP or IKEv2 profile a tunnel's session uses, from the running
+/// document: a crypto map entry's `set isakmp-profile|ikev2-profile P`
+/// (tunnel `MAP-SEQ`; a dynamic map's entry for `MAP-SEQ[-DSEQ]`), or the
+/// one its VTI's `tunnel protection ipsec profile` sets (tunnel `TunnelN`).
+pub fn session_profile(doc: &crate::ios::doc::IosDoc, tunnel: &str) -> Option<String> {
+    use crate::ios::doc::Node;
+    let set_profile = |n: &Node| {
+        n.children.iter().find_map(|c| {
+            let w: Vec<&str> = c.text.split_whitespace().collect();
+            match w.as_slice() {
+                ["set", "isakmp-profile" | "ikev2-profile", p] => Some(p.to_string()),
+                _ => None,
+            }
+        })
+    };
+    let block = |head: &[&str]| doc.root.iter().find(|n| n.text.split_whitespace().eq(head.iter().copied()));
+    for n in &doc.root {
+        let w: Vec<&str> = n.text.split_whitespace().collect();
+        match w.as_slice() {
+            ["crypto", "map", m, seq, "ipsec-isakmp"] if format!("{m}-{seq}") == tunnel => return set_profile(n),
+            ["crypto", "map", m, seq, "ipsec-isakmp", "dynamic", d] if tunnel.starts_with(&format!("{m}-{seq}")) => {
+                let dseq = tunnel.strip_prefix(&format!("{m}-{seq}-"));
+                return doc
+                    .root
+                    .iter()
+                    .filter(|x| {
+                        let xw: Vec<&str> = x.text.split_whitespace().collect();
+                        matches!(xw.as_slice(), ["crypto", "dynamic-map", dd, s] if dd == d && dseq.is_none_or(|q| q == *s))
+                    })
+                    .find_map(set_profile);
+            }
+            ["interface", i] if *i == tunnel => {
+                let ipp = n.children.iter().find_map(|c| match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+                    ["tunnel", "protection", "ipsec", "profile", p, ..] => Some(p.to_string()),
+                    _ => None,
+                })?;
+                return block(&["crypto", "ipsec", "profile", &ipp]).and_then(set_profile);
+            }
+            _ => {}
+        }
+    }
+    None
 }
