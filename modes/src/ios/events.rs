@@ -411,6 +411,23 @@ mod tests {
         assert!(ios_debug(&Event::ChildInstalled(Box::new(c2)), &DebugFlags { isakmp: true, ipsec: false, peers: vec![] }).is_empty());
     }
 
+    /// Seed 002's error samples that the lab does not reach: a wrong local
+    /// address, no key for the peer, mismatched keys (log and debug), and a
+    /// transform set the responder does not have.
+    #[test]
+    fn seed_002_error_samples() {
+        use edgesh_engine::ike::wire::WireError;
+        let (peer, local): (std::net::Ipv4Addr, std::net::Ipv4Addr) = ([150, 150, 150, 1].into(), [12, 2, 6, 2].into());
+        assert_eq!(ios_debug(&Event::NoPeer { peer, local, reason: NoPeerReason::BadLocalAddress }, &on()), ["IPSEC(validate_proposal): invalid local address 12.2.6.2"]);
+        assert_eq!(ios_debug(&Event::NoPeer { peer: [150, 150, 150, 2].into(), local, reason: NoPeerReason::NoKey }, &on()), ["ISAKMP: No cert, and no keys (public or pre-shared) with remote peer 150.150.150.2"]);
+        let km = Event::KeyMismatch { conn: 1, peer, message: 5, error: WireError::ReservedNotZero { payload: 5, value: 0x11 } };
+        assert_eq!(ios_log(&km), [(4, "IKMP_BAD_MESSAGE", "IKE message from 150.150.150.1 failed its sanity check or is malformed".to_string())]);
+        let offered = OfferedP2 { protocol: proto::ESP, transform_id: 2, esp: Some(EspEncr::DesCbc), auth: Some(EspAuth::HmacSha1_96), auth_raw: 2, group: None, encap: 1, lifetime_seconds: None, lifetime_kbytes: None };
+        let c = Event::P2Check { conn: 2, peer, proposal: 1, transform: 1, offered, result: Err(P2Mismatch::Encryption { offered: Some(EspEncr::DesCbc), configured: Some(EspEncr::TripleDesCbc) }), more: false };
+        let v = ios_debug(&c, &on());
+        assert_eq!(v[v.len() - 2..], ["IPSEC(validate_proposal): transform proposal (prot 3, trans 2, hmac_alg 2) not supported", "ISAKMP (0:2): atts not acceptable. Next payload is 0"]);
+    }
+
     #[test]
     fn spi_response_and_the_isakmp_lines_of_seed_002() {
         let p: std::net::Ipv4Addr = [12, 1, 1, 1].into();
