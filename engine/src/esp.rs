@@ -168,7 +168,7 @@ fn cipher(e: EspEncr) -> Option<CipherAlg> {
 }
 
 /// The HMAC of an ESP authenticator and the length of its truncated ICV.
-fn hmac(a: EspAuth) -> Option<(HashAlg, usize)> {
+pub(crate) fn hmac(a: EspAuth) -> Option<(HashAlg, usize)> {
     match a {
         EspAuth::HmacMd5_96 => Some((HashAlg::Md5, 12)),
         EspAuth::HmacSha1_96 => Some((HashAlg::Sha1, 12)),

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod driver;
+pub mod ah;
 pub mod esp;
 pub mod esp_drops;
 mod esp_drops_driver;
