@@ -80,7 +80,7 @@ const ICV_LENGTHS: [usize; 5] = [0, 12, 16, 24, 32];
 /// (Which one cannot always be told: 0, 16 and 32 bytes fit alike.) False
 /// when the length fits ours: then the keys differ, or the packet was changed.
 fn other_icv_length(after_iv: usize, ours: usize, block: usize) -> bool {
-    let fits = |icv: usize| after_iv > icv && (after_iv - icv) % block == 0;
+    let fits = |icv: usize| after_iv > icv && (after_iv - icv).is_multiple_of(block);
     !fits(ours) && ICV_LENGTHS.into_iter().any(|l| l != ours && fits(l))
 }
 

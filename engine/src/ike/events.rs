@@ -157,8 +157,9 @@ pub enum Event {
     P2Accepted { conn: u32, peer: Ipv4Addr, local: Ipv4Addr, part: u8, local_id: IdRepr, remote_id: IdRepr, protocol: u8, esp: Option<(EspEncr, Option<EspAuth>)>, ah: Option<EspAuth> },
     /// IKEv1 quick mode: the proxy identities mirror a crypto map entry of another peer, not this one.
     P2PeerNotFound { conn: u32, peer: Ipv4Addr, initiator: IdRepr, responder: IdRepr },
-    /// An inbound SPI was allocated for an IPsec SA from `peer` to `local` (responder, quick mode).
-    SpiAllocated { conn: u32, peer: Ipv4Addr, local: Ipv4Addr, protocol: u8, spi: u32 },
+    /// An inbound SPI was allocated for the IPsec SAs from `peer` to `local`
+    /// (responder, quick mode), one SA per protocol (AH, ESP) of the proposal.
+    SpiAllocated { conn: u32, peer: Ipv4Addr, local: Ipv4Addr, protocols: Vec<u8>, spi: u32 },
     /// An IPsec SA pair was installed (IKEv1 or IKEv2): what a key engine is told.
     ChildInstalled(Box<ChildInfo>),
     /// IKEv2 (RFC 7296): a message sent or received, with its (inner) payload types.

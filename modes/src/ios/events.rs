@@ -273,9 +273,11 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
             v.push(format!("IPSEC(validate_transform_proposal): peer address {peer} not found"));
             v.push(format!("ISAKMP (0:{conn}): SA not acceptable!"));
         }
-        Event::SpiAllocated { peer, local, protocol, spi, .. } if f.ipsec => {
+        Event::SpiAllocated { peer, local, protocols, spi, .. } if f.ipsec => {
             v.push("IPSEC(key_engine): got a queue event...".into());
-            v.push(format!("IPSEC(spi_response): getting spi {spi} for SA\n      from {peer} to {local} for prot {protocol}"));
+            for p in protocols {
+                v.push(format!("IPSEC(spi_response): getting spi {spi} for SA\n      from {peer} to {local} for prot {p}"));
+            }
         }
         Event::ChildInstalled(c) if f.ipsec => v.extend(key_engine_install(c)),
         Event::ChildDown { peer, spi_in, spi_out, reason, .. } if f.ipsec => {
@@ -431,7 +433,7 @@ mod tests {
     #[test]
     fn spi_response_and_the_isakmp_lines_of_seed_002() {
         let p: std::net::Ipv4Addr = [12, 1, 1, 1].into();
-        let v = ios_debug(&Event::SpiAllocated { conn: 1, peer: p, local: [12, 1, 1, 2].into(), protocol: proto::ESP, spi: 203563166 }, &on());
+        let v = ios_debug(&Event::SpiAllocated { conn: 1, peer: p, local: [12, 1, 1, 2].into(), protocols: vec![proto::ESP], spi: 203563166 }, &on());
         assert_eq!(v, ["IPSEC(key_engine): got a queue event...", "IPSEC(spi_response): getting spi 203563166 for SA\n      from 12.1.1.1 to 12.1.1.2 for prot 3"]);
         assert_eq!(ios_debug(&Event::PeerKeyFound { conn: 1, peer: [209, 165, 200, 227].into() }, &on()), ["ISAKMP (0:1): found peer pre-shared key matching 209.165.200.227"]);
         assert_eq!(ios_debug(&Event::SkeyidGenerated { conn: 1, peer: p }, &on()), ["ISAKMP (0:1): SKEYID state generated"]);
