@@ -624,6 +624,70 @@ fn bulk_1000_tunnels_against_strongswan() {
     peer(&[], &["stop"]);
 }
 
+/// Benchmark (not a timed test), IKEv2: 1,000 SmartEdge tunnels with an
+/// `ike2 policy` (1,000 IKE_SA_INIT + IKE_AUTH exchanges, each carrying its
+/// child SA, DH group `EDGESH_BENCH_DH`, default 14) brought up against
+/// strongSwan's IKEv2. Prints the time, the rate and edgesh's resident memory.
+/// `cargo test --test interop_strongswan -- --ignored --nocapture bulk_ikev2`
+#[test]
+#[ignore]
+fn bulk_ikev2_1000_tunnels_against_strongswan() {
+    let Some(_g) = ready() else { return };
+    let n: usize = std::env::var("EDGESH_BENCH_TUNNELS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let dh: u16 = std::env::var("EDGESH_BENCH_DH").ok().and_then(|v| v.parse().ok()).unwrap_or(14);
+    let ss_dh = if dh == 19 { "ecp256" } else { "modp2048" };
+    let mut ss = format!("connections {{\n  bulk {{\n    version = 2\n    local_addrs = 192.0.2.2\n    remote_addrs = 192.0.2.1\n    proposals = aes128-sha1-{ss_dh}\n    local {{ auth = psk\n id = 192.0.2.2 }}\n    remote {{ auth = psk\n id = 192.0.2.1 }}\n    children {{\n");
+    for i in 0..n {
+        let port = 10000 + i;
+        ss.push_str(&format!("      c{i} {{ local_ts = 203.0.113.1/32[udp/{port}]\n remote_ts = 198.51.100.1/32[udp/{port}]\n esp_proposals = aes128-sha1\n start_action = none }}\n"));
+    }
+    ss.push_str("    }\n  }\n}\nsecrets {\n  ike-bulk {\n    id-1 = 192.0.2.1\n    id-2 = 192.0.2.2\n    secret = \"interop-test-psk\"\n  }\n}\n");
+    let conf = base().join("bulk-v2-swanctl.conf");
+    std::fs::create_dir_all(base()).unwrap();
+    std::fs::write(&conf, ss).unwrap();
+    peer(&[], &["stop"]);
+    let _ = Command::new("ip").args(["link", "del", "veth-l"]).stderr(Stdio::null()).status();
+    peer(&[], &["netns"]);
+    let extra = [("EXTRA_CHARON_CONF", "block_threshold = 100000\ncookie_threshold = 100000\ninit_limit_half_open = 0\nreplay_window = 32"), ("LOGLEVEL_IKE", "0"), ("LOGLEVEL_CFG", "0"), ("IKE_VERSION", "2")];
+    let out = peer(&extra, &["start-right", conf.to_str().unwrap()]);
+    assert!(out.contains("loaded"), "{out}");
+    let mut cfg = format!(
+        "ike2 proposal ss\n  authentication algorithm hmac-sha1-96\n  encryption algorithm aes-128-cbc\n  pseudo-random-function hmac-sha1\n  dh-group {dh}\nipsec proposal esp1\n  esp encryption aes-128-cbc\n  esp authentication hmac-sha1-96\nipsec policy pol1\n  seq 10 proposal esp1\ncontext local\n  interface wan\n    ip address 192.0.2.1/24\n  ike2 policy peer\n    pre-shared-key interop-test-psk\n    identity local 192.0.2.1\n    identity remote 192.0.2.2\n    seq 10 proposal ss\n",
+    );
+    for i in 0..n {
+        let port = 10000 + i;
+        cfg.push_str(&format!("  ipsec access-list a{i}\n    seq 10 udp 198.51.100.1/32 eq {port} 203.0.113.1/32 eq {port}\n"));
+    }
+    for i in 0..n {
+        cfg.push_str(&format!("tunnel ipsec t{i}\n  peer-end-point local 192.0.2.1 remote 192.0.2.2 context local\n  ike-policy peer\n  seq 10 ipsec-policy pol1 access-group a{i}\n"));
+    }
+    let t0 = Instant::now();
+    let e = Edgesh::start("smartedge", &cfg);
+    let want = format!("Total tunnels: {n}, up: {n}, down: 0");
+    loop {
+        let o = e.cmd("show tunnel ipsec | include Total");
+        if o.contains(&want) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(900), "not all up after 900 s: {o}\n{}", e.cmd("show ike card 1/1 statistics global ike2"));
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let dt = t0.elapsed();
+    let stats = e.cmd("show ike card 1/1 statistics global ike2");
+    let rss = std::fs::read_to_string(format!("/proc/{}/status", e.child.id())).unwrap_or_default();
+    let sas = peer(&[], &["swanctl", "right", "--list-sas"]);
+    let ss_ike = sas.lines().filter(|l| l.starts_with("bulk: #")).count();
+    println!(
+        "\n{n} IKEv2 tunnels (IKE_SA_INIT + IKE_AUTH with the child, DH group {dh}, NAT-T) up against strongSwan in {:.1} s ({:.0} tunnels/s); strongSwan lists {ss_ike} IKE SAs\nedgesh memory: {}\n{stats}",
+        dt.as_secs_f64(),
+        n as f64 / dt.as_secs_f64(),
+        rss.lines().filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM")).collect::<Vec<_>>().join(", ")
+    );
+    assert_eq!(ss_ike, n, "strongSwan has one IKE SA per tunnel");
+    drop(e);
+    peer(&[], &["stop"]);
+}
+
 // ------------------------------------------------------------ IKEv2 (issue 12)
 
 /// An IOS FlexVPN crypto map (IKEv2 profile, keyring, proposal) towards strongSwan's default IKEv2.

@@ -98,6 +98,17 @@ fn three_tunnels(version: IkeVersion) {
         assert_eq!(peer.spi_in, c.spi_out);
     }
     assert!(b.child_for(Ipv4Addr::new(10, 2, 3, 9), Ipv4Addr::new(10, 1, 3, 9)).is_some_and(|c| c.tunnel == "b3"));
+    // And they stay: ten minutes on, nothing was dropped on either side.
+    for _ in 0..20 {
+        now += 30_000;
+        a.handle_timeout(now);
+        b.handle_timeout(now);
+        run(&mut a, &mut b, now);
+    }
+    assert_eq!((a.child_sas().len(), b.child_sas().len()), (3, 3), "{version:?}");
+    if version == IkeVersion::V2 {
+        assert_eq!(b.v2().sas().iter().filter(|s| s.is_established()).count(), 3, "the peer's three IKE SAs are not duplicates");
+    }
 }
 
 #[test]

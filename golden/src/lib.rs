@@ -83,6 +83,12 @@ fn prompt_re(ios: bool) -> &'static Regex {
     }
 }
 
+/// The ASA's prompt ends with a space (`ciscoasa(config)# `).
+fn asa_prompt_re() -> &'static Regex {
+    static ASA: OnceLock<Regex> = OnceLock::new();
+    ASA.get_or_init(|| Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9-]+\))?[#>] |<--- More --->)").expect("static regex"))
+}
+
 impl Transcript {
     pub fn parse(path: &Path, text: &str) -> Transcript {
         let mut header = Vec::new();
@@ -121,9 +127,16 @@ impl Transcript {
         // (`quit`, `logout`), after which no prompt comes.
         let (body, last) = self.body.rsplit_once('\n').unwrap_or(("", self.body.as_str()));
         let ios = self.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "ios");
+        let asa = self.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "asa");
         let lab = !self.devices.is_empty();
         let ios_or_lab = |l: &str| -> Option<String> {
-            let m = if lab { prompt_re(false).find(l).or_else(|| prompt_re(true).find(l)) } else { prompt_re(ios).find(l) }?;
+            let m = if lab {
+                prompt_re(false).find(l).or_else(|| asa_prompt_re().find(l)).or_else(|| prompt_re(true).find(l))
+            } else if asa {
+                asa_prompt_re().find(l)
+            } else {
+                prompt_re(ios).find(l)
+            }?;
             Some(if m.as_str() == "---(more)---" || m.as_str() == " --More-- " { format!("\0{}", &l[m.end()..]) } else { l[m.end()..].to_string() })
         };
         body.split('\n')

@@ -5,16 +5,19 @@
 //! `lib/command_graph.c`). Everything the shell does with a command line comes
 //! from that one graph: matching with unique-prefix abbreviation
 //! ([`Graph::parse`]), the `?` listing ([`Graph::help`]), TAB completion
-//! ([`Graph::complete`]) and the position of the caret under a bad token.
+//! ([`Graph::complete`]) and the position of the caret under a bad token;
+//! a handler reads what a line bound through [`Args`] (by label, typed).
 //!
 //! The spec language is a pest grammar (`grammars/spec.pest`); whole
 //! configuration files are split into lines by [`config_lines`].
 
+mod args;
 mod config_file;
 mod param;
 mod spec;
 mod token;
 
+pub use args::Args;
 pub use config_file::{ConfigLine, config_lines, config_lines_iter};
 pub use param::ParamKind;
 pub use spec::SpecError;
@@ -59,6 +62,22 @@ impl<T> Default for Graph<T> {
     }
 }
 
+/// The `no` form of a command, declared with the command
+/// ([`Graph::add_negatable`]): one declaration, one handler (which asks
+/// [`Args::negated`]), the help written once.
+#[derive(Clone, Copy, Debug)]
+pub struct NoForm<'a> {
+    /// The help of the `no` keyword (the dialect's words).
+    pub no_help: &'a str,
+    /// What follows `no`: the command's leading keywords, then usually its
+    /// values made optional (`lifetime [seconds] [<300-99999999>:seconds]`).
+    pub spec: &'a str,
+    /// The help of the last leading keyword in the `no` form when it says
+    /// something else there (`Set the default (64 packets)`). Every other
+    /// atom takes the help of the command's atom written the same way.
+    pub help: Option<&'a str>,
+}
+
 /// A value bound while matching: a keyword (its full text) or a parameter.
 /// Keys and keyword values borrow from the graph, so a parse allocates only
 /// for parameter values.
@@ -82,12 +101,11 @@ pub struct Match<'g, T> {
     pub bindings: Vec<Binding<'g>>,
 }
 
-impl<T> Match<'_, T> {
+impl<'g, T> Match<'g, T> {
     /// The value bound to `key` (a keyword or a parameter label), if any.
     /// A parameter with that label wins over a keyword of the same text.
     pub fn get(&self, key: &str) -> Option<&str> {
-        let b = self.bindings.iter().find(|b| b.key == key && !b.keyword);
-        b.or_else(|| self.bindings.iter().find(|b| b.key == key)).map(|b| &*b.value)
+        args::lookup(&self.bindings, key).map(|b| &*b.value)
     }
     /// Every value bound to `key`, in order.
     pub fn all(&self, key: &str) -> Vec<&str> {
@@ -99,6 +117,10 @@ impl<T> Match<'_, T> {
     /// A bound number (the spec's `<lo-hi>` already checked the range).
     pub fn num(&self, key: &str) -> Option<u64> {
         self.get(key).and_then(|v| v.parse().ok())
+    }
+    /// What the command's handler reads: the bindings, typed ([`Args`]), and the line.
+    pub fn into_args(self, line: &str) -> Args<'g> {
+        Args { bindings: self.bindings, line: line.to_string() }
     }
 }
 
@@ -172,6 +194,34 @@ impl<T> Graph<T> {
     /// Add a command that parses but does not appear in `?` or TAB.
     pub fn add_hidden(&mut self, spec: &str, helps: &[&str], payload: T) -> Result<(), SpecError> {
         self.add_full(spec, helps, payload, true)
+    }
+
+    /// Add a command and its `no` form (`no` + `no.spec`), both running
+    /// `payload`. The `no` form's help comes from the command's.
+    pub fn add_negatable(&mut self, spec: &str, helps: &[&str], no: NoForm<'_>, payload: T) -> Result<(), SpecError>
+    where
+        T: Clone,
+    {
+        let (texts, _) = spec::atom_texts(spec)?;
+        let (no_texts, lead) = spec::atom_texts(no.spec)?;
+        let mut no_helps = vec![no.no_help];
+        for (i, t) in no_texts.iter().enumerate() {
+            let h = match no.help {
+                Some(h) if lead > 0 && i + 1 == lead => h,
+                _ => match texts.iter().position(|x| x == t) {
+                    Some(j) => helps.get(j).copied().unwrap_or(""),
+                    None => return Err(SpecError::Syntax(format!("`no {}`: `{t}` is not an atom of `{spec}`", no.spec))),
+                },
+            };
+            no_helps.push(h);
+        }
+        self.add_full(spec, helps, payload.clone(), false)?;
+        self.add_full(&format!("no {}", no.spec), &no_helps, payload, false)
+    }
+
+    /// The help of each atom of a command, as `?` lists it: (what to type, help).
+    pub fn atom_helps(c: &Command<T>) -> Vec<(String, String)> {
+        c.atoms.iter().map(|a| (a.display(), a.help.clone())).collect()
     }
 
     fn add_full(&mut self, spec: &str, helps: &[&str], payload: T, hidden: bool) -> Result<(), SpecError> {

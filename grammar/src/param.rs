@@ -95,7 +95,7 @@ impl ParamKind {
 }
 
 /// Strict dotted quad: four decimal octets, no leading `+`, no empty parts.
-fn ipv4(s: &str) -> Option<Ipv4Addr> {
+pub(crate) fn ipv4(s: &str) -> Option<Ipv4Addr> {
     let parts: Vec<&str> = s.split('.').collect();
     if parts.len() != 4 || parts.iter().any(|p| p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit())) {
         return None;

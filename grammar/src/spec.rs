@@ -161,6 +161,23 @@ fn emit(nfa: &mut Nfa, ast: &Ast, from: usize) -> usize {
     }
 }
 
+/// The atoms of a spec as written (`<1-16>:slot`), in order, and how many
+/// of them are the leading keywords (before the first parameter or group).
+pub fn atom_texts(spec: &str) -> Result<(Vec<String>, usize), SpecError> {
+    fn walk(pair: Pair<'_, Rule>, out: &mut Vec<String>) {
+        match pair.as_rule() {
+            Rule::atom => out.push(pair.as_str().to_string()),
+            _ => pair.into_inner().for_each(|p| walk(p, out)),
+        }
+    }
+    let mut pairs = SpecParser::parse(Rule::spec, spec).map_err(|e| SpecError::Syntax(e.to_string()))?;
+    let seq = pairs.next().and_then(|p| p.into_inner().next()).ok_or_else(|| SpecError::Syntax(spec.to_string()))?;
+    let lead = seq.clone().into_inner().take_while(|p| p.as_rule() == Rule::atom && ParamKind::from_spec(p.as_str().split(':').next().unwrap_or("")).is_none()).count();
+    let mut out = Vec::new();
+    walk(seq, &mut out);
+    Ok((out, lead))
+}
+
 pub fn compile(spec: &str, helps: &[&str]) -> Result<(Vec<Atom>, Nfa), SpecError> {
     let mut pairs = SpecParser::parse(Rule::spec, spec).map_err(|e| SpecError::Syntax(e.to_string()))?;
     let spec_pair = pairs.next().ok_or_else(|| SpecError::Syntax(spec.to_string()))?;

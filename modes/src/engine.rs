@@ -7,7 +7,6 @@
 //! the SA keys for tshark.
 
 use crate::session::Router;
-use crate::time::log_time;
 use edgesh_engine::config::{EspAuth, EspEncr};
 use edgesh_engine::ike::{EngineConf, Event};
 use std::net::Ipv4Addr;
@@ -54,7 +53,7 @@ impl Router {
         for e in self.engine.drain_events() {
             let peer = event_peer(&e);
             let ops = self.dialect.ops();
-            let logs = ops.event_log(&e);
+            let logs = ops.event_log_at(self, &e);
             for (sev, mn, text) in logs {
                 let line = self.crypto_log(sev, mn, &text);
                 self.push_monitor(line, false);
@@ -62,16 +61,15 @@ impl Router {
             crate::esp_drops::log_drops(self, &e);
             let wanted = self.debug.peers.is_empty() || peer.is_some_and(|p| self.debug.peers.contains(&p));
             if self.debug.any() && wanted {
-                let stamp = format!("*{}.{:03}: ", log_time(self.now()), self.now_ms() % 1000);
-                // A debug entry may span lines (IOS's key engine messages): only its first is stamped.
-                let lines = ops.event_debug(&e, &self.debug);
+                let stamp = ops.debug_stamp(self);
+                let lines = ops.event_debug_at(self, &e, &self.debug);
                 for l in lines {
+                    // A message of several lines (IKEv2) is stamped on its first line.
                     let mut parts = l.split('\n');
-                    if let Some(first) = parts.next() {
-                        self.push_monitor(format!("{stamp}{first}"), true);
-                    }
-                    for rest in parts {
-                        self.push_monitor(rest.to_string(), true);
+                    let first = parts.next().unwrap_or_default();
+                    self.push_monitor(format!("{stamp}{first}"), true);
+                    for p in parts {
+                        self.push_monitor(p.to_string(), true);
                     }
                 }
             }

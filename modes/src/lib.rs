@@ -4,7 +4,7 @@
 //!   sessions (running configuration, commit history, the engine driver
 //!   and its clock); the [`session::DialectOps`] trait every dialect
 //!   implements.
-//! * [`smartedge`], [`ios`]: one folder per dialect (command graphs,
+//! * [`smartedge`], [`ios`], [`asa`]: one folder per dialect (command graphs,
 //!   modes, rendering, shows, its commit, its log and debug lines). Neither
 //!   imports the other; [`DIALECTS`] below is the one place naming them.
 //! * [`engine`]: the bridge to the engine driver (commits in, events out as
@@ -14,6 +14,7 @@
 //!   [`json`]: the `| json` pipe (each dialect's `json.rs` gives the states);
 //!   [`merge`]: merging concurrent commits.
 
+pub mod asa;
 pub mod auth;
 pub mod enable_failures;
 pub mod engine;
@@ -35,6 +36,7 @@ pub mod smartedge;
 pub mod sshconf;
 pub mod statefs;
 pub mod time;
+pub mod vocab;
 
 pub use out::{Out, VecOut};
 pub use session::{Clock, Dialect, Router, Session, SessionOptions};
@@ -52,6 +54,7 @@ pub struct DialectEntry {
 pub const DIALECTS: &[DialectEntry] = &[
     DialectEntry { dialect: Dialect::SmartEdge, name: "smartedge", ops: &smartedge::dialect::SmartEdge },
     DialectEntry { dialect: Dialect::Ios, name: "ios", ops: &ios::dialect::Ios },
+    DialectEntry { dialect: Dialect::Asa, name: "asa", ops: &asa::dialect::Asa },
 ];
 
 impl Dialect {

@@ -13,13 +13,16 @@ pub const MONITOR_LINES: usize = 4096;
 pub struct DebugFlags {
     pub isakmp: bool,
     pub ipsec: bool,
+    /// `debug crypto ikev2` (packets and outcomes) and `debug crypto ikev2 error` (outcomes).
+    pub ikev2: bool,
+    pub ikev2_error: bool,
     /// `debug crypto condition peer ipv4 A`: only events with these peers.
     pub peers: Vec<Ipv4Addr>,
 }
 
 impl DebugFlags {
     pub fn any(&self) -> bool {
-        self.isakmp || self.ipsec
+        self.isakmp || self.ipsec || self.ikev2 || self.ikev2_error
     }
 }
 

@@ -9,7 +9,7 @@ use crate::out::Out;
 use crate::smartedge::modes::Frame;
 use edgesh_engine::Config;
 use edgesh_engine::validate::{Problem, validate};
-use edgesh_grammar::{Binding, Graph, ParseError};
+use edgesh_grammar::{Graph, ParseError};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -92,6 +92,8 @@ pub struct Router {
     pub ios_compiled: Option<crate::ios::doc::IosDoc>,
     /// IOS: the running document as the engine model (compiled when the engine took it).
     pub ios_model: Arc<Config>,
+    /// The ASA dialect's state (`asa/`).
+    pub asa: crate::asa::AsaRouter,
 }
 
 /// A user who logged in.
@@ -163,6 +165,7 @@ impl Router {
             logctl: Default::default(),
             ios_compiled: None,
             ios_model: Arc::new(Config::new("Router")),
+            asa: Default::default(),
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
@@ -250,33 +253,9 @@ impl Default for SessionOptions {
     }
 }
 
-/// The parsed arguments of a command, owned.
-#[derive(Clone, Debug, Default)]
-pub struct Args {
-    pub bindings: Vec<Binding<'static>>,
-    pub line: String,
-}
-
-impl Args {
-    pub fn get(&self, key: &str) -> Option<&str> {
-        let b = self.bindings.iter().find(|b| b.key == key && !b.keyword);
-        b.or_else(|| self.bindings.iter().find(|b| b.key == key)).map(|b| &*b.value)
-    }
-    pub fn has(&self, key: &str) -> bool {
-        self.bindings.iter().any(|b| b.key == key)
-    }
-    pub fn num(&self, key: &str) -> Option<u64> {
-        self.get(key).and_then(|v| v.parse().ok())
-    }
-    /// The first binding: `no` tells a negated command.
-    pub fn negated(&self) -> bool {
-        self.bindings.first().is_some_and(|b| b.keyword && b.value == "no")
-    }
-    /// Value of a string parameter that the spec guarantees.
-    pub fn req(&self, key: &str) -> Result<&str, String> {
-        self.get(key).ok_or_else(|| format!("missing {key}"))
-    }
-}
+/// The parsed arguments of a command, read by label and typed
+/// ([`edgesh_grammar::Args`]: `a.u32("seconds")`, `a.ipv4("peer")`).
+pub type Args = edgesh_grammar::Args<'static>;
 
 /// The result of a handler: `Err` is printed as `% message` and counts as rejected.
 pub type CmdResult = Result<(), String>;
@@ -321,6 +300,8 @@ pub struct Session {
     pub monitor_seen: u64,
     /// IOS dialect state (mode stack, privilege).
     pub ios: crate::ios::state::IosSession,
+    /// ASA dialect state (mode stack).
+    pub asa: crate::asa::AsaSession,
     /// Privilege level (0-15); 15 may configure and see keys.
     pub privilege: u8,
     /// Highest level `enable` reaches without the enable secret.
@@ -358,6 +339,8 @@ pub enum Dialect {
     #[default]
     SmartEdge,
     Ios,
+    /// Cisco ASA (`asa/`).
+    Asa,
 }
 
 /// What a CLI dialect provides. Each dialect is a folder of `modes/src/`
@@ -410,6 +393,19 @@ pub trait DialectOps: Sync {
     fn event_log(&self, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)>;
     /// The debug lines of an engine event.
     fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String>;
+    /// The log lines of an event, for a dialect whose wording needs what the
+    /// event does not carry (the ASA names the peer's interface).
+    fn event_log_at(&self, _r: &Router, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)> {
+        self.event_log(e)
+    }
+    /// What a debug line starts with (`*Nov 22 14:37:44.000: `; the ASA prints none).
+    fn debug_stamp(&self, r: &Router) -> String {
+        format!("*{}.{:03}: ", crate::time::log_time(r.now()), r.now_ms() % 1000)
+    }
+    /// The debug lines of an event, with the router at hand (as [`DialectOps::event_log_at`]).
+    fn event_debug_at(&self, _r: &Router, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String> {
+        self.event_debug(e, f)
+    }
     /// The log line of rejected ESP packets ([`edgesh_engine::ike::Event::EspDropped`]), if the dialect logs that kind.
     fn esp_drop_log(&self, _r: &Router, _e: &edgesh_engine::ike::Event) -> Option<crate::logctl::LogLine> {
         None
@@ -496,6 +492,7 @@ impl Session {
             monitor: false,
             monitor_seen,
             ios: crate::ios::state::IosSession::default(),
+            asa: Default::default(),
             // IOS starts in user exec (`Router>`), SmartEdge at level 15.
             privilege: opts.dialect.ops().initial_privilege(),
             max_privilege: 15,

@@ -3,7 +3,8 @@
 #   * ../shared/clients/netmiko_check.py --device-type cisco_ios (a level-15
 #     user, then a level-1 user that needs `enable` and the enable secret);
 #   * scrapli's IOS-XE driver (tests/clients/scrapli_iosxe.py);
-#   * Netmiko's ericsson_ipos driver on the SmartEdge dialect (tests/clients/netmiko_ipos.py).
+#   * Netmiko's ericsson_ipos driver on the SmartEdge dialect (tests/clients/netmiko_ipos.py);
+#   * Netmiko's cisco_asa driver on the ASA dialect (tests/clients/netmiko_asa.py).
 # The clients live in a Python venv of their own (pinned versions).
 #
 # Usage: tests/clients/run.sh EDGESH_BINARY
@@ -98,6 +99,10 @@ fi
 
 start smartedge "$HERE/smartedge.cfg"
 run "netmiko ericsson_ipos" "$PY" "$HERE/netmiko_ipos.py" 127.0.0.1 "$PORT" admin adminpw
+stop
+
+start asa "$HERE/asa.cfg" --no-network
+run "netmiko cisco_asa" "$PY" "$HERE/netmiko_asa.py" 127.0.0.1 "$PORT" admin Cisco-Admin-1
 stop
 
 rm -rf "$WORK"

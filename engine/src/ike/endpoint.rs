@@ -1,13 +1,15 @@
-//! The IKE endpoint: the event-driven core the router drives. It owns the
-//! public API, the SAs (in [`super::sa::SaTable`], by stable handle), the
-//! child SAs, the one timer table ([`super::timers`]), the context every
-//! exchange works with ([`Ctx`]: now, RNG, transmit queue, events,
-//! configuration) and the counters; it dispatches each datagram to its
-//! exchange and each expiry to what is due, and applies configuration and
-//! `clear` commands. The IKEv1 exchanges themselves (RFC 2407, 2408, 2409,
-//! 3947, 3706) are in [`super::v1`], one module each; IKEv2 will add its
-//! exchanges beside them in [`super::v2`] and be dispatched from here on the
-//! header's version, sharing the SA table, the timer table and the context.
+//! The IKE endpoint: the event-driven core the router drives, and the thin
+//! dispatcher around the exchanges. It owns the public API, the SAs (in
+//! [`super::sa::SaTable`], by stable handle), the child SAs, the one timer
+//! table ([`super::timers`]) and the context every exchange works with
+//! ([`Ctx`], [`super::context`]: now, RNG, transmit queue, events,
+//! configuration, counters); it demultiplexes each datagram by version and
+//! cookies to its SA and exchange, each expiry to what is due, and applies
+//! configuration and `clear` commands. The IKEv1 exchanges themselves (RFC
+//! 2407, 2408, 2409, 3947, 3706) are functions over the context and one SA
+//! in [`super::v1`], one module each; `endpoint/v1_dispatch.rs` runs them
+//! and does what reaches beyond one SA. IKEv2 runs in [`super::v2`],
+//! dispatched from here on the header's version.
 //!
 //! Like quinn-proto it does no I/O and reads no clock: the caller feeds it
 //! datagrams ([`Endpoint::handle`]), timer expiries ([`Endpoint::handle_timeout`])
@@ -519,92 +521,6 @@ impl Endpoint {
             }
         }
         self.flush_timers();
-    }
-
-    /// What is due on one IKE SA: retransmission or give-up, the half-open
-    /// limit, quick-mode retransmissions, DPD, lifetime and rekey.
-    pub(in crate::ike) fn sa_timeout(&mut self, now: Millis, h: SaHandle) {
-        // A first message nobody followed up (possibly spoofed): gone soon.
-        let s = &self.sas[h];
-        if s.unanswered() && now >= s.created + HALF_OPEN_TIMEOUT {
-            let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
-            self.take_sa(h);
-            self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut, established: false });
-            return;
-        }
-        // Retransmissions and give-ups.
-        let s = &self.sas[h];
-        if s.timer.is_some_and(|t| t <= now) {
-            if s.retries >= RETRANSMIT_TRIES {
-                let (conn, peer, tunnel, state) = (s.conn, *s.remote.ip(), s.tunnel.clone(), s.state);
-                self.ctx.events.push_back(Event::GiveUp { conn, peer, tunnel: tunnel.clone(), state });
-                self.ctx.stats.p1_failed += 1;
-                self.ctx.tunnel_stats.entry(tunnel.clone()).or_default().p1_failed += 1;
-                self.take_sa(h);
-                self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse, established: false });
-                self.schedule_retry(&tunnel);
-                return;
-            }
-            let s = &mut self.sas[h];
-            s.retries += 1;
-            s.timer = Some(now + (RETRANSMIT_BASE << s.retries.min(6)));
-            let (conn, peer, count) = (s.conn, *s.remote.ip(), s.retries);
-            let tunnel = s.tunnel.clone();
-            if let Some(d) = s.last_sent.clone() {
-                let (src, dst) = (s.local, s.remote);
-                self.ctx.stats.retransmits += 1;
-                self.ctx.tunnel_stats.entry(tunnel).or_default().retransmits += 1;
-                self.ctx.events.push_back(Event::Retransmit { conn, peer, count });
-                self.ctx.send_raw(src, dst, d);
-            }
-        }
-        // Half-open SAs that never finished.
-        let s = &self.sas[h];
-        if !s.is_established() && s.timer.is_none() && now >= s.created + RETRANSMIT_BASE * 64 {
-            let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
-            self.take_sa(h);
-            self.ctx.events.push_back(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut, established: false });
-            return;
-        }
-        // Quick-mode retransmissions.
-        let mut qi = 0;
-        while qi < self.sas[h].quick.len() {
-            let q = &mut self.sas[h].quick[qi];
-            if q.timer.is_some_and(|t| t <= now) {
-                if q.retries >= RETRANSMIT_TRIES {
-                    self.sas[h].quick.remove(qi);
-                    self.ctx.stats.p2_failed += 1;
-                    self.ctx.tunnel_stats.entry(self.sas[h].tunnel.clone()).or_default().p2_failed += 1;
-                    continue;
-                }
-                q.retries += 1;
-                q.timer = Some(now + (RETRANSMIT_BASE << q.retries.min(6)));
-                if let Some(d) = q.last_sent.clone() {
-                    let (src, dst) = (self.sas[h].local, self.sas[h].remote);
-                    self.ctx.stats.retransmits += 1;
-                    self.ctx.tunnel_stats.entry(self.sas[h].tunnel.clone()).or_default().retransmits += 1;
-                    self.ctx.send_raw(src, dst, d);
-                }
-            }
-            qi += 1;
-        }
-        // DPD.
-        if !self.dpd_timeout(now, h) {
-            return;
-        }
-        // IKE SA lifetime: the initiator negotiates a replacement at 90 %
-        // (the old SA is deleted when it is up); at expiry the SA goes.
-        let s = &self.sas[h];
-        if s.is_established() && now >= s.expires() {
-            self.remove_sa(now, h, true, DownReason::LifetimeExpired { kilobytes: false });
-            return;
-        }
-        if s.is_established() && s.role == Role::Initiator && !s.rekeyed && !s.deleting && now >= s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT {
-            self.sas[h].rekeyed = true;
-            if let Some(p) = self.pc(&self.sas[h].tunnel).cloned().filter(|p| p.may_initiate()) {
-                self.start_phase1(now, &p);
-            }
-        }
     }
 
     /// Traffic on a child SA as the dataplane counts it: `bytes` in one

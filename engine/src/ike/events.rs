@@ -163,7 +163,8 @@ pub enum Event {
     /// An IPsec SA pair was installed (IKEv1 or IKEv2): what a key engine is told.
     ChildInstalled(Box<ChildInfo>),
     /// IKEv2 (RFC 7296): a message sent or received, with its (inner) payload types.
-    V2Message { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, response: bool, sent: bool, payloads: Vec<u8>, retransmit: bool },
+    /// `local` and `spis` (initiator's, responder's) as in the header; `notifies`: the notify types in order.
+    V2Message { conn: u32, peer: SocketAddrV4, local: SocketAddrV4, spis: ([u8; 8], [u8; 8]), exchange: u8, msgid: u32, response: bool, sent: bool, payloads: Vec<u8>, notifies: Vec<u16>, retransmit: bool },
     /// IKEv2: a message refused before any SA had it (malformed, unknown SPI).
     V2Malformed { peer: SocketAddrV4, error: crate::ike::v2::wire::Error, answered: Option<u16> },
     /// IKEv2: a protected message whose SK payload did not verify or decrypt.

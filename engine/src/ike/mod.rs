@@ -3,12 +3,15 @@
 //! [`crypto`] holds the primitives (on RustCrypto crates), [`wire`] the
 //! ISAKMP packet views and their parsed forms, [`conf`] what the engine runs
 //! from (derived from the dialect-neutral [`crate::config::Config`]),
-//! [`v1`] the IKEv1 exchanges (one module per exchange), [`v2`] IKEv2,
-//! [`matching`] proposal, identity and selector matching, [`sa`] the SAs and
+//! [`v1`] the IKEv1 exchanges (one module per exchange, functions over the
+//! [`context`] and one SA), [`v2`] IKEv2, [`matching`] proposal, identity
+//! and selector matching, [`sa`] the SAs, their phase-1 state as a type and
 //! their storage (stable handles), [`timers`] every deadline in one table,
-//! and [`endpoint`] the event-driven core that takes datagrams, timer
-//! expiries and configuration changes and returns datagrams to send, SA
-//! installs and events.
+//! [`types`] the small value types everything names (a leaf), and
+//! [`endpoint`] the event-driven core and dispatcher that takes datagrams,
+//! timer expiries and configuration changes and returns datagrams to send,
+//! SA installs and events. Imports run one way: endpoint → exchanges → SA,
+//! context, types.
 
 pub mod conf;
 pub mod context;

@@ -300,12 +300,9 @@ pub(in crate::ike) struct Quick {
     pub(in crate::ike) child: usize,
     pub(in crate::ike) iv: Vec<u8>,
     pub(in crate::ike) ni: Vec<u8>,
-    pub(in crate::ike) nr: Vec<u8>,
-    pub(in crate::ike) dh: Option<DhSecret>,
-    pub(in crate::ike) gxy: Option<Vec<u8>>,
     pub(in crate::ike) spi_in: u32,
-    /// The SA payload body we offered (initiator).
-    pub(in crate::ike) chosen: Option<(EspProp, ProposalRepr)>,
+    /// Where the exchange is, with what is valid there.
+    pub(in crate::ike) step: QuickStep,
     pub(in crate::ike) last_sent: Option<Vec<u8>>,
     pub(in crate::ike) last_recv: Option<Vec<u8>>,
     /// Copies of `last_recv` answered again with `last_sent` (bounded, see [`Replay`]).
@@ -315,6 +312,18 @@ pub(in crate::ike) struct Quick {
     pub(in crate::ike) rekey_of: Option<u32>,
     /// The selectors agreed (local, remote) when they were narrowed from the configuration.
     pub(in crate::ike) sel: Option<(Selector, Selector)>,
+}
+
+/// The state of a quick mode, each variant owning what is valid in it.
+pub(in crate::ike) enum QuickStep {
+    /// We offered (QM1 sent) and await QM2: our DH secret (PFS), and the
+    /// lifetimes a RESPONDER-LIFETIME notify in QM2 announced.
+    Offered { dh: Option<DhSecret>, chosen: Option<(EspProp, ProposalRepr)> },
+    /// The proposal is agreed: the responder sent QM2 and awaits QM3, or
+    /// the initiator took QM2. The responder's nonce, the PFS shared secret
+    /// and the agreed proposal (ours, and the peer's with its SPI): what
+    /// the keys are made of.
+    Agreed { nr: Vec<u8>, gxy: Option<Vec<u8>>, chosen: (EspProp, ProposalRepr) },
 }
 
 /// An IKEv1 (ISAKMP) SA.

@@ -321,7 +321,7 @@ pub fn build(m: IosMode) -> G {
             });
         }
         IosMode::ExtAcl => {
-            add(&mut g, "[<1-2147483647>] {permit | deny} LINE", &["Sequence number", "Specify packets to forward", "Specify packets to reject", "Protocol, source, destination"], acl_entry);
+            add(&mut g, "[<1-2147483647>:number] {permit | deny} LINE", &["Sequence number", "Specify packets to forward", "Specify packets to reject", "Protocol, source, destination"], acl_entry);
             add(&mut g, "remark LINE", &["Access list entry comment", "Comment"], append);
         }
         IosMode::Line => {
@@ -371,7 +371,7 @@ pub fn build(m: IosMode) -> G {
 fn acl_entry(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     let rest = a.get("LINE").unwrap_or("");
     check_ace(rest)?;
-    if let Some(seq) = a.get("<1-2147483647>") {
+    if let Some(seq) = a.get("number") {
         if super::block_has_line(s, &format!("{seq} ")) {
             return Err("Duplicate sequence number".into());
         }
@@ -414,7 +414,7 @@ fn ip_address(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
 
 /// `enable secret level N [TYPE] SECRET`: the secret of exec level N.
 fn enable_level(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
-    let level = a.req("<1-15>")?.to_string();
+    let level = a.req("level")?.to_string();
     let ty = a.bindings.iter().skip(4).find(|b| b.keyword).map(|b| b.value.to_string());
     let secret = a.req("WORD")?.to_string();
     let stored = match ty.as_deref() {
@@ -555,12 +555,12 @@ pub fn check_ace(rest: &str) -> CmdResult {
 }
 
 fn exec(g: &mut G, privileged: bool) {
-    add(g, "enable [<0-15>]", &["Turn on privileged commands", "Enable level"], |s, a, o| {
-        let level = a.num("<0-15>").unwrap_or(15) as u8;
+    add(g, "enable [<0-15>:level]", &["Turn on privileged commands", "Enable level"], |s, a, o| {
+        let level = a.u8("level").unwrap_or(15);
         s.request_enable(level, o)
     });
-    add(g, "disable [<0-15>]", &["Turn off privileged commands", "Privilege level to go to"], |s, a, _| {
-        s.disable(a.num("<0-15>").map(|n| n as u8));
+    add(g, "disable [<0-15>:level]", &["Turn off privileged commands", "Privilege level to go to"], |s, a, _| {
+        s.disable(a.u8("level"));
         Ok(())
     });
     add(g, "show users", &["Show running system information", "Display information about terminal lines"], |s, _, o| {
@@ -575,13 +575,13 @@ fn exec(g: &mut G, privileged: bool) {
         s.wants_exit = true;
         Ok(())
     });
-    add(g, "terminal length <0-512>", &["Set terminal line parameters", "Set number of lines on a screen", "Number of lines on screen (0 for no pausing)"], |s, a, _| {
-        let n = a.num("<0-512>").unwrap_or(0) as usize;
+    add(g, "terminal length <0-512>:lines", &["Set terminal line parameters", "Set number of lines on a screen", "Number of lines on screen (0 for no pausing)"], |s, a, _| {
+        let n = a.num("lines").unwrap_or(0) as usize;
         s.terminal_length = (n > 0).then_some(n);
         Ok(())
     });
-    add(g, "terminal width <0-512>", &["Set terminal line parameters", "Set width of the display terminal", "Number of characters on a screen line"], |s, a, _| {
-        s.terminal_width = a.num("<0-512>").unwrap_or(80) as usize;
+    add(g, "terminal width <0-512>:columns", &["Set terminal line parameters", "Set width of the display terminal", "Number of characters on a screen line"], |s, a, _| {
+        s.terminal_width = a.num("columns").unwrap_or(80) as usize;
         Ok(())
     });
     add(g, "show version", &["Show running system information", "System hardware and software status"], |s, _, o| {
@@ -605,7 +605,7 @@ fn exec(g: &mut G, privileged: bool) {
     if !privileged {
         return;
     }
-    add(g, "clear line [vty] <0-4294967295>", &["Reset functions", "Reset a terminal line", "Virtual terminal", "Line number"], |s, a, o| crate::auth::clear_line(s, a.num("<0-4294967295>").unwrap_or(0), o));
+    add(g, "clear line [vty] <0-4294967295>:line", &["Reset functions", "Reset a terminal line", "Virtual terminal", "Line number"], |s, a, o| crate::auth::clear_line(s, a.num("line").unwrap_or(0), o));
     add(g, "configure terminal", &["Enter configuration mode", "Configure from the terminal"], |s, _, o| {
         o.line("Enter configuration commands, one per line.  End with CNTL/Z.");
         s.ios.stack = vec![super::IosFrame { mode: IosMode::Config, path: Vec::new() }];
@@ -857,7 +857,7 @@ fn global(g: &mut G) {
     add(g, "interface WORD", &["Select an interface to configure", "Interface name"], b_if);
     add(g, "username WORD privilege <0-15> {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
     add(g, "username WORD {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
-    add(g, "enable secret level <1-15> [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Set exec level password", "Level number", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], enable_level);
+    add(g, "enable secret level <1-15>:level [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Set exec level password", "Level number", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], enable_level);
     add(g, "access-list {<1-199> | <1300-2699>} remark LINE", &["Add an access list entry", "IP access list", "IP access list (expanded range)", "Access list entry comment", "Comment"], |s, a, _| {
         set_line(s, "", &canon(a));
         Ok(())
@@ -875,9 +875,9 @@ fn global(g: &mut G) {
     add(g, "enable password [0 | 7] WORD", &["Modify enable password parameters", "Assign the privileged level password", "Unencrypted", "Hidden", "The password (kept as type 7)"], user_line);
     add(g, "enable algorithm-type {md5 | sha256 | scrypt} secret WORD", &["Modify enable password parameters", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Assign the privileged level secret", "The secret"], user_line);
     add(g, "username WORD [privilege <0-15>] algorithm-type {md5 | sha256 | scrypt} secret WORD:s", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Specify the secret for the user", "The secret"], user_line);
-    add(g, "ip ssh server listen A.B.C.D [port <1-65535>]", &["Global IP configuration subcommands", "Configure ssh options", "Configure the SSH server", "Listen for SSH connections on this address (edgesh)", "IPv4 address", "TCP port (default 22)", "Port"], |s, a, _| {
-        let port = a.num("<1-65535>").unwrap_or(22);
-        let text = if port == 22 { format!("ip ssh server listen {}", a.req("A.B.C.D")?) } else { format!("ip ssh server listen {} port {port}", a.req("A.B.C.D")?) };
+    add(g, "ip ssh server listen A.B.C.D:addr [port <1-65535>:port]", &["Global IP configuration subcommands", "Configure ssh options", "Configure the SSH server", "Listen for SSH connections on this address (edgesh)", "IPv4 address", "TCP port (default 22)", "Port"], |s, a, _| {
+        let port = a.u16("port").unwrap_or(22);
+        let text = if port == 22 { format!("ip ssh server listen {}", a.req("addr")?) } else { format!("ip ssh server listen {} port {port}", a.req("addr")?) };
         set_line(s, "ip ssh server listen", &text);
         Ok(())
     });
@@ -980,9 +980,9 @@ fn crypto_exec(g: &mut G) {
         }
         Ok(())
     });
-    add(g, "clear crypto isakmp [<1-32766>]", &["Reset functions", CR, "ISAKMP SAs (a delete is sent to the peer)", "Connection id"], |s, a, _| {
+    add(g, "clear crypto isakmp [<1-32766>:conn]", &["Reset functions", CR, "ISAKMP SAs (a delete is sent to the peer)", "Connection id"], |s, a, _| {
         let mut r = s.router();
-        match a.num("<1-32766>") {
+        match a.num("conn") {
             Some(c) => {
                 let t = r.ike().ike_sas().iter().find(|x| u64::from(x.conn) == c).map(|x| (x.tunnel.clone(), *x.remote.ip()));
                 let Some((t, p)) = t else { return Err(format!("ISAKMP SA with connection id {c} not found")) };
@@ -1043,6 +1043,7 @@ fn crypto_exec(g: &mut G) {
             if d.ipsec {
                 o.line("  Crypto IPSEC debugging is on");
             }
+            crate::ios::debug_ikev2::show_debugging(&d).iter().for_each(|l| o.line(l));
             for p in &d.peers {
                 o.line(&format!("  Crypto conditional debug: peer ipv4 {p}"));
             }

@@ -177,9 +177,9 @@ fn acl_rule(w: &[&str]) -> Option<AclRule> {
 
 fn transform(t: &[&str], notes: &mut Vec<String>, name: &str) -> IpsecProposal {
     let mut p = IpsecProposal::new();
-    // IOS defaults: 3600 seconds and 4,608,000 kilobytes (`crypto ipsec security-association lifetime`).
-    p.lifetime_seconds = 3600;
-    p.lifetime_kbytes = Some(4_608_000);
+    // IOS's defaults, unless `crypto ipsec security-association lifetime` says otherwise.
+    p.lifetime_seconds = super::defaults::IPSEC_SA_SECONDS;
+    p.lifetime_kbytes = Some(super::defaults::IPSEC_SA_KILOBYTES);
     let mut i = 0;
     while i < t.len() {
         let next_bits = t.get(i + 1).and_then(|b| b.parse::<u16>().ok());
@@ -223,12 +223,12 @@ fn transform(t: &[&str], notes: &mut Vec<String>, name: &str) -> IpsecProposal {
 
 fn isakmp_proposal(n: &Node, notes: &mut Vec<String>) -> IkeProposal {
     // IOS defaults of a new policy: DES... since 15.x aes; edgesh uses the
-    // documented classic defaults (des, sha, rsa-sig, group 1, 86400).
+    // documented classic defaults (`defaults::ISAKMP_POLICY`), read as the
+    // lines before the block's own.
     let mut p = IkeProposal::new(IkeVersion::V1);
-    p.encryption = IkeEncr::DesCbc;
-    p.auth_method = AuthMethod::RsaSignature;
-    for c in &n.children {
-        let w = words(&c.text);
+    let defaults = super::defaults::ISAKMP_POLICY.iter().copied();
+    for (text, c) in defaults.map(|t| (t, None)).chain(n.children.iter().map(|c| (c.text.as_str(), Some(c)))) {
+        let w = words(text);
         match w.as_slice() {
             ["encr" | "encryption", "des"] => p.encryption = IkeEncr::DesCbc,
             ["encr" | "encryption", "3des"] => p.encryption = IkeEncr::TripleDesCbc,
@@ -242,9 +242,9 @@ fn isakmp_proposal(n: &Node, notes: &mut Vec<String>) -> IkeProposal {
             ["hash", "sha512"] => p.auth_alg = IkeAuthAlg::HmacSha512,
             ["authentication", "pre-share"] => p.auth_method = AuthMethod::PreSharedKey,
             ["authentication", "rsa-sig"] => p.auth_method = AuthMethod::RsaSignature,
-            ["group", g] => p.dh_group = g.parse().unwrap_or(1),
-            ["lifetime", l] => p.lifetime = l.parse().unwrap_or(86_400),
-            _ => notes.push(format!("{}: `{}` is not supported by the engine", n.text, c.text)),
+            ["group", g] => p.dh_group = g.parse().unwrap_or(p.dh_group),
+            ["lifetime", l] => p.lifetime = l.parse().unwrap_or(p.lifetime),
+            _ => notes.push(format!("{}: `{}` is not supported by the engine", n.text, c.map_or(text, |c| c.text.as_str()))),
         }
     }
     p

@@ -288,6 +288,7 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
         Event::DpdDead { conn, peer, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): DPD: peer {peer} is not responding, deleting SAs")),
         _ => {}
     }
+    v.extend(super::debug_ikev2::lines(e, f));
     v
 }
 
@@ -367,7 +368,7 @@ mod tests {
     }
 
     fn on() -> DebugFlags {
-        DebugFlags { isakmp: true, ipsec: true, peers: vec![] }
+        DebugFlags { isakmp: true, ipsec: true, ..Default::default() }
     }
 
     #[test]
@@ -410,7 +411,7 @@ mod tests {
         assert_eq!(v.len(), 7);
         // Only with `debug crypto ipsec`.
         let c2 = ChildInfo { ah: None, ..c };
-        assert!(ios_debug(&Event::ChildInstalled(Box::new(c2)), &DebugFlags { isakmp: true, ipsec: false, peers: vec![] }).is_empty());
+        assert!(ios_debug(&Event::ChildInstalled(Box::new(c2)), &DebugFlags { isakmp: true, ..Default::default() }).is_empty());
     }
 
     /// Seed 002's error samples that the lab does not reach: a wrong local

@@ -454,7 +454,7 @@ impl Ikev2 {
                 notes.push(format!("{what}: {prof}: no pre-shared key for peer {peer}"));
             }
         }
-        pol.lifetime = p.lifetime.unwrap_or(86_400);
+        pol.lifetime = p.lifetime.unwrap_or(super::defaults::IKEV2_SA_SECONDS);
         if p.dpd {
             cfg.contexts.entry(fvrf.to_string()).or_default().ike_keepalive = true;
         }

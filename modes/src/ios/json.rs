@@ -331,7 +331,7 @@ pub fn ipsec_sa(r: &Router, detail: bool) -> IpsecSa {
             for (di, inbound) in [true, false].into_iter().enumerate() {
                 let Some(s) = sa else { continue };
                 let (spi, conn) = if inbound { (s.spi_in, s.id) } else { (s.spi_out, s.id + 1) };
-                let remaining = format!("({}/{})", s.remaining_kbytes().unwrap_or(4_608_000), s.remaining_seconds(now));
+                let remaining = format!("({}/{})", s.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), s.remaining_seconds(now));
                 if s.esp.is_some() {
                     lists[di * 2].spi.insert(
                         format!("0x{spi:X}({spi})"),
@@ -583,7 +583,7 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
             let proto = if lts.proto == 0 { "ip".to_string() } else { lts.proto.to_string() };
             let counts = detail.then(|| {
                 let newest = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created);
-                let life = newest.map(|c| (c.remaining_kbytes().unwrap_or(4_608_000), c.remaining_seconds(now))).unwrap_or((0, 0));
+                let life = newest.map(|c| (c.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), c.remaining_seconds(now))).unwrap_or((0, 0));
                 let (pin, pout) = newest.map(|c| (c.packets_in, c.packets_out)).unwrap_or((0, 0));
                 let drops = newest.map(|c| r.engine.esp_drops(c.spi_in).total()).unwrap_or(0);
                 FlowCounts {

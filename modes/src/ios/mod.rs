@@ -17,11 +17,13 @@
 pub mod blockindex;
 pub mod commands;
 pub mod commit;
+pub mod debug_ikev2;
 pub mod dialect;
 pub mod esp_events;
 pub mod json;
 pub mod doc;
 pub mod compile;
+pub mod defaults;
 pub mod events;
 pub mod ikev2;
 pub mod names;

@@ -55,13 +55,10 @@ fn group_text(g: &str) -> String {
 }
 
 fn suite(out: &mut dyn Out, head: &str, children: &[Node]) {
-    let mut enc = "DES - Data Encryption Standard (56 bit keys).".to_string();
-    let mut hash = hash_text("sha");
-    let mut auth = auth_text("rsa-sig").to_string();
-    let mut group = group_text("1");
-    let mut life = "86400".to_string();
-    for c in children {
-        match words(&c.text).as_slice() {
+    let (mut enc, mut hash, mut auth, mut group, mut life) = Default::default();
+    // IOS's defaults (`defaults::ISAKMP_POLICY`), then the block's lines.
+    for text in super::defaults::ISAKMP_POLICY.iter().copied().chain(children.iter().map(|c| c.text.as_str())) {
+        match words(text).as_slice() {
             ["encr" | "encryption", rest @ ..] => enc = enc_text(rest),
             ["hash", h] => hash = hash_text(h),
             ["authentication", a] => auth = auth_text(a).to_string(),
@@ -152,7 +149,7 @@ pub fn crypto_map(doc: &IosDoc, tag: Option<&str>, out: &mut dyn Out) {
             ["crypto", "ipsec", "security-association", "lifetime", "seconds", s] => Some(s.to_string()),
             _ => None,
         })
-        .unwrap_or_else(|| "3600".into());
+        .unwrap_or_else(|| super::defaults::IPSEC_SA_SECONDS.to_string());
     let ifaces = |m: &str| -> Vec<String> {
         doc.root
             .iter()
@@ -212,7 +209,7 @@ pub fn crypto_map(doc: &IosDoc, tag: Option<&str>, out: &mut dyn Out) {
             out.line(&format!("\tCurrent peer: {p}"));
         }
         let life = get("set security-association lifetime seconds ").next().unwrap_or_else(|| lifetime.clone());
-        out.line(&format!("\tSecurity association lifetime: 4608000 kilobytes/{life} seconds"));
+        out.line(&format!("\tSecurity association lifetime: {} kilobytes/{life} seconds", super::defaults::IPSEC_SA_KILOBYTES));
         out.line("\tResponder-Only (Y/N): N");
         match get("set pfs").next() {
             Some(g) => {

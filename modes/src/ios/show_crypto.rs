@@ -105,7 +105,7 @@ pub struct IpsecProfile {
 
 /// The global SA lifetime (`crypto ipsec security-association lifetime`).
 pub fn global_lifetime(doc: &IosDoc) -> (u64, u64) {
-    let mut life = (4_608_000, 3600);
+    let mut life = (super::defaults::IPSEC_SA_KILOBYTES, u64::from(super::defaults::IPSEC_SA_SECONDS));
     for n in &doc.root {
         match words(&n.text).as_slice() {
             ["crypto", "ipsec", "security-association", "lifetime", "seconds", s] => life.1 = s.parse().unwrap_or(life.1),
@@ -124,8 +124,8 @@ pub fn ipsec_profiles(doc: &IosDoc) -> Vec<IpsecProfile> {
         name: "default".into(),
         ikev2_profile: None,
         isakmp_profile: None,
-        kilobytes: 4_608_000,
-        seconds: 3600,
+        kilobytes: super::defaults::IPSEC_SA_KILOBYTES,
+        seconds: u64::from(super::defaults::IPSEC_SA_SECONDS),
         responder_only: false,
         pfs: None,
         transform_sets: vec![("default".into(), "esp-aes esp-sha-hmac".into())],

@@ -368,4 +368,5 @@ pub fn register(g: &mut G) {
         r.engine_drain();
         Ok(())
     });
+    crate::ios::debug_ikev2::register(g);
 }

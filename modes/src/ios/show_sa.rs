@@ -144,7 +144,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     out.push(format!("        transform: {} ,", ios_transform(s.esp, None)));
                     out.push(format!("        in use settings ={{{}, }}", if s.encap { "Tunnel UDP-Encaps" } else { "Tunnel" }));
                     out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
-                    out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.remaining_kbytes().unwrap_or(4_608_000), s.remaining_seconds(now)));
+                    out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), s.remaining_seconds(now)));
                     out.push(format!("        IV size: {} bytes", iv_size(s.esp)));
                     if detail {
                         out.push("        replay detection support: Y  replay window size: 64".into());
@@ -161,7 +161,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     out.push(format!("        transform: {} ,", ios_transform(None, s.ah)));
                     out.push("        in use settings ={Tunnel, }".into());
                     out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
-                    out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.remaining_kbytes().unwrap_or(4_608_000), s.remaining_seconds(now)));
+                    out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), s.remaining_seconds(now)));
                     out.push("        replay detection support: Y".into());
                     out.push("        Status: ACTIVE(ACTIVE)".into());
                 }
@@ -240,7 +240,7 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
             out.push(format!("        Active SAs: {n}, origin: crypto map"));
             if detail {
                 let newest = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created);
-                let life = newest.map(|c| (c.remaining_kbytes().unwrap_or(4_608_000), c.remaining_seconds(now))).unwrap_or((0, 0));
+                let life = newest.map(|c| (c.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), c.remaining_seconds(now))).unwrap_or((0, 0));
                 let (pin, pout) = newest.map(|c| (c.packets_in, c.packets_out)).unwrap_or((0, 0));
                 let drops = newest.map(|c| r.engine.esp_drops(c.spi_in).total()).unwrap_or(0);
                 out.push(format!("        Inbound:  #pkts dec'ed {pin} drop {drops} life (KB/Sec) {}/{}", life.0, life.1));

@@ -18,24 +18,8 @@
 //! words after them are not checked. `NUM` stands for a number, `HEX` for a
 //! word of hexadecimal data.
 
-use std::collections::HashMap;
+pub use crate::vocab::{Family, Vocabulary};
 use std::sync::OnceLock;
-
-/// One mode of the tree.
-#[derive(Debug, Default)]
-pub struct Family {
-    pub name: &'static str,
-    pub prompt: &'static str,
-    /// Commands (their leading keywords).
-    pub words: Vec<Vec<&'static str>>,
-    /// Commands that open a sub-mode: (leading keywords, the sub-mode).
-    pub children: Vec<(Vec<&'static str>, &'static str)>,
-    /// Commands that leave the mode and are printed by IOS: (word, printed
-    /// inside the block (`quit`) rather than after it (`exit-address-family`)).
-    pub exits: Vec<(&'static str, bool)>,
-    /// Lines of data (certificate hex) are kept as typed, repeated or not.
-    pub data: bool,
-}
 
 const TABLE: &str = r#"
 @global config
@@ -385,147 +369,10 @@ random-detect, traffic-shape, frame-relay, virtual-template, physical-layer, asy
 pppoe-client, hsrp, cable, ip nhrp, nhrp, ipx, lan-name, mdix, fabric, macro, evc, service, flow-sampler,
 "#;
 
-/// Sub-modes that IOS shows flat: their lines are kept in the parent mode.
-pub struct Vocabulary {
-    pub families: HashMap<&'static str, Family>,
-}
-
-fn parse() -> Vocabulary {
-    let mut families: HashMap<&'static str, Family> = HashMap::new();
-    let mut cur: Option<Family> = None;
-    for line in TABLE.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        if let Some(rest) = line.strip_prefix('@') {
-            if let Some(f) = cur.take() {
-                families.insert(f.name, f);
-            }
-            let mut w = rest.split_whitespace();
-            let name = w.next().unwrap_or("");
-            let prompt = w.next().unwrap_or("");
-            cur = Some(Family { name, prompt, data: false, ..Default::default() });
-        } else if let Some(rest) = line.strip_prefix('>') {
-            let (k, v) = rest.split_once("=>").expect("sub-mode line");
-            if let Some(f) = cur.as_mut() {
-                f.children.push((k.split_whitespace().collect(), v.trim()));
-            }
-        } else if let Some(rest) = line.strip_prefix('<') {
-            let mut w = rest.split_whitespace();
-            let word = w.next().unwrap_or("");
-            let inside = w.next() == Some("inside");
-            if let Some(f) = cur.as_mut() {
-                f.exits.push((word, inside));
-            }
-        } else if let Some(f) = cur.as_mut() {
-            for e in line.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-                // `DATA`: lines of hexadecimal data, kept as typed, repeated or not.
-                if e == "DATA" {
-                    f.data = true;
-                    continue;
-                }
-                f.words.push(e.split_whitespace().collect());
-            }
-        }
-    }
-    if let Some(f) = cur.take() {
-        families.insert(f.name, f);
-    }
-    Vocabulary { families }
-}
-
+/// IOS's vocabulary, parsed once.
 pub fn vocabulary() -> &'static Vocabulary {
     static V: OnceLock<Vocabulary> = OnceLock::new();
-    V.get_or_init(parse)
-}
-
-/// Does a typed word match a vocabulary word? Exactly, or (`abbrev`) as
-/// IOS abbreviates: a prefix.
-fn word_matches(typed: &str, vocab: &str, abbrev: bool) -> bool {
-    match vocab {
-        "NUM" => typed.chars().all(|c| c.is_ascii_digit()) && !typed.is_empty(),
-        "HEX" => !typed.is_empty() && typed.chars().all(|c| c.is_ascii_hexdigit() || c == '.' || c == '/' || c == ':'),
-        v if !abbrev || keywords().contains(typed) => v.eq_ignore_ascii_case(typed),
-        v => !typed.is_empty() && v.len() >= typed.len() && v.as_bytes()[..typed.len()].eq_ignore_ascii_case(typed.as_bytes()),
-    }
-}
-
-/// Every keyword of the table: a typed word that is one is not an abbreviation of another.
-fn keywords() -> &'static std::collections::HashSet<&'static str> {
-    static K: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
-    K.get_or_init(|| {
-        let v = vocabulary();
-        v.families.values().flat_map(|f| f.words.iter().flatten().chain(f.children.iter().flat_map(|(k, _)| k.iter()))).copied().collect()
-    })
-}
-
-/// Do the line's words start with these keywords (`$` at the end: and
-/// nothing after them)?
-pub fn starts_with(words: &[&str], keys: &[&str], abbrev: bool) -> bool {
-    let (keys, end) = match keys.split_last() {
-        Some((&"$", k)) => (k, true),
-        _ => (keys, false),
-    };
-    keys.len() <= words.len() && (!end || keys.len() == words.len()) && keys.iter().zip(words).all(|(k, w)| word_matches(w, k, abbrev))
-}
-
-impl Vocabulary {
-    pub fn family(&self, name: &str) -> Option<&Family> {
-        self.families.get(name)
-    }
-
-    /// Is the line a command of this mode (a `no` or `default` form too)?
-    pub fn knows(&self, family: &str, line: &str, abbrev: bool) -> bool {
-        let Some(f) = self.family(family) else { return false };
-        let mut words: Vec<&str> = line.split_whitespace().collect();
-        if matches!(words.first(), Some(&"no") | Some(&"default")) && words.len() > 1 {
-            words.remove(0);
-        }
-        if words.is_empty() {
-            return false;
-        }
-        if f.data && words.iter().all(|w| word_matches(w, "HEX", false)) {
-            return true;
-        }
-        f.words.iter().any(|k| starts_with(&words, k, abbrev)) || f.children.iter().any(|(k, _)| starts_with(&words, child_keys(k), abbrev))
-    }
-
-    /// The sub-mode a line opens in this mode (the longest match). A
-    /// sub-mode is opened by its keywords and a name or number after them
-    /// (`$`: or nothing).
-    pub fn child(&self, family: &str, line: &str, abbrev: bool) -> Option<&'static str> {
-        let f = self.family(family)?;
-        let words: Vec<&str> = line.split_whitespace().collect();
-        f.children
-            .iter()
-            .filter(|(k, _)| {
-                let keys = child_keys(k);
-                let optional = k.last() == Some(&"$") || keys.last() == Some(&"NUM");
-                starts_with(&words, keys, abbrev) && (optional || words.len() > keys.len())
-            })
-            .max_by_key(|(k, _)| k.len())
-            .map(|(_, c)| *c)
-            .filter(|c| *c != "none")
-    }
-
-    /// Is the line a word that leaves this mode? (word, printed inside the block)
-    pub fn exit(&self, family: &str, line: &str) -> Option<(&'static str, bool)> {
-        let f = self.family(family)?;
-        let t = line.trim();
-        f.exits.iter().find(|(w, _)| *w == t).copied()
-    }
-
-    /// Words per mode (entries, sub-modes, exits), for the documentation.
-    pub fn counts(&self) -> Vec<(&'static str, &'static str, usize)> {
-        let mut v: Vec<_> = self.families.values().filter(|f| f.name != "none").map(|f| (f.name, f.prompt, f.words.len() + f.children.len() + f.exits.len())).collect();
-        v.sort();
-        v
-    }
-}
-
-/// A sub-mode's keywords without the `$` marker.
-fn child_keys<'a>(k: &'a [&'static str]) -> &'a [&'static str] {
-    match k.split_last() {
-        Some((&"$", rest)) => rest,
-        _ => k,
-    }
+    V.get_or_init(|| Vocabulary::parse(TABLE))
 }
 
 #[cfg(test)]

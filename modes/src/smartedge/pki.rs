@@ -62,9 +62,9 @@ pub fn add_exec(g: &mut Graph<Handler>) {
             Ok(())
         },
     );
-    add(g, "add pki key-pair WORD:name rsa <512-4096>", &["Add PKI objects", "PKI", "A key pair", "Key pair name", "RSA", "Key size in bits"], |s, a, o| {
+    add(g, "add pki key-pair WORD:name rsa <512-4096>:bits", &["Add PKI objects", "PKI", "A key pair", "Key pair name", "RSA", "Key size in bits"], |s, a, o| {
         let name = a.req("name")?.to_string();
-        let size = a.num("<512-4096>").map(|v| v as u32);
+        let size = a.u32("bits");
         let ctx = s.exec_context.clone();
         store(s).pki.entry(ctx).or_default().key_pairs.insert(name.clone(), KeyPair { kind: "rsa".into(), size, file: None });
         o.line(&format!("Key pair {name} recorded (rsa {} bits)", size.unwrap_or(0)));
@@ -91,8 +91,8 @@ pub fn add_exec(g: &mut Graph<Handler>) {
         o.line(&format!("Certificate request {name} recorded (file {file})"));
         Ok(())
     });
-    add(g, "remove pki certificate <1-4294967295>", &["Remove PKI objects", "PKI", "A certificate", "Certificate handle"], |s, a, _| {
-        let h = a.num("<1-4294967295>").unwrap_or(0) as u32;
+    add(g, "remove pki certificate <1-4294967295>:handle", &["Remove PKI objects", "PKI", "A certificate", "Certificate handle"], |s, a, _| {
+        let h = a.u32("handle").unwrap_or(0);
         let ctx = s.exec_context.clone();
         let mut r = store(s);
         let st = r.pki.entry(ctx).or_default();
@@ -105,11 +105,11 @@ pub fn add_exec(g: &mut Graph<Handler>) {
 pub fn add_show(g: &mut Graph<Handler>) {
     add(
         g,
-        "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [handle <1-4294967295>]",
+        "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [handle <1-4294967295>:handle]",
         &["Display information", "PKI", "For an ASP", "Slot/ASP", "Certificates", "Trusted certificates", "Self certificates", "RSA", "One certificate", "Handle"],
         |s, a, o| {
             let trusted = a.has("trusted");
-            let h = a.num("<1-4294967295>").map(|v| v as u32);
+            let h = a.u32("handle");
             let st = s.router().pki.get(&s.exec_context).cloned().unwrap_or_default();
             o.line(&format!("Context: {}", s.exec_context));
             for c in st.certificates.iter().filter(|c| c.trusted == trusted && h.is_none_or(|h| h == c.handle)) {

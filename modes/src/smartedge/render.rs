@@ -8,6 +8,11 @@
 //! written one at a time to an [`Out`], so a 32,000-tunnel configuration
 //! streams. Pasting the output back into configuration mode gives the same
 //! configuration (tested on every sample of the guide).
+//!
+//! A value equal to its default is not written; the default is what a new
+//! object holds (`IkeProposal::new`, `IkePolicy::new`, `IpsecProposal::new`,
+//! `IpsecPolicy::default`, ...: the guide's Tables 1 to 3, stated once in
+//! `engine::config`), the same value a `no` form sets.
 
 use crate::out::{Out, VecOut};
 use edgesh_engine::Config;
@@ -312,17 +317,18 @@ fn render_context(name: &str, c: &Context, sel: &Selection, out: &mut dyn Out) {
 
 fn render_ike_policy(n: &str, p: &IkePolicy, v: bool, out: &mut dyn Out) {
     let v2 = p.version == IkeVersion::V2;
+    let d = IkePolicy::new(p.version);
     out.line(&format!("  {} policy {n}", p.version.word()));
     if let Some(d) = &p.description {
         out.line(&format!("    description {d}"));
     }
-    if v || p.connection_type != ConnectionType::Both {
+    if v || p.connection_type != d.connection_type {
         out.line(&format!("    connection-type {}", p.connection_type));
     }
-    if !v2 && (v || p.mode != ExchangeMode::Main) {
+    if !v2 && (v || p.mode != d.mode) {
         out.line(&format!("    mode {}", p.mode));
     }
-    if v2 && (v || p.authentication != AuthMethod::PreSharedKey) {
+    if v2 && (v || p.authentication != d.authentication) {
         out.line(&format!("    authentication {}", p.authentication));
     }
     if p.address_allocation_aaa {
@@ -343,7 +349,7 @@ fn render_ike_policy(n: &str, p: &IkePolicy, v: bool, out: &mut dyn Out) {
     if let Some(i) = &p.identity_remote {
         out.line(&format!("    identity remote {}", identity(i)));
     }
-    if v2 && (v || p.lifetime != DEFAULT_LIFETIME) {
+    if v2 && (v || p.lifetime != d.lifetime) {
         out.line(&format!("    lifetime seconds {}", p.lifetime));
     }
     for (seq, prop) in &p.proposals {
@@ -353,26 +359,27 @@ fn render_ike_policy(n: &str, p: &IkePolicy, v: bool, out: &mut dyn Out) {
 
 pub fn render_ike_proposal(n: &str, p: &IkeProposal, v: bool, out: &mut dyn Out) {
     let v2 = p.version == IkeVersion::V2;
+    let d = IkeProposal::new(p.version);
     out.line(&format!("{} proposal {n}", p.version.word()));
     if let Some(d) = &p.description {
         out.line(&format!("  description {d}"));
     }
-    if v || p.auth_alg != IkeAuthAlg::HmacSha1_96 {
+    if v || p.auth_alg != d.auth_alg {
         out.line(&format!("  authentication algorithm {}", p.auth_alg));
     }
-    if !v2 && (v || p.auth_method != AuthMethod::PreSharedKey) {
+    if !v2 && (v || p.auth_method != d.auth_method) {
         out.line(&format!("  authentication {}", p.auth_method));
     }
-    if v || p.encryption != IkeEncr::Aes128Cbc {
+    if v || p.encryption != d.encryption {
         out.line(&format!("  encryption algorithm {}", p.encryption));
     }
-    if v2 && (v || p.prf != Prf::HmacSha1) {
+    if v2 && (v || p.prf != d.prf) {
         out.line(&format!("  pseudo-random-function {}", p.prf));
     }
-    if v || p.dh_group != DEFAULT_DH_GROUP {
+    if v || p.dh_group != d.dh_group {
         out.line(&format!("  dh-group {}", p.dh_group));
     }
-    if !v2 && (v || p.lifetime != DEFAULT_LIFETIME) {
+    if !v2 && (v || p.lifetime != d.lifetime) {
         out.line(&format!("  lifetime seconds {}", p.lifetime));
     }
 }
@@ -408,7 +415,7 @@ fn render_ipsec_global(cfg: &Config, v: bool, out: &mut dyn Out) {
                 out.line(&format!("  ah {a}"));
             }
         }
-        if v || p.lifetime_seconds != DEFAULT_LIFETIME {
+        if v || p.lifetime_seconds != IpsecProposal::new().lifetime_seconds {
             out.line(&format!("  lifetime seconds {}", p.lifetime_seconds));
         }
         if let Some(k) = p.lifetime_kbytes {
@@ -421,7 +428,7 @@ fn render_ipsec_global(cfg: &Config, v: bool, out: &mut dyn Out) {
         if let Some(d) = &p.description {
             out.line(&format!("  description {d}"));
         }
-        if v || p.anti_replay_window != 64 {
+        if v || p.anti_replay_window != IpsecPolicy::default().anti_replay_window {
             out.line(&format!("  anti-replay-window {}", p.anti_replay_window));
         }
         if let Some(g) = p.pfs_group {
@@ -437,7 +444,7 @@ fn render_ipsec_global(cfg: &Config, v: bool, out: &mut dyn Out) {
         if let Some(d) = &sa.description {
             out.line(&format!("  description {d}"));
         }
-        if v || sa.anti_replay_window != 64 {
+        if v || sa.anti_replay_window != IpsecSa::default().anti_replay_window {
             out.line(&format!("  anti-replay-window {}", sa.anti_replay_window));
         }
         if sa.ip_comp {

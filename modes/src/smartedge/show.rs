@@ -102,6 +102,7 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
             }
             let r = s.router();
             let st = r.ike().tunnel_stats.get(&name).cloned().unwrap_or_default();
+            let v2_rows = crate::smartedge::show_ike2::tunnel_rows(&r, &name);
             let (ike, ipsec) = crate::smartedge::show_sa::tunnel_counts(&r, &name);
             let mut lines = Vec::new();
             if a.has("detail") {
@@ -110,7 +111,7 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
             drop(r);
             o.line(&format!("Tunnel ipsec {name} IKE statistics"));
             let mut rows = vec![("IKE SAs up", ike as u64), ("IPsec SA pairs up", ipsec as u64)];
-            rows.extend(ike_counter_rows(&st, false));
+            rows.extend(v2_rows.unwrap_or_else(|| ike_counter_rows(&st, false)));
             for (k, v) in rows {
                 o.line(&format!("  {k:<30}: {v}"));
             }

@@ -90,3 +90,25 @@ pub fn ike2_global(r: &Router, asp: &str, out: &mut Vec<String>) {
         out.push(format!("  {k:<42}: {v}"));
     }
 }
+
+/// The counter rows of `show tunnel ipsec name T statistics ike` for an
+/// IKEv2 tunnel (None for an IKEv1 one): the IKEv2 core's per-tunnel counts.
+pub fn tunnel_rows(r: &Router, tunnel: &str) -> Option<Vec<(&'static str, u64)>> {
+    let v2 = r.ike().v2();
+    if !v2.peers().iter().any(|p| p.name == tunnel) {
+        return None;
+    }
+    let st = v2.tunnel_stats.get(tunnel).cloned().unwrap_or_default();
+    Some(vec![
+        ("IKE SAs established", st.ike_established),
+        ("IKE negotiations failed", st.ike_failed),
+        ("Child SA pairs established", st.child_established),
+        ("Messages received", st.rx_messages),
+        ("Messages sent", st.tx_messages),
+        ("Retransmissions", st.retransmits),
+        ("Notifies received", st.notifies_rx),
+        ("Notifies sent", st.notifies_tx),
+        ("Deletes received", st.deletes_rx),
+        ("Deletes sent", st.deletes_tx),
+    ])
+}

@@ -342,4 +342,53 @@ impl Endpoint {
         let conn = self.sas.with_cookie(&ic).find(|&i| self.sas[i].rcookie == rc && rc != [0; 8]).map(|i| self.sas[i].conn).unwrap_or(0);
         v1::answer_unprotected(&mut self.ctx, conn, local, remote, hdr, kind);
     }
+
+    /// What is due on one IKE SA: retransmission or give-up, the half-open
+    /// limit, quick-mode retransmissions, DPD, lifetime and rekey.
+    pub(in crate::ike) fn sa_timeout(&mut self, now: Millis, h: SaHandle) {
+        // A first message nobody followed up (possibly spoofed): gone soon.
+        let s = &self.sas[h];
+        if s.unanswered() && now >= s.created + HALF_OPEN_TIMEOUT {
+            let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
+            self.take_sa(h);
+            self.ctx.event(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut, established: false });
+            return;
+        }
+        // Retransmissions and give-ups.
+        if phase1::retransmit(&mut self.ctx, &mut self.sas[h], now) {
+            let s = &self.sas[h];
+            let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
+            self.take_sa(h);
+            self.ctx.event(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse, established: false });
+            self.schedule_retry(&tunnel);
+            return;
+        }
+        // Half-open SAs that never finished.
+        let s = &self.sas[h];
+        if !s.is_established() && s.timer.is_none() && now >= s.created + RETRANSMIT_BASE * 64 {
+            let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
+            self.take_sa(h);
+            self.ctx.event(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut, established: false });
+            return;
+        }
+        // Quick-mode retransmissions.
+        quick::retransmit(&mut self.ctx, &mut self.sas[h], now);
+        // DPD.
+        if !self.dpd_timeout(now, h) {
+            return;
+        }
+        // IKE SA lifetime: the initiator negotiates a replacement at 90 %
+        // (the old SA is deleted when it is up); at expiry the SA goes.
+        let s = &self.sas[h];
+        if s.is_established() && now >= s.expires() {
+            self.remove_sa(now, h, true, DownReason::LifetimeExpired { kilobytes: false });
+            return;
+        }
+        if s.is_established() && s.role == Role::Initiator && !s.rekeyed && !s.deleting && now >= s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT {
+            self.sas[h].rekeyed = true;
+            if let Some(p) = self.pc(&self.sas[h].tunnel).cloned().filter(|p| p.may_initiate()) {
+                self.start_phase1(now, &p);
+            }
+        }
+    }
 }

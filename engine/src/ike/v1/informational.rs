@@ -154,7 +154,7 @@ pub(in crate::ike) fn delete_received(cx: &mut Ctx, sa: &IkeSa, body: &[u8]) -> 
 /// DPD (RFC 3706) on an SA whose DPD timer may be due: send the next
 /// R-U-THERE. True when [`DPD_TRIES`] went unanswered: the peer is dead.
 pub(in crate::ike) fn dpd_due(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) -> bool {
-    if !sa.dpd_timer.is_some_and(|t| t <= now) {
+    if sa.dpd_timer.is_none_or(|t| t > now) {
         return false;
     }
     if sa.dpd_outstanding >= DPD_TRIES {

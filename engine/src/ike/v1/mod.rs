@@ -11,7 +11,7 @@
 //! `ike_sa_t`: they read and write that SA, queue datagrams and events and
 //! count. What reaches beyond the SA (removing it, other SAs, child SAs,
 //! timers, the tunnels wanted) they return as a [`Next`] that the
-//! endpoint's dispatcher (`endpoint/v1.rs`) carries out. Nothing here names
+//! endpoint's dispatcher (`endpoint/v1_dispatch.rs`) carries out. Nothing here names
 //! the endpoint.
 
 pub mod aggressive;
@@ -71,6 +71,7 @@ pub(in crate::ike) enum Next {
 }
 
 /// A new SA (its connection id from `next_conn`); an initiator draws its cookie.
+#[allow(clippy::too_many_arguments)]
 pub(in crate::ike) fn new_sa(cx: &mut Ctx, next_conn: &mut u32, now: Millis, tunnel: &str, role: Role, mode: ExchangeMode, local: SocketAddrV4, remote: SocketAddrV4) -> IkeSa {
     let mut icookie = [0u8; 8];
     if role == Role::Initiator {
@@ -276,4 +277,53 @@ pub(in crate::ike) struct Protected<'a> {
     /// The phase-1 PRF and SKEYID_a.
     pub(in crate::ike) prf: HashAlg,
     pub(in crate::ike) ka: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn phase1_state_owns_what_is_valid_in_it() {
+        let mut cx = Ctx::new(3);
+        let mut next = 1001;
+        let ends = (SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 500), SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 2), 500));
+        let mut sa = new_sa(&mut cx, &mut next, 0, "t", Role::Initiator, ExchangeMode::Main, ends.0, ends.1);
+        assert_eq!((sa.conn, next), (1001, 1002));
+        assert!(sa.keys().is_none() && sa.iv().is_empty() && sa.p1_last().is_empty() && sa.enc_key().is_empty());
+        assert!(sa.cipher().is_none() && sa.tshark_key().is_none(), "no proposal chosen yet");
+        sa.nego_mut().expect("negotiating").ni = vec![7; 20];
+        sa.keyed(P1Keys { skeyid: vec![1], d: vec![2], a: vec![3], enc: vec![4; 16] }, vec![5; 16]);
+        assert_eq!(sa.nego().ni, vec![7; 20], "keyed: the negotiation stays (the HASHes cover it)");
+        assert_eq!((sa.iv(), sa.enc_key()), (&[5u8; 16][..], &[4u8; 16][..]));
+        assert!(sa.p1_last().is_empty(), "not up yet: informational exchanges go unprotected");
+        sa.set_iv(vec![6; 16]);
+        sa.establish_keys();
+        assert!(sa.nego().ni.is_empty() && sa.nego_mut().is_none(), "up: the negotiation is gone");
+        assert_eq!(sa.keys().map(|k| k.d.clone()), Some(vec![2]));
+        assert_eq!((sa.p1_last(), sa.iv()), (&[6u8; 16][..], &[6u8; 16][..]), "the last phase-1 block");
+        sa.set_iv(vec![9; 16]);
+        assert_eq!(sa.p1_last(), &[6u8; 16][..], "fixed once up");
+    }
+
+    #[test]
+    fn the_exchanges_never_name_the_endpoint() {
+        let sources = [
+            ("mod.rs", include_str!("mod.rs")),
+            ("phase1.rs", include_str!("phase1.rs")),
+            ("main_mode.rs", include_str!("main_mode.rs")),
+            ("aggressive.rs", include_str!("aggressive.rs")),
+            ("quick.rs", include_str!("quick.rs")),
+            ("informational.rs", include_str!("informational.rs")),
+            ("proposals.rs", include_str!("proposals.rs")),
+        ];
+        let (a, b) = ("ike::end", "point");
+        let (c, d) = ("End", "point");
+        for (name, src) in sources {
+            for line in src.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                assert!(!line.contains(&format!("{a}{b}")) && !line.contains(&format!("{c}{d}")), "{name} names the endpoint: {line}");
+            }
+        }
+    }
 }

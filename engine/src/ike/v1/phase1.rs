@@ -344,3 +344,27 @@ pub(in crate::ike) fn establish(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
     cx.tunnel(&sa.tunnel).p1_established += 1;
     cx.event(Event::Phase1Up { conn: sa.conn, peer: sa.remote, tunnel: sa.tunnel.clone(), role: sa.role });
 }
+
+/// Phase-1 retransmission, when due: the last message again (with a
+/// doubling delay). True when [`RETRANSMIT_TRIES`] went unanswered: the
+/// negotiation is given up (reported and counted; the SA is to go).
+pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) -> bool {
+    if sa.timer.is_none_or(|t| t > now) {
+        return false;
+    }
+    if sa.retries >= RETRANSMIT_TRIES {
+        cx.event(Event::GiveUp { conn: sa.conn, peer: *sa.remote.ip(), tunnel: sa.tunnel.clone(), state: sa.state });
+        cx.stats.p1_failed += 1;
+        cx.tunnel(&sa.tunnel).p1_failed += 1;
+        return true;
+    }
+    sa.retries += 1;
+    sa.timer = Some(now + (RETRANSMIT_BASE << sa.retries.min(6)));
+    if let Some(d) = sa.last_sent.clone() {
+        cx.stats.retransmits += 1;
+        cx.tunnel(&sa.tunnel).retransmits += 1;
+        cx.event(Event::Retransmit { conn: sa.conn, peer: *sa.remote.ip(), count: sa.retries });
+        cx.send_raw(sa.local, sa.remote, d);
+    }
+    false
+}

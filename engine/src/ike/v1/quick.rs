@@ -42,7 +42,7 @@ pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, child: us
     }
     rest.push(payload::ID, idci.emit()).push(payload::ID, idcr.emit());
     let iv = qm_iv(sa, msgid);
-    let q = Quick { msgid, role: Role::Initiator, child, iv, ni, nr: Vec::new(), dh, gxy: None, spi_in, chosen: None, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None };
+    let q = Quick { msgid, role: Role::Initiator, child, iv, ni, spi_in, step: QuickStep::Offered { dh, chosen: None }, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None };
     sa.quick.push(q);
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     cx.event(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
@@ -115,21 +115,21 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &He
         }
         Some(qi) => {
             let q = &sa.quick[qi];
-            if q.role == Role::Initiator && q.nr.is_empty() {
+            if q.role == Role::Initiator && matches!(q.step, QuickStep::Offered { .. }) {
                 // QM2: HASH(2) = prf(SKEYID_a, M-ID | Ni_b | rest).
                 let ni = q.ni.clone();
                 if !hash_ok(cx, sa, &prf.prf(&ka, &[&msgid, &ni, &rest]), hash) {
                     return Next::Done;
                 }
                 return finish_initiator(cx, sa, now, qi, data, &msg, last);
-            } else if q.role == Role::Responder && !q.nr.is_empty() {
+            } else if let (Role::Responder, QuickStep::Agreed { nr, chosen, .. }) = (q.role, &q.step) {
                 // QM3: HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b).
-                let (ni, nr) = (q.ni.clone(), q.nr.clone());
+                let (ni, nr) = (q.ni.clone(), nr.clone());
+                let spi_out = <[u8; 4]>::try_from(chosen.1.spi.as_slice()).map(u32::from_be_bytes).unwrap_or(0);
                 if !hash_ok(cx, sa, &prf.prf(&ka, &[&[0u8], &msgid, &ni, &nr]), hash) {
                     return Next::Done;
                 }
                 let q = sa.quick.remove(qi);
-                let spi_out = q.chosen.as_ref().and_then(|(_, p)| <[u8; 4]>::try_from(p.spi.as_slice()).ok()).map(u32::from_be_bytes).unwrap_or(0);
                 return Next::Install(Box::new(q), spi_out);
             }
         }
@@ -271,11 +271,8 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
         child,
         iv: last,
         ni: ni.body.to_vec(),
-        nr,
-        dh,
-        gxy,
         spi_in,
-        chosen: Some((agreed, theirs[0].clone())),
+        step: QuickStep::Agreed { nr, gxy, chosen: (agreed, theirs[0].clone()) },
         last_sent: None,
         last_recv: Some(data.to_vec()),
         replay: Replay::default(),
@@ -314,8 +311,8 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
                 }
             }
             cx.event(Event::ResponderLifetime { conn, peer, protocol: n.protocol, seconds: secs, kbytes: kb });
-            if secs.is_some() || kb.is_some() {
-                let c = sa.quick[qi].chosen.get_or_insert_with(|| (cc.proposals[0].clone(), ProposalRepr { number: 0, protocol: 0, spi: vec![], transforms: vec![] }));
+            if let (true, QuickStep::Offered { chosen, .. }) = (secs.is_some() || kb.is_some(), &mut sa.quick[qi].step) {
+                let c = chosen.get_or_insert_with(|| (cc.proposals[0].clone(), ProposalRepr { number: 0, protocol: 0, spi: vec![], transforms: vec![] }));
                 if let Some(s) = secs {
                     c.0.lifetime_seconds = s;
                 }
@@ -346,15 +343,17 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
         cx.event(Event::P2Accepted { conn, peer, local: *sa.local.ip(), part: i as u8 + 1, local_id: selector_id(&cc.local_ts), remote_id: selector_id(&cc.remote_ts), protocol: p.protocol, esp: ours.esp, ah: ours.ah });
     }
     let q = &mut sa.quick[qi];
-    if let Some(d) = &q.dh {
+    let QuickStep::Offered { dh, chosen } = &q.step else { return Next::Done };
+    let mut gxy = None;
+    if let Some(d) = dh {
         let Some(ke) = msg.get(payload::KE) else { return Next::Done };
         match d.shared(ke.body) {
-            Ok(s) => q.gxy = Some(s),
+            Ok(s) => gxy = Some(s),
             Err(_) => return Next::Done,
         }
     }
     let mut agreed = ours;
-    if let Some((c, _)) = &q.chosen {
+    if let Some((c, _)) = chosen {
         agreed.lifetime_seconds = c.lifetime_seconds.min(agreed.lifetime_seconds);
         agreed.lifetime_kbytes = min_volume(c.lifetime_kbytes, agreed.lifetime_kbytes);
     }
@@ -362,13 +361,13 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
         agreed.lifetime_seconds = agreed.lifetime_seconds.min(l);
     }
     agreed.lifetime_kbytes = min_volume(agreed.lifetime_kbytes, o.lifetime_kbytes.map(u64::from));
-    q.chosen = Some((agreed, first.clone()));
-    q.nr = msg.get(payload::NONCE).map(|n| n.body.to_vec()).unwrap_or_default();
+    let nr = msg.get(payload::NONCE).map(|n| n.body.to_vec()).unwrap_or_default();
+    q.step = QuickStep::Agreed { nr: nr.clone(), gxy, chosen: (agreed, first.clone()) };
     q.iv = last;
     q.last_recv = Some(data.to_vec());
     q.replay = Replay::default();
     q.timer = None;
-    let (ni, nr, msgid) = (q.ni.clone(), q.nr.clone(), q.msgid);
+    let (ni, msgid) = (q.ni.clone(), q.msgid);
     send_quick(cx, sa, now, msgid, &[&[0u8], &msgid.to_be_bytes(), &ni, &nr], Builder::new(), false);
     let qi = sa.quick.iter().position(|q| q.msgid == msgid).unwrap_or(qi);
     let q = sa.quick.remove(qi);
@@ -380,11 +379,10 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
 pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi_out: u32, next_child: &mut u32) -> Option<ChildSa> {
     let pc = cx.pc(&sa.tunnel)?;
     let cc = pc.children.get(q.child)?;
-    let (prop, theirs) = q.chosen.clone()?;
+    let QuickStep::Agreed { nr, gxy, chosen: (prop, _) } = &q.step else { return None };
     let k = sa.keys()?;
     let h = sa.hash()?;
     let protocol = if prop.esp.is_some() { proto::ESP } else { proto::AH };
-    let _ = theirs;
     let (elen, alen) = match (prop.esp, prop.ah) {
         (Some((e, a)), _) => (esp_key_len(e), a.map(auth_key_len).unwrap_or(0)),
         (None, Some(a)) => (0, auth_key_len(a)),
@@ -398,7 +396,7 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
             if !prev.is_empty() {
                 parts.push(&prev);
             }
-            if let Some(g) = &q.gxy {
+            if let Some(g) = gxy {
                 parts.push(g);
             }
             let pb = [protocol];
@@ -406,7 +404,7 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
             parts.push(&pb);
             parts.push(&sb);
             parts.push(&q.ni);
-            parts.push(&q.nr);
+            parts.push(nr);
             let kk = h.prf(&k.d, &parts);
             out.extend_from_slice(&kk);
             prev = kk;
@@ -448,4 +446,29 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
         rekeyed: false,
     };
     Some(c)
+}
+
+/// Quick-mode retransmissions that are due on `sa`; an exchange that went
+/// unanswered [`RETRANSMIT_TRIES`] times is dropped (counted as failed).
+pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
+    let mut qi = 0;
+    while qi < sa.quick.len() {
+        let q = &mut sa.quick[qi];
+        if q.timer.is_some_and(|t| t <= now) {
+            if q.retries >= RETRANSMIT_TRIES {
+                sa.quick.remove(qi);
+                cx.stats.p2_failed += 1;
+                cx.tunnel(&sa.tunnel).p2_failed += 1;
+                continue;
+            }
+            q.retries += 1;
+            q.timer = Some(now + (RETRANSMIT_BASE << q.retries.min(6)));
+            if let Some(d) = q.last_sent.clone() {
+                cx.stats.retransmits += 1;
+                cx.tunnel(&sa.tunnel).retransmits += 1;
+                cx.send_raw(sa.local, sa.remote, d);
+            }
+        }
+        qi += 1;
+    }
 }

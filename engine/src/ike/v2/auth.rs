@@ -54,14 +54,14 @@ impl Core {
         let (conn, peer, tunnel, role) = (sa.conn, sa.remote, sa.tunnel.clone(), sa.role);
         self.stats.ike_established += 1;
         self.retry_at.remove(&tunnel);
-        self.events.push_back(Event::Phase1Up { conn, peer, tunnel, role });
+        self.emit(Event::Phase1Up { conn, peer, tunnel, role });
     }
 
     /// Initiator: the IKE_AUTH response.
     pub(crate) fn auth_response(&mut self, now: Millis, i: usize, msg: &Msg, neg: Option<ChildNeg>) {
         let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
         if msg.notify(notify::AUTHENTICATION_FAILED).is_some() {
-            self.events.push_back(Event::V2AuthFailed { conn, peer, id: None, identity_mismatch: false });
+            self.emit(Event::V2AuthFailed { conn, peer, id: None, identity_mismatch: false });
             self.stats.ike_failed += 1;
             return self.drop_sa(i, DownReason::PeerNotify(notify::AUTHENTICATION_FAILED), true);
         }
@@ -72,7 +72,7 @@ impl Core {
                 self.stats.ike_failed += 1;
                 return self.drop_sa(i, reason, true);
             }
-            self.events.push_back(Event::V2Malformed { peer: self.sas[i].remote, error: wire::Error::Missing(wire::payload::AUTH), answered: None });
+            self.emit(Event::V2Malformed { peer: self.sas[i].remote, error: wire::Error::Missing(wire::payload::AUTH), answered: None });
             return self.drop_sa(i, DownReason::AuthenticationFailed, true);
         };
         let (Some(suite), Some(k), Some(psk)) = (self.sas[i].suite, self.sas[i].keys.clone(), p.psk.clone()) else { return };
@@ -80,7 +80,7 @@ impl Core {
         let want = keys::psk_auth(suite.prf, &psk, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
         let id_ok = id_matches(&p.remote_id, idr) > 0;
         if auth.method != AUTH_SHARED_KEY_MIC || !super::ct_eq(&want, &auth.data) || !id_ok {
-            self.events.push_back(Event::V2AuthFailed { conn, peer, id: Some(idr.clone()), identity_mismatch: !id_ok });
+            self.emit(Event::V2AuthFailed { conn, peer, id: Some(idr.clone()), identity_mismatch: !id_ok });
             self.stats.ike_failed += 1;
             return self.drop_sa(i, if id_ok { DownReason::AuthenticationFailed } else { DownReason::IdentityMismatch }, true);
         }
@@ -103,9 +103,10 @@ impl Core {
         let Some(msg) = self.open(i, hdr, data) else { return };
         let (conn, remote) = (self.sas[i].conn, self.sas[i].remote);
         let peer = *remote.ip();
-        self.events.push_back(Event::V2Message { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, response: false, sent: false, payloads: msg.kinds(), retransmit: false });
+        let ev = self.msg_event(i, hdr.exchange, hdr.msgid, false, false, msg.kinds(), msg.notify_types(), false);
+        self.emit(ev);
         let (Some(idi), Some(auth)) = (msg.idi(), msg.auth()) else {
-            self.events.push_back(Event::V2Malformed { peer: remote, error: wire::Error::Missing(if msg.idi().is_none() { wire::payload::IDI } else { wire::payload::AUTH }), answered: Some(notify::INVALID_SYNTAX) });
+            self.emit(Event::V2Malformed { peer: remote, error: wire::Error::Missing(if msg.idi().is_none() { wire::payload::IDI } else { wire::payload::AUTH }), answered: Some(notify::INVALID_SYNTAX) });
             let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::INVALID_SYNTAX, vec![])));
             self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
             return self.drop_sa(i, DownReason::AuthenticationFailed, false);
@@ -121,8 +122,8 @@ impl Core {
             auth.method == AUTH_SHARED_KEY_MIC && super::ct_eq(&want, &auth.data)
         });
         let Some((_, pc)) = ok.cloned() else {
-            self.events.push_back(Event::V2AuthFailed { conn, peer, id: Some(idi.clone()), identity_mismatch: cands.is_empty() });
-            self.events.push_back(Event::V2Notify { conn, peer, kind: notify::AUTHENTICATION_FAILED, sent: true });
+            self.emit(Event::V2AuthFailed { conn, peer, id: Some(idi.clone()), identity_mismatch: cands.is_empty() });
+            self.emit(Event::V2Notify { conn, peer, kind: notify::AUTHENTICATION_FAILED, sent: true });
             let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::AUTHENTICATION_FAILED, vec![])));
             self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
             self.stats.ike_failed += 1;
@@ -161,7 +162,7 @@ impl Core {
                     install = Some((Selected { spi_in, ..sel }, Vec::new()));
                 }
                 Err((n, _)) => {
-                    self.events.push_back(Event::V2Notify { conn, peer, kind: n, sent: true });
+                    self.emit(Event::V2Notify { conn, peer, kind: n, sent: true });
                     self.stats.child_failed += 1;
                     b.push(&Repr::Notify(NotifyRepr::new(n, vec![])));
                 }
@@ -192,7 +193,10 @@ impl Core {
         }
         let low = |s: &super::Sa| if s.ni <= s.nr { s.ni.clone() } else { s.nr.clone() };
         let (tunnel, peer) = (sa.tunnel.clone(), *sa.remote.ip());
-        let Some(j) = self.sas.iter().position(|s| s.conn != conn && s.is_established() && s.rekey_from.is_none() && s.tunnel == tunnel && *s.remote.ip() == peer) else { return };
+        // Only an SA of the other role: two the peer started on purpose (several
+        // of its tunnels sharing our one) are not duplicates.
+        let role = sa.role;
+        let Some(j) = self.sas.iter().position(|s| s.conn != conn && s.role != role && s.is_established() && s.rekey_from.is_none() && s.tunnel == tunnel && *s.remote.ip() == peer) else { return };
         let loser = if low(&self.sas[i]) < low(&self.sas[j]) { i } else { j };
         if self.sas[loser].role == Role::Initiator {
             self.send_delete_ike(loser);

@@ -134,12 +134,12 @@ impl Core {
             break;
         }
         let Some((tunnel, child, cc, l, r)) = ts_ok else {
-            self.events.push_back(Event::V2TsUnacceptable { conn, peer, tsi: tsi.selectors.clone(), tsr: tsr.selectors.clone() });
+            self.emit(Event::V2TsUnacceptable { conn, peer, tsi: tsi.selectors.clone(), tsr: tsr.selectors.clone() });
             return Err((notify::TS_UNACCEPTABLE, vec![]));
         };
         if (l, r) != (cc.local_ts, cc.remote_ts) || tsi.selectors.first().and_then(ts_to_sel) != Some(r) || tsr.selectors.first().and_then(ts_to_sel) != Some(l) {
             let proposed = (tsr.selectors.first().and_then(ts_to_sel).unwrap_or(l), tsi.selectors.first().and_then(ts_to_sel).unwrap_or(r));
-            self.events.push_back(Event::V2Narrowed { conn, peer, tunnel: tunnel.clone(), proposed, agreed: (l, r) });
+            self.emit(Event::V2Narrowed { conn, peer, tunnel: tunnel.clone(), proposed, agreed: (l, r) });
         }
         let pfs = if ke_group.is_some() || rekey.is_some() { cc.pfs } else { None };
         let mut chosen = None;
@@ -153,12 +153,12 @@ impl Core {
             }
         }
         let Some((number, spi_out, prop)) = chosen else {
-            self.events.push_back(Event::V2NoProposal { conn, peer, protocol: proto::ESP, offered: offer.proposals.clone(), configured: esp_sa(&cc, 0, pfs).proposals });
+            self.emit(Event::V2NoProposal { conn, peer, protocol: proto::ESP, offered: offer.proposals.clone(), configured: esp_sa(&cc, 0, pfs).proposals });
             return Err((notify::NO_PROPOSAL_CHOSEN, vec![]));
         };
         if let Some(g) = pfs {
             if ke_group != Some(g) {
-                self.events.push_back(Event::V2InvalidKe { conn, peer, offered: ke_group.unwrap_or(0), requested: g, sent: true });
+                self.emit(Event::V2InvalidKe { conn, peer, offered: ke_group.unwrap_or(0), requested: g, sent: true });
                 return Err((notify::INVALID_KE_PAYLOAD, g.to_be_bytes().to_vec()));
             }
         }
@@ -218,8 +218,8 @@ impl Core {
         }
         self.stats.child_established += 1;
         self.child_jitter.insert(c.id, self.jitter_rng.next_u64() % super::timers::REKEY_JITTER);
-        self.events.push_back(Event::ChildInstalled(crate::ike::events::ChildInfo::of(&c)));
-        self.events.push_back(Event::ChildUp { tunnel: c.tunnel.clone(), peer, spi_in: c.spi_in, spi_out: c.spi_out, local_ts: c.local_ts, remote_ts: c.remote_ts, rekey: rekey_of.is_some() });
+        self.emit(Event::ChildInstalled(crate::ike::events::ChildInfo::of(&c)));
+        self.emit(Event::ChildUp { tunnel: c.tunnel.clone(), peer, spi_in: c.spi_in, spi_out: c.spi_out, local_ts: c.local_ts, remote_ts: c.remote_ts, rekey: rekey_of.is_some() });
         self.children.push(c);
         // The initiator of a rekey deletes the pair it replaced (2.8).
         if role == Role::Initiator {
@@ -266,17 +266,17 @@ impl Core {
         let [o] = sa_p.proposals.as_slice() else { return fail(self, notify::NO_PROPOSAL_CHOSEN) };
         let pfs = if gir.is_some() { cc.pfs } else { None };
         let Some(prop) = cc.proposals.iter().find(|p| p.esp.is_some_and(|(e, a)| esp_offer_has(o, e, a, pfs))).cloned() else {
-            self.events.push_back(Event::V2NoProposal { conn, peer, protocol: proto::ESP, offered: sa_p.proposals.clone(), configured: esp_sa(&cc, 0, pfs).proposals });
+            self.emit(Event::V2NoProposal { conn, peer, protocol: proto::ESP, offered: sa_p.proposals.clone(), configured: esp_sa(&cc, 0, pfs).proposals });
             return fail(self, notify::NO_PROPOSAL_CHOSEN);
         };
         // The responder may only narrow: what it returns lies within what we proposed.
         let (Some(l), Some(r)) = (tsi.selectors.first().and_then(ts_to_sel), tsr.selectors.first().and_then(ts_to_sel)) else { return fail(self, notify::TS_UNACCEPTABLE) };
         if !cc.local_ts.covers(&l) || !cc.remote_ts.covers(&r) {
-            self.events.push_back(Event::V2TsUnacceptable { conn, peer, tsi: tsi.selectors.clone(), tsr: tsr.selectors.clone() });
+            self.emit(Event::V2TsUnacceptable { conn, peer, tsi: tsi.selectors.clone(), tsr: tsr.selectors.clone() });
             return fail(self, notify::TS_UNACCEPTABLE);
         }
         if (l, r) != (cc.local_ts, cc.remote_ts) {
-            self.events.push_back(Event::V2Narrowed { conn, peer, tunnel: neg.tunnel.clone(), proposed: (cc.local_ts, cc.remote_ts), agreed: (l, r) });
+            self.emit(Event::V2Narrowed { conn, peer, tunnel: neg.tunnel.clone(), proposed: (cc.local_ts, cc.remote_ts), agreed: (l, r) });
         }
         let nr = if gir.is_some() || neg.rekey_of.is_some() || msg.nonce().is_some() { msg.nonce().map(|n| n.to_vec()) } else { None };
         let (ni, nr) = match nr {
@@ -329,7 +329,7 @@ impl Core {
             },
             (Some(dh), _) if msg.error_notify().is_none() => {
                 let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
-                self.events.push_back(Event::V2InvalidKe { conn, peer, offered: dh.group().0, requested: msg.ke().map(|k| k.group).unwrap_or(0), sent: false });
+                self.emit(Event::V2InvalidKe { conn, peer, offered: dh.group().0, requested: msg.ke().map(|k| k.group).unwrap_or(0), sent: false });
                 return;
             }
             _ => None,
@@ -383,7 +383,7 @@ impl Core {
         if adopt {
             self.adopt(i, j);
         }
-        self.events.push_back(Event::V2IkeRekeyed { old_conn, conn, peer: *remote.ip(), tunnel });
+        self.emit(Event::V2IkeRekeyed { old_conn, conn, peer: *remote.ip(), tunnel });
         Some(j)
     }
 
@@ -463,7 +463,7 @@ impl Core {
             return;
         }
         let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
-        self.events.push_back(Event::V2Notify { conn, peer, kind: notify::TEMPORARY_FAILURE, sent: true });
+        self.emit(Event::V2Notify { conn, peer, kind: notify::TEMPORARY_FAILURE, sent: true });
         let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::TEMPORARY_FAILURE, vec![])));
         self.send_response(i, exchange::CREATE_CHILD_SA, hdr.msgid, b, data);
     }
@@ -473,9 +473,10 @@ impl Core {
         let Some(msg) = self.open(i, hdr, data) else { return };
         let (conn, remote) = (self.sas[i].conn, self.sas[i].remote);
         let peer = *remote.ip();
-        self.events.push_back(Event::V2Message { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, response: false, sent: false, payloads: msg.kinds(), retransmit: false });
+        let ev = self.msg_event(i, hdr.exchange, hdr.msgid, false, false, msg.kinds(), msg.notify_types(), false);
+        self.emit(ev);
         let reply_err = |core: &mut Core, n: u16, extra: Vec<u8>| {
-            core.events.push_back(Event::V2Notify { conn, peer, kind: n, sent: true });
+            core.emit(Event::V2Notify { conn, peer, kind: n, sent: true });
             let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(n, extra)));
             core.send_response(i, exchange::CREATE_CHILD_SA, hdr.msgid, b, data);
         };

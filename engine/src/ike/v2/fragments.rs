@@ -35,7 +35,7 @@ impl Core {
             Err(keys::SkError::Integrity) => {
                 self.stats.rx_integrity += 1;
                 let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
-                self.events.push_back(Event::V2Integrity { conn, peer, exchange: hdr.exchange, msgid: hdr.msgid });
+                self.emit(Event::V2Integrity { conn, peer, exchange: hdr.exchange, msgid: hdr.msgid });
                 return false;
             }
             Err(_) => {

@@ -27,9 +27,9 @@ impl Core {
         }
         let peer = *self.sas[i].remote.ip();
         for c in gone {
-            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: if c.rekeyed { DownReason::Rekeyed } else { DownReason::Cleared } });
+            self.emit(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: if c.rekeyed { DownReason::Rekeyed } else { DownReason::Cleared } });
         }
-        self.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::ESP, spis: spis.clone() });
+        self.emit(Event::DeleteSent { conn, peer, protocol: proto::ESP, spis: spis.clone() });
         let b = Builder::new().add(&Repr::Delete(DeleteRepr { protocol: proto::ESP, spis }));
         self.send_request(i, exchange::INFORMATIONAL, b, What::DeleteChildren);
         true
@@ -38,7 +38,7 @@ impl Core {
     pub(crate) fn send_delete_ike(&mut self, i: usize) {
         let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
         self.sas[i].state = State::Deleting;
-        self.events.push_back(Event::DeleteSent { conn, peer, protocol: proto::IKE, spis: vec![] });
+        self.emit(Event::DeleteSent { conn, peer, protocol: proto::IKE, spis: vec![] });
         let b = Builder::new().add(&Repr::Delete(DeleteRepr { protocol: proto::IKE, spis: vec![] }));
         // The window may hold another request: deleting the SA takes over.
         self.sas[i].pending = None;
@@ -50,14 +50,15 @@ impl Core {
         let Some(msg) = self.open(i, hdr, data) else { return };
         let (conn, remote) = (self.sas[i].conn, self.sas[i].remote);
         let peer = *remote.ip();
-        self.events.push_back(Event::V2Message { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, response: false, sent: false, payloads: msg.kinds(), retransmit: false });
+        let ev = self.msg_event(i, hdr.exchange, hdr.msgid, false, false, msg.kinds(), msg.notify_types(), false);
+        self.emit(ev);
         for n in msg.notifies() {
-            self.events.push_back(Event::V2Notify { conn, peer, kind: n.kind, sent: false });
+            self.emit(Event::V2Notify { conn, peer, kind: n.kind, sent: false });
         }
         let mut ours = Vec::new();
         let mut delete_ike = false;
         for d in msg.deletes() {
-            self.events.push_back(Event::DeleteReceived { conn, peer, protocol: d.protocol, spis: d.spis.clone() });
+            self.emit(Event::DeleteReceived { conn, peer, protocol: d.protocol, spis: d.spis.clone() });
             match d.protocol {
                 proto::IKE => delete_ike = true,
                 proto::ESP | proto::AH => {
@@ -66,7 +67,7 @@ impl Core {
                         if let Some(ci) = self.children.iter().position(|c| c.ike == conn && c.spi_out == spi) {
                             let c = self.children.remove(ci);
                             ours.push(c.spi_in.to_be_bytes().to_vec());
-                            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::DeletedByPeer });
+                            self.emit(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::DeletedByPeer });
                         }
                     }
                 }
@@ -82,8 +83,8 @@ impl Core {
             // The redundant SA of a simultaneous start (see `resolve_duplicate`),
             // deleted by the peer before this side saw both up: the tunnel
             // stays up on the other SA, so no tunnel-down is reported.
-            let (tunnel, me) = (self.sas[i].tunnel.clone(), self.sas[i].conn);
-            if self.sas.iter().any(|s| s.conn != me && s.tunnel == tunnel && *s.remote.ip() == peer && s.rekey_from.is_none() && matches!(s.state, State::AuthSent | State::Established)) && self.sas[i].rekey_from.is_none() {
+            let (tunnel, me, role) = (self.sas[i].tunnel.clone(), self.sas[i].conn, self.sas[i].role);
+            if self.sas.iter().any(|s| s.conn != me && s.role != role && s.tunnel == tunnel && *s.remote.ip() == peer && s.rekey_from.is_none() && matches!(s.state, State::AuthSent | State::Established)) && self.sas[i].rekey_from.is_none() {
                 self.sas[i].state = State::Deleting;
             }
             self.drop_sa(i, DownReason::DeletedByPeer, true);

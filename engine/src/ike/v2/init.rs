@@ -105,8 +105,9 @@ impl Core {
         sa.init_req = data.clone();
         sa.next_msgid = 1;
         sa.pending = Some(super::Pending { msgid: 0, exchange: exchange::IKE_SA_INIT, data: vec![data.clone()], tries: 0, timer: now + crate::ike::params::RETRANSMIT_BASE, what: What::Init });
-        let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
-        self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exchange::IKE_SA_INIT, msgid: 0, response: false, sent: true, payloads: b.kinds(), retransmit: false });
+        let (src, dst) = (sa.local, sa.remote);
+        let ev = self.msg_event(i, exchange::IKE_SA_INIT, 0, false, true, b.kinds(), b.notify_types(), false);
+        self.emit(ev);
         self.send_raw(src, dst, data);
     }
 
@@ -122,14 +123,15 @@ impl Core {
             Ok(m) => m,
             Err(error) => {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::V2Malformed { peer, error, answered: None });
+                self.emit(Event::V2Malformed { peer, error, answered: None });
                 return;
             }
         };
-        self.events.push_back(Event::V2Message { conn, peer, exchange: hdr.exchange, msgid: 0, response: true, sent: false, payloads: msg.kinds(), retransmit: false });
+        let ev = Event::V2Message { conn, peer, local: self.sas[i].local, spis: (hdr.spi_i, hdr.spi_r), exchange: hdr.exchange, msgid: 0, response: true, sent: false, payloads: msg.kinds(), notifies: msg.notify_types(), retransmit: false };
+        self.emit(ev);
         let Some(p) = self.pc(&self.sas[i].tunnel).cloned() else { return };
         if let Some(c) = msg.notify(notify::COOKIE) {
-            self.events.push_back(Event::V2Cookie { peer, sent: false });
+            self.emit(Event::V2Cookie { peer, sent: false });
             if self.sas[i].init_retries >= MAX_INIT_RETRIES || c.data.is_empty() || c.data.len() > 64 {
                 return self.fail(i, DownReason::NoResponse);
             }
@@ -140,7 +142,7 @@ impl Core {
         if let Some(n) = msg.notify(notify::INVALID_KE_PAYLOAD) {
             let want = if n.data.len() == 2 { u16::from_be_bytes([n.data[0], n.data[1]]) } else { 0 };
             let have = self.sas[i].dh.as_ref().map(|d| d.group().0).unwrap_or(0);
-            self.events.push_back(Event::V2InvalidKe { conn, peer: *peer.ip(), offered: have, requested: want, sent: false });
+            self.emit(Event::V2InvalidKe { conn, peer: *peer.ip(), offered: have, requested: want, sent: false });
             if want == have || !p.proposals.iter().any(|c| c.group == want) || self.sas[i].init_retries >= MAX_INIT_RETRIES {
                 return self.fail(i, DownReason::PeerNotify(notify::INVALID_KE_PAYLOAD));
             }
@@ -152,15 +154,15 @@ impl Core {
         }
         if let Some(n) = msg.error_notify() {
             let kind = n.kind;
-            self.events.push_back(Event::V2Notify { conn, peer: *peer.ip(), kind, sent: false });
+            self.emit(Event::V2Notify { conn, peer: *peer.ip(), kind, sent: false });
             return self.fail(i, DownReason::PeerNotify(kind));
         }
         let (Some(sa_p), Some(ke), Some(nr)) = (msg.sa(), msg.ke(), msg.nonce()) else {
-            self.events.push_back(Event::V2Malformed { peer, error: wire::Error::Missing(wire::payload::SA), answered: None });
+            self.emit(Event::V2Malformed { peer, error: wire::Error::Missing(wire::payload::SA), answered: None });
             return;
         };
         let Some((suite, name)) = chosen_suite(sa_p, &p.proposals) else {
-            self.events.push_back(Event::V2NoProposal { conn, peer: *peer.ip(), protocol: proto::IKE, offered: sa_p.proposals.clone(), configured: p.proposals.iter().enumerate().filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![])).collect() });
+            self.emit(Event::V2NoProposal { conn, peer: *peer.ip(), protocol: proto::IKE, offered: sa_p.proposals.clone(), configured: p.proposals.iter().enumerate().filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![])).collect() });
             return self.fail(i, DownReason::TransformNotOffered);
         };
         if hdr.spi_r == [0; 8] {
@@ -199,7 +201,7 @@ impl Core {
         }
         let conn = sa.conn;
         let peer = *sa.remote.ip();
-        self.events.push_back(Event::NatDetected { conn, peer, local_behind, remote_behind });
+        self.emit(Event::NatDetected { conn, peer, local_behind, remote_behind });
         let sa = &mut self.sas[i];
         sa.nat_local = local_behind;
         sa.nat_remote = remote_behind;
@@ -231,11 +233,11 @@ impl Core {
                 if let Some(n) = answered {
                     self.answer_plain(local, remote, hdr, NotifyRepr::new(n, vec![]));
                 }
-                self.events.push_back(Event::V2Malformed { peer: remote, error, answered });
+                self.emit(Event::V2Malformed { peer: remote, error, answered });
                 return;
             }
         };
-        self.events.push_back(Event::V2Message { conn: 0, peer: remote, exchange: hdr.exchange, msgid: 0, response: false, sent: false, payloads: msg.kinds(), retransmit: false });
+        self.emit(Event::V2Message { conn: 0, peer: remote, local, spis: (hdr.spi_i, hdr.spi_r), exchange: hdr.exchange, msgid: 0, response: false, sent: false, payloads: msg.kinds(), notifies: msg.notify_types(), retransmit: false });
         // A retransmitted IKE_SA_INIT of a half-open SA is answered from the stored response.
         if let Some(i) = self.by_spi.get(&hdr.spi_i).into_iter().flatten().filter_map(|&c| self.index(c)).find(|&i| self.sas[i].remote == remote && self.sas[i].role == Role::Responder) {
             if let Some(lr) = self.sas[i].last_resp.as_mut().filter(|lr| lr.msgid == 0 && lr.request == data && lr.replays < super::RESPONSE_REPLAYS) {
@@ -257,13 +259,13 @@ impl Core {
             } else {
                 NoPeerReason::NoKey
             };
-            self.events.push_back(Event::NoPeer { peer: *remote.ip(), local: *local.ip(), reason });
+            self.emit(Event::NoPeer { peer: *remote.ip(), local: *local.ip(), reason });
             return;
         };
         let (Some(offer), Some(ke), Some(ni)) = (msg.sa(), msg.ke(), msg.nonce()) else {
             self.stats.rx_malformed += 1;
             self.answer_plain(local, remote, hdr, NotifyRepr::new(notify::INVALID_SYNTAX, vec![]));
-            self.events.push_back(Event::V2Malformed { peer: remote, error: wire::Error::Missing(if msg.sa().is_none() { wire::payload::SA } else if msg.ke().is_none() { wire::payload::KE } else { wire::payload::NONCE }), answered: Some(notify::INVALID_SYNTAX) });
+            self.emit(Event::V2Malformed { peer: remote, error: wire::Error::Missing(if msg.sa().is_none() { wire::payload::SA } else if msg.ke().is_none() { wire::payload::KE } else { wire::payload::NONCE }), answered: Some(notify::INVALID_SYNTAX) });
             return;
         };
         // Cookies once too many SAs are half-open (RFC 7296 2.6).
@@ -273,7 +275,7 @@ impl Core {
             let ok = matches!(msg.list.first(), Some(Repr::Notify(n)) if n.kind == notify::COOKIE && super::ct_eq(&n.data, &want));
             if !ok {
                 self.stats.cookies_sent += 1;
-                self.events.push_back(Event::V2Cookie { peer: remote, sent: true });
+                self.emit(Event::V2Cookie { peer: remote, sent: true });
                 self.answer_plain(local, remote, hdr, NotifyRepr::new(notify::COOKIE, want));
                 return;
             }
@@ -289,13 +291,13 @@ impl Core {
             }
         }
         let Some((number, suite, name)) = chosen else {
-            self.events.push_back(Event::V2NoProposal { conn: 0, peer: *remote.ip(), protocol: proto::IKE, offered: offer.proposals.clone(), configured: pc.proposals.iter().enumerate().filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![])).collect() });
-            self.events.push_back(Event::V2Notify { conn: 0, peer: *remote.ip(), kind: notify::NO_PROPOSAL_CHOSEN, sent: true });
+            self.emit(Event::V2NoProposal { conn: 0, peer: *remote.ip(), protocol: proto::IKE, offered: offer.proposals.clone(), configured: pc.proposals.iter().enumerate().filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![])).collect() });
+            self.emit(Event::V2Notify { conn: 0, peer: *remote.ip(), kind: notify::NO_PROPOSAL_CHOSEN, sent: true });
             self.answer_plain(local, remote, hdr, NotifyRepr::new(notify::NO_PROPOSAL_CHOSEN, vec![]));
             return;
         };
         if ke.group != suite.group {
-            self.events.push_back(Event::V2InvalidKe { conn: 0, peer: *remote.ip(), offered: ke.group, requested: suite.group, sent: true });
+            self.emit(Event::V2InvalidKe { conn: 0, peer: *remote.ip(), offered: ke.group, requested: suite.group, sent: true });
             self.answer_plain(local, remote, hdr, NotifyRepr::new(notify::INVALID_KE_PAYLOAD, suite.group.to_be_bytes().to_vec()));
             return;
         }
@@ -303,7 +305,7 @@ impl Core {
         let Ok(dh) = DhGroup(suite.group).generate(&mut rng) else { return };
         let Ok(gir) = dh.shared(&ke.data) else {
             self.answer_plain(local, remote, hdr, NotifyRepr::new(notify::INVALID_SYNTAX, vec![]));
-            self.events.push_back(Event::V2Malformed { peer: remote, error: wire::Error::Incomplete { payload: wire::payload::KE, have: ke.data.len() + 4 }, answered: Some(notify::INVALID_SYNTAX) });
+            self.emit(Event::V2Malformed { peer: remote, error: wire::Error::Incomplete { payload: wire::payload::KE, have: ke.data.len() + 4 }, answered: Some(notify::INVALID_SYNTAX) });
             return;
         };
         let spi_r = self.spi8();
@@ -338,8 +340,9 @@ impl Core {
         sa.frag = frag;
         sa.last_resp = Some(super::LastResponse { msgid: 0, request: data.to_vec(), response: vec![d.clone()], replays: 0 });
         sa.peer_msgid = 1;
-        let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
-        self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exchange::IKE_SA_INIT, msgid: 0, response: true, sent: true, payloads: b.kinds(), retransmit: false });
+        let (src, dst) = (sa.local, sa.remote);
+        let ev = self.msg_event(i, exchange::IKE_SA_INIT, 0, true, true, b.kinds(), b.notify_types(), false);
+        self.emit(ev);
         self.send_raw(src, dst, d);
     }
 }

@@ -18,6 +18,7 @@ pub mod informational;
 pub mod init;
 pub mod keys;
 pub mod sa;
+mod stats;
 mod timers;
 mod transport;
 pub mod wire;
@@ -25,6 +26,7 @@ pub mod wire;
 pub(crate) use fragments::Reasm;
 pub(crate) use sa::{ChildNeg, LastResponse, Pending, Req, What};
 pub use sa::{Sa, State};
+pub use stats::TunnelStats;
 pub(crate) use transport::later_fragment;
 
 use super::conf::{PeerConf, Selector};
@@ -127,6 +129,8 @@ pub struct Core {
     pub(crate) jitter_rng: StdRng,
     /// Child id -> how early (per mille) this side rekeys it (see `timers`).
     pub(crate) child_jitter: HashMap<u32, u64>,
+    /// Counters per tunnel (see [`TunnelStats`]).
+    pub tunnel_stats: HashMap<String, TunnelStats>,
 }
 
 impl std::fmt::Debug for Core {
@@ -219,6 +223,7 @@ impl Core {
             stats: Stats::default(),
             jitter_rng: StdRng::seed_from_u64(seed ^ 0x7177_e2),
             child_jitter: HashMap::new(),
+            tunnel_stats: HashMap::new(),
         }
     }
 
@@ -335,7 +340,7 @@ impl Core {
             Ok(h) => h,
             Err(error) => {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::V2Malformed { peer: remote, error, answered: None });
+                self.emit(Event::V2Malformed { peer: remote, error, answered: None });
                 return;
             }
         };
@@ -350,7 +355,7 @@ impl Core {
                 self.respond_init(now, local, remote, &hdr, data);
             } else if !hdr.is_response() && hdr.exchange == exchange::IKE_SA_INIT {
                 self.stats.rx_malformed += 1;
-                self.events.push_back(Event::V2Malformed { peer: remote, error: wire::Error::InvalidExchange(hdr.exchange), answered: None });
+                self.emit(Event::V2Malformed { peer: remote, error: wire::Error::InvalidExchange(hdr.exchange), answered: None });
             }
             // Otherwise a message for an SA we do not have: ignored (RFC 7296 2.21.4 allows no answer).
             return;
@@ -378,9 +383,10 @@ impl Core {
             let Some(msg) = self.open(i, &hdr, data) else { return };
             let Some(p) = self.sas[i].pending.take() else { return };
             let (conn, peer) = (self.sas[i].conn, self.sas[i].remote);
-            self.events.push_back(Event::V2Message { conn, peer, exchange: hdr.exchange, msgid: hdr.msgid, response: true, sent: false, payloads: msg.kinds(), retransmit: false });
+            let ev = self.msg_event(i, hdr.exchange, hdr.msgid, true, false, msg.kinds(), msg.notify_types(), false);
+            self.emit(ev);
             for n in msg.notifies() {
-                self.events.push_back(Event::V2Notify { conn, peer: *peer.ip(), kind: n.kind, sent: false });
+                self.emit(Event::V2Notify { conn, peer: *peer.ip(), kind: n.kind, sent: false });
             }
             match p.what {
                 What::Init => {}
@@ -406,7 +412,7 @@ impl Core {
             if lr.request == data && lr.replays < RESPONSE_REPLAYS {
                 lr.replays += 1;
                 let (d, src, dst, conn) = (lr.response.clone(), sa.local, sa.remote, sa.conn);
-                self.events.push_back(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
+                self.emit(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
                 self.send_all(src, dst, d);
             } else {
                 self.stats.rx_duplicates += 1;
@@ -487,7 +493,7 @@ impl Core {
         let msgid = self.sas[i].next_msgid;
         let d = self.seal(i, exchange::INFORMATIONAL, msgid, false, &inner);
         let (src, dst, c) = (self.sas[i].local, self.sas[i].remote, self.sas[i].conn);
-        self.events.push_back(Event::DeleteSent { conn: c, peer: *dst.ip(), protocol: wire::proto::IKE, spis: vec![] });
+        self.emit(Event::DeleteSent { conn: c, peer: *dst.ip(), protocol: wire::proto::IKE, spis: vec![] });
         self.send_all(src, dst, d);
     }
 }

@@ -239,10 +239,10 @@ impl Core {
         let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].ike == sa.conn).collect();
         for c in gone {
             let c = self.children.remove(c);
-            self.events.push_back(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason });
+            self.emit(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason });
         }
         if sa.state != State::Deleting || sa.established.is_none() {
-            self.events.push_back(Event::Phase1Down { conn: sa.conn, peer, tunnel: sa.tunnel.clone(), reason, established: sa.established.is_some() });
+            self.emit(Event::Phase1Down { conn: sa.conn, peer, tunnel: sa.tunnel.clone(), reason, established: sa.established.is_some() });
         }
         if retry && self.pc(&sa.tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == sa.tunnel) {
             self.retry_at.insert(sa.tunnel.clone(), self.now + RETRY_INTERVAL);

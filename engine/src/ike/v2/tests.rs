@@ -888,3 +888,27 @@ fn an_expired_child_is_deleted_on_the_peer_too() {
     let ev = Link::events(&mut l.b);
     assert!(ev.iter().any(|e| matches!(e, Event::ChildDown { reason: DownReason::DeletedByPeer, .. })));
 }
+
+/// Per-tunnel counters (SmartEdge `statistics ike`), counted from the events.
+#[test]
+fn per_tunnel_counters() {
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_matching(&l, 1);
+    let want = TunnelStats { ike_established: 1, child_established: 1, rx_messages: 2, tx_messages: 2, ..Default::default() };
+    assert_eq!(l.a.tunnel_stats.get("ta"), Some(&want), "IKE_SA_INIT and IKE_AUTH each way");
+    assert_eq!(l.b.tunnel_stats.get("tb").map(|s| (s.ike_established, s.child_established, s.tx_messages)), Some((1, 1, 2)));
+    l.a.clear_children(l.now, Some("ta"), None);
+    l.run();
+    let s = &l.a.tunnel_stats["ta"];
+    assert_eq!((s.deletes_tx, s.child_established), (1, 2));
+    assert_eq!(l.b.tunnel_stats["tb"].deletes_rx, 1);
+    // A refused key: the initiator counts a failed negotiation.
+    let (a, mut b) = pair();
+    b.psk = Some(b"other".to_vec());
+    let mut l = Link::new(a, b);
+    l.run();
+    let s = &l.a.tunnel_stats["ta"];
+    assert_eq!((s.ike_established, s.ike_failed, s.child_established), (0, 1, 0));
+}

@@ -131,9 +131,9 @@ impl Core {
                 if p.tries >= RETRANSMIT_TRIES {
                     let (exch, peer, tunnel) = (p.exchange, *sa.remote.ip(), sa.tunnel.clone());
                     let dpd = matches!(p.what, What::Dpd);
-                    self.events.push_back(Event::V2GiveUp { conn, peer, tunnel: tunnel.clone(), exchange: exch });
+                    self.emit(Event::V2GiveUp { conn, peer, tunnel: tunnel.clone(), exchange: exch });
                     if dpd {
-                        self.events.push_back(Event::DpdDead { conn, peer, tunnel });
+                        self.emit(Event::DpdDead { conn, peer, tunnel });
                     }
                     self.stats.ike_failed += u64::from(!self.sas[i].is_established());
                     self.drop_sa(i, if dpd { DownReason::PeerDead } else { DownReason::NoResponse }, true);
@@ -144,8 +144,15 @@ impl Core {
                 let (d, count, exch, msgid) = (p.data.clone(), p.tries, p.exchange, p.msgid);
                 let (src, dst) = (sa.local, sa.remote);
                 self.stats.retransmits += 1;
-                self.events.push_back(Event::Retransmit { conn, peer: *dst.ip(), count });
-                self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exch, msgid, response: false, sent: true, payloads: vec![], retransmit: true });
+                self.emit(Event::Retransmit { conn, peer: *dst.ip(), count });
+                // What the copy carries: IKE_SA_INIT in clear, the rest inside SK.
+                let (payloads, notifies) = match d.first().and_then(|m| Header::parse(m).ok().map(|h| (h, m))) {
+                    Some((h, m)) if exch == exchange::IKE_SA_INIT => wire::Msg::parse(h.next, m.get(wire::HEADER_LEN..).unwrap_or(&[])).map(|x| (x.kinds(), x.notify_types())).unwrap_or_default(),
+                    Some((h, _)) => (vec![h.next], vec![]),
+                    None => (vec![], vec![]),
+                };
+                let ev = self.msg_event(i, exch, msgid, false, true, payloads, notifies, true);
+                self.emit(ev);
                 // Every fragment again (RFC 7383 2.6).
                 self.send_all(src, dst, d);
             }
@@ -186,7 +193,7 @@ impl Core {
                     self.sas[i].queue.push_back(Req::DeleteExpired(vec![c.spi_in]));
                     self.kick(i);
                 }
-                self.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::LifetimeExpired { kilobytes: false } });
+                self.emit(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::LifetimeExpired { kilobytes: false } });
                 continue;
             }
             if !c.rekeyed && now >= self.child_rekey_at(c) {

@@ -15,6 +15,13 @@ pub(crate) fn later_fragment(msg: &[u8]) -> bool {
 }
 
 impl Core {
+    /// The event of a message sent or received on SA `i` (its addresses and SPIs now).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn msg_event(&self, i: usize, exchange: u8, msgid: u32, response: bool, sent: bool, payloads: Vec<u8>, notifies: Vec<u16>, retransmit: bool) -> Event {
+        let s = &self.sas[i];
+        Event::V2Message { conn: s.conn, peer: s.remote, local: s.local, spis: (s.spi_i, s.spi_r), exchange, msgid, response, sent, payloads, notifies, retransmit }
+    }
+
     pub(crate) fn send_raw(&mut self, src: SocketAddrV4, dst: SocketAddrV4, d: Vec<u8>) {
         let data = if src.port() == NATT_PORT {
             let mut v = Vec::with_capacity(d.len() + 4);
@@ -75,8 +82,9 @@ impl Core {
         let now = self.now;
         let sa = &mut self.sas[i];
         sa.pending = Some(Pending { msgid, exchange: exch, data: data.clone(), tries: 0, timer: now + RETRANSMIT_BASE, what });
-        let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
-        self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exch, msgid, response: false, sent: true, payloads: inner.kinds(), retransmit: false });
+        let (src, dst) = (sa.local, sa.remote);
+        let ev = self.msg_event(i, exch, msgid, false, true, inner.kinds(), inner.notify_types(), false);
+        self.emit(ev);
         self.send_all(src, dst, data);
     }
 
@@ -86,8 +94,9 @@ impl Core {
         let sa = &mut self.sas[i];
         sa.last_resp = Some(LastResponse { msgid, request: request.to_vec(), response: data.clone(), replays: 0 });
         sa.peer_msgid = msgid.wrapping_add(1);
-        let (conn, src, dst) = (sa.conn, sa.local, sa.remote);
-        self.events.push_back(Event::V2Message { conn, peer: dst, exchange: exch, msgid, response: true, sent: true, payloads: inner.kinds(), retransmit: false });
+        let (src, dst) = (sa.local, sa.remote);
+        let ev = self.msg_event(i, exch, msgid, true, true, inner.kinds(), inner.notify_types(), false);
+        self.emit(ev);
         self.send_all(src, dst, data);
     }
 
@@ -108,7 +117,7 @@ impl Core {
                 Req::DeleteExpired(spis) => {
                     let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
                     let spis: Vec<Vec<u8>> = spis.iter().map(|s| s.to_be_bytes().to_vec()).collect();
-                    self.events.push_back(Event::DeleteSent { conn, peer, protocol: wire::proto::ESP, spis: spis.clone() });
+                    self.emit(Event::DeleteSent { conn, peer, protocol: wire::proto::ESP, spis: spis.clone() });
                     let b = wire::Builder::new().add(&wire::Repr::Delete(wire::DeleteRepr { protocol: wire::proto::ESP, spis }));
                     self.send_request(i, exchange::INFORMATIONAL, b, What::DeleteChildren);
                     true
@@ -142,13 +151,13 @@ impl Core {
                 Err(error) => {
                     self.stats.rx_malformed += 1;
                     let answered = if hdr.is_response() { None } else { error.notify() };
-                    self.events.push_back(Event::V2Malformed { peer: remote, error, answered });
+                    self.emit(Event::V2Malformed { peer: remote, error, answered });
                     None
                 }
             },
             Err(_) => {
                 self.stats.rx_integrity += 1;
-                self.events.push_back(Event::V2Integrity { conn, peer, exchange: hdr.exchange, msgid: hdr.msgid });
+                self.emit(Event::V2Integrity { conn, peer, exchange: hdr.exchange, msgid: hdr.msgid });
                 None
             }
         }

@@ -13,8 +13,8 @@ fn admin_mut(s: &mut Session) -> Result<&mut Administrator, String> {
 }
 
 pub(super) fn administrator(g: &mut G) {
-    add(g, "privilege start <0-15>", &["Privilege levels", "Level at login", "Level"], |s, a, _| {
-        let v = a.num("<0-15>").map(|v| v as u8);
+    add(g, "privilege start <0-15>:level", &["Privilege levels", "Level at login", "Level"], |s, a, _| {
+        let v = a.u8("level");
         let ad = admin_mut(s)?;
         if let (Some(st), Some(mx)) = (v, ad.privilege_max) {
             if st > mx {
@@ -24,8 +24,8 @@ pub(super) fn administrator(g: &mut G) {
         ad.privilege_start = v;
         Ok(())
     });
-    add(g, "privilege max <0-15>", &["Privilege levels", "Highest level reachable with enable", "Level"], |s, a, _| {
-        let v = a.num("<0-15>").map(|v| v as u8);
+    add(g, "privilege max <0-15>:level", &["Privilege levels", "Highest level reachable with enable", "Level"], |s, a, _| {
+        let v = a.u8("level");
         let ad = admin_mut(s)?;
         if let (Some(mx), Some(st)) = (v, ad.privilege_start) {
             if st > mx {
@@ -74,12 +74,8 @@ pub(super) fn administrator(g: &mut G) {
         }
         Ok(())
     });
-    add(g, "timeout session idle <1-1440>", &["Session timeouts", "Session timeout", "Idle time", "Minutes"], |s, a, _| {
-        admin_mut(s)?.idle_timeout = IdleTimeout::Minutes(a.num("<1-1440>").unwrap_or(1) as u32);
-        Ok(())
-    });
-    add(g, "no timeout session idle", &[NO, "Session timeouts", "Session timeout", "Never time out idle sessions"], |s, _, _| {
-        admin_mut(s)?.idle_timeout = IdleTimeout::Never;
+    add_no(g, "timeout session idle <1-1440>:minutes", &["Session timeouts", "Session timeout", "Idle time", "Minutes"], "timeout session idle", Some("Never time out idle sessions"), |s, a, _| {
+        admin_mut(s)?.idle_timeout = if a.negated() { IdleTimeout::Never } else { IdleTimeout::Minutes(a.u32("minutes").unwrap_or(1)) };
         Ok(())
     });
 }
@@ -87,22 +83,23 @@ pub(super) fn administrator(g: &mut G) {
 // ---------------------------------------------------------------- ASP pools and groups, ports
 
 pub(super) fn asp_pool(g: &mut G) {
-    add(g, "asp SLOT/PORT", &["Enroll an ASP in the pool", "Slot/ASP"], |s, a, _| {
-        let Frame::AspPool(name) = frame(s) else { return Err("not in ASP pool mode".into()) };
-        let k = slot_port(a.req("SLOT/PORT")?)?;
-        let p = s.cand()?.asp_pools.get_mut(&name).ok_or_else(|| gone(&format!("asp pool {name}")))?;
-        if !p.asps.contains(&k) {
-            p.asps.push(k);
-            p.asps.sort();
+    add_no(g, "asp SLOT/PORT", &["Enroll an ASP in the pool", "Slot/ASP"], "asp SLOT/PORT", Some("Remove an ASP from the pool"), |s, a, _| {
+        if a.negated() {
+            let Frame::AspPool(name) = frame(s) else { return Err("not in ASP pool mode".into()) };
+            let k = slot_port(a.req("SLOT/PORT")?)?;
+            let p = s.cand()?.asp_pools.get_mut(&name).ok_or_else(|| gone(&format!("asp pool {name}")))?;
+            p.asps.retain(|x| *x != k);
+            Ok(())
+        } else {
+            let Frame::AspPool(name) = frame(s) else { return Err("not in ASP pool mode".into()) };
+            let k = slot_port(a.req("SLOT/PORT")?)?;
+            let p = s.cand()?.asp_pools.get_mut(&name).ok_or_else(|| gone(&format!("asp pool {name}")))?;
+            if !p.asps.contains(&k) {
+                p.asps.push(k);
+                p.asps.sort();
+            }
+            Ok(())
         }
-        Ok(())
-    });
-    add(g, "no asp SLOT/PORT", &[NO, "Remove an ASP from the pool", "Slot/ASP"], |s, a, _| {
-        let Frame::AspPool(name) = frame(s) else { return Err("not in ASP pool mode".into()) };
-        let k = slot_port(a.req("SLOT/PORT")?)?;
-        let p = s.cand()?.asp_pools.get_mut(&name).ok_or_else(|| gone(&format!("asp pool {name}")))?;
-        p.asps.retain(|x| *x != k);
-        Ok(())
     });
 }
 
@@ -111,25 +108,22 @@ pub(super) fn asp_group(g: &mut G) {
         let Frame::AspGroup(name) = frame(s) else { return Err("not in ASP group mode".into()) };
         s.cand()?.asp_groups.get_mut(&name).ok_or_else(|| gone(&format!("asp group {name}")))
     }
-    add(g, "pool NAME", &["Use an ASP pool", "Pool name"], |s, a, _| {
-        let n = a.req("NAME")?.to_string();
-        let gr = grp(s)?;
-        if !gr.pools.contains(&n) {
-            gr.pools.push(n);
+    add_no(g, "pool NAME", &["Use an ASP pool", "Pool name"], "pool NAME", None, |s, a, _| {
+        if a.negated() {
+            let n = a.req("NAME")?.to_string();
+            grp(s)?.pools.retain(|p| *p != n);
+            Ok(())
+        } else {
+            let n = a.req("NAME")?.to_string();
+            let gr = grp(s)?;
+            if !gr.pools.contains(&n) {
+                gr.pools.push(n);
+            }
+            Ok(())
         }
-        Ok(())
     });
-    add(g, "no pool NAME", &[NO, "Use an ASP pool", "Pool name"], |s, a, _| {
-        let n = a.req("NAME")?.to_string();
-        grp(s)?.pools.retain(|p| *p != n);
-        Ok(())
-    });
-    add(g, "asp-count <1-8>", &["Number of ASPs of the group", "Count"], |s, a, _| {
-        grp(s)?.asp_count = a.num("<1-8>").map(|v| v as u32);
-        Ok(())
-    });
-    add(g, "no asp-count [<1-8>]", &[NO, "Number of ASPs of the group", "Count"], |s, _, _| {
-        grp(s)?.asp_count = None;
+    add_no(g, "asp-count <1-8>:count", &["Number of ASPs of the group", "Count"], "asp-count [<1-8>:count]", None, |s, a, _| {
+        grp(s)?.asp_count = if a.negated() { None } else { a.u32("count") };
         Ok(())
     });
 }
@@ -139,29 +133,22 @@ pub(super) fn port(g: &mut G) {
         let Frame::Port(sl, p) = frame(s) else { return Err("not in port mode".into()) };
         s.cand()?.ports.get_mut(&(sl, p)).ok_or_else(|| gone(&format!("port ethernet {sl}/{p}")))
     }
-    add(g, "shutdown", &["Disable the port"], |s, _, _| {
-        port_mut(s)?.shutdown = true;
+    add_no(g, "shutdown", &["Disable the port"], "shutdown", Some("Enable the port"), |s, a, _| {
+        port_mut(s)?.shutdown = !a.negated();
         Ok(())
     });
-    add(g, "no shutdown", &[NO, "Enable the port"], |s, _, _| {
-        port_mut(s)?.shutdown = false;
-        Ok(())
+    add_no(g, "bind interface NAME:ifname NAME:ctx", &["Bind the port", "To an interface", "Interface name", "Context name"], "bind interface [NAME:ifname] [NAME:ctx]", None, |s, a, _| {
+        if a.negated() {
+            port_mut(s)?.bind = None;
+            Ok(())
+        } else {
+            let b = (a.req("ifname")?.to_string(), a.req("ctx")?.to_string());
+            port_mut(s)?.bind = Some(b);
+            Ok(())
+        }
     });
-    add(g, "bind interface NAME:ifname NAME:ctx", &["Bind the port", "To an interface", "Interface name", "Context name"], |s, a, _| {
-        let b = (a.req("ifname")?.to_string(), a.req("ctx")?.to_string());
-        port_mut(s)?.bind = Some(b);
-        Ok(())
-    });
-    add(g, "no bind interface [NAME:ifname] [NAME:ctx]", &[NO, "Bind the port", "To an interface", "Interface name", "Context name"], |s, _, _| {
-        port_mut(s)?.bind = None;
-        Ok(())
-    });
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        port_mut(s)?.description = desc(a);
-        Ok(())
-    });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        port_mut(s)?.description = None;
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        port_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
 }

@@ -29,17 +29,17 @@ pub(super) fn common_config(g: &mut G, k: ModeKind) {
     });
     add(
         g,
-        "commit [confirmed [<1-60>]] [comment LINE]",
+        "commit [confirmed [<1-60>:minutes]] [comment LINE]",
         &["Commit the candidate configuration", "Roll back unless confirmed by another commit", "Minutes before the rollback", "Record a comment", "Comment text"],
         |s, a, o| {
-            let minutes = a.has("confirmed").then(|| a.num("<1-60>").unwrap_or(10));
+            let minutes = a.has("confirmed").then(|| a.num("minutes").unwrap_or(10));
             let comment = a.get("LINE").map(|c| c.trim_matches('"').to_string());
             if s.commit(o, minutes, comment) { Ok(()) } else { Err(String::new()) }
         },
     );
     if k == ModeKind::Config {
-        add(g, "rollback <0-4294967295>", &["Load the configuration of an earlier commit into the candidate", "Commit id (see show configuration commits)"], |s, a, o| {
-            let id = a.num("<0-4294967295>").unwrap_or(0);
+        add(g, "rollback <0-4294967295>:id", &["Load the configuration of an earlier commit into the candidate", "Commit id (see show configuration commits)"], |s, a, o| {
+            let id = a.num("id").unwrap_or(0);
             let cfg = s.router().history.iter().find(|c| c.id == id).map(|c| (*c.config).clone());
             let cfg = cfg.ok_or_else(|| format!("Commit {id} is not in the commit history"))?;
             s.candidate = Some(cfg);

@@ -9,43 +9,39 @@ use super::*;
 // ---------------------------------------------------------------- context
 
 pub(super) fn context(g: &mut G) {
-    add(
-        g,
-        "interface NAME [loopback | ipsec [multibind]]",
-        &["Configure an interface", "Interface name", "Loopback interface", "IPsec tunnel interface", "Multibind interface for on-demand tunnels"],
-        |s, a, _| {
-            let n = a.req("NAME")?.to_string();
-            let kind = if a.has("loopback") {
-                InterfaceKind::Loopback
-            } else if a.has("multibind") {
-                InterfaceKind::IpsecMultibind
-            } else if a.has("ipsec") {
-                InterfaceKind::Ipsec
-            } else {
-                InterfaceKind::Plain
-            };
-            let ctx = ctx_of(s);
-            let c = context_mut(s)?;
-            match c.interfaces.get_mut(&n) {
-                Some(i) if i.kind != kind && kind != InterfaceKind::Plain => {
-                    return Err(format!("Interface {n} exists with another type; remove it first"));
+    add_no(g, "interface NAME [loopback | ipsec [multibind]]", &["Configure an interface", "Interface name", "Loopback interface", "IPsec tunnel interface", "Multibind interface for on-demand tunnels"], "interface NAME", Some("Remove an interface"), |s, a, _| {
+        if a.negated() {
+            let n = a.req("NAME")?;
+            context_mut(s)?.interfaces.remove(n).map(|_| ()).ok_or_else(|| format!("Interface {n} does not exist"))
+        } else {
+                let n = a.req("NAME")?.to_string();
+                let kind = if a.has("loopback") {
+                    InterfaceKind::Loopback
+                } else if a.has("multibind") {
+                    InterfaceKind::IpsecMultibind
+                } else if a.has("ipsec") {
+                    InterfaceKind::Ipsec
+                } else {
+                    InterfaceKind::Plain
+                };
+                let ctx = ctx_of(s);
+                let c = context_mut(s)?;
+                match c.interfaces.get_mut(&n) {
+                    Some(i) if i.kind != kind && kind != InterfaceKind::Plain => {
+                        return Err(format!("Interface {n} exists with another type; remove it first"));
+                    }
+                    Some(_) => {}
+                    None => {
+                        c.interfaces.insert(n.clone(), Interface { kind, description: None, address: None, secondary: Vec::new(), unnumbered: None });
+                    }
                 }
-                Some(_) => {}
-                None => {
-                    c.interfaces.insert(n.clone(), Interface { kind, description: None, address: None, secondary: Vec::new(), unnumbered: None });
-                }
+                push(s, Frame::Iface { ctx, name: n });
+                Ok(())
             }
-            push(s, Frame::Iface { ctx, name: n });
-            Ok(())
-        },
-    );
-    add(g, "no interface NAME", &[NO, "Remove an interface", "Interface name"], |s, a, _| {
-        let n = a.req("NAME")?;
-        context_mut(s)?.interfaces.remove(n).map(|_| ()).ok_or_else(|| format!("Interface {n} does not exist"))
     });
     add(
         g,
-        "ip route A.B.C.D/M {A.B.C.D:hop | NAME:ifname} [cost <0-255>]",
+        "ip route A.B.C.D/M {A.B.C.D:hop | NAME:ifname} [cost <0-255>:cost]",
         &["IP configuration", "Configure a static route", "Destination prefix", "Next-hop address", "Outgoing interface", "Route cost (distance)", "Cost"],
         |s, a, _| {
             let prefix: Prefix4 = a.req("A.B.C.D/M")?.parse()?;
@@ -53,7 +49,7 @@ pub(super) fn context(g: &mut G) {
                 Some(h) => NextHop::Address(h.parse().map_err(|_| format!("Invalid next hop {h}"))?),
                 None => NextHop::Interface(a.req("ifname")?.to_string()),
             };
-            let cost = a.num("<0-255>").map(|c| c as u32);
+            let cost = a.u32("cost");
             let c = context_mut(s)?;
             // Kept sorted; one route per (prefix, next hop).
             match c.routes.binary_search_by(|r| (&r.prefix, &r.next_hop).cmp(&(&prefix, &next_hop))) {
@@ -65,7 +61,7 @@ pub(super) fn context(g: &mut G) {
     );
     add(
         g,
-        "no ip route A.B.C.D/M [A.B.C.D:hop | NAME:ifname] [cost <0-255>]",
+        "no ip route A.B.C.D/M [A.B.C.D:hop | NAME:ifname] [cost <0-255>:cost]",
         &[NO, "IP configuration", "Remove a static route", "Destination prefix", "Next-hop address", "Outgoing interface", "Route cost", "Cost"],
         |s, a, _| {
             let prefix: Prefix4 = a.req("A.B.C.D/M")?.parse()?;
@@ -76,50 +72,42 @@ pub(super) fn context(g: &mut G) {
             if c.routes.len() == before { Err(format!("No route to {prefix} is configured")) } else { Ok(()) }
         },
     );
-    add(g, "ip domain-lookup", &["IP configuration", "Resolve host names with DNS"], |s, _, _| {
-        context_mut(s)?.domain_lookup = true;
+    add_no(g, "ip domain-lookup", &["IP configuration", "Resolve host names with DNS"], "ip domain-lookup", None, |s, a, _| {
+        context_mut(s)?.domain_lookup = !a.negated();
         Ok(())
     });
-    add(g, "no ip domain-lookup", &[NO, "IP configuration", "Resolve host names with DNS"], |s, _, _| {
-        context_mut(s)?.domain_lookup = false;
-        Ok(())
-    });
-    add(
-        g,
-        "administrator NAME {password WORD:pw | encrypted 1 WORD:hash}",
-        &["Configure an administrator", "Administrator name", "Clear-text password (stored hashed)", "Password", "Encrypted password", "MD5-crypt", "The $1$ hash"],
-        |s, a, _| {
-            let n = a.req("NAME")?.to_string();
-            let hash = match a.get("pw") {
-                Some(pw) => {
-                    let salt = passwords::salt_from(s.router().random());
-                    passwords::md5_crypt(pw, &salt)
-                }
-                None => {
-                    let h = a.req("hash")?;
-                    if !passwords::is_md5_crypt(h) {
-                        return Err("Invalid encrypted password (expected $1$salt$hash)".into());
+    add_no(g, "administrator NAME {password WORD:pw | encrypted 1 WORD:hash}", &["Configure an administrator", "Administrator name", "Clear-text password (stored hashed)", "Password", "Encrypted password", "MD5-crypt", "The $1$ hash"], "administrator NAME", Some("Remove an administrator"), |s, a, _| {
+        if a.negated() {
+            let n = a.req("NAME")?;
+            context_mut(s)?.administrators.remove(n).map(|_| ()).ok_or_else(|| format!("Administrator {n} does not exist"))
+        } else {
+                let n = a.req("NAME")?.to_string();
+                let hash = match a.get("pw") {
+                    Some(pw) => {
+                        let salt = passwords::salt_from(s.router().random());
+                        passwords::md5_crypt(pw, &salt)
                     }
-                    h.to_string()
-                }
-            };
-            let ctx = ctx_of(s);
-            let c = context_mut(s)?;
-            c.administrators
-                .entry(n.clone())
-                .and_modify(|x| x.hash = hash.clone())
-                .or_insert(Administrator { hash, privilege_start: None, privilege_max: None, idle_timeout: IdleTimeout::Default, ssh_keys: Vec::new() });
-            push(s, Frame::Admin { ctx, name: n });
-            Ok(())
-        },
-    );
-    add(g, "no administrator NAME", &[NO, "Remove an administrator", "Administrator name"], |s, a, _| {
-        let n = a.req("NAME")?;
-        context_mut(s)?.administrators.remove(n).map(|_| ()).ok_or_else(|| format!("Administrator {n} does not exist"))
+                    None => {
+                        let h = a.req("hash")?;
+                        if !passwords::is_md5_crypt(h) {
+                            return Err("Invalid encrypted password (expected $1$salt$hash)".into());
+                        }
+                        h.to_string()
+                    }
+                };
+                let ctx = ctx_of(s);
+                let c = context_mut(s)?;
+                c.administrators
+                    .entry(n.clone())
+                    .and_modify(|x| x.hash = hash.clone())
+                    .or_insert(Administrator { hash, privilege_start: None, privilege_max: None, idle_timeout: IdleTimeout::Default, ssh_keys: Vec::new() });
+                push(s, Frame::Admin { ctx, name: n });
+                Ok(())
+            }
     });
     add(
         g,
-        "ssh server listen A.B.C.D [port <1-65535>]",
+        "ssh server listen A.B.C.D [port <1-65535>:port]",
         &["Configure the SSH server", "The SSH server of this router (edgesh)", "Listen for SSH connections (context local only)", "IPv4 address to listen on", "TCP port (default 22)", "Port"],
         |s, a, _| {
             let ctx = ctx_of(s);
@@ -127,38 +115,31 @@ pub(super) fn context(g: &mut G) {
                 return Err(format!("The SSH server is configured in context local, not in context {ctx}"));
             }
             let ip: std::net::Ipv4Addr = a.req("A.B.C.D")?.parse().map_err(|_| "Invalid address".to_string())?;
-            let port = a.num("<1-65535>").unwrap_or(22) as u16;
+            let port = a.u16("port").unwrap_or(22);
             context_mut(s)?.ssh_listen = Some(std::net::SocketAddr::from((ip, port)));
             Ok(())
         },
     );
-    add(g, "no ssh server listen [A.B.C.D] [port <1-65535>]", &[NO, "Configure the SSH server", "The SSH server of this router (edgesh)", "Stop listening for SSH connections", "IPv4 address", "TCP port", "Port"], |s, _, _| {
+    add(g, "no ssh server listen [A.B.C.D] [port <1-65535>:port]", &[NO, "Configure the SSH server", "The SSH server of this router (edgesh)", "Stop listening for SSH connections", "IPv4 address", "TCP port", "Port"], |s, _, _| {
         context_mut(s)?.ssh_listen = None;
         Ok(())
     });
-    add(g, "logging console", &["Configure logging", "Log to the console"], |s, _, _| {
-        context_mut(s)?.logging_console = Some(true);
+    add_no(g, "logging console", &["Configure logging", "Log to the console"], "logging console", None, |s, a, _| {
+        context_mut(s)?.logging_console = Some(!a.negated());
         Ok(())
     });
-    add(g, "no logging console", &[NO, "Configure logging", "Log to the console"], |s, _, _| {
-        context_mut(s)?.logging_console = Some(false);
-        Ok(())
+    add_no(g, "asp-group NAME service security", &["Associate an ASP group with this context", "ASP group name", "Service", "Security service"], "asp-group [NAME] [service security]", None, |s, a, _| {
+        if a.negated() {
+            context_mut(s)?.asp_group = None;
+            Ok(())
+        } else {
+            let n = a.req("NAME")?.to_string();
+            context_mut(s)?.asp_group = Some(n);
+            Ok(())
+        }
     });
-    add(g, "asp-group NAME service security", &["Associate an ASP group with this context", "ASP group name", "Service", "Security service"], |s, a, _| {
-        let n = a.req("NAME")?.to_string();
-        context_mut(s)?.asp_group = Some(n);
-        Ok(())
-    });
-    add(g, "no asp-group [NAME] [service security]", &[NO, "Associate an ASP group with this context", "ASP group name", "Service", "Security service"], |s, _, _| {
-        context_mut(s)?.asp_group = None;
-        Ok(())
-    });
-    add(g, "ike keepalive", &["Configure IKE", "Send dead peer detection messages"], |s, _, _| {
-        context_mut(s)?.ike_keepalive = true;
-        Ok(())
-    });
-    add(g, "no ike keepalive", &[NO, "Configure IKE", "Send dead peer detection messages"], |s, _, _| {
-        context_mut(s)?.ike_keepalive = false;
+    add_no(g, "ike keepalive", &["Configure IKE", "Send dead peer detection messages"], "ike keepalive", None, |s, a, _| {
+        context_mut(s)?.ike_keepalive = !a.negated();
         Ok(())
     });
     for (v2, kw, help) in [(false, "ike", "Configure IKEv1"), (true, "ike2", "Configure IKEv2")] {
@@ -169,27 +150,29 @@ pub(super) fn context(g: &mut G) {
             context_mut(s)?.ike_policies.remove(n).map(|_| ()).ok_or_else(|| format!("IKE policy {n} does not exist"))
         });
     }
-    add(g, "ipsec access-list NAME", &["Configure IPsec", "Configure an IPsec access list", "Access list name"], |s, a, _| {
-        let n = a.req("NAME")?.to_string();
-        let ctx = ctx_of(s);
-        context_mut(s)?.ipsec_acls.entry(n.clone()).or_default();
-        push(s, Frame::IpsecAcl { ctx, name: n });
-        Ok(())
+    add_no(g, "ipsec access-list NAME", &["Configure IPsec", "Configure an IPsec access list", "Access list name"], "ipsec access-list NAME", Some("Remove an IPsec access list"), |s, a, _| {
+        if a.negated() {
+            let n = a.req("NAME")?;
+            context_mut(s)?.ipsec_acls.remove(n).map(|_| ()).ok_or_else(|| format!("IPsec access-list {n} does not exist"))
+        } else {
+            let n = a.req("NAME")?.to_string();
+            let ctx = ctx_of(s);
+            context_mut(s)?.ipsec_acls.entry(n.clone()).or_default();
+            push(s, Frame::IpsecAcl { ctx, name: n });
+            Ok(())
+        }
     });
-    add(g, "no ipsec access-list NAME", &[NO, "Configure IPsec", "Remove an IPsec access list", "Access list name"], |s, a, _| {
-        let n = a.req("NAME")?;
-        context_mut(s)?.ipsec_acls.remove(n).map(|_| ()).ok_or_else(|| format!("IPsec access-list {n} does not exist"))
-    });
-    add(g, "ipsec profile NAME", &["Configure IPsec", "Configure an IPsec profile (named after its on-demand tunnel)", "Profile name"], |s, a, _| {
-        let n = a.req("NAME")?.to_string();
-        let ctx = ctx_of(s);
-        context_mut(s)?.ipsec_profiles.entry(n.clone()).or_default();
-        push(s, Frame::IpsecProfile { ctx, name: n });
-        Ok(())
-    });
-    add(g, "no ipsec profile NAME", &[NO, "Configure IPsec", "Remove an IPsec profile", "Profile name"], |s, a, _| {
-        let n = a.req("NAME")?;
-        context_mut(s)?.ipsec_profiles.remove(n).map(|_| ()).ok_or_else(|| format!("IPsec profile {n} does not exist"))
+    add_no(g, "ipsec profile NAME", &["Configure IPsec", "Configure an IPsec profile (named after its on-demand tunnel)", "Profile name"], "ipsec profile NAME", Some("Remove an IPsec profile"), |s, a, _| {
+        if a.negated() {
+            let n = a.req("NAME")?;
+            context_mut(s)?.ipsec_profiles.remove(n).map(|_| ()).ok_or_else(|| format!("IPsec profile {n} does not exist"))
+        } else {
+            let n = a.req("NAME")?.to_string();
+            let ctx = ctx_of(s);
+            context_mut(s)?.ipsec_profiles.entry(n.clone()).or_default();
+            push(s, Frame::IpsecProfile { ctx, name: n });
+            Ok(())
+        }
     });
 }
 
@@ -217,54 +200,52 @@ fn iface_mut(s: &mut Session) -> Result<&mut Interface, String> {
 }
 
 pub(super) fn interface(g: &mut G) {
-    add(g, "ip address A.B.C.D/M [secondary]", &["IP configuration", "Set the interface address", "Address and prefix length", "A secondary address"], |s, a, _| {
-        let p: Prefix4 = a.req("A.B.C.D/M")?.parse()?;
-        let i = iface_mut(s)?;
-        if i.kind == InterfaceKind::IpsecMultibind {
-            return Err("An ipsec multibind interface is unnumbered (section 9.3.1): use ip unnumbered".into());
-        }
-        if i.unnumbered.is_some() {
-            return Err("The interface is unnumbered; remove ip unnumbered first".into());
-        }
-        if a.has("secondary") {
-            if !i.secondary.contains(&p) {
-                i.secondary.push(p);
+    add_no(g, "ip address A.B.C.D/M [secondary]", &["IP configuration", "Set the interface address", "Address and prefix length", "A secondary address"], "ip address [A.B.C.D/M] [secondary]", Some("Remove an interface address"), |s, a, _| {
+        if a.negated() {
+            let p = a.get("A.B.C.D/M").map(|p| p.parse::<Prefix4>()).transpose()?;
+            let i = iface_mut(s)?;
+            if a.has("secondary") {
+                i.secondary.retain(|x| p.is_some_and(|p| p != *x));
+            } else {
+                i.address = None;
+                i.secondary.clear();
             }
+            Ok(())
         } else {
-            i.address = Some(p);
+            let p: Prefix4 = a.req("A.B.C.D/M")?.parse()?;
+            let i = iface_mut(s)?;
+            if i.kind == InterfaceKind::IpsecMultibind {
+                return Err("An ipsec multibind interface is unnumbered (section 9.3.1): use ip unnumbered".into());
+            }
+            if i.unnumbered.is_some() {
+                return Err("The interface is unnumbered; remove ip unnumbered first".into());
+            }
+            if a.has("secondary") {
+                if !i.secondary.contains(&p) {
+                    i.secondary.push(p);
+                }
+            } else {
+                i.address = Some(p);
+            }
+            Ok(())
         }
-        Ok(())
     });
-    add(g, "no ip address [A.B.C.D/M] [secondary]", &[NO, "IP configuration", "Remove an interface address", "Address and prefix length", "A secondary address"], |s, a, _| {
-        let p = a.get("A.B.C.D/M").map(|p| p.parse::<Prefix4>()).transpose()?;
-        let i = iface_mut(s)?;
-        if a.has("secondary") {
-            i.secondary.retain(|x| p.is_some_and(|p| p != *x));
+    add_no(g, "ip unnumbered NAME", &["IP configuration", "Borrow the address of another interface", "Interface name"], "ip unnumbered [NAME]", None, |s, a, _| {
+        if a.negated() {
+            iface_mut(s)?.unnumbered = None;
+            Ok(())
         } else {
-            i.address = None;
-            i.secondary.clear();
+            let n = a.req("NAME")?.to_string();
+            let i = iface_mut(s)?;
+            if i.address.is_some() {
+                return Err("The interface has an address; remove ip address first".into());
+            }
+            i.unnumbered = Some(n);
+            Ok(())
         }
-        Ok(())
     });
-    add(g, "ip unnumbered NAME", &["IP configuration", "Borrow the address of another interface", "Interface name"], |s, a, _| {
-        let n = a.req("NAME")?.to_string();
-        let i = iface_mut(s)?;
-        if i.address.is_some() {
-            return Err("The interface has an address; remove ip address first".into());
-        }
-        i.unnumbered = Some(n);
-        Ok(())
-    });
-    add(g, "no ip unnumbered [NAME]", &[NO, "IP configuration", "Borrow the address of another interface", "Interface name"], |s, _, _| {
-        iface_mut(s)?.unnumbered = None;
-        Ok(())
-    });
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        iface_mut(s)?.description = desc(a);
-        Ok(())
-    });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        iface_mut(s)?.description = None;
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        iface_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
 }

@@ -12,13 +12,13 @@ const SHOW_HELP: &str = "Display information";
 
 pub(super) fn exec(g: &mut G) {
     crate::smartedge::pki::add_exec(g);
-    add(g, "enable [<1-15>]", &["Raise the privilege level", "Level (default 15)"], |s, a, o| {
+    add(g, "enable [<1-15>:level]", &["Raise the privilege level", "Level (default 15)"], |s, a, o| {
         // Without a level: as high as the administrator's `privilege max` allows.
-        let level = a.num("<1-15>").map(|n| n as u8).unwrap_or(if s.authenticated { s.max_privilege.clamp(1, 15) } else { 15 });
+        let level = a.u8("level").unwrap_or(if s.authenticated { s.max_privilege.clamp(1, 15) } else { 15 });
         s.request_enable(level, o)
     });
-    add(g, "disable [<1-15>]", &["Lower the privilege level", "Level (default 1)"], |s, a, _| {
-        s.disable(a.num("<1-15>").map(|n| n as u8));
+    add(g, "disable [<1-15>:level]", &["Lower the privilege level", "Level (default 1)"], |s, a, _| {
+        s.disable(a.u8("level"));
         Ok(())
     });
     add(g, "show users", &[SHOW_HELP, "Logged-in administrators and their sessions"], |s, _, o| {
@@ -33,7 +33,7 @@ pub(super) fn exec(g: &mut G) {
         crate::auth::show_users(s, o);
         Ok(())
     });
-    add(g, "clear session <1-4294967295>", &["Clear operational state", "Close another administrator's session", "Session id (show users)"], |s, a, o| crate::auth::clear_line(s, a.num("<1-4294967295>").unwrap_or(0), o));
+    add(g, "clear session <1-4294967295>:id", &["Clear operational state", "Close another administrator's session", "Session id (show users)"], |s, a, o| crate::auth::clear_line(s, a.num("id").unwrap_or(0), o));
     add(g, "configure", &["Enter configuration mode"], |s, _, _| {
         s.enter_config();
         Ok(())
@@ -58,21 +58,17 @@ pub(super) fn exec(g: &mut G) {
         s.wants_exit = true;
         Ok(())
     });
-    add(g, "terminal length <0-512>", &["Set terminal parameters", "Lines on the screen (0 for no paging)", "Number of lines"], |s, a, _| {
-        let n = a.num("<0-512>").unwrap_or(0) as usize;
+    add(g, "terminal length <0-512>:lines", &["Set terminal parameters", "Lines on the screen (0 for no paging)", "Number of lines"], |s, a, _| {
+        let n = a.num("lines").unwrap_or(0) as usize;
         s.terminal_length = (n > 0).then_some(n);
         Ok(())
     });
-    add(g, "terminal width <0-512>", &["Set terminal parameters", "Columns on the screen", "Number of columns"], |s, a, _| {
-        s.terminal_width = a.num("<0-512>").unwrap_or(80) as usize;
+    add(g, "terminal width <0-512>:columns", &["Set terminal parameters", "Columns on the screen", "Number of columns"], |s, a, _| {
+        s.terminal_width = a.num("columns").unwrap_or(80) as usize;
         Ok(())
     });
-    add(g, "terminal monitor", &["Set terminal parameters", "Show log messages in this session"], |s, _, _| {
-        s.monitor = true;
-        Ok(())
-    });
-    add(g, "no terminal monitor", &[NO, "Set terminal parameters", "Show log messages in this session"], |s, _, _| {
-        s.monitor = false;
+    add_no(g, "terminal monitor", &["Set terminal parameters", "Show log messages in this session"], "terminal monitor", None, |s, a, _| {
+        s.monitor = !a.negated();
         Ok(())
     });
     add(
@@ -97,16 +93,17 @@ pub(super) fn exec(g: &mut G) {
             Ok(())
         },
     );
-    add(g, "debug ike", &["Debugging", "IKE messages, state changes and proposal checks (to this session)"], |s, _, o| {
-        s.monitor = true;
-        s.router().debug.isakmp = true;
-        o.line("IKE debugging is on");
-        Ok(())
-    });
-    add(g, "no debug ike", &[NO, "Debugging", "IKE"], |s, _, o| {
-        s.router().debug = Default::default();
-        o.line("IKE debugging is off");
-        Ok(())
+    add_no(g, "debug ike", &["Debugging", "IKE messages, state changes and proposal checks (to this session)"], "debug ike", Some("IKE"), |s, a, o| {
+        if a.negated() {
+            s.router().debug = Default::default();
+            o.line("IKE debugging is off");
+            Ok(())
+        } else {
+            s.monitor = true;
+            s.router().debug.isakmp = true;
+            o.line("IKE debugging is on");
+            Ok(())
+        }
     });
     add(g, "show ike keys tshark", &["Display information", "IKE information", "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options"], |s, _, o| {
         for l in crate::engine::tshark_lines(&s.router()) {

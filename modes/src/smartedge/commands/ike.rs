@@ -14,13 +14,11 @@ fn ike_prop_mut(s: &mut Session) -> Result<&mut IkeProposal, String> {
     s.cand()?.ike_proposals.get_mut(&name).ok_or_else(|| gone(&format!("IKE proposal {name}")))
 }
 
+/// Each command sets its field, and its `no` form sets the field's default:
+/// a new proposal's (Table 1, `IkeProposal::new`), stated once.
 pub(super) fn ike_proposal(g: &mut G, v2: bool) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        ike_prop_mut(s)?.description = desc(a);
-        Ok(())
-    });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        ike_prop_mut(s)?.description = None;
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        ike_prop_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
     // The seed lists groups 1, 2, 5 and 14; an IKEv2 proposal also takes the
@@ -31,69 +29,70 @@ pub(super) fn ike_proposal(g: &mut G, v2: bool) {
     let list = groups.join(" | ");
     let mut h = vec!["Diffie-Hellman group for IKE key exchanges"];
     h.extend(&helps);
-    add(g, &format!("dh-group {{{list}}}"), &h, |s, a, _| {
-        ike_prop_mut(s)?.dh_group = ["1", "2", "5", "14", "19", "20"].iter().find(|g| a.has(g)).and_then(|g| g.parse().ok()).unwrap_or(DEFAULT_DH_GROUP);
+    add_no(g, &format!("dh-group {{{list}}}"), &h, &format!("dh-group [{list}]"), Some("Set the DH group to its default (1)"), |s, a, _| {
+        let p = ike_prop_mut(s)?;
+        let d = IkeProposal::new(p.version);
+        let typed = ["1", "2", "5", "14", "19", "20"].iter().find(|g| a.has(g)).and_then(|g| g.parse().ok());
+        p.dh_group = if a.negated() { d.dh_group } else { typed.unwrap_or(d.dh_group) };
         Ok(())
     });
-    let mut h = vec![NO, "Set the DH group to its default (1)"];
-    h.extend(&helps);
-    add(g, &format!("no dh-group [{list}]"), &h, |s, _, _| {
-        ike_prop_mut(s)?.dh_group = DEFAULT_DH_GROUP;
-        Ok(())
-    });
-    add(g, "authentication algorithm {hmac-md5-96 | hmac-sha1-96}", &["Authentication", "Integrity algorithm", "HMAC-MD5-96", "HMAC-SHA1-96"], |s, a, _| {
-        ike_prop_mut(s)?.auth_alg = pick(a, IkeAuthAlg::ALL, IkeAuthAlg::word).unwrap_or(IkeAuthAlg::HmacSha1_96);
-        Ok(())
-    });
-    add(g, "no authentication algorithm [hmac-md5-96 | hmac-sha1-96]", &[NO, "Authentication", "Set the default (hmac-sha1-96)", "HMAC-MD5-96", "HMAC-SHA1-96"], |s, _, _| {
-        ike_prop_mut(s)?.auth_alg = IkeAuthAlg::HmacSha1_96;
-        Ok(())
-    });
-    if !v2 {
-        add(g, "authentication {pre-shared-key | rsa-signature}", &["Authentication", "Peers authenticate with a pre-shared key", "Peers authenticate with RSA signatures"], |s, a, _| {
-            ike_prop_mut(s)?.auth_method = if a.has("rsa-signature") { AuthMethod::RsaSignature } else { AuthMethod::PreSharedKey };
-            Ok(())
-        });
-        add(g, "no authentication [pre-shared-key | rsa-signature]", &[NO, "Set the default (pre-shared-key)", "Pre-shared key", "RSA signatures"], |s, _, _| {
-            ike_prop_mut(s)?.auth_method = AuthMethod::PreSharedKey;
-            Ok(())
-        });
-        add(g, "lifetime seconds <300-99999999>", &["IKE SA lifetime", "In seconds", "Seconds"], |s, a, _| {
-            ike_prop_mut(s)?.lifetime = a.num("<300-99999999>").map_or(DEFAULT_LIFETIME, |n| n as u32);
-            Ok(())
-        });
-        add(g, "no lifetime [seconds] [<300-99999999>]", &[NO, "Set the default lifetime (86400 seconds)", "In seconds", "Seconds"], |s, _, _| {
-            ike_prop_mut(s)?.lifetime = DEFAULT_LIFETIME;
-            Ok(())
-        });
-    } else {
-        add(
-            g,
-            "pseudo-random-function {hmac-md5 | hmac-sha1 | aes-128-xcbc}",
-            &["Pseudo random function for keying material", "HMAC-MD5", "HMAC-SHA1", "AES-XCBC-PRF-128"],
-            |s, a, _| {
-                ike_prop_mut(s)?.prf = pick(a, Prf::ALL, Prf::word).unwrap_or(Prf::HmacSha1);
-                Ok(())
-            },
-        );
-        add(g, "no pseudo-random-function [hmac-md5 | hmac-sha1 | aes-128-xcbc]", &[NO, "Set the default (hmac-sha1)", "HMAC-MD5", "HMAC-SHA1", "AES-XCBC-PRF-128"], |s, _, _| {
-            ike_prop_mut(s)?.prf = Prf::HmacSha1;
-            Ok(())
-        });
-    }
-    add(
+    add_no(
         g,
-        "encryption algorithm {aes-128-cbc | aes-192-cbc | aes-256-cbc | des-cbc | 3des-cbc}",
-        &["Encryption", "Encryption algorithm", "AES-CBC 128-bit", "AES-CBC 192-bit", "AES-CBC 256-bit", "DES-CBC", "Triple DES-CBC"],
+        "authentication algorithm {hmac-md5-96 | hmac-sha1-96}",
+        &["Authentication", "Integrity algorithm", "HMAC-MD5-96", "HMAC-SHA1-96"],
+        "authentication algorithm [hmac-md5-96 | hmac-sha1-96]",
+        Some("Set the default (hmac-sha1-96)"),
         |s, a, _| {
-            ike_prop_mut(s)?.encryption = pick(a, IkeEncr::ALL, IkeEncr::word).unwrap_or(IkeEncr::Aes128Cbc);
+            let p = ike_prop_mut(s)?;
+            let d = IkeProposal::new(p.version);
+            p.auth_alg = if a.negated() { d.auth_alg } else { pick(a, IkeAuthAlg::ALL, IkeAuthAlg::word).unwrap_or(d.auth_alg) };
             Ok(())
         },
     );
-    add(g, "no encryption algorithm [aes-128-cbc | aes-192-cbc | aes-256-cbc | des-cbc | 3des-cbc]", &[NO, "Encryption", "Set the default (aes-128-cbc)", "AES-CBC 128-bit", "AES-CBC 192-bit", "AES-CBC 256-bit", "DES-CBC", "Triple DES-CBC"], |s, _, _| {
-        ike_prop_mut(s)?.encryption = IkeEncr::Aes128Cbc;
-        Ok(())
-    });
+    if !v2 {
+        // The `no` form words its values differently: declared beside it, one handler.
+        let f: F = |s, a, _| {
+            let p = ike_prop_mut(s)?;
+            let d = IkeProposal::new(p.version);
+            p.auth_method = if a.has("rsa-signature") && !a.negated() { AuthMethod::RsaSignature } else { d.auth_method };
+            Ok(())
+        };
+        add(g, "authentication {pre-shared-key | rsa-signature}", &["Authentication", "Peers authenticate with a pre-shared key", "Peers authenticate with RSA signatures"], f);
+        add(g, "no authentication [pre-shared-key | rsa-signature]", &[NO, "Set the default (pre-shared-key)", "Pre-shared key", "RSA signatures"], f);
+        add_no(g, "lifetime seconds <300-99999999>:seconds", &["IKE SA lifetime", "In seconds", "Seconds"], "lifetime [seconds] [<300-99999999>:seconds]", Some("Set the default lifetime (86400 seconds)"), |s, a, _| {
+            let p = ike_prop_mut(s)?;
+            let d = IkeProposal::new(p.version);
+            p.lifetime = if a.negated() { d.lifetime } else { a.u32("seconds").unwrap_or(d.lifetime) };
+            Ok(())
+        });
+    } else {
+        add_no(
+            g,
+            "pseudo-random-function {hmac-md5 | hmac-sha1 | aes-128-xcbc}",
+            &["Pseudo random function for keying material", "HMAC-MD5", "HMAC-SHA1", "AES-XCBC-PRF-128"],
+            "pseudo-random-function [hmac-md5 | hmac-sha1 | aes-128-xcbc]",
+            Some("Set the default (hmac-sha1)"),
+            |s, a, _| {
+                let p = ike_prop_mut(s)?;
+                let d = IkeProposal::new(p.version);
+                p.prf = if a.negated() { d.prf } else { pick(a, Prf::ALL, Prf::word).unwrap_or(d.prf) };
+                Ok(())
+            },
+        );
+    }
+    add_no(
+        g,
+        "encryption algorithm {aes-128-cbc | aes-192-cbc | aes-256-cbc | des-cbc | 3des-cbc}",
+        &["Encryption", "Encryption algorithm", "AES-CBC 128-bit", "AES-CBC 192-bit", "AES-CBC 256-bit", "DES-CBC", "Triple DES-CBC"],
+        "encryption algorithm [aes-128-cbc | aes-192-cbc | aes-256-cbc | des-cbc | 3des-cbc]",
+        Some("Set the default (aes-128-cbc)"),
+        |s, a, _| {
+            let p = ike_prop_mut(s)?;
+            let d = IkeProposal::new(p.version);
+            p.encryption = if a.negated() { d.encryption } else { pick(a, IkeEncr::ALL, IkeEncr::word).unwrap_or(d.encryption) };
+            Ok(())
+        },
+    );
 }
 
 // ---------------------------------------------------------------- IKE policy (section 6.4)
@@ -133,28 +132,26 @@ fn set_psk(s: &mut Session, a: &Args) -> CmdResult {
 }
 
 pub(super) fn ike_policy(g: &mut G, v2: bool) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        ike_pol_mut(s)?.description = desc(a);
+    // The `no` forms set a new policy's defaults (`IkePolicy::new`).
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        ike_pol_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        ike_pol_mut(s)?.description = None;
-        Ok(())
-    });
-    add(g, "connection-type {initiator-only | responder-only | both}", &["Which side may start negotiations", "Only initiate", "Only respond", "Initiate and respond"], |s, a, _| {
-        ike_pol_mut(s)?.connection_type = pick(a, ConnectionType::ALL, ConnectionType::word).unwrap_or(ConnectionType::Both);
-        Ok(())
-    });
-    add(g, "no connection-type [initiator-only | responder-only | both]", &[NO, "Set the default (both)", "Only initiate", "Only respond", "Initiate and respond"], |s, _, _| {
-        ike_pol_mut(s)?.connection_type = ConnectionType::Both;
-        Ok(())
-    });
-    add(g, "validate-certificate-identity", &["Check the remote identity against the peer certificate"], |s, _, _| {
-        ike_pol_mut(s)?.validate_certificate_identity = true;
-        Ok(())
-    });
-    add(g, "no validate-certificate-identity", &[NO, "Check the remote identity against the peer certificate"], |s, _, _| {
-        ike_pol_mut(s)?.validate_certificate_identity = false;
+    add_no(
+        g,
+        "connection-type {initiator-only | responder-only | both}",
+        &["Which side may start negotiations", "Only initiate", "Only respond", "Initiate and respond"],
+        "connection-type [initiator-only | responder-only | both]",
+        Some("Set the default (both)"),
+        |s, a, _| {
+            let p = ike_pol_mut(s)?;
+            let d = IkePolicy::new(p.version);
+            p.connection_type = if a.negated() { d.connection_type } else { pick(a, ConnectionType::ALL, ConnectionType::word).unwrap_or(d.connection_type) };
+            Ok(())
+        },
+    );
+    add_no(g, "validate-certificate-identity", &["Check the remote identity against the peer certificate"], "validate-certificate-identity", None, |s, a, _| {
+        ike_pol_mut(s)?.validate_certificate_identity = !a.negated();
         Ok(())
     });
     add(
@@ -195,49 +192,46 @@ pub(super) fn ike_policy(g: &mut G, v2: bool) {
         ike_pol_mut(s)?.pre_shared_key = None;
         Ok(())
     });
-    add(g, "seq <1-65535> proposal NAME", &[SEQ, SEQ_NUM, "Reference an IKE proposal", "Proposal name"], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(1) as u32;
-        let n = a.req("NAME")?.to_string();
+    add_no(g, "seq <1-65535>:number proposal NAME", &[SEQ, SEQ_NUM, "Reference an IKE proposal", "Proposal name"], "seq <1-65535>:number [proposal] [NAME]", None, |s, a, _| {
+        let seq = a.u32("number").unwrap_or(0);
         let p = ike_pol_mut(s)?;
-        put_seq(&mut p.proposals, seq, n, MAX_POLICY_PROPOSALS, "proposals per IKE policy")
-    });
-    add(g, "no seq <1-65535> [proposal] [NAME]", &[NO, SEQ, SEQ_NUM, "Reference an IKE proposal", "Proposal name"], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(0) as u32;
-        ike_pol_mut(s)?.proposals.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+        if a.negated() {
+            return p.proposals.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"));
+        }
+        put_seq(&mut p.proposals, seq, a.req("NAME")?.to_string(), MAX_POLICY_PROPOSALS, "proposals per IKE policy")
     });
     if v2 {
-        add(g, "authentication {pre-shared-key | rsa-signature}", &["Peer authentication method", "Pre-shared key", "RSA signatures"], |s, a, _| {
-            ike_pol_mut(s)?.authentication = if a.has("rsa-signature") { AuthMethod::RsaSignature } else { AuthMethod::PreSharedKey };
+        add_no(
+            g,
+            "authentication {pre-shared-key | rsa-signature}",
+            &["Peer authentication method", "Pre-shared key", "RSA signatures"],
+            "authentication [pre-shared-key | rsa-signature]",
+            Some("Set the default (pre-shared-key)"),
+            |s, a, _| {
+                let p = ike_pol_mut(s)?;
+                let d = IkePolicy::new(p.version);
+                p.authentication = if a.has("rsa-signature") && !a.negated() { AuthMethod::RsaSignature } else { d.authentication };
+                Ok(())
+            },
+        );
+        add_no(g, "address-allocation aaa", &["Address allocation for remote access clients", "From the AAA server"], "address-allocation [aaa]", None, |s, a, _| {
+            ike_pol_mut(s)?.address_allocation_aaa = !a.negated();
             Ok(())
         });
-        add(g, "no authentication [pre-shared-key | rsa-signature]", &[NO, "Set the default (pre-shared-key)", "Pre-shared key", "RSA signatures"], |s, _, _| {
-            ike_pol_mut(s)?.authentication = AuthMethod::PreSharedKey;
-            Ok(())
-        });
-        add(g, "address-allocation aaa", &["Address allocation for remote access clients", "From the AAA server"], |s, _, _| {
-            ike_pol_mut(s)?.address_allocation_aaa = true;
-            Ok(())
-        });
-        add(g, "no address-allocation [aaa]", &[NO, "Address allocation for remote access clients", "From the AAA server"], |s, _, _| {
-            ike_pol_mut(s)?.address_allocation_aaa = false;
-            Ok(())
-        });
-        add(g, "lifetime [seconds] <300-99999999>", &["IKE SA lifetime", "In seconds", "Seconds"], |s, a, _| {
-            ike_pol_mut(s)?.lifetime = a.num("<300-99999999>").map_or(DEFAULT_LIFETIME, |n| n as u32);
-            Ok(())
-        });
-        add(g, "no lifetime [seconds] [<300-99999999>]", &[NO, "Set the default lifetime (86400 seconds)", "In seconds", "Seconds"], |s, _, _| {
-            ike_pol_mut(s)?.lifetime = DEFAULT_LIFETIME;
+        add_no(g, "lifetime [seconds] <300-99999999>:seconds", &["IKE SA lifetime", "In seconds", "Seconds"], "lifetime [seconds] [<300-99999999>:seconds]", Some("Set the default lifetime (86400 seconds)"), |s, a, _| {
+            let p = ike_pol_mut(s)?;
+            let d = IkePolicy::new(p.version);
+            p.lifetime = if a.negated() { d.lifetime } else { a.u32("seconds").unwrap_or(d.lifetime) };
             Ok(())
         });
     } else {
-        add(g, "mode {main | aggressive}", &["Key exchange mode", "Main mode (6 messages, identity protected)", "Aggressive mode (3 messages)"], |s, a, _| {
-            ike_pol_mut(s)?.mode = if a.has("aggressive") { ExchangeMode::Aggressive } else { ExchangeMode::Main };
+        let f: F = |s, a, _| {
+            let p = ike_pol_mut(s)?;
+            let d = IkePolicy::new(p.version);
+            p.mode = if a.has("aggressive") && !a.negated() { ExchangeMode::Aggressive } else { d.mode };
             Ok(())
-        });
-        add(g, "no mode [main | aggressive]", &[NO, "Set the default (main)", "Main mode", "Aggressive mode"], |s, _, _| {
-            ike_pol_mut(s)?.mode = ExchangeMode::Main;
-            Ok(())
-        });
+        };
+        add(g, "mode {main | aggressive}", &["Key exchange mode", "Main mode (6 messages, identity protected)", "Aggressive mode (3 messages)"], f);
+        add(g, "no mode [main | aggressive]", &[NO, "Set the default (main)", "Main mode", "Aggressive mode"], f);
     }
 }

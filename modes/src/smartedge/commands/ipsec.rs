@@ -21,52 +21,32 @@ fn helps(head: &[&'static str], tail: &[&'static str]) -> Vec<&'static str> {
 }
 
 pub(super) fn ipsec_proposal(g: &mut G) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        ipsec_prop_mut(s)?.description = desc(a);
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        ipsec_prop_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        ipsec_prop_mut(s)?.description = None;
+    add_no(g, "ip-comp", &["Enable IP payload compression"], "ip-comp", Some("Disable IP payload compression"), |s, a, _| {
+        ipsec_prop_mut(s)?.ip_comp = !a.negated();
         Ok(())
     });
-    add(g, "ip-comp", &["Enable IP payload compression"], |s, _, _| {
-        ipsec_prop_mut(s)?.ip_comp = true;
+    add_no(g, &format!("ah {AUTH_ALGS}"), &helps(&["AH authentication algorithm"], &AUTH_HELP), "ah", Some("Remove AH"), |s, a, _| {
+        ipsec_prop_mut(s)?.ah = if a.negated() { None } else { pick(a, EspAuth::ALL, EspAuth::word) };
         Ok(())
     });
-    add(g, "no ip-comp", &[NO, "Disable IP payload compression"], |s, _, _| {
-        ipsec_prop_mut(s)?.ip_comp = false;
+    add_no(g, &format!("esp authentication {AUTH_ALGS}"), &helps(&["ESP", "ESP authentication algorithm"], &AUTH_HELP), "esp authentication", Some("Remove the ESP authentication configuration"), |s, a, _| {
+        ipsec_prop_mut(s)?.esp_auth = if a.negated() { None } else { pick(a, EspAuth::ALL, EspAuth::word) };
         Ok(())
     });
-    add(g, &format!("ah {AUTH_ALGS}"), &helps(&["AH authentication algorithm"], &AUTH_HELP), |s, a, _| {
-        ipsec_prop_mut(s)?.ah = pick(a, EspAuth::ALL, EspAuth::word);
+    add_no(g, &format!("esp encryption {ENCR_ALGS}"), &helps(&["ESP", "ESP encryption algorithm"], &ENCR_HELP), "esp encryption", Some("Remove the ESP encryption configuration"), |s, a, _| {
+        ipsec_prop_mut(s)?.esp_encr = if a.negated() { None } else { pick(a, EspEncr::ALL, EspEncr::word) };
         Ok(())
     });
-    add(g, "no ah", &[NO, "Remove AH"], |s, _, _| {
-        ipsec_prop_mut(s)?.ah = None;
+    add(g, "lifetime seconds <300-99999999>:seconds", &["IPsec SA lifetime", "In seconds", "Seconds"], |s, a, _| {
+        ipsec_prop_mut(s)?.lifetime_seconds = a.u32("seconds").unwrap_or(DEFAULT_LIFETIME);
         Ok(())
     });
-    add(g, &format!("esp authentication {AUTH_ALGS}"), &helps(&["ESP", "ESP authentication algorithm"], &AUTH_HELP), |s, a, _| {
-        ipsec_prop_mut(s)?.esp_auth = pick(a, EspAuth::ALL, EspAuth::word);
-        Ok(())
-    });
-    add(g, "no esp authentication", &[NO, "ESP", "Remove the ESP authentication configuration"], |s, _, _| {
-        ipsec_prop_mut(s)?.esp_auth = None;
-        Ok(())
-    });
-    add(g, &format!("esp encryption {ENCR_ALGS}"), &helps(&["ESP", "ESP encryption algorithm"], &ENCR_HELP), |s, a, _| {
-        ipsec_prop_mut(s)?.esp_encr = pick(a, EspEncr::ALL, EspEncr::word);
-        Ok(())
-    });
-    add(g, "no esp encryption", &[NO, "ESP", "Remove the ESP encryption configuration"], |s, _, _| {
-        ipsec_prop_mut(s)?.esp_encr = None;
-        Ok(())
-    });
-    add(g, "lifetime seconds <300-99999999>", &["IPsec SA lifetime", "In seconds", "Seconds"], |s, a, _| {
-        ipsec_prop_mut(s)?.lifetime_seconds = a.num("<300-99999999>").map_or(DEFAULT_LIFETIME, |n| n as u32);
-        Ok(())
-    });
-    add(g, "lifetime kbytes <1-4294967295>", &["IPsec SA lifetime", "In kilobytes of traffic", "Kilobytes"], |s, a, _| {
-        ipsec_prop_mut(s)?.lifetime_kbytes = a.num("<1-4294967295>");
+    add(g, "lifetime kbytes <1-4294967295>:kbytes", &["IPsec SA lifetime", "In kilobytes of traffic", "Kilobytes"], |s, a, _| {
+        ipsec_prop_mut(s)?.lifetime_kbytes = a.num("kbytes");
         Ok(())
     });
     add(g, "no lifetime {seconds | kbytes}", &[NO, "IPsec SA lifetime", "Set the default (86400 seconds)", "No traffic limit"], |s, a, _| {
@@ -88,20 +68,13 @@ fn ipsec_pol_mut(s: &mut Session) -> Result<&mut IpsecPolicy, String> {
 }
 
 pub(super) fn ipsec_policy(g: &mut G) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        ipsec_pol_mut(s)?.description = desc(a);
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        ipsec_pol_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        ipsec_pol_mut(s)?.description = None;
-        Ok(())
-    });
-    add(g, "anti-replay-window <0-1024>", &["Anti-replay window size (0 disables the check)", "Packets"], |s, a, _| {
-        ipsec_pol_mut(s)?.anti_replay_window = a.num("<0-1024>").unwrap_or(64) as u32;
-        Ok(())
-    });
-    add(g, "no anti-replay-window [<0-1024>]", &[NO, "Set the default (64 packets)", "Packets"], |s, _, _| {
-        ipsec_pol_mut(s)?.anti_replay_window = 64;
+    add_no(g, "anti-replay-window <0-1024>:packets", &["Anti-replay window size (0 disables the check)", "Packets"], "anti-replay-window [<0-1024>:packets]", Some("Set the default (64 packets)"), |s, a, _| {
+        let d = IpsecPolicy::default().anti_replay_window;
+        ipsec_pol_mut(s)?.anti_replay_window = if a.negated() { d } else { a.u32("packets").unwrap_or(d) };
         Ok(())
     });
     add(g, "perfect-forward-secrecy dh-group {1 | 2 | 5 | 14}", &helps(&["Perfect forward secrecy", "DH group for PFS"], DH), |s, a, _| {
@@ -112,15 +85,16 @@ pub(super) fn ipsec_policy(g: &mut G) {
         ipsec_pol_mut(s)?.pfs_group = None;
         Ok(())
     });
-    add(g, "seq <1-65535> proposal NAME", &[SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(1) as u32;
-        let n = a.req("NAME")?.to_string();
-        let p = ipsec_pol_mut(s)?;
-        put_seq(&mut p.proposals, seq, n, MAX_POLICY_PROPOSALS, "proposals per IPsec policy")
-    });
-    add(g, "no seq <1-65535> [proposal] [NAME]", &[NO, SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(0) as u32;
-        ipsec_pol_mut(s)?.proposals.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+    add_no(g, "seq <1-65535>:number proposal NAME", &[SEQ, SEQ_NUM, "Reference an IPsec proposal", "Proposal name"], "seq <1-65535>:number [proposal] [NAME]", None, |s, a, _| {
+        if a.negated() {
+            let seq = a.u32("number").unwrap_or(0);
+            ipsec_pol_mut(s)?.proposals.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+        } else {
+            let seq = a.u32("number").unwrap_or(1);
+            let n = a.req("NAME")?.to_string();
+            let p = ipsec_pol_mut(s)?;
+            put_seq(&mut p.proposals, seq, n, MAX_POLICY_PROPOSALS, "proposals per IPsec policy")
+        }
     });
 }
 
@@ -135,28 +109,17 @@ fn sa_mut(s: &mut Session) -> Result<&mut IpsecSa, String> {
 }
 
 pub(super) fn ipsec_sa(g: &mut G) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        sa_mut(s)?.description = desc(a);
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        sa_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        sa_mut(s)?.description = None;
+    add_no(g, "anti-replay-window <0-1024>:packets", &["Anti-replay window size (0 disables the check)", "Packets"], "anti-replay-window [<0-1024>:packets]", Some("Set the default (64 packets)"), |s, a, _| {
+        let d = IpsecSa::default().anti_replay_window;
+        sa_mut(s)?.anti_replay_window = if a.negated() { d } else { a.u32("packets").unwrap_or(d) };
         Ok(())
     });
-    add(g, "anti-replay-window <0-1024>", &["Anti-replay window size (0 disables the check)", "Packets"], |s, a, _| {
-        sa_mut(s)?.anti_replay_window = a.num("<0-1024>").unwrap_or(64) as u32;
-        Ok(())
-    });
-    add(g, "no anti-replay-window [<0-1024>]", &[NO, "Set the default (64 packets)", "Packets"], |s, _, _| {
-        sa_mut(s)?.anti_replay_window = 64;
-        Ok(())
-    });
-    add(g, "ip-comp", &["Enable IP payload compression"], |s, _, _| {
-        sa_mut(s)?.ip_comp = true;
-        Ok(())
-    });
-    add(g, "no ip-comp", &[NO, "Disable IP payload compression"], |s, _, _| {
-        sa_mut(s)?.ip_comp = false;
+    add_no(g, "ip-comp", &["Enable IP payload compression"], "ip-comp", Some("Disable IP payload compression"), |s, a, _| {
+        sa_mut(s)?.ip_comp = !a.negated();
         Ok(())
     });
     add(g, "{both | in | out}", &["Attributes of bidirectional SAs", "Attributes of the inbound SA", "Attributes of the outbound SA"], |s, a, _| {
@@ -194,12 +157,8 @@ fn key_of(a: &Args) -> Result<Key, String> {
 }
 
 pub(super) fn ipsec_sa_spi(g: &mut G) {
-    add(g, "esp spi <256-4294967295>", &["ESP", "Security parameter index", "SPI value"], |s, a, _| {
-        spi_mut(s)?.esp_spi = a.num("<256-4294967295>").map(|v| v as u32);
-        Ok(())
-    });
-    add(g, "no esp spi", &[NO, "ESP", "Security parameter index"], |s, _, _| {
-        spi_mut(s)?.esp_spi = None;
+    add_no(g, "esp spi <256-4294967295>:spi", &["ESP", "Security parameter index", "SPI value"], "esp spi", None, |s, a, _| {
+        spi_mut(s)?.esp_spi = if a.negated() { None } else { a.u32("spi") };
         Ok(())
     });
     add(
@@ -221,27 +180,19 @@ pub(super) fn ipsec_sa_spi(g: &mut G) {
         spi_mut(s)?.esp_encr = Some((EspEncr::Null, None));
         Ok(())
     });
-    add(
-        g,
-        "esp encryption [des-cbc | 3des-cbc | aes-128-cbc | aes-192-cbc | aes-256-cbc] {key WORD:key | hex HEX}",
-        &helps(&["ESP", "ESP encryption algorithm and key"], &[ENCR_HELP[1], ENCR_HELP[2], ENCR_HELP[3], ENCR_HELP[4], ENCR_HELP[5], "Key (ASCII)", "Key", "Hexadecimal key", "Key in hexadecimal"]),
-        |s, a, _| {
-            let alg = pick(a, &EspEncr::ALL[1..], EspEncr::word).unwrap_or(EspEncr::Aes128Cbc);
-            let k = key_of(a)?;
-            spi_mut(s)?.esp_encr = Some((alg, Some(k)));
+    add_no(g, "esp encryption [des-cbc | 3des-cbc | aes-128-cbc | aes-192-cbc | aes-256-cbc] {key WORD:key | hex HEX}", &helps(&["ESP", "ESP encryption algorithm and key"], &[ENCR_HELP[1], ENCR_HELP[2], ENCR_HELP[3], ENCR_HELP[4], ENCR_HELP[5], "Key (ASCII)", "Key", "Hexadecimal key", "Key in hexadecimal"]), "esp encryption", Some("Remove ESP encryption"), |s, a, _| {
+        if a.negated() {
+            spi_mut(s)?.esp_encr = None;
             Ok(())
-        },
-    );
-    add(g, "no esp encryption", &[NO, "ESP", "Remove ESP encryption"], |s, _, _| {
-        spi_mut(s)?.esp_encr = None;
-        Ok(())
+        } else {
+                let alg = pick(a, &EspEncr::ALL[1..], EspEncr::word).unwrap_or(EspEncr::Aes128Cbc);
+                let k = key_of(a)?;
+                spi_mut(s)?.esp_encr = Some((alg, Some(k)));
+                Ok(())
+            }
     });
-    add(g, "ah spi <256-4294967295>", &["AH", "Security parameter index", "SPI value"], |s, a, _| {
-        spi_mut(s)?.ah_spi = a.num("<256-4294967295>").map(|v| v as u32);
-        Ok(())
-    });
-    add(g, "no ah spi", &[NO, "AH", "Security parameter index"], |s, _, _| {
-        spi_mut(s)?.ah_spi = None;
+    add_no(g, "ah spi <256-4294967295>:spi", &["AH", "Security parameter index", "SPI value"], "ah spi", None, |s, a, _| {
+        spi_mut(s)?.ah_spi = if a.negated() { None } else { a.u32("spi") };
         Ok(())
     });
     add(
@@ -316,30 +267,22 @@ fn acl_rule(a: &Args) -> Result<AclRule, String> {
 }
 
 pub(super) fn ipsec_acl(g: &mut G) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        acl_mut(s)?.description = desc(a);
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        acl_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        acl_mut(s)?.description = None;
-        Ok(())
-    });
-    add(
-        g,
-        "seq <1-65535> [tcp | udp | icmp | <0-255>:proto] {A.B.C.D/M:src | any} [{eq | neq | lt | gt} <0-65535>:sport] [{A.B.C.D/M:dst | any} [{eq | neq | lt | gt} <0-65535>:dport]]",
-        &[
+    add_no(g, "seq <1-65535>:number [tcp | udp | icmp | <0-255>:proto] {A.B.C.D/M:src | any} [{eq | neq | lt | gt} <0-65535>:sport] [{A.B.C.D/M:dst | any} [{eq | neq | lt | gt} <0-65535>:dport]]", &[
             SEQ, SEQ_NUM, "TCP", "UDP", "ICMP", "IP protocol number", "Source prefix", "Any source", "Port equal to", "Port not equal to", "Port less than",
             "Port greater than", "Source port", "Destination prefix", "Any destination", "Port equal to", "Port not equal to", "Port less than", "Port greater than", "Destination port",
-        ],
-        |s, a, _| {
-            let seq = a.num("<1-65535>").unwrap_or(1) as u32;
-            let r = acl_rule(a)?;
-            put_seq(&mut acl_mut(s)?.rules, seq, r, usize::MAX, "rules")
-        },
-    );
-    add(g, "no seq <1-65535>", &[NO, SEQ, SEQ_NUM], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(0) as u32;
-        acl_mut(s)?.rules.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+        ], "seq <1-65535>:number", None, |s, a, _| {
+        if a.negated() {
+            let seq = a.u32("number").unwrap_or(0);
+            acl_mut(s)?.rules.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+        } else {
+                let seq = a.u32("number").unwrap_or(1);
+                let r = acl_rule(a)?;
+                put_seq(&mut acl_mut(s)?.rules, seq, r, usize::MAX, "rules")
+            }
     });
 }
 
@@ -351,36 +294,24 @@ fn profile_mut(s: &mut Session) -> Result<&mut IpsecProfile, String> {
 }
 
 pub(super) fn ipsec_profile(g: &mut G) {
-    add(g, "df-bit {set | clear}", &["Don't Fragment bit of the outer header", "Always set", "Always clear"], |s, a, _| {
-        profile_mut(s)?.df_bit = Some(if a.has("set") { DfBit::Set } else { DfBit::Clear });
+    add_no(g, "df-bit {set | clear}", &["Don't Fragment bit of the outer header", "Always set", "Always clear"], "df-bit [set | clear]", None, |s, a, _| {
+        profile_mut(s)?.df_bit = if a.negated() { None } else { Some(if a.has("set") { DfBit::Set } else { DfBit::Clear }) };
         Ok(())
     });
-    add(g, "no df-bit [set | clear]", &[NO, "Don't Fragment bit of the outer header", "Always set", "Always clear"], |s, _, _| {
-        profile_mut(s)?.df_bit = None;
+    add_no(g, "mtu <256-16384>:bytes", &["MTU of packets sent in the tunnel", "Bytes"], "mtu [<256-16384>:bytes]", None, |s, a, _| {
+        profile_mut(s)?.mtu = if a.negated() { None } else { a.u32("bytes") };
         Ok(())
     });
-    add(g, "mtu <256-16384>", &["MTU of packets sent in the tunnel", "Bytes"], |s, a, _| {
-        profile_mut(s)?.mtu = a.num("<256-16384>").map(|v| v as u32);
-        Ok(())
-    });
-    add(g, "no mtu [<256-16384>]", &[NO, "MTU of packets sent in the tunnel", "Bytes"], |s, _, _| {
-        profile_mut(s)?.mtu = None;
-        Ok(())
-    });
-    add(
-        g,
-        "seq <1-65535> ipsec-policy NAME:policy [access-group NAME:acl]",
-        &[SEQ, SEQ_NUM, "Reference an IPsec policy", "IPsec policy name", "Restrict to an IPsec access list", "Access list name"],
-        |s, a, _| {
-            let seq = a.num("<1-65535>").unwrap_or(1) as u32;
-            let e = PolicyEntry { policy: a.req("policy")?.to_string(), access_group: a.get("acl").map(str::to_string) };
-            let p = profile_mut(s)?;
-            put_seq(&mut p.entries, seq, e, MAX_TUNNEL_ENTRIES, "ipsec-policy entries per profile")
-        },
-    );
-    add(g, "no seq <1-65535>", &[NO, SEQ, SEQ_NUM], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(0) as u32;
-        profile_mut(s)?.entries.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+    add_no(g, "seq <1-65535>:number ipsec-policy NAME:policy [access-group NAME:acl]", &[SEQ, SEQ_NUM, "Reference an IPsec policy", "IPsec policy name", "Restrict to an IPsec access list", "Access list name"], "seq <1-65535>:number", None, |s, a, _| {
+        if a.negated() {
+            let seq = a.u32("number").unwrap_or(0);
+            profile_mut(s)?.entries.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
+        } else {
+                let seq = a.u32("number").unwrap_or(1);
+                let e = PolicyEntry { policy: a.req("policy")?.to_string(), access_group: a.get("acl").map(str::to_string) };
+                let p = profile_mut(s)?;
+                put_seq(&mut p.entries, seq, e, MAX_TUNNEL_ENTRIES, "ipsec-policy entries per profile")
+            }
     });
 }
 

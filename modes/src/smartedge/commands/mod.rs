@@ -41,10 +41,21 @@ use edgesh_engine::config::*;
 use edgesh_grammar::Graph;
 
 type G = Graph<Handler>;
+/// A command handler.
+type F = fn(&mut Session, &Args, &mut dyn Out) -> CmdResult;
 
 /// Add a command; a bad spec is a programming error caught by the tests.
 fn add(g: &mut G, spec: &str, helps: &[&str], f: fn(&mut Session, &Args, &mut dyn Out) -> CmdResult) {
     if let Err(e) = g.add(spec, helps, Handler(f)) {
+        panic!("{e}");
+    }
+}
+/// Add a command and its `no` form in one declaration: `no_spec` is what
+/// follows `no`, `no_help` the help of its last leading keyword when it
+/// differs from the command's; `f` runs for both (`a.negated()` tells them
+/// apart; a `no` form sets the default or removes).
+fn add_no(g: &mut G, spec: &str, helps: &[&str], no_spec: &str, no_help: Option<&str>, f: fn(&mut Session, &Args, &mut dyn Out) -> CmdResult) {
+    if let Err(e) = g.add_negatable(spec, helps, edgesh_grammar::NoForm { no_help: NO, spec: no_spec, help: no_help }, Handler(f)) {
         panic!("{e}");
     }
 }

@@ -10,45 +10,37 @@ fn tunnel_mut(s: &mut Session) -> Result<&mut Tunnel, String> {
 }
 
 fn tunnel_entry(s: &mut Session, a: &Args, e: TunnelEntry) -> CmdResult {
-    let seq = a.num("<1-65535>").unwrap_or(1) as u32;
+    let seq = a.u32("number").unwrap_or(1);
     let t = tunnel_mut(s)?;
     put_seq(&mut t.entries, seq, e, MAX_TUNNEL_ENTRIES, "sequenced entries per tunnel")
 }
 
 pub(super) fn tunnel(g: &mut G) {
-    add(g, "description LINE", &[DESC, DESC_TEXT], |s, a, _| {
-        tunnel_mut(s)?.description = desc(a);
+    add_no(g, "description LINE", &[DESC, DESC_TEXT], "description [LINE]", None, |s, a, _| {
+        tunnel_mut(s)?.description = if a.negated() { None } else { desc(a) };
         Ok(())
     });
-    add(g, "no description [LINE]", &[NO, DESC, DESC_TEXT], |s, _, _| {
-        tunnel_mut(s)?.description = None;
+    add_no(g, "shutdown", &["Administratively disable the tunnel"], "shutdown", Some("Enable the tunnel"), |s, a, _| {
+        tunnel_mut(s)?.shutdown = !a.negated();
         Ok(())
     });
-    add(g, "shutdown", &["Administratively disable the tunnel"], |s, _, _| {
-        tunnel_mut(s)?.shutdown = true;
-        Ok(())
+    add_no(g, "bind interface NAME:ifname [NAME:ctx]", &["Bind the tunnel", "To an interface", "Interface name", "Context of the interface"], "bind interface [NAME:ifname] [NAME:ctx]", None, |s, a, _| {
+        if a.negated() {
+            tunnel_mut(s)?.bind_interface = None;
+            Ok(())
+        } else {
+            let b = (a.req("ifname")?.to_string(), a.get("ctx").map(str::to_string));
+            tunnel_mut(s)?.bind_interface = Some(b);
+            Ok(())
+        }
     });
-    add(g, "no shutdown", &[NO, "Enable the tunnel"], |s, _, _| {
-        tunnel_mut(s)?.shutdown = false;
+    // The `no` form words its values differently: declared beside it, one handler.
+    let f: F = |s, a, _| {
+        tunnel_mut(s)?.df_bit = if a.negated() { DfBit::Propagate } else { pick(a, DfBit::ALL, DfBit::word).unwrap_or(DfBit::Propagate) };
         Ok(())
-    });
-    add(g, "bind interface NAME:ifname [NAME:ctx]", &["Bind the tunnel", "To an interface", "Interface name", "Context of the interface"], |s, a, _| {
-        let b = (a.req("ifname")?.to_string(), a.get("ctx").map(str::to_string));
-        tunnel_mut(s)?.bind_interface = Some(b);
-        Ok(())
-    });
-    add(g, "no bind interface [NAME:ifname] [NAME:ctx]", &[NO, "Bind the tunnel", "To an interface", "Interface name", "Context of the interface"], |s, _, _| {
-        tunnel_mut(s)?.bind_interface = None;
-        Ok(())
-    });
-    add(g, "df-bit {propagate | set | clear}", &["Don't Fragment bit of the outer header", "Copy it from the inner header (default)", "Always set", "Always clear"], |s, a, _| {
-        tunnel_mut(s)?.df_bit = pick(a, DfBit::ALL, DfBit::word).unwrap_or(DfBit::Propagate);
-        Ok(())
-    });
-    add(g, "no df-bit [propagate | set | clear]", &[NO, "Set the default (propagate)", "Copy", "Set", "Clear"], |s, _, _| {
-        tunnel_mut(s)?.df_bit = DfBit::Propagate;
-        Ok(())
-    });
+    };
+    add(g, "df-bit {propagate | set | clear}", &["Don't Fragment bit of the outer header", "Copy it from the inner header (default)", "Always set", "Always clear"], f);
+    add(g, "no df-bit [propagate | set | clear]", &[NO, "Set the default (propagate)", "Copy", "Set", "Clear"], f);
     add(g, "ike-policy NAME", &["IKE policy used to negotiate with the peer", "IKE policy name"], |s, a, _| {
         tunnel_mut(s)?.ike_policy = Some(a.req("NAME")?.to_string());
         Ok(())
@@ -62,20 +54,12 @@ pub(super) fn tunnel(g: &mut G) {
         tunnel_mut(s)?.ike_policy = None;
         Ok(())
     });
-    add(g, "qos policy queuing NAME", &["Quality of service", "QoS policy", "Priority queuing policy", "IPsec QoS policy name"], |s, a, _| {
-        tunnel_mut(s)?.qos_policy = Some(a.req("NAME")?.to_string());
+    add_no(g, "qos policy queuing NAME", &["Quality of service", "QoS policy", "Priority queuing policy", "IPsec QoS policy name"], "qos policy queuing [NAME]", None, |s, a, _| {
+        tunnel_mut(s)?.qos_policy = if a.negated() { None } else { Some(a.req("NAME")?.to_string()) };
         Ok(())
     });
-    add(g, "no qos policy queuing [NAME]", &[NO, "Quality of service", "QoS policy", "Priority queuing policy", "IPsec QoS policy name"], |s, _, _| {
-        tunnel_mut(s)?.qos_policy = None;
-        Ok(())
-    });
-    add(g, "ip route traffic-selector-guided", &["IP configuration", "Routes", "Add routes to the networks in the negotiated traffic selectors"], |s, _, _| {
-        tunnel_mut(s)?.ts_guided_routes = true;
-        Ok(())
-    });
-    add(g, "no ip route traffic-selector-guided", &[NO, "IP configuration", "Routes", "Traffic-selector guided routes"], |s, _, _| {
-        tunnel_mut(s)?.ts_guided_routes = false;
+    add_no(g, "ip route traffic-selector-guided", &["IP configuration", "Routes", "Add routes to the networks in the negotiated traffic selectors"], "ip route traffic-selector-guided", Some("Traffic-selector guided routes"), |s, a, _| {
+        tunnel_mut(s)?.ts_guided_routes = !a.negated();
         Ok(())
     });
     add(
@@ -103,37 +87,30 @@ pub(super) fn tunnel(g: &mut G) {
         t.context = None;
         Ok(())
     });
-    add(g, "remote-id WORD", &["Identity of the remote peer (address, FQDN or user@FQDN)", "Remote identity"], |s, a, _| {
-        tunnel_mut(s)?.remote_id = Some(Identity::parse_loose(a.req("WORD")?));
+    add_no(g, "remote-id WORD", &["Identity of the remote peer (address, FQDN or user@FQDN)", "Remote identity"], "remote-id [WORD]", Some("Identity of the remote peer"), |s, a, _| {
+        tunnel_mut(s)?.remote_id = if a.negated() { None } else { Some(Identity::parse_loose(a.req("WORD")?)) };
         Ok(())
     });
-    add(g, "no remote-id [WORD]", &[NO, "Identity of the remote peer", "Remote identity"], |s, _, _| {
-        tunnel_mut(s)?.remote_id = None;
+    add_no(g, "mtu <256-16384>:bytes", &["MTU of packets sent in the tunnel", "Bytes"], "mtu [<256-16384>:bytes]", None, |s, a, _| {
+        tunnel_mut(s)?.mtu = if a.negated() { None } else { a.u32("bytes") };
         Ok(())
     });
-    add(g, "mtu <256-16384>", &["MTU of packets sent in the tunnel", "Bytes"], |s, a, _| {
-        tunnel_mut(s)?.mtu = a.num("<256-16384>").map(|v| v as u32);
-        Ok(())
-    });
-    add(g, "no mtu [<256-16384>]", &[NO, "MTU of packets sent in the tunnel", "Bytes"], |s, _, _| {
-        tunnel_mut(s)?.mtu = None;
-        Ok(())
-    });
-    add(g, "max-tunnels <1-8000>", &["Most remote peers of this on-demand tunnel", "Tunnels"], |s, a, _| {
-        let t = tunnel_mut(s)?;
-        if t.kind != TunnelKind::OnDemand {
-            return Err("max-tunnels applies to on-demand tunnels only".into());
+    add_no(g, "max-tunnels <1-8000>:tunnels", &["Most remote peers of this on-demand tunnel", "Tunnels"], "max-tunnels [<1-8000>:tunnels]", None, |s, a, _| {
+        if a.negated() {
+            tunnel_mut(s)?.max_tunnels = None;
+            Ok(())
+        } else {
+            let t = tunnel_mut(s)?;
+            if t.kind != TunnelKind::OnDemand {
+                return Err("max-tunnels applies to on-demand tunnels only".into());
+            }
+            t.max_tunnels = a.u32("tunnels");
+            Ok(())
         }
-        t.max_tunnels = a.num("<1-8000>").map(|v| v as u32);
-        Ok(())
-    });
-    add(g, "no max-tunnels [<1-8000>]", &[NO, "Most remote peers of this on-demand tunnel", "Tunnels"], |s, _, _| {
-        tunnel_mut(s)?.max_tunnels = None;
-        Ok(())
     });
     add(
         g,
-        "seq <1-65535> ipsec-policy NAME:policy [access-group NAME:acl]",
+        "seq <1-65535>:number ipsec-policy NAME:policy [access-group NAME:acl]",
         &[SEQ, SEQ_NUM, "Reference an IPsec policy", "IPsec policy name", "Restrict to an IPsec access list", "Access list name"],
         |s, a, _| {
             let e = TunnelEntry::Policy(PolicyEntry { policy: a.req("policy")?.to_string(), access_group: a.get("acl").map(str::to_string) });
@@ -142,7 +119,7 @@ pub(super) fn tunnel(g: &mut G) {
     );
     add(
         g,
-        "seq <1-65535> security-association NAME:sa [access-group NAME:acl]",
+        "seq <1-65535>:number security-association NAME:sa [access-group NAME:acl]",
         &[SEQ, SEQ_NUM, "Reference a manual IPsec SA", "SA name", "Restrict to an IPsec access list (first rule)", "Access list name"],
         |s, a, _| {
             let e = TunnelEntry::ManualSa { sa: a.req("sa")?.to_string(), access_group: a.get("acl").map(str::to_string) };
@@ -152,15 +129,15 @@ pub(super) fn tunnel(g: &mut G) {
     // Example 12 of the guide writes `security association` as two words.
     hidden(
         g,
-        "seq <1-65535> security association NAME:sa [access-group NAME:acl]",
+        "seq <1-65535>:number security association NAME:sa [access-group NAME:acl]",
         &[SEQ, SEQ_NUM, "Security", "Reference a manual IPsec SA", "SA name", "Restrict to an IPsec access list", "Access list name"],
         |s, a, _| {
             let e = TunnelEntry::ManualSa { sa: a.req("sa")?.to_string(), access_group: a.get("acl").map(str::to_string) };
             tunnel_entry(s, a, e)
         },
     );
-    add(g, "no seq <1-65535>", &[NO, SEQ, SEQ_NUM], |s, a, _| {
-        let seq = a.num("<1-65535>").unwrap_or(0) as u32;
+    add(g, "no seq <1-65535>:number", &[NO, SEQ, SEQ_NUM], |s, a, _| {
+        let seq = a.u32("number").unwrap_or(0);
         tunnel_mut(s)?.entries.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"))
     });
 }

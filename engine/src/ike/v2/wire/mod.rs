@@ -233,6 +233,10 @@ impl Msg {
     pub fn kinds(&self) -> Vec<u8> {
         self.list.iter().map(|r| r.kind()).collect()
     }
+    /// The notify message types, in order.
+    pub fn notify_types(&self) -> Vec<u16> {
+        self.notifies().map(|n| n.kind).collect()
+    }
     pub fn sa(&self) -> Option<&SaRepr> {
         self.list.iter().find_map(|r| if let Repr::Sa(s) = r { Some(s) } else { None })
     }
@@ -302,6 +306,10 @@ impl Builder {
     }
     pub fn kinds(&self) -> Vec<u8> {
         self.items.iter().map(|i| i.0).collect()
+    }
+    /// The notify message types, in order (from the bodies built).
+    pub fn notify_types(&self) -> Vec<u16> {
+        self.items.iter().filter(|i| i.0 == payload::NOTIFY).filter_map(|i| Some(u16::from_be_bytes([*i.1.get(2)?, *i.1.get(3)?]))).collect()
     }
     /// The chain's octets (generic headers linked); the last payload's next is `last_next`.
     pub fn chain(&self) -> Vec<u8> {

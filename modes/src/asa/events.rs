@@ -1,0 +1,145 @@
+//! The ASA's syslog messages (`%ASA-SEV-ID: text`) and `debug crypto
+//! ikev1|ipsec` lines for the engine's typed events. The texts are the
+//! ASA's (public captures of ASA 9.x logs and the Cisco ASA syslog
+//! reference):
+//!
+//! * `%ASA-5-713119: Group = G, IP = P, PHASE 1 COMPLETED`
+//! * `%ASA-3-713061: Group = G, IP = P, Rejecting IPSec tunnel: no matching
+//!   crypto map entry for remote proxy A/M/P/P local proxy B/M/P/P on
+//!   interface NAMEIF` (seed 000; in `debug crypto ikev1` output the same
+//!   text comes as `[IKEv1]Group = G, IP = P, Rejecting IPSec tunnel: ...`)
+//! * `%ASA-6-602303: IPSEC: An inbound|outbound LAN-to-LAN SA (SPI= 0x..)
+//!   between A and B (user= G) has been created.` and `602304 ... deleted.`
+//! * `%ASA-3-713902: Group = G, IP = P, All IPSec SA proposals found
+//!   unacceptable!` (phase 2), `IP = P, All SA proposals found unacceptable`
+//!   (phase 1)
+//! * `%ASA-4-713903: IP = P, Received encrypted Oakley Main Mode packet with
+//!   invalid payloads, MessID = 0` (the pre-shared keys differ)
+//!
+//! The group (`Group = G`) of a LAN-to-LAN peer is its tunnel-group, named
+//! by the peer's address. What an event does not carry (the name of the
+//! peer's interface, the local address) comes from the router's compiled
+//! model ([`Ctx`]).
+
+use crate::monitor::DebugFlags;
+use edgesh_engine::ike::Event;
+use edgesh_engine::ike::wire::{IdRepr, id_type};
+use std::net::Ipv4Addr;
+
+/// What the router's compiled model says of a peer: the nameif of the
+/// interface its tunnel is on and the tunnel's local address (a peer no
+/// static tunnel names is answered by a dynamic map's tunnel).
+pub struct Ctx {
+    pub nameif: String,
+    pub local: String,
+}
+
+impl Ctx {
+    pub fn of(model: &edgesh_engine::Config, peer: Ipv4Addr) -> Ctx {
+        let t = model.tunnels.values().find(|t| t.remote == Some(peer)).or_else(|| model.tunnels.values().find(|t| t.dynamic_map));
+        Ctx {
+            nameif: t.and_then(|t| t.bind_interface.as_ref()).map(|b| b.0.clone()).unwrap_or_else(|| "outside".into()),
+            local: t.and_then(|t| t.local).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into()),
+        }
+    }
+}
+
+/// A proxy identity as the ASA prints it: `addr/mask/prot/port`.
+pub fn proxy(id: &IdRepr) -> String {
+    let (a, m) = match id.id_type {
+        id_type::IPV4_ADDR => (id.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED), Ipv4Addr::BROADCAST),
+        id_type::IPV4_ADDR_SUBNET => (id.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED), id.addr(1).unwrap_or(Ipv4Addr::UNSPECIFIED)),
+        // A range has no mask: its first address and the range's end.
+        _ => (id.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED), id.addr(1).unwrap_or(Ipv4Addr::UNSPECIFIED)),
+    };
+    format!("{a}/{m}/{}/{}", id.protocol, id.port)
+}
+
+/// `Group = G, IP = P, `: an L2L peer's tunnel-group is its address.
+fn group(peer: Ipv4Addr) -> String {
+    format!("Group = {peer}, IP = {peer}, ")
+}
+
+fn rejecting(c: &Ctx, peer: Ipv4Addr, initiator: &IdRepr, responder: &IdRepr) -> String {
+    // The peer initiated: its initiator identity is our remote proxy.
+    format!("{}Rejecting IPSec tunnel: no matching crypto map entry for remote proxy {} local proxy {} on interface {}", group(peer), proxy(initiator), proxy(responder), c.nameif)
+}
+
+/// The `%ASA-` messages of an event (severity, message ID, text).
+pub fn asa_log(model: &edgesh_engine::Config, e: &Event) -> Vec<(u8, &'static str, String)> {
+    let ctx = |p: &Ipv4Addr| Ctx::of(model, *p);
+    match e {
+        Event::Phase1Up { peer, .. } => vec![(5, "713119", format!("{}PHASE 1 COMPLETED", group(*peer.ip())))],
+        Event::ProxyIdMismatch { peer, initiator, responder, .. } => vec![(3, "713061", rejecting(&ctx(peer), *peer, initiator, responder))],
+        Event::ChildUp { peer, spi_in, spi_out, .. } => {
+            let l = ctx(peer).local;
+            vec![
+                (6, "602303", format!("IPSEC: An outbound LAN-to-LAN SA (SPI= 0x{spi_out:08X}) between {l} and {peer} (user= {peer}) has been created.")),
+                (6, "602303", format!("IPSEC: An inbound LAN-to-LAN SA (SPI= 0x{spi_in:08X}) between {peer} and {l} (user= {peer}) has been created.")),
+            ]
+        }
+        Event::ChildDown { peer, spi_in, spi_out, .. } => {
+            let l = ctx(peer).local;
+            vec![
+                (6, "602304", format!("IPSEC: An outbound LAN-to-LAN SA (SPI= 0x{spi_out:08X}) between {l} and {peer} (user= {peer}) has been deleted.")),
+                (6, "602304", format!("IPSEC: An inbound LAN-to-LAN SA (SPI= 0x{spi_in:08X}) between {peer} and {l} (user= {peer}) has been deleted.")),
+            ]
+        }
+        Event::P1NoneAcceptable { peer, .. } => vec![(3, "713902", format!("IP = {peer}, All SA proposals found unacceptable"))],
+        Event::P2NoneAcceptable { peer, .. } => vec![(3, "713902", format!("{}All IPSec SA proposals found unacceptable!", group(*peer)))],
+        Event::KeyMismatch { peer, .. } => vec![(4, "713903", format!("IP = {peer}, Received encrypted Oakley Main Mode packet with invalid payloads, MessID = 0"))],
+        _ => Vec::new(),
+    }
+}
+
+/// The `debug crypto ikev1` / `debug crypto ipsec` lines of an event: the
+/// ASA prints its IKEv1 debug messages as `[IKEv1]` followed by the text.
+pub fn asa_debug(model: &edgesh_engine::Config, e: &Event, f: &DebugFlags) -> Vec<String> {
+    let mut v = Vec::new();
+    match e {
+        Event::ProxyIdMismatch { peer, initiator, responder, .. } if f.isakmp => v.push(format!("[IKEv1]{}", rejecting(&Ctx::of(model, *peer), *peer, initiator, responder))),
+        Event::Phase1Up { peer, .. } if f.isakmp => v.push(format!("[IKEv1]{}PHASE 1 COMPLETED", group(*peer.ip()))),
+        Event::P1NoneAcceptable { peer, .. } if f.isakmp => v.push(format!("[IKEv1]IP = {peer}, All SA proposals found unacceptable")),
+        Event::P2NoneAcceptable { peer, .. } if f.isakmp || f.ipsec => v.push(format!("[IKEv1]{}All IPSec SA proposals found unacceptable!", group(*peer))),
+        Event::KeyMismatch { peer, .. } if f.isakmp => v.push(format!("[IKEv1]IP = {peer}, Received encrypted Oakley Main Mode packet with invalid payloads, MessID = 0")),
+        Event::ChildUp { peer, spi_in, spi_out, .. } if f.isakmp || f.ipsec => {
+            v.push(format!("[IKEv1]{}PHASE 2 COMPLETED (inbound SPI = 0x{spi_in:08x}, outbound SPI = 0x{spi_out:08x})", group(*peer)))
+        }
+        _ => {}
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subnet(a: [u8; 4], m: [u8; 4]) -> IdRepr {
+        let mut data = a.to_vec();
+        data.extend(m);
+        IdRepr { id_type: id_type::IPV4_ADDR_SUBNET, protocol: 0, port: 0, data }
+    }
+
+    /// Seed 000's message, word for word.
+    #[test]
+    fn the_seed_000_rejection() {
+        let e = Event::ProxyIdMismatch { conn: 1, peer: "198.51.100.2".parse().unwrap(), initiator: subnet([10, 2, 0, 0], [255, 255, 255, 0]), responder: subnet([10, 1, 0, 0], [255, 255, 255, 128]) };
+        let mut model = edgesh_engine::Config::new("asa");
+        let mut t = edgesh_engine::config::Tunnel::new(edgesh_engine::config::TunnelKind::Static, false);
+        t.remote = Some("198.51.100.2".parse().unwrap());
+        t.bind_interface = Some(("outside".into(), None));
+        model.tunnels.insert("outside_map-10".into(), t);
+        let logs = asa_log(&model, &e);
+        assert_eq!(logs.len(), 1);
+        assert_eq!((logs[0].0, logs[0].1), (3, "713061"));
+        assert_eq!(
+            logs[0].2,
+            "Group = 198.51.100.2, IP = 198.51.100.2, Rejecting IPSec tunnel: no matching crypto map entry for remote proxy 10.2.0.0/255.255.255.0/0/0 local proxy 10.1.0.0/255.255.255.128/0/0 on interface outside"
+        );
+        let f = DebugFlags { isakmp: true, ..Default::default() };
+        assert_eq!(
+            asa_debug(&model, &e, &f)[0],
+            "[IKEv1]Group = 198.51.100.2, IP = 198.51.100.2, Rejecting IPSec tunnel: no matching crypto map entry for remote proxy 10.2.0.0/255.255.255.0/0/0 local proxy 10.1.0.0/255.255.255.128/0/0 on interface outside"
+        );
+    }
+}

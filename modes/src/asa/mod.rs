@@ -1,0 +1,417 @@
+//! The Cisco ASA dialect (seeds 000 and 002; issue 17): `ciscoasa>`,
+//! `ciscoasa#`, `ciscoasa(config)#` and the ASA's sub-modes, `enable`,
+//! `configure terminal`, each line applied as it is entered, exec commands
+//! (`show ...`) in every mode, `write memory`, `show running-config [crypto
+//! | tunnel-group | access-list ...]` with keys as `*****`, and the ASA's
+//! `ERROR: %` wording under its caret.
+//!
+//! The running configuration is an ordered document of lines and blocks
+//! (`doc.rs`). Lines edgesh models (interfaces, objects, access lists, the
+//! crypto configuration, tunnel-groups: `commands.rs`) are checked by the
+//! command graphs; lines it does not model are kept verbatim in their place
+//! when they are commands of their mode (`vocabulary.rs`, in the table
+//! format shared with IOS: `crate::vocab`), and refused otherwise.
+//!
+//! `compile.rs` compiles the document into the engine model
+//! (`engine::config`, the one both other dialects feed); `events.rs` words
+//! the engine's events as `%ASA-` syslog messages; `show_sa.rs` prints the
+//! SA shows in the ASA's layouts. Nothing here imports another dialect.
+
+pub mod commands;
+pub mod compile;
+pub mod dialect;
+pub mod doc;
+pub mod esp_events;
+pub mod events;
+pub mod show_sa;
+pub mod users;
+pub mod vocabulary;
+
+pub use doc::{AsaDoc, AsaFrame, AsaMode, Node};
+
+use crate::out::Out;
+use crate::session::{Args, Handler, Router, Session};
+use edgesh_grammar::{Graph, ParseError};
+use std::sync::{Arc, Mutex, OnceLock};
+use vocabulary::vocabulary;
+
+/// The ASA's router state: the running document, the startup one (`write
+/// memory`), the document the engine last ran from and its engine model.
+#[derive(Debug)]
+pub struct AsaRouter {
+    pub doc: AsaDoc,
+    pub startup: Option<AsaDoc>,
+    pub compiled: Option<AsaDoc>,
+    pub model: Arc<edgesh_engine::Config>,
+}
+
+impl Default for AsaRouter {
+    fn default() -> Self {
+        AsaRouter { doc: AsaDoc::default(), startup: None, compiled: None, model: Arc::new(edgesh_engine::Config::new("ciscoasa")) }
+    }
+}
+
+/// A session's ASA state: its configuration mode stack.
+#[derive(Clone, Debug, Default)]
+pub struct AsaSession {
+    pub stack: Vec<AsaFrame>,
+}
+
+/// The file `write memory` saves to and a start loads, in the state directory.
+pub const STARTUP_FILE: &str = "asa-startup-config";
+
+pub struct AsaGraphs {
+    graphs: Vec<(AsaMode, Graph<Handler>)>,
+}
+
+impl AsaGraphs {
+    pub fn get(&self, m: AsaMode) -> &Graph<Handler> {
+        &self.graphs.iter().find(|(k, _)| *k == m).unwrap_or(&self.graphs[0]).1
+    }
+}
+
+pub fn graphs() -> &'static AsaGraphs {
+    static G: OnceLock<AsaGraphs> = OnceLock::new();
+    G.get_or_init(|| AsaGraphs { graphs: AsaMode::ALL.iter().map(|m| (*m, commands::build(*m))).collect() })
+}
+
+pub fn mode(s: &Session) -> AsaMode {
+    match s.asa.stack.last() {
+        Some(f) => f.mode,
+        None if s.privilege >= 15 => AsaMode::Exec,
+        None => AsaMode::UserExec,
+    }
+}
+
+/// The exec mode of the session (exec commands run from every mode, as on the ASA).
+pub fn exec_mode(s: &Session) -> AsaMode {
+    if s.privilege >= 15 { AsaMode::Exec } else { AsaMode::UserExec }
+}
+
+/// The prompt: the ASA ends it with a space (`ciscoasa(config)# `).
+pub fn prompt(s: &Session) -> String {
+    let host = s.router().asa.doc.hostname.clone();
+    match s.asa.stack.last() {
+        None if s.privilege >= 15 => format!("{host}# "),
+        None => format!("{host}> "),
+        Some(f) if f.mode == AsaMode::Verbatim => {
+            let tag = vocabulary().family(f.family).map(|x| x.prompt).filter(|p| !p.is_empty()).unwrap_or("config-unmodelled");
+            format!("{host}({tag})# ")
+        }
+        Some(f) => format!("{host}({})# ", f.mode.prompt()),
+    }
+}
+
+/// The ASA's error for a bad line (`ERROR: % Invalid input detected at '^' marker.`).
+pub fn report(err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
+    let col = |off: usize| indent + line[..off.min(line.len())].chars().count();
+    match err {
+        ParseError::Invalid { offset, .. } | ParseError::Syntax { offset, .. } => {
+            out.line(&format!("{}^", " ".repeat(col(*offset))));
+            out.line("ERROR: % Invalid input detected at '^' marker.");
+        }
+        ParseError::Ambiguous { .. } => out.line(&format!("ERROR: % Ambiguous command:  \"{}\"", line.trim())),
+        ParseError::Incomplete => out.line("ERROR: % Incomplete command"),
+        ParseError::Empty => {}
+    }
+}
+
+/// Run one line in the ASA dialect.
+pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
+    let m = mode(s);
+    if matches!(m, AsaMode::Exec | AsaMode::UserExec) {
+        return match run_in(s, m, line, out) {
+            Ok(ok) => ok,
+            Err(e) => refuse(s, &e, line, indent, out),
+        };
+    }
+    let t = line.trim();
+    // `no X`: remove what X names in the innermost mode that has it; a `no`
+    // form of a command of the mode is kept as configuration (`no crypto
+    // map M 10 set tfc-packets`); anything else is refused.
+    if let Some(rest) = t.strip_prefix("no ").map(str::trim).filter(|r| !r.is_empty()) {
+        return negate(s, rest, line, indent, out);
+    }
+    match run_in(s, m, line, out) {
+        Ok(ok) => ok,
+        Err(err) => {
+            if !matches!(err, ParseError::Syntax { .. }) && !value_error(m, line, &err) {
+                if let Some(done) = place(s, line, out) {
+                    return done;
+                }
+            }
+            // Exec commands (`show ...`) run in every configuration mode.
+            if let Ok(ok) = run_in(s, exec_mode(s), line, out) {
+                return ok;
+            }
+            refuse(s, &err, line, indent, out)
+        }
+    }
+}
+
+fn refuse(s: &mut Session, err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) -> bool {
+    report(err, line, indent, out);
+    s.rejected += 1;
+    false
+}
+
+/// Did the line fail on a value where only a value fits, or end too early?
+/// Then it is a modelled command typed wrong, refused whatever the vocabulary holds.
+fn value_error(m: AsaMode, line: &str, err: &ParseError) -> bool {
+    match err {
+        ParseError::Incomplete => true,
+        ParseError::Invalid { detail: Some(_), .. } => true,
+        ParseError::Invalid { offset, detail: None } if *offset > 0 => match graphs().get(m).help(&line[..(*offset).min(line.len())]) {
+            Ok(items) => !items.is_empty() && items.iter().all(|i| i.name != "<cr>" && (i.name.starts_with('<') || i.name.chars().any(|c| c.is_ascii_uppercase()))),
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
+
+/// The vocabulary family of the frame at `level`.
+fn family_at(s: &Session, level: usize) -> &'static str {
+    s.asa.stack.get(level).map(|f| if f.mode == AsaMode::Verbatim { f.family } else { f.mode.family() }).unwrap_or("none")
+}
+
+/// Place a line no graph of the current mode accepts: a modelled command of
+/// an enclosing mode runs there (and the mode becomes that one, as on the
+/// ASA); a command of a mode's vocabulary is kept in that mode's block, a
+/// sub-mode of it is entered. `None`: refuse it.
+fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
+    let v = vocabulary();
+    let t = line.trim();
+    for abbrev in [false, true] {
+        let depth = s.asa.stack.len();
+        for lvl in (0..depth).rev() {
+            let pm = s.asa.stack[lvl].mode;
+            if lvl + 1 < depth && graphs().get(pm).parse(line).is_ok() {
+                let saved = s.asa.stack.clone();
+                s.asa.stack.truncate(lvl + 1);
+                return match run_in(s, pm, line, out) {
+                    Ok(ok) => Some(ok),
+                    Err(_) => {
+                        s.asa.stack = saved;
+                        None
+                    }
+                };
+            }
+            let fam = family_at(s, lvl);
+            if let Some((word, inside)) = v.exit(fam, t) {
+                s.asa.stack.truncate(lvl + 1);
+                if inside {
+                    keep_line(s, word, false);
+                }
+                s.asa.stack.pop();
+                return Some(true);
+            }
+            if let Some(child) = v.child(fam, t, abbrev) {
+                s.asa.stack.truncate(lvl + 1);
+                enter_verbatim(s, t, child);
+                return Some(true);
+            }
+            if v.knows(fam, t, abbrev) {
+                s.asa.stack.truncate(lvl + 1);
+                let data = v.family(fam).is_some_and(|f| f.data);
+                keep_line(s, t, data);
+                return Some(true);
+            }
+        }
+    }
+    None
+}
+
+/// `no X` in configuration mode.
+fn negate(s: &mut Session, rest: &str, line: &str, indent: usize, out: &mut dyn Out) -> bool {
+    let v = vocabulary();
+    for lvl in (0..s.asa.stack.len()).rev() {
+        let saved = s.asa.stack.clone();
+        s.asa.stack.truncate(lvl + 1);
+        if remove_line(s, rest) {
+            return true;
+        }
+        let m = s.asa.stack[lvl].mode;
+        let known = graphs().get(m).parse(rest).is_ok_and(|p| !p.command.spec.starts_with("no ")) || v.knows(family_at(s, lvl), rest, false);
+        if known {
+            keep_line(s, &format!("no {rest}"), false);
+            return true;
+        }
+        s.asa.stack = saved;
+    }
+    let off = line.len() - line.trim_start().len() + 3;
+    refuse(s, &ParseError::Invalid { offset: off, detail: None }, line, indent, out)
+}
+
+pub(crate) fn run_in(s: &mut Session, m: AsaMode, line: &str, out: &mut dyn Out) -> Result<bool, ParseError> {
+    let parsed = graphs().get(m).parse(line)?;
+    let args = Args { bindings: parsed.bindings, line: line.trim().to_string() };
+    let h = parsed.command.payload;
+    match (h.0)(s, &args, out) {
+        Ok(()) => Ok(true),
+        Err(msg) => {
+            if !msg.is_empty() {
+                out.line(&format!("ERROR: {msg}"));
+            }
+            s.rejected += 1;
+            Ok(false)
+        }
+    }
+}
+
+/// The block list the top frame edits (the document's root in global configuration).
+fn with_current<R>(s: &mut Session, f: impl FnOnce(&mut Vec<Node>) -> R) -> Option<R> {
+    let top = s.asa.stack.last().cloned();
+    let mut r = s.router();
+    let list = match &top {
+        Some(AsaFrame { mode: AsaMode::Config, .. }) | None => Some(&mut r.asa.doc.root),
+        Some(fr) => r.asa.doc.at_mut(&fr.path),
+    };
+    list.map(f)
+}
+
+/// Enter (or create) a block under the current frame's node and push its mode.
+pub fn enter_block(s: &mut Session, header: &str, mode: AsaMode) {
+    let parent = match s.asa.stack.last() {
+        Some(f) if f.mode != AsaMode::Config => f.path.clone(),
+        _ => Vec::new(),
+    };
+    let idx = with_current(s, |list| match list.iter().position(|n| n.text == header) {
+        Some(i) => i,
+        None => {
+            list.push(Node { text: header.to_string(), ..Default::default() });
+            list.len() - 1
+        }
+    });
+    if let Some(i) = idx {
+        let mut path = parent;
+        path.push(i);
+        s.asa.stack.push(AsaFrame { mode, path, family: mode.family() });
+    }
+}
+
+/// Enter (or re-enter) an unmodelled sub-mode of the current block.
+fn enter_verbatim(s: &mut Session, header: &str, family: &'static str) {
+    let parent = match s.asa.stack.last() {
+        Some(f) if f.mode != AsaMode::Config => f.path.clone(),
+        _ => Vec::new(),
+    };
+    let idx = with_current(s, |list| match list.iter().position(|n| n.text == header) {
+        Some(i) => i,
+        None => {
+            list.push(Node { text: header.to_string(), children: Vec::new(), unsupported: true });
+            list.len() - 1
+        }
+    });
+    if let Some(i) = idx {
+        let mut path = parent;
+        path.push(i);
+        s.asa.stack.push(AsaFrame { mode: AsaMode::Verbatim, path, family });
+    }
+}
+
+/// Set a line of the current block: a line with the same `key` (the
+/// command's leading words) is replaced in place; without a key the line is
+/// added (once).
+pub fn set_line(s: &mut Session, key: &str, text: &str) {
+    with_current(s, |list| {
+        let node = Node { text: text.to_string(), ..Default::default() };
+        let replaces = |n: &Node| n.text == text || (!key.is_empty() && (n.text == key || n.text.strip_prefix(key).is_some_and(|r| r.starts_with(' '))));
+        match list.iter().position(replaces) {
+            Some(i) => list[i] = Node { children: std::mem::take(&mut list[i].children), ..node },
+            None => list.push(node),
+        }
+    });
+}
+
+/// Add a line to the current block even if the same text is there (`access-list` entries are kept once).
+pub fn add_line(s: &mut Session, text: &str) {
+    set_line(s, "", text);
+}
+
+/// Keep a verbatim line in the current block (once, unless it is data).
+pub fn keep_line(s: &mut Session, text: &str, data: bool) {
+    with_current(s, |list| {
+        if data || !list.iter().any(|n| n.text == text) {
+            list.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true });
+        }
+    });
+}
+
+/// Remove the lines of the current block that start with `key` (a `no` command).
+pub fn remove_line(s: &mut Session, key: &str) -> bool {
+    with_current(s, |list| {
+        let before = list.len();
+        list.retain(|n| !(n.text == key || n.text.starts_with(&format!("{key} "))));
+        list.len() != before
+    })
+    .unwrap_or(false)
+}
+
+/// Does the running document have a top-level line `text`?
+pub fn has_top(r: &Router, text: &str) -> bool {
+    r.asa.doc.root.iter().any(|n| n.text == text)
+}
+
+/// The engine takes the running document when it changed since it last did
+/// (leaving configuration mode, loading a file, a crypto show).
+pub fn sync(r: &mut Router) {
+    if r.asa.compiled.as_ref() != Some(&r.asa.doc) {
+        r.asa.compiled = Some(r.asa.doc.clone());
+        r.engine_sync();
+    }
+}
+
+/// Apply the lines of a configuration text as the ASA does (each line on its
+/// own; a bad line reported and skipped; an unindented line is a global
+/// command). Returns (lines, rejected, messages).
+pub fn apply_text(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> (usize, usize, Vec<String>) {
+    let mut s = Session::new(router.clone(), crate::session::SessionOptions { user: "boot".into(), dialect: crate::session::Dialect::Asa, ..Default::default() });
+    s.record_history = false;
+    s.privilege = 15;
+    let global = || vec![AsaFrame { mode: AsaMode::Config, path: Vec::new(), family: "global" }];
+    s.asa.stack = global();
+    let (mut lines, mut rejected, mut msgs) = (0, 0, Vec::new());
+    for l in edgesh_grammar::config_lines_iter(text) {
+        lines += 1;
+        let t = l.text.trim();
+        // What `show running-config` prints around the configuration is not configuration.
+        if t.starts_with(':') || t.starts_with("ASA Version") || t.starts_with("PIX Version") || t == "end" || t.starts_with("Cryptochecksum:") {
+            continue;
+        }
+        if l.indent == 0 {
+            s.asa.stack = global();
+        }
+        let mut out = crate::out::VecOut::default();
+        if !s.execute_with_caret(t, 0, &mut out) {
+            rejected += 1;
+            msgs.push(format!("{file}:{}: {}", l.number, l.text));
+            msgs.extend(out.0.into_iter().filter(|m| !m.is_empty()).map(|m| format!("{file}:{}: {m}", l.number)));
+        }
+        if s.asa.stack.is_empty() {
+            s.asa.stack = global();
+        }
+    }
+    s.asa.stack.clear();
+    drop(s);
+    if let Ok(mut r) = router.lock() {
+        sync(&mut r);
+    }
+    (lines, rejected, msgs)
+}
+
+/// `show running-config` / `more system:running-config` (keys in clear).
+pub fn show_running(s: &Session, masked: bool, out: &mut dyn Out) {
+    let doc = s.router().asa.doc.clone();
+    doc.render(masked, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn every_mode_builds() {
+        for m in AsaMode::ALL {
+            let _ = commands::build(*m);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The ASA vocabulary (table format: `crate::vocab`): for each
+//! configuration mode, the commands ASA 9.x has there that edgesh does not
+//! model, and the sub-modes they open. A line edgesh does not model is kept
+//! verbatim in its place only if it is a command of its mode; anything else
+//! is refused with the ASA's caret, so a typo is never stored. The commands
+//! edgesh models (`commands.rs`: interfaces' `nameif`, `security-level`,
+//! `ip address`; access lists, objects, the crypto configuration,
+//! tunnel-groups) are not listed: a wrong word in them is an error.
+//!
+//! Built from the command names of the Cisco ASA Series Command Reference
+//! (9.x, A-Z) for the modes below, checked against every line of the corpus
+//! (`../shared/corpus/configs/asa`) and of the public configurations in
+//! `golden/configs/asa-public/`.
+
+use crate::vocab::Vocabulary;
+use std::sync::OnceLock;
+
+const TABLE: &str = r#"
+@global config
+aaa, aaa-server, access-group, arp, arp-inspection, asdm, auth-prompt, banner, boot, call-home reporting, clock, command-alias,
+console, crypto ca trustpool, crypto ca import, crypto ikev1 am-disable, crypto ikev1 ipsec-over-tcp, crypto ikev1 limit,
+crypto ikev2 remote-access, crypto ikev2 limit, crypto ikev2 cookie-challenge, crypto ikev2 notify, crypto ikev2 redirect,
+crypto ipsec security-association pmtu-aging, crypto ipsec security-association replay, crypto ipsec df-bit,
+crypto ipsec fragmentation, crypto isakmp nat-traversal, crypto isakmp identity, crypto isakmp disconnect-notify,
+crypto isakmp reload-wait, crypto isakmp ipsec-over-tcp, crypto key, crypto logging, crypto engine,
+ddns, dhcp-client, dhcpd, dhcprelay, dns, dns-guard, domain-name, dynamic-filter, enable password, enable secret,
+eou, failover, firewall, flow-export, fragment, ftp, group-delimiter, http, icmp, ip audit, ip local pool, ip verify,
+ipsec-tcp, ipv6, jumbo-frame, ldap, license, logging, mac-address, mac-address-table, management-access, monitor-interface,
+mtu, name, names, nat, no, ntp, object-group-search, pager, passwd, password-policy, prompt, quit, resource, route, router-id,
+same-security-traffic, scopy, service, service-policy, smtp-server, snmp-map, snmp-server, ssh, ssl, sysopt, telnet,
+terminal, tftp-server, threat-detection, timeout, tls-proxy, user-identity, username, virtual, vpdn, vpn-addr-assign,
+vpn load-balancing, vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryptochecksum:,
+> class-map => class-map
+> policy-map => policy-map
+> webvpn $ => webvpn
+> call-home $ => call-home
+> dynamic-access-policy-record => dap
+> crypto ca trustpoint => ca-trustpoint
+> crypto ca certificate chain => cert-chain
+> object service => object-service
+> object-group protocol => object-group-protocol
+> object-group icmp-type => object-group-icmp
+
+@class-map config-cmap
+match, description, no
+
+@policy-map config-pmap
+description, parameters, no
+> class => pmap-class
+
+@pmap-class config-pmap-c
+inspect, set, police, priority, shape, service-policy, user-statistics, no, flow-export, ips, sfr, csc
+
+@webvpn config-webvpn
+enable, anyconnect, anyconnect-essentials, tunnel-group-list, tunnel-group-preference, cache, error-recovery, csd, no, port,
+http-headers, keepout, onscreen-keyboard, rewrite, file-encoding, character-encoding, apcf, hsts-client, hsts-server
+
+@call-home cfg-call-home
+contact-email-addr, sender, mail-server, phone-number, street-address, customer-id, site-id, contract-id, http-proxy,
+alert-group, no, source-interface
+> profile => call-home-profile
+
+@call-home-profile cfg-call-home-profile
+destination, subscribe-to-alert-group, active, no
+
+@dap config-dynamic-access-policy-record
+description, action, network-acl, webvpn, user-message, priority, no
+
+@ca-trustpoint config-ca-trustpoint
+enrollment, subject-name, keypair, crl, no, fqdn, email, ip-address, revocation-check, validation-usage, id-usage,
+serial-number, password, proxy-ldap-trustpoint, accept-subordinates, ignore-ipsec-keyusage, ignore-ssl-keyusage,
+client-types, match, auto-import, chain-validation, crl-configure, ocsp, support-user-cert-validation
+
+@cert-chain config-cert-chain
+no
+> certificate => cert-data
+> certificate ca => cert-data
+
+@cert-data config-pubkey
+DATA
+< quit inside
+
+@object-service config-service-object
+service, description, no
+
+@object-group-protocol config-protocol-object-group
+protocol-object, group-object, description, no
+
+@object-group-icmp config-icmp-object-group
+icmp-object, group-object, description, no
+
+@interface config-if
+speed, duplex, vlan, no, management-only, channel-group, mac-address, mtu, shutdown, member-interface, lacp, flowcontrol,
+ipv6, pppoe, ospf, rip, eigrp, igmp, pim, ddns, dhcp, dhcprelay, bfd, delay, authentication, hello-interval, hold-time,
+split-horizon, summary-address, zone-member, nve-only, vpn-filter, policy-route, port-channel
+
+@tunnel-general config-tunnel-general
+address-pool, authentication-server-group, accounting-server-group, authorization-server-group, dhcp-server,
+ipv6-address-pool, password-management, strip-group, strip-realm, username-to-certificate, annotation, no, scep-enrollment,
+override-account-disable, authorization-required, nat-assigned-to-public-ip
+
+@tunnel-ipsec config-tunnel-ipsec
+ikev1 trust-point, ikev1 user-authentication, ikev2 remote-authentication certificate, ikev2 remote-authentication eap,
+ikev2 local-authentication certificate, ikev2 rsa-sig-hash, chain, isakmp ikev1-user-authentication, trust-point, no,
+ikev1 pre-shared-key hex, ikev2 remote-authentication pre-shared-key hex, ikev2 local-authentication pre-shared-key hex
+
+@group-policy config-group-policy
+vpn-tunnel-protocol, vpn-filter, vpn-idle-timeout, vpn-session-timeout, vpn-simultaneous-logins, banner, dns-server,
+wins-server, default-domain, split-tunnel-policy, split-tunnel-network-list, split-dns, address-pools, ipv6-address-pools,
+password-storage, ip-comp, re-xauth, group-lock, pfs, ipsec-udp, ipsec-udp-port, client-access-rule, client-firewall,
+webvpn, anyconnect, msie-proxy, dhcp-network-scope, vlan, nac-settings, address-pools, smartcard-removal-disconnect,
+security-group-tag, user-authentication, user-authentication-idle-timeout, ip-phone-bypass, leap-bypass, nem,
+backup-servers, intercept-dhcp, secure-unit-authentication, split-tunnel-all-dns, vpn-access-hours, no, description
+
+@network-object config-network-object
+nat, description, no
+
+@ike-policy config-ikev1-policy
+no
+"#;
+
+/// The ASA vocabulary, parsed once.
+pub fn vocabulary() -> &'static Vocabulary {
+    static V: OnceLock<Vocabulary> = OnceLock::new();
+    V.get_or_init(|| Vocabulary::parse(TABLE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_parses_and_every_sub_mode_exists() {
+        let v = vocabulary();
+        for f in v.families.values() {
+            for (k, c) in &f.children {
+                assert!(v.family(c).is_some(), "{}: {:?} opens unknown mode {c}", f.name, k);
+            }
+        }
+        assert!(v.knows("global", "pager lines 24", false));
+        assert!(v.knows("global", "no pager", false));
+        assert_eq!(v.child("global", "policy-map global_policy", false), Some("policy-map"));
+        assert_eq!(v.child("policy-map", "class inspection_default", false), Some("pmap-class"));
+        assert!(!v.knows("global", "pagr lines 24", true));
+        assert!(!v.knows("interface", "nameif outside", false));
+    }
+}

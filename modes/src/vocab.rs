@@ -1,0 +1,170 @@
+//! A dialect's vocabulary of the commands it keeps verbatim (shared by the
+//! Cisco dialects: `ios/vocabulary.rs`, `asa/vocabulary.rs` hold their
+//! tables): for each configuration mode, the leading keywords of the
+//! commands the device has there that edgesh does not model, the sub-modes
+//! they open and the words that leave them. A line is kept only if it is a
+//! command of its mode, so a typo is refused, never stored.
+//!
+//! The table format, one mode after the other:
+//!
+//! ```text
+//! @family prompt-tag
+//! keyword words, more words, NUM, ...        (commands, comma separated)
+//! > sub-mode keywords => child-family         (`$` last: nothing may follow)
+//! < exit-word inside|after                    (leaves the mode, printed)
+//! DATA                                        (lines of hex data are kept as typed)
+//! ```
+//!
+//! `NUM` stands for a number, `HEX` for a word of hexadecimal data.
+
+use std::collections::{HashMap, HashSet};
+
+/// One mode of the tree.
+#[derive(Debug, Default)]
+pub struct Family {
+    pub name: &'static str,
+    pub prompt: &'static str,
+    /// Commands (their leading keywords).
+    pub words: Vec<Vec<&'static str>>,
+    /// Commands that open a sub-mode: (leading keywords, the sub-mode).
+    pub children: Vec<(Vec<&'static str>, &'static str)>,
+    /// Commands that leave the mode and are printed by the device: (word,
+    /// printed inside the block (`quit`) rather than after it (`exit-address-family`)).
+    pub exits: Vec<(&'static str, bool)>,
+    /// Lines of data (certificate hex) are kept as typed, repeated or not.
+    pub data: bool,
+}
+
+/// A parsed table.
+#[derive(Debug, Default)]
+pub struct Vocabulary {
+    pub families: HashMap<&'static str, Family>,
+    /// Every keyword of the table: a typed word that is one is not an abbreviation of another.
+    keywords: HashSet<&'static str>,
+}
+
+impl Vocabulary {
+    /// Parse a table (see the module documentation). A malformed sub-mode line panics: the tables are static.
+    pub fn parse(table: &'static str) -> Vocabulary {
+        let mut families: HashMap<&'static str, Family> = HashMap::new();
+        let mut cur: Option<Family> = None;
+        for line in table.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if let Some(rest) = line.strip_prefix('@') {
+                if let Some(f) = cur.take() {
+                    families.insert(f.name, f);
+                }
+                let mut w = rest.split_whitespace();
+                let name = w.next().unwrap_or("");
+                let prompt = w.next().unwrap_or("");
+                cur = Some(Family { name, prompt, data: false, ..Default::default() });
+            } else if let Some(rest) = line.strip_prefix('>') {
+                let (k, v) = rest.split_once("=>").expect("sub-mode line");
+                if let Some(f) = cur.as_mut() {
+                    f.children.push((k.split_whitespace().collect(), v.trim()));
+                }
+            } else if let Some(rest) = line.strip_prefix('<') {
+                let mut w = rest.split_whitespace();
+                let word = w.next().unwrap_or("");
+                let inside = w.next() == Some("inside");
+                if let Some(f) = cur.as_mut() {
+                    f.exits.push((word, inside));
+                }
+            } else if let Some(f) = cur.as_mut() {
+                for e in line.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                    // `DATA`: lines of hexadecimal data, kept as typed, repeated or not.
+                    if e == "DATA" {
+                        f.data = true;
+                        continue;
+                    }
+                    f.words.push(e.split_whitespace().collect());
+                }
+            }
+        }
+        if let Some(f) = cur.take() {
+            families.insert(f.name, f);
+        }
+        let keywords = families.values().flat_map(|f| f.words.iter().flatten().chain(f.children.iter().flat_map(|(k, _)| k.iter()))).copied().collect();
+        Vocabulary { families, keywords }
+    }
+
+    /// Does a typed word match a vocabulary word? Exactly, or (`abbrev`) as
+    /// Cisco abbreviates: a prefix.
+    fn word_matches(&self, typed: &str, vocab: &str, abbrev: bool) -> bool {
+        match vocab {
+            "NUM" => typed.chars().all(|c| c.is_ascii_digit()) && !typed.is_empty(),
+            "HEX" => !typed.is_empty() && typed.chars().all(|c| c.is_ascii_hexdigit() || c == '.' || c == '/' || c == ':'),
+            v if !abbrev || self.keywords.contains(typed) => v.eq_ignore_ascii_case(typed),
+            v => !typed.is_empty() && v.len() >= typed.len() && v.as_bytes()[..typed.len()].eq_ignore_ascii_case(typed.as_bytes()),
+        }
+    }
+
+    /// Do the line's words start with these keywords (`$` at the end: and
+    /// nothing after them)?
+    pub fn starts_with(&self, words: &[&str], keys: &[&str], abbrev: bool) -> bool {
+        let (keys, end) = match keys.split_last() {
+            Some((&"$", k)) => (k, true),
+            _ => (keys, false),
+        };
+        keys.len() <= words.len() && (!end || keys.len() == words.len()) && keys.iter().zip(words).all(|(k, w)| self.word_matches(w, k, abbrev))
+    }
+
+    pub fn family(&self, name: &str) -> Option<&Family> {
+        self.families.get(name)
+    }
+
+    /// Is the line a command of this mode (a `no` or `default` form too)?
+    pub fn knows(&self, family: &str, line: &str, abbrev: bool) -> bool {
+        let Some(f) = self.family(family) else { return false };
+        let mut words: Vec<&str> = line.split_whitespace().collect();
+        if matches!(words.first(), Some(&"no") | Some(&"default")) && words.len() > 1 {
+            words.remove(0);
+        }
+        if words.is_empty() {
+            return false;
+        }
+        if f.data && words.iter().all(|w| self.word_matches(w, "HEX", false)) {
+            return true;
+        }
+        f.words.iter().any(|k| self.starts_with(&words, k, abbrev)) || f.children.iter().any(|(k, _)| self.starts_with(&words, child_keys(k), abbrev))
+    }
+
+    /// The sub-mode a line opens in this mode (the longest match). A
+    /// sub-mode is opened by its keywords and a name or number after them
+    /// (`$`: or nothing).
+    pub fn child(&self, family: &str, line: &str, abbrev: bool) -> Option<&'static str> {
+        let f = self.family(family)?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        f.children
+            .iter()
+            .filter(|(k, _)| {
+                let keys = child_keys(k);
+                let optional = k.last() == Some(&"$") || keys.last() == Some(&"NUM");
+                self.starts_with(&words, keys, abbrev) && (optional || words.len() > keys.len())
+            })
+            .max_by_key(|(k, _)| k.len())
+            .map(|(_, c)| *c)
+            .filter(|c| *c != "none")
+    }
+
+    /// Is the line a word that leaves this mode? (word, printed inside the block)
+    pub fn exit(&self, family: &str, line: &str) -> Option<(&'static str, bool)> {
+        let f = self.family(family)?;
+        let t = line.trim();
+        f.exits.iter().find(|(w, _)| *w == t).copied()
+    }
+
+    /// Words per mode (entries, sub-modes, exits), for the documentation.
+    pub fn counts(&self) -> Vec<(&'static str, &'static str, usize)> {
+        let mut v: Vec<_> = self.families.values().filter(|f| f.name != "none").map(|f| (f.name, f.prompt, f.words.len() + f.children.len() + f.exits.len())).collect();
+        v.sort();
+        v
+    }
+}
+
+/// A sub-mode's keywords without the `$` marker.
+fn child_keys<'a>(k: &'a [&'static str]) -> &'a [&'static str] {
+    match k.split_last() {
+        Some((&"$", rest)) => rest,
+        _ => k,
+    }
+}

@@ -1,0 +1,219 @@
+//! Every ASA configuration of the corpus (../shared/corpus/configs/asa) and
+//! of `golden/configs/asa-public/` loads with no rejected line; every line
+//! is in the running configuration; pasting `more system:running-config`
+//! back gives the same document; the document compiles into the engine
+//! model; and where the corpus has ntc-templates' expected parse of a
+//! `show running-config ...` section, edgesh's output of that section
+//! parses to it (Python venv: EDGESH_PYVENV or target/pyvenv).
+
+use edgesh_engine::Config;
+use edgesh_modes::{Clock, Dialect, Router, VecOut};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+fn router() -> Arc<Mutex<Router>> {
+    let mut r = Router::new(Config::new("ciscoasa"), Clock::Virtual(0), 1, std::env::temp_dir());
+    r.dialect = Dialect::Asa;
+    Arc::new(Mutex::new(r))
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn configs() -> Vec<PathBuf> {
+    let near = root().join("../shared/corpus/configs/asa");
+    let dir = if near.exists() { near } else { PathBuf::from("/work/shared/corpus/configs/asa") };
+    let mut v: Vec<PathBuf> = Vec::new();
+    for d in [dir, root().join("golden/configs/asa-public")] {
+        v.extend(std::fs::read_dir(&d).map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "cfg")).collect::<Vec<_>>()).unwrap_or_default());
+    }
+    v.sort();
+    v
+}
+
+fn running(r: &Arc<Mutex<Router>>, masked: bool) -> String {
+    let mut o = VecOut::default();
+    r.lock().unwrap().asa.doc.render(masked, &mut o);
+    o.text()
+}
+
+fn python() -> Option<PathBuf> {
+    let venv = std::env::var_os("EDGESH_PYVENV").map(PathBuf::from).unwrap_or_else(|| root().join("target/pyvenv"));
+    let py = venv.join("bin/python");
+    py.exists().then_some(py)
+}
+
+#[test]
+fn corpus_loads_round_trips_and_compiles() {
+    let files = configs();
+    assert!(files.len() >= 7, "the ASA corpus is missing: {files:?}");
+    let mut report = String::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let r = router();
+        let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &text, &f.display().to_string());
+        if rejected > 0 {
+            report.push_str(&format!("{}: {rejected} rejected\n{}\n", f.display(), msgs.join("\n")));
+            continue;
+        }
+        let run = running(&r, false);
+        let norm = |x: &str| x.split_whitespace().collect::<Vec<_>>().join(" ");
+        let have: std::collections::BTreeSet<String> = run.lines().map(norm).collect();
+        for l in text.lines().map(str::trim) {
+            if l.is_empty() || l == "end" || l.starts_with('!') || l.starts_with(':') || l.starts_with("ASA Version") || l.starts_with("hostname ") {
+                continue;
+            }
+            if !have.contains(&norm(l)) {
+                report.push_str(&format!("{}: line lost: {l}\n", f.display()));
+            }
+        }
+        // Pasted back, the same document.
+        let r2 = router();
+        let (_, rejected2, msgs2) = edgesh_modes::asa::apply_text(&r2, &run, "running-config");
+        assert_eq!(rejected2, 0, "{}: the running configuration does not load back: {msgs2:?}", f.display());
+        assert_eq!(r.lock().unwrap().asa.doc, r2.lock().unwrap().asa.doc, "{}: round trip", f.display());
+        let c = edgesh_modes::asa::compile::compile(&r.lock().unwrap().asa.doc);
+        eprintln!("{}: {} tunnels, {} notes", f.display(), c.config.tunnels.len(), c.notes.len());
+    }
+    assert!(report.is_empty(), "{report}");
+}
+
+/// ntc-templates' parse of edgesh's `show running-config SECTION` after
+/// loading each corpus configuration that has an expected parse.
+#[test]
+fn running_config_sections_parse_with_ntc_templates_as_the_corpus_expects() {
+    let Some(py) = python() else {
+        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
+            panic!("parser checks required but no Python venv");
+        }
+        eprintln!("\n!!! SKIPPING ntc-templates checks of the ASA sections: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
+        return;
+    };
+    let mut checked = 0;
+    for f in configs() {
+        let stem = f.file_stem().unwrap().to_string_lossy().to_string();
+        let expected = f.with_file_name(format!("{stem}.expected.yml"));
+        let Some(cmd) = stem.strip_prefix("ntc-cisco_asa_").filter(|_| expected.exists()) else { continue };
+        // `show_running-config_all_crypto_map` is the command `show running-config all crypto map`;
+        // edgesh's section keeps the lines as configured (the corpus lists the defaults explicitly).
+        let cmd = cmd.trim_end_matches('2').replace('_', " ");
+        let words: Vec<&str> = cmd.split_whitespace().skip(2).filter(|w| *w != "all").collect();
+        let section: Vec<&str> = match words.as_slice() {
+            ["ipsec"] => vec!["crypto", "ipsec"],
+            w => w.to_vec(),
+        };
+        let r = router();
+        let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &std::fs::read_to_string(&f).unwrap(), "corpus");
+        assert_eq!(rejected, 0, "{msgs:?}");
+        let mut o = VecOut::default();
+        r.lock().unwrap().asa.doc.render_section(&section, true, &mut o);
+        let out = std::env::temp_dir().join(format!("edgesh-asa-{}-{stem}.txt", std::process::id()));
+        std::fs::write(&out, o.text()).unwrap();
+        let script = r#"
+import sys, json, yaml
+from ntc_templates.parse import parse_output
+got = parse_output(platform="cisco_asa", command=sys.argv[1], data=open(sys.argv[2]).read())
+want = yaml.safe_load(open(sys.argv[3]))["parsed_sample"]
+if got != want:
+    print(json.dumps({"got": got, "want": want}, indent=1))
+    sys.exit(1)
+"#;
+        let st = std::process::Command::new(&py).args(["-c", script, &cmd, &out.display().to_string(), &expected.display().to_string()]).output().unwrap();
+        assert!(st.status.success(), "{stem}: ntc-templates' parse differs:\n{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} sections checked");
+}
+
+/// The output of each `a1# CMD` of a lab transcript (up to the next prompt).
+fn outputs_of(file: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(root().join("golden/transcripts/lab").join(file)).expect("transcript");
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut cur: Option<(String, String)> = None;
+    for l in text.lines() {
+        let prompt = l.starts_with("a1#") || l.starts_with("a1>") || l.starts_with("a1(") || l.starts_with("r1") || l.starts_with("#");
+        if prompt {
+            out.extend(cur.take());
+            if let Some(cmd) = l.strip_prefix("a1# ").filter(|c| c.starts_with("show ")) {
+                cur = Some((cmd.to_string(), String::new()));
+            }
+        } else if let Some((_, body)) = cur.as_mut() {
+            body.push_str(l);
+            body.push('\n');
+        }
+    }
+    out.extend(cur);
+    out
+}
+
+/// The ASA's SA shows of `lab/asa_crypto_map.golden` (a1 answering r1)
+/// read by ntc-templates' ASA templates, with the values the lab set up.
+#[test]
+fn lab_sa_shows_parse_with_ntc_templates() {
+    let Some(py) = python() else {
+        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
+            panic!("parser checks required but no Python venv");
+        }
+        eprintln!("\n!!! SKIPPING ntc-templates checks of the ASA SA shows: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
+        return;
+    };
+    let outs = outputs_of("asa_crypto_map.golden");
+    // The longest output of the command: the one with the SAs up.
+    let body = |cmd: &str| outs.iter().filter(|(c, _)| c == cmd).max_by_key(|(_, b)| b.len()).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
+    let ipsec = body("show crypto ipsec sa");
+    let spi_in = ipsec.lines().find_map(|l| l.trim().strip_prefix("current inbound spi : ")).expect("inbound spi").to_string();
+    let spi_out = ipsec.lines().find_map(|l| l.trim().strip_prefix("current outbound spi: ")).expect("outbound spi").to_string();
+    let cases: Vec<(&str, String, Vec<(&str, String)>)> = vec![
+        (
+            "show crypto ipsec sa",
+            ipsec.clone(),
+            vec![
+                ("interface", "outside".into()),
+                ("crypto_map_tag", "outside_map".into()),
+                ("sequence_number", "10".into()),
+                ("local_address", "192.0.2.1".into()),
+                ("local_identity_addr", "10.1.0.0".into()),
+                ("local_identity_mask", "255.255.255.0".into()),
+                ("remote_identity_addr", "10.2.0.0".into()),
+                ("current_peer", "192.0.2.2".into()),
+                ("remote_crypto_endpoint", "192.0.2.2".into()),
+                ("current_inbound_spi", spi_in.clone()),
+                ("current_outbound_spi", spi_out.clone()),
+                ("inbound_spi_hex", format!("0x{spi_in}")),
+                ("inbound_encryption", "esp-aes-256".into()),
+                ("inbound_authentication", "esp-sha-hmac".into()),
+                ("inbound_settings_in_use", "L2L, Tunnel, IKEv1".into()),
+                ("outbound_spi_hex", format!("0x{spi_out}")),
+                ("outbound_iv_size", "16 bytes".into()),
+            ],
+        ),
+        (
+            "show crypto ikev1 sa detail",
+            body("show crypto ikev1 sa detail"),
+            vec![("peer", "192.0.2.2".into()), ("dir", "Resp".into()), ("state", "MM_ACTIVE".into()), ("encryption", "aes256".into()), ("hash", "SHA".into()), ("lifetime", "86400".into())],
+        ),
+        (
+            "show vpn-sessiondb detail l2l",
+            body("show vpn-sessiondb detail l2l"),
+            vec![("connection", "192.0.2.2".into()), ("ip_address", "192.0.2.2".into()), ("protocol", "IPSecLAN2LAN".into()), ("negotiaion_mode", "Main".into()), ("dh_group", "14".into()), ("login_month", "Nov".into())],
+        ),
+    ];
+    for (cmd, text, want) in cases {
+        let f = std::env::temp_dir().join(format!("edgesh-asa-lab-{}-{}.txt", std::process::id(), cmd.replace(' ', "_")));
+        std::fs::write(&f, &text).unwrap();
+        let want_json = format!("{{{}}}", want.iter().map(|(k, v)| format!("\"{k}\": \"{v}\"")).collect::<Vec<_>>().join(", "));
+        let script = r#"
+import sys, json
+from ntc_templates.parse import parse_output
+got = parse_output(platform="cisco_asa", command=sys.argv[1], data=open(sys.argv[2]).read())
+want = json.loads(sys.argv[3])
+bad = [k for k in want if not got or str(got[0].get(k)) != want[k]]
+if bad:
+    print(json.dumps({"bad": bad, "got": got}, indent=1))
+    sys.exit(1)
+"#;
+        let st = std::process::Command::new(&py).args(["-c", script, cmd, &f.display().to_string(), &want_json]).output().unwrap();
+        assert!(st.status.success(), "{cmd}: ntc-templates' parse differs:\n{}{}\n{text}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+    }
+}
