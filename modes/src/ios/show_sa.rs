@@ -306,3 +306,34 @@ pub fn session_profile(doc: &crate::ios::doc::IosDoc, tunnel: &str) -> Option<St
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::session_profile;
+    use crate::ios::doc::{IosDoc, Node};
+
+    fn block(head: &str, kids: &[&str]) -> Node {
+        Node { text: head.into(), children: kids.iter().map(|k| Node { text: k.to_string(), ..Default::default() }).collect(), ..Default::default() }
+    }
+
+    /// The profile of a crypto map entry, a dynamic map's entry and a VTI's IPsec profile.
+    #[test]
+    fn session_profile_of_each_kind_of_tunnel() {
+        let mut d = IosDoc::new("r");
+        d.root = vec![
+            block("crypto map VPN 10 ipsec-isakmp", &["set peer 192.0.2.2", "set isakmp-profile P1", "match address 101"]),
+            block("crypto map VPN 20 ipsec-isakmp", &["set peer 192.0.2.3"]),
+            block("crypto dynamic-map DYN 5", &["set ikev2-profile P2"]),
+            block("crypto dynamic-map DYN 6", &["set isakmp-profile P3"]),
+            block("crypto map VPN 30 ipsec-isakmp dynamic DYN", &[]),
+            block("crypto ipsec profile IPP", &["set ikev2-profile P4"]),
+            block("interface Tunnel1", &["tunnel destination 203.0.113.9", "tunnel protection ipsec profile IPP"]),
+        ];
+        assert_eq!(session_profile(&d, "VPN-10").as_deref(), Some("P1"));
+        assert_eq!(session_profile(&d, "VPN-20"), None, "no profile: no line");
+        assert_eq!(session_profile(&d, "VPN-30-5").as_deref(), Some("P2"));
+        assert_eq!(session_profile(&d, "VPN-30-6").as_deref(), Some("P3"));
+        assert_eq!(session_profile(&d, "Tunnel1").as_deref(), Some("P4"));
+        assert_eq!(session_profile(&d, "Tunnel2"), None);
+    }
+}
