@@ -271,3 +271,33 @@ fn the_asa_rejects_a_proposal_that_does_not_mirror_its_crypto_map() {
     assert!(!list_sas().contains("INSTALLED"), "no CHILD_SA may be installed:\n{}", list_sas());
     assert!(a.cmd("show crypto ipsec sa").contains("There are no ipsec sas"));
 }
+
+/// The ASA initiates: traffic from 198.51.100.1 into edgesh0 that matches
+/// the crypto map's access list starts main mode with strongSwan (the
+/// responder); the first ping is dropped while it negotiates, as on the
+/// ASA, then traffic flows.
+#[test]
+fn traffic_starts_the_asa_crypto_map_and_flows() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    let a = Asa::start(&asa_config("host 198.51.100.1 host 203.0.113.1"));
+    let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
+    let t0 = Instant::now();
+    while !ip(&["link", "show", "edgesh0"]).status.success() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created for the crypto map:\n{}", a.cmd("show logging"));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(a.cmd("show crypto isakmp sa").contains("There are no IKEv1 SAs"), "no negotiation before traffic");
+    ip(&["link", "set", "edgesh0", "up"]);
+    ip(&["route", "replace", "203.0.113.1/32", "dev", "edgesh0", "src", "198.51.100.1"]);
+    let _ = peer(&[], &["ping", "left"]);
+    let isakmp = a.wait_for("show crypto isakmp sa", "MM_ACTIVE", 10);
+    assert!(isakmp.contains("Role    : initiator"), "{isakmp}");
+    let out = peer(&[], &["ping", "left"]);
+    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}", a.cmd("show logging"));
+    let sa = a.cmd("show crypto ipsec sa");
+    let encaps: u64 = sa.split("#pkts encaps: ").nth(1).and_then(|t| t.split(',').next()).and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+    assert!(encaps >= 4, "{sa}");
+    assert!(sa.contains(&format!("#pkts decaps: {encaps}, #pkts decrypt: {encaps}, #pkts verify: {encaps}")), "every packet answered:\n{sa}");
+    assert!(list_sas().contains("ESTABLISHED, IKEv1"), "{}", list_sas());
+}

@@ -685,6 +685,37 @@ fn bulk_ikev2_1000_tunnels_against_strongswan() {
     );
     assert_eq!(ss_ike, n, "strongSwan has one IKE SA per tunnel");
     drop(e);
+    // The same 1,000 tunnels between two strongSwans on this box, now: one
+    // connection per tunnel on the left, all started at load.
+    peer(&[], &["stop"]);
+    let _ = Command::new("ip").args(["link", "del", "veth-l"]).stderr(Stdio::null()).status();
+    peer(&[], &["netns"]);
+    let out = peer(&extra, &["start-right", conf.to_str().unwrap()]);
+    assert!(out.contains("loaded"), "{out}");
+    let mut left = String::from("connections {\n");
+    for i in 0..n {
+        let port = 10000 + i;
+        left.push_str(&format!("  t{i} {{\n    version = 2\n    local_addrs = 192.0.2.1\n    remote_addrs = 192.0.2.2\n    proposals = aes128-sha1-{ss_dh}\n    local {{ auth = psk\n id = 192.0.2.1 }}\n    remote {{ auth = psk\n id = 192.0.2.2 }}\n    children {{ c{i} {{ local_ts = 198.51.100.1/32[udp/{port}]\n remote_ts = 203.0.113.1/32[udp/{port}]\n esp_proposals = aes128-sha1\n start_action = start }} }}\n  }}\n"));
+    }
+    left.push_str("}\nsecrets {\n  ike-bulk {\n    id-1 = 192.0.2.1\n    id-2 = 192.0.2.2\n    secret = \"interop-test-psk\"\n  }\n}\n");
+    let lconf = base().join("bulk-v2-left.conf");
+    std::fs::write(&lconf, left).unwrap();
+    let t0 = Instant::now();
+    // One IKE SA per connection, as edgesh makes (by default strongSwan
+    // would carry all 1,000 children in one IKE SA with CREATE_CHILD_SA).
+    let left_extra = [("EXTRA_CHARON_CONF", "block_threshold = 100000\ncookie_threshold = 100000\ninit_limit_half_open = 0\nreplay_window = 32\nreuse_ikesa = no"), ("LOGLEVEL_IKE", "0"), ("LOGLEVEL_CFG", "0"), ("IKE_VERSION", "2")];
+    let out = peer(&left_extra, &["start-left", lconf.to_str().unwrap()]);
+    assert!(out.contains("loaded"), "{out}");
+    let mut up = 0;
+    while t0.elapsed() < Duration::from_secs(900) {
+        up = peer(&[], &["swanctl", "right", "--list-sas"]).lines().filter(|l| l.starts_with("bulk: #") && l.contains("ESTABLISHED")).count();
+        if up >= n {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let dt2 = t0.elapsed();
+    println!("strongSwan against strongSwan, same tunnels, same box: {up} up in {:.1} s ({:.0} tunnels/s)", dt2.as_secs_f64(), up as f64 / dt2.as_secs_f64());
     peer(&[], &["stop"]);
 }
 
@@ -1102,4 +1133,86 @@ fn rejected_esp_packets_are_logged_and_counted_ios() {
     ] {
         assert!(log.contains(&l), "{l}:\n{log}");
     }
+}
+
+/// The IKE SPIs (initiator's, responder's) of strongSwan's established IKE SAs.
+fn strongswan_ike_spis(list: &str) -> Vec<(String, String)> {
+    list.lines()
+        .filter(|l| l.contains("ESTABLISHED, IKEv2"))
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let i = w.iter().find(|x| x.contains("_i"))?.split('_').next()?.to_string();
+            let r = w.iter().find(|x| x.contains("_r"))?.split('_').next()?.to_string();
+            Some((i, r))
+        })
+        .collect()
+}
+
+/// A forced IKE SA rekey collision (RFC 7296 2.8.2): edgesh (IOS profile,
+/// lifetime 120 s) rekeys its IKE SA at 85-90 % of it while the link is down,
+/// strongSwan is told to rekey the same SA then, and the link comes back: the
+/// two CREATE_CHILD_SA requests cross. Both ends must end with one IKE SA,
+/// the same one, and traffic still flows.
+#[test]
+fn ikev2_forced_ike_rekey_collision() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "2")]);
+    let cfg = ios_ikev2_config("interop-test-psk").replace(" keyring local KR\n", " keyring local KR\n lifetime 120\n");
+    let e = Edgesh::start("ios", &cfg);
+    e.cmd("ping 203.0.113.1 source 198.51.100.1");
+    let t0 = Instant::now();
+    while !list_sas().contains("INSTALLED") {
+        assert!(t0.elapsed() < Duration::from_secs(20), "no IKEv2 child:\n{}\n{}", list_sas(), charon_log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let up = Instant::now();
+    let before = strongswan_ike_spis(&list_sas());
+    assert_eq!(before.len(), 1, "{}", list_sas());
+    let link = |state: &str| {
+        let o = Command::new("ip").args(["-n", "left", "link", "set", "veth-l", state]).output().expect("ip link");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    // The link goes down before edgesh's rekey point (102 to 108 s). edgesh's
+    // CREATE_CHILD_SA (seen in its debug output) and then strongSwan's are
+    // both lost; the link comes back just before edgesh retransmits (4 s
+    // after its first try) and a second before strongSwan does, so edgesh's
+    // request reaches strongSwan while strongSwan's own rekey is outstanding.
+    e.cmd("debug crypto ikev2");
+    e.cmd("terminal monitor");
+    std::thread::sleep(Duration::from_secs(95).saturating_sub(up.elapsed()));
+    link("down");
+    let sent = loop {
+        if e.cmd("show clock").contains("IKEv2 CREATE_CHILD_SA Exchange REQUEST") {
+            break Instant::now();
+        }
+        assert!(up.elapsed() < Duration::from_secs(115), "edgesh did not rekey at 85-90 % of 120 s");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    std::thread::sleep(Duration::from_millis(900));
+    let ss = std::thread::spawn(|| peer(&[], &["swanctl", "right", "--rekey", "--ike", "peer"]));
+    std::thread::sleep(Duration::from_millis(3300).saturating_sub(sent.elapsed()));
+    link("up");
+    e.cmd("undebug all");
+    let t1 = Instant::now();
+    loop {
+        let list = list_sas();
+        let ours = e.cmd("show crypto ikev2 sa detail");
+        let spis = strongswan_ike_spis(&list);
+        let ready = ours.lines().filter(|l| l.ends_with("READY  ")).count();
+        if spis.len() == 1 && spis != before && ready == 1 && (ours.contains(&format!("Local spi: {}", spis[0].0.to_uppercase())) || ours.contains(&format!("Local spi: {}", spis[0].1.to_uppercase()))) {
+            break;
+        }
+        assert!(t1.elapsed() < Duration::from_secs(60), "no single new IKE SA on both sides:\n{list}\n{ours}\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let _ = ss.join();
+    let log = charon_log();
+    assert!(log.contains("collision"), "the rekeys did not cross:\n{log}");
+    // The IKE SA is the same on both ends; its children still carry traffic.
+    let ours = e.cmd("show crypto ikev2 sa detail");
+    let spis = strongswan_ike_spis(&list_sas());
+    assert!(ours.contains(&spis[0].0.to_uppercase()) && ours.contains(&spis[0].1.to_uppercase()), "{ours}\n{}", list_sas());
+    ping_through(&e, "show logging");
+    drop(e);
+    peer(&[], &["stop"]);
 }

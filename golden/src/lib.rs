@@ -34,6 +34,8 @@
 //! * `@@ advance SECONDS` typed at a prompt is a runner directive: it moves
 //!   the virtual clock (timers such as `commit confirmed` fire) instead of
 //!   being sent to the device.
+//! * An IOS question (`... [confirm]`, `... [yes/no]: `) is a prompt: the
+//!   text after it on its line was typed (the answer).
 //! * `<*>` in an expected line matches any text (for values that may vary).
 //! * Secrets: at a `Password: ` prompt (`enable` asking for the enable
 //!   secret, the login dialog) the device echoes nothing; the transcript
@@ -146,6 +148,12 @@ impl Transcript {
                 }
                 if let Some(t) = l.strip_prefix("Username: ") {
                     return Some(format!("\x02{t}"));
+                }
+                // An IOS question is a prompt too: what follows it was typed.
+                for q in ["[confirm]", "[yes/no]: "] {
+                    if let Some(i) = l.find(q) {
+                        return Some(l[i + q.len()..].to_string());
+                    }
                 }
                 ios_or_lab(l)
             })

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 enum Dialect {
     SmartEdge,
     Ios,
+    Asa,
 }
 
 impl Dialect {
@@ -36,6 +37,7 @@ impl Dialect {
         match self {
             Dialect::SmartEdge => "smartedge",
             Dialect::Ios => "ios",
+            Dialect::Asa => "asa",
         }
     }
 }
@@ -83,6 +85,21 @@ fn modes(d: Dialect) -> Vec<Mode> {
                 })
                 .collect()
         }
+        Dialect::Asa => {
+            use edgesh_modes::asa::{AsaMode, graphs};
+            AsaMode::ALL
+                .iter()
+                .map(|&m| {
+                    let g = graphs().get(m);
+                    Mode {
+                        tag: m.prompt(),
+                        name: format!("{m:?}"),
+                        specs: g.commands().map(|c| c.spec.clone()).collect(),
+                        parse: Box::new(move |l| graphs().get(m).parse(l).ok().map(|x| x.command.spec.clone())),
+                    }
+                })
+                .collect()
+        }
     }
 }
 
@@ -91,6 +108,10 @@ fn se_prompt() -> Regex {
 }
 fn ios_prompt() -> Regex {
     Regex::new(r"^[A-Za-z0-9][^\s\[\]#>()]*(?:\(([a-z0-9-]+)\))?([#>])").expect("regex")
+}
+/// The ASA's prompt ends with a space (`ciscoasa(config)# `).
+fn asa_prompt() -> Regex {
+    Regex::new(r"^[A-Za-z0-9][^\s\[\]#>()]*(?:\(([a-z0-9-]+)\))?([#>]) ").expect("regex")
 }
 
 /// A typed line: the dialect, the prompt's mode tag, exec at `>`, the text.
@@ -104,15 +125,23 @@ struct Typed {
 
 fn typed_lines(path: &Path) -> Vec<Typed> {
     let text = std::fs::read_to_string(path).expect("transcript");
-    let (se, ios) = (se_prompt(), ios_prompt());
+    let (se, ios, asa) = (se_prompt(), ios_prompt(), asa_prompt());
     let mut out = Vec::new();
     for (_, part) in split_parts(&text) {
         let t = Transcript::parse(path, part);
         let lab = !t.devices.is_empty();
         let is_ios = t.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "ios");
+        let is_asa = t.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "asa");
+        // The lab's ASA devices: their names.
+        let asa_devs: Vec<&str> = t.devices.iter().filter(|(_, a)| a.windows(2).any(|w| w[0] == "--dialect" && w[1] == "asa")).map(|(n, _)| n.as_str()).collect();
         for line in t.body.split('\n') {
             let m = if lab {
-                se.captures(line).map(|c| (Dialect::SmartEdge, c)).or_else(|| ios.captures(line).map(|c| (Dialect::Ios, c)))
+                se.captures(line)
+                    .map(|c| (Dialect::SmartEdge, c))
+                    .or_else(|| asa.captures(line).filter(|_| asa_devs.iter().any(|d| line.starts_with(d))).map(|c| (Dialect::Asa, c)))
+                    .or_else(|| ios.captures(line).map(|c| (Dialect::Ios, c)))
+            } else if is_asa {
+                asa.captures(line).map(|c| (Dialect::Asa, c))
             } else if is_ios {
                 ios.captures(line).map(|c| (Dialect::Ios, c))
             } else {
@@ -190,7 +219,7 @@ fn every_registered_command_is_in_a_transcript() {
     let mut missing = Vec::new();
     let mut now_covered = Vec::new();
     let mut registered_all = BTreeSet::new();
-    for d in [Dialect::SmartEdge, Dialect::Ios] {
+    for d in [Dialect::SmartEdge, Dialect::Ios, Dialect::Asa] {
         let modes = modes(d);
         // spec -> the modes that register it.
         let mut registered: BTreeMap<String, Vec<String>> = BTreeMap::new();

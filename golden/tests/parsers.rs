@@ -341,6 +341,14 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
         ),
         ("show interfaces Gi0/0", "show interfaces GigabitEthernet0/0", false, "genie", vec!["--genie-os", "iosxe"], vec![("oper_status", s("up")), ("description", s("uplink to r2")), ("ip", s("192.0.2.1")), ("delay", s("10"))]),
         (
+            "show interfaces Tunnel9",
+            "show interfaces Tunnel9",
+            false,
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![("line_protocol", s("up")), ("tunnel_source_ip", s("192.0.2.1")), ("tunnel_source_interface", s("GigabitEthernet0/0")), ("tunnel_destination_ip", s("192.0.2.2")), ("tunnel_protocol", s("IPSEC/IP")), ("tunnel_transport_mtu", s("1438")), ("tunnel_protection", s("IPSec")), ("tunnel_profile", s("VTI")), ("ip", s("198.51.100.253"))],
+        ),
+        (
             "show ip route",
             "show ip route",
             false,

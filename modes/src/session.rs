@@ -93,7 +93,7 @@ pub struct Router {
     /// IOS: the running document as the engine model (compiled when the engine took it).
     pub ios_model: Arc<Config>,
     /// The ASA dialect's state (`asa/`).
-    pub asa: crate::asa::AsaRouter,
+    pub asa: crate::asa::state::AsaRouter,
 }
 
 /// A user who logged in.
@@ -301,7 +301,7 @@ pub struct Session {
     /// IOS dialect state (mode stack, privilege).
     pub ios: crate::ios::state::IosSession,
     /// ASA dialect state (mode stack).
-    pub asa: crate::asa::AsaSession,
+    pub asa: crate::asa::state::AsaSession,
     /// Privilege level (0-15); 15 may configure and see keys.
     pub privilege: u8,
     /// Highest level `enable` reaches without the enable secret.
@@ -603,7 +603,8 @@ impl Session {
     /// (the width of the prompt the line was echoed after).
     pub fn execute_with_caret(&mut self, line: &str, caret_indent: usize, out: &mut dyn Out) -> bool {
         let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('!') {
+        // (A question waiting for its answer takes an empty line too: Enter confirms.)
+        if (trimmed.is_empty() || trimmed.starts_with('!')) && self.ios.confirm.is_none() {
             return true;
         }
         if line.len() > MAX_LINE {

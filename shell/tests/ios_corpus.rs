@@ -172,7 +172,19 @@ fn paste_problems(name: &str, text: &str) -> Vec<String> {
         stack.push((ind, norm));
     }
     let norm = |x: &str| {
-        let j = x.split_whitespace().collect::<Vec<_>>().join(" ");
+        let w: Vec<&str> = x.split_whitespace().collect();
+        // IOS's canonical interface names: `int tun 1` is `interface Tunnel1`,
+        // `tunnel source serial 2/0` is `tunnel source Serial2/0`.
+        let name = edgesh_modes::ios::names::interface_name;
+        let two = |ty: &str, num: &str| ty.chars().all(|c| c.is_ascii_alphabetic()) && num.starts_with(|c: char| c.is_ascii_digit());
+        let is_int = |i: &str| i.len() >= 3 && "interface".starts_with(i);
+        let j = match w.as_slice() {
+            [i, ty, num] if is_int(i) && two(ty, num) => format!("interface {}", name(&format!("{ty}{num}"))),
+            [i, n] if is_int(i) => format!("interface {}", name(n)),
+            ["tunnel", "source", ty, num] if two(ty, num) => format!("tunnel source {}", name(&format!("{ty}{num}"))),
+            ["tunnel", "source", n] if n.parse::<std::net::Ipv4Addr>().is_err() => format!("tunnel source {}", name(n)),
+            _ => w.join(" "),
+        };
         j.strip_prefix("encryption ").map(|r| format!("encr {r}")).unwrap_or(j)
     };
     // The source's parents, by indentation (show-run style files).

@@ -401,7 +401,7 @@ impl Endpoint {
         } else if local.port() == NATT_PORT && self.sas[idx].remote != remote {
             self.sas[idx].remote = remote;
         }
-        self.v1_message(now, idx, local, remote, &hdr, data);
+        self.v1_message(now, idx, remote, &hdr, data);
     }
 
     /// Delete the IPsec SAs of a tunnel (all tunnels when `None`), telling the peer.

@@ -270,6 +270,7 @@ pub fn build(m: AsaMode) -> G {
             add(&mut g, "ikev1 pre-shared-key WORD", &["Configure IKEv1 settings", "Set the pre-shared key", "The key (up to 128 characters)"], leaf2);
             add(&mut g, "ikev2 remote-authentication pre-shared-key [0 | 8] WORD", &["Configure IKEv2 settings", "Authentication of the peer", "Pre-shared key", "Unencrypted", "Encrypted", "The key"], leaf3);
             add(&mut g, "ikev2 local-authentication pre-shared-key [0 | 8] WORD", &["Configure IKEv2 settings", "Authentication of this device", "Pre-shared key", "Unencrypted", "Encrypted", "The key"], leaf3);
+            add(&mut g, "pre-shared-key WORD", &["Set the pre-shared key (ASA 8.2: IKEv1)", "The key"], old_syntax);
             add(&mut g, "peer-id-validate {req | cert | nocheck}", &["Validate the peer's identity", "Required", "If supported by the certificate", "Do not check"], leaf1);
             add(&mut g, "isakmp keepalive {threshold <10-3600> retry <2-10> | disable | threshold infinite}", &["ISAKMP settings", "Keepalive (DPD)", "Threshold", "Seconds", "Retry", "Seconds", "Disable", "Threshold", "Never"], leaf2);
         }
@@ -436,6 +437,13 @@ fn global(g: &mut G) {
     add(g, "crypto ikev1 policy <1-65535>", &[CR, "Configure IKEv1", "Set IKEv1 policy suite", "Policy suite priority (1 highest, 65535 lowest)"], b_ikev1);
     add(g, "crypto ikev2 policy <1-65535>", &[CR, "Configure IKEv2", "Set IKEv2 policy suite", "Policy suite priority (1 highest, 65535 lowest)"], b_ikev2);
     add(g, "crypto isakmp identity {address | hostname | key-id WORD | auto}", &[CR, "Configure ISAKMP", "Set the identity sent to peers", "Use the IP address", "Use the host name", "Use a key id", "The key id", "Decide per connection"], leaf3);
+    // ASA 8.2 syntax, converted as 8.4 and later do.
+    add(g, "access-list WORD {permit | deny} LINE", &["Configure an access control element", "Access list identifier", "Specify packets to forward", "Specify packets to reject", "Protocol, source, destination (ASA 7.x: extended)"], old_syntax);
+    add(g, "crypto isakmp policy <1-65535>", &[CR, "Configure ISAKMP (ASA 8.2: IKEv1)", "Set policy suite", "Priority"], old_syntax);
+    add(g, "crypto isakmp enable WORD", &[CR, "Configure ISAKMP (ASA 8.2: IKEv1)", "Enable on an interface", "Interface name (nameif)"], old_syntax);
+    add(g, "crypto ipsec transform-set WORD LINE", &[CR, "IPsec (ASA 8.2: IKEv1 transform set)", "Define transform set", "Name", "Transforms"], old_syntax);
+    add(g, "crypto map WORD <1-65535> set transform-set LINE", &[CR, "Configure a crypto map", "Crypto map tag", "Sequence", "Specify crypto map settings", "Transform sets (ASA 8.2: IKEv1)", "Names"], old_syntax);
+    add(g, "crypto dynamic-map WORD <1-65535> set transform-set LINE", &[CR, "Configure a dynamic crypto map", "Tag", "Sequence", "Specify crypto map settings", "Transform sets (ASA 8.2: IKEv1)", "Names"], old_syntax);
     add(g, "tunnel-group WORD type {ipsec-l2l | remote-access | webvpn}", &["Create and manage the database of connection specific records for IPSec connections", "Name of the tunnel group (an IP address for a LAN-to-LAN peer)", "Set the type of the tunnel group", "IPSec LAN-to-LAN", "IPSec remote access", "WebVPN"], |s, a, _| {
         set_line(s, &key_words(a, 3), &canon(a));
         Ok(())
@@ -479,6 +487,36 @@ fn global(g: &mut G) {
 }
 
 leaf!(leaf5, 5);
+
+/// The ASA 8.2 commands that 8.4 and later convert on load (the IKEv1
+/// keywords): `crypto isakmp policy|enable`, `crypto ipsec transform-set`,
+/// `crypto map M N set transform-set`, `pre-shared-key` in a tunnel-group's
+/// ipsec-attributes. Returns the line as 9.x keeps it.
+pub fn convert_82(line: &str) -> Option<String> {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    let rest = |n: usize| w[n..].join(" ");
+    Some(match w.as_slice() {
+        ["crypto", "isakmp", "policy", _] => format!("crypto ikev1 policy {}", rest(3)),
+        ["crypto", "isakmp", "enable", _] => format!("crypto ikev1 enable {}", rest(3)),
+        ["crypto", "ipsec", "transform-set", _, ..] => format!("crypto ipsec ikev1 transform-set {}", rest(3)),
+        ["crypto", m @ ("map" | "dynamic-map"), name, seq, "set", "transform-set", ..] => format!("crypto {m} {name} {seq} set ikev1 transform-set {}", rest(6)),
+        ["pre-shared-key", _] => format!("ikev1 {line}"),
+        // `access-list NAME permit ...` (7.x): an extended entry.
+        ["access-list", name, "permit" | "deny", ..] => format!("access-list {name} extended {}", rest(2)),
+        _ => return None,
+    })
+}
+
+/// An ASA 8.2 line: run as the 9.x line it converts to.
+fn old_syntax(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let Some(new) = convert_82(&canon(a)) else { return Err("% Invalid input".into()) };
+    let m = super::mode(s);
+    match super::run_in(s, m, &new, o) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(String::new()),
+        Err(_) => Err(format!("% Invalid input ({new})")),
+    }
+}
 
 /// A line kept once, in place (`crypto ikev1 enable outside`).
 fn add_only(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {

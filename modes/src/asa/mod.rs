@@ -24,38 +24,18 @@ pub mod doc;
 pub mod esp_events;
 pub mod events;
 pub mod show_sa;
+pub mod state;
 pub mod users;
 pub mod vocabulary;
 
 pub use doc::{AsaDoc, AsaFrame, AsaMode, Node};
+pub use state::{AsaRouter, AsaSession};
 
 use crate::out::Out;
 use crate::session::{Args, Handler, Router, Session};
 use edgesh_grammar::{Graph, ParseError};
 use std::sync::{Arc, Mutex, OnceLock};
 use vocabulary::vocabulary;
-
-/// The ASA's router state: the running document, the startup one (`write
-/// memory`), the document the engine last ran from and its engine model.
-#[derive(Debug)]
-pub struct AsaRouter {
-    pub doc: AsaDoc,
-    pub startup: Option<AsaDoc>,
-    pub compiled: Option<AsaDoc>,
-    pub model: Arc<edgesh_engine::Config>,
-}
-
-impl Default for AsaRouter {
-    fn default() -> Self {
-        AsaRouter { doc: AsaDoc::default(), startup: None, compiled: None, model: Arc::new(edgesh_engine::Config::new("ciscoasa")) }
-    }
-}
-
-/// A session's ASA state: its configuration mode stack.
-#[derive(Clone, Debug, Default)]
-pub struct AsaSession {
-    pub stack: Vec<AsaFrame>,
-}
 
 /// The file `write memory` saves to and a start loads, in the state directory.
 pub const STARTUP_FILE: &str = "asa-startup-config";

@@ -97,8 +97,75 @@ pub fn ikev1_sa(r: &Router, detail: bool, v2_line: bool, out: &mut dyn Out) {
         }
     }
     if v2_line {
-        out.line("");
+        ikev2_sa(r, out);
+    }
+}
+
+/// `show crypto ikev2 sa` in the ASA layout (Genie's asa `ShowCryptoIkev2Sa` reads it).
+pub fn ikev2_sa(r: &Router, out: &mut dyn Out) {
+    use edgesh_engine::ike::crypto::{CipherAlg, HashAlg};
+    use edgesh_engine::ike::v2::State;
+    use edgesh_engine::ike::v2::keys::Encr;
+    let now = r.now_ms();
+    let v2 = r.ike().v2();
+    let sas: Vec<_> = v2.sas().iter().filter(|s| s.state != State::Deleting).collect();
+    out.line("");
+    if sas.is_empty() {
         out.line("There are no IKEv2 SAs");
+        return;
+    }
+    out.line("IKEv2 SAs:");
+    out.line("");
+    for s in sas {
+        let kids: Vec<&ChildSa> = v2.child_sas().iter().filter(|c| c.ike == s.conn).collect();
+        let up = s.state == State::Established;
+        let status = match (up, kids.is_empty()) {
+            (true, false) => "UP-ACTIVE",
+            (true, true) => "UP-IDLE",
+            _ => "DOWN-NEGOTIATING",
+        };
+        let id = s.conn.saturating_sub(edgesh_engine::ike::v2::CONN_BASE);
+        out.line(&format!("Session-id:{id}, Status:{status}, IKE count:1, CHILD count:{}", kids.len()));
+        out.line("");
+        out.line("Tunnel-id Local                                               Remote                                                  Status         Role");
+        let local = format!("{}/{}", s.local.ip(), s.local.port());
+        let remote = format!("{}/{}", s.remote.ip(), s.remote.port());
+        let state = if up { "READY" } else { "NEGOTIATING" };
+        let role = if s.role == Role::Initiator { "INITIATOR" } else { "RESPONDER" };
+        out.line(&format!("{id:>9} {local:<52}{remote:<57}{state:<9}{role}"));
+        let suite = match &s.suite {
+            Some(su) => {
+                let encr = match su.encr {
+                    Encr::Cbc(CipherAlg::Aes(k)) => format!("AES-CBC, keysize: {}", k * 8),
+                    Encr::Cbc(CipherAlg::TripleDes) => "3DES".into(),
+                    Encr::Cbc(CipherAlg::Des) => "DES".into(),
+                    Encr::Gcm(k) => format!("AES-GCM, keysize: {}", k * 8),
+                };
+                let hash = match su.integ.map(|i| i.hash) {
+                    None => "None",
+                    Some(HashAlg::Md5) => "MD596",
+                    Some(HashAlg::Sha1) => "SHA96",
+                    Some(HashAlg::Sha256) => "SHA256",
+                    Some(HashAlg::Sha384) => "SHA384",
+                    Some(HashAlg::Sha512) => "SHA512",
+                };
+                format!("Encr: {encr}, Hash: {hash}, DH Grp:{}, Auth sign: PSK, Auth verify: PSK", su.group)
+            }
+            None => "Encr: Unknown, Hash: None, DH Grp:0, Auth sign: PSK, Auth verify: PSK".into(),
+        };
+        out.line(&format!("      {suite}"));
+        out.line(&format!("      Life/Active Time: {}/{} sec", s.lifetime, now.saturating_sub(s.established.unwrap_or(s.created)) / 1000));
+        for c in kids {
+            let range = |t: &Selector| {
+                let lo = t.net.network();
+                let hi = std::net::Ipv4Addr::from(u32::from(lo) | !u32::from(t.mask()));
+                let (plo, phi) = if t.port == 0 { (0, 65535) } else { (t.port, t.port) };
+                format!("{lo}/{plo} - {hi}/{phi}")
+            };
+            out.line(&format!("Child sa: local selector  {}", range(&c.local_ts)));
+            out.line(&format!("          remote selector {}", range(&c.remote_ts)));
+            out.line(&format!("          ESP spi in/out: 0x{:08x}/0x{:08x}", c.spi_in, c.spi_out));
+        }
     }
 }
 
@@ -237,7 +304,8 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
             out.line(&format!("      current outbound spi: {:08X}", c.spi_out));
             out.line(&format!("      current inbound spi : {:08X}", c.spi_in));
             out.line("");
-            let settings = if c.encap { "{L2L, Tunnel,  NAT-T-Encaps, IKEv1, }" } else { "{L2L, Tunnel, IKEv1, }" };
+            let v = if c.ike >= edgesh_engine::ike::v2::CONN_BASE { "IKEv2" } else { "IKEv1" };
+            let settings = if c.encap { format!("{{L2L, Tunnel,  NAT-T-Encaps, {v}, }}") } else { format!("{{L2L, Tunnel, {v}, }}") };
             for (dir, spi) in [("inbound", c.spi_in), ("outbound", c.spi_out)] {
                 out.line(&format!("    {dir} esp sas:"));
                 out.line(&format!("      spi: 0x{spi:08X} ({spi})"));
@@ -412,6 +480,10 @@ pub fn register(g: &mut G) {
         };
         add(g, &spec, &[SH, CR, if v == "isakmp" { "Show ISAKMP information" } else { "Show IKEv1 information" }, "Show security associations", "Show detailed information"], f);
     }
+    add(g, "show crypto ikev2 sa", &[SH, CR, "Show IKEv2 information", "Show security associations"], |s, _, o| {
+        ikev2_sa(&synced(s), o);
+        Ok(())
+    });
     add(g, "show crypto ipsec sa [peer A.B.C.D]", &[SH, CR, "Show IPsec information", "Show IPsec security associations", "Of one peer", "Peer address"], |s, a, o| {
         let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
         ipsec_sa(&synced(s), peer, o);
@@ -437,14 +509,18 @@ pub fn register(g: &mut G) {
             Ok(())
         });
     }
-    add(g, "debug crypto ikev1 [<1-255>]", &["Debugging functions", "Crypto debugging", "IKEv1", "Level"], |s, _, _| {
+    add(g, "debug crypto ikev1 [<1-255>]", &["Debugging functions", "Crypto debugging", "IKEv1", "Level"], |s, a, _| {
         s.monitor = true;
-        s.router().debug.isakmp = true;
+        let mut r = s.router();
+        r.debug.isakmp = true;
+        r.asa.debug_levels.0 = a.num("<1-255>").unwrap_or(1) as u8;
         Ok(())
     });
-    add(g, "debug crypto ipsec [<1-255>]", &["Debugging functions", "Crypto debugging", "IPsec", "Level"], |s, _, _| {
+    add(g, "debug crypto ipsec [<1-255>]", &["Debugging functions", "Crypto debugging", "IPsec", "Level"], |s, a, _| {
         s.monitor = true;
-        s.router().debug.ipsec = true;
+        let mut r = s.router();
+        r.debug.ipsec = true;
+        r.asa.debug_levels.1 = a.num("<1-255>").unwrap_or(1) as u8;
         Ok(())
     });
     for (spec, helps) in [("undebug all", &["Disable debugging functions", "All debugging"][..]), ("no debug all", &["Negate a command", "Debugging functions", "All debugging"][..])] {
@@ -454,12 +530,15 @@ pub fn register(g: &mut G) {
         });
     }
     add(g, "show debug", &[SH, "Debug settings"], |s, _, o| {
-        let d = s.router().debug.clone();
+        let (d, (l1, l2)) = {
+            let r = s.router();
+            (r.debug.clone(), r.asa.debug_levels)
+        };
         if d.isakmp {
-            o.line("debug crypto ikev1 enabled at level 1");
+            o.line(&format!("debug crypto ikev1 enabled at level {l1}"));
         }
         if d.ipsec {
-            o.line("debug crypto ipsec enabled at level 1");
+            o.line(&format!("debug crypto ipsec enabled at level {l2}"));
         }
         Ok(())
     });

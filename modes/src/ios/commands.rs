@@ -86,8 +86,25 @@ fn vrf_forwarding(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
+/// An interface named in two words (`int tun 1`, `interface Serial 2/0`,
+/// `tunnel source serial 2/0`): IOS takes the type and the number apart.
+fn joined_interface(a: &Args) -> Option<String> {
+    let ty = a.get("WORD")?;
+    let num = a.get("num")?;
+    (ty.chars().all(|c| c.is_ascii_alphabetic() || c == '-') && num.starts_with(|c: char| c.is_ascii_digit())).then(|| format!("{ty}{num}"))
+}
+
 fn b_if(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
-    let raw = a.req("WORD")?;
+    let joined = joined_interface(a);
+    if a.get("num").is_some() && joined.is_none() {
+        let w = a.get("num").unwrap_or("");
+        let col = super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
+        o.line(&format!("{}^", " ".repeat(col)));
+        o.line("% Invalid input detected at '^' marker.");
+        o.line("");
+        return Err(String::new());
+    }
+    let raw = joined.as_deref().unwrap_or(a.req("WORD")?);
     // An interface name is a type and a number (`<NameOfYourOutsideInterface>`
     // from a template is not): IOS refuses it with the caret.
     if !raw.starts_with(|c: char| c.is_ascii_alphabetic()) || !raw.contains(|c: char| c.is_ascii_digit()) || raw.contains(['<', '>', '{', '}', '$']) {
@@ -111,10 +128,34 @@ const KEY_TYPE_HELP: [&str; 5] = ["RSA key", "Ed25519 key", "ECDSA key on NIST P
 
 /// `no ...`: remove the lines (or blocks) it names; if none, keep the `no`
 /// line itself (`no ip domain lookup` is configuration too).
-fn negate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+fn negate(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     let rest = a.get("LINE").unwrap_or("").trim().to_string();
     if rest.is_empty() {
         return Err("Incomplete command.".into());
+    }
+    let global = s.ios.stack.last().is_none_or(|f| f.mode == IosMode::Config);
+    let w: Vec<&str> = rest.split_whitespace().collect();
+    let has_root = |s: &Session, head: &str| s.router().ios_doc.root.iter().any(|n| n.text == head || n.text.starts_with(&format!("{head} ")));
+    // IOS asks before it removes a user (IOS 15 and later) ...
+    if let (true, ["username", name, ..]) = (global, w.as_slice()) {
+        if has_root(s, &format!("username {name}")) {
+            s.ios.confirm = Some(super::state::Pending {
+                yes_no: false,
+                prompt: "This operation will remove all username related configurations with same name.Do you want to continue? [confirm]".into(),
+                action: super::state::PendingAction::Negate(format!("username {name}")),
+            });
+            return Ok(());
+        }
+    }
+    // ... and an enrolled trustpoint (one with a certificate chain).
+    if let (true, ["crypto", "pki" | "ca", "trustpoint", name]) = (global, w.as_slice()) {
+        if has_root(s, &format!("crypto pki certificate chain {name}")) || has_root(s, &format!("crypto ca certificate chain {name}")) {
+            out.line("% Removing an enrolled trustpoint will destroy all certificates");
+            out.line(" received from the related Certificate Authority.");
+            out.line("");
+            s.ios.confirm = Some(super::state::Pending { yes_no: true, prompt: "Are you sure you want to do this? [yes/no]: ".into(), action: super::state::PendingAction::RemoveTrustpoint(name.to_string()) });
+            return Ok(());
+        }
     }
     if !remove_line(s, &rest) {
         set_line(s, "", &format!("no {rest}"));
@@ -123,6 +164,79 @@ fn negate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
         crate::logbuf::from_ios_doc(&mut s.router());
     }
     Ok(())
+}
+
+/// The answer to a pending question (`[confirm]`: the first character of
+/// the line, `n` cancels and the rest of the line is read as typed after it;
+/// `[yes/no]`: the line, `y`/`ye`/`yes` or `n`/`no`, anything else asked
+/// again), as IOS reads it from a terminal or a paste.
+pub fn answer(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
+    let Some(p) = s.ios.confirm.take() else { return true };
+    if p.yes_no {
+        let t = line.trim().to_ascii_lowercase();
+        let yes = !t.is_empty() && "yes".starts_with(&t);
+        let no = !t.is_empty() && "no".starts_with(&t);
+        if !yes && !no {
+            out.line("% Please answer 'yes' or 'no'.");
+            s.ios.confirm = Some(p);
+            return true;
+        }
+        if yes {
+            run_pending(s, &p.action, out);
+        }
+        return true;
+    }
+    let mut chars = line.chars();
+    let first = chars.next();
+    let rest: String = chars.collect();
+    if !matches!(first, Some('n' | 'N')) {
+        run_pending(s, &p.action, out);
+    }
+    if rest.trim().is_empty() { true } else { super::execute(s, &rest, indent + 1, out) }
+}
+
+fn run_pending(s: &mut Session, action: &super::state::PendingAction, out: &mut dyn Out) {
+    use super::state::PendingAction;
+    let root_gone = |s: &mut Session, heads: &[String]| {
+        let mut r = s.router();
+        r.ios_doc.root.retain(|n| !heads.iter().any(|h| n.text == *h));
+        drop(r);
+        // Top-level blocks went: the header index starts afresh.
+        s.ios.blocks = Default::default();
+    };
+    match action {
+        PendingAction::Negate(rest) => {
+            remove_line(s, rest);
+            s.ios.blocks = Default::default();
+        }
+        PendingAction::RemoveTrustpoint(name) => {
+            let heads: Vec<String> = ["crypto pki trustpoint", "crypto ca trustpoint", "crypto pki certificate chain", "crypto ca certificate chain"].iter().map(|h| format!("{h} {name}")).collect();
+            root_gone(s, &heads);
+            out.line("% Be sure to ask the CA administrator to revoke your certificates.");
+        }
+        PendingAction::ClearLogging => s.router().log.clear(),
+        PendingAction::EraseStartup => {
+            let path = s.router().state_dir.join("startup-config");
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    out.line(&format!("%Error erasing nvram: ({e})"));
+                    return;
+                }
+            }
+            s.router().ios_startup = None;
+            out.line("[OK]");
+            out.line("Erase of nvram: complete");
+        }
+        PendingAction::Zeroize => {
+            // The router's own certificates go with its keys; CA certificates stay.
+            let mut r = s.router();
+            for n in r.ios_doc.root.iter_mut().filter(|n| n.text.starts_with("crypto pki certificate chain ") || n.text.starts_with("crypto ca certificate chain ")) {
+                n.children.retain(|c| c.text.split_whitespace().nth(1) == Some("ca"));
+            }
+        }
+    }
 }
 
 /// `logging buffered ...`, `logging host ...`: kept as typed, and followed by the log buffer.
@@ -303,7 +417,24 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "description LINE", &["Interface specific description", "Up to 240 characters describing this interface"], leaf1);
             add(&mut g, "shutdown", &["Shutdown the selected interface"], leaf1);
             add(&mut g, "crypto map WORD", &["Encryption/Decryption commands", "Assign a Crypto Map", "Crypto Map tag"], leaf2);
-            add(&mut g, "tunnel source {A.B.C.D | WORD}", &["protocol-over-protocol tunneling", "source of tunnel packets", "IP address", "Interface"], leaf2);
+            add(&mut g, "tunnel source {A.B.C.D | WORD [WORD:num]}", &["protocol-over-protocol tunneling", "source of tunnel packets", "IP address", "Interface (or type)", "Interface number"], |s, a, o| {
+                // An interface is stored by its full name, as IOS prints it.
+                match (a.get("A.B.C.D"), joined_interface(a).or_else(|| a.get("WORD").map(str::to_string))) {
+                    (None, Some(i)) if a.get("num").is_none() || joined_interface(a).is_some() => {
+                        set_line(s, "tunnel source", &format!("tunnel source {}", interface_name(&i)));
+                        Ok(())
+                    }
+                    (None, _) => {
+                        let w = a.get("num").unwrap_or("");
+                        let col = super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
+                        o.line(&format!("{}^", " ".repeat(col)));
+                        o.line("% Invalid input detected at '^' marker.");
+                        o.line("");
+                        Err(String::new())
+                    }
+                    _ => leaf2(s, a, o),
+                }
+            });
             add(&mut g, "tunnel destination {A.B.C.D | WORD}", &["protocol-over-protocol tunneling", "destination of tunnel", "IP address", "Host name"], leaf2);
             add(&mut g, "tunnel mode {ipsec {ipv4 | ipv6} | gre {ip | ipv6 | multipoint [ipv6]} | ipip [decapsulate-any] | ipv6ip [6to4 | auto-tunnel | isatap] | ipv6 | mpls traffic-eng | vxlan-gpe ipv4 | vxlan ipv4 | l2tpv3 | udp | rbscp}", &["protocol-over-protocol tunneling", "tunnel encapsulation method", "IPSEC tunnel encapsulation", "over IPv4", "over IPv6", "generic route encapsulation protocol", "over IP", "over IPv6", "over IPv4 (multipoint)", "over IPv6 (multipoint)", "IP over IP encapsulation", "decapsulate any IP-in-IP packet", "IPv6 over IP encapsulation", "IPv6 automatic tunnelling using 6to4", "IPv6 automatic tunnelling using IPv4 compatible addresses", "IPv6 automatic tunnelling using ISATAP", "Generic packet tunneling in IPv6", "MPLS encapsulations", "RSVP Traffic Engineering", "VXLAN-GPE encapsulation", "over IPv4", "VXLAN encapsulation", "over IPv4", "L2TPv3 encapsulation", "UDP encapsulation", "RBSCP in IP tunnel"], |s, a, _| {
                 // `tunnel mode gre ip` is IOS's default: IOS does not print it.
@@ -328,7 +459,7 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "exec-timeout <0-35791> [<0-2147483>]", &["Set the EXEC timeout", "Minutes", "Seconds"], leaf1);
             add(&mut g, "login [local]", &["Enable password checking", "Local password checking"], leaf1);
             add(&mut g, "transport input {ssh | telnet | all | none} [ssh | telnet]", &["Define transport protocols for line", "Define which protocols to use when connecting to the terminal server", "SSH", "Telnet", "All", "None", "SSH", "Telnet"], leaf2);
-            add(&mut g, "password LINE", &["Set a password", "The password"], leaf1);
+            add(&mut g, "password LINE", &["Set a password", "The password"], line_password);
         }
         IosMode::SshPubkey => {
             add(&mut g, "username WORD", &["Config public key for remote user", "SSH user name"], b_pubkey_user);
@@ -769,19 +900,21 @@ fn user_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
             continue;
         }
         if b.keyword && b.value == "password" && key == "enable password" {
-            // `enable password [0] TEXT` is kept as type 7, never in clear.
+            // `enable password [0] TEXT`: as IOS, in clear (`enable password
+            // TEXT`), or type 7 under `service password-encryption`.
             let ty = match it.peek() {
                 Some(t) if t.keyword && ["0", "7"].contains(&&*t.value) => it.next().map(|t| t.value.to_string()),
                 _ => None,
             };
             let text = it.next().map(|t| t.value.to_string()).unwrap_or_default();
-            let enc = if ty.as_deref() == Some("7") {
+            if ty.as_deref() == Some("7") {
                 crate::passwords::type7_decode(&text).ok_or_else(|| format!("Invalid encrypted password: {text}"))?;
-                text
+                parts.extend(["password".to_string(), "7".to_string(), text]);
+            } else if password_encryption(s) {
+                parts.extend(["password".to_string(), "7".to_string(), crate::passwords::type7_encode(&text, (s.router().random() % 16) as usize)]);
             } else {
-                crate::passwords::type7_encode(&text, (s.router().random() % 16) as usize)
-            };
-            parts.extend(["password".to_string(), "7".to_string(), enc]);
+                parts.extend(["password".to_string(), text]);
+            }
             continue;
         }
         if b.keyword && b.value == "password" && key != "enable secret" {
@@ -809,7 +942,64 @@ fn user_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
+/// Is `service password-encryption` configured?
+fn password_encryption(s: &Session) -> bool {
+    s.router().ios_doc.root.iter().any(|n| n.text == "service password-encryption")
+}
+
+/// `service password-encryption`: from now on clear-text passwords are
+/// kept as type 7, and those already configured (`enable password`, `line`
+/// passwords) are encrypted at once; `no service password-encryption` leaves
+/// them encrypted, as on IOS.
+fn service_password_encryption(s: &mut Session, _: &Args, _: &mut dyn Out) -> CmdResult {
+    set_line(s, "service password-encryption", "service password-encryption");
+    let mut r = s.router();
+    let mut seed = r.random();
+    let mut enc = |clear: &str| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        crate::passwords::type7_encode(clear, ((seed >> 33) % 16) as usize)
+    };
+    for n in r.ios_doc.root.iter_mut() {
+        if let ["enable", "password", clear] = n.text.split_whitespace().collect::<Vec<_>>()[..] {
+            n.text = format!("enable password 7 {}", enc(clear));
+        }
+        if n.text.starts_with("line ") {
+            for c in n.children.iter_mut() {
+                if let ["password", clear] = c.text.split_whitespace().collect::<Vec<_>>()[..] {
+                    c.text = format!("password 7 {}", enc(clear));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `password TEXT` under a `line`: type 7 under `service password-encryption`.
+fn line_password(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let text = a.get("LINE").unwrap_or("").trim().to_string();
+    let w: Vec<&str> = text.split_whitespace().collect();
+    match w.as_slice() {
+        // Kept as given (IOS takes the hidden form as it is).
+        ["7", hidden] => set_line(s, "password", &format!("password 7 {hidden}")),
+        ["0", clear] | [clear] if password_encryption(s) => {
+            let e = crate::passwords::type7_encode(clear, (s.router().random() % 16) as usize);
+            set_line(s, "password", &format!("password 7 {e}"));
+        }
+        ["0", clear] => set_line(s, "password", &format!("password {clear}")),
+        _ => return leaf1(s, a, o),
+    }
+    Ok(())
+}
+
 fn global(g: &mut G) {
+    add(g, "crypto key zeroize [rsa [WORD]]", &["Encryption module", "Long term key operations", "Remove keys", "Remove RSA keys", "keypair label"], |s, _, o| {
+        // A one-time operation: asked, never stored in the configuration.
+        o.line("% All keys will be removed.");
+        o.line("% All router certs issued using these keys will also be removed.");
+        s.ios.confirm = Some(super::state::Pending { yes_no: true, prompt: "Do you really want to remove these keys? [yes/no]: ".into(), action: super::state::PendingAction::Zeroize });
+        Ok(())
+    });
+    add(g, "service password-encryption", &["Modify use of network based services", "Encrypt system passwords"], service_password_encryption);
     add(g, &format!("logging buffered [<4096-2147483647>] {LOG_LEVELS}"), &["Modify message logging facilities", "Set buffered logging parameters", "Logging buffer size (bytes)", "System is unusable", "Immediate action needed", "Critical conditions", "Error conditions", "Warning conditions", "Normal but significant conditions", "Informational messages", "Debugging messages"], logging);
     add(g, "logging host A.B.C.D [transport udp port <1-65535>]", &["Modify message logging facilities", "Set syslog server IP address and parameters", "IP address of the syslog server", "Specify the transport protocol", "UDP", "Specify the UDP port", "Port"], logging);
     add(g, "logging A.B.C.D", &["Modify message logging facilities", "IP address of the logging host"], logging);
@@ -820,6 +1010,8 @@ fn global(g: &mut G) {
     });
     add(g, "crypto isakmp policy <1-10000>", &["Encryption module", "Configure ISAKMP Policy", "Set policy for an ISAKMP protection suite", "Priority of protection suite"], b_isakmp);
     add(g, "crypto isakmp key [0 | 6] WORD:key address A.B.C.D [A.B.C.D:mask] [no-xauth]", &["Encryption module", "ISAKMP", "Set pre-shared key for remote peer", "Unencrypted key", "Encrypted key", "pre-shared key", "define shared key with IP address", "Peer IP address", "Peer IP subnet mask", "Bypasses XAuth for this peer"], append);
+    add(g, "crypto isakmp key [0 | 6] WORD:key hostname WORD:host [no-xauth]", &["Encryption module", "ISAKMP", "Set pre-shared key for remote peer", "Unencrypted key", "Encrypted key", "pre-shared key", "define shared key with hostname", "Hostname of peer", "Bypasses XAuth for this peer"], append);
+    add(g, "crypto isakmp key [0 | 6] WORD:key address ipv6 WORD:prefix [no-xauth]", &["Encryption module", "ISAKMP", "Set pre-shared key for remote peer", "Unencrypted key", "Encrypted key", "pre-shared key", "define shared key with IP address", "define shared key with IPv6 address", "IPv6 prefix (X:X:X:X::X/<0-128>)", "Bypasses XAuth for this peer"], append);
     add(g, "crypto isakmp identity {address | hostname | dn}", &["Encryption module", "ISAKMP", "Set the identifier used during IKE", "Use the IP address of the interface", "Use the hostname of the router", "Use the distinguished name"], leaf3);
     add(g, "crypto isakmp keepalive <10-3600> [<2-60>] [on-demand | periodic]", &["Encryption module", "ISAKMP", "Set a keepalive interval for use with IOS peers", "Number of seconds between keep alives", "Number of seconds between retries", "DPD on demand", "DPD periodic"], leaf3);
     add(g, "crypto isakmp nat keepalive <5-3600>", &["Encryption module", "ISAKMP", "NAT traversal", "Set a keepalive interval", "Seconds"], leaf4);
@@ -854,7 +1046,7 @@ fn global(g: &mut G) {
     add(g, "ip route vrf WORD:vrf A.B.C.D:net A.B.C.D:mask {A.B.C.D:hop | WORD:if} [<1-255>]", &["Global IP configuration subcommands", "Establish static routes", "Configure static route for a VPN Routing/Forwarding instance", "VPN Routing/Forwarding instance name", "Destination prefix", "Destination prefix mask", "Forwarding router's address", "Interface", "Distance metric for this route"], ip_route);
     add(g, "ip vrf WORD", &["Global IP configuration subcommands", "Configure an IP VPN Routing/Forwarding instance", "VPN Routing/Forwarding instance name"], b_vrf);
     add(g, "vrf definition WORD", &["Configure a VRF", "VRF definition", "VRF name"], b_vrf);
-    add(g, "interface WORD", &["Select an interface to configure", "Interface name"], b_if);
+    add(g, "interface WORD [WORD:num]", &["Select an interface to configure", "Interface name (or type)", "Interface number"], b_if);
     add(g, "username WORD privilege <0-15> {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
     add(g, "username WORD {secret [0 | 5 | 8 | 9] WORD:s | password [0 | 7] WORD:p}", &["Establish User Name Authentication", "User name", "Specify the secret for the user", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret", "Specify the password for the user", "Unencrypted", "Hidden", "The password"], user_line);
     add(g, "enable secret level <1-15>:level [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Set exec level password", "Level number", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], enable_level);
@@ -872,7 +1064,7 @@ fn global(g: &mut G) {
         Ok(())
     });
     add(g, "enable secret [0 | 5 | 8 | 9] WORD", &["Modify enable password parameters", "Assign the privileged level secret", "Unencrypted", "MD5", "PBKDF2", "SCRYPT", "The secret"], user_line);
-    add(g, "enable password [0 | 7] WORD", &["Modify enable password parameters", "Assign the privileged level password", "Unencrypted", "Hidden", "The password (kept as type 7)"], user_line);
+    add(g, "enable password [0 | 7] WORD", &["Modify enable password parameters", "Assign the privileged level password", "Unencrypted", "Hidden", "The UNENCRYPTED (cleartext) 'enable' password"], user_line);
     add(g, "enable algorithm-type {md5 | sha256 | scrypt} secret WORD", &["Modify enable password parameters", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Assign the privileged level secret", "The secret"], user_line);
     add(g, "username WORD [privilege <0-15>] algorithm-type {md5 | sha256 | scrypt} secret WORD:s", &["Establish User Name Authentication", "User name", "Set user privilege level", "User privilege level", "Algorithm to use for hashing the plaintext secret", "MD5 (type 5)", "PBKDF2-SHA256 (type 8)", "SCRYPT (type 9)", "Specify the secret for the user", "The secret"], user_line);
     add(g, "ip ssh server listen A.B.C.D:addr [port <1-65535>:port]", &["Global IP configuration subcommands", "Configure ssh options", "Configure the SSH server", "Listen for SSH connections on this address (edgesh)", "IPv4 address", "TCP port (default 22)", "Port"], |s, a, _| {
@@ -923,13 +1115,22 @@ fn crypto_exec(g: &mut G) {
         Ok(())
     });
     crate::ios::show_ikev2::register(g);
-    add(g, "show interfaces [WORD]", &[SH, "Interface status and configuration", "Interface name"], |s, a, o| {
+    add(g, "show interfaces [WORD [WORD:num]]", &[SH, "Interface status and configuration", "Interface name (or type)", "Interface number"], |s, a, o| {
         super::commit::sync(&mut s.router());
-        let name = a.get("WORD").map(interface_name);
+        // `show interfaces tunnel 18`: the type and the number apart, as IOS takes them.
+        let name = joined_interface(a).or_else(|| a.get("WORD").filter(|_| a.get("num").is_none()).map(str::to_string)).map(|n| interface_name(&n));
+        if a.get("WORD").is_some() && name.is_none() {
+            let w = a.get("num").unwrap_or("");
+            let col = super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
+            o.line(&format!("{}^", " ".repeat(col)));
+            o.line("% Invalid input detected at '^' marker.");
+            o.line("");
+            return Err(String::new());
+        }
         let ifs = crate::ios::show_if::interfaces(&s.router(), name.as_deref());
         let Some(ifs) = ifs else {
             // IOS: an interface that does not exist is an invalid word (caret under it).
-            let w = a.get("WORD").unwrap_or("");
+            let w = a.get("num").or(a.get("WORD")).unwrap_or("");
             let col = super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
             o.line(&format!("{}^", " ".repeat(col)));
             o.line("% Invalid input detected at '^' marker.");
@@ -980,6 +1181,20 @@ fn crypto_exec(g: &mut G) {
         }
         Ok(())
     });
+    add(g, "clear logging", &["Reset functions", "Clear logging buffer"], |s, _, _| {
+        s.ios.confirm = Some(super::state::Pending { yes_no: false, prompt: "Clear logging buffer [confirm]".into(), action: super::state::PendingAction::ClearLogging });
+        Ok(())
+    });
+    for (spec, helps) in [("write erase", &["Write running configuration to memory, network, or terminal", "Erase NV memory"][..]), ("erase startup-config", &["Erase a filesystem", "Erase contents of configuration memory"][..])] {
+        add(g, spec, helps, |s, _, _| {
+            s.ios.confirm = Some(super::state::Pending {
+                yes_no: false,
+                prompt: "Erasing the nvram filesystem will remove all configuration files! Continue? [confirm]".into(),
+                action: super::state::PendingAction::EraseStartup,
+            });
+            Ok(())
+        });
+    }
     add(g, "clear crypto isakmp [<1-32766>:conn]", &["Reset functions", CR, "ISAKMP SAs (a delete is sent to the peer)", "Connection id"], |s, a, _| {
         let mut r = s.router();
         match a.num("conn") {
@@ -1088,4 +1303,48 @@ fn crypto_exec(g: &mut G) {
         o.line("Success rate is 0 percent (0/5)");
         Ok(())
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::out::VecOut;
+    use crate::session::{Clock, Dialect, Router, Session, SessionOptions};
+    use std::sync::{Arc, Mutex};
+
+    fn session() -> Session {
+        let r = Arc::new(Mutex::new(Router::new(edgesh_engine::Config::new("x"), Clock::Virtual(0), 1, std::env::temp_dir())));
+        let mut s = Session::new(r, SessionOptions { dialect: Dialect::Ios, ..Default::default() });
+        s.ios.privileged = true;
+        s
+    }
+
+    #[test]
+    fn enter_at_a_confirm_question_confirms_and_n_cancels() {
+        let mut s = session();
+        let mut o = VecOut::default();
+        s.router().log.push_back("%SYS-5-CONFIG_I: Configured from console by console".into());
+        s.execute("clear logging", &mut o);
+        assert_eq!(super::super::prompt(&s), "Clear logging buffer [confirm]");
+        s.execute("n", &mut o);
+        assert_eq!(s.router().log.len(), 1, "n cancels");
+        assert_eq!(super::super::prompt(&s), "Router#");
+        s.execute("clear logging", &mut o);
+        s.execute("", &mut o);
+        assert!(s.router().log.is_empty(), "Enter confirms");
+        assert_eq!(super::super::prompt(&s), "Router#");
+    }
+
+    #[test]
+    fn a_pasted_confirm_takes_one_character_and_the_rest_is_a_command() {
+        let mut s = session();
+        let mut o = VecOut::default();
+        for l in ["configure terminal", "username bob secret x", "no username bob"] {
+            s.execute(l, &mut o);
+        }
+        // `yes` after `[confirm]`: `y` confirms, `es` is typed after it (and refused).
+        let ok = s.execute("yes", &mut o);
+        assert!(!ok);
+        assert!(!s.router().ios_doc.root.iter().any(|n| n.text.starts_with("username bob")));
+        assert!(o.text().ends_with("% Invalid input detected at '^' marker.\n\n"), "{}", o.text());
+    }
 }

@@ -107,3 +107,46 @@ pub fn ios_drop_log(r: &Router, e: &Event) -> Option<DropLine> {
         line,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::esp_drops::testing::*;
+
+    #[test]
+    fn ios_lines() {
+        for (k, want) in [
+            (
+                DropKind::Replay,
+                "%CRYPTO-4-PKT_REPLAY_ERR: decrypt: replay check failed connection id=0",
+            ),
+            (
+                DropKind::Late,
+                "%CRYPTO-4-PKT_REPLAY_ERR: decrypt: replay check failed connection id=0",
+            ),
+            (
+                DropKind::UnknownSpi,
+                "%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=50, spi=0xC0DE0042(3235774530), srcaddr=192.0.2.2",
+            ),
+            (
+                DropKind::BadIcv,
+                "%CRYPTO-4-RECVD_PKT_MAC_ERR: decrypt: mac verify failed for connection id=0 local=192.0.2.1 remote=192.0.2.2 spi=C0DE0042 seqno=00071328",
+            ),
+            (
+                DropKind::TransportMode,
+                "%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /192.0.2.1, src_addr= 192.0.2.2, prot= 17",
+            ),
+            (
+                DropKind::Selector,
+                "%CRYPTO-4-RECVD_PKT_INV_IDENTITY: decaps: inner packet not in the SA's proxy identities (ip) dest_addr= 10.1.0.7, src_addr= 10.9.0.5, prot= 6",
+            ),
+        ] {
+            let l = lines_of(Dialect::Ios, k);
+            assert_eq!(l.len(), 1, "{k:?}: {l:?}");
+            assert!(
+                l[0].starts_with('*') && l[0].ends_with(&format!(": {want}")),
+                "{k:?}: {}",
+                l[0]
+            );
+        }
+    }
+}

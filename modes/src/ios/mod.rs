@@ -74,6 +74,9 @@ pub fn mode(s: &Session) -> IosMode {
 }
 
 pub fn prompt(s: &Session) -> String {
+    if let Some(p) = &s.ios.confirm {
+        return p.prompt.clone();
+    }
     let host = s.router().ios_doc.hostname.clone();
     match mode(s) {
         IosMode::UserExec => format!("{host}>"),
@@ -103,6 +106,9 @@ pub fn report(err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
 
 /// Run one line in the IOS dialect.
 pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
+    if s.ios.confirm.is_some() {
+        return commands::answer(s, line, indent, out);
+    }
     let m = mode(s);
     if m == IosMode::SshPubkeyData {
         return key_data_line(s, line, out);

@@ -94,15 +94,20 @@ pub fn place(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> O
     // The words as typed in full first (a pasted configuration), then as
     // abbreviations (typed by hand): `router bgp 1` in `router ospf` is the
     // global command, not `router-id`.
+    let mut bad = None;
     for abbrev in [false, true] {
-        if let Some(done) = place_pass(s, line, indent, out, abbrev) {
+        if let Some(done) = place_pass(s, line, indent, out, abbrev, &mut bad) {
             return Some(done);
         }
     }
-    None
+    // A kept command with a wrong word after its keywords: the caret at it.
+    let err = bad?;
+    super::report(&err, line, indent, out);
+    s.rejected += 1;
+    Some(false)
 }
 
-fn place_pass(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out, abbrev: bool) -> Option<bool> {
+fn place_pass(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out, abbrev: bool, bad: &mut Option<ParseError>) -> Option<bool> {
     let v = vocabulary();
     let t = line.trim();
     let depth = s.ios.stack.len();
@@ -140,6 +145,11 @@ fn place_pass(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out, abb
             return Some(true);
         }
         if v.knows(fam, t, abbrev) {
+            // The whole line, where the command's syntax is known.
+            if let Err(e) = super::vocabulary::check_line(v, fam, line, abbrev) {
+                bad.get_or_insert(e);
+                continue;
+            }
             s.ios.stack.truncate(lvl + 1);
             let data = v.family(fam).is_some_and(|f| f.data);
             keep_line_in(s, t, data, fam);

@@ -51,9 +51,13 @@ pub fn isakmp_keys(doc: &IosDoc) -> Vec<IsakmpKey> {
                     ["0" | "6", r @ ..] if r.len() >= 3 => r,
                     r => r,
                 };
-                if let [key, "address", a, more @ ..] = rest {
-                    let mask = more.first().filter(|m| m.parse::<std::net::Ipv4Addr>().is_ok());
-                    v.push(row("default", a, mask, key));
+                match rest {
+                    [key, "address", "ipv6", p, ..] | [key, "hostname", p, ..] => v.push(row("default", p, None, key)),
+                    [key, "address", a, more @ ..] => {
+                        let mask = more.first().filter(|m| m.parse::<std::net::Ipv4Addr>().is_ok());
+                        v.push(row("default", a, mask, key));
+                    }
+                    _ => {}
                 }
             }
             ["crypto", "keyring", name, ..] => {
@@ -249,7 +253,8 @@ pub fn isakmp_sa_detail(r: &Router) -> Vec<IsakmpSaDetail> {
                 local: s.local.ip().to_string(),
                 remote: s.remote.ip().to_string(),
                 ivrf: if ivrf == "(none)" { String::new() } else { ivrf },
-                status: if s.is_established() { "ACTIVE" } else { "INACTIVE" },
+                // The entry's status (as the summary's `status` column), not the negotiation's.
+                status: "ACTIVE",
                 encr: ike_encr(p.encr),
                 hash: ike_hash(p.hash),
                 auth: match p.auth {
@@ -385,6 +390,7 @@ mod tests {
         let d = doc(&[
             ("crypto isakmp key cisco address 10.10.10.2", &[]),
             ("crypto isakmp key 0 Cisco!23 address 0.0.0.0 0.0.0.0", &[]),
+            ("crypto isakmp key abc hostname peer.example.com", &[]),
             ("crypto keyring KR", &["pre-shared-key address 192.0.2.9 key s3cret", "pre-shared-key address 198.51.100.0 255.255.255.0 key net"]),
         ]);
         let mut o = VecOut::default();
@@ -395,6 +401,7 @@ mod tests {
              \n\
              default      10.10.10.2                                  cisco\n\
              default      0.0.0.0        [0.0.0.0        ]            Cisco!23\n\
+             default      peer.example.com                            abc\n\
              KR           192.0.2.9                                   s3cret\n\
              KR           198.51.100.0   [255.255.255.0  ]            net\n"
         );

@@ -22,6 +22,9 @@ use std::net::Ipv4Addr;
 pub struct IfState {
     pub name: String,
     pub shutdown: bool,
+    /// Line protocol: a tunnel is up with a source address and a
+    /// destination (or multipoint GRE); other interfaces when not shut.
+    pub line_up: bool,
     pub description: Option<String>,
     /// Primary, then secondaries.
     pub addresses: Vec<(Ipv4Addr, u8)>,
@@ -45,6 +48,7 @@ pub struct TunnelState {
     pub protocol: String,
     pub protection: Option<String>,
     pub vrf: Option<String>,
+    pub key: Option<u32>,
 }
 
 /// The kind of interface, by its name (IOS's hardware line and MTU).
@@ -73,9 +77,10 @@ fn gather_if(n: &Node, r: &Router) -> IfState {
     let name = n.text["interface ".len()..].to_string();
     let mut st = IfState {
         mac: mac_of(&name),
-        mtu: if kind(&name) == "Loopback" { 1514 } else if kind(&name) == "Tunnel" { 17878 } else { 1500 },
+        mtu: if kind(&name) == "Loopback" { 1514 } else if kind(&name) == "Tunnel" { 17916 } else { 1500 },
         name,
         shutdown: false,
+        line_up: false,
         description: None,
         addresses: Vec::new(),
         dhcp: false,
@@ -86,7 +91,7 @@ fn gather_if(n: &Node, r: &Router) -> IfState {
         packets_out: 0,
         bytes_out: 0,
     };
-    let mut t = TunnelState { source: None, source_if: None, destination: None, protocol: "GRE/IP".into(), protection: None, vrf: None };
+    let mut t = TunnelState { source: None, source_if: None, destination: None, protocol: "GRE/IP".into(), protection: None, vrf: None, key: None };
     let mut is_tunnel = kind(&st.name) == "Tunnel";
     for c in &n.children {
         match words(&c.text).as_slice() {
@@ -119,6 +124,7 @@ fn gather_if(n: &Node, r: &Router) -> IfState {
             ["tunnel", "mode", "ipip", ..] => t.protocol = "IPIP".into(),
             ["tunnel", "protection", "ipsec", "profile", p, ..] => t.protection = Some(p.to_string()),
             ["tunnel", "vrf", v] => t.vrf = Some(v.to_string()),
+            ["tunnel", "key", k] => t.key = k.parse().ok(),
             _ => {}
         }
     }
@@ -142,6 +148,7 @@ fn gather_if(n: &Node, r: &Router) -> IfState {
             st.bytes_out += c.bytes_out;
         }
     }
+    st.line_up = !st.shutdown && (!is_tunnel || (t.source.is_some() && (t.destination.is_some() || t.protocol == "multi-GRE/IP")));
     if is_tunnel {
         st.tunnel = Some(t);
     }
@@ -158,10 +165,10 @@ pub fn interfaces(r: &Router, only: Option<&str>) -> Option<Vec<IfState>> {
 pub fn render_interfaces(ifs: &[IfState], out: &mut dyn Out) {
     for i in ifs {
         let k = kind(&i.name);
-        if i.shutdown {
-            out.line(&format!("{} is administratively down, line protocol is down ", i.name));
-        } else {
-            out.line(&format!("{} is up, line protocol is up ", i.name));
+        match (i.shutdown, i.line_up) {
+            (true, _) => out.line(&format!("{} is administratively down, line protocol is down ", i.name)),
+            (false, true) => out.line(&format!("{} is up, line protocol is up ", i.name)),
+            (false, false) => out.line(&format!("{} is up, line protocol is down ", i.name)),
         }
         match k {
             "Loopback" => out.line("  Hardware is Loopback"),
@@ -196,7 +203,9 @@ pub fn render_interfaces(ifs: &[IfState], out: &mut dyn Out) {
             _ => out.line("  Keepalive set (10 sec)"),
         }
         if let Some(t) = &i.tunnel {
-            out.line(&format!("  Tunnel linestate evaluation {}", if i.shutdown { "down" } else { "up" }));
+            if i.line_up {
+                out.line("  Tunnel linestate evaluation up");
+            }
             let src = match (&t.source, &t.source_if) {
                 (Some(a), Some(f)) => format!("{a} ({f})"),
                 (Some(a), None) => a.clone(),
@@ -208,11 +217,19 @@ pub fn render_interfaces(ifs: &[IfState], out: &mut dyn Out) {
                 None => out.line(&format!("  Tunnel source {src}")),
             }
             out.line(&format!("  Tunnel protocol/transport {}", t.protocol));
-            out.line("  Tunnel TTL 255");
-            if let Some(v) = &t.vrf {
-                out.line(&format!("  Tunnel vrf {v}"));
+            let gre = t.protocol.contains("GRE");
+            if gre {
+                match t.key {
+                    Some(k) => out.line(&format!("    Key 0x{k:X}, sequencing disabled")),
+                    None => out.line("    Key disabled, sequencing disabled"),
+                }
+                out.line("    Checksumming of packets disabled");
             }
-            out.line("  Tunnel transport MTU 1500 bytes");
+            out.line("  Tunnel TTL 255, Fast tunneling enabled");
+            // GRE adds 24 bytes; an IPsec tunnel's ESP (AES, SHA-1, tunnel mode) 62.
+            out.line(&format!("  Tunnel transport MTU {} bytes", if gre { 1476 } else { 1438 }));
+            out.line("  Tunnel transmit bandwidth 8000 (kbps)");
+            out.line("  Tunnel receive bandwidth 8000 (kbps)");
             if let Some(p) = &t.protection {
                 out.line(&format!("  Tunnel protection via IPSec (profile \"{p}\")"));
             }
@@ -285,7 +302,7 @@ pub fn route_table(r: &Router, vrf: Option<&str>) -> RouteTable {
     let mut routes = Vec::new();
     for n in doc.root.iter().filter(|n| n.text.starts_with("interface ")) {
         let st = gather_if(n, r);
-        if st.shutdown || st.vrf.as_deref() != vrf {
+        if !st.line_up || st.vrf.as_deref() != vrf {
             continue;
         }
         for (a, l) in &st.addresses {

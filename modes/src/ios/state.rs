@@ -18,4 +18,32 @@ pub struct IosSession {
     pub blocks: blockindex::BlockIndex,
     /// A multi-line banner being typed: (`banner motd`, delimiter, text so far).
     pub banner: Option<(String, String, Vec<String>)>,
+    /// A question waiting for its answer (`[confirm]`, `[yes/no]`): the
+    /// next line typed or pasted answers it, as on IOS.
+    pub confirm: Option<Pending>,
+}
+
+/// A command that asked for confirmation before it acts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    /// `[yes/no]` (a whole line answers) or `[confirm]` (one character does).
+    pub yes_no: bool,
+    /// The question, printed as the prompt.
+    pub prompt: String,
+    pub action: PendingAction,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PendingAction {
+    /// `no LINE` (`no username NAME`): remove it once confirmed.
+    Negate(String),
+    /// `no crypto pki trustpoint NAME` of an enrolled trustpoint: the
+    /// trustpoint and its certificate chain.
+    RemoveTrustpoint(String),
+    /// `crypto key zeroize rsa`: the router certificates issued with the keys.
+    Zeroize,
+    /// `clear logging`: the log buffer.
+    ClearLogging,
+    /// `write erase` / `erase startup-config`: the startup configuration.
+    EraseStartup,
 }

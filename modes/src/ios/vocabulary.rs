@@ -19,6 +19,7 @@
 //! word of hexadecimal data.
 
 pub use crate::vocab::{Family, Vocabulary};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const TABLE: &str = r#"
@@ -299,7 +300,7 @@ no
 
 @isakmp-profile conf-isa-prof
 ca trust-point, match certificate, client, isakmp authorization, virtual-template, accounting, qos-group, default, no,
-match identity group, description, dpd, reverse-route
+match identity group, description, reverse-route
 
 @ipsec-profile ipsec-profile
 set security-association idle-time, set security-association replay, responder-only, set reverse-route, set mixed-mode,
@@ -375,6 +376,188 @@ pub fn vocabulary() -> &'static Vocabulary {
     V.get_or_init(|| Vocabulary::parse(TABLE))
 }
 
+/// Whole-line syntax of the kept commands of the modelled crypto families
+/// (and of the global `crypto isakmp|ipsec|ikev2` lines), in the command
+/// graph's spec language, from the IOS 15 / IOS-XE 16 security command
+/// references. A kept line whose vocabulary entry has a spec here must
+/// parse in full: a typo after the leading keywords (`set reverse-route
+/// tagg 5`, `responder-only now`, `crypto isakmp nat-traversal 5x`) is
+/// refused with the caret at the bad word. `LINE` stands for arguments
+/// whose syntax varies by release (kept as typed).
+const SYNTAX: &str = r#"
+@crypto-map
+set security-association idle-time <60-86400> [default]
+set security-association level per-host
+set security-association replay {disable | window-size [64 | 128 | 256 | 512 | 1024]}
+set security-association dummy [seconds <1-3600>]
+set nat demux
+set reverse-route {distance <1-255> | gateway A.B.C.D | tag <1-4294967295>}
+qos pre-classify
+set ip access-group {<1-199> | <1300-2699> | WORD} {in | out}
+set identity WORD
+set group WORD
+set security-policy limit <0-4294967295>
+set ikev1 LINE
+
+@ipsec-profile
+set security-association idle-time <60-86400> [default]
+set security-association level per-host
+set security-association replay {disable | window-size [64 | 128 | 256 | 512 | 1024]}
+set security-association dummy [seconds <1-3600>]
+set reverse-route {distance <1-255> | gateway A.B.C.D | tag <1-4294967295>}
+set mixed-mode
+set identity WORD
+set security-policy limit <0-4294967295>
+responder-only
+description LINE
+
+@isakmp-profile
+ca trust-point WORD
+match certificate WORD
+match identity group WORD
+client {authentication list WORD | configuration {address {initiate | respond} | group WORD} | pki authorization list WORD}
+isakmp authorization list WORD
+virtual-template <1-65535>
+accounting WORD
+qos-group <1-1023>
+description LINE
+reverse-route [remote-peer [A.B.C.D] [gateway | static]]
+
+@keyring
+pre-shared-key hostname WORD key [0 | 6] WORD
+rsa-pubkey {address A.B.C.D | name WORD} [encryption | signature]
+
+@ikev2-profile
+aaa {authentication {eap | anyconnect-eap} WORD | authorization {group | user} LINE | accounting LINE}
+virtual-template <1-65535>
+nat {keepalive <5-3600> | force-encap}
+pki trustpoint WORD [sign | verify]
+config-exchange {request | set {accept | send}} [LINE]
+ivrf WORD
+match certificate WORD
+match inbound-only
+match address local ipv6 LINE
+identity local key-id WORD
+identity local dn
+authentication {local | remote} eap [LINE]
+authentication {local | remote} ecdsa-sig
+description LINE
+redirect {client | gateway} LINE
+shutdown
+initial-contact [force]
+reconnect [timeout <600-86400>]
+
+@ikev2-peer
+hostname WORD
+identity key-id WORD
+
+@interface
+ip nhrp network-id <1-4294967295>
+ip nhrp holdtime <1-65535>
+ip nhrp authentication WORD
+ip nhrp map multicast {A.B.C.D | dynamic}
+ip nhrp redirect [timeout <2-30>]
+ip nhrp shortcut [virtual-template <1-65535>]
+ip nhrp registration {no-unique | timeout <1-65535>}
+tunnel key <0-4294967295>
+tunnel ttl <1-255>
+tunnel tos <0-255>
+tunnel path-mtu-discovery [age-timer {<10-30> | infinite} | min-mtu <92-65535>]
+keepalive [<0-32767> [<1-255>]]
+bandwidth <1-100000000>
+delay <1-16777215>
+load-interval <30-600>
+duplex {auto | full | half}
+negotiation auto
+
+@global
+crypto isakmp aggressive-mode disable
+crypto isakmp enable [WORD]
+crypto isakmp fragmentation
+crypto isakmp invalid-spi-recovery
+crypto isakmp nat-traversal <5-3600>
+crypto isakmp xauth timeout <5-90>
+crypto ipsec security-association pmtu-aging {infinite | <600-86400>}
+crypto ipsec security-association idle-time <60-86400>
+crypto ipsec security-association dummy [seconds <1-3600>]
+crypto ipsec nat-transparency {udp-encapsulation | spi-matching}
+crypto ipsec optional [retry <60-86400>]
+crypto ipsec fragmentation {before-encryption | after-encryption}
+crypto ipsec ipv4-deny {jitter | clear | drop}
+crypto ikev2 dpd <10-3600> <2-60> {on-demand | periodic}
+crypto ikev2 nat keepalive <5-3600>
+crypto ikev2 window <1-200>
+crypto ikev2 diagnose error <1-1000>
+crypto ikev2 http-url cert
+crypto ikev2 certificate-cache <1-2000>
+crypto ikev2 limit {max-in-negotiation-sa <1-100000> [incoming | outgoing] | max-sa <1-100000> | queue sa-init <1-100000>}
+"#;
+
+/// The whole-line graphs of `SYNTAX`, per family, and the leading keywords
+/// of each spec (the vocabulary entry it details).
+fn syntax() -> &'static HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)> {
+    static S: OnceLock<HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)>> = OnceLock::new();
+    S.get_or_init(|| {
+        let mut m: HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)> = HashMap::new();
+        let mut fam = "";
+        for line in SYNTAX.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if let Some(f) = line.strip_prefix('@') {
+                fam = f.trim();
+                continue;
+            }
+            let (g, heads) = m.entry(fam).or_default();
+            // One empty help per atom (these graphs only check syntax).
+            let atoms = match g.add(line, &[], ()) {
+                Err(edgesh_grammar::SpecError::HelpCount { atoms, .. }) => atoms,
+                Ok(()) => 0,
+                Err(e) => panic!("{e}"),
+            };
+            if atoms > 0 {
+                g.add(line, &vec![""; atoms], ()).unwrap_or_else(|e| panic!("{e}"));
+            }
+            heads.push(line.split_whitespace().take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')).collect());
+        }
+        m
+    })
+}
+
+/// Check the whole of a line this mode's vocabulary keeps, when its
+/// command has a whole-line syntax (`SYNTAX`): the error (the offset is
+/// in `line`) if a word after the leading keywords is wrong. `no` and
+/// `default` forms may stop early.
+pub fn check_line(v: &Vocabulary, family: &str, line: &str, abbrev: bool) -> Result<(), edgesh_grammar::ParseError> {
+    use edgesh_grammar::ParseError;
+    let Some((g, heads)) = syntax().get(family) else { return Ok(()) };
+    let lead = line.len() - line.trim_start().len();
+    let mut body = line.trim_start();
+    let mut off = lead;
+    let mut negated = false;
+    for p in ["no ", "default "] {
+        if let Some(r) = body.strip_prefix(p) {
+            let r2 = r.trim_start();
+            off += body.len() - r2.len();
+            body = r2;
+            negated = true;
+            break;
+        }
+    }
+    // Checked only when the line starts with the keywords of a spec
+    // (`ip nhrp network-id ...` is; `ip nhrp interest ...` is not).
+    let words: Vec<&str> = body.split_whitespace().collect();
+    if v.family(family).is_none() || !heads.iter().any(|h| v.starts_with(&words, h, abbrev)) {
+        return Ok(());
+    }
+    match g.parse(body) {
+        Ok(_) => Ok(()),
+        Err(ParseError::Incomplete) if negated => Ok(()),
+        Err(ParseError::Invalid { offset, detail }) => Err(ParseError::Invalid { offset: offset + off, detail }),
+        Err(ParseError::Syntax { offset, message }) => Err(ParseError::Syntax { offset: offset + off, message }),
+        Err(ParseError::Ambiguous { offset, word, candidates }) => Err(ParseError::Ambiguous { offset: offset + off, word, candidates }),
+        Err(e) => Err(e),
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,5 +584,35 @@ mod tests {
         assert_eq!(v.child("key-chain", "key 1", false), Some("key-chain-key"));
         assert_eq!(v.child("global", "control-plane", false), Some("control-plane"));
         assert!(!v.knows("router-ospf", "router bgp 1", false));
+    }
+
+    #[test]
+    fn kept_crypto_lines_are_checked_to_the_last_word() {
+        let v = vocabulary();
+        let bad = |fam: &str, line: &str| match check_line(v, fam, line, true) {
+            Err(edgesh_grammar::ParseError::Invalid { offset, .. }) => Some(offset),
+            Err(e) => panic!("{line}: {e:?}"),
+            Ok(()) => None,
+        };
+        assert_eq!(bad("crypto-map", "set reverse-route tagg 5"), Some(18));
+        assert_eq!(bad("crypto-map", " set reverse-route tag 5"), None);
+        assert_eq!(bad("crypto-map", "set security-association idle-time 6"), Some(35));
+        assert_eq!(bad("crypto-map", "no set security-association idle-time"), None);
+        assert_eq!(bad("ipsec-profile", "responder-only now"), Some(15));
+        assert_eq!(bad("ikev2-profile", "nat keeplive 20"), Some(4));
+        assert_eq!(bad("ikev2-profile", "nat force-encap"), None);
+        assert_eq!(bad("global", "crypto isakmp nat-traversal 5x"), Some(28));
+        // A kept command without a whole-line syntax: leading keywords only.
+        assert_eq!(bad("global", "crypto ikev2 enable bleep"), None);
+        assert_eq!(bad("global", "ip nat inside source static 192.0.2.1 198.51.100.1"), None);
+        // Interface lines with a known syntax; other `ip nhrp` forms by their keywords.
+        assert_eq!(bad("interface", "ip nhrp network-id banana"), Some(19));
+        assert_eq!(bad("interface", "ip nhrp network-id 1"), None);
+        assert_eq!(bad("interface", "ip nhrp nhs 10.0.0.1 nbma 192.0.2.1 multicast"), None);
+        assert_eq!(bad("interface", "duplex ful"), None);
+        assert_eq!(bad("interface", "duplex fool"), Some(7));
+        assert_eq!(bad("interface", "no keepalive"), None);
+        // Every spec compiles.
+        assert!(syntax().len() >= 6);
     }
 }

@@ -21,7 +21,7 @@ use std::net::SocketAddrV4;
 
 impl Endpoint {
     /// A message for the IKEv1 SA `h` (found by its cookies), to its exchange.
-    pub(in crate::ike) fn v1_message(&mut self, now: Millis, h: SaHandle, local: SocketAddrV4, remote: SocketAddrV4, hdr: &Header, data: &[u8]) {
+    pub(in crate::ike) fn v1_message(&mut self, now: Millis, h: SaHandle, remote: SocketAddrV4, hdr: &Header, data: &[u8]) {
         match hdr.exchange {
             exchange::MAIN | exchange::AGGRESSIVE => {
                 if hdr.msgid != 0 {
@@ -46,18 +46,15 @@ impl Endpoint {
                 } else {
                     aggressive::handle(&mut self.ctx, &mut self.sas[h], &pc, now, hdr, data)
                 };
-                self.v1_next(now, h, &pc, next);
+                self.v1_next(now, h, next);
             }
             exchange::QUICK => {
                 let children = &self.children;
                 let next = quick::handle(&mut self.ctx, &mut self.sas[h], now, hdr, data, |s| children.iter().any(|c| c.spi_in == s));
-                if let Some(pc) = self.pc(&self.sas[h].tunnel).cloned() {
-                    self.v1_next(now, h, &pc, next);
-                }
+                self.v1_next(now, h, next);
             }
             exchange::INFORMATIONAL => self.informational(now, h, hdr, data),
             x => {
-                let _ = local;
                 self.ctx.stats.rx_malformed += 1;
                 self.ctx.event(Event::Malformed { peer: remote, error: WireError::InvalidExchange(x), answered: None });
             }
@@ -65,7 +62,7 @@ impl Endpoint {
     }
 
     /// Carry out what an exchange returned.
-    fn v1_next(&mut self, now: Millis, h: SaHandle, pc: &PeerConf, next: Next) {
+    fn v1_next(&mut self, now: Millis, h: SaHandle, next: Next) {
         match next {
             Next::Done => {}
             Next::Fail(reason) => self.fail_p1(h, reason),
@@ -75,7 +72,8 @@ impl Endpoint {
                 if initial_contact {
                     self.initial_contact(now, h);
                 }
-                main_mode::send_mm6(&mut self.ctx, &mut self.sas[h], pc, now);
+                let Some(pc) = self.pc(&self.sas[h].tunnel).cloned() else { return };
+                main_mode::send_mm6(&mut self.ctx, &mut self.sas[h], &pc, now);
                 self.established(now, h);
             }
             Next::Install(q, spi_out) => self.install_child(now, h, *q, spi_out),

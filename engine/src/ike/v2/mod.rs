@@ -221,7 +221,7 @@ impl Core {
             rekeys: HashMap::new(),
             now: 0,
             stats: Stats::default(),
-            jitter_rng: StdRng::seed_from_u64(seed ^ 0x7177_e2),
+            jitter_rng: StdRng::seed_from_u64(seed ^ 0x0071_77e2),
             child_jitter: HashMap::new(),
             tunnel_stats: HashMap::new(),
         }

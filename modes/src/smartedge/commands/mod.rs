@@ -23,6 +23,13 @@
 //! | tunnel | `tunnel.rs` |
 //!
 //! The `show` commands, added to every mode, are in `../show.rs`.
+//!
+//! How a command is declared: a parameter the handler reads has a label
+//! (`lifetime seconds <300-99999999>:seconds`) and is read typed
+//! (`a.u32("seconds")`), never by its spec text; a command with a `no` form
+//! is one `add_no` (the `no` form's spec after `no`, its help taken from the
+//! command's) with one handler, whose `a.negated()` branch sets the default
+//! a new object holds (`IkeProposal::new(p.version).lifetime`) or removes.
 
 mod admin;
 mod common;
