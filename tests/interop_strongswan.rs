@@ -1025,6 +1025,11 @@ fn forge_each_kind(spi: u32, keys: &edgesh_engine::ike::endpoint::SaKeys) {
     let outside = sa.seal(4, &inner_packet([10, 9, 9, 9], [198, 51, 100, 1], 1), &mut rng).unwrap(); // 103
     let mut wrong_spi = sa.seal(4, &good, &mut rng).unwrap();
     wrong_spi[..4].copy_from_slice(&(spi ^ 0x0101_0101).to_be_bytes());
+    // A peer whose SA authenticates with HMAC-SHA-256-128 (16-byte ICV) where
+    // edgesh's has HMAC-SHA1-96: Table 7's mismatched authentication algorithm.
+    let other_alg = edgesh_engine::ike::endpoint::SaKeys { encr: keys.encr.clone(), auth: vec![0x5a; 32] };
+    let mut sha256 = edgesh_engine::esp::EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha256_128), &other_alg).unwrap();
+    let alg = (0..110).map(|_| sha256.seal(4, &good, &mut rng).unwrap()).last().unwrap(); // seq 110
     send_from_right(&[
         seqs[99].clone(), // seq 100: accepted
         seqs[99].clone(), // its replay
@@ -1033,6 +1038,7 @@ fn forge_each_kind(spi: u32, keys: &edgesh_engine::ike::endpoint::SaKeys) {
         transport,
         outside,
         wrong_spi,
+        alg,
     ]);
 }
 
@@ -1046,8 +1052,8 @@ fn rejected_esp_packets_are_logged_and_counted_smartedge() {
     e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
     let (spi, keys) = inbound_sa_keys(&e, "show ike keys tshark");
     forge_each_kind(spi, &keys);
-    let d = e.wait_for("show tunnel ipsec name t1 detail", "Dropped inbound packets : 6", 10);
-    for label in ["Repeated/duplicate", "Late (out of window)", "Authentication failed", "Encapsulation mode", "Selector mismatch", "No inbound SA (SPI)"] {
+    let d = e.wait_for("show tunnel ipsec name t1 detail", "Dropped inbound packets : 7", 10);
+    for label in ["Repeated/duplicate", "Late (out of window)", "Authentication failed", "Authentication algorithm", "Encapsulation mode", "Selector mismatch", "No inbound SA (SPI)"] {
         let row = format!("      {label:<22}: 1\n");
         assert!(d.contains(&row), "{row}:\n{d}");
     }
@@ -1057,6 +1063,7 @@ fn rejected_esp_packets_are_logged_and_counted_smartedge() {
         "%IPSEC-6-REPLAY: Repeated/duplicate packet.",
         "%IPSEC-6-REPLAY: Late Packet falling out of window.",
         "%IPSEC-4-AUTH: Authentication failure. Possibly mis-matching keys.",
+        "%IPSEC-4-AUTH: Authentication failure. Possibly mis-matching keys agent=IPSEC.",
         "%IPSEC-4-MODE: Encapsulation mode differs. Received in Transport mode, where expected in Tunnel mode.",
         &format!("%IPSEC-4-SELECTOR: Inner packet 10.9.9.9 -> 198.51.100.1 protocol 1 does not match the selectors of SA with SPI : 0x{spi:08x}"),
         "%IPSEC-6-NO_SA: No Inbound SA Found.",
@@ -1109,17 +1116,18 @@ fn rejected_esp_packets_are_logged_and_counted_ios() {
     e.wait_for("show crypto ipsec sa", "Status: ACTIVE", 10);
     let (spi, keys) = inbound_sa_keys(&e, "show crypto keys tshark");
     forge_each_kind(spi, &keys);
-    let d = e.wait_for("show crypto ipsec sa detail", "#pkts verify failed: 1", 10);
+    let d = e.wait_for("show crypto ipsec sa detail", "#pkts verify failed: 2", 10);
     for c in ["#pkts invalid sa (rcv) 1", "#pkts invalid prot (recv) 1", "#pkts invalid identity (recv) 1", "#pkts replay failed (rcv): 2", "#pkts decaps: 1,"] {
         assert!(d.contains(c), "{c}:\n{d}");
     }
-    assert!(e.cmd("show crypto ipsec sa").contains("#recv errors 6"));
+    assert!(e.cmd("show crypto ipsec sa").contains("#recv errors 7"));
     let log = e.cmd("show logging");
     assert_eq!(log.matches("%CRYPTO-4-PKT_REPLAY_ERR: decrypt: replay check failed connection id=").count(), 2, "{log}");
     for l in [
         format!("%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=50, spi=0x{0:X}({0}), srcaddr=192.0.2.2", spi ^ 0x0101_0101),
         "%CRYPTO-4-RECVD_PKT_MAC_ERR: decrypt: mac verify failed for connection id=".to_string(),
         format!("remote=192.0.2.2 spi={spi:08X} seqno=00000065"),
+        format!("remote=192.0.2.2 spi={spi:08X} seqno=0000006E"),
         "%CRYPTO-4-RECVD_PKT_NOT_IPSEC: Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /192.0.2.1, src_addr= 192.0.2.2, prot= 1".to_string(),
         "%CRYPTO-4-RECVD_PKT_INV_IDENTITY: decaps: inner packet not in the SA's proxy identities (ip) dest_addr= 198.51.100.1, src_addr= 10.9.9.9, prot= 1".to_string(),
     ] {

@@ -638,6 +638,11 @@ pub struct Config {
     /// IKEv2 fragment size in octets of IP datagram (IOS `crypto ikev2
     /// fragmentation [mtu N]`); None: the engine's default.
     pub ikev2_fragment_mtu: Option<u16>,
+    /// IKEv1: a responder takes aggressive mode from a configured peer whose
+    /// tunnel runs main mode (IOS, unless `crypto isakmp aggressive-mode
+    /// disable`); SmartEdge holds each tunnel to its configured mode.
+    #[serde(default)]
+    pub ikev1_aggressive_responder: bool,
 }
 
 impl Config {
@@ -663,6 +668,7 @@ impl Config {
             boot_configuration: None,
             ikev2_cookie_challenge: None,
             ikev2_fragment_mtu: None,
+            ikev1_aggressive_responder: false,
         }
     }
 

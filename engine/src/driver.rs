@@ -57,11 +57,13 @@ pub struct Driver {
     fed_print: u64,
     /// Rejected ESP packets: counters per inbound SPI and in all, and the events not drained yet.
     pub(crate) drops: Drops,
+    /// Phase-1 SAs that failed on their first message, listed a while (`crate::failed_p1`).
+    pub(crate) failed_p1: Vec<crate::failed_p1::FailedP1>,
 }
 
 impl Driver {
     pub fn new(seed: u64, clock: Clock) -> Driver {
-        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0, drops: Default::default() }
+        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0, drops: Default::default(), failed_p1: Vec::new() }
     }
 
     /// The engine, to read (the show commands).
@@ -190,6 +192,7 @@ impl Driver {
         self.follow_sas(false);
         let mut v: Vec<Event> = std::iter::from_fn(|| self.ike.poll_event()).collect();
         v.append(&mut self.drops.events);
+        self.note_failed_p1(&v);
         v
     }
 

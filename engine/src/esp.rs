@@ -41,6 +41,11 @@ pub enum EspError {
     Late { seq: u32 },
     /// The ICV (or the GCM tag) does not match: forged, corrupted, or wrong keys.
     AuthenticationFailed { seq: u32 },
+    /// The ICV does not match and the packet's length says the sender used an
+    /// authenticator with an ICV of another length: the SAs' authentication
+    /// algorithms differ (a CBC payload is a whole number of blocks only with
+    /// the sender's ICV length).
+    AuthAlgorithmMismatch { seq: u32 },
     /// The decrypted trailer is not valid padding.
     BadPadding { seq: u32 },
     /// The outbound sequence number would wrap (RFC 4303 3.3.3): rekey first.
@@ -57,11 +62,26 @@ impl fmt::Display for EspError {
             EspError::Replay { seq } => write!(f, "replayed ESP packet (sequence number {seq})"),
             EspError::Late { seq } => write!(f, "late ESP packet, left of the replay window (sequence number {seq})"),
             EspError::AuthenticationFailed { seq } => write!(f, "ESP authentication failed (sequence number {seq})"),
+            EspError::AuthAlgorithmMismatch { seq } => write!(f, "ESP authentication failed: the sender's ICV has another length (sequence number {seq})"),
             EspError::BadPadding { seq } => write!(f, "invalid ESP padding (sequence number {seq})"),
             EspError::SequenceExhausted => f.write_str("ESP sequence number exhausted; the SA must be rekeyed"),
             EspError::Unsupported => f.write_str("unsupported ESP algorithm or key"),
         }
     }
+}
+
+/// ICV lengths of the authenticators ESP negotiates (none, HMAC-MD5/SHA1-96,
+/// HMAC-SHA-256-128, -384-192, -512-256).
+const ICV_LENGTHS: [usize; 5] = [0, 12, 16, 24, 32];
+
+/// Whether a CBC payload of `after_iv` bytes (ciphertext and ICV) is not a
+/// whole number of `block` bytes with our ICV length `ours` but is with
+/// another authenticator's: then the sender's algorithm differs from ours.
+/// (Which one cannot always be told: 0, 16 and 32 bytes fit alike.) False
+/// when the length fits ours: then the keys differ, or the packet was changed.
+fn other_icv_length(after_iv: usize, ours: usize, block: usize) -> bool {
+    let fits = |icv: usize| after_iv > icv && (after_iv - icv).is_multiple_of(block);
+    !fits(ours) && ICV_LENGTHS.into_iter().any(|l| l != ours && fits(l))
 }
 
 /// The SPI of an ESP packet (to find its SA), if it is long enough to have one.
@@ -148,7 +168,7 @@ fn cipher(e: EspEncr) -> Option<CipherAlg> {
 }
 
 /// The HMAC of an ESP authenticator and the length of its truncated ICV.
-fn hmac(a: EspAuth) -> Option<(HashAlg, usize)> {
+pub(crate) fn hmac(a: EspAuth) -> Option<(HashAlg, usize)> {
     match a {
         EspAuth::HmacMd5_96 => Some((HashAlg::Md5, 12)),
         EspAuth::HmacSha1_96 => Some((HashAlg::Sha1, 12)),
@@ -307,7 +327,8 @@ impl EspSa {
                 let want = h.prf(&self.auth_key, &[signed]);
                 // Constant time: a forger learns nothing from how long the compare took.
                 if !bool::from(subtle::ConstantTimeEq::ct_eq(&want[..n], icv)) {
-                    return Err(EspError::AuthenticationFailed { seq });
+                    let other = cipher(self.encr).is_some_and(|c| other_icv_length(length - body, n, c.block_size()));
+                    return Err(if other { EspError::AuthAlgorithmMismatch { seq } } else { EspError::AuthenticationFailed { seq } });
                 }
             }
             if let Some(c) = cipher(self.encr) {
@@ -395,6 +416,29 @@ mod tests {
             assert!(inn.open(&p).is_ok());
             assert_eq!(inn.open(&p), Err(EspError::Replay { seq: 1 }), "a replay");
         }
+    }
+
+    /// Table 7's "mismatched authentication algorithm": a sender whose ICV has
+    /// another length is told apart from one with other keys; with the same
+    /// ICV length (HMAC-MD5-96 against HMAC-SHA1-96) it is a key failure.
+    #[test]
+    fn another_authentication_algorithm_is_told_by_its_icv_length() {
+        use crate::ike::endpoint::{auth_key_len, esp_key_len};
+        let mut rng = StdRng::seed_from_u64(4);
+        let k = |a: EspAuth| keys(esp_key_len(EspEncr::Aes128Cbc), auth_key_len(a), 0x11);
+        for sent in [EspAuth::HmacSha256_128, EspAuth::HmacSha512_256, EspAuth::HmacSha384_192] {
+            for len in [0usize, 7, 20, 100] {
+                let mut out = EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(sent), &k(sent)).unwrap();
+                let mut inn = EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k(EspAuth::HmacSha1_96)).unwrap();
+                let p = out.seal(NEXT_HEADER_IPV4, &vec![7u8; len], &mut rng).unwrap();
+                assert_eq!(inn.open(&p), Err(EspError::AuthAlgorithmMismatch { seq: 1 }), "{sent:?} length {len}");
+            }
+        }
+        let mut out = EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(EspAuth::HmacMd5_96), &k(EspAuth::HmacMd5_96)).unwrap();
+        let mut inn = EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k(EspAuth::HmacSha1_96)).unwrap();
+        let p = out.seal(NEXT_HEADER_IPV4, b"same ICV length", &mut rng).unwrap();
+        assert_eq!(inn.open(&p), Err(EspError::AuthenticationFailed { seq: 1 }));
+        assert_eq!(crate::esp_drops::DropKind::of(&EspError::AuthAlgorithmMismatch { seq: 1 }), crate::esp_drops::DropKind::AuthAlgorithm);
     }
 
     #[test]

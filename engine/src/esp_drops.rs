@@ -18,6 +18,9 @@ pub enum DropKind {
     Late,
     /// The ICV (or GCM tag) does not verify: wrong keys or tampering.
     BadIcv,
+    /// The ICV does not verify and the sender's ICV has another length: the
+    /// SAs' authentication algorithms differ (manual SAs configured apart).
+    AuthAlgorithm,
     /// The payload is not a tunnel-mode inner IP packet (next header not IPv4: a transport-mode packet).
     TransportMode,
     /// The inner packet's addresses fall outside the SA's selectors (RFC 4301 5.2).
@@ -27,11 +30,12 @@ pub enum DropKind {
 }
 
 impl DropKind {
-    pub const ALL: [DropKind; 7] = [
+    pub const ALL: [DropKind; 8] = [
         DropKind::UnknownSpi,
         DropKind::Replay,
         DropKind::Late,
         DropKind::BadIcv,
+        DropKind::AuthAlgorithm,
         DropKind::TransportMode,
         DropKind::Selector,
         DropKind::Malformed,
@@ -48,6 +52,7 @@ impl DropKind {
             EspError::Replay { .. } => DropKind::Replay,
             EspError::Late { .. } => DropKind::Late,
             EspError::AuthenticationFailed { .. } => DropKind::BadIcv,
+            EspError::AuthAlgorithmMismatch { .. } => DropKind::AuthAlgorithm,
             EspError::Truncated { .. }
             | EspError::BadPadding { .. }
             | EspError::SequenceExhausted
@@ -58,7 +63,7 @@ impl DropKind {
 
 /// Dropped packets by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DropCounts([u64; 7]);
+pub struct DropCounts([u64; 8]);
 
 impl DropCounts {
     pub fn get(&self, k: DropKind) -> u64 {
@@ -121,7 +126,7 @@ mod tests {
             c.add(*k, i as u64 + 1);
         }
         assert_eq!(c.get(DropKind::BadIcv), 4);
-        assert_eq!(c.total(), 28);
+        assert_eq!(c.total(), 36);
         c.add(DropKind::Late, u64::MAX);
         assert_eq!(c.get(DropKind::Late), u64::MAX, "saturates");
     }

@@ -7,9 +7,11 @@
 
 pub mod config;
 pub mod driver;
+pub mod ah;
 pub mod esp;
 pub mod esp_drops;
 mod esp_drops_driver;
+pub mod failed_p1;
 pub mod ike;
 pub mod validate;
 

@@ -83,6 +83,13 @@ pub fn event_peer(e: &Event) -> Option<Ipv4Addr> {
     Some(match e {
         Event::Sent { peer, .. } | Event::Received { peer, .. } | Event::Malformed { peer, .. } | Event::Phase1Up { peer, .. } => *peer.ip(),
         Event::EspDropped { peer, .. } => *peer,
+        Event::Phase1Failed { remote, .. } => *remote.ip(),
+        Event::ChildInstalled(c) => c.peer,
+        Event::PeerKeyFound { peer, .. }
+        | Event::SkeyidGenerated { peer, .. }
+        | Event::P2Accepted { peer, .. }
+        | Event::P2PeerNotFound { peer, .. }
+        | Event::SpiAllocated { peer, .. } => *peer,
         Event::V2Message { peer, .. } | Event::V2Malformed { peer, .. } | Event::V2Cookie { peer, .. } => *peer.ip(),
         Event::V2Integrity { peer, .. }
         | Event::V2NoProposal { peer, .. }

@@ -139,6 +139,14 @@ mod tests {
         let n = bad.len();
         bad[n - 1] ^= 1;
         assert_eq!(dp.receive(LOCAL, PEER, &bad), Err(DropKind::BadIcv));
+        // The peer's SA authenticates with HMAC-SHA-256-128 (16-byte ICV) where ours has HMAC-SHA1-96.
+        let k256 = SaKeys { encr: vec![0x11; 16], auth: vec![0x22; 32] };
+        let mut sha256 = EspSa::new(SPI, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha256_128), &k256).unwrap();
+        for _ in 0..95 {
+            sha256.seal(4, b"x", &mut rng).unwrap();
+        }
+        let alg = sha256.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng).unwrap();
+        assert_eq!(dp.receive(LOCAL, PEER, &alg), Err(DropKind::AuthAlgorithm));
         let mut other = good[91].clone();
         other[..4].copy_from_slice(&0xdead_beefu32.to_be_bytes());
         assert_eq!(dp.receive(LOCAL, PEER, &other), Err(DropKind::UnknownSpi));

@@ -145,6 +145,23 @@ pub enum Event {
     GiveUp { conn: u32, peer: Ipv4Addr, tunnel: String, state: P1State },
     DpdDead { conn: u32, peer: Ipv4Addr, tunnel: String },
     ResponderLifetime { conn: u32, peer: Ipv4Addr, protocol: u8, seconds: Option<u32>, kbytes: Option<u32> },
+    /// IKEv1: the peer's pre-shared key was found for this SA (responder, on the first message).
+    PeerKeyFound { conn: u32, peer: Ipv4Addr },
+    /// IKEv1: SKEYID and its derived keys were computed (after the key exchange).
+    SkeyidGenerated { conn: u32, peer: Ipv4Addr },
+    /// IKEv1: phase 1 failed on a first message (no offered transform acceptable); the SA is
+    /// gone, and this is what it was (IOS lists it as `MM_NO_STATE ... ACTIVE (deleted)` a while).
+    Phase1Failed { conn: u32, local: SocketAddrV4, remote: SocketAddrV4, role: Role, state: P1State, exchange: u8 },
+    /// IKEv1 quick mode: the offered IPsec proposal was accepted, before the proxy identities are
+    /// checked (`part`: the protocol's place in the proposal, 1 first). Proxies as the IDs carried them.
+    P2Accepted { conn: u32, peer: Ipv4Addr, local: Ipv4Addr, part: u8, local_id: IdRepr, remote_id: IdRepr, protocol: u8, esp: Option<(EspEncr, Option<EspAuth>)>, ah: Option<EspAuth> },
+    /// IKEv1 quick mode: the proxy identities mirror a crypto map entry of another peer, not this one.
+    P2PeerNotFound { conn: u32, peer: Ipv4Addr, initiator: IdRepr, responder: IdRepr },
+    /// An inbound SPI was allocated for the IPsec SAs from `peer` to `local`
+    /// (responder, quick mode), one SA per protocol (AH, ESP) of the proposal.
+    SpiAllocated { conn: u32, peer: Ipv4Addr, local: Ipv4Addr, protocols: Vec<u8>, spi: u32 },
+    /// An IPsec SA pair was installed (IKEv1 or IKEv2): what a key engine is told.
+    ChildInstalled(Box<ChildInfo>),
     /// IKEv2 (RFC 7296): a message sent or received, with its (inner) payload types.
     /// `local` and `spis` (initiator's, responder's) as in the header; `notifies`: the notify types in order.
     V2Message { conn: u32, peer: SocketAddrV4, local: SocketAddrV4, spis: ([u8; 8], [u8; 8]), exchange: u8, msgid: u32, response: bool, sent: bool, payloads: Vec<u8>, notifies: Vec<u16>, retransmit: bool },
@@ -170,4 +187,48 @@ pub enum Event {
     V2GiveUp { conn: u32, peer: Ipv4Addr, tunnel: String, exchange: u8 },
     /// IKEv2: the IKE SA was rekeyed (new SPIs).
     V2IkeRekeyed { old_conn: u32, conn: u32, peer: Ipv4Addr, tunnel: String },
+}
+
+/// An installed IPsec SA pair as a key engine sees it ([`Event::ChildInstalled`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildInfo {
+    /// The IKE SA's connection id.
+    pub conn: u32,
+    pub local: Ipv4Addr,
+    pub peer: Ipv4Addr,
+    /// Connection ids of the inbound and the outbound SA.
+    pub conn_in: u32,
+    pub conn_out: u32,
+    pub spi_in: u32,
+    pub spi_out: u32,
+    pub esp: Option<(EspEncr, Option<EspAuth>)>,
+    pub ah: Option<EspAuth>,
+    pub lifetime_seconds: u32,
+    pub lifetime_kbytes: Option<u64>,
+    pub local_ts: Selector,
+    pub remote_ts: Selector,
+    /// ESP in UDP (NAT traversal).
+    pub encap: bool,
+}
+
+impl ChildInfo {
+    /// The key engine's view of a child SA (inbound conn id `id`, outbound `id + 1`).
+    pub fn of(c: &super::sa::ChildSa) -> Box<ChildInfo> {
+        Box::new(ChildInfo {
+            conn: c.ike,
+            local: *c.local.ip(),
+            peer: *c.remote.ip(),
+            conn_in: c.id,
+            conn_out: c.id + 1,
+            spi_in: c.spi_in,
+            spi_out: c.spi_out,
+            esp: c.esp,
+            ah: c.ah,
+            lifetime_seconds: c.lifetime_seconds,
+            lifetime_kbytes: c.lifetime_kbytes,
+            local_ts: c.local_ts,
+            remote_ts: c.remote_ts,
+            encap: c.encap,
+        })
+    }
 }

@@ -33,7 +33,7 @@ pub fn asa_drop_text(r: &Router, e: &Event) -> Option<(u8, &'static str, String)
     Some(match kind {
         DropKind::UnknownSpi => (4, "402101", format!("decaps: rec'd IPSEC packet has invalid spi for destaddr={local}, prot=esp, spi=0x{spi:08X}")),
         DropKind::Replay | DropKind::Late => (4, "402119", format!("{head} that failed anti-replay checking.")),
-        DropKind::BadIcv => (4, "402120", format!("{head} that failed authentication.")),
+        DropKind::BadIcv | DropKind::AuthAlgorithm => (4, "402120", format!("{head} that failed authentication.")),
         DropKind::Selector => {
             let (s, d, p) = (*inner)?;
             let sa = r.ike().child_sas().iter().find(|c| c.spi_in == *spi)?;

@@ -1094,7 +1094,9 @@ fn crypto_exec(g: &mut G) {
             return Ok(());
         }
         let mut v = Vec::new();
-        crate::ios::show_sa::ios_isakmp_sa(s.router().ike().ike_sas(), &mut v);
+        let r = s.router();
+        crate::ios::show_sa::ios_isakmp_sa(r.ike().ike_sas(), &r.engine.failed_p1(), &mut v);
+        drop(r);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
@@ -1204,6 +1206,7 @@ fn crypto_exec(g: &mut G) {
             }
             None => {
                 r.engine.clear_ike(None, None);
+                r.engine.forget_failed_p1();
             }
         }
         r.engine_drain();

@@ -254,6 +254,10 @@ fn isakmp_proposal(n: &Node, notes: &mut Vec<String>) -> IkeProposal {
 pub fn compile(doc: &IosDoc) -> Compiled {
     let mut cfg = Config::new(&doc.hostname);
     let mut notes = Vec::new();
+    // IOS answers aggressive mode unless told not to (Security Command Reference,
+    // `crypto isakmp aggressive-mode disable`: "Cisco IOS software will attempt to
+    // process all incoming ISAKMP aggressive mode security association (SA) connections").
+    let mut aggressive_disabled = false;
     // Pre-shared keys by (front-door VRF context, peer address), from global keys and keyrings.
     let mut keys: BTreeMap<(String, Ipv4Addr), String> = BTreeMap::new();
     // Every key with its mask, keyring (None: `crypto isakmp key`) and front-door VRF context, for longest-match lookups.
@@ -310,6 +314,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             ["crypto", "isakmp", "policy", p] => isakmp.push((p.parse().unwrap_or(0), isakmp_proposal(n, &mut notes))),
             ["crypto", "isakmp", "keepalive", ..] => keepalive = true,
             ["crypto", "ikev2", "cookie-challenge", n] => cfg.ikev2_cookie_challenge = n.parse().ok(),
+            ["crypto", "isakmp", "aggressive-mode", "disable"] => aggressive_disabled = true,
             // IOS's default fragment MTU for IPv4 is 576.
             ["crypto", "ikev2", "fragmentation"] => cfg.ikev2_fragment_mtu = Some(576),
             ["crypto", "ikev2", "fragmentation", "mtu", n] => cfg.ikev2_fragment_mtu = n.parse().ok(),
@@ -842,6 +847,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group }));
         cfg.tunnels.insert(ifname, t);
     }
+    cfg.ikev1_aggressive_responder = !aggressive_disabled;
     // `crypto isakmp keepalive` is global: DPD in every context.
     for c in cfg.contexts.values_mut() {
         c.ike_keepalive |= keepalive;

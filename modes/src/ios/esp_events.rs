@@ -58,7 +58,8 @@ pub fn ios_drop_text(e: &Event) -> Option<(u8, &'static str, String)> {
                 "decaps: rec'd IPSEC packet has invalid spi for destaddr={local}, prot=50, spi=0x{spi:X}({spi}), srcaddr={peer}"
             ),
         ),
-        DropKind::BadIcv => (
+        // IOS has one message for a failed ICV, whatever the cause (keys or algorithm).
+        DropKind::BadIcv | DropKind::AuthAlgorithm => (
             4,
             "RECVD_PKT_MAC_ERR",
             format!(

@@ -85,7 +85,9 @@ pub fn ios_log(e: &Event) -> Vec<(u8, &'static str, String)> {
     match e {
         Event::KeyMismatch { peer, .. } | Event::AuthFailed { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))],
         Event::Malformed { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {} failed its sanity check or is malformed", peer.ip()))],
-        Event::P1NoneAcceptable { peer, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))],
+        // After the debug's `SA not acceptable!` (seed 002): the responder's failure, then the initiator's.
+        Event::Phase1Failed { remote, exchange: x, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of {} failed with peer at {}", if *x == exchange::AGGRESSIVE { "Aggressive Mode" } else { "Main Mode" }, remote.ip()))],
+        Event::Phase1Down { peer, reason: DownReason::TransformNotOffered, established: false, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))],
         Event::NoPeer { peer, reason: NoPeerReason::Exchange { received, .. }, .. } => {
             vec![(6, "IKMP_MODE_FAILURE", format!("Processing of {} failed with peer at {peer}", if *received == exchange::MAIN { "Main Mode" } else { "Aggressive Mode" }))]
         }
@@ -134,12 +136,7 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
                 }
             ));
             v.push("ISAKMP:      life type in seconds".into());
-            if offered.lifetime > 0xffff {
-                let b = offered.lifetime.to_be_bytes();
-                v.push(format!("ISAKMP:      life duration (VPI) of  0x{:x} 0x{:x} 0x{:x} 0x{:x}", b[0], b[1], b[2], b[3]));
-            } else {
-                v.push(format!("ISAKMP:      life duration (basic) of {}", offered.lifetime));
-            }
+            v.push(format!("ISAKMP:      life duration {}", life_duration(offered.lifetime)));
             let next = if *more { 3 } else { 0 };
             match result {
                 Ok(()) => v.push(format!("ISAKMP (0:{conn}): atts are acceptable. Next payload is {next}")),
@@ -184,11 +181,11 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
             v.push(format!("ISAKMP:      encaps is {}", offered.encap));
             if let Some(s) = offered.lifetime_seconds {
                 v.push("ISAKMP:      SA life type in seconds".into());
-                v.push(format!("ISAKMP:      SA life duration (basic) of {s}"));
+                v.push(format!("ISAKMP:      SA life duration {}", life_duration(s)));
             }
             if let Some(k) = offered.lifetime_kbytes {
                 v.push("ISAKMP:      SA life type in kilobytes".into());
-                v.push(format!("ISAKMP:      SA life duration (VPI) of  {k}"));
+                v.push(format!("ISAKMP:      SA life duration {}", life_duration(k)));
             }
             if let Some(a) = offered.auth.filter(|_| offered.protocol == proto::ESP) {
                 v.push(format!(
@@ -261,12 +258,28 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
         }
         Event::Phase1Up { conn, peer, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): SA has been authenticated with {}", peer.ip())),
         Event::Phase1Down { conn, peer, reason, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): deleting SA reason \"{}\" (peer {peer})", crate::ios::wording::down_reason(reason))),
-        Event::ChildUp { peer, spi_in, spi_out, local_ts, remote_ts, .. } if f.ipsec => {
-            v.push("IPSEC(create_sa): sa created,".into());
-            v.push(format!("  (sa) sa_dest= {peer}, sa_proto= 50, sa_spi= 0x{spi_out:X}({spi_out}), local_proxy= {}, remote_proxy= {}", proxy(local_ts), proxy(remote_ts)));
-            v.push("IPSEC(create_sa): sa created,".into());
-            v.push(format!("  (sa) sa_dest= local, sa_proto= 50, sa_spi= 0x{spi_in:X}({spi_in})"));
+        Event::PeerKeyFound { conn, peer } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): found peer pre-shared key matching {peer}")),
+        Event::SkeyidGenerated { conn, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): SKEYID state generated")),
+        Event::P2Accepted { peer, local, part, local_id, remote_id, esp, ah, protocol, .. } if f.ipsec => {
+            let tr = if *protocol == proto::AH { ios_transform(None, *ah) } else { ios_transform(*esp, None) };
+            v.push(format!(
+                "IPSEC(validate_proposal_request): proposal part #{part},\n  (key eng. msg.) dest= {local}, src= {peer},\n    dest_proxy= {},\n    src_proxy= {},\n    protocol= {}, transform= {tr} ,\n    lifedur= 0s and 0kb,\n    spi= 0x0(0), conn_id= 0, keysize= 0, flags= 0x4",
+                id_proxy(local_id),
+                id_proxy(remote_id),
+                if *protocol == proto::AH { "AH" } else { "ESP" }
+            ));
         }
+        Event::P2PeerNotFound { conn, peer, .. } if f.isakmp || f.ipsec => {
+            v.push(format!("IPSEC(validate_transform_proposal): peer address {peer} not found"));
+            v.push(format!("ISAKMP (0:{conn}): SA not acceptable!"));
+        }
+        Event::SpiAllocated { peer, local, protocols, spi, .. } if f.ipsec => {
+            v.push("IPSEC(key_engine): got a queue event...".into());
+            for p in protocols {
+                v.push(format!("IPSEC(spi_response): getting spi {spi} for SA\n      from {peer} to {local} for prot {p}"));
+            }
+        }
+        Event::ChildInstalled(c) if f.ipsec => v.extend(key_engine_install(c)),
         Event::ChildDown { peer, spi_in, spi_out, reason, .. } if f.ipsec => {
             v.push(format!("IPSEC(delete_sa): deleting SA, (sa) sa_dest= {peer}, sa_proto= 50, sa_spi= 0x{spi_out:X}({spi_out}), inbound sa_spi= 0x{spi_in:X}({spi_in}): {}", crate::ios::wording::down_reason(reason)))
         }
@@ -279,6 +292,155 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
     v
 }
 
-fn proxy(s: &Selector) -> String {
-    format!("{}/{}/{}/{}", s.net.network(), s.mask(), s.proto, s.port)
+/// A lifetime attribute as IOS's debug prints it: `(basic) of N`, or the
+/// four bytes of a variable-length value (`(VPI) of  0x0 0x46 0x50 0x0`, seed 002).
+fn life_duration(v: impl Into<u64>) -> String {
+    let v: u64 = v.into();
+    if v <= 0xffff {
+        return format!("(basic) of {v}");
+    }
+    let b = (v.min(u64::from(u32::MAX)) as u32).to_be_bytes();
+    format!("(VPI) of  0x{:x} 0x{:x} 0x{:x} 0x{:x}", b[0], b[1], b[2], b[3])
+}
+
+/// A selector in the key engine's `addr/mask/prot/port (type=N)` form (1 a host, 4 a subnet).
+fn sel_proxy(s: &Selector) -> String {
+    let t = if s.net.len == 32 { edgesh_engine::ike::wire::id_type::IPV4_ADDR } else { edgesh_engine::ike::wire::id_type::IPV4_ADDR_SUBNET };
+    format!("{}/{}/{}/{} (type={t})", s.net.network(), s.mask(), s.proto, s.port)
+}
+
+/// A quick-mode ID in the key engine's form (its own type).
+fn id_proxy(id: &IdRepr) -> String {
+    match edgesh_engine::ike::matching::id_selector(id) {
+        Some(s) => {
+            let s = Selector { proto: id.protocol, port: id.port, ..s };
+            format!("{}/{}/{}/{} (type={})", s.net.network(), s.mask(), s.proto, s.port, id.id_type)
+        }
+        None => format!("{}/{}/{} (type={})", id.data_text(), id.protocol, id.port, id.id_type),
+    }
+}
+
+/// IOS's key engine installing an SA pair (seed 002's `debug crypto ipsec`):
+/// the two `initialize_sas` messages (inbound, outbound) and a `create_sa`
+/// per SA (AH before ESP).
+fn key_engine_install(c: &ChildInfo) -> Vec<String> {
+    let mut v = vec!["IPSEC(key_engine): got a queue event...".to_string()];
+    let tr = ios_transform(c.esp, c.ah);
+    let keysize = match c.esp.map(|e| e.0) {
+        Some(EspEncr::Aes128Cbc | EspEncr::Aes128Gcm) => 128,
+        Some(EspEncr::Aes192Cbc | EspEncr::Aes192Gcm) => 192,
+        Some(EspEncr::Aes256Cbc | EspEncr::Aes256Gcm) => 256,
+        _ => 0,
+    };
+    let protocol = if c.esp.is_some() { "ESP" } else { "AH" };
+    let life = format!("lifedur= {}s and {}kb", c.lifetime_seconds, c.lifetime_kbytes.unwrap_or(0));
+    let (lp, rp) = (sel_proxy(&c.local_ts), sel_proxy(&c.remote_ts));
+    v.push(format!(
+        "IPSEC(initialize_sas): ,\n  (key eng. msg.) dest= {}, src= {},\n    dest_proxy= {lp},\n    src_proxy= {rp},\n    protocol= {protocol}, transform= {tr} ,\n    {life},\n    spi= 0x{:X}({}), conn_id= {}, keysize= {keysize}, flags= 0x4",
+        c.local, c.peer, c.spi_in, c.spi_in, c.conn_in
+    ));
+    v.push(format!(
+        "IPSEC(initialize_sas): ,\n  (key eng. msg.) src= {}, dest= {},\n    src_proxy= {lp},\n    dest_proxy= {rp},\n    protocol= {protocol}, transform= {tr} ,\n    {life},\n    spi= 0x{:X}({}), conn_id= {}, keysize= {keysize}, flags= 0x4",
+        c.local, c.peer, c.spi_out, c.spi_out, c.conn_out
+    ));
+    let mut prots = Vec::new();
+    if c.ah.is_some() {
+        prots.push((51, ios_transform(None, c.ah)));
+    }
+    if c.esp.is_some() {
+        prots.push((50, ios_transform(c.esp, None)));
+    }
+    for (dest, spi, id) in [(c.local, c.spi_in, c.conn_in), (c.peer, c.spi_out, c.conn_out)] {
+        for (p, t) in &prots {
+            v.push(format!("IPSEC(create_sa): sa created,\n  (sa) sa_dest= {dest}, sa_prot= {p},\n    sa_spi= 0x{spi:X}({spi}),\n    sa_trans= {t} , sa_conn_id= {id}"));
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgesh_engine::config::Prefix4;
+
+    fn sel(a: [u8; 4], len: u8) -> Selector {
+        Selector { net: Prefix4 { addr: a.into(), len }, proto: 0, port: 0 }
+    }
+
+    fn on() -> DebugFlags {
+        DebugFlags { isakmp: true, ipsec: true, ..Default::default() }
+    }
+
+    #[test]
+    fn lifetimes_print_basic_or_as_the_four_bytes_of_seed_002() {
+        assert_eq!(life_duration(3600u32), "(basic) of 3600");
+        assert_eq!(life_duration(4_608_000u32), "(VPI) of  0x0 0x46 0x50 0x0");
+        assert_eq!(life_duration(86_400u32), "(VPI) of  0x0 0x1 0x51 0x80");
+    }
+
+    /// Seed 002's `debug crypto ipsec`: initialize_sas inbound then outbound,
+    /// then one create_sa per SA; with AH and ESP four (AH first on each end).
+    #[test]
+    fn key_engine_install_in_seed_002_layout() {
+        let c = ChildInfo {
+            conn: 1,
+            local: [12, 1, 1, 2].into(),
+            peer: [12, 1, 1, 1].into(),
+            conn_in: 5,
+            conn_out: 6,
+            spi_in: 194838793,
+            spi_out: 233638580,
+            esp: Some((EspEncr::DesCbc, Some(EspAuth::HmacSha1_96))),
+            ah: Some(EspAuth::HmacMd5_96),
+            lifetime_seconds: 3600,
+            lifetime_kbytes: Some(4_608_000),
+            local_ts: sel([10, 1, 1, 0], 24),
+            remote_ts: sel([20, 1, 1, 0], 24),
+            encap: false,
+        };
+        let v = ios_debug(&Event::ChildInstalled(Box::new(c.clone())), &on());
+        assert_eq!(v[0], "IPSEC(key_engine): got a queue event...");
+        assert_eq!(
+            v[1],
+            "IPSEC(initialize_sas): ,\n  (key eng. msg.) dest= 12.1.1.2, src= 12.1.1.1,\n    dest_proxy= 10.1.1.0/255.255.255.0/0/0 (type=4),\n    src_proxy= 20.1.1.0/255.255.255.0/0/0 (type=4),\n    protocol= ESP, transform= ah-md5-hmac esp-des esp-sha-hmac ,\n    lifedur= 3600s and 4608000kb,\n    spi= 0xB9D0109(194838793), conn_id= 5, keysize= 0, flags= 0x4"
+        );
+        assert!(v[2].starts_with("IPSEC(initialize_sas): ,\n  (key eng. msg.) src= 12.1.1.2, dest= 12.1.1.1,\n    src_proxy= 10.1.1.0/255.255.255.0/0/0 (type=4),"));
+        assert_eq!(v[3], "IPSEC(create_sa): sa created,\n  (sa) sa_dest= 12.1.1.2, sa_prot= 51,\n    sa_spi= 0xB9D0109(194838793),\n    sa_trans= ah-md5-hmac , sa_conn_id= 5");
+        assert_eq!(v[4], "IPSEC(create_sa): sa created,\n  (sa) sa_dest= 12.1.1.2, sa_prot= 50,\n    sa_spi= 0xB9D0109(194838793),\n    sa_trans= esp-des esp-sha-hmac , sa_conn_id= 5");
+        assert_eq!(v[6], "IPSEC(create_sa): sa created,\n  (sa) sa_dest= 12.1.1.1, sa_prot= 50,\n    sa_spi= 0xDED0AB4(233638580),\n    sa_trans= esp-des esp-sha-hmac , sa_conn_id= 6");
+        assert_eq!(v.len(), 7);
+        // Only with `debug crypto ipsec`.
+        let c2 = ChildInfo { ah: None, ..c };
+        assert!(ios_debug(&Event::ChildInstalled(Box::new(c2)), &DebugFlags { isakmp: true, ..Default::default() }).is_empty());
+    }
+
+    /// Seed 002's error samples that the lab does not reach: a wrong local
+    /// address, no key for the peer, mismatched keys (log and debug), and a
+    /// transform set the responder does not have.
+    #[test]
+    fn seed_002_error_samples() {
+        use edgesh_engine::ike::wire::WireError;
+        let (peer, local): (std::net::Ipv4Addr, std::net::Ipv4Addr) = ([150, 150, 150, 1].into(), [12, 2, 6, 2].into());
+        assert_eq!(ios_debug(&Event::NoPeer { peer, local, reason: NoPeerReason::BadLocalAddress }, &on()), ["IPSEC(validate_proposal): invalid local address 12.2.6.2"]);
+        assert_eq!(ios_debug(&Event::NoPeer { peer: [150, 150, 150, 2].into(), local, reason: NoPeerReason::NoKey }, &on()), ["ISAKMP: No cert, and no keys (public or pre-shared) with remote peer 150.150.150.2"]);
+        let km = Event::KeyMismatch { conn: 1, peer, message: 5, error: WireError::ReservedNotZero { payload: 5, value: 0x11 } };
+        assert_eq!(ios_log(&km), [(4, "IKMP_BAD_MESSAGE", "IKE message from 150.150.150.1 failed its sanity check or is malformed".to_string())]);
+        let offered = OfferedP2 { protocol: proto::ESP, transform_id: 2, esp: Some(EspEncr::DesCbc), auth: Some(EspAuth::HmacSha1_96), auth_raw: 2, group: None, encap: 1, lifetime_seconds: None, lifetime_kbytes: None };
+        let c = Event::P2Check { conn: 2, peer, proposal: 1, transform: 1, offered, result: Err(P2Mismatch::Encryption { offered: Some(EspEncr::DesCbc), configured: Some(EspEncr::TripleDesCbc) }), more: false };
+        let v = ios_debug(&c, &on());
+        assert_eq!(v[v.len() - 2..], ["IPSEC(validate_proposal): transform proposal (prot 3, trans 2, hmac_alg 2) not supported", "ISAKMP (0:2): atts not acceptable. Next payload is 0"]);
+    }
+
+    #[test]
+    fn spi_response_and_the_isakmp_lines_of_seed_002() {
+        let p: std::net::Ipv4Addr = [12, 1, 1, 1].into();
+        let v = ios_debug(&Event::SpiAllocated { conn: 1, peer: p, local: [12, 1, 1, 2].into(), protocols: vec![proto::ESP], spi: 203563166 }, &on());
+        assert_eq!(v, ["IPSEC(key_engine): got a queue event...", "IPSEC(spi_response): getting spi 203563166 for SA\n      from 12.1.1.1 to 12.1.1.2 for prot 3"]);
+        assert_eq!(ios_debug(&Event::PeerKeyFound { conn: 1, peer: [209, 165, 200, 227].into() }, &on()), ["ISAKMP (0:1): found peer pre-shared key matching 209.165.200.227"]);
+        assert_eq!(ios_debug(&Event::SkeyidGenerated { conn: 1, peer: p }, &on()), ["ISAKMP (0:1): SKEYID state generated"]);
+        let failed = Event::Phase1Failed { conn: 1, local: "10.1.1.2:500".parse().unwrap(), remote: "150.150.150.1:500".parse().unwrap(), role: Role::Responder, state: P1State::MmNoState, exchange: exchange::MAIN };
+        assert_eq!(ios_log(&failed), [(6, "IKMP_MODE_FAILURE", "Processing of Main Mode failed with peer at 150.150.150.1".to_string())]);
+        let nf = Event::P2PeerNotFound { conn: 3, peer: [198, 174, 236, 6].into(), initiator: IdRepr::ipv4([10, 0, 0, 76].into()), responder: IdRepr::ipv4([198, 174, 238, 203].into()) };
+        assert_eq!(ios_debug(&nf, &on()), ["IPSEC(validate_transform_proposal): peer address 198.174.236.6 not found", "ISAKMP (0:3): SA not acceptable!"]);
+    }
 }

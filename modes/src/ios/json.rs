@@ -181,6 +181,9 @@ struct IsakmpRow {
     session_state: String,
     conn_id: u32,
     status: &'static str,
+    /// `deleted` for an SA that failed phase 1 (`ACTIVE (deleted)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_status: Option<&'static str>,
 }
 
 /// `(dst, src)` as IOS writes them: the initiator's view.
@@ -190,10 +193,24 @@ fn dst_src(s: &IkeSa) -> (String, String) {
 }
 
 pub fn isakmp_sa(r: &Router) -> IsakmpSa {
+    // In the text's order: by conn-id, failed SAs (`ACTIVE (deleted)`) among the others.
+    let mut all: Vec<IsakmpRow> = r
+        .ike()
+        .ike_sas()
+        .iter()
+        .map(|s| {
+            let (destination, source) = dst_src(s);
+            IsakmpRow { destination, source, session_state: s.state.name().to_string(), conn_id: s.conn, status: "ACTIVE", current_status: None }
+        })
+        .collect();
+    for f in r.engine.failed_p1() {
+        let (d, sr) = if f.role == Role::Initiator { (f.remote.ip(), f.local.ip()) } else { (f.local.ip(), f.remote.ip()) };
+        all.push(IsakmpRow { destination: d.to_string(), source: sr.to_string(), session_state: f.state.name().to_string(), conn_id: f.conn, status: "ACTIVE", current_status: Some("deleted") });
+    }
+    all.sort_by_key(|x| x.conn_id);
     let mut rows = IndexMap::new();
-    for (i, s) in r.ike().ike_sas().iter().enumerate() {
-        let (destination, source) = dst_src(s);
-        rows.insert((i + 1).to_string(), IsakmpRow { destination, source, session_state: s.state.name().to_string(), conn_id: s.conn, status: "ACTIVE" });
+    for (i, row) in all.into_iter().enumerate() {
+        rows.insert((i + 1).to_string(), row);
     }
     let mut st = IsakmpSa::default();
     if !rows.is_empty() {
@@ -405,7 +422,7 @@ pub fn ipsec_sa(r: &Router, detail: bool) -> IpsecSa {
                     pkts_no_sa_send: 0,
                     pkts_invalid_sa_rcv: dr.get(DropKind::UnknownSpi),
                     pkts_invalid_prot_recv: dr.get(DropKind::TransportMode),
-                    pkts_verify_failed: dr.get(DropKind::BadIcv),
+                    pkts_verify_failed: dr.get(DropKind::BadIcv) + dr.get(DropKind::AuthAlgorithm),
                     pkts_invalid_identity_recv: dr.get(DropKind::Selector),
                     pkts_replay_rollover_send: 0,
                     pkts_replay_rollover_rcv: 0,
@@ -524,6 +541,8 @@ pub struct CryptoSession {
 struct SessionInterface {
     #[serde(skip_serializing_if = "Option::is_none")]
     uptime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<String>,
     session_status: &'static str,
     peer: IndexMap<String, SessionPeer>,
 }
@@ -615,6 +634,7 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
             if let Some(t) = ike.iter().filter_map(|s| s.established).chain(v2_since).min() {
                 ie.uptime = Some(hms(now.saturating_sub(t) / 1000));
             }
+            ie.profile = crate::ios::show_sa::session_profile(&r.ios_doc, &p.name);
         }
         ie.session_status = status;
         let pe = ie.peer.entry(peer).or_default().port.entry(port.to_string()).or_default();

@@ -8,6 +8,7 @@ use edgesh_engine::config::{EspAuth, EspEncr};
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::endpoint::{ChildSa, IkeSa};
 use edgesh_engine::ike::events::Role;
+use edgesh_engine::failed_p1::FailedP1;
 
 // ------------------------------------------------------------ show (IOS)
 
@@ -15,14 +16,25 @@ fn dotted(s: &Selector) -> String {
     format!("({}/{}/{}/{})", s.net.network(), s.mask(), s.proto, s.port)
 }
 
-/// `show crypto isakmp sa`: Genie's iosxe parser needs both headers.
-pub fn ios_isakmp_sa<'a>(sas: impl IntoIterator<Item = &'a IkeSa>, out: &mut Vec<String>) {
+/// `show crypto isakmp sa`: Genie's iosxe parser needs both headers. SAs
+/// that failed phase 1 stay listed a while as `ACTIVE (deleted)` (seed 002's
+/// `MM_NO_STATE` after a main mode failure), in conn-id order with the rest.
+pub fn ios_isakmp_sa<'a>(sas: impl IntoIterator<Item = &'a IkeSa>, failed: &[&FailedP1], out: &mut Vec<String>) {
     out.push("IPv4 Crypto ISAKMP SA".into());
     out.push("dst             src             state          conn-id status".into());
+    let mut rows: Vec<(u32, String)> = Vec::new();
+    let row = |role: Role, local: std::net::SocketAddrV4, remote: std::net::SocketAddrV4, state: &str, conn: u32, status: &str| {
+        let (dst, src) = if role == Role::Initiator { (remote.ip().to_string(), local.ip().to_string()) } else { (local.ip().to_string(), remote.ip().to_string()) };
+        format!("{dst:<16}{src:<16}{state:<15}{conn:>7} {status}")
+    };
     for s in sas {
-        let (dst, src) = if s.role == Role::Initiator { (s.remote.ip(), s.local.ip()) } else { (s.local.ip(), s.remote.ip()) };
-        out.push(format!("{:<16}{:<16}{:<15}{:>7} ACTIVE", dst.to_string(), src.to_string(), s.state.name(), s.conn));
+        rows.push((s.conn, row(s.role, s.local, s.remote, s.state.name(), s.conn, "ACTIVE")));
     }
+    for f in failed {
+        rows.push((f.conn, row(f.role, f.local, f.remote, f.state.name(), f.conn, "ACTIVE (deleted)")));
+    }
+    rows.sort_by_key(|r| r.0);
+    out.extend(rows.into_iter().map(|r| r.1));
     out.push(String::new());
     out.push("IPv6 Crypto ISAKMP SA".into());
     out.push(String::new());
@@ -103,7 +115,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
             if detail {
                 out.push(format!("    #pkts no sa (send) 0, #pkts invalid sa (rcv) {}", drop(DropKind::UnknownSpi)));
                 out.push("    #pkts encaps failed (send) 0, #pkts decaps failed (rcv) 0".into());
-                out.push(format!("    #pkts invalid prot (recv) {}, #pkts verify failed: {}", drop(DropKind::TransportMode), drop(DropKind::BadIcv)));
+                out.push(format!("    #pkts invalid prot (recv) {}, #pkts verify failed: {}", drop(DropKind::TransportMode), drop(DropKind::BadIcv) + drop(DropKind::AuthAlgorithm)));
                 out.push(format!("    #pkts invalid identity (recv) {}, #pkts invalid len (rcv) {}", drop(DropKind::Selector), drop(DropKind::Malformed)));
                 out.push("    #pkts replay rollover (send): 0, #pkts replay rollover (rcv) 0".into());
                 out.push(format!("    ##pkts replay failed (rcv): {}", drop(DropKind::Replay) + drop(DropKind::Late)));
@@ -191,6 +203,9 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
         let peer = p.remote.or(ike.first().map(|s| *s.remote.ip())).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
         out.push(format!("Interface: {iface}"));
         if detail {
+            if let Some(prof) = session_profile(&r.ios_doc, &p.name) {
+                out.push(format!("Profile: {prof}"));
+            }
             if let Some(t) = ike.iter().filter_map(|s| s.established).chain(v2_since).min() {
                 out.push(format!("Uptime: {}", hms(now.saturating_sub(t) / 1000)));
             }
@@ -246,4 +261,79 @@ pub(crate) fn acl_addr(s: &Selector) -> String {
 
 pub(crate) fn hms(secs: u64) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// The ISAKMP or IKEv2 profile a tunnel's session uses, from the running
+/// document: a crypto map entry's `set isakmp-profile|ikev2-profile P`
+/// (tunnel `MAP-SEQ`; a dynamic map's entry for `MAP-SEQ[-DSEQ]`), or the
+/// one its VTI's `tunnel protection ipsec profile` sets (tunnel `TunnelN`).
+pub fn session_profile(doc: &crate::ios::doc::IosDoc, tunnel: &str) -> Option<String> {
+    use crate::ios::doc::Node;
+    let set_profile = |n: &Node| {
+        n.children.iter().find_map(|c| {
+            let w: Vec<&str> = c.text.split_whitespace().collect();
+            match w.as_slice() {
+                ["set", "isakmp-profile" | "ikev2-profile", p] => Some(p.to_string()),
+                _ => None,
+            }
+        })
+    };
+    let block = |head: &[&str]| doc.root.iter().find(|n| n.text.split_whitespace().eq(head.iter().copied()));
+    for n in &doc.root {
+        let w: Vec<&str> = n.text.split_whitespace().collect();
+        match w.as_slice() {
+            ["crypto", "map", m, seq, "ipsec-isakmp"] if format!("{m}-{seq}") == tunnel => return set_profile(n),
+            ["crypto", "map", m, seq, "ipsec-isakmp", "dynamic", d] if tunnel.starts_with(&format!("{m}-{seq}")) => {
+                let dseq = tunnel.strip_prefix(&format!("{m}-{seq}-"));
+                return doc
+                    .root
+                    .iter()
+                    .filter(|x| {
+                        let xw: Vec<&str> = x.text.split_whitespace().collect();
+                        matches!(xw.as_slice(), ["crypto", "dynamic-map", dd, s] if dd == d && dseq.is_none_or(|q| q == *s))
+                    })
+                    .find_map(set_profile);
+            }
+            ["interface", i] if *i == tunnel => {
+                let ipp = n.children.iter().find_map(|c| match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+                    ["tunnel", "protection", "ipsec", "profile", p, ..] => Some(p.to_string()),
+                    _ => None,
+                })?;
+                return block(&["crypto", "ipsec", "profile", &ipp]).and_then(set_profile);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_profile;
+    use crate::ios::doc::{IosDoc, Node};
+
+    fn block(head: &str, kids: &[&str]) -> Node {
+        Node { text: head.into(), children: kids.iter().map(|k| Node { text: k.to_string(), ..Default::default() }).collect(), ..Default::default() }
+    }
+
+    /// The profile of a crypto map entry, a dynamic map's entry and a VTI's IPsec profile.
+    #[test]
+    fn session_profile_of_each_kind_of_tunnel() {
+        let mut d = IosDoc::new("r");
+        d.root = vec![
+            block("crypto map VPN 10 ipsec-isakmp", &["set peer 192.0.2.2", "set isakmp-profile P1", "match address 101"]),
+            block("crypto map VPN 20 ipsec-isakmp", &["set peer 192.0.2.3"]),
+            block("crypto dynamic-map DYN 5", &["set ikev2-profile P2"]),
+            block("crypto dynamic-map DYN 6", &["set isakmp-profile P3"]),
+            block("crypto map VPN 30 ipsec-isakmp dynamic DYN", &[]),
+            block("crypto ipsec profile IPP", &["set ikev2-profile P4"]),
+            block("interface Tunnel1", &["tunnel destination 203.0.113.9", "tunnel protection ipsec profile IPP"]),
+        ];
+        assert_eq!(session_profile(&d, "VPN-10").as_deref(), Some("P1"));
+        assert_eq!(session_profile(&d, "VPN-20"), None, "no profile: no line");
+        assert_eq!(session_profile(&d, "VPN-30-5").as_deref(), Some("P2"));
+        assert_eq!(session_profile(&d, "VPN-30-6").as_deref(), Some("P3"));
+        assert_eq!(session_profile(&d, "Tunnel1").as_deref(), Some("P4"));
+        assert_eq!(session_profile(&d, "Tunnel2"), None);
+    }
 }

@@ -19,6 +19,8 @@ pub fn smartedge_drop_text(e: &Event) -> Option<(u8, &'static str, String)> {
     Some(match kind {
         // Table 7: mismatched integrity check value in the ESP (or AH) header.
         DropKind::BadIcv => (4, "AUTH", "Authentication failure. Possibly mis-matching keys.".into()),
+        // Table 7: mismatched authentication algorithm (the guide's sample, with its `agent=IPSEC`).
+        DropKind::AuthAlgorithm => (4, "AUTH", "Authentication failure. Possibly mis-matching keys agent=IPSEC.".into()),
         // Table 7: mismatched encapsulation mode.
         DropKind::TransportMode => (4, "MODE", "Encapsulation mode differs. Received in Transport mode, where expected in Tunnel mode.".into()),
         // Table 7: an ESP packet resent with the previous SPI (informational).
@@ -60,6 +62,10 @@ mod tests {
             (
                 DropKind::BadIcv,
                 "%IPSEC-4-AUTH: Authentication failure. Possibly mis-matching keys.",
+            ),
+            (
+                DropKind::AuthAlgorithm,
+                "%IPSEC-4-AUTH: Authentication failure. Possibly mis-matching keys agent=IPSEC.",
             ),
             (
                 DropKind::TransportMode,

@@ -169,6 +169,40 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
     );
     add(
         g,
+        "show ipsec card SLOT/PORT statistics global context NAME",
+        &[SHOW, "IPsec information", "For an ASP", "Slot/ASP", "Counters", "For the whole ASP", "Of one context", "Context name"],
+        |s, a, o| {
+            let ctx = a.req("NAME")?.to_string();
+            let cfg = s.view();
+            if !cfg.contexts.contains_key(&ctx) {
+                return not_found("Context", &ctx);
+            }
+            let tunnels: Vec<String> = cfg.tunnels.iter().filter(|(_, t)| t.ike_context() == ctx).map(|(n, _)| n.clone()).collect();
+            let mut v = Vec::new();
+            crate::smartedge::esp_stats::card_statistics(&s.router(), a.get("SLOT/PORT").unwrap_or("-"), &ctx, &tunnels, &mut v);
+            v.iter().for_each(|l| o.line(l));
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "show tunnel ipsec NAME [on-demand] statistics [detail]",
+        &[SHOW, "Tunnel information", "IPsec tunnels", "Tunnel name", "An on-demand tunnel", "Counters", "With each SA pair"],
+        |s, a, o| {
+            let name = a.req("NAME")?.to_string();
+            let cfg = s.view();
+            let Some(t) = cfg.tunnels.get(&name) else { return not_found("Tunnel", &name) };
+            if a.has("on-demand") && t.kind != TunnelKind::OnDemand {
+                return Err(format!("Tunnel {name} is not an on-demand tunnel"));
+            }
+            let mut v = Vec::new();
+            crate::smartedge::esp_stats::tunnel_statistics(&s.router(), &name, a.has("detail"), &mut v);
+            v.iter().for_each(|l| o.line(l));
+            Ok(())
+        },
+    );
+    add(
+        g,
         "show tunnel ipsec [name NAME | remote A.B.C.D] [detail | on-demand]",
         &[SHOW, "Tunnel information", "IPsec tunnels", "One tunnel", "Tunnel name", "Tunnels to a remote end point", "Remote address", "Detailed information", "On-demand tunnels only"],
         |s, a, o| {

@@ -204,6 +204,7 @@ impl Endpoint {
         let peer = *self.sas[h].remote.ip();
         self.ctx.stats.p2_established += 1;
         self.ctx.tunnel(&c.tunnel).p2_established += 1;
+        self.ctx.event(Event::ChildInstalled(crate::ike::events::ChildInfo::of(&c)));
         self.ctx.event(Event::ChildUp { tunnel: c.tunnel.clone(), peer, spi_in: c.spi_in, spi_out: c.spi_out, local_ts: c.local_ts, remote_ts: c.remote_ts, rekey: q.rekey_of.is_some() });
         // A rekey replaces the old SA pair: tell the peer to delete the old one.
         // (A responder's renegotiated child leaves the older pair to expire or be deleted.)

@@ -69,7 +69,7 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
     }
     sa.last_recv = Some(data.to_vec());
     sa.replay = Replay::default();
-    if !derive_p1(sa, pc) {
+    if !derive_p1(cx, sa, pc) {
         return Next::Fail(DownReason::DhFailed);
     }
     if let Err(reason) = responder_authenticated(cx, sa, pc, &id, idp.body, hash.body) {

@@ -125,7 +125,7 @@ fn mm3(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
         n.dh = Some(dh);
         n.nr = nr;
     }
-    if !derive_p1(sa, pc) {
+    if !derive_p1(cx, sa, pc) {
         send_notify(cx, sa, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, cookies(sa), vec![]);
         return Next::Fail(DownReason::DhFailed);
     }
@@ -152,7 +152,7 @@ fn mm4(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
         n.gxr = ke;
         n.nr = nr;
     }
-    if !derive_p1(sa, pc) {
+    if !derive_p1(cx, sa, pc) {
         return Next::Fail(DownReason::DhFailed);
     }
     check_natd(cx, sa, msg, local, remote);

@@ -125,7 +125,8 @@ pub(in crate::ike) fn find_tunnel(cx: &mut Ctx, local: SocketAddrV4, remote: Soc
         return None;
     };
     let conf_exch = if pc.mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
-    if conf_exch != hdr.exchange && !pc.dynamic {
+    let aggressive_ok = aggressive && cx.conf.v1_aggressive_responder;
+    if conf_exch != hdr.exchange && !pc.dynamic && !aggressive_ok {
         cx.event(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::Exchange { received: hdr.exchange, configured: conf_exch } });
         answer_unprotected(cx, 0, local, remote, Some(hdr), notify::INVALID_EXCHANGE_TYPE);
         return None;
@@ -156,6 +157,7 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
     }
     peer_vids(&mut sa, msg);
     let conn = sa.conn;
+    cx.event(Event::PeerKeyFound { conn, peer: rip });
     // Proposal selection: configured proposals by priority, each against every offered transform.
     let chosen = select_p1(&mut cx.events, conn, &sa_repr, &pc, remote);
     let Some((t, prop)) = chosen else {
@@ -169,6 +171,7 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
                 notify::NO_PROPOSAL_CHOSEN
             }
         };
+        cx.event(Event::Phase1Failed { conn, local: sa.local, remote, role: Role::Responder, state: P1State::MmNoState, exchange: hdr.exchange });
         send_notify(cx, &sa, why, proto::ISAKMP, cookies(&sa), vec![]);
         return None;
     };
@@ -213,7 +216,7 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
         n.nr = nr;
         n.dh = Some(dh);
     }
-    if !derive_p1(&mut sa, &pc) {
+    if !derive_p1(cx, &mut sa, &pc) {
         send_notify(cx, &sa, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, cookies(&sa), vec![]);
         return None;
     }
@@ -234,7 +237,7 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
 }
 
 /// SKEYID and friends (RFC 2409 5); false when the DH computation fails.
-pub(in crate::ike) fn derive_p1(sa: &mut IkeSa, pc: &PeerConf) -> bool {
+pub(in crate::ike) fn derive_p1(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf) -> bool {
     let (Some(h), Some(c), Some(dh)) = (sa.hash(), sa.cipher(), sa.nego().dh.as_ref()) else { return false };
     let peer_pub = if sa.role == Role::Initiator { &sa.nego().gxr } else { &sa.nego().gxi };
     let Ok(gxy) = dh.shared(peer_pub) else { return false };
@@ -246,6 +249,7 @@ pub(in crate::ike) fn derive_p1(sa: &mut IkeSa, pc: &PeerConf) -> bool {
     let enc = expand_v1_key(h, &e, c.key_len());
     let iv = h.hash(&[&sa.nego().gxi, &sa.nego().gxr])[..c.block_size()].to_vec();
     sa.keyed(P1Keys { skeyid, d, a, enc }, iv);
+    cx.event(Event::SkeyidGenerated { conn: sa.conn, peer: *sa.remote.ip() });
     true
 }
 

@@ -194,10 +194,20 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
         send_notify(cx, sa, notify::NO_PROPOSAL_CHOSEN, proto::ESP, vec![], vec![]);
         return;
     };
+    // One request per protocol of the proposal (AH part #1, ESP part #2 in a bundle).
+    for (i, p) in theirs.iter().enumerate() {
+        cx.event(Event::P2Accepted { conn, peer, local: *local.ip(), part: i as u8 + 1, local_id: idcr.clone(), remote_id: idci.clone(), protocol: p.protocol, esp: prop.esp, ah: prop.ah });
+    }
     let Some(child) = child else {
         cx.stats.p2_failed += 1;
         cx.tunnel(&sa.tunnel).p2_failed += 1;
-        cx.event(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
+        // Another peer's entry mirrors these proxies (IOS: `peer address X not found`).
+        let other = cx.conf.peers.iter().any(|p| p.name != sa.tunnel && p.local == *local.ip() && p.children.iter().any(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote));
+        if other {
+            cx.event(Event::P2PeerNotFound { conn, peer, initiator: idci, responder: idcr });
+        } else {
+            cx.event(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
+        }
         send_notify(cx, sa, notify::INVALID_ID_INFORMATION, proto::ESP, vec![], vec![]);
         return;
     };
@@ -217,6 +227,7 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
         dh = Some(d);
     }
     let spi_in = cx.spi(&taken);
+    cx.event(Event::SpiAllocated { conn, peer, local: *local.ip(), protocols: theirs.iter().map(|p| p.protocol).collect(), spi: spi_in });
     let nr = cx.nonce();
     // Our answer: their chosen proposal(s) with our SPI, lifetimes as agreed.
     let mut answer = theirs.clone();
@@ -328,6 +339,9 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
         return Next::Done;
     };
     let Ok(spi_out) = <[u8; 4]>::try_from(first.spi.as_slice()).map(u32::from_be_bytes) else { return Next::Done };
+    for (i, p) in chosen.proposals.iter().enumerate() {
+        cx.event(Event::P2Accepted { conn, peer, local: *sa.local.ip(), part: i as u8 + 1, local_id: selector_id(&cc.local_ts), remote_id: selector_id(&cc.remote_ts), protocol: p.protocol, esp: ours.esp, ah: ours.ah });
+    }
     let q = &mut sa.quick[qi];
     let QuickStep::Offered { dh, chosen } = &q.step else { return Next::Done };
     let mut gxy = None;

@@ -218,6 +218,7 @@ impl Core {
         }
         self.stats.child_established += 1;
         self.child_jitter.insert(c.id, self.jitter_rng.next_u64() % super::timers::REKEY_JITTER);
+        self.emit(Event::ChildInstalled(crate::ike::events::ChildInfo::of(&c)));
         self.emit(Event::ChildUp { tunnel: c.tunnel.clone(), peer, spi_in: c.spi_in, spi_out: c.spi_out, local_ts: c.local_ts, remote_ts: c.remote_ts, rekey: rekey_of.is_some() });
         self.children.push(c);
         // The initiator of a rekey deletes the pair it replaced (2.8).
