@@ -1084,6 +1084,7 @@ fn global(g: &mut G) {
 
 /// Exec commands of the IKE engine: state, clearing, debugging, ping.
 fn crypto_exec(g: &mut G) {
+    super::show_pki::register(g);
     const SH: &str = "Show running system information";
     const CR: &str = "Encryption module";
     add(g, "show crypto isakmp sa [detail]", &[SH, CR, "Show ISAKMP information", "Show ISAKMP Security Associations", "Show detailed information"], |s, a, o| {

@@ -132,7 +132,14 @@ fn place_pass(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out, abb
         let fam = family_at(s, lvl);
         if let Some((word, inside)) = v.exit(fam, t) {
             s.ios.stack.truncate(lvl + 1);
+            let block = s.ios.stack[lvl].path.clone();
             exit_block(s, word, inside);
+            // The end of a certificate's hex data: decoded now, reported if it is not one.
+            if fam == "cert-data" {
+                if let Some(e) = super::pki::check_block(&s.router().ios_doc, &block) {
+                    out.line(&format!("% {e}"));
+                }
+            }
             return Some(true);
         }
         // A modelled global or interface command must parse (`ip address`, `tunnel mode` ...).
