@@ -234,6 +234,16 @@ fn a_malformed_block_is_reported_and_kept() {
 % Certificate 02 of trustpoint BAD not used: not an X.509 certificate (ASN.1 DER message is incomplete: expected 3, actual 2 at DER byte 2); the lines are kept as typed\n\
 % Certificate 03 of trustpoint BAD not used: 3 hex digits: not a whole number of bytes; the lines are kept as typed\n"
     );
+    // A serial that is not the certificate's: the certificate is not used.
+    let dir = std::env::temp_dir().join(format!("edgesh-pki-serial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some((ca, _)) = make_pki(&dir) {
+        let mut block = vec![" certificate ca 0A".to_string()];
+        block.extend(ios_hex(&ca));
+        block.push("  quit".into());
+        assert_eq!(run(&mut s, &block.join("\n")), "% Certificate 0A of trustpoint BAD not used: the certificate's serial number is 01; the lines are kept as typed\n");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     run(&mut s, "end");
     let running = run(&mut s, "show running-config");
     let kept = lines.replace("  3082 XYZ1\n", "");
