@@ -45,7 +45,8 @@ fn ios_hex(der: &[u8]) -> Vec<String> {
 const CNF: &str = "[ca]\ndefault_ca = CA_default\n[CA_default]\ndir = .\ndatabase = ./index.txt\nnew_certs_dir = .\nserial = ./serial\ndefault_md = sha256\npolicy = pol\nunique_subject = no\nemail_in_dn = no\n\
 [pol]\ncountryName = optional\norganizationName = optional\ncommonName = supplied\n\
 [v3_ca]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier = hash\n\
-[v3_leaf]\nbasicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\nsubjectAltName = IP:192.0.2.1,DNS:r1.example.net\n";
+[v3_leaf]\nbasicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\nsubjectAltName = IP:192.0.2.1,DNS:r1.example.net\n\
+[v3_ss]\nkeyUsage = digitalSignature,keyEncipherment\n";
 
 /// A CA (RSA 2048, serial 01) and a router certificate it signs (ECDSA P-256, serial 02).
 fn make_pki(dir: &Path) -> Option<(Vec<u8>, Vec<u8>)> {
@@ -216,6 +217,39 @@ CA Certificate
 
     let tps = run(&mut s, "show crypto pki trustpoints");
     assert_eq!(tps, "Trustpoint TP:\n    Subject Name: \n    cn=Edgesh Test CA\n    o=Edgesh Test\n    c=US\n          Serial Number (hex): 01\n    Certificate configured.\n\n");
+
+    // A router's self-signed certificate (serial 03, as `enrollment selfsigned` makes).
+    openssl(&dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", "ss.key"]);
+    openssl(&dir, &["req", "-new", "-key", "ss.key", "-subj", "/CN=IOS-Self-Signed-Certificate-1234", "-out", "ss.csr"]);
+    openssl(&dir, &["ca", "-batch", "-config", "c.cnf", "-selfsign", "-keyfile", "ss.key", "-in", "ss.csr", "-out", "ss.pem", "-startdate", "261122143744Z", "-enddate", "300101000000Z", "-extensions", "v3_ss", "-notext"]);
+    openssl(&dir, &["x509", "-in", "ss.pem", "-outform", "DER", "-out", "ss.der"]);
+    let mut block = vec!["crypto pki trustpoint TP-self-signed-1234".to_string(), " enrollment selfsigned".into(), "crypto pki certificate chain TP-self-signed-1234".into(), " certificate self-signed 03".into()];
+    block.extend(ios_hex(&std::fs::read(dir.join("ss.der")).unwrap()));
+    block.push("  quit".into());
+    run(&mut s, "configure terminal");
+    assert_eq!(run(&mut s, &block.join("\n")), "");
+    run(&mut s, "end");
+    assert_eq!(
+        run(&mut s, "show crypto pki certificates TP-self-signed-1234"),
+        "\
+Router Self-Signed Certificate
+  Status: Available
+  Certificate Serial Number (hex): 03
+  Certificate Usage: General Purpose
+  Issuer:
+    cn=IOS-Self-Signed-Certificate-1234
+  Subject:
+    Name: IOS-Self-Signed-Certificate-1234
+    cn=IOS-Self-Signed-Certificate-1234
+  Validity Date:
+    start date: 14:37:44 UTC Nov 22 2026
+    end   date: 00:00:00 UTC Jan 1 2030
+  Associated Trustpoints: TP-self-signed-1234 
+  Storage: nvram:IOS-Self-Sig#3.cer
+
+"
+    );
+    assert_eq!(run(&mut s, "show crypto pki trustpoints TP-self-signed-1234"), "Trustpoint TP-self-signed-1234:\n\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -234,6 +268,16 @@ fn a_malformed_block_is_reported_and_kept() {
 % Certificate 02 of trustpoint BAD not used: not an X.509 certificate (ASN.1 DER message is incomplete: expected 3, actual 2 at DER byte 2); the lines are kept as typed\n\
 % Certificate 03 of trustpoint BAD not used: 3 hex digits: not a whole number of bytes; the lines are kept as typed\n"
     );
+    // A serial that is not the certificate's: the certificate is not used.
+    let dir = std::env::temp_dir().join(format!("edgesh-pki-serial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some((ca, _)) = make_pki(&dir) {
+        let mut block = vec![" certificate ca 0A".to_string()];
+        block.extend(ios_hex(&ca));
+        block.push("  quit".into());
+        assert_eq!(run(&mut s, &block.join("\n")), "% Certificate 0A of trustpoint BAD not used: the certificate's serial number is 01; the lines are kept as typed\n");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     run(&mut s, "end");
     let running = run(&mut s, "show running-config");
     let kept = lines.replace("  3082 XYZ1\n", "");

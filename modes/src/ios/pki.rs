@@ -267,7 +267,9 @@ fn cert_of(n: &Node) -> Option<ChainCert> {
     let (role, serial) = role_of(&words)?;
     let lines = n.children.iter().map(|c| c.text.as_str()).filter(|t| *t != "quit");
     let der = hex_block(lines);
-    let info = der.clone().and_then(|d| decode(&d));
+    // The serial on the `certificate` line must be the certificate's own.
+    let same = |c: &CertInfo| c.serial_hex.trim_start_matches('0').eq_ignore_ascii_case(serial.trim_start_matches('0'));
+    let info = der.clone().and_then(|d| decode(&d)).and_then(|c| if same(&c) { Ok(c) } else { Err(format!("the certificate's serial number is {}", c.serial_hex)) });
     Some(ChainCert { role, serial, der: der.unwrap_or_default(), info })
 }
 
@@ -354,6 +356,46 @@ mod tests {
         assert_eq!(hex_block(["30 8G"]).unwrap_err(), "line 1 of the certificate data: `8G` is not hexadecimal");
         assert_eq!(hex_block(Vec::<&str>::new()).unwrap_err(), "no certificate data");
         assert!(decode(&hex_block(["3082022B 30820194 A0030201"]).unwrap()).unwrap_err().starts_with("not an X.509 certificate"));
+    }
+
+    /// The CA certificate of `golden/transcripts/ios/pki.golden`, as typed there.
+    fn golden_ca() -> Vec<u8> {
+        let t = include_str!("../../../golden/transcripts/ios/pki.golden");
+        let lines: Vec<&str> = t.lines().skip_while(|l| !l.ends_with("#certificate ca 01")).skip(1).take_while(|l| !l.ends_with("#quit")).map(|l| l.split_once('#').map_or(l, |x| x.1)).collect();
+        hex_block(lines).unwrap()
+    }
+
+    #[test]
+    fn the_golden_ca_decodes() {
+        let c = decode(&golden_ca()).unwrap();
+        assert_eq!((c.serial_hex.as_str(), c.version, &c.key, c.is_ca, c.key_usage), ("01", 3, &PublicKey::Rsa { bits: 2048 }, Some(true), Some(0b110_0001)));
+        assert_eq!(c.subject, vec![("cn".into(), "Edgesh Golden Root CA".into()), ("o".into(), "Edgesh Golden".into()), ("c".into(), "US".into())]);
+        assert_eq!((ios_date(c.not_before), ios_date(c.not_after)), ("00:00:00 UTC Jan 1 2026".into(), "00:00:00 UTC Jan 1 2036".into()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_damaged_certificate_decodes_or_errs_without_panic(at in 0usize..900, byte in proptest::num::u8::ANY, cut in 0usize..900) {
+            let mut b = golden_ca();
+            let n = b.len();
+            b[at % n] = byte;
+            b.truncate(n - cut % n);
+            let _ = decode(&b);
+        }
+
+
+        #[test]
+        fn any_bytes_decode_without_panic(b in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let _ = decode(&b);
+        }
+
+        #[test]
+        fn any_text_is_a_hex_block_or_an_error(t in "[0-9A-Fa-fxyz \\n]{0,200}") {
+            if let Ok(b) = hex_block(t.lines()) {
+                proptest::prop_assert!(!b.is_empty());
+                let _ = decode(&b);
+            }
+        }
     }
 
     #[test]
