@@ -72,7 +72,15 @@ fn pki_shows_parse_with_genie() {
         "Genie's parse of\n{}",
         cases[0].1
     );
+    // `| json` is Genie's parse of the text (issue 16): field for field.
+    let as_json = |cmd: &str| -> serde_json::Value { serde_json::from_str(&output(&format!("{cmd} | json"))).expect("| json is one JSON document") };
+    assert_eq!(&as_json("show crypto pki certificates"), certs, "| json against Genie's parse");
     let tps = &res[1]["parsed"];
+    // Genie's trustpoints parse puts the lines it does not know in a
+    // `comment`; apart from it, `| json` is Genie's parse.
+    let mut genie_tps = tps.clone();
+    genie_tps["trustpoints"]["GOLDEN"].as_object_mut().unwrap().remove("comment");
+    assert_eq!(as_json("show crypto pki trustpoints"), genie_tps, "| json against Genie's parse");
     assert_eq!(tps["trustpoints"]["GOLDEN"]["issuing_ca"]["subject"], json!({"cn": "Edgesh Golden Root CA", "o": "Edgesh Golden"}), "{tps}");
     assert_eq!(tps["trustpoints"]["GOLDEN"]["serial_number_in_hex"], "01", "{tps}");
     // Genie knows only the cn= and o= lines of a subject: the c= line lands in its comment.

@@ -70,6 +70,14 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
         }
         "show crypto diagnose peer A.B.C.D" | "show crypto diagnose map WORD <1-65535>" | "show crypto diagnose interface WORD" => crate::ios::diagnose::state(s, a),
         "show ip interface brief" => value(&ip_interface_brief(&s.router())),
+        "show crypto pki certificates [verbose] [WORD]" => {
+            let doc = s.router().ios_doc.clone();
+            Ok(crate::ios::show_pki::certificates_json(&crate::ios::pki::chains(&doc), a.get("WORD")))
+        }
+        "show crypto pki trustpoints [WORD]" => {
+            let doc = s.router().ios_doc.clone();
+            Ok(crate::ios::show_pki::trustpoints_json(&crate::ios::pki::trustpoints(&doc), &crate::ios::pki::chains(&doc), a.get("WORD")))
+        }
         "show users" | "show sessions" => crate::json::users(s),
         "show crypto isakmp key" => {
             let keys = crate::ios::show_crypto::isakmp_keys(&s.router().ios_doc);

@@ -168,3 +168,85 @@ pub fn render_trustpoints(tps: &[String], chains: &[Chain], only: Option<&str>, 
         v.push("".into());
     }
 }
+
+/// `| json` of `show crypto pki certificates [verbose] [TRUSTPOINT]`, in
+/// Genie's schema (`ShowCryptoPkiCertificates`): per trustpoint, each
+/// certificate under its heading as a key (`certificate`, `ca_certificate`,
+/// `router_self_signed_certificate`), a list as Genie parses it; issuer and
+/// subject carry the attributes Genie knows (`name`, `cn`, `o`). `verbose`
+/// gives the same document (Genie's verbose parser has another schema that
+/// edgesh does not follow yet).
+pub fn certificates_json(chains: &[Chain], only: Option<&str>) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let known = |attrs: &[(String, String)], keys: &[&str]| -> Map<String, Value> {
+        let mut m = Map::new();
+        for k in keys {
+            if let Some((_, v)) = attrs.iter().find(|(a, _)| a == k) {
+                m.insert((*k).to_string(), Value::String(v.clone()));
+            }
+        }
+        m
+    };
+    let mut tps = Map::new();
+    for ch in chains.iter().filter(|c| only.is_none_or(|o| o == c.trustpoint)) {
+        let mut certs: Vec<&ChainCert> = ch.certs.iter().collect();
+        certs.sort_by_key(|c| c.role == CertRole::Ca);
+        let mut assoc = Map::new();
+        for cc in certs {
+            let Ok(c) = &cc.info else { continue };
+            let heading = match cc.role {
+                CertRole::Ca => "ca_certificate",
+                CertRole::SelfSigned => "router_self_signed_certificate",
+                CertRole::Router => "certificate",
+            };
+            let mut subject = Map::new();
+            if cc.role != CertRole::Ca {
+                let name = c.subject.iter().find(|(k, _)| k == "hostname").or_else(|| c.subject.iter().find(|(k, _)| k == "cn"));
+                if let Some((_, n)) = name {
+                    subject.insert("name".into(), Value::String(n.clone()));
+                }
+            }
+            subject.extend(known(&c.subject, &["cn", "o"]));
+            let one = json!({
+                "status": "Available",
+                "serial_number_in_hex": c.serial_hex,
+                "usage": pki::usage(c, cc.role),
+                "issuer": known(&c.issuer, &["cn", "o"]),
+                "subject": subject,
+                "validity_date": { "start_date": pki::ios_date(c.not_before), "end_date": pki::ios_date(c.not_after) },
+                "storage": storage(c, cc.role),
+            });
+            if let Value::Array(list) = assoc.entry(heading).or_insert_with(|| Value::Array(Vec::new())) {
+                list.push(one);
+            }
+        }
+        if !assoc.is_empty() {
+            tps.insert(ch.trustpoint.clone(), json!({ "associated_trustpoints": assoc }));
+        }
+    }
+    json!({ "trustpoints": tps })
+}
+
+/// `| json` of `show crypto pki trustpoints [TRUSTPOINT]`, in Genie's schema
+/// (`ShowCryptoPkiTrustpoints`): each trustpoint's issuing CA subject (the
+/// attributes Genie knows, `cn` and `o`) and the CA certificate's serial.
+pub fn trustpoints_json(tps: &[String], chains: &[Chain], only: Option<&str>) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut out = Map::new();
+    for tp in tps.iter().filter(|t| only.is_none_or(|o| o == t.as_str())) {
+        let ca = chains.iter().filter(|c| &c.trustpoint == tp).flat_map(|c| c.certs.iter()).find(|c| c.role == CertRole::Ca && c.info.is_ok());
+        let mut subject = Map::new();
+        let mut entry = Map::new();
+        if let Some(Ok(info)) = ca.map(|c| &c.info) {
+            for k in ["cn", "o"] {
+                if let Some((_, v)) = info.subject.iter().find(|(a, _)| a == k) {
+                    subject.insert(k.into(), Value::String(v.clone()));
+                }
+            }
+            entry.insert("serial_number_in_hex".into(), Value::String(info.serial_hex.clone()));
+        }
+        entry.insert("issuing_ca".into(), json!({ "subject": subject }));
+        out.insert(tp.clone(), Value::Object(entry));
+    }
+    json!({ "trustpoints": out })
+}

@@ -111,6 +111,59 @@ pub fn tunnel_statistics(r: &Router, tunnel: &str, detail: bool, out: &mut Vec<S
     }
 }
 
+/// The JSON keys of the drop kinds, in [`ROWS`]' order.
+const JSON_KEYS: [&str; 8] = ["no_inbound_sa", "repeated_duplicate", "late_out_of_window", "authentication_failed", "authentication_algorithm", "encapsulation_mode", "selector_mismatch", "malformed"];
+
+fn drops_json(c: &DropCounts) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    m.insert("total".into(), c.total().into());
+    for ((_, k), key) in ROWS.iter().zip(JSON_KEYS) {
+        m.insert(key.into(), c.get(*k).into());
+    }
+    serde_json::Value::Object(m)
+}
+
+fn traffic_json(t: (u64, u64, u64, u64, u64)) -> serde_json::Value {
+    serde_json::json!({ "sa_pairs_up": t.0, "packets_in": t.1, "packets_out": t.2, "bytes_in": t.3, "bytes_out": t.4 })
+}
+
+/// `| json` of `show ipsec card S/A statistics global context C`: the same
+/// counters as the text, by context and for the whole ASP.
+pub fn card_statistics_json(r: &Router, asp: &str, context: &str, tunnels: &[String]) -> serde_json::Value {
+    let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| tunnels.contains(&c.tunnel)).collect();
+    serde_json::json!({
+        "asp": asp,
+        "context": { context: {
+            "tunnels": tunnels.len(),
+            "traffic": traffic_json(traffic(kids.iter().copied())),
+            "dropped_inbound": drops_json(&drops_of(r, kids.iter().copied())),
+        }},
+        "all_contexts": { "dropped_inbound": drops_json(&r.engine.esp_drops_global()) },
+    })
+}
+
+/// `| json` of `show tunnel ipsec T [on-demand] statistics [detail]`: the
+/// tunnel's counters and (always) each SA pair's, keyed by its id.
+pub fn tunnel_statistics_json(r: &Router, tunnel: &str) -> serde_json::Value {
+    let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| c.tunnel == tunnel).collect();
+    let pairs: serde_json::Map<String, serde_json::Value> = kids
+        .iter()
+        .map(|c| {
+            (c.id.to_string(), serde_json::json!({
+                "inbound_spi": format!("0x{:08x}", c.spi_in),
+                "outbound_spi": format!("0x{:08x}", c.spi_out),
+                "traffic": traffic_json((1, c.packets_in, c.packets_out, c.bytes_in, c.bytes_out)),
+                "dropped_inbound": drops_json(&r.engine.esp_drops(c.spi_in)),
+            }))
+        })
+        .collect();
+    serde_json::json!({ "tunnel": { tunnel: {
+        "traffic": traffic_json(traffic(kids.iter().copied())),
+        "dropped_inbound": drops_json(&drops_of(r, kids.iter().copied())),
+        "sa_pair": pairs,
+    }}})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,6 +43,13 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             }))
         }
         "show tunnel ipsec name NAME diagnose" => super::diagnose::state(s, a),
+        "show ipsec card SLOT/PORT statistics global context NAME" => {
+            let ctx = a.get("NAME").unwrap_or_default().to_string();
+            let cfg = s.view();
+            let tunnels: Vec<String> = cfg.tunnels.iter().filter(|(_, t)| t.ike_context() == ctx).map(|(n, _)| n.clone()).collect();
+            Ok(super::esp_stats::card_statistics_json(&s.router(), a.get("SLOT/PORT").unwrap_or("-"), &ctx, &tunnels))
+        }
+        "show tunnel ipsec NAME [on-demand] statistics [detail]" => Ok(super::esp_stats::tunnel_statistics_json(&s.router(), a.get("NAME").unwrap_or_default())),
         "show users" | "show administrators" | "show sessions" => crate::json::users(s),
         "show tunnel ipsec name NAME statistics ike [detail]" => {
             let name = a.get("NAME").unwrap_or_default().to_string();
