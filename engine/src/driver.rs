@@ -58,12 +58,12 @@ pub struct Driver {
     /// Rejected ESP packets: counters per inbound SPI and in all, and the events not drained yet.
     pub(crate) drops: Drops,
     /// Phase-1 SAs that failed on their first message, listed a while (`crate::failed_p1`).
-    pub(crate) failed_p1: Vec<crate::failed_p1::FailedP1>,
+    pub(crate) failed_p1: crate::failed_p1::FailedP1s,
 }
 
 impl Driver {
     pub fn new(seed: u64, clock: Clock) -> Driver {
-        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0, drops: Default::default(), failed_p1: Vec::new() }
+        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0, drops: Default::default(), failed_p1: Default::default() }
     }
 
     /// The engine, to read (the show commands).
@@ -183,6 +183,17 @@ impl Driver {
         self.ike.poll_transmit()
     }
 
+    /// The IKEv1 SAs that failed phase 1 on their first message and are
+    /// still listed (`crate::failed_p1`), oldest first.
+    pub fn failed_p1(&self) -> Vec<&crate::failed_p1::FailedP1> {
+        self.failed_p1.listed(self.now_ms())
+    }
+
+    /// `clear crypto isakmp`: the failed SAs go too.
+    pub fn forget_failed_p1(&mut self) {
+        self.failed_p1.clear();
+    }
+
     /// The engine's events since the last drain (datagrams are dropped
     /// when no I/O shell is attached); the SA feed learns the SA changes.
     pub fn drain_events(&mut self) -> Vec<Event> {
@@ -192,7 +203,8 @@ impl Driver {
         self.follow_sas(false);
         let mut v: Vec<Event> = std::iter::from_fn(|| self.ike.poll_event()).collect();
         v.append(&mut self.drops.events);
-        self.note_failed_p1(&v);
+        let now = self.now_ms();
+        self.failed_p1.note(now, &v);
         v
     }
 

@@ -4,7 +4,6 @@
 //! (seed 002: "A show crypto isakmp sa command shows the ISAKMP SA to be in
 //! MM_NO_STATE"). Fed from the drained [`Event::Phase1Failed`] events.
 
-use crate::driver::Driver;
 use crate::ike::events::{P1State, Role};
 use crate::ike::{Event, Millis};
 use std::net::SocketAddrV4;
@@ -25,29 +24,34 @@ pub struct FailedP1 {
     pub at: Millis,
 }
 
-impl Driver {
+/// The failed SAs still listed (bounded by [`FAILED_P1_MAX`]); the
+/// driver owns one and feeds it the events it drains.
+#[derive(Clone, Debug, Default)]
+pub struct FailedP1s {
+    list: Vec<FailedP1>,
+}
+
+impl FailedP1s {
     /// Note the failures among drained events (and forget the old ones).
-    pub(crate) fn note_failed_p1(&mut self, events: &[Event]) {
-        let now = self.now_ms();
-        self.failed_p1.retain(|f| f.at + FAILED_P1_KEPT_MS > now);
+    pub fn note(&mut self, now: Millis, events: &[Event]) {
+        self.list.retain(|f| f.at + FAILED_P1_KEPT_MS > now);
         for e in events {
             if let Event::Phase1Failed { conn, local, remote, role, state, .. } = e {
-                self.failed_p1.push(FailedP1 { conn: *conn, local: *local, remote: *remote, role: *role, state: *state, at: now });
-                if self.failed_p1.len() > FAILED_P1_MAX {
-                    self.failed_p1.remove(0);
+                self.list.push(FailedP1 { conn: *conn, local: *local, remote: *remote, role: *role, state: *state, at: now });
+                if self.list.len() > FAILED_P1_MAX {
+                    self.list.remove(0);
                 }
             }
         }
     }
 
-    /// The failed phase-1 SAs still listed, oldest first.
-    pub fn failed_p1(&self) -> Vec<&FailedP1> {
-        let now = self.now_ms();
-        self.failed_p1.iter().filter(|f| f.at + FAILED_P1_KEPT_MS > now).collect()
+    /// The failed phase-1 SAs still listed at `now`, oldest first.
+    pub fn listed(&self, now: Millis) -> Vec<&FailedP1> {
+        self.list.iter().filter(|f| f.at + FAILED_P1_KEPT_MS > now).collect()
     }
 
     /// `clear crypto isakmp`: the failed SAs go too.
-    pub fn forget_failed_p1(&mut self) {
-        self.failed_p1.clear();
+    pub fn clear(&mut self) {
+        self.list.clear();
     }
 }

@@ -15,75 +15,9 @@ use edgesh_engine::ike::conf::{PeerConf, Selector};
 use edgesh_engine::ike::events::{DownReason, NoPeerReason, P1Mismatch, P2Mismatch};
 use edgesh_engine::ike::Event;
 use serde::Serialize;
-use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
-/// Events kept per peer (the oldest go first).
-pub const EVENTS_PER_PEER: usize = 96;
-/// Peers kept (the one heard of least recently goes first).
-pub const PEERS: usize = 256;
-
-/// One peer's record.
-#[derive(Default, Debug, Clone)]
-pub struct PeerRecord {
-    /// (time in ms, event), oldest first; messages sent and received are counted, not kept.
-    pub events: VecDeque<(u64, Event)>,
-    pub sent: u64,
-    pub received: u64,
-    pub retransmits: u64,
-    pub last_received: Option<u64>,
-    /// IKEv2 messages received (a peer speaking IKEv2 to an IKEv1 tunnel).
-    pub v2_received: u64,
-}
-
-/// The events of every peer, bounded.
-#[derive(Default, Debug, Clone)]
-pub struct History {
-    peers: indexmap::IndexMap<Ipv4Addr, PeerRecord>,
-}
-
-impl History {
-    /// Keep what `e` says about its peer.
-    pub fn record(&mut self, now_ms: u64, e: &Event) {
-        let Some(peer) = crate::engine::event_peer(e) else { return };
-        if matches!(e, Event::EspDropped { .. } | Event::Malformed { .. } | Event::V2Malformed { .. }) {
-            return;
-        }
-        let mut rec = self.peers.shift_remove(&peer).unwrap_or_default();
-        match e {
-            // A retransmission: IKEv1 reports it only as `Retransmit`; IKEv2
-            // as `Retransmit` and the message sent again.
-            Event::Sent { .. } | Event::V2Message { sent: true, .. } => rec.sent += 1,
-            Event::Retransmit { conn, .. } => {
-                rec.retransmits += 1;
-                if *conn < edgesh_engine::ike::v2::CONN_BASE {
-                    rec.sent += 1;
-                }
-            }
-            Event::Received { .. } | Event::V2Message { sent: false, .. } => {
-                rec.received += 1;
-                rec.last_received = Some(now_ms);
-                if matches!(e, Event::V2Message { .. }) {
-                    rec.v2_received += 1;
-                }
-            }
-            _ => {
-                rec.events.push_back((now_ms, e.clone()));
-                while rec.events.len() > EVENTS_PER_PEER {
-                    rec.events.pop_front();
-                }
-            }
-        }
-        self.peers.insert(peer, rec);
-        while self.peers.len() > PEERS {
-            self.peers.shift_remove_index(0);
-        }
-    }
-
-    pub fn peer(&self, peer: Ipv4Addr) -> Option<&PeerRecord> {
-        self.peers.get(&peer)
-    }
-}
+pub use crate::diag_history::{History, PeerRecord, EVENTS_PER_PEER, PEERS};
 
 /// How far negotiation got.
 #[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -420,7 +354,7 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
     let mut local_configuration = Vec::new();
     let mut tunnels = tunnels;
     // Tunnels to this peer the engine does not run: their configuration is why.
-    let model = if r.dialect == crate::session::Dialect::Ios { r.ios_model.clone() } else { r.running.clone() };
+    let model = r.dialect.ops().engine_model(r);
     for (name, _) in model.tunnels.iter().filter(|(_, t)| t.remote == Some(peer)) {
         if !conf.peers.iter().any(|p| &p.name == name) {
             let why = conf.notes.iter().find(|n| n.starts_with(&format!("tunnel {name}:"))).cloned();
@@ -639,7 +573,7 @@ mod tests {
         for i in 0..(PEERS as u32 + 5) {
             h.record(0, &state(Ipv4Addr::from(0x0a00_0000 + i)));
         }
-        assert_eq!(h.peers.len(), PEERS);
+        assert_eq!(h.len(), PEERS);
         assert!(h.peer(a).is_none(), "the peer heard of least recently went first");
         assert!(h.peer(Ipv4Addr::from(0x0a00_0000 + PEERS as u32 + 4)).is_some());
     }

@@ -8,8 +8,7 @@
 
 use crate::session::Router;
 use edgesh_engine::config::{EspAuth, EspEncr};
-use edgesh_engine::ike::{EngineConf, Event};
-use std::net::Ipv4Addr;
+use edgesh_engine::ike::EngineConf;
 
 pub use crate::monitor::DebugFlags;
 
@@ -51,7 +50,7 @@ impl Router {
     /// Turn engine events into log and debug lines.
     pub fn engine_drain(&mut self) {
         for e in self.engine.drain_events() {
-            let peer = event_peer(&e);
+            let peer = e.peer();
             let now = self.now_ms();
             self.diag.record(now, &e);
             let ops = self.dialect.ops();
@@ -79,52 +78,6 @@ impl Router {
     }
 }
 
-pub fn event_peer(e: &Event) -> Option<Ipv4Addr> {
-    Some(match e {
-        Event::Sent { peer, .. } | Event::Received { peer, .. } | Event::Malformed { peer, .. } | Event::Phase1Up { peer, .. } => *peer.ip(),
-        Event::EspDropped { peer, .. } => *peer,
-        Event::Phase1Failed { remote, .. } => *remote.ip(),
-        Event::ChildInstalled(c) => c.peer,
-        Event::PeerKeyFound { peer, .. }
-        | Event::SkeyidGenerated { peer, .. }
-        | Event::P2Accepted { peer, .. }
-        | Event::P2PeerNotFound { peer, .. }
-        | Event::SpiAllocated { peer, .. } => *peer,
-        Event::V2Message { peer, .. } | Event::V2Malformed { peer, .. } | Event::V2Cookie { peer, .. } => *peer.ip(),
-        Event::V2Integrity { peer, .. }
-        | Event::V2NoProposal { peer, .. }
-        | Event::V2InvalidKe { peer, .. }
-        | Event::V2AuthFailed { peer, .. }
-        | Event::V2TsUnacceptable { peer, .. }
-        | Event::V2Narrowed { peer, .. }
-        | Event::V2Notify { peer, .. }
-        | Event::V2GiveUp { peer, .. }
-        | Event::V2IkeRekeyed { peer, .. } => *peer,
-        Event::State { peer, .. }
-        | Event::P1Check { peer, .. }
-        | Event::P1NoneAcceptable { peer, .. }
-        | Event::P2Check { peer, .. }
-        | Event::P2NoneAcceptable { peer, .. }
-        | Event::ProxyIdMismatch { peer, .. }
-        | Event::Selectors { peer, .. }
-        | Event::IdMismatch { peer, .. }
-        | Event::NoPeer { peer, .. }
-        | Event::KeyMismatch { peer, .. }
-        | Event::AuthFailed { peer, .. }
-        | Event::NotifyReceived { peer, .. }
-        | Event::NotifySent { peer, .. }
-        | Event::DeleteReceived { peer, .. }
-        | Event::DeleteSent { peer, .. }
-        | Event::NatDetected { peer, .. }
-        | Event::Phase1Down { peer, .. }
-        | Event::ChildUp { peer, .. }
-        | Event::ChildDown { peer, .. }
-        | Event::Retransmit { peer, .. }
-        | Event::GiveUp { peer, .. }
-        | Event::DpdDead { peer, .. }
-        | Event::ResponderLifetime { peer, .. } => *peer,
-    })
-}
 
 /// The SA keys as tshark options: `ikev1_decryption_table` rows for IKEv1
 /// SAs and `esp_sa` rows for IPsec SAs. Privileged: it prints secrets.
@@ -168,6 +121,7 @@ mod tests {
     use edgesh_engine::Config;
     use edgesh_engine::config::*;
     use edgesh_engine::ike::Endpoint;
+    use std::net::Ipv4Addr;
     use edgesh_engine::ike::conf::{ChildConf, EspProp, IkeProp, PeerConf, Selector};
     use std::net::SocketAddrV4;
 

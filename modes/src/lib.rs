@@ -17,6 +17,7 @@
 
 pub mod asa;
 pub mod auth;
+pub mod diag_history;
 pub mod diagnose;
 pub mod enable_failures;
 pub mod engine;

@@ -95,7 +95,7 @@ pub struct Router {
     /// The ASA dialect's state (`asa/`).
     pub asa: crate::asa::state::AsaRouter,
     /// The engine events of each peer, bounded, for the diagnosis commands (`crate::diagnose`).
-    pub diag: crate::diagnose::History,
+    pub diag: crate::diag_history::History,
 }
 
 /// A user who logged in.
@@ -400,6 +400,11 @@ pub trait DialectOps: Sync {
     /// event does not carry (the ASA names the peer's interface).
     fn event_log_at(&self, _r: &Router, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)> {
         self.event_log(e)
+    }
+    /// The engine model this dialect compiled from its configuration (what
+    /// the engine runs): SmartEdge's running configuration by default.
+    fn engine_model(&self, r: &Router) -> Arc<edgesh_engine::Config> {
+        r.running.clone()
     }
     /// What a debug line starts with (`*Nov 22 14:37:44.000: `; the ASA prints none).
     fn debug_stamp(&self, r: &Router) -> String {

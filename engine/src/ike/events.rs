@@ -232,3 +232,54 @@ impl ChildInfo {
         })
     }
 }
+
+impl Event {
+    /// The peer an event is about (None for the few that name none).
+    pub fn peer(&self) -> Option<std::net::Ipv4Addr> {
+        let e = self;
+        Some(match e {
+            Event::Sent { peer, .. } | Event::Received { peer, .. } | Event::Malformed { peer, .. } | Event::Phase1Up { peer, .. } => *peer.ip(),
+            Event::EspDropped { peer, .. } => *peer,
+            Event::Phase1Failed { remote, .. } => *remote.ip(),
+            Event::ChildInstalled(c) => c.peer,
+            Event::PeerKeyFound { peer, .. }
+            | Event::SkeyidGenerated { peer, .. }
+            | Event::P2Accepted { peer, .. }
+            | Event::P2PeerNotFound { peer, .. }
+            | Event::SpiAllocated { peer, .. } => *peer,
+            Event::V2Message { peer, .. } | Event::V2Malformed { peer, .. } | Event::V2Cookie { peer, .. } => *peer.ip(),
+            Event::V2Integrity { peer, .. }
+            | Event::V2NoProposal { peer, .. }
+            | Event::V2InvalidKe { peer, .. }
+            | Event::V2AuthFailed { peer, .. }
+            | Event::V2TsUnacceptable { peer, .. }
+            | Event::V2Narrowed { peer, .. }
+            | Event::V2Notify { peer, .. }
+            | Event::V2GiveUp { peer, .. }
+            | Event::V2IkeRekeyed { peer, .. } => *peer,
+            Event::State { peer, .. }
+            | Event::P1Check { peer, .. }
+            | Event::P1NoneAcceptable { peer, .. }
+            | Event::P2Check { peer, .. }
+            | Event::P2NoneAcceptable { peer, .. }
+            | Event::ProxyIdMismatch { peer, .. }
+            | Event::Selectors { peer, .. }
+            | Event::IdMismatch { peer, .. }
+            | Event::NoPeer { peer, .. }
+            | Event::KeyMismatch { peer, .. }
+            | Event::AuthFailed { peer, .. }
+            | Event::NotifyReceived { peer, .. }
+            | Event::NotifySent { peer, .. }
+            | Event::DeleteReceived { peer, .. }
+            | Event::DeleteSent { peer, .. }
+            | Event::NatDetected { peer, .. }
+            | Event::Phase1Down { peer, .. }
+            | Event::ChildUp { peer, .. }
+            | Event::ChildDown { peer, .. }
+            | Event::Retransmit { peer, .. }
+            | Event::GiveUp { peer, .. }
+            | Event::DpdDead { peer, .. }
+            | Event::ResponderLifetime { peer, .. } => *peer,
+        })
+    }
+}

@@ -16,6 +16,10 @@ use edgesh_grammar::{Graph, ParseError};
 pub struct Asa;
 
 impl DialectOps for Asa {
+    fn engine_model(&self, r: &Router) -> std::sync::Arc<edgesh_engine::Config> {
+        r.asa.model.clone()
+    }
+
     fn prompt(&self, s: &Session) -> String {
         super::prompt(s)
     }

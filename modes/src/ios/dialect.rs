@@ -19,6 +19,10 @@ use std::time::Duration;
 pub struct Ios;
 
 impl DialectOps for Ios {
+    fn engine_model(&self, r: &Router) -> std::sync::Arc<edgesh_engine::Config> {
+        r.ios_model.clone()
+    }
+
     fn prompt(&self, s: &Session) -> String {
         super::prompt(s)
     }

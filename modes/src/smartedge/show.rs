@@ -230,7 +230,6 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
             show_tunnels(&cfg, &sas, a.get("NAME"), a.get("A.B.C.D"), a.has("detail"), o)
         },
     );
-    super::diagnose::register(g);
     add(g, "show version", &[SHOW, "Software version"], |s, _, o| {
         let r = s.router();
         o.line("");

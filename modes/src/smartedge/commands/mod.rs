@@ -108,6 +108,7 @@ pub fn build(k: ModeKind) -> G {
         common::common_config(&mut g, k);
     }
     show::add_show_commands(&mut g);
+    super::diagnose::register(&mut g);
     super::pki::add_show(&mut g);
     g
 }
