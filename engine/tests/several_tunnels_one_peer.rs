@@ -116,13 +116,11 @@ fn ikev2_responder_picks_each_child_tunnel_by_its_selectors() {
     three_tunnels(IkeVersion::V2);
 }
 
-/// Fails today: the IKEv1 responder checks a quick mode only against the
-/// tunnel its main mode was tied to (`v1/quick.rs` `quick_respond`), so 1 of
-/// 3 comes up. The fix (search every tunnel sharing the peer, carry the
-/// chosen tunnel in `Quick` to `install_child_with_spi`) belongs to the IKEv1
-/// core being restructured on another branch; run with `--ignored`.
+/// IKEv1: the responder checks a quick mode against every IKEv1 tunnel to
+/// the same peer (`v1/quick.rs` `respond`; the tunnel carried in `Quick`),
+/// and INITIAL-CONTACT from one phase 1 of a burst no longer removes the
+/// peer's other phase 1s still negotiating (only established SAs are old).
 #[test]
-#[ignore = "IKEv1 responder ties every quick mode to the main mode's tunnel (issue 12, left to the IKEv1 restructure)"]
 fn ikev1_responder_picks_each_quick_mode_tunnel_by_its_selectors() {
     three_tunnels(IkeVersion::V1);
 }

@@ -416,7 +416,7 @@ impl Endpoint {
         let n = sel.len();
         for i in sel.into_iter().rev() {
             let c = self.remove_child(i);
-            if let Some(idx) = self.sas.find(|s| s.tunnel == c.tunnel && s.is_established()) {
+            if let Some(idx) = self.sas.find(|s| s.conn == c.ike && s.is_established()).or_else(|| self.sas.find(|s| s.tunnel == c.tunnel && s.is_established())) {
                 self.send_delete_child(idx, &c);
             }
             self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::Cleared });
@@ -461,7 +461,7 @@ impl Endpoint {
         for i in sel.into_iter().rev() {
             let c = self.remove_child(i);
             if notify_peer {
-                if let Some(idx) = self.sas.find(|s| s.tunnel == c.tunnel && s.is_established()) {
+                if let Some(idx) = self.sas.find(|s| s.conn == c.ike && s.is_established()).or_else(|| self.sas.find(|s| s.tunnel == c.tunnel && s.is_established())) {
                     self.send_delete_child(idx, &c);
                 }
             }

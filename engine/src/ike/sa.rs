@@ -295,6 +295,11 @@ impl Replay {
 
 /// A quick-mode exchange in progress.
 pub(in crate::ike) struct Quick {
+    /// The tunnel the exchange was matched to when it is not the IKE SA's
+    /// own: as responder, another tunnel to the same peer whose selectors
+    /// mirror the proxy identities (several tunnels to one peer share one
+    /// phase 1, as on IOS with several crypto-map entries).
+    pub(in crate::ike) tunnel: Option<String>,
     pub(in crate::ike) msgid: u32,
     pub(in crate::ike) role: Role,
     pub(in crate::ike) child: usize,

@@ -289,7 +289,9 @@ impl Endpoint {
     /// INITIAL-CONTACT: forget every other SA between these two addresses.
     pub(in crate::ike) fn initial_contact(&mut self, now: Millis, h: SaHandle) {
         let (conn, peer, local) = (self.sas[h].conn, *self.sas[h].remote.ip(), *self.sas[h].local.ip());
-        let old: Vec<u32> = self.sas.conns_where(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local);
+        // Only established SAs are old: a phase 1 still negotiating with the
+        // peer was started beside this one (a burst of tunnels to one peer).
+        let old: Vec<u32> = self.sas.conns_where(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local && s.is_established());
         for c in old {
             if let Some(i) = self.sa_index(c) {
                 self.remove_sa(now, i, false, DownReason::InitialContact);

@@ -42,7 +42,7 @@ pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, child: us
     }
     rest.push(payload::ID, idci.emit()).push(payload::ID, idcr.emit());
     let iv = qm_iv(sa, msgid);
-    let q = Quick { msgid, role: Role::Initiator, child, iv, ni, spi_in, step: QuickStep::Offered { dh, chosen: None }, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None };
+    let q = Quick { tunnel: None, msgid, role: Role::Initiator, child, iv, ni, spi_in, step: QuickStep::Offered { dh, chosen: None }, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None };
     sa.quick.push(q);
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     cx.event(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
@@ -177,6 +177,17 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
             narrowed = child.map(|_| (l, r));
         }
     }
+    // Another IKEv1 tunnel to the same peer (same local address) whose
+    // selectors mirror these proxies: the exchange is that tunnel's.
+    let mut other_tunnel: Option<crate::ike::conf::PeerConf> = None;
+    if child.is_none() {
+        let mirror = |c: &crate::ike::conf::ChildConf| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote;
+        if let Some(p) = cx.conf.peers.iter().find(|p| p.name != sa.tunnel && p.version == crate::config::IkeVersion::V1 && p.local == *local.ip() && p.remote == Some(peer) && p.children.iter().any(mirror)) {
+            child = p.children.iter().position(mirror);
+            other_tunnel = Some(p.clone());
+        }
+    }
+    let pc = other_tunnel.clone().unwrap_or(pc);
     // Which child's proposals to check: the mirrored one, else the first (for the trace).
     let cc = match child.or((!pc.children.is_empty()).then_some(0)) {
         Some(i) => pc.children[i].clone(),
@@ -266,6 +277,7 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
         rest.push(payload::NOTIFY, n.emit());
     }
     let q = Quick {
+        tunnel: other_tunnel.map(|p| p.name),
         msgid: hdr.msgid,
         role: Role::Responder,
         child,
@@ -377,7 +389,8 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
 /// The child SA pair a completed quick mode `q` made (its key material,
 /// RFC 2409 5.5), numbered from `next_child`; `spi_out` is the peer's SPI.
 pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi_out: u32, next_child: &mut u32) -> Option<ChildSa> {
-    let pc = cx.pc(&sa.tunnel)?;
+    let tunnel = q.tunnel.as_deref().unwrap_or(&sa.tunnel);
+    let pc = cx.pc(tunnel)?;
     let cc = pc.children.get(q.child)?;
     let QuickStep::Agreed { nr, gxy, chosen: (prop, _) } = &q.step else { return None };
     let k = sa.keys()?;
@@ -419,7 +432,7 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
     let c = ChildSa {
         id,
         ike: sa.conn,
-        tunnel: sa.tunnel.clone(),
+        tunnel: tunnel.to_string(),
         policy: cc.policy.clone(),
         child: q.child,
         local: sa.local,
