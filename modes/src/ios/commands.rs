@@ -166,79 +166,6 @@ fn negate(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
-/// The answer to a pending question (`[confirm]`: the first character of
-/// the line, `n` cancels and the rest of the line is read as typed after it;
-/// `[yes/no]`: the line, `y`/`ye`/`yes` or `n`/`no`, anything else asked
-/// again), as IOS reads it from a terminal or a paste.
-pub fn answer(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
-    let Some(p) = s.ios.confirm.take() else { return true };
-    if p.yes_no {
-        let t = line.trim().to_ascii_lowercase();
-        let yes = !t.is_empty() && "yes".starts_with(&t);
-        let no = !t.is_empty() && "no".starts_with(&t);
-        if !yes && !no {
-            out.line("% Please answer 'yes' or 'no'.");
-            s.ios.confirm = Some(p);
-            return true;
-        }
-        if yes {
-            run_pending(s, &p.action, out);
-        }
-        return true;
-    }
-    let mut chars = line.chars();
-    let first = chars.next();
-    let rest: String = chars.collect();
-    if !matches!(first, Some('n' | 'N')) {
-        run_pending(s, &p.action, out);
-    }
-    if rest.trim().is_empty() { true } else { super::execute(s, &rest, indent + 1, out) }
-}
-
-fn run_pending(s: &mut Session, action: &super::state::PendingAction, out: &mut dyn Out) {
-    use super::state::PendingAction;
-    let root_gone = |s: &mut Session, heads: &[String]| {
-        let mut r = s.router();
-        r.ios_doc.root.retain(|n| !heads.iter().any(|h| n.text == *h));
-        drop(r);
-        // Top-level blocks went: the header index starts afresh.
-        s.ios.blocks = Default::default();
-    };
-    match action {
-        PendingAction::Negate(rest) => {
-            remove_line(s, rest);
-            s.ios.blocks = Default::default();
-        }
-        PendingAction::RemoveTrustpoint(name) => {
-            let heads: Vec<String> = ["crypto pki trustpoint", "crypto ca trustpoint", "crypto pki certificate chain", "crypto ca certificate chain"].iter().map(|h| format!("{h} {name}")).collect();
-            root_gone(s, &heads);
-            out.line("% Be sure to ask the CA administrator to revoke your certificates.");
-        }
-        PendingAction::ClearLogging => s.router().log.clear(),
-        PendingAction::EraseStartup => {
-            let path = s.router().state_dir.join("startup-config");
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    out.line(&format!("%Error erasing nvram: ({e})"));
-                    return;
-                }
-            }
-            s.router().ios_startup = None;
-            out.line("[OK]");
-            out.line("Erase of nvram: complete");
-        }
-        PendingAction::Zeroize => {
-            // The router's own certificates go with its keys; CA certificates stay.
-            let mut r = s.router();
-            for n in r.ios_doc.root.iter_mut().filter(|n| n.text.starts_with("crypto pki certificate chain ") || n.text.starts_with("crypto ca certificate chain ")) {
-                n.children.retain(|c| c.text.split_whitespace().nth(1) == Some("ca"));
-            }
-        }
-    }
-}
-
 /// `logging buffered ...`, `logging host ...`: kept as typed, and followed by the log buffer.
 fn logging(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     let line = canon(a);
@@ -625,65 +552,7 @@ fn transform_set(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
     b_tset(s, a, o)
 }
 
-fn is_wild(w: &str) -> bool {
-    w.parse::<std::net::Ipv4Addr>().is_ok()
-}
-
-/// A standard access-list entry: `any`, `host A`, or `A [WILDCARD]`.
-pub fn check_standard(rest: &str) -> CmdResult {
-    let w: Vec<&str> = rest.split_whitespace().collect();
-    match w.as_slice() {
-        ["any", ..] => Ok(()),
-        ["host", a, ..] if is_wild(a) => Ok(()),
-        [a] | [a, ..] if is_wild(a) && w.get(1).is_none_or(|m| is_wild(m) || *m == "log") => Ok(()),
-        _ => Err(format!("Invalid source {rest}")),
-    }
-}
-
-/// Check an access-list entry's protocol, addresses and wildcards, ports.
-pub fn check_ace(rest: &str) -> CmdResult {
-    let w: Vec<&str> = rest.split_whitespace().collect();
-    let mut i = 0;
-    let proto = w.get(i).ok_or("Incomplete command.")?;
-    // `object-group SVC`: a service object-group in place of the protocol (and ports).
-    if *proto == "object-group" {
-        w.get(i + 1).ok_or("Incomplete command.")?;
-        i += 1;
-    } else if !["ip", "tcp", "udp", "icmp", "esp", "ahp", "gre", "igmp", "ospf", "eigrp", "pim", "ipinip", "nos", "pcp", "sctp"].contains(proto) && proto.parse::<u8>().is_err() {
-        return Err(format!("Invalid protocol {proto}"));
-    }
-    i += 1;
-    for _ in 0..2 {
-        match w.get(i).copied() {
-            Some("any") => i += 1,
-            // A network object-group.
-            Some("object-group") => {
-                w.get(i + 1).ok_or("Incomplete command.")?;
-                i += 2;
-            }
-            Some("host") => {
-                w.get(i + 1).filter(|x| is_wild(x)).ok_or("host needs an IPv4 address")?;
-                i += 2;
-            }
-            Some(a) if is_wild(a) => {
-                let m = w.get(i + 1).filter(|x| is_wild(x)).ok_or_else(|| format!("{a} needs a wildcard mask"))?;
-                let _ = m;
-                i += 2;
-            }
-            Some(x) => return Err(format!("Invalid address {x}")),
-            None => return Err("Incomplete command.".into()),
-        }
-        if matches!(w.get(i).copied(), Some("eq" | "neq" | "lt" | "gt")) {
-            let p = w.get(i + 1).ok_or("port missing")?;
-            // A number is a port (0-65535); a word is a port name (www, bgp ...).
-            if p.starts_with(|c: char| c.is_ascii_digit()) && p.parse::<u16>().is_err() {
-                return Err(format!("Invalid port {p} (0-65535)"));
-            }
-            i += 2;
-        }
-    }
-    Ok(())
-}
+pub use super::acl_check::{check_ace, check_standard};
 
 fn exec(g: &mut G, privileged: bool) {
     add(g, "enable [<0-15>:level]", &["Turn on privileged commands", "Enable level"], |s, a, o| {

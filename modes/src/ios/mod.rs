@@ -28,7 +28,9 @@ pub mod defaults;
 pub mod events;
 pub mod ikev2;
 pub mod names;
+pub mod acl_check;
 pub mod pki;
+pub mod questions;
 pub mod modes_tree;
 pub mod show_archive;
 pub mod show_config;
@@ -110,7 +112,7 @@ pub fn report(err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
 /// Run one line in the IOS dialect.
 pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
     if s.ios.confirm.is_some() {
-        return commands::answer(s, line, indent, out);
+        return questions::answer(s, line, indent, out);
     }
     let m = mode(s);
     if m == IosMode::SshPubkeyData {
