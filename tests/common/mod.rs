@@ -337,3 +337,36 @@ pub fn strongswan_ike_spis(list: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The SPIs strongSwan lists for its newest child are the IOS
+/// `show crypto ipsec sa` output's, crosswise; returns that output and
+/// strongSwan's inbound SPI.
+pub fn ios_spis_agree(e: &Edgesh) -> (String, String) {
+    let sa = e.wait_for("show crypto ipsec sa", "Status: ACTIVE", 10);
+    let list = list_sas();
+    let (ss_in, ss_out) = strongswan_spis(&list);
+    let ours_in = u32::from_str_radix(&ss_out, 16).unwrap();
+    let ours_out = u32::from_str_radix(&ss_in, 16).unwrap();
+    assert!(sa.contains(&format!("current outbound spi: 0x{ours_out:X}({ours_out})")), "{sa}\n{list}");
+    assert!(sa.contains(&format!("spi: 0x{ours_in:X}({ours_in})")), "{sa}\n{list}");
+    (sa, ss_in)
+}
+
+/// strongSwan rekeys its child `peer-child`; waits until IOS edgesh sends on
+/// the new SA (its outbound SPI is strongSwan's new inbound one, not `old_in`).
+pub fn strongswan_rekeys_the_child(e: &Edgesh, old_in: &str) {
+    let out = peer(&[], &["swanctl", "right", "--rekey", "--child", "peer-child"]);
+    assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}");
+    let t0 = Instant::now();
+    loop {
+        let l = list_sas();
+        let (i, _) = strongswan_spis(&l);
+        let sa = e.cmd("show crypto ipsec sa");
+        let n = u32::from_str_radix(&i, 16).unwrap_or(0);
+        if i != old_in && sa.contains(&format!("current outbound spi: 0x{n:X}({n})")) {
+            return;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "rekey not seen:\n{l}\n{sa}\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
