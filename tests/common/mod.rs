@@ -261,11 +261,14 @@ pub fn strongswan_spis(list: &str) -> (String, String) {
 }
 
 
-/// An IOS FlexVPN crypto map (IKEv2 profile, keyring, proposal) towards strongSwan's default IKEv2.
+/// An IOS FlexVPN crypto map (IKEv2 profile, keyring, proposal) towards
+/// strongSwan's default IKEv2: [`ios_config`] with the ISAKMP policy and key
+/// replaced by their IKEv2 counterparts and the profile set on the entry.
 pub fn ios_ikev2_config(psk: &str) -> String {
-    format!(
-        "hostname left
-crypto ikev2 proposal P1
+    let v1 = ios_config(14, psk);
+    let isakmp = v1.find("crypto isakmp policy").unwrap()..v1.find("crypto ipsec transform-set").unwrap();
+    let ikev2 = format!(
+        "crypto ikev2 proposal P1
  encryption aes-cbc-128
  integrity sha1
  group 14
@@ -281,21 +284,11 @@ crypto ikev2 profile PROF
  authentication local pre-share
  authentication remote pre-share
  keyring local KR
-crypto ipsec transform-set TS esp-aes esp-sha-hmac
- mode tunnel
-access-list 101 permit ip host 198.51.100.1 host 203.0.113.1
-crypto map VPN 10 ipsec-isakmp
- set peer 192.0.2.2
- set transform-set TS
- set pfs group14
- set ikev2-profile PROF
- match address 101
-interface GigabitEthernet0/0
- ip address 192.0.2.1 255.255.255.0
- crypto map VPN
-end
 "
-    )
+    );
+    let mut c = v1.clone();
+    c.replace_range(isakmp, &ikev2);
+    c.replace(" match address 101\n", " set ikev2-profile PROF\n match address 101\n")
 }
 
 /// The SmartEdge tunnel of [`smartedge_config`] with an `ike2 proposal` and an `ike2 policy`.
