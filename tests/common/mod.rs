@@ -109,17 +109,24 @@ pub struct Edgesh {
 }
 
 impl Edgesh {
+    /// edgesh in netns `left`, state in `<base>/edgesh-<dialect>`.
     pub fn start(dialect: &str, config: &str) -> Edgesh {
-        let dir = base().join(format!("edgesh-{dialect}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("state dir");
+        Edgesh::start_in("left", &base().join(format!("edgesh-{dialect}")), dialect, config)
+    }
+
+    /// edgesh in netns `ns` with `config` as its boot configuration; `dir`
+    /// (emptied first) is its state directory and holds `boot.cfg` and
+    /// `stderr.txt`. IOS and ASA are taken to privileged exec.
+    pub fn start_in(ns: &str, dir: &Path, dialect: &str, config: &str) -> Edgesh {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).expect("state dir");
         let cfg = dir.join("boot.cfg");
         std::fs::write(&cfg, config).expect("config file");
         let mut child = Command::new("ip")
-            .args(["netns", "exec", "left", &edgesh_bin(), "--dialect", dialect, "--config"])
+            .args(["netns", "exec", ns, &edgesh_bin(), "--dialect", dialect, "--config"])
             .arg(&cfg)
             .arg("--state-dir")
-            .arg(&dir)
+            .arg(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             // Load messages go to a file: an unread pipe would fill up and block edgesh.
@@ -129,7 +136,7 @@ impl Edgesh {
         let out = Arc::new(Mutex::new(String::new()));
         let (mut so, o2) = (child.stdout.take().expect("stdout"), out.clone());
         std::thread::spawn(move || {
-            let mut b = [0u8; 4096];
+            let mut b = [0u8; 8192];
             while let Ok(n) = so.read(&mut b) {
                 if n == 0 {
                     break;
@@ -137,35 +144,54 @@ impl Edgesh {
                 o2.lock().unwrap().push_str(&String::from_utf8_lossy(&b[..n]));
             }
         });
-        let e = Edgesh { child, out, dir };
+        let e = Edgesh { child, out, dir: dir.to_path_buf() };
         if dialect == "ios" || dialect == "asa" {
             e.cmd("enable");
         }
         e
     }
 
-    /// Type a command and return what it printed (up to the next prompt).
-    pub fn cmd(&self, line: &str) -> String {
-        let start = self.out.lock().unwrap().len();
+    /// Whether the process still runs.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// How much output there is so far (for [`Edgesh::settle`]).
+    pub fn mark(&self) -> usize {
+        self.out.lock().unwrap().len()
+    }
+
+    /// Write raw bytes (typing or a paste); no waiting.
+    pub fn send(&self, bytes: &[u8]) {
         let mut stdin = self.child.stdin.as_ref().expect("stdin");
-        stdin.write_all(format!("{line}\n").as_bytes()).expect("typing");
+        stdin.write_all(bytes).expect("typing");
         stdin.flush().ok();
+    }
+
+    /// Wait until the output since `start` is an echoed line, its output and
+    /// the next prompt (which ends in '#', or in "# " on the ASA); returns the
+    /// output between them. `what` names the input in the failure message.
+    pub fn settle(&self, start: usize, what: &str) -> String {
         let t0 = Instant::now();
         loop {
             std::thread::sleep(Duration::from_millis(30));
             let o = self.out.lock().unwrap();
             let new = &o[start..];
-            // The echo of the line, its output, and the next prompt (which
-            // ends in '#', or in "# " on the ASA).
             if let Some(i) = new.find('\n') {
                 let rest = &new[i + 1..];
                 if rest.strip_suffix(' ').unwrap_or(rest).ends_with('#') {
-                    let body = rest.rsplit_once('\n').map(|x| x.0).unwrap_or("");
-                    return body.to_string();
+                    return rest.rsplit_once('\n').map(|x| x.0).unwrap_or("").to_string();
                 }
             }
-            assert!(t0.elapsed() < Duration::from_secs(20), "no prompt after `{line}`: {new}");
+            assert!(t0.elapsed() < Duration::from_secs(20), "no prompt after `{what}`: {new}");
         }
+    }
+
+    /// Type a command and return what it printed (up to the next prompt).
+    pub fn cmd(&self, line: &str) -> String {
+        let start = self.mark();
+        self.send(format!("{line}\n").as_bytes());
+        self.settle(start, line)
     }
 
     /// What loading the boot configuration printed on standard error.
@@ -173,19 +199,24 @@ impl Edgesh {
         std::fs::read_to_string(self.dir.join("stderr.txt")).unwrap_or_default()
     }
 
-    /// Repeat `line` until its output contains `want` (or time runs out).
-    pub fn wait_for(&self, line: &str, want: &str, secs: u64) -> String {
+    /// Repeat `line` until its output contains `want`; None when `secs` ran out.
+    pub fn try_wait_for(&self, line: &str, want: &str, secs: u64) -> Option<String> {
         let t0 = Instant::now();
         loop {
             let o = self.cmd(line);
             if o.contains(want) {
-                return o;
+                return Some(o);
             }
             if t0.elapsed() > Duration::from_secs(secs) {
-                panic!("`{line}` never showed `{want}`; last output:\n{o}\nstrongSwan log:\n{}", charon_log());
+                return None;
             }
-            std::thread::sleep(Duration::from_millis(300));
+            std::thread::sleep(Duration::from_millis(250));
         }
+    }
+
+    /// Repeat `line` until its output contains `want` (or panic after `secs`).
+    pub fn wait_for(&self, line: &str, want: &str, secs: u64) -> String {
+        self.try_wait_for(line, want, secs).unwrap_or_else(|| panic!("`{line}` never showed `{want}`; last output:\n{}\nstrongSwan log:\n{}", self.cmd(line), charon_log()))
     }
 }
 
