@@ -6,26 +6,9 @@
 use super::names::interface_name;
 use super::{IosMode, enter_block, remove_line, set_line, show_running};
 use crate::out::Out;
-use crate::session::{Args, CmdResult, Handler, Session};
-use edgesh_grammar::Graph;
+use crate::session::{Args, CmdResult, Session};
 
-type G = Graph<Handler>;
-type F = fn(&mut Session, &Args, &mut dyn Out) -> CmdResult;
-
-fn add(g: &mut G, spec: &str, helps: &[&str], f: F) {
-    if let Err(e) = g.add(spec, helps, Handler(f)) {
-        panic!("{e}");
-    }
-}
-
-/// The canonical text of a parsed line: keywords in full, values as typed.
-fn canon(a: &Args) -> String {
-    a.bindings.iter().map(|b| b.value.to_string()).collect::<Vec<_>>().join(" ")
-}
-
-fn key_words(a: &Args, n: usize) -> String {
-    a.bindings.iter().take(n).map(|b| b.value.to_string()).collect::<Vec<_>>().join(" ")
-}
+use crate::cisco_common::{G, add, canon, key_words};
 
 macro_rules! leaf {
     ($name:ident, $n:expr) => {
