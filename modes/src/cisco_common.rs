@@ -125,6 +125,31 @@ pub fn key_words(a: &Args, n: usize) -> String {
     a.bindings.iter().take(n).map(|b| b.value.to_string()).collect::<Vec<_>>().join(" ")
 }
 
+/// `leaf!(name, N, set_line)`: a handler that stores the line's canonical
+/// text in the current block, replacing the line with the same first N words
+/// (`set_line` is the dialect's).
+macro_rules! leaf {
+    ($name:ident, $n:expr, $set:path) => {
+        fn $name(s: &mut $crate::session::Session, a: &$crate::session::Args, _: &mut dyn $crate::out::Out) -> $crate::session::CmdResult {
+            $set(s, &$crate::cisco_common::key_words(a, $n), &$crate::cisco_common::canon(a));
+            Ok(())
+        }
+    };
+}
+pub(crate) use leaf;
+
+/// `block!(name, MODE, enter_block)`: a handler that enters (or creates) the
+/// block the line heads and pushes MODE (`enter_block` is the dialect's).
+macro_rules! block {
+    ($name:ident, $mode:expr, $enter:path) => {
+        fn $name(s: &mut $crate::session::Session, a: &$crate::session::Args, _: &mut dyn $crate::out::Out) -> $crate::session::CmdResult {
+            $enter(s, &$crate::cisco_common::canon(a), $mode);
+            Ok(())
+        }
+    };
+}
+pub(crate) use block;
+
 /// A dialect's words for a bad line.
 pub struct ErrorWords {
     /// Under the caret (`% Invalid input detected at '^' marker.`).
@@ -184,6 +209,19 @@ pub fn value_error(g: &Graph<Handler>, line: &str, err: &ParseError) -> bool {
         },
         _ => false,
     }
+}
+
+/// The ESP integrity of a Cisco transform word (`esp-sha-hmac` ...), the same in IOS and ASA transform sets.
+pub fn esp_hmac(word: &str) -> Option<edgesh_engine::config::EspAuth> {
+    use edgesh_engine::config::EspAuth;
+    Some(match word {
+        "esp-md5-hmac" => EspAuth::HmacMd5_96,
+        "esp-sha-hmac" => EspAuth::HmacSha1_96,
+        "esp-sha256-hmac" => EspAuth::HmacSha256_128,
+        "esp-sha384-hmac" => EspAuth::HmacSha384_192,
+        "esp-sha512-hmac" => EspAuth::HmacSha512_256,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

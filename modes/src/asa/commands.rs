@@ -8,19 +8,11 @@ use crate::cisco_acl::AceSyntax;
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Session};
 
-use crate::cisco_common::{G, add, canon, key_words};
+use crate::cisco_common::{G, add, block, canon, key_words, leaf};
 
-macro_rules! leaf {
-    ($name:ident, $n:expr) => {
-        fn $name(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
-            set_line(s, &key_words(a, $n), &canon(a));
-            Ok(())
-        }
-    };
-}
-leaf!(leaf1, 1);
-leaf!(leaf2, 2);
-leaf!(leaf3, 3);
+leaf!(leaf1, 1, set_line);
+leaf!(leaf2, 2, set_line);
+leaf!(leaf3, 3, set_line);
 
 /// `crypto map NAME SEQ set X ...`: replaces the entry's earlier `set X`.
 fn cmap_leaf(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
@@ -34,24 +26,16 @@ fn cmap_leaf(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
-macro_rules! block {
-    ($name:ident, $mode:expr) => {
-        fn $name(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
-            enter_block(s, &canon(a), $mode);
-            Ok(())
-        }
-    };
-}
-block!(b_ikev1, AsaMode::Ikev1Policy);
-block!(b_ikev2, AsaMode::Ikev2Policy);
-block!(b_proposal, AsaMode::IpsecProposal);
-block!(b_profile, AsaMode::IpsecProfile);
-block!(b_tg_general, AsaMode::TunnelGeneral);
-block!(b_tg_ipsec, AsaMode::TunnelIpsec);
-block!(b_object, AsaMode::ObjectNetwork);
-block!(b_group_net, AsaMode::ObjectGroupNetwork);
-block!(b_group_svc, AsaMode::ObjectGroupService);
-block!(b_group_policy, AsaMode::GroupPolicy);
+block!(b_ikev1, AsaMode::Ikev1Policy, enter_block);
+block!(b_ikev2, AsaMode::Ikev2Policy, enter_block);
+block!(b_proposal, AsaMode::IpsecProposal, enter_block);
+block!(b_profile, AsaMode::IpsecProfile, enter_block);
+block!(b_tg_general, AsaMode::TunnelGeneral, enter_block);
+block!(b_tg_ipsec, AsaMode::TunnelIpsec, enter_block);
+block!(b_object, AsaMode::ObjectNetwork, enter_block);
+block!(b_group_net, AsaMode::ObjectGroupNetwork, enter_block);
+block!(b_group_svc, AsaMode::ObjectGroupService, enter_block);
+block!(b_group_policy, AsaMode::GroupPolicy, enter_block);
 
 /// ASA interface names in full: `g0/0` is `GigabitEthernet0/0`.
 pub fn interface_name(n: &str) -> String {
@@ -433,7 +417,7 @@ fn global(g: &mut G) {
     });
 }
 
-leaf!(leaf5, 5);
+leaf!(leaf5, 5, set_line);
 
 /// The ASA 8.2 commands that 8.4 and later convert on load (the IKEv1
 /// keywords): `crypto isakmp policy|enable`, `crypto ipsec transform-set`,
