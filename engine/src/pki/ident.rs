@@ -25,6 +25,14 @@ pub enum CertId {
 }
 
 impl CertId {
+    /// In text, as logs print it.
+    pub fn text(&self) -> String {
+        match self {
+            CertId::Dn { text, .. } => text.clone(),
+            CertId::Ip(a) => a.to_string(),
+            CertId::Fqdn(s) | CertId::Email(s) => s.clone(),
+        }
+    }
     /// The IKE identification type and data of this identity.
     pub fn ike(&self) -> (u8, Vec<u8>) {
         match self {

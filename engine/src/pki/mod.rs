@@ -170,6 +170,23 @@ pub fn pem_blocks(text: &str, label: &str) -> Result<Vec<Vec<u8>>, Malformed> {
     Ok(out)
 }
 
+/// Why certificate authentication failed (typed; the dialects word it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CertFailure {
+    /// The peer sent no certificate, and none is held for it (nor a pre-shared key).
+    NoCert,
+    /// The peer's certificate did not validate.
+    Invalid(CertError),
+    /// The peer's IKE identity (text) is not one its certificate carries (their texts).
+    IdentityNotInCert { id: String, cert_ids: Vec<String> },
+    /// The AUTH signature does not verify with the certificate's key.
+    BadSignature { method: u8 },
+    /// An AUTH method (or RFC 7427 algorithm) not done here, or not the configured kind.
+    Method(u8),
+    /// This side cannot sign: no certificate or no private key (why).
+    NoLocalKey(String),
+}
+
 /// How one side of an IKE SA authenticates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthBy {
@@ -206,4 +223,4 @@ impl PeerPki {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -3,7 +3,27 @@
 use super::ident::*;
 use super::*;
 
-fn pem(name: &str) -> Cert {
+pub(crate) fn key(name: &str) -> PrivateKey {
+    let t = match name {
+        "left-rsa" => include_str!("testdata/left-rsa.key"),
+        "left-ec" => include_str!("testdata/left-ec.key"),
+        "right-rsa" => include_str!("testdata/right-rsa.key"),
+        "right-ec" => include_str!("testdata/right-ec.key"),
+        "right-expired" => include_str!("testdata/right-expired.key"),
+        "right-wrongid" => include_str!("testdata/right-wrongid.key"),
+        "right-revoked" => include_str!("testdata/right-revoked.key"),
+        "right-unknown" => include_str!("testdata/right-unknown.key"),
+        _ => unreachable!(),
+    };
+    PrivateKey::from_pkcs8_pem(t).unwrap()
+}
+
+/// A peer's PKI: signs with `name`'s certificate and key, trusts the test CA, checks its CRL.
+pub(crate) fn peer_pki(name: &str) -> PeerPki {
+    PeerPki { local: AuthBy::Signature, remote: AuthBy::Signature, certs: vec![pem(name)], key: Some(Arc::new(key(name))), trust: Arc::new(store(true)), check_identity: true, notes: vec![] }
+}
+
+pub(crate) fn pem(name: &str) -> Cert {
     let t = match name {
         "ca" => include_str!("testdata/ca.pem"),
         "other-ca" => include_str!("testdata/other-ca.pem"),
@@ -21,7 +41,7 @@ fn pem(name: &str) -> Cert {
 }
 
 /// 2026-06-01, inside every certificate's validity but the expired one's.
-const NOW: u64 = 1_780_272_000;
+pub(crate) const NOW: u64 = 1_780_272_000;
 
 fn store(crl: bool) -> TrustStore {
     TrustStore { anchors: vec![pem("ca")], intermediates: vec![], crls: validate::Crl::parse(include_bytes!("testdata/crl.pem")).unwrap(), check_crl: crl }
