@@ -252,3 +252,65 @@ if not ok:
     let st = std::process::Command::new(&py).args(["-c", script, &f.display().to_string(), &spi_in]).output().unwrap();
     assert!(st.status.success(), "Genie's parse differs:\n{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
 }
+
+/// Run ntc-templates' ASA template of `cmd` over `text`; every (record, key,
+/// value) of `want` must be in its parse.
+fn ntc_check(py: &std::path::Path, cmd: &str, text: &str, want: &[(usize, &str, &str)]) {
+    let f = std::env::temp_dir().join(format!("edgesh-asa-ntc-{}-{}.txt", std::process::id(), cmd.replace(' ', "_")));
+    std::fs::write(&f, text).unwrap();
+    let want_json = format!("[{}]", want.iter().map(|(i, k, v)| format!("[{i}, \"{k}\", \"{v}\"]")).collect::<Vec<_>>().join(", "));
+    let script = r#"
+import sys, json
+from ntc_templates.parse import parse_output
+got = parse_output(platform="cisco_asa", command=sys.argv[1], data=open(sys.argv[2]).read())
+bad = [w for w in json.loads(sys.argv[3]) if len(got) <= w[0] or str(got[w[0]].get(w[1])) != w[2]]
+if bad:
+    print(json.dumps({"bad": bad, "got": got}, indent=1))
+    sys.exit(1)
+"#;
+    let st = std::process::Command::new(py).args(["-c", script, cmd, &f.display().to_string(), &want_json]).output().unwrap();
+    let _ = std::fs::remove_file(&f);
+    assert!(st.status.success(), "{cmd}: ntc-templates' parse differs:\n{}{}\n{text}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+}
+
+/// The IKEv2 sessions of `lab/asa_ikev2.golden` (a1 answering r1 by
+/// address, then by the identity branch.example.com) read by ntc-templates'
+/// `show vpn-sessiondb detail l2l` template: one record for the IKEv2
+/// block, one for the IPsec block.
+#[test]
+fn lab_ikev2_sessions_parse_with_ntc_templates() {
+    let Some(py) = python() else {
+        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
+            panic!("parser checks required but no Python venv");
+        }
+        eprintln!("\n!!! SKIPPING ntc-templates checks of the ASA IKEv2 sessions: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
+        return;
+    };
+    let outs = outputs_of("asa_ikev2.golden");
+    let details: Vec<&String> = outs.iter().filter(|(c, _)| c == "show vpn-sessiondb detail l2l").map(|(_, b)| b).collect();
+    assert_eq!(details.len(), 2, "two sessions in the lab");
+    for (text, connection) in [(details[0], "192.0.2.2"), (details[1], "branch.example.com")] {
+        let want = [
+            (0, "session_type", "LAN-to-LAN"),
+            (0, "connection", connection),
+            (0, "ip_address", "192.0.2.2"),
+            (0, "protocol", "IKEv2 IPsec"),
+            (0, "encryption", "IKEv2: (1)AES128  IPsec: (1)AES128"),
+            (0, "total_ike_sessions", "1"),
+            (0, "total_ipsec_sessions", "1"),
+            (0, "session_id", "1"),
+            (0, "remote_authentication_mode", "preSharedKeys"),
+            (0, "encryption_method", "AES128"),
+            (0, "prf", "SHA1"),
+            (0, "dh_group", "14"),
+            (0, "rekey_interval", "86400"),
+            (1, "session_id", "2"),
+            (1, "local_address_network", "10.1.0.0"),
+            (1, "remote_address_mask", "255.255.255.0"),
+            (1, "encapsulation", "Tunnel"),
+            (1, "rekey_data_interval", "4608000"),
+            (1, "idle_timeout_interval", "0"),
+        ];
+        ntc_check(&py, "show vpn-sessiondb detail l2l", text, &want);
+    }
+}

@@ -1,6 +1,6 @@
 //! The ASA's VPN exec commands, from the engine's state: `show crypto
 //! isakmp sa` / `show crypto ikev1 sa [detail]`, `show crypto ipsec sa
-//! [peer A]`, `show vpn-sessiondb [detail] l2l`, `clear crypto ipsec sa
+//! [peer A]`, `show vpn-sessiondb [detail] l2l` (`sessiondb.rs`), `clear crypto ipsec sa
 //! [peer A]`, `clear crypto isakmp|ikev1 sa`, `debug crypto ikev1|ipsec
 //! [LEVEL]`, `undebug all`, `show logging`, `terminal monitor`, `ping`.
 //! Layouts: the ASA 9.x captures of the corpus (`../shared/corpus/outputs/asa`)
@@ -318,7 +318,7 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
     }
 }
 
-fn esp_word(e: Option<EspEncr>) -> &'static str {
+pub(super) fn esp_word(e: Option<EspEncr>) -> &'static str {
     match e {
         Some(EspEncr::DesCbc) => "DES",
         Some(EspEncr::TripleDesCbc) => "3DES",
@@ -332,7 +332,7 @@ fn esp_word(e: Option<EspEncr>) -> &'static str {
     }
 }
 
-fn ike_encr_word(e: IkeEncr) -> &'static str {
+pub(super) fn ike_encr_word(e: IkeEncr) -> &'static str {
     match e {
         IkeEncr::DesCbc => "DES",
         IkeEncr::TripleDesCbc => "3DES",
@@ -342,7 +342,7 @@ fn ike_encr_word(e: IkeEncr) -> &'static str {
     }
 }
 
-fn ike_hash_word(h: IkeAuthAlg) -> &'static str {
+pub(super) fn ike_hash_word(h: IkeAuthAlg) -> &'static str {
     match h {
         IkeAuthAlg::HmacMd5_96 => "MD5",
         IkeAuthAlg::HmacSha1_96 => "SHA1",
@@ -352,7 +352,7 @@ fn ike_hash_word(h: IkeAuthAlg) -> &'static str {
     }
 }
 
-fn esp_hash_word(a: Option<EspAuth>) -> &'static str {
+pub(super) fn esp_hash_word(a: Option<EspAuth>) -> &'static str {
     match a {
         Some(EspAuth::HmacMd5_96) => "MD5",
         Some(EspAuth::HmacSha1_96) => "SHA1",
@@ -372,82 +372,6 @@ pub fn asa_time(secs: u64) -> String {
     match w.as_slice() {
         [wd, mon, day, time, year, tz] => format!("{time} {tz} {wd} {mon} {} {year}", day.trim_start_matches('0')),
         _ => d,
-    }
-}
-
-fn duration(secs: u64) -> String {
-    format!("{}h:{:02}m:{:02}s", secs / 3600, secs / 60 % 60, secs % 60)
-}
-
-/// `show vpn-sessiondb [detail] l2l`: one session per peer with an IKE SA.
-pub fn sessiondb(r: &Router, detail: bool, out: &mut dyn Out) {
-    let now = r.now_ms();
-    let ikes: Vec<&IkeSa> = r.ike().ike_sas().iter().filter(|s| s.is_established()).collect();
-    if ikes.is_empty() {
-        out.line("INFO: There are presently no active sessions of the type specified");
-        return;
-    }
-    out.line("");
-    out.line(&format!("Session Type: LAN-to-LAN{}", if detail { " Detailed" } else { "" }));
-    out.line("");
-    for (i, s) in ikes.iter().enumerate() {
-        let peer = *s.remote.ip();
-        let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| c.ike == s.conn).collect();
-        let (btx, brx) = kids.iter().fold((0u64, 0u64), |a, c| (a.0 + c.bytes_out, a.1 + c.bytes_in));
-        let since = s.established.unwrap_or(s.created);
-        let p = s.chosen.as_ref();
-        let enc = p.map(|p| ike_encr_word(p.encr)).unwrap_or("none");
-        let esp_enc = kids.first().map(|c| esp_word(c.esp.map(|e| e.0))).unwrap_or("none");
-        let hash = p.map(|p| ike_hash_word(p.hash)).unwrap_or("none");
-        let esp_hash = kids.first().map(|c| esp_hash_word(c.esp.and_then(|e| e.1))).unwrap_or("none");
-        if detail {
-            out.line(&format!(" Connection   : {peer}"));
-            out.line(&format!(" Index        : {:<23}IP Addr      : {peer}", i + 1));
-            out.line(&format!(" Protocol     : {:<23}Encryption   : {esp_enc}", "IPSecLAN2LAN"));
-            out.line(&format!(" Bytes Tx     : {btx:<23}Bytes Rx     : {brx}"));
-            out.line(&format!(" Login Time   : {}", asa_time(since / 1000)));
-            let d = now.saturating_sub(since) / 1000;
-            out.line(&format!(" Duration     : {}:{:02}:{:02}", d / 3600, d / 60 % 60, d % 60));
-            out.line(" Filter Name  :");
-            out.line("  ");
-            out.line(&format!(" IKE Sessions: 1 IPSec Sessions: {}", kids.len()));
-            out.line("  ");
-            out.line(" IKE:");
-            out.line(&format!("   Session ID   : {}", s.conn));
-            out.line(&format!("   UDP Src Port : {:<23}UDP Dst Port : {}", s.remote.port(), s.local.port()));
-            out.line(&format!("   IKE Neg Mode : {:<23}Auth Mode    : preSharedKeys", if s.mode == ExchangeMode::Main { "Main" } else { "Aggressive" }));
-            out.line(&format!("   Encryption   : {enc:<23}Hashing      : {hash}"));
-            let left = s.expires().saturating_sub(now) / 1000;
-            out.line(&format!("   Rekey Int (T): {:<23}Rekey Left(T): {left} Seconds", format!("{} Seconds", s.lifetime)));
-            out.line(&format!("   D/H Group    : {}", p.map(|p| p.group).unwrap_or(0)));
-            for c in &kids {
-                out.line("  ");
-                out.line(" IPSec:");
-                out.line(&format!("   Session ID   : {}", c.id));
-                out.line(&format!("   Local Addr   : {}/{}", c.local_ts.net.network(), c.local_ts.mask()));
-                out.line(&format!("   Remote Addr  : {}/{}", c.remote_ts.net.network(), c.remote_ts.mask()));
-                out.line(&format!("   Encryption   : {:<23}Hashing      : {}", esp_word(c.esp.map(|e| e.0)), esp_hash_word(c.esp.and_then(|e| e.1))));
-                // Without PFS the ASA prints no PFS Group.
-                match c.pfs {
-                    Some(g) => out.line(&format!("   Encapsulation: {:<23}PFS Group    : {g}", "Tunnel")),
-                    None => out.line("   Encapsulation: Tunnel"),
-                }
-                out.line(&format!("   Rekey Int (T): {:<23}Rekey Left(T): {} Seconds", format!("{} Seconds", c.lifetime_seconds), c.remaining_seconds(now)));
-                out.line(&format!("   Bytes Tx     : {:<23}Bytes Rx     : {}", c.bytes_out, c.bytes_in));
-                out.line(&format!("   Pkts Tx      : {:<23}Pkts Rx      : {}", c.packets_out, c.packets_in));
-            }
-            out.line("");
-        } else {
-            out.line(&format!("Connection   : {peer}"));
-            out.line(&format!("Index        : {:<23}IP Addr      : {peer}", i + 1));
-            out.line("Protocol     : IKEv1 IPsec");
-            out.line(&format!("Encryption   : IKEv1: (1){enc}  IPsec: ({}){esp_enc}", kids.len()));
-            out.line(&format!("Hashing      : IKEv1: (1){hash}  IPsec: ({}){esp_hash}", kids.len()));
-            out.line(&format!("Bytes Tx     : {btx:<23}Bytes Rx     : {brx}"));
-            out.line(&format!("Login Time   : {}", asa_time(since / 1000)));
-            out.line(&format!("Duration     : {}", duration(now.saturating_sub(since) / 1000)));
-            out.line("");
-        }
     }
 }
 
@@ -484,7 +408,7 @@ pub fn register(g: &mut G) {
         Ok(())
     });
     add(g, "show vpn-sessiondb [detail] l2l", &[SH, "Show VPN session database", "Show detailed information", "LAN-to-LAN sessions"], |s, a, o| {
-        sessiondb(&synced(s), a.has("detail"), o);
+        super::sessiondb::render(&synced(s), a.has("detail"), o);
         Ok(())
     });
     add(g, "clear crypto ipsec sa [peer A.B.C.D]", &["Reset functions", "Clear crypto information", "IPsec", "Security associations (a delete is sent to the peer)", "Of one peer", "Peer address"], |s, a, _| {
