@@ -314,3 +314,30 @@ fn lab_ikev2_sessions_parse_with_ntc_templates() {
         ntc_check(&py, "show vpn-sessiondb detail l2l", text, &want);
     }
 }
+
+/// The corpus's real `show running-config all crypto map` captures: with the
+/// lines the ASA prints only under `all` taken out (what `show
+/// running-config` shows), the configuration loaded and shown with `all`
+/// gives the capture back, line for line (up to where a capture stops).
+#[test]
+fn running_config_all_gives_the_real_captures_back() {
+    let captures: Vec<PathBuf> = configs().into_iter().filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("show_running-config_all_crypto_map"))).collect();
+    assert!(captures.len() >= 2, "the corpus's `all` captures are missing: {captures:?}");
+    let defaults = |l: &str| l.ends_with(" set connection-type bidirectional") || l.ends_with(" set ikev1 phase1-mode main") || l.ends_with(" set ikev2 mode tunnel") || (l.starts_with("no crypto map ") && l.ends_with(" set tfc-packets"));
+    for f in captures {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let want: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let plain: String = want.iter().filter(|l| !defaults(l)).map(|l| format!("{l}\n")).collect();
+        assert!(plain.lines().count() < want.len(), "{}: no default lines to take out", f.display());
+        let r = router();
+        let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &plain, &f.display().to_string());
+        assert_eq!(rejected, 0, "{msgs:?}");
+        let mut o = VecOut::default();
+        r.lock().unwrap().asa.doc.with_defaults().render_section(&["crypto", "map"], true, &mut o);
+        let got: Vec<String> = o.0.iter().map(|l| l.trim_end().to_string()).collect();
+        // A capture may stop mid-entry (the second one ends before its last `no ... set tfc-packets`).
+        let truncated = want.last().is_some_and(|l| !l.starts_with("no crypto map ") && !l.contains(" interface "));
+        let got = if truncated { &got[..want.len().min(got.len())] } else { &got[..] };
+        assert_eq!(got, want, "{}", f.display());
+    }
+}

@@ -509,6 +509,16 @@ fn exec(g: &mut G, privileged: bool) {
         super::show_running(s, true, o);
         Ok(())
     });
+    add(g, "show running-config all", &[SH, "Show the current operating configuration", "Configuration with defaults"], |s, _, o| {
+        let doc = s.router().asa.doc.with_defaults();
+        doc.render(true, o);
+        Ok(())
+    });
+    add(g, "show running-config all crypto [map]", &[SH, "Show the current operating configuration", "Configuration with defaults", "Show crypto configuration", "Crypto maps"], |s, a, o| {
+        let doc = s.router().asa.doc.with_defaults();
+        doc.render_section(if a.has("map") { &["crypto", "map"] } else { &["crypto"] }, true, o);
+        Ok(())
+    });
     add(g, "more system:running-config", &["Display the contents of a file", "The running configuration, keys in clear"], |s, _, o| {
         super::show_running(s, false, o);
         Ok(())
