@@ -49,18 +49,23 @@ pub fn list_at_mut<'a>(root: &'a mut Vec<Node>, path: &[usize]) -> Option<&'a mu
 
 /// Every verbatim line, with the top-level block it is in (`router bgp 1 / neighbor ...`).
 pub fn unsupported(root: &[Node]) -> Vec<String> {
+    unsupported_entries(root).into_iter().map(|(b, l)| b.map(|b| format!("{b} / {l}")).unwrap_or(l)).collect()
+}
+
+/// Every verbatim line: (the top-level block it is in, the line).
+pub fn unsupported_entries(root: &[Node]) -> Vec<(Option<String>, String)> {
     let mut v = Vec::new();
-    fn walk(n: &Node, parent: &str, v: &mut Vec<String>) {
+    fn walk(n: &Node, parent: Option<&str>, v: &mut Vec<(Option<String>, String)>) {
         if n.unsupported {
-            v.push(if parent.is_empty() { n.text.clone() } else { format!("{parent} / {}", n.text) });
+            v.push((parent.map(str::to_string), n.text.clone()));
         }
-        let p = if parent.is_empty() { n.text.clone() } else { parent.to_string() };
+        let p = parent.unwrap_or(&n.text);
         for c in &n.children {
-            walk(c, &p, v);
+            walk(c, Some(p), v);
         }
     }
     for n in root {
-        walk(n, "", &mut v);
+        walk(n, None, &mut v);
     }
     v
 }

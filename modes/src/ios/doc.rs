@@ -52,9 +52,14 @@ impl IosDoc {
         out.line("end");
     }
 
-    /// Every verbatim line, with the block it is in.
+    /// Every verbatim line, with the top-level block it is in.
     pub fn unsupported(&self) -> Vec<String> {
         crate::cisco_common::unsupported(&self.root)
+    }
+
+    /// Every verbatim line: (the top-level block it is in, the line).
+    pub fn unsupported_entries(&self) -> Vec<(Option<String>, String)> {
+        crate::cisco_common::unsupported_entries(&self.root)
     }
 }
 
