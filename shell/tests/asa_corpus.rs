@@ -341,3 +341,36 @@ fn running_config_all_gives_the_real_captures_back() {
         assert_eq!(got, want, "{}", f.display());
     }
 }
+
+/// `show crypto ikev2 sa | json` of `lab/asa_ikev2.golden` is what Genie's
+/// asa parser makes of the text of `show crypto ikev2 sa` printed just
+/// before it, key for key and value for value.
+#[test]
+fn lab_ikev2_json_is_genies_parse() {
+    let Some(py) = python() else {
+        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
+            panic!("parser checks required but no Python venv");
+        }
+        eprintln!("\n!!! SKIPPING Genie check of the ASA IKEv2 JSON: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
+        return;
+    };
+    let outs = outputs_of("asa_ikev2.golden");
+    let body = |cmd: &str| outs.iter().find(|(c, _)| c == cmd).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
+    let dir = std::env::temp_dir();
+    let (t, j) = (dir.join(format!("edgesh-asa-v2t-{}.txt", std::process::id())), dir.join(format!("edgesh-asa-v2j-{}.json", std::process::id())));
+    std::fs::write(&t, body("show crypto ikev2 sa")).unwrap();
+    std::fs::write(&j, body("show crypto ikev2 sa | json")).unwrap();
+    let script = r#"
+import sys, json
+from genie.conf.base import Device
+d = Device("a1", os="asa")
+d.custom.setdefault("abstraction", {})["order"] = ["os"]
+p = json.loads(json.dumps(d.parse("show crypto ikev2 sa", output=open(sys.argv[1]).read())))
+ours = json.load(open(sys.argv[2]))
+if p != ours:
+    print("genie:", json.dumps(p, indent=1, sort_keys=True)); print("ours:", json.dumps(ours, indent=1, sort_keys=True))
+    sys.exit(1)
+"#;
+    let st = std::process::Command::new(&py).args(["-c", script, &t.display().to_string(), &j.display().to_string()]).output().unwrap();
+    assert!(st.status.success(), "Genie's parse differs from | json:\n{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+}

@@ -83,6 +83,10 @@ impl DialectOps for Asa {
         }
     }
 
+    fn show_json(&self, s: &mut Session, spec: &str, a: &crate::session::Args) -> Option<Result<serde_json::Value, String>> {
+        super::json::show_json(s, spec, a)
+    }
+
     fn engine_conf(&self, r: &mut Router) -> EngineConf {
         let model = super::compile::compile(&r.asa.doc).config;
         let conf = EngineConf::from_config(&model);
