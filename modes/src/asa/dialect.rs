@@ -134,8 +134,8 @@ impl DialectOps for Asa {
         None
     }
 
-    fn ssh_key_allowed(&self, _r: &Router, _user: &str, _algorithm: &str, _blob: &[u8]) -> bool {
-        false
+    fn ssh_key_allowed(&self, r: &Router, user: &str, _algorithm: &str, blob: &[u8]) -> bool {
+        super::users::key_allowed(r, user, blob)
     }
 
     // ASA users (`users.rs`): `username NAME password ... privilege N`.
@@ -147,8 +147,8 @@ impl DialectOps for Asa {
         super::users::authenticate(r, user, password)
     }
 
-    fn key_user(&self, _r: &Router, _name: &str) -> Option<LoginUser> {
-        None
+    fn key_user(&self, r: &Router, name: &str) -> Option<LoginUser> {
+        super::users::key_user(r, name)
     }
 
     fn idle_timeout(&self, _r: &Router, _user: &str) -> Option<std::time::Duration> {

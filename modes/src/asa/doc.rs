@@ -192,6 +192,8 @@ pub enum AsaMode {
     ObjectGroupNetwork,
     ObjectGroupService,
     GroupPolicy,
+    /// `username NAME attributes`.
+    UsernameAttrs,
     /// A block edgesh keeps verbatim (`policy-map global_policy`, ...).
     Verbatim,
 }
@@ -212,6 +214,7 @@ impl AsaMode {
         AsaMode::ObjectGroupNetwork,
         AsaMode::ObjectGroupService,
         AsaMode::GroupPolicy,
+        AsaMode::UsernameAttrs,
         AsaMode::Verbatim,
     ];
 
@@ -231,6 +234,7 @@ impl AsaMode {
             AsaMode::ObjectGroupNetwork => "config-network-object-group",
             AsaMode::ObjectGroupService => "config-service-object-group",
             AsaMode::GroupPolicy => "config-group-policy",
+            AsaMode::UsernameAttrs => "config-username",
             AsaMode::Verbatim => "config-unmodelled",
         }
     }
@@ -243,6 +247,7 @@ impl AsaMode {
             AsaMode::TunnelGeneral => "tunnel-general",
             AsaMode::TunnelIpsec => "tunnel-ipsec",
             AsaMode::GroupPolicy => "group-policy",
+            AsaMode::UsernameAttrs => "username",
             AsaMode::ObjectNetwork => "network-object",
             AsaMode::Ikev1Policy | AsaMode::Ikev2Policy => "ike-policy",
             _ => "none",
