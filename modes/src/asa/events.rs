@@ -14,7 +14,14 @@
 //!   unacceptable!` (phase 2), `IP = P, All SA proposals found unacceptable`
 //!   (phase 1)
 //! * `%ASA-4-713903: IP = P, Received encrypted Oakley Main Mode packet with
-//!   invalid payloads, MessID = 0` (the pre-shared keys differ)
+//!   invalid payloads, MessID = 0` (the pre-shared keys differ). Checked
+//!   against public material (2026-12-02): 713903 is the ASA's level-4
+//!   catch-all IKE message, `%ASA-4-713903: ` then free text with the same
+//!   `IP = P, ` / `Group = G, IP = P, ` prefix (logged examples: `IKE
+//!   Receiver: Runt ISAKMP packet discarded on Port 4500 from A:P`, `Group
+//!   = G, IP = P, Error: Unable to remove PeerTblEntry`), so the ID, level
+//!   and prefix are confirmed; this exact sentence was not found in the
+//!   stored public material and stays as the debug text ASA write-ups quote.
 //!
 //! The group (`Group = G`) of a LAN-to-LAN peer is its tunnel-group, named
 //! by the peer's address. What an event does not carry (the name of the
