@@ -38,6 +38,19 @@ fn running(r: &Arc<Mutex<Router>>, masked: bool) -> String {
     o.text()
 }
 
+/// The venv's Python, or `None` after saying which check is skipped (a
+/// failure instead when EDGESH_REQUIRE_PARSERS is set, as in CI).
+fn python_or_skip(what: &str) -> Option<PathBuf> {
+    let py = python();
+    if py.is_none() {
+        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
+            panic!("parser checks required but no Python venv ({what})");
+        }
+        eprintln!("\n!!! SKIPPING {what}: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
+    }
+    py
+}
+
 fn python() -> Option<PathBuf> {
     let venv = std::env::var_os("EDGESH_PYVENV").map(PathBuf::from).unwrap_or_else(|| root().join("target/pyvenv"));
     let py = venv.join("bin/python");
@@ -85,13 +98,7 @@ fn corpus_loads_round_trips_and_compiles() {
 /// loading each corpus configuration that has an expected parse.
 #[test]
 fn running_config_sections_parse_with_ntc_templates_as_the_corpus_expects() {
-    let Some(py) = python() else {
-        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
-            panic!("parser checks required but no Python venv");
-        }
-        eprintln!("\n!!! SKIPPING ntc-templates checks of the ASA sections: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
-        return;
-    };
+    let Some(py) = python_or_skip("ntc-templates checks of the ASA sections") else { return };
     let mut checked = 0;
     for f in configs() {
         let stem = f.file_stem().unwrap().to_string_lossy().to_string();
@@ -153,13 +160,7 @@ fn outputs_of(file: &str) -> Vec<(String, String)> {
 /// read by ntc-templates' ASA templates, with the values the lab set up.
 #[test]
 fn lab_sa_shows_parse_with_ntc_templates() {
-    let Some(py) = python() else {
-        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
-            panic!("parser checks required but no Python venv");
-        }
-        eprintln!("\n!!! SKIPPING ntc-templates checks of the ASA SA shows: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
-        return;
-    };
+    let Some(py) = python_or_skip("ntc-templates checks of the ASA SA shows") else { return };
     let outs = outputs_of("asa_crypto_map.golden");
     // The longest output of the command: the one with the SAs up.
     let body = |cmd: &str| outs.iter().filter(|(c, _)| c == cmd).max_by_key(|(_, b)| b.len()).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
@@ -225,10 +226,7 @@ if bad:
 /// a1's `show crypto ipsec sa` printed.
 #[test]
 fn lab_ikev2_sa_parses_with_genie() {
-    let Some(py) = python() else {
-        eprintln!("\n!!! SKIPPING Genie check of the ASA IKEv2 show: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
-        return;
-    };
+    let Some(py) = python_or_skip("Genie check of the ASA IKEv2 show") else { return };
     let outs = outputs_of("asa_ikev2.golden");
     let body = |cmd: &str| outs.iter().find(|(c, _)| c == cmd).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
     let ipsec = body("show crypto ipsec sa");
@@ -279,13 +277,7 @@ if bad:
 /// block, one for the IPsec block.
 #[test]
 fn lab_ikev2_sessions_parse_with_ntc_templates() {
-    let Some(py) = python() else {
-        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
-            panic!("parser checks required but no Python venv");
-        }
-        eprintln!("\n!!! SKIPPING ntc-templates checks of the ASA IKEv2 sessions: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
-        return;
-    };
+    let Some(py) = python_or_skip("ntc-templates checks of the ASA IKEv2 sessions") else { return };
     let outs = outputs_of("asa_ikev2.golden");
     let details: Vec<&String> = outs.iter().filter(|(c, _)| c == "show vpn-sessiondb detail l2l").map(|(_, b)| b).collect();
     assert_eq!(details.len(), 2, "two sessions in the lab");
@@ -347,13 +339,7 @@ fn running_config_all_gives_the_real_captures_back() {
 /// before it, key for key and value for value.
 #[test]
 fn lab_ikev2_json_is_genies_parse() {
-    let Some(py) = python() else {
-        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
-            panic!("parser checks required but no Python venv");
-        }
-        eprintln!("\n!!! SKIPPING Genie check of the ASA IKEv2 JSON: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
-        return;
-    };
+    let Some(py) = python_or_skip("Genie check of the ASA IKEv2 JSON") else { return };
     let outs = outputs_of("asa_ikev2.golden");
     let body = |cmd: &str| outs.iter().find(|(c, _)| c == cmd).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
     let dir = std::env::temp_dir();
