@@ -16,7 +16,10 @@
 //!   (`tunnel-group A ipsec-attributes` / `ikev1 pre-shared-key`, `ikev2
 //!   local-authentication pre-shared-key`), else `DefaultL2LGroup`'s;
 //! * a dynamic map entry (`crypto map M SEQ ipsec-isakmp dynamic D`) answers
-//!   any peer with `DefaultL2LGroup`'s key, within the dynamic map's ACL;
+//!   any peer with `DefaultL2LGroup`'s key, within the dynamic map's ACL,
+//!   and a peer whose IKE identity names a tunnel-group (`tunnel-group
+//!   branch.example.com type ipsec-l2l`: IKEv2, or IKEv1 aggressive mode,
+//!   where the identity comes before the key) with that group's key;
 //! * access lists use masks, objects (`object network`) and object-groups
 //!   (`object-group network`), expanded into one selector per member.
 //!
@@ -622,24 +625,23 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
                 let v2 = !de.proposals.is_empty() && ifname.as_ref().is_some_and(|i| v2_on.contains(i));
                 let g = groups.get(DEFAULT_L2L);
                 let key = if v2 { g.and_then(|g| g.ikev2_local.clone().or(g.ikev2_remote.clone())) } else { g.and_then(|g| g.ikev1_key.clone()) };
-                if key.is_none() && (!v2 || by_identity.is_empty()) {
+                if key.is_none() && by_identity.is_empty() {
                     let k = if v2 { "an ikev2 local-authentication pre-shared-key" } else { "an ikev1 pre-shared-key" };
                     notes.push(format!("{what}: dynamic map {d} needs tunnel-group {DEFAULT_L2L} ipsec-attributes with {k}"));
                 }
                 let ts: Vec<String> = if v2 { de.proposals.iter().flat_map(|p| v2_props.get(p).cloned().unwrap_or_default()).collect() } else { de.tsets.clone() };
                 let pol = ipsec_policy(&mut cfg, &name, de, &ts);
-                // DefaultL2LGroup answers any peer; an IKEv2 peer whose identity names a tunnel-group gets that group's key.
+                // DefaultL2LGroup answers any peer; a peer whose identity names a tunnel-group gets that group's key.
                 let mut answer = vec![(name.clone(), DEFAULT_L2L.to_string(), Identity::Any, key)];
-                if v2 {
-                    for (gname, g) in &by_identity {
-                        let id = if gname.contains('@') { Identity::UserFqdn(gname.clone()) } else { Identity::Fqdn(gname.clone()) };
-                        let k = g.ikev2_local.clone().or(g.ikev2_remote.clone());
-                        if k.is_none() {
-                            notes.push(format!("tunnel-group {gname}: no ikev2 pre-shared-key: not used"));
-                            continue;
-                        }
-                        answer.push((format!("{name}@{gname}"), gname.clone(), id, k));
+                // (IKEv1: the identity comes before the key only in aggressive mode; main mode peers stay DefaultL2LGroup's.)
+                for (gname, g) in &by_identity {
+                    let id = if gname.contains('@') { Identity::UserFqdn(gname.clone()) } else { Identity::Fqdn(gname.clone()) };
+                    let k = if v2 { g.ikev2_local.clone().or(g.ikev2_remote.clone()) } else { g.ikev1_key.clone() };
+                    if k.is_none() {
+                        notes.push(format!("tunnel-group {gname}: no {} pre-shared-key: not used", if v2 { "ikev2" } else { "ikev1" }));
+                        continue;
                     }
+                    answer.push((format!("{name}@{gname}"), gname.clone(), id, k));
                 }
                 for (tn, group, id, key) in answer {
                     if key.is_none() && tn != name {
