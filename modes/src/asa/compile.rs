@@ -400,16 +400,7 @@ fn port(w: &[&str]) -> Option<(Option<(PortOp, u16)>, usize)> {
 /// the objects it names). `None`: it cannot be expressed.
 fn acl_rules(w: &[&str], objs: &Objects) -> Option<Vec<AclRule>> {
     let (proto, rest) = w.split_first()?;
-    let protocol = match *proto {
-        "ip" => None,
-        "tcp" => Some(6),
-        "udp" => Some(17),
-        "icmp" => Some(1),
-        "esp" => Some(50),
-        "ah" => Some(51),
-        "gre" => Some(47),
-        n => Some(n.parse().ok()?),
-    };
+    let protocol = crate::cisco_acl::protocol(proto)?;
     let (srcs, n) = objs.addr(rest)?;
     let rest = &rest[n..];
     let (sp, n) = port(rest)?;
