@@ -155,16 +155,7 @@ fn expand_entry(w: &[&str], groups: &BTreeMap<String, (bool, Option<Vec<Vec<Stri
 /// non-contiguous wildcards cannot be expressed: noted by the caller).
 fn acl_rule(w: &[&str]) -> Option<AclRule> {
     let (proto, rest) = w.split_first()?;
-    let protocol = match *proto {
-        "ip" => None,
-        "tcp" => Some(6),
-        "udp" => Some(17),
-        "icmp" => Some(1),
-        "esp" => Some(50),
-        "ahp" => Some(51),
-        "gre" => Some(47),
-        n => Some(n.parse().ok()?),
-    };
+    let protocol = crate::cisco_acl::protocol(proto)?;
     let (src, n) = acl_addr(rest)?;
     let rest = &rest[n..];
     let (src_port, n) = port(rest).map(|(p, n)| (Some(p), n)).unwrap_or((None, 0));
