@@ -30,6 +30,10 @@ impl IkeProp {
             IkeEncr::Aes128Cbc => CipherAlg::Aes(16),
             IkeEncr::Aes192Cbc => CipherAlg::Aes(24),
             IkeEncr::Aes256Cbc => CipherAlg::Aes(32),
+            // Never IKEv1's (the derivation below drops them from IKEv1 peers);
+            // the key length for IKEv2's own mapping (`v2::keys::Encr`).
+            IkeEncr::Aes128Gcm16 => CipherAlg::Aes(16),
+            IkeEncr::Aes256Gcm16 => CipherAlg::Aes(32),
         }
     }
     pub fn hash_alg(&self) -> HashAlg {
@@ -190,6 +194,10 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         let p = cfg.ike_proposals.get(pn).ok_or_else(|| format!("ike proposal {pn} does not exist"))?;
         // IKEv2: the lifetime is the policy's (Table 2), the authentication method too.
         let (lifetime, auth) = if pol.version == IkeVersion::V2 { (pol.lifetime, pol.authentication) } else { (p.lifetime, p.auth_method) };
+        // IKEv1 has no combined-mode cipher for phase 1 (RFC 5282 is IKEv2's).
+        if pol.version == IkeVersion::V1 && p.encryption.is_aead() {
+            continue;
+        }
         proposals.push(IkeProp { name: pn.clone(), encr: p.encryption, hash: p.auth_alg, group: p.dh_group, auth, lifetime, prf: p.prf });
     }
     if proposals.is_empty() {

@@ -1134,6 +1134,20 @@ interface GigabitEthernet0/0
     }
 
     #[test]
+    fn an_ikev2_proposal_with_aes_gcm_has_prfs_and_no_integrity() {
+        let text = "crypto ikev2 proposal G\n encryption aes-gcm-256 aes-gcm-128\n prf sha384\n group 19 20\ncrypto ikev2 policy POL\n proposal G\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9 255.255.255.255\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec transform-set T esp-gcm 256\n mode tunnel\ncrypto map CM 10 ipsec-isakmp\n set peer 203.0.113.9\n set transform-set T\n set ikev2-profile PROF\n match address 101\naccess-list 101 permit ip 10.0.0.0 0.0.0.255 10.1.0.0 0.0.0.255\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map CM\n";
+        let c = compile(&load(text));
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        let pol = &c.config.contexts["local"].ike_policies["CM-10-ike"];
+        let got: Vec<(IkeEncr, Prf, u16)> = pol.proposals.values().map(|n| &c.config.ike_proposals[n]).map(|p| (p.encryption, p.prf, p.dh_group)).collect();
+        assert_eq!(got, [(IkeEncr::Aes256Gcm16, Prf::HmacSha384, 19), (IkeEncr::Aes256Gcm16, Prf::HmacSha384, 20), (IkeEncr::Aes128Gcm16, Prf::HmacSha384, 19), (IkeEncr::Aes128Gcm16, Prf::HmacSha384, 20)]);
+        no_errors(&c.config);
+        // Without a prf the proposal is incomplete for GCM, and said so.
+        let c = compile(&load(&text.replace(" prf sha384\n", "")));
+        assert!(c.notes.iter().any(|n| n == "crypto ikev2 proposal G is incomplete (AES-GCM needs a prf): not used"), "{:?}", c.notes);
+    }
+
+    #[test]
     fn the_ikev2_policy_matching_the_local_address_wins() {
         let text = "crypto ikev2 proposal A\n encryption aes-cbc-128\n integrity sha1\n group 2\ncrypto ikev2 proposal B\n encryption 3des des\n integrity md5\n group 5\n prf sha1\ncrypto ikev2 policy ANY\n match fvrf any\n proposal A\ncrypto ikev2 policy HERE\n match address local 192.0.2.1\n proposal B\ncrypto ikev2 profile PROF\n match identity remote fqdn peer.example.net\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec transform-set T esp-aes esp-sha-hmac\ncrypto map CM 10 ipsec-isakmp\n set peer 203.0.113.9\n set transform-set T\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map CM\n";
         let c = compile(&load(text));

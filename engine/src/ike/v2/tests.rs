@@ -133,6 +133,48 @@ fn two_cores_bring_up_a_tunnel_with_matching_spis_and_keys() {
 }
 
 #[test]
+fn the_ike_sa_is_protected_with_aes_gcm_without_an_integrity_transform() {
+    for (encr, bytes) in [(IkeEncr::Aes128Gcm16, 16), (IkeEncr::Aes256Gcm16, 32)] {
+        let (mut a, _) = pair();
+        a.proposals[0].encr = encr;
+        // A CBC proposal after it: the responder picks the GCM one, the first.
+        let mut cbc = a.proposals[0].clone();
+        cbc.encr = IkeEncr::Aes128Cbc;
+        a.proposals.push(cbc);
+        let b = mirror(&a, "tb");
+        let mut l = Link::new(a, b);
+        l.run();
+        assert_matching(&l, 1);
+        for c in [&l.a, &l.b] {
+            let su = c.sas()[0].suite.expect("negotiated");
+            assert_eq!((su.encr, su.integ, su.prf), (keys::Encr::Gcm(bytes), None, crate::ike::crypto::HashAlg::Sha256));
+        }
+        // IKE_SA_INIT offered GCM without INTEG, and the answer chose it so (RFC 5282 8).
+        let init = |to_b: bool| {
+            let d = &l.log.iter().find(|(t, _)| *t == to_b).expect("IKE_SA_INIT").1;
+            let h = Header::parse(d).unwrap();
+            let m = Msg::parse(h.next, &d[wire::HEADER_LEN..]).unwrap();
+            m.sa().cloned().unwrap()
+        };
+        let (offer, answer) = (init(true), init(false));
+        assert_eq!(offer.proposals.len(), 2);
+        assert_eq!(offer.proposals[0].of(wire::transform::ENCR).next().map(|t| (t.id, t.key_len)), Some((wire::transform::ENCR_AES_GCM_16, Some(bytes as u16 * 8))));
+        assert_eq!(offer.proposals[0].of(wire::transform::INTEG).count(), 0);
+        assert_eq!(offer.proposals[1].of(wire::transform::INTEG).count(), 1);
+        assert_eq!(answer.proposals[0].of(wire::transform::INTEG).count(), 0);
+        // Everything after IKE_SA_INIT went in GCM-sealed SK payloads, a rekey too.
+        let i = l.a.index(l.a.sas()[0].conn).unwrap();
+        l.a.sas[i].queue.push_back(Req::RekeyIke);
+        l.a.kick(i);
+        l.run();
+        assert_eq!(l.a.sas().iter().filter(|s| s.is_established()).count(), 1);
+        assert_eq!(l.a.sas().iter().find(|s| s.is_established()).and_then(|s| s.suite).map(|s| s.encr), Some(keys::Encr::Gcm(bytes)));
+        assert_matching(&l, 1);
+        assert_eq!(l.b.stats.rx_integrity + l.a.stats.rx_integrity, 0);
+    }
+}
+
+#[test]
 fn gcm_children_and_several_children_per_tunnel() {
     let (mut a, _) = pair();
     a.children[0].proposals[0].esp = Some((EspEncr::Aes256Gcm, None));
