@@ -210,7 +210,10 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         let rules: Vec<(Selector, Selector)> = match &pe.access_group {
             None => vec![(Selector::ANY, Selector::ANY)],
             Some(acl) => {
-                let a = ctx.ipsec_acls.get(acl).ok_or_else(|| format!("access group {acl} does not exist"))?;
+                // The context of the bound interface first (the guide's Example 16
+                // keeps the access list there), then the tunnel's own.
+                let bound = t.bind_interface.as_ref().and_then(|(_, c)| c.as_deref()).and_then(|c| cfg.contexts.get(c));
+                let a = bound.and_then(|b| b.ipsec_acls.get(acl)).or_else(|| ctx.ipsec_acls.get(acl)).ok_or_else(|| format!("access group {acl} does not exist"))?;
                 a.rules
                     .values()
                     .map(|r| (selector_of(&r.src, r.protocol, r.src_port), selector_of(r.dst.as_ref().unwrap_or(&AclAddr::Any), r.protocol, r.dst_port)))

@@ -120,9 +120,22 @@ pub fn render(t: &ContextRoutes, all: bool, o: &mut dyn Out) {
     }
 }
 
+fn contexts(s: &Session, a: &Args) -> Vec<String> {
+    if a.has("all-contexts") { s.view().contexts.keys().cloned().collect() } else { vec![s.exec_context.clone()] }
+}
+
+/// `| json`: `{"context": {NAME: {"routes": [...]}}}`, the rows as printed.
+pub fn json(s: &Session, a: &Args) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for c in contexts(s, a) {
+        let t = state(s, &c);
+        m.insert(c, serde_json::json!({ "routes": t.routes }));
+    }
+    serde_json::json!({ "context": m })
+}
+
 fn show(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
-    let contexts: Vec<String> = if a.has("all-contexts") { s.view().contexts.keys().cloned().collect() } else { vec![s.exec_context.clone()] };
-    for (n, c) in contexts.iter().enumerate() {
+    for (n, c) in contexts(s, a).iter().enumerate() {
         if n > 0 {
             o.line("");
         }
