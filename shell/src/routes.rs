@@ -31,6 +31,9 @@ use std::time::{Duration, Instant};
 /// kernel's and iproute2's lists).
 pub const PROTOCOL: u8 = 237;
 
+/// `--no-routes`: install nothing.
+pub static DISABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The route message for one kernel route (add or delete), on the
 /// dataplane device `oif` when the route goes there.
 pub fn route_message(k: &KernelRoute, oif: Option<u32>, with_src: bool) -> RouteMessage {
@@ -179,7 +182,7 @@ impl Installer {
     /// With the router held: bring the kernel's routes in line with the
     /// engine's table (cheap when neither the table nor the device changed).
     pub fn sync(&mut self, r: &mut Router) {
-        if self.failed {
+        if self.failed || DISABLED.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
         if self.nl.is_none() {
