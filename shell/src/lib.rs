@@ -22,3 +22,4 @@ pub mod scale;
 pub mod ssh;
 pub mod sshguard;
 pub mod terminal;
+pub mod xfrm;
