@@ -29,6 +29,7 @@ use crate::config::{Config, NextHop, Prefix4, TunnelEntry, TunnelKind};
 use crate::ike::conf::Selector;
 use crate::ike::sa::ChildSa;
 use crate::ike::Millis;
+use std::collections::{HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 /// Where a route comes from.
@@ -83,7 +84,7 @@ pub struct TunnelRoutes {
 pub struct RouteConf {
     pub statics: Vec<StaticConf>,
     pub tunnels: Vec<TunnelRoutes>,
-    /// The tunnels' remote end points (never routed into the dataplane).
+    /// The tunnels' remote end points, sorted (never routed into the dataplane).
     pub remote_ends: Vec<Ipv4Addr>,
 }
 
@@ -91,17 +92,19 @@ impl RouteConf {
     pub fn from_config(cfg: &Config) -> RouteConf {
         let mut rc = RouteConf::default();
         // Interface (context, name) -> tunnels bound to it.
-        let mut bound: Vec<((String, String), String)> = Vec::new();
+        let mut bound: HashMap<(String, String), Vec<String>> = HashMap::new();
         for (name, t) in &cfg.tunnels {
             if let Some((i, c)) = &t.bind_interface {
-                bound.push(((c.clone().unwrap_or_else(|| t.ike_context().to_string()), i.clone()), name.clone()));
+                bound.entry((c.clone().unwrap_or_else(|| t.ike_context().to_string()), i.clone())).or_default().push(name.clone());
             }
             if let Some(r) = t.remote {
                 rc.remote_ends.push(r);
             }
         }
-        let tunnels_of = |ctx: &str, ifname: &str| -> Vec<String> { bound.iter().filter(|((c, i), _)| c == ctx && i == ifname).map(|(_, t)| t.clone()).collect() };
-        let mut routed_ifs: Vec<(String, String)> = Vec::new();
+        rc.remote_ends.sort();
+        rc.remote_ends.dedup();
+        let tunnels_of = |ctx: &str, ifname: &str| -> Vec<String> { bound.get(&(ctx.to_string(), ifname.to_string())).cloned().unwrap_or_default() };
+        let mut routed_ifs: HashSet<(String, String)> = HashSet::new();
         for (cname, ctx) in &cfg.contexts {
             for r in &ctx.routes {
                 let prefix = Prefix4 { addr: r.prefix.network(), len: r.prefix.len };
@@ -112,7 +115,7 @@ impl RouteConf {
                         if ts.is_empty() {
                             (Hop::Interface(i.clone()), ts)
                         } else {
-                            routed_ifs.push((cname.clone(), i.clone()));
+                            routed_ifs.insert((cname.clone(), i.clone()));
                             (Hop::Tunnel(i.clone()), ts)
                         }
                     }
@@ -128,7 +131,7 @@ impl RouteConf {
                 Some((_, Some(c))) => c.clone(),
                 _ => t.ike_context().to_string(),
             };
-            let by_statics = t.bind_interface.as_ref().is_some_and(|(i, _)| routed_ifs.iter().any(|(c, ri)| *c == context && ri == i));
+            let by_statics = t.bind_interface.as_ref().is_some_and(|(i, _)| routed_ifs.contains(&(context.clone(), i.clone())));
             let mut protected = Vec::new();
             if !t.ts_guided_routes && !by_statics {
                 let acl_ctx = |acl: &str| [Some(context.as_str()), Some(t.ike_context())].into_iter().flatten().find_map(|c| cfg.contexts.get(c).and_then(|cx| cx.ipsec_acls.get(acl)));
@@ -176,9 +179,15 @@ pub struct RouteEntry {
     pub since: Millis,
 }
 
+/// What makes a route the same route (all but its age and source).
+type Key<'a> = (&'a str, Prefix4, &'a Hop, Option<u32>, Origin, Option<&'a str>, bool);
+
 impl RouteEntry {
+    fn key(&self) -> Key<'_> {
+        (&self.context, self.prefix, &self.hop, self.cost, self.origin, self.tunnel.as_deref(), self.up)
+    }
     fn same(&self, o: &RouteEntry) -> bool {
-        self.context == o.context && self.prefix == o.prefix && self.hop == o.hop && self.cost == o.cost && self.origin == o.origin && self.tunnel == o.tunnel && self.up == o.up
+        self.key() == o.key()
     }
     /// Does it send traffic into the dataplane?
     pub fn into_dataplane(&self) -> bool {
@@ -215,7 +224,11 @@ fn selector_src(s: &Selector) -> Option<Ipv4Addr> {
 /// The routes of a configuration with these child SAs up.
 pub fn compute(conf: &RouteConf, sas: &[ChildSa], now: Millis) -> Vec<RouteEntry> {
     let mut v = Vec::new();
-    let up = |t: &str| sas.iter().any(|c| c.tunnel == t);
+    let mut by_tunnel: HashMap<&str, Vec<&ChildSa>> = HashMap::new();
+    for c in sas {
+        by_tunnel.entry(c.tunnel.as_str()).or_default().push(c);
+    }
+    let up = |t: &str| by_tunnel.contains_key(t);
     for s in &conf.statics {
         let live = match &s.hop {
             Hop::Tunnel(_) => s.tunnels.iter().any(|t| up(t)),
@@ -232,11 +245,12 @@ pub fn compute(conf: &RouteConf, sas: &[ChildSa], now: Millis) -> Vec<RouteEntry
             v.push(RouteEntry { context: t.context.clone(), prefix: r.net, hop: Hop::Dataplane(None), cost: None, origin: Origin::Protected, tunnel: Some(t.tunnel.clone()), up: true, src: selector_src(l), since: now });
         }
         if t.follow_sas {
-            for c in sas.iter().filter(|c| c.tunnel == t.tunnel) {
+            let first = v.len();
+            for c in by_tunnel.get(t.tunnel.as_str()).into_iter().flatten() {
                 let prefix = Prefix4 { addr: c.remote_ts.net.network(), len: c.remote_ts.net.len };
                 let e = RouteEntry { context: t.context.clone(), prefix, hop: Hop::Dataplane(Some(*c.remote.ip())), cost: None, origin: Origin::SaSelector, tunnel: Some(t.tunnel.clone()), up: true, src: selector_src(&c.local_ts), since: c.created.min(now) };
                 // One route per selector (a rekey's two SAs give one).
-                if !v.iter().any(|x| x.same(&e)) {
+                if !v[first..].iter().any(|x| x.same(&e)) {
                     v.push(e);
                 }
             }
@@ -266,9 +280,10 @@ impl Table {
         }
         self.sa_print = print;
         let mut new = compute(conf, sas, now);
+        let old: HashMap<Key<'_>, Millis> = self.entries.iter().map(|o| (o.key(), o.since)).collect();
         for e in &mut new {
-            if let Some(o) = self.entries.iter().find(|o| o.same(e)) {
-                e.since = o.since;
+            if let Some(since) = old.get(&e.key()) {
+                e.since = *since;
             }
         }
         if new != self.entries {
@@ -300,6 +315,7 @@ pub struct KernelRoute {
 /// routes of every context), and the routes left out with why.
 pub fn kernel_routes(entries: &[RouteEntry], remote_ends: &[Ipv4Addr]) -> (Vec<KernelRoute>, Vec<(RouteEntry, NotInstalled)>) {
     let mut out: Vec<KernelRoute> = Vec::new();
+    let mut taken: HashMap<(Prefix4, u32), KernelHop> = HashMap::new();
     let mut left = Vec::new();
     for e in entries.iter().filter(|e| e.up) {
         let hop = match &e.hop {
@@ -315,19 +331,22 @@ pub fn kernel_routes(entries: &[RouteEntry], remote_ends: &[Ipv4Addr]) -> (Vec<K
                 left.push((e.clone(), NotInstalled::Default));
                 continue;
             }
-            if let Some(r) = remote_ends.iter().find(|r| e.prefix.contains(**r) && !(e.prefix.len == 0 && e.origin == Origin::Static)) {
+            // Sorted: the first end point at or after the prefix's network address.
+            let i = remote_ends.partition_point(|r| *r < e.prefix.network());
+            if let Some(r) = remote_ends.get(i).filter(|r| e.prefix.contains(**r) && !(e.prefix.len == 0 && e.origin == Origin::Static)) {
                 left.push((e.clone(), NotInstalled::HoldsRemoteEnd(*r)));
                 continue;
             }
         }
         let metric = e.cost.unwrap_or(0);
-        if out.iter().any(|k| k.dst == e.prefix && k.metric == metric) {
+        if let Some(h) = taken.get(&(e.prefix, metric)) {
             // The same route twice (two tunnels protecting one prefix) is one route.
-            if !out.iter().any(|k| k.dst == e.prefix && k.metric == metric && k.hop == hop) {
+            if *h != hop {
                 left.push((e.clone(), NotInstalled::Duplicate));
             }
             continue;
         }
+        taken.insert((e.prefix, metric), hop.clone());
         out.push(KernelRoute { dst: e.prefix, hop, metric, src: e.src });
     }
     (out, left)

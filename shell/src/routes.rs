@@ -164,6 +164,8 @@ pub struct Installer {
     /// The dataplane device's index, once it exists.
     oif: Option<u32>,
     looked: Option<Instant>,
+    /// Routes of the table wait for the device.
+    waiting_dev: bool,
     /// Problems already logged.
     said: BTreeSet<String>,
 }
@@ -211,10 +213,18 @@ impl Installer {
                 }
             }
         }
-        let table = r.engine.routes();
-        let version = table.version();
-        let (want, _left) = kernel_routes(table.entries(), &r.ike().conf().routes.remote_ends);
+        let version = r.engine.routes().version();
+        // Nothing changed, unless routes wait for the dataplane's device.
+        let waiting = self.waiting_dev && self.oif.is_none();
+        if self.synced == Some((version, self.oif)) && !waiting {
+            return;
+        }
+        if waiting && self.synced.is_some_and(|(v, _)| v == version) && self.looked.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+            return;
+        }
+        let (want, _left) = kernel_routes(r.engine.routes().entries(), &r.ike().conf().routes.remote_ends);
         let needs_dev = want.iter().any(|k| k.hop == KernelHop::Dataplane);
+        self.waiting_dev = needs_dev;
         if needs_dev && self.oif.is_none() && self.looked.is_none_or(|t| t.elapsed() >= Duration::from_millis(200)) {
             self.looked = Some(Instant::now());
             if let Some(i) = if_index(crate::dataplane::DEVICE) {
