@@ -148,12 +148,14 @@ pub struct EngineConf {
     pub v2_fragment_size: Option<usize>,
     /// IKEv1: answer aggressive mode for main-mode tunnels too (`Config::ikev1_aggressive_responder`).
     pub v1_aggressive_responder: bool,
+    /// Static routes and what each tunnel routes (`crate::routes`).
+    pub routes: crate::routes::RouteConf,
 }
 
 impl EngineConf {
     /// Derive the peers from a committed configuration.
     pub fn from_config(cfg: &Config) -> EngineConf {
-        let mut ec = EngineConf { v2_cookie_threshold: cfg.ikev2_cookie_challenge.map(|n| n as usize), v2_fragment_size: cfg.ikev2_fragment_mtu.map(usize::from), v1_aggressive_responder: cfg.ikev1_aggressive_responder, ..EngineConf::default() };
+        let mut ec = EngineConf { v2_cookie_threshold: cfg.ikev2_cookie_challenge.map(|n| n as usize), v2_fragment_size: cfg.ikev2_fragment_mtu.map(usize::from), v1_aggressive_responder: cfg.ikev1_aggressive_responder, routes: crate::routes::RouteConf::from_config(cfg), ..EngineConf::default() };
         for (name, t) in &cfg.tunnels {
             if t.kind == TunnelKind::Manual || t.shutdown {
                 continue;
@@ -219,7 +221,10 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         let rules: Vec<(Selector, Selector)> = match &pe.access_group {
             None => vec![(Selector::ANY, Selector::ANY)],
             Some(acl) => {
-                let a = ctx.ipsec_acls.get(acl).ok_or_else(|| format!("access group {acl} does not exist"))?;
+                // The context of the bound interface first (the guide's Example 16
+                // keeps the access list there), then the tunnel's own.
+                let bound = t.bind_interface.as_ref().and_then(|(_, c)| c.as_deref()).and_then(|c| cfg.contexts.get(c));
+                let a = bound.and_then(|b| b.ipsec_acls.get(acl)).or_else(|| ctx.ipsec_acls.get(acl)).ok_or_else(|| format!("access group {acl} does not exist"))?;
                 a.rules
                     .values()
                     .map(|r| (selector_of(&r.src, r.protocol, r.src_port), selector_of(r.dst.as_ref().unwrap_or(&AclAddr::Any), r.protocol, r.dst_port)))

@@ -549,6 +549,8 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let mut pfs: Option<u16> = None;
         let mut profile: Option<String> = None;
         let mut profile_v2: Option<String> = None;
+        // `reverse-route` (not `static`): routes follow the SAs (engine::routes).
+        let rri = n.children.iter().any(|c| c.text == "reverse-route");
         for c in &n.children {
             match words(&c.text).as_slice() {
                 ["set", "isakmp-profile", p] => profile = Some(p.to_string()),
@@ -687,6 +689,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         };
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
         t.on_traffic = true;
+        t.ts_guided_routes = rri;
         if local_addr.is_none() {
             notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
         }
@@ -707,6 +710,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             let mut tsets: Vec<String> = Vec::new();
             let mut acl: Option<String> = None;
             let mut pfs: Option<u16> = None;
+            let rri = n.children.iter().any(|c| c.text == "reverse-route");
             for c in &n.children {
                 match words(&c.text).as_slice() {
                     ["set", "transform-set", ts @ ..] => tsets = ts.iter().map(|s| s.to_string()).collect(),
@@ -748,6 +752,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             t.ike_policy = Some(ike_name);
             t.bind_interface = ifname.map(|i| (i, None));
             t.dynamic_map = true;
+            t.ts_guided_routes = rri;
             t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
             if local_addr.is_none() {
                 notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));

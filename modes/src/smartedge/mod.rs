@@ -24,6 +24,7 @@ pub mod pki_store;
 pub mod render;
 pub mod show;
 pub mod show_ike2;
+pub mod show_route;
 pub mod show_sa;
 pub mod users;
 pub mod wording;
