@@ -34,8 +34,9 @@
 //! * `@@ advance SECONDS` typed at a prompt is a runner directive: it moves
 //!   the virtual clock (timers such as `commit confirmed` fire) instead of
 //!   being sent to the device.
-//! * An IOS question (`... [confirm]`, `... [yes/no]: `) is a prompt: the
-//!   text after it on its line was typed (the answer).
+//! * A question (IOS `... [confirm]`, `... [yes/no]: `, `... [no]: `;
+//!   SmartEdge `Enter the ...: `, `... (y/n): `) is a prompt: the text
+//!   after it on its line was typed (the answer).
 //! * `<*>` in an expected line matches any text (for values that may vary).
 //! * Secrets: at a `Password: ` prompt (`enable` asking for the enable
 //!   secret, the login dialog) the device echoes nothing; the transcript
@@ -149,8 +150,13 @@ impl Transcript {
                 if let Some(t) = l.strip_prefix("Username: ") {
                     return Some(format!("\x02{t}"));
                 }
-                // An IOS question is a prompt too: what follows it was typed.
-                for q in ["[confirm]", "[yes/no]: "] {
+                // A question is a prompt too: what follows it was typed
+                // (IOS `[confirm]`, `[yes/no]: `, `[no]: `; SmartEdge's
+                // certificate request `Enter the ...: `, `(y/n): `).
+                if let Some(i) = l.strip_prefix("Enter the ").and_then(|r| r.find(": ")) {
+                    return Some(l["Enter the ".len() + i + 2..].to_string());
+                }
+                for q in ["[confirm]", "[yes/no]: ", "[no]: ", "(y/n): "] {
                     if let Some(i) = l.find(q) {
                         return Some(l[i + q.len()..].to_string());
                     }
