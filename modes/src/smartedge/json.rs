@@ -20,7 +20,7 @@ pub const NOT_YET: &[&str] = &[
     "show configuration [ike | ipsec | tunnel] [all-contexts] [verbose]",
     "show configuration changes",
     "show ike keys tshark",
-    "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [handle <1-4294967295>:handle]",
+    "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [identity WORD:id | handle <1-4294967295>:handle]",
     "show pki certificate-request rsa [all]",
     "show pki key-pair [WORD]",
 ];
