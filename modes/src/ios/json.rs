@@ -32,6 +32,7 @@ pub const NOT_YET: &[&str] = &[
     "show crypto isakmp policy",
     "show crypto map [tag WORD]",
     "show crypto keys tshark",
+    "show crypto key mypubkey {rsa | ec} [WORD]",
 ];
 
 /// The JSON state of the IOS show declared as `spec`.
