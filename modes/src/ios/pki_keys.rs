@@ -271,16 +271,37 @@ fn zeroize(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
+/// The keys `show crypto key mypubkey rsa|ec [LABEL]` lists.
+fn shown_keys(s: &Session, a: &Args) -> Vec<crate::keystore::StoredKey> {
+    let ec = a.has("ec");
+    crate::keystore::store(s).all().into_iter().filter(|k| a.get("WORD").is_none_or(|w| w == k.label) && matches!(k.key.kind(), KeyKind::Rsa(_)) != ec).collect()
+}
+
+/// `| json` of `show crypto key mypubkey rsa|ec`: by key name, what the text shows.
+pub fn mypubkey_json(s: &Session, a: &Args) -> serde_json::Value {
+    let ec = a.has("ec");
+    let keys: serde_json::Map<String, serde_json::Value> = shown_keys(s, a)
+        .into_iter()
+        .map(|k| {
+            let data: String = hex_lines(&k.key.public_key_der(), "").join(" ");
+            let v = serde_json::json!({
+                "generated_at": super::pki::ios_date(k.created),
+                "key_type": if ec { "EC KEYS" } else { "RSA KEYS" },
+                "bits": k.key.kind().bits(),
+                "storage_device": if ec { "private-config" } else { "not specified" },
+                "usage": if ec { "Signature Key" } else { "General Purpose Key" },
+                "exportable": false,
+                "key_data": data,
+            });
+            (k.label, v)
+        })
+        .collect();
+    serde_json::json!({ "key_name": keys })
+}
+
 fn mypubkey(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     let ec = a.has("ec");
-    for k in crate::keystore::store(s).all() {
-        if a.get("WORD").is_some_and(|w| w != k.label) {
-            continue;
-        }
-        let is_ec = !matches!(k.key.kind(), KeyKind::Rsa(_));
-        if is_ec != ec {
-            continue;
-        }
+    for k in shown_keys(s, a) {
         out.line(&format!("% Key pair was generated at: {}", super::pki::ios_date(k.created)));
         out.line(&format!("Key name: {}", k.label));
         out.line(if ec { "Key type: EC KEYS" } else { "Key type: RSA KEYS" });
