@@ -176,8 +176,20 @@ fn yes_no(a: &str) -> Option<bool> {
     }
 }
 
+/// The label, or IOS's message (the line itself was taken: pasted
+/// configurations carrying it are not refused, as on IOS).
+fn label_or_say(s: &Session, a: &Args, out: &mut dyn Out) -> Option<String> {
+    match rsa_label(s, a) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            out.line(&format!("% {e}"));
+            None
+        }
+    }
+}
+
 fn generate_rsa(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
-    let label = rsa_label(s, a)?;
+    let Some(label) = label_or_say(s, a, out) else { return Ok(()) };
     if !edgesh_engine::pki::keys::valid_label(&label) {
         return Err(format!("Invalid key label {label}"));
     }
@@ -200,7 +212,7 @@ fn generate_rsa(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
 }
 
 fn generate_ec(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
-    let label = rsa_label(s, a)?;
+    let Some(label) = label_or_say(s, a, out) else { return Ok(()) };
     let kind = if a.has("384") { KeyKind::P384 } else { KeyKind::P256 };
     out.line(&format!("The name for the keys will be: {label}"));
     if crate::keystore::store(s).exists(&label) {
