@@ -1,10 +1,12 @@
 //! IOS key pairs and terminal enrollment: `crypto key generate rsa|ec`,
 //! `crypto key zeroize rsa [LABEL]`, `show crypto key mypubkey rsa|ec`,
-//! `crypto pki enroll TP` (a PKCS#10 request for an `enrollment terminal`
-//! trustpoint, printed as IOS prints it) and `crypto pki import TP
-//! certificate` (the router certificate pasted in base64 or PEM, ended by a
-//! blank line or `quit`, kept in `crypto pki certificate chain TP` as
-//! IOS's hex block).
+//! `crypto pki authenticate TP` (the CA certificate pasted, its
+//! fingerprints shown, accepted when confirmed), `crypto pki enroll TP` (a
+//! PKCS#10 request for an `enrollment terminal` trustpoint, printed as IOS
+//! prints it) and `crypto pki import TP certificate` (the router
+//! certificate pasted in base64 or PEM, ended by a blank line or `quit`);
+//! pasted certificates are kept in `crypto pki certificate chain TP` as
+//! IOS's hex blocks.
 //!
 //! The keys are in the router's key store (`crate::keystore`: the IOS key
 //! label is the store label, a file of mode 0600); they are one-time
@@ -45,6 +47,7 @@ pub fn register_global(g: &mut G) {
     add(g, "crypto key generate ec keysize {256 | 384} [label WORD:label]", &[ENC, LTK, "Generate new keys", "Generate EC keys: ECDSA", "Number of bits in the EC key", "256 bit keys", "384 bit keys", "Provide a label", "EC keypair label"], generate_ec);
     add(g, "crypto key zeroize [rsa [WORD] | ec [WORD:ec]]", &[ENC, LTK, "Remove keys", "Remove RSA keys", "keypair label", "Remove EC keys", "keypair label"], zeroize);
     add(g, "crypto pki enroll WORD", &[ENC, "Public Key components", "Request a certificate from a CA", "Name of the trustpoint"], enroll);
+    add(g, "crypto pki authenticate WORD", &[ENC, "Public Key components", "Get the certification authority certificate", "Name of the trustpoint"], authenticate);
     add(g, "crypto pki import WORD certificate", &[ENC, "Public Key components", "Import a certificate from the terminal", "Name of the trustpoint", "Import a certificate"], import);
 }
 
@@ -541,10 +544,12 @@ fn enroll(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
-/// The certificate pasted after `crypto pki import TP certificate`.
+/// The certificate pasted after `crypto pki import TP certificate` (the
+/// router's) or `crypto pki authenticate TP` (the CA's).
 struct Paste {
     tp: String,
     lines: Vec<String>,
+    ca: bool,
 }
 
 impl Dialog for Paste {
@@ -562,6 +567,24 @@ impl Dialog for Paste {
             self.lines.push(t.to_string());
             return Some(self);
         }
+        if self.ca {
+            return match pasted_der(&self.lines) {
+                Ok((der, cert)) => {
+                    use md5::Digest;
+                    let words = |b: &[u8]| b.chunks(4).map(|c| c.iter().map(|x| format!("{x:02X}")).collect::<String>()).collect::<Vec<_>>().join(" ");
+                    out.line("Certificate has the following attributes:");
+                    out.line(&format!("       Fingerprint MD5: {}", words(&md5::Md5::digest(&der))));
+                    out.line(&format!("      Fingerprint SHA1: {}", words(&sha1::Sha1::digest(&der))));
+                    out.line("");
+                    let serial = serial_hex(&cert);
+                    Some(Box::new(AcceptCa { tp: self.tp.clone(), der, serial }))
+                }
+                Err(e) => {
+                    out.line(&format!("% {e}"));
+                    None
+                }
+            };
+        }
         if let Err(e) = import_pasted(s, &self.tp, &self.lines) {
             out.line(&format!("% {e}"));
             return None;
@@ -571,13 +594,85 @@ impl Dialog for Paste {
     }
 }
 
-/// Decode the pasted base64 (with or without the PEM lines) and keep the
-/// certificate as trustpoint `tp`'s router certificate.
-fn import_pasted(s: &mut Session, tp: &str, lines: &[String]) -> Result<(), String> {
+/// `% Do you accept this certificate? [yes/no]:` after `crypto pki authenticate`.
+struct AcceptCa {
+    tp: String,
+    der: Vec<u8>,
+    serial: String,
+}
+
+impl Dialog for AcceptCa {
+    fn prompt(&self) -> String {
+        "% Do you accept this certificate? [yes/no]: ".into()
+    }
+
+    fn answer(self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog>> {
+        match yes_no(line) {
+            None => {
+                out.line("% Please answer 'yes' or 'no'.");
+                Some(self)
+            }
+            Some(false) => None,
+            Some(true) => {
+                // The CA certificate replaces the one before; a router certificate stays.
+                keep_in_chain(s, &self.tp, &self.der, &format!("certificate ca {}", self.serial), true);
+                out.line("Trustpoint CA certificate accepted.");
+                out.line("% Certificate successfully imported");
+                None
+            }
+        }
+    }
+}
+
+fn serial_hex(cert: &x509_cert::Certificate) -> String {
+    cert.tbs_certificate().serial_number().as_bytes().iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// The DER of a pasted certificate (base64, with or without the PEM lines).
+fn pasted_der(lines: &[String]) -> Result<(Vec<u8>, x509_cert::Certificate), String> {
     use base64ct::Encoding;
     let b64: String = lines.iter().filter(|l| !l.starts_with("-----")).map(|l| l.trim()).collect();
     let der = base64ct::Base64::decode_vec(&b64).map_err(|_| "The certificate is not base 64 encoded".to_string())?;
     let cert = x509_cert::Certificate::from_der(&der).map_err(|e| format!("Not an X.509 certificate ({e})"))?;
+    Ok((der, cert))
+}
+
+/// Keep `der` as the block `head` (`certificate 03`, `certificate ca 01`)
+/// of trustpoint `tp`'s chain, replacing the certificate of the same kind;
+/// the chain is made after the trustpoint's block if there is none.
+fn keep_in_chain(s: &mut Session, tp: &str, der: &[u8], head: &str, ca: bool) {
+    let mut block = Node { text: head.to_string(), ..Default::default() };
+    block.children = hex_lines(der, "").into_iter().map(|l| Node { text: l, ..Default::default() }).collect();
+    block.children.push(Node { text: "quit".into(), ..Default::default() });
+    let mut r = s.router();
+    let root = &mut r.ios_doc.root;
+    let at = match root.iter().position(|n| super::pki::chain_name(&n.text) == Some(tp)) {
+        Some(i) => i,
+        None => {
+            // After the trustpoint's block, as IOS lists it.
+            let after = root.iter().rposition(|n| n.text == format!("crypto pki trustpoint {tp}") || n.text == format!("crypto ca trustpoint {tp}")).map(|i| i + 1).unwrap_or(root.len());
+            root.insert(after, Node { text: format!("crypto pki certificate chain {tp}"), ..Default::default() });
+            after
+        }
+    };
+    let chain = &mut root[at].children;
+    let is_ca = |c: &Node| c.text.split_whitespace().nth(1) == Some("ca");
+    if ca {
+        chain.retain(|c| !is_ca(c));
+        chain.push(block);
+    } else {
+        // The router certificate comes first, the CA's after it.
+        chain.retain(is_ca);
+        chain.insert(0, block);
+    }
+    drop(r);
+    s.ios.blocks = Default::default();
+}
+
+/// Decode the pasted certificate and keep it as trustpoint `tp`'s router
+/// certificate, if it carries the trustpoint's key.
+fn import_pasted(s: &mut Session, tp: &str, lines: &[String]) -> Result<(), String> {
+    let (der, cert) = pasted_der(lines)?;
     let (label, default) = {
         let r = s.router();
         (keypair_of(&r.ios_doc, tp), fqdn(&r.ios_doc))
@@ -588,28 +683,7 @@ fn import_pasted(s: &mut Session, tp: &str, lines: &[String]) -> Result<(), Stri
     if spki != key.key.public_key_der() {
         return Err(format!("The certificate is not for key pair {label} of trustpoint {tp} (its public key differs)"));
     }
-    let serial: String = cert.tbs_certificate().serial_number().as_bytes().iter().map(|b| format!("{b:02X}")).collect();
-    let mut block = Node { text: format!("certificate {serial}"), ..Default::default() };
-    block.children = hex_lines(&der, "").into_iter().map(|l| Node { text: l, ..Default::default() }).collect();
-    block.children.push(Node { text: "quit".into(), ..Default::default() });
-    let mut r = s.router();
-    let root = &mut r.ios_doc.root;
-    let head = format!("crypto pki certificate chain {tp}");
-    let at = match root.iter().position(|n| super::pki::chain_name(&n.text) == Some(tp)) {
-        Some(i) => i,
-        None => {
-            // After the trustpoint's block, as IOS lists it.
-            let after = root.iter().rposition(|n| n.text == format!("crypto pki trustpoint {tp}") || n.text == format!("crypto ca trustpoint {tp}")).map(|i| i + 1).unwrap_or(root.len());
-            root.insert(after, Node { text: head, ..Default::default() });
-            after
-        }
-    };
-    // The router certificate replaces the one before; CA certificates stay, after it.
-    let chain = &mut root[at].children;
-    chain.retain(|c| c.text.split_whitespace().nth(1) == Some("ca"));
-    chain.insert(0, block);
-    drop(r);
-    s.ios.blocks = Default::default();
+    keep_in_chain(s, tp, &der, &format!("certificate {}", serial_hex(&cert)), false);
     Ok(())
 }
 
@@ -622,7 +696,20 @@ fn import(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     out.line("Enter the base 64 encoded certificate.");
     out.line("End with a blank line or the word \"quit\" on a line by itself");
     out.line("");
-    s.dialog = Some(Box::new(Paste { tp, lines: Vec::new() }));
+    s.dialog = Some(Box::new(Paste { tp, lines: Vec::new(), ca: false }));
+    Ok(())
+}
+
+fn authenticate(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
+    let tp = a.req("WORD")?.to_string();
+    if trustpoint_lines(&s.router().ios_doc, &tp).is_none() {
+        return Err(format!("Trustpoint {tp} is not configured."));
+    }
+    out.line("");
+    out.line("Enter the base 64 encoded CA certificate.");
+    out.line("End with a blank line or the word \"quit\" on a line by itself");
+    out.line("");
+    s.dialog = Some(Box::new(Paste { tp, lines: Vec::new(), ca: true }));
     Ok(())
 }
 
