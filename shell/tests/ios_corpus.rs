@@ -121,6 +121,9 @@ fn not_config(l: &str) -> bool {
         || l.starts_with("Current configuration")
         || l.starts_with("hostname ")
         || l.starts_with("exit-")
+        // One-time operations, not configuration (IOS keeps no line of them).
+        || l.starts_with("crypto key generate ")
+        || l.starts_with("crypto key zeroize")
 }
 
 /// The problems of one file pasted into a fresh router: refused lines, lines
@@ -145,8 +148,9 @@ fn paste_problems(name: &str, text: &str) -> Vec<String> {
     let lines: Vec<&str> = out.lines().collect();
     for (i, l) in lines.iter().enumerate() {
         // Refusals that are right (IOS refuses them too): the files' own errors
-        // (`vrf forwarding` of a VRF never defined).
-        const RIGHT: &[&str] = &["vrf forwarding v1"];
+        // (`vrf forwarding` of a VRF never defined; RSA keys asked for with
+        // no domain name: `% Please define a domain-name first.`).
+        const RIGHT: &[&str] = &["vrf forwarding v1", "crypto key generate rsa general-keys modulus 1024"];
         // A certificate whose data is not one (the corpus's made-up hex) is reported, its lines kept: not a refusal.
         let kept_cert = l.starts_with("% Certificate ") && l.ends_with("; the lines are kept as typed");
         if l.starts_with('%') && !kept_cert && (l.contains("rejected") || !RIGHT.iter().any(|r| lines[..i].iter().rev().take(4).any(|x| x.ends_with(r)))) && !(l.contains("rejected") && lines[..i].iter().any(|x| x.ends_with("vrf forwarding v1"))) {

@@ -179,6 +179,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             crate::ios::commit::sync(&mut s.router());
             value(&crate::engine::tshark_keys(&s.router()))
         }
+        "show crypto key mypubkey {rsa | ec} [WORD]" => Ok(crate::ios::pki_keys::mypubkey_json(s, a)),
         "show clock" => value(&serde_json::json!({ "clock": format!("*{}", crate::time::date_time(s.router().now())) })),
         "show privilege" => value(&serde_json::json!({ "privilege_level": s.privilege })),
         _ => return None,

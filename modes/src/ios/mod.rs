@@ -30,6 +30,7 @@ pub mod ikev2;
 pub mod names;
 pub mod acl_check;
 pub mod pki;
+pub mod pki_keys;
 pub mod questions;
 pub mod modes_tree;
 pub mod show_archive;

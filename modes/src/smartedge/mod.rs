@@ -21,6 +21,8 @@ pub mod load;
 pub mod modes;
 pub mod pki;
 pub mod pki_store;
+pub mod pki_request;
+pub mod pki_show;
 pub mod render;
 pub mod show;
 pub mod show_ike2;
