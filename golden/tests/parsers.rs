@@ -64,6 +64,32 @@ fn ntc_fixture_fields(yml: &Path) -> Vec<Vec<String>> {
     records
 }
 
+/// Genie's or ntc-templates' whole parse of each (family, command, text, Genie OS), by parse_full.py.
+fn parse_full(py: &Path, cases: &[(&str, &str, &str, Option<&str>)]) -> Vec<serde_json::Value> {
+    let input: Vec<serde_json::Value> = cases.iter().map(|(family, cmd, text, os)| serde_json::json!({ "family": family, "command": cmd, "text": text, "os": os })).collect();
+    let mut child = Command::new(py).arg(root().join("golden/tests/parse_full.py")).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("python");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), serde_json::Value::Array(input).to_string().as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "parse_full.py failed");
+    serde_json::from_slice(&o.stdout).expect("parse_full.py output")
+}
+
+/// A parse against its expected structure `tests/parsed/NAME` (a failure
+/// prints the parse, to check against the transcript and copy there).
+fn against_expected(name: &str, what: &str, res: &serde_json::Value, failures: &mut Vec<String>) -> Option<serde_json::Value> {
+    let Some(parsed) = res.get("parsed") else {
+        failures.push(format!("{what}: {}", res["error"]));
+        return None;
+    };
+    let path = root().join("golden/tests/parsed").join(name);
+    match std::fs::read_to_string(&path).map(|t| serde_json::from_str::<serde_json::Value>(&t)) {
+        Ok(Ok(want)) if &want == parsed => {}
+        Ok(Ok(_)) => failures.push(format!("{what}: the parse differs from tests/parsed/{name}; it is now\n{}", serde_json::to_string_pretty(parsed).unwrap())),
+        _ => failures.push(format!("{what}: no tests/parsed/{name}; the parse is\n{}", serde_json::to_string_pretty(parsed).unwrap())),
+    }
+    Some(parsed.clone())
+}
+
 fn corpus() -> Option<PathBuf> {
     [root().join("../shared/corpus/outputs/ios"), PathBuf::from("/work/shared/corpus/outputs/ios")].into_iter().find(|p| p.exists())
 }
@@ -97,28 +123,13 @@ fn ios_outputs_parse_with_genie_and_ntc_templates() {
         ("show crypto session detail", "ntc", None, Some("show_crypto_session_detail/ntc-cisco_ios_show_crypto_session_detail.yml")),
         ("show crypto session detail", "genie", Some("iosxe"), None),
     ];
-    let mut input = Vec::new();
-    for (cmd, family, os, _) in cases {
-        let text = outs.iter().find(|(c, _)| c == cmd).map(|x| x.1.clone()).unwrap_or_else(|| panic!("{cmd}: not in parsers.golden"));
-        input.push(serde_json::json!({ "family": family, "command": cmd, "text": text, "os": os }));
-    }
-    let mut child = Command::new(&py).arg(root().join("golden/tests/parse_full.py")).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("python");
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), serde_json::Value::Array(input).to_string().as_bytes()).unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success(), "parse_full.py failed");
-    let results: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).expect("parse_full.py output");
+    let texts: Vec<String> = cases.iter().map(|(cmd, ..)| outs.iter().find(|(c, _)| c == cmd).map(|x| x.1.clone()).unwrap_or_else(|| panic!("{cmd}: not in parsers.golden"))).collect();
+    let input: Vec<(&str, &str, &str, Option<&str>)> = cases.iter().zip(&texts).map(|((cmd, family, os, _), t)| (*family, *cmd, t.as_str(), *os)).collect();
+    let results = parse_full(&py, &input);
     let mut failures = Vec::new();
     for ((cmd, family, os, fixture), res) in cases.iter().zip(&results) {
         let name = format!("{}.{family}{}.json", cmd.replace(' ', "_"), os.map(|o| format!("-{o}")).unwrap_or_default());
-        let Some(parsed) = res.get("parsed") else {
-            failures.push(format!("{cmd} ({family}): {}", res["error"]));
-            continue;
-        };
-        let path = root().join("golden/tests/parsed").join(&name);
-        let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).expect("expected JSON");
-        if parsed != &want {
-            failures.push(format!("{cmd} ({family}): the parse differs from tests/parsed/{name}; it is now\n{}", serde_json::to_string_pretty(parsed).unwrap()));
-        }
+        let Some(parsed) = against_expected(&name, &format!("{cmd} ({family})"), res, &mut failures) else { continue };
         if let (Some(fx), Some(dir)) = (fixture, corpus()) {
             let real = ntc_fixture_fields(&dir.join(fx));
             let ours: Vec<Vec<String>> = parsed.as_array().map(|a| a.iter().map(|r| r.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()).collect()).unwrap_or_default();
@@ -437,5 +448,19 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+    // And the whole parse of each: every record, field and value (`tests/parsed/everyday/`).
+    let mut input: Vec<(&str, &str, String, Option<&str>)> = Vec::new();
+    for (typed, cmd, last, family, extra, _) in &cases {
+        let mut it = outs.iter().filter(|(c, _)| c == typed);
+        let Some((_, body)) = (if *last { it.next_back() } else { it.next() }) else { continue };
+        let os = extra.iter().position(|x| *x == "--genie-os").and_then(|i| extra.get(i + 1)).copied();
+        input.push((*family, *cmd, body.clone(), os));
+    }
+    let refs: Vec<(&str, &str, &str, Option<&str>)> = input.iter().map(|(f, c, t, o)| (*f, *c, t.as_str(), *o)).collect();
+    let results = parse_full(&py, &refs);
+    for ((family, cmd, _, os), res) in refs.iter().zip(&results) {
+        let name = format!("everyday/{}.{family}{}.json", cmd.replace([' ', '/'], "_"), os.map(|o| format!("-{o}")).unwrap_or_default());
+        against_expected(&name, &format!("{cmd} ({family}, whole parse)"), res, &mut failures);
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
