@@ -200,6 +200,7 @@ mod tests {
             auto_start: auto,
             max_tunnels: None,
             dynamic: false,
+            pki: None,
         }
     }
 
