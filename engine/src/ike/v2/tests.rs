@@ -4,6 +4,7 @@ use super::*;
 use crate::config::*;
 use crate::ike::endpoint::tests::{mirror, peer};
 use crate::ike::endpoint::IKE_PORT;
+use crate::ike::events::DpdStep;
 
 pub(crate) fn v2peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group: u16) -> PeerConf {
     let mut p = peer(name, local, remote, psk, group);
@@ -382,9 +383,22 @@ fn clear_deletes_on_both_sides_and_dpd_notices_a_dead_peer() {
     // A's static tunnel comes back; then B dies.
     l.advance(RETRY_INTERVAL + 1_000);
     assert_matching(&l, 1);
+    // Alive: an empty INFORMATIONAL request, answered under its message ID.
+    Link::events(&mut l.a);
+    Link::events(&mut l.b);
+    l.advance(DPD_INTERVAL + 1_000);
+    let step = |ev: &[Event], want: DpdStep| -> Vec<u32> { ev.iter().filter_map(|e| if let Event::Dpd { step, seq, v2: true, .. } = e { (*step == want).then_some(*seq) } else { None }).collect() };
+    let (ea, eb) = (Link::events(&mut l.a), Link::events(&mut l.b));
+    let asked = [step(&ea, DpdStep::Asked), step(&eb, DpdStep::Asked)];
+    assert!(!asked[0].is_empty() || !asked[1].is_empty(), "{ea:?}");
+    assert_eq!(step(&ea, DpdStep::Answered), asked[0]);
+    assert_eq!(step(&eb, DpdStep::PeerAsked), asked[0], "the peer saw each request");
+    assert_eq!(step(&eb, DpdStep::Answered), asked[1]);
     l.drop_to_a = true;
     l.advance(400_000);
-    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::DpdDead { .. })));
+    let ev = Link::events(&mut l.a);
+    assert!(ev.iter().any(|e| matches!(e, Event::DpdDead { .. })));
+    assert!(!step(&ev, DpdStep::Asked).is_empty() && step(&ev, DpdStep::Answered).is_empty(), "{ev:?}");
 }
 
 #[test]
