@@ -114,6 +114,10 @@ pub enum Event {
     Sent { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, retransmit: bool },
     Received { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8> },
     State { conn: u32, peer: Ipv4Addr, old: P1State, new: P1State },
+    /// Main-mode message `number` (1 to 6; the odd ones are the
+    /// initiator's) sent or taken in: the steps of the exchange, for the
+    /// dialects that print them (IOS: `Old State = IKE_R_MM2  New State = IKE_R_MM3`).
+    P1Step { conn: u32, peer: Ipv4Addr, role: Role, number: u8, sent: bool },
     /// One offered phase-1 transform checked against one configured proposal.
     P1Check { conn: u32, peer: Ipv4Addr, transform: u8, proposal: String, priority: usize, offered: OfferedP1, result: Result<(), P1Mismatch>, more: bool },
     P1NoneAcceptable { conn: u32, peer: Ipv4Addr },
@@ -121,6 +125,11 @@ pub enum Event {
     P2NoneAcceptable { conn: u32, peer: Ipv4Addr },
     /// The proxy identities of a quick mode mirror no configured selector pair.
     ProxyIdMismatch { conn: u32, peer: Ipv4Addr, initiator: IdRepr, responder: IdRepr },
+    /// A proxy identity of a quick mode is a subnet whose address has bits
+    /// outside its mask (`10.1.1.1/255.255.255.0`: host-specific on one end,
+    /// network-specific on the other); the SA is not made (seed 002's
+    /// `IPSEC(initialize_sas): invalid proxy IDs`).
+    InvalidProxyIds { conn: u32, peer: Ipv4Addr, initiator: IdRepr, responder: IdRepr },
     /// SPD selectors sent or received in quick mode (informational).
     Selectors { conn: u32, peer: Ipv4Addr, sent: bool, initiator: IdRepr, responder: IdRepr },
     /// The peer's phase-1 identity is not the configured one.
@@ -258,11 +267,13 @@ impl Event {
             | Event::V2GiveUp { peer, .. }
             | Event::V2IkeRekeyed { peer, .. } => *peer,
             Event::State { peer, .. }
+            | Event::P1Step { peer, .. }
             | Event::P1Check { peer, .. }
             | Event::P1NoneAcceptable { peer, .. }
             | Event::P2Check { peer, .. }
             | Event::P2NoneAcceptable { peer, .. }
             | Event::ProxyIdMismatch { peer, .. }
+            | Event::InvalidProxyIds { peer, .. }
             | Event::Selectors { peer, .. }
             | Event::IdMismatch { peer, .. }
             | Event::NoPeer { peer, .. }

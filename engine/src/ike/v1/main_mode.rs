@@ -52,6 +52,9 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
             }
         }
     }
+    if let Some(number) = mm_number(role, state, false, false) {
+        cx.event(Event::P1Step { conn, peer: *remote.ip(), role, number, sent: false });
+    }
     match (role, state) {
         (Role::Initiator, P1State::MmNoState) => mm2(cx, sa, pc, now, hdr, data, &msg),
         (Role::Responder, P1State::MmSaSetup) => mm3(cx, sa, pc, now, data, &msg),
