@@ -111,8 +111,12 @@ pub enum DownReason {
 pub enum Event {
     /// Inbound ESP packets the dataplane dropped (a batch of one kind on one SA; `conn`: the inbound SA's connection id, 0 for an unknown SPI).
     EspDropped { conn: u32, peer: Ipv4Addr, local: Ipv4Addr, spi: u32, kind: crate::esp_drops::DropKind, packets: u64, seq: u32, inner: Option<(Ipv4Addr, Ipv4Addr, u8)> },
-    Sent { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, retransmit: bool },
-    Received { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8> },
+    /// An IKEv1 message sent; `sa_state`: the role and state of its SA as it
+    /// went (IOS: `(R) MM_SA_SETUP`), `local_port` the port it left from.
+    Sent { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, retransmit: bool, sa_state: Option<(Role, P1State)>, local_port: u16 },
+    /// An IKEv1 message taken in; `sa_state` as it came (None: the first
+    /// message of an SA not made yet, IOS's `(N) NEW SA`).
+    Received { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, sa_state: Option<(Role, P1State)>, local_port: u16 },
     State { conn: u32, peer: Ipv4Addr, old: P1State, new: P1State },
     /// Main-mode message `number` (1 to 6; the odd ones are the
     /// initiator's) sent or taken in: the steps of the exchange, for the

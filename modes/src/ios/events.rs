@@ -106,16 +106,18 @@ pub fn ios_log(e: &Event) -> Vec<(u8, &'static str, String)> {
 pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
     let mut v = Vec::new();
     match e {
-        Event::Received { conn, peer, exchange: x, msgid, payloads } if f.isakmp => {
-            v.push(format!("ISAKMP (0:{conn}): received packet from {} sport {} Global ({})", peer.ip(), peer.port(), exchange::name(*x)));
+        // The packet lines as IOS 12.4 and later print them: ports, and the
+        // SA's role and state (`(R) MM_SA_SETUP`; a first message `(N) NEW SA`).
+        Event::Received { conn, peer, msgid, payloads, sa_state, local_port, .. } if f.isakmp => {
+            v.push(format!("ISAKMP (0:{conn}): received packet from {} dport {local_port} sport {} Global {}", peer.ip(), peer.port(), sa_text(*sa_state)));
             for p in payloads {
                 if *p != payload::HASH || *msgid == 0 {
                     v.push(format!("ISAKMP (0:{conn}): processing {} payload. message ID = {msgid}", payload::name(*p)));
                 }
             }
         }
-        Event::Sent { conn, peer, exchange: x, retransmit, .. } if f.isakmp => {
-            v.push(format!("ISAKMP (0:{conn}): {}sending packet to {} peer_port {} ({})", if *retransmit { "re" } else { "" }, peer.ip(), peer.port(), exchange::name(*x)));
+        Event::Sent { conn, peer, retransmit, sa_state, local_port, .. } if f.isakmp => {
+            v.push(format!("ISAKMP (0:{conn}): {}sending packet to {} my_port {local_port} peer_port {} {}", if *retransmit { "re" } else { "" }, peer.ip(), peer.port(), sa_text(*sa_state)));
         }
         // IOS's debug prints its IKE state machine's steps (`IKE_READY`,
         // `IKE_I_MM1` ... `IKE_R_MM5`, `IKE_P1_COMPLETE`), as in a public
@@ -298,6 +300,17 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
     }
     v.extend(super::debug_ikev2::lines(e, f));
     v
+}
+
+/// An SA's role and state as IOS's packet lines print them: `(I) MM_NO_STATE`, `(N) NEW SA`.
+/// IOS pads QM_IDLE there to 13 characters (`(R) QM_IDLE      `, as captured).
+fn sa_text(s: Option<(Role, P1State)>) -> String {
+    let st = |st: P1State| if st == P1State::QmIdle { "QM_IDLE      ".to_string() } else { st.to_string() };
+    match s {
+        Some((Role::Initiator, s)) => format!("(I) {}", st(s)),
+        Some((Role::Responder, s)) => format!("(R) {}", st(s)),
+        None => "(N) NEW SA".into(),
+    }
 }
 
 /// IOS's state-machine lines for main-mode message `number` sent or taken
@@ -499,6 +512,14 @@ mod tests {
         assert_eq!(step(Role::Initiator, 1, true), ["ISAKMP (0:1003): Input = IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM", "ISAKMP (0:1003): Old State = IKE_READY  New State = IKE_I_MM1 "]);
         assert_eq!(step(Role::Initiator, 4, false)[1], "ISAKMP (0:1003): Old State = IKE_I_MM3  New State = IKE_I_MM4 ");
         assert_eq!(step(Role::Initiator, 6, false)[1..], ["ISAKMP (0:1003): Old State = IKE_I_MM5  New State = IKE_I_MM6 ", "ISAKMP (0:1003): Input = IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE", "ISAKMP (0:1003): Old State = IKE_I_MM6  New State = IKE_P1_COMPLETE "]);
+        // The packet lines of the same capture: ports, role and MM_ state.
+        let peer: std::net::SocketAddrV4 = "103.1.1.1:512".parse().unwrap();
+        let rx = Event::Received { conn: 0, peer, exchange: exchange::MAIN, msgid: 0, payloads: vec![], sa_state: None, local_port: 500 };
+        assert_eq!(ios_debug(&rx, &on()), ["ISAKMP (0:0): received packet from 103.1.1.1 dport 500 sport 512 Global (N) NEW SA"]);
+        let tx = Event::Sent { conn: 0, peer, exchange: exchange::MAIN, msgid: 0, payloads: vec![], retransmit: false, sa_state: Some((Role::Responder, P1State::MmSaSetup)), local_port: 500 };
+        assert_eq!(ios_debug(&tx, &on()), ["ISAKMP (0:0): sending packet to 103.1.1.1 my_port 500 peer_port 512 (R) MM_SA_SETUP"]);
+        let qm = Event::Received { conn: 1003, peer, exchange: exchange::QUICK, msgid: 7, payloads: vec![], sa_state: Some((Role::Responder, P1State::QmIdle)), local_port: 4500 };
+        assert_eq!(ios_debug(&qm, &on()), ["ISAKMP (0:1003): received packet from 103.1.1.1 dport 4500 sport 512 Global (R) QM_IDLE      "]);
         let mm = Event::State { conn: 1, peer: [103, 1, 1, 1].into(), old: P1State::MmSaSetup, new: P1State::MmKeyExch };
         assert!(ios_debug(&mm, &on()).is_empty(), "main mode: the steps, not MM_ names");
     }

@@ -41,7 +41,7 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
         }
     };
     let msg = Msg { list };
-    cx.event(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
+    cx.event(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds(), sa_state: Some((role, state)), local_port: local.port() });
     if let Some(n) = msg.get(payload::NOTIFY) {
         if let Ok(n) = NotifyRepr::parse(n.body) {
             if n.kind < 16384 {

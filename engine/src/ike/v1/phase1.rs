@@ -37,7 +37,7 @@ pub(in crate::ike) fn send_p1(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, exch: u
     if let Some(1) = step {
         cx.event(step_event(1));
     }
-    cx.event(Event::Sent { conn, peer: dst, exchange: exch, msgid: 0, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
+    cx.event(Event::Sent { conn, peer: dst, exchange: exch, msgid: 0, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false, sa_state: Some((sa.role, sa.state)), local_port: src.port() });
     if let Some(n) = step.filter(|n| *n != 1) {
         cx.event(step_event(n));
     }

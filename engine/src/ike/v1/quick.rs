@@ -70,7 +70,7 @@ pub(in crate::ike) fn send_quick(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, msgi
     q.replay.answered = q.last_recv.is_some();
     q.retries = 0;
     q.timer = expect_reply.then_some(now + RETRANSMIT_BASE);
-    cx.event(Event::Sent { conn, peer: dst, exchange: exchange::QUICK, msgid, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
+    cx.event(Event::Sent { conn, peer: dst, exchange: exchange::QUICK, msgid, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false, sa_state: Some((sa.role, sa.state)), local_port: src.port() });
     cx.tunnel(&sa.tunnel).tx_packets += 1;
     cx.send_raw(src, dst, dgram);
 }
