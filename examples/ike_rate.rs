@@ -52,6 +52,7 @@ fn peers(n: usize, group: u16, version: IkeVersion) -> (Vec<PeerConf>, Vec<PeerC
             auto_start: true,
             max_tunnels: None,
             dynamic: false,
+            pki: None,
         };
         let mut m = p.clone();
         m.local = lb;

@@ -16,19 +16,7 @@ use std::time::{Duration, Instant};
 fn bulk_1000_tunnels_against_strongswan() {
     let Some(_g) = ready() else { return };
     let n = 1000;
-    let mut ss = String::from("connections {\n  bulk {\n    version = 1\n    local_addrs = 192.0.2.2\n    remote_addrs = 192.0.2.1\n    proposals = aes128-sha1-modp2048\n    local { auth = psk\n id = 192.0.2.2 }\n    remote { auth = psk\n id = 192.0.2.1 }\n    children {\n");
-    for i in 0..n {
-        let port = 10000 + i;
-        ss.push_str(&format!("      c{i} {{ local_ts = 203.0.113.1/32[udp/{port}]\n remote_ts = 198.51.100.1/32[udp/{port}]\n esp_proposals = aes128-sha1\n start_action = none }}\n"));
-    }
-    ss.push_str("    }\n  }\n}\nsecrets {\n  ike-bulk {\n    id-1 = 192.0.2.1\n    id-2 = 192.0.2.2\n    secret = \"interop-test-psk\"\n  }\n}\n");
-    let conf = base().join("bulk-swanctl.conf");
-    std::fs::create_dir_all(base()).unwrap();
-    std::fs::write(&conf, ss).unwrap();
-    fresh_namespaces(&[]);
-    let extra = [("EXTRA_CHARON_CONF", "block_threshold = 100000\ncookie_threshold = 100000\ninit_limit_half_open = 0\nreplay_window = 32"), ("LOGLEVEL_IKE", "0"), ("LOGLEVEL_CFG", "0")];
-    let out = peer(&extra, &["start-right", conf.to_str().unwrap()]);
-    assert!(out.contains("loaded"), "{out}");
+    start_bulk_responder(1, "modp2048", n);
     let mut cfg = String::from(
         "ike proposal ss\n  authentication algorithm hmac-sha1-96\n  encryption algorithm aes-128-cbc\n  dh-group 14\nipsec proposal esp1\n  esp encryption aes-128-cbc\n  esp authentication hmac-sha1-96\nipsec policy pol1\n  seq 10 proposal esp1\ncontext local\n  interface wan\n    ip address 192.0.2.1/24\n  ike policy peer\n    pre-shared-key interop-test-psk\n    identity local 192.0.2.1\n    identity remote 192.0.2.2\n    seq 10 proposal ss\n",
     );
@@ -69,19 +57,7 @@ fn bulk_ikev2_1000_tunnels_against_strongswan() {
     let n: usize = std::env::var("EDGESH_BENCH_TUNNELS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let dh: u16 = std::env::var("EDGESH_BENCH_DH").ok().and_then(|v| v.parse().ok()).unwrap_or(14);
     let ss_dh = if dh == 19 { "ecp256" } else { "modp2048" };
-    let mut ss = format!("connections {{\n  bulk {{\n    version = 2\n    local_addrs = 192.0.2.2\n    remote_addrs = 192.0.2.1\n    proposals = aes128-sha1-{ss_dh}\n    local {{ auth = psk\n id = 192.0.2.2 }}\n    remote {{ auth = psk\n id = 192.0.2.1 }}\n    children {{\n");
-    for i in 0..n {
-        let port = 10000 + i;
-        ss.push_str(&format!("      c{i} {{ local_ts = 203.0.113.1/32[udp/{port}]\n remote_ts = 198.51.100.1/32[udp/{port}]\n esp_proposals = aes128-sha1\n start_action = none }}\n"));
-    }
-    ss.push_str("    }\n  }\n}\nsecrets {\n  ike-bulk {\n    id-1 = 192.0.2.1\n    id-2 = 192.0.2.2\n    secret = \"interop-test-psk\"\n  }\n}\n");
-    let conf = base().join("bulk-v2-swanctl.conf");
-    std::fs::create_dir_all(base()).unwrap();
-    std::fs::write(&conf, ss).unwrap();
-    fresh_namespaces(&[]);
-    let extra = [("EXTRA_CHARON_CONF", "block_threshold = 100000\ncookie_threshold = 100000\ninit_limit_half_open = 0\nreplay_window = 32"), ("LOGLEVEL_IKE", "0"), ("LOGLEVEL_CFG", "0"), ("IKE_VERSION", "2")];
-    let out = peer(&extra, &["start-right", conf.to_str().unwrap()]);
-    assert!(out.contains("loaded"), "{out}");
+    start_bulk_responder(2, ss_dh, n);
     let mut cfg = format!(
         "ike2 proposal ss\n  authentication algorithm hmac-sha1-96\n  encryption algorithm aes-128-cbc\n  pseudo-random-function hmac-sha1\n  dh-group {dh}\nipsec proposal esp1\n  esp encryption aes-128-cbc\n  esp authentication hmac-sha1-96\nipsec policy pol1\n  seq 10 proposal esp1\ncontext local\n  interface wan\n    ip address 192.0.2.1/24\n  ike2 policy peer\n    pre-shared-key interop-test-psk\n    identity local 192.0.2.1\n    identity remote 192.0.2.2\n    seq 10 proposal ss\n",
     );
@@ -118,9 +94,7 @@ fn bulk_ikev2_1000_tunnels_against_strongswan() {
     drop(e);
     // The same 1,000 tunnels between two strongSwans on this box, now: one
     // connection per tunnel on the left, all started at load.
-    fresh_namespaces(&[]);
-    let out = peer(&extra, &["start-right", conf.to_str().unwrap()]);
-    assert!(out.contains("loaded"), "{out}");
+    start_bulk_responder(2, ss_dh, n);
     let mut left = String::from("connections {\n");
     for i in 0..n {
         let port = 10000 + i;
@@ -132,7 +106,7 @@ fn bulk_ikev2_1000_tunnels_against_strongswan() {
     let t0 = Instant::now();
     // One IKE SA per connection, as edgesh makes (by default strongSwan
     // would carry all 1,000 children in one IKE SA with CREATE_CHILD_SA).
-    let left_extra = [("EXTRA_CHARON_CONF", "block_threshold = 100000\ncookie_threshold = 100000\ninit_limit_half_open = 0\nreplay_window = 32\nreuse_ikesa = no"), ("LOGLEVEL_IKE", "0"), ("LOGLEVEL_CFG", "0"), ("IKE_VERSION", "2")];
+    let left_extra = [("EXTRA_CHARON_CONF", &*format!("{LIMITS}\nreuse_ikesa = no")), ("LOGLEVEL_IKE", "0"), ("LOGLEVEL_CFG", "0"), ("IKE_VERSION", "2")];
     let out = peer(&left_extra, &["start-left", lconf.to_str().unwrap()]);
     assert!(out.contains("loaded"), "{out}");
     let mut up = 0;
@@ -146,4 +120,28 @@ fn bulk_ikev2_1000_tunnels_against_strongswan() {
     let dt2 = t0.elapsed();
     println!("strongSwan against strongSwan, same tunnels, same box: {up} up in {:.1} s ({:.0} tunnels/s)", dt2.as_secs_f64(), up as f64 / dt2.as_secs_f64());
     peer(&[], &["stop"]);
+}
+
+/// strongSwan's limits lifted for a benchmark: no cookies, no blocking, no
+/// half-open cap (its defaults would measure strongSwan's DoS protection).
+const LIMITS: &str = "block_threshold = 100000\ncookie_threshold = 100000\ninit_limit_half_open = 0\nreplay_window = 32";
+
+/// strongSwan in `right` (fresh namespaces) as the responder of `n` tunnels
+/// of IKE `version` under one connection `bulk`: child `c{i}` protects UDP
+/// port 10000+i between the two protected hosts; DH group `dh` (swanctl name).
+fn start_bulk_responder(version: u8, dh: &str, n: usize) {
+    let mut ss = format!("connections {{\n  bulk {{\n    version = {version}\n    local_addrs = 192.0.2.2\n    remote_addrs = 192.0.2.1\n    proposals = aes128-sha1-{dh}\n    local {{ auth = psk\n id = 192.0.2.2 }}\n    remote {{ auth = psk\n id = 192.0.2.1 }}\n    children {{\n");
+    for i in 0..n {
+        let port = 10000 + i;
+        ss.push_str(&format!("      c{i} {{ local_ts = 203.0.113.1/32[udp/{port}]\n remote_ts = 198.51.100.1/32[udp/{port}]\n esp_proposals = aes128-sha1\n start_action = none }}\n"));
+    }
+    ss.push_str("    }\n  }\n}\nsecrets {\n  ike-bulk {\n    id-1 = 192.0.2.1\n    id-2 = 192.0.2.2\n    secret = \"interop-test-psk\"\n  }\n}\n");
+    let conf = base().join(format!("bulk-v{version}-swanctl.conf"));
+    std::fs::create_dir_all(base()).unwrap();
+    std::fs::write(&conf, ss).unwrap();
+    fresh_namespaces(&[]);
+    let v = version.to_string();
+    let extra = [("EXTRA_CHARON_CONF", LIMITS), ("LOGLEVEL_IKE", "0"), ("LOGLEVEL_CFG", "0"), ("IKE_VERSION", &v)];
+    let out = peer(&extra, &["start-right", conf.to_str().unwrap()]);
+    assert!(out.contains("loaded"), "{out}");
 }

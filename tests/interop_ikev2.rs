@@ -27,28 +27,10 @@ fn ikev2_ios_initiates_and_strongswan_initiates() {
     let list = list_sas();
     assert!(list.contains("ESTABLISHED, IKEv2"), "{list}");
     assert!(list.contains("TUNNEL-in-UDP"), "NAT-T expected: {list}");
-    let sa = e.wait_for("show crypto ipsec sa", "Status: ACTIVE", 10);
-    let (ss_in, ss_out) = strongswan_spis(&list);
-    let ours_in = u32::from_str_radix(&ss_out, 16).unwrap();
-    let ours_out = u32::from_str_radix(&ss_in, 16).unwrap();
-    assert!(sa.contains(&format!("current outbound spi: 0x{ours_out:X}({ours_out})")), "{sa}\n{list}");
-    assert!(sa.contains(&format!("spi: 0x{ours_in:X}({ours_in})")), "{sa}\n{list}");
+    let (_, ss_in) = ios_spis_agree(&e);
     ping_through(&e, "show logging");
     // strongSwan rekeys the child (with PFS, MODP 2048): edgesh answers CREATE_CHILD_SA.
-    let out = peer(&[], &["swanctl", "right", "--rekey", "--child", "peer-child"]);
-    assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}");
-    let t0 = Instant::now();
-    loop {
-        let l = list_sas();
-        let (i, _) = strongswan_spis(&l);
-        let sa = e.cmd("show crypto ipsec sa");
-        let n = u32::from_str_radix(&i, 16).unwrap_or(0);
-        if i != ss_in && sa.contains(&format!("current outbound spi: 0x{n:X}({n})")) {
-            break;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(20), "rekey not seen:\n{l}\n{sa}\n{}", charon_log());
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    strongswan_rekeys_the_child(&e, &ss_in);
     // strongSwan rekeys the IKE SA: edgesh answers, the child stays.
     let out = peer(&[], &["swanctl", "right", "--rekey", "--ike", "peer"]);
     assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}\n{}", charon_log());

@@ -82,29 +82,10 @@ fn main_mode_strongswan_initiates_to_an_ios_crypto_map_and_rekeys() {
     assert!(out.contains("established"), "{out}\n{}", charon_log());
     let isakmp = e.wait_for("show crypto isakmp sa", "QM_IDLE", 10);
     assert!(isakmp.contains("192.0.2.1       192.0.2.2       QM_IDLE"), "responder: dst is us\n{isakmp}");
-    let sa = e.wait_for("show crypto ipsec sa", "Status: ACTIVE", 10);
-    let list = list_sas();
-    let (ss_in, ss_out) = strongswan_spis(&list);
-    let ours_in = u32::from_str_radix(&ss_out, 16).unwrap();
-    let ours_out = u32::from_str_radix(&ss_in, 16).unwrap();
-    assert!(sa.contains(&format!("current outbound spi: 0x{ours_out:X}({ours_out})")), "{sa}\n{list}");
-    assert!(sa.contains(&format!("spi: 0x{ours_in:X}({ours_in})")), "{sa}\n{list}");
+    let (sa, ss_in) = ios_spis_agree(&e);
     assert!(sa.contains("in use settings ={Tunnel UDP-Encaps, }"), "{sa}");
     // strongSwan rekeys the child: edgesh answers the new quick mode and drops the old pair on its delete.
-    let out = peer(&[], &["swanctl", "right", "--rekey", "--child", "peer-child"]);
-    assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}");
-    let t0 = Instant::now();
-    loop {
-        let l = list_sas();
-        let (i, _) = strongswan_spis(&l);
-        let sa = e.cmd("show crypto ipsec sa");
-        let n = u32::from_str_radix(&i, 16).unwrap_or(0);
-        if i != ss_in && sa.contains(&format!("current outbound spi: 0x{n:X}({n})")) {
-            break;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(20), "rekey not seen:\n{l}\n{sa}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    strongswan_rekeys_the_child(&e, &ss_in);
 }
 
 #[test]

@@ -39,6 +39,7 @@ fn tunnel(version: IkeVersion, name: &str, local: [u8; 4], remote: [u8; 4], n: u
         auto_start: true,
         max_tunnels: None,
         dynamic: false,
+        pki: None,
     }
 }
 

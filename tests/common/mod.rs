@@ -109,17 +109,24 @@ pub struct Edgesh {
 }
 
 impl Edgesh {
+    /// edgesh in netns `left`, state in `<base>/edgesh-<dialect>`.
     pub fn start(dialect: &str, config: &str) -> Edgesh {
-        let dir = base().join(format!("edgesh-{dialect}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("state dir");
+        Edgesh::start_in("left", &base().join(format!("edgesh-{dialect}")), dialect, config)
+    }
+
+    /// edgesh in netns `ns` with `config` as its boot configuration; `dir`
+    /// (emptied first) is its state directory and holds `boot.cfg` and
+    /// `stderr.txt`. IOS and ASA are taken to privileged exec.
+    pub fn start_in(ns: &str, dir: &Path, dialect: &str, config: &str) -> Edgesh {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).expect("state dir");
         let cfg = dir.join("boot.cfg");
         std::fs::write(&cfg, config).expect("config file");
         let mut child = Command::new("ip")
-            .args(["netns", "exec", "left", &edgesh_bin(), "--dialect", dialect, "--config"])
+            .args(["netns", "exec", ns, &edgesh_bin(), "--dialect", dialect, "--config"])
             .arg(&cfg)
             .arg("--state-dir")
-            .arg(&dir)
+            .arg(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             // Load messages go to a file: an unread pipe would fill up and block edgesh.
@@ -129,7 +136,7 @@ impl Edgesh {
         let out = Arc::new(Mutex::new(String::new()));
         let (mut so, o2) = (child.stdout.take().expect("stdout"), out.clone());
         std::thread::spawn(move || {
-            let mut b = [0u8; 4096];
+            let mut b = [0u8; 8192];
             while let Ok(n) = so.read(&mut b) {
                 if n == 0 {
                     break;
@@ -137,35 +144,54 @@ impl Edgesh {
                 o2.lock().unwrap().push_str(&String::from_utf8_lossy(&b[..n]));
             }
         });
-        let e = Edgesh { child, out, dir };
+        let e = Edgesh { child, out, dir: dir.to_path_buf() };
         if dialect == "ios" || dialect == "asa" {
             e.cmd("enable");
         }
         e
     }
 
-    /// Type a command and return what it printed (up to the next prompt).
-    pub fn cmd(&self, line: &str) -> String {
-        let start = self.out.lock().unwrap().len();
+    /// Whether the process still runs.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// How much output there is so far (for [`Edgesh::settle`]).
+    pub fn mark(&self) -> usize {
+        self.out.lock().unwrap().len()
+    }
+
+    /// Write raw bytes (typing or a paste); no waiting.
+    pub fn send(&self, bytes: &[u8]) {
         let mut stdin = self.child.stdin.as_ref().expect("stdin");
-        stdin.write_all(format!("{line}\n").as_bytes()).expect("typing");
+        stdin.write_all(bytes).expect("typing");
         stdin.flush().ok();
+    }
+
+    /// Wait until the output since `start` is an echoed line, its output and
+    /// the next prompt (which ends in '#', or in "# " on the ASA); returns the
+    /// output between them. `what` names the input in the failure message.
+    pub fn settle(&self, start: usize, what: &str) -> String {
         let t0 = Instant::now();
         loop {
             std::thread::sleep(Duration::from_millis(30));
             let o = self.out.lock().unwrap();
             let new = &o[start..];
-            // The echo of the line, its output, and the next prompt (which
-            // ends in '#', or in "# " on the ASA).
             if let Some(i) = new.find('\n') {
                 let rest = &new[i + 1..];
                 if rest.strip_suffix(' ').unwrap_or(rest).ends_with('#') {
-                    let body = rest.rsplit_once('\n').map(|x| x.0).unwrap_or("");
-                    return body.to_string();
+                    return rest.rsplit_once('\n').map(|x| x.0).unwrap_or("").to_string();
                 }
             }
-            assert!(t0.elapsed() < Duration::from_secs(20), "no prompt after `{line}`: {new}");
+            assert!(t0.elapsed() < Duration::from_secs(20), "no prompt after `{what}`: {new}");
         }
+    }
+
+    /// Type a command and return what it printed (up to the next prompt).
+    pub fn cmd(&self, line: &str) -> String {
+        let start = self.mark();
+        self.send(format!("{line}\n").as_bytes());
+        self.settle(start, line)
     }
 
     /// What loading the boot configuration printed on standard error.
@@ -173,19 +199,24 @@ impl Edgesh {
         std::fs::read_to_string(self.dir.join("stderr.txt")).unwrap_or_default()
     }
 
-    /// Repeat `line` until its output contains `want` (or time runs out).
-    pub fn wait_for(&self, line: &str, want: &str, secs: u64) -> String {
+    /// Repeat `line` until its output contains `want`; None when `secs` ran out.
+    pub fn try_wait_for(&self, line: &str, want: &str, secs: u64) -> Option<String> {
         let t0 = Instant::now();
         loop {
             let o = self.cmd(line);
             if o.contains(want) {
-                return o;
+                return Some(o);
             }
             if t0.elapsed() > Duration::from_secs(secs) {
-                panic!("`{line}` never showed `{want}`; last output:\n{o}\nstrongSwan log:\n{}", charon_log());
+                return None;
             }
-            std::thread::sleep(Duration::from_millis(300));
+            std::thread::sleep(Duration::from_millis(250));
         }
+    }
+
+    /// Repeat `line` until its output contains `want` (or panic after `secs`).
+    pub fn wait_for(&self, line: &str, want: &str, secs: u64) -> String {
+        self.try_wait_for(line, want, secs).unwrap_or_else(|| panic!("`{line}` never showed `{want}`; last output:\n{}\nstrongSwan log:\n{}", self.cmd(line), charon_log()))
     }
 }
 
@@ -261,11 +292,14 @@ pub fn strongswan_spis(list: &str) -> (String, String) {
 }
 
 
-/// An IOS FlexVPN crypto map (IKEv2 profile, keyring, proposal) towards strongSwan's default IKEv2.
+/// An IOS FlexVPN crypto map (IKEv2 profile, keyring, proposal) towards
+/// strongSwan's default IKEv2: [`ios_config`] with the ISAKMP policy and key
+/// replaced by their IKEv2 counterparts and the profile set on the entry.
 pub fn ios_ikev2_config(psk: &str) -> String {
-    format!(
-        "hostname left
-crypto ikev2 proposal P1
+    let v1 = ios_config(14, psk);
+    let isakmp = v1.find("crypto isakmp policy").unwrap()..v1.find("crypto ipsec transform-set").unwrap();
+    let ikev2 = format!(
+        "crypto ikev2 proposal P1
  encryption aes-cbc-128
  integrity sha1
  group 14
@@ -281,21 +315,11 @@ crypto ikev2 profile PROF
  authentication local pre-share
  authentication remote pre-share
  keyring local KR
-crypto ipsec transform-set TS esp-aes esp-sha-hmac
- mode tunnel
-access-list 101 permit ip host 198.51.100.1 host 203.0.113.1
-crypto map VPN 10 ipsec-isakmp
- set peer 192.0.2.2
- set transform-set TS
- set pfs group14
- set ikev2-profile PROF
- match address 101
-interface GigabitEthernet0/0
- ip address 192.0.2.1 255.255.255.0
- crypto map VPN
-end
 "
-    )
+    );
+    let mut c = v1.clone();
+    c.replace_range(isakmp, &ikev2);
+    c.replace(" match address 101\n", " set ikev2-profile PROF\n match address 101\n")
 }
 
 /// The SmartEdge tunnel of [`smartedge_config`] with an `ike2 proposal` and an `ike2 policy`.
@@ -336,4 +360,37 @@ pub fn strongswan_ike_spis(list: &str) -> Vec<(String, String)> {
             Some((i, r))
         })
         .collect()
+}
+
+/// The SPIs strongSwan lists for its newest child are the IOS
+/// `show crypto ipsec sa` output's, crosswise; returns that output and
+/// strongSwan's inbound SPI.
+pub fn ios_spis_agree(e: &Edgesh) -> (String, String) {
+    let sa = e.wait_for("show crypto ipsec sa", "Status: ACTIVE", 10);
+    let list = list_sas();
+    let (ss_in, ss_out) = strongswan_spis(&list);
+    let ours_in = u32::from_str_radix(&ss_out, 16).unwrap();
+    let ours_out = u32::from_str_radix(&ss_in, 16).unwrap();
+    assert!(sa.contains(&format!("current outbound spi: 0x{ours_out:X}({ours_out})")), "{sa}\n{list}");
+    assert!(sa.contains(&format!("spi: 0x{ours_in:X}({ours_in})")), "{sa}\n{list}");
+    (sa, ss_in)
+}
+
+/// strongSwan rekeys its child `peer-child`; waits until IOS edgesh sends on
+/// the new SA (its outbound SPI is strongSwan's new inbound one, not `old_in`).
+pub fn strongswan_rekeys_the_child(e: &Edgesh, old_in: &str) {
+    let out = peer(&[], &["swanctl", "right", "--rekey", "--child", "peer-child"]);
+    assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}");
+    let t0 = Instant::now();
+    loop {
+        let l = list_sas();
+        let (i, _) = strongswan_spis(&l);
+        let sa = e.cmd("show crypto ipsec sa");
+        let n = u32::from_str_radix(&i, 16).unwrap_or(0);
+        if i != old_in && sa.contains(&format!("current outbound spi: 0x{n:X}({n})")) {
+            return;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "rekey not seen:\n{l}\n{sa}\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
 }

@@ -118,6 +118,9 @@ pub struct PeerConf {
     /// IOS dynamic crypto map: either exchange mode, and the initiator's proxy
     /// identities are accepted when the configured selectors contain them.
     pub dynamic: bool,
+    /// Certificates (issue 18): how each side authenticates and with what;
+    /// None: pre-shared keys only. The dialects attach it (IOS trustpoints).
+    pub pki: Option<std::sync::Arc<crate::pki::PeerPki>>,
 }
 
 impl PeerConf {
@@ -242,5 +245,6 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         auto_start: t.kind == TunnelKind::Static && !t.on_traffic && pol.connection_type != ConnectionType::ResponderOnly,
         max_tunnels: t.max_tunnels,
         dynamic: t.dynamic_map,
+        pki: None,
     }))
 }

@@ -188,6 +188,11 @@ pub enum Event {
     V2InvalidKe { conn: u32, peer: Ipv4Addr, offered: u16, requested: u16, sent: bool },
     /// IKEv2: the peer's AUTH payload did not verify or its identity is not the configured one.
     V2AuthFailed { conn: u32, peer: Ipv4Addr, id: Option<crate::ike::v2::wire::IdRepr>, identity_mismatch: bool },
+    /// A peer authenticating with a certificate (IKEv1 `version` 1 or IKEv2) was refused,
+    /// or this side could not sign; `id`: the peer's identity in text, when it sent one.
+    CertAuthFailed { conn: u32, peer: Ipv4Addr, version: u8, id: Option<String>, failure: crate::pki::CertFailure },
+    /// A peer's certificate was validated and its signature verified (subject, issuer as RFC 4514 text).
+    CertAccepted { conn: u32, peer: Ipv4Addr, version: u8, subject: String, issuer: String },
     /// IKEv2: traffic selectors (initiator's, responder's) that no child configuration accepts.
     V2TsUnacceptable { conn: u32, peer: Ipv4Addr, tsi: Vec<crate::ike::v2::wire::Ts>, tsr: Vec<crate::ike::v2::wire::Ts> },
     /// IKEv2: the responder narrowed the proposed selectors (RFC 7296 2.9).
@@ -265,6 +270,8 @@ impl Event {
             | Event::V2NoProposal { peer, .. }
             | Event::V2InvalidKe { peer, .. }
             | Event::V2AuthFailed { peer, .. }
+            | Event::CertAuthFailed { peer, .. }
+            | Event::CertAccepted { peer, .. }
             | Event::V2TsUnacceptable { peer, .. }
             | Event::V2Narrowed { peer, .. }
             | Event::V2Notify { peer, .. }

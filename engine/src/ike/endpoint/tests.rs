@@ -32,6 +32,7 @@ pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group
         auto_start: true,
         max_tunnels: None,
         dynamic: false,
+        pki: None,
     }
 }
 

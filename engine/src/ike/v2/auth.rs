@@ -1,26 +1,215 @@
 //! IKE_AUTH (RFC 7296 1.2, 2.15): owns authenticating the IKE SA with a
 //! pre-shared key (AUTH = prf(prf(PSK, "Key Pad for IKEv2"), <message octets
-//! | peer's nonce | prf(SK_p, ID body)>)), identities (IPv4 address, FQDN,
-//! user-FQDN, key-id) checked against the configured remote identity,
-//! AUTHENTICATION_FAILED both ways, and the first child SA carried in the
-//! exchange (its errors keep the IKE SA, as 1.2 says).
+//! | peer's nonce | prf(SK_p, ID body)>)) or a signature over the same octets
+//! with a certificate's key (issue 18: RFC 7427 method 14 when the peer sent
+//! SIGNATURE_HASH_ALGORITHMS, else RSA method 1 and ECDSA methods 9/10),
+//! CERT and CERTREQ payloads (the CA key hashes of RFC 7296 3.7), the peer's
+//! certificate validated to the trust anchors ([`crate::pki`]) and its
+//! identity found in it, identities (IPv4 address, FQDN, user-FQDN, key-id)
+//! checked against the configured remote identity, AUTHENTICATION_FAILED
+//! both ways, and the first child SA carried in the exchange (its errors
+//! keep the IKE SA, as 1.2 says).
 
 use super::child::{esp_sa, Selected};
 use super::keys;
-use super::wire::{self, AuthRepr, Builder, Header, Msg, NotifyRepr, Repr, TsRepr, exchange, notify, AUTH_SHARED_KEY_MIC};
+use super::wire::{self, AuthRepr, Builder, CertRepr, Header, IdRepr, Msg, NotifyRepr, Repr, TsRepr, exchange, notify, AUTH_SHARED_KEY_MIC};
 use super::{ChildNeg, Core, State, What, id_matches, id_of, sel_to_ts};
+use crate::ike::conf::PeerConf;
+use crate::ike::crypto::HashAlg;
 use crate::ike::params::Millis;
 use crate::ike::events::{DownReason, Event, Role};
+use crate::pki::{AuthBy, CertFailure, Hash, PrivateKey, SigAlg};
+
+/// Whether this side signs (a certificate) rather than using the pre-shared key.
+fn local_sig(p: &PeerConf) -> bool {
+    p.pki.as_ref().is_some_and(|k| k.local == AuthBy::Signature)
+}
+
+/// Whether the peer must sign.
+fn remote_sig(p: &PeerConf) -> bool {
+    p.pki.as_ref().is_some_and(|k| k.remote == AuthBy::Signature)
+}
+
+/// Whether a peer configuration can answer an IKE_SA_INIT: it has what both
+/// directions of authentication need (a pre-shared key or certificates).
+pub(crate) fn can_answer(p: &PeerConf) -> bool {
+    let psk = p.psk.is_some();
+    p.may_respond() && (psk || local_sig(p)) && (psk || remote_sig(p))
+}
+
+/// The hash algorithms this side verifies and makes signatures with (RFC 7427 4).
+const OUR_HASHES: [Hash; 3] = [Hash::Sha256, Hash::Sha384, Hash::Sha512];
+
+fn hash_notify() -> Repr {
+    Repr::Notify(NotifyRepr::new(wire::SIGNATURE_HASH_ALGORITHMS, OUR_HASHES.iter().flat_map(|h| h.ike_id().to_be_bytes()).collect()))
+}
+
+/// IKE_SA_INIT request additions for certificates: SIGNATURE_HASH_ALGORITHMS.
+pub(crate) fn init_request_extras(p: &PeerConf, b: &mut Builder) {
+    if p.pki.is_some() {
+        b.push(&hash_notify());
+    }
+}
+
+/// IKE_SA_INIT response additions: a CERTREQ naming our trust anchors (RFC
+/// 7296 1.2, 3.7) and SIGNATURE_HASH_ALGORITHMS when the request had it.
+pub(crate) fn init_response_extras(p: &PeerConf, request: &Msg, b: &mut Builder) {
+    let Some(k) = &p.pki else { return };
+    if k.remote == AuthBy::Signature && !k.trust.anchors.is_empty() {
+        b.push(&Repr::CertReq(CertRepr { encoding: wire::CERT_X509_SIGNATURE, data: k.trust.ca_hashes() }));
+    }
+    if request.notify(wire::SIGNATURE_HASH_ALGORITHMS).is_some() {
+        b.push(&hash_notify());
+    }
+}
+
+/// The hashes the peer announced in its IKE_SA_INIT message (`data`, stored whole).
+fn peer_hashes(data: &[u8]) -> Vec<Hash> {
+    let Ok(h) = Header::parse(data) else { return vec![] };
+    let Ok(m) = Msg::parse(h.next, data.get(wire::HEADER_LEN..).unwrap_or(&[])) else { return vec![] };
+    m.notify(wire::SIGNATURE_HASH_ALGORITHMS).map(|n| wire::signature_hashes(&n.data).into_iter().filter_map(Hash::from_ike_id).collect()).unwrap_or_default()
+}
+
+/// The octets a side signs (RFC 7296 2.15): its first message, the peer's nonce, prf(SK_p, ID body).
+fn signed_octets(prf: HashAlg, message: &[u8], nonce: &[u8], sk_p: &[u8], id_body: &[u8]) -> [Vec<u8>; 3] {
+    [message.to_vec(), nonce.to_vec(), prf.prf(sk_p, &[id_body])]
+}
+
+/// The AUTH payload this key makes: method 14 with an RFC 7427 algorithm when the
+/// peer announced hashes we make, else the classic method of the key.
+fn sign_auth(key: &PrivateKey, peer_hashes: &[Hash], octets: &[Vec<u8>; 3], rng: &mut impl rand::CryptoRng) -> Option<AuthRepr> {
+    let parts: [&[u8]; 3] = [&octets[0], &octets[1], &octets[2]];
+    let ours: Vec<Hash> = peer_hashes.iter().copied().filter(|h| OUR_HASHES.contains(h)).collect();
+    if !ours.is_empty() {
+        let alg = key.default_alg(&ours);
+        let algid = alg.to_x509_der()?;
+        let sig = key.sign(alg, &parts, rng)?;
+        let mut data = vec![u8::try_from(algid.len()).ok()?];
+        data.extend_from_slice(&algid);
+        data.extend_from_slice(&sig);
+        return Some(AuthRepr { method: wire::AUTH_DIGITAL_SIGNATURE, data });
+    }
+    let (method, alg) = match key {
+        PrivateKey::Rsa(_) => (wire::AUTH_RSA_SIG, SigAlg::RsaPkcs1(Hash::Sha1)),
+        PrivateKey::P256(_) => (wire::AUTH_ECDSA_256, SigAlg::EcdsaRaw(Hash::Sha256)),
+        PrivateKey::P384(_) => (wire::AUTH_ECDSA_384, SigAlg::EcdsaRaw(Hash::Sha384)),
+    };
+    Some(AuthRepr { method, data: key.sign(alg, &parts, rng)? })
+}
+
+/// The signature scheme of a received AUTH payload for `key`, and the signature.
+fn auth_alg<'a>(auth: &'a AuthRepr, key: &crate::pki::PublicKey) -> Option<(SigAlg, &'a [u8])> {
+    use crate::pki::PublicKey as K;
+    match (auth.method, key) {
+        (wire::AUTH_RSA_SIG, K::Rsa(_)) => Some((SigAlg::RsaPkcs1(Hash::Sha1), &auth.data)),
+        (wire::AUTH_ECDSA_256, K::P256(_)) => Some((SigAlg::EcdsaRaw(Hash::Sha256), &auth.data)),
+        (wire::AUTH_ECDSA_384, K::P384(_)) => Some((SigAlg::EcdsaRaw(Hash::Sha384), &auth.data)),
+        (wire::AUTH_DIGITAL_SIGNATURE, _) => {
+            let (algid, sig) = wire::split_digital_signature(&auth.data)?;
+            let ai = <spki::AlgorithmIdentifierOwned as der::Decode>::from_der(algid).ok()?;
+            Some((SigAlg::from_x509(&ai)?, sig))
+        }
+        _ => None,
+    }
+}
+
+/// What a peer's AUTH payload proved, or why it did not.
+enum Verdict {
+    /// The pre-shared key's MIC matched.
+    Psk,
+    /// The signature verified with a certificate that validated: its subject and issuer.
+    Cert { subject: String, issuer: String },
+    PskFailed,
+    CertFailed(CertFailure),
+}
+
+/// Check the peer's AUTH against `p`: its pre-shared key, or its certificate
+/// (validated at `now` seconds, identity `id` in it) and signature.
+fn verify_peer(p: &PeerConf, msg: &Msg, id: &IdRepr, auth: &AuthRepr, octets: &[Vec<u8>; 3], psk_want: Option<Vec<u8>>, now_secs: u64) -> Verdict {
+    let Some(k) = p.pki.as_ref().filter(|k| k.remote == AuthBy::Signature) else {
+        return match psk_want {
+            Some(w) if auth.method == AUTH_SHARED_KEY_MIC && super::ct_eq(&w, &auth.data) => Verdict::Psk,
+            _ => Verdict::PskFailed,
+        };
+    };
+    if auth.method == AUTH_SHARED_KEY_MIC {
+        return Verdict::CertFailed(CertFailure::Method(auth.method));
+    }
+    let mut certs = Vec::new();
+    for c in msg.certs().filter(|c| c.encoding == wire::CERT_X509_SIGNATURE) {
+        match crate::pki::Cert::from_der(&c.data) {
+            Ok(c) => certs.push(c),
+            Err(e) if certs.is_empty() => return Verdict::CertFailed(CertFailure::Invalid(e.into())),
+            // A CA certificate sent along that we cannot read is not used.
+            Err(_) => {}
+        }
+    }
+    let Some((end, rest)) = certs.split_first() else { return Verdict::CertFailed(CertFailure::NoCert) };
+    let anchor = match k.trust.validate(end, rest, now_secs) {
+        Ok(a) => a.subject.clone(),
+        Err(e) => return Verdict::CertFailed(CertFailure::Invalid(e)),
+    };
+    if k.check_identity && !end.has_identity(id.kind, &id.data) {
+        let cert_ids = end.identities().iter().map(|c| c.text()).collect();
+        return Verdict::CertFailed(CertFailure::IdentityNotInCert { id: id_text(id), cert_ids });
+    }
+    let Some((alg, sig)) = auth_alg(auth, &end.key) else { return Verdict::CertFailed(CertFailure::Method(auth.method)) };
+    let parts: [&[u8]; 3] = [&octets[0], &octets[1], &octets[2]];
+    if !end.key.verify(alg, &parts, sig) {
+        return Verdict::CertFailed(CertFailure::BadSignature { method: auth.method });
+    }
+    let _ = anchor;
+    Verdict::Cert { subject: end.subject.clone(), issuer: end.issuer.clone() }
+}
+
+/// Whether the peer's certificate (its first CERT) carries the configured remote identity
+/// (a peer that names itself by its DN while the tunnel names it by address).
+fn cert_has_conf_id(p: &PeerConf, msg: &Msg) -> bool {
+    let Some(c) = msg.certs().next().and_then(|c| crate::pki::Cert::from_der(&c.data).ok()) else { return false };
+    let want = id_of(&p.remote_id, std::net::Ipv4Addr::UNSPECIFIED);
+    !matches!(p.remote_id, crate::config::Identity::Any) && c.has_identity(want.kind, &want.data)
+}
+
+/// An identity in text (DNs in RFC 4514 form).
+fn id_text(id: &IdRepr) -> String {
+    crate::pki::ident::id_text(id.kind, &id.data)
+}
 
 impl Core {
     /// Initiator: send IKE_AUTH with the first wanted child.
     pub(crate) fn send_auth(&mut self, i: usize) {
         let Some(p) = self.pc(&self.sas[i].tunnel).cloned() else { return };
-        let (Some(suite), Some(k), Some(psk)) = (self.sas[i].suite, self.sas[i].keys.clone(), p.psk.clone()) else { return };
+        let (Some(suite), Some(k)) = (self.sas[i].suite, self.sas[i].keys.clone()) else { return };
         let idi = id_of(&p.local_id, p.local);
         let sa = &self.sas[i];
-        let auth = keys::psk_auth(suite.prf, &psk, &sa.init_req, &sa.nr, &k.pi, &idi.body());
+        // Our AUTH: a signature with the certificate's key, or the pre-shared key's MIC.
+        let (auth, certs) = if local_sig(&p) {
+            let pki = p.pki.clone().expect("local_sig");
+            let Some((cert, key)) = pki.signer() else {
+                let why = pki.notes.first().cloned().unwrap_or_else(|| "no certificate or key".into());
+                let (conn, peer) = (sa.conn, *sa.remote.ip());
+                self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: None, failure: CertFailure::NoLocalKey(why) });
+                self.stats.ike_failed += 1;
+                return self.drop_sa(i, DownReason::AuthenticationFailed, true);
+            };
+            let octets = signed_octets(suite.prf, &sa.init_req, &sa.nr, &k.pi, &idi.body());
+            let hashes = peer_hashes(&sa.init_resp);
+            let Some(a) = sign_auth(key, &hashes, &octets, &mut self.rng) else { return };
+            let certs: Vec<Repr> = std::iter::once(cert).chain(pki.certs.iter().skip(1)).map(|c| Repr::Cert(CertRepr { encoding: wire::CERT_X509_SIGNATURE, data: c.der.clone() })).collect();
+            (a, certs)
+        } else {
+            let Some(psk) = p.psk.clone() else { return };
+            (AuthRepr { method: AUTH_SHARED_KEY_MIC, data: keys::psk_auth(suite.prf, &psk, &sa.init_req, &sa.nr, &k.pi, &idi.body()) }, vec![])
+        };
+        let sa = &self.sas[i];
         let mut b = Builder::new().add(&Repr::Idi(idi));
+        for c in &certs {
+            b.push(c);
+        }
+        // CERTREQ: the CAs we trust, so that the responder sends its certificate (RFC 7296 3.7).
+        if let Some(pk) = p.pki.as_ref().filter(|k| k.remote == AuthBy::Signature && !k.trust.anchors.is_empty()) {
+            b.push(&Repr::CertReq(CertRepr { encoding: wire::CERT_X509_SIGNATURE, data: pk.trust.ca_hashes() }));
+        }
         // INITIAL_CONTACT (RFC 7296 3.16) only when we hold no other IKE SA with
         // this peer, in any state: when both ends start at once each has the
         // other's SA in negotiation, and a contact notify would make the peer
@@ -32,7 +221,7 @@ impl Core {
         if !matches!(p.remote_id, crate::config::Identity::Any) && p.remote.is_some() {
             b.push(&Repr::Idr(id_of(&p.remote_id, p.remote.unwrap_or(p.local))));
         }
-        b.push(&Repr::Auth(AuthRepr { method: AUTH_SHARED_KEY_MIC, data: auth }));
+        b.push(&Repr::Auth(auth));
         let mut neg = None;
         if let Some(c) = self.sas[i].want.pop_front() {
             if let Some(cc) = p.children.get(c) {
@@ -75,14 +264,30 @@ impl Core {
             self.emit(Event::V2Malformed { peer: self.sas[i].remote, error: wire::Error::Missing(wire::payload::AUTH), answered: None });
             return self.drop_sa(i, DownReason::AuthenticationFailed, true);
         };
-        let (Some(suite), Some(k), Some(psk)) = (self.sas[i].suite, self.sas[i].keys.clone(), p.psk.clone()) else { return };
+        let (Some(suite), Some(k)) = (self.sas[i].suite, self.sas[i].keys.clone()) else { return };
         let sa = &self.sas[i];
-        let want = keys::psk_auth(suite.prf, &psk, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
-        let id_ok = id_matches(&p.remote_id, idr) > 0;
-        if auth.method != AUTH_SHARED_KEY_MIC || !super::ct_eq(&want, &auth.data) || !id_ok {
-            self.emit(Event::V2AuthFailed { conn, peer, id: Some(idr.clone()), identity_mismatch: !id_ok });
-            self.stats.ike_failed += 1;
-            return self.drop_sa(i, if id_ok { DownReason::AuthenticationFailed } else { DownReason::IdentityMismatch }, true);
+        let want = p.psk.as_ref().map(|psk| keys::psk_auth(suite.prf, psk, &sa.init_resp, &sa.ni, &k.pr, &idr.body()));
+        let octets = signed_octets(suite.prf, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
+        let id_ok = id_matches(&p.remote_id, idr) > 0 || remote_sig(&p) && cert_has_conf_id(&p, msg);
+        let verdict = verify_peer(&p, msg, idr, auth, &octets, want, self.now / 1000);
+        match verdict {
+            Verdict::CertFailed(failure) => {
+                self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: Some(id_text(idr)), failure });
+                self.stats.ike_failed += 1;
+                return self.drop_sa(i, DownReason::AuthenticationFailed, true);
+            }
+            Verdict::PskFailed => {
+                self.emit(Event::V2AuthFailed { conn, peer, id: Some(idr.clone()), identity_mismatch: !id_ok });
+                self.stats.ike_failed += 1;
+                return self.drop_sa(i, if id_ok { DownReason::AuthenticationFailed } else { DownReason::IdentityMismatch }, true);
+            }
+            _ if !id_ok => {
+                self.emit(Event::V2AuthFailed { conn, peer, id: Some(idr.clone()), identity_mismatch: true });
+                self.stats.ike_failed += 1;
+                return self.drop_sa(i, DownReason::IdentityMismatch, true);
+            }
+            Verdict::Cert { subject, issuer } => self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer }),
+            Verdict::Psk => {}
         }
         self.sas[i].peer_id = Some(idr.clone());
         self.established(now, i);
@@ -113,30 +318,78 @@ impl Core {
         };
         // The tunnel: among those with this peer, the one whose remote identity matches best.
         let local = *self.sas[i].local.ip();
-        let mut cands: Vec<_> = self.peers.iter().filter(|p| p.local == local && p.remote.is_none_or(|r| r == peer) && p.may_respond() && p.psk.is_some()).map(|p| (id_matches(&p.remote_id, idi), p.clone())).filter(|(s, _)| *s > 0).collect();
+        let mut cands: Vec<_> = self
+            .peers
+            .iter()
+            .filter(|p| p.local == local && p.remote.is_none_or(|r| r == peer) && can_answer(p))
+            .map(|p| (id_matches(&p.remote_id, idi).max(u8::from(remote_sig(p) && cert_has_conf_id(p, &msg))), p.clone()))
+            .filter(|(s, _)| *s > 0)
+            .collect();
         cands.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
         let (Some(suite), Some(k)) = (self.sas[i].suite, self.sas[i].keys.clone()) else { return };
         let sa = &self.sas[i];
-        let ok = cands.iter().find(|(_, p)| {
-            let want = keys::psk_auth(suite.prf, p.psk.as_deref().unwrap_or(&[]), &sa.init_req, &sa.nr, &k.pi, &idi.body());
-            auth.method == AUTH_SHARED_KEY_MIC && super::ct_eq(&want, &auth.data)
-        });
-        let Some((_, pc)) = ok.cloned() else {
-            self.emit(Event::V2AuthFailed { conn, peer, id: Some(idi.clone()), identity_mismatch: cands.is_empty() });
+        let octets = signed_octets(suite.prf, &sa.init_req, &sa.nr, &k.pi, &idi.body());
+        let (mut ok, mut first_fail) = (None, None);
+        for (_, p) in &cands {
+            let want = p.psk.as_ref().map(|psk| keys::psk_auth(suite.prf, psk, &sa.init_req, &sa.nr, &k.pi, &idi.body()));
+            match verify_peer(p, &msg, idi, auth, &octets, want, self.now / 1000) {
+                v @ (Verdict::Psk | Verdict::Cert { .. }) => {
+                    ok = Some((p.clone(), v));
+                    break;
+                }
+                v => {
+                    first_fail.get_or_insert(v);
+                }
+            }
+        }
+        let Some((pc, verdict)) = ok else {
+            match first_fail {
+                Some(Verdict::CertFailed(failure)) => self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: Some(id_text(idi)), failure }),
+                _ => self.emit(Event::V2AuthFailed { conn, peer, id: Some(idi.clone()), identity_mismatch: cands.is_empty() }),
+            }
             self.emit(Event::V2Notify { conn, peer, kind: notify::AUTHENTICATION_FAILED, sent: true });
             let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::AUTHENTICATION_FAILED, vec![])));
             self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
             self.stats.ike_failed += 1;
             return self.drop_sa(i, DownReason::AuthenticationFailed, false);
         };
-        let psk = pc.psk.clone().unwrap_or_default();
+        if let Verdict::Cert { subject, issuer } = verdict {
+            self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer });
+        }
         let idr = id_of(&pc.local_id, pc.local);
+        // Our AUTH: signed with our certificate's key, or the pre-shared key's MIC.
+        let sa = &self.sas[i];
+        let mine = if local_sig(&pc) {
+            let pki = pc.pki.clone().expect("local_sig");
+            let octets = signed_octets(suite.prf, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
+            let hashes = peer_hashes(&sa.init_req);
+            match pki.signer() {
+                Some((cert, key)) => sign_auth(key, &hashes, &octets, &mut self.rng).map(|a| (a, std::iter::once(cert).chain(pki.certs.iter().skip(1)).map(|c| c.der.clone()).collect::<Vec<_>>())).ok_or_else(|| "the key cannot make this signature".to_string()),
+                None => Err(pki.notes.first().cloned().unwrap_or_else(|| "no certificate or key".into())),
+            }
+        } else {
+            Ok((AuthRepr { method: AUTH_SHARED_KEY_MIC, data: keys::psk_auth(suite.prf, pc.psk.as_deref().unwrap_or(&[]), &sa.init_resp, &sa.ni, &k.pr, &idr.body()) }, vec![]))
+        };
+        let (my_auth, my_certs) = match mine {
+            Ok(m) => m,
+            Err(why) => {
+                self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: None, failure: CertFailure::NoLocalKey(why) });
+                self.emit(Event::V2Notify { conn, peer, kind: notify::AUTHENTICATION_FAILED, sent: true });
+                let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::AUTHENTICATION_FAILED, vec![])));
+                self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
+                self.stats.ike_failed += 1;
+                return self.drop_sa(i, DownReason::AuthenticationFailed, false);
+            }
+        };
         let sa = &mut self.sas[i];
         sa.tunnel = pc.name.clone();
         sa.peer_id = Some(idi.clone());
         sa.lifetime = pc.proposals.first().map(|p| p.lifetime).unwrap_or(sa.lifetime);
-        let my_auth = keys::psk_auth(suite.prf, &psk, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
-        let mut b = Builder::new().add(&Repr::Idr(idr)).add(&Repr::Auth(AuthRepr { method: AUTH_SHARED_KEY_MIC, data: my_auth }));
+        let mut b = Builder::new().add(&Repr::Idr(idr));
+        for c in my_certs {
+            b.push(&Repr::Cert(CertRepr { encoding: wire::CERT_X509_SIGNATURE, data: c }));
+        }
+        b.push(&Repr::Auth(my_auth));
         // INITIAL_CONTACT: older SAs with this peer and identity go (RFC 7296 2.4).
         if msg.notify(notify::INITIAL_CONTACT).is_some() {
             let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.peer_id.as_ref() == Some(idi) && s.is_established()).map(|s| s.conn).collect();
@@ -205,3 +458,7 @@ impl Core {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "cert_tests.rs"]
+mod cert_tests;

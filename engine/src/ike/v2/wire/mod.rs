@@ -373,7 +373,7 @@ mod tests {
             .add(&Repr::Tsi(TsRepr { selectors: vec![Ts::ANY, Ts { proto: 6, start_port: 80, end_port: 80, start: [10, 0, 0, 0].into(), end: [10, 0, 0, 255].into() }] }))
             .add(&Repr::Delete(DeleteRepr { protocol: proto::ESP, spis: vec![vec![1, 2, 3, 4], vec![5, 6, 7, 8]] }))
             .add(&Repr::Opaque { kind: payload::VID, body: b"edgesh".to_vec() })
-            .add(&Repr::Opaque { kind: payload::CERTREQ, body: vec![4] })
+            .add(&Repr::CertReq(CertRepr { encoding: CERT_X509_SIGNATURE, data: vec![] }))
             .message(hdr())
     }
 

@@ -1,7 +1,7 @@
 //! The parsed representation (`*Repr`) of each IKEv2 payload body and its
 //! encoding: SA (proposals, transforms, key-length attribute), KE, IDi/IDr,
-//! AUTH, Nonce, Notify, Delete, TSi/TSr; [`Repr`] dispatches on the payload
-//! type. Every length is checked before it is read.
+//! AUTH, Nonce, Notify, Delete, TSi/TSr, CERT and CERTREQ; [`Repr`]
+//! dispatches on the payload type. Every length is checked before it is read.
 
 use super::*;
 
@@ -406,6 +406,64 @@ impl TsRepr {
     }
 }
 
+/// AUTH methods with signatures: RSA (PKCS#1 v1.5 with SHA-1, RFC 7296 3.8),
+/// ECDSA with SHA-256/P-256, SHA-384/P-384, SHA-512/P-521 (RFC 4754), and
+/// RFC 7427 digital signatures (an AlgorithmIdentifier before the signature).
+pub const AUTH_RSA_SIG: u8 = 1;
+pub const AUTH_ECDSA_256: u8 = 9;
+pub const AUTH_ECDSA_384: u8 = 10;
+pub const AUTH_ECDSA_521: u8 = 11;
+pub const AUTH_DIGITAL_SIGNATURE: u8 = 14;
+/// RFC 7427 4: the hash algorithms a peer verifies signatures with (a status notify of IKE_SA_INIT).
+pub const SIGNATURE_HASH_ALGORITHMS: u16 = 16431;
+/// CERT and CERTREQ encoding 4: an X.509 certificate (signature); for CERTREQ,
+/// SHA-1 hashes of trusted CAs' public key infos (RFC 7296 3.6, 3.7).
+pub const CERT_X509_SIGNATURE: u8 = 4;
+
+/// CERT or CERTREQ: the encoding and its data (a DER certificate; 20-octet CA key hashes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertRepr {
+    pub encoding: u8,
+    pub data: Vec<u8>,
+}
+
+impl CertRepr {
+    pub fn parse(b: &[u8], kind: u8) -> Result<CertRepr, Error> {
+        let (&encoding, data) = b.split_first().ok_or(Error::Incomplete { payload: kind, have: 0 })?;
+        Ok(CertRepr { encoding, data: data.to_vec() })
+    }
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        out.push(self.encoding);
+        out.extend_from_slice(&self.data);
+    }
+    /// The CA hashes of a CERTREQ of encoding 4 (whole 20-octet hashes only).
+    pub fn ca_hashes(&self) -> impl Iterator<Item = &[u8]> {
+        let n = if self.encoding == CERT_X509_SIGNATURE { self.data.len() / 20 } else { 0 };
+        self.data.chunks_exact(20).take(n)
+    }
+}
+
+/// The AUTH data of method 14 (RFC 7427 3): the AlgorithmIdentifier's DER and the signature.
+pub fn split_digital_signature(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (&n, rest) = data.split_first()?;
+    (rest.len() > n as usize && n > 0).then(|| rest.split_at(n as usize))
+}
+
+/// The hash algorithms of a SIGNATURE_HASH_ALGORITHMS notify (2 octets each).
+pub fn signature_hashes(data: &[u8]) -> Vec<u16> {
+    data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect()
+}
+
+impl Msg {
+    /// The CERT payloads, in order (the first is the signer's, RFC 7296 3.6).
+    pub fn certs(&self) -> impl Iterator<Item = &CertRepr> {
+        self.list.iter().filter_map(|r| if let Repr::Cert(c) = r { Some(c) } else { None })
+    }
+    pub fn certreqs(&self) -> impl Iterator<Item = &CertRepr> {
+        self.list.iter().filter_map(|r| if let Repr::CertReq(c) = r { Some(c) } else { None })
+    }
+}
+
 /// A parsed payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Repr {
@@ -419,7 +477,9 @@ pub enum Repr {
     Delete(DeleteRepr),
     Tsi(TsRepr),
     Tsr(TsRepr),
-    /// Kept as received, not interpreted (CERT, CERTREQ, Vendor ID, CP, EAP).
+    Cert(CertRepr),
+    CertReq(CertRepr),
+    /// Kept as received, not interpreted (Vendor ID, CP, EAP).
     Opaque { kind: u8, body: Vec<u8> },
     /// A non-critical payload of a type we do not know: skipped.
     Unknown(u8),
@@ -442,6 +502,8 @@ impl Repr {
             payload::DELETE => Repr::Delete(DeleteRepr::parse(p.body)?),
             payload::TSI => Repr::Tsi(TsRepr::parse(p.body)?),
             payload::TSR => Repr::Tsr(TsRepr::parse(p.body).map_err(|e| retag(e, payload::TSR))?),
+            payload::CERT => Repr::Cert(CertRepr::parse(p.body, payload::CERT)?),
+            payload::CERTREQ => Repr::CertReq(CertRepr::parse(p.body, payload::CERTREQ)?),
             payload::SK => return Err(Error::NestedEncrypted),
             k if known(k) => Repr::Opaque { kind: k, body: p.body.to_vec() },
             k => Repr::Unknown(k),
@@ -459,6 +521,8 @@ impl Repr {
             Repr::Delete(_) => payload::DELETE,
             Repr::Tsi(_) => payload::TSI,
             Repr::Tsr(_) => payload::TSR,
+            Repr::Cert(_) => payload::CERT,
+            Repr::CertReq(_) => payload::CERTREQ,
             Repr::Opaque { kind, .. } => *kind,
             Repr::Unknown(k) => *k,
         }
@@ -473,6 +537,7 @@ impl Repr {
             Repr::Notify(n) => n.emit(out),
             Repr::Delete(d) => d.emit(out),
             Repr::Tsi(t) | Repr::Tsr(t) => t.emit(out),
+            Repr::Cert(c) | Repr::CertReq(c) => c.emit(out),
             Repr::Opaque { body, .. } => out.extend_from_slice(body),
             Repr::Unknown(_) => {}
         }
