@@ -156,7 +156,9 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                 out.push(String::new());
                 out.push(format!("     {dir} ah sas:"));
                 if let Some(s) = sa.filter(|s| s.ah.is_some()) {
-                    let (spi, conn) = if dir == "inbound" { (s.spi_in, s.id) } else { (s.spi_out, s.id + 1) };
+                    // A bundle's outbound AH SPI is its own (the peer may give AH and ESP different ones).
+                    let ah_out = s.ah_part.as_ref().map(|p| p.spi_out).unwrap_or(s.spi_out);
+                    let (spi, conn) = if dir == "inbound" { (s.spi_in, s.id) } else { (ah_out, s.id + 1) };
                     out.push(format!("      spi: 0x{spi:X}({spi})"));
                     out.push(format!("        transform: {} ,", ios_transform(None, s.ah)));
                     out.push("        in use settings ={Tunnel, }".into());

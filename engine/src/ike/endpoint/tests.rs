@@ -193,6 +193,35 @@ fn proxy_ids_must_mirror_exactly() {
     assert!(ev.iter().any(|e| matches!(e, Event::NotifyReceived { kind: notify::INVALID_ID_INFORMATION, .. })));
 }
 
+/// Seed 002: the peer's proxy identity is 10.1.1.1/255.255.255.0 where the
+/// access list says 10.1.1.0/24 (host-specific on one end, network-specific
+/// on the other): the networks match, but the SA is refused.
+#[test]
+fn a_subnet_proxy_id_with_host_bits_is_refused() {
+    let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+    a.children[0].local_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(10, 1, 1, 1), len: 24 }, proto: 0, port: 0 };
+    a.children[0].remote_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(20, 1, 1, 0), len: 24 }, proto: 0, port: 0 };
+    let mut b = mirror(&a, "t");
+    // The responder's access list, as IOS keeps it: the network address.
+    b.children[0].remote_ts.net.addr = Ipv4Addr::new(10, 1, 1, 0);
+    crate::ike::v1::quick::tests::RAW_LOCAL_ID.with(|c| c.set(true));
+    let mut p = Pair::new(a.clone(), b.clone());
+    p.run();
+    crate::ike::v1::quick::tests::RAW_LOCAL_ID.with(|c| c.set(false));
+    assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty());
+    let ev = Pair::events(&mut p.b);
+    let bad = ev.iter().find_map(|e| if let Event::InvalidProxyIds { initiator, .. } = e { Some(initiator.clone()) } else { None }).unwrap_or_else(|| panic!("{ev:?}"));
+    assert_eq!(bad.data_text(), "10.1.1.1/255.255.255.0");
+    assert!(!ev.iter().any(|e| matches!(e, Event::ProxyIdMismatch { .. })), "not a mismatch of networks");
+    assert!(ev.iter().position(|e| matches!(e, Event::P2Accepted { .. })) < ev.iter().position(|e| matches!(e, Event::InvalidProxyIds { .. })), "after validate_proposal_request, as in the seed");
+    let ev = Pair::events(&mut p.a);
+    assert!(ev.iter().any(|e| matches!(e, Event::NotifyReceived { kind: notify::INVALID_ID_INFORMATION, .. })));
+    // The same tunnels with the network address sent are fine.
+    let mut p = Pair::new(a, b);
+    p.run();
+    assert_eq!(p.a.child_sas().len(), 1);
+}
+
 #[test]
 fn transform_mismatch_in_quick_mode() {
     let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);

@@ -34,7 +34,7 @@ pub(in crate::ike) fn send_info(cx: &mut Ctx, sa: &IkeSa, kind: u8, body: Vec<u8
     };
     let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
     cx.tunnel(&sa.tunnel).tx_packets += 1;
-    cx.event(Event::Sent { conn, peer: dst, exchange: exchange::INFORMATIONAL, msgid, payloads: if protected { vec![payload::HASH, kind] } else { vec![kind] }, retransmit: false });
+    cx.event(Event::Sent { conn, peer: dst, exchange: exchange::INFORMATIONAL, msgid, payloads: if protected { vec![payload::HASH, kind] } else { vec![kind] }, retransmit: false, sa_state: Some((sa.role, sa.state)), local_port: src.port() });
     cx.send_raw(src, dst, dgram);
 }
 
@@ -96,7 +96,7 @@ pub(in crate::ike) fn open_info<'a>(cx: &mut Ctx, sa: &IkeSa, hdr: &Header, data
         }
     };
     let msg = Msg { list };
-    cx.event(Event::Received { conn, peer: remote, exchange: exchange::INFORMATIONAL, msgid: hdr.msgid, payloads: msg.kinds() });
+    cx.event(Event::Received { conn, peer: remote, exchange: exchange::INFORMATIONAL, msgid: hdr.msgid, payloads: msg.kinds(), sa_state: Some((sa.role, sa.state)), local_port: sa.local.port() });
     if sa.is_established() {
         for n in msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()) {
             cx.event(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
