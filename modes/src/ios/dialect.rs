@@ -100,7 +100,8 @@ impl DialectOps for Ios {
 
     fn engine_conf(&self, r: &mut Router) -> EngineConf {
         let model = super::compile::compile(&r.ios_doc).config;
-        let conf = EngineConf::from_config(&model);
+        let mut conf = EngineConf::from_config(&model);
+        super::pki::attach(&r.ios_doc, &mut conf, &r.state_dir);
         r.ios_model = std::sync::Arc::new(model);
         conf
     }
