@@ -13,10 +13,12 @@
 //! `EDGESH_REQUIRE_INTEROP` is set (CI), then it fails. It takes the same
 //! machine-wide lock as the strongSwan interop tests.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::Edgesh as Router;
+use std::io::Read;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const NS_A: &str = "atk-a";
@@ -143,101 +145,6 @@ fn py(ns: &str, args: &[&str]) -> std::process::Output {
     Command::new("ip").args(["netns", "exec", ns, "python3", "-c", PY]).args(args).output().expect("python3")
 }
 
-struct Router {
-    child: Child,
-    out: Arc<Mutex<Vec<u8>>>,
-    prompt: u8,
-}
-
-impl Router {
-    fn start(ns: &str, dir: &Path, dialect: &str, config: &str) -> Router {
-        let _ = std::fs::remove_dir_all(dir);
-        std::fs::create_dir_all(dir).unwrap();
-        let cfg = dir.join("boot.cfg");
-        std::fs::write(&cfg, config).unwrap();
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", ns, env!("CARGO_BIN_EXE_edgesh"), "--dialect", dialect, "--config"])
-            .arg(&cfg)
-            .arg("--state-dir")
-            .arg(dir.join("state"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.join("stderr.txt")).unwrap())
-            .spawn()
-            .expect("starting edgesh");
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let (mut so, o2) = (child.stdout.take().unwrap(), out.clone());
-        std::thread::spawn(move || {
-            let mut b = [0u8; 8192];
-            while let Ok(n) = so.read(&mut b) {
-                if n == 0 {
-                    break;
-                }
-                o2.lock().unwrap().extend_from_slice(&b[..n]);
-            }
-        });
-        let r = Router { child, out, prompt: b'#' };
-        if dialect == "ios" {
-            r.cmd("enable");
-        }
-        r
-    }
-
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    /// Write raw bytes (a paste); no waiting.
-    fn send(&self, bytes: &[u8]) {
-        let mut stdin = self.child.stdin.as_ref().unwrap();
-        stdin.write_all(bytes).unwrap();
-        stdin.flush().ok();
-    }
-
-    /// Wait until the output since `start` ends in a prompt.
-    fn settle(&self, start: usize, what: &str) -> String {
-        let t0 = Instant::now();
-        loop {
-            std::thread::sleep(Duration::from_millis(30));
-            let o = self.out.lock().unwrap();
-            let new = &o[start..];
-            if new.ends_with(&[self.prompt]) && new.contains(&b'\n') {
-                let s = String::from_utf8_lossy(new).to_string();
-                let i = s.find('\n').unwrap();
-                return s[i + 1..].rsplit_once('\n').map(|x| x.0.to_string()).unwrap_or_default();
-            }
-            assert!(t0.elapsed() < Duration::from_secs(20), "no prompt after `{what}`: {}", String::from_utf8_lossy(new));
-        }
-    }
-
-    fn cmd(&self, line: &str) -> String {
-        let start = self.out.lock().unwrap().len();
-        self.send(format!("{line}\n").as_bytes());
-        self.settle(start, line)
-    }
-
-    fn wait_for(&self, line: &str, want: &str, secs: u64) -> Option<String> {
-        let t0 = Instant::now();
-        loop {
-            let o = self.cmd(line);
-            if o.contains(want) {
-                return Some(o);
-            }
-            if t0.elapsed() > Duration::from_secs(secs) {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-}
-
-impl Drop for Router {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 const PSK: &str = "attack-test-psk";
 
 fn ios_a() -> String {
@@ -349,14 +256,14 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
         .spawn()
         .expect("sniffer");
     std::thread::sleep(Duration::from_millis(300));
-    let mut a = Router::start(NS_A, &base.join("a"), "ios", &ios_a());
+    let mut a = Router::start_in(NS_A, &base.join("a"), "ios", &ios_a());
 
     // 2. Spoofed main-mode first messages from the peer's address, then the real peer negotiates.
     let spoofed = 64;
     py(NS_B, &["mm1", "192.0.2.2", "192.0.2.1", &spoofed.to_string(), "2"]);
     let t0 = Instant::now();
-    let b = Router::start(NS_B, &base.join("b"), "smartedge", &smartedge_b());
-    let up = a.wait_for("show crypto isakmp sa", "QM_IDLE", 30).is_some() && b.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10).is_some();
+    let b = Router::start_in(NS_B, &base.join("b"), "smartedge", &smartedge_b());
+    let up = a.try_wait_for("show crypto isakmp sa", "QM_IDLE", 30).is_some() && b.try_wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10).is_some();
     rows.push(Row { attack: "2 spoofed MM1 from the peer", measured: format!("{spoofed} spoofed, tunnel up after {:.1} s: {up}", t0.elapsed().as_secs_f64()), held: up });
 
     // 1. The responder's last main-mode message (MM6), duplicated.
@@ -516,7 +423,7 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
 
     // 6. A paste with invalid UTF-8 and control bytes.
     a.cmd("configure terminal");
-    let start = a.out.lock().unwrap().len();
+    let start = a.mark();
     a.send(b"interface Loopback1\n description Caf\xE9\n ip address 203.0.113.9 255.255.255.255\n description ctl\x03c\n description nul\x00x\x08\x15\n ip address 203.0.113.10 255.255.255.255 secondary\nend\n");
     std::thread::sleep(Duration::from_millis(800));
     let _ = a.settle(start, "paste");

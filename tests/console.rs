@@ -36,14 +36,16 @@ impl Pty {
     }
 }
 
-#[test]
-fn console_on_a_pty() {
+/// edgesh with `args` on a new pseudo-terminal (its console), a fresh state
+/// directory named after `name`; the child, the terminal and that directory.
+fn spawn_on_pty(name: &str, args: &[&str]) -> (std::process::Child, Pty, std::path::PathBuf) {
     let pty = openpty(None, None).expect("openpty");
     let slave: OwnedFd = pty.slave;
     let fd = slave.as_raw_fd();
     let dup = |f: i32| unsafe { Stdio::from_raw_fd(nix::libc::dup(f)) };
-    let dir = std::env::temp_dir().join(format!("edgesh-console-{}", std::process::id()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+    let dir = std::env::temp_dir().join(format!("edgesh-{name}-{}", std::process::id()));
+    let child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+        .args(args)
         .args(["--state-dir", dir.to_str().unwrap()])
         .stdin(dup(fd))
         .stdout(dup(fd))
@@ -51,7 +53,12 @@ fn console_on_a_pty() {
         .spawn()
         .expect("spawn edgesh");
     drop(slave);
-    let mut p = Pty { master: std::fs::File::from(pty.master), seen: String::new() };
+    (child, Pty { master: std::fs::File::from(pty.master), seen: String::new() }, dir)
+}
+
+#[test]
+fn console_on_a_pty() {
+    let (mut child, mut p, dir) = spawn_on_pty("console", &[]);
     p.read_until("[local]edgesh#");
     p.send(b"conf\t");
     p.read_until("configure ");
@@ -93,20 +100,7 @@ fn console_on_a_pty() {
 #[test]
 fn console_ssh_listen_line_typed() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let pty = openpty(None, None).expect("openpty");
-    let slave: OwnedFd = pty.slave;
-    let fd = slave.as_raw_fd();
-    let dup = |f: i32| unsafe { Stdio::from_raw_fd(nix::libc::dup(f)) };
-    let dir = std::env::temp_dir().join(format!("edgesh-console-ssh-{}", std::process::id()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
-        .args(["--dialect", "ios", "--state-dir", dir.to_str().unwrap()])
-        .stdin(dup(fd))
-        .stdout(dup(fd))
-        .stderr(dup(fd))
-        .spawn()
-        .expect("spawn edgesh");
-    drop(slave);
-    let mut p = Pty { master: std::fs::File::from(pty.master), seen: String::new() };
+    let (mut child, mut p, dir) = spawn_on_pty("console-ssh", &["--dialect", "ios"]);
     p.read_until("Router>");
     p.send(b"enable\r");
     p.read_until("Router#");
@@ -140,20 +134,7 @@ fn console_ssh_listen_line_typed() {
 /// `?` after a bad word answers with IOS's wording, as Enter does.
 #[test]
 fn ios_console_completes_and_reports_as_ios() {
-    let pty = openpty(None, None).expect("openpty");
-    let slave: OwnedFd = pty.slave;
-    let fd = slave.as_raw_fd();
-    let dup = |f: i32| unsafe { Stdio::from_raw_fd(nix::libc::dup(f)) };
-    let dir = std::env::temp_dir().join(format!("edgesh-console-ios-{}", std::process::id()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
-        .args(["--dialect", "ios", "--no-network", "--state-dir", dir.to_str().unwrap()])
-        .stdin(dup(fd))
-        .stdout(dup(fd))
-        .stderr(dup(fd))
-        .spawn()
-        .expect("spawn edgesh");
-    drop(slave);
-    let mut p = Pty { master: std::fs::File::from(pty.master), seen: String::new() };
+    let (mut child, mut p, dir) = spawn_on_pty("console-ios", &["--dialect", "ios", "--no-network"]);
     p.read_until("Router>");
     p.send(b"enable\r");
     p.read_until("Router#");

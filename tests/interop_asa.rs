@@ -9,164 +9,19 @@
 //! Needs root and strongSwan: without them every test says so LOUDLY and
 //! passes; `EDGESH_REQUIRE_INTEROP=1` makes a missing peer fail instead.
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, MutexGuard};
+mod common;
+
+use common::*;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn script() -> PathBuf {
-    if let Some(p) = std::env::var_os("EDGESH_INTEROP_SCRIPT") {
-        return PathBuf::from(p);
-    }
-    let near = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop/strongswan-peer.sh");
-    if near.exists() { near } else { PathBuf::from("/work/shared/interop/strongswan-peer.sh") }
-}
-
-fn base() -> PathBuf {
-    std::env::temp_dir().join("edgesh-interop")
-}
-
-struct Turn {
-    _serial: MutexGuard<'static, ()>,
-    _machine: nix::fcntl::Flock<std::fs::File>,
-}
-
-/// None (after a loud message) when this machine cannot run the tests; else
-/// the namespaces are ours until the turn is dropped.
-fn ready() -> Option<Turn> {
-    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
-    let have = Path::new("/usr/sbin/charon-systemd").exists() && Path::new("/usr/sbin/swanctl").exists() && script().exists();
-    if !root || !have {
-        let why = if !root { "not root" } else { "strongSwan (charon-systemd, swanctl) or the interop script is missing" };
-        if std::env::var("EDGESH_REQUIRE_INTEROP").is_ok() {
-            panic!("interop tests required but cannot run: {why}");
-        }
-        eprintln!("\n!!! SKIPPING ASA strongSwan interop test: {why}\n");
-        return None;
-    }
-    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(std::env::temp_dir().join("edgesh-interop.lock")).expect("interop lock file");
-    let machine = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| e).expect("interop lock");
-    Some(Turn { _serial: guard, _machine: machine })
-}
-
-fn peer(env: &[(&str, &str)], args: &[&str]) -> String {
-    let mut c = Command::new("bash");
-    c.arg(script()).args(args).env("BASE", base());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let o = c.output().expect("running strongswan-peer.sh");
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn charon_log() -> String {
-    std::fs::read_to_string(base().join("right/charon.log")).unwrap_or_default()
-}
-
-fn start_strongswan(env: &[(&str, &str)]) {
-    peer(&[], &["stop"]);
-    let _ = Command::new("ip").args(["link", "del", "veth-l"]).stderr(Stdio::null()).status();
-    let out = peer(env, &["netns"]);
-    assert!(out.contains("ready"), "{out}");
-    let out = peer(env, &["start-right"]);
-    assert!(out.contains("loaded"), "{out}");
-}
-
-fn list_sas() -> String {
-    peer(&[], &["swanctl", "right", "--list-sas"])
-}
-
-/// The hex SPIs (in, out) strongSwan shows for its newest child.
-fn strongswan_spis(list: &str) -> (String, String) {
-    let find = |dir: &str| list.lines().map(str::trim).filter(|l| l.starts_with(dir)).last().and_then(|l| l.split_whitespace().nth(1)).unwrap_or("").trim_end_matches(',').to_string();
-    (find("in "), find("out "))
-}
-
-/// edgesh (ASA dialect) in netns `left`, driven through its standard input.
-struct Asa {
-    child: Child,
-    out: Arc<Mutex<String>>,
-}
-
-impl Asa {
-    fn start(config: &str) -> Asa {
-        let dir = base().join("edgesh-asa");
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("state dir");
-        let cfg = dir.join("boot.cfg");
-        std::fs::write(&cfg, config).expect("config file");
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", "left", env!("CARGO_BIN_EXE_edgesh"), "--dialect", "asa", "--config"])
-            .arg(&cfg)
-            .arg("--state-dir")
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.join("stderr.txt")).expect("stderr file"))
-            .spawn()
-            .expect("starting edgesh");
-        let out = Arc::new(Mutex::new(String::new()));
-        let (mut so, o2) = (child.stdout.take().expect("stdout"), out.clone());
-        std::thread::spawn(move || {
-            let mut b = [0u8; 4096];
-            while let Ok(n) = so.read(&mut b) {
-                if n == 0 {
-                    break;
-                }
-                o2.lock().unwrap().push_str(&String::from_utf8_lossy(&b[..n]));
-            }
-        });
-        let a = Asa { child, out };
-        a.cmd("enable");
-        // The boot configuration has loaded once a prompt came.
-        let stderr = std::fs::read_to_string(dir.join("stderr.txt")).unwrap_or_default();
-        assert!(stderr.is_empty(), "the configuration did not load cleanly:\n{stderr}");
-        a
-    }
-
-    /// Type a command and return what it printed (up to the next `# ` prompt).
-    fn cmd(&self, line: &str) -> String {
-        let start = self.out.lock().unwrap().len();
-        let mut stdin = self.child.stdin.as_ref().expect("stdin");
-        stdin.write_all(format!("{line}\n").as_bytes()).expect("typing");
-        stdin.flush().ok();
-        let t0 = Instant::now();
-        loop {
-            std::thread::sleep(Duration::from_millis(30));
-            let o = self.out.lock().unwrap();
-            let new = &o[start..];
-            if let Some(i) = new.find('\n') {
-                let rest = &new[i + 1..];
-                if rest.ends_with("# ") {
-                    return rest.rsplit_once('\n').map(|x| x.0).unwrap_or("").to_string();
-                }
-            }
-            assert!(t0.elapsed() < Duration::from_secs(20), "no prompt after `{line}`: {new}");
-        }
-    }
-
-    fn wait_for(&self, line: &str, want: &str, secs: u64) -> String {
-        let t0 = Instant::now();
-        loop {
-            let o = self.cmd(line);
-            if o.contains(want) {
-                return o;
-            }
-            assert!(t0.elapsed() < Duration::from_secs(secs), "`{line}` never showed `{want}`; last output:\n{o}\nstrongSwan log:\n{}", charon_log());
-            std::thread::sleep(Duration::from_millis(300));
-        }
-    }
-}
-
-impl Drop for Asa {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// edgesh speaking ASA in netns `left`; its boot configuration must load
+/// without a word on standard error.
+fn start_asa(config: &str) -> Edgesh {
+    let a = Edgesh::start("asa", config);
+    let said = a.load_messages();
+    assert!(said.is_empty(), "the configuration did not load cleanly:\n{said}");
+    a
 }
 
 /// An ASA 9.x site-to-site configuration for the strongSwan peer; `acl` is
@@ -207,7 +62,7 @@ tunnel-group 192.0.2.2 ipsec-attributes
 fn main_mode_strongswan_initiates_to_an_asa_and_traffic_flows() {
     let Some(_g) = ready() else { return };
     start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
-    let a = Asa::start(&asa_config("host 198.51.100.1 host 203.0.113.1"));
+    let a = start_asa(&asa_config("host 198.51.100.1 host 203.0.113.1"));
     let out = peer(&[], &["initiate", "right"]);
     assert!(out.contains("established"), "{out}\n{}", charon_log());
     let isakmp = a.wait_for("show crypto isakmp sa", "MM_ACTIVE", 10);
@@ -259,7 +114,7 @@ fn main_mode_strongswan_initiates_to_an_asa_and_traffic_flows() {
 fn the_asa_rejects_a_proposal_that_does_not_mirror_its_crypto_map() {
     let Some(_g) = ready() else { return };
     start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
-    let a = Asa::start(&asa_config("198.51.100.0 255.255.255.0 203.0.113.0 255.255.255.0"));
+    let a = start_asa(&asa_config("198.51.100.0 255.255.255.0 203.0.113.0 255.255.255.0"));
     a.cmd("debug crypto ikev1 127");
     let _ = peer(&[], &["initiate", "right"]);
     let log = a.wait_for(
@@ -280,7 +135,7 @@ fn the_asa_rejects_a_proposal_that_does_not_mirror_its_crypto_map() {
 fn traffic_starts_the_asa_crypto_map_and_flows() {
     let Some(_g) = ready() else { return };
     start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
-    let a = Asa::start(&asa_config("host 198.51.100.1 host 203.0.113.1"));
+    let a = start_asa(&asa_config("host 198.51.100.1 host 203.0.113.1"));
     let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
     let t0 = Instant::now();
     while !ip(&["link", "show", "edgesh0"]).status.success() {

@@ -8,110 +8,13 @@
 use expectrl::{Eof, Expect};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-struct Server {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-    log: Arc<Mutex<String>>,
-}
+mod sshsrv;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn have_ssh() -> bool {
-    let ok = Command::new("ssh").arg("-V").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("!!! SKIPPED: no OpenSSH `ssh` client on this machine (.ci/run installs openssh-client)");
-    }
-    ok
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("edgesh-ssh-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn start_in(dir: &Path, dialect: &str, config: &str) -> Server {
-    start_with(dir, dialect, config, &["--ssh", "127.0.0.1:0"])
-}
-
-/// Start edgesh with `extra` arguments; wait for its `% SSH server listening on` line.
-fn start_with(dir: &Path, dialect: &str, config: &str, extra: &[&str]) -> Server {
-    let cfg = dir.join("boot.cfg");
-    std::fs::write(&cfg, config).unwrap();
-    let askpass = dir.join("askpass.sh");
-    std::fs::write(&askpass, "#!/bin/sh\nprintf '%s\\n' \"$EDGESH_TEST_PW\"\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
-        .args(["--dialect", dialect, "--config", cfg.to_str().unwrap(), "--state-dir", dir.join("state").to_str().unwrap()])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start edgesh");
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut port = 0;
-    let mut line = String::new();
-    while err.read_line(&mut line).unwrap_or(0) > 0 {
-        if let Some(a) = line.trim().strip_prefix("% SSH server listening on ") {
-            port = a.rsplit(':').next().unwrap().parse().unwrap();
-            break;
-        }
-        line.clear();
-    }
-    assert!(port > 0, "no listening line from edgesh");
-    let log = Arc::new(Mutex::new(String::new()));
-    let l2 = log.clone();
-    std::thread::spawn(move || {
-        for line in err.lines().map_while(Result::ok) {
-            l2.lock().unwrap().push_str(&line);
-            l2.lock().unwrap().push('\n');
-        }
-    });
-    Server { child, port, dir: dir.to_path_buf(), log }
-}
-
-fn start(name: &str, dialect: &str, config: &str) -> Server {
-    start_in(&tmpdir(name), dialect, config)
-}
-
-impl Server {
-    fn ssh(&self, user: &str, password: &str, tty: bool) -> Command {
-        let mut c = Command::new("ssh");
-        c.args(["-p", &self.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]);
-        c.args(["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=20"]);
-        if tty {
-            c.arg("-tt");
-        }
-        c.arg(format!("{user}@127.0.0.1"));
-        c.env("SSH_ASKPASS", self.dir.join("askpass.sh")).env("SSH_ASKPASS_REQUIRE", "force").env("DISPLAY", ":0").env("EDGESH_TEST_PW", password);
-        c
-    }
-
-    fn exec(&self, user: &str, password: &str, cmd: &str) -> Output {
-        self.ssh(user, password, false).arg(cmd).stdin(Stdio::null()).output().expect("run ssh")
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use sshsrv::*;
 
 const IOS: &str = "hostname R1
 username admin privilege 15 secret 0 cisco
@@ -130,7 +33,7 @@ fn ios_exec_channel_logins_and_host_key() {
     let dir = tmpdir("ios-exec");
     let key_pub;
     {
-        let s = start_in(&dir, "ios", IOS);
+        let s = start_in(&dir, "ios", IOS, &["--ssh", "127.0.0.1:0"]);
         let o = s.exec("admin", "cisco", "show version");
         assert!(o.status.success(), "{o:?}");
         assert!(text(&o).contains("Cisco IOS Software"), "{}", text(&o));
@@ -163,7 +66,7 @@ fn ios_exec_channel_logins_and_host_key() {
         key_pub = std::fs::read_to_string(dir.join("state/ssh_host_ed25519_key.pub")).expect("host key kept in the state directory");
     }
     // The host key survives a restart.
-    let s = start_in(&dir, "ios", IOS);
+    let s = start_in(&dir, "ios", IOS, &["--ssh", "127.0.0.1:0"]);
     assert_eq!(std::fs::read_to_string(dir.join("state/ssh_host_ed25519_key.pub")).unwrap(), key_pub);
     assert!(s.exec("admin", "cisco", "show clock").status.success());
 }
@@ -222,7 +125,7 @@ fn smartedge_privilege_concurrent_pastes_disconnect_and_sigterm() {
     }
     // 50 logins at once from one address are more than OpenSSH's (and
     // edgesh's) default MaxStartups 10:30:100 takes: allow them here.
-    let s = start_with(&tmpdir("se"), "smartedge", SE, &["--ssh", "127.0.0.1:0", "--ssh-max-startups", "60", "--ssh-per-source", "60"]);
+    let s = start_in(&tmpdir("se"), "smartedge", SE, &["--ssh", "127.0.0.1:0", "--ssh-max-startups", "60", "--ssh-per-source", "60"]);
     // Level 1: no configuration mode, no configuration (it holds keys).
     let o = s.exec("viewer", "viewpw", "configure");
     assert_eq!(o.status.code(), Some(1));
@@ -455,7 +358,7 @@ fn ios_listen_line_and_pubkey_chain() {
         chunks.join("\n")
     );
     // No --ssh: the configuration's line starts the server.
-    let s = start_with(&dir, "ios", &cfg, &[]);
+    let s = start_in(&dir, "ios", &cfg, &[]);
     assert_eq!(s.port, port, "listens where the configuration says");
     let o = s.exec("admin", "cisco", "show running-config | section ip ssh");
     assert!(o.status.success(), "{o:?}");
@@ -485,37 +388,8 @@ fn ios_listen_line_and_pubkey_chain() {
     std::fs::copy(dir.join("state/startup-config"), dir2.join("state/startup-config")).unwrap();
     let saved = std::fs::read_to_string(dir2.join("state/startup-config")).unwrap();
     assert!(saved.contains("key-hash ssh-ed25519") && saved.contains(&format!("ip ssh server listen 127.0.0.1 port {port}")), "{saved}");
-    let s = {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
-            .args(["--state-dir", dir2.join("state").to_str().unwrap(), "--ssh", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = BufReader::new(child.stderr.take().unwrap());
-        let mut all = String::new();
-        let mut line = String::new();
-        let mut port2 = 0;
-        while err.read_line(&mut line).unwrap_or(0) > 0 {
-            all.push_str(&line);
-            if let Some(a) = line.trim().strip_prefix("% SSH server listening on ") {
-                port2 = a.rsplit(':').next().unwrap().parse().unwrap();
-                break;
-            }
-            line.clear();
-        }
-        assert!(port2 > 0 && port2 != port, "--ssh wins over the configuration: {all}");
-        let log = Arc::new(Mutex::new(String::new()));
-        let l2 = log.clone();
-        std::thread::spawn(move || {
-            for line in err.lines().map_while(Result::ok) {
-                l2.lock().unwrap().push_str(&line);
-                l2.lock().unwrap().push('\n');
-            }
-        });
-        Server { child, port: port2, dir: dir.clone(), log }
-    };
+    let (s, said) = launch(&dir, &["--state-dir", dir2.join("state").to_str().unwrap(), "--ssh", "127.0.0.1:0"]);
+    assert!(s.port != port, "--ssh wins over the configuration: {said}");
     let o = s.exec_key(&key, "ops", "show privilege");
     assert!(text(&o).contains("Current privilege level is 1"), "{o:?}");
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the configuration's port is not used when --ssh is given");
@@ -530,7 +404,7 @@ fn smartedge_listen_line_public_key_and_bind_error() {
     let Some((key, public)) = keygen(&dir, "ed25519") else { return };
     let port = free_port();
     let cfg = format!("context local\n  administrator admin password adminpw\n    ssh public-key {public}\n  ssh server listen 127.0.0.1 port {port}\n!\n");
-    let mut s = start_with(&dir, "smartedge", &cfg, &[]);
+    let mut s = start_in(&dir, "smartedge", &cfg, &[]);
     assert_eq!(s.port, port);
     let o = s.exec_key(&key, "admin", "show configuration | include ssh");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -4,81 +4,11 @@
 //! refused with exit status 1. Driven by OpenSSH's `ssh` client, the
 //! password through `SSH_ASKPASS` (as tests/ssh.rs does).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
-struct Server {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
+mod sshsrv;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn have_ssh() -> bool {
-    let ok = Command::new("ssh").arg("-V").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("!!! SKIPPED: no OpenSSH `ssh` client on this machine (.ci/run installs openssh-client)");
-    }
-    ok
-}
-
-fn start(name: &str, dialect: &str, config: &str) -> Server {
-    let dir = std::env::temp_dir().join(format!("edgesh-sshjson-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let cfg = dir.join("boot.cfg");
-    std::fs::write(&cfg, config).unwrap();
-    let askpass = dir.join("askpass.sh");
-    std::fs::write(&askpass, "#!/bin/sh\nprintf '%s\\n' \"$EDGESH_TEST_PW\"\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
-        .args(["--dialect", dialect, "--config", cfg.to_str().unwrap(), "--state-dir", dir.join("state").to_str().unwrap(), "--ssh", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start edgesh");
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut port = 0;
-    let mut line = String::new();
-    while err.read_line(&mut line).unwrap_or(0) > 0 {
-        if let Some(a) = line.trim().strip_prefix("% SSH server listening on ") {
-            port = a.rsplit(':').next().unwrap().parse().unwrap();
-            break;
-        }
-        line.clear();
-    }
-    assert!(port > 0, "no listening line from edgesh");
-    // Keep reading standard error so edgesh never blocks on it.
-    std::thread::spawn(move || for _ in err.lines().map_while(Result::ok) {});
-    Server { child, port, dir }
-}
-
-impl Server {
-    fn exec(&self, dir: &Path, user: &str, password: &str, cmd: &str) -> Output {
-        Command::new("ssh")
-            .args(["-p", &self.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"])
-            .args(["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=20"])
-            .arg(format!("{user}@127.0.0.1"))
-            .arg(cmd)
-            .env("SSH_ASKPASS", dir.join("askpass.sh"))
-            .env("SSH_ASKPASS_REQUIRE", "force")
-            .env("DISPLAY", ":0")
-            .env("EDGESH_TEST_PW", password)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run ssh")
-    }
-}
+use sshsrv::*;
 
 /// Standard output as one JSON document (nothing before or after it).
 fn document(o: &Output) -> serde_json::Value {
@@ -115,8 +45,8 @@ fn ios_show_crypto_ipsec_sa_json_over_ssh_exec() {
     if !have_ssh() {
         return;
     }
-    let s = start("ios", "ios", IOS);
-    let doc = document(&s.exec(&s.dir, "admin", "cisco", "show crypto ipsec sa | json"));
+    let s = start("json-ios", "ios", IOS);
+    let doc = document(&s.exec("admin", "cisco", "show crypto ipsec sa | json"));
     let ident = &doc["interface"]["GigabitEthernet0/0"]["ident"]["1"];
     assert_eq!(doc["interface"]["GigabitEthernet0/0"]["crypto_map_tag"], "VPN", "{doc:#}");
     assert_eq!(ident["local_ident"]["addr"], "198.51.100.0", "{doc:#}");
@@ -126,11 +56,11 @@ fn ios_show_crypto_ipsec_sa_json_over_ssh_exec() {
     assert_eq!(ident["dh_group"], "group14", "{doc:#}");
     assert_eq!(ident["inbound_esp_sas"], serde_json::json!({}), "no SA yet: {doc:#}");
     // The same document through `do`-less abbreviations and a filter before it.
-    assert_eq!(document(&s.exec(&s.dir, "admin", "cisco", "sh cry ips sa | include peer | js")), doc);
-    let doc = document(&s.exec(&s.dir, "admin", "cisco", "show ip interface brief | json"));
+    assert_eq!(document(&s.exec("admin", "cisco", "sh cry ips sa | include peer | js")), doc);
+    let doc = document(&s.exec("admin", "cisco", "show ip interface brief | json"));
     assert_eq!(doc["interface"]["GigabitEthernet0/0"]["ip_address"], "192.0.2.1", "{doc:#}");
     // Nothing may follow | json: refused, exit status 1.
-    let o = s.exec(&s.dir, "admin", "cisco", "show crypto ipsec sa | json | include x");
+    let o = s.exec("admin", "cisco", "show crypto ipsec sa | json | include x");
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("% Nothing may follow | json"), "{o:?}");
 }
@@ -155,16 +85,16 @@ fn smartedge_show_tunnel_json_over_ssh_exec() {
     if !have_ssh() {
         return;
     }
-    let s = start("se", "smartedge", SMARTEDGE);
-    let doc = document(&s.exec(&s.dir, "admin", "s3cret", "show tunnel ipsec name t1 | json"));
+    let s = start("json-se", "smartedge", SMARTEDGE);
+    let doc = document(&s.exec("admin", "s3cret", "show tunnel ipsec name t1 | json"));
     let t = &doc["tunnels"]["t1"];
     assert_eq!(t["remote"], "192.0.2.1", "{doc:#}");
     assert_eq!(t["ike_policy"], "to-r1", "{doc:#}");
     assert_eq!(doc["total"], 1, "{doc:#}");
-    let doc = document(&s.exec(&s.dir, "admin", "s3cret", "show ike policy | json"));
+    let doc = document(&s.exec("admin", "s3cret", "show ike policy | json"));
     assert_eq!(doc["ike_policy"]["to-r1"]["pre_shared_key"], "configured", "{doc:#}");
     assert!(!doc.to_string().contains("lab-secret"), "the key never appears: {doc:#}");
     // The command's own checks apply: a level-1 user is refused as without the pipe.
-    let o = s.exec(&s.dir, "viewer", "viewpw", "show configuration | json");
+    let o = s.exec("viewer", "viewpw", "show configuration | json");
     assert!(String::from_utf8_lossy(&o.stdout).contains("% Permission denied"), "{o:?}");
 }

@@ -4,26 +4,14 @@
 //! parallel connections. Raw TCP connections stand for the attacker; the
 //! OpenSSH client (where installed) for the real user who must still get in.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Server {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-    log: Arc<Mutex<String>>,
-}
+mod sshsrv;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use sshsrv::*;
 
 const IOS: &str = "hostname R1
 username admin privilege 15 secret 0 cisco
@@ -32,43 +20,9 @@ enable secret 0 en4ble
 ";
 
 fn start(name: &str, extra: &[&str]) -> Server {
-    let dir = std::env::temp_dir().join(format!("edgesh-sshlim-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let cfg = dir.join("boot.cfg");
-    std::fs::write(&cfg, IOS).unwrap();
-    let askpass = dir.join("askpass.sh");
-    std::fs::write(&askpass, "#!/bin/sh\nprintf '%s\\n' \"$EDGESH_TEST_PW\"\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
-        .args(["--dialect", "ios", "--config", cfg.to_str().unwrap(), "--state-dir", dir.join("state").to_str().unwrap(), "--ssh", "127.0.0.1:0"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start edgesh");
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut port = 0;
-    let mut line = String::new();
-    while err.read_line(&mut line).unwrap_or(0) > 0 {
-        if let Some(a) = line.trim().strip_prefix("% SSH server listening on ") {
-            port = a.rsplit(':').next().unwrap().parse().unwrap();
-            break;
-        }
-        line.clear();
-    }
-    assert!(port > 0, "no listening line from edgesh");
-    let log = Arc::new(Mutex::new(String::new()));
-    let l2 = log.clone();
-    std::thread::spawn(move || {
-        for line in err.lines().map_while(Result::ok) {
-            l2.lock().unwrap().push_str(&line);
-            l2.lock().unwrap().push('\n');
-        }
-    });
-    Server { child, port, dir, log }
+    let mut args = vec!["--ssh", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    sshsrv::start_in(&tmpdir(&format!("lim-{name}")), "ios", IOS, &args)
 }
 
 impl Server {
@@ -82,36 +36,8 @@ impl Server {
             _ => None,
         }
     }
-
-    fn wait_log(&self, what: &str) -> String {
-        for _ in 0..100 {
-            let log = self.log.lock().unwrap().clone();
-            if log.contains(what) {
-                return log;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("no {what:?} in the log: {}", self.log.lock().unwrap());
-    }
-
-    fn ssh(&self, user: &str, password: &str) -> Command {
-        let mut c = Command::new("ssh");
-        c.args(["-p", &self.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]);
-        c.args(["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=20"]);
-        c.arg(format!("{user}@127.0.0.1"));
-        c.env("SSH_ASKPASS", self.dir.join("askpass.sh")).env("SSH_ASKPASS_REQUIRE", "force").env("DISPLAY", ":0").env("EDGESH_TEST_PW", password);
-        c.stdin(Stdio::null());
-        c
-    }
 }
 
-fn have_ssh() -> bool {
-    let ok = Command::new("ssh").arg("-V").output().is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("!!! SKIPPED: no OpenSSH `ssh` client on this machine (.ci/run installs openssh-client)");
-    }
-    ok
-}
 
 /// Still open, or closed by the server (EOF or reset) within `within`?
 fn closed_within(c: &mut TcpStream, within: Duration) -> bool {
@@ -145,7 +71,7 @@ fn login_grace_time_disconnects_silent_and_half_done_clients() {
     s.wait_log("Login grace time (2 s) exceeded");
     // Logged in in time: the session stays beyond the grace time.
     if have_ssh() {
-        let o = s.ssh("admin", "cisco").arg("show privilege").output().unwrap();
+        let o = s.ssh("admin", "cisco", false).stdin(Stdio::null()).arg("show privilege").output().unwrap();
         assert!(String::from_utf8_lossy(&o.stdout).contains("15"), "{o:?}");
     }
 }
@@ -170,7 +96,7 @@ fn per_source_limit_and_max_startups_refuse_and_log_and_let_a_login_in_afterward
     drop(other2);
     std::thread::sleep(Duration::from_millis(300));
     if have_ssh() {
-        let o = s.ssh("admin", "cisco").arg("show privilege").output().unwrap();
+        let o = s.ssh("admin", "cisco", false).stdin(Stdio::null()).arg("show privilege").output().unwrap();
         assert!(String::from_utf8_lossy(&o.stdout).contains("15"), "{o:?}");
     }
 }
@@ -199,12 +125,12 @@ fn parallel_wrong_passwords_from_one_address_wait_their_turn() {
         return;
     }
     let s = start("backoff", &[]);
-    let o = s.ssh("admin", "wrong0").arg("show privilege").output().unwrap();
+    let o = s.ssh("admin", "wrong0", false).stdin(Stdio::null()).arg("show privilege").output().unwrap();
     assert!(!o.status.success());
     // Four guesses at once: they used to sleep the same 0.5 s side by side
     // (44 guesses a second); now each waits for the one before.
     let t0 = Instant::now();
-    let kids: Vec<_> = (1..=4).map(|i| s.ssh("admin", &format!("wrong{i}")).arg("show privilege").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()).collect();
+    let kids: Vec<_> = (1..=4).map(|i| s.ssh("admin", &format!("wrong{i}"), false).stdin(Stdio::null()).arg("show privilege").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()).collect();
     for mut k in kids {
         assert!(!k.wait().unwrap().success());
     }
@@ -223,7 +149,7 @@ fn an_exec_line_that_is_not_utf8_is_refused_alone() {
     use std::os::unix::ffi::OsStrExt;
     let s = start("exec-utf8", &[]);
     let cmd = b"configure terminal\ninterface GigabitEthernet0/1\n description Caf\xE9\n ip address 10.1.1.1 255.255.255.0\nend\nshow running-config interface GigabitEthernet0/1";
-    let o = s.ssh("admin", "cisco").arg(std::ffi::OsStr::from_bytes(cmd)).output().unwrap();
+    let o = s.ssh("admin", "cisco", false).stdin(Stdio::null()).arg(std::ffi::OsStr::from_bytes(cmd)).output().unwrap();
     let t = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(t.contains("(not UTF-8)"), "{t}");
@@ -241,7 +167,7 @@ fn a_failed_enable_over_ssh_is_delayed_logged_and_the_keys_typed_meanwhile_kept(
     let mut cmd = Command::new("ssh");
     cmd.args(["-tt", "-p", &s.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]);
     cmd.args(["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "ops@127.0.0.1"]);
-    cmd.env("SSH_ASKPASS", s.dir.join("askpass.sh")).env("SSH_ASKPASS_REQUIRE", "force").env("DISPLAY", ":0").env("EDGESH_TEST_PW", "opspw");
+    s.askpass(&mut cmd, "opspw");
     let mut p = expectrl::Session::spawn(cmd).expect("spawn ssh");
     p.set_expect_timeout(Some(Duration::from_secs(20)));
     p.expect("R1>").unwrap();

@@ -232,4 +232,61 @@ mod tests {
         assert!(matches!(inn.open(&esp), Err(EspError::Truncated { .. })), "not AH");
         assert_eq!(AhSa::new(1, EspAuth::HmacAesXcbc, &[0; 16]).err(), Some(EspError::Unsupported));
     }
+
+    /// AH alone and AH+ESP bundles negotiated by quick mode: each side's
+    /// outbound SA opens on the other's inbound one, and a bundle's AH key
+    /// is its own (made with protocol 2), not the ESP one.
+    #[test]
+    fn negotiated_ah_and_bundles_carry_packets_both_ways() {
+        use crate::config::EspEncr;
+        use crate::esp::EspSa;
+        use crate::ike::endpoint::tests::{Pair, mirror, peer};
+        use rand::SeedableRng;
+        for esp in [None, Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96)))] {
+            for auth in [EspAuth::HmacSha1_96, EspAuth::HmacSha256_128] {
+                let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 14);
+                a.children[0].proposals[0].esp = esp;
+                a.children[0].proposals[0].ah = Some(auth);
+                let b = mirror(&a, "t");
+                let mut p = Pair::new(a, b);
+                p.run();
+                let (ca, cb) = (&p.a.child_sas()[0], &p.b.child_sas()[0]);
+                assert_eq!((ca.ah, cb.ah), (Some(auth), Some(auth)));
+                let (ah_a_out, ah_b_in, ka, kb) = match (&ca.ah_part, &cb.ah_part) {
+                    (Some(x), Some(y)) => {
+                        assert!(esp.is_some());
+                        assert_ne!(x.key_out, ca.keys_out.auth, "the bundle's AH key is not the ESP one");
+                        (x.spi_out, cb.spi_in, x.key_out.clone(), y.key_in.clone())
+                    }
+                    (None, None) => {
+                        assert!(esp.is_none());
+                        (ca.spi_out, cb.spi_in, ca.keys_out.auth.clone(), cb.keys_in.auth.clone())
+                    }
+                    other => panic!("one side has a bundle, the other not: {other:?}"),
+                };
+                assert_eq!(ka.len(), if auth == EspAuth::HmacSha1_96 { 20 } else { 32 });
+                assert_eq!(ah_a_out, ah_b_in);
+                let mut out = AhSa::new(ah_a_out, auth, &ka).unwrap();
+                let mut inn = AhSa::new(ah_b_in, auth, &kb).unwrap();
+                let payload = match esp {
+                    // A bundle: AH over the ESP packet (next header 50).
+                    Some((e, au)) => {
+                        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+                        let mut eo = EspSa::new(ca.spi_out, e, au, &ca.keys_out).unwrap();
+                        let sealed = eo.seal(NEXT_HEADER_IPV4, &inner(), &mut rng).unwrap();
+                        let p = out.seal(A, B, 9, crate::esp::PROTOCOL, &sealed).unwrap();
+                        let (next, esp_pkt) = inn.open(&p).unwrap();
+                        assert_eq!(next, crate::esp::PROTOCOL);
+                        let mut ei = EspSa::new(cb.spi_in, e, au, &cb.keys_in).unwrap();
+                        ei.open(&esp_pkt).unwrap().1
+                    }
+                    None => {
+                        let p = out.seal(A, B, 9, NEXT_HEADER_IPV4, &inner()).unwrap();
+                        inn.open(&p).unwrap().1
+                    }
+                };
+                assert_eq!(payload, inner(), "{esp:?} {auth:?}");
+            }
+        }
+    }
 }

@@ -54,52 +54,26 @@ struct Mode {
 /// The modes of a dialect and their graphs. This is the one place that knows
 /// where the dialects keep their command graphs.
 fn modes(d: Dialect) -> Vec<Mode> {
+    // Each dialect module has a mode enum with `ALL` and `prompt()`, and
+    // `graphs().get(mode)`.
+    macro_rules! modes_of {
+        ($m:ident, $kind:ident) => {{
+            use edgesh_modes::$m::{$kind, graphs};
+            $kind::ALL
+                .iter()
+                .map(|&k| Mode {
+                    tag: k.prompt(),
+                    name: format!("{k:?}"),
+                    specs: graphs().get(k).commands().map(|c| c.spec.clone()).collect(),
+                    parse: Box::new(move |l| graphs().get(k).parse(l).ok().map(|x| x.command.spec.clone())),
+                })
+                .collect()
+        }};
+    }
     match d {
-        Dialect::SmartEdge => {
-            use edgesh_modes::smartedge::{ModeKind, graphs};
-            ModeKind::ALL
-                .iter()
-                .map(|&k| {
-                    let g = graphs().get(k);
-                    Mode {
-                        tag: k.prompt(),
-                        name: format!("{k:?}"),
-                        specs: g.commands().map(|c| c.spec.clone()).collect(),
-                        parse: Box::new(move |l| graphs().get(k).parse(l).ok().map(|m| m.command.spec.clone())),
-                    }
-                })
-                .collect()
-        }
-        Dialect::Ios => {
-            use edgesh_modes::ios::{IosMode, graphs};
-            IosMode::ALL
-                .iter()
-                .map(|&m| {
-                    let g = graphs().get(m);
-                    Mode {
-                        tag: m.prompt(),
-                        name: format!("{m:?}"),
-                        specs: g.commands().map(|c| c.spec.clone()).collect(),
-                        parse: Box::new(move |l| graphs().get(m).parse(l).ok().map(|x| x.command.spec.clone())),
-                    }
-                })
-                .collect()
-        }
-        Dialect::Asa => {
-            use edgesh_modes::asa::{AsaMode, graphs};
-            AsaMode::ALL
-                .iter()
-                .map(|&m| {
-                    let g = graphs().get(m);
-                    Mode {
-                        tag: m.prompt(),
-                        name: format!("{m:?}"),
-                        specs: g.commands().map(|c| c.spec.clone()).collect(),
-                        parse: Box::new(move |l| graphs().get(m).parse(l).ok().map(|x| x.command.spec.clone())),
-                    }
-                })
-                .collect()
-        }
+        Dialect::SmartEdge => modes_of!(smartedge, ModeKind),
+        Dialect::Ios => modes_of!(ios, IosMode),
+        Dialect::Asa => modes_of!(asa, AsaMode),
     }
 }
 

@@ -11,6 +11,15 @@ with PREFIX, each block (after the lines before the first) parsed alone and
 the parses merged: Genie's `show crypto session` parser keeps only the first
 block of an interface that has several sessions (a later `Interface:` line
 of the same name replaces the dictionary and never gets its `peer` back).
+
+Other modes, by the case's "mode":
+  "raw": the parser's own reading of the text ({"parsed": ...}), without
+         its schema check (for an IOS 15 text that lacks an IOS-XE line the
+         schema requires);
+  "validate": {"json": DOC, "schema_of": COMMAND}: DOC checked against the
+         schema of Genie's parser for COMMAND ({"valid": true} or an error);
+  "config": the text as Genie's Config(text).tree() ({"parsed": tree}),
+         what device.learn('config') gives.
 """
 import json
 import sys
@@ -19,6 +28,9 @@ import warnings
 warnings.filterwarnings("ignore")
 
 from genie.conf.base import Device  # noqa: E402
+from genie.libs.parser.utils import get_parser  # noqa: E402
+from genie.metaparser.util.schemaengine import Schema  # noqa: E402
+from genie.utils.config import Config  # noqa: E402
 
 dev = Device("dut", os="iosxe")
 dev.custom.setdefault("abstraction", {})["order"] = ["os"]
@@ -50,7 +62,29 @@ def parse(command, text, split):
     return result
 
 
+def other(case):
+    mode = case["mode"]
+    if mode == "raw":
+        cls, kwargs = get_parser(case["command"], dev)
+        return {"parsed": json.loads(json.dumps(cls(device=dev).cli(output=case["text"], **kwargs)))}
+    if mode == "validate":
+        cls, _ = get_parser(case["schema_of"], dev)
+        Schema(cls(device=dev).schema).validate(case["json"])
+        return {"valid": True}
+    if mode == "config":
+        c = Config(case["text"])
+        c.tree()
+        return {"parsed": json.loads(json.dumps(c.config))}
+    raise ValueError(f"unknown mode {mode}")
+
+
 for case in json.load(sys.stdin):
+    if case.get("mode"):
+        try:
+            out.append(other(case))
+        except Exception as e:  # noqa: BLE001
+            out.append({"error": f"{type(e).__name__}: {e}"})
+        continue
     try:
         out.append({"parsed": parse(case["command"], case["text"], case.get("split"))})
     except Exception as e:  # noqa: BLE001

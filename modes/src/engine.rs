@@ -79,14 +79,42 @@ impl Router {
 }
 
 
-/// The SA keys as tshark options: `ikev1_decryption_table` rows for IKEv1
-/// SAs and `esp_sa` rows for IPsec SAs. Privileged: it prints secrets.
-pub fn tshark_lines(r: &Router) -> Vec<String> {
+/// The session keys of the current SAs, as tshark takes them (also the
+/// `| json` state of the keys shows). Privileged: secrets.
+#[derive(serde::Serialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct TsharkKeys {
+    /// `uat:ikev1_decryption_table` rows: initiator cookie, encryption key (hex).
+    pub ikev1_decryption_table: Vec<Ikev1KeyRow>,
+    /// `uat:esp_sa` rows, one per direction of each IPsec SA.
+    pub esp_sa: Vec<EspKeyRow>,
+}
+
+#[derive(serde::Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Ikev1KeyRow {
+    pub initiator_cookie: String,
+    pub encryption_key: String,
+}
+
+#[derive(serde::Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct EspKeyRow {
+    pub protocol: &'static str,
+    pub source: String,
+    pub destination: String,
+    pub spi: String,
+    pub encryption: &'static str,
+    pub encryption_key: String,
+    pub authentication: &'static str,
+    pub authentication_key: String,
+}
+
+/// The SA keys in tshark's terms: `ikev1_decryption_table` rows for IKEv1
+/// SAs and `esp_sa` rows for IPsec SAs.
+pub fn tshark_keys(r: &Router) -> TsharkKeys {
     use edgesh_engine::ike::crypto::hex;
-    let mut v = Vec::new();
+    let mut k = TsharkKeys::default();
     for s in r.ike().ike_sas() {
         if let Some((ic, key)) = s.tshark_key() {
-            v.push(format!("-o 'uat:ikev1_decryption_table:{ic},{key}'"));
+            k.ikev1_decryption_table.push(Ikev1KeyRow { initiator_cookie: ic, encryption_key: key });
         }
     }
     for c in r.ike().child_sas() {
@@ -107,9 +135,31 @@ pub fn tshark_lines(r: &Router) -> Vec<String> {
             Some(EspAuth::HmacSha512_256) => "HMAC-SHA-512-256 [RFC4868]",
             Some(EspAuth::HmacAesXcbc) => "ANY 96 bit authentication [no checking]",
         };
-        for (src, dst, spi, k) in [(c.remote.ip(), c.local.ip(), c.spi_in, &c.keys_in), (c.local.ip(), c.remote.ip(), c.spi_out, &c.keys_out)] {
-            v.push(format!("-o 'uat:esp_sa:\"IPv4\",\"{src}\",\"{dst}\",\"0x{spi:08x}\",\"{enc}\",\"0x{}\",\"{auth}\",\"0x{}\"'", hex(&k.encr), hex(&k.auth)));
+        for (src, dst, spi, keys) in [(c.remote.ip(), c.local.ip(), c.spi_in, &c.keys_in), (c.local.ip(), c.remote.ip(), c.spi_out, &c.keys_out)] {
+            k.esp_sa.push(EspKeyRow {
+                protocol: "IPv4",
+                source: src.to_string(),
+                destination: dst.to_string(),
+                spi: format!("0x{spi:08x}"),
+                encryption: enc,
+                encryption_key: format!("0x{}", hex(&keys.encr)),
+                authentication: auth,
+                authentication_key: format!("0x{}", hex(&keys.auth)),
+            });
         }
+    }
+    k
+}
+
+/// The SA keys as tshark options (`show crypto keys tshark`, `show ike keys tshark`).
+pub fn tshark_lines(r: &Router) -> Vec<String> {
+    let k = tshark_keys(r);
+    let mut v: Vec<String> = k.ikev1_decryption_table.iter().map(|x| format!("-o 'uat:ikev1_decryption_table:{},{}'", x.initiator_cookie, x.encryption_key)).collect();
+    for x in &k.esp_sa {
+        v.push(format!(
+            "-o 'uat:esp_sa:\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\"'",
+            x.protocol, x.source, x.destination, x.spi, x.encryption, x.encryption_key, x.authentication, x.authentication_key
+        ));
     }
     v
 }

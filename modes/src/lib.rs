@@ -17,6 +17,8 @@
 
 pub mod asa;
 pub mod auth;
+pub mod cisco_acl;
+pub mod cisco_common;
 pub mod diag_history;
 pub mod diagnose;
 pub mod enable_failures;

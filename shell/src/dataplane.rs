@@ -15,9 +15,17 @@
 //! Routing the protected prefixes into `edgesh0` is the host's part (README,
 //! "Carrying traffic"). ESP without UDP encapsulation (IP protocol 50) is
 //! not carried yet.
+//!
+//! AH (RFC 4302, [`AhSa`]) cannot be carried in UDP: a child with AH
+//! (IOS `ah-sha-hmac`/`ah-sha256-hmac`, SmartEdge `ah authentication`),
+//! alone or bundled over ESP (outer header | AH | ESP | inner packet), goes
+//! over a raw IP protocol 51 socket, opened with the first such SA (it
+//! needs CAP_NET_RAW; without it edgesh says so once in the log). Its
+//! rejected packets are counted and logged with the ESP ones.
 
 use edgesh_engine::config::{ConnectionType, TunnelKind};
 use edgesh_engine::driver::{SaChange, SaFeed};
+use edgesh_engine::ah::AhSa;
 use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
 use edgesh_engine::esp_drops::{DropKind, EspDrop};
 use edgesh_engine::ike::conf::Selector;
@@ -35,7 +43,9 @@ pub type Datagram = (SocketAddrV4, SocketAddrV4, Vec<u8>);
 
 /// An outbound SA: where its packets go and which traffic it carries.
 struct Outbound {
-    sa: EspSa,
+    /// ESP (in UDP; under AH in a bundle), and AH (raw IP protocol 51).
+    esp: Option<EspSa>,
+    ah: Option<AhSa>,
     local: SocketAddrV4,
     remote: SocketAddrV4,
     local_ts: Selector,
@@ -55,7 +65,15 @@ pub struct Dataplane {
     feed: Option<SaFeed>,
     /// By SPI: the SA and the selectors (remote, local) its packets must fit.
     inbound: HashMap<u32, (EspSa, Selector, Selector)>,
+    /// Inbound AH SAs by SPI, with the ESP SA under it in a bundle.
+    ah_in: HashMap<u32, AhIn>,
     outbound: HashMap<u32, Outbound>,
+    /// The raw IP protocol 51 socket AH travels on, once an AH SA is up.
+    raw: Option<socket2::Socket>,
+    /// Set once opening it failed (reported once).
+    raw_failed: bool,
+    /// Identification of the next outer header AH sends.
+    ident: u16,
     /// Packets and bytes carried since the engine last heard, by (SPI, inbound).
     counts: HashMap<(u32, bool), (u64, u64)>,
     /// Traffic no SA covers: (source, destination), for the engine.
@@ -67,6 +85,38 @@ pub struct Dataplane {
     /// When the configuration was last searched for crypto maps.
     looked: Option<std::time::Instant>,
     rng: rand::rngs::StdRng,
+}
+
+/// An inbound AH SA: the ESP SA under it (an AH+ESP bundle) and the
+/// selectors (remote, local) its packets must fit.
+struct AhIn {
+    ah: AhSa,
+    esp: Option<EspSa>,
+    remote_ts: Selector,
+    local_ts: Selector,
+}
+
+/// Why an inbound packet was dropped, with its inner (source, destination,
+/// protocol) when it was opened.
+type Refusal = (DropKind, Option<(Ipv4Addr, Ipv4Addr, u8)>);
+
+/// What an opened packet carried (`next` header, `inner` payload): a
+/// tunnel-mode IPv4 packet inside the SA's selectors, a dummy packet
+/// (empty), or why not.
+fn check_inner(next: u8, inner: Vec<u8>, remote_ts: &Selector, local_ts: &Selector) -> Result<Vec<u8>, Refusal> {
+    if next == 59 {
+        return Ok(Vec::new());
+    }
+    if next != NEXT_HEADER_IPV4 {
+        // A transport-mode payload (TCP, UDP, ICMP ...) where a tunnel-mode inner packet is expected.
+        return Err((if next == 41 { DropKind::Malformed } else { DropKind::TransportMode }, Some((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, next))));
+    }
+    let Some((src, dst)) = ipv4_ends(&inner) else { return Err((DropKind::Malformed, None)) };
+    // The inner packet must be one this SA protects (RFC 4301 5.2).
+    if !(remote_ts.contains(src) && local_ts.contains(dst)) {
+        return Err((DropKind::Selector, Some((src, dst, inner[9]))));
+    }
+    Ok(inner)
 }
 
 fn ipv4_ends(p: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr)> {
@@ -83,7 +133,11 @@ impl Dataplane {
             tun_failed: false,
             feed: None,
             inbound: HashMap::new(),
+            ah_in: HashMap::new(),
             outbound: HashMap::new(),
+            raw: None,
+            raw_failed: false,
+            ident: 0,
             counts: HashMap::new(),
             uncovered: Vec::new(),
             problems: Vec::new(),
@@ -93,10 +147,10 @@ impl Dataplane {
         }
     }
 
-    /// The device, to wait on (once it exists).
-    pub fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+    /// The device and the AH socket, to wait on (once they exist).
+    pub fn fds(&self) -> Vec<std::os::fd::BorrowedFd<'_>> {
         use std::os::fd::AsFd;
-        self.tun.as_ref().map(|t| t.as_fd())
+        self.tun.as_ref().map(|t| t.as_fd()).into_iter().chain(self.raw.as_ref().map(|r| r.as_fd())).collect()
     }
 
     /// Does the engine have something to hear from the dataplane?
@@ -111,25 +165,51 @@ impl Dataplane {
 
     /// Follow the engine's SA installs and removals (no lock: a channel).
     pub fn follow(&mut self) {
-        let Some(feed) = &self.feed else { return };
+        let Some(feed) = self.feed.take() else { return };
         while let Ok(c) = feed.try_recv() {
             match c {
                 SaChange::Install(c) => {
-                    let Some((e, a)) = c.esp.filter(|_| c.encap) else { continue };
-                    match (EspSa::new(c.spi_in, e, a, &c.keys_in), EspSa::new(c.spi_out, e, a, &c.keys_out)) {
-                        (Ok(i), Ok(o)) => {
-                            self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
-                            self.outbound.insert(c.spi_out, Outbound { sa: o, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
-                        }
-                        (Err(err), _) | (_, Err(err)) => self.problems.push(format!("cannot carry traffic: tunnel {}: SA 0x{:08x}: {err}", c.tunnel, c.spi_in)),
+                    if let Err(e) = self.install(&c) {
+                        self.problems.push(format!("cannot carry traffic: tunnel {}: SA 0x{:08x}: {e}", c.tunnel, c.spi_in));
                     }
                 }
                 SaChange::Remove { spi_in, spi_out } => {
                     self.inbound.remove(&spi_in);
+                    self.ah_in.remove(&spi_in);
                     self.outbound.remove(&spi_out);
                 }
             }
         }
+        self.feed = Some(feed);
+    }
+
+    /// The SAs of an engine child SA pair: ESP in UDP (NAT-T), or AH
+    /// (alone, or over ESP) on IP protocol 51. A plain ESP pair (protocol
+    /// 50) is not carried.
+    fn install(&mut self, c: &edgesh_engine::ike::sa::ChildSa) -> Result<(), String> {
+        let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys)).transpose().map_err(|e| e.to_string());
+        let Some(auth) = c.ah else {
+            if c.encap {
+                let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
+                self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
+                self.outbound.insert(c.spi_out, Outbound { esp: Some(o), ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+            }
+            return Ok(());
+        };
+        if c.encap {
+            return Err("AH cannot cross a NAT (RFC 3948 encapsulates ESP only)".into());
+        }
+        // A bundle's AH has its own outbound SPI and keys; AH alone uses the child's.
+        let (ah_out, key_in, key_out) = match &c.ah_part {
+            Some(p) => (p.spi_out, &p.key_in, &p.key_out),
+            None => (c.spi_out, &c.keys_in.auth, &c.keys_out.auth),
+        };
+        let ah_i = AhSa::new(c.spi_in, auth, key_in).map_err(|e| e.to_string())?;
+        let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
+        let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
+        self.ah_in.insert(c.spi_in, AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts });
+        self.outbound.insert(c.spi_out, Outbound { esp: esp_o, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+        Ok(())
     }
 
     /// With the router held (once per network round that needs it): take
@@ -158,7 +238,83 @@ impl Dataplane {
             r.crypto_log(3, "DATAPLANE", &p);
         }
         self.ensure_device(r);
+        self.ensure_raw(r);
     }
+
+    /// The raw IP protocol 51 socket, once an AH SA needs it.
+    fn ensure_raw(&mut self, r: &mut Router) {
+        if self.raw.is_some() || self.raw_failed || self.ah_in.is_empty() {
+            return;
+        }
+        let open = || -> std::io::Result<socket2::Socket> {
+            let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::RAW, Some(socket2::Protocol::from(i32::from(edgesh_engine::ah::PROTOCOL))))?;
+            // AH authenticates the outer header: edgesh writes it whole.
+            s.set_header_included_v4(true)?;
+            s.set_nonblocking(true)?;
+            Ok(s)
+        };
+        match open() {
+            Ok(s) => self.raw = Some(s),
+            Err(e) => {
+                self.raw_failed = true;
+                r.crypto_log(3, "DATAPLANE", &format!("cannot open a raw IP protocol 51 socket ({e}): AH SAs are negotiated but carry no traffic"));
+            }
+        }
+    }
+
+    /// AH packets from the raw socket (at most `max`): opened and handed to
+    /// the host, or dropped and counted. Returns how many were read.
+    pub fn from_raw(&mut self, max: usize) -> usize {
+        use std::io::Read;
+        let mut buf = vec![0u8; 65536];
+        let mut n = 0;
+        while n < max {
+            let Some(mut raw) = self.raw.as_ref() else { break };
+            let Ok(len) = raw.read(&mut buf) else { break };
+            n += 1;
+            let _ = self.receive_ah(&buf[..len]);
+        }
+        n
+    }
+
+    /// An IPv4 packet carrying AH (outer header included): opened and
+    /// handed to the host, or dropped, counted by kind and the kind returned.
+    pub fn receive_ah(&mut self, packet: &[u8]) -> Result<(), DropKind> {
+        let ihl = packet.first().map(|b| usize::from(b & 0x0f) * 4).unwrap_or(0);
+        let (peer, local) = ipv4_ends(packet).unwrap_or((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED));
+        let (spi, seq) = crate::dataplane_drops::spi_seq(packet.get(ihl + 4..).unwrap_or_default());
+        match self.classify_ah(packet, ihl, spi) {
+            Ok(inner) if inner.is_empty() => Ok(()),
+            Ok(inner) => {
+                let c = self.counts.entry((spi, true)).or_default();
+                *c = (c.0 + 1, c.1 + inner.len() as u64);
+                let _ = self.tun.as_ref().is_some_and(|t| t.send(&inner).is_ok());
+                Ok(())
+            }
+            Err((kind, inner)) => {
+                let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
+                self.drops.add(EspDrop { spi, kind, peer, local, packets: 1, seq, inner });
+                Err(kind)
+            }
+        }
+    }
+
+    fn classify_ah(&mut self, packet: &[u8], ihl: usize, spi: u32) -> Result<Vec<u8>, Refusal> {
+        if ihl < 20 || packet.len() < ihl + edgesh_engine::ah::HEADER_LEN || packet[0] >> 4 != 4 {
+            return Err((DropKind::Malformed, None));
+        }
+        let Some(e) = self.ah_in.get_mut(&spi) else { return Err((DropKind::UnknownSpi, None)) };
+        let (next, payload) = e.ah.open(packet).map_err(|x| (DropKind::of(&x), None))?;
+        let (next, inner) = match (&mut e.esp, next) {
+            // A bundle: the ESP packet under AH, opened by the bundle's ESP SA (and no other).
+            (Some(esp), edgesh_engine::esp::PROTOCOL) => esp.open(&payload).map_err(|x| (DropKind::of(&x), None))?,
+            // A bundle's packet must carry ESP under its AH.
+            (Some(_), _) => return Err((DropKind::Malformed, None)),
+            (None, _) => (next, payload),
+        };
+        check_inner(next, inner, &e.remote_ts, &e.local_ts)
+    }
+
 
     fn ensure_device(&mut self, r: &mut Router) {
         if self.tun.is_some() || self.tun_failed {
@@ -203,11 +359,27 @@ impl Dataplane {
                 }
                 continue;
             };
-            match o.sa.seal(NEXT_HEADER_IPV4, p, &mut self.rng) {
-                Ok(esp) => {
+            let sealed = match (&mut o.esp, &mut o.ah) {
+                (Some(esp), None) => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (d, false)),
+                (esp, Some(ah)) => {
+                    self.ident = self.ident.wrapping_add(1);
+                    let under = match esp {
+                        Some(esp) => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (edgesh_engine::esp::PROTOCOL, d)),
+                        None => Ok((NEXT_HEADER_IPV4, p.to_vec())),
+                    };
+                    under.and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d)).map(|d| (d, true))
+                }
+                (None, None) => continue,
+            };
+            match sealed {
+                Ok((data, raw)) => {
                     let c = self.counts.entry((spi, false)).or_default();
                     *c = (c.0 + 1, c.1 + p.len() as u64);
-                    out.push((o.local, o.remote, esp));
+                    if !raw {
+                        out.push((o.local, o.remote, data));
+                    } else if let Some(r) = &self.raw {
+                        let _ = r.send_to(&data, &std::net::SocketAddr::from((*o.remote.ip(), 0)).into());
+                    }
                 }
                 Err(e) => {
                     if self.problems.len() < 64 {
@@ -250,24 +422,11 @@ impl Dataplane {
     /// Open an ESP packet with the SA of its SPI and check what is inside:
     /// the inner packet, or why not (with the inner ends and protocol when
     /// it was opened).
-    #[allow(clippy::type_complexity)]
-    fn classify(&mut self, data: &[u8]) -> Result<Vec<u8>, (DropKind, Option<(Ipv4Addr, Ipv4Addr, u8)>)> {
+    fn classify(&mut self, data: &[u8]) -> Result<Vec<u8>, Refusal> {
         let Some(spi) = edgesh_engine::esp::spi_of(data).filter(|_| data.len() >= edgesh_engine::esp::HEADER_LEN) else { return Err((DropKind::Malformed, None)) };
         let Some((sa, remote_ts, local_ts)) = self.inbound.get_mut(&spi) else { return Err((DropKind::UnknownSpi, None)) };
         let (next, inner) = sa.open(data).map_err(|e| (DropKind::of(&e), None))?;
-        if next == 59 {
-            return Ok(Vec::new());
-        }
-        if next != NEXT_HEADER_IPV4 {
-            // A transport-mode payload (TCP, UDP, ICMP ...) where a tunnel-mode inner packet is expected.
-            return Err((if next == 41 { DropKind::Malformed } else { DropKind::TransportMode }, Some((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, next))));
-        }
-        let Some((src, dst)) = ipv4_ends(&inner) else { return Err((DropKind::Malformed, None)) };
-        // The inner packet must be one this SA protects (RFC 4301 5.2).
-        if !(remote_ts.contains(src) && local_ts.contains(dst)) {
-            return Err((DropKind::Selector, Some((src, dst, inner[9]))));
-        }
-        Ok(inner)
+        check_inner(next, inner, remote_ts, local_ts)
     }
 }
 
@@ -282,6 +441,11 @@ impl Dataplane {
     /// An inbound SA with its selectors (remote, local), as an install would add it.
     pub(crate) fn insert_inbound(&mut self, sa: EspSa, remote_ts: Selector, local_ts: Selector) {
         self.inbound.insert(sa.spi(), (sa, remote_ts, local_ts));
+    }
+
+    /// An inbound AH SA (over `esp` in a bundle) with its selectors (remote, local).
+    pub(crate) fn insert_ah_inbound(&mut self, ah: AhSa, esp: Option<EspSa>, remote_ts: Selector, local_ts: Selector) {
+        self.ah_in.insert(ah.spi(), AhIn { ah, esp, remote_ts, local_ts });
     }
 
     pub(crate) fn pending_drops(&mut self) -> Vec<EspDrop> {

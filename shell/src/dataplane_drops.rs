@@ -277,4 +277,51 @@ mod tests {
         let total: u64 = dp.pending_drops().iter().map(|d| d.packets).sum();
         assert!(total > 10_000);
     }
+
+    /// AH alone and AH over ESP (a bundle) from the raw socket: opened, or
+    /// dropped and counted by kind like ESP (Table 7's AH ICV row is BadIcv).
+    #[test]
+    fn ah_packets_are_opened_or_dropped_and_counted() {
+        use edgesh_engine::ah::AhSa;
+        let ah_key: Vec<u8> = (0..20).collect();
+        let mut dp = Dataplane::new();
+        let ah = |spi| AhSa::new(spi, EspAuth::HmacSha1_96, &ah_key).unwrap();
+        dp.insert_ah_inbound(ah(SPI), None, sel("10.2.0.0/16"), sel("10.1.0.0/16"));
+        let k = keys(0x11);
+        let esp = || EspSa::new(SPI + 1, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
+        dp.insert_ah_inbound(ah(SPI + 1), Some(esp()), sel("10.2.0.0/16"), sel("10.1.0.0/16"));
+        let mut rng = StdRng::seed_from_u64(3);
+        let (mut out, mut bundle_ah, mut bundle_esp) = (ah(SPI), ah(SPI + 1), esp());
+        let inner = ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1);
+        let p1 = out.seal(PEER, LOCAL, 1, 4, &inner).unwrap();
+        assert_eq!(dp.receive_ah(&p1), Ok(()));
+        assert_eq!(dp.receive_ah(&p1), Err(DropKind::Replay));
+        let mut bad = out.seal(PEER, LOCAL, 2, 4, &inner).unwrap();
+        let n = bad.len();
+        bad[n - 1] ^= 1;
+        assert_eq!(dp.receive_ah(&bad), Err(DropKind::BadIcv), "Table 7: mismatched ICV in the AH header");
+        let outside = out.seal(PEER, LOCAL, 3, 4, &ipv4([10, 9, 0, 5], [10, 1, 0, 7], 6)).unwrap();
+        assert_eq!(dp.receive_ah(&outside), Err(DropKind::Selector));
+        let transport = out.seal(PEER, LOCAL, 4, 17, b"a UDP segment").unwrap();
+        assert_eq!(dp.receive_ah(&transport), Err(DropKind::TransportMode));
+        let mut other = AhSa::new(0xdead_beef, EspAuth::HmacSha1_96, &ah_key).unwrap();
+        assert_eq!(dp.receive_ah(&other.seal(PEER, LOCAL, 5, 4, &inner).unwrap()), Err(DropKind::UnknownSpi));
+        // The bundle: AH over ESP opens; AH over a bare inner packet does not.
+        let sealed = bundle_esp.seal(4, &inner, &mut rng).unwrap();
+        assert_eq!(dp.receive_ah(&bundle_ah.seal(PEER, LOCAL, 6, 50, &sealed).unwrap()), Ok(()));
+        assert_eq!(dp.receive_ah(&bundle_ah.seal(PEER, LOCAL, 7, 4, &inner).unwrap()), Err(DropKind::Malformed), "a bundle's packet must carry ESP");
+        let mut tampered = bundle_esp.seal(4, &inner, &mut rng).unwrap();
+        let n = tampered.len();
+        tampered[n - 1] ^= 1;
+        assert_eq!(dp.receive_ah(&bundle_ah.seal(PEER, LOCAL, 8, 50, &tampered).unwrap()), Err(DropKind::BadIcv), "the ESP ICV under a good AH");
+        for n in 0..p1.len() {
+            assert!(dp.receive_ah(&p1[..n]).is_err());
+        }
+        let batch = dp.pending_drops();
+        let get = |k: DropKind| batch.iter().filter(|d| d.kind == k).map(|d| d.packets).sum::<u64>();
+        assert_eq!((get(DropKind::Replay), get(DropKind::BadIcv), get(DropKind::Selector), get(DropKind::UnknownSpi)), (1, 2, 1, 1));
+        let icv = batch.iter().find(|d| d.kind == DropKind::BadIcv && d.spi == SPI).unwrap();
+        assert_eq!((icv.peer, icv.local, icv.seq), (PEER, LOCAL, 2));
+        assert_eq!(batch.iter().find(|d| d.kind == DropKind::TransportMode).unwrap().inner, Some((PEER, LOCAL, 17)));
+    }
 }

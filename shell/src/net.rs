@@ -94,6 +94,7 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                         }
                     }
                 }
+                esp_in += dp.from_raw(256);
                 dp.from_tun(&mut esp_out);
                 let due = last.is_none_or(|t| t.elapsed() >= ROUND);
                 let mut out = Vec::new();
@@ -142,7 +143,7 @@ fn wait_readable(socks: &Sockets, dp: &crate::dataplane::Dataplane, max: Duratio
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use std::os::fd::AsFd;
     let mut fds: Vec<PollFd> = socks.bound.values().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
-    fds.extend(dp.fd().map(|f| PollFd::new(f, PollFlags::POLLIN)));
+    fds.extend(dp.fds().into_iter().map(|f| PollFd::new(f, PollFlags::POLLIN)));
     if fds.is_empty() {
         std::thread::sleep(max);
         return;

@@ -195,6 +195,8 @@ pub struct ChildSa {
     pub proposal: String,
     pub esp: Option<(EspEncr, Option<EspAuth>)>,
     pub ah: Option<EspAuth>,
+    /// The AH SA of an AH+ESP bundle, beside the ESP one (`spi_*`, `keys_*`).
+    pub ah_part: Option<AhPart>,
     pub pfs: Option<u16>,
     pub lifetime_seconds: u32,
     pub lifetime_kbytes: Option<u64>,
@@ -210,7 +212,36 @@ pub struct ChildSa {
     pub(in crate::ike) rekeyed: bool,
 }
 
+/// The AH half of an AH+ESP bundle (RFC 2409 5.5: each protocol of a
+/// bundle has its own SPI and its own key material, made with its own
+/// protocol number). Our inbound AH SPI is the child's `spi_in` (one SPI
+/// offered for both protocols, as IOS does); the peer's may differ. A
+/// child of AH alone has no `AhPart`: its AH SPIs and key are the child's
+/// `spi_in`/`spi_out` and `keys_*.auth`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AhPart {
+    pub spi_out: u32,
+    pub key_in: Vec<u8>,
+    pub key_out: Vec<u8>,
+}
+
+impl std::fmt::Debug for AhPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AhPart(spi_out 0x{:08x}, <keys>)", self.spi_out)
+    }
+}
+
 impl ChildSa {
+    /// The peer's SPI of each protocol of this child (AH before ESP), for
+    /// deletes and the shows.
+    pub fn spis_out(&self) -> Vec<(u8, u32)> {
+        match (&self.ah_part, self.esp.is_some()) {
+            (Some(a), _) => vec![(crate::ike::wire::proto::AH, a.spi_out), (crate::ike::wire::proto::ESP, self.spi_out)],
+            (None, true) => vec![(crate::ike::wire::proto::ESP, self.spi_out)],
+            (None, false) => vec![(crate::ike::wire::proto::AH, self.spi_out)],
+        }
+    }
+
     pub fn expires(&self) -> Millis {
         self.created + self.lifetime_seconds as u64 * 1000
     }
@@ -317,6 +348,9 @@ pub(in crate::ike) struct Quick {
     pub(in crate::ike) rekey_of: Option<u32>,
     /// The selectors agreed (local, remote) when they were narrowed from the configuration.
     pub(in crate::ike) sel: Option<(Selector, Selector)>,
+    /// The peer's SPI for each protocol of the agreed proposal (AH and ESP
+    /// of a bundle may differ), once known.
+    pub(in crate::ike) peer_spis: Vec<(u8, u32)>,
 }
 
 /// The state of a quick mode, each variant owning what is valid in it.

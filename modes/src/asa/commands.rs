@@ -4,39 +4,15 @@
 //! as the ASA does.
 
 use super::{AsaMode, add_line, enter_block, remove_line, set_line};
+use crate::cisco_acl::AceSyntax;
 use crate::out::Out;
-use crate::session::{Args, CmdResult, Handler, Session};
-use edgesh_grammar::Graph;
+use crate::session::{Args, CmdResult, Session};
 
-type G = Graph<Handler>;
-type F = fn(&mut Session, &Args, &mut dyn Out) -> CmdResult;
+use crate::cisco_common::{G, add, block, canon, key_words, leaf};
 
-fn add(g: &mut G, spec: &str, helps: &[&str], f: F) {
-    if let Err(e) = g.add(spec, helps, Handler(f)) {
-        panic!("{e}");
-    }
-}
-
-/// The canonical text of a parsed line: keywords in full, values as typed.
-fn canon(a: &Args) -> String {
-    a.bindings.iter().map(|b| b.value.to_string()).collect::<Vec<_>>().join(" ")
-}
-
-fn key_words(a: &Args, n: usize) -> String {
-    a.bindings.iter().take(n).map(|b| b.value.to_string()).collect::<Vec<_>>().join(" ")
-}
-
-macro_rules! leaf {
-    ($name:ident, $n:expr) => {
-        fn $name(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
-            set_line(s, &key_words(a, $n), &canon(a));
-            Ok(())
-        }
-    };
-}
-leaf!(leaf1, 1);
-leaf!(leaf2, 2);
-leaf!(leaf3, 3);
+leaf!(leaf1, 1, set_line);
+leaf!(leaf2, 2, set_line);
+leaf!(leaf3, 3, set_line);
 
 /// `crypto map NAME SEQ set X ...`: replaces the entry's earlier `set X`.
 fn cmap_leaf(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
@@ -50,24 +26,16 @@ fn cmap_leaf(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
-macro_rules! block {
-    ($name:ident, $mode:expr) => {
-        fn $name(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
-            enter_block(s, &canon(a), $mode);
-            Ok(())
-        }
-    };
-}
-block!(b_ikev1, AsaMode::Ikev1Policy);
-block!(b_ikev2, AsaMode::Ikev2Policy);
-block!(b_proposal, AsaMode::IpsecProposal);
-block!(b_profile, AsaMode::IpsecProfile);
-block!(b_tg_general, AsaMode::TunnelGeneral);
-block!(b_tg_ipsec, AsaMode::TunnelIpsec);
-block!(b_object, AsaMode::ObjectNetwork);
-block!(b_group_net, AsaMode::ObjectGroupNetwork);
-block!(b_group_svc, AsaMode::ObjectGroupService);
-block!(b_group_policy, AsaMode::GroupPolicy);
+block!(b_ikev1, AsaMode::Ikev1Policy, enter_block);
+block!(b_ikev2, AsaMode::Ikev2Policy, enter_block);
+block!(b_proposal, AsaMode::IpsecProposal, enter_block);
+block!(b_profile, AsaMode::IpsecProfile, enter_block);
+block!(b_tg_general, AsaMode::TunnelGeneral, enter_block);
+block!(b_tg_ipsec, AsaMode::TunnelIpsec, enter_block);
+block!(b_object, AsaMode::ObjectNetwork, enter_block);
+block!(b_group_net, AsaMode::ObjectGroupNetwork, enter_block);
+block!(b_group_svc, AsaMode::ObjectGroupService, enter_block);
+block!(b_group_policy, AsaMode::GroupPolicy, enter_block);
 
 /// ASA interface names in full: `g0/0` is `GigabitEthernet0/0`.
 pub fn interface_name(n: &str) -> String {
@@ -325,63 +293,26 @@ fn object_value(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
-fn is_addr(w: &str) -> bool {
-    w.parse::<std::net::Ipv4Addr>().is_ok()
-}
+/// The ASA's extended access-list entry: its protocols, `object` and
+/// `object-group` names (and `interface IF`), network masks, `range` ports.
+pub const ACE_SYNTAX: AceSyntax = AceSyntax {
+    protocols: &["ip", "tcp", "udp", "icmp", "esp", "ah", "gre", "igmp", "ospf", "eigrp", "pim", "sctp", "icmp6", "ipsec", "pptp", "snp", "nos", "pcp", "ipinip"],
+    named_protocols: &["object", "object-group"],
+    any: &["any", "any4", "any6"],
+    named_addresses: &["object", "object-group", "interface"],
+    mask: "network mask",
+    prefix: "% ",
+    incomplete: "Incomplete command",
+    port_range: true,
+    port_numbers_checked: false,
+    port_missing: "Incomplete command",
+};
 
 /// Check an extended access-list entry after `permit|deny`: protocol (or a
 /// service object/object-group), source, destination (`any`, `any4`, `host
 /// A`, `A MASK`, `object NAME`, `object-group NAME`, `interface NAME`), ports.
 pub fn check_ace(rest: &str) -> CmdResult {
-    let w: Vec<&str> = rest.split_whitespace().collect();
-    let mut i = 0;
-    let proto = *w.first().ok_or("Incomplete command")?;
-    match proto {
-        "object" | "object-group" => {
-            w.get(1).ok_or("Incomplete command")?;
-            i += 2;
-        }
-        p if ["ip", "tcp", "udp", "icmp", "esp", "ah", "gre", "igmp", "ospf", "eigrp", "pim", "sctp", "icmp6", "ipsec", "pptp", "snp", "nos", "pcp", "ipinip"].contains(&p) || p.parse::<u8>().is_ok() => i += 1,
-        p => return Err(format!("% Invalid protocol {p}")),
-    }
-    let port_op = |w: &[&str], i: &mut usize| -> CmdResult {
-        match w.get(*i).copied() {
-            Some("eq" | "neq" | "lt" | "gt") => {
-                w.get(*i + 1).ok_or("Incomplete command")?;
-                *i += 2;
-            }
-            Some("range") => {
-                w.get(*i + 2).ok_or("Incomplete command")?;
-                *i += 3;
-            }
-            Some("object-group") if *i + 1 < w.len() => {
-                // A service group of ports after an address is ambiguous with a network group: allowed.
-            }
-            _ => {}
-        }
-        Ok(())
-    };
-    for _ in 0..2 {
-        match w.get(i).copied() {
-            Some("any" | "any4" | "any6") => i += 1,
-            Some("object" | "object-group" | "interface") => {
-                w.get(i + 1).ok_or("Incomplete command")?;
-                i += 2;
-            }
-            Some("host") => {
-                w.get(i + 1).filter(|x| is_addr(x)).ok_or("% host needs an IPv4 address")?;
-                i += 2;
-            }
-            Some(a) if is_addr(a) => {
-                w.get(i + 1).filter(|x| is_addr(x)).ok_or_else(|| format!("% {a} needs a network mask"))?;
-                i += 2;
-            }
-            Some(x) => return Err(format!("% Invalid address {x}")),
-            None => return Err("Incomplete command".into()),
-        }
-        port_op(&w, &mut i)?;
-    }
-    Ok(())
+    crate::cisco_acl::check_ace(&ACE_SYNTAX, rest)
 }
 
 fn global(g: &mut G) {
@@ -486,7 +417,7 @@ fn global(g: &mut G) {
     });
 }
 
-leaf!(leaf5, 5);
+leaf!(leaf5, 5, set_line);
 
 /// The ASA 8.2 commands that 8.4 and later convert on load (the IKEv1
 /// keywords): `crypto isakmp policy|enable`, `crypto ipsec transform-set`,

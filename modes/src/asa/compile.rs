@@ -221,11 +221,7 @@ fn transform_set(name: &str, t: &[&str], notes: &mut Vec<String>) -> IpsecPropos
             "esp-aes-192" => p.esp_encr = Some(EspEncr::Aes192Cbc),
             "esp-aes-256" => p.esp_encr = Some(EspEncr::Aes256Cbc),
             "esp-null" => p.esp_encr = Some(EspEncr::Null),
-            "esp-md5-hmac" => p.esp_auth = Some(EspAuth::HmacMd5_96),
-            "esp-sha-hmac" => p.esp_auth = Some(EspAuth::HmacSha1_96),
-            "esp-sha256-hmac" => p.esp_auth = Some(EspAuth::HmacSha256_128),
-            "esp-sha384-hmac" => p.esp_auth = Some(EspAuth::HmacSha384_192),
-            "esp-sha512-hmac" => p.esp_auth = Some(EspAuth::HmacSha512_256),
+            w if crate::cisco_common::esp_hmac(w).is_some() => p.esp_auth = crate::cisco_common::esp_hmac(w),
             "esp-none" => p.esp_auth = None,
             other => notes.push(format!("transform-set {name}: {other} is not supported by the engine")),
         }

@@ -5,14 +5,7 @@
 
 use crate::out::Out;
 
-/// One line of the configuration with the lines under it.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Node {
-    pub text: String,
-    pub children: Vec<Node>,
-    /// Not modelled by edgesh: kept verbatim.
-    pub unsupported: bool,
-}
+pub use crate::cisco_common::Node;
 
 /// The running (or startup) configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,19 +25,11 @@ pub const VERSION: &str = "ASA Version 9.8(4)";
 
 impl AsaDoc {
     pub fn at(&self, path: &[usize]) -> Option<&Vec<Node>> {
-        let mut cur = &self.root;
-        for &i in path {
-            cur = &cur.get(i)?.children;
-        }
-        Some(cur)
+        crate::cisco_common::list_at(&self.root, path)
     }
 
     pub fn at_mut(&mut self, path: &[usize]) -> Option<&mut Vec<Node>> {
-        let mut cur = &mut self.root;
-        for &i in path {
-            cur = &mut cur.get_mut(i)?.children;
-        }
-        Some(cur)
+        crate::cisco_common::list_at_mut(&mut self.root, path)
     }
 
     /// The whole configuration as `show running-config` prints it (`masked`:
@@ -79,20 +64,7 @@ impl AsaDoc {
 
     /// Every verbatim line, with the block it is in.
     pub fn unsupported(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        fn walk(n: &Node, parent: &str, v: &mut Vec<String>) {
-            if n.unsupported {
-                v.push(if parent.is_empty() { n.text.clone() } else { format!("{parent} / {}", n.text) });
-            }
-            let p = if parent.is_empty() { n.text.clone() } else { parent.to_string() };
-            for c in &n.children {
-                walk(c, &p, v);
-            }
-        }
-        for n in &self.root {
-            walk(n, "", &mut v);
-        }
-        v
+        crate::cisco_common::unsupported(&self.root)
     }
 }
 

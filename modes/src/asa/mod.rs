@@ -32,27 +32,20 @@ pub use doc::{AsaDoc, AsaFrame, AsaMode, Node};
 pub use state::{AsaRouter, AsaSession};
 
 use crate::out::Out;
-use crate::session::{Args, Handler, Router, Session};
-use edgesh_grammar::{Graph, ParseError};
+use crate::session::{Router, Session};
+use edgesh_grammar::ParseError;
 use std::sync::{Arc, Mutex, OnceLock};
 use vocabulary::vocabulary;
 
 /// The file `write memory` saves to and a start loads, in the state directory.
 pub const STARTUP_FILE: &str = "asa-startup-config";
 
-pub struct AsaGraphs {
-    graphs: Vec<(AsaMode, Graph<Handler>)>,
-}
-
-impl AsaGraphs {
-    pub fn get(&self, m: AsaMode) -> &Graph<Handler> {
-        &self.graphs.iter().find(|(k, _)| *k == m).unwrap_or(&self.graphs[0]).1
-    }
-}
+/// The ASA's command graphs, one per mode.
+pub type AsaGraphs = crate::cisco_common::ModeGraphs<AsaMode>;
 
 pub fn graphs() -> &'static AsaGraphs {
     static G: OnceLock<AsaGraphs> = OnceLock::new();
-    G.get_or_init(|| AsaGraphs { graphs: AsaMode::ALL.iter().map(|m| (*m, commands::build(*m))).collect() })
+    G.get_or_init(|| AsaGraphs::build(AsaMode::ALL, commands::build))
 }
 
 pub fn mode(s: &Session) -> AsaMode {
@@ -82,18 +75,17 @@ pub fn prompt(s: &Session) -> String {
     }
 }
 
-/// The ASA's error for a bad line (`ERROR: % Invalid input detected at '^' marker.`).
+/// The ASA's words for a bad line (`ERROR: % Invalid input detected at '^' marker.`).
+pub const ERROR_WORDS: crate::cisco_common::ErrorWords = crate::cisco_common::ErrorWords {
+    invalid: "ERROR: % Invalid input detected at '^' marker.",
+    blank_after_invalid: false,
+    ambiguous_prefix: "ERROR: % ",
+    incomplete: "ERROR: % Incomplete command",
+};
+
+/// The ASA's error for a bad line, under its caret.
 pub fn report(err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
-    let col = |off: usize| indent + line[..off.min(line.len())].chars().count();
-    match err {
-        ParseError::Invalid { offset, .. } | ParseError::Syntax { offset, .. } => {
-            out.line(&format!("{}^", " ".repeat(col(*offset))));
-            out.line("ERROR: % Invalid input detected at '^' marker.");
-        }
-        ParseError::Ambiguous { .. } => out.line(&format!("ERROR: % Ambiguous command:  \"{}\"", line.trim())),
-        ParseError::Incomplete => out.line("ERROR: % Incomplete command"),
-        ParseError::Empty => {}
-    }
+    crate::cisco_common::report(err, line, indent, &ERROR_WORDS, out)
 }
 
 /// Run one line in the ASA dialect.
@@ -138,15 +130,7 @@ fn refuse(s: &mut Session, err: &ParseError, line: &str, indent: usize, out: &mu
 /// Did the line fail on a value where only a value fits, or end too early?
 /// Then it is a modelled command typed wrong, refused whatever the vocabulary holds.
 fn value_error(m: AsaMode, line: &str, err: &ParseError) -> bool {
-    match err {
-        ParseError::Incomplete => true,
-        ParseError::Invalid { detail: Some(_), .. } => true,
-        ParseError::Invalid { offset, detail: None } if *offset > 0 => match graphs().get(m).help(&line[..(*offset).min(line.len())]) {
-            Ok(items) => !items.is_empty() && items.iter().all(|i| i.name != "<cr>" && (i.name.starts_with('<') || i.name.chars().any(|c| c.is_ascii_uppercase()))),
-            Err(_) => false,
-        },
-        _ => false,
-    }
+    crate::cisco_common::value_error(graphs().get(m), line, err)
 }
 
 /// The vocabulary family of the frame at `level`.
@@ -223,19 +207,7 @@ fn negate(s: &mut Session, rest: &str, line: &str, indent: usize, out: &mut dyn 
 }
 
 pub(crate) fn run_in(s: &mut Session, m: AsaMode, line: &str, out: &mut dyn Out) -> Result<bool, ParseError> {
-    let parsed = graphs().get(m).parse(line)?;
-    let args = Args { bindings: parsed.bindings, line: line.trim().to_string() };
-    let h = parsed.command.payload;
-    match (h.0)(s, &args, out) {
-        Ok(()) => Ok(true),
-        Err(msg) => {
-            if !msg.is_empty() {
-                out.line(&format!("ERROR: {msg}"));
-            }
-            s.rejected += 1;
-            Ok(false)
-        }
-    }
+    crate::cisco_common::run_parsed(graphs().get(m), s, line, "ERROR: ", out)
 }
 
 /// The block list the top frame edits (the document's root in global configuration).
@@ -251,41 +223,31 @@ fn with_current<R>(s: &mut Session, f: impl FnOnce(&mut Vec<Node>) -> R) -> Opti
 
 /// Enter (or create) a block under the current frame's node and push its mode.
 pub fn enter_block(s: &mut Session, header: &str, mode: AsaMode) {
-    let parent = match s.asa.stack.last() {
-        Some(f) if f.mode != AsaMode::Config => f.path.clone(),
-        _ => Vec::new(),
-    };
-    let idx = with_current(s, |list| match list.iter().position(|n| n.text == header) {
-        Some(i) => i,
-        None => {
-            list.push(Node { text: header.to_string(), ..Default::default() });
-            list.len() - 1
-        }
-    });
-    if let Some(i) = idx {
-        let mut path = parent;
-        path.push(i);
-        s.asa.stack.push(AsaFrame { mode, path, family: mode.family() });
-    }
+    enter(s, Node { text: header.to_string(), ..Default::default() }, mode, mode.family());
 }
 
 /// Enter (or re-enter) an unmodelled sub-mode of the current block.
 fn enter_verbatim(s: &mut Session, header: &str, family: &'static str) {
+    enter(s, Node::verbatim(header), AsaMode::Verbatim, family);
+}
+
+/// Enter the block `node` names in the current block (added if it is not there).
+fn enter(s: &mut Session, node: Node, mode: AsaMode, family: &'static str) {
     let parent = match s.asa.stack.last() {
         Some(f) if f.mode != AsaMode::Config => f.path.clone(),
         _ => Vec::new(),
     };
-    let idx = with_current(s, |list| match list.iter().position(|n| n.text == header) {
+    let idx = with_current(s, |list| match list.iter().position(|n| n.text == node.text) {
         Some(i) => i,
         None => {
-            list.push(Node { text: header.to_string(), children: Vec::new(), unsupported: true });
+            list.push(node);
             list.len() - 1
         }
     });
     if let Some(i) = idx {
         let mut path = parent;
         path.push(i);
-        s.asa.stack.push(AsaFrame { mode: AsaMode::Verbatim, path, family });
+        s.asa.stack.push(AsaFrame { mode, path, family });
     }
 }
 
@@ -293,17 +255,10 @@ fn enter_verbatim(s: &mut Session, header: &str, family: &'static str) {
 /// command's leading words) is replaced in place; without a key the line is
 /// added (once).
 pub fn set_line(s: &mut Session, key: &str, text: &str) {
-    with_current(s, |list| {
-        let node = Node { text: text.to_string(), ..Default::default() };
-        let replaces = |n: &Node| n.text == text || (!key.is_empty() && (n.text == key || n.text.strip_prefix(key).is_some_and(|r| r.starts_with(' '))));
-        match list.iter().position(replaces) {
-            Some(i) => list[i] = Node { children: std::mem::take(&mut list[i].children), ..node },
-            None => list.push(node),
-        }
-    });
+    with_current(s, |list| crate::cisco_common::set_in(list, key, text, true));
 }
 
-/// Add a line to the current block even if the same text is there (`access-list` entries are kept once).
+/// Add a line to the current block (once: `access-list` entries are kept once).
 pub fn add_line(s: &mut Session, text: &str) {
     set_line(s, "", text);
 }
@@ -312,19 +267,14 @@ pub fn add_line(s: &mut Session, text: &str) {
 pub fn keep_line(s: &mut Session, text: &str, data: bool) {
     with_current(s, |list| {
         if data || !list.iter().any(|n| n.text == text) {
-            list.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true });
+            list.push(Node::verbatim(text));
         }
     });
 }
 
 /// Remove the lines of the current block that start with `key` (a `no` command).
 pub fn remove_line(s: &mut Session, key: &str) -> bool {
-    with_current(s, |list| {
-        let before = list.len();
-        list.retain(|n| !(n.text == key || n.text.starts_with(&format!("{key} "))));
-        list.len() != before
-    })
-    .unwrap_or(false)
+    with_current(s, |list| crate::cisco_common::remove_in(list, key)).unwrap_or(false)
 }
 
 /// Does the running document have a top-level line `text`?

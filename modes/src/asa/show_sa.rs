@@ -7,23 +7,17 @@
 //! and of public write-ups; ntc-templates' ASA templates read them.
 
 use crate::out::Out;
-use crate::session::{Args, CmdResult, Handler, Router, Session};
+use crate::session::{Args, CmdResult, Router, Session};
 use edgesh_engine::config::{EspAuth, EspEncr, ExchangeMode, IkeAuthAlg, IkeEncr};
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::endpoint::{ChildSa, IkeSa};
 use edgesh_engine::ike::events::Role;
-use edgesh_grammar::Graph;
 use std::net::Ipv4Addr;
 
-type G = Graph<Handler>;
+use crate::cisco_common::{G, add};
 const SH: &str = "Show running system information";
 const CR: &str = "Show crypto information";
 
-fn add(g: &mut G, spec: &str, helps: &[&str], f: fn(&mut Session, &Args, &mut dyn Out) -> CmdResult) {
-    if let Err(e) = g.add(spec, helps, Handler(f)) {
-        panic!("{e}");
-    }
-}
 
 /// The ASA's state of an IKEv1 SA: `MM_ACTIVE` / `AM_ACTIVE` once up, else the exchange's wait state.
 fn state(s: &IkeSa) -> &'static str {

@@ -2,6 +2,7 @@
 //! protocol, addresses and wildcards, object-groups, ports) before the
 //! entry is stored.
 
+use crate::cisco_acl::AceSyntax;
 use crate::session::CmdResult;
 
 fn is_wild(w: &str) -> bool {
@@ -19,47 +20,39 @@ pub fn check_standard(rest: &str) -> CmdResult {
     }
 }
 
+/// IOS's extended access-list entry: its protocols, `object-group` names, wildcard masks, checked port numbers.
+pub const SYNTAX: AceSyntax = AceSyntax {
+    protocols: &["ip", "tcp", "udp", "icmp", "esp", "ahp", "gre", "igmp", "ospf", "eigrp", "pim", "ipinip", "nos", "pcp", "sctp"],
+    named_protocols: &["object-group"],
+    any: &["any"],
+    named_addresses: &["object-group"],
+    mask: "wildcard mask",
+    prefix: "",
+    incomplete: "Incomplete command.",
+    port_range: false,
+    port_numbers_checked: true,
+    port_missing: "port missing",
+};
+
 /// Check an access-list entry's protocol, addresses and wildcards, ports.
 pub fn check_ace(rest: &str) -> CmdResult {
-    let w: Vec<&str> = rest.split_whitespace().collect();
-    let mut i = 0;
-    let proto = w.get(i).ok_or("Incomplete command.")?;
-    // `object-group SVC`: a service object-group in place of the protocol (and ports).
-    if *proto == "object-group" {
-        w.get(i + 1).ok_or("Incomplete command.")?;
-        i += 1;
-    } else if !["ip", "tcp", "udp", "icmp", "esp", "ahp", "gre", "igmp", "ospf", "eigrp", "pim", "ipinip", "nos", "pcp", "sctp"].contains(proto) && proto.parse::<u8>().is_err() {
-        return Err(format!("Invalid protocol {proto}"));
+    crate::cisco_acl::check_ace(&SYNTAX, rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ios_entries_are_checked_in_ios_words() {
+        assert!(check_ace("ip 10.1.0.0 0.0.255.255 host 10.2.0.1").is_ok());
+        assert!(check_ace("tcp object-group A any eq 443").is_ok());
+        assert!(check_ace("object-group SVC any any").is_ok());
+        assert_eq!(check_ace("ipp any any"), Err("Invalid protocol ipp".into()));
+        assert_eq!(check_ace("ip 10.1.0.0 any"), Err("10.1.0.0 needs a wildcard mask".into()));
+        assert_eq!(check_ace("tcp any any eq 70000"), Err("Invalid port 70000 (0-65535)".into()));
+        assert_eq!(check_ace("tcp any any eq"), Err("port missing".into()));
+        assert_eq!(check_ace("ip any"), Err("Incomplete command.".into()));
+        assert_eq!(check_ace("ip object X any"), Err("Invalid address object".into()));
     }
-    i += 1;
-    for _ in 0..2 {
-        match w.get(i).copied() {
-            Some("any") => i += 1,
-            // A network object-group.
-            Some("object-group") => {
-                w.get(i + 1).ok_or("Incomplete command.")?;
-                i += 2;
-            }
-            Some("host") => {
-                w.get(i + 1).filter(|x| is_wild(x)).ok_or("host needs an IPv4 address")?;
-                i += 2;
-            }
-            Some(a) if is_wild(a) => {
-                let m = w.get(i + 1).filter(|x| is_wild(x)).ok_or_else(|| format!("{a} needs a wildcard mask"))?;
-                let _ = m;
-                i += 2;
-            }
-            Some(x) => return Err(format!("Invalid address {x}")),
-            None => return Err("Incomplete command.".into()),
-        }
-        if matches!(w.get(i).copied(), Some("eq" | "neq" | "lt" | "gt")) {
-            let p = w.get(i + 1).ok_or("port missing")?;
-            // A number is a port (0-65535); a word is a port name (www, bgp ...).
-            if p.starts_with(|c: char| c.is_ascii_digit()) && p.parse::<u16>().is_err() {
-                return Err(format!("Invalid port {p} (0-65535)"));
-            }
-            i += 2;
-        }
-    }
-    Ok(())
 }

@@ -6,39 +6,14 @@
 use super::names::interface_name;
 use super::{IosMode, enter_block, remove_line, set_line, show_running};
 use crate::out::Out;
-use crate::session::{Args, CmdResult, Handler, Session};
-use edgesh_grammar::Graph;
+use crate::session::{Args, CmdResult, Session};
 
-type G = Graph<Handler>;
-type F = fn(&mut Session, &Args, &mut dyn Out) -> CmdResult;
+use crate::cisco_common::{G, add, block, canon, key_words, leaf};
 
-fn add(g: &mut G, spec: &str, helps: &[&str], f: F) {
-    if let Err(e) = g.add(spec, helps, Handler(f)) {
-        panic!("{e}");
-    }
-}
-
-/// The canonical text of a parsed line: keywords in full, values as typed.
-fn canon(a: &Args) -> String {
-    a.bindings.iter().map(|b| b.value.to_string()).collect::<Vec<_>>().join(" ")
-}
-
-fn key_words(a: &Args, n: usize) -> String {
-    a.bindings.iter().take(n).map(|b| b.value.to_string()).collect::<Vec<_>>().join(" ")
-}
-
-macro_rules! leaf {
-    ($name:ident, $n:expr) => {
-        fn $name(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
-            set_line(s, &key_words(a, $n), &canon(a));
-            Ok(())
-        }
-    };
-}
-leaf!(leaf1, 1);
-leaf!(leaf2, 2);
-leaf!(leaf3, 3);
-leaf!(leaf4, 4);
+leaf!(leaf1, 1, set_line);
+leaf!(leaf2, 2, set_line);
+leaf!(leaf3, 3, set_line);
+leaf!(leaf4, 4, set_line);
 
 /// A line that may appear several times (`set peer`, ACL entries).
 fn append(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
@@ -46,27 +21,19 @@ fn append(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
-macro_rules! block {
-    ($name:ident, $mode:expr) => {
-        fn $name(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
-            enter_block(s, &canon(a), $mode);
-            Ok(())
-        }
-    };
-}
-block!(b_isakmp, IosMode::IsakmpPolicy);
-block!(b_tset, IosMode::TransformSet);
-block!(b_cmap, IosMode::CryptoMap);
-block!(b_keyring, IosMode::Keyring);
-block!(b_isaprof, IosMode::IsakmpProfile);
-block!(b_ipsecprof, IosMode::IpsecProfile);
-block!(b_v2prop, IosMode::Ikev2Proposal);
-block!(b_v2pol, IosMode::Ikev2Policy);
-block!(b_v2keyring, IosMode::Ikev2Keyring);
-block!(b_v2peer, IosMode::Ikev2Peer);
-block!(b_v2prof, IosMode::Ikev2Profile);
-block!(b_vrf, IosMode::Vrf);
-block!(b_vrfaf, IosMode::VrfAf);
+block!(b_isakmp, IosMode::IsakmpPolicy, enter_block);
+block!(b_tset, IosMode::TransformSet, enter_block);
+block!(b_cmap, IosMode::CryptoMap, enter_block);
+block!(b_keyring, IosMode::Keyring, enter_block);
+block!(b_isaprof, IosMode::IsakmpProfile, enter_block);
+block!(b_ipsecprof, IosMode::IpsecProfile, enter_block);
+block!(b_v2prop, IosMode::Ikev2Proposal, enter_block);
+block!(b_v2pol, IosMode::Ikev2Policy, enter_block);
+block!(b_v2keyring, IosMode::Ikev2Keyring, enter_block);
+block!(b_v2peer, IosMode::Ikev2Peer, enter_block);
+block!(b_v2prof, IosMode::Ikev2Profile, enter_block);
+block!(b_vrf, IosMode::Vrf, enter_block);
+block!(b_vrfaf, IosMode::VrfAf, enter_block);
 
 /// Is VRF `name` defined (`ip vrf NAME` or `vrf definition NAME`)?
 fn vrf_defined(s: &Session, name: &str) -> bool {
@@ -118,10 +85,10 @@ fn b_if(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
     enter_block(s, &format!("interface {name}"), IosMode::Interface);
     Ok(())
 }
-block!(b_acl, IosMode::ExtAcl);
-block!(b_line, IosMode::Line);
-block!(b_pubkey, IosMode::SshPubkey);
-block!(b_pubkey_user, IosMode::SshPubkeyUser);
+block!(b_acl, IosMode::ExtAcl, enter_block);
+block!(b_line, IosMode::Line, enter_block);
+block!(b_pubkey, IosMode::SshPubkey, enter_block);
+block!(b_pubkey_user, IosMode::SshPubkeyUser, enter_block);
 
 const KEY_TYPES: &str = "{ssh-rsa | ssh-ed25519 | ecdsa-sha2-nistp256 | ecdsa-sha2-nistp384 | ecdsa-sha2-nistp521}";
 const KEY_TYPE_HELP: [&str; 5] = ["RSA key", "Ed25519 key", "ECDSA key on NIST P-256", "ECDSA key on NIST P-384", "ECDSA key on NIST P-521"];

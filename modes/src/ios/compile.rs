@@ -203,11 +203,7 @@ fn transform(t: &[&str], notes: &mut Vec<String>, name: &str) -> IpsecProposal {
             continue;
         }
         match t[i] {
-            "esp-md5-hmac" => p.esp_auth = Some(EspAuth::HmacMd5_96),
-            "esp-sha-hmac" => p.esp_auth = Some(EspAuth::HmacSha1_96),
-            "esp-sha256-hmac" => p.esp_auth = Some(EspAuth::HmacSha256_128),
-            "esp-sha384-hmac" => p.esp_auth = Some(EspAuth::HmacSha384_192),
-            "esp-sha512-hmac" => p.esp_auth = Some(EspAuth::HmacSha512_256),
+            w if crate::cisco_common::esp_hmac(w).is_some() => p.esp_auth = crate::cisco_common::esp_hmac(w),
             "ah-md5-hmac" => p.ah = Some(EspAuth::HmacMd5_96),
             "ah-sha-hmac" => p.ah = Some(EspAuth::HmacSha1_96),
             "ah-sha256-hmac" => p.ah = Some(EspAuth::HmacSha256_128),

@@ -110,13 +110,8 @@ pub fn show_debugging(f: &DebugFlags) -> Vec<String> {
     v
 }
 
-type G = edgesh_grammar::Graph<crate::session::Handler>;
+use crate::cisco_common::{G, add};
 
-fn add(g: &mut G, spec: &str, helps: &[&str], f: fn(&mut crate::session::Session, &crate::session::Args, &mut dyn crate::out::Out) -> crate::session::CmdResult) {
-    if let Err(e) = g.add(spec, helps, crate::session::Handler(f)) {
-        panic!("{e}");
-    }
-}
 
 /// `debug crypto ikev2 [error]` (IOS-XE's confirmations).
 pub fn register(g: &mut G) {

@@ -4,16 +4,7 @@
 
 use crate::out::Out;
 
-/// One line of the configuration with the lines under it.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Node {
-    pub text: String,
-    pub children: Vec<Node>,
-    /// Not modelled by edgesh: kept verbatim.
-    pub unsupported: bool,
-    /// Indentation it was pasted with (to nest verbatim blocks as given).
-    pub indent: usize,
-}
+pub use crate::cisco_common::Node;
 
 /// The IOS running (or startup) configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -29,20 +20,12 @@ impl IosDoc {
 
     /// The children at a path of child indices.
     pub fn at(&self, path: &[usize]) -> Option<&Vec<Node>> {
-        let mut cur = &self.root;
-        for &i in path {
-            cur = &cur.get(i)?.children;
-        }
-        Some(cur)
+        crate::cisco_common::list_at(&self.root, path)
     }
 
-    /// The node at a path of child indices.
+    /// The children at a path of child indices, to edit.
     pub fn at_mut(&mut self, path: &[usize]) -> Option<&mut Vec<Node>> {
-        let mut cur = &mut self.root;
-        for &i in path {
-            cur = &mut cur.get_mut(i)?.children;
-        }
-        Some(cur)
+        crate::cisco_common::list_at_mut(&mut self.root, path)
     }
 
     /// `show running-config` body: `!` between top-level blocks, one space
@@ -69,22 +52,14 @@ impl IosDoc {
         out.line("end");
     }
 
-    /// Every verbatim line, with the block it is in.
+    /// Every verbatim line, with the top-level block it is in.
     pub fn unsupported(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        fn walk(n: &Node, parent: &str, v: &mut Vec<String>) {
-            if n.unsupported {
-                v.push(if parent.is_empty() { n.text.clone() } else { format!("{parent} / {}", n.text) });
-            }
-            let p = if parent.is_empty() { n.text.clone() } else { parent.to_string() };
-            for c in &n.children {
-                walk(c, &p, v);
-            }
-        }
-        for n in &self.root {
-            walk(n, "", &mut v);
-        }
-        v
+        crate::cisco_common::unsupported(&self.root)
+    }
+
+    /// Every verbatim line: (the top-level block it is in, the line).
+    pub fn unsupported_entries(&self) -> Vec<(Option<String>, String)> {
+        crate::cisco_common::unsupported_entries(&self.root)
     }
 }
 

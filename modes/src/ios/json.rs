@@ -24,15 +24,7 @@ use serde_json::Value;
 
 /// IOS shows without a JSON form yet (they say so); every other show has
 /// one (`crate::json` tests that the two lists cover every show).
-pub const NOT_YET: &[&str] = &[
-    "show running-config",
-    "show running-config interface WORD",
-    "show running-config unsupported",
-    "show startup-config",
-    "show crypto isakmp policy",
-    "show crypto map [tag WORD]",
-    "show crypto keys tshark",
-];
+pub const NOT_YET: &[&str] = &[];
 
 /// The JSON state of the IOS show declared as `spec`.
 pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, String>> {
@@ -166,6 +158,26 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             sets.extend(crate::ios::show_config::transform_sets(&s.router().ios_doc));
             let m: IndexMap<String, Value> = sets.into_iter().map(|(n, t, transport)| (n, serde_json::json!({ "transforms": t, "mode": if transport { "Transport" } else { "Tunnel" } }))).collect();
             value(&serde_json::json!({ "transform_set": m }))
+        }
+        "show running-config" => Ok(config_tree(&s.router().ios_doc)),
+        "show startup-config" => Ok(s.router().ios_startup.as_ref().map(config_tree).unwrap_or_else(|| serde_json::json!({}))),
+        "show running-config interface WORD" => {
+            let name = format!("interface {}", crate::ios::names::interface_name(a.get("WORD").unwrap_or_default()));
+            let doc = s.router().ios_doc.clone();
+            match doc.root.iter().find(|n| n.text == name) {
+                Some(n) => Ok(Value::Object(tree(std::slice::from_ref(n)))),
+                None => Err(format!("{} does not exist", &name[10..])),
+            }
+        }
+        "show running-config unsupported" => {
+            let v: Vec<Value> = s.router().ios_doc.unsupported_entries().into_iter().map(|(block, line)| serde_json::json!({ "block": block, "line": line })).collect();
+            value(&serde_json::json!({ "unsupported": v }))
+        }
+        "show crypto isakmp policy" => value(&isakmp_policy(&s.router().ios_doc)),
+        "show crypto map [tag WORD]" => value(&crypto_map(&crate::ios::show_config::crypto_map_entries(&s.router().ios_doc, a.get("WORD")))),
+        "show crypto keys tshark" => {
+            crate::ios::commit::sync(&mut s.router());
+            value(&crate::engine::tshark_keys(&s.router()))
         }
         "show clock" => value(&serde_json::json!({ "clock": format!("*{}", crate::time::date_time(s.router().now())) })),
         "show privilege" => value(&serde_json::json!({ "privilege_level": s.privilege })),
@@ -1132,4 +1144,147 @@ pub fn ip_interface_brief(r: &Router) -> IpInterfaceBrief {
         st.interface.insert(row.name, BriefRow { ip_address: row.address, interface_is_ok: "YES", method: row.method.to_string(), status: row.status.to_string(), protocol: row.protocol.to_string() });
     }
     st
+}
+
+// ------------------------------------------------ configuration listings
+
+/// A configuration as the tree Genie's `Config(text).tree()` (what
+/// `device.learn('config')` gives) makes of its text: each line a key, the
+/// lines under it its object; `!` separators, the `Building configuration`
+/// header and `end` are not configuration. A banner's text lines are the
+/// objects under its `banner` line (Genie, reading the text, files them at
+/// the top level).
+pub fn config_tree(doc: &crate::ios::doc::IosDoc) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert(format!("hostname {}", doc.hostname), Value::Object(serde_json::Map::new()));
+    m.extend(tree(&doc.root));
+    Value::Object(m)
+}
+
+fn tree(nodes: &[crate::ios::doc::Node]) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    for n in nodes {
+        let mut lines = n.text.split('\n');
+        let head = lines.next().unwrap_or_default().to_string();
+        let mut sub = serde_json::Map::new();
+        for l in lines {
+            sub.insert(l.to_string(), Value::Object(serde_json::Map::new()));
+        }
+        sub.extend(tree(&n.children));
+        // The same line twice in a block: one key, the lines under both.
+        match m.get_mut(&head) {
+            Some(Value::Object(old)) => old.extend(sub),
+            _ => {
+                m.insert(head, Value::Object(sub));
+            }
+        }
+    }
+    m
+}
+
+/// `show crypto isakmp policy`: the keys of Genie's
+/// `ShowCryptoIsakmpDefaultPolicy` (Genie has no parser for this command):
+/// `policies` / priority (`default` for the default suite) / the five
+/// values as the text words them.
+#[derive(Serialize)]
+pub struct IsakmpPolicy {
+    policies: IndexMap<String, PolicySuite>,
+}
+
+#[derive(Serialize)]
+struct PolicySuite {
+    encryption_algorithm: String,
+    hash_algorithm: String,
+    authentication_method: String,
+    diffie_hellman_group: String,
+    lifetime: String,
+}
+
+pub fn isakmp_policy(doc: &crate::ios::doc::IosDoc) -> IsakmpPolicy {
+    let policies = crate::ios::show_config::isakmp_suites(doc)
+        .into_iter()
+        .map(|x| {
+            let key = x.priority.map(|p| p.to_string()).unwrap_or_else(|| "default".into());
+            (key, PolicySuite { encryption_algorithm: x.encryption, hash_algorithm: x.hash, authentication_method: x.authentication, diffie_hellman_group: x.group, lifetime: format!("{} seconds, no volume limit", x.lifetime) })
+        })
+        .collect();
+    IsakmpPolicy { policies }
+}
+
+/// Genie `ShowCryptoMap`: `ipv4` / `crypto_map_tag` / the tag lower-cased
+/// (as Genie keys it) / the entry. Genie's schema holds one entry per tag;
+/// the entries after a tag's first are under `TAG SEQ` (Genie, reading the
+/// text, merges them into one). `access_list_ss_dynamic` and `dualstack`
+/// (IOS-XE lines the IOS 15 text has not) are what they are on edgesh:
+/// no site-to-site dynamic ACL, IPv4 only.
+#[derive(Serialize, Default)]
+pub struct CryptoMap {
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    ipv4: IndexMap<&'static str, IndexMap<String, MapEntryState>>,
+}
+
+#[derive(Serialize)]
+struct MapEntryState {
+    sequence_number: u32,
+    ipsec: String,
+    peer: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ikev2_profile: Option<String>,
+    access_list_ss_dynamic: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extended_ip_access_list: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_peer: Option<String>,
+    security_association_lifetime: SaLifetime,
+    dualstack: bool,
+    responder_only: bool,
+    pfs: bool,
+    mixed_mode: &'static str,
+    transform_sets: IndexMap<String, Vec<String>>,
+    interfaces_crypto_map: MapInterfaces,
+}
+
+#[derive(Serialize)]
+struct SaLifetime {
+    kilobytes: u64,
+    seconds: u64,
+}
+
+#[derive(Serialize)]
+struct MapInterfaces {
+    crypto_map_tag: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    interfaces: Vec<String>,
+}
+
+pub fn crypto_map(entries: &[crate::ios::show_config::MapEntry]) -> CryptoMap {
+    let mut tags: IndexMap<String, MapEntryState> = IndexMap::new();
+    for e in entries {
+        let tag = e.map.to_lowercase();
+        let key = if tags.contains_key(&tag) { format!("{tag} {}", e.seq) } else { tag };
+        tags.insert(
+            key,
+            MapEntryState {
+                sequence_number: e.seq,
+                ipsec: e.kind.clone(),
+                peer: e.peers.clone(),
+                ikev2_profile: e.ikev2_profile.clone(),
+                access_list_ss_dynamic: "False",
+                extended_ip_access_list: e.acl.clone(),
+                current_peer: e.peers.first().cloned(),
+                security_association_lifetime: SaLifetime { kilobytes: e.kilobytes, seconds: e.seconds.parse().unwrap_or(0) },
+                dualstack: false,
+                responder_only: false,
+                pfs: e.pfs.is_some(),
+                mixed_mode: "Disabled",
+                transform_sets: e.transform_sets.iter().map(|(n, t)| (n.to_lowercase(), t.split_whitespace().map(str::to_string).collect())).collect(),
+                interfaces_crypto_map: MapInterfaces { crypto_map_tag: e.map.clone(), interfaces: e.interfaces.clone() },
+            },
+        );
+    }
+    let mut m = CryptoMap::default();
+    if !tags.is_empty() {
+        m.ipv4.insert("crypto_map_tag", tags);
+    }
+    m
 }

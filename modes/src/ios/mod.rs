@@ -51,23 +51,16 @@ pub use state::IosSession;
 pub const STARTUP_FILE: &str = "startup-config";
 
 use crate::out::Out;
-use crate::session::{Args, Handler, Session};
-use edgesh_grammar::{Graph, ParseError};
+use crate::session::Session;
+use edgesh_grammar::ParseError;
 use std::sync::OnceLock;
 
-pub struct IosGraphs {
-    graphs: Vec<(IosMode, Graph<Handler>)>,
-}
-
-impl IosGraphs {
-    pub fn get(&self, m: IosMode) -> &Graph<Handler> {
-        &self.graphs.iter().find(|(k, _)| *k == m).unwrap_or(&self.graphs[0]).1
-    }
-}
+/// IOS's command graphs, one per mode.
+pub type IosGraphs = crate::cisco_common::ModeGraphs<IosMode>;
 
 pub fn graphs() -> &'static IosGraphs {
     static G: OnceLock<IosGraphs> = OnceLock::new();
-    G.get_or_init(|| IosGraphs { graphs: IosMode::ALL.iter().map(|m| (*m, commands::build(*m))).collect() })
+    G.get_or_init(|| IosGraphs::build(IosMode::ALL, commands::build))
 }
 
 pub fn mode(s: &Session) -> IosMode {
@@ -91,22 +84,17 @@ pub fn prompt(s: &Session) -> String {
     }
 }
 
-/// IOS's error for a bad line.
+/// IOS's words for a bad line.
+pub const ERROR_WORDS: crate::cisco_common::ErrorWords = crate::cisco_common::ErrorWords {
+    invalid: "% Invalid input detected at '^' marker.",
+    blank_after_invalid: true,
+    ambiguous_prefix: "% ",
+    incomplete: "% Incomplete command.",
+};
+
+/// IOS's error for a bad line, under its caret.
 pub fn report(err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
-    let col = |off: usize| indent + line[..off.min(line.len())].chars().count();
-    match err {
-        ParseError::Invalid { offset, .. } | ParseError::Syntax { offset, .. } => {
-            out.line(&format!("{}^", " ".repeat(col(*offset))));
-            out.line("% Invalid input detected at '^' marker.");
-            out.line("");
-        }
-        ParseError::Ambiguous { .. } => {
-            out.line(&format!("% Ambiguous command:  \"{}\"", line.trim()));
-        }
-        ParseError::Incomplete => out.line("% Incomplete command."),
-        ParseError::Empty => {}
-    }
-    let _ = Args::default();
+    crate::cisco_common::report(err, line, indent, &ERROR_WORDS, out)
 }
 
 /// Run one line in the IOS dialect.
@@ -298,21 +286,8 @@ fn strict(line: &str) -> bool {
     .any(|p| t == *p || t.starts_with(&format!("{p} ")))
 }
 
-fn run_in(s: &mut Session, m: IosMode, line: &str, indent: usize, out: &mut dyn Out) -> Result<bool, ParseError> {
-    let parsed = graphs().get(m).parse(line)?;
-    let args = Args { bindings: parsed.bindings, line: line.trim().to_string() };
-    let h = parsed.command.payload;
-    match (h.0)(s, &args, out) {
-        Ok(()) => Ok(true),
-        Err(msg) => {
-            let _ = indent;
-            if !msg.is_empty() {
-                out.line(&format!("% {msg}"));
-            }
-            s.rejected += 1;
-            Ok(false)
-        }
-    }
+fn run_in(s: &mut Session, m: IosMode, line: &str, _indent: usize, out: &mut dyn Out) -> Result<bool, ParseError> {
+    crate::cisco_common::run_parsed(graphs().get(m), s, line, "% ", out)
 }
 
 /// Enter (or create) a block under the current frame's node and push its mode.
@@ -351,17 +326,7 @@ pub fn set_line(s: &mut Session, key: &str, text: &str) {
     let mut r = s.router();
     let list = if global { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(&path) };
     let Some(list) = list else { return };
-    let node = Node { text: text.to_string(), ..Default::default() };
-    // Without a key the line is added: no need to look (a paste stays linear).
-    if key.is_empty() {
-        list.push(node);
-        return;
-    }
-    let replaces = |n: &Node| n.text == key || n.text.strip_prefix(key).is_some_and(|r| r.starts_with(' ')) || n.text == text;
-    match list.iter().position(replaces) {
-        Some(i) => list[i] = Node { children: std::mem::take(&mut list[i].children), ..node },
-        None => list.push(node),
-    }
+    crate::cisco_common::set_in(list, key, text, false);
 }
 
 /// Does the current block have a line that starts with `prefix`?
@@ -380,9 +345,7 @@ pub fn remove_line(s: &mut Session, key: &str) -> bool {
     let mut r = s.router();
     let list = if global { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(&path) };
     let Some(list) = list else { return false };
-    let before = list.len();
-    list.retain(|n| !(n.text == key || n.text.starts_with(&format!("{key} "))));
-    list.len() != before
+    crate::cisco_common::remove_in(list, key)
 }
 
 /// Apply the lines of a configuration text as IOS does (each line on its

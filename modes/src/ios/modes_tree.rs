@@ -196,13 +196,13 @@ fn root_find(s: &mut Session, text: &str) -> Option<usize> {
 pub fn keep_line(s: &mut Session, text: &str, data: bool) {
     if at_root(s) {
         if data || root_find(s, text).is_none() {
-            s.router().ios_doc.root.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+            s.router().ios_doc.root.push(Node::verbatim(text));
         }
         return;
     }
     with_current(s, |list| {
         if data || !list.iter().any(|n| n.text == text) {
-            list.push(Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+            list.push(Node::verbatim(text));
         }
     });
 }
@@ -218,7 +218,7 @@ pub fn keep_line_in(s: &mut Session, text: &str, data: bool, fam: &str) {
     with_current(s, |list| {
         if !list.iter().any(|n| n.text == text) {
             let at = list.iter().position(|n| v.child(fam, &n.text, false).is_some()).unwrap_or(list.len());
-            list.insert(at, Node { text: text.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+            list.insert(at, Node::verbatim(text));
         }
     });
 }
@@ -234,7 +234,7 @@ pub fn enter_verbatim(s: &mut Session, header: &str) {
             Some(i) => i,
             None => {
                 let mut r = s.router();
-                r.ios_doc.root.push(Node { text: header.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+                r.ios_doc.root.push(Node::verbatim(header));
                 r.ios_doc.root.len() - 1
             }
         };
@@ -244,7 +244,7 @@ pub fn enter_verbatim(s: &mut Session, header: &str) {
     let idx = with_current(s, |list| match list.iter().position(|n| n.text == header) {
         Some(i) => i,
         None => {
-            list.push(Node { text: header.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+            list.push(Node::verbatim(header));
             list.len() - 1
         }
     });
@@ -269,7 +269,7 @@ pub fn exit_block(s: &mut Session, word: &str, inside: bool) {
     let list = if parent.is_empty() { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(parent) };
     if let Some(list) = list {
         if list.get(last + 1).is_none_or(|n| n.text != word) {
-            list.insert((last + 1).min(list.len()), Node { text: word.to_string(), children: Vec::new(), unsupported: true, indent: 0 });
+            list.insert((last + 1).min(list.len()), Node::verbatim(word));
         }
     }
 }
@@ -298,16 +298,7 @@ pub fn exit_mode(s: &mut Session) {
 }
 
 /// Did the line fail on a value where only a value fits (`ip ssh server
-/// listen 300.0.0.1`), or end too early? Then it is a modelled command
-/// typed wrong, refused whatever the vocabulary holds.
+/// listen 300.0.0.1`), or end too early? (`crate::cisco_common::value_error`.)
 pub fn value_error(m: IosMode, line: &str, err: &ParseError) -> bool {
-    match err {
-        ParseError::Incomplete => true,
-        ParseError::Invalid { detail: Some(_), .. } => true,
-        ParseError::Invalid { offset, detail: None } if *offset > 0 => match graphs().get(m).help(&line[..(*offset).min(line.len())]) {
-            Ok(items) => !items.is_empty() && items.iter().all(|i| i.name != "<cr>" && (i.name.starts_with('<') || i.name.chars().any(|c| c.is_ascii_uppercase()))),
-            Err(_) => false,
-        },
-        _ => false,
-    }
+    crate::cisco_common::value_error(graphs().get(m), line, err)
 }

@@ -54,7 +54,21 @@ fn group_text(g: &str) -> String {
     format!("#{g} ({bits})")
 }
 
-fn suite(out: &mut dyn Out, head: &str, children: &[Node]) {
+/// One protection suite of `show crypto isakmp policy` as IOS words it
+/// (also its `| json` state).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suite {
+    /// The priority; `None` for the default suite.
+    pub priority: Option<u32>,
+    pub encryption: String,
+    pub hash: String,
+    pub authentication: String,
+    pub group: String,
+    /// Seconds.
+    pub lifetime: String,
+}
+
+fn suite_of(priority: Option<u32>, children: &[Node]) -> Suite {
     let (mut enc, mut hash, mut auth, mut group, mut life) = Default::default();
     // IOS's defaults (`defaults::ISAKMP_POLICY`), then the block's lines.
     for text in super::defaults::ISAKMP_POLICY.iter().copied().chain(children.iter().map(|c| c.text.as_str())) {
@@ -67,16 +81,11 @@ fn suite(out: &mut dyn Out, head: &str, children: &[Node]) {
             _ => {}
         }
     }
-    out.line(head);
-    out.line(&format!("\tencryption algorithm:\t{enc}"));
-    out.line(&format!("\thash algorithm:\t\t{hash}"));
-    out.line(&format!("\tauthentication method:\t{auth}"));
-    out.line(&format!("\tDiffie-Hellman group:\t{group}"));
-    out.line(&format!("\tlifetime:\t\t{life} seconds, no volume limit"));
+    Suite { priority, encryption: enc, hash, authentication: auth, group, lifetime: life }
 }
 
-/// `show crypto isakmp policy`.
-pub fn isakmp_policy(doc: &IosDoc, out: &mut dyn Out) {
+/// The suites of `show crypto isakmp policy`, by priority, the default last.
+pub fn isakmp_suites(doc: &IosDoc) -> Vec<Suite> {
     let mut pols: Vec<(u32, &Node)> = doc
         .root
         .iter()
@@ -86,12 +95,26 @@ pub fn isakmp_policy(doc: &IosDoc, out: &mut dyn Out) {
         })
         .collect();
     pols.sort_by_key(|(p, _)| *p);
+    let mut v: Vec<Suite> = pols.into_iter().map(|(p, n)| suite_of(Some(p), &n.children)).collect();
+    v.push(suite_of(None, &[]));
+    v
+}
+
+/// `show crypto isakmp policy`.
+pub fn isakmp_policy(doc: &IosDoc, out: &mut dyn Out) {
     out.line("");
     out.line("Global IKE policy");
-    for (p, n) in pols {
-        suite(out, &format!("Protection suite of priority {p}"), &n.children);
+    for s in isakmp_suites(doc) {
+        match s.priority {
+            Some(p) => out.line(&format!("Protection suite of priority {p}")),
+            None => out.line("Default protection suite"),
+        }
+        out.line(&format!("\tencryption algorithm:\t{}", s.encryption));
+        out.line(&format!("\thash algorithm:\t\t{}", s.hash));
+        out.line(&format!("\tauthentication method:\t{}", s.authentication));
+        out.line(&format!("\tDiffie-Hellman group:\t{}", s.group));
+        out.line(&format!("\tlifetime:\t\t{} seconds, no volume limit", s.lifetime));
     }
-    suite(out, "Default protection suite", &[]);
 }
 
 /// A transform as IOS shows it in a set (`esp-aes 256` is `esp-256-aes`).
@@ -139,8 +162,38 @@ pub fn transform_set(doc: &IosDoc, out: &mut dyn Out) {
     }
 }
 
-/// `show crypto map [tag T]`.
-pub fn crypto_map(doc: &IosDoc, tag: Option<&str>, out: &mut dyn Out) {
+/// One crypto map entry as `show crypto map` shows it (also its `| json` state).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapEntry {
+    pub map: String,
+    pub seq: u32,
+    /// `ipsec-isakmp`, `ipsec-manual`, `gdoi` (with what follows it).
+    pub kind: String,
+    pub peers: Vec<String>,
+    pub isakmp_profile: Option<String>,
+    pub ikev2_profile: Option<String>,
+    /// The ACL of `match address`, and its entries as `access-list A ...` lines.
+    pub acl: Option<String>,
+    pub acl_lines: Vec<String>,
+    pub kilobytes: u64,
+    pub seconds: String,
+    /// `set pfs [GROUP]`: the group (`group1` when none is given).
+    pub pfs: Option<String>,
+    /// The transform sets named by `set transform-set`, with their transforms.
+    pub transform_sets: Vec<(String, String)>,
+    /// The interfaces with `crypto map MAP`.
+    pub interfaces: Vec<String>,
+}
+
+impl MapEntry {
+    /// No peer or no ACL: IOS warns that the entry is incomplete.
+    pub fn incomplete(&self) -> bool {
+        self.peers.is_empty() || self.acl.is_none()
+    }
+}
+
+/// The entries of `show crypto map [tag T]`, in configuration order.
+pub fn crypto_map_entries(doc: &IosDoc, tag: Option<&str>) -> Vec<MapEntry> {
     let sets = transform_sets(doc);
     let lifetime = doc
         .root
@@ -157,77 +210,111 @@ pub fn crypto_map(doc: &IosDoc, tag: Option<&str>, out: &mut dyn Out) {
             .map(|n| n.text["interface ".len()..].to_string())
             .collect()
     };
+    let mut v = Vec::new();
     for n in &doc.root {
         let w = words(&n.text);
         let (map, seq, kind) = match w.as_slice() {
-            ["crypto", "map", m, seq, kind @ ..] if seq.parse::<u32>().is_ok() && !kind.is_empty() && ["ipsec-isakmp", "ipsec-manual", "gdoi"].contains(&kind[0]) => (*m, *seq, kind.join(" ")),
+            ["crypto", "map", m, seq, kind @ ..] if !kind.is_empty() && ["ipsec-isakmp", "ipsec-manual", "gdoi"].contains(&kind[0]) => match seq.parse::<u32>() {
+                Ok(seq) => (*m, seq, kind.join(" ")),
+                Err(_) => continue,
+            },
             _ => continue,
         };
         if tag.is_some_and(|t| t != map) {
             continue;
         }
-        let get = |k: &str| -> std::vec::IntoIter<String> { n.children.iter().filter_map(|c| c.text.strip_prefix(k).map(str::to_string)).collect::<Vec<_>>().into_iter() };
-        let peers: Vec<String> = get("set peer ").collect();
-        let acl = get("match address ").next();
-        out.line(&format!("Crypto Map IPv4 \"{map}\" {seq} {kind}"));
-        if peers.is_empty() || acl.is_none() {
+        let get = |k: &str| -> Vec<String> { n.children.iter().filter_map(|c| c.text.strip_prefix(k).map(str::to_string)).collect() };
+        let acl = get("match address ").into_iter().next();
+        let acl_lines: Vec<String> = match &acl {
+            Some(a) => doc
+                .root
+                .iter()
+                .flat_map(|x| {
+                    if x.text == format!("ip access-list extended {a}") {
+                        x.children.iter().filter(|c| !c.text.starts_with("remark")).map(|c| format!("access-list {a} {}", c.text)).collect()
+                    } else if x.text.starts_with(&format!("access-list {a} ")) && !x.text.contains(" remark ") {
+                        vec![x.text.clone()]
+                    } else {
+                        vec![]
+                    }
+                })
+                .collect(),
+            None => vec![],
+        };
+        let pfs = get("set pfs").into_iter().next().map(|g| if g.trim().is_empty() { "group1".to_string() } else { g.trim().to_string() });
+        let transform_sets = get("set transform-set ")
+            .iter()
+            .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .map(|name| {
+                let t = sets.iter().find(|(n, _, _)| *n == name).map(|(_, t, _)| t.clone()).unwrap_or_default();
+                (name, t)
+            })
+            .collect();
+        v.push(MapEntry {
+            map: map.to_string(),
+            seq,
+            kind,
+            peers: get("set peer "),
+            isakmp_profile: get("set isakmp-profile ").into_iter().next(),
+            ikev2_profile: get("set ikev2-profile ").into_iter().next(),
+            acl,
+            acl_lines,
+            kilobytes: super::defaults::IPSEC_SA_KILOBYTES,
+            seconds: get("set security-association lifetime seconds ").into_iter().next().unwrap_or_else(|| lifetime.clone()),
+            pfs,
+            transform_sets,
+            interfaces: ifaces(map),
+        });
+    }
+    v
+}
+
+/// `show crypto map [tag T]`.
+pub fn crypto_map(doc: &IosDoc, tag: Option<&str>, out: &mut dyn Out) {
+    for e in crypto_map_entries(doc, tag) {
+        out.line(&format!("Crypto Map IPv4 \"{}\" {} {}", e.map, e.seq, e.kind));
+        if e.incomplete() {
             out.line("\tWARNING: This crypto map is in an incomplete state!");
             out.line("\t\t(missing peer or access-list definitions)");
         }
-        for p in &peers {
+        for p in &e.peers {
             out.line(&format!("\tPeer = {p}"));
         }
-        if let Some(p) = get("set isakmp-profile ").next() {
+        if let Some(p) = &e.isakmp_profile {
             out.line(&format!("\tISAKMP Profile: {p}"));
         }
-        if let Some(p) = get("set ikev2-profile ").next() {
+        if let Some(p) = &e.ikev2_profile {
             out.line(&format!("\tIKEv2 Profile: {p}"));
         }
-        match &acl {
+        match &e.acl {
             Some(a) => {
                 out.line(&format!("\tExtended IP access list {a}"));
-                let lines: Vec<String> = doc
-                    .root
-                    .iter()
-                    .flat_map(|x| {
-                        if x.text == format!("ip access-list extended {a}") {
-                            x.children.iter().filter(|c| !c.text.starts_with("remark")).map(|c| format!("access-list {a} {}", c.text)).collect()
-                        } else if x.text.starts_with(&format!("access-list {a} ")) && !x.text.contains(" remark ") {
-                            vec![x.text.clone()]
-                        } else {
-                            vec![]
-                        }
-                    })
-                    .collect();
-                for l in lines {
+                for l in &e.acl_lines {
                     out.line(&format!("\t    {l}"));
                 }
             }
             None => out.line("\tNo matching address list set."),
         }
-        if let Some(p) = peers.first() {
+        if let Some(p) = e.peers.first() {
             out.line(&format!("\tCurrent peer: {p}"));
         }
-        let life = get("set security-association lifetime seconds ").next().unwrap_or_else(|| lifetime.clone());
-        out.line(&format!("\tSecurity association lifetime: {} kilobytes/{life} seconds", super::defaults::IPSEC_SA_KILOBYTES));
+        out.line(&format!("\tSecurity association lifetime: {} kilobytes/{} seconds", e.kilobytes, e.seconds));
         out.line("\tResponder-Only (Y/N): N");
-        match get("set pfs").next() {
+        match &e.pfs {
             Some(g) => {
                 out.line("\tPFS (Y/N): Y");
-                let g = g.trim();
-                out.line(&format!("\tDH group:  {}", if g.is_empty() { "group1" } else { g }));
+                out.line(&format!("\tDH group:  {g}"));
             }
             None => out.line("\tPFS (Y/N): N"),
         }
         out.line("\tMixed-mode : Disabled");
         out.line("\tTransform sets={ ");
-        for name in get("set transform-set ").flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>()) {
-            let t = sets.iter().find(|(n, _, _)| *n == name).map(|(_, t, _)| t.clone()).unwrap_or_default();
+        for (name, t) in &e.transform_sets {
             out.line(&format!("\t\t{name}:  {{ {t}  }} , "));
         }
         out.line("\t}");
-        out.line(&format!("\tInterfaces using crypto map {map}:"));
-        for i in ifaces(map) {
+        out.line(&format!("\tInterfaces using crypto map {}:", e.map));
+        for i in &e.interfaces {
             out.line(&format!("\t\t{i}"));
         }
         out.line("");

@@ -322,13 +322,8 @@ pub fn established(r: &Router, tunnel: &str) -> (bool, Option<u64>, Option<u16>)
     (sas.iter().any(|s| s.is_established()), sas.iter().filter_map(|s| s.established).min(), sas.first().map(|s| s.remote.port()))
 }
 
-type G = edgesh_grammar::Graph<crate::session::Handler>;
+use crate::cisco_common::{G, add};
 
-fn add(g: &mut G, spec: &str, helps: &[&str], f: fn(&mut crate::session::Session, &crate::session::Args, &mut dyn crate::out::Out) -> crate::session::CmdResult) {
-    if let Err(e) = g.add(spec, helps, crate::session::Handler(f)) {
-        panic!("{e}");
-    }
-}
 
 /// The exec commands of this file (IOS).
 pub fn register(g: &mut G) {

@@ -16,14 +16,7 @@ use serde_json::Value;
 
 /// SmartEdge shows without a JSON form yet (they say so); every other show
 /// has one (`crate::json` tests that the two lists cover every show).
-pub const NOT_YET: &[&str] = &[
-    "show configuration [ike | ipsec | tunnel] [all-contexts] [verbose]",
-    "show configuration changes",
-    "show ike keys tshark",
-    "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [handle <1-4294967295>:handle]",
-    "show pki certificate-request rsa [all]",
-    "show pki key-pair [WORD]",
-];
+pub const NOT_YET: &[&str] = &[];
 
 /// The JSON state of the SmartEdge show declared as `spec`.
 pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, String>> {
@@ -78,6 +71,51 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
         "show clock" => value(&serde_json::json!({ "clock": crate::time::date_time(s.router().now()), "epoch_seconds": s.router().now() })),
         "show history" => value(&serde_json::json!({ "history": s.history.iter().enumerate().map(|(i, h)| ((i + 1).to_string(), h.clone())).collect::<IndexMap<_, _>>() })),
         "show log" => value(&serde_json::json!({ "log": s.router().log.iter().collect::<Vec<_>>() })),
+        "show configuration [ike | ipsec | tunnel] [all-contexts] [verbose]" => {
+            let cfg = s.view();
+            let lines = super::render::to_lines(&cfg, &super::show::selection(a, &s.exec_context));
+            Ok(Value::Object(config_tree(&lines)))
+        }
+        "show configuration changes" => {
+            let Some(c) = &s.candidate else { return Some(value(&serde_json::json!({ "candidate": false, "added": [], "removed": [] }))) };
+            let all = super::render::Selection::all();
+            let run = super::render::to_lines(&s.router().running, &all);
+            let cand = super::render::to_lines(c, &all);
+            let (added, removed) = (lines_not_in(&cand, &run), lines_not_in(&run, &cand));
+            value(&serde_json::json!({ "candidate": true, "added": added, "removed": removed }))
+        }
+        "show ike keys tshark" => value(&crate::engine::tshark_keys(&s.router())),
+        "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [handle <1-4294967295>:handle]" => {
+            let (trusted, h) = (a.has("trusted"), a.u32("handle"));
+            let st = s.router().pki.get(&s.exec_context).cloned().unwrap_or_default();
+            let certs: IndexMap<String, Value> = st
+                .certificates
+                .iter()
+                .filter(|c| c.trusted == trusted && h.is_none_or(|h| h == c.handle))
+                .map(|c| (c.handle.to_string(), serde_json::json!({ "type": if c.trusted { "trusted" } else { "self" }, "file": c.file, "key_pair": c.key_pair })))
+                .collect();
+            value(&serde_json::json!({ "context": s.exec_context, "certificate": certs }))
+        }
+        "show pki key-pair [WORD]" => {
+            let st = s.router().pki.get(&s.exec_context).cloned().unwrap_or_default();
+            let pairs: IndexMap<String, Value> = st
+                .key_pairs
+                .iter()
+                .filter(|(n, _)| a.get("WORD").is_none_or(|x| x == n.as_str()))
+                .map(|(n, k)| (n.clone(), serde_json::json!({ "type": k.kind, "bits": k.size, "file": k.file })))
+                .collect();
+            value(&serde_json::json!({ "context": s.exec_context, "key_pair": pairs }))
+        }
+        "show pki certificate-request rsa [all]" => {
+            let r = s.router();
+            let reqs: IndexMap<String, IndexMap<String, String>> = r
+                .pki
+                .iter()
+                .filter(|(c, st)| (a.has("all") || **c == s.exec_context) && !st.requests.is_empty())
+                .map(|(c, st)| (c.clone(), st.requests.iter().map(|(n, f)| (n.clone(), f.clone())).collect()))
+                .collect();
+            value(&serde_json::json!({ "context": reqs }))
+        }
         "show configuration commits" => {
             let r = s.router();
             let commits: IndexMap<String, Value> = r
@@ -404,4 +442,56 @@ fn ipsec_config(s: &mut Session, a: &Args) -> Result<Value, String> {
         })?;
         Ok(serde_json::json!({ "ipsec_policy": v }))
     }
+}
+
+/// The lines of a configuration listing (as the renderer writes it, two
+/// spaces a level), each with the block headers above it; `!` comment lines
+/// and the closing `end` are not configuration.
+fn with_path(lines: &[String]) -> Vec<(Vec<String>, String)> {
+    let mut v = Vec::new();
+    let mut stack: Vec<(usize, String)> = Vec::new();
+    for l in lines {
+        let t = l.trim_start();
+        let indent = l.len() - t.len();
+        // `!` lines are comments (`! ** End Context **`); `end` closes a whole listing.
+        if t.is_empty() || t.starts_with('!') || (indent == 0 && t == "end") {
+            continue;
+        }
+        while stack.last().is_some_and(|(i, _)| *i >= indent) {
+            stack.pop();
+        }
+        v.push((stack.iter().map(|(_, x)| x.clone()).collect(), t.to_string()));
+        stack.push((indent, t.to_string()));
+    }
+    v
+}
+
+/// A configuration listing as a tree in the shape of Genie's
+/// `Config(text).tree()`: each line (without its indentation) a key, the
+/// lines under it its object.
+pub fn config_tree(lines: &[String]) -> serde_json::Map<String, Value> {
+    fn insert(m: &mut serde_json::Map<String, Value>, path: &[String], line: String) {
+        match path.split_first() {
+            None => {
+                m.entry(line).or_insert_with(|| Value::Object(serde_json::Map::new()));
+            }
+            Some((head, rest)) => {
+                if let Value::Object(o) = m.entry(head.clone()).or_insert_with(|| Value::Object(serde_json::Map::new())) {
+                    insert(o, rest, line);
+                }
+            }
+        }
+    }
+    let mut root = serde_json::Map::new();
+    for (path, line) in with_path(lines) {
+        insert(&mut root, &path, line);
+    }
+    root
+}
+
+/// The lines of `a` (with the block headers above each) that `b` has not:
+/// `{"line": ..., "under": [headers]}`, in `a`'s order.
+fn lines_not_in(a: &[String], b: &[String]) -> Vec<Value> {
+    let theirs: std::collections::HashSet<(Vec<String>, String)> = with_path(b).into_iter().collect();
+    with_path(a).into_iter().filter(|x| !theirs.contains(x)).map(|(under, line)| serde_json::json!({ "line": line, "under": under })).collect()
 }

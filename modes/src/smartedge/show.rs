@@ -31,21 +31,7 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
         &[SHOW, "The configuration (the candidate in configuration mode)", "IKE configuration", "IPsec configuration", "Tunnel configuration", "All contexts", "Include default values"],
         |s, a, o| {
             let cfg = s.view();
-            let part = ["ike", "ipsec", "tunnel"].into_iter().find(|p| a.has(p));
-            let verbose = a.has("verbose");
-            let sel = match part {
-                None => Selection { verbose, ..Selection::all() },
-                Some(p) => Selection {
-                    other: false,
-                    ike: p == "ike",
-                    ipsec: p == "ipsec",
-                    tunnel: p == "tunnel",
-                    context: (!a.has("all-contexts")).then(|| s.exec_context.clone()),
-                    verbose,
-                    whole: false,
-                },
-            };
-            render::render(&cfg, &sel, o);
+            render::render(&cfg, &selection(a, &s.exec_context), o);
             Ok(())
         },
     );
@@ -707,4 +693,13 @@ pub(crate) fn live_state(cfg: &Config, problems: &[edgesh_engine::validate::Prob
 
 pub(crate) fn uptime(secs: u64) -> String {
     format!("{} days, {} hours {} minutes {} secs", secs / 86_400, (secs / 3600) % 24, (secs / 60) % 60, secs % 60)
+}
+
+/// What `show configuration [ike | ipsec | tunnel] [all-contexts] [verbose]` lists.
+pub fn selection(a: &crate::session::Args, context: &str) -> Selection {
+    let verbose = a.has("verbose");
+    match ["ike", "ipsec", "tunnel"].into_iter().find(|p| a.has(p)) {
+        None => Selection { verbose, ..Selection::all() },
+        Some(p) => Selection { other: false, ike: p == "ike", ipsec: p == "ipsec", tunnel: p == "tunnel", context: (!a.has("all-contexts")).then(|| context.to_string()), verbose, whole: false },
+    }
 }

@@ -50,8 +50,10 @@ pub(in crate::ike) fn send_notify(cx: &mut Ctx, sa: &IkeSa, kind: u16, protocol:
 
 /// Tell the peer a child SA pair is gone.
 pub(in crate::ike) fn send_delete_child(cx: &mut Ctx, sa: &IkeSa, c: &ChildSa) {
-    let protocol = if c.esp.is_some() { proto::ESP } else { proto::AH };
-    send_delete(cx, sa, protocol, vec![c.spi_in.to_be_bytes().to_vec()]);
+    // One DELETE per protocol (both halves of an AH+ESP bundle share our inbound SPI).
+    for (protocol, _) in c.spis_out() {
+        send_delete(cx, sa, protocol, vec![c.spi_in.to_be_bytes().to_vec()]);
+    }
 }
 
 /// Tell the peer this IKE SA is gone (when it is established).

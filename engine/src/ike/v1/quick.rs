@@ -42,7 +42,7 @@ pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, child: us
     }
     rest.push(payload::ID, idci.emit()).push(payload::ID, idcr.emit());
     let iv = qm_iv(sa, msgid);
-    let q = Quick { tunnel: None, msgid, role: Role::Initiator, child, iv, ni, spi_in, step: QuickStep::Offered { dh, chosen: None }, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None };
+    let q = Quick { tunnel: None, msgid, role: Role::Initiator, child, iv, ni, spi_in, step: QuickStep::Offered { dh, chosen: None }, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None, peer_spis: Vec::new() };
     sa.quick.push(q);
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     cx.event(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
@@ -292,6 +292,7 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
         timer: None,
         rekey_of: None,
         sel: narrowed,
+        peer_spis: spis_of(&theirs),
     };
     let ni_b = q.ni.clone();
     sa.quick.push(q);
@@ -355,6 +356,7 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
         cx.event(Event::P2Accepted { conn, peer, local: *sa.local.ip(), part: i as u8 + 1, local_id: selector_id(&cc.local_ts), remote_id: selector_id(&cc.remote_ts), protocol: p.protocol, esp: ours.esp, ah: ours.ah });
     }
     let q = &mut sa.quick[qi];
+    q.peer_spis = spis_of(&chosen.proposals);
     let QuickStep::Offered { dh, chosen } = &q.step else { return Next::Done };
     let mut gxy = None;
     if let Some(d) = dh {
@@ -401,10 +403,11 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
         (None, Some(a)) => (0, auth_key_len(a)),
         _ => (0, 0),
     };
-    let keymat = |spi: u32| -> SaKeys {
+    // KEYMAT = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b), expanded.
+    let keymat = |protocol: u8, spi: u32, len: usize| -> Vec<u8> {
         let mut out = Vec::new();
         let mut prev: Vec<u8> = Vec::new();
-        while out.len() < elen + alen {
+        while out.len() < len {
             let mut parts: Vec<&[u8]> = Vec::new();
             if !prev.is_empty() {
                 parts.push(&prev);
@@ -422,10 +425,22 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
             out.extend_from_slice(&kk);
             prev = kk;
         }
-        SaKeys { encr: out[..elen].to_vec(), auth: out[elen..elen + alen].to_vec() }
+        out.truncate(len);
+        out
     };
-    let keys_in = keymat(q.spi_in);
-    let keys_out = keymat(spi_out);
+    let split = |m: Vec<u8>| SaKeys { encr: m[..elen].to_vec(), auth: m[elen..].to_vec() };
+    // The peer's SPI of each protocol (a bundle's AH and ESP SPIs may differ).
+    let peer_spi = |p: u8| q.peer_spis.iter().find(|(pp, _)| *pp == p).map(|(_, s)| *s).unwrap_or(spi_out);
+    let spi_out = peer_spi(protocol);
+    let keys_in = split(keymat(protocol, q.spi_in, elen + alen));
+    let keys_out = split(keymat(protocol, spi_out, elen + alen));
+    let ah_part = match (prop.esp, prop.ah) {
+        (Some(_), Some(a)) => {
+            let ah_out = peer_spi(proto::AH);
+            Some(AhPart { spi_out: ah_out, key_in: keymat(proto::AH, q.spi_in, auth_key_len(a)), key_out: keymat(proto::AH, ah_out, auth_key_len(a)) })
+        }
+        _ => None,
+    };
     let id = *next_child;
     *next_child += 2;
     let (local_ts, remote_ts) = q.sel.unwrap_or((cc.local_ts, cc.remote_ts));
@@ -445,6 +460,7 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
         proposal: prop.name.clone(),
         esp: prop.esp,
         ah: prop.ah,
+        ah_part,
         pfs: cc.pfs,
         lifetime_seconds: prop.lifetime_seconds,
         lifetime_kbytes: prop.lifetime_kbytes,
@@ -459,6 +475,11 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
         rekeyed: false,
     };
     Some(c)
+}
+
+/// The SPI of each protocol in a proposal (AH and ESP of a bundle).
+fn spis_of(props: &[ProposalRepr]) -> Vec<(u8, u32)> {
+    props.iter().filter_map(|p| Some((p.protocol, u32::from_be_bytes(<[u8; 4]>::try_from(p.spi.as_slice()).ok()?)))).collect()
 }
 
 /// Quick-mode retransmissions that are due on `sa`; an exchange that went

@@ -195,6 +195,7 @@ impl Core {
             proposal: s.prop.name.clone(),
             esp: s.prop.esp.map(|(e, a)| (e, a.filter(|_| !e.is_aead()))),
             ah: None,
+            ah_part: None,
             pfs: gir.and(s.pfs),
             lifetime_seconds: s.prop.lifetime_seconds,
             lifetime_kbytes: s.prop.lifetime_kbytes,

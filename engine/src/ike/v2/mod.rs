@@ -48,6 +48,13 @@ pub const CONN_BASE: u32 = 1 << 24;
 pub const RESPONSE_REPLAYS: u32 = 5;
 /// Half-open responder SAs above which an IKE_SA_INIT must carry a cookie (RFC 7296 2.6).
 pub const COOKIE_THRESHOLD: usize = 64;
+/// IKE SAs this side initiates and has not yet established (IKE_SA_INIT or
+/// IKE_AUTH outstanding) at most at once; further tunnels wait their turn
+/// (strongSwan paces the same way through its job queue and
+/// `init_limit_half_open` on the receiving side). 1,000 tunnels started at
+/// once overflowed strongSwan's receive queue, and each lost IKE_SA_INIT
+/// waited for its retransmission.
+pub const INIT_LIMIT: usize = 32;
 /// Half-open SAs are dropped after this long.
 pub const HALF_OPEN_TIMEOUT: Millis = 30_000;
 /// IKE_SA_INIT retries after COOKIE or INVALID_KE_PAYLOAD (each).
@@ -131,6 +138,10 @@ pub struct Core {
     pub(crate) child_jitter: HashMap<u32, u64>,
     /// Counters per tunnel (see [`TunnelStats`]).
     pub tunnel_stats: HashMap<String, TunnelStats>,
+    /// Initiations in flight at most (0: no limit; see [`INIT_LIMIT`]).
+    pub init_limit: usize,
+    /// Tunnels waiting for an initiation slot, in the order they asked.
+    pub(crate) init_queue: VecDeque<String>,
 }
 
 impl std::fmt::Debug for Core {
@@ -224,6 +235,8 @@ impl Core {
             jitter_rng: StdRng::seed_from_u64(seed ^ 0x0071_77e2),
             child_jitter: HashMap::new(),
             tunnel_stats: HashMap::new(),
+            init_limit: INIT_LIMIT,
+            init_queue: VecDeque::new(),
         }
     }
 
@@ -261,6 +274,8 @@ impl Core {
             self.clear(now, Some(&t), None);
             self.retry_at.remove(&t);
         }
+        let peers = &self.peers;
+        self.init_queue.retain(|t| peers.iter().any(|p| &p.name == t));
         let starts: Vec<String> = self.peers.iter().filter(|p| p.auto_start && p.may_initiate() && !self.sas.iter().any(|s| s.tunnel == p.name)).map(|p| p.name.clone()).collect();
         for t in starts {
             self.initiate(now, &t);
@@ -285,10 +300,41 @@ impl Core {
                 }
                 self.kick(i);
             }
-        } else {
+        } else if self.init_limit == 0 || self.initiations_in_flight() < self.init_limit {
+            self.init_queue.retain(|t| t != tunnel);
             self.start(now, &p, missing.into_iter().collect());
+        } else if !self.init_queue.iter().any(|t| t == tunnel) {
+            self.init_queue.push_back(tunnel.to_string());
         }
         true
+    }
+
+    /// IKE SAs this side initiated that are not established yet (IKE_SA_INIT
+    /// or IKE_AUTH outstanding): the initiations in flight.
+    pub fn initiations_in_flight(&self) -> usize {
+        self.sas.iter().filter(|s| s.role == Role::Initiator && matches!(s.state, State::InitSent | State::AuthSent)).count()
+    }
+
+    /// Tunnels waiting for an initiation slot.
+    pub fn initiations_waiting(&self) -> usize {
+        self.init_queue.len()
+    }
+
+    /// Start waiting tunnels while initiation slots are free (run after
+    /// every input: an SA established or gone frees a slot).
+    pub(crate) fn pump_inits(&mut self) {
+        let mut free = if self.init_limit == 0 { usize::MAX } else { self.init_limit.saturating_sub(self.initiations_in_flight()) };
+        while free > 0 {
+            let Some(t) = self.init_queue.pop_front() else { break };
+            // Gone from the configuration, or an SA came up meanwhile (the
+            // peer initiated): nothing to start.
+            if self.pc(&t).is_none_or(|p| !p.may_initiate()) || self.sas.iter().any(|s| s.tunnel == t && s.state != State::Deleting) {
+                continue;
+            }
+            let now = self.now;
+            self.initiate(now, &t);
+            free -= 1;
+        }
     }
 
     fn negotiating(&self, i: usize, tunnel: &str, c: usize) -> bool {
@@ -334,6 +380,13 @@ impl Core {
 
     /// Take a datagram (without the non-ESP marker) whose IKE major version is 2.
     pub fn handle(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
+        self.handle_datagram(now, local, remote, data);
+        if !self.init_queue.is_empty() {
+            self.pump_inits();
+        }
+    }
+
+    fn handle_datagram(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
         self.now = now;
         self.stats.rx_packets += 1;
         let hdr = match Header::parse(data) {
@@ -458,6 +511,7 @@ impl Core {
                 self.initiate(now, &t);
             }
         }
+        self.pump_inits();
         hit.len()
     }
 

@@ -912,3 +912,76 @@ fn per_tunnel_counters() {
     let s = &l.a.tunnel_stats["ta"];
     assert_eq!((s.ike_established, s.ike_failed, s.child_established), (0, 1, 0));
 }
+
+/// `n` tunnels between the same two addresses, one child each (its own /24s), B answering only.
+fn many_tunnels(n: usize) -> (Vec<PeerConf>, Vec<PeerConf>) {
+    (0..n)
+        .map(|k| {
+            let mut a = v2peer(&format!("t{k}"), [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 19);
+            a.children[0].local_ts = sel([10, 1, k as u8, 0], 24);
+            a.children[0].remote_ts = sel([10, 2, k as u8, 0], 24);
+            let b = mirror(&a, &format!("r{k}"));
+            (a, b)
+        })
+        .unzip()
+}
+
+#[test]
+fn bulk_initiations_are_paced_to_the_init_limit() {
+    let n = 100;
+    let (ta, tb) = many_tunnels(n);
+    // Without a limit every IKE_SA_INIT leaves at once (what flooded strongSwan).
+    let mut c = Core::new(1);
+    c.init_limit = 0;
+    c.set_peers(0, ta.clone());
+    assert_eq!(std::iter::from_fn(|| c.poll_transmit()).count(), n);
+    // With it, INIT_LIMIT leave; the rest wait and start as slots free up.
+    let mut a = Core::new(1);
+    let mut b = Core::new(2);
+    b.set_peers(0, tb);
+    a.set_peers(0, ta);
+    let mut wire: VecDeque<(bool, Transmit)> = std::iter::from_fn(|| a.poll_transmit()).map(|t| (true, t)).collect();
+    assert_eq!(wire.len(), INIT_LIMIT);
+    assert_eq!((a.initiations_in_flight(), a.initiations_waiting()), (INIT_LIMIT, n - INIT_LIMIT));
+    let (mut most, mut inits) = (0, INIT_LIMIT);
+    while let Some((to_b, t)) = wire.pop_front() {
+        let d = Link::strip(&t);
+        if to_b {
+            b.handle(0, t.dst, t.src, &d);
+        } else {
+            a.handle(0, t.dst, t.src, &d);
+        }
+        most = most.max(a.initiations_in_flight());
+        for t in std::iter::from_fn(|| a.poll_transmit()) {
+            inits += usize::from(Header::parse(&Link::strip(&t)).is_ok_and(|h| h.exchange == exchange::IKE_SA_INIT));
+            wire.push_back((true, t));
+        }
+        wire.extend(std::iter::from_fn(|| b.poll_transmit()).map(|t| (false, t)));
+    }
+    assert_eq!(most, INIT_LIMIT);
+    assert_eq!(inits, n, "one IKE_SA_INIT per tunnel, none retransmitted");
+    assert_eq!((a.initiations_in_flight(), a.initiations_waiting()), (0, 0));
+    assert_eq!(a.sas().iter().filter(|s| s.is_established()).count(), n);
+    assert_eq!(b.child_sas().len(), n);
+    assert_eq!(a.stats.retransmits, 0);
+}
+
+#[test]
+fn a_slot_is_freed_when_an_initiation_gives_up_and_a_waiting_tunnel_is_dropped_with_its_configuration() {
+    let (ta, _) = many_tunnels(INIT_LIMIT + 5);
+    let mut l = Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: true, drop_to_a: false, log: vec![] };
+    l.a.set_peers(0, ta.clone());
+    l.run();
+    let sent = |l: &Link| l.log.iter().filter(|(to_b, d)| *to_b && Header::parse(d).is_ok_and(|h| h.exchange == exchange::IKE_SA_INIT && h.msgid == 0)).count();
+    assert_eq!(sent(&l), INIT_LIMIT);
+    // Removing a waiting tunnel from the configuration takes it off the queue.
+    l.a.set_peers(0, ta[..INIT_LIMIT + 4].to_vec());
+    assert_eq!(l.a.initiations_waiting(), 4);
+    // Nobody answers: once the first ones give up, the waiting ones go out.
+    l.advance(400_000);
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2GiveUp { .. })));
+    let firsts: std::collections::HashSet<[u8; 8]> = l.log.iter().filter(|(to_b, _)| *to_b).filter_map(|(_, d)| Header::parse(d).ok()).filter(|h| h.exchange == exchange::IKE_SA_INIT).map(|h| h.spi_i).collect();
+    assert!(firsts.len() >= INIT_LIMIT + 4, "{} initiations", firsts.len());
+    assert!(l.a.initiations_in_flight() <= INIT_LIMIT);
+    assert!(sent(&l) > INIT_LIMIT);
+}

@@ -206,5 +206,9 @@ impl Core {
             }
             ci += 1;
         }
+        // Slots freed by SAs that failed or went: the next tunnels start.
+        if !self.init_queue.is_empty() {
+            self.pump_inits();
+        }
     }
 }

@@ -1,0 +1,86 @@
+//! The check of an extended access-list entry's words after `permit|deny`
+//! (protocol or a named protocol group, source and destination, port
+//! operators) that both Cisco dialects run before storing an entry. Each
+//! dialect states its own syntax and wording in an `AceSyntax` (IOS:
+//! `ios/acl_check.rs`, ASA: `asa/commands.rs`).
+
+use crate::session::CmdResult;
+
+/// What a dialect accepts in an extended access-list entry, and its words for what it refuses.
+pub struct AceSyntax {
+    /// Protocol keywords (a number 0-255 is a protocol too).
+    pub protocols: &'static [&'static str],
+    /// Words that take a name in place of the protocol (`object-group SVC`).
+    pub named_protocols: &'static [&'static str],
+    /// Words for any address (`any`, `any4`).
+    pub any: &'static [&'static str],
+    /// Words that take a name in place of an address (`object-group NET`, `object X`, `interface IF`).
+    pub named_addresses: &'static [&'static str],
+    /// What follows an address (`wildcard mask` / `network mask`).
+    pub mask: &'static str,
+    /// Before the messages that name a word (`% ` on the ASA).
+    pub prefix: &'static str,
+    /// A line that ends too early.
+    pub incomplete: &'static str,
+    /// `range LOW HIGH` after an address.
+    pub port_range: bool,
+    /// A port given as a number must be 0-65535.
+    pub port_numbers_checked: bool,
+    /// A port operator without its port.
+    pub port_missing: &'static str,
+}
+
+fn is_addr(w: &str) -> bool {
+    w.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+/// Check an extended access-list entry (the words after `permit|deny`).
+pub fn check_ace(syn: &AceSyntax, rest: &str) -> CmdResult {
+    let w: Vec<&str> = rest.split_whitespace().collect();
+    let p = syn.prefix;
+    let incomplete = || syn.incomplete.to_string();
+    let proto = *w.first().ok_or_else(incomplete)?;
+    let mut i = if syn.named_protocols.contains(&proto) {
+        w.get(1).ok_or_else(incomplete)?;
+        2
+    } else if syn.protocols.contains(&proto) || proto.parse::<u8>().is_ok() {
+        1
+    } else {
+        return Err(format!("{p}Invalid protocol {proto}"));
+    };
+    for _ in 0..2 {
+        match w.get(i).copied() {
+            Some(a) if syn.any.contains(&a) => i += 1,
+            Some(a) if syn.named_addresses.contains(&a) => {
+                w.get(i + 1).ok_or_else(incomplete)?;
+                i += 2;
+            }
+            Some("host") => {
+                w.get(i + 1).filter(|x| is_addr(x)).ok_or_else(|| format!("{p}host needs an IPv4 address"))?;
+                i += 2;
+            }
+            Some(a) if is_addr(a) => {
+                w.get(i + 1).filter(|x| is_addr(x)).ok_or_else(|| format!("{p}{a} needs a {}", syn.mask))?;
+                i += 2;
+            }
+            Some(x) => return Err(format!("{p}Invalid address {x}")),
+            None => return Err(incomplete()),
+        }
+        match w.get(i).copied() {
+            Some("eq" | "neq" | "lt" | "gt") => {
+                let port = w.get(i + 1).ok_or_else(|| syn.port_missing.to_string())?;
+                // A number is a port (0-65535); a word is a port name (www, bgp ...).
+                if syn.port_numbers_checked && port.starts_with(|c: char| c.is_ascii_digit()) && port.parse::<u16>().is_err() {
+                    return Err(format!("{p}Invalid port {port} (0-65535)"));
+                }
+                i += 2;
+            }
+            Some("range") if syn.port_range => {
+                w.get(i + 2).ok_or_else(incomplete)?;
+                i += 3;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

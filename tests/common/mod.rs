@@ -1,0 +1,396 @@
+//! What every strongSwan interop test binary shares: the peer recipe
+//! (`../shared/interop/strongswan-peer.sh`), the machine-wide turn on the
+//! namespaces `left` (edgesh, 192.0.2.1, protecting 198.51.100.1) and `right`
+//! (strongSwan, 192.0.2.2, protecting 203.0.113.1; it fakes a NAT, so IKE
+//! floats to UDP 4500), edgesh driven through its standard input in any
+//! dialect, and the base configurations the tests vary.
+//!
+//! Needs root and strongSwan: without them every test says so LOUDLY and
+//! passes; CI (`.ci/run`) installs strongSwan, runs as root and sets
+//! `EDGESH_REQUIRE_INTEROP=1` so that a missing peer fails instead.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// The peer recipe: `$EDGESH_INTEROP_SCRIPT`, else `../shared/interop/` next to the checkout, else `/work/shared/interop/`.
+pub fn script() -> PathBuf {
+    if let Some(p) = std::env::var_os("EDGESH_INTEROP_SCRIPT") {
+        return PathBuf::from(p);
+    }
+    let near = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop/strongswan-peer.sh");
+    if near.exists() { near } else { PathBuf::from("/work/shared/interop/strongswan-peer.sh") }
+}
+
+pub fn base() -> PathBuf {
+    std::env::temp_dir().join("edgesh-interop")
+}
+
+/// Held while a test owns the namespaces `left` and `right`: the tests of this
+/// binary take turns through [`SERIAL`], and every other process running them
+/// (another checkout's `cargo test`) through an exclusive lock on one file.
+pub struct Turn {
+    _serial: MutexGuard<'static, ()>,
+    _machine: nix::fcntl::Flock<std::fs::File>,
+}
+
+/// None (after a loud message) when this machine cannot run the tests.
+pub fn ready() -> Option<Turn> {
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let have = Path::new("/usr/sbin/charon-systemd").exists() && Path::new("/usr/sbin/swanctl").exists() && script().exists();
+    if !root || !have {
+        let why = if !root { "not root" } else { "strongSwan (charon-systemd, swanctl) or the interop script is missing" };
+        if std::env::var("EDGESH_REQUIRE_INTEROP").is_ok() {
+            panic!("interop tests required but cannot run: {why}");
+        }
+        eprintln!("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        eprintln!("!!! SKIPPING strongSwan interop test: {why}");
+        eprintln!("!!! (run as root after `{} install`)", script().display());
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
+        return None;
+    }
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(std::env::temp_dir().join("edgesh-interop.lock")).expect("interop lock file");
+    let machine = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| e).expect("interop lock");
+    Some(Turn { _serial: guard, _machine: machine })
+}
+
+/// Run the peer script with environment settings.
+pub fn peer(env: &[(&str, &str)], args: &[&str]) -> String {
+    let mut c = Command::new("bash");
+    c.arg(script()).args(args).env("BASE", base());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().expect("running strongswan-peer.sh");
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+pub fn charon_log() -> String {
+    std::fs::read_to_string(base().join("right/charon.log")).unwrap_or_default()
+}
+
+/// A fresh strongSwan responder/initiator in `right`.
+pub fn start_strongswan(env: &[(&str, &str)]) {
+    fresh_namespaces(env);
+    let out = peer(env, &["start-right"]);
+    assert!(out.contains("loaded"), "{out}");
+}
+
+/// Stop any strongSwan and make the namespaces `left` and `right` anew.
+pub fn fresh_namespaces(env: &[(&str, &str)]) {
+    peer(&[], &["stop"]);
+    // A veth pair left in the root namespace by an interrupted run would make `netns` fail.
+    let _ = Command::new("ip").args(["link", "del", "veth-l"]).stderr(Stdio::null()).status();
+    let out = peer(env, &["netns"]);
+    assert!(out.contains("ready"), "{out}");
+}
+
+pub fn list_sas() -> String {
+    peer(&[], &["swanctl", "right", "--list-sas"])
+}
+
+/// The edgesh binary: this build's, or `$EDGESH_BIN` (to measure another build).
+pub fn edgesh_bin() -> String {
+    std::env::var("EDGESH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_edgesh").to_string())
+}
+
+/// edgesh in netns `left`, driven through its standard input like a terminal.
+pub struct Edgesh {
+    pub child: Child,
+    pub out: Arc<Mutex<String>>,
+    /// Its state directory (`stderr.txt` holds what loading the boot configuration said).
+    pub dir: PathBuf,
+}
+
+impl Edgesh {
+    /// edgesh in netns `left`, state in `<base>/edgesh-<dialect>`.
+    pub fn start(dialect: &str, config: &str) -> Edgesh {
+        Edgesh::start_in("left", &base().join(format!("edgesh-{dialect}")), dialect, config)
+    }
+
+    /// edgesh in netns `ns` with `config` as its boot configuration; `dir`
+    /// (emptied first) is its state directory and holds `boot.cfg` and
+    /// `stderr.txt`. IOS and ASA are taken to privileged exec.
+    pub fn start_in(ns: &str, dir: &Path, dialect: &str, config: &str) -> Edgesh {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).expect("state dir");
+        let cfg = dir.join("boot.cfg");
+        std::fs::write(&cfg, config).expect("config file");
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", ns, &edgesh_bin(), "--dialect", dialect, "--config"])
+            .arg(&cfg)
+            .arg("--state-dir")
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            // Load messages go to a file: an unread pipe would fill up and block edgesh.
+            .stderr(std::fs::File::create(dir.join("stderr.txt")).expect("stderr file"))
+            .spawn()
+            .expect("starting edgesh");
+        let out = Arc::new(Mutex::new(String::new()));
+        let (mut so, o2) = (child.stdout.take().expect("stdout"), out.clone());
+        std::thread::spawn(move || {
+            let mut b = [0u8; 8192];
+            while let Ok(n) = so.read(&mut b) {
+                if n == 0 {
+                    break;
+                }
+                o2.lock().unwrap().push_str(&String::from_utf8_lossy(&b[..n]));
+            }
+        });
+        let e = Edgesh { child, out, dir: dir.to_path_buf() };
+        if dialect == "ios" || dialect == "asa" {
+            e.cmd("enable");
+        }
+        e
+    }
+
+    /// Whether the process still runs.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// How much output there is so far (for [`Edgesh::settle`]).
+    pub fn mark(&self) -> usize {
+        self.out.lock().unwrap().len()
+    }
+
+    /// Write raw bytes (typing or a paste); no waiting.
+    pub fn send(&self, bytes: &[u8]) {
+        let mut stdin = self.child.stdin.as_ref().expect("stdin");
+        stdin.write_all(bytes).expect("typing");
+        stdin.flush().ok();
+    }
+
+    /// Wait until the output since `start` is an echoed line, its output and
+    /// the next prompt (which ends in '#', or in "# " on the ASA); returns the
+    /// output between them. `what` names the input in the failure message.
+    pub fn settle(&self, start: usize, what: &str) -> String {
+        let t0 = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_millis(30));
+            let o = self.out.lock().unwrap();
+            let new = &o[start..];
+            if let Some(i) = new.find('\n') {
+                let rest = &new[i + 1..];
+                if rest.strip_suffix(' ').unwrap_or(rest).ends_with('#') {
+                    return rest.rsplit_once('\n').map(|x| x.0).unwrap_or("").to_string();
+                }
+            }
+            assert!(t0.elapsed() < Duration::from_secs(20), "no prompt after `{what}`: {new}");
+        }
+    }
+
+    /// Type a command and return what it printed (up to the next prompt).
+    pub fn cmd(&self, line: &str) -> String {
+        let start = self.mark();
+        self.send(format!("{line}\n").as_bytes());
+        self.settle(start, line)
+    }
+
+    /// What loading the boot configuration printed on standard error.
+    pub fn load_messages(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stderr.txt")).unwrap_or_default()
+    }
+
+    /// Repeat `line` until its output contains `want`; None when `secs` ran out.
+    pub fn try_wait_for(&self, line: &str, want: &str, secs: u64) -> Option<String> {
+        let t0 = Instant::now();
+        loop {
+            let o = self.cmd(line);
+            if o.contains(want) {
+                return Some(o);
+            }
+            if t0.elapsed() > Duration::from_secs(secs) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    /// Repeat `line` until its output contains `want` (or panic after `secs`).
+    pub fn wait_for(&self, line: &str, want: &str, secs: u64) -> String {
+        self.try_wait_for(line, want, secs).unwrap_or_else(|| panic!("`{line}` never showed `{want}`; last output:\n{}\nstrongSwan log:\n{}", self.cmd(line), charon_log()))
+    }
+}
+
+impl Drop for Edgesh {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn smartedge_config(mode: &str, dh: u16, pfs: Option<u16>, psk: &str, remote_net: &str, keepalive: bool) -> String {
+    format!(
+        "ike proposal ss
+  authentication algorithm hmac-sha1-96
+  encryption algorithm aes-128-cbc
+  dh-group {dh}
+ipsec proposal esp1
+  esp encryption aes-128-cbc
+  esp authentication hmac-sha1-96
+ipsec policy pol1
+{}  seq 10 proposal esp1
+context local
+{}  interface wan
+    ip address 192.0.2.1/24
+  ike policy peer
+    pre-shared-key {psk}
+    mode {mode}
+    identity local 192.0.2.1
+    identity remote 192.0.2.2
+    seq 10 proposal ss
+  ipsec access-list acl1
+    seq 10 198.51.100.1/32 {remote_net}/32
+tunnel ipsec t1
+  peer-end-point local 192.0.2.1 remote 192.0.2.2 context local
+  ike-policy peer
+  seq 10 ipsec-policy pol1 access-group acl1
+",
+        pfs.map(|g| format!("  perfect-forward-secrecy dh-group {g}\n")).unwrap_or_default(),
+        if keepalive { "  ike keepalive\n" } else { "" }
+    )
+}
+
+pub fn ios_config(group: u16, psk: &str) -> String {
+    format!(
+        "hostname left
+crypto isakmp policy 10
+ encr aes
+ hash sha
+ authentication pre-share
+ group {group}
+crypto isakmp key {psk} address 192.0.2.2
+crypto ipsec transform-set TS esp-aes esp-sha-hmac
+ mode tunnel
+access-list 101 permit ip host 198.51.100.1 host 203.0.113.1
+crypto map VPN 10 ipsec-isakmp
+ set peer 192.0.2.2
+ set transform-set TS
+ set pfs group{group}
+ match address 101
+interface GigabitEthernet0/0
+ ip address 192.0.2.1 255.255.255.0
+ crypto map VPN
+end
+"
+    )
+}
+
+/// The hex SPIs (in, out) strongSwan shows for its child.
+pub fn strongswan_spis(list: &str) -> (String, String) {
+    // The newest child is listed last.
+    let find = |dir: &str| list.lines().map(str::trim).filter(|l| l.starts_with(dir)).last().and_then(|l| l.split_whitespace().nth(1)).unwrap_or("").trim_end_matches(',').to_string();
+    (find("in "), find("out "))
+}
+
+
+/// An IOS FlexVPN crypto map (IKEv2 profile, keyring, proposal) towards
+/// strongSwan's default IKEv2: [`ios_config`] with the ISAKMP policy and key
+/// replaced by their IKEv2 counterparts and the profile set on the entry.
+pub fn ios_ikev2_config(psk: &str) -> String {
+    let v1 = ios_config(14, psk);
+    let isakmp = v1.find("crypto isakmp policy").unwrap()..v1.find("crypto ipsec transform-set").unwrap();
+    let ikev2 = format!(
+        "crypto ikev2 proposal P1
+ encryption aes-cbc-128
+ integrity sha1
+ group 14
+crypto ikev2 policy POL
+ proposal P1
+crypto ikev2 keyring KR
+ peer right
+  address 192.0.2.2
+  pre-shared-key {psk}
+crypto ikev2 profile PROF
+ match identity remote address 192.0.2.2 255.255.255.255
+ identity local address 192.0.2.1
+ authentication local pre-share
+ authentication remote pre-share
+ keyring local KR
+"
+    );
+    let mut c = v1.clone();
+    c.replace_range(isakmp, &ikev2);
+    c.replace(" match address 101\n", " set ikev2-profile PROF\n match address 101\n")
+}
+
+/// The SmartEdge tunnel of [`smartedge_config`] with an `ike2 proposal` and an `ike2 policy`.
+pub fn smartedge_ikev2_config(psk: &str, responder_only: bool) -> String {
+    let mut c = smartedge_config("main", 14, Some(14), psk, "203.0.113.1", false)
+        .replace("ike proposal ss\n", "ike2 proposal ss\n  pseudo-random-function hmac-sha1\n")
+        .replace("  ike policy peer\n", "  ike2 policy peer\n")
+        .replace("    mode main\n", "");
+    if responder_only {
+        c = c.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
+    }
+    c
+}
+
+/// Route the left protected address into edgesh0 and ping through the dataplane.
+pub fn ping_through(e: &Edgesh, show: &str) {
+    let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
+    let t0 = Instant::now();
+    while !ip(&["link", "show", "edgesh0"]).status.success() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created:\n{}", e.cmd(show));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    ip(&["link", "set", "edgesh0", "up"]);
+    let o = ip(&["route", "replace", "203.0.113.1/32", "dev", "edgesh0", "src", "198.51.100.1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = peer(&[], &["ping", "left"]);
+    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}", e.cmd(show), charon_log());
+}
+
+/// The IKE SPIs (initiator's, responder's) of strongSwan's established IKE SAs.
+pub fn strongswan_ike_spis(list: &str) -> Vec<(String, String)> {
+    list.lines()
+        .filter(|l| l.contains("ESTABLISHED, IKEv2"))
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let i = w.iter().find(|x| x.contains("_i"))?.split('_').next()?.to_string();
+            let r = w.iter().find(|x| x.contains("_r"))?.split('_').next()?.to_string();
+            Some((i, r))
+        })
+        .collect()
+}
+
+/// The SPIs strongSwan lists for its newest child are the IOS
+/// `show crypto ipsec sa` output's, crosswise; returns that output and
+/// strongSwan's inbound SPI.
+pub fn ios_spis_agree(e: &Edgesh) -> (String, String) {
+    let sa = e.wait_for("show crypto ipsec sa", "Status: ACTIVE", 10);
+    let list = list_sas();
+    let (ss_in, ss_out) = strongswan_spis(&list);
+    let ours_in = u32::from_str_radix(&ss_out, 16).unwrap();
+    let ours_out = u32::from_str_radix(&ss_in, 16).unwrap();
+    assert!(sa.contains(&format!("current outbound spi: 0x{ours_out:X}({ours_out})")), "{sa}\n{list}");
+    assert!(sa.contains(&format!("spi: 0x{ours_in:X}({ours_in})")), "{sa}\n{list}");
+    (sa, ss_in)
+}
+
+/// strongSwan rekeys its child `peer-child`; waits until IOS edgesh sends on
+/// the new SA (its outbound SPI is strongSwan's new inbound one, not `old_in`).
+pub fn strongswan_rekeys_the_child(e: &Edgesh, old_in: &str) {
+    let out = peer(&[], &["swanctl", "right", "--rekey", "--child", "peer-child"]);
+    assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}");
+    let t0 = Instant::now();
+    loop {
+        let l = list_sas();
+        let (i, _) = strongswan_spis(&l);
+        let sa = e.cmd("show crypto ipsec sa");
+        let n = u32::from_str_radix(&i, 16).unwrap_or(0);
+        if i != old_in && sa.contains(&format!("current outbound spi: 0x{n:X}({n})")) {
+            return;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "rekey not seen:\n{l}\n{sa}\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
