@@ -93,6 +93,36 @@ end
 /// `<state dir>/pki/keys/LEFTKEY.pem` (0600 in a 0700 directory) and the CA's
 /// CRL in `<state dir>/pki/crl/`, in place before the boot configuration loads.
 fn start_edgesh(cert: &str, method: &str) -> Edgesh {
+    start_edgesh_with(cert, &ios_cert_config(cert, method))
+}
+
+/// The same with an IKEv1 configuration: ISAKMP policy `authentication rsa-sig`, a crypto map.
+fn ios_v1_cert_config(cert: &str) -> String {
+    let v2 = ios_cert_config(cert, "rsa-sig");
+    let (head, _) = v2.split_once("crypto ikev2 proposal P1").unwrap();
+    format!(
+        "{head}crypto isakmp policy 10
+ encr aes
+ hash sha
+ authentication rsa-sig
+ group 14
+crypto ipsec transform-set TS esp-aes esp-sha-hmac
+ mode tunnel
+access-list 101 permit ip host 198.51.100.1 host 203.0.113.1
+crypto map VPN 10 ipsec-isakmp
+ set peer 192.0.2.2
+ set transform-set TS
+ set pfs group14
+ match address 101
+interface GigabitEthernet0/0
+ ip address 192.0.2.1 255.255.255.0
+ crypto map VPN
+end
+"
+    )
+}
+
+fn start_edgesh_with(cert: &str, config: &str) -> Edgesh {
     use std::io::Read;
     use std::os::unix::fs::PermissionsExt;
     let dir = base().join("edgesh-certs");
@@ -107,7 +137,7 @@ fn start_edgesh(cert: &str, method: &str) -> Edgesh {
     std::fs::create_dir_all(dir.join("pki/crl")).unwrap();
     std::fs::write(dir.join("pki/crl/ca.crl"), read("crl.pem")).unwrap();
     let cfg = dir.join("boot.cfg");
-    std::fs::write(&cfg, ios_cert_config(cert, method)).unwrap();
+    std::fs::write(&cfg, config).unwrap();
     let mut child = Command::new("ip")
         .args(["netns", "exec", "left", &edgesh_bin(), "--dialect", "ios", "--config"])
         .arg(&cfg)
@@ -246,7 +276,7 @@ fn refused(cert: &str, id: &str, want: &str) {
     start_strongswan_certs(2, cert, id, "");
     let e = start_edgesh("left-rsa", "rsa-sig");
     let out = peer(&[], &["initiate", "right"]);
-    assert!(!out.contains("established"), "{out}");
+    assert!(out.contains("initiate failed"), "{out}");
     let log = e.wait_for("show logging", want, 10);
     assert!(!list_sas().contains("ESTABLISHED"), "{}", list_sas());
     drop(log);
@@ -278,4 +308,41 @@ fn ikev2_strongswan_refuses_our_expired_certificate() {
         std::thread::sleep(Duration::from_millis(300));
     }
     assert!(!list_sas().contains("ESTABLISHED"), "{}", list_sas());
+}
+
+// ------------------------------------------------------------ IKEv1 main mode, RSA signatures
+
+#[test]
+fn ikev1_main_mode_rsa_signatures_both_directions() {
+    let Some(_g) = ready() else { return };
+    // edgesh initiates (traffic on the crypto map), strongSwan answers.
+    start_strongswan_certs(1, "right-rsa", "192.0.2.2", "");
+    let e = start_edgesh_with("left-rsa", &ios_v1_cert_config("left-rsa"));
+    e.cmd("ping 203.0.113.1 source 198.51.100.1");
+    wait_established(&e);
+    assert!(list_sas().contains("ESTABLISHED, IKEv1"), "{}", list_sas());
+    let l = strongswan_authenticated_us();
+    assert!(l.contains("RSA signature") || l.contains("RSA_EMSA_PKCS1_NULL"), "{l}");
+    e.wait_for("show crypto isakmp sa", "QM_IDLE", 10);
+    ping_through(&e, "show logging");
+    drop(e);
+    // strongSwan initiates, edgesh answers.
+    start_strongswan_certs(1, "right-rsa", "192.0.2.2", "");
+    let e = start_edgesh_with("left-rsa", &ios_v1_cert_config("left-rsa"));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show logging"));
+    e.wait_for("show crypto isakmp sa", "QM_IDLE", 10);
+}
+
+#[test]
+fn ikev1_refused_certificate_is_logged() {
+    let Some(_g) = ready() else { return };
+    start_strongswan_certs(1, "right-revoked", "192.0.2.2", "");
+    let e = start_edgesh_with("left-rsa", &ios_v1_cert_config("left-rsa"));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("initiate failed"), "{out}");
+    // edgesh answered AUTHENTICATION-FAILED.
+    assert!(charon_log().contains("N(AUTH_FAILED)"), "{}", charon_log());
+    let sn: String = edgesh_engine::pki::Cert::from_der(&der("right-revoked")).unwrap().serial.iter().skip_while(|b| **b == 0).map(|b| format!("{b:02X}")).collect();
+    e.wait_for("show logging", &format!("%PKI-3-CERTIFICATE_REVOKED: Certificate chain validation has failed. The certificate (SN: {sn}) is revoked"), 10);
 }
