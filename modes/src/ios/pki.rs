@@ -472,6 +472,11 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
                     _ => Vec::new(),
                 };
                 let tps = if named.is_empty() { all_tps.clone() } else { named };
+                // No trustpoint at all: the rsa-sig policy (IOS's default one among them) has
+                // nothing to sign or verify with, and the tunnel stays as it was (pre-shared keys).
+                if tps.is_empty() {
+                    continue;
+                }
                 (AuthBy::Signature, AuthBy::Signature, tps.clone(), tps)
             }
             _ => continue,
@@ -501,7 +506,11 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
                 break;
             }
             if certs.is_empty() {
-                notes.push(format!("no router certificate in trustpoint{} {}", if sign_tps.len() == 1 { "" } else { "s" }, sign_tps.join(", ")));
+                notes.push(match sign_tps.len() {
+                    0 => "no pki trustpoint to sign with".to_string(),
+                    1 => format!("no router certificate in trustpoint {}", sign_tps[0]),
+                    _ => format!("no router certificate in trustpoints {}", sign_tps.join(", ")),
+                });
             }
         }
         for n in &notes {
