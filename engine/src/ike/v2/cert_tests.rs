@@ -210,3 +210,29 @@ fn fuzz_cert_and_auth_payloads() {
     // Some mutations only touch what is not signed (payload flags), so a few are still accepted; most are not.
     assert!(accepted < 300, "{accepted}");
 }
+
+/// Setups per second in-process (both ends in this thread), pre-shared key
+/// against RSA-2048 and ECDSA signatures: `cargo test -p edgesh-engine --lib
+/// setups_per_second -- --ignored --nocapture` (the figures in README "Speed").
+#[test]
+#[ignore]
+fn setups_per_second() {
+    let n = 20;
+    let time = |f: &dyn Fn() -> Link| {
+        let t0 = std::time::Instant::now();
+        for _ in 0..n {
+            assert!(up(&f()));
+        }
+        n as f64 / t0.elapsed().as_secs_f64()
+    };
+    let psk = time(&|| {
+        let a = v2peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 14);
+        let b = mirror(&a, "tb");
+        let mut l = Link::new(a, b);
+        l.run();
+        l
+    });
+    let rsa = time(&|| link("left-rsa", "right-rsa", |_, _| {}));
+    let ec = time(&|| link("left-ec", "right-ec", |_, _| {}));
+    println!("IKEv2 setups/s (IKE SA + child, DH 14, both ends in one thread): PSK {psk:.1}, RSA-2048 {rsa:.1}, ECDSA P-256/P-384 {ec:.1}");
+}
