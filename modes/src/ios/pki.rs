@@ -617,7 +617,7 @@ interface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map V
     #[test]
     fn trustpoints_reach_the_engine() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("edgesh-ios-pki-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("edgesh-ios-pki-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
         let _ = std::fs::remove_dir_all(&dir);
         let doc = load(&ios_cert_config("rsa-sig", "crl"));
         let conf = || edgesh_engine::ike::conf::EngineConf::from_config(&super::super::compile::compile(&doc).config);

@@ -78,7 +78,7 @@ fn check(now: u64, sa: &IkeSa, pc: &PeerConf, initiator: bool, msg: &Msg, id: &I
     let Some((end, rest)) = certs.split_first() else { return Err(CertFailure::NoCert) };
     k.trust.validate(end, rest, now).map_err(CertFailure::Invalid)?;
     if k.check_identity && !end.has_identity(id.id_type, &id.data) {
-        return Err(CertFailure::IdentityNotInCert { id: crate::pki::ident::id_text(id.id_type, &id.data), cert_ids: end.identities().iter().map(|c| c.text()).collect() });
+        return Err(CertFailure::IdentityNotInCert { id_type: id.id_type, id: crate::pki::ident::id_text(id.id_type, &id.data), cert_ids: end.identities().iter().map(|c| (c.ike().0, c.text())).collect() });
     }
     let sig = msg.get(payload::SIG).ok_or(CertFailure::BadSignature { method: 3 })?;
     let hash = hash_auth(sa, initiator, id_b);

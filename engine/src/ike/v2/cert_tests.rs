@@ -106,7 +106,7 @@ fn the_initiator_refuses_a_bad_responder_certificate() {
         ("right-expired", |f| matches!(f, CertFailure::Invalid(CertError::Expired { .. }))),
         ("right-unknown", |f| matches!(f, CertFailure::Invalid(CertError::UnknownCa { issuer }) if issuer == "C=US,O=Edgesh Test,CN=Other CA")),
         ("right-revoked", |f| matches!(f, CertFailure::Invalid(CertError::Revoked { .. }))),
-        ("right-wrongid", |f| matches!(f, CertFailure::IdentityNotInCert { id, cert_ids } if id == "192.0.2.2" && cert_ids.contains(&"192.0.2.99".to_string()))),
+        ("right-wrongid", |f| matches!(f, CertFailure::IdentityNotInCert { id_type: 1, id, cert_ids } if id == "192.0.2.2" && cert_ids.contains(&(1, "192.0.2.99".to_string())))),
     ];
     for (cert, want) in cases {
         let mut l = link("left-rsa", cert, |_, _| {});
