@@ -46,7 +46,8 @@ fn spawn_on_pty(name: &str, args: &[&str]) -> (std::process::Child, Pty, std::pa
     let dir = std::env::temp_dir().join(format!("edgesh-{name}-{}", std::process::id()));
     let child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
         .args(args)
-        .args(["--state-dir", dir.to_str().unwrap()])
+        // The machine's own namespace: no routes installed there.
+        .args(["--no-routes", "--state-dir", dir.to_str().unwrap()])
         .stdin(dup(fd))
         .stdout(dup(fd))
         .stderr(dup(fd))

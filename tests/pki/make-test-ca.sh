@@ -4,7 +4,7 @@
 #   other-ca.pem              "Other CA", a CA nobody trusts
 #   left-rsa, left-ec         edgesh's certificates (RSA 2048, ECDSA P-256), SAN IP 192.0.2.1, DNS left.example
 #   right-rsa, right-ec       the peer's (RSA 2048, ECDSA P-384), SAN IP 192.0.2.2, DNS right.example
-#   right-expired             valid 2020-01-01 to 2021-01-01 only
+#   right-expired             valid 2020-01-01 to 2021-01-01 only (left-expired: edgesh's)
 #   right-wrongid             SAN IP 192.0.2.99 / other.example (not the peer's identity)
 #   right-revoked             listed in crl.pem (signed by the CA)
 #   right-unknown             issued by other-ca
@@ -78,6 +78,7 @@ leaf left-ec ca p256 left-ec "IP:192.0.2.1,DNS:left.example" $V1 $V2
 leaf right-rsa ca rsa right "IP:192.0.2.2,DNS:right.example,email:vpn@right.example" $V1 $V2
 leaf right-ec ca p384 right-ec "IP:192.0.2.2,DNS:right.example" $V1 $V2
 leaf right-expired ca rsa right-expired "IP:192.0.2.2,DNS:right.example" 20200101000000Z 20210101000000Z
+leaf left-expired ca rsa left-expired "IP:192.0.2.1,DNS:left.example" 20200101000000Z 20210101000000Z
 leaf right-wrongid ca rsa right-wrongid "IP:192.0.2.99,DNS:other.example" $V1 $V2
 leaf right-revoked ca rsa right-revoked "IP:192.0.2.2,DNS:right.example" $V1 $V2
 leaf right-unknown other-ca rsa right-unknown "IP:192.0.2.2,DNS:right.example" $V1 $V2

@@ -67,7 +67,8 @@ pub fn start_in(dir: &Path, dialect: &str, config: &str, extra: &[&str]) -> Serv
 /// Run edgesh with `args` until it says it listens for SSH; the server (whose
 /// `askpass.sh` is looked for in `dir`) and what edgesh said before that line.
 pub fn launch(dir: &Path, args: &[&str]) -> (Server, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh")).args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start edgesh");
+    // These tests run in the machine's own namespace: edgesh installs no routes there.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh")).arg("--no-routes").args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start edgesh");
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let (mut port, mut said, mut line) = (0, String::new(), String::new());
     while err.read_line(&mut line).unwrap_or(0) > 0 {

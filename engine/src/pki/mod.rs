@@ -179,8 +179,8 @@ pub enum CertFailure {
     NoCert,
     /// The peer's certificate did not validate.
     Invalid(CertError),
-    /// The peer's IKE identity (text) is not one its certificate carries (their texts).
-    IdentityNotInCert { id: String, cert_ids: Vec<String> },
+    /// The peer's IKE identity (its type, text) is not one its certificate carries (their types and texts).
+    IdentityNotInCert { id_type: u8, id: String, cert_ids: Vec<(u8, String)> },
     /// The AUTH signature does not verify with the certificate's key.
     BadSignature { method: u8 },
     /// An AUTH method (or RFC 7427 algorithm) not done here, or not the configured kind.

@@ -76,7 +76,7 @@ fn valid_chains_reach_the_anchor() {
 #[test]
 fn failures_are_typed() {
     let s = store(true);
-    assert_eq!(s.validate(&pem("right-expired"), &[], NOW), Err(CertError::Expired { subject: "C=US,O=Edgesh Test,CN=right-expired".into(), not_after: 1_609_459_200 }));
+    assert_eq!(s.validate(&pem("right-expired"), &[], NOW), Err(CertError::Expired { subject: "C=US,O=Edgesh Test,CN=right-expired".into(), serial: pem("right-expired").serial, not_after: 1_609_459_200 }));
     // On a clock of 2020-06-01 the same certificate is within its dates and the CA is not yet valid: the engine's clock decides.
     assert!(matches!(s.validate(&pem("right-expired"), &[], 1_590_969_600), Err(CertError::NotYetValid { subject, .. }) if subject.ends_with("CN=Edgesh Test CA")));
     // Before the CA's own validity.

@@ -16,10 +16,10 @@ pub const MAX_CHAIN: usize = 8;
 pub enum CertError {
     /// The bytes are not a certificate we can use.
     Malformed(String),
-    /// Past notAfter (seconds since the epoch).
-    Expired { subject: String, not_after: u64 },
+    /// Past notAfter (seconds since the epoch); `serial` as encoded.
+    Expired { subject: String, serial: Vec<u8>, not_after: u64 },
     /// Before notBefore.
-    NotYetValid { subject: String, not_before: u64 },
+    NotYetValid { subject: String, serial: Vec<u8>, not_before: u64 },
     /// No trust anchor or CA certificate issued it.
     UnknownCa { issuer: String },
     /// A signature in the chain does not verify.
@@ -160,10 +160,10 @@ fn strip0(s: &[u8]) -> &[u8] {
 
 fn dates(c: &Cert, now: u64) -> Result<(), CertError> {
     if now > c.not_after {
-        return Err(CertError::Expired { subject: c.subject.clone(), not_after: c.not_after });
+        return Err(CertError::Expired { subject: c.subject.clone(), serial: c.serial.clone(), not_after: c.not_after });
     }
     if now < c.not_before {
-        return Err(CertError::NotYetValid { subject: c.subject.clone(), not_before: c.not_before });
+        return Err(CertError::NotYetValid { subject: c.subject.clone(), serial: c.serial.clone(), not_before: c.not_before });
     }
     Ok(())
 }

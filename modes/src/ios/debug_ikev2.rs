@@ -85,6 +85,8 @@ pub fn lines(e: &Event, f: &DebugFlags) -> Vec<String> {
         }
         _ if !f.ikev2 && !f.ikev2_error => {}
         Event::V2AuthFailed { conn, id: Some(_), identity_mismatch: false, .. } => v.push(format!("{}Verification of peer's authentication data FAILED", prefix(*conn))),
+        // A certificate-authenticated peer refused (issue 18): its signature, or its certificate.
+        Event::CertAuthFailed { conn, version: 2, id: Some(_), .. } => v.push(format!("{}Verification of peer's authentication data FAILED", prefix(*conn))),
         Event::V2NoProposal { conn, protocol: edgesh_engine::ike::v2::wire::proto::IKE, .. } => v.push(format!("{}Failed to find a matching policy", prefix(*conn))),
         Event::DeleteSent { conn, protocol: edgesh_engine::ike::v2::wire::proto::ESP, spis, .. } if *conn >= CONN_BASE && f.ikev2 => {
             for s in spis {

@@ -100,14 +100,17 @@ impl DialectOps for Ios {
 
     fn engine_conf(&self, r: &mut Router) -> EngineConf {
         let model = super::compile::compile(&r.ios_doc).config;
-        let conf = EngineConf::from_config(&model);
+        let mut conf = EngineConf::from_config(&model);
+        super::pki::attach(&r.ios_doc, &mut conf, &r.state_dir);
         r.ios_model = std::sync::Arc::new(model);
         conf
     }
 
     fn crypto_log(&self, r: &mut Router, sev: u8, mnemonic: &str, text: &str) -> String {
-        let l = format!("*{}.{:03}: %CRYPTO-{sev}-{mnemonic}: {text}", log_time(r.now()), r.now_ms() % 1000);
-        crate::logbuf::offer(r, &format!("CRYPTO-{mnemonic}"), text, &l);
+        // `PKI/MNEMONIC`: a message of another facility than CRYPTO (`%PKI-3-...`).
+        let (facility, mnemonic) = mnemonic.split_once('/').unwrap_or(("CRYPTO", mnemonic));
+        let l = format!("*{}.{:03}: %{facility}-{sev}-{mnemonic}: {text}", log_time(r.now()), r.now_ms() % 1000);
+        crate::logbuf::offer(r, &format!("{facility}-{mnemonic}"), text, &l);
         l
     }
 

@@ -99,6 +99,8 @@ pub fn ios_log(e: &Event) -> Vec<(u8, &'static str, String)> {
         Event::GiveUp { peer, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))],
         Event::V2GiveUp { peer, exchange, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of IKEv2 {} failed with peer at {peer}", edgesh_engine::ike::v2::wire::exchange::name(*exchange)))],
         Event::V2AuthFailed { peer, .. } | Event::V2Integrity { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))],
+        // A refused certificate: IOS's PKI message (issue 18).
+        Event::CertAuthFailed { failure, .. } => crate::ios::wording::cert_log(failure).into_iter().collect(),
         Event::V2Malformed { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {} failed its sanity check or is malformed", peer.ip()))],
         Event::DpdDead { peer, .. } => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer} (DPD: peer not responding)"))],
         _ => vec![],
@@ -129,6 +131,8 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
         // mode keeps the state change below (no public capture of its steps found).
         Event::P1Step { conn, role, number, sent, .. } if f.isakmp => v.extend(mm_step(*conn, *role, *number, *sent)),
         Event::State { conn, old, new, .. } if f.isakmp && (*old == P1State::AgInitExch || *new == P1State::AgInitExch) => v.push(format!("ISAKMP (0:{conn}): Old State = {old}  New State = {new}")),
+        // Seed 002: a peer with no certificate where one is needed, and no key either.
+        Event::CertAuthFailed { peer, version: 1, failure: edgesh_engine::pki::CertFailure::NoCert, .. } if f.isakmp => v.push(format!("ISAKMP: No cert, and no keys (public or pre-shared) with remote peer {peer}")),
         Event::P1Check { conn, transform, proposal, priority: prio, offered, result, more, .. } if f.isakmp => {
             v.push(format!("ISAKMP (0:{conn}): Checking ISAKMP transform {transform} against priority {} policy", priority(proposal, *prio)));
             let (en, kl) = ios_encr(offered.encr);

@@ -8,6 +8,17 @@
 //! is decoded with RustCrypto's `x509-cert`/`der` (no ASN.1 by hand). A
 //! block that is not hex, or not a certificate, is reported when its `quit`
 //! is typed (`check_block`) and kept as typed, unused.
+//!
+//! It also wires trustpoints into the engine (issue 18, [`attach`]): a tunnel
+//! whose IKEv2 profile says `authentication local|remote rsa-sig|ecdsa-sig`
+//! (its trustpoints: `pki trustpoint TP [sign|verify]`), or whose ISAKMP
+//! policy says `authentication rsa-sig` (its isakmp profile's `ca trust-point`
+//! lines, else every trustpoint), gets an [`edgesh_engine::pki::PeerPki`]: the
+//! chain's `certificate ca` entries are the trust anchors, its router
+//! certificate is sent, the key is the trustpoint's `rsakeypair`/`eckeypair`
+//! label (default: the host name) loaded from `<state dir>/pki/keys/<label>.pem`,
+//! and with `revocation-check crl` (IOS's default) the CRLs in
+//! `<state dir>/pki/crl/` are checked (nothing is fetched).
 
 use super::{IosDoc, Node};
 use x509_cert::Certificate;
@@ -345,6 +356,171 @@ pub fn ios_date(secs: u64) -> String {
     format!("{:02}:{:02}:{:02} UTC {} {d} {y}", rem / 3600, rem % 3600 / 60, rem % 60, MON[(m - 1) as usize])
 }
 
+/// The IKEv2 or ISAKMP profile a tunnel of the engine model uses: `(ikev2, name)`.
+fn tunnel_profile(doc: &IosDoc, tunnel: &str) -> Option<(bool, String)> {
+    let from = |children: &[Node]| {
+        children.iter().find_map(|c| match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["set", "ikev2-profile", p] => Some((true, p.to_string())),
+            ["set", "isakmp-profile", p] => Some((false, p.to_string())),
+            _ => None,
+        })
+    };
+    // A VTI: `tunnel protection ipsec profile X` and X's `set ...-profile`.
+    if let Some(i) = doc.root.iter().find(|n| n.text.strip_prefix("interface ").is_some_and(|x| x.trim() == tunnel)) {
+        let ipp = i.children.iter().find_map(|c| c.text.trim().strip_prefix("tunnel protection ipsec profile ").map(|x| x.split_whitespace().next().unwrap_or("").to_string()))?;
+        let prof = doc.root.iter().find(|n| n.text.trim() == format!("crypto ipsec profile {ipp}"))?;
+        return from(&prof.children);
+    }
+    // A crypto map entry: tunnel `MAP-SEQ`.
+    doc.root.iter().find_map(|n| match n.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+        ["crypto", "map", m, seq, "ipsec-isakmp", ..] if format!("{m}-{seq}") == tunnel => from(&n.children),
+        _ => None,
+    })
+}
+
+fn block<'a>(doc: &'a IosDoc, heads: &[String]) -> Option<&'a Node> {
+    doc.root.iter().find(|n| heads.iter().any(|h| n.text.trim() == h))
+}
+
+/// One trustpoint's material for the engine.
+struct TpMaterial {
+    anchors: Vec<edgesh_engine::pki::Cert>,
+    own: Vec<edgesh_engine::pki::Cert>,
+    key_label: String,
+    check_crl: bool,
+}
+
+fn trustpoint_material(doc: &IosDoc, tp: &str, notes: &mut Vec<String>) -> TpMaterial {
+    let node = block(doc, &[format!("crypto pki trustpoint {tp}"), format!("crypto ca trustpoint {tp}")]);
+    let mut key_label = doc.hostname.clone();
+    let mut check_crl = true;
+    for c in node.map(|n| n.children.as_slice()).unwrap_or_default() {
+        match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["rsakeypair", l, ..] | ["eckeypair", l, ..] => key_label = l.to_string(),
+            ["revocation-check", rest @ ..] => check_crl = rest.first() != Some(&"none"),
+            _ => {}
+        }
+    }
+    let (mut anchors, mut own) = (Vec::new(), Vec::new());
+    for chain in chains(doc).into_iter().filter(|c| c.trustpoint == tp) {
+        for cc in chain.certs {
+            match edgesh_engine::pki::Cert::from_der(&cc.der) {
+                Ok(c) if cc.role == CertRole::Ca => anchors.push(c),
+                Ok(c) => own.push(c),
+                Err(e) => notes.push(format!("trustpoint {tp}: certificate {}: {e}", cc.serial)),
+            }
+        }
+    }
+    if node.is_none() && anchors.is_empty() && own.is_empty() {
+        notes.push(format!("trustpoint {tp} does not exist"));
+    }
+    TpMaterial { anchors, own, key_label, check_crl }
+}
+
+/// The CRLs held in `<state dir>/pki/crl/` (PEM or DER files).
+fn crls(state_dir: &std::path::Path, notes: &mut Vec<String>) -> Vec<edgesh_engine::pki::validate::Crl> {
+    let mut v = Vec::new();
+    let Ok(dir) = std::fs::read_dir(state_dir.join("pki").join("crl")) else { return v };
+    let mut files: Vec<_> = dir.flatten().map(|e| e.path()).collect();
+    files.sort();
+    for f in files {
+        match std::fs::read(&f).map_err(|e| e.to_string()).and_then(|b| edgesh_engine::pki::validate::Crl::parse(&b).map_err(|e| e.0)) {
+            Ok(mut c) => v.append(&mut c),
+            Err(e) => notes.push(format!("CRL {}: {e}", f.display())),
+        }
+    }
+    v
+}
+
+/// Give each tunnel that authenticates with certificates its [`PeerPki`](edgesh_engine::pki::PeerPki).
+pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, state_dir: &std::path::Path) {
+    use edgesh_engine::config::{AuthMethod, IkeVersion};
+    use edgesh_engine::pki::{AuthBy, PeerPki, PrivateKey, TrustStore};
+    let mut crl_notes = Vec::new();
+    let held_crls = crls(state_dir, &mut crl_notes);
+    let all_tps = trustpoints(doc);
+    for p in conf.peers.iter_mut() {
+        let prof = tunnel_profile(doc, &p.name);
+        // Which side signs, and the trustpoints to sign with and verify against.
+        let (local, remote, sign_tps, verify_tps) = match (&prof, p.version) {
+            (Some((true, name)), IkeVersion::V2) => {
+                let Some(n) = block(doc, &[format!("crypto ikev2 profile {name}")]) else { continue };
+                let (mut l, mut r, mut sign, mut verify) = (AuthBy::PreShared, AuthBy::PreShared, Vec::new(), Vec::new());
+                for c in &n.children {
+                    match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+                        ["authentication", "local", "rsa-sig" | "ecdsa-sig", ..] => l = AuthBy::Signature,
+                        ["authentication", "remote", "rsa-sig" | "ecdsa-sig", ..] => r = AuthBy::Signature,
+                        ["pki", "trustpoint", tp, rest @ ..] => {
+                            if rest.first() != Some(&"verify") {
+                                sign.push(tp.to_string());
+                            }
+                            if rest.first() != Some(&"sign") {
+                                verify.push(tp.to_string());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                (l, r, sign, verify)
+            }
+            (_, IkeVersion::V1) if p.proposals.iter().any(|x| x.auth == AuthMethod::RsaSignature) => {
+                // The isakmp profile's `ca trust-point` lines, else every trustpoint.
+                let named: Vec<String> = match &prof {
+                    Some((false, name)) => block(doc, &[format!("crypto isakmp profile {name}")])
+                        .map(|n| n.children.iter().filter_map(|c| c.text.trim().strip_prefix("ca trust-point ").map(|t| t.trim().to_string())).collect())
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                let tps = if named.is_empty() { all_tps.clone() } else { named };
+                // No trustpoint at all: the rsa-sig policy (IOS's default one among them) has
+                // nothing to sign or verify with, and the tunnel stays as it was (pre-shared keys).
+                if tps.is_empty() {
+                    continue;
+                }
+                (AuthBy::Signature, AuthBy::Signature, tps.clone(), tps)
+            }
+            _ => continue,
+        };
+        if local == AuthBy::PreShared && remote == AuthBy::PreShared {
+            continue;
+        }
+        let mut notes = Vec::new();
+        let mut trust = TrustStore { crls: held_crls.clone(), ..TrustStore::default() };
+        for tp in &verify_tps {
+            let m = trustpoint_material(doc, tp, &mut notes);
+            trust.anchors.extend(m.anchors);
+            trust.check_crl |= m.check_crl;
+        }
+        // Our certificate and key: the first signing trustpoint that has a router certificate.
+        let (mut certs, mut key) = (Vec::new(), None);
+        if local == AuthBy::Signature {
+            for tp in &sign_tps {
+                let m = trustpoint_material(doc, tp, &mut notes);
+                let Some(own) = m.own.first().cloned() else { continue };
+                match PrivateKey::load(state_dir, &m.key_label) {
+                    Ok(k) if k.public() == own.key => key = Some(std::sync::Arc::new(k)),
+                    Ok(_) => notes.push(format!("trustpoint {tp}: key pair {} is not the key of its certificate", m.key_label)),
+                    Err(e) => notes.push(format!("trustpoint {tp}: {e}")),
+                }
+                certs.push(own);
+                break;
+            }
+            if certs.is_empty() {
+                notes.push(match sign_tps.len() {
+                    0 => "no pki trustpoint to sign with".to_string(),
+                    1 => format!("no router certificate in trustpoint {}", sign_tps[0]),
+                    _ => format!("no router certificate in trustpoints {}", sign_tps.join(", ")),
+                });
+            }
+        }
+        for n in &notes {
+            conf.notes.push(format!("tunnel {}: {n}", p.name));
+        }
+        p.pki = Some(std::sync::Arc::new(PeerPki { local, remote, certs, key, trust: std::sync::Arc::new(trust), check_identity: true, notes }));
+    }
+    conf.notes.extend(crl_notes);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,6 +572,90 @@ mod tests {
                 let _ = decode(&b);
             }
         }
+    }
+
+    /// The hex lines of a `certificate` block, as IOS prints them (8 words of 8 digits).
+    pub(crate) fn hex_lines(der: &[u8]) -> String {
+        let hex: String = der.iter().map(|b| format!("{b:02X}")).collect();
+        let words: Vec<&str> = hex.as_bytes().chunks(8).map(|c| std::str::from_utf8(c).unwrap()).collect();
+        words.chunks(8).map(|l| format!("  {}\n", l.join(" "))).collect()
+    }
+
+    fn pem_der(pem: &str) -> Vec<u8> {
+        edgesh_engine::pki::pem_blocks(pem, "CERTIFICATE").unwrap().remove(0)
+    }
+
+    fn ios_cert_config(auth: &str, revocation: &str) -> String {
+        let ca = pem_der(include_str!("../../../engine/src/pki/testdata/ca.pem"));
+        let me = pem_der(include_str!("../../../engine/src/pki/testdata/left-rsa.pem"));
+        let serial = |d: &[u8]| decode(d).unwrap().serial_hex;
+        format!(
+            "hostname left\ncrypto pki trustpoint TP\n enrollment terminal\n revocation-check {revocation}\n rsakeypair LEFTKEY\ncrypto pki certificate chain TP\n certificate {}\n{} quit\n certificate ca {}\n{} quit\n\
+crypto ikev2 proposal P1\n encryption aes-cbc-128\n integrity sha1\n group 14\ncrypto ikev2 policy POL\n proposal P1\n\
+crypto ikev2 profile PROF\n match identity remote address 192.0.2.2 255.255.255.255\n identity local address 192.0.2.1\n authentication local {auth}\n authentication remote {auth}\n pki trustpoint TP\n\
+crypto ipsec transform-set TS esp-aes esp-sha-hmac\n mode tunnel\naccess-list 101 permit ip host 198.51.100.1 host 203.0.113.1\n\
+crypto map VPN 10 ipsec-isakmp\n set peer 192.0.2.2\n set transform-set TS\n set ikev2-profile PROF\n match address 101\n\
+interface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map VPN\n",
+            serial(&me),
+            hex_lines(&me),
+            serial(&ca),
+            hex_lines(&ca)
+        )
+    }
+
+    fn load(text: &str) -> IosDoc {
+        use crate::session::{Router, Session, SessionOptions};
+        use std::sync::{Arc, Mutex};
+        let r = Arc::new(Mutex::new(Router::new(edgesh_engine::Config::new("x"), edgesh_engine::driver::Clock::Virtual(0), 1, std::env::temp_dir())));
+        let (_, rejected, msgs) = super::super::apply_text(&r, text, "t");
+        assert_eq!(rejected, 0, "{msgs:?}");
+        let _ = Session::new(r.clone(), SessionOptions { dialect: crate::Dialect::Ios, ..Default::default() });
+        let d = r.lock().unwrap().ios_doc.clone();
+        d
+    }
+
+    #[test]
+    fn trustpoints_reach_the_engine() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("edgesh-ios-pki-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let doc = load(&ios_cert_config("rsa-sig", "crl"));
+        let conf = || edgesh_engine::ike::conf::EngineConf::from_config(&super::super::compile::compile(&doc).config);
+        // No key file yet: the tunnel is told why it cannot sign.
+        let mut c = conf();
+        attach(&doc, &mut c, &dir);
+        let pki = c.peers[0].pki.clone().expect("pki attached");
+        assert_eq!((pki.local, pki.remote, pki.certs.len(), pki.key.is_none(), pki.trust.anchors.len(), pki.trust.check_crl), (edgesh_engine::pki::AuthBy::Signature, edgesh_engine::pki::AuthBy::Signature, 1, true, 1, true));
+        assert!(c.notes.iter().any(|n| n.starts_with("tunnel VPN-10: trustpoint TP: key pair LEFTKEY:")), "{:?}", c.notes);
+        // The key in place (0600), and a CRL: both are used.
+        std::fs::create_dir_all(dir.join("pki/keys")).unwrap();
+        std::fs::create_dir_all(dir.join("pki/crl")).unwrap();
+        let kp = dir.join("pki/keys/LEFTKEY.pem");
+        std::fs::write(&kp, include_str!("../../../engine/src/pki/testdata/left-rsa.key")).unwrap();
+        std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::write(dir.join("pki/crl/ca.crl"), include_str!("../../../engine/src/pki/testdata/crl.pem")).unwrap();
+        let mut c = conf();
+        attach(&doc, &mut c, &dir);
+        let pki = c.peers[0].pki.clone().unwrap();
+        assert!(pki.signer().is_some(), "{:?}", c.notes);
+        assert_eq!(pki.trust.crls.len(), 1);
+        assert_eq!(pki.certs[0].subject, "C=US,O=Edgesh Test,CN=left");
+        // The key of another certificate is refused.
+        std::fs::write(&kp, include_str!("../../../engine/src/pki/testdata/left-ec.key")).unwrap();
+        let mut c = conf();
+        attach(&doc, &mut c, &dir);
+        assert!(c.peers[0].pki.as_ref().unwrap().key.is_none());
+        assert!(c.notes.iter().any(|n| n == "tunnel VPN-10: trustpoint TP: key pair LEFTKEY is not the key of its certificate"), "{:?}", c.notes);
+        // `revocation-check none`; a pre-shared profile gets nothing.
+        let doc2 = load(&ios_cert_config("rsa-sig", "none"));
+        let mut c = edgesh_engine::ike::conf::EngineConf::from_config(&super::super::compile::compile(&doc2).config);
+        attach(&doc2, &mut c, &dir);
+        assert!(!c.peers[0].pki.as_ref().unwrap().trust.check_crl);
+        let doc3 = load(&ios_cert_config("pre-share key k", "crl"));
+        let mut c = edgesh_engine::ike::conf::EngineConf::from_config(&super::super::compile::compile(&doc3).config);
+        attach(&doc3, &mut c, &dir);
+        assert!(c.peers[0].pki.is_none());
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -34,3 +34,26 @@ pub fn down_reason(r: &DownReason) -> String {
 pub fn logs_tunnel_down(r: &DownReason) -> bool {
     !matches!(r, DownReason::Cleared)
 }
+
+/// A certificate serial as IOS prints it (`SN: 3E`): upper-case hex, no leading zero octets.
+pub fn cert_serial(serial: &[u8]) -> String {
+    let n = serial.iter().take_while(|b| **b == 0).count().min(serial.len().saturating_sub(1));
+    serial[n..].iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// The `%PKI-` message of a refused peer certificate (severity, `PKI/MNEMONIC`, text), as IOS
+/// logs chain validation failures (`%PKI-3-CERTIFICATE_INVALID_EXPIRED: Certificate chain
+/// validation has failed. The certificate (SN: ...) has expired. Validity period ended on ...`).
+pub fn cert_log(f: &edgesh_engine::pki::CertFailure) -> Option<(u8, &'static str, String)> {
+    use edgesh_engine::pki::{CertError, CertFailure};
+    let failed = "Certificate chain validation has failed.";
+    let date = super::pki::ios_date;
+    let CertFailure::Invalid(e) = f else { return None };
+    Some(match e {
+        CertError::Expired { serial, not_after, .. } => (3, "PKI/CERTIFICATE_INVALID_EXPIRED", format!("{failed} The certificate (SN: {}) has expired. Validity period ended on {}", cert_serial(serial), date(*not_after))),
+        CertError::NotYetValid { serial, not_before, .. } => (3, "PKI/CERTIFICATE_INVALID_NOT_YET_VALID", format!("{failed} The certificate (SN: {}) is not yet valid   Validity period starts on {}", cert_serial(serial), date(*not_before))),
+        CertError::Revoked { serial, .. } => (3, "PKI/CERTIFICATE_REVOKED", format!("{failed} The certificate (SN: {}) is revoked", cert_serial(serial))),
+        // Unknown issuer, bad signature, key usage, malformed: the generic message.
+        _ => (3, "PKI/CERTIFICATE_INVALID", failed.to_string()),
+    })
+}

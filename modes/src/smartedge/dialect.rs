@@ -116,7 +116,9 @@ impl DialectOps for SmartEdge {
     }
 
     fn engine_conf(&self, r: &mut Router) -> EngineConf {
-        EngineConf::from_config(&r.running)
+        let mut conf = EngineConf::from_config(&r.running);
+        super::ike_certs::attach(r, &mut conf);
+        conf
     }
 
     fn crypto_log(&self, r: &mut Router, sev: u8, mnemonic: &str, text: &str) -> String {

@@ -137,6 +137,13 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
         }
         Event::ProxyIdMismatch { .. } | Event::InvalidProxyIds { .. } | Event::P2PeerNotFound { .. } => v.push((4, "SELECTORS", "No matching SPD policy for the selectors received in IKE phase-II message.".into())),
         Event::IdMismatch { id, .. } => v.push((4, "ID", format!("Mismatching ID type ({}) and ID: {} with the configured IKE policy", id_type::name(id.id_type), id.data_text()))),
+        // Table 5 rows 7 and 10: a peer authenticating with a certificate.
+        Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::NoCert, .. } => v.push((4, "ID", "NO CERT found that matches with at least 1 remoteid configured in IKE policy".into())),
+        Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::IdentityNotInCert { id_type: t, id, cert_ids }, .. } => {
+            // The certificate's identity of the same type (else its first alternative name, else its DN).
+            let (ct, cid) = cert_ids.iter().find(|(k, _)| k == t).or(cert_ids.get(1)).or(cert_ids.first()).cloned().unwrap_or_default();
+            v.push((4, "ID", format!("ID type ({}) and ID data: {id} mismatching with matching Cert ID type ({}) and Cert ID: {cid}", id_type::name(*t), id_type::name(ct))));
+        }
         Event::NoPeer { peer, local, reason } => {
             let t = match reason {
                 NoPeerReason::Exchange { received, configured } => {

@@ -17,6 +17,7 @@ pub mod json;
 pub mod esp_stats;
 pub mod diff;
 pub mod events;
+pub mod ike_certs;
 pub mod load;
 pub mod modes;
 pub mod pki;

@@ -1,6 +1,7 @@
 //! Main mode (RFC 2409 5), messages 2 to 6 on both sides (the responder's
 //! first message is in [`super::phase1`]): SA, then KE and nonces with
-//! NAT-D, then the encrypted identities and hashes. One function per
+//! NAT-D, then the encrypted identities and hashes (or, with RSA signatures,
+//! CERTREQ beside KE and CERT and SIG in place of HASH: [`super::sig_auth`]). One function per
 //! received message over the context and the SA; the state of the SA
 //! ([`P1State`]) says which message is expected.
 
@@ -15,6 +16,7 @@ use crate::ike::sa::*;
 use crate::ike::v1::informational::send_notify;
 use crate::ike::v1::phase1::*;
 use crate::ike::v1::proposals::*;
+use crate::ike::v1::sig_auth;
 use crate::ike::v1::*;
 use crate::ike::wire::{self, Builder, Header, IdRepr, NotifyRepr, Part, SaRepr, WireError, exchange, notify, payload, proto};
 
@@ -96,6 +98,11 @@ fn mm2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
     }
     let mut b = Builder::new();
     b.push(payload::KE, sa.nego().gxi.clone()).push(payload::NONCE, sa.nego().ni.clone());
+    if sig_auth::uses_sig(sa) {
+        for r in sig_auth::certreqs(pc) {
+            b.push(payload::CERTREQ, r);
+        }
+    }
     if sa.peer_natt {
         for n in natd_payloads(sa) {
             b.push(payload::NAT_D, n);
@@ -135,6 +142,11 @@ fn mm3(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
     check_natd(cx, sa, msg, local, remote);
     let mut b = Builder::new();
     b.push(payload::KE, sa.nego().gxr.clone()).push(payload::NONCE, sa.nego().nr.clone());
+    if sig_auth::uses_sig(sa) {
+        for r in sig_auth::certreqs(pc) {
+            b.push(payload::CERTREQ, r);
+        }
+    }
     if sa.peer_natt && msg.get(payload::NAT_D).is_some() {
         for n in natd_payloads(sa) {
             b.push(payload::NAT_D, n);
@@ -161,9 +173,24 @@ fn mm4(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
     check_natd(cx, sa, msg, local, remote);
     float_ports(sa);
     let idi = identity_id(&pc.local_id).emit();
-    let hash_i = hash_auth(sa, true, &idi);
     let mut b = Builder::new();
-    b.push(payload::ID, idi).push(payload::HASH, hash_i);
+    if sig_auth::uses_sig(sa) {
+        match sig_auth::sign(cx, sa, pc, true, &idi) {
+            Ok(ps) => {
+                b.push(payload::ID, idi);
+                for (k, body) in ps {
+                    b.push(k, body);
+                }
+            }
+            Err(failure) => {
+                cx.event(Event::CertAuthFailed { conn: sa.conn, peer: *remote.ip(), version: 1, id: None, failure });
+                return Next::Fail(DownReason::AuthenticationFailed);
+            }
+        }
+    } else {
+        let hash_i = hash_auth(sa, true, &idi);
+        b.push(payload::ID, idi).push(payload::HASH, hash_i);
+    }
     // INITIAL-CONTACT only from the first SA with this peer (not from every SA of a burst).
     if first_contact {
         let spi = cookies(sa);
@@ -179,12 +206,20 @@ fn mm4(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
 fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], msg: &Msg, last: Vec<u8>) -> Next {
     let (local, remote, conn) = (sa.local, sa.remote, sa.conn);
     let id = msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok().map(|i| (i, p.body.to_vec())));
-    let (Some((id, id_b)), Some(hash)) = (id, msg.get(payload::HASH)) else {
+    let sig = sig_auth::uses_sig(sa);
+    let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });
+    let (Some((id, id_b)), Some(hash)) = (id, hash) else {
         cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 5, error: WireError::Malformed(Part::Id) });
         answer_unprotected(cx, answer_conn(sa, hdr), local, remote, Some(hdr), notify::UNEQUAL_PAYLOAD_LENGTHS);
         return Next::Done;
     };
-    if hash_auth(sa, true, &id_b) != hash.body {
+    if sig {
+        if sig_auth::verify(cx, sa, pc, true, msg, &id, &id_b).is_err() {
+            sa.set_iv(last);
+            send_notify(cx, sa, notify::AUTHENTICATION_FAILED, proto::ISAKMP, cookies(sa), vec![]);
+            return Next::Fail(DownReason::AuthenticationFailed);
+        }
+    } else if hash_auth(sa, true, &id_b) != hash {
         cx.event(Event::AuthFailed { conn, peer: *remote.ip() });
         send_notify(cx, sa, notify::AUTHENTICATION_FAILED, proto::ISAKMP, cookies(sa), vec![]);
         return Next::Fail(DownReason::AuthenticationFailed);
@@ -206,20 +241,46 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
 /// MM6 (responder's last message): IDir, HASH_R; phase 1 is then up.
 pub(in crate::ike) fn send_mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis) {
     let idr = identity_id(&pc.local_id).emit();
-    let hash_r = hash_auth(sa, false, &idr);
     let mut b = Builder::new();
-    b.push(payload::ID, idr).push(payload::HASH, hash_r);
+    if sig_auth::uses_sig(sa) {
+        match sig_auth::sign(cx, sa, pc, false, &idr) {
+            Ok(ps) => {
+                b.push(payload::ID, idr);
+                for (k, body) in ps {
+                    b.push(k, body);
+                }
+            }
+            Err(failure) => {
+                // Checked before MM2 was sent (a tunnel without its key does not answer), so only a key that cannot sign comes here.
+                cx.event(Event::CertAuthFailed { conn: sa.conn, peer: *sa.remote.ip(), version: 1, id: None, failure });
+                return;
+            }
+        }
+    } else {
+        let hash_r = hash_auth(sa, false, &idr);
+        b.push(payload::ID, idr).push(payload::HASH, hash_r);
+    }
     send_p1(cx, sa, now, exchange::MAIN, &b, true, false);
 }
 
 /// MM6 (initiator): IDir, HASH_R.
 fn mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, data: &[u8], msg: &Msg, last: Vec<u8>) -> Next {
     let id = msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok().map(|i| (i, p.body.to_vec())));
-    let (Some((id, id_b)), Some(hash)) = (id, msg.get(payload::HASH)) else {
+    let sig = sig_auth::uses_sig(sa);
+    let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });
+    let (Some((id, id_b)), Some(hash)) = (id, hash) else {
         cx.event(Event::KeyMismatch { conn: sa.conn, peer: *sa.remote.ip(), message: 6, error: WireError::Malformed(Part::Id) });
         return Next::Done;
     };
-    if let Err(reason) = responder_authenticated(cx, sa, pc, &id, &id_b, hash.body) {
+    if sig {
+        if sig_auth::verify(cx, sa, pc, false, msg, &id, &id_b).is_err() {
+            return Next::Fail(DownReason::AuthenticationFailed);
+        }
+        if identity_match(&pc.remote_id, &id) == 0 {
+            cx.event(Event::IdMismatch { conn: sa.conn, peer: *sa.remote.ip(), id: id.clone() });
+            return Next::Fail(DownReason::IdentityMismatch);
+        }
+    } else if let Err(reason) = responder_authenticated(cx, sa, pc, &id, &id_b, hash) {
         return Next::Fail(reason);
     }
     sa.set_iv(last);

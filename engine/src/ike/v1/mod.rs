@@ -20,6 +20,7 @@ pub mod main_mode;
 pub mod phase1;
 pub mod proposals;
 pub mod quick;
+pub mod sig_auth;
 
 use crate::config::*;
 use crate::ike::context::Ctx;

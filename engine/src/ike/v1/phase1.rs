@@ -163,7 +163,8 @@ pub(in crate::ike) fn find_tunnel(cx: &mut Ctx, local: SocketAddrV4, remote: Soc
         cx.event(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::InitiatorOnly });
         return None;
     }
-    if pc.psk.is_none() {
+    // A key: pre-shared, or a certificate and its private key (RSA signatures).
+    if pc.psk.is_none() && !pc.pki.as_ref().is_some_and(|k| k.signer().is_some() && super::sig_auth::has_pki(&pc)) {
         cx.event(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::NoKey });
         return None;
     }
@@ -272,8 +273,12 @@ pub(in crate::ike) fn derive_p1(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf) -> 
     let (Some(h), Some(c), Some(dh)) = (sa.hash(), sa.cipher(), sa.nego().dh.as_ref()) else { return false };
     let peer_pub = if sa.role == Role::Initiator { &sa.nego().gxr } else { &sa.nego().gxi };
     let Ok(gxy) = dh.shared(peer_pub) else { return false };
-    let psk = pc.psk.clone().unwrap_or_default();
-    let skeyid = h.prf(&psk, &[&sa.nego().ni, &sa.nego().nr]);
+    // SKEYID: prf(pre-shared key, Ni_b | Nr_b), or with signatures prf(Ni_b | Nr_b, g^xy) (RFC 2409 5).
+    let skeyid = if super::sig_auth::uses_sig(sa) {
+        h.prf(&[sa.nego().ni.as_slice(), sa.nego().nr.as_slice()].concat(), &[&gxy])
+    } else {
+        h.prf(&pc.psk.clone().unwrap_or_default(), &[&sa.nego().ni, &sa.nego().nr])
+    };
     let d = h.prf(&skeyid, &[&gxy, &sa.icookie, &sa.rcookie, &[0]]);
     let a = h.prf(&skeyid, &[&d, &gxy, &sa.icookie, &sa.rcookie, &[1]]);
     let e = h.prf(&skeyid, &[&a, &gxy, &sa.icookie, &sa.rcookie, &[2]]);

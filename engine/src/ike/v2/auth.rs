@@ -150,8 +150,8 @@ fn verify_peer(p: &PeerConf, msg: &Msg, id: &IdRepr, auth: &AuthRepr, octets: &[
         Err(e) => return Verdict::CertFailed(CertFailure::Invalid(e)),
     };
     if k.check_identity && !end.has_identity(id.kind, &id.data) {
-        let cert_ids = end.identities().iter().map(|c| c.text()).collect();
-        return Verdict::CertFailed(CertFailure::IdentityNotInCert { id: id_text(id), cert_ids });
+        let cert_ids = end.identities().iter().map(|c| (c.ike().0, c.text())).collect();
+        return Verdict::CertFailed(CertFailure::IdentityNotInCert { id_type: id.kind, id: id_text(id), cert_ids });
     }
     let Some((alg, sig)) = auth_alg(auth, &end.key) else { return Verdict::CertFailed(CertFailure::Method(auth.method)) };
     let parts: [&[u8]; 3] = [&octets[0], &octets[1], &octets[2]];

@@ -1,0 +1,146 @@
+//! IKEv1 phase 1 with RSA signatures (RFC 2409 5.1, auth method 3): owns
+//! what changes when the chosen transform says `RSA sig`: SKEYID =
+//! prf(Ni_b | Nr_b, g^xy), CERTREQ payloads naming the trusted CAs (their
+//! DNs, RFC 2408 3.10) beside KE, and in messages 5 and 6 a CERT and a SIG
+//! payload (HASH_I / HASH_R signed with PKCS#1 v1.5, no DigestInfo, as RFC
+//! 2409 and strongSwan do) in place of HASH; the peer's certificate is
+//! validated to the trust anchors ([`crate::pki`]) and must carry its ID.
+
+use crate::config::AuthMethod;
+use crate::ike::conf::PeerConf;
+use crate::ike::context::Ctx;
+use crate::ike::events::Event;
+use crate::ike::sa::IkeSa;
+use crate::ike::v1::Msg;
+use crate::ike::v1::phase1::hash_auth;
+use crate::ike::wire::{IdRepr, payload};
+use crate::pki::{AuthBy, Cert, CertFailure, SigAlg};
+
+/// CERT and CERTREQ encoding 4: X.509 certificate, signature.
+const X509_SIGNATURE: u8 = 4;
+
+/// Whether the SA's chosen transform authenticates with signatures.
+pub(in crate::ike) fn uses_sig(sa: &IkeSa) -> bool {
+    sa.chosen.as_ref().is_some_and(|c| c.auth == AuthMethod::RsaSignature)
+}
+
+/// Whether a tunnel can take part in a signature-authenticated phase 1.
+pub(in crate::ike) fn has_pki(pc: &PeerConf) -> bool {
+    pc.pki.as_ref().is_some_and(|k| k.local == AuthBy::Signature)
+}
+
+/// The CERTREQ payload bodies: one per trust anchor, its subject DN.
+pub(in crate::ike) fn certreqs(pc: &PeerConf) -> Vec<Vec<u8>> {
+    let Some(k) = &pc.pki else { return vec![] };
+    k.trust.anchors.iter().map(|a| [&[X509_SIGNATURE][..], &a.subject_der].concat()).collect()
+}
+
+/// The CERT and SIG payloads of message 5 (`initiator`) or 6 over our ID payload body.
+pub(in crate::ike) fn sign(cx: &mut Ctx, sa: &IkeSa, pc: &PeerConf, initiator: bool, id_b: &[u8]) -> Result<Vec<(u8, Vec<u8>)>, CertFailure> {
+    let k = pc.pki.as_ref().ok_or(CertFailure::NoLocalKey("no certificate configured".into()))?;
+    let Some((cert, key)) = k.signer() else { return Err(CertFailure::NoLocalKey(k.notes.first().cloned().unwrap_or_else(|| "no certificate or key".into()))) };
+    let hash = hash_auth(sa, initiator, id_b);
+    let sig = key.sign(SigAlg::RsaPkcs1Raw, &[&hash], &mut cx.rng).ok_or(CertFailure::Method(3))?;
+    let mut v = vec![(payload::CERT, [&[X509_SIGNATURE][..], &cert.der].concat())];
+    for ca in k.certs.iter().skip(1) {
+        v.push((payload::CERT, [&[X509_SIGNATURE][..], &ca.der].concat()));
+    }
+    v.push((payload::SIG, sig));
+    Ok(v)
+}
+
+/// Check the peer's message 5 (`initiator`: it is the initiator's) or 6:
+/// its certificate, that it carries the ID, and the signature of its HASH.
+pub(in crate::ike) fn verify(cx: &mut Ctx, sa: &IkeSa, pc: &PeerConf, initiator: bool, msg: &Msg, id: &IdRepr, id_b: &[u8]) -> Result<(), CertFailure> {
+    let (conn, peer) = (sa.conn, *sa.remote.ip());
+    let r = check(cx.now / 1000, sa, pc, initiator, msg, id, id_b);
+    match &r {
+        Ok(c) => cx.event(Event::CertAccepted { conn, peer, version: 1, subject: c.subject.clone(), issuer: c.issuer.clone() }),
+        Err(f) => cx.event(Event::CertAuthFailed { conn, peer, version: 1, id: Some(crate::pki::ident::id_text(id.id_type, &id.data)), failure: f.clone() }),
+    }
+    r.map(|_| ())
+}
+
+fn check(now: u64, sa: &IkeSa, pc: &PeerConf, initiator: bool, msg: &Msg, id: &IdRepr, id_b: &[u8]) -> Result<Cert, CertFailure> {
+    let k = pc.pki.as_ref().filter(|k| k.remote == AuthBy::Signature).ok_or(CertFailure::Method(3))?;
+    let mut certs = Vec::new();
+    for p in msg.all(payload::CERT) {
+        let Some((&enc, der)) = p.body.split_first() else { continue };
+        if enc != X509_SIGNATURE {
+            continue;
+        }
+        match Cert::from_der(der) {
+            Ok(c) => certs.push(c),
+            Err(e) if certs.is_empty() => return Err(CertFailure::Invalid(e.into())),
+            Err(_) => {}
+        }
+    }
+    let Some((end, rest)) = certs.split_first() else { return Err(CertFailure::NoCert) };
+    k.trust.validate(end, rest, now).map_err(CertFailure::Invalid)?;
+    if k.check_identity && !end.has_identity(id.id_type, &id.data) {
+        return Err(CertFailure::IdentityNotInCert { id_type: id.id_type, id: crate::pki::ident::id_text(id.id_type, &id.data), cert_ids: end.identities().iter().map(|c| (c.ike().0, c.text())).collect() });
+    }
+    let sig = msg.get(payload::SIG).ok_or(CertFailure::BadSignature { method: 3 })?;
+    let hash = hash_auth(sa, initiator, id_b);
+    if !end.key.verify(SigAlg::RsaPkcs1Raw, &[&hash], sig.body) {
+        return Err(CertFailure::BadSignature { method: 3 });
+    }
+    Ok(end.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::AuthMethod;
+    use crate::ike::conf::EngineConf;
+    use crate::ike::endpoint::tests::{mirror, peer, Pair};
+    use crate::ike::endpoint::Endpoint;
+    use crate::ike::events::Event;
+    use crate::pki::tests::{peer_pki, NOW};
+    use crate::pki::{CertError, CertFailure};
+    use std::sync::Arc;
+
+    /// Main mode with RSA signatures between two endpoints, A with `a`'s certificate, B with `b`'s.
+    fn pair(a_cert: &str, b_cert: &str) -> Pair {
+        let mut a = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
+        a.psk = None;
+        a.proposals[0].auth = AuthMethod::RsaSignature;
+        let mut b = mirror(&a, "tb");
+        a.pki = Some(Arc::new(peer_pki(a_cert)));
+        b.pki = Some(Arc::new(peer_pki(b_cert)));
+        let now = NOW * 1000;
+        let (mut pa, mut pb) = (Endpoint::new(1), Endpoint::new(2));
+        pb.set_config(now, EngineConf { peers: vec![b], ..Default::default() });
+        pa.set_config(now, EngineConf { peers: vec![a], ..Default::default() });
+        let mut p = Pair { a: pa, b: pb, now, drop_to_b: false };
+        p.run();
+        p
+    }
+
+    fn accepted(evs: &[Event]) -> Vec<String> {
+        evs.iter().filter_map(|e| if let Event::CertAccepted { subject, version: 1, .. } = e { Some(subject.clone()) } else { None }).collect()
+    }
+
+    #[test]
+    fn main_mode_with_rsa_signatures() {
+        let mut p = pair("left-rsa", "right-rsa");
+        assert_eq!(p.a.child_sas().len(), 1, "{:?}", Pair::events(&mut p.a));
+        assert_eq!(p.b.child_sas().len(), 1);
+        assert_eq!(p.a.child_sas()[0].spi_out, p.b.child_sas()[0].spi_in);
+        assert_eq!(accepted(&Pair::events(&mut p.a)), ["C=US,O=Edgesh Test,CN=right"]);
+        assert_eq!(accepted(&Pair::events(&mut p.b)), ["C=US,O=Edgesh Test,CN=left"]);
+    }
+
+    #[test]
+    fn main_mode_refuses_bad_certificates_on_both_sides() {
+        // The responder's certificate expired: the initiator refuses it in MM6.
+        let mut p = pair("left-rsa", "right-expired");
+        assert!(p.a.child_sas().is_empty());
+        let f: Vec<CertFailure> = Pair::events(&mut p.a).into_iter().filter_map(|e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None }).collect();
+        assert!(matches!(f.as_slice(), [CertFailure::Invalid(CertError::Expired { .. })]), "{f:?}");
+        // The initiator's is revoked: the responder refuses it in MM5 and says AUTHENTICATION-FAILED.
+        let mut p = pair("right-revoked", "right-rsa");
+        assert!(p.b.child_sas().is_empty() && p.a.child_sas().is_empty());
+        let f: Vec<CertFailure> = Pair::events(&mut p.b).into_iter().filter_map(|e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None }).collect();
+        assert!(matches!(f.as_slice(), [CertFailure::Invalid(CertError::Revoked { .. })]), "{f:?}");
+    }
+}
