@@ -107,6 +107,17 @@ pub enum DownReason {
     DeletedByPeer,
 }
 
+/// A step of a DPD exchange ([`Event::Dpd`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DpdStep {
+    /// We asked whether the peer is alive (sent R-U-THERE / an empty INFORMATIONAL request).
+    Asked,
+    /// The peer answered our request (R-U-THERE-ACK / the response).
+    Answered,
+    /// The peer asked, and we answered.
+    PeerAsked,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// Inbound ESP packets the dataplane dropped (a batch of one kind on one SA; `conn`: the inbound SA's connection id, 0 for an unknown SPI).
@@ -144,6 +155,10 @@ pub enum Event {
     Retransmit { conn: u32, peer: Ipv4Addr, count: u32 },
     GiveUp { conn: u32, peer: Ipv4Addr, tunnel: String, state: P1State },
     DpdDead { conn: u32, peer: Ipv4Addr, tunnel: String },
+    /// One step of a dead peer detection exchange: IKEv1 R-U-THERE /
+    /// R-U-THERE-ACK (RFC 3706; `seq` its sequence number), IKEv2 an empty
+    /// INFORMATIONAL request / response (RFC 7296 2.4; `seq` its message ID).
+    Dpd { conn: u32, peer: Ipv4Addr, v2: bool, step: DpdStep, seq: u32 },
     ResponderLifetime { conn: u32, peer: Ipv4Addr, protocol: u8, seconds: Option<u32>, kbytes: Option<u32> },
     /// IKEv1: the peer's pre-shared key was found for this SA (responder, on the first message).
     PeerKeyFound { conn: u32, peer: Ipv4Addr },
@@ -286,6 +301,7 @@ impl Event {
             | Event::Retransmit { peer, .. }
             | Event::GiveUp { peer, .. }
             | Event::DpdDead { peer, .. }
+            | Event::Dpd { peer, .. }
             | Event::ResponderLifetime { peer, .. } => *peer,
         })
     }

@@ -44,6 +44,9 @@ pub(super) fn encr_word(e: IkeEncr) -> &'static str {
         IkeEncr::Aes128Cbc => "aes",
         IkeEncr::Aes192Cbc => "aes192",
         IkeEncr::Aes256Cbc => "aes256",
+        // IKEv2 only: never an IKEv1 SA's.
+        IkeEncr::Aes128Gcm16 => "aes-gcm",
+        IkeEncr::Aes256Gcm16 => "aes-gcm-256",
     }
 }
 
@@ -473,6 +476,8 @@ pub(super) fn ike_encr_word(e: IkeEncr) -> &'static str {
         IkeEncr::Aes128Cbc => "AES128",
         IkeEncr::Aes192Cbc => "AES192",
         IkeEncr::Aes256Cbc => "AES256",
+        IkeEncr::Aes128Gcm16 => "AES-GCM-128",
+        IkeEncr::Aes256Gcm16 => "AES-GCM-256",
     }
 }
 

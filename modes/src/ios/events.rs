@@ -17,6 +17,9 @@ fn ios_encr(e: Result<IkeEncr, u16>) -> (String, Option<u16>) {
         Ok(IkeEncr::Aes128Cbc) => ("AES-CBC".into(), Some(128)),
         Ok(IkeEncr::Aes192Cbc) => ("AES-CBC".into(), Some(192)),
         Ok(IkeEncr::Aes256Cbc) => ("AES-CBC".into(), Some(256)),
+        // IKEv1 offers are read into these only from AES-CBC, DES and 3DES.
+        Ok(IkeEncr::Aes128Gcm16) => ("AES-GCM".into(), Some(128)),
+        Ok(IkeEncr::Aes256Gcm16) => ("AES-GCM".into(), Some(256)),
         Err(v) => (format!("{v}"), None),
     }
 }

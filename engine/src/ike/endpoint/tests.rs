@@ -4,6 +4,7 @@
 use super::*;
 use crate::config::*;
 use crate::ike::wire::notify;
+use crate::ike::events::DpdStep;
 
 pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group: u16) -> PeerConf {
     let l = Ipv4Addr::from(local);
@@ -238,10 +239,23 @@ fn children_rekey_before_expiry_and_dpd_notices_a_dead_peer() {
     assert_ne!(p.a.child_sas()[0].spi_in, first, "rekeyed");
     assert_eq!(p.b.child_sas().len(), 1, "the old pair was deleted on the peer");
     Pair::events(&mut p.a);
+    Pair::events(&mut p.b);
+    // Alive: each R-U-THERE is answered with the ACK of its sequence number.
+    p.advance(25_000);
+    let dpd = |ev: &[Event], want: DpdStep| -> Vec<u32> { ev.iter().filter_map(|e| if let Event::Dpd { step, seq, v2: false, .. } = e { (*step == want).then_some(*seq) } else { None }).collect() };
+    let (ea, eb) = (Pair::events(&mut p.a), Pair::events(&mut p.b));
+    let asked = dpd(&ea, DpdStep::Asked);
+    assert!(!asked.is_empty(), "{ea:?}");
+    assert_eq!(dpd(&ea, DpdStep::Answered), asked, "every R-U-THERE answered");
+    assert_eq!(dpd(&eb, DpdStep::PeerAsked).iter().filter(|s| asked.contains(s)).count(), asked.len(), "the peer saw each one");
     p.drop_to_b = true;
     p.advance(60_000);
     let ev = Pair::events(&mut p.a);
     assert!(ev.iter().any(|e| matches!(e, Event::DpdDead { .. })), "{ev:?}");
+    // Dead: DPD_TRIES requests, none answered, before the peer is declared dead.
+    let dead_at = ev.iter().position(|e| matches!(e, Event::DpdDead { .. })).unwrap_or(0);
+    assert_eq!(dpd(&ev[..dead_at], DpdStep::Asked).len(), DPD_TRIES as usize, "{ev:?}");
+    assert!(dpd(&ev, DpdStep::Answered).is_empty());
 }
 
 #[test]
