@@ -36,6 +36,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             }))
         }
         "show tunnel ipsec name NAME diagnose" => super::diagnose::state(s, a),
+        "show ip route [all-contexts]" => Ok(super::show_route::json(s, a)),
         "show ipsec card SLOT/PORT statistics global context NAME" => {
             let ctx = a.get("NAME").unwrap_or_default().to_string();
             let cfg = s.view();

@@ -26,6 +26,7 @@ pub mod pki_show;
 pub mod render;
 pub mod show;
 pub mod show_ike2;
+pub mod show_route;
 pub mod show_sa;
 pub mod users;
 pub mod wording;
