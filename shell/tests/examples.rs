@@ -130,7 +130,7 @@ fn save_configuration_is_what_starts_next_time() {
 }
 
 #[test]
-fn pki_commands_are_accepted_and_stored() {
+fn pki_commands_generate_check_and_refuse() {
     let dir = std::env::temp_dir().join(format!("edgesh-pki-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -138,42 +138,56 @@ fn pki_commands_are_accepted_and_stored() {
     std::fs::write(dir.join("key.pem"), "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n").unwrap();
     std::fs::write(dir.join("notpem.txt"), "hello\n").unwrap();
     let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, dir.clone())));
+    // Piped as a file of lines: the certificate request's answers follow it.
     let input = "import pki certificate trusted rsa file /flash/cacert.pem
-add pki key-pair keytest1 rsa 512
+add pki key-pair keytest1 rsa 1024
 import pki key-pair kp2 rsa file key.pem
-import pki certificate self rsa key-pair keytest1 file cacert.pem
 import pki certificate self rsa key-pair nosuch file cacert.pem
 import pki certificate trusted rsa file notpem.txt
 add pki certificate-request rsa test1 file test1
+keytest1
+An Operator
+
+
+
+
+
+
+192.0.2.1
+192.0.2.1
+
+
+
+
+
+
+n
 show pki certificate trusted rsa
-show pki certificate self rsa
 show pki key-pair
 show pki certificate-request rsa
 remove pki certificate 1
-remove pki certificate 1
-show pki certificate trusted rsa
 ";
     let mut out = Vec::new();
     let code = run_piped(Session::new(r, SessionOptions::default()), input.as_bytes(), &mut out);
     let t = String::from_utf8_lossy(&out);
     assert_eq!(code, 1, "{t}");
     for want in [
-        "Certificate imported, handle 1",
-        "Key pair keytest1 recorded (rsa 512 bits)",
-        "Key pair kp2 imported",
-        "Certificate imported, handle 2",
-        "% Key pair nosuch does not exist",
+        "% /flash/cacert.pem holds no X.509 certificate",
+        "% key.pem: not a private key",
+        "% cacert.pem holds no X.509 certificate",
         "% notpem.txt is not a PEM file holding a certificate",
-        "Handle 1: trusted certificate from /flash/cacert.pem",
-        "Handle 2: self certificate from cacert.pem, key pair keytest1",
-        "Key pair keytest1: rsa 512 bits, recorded, not generated yet",
-        "Key pair kp2: rsa, imported from key.pem",
-        "Context local: request test1, file test1",
+        "% SUBJECT ALTERNATIVE NAMES",
+        "Context: local\n",
+        "Key pair keytest1\n  Type                      : rsa\n  Size                      : 1024 bits\n",
+        "Context local: request test1, file test1, subject CN=An Operator",
         "% No certificate with handle 1",
-        "% 3 of 14 input lines rejected: 5, 6, 13",
+        "% 5 of 27 input lines rejected: 1, 3, 4, 5, 27",
     ] {
         assert!(t.contains(want), "missing {want:?} in\n{t}");
     }
+    assert!(!t.contains("Key pair kp2"), "{t}");
+    let csr = std::fs::read_to_string(dir.join("test1")).unwrap();
+    assert!(csr.starts_with("-----BEGIN CERTIFICATE REQUEST-----\n"), "{csr}");
     assert!(!t.contains("MIIE"), "a key leaked:\n{t}");
     let _ = std::fs::remove_dir_all(&dir);
 }
