@@ -454,3 +454,38 @@ fn smartedge_listen_line_public_key_and_bind_error() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
     drop(busy);
 }
+
+/// ASA: `username NAME attributes` / `ssh authentication publickey KEY`
+/// stores the key's SHA-256 hash (`... hashed`, as the ASA shows it); the
+/// key logs its user in with the user's privilege, and no one else; a key
+/// given by its hash (`hashed`) works the same.
+#[test]
+fn asa_username_attributes_public_key() {
+    if !have_ssh() {
+        return;
+    }
+    let dir = tmpdir("asa-pubkey");
+    let Some((key, public)) = keygen(&dir, "ed25519") else { return };
+    let Some((rsa, rsa_public)) = keygen(&dir, "rsa") else { return };
+    let b64 = public.split_whitespace().nth(1).unwrap();
+    // The hashes (SHA-256 of the key blob, colon hex; `key_hash` is checked against a known SHA-256 value in its unit test).
+    let hash_of = |k: &str| edgesh_modes::asa::users::key_hash(&edgesh_modes::sshconf::ConfKey::parse(k).unwrap().blob);
+    let (ed_hash, rsa_hash) = (hash_of(&public), hash_of(&rsa_public));
+    let cfg = format!(
+        "hostname fw1\nusername admin password adminpw privilege 15\nusername ops password opspw\nusername ops attributes\n ssh authentication publickey {b64}\n service-type admin\nusername admin attributes\n ssh authentication publickey {} hashed\n",
+        rsa_hash.to_uppercase()
+    );
+    let s = start_in(&dir, "asa", &cfg, &["--ssh", "127.0.0.1:0"]);
+    let o = s.exec("admin", "adminpw", "show running-config username");
+    let t = text(&o);
+    assert!(t.contains(&format!("username ops attributes\n ssh authentication publickey {ed_hash} hashed\n service-type admin")), "{t}");
+    assert!(t.contains(&format!(" ssh authentication publickey {rsa_hash} hashed")) && !t.contains(b64), "{t}");
+    // ops's key: ops, at its privilege (2: user exec, no show running-config).
+    let o = s.exec_key(&key, "ops", "show running-config username");
+    assert!(text(&o).contains("ERROR: % Invalid input detected"), "{}{}", text(&o), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(s.exec_key(&key, "admin", "show version").status.code(), Some(255), "ops's key does not open admin");
+    // admin's key, configured by its hash: admin at privilege 15.
+    let o = s.exec_key(&rsa, "admin", "show running-config username");
+    assert!(o.status.success() && text(&o).contains("username admin attributes"), "{}{}", text(&o), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(s.exec_key(&rsa, "ops", "show version").status.code(), Some(255), "admin's key does not open ops");
+}

@@ -90,7 +90,18 @@ cli_enum!(IkeEncr {
     Aes256Cbc = "aes-256-cbc" / "AES_CBC_256",
     DesCbc = "des-cbc" / "DES_CBC",
     TripleDesCbc = "3des-cbc" / "TRIPLE_DES_CBC",
+    Aes128Gcm16 = "aes-128-gcm" / "AES_GCM_16_128",
+    Aes256Gcm16 = "aes-256-gcm" / "AES_GCM_16_256",
 });
+impl IkeEncr {
+    /// Combined-mode (AEAD) ciphers carry their own integrity check: an IKE
+    /// proposal with one has no integrity algorithm, and IKEv1 has none of them.
+    /// The AES-GCM ones are IKEv2's only (RFC 5282, ENCR_AES_GCM_16; IOS
+    /// `encryption aes-gcm-128|256`); the SmartEdge guide lists no GCM for IKE.
+    pub fn is_aead(self) -> bool {
+        matches!(self, IkeEncr::Aes128Gcm16 | IkeEncr::Aes256Gcm16)
+    }
+}
 cli_enum!(
     /// IKEv2 PRF (RFC 7296 section 3.3.2; the SHA-2 ones of RFC 4868 are what
     /// IOS offers, SmartEdge does not).

@@ -59,11 +59,13 @@ pub struct Driver {
     pub(crate) drops: Drops,
     /// Phase-1 SAs that failed on their first message, listed a while (`crate::failed_p1`).
     pub(crate) failed_p1: crate::failed_p1::FailedP1s,
+    /// The route table (`crate::routes`), kept current at each configuration and SA change.
+    routes: crate::routes::Table,
 }
 
 impl Driver {
     pub fn new(seed: u64, clock: Clock) -> Driver {
-        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0, drops: Default::default(), failed_p1: Default::default() }
+        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0, drops: Default::default(), failed_p1: Default::default(), routes: Default::default() }
     }
 
     /// The engine, to read (the show commands).
@@ -151,6 +153,7 @@ impl Driver {
         }
         let now = self.now_ms();
         self.ike.set_config(now, conf);
+        self.routes.update(&self.ike.conf().routes, self.ike.child_sas(), now, true);
         true
     }
 
@@ -201,9 +204,10 @@ impl Driver {
             while self.ike.poll_transmit().is_some() {}
         }
         self.follow_sas(false);
+        let now = self.now_ms();
+        self.routes.update(&self.ike.conf().routes, self.ike.child_sas(), now, false);
         let mut v: Vec<Event> = std::iter::from_fn(|| self.ike.poll_event()).collect();
         v.append(&mut self.drops.events);
-        let now = self.now_ms();
         self.failed_p1.note(now, &v);
         v
     }
@@ -222,6 +226,11 @@ impl Driver {
     /// Dropped inbound packets on every SA and none.
     pub fn esp_drops_global(&self) -> DropCounts {
         self.drops.global()
+    }
+
+    /// The route table: static routes, protected prefixes, SA routes (`crate::routes`).
+    pub fn routes(&self) -> &crate::routes::Table {
+        &self.routes
     }
 
     /// Tell the feed what changed in the child SAs (a cheap fingerprint first).

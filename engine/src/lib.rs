@@ -14,6 +14,7 @@ mod esp_drops_driver;
 pub mod failed_p1;
 pub mod ike;
 pub mod pki;
+pub mod routes;
 pub mod validate;
 
 pub use config::Config;

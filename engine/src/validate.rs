@@ -8,7 +8,7 @@
 //! shown by `show` (see [`object_problems`]).
 
 use crate::config::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::net::Ipv4Addr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -158,7 +158,6 @@ pub enum Issue {
     AclMissing { seq: u32, acl: String },
     IpsecSaMissing { seq: u32, sa: String },
     NoEntry,
-    EndPointsTaken { other: String, local: Ipv4Addr, remote: Ipv4Addr, context: String },
     RemoteIdTaken { remote_id: String, context: String },
 }
 
@@ -354,7 +353,6 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         c.err(&ObjectRef::Tunnels, Issue::TooManyTunnels(cfg.tunnels.len()));
     }
     // Lookups only (hash sets); what is reported is iterated in name order.
-    let mut static_ends: HashMap<(&str, std::net::Ipv4Addr, std::net::Ipv4Addr), &str> = HashMap::with_capacity(cfg.tunnels.len());
     let mut static_ids: HashSet<(&str, String)> = HashSet::with_capacity(cfg.tunnels.len());
     let mut ondemand_ids: BTreeMap<(&str, String), &str> = BTreeMap::new();
     // The interface addresses of each context, looked up once (not per tunnel).
@@ -495,15 +493,15 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         if t.entries.is_empty() && t.kind != TunnelKind::OnDemand {
             c.warn(&obj(), Issue::NoEntry);
         }
-        // Uniqueness across tunnels.
+        // Uniqueness across tunnels. Static tunnels may share their end
+        // points: the guide restricts remote IKE IDs (section 9.3), not end
+        // points, and several tunnels to one peer with different access
+        // groups are what IOS's crypto-map entries to one peer compile to;
+        // the engine files each child under the tunnel whose selectors it
+        // matches (issue 12).
         let rid = t.remote_id.as_ref().map(|i| i.to_string()).or(t.remote.map(|r| r.to_string()));
         match t.kind {
             TunnelKind::Static | TunnelKind::Manual => {
-                if let (Some(l), Some(r)) = (t.local, t.remote) {
-                    if let Some(other) = static_ends.insert((ctxname, l, r), name) {
-                        c.err(&obj(), Issue::EndPointsTaken { other: other.to_string(), local: l, remote: r, context: ctxname.to_string() });
-                    }
-                }
                 if let Some(rid) = rid {
                     static_ids.insert((ctxname, rid));
                 }
@@ -559,6 +557,27 @@ mod tests {
         let p = validate(&c);
         assert!(p.iter().any(|x| x.issue == Issue::BothWithInOrOut));
         assert!(p.iter().any(|x| x.issue == Issue::UnpairedSas));
+    }
+
+    #[test]
+    fn static_tunnels_may_share_their_end_points() {
+        // Several tunnels to one peer with different selectors (issue 12):
+        // the second tunnel has no problem the first has not.
+        let mut c = base();
+        let mut pol = IkePolicy::new(IkeVersion::V1);
+        pol.proposals.insert(10, "p1".into());
+        pol.pre_shared_key = Some(PreSharedKey::Key(Key::Ascii("k".into())));
+        c.contexts.get_mut("local").unwrap().ike_policies.insert("pol".into(), pol);
+        for n in ["t1", "t2"] {
+            let mut t = Tunnel::new(TunnelKind::Static, false);
+            t.ike_policy = Some("pol".into());
+            t.local = Some("192.0.2.1".parse().unwrap());
+            t.remote = Some("192.0.2.2".parse().unwrap());
+            c.tunnels.insert(n.into(), t);
+        }
+        let p = validate(&c);
+        let issues = |n: &str| object_problems(&p, &ObjectRef::tunnel(n)).map(|x| (x.severity, x.issue.clone())).collect::<Vec<_>>();
+        assert_eq!(issues("t1"), issues("t2"), "{p:?}");
     }
 
     #[test]

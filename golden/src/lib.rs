@@ -34,8 +34,12 @@
 //! * `@@ advance SECONDS` typed at a prompt is a runner directive: it moves
 //!   the virtual clock (timers such as `commit confirmed` fire) instead of
 //!   being sent to the device.
-//! * An IOS question (`... [confirm]`, `... [yes/no]: `) is a prompt: the
-//!   text after it on its line was typed (the answer).
+//! * A question (IOS `... [confirm]`, `... [yes/no]: `, `... [no]: `,
+//!   `modulus [2048]: `; SmartEdge `Enter the ...: `, `... (y/n): `) is a
+//!   prompt: the text after it on its line was typed (the answer). After
+//!   IOS's `End with a blank line or the word "quit" on a line by itself`
+//!   and the empty line under it, the lines up to a blank one or `quit`
+//!   were typed (a pasted certificate).
 //! * `<*>` in an expected line matches any text (for values that may vary).
 //! * Secrets: at a `Password: ` prompt (`enable` asking for the enable
 //!   secret, the login dialog) the device echoes nothing; the transcript
@@ -141,16 +145,42 @@ impl Transcript {
             }?;
             Some(if m.as_str() == "---(more)---" || m.as_str() == " --More-- " { format!("\0{}", &l[m.end()..]) } else { l[m.end()..].to_string() })
         };
+        // IOS's certificate paste (`crypto pki import`): after `End with a
+        // blank line or the word "quit" on a line by itself` and the empty
+        // line under it, every line up to a blank one or `quit` was typed.
+        let mut paste = 0u8;
         body.split('\n')
             .filter_map(|l| {
+                match paste {
+                    1 => {
+                        paste = 2;
+                        return None;
+                    }
+                    2 => {
+                        if l.is_empty() || l == "quit" {
+                            paste = 0;
+                        }
+                        return Some(l.to_string());
+                    }
+                    _ if l == "End with a blank line or the word \"quit\" on a line by itself" => {
+                        paste = 1;
+                        return None;
+                    }
+                    _ => {}
+                }
                 if let Some(t) = l.strip_prefix("Password: ") {
                     return Some(format!("\x01{t}"));
                 }
                 if let Some(t) = l.strip_prefix("Username: ") {
                     return Some(format!("\x02{t}"));
                 }
-                // An IOS question is a prompt too: what follows it was typed.
-                for q in ["[confirm]", "[yes/no]: "] {
+                // A question is a prompt too: what follows it was typed
+                // (IOS `[confirm]`, `[yes/no]: `, `[no]: `; SmartEdge's
+                // certificate request `Enter the ...: `, `(y/n): `).
+                if let Some(i) = l.strip_prefix("Enter the ").and_then(|r| r.find(": ")) {
+                    return Some(l["Enter the ".len() + i + 2..].to_string());
+                }
+                for q in ["[confirm]", "[yes/no]: ", "[no]: ", "(y/n): ", "modulus [2048]: ", "IP Address[]: "] {
                     if let Some(i) = l.find(q) {
                         return Some(l[i + q.len()..].to_string());
                     }

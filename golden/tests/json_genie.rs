@@ -94,7 +94,8 @@ fn json_equals_genies_parse_of_the_text() {
     // `show crypto isakmp sa detail`: Genie's row pattern needs a `Cap.`
     // value and fails on a row without capabilities (a peer without DPD or
     // NAT-T, as in this lab); its `| json` has Genie's keys but is not compared.
-    let cases: Vec<_> = cases.into_iter().filter(|c| c.0 != "show crypto isakmp sa detail" && !LISTINGS.iter().any(|l| c.0.starts_with(l))).collect();
+    // Crypto-map entries to one peer: one session block (`ikev2.golden` part 2).
+    let cases: Vec<_> = cases.into_iter().chain(pairs("ikev2.golden")).filter(|c| c.0 != "show crypto isakmp sa detail" && !LISTINGS.iter().any(|l| c.0.starts_with(l))).collect();
     // Genie keeps one session block per interface name: parse block by block (genie_parse.py).
     let split = |c: &str| if c.starts_with("show crypto session") { Some("Interface: ") } else { None };
     let input = serde_json::Value::Array(cases.iter().map(|(c, t, _)| serde_json::json!({ "command": c, "text": t, "split": split(c) })).collect());

@@ -46,44 +46,101 @@ fn outputs() -> Vec<(String, String)> {
     out
 }
 
+/// The field names of the records of an ntc-templates test fixture (the
+/// `parsed_sample` of a real capture, `../shared/corpus/outputs/ios/*/ntc-*.yml`).
+fn ntc_fixture_fields(yml: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(yml).unwrap_or_else(|e| panic!("{}: {e}", yml.display()));
+    let key = regex::Regex::new(r"^\s*(- )?([a-z0-9_]+):").unwrap();
+    let mut records: Vec<Vec<String>> = Vec::new();
+    for l in text.lines().skip_while(|l| !l.starts_with("parsed_sample:")).skip(1) {
+        let Some(c) = key.captures(l) else { continue };
+        if c.get(1).is_some() || records.is_empty() {
+            records.push(Vec::new());
+        }
+        if let Some(r) = records.last_mut() {
+            r.push(c[2].to_string());
+        }
+    }
+    records
+}
+
+/// Genie's or ntc-templates' whole parse of each (family, command, text, Genie OS), by parse_full.py.
+fn parse_full(py: &Path, cases: &[(&str, &str, &str, Option<&str>)]) -> Vec<serde_json::Value> {
+    let input: Vec<serde_json::Value> = cases.iter().map(|(family, cmd, text, os)| serde_json::json!({ "family": family, "command": cmd, "text": text, "os": os })).collect();
+    let mut child = Command::new(py).arg(root().join("golden/tests/parse_full.py")).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("python");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), serde_json::Value::Array(input).to_string().as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "parse_full.py failed");
+    serde_json::from_slice(&o.stdout).expect("parse_full.py output")
+}
+
+/// A parse against its expected structure `tests/parsed/NAME` (a failure
+/// prints the parse, to check against the transcript and copy there).
+fn against_expected(name: &str, what: &str, res: &serde_json::Value, failures: &mut Vec<String>) -> Option<serde_json::Value> {
+    let Some(parsed) = res.get("parsed") else {
+        failures.push(format!("{what}: {}", res["error"]));
+        return None;
+    };
+    let path = root().join("golden/tests/parsed").join(name);
+    match std::fs::read_to_string(&path).map(|t| serde_json::from_str::<serde_json::Value>(&t)) {
+        Ok(Ok(want)) if &want == parsed => {}
+        Ok(Ok(_)) => failures.push(format!("{what}: the parse differs from tests/parsed/{name}; it is now\n{}", serde_json::to_string_pretty(parsed).unwrap())),
+        _ => failures.push(format!("{what}: no tests/parsed/{name}; the parse is\n{}", serde_json::to_string_pretty(parsed).unwrap())),
+    }
+    Some(parsed.clone())
+}
+
+fn corpus() -> Option<PathBuf> {
+    [root().join("../shared/corpus/outputs/ios"), PathBuf::from("/work/shared/corpus/outputs/ios")].into_iter().find(|p| p.exists())
+}
+
+/// Each IOS show of `transcripts/lab/parsers.golden` (one crypto map tunnel
+/// up between r1 and r2) through Genie and ntc-templates, as netmiko's
+/// use_genie / use_textfsm give them: the whole parse must equal the expected
+/// structure in `tests/parsed/` (every record, every field, every value; the
+/// values are those of the transcript, which replays byte for byte: r1's
+/// SPIs, connection ids, selectors, counters). For ntc-templates the records
+/// must also have exactly the fields of the template's own test fixture for
+/// a real capture (`../shared/corpus`), so the text reads as a real router's.
 #[test]
 fn ios_outputs_parse_with_genie_and_ntc_templates() {
-    let (Some(py), Some(chk)) = (python(), checker()) else {
+    let Some(py) = python() else {
         if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
-            panic!("parser checks required but the venv (target/pyvenv) or parse_check.py is missing");
+            panic!("parser checks required but the venv (target/pyvenv) is missing");
         }
-        eprintln!("\n!!! SKIPPING Genie/ntc-templates parser checks: no Python venv at target/pyvenv (see .ci/run) or no parse_check.py\n");
+        eprintln!("\n!!! SKIPPING Genie/ntc-templates parser checks: no Python venv at target/pyvenv (see .ci/run)\n");
         return;
     };
     let outs = outputs();
     assert!(outs.len() >= 5, "{outs:?}");
-    let dir = std::env::temp_dir().join(format!("edgesh-parsers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    // (command, parser family, extra args, text that must be in the structured result)
-    let cases: &[(&str, &str, &[&str], &[&str])] = &[
-        ("show crypto isakmp sa", "genie", &["--genie-os", "iosxe"], &["QM_IDLE", "192.0.2.2", "1001"]),
-        ("show crypto ipsec sa", "genie", &["--genie-os", "iosxe"], &["GigabitEthernet0/0", "esp-aes esp-sha-hmac", "192.0.2.2"]),
-        ("show crypto ipsec sa detail", "ntc", &[], &["GigabitEthernet0/0", "ACTIVE(ACTIVE)", "198.51.100.0"]),
-        ("show crypto session", "genie", &["--genie-os", "iosxe", "ios"], &["UP-ACTIVE", "192.0.2.2"]),
-        ("show crypto session detail", "ntc", &[], &["UP-ACTIVE", "192.0.2.2"]),
-        ("show crypto session detail", "genie", &["--genie-os", "iosxe"], &["UP-ACTIVE"]),
+    // (command, family, Genie OS, the real capture's ntc-templates fixture)
+    let cases: &[(&str, &str, Option<&str>, Option<&str>)] = &[
+        ("show crypto isakmp sa", "genie", Some("iosxe"), None),
+        ("show crypto ipsec sa", "genie", Some("iosxe"), None),
+        ("show crypto ipsec sa detail", "ntc", None, Some("show_crypto_ipsec_sa_detail/ntc-cisco_ios_show_crypto_ipsec_sa_detail.yml")),
+        ("show crypto session", "genie", Some("iosxe"), None),
+        ("show crypto session", "genie", Some("ios"), None),
+        ("show crypto session detail", "ntc", None, Some("show_crypto_session_detail/ntc-cisco_ios_show_crypto_session_detail.yml")),
+        ("show crypto session detail", "genie", Some("iosxe"), None),
     ];
+    let texts: Vec<String> = cases.iter().map(|(cmd, ..)| outs.iter().find(|(c, _)| c == cmd).map(|x| x.1.clone()).unwrap_or_else(|| panic!("{cmd}: not in parsers.golden"))).collect();
+    let input: Vec<(&str, &str, &str, Option<&str>)> = cases.iter().zip(&texts).map(|((cmd, family, os, _), t)| (*family, *cmd, t.as_str(), *os)).collect();
+    let results = parse_full(&py, &input);
     let mut failures = Vec::new();
-    for (cmd, family, extra, want) in cases {
-        let Some((_, text)) = outs.iter().find(|(c, _)| c == cmd) else {
-            failures.push(format!("{cmd}: not in parsers.golden"));
-            continue;
-        };
-        let f = dir.join(cmd.replace(' ', "_"));
-        std::fs::write(&f, text).unwrap();
-        let o = Command::new(&py).arg(&chk).arg(cmd).arg(&f).args(["--only", family, "--json", "--limit", "0"]).args(*extra).output().expect("running parse_check.py");
-        let so = String::from_utf8_lossy(&o.stdout);
-        let missing: Vec<&&str> = want.iter().filter(|w| !so.contains(**w)).collect();
-        if !o.status.success() || !missing.is_empty() {
-            failures.push(format!("{cmd} ({family}): exit {:?}, missing {missing:?}\n{so}\n{}", o.status.code(), String::from_utf8_lossy(&o.stderr)));
+    for ((cmd, family, os, fixture), res) in cases.iter().zip(&results) {
+        let name = format!("{}.{family}{}.json", cmd.replace(' ', "_"), os.map(|o| format!("-{o}")).unwrap_or_default());
+        let Some(parsed) = against_expected(&name, &format!("{cmd} ({family})"), res, &mut failures) else { continue };
+        if let (Some(fx), Some(dir)) = (fixture, corpus()) {
+            let real = ntc_fixture_fields(&dir.join(fx));
+            let ours: Vec<Vec<String>> = parsed.as_array().map(|a| a.iter().map(|r| r.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()).collect()).unwrap_or_default();
+            let (mut r0, mut o0) = (real.first().cloned().unwrap_or_default(), ours.first().cloned().unwrap_or_default());
+            r0.sort();
+            o0.sort();
+            if ours.is_empty() || r0 != o0 {
+                failures.push(format!("{cmd} (ntc): fields {o0:?}, the real capture's fixture {fx} has {r0:?}"));
+            }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
@@ -391,5 +448,19 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+    // And the whole parse of each: every record, field and value (`tests/parsed/everyday/`).
+    let mut input: Vec<(&str, &str, String, Option<&str>)> = Vec::new();
+    for (typed, cmd, last, family, extra, _) in &cases {
+        let mut it = outs.iter().filter(|(c, _)| c == typed);
+        let Some((_, body)) = (if *last { it.next_back() } else { it.next() }) else { continue };
+        let os = extra.iter().position(|x| *x == "--genie-os").and_then(|i| extra.get(i + 1)).copied();
+        input.push((*family, *cmd, body.clone(), os));
+    }
+    let refs: Vec<(&str, &str, &str, Option<&str>)> = input.iter().map(|(f, c, t, o)| (*f, *c, t.as_str(), *o)).collect();
+    let results = parse_full(&py, &refs);
+    for ((family, cmd, _, os), res) in refs.iter().zip(&results) {
+        let name = format!("everyday/{}.{family}{}.json", cmd.replace([' ', '/'], "_"), os.map(|o| format!("-{o}")).unwrap_or_default());
+        against_expected(&name, &format!("{cmd} ({family}, whole parse)"), res, &mut failures);
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

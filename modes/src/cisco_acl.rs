@@ -84,3 +84,19 @@ pub fn check_ace(syn: &AceSyntax, rest: &str) -> CmdResult {
     }
     Ok(())
 }
+
+/// The IP protocol of an entry's protocol word (`ip`: any protocol; AH is
+/// `ahp` on IOS, `ah` on the ASA, each dialect's check lets only its own
+/// through); `None` for a word that is neither a name here nor a number.
+pub fn protocol(word: &str) -> Option<Option<u8>> {
+    Some(match word {
+        "ip" => None,
+        "tcp" => Some(6),
+        "udp" => Some(17),
+        "icmp" => Some(1),
+        "esp" => Some(50),
+        "ah" | "ahp" => Some(51),
+        "gre" => Some(47),
+        n => Some(n.parse().ok()?),
+    })
+}

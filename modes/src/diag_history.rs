@@ -11,6 +11,9 @@ use std::net::Ipv4Addr;
 pub const EVENTS_PER_PEER: usize = 96;
 /// Peers kept (the one heard of least recently goes first).
 pub const PEERS: usize = 256;
+/// DPD steps kept per peer, apart from the other events (a tunnel that is
+/// up exchanges one every 10 s; they must not push a failure out).
+pub const DPD_STEPS_PER_PEER: usize = 32;
 
 /// One peer's record.
 #[derive(Default, Debug, Clone)]
@@ -23,6 +26,8 @@ pub struct PeerRecord {
     pub last_received: Option<u64>,
     /// IKEv2 messages received (a peer speaking IKEv2 to an IKEv1 tunnel).
     pub v2_received: u64,
+    /// (time in ms, `Event::Dpd` or `Event::DpdDead`), oldest first.
+    pub dpd: VecDeque<(u64, Event)>,
 }
 
 /// The events of every peer, bounded.
@@ -56,7 +61,19 @@ impl History {
                     rec.v2_received += 1;
                 }
             }
+            Event::Dpd { .. } => {
+                rec.dpd.push_back((now_ms, e.clone()));
+                while rec.dpd.len() > DPD_STEPS_PER_PEER {
+                    rec.dpd.pop_front();
+                }
+            }
             _ => {
+                if matches!(e, Event::DpdDead { .. }) {
+                    rec.dpd.push_back((now_ms, e.clone()));
+                    while rec.dpd.len() > DPD_STEPS_PER_PEER {
+                        rec.dpd.pop_front();
+                    }
+                }
                 rec.events.push_back((now_ms, e.clone()));
                 while rec.events.len() > EVENTS_PER_PEER {
                     rec.events.pop_front();

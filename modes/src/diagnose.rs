@@ -118,7 +118,80 @@ pub struct Diagnosis {
     pub messages_received: u64,
     pub retransmits: u64,
     pub dpd: Option<String>,
+    /// The last DPD exchanges with the peer, oldest first, with their outcome.
+    pub dpd_exchanges: Vec<DpdExchange>,
     pub events_kept: usize,
+}
+
+/// How a DPD exchange ended.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DpdOutcome {
+    /// Our request was answered.
+    Answered,
+    /// Our request got no answer (a later one did not either, or the peer was declared dead).
+    Unanswered,
+    /// Our request is the last one and has no answer yet.
+    Waiting,
+    /// The peer asked and we answered.
+    AnsweredPeer,
+}
+
+/// One DPD exchange: IKEv1 R-U-THERE / R-U-THERE-ACK, IKEv2 an empty INFORMATIONAL.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct DpdExchange {
+    /// When it started (ms of the router's clock).
+    pub at_ms: u64,
+    pub version: &'static str,
+    /// `sent`: we asked; `received`: the peer asked.
+    pub direction: &'static str,
+    /// The R-U-THERE sequence number (IKEv1) or the message ID (IKEv2).
+    pub seq: u32,
+    pub outcome: DpdOutcome,
+    /// Time to the answer, for an answered request of ours.
+    pub answer_ms: Option<u64>,
+}
+
+/// DPD exchanges shown (the last ones).
+pub const DPD_EXCHANGES_SHOWN: usize = 8;
+
+/// The peer's DPD exchanges from its recorded steps: each request of ours
+/// paired with the answer of the same sequence number / message ID.
+pub fn dpd_exchanges(steps: &std::collections::VecDeque<(u64, Event)>) -> Vec<DpdExchange> {
+    use edgesh_engine::ike::events::DpdStep;
+    let mut v: Vec<DpdExchange> = Vec::new();
+    for (at, e) in steps {
+        match e {
+            Event::Dpd { v2, step, seq, .. } => {
+                let version = if *v2 { "IKEv2" } else { "IKEv1" };
+                match step {
+                    DpdStep::Asked => {
+                        // A request not answered before the next one was sent went unanswered.
+                        for x in v.iter_mut().filter(|x| x.outcome == DpdOutcome::Waiting && x.version == version) {
+                            x.outcome = DpdOutcome::Unanswered;
+                        }
+                        v.push(DpdExchange { at_ms: *at, version, direction: "sent", seq: *seq, outcome: DpdOutcome::Waiting, answer_ms: None });
+                    }
+                    DpdStep::Answered => {
+                        // The ACK of an IKEv1 R-U-THERE may answer an earlier one (its sequence number says which).
+                        if let Some(x) = v.iter_mut().rev().find(|x| x.direction == "sent" && x.version == version && x.seq == *seq) {
+                            x.outcome = DpdOutcome::Answered;
+                            x.answer_ms = Some(at.saturating_sub(x.at_ms));
+                        }
+                    }
+                    DpdStep::PeerAsked => v.push(DpdExchange { at_ms: *at, version, direction: "received", seq: *seq, outcome: DpdOutcome::AnsweredPeer, answer_ms: None }),
+                }
+            }
+            Event::DpdDead { .. } => {
+                for x in v.iter_mut().filter(|x| x.outcome == DpdOutcome::Waiting) {
+                    x.outcome = DpdOutcome::Unanswered;
+                }
+            }
+            _ => {}
+        }
+    }
+    let skip = v.len().saturating_sub(DPD_EXCHANGES_SHOWN);
+    v.split_off(skip)
 }
 
 fn p1_values(offered: &edgesh_engine::ike::events::OfferedP1, local: &edgesh_engine::ike::conf::IkeProp, m: Option<&P1Mismatch>) -> Vec<Pair> {
@@ -380,8 +453,8 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
         Event::NatDetected { local_behind, remote_behind, .. } => Some(*local_behind || *remote_behind),
         _ => None,
     });
-    let dpd = rec.events.iter().rev().find_map(|(_, e)| match e {
-        Event::DpdDead { .. } => Some("peer declared dead".to_string()),
+    let dpd = rec.events.iter().rev().find_map(|(at, e)| match e {
+        Event::DpdDead { .. } => Some(format!("peer declared dead at {}", crate::time::clock_ms(*at))),
         _ => None,
     });
     Diagnosis {
@@ -397,6 +470,7 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
         messages_received: rec.received,
         retransmits: rec.retransmits,
         dpd,
+        dpd_exchanges: dpd_exchanges(&rec.dpd),
         events_kept: rec.events.len(),
     }
 }
@@ -535,6 +609,24 @@ pub fn render(d: &Diagnosis, fix: &dyn Fn(&Diagnosis, &Failure) -> Vec<String>, 
     kv(out, "Messages sent/received", &format!("{}/{}", d.messages_sent, d.messages_received));
     kv(out, "Retransmissions", &d.retransmits.to_string());
     kv(out, "DPD", d.dpd.as_deref().unwrap_or("-"));
+    if !d.dpd_exchanges.is_empty() {
+        kv(out, "DPD exchanges", &format!("the last {}, oldest first", d.dpd_exchanges.len()));
+        for x in &d.dpd_exchanges {
+            let (what, ans) = match (x.version, x.direction) {
+                ("IKEv1", "sent") => (format!("R-U-THERE seq {} sent", x.seq), "R-U-THERE-ACK"),
+                ("IKEv1", _) => (format!("R-U-THERE seq {} received", x.seq), "R-U-THERE-ACK"),
+                (_, "sent") => (format!("INFORMATIONAL msgid {} sent", x.seq), "response"),
+                _ => (format!("INFORMATIONAL msgid {} received", x.seq), "response"),
+            };
+            let outcome = match x.outcome {
+                DpdOutcome::Answered => format!("{ans} after {} ms", x.answer_ms.unwrap_or(0)),
+                DpdOutcome::Unanswered => "no answer".to_string(),
+                DpdOutcome::Waiting => "waiting for the answer".to_string(),
+                DpdOutcome::AnsweredPeer => format!("{ans} sent"),
+            };
+            out.line(&format!("    {}  {:<36}{}", crate::time::clock_ms(x.at_ms), what, outcome));
+        }
+    }
 }
 
 /// The values marked as differing in the first check (the local proposal
@@ -558,6 +650,48 @@ mod tests {
 
     fn state(peer: Ipv4Addr) -> Event {
         Event::State { conn: 1, peer, old: P1State::MmNoState, new: P1State::MmNoState }
+    }
+
+    #[test]
+    fn dpd_exchanges_pair_requests_with_answers() {
+        use edgesh_engine::ike::events::DpdStep::*;
+        let p = Ipv4Addr::new(192, 0, 2, 2);
+        let dpd = |v2, step, seq| Event::Dpd { conn: 1, peer: p, v2, step, seq };
+        let mut h = History::default();
+        // IKEv1: seq 1 answered after 40 ms; the peer asks (seq 9); seq 2 unanswered, seq 3's ACK
+        // comes after seq 4 was sent; seq 4 is still waiting.
+        for (at, e) in [(1_000, dpd(false, Asked, 1)), (1_040, dpd(false, Answered, 1)), (2_000, dpd(false, PeerAsked, 9)), (11_000, dpd(false, Asked, 2)), (13_000, dpd(false, Asked, 3)), (15_000, dpd(false, Asked, 4)), (15_500, dpd(false, Answered, 3))] {
+            h.record(at, &e);
+        }
+        let x = dpd_exchanges(&h.peer(p).unwrap().dpd);
+        let got: Vec<(u64, &str, u32, DpdOutcome, Option<u64>)> = x.iter().map(|x| (x.at_ms, x.direction, x.seq, x.outcome, x.answer_ms)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1_000, "sent", 1, DpdOutcome::Answered, Some(40)),
+                (2_000, "received", 9, DpdOutcome::AnsweredPeer, None),
+                (11_000, "sent", 2, DpdOutcome::Unanswered, None),
+                (13_000, "sent", 3, DpdOutcome::Answered, Some(2_500)),
+                (15_000, "sent", 4, DpdOutcome::Waiting, None),
+            ]
+        );
+        // IKEv2, then the peer declared dead: the request waiting is unanswered; only the last
+        // DPD_EXCHANGES_SHOWN are kept, and the DPD steps do not push the other events out.
+        let q = Ipv4Addr::new(192, 0, 2, 3);
+        let mut h = History::default();
+        h.record(0, &state(q));
+        for i in 0..20u32 {
+            h.record(u64::from(i) * 10_000, &Event::Dpd { conn: 2, peer: q, v2: true, step: Asked, seq: i + 2 });
+            h.record(u64::from(i) * 10_000 + 5, &Event::Dpd { conn: 2, peer: q, v2: true, step: Answered, seq: i + 2 });
+        }
+        h.record(300_000, &Event::Dpd { conn: 2, peer: q, v2: true, step: Asked, seq: 22 });
+        h.record(340_000, &Event::DpdDead { conn: 2, peer: q, tunnel: "t".into() });
+        let rec = h.peer(q).unwrap();
+        assert_eq!(rec.events.len(), 2, "the state event and DpdDead");
+        let x = dpd_exchanges(&rec.dpd);
+        assert_eq!(x.len(), DPD_EXCHANGES_SHOWN);
+        assert_eq!(x.last().map(|x| (x.version, x.seq, x.outcome)), Some(("IKEv2", 22, DpdOutcome::Unanswered)));
+        assert!(x[..DPD_EXCHANGES_SHOWN - 1].iter().all(|x| x.outcome == DpdOutcome::Answered && x.answer_ms == Some(5)));
     }
 
     #[test]

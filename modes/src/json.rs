@@ -1,7 +1,7 @@
 //! The `| json` pipe: a show command's state as one pretty JSON document.
 //!
 //! Each dialect answers [`crate::session::DialectOps::show_json`] from its
-//! own `json.rs` (`ios/json.rs`, `smartedge/json.rs`): for the command
+//! own `json.rs` (`ios/json.rs`, `smartedge/json.rs`, `asa/json.rs`): for the command
 //! declared as `spec` it builds a typed state struct from the same engine
 //! and configuration data the text render reads, and serde turns it into
 //! JSON. Nothing here parses text. The rule for the pipe (`docs/json.md`):
@@ -116,5 +116,9 @@ mod tests {
         se.sort();
         se.dedup();
         check(Dialect::SmartEdge, se, crate::smartedge::json::NOT_YET);
+        let mut asa: Vec<String> = crate::asa::AsaMode::ALL.iter().flat_map(|m| crate::asa::graphs().get(*m).commands().map(|c| c.spec.clone())).collect();
+        asa.sort();
+        asa.dedup();
+        check(Dialect::Asa, asa, crate::asa::json::NOT_YET);
     }
 }

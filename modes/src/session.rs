@@ -321,6 +321,8 @@ pub struct Session {
     /// The running configuration the candidate started from: a commit is
     /// refused when another session committed meanwhile.
     pub(crate) base: Option<Arc<Config>>,
+    /// Questions a command is asking (`crate::dialog`): the next lines answer them.
+    pub dialog: Option<Box<dyn crate::dialog::Dialog>>,
 }
 
 impl Drop for Session {
@@ -507,6 +509,7 @@ impl Session {
             authenticated: false,
             login_id: None,
             wants_secret: None,
+            dialog: None,
             secret_tries: 0,
             base: None,
         }
@@ -548,6 +551,9 @@ impl Session {
 
     /// The prompt, e.g. `[local]edgesh(config-ctx)#`.
     pub fn prompt(&self) -> String {
+        if let Some(d) = &self.dialog {
+            return d.prompt();
+        }
         self.dialect.ops().prompt(self)
     }
 
@@ -610,6 +616,9 @@ impl Session {
     /// Run one line; the caret of an error is indented by `caret_indent` columns
     /// (the width of the prompt the line was echoed after).
     pub fn execute_with_caret(&mut self, line: &str, caret_indent: usize, out: &mut dyn Out) -> bool {
+        if self.dialog.is_some() {
+            return crate::dialog::answer(self, line, out);
+        }
         let trimmed = line.trim();
         // (A question waiting for its answer takes an empty line too: Enter confirms.)
         if (trimmed.is_empty() || trimmed.starts_with('!')) && self.ios.confirm.is_none() {

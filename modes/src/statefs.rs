@@ -48,6 +48,10 @@ pub fn resolve(state_dir: &Path, dialect: Dialect, name: &str) -> Result<PathBuf
         return refuse("it leaves the file system");
     }
     let mut path = state_dir.join(sub);
+    // The private keys (`crate::keystore`) are no file of the router's.
+    if path.join(rel).starts_with(state_dir.join("pki")) {
+        return refuse("the router's keys are not files");
+    }
     for c in rel.components() {
         path.push(c);
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {

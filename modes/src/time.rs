@@ -28,6 +28,12 @@ pub fn log_time(secs: u64) -> String {
     format!("{} {:02} {:02}:{:02}:{:02}", MONTHS[(m - 1) as usize], d, h, mi, s)
 }
 
+/// `14:37:44.250`: a time of day with milliseconds, from ms since the epoch.
+pub fn clock_ms(ms: u64) -> String {
+    let (_, _, _, h, mi, s, _) = civil(ms / 1000);
+    format!("{h:02}:{mi:02}:{s:02}.{:03}", ms % 1000)
+}
+
 /// `Sun Nov 22 14:37:44 2026 UTC`
 pub fn date_time(secs: u64) -> String {
     let (y, m, d, h, mi, s, wd) = civil(secs);

@@ -128,6 +128,19 @@ impl Vocabulary {
         f.words.iter().any(|k| self.starts_with(&words, k, abbrev)) || f.children.iter().any(|(k, _)| self.starts_with(&words, child_keys(k), abbrev))
     }
 
+    /// How many leading words of the line (after `no`/`default`) are keywords
+    /// of a command of this mode that the line then leaves: `qos banana`
+    /// matches one word of `qos queue-softmax-multiplier`; IOS puts its caret
+    /// on the word after them. 0 when no command's first keyword matches.
+    pub fn keyword_prefix(&self, family: &str, line: &str, abbrev: bool) -> usize {
+        let Some(f) = self.family(family) else { return 0 };
+        let mut words: Vec<&str> = line.split_whitespace().collect();
+        let skip = usize::from(matches!(words.first(), Some(&"no") | Some(&"default")) && words.len() > 1);
+        words.drain(..skip);
+        let keys = f.words.iter().map(|k| k.as_slice()).chain(f.children.iter().map(|(k, _)| child_keys(k)));
+        keys.map(|k| k.iter().zip(&words).take_while(|(k, w)| self.word_matches(w, k, abbrev)).count()).max().map(|n| if n == 0 { 0 } else { n + skip }).unwrap_or(0)
+    }
+
     /// The sub-mode a line opens in this mode (the longest match). A
     /// sub-mode is opened by its keywords and a name or number after them
     /// (`$`: or nothing).

@@ -41,7 +41,8 @@ pub struct Options {
 pub fn usage() -> String {
     format!(
         "usage: edgesh [--dialect {}] [--hostname NAME] [--config FILE] [--state-dir DIR]
-              [--virtual-clock EPOCH-SECONDS] [--seed N] [--no-network] [--ssh ADDR:PORT] [--login]
+              [--virtual-clock EPOCH-SECONDS] [--seed N] [--no-network] [--no-routes]
+              [--dataplane kernel|userspace] [--ssh ADDR:PORT] [--login]
               [--ssh-login-grace SECONDS] [--ssh-max-startups START:RATE:FULL] [--ssh-per-source N]
        edgesh golden run [--bless] PATH...
 
@@ -54,6 +55,12 @@ SIGINT, beside the console when on a terminal; without it, the
 configuration's `ip ssh server listen A.B.C.D [port N]` (IOS) or `ssh server
 listen A.B.C.D [port N]` (SmartEdge, context local) says where to listen.
 --login asks Username: and Password: before the console prompt.
+--no-routes: install no routes in the namespace's routing table (by default
+the configuration's static routes and the tunnels' protected prefixes are
+installed through rtnetlink, `proto 237`; see README, Routes edgesh installs).
+--dataplane kernel asks the kernel at start whether it accepts an ESP state
+(XFRM) and logs why the userspace dataplane (edgesh0, the default) carries
+the traffic.
 Before login, an SSH connection has --ssh-login-grace seconds (120) to
 authenticate; unauthenticated connections are capped as OpenSSH's
 MaxStartups (10:30:100: refused at random from 10, all from 100) and to
@@ -87,6 +94,12 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             "--virtual-clock" => o.virtual_clock = Some(val("--virtual-clock")?.parse().map_err(|_| "--virtual-clock needs seconds since 1970")?),
             "--seed" => o.seed = Some(val("--seed")?.parse().map_err(|_| "--seed needs a number")?),
             "--no-network" => o.network = Some(false),
+            "--dataplane" => match val("--dataplane")?.as_str() {
+                "kernel" => crate::xfrm::KERNEL_ASKED.store(true, std::sync::atomic::Ordering::Relaxed),
+                "userspace" => crate::xfrm::KERNEL_ASKED.store(false, std::sync::atomic::Ordering::Relaxed),
+                _ => return Err("--dataplane needs kernel or userspace".into()),
+            },
+            "--no-routes" => crate::routes::DISABLED.store(true, std::sync::atomic::Ordering::Relaxed),
             "--network" => o.network = Some(true),
             "--ssh" => o.ssh = Some(val("--ssh")?),
             "--login" => o.login = true,
@@ -145,6 +158,11 @@ pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(
         }
     }
     if o.wants_network() {
+        if crate::xfrm::KERNEL_ASKED.load(std::sync::atomic::Ordering::Relaxed) {
+            let why = crate::xfrm::explain(&crate::xfrm::probe());
+            eprintln!("% {why}");
+            router.lock().unwrap_or_else(|e| e.into_inner()).crypto_log(4, "DATAPLANE", &why);
+        }
         crate::net::spawn(router.clone());
     }
     // `--config`, else the dialect's saved startup file.

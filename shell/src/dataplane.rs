@@ -323,12 +323,12 @@ impl Dataplane {
         // The device is needed once an SA is up, or before, where traffic
         // is what starts the negotiation (IOS crypto maps): looked for in the
         // configuration at most once a second.
-        if self.inbound.is_empty() && self.looked.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
+        if self.inbound.is_empty() && self.ah_in.is_empty() && self.looked.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
             return;
         }
         self.looked = Some(std::time::Instant::now());
         let on_traffic = r.ike().conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
-        if !self.inbound.is_empty() || on_traffic {
+        if !self.inbound.is_empty() || !self.ah_in.is_empty() || on_traffic {
             match tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync() {
                 Ok(d) => {
                     let _ = d.set_nonblocking(true);

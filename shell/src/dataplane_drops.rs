@@ -324,4 +324,44 @@ mod tests {
         assert_eq!((icv.peer, icv.local, icv.seq), (PEER, LOCAL, 2));
         assert_eq!(batch.iter().find(|d| d.kind == DropKind::TransportMode).unwrap().inner, Some((PEER, LOCAL, 17)));
     }
+
+    /// Fuzz-style: random and mutated AH packets (raw IP protocol 51, outer
+    /// header included) never panic the dataplane, with AH alone and a bundle.
+    #[test]
+    fn random_ah_packets_never_panic() {
+        use edgesh_engine::ah::AhSa;
+        let key: Vec<u8> = (0..32).collect();
+        let mut dp = Dataplane::new();
+        let k = keys(0x11);
+        let esp = || EspSa::new(SPI + 1, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
+        dp.insert_ah_inbound(AhSa::new(SPI, EspAuth::HmacSha256_128, &key).unwrap(), None, sel("10.2.0.0/16"), sel("10.1.0.0/16"));
+        dp.insert_ah_inbound(AhSa::new(SPI + 1, EspAuth::HmacSha256_128, &key).unwrap(), Some(esp()), sel("10.2.0.0/16"), sel("10.1.0.0/16"));
+        let mut rng = StdRng::seed_from_u64(9);
+        let (mut a, mut b, mut e) = (AhSa::new(SPI, EspAuth::HmacSha256_128, &key).unwrap(), AhSa::new(SPI + 1, EspAuth::HmacSha256_128, &key).unwrap(), esp());
+        let mut opened = 0;
+        for i in 0..20_000u32 {
+            let inner = ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1);
+            let mut p: Vec<u8> = match i % 4 {
+                0 => (0..rng.random_range(0..120)).map(|_| rng.random()).collect(),
+                1 => a.seal(PEER, LOCAL, i as u16, rng.random(), &inner).unwrap(),
+                2 => {
+                    let sealed = e.seal(rng.random_range(0..8), &inner, &mut rng).unwrap();
+                    b.seal(PEER, LOCAL, i as u16, 50, &sealed).unwrap()
+                }
+                _ => a.seal(PEER, LOCAL, i as u16, 4, &inner).unwrap(),
+            };
+            if i % 4 != 3 && rng.random_bool(0.5) && !p.is_empty() {
+                for _ in 0..rng.random_range(0..4) {
+                    let j = rng.random_range(0..p.len());
+                    p[j] = rng.random();
+                }
+                if rng.random_bool(0.3) {
+                    p.truncate(rng.random_range(0..p.len()));
+                }
+            }
+            opened += usize::from(dp.receive_ah(&p).is_ok());
+        }
+        assert!(opened >= 5_000, "the untouched packets open: {opened}");
+        assert!(dp.pending_drops().iter().map(|d| d.packets).sum::<u64>() > 5_000);
+    }
 }

@@ -69,6 +69,7 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
         .spawn(move || {
             let mut socks = Sockets { bound: BTreeMap::new(), failed: BTreeMap::new() };
             let mut dp = crate::dataplane::Dataplane::new();
+            let mut routes = crate::routes::Installer::new();
             let mut buf = vec![0u8; 65536];
             let mut last: Option<Instant> = None;
             loop {
@@ -110,6 +111,7 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                     }
                     dp.settle(&mut r);
                     r.engine_tick();
+                    routes.sync(&mut r);
                     out.extend(std::iter::from_fn(|| r.engine.poll_transmit()));
                 }
                 dp.follow();

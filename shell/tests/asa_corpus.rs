@@ -38,6 +38,19 @@ fn running(r: &Arc<Mutex<Router>>, masked: bool) -> String {
     o.text()
 }
 
+/// The venv's Python, or `None` after saying which check is skipped (a
+/// failure instead when EDGESH_REQUIRE_PARSERS is set, as in CI).
+fn python_or_skip(what: &str) -> Option<PathBuf> {
+    let py = python();
+    if py.is_none() {
+        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
+            panic!("parser checks required but no Python venv ({what})");
+        }
+        eprintln!("\n!!! SKIPPING {what}: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
+    }
+    py
+}
+
 fn python() -> Option<PathBuf> {
     let venv = std::env::var_os("EDGESH_PYVENV").map(PathBuf::from).unwrap_or_else(|| root().join("target/pyvenv"));
     let py = venv.join("bin/python");
@@ -85,13 +98,7 @@ fn corpus_loads_round_trips_and_compiles() {
 /// loading each corpus configuration that has an expected parse.
 #[test]
 fn running_config_sections_parse_with_ntc_templates_as_the_corpus_expects() {
-    let Some(py) = python() else {
-        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
-            panic!("parser checks required but no Python venv");
-        }
-        eprintln!("\n!!! SKIPPING ntc-templates checks of the ASA sections: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
-        return;
-    };
+    let Some(py) = python_or_skip("ntc-templates checks of the ASA sections") else { return };
     let mut checked = 0;
     for f in configs() {
         let stem = f.file_stem().unwrap().to_string_lossy().to_string();
@@ -153,13 +160,7 @@ fn outputs_of(file: &str) -> Vec<(String, String)> {
 /// read by ntc-templates' ASA templates, with the values the lab set up.
 #[test]
 fn lab_sa_shows_parse_with_ntc_templates() {
-    let Some(py) = python() else {
-        if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
-            panic!("parser checks required but no Python venv");
-        }
-        eprintln!("\n!!! SKIPPING ntc-templates checks of the ASA SA shows: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
-        return;
-    };
+    let Some(py) = python_or_skip("ntc-templates checks of the ASA SA shows") else { return };
     let outs = outputs_of("asa_crypto_map.golden");
     // The longest output of the command: the one with the SAs up.
     let body = |cmd: &str| outs.iter().filter(|(c, _)| c == cmd).max_by_key(|(_, b)| b.len()).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
@@ -225,10 +226,7 @@ if bad:
 /// a1's `show crypto ipsec sa` printed.
 #[test]
 fn lab_ikev2_sa_parses_with_genie() {
-    let Some(py) = python() else {
-        eprintln!("\n!!! SKIPPING Genie check of the ASA IKEv2 show: no Python venv (EDGESH_PYVENV or target/pyvenv)\n");
-        return;
-    };
+    let Some(py) = python_or_skip("Genie check of the ASA IKEv2 show") else { return };
     let outs = outputs_of("asa_ikev2.golden");
     let body = |cmd: &str| outs.iter().find(|(c, _)| c == cmd).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
     let ipsec = body("show crypto ipsec sa");
@@ -251,4 +249,114 @@ if not ok:
 "#;
     let st = std::process::Command::new(&py).args(["-c", script, &f.display().to_string(), &spi_in]).output().unwrap();
     assert!(st.status.success(), "Genie's parse differs:\n{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+}
+
+/// Run ntc-templates' ASA template of `cmd` over `text`; every (record, key,
+/// value) of `want` must be in its parse.
+fn ntc_check(py: &std::path::Path, cmd: &str, text: &str, want: &[(usize, &str, &str)]) {
+    let f = std::env::temp_dir().join(format!("edgesh-asa-ntc-{}-{}.txt", std::process::id(), cmd.replace(' ', "_")));
+    std::fs::write(&f, text).unwrap();
+    let want_json = format!("[{}]", want.iter().map(|(i, k, v)| format!("[{i}, \"{k}\", \"{v}\"]")).collect::<Vec<_>>().join(", "));
+    let script = r#"
+import sys, json
+from ntc_templates.parse import parse_output
+got = parse_output(platform="cisco_asa", command=sys.argv[1], data=open(sys.argv[2]).read())
+bad = [w for w in json.loads(sys.argv[3]) if len(got) <= w[0] or str(got[w[0]].get(w[1])) != w[2]]
+if bad:
+    print(json.dumps({"bad": bad, "got": got}, indent=1))
+    sys.exit(1)
+"#;
+    let st = std::process::Command::new(py).args(["-c", script, cmd, &f.display().to_string(), &want_json]).output().unwrap();
+    let _ = std::fs::remove_file(&f);
+    assert!(st.status.success(), "{cmd}: ntc-templates' parse differs:\n{}{}\n{text}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+}
+
+/// The IKEv2 sessions of `lab/asa_ikev2.golden` (a1 answering r1 by
+/// address, then by the identity branch.example.com) read by ntc-templates'
+/// `show vpn-sessiondb detail l2l` template: one record for the IKEv2
+/// block, one for the IPsec block.
+#[test]
+fn lab_ikev2_sessions_parse_with_ntc_templates() {
+    let Some(py) = python_or_skip("ntc-templates checks of the ASA IKEv2 sessions") else { return };
+    let outs = outputs_of("asa_ikev2.golden");
+    let details: Vec<&String> = outs.iter().filter(|(c, _)| c == "show vpn-sessiondb detail l2l").map(|(_, b)| b).collect();
+    assert_eq!(details.len(), 2, "two sessions in the lab");
+    for (text, connection) in [(details[0], "192.0.2.2"), (details[1], "branch.example.com")] {
+        let want = [
+            (0, "session_type", "LAN-to-LAN"),
+            (0, "connection", connection),
+            (0, "ip_address", "192.0.2.2"),
+            (0, "protocol", "IKEv2 IPsec"),
+            (0, "encryption", "IKEv2: (1)AES128  IPsec: (1)AES128"),
+            (0, "total_ike_sessions", "1"),
+            (0, "total_ipsec_sessions", "1"),
+            (0, "session_id", "1"),
+            (0, "remote_authentication_mode", "preSharedKeys"),
+            (0, "encryption_method", "AES128"),
+            (0, "prf", "SHA1"),
+            (0, "dh_group", "14"),
+            (0, "rekey_interval", "86400"),
+            (1, "session_id", "2"),
+            (1, "local_address_network", "10.1.0.0"),
+            (1, "remote_address_mask", "255.255.255.0"),
+            (1, "encapsulation", "Tunnel"),
+            (1, "rekey_data_interval", "4608000"),
+            (1, "idle_timeout_interval", "0"),
+        ];
+        ntc_check(&py, "show vpn-sessiondb detail l2l", text, &want);
+    }
+}
+
+/// The corpus's real `show running-config all crypto map` captures: with the
+/// lines the ASA prints only under `all` taken out (what `show
+/// running-config` shows), the configuration loaded and shown with `all`
+/// gives the capture back, line for line (up to where a capture stops).
+#[test]
+fn running_config_all_gives_the_real_captures_back() {
+    let captures: Vec<PathBuf> = configs().into_iter().filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("show_running-config_all_crypto_map"))).collect();
+    assert!(captures.len() >= 2, "the corpus's `all` captures are missing: {captures:?}");
+    let defaults = |l: &str| l.ends_with(" set connection-type bidirectional") || l.ends_with(" set ikev1 phase1-mode main") || l.ends_with(" set ikev2 mode tunnel") || (l.starts_with("no crypto map ") && l.ends_with(" set tfc-packets"));
+    for f in captures {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let want: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let plain: String = want.iter().filter(|l| !defaults(l)).map(|l| format!("{l}\n")).collect();
+        assert!(plain.lines().count() < want.len(), "{}: no default lines to take out", f.display());
+        let r = router();
+        let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &plain, &f.display().to_string());
+        assert_eq!(rejected, 0, "{msgs:?}");
+        let mut o = VecOut::default();
+        r.lock().unwrap().asa.doc.with_defaults().render_section(&["crypto", "map"], true, &mut o);
+        let got: Vec<String> = o.0.iter().map(|l| l.trim_end().to_string()).collect();
+        // A capture may stop mid-entry (the second one ends before its last `no ... set tfc-packets`).
+        let truncated = want.last().is_some_and(|l| !l.starts_with("no crypto map ") && !l.contains(" interface "));
+        let got = if truncated { &got[..want.len().min(got.len())] } else { &got[..] };
+        assert_eq!(got, want, "{}", f.display());
+    }
+}
+
+/// `show crypto ikev2 sa | json` of `lab/asa_ikev2.golden` is what Genie's
+/// asa parser makes of the text of `show crypto ikev2 sa` printed just
+/// before it, key for key and value for value.
+#[test]
+fn lab_ikev2_json_is_genies_parse() {
+    let Some(py) = python_or_skip("Genie check of the ASA IKEv2 JSON") else { return };
+    let outs = outputs_of("asa_ikev2.golden");
+    let body = |cmd: &str| outs.iter().find(|(c, _)| c == cmd).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
+    let dir = std::env::temp_dir();
+    let (t, j) = (dir.join(format!("edgesh-asa-v2t-{}.txt", std::process::id())), dir.join(format!("edgesh-asa-v2j-{}.json", std::process::id())));
+    std::fs::write(&t, body("show crypto ikev2 sa")).unwrap();
+    std::fs::write(&j, body("show crypto ikev2 sa | json")).unwrap();
+    let script = r#"
+import sys, json
+from genie.conf.base import Device
+d = Device("a1", os="asa")
+d.custom.setdefault("abstraction", {})["order"] = ["os"]
+p = json.loads(json.dumps(d.parse("show crypto ikev2 sa", output=open(sys.argv[1]).read())))
+ours = json.load(open(sys.argv[2]))
+if p != ours:
+    print("genie:", json.dumps(p, indent=1, sort_keys=True)); print("ours:", json.dumps(ours, indent=1, sort_keys=True))
+    sys.exit(1)
+"#;
+    let st = std::process::Command::new(&py).args(["-c", script, &t.display().to_string(), &j.display().to_string()]).output().unwrap();
+    assert!(st.status.success(), "Genie's parse differs from | json:\n{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
 }

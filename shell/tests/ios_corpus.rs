@@ -121,6 +121,9 @@ fn not_config(l: &str) -> bool {
         || l.starts_with("Current configuration")
         || l.starts_with("hostname ")
         || l.starts_with("exit-")
+        // One-time operations, not configuration (IOS keeps no line of them).
+        || l.starts_with("crypto key generate ")
+        || l.starts_with("crypto key zeroize")
 }
 
 /// The problems of one file pasted into a fresh router: refused lines, lines
@@ -145,8 +148,9 @@ fn paste_problems(name: &str, text: &str) -> Vec<String> {
     let lines: Vec<&str> = out.lines().collect();
     for (i, l) in lines.iter().enumerate() {
         // Refusals that are right (IOS refuses them too): the files' own errors
-        // (`vrf forwarding` of a VRF never defined).
-        const RIGHT: &[&str] = &["vrf forwarding v1"];
+        // (`vrf forwarding` of a VRF never defined; RSA keys asked for with
+        // no domain name: `% Please define a domain-name first.`).
+        const RIGHT: &[&str] = &["vrf forwarding v1", "crypto key generate rsa general-keys modulus 1024"];
         // A certificate whose data is not one (the corpus's made-up hex) is reported, its lines kept: not a refusal.
         let kept_cert = l.starts_with("% Certificate ") && l.ends_with("; the lines are kept as typed");
         if l.starts_with('%') && !kept_cert && (l.contains("rejected") || !RIGHT.iter().any(|r| lines[..i].iter().rev().take(4).any(|x| x.ends_with(r)))) && !(l.contains("rejected") && lines[..i].iter().any(|x| x.ends_with("vrf forwarding v1"))) {
@@ -332,4 +336,26 @@ fn nested_modes_banners_and_secondaries_paste_as_on_ios() {
     let (r2, out) = paste(&run);
     assert!(!out.contains("% Invalid"), "{out}");
     assert_eq!(running_text(&r2), run);
+}
+
+/// Issue 13: the lines of a paste-style script typed inside configuration
+/// mode (`enable`, `configure terminal`, a stray `y`, `reload`) are handled
+/// as IOS handles them there (refused, never stored) and the paste goes on;
+/// `no username X` asks `[confirm]` and takes the next pasted line as its
+/// answer; `end` leaves configuration mode.
+#[test]
+fn paste_script_lines_and_confirmations_are_handled_as_on_ios() {
+    let (r, out) = paste("hostname R9\nenable\nconfigure terminal\ny\nreload\nusername bob secret x\nno username bob\ny\nip route 10.9.0.0 255.255.0.0 192.0.2.254\nend\nconfigure terminal\nip route 10.8.0.0 255.255.0.0 192.0.2.254\nend\n");
+    assert!(out.contains("R9(config)#enable\n% Incomplete command."), "{out}");
+    for l in ["configure terminal", "y", "reload"] {
+        assert!(out.contains(&format!("R9(config)#{l}\n           ^\n% Invalid input detected at '^' marker.")), "{l}: {out}");
+    }
+    assert!(out.contains("Do you want to continue? [confirm]y\nR9(config)#ip route 10.9.0.0"), "the y after no username is its answer:\n{out}");
+    assert!(out.contains("% 4 of 15 input lines rejected: 4, 5, 6, 7"), "{out}");
+    let run = running_text(&r);
+    assert!(!run.contains("username bob"), "{run}");
+    for l in ["\nenable\n", "\nconfigure", "\ny\n", "reload"] {
+        assert!(!run.contains(l), "{l:?} stored:\n{run}");
+    }
+    assert!(run.contains("ip route 10.9.0.0 255.255.0.0 192.0.2.254\n!\nip route 10.8.0.0 255.255.0.0 192.0.2.254\n"), "{run}");
 }

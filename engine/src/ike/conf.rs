@@ -30,6 +30,10 @@ impl IkeProp {
             IkeEncr::Aes128Cbc => CipherAlg::Aes(16),
             IkeEncr::Aes192Cbc => CipherAlg::Aes(24),
             IkeEncr::Aes256Cbc => CipherAlg::Aes(32),
+            // Never IKEv1's (the derivation below drops them from IKEv1 peers);
+            // the key length for IKEv2's own mapping (`v2::keys::Encr`).
+            IkeEncr::Aes128Gcm16 => CipherAlg::Aes(16),
+            IkeEncr::Aes256Gcm16 => CipherAlg::Aes(32),
         }
     }
     pub fn hash_alg(&self) -> HashAlg {
@@ -144,12 +148,14 @@ pub struct EngineConf {
     pub v2_fragment_size: Option<usize>,
     /// IKEv1: answer aggressive mode for main-mode tunnels too (`Config::ikev1_aggressive_responder`).
     pub v1_aggressive_responder: bool,
+    /// Static routes and what each tunnel routes (`crate::routes`).
+    pub routes: crate::routes::RouteConf,
 }
 
 impl EngineConf {
     /// Derive the peers from a committed configuration.
     pub fn from_config(cfg: &Config) -> EngineConf {
-        let mut ec = EngineConf { v2_cookie_threshold: cfg.ikev2_cookie_challenge.map(|n| n as usize), v2_fragment_size: cfg.ikev2_fragment_mtu.map(usize::from), v1_aggressive_responder: cfg.ikev1_aggressive_responder, ..EngineConf::default() };
+        let mut ec = EngineConf { v2_cookie_threshold: cfg.ikev2_cookie_challenge.map(|n| n as usize), v2_fragment_size: cfg.ikev2_fragment_mtu.map(usize::from), v1_aggressive_responder: cfg.ikev1_aggressive_responder, routes: crate::routes::RouteConf::from_config(cfg), ..EngineConf::default() };
         for (name, t) in &cfg.tunnels {
             if t.kind == TunnelKind::Manual || t.shutdown {
                 continue;
@@ -190,6 +196,10 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         let p = cfg.ike_proposals.get(pn).ok_or_else(|| format!("ike proposal {pn} does not exist"))?;
         // IKEv2: the lifetime is the policy's (Table 2), the authentication method too.
         let (lifetime, auth) = if pol.version == IkeVersion::V2 { (pol.lifetime, pol.authentication) } else { (p.lifetime, p.auth_method) };
+        // IKEv1 has no combined-mode cipher for phase 1 (RFC 5282 is IKEv2's).
+        if pol.version == IkeVersion::V1 && p.encryption.is_aead() {
+            continue;
+        }
         proposals.push(IkeProp { name: pn.clone(), encr: p.encryption, hash: p.auth_alg, group: p.dh_group, auth, lifetime, prf: p.prf });
     }
     if proposals.is_empty() {
@@ -211,7 +221,10 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         let rules: Vec<(Selector, Selector)> = match &pe.access_group {
             None => vec![(Selector::ANY, Selector::ANY)],
             Some(acl) => {
-                let a = ctx.ipsec_acls.get(acl).ok_or_else(|| format!("access group {acl} does not exist"))?;
+                // The context of the bound interface first (the guide's Example 16
+                // keeps the access list there), then the tunnel's own.
+                let bound = t.bind_interface.as_ref().and_then(|(_, c)| c.as_deref()).and_then(|c| cfg.contexts.get(c));
+                let a = bound.and_then(|b| b.ipsec_acls.get(acl)).or_else(|| ctx.ipsec_acls.get(acl)).ok_or_else(|| format!("access group {acl} does not exist"))?;
                 a.rules
                     .values()
                     .map(|r| (selector_of(&r.src, r.protocol, r.src_port), selector_of(r.dst.as_ref().unwrap_or(&AclAddr::Any), r.protocol, r.dst_port)))

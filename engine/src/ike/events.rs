@@ -107,13 +107,32 @@ pub enum DownReason {
     DeletedByPeer,
 }
 
+/// A step of a DPD exchange ([`Event::Dpd`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DpdStep {
+    /// We asked whether the peer is alive (sent R-U-THERE / an empty INFORMATIONAL request).
+    Asked,
+    /// The peer answered our request (R-U-THERE-ACK / the response).
+    Answered,
+    /// The peer asked, and we answered.
+    PeerAsked,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// Inbound ESP packets the dataplane dropped (a batch of one kind on one SA; `conn`: the inbound SA's connection id, 0 for an unknown SPI).
     EspDropped { conn: u32, peer: Ipv4Addr, local: Ipv4Addr, spi: u32, kind: crate::esp_drops::DropKind, packets: u64, seq: u32, inner: Option<(Ipv4Addr, Ipv4Addr, u8)> },
-    Sent { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, retransmit: bool },
-    Received { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8> },
+    /// An IKEv1 message sent; `sa_state`: the role and state of its SA as it
+    /// went (IOS: `(R) MM_SA_SETUP`), `local_port` the port it left from.
+    Sent { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, retransmit: bool, sa_state: Option<(Role, P1State)>, local_port: u16 },
+    /// An IKEv1 message taken in; `sa_state` as it came (None: the first
+    /// message of an SA not made yet, IOS's `(N) NEW SA`).
+    Received { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, sa_state: Option<(Role, P1State)>, local_port: u16 },
     State { conn: u32, peer: Ipv4Addr, old: P1State, new: P1State },
+    /// Main-mode message `number` (1 to 6; the odd ones are the
+    /// initiator's) sent or taken in: the steps of the exchange, for the
+    /// dialects that print them (IOS: `Old State = IKE_R_MM2  New State = IKE_R_MM3`).
+    P1Step { conn: u32, peer: Ipv4Addr, role: Role, number: u8, sent: bool },
     /// One offered phase-1 transform checked against one configured proposal.
     P1Check { conn: u32, peer: Ipv4Addr, transform: u8, proposal: String, priority: usize, offered: OfferedP1, result: Result<(), P1Mismatch>, more: bool },
     P1NoneAcceptable { conn: u32, peer: Ipv4Addr },
@@ -121,6 +140,11 @@ pub enum Event {
     P2NoneAcceptable { conn: u32, peer: Ipv4Addr },
     /// The proxy identities of a quick mode mirror no configured selector pair.
     ProxyIdMismatch { conn: u32, peer: Ipv4Addr, initiator: IdRepr, responder: IdRepr },
+    /// A proxy identity of a quick mode is a subnet whose address has bits
+    /// outside its mask (`10.1.1.1/255.255.255.0`: host-specific on one end,
+    /// network-specific on the other); the SA is not made (seed 002's
+    /// `IPSEC(initialize_sas): invalid proxy IDs`).
+    InvalidProxyIds { conn: u32, peer: Ipv4Addr, initiator: IdRepr, responder: IdRepr },
     /// SPD selectors sent or received in quick mode (informational).
     Selectors { conn: u32, peer: Ipv4Addr, sent: bool, initiator: IdRepr, responder: IdRepr },
     /// The peer's phase-1 identity is not the configured one.
@@ -144,6 +168,10 @@ pub enum Event {
     Retransmit { conn: u32, peer: Ipv4Addr, count: u32 },
     GiveUp { conn: u32, peer: Ipv4Addr, tunnel: String, state: P1State },
     DpdDead { conn: u32, peer: Ipv4Addr, tunnel: String },
+    /// One step of a dead peer detection exchange: IKEv1 R-U-THERE /
+    /// R-U-THERE-ACK (RFC 3706; `seq` its sequence number), IKEv2 an empty
+    /// INFORMATIONAL request / response (RFC 7296 2.4; `seq` its message ID).
+    Dpd { conn: u32, peer: Ipv4Addr, v2: bool, step: DpdStep, seq: u32 },
     ResponderLifetime { conn: u32, peer: Ipv4Addr, protocol: u8, seconds: Option<u32>, kbytes: Option<u32> },
     /// IKEv1: the peer's pre-shared key was found for this SA (responder, on the first message).
     PeerKeyFound { conn: u32, peer: Ipv4Addr },
@@ -265,11 +293,13 @@ impl Event {
             | Event::V2GiveUp { peer, .. }
             | Event::V2IkeRekeyed { peer, .. } => *peer,
             Event::State { peer, .. }
+            | Event::P1Step { peer, .. }
             | Event::P1Check { peer, .. }
             | Event::P1NoneAcceptable { peer, .. }
             | Event::P2Check { peer, .. }
             | Event::P2NoneAcceptable { peer, .. }
             | Event::ProxyIdMismatch { peer, .. }
+            | Event::InvalidProxyIds { peer, .. }
             | Event::Selectors { peer, .. }
             | Event::IdMismatch { peer, .. }
             | Event::NoPeer { peer, .. }
@@ -286,6 +316,7 @@ impl Event {
             | Event::Retransmit { peer, .. }
             | Event::GiveUp { peer, .. }
             | Event::DpdDead { peer, .. }
+            | Event::Dpd { peer, .. }
             | Event::ResponderLifetime { peer, .. } => *peer,
         })
     }

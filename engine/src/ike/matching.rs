@@ -53,6 +53,13 @@ pub fn id_selector(id: &IdRepr) -> Option<Selector> {
     Some(Selector { net, proto: id.protocol, port: id.port })
 }
 
+/// A subnet identity whose address has bits outside its mask
+/// (`10.1.1.1/255.255.255.0`): [`id_selector`] would take its network, but
+/// IOS's key engine refuses such proxy identities (seed 002).
+pub fn has_host_bits(id: &IdRepr) -> bool {
+    id.id_type == wire::id_type::IPV4_ADDR_SUBNET && matches!((id.addr(0), id.addr(1)), (Some(a), Some(m)) if u32::from(a) & !u32::from(m) != 0)
+}
+
 /// How well a received identity matches a configured one: exact 3, partial
 /// (`*.example.com`) 2, wildcard 1, no match 0.
 pub fn identity_match(conf: &Identity, id: &IdRepr) -> u8 {

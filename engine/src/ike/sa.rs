@@ -231,6 +231,18 @@ impl std::fmt::Debug for AhPart {
     }
 }
 
+/// A child SA with placeholder values, for tests outside `ike` (routes).
+#[cfg(test)]
+impl ChildSa {
+    pub(crate) fn test_value() -> ChildSa {
+        let a = SocketAddrV4::new(std::net::Ipv4Addr::new(192, 0, 2, 1), 4500);
+        let b = SocketAddrV4::new(std::net::Ipv4Addr::new(192, 0, 2, 2), 4500);
+        let k = SaKeys { encr: vec![0; 16], auth: vec![0; 20] };
+        ChildSa { id: 1, ike: 1, tunnel: String::new(), policy: String::new(), child: 0, local: a, remote: b, encap: true, local_ts: Selector::ANY, remote_ts: Selector::ANY, spi_in: 1, spi_out: 2, proposal: String::new(), esp: None, ah: None, ah_part: None, pfs: None, lifetime_seconds: 3600, lifetime_kbytes: None, created: 0, role: Role::Initiator, keys_in: k.clone(), keys_out: k, bytes_in: 0, bytes_out: 0, packets_in: 0, packets_out: 0, rekeyed: false }
+    }
+}
+
+
 impl ChildSa {
     /// The peer's SPI of each protocol of this child (AH before ESP), for
     /// deletes and the shows.

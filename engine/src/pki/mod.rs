@@ -8,11 +8,13 @@
 //! and ECDSA P-256/P-384 ([`sig`]), and loading the router's own private
 //! keys from `<state dir>/pki/keys/<label>.pem` (PKCS#8 PEM, [`sig::PrivateKey::load`]).
 //!
-//! Generating keys and certificate requests is not here (`keys.rs`, `csr.rs`
-//! belong to the key-generation work). What a peer authenticates with is a
+//! Generating keys, the key store on disk and certificate requests are
+//! [`keys`] and [`csr`]. What a peer authenticates with is a
 //! [`PeerPki`], built by the dialects and carried in the peer configuration.
 
+pub mod csr;
 pub mod ident;
+pub mod keys;
 pub mod sig;
 pub mod validate;
 

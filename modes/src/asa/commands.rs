@@ -36,6 +36,7 @@ block!(b_object, AsaMode::ObjectNetwork, enter_block);
 block!(b_group_net, AsaMode::ObjectGroupNetwork, enter_block);
 block!(b_group_svc, AsaMode::ObjectGroupService, enter_block);
 block!(b_group_policy, AsaMode::GroupPolicy, enter_block);
+block!(b_user_attrs, AsaMode::UsernameAttrs, enter_block);
 
 /// ASA interface names in full: `g0/0` is `GigabitEthernet0/0`.
 pub fn interface_name(n: &str) -> String {
@@ -276,6 +277,10 @@ pub fn build(m: AsaMode) -> G {
             add(&mut g, "description LINE", &["Specify a description for this object group", "Up to 200 characters"], leaf1);
         }
         AsaMode::GroupPolicy => {}
+        AsaMode::UsernameAttrs => {
+            add(&mut g, "ssh authentication publickey WORD [hashed]", &["Configure SSH", "SSH authentication", "Public key authentication", "The public key (base64, without its type and comment), or its SHA-256 hash (hex pairs separated by colons) with hashed", "The key is given as its hash"], super::users::ssh_publickey);
+            add(&mut g, "service-type {admin | nas-prompt | remote-access}", &["Specify the type of service", "Allow access to the configuration mode", "Allow access to the exec prompt", "Allow access to VPN only"], leaf1);
+        }
         AsaMode::Verbatim => {}
     }
     if !matches!(m, AsaMode::UserExec | AsaMode::Exec) {
@@ -386,6 +391,7 @@ fn global(g: &mut G) {
         Ok(())
     });
     add(g, "group-policy WORD attributes", &["Configure or remove a group policy", "Group policy name", "Enter the attributes sub-command mode"], b_group_policy);
+    add(g, "username WORD attributes", &["Configure user authentication local database", "User name", "Enter the attributes sub-command mode for the specified user"], b_user_attrs);
     add(g, "username WORD password WORD:pw [pbkdf2 | encrypted] [privilege <0-15>]", &["Configure user authentication local database", "User name", "The user's password", "The password", "The password is a PBKDF2 hash", "The password is an MD5 hash (older releases)", "Set user privilege level", "Privilege level"], |s, a, _| {
         let name = a.req("WORD")?.to_string();
         let pw = a.req("pw")?.to_string();
@@ -507,6 +513,16 @@ fn exec(g: &mut G, privileged: bool) {
     });
     add(g, "show running-config", &[SH, "Show the current operating configuration"], |s, _, o| {
         super::show_running(s, true, o);
+        Ok(())
+    });
+    add(g, "show running-config all", &[SH, "Show the current operating configuration", "Configuration with defaults"], |s, _, o| {
+        let doc = s.router().asa.doc.with_defaults();
+        doc.render(true, o);
+        Ok(())
+    });
+    add(g, "show running-config all crypto [map]", &[SH, "Show the current operating configuration", "Configuration with defaults", "Show crypto configuration", "Crypto maps"], |s, a, o| {
+        let doc = s.router().asa.doc.with_defaults();
+        doc.render_section(if a.has("map") { &["crypto", "map"] } else { &["crypto"] }, true, o);
         Ok(())
     });
     add(g, "more system:running-config", &["Display the contents of a file", "The running configuration, keys in clear"], |s, _, o| {

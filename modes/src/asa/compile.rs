@@ -16,7 +16,10 @@
 //!   (`tunnel-group A ipsec-attributes` / `ikev1 pre-shared-key`, `ikev2
 //!   local-authentication pre-shared-key`), else `DefaultL2LGroup`'s;
 //! * a dynamic map entry (`crypto map M SEQ ipsec-isakmp dynamic D`) answers
-//!   any peer with `DefaultL2LGroup`'s key, within the dynamic map's ACL;
+//!   any peer with `DefaultL2LGroup`'s key, within the dynamic map's ACL,
+//!   and a peer whose IKE identity names a tunnel-group (`tunnel-group
+//!   branch.example.com type ipsec-l2l`: IKEv2, or IKEv1 aggressive mode,
+//!   where the identity comes before the key) with that group's key;
 //! * access lists use masks, objects (`object network`) and object-groups
 //!   (`object-group network`), expanded into one selector per member.
 //!
@@ -397,16 +400,7 @@ fn port(w: &[&str]) -> Option<(Option<(PortOp, u16)>, usize)> {
 /// the objects it names). `None`: it cannot be expressed.
 fn acl_rules(w: &[&str], objs: &Objects) -> Option<Vec<AclRule>> {
     let (proto, rest) = w.split_first()?;
-    let protocol = match *proto {
-        "ip" => None,
-        "tcp" => Some(6),
-        "udp" => Some(17),
-        "icmp" => Some(1),
-        "esp" => Some(50),
-        "ah" => Some(51),
-        "gre" => Some(47),
-        n => Some(n.parse().ok()?),
-    };
+    let protocol = crate::cisco_acl::protocol(proto)?;
     let (srcs, n) = objs.addr(rest)?;
     let rest = &rest[n..];
     let (sp, n) = port(rest)?;
@@ -598,7 +592,11 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
         }
     }
     cfg.contexts.entry(LOCAL.into()).or_default().ipsec_acls.extend(acls.clone());
-    let key_of = |peer: &str| groups.get(peer).filter(|g| g.l2l).or_else(|| groups.get(DEFAULT_L2L));
+    // The tunnel-group of a peer address: its own (`tunnel-group A type ipsec-l2l`), else DefaultL2LGroup.
+    let group_of = |peer: &str| groups.get_key_value(peer).filter(|(_, g)| g.l2l).or_else(|| groups.get_key_value(DEFAULT_L2L)).map(|(n, g)| (n.clone(), g));
+    // Tunnel-groups named by an identity (`tunnel-group branch.example.com type ipsec-l2l`): an IKEv2 peer whose IKE ID is the name.
+    let by_identity: Vec<(String, &TunnelGroup)> =
+        groups.iter().filter(|(n, g)| g.l2l && n.parse::<Ipv4Addr>().is_err() && !n.starts_with("Default")).map(|(n, g)| (n.clone(), g)).collect();
 
     // Crypto map entries: a static tunnel each (dynamic references: on-demand tunnels).
     for ((m, seq), e) in &maps {
@@ -614,30 +612,56 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
             let many = entries.len() > 1;
             for (dseq, de) in entries {
                 let name = if many { format!("{tname}-{dseq}") } else { tname.clone() };
+                // IKEv2 when the entry has IPsec proposals and IKEv2 is enabled on the interface, as for static entries.
+                let v2 = !de.proposals.is_empty() && ifname.as_ref().is_some_and(|i| v2_on.contains(i));
                 let g = groups.get(DEFAULT_L2L);
-                let key = g.and_then(|g| g.ikev1_key.clone());
-                if key.is_none() {
-                    notes.push(format!("{what}: dynamic map {d} needs tunnel-group {DEFAULT_L2L} ipsec-attributes with an ikev1 pre-shared-key"));
+                let key = if v2 { g.and_then(|g| g.ikev2_local.clone().or(g.ikev2_remote.clone())) } else { g.and_then(|g| g.ikev1_key.clone()) };
+                if key.is_none() && by_identity.is_empty() {
+                    let k = if v2 { "an ikev2 local-authentication pre-shared-key" } else { "an ikev1 pre-shared-key" };
+                    notes.push(format!("{what}: dynamic map {d} needs tunnel-group {DEFAULT_L2L} ipsec-attributes with {k}"));
                 }
-                let mut ike = IkePolicy::new(IkeVersion::V1);
-                ike.identity_local = local.map(Identity::Ipv4);
-                ike.identity_remote = Some(Identity::Any);
-                ike.connection_type = ConnectionType::ResponderOnly;
-                ike.pre_shared_key = key.map(|k| PreSharedKey::Key(Key::Ascii(k)));
-                for (i, n) in v1_names.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
-                    ike.proposals.insert(i as u32 + 1, n.clone());
+                let ts: Vec<String> = if v2 { de.proposals.iter().flat_map(|p| v2_props.get(p).cloned().unwrap_or_default()).collect() } else { de.tsets.clone() };
+                let pol = ipsec_policy(&mut cfg, &name, de, &ts);
+                // DefaultL2LGroup answers any peer; a peer whose identity names a tunnel-group gets that group's key.
+                let mut answer = vec![(name.clone(), DEFAULT_L2L.to_string(), Identity::Any, key)];
+                // (IKEv1: the identity comes before the key only in aggressive mode; main mode peers stay DefaultL2LGroup's.)
+                for (gname, g) in &by_identity {
+                    let id = if gname.contains('@') { Identity::UserFqdn(gname.clone()) } else { Identity::Fqdn(gname.clone()) };
+                    let k = if v2 { g.ikev2_local.clone().or(g.ikev2_remote.clone()) } else { g.ikev1_key.clone() };
+                    if k.is_none() {
+                        notes.push(format!("tunnel-group {gname}: no {} pre-shared-key: not used", if v2 { "ikev2" } else { "ikev1" }));
+                        continue;
+                    }
+                    answer.push((format!("{name}@{gname}"), gname.clone(), id, k));
                 }
-                let pol = ipsec_policy(&mut cfg, &name, de, &de.tsets);
-                let ike_name = format!("{name}-ike");
-                cfg.contexts.entry(LOCAL.into()).or_default().ike_policies.insert(ike_name.clone(), ike);
-                let mut t = Tunnel::new(TunnelKind::OnDemand, false);
-                t.local = local;
-                t.remote_id = Some(Identity::Any);
-                t.ike_policy = Some(ike_name);
-                t.bind_interface = ifname.clone().map(|i| (i, None));
-                t.dynamic_map = true;
-                t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: pol, access_group: de.acl.clone() }));
-                cfg.tunnels.insert(name, t);
+                for (tn, group, id, key) in answer {
+                    if key.is_none() && tn != name {
+                        continue;
+                    }
+                    let mut ike = IkePolicy::new(if v2 { IkeVersion::V2 } else { IkeVersion::V1 });
+                    ike.identity_local = local.map(Identity::Ipv4);
+                    ike.identity_remote = Some(id.clone());
+                    ike.connection_type = ConnectionType::ResponderOnly;
+                    ike.pre_shared_key = key.map(|k| PreSharedKey::Key(Key::Ascii(k)));
+                    let names = if v2 { &v2_names } else { &v1_names };
+                    for (i, n) in names.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
+                        ike.proposals.insert(i as u32 + 1, n.clone());
+                    }
+                    if v2 {
+                        ike.lifetime = v2_lifetime;
+                    }
+                    let ike_name = format!("{tn}-ike");
+                    cfg.contexts.entry(LOCAL.into()).or_default().ike_policies.insert(ike_name.clone(), ike);
+                    let mut t = Tunnel::new(TunnelKind::OnDemand, false);
+                    t.description = Some(group);
+                    t.local = local;
+                    t.remote_id = Some(id);
+                    t.ike_policy = Some(ike_name);
+                    t.bind_interface = ifname.clone().map(|i| (i, None));
+                    t.dynamic_map = true;
+                    t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: pol.clone(), access_group: de.acl.clone() }));
+                    cfg.tunnels.insert(tn, t);
+                }
             }
             continue;
         }
@@ -670,7 +694,7 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
         if v1 && v2 {
             notes.push(format!("{what}: both IKEv1 and IKEv2; the engine tunnel holds one IKE version: IKEv2"));
         }
-        let tg = key_of(peer_word);
+        let (tg_name, tg) = group_of(peer_word).map(|(n, g)| (Some(n), Some(g))).unwrap_or((None, None));
         let mut ike = IkePolicy::new(if v2 { IkeVersion::V2 } else { IkeVersion::V1 });
         ike.identity_local = if identity_hostname { Some(Identity::Fqdn(doc.hostname.clone())) } else { local.map(Identity::Ipv4) };
         ike.identity_remote = Some(Identity::Ipv4(peer));
@@ -734,6 +758,8 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
         t.local = local;
         t.remote = Some(peer);
         t.remote_id = Some(Identity::Ipv4(peer));
+        // The tunnel-group that answers (`show vpn-sessiondb`'s Connection).
+        t.description = tg_name;
         t.ike_policy = Some(ike_name);
         t.bind_interface = Some((ifn, None));
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: pol, access_group: e.acl.clone() }));
@@ -886,5 +912,46 @@ tunnel-group 198.51.100.2 ipsec-attributes
         let pol = &c.config.ipsec_policies["outside_map-10-ipsec"];
         let props: Vec<&IpsecProposal> = pol.proposals.iter().map(|(_, n)| &c.config.ipsec_proposals[n]).collect();
         assert_eq!(props.iter().map(|p| (p.esp_encr, p.esp_auth)).collect::<Vec<_>>(), [(Some(EspEncr::Aes256Cbc), Some(EspAuth::HmacSha256_128)), (Some(EspEncr::Aes256Gcm), None)]);
+    }
+
+    #[test]
+    fn an_ikev2_dynamic_entry_answers_tunnel_groups_named_by_identity() {
+        let text = "interface GigabitEthernet0/0
+ nameif outside
+ ip address 203.0.113.1 255.255.255.0
+access-list DYN extended permit ip 10.1.0.0 255.255.255.0 any4
+crypto ikev2 policy 1
+ encryption aes
+ integrity sha
+ group 14
+crypto ipsec ikev2 ipsec-proposal P2
+ protocol esp encryption aes
+ protocol esp integrity sha-1
+crypto dynamic-map DYN 10 match address DYN
+crypto dynamic-map DYN 10 set ikev2 ipsec-proposal P2
+crypto map outside_map 65535 ipsec-isakmp dynamic DYN
+crypto map outside_map interface outside
+crypto ikev2 enable outside
+tunnel-group DefaultL2LGroup ipsec-attributes
+ ikev2 local-authentication pre-shared-key default-key
+ ikev2 remote-authentication pre-shared-key default-key
+tunnel-group branch.example.com type ipsec-l2l
+tunnel-group branch.example.com ipsec-attributes
+ ikev2 local-authentication pre-shared-key branch-key
+ ikev2 remote-authentication pre-shared-key branch-key
+tunnel-group nokey.example.com type ipsec-l2l
+";
+        let c = compile(&doc(text));
+        assert_eq!(c.notes, ["tunnel-group nokey.example.com: no ikev2 pre-shared-key: not used"]);
+        let names: Vec<&str> = c.config.tunnels.keys().map(String::as_str).collect();
+        assert_eq!(names, ["outside_map-65535", "outside_map-65535@branch.example.com"]);
+        let t = &c.config.tunnels["outside_map-65535@branch.example.com"];
+        assert_eq!((t.remote_id.clone(), t.description.as_deref(), t.kind), (Some(Identity::Fqdn("branch.example.com".into())), Some("branch.example.com"), TunnelKind::OnDemand));
+        let ike = &c.config.contexts["local"].ike_policies["outside_map-65535@branch.example.com-ike"];
+        assert_eq!((ike.version, ike.pre_shared_key.clone()), (IkeVersion::V2, Some(PreSharedKey::Key(Key::Ascii("branch-key".into())))));
+        let d = &c.config.tunnels["outside_map-65535"];
+        assert_eq!((d.remote_id.clone(), d.description.as_deref()), (Some(Identity::Any), Some("DefaultL2LGroup")));
+        let ike = &c.config.contexts["local"].ike_policies["outside_map-65535-ike"];
+        assert_eq!(ike.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("default-key".into()))));
     }
 }

@@ -83,6 +83,10 @@ impl DialectOps for Asa {
         }
     }
 
+    fn show_json(&self, s: &mut Session, spec: &str, a: &crate::session::Args) -> Option<Result<serde_json::Value, String>> {
+        super::json::show_json(s, spec, a)
+    }
+
     fn engine_conf(&self, r: &mut Router) -> EngineConf {
         let model = super::compile::compile(&r.asa.doc).config;
         let conf = EngineConf::from_config(&model);
@@ -130,8 +134,8 @@ impl DialectOps for Asa {
         None
     }
 
-    fn ssh_key_allowed(&self, _r: &Router, _user: &str, _algorithm: &str, _blob: &[u8]) -> bool {
-        false
+    fn ssh_key_allowed(&self, r: &Router, user: &str, _algorithm: &str, blob: &[u8]) -> bool {
+        super::users::key_allowed(r, user, blob)
     }
 
     // ASA users (`users.rs`): `username NAME password ... privilege N`.
@@ -143,8 +147,8 @@ impl DialectOps for Asa {
         super::users::authenticate(r, user, password)
     }
 
-    fn key_user(&self, _r: &Router, _name: &str) -> Option<LoginUser> {
-        None
+    fn key_user(&self, r: &Router, name: &str) -> Option<LoginUser> {
+        super::users::key_user(r, name)
     }
 
     fn idle_timeout(&self, _r: &Router, _user: &str) -> Option<std::time::Duration> {

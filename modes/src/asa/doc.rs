@@ -62,10 +62,83 @@ impl AsaDoc {
         }
     }
 
+    /// The document as `show running-config all` prints it: each crypto
+    /// map's entries together, by sequence number, in the ASA's order of
+    /// options, with the defaults the ASA prints spelled out (`set
+    /// connection-type bidirectional`, `set ikev1 phase1-mode main`, `set
+    /// ikev2 mode tunnel`, `no crypto map M SEQ set tfc-packets`; the
+    /// corpus's `show running-config all crypto map` captures), then the
+    /// map's `interface` line.
+    pub fn with_defaults(&self) -> AsaDoc {
+        let mut root: Vec<Node> = Vec::new();
+        let mut done: Vec<String> = Vec::new();
+        for n in &self.root {
+            let w: Vec<&str> = n.text.strip_prefix("no ").unwrap_or(&n.text).split_whitespace().collect();
+            let ["crypto", "map", map, ..] = w.as_slice() else {
+                root.push(n.clone());
+                continue;
+            };
+            if done.iter().any(|d| d == map) {
+                continue;
+            }
+            done.push(map.to_string());
+            root.extend(crypto_map_all(&self.root, map).into_iter().map(|t| Node { text: t, ..Default::default() }));
+        }
+        AsaDoc { hostname: self.hostname.clone(), root }
+    }
+
     /// Every verbatim line, with the block it is in.
     pub fn unsupported(&self) -> Vec<String> {
         crate::cisco_common::unsupported(&self.root)
     }
+}
+
+/// The lines of crypto map `map` as `show running-config all` prints them.
+fn crypto_map_all(root: &[Node], map: &str) -> Vec<String> {
+    // (seq, option words) of every entry line; the interface lines.
+    let mut entries: std::collections::BTreeMap<u32, Vec<(bool, String)>> = Default::default();
+    let mut interfaces = Vec::new();
+    for n in root {
+        let (neg, body) = match n.text.strip_prefix("no ") {
+            Some(b) => (true, b),
+            None => (false, n.text.as_str()),
+        };
+        let w: Vec<&str> = body.split_whitespace().collect();
+        match w.as_slice() {
+            ["crypto", "map", m, "interface", ..] if *m == map => interfaces.push(n.text.clone()),
+            ["crypto", "map", m, seq, rest @ ..] if *m == map => {
+                if let Ok(seq) = seq.parse::<u32>() {
+                    entries.entry(seq).or_default().push((neg, rest.join(" ")));
+                }
+            }
+            _ => {}
+        }
+    }
+    // The ASA's order of an entry's options.
+    const ORDER: &[&str] = &["match address", "set pfs", "set connection-type", "set peer", "set ikev1 phase1-mode", "set ikev1 transform-set", "set ikev2 ipsec-proposal", "set ikev2 mode", "set security-association lifetime"];
+    let rank = |o: &str| ORDER.iter().position(|p| o == *p || o.starts_with(&format!("{p} "))).unwrap_or(ORDER.len());
+    let mut out = Vec::new();
+    for (seq, mut opts) in entries {
+        let has = |opts: &[(bool, String)], p: &str| opts.iter().any(|(_, o)| o == p || o.starts_with(&format!("{p} ")));
+        // A dynamic-map reference is a line of its own, without defaults.
+        if !has(&opts, "ipsec-isakmp dynamic") {
+            for (p, default) in [("set connection-type", "set connection-type bidirectional"), ("set ikev1 phase1-mode", "set ikev1 phase1-mode main"), ("set ikev2 mode", "set ikev2 mode tunnel")] {
+                if !has(&opts, p) {
+                    opts.push((false, default.to_string()));
+                }
+            }
+            if !has(&opts, "set tfc-packets") {
+                opts.push((true, "set tfc-packets".to_string()));
+            }
+        }
+        // Stable: options the order does not name keep their place among themselves, after the named ones; tfc-packets last.
+        opts.sort_by_key(|(_, o)| if o.starts_with("set tfc-packets") { ORDER.len() + 1 } else { rank(o) });
+        for (neg, o) in opts {
+            out.push(format!("{}crypto map {map} {seq} {o}", if neg { "no " } else { "" }));
+        }
+    }
+    out.extend(interfaces);
+    out
 }
 
 fn render_node(n: &Node, depth: usize, masked: bool, out: &mut dyn Out) {
@@ -119,6 +192,8 @@ pub enum AsaMode {
     ObjectGroupNetwork,
     ObjectGroupService,
     GroupPolicy,
+    /// `username NAME attributes`.
+    UsernameAttrs,
     /// A block edgesh keeps verbatim (`policy-map global_policy`, ...).
     Verbatim,
 }
@@ -139,6 +214,7 @@ impl AsaMode {
         AsaMode::ObjectGroupNetwork,
         AsaMode::ObjectGroupService,
         AsaMode::GroupPolicy,
+        AsaMode::UsernameAttrs,
         AsaMode::Verbatim,
     ];
 
@@ -158,6 +234,7 @@ impl AsaMode {
             AsaMode::ObjectGroupNetwork => "config-network-object-group",
             AsaMode::ObjectGroupService => "config-service-object-group",
             AsaMode::GroupPolicy => "config-group-policy",
+            AsaMode::UsernameAttrs => "config-username",
             AsaMode::Verbatim => "config-unmodelled",
         }
     }
@@ -170,6 +247,7 @@ impl AsaMode {
             AsaMode::TunnelGeneral => "tunnel-general",
             AsaMode::TunnelIpsec => "tunnel-ipsec",
             AsaMode::GroupPolicy => "group-policy",
+            AsaMode::UsernameAttrs => "username",
             AsaMode::ObjectNetwork => "network-object",
             AsaMode::Ikev1Policy | AsaMode::Ikev2Policy => "ike-policy",
             _ => "none",
@@ -196,5 +274,33 @@ mod tests {
         assert_eq!(mask("ikev2 remote-authentication pre-shared-key s3cret"), "ikev2 remote-authentication pre-shared-key *****");
         assert_eq!(mask("ikev2 local-authentication pre-shared-key 0 s3cret"), "ikev2 local-authentication pre-shared-key 0 *****");
         assert_eq!(mask("ikev1 trust-point TP"), "ikev1 trust-point TP");
+    }
+
+    #[test]
+    fn running_config_all_spells_out_crypto_map_defaults_in_the_asa_order() {
+        let lines = ["crypto map M 20 set ikev1 transform-set T", "crypto map M 20 set peer 192.0.2.2", "crypto map M interface outside", "crypto map M 20 match address A", "crypto map M 20 set pfs group14", "crypto map M 10 set connection-type answer-only", "crypto map M 10 match address B", "crypto map M 65535 ipsec-isakmp dynamic D", "hostname x"];
+        let d = AsaDoc { hostname: "a".into(), root: lines.iter().map(|l| Node { text: l.to_string(), ..Default::default() }).collect() };
+        let got: Vec<String> = d.with_defaults().root.into_iter().map(|n| n.text).collect();
+        assert_eq!(
+            got,
+            [
+                "crypto map M 10 match address B",
+                "crypto map M 10 set connection-type answer-only",
+                "crypto map M 10 set ikev1 phase1-mode main",
+                "crypto map M 10 set ikev2 mode tunnel",
+                "no crypto map M 10 set tfc-packets",
+                "crypto map M 20 match address A",
+                "crypto map M 20 set pfs group14",
+                "crypto map M 20 set connection-type bidirectional",
+                "crypto map M 20 set peer 192.0.2.2",
+                "crypto map M 20 set ikev1 phase1-mode main",
+                "crypto map M 20 set ikev1 transform-set T",
+                "crypto map M 20 set ikev2 mode tunnel",
+                "no crypto map M 20 set tfc-packets",
+                "crypto map M 65535 ipsec-isakmp dynamic D",
+                "crypto map M interface outside",
+                "hostname x",
+            ]
+        );
     }
 }

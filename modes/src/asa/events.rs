@@ -14,10 +14,20 @@
 //!   unacceptable!` (phase 2), `IP = P, All SA proposals found unacceptable`
 //!   (phase 1)
 //! * `%ASA-4-713903: IP = P, Received encrypted Oakley Main Mode packet with
-//!   invalid payloads, MessID = 0` (the pre-shared keys differ)
+//!   invalid payloads, MessID = 0` (the pre-shared keys differ). Checked
+//!   against public material (2026-12-02): 713903 is the ASA's level-4
+//!   catch-all IKE message, `%ASA-4-713903: ` then free text with the same
+//!   `IP = P, ` / `Group = G, IP = P, ` prefix (logged examples: `IKE
+//!   Receiver: Runt ISAKMP packet discarded on Port 4500 from A:P`, `Group
+//!   = G, IP = P, Error: Unable to remove PeerTblEntry`), so the ID, level
+//!   and prefix are confirmed; this exact sentence was not found in the
+//!   stored public material and stays as the debug text ASA write-ups quote.
 //!
-//! The group (`Group = G`) of a LAN-to-LAN peer is its tunnel-group, named
-//! by the peer's address. What an event does not carry (the name of the
+//! The group (`Group = G`, `user= G`) of a LAN-to-LAN peer is its
+//! tunnel-group: named by the peer's address, `DefaultL2LGroup` for a peer
+//! a dynamic map answered, or the identity a group is named by (phase 1
+//! up and the SA lines, whose events name their tunnel; the others name the
+//! peer's address). What an event does not carry (the name of the
 //! peer's interface, the local address) comes from the router's compiled
 //! model ([`Ctx`]).
 
@@ -60,6 +70,13 @@ fn group(peer: Ipv4Addr) -> String {
     format!("Group = {peer}, IP = {peer}, ")
 }
 
+/// The tunnel-group that answered on `tunnel` (`DefaultL2LGroup`, a group
+/// named by an identity; the compile keeps it as the tunnel's description),
+/// else the peer's address.
+fn group_of(model: &edgesh_engine::Config, tunnel: &str, peer: Ipv4Addr) -> String {
+    model.tunnels.get(tunnel).and_then(|t| t.description.clone()).unwrap_or_else(|| peer.to_string())
+}
+
 fn rejecting(c: &Ctx, peer: Ipv4Addr, initiator: &IdRepr, responder: &IdRepr) -> String {
     // The peer initiated: its initiator identity is our remote proxy.
     format!("{}Rejecting IPSec tunnel: no matching crypto map entry for remote proxy {} local proxy {} on interface {}", group(peer), proxy(initiator), proxy(responder), c.nameif)
@@ -69,20 +86,20 @@ fn rejecting(c: &Ctx, peer: Ipv4Addr, initiator: &IdRepr, responder: &IdRepr) ->
 pub fn asa_log(model: &edgesh_engine::Config, e: &Event) -> Vec<(u8, &'static str, String)> {
     let ctx = |p: &Ipv4Addr| Ctx::of(model, *p);
     match e {
-        Event::Phase1Up { peer, .. } => vec![(5, "713119", format!("{}PHASE 1 COMPLETED", group(*peer.ip())))],
+        Event::Phase1Up { peer, tunnel, .. } => vec![(5, "713119", format!("Group = {}, IP = {}, PHASE 1 COMPLETED", group_of(model, tunnel, *peer.ip()), peer.ip()))],
         Event::ProxyIdMismatch { peer, initiator, responder, .. } => vec![(3, "713061", rejecting(&ctx(peer), *peer, initiator, responder))],
-        Event::ChildUp { peer, spi_in, spi_out, .. } => {
-            let l = ctx(peer).local;
+        Event::ChildUp { peer, spi_in, spi_out, tunnel, .. } => {
+            let (l, user) = (ctx(peer).local, group_of(model, tunnel, *peer));
             vec![
-                (6, "602303", format!("IPSEC: An outbound LAN-to-LAN SA (SPI= 0x{spi_out:08X}) between {l} and {peer} (user= {peer}) has been created.")),
-                (6, "602303", format!("IPSEC: An inbound LAN-to-LAN SA (SPI= 0x{spi_in:08X}) between {peer} and {l} (user= {peer}) has been created.")),
+                (6, "602303", format!("IPSEC: An outbound LAN-to-LAN SA (SPI= 0x{spi_out:08X}) between {l} and {peer} (user= {user}) has been created.")),
+                (6, "602303", format!("IPSEC: An inbound LAN-to-LAN SA (SPI= 0x{spi_in:08X}) between {peer} and {l} (user= {user}) has been created.")),
             ]
         }
-        Event::ChildDown { peer, spi_in, spi_out, .. } => {
-            let l = ctx(peer).local;
+        Event::ChildDown { peer, spi_in, spi_out, tunnel, .. } => {
+            let (l, user) = (ctx(peer).local, group_of(model, tunnel, *peer));
             vec![
-                (6, "602304", format!("IPSEC: An outbound LAN-to-LAN SA (SPI= 0x{spi_out:08X}) between {l} and {peer} (user= {peer}) has been deleted.")),
-                (6, "602304", format!("IPSEC: An inbound LAN-to-LAN SA (SPI= 0x{spi_in:08X}) between {peer} and {l} (user= {peer}) has been deleted.")),
+                (6, "602304", format!("IPSEC: An outbound LAN-to-LAN SA (SPI= 0x{spi_out:08X}) between {l} and {peer} (user= {user}) has been deleted.")),
+                (6, "602304", format!("IPSEC: An inbound LAN-to-LAN SA (SPI= 0x{spi_in:08X}) between {peer} and {l} (user= {user}) has been deleted.")),
             ]
         }
         Event::P1NoneAcceptable { peer, .. } => vec![(3, "713902", format!("IP = {peer}, All SA proposals found unacceptable"))],

@@ -23,6 +23,8 @@ pub mod dialect;
 pub mod doc;
 pub mod esp_events;
 pub mod events;
+pub mod json;
+pub mod sessiondb;
 pub mod show_sa;
 pub mod state;
 pub mod users;

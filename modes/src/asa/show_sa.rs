@@ -1,6 +1,6 @@
 //! The ASA's VPN exec commands, from the engine's state: `show crypto
 //! isakmp sa` / `show crypto ikev1 sa [detail]`, `show crypto ipsec sa
-//! [peer A]`, `show vpn-sessiondb [detail] l2l`, `clear crypto ipsec sa
+//! [peer A]`, `show vpn-sessiondb [detail] l2l` (`sessiondb.rs`), `clear crypto ipsec sa
 //! [peer A]`, `clear crypto isakmp|ikev1 sa`, `debug crypto ikev1|ipsec
 //! [LEVEL]`, `undebug all`, `show logging`, `terminal monitor`, `ping`.
 //! Layouts: the ASA 9.x captures of the corpus (`../shared/corpus/outputs/asa`)
@@ -12,6 +12,7 @@ use edgesh_engine::config::{EspAuth, EspEncr, ExchangeMode, IkeAuthAlg, IkeEncr}
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::endpoint::{ChildSa, IkeSa};
 use edgesh_engine::ike::events::Role;
+use serde::Serialize;
 use std::net::Ipv4Addr;
 
 use crate::cisco_common::{G, add};
@@ -20,7 +21,7 @@ const CR: &str = "Show crypto information";
 
 
 /// The ASA's state of an IKEv1 SA: `MM_ACTIVE` / `AM_ACTIVE` once up, else the exchange's wait state.
-fn state(s: &IkeSa) -> &'static str {
+pub(super) fn state(s: &IkeSa) -> &'static str {
     use edgesh_engine::ike::events::P1State::*;
     let main = s.mode == ExchangeMode::Main;
     match (s.state, s.role) {
@@ -36,17 +37,20 @@ fn state(s: &IkeSa) -> &'static str {
     }
 }
 
-fn encr_word(e: IkeEncr) -> &'static str {
+pub(super) fn encr_word(e: IkeEncr) -> &'static str {
     match e {
         IkeEncr::DesCbc => "des",
         IkeEncr::TripleDesCbc => "3des",
         IkeEncr::Aes128Cbc => "aes",
         IkeEncr::Aes192Cbc => "aes192",
         IkeEncr::Aes256Cbc => "aes256",
+        // IKEv2 only: never an IKEv1 SA's.
+        IkeEncr::Aes128Gcm16 => "aes-gcm",
+        IkeEncr::Aes256Gcm16 => "aes-gcm-256",
     }
 }
 
-fn hash_word(h: IkeAuthAlg) -> &'static str {
+pub(super) fn hash_word(h: IkeAuthAlg) -> &'static str {
     match h {
         IkeAuthAlg::HmacMd5_96 => "MD5",
         IkeAuthAlg::HmacSha1_96 => "SHA",
@@ -95,47 +99,53 @@ pub fn ikev1_sa(r: &Router, detail: bool, v2_line: bool, out: &mut dyn Out) {
     }
 }
 
-/// `show crypto ikev2 sa` in the ASA layout (Genie's asa `ShowCryptoIkev2Sa` reads it).
-pub fn ikev2_sa(r: &Router, out: &mut dyn Out) {
+/// One IKEv2 SA of `show crypto ikev2 sa`, as the text and `| json` (Genie's asa schema) read it.
+#[derive(Clone, Debug)]
+pub struct V2SaRow {
+    pub session_id: u32,
+    pub status: &'static str,
+    pub child_count: usize,
+    pub local: String,
+    pub remote: String,
+    pub state: &'static str,
+    pub role: &'static str,
+    /// `AES-CBC`, `AES-GCM`, `3DES`, `DES`, `Unknown`.
+    pub encryption: &'static str,
+    pub key_size: Option<usize>,
+    pub hash: &'static str,
+    pub dh_group: u16,
+    pub lifetime: u32,
+    pub active_secs: u64,
+    /// (local selector, remote selector, ESP SPI in, out).
+    pub children: Vec<(String, String, u32, u32)>,
+}
+
+/// The rows of `show crypto ikev2 sa`.
+pub fn ikev2_rows(r: &Router) -> Vec<V2SaRow> {
     use edgesh_engine::ike::crypto::{CipherAlg, HashAlg};
     use edgesh_engine::ike::v2::State;
     use edgesh_engine::ike::v2::keys::Encr;
     let now = r.now_ms();
     let v2 = r.ike().v2();
-    let sas: Vec<_> = v2.sas().iter().filter(|s| s.state != State::Deleting).collect();
-    out.line("");
-    if sas.is_empty() {
-        out.line("There are no IKEv2 SAs");
-        return;
-    }
-    out.line("IKEv2 SAs:");
-    out.line("");
-    for s in sas {
+    let range = |t: &Selector| {
+        let lo = t.net.network();
+        let hi = std::net::Ipv4Addr::from(u32::from(lo) | !u32::from(t.mask()));
+        let (plo, phi) = if t.port == 0 { (0, 65535) } else { (t.port, t.port) };
+        format!("{lo}/{plo} - {hi}/{phi}")
+    };
+    let mut rows = Vec::new();
+    for s in v2.sas().iter().filter(|s| s.state != State::Deleting) {
         let kids: Vec<&ChildSa> = v2.child_sas().iter().filter(|c| c.ike == s.conn).collect();
         let up = s.state == State::Established;
-        let status = match (up, kids.is_empty()) {
-            (true, false) => "UP-ACTIVE",
-            (true, true) => "UP-IDLE",
-            _ => "DOWN-NEGOTIATING",
-        };
-        let id = s.conn.saturating_sub(edgesh_engine::ike::v2::CONN_BASE);
-        out.line(&format!("Session-id:{id}, Status:{status}, IKE count:1, CHILD count:{}", kids.len()));
-        out.line("");
-        out.line("Tunnel-id Local                                               Remote                                                  Status         Role");
-        let local = format!("{}/{}", s.local.ip(), s.local.port());
-        let remote = format!("{}/{}", s.remote.ip(), s.remote.port());
-        let state = if up { "READY" } else { "NEGOTIATING" };
-        let role = if s.role == Role::Initiator { "INITIATOR" } else { "RESPONDER" };
-        out.line(&format!("{id:>9} {local:<52}{remote:<57}{state:<9}{role}"));
-        let suite = match &s.suite {
+        let (encryption, key_size, hash, dh_group) = match &s.suite {
             Some(su) => {
-                let encr = match su.encr {
-                    Encr::Cbc(CipherAlg::Aes(k)) => format!("AES-CBC, keysize: {}", k * 8),
-                    Encr::Cbc(CipherAlg::TripleDes) => "3DES".into(),
-                    Encr::Cbc(CipherAlg::Des) => "DES".into(),
-                    Encr::Gcm(k) => format!("AES-GCM, keysize: {}", k * 8),
+                let (e, k) = match su.encr {
+                    Encr::Cbc(CipherAlg::Aes(k)) => ("AES-CBC", Some(k * 8)),
+                    Encr::Cbc(CipherAlg::TripleDes) => ("3DES", None),
+                    Encr::Cbc(CipherAlg::Des) => ("DES", None),
+                    Encr::Gcm(k) => ("AES-GCM", Some(k * 8)),
                 };
-                let hash = match su.integ.map(|i| i.hash) {
+                let h = match su.integ.map(|i| i.hash) {
                     None => "None",
                     Some(HashAlg::Md5) => "MD596",
                     Some(HashAlg::Sha1) => "SHA96",
@@ -143,28 +153,62 @@ pub fn ikev2_sa(r: &Router, out: &mut dyn Out) {
                     Some(HashAlg::Sha384) => "SHA384",
                     Some(HashAlg::Sha512) => "SHA512",
                 };
-                format!("Encr: {encr}, Hash: {hash}, DH Grp:{}, Auth sign: PSK, Auth verify: PSK", su.group)
+                (e, k, h, su.group)
             }
-            None => "Encr: Unknown, Hash: None, DH Grp:0, Auth sign: PSK, Auth verify: PSK".into(),
+            None => ("Unknown", None, "None", 0),
         };
-        out.line(&format!("      {suite}"));
-        out.line(&format!("      Life/Active Time: {}/{} sec", s.lifetime, now.saturating_sub(s.established.unwrap_or(s.created)) / 1000));
-        for c in kids {
-            let range = |t: &Selector| {
-                let lo = t.net.network();
-                let hi = std::net::Ipv4Addr::from(u32::from(lo) | !u32::from(t.mask()));
-                let (plo, phi) = if t.port == 0 { (0, 65535) } else { (t.port, t.port) };
-                format!("{lo}/{plo} - {hi}/{phi}")
-            };
-            out.line(&format!("Child sa: local selector  {}", range(&c.local_ts)));
-            out.line(&format!("          remote selector {}", range(&c.remote_ts)));
-            out.line(&format!("          ESP spi in/out: 0x{:08x}/0x{:08x}", c.spi_in, c.spi_out));
-        }
+        rows.push(V2SaRow {
+            session_id: s.conn.saturating_sub(edgesh_engine::ike::v2::CONN_BASE),
+            status: match (up, kids.is_empty()) {
+                (true, false) => "UP-ACTIVE",
+                (true, true) => "UP-IDLE",
+                _ => "DOWN-NEGOTIATING",
+            },
+            child_count: kids.len(),
+            local: format!("{}/{}", s.local.ip(), s.local.port()),
+            remote: format!("{}/{}", s.remote.ip(), s.remote.port()),
+            state: if up { "READY" } else { "NEGOTIATING" },
+            role: if s.role == Role::Initiator { "INITIATOR" } else { "RESPONDER" },
+            encryption,
+            key_size,
+            hash,
+            dh_group,
+            lifetime: s.lifetime,
+            active_secs: now.saturating_sub(s.established.unwrap_or(s.created)) / 1000,
+            children: kids.iter().map(|c| (range(&c.local_ts), range(&c.remote_ts), c.spi_in, c.spi_out)).collect(),
+        });
     }
+    rows
 }
 
-fn dotted(s: &Selector) -> String {
-    format!("({}/{}/{}/{})", s.net.network(), s.mask(), s.proto, s.port)
+/// `show crypto ikev2 sa` in the ASA layout (Genie's asa `ShowCryptoIkev2Sa` reads it).
+pub fn ikev2_sa(r: &Router, out: &mut dyn Out) {
+    let rows = ikev2_rows(r);
+    out.line("");
+    if rows.is_empty() {
+        out.line("There are no IKEv2 SAs");
+        return;
+    }
+    out.line("IKEv2 SAs:");
+    out.line("");
+    for x in rows {
+        let id = x.session_id;
+        out.line(&format!("Session-id:{id}, Status:{}, IKE count:1, CHILD count:{}", x.status, x.child_count));
+        out.line("");
+        out.line("Tunnel-id Local                                               Remote                                                  Status         Role");
+        out.line(&format!("{id:>9} {:<52}{:<57}{:<9}{}", x.local, x.remote, x.state, x.role));
+        let encr = match x.key_size {
+            Some(k) => format!("{}, keysize: {k}", x.encryption),
+            None => x.encryption.to_string(),
+        };
+        out.line(&format!("      Encr: {encr}, Hash: {}, DH Grp:{}, Auth sign: PSK, Auth verify: PSK", x.hash, x.dh_group));
+        out.line(&format!("      Life/Active Time: {}/{} sec", x.lifetime, x.active_secs));
+        for (l, rm, i, o) in &x.children {
+            out.line(&format!("Child sa: local selector  {l}"));
+            out.line(&format!("          remote selector {rm}"));
+            out.line(&format!("          ESP spi in/out: 0x{i:08x}/0x{o:08x}"));
+        }
+    }
 }
 
 /// An ACE's address as the ASA prints it: `host A`, `any4` or `A MASK`.
@@ -213,6 +257,8 @@ fn iv_size(esp: Option<(EspEncr, Option<EspAuth>)>) -> usize {
 
 /// The crypto map tag and sequence of a tunnel `MAP-SEQ` (a dynamic map's: `MAP-SEQ[-DSEQ]`).
 fn map_of(tunnel: &str) -> (String, String) {
+    // `MAP-SEQ@GROUP`: the tunnel a tunnel-group named by an identity answers through.
+    let tunnel = tunnel.split('@').next().unwrap_or(tunnel);
     let mut parts: Vec<&str> = tunnel.rsplitn(3, '-').collect();
     parts.reverse();
     match parts.as_slice() {
@@ -223,12 +269,126 @@ fn map_of(tunnel: &str) -> (String, String) {
     }
 }
 
-/// `show crypto ipsec sa [peer A]` in the ASA 9 layout (the corpus capture, ntc-templates' template).
-pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
+/// A selector as `(addr/mask/prot/port)` parts.
+#[derive(Serialize, Clone, Debug)]
+pub struct Ident {
+    pub addr: Ipv4Addr,
+    pub mask: Ipv4Addr,
+    pub prot: u8,
+    pub port: u16,
+}
+
+impl Ident {
+    fn of(s: &Selector) -> Ident {
+        Ident { addr: s.net.network(), mask: s.mask(), prot: s.proto, port: s.port }
+    }
+}
+
+/// One IPsec SA pair of `show crypto ipsec sa`, as the text and `| json` read it.
+#[derive(Serialize, Clone, Debug)]
+pub struct IpsecSaRow {
+    pub interface: String,
+    pub crypto_map: String,
+    pub seq: String,
+    pub local_addr: Ipv4Addr,
+    pub access_list: String,
+    /// The access-list entry the SA protects (`permit ip A MASK B MASK`).
+    pub access_list_entry: String,
+    pub local_ident: Ident,
+    pub remote_ident: Ident,
+    pub current_peer: Ipv4Addr,
+    pub pkts_encaps: u64,
+    pub pkts_encrypt: u64,
+    pub pkts_digest: u64,
+    pub pkts_decaps: u64,
+    pub pkts_decrypt: u64,
+    pub pkts_verify: u64,
+    pub send_errors: u64,
+    pub recv_errors: u64,
+    pub local_port: u16,
+    pub remote_port: u16,
+    pub path_mtu: u32,
+    pub ipsec_overhead: usize,
+    pub esp_overhead: usize,
+    pub outbound_spi: String,
+    pub inbound_spi: String,
+    pub transform: String,
+    pub ike_version: u8,
+    pub nat_t: bool,
+    pub conn_id: u32,
+    pub remaining_kbytes: u64,
+    pub remaining_seconds: u64,
+    pub iv_size: usize,
+}
+
+/// The rows of `show crypto ipsec sa [peer A]`: per IPsec SA pair, in the order of the SAs.
+pub fn ipsec_rows(r: &Router, peer: Option<Ipv4Addr>) -> Vec<IpsecSaRow> {
     let model = r.asa.model.clone();
     let now = r.now_ms();
-    let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| peer.is_none_or(|p| *c.remote.ip() == p)).collect();
-    if kids.is_empty() {
+    let mut rows = Vec::new();
+    for c in r.ike().child_sas().iter().filter(|c| peer.is_none_or(|p| *c.remote.ip() == p)) {
+        let t = model.tunnels.get(&c.tunnel);
+        let interface = t.and_then(|t| t.bind_interface.as_ref()).map(|b| b.0.clone()).unwrap_or_else(|| "outside".into());
+        let (crypto_map, seq) = map_of(&c.tunnel);
+        let acl = t.and_then(|t| t.entries.iter().next()).and_then(|(_, e)| match e {
+            edgesh_engine::config::TunnelEntry::Policy(p) => p.access_group.clone(),
+            _ => None,
+        });
+        let proto = if c.local_ts.proto == 0 { "ip".to_string() } else { c.local_ts.proto.to_string() };
+        let authed = c.esp.is_some_and(|(e, a)| a.is_some() || e.is_aead());
+        let (pin, pout) = (c.packets_in, c.packets_out);
+        let iv = iv_size(c.esp);
+        // ESP overhead: SPI and sequence (8), IV, pad and trailer (up to 17 with a 16-byte block), ICV (12 or 16), new IP header (20); UDP 8 more when encapsulated.
+        let icv = match c.esp.and_then(|e| e.1) {
+            Some(EspAuth::HmacSha256_128) => 16,
+            Some(EspAuth::HmacSha384_192) => 24,
+            Some(EspAuth::HmacSha512_256) => 32,
+            Some(_) => 12,
+            None if c.esp.is_some_and(|e| e.0.is_aead()) => 16,
+            None => 0,
+        };
+        let esp_part = 8 + iv + 17 + icv;
+        rows.push(IpsecSaRow {
+            interface,
+            crypto_map,
+            seq,
+            local_addr: *c.local.ip(),
+            access_list: acl.unwrap_or_default(),
+            access_list_entry: format!("permit {proto} {} {}", ace_addr(&c.local_ts), ace_addr(&c.remote_ts)),
+            local_ident: Ident::of(&c.local_ts),
+            remote_ident: Ident::of(&c.remote_ts),
+            current_peer: *c.remote.ip(),
+            pkts_encaps: pout,
+            pkts_encrypt: pout,
+            pkts_digest: if authed { pout } else { 0 },
+            pkts_decaps: pin,
+            pkts_decrypt: pin,
+            pkts_verify: if authed { pin } else { 0 },
+            send_errors: 0,
+            recv_errors: r.engine.esp_drops(c.spi_in).total(),
+            local_port: c.local.port(),
+            remote_port: c.remote.port(),
+            path_mtu: 1500,
+            ipsec_overhead: esp_part + 20 + if c.encap { 8 } else { 0 },
+            esp_overhead: esp_part,
+            outbound_spi: format!("0x{:08X}", c.spi_out),
+            inbound_spi: format!("0x{:08X}", c.spi_in),
+            transform: transform(c.esp),
+            ike_version: if c.ike >= edgesh_engine::ike::v2::CONN_BASE { 2 } else { 1 },
+            nat_t: c.encap,
+            conn_id: c.ike,
+            remaining_kbytes: c.remaining_kbytes().unwrap_or(4_608_000),
+            remaining_seconds: c.remaining_seconds(now),
+            iv_size: iv,
+        });
+    }
+    rows
+}
+
+/// `show crypto ipsec sa [peer A]` in the ASA 9 layout (the corpus capture, ntc-templates' template).
+pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
+    let rows = ipsec_rows(r, peer);
+    if rows.is_empty() {
         out.line("");
         out.line(&match peer {
             Some(p) => format!("There are no ipsec sas for peer {p}"),
@@ -236,79 +396,56 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
         });
         return;
     }
-    // Per interface, the SAs (newest of each selector pair), in the order of their tunnels.
-    let mut by_if: Vec<(String, Vec<&ChildSa>)> = Vec::new();
-    for c in kids {
-        let t = model.tunnels.get(&c.tunnel);
-        let nameif = t.and_then(|t| t.bind_interface.as_ref()).map(|b| b.0.clone()).unwrap_or_else(|| "outside".into());
-        match by_if.iter_mut().find(|x| x.0 == nameif) {
-            Some(x) => x.1.push(c),
-            None => by_if.push((nameif, vec![c])),
+    // Per interface, the SAs in the order of their tunnels.
+    let mut by_if: Vec<(&str, Vec<&IpsecSaRow>)> = Vec::new();
+    for x in &rows {
+        match by_if.iter_mut().find(|y| y.0 == x.interface) {
+            Some(y) => y.1.push(x),
+            None => by_if.push((&x.interface, vec![x])),
         }
     }
+    let dotted = |i: &Ident| format!("({}/{}/{}/{})", i.addr, i.mask, i.prot, i.port);
     for (nameif, list) in by_if {
         out.line(&format!("interface: {nameif}"));
-        for c in list {
-            let (tag, seq) = map_of(&c.tunnel);
-            let acl = model.tunnels.get(&c.tunnel).and_then(|t| t.entries.iter().next()).and_then(|(_, e)| match e {
-                edgesh_engine::config::TunnelEntry::Policy(p) => p.access_group.clone(),
-                _ => None,
-            });
-            let local = c.local.ip();
-            let remote = c.remote.ip();
-            out.line(&format!("    Crypto map tag: {tag}, seq num: {seq}, local addr: {local}"));
+        for x in list {
+            let (local, remote, tag) = (x.local_addr, x.current_peer, &x.crypto_map);
+            out.line(&format!("    Crypto map tag: {tag}, seq num: {}, local addr: {local}", x.seq));
             out.line("");
-            let proto = if c.local_ts.proto == 0 { "ip".to_string() } else { c.local_ts.proto.to_string() };
-            out.line(&format!("      access-list {} extended permit {proto} {} {} ", acl.unwrap_or_default(), ace_addr(&c.local_ts), ace_addr(&c.remote_ts)));
-            out.line(&format!("      local ident (addr/mask/prot/port): {}", dotted(&c.local_ts)));
-            out.line(&format!("      remote ident (addr/mask/prot/port): {}", dotted(&c.remote_ts)));
+            out.line(&format!("      access-list {} extended {} ", x.access_list, x.access_list_entry));
+            out.line(&format!("      local ident (addr/mask/prot/port): {}", dotted(&x.local_ident)));
+            out.line(&format!("      remote ident (addr/mask/prot/port): {}", dotted(&x.remote_ident)));
             out.line(&format!("      current_peer: {remote}"));
             out.line("");
             out.line("");
-            let authed = c.esp.is_some_and(|(e, a)| a.is_some() || e.is_aead());
-            let (pin, pout) = (c.packets_in, c.packets_out);
-            let (din, dout) = if authed { (pin, pout) } else { (0, 0) };
-            let drops = r.engine.esp_drops(c.spi_in).total();
-            out.line(&format!("      #pkts encaps: {pout}, #pkts encrypt: {pout}, #pkts digest: {dout}"));
-            out.line(&format!("      #pkts decaps: {pin}, #pkts decrypt: {pin}, #pkts verify: {din}"));
+            out.line(&format!("      #pkts encaps: {}, #pkts encrypt: {}, #pkts digest: {}", x.pkts_encaps, x.pkts_encrypt, x.pkts_digest));
+            out.line(&format!("      #pkts decaps: {}, #pkts decrypt: {}, #pkts verify: {}", x.pkts_decaps, x.pkts_decrypt, x.pkts_verify));
             out.line("      #pkts compressed: 0, #pkts decompressed: 0");
-            out.line(&format!("      #pkts not compressed: {pout}, #pkts comp failed: 0, #pkts decomp failed: 0"));
+            out.line(&format!("      #pkts not compressed: {}, #pkts comp failed: 0, #pkts decomp failed: 0", x.pkts_encaps));
             out.line("      #pre-frag successes: 0, #pre-frag failures: 0, #fragments created: 0");
             out.line("      #PMTUs sent: 0, #PMTUs rcvd: 0, #decapsulated frgs needing reassembly: 0");
             out.line("      #TFC rcvd: 0, #TFC sent: 0");
             out.line("      #Valid ICMP Errors rcvd: 0, #Invalid ICMP Errors rcvd: 0");
-            out.line(&format!("      #send errors: 0, #recv errors: {drops}"));
+            out.line(&format!("      #send errors: {}, #recv errors: {}", x.send_errors, x.recv_errors));
             out.line("");
-            out.line(&format!("      local crypto endpt.: {local}/{}, remote crypto endpt.: {remote}/{}", c.local.port(), c.remote.port()));
-            let iv = iv_size(c.esp);
-            // ESP overhead: SPI and sequence (8), IV, pad and trailer (up to 17 with a 16-byte block), ICV (12 or 16), new IP header (20); UDP 8 more when encapsulated.
-            let icv = match c.esp.and_then(|e| e.1) {
-                Some(EspAuth::HmacSha256_128) => 16,
-                Some(EspAuth::HmacSha384_192) => 24,
-                Some(EspAuth::HmacSha512_256) => 32,
-                Some(_) => 12,
-                None if c.esp.is_some_and(|e| e.0.is_aead()) => 16,
-                None => 0,
-            };
-            let esp_part = 8 + iv + 17 + icv;
-            let overhead = esp_part + 20 + if c.encap { 8 } else { 0 };
-            out.line(&format!("      path mtu 1500, ipsec overhead {overhead}({esp_part}), media mtu 1500"));
+            out.line(&format!("      local crypto endpt.: {local}/{}, remote crypto endpt.: {remote}/{}", x.local_port, x.remote_port));
+            out.line(&format!("      path mtu {}, ipsec overhead {}({}), media mtu 1500", x.path_mtu, x.ipsec_overhead, x.esp_overhead));
             out.line("      PMTU time remaining (sec): 0, DF policy: copy-df");
             out.line("      ICMP error validation: disabled, TFC packets: disabled");
-            out.line(&format!("      current outbound spi: {:08X}", c.spi_out));
-            out.line(&format!("      current inbound spi : {:08X}", c.spi_in));
+            out.line(&format!("      current outbound spi: {}", &x.outbound_spi[2..]));
+            out.line(&format!("      current inbound spi : {}", &x.inbound_spi[2..]));
             out.line("");
-            let v = if c.ike >= edgesh_engine::ike::v2::CONN_BASE { "IKEv2" } else { "IKEv1" };
-            let settings = if c.encap { format!("{{L2L, Tunnel,  NAT-T-Encaps, {v}, }}") } else { format!("{{L2L, Tunnel, {v}, }}") };
-            for (dir, spi) in [("inbound", c.spi_in), ("outbound", c.spi_out)] {
+            let v = format!("IKEv{}", x.ike_version);
+            let settings = if x.nat_t { format!("{{L2L, Tunnel,  NAT-T-Encaps, {v}, }}") } else { format!("{{L2L, Tunnel, {v}, }}") };
+            for (dir, spi) in [("inbound", &x.inbound_spi), ("outbound", &x.outbound_spi)] {
+                let n = u32::from_str_radix(&spi[2..], 16).unwrap_or(0);
                 out.line(&format!("    {dir} esp sas:"));
-                out.line(&format!("      spi: 0x{spi:08X} ({spi})"));
+                out.line(&format!("      spi: {spi} ({n})"));
                 out.line("         SA State: active");
-                out.line(&format!("         transform: {} no compression", transform(c.esp)));
+                out.line(&format!("         transform: {} no compression", x.transform));
                 out.line(&format!("         in use settings ={settings}"));
-                out.line(&format!("         slot: 0, conn_id: {}, crypto-map: {tag}", c.ike));
-                out.line(&format!("         sa timing: remaining key lifetime (kB/sec): ({}/{})", c.remaining_kbytes().unwrap_or(4_608_000), c.remaining_seconds(now)));
-                out.line(&format!("         IV size: {iv} bytes"));
+                out.line(&format!("         slot: 0, conn_id: {}, crypto-map: {tag}", x.conn_id));
+                out.line(&format!("         sa timing: remaining key lifetime (kB/sec): ({}/{})", x.remaining_kbytes, x.remaining_seconds));
+                out.line(&format!("         IV size: {} bytes", x.iv_size));
                 out.line("         replay detection support: Y");
                 out.line("         Anti replay bitmap:");
                 out.line("          0x00000000 0x00000001");
@@ -318,7 +455,7 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
     }
 }
 
-fn esp_word(e: Option<EspEncr>) -> &'static str {
+pub(super) fn esp_word(e: Option<EspEncr>) -> &'static str {
     match e {
         Some(EspEncr::DesCbc) => "DES",
         Some(EspEncr::TripleDesCbc) => "3DES",
@@ -332,17 +469,19 @@ fn esp_word(e: Option<EspEncr>) -> &'static str {
     }
 }
 
-fn ike_encr_word(e: IkeEncr) -> &'static str {
+pub(super) fn ike_encr_word(e: IkeEncr) -> &'static str {
     match e {
         IkeEncr::DesCbc => "DES",
         IkeEncr::TripleDesCbc => "3DES",
         IkeEncr::Aes128Cbc => "AES128",
         IkeEncr::Aes192Cbc => "AES192",
         IkeEncr::Aes256Cbc => "AES256",
+        IkeEncr::Aes128Gcm16 => "AES-GCM-128",
+        IkeEncr::Aes256Gcm16 => "AES-GCM-256",
     }
 }
 
-fn ike_hash_word(h: IkeAuthAlg) -> &'static str {
+pub(super) fn ike_hash_word(h: IkeAuthAlg) -> &'static str {
     match h {
         IkeAuthAlg::HmacMd5_96 => "MD5",
         IkeAuthAlg::HmacSha1_96 => "SHA1",
@@ -352,7 +491,7 @@ fn ike_hash_word(h: IkeAuthAlg) -> &'static str {
     }
 }
 
-fn esp_hash_word(a: Option<EspAuth>) -> &'static str {
+pub(super) fn esp_hash_word(a: Option<EspAuth>) -> &'static str {
     match a {
         Some(EspAuth::HmacMd5_96) => "MD5",
         Some(EspAuth::HmacSha1_96) => "SHA1",
@@ -372,82 +511,6 @@ pub fn asa_time(secs: u64) -> String {
     match w.as_slice() {
         [wd, mon, day, time, year, tz] => format!("{time} {tz} {wd} {mon} {} {year}", day.trim_start_matches('0')),
         _ => d,
-    }
-}
-
-fn duration(secs: u64) -> String {
-    format!("{}h:{:02}m:{:02}s", secs / 3600, secs / 60 % 60, secs % 60)
-}
-
-/// `show vpn-sessiondb [detail] l2l`: one session per peer with an IKE SA.
-pub fn sessiondb(r: &Router, detail: bool, out: &mut dyn Out) {
-    let now = r.now_ms();
-    let ikes: Vec<&IkeSa> = r.ike().ike_sas().iter().filter(|s| s.is_established()).collect();
-    if ikes.is_empty() {
-        out.line("INFO: There are presently no active sessions of the type specified");
-        return;
-    }
-    out.line("");
-    out.line(&format!("Session Type: LAN-to-LAN{}", if detail { " Detailed" } else { "" }));
-    out.line("");
-    for (i, s) in ikes.iter().enumerate() {
-        let peer = *s.remote.ip();
-        let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| c.ike == s.conn).collect();
-        let (btx, brx) = kids.iter().fold((0u64, 0u64), |a, c| (a.0 + c.bytes_out, a.1 + c.bytes_in));
-        let since = s.established.unwrap_or(s.created);
-        let p = s.chosen.as_ref();
-        let enc = p.map(|p| ike_encr_word(p.encr)).unwrap_or("none");
-        let esp_enc = kids.first().map(|c| esp_word(c.esp.map(|e| e.0))).unwrap_or("none");
-        let hash = p.map(|p| ike_hash_word(p.hash)).unwrap_or("none");
-        let esp_hash = kids.first().map(|c| esp_hash_word(c.esp.and_then(|e| e.1))).unwrap_or("none");
-        if detail {
-            out.line(&format!(" Connection   : {peer}"));
-            out.line(&format!(" Index        : {:<23}IP Addr      : {peer}", i + 1));
-            out.line(&format!(" Protocol     : {:<23}Encryption   : {esp_enc}", "IPSecLAN2LAN"));
-            out.line(&format!(" Bytes Tx     : {btx:<23}Bytes Rx     : {brx}"));
-            out.line(&format!(" Login Time   : {}", asa_time(since / 1000)));
-            let d = now.saturating_sub(since) / 1000;
-            out.line(&format!(" Duration     : {}:{:02}:{:02}", d / 3600, d / 60 % 60, d % 60));
-            out.line(" Filter Name  :");
-            out.line("  ");
-            out.line(&format!(" IKE Sessions: 1 IPSec Sessions: {}", kids.len()));
-            out.line("  ");
-            out.line(" IKE:");
-            out.line(&format!("   Session ID   : {}", s.conn));
-            out.line(&format!("   UDP Src Port : {:<23}UDP Dst Port : {}", s.remote.port(), s.local.port()));
-            out.line(&format!("   IKE Neg Mode : {:<23}Auth Mode    : preSharedKeys", if s.mode == ExchangeMode::Main { "Main" } else { "Aggressive" }));
-            out.line(&format!("   Encryption   : {enc:<23}Hashing      : {hash}"));
-            let left = s.expires().saturating_sub(now) / 1000;
-            out.line(&format!("   Rekey Int (T): {:<23}Rekey Left(T): {left} Seconds", format!("{} Seconds", s.lifetime)));
-            out.line(&format!("   D/H Group    : {}", p.map(|p| p.group).unwrap_or(0)));
-            for c in &kids {
-                out.line("  ");
-                out.line(" IPSec:");
-                out.line(&format!("   Session ID   : {}", c.id));
-                out.line(&format!("   Local Addr   : {}/{}", c.local_ts.net.network(), c.local_ts.mask()));
-                out.line(&format!("   Remote Addr  : {}/{}", c.remote_ts.net.network(), c.remote_ts.mask()));
-                out.line(&format!("   Encryption   : {:<23}Hashing      : {}", esp_word(c.esp.map(|e| e.0)), esp_hash_word(c.esp.and_then(|e| e.1))));
-                // Without PFS the ASA prints no PFS Group.
-                match c.pfs {
-                    Some(g) => out.line(&format!("   Encapsulation: {:<23}PFS Group    : {g}", "Tunnel")),
-                    None => out.line("   Encapsulation: Tunnel"),
-                }
-                out.line(&format!("   Rekey Int (T): {:<23}Rekey Left(T): {} Seconds", format!("{} Seconds", c.lifetime_seconds), c.remaining_seconds(now)));
-                out.line(&format!("   Bytes Tx     : {:<23}Bytes Rx     : {}", c.bytes_out, c.bytes_in));
-                out.line(&format!("   Pkts Tx      : {:<23}Pkts Rx      : {}", c.packets_out, c.packets_in));
-            }
-            out.line("");
-        } else {
-            out.line(&format!("Connection   : {peer}"));
-            out.line(&format!("Index        : {:<23}IP Addr      : {peer}", i + 1));
-            out.line("Protocol     : IKEv1 IPsec");
-            out.line(&format!("Encryption   : IKEv1: (1){enc}  IPsec: ({}){esp_enc}", kids.len()));
-            out.line(&format!("Hashing      : IKEv1: (1){hash}  IPsec: ({}){esp_hash}", kids.len()));
-            out.line(&format!("Bytes Tx     : {btx:<23}Bytes Rx     : {brx}"));
-            out.line(&format!("Login Time   : {}", asa_time(since / 1000)));
-            out.line(&format!("Duration     : {}", duration(now.saturating_sub(since) / 1000)));
-            out.line("");
-        }
     }
 }
 
@@ -484,7 +547,7 @@ pub fn register(g: &mut G) {
         Ok(())
     });
     add(g, "show vpn-sessiondb [detail] l2l", &[SH, "Show VPN session database", "Show detailed information", "LAN-to-LAN sessions"], |s, a, o| {
-        sessiondb(&synced(s), a.has("detail"), o);
+        super::sessiondb::render(&synced(s), a.has("detail"), o);
         Ok(())
     });
     add(g, "clear crypto ipsec sa [peer A.B.C.D]", &["Reset functions", "Clear crypto information", "IPsec", "Security associations (a delete is sent to the peer)", "Of one peer", "Peer address"], |s, a, _| {
@@ -583,5 +646,6 @@ mod tests {
         assert_eq!(map_of("outside_map-10"), ("outside_map".into(), "10".into()));
         assert_eq!(map_of("outside-map-10"), ("outside-map".into(), "10".into()));
         assert_eq!(map_of("dyn_map-65535-20"), ("dyn_map".into(), "65535".into()));
+        assert_eq!(map_of("outside_map-65535@branch.example.com"), ("outside_map".into(), "65535".into()));
     }
 }

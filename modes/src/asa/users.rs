@@ -5,7 +5,8 @@
 //! SSH). The default privilege is 2, as on the ASA; `privilege 15` logs in
 //! at `ciscoasa# `.
 
-use crate::session::{LoginUser, Router};
+use crate::out::Out;
+use crate::session::{Args, CmdResult, LoginUser, Router, Session};
 use base64ct::{Base64, Encoding};
 
 /// The ASA's default user privilege.
@@ -55,6 +56,58 @@ pub fn authenticate(r: &Router, user: &str, password: &str) -> Option<LoginUser>
     }
 }
 
+/// The SHA-256 hash of a key blob as the ASA shows it: lower-case hex pairs separated by colons.
+pub fn key_hash(blob: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(blob).iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}
+
+/// A hash typed with `hashed`: 32 hex pairs separated by colons, kept in lower case.
+fn parse_hash(w: &str) -> Option<String> {
+    let parts: Vec<&str> = w.split(':').collect();
+    (parts.len() == 32 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))).then(|| w.to_ascii_lowercase())
+}
+
+/// `ssh authentication publickey KEY [hashed]`: stored as its hash, one key per user.
+pub fn ssh_publickey(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let w = a.req("WORD")?;
+    let h = if a.has("hashed") {
+        parse_hash(w).ok_or_else(|| "Invalid SSH public key hash (32 hex pairs separated by colons)".to_string())?
+    } else {
+        let k = crate::sshconf::ConfKey::parse(w).map_err(|e| format!("Invalid SSH public key: {e}"))?;
+        key_hash(&k.blob)
+    };
+    super::set_line(s, "ssh authentication publickey", &format!("ssh authentication publickey {h} hashed"));
+    Ok(())
+}
+
+/// The key hashes of a user (`username NAME attributes` / `ssh authentication publickey H hashed`).
+pub fn key_hashes(r: &Router, user: &str) -> Vec<String> {
+    let head = format!("username {user} attributes");
+    r.asa.doc.root.iter().filter(|n| n.text == head).flat_map(|n| n.children.iter()).filter_map(|c| {
+        let w: Vec<&str> = c.text.split_whitespace().collect();
+        match w.as_slice() {
+            ["ssh", "authentication", "publickey", h, "hashed"] => Some(h.to_string()),
+            _ => None,
+        }
+    }).collect()
+}
+
+/// Does this key (its wire-format blob) open `user`'s account?
+pub fn key_allowed(r: &Router, user: &str, blob: &[u8]) -> bool {
+    let h = key_hash(blob);
+    key_hashes(r, user).iter().any(|k| crate::passwords::ct_eq(k.as_bytes(), h.as_bytes()))
+}
+
+/// The user a key proved: with the privilege of its `username NAME password ... privilege N` line (2 without one).
+pub fn key_user(r: &Router, name: &str) -> Option<LoginUser> {
+    if key_hashes(r, name).is_empty() {
+        return None;
+    }
+    let privilege = users(r).into_iter().find(|u| u.0 == name).map(|u| u.1).unwrap_or(DEFAULT_PRIVILEGE);
+    Some(LoginUser { name: name.to_string(), privilege, max_privilege: privilege, context: "local".into() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +120,13 @@ mod tests {
         assert!(!verify("cisco124", &h));
         assert!(!verify("cisco123", "$sha512$x$y$z"));
         assert!(!verify("cisco123", "plain"));
+    }
+
+    #[test]
+    fn key_hashes_are_sha256_in_colon_hex() {
+        // SHA-256 of "abc".
+        assert_eq!(key_hash(b"abc"), "ba:78:16:bf:8f:01:cf:ea:41:41:40:de:5d:ae:22:23:b0:03:61:a3:96:17:7a:9c:b4:10:ff:61:f2:00:15:ad");
+        assert_eq!(parse_hash(&key_hash(b"abc").to_uppercase()), Some(key_hash(b"abc")));
+        assert_eq!(parse_hash("ba:78"), None);
     }
 }

@@ -41,6 +41,10 @@ vpn load-balancing, vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryp
 > object-group protocol => object-group-protocol
 > object-group icmp-type => object-group-icmp
 
+@username config-username
+group-lock, password-storage, vpn-access-hours, vpn-filter, vpn-framed-ip-address, vpn-group-policy, vpn-idle-timeout,
+vpn-session-timeout, vpn-simultaneous-logins, vpn-tunnel-protocol, webvpn, no
+
 @class-map config-cmap
 match, description, no
 

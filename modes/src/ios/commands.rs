@@ -828,13 +828,7 @@ fn line_password(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
 }
 
 fn global(g: &mut G) {
-    add(g, "crypto key zeroize [rsa [WORD]]", &["Encryption module", "Long term key operations", "Remove keys", "Remove RSA keys", "keypair label"], |s, _, o| {
-        // A one-time operation: asked, never stored in the configuration.
-        o.line("% All keys will be removed.");
-        o.line("% All router certs issued using these keys will also be removed.");
-        s.ios.confirm = Some(super::state::Pending { yes_no: true, prompt: "Do you really want to remove these keys? [yes/no]: ".into(), action: super::state::PendingAction::Zeroize });
-        Ok(())
-    });
+    super::pki_keys::register_global(g);
     add(g, "service password-encryption", &["Modify use of network based services", "Encrypt system passwords"], service_password_encryption);
     add(g, &format!("logging buffered [<4096-2147483647>] {LOG_LEVELS}"), &["Modify message logging facilities", "Set buffered logging parameters", "Logging buffer size (bytes)", "System is unusable", "Immediate action needed", "Critical conditions", "Error conditions", "Warning conditions", "Normal but significant conditions", "Informational messages", "Debugging messages"], logging);
     add(g, "logging host A.B.C.D [transport udp port <1-65535>]", &["Modify message logging facilities", "Set syslog server IP address and parameters", "IP address of the syslog server", "Specify the transport protocol", "UDP", "Specify the UDP port", "Port"], logging);
@@ -921,6 +915,7 @@ fn global(g: &mut G) {
 /// Exec commands of the IKE engine: state, clearing, debugging, ping.
 fn crypto_exec(g: &mut G) {
     super::show_pki::register(g);
+    super::pki_keys::register_exec(g);
     const SH: &str = "Show running system information";
     const CR: &str = "Encryption module";
     add(g, "show crypto isakmp sa [detail]", &[SH, CR, "Show ISAKMP information", "Show ISAKMP Security Associations", "Show detailed information"], |s, a, o| {

@@ -155,16 +155,7 @@ fn expand_entry(w: &[&str], groups: &BTreeMap<String, (bool, Option<Vec<Vec<Stri
 /// non-contiguous wildcards cannot be expressed: noted by the caller).
 fn acl_rule(w: &[&str]) -> Option<AclRule> {
     let (proto, rest) = w.split_first()?;
-    let protocol = match *proto {
-        "ip" => None,
-        "tcp" => Some(6),
-        "udp" => Some(17),
-        "icmp" => Some(1),
-        "esp" => Some(50),
-        "ahp" => Some(51),
-        "gre" => Some(47),
-        n => Some(n.parse().ok()?),
-    };
+    let protocol = crate::cisco_acl::protocol(proto)?;
     let (src, n) = acl_addr(rest)?;
     let rest = &rest[n..];
     let (src_port, n) = port(rest).map(|(p, n)| (Some(p), n)).unwrap_or((None, 0));
@@ -558,6 +549,8 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let mut pfs: Option<u16> = None;
         let mut profile: Option<String> = None;
         let mut profile_v2: Option<String> = None;
+        // `reverse-route` (not `static`): routes follow the SAs (engine::routes).
+        let rri = n.children.iter().any(|c| c.text == "reverse-route");
         for c in &n.children {
             match words(&c.text).as_slice() {
                 ["set", "isakmp-profile", p] => profile = Some(p.to_string()),
@@ -696,6 +689,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         };
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
         t.on_traffic = true;
+        t.ts_guided_routes = rri;
         if local_addr.is_none() {
             notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
         }
@@ -716,6 +710,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             let mut tsets: Vec<String> = Vec::new();
             let mut acl: Option<String> = None;
             let mut pfs: Option<u16> = None;
+            let rri = n.children.iter().any(|c| c.text == "reverse-route");
             for c in &n.children {
                 match words(&c.text).as_slice() {
                     ["set", "transform-set", ts @ ..] => tsets = ts.iter().map(|s| s.to_string()).collect(),
@@ -757,6 +752,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             t.ike_policy = Some(ike_name);
             t.bind_interface = ifname.map(|i| (i, None));
             t.dynamic_map = true;
+            t.ts_guided_routes = rri;
             t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
             if local_addr.is_none() {
                 notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
@@ -1140,6 +1136,20 @@ interface GigabitEthernet0/0
         assert_eq!(t.bind_interface, Some(("Tunnel1".to_string(), None)));
         no_errors(cfg);
         assert!(problems_of(cfg, "Tunnel1").is_empty(), "{:?}", problems_of(cfg, "Tunnel1"));
+    }
+
+    #[test]
+    fn an_ikev2_proposal_with_aes_gcm_has_prfs_and_no_integrity() {
+        let text = "crypto ikev2 proposal G\n encryption aes-gcm-256 aes-gcm-128\n prf sha384\n group 19 20\ncrypto ikev2 policy POL\n proposal G\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9 255.255.255.255\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec transform-set T esp-gcm 256\n mode tunnel\ncrypto map CM 10 ipsec-isakmp\n set peer 203.0.113.9\n set transform-set T\n set ikev2-profile PROF\n match address 101\naccess-list 101 permit ip 10.0.0.0 0.0.0.255 10.1.0.0 0.0.0.255\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map CM\n";
+        let c = compile(&load(text));
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        let pol = &c.config.contexts["local"].ike_policies["CM-10-ike"];
+        let got: Vec<(IkeEncr, Prf, u16)> = pol.proposals.values().map(|n| &c.config.ike_proposals[n]).map(|p| (p.encryption, p.prf, p.dh_group)).collect();
+        assert_eq!(got, [(IkeEncr::Aes256Gcm16, Prf::HmacSha384, 19), (IkeEncr::Aes256Gcm16, Prf::HmacSha384, 20), (IkeEncr::Aes128Gcm16, Prf::HmacSha384, 19), (IkeEncr::Aes128Gcm16, Prf::HmacSha384, 20)]);
+        no_errors(&c.config);
+        // Without a prf the proposal is incomplete for GCM, and said so.
+        let c = compile(&load(&text.replace(" prf sha384\n", "")));
+        assert!(c.notes.iter().any(|n| n == "crypto ikev2 proposal G is incomplete (AES-GCM needs a prf): not used"), "{:?}", c.notes);
     }
 
     #[test]

@@ -60,12 +60,14 @@ pub fn state(s: &mut Session, a: &Args) -> Result<serde_json::Value, String> {
 }
 
 fn encr_word(proto: &str) -> Option<&'static str> {
-    IkeEncr::ALL.iter().find(|e| e.proto_name() == proto).map(|e| match e {
-        IkeEncr::Aes128Cbc => "encr aes",
-        IkeEncr::Aes192Cbc => "encr aes 192",
-        IkeEncr::Aes256Cbc => "encr aes 256",
-        IkeEncr::TripleDesCbc => "encr 3des",
-        IkeEncr::DesCbc => "encr des",
+    IkeEncr::ALL.iter().find(|e| e.proto_name() == proto).and_then(|e| match e {
+        IkeEncr::Aes128Cbc => Some("encr aes"),
+        IkeEncr::Aes192Cbc => Some("encr aes 192"),
+        IkeEncr::Aes256Cbc => Some("encr aes 256"),
+        IkeEncr::TripleDesCbc => Some("encr 3des"),
+        IkeEncr::DesCbc => Some("encr des"),
+        // No `crypto isakmp policy` has GCM.
+        IkeEncr::Aes128Gcm16 | IkeEncr::Aes256Gcm16 => None,
     })
 }
 

@@ -17,6 +17,9 @@ fn ios_encr(e: Result<IkeEncr, u16>) -> (String, Option<u16>) {
         Ok(IkeEncr::Aes128Cbc) => ("AES-CBC".into(), Some(128)),
         Ok(IkeEncr::Aes192Cbc) => ("AES-CBC".into(), Some(192)),
         Ok(IkeEncr::Aes256Cbc) => ("AES-CBC".into(), Some(256)),
+        // IKEv1 offers are read into these only from AES-CBC, DES and 3DES.
+        Ok(IkeEncr::Aes128Gcm16) => ("AES-GCM".into(), Some(128)),
+        Ok(IkeEncr::Aes256Gcm16) => ("AES-GCM".into(), Some(256)),
         Err(v) => (format!("{v}"), None),
     }
 }
@@ -108,18 +111,26 @@ pub fn ios_log(e: &Event) -> Vec<(u8, &'static str, String)> {
 pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
     let mut v = Vec::new();
     match e {
-        Event::Received { conn, peer, exchange: x, msgid, payloads } if f.isakmp => {
-            v.push(format!("ISAKMP (0:{conn}): received packet from {} sport {} Global ({})", peer.ip(), peer.port(), exchange::name(*x)));
+        // The packet lines as IOS 12.4 and later print them: ports, and the
+        // SA's role and state (`(R) MM_SA_SETUP`; a first message `(N) NEW SA`).
+        Event::Received { conn, peer, msgid, payloads, sa_state, local_port, .. } if f.isakmp => {
+            v.push(format!("ISAKMP (0:{conn}): received packet from {} dport {local_port} sport {} Global {}", peer.ip(), peer.port(), sa_text(*sa_state)));
             for p in payloads {
                 if *p != payload::HASH || *msgid == 0 {
                     v.push(format!("ISAKMP (0:{conn}): processing {} payload. message ID = {msgid}", payload::name(*p)));
                 }
             }
         }
-        Event::Sent { conn, peer, exchange: x, retransmit, .. } if f.isakmp => {
-            v.push(format!("ISAKMP (0:{conn}): {}sending packet to {} peer_port {} ({})", if *retransmit { "re" } else { "" }, peer.ip(), peer.port(), exchange::name(*x)));
+        Event::Sent { conn, peer, retransmit, sa_state, local_port, .. } if f.isakmp => {
+            v.push(format!("ISAKMP (0:{conn}): {}sending packet to {} my_port {local_port} peer_port {} {}", if *retransmit { "re" } else { "" }, peer.ip(), peer.port(), sa_text(*sa_state)));
         }
-        Event::State { conn, old, new, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): Old State = {old}  New State = {new}")),
+        // IOS's debug prints its IKE state machine's steps (`IKE_READY`,
+        // `IKE_I_MM1` ... `IKE_R_MM5`, `IKE_P1_COMPLETE`), as in a public
+        // IOS-XE `debug crypto isakmp` capture; the MM_ names are those of
+        // `show crypto isakmp sa` and the packet lines. Main mode; aggressive
+        // mode keeps the state change below (no public capture of its steps found).
+        Event::P1Step { conn, role, number, sent, .. } if f.isakmp => v.extend(mm_step(*conn, *role, *number, *sent)),
+        Event::State { conn, old, new, .. } if f.isakmp && (*old == P1State::AgInitExch || *new == P1State::AgInitExch) => v.push(format!("ISAKMP (0:{conn}): Old State = {old}  New State = {new}")),
         // Seed 002: a peer with no certificate where one is needed, and no key either.
         Event::CertAuthFailed { peer, version: 1, failure: edgesh_engine::pki::CertFailure::NoCert, .. } if f.isakmp => v.push(format!("ISAKMP: No cert, and no keys (public or pre-shared) with remote peer {peer}")),
         Event::P1Check { conn, transform, proposal, priority: prio, offered, result, more, .. } if f.isakmp => {
@@ -231,6 +242,8 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
             v.push("ISAKMP: IPSec policy invalidated proposal".into());
             v.push(format!("ISAKMP (0:{conn}): SA not acceptable!"));
         }
+        // Seed 002: "IPSEC(initialize_sas): invalid proxy IDs" after the proposal request.
+        Event::InvalidProxyIds { .. } if f.ipsec => v.push("IPSEC(initialize_sas): invalid proxy IDs".into()),
         Event::Selectors { conn, sent: false, initiator, responder, .. } if f.isakmp => {
             v.push(format!("ISAKMP (0:{conn}): {}", ios_id(initiator).replacen(' ', " src ", 1)));
             v.push(format!("ISAKMP (0:{conn}): {}", ios_id(responder).replacen(' ', " dst ", 1)));
@@ -296,6 +309,37 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
     v
 }
 
+/// An SA's role and state as IOS's packet lines print them: `(I) MM_NO_STATE`, `(N) NEW SA`.
+/// IOS pads QM_IDLE there to 13 characters (`(R) QM_IDLE      `, as captured).
+fn sa_text(s: Option<(Role, P1State)>) -> String {
+    let st = |st: P1State| if st == P1State::QmIdle { "QM_IDLE      ".to_string() } else { st.to_string() };
+    match s {
+        Some((Role::Initiator, s)) => format!("(I) {}", st(s)),
+        Some((Role::Responder, s)) => format!("(R) {}", st(s)),
+        None => "(N) NEW SA".into(),
+    }
+}
+
+/// IOS's state-machine lines for main-mode message `number` sent or taken
+/// in by `role`: the input, then `Old State = X  New State = Y ` (the
+/// trailing blank is IOS's).
+fn mm_step(conn: u32, role: Role, number: u8, sent: bool) -> Vec<String> {
+    let r = if role == Role::Initiator { 'I' } else { 'R' };
+    let input = match (sent, number) {
+        (true, 1) => "IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM",
+        (true, _) => "IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE",
+        (false, _) => "IKE_MESG_FROM_PEER, IKE_MM_EXCH",
+    };
+    let old = if number <= 1 { "IKE_READY".to_string() } else { format!("IKE_{r}_MM{}", number - 1) };
+    let new = if number == 6 && role == Role::Responder { "IKE_P1_COMPLETE".to_string() } else { format!("IKE_{r}_MM{number}") };
+    let mut v = vec![format!("ISAKMP (0:{conn}): Input = {input}"), format!("ISAKMP (0:{conn}): Old State = {old}  New State = {new} ")];
+    if number == 6 && role == Role::Initiator {
+        v.push(format!("ISAKMP (0:{conn}): Input = IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE"));
+        v.push(format!("ISAKMP (0:{conn}): Old State = IKE_I_MM6  New State = IKE_P1_COMPLETE "));
+    }
+    v
+}
+
 /// A lifetime attribute as IOS's debug prints it: `(basic) of N`, or the
 /// four bytes of a variable-length value (`(VPI) of  0x0 0x46 0x50 0x0`, seed 002).
 fn life_duration(v: impl Into<u64>) -> String {
@@ -318,7 +362,9 @@ fn id_proxy(id: &IdRepr) -> String {
     match edgesh_engine::ike::matching::id_selector(id) {
         Some(s) => {
             let s = Selector { proto: id.protocol, port: id.port, ..s };
-            format!("{}/{}/{}/{} (type={})", s.net.network(), s.mask(), s.proto, s.port, id.id_type)
+            // The address as received (seed 002: `10.1.1.1/255.255.255.0/0/0 (type=4)`), a range's network.
+            let addr = if id.id_type == edgesh_engine::ike::wire::id_type::IPV4_ADDR_RANGE { None } else { id.addr(0) };
+            format!("{}/{}/{}/{} (type={})", addr.unwrap_or(s.net.network()), s.mask(), s.proto, s.port, id.id_type)
         }
         None => format!("{}/{}/{} (type={})", id.data_text(), id.protocol, id.port, id.id_type),
     }
@@ -446,5 +492,42 @@ mod tests {
         assert_eq!(ios_log(&failed), [(6, "IKMP_MODE_FAILURE", "Processing of Main Mode failed with peer at 150.150.150.1".to_string())]);
         let nf = Event::P2PeerNotFound { conn: 3, peer: [198, 174, 236, 6].into(), initiator: IdRepr::ipv4([10, 0, 0, 76].into()), responder: IdRepr::ipv4([198, 174, 238, 203].into()) };
         assert_eq!(ios_debug(&nf, &on()), ["IPSEC(validate_transform_proposal): peer address 198.174.236.6 not found", "ISAKMP (0:3): SA not acceptable!"]);
+    }
+
+    /// Seed 002's "Invalid Proxy IDs" case: the proposal request with the
+    /// peer's host-specific subnet proxy, then the key engine's refusal.
+    #[test]
+    fn invalid_proxy_ids_as_in_seed_002() {
+        let subnet = |a: [u8; 4], m: [u8; 4]| IdRepr { id_type: edgesh_engine::ike::wire::id_type::IPV4_ADDR_SUBNET, protocol: 0, port: 0, data: [a, m].concat() };
+        let (local_id, remote_id) = (subnet([10, 1, 1, 1], [255, 255, 255, 0]), subnet([20, 1, 1, 1], [255, 255, 255, 0]));
+        let acc = Event::P2Accepted { conn: 1, peer: [192, 1, 1, 2].into(), local: [192, 1, 1, 1].into(), part: 1, local_id: local_id.clone(), remote_id: remote_id.clone(), protocol: proto::ESP, esp: Some((EspEncr::DesCbc, Some(EspAuth::HmacMd5_96))), ah: None };
+        let v = ios_debug(&acc, &on());
+        assert!(v[0].starts_with("IPSEC(validate_proposal_request): proposal part #1,\n  (key eng. msg.) dest= 192.1.1.1, src= 192.1.1.2,\n    dest_proxy= 10.1.1.1/255.255.255.0/0/0 (type=4),\n    src_proxy= 20.1.1.1/255.255.255.0/0/0 (type=4)"), "{v:?}");
+        let bad = Event::InvalidProxyIds { conn: 1, peer: [192, 1, 1, 2].into(), initiator: remote_id, responder: local_id };
+        assert_eq!(ios_debug(&bad, &on()), ["IPSEC(initialize_sas): invalid proxy IDs"]);
+        assert!(ios_debug(&bad, &DebugFlags { ipsec: false, ..on() }).is_empty(), "a debug crypto ipsec line");
+    }
+
+    /// The main-mode steps as a public IOS-XE `debug crypto isakmp` capture
+    /// prints them, both roles (IKE_READY -> IKE_I_MM1 ... IKE_P1_COMPLETE).
+    #[test]
+    fn main_mode_steps_in_ios_state_machine_names() {
+        let step = |role, number, sent| ios_debug(&Event::P1Step { conn: 1003, peer: [103, 1, 1, 1].into(), role, number, sent }, &on());
+        assert_eq!(step(Role::Responder, 1, false), ["ISAKMP (0:1003): Input = IKE_MESG_FROM_PEER, IKE_MM_EXCH", "ISAKMP (0:1003): Old State = IKE_READY  New State = IKE_R_MM1 "]);
+        assert_eq!(step(Role::Responder, 2, true), ["ISAKMP (0:1003): Input = IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE", "ISAKMP (0:1003): Old State = IKE_R_MM1  New State = IKE_R_MM2 "]);
+        assert_eq!(step(Role::Responder, 6, true)[1], "ISAKMP (0:1003): Old State = IKE_R_MM5  New State = IKE_P1_COMPLETE ");
+        assert_eq!(step(Role::Initiator, 1, true), ["ISAKMP (0:1003): Input = IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM", "ISAKMP (0:1003): Old State = IKE_READY  New State = IKE_I_MM1 "]);
+        assert_eq!(step(Role::Initiator, 4, false)[1], "ISAKMP (0:1003): Old State = IKE_I_MM3  New State = IKE_I_MM4 ");
+        assert_eq!(step(Role::Initiator, 6, false)[1..], ["ISAKMP (0:1003): Old State = IKE_I_MM5  New State = IKE_I_MM6 ", "ISAKMP (0:1003): Input = IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE", "ISAKMP (0:1003): Old State = IKE_I_MM6  New State = IKE_P1_COMPLETE "]);
+        // The packet lines of the same capture: ports, role and MM_ state.
+        let peer: std::net::SocketAddrV4 = "103.1.1.1:512".parse().unwrap();
+        let rx = Event::Received { conn: 0, peer, exchange: exchange::MAIN, msgid: 0, payloads: vec![], sa_state: None, local_port: 500 };
+        assert_eq!(ios_debug(&rx, &on()), ["ISAKMP (0:0): received packet from 103.1.1.1 dport 500 sport 512 Global (N) NEW SA"]);
+        let tx = Event::Sent { conn: 0, peer, exchange: exchange::MAIN, msgid: 0, payloads: vec![], retransmit: false, sa_state: Some((Role::Responder, P1State::MmSaSetup)), local_port: 500 };
+        assert_eq!(ios_debug(&tx, &on()), ["ISAKMP (0:0): sending packet to 103.1.1.1 my_port 500 peer_port 512 (R) MM_SA_SETUP"]);
+        let qm = Event::Received { conn: 1003, peer, exchange: exchange::QUICK, msgid: 7, payloads: vec![], sa_state: Some((Role::Responder, P1State::QmIdle)), local_port: 4500 };
+        assert_eq!(ios_debug(&qm, &on()), ["ISAKMP (0:1003): received packet from 103.1.1.1 dport 4500 sport 512 Global (R) QM_IDLE      "]);
+        let mm = Event::State { conn: 1, peer: [103, 1, 1, 1].into(), old: P1State::MmSaSetup, new: P1State::MmKeyExch };
+        assert!(ios_debug(&mm, &on()).is_empty(), "main mode: the steps, not MM_ names");
     }
 }

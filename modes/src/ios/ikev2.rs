@@ -38,9 +38,24 @@ impl V2Proposal {
 
     /// Every combination, in IOS's order of preference (encryption, then
     /// integrity, then PRF, then group), as single-valued engine proposals.
+    /// An AEAD cipher (`aes-gcm-128|256`, RFC 5282) has no integrity: it
+    /// combines with each configured `prf` only (none configured: no
+    /// combination, as the proposal is incomplete for it).
     pub fn combinations(&self) -> Vec<IkeProposal> {
         let mut v = Vec::new();
         for e in &self.enc {
+            if e.is_aead() {
+                for prf in &self.prf {
+                    for g in &self.groups {
+                        let mut p = IkeProposal::new(IkeVersion::V2);
+                        p.encryption = *e;
+                        p.prf = *prf;
+                        p.dh_group = *g;
+                        v.push(p);
+                    }
+                }
+                continue;
+            }
             for i in &self.integ {
                 let prfs = if self.prf.is_empty() { vec![prf_of(*i)] } else { self.prf.clone() };
                 for prf in prfs {
@@ -163,6 +178,8 @@ impl Ikev2 {
                                     "aes-cbc-128" => p.enc.push(IkeEncr::Aes128Cbc),
                                     "aes-cbc-192" => p.enc.push(IkeEncr::Aes192Cbc),
                                     "aes-cbc-256" => p.enc.push(IkeEncr::Aes256Cbc),
+                                    "aes-gcm-128" => p.enc.push(IkeEncr::Aes128Gcm16),
+                                    "aes-gcm-256" => p.enc.push(IkeEncr::Aes256Gcm16),
                                     other => notes.push(format!("{}: encryption {other} is not supported by the engine", n.text)),
                                 }
                             }
@@ -299,8 +316,12 @@ impl Ikev2 {
                 return Vec::new();
             }
         };
-        if p.enc.is_empty() || p.integ.is_empty() || p.groups.is_empty() {
+        if p.enc.is_empty() || p.groups.is_empty() || (p.enc.iter().any(|e| !e.is_aead()) && p.integ.is_empty()) {
             notes.push(format!("crypto ikev2 proposal {name} is incomplete (it needs encryption, integrity and group): not used"));
+            return Vec::new();
+        }
+        if p.enc.iter().any(|e| e.is_aead()) && p.prf.is_empty() {
+            notes.push(format!("crypto ikev2 proposal {name} is incomplete (AES-GCM needs a prf): not used"));
             return Vec::new();
         }
         let all = p.combinations();

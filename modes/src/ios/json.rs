@@ -179,6 +179,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             crate::ios::commit::sync(&mut s.router());
             value(&crate::engine::tshark_keys(&s.router()))
         }
+        "show crypto key mypubkey {rsa | ec} [WORD]" => Ok(crate::ios::pki_keys::mypubkey_json(s, a)),
         "show clock" => value(&serde_json::json!({ "clock": format!("*{}", crate::time::date_time(s.router().now())) })),
         "show privilege" => value(&serde_json::json!({ "privilege_level": s.privilege })),
         _ => return None,
@@ -640,12 +641,16 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
         let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| c.tunnel == p.name).collect();
         let (v2_up, v2_since, v2_port) = crate::ios::show_ikev2::established(r, &p.name);
         let up = ike.iter().any(|s| s.is_established()) || v2_up;
-        let status = match (up, kids.is_empty()) {
-            (true, false) => "UP-ACTIVE",
-            (true, true) => "UP-IDLE",
-            (false, false) => "UP-NO-IKE",
-            (false, true) if !ike.is_empty() => "DOWN-NEGOTIATING",
-            _ => "DOWN",
+        // Crypto-map entries to one peer are one session: its status is the group's (as the text's).
+        let group = crate::ios::show_sa::session_groups(r).into_iter().find(|g| g.2.iter().any(|x| x.name == p.name));
+        let status = match &group {
+            Some((_, _, ts)) if ts.len() > 1 => {
+                let gike = r.ike().ike_sas().iter().filter(|s| ts.iter().any(|x| x.name == s.tunnel)).collect::<Vec<_>>();
+                let gup = gike.iter().any(|s| s.is_established()) || ts.iter().any(|x| crate::ios::show_ikev2::established(r, &x.name).0);
+                let gkids = r.ike().child_sas().iter().any(|c| ts.iter().any(|x| x.name == c.tunnel));
+                crate::ios::show_sa::session_status(gup, !gkids, gike.is_empty())
+            }
+            _ => crate::ios::show_sa::session_status(up, kids.is_empty(), ike.is_empty()),
         };
         let port = ike.first().map(|s| s.remote.port()).or(v2_port).or(kids.first().map(|c| c.remote.port())).unwrap_or(500);
         let peer = p.remote.or(ike.first().map(|s| *s.remote.ip())).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());

@@ -30,6 +30,7 @@ pub mod ikev2;
 pub mod names;
 pub mod acl_check;
 pub mod pki;
+pub mod pki_keys;
 pub mod questions;
 pub mod modes_tree;
 pub mod show_archive;
@@ -162,6 +163,11 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
                     return done;
                 }
             }
+            // The caret at the first word no command of this mode or one above takes, as IOS puts it.
+            let err = match (err, if in_config { modes_tree::caret(s, line) } else { None }) {
+                (ParseError::Invalid { offset, detail }, Some(at)) if at > offset => ParseError::Invalid { offset: at, detail },
+                (e, _) => e,
+            };
             report(&err, line, indent, out);
             s.rejected += 1;
             false

@@ -89,6 +89,35 @@ pub fn no_level(s: &Session, rest: &str) -> Option<usize> {
     })
 }
 
+/// Where IOS's caret goes in a configuration line refused in the current
+/// mode: the farthest a command of this mode or of one above it gets, by
+/// the command graphs (`crypto ipsec transform-set T esp-foo` typed in a
+/// sub-mode: at `esp-foo`) and by the vocabulary of kept commands (the
+/// first word after the longest run of a command's keywords: `qos banana`
+/// at `banana`). `None` when no mode gets past the first word.
+pub fn caret(s: &Session, line: &str) -> Option<usize> {
+    let v = vocabulary();
+    let graph = (0..s.ios.stack.len())
+        .filter_map(|lvl| match graphs().get(s.ios.stack[lvl].mode).parse(line) {
+            Err(ParseError::Invalid { offset, .. }) => Some(offset),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let n = (0..s.ios.stack.len()).map(|lvl| v.keyword_prefix(family_at(s, lvl), line, true)).max().unwrap_or(0);
+    let mut kept = 0;
+    let mut off = 0;
+    for (i, w) in line.split_whitespace().enumerate() {
+        let Some(at) = line[off..].find(w).map(|x| x + off) else { break };
+        if i == n && n > 0 {
+            kept = at;
+            break;
+        }
+        off = at + w.len();
+    }
+    Some(graph.max(kept)).filter(|o| *o > 0)
+}
+
 /// Place a line no graph of the current mode accepts. `None`: refuse it.
 pub fn place(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> Option<bool> {
     // The words as typed in full first (a pasted configuration), then as

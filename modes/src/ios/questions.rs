@@ -68,12 +68,5 @@ fn run_pending(s: &mut Session, action: &super::state::PendingAction, out: &mut 
             out.line("[OK]");
             out.line("Erase of nvram: complete");
         }
-        PendingAction::Zeroize => {
-            // The router's own certificates go with its keys; CA certificates stay.
-            let mut r = s.router();
-            for n in r.ios_doc.root.iter_mut().filter(|n| n.text.starts_with("crypto pki certificate chain ") || n.text.starts_with("crypto ca certificate chain ")) {
-                n.children.retain(|c| c.text.split_whitespace().nth(1) == Some("ca"));
-            }
-        }
     }
 }

@@ -225,6 +225,8 @@ fn ike_encr(e: IkeEncr) -> &'static str {
         IkeEncr::DesCbc => "des",
         IkeEncr::TripleDesCbc => "3des",
         IkeEncr::Aes128Cbc | IkeEncr::Aes192Cbc | IkeEncr::Aes256Cbc => "aes",
+        // IKEv2 only: never an ISAKMP SA's.
+        IkeEncr::Aes128Gcm16 | IkeEncr::Aes256Gcm16 => "aes-gcm",
     }
 }
 
@@ -353,6 +355,9 @@ pub fn engine_connections(r: &Router) -> Vec<EngineConnection> {
                 IkeEncr::Aes128Cbc => "AES",
                 IkeEncr::Aes192Cbc => "AES192",
                 IkeEncr::Aes256Cbc => "AES256",
+                // IKEv2 only: never an ISAKMP SA's.
+                IkeEncr::Aes128Gcm16 => "AES-GCM",
+                IkeEncr::Aes256Gcm16 => "AES256-GCM",
             };
             format!("{}+{enc}", ike_hash(p.hash).to_uppercase())
         });

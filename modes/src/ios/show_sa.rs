@@ -156,7 +156,9 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                 out.push(String::new());
                 out.push(format!("     {dir} ah sas:"));
                 if let Some(s) = sa.filter(|s| s.ah.is_some()) {
-                    let (spi, conn) = if dir == "inbound" { (s.spi_in, s.id) } else { (s.spi_out, s.id + 1) };
+                    // A bundle's outbound AH SPI is its own (the peer may give AH and ESP different ones).
+                    let ah_out = s.ah_part.as_ref().map(|p| p.spi_out).unwrap_or(s.spi_out);
+                    let (spi, conn) = if dir == "inbound" { (s.spi_in, s.id) } else { (ah_out, s.id + 1) };
                     out.push(format!("      spi: 0x{spi:X}({spi})"));
                     out.push(format!("        transform: {} ,", ios_transform(None, s.ah)));
                     out.push("        in use settings ={Tunnel, }".into());
@@ -175,7 +177,6 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
 
 /// `show crypto session [detail]`.
 pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
-    let compiled = r.ios_model.clone();
     let now = r.now_ms();
     out.push("Crypto session current status".into());
     out.push(String::new());
@@ -186,24 +187,22 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
         out.push("R - IKE Auto Reconnect".into());
         out.push(String::new());
     }
-    for p in &r.ike().conf().peers {
-        let iface = compiled.tunnels.get(&p.name).and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone())).unwrap_or_else(|| "(none)".into());
-        let ike: Vec<&IkeSa> = r.ike().ike_sas().iter().filter(|s| s.tunnel == p.name).collect();
-        let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| c.tunnel == p.name).collect();
-        let (v2_up, v2_since, v2_port) = crate::ios::show_ikev2::established(r, &p.name);
-        let up = ike.iter().any(|s| s.is_established()) || v2_up;
-        let status = match (up, kids.is_empty()) {
-            (true, false) => "UP-ACTIVE",
-            (true, true) => "UP-IDLE",
-            (false, false) => "UP-NO-IKE",
-            (false, true) if !ike.is_empty() => "DOWN-NEGOTIATING",
-            _ => "DOWN",
-        };
+    // One block per interface and peer, as IOS groups a crypto session:
+    // several crypto-map entries (tunnels) to one peer share it, with all
+    // their IKE SAs and all their flows.
+    for (iface, peer, tunnels) in session_groups(r) {
+        let ike: Vec<&IkeSa> = r.ike().ike_sas().iter().filter(|s| tunnels.iter().any(|p| p.name == s.tunnel)).collect();
+        let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| tunnels.iter().any(|p| p.name == c.tunnel)).collect();
+        let v2: Vec<(bool, Option<u64>, Option<u16>)> = tunnels.iter().map(|p| crate::ios::show_ikev2::established(r, &p.name)).collect();
+        let v2_up = v2.iter().any(|x| x.0);
+        let v2_since = v2.iter().filter_map(|x| x.1).min();
+        let v2_port = v2.iter().find_map(|x| x.2);
+        let status = session_status(ike.iter().any(|s| s.is_established()) || v2_up, kids.is_empty(), ike.is_empty());
         let port = ike.first().map(|s| s.remote.port()).or(v2_port).or(kids.first().map(|c| c.remote.port())).unwrap_or(500);
-        let peer = p.remote.or(ike.first().map(|s| *s.remote.ip())).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
+        let first = &tunnels[0];
         out.push(format!("Interface: {iface}"));
         if detail {
-            if let Some(prof) = session_profile(&r.ios_doc, &p.name) {
+            if let Some(prof) = session_profile(&r.ios_doc, &first.name) {
                 out.push(format!("Profile: {prof}"));
             }
             if let Some(t) = ike.iter().filter_map(|s| s.established).chain(v2_since).min() {
@@ -212,9 +211,10 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
         }
         out.push(format!("Session status: {status}"));
         if detail {
-            let (fvrf, ivrf) = crate::ios::show_ikev2::session_vrfs(r, &p.name);
+            let (fvrf, ivrf) = crate::ios::show_ikev2::session_vrfs(r, &first.name);
             out.push(format!("Peer: {peer} port {port} fvrf: {fvrf} ivrf: {ivrf}"));
-            out.push(format!("      Phase1_id: {}", ike.iter().find_map(|s| s.peer_id.as_ref()).map(|i| i.data_text()).or_else(|| crate::ios::show_ikev2::phase1_id(r, &p.name)).unwrap_or_else(|| "(none)".into())));
+            let id = ike.iter().find_map(|s| s.peer_id.as_ref()).map(|i| i.data_text()).or_else(|| tunnels.iter().find_map(|p| crate::ios::show_ikev2::phase1_id(r, &p.name)));
+            out.push(format!("      Phase1_id: {}", id.unwrap_or_else(|| "(none)".into())));
             out.push("      Desc: (none)".into());
         } else {
             out.push(format!("Peer: {peer} port {port} "));
@@ -227,27 +227,62 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
                 out.push(format!("          Capabilities:{} connid:{} lifetime:{}", if caps.is_empty() { "(none)".to_string() } else { caps }, s.conn, hms(s.expires().saturating_sub(now) / 1000)));
             }
         }
-        crate::ios::show_ikev2::session_lines(r, &p.name, detail, now, out);
-        let flows: Vec<(usize, Selector, Selector)> = if p.dynamic {
-            kids.iter().map(|c| (c.child, c.local_ts, c.remote_ts)).collect()
-        } else {
-            p.children.iter().enumerate().map(|(i, c)| (i, c.local_ts, c.remote_ts)).collect()
-        };
-        for (ci, lts, rts) in flows {
-            let n = kids.iter().filter(|c| c.child == ci && (!p.dynamic || (c.local_ts == lts && c.remote_ts == rts))).count() * 2;
-            let proto = if lts.proto == 0 { "ip".to_string() } else { lts.proto.to_string() };
-            out.push(format!("  IPSEC FLOW: permit {proto} {} {}", acl_addr(&lts), acl_addr(&rts)));
-            out.push(format!("        Active SAs: {n}, origin: crypto map"));
-            if detail {
-                let newest = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created);
-                let life = newest.map(|c| (c.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), c.remaining_seconds(now))).unwrap_or((0, 0));
-                let (pin, pout) = newest.map(|c| (c.packets_in, c.packets_out)).unwrap_or((0, 0));
-                let drops = newest.map(|c| r.engine.esp_drops(c.spi_in).total()).unwrap_or(0);
-                out.push(format!("        Inbound:  #pkts dec'ed {pin} drop {drops} life (KB/Sec) {}/{}", life.0, life.1));
-                out.push(format!("        Outbound: #pkts enc'ed {pout} drop 0 life (KB/Sec) {}/{}", life.0, life.1));
+        for p in &tunnels {
+            crate::ios::show_ikev2::session_lines(r, &p.name, detail, now, out);
+        }
+        for p in &tunnels {
+            let kids: Vec<&&ChildSa> = kids.iter().filter(|c| c.tunnel == p.name).collect();
+            let flows: Vec<(usize, Selector, Selector)> = if p.dynamic {
+                kids.iter().map(|c| (c.child, c.local_ts, c.remote_ts)).collect()
+            } else {
+                p.children.iter().enumerate().map(|(i, c)| (i, c.local_ts, c.remote_ts)).collect()
+            };
+            for (ci, lts, rts) in flows {
+                let n = kids.iter().filter(|c| c.child == ci && (!p.dynamic || (c.local_ts == lts && c.remote_ts == rts))).count() * 2;
+                let proto = if lts.proto == 0 { "ip".to_string() } else { lts.proto.to_string() };
+                out.push(format!("  IPSEC FLOW: permit {proto} {} {}", acl_addr(&lts), acl_addr(&rts)));
+                out.push(format!("        Active SAs: {n}, origin: crypto map"));
+                if detail {
+                    let newest = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created);
+                    let life = newest.map(|c| (c.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), c.remaining_seconds(now))).unwrap_or((0, 0));
+                    let (pin, pout) = newest.map(|c| (c.packets_in, c.packets_out)).unwrap_or((0, 0));
+                    let drops = newest.map(|c| r.engine.esp_drops(c.spi_in).total()).unwrap_or(0);
+                    out.push(format!("        Inbound:  #pkts dec'ed {pin} drop {drops} life (KB/Sec) {}/{}", life.0, life.1));
+                    out.push(format!("        Outbound: #pkts enc'ed {pout} drop 0 life (KB/Sec) {}/{}", life.0, life.1));
+                }
             }
         }
         out.push(String::new());
+    }
+}
+
+/// The tunnels (crypto-map entries) of `show crypto session`, grouped by
+/// interface and peer address in configuration order: (interface, peer, tunnels).
+pub(crate) fn session_groups(r: &Router) -> Vec<(String, String, Vec<edgesh_engine::ike::PeerConf>)> {
+    let compiled = &r.ios_model;
+    let mut groups: Vec<(String, String, Vec<edgesh_engine::ike::PeerConf>)> = Vec::new();
+    for p in &r.ike().conf().peers {
+        let iface = compiled.tunnels.get(&p.name).and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone())).unwrap_or_else(|| "(none)".into());
+        let first_sa = r.ike().ike_sas().iter().find(|s| s.tunnel == p.name).map(|s| *s.remote.ip());
+        let peer = p.remote.or(first_sa).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
+        // Only configured peers share a block; a dynamic entry's sessions stay apart.
+        match groups.iter_mut().find(|g| p.remote.is_some() && g.0 == iface && g.1 == peer) {
+            Some(g) => g.2.push(p.clone()),
+            None => groups.push((iface, peer, vec![p.clone()])),
+        }
+    }
+    groups
+}
+
+/// A crypto session's status: IKE up or not, flows with SAs or none, an
+/// IKEv1 SA being negotiated or none.
+pub(crate) fn session_status(up: bool, no_flows: bool, no_ike: bool) -> &'static str {
+    match (up, no_flows) {
+        (true, false) => "UP-ACTIVE",
+        (true, true) => "UP-IDLE",
+        (false, false) => "UP-NO-IKE",
+        (false, true) if !no_ike => "DOWN-NEGOTIATING",
+        _ => "DOWN",
     }
 }
 

@@ -40,8 +40,6 @@ pub enum PendingAction {
     /// `no crypto pki trustpoint NAME` of an enrolled trustpoint: the
     /// trustpoint and its certificate chain.
     RemoveTrustpoint(String),
-    /// `crypto key zeroize rsa`: the router certificates issued with the keys.
-    Zeroize,
     /// `clear logging`: the log buffer.
     ClearLogging,
     /// `write erase` / `erase startup-config`: the startup configuration.

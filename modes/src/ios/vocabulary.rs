@@ -44,7 +44,7 @@ ip slb, ip source-route, ip ssh, ip subnet-zero, ip tacacs, ip tcp, ip telnet, i
 ipc, ipv6, isdn, l2tp, l2tp-class, lacp, license, lldp, logging, login, mac-address-table, management-interface, map-class,
 map-list, memory, memory-size, metadata, mgcp, mka, mls, mmi, modemcap, monitor, mpls, multilink, netconf, netconf-yang,
 network-clock, ntp, onep, parameter-map, platform, port-channel, power, priority-list, privilege, process, process-max-time,
-pseudowire-class, qos, queue-list, radius, radius-server, resource, restconf, rmon, route-tag, sampler, scheduler, scripting,
+pseudowire-class, qos account, qos control-packets, qos diffservmib, qos preserve, qos queue-softmax-multiplier, qos trace, queue-list, radius, radius-server, resource, restconf, rmon, route-tag, sampler, scheduler, scripting,
 sdm, secure, security, service, service-template, sip-ua, snmp, snmp-server, software, spanning-tree, stackwise-virtual,
 subscriber, switch, system, tacacs, tacacs-server, tftp-server, time-range, transceiver, udld, utd, version, virtual-service,
 vlan, voice, voice-port, vpdn, vpdn-group, vpn, vstack, vtp, wism, wsma, x25, xconnect, key config-key, crypto gdoi,
@@ -361,7 +361,7 @@ ip redirects, ip rip, ip route-cache, ip sap, ip split-horizon, ip summary-addre
 ip urpf, ip verify, ip virtual-reassembly, ip virtual-reassembly-out, ip router, ip irdp,
 ip tcp header-compression, ip rtp, ip security, ip ddns, ip probe, ipv6, isis, keepalive,
 lacp, lldp, load-interval, logging, mac-address, macsec, media-type, medium, mka, mls, mop, mpls, mtu, nat64, negotiation,
-ospfv3, peer, platform, power, pppoe, pppoe-client, ppp, priority-queue, pvc, qos, queue-set, rate-limit, redundancy, rmon,
+ospfv3, peer, platform, power, pppoe, pppoe-client, ppp, priority-queue, pvc, qos pre-classify, queue-set, rate-limit, redundancy, rmon,
 service-policy, snmp, spanning-tree, speed, standby, storm-control, switchport, tunnel key, tunnel path-mtu-discovery,
 tunnel bandwidth, tunnel checksum, tunnel ttl, tunnel tos, tunnel route-via, tunnel udlr, tunnel entropy, tunnel rbscp,
 tunnel endpoint, tunnel sequence-datagrams, tunnel mpls, tunnel nhrp, tunnel raw-packet-interface, udld, vlan-id, vrrp,
@@ -469,8 +469,11 @@ delay <1-16777215>
 load-interval <30-600>
 duplex {auto | full | half}
 negotiation auto
+qos pre-classify
 
 @global
+qos queue-softmax-multiplier <100-4800>
+qos diffservmib
 crypto isakmp aggressive-mode disable
 crypto isakmp enable [WORD]
 crypto isakmp fragmentation
@@ -586,6 +589,20 @@ mod tests {
         assert!(!v.knows("router-ospf", "router bgp 1", false));
     }
 
+    /// `docs/ios-vocabulary.md`'s "Words per mode" table is the table's.
+    #[test]
+    fn the_documented_word_counts_are_the_tables() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/ios-vocabulary.md")).expect("docs/ios-vocabulary.md");
+        let mut total = 0;
+        for (name, _, n) in vocabulary().counts() {
+            total += n;
+            let row = doc.lines().find(|l| l.starts_with(&format!("| `{name}` |"))).unwrap_or_else(|| panic!("{name}: no row in docs/ios-vocabulary.md"));
+            let last = row.trim_end_matches('|').rsplit('|').next().unwrap_or_default().trim();
+            assert_eq!(last, n.to_string(), "{name}: docs/ios-vocabulary.md says {last}");
+        }
+        assert!(doc.contains(&format!("| **all** | | | | | **{total}** |")), "the total is {total}");
+    }
+
     #[test]
     fn kept_crypto_lines_are_checked_to_the_last_word() {
         let v = vocabulary();
@@ -612,6 +629,19 @@ mod tests {
         assert_eq!(bad("interface", "duplex ful"), None);
         assert_eq!(bad("interface", "duplex fool"), Some(7));
         assert_eq!(bad("interface", "no keepalive"), None);
+        // The global `qos` commands IOS-XE has (its native model's `qos` container).
+        assert!(v.knows("global", "qos queue-softmax-multiplier 1200", false));
+        assert!(v.knows("global", "no qos diffservmib", false));
+        assert!(v.knows("global", "qos control-packets cdp-vtp", false));
+        assert!(!v.knows("global", "qos queue-softmax-multiplir 1200", true));
+        assert!(!v.knows("global", "qos banana", true));
+        assert!(!v.knows("global", "qos", true));
+        assert_eq!(bad("global", "qos queue-softmax-multiplier 99"), Some(29));
+        assert_eq!(bad("global", "qos queue-softmax-multiplier 1200"), None);
+        assert_eq!(bad("global", "qos diffservmib now"), Some(16));
+        assert!(v.knows("interface", "qos pre-classify", false));
+        assert!(!v.knows("interface", "qos pre-clasify", true));
+        assert_eq!(bad("interface", "qos pre-classify yes"), Some(17));
         // Every spec compiles.
         assert!(syntax().len() >= 6);
     }

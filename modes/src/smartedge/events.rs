@@ -135,7 +135,7 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             v.push((6, "SELECTORS", format!("Initiator SPD selectors {w}: {}", se_selector(initiator))));
             v.push((6, "SELECTORS", format!("Responder SPD selectors {w}: {}", se_selector(responder))));
         }
-        Event::ProxyIdMismatch { .. } | Event::P2PeerNotFound { .. } => v.push((4, "SELECTORS", "No matching SPD policy for the selectors received in IKE phase-II message.".into())),
+        Event::ProxyIdMismatch { .. } | Event::InvalidProxyIds { .. } | Event::P2PeerNotFound { .. } => v.push((4, "SELECTORS", "No matching SPD policy for the selectors received in IKE phase-II message.".into())),
         Event::IdMismatch { id, .. } => v.push((4, "ID", format!("Mismatching ID type ({}) and ID: {} with the configured IKE policy", id_type::name(id.id_type), id.data_text()))),
         // Table 5 rows 7 and 10: a peer authenticating with a certificate.
         Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::NoCert, .. } => v.push((4, "ID", "NO CERT found that matches with at least 1 remoteid configured in IKE policy".into())),

@@ -3,8 +3,8 @@
 //! `authentication`, or an IKEv1 proposal's method) the PKI material of its
 //! context's store (section 6.1, `modes/src/smartedge/pki_store.rs`): the
 //! trusted certificates are the anchors, the first non-trusted certificate
-//! with a key pair is this router's, its key loaded from
-//! `<state dir>/pki/keys/<key pair>.pem`; `validate-certificate-identity`
+//! with a key pair is this router's, its key loaded from the key store
+//! (`<state dir>/pki/keys/<key pair>@<context>.pem`, [`super::pki::key_label`]); `validate-certificate-identity`
 //! makes the peer's identity have to be in its certificate; CRL files in
 //! `<state dir>/pki/crl/` are checked.
 
@@ -42,7 +42,7 @@ pub fn attach(r: &Router, conf: &mut EngineConf) {
                 trust.anchors.extend(parsed);
             } else if let (Some(kp), None) = (&c.key_pair, &key) {
                 let Some(own): Option<Cert> = parsed.into_iter().next() else { continue };
-                match PrivateKey::load(&r.state_dir, kp) {
+                match PrivateKey::load(&r.state_dir, &super::pki::key_label(&p.context, kp)) {
                     Ok(k) if k.public() == own.key => {
                         key = Some(Arc::new(k));
                         certs.insert(0, own);
@@ -72,7 +72,7 @@ fn load_crls(state_dir: &std::path::Path) -> Vec<edgesh_engine::pki::validate::C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smartedge::pki_store::{Certificate, KeyPair, PkiStore};
+    use crate::smartedge::pki_store::{Certificate, PkiStore};
 
     #[test]
     fn an_rsa_signature_policy_gets_the_context_store() {
@@ -80,7 +80,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("edgesh-se-certs-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("pki/keys")).unwrap();
-        let kp = dir.join("pki/keys/kp1.pem");
+        let kp = dir.join(format!("pki/keys/{}.pem", crate::smartedge::pki::key_label("local", "kp1")));
         std::fs::write(&kp, include_str!("../../../engine/src/pki/testdata/left-rsa.key")).unwrap();
         std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o600)).unwrap();
         let text = "ike2 proposal p\n  dh-group 14\ncontext local\n  interface wan\n    ip address 192.0.2.1/24\n  ike2 policy peer\n    authentication rsa-signature\n    validate-certificate-identity\n    identity local 192.0.2.1\n    identity remote 192.0.2.2\n    seq 10 proposal p\ntunnel ipsec t1\n  peer-end-point local 192.0.2.1 remote 192.0.2.2 context local\n  ike-policy peer\n";
@@ -91,7 +91,6 @@ mod tests {
         let mut store = PkiStore::default();
         store.certificates.push(Certificate { handle: 1, trusted: true, key_pair: None, file: "ca.pem".into(), pem: include_str!("../../../engine/src/pki/testdata/ca.pem").into() });
         store.certificates.push(Certificate { handle: 2, trusted: false, key_pair: Some("kp1".into()), file: "me.pem".into(), pem: include_str!("../../../engine/src/pki/testdata/left-rsa.pem").into() });
-        store.key_pairs.insert("kp1".into(), KeyPair { kind: "rsa".into(), size: Some(2048), file: None });
         r.pki.insert("local".into(), store);
         let mut conf = EngineConf::from_config(&r.running);
         attach(&r, &mut conf);

@@ -36,6 +36,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             }))
         }
         "show tunnel ipsec name NAME diagnose" => super::diagnose::state(s, a),
+        "show ip route [all-contexts]" => Ok(super::show_route::json(s, a)),
         "show ipsec card SLOT/PORT statistics global context NAME" => {
             let ctx = a.get("NAME").unwrap_or_default().to_string();
             let cfg = s.view();
@@ -85,7 +86,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             value(&serde_json::json!({ "candidate": true, "added": added, "removed": removed }))
         }
         "show ike keys tshark" => value(&crate::engine::tshark_keys(&s.router())),
-        "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [handle <1-4294967295>:handle]" => {
+        "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [identity WORD:id | handle <1-4294967295>:handle]" => {
             let (trusted, h) = (a.has("trusted"), a.u32("handle"));
             let st = s.router().pki.get(&s.exec_context).cloned().unwrap_or_default();
             let certs: IndexMap<String, Value> = st
@@ -97,14 +98,21 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             value(&serde_json::json!({ "context": s.exec_context, "certificate": certs }))
         }
         "show pki key-pair [WORD]" => {
-            let st = s.router().pki.get(&s.exec_context).cloned().unwrap_or_default();
-            let pairs: IndexMap<String, Value> = st
-                .key_pairs
-                .iter()
+            // The key pairs are in the key store (`super::pki`); their keys are never shown.
+            let ctx = s.exec_context.clone();
+            let pairs: IndexMap<String, Value> = super::pki::key_pairs(s, &ctx)
+                .into_iter()
                 .filter(|(n, _)| a.get("WORD").is_none_or(|x| x == n.as_str()))
-                .map(|(n, k)| (n.clone(), serde_json::json!({ "type": k.kind, "bits": k.size, "file": k.file })))
+                .map(|(n, k)| {
+                    let (kind, bits) = match k.key.kind() {
+                        edgesh_engine::pki::keys::KeyKind::Rsa(b) => ("rsa", b),
+                        edgesh_engine::pki::keys::KeyKind::P256 => ("ecdsa-p256", 256),
+                        edgesh_engine::pki::keys::KeyKind::P384 => ("ecdsa-p384", 384),
+                    };
+                    (n, serde_json::json!({ "type": kind, "bits": bits, "created": k.created }))
+                })
                 .collect();
-            value(&serde_json::json!({ "context": s.exec_context, "key_pair": pairs }))
+            value(&serde_json::json!({ "context": ctx, "key_pair": pairs }))
         }
         "show pki certificate-request rsa [all]" => {
             let r = s.router();

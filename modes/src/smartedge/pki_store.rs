@@ -1,5 +1,7 @@
-//! What a context's PKI store holds (SmartEdge section 6.1): certificates
-//! and key pairs, by name.
+//! What a context's PKI store holds in memory (SmartEdge section 6.1):
+//! imported certificates with their handles, and the certificate requests
+//! written. Key pairs are in the router's key store on disk
+//! (`crate::keystore`; `pki.rs` names them).
 
 use std::collections::BTreeMap;
 
@@ -12,19 +14,11 @@ pub struct Certificate {
     pub pem: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyPair {
-    pub kind: String,
-    pub size: Option<u32>,
-    /// The PEM file it was imported from, or `None` if only requested.
-    pub file: Option<String>,
-}
-
 /// The PKI store of one context.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PkiStore {
     pub certificates: Vec<Certificate>,
-    pub key_pairs: BTreeMap<String, KeyPair>,
+    /// Certificate requests written: name -> file.
     pub requests: BTreeMap<String, String>,
     pub next_handle: u32,
 }

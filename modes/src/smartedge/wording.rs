@@ -162,7 +162,6 @@ pub fn issue(i: &Issue) -> String {
         Issue::AclMissing { seq, acl } => format!("seq {seq}: ipsec access-list {acl} does not exist"),
         Issue::IpsecSaMissing { seq, sa } => format!("seq {seq}: ipsec security-association {sa} does not exist"),
         Issue::NoEntry => "no sequenced ipsec-policy or security-association entry".into(),
-        Issue::EndPointsTaken { other, local, remote, context } => format!("tunnel {other} already uses local {local} remote {remote} in context {context}"),
         Issue::RemoteIdTaken { remote_id, context } => format!("remote-id {remote_id} in context {context} is also used by a static tunnel"),
     }
 }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::config::*;
 use crate::ike::wire::notify;
+use crate::ike::events::DpdStep;
 
 pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group: u16) -> PeerConf {
     let l = Ipv4Addr::from(local);
@@ -192,6 +193,35 @@ fn proxy_ids_must_mirror_exactly() {
     assert!(ev.iter().any(|e| matches!(e, Event::NotifyReceived { kind: notify::INVALID_ID_INFORMATION, .. })));
 }
 
+/// Seed 002: the peer's proxy identity is 10.1.1.1/255.255.255.0 where the
+/// access list says 10.1.1.0/24 (host-specific on one end, network-specific
+/// on the other): the networks match, but the SA is refused.
+#[test]
+fn a_subnet_proxy_id_with_host_bits_is_refused() {
+    let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+    a.children[0].local_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(10, 1, 1, 1), len: 24 }, proto: 0, port: 0 };
+    a.children[0].remote_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(20, 1, 1, 0), len: 24 }, proto: 0, port: 0 };
+    let mut b = mirror(&a, "t");
+    // The responder's access list, as IOS keeps it: the network address.
+    b.children[0].remote_ts.net.addr = Ipv4Addr::new(10, 1, 1, 0);
+    crate::ike::v1::quick::tests::RAW_LOCAL_ID.with(|c| c.set(true));
+    let mut p = Pair::new(a.clone(), b.clone());
+    p.run();
+    crate::ike::v1::quick::tests::RAW_LOCAL_ID.with(|c| c.set(false));
+    assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty());
+    let ev = Pair::events(&mut p.b);
+    let bad = ev.iter().find_map(|e| if let Event::InvalidProxyIds { initiator, .. } = e { Some(initiator.clone()) } else { None }).unwrap_or_else(|| panic!("{ev:?}"));
+    assert_eq!(bad.data_text(), "10.1.1.1/255.255.255.0");
+    assert!(!ev.iter().any(|e| matches!(e, Event::ProxyIdMismatch { .. })), "not a mismatch of networks");
+    assert!(ev.iter().position(|e| matches!(e, Event::P2Accepted { .. })) < ev.iter().position(|e| matches!(e, Event::InvalidProxyIds { .. })), "after validate_proposal_request, as in the seed");
+    let ev = Pair::events(&mut p.a);
+    assert!(ev.iter().any(|e| matches!(e, Event::NotifyReceived { kind: notify::INVALID_ID_INFORMATION, .. })));
+    // The same tunnels with the network address sent are fine.
+    let mut p = Pair::new(a, b);
+    p.run();
+    assert_eq!(p.a.child_sas().len(), 1);
+}
+
 #[test]
 fn transform_mismatch_in_quick_mode() {
     let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
@@ -238,10 +268,23 @@ fn children_rekey_before_expiry_and_dpd_notices_a_dead_peer() {
     assert_ne!(p.a.child_sas()[0].spi_in, first, "rekeyed");
     assert_eq!(p.b.child_sas().len(), 1, "the old pair was deleted on the peer");
     Pair::events(&mut p.a);
+    Pair::events(&mut p.b);
+    // Alive: each R-U-THERE is answered with the ACK of its sequence number.
+    p.advance(25_000);
+    let dpd = |ev: &[Event], want: DpdStep| -> Vec<u32> { ev.iter().filter_map(|e| if let Event::Dpd { step, seq, v2: false, .. } = e { (*step == want).then_some(*seq) } else { None }).collect() };
+    let (ea, eb) = (Pair::events(&mut p.a), Pair::events(&mut p.b));
+    let asked = dpd(&ea, DpdStep::Asked);
+    assert!(!asked.is_empty(), "{ea:?}");
+    assert_eq!(dpd(&ea, DpdStep::Answered), asked, "every R-U-THERE answered");
+    assert_eq!(dpd(&eb, DpdStep::PeerAsked).iter().filter(|s| asked.contains(s)).count(), asked.len(), "the peer saw each one");
     p.drop_to_b = true;
     p.advance(60_000);
     let ev = Pair::events(&mut p.a);
     assert!(ev.iter().any(|e| matches!(e, Event::DpdDead { .. })), "{ev:?}");
+    // Dead: DPD_TRIES requests, none answered, before the peer is declared dead.
+    let dead_at = ev.iter().position(|e| matches!(e, Event::DpdDead { .. })).unwrap_or(0);
+    assert_eq!(dpd(&ev[..dead_at], DpdStep::Asked).len(), DPD_TRIES as usize, "{ev:?}");
+    assert!(dpd(&ev, DpdStep::Answered).is_empty());
 }
 
 #[test]

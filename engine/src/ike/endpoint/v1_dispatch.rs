@@ -94,7 +94,7 @@ impl Endpoint {
             }
         };
         let msg = Msg { list };
-        self.ctx.event(Event::Received { conn: 0, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
+        self.ctx.event(Event::Received { conn: 0, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds(), sa_state: None, local_port: local.port() });
         // Half-open bounds.
         let half_peer = self.sas.scan().filter(|s| s.role == Role::Responder && !s.is_established() && s.remote.ip() == remote.ip()).count();
         let half = self.sas.scan().filter(|s| s.role == Role::Responder && !s.is_established()).count();

@@ -34,7 +34,7 @@ pub(in crate::ike) fn send_info(cx: &mut Ctx, sa: &IkeSa, kind: u8, body: Vec<u8
     };
     let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
     cx.tunnel(&sa.tunnel).tx_packets += 1;
-    cx.event(Event::Sent { conn, peer: dst, exchange: exchange::INFORMATIONAL, msgid, payloads: if protected { vec![payload::HASH, kind] } else { vec![kind] }, retransmit: false });
+    cx.event(Event::Sent { conn, peer: dst, exchange: exchange::INFORMATIONAL, msgid, payloads: if protected { vec![payload::HASH, kind] } else { vec![kind] }, retransmit: false, sa_state: Some((sa.role, sa.state)), local_port: src.port() });
     cx.send_raw(src, dst, dgram);
 }
 
@@ -96,7 +96,7 @@ pub(in crate::ike) fn open_info<'a>(cx: &mut Ctx, sa: &IkeSa, hdr: &Header, data
         }
     };
     let msg = Msg { list };
-    cx.event(Event::Received { conn, peer: remote, exchange: exchange::INFORMATIONAL, msgid: hdr.msgid, payloads: msg.kinds() });
+    cx.event(Event::Received { conn, peer: remote, exchange: exchange::INFORMATIONAL, msgid: hdr.msgid, payloads: msg.kinds(), sa_state: Some((sa.role, sa.state)), local_port: sa.local.port() });
     if sa.is_established() {
         for n in msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()) {
             cx.event(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
@@ -117,10 +117,12 @@ pub(in crate::ike) fn on_notify(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, body:
         notify::R_U_THERE => {
             let ack = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::R_U_THERE_ACK, spi: n.spi.clone(), data: n.data.clone() };
             send_info(cx, sa, payload::NOTIFY, ack.emit());
+            cx.event(Event::Dpd { conn, peer, v2: false, step: DpdStep::PeerAsked, seq: dpd_seq(&n.data) });
         }
         notify::R_U_THERE_ACK => {
             sa.dpd_outstanding = 0;
             sa.dpd_timer = Some(now + DPD_INTERVAL);
+            cx.event(Event::Dpd { conn, peer, v2: false, step: DpdStep::Answered, seq: dpd_seq(&n.data) });
         }
         _ => {
             cx.event(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi.clone(), protected });
@@ -167,5 +169,11 @@ pub(in crate::ike) fn dpd_due(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) -> bool
     sa.dpd_timer = Some(now + DPD_RETRY);
     let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::R_U_THERE, spi: cookies(sa), data: sa.dpd_seq.to_be_bytes().to_vec() };
     send_info(cx, sa, payload::NOTIFY, n.emit());
+    cx.event(Event::Dpd { conn: sa.conn, peer: *sa.remote.ip(), v2: false, step: DpdStep::Asked, seq: sa.dpd_seq });
     false
+}
+
+/// The sequence number of an R-U-THERE[-ACK] (RFC 3706: 32 bits; 0 if absent).
+fn dpd_seq(data: &[u8]) -> u32 {
+    data.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_be_bytes).unwrap_or(0)
 }

@@ -43,7 +43,7 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
         }
     };
     let msg = Msg { list };
-    cx.event(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds() });
+    cx.event(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds(), sa_state: Some((role, state)), local_port: local.port() });
     if let Some(n) = msg.get(payload::NOTIFY) {
         if let Ok(n) = NotifyRepr::parse(n.body) {
             if n.kind < 16384 {
@@ -53,6 +53,9 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
                 return Next::Fail(DownReason::PeerNotify(n.kind));
             }
         }
+    }
+    if let Some(number) = mm_number(role, state, false, false) {
+        cx.event(Event::P1Step { conn, peer: *remote.ip(), role, number, sent: false });
     }
     match (role, state) {
         (Role::Initiator, P1State::MmNoState) => mm2(cx, sa, pc, now, hdr, data, &msg),

@@ -237,7 +237,7 @@ pub(in crate::ike) fn open_protected<'a>(cx: &mut Ctx, sa: &IkeSa, hdr: &Header,
         }
     };
     let msg = Msg { list };
-    cx.event(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, payloads: msg.kinds() });
+    cx.event(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, payloads: msg.kinds(), sa_state: Some((sa.role, sa.state)), local_port: sa.local.port() });
     let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH).map(|p| p.body) else {
         if require_hash {
             cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Hash), answered: None });

@@ -31,9 +31,37 @@ pub(in crate::ike) fn send_p1(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, exch: u
     sa.replay.answered = sa.last_recv.is_some();
     sa.retries = 0;
     sa.timer = expect_reply.then_some(now + RETRANSMIT_BASE);
-    cx.event(Event::Sent { conn, peer: dst, exchange: exch, msgid: 0, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
+    // The main-mode step: the initiator's first message before its send line (IOS), the others after.
+    let step = (exch == exchange::MAIN).then(|| mm_number(sa.role, sa.state, true, encrypt)).flatten();
+    let step_event = |number| Event::P1Step { conn, peer: *dst.ip(), role: sa.role, number, sent: true };
+    if let Some(1) = step {
+        cx.event(step_event(1));
+    }
+    cx.event(Event::Sent { conn, peer: dst, exchange: exch, msgid: 0, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false, sa_state: Some((sa.role, sa.state)), local_port: src.port() });
+    if let Some(n) = step.filter(|n| *n != 1) {
+        cx.event(step_event(n));
+    }
     cx.tunnel(&sa.tunnel).tx_packets += 1;
     cx.send_raw(src, dst, dgram);
+}
+
+/// Which main-mode message (1 to 6) an SA in `state` sends (`sent`, and
+/// whether it is encrypted) or takes in next; None where main mode has none.
+pub(in crate::ike) fn mm_number(role: Role, state: P1State, sent: bool, encrypted: bool) -> Option<u8> {
+    Some(match (role, state, sent) {
+        (Role::Initiator, P1State::MmNoState, true) => 1,
+        (Role::Responder, P1State::MmNoState, false) => 1,
+        (Role::Initiator, P1State::MmNoState, false) => 2,
+        (Role::Responder, P1State::MmSaSetup, true) => 2,
+        (Role::Initiator, P1State::MmSaSetup, true) => 3,
+        (Role::Responder, P1State::MmSaSetup, false) => 3,
+        (Role::Initiator, P1State::MmSaSetup, false) => 4,
+        (Role::Responder, P1State::MmKeyExch, true) => if encrypted { 6 } else { 4 },
+        (Role::Initiator, P1State::MmKeyExch, true) => 5,
+        (Role::Responder, P1State::MmKeyExch, false) => 5,
+        (Role::Initiator, P1State::MmKeyExch, false) => 6,
+        _ => return None,
+    })
 }
 
 /// Start phase 1 as initiator: the new SA, its first message sent (None
@@ -158,6 +186,9 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
     }
     peer_vids(&mut sa, msg);
     let conn = sa.conn;
+    if !aggressive {
+        cx.event(Event::P1Step { conn, peer: rip, role: Role::Responder, number: 1, sent: false });
+    }
     cx.event(Event::PeerKeyFound { conn, peer: rip });
     // Proposal selection: configured proposals by priority, each against every offered transform.
     let chosen = select_p1(&mut cx.events, conn, &sa_repr, &pc, remote);

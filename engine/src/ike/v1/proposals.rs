@@ -17,6 +17,9 @@ pub(in crate::ike) fn attr_encr(e: IkeEncr) -> Vec<Attr> {
         IkeEncr::Aes128Cbc => vec![Attr::basic(1, 7), Attr::basic(14, 128)],
         IkeEncr::Aes192Cbc => vec![Attr::basic(1, 7), Attr::basic(14, 192)],
         IkeEncr::Aes256Cbc => vec![Attr::basic(1, 7), Attr::basic(14, 256)],
+        // IKEv1 peers carry no AEAD proposal (`conf` drops them); should one
+        // come here it is offered as nothing a peer accepts (value 0 is reserved).
+        IkeEncr::Aes128Gcm16 | IkeEncr::Aes256Gcm16 => vec![Attr::basic(1, 0)],
     }
 }
 

@@ -33,8 +33,9 @@ pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, child: us
     };
     let encap = sa.nat_local || sa.nat_remote;
     let sa_body = SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: p2_proposals(&cc.proposals, cc.pfs, encap, spi_in) }.emit();
-    let idci = selector_id(&cc.local_ts);
-    let idcr = selector_id(&cc.remote_ts);
+    let (idci, idcr) = (selector_id(&cc.local_ts), selector_id(&cc.remote_ts));
+    #[cfg(test)]
+    let idci = tests::host_bits_in(idci, &cc.local_ts);
     let mut rest = Builder::new();
     rest.push(payload::SA, sa_body).push(payload::NONCE, ni.clone());
     if let Some(d) = &dh {
@@ -69,7 +70,7 @@ pub(in crate::ike) fn send_quick(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, msgi
     q.replay.answered = q.last_recv.is_some();
     q.retries = 0;
     q.timer = expect_reply.then_some(now + RETRANSMIT_BASE);
-    cx.event(Event::Sent { conn, peer: dst, exchange: exchange::QUICK, msgid, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false });
+    cx.event(Event::Sent { conn, peer: dst, exchange: exchange::QUICK, msgid, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false, sa_state: Some((sa.role, sa.state)), local_port: src.port() });
     cx.tunnel(&sa.tunnel).tx_packets += 1;
     cx.send_raw(src, dst, dgram);
 }
@@ -208,6 +209,14 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
     // One request per protocol of the proposal (AH part #1, ESP part #2 in a bundle).
     for (i, p) in theirs.iter().enumerate() {
         cx.event(Event::P2Accepted { conn, peer, local: *local.ip(), part: i as u8 + 1, local_id: idcr.clone(), remote_id: idci.clone(), protocol: p.protocol, esp: prop.esp, ah: prop.ah });
+    }
+    // Proxy identities the key engine refuses even where their networks match (seed 002).
+    if has_host_bits(&idci) || has_host_bits(&idcr) {
+        cx.stats.p2_failed += 1;
+        cx.tunnel(&sa.tunnel).p2_failed += 1;
+        cx.event(Event::InvalidProxyIds { conn, peer, initiator: idci, responder: idcr });
+        send_notify(cx, sa, notify::INVALID_ID_INFORMATION, proto::ESP, vec![], vec![]);
+        return;
     }
     let Some(child) = child else {
         cx.stats.p2_failed += 1;
@@ -504,5 +513,26 @@ pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
             }
         }
         qi += 1;
+    }
+}
+
+#[cfg(test)]
+pub(in crate::ike) mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Test seam: the initiator sends its local proxy identity with the
+        /// configured address as it is (host bits and all), as some peers do.
+        pub(in crate::ike) static RAW_LOCAL_ID: Cell<bool> = const { Cell::new(false) };
+    }
+
+    pub(in crate::ike) fn host_bits_in(id: IdRepr, s: &crate::ike::conf::Selector) -> IdRepr {
+        if !RAW_LOCAL_ID.with(Cell::get) || id.id_type != wire::id_type::IPV4_ADDR_SUBNET {
+            return id;
+        }
+        let mut data = s.net.addr.octets().to_vec();
+        data.extend_from_slice(&id.data[4..]);
+        IdRepr { data, ..id }
     }
 }

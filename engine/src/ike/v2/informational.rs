@@ -6,7 +6,7 @@
 use super::wire::{Builder, DeleteRepr, Header, Repr, exchange, proto};
 use super::{Core, State, What};
 use crate::ike::params::Millis;
-use crate::ike::events::{DownReason, Event};
+use crate::ike::events::{DownReason, DpdStep, Event};
 
 impl Core {
     /// Delete child pairs (by child id): our inbound SPIs go to the peer.
@@ -52,6 +52,10 @@ impl Core {
         let peer = *remote.ip();
         let ev = self.msg_event(i, hdr.exchange, hdr.msgid, false, false, msg.kinds(), msg.notify_types(), false);
         self.emit(ev);
+        if msg.kinds().is_empty() {
+            // An empty INFORMATIONAL request: the peer's liveness check (answered below).
+            self.emit(Event::Dpd { conn, peer, v2: true, step: DpdStep::PeerAsked, seq: hdr.msgid });
+        }
         for n in msg.notifies() {
             self.emit(Event::V2Notify { conn, peer, kind: n.kind, sent: false });
         }

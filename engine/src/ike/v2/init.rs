@@ -25,7 +25,9 @@ pub(crate) fn ike_proposal(number: u8, p: &IkeProp, spi: Vec<u8>) -> Option<Prop
 }
 
 pub(crate) fn suite_of(p: &IkeProp) -> Option<Suite> {
-    Some(Suite { encr: Encr::from_conf(p.encr), prf: keys::prf_from_conf(p.prf)?, integ: Some(Integ::from_conf(p.hash)), group: p.group })
+    // An AEAD cipher (RFC 5282) has no integrity transform.
+    let integ = (!p.encr.is_aead()).then(|| Integ::from_conf(p.hash));
+    Some(Suite { encr: Encr::from_conf(p.encr), prf: keys::prf_from_conf(p.prf)?, integ, group: p.group })
 }
 
 pub(crate) fn suite_proposal(number: u8, s: &Suite, spi: Vec<u8>) -> ProposalRepr {

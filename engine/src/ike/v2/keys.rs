@@ -54,6 +54,8 @@ impl Encr {
     }
     pub fn from_conf(e: IkeEncr) -> Encr {
         Encr::Cbc(match e {
+            IkeEncr::Aes128Gcm16 => return Encr::Gcm(16),
+            IkeEncr::Aes256Gcm16 => return Encr::Gcm(32),
             IkeEncr::DesCbc => CipherAlg::Des,
             IkeEncr::TripleDesCbc => CipherAlg::TripleDes,
             IkeEncr::Aes128Cbc => CipherAlg::Aes(16),

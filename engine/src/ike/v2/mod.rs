@@ -446,7 +446,8 @@ impl Core {
                 What::Auth(neg) => self.auth_response(now, i, &msg, neg),
                 What::Child(neg) => self.child_response(now, i, &msg, neg),
                 What::RekeyIke { spi_i, ni, dh } => self.rekey_ike_response(now, i, &msg, spi_i, ni, dh),
-                What::Dpd | What::DeleteChildren => {}
+                What::Dpd => self.emit(Event::Dpd { conn, peer: *peer.ip(), v2: true, step: crate::ike::events::DpdStep::Answered, seq: hdr.msgid }),
+                What::DeleteChildren => {}
                 What::DeleteIke => {
                     if let Some(i) = self.index(conn) {
                         self.drop_sa(i, DownReason::Cleared, false);

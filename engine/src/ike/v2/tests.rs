@@ -4,6 +4,7 @@ use super::*;
 use crate::config::*;
 use crate::ike::endpoint::tests::{mirror, peer};
 use crate::ike::endpoint::IKE_PORT;
+use crate::ike::events::DpdStep;
 
 pub(crate) fn v2peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group: u16) -> PeerConf {
     let mut p = peer(name, local, remote, psk, group);
@@ -129,6 +130,48 @@ fn two_cores_bring_up_a_tunnel_with_matching_spis_and_keys() {
         assert!(ev.iter().any(|e| matches!(e, Event::ChildUp { .. })));
         assert!(!ev.iter().any(|e| matches!(e, Event::NatDetected { .. })));
         assert!(!l.a.child_sas()[0].encap);
+    }
+}
+
+#[test]
+fn the_ike_sa_is_protected_with_aes_gcm_without_an_integrity_transform() {
+    for (encr, bytes) in [(IkeEncr::Aes128Gcm16, 16), (IkeEncr::Aes256Gcm16, 32)] {
+        let (mut a, _) = pair();
+        a.proposals[0].encr = encr;
+        // A CBC proposal after it: the responder picks the GCM one, the first.
+        let mut cbc = a.proposals[0].clone();
+        cbc.encr = IkeEncr::Aes128Cbc;
+        a.proposals.push(cbc);
+        let b = mirror(&a, "tb");
+        let mut l = Link::new(a, b);
+        l.run();
+        assert_matching(&l, 1);
+        for c in [&l.a, &l.b] {
+            let su = c.sas()[0].suite.expect("negotiated");
+            assert_eq!((su.encr, su.integ, su.prf), (keys::Encr::Gcm(bytes), None, crate::ike::crypto::HashAlg::Sha256));
+        }
+        // IKE_SA_INIT offered GCM without INTEG, and the answer chose it so (RFC 5282 8).
+        let init = |to_b: bool| {
+            let d = &l.log.iter().find(|(t, _)| *t == to_b).expect("IKE_SA_INIT").1;
+            let h = Header::parse(d).unwrap();
+            let m = Msg::parse(h.next, &d[wire::HEADER_LEN..]).unwrap();
+            m.sa().cloned().unwrap()
+        };
+        let (offer, answer) = (init(true), init(false));
+        assert_eq!(offer.proposals.len(), 2);
+        assert_eq!(offer.proposals[0].of(wire::transform::ENCR).next().map(|t| (t.id, t.key_len)), Some((wire::transform::ENCR_AES_GCM_16, Some(bytes as u16 * 8))));
+        assert_eq!(offer.proposals[0].of(wire::transform::INTEG).count(), 0);
+        assert_eq!(offer.proposals[1].of(wire::transform::INTEG).count(), 1);
+        assert_eq!(answer.proposals[0].of(wire::transform::INTEG).count(), 0);
+        // Everything after IKE_SA_INIT went in GCM-sealed SK payloads, a rekey too.
+        let i = l.a.index(l.a.sas()[0].conn).unwrap();
+        l.a.sas[i].queue.push_back(Req::RekeyIke);
+        l.a.kick(i);
+        l.run();
+        assert_eq!(l.a.sas().iter().filter(|s| s.is_established()).count(), 1);
+        assert_eq!(l.a.sas().iter().find(|s| s.is_established()).and_then(|s| s.suite).map(|s| s.encr), Some(keys::Encr::Gcm(bytes)));
+        assert_matching(&l, 1);
+        assert_eq!(l.b.stats.rx_integrity + l.a.stats.rx_integrity, 0);
     }
 }
 
@@ -340,9 +383,22 @@ fn clear_deletes_on_both_sides_and_dpd_notices_a_dead_peer() {
     // A's static tunnel comes back; then B dies.
     l.advance(RETRY_INTERVAL + 1_000);
     assert_matching(&l, 1);
+    // Alive: an empty INFORMATIONAL request, answered under its message ID.
+    Link::events(&mut l.a);
+    Link::events(&mut l.b);
+    l.advance(DPD_INTERVAL + 1_000);
+    let step = |ev: &[Event], want: DpdStep| -> Vec<u32> { ev.iter().filter_map(|e| if let Event::Dpd { step, seq, v2: true, .. } = e { (*step == want).then_some(*seq) } else { None }).collect() };
+    let (ea, eb) = (Link::events(&mut l.a), Link::events(&mut l.b));
+    let asked = [step(&ea, DpdStep::Asked), step(&eb, DpdStep::Asked)];
+    assert!(!asked[0].is_empty() || !asked[1].is_empty(), "{ea:?}");
+    assert_eq!(step(&ea, DpdStep::Answered), asked[0]);
+    assert_eq!(step(&eb, DpdStep::PeerAsked), asked[0], "the peer saw each request");
+    assert_eq!(step(&eb, DpdStep::Answered), asked[1]);
     l.drop_to_a = true;
     l.advance(400_000);
-    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::DpdDead { .. })));
+    let ev = Link::events(&mut l.a);
+    assert!(ev.iter().any(|e| matches!(e, Event::DpdDead { .. })));
+    assert!(!step(&ev, DpdStep::Asked).is_empty() && step(&ev, DpdStep::Answered).is_empty(), "{ev:?}");
 }
 
 #[test]

@@ -111,6 +111,9 @@ impl Core {
                 Req::RekeyIke => self.send_rekey_ike(i),
                 Req::Dpd => {
                     self.send_request(i, exchange::INFORMATIONAL, wire::Builder::new(), What::Dpd);
+                    let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
+                    let seq = self.sas[i].pending.as_ref().map(|p| p.msgid).unwrap_or(0);
+                    self.emit(Event::Dpd { conn, peer, v2: true, step: crate::ike::events::DpdStep::Asked, seq });
                     true
                 }
                 Req::DeleteChildren(ids) => self.send_delete_children(i, &ids),

@@ -109,6 +109,7 @@ pub fn build(k: ModeKind) -> G {
     }
     show::add_show_commands(&mut g);
     super::diagnose::register(&mut g);
+    super::show_route::register(&mut g);
     super::pki::add_show(&mut g);
     g
 }

@@ -1,0 +1,195 @@
+//! Key pairs and certificate requests end to end (issue 18), in both
+//! dialects: a key generated in edgesh, a PKCS#10 request made by edgesh
+//! (SmartEdge's questions, IOS's `crypto pki enroll`), signed at test time
+//! by a CA that openssl makes, the certificate imported back and shown; the
+//! key file 0600 in a 0700 directory, readable by the certificate code
+//! (`engine::pki::sig::PrivateKey::load`), and the key never in a
+//! configuration, a saved file or the history.
+
+use edgesh_engine::Config;
+use edgesh_modes::{Clock, Dialect, Router, Session, SessionOptions, VecOut};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use x509_cert::der::{DecodePem, Encode};
+
+const NOW: u64 = 1_795_358_264;
+
+fn state_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("edgesh-pki-keys-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn session(dir: &Path, dialect: Dialect) -> Session {
+    let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(NOW), 1, dir.to_path_buf())));
+    Session::new(r, SessionOptions { dialect, ..Default::default() })
+}
+
+/// Type lines; what was printed.
+fn run(s: &mut Session, lines: &[&str]) -> String {
+    let mut out = VecOut::default();
+    for l in lines {
+        s.execute(l, &mut out);
+    }
+    out.text()
+}
+
+fn openssl(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs (Debian's openssl package)");
+    assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A CA made by openssl in `dir`: ca.pem, ca.key.
+fn make_ca(dir: &Path) {
+    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650", "-subj", "/O=Test CA/CN=Test Root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+}
+
+/// Sign `csr` (a file in `dir`) with the CA, its extensions copied: the certificate's file name.
+fn sign(dir: &Path, csr: &str, out: &str) {
+    openssl(dir, &["x509", "-req", "-in", csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "7", "-days", "365", "-copy_extensions", "copyall", "-out", out]);
+}
+
+/// Every base64 line of a PEM text (the key's body).
+fn body_lines(pem: &str) -> Vec<String> {
+    pem.lines().filter(|l| !l.starts_with("-----") && l.len() > 16).map(str::to_string).collect()
+}
+
+fn assert_private(dir: &Path, label: &str) -> String {
+    let keys = dir.join("pki/keys");
+    assert_eq!(std::fs::metadata(&keys).unwrap().permissions().mode() & 0o777, 0o700);
+    let f = keys.join(format!("{label}.pem"));
+    assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
+    let pem = std::fs::read_to_string(&f).unwrap();
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    // The certificate code reads it (the interface between the two halves of the PKI work).
+    edgesh_engine::pki::sig::PrivateKey::load(dir, label).expect("the key loads");
+    pem
+}
+
+fn assert_absent(what: &str, text: &str, key_pem: &str) {
+    assert!(!text.contains("PRIVATE KEY"), "{what} names a private key:\n{text}");
+    for l in body_lines(key_pem) {
+        assert!(!text.contains(&l[..16]), "{what} holds a line of the key:\n{text}");
+    }
+}
+
+#[test]
+fn smartedge_key_request_signed_by_openssl_imported_and_shown() {
+    let dir = state_dir("se");
+    let mut s = session(&dir, Dialect::SmartEdge);
+    assert_eq!(run(&mut s, &["add pki key-pair k1 rsa 1024", "add pki key-pair k2 rsa 1024"]), "");
+    let key = assert_private(&dir, "k1@local");
+    let asked = run(
+        &mut s,
+        &[
+            "add pki certificate-request rsa r1 file /flash/r1.csr",
+            "k1",
+            "r1.example.net",
+            "VPN",
+            "Example",
+            "My City",
+            "XY",
+            "98765",
+            "ZZ",
+            "192.0.2.1",
+            "192.0.2.1",
+            "2001:db8::1",
+            "2001:db8::1",
+            "r1.example.net",
+            "r1.example.net",
+            "noc@example.net",
+            "noc@example.net",
+            "y",
+            "y",
+            "n",
+            "y",
+            "n",
+            "n",
+            "n",
+            "n",
+        ],
+    );
+    assert_eq!(asked, "% SUBJECT ALTERNATIVE NAMES\n");
+    // The request, read back with x509-cert and checked by openssl.
+    let csr_pem = std::fs::read_to_string(dir.join("r1.csr")).unwrap();
+    let csr = edgesh_engine::pki::csr::from_pem(&csr_pem).unwrap();
+    assert!(edgesh_engine::pki::csr::verify(&csr));
+    assert_eq!(csr.info.subject.to_string(), "CN=r1.example.net,OU=VPN,O=Example,POSTALCODE=98765,L=My City,ST=XY,C=ZZ");
+    let (alts, ku) = edgesh_engine::pki::csr::extensions_of(&csr);
+    assert_eq!(format!("{alts:?}"), r#"[Ip(192.0.2.1), Ip(2001:db8::1), Dns("r1.example.net"), Email("noc@example.net")]"#);
+    assert_eq!(ku.map(|k| k.bits()), Some(0b101));
+    let text = openssl(&dir, &["req", "-in", "r1.csr", "-noout", "-verify", "-text"]);
+    assert!(text.contains("IP Address:192.0.2.1, IP Address:2001:DB8:0:0:0:0:0:1, DNS:r1.example.net, email:noc@example.net"), "{text}");
+    assert!(text.contains("Digital Signature, Key Encipherment"), "{text}");
+    // Signed by a CA, imported, shown.
+    make_ca(&dir);
+    sign(&dir, "r1.csr", "r1.pem");
+    assert_eq!(run(&mut s, &["import pki certificate trusted rsa file /flash/ca.pem", "import pki certificate self rsa key-pair k1 file /flash/r1.pem"]), "");
+    let wrong = run(&mut s, &["import pki certificate self rsa key-pair k2 file /flash/r1.pem"]);
+    assert_eq!(wrong, "% The certificate in /flash/r1.pem is not for key pair k2 (its public key differs)\n");
+    let cert = x509_cert::Certificate::from_pem(std::fs::read(dir.join("r1.pem")).unwrap()).unwrap();
+    let nb = cert.tbs_certificate().validity().not_before.to_unix_duration().as_secs();
+    let na = cert.tbs_certificate().validity().not_after.to_unix_duration().as_secs();
+    let shown = run(&mut s, &["show pki certificate self rsa"]);
+    let want = format!(
+        "Context: local\nCertificate handle 2 (self, from /flash/r1.pem)\n  Subject                   : CN=r1.example.net,OU=VPN,O=Example,POSTALCODE=98765,L=My City,ST=XY,C=ZZ\n  Issuer                    : CN=Test Root,O=Test CA\n  Serial number             : 07\n  Valid from                : {}\n  Valid until               : {}\n  Alternative names         : IP 192.0.2.1, IP 2001:db8::1, DNS r1.example.net, e-mail noc@example.net\n  Key pair                  : k1\n",
+        edgesh_modes::time::date_time(nb),
+        edgesh_modes::time::date_time(na)
+    );
+    assert_eq!(shown, want);
+    assert_eq!(run(&mut s, &["show pki certificate self rsa identity 192.0.2.1"]), want);
+    assert_eq!(run(&mut s, &["show pki certificate self rsa identity nobody"]), "Context: local\n");
+    // The key is nowhere else.
+    let conf = run(&mut s, &["show configuration", "save configuration saved.cfg", "show history", "show log"]);
+    assert_absent("the shows", &conf, &key);
+    assert_absent("a saved configuration", &std::fs::read_to_string(dir.join("saved.cfg")).unwrap(), &key);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ios_key_enrolment_signed_by_openssl_imported_and_shown() {
+    let dir = state_dir("ios");
+    make_ca(&dir);
+    let ca = x509_cert::Certificate::from_pem(std::fs::read(dir.join("ca.pem")).unwrap()).unwrap();
+    let ca_der = ca.to_der().unwrap();
+    let ca_serial: String = ca.tbs_certificate().serial_number().as_bytes().iter().map(|b| format!("{b:02X}")).collect();
+    let ca_line = format!("certificate ca {ca_serial}");
+    let ca_hex = edgesh_modes::ios::pki_keys::hex_lines(&ca_der, "");
+    let mut s = session(&dir, Dialect::Ios);
+    let made = run(&mut s, &["enable", "configure terminal", "hostname R1", "ip domain-name example.net", "crypto key generate rsa label VPN modulus 1024"]);
+    assert!(made.ends_with("The name for the keys will be: VPN\n% The key modulus size is 1024 bits\n% Generating 1024 bit RSA keys, keys will be non-exportable...\n[OK] (elapsed time was 0 seconds)\n"), "{made}");
+    let key = assert_private(&dir, "VPN");
+    let mut lines = vec!["crypto pki trustpoint TP", "enrollment terminal", "subject-name cn=r1.example.net,o=Example", "rsakeypair VPN", "revocation-check none", "crypto pki certificate chain TP", ca_line.as_str()];
+    lines.extend(ca_hex.iter().map(String::as_str));
+    lines.extend(["quit", "exit"]);
+    assert_eq!(run(&mut s, &lines), "");
+    let enrol = run(&mut s, &["crypto pki enroll TP", "no", "", "yes", "no"]);
+    // `enrollment terminal`: the base64 between the blank lines, no PEM lines.
+    let (_, after) = enrol.split_once("Certificate Request follows:\n\n").expect(&enrol);
+    let (b64, rest) = after.split_once("\n\n---End - This line not part of the certificate request---\n\n").expect(&enrol);
+    assert!(!b64.contains("-----"));
+    assert_eq!(rest, "");
+    std::fs::write(dir.join("r1.csr"), format!("-----BEGIN CERTIFICATE REQUEST-----\n{b64}\n-----END CERTIFICATE REQUEST-----\n")).unwrap();
+    let text = openssl(&dir, &["req", "-in", "r1.csr", "-noout", "-verify", "-subject"]);
+    assert_eq!(text, "subject=O = Example, CN = r1.example.net, unstructuredName = R1.example.net\n");
+    sign(&dir, "r1.csr", "r1.pem");
+    let pem = std::fs::read_to_string(dir.join("r1.pem")).unwrap();
+    let mut paste = vec!["crypto pki import TP certificate"];
+    paste.extend(pem.lines());
+    paste.push("");
+    let imported = run(&mut s, &paste);
+    assert_eq!(imported, "\nEnter the base 64 encoded certificate.\nEnd with a blank line or the word \"quit\" on a line by itself\n\n% Router Certificate successfully imported\n");
+    let shown = run(&mut s, &["end", "show crypto pki certificates TP"]);
+    assert!(shown.starts_with("Certificate\n  Status: Available\n  Certificate Serial Number (hex): 07\n"), "{shown}");
+    assert!(shown.contains("    cn=r1.example.net\n    o=Example\n"), "{shown}");
+    // The key is nowhere else: running and startup configuration, history.
+    let conf = run(&mut s, &["show running-config", "write memory", "show startup-config", "show crypto key mypubkey rsa"]);
+    assert!(conf.contains("crypto pki certificate chain TP\n certificate 07\n"), "{conf}");
+    assert_absent("the shows", &conf, &key);
+    assert!(s.history.iter().all(|h| !h.contains("PRIVATE") && !h.contains("BEGIN")), "{:?}", s.history);
+    let _ = std::fs::remove_dir_all(&dir);
+}
