@@ -3,8 +3,8 @@
 //! `authentication`, or an IKEv1 proposal's method) the PKI material of its
 //! context's store (section 6.1, `modes/src/smartedge/pki_store.rs`): the
 //! trusted certificates are the anchors, the first non-trusted certificate
-//! with a key pair is this router's, its key loaded from
-//! `<state dir>/pki/keys/<key pair>@<context>.pem`; `validate-certificate-identity`
+//! with a key pair is this router's, its key loaded from the key store
+//! (`<state dir>/pki/keys/<key pair>@<context>.pem`, [`super::pki::key_label`]); `validate-certificate-identity`
 //! makes the peer's identity have to be in its certificate; CRL files in
 //! `<state dir>/pki/crl/` are checked.
 
@@ -42,8 +42,7 @@ pub fn attach(r: &Router, conf: &mut EngineConf) {
                 trust.anchors.extend(parsed);
             } else if let (Some(kp), None) = (&c.key_pair, &key) {
                 let Some(own): Option<Cert> = parsed.into_iter().next() else { continue };
-                // Section 6.1 key pairs are per context in the key store.
-                match PrivateKey::load(&r.state_dir, &crate::smartedge::pki::key_label(&p.context, kp)) {
+                match PrivateKey::load(&r.state_dir, &super::pki::key_label(&p.context, kp)) {
                     Ok(k) if k.public() == own.key => {
                         key = Some(Arc::new(k));
                         certs.insert(0, own);
