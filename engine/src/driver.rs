@@ -289,6 +289,7 @@ mod tests {
         let peer = Ipv4Addr::new(192, 0, 2, 2);
         let one = |kind, packets| EspDrop {
             spi: 0x1234,
+            proto: 50,
             kind,
             peer,
             local: Ipv4Addr::new(192, 0, 2, 1),

@@ -85,6 +85,8 @@ impl DropCounts {
 pub struct EspDrop {
     /// The packet's SPI (for an unknown SPI, the unknown one).
     pub spi: u32,
+    /// The IP protocol it came in: 50 (ESP) or 51 (AH).
+    pub proto: u8,
     pub kind: DropKind,
     /// Where the first such packet came from, and where it went.
     pub peer: Ipv4Addr,

@@ -51,6 +51,7 @@ impl Drops {
                     peer: d.peer,
                     local: d.local,
                     spi: d.spi,
+                    proto: d.proto,
                     kind: d.kind,
                     packets: d.packets,
                     seq: d.seq,

@@ -86,6 +86,7 @@ pub(crate) mod testing {
         };
         EspDrop {
             spi: 0xc0de_0042,
+            proto: 50,
             kind,
             peer: Ipv4Addr::new(192, 0, 2, 2),
             local: Ipv4Addr::new(192, 0, 2, 1),

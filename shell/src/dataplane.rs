@@ -293,7 +293,7 @@ impl Dataplane {
             }
             Err((kind, inner)) => {
                 let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
-                self.drops.add(EspDrop { spi, kind, peer, local, packets: 1, seq, inner });
+                self.drops.add(EspDrop { spi, proto: 51, kind, peer, local, packets: 1, seq, inner });
                 Err(kind)
             }
         }
@@ -413,7 +413,7 @@ impl Dataplane {
             }
             Err((kind, inner)) => {
                 let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
-                self.drops.add(EspDrop { spi, kind, peer, local, packets: 1, seq, inner });
+                self.drops.add(EspDrop { spi, proto: 50, kind, peer, local, packets: 1, seq, inner });
                 Err(kind)
             }
         }

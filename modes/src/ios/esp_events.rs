@@ -37,6 +37,7 @@ pub fn ios_drop_text(e: &Event) -> Option<(u8, &'static str, String)> {
         peer,
         local,
         spi,
+        proto,
         kind,
         seq,
         inner,
@@ -55,7 +56,7 @@ pub fn ios_drop_text(e: &Event) -> Option<(u8, &'static str, String)> {
             4,
             "RECVD_PKT_INV_SPI",
             format!(
-                "decaps: rec'd IPSEC packet has invalid spi for destaddr={local}, prot=50, spi=0x{spi:X}({spi}), srcaddr={peer}"
+                "decaps: rec'd IPSEC packet has invalid spi for destaddr={local}, prot={proto}, spi=0x{spi:X}({spi}), srcaddr={peer}"
             ),
         ),
         // IOS has one message for a failed ICV, whatever the cause (keys or algorithm).
@@ -148,5 +149,16 @@ mod tests {
                 l[0]
             );
         }
+    }
+
+    /// An AH packet with an SPI no SA has names protocol 51, as IOS does.
+    #[test]
+    fn an_unknown_ah_spi_says_prot_51() {
+        let mut r = router(Dialect::Ios);
+        r.engine.report_drops(vec![edgesh_engine::esp_drops::EspDrop { proto: 51, ..drop(DropKind::UnknownSpi, 1) }]);
+        r.engine_drain();
+        let l: Vec<String> = r.log.iter().cloned().collect();
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert!(l[0].ends_with(": %CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=51, spi=0xC0DE0042(3235774530), srcaddr=192.0.2.2"), "{}", l[0]);
     }
 }
