@@ -126,7 +126,7 @@ fn smartedge_tunnels_with_the_same_end_points_as_responder_and_initiator() {
         let loaded = e.load_messages();
         assert!(!loaded.contains("Error"), "IKEv{version}: {loaded}");
         strongswan_initiates_every_child();
-        e.wait_for("show tunnel ipsec | include Total", &format!("Total tunnels: {N}, up: {N}, down: 0"), 15);
+        e.wait_for("show tunnel ipsec | include Total", &format!("Total tunnels: {N}, up: {N}, down: 0"), 45);
         assert_eq!(strongswan_counts(), (1, N), "IKEv{version}: one IKE SA carries the children\n{}", list_sas());
         for n in 1..=N {
             let d = e.cmd(&format!("show tunnel ipsec name t{n} detail"));
@@ -137,7 +137,7 @@ fn smartedge_tunnels_with_the_same_end_points_as_responder_and_initiator() {
         // edgesh initiates: each tunnel brings up its own.
         start(version);
         let e = Edgesh::start("smartedge", &smartedge_conf(version, false));
-        e.wait_for("show tunnel ipsec | include Total", &format!("Total tunnels: {N}, up: {N}, down: 0"), 20);
+        e.wait_for("show tunnel ipsec | include Total", &format!("Total tunnels: {N}, up: {N}, down: 0"), 45);
         let t0 = Instant::now();
         while strongswan_counts().1 < N {
             assert!(t0.elapsed() < Duration::from_secs(10), "IKEv{version}:\n{}", list_sas());
