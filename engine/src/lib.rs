@@ -14,6 +14,7 @@ mod esp_drops_driver;
 pub mod failed_p1;
 pub mod ike;
 pub mod pki;
+pub mod route_conf;
 pub mod routes;
 pub mod validate;
 

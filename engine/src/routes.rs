@@ -25,11 +25,11 @@
 //!   tunnels with IOS `reverse-route` or SmartEdge `ip route
 //!   traffic-selector-guided`; it goes when the SA goes.
 
-use crate::config::{Config, NextHop, Prefix4, TunnelEntry, TunnelKind};
-use crate::ike::conf::Selector;
+use crate::config::Prefix4;
 use crate::ike::sa::ChildSa;
 use crate::ike::Millis;
-use std::collections::{HashMap, HashSet};
+pub use crate::route_conf::{Hop, RouteConf, StaticConf, TunnelRoutes};
+use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 /// Where a route comes from.
@@ -40,124 +40,6 @@ pub enum Origin {
     SaSelector,
 }
 
-/// Where a route sends its traffic.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Hop {
-    /// A next-hop address.
-    Gateway(Ipv4Addr),
-    /// An interface tunnels are bound to: into the dataplane.
-    Tunnel(String),
-    /// Another interface of the configuration (no device of the host).
-    Interface(String),
-    /// The dataplane itself (protected prefixes, SA selectors); the peer
-    /// whose SA carries it, when known.
-    Dataplane(Option<Ipv4Addr>),
-}
-
-/// A static route of the configuration, as the engine runs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StaticConf {
-    pub context: String,
-    pub prefix: Prefix4,
-    pub hop: Hop,
-    /// SmartEdge `cost`, IOS administrative distance (None: default).
-    pub cost: Option<u32>,
-    /// The tunnels bound to the interface of `Hop::Tunnel`.
-    pub tunnels: Vec<String>,
-}
-
-/// What one tunnel contributes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TunnelRoutes {
-    pub tunnel: String,
-    /// The context of the protected side (the bound interface's, else the tunnel's).
-    pub context: String,
-    /// Routes follow the SAs (IOS `reverse-route`, SmartEdge TS-guided).
-    pub follow_sas: bool,
-    /// Protected (local, remote) selector pairs of a policy-based tunnel
-    /// (empty when static routes name its interface).
-    pub protected: Vec<(Selector, Selector)>,
-}
-
-/// The routing part of the engine's configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RouteConf {
-    pub statics: Vec<StaticConf>,
-    pub tunnels: Vec<TunnelRoutes>,
-    /// The tunnels' remote end points, sorted (never routed into the dataplane).
-    pub remote_ends: Vec<Ipv4Addr>,
-}
-
-impl RouteConf {
-    pub fn from_config(cfg: &Config) -> RouteConf {
-        let mut rc = RouteConf::default();
-        // Interface (context, name) -> tunnels bound to it.
-        let mut bound: HashMap<(String, String), Vec<String>> = HashMap::new();
-        for (name, t) in &cfg.tunnels {
-            if let Some((i, c)) = &t.bind_interface {
-                bound.entry((c.clone().unwrap_or_else(|| t.ike_context().to_string()), i.clone())).or_default().push(name.clone());
-            }
-            if let Some(r) = t.remote {
-                rc.remote_ends.push(r);
-            }
-        }
-        rc.remote_ends.sort();
-        rc.remote_ends.dedup();
-        let tunnels_of = |ctx: &str, ifname: &str| -> Vec<String> { bound.get(&(ctx.to_string(), ifname.to_string())).cloned().unwrap_or_default() };
-        let mut routed_ifs: HashSet<(String, String)> = HashSet::new();
-        for (cname, ctx) in &cfg.contexts {
-            for r in &ctx.routes {
-                let prefix = Prefix4 { addr: r.prefix.network(), len: r.prefix.len };
-                let (hop, tunnels) = match &r.next_hop {
-                    NextHop::Address(a) => (Hop::Gateway(*a), Vec::new()),
-                    NextHop::Interface(i) => {
-                        let ts = tunnels_of(cname, i);
-                        if ts.is_empty() {
-                            (Hop::Interface(i.clone()), ts)
-                        } else {
-                            routed_ifs.insert((cname.clone(), i.clone()));
-                            (Hop::Tunnel(i.clone()), ts)
-                        }
-                    }
-                };
-                rc.statics.push(StaticConf { context: cname.clone(), prefix, hop, cost: r.cost, tunnels });
-            }
-        }
-        for (name, t) in &cfg.tunnels {
-            if t.kind == TunnelKind::Manual || t.shutdown {
-                continue;
-            }
-            let context = match &t.bind_interface {
-                Some((_, Some(c))) => c.clone(),
-                _ => t.ike_context().to_string(),
-            };
-            let by_statics = t.bind_interface.as_ref().is_some_and(|(i, _)| routed_ifs.contains(&(context.clone(), i.clone())));
-            let mut protected = Vec::new();
-            if !t.ts_guided_routes && !by_statics {
-                let acl_ctx = |acl: &str| [Some(context.as_str()), Some(t.ike_context())].into_iter().flatten().find_map(|c| cfg.contexts.get(c).and_then(|cx| cx.ipsec_acls.get(acl)));
-                for e in t.entries.values() {
-                    let TunnelEntry::Policy(pe) = e else { continue };
-                    let Some(acl) = pe.access_group.as_deref().and_then(acl_ctx) else { continue };
-                    for r in acl.rules.values() {
-                        let sel = |a: &crate::config::AclAddr| match a {
-                            crate::config::AclAddr::Any => Selector::ANY,
-                            crate::config::AclAddr::Prefix(p) => Selector { net: Prefix4 { addr: p.network(), len: p.len }, proto: 0, port: 0 },
-                        };
-                        let remote = sel(r.dst.as_ref().unwrap_or(&crate::config::AclAddr::Any));
-                        let pair = (sel(&r.src), remote);
-                        if !protected.contains(&pair) {
-                            protected.push(pair);
-                        }
-                    }
-                }
-            }
-            if t.ts_guided_routes || !protected.is_empty() {
-                rc.tunnels.push(TunnelRoutes { tunnel: name.clone(), context, follow_sas: t.ts_guided_routes, protected });
-            }
-        }
-        rc
-    }
-}
 
 /// One route of the table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,8 +99,8 @@ pub struct Table {
     sa_print: u64,
 }
 
-fn selector_src(s: &Selector) -> Option<Ipv4Addr> {
-    (s.net.len == 32).then_some(s.net.addr)
+fn host_src(p: &Prefix4) -> Option<Ipv4Addr> {
+    (p.len == 32).then_some(p.addr)
 }
 
 /// The routes of a configuration with these child SAs up.
@@ -242,13 +124,13 @@ pub fn compute(conf: &RouteConf, sas: &[ChildSa], now: Millis) -> Vec<RouteEntry
     }
     for t in &conf.tunnels {
         for (l, r) in &t.protected {
-            v.push(RouteEntry { context: t.context.clone(), prefix: r.net, hop: Hop::Dataplane(None), cost: None, origin: Origin::Protected, tunnel: Some(t.tunnel.clone()), up: true, src: selector_src(l), since: now });
+            v.push(RouteEntry { context: t.context.clone(), prefix: *r, hop: Hop::Dataplane(None), cost: None, origin: Origin::Protected, tunnel: Some(t.tunnel.clone()), up: true, src: host_src(l), since: now });
         }
         if t.follow_sas {
             let first = v.len();
             for c in by_tunnel.get(t.tunnel.as_str()).into_iter().flatten() {
                 let prefix = Prefix4 { addr: c.remote_ts.net.network(), len: c.remote_ts.net.len };
-                let e = RouteEntry { context: t.context.clone(), prefix, hop: Hop::Dataplane(Some(*c.remote.ip())), cost: None, origin: Origin::SaSelector, tunnel: Some(t.tunnel.clone()), up: true, src: selector_src(&c.local_ts), since: c.created.min(now) };
+                let e = RouteEntry { context: t.context.clone(), prefix, hop: Hop::Dataplane(Some(*c.remote.ip())), cost: None, origin: Origin::SaSelector, tunnel: Some(t.tunnel.clone()), up: true, src: host_src(&c.local_ts.net), since: c.created.min(now) };
                 // One route per selector (a rekey's two SAs give one).
                 if !v[first..].iter().any(|x| x.same(&e)) {
                     v.push(e);
@@ -356,6 +238,7 @@ pub fn kernel_routes(entries: &[RouteEntry], remote_ends: &[Ipv4Addr]) -> (Vec<K
 mod tests {
     use super::*;
     use crate::config::*;
+    use crate::ike::conf::Selector;
     use crate::ike::sa::ChildSa;
 
     fn p(s: &str) -> Prefix4 {

@@ -10,18 +10,12 @@
 //! itself for the next question, or nothing when it is done.
 
 use crate::out::Out;
-use crate::session::Session;
 
-pub trait Dialog: Send {
+/// Questions over a session `S` (the CLI's `Session`; generic so that this
+/// module does not import the session that holds it).
+pub trait Dialog<S: ?Sized>: Send {
     /// The question, printed as the prompt (the typed answer follows it).
     fn prompt(&self) -> String;
     /// Take one typed line; `Some` while more questions follow.
-    fn answer(self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog>>;
-}
-
-/// Run one line typed while a dialog is open.
-pub fn answer(s: &mut Session, line: &str, out: &mut dyn Out) -> bool {
-    let Some(d) = s.dialog.take() else { return true };
-    s.dialog = d.answer(s, line, out);
-    true
+    fn answer(self: Box<Self>, s: &mut S, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<S>>>;
 }

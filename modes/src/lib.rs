@@ -19,6 +19,7 @@ pub mod asa;
 pub mod auth;
 pub mod cisco_acl;
 pub mod cisco_common;
+pub mod cisco_doc;
 pub mod diag_history;
 pub mod diagnose;
 pub mod dialog;

@@ -322,7 +322,7 @@ pub struct Session {
     /// refused when another session committed meanwhile.
     pub(crate) base: Option<Arc<Config>>,
     /// Questions a command is asking (`crate::dialog`): the next lines answer them.
-    pub dialog: Option<Box<dyn crate::dialog::Dialog>>,
+    pub dialog: Option<Box<dyn crate::dialog::Dialog<Session>>>,
 }
 
 impl Drop for Session {
@@ -616,8 +616,10 @@ impl Session {
     /// Run one line; the caret of an error is indented by `caret_indent` columns
     /// (the width of the prompt the line was echoed after).
     pub fn execute_with_caret(&mut self, line: &str, caret_indent: usize, out: &mut dyn Out) -> bool {
-        if self.dialog.is_some() {
-            return crate::dialog::answer(self, line, out);
+        // A line typed while a dialog is open answers it.
+        if let Some(d) = self.dialog.take() {
+            self.dialog = d.answer(self, line, out);
+            return true;
         }
         let trimmed = line.trim();
         // (A question waiting for its answer takes an empty line too: Enter confirms.)

@@ -149,13 +149,13 @@ pub struct EngineConf {
     /// IKEv1: answer aggressive mode for main-mode tunnels too (`Config::ikev1_aggressive_responder`).
     pub v1_aggressive_responder: bool,
     /// Static routes and what each tunnel routes (`crate::routes`).
-    pub routes: crate::routes::RouteConf,
+    pub routes: crate::route_conf::RouteConf,
 }
 
 impl EngineConf {
     /// Derive the peers from a committed configuration.
     pub fn from_config(cfg: &Config) -> EngineConf {
-        let mut ec = EngineConf { v2_cookie_threshold: cfg.ikev2_cookie_challenge.map(|n| n as usize), v2_fragment_size: cfg.ikev2_fragment_mtu.map(usize::from), v1_aggressive_responder: cfg.ikev1_aggressive_responder, routes: crate::routes::RouteConf::from_config(cfg), ..EngineConf::default() };
+        let mut ec = EngineConf { v2_cookie_threshold: cfg.ikev2_cookie_challenge.map(|n| n as usize), v2_fragment_size: cfg.ikev2_fragment_mtu.map(usize::from), v1_aggressive_responder: cfg.ikev1_aggressive_responder, routes: crate::route_conf::RouteConf::from_config(cfg), ..EngineConf::default() };
         for (name, t) in &cfg.tunnels {
             if t.kind == TunnelKind::Manual || t.shutdown {
                 continue;

@@ -5,7 +5,7 @@
 
 use crate::out::Out;
 
-pub use crate::cisco_common::Node;
+pub use crate::cisco_doc::Node;
 
 /// The running (or startup) configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,11 +25,11 @@ pub const VERSION: &str = "ASA Version 9.8(4)";
 
 impl AsaDoc {
     pub fn at(&self, path: &[usize]) -> Option<&Vec<Node>> {
-        crate::cisco_common::list_at(&self.root, path)
+        crate::cisco_doc::list_at(&self.root, path)
     }
 
     pub fn at_mut(&mut self, path: &[usize]) -> Option<&mut Vec<Node>> {
-        crate::cisco_common::list_at_mut(&mut self.root, path)
+        crate::cisco_doc::list_at_mut(&mut self.root, path)
     }
 
     /// The whole configuration as `show running-config` prints it (`masked`:
@@ -89,7 +89,7 @@ impl AsaDoc {
 
     /// Every verbatim line, with the block it is in.
     pub fn unsupported(&self) -> Vec<String> {
-        crate::cisco_common::unsupported(&self.root)
+        crate::cisco_doc::unsupported(&self.root)
     }
 }
 

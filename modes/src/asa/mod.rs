@@ -29,6 +29,7 @@ pub mod show_sa;
 pub mod state;
 pub mod users;
 pub mod vocabulary;
+pub mod words;
 
 pub use doc::{AsaDoc, AsaFrame, AsaMode, Node};
 pub use state::{AsaRouter, AsaSession};
@@ -257,7 +258,7 @@ fn enter(s: &mut Session, node: Node, mode: AsaMode, family: &'static str) {
 /// command's leading words) is replaced in place; without a key the line is
 /// added (once).
 pub fn set_line(s: &mut Session, key: &str, text: &str) {
-    with_current(s, |list| crate::cisco_common::set_in(list, key, text, true));
+    with_current(s, |list| crate::cisco_doc::set_in(list, key, text, true));
 }
 
 /// Add a line to the current block (once: `access-list` entries are kept once).
@@ -276,7 +277,7 @@ pub fn keep_line(s: &mut Session, text: &str, data: bool) {
 
 /// Remove the lines of the current block that start with `key` (a `no` command).
 pub fn remove_line(s: &mut Session, key: &str) -> bool {
-    with_current(s, |list| crate::cisco_common::remove_in(list, key)).unwrap_or(false)
+    with_current(s, |list| crate::cisco_doc::remove_in(list, key)).unwrap_or(false)
 }
 
 /// Does the running document have a top-level line `text`?

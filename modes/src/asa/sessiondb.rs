@@ -11,7 +11,7 @@
 //! Time Out`). ntc-templates' `cisco_asa_show_vpn-sessiondb_detail_l2l`
 //! reads both (`shell/tests/asa_corpus.rs`).
 
-use super::show_sa::{asa_time, esp_hash_word, esp_word, ike_encr_word, ike_hash_word};
+use super::words::{asa_time, esp_hash_word, esp_word, ike_encr_word, ike_hash_word};
 use crate::out::Out;
 use crate::session::Router;
 use edgesh_engine::config::ExchangeMode;

@@ -8,7 +8,7 @@
 
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Router, Session};
-use edgesh_engine::config::{EspAuth, EspEncr, ExchangeMode, IkeAuthAlg, IkeEncr};
+use edgesh_engine::config::{EspAuth, EspEncr, ExchangeMode, IkeEncr};
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::endpoint::{ChildSa, IkeSa};
 use edgesh_engine::ike::events::Role;
@@ -16,6 +16,7 @@ use serde::Serialize;
 use std::net::Ipv4Addr;
 
 use crate::cisco_common::{G, add};
+pub use super::words::{asa_time, esp_hash_word, esp_word, hash_word, ike_encr_word, ike_hash_word};
 const SH: &str = "Show running system information";
 const CR: &str = "Show crypto information";
 
@@ -50,15 +51,6 @@ pub(super) fn encr_word(e: IkeEncr) -> &'static str {
     }
 }
 
-pub(super) fn hash_word(h: IkeAuthAlg) -> &'static str {
-    match h {
-        IkeAuthAlg::HmacMd5_96 => "MD5",
-        IkeAuthAlg::HmacSha1_96 => "SHA",
-        IkeAuthAlg::HmacSha256 => "SHA256",
-        IkeAuthAlg::HmacSha384 => "SHA384",
-        IkeAuthAlg::HmacSha512 => "SHA512",
-    }
-}
 
 /// `show crypto isakmp sa` / `show crypto ikev1 sa [detail]` (`v2_line`: the isakmp form also says there are no IKEv2 SAs).
 pub fn ikev1_sa(r: &Router, detail: bool, v2_line: bool, out: &mut dyn Out) {
@@ -455,64 +447,10 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
     }
 }
 
-pub(super) fn esp_word(e: Option<EspEncr>) -> &'static str {
-    match e {
-        Some(EspEncr::DesCbc) => "DES",
-        Some(EspEncr::TripleDesCbc) => "3DES",
-        Some(EspEncr::Aes128Cbc) => "AES128",
-        Some(EspEncr::Aes192Cbc) => "AES192",
-        Some(EspEncr::Aes256Cbc) => "AES256",
-        Some(EspEncr::Aes128Gcm) => "AES-GCM-128",
-        Some(EspEncr::Aes192Gcm) => "AES-GCM-192",
-        Some(EspEncr::Aes256Gcm) => "AES-GCM-256",
-        Some(EspEncr::Null) | None => "none",
-    }
-}
 
-pub(super) fn ike_encr_word(e: IkeEncr) -> &'static str {
-    match e {
-        IkeEncr::DesCbc => "DES",
-        IkeEncr::TripleDesCbc => "3DES",
-        IkeEncr::Aes128Cbc => "AES128",
-        IkeEncr::Aes192Cbc => "AES192",
-        IkeEncr::Aes256Cbc => "AES256",
-        IkeEncr::Aes128Gcm16 => "AES-GCM-128",
-        IkeEncr::Aes256Gcm16 => "AES-GCM-256",
-    }
-}
 
-pub(super) fn ike_hash_word(h: IkeAuthAlg) -> &'static str {
-    match h {
-        IkeAuthAlg::HmacMd5_96 => "MD5",
-        IkeAuthAlg::HmacSha1_96 => "SHA1",
-        IkeAuthAlg::HmacSha256 => "SHA256",
-        IkeAuthAlg::HmacSha384 => "SHA384",
-        IkeAuthAlg::HmacSha512 => "SHA512",
-    }
-}
 
-pub(super) fn esp_hash_word(a: Option<EspAuth>) -> &'static str {
-    match a {
-        Some(EspAuth::HmacMd5_96) => "MD5",
-        Some(EspAuth::HmacSha1_96) => "SHA1",
-        Some(EspAuth::HmacSha256_128) => "SHA256",
-        Some(EspAuth::HmacSha384_192) => "SHA384",
-        Some(EspAuth::HmacSha512_256) => "SHA512",
-        Some(EspAuth::HmacAesXcbc) => "AES-XCBC",
-        None => "none",
-    }
-}
 
-/// A time as the ASA prints it (`Login Time`, `show clock`): `14:37:44 UTC Sun Nov 22 2026`.
-pub fn asa_time(secs: u64) -> String {
-    let d = crate::time::date_time(secs);
-    // date_time is `Sun Nov 22 14:37:44 2026 UTC`.
-    let w: Vec<&str> = d.split_whitespace().collect();
-    match w.as_slice() {
-        [wd, mon, day, time, year, tz] => format!("{time} {tz} {wd} {mon} {} {year}", day.trim_start_matches('0')),
-        _ => d,
-    }
-}
 
 fn synced(s: &mut Session) -> std::sync::MutexGuard<'_, Router> {
     let mut r = s.router();

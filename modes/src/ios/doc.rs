@@ -4,7 +4,7 @@
 
 use crate::out::Out;
 
-pub use crate::cisco_common::Node;
+pub use crate::cisco_doc::Node;
 
 /// The IOS running (or startup) configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -20,12 +20,12 @@ impl IosDoc {
 
     /// The children at a path of child indices.
     pub fn at(&self, path: &[usize]) -> Option<&Vec<Node>> {
-        crate::cisco_common::list_at(&self.root, path)
+        crate::cisco_doc::list_at(&self.root, path)
     }
 
     /// The children at a path of child indices, to edit.
     pub fn at_mut(&mut self, path: &[usize]) -> Option<&mut Vec<Node>> {
-        crate::cisco_common::list_at_mut(&mut self.root, path)
+        crate::cisco_doc::list_at_mut(&mut self.root, path)
     }
 
     /// `show running-config` body: `!` between top-level blocks, one space
@@ -54,12 +54,12 @@ impl IosDoc {
 
     /// Every verbatim line, with the top-level block it is in.
     pub fn unsupported(&self) -> Vec<String> {
-        crate::cisco_common::unsupported(&self.root)
+        crate::cisco_doc::unsupported(&self.root)
     }
 
     /// Every verbatim line: (the top-level block it is in, the line).
     pub fn unsupported_entries(&self) -> Vec<(Option<String>, String)> {
-        crate::cisco_common::unsupported_entries(&self.root)
+        crate::cisco_doc::unsupported_entries(&self.root)
     }
 }
 

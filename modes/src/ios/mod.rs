@@ -332,7 +332,7 @@ pub fn set_line(s: &mut Session, key: &str, text: &str) {
     let mut r = s.router();
     let list = if global { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(&path) };
     let Some(list) = list else { return };
-    crate::cisco_common::set_in(list, key, text, false);
+    crate::cisco_doc::set_in(list, key, text, false);
 }
 
 /// Does the current block have a line that starts with `prefix`?
@@ -351,7 +351,7 @@ pub fn remove_line(s: &mut Session, key: &str) -> bool {
     let mut r = s.router();
     let list = if global { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(&path) };
     let Some(list) = list else { return false };
-    crate::cisco_common::remove_in(list, key)
+    crate::cisco_doc::remove_in(list, key)
 }
 
 /// Apply the lines of a configuration text as IOS does (each line on its

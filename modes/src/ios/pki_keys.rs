@@ -119,12 +119,12 @@ struct RsaQuestions {
     replace_asked: bool,
 }
 
-impl Dialog for RsaQuestions {
+impl Dialog<Session> for RsaQuestions {
     fn prompt(&self) -> String {
         if !self.replace_asked { "% Do you really want to replace them? [yes/no]: ".into() } else { "How many bits in the modulus [2048]: ".into() }
     }
 
-    fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog>> {
+    fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         let a = line.trim().to_ascii_lowercase();
         if !self.replace_asked {
             match yes_no(&a) {
@@ -231,12 +231,12 @@ struct Zeroize {
     label: Option<String>,
 }
 
-impl Dialog for Zeroize {
+impl Dialog<Session> for Zeroize {
     fn prompt(&self) -> String {
         "Do you really want to remove these keys? [yes/no]: ".into()
     }
 
-    fn answer(self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog>> {
+    fn answer(self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         match yes_no(line) {
             None => {
                 out.line("% Please answer 'yes' or 'no'.");
@@ -451,7 +451,7 @@ impl EnrollDialog {
     }
 
     /// Go on from `step`: messages for what is configured, then the next question.
-    fn go(mut self: Box<Self>, s: &Session, mut step: EnrollStep, out: &mut dyn Out) -> Option<Box<dyn Dialog>> {
+    fn go(mut self: Box<Self>, s: &Session, mut step: EnrollStep, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         if step == EnrollStep::Ip {
             match self.e.ip {
                 Some(None) => step = EnrollStep::Display,
@@ -472,7 +472,7 @@ impl EnrollDialog {
     }
 }
 
-impl Dialog for EnrollDialog {
+impl Dialog<Session> for EnrollDialog {
     fn prompt(&self) -> String {
         match self.step {
             EnrollStep::Serial => "% Include the router serial number in the subject name? [yes/no]: ",
@@ -484,7 +484,7 @@ impl Dialog for EnrollDialog {
         .into()
     }
 
-    fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog>> {
+    fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         let a = line.trim();
         match self.step {
             EnrollStep::Serial => match yes_no(a) {
@@ -552,12 +552,12 @@ struct Paste {
     ca: bool,
 }
 
-impl Dialog for Paste {
+impl Dialog<Session> for Paste {
     fn prompt(&self) -> String {
         String::new()
     }
 
-    fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog>> {
+    fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         let t = line.trim();
         if !t.is_empty() && t != "quit" {
             if self.lines.len() >= 1000 {
@@ -601,12 +601,12 @@ struct AcceptCa {
     serial: String,
 }
 
-impl Dialog for AcceptCa {
+impl Dialog<Session> for AcceptCa {
     fn prompt(&self) -> String {
         "% Do you accept this certificate? [yes/no]: ".into()
     }
 
-    fn answer(self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog>> {
+    fn answer(self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         match yes_no(line) {
             None => {
                 out.line("% Please answer 'yes' or 'no'.");

@@ -21,6 +21,7 @@ pub mod ike_certs;
 pub mod load;
 pub mod modes;
 pub mod pki;
+pub mod pki_files;
 pub mod pki_store;
 pub mod pki_request;
 pub mod pki_show;

@@ -18,6 +18,7 @@ use crate::session::{Args, CmdResult, Handler, Session};
 use edgesh_engine::pki::keys::{KeyKind, PrivateKey};
 use edgesh_grammar::Graph;
 pub use super::pki_store::{Certificate, PkiStore};
+pub use super::pki_files::{key_label, key_pair, key_pairs, path_of};
 use x509_cert::der::{DecodePem, Encode};
 
 fn add(g: &mut Graph<Handler>, spec: &str, helps: &[&str], f: fn(&mut Session, &Args, &mut dyn Out) -> CmdResult) {
@@ -26,10 +27,6 @@ fn add(g: &mut Graph<Handler>, spec: &str, helps: &[&str], f: fn(&mut Session, &
     }
 }
 
-/// The key store label of key pair `name` in context `ctx`.
-pub fn key_label(ctx: &str, name: &str) -> String {
-    format!("{name}@{ctx}")
-}
 
 /// A key pair name: a label character set, no `@` (it separates the context).
 fn check_name(name: &str) -> Result<(), String> {
@@ -39,11 +36,6 @@ fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn path_of(s: &Session, file: &str) -> Result<std::path::PathBuf, String> {
-    // `/flash/...` (the router's flash partition) is the state directory.
-    let dir = s.router().state_dir.clone();
-    crate::statefs::resolve(&dir, crate::session::Dialect::SmartEdge, file)
-}
 
 fn read_pem(s: &Session, file: &str, what: &str) -> Result<String, String> {
     let path = path_of(s, file)?;
@@ -54,19 +46,7 @@ fn read_pem(s: &Session, file: &str, what: &str) -> Result<String, String> {
     Ok(text)
 }
 
-/// The key pair `name` of context `ctx`, read from the key store.
-pub fn key_pair(s: &Session, ctx: &str, name: &str) -> Result<edgesh_engine::pki::keys::StoredKey, String> {
-    crate::keystore::store(s).load(&key_label(ctx, name)).map_err(|e| match e {
-        edgesh_engine::pki::keys::KeyError::NotFound(_) | edgesh_engine::pki::keys::KeyError::Label(_) => format!("Key pair {name} does not exist"),
-        e => format!("Key pair {name}: {e}"),
-    })
-}
 
-/// The key pairs of context `ctx`: (name, key), by name.
-pub fn key_pairs(s: &Session, ctx: &str) -> Vec<(String, edgesh_engine::pki::keys::StoredKey)> {
-    let suffix = format!("@{ctx}");
-    crate::keystore::store(s).all().into_iter().filter_map(|k| Some((k.label.strip_suffix(&suffix)?.to_string(), k))).filter(|(n, _)| !n.contains('@')).collect()
-}
 
 fn import_certificate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     let file = a.req("file")?.to_string();

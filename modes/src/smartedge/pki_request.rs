@@ -52,7 +52,7 @@ pub struct RequestDialog {
     ku: [bool; 7],
 }
 
-pub fn start(ctx: &str, name: &str, file: &str) -> Box<dyn Dialog> {
+pub fn start(ctx: &str, name: &str, file: &str) -> Box<dyn Dialog<Session>> {
     Box::new(RequestDialog { ctx: ctx.into(), name: name.into(), file: file.into(), step: Step::KeyId, key: String::new(), subject: Vec::new(), alt: Vec::new(), first: String::new(), ku: [false; 7] })
 }
 
@@ -77,14 +77,14 @@ fn alt_name(i: usize, a: &str) -> Result<AltName, String> {
 }
 
 impl RequestDialog {
-    fn next(mut self: Box<Self>, step: Step) -> Option<Box<dyn Dialog>> {
+    fn next(mut self: Box<Self>, step: Step) -> Option<Box<dyn Dialog<Session>>> {
         self.step = step;
         Some(self)
     }
 
     /// Build, sign and write the request.
-    fn finish(self: Box<Self>, s: &mut Session, usage: bool, out: &mut dyn Out) -> Option<Box<dyn Dialog>> {
-        let key = match super::pki::key_pair(s, &self.ctx, &self.key) {
+    fn finish(self: Box<Self>, s: &mut Session, usage: bool, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
+        let key = match super::pki_files::key_pair(s, &self.ctx, &self.key) {
             Ok(k) => k,
             Err(e) => {
                 out.line(&format!("% {e}"));
@@ -105,7 +105,7 @@ impl RequestDialog {
                 return None;
             }
         };
-        let written = super::pki::path_of(s, &self.file).and_then(|p| std::fs::write(&p, pem).map_err(|e| format!("Cannot write {}: {e}", self.file)));
+        let written = super::pki_files::path_of(s, &self.file).and_then(|p| std::fs::write(&p, pem).map_err(|e| format!("Cannot write {}: {e}", self.file)));
         match written {
             Ok(()) => {
                 s.router().pki.entry(self.ctx.clone()).or_default().requests.insert(self.name.clone(), self.file.clone());
@@ -116,7 +116,7 @@ impl RequestDialog {
     }
 }
 
-impl Dialog for RequestDialog {
+impl Dialog<Session> for RequestDialog {
     fn prompt(&self) -> String {
         match self.step {
             Step::KeyId => "Enter the private key identifier: ".into(),
@@ -127,12 +127,12 @@ impl Dialog for RequestDialog {
         }
     }
 
-    fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog>> {
+    fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         let a = line.trim();
         match self.step {
             Step::KeyId => {
                 // The key pair must exist: without it there is nothing to sign with.
-                if let Err(e) = super::pki::key_pair(s, &self.ctx, a) {
+                if let Err(e) = super::pki_files::key_pair(s, &self.ctx, a) {
                     out.line(&format!("% {}", if a.is_empty() { "A private key identifier is needed".to_string() } else { e }));
                     return None;
                 }

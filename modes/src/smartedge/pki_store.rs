@@ -1,7 +1,7 @@
 //! What a context's PKI store holds in memory (SmartEdge section 6.1):
 //! imported certificates with their handles, and the certificate requests
 //! written. Key pairs are in the router's key store on disk
-//! (`crate::keystore`; `pki.rs` names them).
+//! (`crate::keystore`; `pki_files.rs` names them).
 
 use std::collections::BTreeMap;
 

@@ -98,7 +98,7 @@ fn mm2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
     }
     let mut b = Builder::new();
     b.push(payload::KE, sa.nego().gxi.clone()).push(payload::NONCE, sa.nego().ni.clone());
-    if sig_auth::uses_sig(sa) {
+    if super::phase1::uses_sig(sa) {
         for r in sig_auth::certreqs(pc) {
             b.push(payload::CERTREQ, r);
         }
@@ -142,7 +142,7 @@ fn mm3(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
     check_natd(cx, sa, msg, local, remote);
     let mut b = Builder::new();
     b.push(payload::KE, sa.nego().gxr.clone()).push(payload::NONCE, sa.nego().nr.clone());
-    if sig_auth::uses_sig(sa) {
+    if super::phase1::uses_sig(sa) {
         for r in sig_auth::certreqs(pc) {
             b.push(payload::CERTREQ, r);
         }
@@ -174,7 +174,7 @@ fn mm4(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
     float_ports(sa);
     let idi = identity_id(&pc.local_id).emit();
     let mut b = Builder::new();
-    if sig_auth::uses_sig(sa) {
+    if super::phase1::uses_sig(sa) {
         match sig_auth::sign(cx, sa, pc, true, &idi) {
             Ok(ps) => {
                 b.push(payload::ID, idi);
@@ -206,7 +206,7 @@ fn mm4(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
 fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], msg: &Msg, last: Vec<u8>) -> Next {
     let (local, remote, conn) = (sa.local, sa.remote, sa.conn);
     let id = msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok().map(|i| (i, p.body.to_vec())));
-    let sig = sig_auth::uses_sig(sa);
+    let sig = super::phase1::uses_sig(sa);
     let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });
     let (Some((id, id_b)), Some(hash)) = (id, hash) else {
         cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 5, error: WireError::Malformed(Part::Id) });
@@ -242,7 +242,7 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
 pub(in crate::ike) fn send_mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis) {
     let idr = identity_id(&pc.local_id).emit();
     let mut b = Builder::new();
-    if sig_auth::uses_sig(sa) {
+    if super::phase1::uses_sig(sa) {
         match sig_auth::sign(cx, sa, pc, false, &idr) {
             Ok(ps) => {
                 b.push(payload::ID, idr);
@@ -266,7 +266,7 @@ pub(in crate::ike) fn send_mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now:
 /// MM6 (initiator): IDir, HASH_R.
 fn mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, data: &[u8], msg: &Msg, last: Vec<u8>) -> Next {
     let id = msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok().map(|i| (i, p.body.to_vec())));
-    let sig = sig_auth::uses_sig(sa);
+    let sig = super::phase1::uses_sig(sa);
     let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });
     let (Some((id, id_b)), Some(hash)) = (id, hash) else {
         cx.event(Event::KeyMismatch { conn: sa.conn, peer: *sa.remote.ip(), message: 6, error: WireError::Malformed(Part::Id) });

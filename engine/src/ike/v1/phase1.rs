@@ -164,7 +164,7 @@ pub(in crate::ike) fn find_tunnel(cx: &mut Ctx, local: SocketAddrV4, remote: Soc
         return None;
     }
     // A key: pre-shared, or a certificate and its private key (RSA signatures).
-    if pc.psk.is_none() && !pc.pki.as_ref().is_some_and(|k| k.signer().is_some() && super::sig_auth::has_pki(&pc)) {
+    if pc.psk.is_none() && !pc.pki.as_ref().is_some_and(|k| k.signer().is_some() && has_pki(&pc)) {
         cx.event(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::NoKey });
         return None;
     }
@@ -274,7 +274,7 @@ pub(in crate::ike) fn derive_p1(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf) -> 
     let peer_pub = if sa.role == Role::Initiator { &sa.nego().gxr } else { &sa.nego().gxi };
     let Ok(gxy) = dh.shared(peer_pub) else { return false };
     // SKEYID: prf(pre-shared key, Ni_b | Nr_b), or with signatures prf(Ni_b | Nr_b, g^xy) (RFC 2409 5).
-    let skeyid = if super::sig_auth::uses_sig(sa) {
+    let skeyid = if uses_sig(sa) {
         h.prf(&[sa.nego().ni.as_slice(), sa.nego().nr.as_slice()].concat(), &[&gxy])
     } else {
         h.prf(&pc.psk.clone().unwrap_or_default(), &[&sa.nego().ni, &sa.nego().nr])
@@ -287,6 +287,16 @@ pub(in crate::ike) fn derive_p1(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf) -> 
     sa.keyed(P1Keys { skeyid, d, a, enc }, iv);
     cx.event(Event::SkeyidGenerated { conn: sa.conn, peer: *sa.remote.ip() });
     true
+}
+
+/// Whether the SA's chosen transform authenticates with signatures.
+pub(in crate::ike) fn uses_sig(sa: &IkeSa) -> bool {
+    sa.chosen.as_ref().is_some_and(|c| c.auth == AuthMethod::RsaSignature)
+}
+
+/// Whether a tunnel can take part in a signature-authenticated phase 1.
+pub(in crate::ike) fn has_pki(pc: &PeerConf) -> bool {
+    pc.pki.as_ref().is_some_and(|k| k.local == crate::pki::AuthBy::Signature)
 }
 
 /// HASH_I (initiator) or HASH_R over the given ID payload body.

@@ -6,7 +6,6 @@
 //! 2409 and strongSwan do) in place of HASH; the peer's certificate is
 //! validated to the trust anchors ([`crate::pki`]) and must carry its ID.
 
-use crate::config::AuthMethod;
 use crate::ike::conf::PeerConf;
 use crate::ike::context::Ctx;
 use crate::ike::events::Event;
@@ -18,16 +17,6 @@ use crate::pki::{AuthBy, Cert, CertFailure, SigAlg};
 
 /// CERT and CERTREQ encoding 4: X.509 certificate, signature.
 const X509_SIGNATURE: u8 = 4;
-
-/// Whether the SA's chosen transform authenticates with signatures.
-pub(in crate::ike) fn uses_sig(sa: &IkeSa) -> bool {
-    sa.chosen.as_ref().is_some_and(|c| c.auth == AuthMethod::RsaSignature)
-}
-
-/// Whether a tunnel can take part in a signature-authenticated phase 1.
-pub(in crate::ike) fn has_pki(pc: &PeerConf) -> bool {
-    pc.pki.as_ref().is_some_and(|k| k.local == AuthBy::Signature)
-}
 
 /// The CERTREQ payload bodies: one per trust anchor, its subject DN.
 pub(in crate::ike) fn certreqs(pc: &PeerConf) -> Vec<Vec<u8>> {

@@ -100,7 +100,7 @@ impl Core {
         if self.fragmentation {
             b.push(&Repr::Notify(NotifyRepr::new(notify::IKEV2_FRAGMENTATION_SUPPORTED, vec![])));
         }
-        super::auth::init_request_extras(&p, &mut b);
+        super::cert_init::init_request_extras(&p, &mut b);
         let hdr = Header { spi_i: sa.spi_i, spi_r: [0; 8], next: 0, major: 2, minor: 0, exchange: exchange::IKE_SA_INIT, flags: flags::INITIATOR, msgid: 0, length: 0 };
         let data = b.message(hdr);
         let now = self.now;
@@ -254,7 +254,7 @@ impl Core {
             return;
         }
         let cands: Vec<PeerConf> = self.peers.iter().filter(|p| p.local == *local.ip() && p.remote.is_none_or(|r| r == *remote.ip())).cloned().collect();
-        let Some(pc) = cands.iter().find(|p| super::auth::can_answer(p) && (p.pki.is_some() || p.proposals.iter().any(|c| c.auth == AuthMethod::PreSharedKey))).cloned() else {
+        let Some(pc) = cands.iter().find(|p| super::cert_init::can_answer(p) && (p.pki.is_some() || p.proposals.iter().any(|c| c.auth == AuthMethod::PreSharedKey))).cloned() else {
             let reason = if cands.is_empty() {
                 NoPeerReason::NotFound
             } else if cands.iter().all(|p| p.connection == ConnectionType::InitiatorOnly) {
@@ -336,7 +336,7 @@ impl Core {
         if frag {
             b.push(&Repr::Notify(NotifyRepr::new(notify::IKEV2_FRAGMENTATION_SUPPORTED, vec![])));
         }
-        super::auth::init_response_extras(&pc, &msg, &mut b);
+        super::cert_init::init_response_extras(&pc, &msg, &mut b);
         let h = Header { spi_i: sa.spi_i, spi_r: sa.spi_r, next: 0, major: 2, minor: 0, exchange: exchange::IKE_SA_INIT, flags: flags::RESPONSE, msgid: 0, length: 0 };
         let d = b.message(h);
         let sa = &mut self.sas[i];

@@ -12,6 +12,7 @@
 //! and the dialects treat IKEv2 children like IKEv1 ones.
 
 pub mod auth;
+mod cert_init;
 pub mod child;
 mod fragments;
 pub mod informational;
