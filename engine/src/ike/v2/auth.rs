@@ -141,8 +141,7 @@ impl Core {
         let idi = id_of(&p.local_id, p.local);
         let sa = &self.sas[i];
         // Our AUTH: a signature with the certificate's key, or the pre-shared key's MIC.
-        let (auth, certs) = if local_sig(&p) {
-            let pki = p.pki.clone().expect("local_sig");
+        let (auth, certs) = if let Some(pki) = p.pki.clone().filter(|_| local_sig(&p)) {
             let Some((cert, key)) = pki.signer() else {
                 let why = pki.notes.first().cloned().unwrap_or_else(|| "no certificate or key".into());
                 let (conn, peer) = (sa.conn, *sa.remote.ip());
@@ -317,8 +316,7 @@ impl Core {
         let idr = id_of(&pc.local_id, pc.local);
         // Our AUTH: signed with our certificate's key, or the pre-shared key's MIC.
         let sa = &self.sas[i];
-        let mine = if local_sig(&pc) {
-            let pki = pc.pki.clone().expect("local_sig");
+        let mine = if let Some(pki) = pc.pki.clone().filter(|_| local_sig(&pc)) {
             let octets = signed_octets(suite.prf, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
             let hashes = peer_hashes(&sa.init_req);
             match pki.signer() {
