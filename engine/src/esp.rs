@@ -179,6 +179,34 @@ pub(crate) fn hmac(a: EspAuth) -> Option<(HashAlg, usize)> {
     }
 }
 
+/// The part of a buffer from `at` on, used like a `Vec` of its own (the
+/// packet being sealed after what the buffer already holds).
+struct Tail<'a> {
+    v: &'a mut Vec<u8>,
+    at: usize,
+}
+
+impl Tail<'_> {
+    fn extend_from_slice(&mut self, b: &[u8]) {
+        self.v.extend_from_slice(b);
+    }
+    fn extend(&mut self, it: impl IntoIterator<Item = u8>) {
+        self.v.extend(it);
+    }
+    fn push(&mut self, b: u8) {
+        self.v.push(b);
+    }
+    fn resize(&mut self, len: usize, b: u8) {
+        self.v.resize(self.at + len, b);
+    }
+    fn get(&self) -> &[u8] {
+        &self.v[self.at..]
+    }
+    fn get_mut(&mut self) -> &mut [u8] {
+        &mut self.v[self.at..]
+    }
+}
+
 const GCM_ICV: usize = 16;
 const GCM_IV: usize = 8;
 
@@ -258,12 +286,38 @@ impl EspSa {
     /// Seal `payload` (the inner packet) into an ESP packet: header, IV,
     /// encrypted payload + padding + pad length + next header, ICV.
     pub fn seal(&mut self, next_header: u8, payload: &[u8], rng: &mut impl Rng) -> Result<Vec<u8>, EspError> {
+        let mut p = Vec::with_capacity(self.sealed_len(payload.len()));
+        self.seal_append(next_header, payload, rng, &mut p)?;
+        Ok(p)
+    }
+
+    /// The length of the ESP packet that seals `payload_len` bytes.
+    pub fn sealed_len(&self, payload_len: usize) -> usize {
+        let align = cipher(self.encr).map(|c| c.block_size()).unwrap_or(4).max(4);
+        let pad = (align - (payload_len + 2) % align) % align;
+        HEADER_LEN + self.iv_len() + payload_len + pad + 2 + self.icv_len()
+    }
+
+    /// [`EspSa::seal`] appending the ESP packet to `out` (after what it
+    /// holds, e.g. an outer IP header), so a dataplane seals straight into
+    /// its send buffer without a copy. On an error `out` is left as it was.
+    pub fn seal_append(&mut self, next_header: u8, payload: &[u8], rng: &mut impl Rng, out: &mut Vec<u8>) -> Result<(), EspError> {
+        let at = out.len();
+        let r = self.seal_at(next_header, payload, rng, out, at);
+        if r.is_err() {
+            out.truncate(at);
+        }
+        r
+    }
+
+    fn seal_at(&mut self, next_header: u8, payload: &[u8], rng: &mut impl Rng, out: &mut Vec<u8>, at: usize) -> Result<(), EspError> {
         let seq = self.seq.checked_add(1).ok_or(EspError::SequenceExhausted)?;
         self.seq = seq;
-        let (iv_len, icv_len) = (self.iv_len(), self.icv_len());
+        let iv_len = self.iv_len();
         let align = cipher(self.encr).map(|c| c.block_size()).unwrap_or(4).max(4);
         let pad = (align - (payload.len() + 2) % align) % align;
-        let mut p = Vec::with_capacity(HEADER_LEN + iv_len + payload.len() + pad + 2 + icv_len);
+        out.reserve(self.sealed_len(payload.len()));
+        let mut p = Tail { v: out, at };
         p.extend_from_slice(&self.spi.to_be_bytes());
         p.extend_from_slice(&seq.to_be_bytes());
         let body = HEADER_LEN + iv_len;
@@ -272,28 +326,28 @@ impl EspSa {
             p.extend_from_slice(&(seq as u64).to_be_bytes());
         } else {
             p.resize(body, 0);
-            rng.fill_bytes(&mut p[HEADER_LEN..body]);
+            rng.fill_bytes(&mut p.get_mut()[HEADER_LEN..body]);
         }
         p.extend_from_slice(payload);
         p.extend(1..=pad as u8);
         p.push(pad as u8);
         p.push(next_header);
         if self.encr.is_aead() {
-            let nonce = self.nonce(&p[HEADER_LEN..body]);
-            let (aad, rest) = p.split_at_mut(HEADER_LEN);
+            let nonce = self.nonce(&p.get()[HEADER_LEN..body]);
+            let (aad, rest) = p.get_mut().split_at_mut(HEADER_LEN);
             let tag = gcm(&self.enc_key, &nonce, aad, &mut rest[GCM_IV..], None).map_err(|_| EspError::Unsupported)?;
             p.extend_from_slice(&tag);
         } else {
             if let Some(c) = cipher(self.encr) {
-                let (head, data) = p.split_at_mut(body);
+                let (head, data) = p.get_mut().split_at_mut(body);
                 c.cbc(&self.enc_key, &head[HEADER_LEN..], data, true).map_err(|_| EspError::Unsupported)?;
             }
             if let Some((h, n)) = self.auth.and_then(hmac) {
-                let icv = h.prf(&self.auth_key, &[&p]);
+                let icv = h.prf(&self.auth_key, &[p.get()]);
                 p.extend_from_slice(&icv[..n]);
             }
         }
-        Ok(p)
+        Ok(())
     }
 
     fn nonce(&self, iv: &[u8]) -> [u8; 12] {
@@ -305,6 +359,16 @@ impl EspSa {
 
     /// Check and open an ESP packet: returns the next header and the inner packet.
     pub fn open(&mut self, packet: &[u8]) -> Result<(u8, Vec<u8>), EspError> {
+        let mut buf = packet.to_vec();
+        let (next, inner) = self.open_in_place(&mut buf)?;
+        buf.truncate(inner.end);
+        buf.drain(..inner.start);
+        Ok((next, buf))
+    }
+
+    /// [`EspSa::open`] decrypting in the packet's own buffer: the next
+    /// header and where the inner packet lies in `packet` (no copy).
+    pub fn open_in_place(&mut self, packet: &mut [u8]) -> Result<(u8, std::ops::Range<usize>), EspError> {
         let (iv_len, icv_len) = (self.iv_len(), self.icv_len());
         let length = packet.len();
         if length < HEADER_LEN + iv_len + 2 + icv_len {
@@ -317,13 +381,14 @@ impl EspSa {
         let seq = u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]);
         self.replay.verdict(seq)?;
         let body = HEADER_LEN + iv_len;
-        let (signed, icv) = packet.split_at(length - icv_len);
-        let mut data = signed[body..].to_vec();
         if self.encr.is_aead() {
-            let nonce = self.nonce(&signed[HEADER_LEN..body]);
-            gcm(&self.enc_key, &nonce, &signed[..HEADER_LEN], &mut data, Some(icv)).map_err(|_| EspError::AuthenticationFailed { seq })?;
+            let (head, rest) = packet.split_at_mut(body);
+            let (data, icv) = rest.split_at_mut(length - body - icv_len);
+            let nonce = self.nonce(&head[HEADER_LEN..]);
+            gcm(&self.enc_key, &nonce, &head[..HEADER_LEN], data, Some(icv)).map_err(|_| EspError::AuthenticationFailed { seq })?;
         } else {
             if let Some((h, n)) = self.auth.and_then(hmac) {
+                let (signed, icv) = packet.split_at(length - icv_len);
                 let want = h.prf(&self.auth_key, &[signed]);
                 // Constant time: a forger learns nothing from how long the compare took.
                 if !bool::from(subtle::ConstantTimeEq::ct_eq(&want[..n], icv)) {
@@ -332,22 +397,23 @@ impl EspSa {
                 }
             }
             if let Some(c) = cipher(self.encr) {
+                let (head, rest) = packet.split_at_mut(body);
+                let data = &mut rest[..length - body - icv_len];
                 if data.len() % c.block_size() != 0 {
                     return Err(EspError::Truncated { length });
                 }
-                c.cbc(&self.enc_key, &signed[HEADER_LEN..body], &mut data, false).map_err(|_| EspError::Truncated { length })?;
+                c.cbc(&self.enc_key, &head[HEADER_LEN..], data, false).map_err(|_| EspError::Truncated { length })?;
             }
         }
         // Trailer: padding 1, 2, 3 ... (RFC 4303 2.4), pad length, next header.
-        let next = data.pop().ok_or(EspError::BadPadding { seq })?;
-        let pad = data.pop().ok_or(EspError::BadPadding { seq })? as usize;
-        let Some(start) = data.len().checked_sub(pad) else { return Err(EspError::BadPadding { seq }) };
-        if !data[start..].iter().enumerate().all(|(i, &b)| b as usize == i + 1) {
+        let end = length - icv_len;
+        let (next, pad) = (packet[end - 1], usize::from(packet[end - 2]));
+        let Some(stop) = (end - 2).checked_sub(pad).filter(|&s| s >= body) else { return Err(EspError::BadPadding { seq }) };
+        if !packet[stop..end - 2].iter().enumerate().all(|(i, &b)| b as usize == i + 1) {
             return Err(EspError::BadPadding { seq });
         }
-        data.truncate(start);
         self.replay.accept(seq);
-        Ok((next, data))
+        Ok((next, body..stop))
     }
 }
 
