@@ -143,6 +143,8 @@ pub struct EspSa {
     encr: EspEncr,
     auth: Option<EspAuth>,
     enc_key: Vec<u8>,
+    /// The expanded AES-GCM key (AEAD suites).
+    gcm: Option<Gcm>,
     salt: [u8; 4],
     auth_key: Vec<u8>,
     /// Outbound: the last sequence number used. Inbound: unused.
@@ -210,39 +212,58 @@ impl Tail<'_> {
 const GCM_ICV: usize = 16;
 const GCM_IV: usize = 8;
 
-/// AES-GCM with a 16-octet tag over `buf` in place; returns the tag (seal) or
-/// checks it (open).
-fn gcm(key: &[u8], nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM_ICV], ()> {
-    use aes_gcm::aead::{AeadInOut, KeyInit};
-    fn run<A: AeadInOut + KeyInit>(key: &[u8], nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM_ICV], ()> {
-        let c = A::new_from_slice(key).map_err(|_| ())?;
-        let n = aes_gcm::aead::Nonce::<A>::try_from(&nonce[..]).map_err(|_| ())?;
-        match tag {
-            None => {
-                let t = c.encrypt_inout_detached(&n, aad, buf.into()).map_err(|_| ())?;
-                let mut out = [0u8; GCM_ICV];
-                out.copy_from_slice(&t[..GCM_ICV]);
-                Ok(out)
-            }
-            Some(t) => {
-                let t = aes_gcm::aead::Tag::<A>::try_from(t).map_err(|_| ())?;
-                c.decrypt_inout_detached(&n, aad, buf.into(), &t).map_err(|_| ())?;
-                Ok([0; GCM_ICV])
-            }
+/// An AES-GCM key, expanded once per SA (the key schedule and GHASH key
+/// are not redone for every packet).
+#[derive(Clone)]
+enum Gcm {
+    A128(Box<aes_gcm::Aes128Gcm>),
+    A192(Box<aes_gcm::AesGcm<aes::Aes192, aes_gcm::aead::consts::U12>>),
+    A256(Box<aes_gcm::Aes256Gcm>),
+}
+
+impl Gcm {
+    fn new(key: &[u8]) -> Option<Gcm> {
+        use aes_gcm::aead::KeyInit;
+        match key.len() {
+            16 => aes_gcm::Aes128Gcm::new_from_slice(key).ok().map(|c| Gcm::A128(Box::new(c))),
+            24 => aes_gcm::AesGcm::new_from_slice(key).ok().map(|c| Gcm::A192(Box::new(c))),
+            32 => aes_gcm::Aes256Gcm::new_from_slice(key).ok().map(|c| Gcm::A256(Box::new(c))),
+            _ => None,
         }
     }
-    match key.len() {
-        16 => run::<aes_gcm::Aes128Gcm>(key, nonce, aad, buf, tag),
-        24 => run::<aes_gcm::AesGcm<aes::Aes192, aes_gcm::aead::consts::U12>>(key, nonce, aad, buf, tag),
-        32 => run::<aes_gcm::Aes256Gcm>(key, nonce, aad, buf, tag),
-        _ => Err(()),
+
+    /// AES-GCM with a 16-octet tag over `buf` in place; returns the tag
+    /// (seal) or checks it (open).
+    fn run(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM_ICV], ()> {
+        use aes_gcm::aead::AeadInOut;
+        fn go<A: AeadInOut>(c: &A, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM_ICV], ()> {
+            let n = aes_gcm::aead::Nonce::<A>::try_from(&nonce[..]).map_err(|_| ())?;
+            match tag {
+                None => {
+                    let t = c.encrypt_inout_detached(&n, aad, buf.into()).map_err(|_| ())?;
+                    let mut out = [0u8; GCM_ICV];
+                    out.copy_from_slice(&t[..GCM_ICV]);
+                    Ok(out)
+                }
+                Some(t) => {
+                    let t = aes_gcm::aead::Tag::<A>::try_from(t).map_err(|_| ())?;
+                    c.decrypt_inout_detached(&n, aad, buf.into(), &t).map_err(|_| ())?;
+                    Ok([0; GCM_ICV])
+                }
+            }
+        }
+        match self {
+            Gcm::A128(c) => go(c.as_ref(), nonce, aad, buf, tag),
+            Gcm::A192(c) => go(c.as_ref(), nonce, aad, buf, tag),
+            Gcm::A256(c) => go(c.as_ref(), nonce, aad, buf, tag),
+        }
     }
 }
 
 impl EspSa {
     /// The SA for `spi` with the negotiated algorithms and this direction's keys.
     pub fn new(spi: u32, encr: EspEncr, auth: Option<EspAuth>, keys: &SaKeys) -> Result<EspSa, EspError> {
-        let mut sa = EspSa { spi, encr, auth, enc_key: Vec::new(), salt: [0; 4], auth_key: keys.auth.clone(), seq: 0, replay: ReplayWindow::default() };
+        let mut sa = EspSa { spi, encr, auth, enc_key: Vec::new(), gcm: None, salt: [0; 4], auth_key: keys.auth.clone(), seq: 0, replay: ReplayWindow::default() };
         if encr.is_aead() {
             // RFC 4106 8.1: the last four octets of the key material are the salt.
             let Some(split) = keys.encr.len().checked_sub(4) else { return Err(EspError::Unsupported) };
@@ -251,6 +272,7 @@ impl EspSa {
             if auth.is_some() || ![16, 24, 32].contains(&sa.enc_key.len()) {
                 return Err(EspError::Unsupported);
             }
+            sa.gcm = Some(Gcm::new(&sa.enc_key).ok_or(EspError::Unsupported)?);
         } else {
             sa.enc_key = keys.encr.clone();
             if let Some(c) = cipher(encr) {
@@ -335,7 +357,7 @@ impl EspSa {
         if self.encr.is_aead() {
             let nonce = self.nonce(&p.get()[HEADER_LEN..body]);
             let (aad, rest) = p.get_mut().split_at_mut(HEADER_LEN);
-            let tag = gcm(&self.enc_key, &nonce, aad, &mut rest[GCM_IV..], None).map_err(|_| EspError::Unsupported)?;
+            let tag = self.gcm.as_ref().ok_or(EspError::Unsupported)?.run(&nonce, aad, &mut rest[GCM_IV..], None).map_err(|_| EspError::Unsupported)?;
             p.extend_from_slice(&tag);
         } else {
             if let Some(c) = cipher(self.encr) {
@@ -385,7 +407,7 @@ impl EspSa {
             let (head, rest) = packet.split_at_mut(body);
             let (data, icv) = rest.split_at_mut(length - body - icv_len);
             let nonce = self.nonce(&head[HEADER_LEN..]);
-            gcm(&self.enc_key, &nonce, &head[..HEADER_LEN], data, Some(icv)).map_err(|_| EspError::AuthenticationFailed { seq })?;
+            self.gcm.as_ref().ok_or(EspError::Unsupported)?.run(&nonce, &head[..HEADER_LEN], data, Some(icv)).map_err(|_| EspError::AuthenticationFailed { seq })?;
         } else {
             if let Some((h, n)) = self.auth.and_then(hmac) {
                 let (signed, icv) = packet.split_at(length - icv_len);
