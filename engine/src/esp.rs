@@ -145,6 +145,8 @@ pub struct EspSa {
     enc_key: Vec<u8>,
     /// The expanded AES-GCM key (AEAD suites).
     gcm: Option<Gcm>,
+    /// The keyed HMAC (CBC and NULL suites with an authenticator).
+    mac: Option<Mac>,
     salt: [u8; 4],
     auth_key: Vec<u8>,
     /// Outbound: the last sequence number used. Inbound: unused.
@@ -212,6 +214,47 @@ impl Tail<'_> {
 const GCM_ICV: usize = 16;
 const GCM_IV: usize = 8;
 
+/// An HMAC keyed once per SA: each packet's ICV starts from a copy of the
+/// keyed state (the inner and outer key blocks are not hashed again).
+#[derive(Clone)]
+enum Mac {
+    Md5(hmac::Hmac<md5::Md5>),
+    Sha1(hmac::Hmac<sha1::Sha1>),
+    Sha256(hmac::Hmac<sha2::Sha256>),
+    Sha384(hmac::Hmac<sha2::Sha384>),
+    Sha512(hmac::Hmac<sha2::Sha512>),
+}
+
+impl Mac {
+    fn new(h: HashAlg, key: &[u8]) -> Option<Mac> {
+        use hmac::KeyInit;
+        Some(match h {
+            HashAlg::Md5 => Mac::Md5(hmac::Hmac::new_from_slice(key).ok()?),
+            HashAlg::Sha1 => Mac::Sha1(hmac::Hmac::new_from_slice(key).ok()?),
+            HashAlg::Sha256 => Mac::Sha256(hmac::Hmac::new_from_slice(key).ok()?),
+            HashAlg::Sha384 => Mac::Sha384(hmac::Hmac::new_from_slice(key).ok()?),
+            HashAlg::Sha512 => Mac::Sha512(hmac::Hmac::new_from_slice(key).ok()?),
+        })
+    }
+
+    /// The first `n` octets of the HMAC of `data` (the truncated ICV), in `out`.
+    fn icv(&self, data: &[u8], out: &mut [u8; 64]) {
+        fn go<M: hmac::Mac + Clone>(m: &M, data: &[u8], out: &mut [u8; 64]) {
+            let mut m = m.clone();
+            m.update(data);
+            let t = m.finalize().into_bytes();
+            out[..t.len()].copy_from_slice(&t);
+        }
+        match self {
+            Mac::Md5(m) => go(m, data, out),
+            Mac::Sha1(m) => go(m, data, out),
+            Mac::Sha256(m) => go(m, data, out),
+            Mac::Sha384(m) => go(m, data, out),
+            Mac::Sha512(m) => go(m, data, out),
+        }
+    }
+}
+
 /// An AES-GCM key, expanded once per SA (the key schedule and GHASH key
 /// are not redone for every packet).
 #[derive(Clone)]
@@ -263,7 +306,7 @@ impl Gcm {
 impl EspSa {
     /// The SA for `spi` with the negotiated algorithms and this direction's keys.
     pub fn new(spi: u32, encr: EspEncr, auth: Option<EspAuth>, keys: &SaKeys) -> Result<EspSa, EspError> {
-        let mut sa = EspSa { spi, encr, auth, enc_key: Vec::new(), gcm: None, salt: [0; 4], auth_key: keys.auth.clone(), seq: 0, replay: ReplayWindow::default() };
+        let mut sa = EspSa { spi, encr, auth, enc_key: Vec::new(), gcm: None, mac: None, salt: [0; 4], auth_key: keys.auth.clone(), seq: 0, replay: ReplayWindow::default() };
         if encr.is_aead() {
             // RFC 4106 8.1: the last four octets of the key material are the salt.
             let Some(split) = keys.encr.len().checked_sub(4) else { return Err(EspError::Unsupported) };
@@ -283,7 +326,8 @@ impl EspSa {
             match auth.map(hmac) {
                 Some(None) => return Err(EspError::Unsupported),
                 None if encr == EspEncr::Null => return Err(EspError::Unsupported),
-                _ => {}
+                Some(Some((h, _))) => sa.mac = Some(Mac::new(h, &sa.auth_key).ok_or(EspError::Unsupported)?),
+                None => {}
             }
         }
         Ok(sa)
@@ -364,8 +408,9 @@ impl EspSa {
                 let (head, data) = p.get_mut().split_at_mut(body);
                 c.cbc(&self.enc_key, &head[HEADER_LEN..], data, true).map_err(|_| EspError::Unsupported)?;
             }
-            if let Some((h, n)) = self.auth.and_then(hmac) {
-                let icv = h.prf(&self.auth_key, &[p.get()]);
+            if let (Some((_, n)), Some(mac)) = (self.auth.and_then(hmac), &self.mac) {
+                let mut icv = [0u8; 64];
+                mac.icv(p.get(), &mut icv);
                 p.extend_from_slice(&icv[..n]);
             }
         }
@@ -409,9 +454,10 @@ impl EspSa {
             let nonce = self.nonce(&head[HEADER_LEN..]);
             self.gcm.as_ref().ok_or(EspError::Unsupported)?.run(&nonce, &head[..HEADER_LEN], data, Some(icv)).map_err(|_| EspError::AuthenticationFailed { seq })?;
         } else {
-            if let Some((h, n)) = self.auth.and_then(hmac) {
+            if let (Some((_, n)), Some(mac)) = (self.auth.and_then(hmac), &self.mac) {
                 let (signed, icv) = packet.split_at(length - icv_len);
-                let want = h.prf(&self.auth_key, &[signed]);
+                let mut want = [0u8; 64];
+                mac.icv(signed, &mut want);
                 // Constant time: a forger learns nothing from how long the compare took.
                 if !bool::from(subtle::ConstantTimeEq::ct_eq(&want[..n], icv)) {
                     let other = cipher(self.encr).is_some_and(|c| other_icv_length(length - body, n, c.block_size()));
