@@ -8,7 +8,7 @@
 //! The other shows have a schema of our own in the same style
 //! (`docs/json.md`).
 
-use crate::ios::show_ikev2::{active_secs, hash_name, tunnel_id, vrfs};
+use crate::ios::show_ikev2::{active_secs, hash_name, prf_name, tunnel_id, vrfs};
 use crate::ios::show_sa::{acl_addr, hms, ios_map_of, iv_size};
 use crate::json::value;
 use crate::session::{Args, Router, Session};
@@ -886,7 +886,7 @@ fn suite(s: &edgesh_engine::ike::v2::Sa) -> (&'static str, usize, &'static str, 
                 Some(HashAlg::Sha1) => "SHA96",
                 Some(h) => hash_name(h),
             };
-            (e, bits, hash_name(su.prf), integ, su.group)
+            (e, bits, prf_name(su.prf), integ, su.group)
         }
         None => ("Unknown", 0, "Unknown", "None", 0),
     }

@@ -5,7 +5,7 @@
 //! `ShowCryptoIkev2Sa*`, `ShowCryptoIkev2Session`, `ShowCryptoIkev2Stats`).
 
 use crate::session::Router;
-use edgesh_engine::config::Identity;
+use edgesh_engine::config::{Identity, Prf};
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::crypto::{CipherAlg, HashAlg};
 use edgesh_engine::ike::endpoint::DPD_INTERVAL;
@@ -30,6 +30,19 @@ pub(crate) fn hash_name(h: HashAlg) -> &'static str {
     }
 }
 
+/// The PRF as `show crypto ikev2 sa detail` names it (IOS has no AES-XCBC
+/// PRF: its `crypto ikev2 proposal` offers md5, sha1 and SHA-2 only).
+pub(crate) fn prf_name(p: Prf) -> &'static str {
+    match p {
+        Prf::HmacMd5 => "MD5",
+        Prf::HmacSha1 => "SHA1",
+        Prf::HmacSha256 => "SHA256",
+        Prf::HmacSha384 => "SHA384",
+        Prf::HmacSha512 => "SHA512",
+        Prf::Aes128Xcbc => "AES-XCBC",
+    }
+}
+
 /// `Encr: AES-CBC, keysize: 128, PRF: SHA1, Hash: SHA96, DH Grp:14, Auth sign: PSK, Auth verify: PSK`
 fn suite_line(s: &Sa) -> String {
     let Some(su) = &s.suite else {
@@ -48,7 +61,7 @@ fn suite_line(s: &Sa) -> String {
         Some(HashAlg::Sha1) => "SHA96",
         Some(h) => hash_name(h),
     };
-    format!("Encr: {encr}, keysize: {bits}, PRF: {}, Hash: {integ}, DH Grp:{}, Auth sign: PSK, Auth verify: PSK", hash_name(su.prf), su.group)
+    format!("Encr: {encr}, keysize: {bits}, PRF: {}, Hash: {integ}, DH Grp:{}, Auth sign: PSK, Auth verify: PSK", prf_name(su.prf), su.group)
 }
 
 pub(crate) fn active_secs(s: &Sa, now: u64) -> u64 {
