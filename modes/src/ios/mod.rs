@@ -22,6 +22,7 @@ pub mod diagnose;
 pub mod dialect;
 pub mod esp_events;
 pub mod json;
+pub mod json_ikev2;
 pub mod doc;
 pub mod compile;
 pub mod defaults;
