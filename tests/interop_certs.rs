@@ -302,3 +302,91 @@ fn ikev1_refused_certificate_is_logged() {
     let sn = serial_text(&der("right-revoked"));
     e.wait_for("show logging", &format!("%PKI-3-CERTIFICATE_REVOKED: Certificate chain validation has failed. The certificate (SN: {sn}) is revoked"), 10);
 }
+
+// ------------------------------------------------------------ SmartEdge (section 6.1 PKI commands)
+
+/// SmartEdge's configuration for certificates: `authentication
+/// rsa-signature` (IKEv1: in the `ike proposal`; IKEv2: in the `ike2
+/// policy`), no pre-shared key, `validate-certificate-identity`.
+fn smartedge_cert_config(version: u8, responder_only: bool) -> String {
+    let mut c = if version == 1 {
+        smartedge_config("main", 14, Some(14), "unused", "203.0.113.1", false)
+            .replace("  authentication algorithm hmac-sha1-96\n", "  authentication algorithm hmac-sha1-96\n  authentication rsa-signature\n")
+            .replace("    pre-shared-key unused\n", "    validate-certificate-identity\n")
+    } else {
+        smartedge_ikev2_config("unused", false).replace("    pre-shared-key unused\n", "    authentication rsa-signature\n    validate-certificate-identity\n")
+    };
+    if responder_only {
+        c = c.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
+    }
+    c
+}
+
+/// edgesh (SmartEdge) in netns `left`; the CA, `cert` and its key are
+/// files in /flash (its state directory), the CA's CRL in `pki/crl/`, and
+/// they are made the context's PKI store with the section 6.1 commands,
+/// which print nothing when they succeed (as in the guide).
+fn start_smartedge(cert: &str, config: &str) -> Edgesh {
+    let dir = base().join("edgesh-se-certs");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("pki/crl")).unwrap();
+    std::fs::write(dir.join("pki/crl/ca.crl"), read("crl.pem")).unwrap();
+    std::fs::write(dir.join("ca.pem"), read("ca.pem")).unwrap();
+    std::fs::write(dir.join("router.pem"), read(&format!("{cert}.pem"))).unwrap();
+    std::fs::write(dir.join("router.key"), read(&format!("{cert}.trad.key"))).unwrap();
+    let e = Edgesh::start_prepared("left", &dir, "smartedge", config);
+    for l in ["import pki key-pair kp1 rsa file /flash/router.key", "import pki certificate trusted rsa file /flash/ca.pem", "import pki certificate self rsa key-pair kp1 file /flash/router.pem"] {
+        assert_eq!(e.cmd(l), "", "{l}");
+    }
+    let shown = e.cmd("show pki certificate trusted rsa");
+    assert!(shown.starts_with("Context: local\nCertificate handle 1 (trusted, from /flash/ca.pem)\n  Subject                   : C=US,O=Edgesh Test,CN=Edgesh Test CA\n"), "{shown}");
+    e
+}
+
+#[test]
+fn smartedge_ikev1_main_mode_rsa_signatures_both_roles() {
+    let Some(_g) = ready() else { return };
+    // edgesh initiates (a static tunnel starts once its certificate is imported), strongSwan answers.
+    start_strongswan_certs(1, "right-rsa", "192.0.2.2", "");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config(1, false));
+    wait_established(&e);
+    assert!(list_sas().contains("ESTABLISHED, IKEv1"), "{}", list_sas());
+    let l = strongswan_authenticated_us();
+    assert!(l.contains("RSA signature") || l.contains("RSA_EMSA_PKCS1_NULL"), "{l}");
+    let d = e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    let (ss_in, ss_out) = strongswan_spis(&list_sas());
+    assert!(d.contains(&format!("Inbound SPI             : 0x{ss_out}")), "{d}");
+    assert!(d.contains(&format!("Outbound SPI            : 0x{ss_in}")), "{d}");
+    ping_through(&e, "show log");
+    drop(e);
+    // strongSwan initiates, edgesh (responder-only) answers.
+    start_strongswan_certs(1, "right-rsa", "192.0.2.2", "");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config(1, true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show log"));
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    ping_through(&e, "show log");
+}
+
+#[test]
+fn smartedge_ikev2_rsa_and_ecdsa_peers_both_roles() {
+    let Some(_g) = ready() else { return };
+    // edgesh (RSA) initiates to strongSwan (RSA).
+    start_strongswan_certs(2, "right-rsa", "192.0.2.2", "");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config(2, false));
+    wait_established(&e);
+    assert!(list_sas().contains("ESTABLISHED, IKEv2"), "{}", list_sas());
+    assert!(strongswan_authenticated_us().contains("RSA_EMSA_PKCS1_SHA2_256"), "{}", strongswan_authenticated_us());
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    ping_through(&e, "show log");
+    drop(e);
+    // strongSwan (ECDSA P-384) initiates; edgesh verifies its ECDSA signature and answers with RSA.
+    start_strongswan_certs(2, "right-ec", "192.0.2.2", "");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config(2, true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show log"));
+    assert!(strongswan_authenticated_us().contains("RSA_EMSA_PKCS1_SHA2_256"), "{}", strongswan_authenticated_us());
+    assert!(charon_log().contains("authentication of '192.0.2.2' (myself) with ECDSA"), "{}", charon_log());
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    ping_through(&e, "show log");
+}
