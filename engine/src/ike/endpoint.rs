@@ -135,9 +135,23 @@ impl Endpoint {
         self.children.retain(|c| !super::v2::is_v2(c.ike));
         self.children.extend(self.v2.child_sas().iter().cloned());
     }
-    /// The addresses IKE must listen on: the local ends of configured tunnels.
+    /// The manual-key children the configuration has (`super::manual`):
+    /// those it no longer has go, those missing are made (after a
+    /// configuration change or a clear).
+    pub(in crate::ike) fn sync_manual(&mut self, now: Millis) {
+        let conf = &self.ctx.conf.manual;
+        self.children.retain(|c| !super::manual::is_manual(c.ike) || conf.iter().any(|m| super::manual::is_child_of(c, m)));
+        let missing: Vec<usize> = (0..conf.len()).filter(|&i| !self.children.iter().any(|c| super::manual::is_child_of(c, &conf[i]))).collect();
+        for i in missing {
+            let c = super::manual::child_sa(&self.ctx.conf.manual[i], self.next_child, now);
+            self.next_child += 2;
+            self.children.push(c);
+        }
+    }
+
+    /// The addresses IKE (and manual ESP in UDP) must listen on: the local ends of configured tunnels.
     pub fn local_addrs(&self) -> Vec<Ipv4Addr> {
-        let mut v: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).collect();
+        let mut v: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).chain(self.ctx.conf.manual.iter().map(|m| m.local)).collect();
         v.sort();
         v.dedup();
         v
@@ -156,6 +170,7 @@ impl Endpoint {
         self.v2.fragment_size = self.ctx.conf.v2_fragment_size.unwrap_or(super::v2::FRAGMENT_SIZE);
         self.v2.set_peers(now, v2_peers);
         self.sync_v2();
+        self.sync_manual(now);
         // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge
         // section 11); removed tunnels lose them at once.
         let gone: Vec<String> = old.peers.iter().filter(|p| p.version == IkeVersion::V1 && !self.ctx.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
@@ -260,7 +275,7 @@ impl Endpoint {
         for (h, s) in self.sas.handles() {
             assert_eq!(self.timers.get(&TimerKey::Sa(h)), sa_deadline(s), "deadline of SA {}", s.conn);
         }
-        for c in self.children.iter().filter(|c| !super::v2::is_v2(c.ike)) {
+        for c in self.children.iter().filter(|c| !super::v2::is_v2(c.ike) && !super::manual::is_manual(c.ike)) {
             assert_eq!(self.timers.get(&TimerKey::Child(c.id)), Some(child_deadline(c)), "deadline of child {}", c.id);
         }
     }
@@ -425,6 +440,8 @@ impl Endpoint {
                 self.initiate(now, &c.tunnel);
             }
         }
+        // Manual SAs are made again at once (SmartEdge section 11).
+        self.sync_manual(now);
         self.flush_timers();
         n
     }

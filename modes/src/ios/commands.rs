@@ -227,6 +227,9 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "set security-association lifetime {seconds <120-86400> | kilobytes {<2560-4294967295> | disable}}", &["Set values", "Security association parameters", "Security association lifetime", "Time-based key duration in seconds", "Seconds", "Volume-based key duration", "Kilobytes", "Disable volume-based rekey"], leaf4);
             add(&mut g, "set isakmp-profile WORD", &["Set values", "Specify isakmp Profile", "Profile name"], leaf2);
             add(&mut g, "set ikev2-profile WORD", &["Set values", "Specify ikev2 Profile", "Profile name"], leaf2);
+            // ipsec-manual entries: one line per direction and protocol (the first four words).
+            add(&mut g, "set session-key {inbound | outbound} esp <256-4294967295>:spi {cipher WORD:cipher [authenticator WORD:auth] | authenticator WORD:auth}", &["Set values", "Set security session key", "Inbound session key", "Outbound session key", "Set ESP keys", "Security parameter index", "Set encryption key", "A hex string", "Set authentication key", "A hex string", "Set authentication key", "A hex string"], leaf4);
+            add(&mut g, "set session-key {inbound | outbound} ah <256-4294967295>:spi WORD:key", &["Set values", "Set security session key", "Inbound session key", "Outbound session key", "Set AH key", "Security parameter index", "A hex string"], leaf4);
             add(&mut g, "match address {<100-199> | <2000-2699> | WORD}", &["Match values", "Match address of packets to encrypt", "IP access-list number", "IP access-list number (expanded range)", "Access-list name"], leaf2);
             add(&mut g, "reverse-route [static]", &["Reverse Route Injection", "Static routes"], leaf1);
             add(&mut g, "description LINE", &["Description of the crypto map statement policy", "Description"], leaf1);

@@ -268,6 +268,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
     let mut isakmp: Vec<(u32, IkeProposal)> = Vec::new();
     let mut acls: BTreeMap<String, IpsecAcl> = BTreeMap::new();
     let mut entries: Vec<(String, u32, &Node)> = Vec::new();
+    let mut manual_entries: Vec<(String, u32, &Node)> = Vec::new();
     // Dynamic maps: (map, seq, dynamic map) references and the dynamic map entries.
     let mut dyn_refs: Vec<(String, u32, String)> = Vec::new();
     let mut dmaps: BTreeMap<String, Vec<(u32, &Node)>> = BTreeMap::new();
@@ -395,6 +396,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 local_if.insert(m.to_string(), interface_name(i));
             }
             ["crypto", "map", m, seq, "ipsec-isakmp"] => entries.push((m.to_string(), seq.parse().unwrap_or(0), n)),
+            ["crypto", "map", m, seq, "ipsec-manual"] => manual_entries.push((m.to_string(), seq.parse().unwrap_or(0), n)),
             ["crypto", "map", m, seq, "ipsec-isakmp", "dynamic", d] => dyn_refs.push((m.to_string(), seq.parse().unwrap_or(0), d.to_string())),
             ["crypto", "dynamic-map", d, seq] => dmaps.entry(d.to_string()).or_default().push((seq.parse().unwrap_or(0), n)),
             ["access-list", num, action, rest @ ..] => {
@@ -697,6 +699,9 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         }
         cfg.tunnels.insert(tname, t);
     }
+    // Manual-key entries: a manual key tunnel each (`manual.rs`).
+    let map_if = |m: &str| local_if.get(m).or(map_on.get(m)).cloned();
+    super::manual::compile(&mut cfg, &mut notes, &manual_entries, &super::manual::Env { map_if: &map_if, if_addr: &if_addr, acls: &acls });
     // Dynamic map references: an on-demand tunnel per dynamic map entry, answering
     // any peer that has the wildcard key, within the entry's ACL (any/any without one).
     for (m, seq, d) in dyn_refs {

@@ -28,6 +28,7 @@ pub mod compile;
 pub mod defaults;
 pub mod events;
 pub mod ikev2;
+pub mod manual;
 pub mod names;
 pub mod acl_check;
 pub mod pki;

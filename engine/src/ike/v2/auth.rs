@@ -15,7 +15,7 @@ use super::keys;
 use super::wire::{self, AuthRepr, Builder, CertRepr, Header, IdRepr, Msg, NotifyRepr, Repr, TsRepr, exchange, notify, AUTH_SHARED_KEY_MIC};
 use super::{ChildNeg, Core, State, What, id_matches, id_of, sel_to_ts};
 use crate::ike::conf::PeerConf;
-use crate::ike::crypto::HashAlg;
+use crate::config::Prf;
 use crate::ike::params::Millis;
 use crate::ike::events::{DownReason, Event, Role};
 use crate::pki::{AuthBy, CertFailure, Hash, PrivateKey, SigAlg};
@@ -29,7 +29,7 @@ fn peer_hashes(data: &[u8]) -> Vec<Hash> {
 }
 
 /// The octets a side signs (RFC 7296 2.15): its first message, the peer's nonce, prf(SK_p, ID body).
-fn signed_octets(prf: HashAlg, message: &[u8], nonce: &[u8], sk_p: &[u8], id_body: &[u8]) -> [Vec<u8>; 3] {
+fn signed_octets(prf: Prf, message: &[u8], nonce: &[u8], sk_p: &[u8], id_body: &[u8]) -> [Vec<u8>; 3] {
     [message.to_vec(), nonce.to_vec(), prf.prf(sk_p, &[id_body])]
 }
 
