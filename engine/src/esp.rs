@@ -224,11 +224,17 @@ enum Mac {
     Sha256(hmac::Hmac<sha2::Sha256>),
     Sha384(hmac::Hmac<sha2::Sha384>),
     Sha512(hmac::Hmac<sha2::Sha512>),
+    /// AES-XCBC-MAC-96 (RFC 3566): its 128-bit key, the MAC from the ike crypto module.
+    Xcbc([u8; 16]),
 }
 
 impl Mac {
-    fn new(h: HashAlg, key: &[u8]) -> Option<Mac> {
+    fn new(alg: MacAlg, key: &[u8]) -> Option<Mac> {
         use hmac::KeyInit;
+        let h = match alg {
+            MacAlg::Hmac(h) => h,
+            MacAlg::AesXcbc => return Some(Mac::Xcbc(key.try_into().ok()?)),
+        };
         Some(match h {
             HashAlg::Md5 => Mac::Md5(hmac::Hmac::new_from_slice(key).ok()?),
             HashAlg::Sha1 => Mac::Sha1(hmac::Hmac::new_from_slice(key).ok()?),
@@ -252,6 +258,7 @@ impl Mac {
             Mac::Sha256(m) => go(m, data, out),
             Mac::Sha384(m) => go(m, data, out),
             Mac::Sha512(m) => go(m, data, out),
+            Mac::Xcbc(k) => out[..16].copy_from_slice(&crate::ike::crypto::aes_xcbc_mac(k, &[data])),
         }
     }
 }
