@@ -14,7 +14,7 @@
 //! every failure is an [`EspError`] (the dataplane counts it), never a panic.
 
 use crate::config::{EspAuth, EspEncr};
-use crate::ike::crypto::{CipherAlg, HashAlg};
+use crate::ike::crypto::{CipherAlg, HashAlg, MacAlg};
 use crate::ike::types::SaKeys;
 use rand::Rng;
 use std::fmt;
@@ -50,7 +50,7 @@ pub enum EspError {
     BadPadding { seq: u32 },
     /// The outbound sequence number would wrap (RFC 4303 3.3.3): rekey first.
     SequenceExhausted,
-    /// The algorithm or key material cannot be used (AES-XCBC-MAC, wrong key length).
+    /// The algorithm or key material cannot be used (a wrong key length).
     Unsupported,
 }
 
@@ -171,15 +171,16 @@ fn cipher(e: EspEncr) -> Option<CipherAlg> {
     }
 }
 
-/// The HMAC of an ESP authenticator and the length of its truncated ICV.
-pub(crate) fn hmac(a: EspAuth) -> Option<(HashAlg, usize)> {
+/// The MAC of an ESP (or AH) authenticator and the length of its truncated
+/// ICV: HMAC (RFC 2403/2404/4868) or AES-XCBC-MAC-96 (RFC 3566).
+pub(crate) fn hmac(a: EspAuth) -> Option<(MacAlg, usize)> {
     match a {
-        EspAuth::HmacMd5_96 => Some((HashAlg::Md5, 12)),
-        EspAuth::HmacSha1_96 => Some((HashAlg::Sha1, 12)),
-        EspAuth::HmacSha256_128 => Some((HashAlg::Sha256, 16)),
-        EspAuth::HmacSha384_192 => Some((HashAlg::Sha384, 24)),
-        EspAuth::HmacSha512_256 => Some((HashAlg::Sha512, 32)),
-        EspAuth::HmacAesXcbc => None,
+        EspAuth::HmacMd5_96 => Some((MacAlg::Hmac(HashAlg::Md5), 12)),
+        EspAuth::HmacSha1_96 => Some((MacAlg::Hmac(HashAlg::Sha1), 12)),
+        EspAuth::HmacSha256_128 => Some((MacAlg::Hmac(HashAlg::Sha256), 16)),
+        EspAuth::HmacSha384_192 => Some((MacAlg::Hmac(HashAlg::Sha384), 24)),
+        EspAuth::HmacSha512_256 => Some((MacAlg::Hmac(HashAlg::Sha512), 32)),
+        EspAuth::HmacAesXcbc => Some((MacAlg::AesXcbc, 12)),
     }
 }
 
@@ -223,11 +224,17 @@ enum Mac {
     Sha256(hmac::Hmac<sha2::Sha256>),
     Sha384(hmac::Hmac<sha2::Sha384>),
     Sha512(hmac::Hmac<sha2::Sha512>),
+    /// AES-XCBC-MAC-96 (RFC 3566): its 128-bit key, the MAC from the ike crypto module.
+    Xcbc([u8; 16]),
 }
 
 impl Mac {
-    fn new(h: HashAlg, key: &[u8]) -> Option<Mac> {
+    fn new(alg: MacAlg, key: &[u8]) -> Option<Mac> {
         use hmac::KeyInit;
+        let h = match alg {
+            MacAlg::Hmac(h) => h,
+            MacAlg::AesXcbc => return Some(Mac::Xcbc(key.try_into().ok()?)),
+        };
         Some(match h {
             HashAlg::Md5 => Mac::Md5(hmac::Hmac::new_from_slice(key).ok()?),
             HashAlg::Sha1 => Mac::Sha1(hmac::Hmac::new_from_slice(key).ok()?),
@@ -251,6 +258,7 @@ impl Mac {
             Mac::Sha256(m) => go(m, data, out),
             Mac::Sha384(m) => go(m, data, out),
             Mac::Sha512(m) => go(m, data, out),
+            Mac::Xcbc(k) => out[..16].copy_from_slice(&crate::ike::crypto::aes_xcbc_mac(k, &[data])),
         }
     }
 }
@@ -325,6 +333,8 @@ impl EspSa {
             }
             match auth.map(hmac) {
                 Some(None) => return Err(EspError::Unsupported),
+                // RFC 3566: AES-XCBC-MAC-96 keys are 128 bits.
+                Some(Some((MacAlg::AesXcbc, _))) if keys.auth.len() != 16 => return Err(EspError::Unsupported),
                 None if encr == EspEncr::Null => return Err(EspError::Unsupported),
                 Some(Some((h, _))) => sa.mac = Some(Mac::new(h, &sa.auth_key).ok_or(EspError::Unsupported)?),
                 None => {}
@@ -503,6 +513,7 @@ mod tests {
         (EspEncr::TripleDesCbc, Some(EspAuth::HmacMd5_96)),
         (EspEncr::DesCbc, Some(EspAuth::HmacSha384_192)),
         (EspEncr::Aes256Cbc, None),
+        (EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc)),
         (EspEncr::Null, Some(EspAuth::HmacSha1_96)),
         (EspEncr::Aes128Gcm, None),
         (EspEncr::Aes192Gcm, None),
@@ -603,10 +614,24 @@ mod tests {
         assert_eq!(out.seal(4, b"x", &mut rng), Err(EspError::SequenceExhausted));
     }
 
+    /// AES-XCBC-MAC-96 (RFC 3566): the ICV is the first 96 bits of
+    /// AES-XCBC-MAC over the ESP header, IV and ciphertext.
+    #[test]
+    fn aes_xcbc_mac_96_icv_is_the_rfc_mac_of_the_packet() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let k = keys(16, 16, 0x21);
+        let mut out = EspSa::new(7, EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc), &k).unwrap();
+        let p = out.seal(NEXT_HEADER_IPV4, b"an inner packet", &mut rng).unwrap();
+        let key: [u8; 16] = k.auth[..].try_into().unwrap();
+        let (signed, icv) = p.split_at(p.len() - 12);
+        assert_eq!(icv, &crate::ike::crypto::aes_xcbc_mac(&key, &[signed])[..12]);
+    }
+
     #[test]
     fn unusable_algorithms_and_keys_are_refused() {
         let k = keys(16, 16, 0);
-        assert_eq!(EspSa::new(1, EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc), &k).unwrap_err(), EspError::Unsupported);
+        assert_eq!(EspSa::new(1, EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc), &keys(16, 20, 0)).unwrap_err(), EspError::Unsupported, "XCBC keys are 128 bits");
+        assert!(EspSa::new(1, EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc), &k).is_ok());
         assert_eq!(EspSa::new(1, EspEncr::Null, None, &k).unwrap_err(), EspError::Unsupported);
         assert_eq!(EspSa::new(1, EspEncr::Aes256Cbc, None, &k).unwrap_err(), EspError::Unsupported, "short key");
         assert_eq!(EspSa::new(1, EspEncr::Aes128Gcm, Some(EspAuth::HmacSha1_96), &keys(20, 20, 0)).unwrap_err(), EspError::Unsupported);
