@@ -12,7 +12,9 @@
 #   builds to compare in one run, "label=path ...", e.g.
 #   "before=/tmp/old-edgesh after=target/release/edgesh"), RUNS [3], DUR [10]
 #   (seconds per iperf3 run), UDP_RATE [800M] (offered UDP rate), INTEROP
-#   [/work/shared/interop/strongswan-peer.sh or ../shared/interop/...].
+#   [/work/shared/interop/strongswan-peer.sh or ../shared/interop/...],
+#   PERF=1 (perf record of the left daemon during each TCP run, the top of
+#   `perf report` printed after the run).
 #
 # Topology (the interop tests' own, `strongswan-peer.sh netns`): netns
 # `left` 192.0.2.1 on veth-l protecting 198.51.100.1 (on lo), netns `right`
@@ -159,7 +161,9 @@ iperf_run() { # pair udp?
     mbit=$(jq '.end.sum.bits_per_second * (100 - .end.sum.lost_percent) / 100 / 1e6' <<<"$out")
     extra=$(jq '.end.sum.lost_percent' <<<"$out")
   else
+    [ -n "${PERF:-}" ] && { perf record -q -F 499 -g -p "$pl" -o "$BASE/perf.data" -- sleep "$DUR" >/dev/null 2>&1 & }
     out=$(ip netns exec left iperf3 -J -t "$DUR" -B 198.51.100.1 -c 203.0.113.1 2>/dev/null)
+    [ -n "${PERF:-}" ] && { wait; perf report -i "$BASE/perf.data" --no-children --percent-limit 2 --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25 >&2; }
     mbit=$(jq '.end.sum_received.bits_per_second / 1e6' <<<"$out")
     extra=$(jq '.end.sum_sent.retransmits' <<<"$out")
   fi
