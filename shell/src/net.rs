@@ -70,6 +70,7 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
             let mut socks = Sockets { bound: BTreeMap::new(), failed: BTreeMap::new() };
             let mut dp = crate::dataplane::Dataplane::new();
             let mut routes = crate::routes::Installer::new();
+            let mut xfrm = crate::xfrm_sa::Installer::new();
             let mut buf = vec![0u8; 65536];
             let mut last: Option<Instant> = None;
             loop {
@@ -112,6 +113,7 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                     dp.settle(&mut r);
                     r.engine_tick();
                     routes.sync(&mut r);
+                    xfrm.sync(&mut r);
                     out.extend(std::iter::from_fn(|| r.engine.poll_transmit()));
                 }
                 dp.follow();
