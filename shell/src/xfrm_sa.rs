@@ -236,24 +236,62 @@ impl Installer {
         request(self.sock.as_ref().expect("opened above"), m, flags, self.seq)
     }
 
-    /// Install one pair: its policies (created or updated) and its two states.
-    pub fn install(&mut self, tunnel: &str, sa: &SaSpec) -> std::io::Result<()> {
+    /// The policies of a pair's selectors (created once per tunnel,
+    /// selectors and ends; a rekey's pair finds them): their reqid, and
+    /// whether they were made now.
+    pub fn install_policies(&mut self, tunnel: &str, sa: &SaSpec) -> std::io::Result<(u32, bool)> {
         let key: PolicyKey = (tunnel.to_string(), sa.local_ts, sa.remote_ts, sa.local, sa.remote);
-        let reqid = match self.reqids.get(&key) {
-            Some(&r) => r,
-            None => {
-                let r = self.next_reqid;
-                for p in policies(sa, r) {
-                    self.send(XfrmMessage::UpdatePolicy(p), NLM_F_CREATE)?;
-                }
-                self.next_reqid += 1;
-                self.reqids.insert(key.clone(), r);
-                r
-            }
-        };
-        for s in states(sa, reqid) {
-            self.send(XfrmMessage::AddSa(s), NLM_F_CREATE | NLM_F_EXCL)?;
+        if let Some(&r) = self.reqids.get(&key) {
+            return Ok((r, false));
         }
+        let r = self.next_reqid;
+        for p in policies(sa, r) {
+            if let Err(e) = self.send(XfrmMessage::UpdatePolicy(p), NLM_F_CREATE) {
+                let _ = self.send_deletes(&delete_policies(sa));
+                return Err(e);
+            }
+        }
+        self.next_reqid += 1;
+        self.reqids.insert(key, r);
+        Ok((r, true))
+    }
+
+    /// Remove the policies of a pair's selectors (whoever uses them).
+    pub fn remove_policies(&mut self, tunnel: &str, sa: &SaSpec) -> std::io::Result<()> {
+        self.reqids.remove(&(tunnel.to_string(), sa.local_ts, sa.remote_ts, sa.local, sa.remote));
+        self.send_deletes(&delete_policies(sa))
+    }
+
+    /// Send deletes, all of them; the first error.
+    fn send_deletes(&mut self, d: &[PolicyDelGetMessage]) -> std::io::Result<()> {
+        let mut first = Ok(());
+        for m in d {
+            let r = self.send(XfrmMessage::DeletePolicy(m.clone()), 0);
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    }
+
+    /// Install one pair: its policies (unless a pair with the same
+    /// selectors has them) and its two states. When the kernel refuses a
+    /// state, what this call added is taken back (an outbound policy
+    /// without its state would hold the traffic).
+    pub fn install(&mut self, tunnel: &str, sa: &SaSpec) -> std::io::Result<()> {
+        let (reqid, new) = self.install_policies(tunnel, sa)?;
+        for (n, s) in states(sa, reqid).into_iter().enumerate() {
+            if let Err(e) = self.send(XfrmMessage::AddSa(s), NLM_F_CREATE | NLM_F_EXCL) {
+                if n == 1 {
+                    let _ = self.send(XfrmMessage::DeleteSa(delete_states(sa)[0].clone()), 0);
+                }
+                if new {
+                    let _ = self.remove_policies(tunnel, sa);
+                }
+                return Err(e);
+            }
+        }
+        let key: PolicyKey = (tunnel.to_string(), sa.local_ts, sa.remote_ts, sa.local, sa.remote);
         self.sas.insert((sa.spi_in, sa.spi_out), (sa.clone(), key));
         Ok(())
     }
@@ -269,12 +307,9 @@ impl Installer {
             }
         }
         if !self.sas.values().any(|(_, k)| *k == key) {
-            self.reqids.remove(&key);
-            for d in delete_policies(&sa) {
-                let r = self.send(XfrmMessage::DeletePolicy(d), 0);
-                if first.is_ok() {
-                    first = r;
-                }
+            let r = self.remove_policies(&key.0, &sa);
+            if first.is_ok() {
+                first = r;
             }
         }
         first
