@@ -83,6 +83,7 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
             let mut sender = crate::dataplane::io::Sender::default();
             let mut dp = crate::dataplane::Dataplane::new();
             let mut routes = crate::routes::Installer::new();
+            let mut xfrm = crate::xfrm_sa::Installer::new();
             let mut buf = vec![0u8; 65536];
             let mut last: Option<Instant> = None;
             loop {
@@ -123,6 +124,7 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                     dp.settle(&mut r);
                     r.engine_tick();
                     routes.sync(&mut r);
+                    xfrm.sync(&mut r);
                     out.extend(std::iter::from_fn(|| r.engine.poll_transmit()));
                 }
                 dp.follow();

@@ -231,6 +231,9 @@ impl Dataplane {
     /// NAT, else on IP protocol 50), or AH (alone, or over ESP) on IP
     /// protocol 51.
     fn install(&mut self, c: &edgesh_engine::ike::sa::ChildSa) -> Result<(), String> {
+        if crate::xfrm_sa::kernel_carries(c) {
+            return Ok(()); // the kernel's XFRM carries it (`xfrm_sa.rs`)
+        }
         let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys)).transpose().map_err(|e| e.to_string());
         let Some(auth) = c.ah else {
             let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
