@@ -51,6 +51,8 @@ struct Outbound {
     local_ts: Selector,
     remote_ts: Selector,
     created: Millis,
+    /// Transport mode (`edgesh_engine::esp_transport`): the packet's own header stays outside.
+    transport: bool,
 }
 
 /// The dataplane. Its per-packet methods ([`Dataplane::from_tun`],
@@ -68,6 +70,8 @@ pub struct Dataplane {
     /// Inbound AH SAs by SPI, with the ESP SA under it in a bundle.
     ah_in: HashMap<u32, AhIn>,
     outbound: HashMap<u32, Outbound>,
+    /// Transport-mode inbound SAs by SPI: the (peer, local) ends their packets are rebuilt with.
+    transport_in: HashMap<u32, (Ipv4Addr, Ipv4Addr)>,
     /// The raw IP protocol 51 socket AH travels on, once an AH SA is up.
     raw: Option<socket2::Socket>,
     /// Set once opening it failed (reported once).
@@ -135,6 +139,7 @@ impl Dataplane {
             inbound: HashMap::new(),
             ah_in: HashMap::new(),
             outbound: HashMap::new(),
+            transport_in: HashMap::new(),
             raw: None,
             raw_failed: false,
             ident: 0,
@@ -177,6 +182,7 @@ impl Dataplane {
                     self.inbound.remove(&spi_in);
                     self.ah_in.remove(&spi_in);
                     self.outbound.remove(&spi_out);
+                    self.transport_in.remove(&spi_in);
                 }
             }
         }
@@ -192,7 +198,10 @@ impl Dataplane {
             if c.encap {
                 let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
                 self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
-                self.outbound.insert(c.spi_out, Outbound { esp: Some(o), ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+                self.outbound.insert(c.spi_out, Outbound { esp: Some(o), ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: c.transport });
+                if c.transport {
+                    self.transport_in.insert(c.spi_in, (*c.remote.ip(), *c.local.ip()));
+                }
             }
             return Ok(());
         };
@@ -208,7 +217,7 @@ impl Dataplane {
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
         let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         self.ah_in.insert(c.spi_in, AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts });
-        self.outbound.insert(c.spi_out, Outbound { esp: esp_o, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+        self.outbound.insert(c.spi_out, Outbound { esp: esp_o, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: false });
         Ok(())
     }
 
@@ -360,6 +369,10 @@ impl Dataplane {
                 continue;
             };
             let sealed = match (&mut o.esp, &mut o.ah) {
+                (Some(esp), None) if o.transport => match edgesh_engine::esp_transport::outbound(p, *o.local.ip(), *o.remote.ip()) {
+                    Ok((next, payload)) => esp.seal(next, payload, &mut self.rng).map(|d| (d, false)),
+                    Err(_) => continue,
+                },
                 (Some(esp), None) => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (d, false)),
                 (esp, Some(ah)) => {
                     self.ident = self.ident.wrapping_add(1);
@@ -426,6 +439,11 @@ impl Dataplane {
         let Some(spi) = edgesh_engine::esp::spi_of(data).filter(|_| data.len() >= edgesh_engine::esp::HEADER_LEN) else { return Err((DropKind::Malformed, None)) };
         let Some((sa, remote_ts, local_ts)) = self.inbound.get_mut(&spi) else { return Err((DropKind::UnknownSpi, None)) };
         let (next, inner) = sa.open(data).map_err(|e| (DropKind::of(&e), None))?;
+        if let Some(&(peer, local)) = self.transport_in.get(&spi) {
+            // Transport mode: the payload under the outer ends (selectors checked on them).
+            let p = edgesh_engine::esp_transport::inbound(next, &inner, peer, local).map_err(|_| (DropKind::Malformed, None))?;
+            return if next == 59 { Ok(Vec::new()) } else { check_inner(NEXT_HEADER_IPV4, p, remote_ts, local_ts) };
+        }
         check_inner(next, inner, remote_ts, local_ts)
     }
 }

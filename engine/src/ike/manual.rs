@@ -58,6 +58,7 @@ pub fn child_sa(m: &ManualSa, id: u32, now: Millis) -> ChildSa {
         local: SocketAddrV4::new(m.local, port),
         remote: SocketAddrV4::new(m.remote, port),
         encap: esp_only,
+        transport: false,
         local_ts: selector(m.local_ts),
         remote_ts: selector(m.remote_ts),
         spi_in: m.spi_in(),
