@@ -11,11 +11,13 @@
 //! LOUDLY and passes; CI sets `EDGESH_REQUIRE_INTEROP=1`.
 
 mod common;
+#[path = "common/pki.rs"]
+mod pki_common;
 
 use common::*;
+use pki_common::{install_key, ios_block, make_test_ca, serial_text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The test PKI, made once per run.
@@ -23,10 +25,7 @@ fn pki() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = base().join("test-pki");
-        let _ = std::fs::remove_dir_all(&dir);
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pki/make-test-ca.sh");
-        let o = Command::new("bash").arg(script).arg(&dir).output().expect("running make-test-ca.sh");
-        assert!(o.status.success(), "make-test-ca.sh: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        make_test_ca(&dir);
         dir
     })
 }
@@ -37,16 +36,6 @@ fn read(name: &str) -> String {
 
 fn der(name: &str) -> Vec<u8> {
     std::fs::read(pki().join(format!("{name}.der"))).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// A `certificate [ca] SERIAL` block as IOS prints it: 8 words of 8 hex digits a line, then `quit`.
-fn ios_block(role: &str, der: &[u8]) -> String {
-    let cert = edgesh_engine::pki::Cert::from_der(der).expect("certificate");
-    let serial: String = cert.serial.iter().map(|b| format!("{b:02X}")).collect();
-    let hex: String = der.iter().map(|b| format!("{b:02X}")).collect();
-    let words: Vec<&str> = hex.as_bytes().chunks(8).map(|c| std::str::from_utf8(c).unwrap()).collect();
-    let lines: String = words.chunks(8).map(|l| format!("  {}\n", l.join(" "))).collect();
-    format!(" certificate {role}{serial}\n{lines}  quit\n")
 }
 
 /// edgesh's IOS configuration: trustpoint TP with the CA and `cert`, an IKEv2 profile authenticating with `method` both ways.
@@ -123,45 +112,12 @@ end
 }
 
 fn start_edgesh_with(cert: &str, config: &str) -> Edgesh {
-    use std::io::Read;
-    use std::os::unix::fs::PermissionsExt;
     let dir = base().join("edgesh-certs");
     let _ = std::fs::remove_dir_all(&dir);
-    let keys = dir.join("pki/keys");
-    std::fs::create_dir_all(&keys).unwrap();
-    std::fs::set_permissions(dir.join("pki"), std::fs::Permissions::from_mode(0o700)).unwrap();
-    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let kp = keys.join("LEFTKEY.pem");
-    std::fs::write(&kp, read(&format!("{cert}.key"))).unwrap();
-    std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o600)).unwrap();
+    install_key(&dir, "LEFTKEY", &read(&format!("{cert}.key")));
     std::fs::create_dir_all(dir.join("pki/crl")).unwrap();
     std::fs::write(dir.join("pki/crl/ca.crl"), read("crl.pem")).unwrap();
-    let cfg = dir.join("boot.cfg");
-    std::fs::write(&cfg, config).unwrap();
-    let mut child = Command::new("ip")
-        .args(["netns", "exec", "left", &edgesh_bin(), "--dialect", "ios", "--config"])
-        .arg(&cfg)
-        .arg("--state-dir")
-        .arg(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(dir.join("stderr.txt")).unwrap())
-        .spawn()
-        .expect("starting edgesh");
-    let out = Arc::new(Mutex::new(String::new()));
-    let (mut so, o2) = (child.stdout.take().unwrap(), out.clone());
-    std::thread::spawn(move || {
-        let mut b = [0u8; 8192];
-        while let Ok(n) = so.read(&mut b) {
-            if n == 0 {
-                break;
-            }
-            o2.lock().unwrap().push_str(&String::from_utf8_lossy(&b[..n]));
-        }
-    });
-    let e = Edgesh { child, out, dir };
-    e.cmd("enable");
-    e
+    Edgesh::start_prepared("left", &dir, "ios", config)
 }
 
 /// strongSwan in `right` with certificate `cert` (its key and the CA in swanctl's directories) and identity `id`.
@@ -287,7 +243,7 @@ fn refused(cert: &str, id: &str, want: &str) {
 #[test]
 fn ikev2_refused_certificates_are_logged_on_the_receiving_side() {
     let Some(_g) = ready() else { return };
-    let sn = |name: &str| edgesh_engine::pki::Cert::from_der(&der(name)).unwrap().serial.iter().skip_while(|b| **b == 0).map(|b| format!("{b:02X}")).collect::<String>();
+    let sn = |name: &str| serial_text(&der(name));
     refused("right-expired", "192.0.2.2", &format!("%PKI-3-CERTIFICATE_INVALID_EXPIRED: Certificate chain validation has failed. The certificate (SN: {}) has expired. Validity period ended on 00:00:00 UTC Jan 1 2021", sn("right-expired")));
     refused("right-revoked", "192.0.2.2", &format!("%PKI-3-CERTIFICATE_REVOKED: Certificate chain validation has failed. The certificate (SN: {}) is revoked", sn("right-revoked")));
     refused("right-unknown", "192.0.2.2", "%PKI-3-CERTIFICATE_INVALID: Certificate chain validation has failed.");
@@ -343,6 +299,94 @@ fn ikev1_refused_certificate_is_logged() {
     assert!(out.contains("initiate failed"), "{out}");
     // edgesh answered AUTHENTICATION-FAILED.
     assert!(charon_log().contains("N(AUTH_FAILED)"), "{}", charon_log());
-    let sn: String = edgesh_engine::pki::Cert::from_der(&der("right-revoked")).unwrap().serial.iter().skip_while(|b| **b == 0).map(|b| format!("{b:02X}")).collect();
+    let sn = serial_text(&der("right-revoked"));
     e.wait_for("show logging", &format!("%PKI-3-CERTIFICATE_REVOKED: Certificate chain validation has failed. The certificate (SN: {sn}) is revoked"), 10);
+}
+
+// ------------------------------------------------------------ SmartEdge (section 6.1 PKI commands)
+
+/// SmartEdge's configuration for certificates: `authentication
+/// rsa-signature` (IKEv1: in the `ike proposal`; IKEv2: in the `ike2
+/// policy`), no pre-shared key, `validate-certificate-identity`.
+fn smartedge_cert_config(version: u8, responder_only: bool) -> String {
+    let mut c = if version == 1 {
+        smartedge_config("main", 14, Some(14), "unused", "203.0.113.1", false)
+            .replace("  authentication algorithm hmac-sha1-96\n", "  authentication algorithm hmac-sha1-96\n  authentication rsa-signature\n")
+            .replace("    pre-shared-key unused\n", "    validate-certificate-identity\n")
+    } else {
+        smartedge_ikev2_config("unused", false).replace("    pre-shared-key unused\n", "    authentication rsa-signature\n    validate-certificate-identity\n")
+    };
+    if responder_only {
+        c = c.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
+    }
+    c
+}
+
+/// edgesh (SmartEdge) in netns `left`; the CA, `cert` and its key are
+/// files in /flash (its state directory), the CA's CRL in `pki/crl/`, and
+/// they are made the context's PKI store with the section 6.1 commands,
+/// which print nothing when they succeed (as in the guide).
+fn start_smartedge(cert: &str, config: &str) -> Edgesh {
+    let dir = base().join("edgesh-se-certs");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("pki/crl")).unwrap();
+    std::fs::write(dir.join("pki/crl/ca.crl"), read("crl.pem")).unwrap();
+    std::fs::write(dir.join("ca.pem"), read("ca.pem")).unwrap();
+    std::fs::write(dir.join("router.pem"), read(&format!("{cert}.pem"))).unwrap();
+    std::fs::write(dir.join("router.key"), read(&format!("{cert}.trad.key"))).unwrap();
+    let e = Edgesh::start_prepared("left", &dir, "smartedge", config);
+    for l in ["import pki key-pair kp1 rsa file /flash/router.key", "import pki certificate trusted rsa file /flash/ca.pem", "import pki certificate self rsa key-pair kp1 file /flash/router.pem"] {
+        assert_eq!(e.cmd(l), "", "{l}");
+    }
+    let shown = e.cmd("show pki certificate trusted rsa");
+    assert!(shown.starts_with("Context: local\nCertificate handle 1 (trusted, from /flash/ca.pem)\n  Subject                   : C=US,O=Edgesh Test,CN=Edgesh Test CA\n"), "{shown}");
+    e
+}
+
+#[test]
+fn smartedge_ikev1_main_mode_rsa_signatures_both_roles() {
+    let Some(_g) = ready() else { return };
+    // edgesh initiates (a static tunnel starts once its certificate is imported), strongSwan answers.
+    start_strongswan_certs(1, "right-rsa", "192.0.2.2", "");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config(1, false));
+    wait_established(&e);
+    assert!(list_sas().contains("ESTABLISHED, IKEv1"), "{}", list_sas());
+    let l = strongswan_authenticated_us();
+    assert!(l.contains("RSA signature") || l.contains("RSA_EMSA_PKCS1_NULL"), "{l}");
+    let d = e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    let (ss_in, ss_out) = strongswan_spis(&list_sas());
+    assert!(d.contains(&format!("Inbound SPI             : 0x{ss_out}")), "{d}");
+    assert!(d.contains(&format!("Outbound SPI            : 0x{ss_in}")), "{d}");
+    ping_through(&e, "show log");
+    drop(e);
+    // strongSwan initiates, edgesh (responder-only) answers.
+    start_strongswan_certs(1, "right-rsa", "192.0.2.2", "");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config(1, true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show log"));
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    ping_through(&e, "show log");
+}
+
+#[test]
+fn smartedge_ikev2_rsa_and_ecdsa_peers_both_roles() {
+    let Some(_g) = ready() else { return };
+    // edgesh (RSA) initiates to strongSwan (RSA).
+    start_strongswan_certs(2, "right-rsa", "192.0.2.2", "");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config(2, false));
+    wait_established(&e);
+    assert!(list_sas().contains("ESTABLISHED, IKEv2"), "{}", list_sas());
+    assert!(strongswan_authenticated_us().contains("RSA_EMSA_PKCS1_SHA2_256"), "{}", strongswan_authenticated_us());
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    ping_through(&e, "show log");
+    drop(e);
+    // strongSwan (ECDSA P-384) initiates; edgesh verifies its ECDSA signature and answers with RSA.
+    start_strongswan_certs(2, "right-ec", "192.0.2.2", "");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config(2, true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show log"));
+    assert!(strongswan_authenticated_us().contains("RSA_EMSA_PKCS1_SHA2_256"), "{}", strongswan_authenticated_us());
+    assert!(charon_log().contains("authentication of '192.0.2.2' (myself) with ECDSA"), "{}", charon_log());
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    ping_through(&e, "show log");
 }

@@ -8,8 +8,11 @@
 use edgesh_engine::Config;
 use edgesh_modes::{Clock, Dialect, Router, Session, SessionOptions, VecOut};
 use std::path::Path;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
+
+#[path = "../../tests/common/pki.rs"]
+mod pki_common;
+use pki_common::{ios_hex, openssl};
 
 fn session() -> Session {
     let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, std::env::temp_dir())));
@@ -29,19 +32,6 @@ fn run(s: &mut Session, lines: &str) -> String {
     out.text()
 }
 
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
-    assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// DER as IOS prints it in a chain: 8 words of 4 bytes a line, indented two spaces.
-fn ios_hex(der: &[u8]) -> Vec<String> {
-    der.chunks(32)
-        .map(|line| format!("  {}", line.chunks(4).map(|w| w.iter().map(|b| format!("{b:02X}")).collect::<String>()).collect::<Vec<_>>().join(" ")))
-        .collect()
-}
-
 const CNF: &str = "[ca]\ndefault_ca = CA_default\n[CA_default]\ndir = .\ndatabase = ./index.txt\nnew_certs_dir = .\nserial = ./serial\ndefault_md = sha256\npolicy = pol\nunique_subject = no\nemail_in_dn = no\n\
 [pol]\ncountryName = optional\norganizationName = optional\ncommonName = supplied\n\
 [v3_ca]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier = hash\n\
@@ -50,7 +40,7 @@ const CNF: &str = "[ca]\ndefault_ca = CA_default\n[CA_default]\ndir = .\ndatabas
 
 /// A CA (RSA 2048, serial 01) and a router certificate it signs (ECDSA P-256, serial 02).
 fn make_pki(dir: &Path) -> Option<(Vec<u8>, Vec<u8>)> {
-    if Command::new("openssl").arg("version").output().is_err() {
+    if !pki_common::have_openssl() {
         return None;
     }
     std::fs::create_dir_all(dir).unwrap();

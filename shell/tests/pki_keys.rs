@@ -3,16 +3,19 @@
 //! (SmartEdge's questions, IOS's `crypto pki enroll`), signed at test time
 //! by a CA that openssl makes, the certificate imported back and shown; the
 //! key file 0600 in a 0700 directory, readable by the certificate code
-//! (`engine::pki::sig::PrivateKey::load`), and the key never in a
+//! (`engine::pki::keys`, the one key loader), and the key never in a
 //! configuration, a saved file or the history.
 
 use edgesh_engine::Config;
 use edgesh_modes::{Clock, Dialect, Router, Session, SessionOptions, VecOut};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use x509_cert::der::{DecodePem, Encode};
+
+#[path = "../../tests/common/pki.rs"]
+mod pki_common;
+use pki_common::openssl;
 
 const NOW: u64 = 1_795_358_264;
 
@@ -35,12 +38,6 @@ fn run(s: &mut Session, lines: &[&str]) -> String {
         s.execute(l, &mut out);
     }
     out.text()
-}
-
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs (Debian's openssl package)");
-    assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// A CA made by openssl in `dir`: ca.pem, ca.key.
@@ -66,7 +63,7 @@ fn assert_private(dir: &Path, label: &str) -> String {
     let pem = std::fs::read_to_string(&f).unwrap();
     assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
     // The certificate code reads it (the interface between the two halves of the PKI work).
-    edgesh_engine::pki::sig::PrivateKey::load(dir, label).expect("the key loads");
+    edgesh_engine::pki::PrivateKey::load(dir, label).expect("the key loads");
     pem
 }
 

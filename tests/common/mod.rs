@@ -119,6 +119,12 @@ impl Edgesh {
     /// `stderr.txt`. IOS and ASA are taken to privileged exec.
     pub fn start_in(ns: &str, dir: &Path, dialect: &str, config: &str) -> Edgesh {
         let _ = std::fs::remove_dir_all(dir);
+        Edgesh::start_prepared(ns, dir, dialect, config)
+    }
+
+    /// The same in a state directory prepared beforehand (keys, CRLs: what
+    /// must be there when the boot configuration loads); not emptied.
+    pub fn start_prepared(ns: &str, dir: &Path, dialect: &str, config: &str) -> Edgesh {
         std::fs::create_dir_all(dir).expect("state dir");
         let cfg = dir.join("boot.cfg");
         std::fs::write(&cfg, config).expect("config file");

@@ -59,9 +59,13 @@ pub struct Endpoint {
     pub(in crate::ike) next_child: u32,
     /// Tunnels (and child indexes) that want SAs: negotiated when phase 1 is up.
     pub(in crate::ike) wanted: std::collections::HashMap<String, std::collections::BTreeSet<usize>>,
-    /// Tunnels waiting to start (paced: [`START_BURST`] per [`START_INTERVAL`]).
+    /// Tunnels waiting to start, in order (paced: at most [`V1_INIT_LIMIT`]
+    /// phase-1 initiations unfinished; looked at after every input, and every
+    /// [`START_INTERVAL`] while some wait).
     pub(in crate::ike) start_queue: VecDeque<usize>,
     pub(in crate::ike) next_start: Millis,
+    /// Phase-1 initiations unfinished at most (0: no limit).
+    pub(in crate::ike) v1_init_limit: usize,
     /// The IKEv2 core: peers whose policy is IKEv2 run there (its own SAs and
     /// deadlines); its child SAs are mirrored into `children` so the dataplane
     /// and the shows see one list.
@@ -91,6 +95,7 @@ impl Endpoint {
             wanted: Default::default(),
             start_queue: VecDeque::new(),
             next_start: 0,
+            v1_init_limit: V1_INIT_LIMIT,
             v2: super::v2::Core::new(seed),
             v2_fingerprint: 0,
         }
@@ -149,9 +154,9 @@ impl Endpoint {
         }
     }
 
-    /// The addresses IKE (and manual ESP in UDP) must listen on: the local ends of configured tunnels.
+    /// The addresses IKE must listen on: the local ends of configured tunnels.
     pub fn local_addrs(&self) -> Vec<Ipv4Addr> {
-        let mut v: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).chain(self.ctx.conf.manual.iter().map(|m| m.local)).collect();
+        let mut v: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).collect();
         v.sort();
         v.dedup();
         v
@@ -200,20 +205,38 @@ impl Endpoint {
         self.flush_timers();
     }
 
-    /// Start the next [`START_BURST`] queued tunnels (nothing negotiated yet:
-    /// every child is wanted, phase 1 starts).
+    /// Start queued tunnels while initiation slots are free (nothing
+    /// negotiated yet: every child is wanted, phase 1 starts). A tunnel
+    /// whose peer started an SA meanwhile, or that may no longer initiate,
+    /// is skipped.
     pub(in crate::ike) fn drain_starts(&mut self, now: Millis) {
-        if self.start_queue.is_empty() || now < self.next_start {
+        if self.start_queue.is_empty() {
             return;
         }
-        for _ in 0..START_BURST {
+        let mut free = if self.v1_init_limit == 0 { usize::MAX } else { self.v1_init_limit.saturating_sub(self.v1_initiations_in_flight()) };
+        while free > 0 {
             let Some(i) = self.start_queue.pop_front() else { break };
             let Some(p) = self.ctx.conf.peers.get(i) else { continue };
+            if !p.may_initiate() || self.sas.scan().any(|s| s.tunnel == p.name && !s.deleting) {
+                continue;
+            }
             let p = p.clone();
             self.wanted.insert(p.name.clone(), (0..p.children.len()).collect());
             self.start_phase1(now, &p);
+            free -= 1;
         }
         self.next_start = now + START_INTERVAL;
+    }
+
+    /// IKEv1 phase-1 negotiations this side started that are not
+    /// established yet: the initiations in flight.
+    pub fn v1_initiations_in_flight(&self) -> usize {
+        self.sas.scan().filter(|s| s.role == Role::Initiator && !s.is_established() && !s.deleting).count()
+    }
+
+    /// IKEv1 tunnels waiting for an initiation slot.
+    pub fn v1_initiations_waiting(&self) -> usize {
+        self.start_queue.len()
     }
 
     /// Start (or complete) the negotiation of every child of a tunnel.
@@ -311,6 +334,8 @@ impl Endpoint {
     /// port 4500 it starts with the non-ESP marker).
     pub fn handle(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
         self.handle_datagram(now, local, remote, data);
+        // An SA established or gone frees an initiation slot.
+        self.drain_starts(now);
         self.flush_timers();
     }
 
@@ -506,7 +531,14 @@ impl Endpoint {
         for t in due {
             self.timers.set(TimerKey::Retry(t.clone()), None);
             if !self.sas.scan().any(|s| s.tunnel == t) {
-                self.initiate(now, &t);
+                // IKEv1 tunnels wait for an initiation slot as at commit (many failing together retry together).
+                match self.ctx.conf.peers.iter().position(|p| p.name == t && p.version == IkeVersion::V1 && p.children.iter().enumerate().all(|(i, _)| !self.children.iter().any(|c| c.tunnel == t && c.child == i))) {
+                    Some(i) if !self.start_queue.contains(&i) => self.start_queue.push_back(i),
+                    Some(_) => {}
+                    None => {
+                        self.initiate(now, &t);
+                    }
+                }
             }
         }
         // IKE SAs with something due, oldest first.
@@ -537,6 +569,8 @@ impl Endpoint {
                 ci += 1;
             }
         }
+        // Negotiations that gave up free their initiation slots.
+        self.drain_starts(now);
         self.flush_timers();
     }
 

@@ -225,14 +225,8 @@ pub fn build(key: &PrivateKey, req: &Request) -> Result<CertReq, CsrError> {
             let s = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(k.clone());
             b.build::<_, rsa::pkcs1v15::Signature>(&s).map_err(e)
         }
-        PrivateKey::P256(k) => {
-            let s = p256::ecdsa::SigningKey::from(k);
-            b.build::<_, p256::ecdsa::DerSignature>(&s).map_err(e)
-        }
-        PrivateKey::P384(k) => {
-            let s = p384::ecdsa::SigningKey::from(k);
-            b.build::<_, p384::ecdsa::DerSignature>(&s).map_err(e)
-        }
+        PrivateKey::P256(s) => b.build::<_, p256::ecdsa::DerSignature>(s).map_err(e),
+        PrivateKey::P384(s) => b.build::<_, p384::ecdsa::DerSignature>(s).map_err(e),
     }
 }
 

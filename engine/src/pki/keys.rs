@@ -54,6 +54,8 @@ pub enum KeyError {
     /// Not a private key in a PEM form edgesh reads (PKCS#8, PKCS#1 RSA, SEC1 EC).
     NotAKey(String),
     NotFound(String),
+    /// A key file others may read (its path, its mode): refused, as ssh refuses such keys.
+    Exposed(String, u32),
     Io(String),
     Generate(String),
 }
@@ -65,25 +67,37 @@ impl std::fmt::Display for KeyError {
             KeyError::Label(l) => write!(f, "{l:?} cannot name a key"),
             KeyError::NotAKey(why) => write!(f, "not a private key ({why})"),
             KeyError::NotFound(l) => write!(f, "no key named {l}"),
+            KeyError::Exposed(p, m) => write!(f, "{p} is readable by others (mode {m:o}); expected 0600"),
             KeyError::Io(e) => write!(f, "{e}"),
             KeyError::Generate(e) => write!(f, "key generation failed: {e}"),
         }
     }
 }
 
-/// A private key (its public half is derived from it).
-#[derive(Clone)]
-pub enum PrivateKey {
-    Rsa(rsa::RsaPrivateKey),
-    P256(p256::SecretKey),
-    P384(p384::SecretKey),
+pub use super::sig::PrivateKey;
+
+const OID_RSA: &str = "1.2.840.113549.1.1.1";
+const OID_EC: &str = "1.2.840.10045.2.1";
+const OID_P256: &str = "1.2.840.10045.3.1.7";
+const OID_P384: &str = "1.3.132.0.34";
+
+/// The size of an RSA private key's modulus (PKCS#1 `RSAPrivateKey` DER),
+/// read before the `rsa` crate sees the key: it refuses moduli under 1024
+/// bits with an error that does not say so.
+fn rsa_bits(pkcs1_der: &[u8]) -> Result<u32, KeyError> {
+    use der::Decode;
+    let k = rsa::pkcs1::RsaPrivateKey::from_der(pkcs1_der).map_err(|e| KeyError::NotAKey(format!("PKCS#1: {e}")))?;
+    let m = k.modulus.as_bytes();
+    let m = &m[m.iter().take_while(|b| **b == 0).count()..];
+    Ok(match m.first() {
+        Some(f) => (m.len() as u32 - 1) * 8 + (8 - f.leading_zeros()),
+        None => 0,
+    })
 }
 
-impl std::fmt::Debug for PrivateKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the key material.
-        write!(f, "PrivateKey({:?})", self.kind())
-    }
+fn rsa_checked(pkcs1_der: &[u8]) -> Result<(), KeyError> {
+    let bits = rsa_bits(pkcs1_der)?;
+    if (RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) { Ok(()) } else { Err(KeyError::Size(bits)) }
 }
 
 /// The random source for key generation: seeded (`Some`, a virtual clock:
@@ -107,8 +121,8 @@ impl PrivateKey {
                 }
                 rsa::RsaPrivateKey::new(rng, bits as usize).map(PrivateKey::Rsa).map_err(|e| KeyError::Generate(e.to_string()))
             }
-            KeyKind::P256 => Ok(PrivateKey::P256(p256::SecretKey::generate_from_rng(rng))),
-            KeyKind::P384 => Ok(PrivateKey::P384(p384::SecretKey::generate_from_rng(rng))),
+            KeyKind::P256 => Ok(PrivateKey::P256(p256::ecdsa::SigningKey::from(p256::SecretKey::generate_from_rng(rng)))),
+            KeyKind::P384 => Ok(PrivateKey::P384(p384::ecdsa::SigningKey::from(p384::SecretKey::generate_from_rng(rng)))),
         }
     }
 
@@ -131,27 +145,48 @@ impl PrivateKey {
         r.map_err(|e| KeyError::Io(e.to_string()))
     }
 
+    /// A PKCS#8 private key (DER): RSA of 1024 to 4096 bits, or EC P-256/P-384.
+    pub fn from_der(der: &[u8]) -> Result<PrivateKey, KeyError> {
+        use der::Decode;
+        let info = pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|e| KeyError::NotAKey(format!("PKCS#8: {e}")))?;
+        match info.algorithm.oid.to_string().as_str() {
+            OID_RSA => {
+                rsa_checked(info.private_key.as_bytes())?;
+                rsa::RsaPrivateKey::from_pkcs8_der(der).map(PrivateKey::Rsa).map_err(|e| KeyError::NotAKey(format!("RSA: {e}")))
+            }
+            OID_EC => {
+                let curve = info.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<der::oid::ObjectIdentifier>().ok()).map(|o| o.to_string());
+                match curve.as_deref() {
+                    Some(OID_P256) => p256::ecdsa::SigningKey::from_pkcs8_der(der).map(PrivateKey::P256).map_err(|e| KeyError::NotAKey(format!("P-256: {e}"))),
+                    Some(OID_P384) => p384::ecdsa::SigningKey::from_pkcs8_der(der).map(PrivateKey::P384).map_err(|e| KeyError::NotAKey(format!("P-384: {e}"))),
+                    other => Err(KeyError::NotAKey(format!("elliptic curve {} not supported", other.unwrap_or("(none)")))),
+                }
+            }
+            other => Err(KeyError::NotAKey(format!("algorithm {other} not supported"))),
+        }
+    }
+
     /// Read a private key from PEM: PKCS#8 (`PRIVATE KEY`, RSA or EC
     /// P-256/P-384), PKCS#1 (`RSA PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`).
-    /// Encrypted keys are refused.
+    /// Encrypted keys are refused, and RSA keys under 1024 bits (or over 4096).
     pub fn from_pem(text: &str) -> Result<PrivateKey, KeyError> {
         let label = text.lines().find_map(|l| l.trim().strip_prefix("-----BEGIN ")?.strip_suffix("-----")).unwrap_or("");
+        let der = || {
+            let blocks = super::pem_blocks(text, label).map_err(|e| KeyError::NotAKey(e.0))?;
+            blocks.into_iter().next().map(zeroize::Zeroizing::new).ok_or_else(|| KeyError::NotAKey("no PEM block".into()))
+        };
         match label {
-            "PRIVATE KEY" => {
-                if let Ok(k) = rsa::RsaPrivateKey::from_pkcs8_pem(text) {
-                    return Ok(PrivateKey::Rsa(k));
-                }
-                if let Ok(k) = p256::SecretKey::from_pkcs8_pem(text) {
-                    return Ok(PrivateKey::P256(k));
-                }
-                p384::SecretKey::from_pkcs8_pem(text).map(PrivateKey::P384).map_err(|_| KeyError::NotAKey("a PKCS#8 key that is neither RSA nor ECDSA P-256/P-384".into()))
+            "PRIVATE KEY" => PrivateKey::from_der(&der()?),
+            "RSA PRIVATE KEY" => {
+                let d = der()?;
+                rsa_checked(&d)?;
+                rsa::RsaPrivateKey::from_pkcs1_der(&d).map(PrivateKey::Rsa).map_err(|e| KeyError::NotAKey(format!("PKCS#1: {e}")))
             }
-            "RSA PRIVATE KEY" => rsa::RsaPrivateKey::from_pkcs1_pem(text).map(PrivateKey::Rsa).map_err(|e| KeyError::NotAKey(format!("PKCS#1: {e}"))),
             "EC PRIVATE KEY" => {
                 if let Ok(k) = p256::SecretKey::from_sec1_pem(text) {
-                    return Ok(PrivateKey::P256(k));
+                    return Ok(PrivateKey::P256(k.into()));
                 }
-                p384::SecretKey::from_sec1_pem(text).map(PrivateKey::P384).map_err(|_| KeyError::NotAKey("an EC key not on P-256 or P-384".into()))
+                p384::SecretKey::from_sec1_pem(text).map(|k| PrivateKey::P384(k.into())).map_err(|_| KeyError::NotAKey("an EC key not on P-256 or P-384".into()))
             }
             "ENCRYPTED PRIVATE KEY" => Err(KeyError::NotAKey("encrypted".into())),
             "" => Err(KeyError::NotAKey("no PEM block".into())),
@@ -163,11 +198,17 @@ impl PrivateKey {
     pub fn public_key_der(&self) -> Vec<u8> {
         let d = match self {
             PrivateKey::Rsa(k) => rsa::RsaPublicKey::from(k).to_public_key_der(),
-            PrivateKey::P256(k) => k.public_key().to_public_key_der(),
-            PrivateKey::P384(k) => k.public_key().to_public_key_der(),
+            PrivateKey::P256(k) => k.verifying_key().to_public_key_der(),
+            PrivateKey::P384(k) => k.verifying_key().to_public_key_der(),
         };
         // Encoding a well-formed public key cannot fail; an empty result would show as no data.
         d.map(|d| d.as_bytes().to_vec()).unwrap_or_default()
+    }
+
+    /// The key `label` of the router whose state directory is `state_dir`
+    /// ([`KeyStore::load`]), its errors worded `key pair LABEL: why`.
+    pub fn load(state_dir: &Path, label: &str) -> Result<PrivateKey, String> {
+        KeyStore::new(state_dir).load(label).map(|k| k.key).map_err(|e| format!("key pair {label}: {e}"))
     }
 }
 
@@ -234,7 +275,8 @@ impl KeyStore {
         std::fs::rename(&tmp, &path).map_err(io)
     }
 
-    /// The key `label`.
+    /// The key `label`. A file others may read (group or world bits) is
+    /// refused, and so is an RSA key under 1024 bits.
     pub fn load(&self, label: &str) -> Result<StoredKey, KeyError> {
         let path = self.path(label)?;
         let text = match std::fs::read_to_string(&path) {
@@ -242,6 +284,10 @@ impl KeyStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::NotFound(label.to_string())),
             Err(e) => return Err(KeyError::Io(format!("{}: {e}", path.display()))),
         };
+        let mode = std::fs::metadata(&path).map_err(|e| KeyError::Io(format!("{}: {e}", path.display())))?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(KeyError::Exposed(path.display().to_string(), mode));
+        }
         let key = PrivateKey::from_pem(&text)?;
         let created = std::fs::metadata(&path).and_then(|m| m.modified()).ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs()).unwrap_or(0);
         Ok(StoredKey { label: label.to_string(), key, created })
@@ -315,7 +361,7 @@ mod tests {
     #[test]
     fn debug_never_shows_the_key() {
         let k = PrivateKey::generate(KeyKind::P256, &mut key_rng(Some([3; 32]))).unwrap();
-        assert_eq!(format!("{k:?}"), "PrivateKey(P256)");
+        assert_eq!(format!("{k:?}"), "PrivateKey(ECDSA, 256 bits)");
         let pem = k.to_pkcs8_pem().unwrap();
         let body = pem.lines().nth(1).unwrap();
         assert!(!format!("{k:?}").contains(body));
@@ -359,10 +405,36 @@ mod tests {
         assert_eq!(PrivateKey::from_pem(&k.to_pkcs8_pem().unwrap()).unwrap().public_key_der(), k.public_key_der());
         let e = PrivateKey::generate(KeyKind::P256, &mut key_rng(Some([5; 32]))).unwrap();
         let PrivateKey::P256(s) = &e else { unreachable!() };
-        let sec1 = s.to_sec1_pem(LineEnding::LF).unwrap();
+        let sec1 = p256::SecretKey::from(s.as_nonzero_scalar()).to_sec1_pem(LineEnding::LF).unwrap();
         assert_eq!(PrivateKey::from_pem(&sec1).unwrap().public_key_der(), e.public_key_der());
         assert!(matches!(PrivateKey::from_pem("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"), Err(KeyError::NotAKey(_))));
         assert!(matches!(PrivateKey::from_pem("hello"), Err(KeyError::NotAKey(_))));
         assert!(matches!(PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), Err(KeyError::NotAKey(_))));
+    }
+
+    #[test]
+    fn rsa_keys_under_1024_bits_are_refused_clearly() {
+        // openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512, in PKCS#8 and PKCS#1 forms.
+        for pem in [include_str!("testdata/rsa-512.key"), include_str!("testdata/rsa-512.trad.key")] {
+            let e = PrivateKey::from_pem(pem).unwrap_err();
+            assert_eq!(e, KeyError::Size(512));
+            assert_eq!(e.to_string(), "RSA modulus of 512 bits is outside 1024 to 4096");
+        }
+        // Through the store, as IKE loads a trustpoint's or key pair's key.
+        let d = tmp("small");
+        let st = KeyStore::new(&d);
+        let k = PrivateKey::generate(KeyKind::P256, &mut key_rng(Some([6; 32]))).unwrap();
+        st.save("SMALL", &k, 1).unwrap();
+        std::fs::write(d.join("pki/keys/SMALL.pem"), include_str!("testdata/rsa-512.key")).unwrap();
+        assert_eq!(PrivateKey::load(&d, "SMALL").unwrap_err(), "key pair SMALL: RSA modulus of 512 bits is outside 1024 to 4096");
+        // A file others may read is refused before it is read as a key.
+        std::fs::set_permissions(d.join("pki/keys/SMALL.pem"), std::fs::Permissions::from_mode(0o640)).unwrap();
+        assert_eq!(st.load("SMALL").unwrap_err(), KeyError::Exposed(d.join("pki/keys/SMALL.pem").display().to_string(), 0o640));
+        assert_eq!(PrivateKey::load(&d, "SMALL").unwrap_err(), format!("key pair SMALL: {}/pki/keys/SMALL.pem is readable by others (mode 640); expected 0600", d.display()));
+        assert_eq!(PrivateKey::load(&d, "none").unwrap_err(), "key pair none: no key named none");
+        let _ = std::fs::remove_dir_all(&d);
+        // 1024 bits is the least that loads.
+        let k = PrivateKey::generate(KeyKind::Rsa(1024), &mut key_rng(Some([5; 32]))).unwrap();
+        assert_eq!(PrivateKey::from_pem(&k.to_pkcs8_pem().unwrap()).unwrap().kind(), KeyKind::Rsa(1024));
     }
 }

@@ -5,11 +5,13 @@
 //! them ([`ident`]), chain validation to configured trust anchors on the
 //! engine's clock with key usage and CRLs read from files ([`validate`]),
 //! signature verification and signing with RSA (PKCS#1 v1.5, RSASSA-PSS)
-//! and ECDSA P-256/P-384 ([`sig`]), and loading the router's own private
-//! keys from `<state dir>/pki/keys/<label>.pem` (PKCS#8 PEM, [`sig::PrivateKey::load`]).
+//! and ECDSA P-256/P-384 ([`sig`]).
 //!
-//! Generating keys, the key store on disk and certificate requests are
-//! [`keys`] and [`csr`]. What a peer authenticates with is a
+//! The router's own private keys have one type ([`sig::PrivateKey`]) and
+//! one loader: [`keys`] generates, reads (PKCS#8, PKCS#1, SEC1 PEM; RSA
+//! under 1024 bits refused) and stores them under
+//! `<state dir>/pki/keys/<label>.pem` (0600, a readable file refused);
+//! certificate requests are [`csr`]. What a peer authenticates with is a
 //! [`PeerPki`], built by the dialects and carried in the peer configuration.
 
 pub mod csr;

@@ -124,7 +124,9 @@ fn negate(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
             return Ok(());
         }
     }
-    if !remove_line(s, &rest) {
+    // An access-list entry is stored with its wildcarded bits cleared: `no` names it either way.
+    let ace = matches!(w.as_slice(), ["access-list", ..] | ["permit" | "deny", ..] | [_, "permit" | "deny", ..]);
+    if !remove_line(s, &rest) && !(ace && remove_line(s, &super::acl_check::masked(&rest))) {
         set_line(s, "", &format!("no {rest}"));
     }
     if rest.starts_with("logging") {
@@ -404,7 +406,7 @@ fn acl_entry(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
             return Err("Duplicate sequence number".into());
         }
     }
-    set_line(s, "", &canon(a));
+    set_line(s, "", &super::acl_check::masked(&canon(a)));
     Ok(())
 }
 
@@ -866,12 +868,12 @@ fn global(g: &mut G) {
     add(g, "crypto ikev2 profile WORD", &["Encryption module", "IKEv2", "Define IKEv2 profiles", "Name"], b_v2prof);
     add(g, "access-list {<1-99> | <1300-1999>} {permit | deny} LINE", &["Add an access list entry", "IP standard access list", "IP standard access list (expanded range)", "Specify packets to forward", "Specify packets to reject", "Source address"], |s, a, _| {
         check_standard(a.get("LINE").unwrap_or(""))?;
-        set_line(s, "", &canon(a));
+        set_line(s, "", &super::acl_check::masked(&canon(a)));
         Ok(())
     });
     add(g, "access-list {<100-199> | <2000-2699>} {permit | deny} LINE", &["Add an access list entry", "IP extended access list", "IP extended access list (expanded range)", "Specify packets to forward", "Specify packets to reject", "Protocol, source, destination"], |s, a, _| {
         check_ace(a.get("LINE").unwrap_or(""))?;
-        set_line(s, "", &canon(a));
+        set_line(s, "", &super::acl_check::masked(&canon(a)));
         Ok(())
     });
     add(g, "ip access-list extended WORD", &["Global IP configuration subcommands", "Add an access list entry", "Extended Access List", "Access-list name"], b_acl);

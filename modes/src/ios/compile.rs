@@ -51,7 +51,9 @@ fn acl_addr(w: &[&str]) -> Option<(AclAddr, usize)> {
         ["host", a, ..] => Some((AclAddr::Prefix(Prefix4 { addr: a.parse().ok()?, len: 32 }), 2)),
         [a, m, ..] => {
             let len = wildcard_len(m.parse().ok()?)?;
-            Some((AclAddr::Prefix(Prefix4 { addr: a.parse().ok()?, len }), 2))
+            // The address's bits under the wildcard do not count (IOS clears them as it stores the entry).
+            let addr = Prefix4 { addr: a.parse().ok()?, len };
+            Some((AclAddr::Prefix(Prefix4 { addr: addr.network(), len }), 2))
         }
         _ => None,
     }
@@ -976,6 +978,17 @@ interface Ethernet1/0
         let errors: Vec<_> = validate(cfg).into_iter().filter(|p| p.severity == Severity::Error).collect();
         assert!(errors.is_empty(), "{errors:?}");
         assert!(c.notes.is_empty(), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn an_entry_with_host_bits_selects_its_network() {
+        // The handlers store entries masked; a document built otherwise is compiled the same way.
+        let mut doc = load(SEED003);
+        let n = doc.root.iter_mut().find(|n| n.text.starts_with("access-list 100 ")).expect("access-list 100");
+        n.text = "access-list 100 permit ip 192.0.2.77 0.0.0.255 203.0.113.5 0.0.0.255".into();
+        let acl = &compile(&doc).config.contexts["local"].ipsec_acls["100"];
+        assert_eq!(acl.rules[&10].src, AclAddr::Prefix("192.0.2.0/24".parse().unwrap()));
+        assert_eq!(acl.rules[&10].dst, Some(AclAddr::Prefix("203.0.113.0/24".parse().unwrap())));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! `ShowCryptoIkev2Sa*`, `ShowCryptoIkev2Session`, `ShowCryptoIkev2Stats`).
 
 use crate::session::Router;
-use edgesh_engine::config::Identity;
+use edgesh_engine::config::{Identity, Prf};
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::crypto::{CipherAlg, HashAlg};
 use edgesh_engine::ike::endpoint::DPD_INTERVAL;
@@ -30,6 +30,19 @@ pub(crate) fn hash_name(h: HashAlg) -> &'static str {
     }
 }
 
+/// The PRF as `show crypto ikev2 sa detail` names it (IOS has no AES-XCBC
+/// PRF: its `crypto ikev2 proposal` offers md5, sha1 and SHA-2 only).
+fn prf_name(p: Prf) -> &'static str {
+    match p {
+        Prf::HmacMd5 => "MD5",
+        Prf::HmacSha1 => "SHA1",
+        Prf::HmacSha256 => "SHA256",
+        Prf::HmacSha384 => "SHA384",
+        Prf::HmacSha512 => "SHA512",
+        Prf::Aes128Xcbc => "AES-XCBC",
+    }
+}
+
 /// An IKE SA's suite in IOS-XE's words: (encryption, key size, PRF,
 /// integrity, DH group); `None` until IKE_SA_INIT has chosen one. The one
 /// table of these words: the text below and `json_ikev2.rs` both read it.
@@ -48,7 +61,7 @@ pub(crate) fn suite(s: &Sa) -> Option<(&'static str, usize, &'static str, &'stat
         Some(HashAlg::Sha1) => "SHA96",
         Some(h) => hash_name(h),
     };
-    Some((encr, bits, hash_name(su.prf), integ, su.group))
+    Some((encr, bits, prf_name(su.prf), integ, su.group))
 }
 
 /// `Encr: AES-CBC, keysize: 128, PRF: SHA1, Hash: SHA96, DH Grp:14, Auth sign: PSK, Auth verify: PSK`

@@ -4,7 +4,8 @@
 //! files (`add pki certificate-request`, the dialog in `pki_request.rs`),
 //! trusted and self certificates imported from PEM files and checked
 //! (a self certificate must carry its key pair's public key), and the
-//! `show pki` commands of Table 4.
+//! `show pki` commands of Table 4. Each change is given to IKE at once
+//! (the engine's configuration is rebuilt: `ike_certs.rs`).
 //!
 //! The key pair `NAME` of context `CTX` is the key labelled `NAME@CTX` in
 //! the router's key store (`crate::keystore`, [`key_label`]); it is never
@@ -71,6 +72,8 @@ fn import_certificate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     st.next_handle += 1;
     let handle = st.next_handle;
     st.certificates.push(Certificate { handle, trusted, key_pair: kp, file, pem });
+    // IKE takes the context's store at once (`ike_certs.rs`).
+    r.engine_sync();
     Ok(())
 }
 
@@ -91,6 +94,7 @@ pub fn add_exec(g: &mut Graph<Handler>) {
             return Err(format!("Key pair {name} already exists"));
         }
         crate::keystore::generate(s, &label, KeyKind::Rsa(bits))?;
+        s.router().engine_sync();
         Ok(())
     });
     add(g, "import pki key-pair WORD:name WORD:kind file WORD:file", &["Import PKI objects", "PKI", "A key pair", "Key pair name", "Key type (rsa)", "From a file", "File name (PEM)"], |s, a, _| {
@@ -107,7 +111,9 @@ pub fn add_exec(g: &mut Graph<Handler>) {
             return Err(format!("{file} holds no RSA key"));
         }
         let ctx = s.exec_context.clone();
-        crate::keystore::import(s, &key_label(&ctx, &name), &key)
+        crate::keystore::import(s, &key_label(&ctx, &name), &key)?;
+        s.router().engine_sync();
+        Ok(())
     });
     add(g, "add pki certificate-request rsa WORD:name file WORD:file", &["Add PKI objects", "PKI", "A certificate request", "RSA", "Request name", "To a file", "File name"], |s, a, _| {
         let name = a.req("name")?.to_string();
@@ -123,7 +129,11 @@ pub fn add_exec(g: &mut Graph<Handler>) {
         let st = r.pki.entry(ctx).or_default();
         let before = st.certificates.len();
         st.certificates.retain(|c| c.handle != h);
-        if st.certificates.len() == before { Err(format!("No certificate with handle {h}")) } else { Ok(()) }
+        if st.certificates.len() == before {
+            return Err(format!("No certificate with handle {h}"));
+        }
+        r.engine_sync();
+        Ok(())
     });
 }
 

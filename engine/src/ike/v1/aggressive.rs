@@ -25,7 +25,8 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
         Ok(x) => x,
         Err(e) => {
             cx.stats.rx_malformed += 1;
-            cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: e });
+            let reserved = super::garbage_reserved(sa, hdr, data);
+            cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: e, reserved });
             return Next::Done;
         }
     };
@@ -95,7 +96,7 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
 fn am3(cx: &mut Ctx, sa: &mut IkeSa, hdr: &Header, data: &[u8], msg: &Msg, last: Vec<u8>, local: std::net::SocketAddrV4, remote: std::net::SocketAddrV4) -> Next {
     let conn = sa.conn;
     let Some(hash) = msg.get(payload::HASH) else {
-        cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: WireError::Malformed(Part::Hash) });
+        cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: WireError::Malformed(Part::Hash), reserved: None });
         return Next::Done;
     };
     let id_b = sa.peer_id.as_ref().map(|i| i.emit()).unwrap_or_default();

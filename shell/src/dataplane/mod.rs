@@ -13,8 +13,14 @@
 //! negotiates nothing creates nothing); without the right to create it
 //! (CAP_NET_ADMIN) edgesh says so once in the log and carries on with IKE.
 //! Routing the protected prefixes into `edgesh0` is the host's part (README,
-//! "Carrying traffic"). ESP without UDP encapsulation (IP protocol 50) is
-//! not carried yet.
+//! "Carrying traffic").
+//!
+//! The encapsulation is the one negotiated: ESP in UDP 4500 when NAT-T found
+//! a NAT (RFC 3948), else ESP straight on IP protocol 50 (RFC 4303), over a
+//! raw socket opened with the first such SA (CAP_NET_RAW; without it edgesh
+//! says so once in the log). The outbound SA of a packet is found by its
+//! selectors in [`table::SelectorIndex`], whose cost does not grow with the
+//! number of SAs; inbound SAs are found by SPI.
 //!
 //! AH (RFC 4302, [`AhSa`]) cannot be carried in UDP: a child with AH
 //! (IOS `ah-sha-hmac`/`ah-sha256-hmac`, SmartEdge `ah authentication`),
@@ -35,6 +41,10 @@ use rand::SeedableRng;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+pub mod io;
+pub mod raw;
+pub mod table;
+
 /// The name of the TUN device.
 pub const DEVICE: &str = "edgesh0";
 
@@ -43,8 +53,10 @@ pub type Datagram = (SocketAddrV4, SocketAddrV4, Vec<u8>);
 
 /// An outbound SA: where its packets go and which traffic it carries.
 struct Outbound {
-    /// ESP (in UDP; under AH in a bundle), and AH (raw IP protocol 51).
+    /// ESP (in UDP, or on IP protocol 50; under AH in a bundle), and AH (raw IP protocol 51).
     esp: Option<EspSa>,
+    /// ESP in UDP 4500 (a NAT was found), else on IP protocol 50.
+    encap: bool,
     ah: Option<AhSa>,
     local: SocketAddrV4,
     remote: SocketAddrV4,
@@ -67,16 +79,20 @@ pub struct Dataplane {
     feed: Option<SaFeed>,
     /// By SPI: the SA and the selectors (remote, local) its packets must fit.
     inbound: HashMap<u32, (EspSa, Selector, Selector)>,
+    /// The outbound SAs by selectors (SPIs into `outbound`).
+    index: table::SelectorIndex,
     /// Inbound AH SAs by SPI, with the ESP SA under it in a bundle.
     ah_in: HashMap<u32, AhIn>,
     outbound: HashMap<u32, Outbound>,
     /// Transport-mode inbound SAs by SPI: the (peer, local) ends their packets are rebuilt with.
     transport_in: HashMap<u32, (Ipv4Addr, Ipv4Addr)>,
+    /// The packet a transport-mode SA's payload was rebuilt into (from `classify` to `deliver`).
+    transport_rebuilt: Option<Vec<u8>>,
     /// The raw IP protocol 51 socket AH travels on, once an AH SA is up.
-    raw: Option<socket2::Socket>,
-    /// Set once opening it failed (reported once).
-    raw_failed: bool,
-    /// Identification of the next outer header AH sends.
+    raw_ah: raw::RawSocket,
+    /// The raw IP protocol 50 socket ESP without NAT travels on, once such an SA is up.
+    raw_esp: raw::RawSocket,
+    /// Identification of the next outer header sent on a raw socket.
     ident: u16,
     /// Packets and bytes carried since the engine last heard, by (SPI, inbound).
     counts: HashMap<(u32, bool), (u64, u64)>,
@@ -105,22 +121,23 @@ struct AhIn {
 type Refusal = (DropKind, Option<(Ipv4Addr, Ipv4Addr, u8)>);
 
 /// What an opened packet carried (`next` header, `inner` payload): a
-/// tunnel-mode IPv4 packet inside the SA's selectors, a dummy packet
-/// (empty), or why not.
-fn check_inner(next: u8, inner: Vec<u8>, remote_ts: &Selector, local_ts: &Selector) -> Result<Vec<u8>, Refusal> {
+/// tunnel-mode IPv4 packet inside the SA's selectors (true), a dummy packet
+/// (false: authenticated, then discarded without a word, RFC 4303 2.6), or
+/// why not.
+fn check_inner(next: u8, inner: &[u8], remote_ts: &Selector, local_ts: &Selector) -> Result<bool, Refusal> {
     if next == 59 {
-        return Ok(Vec::new());
+        return Ok(false);
     }
     if next != NEXT_HEADER_IPV4 {
         // A transport-mode payload (TCP, UDP, ICMP ...) where a tunnel-mode inner packet is expected.
         return Err((if next == 41 { DropKind::Malformed } else { DropKind::TransportMode }, Some((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, next))));
     }
-    let Some((src, dst)) = ipv4_ends(&inner) else { return Err((DropKind::Malformed, None)) };
+    let Some((src, dst)) = ipv4_ends(inner) else { return Err((DropKind::Malformed, None)) };
     // The inner packet must be one this SA protects (RFC 4301 5.2).
     if !(remote_ts.contains(src) && local_ts.contains(dst)) {
         return Err((DropKind::Selector, Some((src, dst, inner[9]))));
     }
-    Ok(inner)
+    Ok(true)
 }
 
 fn ipv4_ends(p: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr)> {
@@ -138,10 +155,12 @@ impl Dataplane {
             feed: None,
             inbound: HashMap::new(),
             ah_in: HashMap::new(),
+            index: table::SelectorIndex::default(),
             outbound: HashMap::new(),
             transport_in: HashMap::new(),
-            raw: None,
-            raw_failed: false,
+            transport_rebuilt: None,
+            raw_ah: raw::RawSocket::new(edgesh_engine::ah::PROTOCOL),
+            raw_esp: raw::RawSocket::new(edgesh_engine::esp::PROTOCOL),
             ident: 0,
             counts: HashMap::new(),
             uncovered: Vec::new(),
@@ -155,7 +174,7 @@ impl Dataplane {
     /// The device and the AH socket, to wait on (once they exist).
     pub fn fds(&self) -> Vec<std::os::fd::BorrowedFd<'_>> {
         use std::os::fd::AsFd;
-        self.tun.as_ref().map(|t| t.as_fd()).into_iter().chain(self.raw.as_ref().map(|r| r.as_fd())).collect()
+        self.tun.as_ref().map(|t| t.as_fd()).into_iter().chain(self.raw_ah.fd()).chain(self.raw_esp.fd()).collect()
     }
 
     /// Does the engine have something to hear from the dataplane?
@@ -181,7 +200,9 @@ impl Dataplane {
                 SaChange::Remove { spi_in, spi_out } => {
                     self.inbound.remove(&spi_in);
                     self.ah_in.remove(&spi_in);
-                    self.outbound.remove(&spi_out);
+                    if let Some(o) = self.outbound.remove(&spi_out) {
+                        self.index.remove(&o.local_ts, &o.remote_ts, spi_out);
+                    }
                     self.transport_in.remove(&spi_in);
                 }
             }
@@ -189,19 +210,20 @@ impl Dataplane {
         self.feed = Some(feed);
     }
 
-    /// The SAs of an engine child SA pair: ESP in UDP (NAT-T), or AH
-    /// (alone, or over ESP) on IP protocol 51. A plain ESP pair (protocol
-    /// 50) is not carried.
+    /// The SAs of an engine child SA pair: ESP (in UDP when NAT-T found a
+    /// NAT, else on IP protocol 50), or AH (alone, or over ESP) on IP
+    /// protocol 51.
     fn install(&mut self, c: &edgesh_engine::ike::sa::ChildSa) -> Result<(), String> {
         let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys)).transpose().map_err(|e| e.to_string());
         let Some(auth) = c.ah else {
-            if c.encap {
-                let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
-                self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
-                self.outbound.insert(c.spi_out, Outbound { esp: Some(o), ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: c.transport });
-                if c.transport {
-                    self.transport_in.insert(c.spi_in, (*c.remote.ip(), *c.local.ip()));
-                }
+            let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
+            self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
+            self.add_outbound(c.spi_out, Outbound { esp: Some(o), encap: c.encap, ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: c.transport });
+            if c.transport {
+                self.transport_in.insert(c.spi_in, (*c.remote.ip(), *c.local.ip()));
+            }
+            if !c.encap {
+                self.raw_esp.wanted = true;
             }
             return Ok(());
         };
@@ -217,8 +239,17 @@ impl Dataplane {
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
         let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         self.ah_in.insert(c.spi_in, AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts });
-        self.outbound.insert(c.spi_out, Outbound { esp: esp_o, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: false });
+        self.add_outbound(c.spi_out, Outbound { esp: esp_o, encap: false, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: false });
+        self.raw_ah.wanted = true;
         Ok(())
+    }
+
+    fn add_outbound(&mut self, spi: u32, o: Outbound) {
+        if let Some(old) = self.outbound.remove(&spi) {
+            self.index.remove(&old.local_ts, &old.remote_ts, spi);
+        }
+        self.index.insert(&o.local_ts, &o.remote_ts, o.created, spi);
+        self.outbound.insert(spi, o);
     }
 
     /// With the router held (once per network round that needs it): take
@@ -247,41 +278,30 @@ impl Dataplane {
             r.crypto_log(3, "DATAPLANE", &p);
         }
         self.ensure_device(r);
-        self.ensure_raw(r);
-    }
-
-    /// The raw IP protocol 51 socket, once an AH SA needs it.
-    fn ensure_raw(&mut self, r: &mut Router) {
-        if self.raw.is_some() || self.raw_failed || self.ah_in.is_empty() {
-            return;
-        }
-        let open = || -> std::io::Result<socket2::Socket> {
-            let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::RAW, Some(socket2::Protocol::from(i32::from(edgesh_engine::ah::PROTOCOL))))?;
-            // AH authenticates the outer header: edgesh writes it whole.
-            s.set_header_included_v4(true)?;
-            s.set_nonblocking(true)?;
-            Ok(s)
-        };
-        match open() {
-            Ok(s) => self.raw = Some(s),
-            Err(e) => {
-                self.raw_failed = true;
-                r.crypto_log(3, "DATAPLANE", &format!("cannot open a raw IP protocol 51 socket ({e}): AH SAs are negotiated but carry no traffic"));
+        for raw in [&mut self.raw_ah, &mut self.raw_esp] {
+            if let Some(why) = raw.ensure() {
+                r.crypto_log(3, "DATAPLANE", &why);
             }
         }
     }
 
-    /// AH packets from the raw socket (at most `max`): opened and handed to
-    /// the host, or dropped and counted. Returns how many were read.
+    /// Packets from the raw sockets (at most `max` from each): AH and ESP
+    /// (with no NAT) opened and handed to the host, or dropped and counted.
+    /// Returns how many were read.
     pub fn from_raw(&mut self, max: usize) -> usize {
-        use std::io::Read;
         let mut buf = vec![0u8; 65536];
         let mut n = 0;
-        while n < max {
-            let Some(mut raw) = self.raw.as_ref() else { break };
-            let Ok(len) = raw.read(&mut buf) else { break };
-            n += 1;
-            let _ = self.receive_ah(&buf[..len]);
+        for proto in [edgesh_engine::ah::PROTOCOL, edgesh_engine::esp::PROTOCOL] {
+            for _ in 0..max {
+                let sock = if proto == edgesh_engine::ah::PROTOCOL { &self.raw_ah } else { &self.raw_esp };
+                let Some(len) = sock.recv(&mut buf) else { break };
+                n += 1;
+                if proto == edgesh_engine::ah::PROTOCOL {
+                    let _ = self.receive_ah(&buf[..len]);
+                } else if let Some((ihl, peer, local)) = raw::outer(&buf[..len]) {
+                    let _ = self.receive_mut(local, peer, &mut buf[ihl..len]);
+                }
+            }
         }
         n
     }
@@ -292,23 +312,12 @@ impl Dataplane {
         let ihl = packet.first().map(|b| usize::from(b & 0x0f) * 4).unwrap_or(0);
         let (peer, local) = ipv4_ends(packet).unwrap_or((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED));
         let (spi, seq) = crate::dataplane_drops::spi_seq(packet.get(ihl + 4..).unwrap_or_default());
-        match self.classify_ah(packet, ihl, spi) {
-            Ok(inner) if inner.is_empty() => Ok(()),
-            Ok(inner) => {
-                let c = self.counts.entry((spi, true)).or_default();
-                *c = (c.0 + 1, c.1 + inner.len() as u64);
-                let _ = self.tun.as_ref().is_some_and(|t| t.send(&inner).is_ok());
-                Ok(())
-            }
-            Err((kind, inner)) => {
-                let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
-                self.drops.add(EspDrop { spi, proto: 51, kind, peer, local, packets: 1, seq, inner });
-                Err(kind)
-            }
-        }
+        let r = self.classify_ah(packet, ihl, spi);
+        let r = r.as_ref().map(|(ok, inner)| (*ok, &inner[..])).map_err(|e| *e);
+        self.deliver(edgesh_engine::ah::PROTOCOL, (spi, seq), (peer, local), r)
     }
 
-    fn classify_ah(&mut self, packet: &[u8], ihl: usize, spi: u32) -> Result<Vec<u8>, Refusal> {
+    fn classify_ah(&mut self, packet: &[u8], ihl: usize, spi: u32) -> Result<(bool, Vec<u8>), Refusal> {
         if ihl < 20 || packet.len() < ihl + edgesh_engine::ah::HEADER_LEN || packet[0] >> 4 != 4 {
             return Err((DropKind::Malformed, None));
         }
@@ -321,9 +330,30 @@ impl Dataplane {
             (Some(_), _) => return Err((DropKind::Malformed, None)),
             (None, _) => (next, payload),
         };
-        check_inner(next, inner, &e.remote_ts, &e.local_ts)
+        Ok((check_inner(next, &inner, &e.remote_ts, &e.local_ts)?, inner))
     }
 
+    /// What became of an inbound packet of `proto` (ESP or AH) with `(spi,
+    /// seq)` from `peer` to `local`: its inner packet counted and handed to
+    /// the host, a dummy packet dropped without a word, or a refusal
+    /// counted by kind (for the engine's counters and log lines, at the
+    /// next [`Dataplane::settle`]) and its kind returned.
+    fn deliver(&mut self, proto: u8, (spi, seq): (u32, u32), (peer, local): (Ipv4Addr, Ipv4Addr), r: Result<(bool, &[u8]), Refusal>) -> Result<(), DropKind> {
+        match r {
+            Ok((false, _)) => Ok(()),
+            Ok((true, inner)) => {
+                let c = self.counts.entry((spi, true)).or_default();
+                *c = (c.0 + 1, c.1 + inner.len() as u64);
+                let _ = self.tun.as_ref().is_some_and(|t| t.send(inner).is_ok());
+                Ok(())
+            }
+            Err((kind, inner)) => {
+                let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
+                self.drops.add(EspDrop { spi, proto, kind, peer, local, packets: 1, seq, inner });
+                Err(kind)
+            }
+        }
+    }
 
     fn ensure_device(&mut self, r: &mut Router) {
         if self.tun.is_some() || self.tun_failed {
@@ -361,26 +391,39 @@ impl Dataplane {
             let Ok(n) = tun.recv(&mut buf) else { break };
             let p = &buf[..n];
             let Some((src, dst)) = ipv4_ends(p) else { continue };
-            let best = self.outbound.iter_mut().filter(|(_, o)| o.local_ts.contains(src) && o.remote_ts.contains(dst)).max_by_key(|(_, o)| o.created);
-            let Some((&spi, o)) = best else {
+            let Some((spi, o)) = self.index.lookup(src, dst).and_then(|spi| Some(spi).zip(self.outbound.get_mut(&spi))) else {
                 if self.uncovered.len() < 64 && !self.uncovered.contains(&(src, dst)) {
                     self.uncovered.push((src, dst));
                 }
                 continue;
             };
             let sealed = match (&mut o.esp, &mut o.ah) {
-                (Some(esp), None) if o.transport => match edgesh_engine::esp_transport::outbound(p, *o.local.ip(), *o.remote.ip()) {
-                    Ok((next, payload)) => esp.seal(next, payload, &mut self.rng).map(|d| (d, false)),
-                    Err(_) => continue,
-                },
-                (Some(esp), None) => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (d, false)),
+                (Some(esp), None) => {
+                    // Transport mode (`edgesh_engine::esp_transport`): the payload after the packet's own header.
+                    let (next, payload) = if o.transport {
+                        match edgesh_engine::esp_transport::outbound(p, *o.local.ip(), *o.remote.ip()) {
+                            Ok(x) => x,
+                            Err(_) => continue,
+                        }
+                    } else {
+                        (NEXT_HEADER_IPV4, p)
+                    };
+                    if o.encap {
+                        esp.seal(next, payload, &mut self.rng).map(|d| (d, None))
+                    } else {
+                        // ESP on IP protocol 50: sealed after the outer header it goes out with.
+                        self.ident = self.ident.wrapping_add(1);
+                        let mut d = raw::header(*o.local.ip(), *o.remote.ip(), self.ident, edgesh_engine::esp::PROTOCOL).to_vec();
+                        esp.seal_append(next, payload, &mut self.rng, &mut d).map(|_| (raw::finish(d), Some(&self.raw_esp)))
+                    }
+                }
                 (esp, Some(ah)) => {
                     self.ident = self.ident.wrapping_add(1);
                     let under = match esp {
                         Some(esp) => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (edgesh_engine::esp::PROTOCOL, d)),
                         None => Ok((NEXT_HEADER_IPV4, p.to_vec())),
                     };
-                    under.and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d)).map(|d| (d, true))
+                    under.and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d)).map(|d| (d, Some(&self.raw_ah)))
                 }
                 (None, None) => continue,
             };
@@ -388,10 +431,9 @@ impl Dataplane {
                 Ok((data, raw)) => {
                     let c = self.counts.entry((spi, false)).or_default();
                     *c = (c.0 + 1, c.1 + p.len() as u64);
-                    if !raw {
-                        out.push((o.local, o.remote, data));
-                    } else if let Some(r) = &self.raw {
-                        let _ = r.send_to(&data, &std::net::SocketAddr::from((*o.remote.ip(), 0)).into());
+                    match raw {
+                        None => out.push((o.local, o.remote, data)),
+                        Some(r) => r.send(*o.remote.ip(), &data),
                     }
                 }
                 Err(e) => {
@@ -409,42 +451,43 @@ impl Dataplane {
         self.receive(Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, data).is_ok()
     }
 
-    /// An ESP datagram from `peer` to `local` on UDP 4500: opened and handed
-    /// to the host, or dropped, counted by kind (for the engine's counters
-    /// and log lines, at the next [`Dataplane::settle`]) and the kind returned.
+    /// An ESP packet from `peer` to `local` (from UDP 4500 or IP protocol
+    /// 50): opened and handed to the host, or dropped, counted by kind and
+    /// the kind returned.
     pub fn receive(&mut self, local: Ipv4Addr, peer: Ipv4Addr, data: &[u8]) -> Result<(), DropKind> {
-        let (spi, seq) = crate::dataplane_drops::spi_seq(data);
-        let r = self.classify(data);
-        match r {
-            // A dummy packet (next header 59, RFC 4303 2.6): authenticated, then discarded without a word.
-            Ok(inner) if inner.is_empty() => Ok(()),
-            Ok(inner) => {
-                let c = self.counts.entry((spi, true)).or_default();
-                *c = (c.0 + 1, c.1 + inner.len() as u64);
-                let _ = self.tun.as_ref().is_some_and(|t| t.send(&inner).is_ok());
-                Ok(())
-            }
-            Err((kind, inner)) => {
-                let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
-                self.drops.add(EspDrop { spi, proto: 50, kind, peer, local, packets: 1, seq, inner });
-                Err(kind)
-            }
+        self.receive_mut(local, peer, &mut data.to_vec())
+    }
+
+    /// [`Dataplane::receive`] decrypting in the caller's buffer (no copy).
+    pub fn receive_mut(&mut self, local: Ipv4Addr, peer: Ipv4Addr, data: &mut [u8]) -> Result<(), DropKind> {
+        let id = crate::dataplane_drops::spi_seq(data);
+        match self.classify(data) {
+            Ok((ok, inner)) => match self.transport_rebuilt.take() {
+                Some(p) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &p))),
+                None => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &data[inner]))),
+            },
+            Err(e) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Err(e)),
         }
     }
 
-    /// Open an ESP packet with the SA of its SPI and check what is inside:
-    /// the inner packet, or why not (with the inner ends and protocol when
-    /// it was opened).
-    fn classify(&mut self, data: &[u8]) -> Result<Vec<u8>, Refusal> {
+    /// Open an ESP packet in place with the SA of its SPI and check what is
+    /// inside: whether to hand it on and where the inner packet lies, or why
+    /// not (with the inner ends and protocol when it was opened).
+    fn classify(&mut self, data: &mut [u8]) -> Result<(bool, std::ops::Range<usize>), Refusal> {
         let Some(spi) = edgesh_engine::esp::spi_of(data).filter(|_| data.len() >= edgesh_engine::esp::HEADER_LEN) else { return Err((DropKind::Malformed, None)) };
         let Some((sa, remote_ts, local_ts)) = self.inbound.get_mut(&spi) else { return Err((DropKind::UnknownSpi, None)) };
-        let (next, inner) = sa.open(data).map_err(|e| (DropKind::of(&e), None))?;
+        let (next, inner) = sa.open_in_place(data).map_err(|e| (DropKind::of(&e), None))?;
         if let Some(&(peer, local)) = self.transport_in.get(&spi) {
-            // Transport mode: the payload under the outer ends (selectors checked on them).
-            let p = edgesh_engine::esp_transport::inbound(next, &inner, peer, local).map_err(|_| (DropKind::Malformed, None))?;
-            return if next == 59 { Ok(Vec::new()) } else { check_inner(NEXT_HEADER_IPV4, p, remote_ts, local_ts) };
+            // Transport mode: the payload rebuilt under the outer ends (selectors checked on them).
+            if next == 59 {
+                return Ok((false, inner));
+            }
+            let p = edgesh_engine::esp_transport::inbound(next, &data[inner.clone()], peer, local).map_err(|_| (DropKind::Malformed, None))?;
+            let ok = check_inner(NEXT_HEADER_IPV4, &p, remote_ts, local_ts)?;
+            self.transport_rebuilt = Some(p);
+            return Ok((ok, inner));
         }
-        check_inner(next, inner, remote_ts, local_ts)
+        Ok((check_inner(next, &data[inner.clone()], remote_ts, local_ts)?, inner))
     }
 }
 
