@@ -5,9 +5,9 @@
 //! attribute) and IKEv2 (USE_TRANSPORT_MODE). GRE packets between the two
 //! end points (this kernel has no GRE device, so a raw IP protocol 47
 //! socket sends and receives them; the host routes them into `edgesh0` by
-//! `ip rule ipproto gre`) cross as ESP transport mode (UDP-encapsulated: a
-//! port-translating bridge between the namespaces plays a NAT, see
-//! [`BRIDGE`]) both ways: the GRE
+//! `ip rule ipproto gre`) cross as ESP transport mode both ways (IKEv1
+//! through a port-translating bridge that plays a NAT, see [`BRIDGE`], so
+//! ESP in UDP 4500; IKEv2 without it, so ESP on IP protocol 50): the GRE
 //! payload arrives intact under its own header, the counters of both
 //! routers agree, and tshark, with the keys A exports (`show crypto keys
 //! tshark`), finds GRE directly under ESP (no inner IP header).
@@ -41,13 +41,13 @@ fn ok(args: &[&str]) {
 
 /// The bridge in `tr-mid` between the two veths: forwards every frame and,
 /// as a port-translating NAT in front of A would, rewrites A's UDP source
-/// ports 500 and 4500 to 1500 and 14500 (and B's answers back). The NAT-D
-/// payloads then differ from what each side sees, both detect a NAT and
-/// carry ESP in UDP 4500: the dataplane does not carry raw ESP (protocol 50)
-/// yet. UDP checksums are cleared (0: none in IPv4; veth leaves them to
-/// offload).
+/// ports 500 and 4500 to 1500 and 14500 (and B's answers back), when
+/// `nat` (else it only forwards). The NAT-D payloads then differ from what
+/// each side sees, both detect a NAT and carry ESP in UDP 4500. UDP
+/// checksums are cleared (0: none in IPv4; veth leaves them to offload).
 const BRIDGE: &str = r#"
-import socket, select
+import socket, select, sys
+nat = sys.argv[1] == 'nat'
 def sock(ifn):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
     s.bind((ifn, 0))
@@ -66,7 +66,9 @@ while True:
             u = 14 + (f[14] & 15) * 4
             if len(f) >= u + 8:
                 f[u + 6:u + 8] = b'\0\0'
-                if s is L:
+                if not nat:
+                    pass
+                elif s is L:
                     p = f[u] << 8 | f[u + 1]
                     if p in out:
                         f[u:u + 2] = out[p].to_bytes(2, 'big')
@@ -85,7 +87,7 @@ struct Net {
 }
 
 impl Net {
-    fn up() -> Net {
+    fn up(nat: bool) -> Net {
         Net::down();
         for ns in [NS_A, NS_B, MID] {
             ok(&["ip", "netns", "add", ns]);
@@ -102,7 +104,7 @@ impl Net {
                 ok(&["ip", "netns", "exec", ns, "sysctl", "-qw", &format!("net.ipv4.conf.{k}.rp_filter=0")]);
             }
         }
-        let bridge = Command::new("ip").args(["netns", "exec", MID, "python3", "-c", BRIDGE]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("the bridge");
+        let bridge = Command::new("ip").args(["netns", "exec", MID, "python3", "-c", BRIDGE, if nat { "nat" } else { "plain" }]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("the bridge");
         let net = Net { bridge };
         let t0 = Instant::now();
         while !sh(&["ip", "netns", "exec", NS_A, "ping", "-c1", "-W1", B]).status.success() {
@@ -195,7 +197,9 @@ fn count_after(text: &str, label: &str) -> u64 {
 
 fn gre_over_transport_mode(v2: bool) {
     let Some(_g) = ready() else { return };
-    let net = Net::up();
+    // IKEv1 behind the NAT (ESP in UDP), IKEv2 without (raw ESP).
+    let nat = !v2;
+    let net = Net::up(nat);
     let base: PathBuf = base().join(if v2 { "transport-v2" } else { "transport-v1" });
     std::fs::create_dir_all(&base).expect("base dir");
     let pcap = base.join("wire.pcap");
@@ -216,9 +220,10 @@ fn gre_over_transport_mode(v2: bool) {
         std::thread::sleep(Duration::from_millis(500));
     }
     let sa_a = a.cmd("show crypto ipsec sa");
-    assert!(sa_a.contains("in use settings ={Transport UDP-Encaps, }"), "transport mode on A:\n{sa_a}");
+    let settings = if nat { "in use settings ={Transport UDP-Encaps, }" } else { "in use settings ={Transport, }" };
+    assert!(sa_a.contains(settings), "transport mode on A:\n{sa_a}");
     let sa_b = b.wait_for("show crypto ipsec sa", "Status: ACTIVE", 10);
-    assert!(sa_b.contains("in use settings ={Transport UDP-Encaps, }"), "transport mode on B:\n{sa_b}");
+    assert!(sa_b.contains(settings), "transport mode on B:\n{sa_b}");
     let (a0, b0) = (count_after(&sa_a, "#pkts encaps:"), count_after(&sa_b, "#pkts decaps:"));
     // GRE both ways.
     let lb = gre_listen(NS_B, 4);
