@@ -1,7 +1,7 @@
 //! The AH transform (RFC 4302) in tunnel mode, sans-IO: seal an inner IPv4
 //! packet into an outer IPv4 packet with an Authentication Header, and open
-//! one (SPI, anti-replay window, ICV). Beside [`crate::esp`]; the HMACs are
-//! RustCrypto's (through [`crate::ike::crypto::HashAlg`]).
+//! one (SPI, anti-replay window, ICV). Beside [`crate::esp`]; the MACs (HMAC,
+//! AES-XCBC-MAC-96) are RustCrypto's (through [`crate::ike::crypto::MacAlg`]).
 //!
 //! AH authenticates the outer IP header too: the ICV covers the IPv4 header
 //! with its mutable fields zeroed (TOS, flags and fragment offset, TTL,
@@ -16,7 +16,7 @@
 
 use crate::config::EspAuth;
 use crate::esp::{EspError, ReplayWindow, hmac};
-use crate::ike::crypto::HashAlg;
+use crate::ike::crypto::MacAlg;
 use std::net::Ipv4Addr;
 
 /// IP protocol number of AH.
@@ -34,7 +34,7 @@ const TTL: u8 = 64;
 #[derive(Clone, Debug)]
 pub struct AhSa {
     spi: u32,
-    hash: HashAlg,
+    hash: MacAlg,
     icv_len: usize,
     key: Vec<u8>,
     /// Last sequence number sent (outbound).
@@ -52,11 +52,11 @@ fn checksum(h: &[u8]) -> u16 {
 }
 
 impl AhSa {
-    /// An SA with this SPI, authenticator and key (the key as long as the
-    /// hash output, RFC 2404/4868); AES-XCBC-MAC is not supported.
+    /// An SA with this SPI, authenticator and key (HMAC: the key as long as
+    /// the hash output, RFC 2404/4868; AES-XCBC-MAC-96: 128 bits, RFC 3566).
     pub fn new(spi: u32, auth: EspAuth, key: &[u8]) -> Result<AhSa, EspError> {
         let (hash, icv_len) = hmac(auth).ok_or(EspError::Unsupported)?;
-        if key.is_empty() {
+        if key.is_empty() || (hash == MacAlg::AesXcbc && key.len() != 16) {
             return Err(EspError::Unsupported);
         }
         Ok(AhSa { spi, hash, icv_len, key: key.to_vec(), seq: 0, replay: ReplayWindow::default() })
@@ -171,8 +171,8 @@ mod tests {
     }
 
     #[test]
-    fn sealed_packets_open_with_every_hmac_and_have_rfc_4302_layout() {
-        for (auth, key, icv) in [(EspAuth::HmacMd5_96, 16, 12), (EspAuth::HmacSha1_96, 20, 12), (EspAuth::HmacSha256_128, 32, 16), (EspAuth::HmacSha384_192, 48, 24), (EspAuth::HmacSha512_256, 64, 32)] {
+    fn sealed_packets_open_with_every_mac_and_have_rfc_4302_layout() {
+        for (auth, key, icv) in [(EspAuth::HmacMd5_96, 16, 12), (EspAuth::HmacSha1_96, 20, 12), (EspAuth::HmacSha256_128, 32, 16), (EspAuth::HmacSha384_192, 48, 24), (EspAuth::HmacSha512_256, 64, 32), (EspAuth::HmacAesXcbc, 16, 12)] {
             let (mut out, mut inn) = pair(auth, key);
             let p = out.seal(A, B, 7, NEXT_HEADER_IPV4, &inner()).unwrap();
             assert_eq!(p.len(), 20 + 12 + icv + 28, "{auth:?}");
@@ -230,7 +230,7 @@ mod tests {
         let mut esp = ps[97].clone();
         esp[9] = 50;
         assert!(matches!(inn.open(&esp), Err(EspError::Truncated { .. })), "not AH");
-        assert_eq!(AhSa::new(1, EspAuth::HmacAesXcbc, &[0; 16]).err(), Some(EspError::Unsupported));
+        assert_eq!(AhSa::new(1, EspAuth::HmacAesXcbc, &[0; 20]).err(), Some(EspError::Unsupported), "XCBC keys are 128 bits");
     }
 
     /// AH alone and AH+ESP bundles negotiated by quick mode: each side's

@@ -13,6 +13,7 @@ pub mod esp_drops;
 mod esp_drops_driver;
 pub mod failed_p1;
 pub mod ike;
+pub mod manual_conf;
 pub mod pki;
 pub mod route_conf;
 pub mod routes;

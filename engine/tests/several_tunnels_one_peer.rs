@@ -109,6 +109,17 @@ fn three_tunnels(version: IkeVersion) {
     assert_eq!((a.child_sas().len(), b.child_sas().len()), (3, 3), "{version:?}");
     if version == IkeVersion::V2 {
         assert_eq!(b.v2().sas().iter().filter(|s| s.is_established()).count(), 3, "the peer's three IKE SAs are not duplicates");
+        // Each IKE SA is filed under the tunnel its traffic selectors chose
+        // (the identities are the same for all three), with its child.
+        let mut tunnels: Vec<(String, Vec<String>)> = b
+            .v2()
+            .sas()
+            .iter()
+            .map(|s| (s.tunnel.clone(), b.v2().child_sas().iter().filter(|c| c.ike == s.conn).map(|c| c.tunnel.clone()).collect()))
+            .collect();
+        tunnels.sort();
+        let want: Vec<(String, Vec<String>)> = (1..=3).map(|n| (format!("b{n}"), vec![format!("b{n}")])).collect();
+        assert_eq!(tunnels, want, "responder: IKE SA tunnels and their children's");
     }
 }
 

@@ -266,6 +266,34 @@ mod tests {
             (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 20, 5, 1, 0, 1, 0, 0, 0, 12, 1, 0, 0, 12, 0x80, 12, 0, 128])), "INVALID_XFORM_ATTRIB_TYPE:12 Prop Num:5"),
             (msg(Builder::new().raw(pl::SK, vec![0; 20]).raw(pl::NONCE, vec![7; 16])), "ENCRYPTED PAYLOAD:Encrypted payload MUST not be nested"),
         ];
+        // A payload whose generic header claims `len` octets where the message holds 12 (4 + 8).
+        let long = |kind: u8, len: u16| {
+            let mut m = msg(Builder::new().raw(kind, vec![0; 8]));
+            m[30..32].copy_from_slice(&len.to_be_bytes());
+            m
+        };
+        let mut cases = cases;
+        cases.extend([
+            (long(pl::AUTH, 1024), "AUTH_PAYLOAD_LENGTH_ERROR :1024 bytes,received 12 bytes"),
+            (long(pl::CERT, 200), "CERT_PAYLOAD_LENGTH_ERROR:200bytes,received 12 bytes"),
+            (long(pl::CERTREQ, 200), "CERT_REQ_PAYLOAD_LENGTH_ERROR:200bytes,received 12 bytes"),
+            (long(pl::DELETE, 1024), "DELETE_PAYLOAD_LENGTH_ERROR:1024 received 12 bytes"),
+            (long(pl::EAP, 512), "EAP_PAYLOAD_LENGTH_ERROR:Invalid payload length:512 bytes"),
+            (long(pl::IDI, 1024), "ID_PAYLOAD_LENGTH_ERROR: usPayloadLen 1024 bytes, ulMsgLen 12 bytes:"),
+            (long(pl::KE, 200), "KEY_EXCHANGE_PAYLOAD_LENGTH_ERROR:200 bytes, received:12 bytes"),
+            (long(pl::NOTIFY, 1024), "NOTIFY_PAYLOAD_LENGTH_ERROR:1024, received 12 bytes:"),
+            (long(pl::SA, 1024), "SA_PAYLOAD_LENGTH_ERROR:1024, received 12 bytes"),
+            (long(pl::VID, 512), "VENDOR_ID_PAYLOAD_LENGTH_ERROR:512 bytes"),
+            (long(pl::CP, 2048), "DEFAULT_PAYLOAD:Invalid Length received:2048 bytes"),
+            (long(pl::AUTH, 2), "IKEV2_GENERIC_HEADER_LENGTH_ERROR:2"),
+            (msg(Builder::new().raw(pl::CERT, vec![])), "CERT_PAYLOAD:Incomplete data received:0 bytes"),
+            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0])), "SA PAYLOAD:Incomplete data received:3 bytes"),
+            (msg(Builder::new().raw(pl::TSI, vec![1, 0, 0, 0, 7, 0, 0, 16])), "Ikev2TSNtoH:INCOMPLETE_TRAFFIC_SELECTOR received:4 bytes"),
+            (msg(Builder::new().raw(pl::TSI, vec![1, 0, 0, 0, 7, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])), "INVALID_TRAFFIC_SELECTOR_LENGTH:20"),
+            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 16, 1, 1, 0, 1, 0, 0, 0, 99, 1, 0, 0, 12])), "XFORM_PAYLOAD_LENGTH_ERROR :99 received bytes;8"),
+            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 20, 1, 1, 0, 1, 0, 0, 0, 12, 1, 0, 0, 12, 0, 14, 0, 0])), "XFORM_ATTRIB_AF_Bit Set"),
+            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 20, 1, 1, 0, 1, 0, 0, 0, 12, 1, 0, 0, 12, 0, 14, 0, 50])), "XFORM_ATTRIB_LENGTH_ERROR :54 bytes of Attribute Received:4"),
+        ]);
         for (i, (m, want)) in cases.iter().enumerate() {
             // A fresh router every case: the log keeps at most 20 lines of a kind per source.
             let (mut r, _, _, _) = setup();
@@ -283,7 +311,13 @@ mod tests {
         let mut m = msg(Builder::new().raw(pl::NONCE, vec![7; 16]));
         m[16] = 200;
         m[17] = 0x20;
-        assert!(!feed(&mut r, &m, from, to).is_empty());
+        // An unknown payload type without the critical bit is skipped (RFC 7296 2.5), not refused.
+        let l = feed(&mut r, &m, from, to);
+        assert!(!l.is_empty() && !l.contains("INVALID_NEXT_PAYLOAD"), "{l}");
+        // A datagram too short for the header (IKEv2 by its version and exchange octets).
+        let (mut r, _, _, _) = setup();
+        let m = msg(Builder::new().raw(pl::NONCE, vec![7; 16]));
+        assert!(feed(&mut r, &m[..20], from, to).contains("IKEV2 HEADER:Incomplete data received:20 bytes"));
     }
 
     /// Table 5 of the SmartEdge guide: each malformed first message is detected,

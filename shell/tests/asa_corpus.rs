@@ -74,7 +74,8 @@ fn corpus_loads_round_trips_and_compiles() {
         let norm = |x: &str| x.split_whitespace().collect::<Vec<_>>().join(" ");
         let have: std::collections::BTreeSet<String> = run.lines().map(norm).collect();
         for l in text.lines().map(str::trim) {
-            if l.is_empty() || l == "end" || l.starts_with('!') || l.starts_with(':') || l.starts_with("ASA Version") || l.starts_with("hostname ") {
+            // `exit` leaves a mode; it is no configuration line.
+            if l.is_empty() || l == "end" || l == "exit" || l.starts_with('!') || l.starts_with(':') || l.starts_with("ASA Version") || l.starts_with("hostname ") {
                 continue;
             }
             // ASA 8.2 lines are kept as 8.4 and later convert them.
@@ -89,7 +90,7 @@ fn corpus_loads_round_trips_and_compiles() {
         assert_eq!(rejected2, 0, "{}: the running configuration does not load back: {msgs2:?}", f.display());
         assert_eq!(r.lock().unwrap().asa.doc, r2.lock().unwrap().asa.doc, "{}: round trip", f.display());
         let c = edgesh_modes::asa::compile::compile(&r.lock().unwrap().asa.doc);
-        eprintln!("{}: {} tunnels, {} notes", f.display(), c.config.tunnels.len(), c.notes.len());
+        eprintln!("{}: {} tunnels, {} notes {:?}", f.display(), c.config.tunnels.len(), c.notes.len(), c.notes);
     }
     assert!(report.is_empty(), "{report}");
 }
@@ -359,4 +360,77 @@ if p != ours:
 "#;
     let st = std::process::Command::new(&py).args(["-c", script, &t.display().to_string(), &j.display().to_string()]).output().unwrap();
     assert!(st.status.success(), "Genie's parse differs from | json:\n{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+}
+
+/// The configuration listings' `| json` (`modes/src/asa/json.rs`) is the
+/// tree Genie's `Config(text).tree()` makes of the listing's text (what
+/// `device.learn('config')` gives), without Genie's keys for the `:`
+/// comment lines: for every corpus and public configuration, and every
+/// listing (the whole configuration, `all`, and each section).
+#[test]
+fn running_config_json_is_genies_tree_of_the_text() {
+    let Some(py) = python_or_skip("Genie Config-tree checks of the ASA listings' | json") else { return };
+    const LISTINGS: &[&str] = &[
+        "show running-config",
+        "show running-config all",
+        "show running-config all crypto",
+        "show running-config all crypto map",
+        "show running-config crypto",
+        "show running-config crypto map",
+        "show running-config crypto ikev1",
+        "show running-config crypto ikev2",
+        "show running-config crypto dynamic-map",
+        "show running-config ipsec",
+        "show running-config tunnel-group",
+        "show running-config access-list",
+        "show running-config interface",
+        "show running-config object",
+        "show running-config object-group",
+        "show running-config group-policy",
+        "show running-config hostname",
+        "show running-config username",
+    ];
+    // Each case as NNN.name, NNN.txt (the text) and NNN.json (its `| json`).
+    let dir = std::env::temp_dir().join(format!("edgesh-asa-trees-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut n = 0;
+    for f in configs() {
+        let r = router();
+        let mut s = edgesh_modes::Session::new(r.clone(), edgesh_modes::SessionOptions { dialect: Dialect::Asa, ..Default::default() });
+        assert!(s.execute("enable", &mut VecOut::default()));
+        let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &std::fs::read_to_string(&f).unwrap(), "corpus");
+        assert_eq!(rejected, 0, "{msgs:?}");
+        for cmd in LISTINGS {
+            let (mut text, mut json) = (VecOut::default(), VecOut::default());
+            assert!(s.execute(cmd, &mut text), "{}: {cmd}: {:?}", f.display(), text.0);
+            assert!(edgesh_modes::json::run(&mut s, cmd, 0, &mut json), "{}: {cmd} | json: {:?}", f.display(), json.0);
+            std::fs::write(dir.join(format!("{n:03}.name")), format!("{}: {cmd}", f.display())).unwrap();
+            std::fs::write(dir.join(format!("{n:03}.txt")), text.text()).unwrap();
+            std::fs::write(dir.join(format!("{n:03}.json")), json.text()).unwrap();
+            n += 1;
+        }
+    }
+    let script = r#"
+import sys, json, glob, os
+from genie.utils.config import Config
+bad, nonempty = [], 0
+for name in sorted(glob.glob(os.path.join(sys.argv[1], "*.name"))):
+    stem = name[:-5]
+    text = open(stem + ".txt").read()
+    ours = json.load(open(stem + ".json"))
+    c = Config(text)
+    c.tree()
+    tree = {k: v for k, v in c.config.items() if not k.startswith(":")}
+    nonempty += bool(ours)
+    if tree != ours:
+        bad.append(open(name).read() + ": Genie's tree and | json differ\n--- text\n" + text + "--- Genie\n" + json.dumps(tree, indent=1) + "\n--- | json\n" + json.dumps(ours, indent=1))
+print("\n\n".join(bad))
+print(f"{nonempty} not empty")
+sys.exit(1 if bad or nonempty < 60 else 0)
+"#;
+    let st = std::process::Command::new(&py).args(["-c", script, &dir.display().to_string()]).output().unwrap();
+    assert!(st.status.success(), "{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+    assert!(n >= 7 * LISTINGS.len(), "{n} cases");
+    let _ = std::fs::remove_dir_all(&dir);
 }

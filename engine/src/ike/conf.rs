@@ -150,6 +150,8 @@ pub struct EngineConf {
     pub v1_aggressive_responder: bool,
     /// Static routes and what each tunnel routes (`crate::routes`).
     pub routes: crate::route_conf::RouteConf,
+    /// Manual-key SA pairs (`crate::manual_conf`), installed without IKE.
+    pub manual: Vec<crate::manual_conf::ManualSa>,
 }
 
 impl EngineConf {
@@ -166,6 +168,7 @@ impl EngineConf {
                 Err(e) => ec.notes.push(format!("tunnel {name}: {e}")),
             }
         }
+        ec.manual = crate::manual_conf::compile(cfg, &mut ec.notes);
         ec
     }
     pub fn peer(&self, name: &str) -> Option<&PeerConf> {

@@ -1,7 +1,9 @@
 //! The cryptographic building blocks IKE needs, on maintained crates
-//! (RustCrypto): hashes and HMAC PRFs, DES/3DES/AES in CBC mode, and
-//! Diffie-Hellman over the MODP groups (crypto-bigint, constant time) and
-//! the NIST curves (p256/p384). Nothing here is a hand-written primitive.
+//! (RustCrypto): hashes and HMAC PRFs, AES-XCBC-MAC and AES-XCBC-PRF-128
+//! (RFC 3566, RFC 4434: the `aes` block cipher and the `cbc-mac` crate),
+//! DES/3DES/AES in CBC mode, and Diffie-Hellman over the MODP groups
+//! (crypto-bigint, constant time) and the NIST curves (p256/p384). Nothing
+//! here is a hand-written primitive.
 
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Odd};
@@ -362,9 +364,81 @@ pub fn aes_gcm16(key: &[u8], nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: 
     }
 }
 
+/// AES-XCBC-MAC (RFC 3566) with its full 128-bit output over the
+/// concatenation of `parts`. Composed of RustCrypto parts as the RFC
+/// defines it: the `aes` block cipher under the key K derives K1, K2 and K3
+/// (AES-K of 0x01.., 0x02.., 0x03..); the message's last block is XORed
+/// with K2 when it is complete, or padded with 0x80 0x00.. and XORed with
+/// K3 when it is not (an empty message is one incomplete block); and the
+/// `cbc-mac` crate runs CBC-MAC under K1 (zero IV) over the result.
+pub fn aes_xcbc_mac(key: &[u8; 16], parts: &[&[u8]]) -> [u8; 16] {
+    use aes::cipher::{BlockCipherEncrypt, KeyInit as _};
+    use cbc_mac::Mac as _;
+    let k = aes::Aes128::new(key.into());
+    let derive = |c: u8| {
+        let mut b = aes::Block::from([c; 16]);
+        k.encrypt_block(&mut b);
+        <[u8; 16]>::from(b)
+    };
+    let (k1, k2, k3) = (derive(1), derive(2), derive(3));
+    let mut m: Vec<u8> = parts.concat();
+    let complete = !m.is_empty() && m.len().is_multiple_of(16);
+    if !complete {
+        m.push(0x80);
+        m.resize(m.len().next_multiple_of(16), 0);
+    }
+    let last = m.len() - 16;
+    for (b, t) in m[last..].iter_mut().zip(if complete { k2 } else { k3 }) {
+        *b ^= t;
+    }
+    let mut mac = <cbc_mac::CbcMac<aes::Aes128> as cbc_mac::KeyInit>::new(&k1.into());
+    mac.update(&m);
+    mac.finalize().into_bytes().into()
+}
+
+/// AES-XCBC-PRF-128 (RFC 4434): AES-XCBC-MAC with its full output, for
+/// keys of any length: a shorter key is padded with zeros to 16 octets, a
+/// longer one replaced by AES-XCBC-MAC(0^128, key).
+pub fn aes_xcbc_prf128(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    if key.len() <= 16 {
+        k[..key.len()].copy_from_slice(key);
+    } else {
+        k = aes_xcbc_mac(&[0; 16], &[key]);
+    }
+    aes_xcbc_mac(&k, parts)
+}
+
+/// A keyed MAC as IKEv2's PRFs and IPsec's integrity transforms use it:
+/// HMAC over a hash, or AES-XCBC (RFC 3566 as a MAC, RFC 4434 as a PRF).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MacAlg {
+    Hmac(HashAlg),
+    AesXcbc,
+}
+
+impl MacAlg {
+    /// Octets of the full output (an ICV is its first octets; a PRF's is all of it).
+    pub fn len(self) -> usize {
+        match self {
+            MacAlg::Hmac(h) => h.len(),
+            MacAlg::AesXcbc => 16,
+        }
+    }
+    /// The MAC keyed with `key` over the concatenation of `parts`. AES-XCBC
+    /// takes keys of any length as RFC 4434 says; with the 16-octet keys of
+    /// integrity (RFC 3566) that is AES-XCBC-MAC itself.
+    pub fn prf(self, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+        match self {
+            MacAlg::Hmac(h) => h.prf(key, parts),
+            MacAlg::AesXcbc => aes_xcbc_prf128(key, parts).to_vec(),
+        }
+    }
+}
+
 /// IKEv2 prf+ (RFC 7296 2.13): T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n),
 /// concatenated and cut to `len` octets (at most 255 blocks).
-pub fn prf_plus(prf: HashAlg, key: &[u8], seed: &[&[u8]], len: usize) -> Vec<u8> {
+pub fn prf_plus(prf: MacAlg, key: &[u8], seed: &[&[u8]], len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(len + prf.len());
     let mut t: Vec<u8> = Vec::new();
     let mut n = 1u8;
@@ -395,6 +469,48 @@ mod tests {
         assert_eq!(hex(&HashAlg::Sha1.prf(b"Jefe", &[&d[..10], &d[10..]])), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
         // RFC 4231 test case 2 (HMAC-SHA256).
         assert_eq!(hex(&HashAlg::Sha256.prf(b"Jefe", &[d])), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+
+    #[test]
+    fn aes_xcbc_mac_96_rfc3566_test_cases() {
+        // RFC 3566 section 4: key 000102..0f, messages 00 01 02 .. of each length.
+        let key: [u8; 16] = core::array::from_fn(|i| i as u8);
+        let msg = |n: usize| (0..n).map(|i| i as u8).collect::<Vec<u8>>();
+        for (n, mac) in [
+            (0, "75f0251d528ac01c4573dfd584d79f29"),
+            (3, "5b376580ae2f19afe7219ceef172756f"),
+            (16, "d2a246fa349b68a79998a4394ff7a263"),
+            (20, "47f51b4564966215b8985c63055ed308"),
+            (32, "f54f0ec8d2b9f3d36807734bd5283fd4"),
+            (34, "becbb3bccdb518a30677d5481fb6b4d8"),
+        ] {
+            assert_eq!(hex(&aes_xcbc_mac(&key, &[&msg(n)])), mac, "{n}-octet message");
+            // The message may come in parts; -96 is the first 12 octets.
+            let m = msg(n);
+            let (a, b) = m.split_at(n / 3);
+            assert_eq!(hex(&MacAlg::AesXcbc.prf(&key, &[a, b])[..12]), mac[..24], "{n} in parts");
+        }
+        // Test case #7: 1000 zero octets.
+        assert_eq!(hex(&aes_xcbc_mac(&key, &[&[0u8; 1000]])), "f0dafee895db30253761103b5d84528f");
+    }
+
+    #[test]
+    fn aes_xcbc_prf_128_rfc4434_keys_of_other_lengths() {
+        let msg: Vec<u8> = (0..20).collect();
+        for (key, out) in [
+            ("000102030405060708090a0b0c0d0e0f", "47f51b4564966215b8985c63055ed308"),
+            ("00010203040506070809", "0fa087af7d866e7653434e602fdde835"),
+            ("000102030405060708090a0b0c0d0e0fedcb", "8cd3c93ae598a9803006ffb67c40e9e4"),
+        ] {
+            assert_eq!(hex(&aes_xcbc_prf128(&hex_to_bytes(key), &[&msg])), out, "key {key}");
+            assert_eq!(hex(&MacAlg::AesXcbc.prf(&hex_to_bytes(key), &[&msg])), out);
+        }
+        assert_eq!(MacAlg::AesXcbc.len(), 16);
+        // prf+ over AES-XCBC-PRF-128: T1 = prf(K, S | 1), T2 = prf(K, T1 | S | 2).
+        let k = hex_to_bytes("00010203040506070809");
+        let t1 = aes_xcbc_prf128(&k, &[b"seed", &[1]]);
+        let t2 = aes_xcbc_prf128(&k, &[&t1, b"seed", &[2]]);
+        assert_eq!(prf_plus(MacAlg::AesXcbc, &k, &[b"seed"], 20), [&t1[..], &t2[..4]].concat());
     }
 
     #[test]

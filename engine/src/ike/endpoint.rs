@@ -59,9 +59,13 @@ pub struct Endpoint {
     pub(in crate::ike) next_child: u32,
     /// Tunnels (and child indexes) that want SAs: negotiated when phase 1 is up.
     pub(in crate::ike) wanted: std::collections::HashMap<String, std::collections::BTreeSet<usize>>,
-    /// Tunnels waiting to start (paced: [`START_BURST`] per [`START_INTERVAL`]).
+    /// Tunnels waiting to start, in order (paced: at most [`V1_INIT_LIMIT`]
+    /// phase-1 initiations unfinished; looked at after every input, and every
+    /// [`START_INTERVAL`] while some wait).
     pub(in crate::ike) start_queue: VecDeque<usize>,
     pub(in crate::ike) next_start: Millis,
+    /// Phase-1 initiations unfinished at most (0: no limit).
+    pub(in crate::ike) v1_init_limit: usize,
     /// The IKEv2 core: peers whose policy is IKEv2 run there (its own SAs and
     /// deadlines); its child SAs are mirrored into `children` so the dataplane
     /// and the shows see one list.
@@ -91,6 +95,7 @@ impl Endpoint {
             wanted: Default::default(),
             start_queue: VecDeque::new(),
             next_start: 0,
+            v1_init_limit: V1_INIT_LIMIT,
             v2: super::v2::Core::new(seed),
             v2_fingerprint: 0,
         }
@@ -135,9 +140,23 @@ impl Endpoint {
         self.children.retain(|c| !super::v2::is_v2(c.ike));
         self.children.extend(self.v2.child_sas().iter().cloned());
     }
-    /// The addresses IKE must listen on: the local ends of configured tunnels.
+    /// The manual-key children the configuration has (`super::manual`):
+    /// those it no longer has go, those missing are made (after a
+    /// configuration change or a clear).
+    pub(in crate::ike) fn sync_manual(&mut self, now: Millis) {
+        let conf = &self.ctx.conf.manual;
+        self.children.retain(|c| !super::manual::is_manual(c.ike) || conf.iter().any(|m| super::manual::is_child_of(c, m)));
+        let missing: Vec<usize> = (0..conf.len()).filter(|&i| !self.children.iter().any(|c| super::manual::is_child_of(c, &conf[i]))).collect();
+        for i in missing {
+            let c = super::manual::child_sa(&self.ctx.conf.manual[i], self.next_child, now);
+            self.next_child += 2;
+            self.children.push(c);
+        }
+    }
+
+    /// The addresses IKE (and manual ESP in UDP) must listen on: the local ends of configured tunnels.
     pub fn local_addrs(&self) -> Vec<Ipv4Addr> {
-        let mut v: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).collect();
+        let mut v: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).chain(self.ctx.conf.manual.iter().map(|m| m.local)).collect();
         v.sort();
         v.dedup();
         v
@@ -156,6 +175,7 @@ impl Endpoint {
         self.v2.fragment_size = self.ctx.conf.v2_fragment_size.unwrap_or(super::v2::FRAGMENT_SIZE);
         self.v2.set_peers(now, v2_peers);
         self.sync_v2();
+        self.sync_manual(now);
         // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge
         // section 11); removed tunnels lose them at once.
         let gone: Vec<String> = old.peers.iter().filter(|p| p.version == IkeVersion::V1 && !self.ctx.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
@@ -185,20 +205,38 @@ impl Endpoint {
         self.flush_timers();
     }
 
-    /// Start the next [`START_BURST`] queued tunnels (nothing negotiated yet:
-    /// every child is wanted, phase 1 starts).
+    /// Start queued tunnels while initiation slots are free (nothing
+    /// negotiated yet: every child is wanted, phase 1 starts). A tunnel
+    /// whose peer started an SA meanwhile, or that may no longer initiate,
+    /// is skipped.
     pub(in crate::ike) fn drain_starts(&mut self, now: Millis) {
-        if self.start_queue.is_empty() || now < self.next_start {
+        if self.start_queue.is_empty() {
             return;
         }
-        for _ in 0..START_BURST {
+        let mut free = if self.v1_init_limit == 0 { usize::MAX } else { self.v1_init_limit.saturating_sub(self.v1_initiations_in_flight()) };
+        while free > 0 {
             let Some(i) = self.start_queue.pop_front() else { break };
             let Some(p) = self.ctx.conf.peers.get(i) else { continue };
+            if !p.may_initiate() || self.sas.scan().any(|s| s.tunnel == p.name && !s.deleting) {
+                continue;
+            }
             let p = p.clone();
             self.wanted.insert(p.name.clone(), (0..p.children.len()).collect());
             self.start_phase1(now, &p);
+            free -= 1;
         }
         self.next_start = now + START_INTERVAL;
+    }
+
+    /// IKEv1 phase-1 negotiations this side started that are not
+    /// established yet: the initiations in flight.
+    pub fn v1_initiations_in_flight(&self) -> usize {
+        self.sas.scan().filter(|s| s.role == Role::Initiator && !s.is_established() && !s.deleting).count()
+    }
+
+    /// IKEv1 tunnels waiting for an initiation slot.
+    pub fn v1_initiations_waiting(&self) -> usize {
+        self.start_queue.len()
     }
 
     /// Start (or complete) the negotiation of every child of a tunnel.
@@ -260,7 +298,7 @@ impl Endpoint {
         for (h, s) in self.sas.handles() {
             assert_eq!(self.timers.get(&TimerKey::Sa(h)), sa_deadline(s), "deadline of SA {}", s.conn);
         }
-        for c in self.children.iter().filter(|c| !super::v2::is_v2(c.ike)) {
+        for c in self.children.iter().filter(|c| !super::v2::is_v2(c.ike) && !super::manual::is_manual(c.ike)) {
             assert_eq!(self.timers.get(&TimerKey::Child(c.id)), Some(child_deadline(c)), "deadline of child {}", c.id);
         }
     }
@@ -296,6 +334,8 @@ impl Endpoint {
     /// port 4500 it starts with the non-ESP marker).
     pub fn handle(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
         self.handle_datagram(now, local, remote, data);
+        // An SA established or gone frees an initiation slot.
+        self.drain_starts(now);
         self.flush_timers();
     }
 
@@ -425,6 +465,8 @@ impl Endpoint {
                 self.initiate(now, &c.tunnel);
             }
         }
+        // Manual SAs are made again at once (SmartEdge section 11).
+        self.sync_manual(now);
         self.flush_timers();
         n
     }
@@ -489,7 +531,14 @@ impl Endpoint {
         for t in due {
             self.timers.set(TimerKey::Retry(t.clone()), None);
             if !self.sas.scan().any(|s| s.tunnel == t) {
-                self.initiate(now, &t);
+                // IKEv1 tunnels wait for an initiation slot as at commit (many failing together retry together).
+                match self.ctx.conf.peers.iter().position(|p| p.name == t && p.version == IkeVersion::V1 && p.children.iter().enumerate().all(|(i, _)| !self.children.iter().any(|c| c.tunnel == t && c.child == i))) {
+                    Some(i) if !self.start_queue.contains(&i) => self.start_queue.push_back(i),
+                    Some(_) => {}
+                    None => {
+                        self.initiate(now, &t);
+                    }
+                }
             }
         }
         // IKE SAs with something due, oldest first.
@@ -520,6 +569,8 @@ impl Endpoint {
                 ci += 1;
             }
         }
+        // Negotiations that gave up free their initiation slots.
+        self.drain_starts(now);
         self.flush_timers();
     }
 

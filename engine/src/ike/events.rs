@@ -154,7 +154,10 @@ pub enum Event {
     IdMismatch { conn: u32, peer: Ipv4Addr, id: IdRepr, by_signature: bool, dial_in: bool },
     NoPeer { peer: Ipv4Addr, local: Ipv4Addr, reason: NoPeerReason },
     /// Decrypting a phase-1 message gave garbage: the keys (PSK) differ.
-    KeyMismatch { conn: u32, peer: Ipv4Addr, message: u8, error: WireError },
+    /// `reserved`: the first decrypted payload's type and its RESERVED
+    /// octet, when that is not zero (the first thing IOS checks: seed 002's
+    /// "Reserved Not Zero on Payload 5").
+    KeyMismatch { conn: u32, peer: Ipv4Addr, message: u8, error: WireError, reserved: Option<(u8, u8)> },
     /// The authenticating hash did not verify.
     AuthFailed { conn: u32, peer: Ipv4Addr },
     Malformed { peer: SocketAddrV4, error: WireError, answered: Option<u16> },

@@ -17,6 +17,7 @@ pub mod conf;
 pub mod context;
 pub mod crypto;
 pub mod endpoint;
+pub mod manual;
 pub mod events;
 pub mod matching;
 pub mod params;

@@ -26,9 +26,13 @@ pub const DPD_TRIES: u32 = 5;
 pub const REKEY_AT: u64 = 900;
 /// A static tunnel whose negotiation failed is tried again after this long.
 pub const RETRY_INTERVAL: Millis = 30_000;
-/// Tunnels that start at commit are started this many at a time ...
-pub const START_BURST: usize = 256;
-/// ... every this long, as a router paces its first messages.
+/// IKEv1 tunnels that start at commit (or retry) are started while fewer
+/// than this many phase-1 negotiations this side began are unfinished, the
+/// rest waiting in order, as IKEv2's `v2::INIT_LIMIT` paces IKE_SA_INITs: a
+/// thousand main-mode first messages at once overflow a peer's socket (its
+/// drops cost retransmissions and failed tunnels).
+pub const V1_INIT_LIMIT: usize = 32;
+/// While tunnels wait for a slot, they are looked at again at least this often.
 pub const START_INTERVAL: Millis = 50;
 
 /// A datagram to send. `data` already carries the non-ESP marker on port 4500.

@@ -530,26 +530,13 @@ fn exec(g: &mut G, privileged: bool) {
         Ok(())
     });
     add(g, "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network] | object-group | group-policy [WORD] | hostname | username}", &[SH, "Show the current operating configuration", "Show crypto configuration", "Crypto maps", "IKEv1", "IKEv2", "IPsec", "Dynamic crypto maps", "Show IPsec configuration (crypto ipsec)", "Show tunnel-group configuration", "Tunnel group name", "Show access-list configuration", "Access list name", "Show interface configuration", "Interface name", "Show object configuration", "Network objects", "Show object-group configuration", "Show group-policy configuration", "Group policy name", "Show the host name", "Show the local users"], |s, a, o| {
-        let words: Vec<String> = a.bindings.iter().skip(2).map(|b| b.value.to_string()).collect();
-        let mut w: Vec<&str> = words.iter().map(String::as_str).collect();
-        if w.first() == Some(&"interface") && w.len() == 2 {
-            let full = interface_name(w[1]);
-            let doc = s.router().asa.doc.clone();
-            doc.render_section(&["interface", &full], true, o);
-            return Ok(());
-        }
-        if w == ["hostname"] {
+        let words = section_words(a);
+        if words == ["hostname"] {
             o.line(&format!("hostname {}", s.router().asa.doc.hostname));
             return Ok(());
         }
-        if w == ["object"] {
-            w.push("network");
-        }
-        if w == ["ipsec"] {
-            w = vec!["crypto", "ipsec"];
-        }
         let doc = s.router().asa.doc.clone();
-        doc.render_section(&w, true, o);
+        doc.render_section(&words.iter().map(String::as_str).collect::<Vec<_>>(), true, o);
         Ok(())
     });
     add(g, "show startup-config", &[SH, "Show the startup configuration"], |s, _, o| {
@@ -564,6 +551,24 @@ fn exec(g: &mut G, privileged: bool) {
         add(g, spec, helps, write_memory);
     }
     super::show_sa::register(g);
+}
+
+/// The section `show running-config {crypto [map] | ipsec | interface X
+/// ...}` lists, as the leading words of its top-level lines (`ipsec`:
+/// `crypto ipsec`; `object`: `object network`; an interface name in full);
+/// `["hostname"]`: the host name line alone.
+pub fn section_words(a: &Args) -> Vec<String> {
+    let mut w: Vec<String> = a.bindings.iter().skip(2).map(|b| b.value.to_string()).collect();
+    if w.len() == 2 && w[0] == "interface" {
+        w[1] = interface_name(&w[1]);
+    }
+    if w == ["object"] {
+        w.push("network".into());
+    }
+    if w == ["ipsec"] {
+        w = vec!["crypto".into(), "ipsec".into()];
+    }
+    w
 }
 
 /// `write memory`: the running configuration (keys in clear) to the startup file.

@@ -442,6 +442,8 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
     let mut sa_seconds = DEFAULT_SA_SECONDS;
     let mut sa_kbytes = Some(DEFAULT_SA_KBYTES);
     let mut identity_hostname = false;
+    let mut vtis: Vec<Vti> = Vec::new();
+    let mut profiles: BTreeMap<String, Entry> = BTreeMap::new();
 
     for n in &doc.root {
         let w = words(&n.text);
@@ -450,11 +452,16 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
                 let mut nif = None;
                 let mut addr = None;
                 let mut shut = false;
+                let mut vti = Vti { ifname: name.to_string(), ..Default::default() };
                 for c in &n.children {
                     match words(&c.text).as_slice() {
                         ["nameif", x] => nif = Some(x.to_string()),
                         ["ip", "address", a, m, ..] => addr = prefix(a, m),
                         ["shutdown"] => shut = true,
+                        ["tunnel", "source", "interface", x] => vti.source = Some(x.to_string()),
+                        ["tunnel", "destination", x] => vti.destination = Some(x.to_string()),
+                        ["tunnel", "mode", m @ ..] => vti.mode = m.join(" "),
+                        ["tunnel", "protection", "ipsec", "profile", p] => vti.profile = Some(p.to_string()),
                         _ => {}
                     }
                 }
@@ -462,7 +469,17 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
                     if shut {
                         notes.push(format!("interface {name} ({nif}) is shut down"));
                     }
-                    nameif.insert(nif, (name.to_string(), addr));
+                    nameif.insert(nif.clone(), (name.to_string(), addr));
+                    if vti.profile.is_some() {
+                        vti.nameif = nif;
+                        vtis.push(vti);
+                    }
+                }
+            }
+            ["crypto", "ipsec", "profile", name] => {
+                let e = profiles.entry(name.to_string()).or_default();
+                for c in &n.children {
+                    e.read(&words(&c.text));
                 }
             }
             ["crypto", "ikev1", "policy", p] => v1_policies.push((p.parse().unwrap_or(65535), v1_policy(n, &mut notes))),
@@ -766,9 +783,99 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
         t.on_traffic = !e.answer_only;
         cfg.tunnels.insert(tname, t);
     }
+    // Virtual tunnel interfaces (ASA 9.7): route-based static tunnels, bound
+    // to the tunnel interface's nameif, selectors any/any; the IPsec profile
+    // gives the transform sets (or IKEv2 proposals), PFS and lifetimes; the
+    // key is the tunnel-group of the tunnel destination.
+    for v in &vtis {
+        let what = format!("interface {} ({})", v.ifname, v.nameif);
+        if v.mode != "ipsec ipv4" {
+            notes.push(format!("{what}: tunnel mode {}: only `tunnel mode ipsec ipv4` is a VTI: no tunnel", if v.mode.is_empty() { "(none)" } else { &v.mode }));
+            continue;
+        }
+        let Some(peer_word) = &v.destination else {
+            notes.push(format!("{what}: no tunnel destination: no tunnel"));
+            continue;
+        };
+        let Ok(peer) = peer_word.parse::<Ipv4Addr>() else {
+            notes.push(format!("{what}: tunnel destination {peer_word} is a name; the engine needs an address: no tunnel"));
+            continue;
+        };
+        let Some(src) = &v.source else {
+            notes.push(format!("{what}: no tunnel source interface: no tunnel"));
+            continue;
+        };
+        let local = nameif.get(src).and_then(|(_, a)| a.map(|p| p.addr));
+        if local.is_none() {
+            notes.push(format!("{what}: tunnel source {src} has no address: no local end point"));
+        }
+        let prof = v.profile.clone().unwrap_or_default();
+        let Some(e) = profiles.get(&prof) else {
+            notes.push(format!("{what}: ipsec profile {prof} does not exist: no tunnel"));
+            continue;
+        };
+        let v2 = !e.proposals.is_empty() && v2_on.contains(src);
+        let v1 = !e.tsets.is_empty() && v1_on.contains(src);
+        if !v1 && !v2 {
+            let need = if !e.proposals.is_empty() { "ikev2" } else { "ikev1" };
+            notes.push(format!("{what}: IKE is not enabled on {src} (crypto {need} enable {src}) or ipsec profile {prof} has no transform set: no tunnel"));
+            continue;
+        }
+        let (tg_name, tg) = group_of(peer_word).map(|(n, g)| (Some(n), Some(g))).unwrap_or((None, None));
+        let key = if v2 { tg.and_then(|g| g.ikev2_local.clone().or(g.ikev2_remote.clone())) } else { tg.and_then(|g| g.ikev1_key.clone()) };
+        if key.is_none() {
+            notes.push(format!("{what}: no pre-shared key for {peer} (tunnel-group {peer} ipsec-attributes, or {DEFAULT_L2L})"));
+        }
+        let mut ike = IkePolicy::new(if v2 { IkeVersion::V2 } else { IkeVersion::V1 });
+        ike.identity_local = if identity_hostname { Some(Identity::Fqdn(doc.hostname.clone())) } else { local.map(Identity::Ipv4) };
+        ike.identity_remote = Some(Identity::Ipv4(peer));
+        ike.pre_shared_key = key.map(|k| PreSharedKey::Key(Key::Ascii(k)));
+        let names = if v2 { &v2_names } else { &v1_names };
+        if names.is_empty() {
+            notes.push(format!("{what}: no crypto {} policy is configured", if v2 { "ikev2" } else { "ikev1" }));
+        }
+        for (i, n) in names.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
+            ike.proposals.insert(i as u32 + 1, n.clone());
+        }
+        if v2 {
+            ike.lifetime = v2_lifetime;
+        }
+        let ts: Vec<String> = if v2 { e.proposals.iter().flat_map(|p| v2_props.get(p).cloned().unwrap_or_default()).collect() } else { e.tsets.clone() };
+        for t in if v2 { &e.proposals } else { &e.tsets } {
+            let known = if v2 { v2_props.contains_key(t) } else { cfg.ipsec_proposals.contains_key(t) };
+            if !known {
+                notes.push(format!("{what}: {} {t} does not exist", if v2 { "ipsec-proposal" } else { "transform-set" }));
+            }
+        }
+        let pol = ipsec_policy(&mut cfg, &v.ifname, e, &ts);
+        let ike_name = format!("{}-ike", v.ifname);
+        cfg.contexts.entry(LOCAL.into()).or_default().ike_policies.insert(ike_name.clone(), ike);
+        let mut t = Tunnel::new(TunnelKind::Static, false);
+        t.local = local;
+        t.remote = Some(peer);
+        t.remote_id = Some(Identity::Ipv4(peer));
+        t.description = tg_name;
+        t.ike_policy = Some(ike_name);
+        t.bind_interface = Some((v.nameif.clone(), None));
+        t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: pol, access_group: None }));
+        cfg.tunnels.insert(v.ifname.clone(), t);
+    }
     let mut seen = BTreeSet::new();
     notes.retain(|n| seen.insert(n.clone()));
     Compiled { config: cfg, notes }
+}
+
+/// An ASA virtual tunnel interface (`interface TunnelN` with `tunnel source
+/// interface`, `tunnel destination`, `tunnel mode ipsec ipv4`, `tunnel
+/// protection ipsec profile`).
+#[derive(Default)]
+struct Vti {
+    ifname: String,
+    nameif: String,
+    source: Option<String>,
+    destination: Option<String>,
+    mode: String,
+    profile: Option<String>,
 }
 
 /// The engine IPsec policy of a crypto map entry: its proposals (with the
@@ -953,5 +1060,64 @@ tunnel-group nokey.example.com type ipsec-l2l
         assert_eq!((d.remote_id.clone(), d.description.as_deref()), (Some(Identity::Any), Some("DefaultL2LGroup")));
         let ike = &c.config.contexts["local"].ike_policies["outside_map-65535-ike"];
         assert_eq!(ike.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("default-key".into()))));
+    }
+
+    /// AWS's ASA 9.7 template (`golden/configs/asa-public/aws-asa-9.7-vti-bgp.cfg`):
+    /// each tunnel interface a route-based static tunnel to its destination,
+    /// with the IPsec profile's transform set, PFS and lifetime, the
+    /// tunnel-group's key, bound to the tunnel's nameif, selectors any/any.
+    #[test]
+    fn a_virtual_tunnel_interface_is_a_route_based_tunnel() {
+        let d = doc("interface GigabitEthernet0/0
+ nameif outside
+ ip address 203.0.113.2 255.255.255.0
+crypto ikev1 enable outside
+crypto ikev1 policy 200
+ encryption aes
+ authentication pre-share
+ group 2
+ lifetime 28800
+ hash sha
+crypto ipsec ikev1 transform-set ipsec-prop-vpn-12345678-0 esp-aes esp-sha-hmac
+crypto ipsec profile ipsec-vpn-12345678-0
+ set pfs group2
+ set security-association lifetime seconds 3600
+ set ikev1 transform-set ipsec-prop-vpn-12345678-0
+tunnel-group 13.54.43.86 type ipsec-l2l
+tunnel-group 13.54.43.86 ipsec-attributes
+ ikev1 pre-shared-key pre-shared-key
+interface Tunnel1
+ nameif Tunnel-int-vpn-12345678-0
+ ip address 169.254.33.198 255.255.255.252
+ tunnel source interface outside
+ tunnel destination 13.54.43.86
+ tunnel mode ipsec ipv4
+ tunnel protection ipsec profile ipsec-vpn-12345678-0
+interface Tunnel2
+ nameif t2
+ tunnel source interface outside
+ tunnel destination 52.65.137.78
+ tunnel mode ipsec ipv4
+ tunnel protection ipsec profile missing
+");
+        let c = compile(&d);
+        let t = &c.config.tunnels["Tunnel1"];
+        assert_eq!((t.kind, t.local, t.remote), (TunnelKind::Static, Some("203.0.113.2".parse().unwrap()), Some("13.54.43.86".parse().unwrap())));
+        assert_eq!(t.bind_interface, Some(("Tunnel-int-vpn-12345678-0".into(), None)));
+        assert_eq!(t.description.as_deref(), Some("13.54.43.86"));
+        let Some(TunnelEntry::Policy(pe)) = t.entries.get(&10) else { panic!("no policy entry") };
+        assert_eq!(pe.access_group, None);
+        let pol = &c.config.ipsec_policies[&pe.policy];
+        assert_eq!(pol.pfs_group, Some(2));
+        let prop = &c.config.ipsec_proposals[&pol.proposals[&10]];
+        assert_eq!(prop.lifetime_seconds, 3600);
+        let ike = &c.config.contexts["local"].ike_policies["Tunnel1-ike"];
+        assert_eq!(ike.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("pre-shared-key".into()))));
+        assert_eq!(ike.proposals.values().collect::<Vec<_>>(), ["ikev1-200"]);
+        assert!(!c.config.tunnels.contains_key("Tunnel2"));
+        assert_eq!(c.notes, ["interface Tunnel2 (t2): ipsec profile missing does not exist: no tunnel"]);
+        // The compiled model passes the engine's whole-configuration checks.
+        let errors: Vec<_> = edgesh_engine::validate::validate(&c.config).into_iter().filter(|p| p.severity == edgesh_engine::validate::Severity::Error).collect();
+        assert!(errors.is_empty(), "{errors:?}");
     }
 }

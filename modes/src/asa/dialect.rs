@@ -102,11 +102,11 @@ impl DialectOps for Asa {
     }
 
     fn event_log(&self, e: &Event) -> Vec<(u8, &'static str, String)> {
-        super::events::asa_log(&edgesh_engine::Config::new(""), e)
+        super::events::asa_log(&edgesh_engine::Config::new(""), &|_| None, e)
     }
 
     fn event_debug(&self, e: &Event, f: &DebugFlags) -> Vec<String> {
-        super::events::asa_debug(&edgesh_engine::Config::new(""), e, f)
+        super::events::asa_debug(&edgesh_engine::Config::new(""), &|_| None, e, f)
     }
 
     /// `debug crypto ikev1` lines come without a time stamp (`[IKEv1]Group = ...`, seed 000).
@@ -115,11 +115,11 @@ impl DialectOps for Asa {
     }
 
     fn event_log_at(&self, r: &Router, e: &Event) -> Vec<(u8, &'static str, String)> {
-        super::events::asa_log(&r.asa.model, e)
+        super::events::asa_log(&r.asa.model, &|conn| tunnel_of(r, conn), e)
     }
 
     fn event_debug_at(&self, r: &Router, e: &Event, f: &DebugFlags) -> Vec<String> {
-        super::events::asa_debug(&r.asa.model, e, f)
+        super::events::asa_debug(&r.asa.model, &|conn| tunnel_of(r, conn), e, f)
     }
 
     fn esp_drop_log(&self, r: &Router, e: &Event) -> Option<crate::esp_drops::DropLine> {
@@ -127,7 +127,7 @@ impl DialectOps for Asa {
     }
 
     fn socket_mnemonic(&self) -> &'static str {
-        "713903"
+        "713902"
     }
 
     fn ssh_listen(&self, _r: &Router) -> Option<std::net::SocketAddr> {
@@ -205,4 +205,9 @@ impl DialectOps for Asa {
 /// The modes a line may be typed in, for the command coverage test.
 pub fn modes() -> &'static [AsaMode] {
     AsaMode::ALL
+}
+
+/// The tunnel an IKE SA (by connection id) was negotiated for.
+fn tunnel_of(r: &Router, conn: u32) -> Option<String> {
+    r.ike().ike_sas().iter().find(|s| s.conn == conn).map(|s| s.tunnel.clone())
 }

@@ -53,13 +53,22 @@ impl AsaDoc {
     /// The top-level lines (with their blocks) whose words start with `words`
     /// (`show running-config crypto map`).
     pub fn render_section(&self, words: &[&str], masked: bool, out: &mut dyn Out) {
-        for n in &self.root {
-            // `no crypto map M 10 set tfc-packets` belongs to the crypto map section.
-            let w: Vec<&str> = n.text.strip_prefix("no ").unwrap_or(&n.text).split_whitespace().collect();
-            if w.len() >= words.len() && w.iter().zip(words).all(|(a, b)| a == b) {
-                render_node(n, 0, masked, out);
-            }
+        for n in self.section(words) {
+            render_node(n, 0, masked, out);
         }
+    }
+
+    /// The top-level lines (with their blocks) whose words start with
+    /// `words`: what `show running-config crypto map` lists.
+    pub fn section<'a>(&'a self, words: &[&str]) -> Vec<&'a Node> {
+        self.root
+            .iter()
+            .filter(|n| {
+                // `no crypto map M 10 set tfc-packets` belongs to the crypto map section.
+                let w: Vec<&str> = n.text.strip_prefix("no ").unwrap_or(&n.text).split_whitespace().collect();
+                w.len() >= words.len() && w.iter().zip(words).all(|(a, b)| a == b)
+            })
+            .collect()
     }
 
     /// The document as `show running-config all` prints it: each crypto

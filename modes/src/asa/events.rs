@@ -14,22 +14,32 @@
 //!   unacceptable!` (phase 2), `IP = P, All SA proposals found unacceptable`
 //!   (phase 1)
 //! * `%ASA-4-713903: IP = P, Received encrypted Oakley Main Mode packet with
-//!   invalid payloads, MessID = 0` (the pre-shared keys differ). Checked
-//!   against public material (2026-12-02): 713903 is the ASA's level-4
-//!   catch-all IKE message, `%ASA-4-713903: ` then free text with the same
-//!   `IP = P, ` / `Group = G, IP = P, ` prefix (logged examples: `IKE
-//!   Receiver: Runt ISAKMP packet discarded on Port 4500 from A:P`, `Group
-//!   = G, IP = P, Error: Unable to remove PeerTblEntry`), so the ID, level
-//!   and prefix are confirmed; this exact sentence was not found in the
-//!   stored public material and stays as the debug text ASA write-ups quote.
+//!   invalid payloads, MessID = 0` (the pre-shared keys differ). 713902,
+//!   713903 and 713904 are the ASA's level-3, -4 and -5 free-text IKE
+//!   messages: `%ASA-4-713903: ` then a sentence with the `IP = P, ` /
+//!   `Group = G, IP = P, ` prefix (real ASA 8.0 logs kept in a public
+//!   GitHub repository, tunnelsup/tunnelsup.github.io,
+//!   `l2l-tunnel-failed-at-mm_wait_msg4`: `%ASA-4-713903: IP = P,
+//!   Information Exchange processing failed`, `%ASA-5-713904: IP = P,
+//!   Received an un-encrypted INVALID_COOKIE notify message, dropping`;
+//!   other logs: `IKE Receiver: Runt ISAKMP packet discarded on Port 4500
+//!   from A:P`, `Group = G, IP = P, Error: Unable to remove PeerTblEntry`).
+//!   The ID, level and prefix are the ASA's; this exact sentence for a key
+//!   mismatch was not found in the stored public material (searched again
+//!   2026-12-02) and stays as the debug text ASA write-ups quote. A socket
+//!   edgesh cannot bind is logged at level 3, so under 713902.
 //!
-//! The group (`Group = G`, `user= G`) of a LAN-to-LAN peer is its
-//! tunnel-group: named by the peer's address, `DefaultL2LGroup` for a peer
-//! a dynamic map answered, or the identity a group is named by (phase 1
-//! up and the SA lines, whose events name their tunnel; the others name the
-//! peer's address). What an event does not carry (the name of the
-//! peer's interface, the local address) comes from the router's compiled
-//! model ([`Ctx`]).
+//! The group (`Group = G`, `user= G`) is the tunnel-group the peer's phase
+//! 1 landed on: the one named by the peer's address, `DefaultL2LGroup` for
+//! a peer a dynamic map answered, or the identity a group is named by. The
+//! same public logs show it (`IP = P, Connection landed on tunnel_group G`,
+//! then `Group = G, IP = P, ...` on every later line, up to `PHASE 1
+//! COMPLETED` and the quick mode; `debug-messages-from-successful-l2l-tunnel`).
+//! Phase 1 up and the SA lines name their tunnel; the quick-mode rejections
+//! (713061, 713902) find the IKE SA's tunnel by its connection id
+//! ([`TunnelOf`]); phase-1 failures, before any group, have only `IP = P, `.
+//! What an event does not carry (the name of the peer's interface, the
+//! local address) comes from the router's compiled model ([`Ctx`]).
 
 use crate::monitor::DebugFlags;
 use edgesh_engine::ike::Event;
@@ -65,9 +75,18 @@ pub fn proxy(id: &IdRepr) -> String {
     format!("{a}/{m}/{}/{}", id.protocol, id.port)
 }
 
-/// `Group = G, IP = P, `: an L2L peer's tunnel-group is its address.
-fn group(peer: Ipv4Addr) -> String {
-    format!("Group = {peer}, IP = {peer}, ")
+/// The tunnel (engine name) of an IKE SA by its connection id: how a
+/// quick-mode event finds the tunnel-group its phase 1 landed on.
+pub type TunnelOf<'a> = &'a dyn Fn(u32) -> Option<String>;
+
+/// `Group = G, IP = P, `: G is the tunnel-group the IKE SA `conn` landed on
+/// (`DefaultL2LGroup`, a group named by the peer's identity), else the
+/// group named by the peer's address (real ASA 8.0 logs: `IP = P,
+/// Connection landed on tunnel_group G` and from then on `Group = G, IP =
+/// P, ...`).
+fn group(model: &edgesh_engine::Config, tunnel_of: TunnelOf, conn: u32, peer: Ipv4Addr) -> String {
+    let g = tunnel_of(conn).map(|t| group_of(model, &t, peer)).unwrap_or_else(|| peer.to_string());
+    format!("Group = {g}, IP = {peer}, ")
 }
 
 /// The tunnel-group that answered on `tunnel` (`DefaultL2LGroup`, a group
@@ -77,17 +96,17 @@ fn group_of(model: &edgesh_engine::Config, tunnel: &str, peer: Ipv4Addr) -> Stri
     model.tunnels.get(tunnel).and_then(|t| t.description.clone()).unwrap_or_else(|| peer.to_string())
 }
 
-fn rejecting(c: &Ctx, peer: Ipv4Addr, initiator: &IdRepr, responder: &IdRepr) -> String {
+fn rejecting(c: &Ctx, group: &str, initiator: &IdRepr, responder: &IdRepr) -> String {
     // The peer initiated: its initiator identity is our remote proxy.
-    format!("{}Rejecting IPSec tunnel: no matching crypto map entry for remote proxy {} local proxy {} on interface {}", group(peer), proxy(initiator), proxy(responder), c.nameif)
+    format!("{group}Rejecting IPSec tunnel: no matching crypto map entry for remote proxy {} local proxy {} on interface {}", proxy(initiator), proxy(responder), c.nameif)
 }
 
 /// The `%ASA-` messages of an event (severity, message ID, text).
-pub fn asa_log(model: &edgesh_engine::Config, e: &Event) -> Vec<(u8, &'static str, String)> {
+pub fn asa_log(model: &edgesh_engine::Config, tunnel_of: TunnelOf, e: &Event) -> Vec<(u8, &'static str, String)> {
     let ctx = |p: &Ipv4Addr| Ctx::of(model, *p);
     match e {
         Event::Phase1Up { peer, tunnel, .. } => vec![(5, "713119", format!("Group = {}, IP = {}, PHASE 1 COMPLETED", group_of(model, tunnel, *peer.ip()), peer.ip()))],
-        Event::ProxyIdMismatch { peer, initiator, responder, .. } => vec![(3, "713061", rejecting(&ctx(peer), *peer, initiator, responder))],
+        Event::ProxyIdMismatch { conn, peer, initiator, responder } => vec![(3, "713061", rejecting(&ctx(peer), &group(model, tunnel_of, *conn, *peer), initiator, responder))],
         Event::ChildUp { peer, spi_in, spi_out, tunnel, .. } => {
             let (l, user) = (ctx(peer).local, group_of(model, tunnel, *peer));
             vec![
@@ -103,7 +122,7 @@ pub fn asa_log(model: &edgesh_engine::Config, e: &Event) -> Vec<(u8, &'static st
             ]
         }
         Event::P1NoneAcceptable { peer, .. } => vec![(3, "713902", format!("IP = {peer}, All SA proposals found unacceptable"))],
-        Event::P2NoneAcceptable { peer, .. } => vec![(3, "713902", format!("{}All IPSec SA proposals found unacceptable!", group(*peer)))],
+        Event::P2NoneAcceptable { conn, peer } => vec![(3, "713902", format!("{}All IPSec SA proposals found unacceptable!", group(model, tunnel_of, *conn, *peer)))],
         Event::KeyMismatch { peer, .. } => vec![(4, "713903", format!("IP = {peer}, Received encrypted Oakley Main Mode packet with invalid payloads, MessID = 0"))],
         _ => Vec::new(),
     }
@@ -111,16 +130,16 @@ pub fn asa_log(model: &edgesh_engine::Config, e: &Event) -> Vec<(u8, &'static st
 
 /// The `debug crypto ikev1` / `debug crypto ipsec` lines of an event: the
 /// ASA prints its IKEv1 debug messages as `[IKEv1]` followed by the text.
-pub fn asa_debug(model: &edgesh_engine::Config, e: &Event, f: &DebugFlags) -> Vec<String> {
+pub fn asa_debug(model: &edgesh_engine::Config, tunnel_of: TunnelOf, e: &Event, f: &DebugFlags) -> Vec<String> {
     let mut v = Vec::new();
     match e {
-        Event::ProxyIdMismatch { peer, initiator, responder, .. } if f.isakmp => v.push(format!("[IKEv1]{}", rejecting(&Ctx::of(model, *peer), *peer, initiator, responder))),
-        Event::Phase1Up { peer, .. } if f.isakmp => v.push(format!("[IKEv1]{}PHASE 1 COMPLETED", group(*peer.ip()))),
+        Event::ProxyIdMismatch { conn, peer, initiator, responder } if f.isakmp => v.push(format!("[IKEv1]{}", rejecting(&Ctx::of(model, *peer), &group(model, tunnel_of, *conn, *peer), initiator, responder))),
+        Event::Phase1Up { peer, tunnel, .. } if f.isakmp => v.push(format!("[IKEv1]Group = {}, IP = {}, PHASE 1 COMPLETED", group_of(model, tunnel, *peer.ip()), peer.ip())),
         Event::P1NoneAcceptable { peer, .. } if f.isakmp => v.push(format!("[IKEv1]IP = {peer}, All SA proposals found unacceptable")),
-        Event::P2NoneAcceptable { peer, .. } if f.isakmp || f.ipsec => v.push(format!("[IKEv1]{}All IPSec SA proposals found unacceptable!", group(*peer))),
+        Event::P2NoneAcceptable { conn, peer } if f.isakmp || f.ipsec => v.push(format!("[IKEv1]{}All IPSec SA proposals found unacceptable!", group(model, tunnel_of, *conn, *peer))),
         Event::KeyMismatch { peer, .. } if f.isakmp => v.push(format!("[IKEv1]IP = {peer}, Received encrypted Oakley Main Mode packet with invalid payloads, MessID = 0")),
-        Event::ChildUp { peer, spi_in, spi_out, .. } if f.isakmp || f.ipsec => {
-            v.push(format!("[IKEv1]{}PHASE 2 COMPLETED (inbound SPI = 0x{spi_in:08x}, outbound SPI = 0x{spi_out:08x})", group(*peer)))
+        Event::ChildUp { peer, spi_in, spi_out, tunnel, .. } if f.isakmp || f.ipsec => {
+            v.push(format!("[IKEv1]Group = {}, IP = {peer}, PHASE 2 COMPLETED (inbound SPI = 0x{spi_in:08x}, outbound SPI = 0x{spi_out:08x})", group_of(model, tunnel, *peer)))
         }
         _ => {}
     }
@@ -146,7 +165,7 @@ mod tests {
         t.remote = Some("198.51.100.2".parse().unwrap());
         t.bind_interface = Some(("outside".into(), None));
         model.tunnels.insert("outside_map-10".into(), t);
-        let logs = asa_log(&model, &e);
+        let logs = asa_log(&model, &|_| None, &e);
         assert_eq!(logs.len(), 1);
         assert_eq!((logs[0].0, logs[0].1), (3, "713061"));
         assert_eq!(
@@ -155,8 +174,34 @@ mod tests {
         );
         let f = DebugFlags { isakmp: true, ..Default::default() };
         assert_eq!(
-            asa_debug(&model, &e, &f)[0],
+            asa_debug(&model, &|_| None, &e, &f)[0],
             "[IKEv1]Group = 198.51.100.2, IP = 198.51.100.2, Rejecting IPSec tunnel: no matching crypto map entry for remote proxy 10.2.0.0/255.255.255.0/0/0 local proxy 10.1.0.0/255.255.255.128/0/0 on interface outside"
         );
+    }
+
+    /// After phase 1, `Group = G` names the tunnel-group the IKE SA landed
+    /// on (here `DefaultL2LGroup`, answering through a dynamic map), not the
+    /// peer's address; before any IKE SA, the group named by the address.
+    #[test]
+    fn quick_mode_messages_name_the_tunnel_group_of_the_ike_sa() {
+        let peer: Ipv4Addr = "198.51.100.2".parse().unwrap();
+        let e = Event::ProxyIdMismatch { conn: 7, peer, initiator: subnet([10, 2, 0, 0], [255, 255, 255, 0]), responder: subnet([10, 1, 0, 0], [255, 255, 255, 0]) };
+        let mut model = edgesh_engine::Config::new("asa");
+        let mut t = edgesh_engine::config::Tunnel::new(edgesh_engine::config::TunnelKind::Static, false);
+        t.dynamic_map = true;
+        t.description = Some("DefaultL2LGroup".into());
+        t.bind_interface = Some(("outside".into(), None));
+        model.tunnels.insert("outside_map-65535".into(), t);
+        let landed = |c: u32| (c == 7).then(|| "outside_map-65535".to_string());
+        assert_eq!(
+            asa_log(&model, &landed, &e)[0].2,
+            "Group = DefaultL2LGroup, IP = 198.51.100.2, Rejecting IPSec tunnel: no matching crypto map entry for remote proxy 10.2.0.0/255.255.255.0/0/0 local proxy 10.1.0.0/255.255.255.0/0/0 on interface outside"
+        );
+        let p2 = Event::P2NoneAcceptable { conn: 7, peer };
+        assert_eq!(asa_log(&model, &landed, &p2)[0], (3, "713902", "Group = DefaultL2LGroup, IP = 198.51.100.2, All IPSec SA proposals found unacceptable!".to_string()));
+        let f = DebugFlags { isakmp: true, ..Default::default() };
+        assert_eq!(asa_debug(&model, &landed, &p2, &f)[0], "[IKEv1]Group = DefaultL2LGroup, IP = 198.51.100.2, All IPSec SA proposals found unacceptable!");
+        // No IKE SA known for the connection: the group named by the address.
+        assert_eq!(asa_log(&model, &|_| None, &p2)[0].2, "Group = 198.51.100.2, IP = 198.51.100.2, All IPSec SA proposals found unacceptable!");
     }
 }

@@ -169,7 +169,15 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
                 if inside {
                     keep_line(s, word, false);
                 }
-                s.asa.stack.pop();
+                let closed = s.asa.stack.pop();
+                // `exit-address-family`: the ASA prints it in the enclosing block, right after the block it closes.
+                if let (false, Some(at)) = (inside, closed.and_then(|f| f.path.last().copied())) {
+                    with_current(s, |list| {
+                        if list.get(at + 1).is_none_or(|n| n.text != word) {
+                            list.insert((at + 1).min(list.len()), Node::verbatim(word));
+                        }
+                    });
+                }
                 return Some(true);
             }
             if let Some(child) = v.child(fam, t, abbrev) {
@@ -296,7 +304,8 @@ pub fn sync(r: &mut Router) {
 
 /// Apply the lines of a configuration text as the ASA does (each line on its
 /// own; a bad line reported and skipped; an unindented line is a global
-/// command). Returns (lines, rejected, messages).
+/// command, or when it is none, a command of the mode the previous line
+/// left). Returns (lines, rejected, messages).
 pub fn apply_text(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> (usize, usize, Vec<String>) {
     let mut s = Session::new(router.clone(), crate::session::SessionOptions { user: "boot".into(), dialect: crate::session::Dialect::Asa, ..Default::default() });
     s.record_history = false;
@@ -311,11 +320,25 @@ pub fn apply_text(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> (usize
         if t.starts_with(':') || t.starts_with("ASA Version") || t.starts_with("PIX Version") || t == "end" || t.starts_with("Cryptochecksum:") {
             continue;
         }
+        let before = s.asa.stack.clone();
         if l.indent == 0 {
             s.asa.stack = global();
         }
         let mut out = crate::out::VecOut::default();
-        if !s.execute_with_caret(t, 0, &mut out) {
+        let mut ok = s.execute_with_caret(t, 0, &mut out);
+        // A script written to be pasted at the terminal (the cloud providers'
+        // ASA templates) leaves sub-mode lines unindented (`group-policy G
+        // attributes` then `vpn-filter value A`): a line that is no global
+        // command is read in the mode the previous line left, as the ASA's
+        // modal CLI reads it.
+        if !ok && l.indent == 0 && before.len() > 1 {
+            s.asa.stack = before;
+            ok = s.execute_with_caret(t, 0, &mut crate::out::VecOut::default());
+            if !ok {
+                s.asa.stack = global();
+            }
+        }
+        if !ok {
             rejected += 1;
             msgs.push(format!("{file}:{}: {}", l.number, l.text));
             msgs.extend(out.0.into_iter().filter(|m| !m.is_empty()).map(|m| format!("{file}:{}: {m}", l.number)));

@@ -14,7 +14,7 @@
 use super::words::{asa_time, esp_hash_word, esp_word, ike_encr_word, ike_hash_word};
 use crate::out::Out;
 use crate::session::Router;
-use edgesh_engine::config::ExchangeMode;
+use edgesh_engine::config::{ExchangeMode, Prf};
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::endpoint::ChildSa;
 use serde::Serialize;
@@ -182,7 +182,15 @@ pub fn sessions(r: &Router) -> Vec<L2lSession> {
                     Encr::Gcm(k) => format!("AES-GCM-{}", k * 8),
                 },
                 su.integ.map(|i| hash_word(i.hash)).unwrap_or("none").to_string(),
-                Some(hash_word(su.prf).to_string()),
+                Some(match su.prf {
+                    Prf::HmacMd5 => "MD5",
+                    Prf::HmacSha1 => "SHA1",
+                    Prf::HmacSha256 => "SHA256",
+                    Prf::HmacSha384 => "SHA384",
+                    Prf::HmacSha512 => "SHA512",
+                    Prf::Aes128Xcbc => "AES-XCBC",
+                }
+                .to_string()),
                 su.group,
             ),
             None => ("none".into(), "none".into(), None, 0),

@@ -29,7 +29,7 @@ ipsec-tcp, ipv6, jumbo-frame, ldap, license, logging, mac-address, mac-address-t
 mtu, name, names, nat, no, ntp, object-group-search, pager, passwd, password-policy, prompt, quit, resource, route, router-id,
 same-security-traffic, scopy, service, service-policy, smtp-server, snmp-map, snmp-server, ssh, ssl, sysopt, telnet,
 terminal, tftp-server, threat-detection, timeout, tls-proxy, user-identity, username, virtual, vpdn, vpn-addr-assign,
-vpn load-balancing, vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryptochecksum:,
+vpn load-balancing, vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryptochecksum:, sla monitor schedule,
 > class-map => class-map
 > policy-map => policy-map
 > webvpn $ => webvpn
@@ -40,6 +40,10 @@ vpn load-balancing, vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryp
 > object service => object-service
 > object-group protocol => object-group-protocol
 > object-group icmp-type => object-group-icmp
+> router bgp => router-bgp
+> router ospf => router-ospf
+> router eigrp => router-eigrp
+> sla monitor NUM $ => sla-monitor
 
 @username config-username
 group-lock, password-storage, vpn-access-hours, vpn-filter, vpn-framed-ip-address, vpn-group-policy, vpn-idle-timeout,
@@ -49,8 +53,38 @@ vpn-session-timeout, vpn-simultaneous-logins, vpn-tunnel-protocol, webvpn, no
 match, description, no
 
 @policy-map config-pmap
-description, parameters, no
+description, no
 > class => pmap-class
+> parameters $ => pmap-parameters
+
+@pmap-parameters config-pmap-p
+message-length, dns-guard, protocol-enforcement, nat-rewrite, id-randomization, id-mismatch, tsig, match, body, mask-banner,
+mask-syst-reply, no
+
+@router-bgp config-router
+bgp, neighbor, network, timers, no, redistribute, default-information, distance, auto-summary, synchronization
+> address-family ipv4 => bgp-af
+> address-family ipv6 => bgp-af
+
+@bgp-af config-router-af
+neighbor, network, no, redistribute, auto-summary, synchronization, default-information, distance, aggregate-address, bgp,
+maximum-paths, table-map
+< exit-address-family after
+
+@router-ospf config-router
+network, area, router-id, log-adj-changes, redistribute, default-information, passive-interface, timers, distance,
+distribute-list, summary-address, compatible, ignore, no
+
+@router-eigrp config-router
+network, eigrp, neighbor, passive-interface, redistribute, default-information, default-metric, distance, distribute-list,
+auto-summary, no
+
+@sla-monitor config-sla-monitor
+no
+> type echo => sla-echo
+
+@sla-echo config-sla-monitor-echo
+frequency, threshold, timeout, num-packets, request-data-size, tos, no
 
 @pmap-class config-pmap-c
 inspect, set, police, priority, shape, service-policy, user-statistics, no, flow-export, ips, sfr, csc
@@ -96,12 +130,13 @@ icmp-object, group-object, description, no
 @interface config-if
 speed, duplex, vlan, no, management-only, channel-group, mac-address, mtu, shutdown, member-interface, lacp, flowcontrol,
 ipv6, pppoe, ospf, rip, eigrp, igmp, pim, ddns, dhcp, dhcprelay, bfd, delay, authentication, hello-interval, hold-time,
-split-horizon, summary-address, zone-member, nve-only, vpn-filter, policy-route, port-channel
+split-horizon, summary-address, zone-member, nve-only, vpn-filter, policy-route, port-channel, switchport access vlan,
+switchport trunk, switchport mode, tunnel source interface, tunnel destination, tunnel mode ipsec, tunnel protection ipsec profile
 
 @tunnel-general config-tunnel-general
 address-pool, authentication-server-group, accounting-server-group, authorization-server-group, dhcp-server,
 ipv6-address-pool, password-management, strip-group, strip-realm, username-to-certificate, annotation, no, scep-enrollment,
-override-account-disable, authorization-required, nat-assigned-to-public-ip
+override-account-disable, authorization-required, nat-assigned-to-public-ip, default-group-policy
 
 @tunnel-ipsec config-tunnel-ipsec
 ikev1 trust-point, ikev1 user-authentication, ikev2 remote-authentication certificate, ikev2 remote-authentication eap,
@@ -147,5 +182,21 @@ mod tests {
         assert_eq!(v.child("policy-map", "class inspection_default", false), Some("pmap-class"));
         assert!(!v.knows("global", "pagr lines 24", true));
         assert!(!v.knows("interface", "nameif outside", false));
+        // What the cloud templates brought (golden/configs/asa-public/): kept, and their typos refused.
+        assert!(v.knows("interface", "tunnel protection ipsec profile P", false));
+        assert!(!v.knows("interface", "tunnel protecton ipsec profile P", false));
+        assert!(!v.knows("interface", "tunnel destinaton 192.0.2.1", true));
+        assert!(v.knows("interface", "switchport access vlan 2", true));
+        assert!(!v.knows("interface", "switchport acess vlan 2", true));
+        assert_eq!(v.child("global", "router bgp 65343", false), Some("router-bgp"));
+        assert_eq!(v.child("router-bgp", "address-family ipv4 unicast", false), Some("bgp-af"));
+        assert_eq!(v.exit("bgp-af", "exit-address-family"), Some(("exit-address-family", false)));
+        assert_eq!(v.child("global", "sla monitor 1", false), Some("sla-monitor"));
+        assert_eq!(v.child("global", "sla monitor schedule 1 life forever start-time now", false), None);
+        assert!(v.knows("global", "sla monitor schedule 1 life forever start-time now", false));
+        assert!(!v.knows("global", "sla monitr 1", true));
+        assert_eq!(v.child("sla-monitor", "type echo protocol ipIcmpEcho 10.0.0.4 interface outside", false), Some("sla-echo"));
+        assert_eq!(v.child("policy-map", "parameters", false), Some("pmap-parameters"));
+        assert!(v.knows("pmap-parameters", "message-length maximum 512", false));
     }
 }

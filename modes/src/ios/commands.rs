@@ -124,7 +124,9 @@ fn negate(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
             return Ok(());
         }
     }
-    if !remove_line(s, &rest) {
+    // An access-list entry is stored with its wildcarded bits cleared: `no` names it either way.
+    let ace = matches!(w.as_slice(), ["access-list", ..] | ["permit" | "deny", ..] | [_, "permit" | "deny", ..]);
+    if !remove_line(s, &rest) && !(ace && remove_line(s, &super::acl_check::masked(&rest))) {
         set_line(s, "", &format!("no {rest}"));
     }
     if rest.starts_with("logging") {
@@ -225,6 +227,9 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "set security-association lifetime {seconds <120-86400> | kilobytes {<2560-4294967295> | disable}}", &["Set values", "Security association parameters", "Security association lifetime", "Time-based key duration in seconds", "Seconds", "Volume-based key duration", "Kilobytes", "Disable volume-based rekey"], leaf4);
             add(&mut g, "set isakmp-profile WORD", &["Set values", "Specify isakmp Profile", "Profile name"], leaf2);
             add(&mut g, "set ikev2-profile WORD", &["Set values", "Specify ikev2 Profile", "Profile name"], leaf2);
+            // ipsec-manual entries: one line per direction and protocol (the first four words).
+            add(&mut g, "set session-key {inbound | outbound} esp <256-4294967295>:spi {cipher WORD:cipher [authenticator WORD:auth] | authenticator WORD:auth}", &["Set values", "Set security session key", "Inbound session key", "Outbound session key", "Set ESP keys", "Security parameter index", "Set encryption key", "A hex string", "Set authentication key", "A hex string", "Set authentication key", "A hex string"], leaf4);
+            add(&mut g, "set session-key {inbound | outbound} ah <256-4294967295>:spi WORD:key", &["Set values", "Set security session key", "Inbound session key", "Outbound session key", "Set AH key", "Security parameter index", "A hex string"], leaf4);
             add(&mut g, "match address {<100-199> | <2000-2699> | WORD}", &["Match values", "Match address of packets to encrypt", "IP access-list number", "IP access-list number (expanded range)", "Access-list name"], leaf2);
             add(&mut g, "reverse-route [static]", &["Reverse Route Injection", "Static routes"], leaf1);
             add(&mut g, "description LINE", &["Description of the crypto map statement policy", "Description"], leaf1);
@@ -401,7 +406,7 @@ fn acl_entry(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
             return Err("Duplicate sequence number".into());
         }
     }
-    set_line(s, "", &canon(a));
+    set_line(s, "", &super::acl_check::masked(&canon(a)));
     Ok(())
 }
 
@@ -863,12 +868,12 @@ fn global(g: &mut G) {
     add(g, "crypto ikev2 profile WORD", &["Encryption module", "IKEv2", "Define IKEv2 profiles", "Name"], b_v2prof);
     add(g, "access-list {<1-99> | <1300-1999>} {permit | deny} LINE", &["Add an access list entry", "IP standard access list", "IP standard access list (expanded range)", "Specify packets to forward", "Specify packets to reject", "Source address"], |s, a, _| {
         check_standard(a.get("LINE").unwrap_or(""))?;
-        set_line(s, "", &canon(a));
+        set_line(s, "", &super::acl_check::masked(&canon(a)));
         Ok(())
     });
     add(g, "access-list {<100-199> | <2000-2699>} {permit | deny} LINE", &["Add an access list entry", "IP extended access list", "IP extended access list (expanded range)", "Specify packets to forward", "Specify packets to reject", "Protocol, source, destination"], |s, a, _| {
         check_ace(a.get("LINE").unwrap_or(""))?;
-        set_line(s, "", &canon(a));
+        set_line(s, "", &super::acl_check::masked(&canon(a)));
         Ok(())
     });
     add(g, "ip access-list extended WORD", &["Global IP configuration subcommands", "Add an access list entry", "Extended Access List", "Access-list name"], b_acl);

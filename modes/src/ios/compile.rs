@@ -51,7 +51,9 @@ fn acl_addr(w: &[&str]) -> Option<(AclAddr, usize)> {
         ["host", a, ..] => Some((AclAddr::Prefix(Prefix4 { addr: a.parse().ok()?, len: 32 }), 2)),
         [a, m, ..] => {
             let len = wildcard_len(m.parse().ok()?)?;
-            Some((AclAddr::Prefix(Prefix4 { addr: a.parse().ok()?, len }), 2))
+            // The address's bits under the wildcard do not count (IOS clears them as it stores the entry).
+            let addr = Prefix4 { addr: a.parse().ok()?, len };
+            Some((AclAddr::Prefix(Prefix4 { addr: addr.network(), len }), 2))
         }
         _ => None,
     }
@@ -266,6 +268,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
     let mut isakmp: Vec<(u32, IkeProposal)> = Vec::new();
     let mut acls: BTreeMap<String, IpsecAcl> = BTreeMap::new();
     let mut entries: Vec<(String, u32, &Node)> = Vec::new();
+    let mut manual_entries: Vec<(String, u32, &Node)> = Vec::new();
     // Dynamic maps: (map, seq, dynamic map) references and the dynamic map entries.
     let mut dyn_refs: Vec<(String, u32, String)> = Vec::new();
     let mut dmaps: BTreeMap<String, Vec<(u32, &Node)>> = BTreeMap::new();
@@ -393,6 +396,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 local_if.insert(m.to_string(), interface_name(i));
             }
             ["crypto", "map", m, seq, "ipsec-isakmp"] => entries.push((m.to_string(), seq.parse().unwrap_or(0), n)),
+            ["crypto", "map", m, seq, "ipsec-manual"] => manual_entries.push((m.to_string(), seq.parse().unwrap_or(0), n)),
             ["crypto", "map", m, seq, "ipsec-isakmp", "dynamic", d] => dyn_refs.push((m.to_string(), seq.parse().unwrap_or(0), d.to_string())),
             ["crypto", "dynamic-map", d, seq] => dmaps.entry(d.to_string()).or_default().push((seq.parse().unwrap_or(0), n)),
             ["access-list", num, action, rest @ ..] => {
@@ -695,6 +699,9 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         }
         cfg.tunnels.insert(tname, t);
     }
+    // Manual-key entries: a manual key tunnel each (`manual.rs`).
+    let map_if = |m: &str| local_if.get(m).or(map_on.get(m)).cloned();
+    super::manual::compile(&mut cfg, &mut notes, &manual_entries, &super::manual::Env { map_if: &map_if, if_addr: &if_addr, acls: &acls });
     // Dynamic map references: an on-demand tunnel per dynamic map entry, answering
     // any peer that has the wildcard key, within the entry's ACL (any/any without one).
     for (m, seq, d) in dyn_refs {
@@ -964,6 +971,17 @@ interface Ethernet1/0
         let errors: Vec<_> = validate(cfg).into_iter().filter(|p| p.severity == Severity::Error).collect();
         assert!(errors.is_empty(), "{errors:?}");
         assert!(c.notes.is_empty(), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn an_entry_with_host_bits_selects_its_network() {
+        // The handlers store entries masked; a document built otherwise is compiled the same way.
+        let mut doc = load(SEED003);
+        let n = doc.root.iter_mut().find(|n| n.text.starts_with("access-list 100 ")).expect("access-list 100");
+        n.text = "access-list 100 permit ip 192.0.2.77 0.0.0.255 203.0.113.5 0.0.0.255".into();
+        let acl = &compile(&doc).config.contexts["local"].ipsec_acls["100"];
+        assert_eq!(acl.rules[&10].src, AclAddr::Prefix("192.0.2.0/24".parse().unwrap()));
+        assert_eq!(acl.rules[&10].dst, Some(AclAddr::Prefix("203.0.113.0/24".parse().unwrap())));
     }
 
     #[test]

@@ -255,8 +255,13 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
             NoPeerReason::MaxTunnels(_) => v.push(format!("ISAKMP: SA limit reached; rejecting {peer}")),
             NoPeerReason::Exchange { .. } => v.push(format!("ISAKMP: exchange mode mismatch with {peer}")),
         },
-        Event::KeyMismatch { conn, peer, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): Reserved Not Zero on payload from {peer}: possibly mismatching pre-shared keys")),
-        Event::AuthFailed { conn, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): Hash of the peer's message does not verify")),
+        // Seed 002's "Reserved Not Zero on Payload 5": keys that differ, seen
+        // as a decrypted payload whose RESERVED octet is not zero (the first
+        // check IOS makes; MM5 and MM6 start with ID, payload 5). Other
+        // garbage, and a HASH that does not verify, have no debug text of
+        // their own in the public material: the router's
+        // %CRYPTO-4-IKMP_BAD_MESSAGE line (seed 002) is what shows for them.
+        Event::KeyMismatch { conn, reserved: Some((payload, _)), .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): Reserved Not Zero on Payload {payload}")),
         Event::NotifyReceived { conn, kind, protocol, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): processing NOTIFY {} protocol {protocol}", notify::name(*kind))),
         Event::NotifySent { conn, kind, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): sending NOTIFY {} protocol 1", notify::name(*kind))),
         Event::DeleteReceived { conn, protocol, spis, .. } if f.isakmp => {
@@ -473,8 +478,14 @@ mod tests {
         let (peer, local): (std::net::Ipv4Addr, std::net::Ipv4Addr) = ([150, 150, 150, 1].into(), [12, 2, 6, 2].into());
         assert_eq!(ios_debug(&Event::NoPeer { peer, local, reason: NoPeerReason::BadLocalAddress }, &on()), ["IPSEC(validate_proposal): invalid local address 12.2.6.2"]);
         assert_eq!(ios_debug(&Event::NoPeer { peer: [150, 150, 150, 2].into(), local, reason: NoPeerReason::NoKey }, &on()), ["ISAKMP: No cert, and no keys (public or pre-shared) with remote peer 150.150.150.2"]);
-        let km = Event::KeyMismatch { conn: 1, peer, message: 5, error: WireError::ReservedNotZero { payload: 5, value: 0x11 } };
+        let km = Event::KeyMismatch { conn: 1, peer, message: 5, error: WireError::PayloadLength { payload: 5, length: 19136, available: 263 }, reserved: Some((5, 0x11)) };
         assert_eq!(ios_log(&km), [(4, "IKMP_BAD_MESSAGE", "IKE message from 150.150.150.1 failed its sanity check or is malformed".to_string())]);
+        assert_eq!(ios_debug(&km, &on()), ["ISAKMP (0:1): Reserved Not Zero on Payload 5"]);
+        // Garbage whose RESERVED octet happens to be zero, and a HASH that does not verify: the log line only.
+        let km0 = Event::KeyMismatch { conn: 1, peer, message: 5, error: WireError::PayloadLength { payload: 5, length: 19136, available: 263 }, reserved: None };
+        assert_eq!(ios_debug(&km0, &on()), Vec::<String>::new());
+        let af = Event::AuthFailed { conn: 1, peer };
+        assert_eq!((ios_debug(&af, &on()), ios_log(&af).len()), (Vec::<String>::new(), 1));
         let offered = OfferedP2 { protocol: proto::ESP, transform_id: 2, esp: Some(EspEncr::DesCbc), auth: Some(EspAuth::HmacSha1_96), auth_raw: 2, group: None, encap: 1, lifetime_seconds: None, lifetime_kbytes: None };
         let c = Event::P2Check { conn: 2, peer, proposal: 1, transform: 1, offered, result: Err(P2Mismatch::Encryption { offered: Some(EspEncr::DesCbc), configured: Some(EspEncr::TripleDesCbc) }), more: false };
         let v = ios_debug(&c, &on());

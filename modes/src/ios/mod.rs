@@ -22,11 +22,13 @@ pub mod diagnose;
 pub mod dialect;
 pub mod esp_events;
 pub mod json;
+pub mod json_ikev2;
 pub mod doc;
 pub mod compile;
 pub mod defaults;
 pub mod events;
 pub mod ikev2;
+pub mod manual;
 pub mod names;
 pub mod acl_check;
 pub mod pki;
@@ -168,11 +170,47 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
                 (ParseError::Invalid { offset, detail }, Some(at)) if at > offset => ParseError::Invalid { offset: at, detail },
                 (e, _) => e,
             };
-            report(&err, line, indent, out);
+            if in_config || !unknown_host(s, line, &err, out) {
+                report(&err, line, indent, out);
+            }
             s.rejected += 1;
             false
         }
     }
+}
+
+/// A single word no exec command takes, at `Router>` or `Router#`: IOS
+/// takes it for a host name to telnet to and looks it up, printing
+/// `Translating "WORD"...domain server (255.255.255.255)` (the broadcast;
+/// the configured `ip name-server` addresses instead) or, after
+/// `no ip domain lookup`, `Translating "WORD"`, then
+/// `% Unknown command or computer name, or unable to find computer address`.
+/// edgesh has no resolver, so the name is never found. Several words
+/// (`shwo ip route`) keep the caret, and an address is not a name.
+fn unknown_host(s: &Session, line: &str, err: &ParseError, out: &mut dyn Out) -> bool {
+    let word = line.trim();
+    let first_word_refused = matches!(err, ParseError::Invalid { offset, .. } if *offset <= line.len() - line.trim_start().len());
+    if !first_word_refused || word.is_empty() || word.contains(char::is_whitespace) || word.parse::<std::net::Ipv4Addr>().is_ok() {
+        return false;
+    }
+    let r = s.router();
+    let root = &r.ios_doc.root;
+    let lookup = !root.iter().any(|n| n.text == "no ip domain lookup" || n.text == "no ip domain-lookup");
+    if lookup {
+        // `ip name-server A [B ...]` (one line or several; `vrf NAME` lines are for other tables).
+        let servers: Vec<&str> = root
+            .iter()
+            .filter_map(|n| n.text.strip_prefix("ip name-server "))
+            .filter(|rest| !rest.starts_with("vrf "))
+            .flat_map(str::split_whitespace)
+            .collect();
+        let servers = if servers.is_empty() { "(255.255.255.255)".to_string() } else { servers.iter().map(|a| format!("({a})")).collect::<Vec<_>>().join(" ") };
+        out.line(&format!("Translating \"{word}\"...domain server {servers}"));
+    } else {
+        out.line(&format!("Translating \"{word}\""));
+    }
+    out.line("% Unknown command or computer name, or unable to find computer address");
+    true
 }
 
 /// `banner TYPE <d>text<d>`: the delimiter is the first character (`^C`

@@ -5,7 +5,7 @@
 //! `ShowCryptoIkev2Sa*`, `ShowCryptoIkev2Session`, `ShowCryptoIkev2Stats`).
 
 use crate::session::Router;
-use edgesh_engine::config::Identity;
+use edgesh_engine::config::{Identity, Prf};
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::crypto::{CipherAlg, HashAlg};
 use edgesh_engine::ike::endpoint::DPD_INTERVAL;
@@ -30,11 +30,24 @@ pub(crate) fn hash_name(h: HashAlg) -> &'static str {
     }
 }
 
-/// `Encr: AES-CBC, keysize: 128, PRF: SHA1, Hash: SHA96, DH Grp:14, Auth sign: PSK, Auth verify: PSK`
-fn suite_line(s: &Sa) -> String {
-    let Some(su) = &s.suite else {
-        return "Encr: Unknown - 0, keysize: 0, PRF: Unknown - 0, Hash: None, DH Grp:0, Auth sign: PSK, Auth verify: PSK".into();
-    };
+/// The PRF as `show crypto ikev2 sa detail` names it (IOS has no AES-XCBC
+/// PRF: its `crypto ikev2 proposal` offers md5, sha1 and SHA-2 only).
+fn prf_name(p: Prf) -> &'static str {
+    match p {
+        Prf::HmacMd5 => "MD5",
+        Prf::HmacSha1 => "SHA1",
+        Prf::HmacSha256 => "SHA256",
+        Prf::HmacSha384 => "SHA384",
+        Prf::HmacSha512 => "SHA512",
+        Prf::Aes128Xcbc => "AES-XCBC",
+    }
+}
+
+/// An IKE SA's suite in IOS-XE's words: (encryption, key size, PRF,
+/// integrity, DH group); `None` until IKE_SA_INIT has chosen one. The one
+/// table of these words: the text below and `json_ikev2.rs` both read it.
+pub(crate) fn suite(s: &Sa) -> Option<(&'static str, usize, &'static str, &'static str, u16)> {
+    let su = s.suite.as_ref()?;
     let (encr, bits) = match su.encr {
         Encr::Cbc(CipherAlg::Aes(k)) => ("AES-CBC", k * 8),
         Encr::Cbc(CipherAlg::TripleDes) => ("3DES", 0),
@@ -48,7 +61,101 @@ fn suite_line(s: &Sa) -> String {
         Some(HashAlg::Sha1) => "SHA96",
         Some(h) => hash_name(h),
     };
-    format!("Encr: {encr}, keysize: {bits}, PRF: {}, Hash: {integ}, DH Grp:{}, Auth sign: PSK, Auth verify: PSK", hash_name(su.prf), su.group)
+    Some((encr, bits, prf_name(su.prf), integ, su.group))
+}
+
+/// `Encr: AES-CBC, keysize: 128, PRF: SHA1, Hash: SHA96, DH Grp:14, Auth sign: PSK, Auth verify: PSK`
+fn suite_line(s: &Sa) -> String {
+    let Some((encr, bits, prf, integ, group)) = suite(s) else {
+        return "Encr: Unknown - 0, keysize: 0, PRF: Unknown - 0, Hash: None, DH Grp:0, Auth sign: PSK, Auth verify: PSK".into();
+    };
+    format!("Encr: {encr}, keysize: {bits}, PRF: {prf}, Hash: {integ}, DH Grp:{group}, Auth sign: PSK, Auth verify: PSK")
+}
+
+/// `UP-ACTIVE` / `UP-IDLE` / `DOWN-NEGOTIATING` of an IKEv2 session with `children` child SAs.
+pub(crate) fn session_status(s: &Sa, children: usize) -> &'static str {
+    match (s.is_established(), children == 0) {
+        (true, false) => "UP-ACTIVE",
+        (true, true) => "UP-IDLE",
+        _ => "DOWN-NEGOTIATING",
+    }
+}
+
+/// (seconds, retries) of `DPD configured for N seconds, retry R`: 0, 0 without DPD.
+pub(crate) fn dpd_config(r: &Router, s: &Sa) -> (u64, u64) {
+    if dpd_on(r, s) {
+        (DPD_INTERVAL / 1000, edgesh_engine::ike::endpoint::RETRANSMIT_TRIES as u64)
+    } else {
+        (0, 0)
+    }
+}
+
+fn dpd_on(r: &Router, s: &Sa) -> bool {
+    r.ike().v2().peers().iter().find(|p| p.name == s.tunnel).is_some_and(|p| p.dpd)
+}
+
+/// `D` (DPD) and `N` (NAT-T) of `Capabilities:`; empty without either.
+pub(crate) fn caps(r: &Router, s: &Sa) -> String {
+    format!("{}{}", if dpd_on(r, s) { "D" } else { "" }, if s.nat_local || s.nat_remote { "N" } else { "" })
+}
+
+/// What follows `NAT-T is ` (IOS-XE's two spaces before `outside` included).
+pub(crate) fn nat_words(s: &Sa) -> &'static str {
+    match (s.nat_local, s.nat_remote) {
+        (true, _) => "detected inside",
+        (false, true) => "detected  outside",
+        _ => "not detected",
+    }
+}
+
+/// The counts of `show crypto ikev2 stats`.
+pub(crate) struct V2Counts {
+    pub in_n: usize,
+    pub in_up: usize,
+    pub in_neg: usize,
+    pub out_n: usize,
+    pub out_up: usize,
+    pub out_neg: usize,
+    /// Requests (IKEv2 messages without the Response flag) received, and
+    /// those dropped as malformed or failing the integrity check.
+    pub rx: u64,
+    pub rejected: u64,
+    /// Requests sent, and those resent unanswered.
+    pub tx: u64,
+    pub resent: u64,
+    pub dropped: u64,
+    pub cookies: u64,
+    pub cookies_accepted: u64,
+    pub max_nego: usize,
+}
+
+pub(crate) fn v2_counts(r: &Router) -> V2Counts {
+    let v2 = r.ike().v2();
+    let st = &v2.stats;
+    let count = |role: Role| {
+        let all: Vec<&Sa> = v2.sas().iter().filter(|s| s.role == role).collect();
+        let up = all.iter().filter(|s| s.is_established()).count();
+        (all.len(), up, all.len() - up)
+    };
+    let (in_n, in_up, in_neg) = count(Role::Responder);
+    let (out_n, out_up, out_neg) = count(Role::Initiator);
+    let half = in_neg + out_neg;
+    V2Counts {
+        in_n,
+        in_up,
+        in_neg,
+        out_n,
+        out_up,
+        out_neg,
+        rx: st.rx_requests,
+        rejected: (st.rx_malformed + st.rx_integrity).min(st.rx_requests),
+        tx: st.tx_requests,
+        resent: st.retransmits.min(st.tx_requests),
+        dropped: st.rx_duplicates,
+        cookies: st.cookies_sent,
+        cookies_accepted: st.cookies_sent.min(half as u64 + st.ike_established),
+        max_nego: v2.cookie_threshold,
+    }
 }
 
 pub(crate) fn active_secs(s: &Sa, now: u64) -> u64 {
@@ -124,20 +231,12 @@ fn sa_block(r: &Router, s: &Sa, detail: bool, now: u64, out: &mut Vec<String>) {
     out.push(format!("      {:<34}Remote req queued:  {}", format!("Local req queued:  {next}"), peer));
     // edgesh keeps a window of one request each way (RFC 7296 2.3).
     out.push(format!("      {:<34}Remote window:      {}", "Local window:      1", 1));
-    let dpd = r.ike().v2().peers().iter().find(|p| p.name == s.tunnel).is_some_and(|p| p.dpd);
-    if dpd {
-        out.push(format!("      DPD configured for {} seconds, retry {}", DPD_INTERVAL / 1000, edgesh_engine::ike::endpoint::RETRANSMIT_TRIES));
-    } else {
-        out.push("      DPD configured for 0 seconds, retry 0".into());
-    }
+    let (dpd_secs, dpd_retry) = dpd_config(r, s);
+    out.push(format!("      DPD configured for {dpd_secs} seconds, retry {dpd_retry}"));
     out.push("      Fragmentation not  configured.".into());
     out.push("      Dynamic Route Update: disabled".into());
     out.push("      Extended Authentication not configured.".into());
-    out.push(match (s.nat_local, s.nat_remote) {
-        (true, _) => "      NAT-T is detected inside".into(),
-        (false, true) => "      NAT-T is detected  outside".into(),
-        _ => "      NAT-T is not detected".into(),
-    });
+    out.push(format!("      NAT-T is {}", nat_words(s)));
     out.push("      Cisco Trust Security SGT is disabled".into());
     out.push(format!("      Initiator of SA : {}", if s.role == Role::Initiator { "Yes" } else { "No" }));
 }
@@ -233,12 +332,7 @@ pub fn ios_ikev2_session(r: &Router, detail: bool, out: &mut Vec<String>) {
     let kids = r.ike().v2().child_sas();
     for s in sas {
         let mine: Vec<&ChildSa> = kids.iter().filter(|c| c.ike == s.conn).collect();
-        let status = match (s.is_established(), mine.is_empty()) {
-            (true, false) => "UP-ACTIVE",
-            (true, true) => "UP-IDLE",
-            _ => "DOWN-NEGOTIATING",
-        };
-        out.push(format!("Session-id:{}, Status:{status}, IKE count:1, CHILD count:{}", tunnel_id(s), mine.len()));
+        out.push(format!("Session-id:{}, Status:{}, IKE count:1, CHILD count:{}", tunnel_id(s), session_status(s, mine.len()), mine.len()));
         out.push(String::new());
         table_header(out);
         sa_block(r, s, detail, now, out);
@@ -256,34 +350,21 @@ pub fn ios_ikev2_session(r: &Router, detail: bool, out: &mut Vec<String>) {
 
 /// `show crypto ikev2 stats`.
 pub fn ios_ikev2_stats(r: &Router, out: &mut Vec<String>) {
-    let v2 = r.ike().v2();
-    let st = &v2.stats;
-    let count = |role: Role| {
-        let all: Vec<&Sa> = v2.sas().iter().filter(|s| s.role == role).collect();
-        let up = all.iter().filter(|s| s.is_established()).count();
-        (all.len(), up, all.len() - up)
-    };
-    let (in_n, in_up, in_neg) = count(Role::Responder);
-    let (out_n, out_up, out_neg) = count(Role::Initiator);
-    let half = in_neg + out_neg;
+    let c = v2_counts(r);
     let rule = "-".repeat(80);
     out.push(rule.clone());
     out.push("                          Crypto IKEv2 SA Statistics".into());
     out.push(rule);
-    out.push(format!("System Resource Limit:   0        Max IKEv2 SAs: 0        Max in nego(in/out): {}/{}", v2.cookie_threshold, v2.cookie_threshold));
-    out.push(format!("Total incoming IKEv2 SA Count:    {in_n:<8} active:        {in_up:<8} negotiating: {in_neg:<6}"));
-    out.push(format!("Total outgoing IKEv2 SA Count:    {out_n:<8} active:        {out_up:<8} negotiating: {out_neg:<6}"));
-    // Requests (IKEv2 messages without the Response flag) received and sent;
-    // rejected: dropped as malformed or failing the integrity check / resent unanswered.
-    let rejected = (st.rx_malformed + st.rx_integrity).min(st.rx_requests);
-    out.push(format!("Incoming IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}", st.rx_requests, st.rx_requests - rejected, rejected));
-    let resent = st.retransmits.min(st.tx_requests);
-    out.push(format!("Outgoing IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}", st.tx_requests, st.tx_requests - resent, resent));
-    out.push(format!("Rejected IKEv2 Requests: {rejected:<8} rsrc low:      0        SA limit:    0       "));
-    out.push(format!("IKEv2 packets dropped at dispatch: {:<8}", st.rx_duplicates));
+    out.push(format!("System Resource Limit:   0        Max IKEv2 SAs: 0        Max in nego(in/out): {}/{}", c.max_nego, c.max_nego));
+    out.push(format!("Total incoming IKEv2 SA Count:    {:<8} active:        {:<8} negotiating: {:<6}", c.in_n, c.in_up, c.in_neg));
+    out.push(format!("Total outgoing IKEv2 SA Count:    {:<8} active:        {:<8} negotiating: {:<6}", c.out_n, c.out_up, c.out_neg));
+    out.push(format!("Incoming IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}", c.rx, c.rx - c.rejected, c.rejected));
+    out.push(format!("Outgoing IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}", c.tx, c.tx - c.resent, c.resent));
+    out.push(format!("Rejected IKEv2 Requests: {:<8} rsrc low:      0        SA limit:    0       ", c.rejected));
+    out.push(format!("IKEv2 packets dropped at dispatch: {:<8}", c.dropped));
     out.push("Incoming Requests dropped as LOW Q limit reached : 0       ".into());
-    out.push(format!("Incoming IKEV2 Cookie Challenged Requests: {:<8}", st.cookies_sent));
-    out.push(format!("    accepted: {:<8} rejected: 0        rejected no cookie: 0       ", st.cookies_sent.min(half as u64 + st.ike_established)));
+    out.push(format!("Incoming IKEV2 Cookie Challenged Requests: {:<8}", c.cookies));
+    out.push(format!("    accepted: {:<8} rejected: 0        rejected no cookie: 0       ", c.cookies_accepted));
     out.push("Total Deleted sessions of Cert Revoked Peers: 0       ".into());
 }
 
@@ -295,8 +376,7 @@ pub fn session_lines(r: &Router, tunnel: &str, detail: bool, now: u64, out: &mut
         out.push(format!("  Session ID: {} ", tunnel_id(s)));
         out.push(format!("  IKEv2 SA: local {}/{} remote {}/{} {}", s.local.ip(), s.local.port(), s.remote.ip(), s.remote.port(), if s.is_established() { "Active" } else { "Inactive" }));
         if detail {
-            let dpd = r.ike().v2().peers().iter().find(|p| p.name == s.tunnel).is_some_and(|p| p.dpd);
-            let caps = format!("{}{}", if dpd { "D" } else { "" }, if s.nat_local || s.nat_remote { "N" } else { "" });
+            let caps = caps(r, s);
             let left = s.expires().saturating_sub(now) / 1000;
             out.push(format!(
                 "          Capabilities:{} connid:{} lifetime:{:02}:{:02}:{:02}",

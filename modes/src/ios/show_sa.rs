@@ -63,38 +63,58 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
     let compiled = r.ios_model.clone();
     let now = r.now_ms();
     let conf = r.ike().conf();
-    // Per interface and map: (peer, child, the SA pair shown); a dynamic map shows each negotiated pair.
-    #[allow(clippy::type_complexity)]
-    let mut by_if: Vec<(String, String, std::net::Ipv4Addr, Vec<(&edgesh_engine::ike::PeerConf, usize, Option<&ChildSa>)>)> = Vec::new();
-    for p in &conf.peers {
-        let iface = compiled.tunnels.get(&p.name).and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone()));
-        let (ifname, tag) = ios_map_of(&p.name, iface.as_deref());
-        let entry = match by_if.iter_mut().position(|x| x.0 == ifname && x.1 == tag) {
-            Some(i) => &mut by_if[i],
+    // Per interface and map: the rows (one per child, or per negotiated pair of a dynamic map).
+    let mut by_if: Vec<(String, String, std::net::Ipv4Addr, Vec<Row>)> = Vec::new();
+    let entry = |by_if: &mut Vec<(String, String, std::net::Ipv4Addr, Vec<Row>)>, name: &str, local: std::net::Ipv4Addr| -> usize {
+        let iface = compiled.tunnels.get(name).and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone()));
+        let (ifname, tag) = ios_map_of(name, iface.as_deref());
+        match by_if.iter().position(|x| x.0 == ifname && x.1 == tag) {
+            Some(i) => i,
             None => {
-                by_if.push((ifname, tag, p.local, Vec::new()));
-                by_if.last_mut().expect("just pushed")
+                by_if.push((ifname, tag, local, Vec::new()));
+                by_if.len() - 1
             }
+        }
+    };
+    for p in &conf.peers {
+        let e = entry(&mut by_if, &p.name, p.local);
+        let row = |cc: &edgesh_engine::ike::conf::ChildConf, sa: Option<&'_ ChildSa>| Row {
+            local: p.local,
+            peer: sa.map(|s| s.remote).unwrap_or_else(|| std::net::SocketAddrV4::new(p.remote.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED), 500)),
+            ts: sa.map(|s| (s.local_ts, s.remote_ts)).unwrap_or((cc.local_ts, cc.remote_ts)),
+            pfs: cc.pfs,
+            sa: sa.cloned(),
+            manual: false,
         };
         if p.dynamic {
             for c in r.ike().child_sas().iter().filter(|c| c.tunnel == p.name) {
-                entry.3.push((p, c.child, Some(c)));
+                let r = row(&p.children[c.child], Some(c));
+                by_if[e].3.push(r);
             }
         } else {
             for i in 0..p.children.len() {
                 let sa = r.ike().child_sas().iter().filter(|c| c.tunnel == p.name && c.child == i).max_by_key(|c| c.created);
-                entry.3.push((p, i, sa));
+                let r = row(&p.children[i], sa);
+                by_if[e].3.push(r);
             }
         }
+    }
+    // Manual-key entries (`crypto map ... ipsec-manual`): their installed pair.
+    for m in &conf.manual {
+        let e = entry(&mut by_if, &m.tunnel, m.local);
+        let sa = r.ike().child_sas().iter().find(|c| edgesh_engine::ike::manual::is_manual(c.ike) && c.tunnel == m.tunnel && c.child == m.child);
+        let Some(sa) = sa else { continue };
+        let peer = if sa.remote.port() == 0 { std::net::SocketAddrV4::new(m.remote, 500) } else { sa.remote };
+        by_if[e].3.push(Row { local: m.local, peer, ts: (sa.local_ts, sa.remote_ts), pfs: None, sa: Some(sa.clone()), manual: true });
     }
     for (ifname, tag, local, kids) in by_if {
         out.push(format!("interface: {ifname}"));
         out.push(format!("    Crypto map tag: {tag}, local addr {local}"));
         out.push(String::new());
-        for (p, ci, sa) in kids {
-            let cc = &p.children[ci];
-            let peer = sa.map(|s| s.remote).unwrap_or_else(|| std::net::SocketAddrV4::new(p.remote.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED), 500));
-            let (lts, rts) = sa.map(|s| (s.local_ts, s.remote_ts)).unwrap_or((cc.local_ts, cc.remote_ts));
+        for row in kids {
+            let sa = row.sa.as_ref();
+            let peer = row.peer;
+            let (lts, rts) = row.ts;
             out.push("   protected vrf: (none)".into());
             out.push(format!("   local  ident (addr/mask/prot/port): {}", dotted(&lts)));
             out.push(format!("   remote ident (addr/mask/prot/port): {}", dotted(&rts)));
@@ -126,12 +146,12 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                 out.push(format!("    #send errors 0, #recv errors {}", dr.total()));
             }
             out.push(String::new());
-            out.push(format!("     local crypto endpt.: {}, remote crypto endpt.: {}", p.local, peer.ip()));
+            out.push(format!("     local crypto endpt.: {}, remote crypto endpt.: {}", row.local, peer.ip()));
             let overhead = if sa.is_some() { 62 } else { 0 };
             out.push(format!("     plaintext mtu {}, path mtu 1500, ip mtu 1500, ip mtu idb {ifname}", 1500 - overhead));
             let spo = sa.map(|s| s.spi_out).unwrap_or(0);
             out.push(format!("     current outbound spi: 0x{spo:X}({spo})"));
-            match cc.pfs {
+            match row.pfs {
                 Some(g) => out.push(format!("     PFS (Y/N): Y, DH group: group{g}")),
                 None => out.push("     PFS (Y/N): N, DH group: none".into()),
             }
@@ -144,7 +164,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     out.push(format!("        transform: {} ,", ios_transform(s.esp, None)));
                     out.push(format!("        in use settings ={{{}, }}", if s.encap { "Tunnel UDP-Encaps" } else { "Tunnel" }));
                     out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
-                    out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), s.remaining_seconds(now)));
+                    sa_timing(&row, s, now, out);
                     out.push(format!("        IV size: {} bytes", iv_size(s.esp)));
                     if detail {
                         out.push("        replay detection support: Y  replay window size: 64".into());
@@ -163,7 +183,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     out.push(format!("        transform: {} ,", ios_transform(None, s.ah)));
                     out.push("        in use settings ={Tunnel, }".into());
                     out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
-                    out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), s.remaining_seconds(now)));
+                    sa_timing(&row, s, now, out);
                     out.push("        replay detection support: Y".into());
                     out.push("        Status: ACTIVE(ACTIVE)".into());
                 }
@@ -172,6 +192,25 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                 out.push(String::new());
             }
         }
+    }
+}
+
+/// One SA block of `show crypto ipsec sa`.
+struct Row {
+    local: std::net::Ipv4Addr,
+    peer: std::net::SocketAddrV4,
+    ts: (Selector, Selector),
+    pfs: Option<u16>,
+    sa: Option<ChildSa>,
+    /// A manual-key SA: no lifetime (IOS says `no sa timing`).
+    manual: bool,
+}
+
+fn sa_timing(row: &Row, s: &ChildSa, now: u64, out: &mut Vec<String>) {
+    if row.manual {
+        out.push("        no sa timing".into());
+    } else {
+        out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), s.remaining_seconds(now)));
     }
 }
 

@@ -8,16 +8,6 @@ use edgesh_engine::ike::crypto::{hex, CipherAlg, HashAlg};
 use edgesh_engine::ike::events::Role;
 use edgesh_engine::ike::v2::keys::Encr;
 
-fn prf_name(h: HashAlg) -> &'static str {
-    match h {
-        HashAlg::Md5 => "PRF_HMAC_MD5",
-        HashAlg::Sha1 => "PRF_HMAC_SHA1",
-        HashAlg::Sha256 => "PRF_HMAC_SHA2_256",
-        HashAlg::Sha384 => "PRF_HMAC_SHA2_384",
-        HashAlg::Sha512 => "PRF_HMAC_SHA2_512",
-    }
-}
-
 fn integ_name(h: HashAlg) -> &'static str {
     match h {
         HashAlg::Md5 => "AUTH_HMAC_MD5_96",
@@ -48,7 +38,7 @@ pub fn tunnel_v2_sas(r: &Router, tunnel: &str, out: &mut Vec<String>) {
         out.push(format!("    {:<24}: {} {}", "SPIs", hex(&s.spi_i), hex(&s.spi_r)));
         if let Some(su) = &s.suite {
             let integ = su.integ.map(|i| integ_name(i.hash)).unwrap_or("-");
-            out.push(format!("    {:<24}: {} {} {} DH group {} {}", "Proposal", encr_name(su.encr), prf_name(su.prf), integ, su.group, s.proposal));
+            out.push(format!("    {:<24}: {} {} {} DH group {} {}", "Proposal", encr_name(su.encr), su.prf.proto_name(), integ, su.group, s.proposal));
         }
         if s.is_established() {
             out.push(format!("    {:<24}: {} seconds", "Remaining lifetime", s.expires().saturating_sub(now) / 1000));

@@ -35,7 +35,11 @@ pub fn smartedge_tunnel_sas(r: &Router, tunnel: &str, out: &mut Vec<String>) {
         };
         out.push(format!("    {:<24}: {alg}", "Algorithms"));
         out.push(format!("    {:<24}: {}", "PFS group", c.pfs.map(|g| g.to_string()).unwrap_or_else(|| "none".into())));
-        out.push(format!("    {:<24}: {} seconds", "Remaining lifetime", c.remaining_seconds(now)));
+        if edgesh_engine::ike::manual::is_manual(c.ike) {
+            out.push(format!("    {:<24}: none (manual key)", "Remaining lifetime"));
+        } else {
+            out.push(format!("    {:<24}: {} seconds", "Remaining lifetime", c.remaining_seconds(now)));
+        }
         if let Some(kb) = c.remaining_kbytes() {
             out.push(format!("    {:<24}: {kb} kilobytes", "Remaining volume"));
         }

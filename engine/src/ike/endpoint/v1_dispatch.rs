@@ -297,7 +297,7 @@ impl Endpoint {
                 self.remove_sa(now, i, false, DownReason::InitialContact);
             }
         }
-        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&i| self.children[i].remote.ip() == &peer && self.children[i].local.ip() == &local).collect();
+        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&i| self.children[i].remote.ip() == &peer && self.children[i].local.ip() == &local && !crate::ike::manual::is_manual(self.children[i].ike)).collect();
         for i in gone {
             let c = self.remove_child(i);
             self.ctx.event(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::InitialContact });

@@ -25,7 +25,8 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
         Ok(x) => x,
         Err(e) => {
             cx.stats.rx_malformed += 1;
-            cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: e });
+            let reserved = super::garbage_reserved(sa, hdr, data);
+            cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: e, reserved });
             return Next::Done;
         }
     };
@@ -135,7 +136,7 @@ fn am3(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
             return Next::Fail(DownReason::AuthenticationFailed);
         }
     } else {
-        cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: WireError::Malformed(Part::Hash) });
+        cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: WireError::Malformed(Part::Hash), reserved: None });
         return Next::Done;
     }
     check_natd(cx, sa, msg, local, remote);

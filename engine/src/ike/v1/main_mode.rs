@@ -33,7 +33,8 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
             if hdr.flags & wire::flags::ENCRYPTION != 0 {
                 // Garbage after decryption: the keys differ (pre-shared key mismatch).
                 let message = if role == Role::Responder { 5 } else { 6 };
-                cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message, error: e });
+                let reserved = super::garbage_reserved(sa, hdr, data);
+                cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message, error: e, reserved });
                 answer_unprotected(cx, answer_conn(sa, hdr), local, remote, Some(hdr), notify::UNEQUAL_PAYLOAD_LENGTHS);
             } else {
                 let n = e.notify();
@@ -209,7 +210,7 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
     let sig = super::phase1::uses_sig(sa);
     let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });
     let (Some((id, id_b)), Some(hash)) = (id, hash) else {
-        cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 5, error: WireError::Malformed(Part::Id) });
+        cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 5, error: WireError::Malformed(Part::Id), reserved: None });
         answer_unprotected(cx, answer_conn(sa, hdr), local, remote, Some(hdr), notify::UNEQUAL_PAYLOAD_LENGTHS);
         return Next::Done;
     };
@@ -269,7 +270,7 @@ fn mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, data: &[u8], msg: &Msg, last
     let sig = super::phase1::uses_sig(sa);
     let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });
     let (Some((id, id_b)), Some(hash)) = (id, hash) else {
-        cx.event(Event::KeyMismatch { conn: sa.conn, peer: *sa.remote.ip(), message: 6, error: WireError::Malformed(Part::Id) });
+        cx.event(Event::KeyMismatch { conn: sa.conn, peer: *sa.remote.ip(), message: 6, error: WireError::Malformed(Part::Id), reserved: None });
         return Next::Done;
     };
     if sig {

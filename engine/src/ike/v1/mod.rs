@@ -220,6 +220,17 @@ pub(in crate::ike) fn open<'a>(sa: &IkeSa, hdr: &Header, data: &'a [u8], iv: Opt
     wire::payloads(hdr.next, plain).map(|p| (p, last))
 }
 
+/// For a message whose decryption gave garbage (keys that differ): the
+/// first payload's type and RESERVED octet (the second plaintext octet),
+/// when that octet is not zero.
+pub(in crate::ike) fn garbage_reserved(sa: &IkeSa, hdr: &Header, data: &[u8]) -> Option<(u8, u8)> {
+    let c = sa.cipher()?;
+    let first = data.get(wire::HEADER_LEN..wire::HEADER_LEN + c.block_size())?;
+    let mut b = first.to_vec();
+    c.cbc(sa.enc_key(), sa.iv(), &mut b, false).ok()?;
+    b.get(1).copied().filter(|&r| r != 0).map(|r| (hdr.next, r))
+}
+
 /// Open a message of an exchange protected by the phase-1 keys (quick
 /// mode, informational), the one way both do it: decrypt with `iv`
 /// (a failure is reported as malformed), report it received, and split

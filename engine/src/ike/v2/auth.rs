@@ -10,12 +10,12 @@
 //! both ways, and the first child SA carried in the exchange (its errors
 //! keep the IKE SA, as 1.2 says).
 
-use super::child::{esp_sa, Selected};
+use super::child::{esp_sa, narrow, Selected};
 use super::keys;
 use super::wire::{self, AuthRepr, Builder, CertRepr, Header, IdRepr, Msg, NotifyRepr, Repr, TsRepr, exchange, notify, AUTH_SHARED_KEY_MIC};
 use super::{ChildNeg, Core, State, What, id_matches, id_of, sel_to_ts};
 use crate::ike::conf::PeerConf;
-use crate::ike::crypto::HashAlg;
+use crate::config::Prf;
 use crate::ike::params::Millis;
 use crate::ike::events::{DownReason, Event, Role};
 use crate::pki::{AuthBy, CertFailure, Hash, PrivateKey, SigAlg};
@@ -29,7 +29,7 @@ fn peer_hashes(data: &[u8]) -> Vec<Hash> {
 }
 
 /// The octets a side signs (RFC 7296 2.15): its first message, the peer's nonce, prf(SK_p, ID body).
-fn signed_octets(prf: HashAlg, message: &[u8], nonce: &[u8], sk_p: &[u8], id_body: &[u8]) -> [Vec<u8>; 3] {
+fn signed_octets(prf: Prf, message: &[u8], nonce: &[u8], sk_p: &[u8], id_body: &[u8]) -> [Vec<u8>; 3] {
     [message.to_vec(), nonce.to_vec(), prf.prf(sk_p, &[id_body])]
 }
 
@@ -289,8 +289,15 @@ impl Core {
             self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
             return self.drop_sa(i, DownReason::AuthenticationFailed, false);
         };
-        // The tunnel: among those with this peer, the one whose remote identity matches best.
+        // The tunnel: among those with this peer, the one whose remote
+        // identity matches best; among equals (several tunnels to one peer),
+        // one with a child the request's traffic selectors fit, so the IKE
+        // SA is filed under the tunnel of its first child.
         let local = *self.sas[i].local.ip();
+        let ts_fit = |p: &PeerConf| match (msg.tsi(), msg.tsr()) {
+            (Some(tsi), Some(tsr)) => p.children.iter().any(|c| narrow(&tsi.selectors, &c.remote_ts).is_some() && narrow(&tsr.selectors, &c.local_ts).is_some()),
+            _ => false,
+        };
         let mut cands: Vec<_> = self
             .peers
             .iter()
@@ -298,7 +305,7 @@ impl Core {
             .map(|p| (id_matches(&p.remote_id, idi).max(u8::from(remote_sig(p) && cert_has_conf_id(p, &msg))), p.clone()))
             .filter(|(s, _)| *s > 0)
             .collect();
-        cands.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
+        cands.sort_by_key(|(s, p)| (std::cmp::Reverse(*s), !ts_fit(p)));
         let (Some(suite), Some(k)) = (self.sas[i].suite, self.sas[i].keys.clone()) else { return };
         let sa = &self.sas[i];
         let octets = signed_octets(suite.prf, &sa.init_req, &sa.nr, &k.pi, &idi.body());

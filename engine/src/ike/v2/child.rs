@@ -100,7 +100,7 @@ fn esp_offer_has(o: &ProposalRepr, e: EspEncr, a: Option<EspAuth>, pfs: Option<u
 }
 
 /// The narrowed pair of one configured selector against the offered list (2.9).
-fn narrow(offered: &[super::wire::Ts], conf: &Selector) -> Option<Selector> {
+pub(super) fn narrow(offered: &[super::wire::Ts], conf: &Selector) -> Option<Selector> {
     let c = sel_to_ts(conf);
     offered.iter().find_map(|o| o.intersect(&c).and_then(|x| ts_to_sel(&x)))
 }

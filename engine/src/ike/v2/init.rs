@@ -16,18 +16,16 @@ use crate::ike::params::{Millis, NATT_PORT};
 use crate::ike::events::{DownReason, Event, NoPeerReason, Role};
 use std::net::SocketAddrV4;
 
-/// The IKE proposal of a configured proposal (None when its PRF cannot run here).
+/// The IKE proposal of a configured proposal.
 pub(crate) fn ike_proposal(number: u8, p: &IkeProp, spi: Vec<u8>) -> Option<ProposalRepr> {
-    let prf = keys::prf_from_conf(p.prf)?;
     let s = suite_of(p)?;
-    let _ = prf;
     Some(suite_proposal(number, &s, spi))
 }
 
 pub(crate) fn suite_of(p: &IkeProp) -> Option<Suite> {
     // An AEAD cipher (RFC 5282) has no integrity transform.
     let integ = (!p.encr.is_aead()).then(|| Integ::from_conf(p.hash));
-    Some(Suite { encr: Encr::from_conf(p.encr), prf: keys::prf_from_conf(p.prf)?, integ, group: p.group })
+    Some(Suite { encr: Encr::from_conf(p.encr), prf: p.prf, integ, group: p.group })
 }
 
 pub(crate) fn suite_proposal(number: u8, s: &Suite, spi: Vec<u8>) -> ProposalRepr {

@@ -3,11 +3,13 @@
 //! (RFC 7296 2.14), IKE SA rekeying (2.18), child KEYMAT with and without
 //! PFS (2.17), the PSK AUTH value (2.15), NAT detection hashes (2.23) and
 //! the SK payload (3.14): AES-CBC/3DES with HMAC, and AES-GCM with a
-//! 16-octet ICV (RFC 5282). Primitives come from [`crate::ike::crypto`].
+//! 16-octet ICV (RFC 5282). PRFs: HMAC over MD5, SHA-1 and SHA-2, and
+//! AES-XCBC-PRF-128 (RFC 4434, with SKEYSEED's fixed-length key rule of
+//! 2.14). Primitives come from [`crate::ike::crypto`].
 
 use super::wire::{self, Header, HEADER_LEN, GENERIC_LEN, transform as tf};
 use crate::config::{EspAuth, EspEncr, IkeAuthAlg, IkeEncr, Prf};
-use crate::ike::crypto::{self, CipherAlg, HashAlg, GCM16_ICV};
+use crate::ike::crypto::{self, CipherAlg, HashAlg, MacAlg, GCM16_ICV};
 use rand::Rng;
 
 /// An encryption algorithm for the SK payload.
@@ -107,37 +109,49 @@ impl Integ {
     }
 }
 
-/// PRF transform IDs (HMAC ones; AES-XCBC is not offered: no maintained crate).
-pub fn prf_from_id(id: u16) -> Option<HashAlg> {
+/// The PRF of a transform ID (RFC 7296 3.3.2; RFC 4868's SHA-2 ones; RFC 4434's AES-XCBC-PRF-128).
+pub fn prf_from_id(id: u16) -> Option<Prf> {
     Some(match id {
-        tf::PRF_HMAC_MD5 => HashAlg::Md5,
-        tf::PRF_HMAC_SHA1 => HashAlg::Sha1,
-        tf::PRF_HMAC_SHA2_256 => HashAlg::Sha256,
-        tf::PRF_HMAC_SHA2_384 => HashAlg::Sha384,
-        tf::PRF_HMAC_SHA2_512 => HashAlg::Sha512,
+        tf::PRF_HMAC_MD5 => Prf::HmacMd5,
+        tf::PRF_HMAC_SHA1 => Prf::HmacSha1,
+        tf::PRF_AES128_XCBC => Prf::Aes128Xcbc,
+        tf::PRF_HMAC_SHA2_256 => Prf::HmacSha256,
+        tf::PRF_HMAC_SHA2_384 => Prf::HmacSha384,
+        tf::PRF_HMAC_SHA2_512 => Prf::HmacSha512,
         _ => return None,
     })
 }
 
-pub fn prf_id(h: HashAlg) -> u16 {
-    match h {
-        HashAlg::Md5 => tf::PRF_HMAC_MD5,
-        HashAlg::Sha1 => tf::PRF_HMAC_SHA1,
-        HashAlg::Sha256 => tf::PRF_HMAC_SHA2_256,
-        HashAlg::Sha384 => tf::PRF_HMAC_SHA2_384,
-        HashAlg::Sha512 => tf::PRF_HMAC_SHA2_512,
+pub fn prf_id(p: Prf) -> u16 {
+    match p {
+        Prf::HmacMd5 => tf::PRF_HMAC_MD5,
+        Prf::HmacSha1 => tf::PRF_HMAC_SHA1,
+        Prf::Aes128Xcbc => tf::PRF_AES128_XCBC,
+        Prf::HmacSha256 => tf::PRF_HMAC_SHA2_256,
+        Prf::HmacSha384 => tf::PRF_HMAC_SHA2_384,
+        Prf::HmacSha512 => tf::PRF_HMAC_SHA2_512,
     }
 }
 
-/// The configured PRF as a hash, or None when it is one we cannot run (AES-XCBC).
-pub fn prf_from_conf(p: Prf) -> Option<HashAlg> {
-    match p {
-        Prf::HmacMd5 => Some(HashAlg::Md5),
-        Prf::HmacSha1 => Some(HashAlg::Sha1),
-        Prf::HmacSha256 => Some(HashAlg::Sha256),
-        Prf::HmacSha384 => Some(HashAlg::Sha384),
-        Prf::HmacSha512 => Some(HashAlg::Sha512),
-        Prf::Aes128Xcbc => None,
+/// A PRF as the key derivation runs it.
+impl Prf {
+    pub fn mac(self) -> MacAlg {
+        match self {
+            Prf::HmacMd5 => MacAlg::Hmac(HashAlg::Md5),
+            Prf::HmacSha1 => MacAlg::Hmac(HashAlg::Sha1),
+            Prf::HmacSha256 => MacAlg::Hmac(HashAlg::Sha256),
+            Prf::HmacSha384 => MacAlg::Hmac(HashAlg::Sha384),
+            Prf::HmacSha512 => MacAlg::Hmac(HashAlg::Sha512),
+            Prf::Aes128Xcbc => MacAlg::AesXcbc,
+        }
+    }
+    /// Octets of output, and of SK_d, SK_pi and SK_pr (2.14).
+    pub fn len(self) -> usize {
+        self.mac().len()
+    }
+    /// prf(key, parts concatenated).
+    pub fn prf(self, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+        self.mac().prf(key, parts)
     }
 }
 
@@ -145,7 +159,7 @@ pub fn prf_from_conf(p: Prf) -> Option<HashAlg> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Suite {
     pub encr: Encr,
-    pub prf: HashAlg,
+    pub prf: Prf,
     /// None with an AEAD cipher.
     pub integ: Option<Integ>,
     pub group: u16,
@@ -171,14 +185,20 @@ impl std::fmt::Debug for IkeKeys {
 
 impl IkeKeys {
     /// SKEYSEED = prf(Ni | Nr, g^ir); keys = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr).
+    /// A PRF with a fixed-length key (AES-XCBC-PRF-128: 16 octets) takes
+    /// half of its key from the start of Ni and half from the start of Nr
+    /// (2.14), as strongSwan does, rather than RFC 4434's shortening of a
+    /// longer key.
     pub fn derive(s: &Suite, ni: &[u8], nr: &[u8], gir: &[u8], spi_i: &[u8; 8], spi_r: &[u8; 8]) -> IkeKeys {
-        let mut nn = ni.to_vec();
-        nn.extend_from_slice(nr);
+        let nn = match s.prf {
+            Prf::Aes128Xcbc => [&ni[..ni.len().min(8)], &nr[..nr.len().min(8)]].concat(),
+            _ => [ni, nr].concat(),
+        };
         let skeyseed = s.prf.prf(&nn, &[gir]);
         Self::expand(s, &skeyseed, ni, nr, spi_i, spi_r)
     }
     /// IKE SA rekey (2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF.
-    pub fn derive_rekey(old_prf: HashAlg, old_d: &[u8], s: &Suite, ni: &[u8], nr: &[u8], gir: &[u8], spi_i: &[u8; 8], spi_r: &[u8; 8]) -> IkeKeys {
+    pub fn derive_rekey(old_prf: Prf, old_d: &[u8], s: &Suite, ni: &[u8], nr: &[u8], gir: &[u8], spi_i: &[u8; 8], spi_r: &[u8; 8]) -> IkeKeys {
         let skeyseed = old_prf.prf(old_d, &[gir, ni, nr]);
         Self::expand(s, &skeyseed, ni, nr, spi_i, spi_r)
     }
@@ -186,7 +206,7 @@ impl IkeKeys {
         let p = s.prf.len();
         let a = s.integ.map(|i| i.key_len()).unwrap_or(0);
         let e = s.encr.key_len();
-        let km = crypto::prf_plus(s.prf, skeyseed, &[ni, nr, spi_i, spi_r], p + 2 * a + 2 * e + 2 * p);
+        let km = crypto::prf_plus(s.prf.mac(), skeyseed, &[ni, nr, spi_i, spi_r], p + 2 * a + 2 * e + 2 * p);
         let mut at = 0;
         let mut take = |n: usize| {
             let v = km[at..at + n].to_vec();
@@ -200,20 +220,20 @@ impl IkeKeys {
 /// Child SA key material (2.17): KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr);
 /// initiator-to-responder encryption and integrity keys first, then the reverse.
 /// Returns ((encr, integ) initiator->responder, (encr, integ) responder->initiator).
-pub fn child_keymat(prf: HashAlg, sk_d: &[u8], gir: Option<&[u8]>, ni: &[u8], nr: &[u8], encr: Option<EspEncr>, auth: Option<EspAuth>) -> ((Vec<u8>, Vec<u8>), (Vec<u8>, Vec<u8>)) {
+pub fn child_keymat(prf: Prf, sk_d: &[u8], gir: Option<&[u8]>, ni: &[u8], nr: &[u8], encr: Option<EspEncr>, auth: Option<EspAuth>) -> ((Vec<u8>, Vec<u8>), (Vec<u8>, Vec<u8>)) {
     let e = encr.map(crate::ike::v1::proposals::esp_key_len).unwrap_or(0);
     let a = auth.map(crate::ike::v1::proposals::auth_key_len).unwrap_or(0);
     let seed: Vec<&[u8]> = match gir {
         Some(g) => vec![g, ni, nr],
         None => vec![ni, nr],
     };
-    let km = crypto::prf_plus(prf, sk_d, &seed, 2 * (e + a));
+    let km = crypto::prf_plus(prf.mac(), sk_d, &seed, 2 * (e + a));
     ((km[..e].to_vec(), km[e..e + a].to_vec()), (km[e + a..2 * e + a].to_vec(), km[2 * e + a..].to_vec()))
 }
 
 /// The octets a PSK AUTH payload carries (2.15):
 /// prf(prf(PSK, "Key Pad for IKEv2"), <message octets> | <peer's nonce> | prf(SK_p, ID body)).
-pub fn psk_auth(prf: HashAlg, psk: &[u8], message: &[u8], nonce: &[u8], sk_p: &[u8], id_body: &[u8]) -> Vec<u8> {
+pub fn psk_auth(prf: Prf, psk: &[u8], message: &[u8], nonce: &[u8], sk_p: &[u8], id_body: &[u8]) -> Vec<u8> {
     let maced_id = prf.prf(sk_p, &[id_body]);
     let k = prf.prf(psk, &[b"Key Pad for IKEv2"]);
     prf.prf(&k, &[message, nonce, &maced_id])
@@ -470,7 +490,7 @@ mod tests {
         let s = b"seed";
         let t1 = HashAlg::Sha1.prf(k, &[s, &[1]]);
         let t2 = HashAlg::Sha1.prf(k, &[&t1, s, &[2]]);
-        let out = crypto::prf_plus(HashAlg::Sha1, k, &[s], 30);
+        let out = crypto::prf_plus(MacAlg::Hmac(HashAlg::Sha1), k, &[s], 30);
         assert_eq!(out[..20], t1[..]);
         assert_eq!(out[20..], t2[..10]);
         // HMAC-SHA256 known answer (RFC 4231 case 2) through prf with split parts.
@@ -479,17 +499,17 @@ mod tests {
 
     #[test]
     fn key_lengths_and_keymat_split() {
-        let s = Suite { encr: Encr::Cbc(CipherAlg::Aes(16)), prf: HashAlg::Sha256, integ: Integ::from_id(tf::AUTH_HMAC_SHA2_256_128), group: 14 };
+        let s = Suite { encr: Encr::Cbc(CipherAlg::Aes(16)), prf: Prf::HmacSha256, integ: Integ::from_id(tf::AUTH_HMAC_SHA2_256_128), group: 14 };
         let k = IkeKeys::derive(&s, &[1; 32], &[2; 32], &[3; 256], &[4; 8], &[5; 8]);
         assert_eq!((k.d.len(), k.ai.len(), k.ei.len(), k.pi.len()), (32, 32, 16, 32));
         assert_ne!(k.ai, k.ar);
-        let g = Suite { encr: Encr::Gcm(32), prf: HashAlg::Sha256, integ: None, group: 19 };
+        let g = Suite { encr: Encr::Gcm(32), prf: Prf::HmacSha256, integ: None, group: 19 };
         let kg = IkeKeys::derive(&g, &[1; 32], &[2; 32], &[3; 32], &[4; 8], &[5; 8]);
         assert_eq!((kg.ai.len(), kg.ei.len()), (0, 36));
-        let ((ei, ai), (er, ar)) = child_keymat(HashAlg::Sha1, &k.d, None, &[1; 16], &[2; 16], Some(EspEncr::Aes128Cbc), Some(EspAuth::HmacSha1_96));
-        let km = crypto::prf_plus(HashAlg::Sha1, &k.d, &[&[1; 16], &[2; 16]], 72);
+        let ((ei, ai), (er, ar)) = child_keymat(Prf::HmacSha1, &k.d, None, &[1; 16], &[2; 16], Some(EspEncr::Aes128Cbc), Some(EspAuth::HmacSha1_96));
+        let km = crypto::prf_plus(MacAlg::Hmac(HashAlg::Sha1), &k.d, &[&[1; 16], &[2; 16]], 72);
         assert_eq!([ei, ai, er, ar].concat(), km);
-        let ((e2, _), _) = child_keymat(HashAlg::Sha1, &k.d, Some(&[9; 32]), &[1; 16], &[2; 16], Some(EspEncr::Aes128Gcm), None);
+        let ((e2, _), _) = child_keymat(Prf::HmacSha1, &k.d, Some(&[9; 32]), &[1; 16], &[2; 16], Some(EspEncr::Aes128Gcm), None);
         assert_eq!(e2.len(), 20);
     }
 
@@ -569,9 +589,33 @@ mod tests {
 
     #[test]
     fn psk_auth_follows_the_rfc_formula() {
-        let prf = HashAlg::Sha1;
+        let prf = Prf::HmacSha1;
         let a = psk_auth(prf, b"secret", b"msg", b"nonce", b"skp", &[1, 0, 0, 0, 10, 0, 0, 1]);
         let inner = prf.prf(&prf.prf(b"secret", &[b"Key Pad for IKEv2"]), &[b"msgnonce", &prf.prf(b"skp", &[&[1, 0, 0, 0, 10, 0, 0, 1]])]);
         assert_eq!(a, inner);
+    }
+    #[test]
+    fn aes_xcbc_prf_suite_keys_skeyseed_and_psk_auth() {
+        assert_eq!((prf_from_id(tf::PRF_AES128_XCBC), prf_id(Prf::Aes128Xcbc)), (Some(Prf::Aes128Xcbc), 4));
+        let s = Suite { encr: Encr::Cbc(CipherAlg::Aes(16)), prf: Prf::Aes128Xcbc, integ: Integ::from_id(tf::AUTH_HMAC_SHA1_96), group: 14 };
+        let (ni, nr, gir) = ((0..32).collect::<Vec<u8>>(), (100..132).collect::<Vec<u8>>(), vec![3u8; 256]);
+        let k = IkeKeys::derive(&s, &ni, &nr, &gir, &[4; 8], &[5; 8]);
+        // SK_d, SK_pi and SK_pr are the PRF's 16 octets; SK_a* the integrity's key.
+        assert_eq!((k.d.len(), k.pi.len(), k.pr.len(), k.ai.len(), k.ei.len()), (16, 16, 16, 20, 16));
+        // SKEYSEED's key is the first 8 octets of Ni and of Nr (RFC 7296 2.14),
+        // and prf+ runs AES-XCBC-PRF-128 (RFC 4434) over Ni | Nr | SPIi | SPIr.
+        let skeyseed = crypto::aes_xcbc_prf128(&[&ni[..8], &nr[..8]].concat(), &[&gir]);
+        let t1 = crypto::aes_xcbc_prf128(&skeyseed, &[&ni, &nr, &[4; 8], &[5; 8], &[1]]);
+        assert_eq!(k.d, t1);
+        // The PSK is a key of any length: RFC 4434 shortens it (not a truncation).
+        let long_psk = b"a pre-shared key longer than sixteen octets";
+        let a = psk_auth(Prf::Aes128Xcbc, long_psk, b"msg", b"nonce", &k.pi, &[1, 0, 0, 0, 10, 0, 0, 1]);
+        let pad = crypto::aes_xcbc_prf128(long_psk, &[b"Key Pad for IKEv2"]);
+        assert_eq!(a, crypto::aes_xcbc_prf128(&pad, &[b"msgnonce", &crypto::aes_xcbc_prf128(&k.pi, &[&[1, 0, 0, 0, 10, 0, 0, 1]])]).to_vec());
+        assert_ne!(a, psk_auth(Prf::Aes128Xcbc, &long_psk[..16], b"msg", b"nonce", &k.pi, &[1, 0, 0, 0, 10, 0, 0, 1]));
+        // Child keys come from prf+(SK_d, Ni | Nr) with the same PRF.
+        let ((ei, ai), _) = child_keymat(Prf::Aes128Xcbc, &k.d, None, &ni, &nr, Some(EspEncr::Aes128Cbc), Some(EspAuth::HmacAesXcbc));
+        assert_eq!((ei.len(), ai.len()), (16, 16));
+        assert_eq!([ei, ai].concat(), crypto::prf_plus(MacAlg::AesXcbc, &k.d, &[&ni, &nr], 32));
     }
 }

@@ -148,7 +148,7 @@ fn the_ike_sa_is_protected_with_aes_gcm_without_an_integrity_transform() {
         assert_matching(&l, 1);
         for c in [&l.a, &l.b] {
             let su = c.sas()[0].suite.expect("negotiated");
-            assert_eq!((su.encr, su.integ, su.prf), (keys::Encr::Gcm(bytes), None, crate::ike::crypto::HashAlg::Sha256));
+            assert_eq!((su.encr, su.integ, su.prf), (keys::Encr::Gcm(bytes), None, crate::config::Prf::HmacSha256));
         }
         // IKE_SA_INIT offered GCM without INTEG, and the answer chose it so (RFC 5282 8).
         let init = |to_b: bool| {
@@ -1040,4 +1040,66 @@ fn a_slot_is_freed_when_an_initiation_gives_up_and_a_waiting_tunnel_is_dropped_w
     assert!(firsts.len() >= INIT_LIMIT + 4, "{} initiations", firsts.len());
     assert!(l.a.initiations_in_flight() <= INIT_LIMIT);
     assert!(sent(&l) > INIT_LIMIT);
+}
+
+/// AES-XCBC-PRF-128 for the IKE SA (SmartEdge `pseudo-random-function
+/// aes-128-xcbc`, transform PRF 4) and AES-XCBC-MAC-96 for the child
+/// (`esp authentication hmac-aes-xcbc`, INTEG 5): both sides derive the
+/// same keys, the child carries ESP both ways, the IKE SA and the child
+/// rekey under the XCBC PRF, and a peer without it gets NO_PROPOSAL_CHOSEN.
+#[test]
+fn aes_xcbc_prf_and_esp_integrity_negotiate_rekey_and_carry_packets() {
+    use crate::esp::EspSa;
+    let xcbc = |p: &mut PeerConf| {
+        p.proposals[0].prf = Prf::Aes128Xcbc;
+        p.proposals[0].hash = IkeAuthAlg::HmacSha1_96;
+        p.children[0].proposals[0].esp = Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc)));
+    };
+    let (mut a, mut b) = pair();
+    xcbc(&mut a);
+    xcbc(&mut b);
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_matching(&l, 1);
+    let init = Header::parse(&l.log[0].1).unwrap();
+    let offer = Msg::parse(init.next, &l.log[0].1[wire::HEADER_LEN..]).unwrap().sa().cloned().unwrap();
+    assert_eq!(offer.proposals[0].of(wire::transform::PRF).map(|t| t.id).collect::<Vec<_>>(), [wire::transform::PRF_AES128_XCBC]);
+    for c in [&l.a, &l.b] {
+        assert_eq!(c.sas()[0].suite.map(|s| s.prf), Some(Prf::Aes128Xcbc));
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let carry = |l: &Link, rng: &mut rand::rngs::StdRng| {
+        let (ca, cb) = (&l.a.child_sas()[0], l.b.child_sas().iter().find(|c| c.spi_in == l.a.child_sas()[0].spi_out).unwrap());
+        assert_eq!((ca.esp, ca.keys_out.auth.len()), (Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc))), 16));
+        let esp = |spi, k| EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc), k).unwrap();
+        let p = esp(ca.spi_out, &ca.keys_out).seal(4, b"inner a->b", rng).unwrap();
+        assert_eq!(esp(cb.spi_in, &cb.keys_in).open(&p), Ok((4, b"inner a->b".to_vec())));
+        let p = esp(cb.spi_out, &cb.keys_out).seal(4, b"inner b->a", rng).unwrap();
+        assert_eq!(esp(ca.spi_in, &ca.keys_in).open(&p), Ok((4, b"inner b->a".to_vec())));
+    };
+    carry(&l, &mut rng);
+    // The IKE SA rekeys (SKEYSEED = prf(SK_d, g^ir | Ni | Nr) with AES-XCBC), then the child over it.
+    let old = l.a.sas()[0].spi_i;
+    l.a.sas[0].queue.push_back(Req::RekeyIke);
+    l.a.kick(0);
+    l.run();
+    let i = l.a.sas().iter().position(|s| s.is_established()).unwrap();
+    assert_ne!(l.a.sas()[i].spi_i, old);
+    let (id, child) = (l.a.child_sas()[0].id, l.a.child_sas()[0].child);
+    l.a.children[0].rekeyed = true;
+    l.a.sas[i].queue.push_back(Req::Child { tunnel: "ta".into(), child, rekey_of: Some(id) });
+    l.a.kick(i);
+    l.run();
+    l.advance(60_000);
+    assert_matching(&l, 1);
+    assert_ne!(l.a.child_sas()[0].id, id);
+    carry(&l, &mut rng);
+    assert_eq!(l.b.stats.rx_integrity + l.a.stats.rx_integrity, 0);
+    // Only one side with the XCBC PRF: no proposal is chosen.
+    let (mut a, b) = pair();
+    xcbc(&mut a);
+    let mut l = Link::new(a, b);
+    l.run();
+    assert!(l.a.child_sas().is_empty());
+    assert!(Link::events(&mut l.b).iter().any(|e| matches!(e, Event::V2NoProposal { .. })), "the responder refuses");
 }
