@@ -4,8 +4,8 @@
 //! kernel without it (this project's machines) the test asserts the refusal
 //! is the one expected ("Protocol not supported") and that nothing of the
 //! refused pair stays behind; on a kernel with ESP it reads the states back.
-//! Needs root (CAP_NET_ADMIN, `ip netns`); without it the test says so and
-//! stops (it cannot pass silently elsewhere: the refusal is asserted).
+//! Needs root (CAP_NET_ADMIN, `ip netns`): without it the test says so
+//! LOUDLY and passes; `EDGESH_REQUIRE_INTEROP=1` makes that a failure.
 
 use edgesh_engine::config::{EspAuth, EspEncr, Prefix4};
 use edgesh_engine::ike::conf::Selector;
@@ -78,7 +78,8 @@ fn is_root() -> bool {
 #[test]
 fn policies_read_back_with_ip_xfrm_and_states_need_esp() {
     if !is_root() {
-        eprintln!("SKIP: needs root for a network namespace");
+        assert!(std::env::var("EDGESH_REQUIRE_INTEROP").is_err(), "the XFRM policy test needs root");
+        eprintln!("\n!!! SKIPPING the XFRM policy test: not root (it needs a network namespace)\n");
         return;
     }
     let ns = Netns::new("pol").expect("ip netns add");
