@@ -221,6 +221,9 @@ pub struct Installer {
     next_reqid: u32,
     /// Pairs the kernel refused (logged once).
     refused: BTreeSet<(u32, u32)>,
+    /// Tests: the messages, recorded instead of sent.
+    #[cfg(test)]
+    record: Option<Vec<XfrmMessage>>,
 }
 
 impl Installer {
@@ -229,6 +232,11 @@ impl Installer {
     }
 
     fn send(&mut self, m: XfrmMessage, flags: u16) -> std::io::Result<()> {
+        #[cfg(test)]
+        if let Some(r) = &mut self.record {
+            r.push(m);
+            return Ok(());
+        }
         if self.sock.is_none() {
             self.sock = Some(socket()?);
         }
@@ -318,16 +326,20 @@ impl Installer {
     /// Follow the engine's children: new pairs first (a rekey's new SA is in
     /// before the old one goes), then the gone ones. Returns what to log.
     pub fn sync_children(&mut self, children: &[ChildSa]) -> Vec<String> {
+        self.sync_specs(children.iter().map(|c| (c.tunnel.as_str(), (c.spi_in, c.spi_out), SaSpec::of(c))).collect())
+    }
+
+    /// [`Installer::sync_children`] on (tunnel, SPIs, what the kernel carries of the pair).
+    fn sync_specs(&mut self, children: Vec<(&str, (u32, u32), Option<SaSpec>)>) -> Vec<String> {
         let mut log = Vec::new();
-        let now: BTreeSet<(u32, u32)> = children.iter().map(|c| (c.spi_in, c.spi_out)).collect();
-        for c in children {
-            let spis = (c.spi_in, c.spi_out);
+        let now: BTreeSet<(u32, u32)> = children.iter().map(|c| c.1).collect();
+        for (tunnel, spis, sa) in children {
             if self.sas.contains_key(&spis) || self.refused.contains(&spis) {
                 continue;
             }
-            let Some(sa) = SaSpec::of(c) else { continue };
-            if let Err(e) = self.install(&c.tunnel, &sa) {
-                log.push(format!("dataplane kernel: tunnel {}: SA 0x{:08x}: the kernel refused it: {e}", c.tunnel, c.spi_in));
+            let Some(sa) = sa else { continue };
+            if let Err(e) = self.install(tunnel, &sa) {
+                log.push(format!("dataplane kernel: tunnel {tunnel}: SA 0x{:08x}: the kernel refused it: {e}", spis.0));
                 self.refused.insert(spis);
             }
         }
@@ -511,6 +523,39 @@ mod tests {
         assert_eq!(d.iter().map(|p| p.user_policy_id.direction).collect::<Vec<_>>(), dirs);
         assert_eq!(d[0].user_policy_id.selector, ps[0].user_policy_info.selector);
         assert_eq!(d[2].user_policy_id.selector, ps[2].user_policy_info.selector);
+    }
+
+    /// What an installer sent: (kind, SPI or policy direction).
+    fn kinds(i: &mut Installer) -> Vec<(&'static str, u32)> {
+        i.record.as_mut().unwrap().drain(..).map(|m| match m {
+            XfrmMessage::AddSa(s) => ("add-sa", s.user_sa_info.id.spi),
+            XfrmMessage::DeleteSa(d) => ("del-sa", d.user_sa_id.spi),
+            XfrmMessage::UpdatePolicy(p) => ("policy", u32::from(p.user_policy_info.direction)),
+            XfrmMessage::DeletePolicy(p) => ("del-policy", u32::from(p.user_policy_id.direction)),
+            m => panic!("{m:?}"),
+        }).collect()
+    }
+
+    #[test]
+    fn a_rekey_installs_the_new_pair_before_the_old_goes_and_keeps_the_policies() {
+        let mut i = Installer { record: Some(Vec::new()), ..Installer::new() };
+        let old = sa(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), false, 16, 20);
+        let new = SaSpec { spi_in: 0xc000_0011, spi_out: 0xd000_0012, ..old.clone() };
+        assert!(i.sync_specs(vec![("Tunnel1", (old.spi_in, old.spi_out), Some(old.clone()))]).is_empty());
+        assert_eq!(kinds(&mut i), vec![("policy", 1), ("policy", 0), ("policy", 2), ("add-sa", 0xc000_0001), ("add-sa", 0xd000_0002)]);
+        // The rekey: the new pair replaces the old in one round; same reqid, the policies stay.
+        i.sync_specs(vec![("Tunnel1", (new.spi_in, new.spi_out), Some(new.clone()))]);
+        assert_eq!(kinds(&mut i), vec![("add-sa", 0xc000_0011), ("add-sa", 0xd000_0012), ("del-sa", 0xc000_0001), ("del-sa", 0xd000_0002)]);
+        assert_eq!(i.installed(), vec![(0xc000_0011, 0xd000_0012)]);
+        // An AH child (nothing for the kernel) changes nothing; the last pair going takes the policies.
+        i.sync_specs(vec![("Tunnel1", (new.spi_in, new.spi_out), Some(new.clone())), ("Tunnel2", (5, 6), None)]);
+        assert_eq!(kinds(&mut i), vec![]);
+        i.sync_specs(vec![]);
+        assert_eq!(kinds(&mut i), vec![("del-sa", 0xc000_0011), ("del-sa", 0xd000_0012), ("del-policy", 1), ("del-policy", 0), ("del-policy", 2)]);
+        // A new pair afterwards gets policies with a new reqid.
+        i.sync_specs(vec![("Tunnel1", (old.spi_in, old.spi_out), Some(old.clone()))]);
+        let reqids: Vec<u32> = i.record.as_ref().unwrap().iter().filter_map(|m| if let XfrmMessage::AddSa(s) = m { Some(s.user_sa_info.reqid) } else { None }).collect();
+        assert_eq!(reqids, vec![2, 2]);
     }
 
     #[test]
