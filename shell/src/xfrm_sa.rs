@@ -209,6 +209,18 @@ pub fn policy_priority(l: &EngineSelector, r: &EngineSelector) -> u32 {
 /// The policy key of a pair: its tunnel, selectors and ends.
 type PolicyKey = (String, EngineSelector, EngineSelector, SocketAddrV4, SocketAddrV4);
 
+/// Let the kernel take ESP in UDP off a port-4500 socket
+/// (`UDP_ENCAP_ESPINUDP`, as IKE daemons do for kernel SAs): datagrams with
+/// the zero non-ESP marker (IKE) still reach edgesh, the others go to XFRM.
+pub fn encap_socket(s: &std::net::UdpSocket) -> std::io::Result<()> {
+    use nix::libc;
+    use std::os::fd::AsRawFd;
+    let v = libc::c_int::from(UDP_ENCAP_ESPINUDP);
+    // SAFETY: `s` stays open for the call; the option value is a c_int and its size is the one passed.
+    let r = unsafe { libc::setsockopt(s.as_raw_fd(), libc::SOL_UDP, libc::UDP_ENCAP, (&v as *const libc::c_int).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t) };
+    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
 /// Keeps the kernel's XFRM states and policies equal to the engine's ESP children.
 #[derive(Default)]
 pub struct Installer {
@@ -556,6 +568,19 @@ mod tests {
         i.sync_specs(vec![("Tunnel1", (old.spi_in, old.spi_out), Some(old.clone()))]);
         let reqids: Vec<u32> = i.record.as_ref().unwrap().iter().filter_map(|m| if let XfrmMessage::AddSa(s) = m { Some(s.user_sa_info.reqid) } else { None }).collect();
         assert_eq!(reqids, vec![2, 2]);
+    }
+
+    #[test]
+    fn a_port_4500_socket_hands_esp_in_udp_to_the_kernel() {
+        use nix::libc;
+        use std::os::fd::AsRawFd;
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        encap_socket(&s).unwrap();
+        let mut v: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `s` is open; `v` and `len` are a c_int and its size.
+        let r = unsafe { libc::getsockopt(s.as_raw_fd(), libc::SOL_UDP, libc::UDP_ENCAP, (&mut v as *mut libc::c_int).cast(), &mut len) };
+        assert_eq!((r, v), (0, 2), "UDP_ENCAP_ESPINUDP");
     }
 
     #[test]
