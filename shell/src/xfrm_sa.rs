@@ -13,7 +13,9 @@
 //! two ends and a `reqid` per (tunnel, selectors), so a rekey's new SA pair
 //! shares the policies of the old one. The installer adds the new states
 //! before it deletes the old ones, and deletes a policy only when no child
-//! uses its selectors any more. AH children stay in the userspace dataplane
+//! uses its selectors any more; reqids count from [`REQID_BASE`], and the
+//! first round removes what an earlier run left with such reqids. AH
+//! children stay in the userspace dataplane
 //! ([`kernel_carries`] says which SAs the kernel carries). Keys go to the
 //! kernel only: no message is ever logged.
 //!
@@ -27,9 +29,9 @@ use edgesh_engine::config::{EspAuth, EspEncr};
 use edgesh_engine::ike::conf::Selector as EngineSelector;
 use edgesh_engine::ike::sa::ChildSa;
 use edgesh_engine::ike::types::SaKeys;
-use netlink_packet_core_xfrm::{NLM_F_CREATE, NLM_F_EXCL};
+use netlink_packet_core_xfrm::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NetlinkMessage, NetlinkPayload};
 use netlink_packet_xfrm::policy::{DelGetMessage as PolicyDelGetMessage, ModifyMessage as PolicyModifyMessage};
-use netlink_packet_xfrm::state::{DelGetMessage as StateDelGetMessage, ModifyMessage as StateModifyMessage};
+use netlink_packet_xfrm::state::{DelGetMessage as StateDelGetMessage, GetDumpMessage, ModifyMessage as StateModifyMessage};
 use netlink_packet_xfrm::{
     Address, Alg, AlgAead, AlgAuth, EncapTmpl, IPPROTO_ESP, Id, ReplayEsn, Selector, UDP_ENCAP_ESPINUDP, UserPolicyId, UserPolicyInfo, UserSaId, UserSaInfo, UserTemplate, XFRM_INF, XFRM_MODE_TUNNEL, XFRM_POLICY_ALLOW, XFRM_POLICY_FWD,
     XFRM_POLICY_IN, XFRM_POLICY_OUT, XfrmAttrs, XfrmMessage,
@@ -206,6 +208,15 @@ pub fn policy_priority(l: &EngineSelector, r: &EngineSelector) -> u32 {
     2000 - spec
 }
 
+/// edgesh's reqids: this base and a counter, so a later start finds (and
+/// removes) what an earlier run left in the kernel and nothing else.
+pub const REQID_BASE: u32 = 0xedd5_0000;
+
+/// Is this reqid one of edgesh's?
+pub fn is_ours(reqid: u32) -> bool {
+    reqid & 0xffff_0000 == REQID_BASE
+}
+
 /// The policy key of a pair: its tunnel, selectors and ends.
 type PolicyKey = (String, EngineSelector, EngineSelector, SocketAddrV4, SocketAddrV4);
 
@@ -233,6 +244,8 @@ pub struct Installer {
     next_reqid: u32,
     /// Pairs the kernel refused (logged once).
     refused: BTreeSet<(u32, u32)>,
+    /// What an earlier run left has been removed.
+    cleaned: bool,
     /// Tests: the messages, recorded instead of sent.
     #[cfg(test)]
     record: Option<Vec<XfrmMessage>>,
@@ -240,7 +253,7 @@ pub struct Installer {
 
 impl Installer {
     pub fn new() -> Installer {
-        Installer { next_reqid: 1, ..Default::default() }
+        Installer { next_reqid: REQID_BASE + 1, ..Default::default() }
     }
 
     fn send(&mut self, m: XfrmMessage, flags: u16) -> std::io::Result<()> {
@@ -254,6 +267,71 @@ impl Installer {
         }
         self.seq = self.seq.wrapping_add(1);
         request(self.sock.as_ref().expect("opened above"), m, flags, self.seq)
+    }
+
+    /// Everything a dump request returns.
+    fn dump(&mut self, m: XfrmMessage) -> std::io::Result<Vec<XfrmMessage>> {
+        if self.sock.is_none() {
+            self.sock = Some(socket()?);
+        }
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let sock = self.sock.as_ref().expect("opened above");
+        sock.send(&crate::xfrm::encode(m, NLM_F_DUMP, seq), 0)?;
+        let mut got = Vec::new();
+        loop {
+            let (buf, _) = sock.recv_from_full()?;
+            let mut off = 0;
+            while off + 16 <= buf.len() {
+                let m = NetlinkMessage::<XfrmMessage>::deserialize(&buf[off..]).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+                let len = m.header.length as usize;
+                if len < 16 {
+                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "a netlink message shorter than its header"));
+                }
+                off += (len + 3) & !3;
+                if m.header.sequence_number != seq {
+                    continue;
+                }
+                match m.payload {
+                    NetlinkPayload::Done(_) => return Ok(got),
+                    NetlinkPayload::Error(e) => match e.code {
+                        Some(c) => return Err(std::io::Error::from_raw_os_error(-c.get())),
+                        None => return Ok(got),
+                    },
+                    NetlinkPayload::InnerMessage(x) => got.push(x),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Remove what an earlier run left in the kernel: the states and
+    /// policies with edgesh's reqids (others' are left alone). Returns how
+    /// many states and policies went.
+    pub fn clean_stale(&mut self) -> std::io::Result<(usize, usize)> {
+        let mut states = 0;
+        for m in self.dump(XfrmMessage::GetDumpSa(GetDumpMessage::default()))? {
+            if let XfrmMessage::AddSa(s) = m
+                && is_ours(s.user_sa_info.reqid)
+            {
+                let i = &s.user_sa_info;
+                let d = StateDelGetMessage { user_sa_id: UserSaId { daddr: i.id.daddr.clone(), spi: i.id.spi, family: i.family, proto: i.id.proto }, nlas: vec![] };
+                self.send(XfrmMessage::DeleteSa(d), 0)?;
+                states += 1;
+            }
+        }
+        let mut policies = 0;
+        for m in self.dump(XfrmMessage::GetPolicy(PolicyDelGetMessage::default()))? {
+            if let XfrmMessage::AddPolicy(p) = m
+                && p.nlas.iter().any(|n| matches!(n, XfrmAttrs::Template(t) if t.iter().any(|t| is_ours(t.reqid))))
+            {
+                let i = &p.user_policy_info;
+                let d = PolicyDelGetMessage { user_policy_id: UserPolicyId { selector: i.selector.clone(), index: 0, direction: i.direction }, nlas: vec![] };
+                self.send(XfrmMessage::DeletePolicy(d), 0)?;
+                policies += 1;
+            }
+        }
+        Ok((states, policies))
     }
 
     /// The policies of a pair's selectors (created once per tunnel,
@@ -365,10 +443,23 @@ impl Installer {
         log
     }
 
-    /// With the router held: follow its children when the kernel carries them.
+    /// With the router held: follow its children when the kernel carries
+    /// them (the first time, after removing what an earlier run left).
     pub fn sync(&mut self, r: &mut edgesh_modes::Router) {
         if !ACTIVE.load(Ordering::Relaxed) {
             return;
+        }
+        if !self.cleaned {
+            self.cleaned = true;
+            match self.clean_stale() {
+                Ok((0, 0)) => {}
+                Ok((s, p)) => {
+                    r.crypto_log(5, "DATAPLANE", &format!("dataplane kernel: removed {s} states and {p} policies an earlier run left"));
+                }
+                Err(e) => {
+                    r.crypto_log(3, "DATAPLANE", &format!("dataplane kernel: cannot list the kernel's XFRM states and policies: {e}"));
+                }
+            }
         }
         for l in self.sync_children(r.engine.endpoint().child_sas()) {
             r.crypto_log(3, "DATAPLANE", &l);
@@ -567,7 +658,7 @@ mod tests {
         // A new pair afterwards gets policies with a new reqid.
         i.sync_specs(vec![("Tunnel1", (old.spi_in, old.spi_out), Some(old.clone()))]);
         let reqids: Vec<u32> = i.record.as_ref().unwrap().iter().filter_map(|m| if let XfrmMessage::AddSa(s) = m { Some(s.user_sa_info.reqid) } else { None }).collect();
-        assert_eq!(reqids, vec![2, 2]);
+        assert_eq!(reqids, vec![REQID_BASE + 2, REQID_BASE + 2]);
     }
 
     #[test]
