@@ -222,6 +222,7 @@ pub fn run_piped(session: Session, input: impl BufRead, out: impl Write) -> i32 
 
 /// `edgesh [options]`: returns the process exit status.
 pub fn run(args: &[String]) -> i32 {
+    let _xfrm = crate::xfrm_sa::ExitGuard; // the kernel's SAs go with edgesh
     let o = match parse_args(args) {
         Ok(o) => o,
         Err(m) => {

@@ -14,7 +14,8 @@
 //! shares the policies of the old one. The installer adds the new states
 //! before it deletes the old ones, and deletes a policy only when no child
 //! uses its selectors any more; reqids count from [`REQID_BASE`], and the
-//! first round removes what an earlier run left with such reqids. AH
+//! first round removes what an earlier run left with such reqids, as does
+//! the end of edgesh ([`ExitGuard`]). AH
 //! children stay in the userspace dataplane
 //! ([`kernel_carries`] says which SAs the kernel carries). Keys go to the
 //! kernel only: no message is ever logged.
@@ -219,6 +220,21 @@ pub fn is_ours(reqid: u32) -> bool {
 
 /// The policy key of a pair: its tunnel, selectors and ends.
 type PolicyKey = (String, EngineSelector, EngineSelector, SocketAddrV4, SocketAddrV4);
+
+/// Held by `cli::run`: when edgesh ends, the kernel stops carrying its SAs
+/// (the states and policies with edgesh's reqids go; nobody would rekey
+/// them). The net thread stops installing first.
+pub struct ExitGuard;
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        if ACTIVE.swap(false, Ordering::Relaxed)
+            && let Err(e) = Installer::new().clean_stale()
+        {
+            eprintln!("% dataplane kernel: cannot remove edgesh's XFRM states and policies: {e}");
+        }
+    }
+}
 
 /// Let the kernel take ESP in UDP off a port-4500 socket
 /// (`UDP_ENCAP_ESPINUDP`, as IKE daemons do for kernel SAs): datagrams with

@@ -190,4 +190,18 @@ src 10.1.0.0/24 dst 10.2.0.0/16
     });
     assert_eq!(cleaned, Ok((0, 6)));
     assert_eq!(ns.ip(&["xfrm", "policy"]), "src 10.8.0.0/24 dst 10.9.0.0/24 \n\tdir out priority 0 ptype main \n\ttmpl src 192.0.2.7 dst 192.0.2.8\n\t\tproto esp reqid 5 mode tunnel\n");
+
+    // When edgesh ends (with the kernel carrying its SAs), its policies go; the other one stays.
+    let foreign = ns.ip(&["xfrm", "policy"]);
+    ns.run({
+        let a = a.clone();
+        move || {
+            let guard = edgesh_shell::xfrm_sa::ExitGuard;
+            Installer::new().install_policies("Tunnel1", &a).unwrap();
+            edgesh_shell::xfrm_sa::ACTIVE.store(true, std::sync::atomic::Ordering::Relaxed);
+            drop(guard);
+            assert!(!edgesh_shell::xfrm_sa::ACTIVE.load(std::sync::atomic::Ordering::Relaxed));
+        }
+    });
+    assert_eq!(ns.ip(&["xfrm", "policy"]), foreign);
 }
