@@ -160,19 +160,32 @@ fn state(sa: &SaSpec, inbound: bool, reqid: u32) -> StateModifyMessage {
     StateModifyMessage { user_sa_info: info, nlas }
 }
 
-/// The two states of a pair: inbound, outbound.
-pub fn states(sa: &SaSpec, reqid: u32) -> [StateModifyMessage; 2] {
-    [state(sa, true, reqid), state(sa, false, reqid)]
+/// The states of a pair: inbound, outbound (a direction without an SPI,
+/// as a one-way manual SA has, has none).
+pub fn states(sa: &SaSpec, reqid: u32) -> Vec<StateModifyMessage> {
+    [(sa.spi_in, true), (sa.spi_out, false)].into_iter().filter(|&(spi, _)| spi != 0).map(|(_, inbound)| state(sa, inbound, reqid)).collect()
 }
 
 /// Delete one state (our SPI towards us, or the peer's towards the peer).
-pub fn delete_states(sa: &SaSpec) -> [StateDelGetMessage; 2] {
+pub fn delete_states(sa: &SaSpec) -> Vec<StateDelGetMessage> {
     let del = |dst: &SocketAddrV4, spi| StateDelGetMessage { user_sa_id: UserSaId { daddr: Address::from_ipv4(dst.ip()), spi, family: AF_INET, proto: IPPROTO_ESP }, nlas: vec![] };
-    [del(&sa.local, sa.spi_in), del(&sa.remote, sa.spi_out)]
+    [(&sa.local, sa.spi_in), (&sa.remote, sa.spi_out)].into_iter().filter(|&(_, spi)| spi != 0).map(|(d, spi)| del(d, spi)).collect()
+}
+
+/// The policy directions of a pair: out with an outbound SA, in and fwd with an inbound one.
+fn directions(sa: &SaSpec) -> Vec<u8> {
+    let mut d = Vec::new();
+    if sa.spi_out != 0 {
+        d.push(XFRM_POLICY_OUT);
+    }
+    if sa.spi_in != 0 {
+        d.extend([XFRM_POLICY_IN, XFRM_POLICY_FWD]);
+    }
+    d
 }
 
 /// The policies of a pair's selectors: out (local → remote), in and fwd (remote → local).
-pub fn policies(sa: &SaSpec, reqid: u32) -> [PolicyModifyMessage; 3] {
+pub fn policies(sa: &SaSpec, reqid: u32) -> Vec<PolicyModifyMessage> {
     let prio = policy_priority(&sa.local_ts, &sa.remote_ts);
     let one = |dir: u8| {
         let (sel, src, dst) = if dir == XFRM_POLICY_OUT { (selector(&sa.local_ts, &sa.remote_ts), sa.local, sa.remote) } else { (selector(&sa.remote_ts, &sa.local_ts), sa.remote, sa.local) };
@@ -193,13 +206,16 @@ pub fn policies(sa: &SaSpec, reqid: u32) -> [PolicyModifyMessage; 3] {
         };
         PolicyModifyMessage { user_policy_info: info, nlas: vec![XfrmAttrs::Template(vec![tmpl])] }
     };
-    [one(XFRM_POLICY_OUT), one(XFRM_POLICY_IN), one(XFRM_POLICY_FWD)]
+    directions(sa).into_iter().map(one).collect()
 }
 
 /// The three policy ids of a pair's selectors, to delete them.
-pub fn delete_policies(sa: &SaSpec) -> [PolicyDelGetMessage; 3] {
-    let id = |dir: u8, sel| PolicyDelGetMessage { user_policy_id: UserPolicyId { selector: sel, index: 0, direction: dir }, nlas: vec![] };
-    [id(XFRM_POLICY_OUT, selector(&sa.local_ts, &sa.remote_ts)), id(XFRM_POLICY_IN, selector(&sa.remote_ts, &sa.local_ts)), id(XFRM_POLICY_FWD, selector(&sa.remote_ts, &sa.local_ts))]
+pub fn delete_policies(sa: &SaSpec) -> Vec<PolicyDelGetMessage> {
+    let id = |dir: u8| {
+        let sel = if dir == XFRM_POLICY_OUT { selector(&sa.local_ts, &sa.remote_ts) } else { selector(&sa.remote_ts, &sa.local_ts) };
+        PolicyDelGetMessage { user_policy_id: UserPolicyId { selector: sel, index: 0, direction: dir }, nlas: vec![] }
+    };
+    directions(sa).into_iter().map(id).collect()
 }
 
 /// More specific selectors first (a lower number wins in XFRM): 2000 less
@@ -396,8 +412,8 @@ impl Installer {
         let (reqid, new) = self.install_policies(tunnel, sa)?;
         for (n, s) in states(sa, reqid).into_iter().enumerate() {
             if let Err(e) = self.send(XfrmMessage::AddSa(s), NLM_F_CREATE | NLM_F_EXCL) {
-                if n == 1 {
-                    let _ = self.send(XfrmMessage::DeleteSa(delete_states(sa)[0].clone()), 0);
+                for d in delete_states(sa).into_iter().take(n) {
+                    let _ = self.send(XfrmMessage::DeleteSa(d), 0);
                 }
                 if new {
                     let _ = self.remove_policies(tunnel, sa);
@@ -585,7 +601,8 @@ mod tests {
     #[test]
     fn states_are_tunnel_mode_with_reqid_replay_window_and_the_right_ends() {
         let s = sa(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), false, 16, 20);
-        let [i, o] = states(&s, 9);
+        let [i, o] = &states(&s, 9)[..] else { panic!() };
+        let (i, o) = (i.clone(), o.clone());
         let (ii, oi) = (&i.user_sa_info, &o.user_sa_info);
         assert_eq!((ii.id.spi, ii.saddr.to_ipv4(), ii.id.daddr.to_ipv4()), (0xc000_0001, Ipv4Addr::new(198, 51, 100, 2), Ipv4Addr::new(192, 0, 2, 1)));
         assert_eq!((oi.id.spi, oi.saddr.to_ipv4(), oi.id.daddr.to_ipv4()), (0xd000_0002, Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(198, 51, 100, 2)));
@@ -601,9 +618,9 @@ mod tests {
     #[test]
     fn nat_t_states_carry_udp_encapsulation_with_both_ports() {
         let s = sa(EspEncr::Aes256Gcm, None, true, 36, 0);
-        let [i, o] = states(&s, 3);
+        let [i, o] = &states(&s, 3)[..] else { panic!() };
         let encap = |m: &StateModifyMessage| m.nlas.iter().find_map(|n| if let XfrmAttrs::EncapsulationTemplate(e) = n { Some(e.clone()) } else { None }).unwrap();
-        let (ei, eo) = (encap(&roundtrip_state(&i)), encap(&roundtrip_state(&o)));
+        let (ei, eo) = (encap(&roundtrip_state(i)), encap(&roundtrip_state(o)));
         assert_eq!((ei.encap_type, ei.encap_sport, ei.encap_dport), (2, 31000, 4500), "inbound: from the peer's floated port to ours");
         assert_eq!((eo.encap_type, eo.encap_sport, eo.encap_dport), (2, 4500, 31000));
         // On the wire the ports are in network order.
@@ -675,6 +692,17 @@ mod tests {
         i.sync_specs(vec![("Tunnel1", (old.spi_in, old.spi_out), Some(old.clone()))]);
         let reqids: Vec<u32> = i.record.as_ref().unwrap().iter().filter_map(|m| if let XfrmMessage::AddSa(s) = m { Some(s.user_sa_info.reqid) } else { None }).collect();
         assert_eq!(reqids, vec![REQID_BASE + 2, REQID_BASE + 2]);
+    }
+
+    #[test]
+    fn a_one_way_manual_sa_gets_the_state_and_policies_of_its_direction_only() {
+        let out_only = SaSpec { spi_in: 0, ..sa(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), true, 16, 20) };
+        assert_eq!(states(&out_only, 1).iter().map(|m| m.user_sa_info.id.spi).collect::<Vec<_>>(), vec![0xd000_0002]);
+        assert_eq!(delete_states(&out_only).iter().map(|m| m.user_sa_id.spi).collect::<Vec<_>>(), vec![0xd000_0002]);
+        assert_eq!(policies(&out_only, 1).iter().map(|p| p.user_policy_info.direction).collect::<Vec<_>>(), vec![XFRM_POLICY_OUT]);
+        let in_only = SaSpec { spi_in: 0xc000_0001, spi_out: 0, ..out_only.clone() };
+        assert_eq!(states(&in_only, 1).iter().map(|m| m.user_sa_info.id.spi).collect::<Vec<_>>(), vec![0xc000_0001]);
+        assert_eq!(delete_policies(&in_only).iter().map(|p| p.user_policy_id.direction).collect::<Vec<_>>(), vec![XFRM_POLICY_IN, XFRM_POLICY_FWD]);
     }
 
     #[test]
