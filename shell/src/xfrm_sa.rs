@@ -15,7 +15,8 @@
 //! before it deletes the old ones, and deletes a policy only when no child
 //! uses its selectors any more; reqids count from [`REQID_BASE`], and the
 //! first round removes what an earlier run left with such reqids, as does
-//! the end of edgesh ([`ExitGuard`]). AH
+//! the end of edgesh ([`ExitGuard`]). The kernel's counts of each state
+//! reach the engine once a second ([`Installer::traffic`]). AH
 //! children stay in the userspace dataplane
 //! ([`kernel_carries`] says which SAs the kernel carries). Keys go to the
 //! kernel only: no message is ever logged.
@@ -278,6 +279,10 @@ pub struct Installer {
     refused: BTreeSet<(u32, u32)>,
     /// What an earlier run left has been removed.
     cleaned: bool,
+    /// The kernel's counts of each state (SPI, inbound) when last read: (bytes, packets).
+    counted: BTreeMap<(u32, bool), (u64, u64)>,
+    /// When the counts were last read.
+    read_at: Option<std::time::Instant>,
     /// Tests: the messages, recorded instead of sent.
     #[cfg(test)]
     record: Option<Vec<XfrmMessage>>,
@@ -301,15 +306,15 @@ impl Installer {
         request(self.sock.as_ref().expect("opened above"), m, flags, self.seq)
     }
 
-    /// Everything a dump request returns.
-    fn dump(&mut self, m: XfrmMessage) -> std::io::Result<Vec<XfrmMessage>> {
+    /// Everything a request (a dump, or a get) returns.
+    fn exchange(&mut self, m: XfrmMessage, flags: u16) -> std::io::Result<Vec<XfrmMessage>> {
         if self.sock.is_none() {
             self.sock = Some(socket()?);
         }
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let sock = self.sock.as_ref().expect("opened above");
-        sock.send(&crate::xfrm::encode(m, NLM_F_DUMP, seq), 0)?;
+        sock.send(&crate::xfrm::encode(m, flags, seq), 0)?;
         let mut got = Vec::new();
         loop {
             let (buf, _) = sock.recv_from_full()?;
@@ -342,7 +347,7 @@ impl Installer {
     /// many states and policies went.
     pub fn clean_stale(&mut self) -> std::io::Result<(usize, usize)> {
         let mut states = 0;
-        for m in self.dump(XfrmMessage::GetDumpSa(GetDumpMessage::default()))? {
+        for m in self.exchange(XfrmMessage::GetDumpSa(GetDumpMessage::default()), NLM_F_DUMP)? {
             if let XfrmMessage::AddSa(s) = m
                 && is_ours(s.user_sa_info.reqid)
             {
@@ -353,7 +358,7 @@ impl Installer {
             }
         }
         let mut policies = 0;
-        for m in self.dump(XfrmMessage::GetPolicy(PolicyDelGetMessage::default()))? {
+        for m in self.exchange(XfrmMessage::GetPolicy(PolicyDelGetMessage::default()), NLM_F_DUMP)? {
             if let XfrmMessage::AddPolicy(p) = m
                 && p.nlas.iter().any(|n| matches!(n, XfrmAttrs::Template(t) if t.iter().any(|t| is_ours(t.reqid))))
             {
@@ -496,6 +501,54 @@ impl Installer {
         for l in self.sync_children(r.engine.endpoint().child_sas()) {
             r.crypto_log(3, "DATAPLANE", &l);
         }
+        // The kernel's byte counts reach the engine (shows, kilobyte
+        // lifetimes) once a second, as the userspace dataplane's do: one
+        // call per packet, the bytes with the first.
+        if self.read_at.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1)) {
+            self.read_at = Some(std::time::Instant::now());
+            for (spi, inbound, bytes, packets) in self.traffic() {
+                if r.engine.account(spi, inbound, bytes) {
+                    for _ in 1..packets {
+                        r.engine.account(spi, inbound, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The kernel's (bytes, packets) of one state.
+    pub fn state_counts(&mut self, dst: &SocketAddrV4, spi: u32) -> std::io::Result<(u64, u64)> {
+        let m = XfrmMessage::GetSa(StateDelGetMessage { user_sa_id: UserSaId { daddr: Address::from_ipv4(dst.ip()), spi, family: AF_INET, proto: IPPROTO_ESP }, nlas: vec![] });
+        for r in self.exchange(m, 0)? {
+            if let XfrmMessage::AddSa(s) = r {
+                return Ok((s.user_sa_info.lifetime_cur.bytes, s.user_sa_info.lifetime_cur.packets));
+            }
+        }
+        Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "no state in the kernel's answer"))
+    }
+
+    /// What a state carried since its counts were last seen: (bytes, packets), if anything.
+    fn delta(&mut self, key: (u32, bool), now: (u64, u64)) -> Option<(u64, u64)> {
+        let before = self.counted.insert(key, now).unwrap_or((0, 0));
+        // Counts that went down belong to a state made again: all of them are new.
+        let d = if now.0 < before.0 || now.1 < before.1 { now } else { (now.0 - before.0, now.1 - before.1) };
+        (d.1 > 0).then_some(d)
+    }
+
+    /// The traffic the kernel carried on edgesh's states since the last
+    /// call: (SPI, inbound, bytes, packets).
+    pub fn traffic(&mut self) -> Vec<(u32, bool, u64, u64)> {
+        let want: Vec<((u32, bool), SocketAddrV4)> = self.sas.values().flat_map(|(sa, _)| [((sa.spi_in, true), sa.local), ((sa.spi_out, false), sa.remote)]).filter(|((spi, _), _)| *spi != 0).collect();
+        self.counted.retain(|k, _| want.iter().any(|(w, _)| w == k));
+        let mut out = Vec::new();
+        for (key, dst) in want {
+            if let Ok(now) = self.state_counts(&dst, key.0)
+                && let Some((bytes, packets)) = self.delta(key, now)
+            {
+                out.push((key.0, key.1, bytes, packets));
+            }
+        }
+        out
     }
 
     /// The pairs installed, by (spi_in, spi_out).
@@ -703,6 +756,18 @@ mod tests {
         let in_only = SaSpec { spi_in: 0xc000_0001, spi_out: 0, ..out_only.clone() };
         assert_eq!(states(&in_only, 1).iter().map(|m| m.user_sa_info.id.spi).collect::<Vec<_>>(), vec![0xc000_0001]);
         assert_eq!(delete_policies(&in_only).iter().map(|p| p.user_policy_id.direction).collect::<Vec<_>>(), vec![XFRM_POLICY_IN, XFRM_POLICY_FWD]);
+    }
+
+    #[test]
+    fn the_kernel_counts_reach_the_engine_as_differences() {
+        let mut i = Installer::new();
+        assert_eq!(i.delta((7, true), (0, 0)), None, "nothing carried yet");
+        assert_eq!(i.delta((7, true), (1500, 10)), Some((1500, 10)));
+        assert_eq!(i.delta((7, true), (1500, 10)), None);
+        assert_eq!(i.delta((7, true), (2000, 12)), Some((500, 2)));
+        assert_eq!(i.delta((8, false), (100, 1)), Some((100, 1)), "per state");
+        // A state that was made again counts from zero: all of its counts are new, never negative.
+        assert_eq!(i.delta((7, true), (40, 1)), Some((40, 1)));
     }
 
     #[test]

@@ -160,6 +160,9 @@ src 10.1.0.0/24 dst 10.2.0.0/16
         let now = ns.ip(&["xfrm", "policy"]);
         assert_eq!(now, want);
         assert_eq!(ns.ip(&["xfrm", "state"]), "");
+        // The counters' query parses (no such state: ESRCH, not EINVAL).
+        let q = ns.run(|| Installer::new().state_counts(&SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 500), 0xc0000001).map_err(|e| e.raw_os_error()));
+        assert_eq!(q, Err(Some(3)));
     }
 
     // Removing the policies leaves the kernel as it was.
