@@ -143,6 +143,10 @@ pub struct EspSa {
     encr: EspEncr,
     auth: Option<EspAuth>,
     enc_key: Vec<u8>,
+    /// The expanded AES-GCM key (AEAD suites).
+    gcm: Option<Gcm>,
+    /// The keyed HMAC (CBC and NULL suites with an authenticator).
+    mac: Option<Mac>,
     salt: [u8; 4],
     auth_key: Vec<u8>,
     /// Outbound: the last sequence number used. Inbound: unused.
@@ -180,42 +184,137 @@ pub(crate) fn hmac(a: EspAuth) -> Option<(MacAlg, usize)> {
     }
 }
 
+/// The part of a buffer from `at` on, used like a `Vec` of its own (the
+/// packet being sealed after what the buffer already holds).
+struct Tail<'a> {
+    v: &'a mut Vec<u8>,
+    at: usize,
+}
+
+impl Tail<'_> {
+    fn extend_from_slice(&mut self, b: &[u8]) {
+        self.v.extend_from_slice(b);
+    }
+    fn extend(&mut self, it: impl IntoIterator<Item = u8>) {
+        self.v.extend(it);
+    }
+    fn push(&mut self, b: u8) {
+        self.v.push(b);
+    }
+    fn resize(&mut self, len: usize, b: u8) {
+        self.v.resize(self.at + len, b);
+    }
+    fn get(&self) -> &[u8] {
+        &self.v[self.at..]
+    }
+    fn get_mut(&mut self) -> &mut [u8] {
+        &mut self.v[self.at..]
+    }
+}
+
 const GCM_ICV: usize = 16;
 const GCM_IV: usize = 8;
 
-/// AES-GCM with a 16-octet tag over `buf` in place; returns the tag (seal) or
-/// checks it (open).
-fn gcm(key: &[u8], nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM_ICV], ()> {
-    use aes_gcm::aead::{AeadInOut, KeyInit};
-    fn run<A: AeadInOut + KeyInit>(key: &[u8], nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM_ICV], ()> {
-        let c = A::new_from_slice(key).map_err(|_| ())?;
-        let n = aes_gcm::aead::Nonce::<A>::try_from(&nonce[..]).map_err(|_| ())?;
-        match tag {
-            None => {
-                let t = c.encrypt_inout_detached(&n, aad, buf.into()).map_err(|_| ())?;
-                let mut out = [0u8; GCM_ICV];
-                out.copy_from_slice(&t[..GCM_ICV]);
-                Ok(out)
-            }
-            Some(t) => {
-                let t = aes_gcm::aead::Tag::<A>::try_from(t).map_err(|_| ())?;
-                c.decrypt_inout_detached(&n, aad, buf.into(), &t).map_err(|_| ())?;
-                Ok([0; GCM_ICV])
-            }
+/// An HMAC keyed once per SA: each packet's ICV starts from a copy of the
+/// keyed state (the inner and outer key blocks are not hashed again).
+#[derive(Clone)]
+enum Mac {
+    Md5(hmac::Hmac<md5::Md5>),
+    Sha1(hmac::Hmac<sha1::Sha1>),
+    Sha256(hmac::Hmac<sha2::Sha256>),
+    Sha384(hmac::Hmac<sha2::Sha384>),
+    Sha512(hmac::Hmac<sha2::Sha512>),
+    /// AES-XCBC-MAC-96 (RFC 3566): its 128-bit key, the MAC from the ike crypto module.
+    Xcbc([u8; 16]),
+}
+
+impl Mac {
+    fn new(alg: MacAlg, key: &[u8]) -> Option<Mac> {
+        use hmac::KeyInit;
+        let h = match alg {
+            MacAlg::Hmac(h) => h,
+            MacAlg::AesXcbc => return Some(Mac::Xcbc(key.try_into().ok()?)),
+        };
+        Some(match h {
+            HashAlg::Md5 => Mac::Md5(hmac::Hmac::new_from_slice(key).ok()?),
+            HashAlg::Sha1 => Mac::Sha1(hmac::Hmac::new_from_slice(key).ok()?),
+            HashAlg::Sha256 => Mac::Sha256(hmac::Hmac::new_from_slice(key).ok()?),
+            HashAlg::Sha384 => Mac::Sha384(hmac::Hmac::new_from_slice(key).ok()?),
+            HashAlg::Sha512 => Mac::Sha512(hmac::Hmac::new_from_slice(key).ok()?),
+        })
+    }
+
+    /// The first `n` octets of the HMAC of `data` (the truncated ICV), in `out`.
+    fn icv(&self, data: &[u8], out: &mut [u8; 64]) {
+        fn go<M: hmac::Mac + Clone>(m: &M, data: &[u8], out: &mut [u8; 64]) {
+            let mut m = m.clone();
+            m.update(data);
+            let t = m.finalize().into_bytes();
+            out[..t.len()].copy_from_slice(&t);
+        }
+        match self {
+            Mac::Md5(m) => go(m, data, out),
+            Mac::Sha1(m) => go(m, data, out),
+            Mac::Sha256(m) => go(m, data, out),
+            Mac::Sha384(m) => go(m, data, out),
+            Mac::Sha512(m) => go(m, data, out),
+            Mac::Xcbc(k) => out[..16].copy_from_slice(&crate::ike::crypto::aes_xcbc_mac(k, &[data])),
         }
     }
-    match key.len() {
-        16 => run::<aes_gcm::Aes128Gcm>(key, nonce, aad, buf, tag),
-        24 => run::<aes_gcm::AesGcm<aes::Aes192, aes_gcm::aead::consts::U12>>(key, nonce, aad, buf, tag),
-        32 => run::<aes_gcm::Aes256Gcm>(key, nonce, aad, buf, tag),
-        _ => Err(()),
+}
+
+/// An AES-GCM key, expanded once per SA (the key schedule and GHASH key
+/// are not redone for every packet).
+#[derive(Clone)]
+enum Gcm {
+    A128(Box<aes_gcm::Aes128Gcm>),
+    A192(Box<aes_gcm::AesGcm<aes::Aes192, aes_gcm::aead::consts::U12>>),
+    A256(Box<aes_gcm::Aes256Gcm>),
+}
+
+impl Gcm {
+    fn new(key: &[u8]) -> Option<Gcm> {
+        use aes_gcm::aead::KeyInit;
+        match key.len() {
+            16 => aes_gcm::Aes128Gcm::new_from_slice(key).ok().map(|c| Gcm::A128(Box::new(c))),
+            24 => aes_gcm::AesGcm::new_from_slice(key).ok().map(|c| Gcm::A192(Box::new(c))),
+            32 => aes_gcm::Aes256Gcm::new_from_slice(key).ok().map(|c| Gcm::A256(Box::new(c))),
+            _ => None,
+        }
+    }
+
+    /// AES-GCM with a 16-octet tag over `buf` in place; returns the tag
+    /// (seal) or checks it (open).
+    fn run(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM_ICV], ()> {
+        use aes_gcm::aead::AeadInOut;
+        fn go<A: AeadInOut>(c: &A, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM_ICV], ()> {
+            let n = aes_gcm::aead::Nonce::<A>::try_from(&nonce[..]).map_err(|_| ())?;
+            match tag {
+                None => {
+                    let t = c.encrypt_inout_detached(&n, aad, buf.into()).map_err(|_| ())?;
+                    let mut out = [0u8; GCM_ICV];
+                    out.copy_from_slice(&t[..GCM_ICV]);
+                    Ok(out)
+                }
+                Some(t) => {
+                    let t = aes_gcm::aead::Tag::<A>::try_from(t).map_err(|_| ())?;
+                    c.decrypt_inout_detached(&n, aad, buf.into(), &t).map_err(|_| ())?;
+                    Ok([0; GCM_ICV])
+                }
+            }
+        }
+        match self {
+            Gcm::A128(c) => go(c.as_ref(), nonce, aad, buf, tag),
+            Gcm::A192(c) => go(c.as_ref(), nonce, aad, buf, tag),
+            Gcm::A256(c) => go(c.as_ref(), nonce, aad, buf, tag),
+        }
     }
 }
 
 impl EspSa {
     /// The SA for `spi` with the negotiated algorithms and this direction's keys.
     pub fn new(spi: u32, encr: EspEncr, auth: Option<EspAuth>, keys: &SaKeys) -> Result<EspSa, EspError> {
-        let mut sa = EspSa { spi, encr, auth, enc_key: Vec::new(), salt: [0; 4], auth_key: keys.auth.clone(), seq: 0, replay: ReplayWindow::default() };
+        let mut sa = EspSa { spi, encr, auth, enc_key: Vec::new(), gcm: None, mac: None, salt: [0; 4], auth_key: keys.auth.clone(), seq: 0, replay: ReplayWindow::default() };
         if encr.is_aead() {
             // RFC 4106 8.1: the last four octets of the key material are the salt.
             let Some(split) = keys.encr.len().checked_sub(4) else { return Err(EspError::Unsupported) };
@@ -224,6 +323,7 @@ impl EspSa {
             if auth.is_some() || ![16, 24, 32].contains(&sa.enc_key.len()) {
                 return Err(EspError::Unsupported);
             }
+            sa.gcm = Some(Gcm::new(&sa.enc_key).ok_or(EspError::Unsupported)?);
         } else {
             sa.enc_key = keys.encr.clone();
             if let Some(c) = cipher(encr) {
@@ -236,7 +336,8 @@ impl EspSa {
                 // RFC 3566: AES-XCBC-MAC-96 keys are 128 bits.
                 Some(Some((MacAlg::AesXcbc, _))) if keys.auth.len() != 16 => return Err(EspError::Unsupported),
                 None if encr == EspEncr::Null => return Err(EspError::Unsupported),
-                _ => {}
+                Some(Some((h, _))) => sa.mac = Some(Mac::new(h, &sa.auth_key).ok_or(EspError::Unsupported)?),
+                None => {}
             }
         }
         Ok(sa)
@@ -261,12 +362,38 @@ impl EspSa {
     /// Seal `payload` (the inner packet) into an ESP packet: header, IV,
     /// encrypted payload + padding + pad length + next header, ICV.
     pub fn seal(&mut self, next_header: u8, payload: &[u8], rng: &mut impl Rng) -> Result<Vec<u8>, EspError> {
+        let mut p = Vec::with_capacity(self.sealed_len(payload.len()));
+        self.seal_append(next_header, payload, rng, &mut p)?;
+        Ok(p)
+    }
+
+    /// The length of the ESP packet that seals `payload_len` bytes.
+    pub fn sealed_len(&self, payload_len: usize) -> usize {
+        let align = cipher(self.encr).map(|c| c.block_size()).unwrap_or(4).max(4);
+        let pad = (align - (payload_len + 2) % align) % align;
+        HEADER_LEN + self.iv_len() + payload_len + pad + 2 + self.icv_len()
+    }
+
+    /// [`EspSa::seal`] appending the ESP packet to `out` (after what it
+    /// holds, e.g. an outer IP header), so a dataplane seals straight into
+    /// its send buffer without a copy. On an error `out` is left as it was.
+    pub fn seal_append(&mut self, next_header: u8, payload: &[u8], rng: &mut impl Rng, out: &mut Vec<u8>) -> Result<(), EspError> {
+        let at = out.len();
+        let r = self.seal_at(next_header, payload, rng, out, at);
+        if r.is_err() {
+            out.truncate(at);
+        }
+        r
+    }
+
+    fn seal_at(&mut self, next_header: u8, payload: &[u8], rng: &mut impl Rng, out: &mut Vec<u8>, at: usize) -> Result<(), EspError> {
         let seq = self.seq.checked_add(1).ok_or(EspError::SequenceExhausted)?;
         self.seq = seq;
-        let (iv_len, icv_len) = (self.iv_len(), self.icv_len());
+        let iv_len = self.iv_len();
         let align = cipher(self.encr).map(|c| c.block_size()).unwrap_or(4).max(4);
         let pad = (align - (payload.len() + 2) % align) % align;
-        let mut p = Vec::with_capacity(HEADER_LEN + iv_len + payload.len() + pad + 2 + icv_len);
+        out.reserve(self.sealed_len(payload.len()));
+        let mut p = Tail { v: out, at };
         p.extend_from_slice(&self.spi.to_be_bytes());
         p.extend_from_slice(&seq.to_be_bytes());
         let body = HEADER_LEN + iv_len;
@@ -275,28 +402,29 @@ impl EspSa {
             p.extend_from_slice(&(seq as u64).to_be_bytes());
         } else {
             p.resize(body, 0);
-            rng.fill_bytes(&mut p[HEADER_LEN..body]);
+            rng.fill_bytes(&mut p.get_mut()[HEADER_LEN..body]);
         }
         p.extend_from_slice(payload);
         p.extend(1..=pad as u8);
         p.push(pad as u8);
         p.push(next_header);
         if self.encr.is_aead() {
-            let nonce = self.nonce(&p[HEADER_LEN..body]);
-            let (aad, rest) = p.split_at_mut(HEADER_LEN);
-            let tag = gcm(&self.enc_key, &nonce, aad, &mut rest[GCM_IV..], None).map_err(|_| EspError::Unsupported)?;
+            let nonce = self.nonce(&p.get()[HEADER_LEN..body]);
+            let (aad, rest) = p.get_mut().split_at_mut(HEADER_LEN);
+            let tag = self.gcm.as_ref().ok_or(EspError::Unsupported)?.run(&nonce, aad, &mut rest[GCM_IV..], None).map_err(|_| EspError::Unsupported)?;
             p.extend_from_slice(&tag);
         } else {
             if let Some(c) = cipher(self.encr) {
-                let (head, data) = p.split_at_mut(body);
+                let (head, data) = p.get_mut().split_at_mut(body);
                 c.cbc(&self.enc_key, &head[HEADER_LEN..], data, true).map_err(|_| EspError::Unsupported)?;
             }
-            if let Some((h, n)) = self.auth.and_then(hmac) {
-                let icv = h.prf(&self.auth_key, &[&p]);
+            if let (Some((_, n)), Some(mac)) = (self.auth.and_then(hmac), &self.mac) {
+                let mut icv = [0u8; 64];
+                mac.icv(p.get(), &mut icv);
                 p.extend_from_slice(&icv[..n]);
             }
         }
-        Ok(p)
+        Ok(())
     }
 
     fn nonce(&self, iv: &[u8]) -> [u8; 12] {
@@ -308,6 +436,16 @@ impl EspSa {
 
     /// Check and open an ESP packet: returns the next header and the inner packet.
     pub fn open(&mut self, packet: &[u8]) -> Result<(u8, Vec<u8>), EspError> {
+        let mut buf = packet.to_vec();
+        let (next, inner) = self.open_in_place(&mut buf)?;
+        buf.truncate(inner.end);
+        buf.drain(..inner.start);
+        Ok((next, buf))
+    }
+
+    /// [`EspSa::open`] decrypting in the packet's own buffer: the next
+    /// header and where the inner packet lies in `packet` (no copy).
+    pub fn open_in_place(&mut self, packet: &mut [u8]) -> Result<(u8, std::ops::Range<usize>), EspError> {
         let (iv_len, icv_len) = (self.iv_len(), self.icv_len());
         let length = packet.len();
         if length < HEADER_LEN + iv_len + 2 + icv_len {
@@ -320,14 +458,16 @@ impl EspSa {
         let seq = u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]);
         self.replay.verdict(seq)?;
         let body = HEADER_LEN + iv_len;
-        let (signed, icv) = packet.split_at(length - icv_len);
-        let mut data = signed[body..].to_vec();
         if self.encr.is_aead() {
-            let nonce = self.nonce(&signed[HEADER_LEN..body]);
-            gcm(&self.enc_key, &nonce, &signed[..HEADER_LEN], &mut data, Some(icv)).map_err(|_| EspError::AuthenticationFailed { seq })?;
+            let (head, rest) = packet.split_at_mut(body);
+            let (data, icv) = rest.split_at_mut(length - body - icv_len);
+            let nonce = self.nonce(&head[HEADER_LEN..]);
+            self.gcm.as_ref().ok_or(EspError::Unsupported)?.run(&nonce, &head[..HEADER_LEN], data, Some(icv)).map_err(|_| EspError::AuthenticationFailed { seq })?;
         } else {
-            if let Some((h, n)) = self.auth.and_then(hmac) {
-                let want = h.prf(&self.auth_key, &[signed]);
+            if let (Some((_, n)), Some(mac)) = (self.auth.and_then(hmac), &self.mac) {
+                let (signed, icv) = packet.split_at(length - icv_len);
+                let mut want = [0u8; 64];
+                mac.icv(signed, &mut want);
                 // Constant time: a forger learns nothing from how long the compare took.
                 if !bool::from(subtle::ConstantTimeEq::ct_eq(&want[..n], icv)) {
                     let other = cipher(self.encr).is_some_and(|c| other_icv_length(length - body, n, c.block_size()));
@@ -335,22 +475,23 @@ impl EspSa {
                 }
             }
             if let Some(c) = cipher(self.encr) {
+                let (head, rest) = packet.split_at_mut(body);
+                let data = &mut rest[..length - body - icv_len];
                 if data.len() % c.block_size() != 0 {
                     return Err(EspError::Truncated { length });
                 }
-                c.cbc(&self.enc_key, &signed[HEADER_LEN..body], &mut data, false).map_err(|_| EspError::Truncated { length })?;
+                c.cbc(&self.enc_key, &head[HEADER_LEN..], data, false).map_err(|_| EspError::Truncated { length })?;
             }
         }
         // Trailer: padding 1, 2, 3 ... (RFC 4303 2.4), pad length, next header.
-        let next = data.pop().ok_or(EspError::BadPadding { seq })?;
-        let pad = data.pop().ok_or(EspError::BadPadding { seq })? as usize;
-        let Some(start) = data.len().checked_sub(pad) else { return Err(EspError::BadPadding { seq }) };
-        if !data[start..].iter().enumerate().all(|(i, &b)| b as usize == i + 1) {
+        let end = length - icv_len;
+        let (next, pad) = (packet[end - 1], usize::from(packet[end - 2]));
+        let Some(stop) = (end - 2).checked_sub(pad).filter(|&s| s >= body) else { return Err(EspError::BadPadding { seq }) };
+        if !packet[stop..end - 2].iter().enumerate().all(|(i, &b)| b as usize == i + 1) {
             return Err(EspError::BadPadding { seq });
         }
-        data.truncate(start);
         self.replay.accept(seq);
-        Ok((next, data))
+        Ok((next, body..stop))
     }
 }
 

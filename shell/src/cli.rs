@@ -159,7 +159,7 @@ pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(
     }
     if o.wants_network() {
         if crate::xfrm::KERNEL_ASKED.load(std::sync::atomic::Ordering::Relaxed) {
-            let why = crate::xfrm::explain(&crate::xfrm::probe());
+            let why = crate::xfrm::start();
             eprintln!("% {why}");
             router.lock().unwrap_or_else(|e| e.into_inner()).crypto_log(4, "DATAPLANE", &why);
         }

@@ -13,8 +13,14 @@
 //! negotiates nothing creates nothing); without the right to create it
 //! (CAP_NET_ADMIN) edgesh says so once in the log and carries on with IKE.
 //! Routing the protected prefixes into `edgesh0` is the host's part (README,
-//! "Carrying traffic"). ESP without UDP encapsulation (IP protocol 50) is
-//! not carried yet.
+//! "Carrying traffic").
+//!
+//! The encapsulation is the one negotiated: ESP in UDP 4500 when NAT-T found
+//! a NAT (RFC 3948), else ESP straight on IP protocol 50 (RFC 4303), over a
+//! raw socket opened with the first such SA (CAP_NET_RAW; without it edgesh
+//! says so once in the log). The outbound SA of a packet is found by its
+//! selectors in [`table::SelectorIndex`], whose cost does not grow with the
+//! number of SAs; inbound SAs are found by SPI.
 //!
 //! AH (RFC 4302, [`AhSa`]) cannot be carried in UDP: a child with AH
 //! (IOS `ah-sha-hmac`/`ah-sha256-hmac`, SmartEdge `ah authentication`),
@@ -35,6 +41,10 @@ use rand::SeedableRng;
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+pub mod io;
+pub mod raw;
+pub mod table;
+
 /// The name of the TUN device.
 pub const DEVICE: &str = "edgesh0";
 
@@ -43,8 +53,10 @@ pub type Datagram = (SocketAddrV4, SocketAddrV4, Vec<u8>);
 
 /// An outbound SA: where its packets go and which traffic it carries.
 struct Outbound {
-    /// ESP (in UDP; under AH in a bundle), and AH (raw IP protocol 51).
+    /// ESP (in UDP, or on IP protocol 50; under AH in a bundle), and AH (raw IP protocol 51).
     esp: Option<EspSa>,
+    /// ESP in UDP 4500 (a NAT was found), else on IP protocol 50.
+    encap: bool,
     ah: Option<AhSa>,
     local: SocketAddrV4,
     remote: SocketAddrV4,
@@ -60,19 +72,38 @@ struct Outbound {
 /// which the network thread calls when it holds the router anyway.
 pub struct Dataplane {
     tun: Option<tun_rs::SyncDevice>,
+    /// The device has the kernel's offloads (`IFF_VNET_HDR`): it hands over
+    /// TCP segments of up to 64 KB, cut here to its MTU, and takes segments
+    /// glued back together (GRO) in a batch.
+    offload: bool,
+    /// Batch buffers: a read from the device, its segments and their sizes.
+    tun_read: Vec<u8>,
+    tun_segs: Vec<Vec<u8>>,
+    tun_sizes: Vec<usize>,
+    /// Opened packets waiting for [`Dataplane::flush`] (after headroom for
+    /// the virtio header), spare buffers, and the GRO state.
+    to_tun: Vec<Vec<u8>>,
+    spare: Vec<Vec<u8>>,
+    gro: tun_rs::GROTable,
     /// Set once creating the device failed (reported once).
     tun_failed: bool,
     feed: Option<SaFeed>,
     /// By SPI: the SA and the selectors (remote, local) its packets must fit.
     inbound: HashMap<u32, (EspSa, Selector, Selector)>,
+    /// The outbound SAs by selectors (SPIs into `outbound`).
+    index: table::SelectorIndex,
     /// Inbound AH SAs by SPI, with the ESP SA under it in a bundle.
     ah_in: HashMap<u32, AhIn>,
     outbound: HashMap<u32, Outbound>,
     /// The raw IP protocol 51 socket AH travels on, once an AH SA is up.
-    raw: Option<socket2::Socket>,
-    /// Set once opening it failed (reported once).
-    raw_failed: bool,
-    /// Identification of the next outer header AH sends.
+    raw_ah: raw::RawSocket,
+    /// The raw IP protocol 50 socket ESP without NAT travels on, once such an SA is up.
+    raw_esp: raw::RawSocket,
+    /// Receive buffers for the raw ESP socket (made with the first batch).
+    raw_bufs: Vec<Vec<u8>>,
+    /// ESP packets (outer header included) for the raw socket, sent in one batch after a read.
+    raw_out: Vec<(Ipv4Addr, Vec<u8>)>,
+    /// Identification of the next outer header sent on a raw socket.
     ident: u16,
     /// Packets and bytes carried since the engine last heard, by (SPI, inbound).
     counts: HashMap<(u32, bool), (u64, u64)>,
@@ -101,22 +132,23 @@ struct AhIn {
 type Refusal = (DropKind, Option<(Ipv4Addr, Ipv4Addr, u8)>);
 
 /// What an opened packet carried (`next` header, `inner` payload): a
-/// tunnel-mode IPv4 packet inside the SA's selectors, a dummy packet
-/// (empty), or why not.
-fn check_inner(next: u8, inner: Vec<u8>, remote_ts: &Selector, local_ts: &Selector) -> Result<Vec<u8>, Refusal> {
+/// tunnel-mode IPv4 packet inside the SA's selectors (true), a dummy packet
+/// (false: authenticated, then discarded without a word, RFC 4303 2.6), or
+/// why not.
+fn check_inner(next: u8, inner: &[u8], remote_ts: &Selector, local_ts: &Selector) -> Result<bool, Refusal> {
     if next == 59 {
-        return Ok(Vec::new());
+        return Ok(false);
     }
     if next != NEXT_HEADER_IPV4 {
         // A transport-mode payload (TCP, UDP, ICMP ...) where a tunnel-mode inner packet is expected.
         return Err((if next == 41 { DropKind::Malformed } else { DropKind::TransportMode }, Some((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, next))));
     }
-    let Some((src, dst)) = ipv4_ends(&inner) else { return Err((DropKind::Malformed, None)) };
+    let Some((src, dst)) = ipv4_ends(inner) else { return Err((DropKind::Malformed, None)) };
     // The inner packet must be one this SA protects (RFC 4301 5.2).
     if !(remote_ts.contains(src) && local_ts.contains(dst)) {
         return Err((DropKind::Selector, Some((src, dst, inner[9]))));
     }
-    Ok(inner)
+    Ok(true)
 }
 
 fn ipv4_ends(p: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr)> {
@@ -130,13 +162,23 @@ impl Dataplane {
     pub fn new() -> Dataplane {
         Dataplane {
             tun: None,
+            offload: false,
+            tun_read: vec![0; tun_rs::VIRTIO_NET_HDR_LEN + 65536],
+            tun_segs: vec![vec![0; 1500]; tun_rs::IDEAL_BATCH_SIZE],
+            tun_sizes: vec![0; tun_rs::IDEAL_BATCH_SIZE],
+            to_tun: Vec::new(),
+            spare: Vec::new(),
+            gro: tun_rs::GROTable::default(),
             tun_failed: false,
             feed: None,
             inbound: HashMap::new(),
             ah_in: HashMap::new(),
+            index: table::SelectorIndex::default(),
             outbound: HashMap::new(),
-            raw: None,
-            raw_failed: false,
+            raw_ah: raw::RawSocket::new(edgesh_engine::ah::PROTOCOL),
+            raw_esp: raw::RawSocket::new(edgesh_engine::esp::PROTOCOL),
+            raw_out: Vec::new(),
+            raw_bufs: Vec::new(),
             ident: 0,
             counts: HashMap::new(),
             uncovered: Vec::new(),
@@ -150,7 +192,7 @@ impl Dataplane {
     /// The device and the AH socket, to wait on (once they exist).
     pub fn fds(&self) -> Vec<std::os::fd::BorrowedFd<'_>> {
         use std::os::fd::AsFd;
-        self.tun.as_ref().map(|t| t.as_fd()).into_iter().chain(self.raw.as_ref().map(|r| r.as_fd())).collect()
+        self.tun.as_ref().map(|t| t.as_fd()).into_iter().chain(self.raw_ah.fd()).chain(self.raw_esp.fd()).collect()
     }
 
     /// Does the engine have something to hear from the dataplane?
@@ -176,23 +218,29 @@ impl Dataplane {
                 SaChange::Remove { spi_in, spi_out } => {
                     self.inbound.remove(&spi_in);
                     self.ah_in.remove(&spi_in);
-                    self.outbound.remove(&spi_out);
+                    if let Some(o) = self.outbound.remove(&spi_out) {
+                        self.index.remove(&o.local_ts, &o.remote_ts, spi_out);
+                    }
                 }
             }
         }
         self.feed = Some(feed);
     }
 
-    /// The SAs of an engine child SA pair: ESP in UDP (NAT-T), or AH
-    /// (alone, or over ESP) on IP protocol 51. A plain ESP pair (protocol
-    /// 50) is not carried.
+    /// The SAs of an engine child SA pair: ESP (in UDP when NAT-T found a
+    /// NAT, else on IP protocol 50), or AH (alone, or over ESP) on IP
+    /// protocol 51.
     fn install(&mut self, c: &edgesh_engine::ike::sa::ChildSa) -> Result<(), String> {
+        if crate::xfrm_sa::kernel_carries(c) {
+            return Ok(()); // the kernel's XFRM carries it (`xfrm_sa.rs`)
+        }
         let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys)).transpose().map_err(|e| e.to_string());
         let Some(auth) = c.ah else {
-            if c.encap {
-                let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
-                self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
-                self.outbound.insert(c.spi_out, Outbound { esp: Some(o), ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+            let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
+            self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
+            self.add_outbound(c.spi_out, Outbound { esp: Some(o), encap: c.encap, ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+            if !c.encap {
+                self.raw_esp.wanted = true;
             }
             return Ok(());
         };
@@ -208,8 +256,17 @@ impl Dataplane {
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
         let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         self.ah_in.insert(c.spi_in, AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts });
-        self.outbound.insert(c.spi_out, Outbound { esp: esp_o, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+        self.add_outbound(c.spi_out, Outbound { esp: esp_o, encap: false, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+        self.raw_ah.wanted = true;
         Ok(())
+    }
+
+    fn add_outbound(&mut self, spi: u32, o: Outbound) {
+        if let Some(old) = self.outbound.remove(&spi) {
+            self.index.remove(&old.local_ts, &old.remote_ts, spi);
+        }
+        self.index.insert(&o.local_ts, &o.remote_ts, o.created, spi);
+        self.outbound.insert(spi, o);
     }
 
     /// With the router held (once per network round that needs it): take
@@ -238,43 +295,54 @@ impl Dataplane {
             r.crypto_log(3, "DATAPLANE", &p);
         }
         self.ensure_device(r);
-        self.ensure_raw(r);
-    }
-
-    /// The raw IP protocol 51 socket, once an AH SA needs it.
-    fn ensure_raw(&mut self, r: &mut Router) {
-        if self.raw.is_some() || self.raw_failed || self.ah_in.is_empty() {
-            return;
-        }
-        let open = || -> std::io::Result<socket2::Socket> {
-            let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::RAW, Some(socket2::Protocol::from(i32::from(edgesh_engine::ah::PROTOCOL))))?;
-            // AH authenticates the outer header: edgesh writes it whole.
-            s.set_header_included_v4(true)?;
-            s.set_nonblocking(true)?;
-            Ok(s)
-        };
-        match open() {
-            Ok(s) => self.raw = Some(s),
-            Err(e) => {
-                self.raw_failed = true;
-                r.crypto_log(3, "DATAPLANE", &format!("cannot open a raw IP protocol 51 socket ({e}): AH SAs are negotiated but carry no traffic"));
+        for raw in [&mut self.raw_ah, &mut self.raw_esp] {
+            if let Some(why) = raw.ensure() {
+                r.crypto_log(3, "DATAPLANE", &why);
             }
         }
     }
 
-    /// AH packets from the raw socket (at most `max`): opened and handed to
-    /// the host, or dropped and counted. Returns how many were read.
+    /// Packets from the raw sockets (at most `max` from each): AH and ESP
+    /// (with no NAT) opened and handed to the host, or dropped and counted.
+    /// Returns how many were read.
     pub fn from_raw(&mut self, max: usize) -> usize {
-        use std::io::Read;
-        let mut buf = vec![0u8; 65536];
         let mut n = 0;
-        while n < max {
-            let Some(mut raw) = self.raw.as_ref() else { break };
-            let Ok(len) = raw.read(&mut buf) else { break };
-            n += 1;
-            let _ = self.receive_ah(&buf[..len]);
+        if self.raw_ah.fd().is_some() {
+            let mut buf = vec![0u8; 65536];
+            while n < max {
+                let Some(len) = self.raw_ah.recv(&mut buf) else { break };
+                n += 1;
+                let _ = self.receive_ah(&buf[..len]);
+            }
         }
-        n
+        if self.raw_esp.fd().is_none() {
+            return n;
+        }
+        // ESP: a batch of packets per system call (recvmmsg).
+        let mut bufs = std::mem::take(&mut self.raw_bufs);
+        if bufs.is_empty() {
+            bufs = vec![vec![0u8; 65536]; 32];
+        }
+        let mut lens = Vec::with_capacity(bufs.len());
+        let mut got = 0;
+        while got < max {
+            self.raw_esp.recv_batch(&mut bufs, &mut lens);
+            if lens.is_empty() {
+                break;
+            }
+            got += lens.len();
+            for (b, &len) in bufs.iter_mut().zip(&lens) {
+                let len = len.min(b.len());
+                if let Some((ihl, peer, local)) = raw::outer(&b[..len]) {
+                    let _ = self.receive_mut(local, peer, &mut b[ihl..len]);
+                }
+            }
+            if lens.len() < bufs.len() {
+                break;
+            }
+        }
+        self.raw_bufs = bufs;
+        n + got
     }
 
     /// An IPv4 packet carrying AH (outer header included): opened and
@@ -283,23 +351,12 @@ impl Dataplane {
         let ihl = packet.first().map(|b| usize::from(b & 0x0f) * 4).unwrap_or(0);
         let (peer, local) = ipv4_ends(packet).unwrap_or((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED));
         let (spi, seq) = crate::dataplane_drops::spi_seq(packet.get(ihl + 4..).unwrap_or_default());
-        match self.classify_ah(packet, ihl, spi) {
-            Ok(inner) if inner.is_empty() => Ok(()),
-            Ok(inner) => {
-                let c = self.counts.entry((spi, true)).or_default();
-                *c = (c.0 + 1, c.1 + inner.len() as u64);
-                let _ = self.tun.as_ref().is_some_and(|t| t.send(&inner).is_ok());
-                Ok(())
-            }
-            Err((kind, inner)) => {
-                let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
-                self.drops.add(EspDrop { spi, proto: 51, kind, peer, local, packets: 1, seq, inner });
-                Err(kind)
-            }
-        }
+        let r = self.classify_ah(packet, ihl, spi);
+        let r = r.as_ref().map(|(ok, inner)| (*ok, &inner[..])).map_err(|e| *e);
+        self.deliver(edgesh_engine::ah::PROTOCOL, (spi, seq), (peer, local), r)
     }
 
-    fn classify_ah(&mut self, packet: &[u8], ihl: usize, spi: u32) -> Result<Vec<u8>, Refusal> {
+    fn classify_ah(&mut self, packet: &[u8], ihl: usize, spi: u32) -> Result<(bool, Vec<u8>), Refusal> {
         if ihl < 20 || packet.len() < ihl + edgesh_engine::ah::HEADER_LEN || packet[0] >> 4 != 4 {
             return Err((DropKind::Malformed, None));
         }
@@ -312,9 +369,39 @@ impl Dataplane {
             (Some(_), _) => return Err((DropKind::Malformed, None)),
             (None, _) => (next, payload),
         };
-        check_inner(next, inner, &e.remote_ts, &e.local_ts)
+        Ok((check_inner(next, &inner, &e.remote_ts, &e.local_ts)?, inner))
     }
 
+    /// What became of an inbound packet of `proto` (ESP or AH) with `(spi,
+    /// seq)` from `peer` to `local`: its inner packet counted and handed to
+    /// the host, a dummy packet dropped without a word, or a refusal
+    /// counted by kind (for the engine's counters and log lines, at the
+    /// next [`Dataplane::settle`]) and its kind returned.
+    fn deliver(&mut self, proto: u8, (spi, seq): (u32, u32), (peer, local): (Ipv4Addr, Ipv4Addr), r: Result<(bool, &[u8]), Refusal>) -> Result<(), DropKind> {
+        match r {
+            Ok((false, _)) => Ok(()),
+            Ok((true, inner)) => {
+                let c = self.counts.entry((spi, true)).or_default();
+                *c = (c.0 + 1, c.1 + inner.len() as u64);
+                if self.tun.is_some() {
+                    let mut b = self.spare.pop().unwrap_or_default();
+                    b.clear();
+                    b.resize(tun_rs::VIRTIO_NET_HDR_LEN, 0);
+                    b.extend_from_slice(inner);
+                    self.to_tun.push(b);
+                    if self.to_tun.len() >= tun_rs::IDEAL_BATCH_SIZE {
+                        self.flush();
+                    }
+                }
+                Ok(())
+            }
+            Err((kind, inner)) => {
+                let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
+                self.drops.add(EspDrop { spi, proto, kind, peer, local, packets: 1, seq, inner });
+                Err(kind)
+            }
+        }
+    }
 
     fn ensure_device(&mut self, r: &mut Router) {
         if self.tun.is_some() || self.tun_failed {
@@ -329,10 +416,13 @@ impl Dataplane {
         self.looked = Some(std::time::Instant::now());
         let on_traffic = r.ike().conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
         if !self.inbound.is_empty() || !self.ah_in.is_empty() || on_traffic {
-            match tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync() {
-                Ok(d) => {
+            // With the kernel's offloads where it has them, else without.
+            let made = tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).offload(true).build_sync().map(|d| (d, true)).or_else(|_| tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync().map(|d| (d, false)));
+            match made {
+                Ok((d, offload)) => {
                     let _ = d.set_nonblocking(true);
                     self.tun = Some(d);
+                    self.offload = offload;
                 }
                 Err(e) => {
                     self.tun_failed = true;
@@ -346,39 +436,63 @@ impl Dataplane {
     /// Traffic no SA covers yet is kept for the engine (IOS crypto maps
     /// start on it).
     pub fn from_tun(&mut self, out: &mut Vec<Datagram>) {
-        let Some(tun) = &self.tun else { return };
-        let mut buf = [0u8; 65536];
-        for _ in 0..64 {
-            let Ok(n) = tun.recv(&mut buf) else { break };
-            let p = &buf[..n];
-            let Some((src, dst)) = ipv4_ends(p) else { continue };
-            let best = self.outbound.iter_mut().filter(|(_, o)| o.local_ts.contains(src) && o.remote_ts.contains(dst)).max_by_key(|(_, o)| o.created);
-            let Some((&spi, o)) = best else {
+        // Up to 16 reads (with offloads each may be a 64 KB TCP segment cut into 45 packets).
+        for _ in 0..16 {
+            let Some(tun) = &self.tun else { return };
+            let Ok(n) = tun.recv_multiple(&mut self.tun_read, &mut self.tun_segs, &mut self.tun_sizes, 0) else { break };
+            for i in 0..n {
+                self.seal_one(i, out);
+            }
+        }
+        if !self.raw_out.is_empty() {
+            self.raw_esp.send_batch(&mut self.raw_out);
+        }
+    }
+
+    /// Seal the `i`th packet read from the device.
+    fn seal_one(&mut self, i: usize, out: &mut Vec<Datagram>) {
+        {
+            let p = &self.tun_segs[i][..self.tun_sizes[i]];
+            let Some((src, dst)) = ipv4_ends(p) else { return };
+            let Some((spi, o)) = self.index.lookup(src, dst).and_then(|spi| Some(spi).zip(self.outbound.get_mut(&spi))) else {
                 if self.uncovered.len() < 64 && !self.uncovered.contains(&(src, dst)) {
                     self.uncovered.push((src, dst));
                 }
-                continue;
+                return;
             };
             let sealed = match (&mut o.esp, &mut o.ah) {
-                (Some(esp), None) => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (d, false)),
+                (Some(esp), None) if o.encap => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (d, None)),
+                (Some(esp), None) => {
+                    // ESP on IP protocol 50: sealed after the outer header it goes out with.
+                    self.ident = self.ident.wrapping_add(1);
+                    let mut d = raw::header(*o.local.ip(), *o.remote.ip(), self.ident, edgesh_engine::esp::PROTOCOL).to_vec();
+                    match esp.seal_append(NEXT_HEADER_IPV4, p, &mut self.rng, &mut d) {
+                        Ok(()) => {
+                            let c = self.counts.entry((spi, false)).or_default();
+                            *c = (c.0 + 1, c.1 + p.len() as u64);
+                            self.raw_out.push((*o.remote.ip(), raw::finish(d)));
+                            return;
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
                 (esp, Some(ah)) => {
                     self.ident = self.ident.wrapping_add(1);
                     let under = match esp {
                         Some(esp) => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (edgesh_engine::esp::PROTOCOL, d)),
                         None => Ok((NEXT_HEADER_IPV4, p.to_vec())),
                     };
-                    under.and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d)).map(|d| (d, true))
+                    under.and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d)).map(|d| (d, Some(&self.raw_ah)))
                 }
-                (None, None) => continue,
+                (None, None) => return,
             };
             match sealed {
                 Ok((data, raw)) => {
                     let c = self.counts.entry((spi, false)).or_default();
                     *c = (c.0 + 1, c.1 + p.len() as u64);
-                    if !raw {
-                        out.push((o.local, o.remote, data));
-                    } else if let Some(r) = &self.raw {
-                        let _ = r.send_to(&data, &std::net::SocketAddr::from((*o.remote.ip(), 0)).into());
+                    match raw {
+                        None => out.push((o.local, o.remote, data)),
+                        Some(r) => r.send(*o.remote.ip(), &data),
                     }
                 }
                 Err(e) => {
@@ -390,43 +504,55 @@ impl Dataplane {
         }
     }
 
+    /// Write the opened packets to the device: with offloads in one batch,
+    /// TCP segments of a flow glued together (GRO), else one write each.
+    pub fn flush(&mut self) {
+        if self.to_tun.is_empty() {
+            return;
+        }
+        if let Some(t) = &self.tun {
+            if self.offload {
+                let _ = t.send_multiple(&mut self.gro, &mut self.to_tun, tun_rs::VIRTIO_NET_HDR_LEN);
+            } else {
+                for b in &self.to_tun {
+                    let _ = t.send(&b[tun_rs::VIRTIO_NET_HDR_LEN..]);
+                }
+            }
+        }
+        self.spare.extend(self.to_tun.drain(..).take(tun_rs::IDEAL_BATCH_SIZE));
+        self.spare.truncate(tun_rs::IDEAL_BATCH_SIZE);
+    }
+
     /// An ESP datagram from UDP 4500 (no non-ESP marker): open it and hand
     /// the inner packet to the host. Returns false when it was dropped.
     pub fn from_udp(&mut self, data: &[u8]) -> bool {
         self.receive(Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, data).is_ok()
     }
 
-    /// An ESP datagram from `peer` to `local` on UDP 4500: opened and handed
-    /// to the host, or dropped, counted by kind (for the engine's counters
-    /// and log lines, at the next [`Dataplane::settle`]) and the kind returned.
+    /// An ESP packet from `peer` to `local` (from UDP 4500 or IP protocol
+    /// 50): opened and handed to the host, or dropped, counted by kind and
+    /// the kind returned.
     pub fn receive(&mut self, local: Ipv4Addr, peer: Ipv4Addr, data: &[u8]) -> Result<(), DropKind> {
-        let (spi, seq) = crate::dataplane_drops::spi_seq(data);
-        let r = self.classify(data);
-        match r {
-            // A dummy packet (next header 59, RFC 4303 2.6): authenticated, then discarded without a word.
-            Ok(inner) if inner.is_empty() => Ok(()),
-            Ok(inner) => {
-                let c = self.counts.entry((spi, true)).or_default();
-                *c = (c.0 + 1, c.1 + inner.len() as u64);
-                let _ = self.tun.as_ref().is_some_and(|t| t.send(&inner).is_ok());
-                Ok(())
-            }
-            Err((kind, inner)) => {
-                let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
-                self.drops.add(EspDrop { spi, proto: 50, kind, peer, local, packets: 1, seq, inner });
-                Err(kind)
-            }
+        self.receive_mut(local, peer, &mut data.to_vec())
+    }
+
+    /// [`Dataplane::receive`] decrypting in the caller's buffer (no copy).
+    pub fn receive_mut(&mut self, local: Ipv4Addr, peer: Ipv4Addr, data: &mut [u8]) -> Result<(), DropKind> {
+        let id = crate::dataplane_drops::spi_seq(data);
+        match self.classify(data) {
+            Ok((ok, inner)) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &data[inner]))),
+            Err(e) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Err(e)),
         }
     }
 
-    /// Open an ESP packet with the SA of its SPI and check what is inside:
-    /// the inner packet, or why not (with the inner ends and protocol when
-    /// it was opened).
-    fn classify(&mut self, data: &[u8]) -> Result<Vec<u8>, Refusal> {
+    /// Open an ESP packet in place with the SA of its SPI and check what is
+    /// inside: whether to hand it on and where the inner packet lies, or why
+    /// not (with the inner ends and protocol when it was opened).
+    fn classify(&mut self, data: &mut [u8]) -> Result<(bool, std::ops::Range<usize>), Refusal> {
         let Some(spi) = edgesh_engine::esp::spi_of(data).filter(|_| data.len() >= edgesh_engine::esp::HEADER_LEN) else { return Err((DropKind::Malformed, None)) };
         let Some((sa, remote_ts, local_ts)) = self.inbound.get_mut(&spi) else { return Err((DropKind::UnknownSpi, None)) };
-        let (next, inner) = sa.open(data).map_err(|e| (DropKind::of(&e), None))?;
-        check_inner(next, inner, remote_ts, local_ts)
+        let (next, inner) = sa.open_in_place(data).map_err(|e| (DropKind::of(&e), None))?;
+        Ok((check_inner(next, &data[inner.clone()], remote_ts, local_ts)?, inner))
     }
 }
 

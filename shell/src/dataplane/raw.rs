@@ -1,0 +1,152 @@
+//! The raw IP sockets of the dataplane: protocol 51 (AH) and protocol 50
+//! (ESP when NAT-T found no NAT). Each is opened once an SA needs it, with
+//! `IP_HDRINCL`: edgesh writes the outer IPv4 header itself (AH
+//! authenticates it; for ESP it names the SA's local address as the
+//! source, whichever address the route would pick). The kernel fills in the
+//! header checksum and the total length (raw(7)).
+
+use std::net::Ipv4Addr;
+
+/// A raw socket for one IP protocol, opened on demand.
+pub struct RawSocket {
+    proto: u8,
+    sock: Option<socket2::Socket>,
+    /// Set once opening failed (reported once).
+    failed: bool,
+    /// Set once an SA needs the socket.
+    pub wanted: bool,
+}
+
+impl RawSocket {
+    pub fn new(proto: u8) -> RawSocket {
+        RawSocket { proto, sock: None, failed: false, wanted: false }
+    }
+
+    /// Open the socket once it is wanted; the log line when that failed (once).
+    pub fn ensure(&mut self) -> Option<String> {
+        if self.sock.is_some() || self.failed || !self.wanted {
+            return None;
+        }
+        let open = || -> std::io::Result<socket2::Socket> {
+            let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::RAW, Some(socket2::Protocol::from(i32::from(self.proto))))?;
+            s.set_header_included_v4(true)?;
+            s.set_nonblocking(true)?;
+            // Room for bursts: a TCP window's worth of packets arrives at once.
+            let _ = s.set_recv_buffer_size(4 << 20);
+            let _ = s.set_send_buffer_size(4 << 20);
+            Ok(s)
+        };
+        match open() {
+            Ok(s) => {
+                self.sock = Some(s);
+                None
+            }
+            Err(e) => {
+                self.failed = true;
+                let what = if self.proto == edgesh_engine::ah::PROTOCOL { "AH" } else { "ESP without NAT" };
+                Some(format!("cannot open a raw IP protocol {} socket ({e}): {what} SAs are negotiated but carry no traffic", self.proto))
+            }
+        }
+    }
+
+    pub fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        self.sock.as_ref().map(|s| s.as_fd())
+    }
+
+    /// One packet (outer header included), or None when there is none.
+    pub fn recv(&self, buf: &mut [u8]) -> Option<usize> {
+        use std::io::Read;
+        let mut s = self.sock.as_ref()?;
+        s.read(buf).ok()
+    }
+
+    /// Up to `bufs.len()` packets in one `recvmmsg`, their lengths in `lens`.
+    pub fn recv_batch(&self, bufs: &mut [Vec<u8>], lens: &mut Vec<usize>) {
+        use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrIn, recvmmsg};
+        use std::os::fd::AsRawFd;
+        lens.clear();
+        let Some(s) = &self.sock else { return };
+        let mut hdrs = MultiHeaders::<SockaddrIn>::preallocate(bufs.len(), None);
+        let mut iovs: Vec<[std::io::IoSliceMut<'_>; 1]> = bufs.iter_mut().map(|b| [std::io::IoSliceMut::new(&mut b[..])]).collect();
+        if let Ok(r) = recvmmsg(s.as_raw_fd(), &mut hdrs, iovs.iter_mut(), MsgFlags::MSG_DONTWAIT, None) {
+            lens.extend(r.map(|m| m.bytes));
+        }
+    }
+
+    /// Send whole IP packets (outer headers included), as many per system
+    /// call as `sendmmsg` takes; the list is emptied.
+    pub fn send_batch(&self, packets: &mut Vec<(Ipv4Addr, Vec<u8>)>) {
+        use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrIn, sendmmsg};
+        use std::os::fd::AsRawFd;
+        let Some(s) = &self.sock else {
+            packets.clear();
+            return;
+        };
+        for chunk in packets.chunks(64) {
+            let slices: Vec<[std::io::IoSlice<'_>; 1]> = chunk.iter().map(|(_, p)| [std::io::IoSlice::new(p)]).collect();
+            let addrs: Vec<Option<SockaddrIn>> = chunk.iter().map(|(d, _)| Some(SockaddrIn::from(std::net::SocketAddrV4::new(*d, 0)))).collect();
+            let mut hdrs = MultiHeaders::<SockaddrIn>::preallocate(chunk.len(), None);
+            if sendmmsg(s.as_raw_fd(), &mut hdrs, &slices, &addrs, [], MsgFlags::empty()).is_err() {
+                // One at a time: what one refused need not stop the rest.
+                for (d, p) in chunk {
+                    self.send(*d, p);
+                }
+            }
+        }
+        packets.clear();
+    }
+
+    /// Send a whole IP packet (outer header included) to `dst`.
+    pub fn send(&self, dst: Ipv4Addr, packet: &[u8]) {
+        if let Some(s) = &self.sock {
+            let _ = s.send_to(packet, &std::net::SocketAddr::from((dst, 0)).into());
+        }
+    }
+}
+
+/// The outer IPv4 header of a packet from `src` to `dst` carrying `proto`
+/// (no options, TTL 64; length and checksum left to [`finish`] and the kernel).
+pub fn header(src: Ipv4Addr, dst: Ipv4Addr, ident: u16, proto: u8) -> [u8; 20] {
+    let mut h = [0u8; 20];
+    h[0] = 0x45;
+    h[4..6].copy_from_slice(&ident.to_be_bytes());
+    h[8] = 64;
+    h[9] = proto;
+    h[12..16].copy_from_slice(&src.octets());
+    h[16..20].copy_from_slice(&dst.octets());
+    h
+}
+
+/// A packet made of [`header`] and its payload, with its total length set.
+pub fn finish(mut p: Vec<u8>) -> Vec<u8> {
+    let len = u16::try_from(p.len()).unwrap_or(u16::MAX);
+    p[2..4].copy_from_slice(&len.to_be_bytes());
+    p
+}
+
+/// A received IPv4 packet's header length, source and destination, when
+/// it is one (the payload is `packet[ihl..]`).
+pub fn outer(packet: &[u8]) -> Option<(usize, Ipv4Addr, Ipv4Addr)> {
+    let ihl = usize::from(packet.first()? & 0x0f) * 4;
+    if packet.len() < ihl || ihl < 20 || packet[0] >> 4 != 4 {
+        return None;
+    }
+    Some((ihl, Ipv4Addr::new(packet[12], packet[13], packet[14], packet[15]), Ipv4Addr::new(packet[16], packet[17], packet[18], packet[19])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outer_header_names_both_ends_and_its_length() {
+        let mut p = header(Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2), 0x1234, 50).to_vec();
+        p.extend_from_slice(&[0xaa; 30]);
+        let p = finish(p);
+        assert_eq!(&p[..20], &[0x45, 0, 0, 50, 0x12, 0x34, 0, 0, 64, 50, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2]);
+        assert_eq!(outer(&p), Some((20, Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2))));
+        assert_eq!(outer(&p[..10]), None);
+        assert_eq!(outer(&[0x46, 0, 0, 0]), None);
+    }
+}
