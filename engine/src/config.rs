@@ -486,6 +486,11 @@ pub struct Tunnel {
     /// peer's proxy identities when they lie within the map's selectors.
     #[serde(default)]
     pub dynamic_map: bool,
+    /// An IOS crypto map entry (map name, sequence number): of the entries
+    /// whose ACLs cover a packet, the lowest sequence number starts (IOS
+    /// checks a map's entries in order; tunnel names sort as text).
+    #[serde(default)]
+    pub map_entry: Option<(String, u32)>,
 }
 
 impl Tunnel {
@@ -509,6 +514,7 @@ impl Tunnel {
             entries: SeqMap::new(),
             on_traffic: false,
             dynamic_map: false,
+            map_entry: None,
         }
     }
     /// The context of the local end point.

@@ -154,6 +154,9 @@ pub struct EngineConf {
     pub routes: crate::route_conf::RouteConf,
     /// Manual-key SA pairs (`crate::manual_conf`), installed without IKE.
     pub manual: Vec<crate::manual_conf::ManualSa>,
+    /// IOS crypto map entries by tunnel name (`Tunnel::map_entry`): the
+    /// order in which they claim uncovered traffic.
+    pub map_entries: std::collections::BTreeMap<String, (String, u32)>,
 }
 
 impl EngineConf {
@@ -163,6 +166,9 @@ impl EngineConf {
         for (name, t) in &cfg.tunnels {
             if t.kind == TunnelKind::Manual || t.shutdown {
                 continue;
+            }
+            if let Some(e) = &t.map_entry {
+                ec.map_entries.insert(name.clone(), e.clone());
             }
             match peer(cfg, name, t) {
                 Ok(Some(p)) => ec.peers.push(p),

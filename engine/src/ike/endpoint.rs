@@ -264,9 +264,20 @@ impl Endpoint {
     }
 
     /// Start the negotiation for traffic from `src` to `dst` (a crypto map
-    /// hit): the tunnel whose selectors cover the packet. Returns its name.
+    /// hit): the tunnel whose selectors cover the packet; of several, the
+    /// crypto map entry with the lowest sequence number (tunnels that are no
+    /// map entry first, in name order). Returns its name.
     pub fn initiate_for_traffic(&mut self, now: Millis, src: Ipv4Addr, dst: Ipv4Addr) -> Option<String> {
-        let t = self.ctx.conf.peers.iter().find(|p| p.children.iter().any(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst)))?.name.clone();
+        let conf = &self.ctx.conf;
+        let t = conf
+            .peers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.children.iter().any(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst)))
+            .min_by_key(|(i, p)| (conf.map_entries.get(&p.name), *i))?
+            .1
+            .name
+            .clone();
         self.initiate(now, &t);
         Some(t)
     }

@@ -700,6 +700,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         };
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
         t.on_traffic = true;
+        t.map_entry = Some((m.clone(), seq));
         t.ts_guided_routes = rri;
         if local_addr.is_none() {
             notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
