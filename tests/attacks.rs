@@ -506,10 +506,12 @@ fn ah_attacks(a: &Router, b: &Router, base: &std::path::Path) -> (Vec<Row>, Stri
         .expect("sniffer");
     std::thread::sleep(Duration::from_millis(300));
     // The first ping starts the tunnel (IOS initiates on traffic; SmartEdge too).
+    // Pings go on until the sniffer has its packet too: on a loaded machine
+    // python may start after the first pings have gone by.
     let t1 = Instant::now();
     let mut up = false;
-    while !up && t1.elapsed() < Duration::from_secs(30) {
-        up = ping();
+    while !(up && ah_packet.exists()) && t1.elapsed() < Duration::from_secs(30) {
+        up |= ping();
     }
     let _ = sniffer.wait();
     let detail = |r: &Router| r.cmd("show crypto ipsec sa detail");

@@ -781,6 +781,8 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
         t.bind_interface = Some((ifn, None));
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: pol, access_group: e.acl.clone() }));
         t.on_traffic = !e.answer_only;
+        // Traffic several entries' ACLs match starts the lowest sequence number's.
+        t.map_entry = Some((m.clone(), *seq));
         cfg.tunnels.insert(tname, t);
     }
     // Virtual tunnel interfaces (ASA 9.7): route-based static tunnels, bound
