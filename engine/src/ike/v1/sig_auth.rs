@@ -188,6 +188,39 @@ mod tests {
         assert!(!Pair::events(&mut p.b).iter().any(|e| matches!(e, Event::IdMismatch { dial_in: true, .. })));
     }
 
+    /// IKEv1 setups per second in-process (both ends in this thread, phase 1
+    /// and one quick mode, DH 14): pre-shared key against RSA-2048
+    /// signatures, main and aggressive mode. `cargo test -p edgesh-engine
+    /// --lib v1_setups_per_second -- --ignored --nocapture` (README "Certificates").
+    #[test]
+    #[ignore]
+    fn v1_setups_per_second() {
+        use crate::config::ExchangeMode::{Aggressive, Main};
+        let n = 20;
+        let time = |f: &dyn Fn() -> Pair| {
+            let t0 = std::time::Instant::now();
+            for _ in 0..n {
+                let p = f();
+                assert_eq!(p.a.child_sas().len(), 1);
+            }
+            n as f64 / t0.elapsed().as_secs_f64()
+        };
+        let psk = time(&|| {
+            let a = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 14);
+            let b = mirror(&a, "tb");
+            let now = NOW * 1000;
+            let (mut pa, mut pb) = (Endpoint::new(1), Endpoint::new(2));
+            pb.set_config(now, EngineConf { peers: vec![b], ..Default::default() });
+            pa.set_config(now, EngineConf { peers: vec![a], ..Default::default() });
+            let mut p = Pair { a: pa, b: pb, now, drop_to_b: false };
+            p.run();
+            p
+        });
+        let mm = time(&|| pair_in(Main, "left-rsa", "right-rsa"));
+        let am = time(&|| pair_in(Aggressive, "left-rsa", "right-rsa"));
+        println!("IKEv1 setups/s (phase 1 + quick mode, DH 14, both ends in one thread): PSK main mode {psk:.1}, RSA-2048 main mode {mm:.1}, RSA-2048 aggressive mode {am:.1}");
+    }
+
     #[test]
     fn main_mode_refuses_bad_certificates_on_both_sides() {
         // The responder's certificate expired: the initiator refuses it in MM6.
