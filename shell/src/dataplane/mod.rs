@@ -105,8 +105,6 @@ pub struct Dataplane {
     raw_ah: raw::RawSocket,
     /// The raw IP protocol 50 socket ESP without NAT travels on, once such an SA is up.
     raw_esp: raw::RawSocket,
-    /// Receive buffers for the raw ESP socket (made with the first batch).
-    raw_bufs: Vec<Vec<u8>>,
     /// ESP packets (outer header included) for the raw socket, sent in one batch after a read.
     raw_out: Vec<(Ipv4Addr, Vec<u8>)>,
     /// Identification of the next outer header sent on a raw socket.
@@ -186,7 +184,6 @@ impl Dataplane {
             raw_ah: raw::RawSocket::new(edgesh_engine::ah::PROTOCOL),
             raw_esp: raw::RawSocket::new(edgesh_engine::esp::PROTOCOL),
             raw_out: Vec::new(),
-            raw_bufs: Vec::new(),
             ident: 0,
             counts: HashMap::new(),
             uncovered: Vec::new(),
@@ -318,43 +315,21 @@ impl Dataplane {
     /// (with no NAT) opened and handed to the host, or dropped and counted.
     /// Returns how many were read.
     pub fn from_raw(&mut self, max: usize) -> usize {
+        let mut buf = vec![0u8; 65536];
         let mut n = 0;
-        if self.raw_ah.fd().is_some() {
-            let mut buf = vec![0u8; 65536];
-            while n < max {
-                let Some(len) = self.raw_ah.recv(&mut buf) else { break };
+        for proto in [edgesh_engine::ah::PROTOCOL, edgesh_engine::esp::PROTOCOL] {
+            for _ in 0..max {
+                let sock = if proto == edgesh_engine::ah::PROTOCOL { &self.raw_ah } else { &self.raw_esp };
+                let Some(len) = sock.recv(&mut buf) else { break };
                 n += 1;
-                let _ = self.receive_ah(&buf[..len]);
-            }
-        }
-        if self.raw_esp.fd().is_none() {
-            return n;
-        }
-        // ESP: a batch of packets per system call (recvmmsg).
-        let mut bufs = std::mem::take(&mut self.raw_bufs);
-        if bufs.is_empty() {
-            bufs = vec![vec![0u8; 65536]; 32];
-        }
-        let mut lens = Vec::with_capacity(bufs.len());
-        let mut got = 0;
-        while got < max {
-            self.raw_esp.recv_batch(&mut bufs, &mut lens);
-            if lens.is_empty() {
-                break;
-            }
-            got += lens.len();
-            for (b, &len) in bufs.iter_mut().zip(&lens) {
-                let len = len.min(b.len());
-                if let Some((ihl, peer, local)) = raw::outer(&b[..len]) {
-                    let _ = self.receive_mut(local, peer, &mut b[ihl..len]);
+                if proto == edgesh_engine::ah::PROTOCOL {
+                    let _ = self.receive_ah(&buf[..len]);
+                } else if let Some((ihl, peer, local)) = raw::outer(&buf[..len]) {
+                    let _ = self.receive_mut(local, peer, &mut buf[ihl..len]);
                 }
             }
-            if lens.len() < bufs.len() {
-                break;
-            }
         }
-        self.raw_bufs = bufs;
-        n + got
+        n
     }
 
     /// An IPv4 packet carrying AH (outer header included): opened and

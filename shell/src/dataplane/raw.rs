@@ -61,19 +61,6 @@ impl RawSocket {
         s.read(buf).ok()
     }
 
-    /// Up to `bufs.len()` packets in one `recvmmsg`, their lengths in `lens`.
-    pub fn recv_batch(&self, bufs: &mut [Vec<u8>], lens: &mut Vec<usize>) {
-        use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrIn, recvmmsg};
-        use std::os::fd::AsRawFd;
-        lens.clear();
-        let Some(s) = &self.sock else { return };
-        let mut hdrs = MultiHeaders::<SockaddrIn>::preallocate(bufs.len(), None);
-        let mut iovs: Vec<[std::io::IoSliceMut<'_>; 1]> = bufs.iter_mut().map(|b| [std::io::IoSliceMut::new(&mut b[..])]).collect();
-        if let Ok(r) = recvmmsg(s.as_raw_fd(), &mut hdrs, iovs.iter_mut(), MsgFlags::MSG_DONTWAIT, None) {
-            lens.extend(r.map(|m| m.bytes));
-        }
-    }
-
     /// Send whole IP packets (outer headers included), as many per system
     /// call as `sendmmsg` takes; the list is emptied.
     pub fn send_batch(&self, packets: &mut Vec<(Ipv4Addr, Vec<u8>)>) {
