@@ -8,9 +8,13 @@
 #   sudo bench/dataplane.sh [PAIRS] [SUITES]
 #     PAIRS  (default "ss-ss edgesh-ss edgesh-edgesh")
 #     SUITES (default "cbc gcm")
-#   Environment: EDGESH (default target/release/edgesh), RUNS [3], DUR [10]
+#   Environment: EDGESH (default target/release/edgesh), BINS (several
+#   builds to compare in one run, "label=path ...", e.g.
+#   "before=/tmp/old-edgesh after=target/release/edgesh"), RUNS [3], DUR [10]
 #   (seconds per iperf3 run), UDP_RATE [800M] (offered UDP rate), INTEROP
-#   [/work/shared/interop/strongswan-peer.sh or ../shared/interop/...].
+#   [/work/shared/interop/strongswan-peer.sh or ../shared/interop/...],
+#   PERF=1 (perf record of the left daemon during each TCP run, the top of
+#   `perf report` printed after the run).
 #
 # Topology (the interop tests' own, `strongswan-peer.sh netns`): netns
 # `left` 192.0.2.1 on veth-l protecting 198.51.100.1 (on lo), netns `right`
@@ -38,10 +42,10 @@ export BASE=${TMPDIR:-/tmp}/edgesh-bench
 export PSK=bench-psk-0123
 [ "$(id -u)" = 0 ] || { echo "must run as root" >&2; exit 1; }
 command -v iperf3 >/dev/null || { echo "iperf3 is missing (apt-get install iperf3)" >&2; exit 1; }
-[ -x "$EDGESH" ] || { echo "no edgesh binary at $EDGESH (cargo build --release)" >&2; exit 1; }
-
-exec 9>/tmp/edgesh-interop.lock
-flock 9
+BINS=${BINS:-edgesh=$EDGESH}
+for b in $BINS; do
+  [ -x "${b#*=}" ] || { echo "no edgesh binary at ${b#*=} (cargo build --release)" >&2; exit 1; }
+done
 
 PIDS=()
 cleanup() {
@@ -49,6 +53,9 @@ cleanup() {
   bash "$INTEROP" stop >/dev/null 2>&1 || true
   ip link del veth-l 2>/dev/null || true
 }
+# The namespaces are shared with the interop tests: touch them only with the lock held.
+exec 9>/tmp/edgesh-interop.lock
+flock 9
 trap cleanup EXIT
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -154,7 +161,9 @@ iperf_run() { # pair udp?
     mbit=$(jq '.end.sum.bits_per_second * (100 - .end.sum.lost_percent) / 100 / 1e6' <<<"$out")
     extra=$(jq '.end.sum.lost_percent' <<<"$out")
   else
+    [ -n "${PERF:-}" ] && { perf record -q -F 499 -g -p "$pl" -o "$BASE/perf.data" -- sleep "$DUR" >/dev/null 2>&1 & }
     out=$(ip netns exec left iperf3 -J -t "$DUR" -B 198.51.100.1 -c 203.0.113.1 2>/dev/null)
+    [ -n "${PERF:-}" ] && { wait; perf report -i "$BASE/perf.data" --no-children --percent-limit 2 --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25 >&2; }
     mbit=$(jq '.end.sum_received.bits_per_second / 1e6' <<<"$out")
     extra=$(jq '.end.sum_sent.retransmits' <<<"$out")
   fi
@@ -164,11 +173,22 @@ iperf_run() { # pair udp?
     printf "%.0f %.2f %.0f %.0f\n", m, x, l / hz / d * 100 / g, r / hz / d * 100 / g }'
 }
 
-printf '%-14s %-4s %-5s %-20s %-18s %-16s %-16s\n' pair suite test "Mbit/s min/med/max" "retr|loss% med" "cpu%/Gbit/s L" "cpu%/Gbit/s R"
+printf '%-22s %-4s %-5s %-20s %-18s %-16s %-16s\n' pair suite test "Mbit/s min/med/max" "retr|loss% med" "cpu%/Gbit/s L" "cpu%/Gbit/s R"
+runs=()
 for pair in $PAIRS; do
+  case $pair in
+    ss-ss) runs+=("ss-ss=") ;;
+    edgesh-edgesh) for b in ${EE_BINS:-$BINS}; do runs+=("$pair=$b"); done ;;
+    *) for b in $BINS; do runs+=("$pair=$b"); done ;;
+  esac
+done
+for run in "${runs[@]}"; do
+  pair=${run%%=*}; bin=${run#*=}
+  label=$pair
+  if [ -n "$bin" ]; then EDGESH=${bin#*=}; [ "$BINS" = "edgesh=$EDGESH" ] || label="$pair(${bin%%=*})"; fi
   for suite in $SUITES; do
     if ! setup "$pair" "$suite"; then
-      printf '%-14s %-4s failed to set up\n' "$pair" "$suite"
+      printf '%-22s %-4s failed to set up\n' "$label" "$suite"
       cleanup; PIDS=(); continue
     fi
     ip netns exec right iperf3 -s -D -B 203.0.113.1 -I "$BASE/iperf3.pid"
@@ -180,10 +200,10 @@ for pair in $PAIRS; do
         m+=("$a"); x+=("$b"); l+=("$c"); r+=("$d")
         sleep 1
       done
-      printf '%-14s %-4s %-5s %-20s %-18s %-16s %-16s\n' "$pair" "$suite" "$test" "$(stats "${m[@]}")" "$(stats "${x[@]}" | cut -d/ -f2)" "$(stats "${l[@]}" | cut -d/ -f2)" "$(stats "${r[@]}" | cut -d/ -f2)"
+      printf '%-22s %-4s %-5s %-20s %-18s %-16s %-16s\n' "$label" "$suite" "$test" "$(stats "${m[@]}")" "$(stats "${x[@]}" | cut -d/ -f2)" "$(stats "${l[@]}" | cut -d/ -f2)" "$(stats "${r[@]}" | cut -d/ -f2)"
     done
     rtt=$(ip netns exec left ping -q -c 20 -i 0.05 -I 198.51.100.1 203.0.113.1 | awk -F/ '/rtt/ {print $5}')
-    printf '%-14s %-4s ping  avg rtt %s ms\n' "$pair" "$suite" "$rtt"
+    printf '%-22s %-4s ping  avg rtt %s ms\n' "$label" "$suite" "$rtt"
     kill "$(cat "$BASE/iperf3.pid")" 2>/dev/null || true
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     PIDS=()

@@ -1,6 +1,6 @@
 //! The ASA dialect against a real strongSwan (5.9.x) in network namespaces,
 //! with `../shared/interop/strongswan-peer.sh` (as `interop_strongswan.rs`):
-//! edgesh speaks ASA in netns `left` (192.0.2.1, protecting 198.51.100.1),
+//! edgesh speaks ASA (IKEv1 and IKEv2) in netns `left` (192.0.2.1, protecting 198.51.100.1),
 //! strongSwan in `right` (192.0.2.2, protecting 203.0.113.1; it fakes a NAT,
 //! so IKE floats to UDP 4500). The machine-wide lock
 //! `/tmp/edgesh-interop.lock` keeps these tests from sharing the namespaces
@@ -162,4 +162,77 @@ fn traffic_starts_the_asa_crypto_map_and_flows() {
     let after = counts(&sa);
     assert_eq!((after.0 - before.0, after.1 - before.1, after.2 - before.2, after.3 - before.3), (4, 4, 4, 4), "every packet sealed and its answer opened:\n{sa}");
     assert!(list_sas().contains("ESTABLISHED, IKEv1"), "{}", list_sas());
+}
+
+/// IKEv2: strongSwan (IKEv2, its default proposals: AES-128, SHA-1,
+/// MODP-2048) initiates to an ASA crypto map entry with an IKEv2 IPsec
+/// proposal, answered with `crypto ikev2 policy` and the tunnel-group's
+/// IKEv2 pre-shared keys; the ASA's IKEv2 and IPsec shows agree with
+/// strongSwan's SAs and pings flow through the dataplane.
+#[test]
+fn ikev2_strongswan_initiates_to_an_asa_and_traffic_flows() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "2")]);
+    let a = start_asa(
+        "hostname left
+interface GigabitEthernet0/0
+ nameif outside
+ security-level 0
+ ip address 192.0.2.1 255.255.255.0
+!
+access-list VPN extended permit ip host 198.51.100.1 host 203.0.113.1
+crypto ipsec ikev2 ipsec-proposal P
+ protocol esp encryption aes
+ protocol esp integrity sha-1
+crypto map outside_map 10 match address VPN
+crypto map outside_map 10 set peer 192.0.2.2
+crypto map outside_map 10 set ikev2 ipsec-proposal P
+crypto map outside_map 10 set pfs group14
+crypto map outside_map interface outside
+crypto ikev2 policy 10
+ encryption aes
+ integrity sha
+ group 14
+ prf sha
+ lifetime seconds 86400
+crypto ikev2 enable outside
+tunnel-group 192.0.2.2 type ipsec-l2l
+tunnel-group 192.0.2.2 ipsec-attributes
+ ikev2 remote-authentication pre-shared-key interop-test-psk
+ ikev2 local-authentication pre-shared-key interop-test-psk
+",
+    );
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}", charon_log());
+    let v2 = a.wait_for("show crypto ikev2 sa", "READY", 10);
+    assert!(v2.contains("192.0.2.1/4500") && v2.contains("192.0.2.2/4500"), "NAT-T (strongSwan fakes a NAT):\n{v2}");
+    assert!(v2.contains("RESPONDER"), "{v2}");
+    assert!(v2.contains("Encr: AES-CBC, keysize: 128, Hash: SHA96, DH Grp:14, Auth sign: PSK, Auth verify: PSK"), "{v2}");
+    let sa = a.wait_for("show crypto ipsec sa", "current outbound spi", 10);
+    let list = list_sas();
+    assert!(list.contains("ESTABLISHED, IKEv2"), "{list}");
+    let (ss_in, ss_out) = strongswan_spis(&list);
+    assert!(sa.contains(&format!("current outbound spi: {}", ss_in.to_uppercase())), "ours out = strongSwan's in\n{sa}\n{list}");
+    assert!(sa.contains(&format!("current inbound spi : {}", ss_out.to_uppercase())), "{sa}\n{list}");
+    assert!(sa.contains("IKEv2"), "{sa}");
+    let db = a.cmd("show vpn-sessiondb detail l2l");
+    // The IKEv2 session in the corpus's ASA 9.x layout (no leading blank).
+    assert!(db.contains("\nConnection   : 192.0.2.2\n"), "{db}");
+    assert!(db.contains("Protocol     : IKEv2 IPsecOverNatT"), "{db}");
+    assert!(db.contains("PRF          : SHA1                   D/H Group    : 14"), "{db}");
+    // Traffic through the dataplane.
+    let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
+    let t0 = Instant::now();
+    while !ip(&["link", "show", "edgesh0"]).status.success() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created:\n{}", a.cmd("show logging"));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    ip(&["link", "set", "edgesh0", "up"]);
+    let o = ip(&["route", "replace", "203.0.113.1/32", "dev", "edgesh0", "src", "198.51.100.1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = peer(&[], &["ping", "left"]);
+    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}", a.cmd("show logging"), charon_log());
+    let sa = a.wait_for("show crypto ipsec sa", "#pkts encaps: 4,", 5);
+    assert!(sa.contains("#pkts encaps: 4, #pkts encrypt: 4, #pkts digest: 4"), "{sa}");
+    assert!(sa.contains("#pkts decaps: 4, #pkts decrypt: 4, #pkts verify: 4"), "{sa}");
 }

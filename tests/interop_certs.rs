@@ -122,6 +122,11 @@ fn start_edgesh_with(cert: &str, config: &str) -> Edgesh {
 
 /// strongSwan in `right` with certificate `cert` (its key and the CA in swanctl's directories) and identity `id`.
 fn start_strongswan_certs(version: u8, cert: &str, id: &str, extra: &str) {
+    start_strongswan_certs_with(version, cert, id, extra, "");
+}
+
+/// The same with more lines in swanctl's connection section (`send_cert = never`, `aggressive = yes`).
+fn start_strongswan_certs_with(version: u8, cert: &str, id: &str, extra: &str, conn_lines: &str) {
     fresh_namespaces(&[]);
     let d = base().join("right");
     for sub in ["x509", "x509ca", "x509crl", "rsa", "ecdsa", "private"] {
@@ -141,7 +146,7 @@ fn start_strongswan_certs(version: u8, cert: &str, id: &str, extra: &str) {
             "connections {{
   peer {{
     version = {version}
-    local_addrs = 192.0.2.2
+{conn_lines}    local_addrs = 192.0.2.2
     remote_addrs = 192.0.2.1
     proposals = aes128-sha1-modp2048
     local {{
@@ -309,8 +314,13 @@ fn ikev1_refused_certificate_is_logged() {
 /// rsa-signature` (IKEv1: in the `ike proposal`; IKEv2: in the `ike2
 /// policy`), no pre-shared key, `validate-certificate-identity`.
 fn smartedge_cert_config(version: u8, responder_only: bool) -> String {
+    smartedge_cert_config_in("main", version, responder_only)
+}
+
+/// The same in IKEv1 `mode` (main or aggressive).
+fn smartedge_cert_config_in(mode: &str, version: u8, responder_only: bool) -> String {
     let mut c = if version == 1 {
-        smartedge_config("main", 14, Some(14), "unused", "203.0.113.1", false)
+        smartedge_config(mode, 14, Some(14), "unused", "203.0.113.1", false)
             .replace("  authentication algorithm hmac-sha1-96\n", "  authentication algorithm hmac-sha1-96\n  authentication rsa-signature\n")
             .replace("    pre-shared-key unused\n", "    validate-certificate-identity\n")
     } else {
@@ -387,6 +397,62 @@ fn smartedge_ikev2_rsa_and_ecdsa_peers_both_roles() {
     assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show log"));
     assert!(strongswan_authenticated_us().contains("RSA_EMSA_PKCS1_SHA2_256"), "{}", strongswan_authenticated_us());
     assert!(charon_log().contains("authentication of '192.0.2.2' (myself) with ECDSA"), "{}", charon_log());
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    ping_through(&e, "show log");
+}
+
+/// Table 5 row 7 on the receiving side (edgesh, SmartEdge, IKEv1 main mode
+/// responder): a peer whose ID is not the policy's `identity remote`, and a
+/// peer that sends no certificate.
+#[test]
+fn smartedge_table_5_row_7_on_the_receiving_side() {
+    let Some(_g) = ready() else { return };
+    // strongSwan names itself by its certificate's DN (openssl ca puts CN first, as its policy lists it); the policy wants 192.0.2.2.
+    start_strongswan_certs(1, "right-wrongid", "CN=right-wrongid, O=Edgesh Test, C=US", "");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config(1, true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("initiate failed") || !out.contains("established"), "{out}");
+    e.wait_for("show log", "ID type (ID_DER_ASN1_DN) and ID data /CN=right-wrongid/O=Edgesh Test/C=US not matching with the configured IKE policies", 10);
+    let log = e.wait_for("show log", "Sending phase-I notify of type INVALID_ID_INFORMATION", 5);
+    // The two lines of the row, one after the other, as the box logs them.
+    let lines: Vec<&str> = log.lines().collect();
+    let i = lines.iter().position(|l| l.contains("%IKE-4-ID: ")).expect("the ID line");
+    assert!(lines[i].ends_with("%IKE-4-ID: ID type (ID_DER_ASN1_DN) and ID data /CN=right-wrongid/O=Edgesh Test/C=US not matching with the configured IKE policies"), "{log}");
+    assert!(lines[i + 1].ends_with("%IKE-4-NOTIFY: Sending phase-I notify of type INVALID_ID_INFORMATION"), "{log}");
+    // strongSwan hears the notify (and ignores it: it comes unprotected).
+    assert!(charon_log().contains("[ N(INVAL_ID) ]"), "{}", charon_log());
+    assert!(!list_sas().contains("ESTABLISHED"), "{}", list_sas());
+    drop(e);
+    // strongSwan sends no certificate (`send_cert = never`): none is held for it.
+    start_strongswan_certs_with(1, "right-rsa", "192.0.2.2", "", "    send_cert = never\n");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config(1, true));
+    let _ = peer(&[], &["initiate", "right"]);
+    let log = e.wait_for("show log", "NO CERT found that matches with at least 1 remoteid configured in IKE policy", 10);
+    assert!(log.lines().any(|l| l.ends_with("%IKE-4-ID: NO CERT found that matches with at least 1 remoteid configured in IKE policy")), "{log}");
+    assert!(!list_sas().contains("ESTABLISHED"), "{}", list_sas());
+}
+
+/// IKEv1 aggressive mode with RSA signatures (RFC 2409 5.1: SIG_R and CERT
+/// in the second message, SIG_I in the third), SmartEdge's `mode
+/// aggressive`, edgesh initiating, then strongSwan.
+#[test]
+fn smartedge_ikev1_aggressive_mode_rsa_signatures_both_roles() {
+    let Some(_g) = ready() else { return };
+    start_strongswan_certs_with(1, "right-rsa", "192.0.2.2", "", "    aggressive = yes\n");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config_in("aggressive", 1, false));
+    wait_established(&e);
+    assert!(list_sas().contains("ESTABLISHED, IKEv1"), "{}", list_sas());
+    assert!(charon_log().contains("Aggressive Mode"), "{}", charon_log());
+    let l = strongswan_authenticated_us();
+    assert!(l.contains("RSA signature") || l.contains("RSA_EMSA_PKCS1_NULL"), "{l}");
+    e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
+    ping_through(&e, "show log");
+    drop(e);
+    start_strongswan_certs_with(1, "right-rsa", "192.0.2.2", "", "    aggressive = yes\n");
+    let e = start_smartedge("left-rsa", &smartedge_cert_config_in("aggressive", 1, true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show log"));
+    assert!(strongswan_authenticated_us().contains("RSA"), "{}", strongswan_authenticated_us());
     e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
     ping_through(&e, "show log");
 }

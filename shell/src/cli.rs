@@ -59,8 +59,9 @@ listen A.B.C.D [port N]` (SmartEdge, context local) says where to listen.
 the configuration's static routes and the tunnels' protected prefixes are
 installed through rtnetlink, `proto 237`; see README, Routes edgesh installs).
 --dataplane kernel asks the kernel at start whether it accepts an ESP state
-(XFRM) and logs why the userspace dataplane (edgesh0, the default) carries
-the traffic.
+(XFRM): if so, the kernel carries the ESP SAs (XFRM states and policies
+edgesh installs), else the log says why the userspace dataplane (edgesh0,
+the default) carries the traffic.
 Before login, an SSH connection has --ssh-login-grace seconds (120) to
 authenticate; unauthenticated connections are capped as OpenSSH's
 MaxStartups (10:30:100: refused at random from 10, all from 100) and to
@@ -159,7 +160,7 @@ pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(
     }
     if o.wants_network() {
         if crate::xfrm::KERNEL_ASKED.load(std::sync::atomic::Ordering::Relaxed) {
-            let why = crate::xfrm::explain(&crate::xfrm::probe());
+            let why = crate::xfrm::start();
             eprintln!("% {why}");
             router.lock().unwrap_or_else(|e| e.into_inner()).crypto_log(4, "DATAPLANE", &why);
         }
@@ -221,6 +222,7 @@ pub fn run_piped(session: Session, input: impl BufRead, out: impl Write) -> i32 
 
 /// `edgesh [options]`: returns the process exit status.
 pub fn run(args: &[String]) -> i32 {
+    let _xfrm = crate::xfrm_sa::ExitGuard; // the kernel's SAs go with edgesh
     let o = match parse_args(args) {
         Ok(o) => o,
         Err(m) => {

@@ -23,3 +23,4 @@ pub mod ssh;
 pub mod sshguard;
 pub mod terminal;
 pub mod xfrm;
+pub mod xfrm_sa;

@@ -12,12 +12,14 @@
 use edgesh_engine::ike::endpoint::{IKE_PORT, NATT_PORT};
 use edgesh_modes::Router;
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct Sockets {
     bound: BTreeMap<SocketAddrV4, UdpSocket>,
+    /// The port 4500 sockets the kernel glues received ESP datagrams on (UDP GRO).
+    gro: std::collections::BTreeSet<SocketAddrV4>,
     /// Addresses that failed to bind (reported once).
     failed: BTreeMap<SocketAddrV4, String>,
 }
@@ -26,6 +28,7 @@ impl Sockets {
     fn sync(&mut self, r: &mut Router) {
         let want: Vec<SocketAddrV4> = r.ike().local_addrs().into_iter().flat_map(|a| [SocketAddrV4::new(a, IKE_PORT), SocketAddrV4::new(a, NATT_PORT)]).collect();
         self.bound.retain(|a, _| want.contains(a));
+        self.gro.retain(|a| want.contains(a));
         self.failed.retain(|a, _| want.contains(a));
         for a in want {
             if self.bound.contains_key(&a) || self.failed.contains_key(&a) {
@@ -33,6 +36,20 @@ impl Sockets {
             }
             match UdpSocket::bind(a).and_then(|s| s.set_nonblocking(true).map(|_| s)) {
                 Ok(s) => {
+                    if a.port() == NATT_PORT && crate::xfrm_sa::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
+                        if let Err(e) = crate::xfrm_sa::encap_socket(&s) {
+                            r.crypto_log(3, "DATAPLANE", &format!("dataplane kernel: {a}: ESP in UDP stays with edgesh: {e}"));
+                        }
+                    }
+                    if a.port() == NATT_PORT {
+                        // ESP arrives here in bursts: room for them, and glued together where the kernel can.
+                        let s2 = socket2::SockRef::from(&s);
+                        let _ = s2.set_recv_buffer_size(4 << 20);
+                        let _ = s2.set_send_buffer_size(4 << 20);
+                        if crate::dataplane::io::enable_gro(&s) {
+                            self.gro.insert(a);
+                        }
+                    }
                     self.bound.insert(a, s);
                 }
                 Err(e) => {
@@ -67,9 +84,11 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("ike-net".into())
         .spawn(move || {
-            let mut socks = Sockets { bound: BTreeMap::new(), failed: BTreeMap::new() };
+            let mut socks = Sockets { bound: BTreeMap::new(), gro: Default::default(), failed: BTreeMap::new() };
+            let mut sender = crate::dataplane::io::Sender::default();
             let mut dp = crate::dataplane::Dataplane::new();
             let mut routes = crate::routes::Installer::new();
+            let mut xfrm = crate::xfrm_sa::Installer::new();
             let mut buf = vec![0u8; 65536];
             let mut last: Option<Instant> = None;
             loop {
@@ -78,24 +97,22 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                 let mut esp_in = 0usize;
                 dp.follow();
                 for (local, s) in &socks.bound {
+                    let gro = socks.gro.contains(local);
                     while batch.len() < 64 && esp_in < 256 {
-                        match s.recv_from(&mut buf) {
-                            Ok((n, SocketAddr::V4(from))) => {
-                                let data = &buf[..n];
-                                // On 4500, ESP (a non-zero SPI) rather than IKE (the zero non-ESP marker).
-                                if local.port() == NATT_PORT && data.len() >= 8 && data[..4] != [0; 4] {
-                                    let _ = dp.receive(*local.ip(), *from.ip(), data);
-                                    esp_in += 1;
-                                } else {
-                                    batch.push((*local, from, data.to_vec()));
-                                }
+                        let Some((from, n, seg)) = crate::dataplane::io::recv(s, &mut buf, gro) else { break };
+                        for data in buf[..n].chunks_mut(seg.max(1)) {
+                            // On 4500, ESP (a non-zero SPI) rather than IKE (the zero non-ESP marker).
+                            if local.port() == NATT_PORT && data.len() >= 8 && data[..4] != [0; 4] {
+                                let _ = dp.receive_mut(*local.ip(), *from.ip(), data);
+                                esp_in += 1;
+                            } else {
+                                batch.push((*local, from, data.to_vec()));
                             }
-                            Ok(_) => continue,
-                            Err(_) => break,
                         }
                     }
                 }
                 esp_in += dp.from_raw(256);
+                dp.flush();
                 dp.from_tun(&mut esp_out);
                 let due = last.is_none_or(|t| t.elapsed() >= ROUND);
                 let mut out = Vec::new();
@@ -112,6 +129,7 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                     dp.settle(&mut r);
                     r.engine_tick();
                     routes.sync(&mut r);
+                    xfrm.sync(&mut r);
                     out.extend(std::iter::from_fn(|| r.engine.poll_transmit()));
                 }
                 dp.follow();
@@ -121,10 +139,16 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                         let _ = s.send_to(&t.data, t.dst);
                     }
                 }
-                for (local, remote, data) in esp_out {
+                // ESP in UDP, in runs by local address (UDP GSO glues a run's equal-sized datagrams).
+                let mut i = 0;
+                while i < esp_out.len() {
+                    let local = esp_out[i].0;
+                    let j = i + esp_out[i..].iter().take_while(|d| d.0 == local).count();
                     if let Some(s) = socks_get(&socks.bound, local) {
-                        let _ = s.send_to(&data, remote);
+                        let run: Vec<(SocketAddrV4, &[u8])> = esp_out[i..j].iter().map(|(_, r, d)| (*r, &d[..])).collect();
+                        sender.send(s, &run);
                     }
+                    i = j;
                 }
                 // When idle, sleep until a datagram or a packet for the
                 // tunnel arrives, at most until the next round.

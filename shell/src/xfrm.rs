@@ -1,15 +1,18 @@
 //! Kernel XFRM (issue 19): which dataplane carries the traffic, and why.
-//! `--dataplane kernel|userspace` (default `userspace`, the TUN + ESP-in-UDP
-//! dataplane of `dataplane.rs`). With `kernel`, edgesh asks the kernel of
+//! `--dataplane kernel|userspace` (default `userspace`, the TUN + ESP
+//! dataplane of `dataplane/`). With `kernel`, edgesh asks the kernel of
 //! its namespace at start whether it accepts an ESP state: it adds a
 //! throwaway tunnel-mode ESP state (documentation addresses, AES-CBC with
 //! HMAC-SHA1) through XFRM netlink and deletes it again. The messages are
 //! built with `netlink-packet-xfrm` (rust-netlink), the kernel's own parser
-//! answers. Many kernels (this project's machines among them) are built
-//! without ESP in XFRM and answer "Protocol not supported", the error
-//! `ip xfrm state add ... proto esp` reports there. Either way the
-//! userspace dataplane carries the traffic today, and the log says why:
-//! installing the negotiated SAs and policies in XFRM is not done yet.
+//! answers. Where it accepts, the kernel carries the ESP child SAs
+//! (negotiated and manual-key): `xfrm_sa.rs` installs their states and
+//! policies and removes them when the SAs go, and the userspace dataplane
+//! leaves them alone (AH children stay there). Many kernels (this
+//! project's machines among them) are built without ESP in XFRM and answer
+//! "Protocol not supported", the error `ip xfrm state add ... proto esp`
+//! reports there: then the log says so once and the userspace dataplane
+//! carries everything.
 
 use netlink_packet_core_xfrm::{NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload};
 use netlink_packet_xfrm::state::{DelGetMessage as StateDelGetMessage, ModifyMessage as StateModifyMessage};
@@ -21,10 +24,11 @@ use std::sync::atomic::AtomicBool;
 /// `--dataplane kernel`: probe the kernel at start.
 pub static KERNEL_ASKED: AtomicBool = AtomicBool::new(false);
 
-const AF_INET: u16 = 2;
+pub(crate) const AF_INET: u16 = 2;
 
-fn name<const N: usize>(s: &str) -> [u8; N] {
+pub(crate) fn name<const N: usize>(s: &str) -> [u8; N] {
     let mut n = [0u8; N];
+    let s = &s[..s.len().min(N - 1)];
     n[..s.len()].copy_from_slice(s.as_bytes());
     n
 }
@@ -64,7 +68,7 @@ pub fn encode(msg: XfrmMessage, flags: u16, seq: u32) -> Vec<u8> {
     buf
 }
 
-fn request(sock: &netlink_sys::Socket, msg: XfrmMessage, flags: u16, seq: u32) -> io::Result<()> {
+pub(crate) fn request(sock: &netlink_sys::Socket, msg: XfrmMessage, flags: u16, seq: u32) -> io::Result<()> {
     sock.send(&encode(msg, flags, seq), 0)?;
     loop {
         let (buf, _) = sock.recv_from_full()?;
@@ -93,13 +97,17 @@ pub enum Probe {
     NoXfrm(io::Error),
 }
 
+/// An XFRM netlink socket of this namespace.
+pub(crate) fn socket() -> io::Result<netlink_sys::Socket> {
+    let mut s = netlink_sys::Socket::new(netlink_sys::protocols::NETLINK_XFRM)?;
+    s.bind_auto()?;
+    s.connect(&netlink_sys::SocketAddr::new(0, 0))?;
+    Ok(s)
+}
+
 /// Ask the kernel of this namespace whether it accepts an ESP state.
 pub fn probe() -> Probe {
-    let sock = match netlink_sys::Socket::new(netlink_sys::protocols::NETLINK_XFRM).and_then(|mut s| {
-        s.bind_auto()?;
-        s.connect(&netlink_sys::SocketAddr::new(0, 0))?;
-        Ok(s)
-    }) {
+    let sock = match socket() {
         Ok(s) => s,
         Err(e) => return Probe::NoXfrm(e),
     };
@@ -114,10 +122,18 @@ pub fn probe() -> Probe {
     }
 }
 
+/// Probe, set [`crate::xfrm_sa::ACTIVE`] when the kernel accepts ESP, and
+/// say which dataplane runs and why (the one log line).
+pub fn start() -> String {
+    let p = probe();
+    crate::xfrm_sa::ACTIVE.store(matches!(p, Probe::Accepted), std::sync::atomic::Ordering::Relaxed);
+    explain(&p)
+}
+
 /// The log line that says which dataplane runs and why.
 pub fn explain(p: &Probe) -> String {
     match p {
-        Probe::Accepted => "dataplane kernel: the kernel accepts ESP states, but edgesh does not install its SAs in XFRM yet: the userspace dataplane (edgesh0) carries the traffic".into(),
+        Probe::Accepted => "dataplane kernel: the kernel accepts ESP states: it carries the ESP SAs (XFRM states and policies); AH SAs stay in the userspace dataplane (edgesh0)".into(),
         Probe::Refused(e) => format!("dataplane kernel: the kernel refuses an ESP state ({e}; no ESP in its XFRM): the userspace dataplane (edgesh0) carries the traffic"),
         Probe::NoXfrm(e) => format!("dataplane kernel: no XFRM netlink ({e}): the userspace dataplane (edgesh0) carries the traffic"),
     }
@@ -163,5 +179,6 @@ mod tests {
     fn the_log_says_why_userspace_carries_the_traffic() {
         let e = io::Error::from_raw_os_error(93);
         assert_eq!(explain(&Probe::Refused(e)), "dataplane kernel: the kernel refuses an ESP state (Protocol not supported (os error 93); no ESP in its XFRM): the userspace dataplane (edgesh0) carries the traffic");
+        assert_eq!(explain(&Probe::Accepted), "dataplane kernel: the kernel accepts ESP states: it carries the ESP SAs (XFRM states and policies); AH SAs stay in the userspace dataplane (edgesh0)");
     }
 }

@@ -150,8 +150,11 @@ pub enum Event {
     InvalidProxyIds { conn: u32, peer: Ipv4Addr, initiator: IdRepr, responder: IdRepr },
     /// SPD selectors sent or received in quick mode (informational).
     Selectors { conn: u32, peer: Ipv4Addr, sent: bool, initiator: IdRepr, responder: IdRepr },
-    /// The peer's phase-1 identity is not the configured one.
-    IdMismatch { conn: u32, peer: Ipv4Addr, id: IdRepr },
+    /// The peer's phase-1 identity is not the configured one;
+    /// `by_signature` when phase 1 authenticates with certificates (Table 5
+    /// words the two apart); `dial_in` when no on-demand tunnel takes it
+    /// (the peer's address names no tunnel: it is not one of them).
+    IdMismatch { conn: u32, peer: Ipv4Addr, id: IdRepr, by_signature: bool, dial_in: bool },
     NoPeer { peer: Ipv4Addr, local: Ipv4Addr, reason: NoPeerReason },
     /// Decrypting a phase-1 message gave garbage: the keys (PSK) differ.
     /// `reserved`: the first decrypted payload's type and its RESERVED

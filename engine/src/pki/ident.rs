@@ -82,6 +82,13 @@ fn same_dn(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// An IKE identity in text, as logs print it (`192.0.2.2`, `C=US,O=Test,CN=right`).
+/// A DN as OpenSSL's one-line form prints it, its RDNs in their DER order
+/// (`/C=US/O=Example/CN=ours`): how SmartEdge's Table 5 shows an ID_DER_ASN1_DN.
+pub fn dn_oneline(der: &[u8]) -> Option<String> {
+    let n = x509_cert::name::Name::from_der(der).ok()?;
+    Some(n.as_ref().iter().flat_map(|rdn| rdn.as_ref().iter()).map(|atv| format!("/{atv}")).collect())
+}
+
 pub fn id_text(kind: u8, data: &[u8]) -> String {
     match kind {
         ID_IPV4_ADDR => <[u8; 4]>::try_from(data).map(|a| IpAddr::from(a).to_string()).unwrap_or_default(),

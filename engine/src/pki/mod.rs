@@ -15,6 +15,8 @@
 //! [`PeerPki`], built by the dialects and carried in the peer configuration.
 
 pub mod csr;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod ident;
 pub mod keys;
 pub mod sig;

@@ -139,7 +139,13 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             v.push((6, "SELECTORS", format!("Responder SPD selectors {w}: {}", se_selector(responder))));
         }
         Event::ProxyIdMismatch { .. } | Event::InvalidProxyIds { .. } | Event::P2PeerNotFound { .. } => v.push((4, "SELECTORS", "No matching SPD policy for the selectors received in IKE phase-II message.".into())),
-        Event::IdMismatch { id, .. } => v.push((4, "ID", format!("Mismatching ID type ({}) and ID: {} with the configured IKE policy", id_type::name(id.id_type), id.data_text()))),
+        // Table 5 row 9 (pre-shared keys); row 7 with certificates (its INVALID_ID_INFORMATION line is the NotifySent event's).
+        Event::IdMismatch { id, by_signature: false, .. } => v.push((4, "ID", format!("Mismatching ID type ({}) and ID: {} with the configured IKE policy", id_type::name(id.id_type), id.data_text()))),
+        Event::IdMismatch { id, by_signature: true, dial_in, .. } => {
+            let data = if id.id_type == edgesh_engine::pki::ident::ID_DER_ASN1_DN { edgesh_engine::pki::ident::dn_oneline(&id.data).unwrap_or_else(|| id.data_text()) } else { id.data_text() };
+            let which = if *dial_in { "any of the configured IKE policies" } else { "the configured IKE policies" };
+            v.push((4, "ID", format!("ID type ({}) and ID data {data} not matching with {which}", id_type::name(id.id_type))));
+        }
         // Table 5 rows 7 and 10: a peer authenticating with a certificate.
         Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::NoCert, .. } => v.push((4, "ID", "NO CERT found that matches with at least 1 remoteid configured in IKE policy".into())),
         Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::IdentityNotInCert { id_type: t, id, cert_ids }, .. } => {

@@ -101,7 +101,7 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 
-    /// Table 5 rows 7 and 10, on the receiving side.
+    /// Table 5 rows 7, 8, 9 and 10, on the receiving side.
     #[test]
     fn certificate_identity_failures_in_table_5_words() {
         use edgesh_engine::ike::Event;
@@ -109,6 +109,20 @@ mod tests {
         let peer = [192, 0, 2, 2].into();
         let e = Event::CertAuthFailed { conn: 1, peer, version: 1, id: Some("dkoop.com".into()), failure: CertFailure::IdentityNotInCert { id_type: 2, id: "dkoop.com".into(), cert_ids: vec![(9, "CN=ours".into()), (2, "dkoop.ours".into())] } };
         assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "ID type (ID_FQDN) and ID data: dkoop.com mismatching with matching Cert ID type (ID_FQDN) and Cert ID: dkoop.ours".to_string())]);
+        // Row 7: the ID is not the policy's (a DN the way the table prints one: slashes, in DER order).
+        let dn = x509_cert::der::Encode::to_der(&<x509_cert::name::Name as std::str::FromStr>::from_str("CN=ours,O=Edgesh Test,C=US").unwrap()).unwrap();
+        let id = edgesh_engine::ike::wire::IdRepr { id_type: 9, protocol: 0, port: 0, data: dn };
+        let e = Event::IdMismatch { conn: 1, peer, id, by_signature: true, dial_in: false };
+        assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "ID type (ID_DER_ASN1_DN) and ID data /C=US/O=Edgesh Test/CN=ours not matching with the configured IKE policies".to_string())]);
+        let id = edgesh_engine::ike::wire::IdRepr { id_type: 1, protocol: 0, port: 0, data: vec![172, 16, 5, 72] };
+        let e = Event::IdMismatch { conn: 1, peer, id: id.clone(), by_signature: true, dial_in: false };
+        assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "ID type (ID_IPV4_ADDR) and ID data 172.16.5.72 not matching with the configured IKE policies".to_string())]);
+        // Row 8: dial-in users, an identity no on-demand tunnel takes.
+        let e = Event::IdMismatch { conn: 0, peer, id: id.clone(), by_signature: true, dial_in: true };
+        assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "ID type (ID_IPV4_ADDR) and ID data 172.16.5.72 not matching with any of the configured IKE policies".to_string())]);
+        // Row 9 (pre-shared keys) stays as it was.
+        let e = Event::IdMismatch { conn: 1, peer, id, by_signature: false, dial_in: false };
+        assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "Mismatching ID type (ID_IPV4_ADDR) and ID: 172.16.5.72 with the configured IKE policy".to_string())]);
         let e = Event::CertAuthFailed { conn: 1, peer, version: 1, id: None, failure: CertFailure::NoCert };
         assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "NO CERT found that matches with at least 1 remoteid configured in IKE policy".to_string())]);
     }

@@ -74,6 +74,19 @@ struct Outbound {
 /// which the network thread calls when it holds the router anyway.
 pub struct Dataplane {
     tun: Option<tun_rs::SyncDevice>,
+    /// The device has the kernel's offloads (`IFF_VNET_HDR`): it hands over
+    /// TCP segments of up to 64 KB, cut here to its MTU, and takes segments
+    /// glued back together (GRO) in a batch.
+    offload: bool,
+    /// Batch buffers: a read from the device, its segments and their sizes.
+    tun_read: Vec<u8>,
+    tun_segs: Vec<Vec<u8>>,
+    tun_sizes: Vec<usize>,
+    /// Opened packets waiting for [`Dataplane::flush`] (after headroom for
+    /// the virtio header), spare buffers, and the GRO state.
+    to_tun: Vec<Vec<u8>>,
+    spare: Vec<Vec<u8>>,
+    gro: tun_rs::GROTable,
     /// Set once creating the device failed (reported once).
     tun_failed: bool,
     feed: Option<SaFeed>,
@@ -92,6 +105,10 @@ pub struct Dataplane {
     raw_ah: raw::RawSocket,
     /// The raw IP protocol 50 socket ESP without NAT travels on, once such an SA is up.
     raw_esp: raw::RawSocket,
+    /// Receive buffers for the raw ESP socket (made with the first batch).
+    raw_bufs: Vec<Vec<u8>>,
+    /// ESP packets (outer header included) for the raw socket, sent in one batch after a read.
+    raw_out: Vec<(Ipv4Addr, Vec<u8>)>,
     /// Identification of the next outer header sent on a raw socket.
     ident: u16,
     /// Packets and bytes carried since the engine last heard, by (SPI, inbound).
@@ -151,6 +168,13 @@ impl Dataplane {
     pub fn new() -> Dataplane {
         Dataplane {
             tun: None,
+            offload: false,
+            tun_read: vec![0; tun_rs::VIRTIO_NET_HDR_LEN + 65536],
+            tun_segs: vec![vec![0; 1500]; tun_rs::IDEAL_BATCH_SIZE],
+            tun_sizes: vec![0; tun_rs::IDEAL_BATCH_SIZE],
+            to_tun: Vec::new(),
+            spare: Vec::new(),
+            gro: tun_rs::GROTable::default(),
             tun_failed: false,
             feed: None,
             inbound: HashMap::new(),
@@ -161,6 +185,8 @@ impl Dataplane {
             transport_rebuilt: None,
             raw_ah: raw::RawSocket::new(edgesh_engine::ah::PROTOCOL),
             raw_esp: raw::RawSocket::new(edgesh_engine::esp::PROTOCOL),
+            raw_out: Vec::new(),
+            raw_bufs: Vec::new(),
             ident: 0,
             counts: HashMap::new(),
             uncovered: Vec::new(),
@@ -214,6 +240,9 @@ impl Dataplane {
     /// NAT, else on IP protocol 50), or AH (alone, or over ESP) on IP
     /// protocol 51.
     fn install(&mut self, c: &edgesh_engine::ike::sa::ChildSa) -> Result<(), String> {
+        if crate::xfrm_sa::kernel_carries(c) {
+            return Ok(()); // the kernel's XFRM carries it (`xfrm_sa.rs`)
+        }
         let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys)).transpose().map_err(|e| e.to_string());
         let Some(auth) = c.ah else {
             let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
@@ -289,21 +318,43 @@ impl Dataplane {
     /// (with no NAT) opened and handed to the host, or dropped and counted.
     /// Returns how many were read.
     pub fn from_raw(&mut self, max: usize) -> usize {
-        let mut buf = vec![0u8; 65536];
         let mut n = 0;
-        for proto in [edgesh_engine::ah::PROTOCOL, edgesh_engine::esp::PROTOCOL] {
-            for _ in 0..max {
-                let sock = if proto == edgesh_engine::ah::PROTOCOL { &self.raw_ah } else { &self.raw_esp };
-                let Some(len) = sock.recv(&mut buf) else { break };
+        if self.raw_ah.fd().is_some() {
+            let mut buf = vec![0u8; 65536];
+            while n < max {
+                let Some(len) = self.raw_ah.recv(&mut buf) else { break };
                 n += 1;
-                if proto == edgesh_engine::ah::PROTOCOL {
-                    let _ = self.receive_ah(&buf[..len]);
-                } else if let Some((ihl, peer, local)) = raw::outer(&buf[..len]) {
-                    let _ = self.receive_mut(local, peer, &mut buf[ihl..len]);
-                }
+                let _ = self.receive_ah(&buf[..len]);
             }
         }
-        n
+        if self.raw_esp.fd().is_none() {
+            return n;
+        }
+        // ESP: a batch of packets per system call (recvmmsg).
+        let mut bufs = std::mem::take(&mut self.raw_bufs);
+        if bufs.is_empty() {
+            bufs = vec![vec![0u8; 65536]; 32];
+        }
+        let mut lens = Vec::with_capacity(bufs.len());
+        let mut got = 0;
+        while got < max {
+            self.raw_esp.recv_batch(&mut bufs, &mut lens);
+            if lens.is_empty() {
+                break;
+            }
+            got += lens.len();
+            for (b, &len) in bufs.iter_mut().zip(&lens) {
+                let len = len.min(b.len());
+                if let Some((ihl, peer, local)) = raw::outer(&b[..len]) {
+                    let _ = self.receive_mut(local, peer, &mut b[ihl..len]);
+                }
+            }
+            if lens.len() < bufs.len() {
+                break;
+            }
+        }
+        self.raw_bufs = bufs;
+        n + got
     }
 
     /// An IPv4 packet carrying AH (outer header included): opened and
@@ -344,7 +395,16 @@ impl Dataplane {
             Ok((true, inner)) => {
                 let c = self.counts.entry((spi, true)).or_default();
                 *c = (c.0 + 1, c.1 + inner.len() as u64);
-                let _ = self.tun.as_ref().is_some_and(|t| t.send(inner).is_ok());
+                if self.tun.is_some() {
+                    let mut b = self.spare.pop().unwrap_or_default();
+                    b.clear();
+                    b.resize(tun_rs::VIRTIO_NET_HDR_LEN, 0);
+                    b.extend_from_slice(inner);
+                    self.to_tun.push(b);
+                    if self.to_tun.len() >= tun_rs::IDEAL_BATCH_SIZE {
+                        self.flush();
+                    }
+                }
                 Ok(())
             }
             Err((kind, inner)) => {
@@ -368,10 +428,13 @@ impl Dataplane {
         self.looked = Some(std::time::Instant::now());
         let on_traffic = r.ike().conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
         if !self.inbound.is_empty() || !self.ah_in.is_empty() || on_traffic {
-            match tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync() {
-                Ok(d) => {
+            // With the kernel's offloads where it has them, else without.
+            let made = tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).offload(true).build_sync().map(|d| (d, true)).or_else(|_| tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync().map(|d| (d, false)));
+            match made {
+                Ok((d, offload)) => {
                     let _ = d.set_nonblocking(true);
                     self.tun = Some(d);
+                    self.offload = offload;
                 }
                 Err(e) => {
                     self.tun_failed = true;
@@ -385,17 +448,29 @@ impl Dataplane {
     /// Traffic no SA covers yet is kept for the engine (IOS crypto maps
     /// start on it).
     pub fn from_tun(&mut self, out: &mut Vec<Datagram>) {
-        let Some(tun) = &self.tun else { return };
-        let mut buf = [0u8; 65536];
-        for _ in 0..64 {
-            let Ok(n) = tun.recv(&mut buf) else { break };
-            let p = &buf[..n];
-            let Some((src, dst)) = ipv4_ends(p) else { continue };
+        // Up to 16 reads (with offloads each may be a 64 KB TCP segment cut into 45 packets).
+        for _ in 0..16 {
+            let Some(tun) = &self.tun else { return };
+            let Ok(n) = tun.recv_multiple(&mut self.tun_read, &mut self.tun_segs, &mut self.tun_sizes, 0) else { break };
+            for i in 0..n {
+                self.seal_one(i, out);
+            }
+        }
+        if !self.raw_out.is_empty() {
+            self.raw_esp.send_batch(&mut self.raw_out);
+        }
+    }
+
+    /// Seal the `i`th packet read from the device.
+    fn seal_one(&mut self, i: usize, out: &mut Vec<Datagram>) {
+        {
+            let p = &self.tun_segs[i][..self.tun_sizes[i]];
+            let Some((src, dst)) = ipv4_ends(p) else { return };
             let Some((spi, o)) = self.index.lookup(src, dst).and_then(|spi| Some(spi).zip(self.outbound.get_mut(&spi))) else {
                 if self.uncovered.len() < 64 && !self.uncovered.contains(&(src, dst)) {
                     self.uncovered.push((src, dst));
                 }
-                continue;
+                return;
             };
             let sealed = match (&mut o.esp, &mut o.ah) {
                 (Some(esp), None) => {
@@ -403,7 +478,7 @@ impl Dataplane {
                     let (next, payload) = if o.transport {
                         match edgesh_engine::esp_transport::outbound(p, *o.local.ip(), *o.remote.ip()) {
                             Ok(x) => x,
-                            Err(_) => continue,
+                            Err(_) => return,
                         }
                     } else {
                         (NEXT_HEADER_IPV4, p)
@@ -414,7 +489,15 @@ impl Dataplane {
                         // ESP on IP protocol 50: sealed after the outer header it goes out with.
                         self.ident = self.ident.wrapping_add(1);
                         let mut d = raw::header(*o.local.ip(), *o.remote.ip(), self.ident, edgesh_engine::esp::PROTOCOL).to_vec();
-                        esp.seal_append(next, payload, &mut self.rng, &mut d).map(|_| (raw::finish(d), Some(&self.raw_esp)))
+                        match esp.seal_append(next, payload, &mut self.rng, &mut d) {
+                            Ok(()) => {
+                                let c = self.counts.entry((spi, false)).or_default();
+                                *c = (c.0 + 1, c.1 + p.len() as u64);
+                                self.raw_out.push((*o.remote.ip(), raw::finish(d)));
+                                return;
+                            }
+                            Err(e) => Err(e),
+                        }
                     }
                 }
                 (esp, Some(ah)) => {
@@ -425,7 +508,7 @@ impl Dataplane {
                     };
                     under.and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d)).map(|d| (d, Some(&self.raw_ah)))
                 }
-                (None, None) => continue,
+                (None, None) => return,
             };
             match sealed {
                 Ok((data, raw)) => {
@@ -443,6 +526,25 @@ impl Dataplane {
                 }
             }
         }
+    }
+
+    /// Write the opened packets to the device: with offloads in one batch,
+    /// TCP segments of a flow glued together (GRO), else one write each.
+    pub fn flush(&mut self) {
+        if self.to_tun.is_empty() {
+            return;
+        }
+        if let Some(t) = &self.tun {
+            if self.offload {
+                let _ = t.send_multiple(&mut self.gro, &mut self.to_tun, tun_rs::VIRTIO_NET_HDR_LEN);
+            } else {
+                for b in &self.to_tun {
+                    let _ = t.send(&b[tun_rs::VIRTIO_NET_HDR_LEN..]);
+                }
+            }
+        }
+        self.spare.extend(self.to_tun.drain(..).take(tun_rs::IDEAL_BATCH_SIZE));
+        self.spare.truncate(tun_rs::IDEAL_BATCH_SIZE);
     }
 
     /// An ESP datagram from UDP 4500 (no non-ESP marker): open it and hand

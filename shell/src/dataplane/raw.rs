@@ -61,6 +61,42 @@ impl RawSocket {
         s.read(buf).ok()
     }
 
+    /// Up to `bufs.len()` packets in one `recvmmsg`, their lengths in `lens`.
+    pub fn recv_batch(&self, bufs: &mut [Vec<u8>], lens: &mut Vec<usize>) {
+        use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrIn, recvmmsg};
+        use std::os::fd::AsRawFd;
+        lens.clear();
+        let Some(s) = &self.sock else { return };
+        let mut hdrs = MultiHeaders::<SockaddrIn>::preallocate(bufs.len(), None);
+        let mut iovs: Vec<[std::io::IoSliceMut<'_>; 1]> = bufs.iter_mut().map(|b| [std::io::IoSliceMut::new(&mut b[..])]).collect();
+        if let Ok(r) = recvmmsg(s.as_raw_fd(), &mut hdrs, iovs.iter_mut(), MsgFlags::MSG_DONTWAIT, None) {
+            lens.extend(r.map(|m| m.bytes));
+        }
+    }
+
+    /// Send whole IP packets (outer headers included), as many per system
+    /// call as `sendmmsg` takes; the list is emptied.
+    pub fn send_batch(&self, packets: &mut Vec<(Ipv4Addr, Vec<u8>)>) {
+        use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrIn, sendmmsg};
+        use std::os::fd::AsRawFd;
+        let Some(s) = &self.sock else {
+            packets.clear();
+            return;
+        };
+        for chunk in packets.chunks(64) {
+            let slices: Vec<[std::io::IoSlice<'_>; 1]> = chunk.iter().map(|(_, p)| [std::io::IoSlice::new(p)]).collect();
+            let addrs: Vec<Option<SockaddrIn>> = chunk.iter().map(|(d, _)| Some(SockaddrIn::from(std::net::SocketAddrV4::new(*d, 0)))).collect();
+            let mut hdrs = MultiHeaders::<SockaddrIn>::preallocate(chunk.len(), None);
+            if sendmmsg(s.as_raw_fd(), &mut hdrs, &slices, &addrs, [], MsgFlags::empty()).is_err() {
+                // One at a time: what one refused need not stop the rest.
+                for (d, p) in chunk {
+                    self.send(*d, p);
+                }
+            }
+        }
+        packets.clear();
+    }
+
     /// Send a whole IP packet (outer header included) to `dst`.
     pub fn send(&self, dst: Ipv4Addr, packet: &[u8]) {
         if let Some(s) = &self.sock {

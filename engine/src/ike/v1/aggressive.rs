@@ -35,7 +35,7 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
     if sa.role == Role::Initiator {
         am2(cx, sa, pc, now, hdr, data, &msg, local, remote)
     } else {
-        am3(cx, sa, hdr, data, &msg, last, local, remote)
+        am3(cx, sa, pc, hdr, data, &msg, last, local, remote)
     }
 }
 
@@ -51,7 +51,10 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
     }
     let chosen = msg.get(payload::SA).and_then(|p| SaRepr::parse(p.body).ok()).and_then(|s| s.proposals.into_iter().next()).and_then(|p| p.transforms.into_iter().next());
     let prop = chosen.and_then(|t| offered_p1(&t).ok()).and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
-    let (Some((o, mut prop)), Some(ke), Some(nr), Some(idp), Some(hash)) = (prop, msg.get(payload::KE), msg.get(payload::NONCE), msg.get(payload::ID), msg.get(payload::HASH)) else {
+    // With RSA signatures SIG_R (and CERT) stand in place of HASH_R (RFC 2409 5.1).
+    let sig = prop.as_ref().is_some_and(|(_, c)| c.auth == crate::config::AuthMethod::RsaSignature);
+    let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });
+    let (Some((o, mut prop)), Some(ke), Some(nr), Some(idp), Some(hash)) = (prop, msg.get(payload::KE), msg.get(payload::NONCE), msg.get(payload::ID), hash) else {
         cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::AggressiveSecond), answered: None });
         return Next::Done;
     };
@@ -73,7 +76,15 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
     if !derive_p1(cx, sa, pc) {
         return Next::Fail(DownReason::DhFailed);
     }
-    if let Err(reason) = responder_authenticated(cx, sa, pc, &id, idp.body, hash.body) {
+    if sig {
+        if super::sig_auth::verify(cx, sa, pc, false, msg, &id, idp.body).is_err() {
+            return Next::Fail(DownReason::AuthenticationFailed);
+        }
+        if identity_match(&pc.remote_id, &id) == 0 {
+            cx.event(Event::IdMismatch { conn, peer: *remote.ip(), id: id.clone(), by_signature: true, dial_in: false });
+            return Next::Fail(DownReason::IdentityMismatch);
+        }
+    } else if let Err(reason) = responder_authenticated(cx, sa, pc, &id, idp.body, hash) {
         return Next::Fail(reason);
     }
     sa.peer_id = Some(id);
@@ -81,9 +92,23 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
     let natd = if sa.peer_natt { natd_payloads(sa) } else { vec![] };
     float_ports(sa);
     let idi = identity_id(&pc.local_id).emit();
-    let hash_i = hash_auth(sa, true, &idi);
     let mut b = Builder::new();
-    b.push(payload::HASH, hash_i);
+    if sig {
+        // AM3: [CERT,] SIG_I.
+        match super::sig_auth::sign(cx, sa, pc, true, &idi) {
+            Ok(ps) => {
+                for (k, body) in ps {
+                    b.push(k, body);
+                }
+            }
+            Err(failure) => {
+                cx.event(Event::CertAuthFailed { conn, peer: *remote.ip(), version: 1, id: None, failure });
+                return Next::Fail(DownReason::AuthenticationFailed);
+            }
+        }
+    } else {
+        b.push(payload::HASH, hash_auth(sa, true, &idi));
+    }
     for n in natd {
         b.push(payload::NAT_D, n);
     }
@@ -91,18 +116,28 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
     Next::Established
 }
 
-/// AM3 (responder): HASH_I (and NAT-D); phase 1 is up.
+/// AM3 (responder): HASH_I, or with RSA signatures [CERT,] SIG_I (and NAT-D); phase 1 is up.
 #[allow(clippy::too_many_arguments)]
-fn am3(cx: &mut Ctx, sa: &mut IkeSa, hdr: &Header, data: &[u8], msg: &Msg, last: Vec<u8>, local: std::net::SocketAddrV4, remote: std::net::SocketAddrV4) -> Next {
+fn am3(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], msg: &Msg, last: Vec<u8>, local: std::net::SocketAddrV4, remote: std::net::SocketAddrV4) -> Next {
     let conn = sa.conn;
-    let Some(hash) = msg.get(payload::HASH) else {
+    let id_b = sa.peer_id.as_ref().map(|i| i.emit()).unwrap_or_default();
+    if uses_sig(sa) {
+        let Some(id) = sa.peer_id.clone() else { return Next::Done };
+        if super::sig_auth::verify(cx, sa, pc, true, msg, &id, &id_b).is_err() {
+            if hdr.flags & 1 != 0 {
+                sa.set_iv(last);
+            }
+            crate::ike::v1::informational::send_notify(cx, sa, crate::ike::wire::notify::AUTHENTICATION_FAILED, crate::ike::wire::proto::ISAKMP, cookies(sa), vec![]);
+            return Next::Fail(DownReason::AuthenticationFailed);
+        }
+    } else if let Some(hash) = msg.get(payload::HASH) {
+        if hash_auth(sa, true, &id_b) != hash.body {
+            cx.event(Event::AuthFailed { conn, peer: *remote.ip() });
+            return Next::Fail(DownReason::AuthenticationFailed);
+        }
+    } else {
         cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: WireError::Malformed(Part::Hash), reserved: None });
         return Next::Done;
-    };
-    let id_b = sa.peer_id.as_ref().map(|i| i.emit()).unwrap_or_default();
-    if hash_auth(sa, true, &id_b) != hash.body {
-        cx.event(Event::AuthFailed { conn, peer: *remote.ip() });
-        return Next::Fail(DownReason::AuthenticationFailed);
     }
     check_natd(cx, sa, msg, local, remote);
     if hdr.flags & 1 != 0 {

@@ -226,7 +226,7 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
         return Next::Fail(DownReason::AuthenticationFailed);
     }
     if identity_match(&pc.remote_id, &id) == 0 && pc.kind != TunnelKind::OnDemand {
-        cx.event(Event::IdMismatch { conn, peer: *remote.ip(), id });
+        cx.event(Event::IdMismatch { conn, peer: *remote.ip(), id, by_signature: sig, dial_in: false });
         sa.set_iv(last);
         send_notify(cx, sa, notify::INVALID_ID_INFORMATION, proto::ISAKMP, cookies(sa), vec![]);
         return Next::Fail(DownReason::IdentityMismatch);
@@ -278,7 +278,7 @@ fn mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, data: &[u8], msg: &Msg, last
             return Next::Fail(DownReason::AuthenticationFailed);
         }
         if identity_match(&pc.remote_id, &id) == 0 {
-            cx.event(Event::IdMismatch { conn: sa.conn, peer: *sa.remote.ip(), id: id.clone() });
+            cx.event(Event::IdMismatch { conn: sa.conn, peer: *sa.remote.ip(), id: id.clone(), by_signature: true, dial_in: false });
             return Next::Fail(DownReason::IdentityMismatch);
         }
     } else if let Err(reason) = responder_authenticated(cx, sa, pc, &id, &id_b, hash) {

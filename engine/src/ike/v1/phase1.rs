@@ -86,6 +86,12 @@ pub(in crate::ike) fn start(cx: &mut Ctx, next_conn: &mut u32, now: Millis, p: &
         b.push(payload::KE, nego.gxi.clone());
         b.push(payload::NONCE, nego.ni.clone());
         b.push(payload::ID, identity_id(&p.local_id).emit());
+        // RSA signatures: CERTREQ naming the CAs we trust (RFC 2409 5.1, as in MM3).
+        if p.proposals.iter().any(|x| x.auth == AuthMethod::RsaSignature) {
+            for r in super::sig_auth::certreqs(p) {
+                b.push(payload::CERTREQ, r);
+            }
+        }
     }
     sa.phase = Phase1::Negotiating(Box::new(nego));
     for v in vids(p.dpd) {
@@ -147,6 +153,14 @@ pub(in crate::ike) fn find_tunnel(cx: &mut Ctx, local: SocketAddrV4, remote: Soc
             .collect();
         od.sort_by(|a, b| b.0.cmp(&a.0));
         cands = od.into_iter().map(|x| x.1).collect();
+        // Dial-in users with certificates (Table 5 row 8): an identity no on-demand tunnel takes.
+        if let (true, Some(id)) = (cands.is_empty(), &peer_id) {
+            if on_local.iter().any(|p| p.kind == TunnelKind::OnDemand && has_pki(p)) {
+                cx.event(Event::IdMismatch { conn: 0, peer: rip, id: id.clone(), by_signature: true, dial_in: true });
+                answer_unprotected(cx, 0, local, remote, Some(hdr), notify::INVALID_ID_INFORMATION);
+                return None;
+            }
+        }
     }
     let Some(pc) = cands.first().map(|p| (*p).clone()) else {
         cx.event(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::NotFound });
@@ -226,7 +240,7 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
         return None;
     };
     if identity_match(&pc.remote_id, &id) == 0 {
-        cx.event(Event::IdMismatch { conn, peer: rip, id });
+        cx.event(Event::IdMismatch { conn, peer: rip, id, by_signature: uses_sig(&sa), dial_in: false });
         send_notify(cx, &sa, notify::INVALID_ID_INFORMATION, proto::ISAKMP, cookies(&sa), vec![]);
         return None;
     }
@@ -253,9 +267,29 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
         return None;
     }
     let idr = identity_id(&pc.local_id).emit();
-    let hash_r = hash_auth(&sa, false, &idr);
     let mut b = Builder::new();
-    b.push(payload::SA, chosen_sa.emit()).push(payload::KE, sa.nego().gxr.clone()).push(payload::NONCE, sa.nego().nr.clone()).push(payload::ID, idr).push(payload::HASH, hash_r);
+    b.push(payload::SA, chosen_sa.emit()).push(payload::KE, sa.nego().gxr.clone()).push(payload::NONCE, sa.nego().nr.clone());
+    if uses_sig(&sa) {
+        // RFC 2409 5.1: HDR, SA, KE, Nr, IDir, [CERT,] SIG_R.
+        match super::sig_auth::sign(cx, &sa, &pc, false, &idr) {
+            Ok(ps) => {
+                b.push(payload::ID, idr);
+                for (k, body) in ps {
+                    b.push(k, body);
+                }
+                for r in super::sig_auth::certreqs(&pc) {
+                    b.push(payload::CERTREQ, r);
+                }
+            }
+            Err(failure) => {
+                cx.event(Event::CertAuthFailed { conn, peer: rip, version: 1, id: None, failure });
+                return None;
+            }
+        }
+    } else {
+        let hash_r = hash_auth(&sa, false, &idr);
+        b.push(payload::ID, idr).push(payload::HASH, hash_r);
+    }
     for v in vids(pc.dpd) {
         b.push(payload::VID, v);
     }
@@ -351,7 +385,7 @@ pub(in crate::ike) fn responder_authenticated(cx: &mut Ctx, sa: &IkeSa, pc: &Pee
         return Err(DownReason::AuthenticationFailed);
     }
     if identity_match(&pc.remote_id, id) == 0 {
-        cx.event(Event::IdMismatch { conn, peer, id: id.clone() });
+        cx.event(Event::IdMismatch { conn, peer, id: id.clone(), by_signature: false, dial_in: false });
         return Err(DownReason::IdentityMismatch);
     }
     Ok(())

@@ -1,9 +1,10 @@
 //! IKEv1 phase 1 with RSA signatures (RFC 2409 5.1, auth method 3): owns
 //! what changes when the chosen transform says `RSA sig`: SKEYID =
 //! prf(Ni_b | Nr_b, g^xy), CERTREQ payloads naming the trusted CAs (their
-//! DNs, RFC 2408 3.10) beside KE, and in messages 5 and 6 a CERT and a SIG
-//! payload (HASH_I / HASH_R signed with PKCS#1 v1.5, no DigestInfo, as RFC
-//! 2409 and strongSwan do) in place of HASH; the peer's certificate is
+//! DNs, RFC 2408 3.10) beside KE, and in main mode's messages 5 and 6
+//! (aggressive mode's 2 and 3) a CERT and a SIG payload (HASH_I / HASH_R
+//! signed with PKCS#1 v1.5, no DigestInfo, as RFC 2409 and strongSwan do)
+//! in place of HASH; the peer's certificate is
 //! validated to the trust anchors ([`crate::pki`]) and must carry its ID.
 
 use crate::ike::conf::PeerConf;
@@ -90,10 +91,16 @@ mod tests {
 
     /// Main mode with RSA signatures between two endpoints, A with `a`'s certificate, B with `b`'s.
     fn pair(a_cert: &str, b_cert: &str) -> Pair {
+        pair_in(crate::config::ExchangeMode::Main, a_cert, b_cert)
+    }
+
+    fn pair_in(mode: crate::config::ExchangeMode, a_cert: &str, b_cert: &str) -> Pair {
         let mut a = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
         a.psk = None;
+        a.mode = mode;
         a.proposals[0].auth = AuthMethod::RsaSignature;
         let mut b = mirror(&a, "tb");
+        b.mode = mode;
         a.pki = Some(Arc::new(peer_pki(a_cert)));
         b.pki = Some(Arc::new(peer_pki(b_cert)));
         let now = NOW * 1000;
@@ -117,6 +124,101 @@ mod tests {
         assert_eq!(p.a.child_sas()[0].spi_out, p.b.child_sas()[0].spi_in);
         assert_eq!(accepted(&Pair::events(&mut p.a)), ["C=US,O=Edgesh Test,CN=right"]);
         assert_eq!(accepted(&Pair::events(&mut p.b)), ["C=US,O=Edgesh Test,CN=left"]);
+    }
+
+    #[test]
+    fn aggressive_mode_with_rsa_signatures_and_its_refusals() {
+        use crate::config::ExchangeMode::Aggressive;
+        let mut p = pair_in(Aggressive, "left-rsa", "right-rsa");
+        assert_eq!(p.a.child_sas().len(), 1, "{:?}", Pair::events(&mut p.a));
+        assert_eq!(p.a.child_sas()[0].spi_out, p.b.child_sas()[0].spi_in);
+        let ev = Pair::events(&mut p.a);
+        // AM2 came with CERT and SIG, and no HASH.
+        let am2: Vec<u8> = ev.iter().find_map(|e| if let Event::Received { exchange: crate::ike::wire::exchange::AGGRESSIVE, payloads, .. } = e { Some(payloads.clone()) } else { None }).expect("AM2");
+        assert!(am2.contains(&crate::ike::wire::payload::CERT) && am2.contains(&crate::ike::wire::payload::SIG) && !am2.contains(&crate::ike::wire::payload::HASH), "{am2:?}");
+        assert_eq!(accepted(&ev), ["C=US,O=Edgesh Test,CN=right"]);
+        assert_eq!(accepted(&Pair::events(&mut p.b)), ["C=US,O=Edgesh Test,CN=left"]);
+        // AM2's certificate expired: the initiator refuses it.
+        let mut p = pair_in(Aggressive, "left-rsa", "right-expired");
+        assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty());
+        let f: Vec<CertFailure> = Pair::events(&mut p.a).into_iter().filter_map(|e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None }).collect();
+        assert!(matches!(f.as_slice(), [CertFailure::Invalid(CertError::Expired { .. })]), "{f:?}");
+        // AM3's is revoked: the responder refuses it.
+        let mut p = pair_in(Aggressive, "right-revoked", "right-rsa");
+        assert!(p.b.child_sas().is_empty());
+        let f: Vec<CertFailure> = Pair::events(&mut p.b).into_iter().filter_map(|e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None }).collect();
+        assert!(matches!(f.as_slice(), [CertFailure::Invalid(CertError::Revoked { .. })]), "{f:?}");
+    }
+
+    /// Table 5 row 8: dial-in (on-demand) tunnels with certificates, and an
+    /// aggressive-mode identity none of them takes: INVALID_ID_INFORMATION.
+    #[test]
+    fn dial_in_identity_no_on_demand_tunnel_takes() {
+        use crate::config::{ExchangeMode, Identity, TunnelKind};
+        let mut a = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
+        a.psk = None;
+        a.mode = ExchangeMode::Aggressive;
+        a.proposals[0].auth = AuthMethod::RsaSignature;
+        let mut b = mirror(&a, "tb");
+        b.kind = TunnelKind::OnDemand;
+        b.remote = None;
+        b.remote_id = Identity::Fqdn("dialin.example".into());
+        a.pki = Some(Arc::new(peer_pki("left-rsa")));
+        b.pki = Some(Arc::new(peer_pki("right-rsa")));
+        let now = NOW * 1000;
+        let (mut pa, mut pb) = (Endpoint::new(1), Endpoint::new(2));
+        pb.set_config(now, EngineConf { peers: vec![b.clone()], ..Default::default() });
+        pa.set_config(now, EngineConf { peers: vec![a.clone()], ..Default::default() });
+        let mut p = Pair { a: pa, b: pb, now, drop_to_b: false };
+        p.run();
+        assert!(p.b.child_sas().is_empty());
+        let ev = Pair::events(&mut p.b);
+        let ids: Vec<(u8, bool, bool)> = ev.iter().filter_map(|e| if let Event::IdMismatch { id, by_signature, dial_in, .. } = e { Some((id.id_type, *by_signature, *dial_in)) } else { None }).collect();
+        assert_eq!(ids.first(), Some(&(crate::ike::wire::id_type::IPV4_ADDR, true, true)), "{ev:?}");
+        assert!(ev.iter().any(|e| matches!(e, Event::NotifySent { kind: crate::ike::wire::notify::INVALID_ID_INFORMATION, .. })), "{ev:?}");
+        // The same tunnel with a pre-shared key is not row 8: no certificates, no such check.
+        let mut b2 = b.clone();
+        b2.pki = None;
+        b2.psk = Some(b"k".to_vec());
+        let mut pb = Endpoint::new(3);
+        pb.set_config(now, EngineConf { peers: vec![b2], ..Default::default() });
+        let mut p = Pair { a: Endpoint::new(4), b: pb, now, drop_to_b: false };
+        p.a.set_config(now, EngineConf { peers: vec![a], ..Default::default() });
+        p.run();
+        assert!(!Pair::events(&mut p.b).iter().any(|e| matches!(e, Event::IdMismatch { dial_in: true, .. })));
+    }
+
+    /// IKEv1 setups per second in-process (both ends in this thread, phase 1
+    /// and one quick mode, DH 14): pre-shared key against RSA-2048
+    /// signatures, main and aggressive mode. `cargo test -p edgesh-engine
+    /// --lib v1_setups_per_second -- --ignored --nocapture` (README "Certificates").
+    #[test]
+    #[ignore]
+    fn v1_setups_per_second() {
+        use crate::config::ExchangeMode::{Aggressive, Main};
+        let n = 20;
+        let time = |f: &dyn Fn() -> Pair| {
+            let t0 = std::time::Instant::now();
+            for _ in 0..n {
+                let p = f();
+                assert_eq!(p.a.child_sas().len(), 1);
+            }
+            n as f64 / t0.elapsed().as_secs_f64()
+        };
+        let psk = time(&|| {
+            let a = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 14);
+            let b = mirror(&a, "tb");
+            let now = NOW * 1000;
+            let (mut pa, mut pb) = (Endpoint::new(1), Endpoint::new(2));
+            pb.set_config(now, EngineConf { peers: vec![b], ..Default::default() });
+            pa.set_config(now, EngineConf { peers: vec![a], ..Default::default() });
+            let mut p = Pair { a: pa, b: pb, now, drop_to_b: false };
+            p.run();
+            p
+        });
+        let mm = time(&|| pair_in(Main, "left-rsa", "right-rsa"));
+        let am = time(&|| pair_in(Aggressive, "left-rsa", "right-rsa"));
+        println!("IKEv1 setups/s (phase 1 + quick mode, DH 14, both ends in one thread): PSK main mode {psk:.1}, RSA-2048 main mode {mm:.1}, RSA-2048 aggressive mode {am:.1}");
     }
 
     #[test]

@@ -81,10 +81,26 @@ enum Verdict {
     CertFailed(CertFailure),
 }
 
+/// The CERT/AUTH path for the fuzz target (`engine/fuzz/`, feature
+/// `fuzzing`): `chain` parsed as IKE_AUTH's payload chain (its first
+/// payload IDi), then its certificates validated and its AUTH verified for
+/// a tunnel whose PKI is `pki` (it wants a signature) over `octets`, as a responder
+/// does. True when accepted.
+#[cfg(feature = "fuzzing")]
+pub fn fuzz_verify(pki: &crate::pki::PeerPki, chain: &[u8], octets: &[Vec<u8>; 3], now_secs: u64) -> bool {
+    let Ok(msg) = Msg::parse(super::wire::payload::IDI, chain) else { return false };
+    let (Some(idi), Some(a)) = (msg.idi(), msg.auth()) else { return false };
+    matches!(verify_with(Some(pki), &msg, idi, a, octets, None, now_secs), Verdict::Cert { .. })
+}
+
 /// Check the peer's AUTH against `p`: its pre-shared key, or its certificate
 /// (validated at `now` seconds, identity `id` in it) and signature.
 fn verify_peer(p: &PeerConf, msg: &Msg, id: &IdRepr, auth: &AuthRepr, octets: &[Vec<u8>; 3], psk_want: Option<Vec<u8>>, now_secs: u64) -> Verdict {
-    let Some(k) = p.pki.as_ref().filter(|k| k.remote == AuthBy::Signature) else {
+    verify_with(p.pki.as_deref(), msg, id, auth, octets, psk_want, now_secs)
+}
+
+fn verify_with(pki: Option<&crate::pki::PeerPki>, msg: &Msg, id: &IdRepr, auth: &AuthRepr, octets: &[Vec<u8>; 3], psk_want: Option<Vec<u8>>, now_secs: u64) -> Verdict {
+    let Some(k) = pki.filter(|k| k.remote == AuthBy::Signature) else {
         return match psk_want {
             Some(w) if auth.method == AUTH_SHARED_KEY_MIC && super::ct_eq(&w, &auth.data) => Verdict::Psk,
             _ => Verdict::PskFailed,
