@@ -143,7 +143,7 @@ pub fn transform_sets(doc: &IosDoc) -> Vec<(String, String, bool)> {
         .iter()
         .filter_map(|n| match words(&n.text).as_slice() {
             ["crypto", "ipsec", "transform-set", name, rest @ ..] => {
-                let transport = n.children.iter().any(|c| c.text == "mode transport");
+                let transport = n.children.iter().any(|c| c.text == "mode transport" || c.text == "mode transport require");
                 Some((name.to_string(), transforms(rest), transport))
             }
             _ => None,
