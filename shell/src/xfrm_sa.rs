@@ -72,10 +72,11 @@ impl std::fmt::Debug for SaSpec {
 }
 
 impl SaSpec {
-    /// The kernel part of an engine child: ESP alone (AH stays in userspace).
+    /// The kernel part of an engine child: tunnel-mode ESP alone (AH and
+    /// transport mode stay in userspace: the states here are tunnel mode).
     pub fn of(c: &ChildSa) -> Option<SaSpec> {
         let (encr, auth) = c.esp?;
-        if c.ah.is_some() || c.ah_part.is_some() {
+        if c.ah.is_some() || c.ah_part.is_some() || c.transport {
             return None;
         }
         Some(SaSpec { local: c.local, remote: c.remote, encap: c.encap, local_ts: c.local_ts, remote_ts: c.remote_ts, spi_in: c.spi_in, spi_out: c.spi_out, encr, auth, keys_in: c.keys_in.clone(), keys_out: c.keys_out.clone() })
