@@ -31,7 +31,7 @@ fn peers(n: usize, group: u16, version: IkeVersion) -> (Vec<PeerConf>, Vec<PeerC
             policy: "pol".into(),
             local_ts: Selector { net: Prefix4 { addr: Ipv4Addr::new(198, 51, 100, 0), len: 24 }, proto: 0, port: 0 },
             remote_ts: Selector { net: Prefix4 { addr: Ipv4Addr::from(0x0a00_0000 + ((i as u32) << 8)), len: 24 }, proto: 0, port: 0 },
-            proposals: vec![EspProp { name: "esp".into(), ah: None, esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None }],
+            proposals: vec![EspProp { name: "esp".into(), ah: None, esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None, transport: None }],
             pfs: None,
         };
         let p = PeerConf {

@@ -5,8 +5,8 @@
 //! between them, no IKE at all. Pings from 10.1.0.1 (behind A) to 10.2.0.1
 //! (behind B) cross the tunnel both ways; each router's counters agree with
 //! the other's; and tshark, given only the keys typed in the two
-//! configurations, decrypts the captured ESP (UDP-encapsulated, port 4500:
-//! `engine/src/ike/manual.rs` says why) back into the ICMP echoes.
+//! configurations, decrypts the captured ESP (IP protocol 50, as IOS
+//! carries manual SAs) back into the ICMP echoes.
 //!
 //! Needs root, `ip`, `ping` and tshark; without them it says so loudly and
 //! passes unless `EDGESH_REQUIRE_INTEROP` is set. It takes the machine-wide
@@ -149,7 +149,7 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     let mut capture = Command::new("ip")
         .args(["netns", "exec", NS_A, "tcpdump", "-i", VETH_A, "-U", "-w"])
         .arg(&pcap)
-        .arg("udp port 4500")
+        .arg("ip proto 50")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -188,7 +188,7 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     std::thread::sleep(Duration::from_millis(500));
     let _ = Command::new("kill").args(["-INT", &capture.id().to_string()]).status();
     let _ = capture.wait();
-    let mut args: Vec<String> = vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into(), "-o".into(), "udp.try_heuristic_first:TRUE".into()];
+    let mut args: Vec<String> = vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
     for o in [esp_sa_option("192.0.2.1", "192.0.2.2", SPI_AB, ENC_AB, AUTH_AB), esp_sa_option("192.0.2.2", "192.0.2.1", SPI_BA, ENC_BA, AUTH_BA)] {
         args.push("-o".into());
         args.push(o);

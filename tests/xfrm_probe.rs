@@ -1,7 +1,7 @@
 //! `--dataplane kernel` (issue 19): edgesh's XFRM probe (an ESP state built
 //! with netlink-packet-xfrm, `shell/src/xfrm.rs`) must get the same answer
 //! from the kernel as `ip xfrm state add ... proto esp` in the same fresh
-//! namespace, leave no state behind, and say why the userspace dataplane
+//! namespace, leave no state behind, and say which dataplane
 //! carries the traffic. On kernels without ESP in XFRM (this project's
 //! machines: "Requested type not found") both are refused; where ESP is
 //! there, both are accepted.
@@ -46,7 +46,7 @@ fn the_probe_agrees_with_ip_xfrm_and_says_why() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(left.stdout.is_empty(), "the probe left a state behind: {}", String::from_utf8_lossy(&left.stdout));
     if ip.status.success() {
-        assert!(said.contains("%IKE-4-DATAPLANE: dataplane kernel: the kernel accepts ESP states, but edgesh does not install its SAs in XFRM yet: the userspace dataplane (edgesh0) carries the traffic"), "{said}");
+        assert!(said.contains("%IKE-4-DATAPLANE: dataplane kernel: the kernel accepts ESP states: it carries the ESP SAs (XFRM states and policies); AH SAs stay in the userspace dataplane (edgesh0)"), "{said}");
     } else {
         let why = String::from_utf8_lossy(&ip.stderr);
         assert!(why.contains("Requested type not found") || why.contains("Protocol not supported"), "ip xfrm failed for another reason: {why}");

@@ -321,6 +321,18 @@ pub struct IpsecProposal {
     pub esp_encr: Option<EspEncr>,
     pub lifetime_seconds: u32,
     pub lifetime_kbytes: Option<u64>,
+    /// IOS `mode transport` (issue 19): offer transport mode; `require`: accept nothing else.
+    #[serde(default)]
+    pub transport: Option<TransportMode>,
+}
+
+/// How an IOS transform set asks for transport mode (`mode transport [require]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TransportMode {
+    /// Offered; a peer that wants tunnel mode gets it (IOS falls back).
+    Preferred,
+    /// `require`: tunnel mode is refused.
+    Required,
 }
 
 /// What an IPsec proposal offers once the defaults of section 8.1 are applied.

@@ -10,6 +10,7 @@ pub mod driver;
 pub mod ah;
 pub mod esp;
 pub mod esp_drops;
+pub mod esp_transport;
 mod esp_drops_driver;
 pub mod failed_p1;
 pub mod ike;

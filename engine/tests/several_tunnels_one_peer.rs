@@ -32,7 +32,7 @@ fn tunnel(version: IkeVersion, name: &str, local: [u8; 4], remote: [u8; 4], n: u
             policy: "pol".into(),
             local_ts: sel([10, local[3], n, 0], 24),
             remote_ts: sel([10, remote[3], n, 0], 24),
-            proposals: vec![EspProp { name: "esp".into(), ah: None, esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None }],
+            proposals: vec![EspProp { name: "esp".into(), ah: None, esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None, transport: None }],
             pfs: None,
         }],
         dpd: false,

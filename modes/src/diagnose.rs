@@ -297,7 +297,7 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
                     P2Mismatch::Encryption { configured, .. } => (*configured, None, None),
                     P2Mismatch::Auth { configured, .. } => (None, *configured, None),
                     P2Mismatch::Pfs { configured, .. } => (None, None, *configured),
-                    P2Mismatch::Protocols { .. } => (None, None, None),
+                    P2Mismatch::Protocols { .. } | P2Mismatch::Mode { .. } => (None, None, None),
                 };
                 let local = peers.iter().flat_map(|p| p.children.iter()).next();
                 let lp = local.and_then(|c| c.proposals.first());
@@ -308,6 +308,21 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
                     Pair { attribute: "PFS", peer: group_text(offered.group), local: group_text(pg.or(local.and_then(|c| c.pfs))), mismatch: matches!(m, P2Mismatch::Pfs { .. }) },
                     Pair { attribute: "protocols", peer: if offered.protocol == 2 { "AH".into() } else { "ESP".into() }, local: if lp.is_some_and(|p| p.ah.is_some() && p.esp.is_none()) { "AH".into() } else { "ESP".into() }, mismatch: matches!(m, P2Mismatch::Protocols { .. }) },
                 ];
+                // The mode row only where the mode is in question (transport offered, configured or differing).
+                let mut values = values;
+                if matches!(m, P2Mismatch::Mode { .. }) || lp.is_some_and(|p| p.transport.is_some()) || transport_offered(offered.encap) {
+                    values.push(
+                    Pair {
+                        attribute: "mode",
+                        peer: if crate::diagnose::transport_offered(offered.encap) { "transport".into() } else { "tunnel".into() },
+                        local: match lp.and_then(|p| p.transport) {
+                            None => "tunnel".into(),
+                            Some(edgesh_engine::config::TransportMode::Preferred) => "transport (or tunnel)".into(),
+                            Some(edgesh_engine::config::TransportMode::Required) => "transport".into(),
+                        },
+                        mismatch: matches!(m, P2Mismatch::Mode { .. }),
+                    });
+                }
                 p2_checks.push(Check { local_proposal: local.map(|c| c.policy.clone()).unwrap_or_default(), values });
             }
             Event::P2NoneAcceptable { .. } => failure = Some(Failure::IpsecProposal { checks: std::mem::take(&mut p2_checks) }),
@@ -711,4 +726,9 @@ mod tests {
         assert!(h.peer(a).is_none(), "the peer heard of least recently went first");
         assert!(h.peer(Ipv4Addr::from(0x0a00_0000 + PEERS as u32 + 4)).is_some());
     }
+}
+
+/// An IKEv1 encapsulation mode attribute that says transport (RFC 3947 3).
+pub(crate) fn transport_offered(encap: u16) -> bool {
+    matches!(encap, 2 | 4 | 61444)
 }

@@ -193,7 +193,7 @@ mod tests {
                 policy: "pol".into(),
                 local_ts: Selector::ANY,
                 remote_ts: Selector::ANY,
-                proposals: vec![EspProp { name: "e".into(), ah: None, esp: Some((EspEncr::TripleDesCbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None }],
+                proposals: vec![EspProp { name: "e".into(), ah: None, esp: Some((EspEncr::TripleDesCbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None, transport: None }],
                 pfs: None,
             }],
             dpd: false,

@@ -59,8 +59,9 @@ listen A.B.C.D [port N]` (SmartEdge, context local) says where to listen.
 the configuration's static routes and the tunnels' protected prefixes are
 installed through rtnetlink, `proto 237`; see README, Routes edgesh installs).
 --dataplane kernel asks the kernel at start whether it accepts an ESP state
-(XFRM) and logs why the userspace dataplane (edgesh0, the default) carries
-the traffic.
+(XFRM): if so, the kernel carries the ESP SAs (XFRM states and policies
+edgesh installs), else the log says why the userspace dataplane (edgesh0,
+the default) carries the traffic.
 Before login, an SSH connection has --ssh-login-grace seconds (120) to
 authenticate; unauthenticated connections are capped as OpenSSH's
 MaxStartups (10:30:100: refused at random from 10, all from 100) and to
@@ -221,6 +222,7 @@ pub fn run_piped(session: Session, input: impl BufRead, out: impl Write) -> i32 
 
 /// `edgesh [options]`: returns the process exit status.
 pub fn run(args: &[String]) -> i32 {
+    let _xfrm = crate::xfrm_sa::ExitGuard; // the kernel's SAs go with edgesh
     let o = match parse_args(args) {
         Ok(o) => o,
         Err(m) => {

@@ -36,6 +36,11 @@ impl Sockets {
             }
             match UdpSocket::bind(a).and_then(|s| s.set_nonblocking(true).map(|_| s)) {
                 Ok(s) => {
+                    if a.port() == NATT_PORT && crate::xfrm_sa::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
+                        if let Err(e) = crate::xfrm_sa::encap_socket(&s) {
+                            r.crypto_log(3, "DATAPLANE", &format!("dataplane kernel: {a}: ESP in UDP stays with edgesh: {e}"));
+                        }
+                    }
                     if a.port() == NATT_PORT {
                         // ESP arrives here in bursts: room for them, and glued together where the kernel can.
                         let s2 = socket2::SockRef::from(&s);

@@ -179,5 +179,6 @@ mod tests {
     fn the_log_says_why_userspace_carries_the_traffic() {
         let e = io::Error::from_raw_os_error(93);
         assert_eq!(explain(&Probe::Refused(e)), "dataplane kernel: the kernel refuses an ESP state (Protocol not supported (os error 93); no ESP in its XFRM): the userspace dataplane (edgesh0) carries the traffic");
+        assert_eq!(explain(&Probe::Accepted), "dataplane kernel: the kernel accepts ESP states: it carries the ESP SAs (XFRM states and policies); AH SAs stay in the userspace dataplane (edgesh0)");
     }
 }

@@ -13,7 +13,11 @@
 //! two ends and a `reqid` per (tunnel, selectors), so a rekey's new SA pair
 //! shares the policies of the old one. The installer adds the new states
 //! before it deletes the old ones, and deletes a policy only when no child
-//! uses its selectors any more. AH children stay in the userspace dataplane
+//! uses its selectors any more; reqids count from [`REQID_BASE`], and the
+//! first round removes what an earlier run left with such reqids, as does
+//! the end of edgesh ([`ExitGuard`]). The kernel's counts of each state
+//! reach the engine once a second ([`Installer::traffic`]). AH
+//! children stay in the userspace dataplane
 //! ([`kernel_carries`] says which SAs the kernel carries). Keys go to the
 //! kernel only: no message is ever logged.
 //!
@@ -27,9 +31,9 @@ use edgesh_engine::config::{EspAuth, EspEncr};
 use edgesh_engine::ike::conf::Selector as EngineSelector;
 use edgesh_engine::ike::sa::ChildSa;
 use edgesh_engine::ike::types::SaKeys;
-use netlink_packet_core_xfrm::{NLM_F_CREATE, NLM_F_EXCL};
+use netlink_packet_core_xfrm::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NetlinkMessage, NetlinkPayload};
 use netlink_packet_xfrm::policy::{DelGetMessage as PolicyDelGetMessage, ModifyMessage as PolicyModifyMessage};
-use netlink_packet_xfrm::state::{DelGetMessage as StateDelGetMessage, ModifyMessage as StateModifyMessage};
+use netlink_packet_xfrm::state::{DelGetMessage as StateDelGetMessage, GetDumpMessage, ModifyMessage as StateModifyMessage};
 use netlink_packet_xfrm::{
     Address, Alg, AlgAead, AlgAuth, EncapTmpl, IPPROTO_ESP, Id, ReplayEsn, Selector, UDP_ENCAP_ESPINUDP, UserPolicyId, UserPolicyInfo, UserSaId, UserSaInfo, UserTemplate, XFRM_INF, XFRM_MODE_TUNNEL, XFRM_POLICY_ALLOW, XFRM_POLICY_FWD,
     XFRM_POLICY_IN, XFRM_POLICY_OUT, XfrmAttrs, XfrmMessage,
@@ -157,19 +161,32 @@ fn state(sa: &SaSpec, inbound: bool, reqid: u32) -> StateModifyMessage {
     StateModifyMessage { user_sa_info: info, nlas }
 }
 
-/// The two states of a pair: inbound, outbound.
-pub fn states(sa: &SaSpec, reqid: u32) -> [StateModifyMessage; 2] {
-    [state(sa, true, reqid), state(sa, false, reqid)]
+/// The states of a pair: inbound, outbound (a direction without an SPI,
+/// as a one-way manual SA has, has none).
+pub fn states(sa: &SaSpec, reqid: u32) -> Vec<StateModifyMessage> {
+    [(sa.spi_in, true), (sa.spi_out, false)].into_iter().filter(|&(spi, _)| spi != 0).map(|(_, inbound)| state(sa, inbound, reqid)).collect()
 }
 
 /// Delete one state (our SPI towards us, or the peer's towards the peer).
-pub fn delete_states(sa: &SaSpec) -> [StateDelGetMessage; 2] {
+pub fn delete_states(sa: &SaSpec) -> Vec<StateDelGetMessage> {
     let del = |dst: &SocketAddrV4, spi| StateDelGetMessage { user_sa_id: UserSaId { daddr: Address::from_ipv4(dst.ip()), spi, family: AF_INET, proto: IPPROTO_ESP }, nlas: vec![] };
-    [del(&sa.local, sa.spi_in), del(&sa.remote, sa.spi_out)]
+    [(&sa.local, sa.spi_in), (&sa.remote, sa.spi_out)].into_iter().filter(|&(_, spi)| spi != 0).map(|(d, spi)| del(d, spi)).collect()
+}
+
+/// The policy directions of a pair: out with an outbound SA, in and fwd with an inbound one.
+fn directions(sa: &SaSpec) -> Vec<u8> {
+    let mut d = Vec::new();
+    if sa.spi_out != 0 {
+        d.push(XFRM_POLICY_OUT);
+    }
+    if sa.spi_in != 0 {
+        d.extend([XFRM_POLICY_IN, XFRM_POLICY_FWD]);
+    }
+    d
 }
 
 /// The policies of a pair's selectors: out (local → remote), in and fwd (remote → local).
-pub fn policies(sa: &SaSpec, reqid: u32) -> [PolicyModifyMessage; 3] {
+pub fn policies(sa: &SaSpec, reqid: u32) -> Vec<PolicyModifyMessage> {
     let prio = policy_priority(&sa.local_ts, &sa.remote_ts);
     let one = |dir: u8| {
         let (sel, src, dst) = if dir == XFRM_POLICY_OUT { (selector(&sa.local_ts, &sa.remote_ts), sa.local, sa.remote) } else { (selector(&sa.remote_ts, &sa.local_ts), sa.remote, sa.local) };
@@ -190,13 +207,16 @@ pub fn policies(sa: &SaSpec, reqid: u32) -> [PolicyModifyMessage; 3] {
         };
         PolicyModifyMessage { user_policy_info: info, nlas: vec![XfrmAttrs::Template(vec![tmpl])] }
     };
-    [one(XFRM_POLICY_OUT), one(XFRM_POLICY_IN), one(XFRM_POLICY_FWD)]
+    directions(sa).into_iter().map(one).collect()
 }
 
 /// The three policy ids of a pair's selectors, to delete them.
-pub fn delete_policies(sa: &SaSpec) -> [PolicyDelGetMessage; 3] {
-    let id = |dir: u8, sel| PolicyDelGetMessage { user_policy_id: UserPolicyId { selector: sel, index: 0, direction: dir }, nlas: vec![] };
-    [id(XFRM_POLICY_OUT, selector(&sa.local_ts, &sa.remote_ts)), id(XFRM_POLICY_IN, selector(&sa.remote_ts, &sa.local_ts)), id(XFRM_POLICY_FWD, selector(&sa.remote_ts, &sa.local_ts))]
+pub fn delete_policies(sa: &SaSpec) -> Vec<PolicyDelGetMessage> {
+    let id = |dir: u8| {
+        let sel = if dir == XFRM_POLICY_OUT { selector(&sa.local_ts, &sa.remote_ts) } else { selector(&sa.remote_ts, &sa.local_ts) };
+        PolicyDelGetMessage { user_policy_id: UserPolicyId { selector: sel, index: 0, direction: dir }, nlas: vec![] }
+    };
+    directions(sa).into_iter().map(id).collect()
 }
 
 /// More specific selectors first (a lower number wins in XFRM): 2000 less
@@ -206,8 +226,44 @@ pub fn policy_priority(l: &EngineSelector, r: &EngineSelector) -> u32 {
     2000 - spec
 }
 
+/// edgesh's reqids: this base and a counter, so a later start finds (and
+/// removes) what an earlier run left in the kernel and nothing else.
+pub const REQID_BASE: u32 = 0xedd5_0000;
+
+/// Is this reqid one of edgesh's?
+pub fn is_ours(reqid: u32) -> bool {
+    reqid & 0xffff_0000 == REQID_BASE
+}
+
 /// The policy key of a pair: its tunnel, selectors and ends.
 type PolicyKey = (String, EngineSelector, EngineSelector, SocketAddrV4, SocketAddrV4);
+
+/// Held by `cli::run`: when edgesh ends, the kernel stops carrying its SAs
+/// (the states and policies with edgesh's reqids go; nobody would rekey
+/// them). The net thread stops installing first.
+pub struct ExitGuard;
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        if ACTIVE.swap(false, Ordering::Relaxed)
+            && let Err(e) = Installer::new().clean_stale()
+        {
+            eprintln!("% dataplane kernel: cannot remove edgesh's XFRM states and policies: {e}");
+        }
+    }
+}
+
+/// Let the kernel take ESP in UDP off a port-4500 socket
+/// (`UDP_ENCAP_ESPINUDP`, as IKE daemons do for kernel SAs): datagrams with
+/// the zero non-ESP marker (IKE) still reach edgesh, the others go to XFRM.
+pub fn encap_socket(s: &std::net::UdpSocket) -> std::io::Result<()> {
+    use nix::libc;
+    use std::os::fd::AsRawFd;
+    let v = libc::c_int::from(UDP_ENCAP_ESPINUDP);
+    // SAFETY: `s` stays open for the call; the option value is a c_int and its size is the one passed.
+    let r = unsafe { libc::setsockopt(s.as_raw_fd(), libc::SOL_UDP, libc::UDP_ENCAP, (&v as *const libc::c_int).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t) };
+    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
 
 /// Keeps the kernel's XFRM states and policies equal to the engine's ESP children.
 #[derive(Default)]
@@ -221,19 +277,98 @@ pub struct Installer {
     next_reqid: u32,
     /// Pairs the kernel refused (logged once).
     refused: BTreeSet<(u32, u32)>,
+    /// What an earlier run left has been removed.
+    cleaned: bool,
+    /// The kernel's counts of each state (SPI, inbound) when last read: (bytes, packets).
+    counted: BTreeMap<(u32, bool), (u64, u64)>,
+    /// When the counts were last read.
+    read_at: Option<std::time::Instant>,
+    /// Tests: the messages, recorded instead of sent.
+    #[cfg(test)]
+    record: Option<Vec<XfrmMessage>>,
 }
 
 impl Installer {
     pub fn new() -> Installer {
-        Installer { next_reqid: 1, ..Default::default() }
+        Installer { next_reqid: REQID_BASE + 1, ..Default::default() }
     }
 
     fn send(&mut self, m: XfrmMessage, flags: u16) -> std::io::Result<()> {
+        #[cfg(test)]
+        if let Some(r) = &mut self.record {
+            r.push(m);
+            return Ok(());
+        }
         if self.sock.is_none() {
             self.sock = Some(socket()?);
         }
         self.seq = self.seq.wrapping_add(1);
         request(self.sock.as_ref().expect("opened above"), m, flags, self.seq)
+    }
+
+    /// Everything a request (a dump, or a get) returns.
+    fn exchange(&mut self, m: XfrmMessage, flags: u16) -> std::io::Result<Vec<XfrmMessage>> {
+        if self.sock.is_none() {
+            self.sock = Some(socket()?);
+        }
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let sock = self.sock.as_ref().expect("opened above");
+        sock.send(&crate::xfrm::encode(m, flags, seq), 0)?;
+        let mut got = Vec::new();
+        loop {
+            let (buf, _) = sock.recv_from_full()?;
+            let mut off = 0;
+            while off + 16 <= buf.len() {
+                let m = NetlinkMessage::<XfrmMessage>::deserialize(&buf[off..]).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+                let len = m.header.length as usize;
+                if len < 16 {
+                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "a netlink message shorter than its header"));
+                }
+                off += (len + 3) & !3;
+                if m.header.sequence_number != seq {
+                    continue;
+                }
+                match m.payload {
+                    NetlinkPayload::Done(_) => return Ok(got),
+                    NetlinkPayload::Error(e) => match e.code {
+                        Some(c) => return Err(std::io::Error::from_raw_os_error(-c.get())),
+                        None => return Ok(got),
+                    },
+                    NetlinkPayload::InnerMessage(x) => got.push(x),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Remove what an earlier run left in the kernel: the states and
+    /// policies with edgesh's reqids (others' are left alone). Returns how
+    /// many states and policies went.
+    pub fn clean_stale(&mut self) -> std::io::Result<(usize, usize)> {
+        let mut states = 0;
+        for m in self.exchange(XfrmMessage::GetDumpSa(GetDumpMessage::default()), NLM_F_DUMP)? {
+            if let XfrmMessage::AddSa(s) = m
+                && is_ours(s.user_sa_info.reqid)
+            {
+                let i = &s.user_sa_info;
+                let d = StateDelGetMessage { user_sa_id: UserSaId { daddr: i.id.daddr.clone(), spi: i.id.spi, family: i.family, proto: i.id.proto }, nlas: vec![] };
+                self.send(XfrmMessage::DeleteSa(d), 0)?;
+                states += 1;
+            }
+        }
+        let mut policies = 0;
+        for m in self.exchange(XfrmMessage::GetPolicy(PolicyDelGetMessage::default()), NLM_F_DUMP)? {
+            if let XfrmMessage::AddPolicy(p) = m
+                && p.nlas.iter().any(|n| matches!(n, XfrmAttrs::Template(t) if t.iter().any(|t| is_ours(t.reqid))))
+            {
+                let i = &p.user_policy_info;
+                let d = PolicyDelGetMessage { user_policy_id: UserPolicyId { selector: i.selector.clone(), index: 0, direction: i.direction }, nlas: vec![] };
+                self.send(XfrmMessage::DeletePolicy(d), 0)?;
+                policies += 1;
+            }
+        }
+        Ok((states, policies))
     }
 
     /// The policies of a pair's selectors (created once per tunnel,
@@ -282,8 +417,8 @@ impl Installer {
         let (reqid, new) = self.install_policies(tunnel, sa)?;
         for (n, s) in states(sa, reqid).into_iter().enumerate() {
             if let Err(e) = self.send(XfrmMessage::AddSa(s), NLM_F_CREATE | NLM_F_EXCL) {
-                if n == 1 {
-                    let _ = self.send(XfrmMessage::DeleteSa(delete_states(sa)[0].clone()), 0);
+                for d in delete_states(sa).into_iter().take(n) {
+                    let _ = self.send(XfrmMessage::DeleteSa(d), 0);
                 }
                 if new {
                     let _ = self.remove_policies(tunnel, sa);
@@ -318,16 +453,20 @@ impl Installer {
     /// Follow the engine's children: new pairs first (a rekey's new SA is in
     /// before the old one goes), then the gone ones. Returns what to log.
     pub fn sync_children(&mut self, children: &[ChildSa]) -> Vec<String> {
+        self.sync_specs(children.iter().map(|c| (c.tunnel.as_str(), (c.spi_in, c.spi_out), SaSpec::of(c))).collect())
+    }
+
+    /// [`Installer::sync_children`] on (tunnel, SPIs, what the kernel carries of the pair).
+    fn sync_specs(&mut self, children: Vec<(&str, (u32, u32), Option<SaSpec>)>) -> Vec<String> {
         let mut log = Vec::new();
-        let now: BTreeSet<(u32, u32)> = children.iter().map(|c| (c.spi_in, c.spi_out)).collect();
-        for c in children {
-            let spis = (c.spi_in, c.spi_out);
+        let now: BTreeSet<(u32, u32)> = children.iter().map(|c| c.1).collect();
+        for (tunnel, spis, sa) in children {
             if self.sas.contains_key(&spis) || self.refused.contains(&spis) {
                 continue;
             }
-            let Some(sa) = SaSpec::of(c) else { continue };
-            if let Err(e) = self.install(&c.tunnel, &sa) {
-                log.push(format!("dataplane kernel: tunnel {}: SA 0x{:08x}: the kernel refused it: {e}", c.tunnel, c.spi_in));
+            let Some(sa) = sa else { continue };
+            if let Err(e) = self.install(tunnel, &sa) {
+                log.push(format!("dataplane kernel: tunnel {tunnel}: SA 0x{:08x}: the kernel refused it: {e}", spis.0));
                 self.refused.insert(spis);
             }
         }
@@ -341,14 +480,75 @@ impl Installer {
         log
     }
 
-    /// With the router held: follow its children when the kernel carries them.
+    /// With the router held: follow its children when the kernel carries
+    /// them (the first time, after removing what an earlier run left).
     pub fn sync(&mut self, r: &mut edgesh_modes::Router) {
         if !ACTIVE.load(Ordering::Relaxed) {
             return;
         }
+        if !self.cleaned {
+            self.cleaned = true;
+            match self.clean_stale() {
+                Ok((0, 0)) => {}
+                Ok((s, p)) => {
+                    r.crypto_log(5, "DATAPLANE", &format!("dataplane kernel: removed {s} states and {p} policies an earlier run left"));
+                }
+                Err(e) => {
+                    r.crypto_log(3, "DATAPLANE", &format!("dataplane kernel: cannot list the kernel's XFRM states and policies: {e}"));
+                }
+            }
+        }
         for l in self.sync_children(r.engine.endpoint().child_sas()) {
             r.crypto_log(3, "DATAPLANE", &l);
         }
+        // The kernel's byte counts reach the engine (shows, kilobyte
+        // lifetimes) once a second, as the userspace dataplane's do: one
+        // call per packet, the bytes with the first.
+        if self.read_at.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1)) {
+            self.read_at = Some(std::time::Instant::now());
+            for (spi, inbound, bytes, packets) in self.traffic() {
+                if r.engine.account(spi, inbound, bytes) {
+                    for _ in 1..packets {
+                        r.engine.account(spi, inbound, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The kernel's (bytes, packets) of one state.
+    pub fn state_counts(&mut self, dst: &SocketAddrV4, spi: u32) -> std::io::Result<(u64, u64)> {
+        let m = XfrmMessage::GetSa(StateDelGetMessage { user_sa_id: UserSaId { daddr: Address::from_ipv4(dst.ip()), spi, family: AF_INET, proto: IPPROTO_ESP }, nlas: vec![] });
+        for r in self.exchange(m, 0)? {
+            if let XfrmMessage::AddSa(s) = r {
+                return Ok((s.user_sa_info.lifetime_cur.bytes, s.user_sa_info.lifetime_cur.packets));
+            }
+        }
+        Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "no state in the kernel's answer"))
+    }
+
+    /// What a state carried since its counts were last seen: (bytes, packets), if anything.
+    fn delta(&mut self, key: (u32, bool), now: (u64, u64)) -> Option<(u64, u64)> {
+        let before = self.counted.insert(key, now).unwrap_or((0, 0));
+        // Counts that went down belong to a state made again: all of them are new.
+        let d = if now.0 < before.0 || now.1 < before.1 { now } else { (now.0 - before.0, now.1 - before.1) };
+        (d.1 > 0).then_some(d)
+    }
+
+    /// The traffic the kernel carried on edgesh's states since the last
+    /// call: (SPI, inbound, bytes, packets).
+    pub fn traffic(&mut self) -> Vec<(u32, bool, u64, u64)> {
+        let want: Vec<((u32, bool), SocketAddrV4)> = self.sas.values().flat_map(|(sa, _)| [((sa.spi_in, true), sa.local), ((sa.spi_out, false), sa.remote)]).filter(|((spi, _), _)| *spi != 0).collect();
+        self.counted.retain(|k, _| want.iter().any(|(w, _)| w == k));
+        let mut out = Vec::new();
+        for (key, dst) in want {
+            if let Ok(now) = self.state_counts(&dst, key.0)
+                && let Some((bytes, packets)) = self.delta(key, now)
+            {
+                out.push((key.0, key.1, bytes, packets));
+            }
+        }
+        out
     }
 
     /// The pairs installed, by (spi_in, spi_out).
@@ -454,7 +654,8 @@ mod tests {
     #[test]
     fn states_are_tunnel_mode_with_reqid_replay_window_and_the_right_ends() {
         let s = sa(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), false, 16, 20);
-        let [i, o] = states(&s, 9);
+        let [i, o] = &states(&s, 9)[..] else { panic!() };
+        let (i, o) = (i.clone(), o.clone());
         let (ii, oi) = (&i.user_sa_info, &o.user_sa_info);
         assert_eq!((ii.id.spi, ii.saddr.to_ipv4(), ii.id.daddr.to_ipv4()), (0xc000_0001, Ipv4Addr::new(198, 51, 100, 2), Ipv4Addr::new(192, 0, 2, 1)));
         assert_eq!((oi.id.spi, oi.saddr.to_ipv4(), oi.id.daddr.to_ipv4()), (0xd000_0002, Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(198, 51, 100, 2)));
@@ -470,9 +671,9 @@ mod tests {
     #[test]
     fn nat_t_states_carry_udp_encapsulation_with_both_ports() {
         let s = sa(EspEncr::Aes256Gcm, None, true, 36, 0);
-        let [i, o] = states(&s, 3);
+        let [i, o] = &states(&s, 3)[..] else { panic!() };
         let encap = |m: &StateModifyMessage| m.nlas.iter().find_map(|n| if let XfrmAttrs::EncapsulationTemplate(e) = n { Some(e.clone()) } else { None }).unwrap();
-        let (ei, eo) = (encap(&roundtrip_state(&i)), encap(&roundtrip_state(&o)));
+        let (ei, eo) = (encap(&roundtrip_state(i)), encap(&roundtrip_state(o)));
         assert_eq!((ei.encap_type, ei.encap_sport, ei.encap_dport), (2, 31000, 4500), "inbound: from the peer's floated port to ours");
         assert_eq!((eo.encap_type, eo.encap_sport, eo.encap_dport), (2, 4500, 31000));
         // On the wire the ports are in network order.
@@ -511,6 +712,75 @@ mod tests {
         assert_eq!(d.iter().map(|p| p.user_policy_id.direction).collect::<Vec<_>>(), dirs);
         assert_eq!(d[0].user_policy_id.selector, ps[0].user_policy_info.selector);
         assert_eq!(d[2].user_policy_id.selector, ps[2].user_policy_info.selector);
+    }
+
+    /// What an installer sent: (kind, SPI or policy direction).
+    fn kinds(i: &mut Installer) -> Vec<(&'static str, u32)> {
+        i.record.as_mut().unwrap().drain(..).map(|m| match m {
+            XfrmMessage::AddSa(s) => ("add-sa", s.user_sa_info.id.spi),
+            XfrmMessage::DeleteSa(d) => ("del-sa", d.user_sa_id.spi),
+            XfrmMessage::UpdatePolicy(p) => ("policy", u32::from(p.user_policy_info.direction)),
+            XfrmMessage::DeletePolicy(p) => ("del-policy", u32::from(p.user_policy_id.direction)),
+            m => panic!("{m:?}"),
+        }).collect()
+    }
+
+    #[test]
+    fn a_rekey_installs_the_new_pair_before_the_old_goes_and_keeps_the_policies() {
+        let mut i = Installer { record: Some(Vec::new()), ..Installer::new() };
+        let old = sa(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), false, 16, 20);
+        let new = SaSpec { spi_in: 0xc000_0011, spi_out: 0xd000_0012, ..old.clone() };
+        assert!(i.sync_specs(vec![("Tunnel1", (old.spi_in, old.spi_out), Some(old.clone()))]).is_empty());
+        assert_eq!(kinds(&mut i), vec![("policy", 1), ("policy", 0), ("policy", 2), ("add-sa", 0xc000_0001), ("add-sa", 0xd000_0002)]);
+        // The rekey: the new pair replaces the old in one round; same reqid, the policies stay.
+        i.sync_specs(vec![("Tunnel1", (new.spi_in, new.spi_out), Some(new.clone()))]);
+        assert_eq!(kinds(&mut i), vec![("add-sa", 0xc000_0011), ("add-sa", 0xd000_0012), ("del-sa", 0xc000_0001), ("del-sa", 0xd000_0002)]);
+        assert_eq!(i.installed(), vec![(0xc000_0011, 0xd000_0012)]);
+        // An AH child (nothing for the kernel) changes nothing; the last pair going takes the policies.
+        i.sync_specs(vec![("Tunnel1", (new.spi_in, new.spi_out), Some(new.clone())), ("Tunnel2", (5, 6), None)]);
+        assert_eq!(kinds(&mut i), vec![]);
+        i.sync_specs(vec![]);
+        assert_eq!(kinds(&mut i), vec![("del-sa", 0xc000_0011), ("del-sa", 0xd000_0012), ("del-policy", 1), ("del-policy", 0), ("del-policy", 2)]);
+        // A new pair afterwards gets policies with a new reqid.
+        i.sync_specs(vec![("Tunnel1", (old.spi_in, old.spi_out), Some(old.clone()))]);
+        let reqids: Vec<u32> = i.record.as_ref().unwrap().iter().filter_map(|m| if let XfrmMessage::AddSa(s) = m { Some(s.user_sa_info.reqid) } else { None }).collect();
+        assert_eq!(reqids, vec![REQID_BASE + 2, REQID_BASE + 2]);
+    }
+
+    #[test]
+    fn a_one_way_manual_sa_gets_the_state_and_policies_of_its_direction_only() {
+        let out_only = SaSpec { spi_in: 0, ..sa(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), true, 16, 20) };
+        assert_eq!(states(&out_only, 1).iter().map(|m| m.user_sa_info.id.spi).collect::<Vec<_>>(), vec![0xd000_0002]);
+        assert_eq!(delete_states(&out_only).iter().map(|m| m.user_sa_id.spi).collect::<Vec<_>>(), vec![0xd000_0002]);
+        assert_eq!(policies(&out_only, 1).iter().map(|p| p.user_policy_info.direction).collect::<Vec<_>>(), vec![XFRM_POLICY_OUT]);
+        let in_only = SaSpec { spi_in: 0xc000_0001, spi_out: 0, ..out_only.clone() };
+        assert_eq!(states(&in_only, 1).iter().map(|m| m.user_sa_info.id.spi).collect::<Vec<_>>(), vec![0xc000_0001]);
+        assert_eq!(delete_policies(&in_only).iter().map(|p| p.user_policy_id.direction).collect::<Vec<_>>(), vec![XFRM_POLICY_IN, XFRM_POLICY_FWD]);
+    }
+
+    #[test]
+    fn the_kernel_counts_reach_the_engine_as_differences() {
+        let mut i = Installer::new();
+        assert_eq!(i.delta((7, true), (0, 0)), None, "nothing carried yet");
+        assert_eq!(i.delta((7, true), (1500, 10)), Some((1500, 10)));
+        assert_eq!(i.delta((7, true), (1500, 10)), None);
+        assert_eq!(i.delta((7, true), (2000, 12)), Some((500, 2)));
+        assert_eq!(i.delta((8, false), (100, 1)), Some((100, 1)), "per state");
+        // A state that was made again counts from zero: all of its counts are new, never negative.
+        assert_eq!(i.delta((7, true), (40, 1)), Some((40, 1)));
+    }
+
+    #[test]
+    fn a_port_4500_socket_hands_esp_in_udp_to_the_kernel() {
+        use nix::libc;
+        use std::os::fd::AsRawFd;
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        encap_socket(&s).unwrap();
+        let mut v: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: `s` is open; `v` and `len` are a c_int and its size.
+        let r = unsafe { libc::getsockopt(s.as_raw_fd(), libc::SOL_UDP, libc::UDP_ENCAP, (&mut v as *mut libc::c_int).cast(), &mut len) };
+        assert_eq!((r, v), (0, 2), "UDP_ENCAP_ESPINUDP");
     }
 
     #[test]

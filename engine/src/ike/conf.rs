@@ -59,6 +59,8 @@ pub struct EspProp {
     pub esp: Option<(EspEncr, Option<EspAuth>)>,
     pub lifetime_seconds: u32,
     pub lifetime_kbytes: Option<u64>,
+    /// Transport mode asked for (issue 19; IOS `mode transport [require]`).
+    pub transport: Option<TransportMode>,
 }
 
 /// A traffic selector (IKEv1 proxy identity).
@@ -216,7 +218,7 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         for prn in ip.proposals.values() {
             let pr = cfg.ipsec_proposals.get(prn).ok_or_else(|| format!("ipsec proposal {prn} does not exist"))?;
             let eff = pr.effective();
-            props.push(EspProp { name: prn.clone(), ah: eff.ah, esp: eff.esp, lifetime_seconds: pr.lifetime_seconds, lifetime_kbytes: pr.lifetime_kbytes });
+            props.push(EspProp { name: prn.clone(), ah: eff.ah, esp: eff.esp, lifetime_seconds: pr.lifetime_seconds, lifetime_kbytes: pr.lifetime_kbytes, transport: pr.transport });
         }
         if props.is_empty() {
             continue;

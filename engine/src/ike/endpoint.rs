@@ -154,9 +154,9 @@ impl Endpoint {
         }
     }
 
-    /// The addresses IKE (and manual ESP in UDP) must listen on: the local ends of configured tunnels.
+    /// The addresses IKE must listen on: the local ends of configured tunnels.
     pub fn local_addrs(&self) -> Vec<Ipv4Addr> {
-        let mut v: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).chain(self.ctx.conf.manual.iter().map(|m| m.local)).collect();
+        let mut v: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).collect();
         v.sort();
         v.dedup();
         v

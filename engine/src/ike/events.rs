@@ -50,6 +50,9 @@ pub enum P2Mismatch {
     Pfs { offered: Option<u16>, configured: Option<u16> },
     /// Number of AH / ESP protocols in the proposal differs from the configuration.
     Protocols { ah_offered: usize, ah_configured: usize, esp_offered: usize, esp_configured: usize },
+    /// The encapsulation mode (issue 19): transport offered where tunnel is
+    /// configured, or tunnel where transport is required.
+    Mode { offered_transport: bool },
 }
 
 /// Why there is no configuration for a peer that contacted us.

@@ -7,12 +7,8 @@
 //! at once when cleared (SmartEdge section 11: "new manual SAs are created
 //! immediately").
 //!
-//! Carrying: AH (alone, or over ESP) goes on raw IP protocol 51 as a
-//! negotiated AH pair does. ESP alone goes in UDP 4500 (RFC 3948 framing)
-//! between the two end points: the dataplane does not carry raw ESP
-//! (protocol 50) yet, so two edgesh routers interoperate with manual keys
-//! and a capture decodes as UDP-encapsulated ESP; a router that sends raw
-//! ESP (IOS with manual keys) does not reach it until raw ESP lands.
+//! Carrying: no NAT-T without IKE, so ESP goes on IP protocol 50 and AH
+//! (alone, or over ESP) on 51, as IOS carries manual SAs.
 
 use super::conf::Selector;
 use super::sa::{AhPart, ChildSa, SaKeys};
@@ -23,9 +19,6 @@ use std::net::SocketAddrV4;
 
 /// The `ike` (connection id) of a manual child: no IKE SA has it.
 pub const MANUAL_CONN: u32 = 0;
-
-/// The UDP port manual ESP travels on (both ends).
-pub const MANUAL_ESP_PORT: u16 = 4500;
 
 /// A manual child SA (not an IKE one).
 pub fn is_manual(conn: u32) -> bool {
@@ -38,8 +31,6 @@ fn selector(s: Sel) -> Selector {
 
 /// The child SA pair of `m`, numbered `id`, made at `now`.
 pub fn child_sa(m: &ManualSa, id: u32, now: Millis) -> ChildSa {
-    let esp_only = m.ah.is_none();
-    let port = if esp_only { MANUAL_ESP_PORT } else { 0 };
     let (keys_in, keys_out, ah_part) = match (m.esp, m.ah) {
         (Some(_), None) => (SaKeys { encr: m.inbound.enc_key.clone(), auth: m.inbound.auth_key.clone() }, SaKeys { encr: m.outbound.enc_key.clone(), auth: m.outbound.auth_key.clone() }, None),
         (None, _) => (SaKeys { encr: Vec::new(), auth: m.inbound.ah_key.clone() }, SaKeys { encr: Vec::new(), auth: m.outbound.ah_key.clone() }, None),
@@ -55,9 +46,10 @@ pub fn child_sa(m: &ManualSa, id: u32, now: Millis) -> ChildSa {
         tunnel: m.tunnel.clone(),
         policy: m.sa.clone(),
         child: m.child,
-        local: SocketAddrV4::new(m.local, port),
-        remote: SocketAddrV4::new(m.remote, port),
-        encap: esp_only,
+        local: SocketAddrV4::new(m.local, 0),
+        remote: SocketAddrV4::new(m.remote, 0),
+        encap: false,
+        transport: false,
         local_ts: selector(m.local_ts),
         remote_ts: selector(m.remote_ts),
         spi_in: m.spi_in(),
@@ -116,8 +108,8 @@ mod tests {
         let mut e = Endpoint::new(1);
         e.set_config(1000, EngineConf { manual: vec![manual(false)], ..Default::default() });
         let c = &e.child_sas()[0];
-        assert_eq!((e.child_sas().len(), c.ike, c.spi_in, c.spi_out, c.encap, c.remote.port()), (1, MANUAL_CONN, 0x300, 0x301, true, MANUAL_ESP_PORT));
-        assert_eq!(e.local_addrs(), vec![Ipv4Addr::new(192, 0, 2, 1)]);
+        assert_eq!((e.child_sas().len(), c.ike, c.spi_in, c.spi_out, c.encap), (1, MANUAL_CONN, 0x300, 0x301, false));
+        assert!(e.local_addrs().is_empty(), "no IKE socket for a manual SA");
         assert_eq!(e.poll_timeout(), None, "a manual SA has no lifetime");
         e.check_index();
         e.account(2000, 0x300, true, 100);

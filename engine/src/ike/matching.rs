@@ -174,6 +174,15 @@ pub(in crate::ike) fn select_p2(events: &mut VecDeque<Event>, conn: u32, peer: I
                             Ok(())
                         };
                         let r = r.and_then(|_| if o.group != cc.pfs || (cc.pfs.is_some() && !has_ke) { Err(P2Mismatch::Pfs { offered: o.group, configured: cc.pfs }) } else { Ok(()) });
+                        // Transport mode only where the transform set asks for it; IOS
+                        // `mode transport` falls back to tunnel, `require` does not.
+                        let offered_transport = crate::ike::v1::proposals::is_transport_mode(o.encap);
+                        let mode_ok = match ours.transport {
+                            None => !offered_transport,
+                            Some(crate::config::TransportMode::Preferred) => true,
+                            Some(crate::config::TransportMode::Required) => offered_transport,
+                        };
+                        let r = r.and_then(|_| if mode_ok { Ok(()) } else { Err(P2Mismatch::Mode { offered_transport }) });
                         match r {
                             Ok(()) => {
                                 events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t.number, offered: o, result: Ok(()), more: false });

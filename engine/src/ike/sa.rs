@@ -188,6 +188,9 @@ pub struct ChildSa {
     pub remote: SocketAddrV4,
     /// ESP in UDP (NAT traversal).
     pub encap: bool,
+    /// Transport mode (issue 19): the payload is the packet's own, its IP
+    /// header (between the two end points) is kept; else tunnel mode.
+    pub transport: bool,
     pub local_ts: Selector,
     pub remote_ts: Selector,
     pub spi_in: u32,
@@ -238,7 +241,7 @@ impl ChildSa {
         let a = SocketAddrV4::new(std::net::Ipv4Addr::new(192, 0, 2, 1), 4500);
         let b = SocketAddrV4::new(std::net::Ipv4Addr::new(192, 0, 2, 2), 4500);
         let k = SaKeys { encr: vec![0; 16], auth: vec![0; 20] };
-        ChildSa { id: 1, ike: 1, tunnel: String::new(), policy: String::new(), child: 0, local: a, remote: b, encap: true, local_ts: Selector::ANY, remote_ts: Selector::ANY, spi_in: 1, spi_out: 2, proposal: String::new(), esp: None, ah: None, ah_part: None, pfs: None, lifetime_seconds: 3600, lifetime_kbytes: None, created: 0, role: Role::Initiator, keys_in: k.clone(), keys_out: k, bytes_in: 0, bytes_out: 0, packets_in: 0, packets_out: 0, rekeyed: false }
+        ChildSa { id: 1, ike: 1, tunnel: String::new(), policy: String::new(), child: 0, local: a, remote: b, encap: true, transport: false, local_ts: Selector::ANY, remote_ts: Selector::ANY, spi_in: 1, spi_out: 2, proposal: String::new(), esp: None, ah: None, ah_part: None, pfs: None, lifetime_seconds: 3600, lifetime_kbytes: None, created: 0, role: Role::Initiator, keys_in: k.clone(), keys_out: k, bytes_in: 0, bytes_out: 0, packets_in: 0, packets_out: 0, rekeyed: false }
     }
 }
 

@@ -485,9 +485,9 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
             ["crypto", "ikev1", "policy", p] => v1_policies.push((p.parse().unwrap_or(65535), v1_policy(n, &mut notes))),
             ["crypto", "ikev2", "policy", p] => v2_policies.push((p.parse().unwrap_or(65535), v2_policy(n, &mut notes))),
             ["crypto", "ipsec", "ikev1", "transform-set", name, "mode", m] => {
-                if *m == "transport" {
-                    notes.push(format!("transform-set {name}: transport mode is not supported by the engine (tunnel mode used)"));
-                }
+                // Only transport mode needs a word: tunnel mode is the engine's.
+                let transport = *m == "transport";
+                notes.extend(transport.then(|| format!("transform-set {name}: transport mode is not supported by the engine (tunnel mode used)")));
             }
             ["crypto", "ipsec", "ikev1", "transform-set", name, t @ ..] => {
                 tsets.insert(name.to_string(), transform_set(name, t, &mut notes));
@@ -727,10 +727,10 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
         };
         let key = if v2 {
             let (l, r) = (tg.and_then(|g| g.ikev2_local.clone()), tg.and_then(|g| g.ikev2_remote.clone()));
-            if let (Some(l), Some(r)) = (&l, &r) {
-                if l != r {
-                    notes.push(format!("{what}: tunnel-group {peer}: different local and remote pre-shared keys; the engine policy holds one key: the local one"));
-                }
+            if let (Some(l), Some(r)) = (&l, &r)
+                && l != r
+            {
+                notes.push(format!("{what}: tunnel-group {peer}: different local and remote pre-shared keys; the engine policy holds one key: the local one"));
             }
             l.or(r)
         } else {
@@ -884,17 +884,17 @@ fn ipsec_policy(cfg: &mut Config, tname: &str, e: &Entry, proposals: &[String]) 
     let mut pol = IpsecPolicy { pfs_group: e.pfs, ..Default::default() };
     for (i, name) in proposals.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
         let mut use_name = name.clone();
-        if e.seconds.is_some() || e.kbytes.is_some() {
-            if let Some(mut p) = cfg.ipsec_proposals.get(name).cloned() {
-                if let Some(s) = e.seconds {
-                    p.lifetime_seconds = s;
-                }
-                if let Some(k) = e.kbytes {
-                    p.lifetime_kbytes = k;
-                }
-                use_name = format!("{name}@{tname}");
-                cfg.ipsec_proposals.insert(use_name.clone(), p);
+        if (e.seconds.is_some() || e.kbytes.is_some())
+            && let Some(mut p) = cfg.ipsec_proposals.get(name).cloned()
+        {
+            if let Some(s) = e.seconds {
+                p.lifetime_seconds = s;
             }
+            if let Some(k) = e.kbytes {
+                p.lifetime_kbytes = k;
+            }
+            use_name = format!("{name}@{tname}");
+            cfg.ipsec_proposals.insert(use_name.clone(), p);
         }
         pol.proposals.insert((i as u32 + 1) * 10, use_name);
     }

@@ -110,10 +110,11 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
     match run_in(s, m, line, out) {
         Ok(ok) => ok,
         Err(err) => {
-            if !matches!(err, ParseError::Syntax { .. }) && !value_error(m, line, &err) {
-                if let Some(done) = place(s, line, out) {
-                    return done;
-                }
+            if !matches!(err, ParseError::Syntax { .. })
+                && !value_error(m, line, &err)
+                && let Some(done) = place(s, line, out)
+            {
+                return done;
             }
             // Exec commands (`show ...`) run in every configuration mode.
             if let Ok(ok) = run_in(s, exec_mode(s), line, out) {

@@ -218,7 +218,7 @@ pub fn build(m: IosMode) -> G {
             add(&mut g, "lifetime <60-86400>", &["Set lifetime for ISAKMP security association", "lifetime in seconds"], leaf1);
         }
         IosMode::TransformSet => {
-            add(&mut g, "mode {tunnel | transport}", &["encapsulation mode (transport/tunnel)", "tunnel (datagram encapsulation) mode", "transport (payload encapsulation) mode"], leaf1);
+            add(&mut g, "mode {tunnel | transport [require]}", &["encapsulation mode (transport/tunnel)", "tunnel (datagram encapsulation) mode", "transport (payload encapsulation) mode", "transport mode only: tunnel mode is refused"], leaf1);
         }
         IosMode::CryptoMap => {
             add(&mut g, "set peer {A.B.C.D | WORD}", &["Set values for encryption/decryption", "Allowed Encryption/Decryption peer", "IP address of peer", "Host name of peer"], set_peer);

@@ -376,7 +376,14 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             }
             ["crypto", "ikev2", ..] => v2.read(n, &mut notes),
             ["crypto", "ipsec", "transform-set", name, t @ ..] => {
-                let p = transform(t, &mut notes, name);
+                let mut p = transform(t, &mut notes, name);
+                for c in &n.children {
+                    match words(&c.text).as_slice() {
+                        ["mode", "transport"] => p.transport = Some(TransportMode::Preferred),
+                        ["mode", "transport", "require"] => p.transport = Some(TransportMode::Required),
+                        _ => {}
+                    }
+                }
                 cfg.ipsec_proposals.insert(name.to_string(), p);
             }
             ["crypto", "ipsec", "profile", name] => {

@@ -162,7 +162,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     let (spi, conn) = if dir == "inbound" { (s.spi_in, s.id) } else { (s.spi_out, s.id + 1) };
                     out.push(format!("      spi: 0x{spi:X}({spi})"));
                     out.push(format!("        transform: {} ,", ios_transform(s.esp, None)));
-                    out.push(format!("        in use settings ={{{}, }}", if s.encap { "Tunnel UDP-Encaps" } else { "Tunnel" }));
+                    out.push(format!("        in use settings ={{{}{}, }}", if s.transport { "Transport" } else { "Tunnel" }, if s.encap { " UDP-Encaps" } else { "" }));
                     out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
                     sa_timing(&row, s, now, out);
                     out.push(format!("        IV size: {} bytes", iv_size(s.esp)));

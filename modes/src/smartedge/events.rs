@@ -121,6 +121,9 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
                 P2Mismatch::Encryption { offered, configured } => {
                     format!("Mismatching Encryption algorithm ({}) detected, configured is ({}) in IKE phase-II message.", se_esp_name(*offered), se_esp_name(*configured))
                 }
+                // SmartEdge runs tunnel mode only (Table 7's wording for the same difference).
+                P2Mismatch::Mode { offered_transport: true } => "Encapsulation mode differs. Received in Transport mode, where expected in Tunnel mode.".into(),
+                P2Mismatch::Mode { offered_transport: false } => "Encapsulation mode differs. Received in Tunnel mode, where expected in Transport mode.".into(),
                 P2Mismatch::Protocols { ah_offered, ah_configured, esp_offered, esp_configured } => {
                     if ah_offered != ah_configured {
                         format!("Mismatching number of AH protocols received({ah_offered}), configured number of AH protocols: {ah_configured} in IKE phase-II 1st message")

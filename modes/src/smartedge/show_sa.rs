@@ -46,7 +46,12 @@ pub fn smartedge_tunnel_sas(r: &Router, tunnel: &str, out: &mut Vec<String>) {
         out.push(format!("    {:<24}: {}/{} packets, {}/{} bytes", "Traffic in/out", c.packets_in, c.packets_out, c.bytes_in, c.bytes_out));
         out.extend(super::esp_stats::sa_drop_lines(r, c.spi_in));
         out.push(format!("    {:<24}: {} === {}", "Selectors", sel_text(&c.local_ts), sel_text(&c.remote_ts)));
-        out.push(format!("    {:<24}: {}", "Encapsulation", if c.encap { "tunnel, UDP 4500" } else { "tunnel" }));
+        out.push(format!("    {:<24}: {}", "Encapsulation", match (c.transport, c.encap) {
+                (false, true) => "tunnel, UDP 4500",
+                (false, false) => "tunnel",
+                (true, true) => "transport, UDP 4500",
+                (true, false) => "transport",
+            }));
     }
 }
 

@@ -63,6 +63,8 @@ struct Outbound {
     local_ts: Selector,
     remote_ts: Selector,
     created: Millis,
+    /// Transport mode (`edgesh_engine::esp_transport`): the packet's own header stays outside.
+    transport: bool,
 }
 
 /// The dataplane. Its per-packet methods ([`Dataplane::from_tun`],
@@ -95,6 +97,10 @@ pub struct Dataplane {
     /// Inbound AH SAs by SPI, with the ESP SA under it in a bundle.
     ah_in: HashMap<u32, AhIn>,
     outbound: HashMap<u32, Outbound>,
+    /// Transport-mode inbound SAs by SPI: the (peer, local) ends their packets are rebuilt with.
+    transport_in: HashMap<u32, (Ipv4Addr, Ipv4Addr)>,
+    /// The packet a transport-mode SA's payload was rebuilt into (from `classify` to `deliver`).
+    transport_rebuilt: Option<Vec<u8>>,
     /// The raw IP protocol 51 socket AH travels on, once an AH SA is up.
     raw_ah: raw::RawSocket,
     /// The raw IP protocol 50 socket ESP without NAT travels on, once such an SA is up.
@@ -175,6 +181,8 @@ impl Dataplane {
             ah_in: HashMap::new(),
             index: table::SelectorIndex::default(),
             outbound: HashMap::new(),
+            transport_in: HashMap::new(),
+            transport_rebuilt: None,
             raw_ah: raw::RawSocket::new(edgesh_engine::ah::PROTOCOL),
             raw_esp: raw::RawSocket::new(edgesh_engine::esp::PROTOCOL),
             raw_out: Vec::new(),
@@ -221,6 +229,7 @@ impl Dataplane {
                     if let Some(o) = self.outbound.remove(&spi_out) {
                         self.index.remove(&o.local_ts, &o.remote_ts, spi_out);
                     }
+                    self.transport_in.remove(&spi_in);
                 }
             }
         }
@@ -238,7 +247,10 @@ impl Dataplane {
         let Some(auth) = c.ah else {
             let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
             self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
-            self.add_outbound(c.spi_out, Outbound { esp: Some(o), encap: c.encap, ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+            self.add_outbound(c.spi_out, Outbound { esp: Some(o), encap: c.encap, ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: c.transport });
+            if c.transport {
+                self.transport_in.insert(c.spi_in, (*c.remote.ip(), *c.local.ip()));
+            }
             if !c.encap {
                 self.raw_esp.wanted = true;
             }
@@ -256,7 +268,7 @@ impl Dataplane {
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
         let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         self.ah_in.insert(c.spi_in, AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts });
-        self.add_outbound(c.spi_out, Outbound { esp: esp_o, encap: false, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created });
+        self.add_outbound(c.spi_out, Outbound { esp: esp_o, encap: false, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: false });
         self.raw_ah.wanted = true;
         Ok(())
     }
@@ -461,19 +473,31 @@ impl Dataplane {
                 return;
             };
             let sealed = match (&mut o.esp, &mut o.ah) {
-                (Some(esp), None) if o.encap => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (d, None)),
                 (Some(esp), None) => {
-                    // ESP on IP protocol 50: sealed after the outer header it goes out with.
-                    self.ident = self.ident.wrapping_add(1);
-                    let mut d = raw::header(*o.local.ip(), *o.remote.ip(), self.ident, edgesh_engine::esp::PROTOCOL).to_vec();
-                    match esp.seal_append(NEXT_HEADER_IPV4, p, &mut self.rng, &mut d) {
-                        Ok(()) => {
-                            let c = self.counts.entry((spi, false)).or_default();
-                            *c = (c.0 + 1, c.1 + p.len() as u64);
-                            self.raw_out.push((*o.remote.ip(), raw::finish(d)));
-                            return;
+                    // Transport mode (`edgesh_engine::esp_transport`): the payload after the packet's own header.
+                    let (next, payload) = if o.transport {
+                        match edgesh_engine::esp_transport::outbound(p, *o.local.ip(), *o.remote.ip()) {
+                            Ok(x) => x,
+                            Err(_) => return,
                         }
-                        Err(e) => Err(e),
+                    } else {
+                        (NEXT_HEADER_IPV4, p)
+                    };
+                    if o.encap {
+                        esp.seal(next, payload, &mut self.rng).map(|d| (d, None))
+                    } else {
+                        // ESP on IP protocol 50: sealed after the outer header it goes out with.
+                        self.ident = self.ident.wrapping_add(1);
+                        let mut d = raw::header(*o.local.ip(), *o.remote.ip(), self.ident, edgesh_engine::esp::PROTOCOL).to_vec();
+                        match esp.seal_append(next, payload, &mut self.rng, &mut d) {
+                            Ok(()) => {
+                                let c = self.counts.entry((spi, false)).or_default();
+                                *c = (c.0 + 1, c.1 + p.len() as u64);
+                                self.raw_out.push((*o.remote.ip(), raw::finish(d)));
+                                return;
+                            }
+                            Err(e) => Err(e),
+                        }
                     }
                 }
                 (esp, Some(ah)) => {
@@ -540,7 +564,10 @@ impl Dataplane {
     pub fn receive_mut(&mut self, local: Ipv4Addr, peer: Ipv4Addr, data: &mut [u8]) -> Result<(), DropKind> {
         let id = crate::dataplane_drops::spi_seq(data);
         match self.classify(data) {
-            Ok((ok, inner)) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &data[inner]))),
+            Ok((ok, inner)) => match self.transport_rebuilt.take() {
+                Some(p) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &p))),
+                None => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &data[inner]))),
+            },
             Err(e) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Err(e)),
         }
     }
@@ -552,6 +579,16 @@ impl Dataplane {
         let Some(spi) = edgesh_engine::esp::spi_of(data).filter(|_| data.len() >= edgesh_engine::esp::HEADER_LEN) else { return Err((DropKind::Malformed, None)) };
         let Some((sa, remote_ts, local_ts)) = self.inbound.get_mut(&spi) else { return Err((DropKind::UnknownSpi, None)) };
         let (next, inner) = sa.open_in_place(data).map_err(|e| (DropKind::of(&e), None))?;
+        if let Some(&(peer, local)) = self.transport_in.get(&spi) {
+            // Transport mode: the payload rebuilt under the outer ends (selectors checked on them).
+            if next == 59 {
+                return Ok((false, inner));
+            }
+            let p = edgesh_engine::esp_transport::inbound(next, &data[inner.clone()], peer, local).map_err(|_| (DropKind::Malformed, None))?;
+            let ok = check_inner(NEXT_HEADER_IPV4, &p, remote_ts, local_ts)?;
+            self.transport_rebuilt = Some(p);
+            return Ok((ok, inner));
+        }
         Ok((check_inner(next, &data[inner.clone()], remote_ts, local_ts)?, inner))
     }
 }

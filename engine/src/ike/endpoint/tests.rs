@@ -26,7 +26,7 @@ pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group
             policy: "pol".into(),
             local_ts: Selector { net: Prefix4 { addr: Ipv4Addr::new(198, 51, 100, 1), len: 32 }, proto: 0, port: 0 },
             remote_ts: Selector { net: Prefix4 { addr: Ipv4Addr::new(203, 0, 113, 1), len: 32 }, proto: 0, port: 0 },
-            proposals: vec![EspProp { name: "esp".into(), ah: None, esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None }],
+            proposals: vec![EspProp { name: "esp".into(), ah: None, esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None, transport: None }],
             pfs: None,
         }],
         dpd: true,
@@ -684,6 +684,41 @@ fn spoofed_first_messages_do_not_keep_a_tunnel_down() {
     assert_eq!(p.b.ike_sas().len(), 1, "the spoofed half-open SAs are gone");
     assert!(p.b.ike_sas().first().unwrap().is_established());
     p.b.check_index();
+}
+
+/// IOS `mode transport` (issue 19): transport mode both ways gives transport
+/// children on both sides; `mode transport` against tunnel falls back to
+/// tunnel; `require` against tunnel, or transport offered to a tunnel-only
+/// responder, is refused with the mode named.
+#[test]
+fn transport_mode_is_negotiated_in_quick_mode() {
+    let set = |p: &mut PeerConf, m: Option<TransportMode>| p.children[0].proposals[0].transport = m;
+    for (ma, mb, want) in [
+        (Some(TransportMode::Preferred), Some(TransportMode::Preferred), Some(true)),
+        (Some(TransportMode::Required), Some(TransportMode::Preferred), Some(true)),
+        (None, Some(TransportMode::Preferred), Some(false)),
+        (None, Some(TransportMode::Required), None),
+        (Some(TransportMode::Preferred), None, None),
+    ] {
+        let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 14);
+        set(&mut a, ma);
+        let mut b = mirror(&a, "t");
+        set(&mut b, mb);
+        let mut p = Pair::new(a, b);
+        p.run();
+        match want {
+            Some(t) => {
+                let (ca, cb) = (&p.a.child_sas()[0], &p.b.child_sas()[0]);
+                assert_eq!((ca.transport, cb.transport), (t, t), "{ma:?} -> {mb:?}");
+            }
+            None => {
+                assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty(), "{ma:?} -> {mb:?}");
+                let ev = Pair::events(&mut p.b);
+                assert!(ev.iter().any(|e| matches!(e, Event::P2Check { result: Err(P2Mismatch::Mode { offered_transport }), .. } if *offered_transport == ma.is_some())), "{ev:?}");
+            }
+        }
+    }
+
 }
 
 /// IKEv1 tunnels started at commit are paced as IKEv2's are: at most

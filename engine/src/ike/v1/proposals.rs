@@ -182,6 +182,23 @@ pub fn auth_key_len(a: EspAuth) -> usize {
     }
 }
 
+/// The IKEv1 encapsulation mode attribute (RFC 2407 4.5, RFC 3947 3):
+/// tunnel 1, transport 2, UDP-encapsulated tunnel 3 and transport 4.
+pub(in crate::ike) fn encapsulation_mode(udp: bool, transport: bool) -> u16 {
+    match (udp, transport) {
+        (false, false) => 1,
+        (false, true) => 2,
+        (true, false) => 3,
+        (true, true) => 4,
+    }
+}
+
+/// Whether an encapsulation mode attribute says transport (RFC values, and
+/// the draft values 61443/61444 older peers send for UDP).
+pub(in crate::ike) fn is_transport_mode(encap: u16) -> bool {
+    matches!(encap, 2 | 4 | 61444)
+}
+
 pub(in crate::ike) fn p2_attrs(p: &EspProp, pfs: Option<u16>, encap: bool, keylen: Option<u16>, auth: Option<EspAuth>) -> Vec<Attr> {
     let mut a = vec![Attr::basic(1, 1), Attr::number(2, p.lifetime_seconds as u64)];
     if let Some(kb) = p.lifetime_kbytes {
@@ -191,7 +208,7 @@ pub(in crate::ike) fn p2_attrs(p: &EspProp, pfs: Option<u16>, encap: bool, keyle
     if let Some(g) = pfs {
         a.push(Attr::basic(3, g));
     }
-    a.push(Attr::basic(4, if encap { 3 } else { 1 }));
+    a.push(Attr::basic(4, encapsulation_mode(encap, p.transport.is_some())));
     if let Some(au) = auth {
         a.push(Attr::basic(5, auth_code(au)));
     }

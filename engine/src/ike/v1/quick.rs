@@ -403,7 +403,9 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
     let tunnel = q.tunnel.as_deref().unwrap_or(&sa.tunnel);
     let pc = cx.pc(tunnel)?;
     let cc = pc.children.get(q.child)?;
-    let QuickStep::Agreed { nr, gxy, chosen: (prop, _) } = &q.step else { return None };
+    let QuickStep::Agreed { nr, gxy, chosen: (prop, theirs) } = &q.step else { return None };
+    // The mode the answer (or the offer we took) carries.
+    let transport = theirs.transforms.first().is_some_and(|t| super::proposals::is_transport_mode(super::proposals::offered_p2(theirs.protocol, t).encap));
     let k = sa.keys()?;
     let h = sa.hash()?;
     let protocol = if prop.esp.is_some() { proto::ESP } else { proto::AH };
@@ -462,6 +464,7 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
         local: sa.local,
         remote: sa.remote,
         encap: sa.nat_local || sa.nat_remote,
+        transport,
         local_ts,
         remote_ts,
         spi_in: q.spi_in,

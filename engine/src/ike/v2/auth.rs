@@ -199,6 +199,9 @@ impl Core {
         if let Some(c) = self.sas[i].want.pop_front() {
             if let Some(cc) = p.children.get(c) {
                 let spi_in = self.spi4();
+                if super::child::wants_transport(cc) {
+                    b.push(&Repr::Notify(NotifyRepr::new(notify::USE_TRANSPORT_MODE, vec![])));
+                }
                 b.push(&Repr::Sa(esp_sa(cc, spi_in, None)));
                 b.push(&Repr::Tsi(TsRepr { selectors: vec![sel_to_ts(&cc.local_ts)] }));
                 b.push(&Repr::Tsr(TsRepr { selectors: vec![sel_to_ts(&cc.remote_ts)] }));
@@ -388,6 +391,9 @@ impl Core {
             match self.select_child(i, &msg, None, None) {
                 Ok(sel) => {
                     let spi_in = self.spi4();
+                    if sel.transport {
+                        b.push(&Repr::Notify(NotifyRepr::new(notify::USE_TRANSPORT_MODE, vec![])));
+                    }
                     b.push(&Repr::Sa(super::child::chosen_sa(&sel, spi_in)));
                     b.push(&Repr::Tsi(TsRepr { selectors: vec![sel_to_ts(&sel.remote)] }));
                     b.push(&Repr::Tsr(TsRepr { selectors: vec![sel_to_ts(&sel.local)] }));

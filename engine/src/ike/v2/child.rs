@@ -76,6 +76,13 @@ pub(crate) struct Selected {
     pub spi_in: u32,
     pub pfs: Option<u16>,
     pub rekey_of: Option<u32>,
+    /// Transport mode agreed (USE_TRANSPORT_MODE in the request and the answer).
+    pub transport: bool,
+}
+
+/// A child whose proposals ask for transport mode (IOS `mode transport`): the request carries USE_TRANSPORT_MODE.
+pub(crate) fn wants_transport(cc: &ChildConf) -> bool {
+    cc.proposals.iter().any(|p| p.transport.is_some())
 }
 
 pub(crate) fn chosen_sa(s: &Selected, spi_in: u32) -> SaRepr {
@@ -162,7 +169,16 @@ impl Core {
                 return Err((notify::INVALID_KE_PAYLOAD, g.to_be_bytes().to_vec()));
             }
         }
-        Ok(Selected { tunnel, child, local: l, remote: r, prop, number, spi_out, spi_in: 0, pfs, rekey_of: rekey.map(|r| r.2) })
+        // Transport mode (RFC 7296 1.3.1): asked for with USE_TRANSPORT_MODE and
+        // configured here; asked for but not configured: tunnel mode (the notify
+        // is not returned); required here but not asked for: refused.
+        let asked = msg.notify(notify::USE_TRANSPORT_MODE).is_some();
+        if !asked && prop.transport == Some(crate::config::TransportMode::Required) {
+            self.emit(Event::V2NoProposal { conn, peer, protocol: proto::ESP, offered: offer.proposals.clone(), configured: esp_sa(&cc, 0, pfs).proposals });
+            return Err((notify::NO_PROPOSAL_CHOSEN, vec![]));
+        }
+        let transport = asked && prop.transport.is_some();
+        Ok(Selected { tunnel, child, local: l, remote: r, prop, number, spi_out, spi_in: 0, pfs, rekey_of: rekey.map(|r| r.2), transport })
     }
 
     /// Derive the keys and install a child SA.
@@ -188,6 +204,7 @@ impl Core {
             local: sa.local,
             remote: sa.remote,
             encap: sa.nat_local || sa.nat_remote,
+            transport: s.transport,
             local_ts: s.local,
             remote_ts: s.remote,
             spi_in: s.spi_in,
@@ -284,7 +301,8 @@ impl Core {
             Some(nr) => (neg.ni.clone(), nr),
             None => (self.sas[i].ni.clone(), self.sas[i].nr.clone()),
         };
-        let s = Selected { tunnel: neg.tunnel.clone(), child: neg.child, local: l, remote: r, prop, number: o.number, spi_out: o.spi_u32().unwrap_or(0), spi_in: neg.spi_in, pfs, rekey_of: neg.rekey_of };
+        let transport = msg.notify(notify::USE_TRANSPORT_MODE).is_some() && prop.transport.is_some();
+        let s = Selected { tunnel: neg.tunnel.clone(), child: neg.child, local: l, remote: r, prop, number: o.number, spi_out: o.spi_u32().unwrap_or(0), spi_in: neg.spi_in, pfs, rekey_of: neg.rekey_of, transport };
         self.install_child(now, i, &s, &ni, &nr, gir.as_deref(), Role::Initiator, neg.rekey_of);
     }
 
@@ -309,6 +327,9 @@ impl Core {
         let mut b = Builder::new();
         if let Some(s) = old_spi {
             b.push(&Repr::Notify(NotifyRepr { protocol: proto::ESP, kind: notify::REKEY_SA, spi: s.to_be_bytes().to_vec(), data: vec![] }));
+        }
+        if wants_transport(&cc) {
+            b.push(&Repr::Notify(NotifyRepr::new(notify::USE_TRANSPORT_MODE, vec![])));
         }
         b.push(&Repr::Sa(esp_sa(&cc, spi_in, cc.pfs)));
         b.push(&Repr::Nonce(ni.clone()));
@@ -544,7 +565,12 @@ impl Core {
                 }
                 sel.spi_in = self.spi4();
                 let nr = self.nonce();
-                let mut b = Builder::new().add(&Repr::Sa(chosen_sa(&sel, sel.spi_in))).add(&Repr::Nonce(nr.clone()));
+                let mut b = Builder::new();
+                if sel.transport {
+                    b.push(&Repr::Notify(NotifyRepr::new(notify::USE_TRANSPORT_MODE, vec![])));
+                }
+                b.push(&Repr::Sa(chosen_sa(&sel, sel.spi_in)));
+                b.push(&Repr::Nonce(nr.clone()));
                 if let Some(k) = ke_out {
                     b.push(&Repr::Ke(k));
                 }

@@ -1042,6 +1042,36 @@ fn a_slot_is_freed_when_an_initiation_gives_up_and_a_waiting_tunnel_is_dropped_w
     assert!(sent(&l) > INIT_LIMIT);
 }
 
+/// USE_TRANSPORT_MODE (RFC 7296 1.3.1, issue 19): asked for and configured
+/// on both sides gives transport children (also after a rekey by
+/// CREATE_CHILD_SA); asked for but not configured by the responder: tunnel;
+/// required by the responder but not asked for: no child.
+#[test]
+fn use_transport_mode_is_negotiated() {
+    use crate::config::TransportMode;
+    let set = |p: &mut PeerConf, m: Option<TransportMode>| p.children[0].proposals[0].transport = m;
+    for (ma, mb, want) in [
+        (Some(TransportMode::Preferred), Some(TransportMode::Preferred), Some(true)),
+        (Some(TransportMode::Preferred), None, Some(false)),
+        (None, Some(TransportMode::Preferred), Some(false)),
+        (None, Some(TransportMode::Required), None),
+    ] {
+        let (mut a, mut b) = pair();
+        set(&mut a, ma);
+        set(&mut b, mb);
+        let mut l = Link::new(a, b);
+        l.run();
+        match want {
+            Some(t) => {
+                assert_matching(&l, 1);
+                assert_eq!((l.a.child_sas()[0].transport, l.b.child_sas()[0].transport), (t, t), "{ma:?} -> {mb:?}");
+            }
+            None => assert!(l.a.child_sas().is_empty() && l.b.child_sas().is_empty(), "{ma:?} -> {mb:?}"),
+        }
+    }
+
+}
+
 /// AES-XCBC-PRF-128 for the IKE SA (SmartEdge `pseudo-random-function
 /// aes-128-xcbc`, transform PRF 4) and AES-XCBC-MAC-96 for the child
 /// (`esp authentication hmac-aes-xcbc`, INTEG 5): both sides derive the
