@@ -456,3 +456,51 @@ fn smartedge_ikev1_aggressive_mode_rsa_signatures_both_roles() {
     e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
     ping_through(&e, "show log");
 }
+
+/// Table 5 row 8 on the receiving side: an on-demand (dial-in) tunnel with
+/// certificates that takes `*.dialin.example` only; strongSwan comes in
+/// aggressive mode as 192.0.2.2, which no on-demand tunnel takes.
+#[test]
+fn smartedge_table_5_row_8_dial_in_on_the_receiving_side() {
+    let Some(_g) = ready() else { return };
+    let config = "ike proposal ss
+  authentication algorithm hmac-sha1-96
+  authentication rsa-signature
+  encryption algorithm aes-128-cbc
+  dh-group 14
+ipsec proposal esp1
+  esp encryption aes-128-cbc
+  esp authentication hmac-sha1-96
+ipsec policy pol1
+  seq 10 proposal esp1
+context local
+  interface wan
+    ip address 192.0.2.1/24
+  interface ipsec_mb ipsec multibind
+    ip unnumbered wan
+  ike policy dialin
+    mode aggressive
+    identity local 192.0.2.1
+    identity remote fqdn *.dialin.example
+    validate-certificate-identity
+    seq 10 proposal ss
+  ipsec access-list acl1
+    seq 10 198.51.100.1/32 203.0.113.1/32
+tunnel ipsec od1 on-demand
+  peer-end-point local 192.0.2.1 context local
+  ike-policy dialin
+  bind interface ipsec_mb local
+  seq 10 ipsec-policy pol1 access-group acl1
+";
+    start_strongswan_certs_with(1, "right-rsa", "192.0.2.2", "", "    aggressive = yes\n");
+    let e = start_smartedge("left-rsa", config);
+    assert_eq!(e.load_messages().lines().filter(|l| l.contains("Error")).count(), 0, "{}", e.load_messages());
+    let _ = peer(&[], &["initiate", "right"]);
+    let log = e.wait_for("show log", "%IKE-4-ID: ", 10);
+    let lines: Vec<&str> = log.lines().collect();
+    let i = lines.iter().position(|l| l.contains("%IKE-4-ID: ")).expect("the ID line");
+    assert!(lines[i].ends_with("%IKE-4-ID: ID type (ID_IPV4_ADDR) and ID data 192.0.2.2 not matching with any of the configured IKE policies"), "{log}");
+    assert!(lines[i + 1].ends_with("%IKE-4-NOTIFY: Sending phase-I notify of type INVALID_ID_INFORMATION"), "{log}");
+    assert!(charon_log().contains("[ N(INVAL_ID) ]"), "{}", charon_log());
+    assert!(!list_sas().contains("ESTABLISHED"), "{}", list_sas());
+}
