@@ -146,14 +146,7 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     let pcap = base.join("wire.pcap");
     std::fs::create_dir_all(&base).expect("base dir");
     let _ = std::fs::remove_file(&pcap);
-    let mut capture = Command::new("ip")
-        .args(["netns", "exec", NS_A, "tcpdump", "-i", VETH_A, "-U", "-w"])
-        .arg(&pcap)
-        .arg("ip proto 50")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tcpdump");
+    let mut capture = common::start_capture(NS_A, VETH_A, &pcap, "ip proto 50");
     let a = Edgesh::start_in(NS_A, &base.join("a"), "ios", &ios_a());
     let b = Edgesh::start_in(NS_B, &base.join("b"), "smartedge", &smartedge_b());
     // Installed at once, without IKE.

@@ -130,16 +130,7 @@ fn esp_on_protocol_50_between_two_edgesh_without_nat() {
     let _ = std::fs::create_dir_all(&base);
     let pcap = base.join("wire.pcap");
     let _ = std::fs::remove_file(&pcap);
-    net.capture = Some(
-        Command::new("ip")
-            .args(["netns", "exec", NS_B, "tcpdump", "-i", VETH_B, "-U", "-n", "-w"])
-            .arg(&pcap)
-            .arg("ip proto 50 or udp port 4500")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tcpdump"),
-    );
+    net.capture = Some(common::start_capture(NS_B, VETH_B, &pcap, "ip proto 50 or udp port 4500"));
     let a = Edgesh::start_in(NS_A, &base.join("a"), "ios", &common::ios_config(14, PSK));
     let b = Edgesh::start_in(NS_B, &base.join("b"), "smartedge", &smartedge_b());
     b.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 45);

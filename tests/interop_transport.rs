@@ -204,7 +204,7 @@ fn gre_over_transport_mode(v2: bool) {
     std::fs::create_dir_all(&base).expect("base dir");
     let pcap = base.join("wire.pcap");
     let _ = std::fs::remove_file(&pcap);
-    let mut capture = Command::new("ip").args(["netns", "exec", NS_A, "tcpdump", "-i", VETH_A, "-U", "-w"]).arg(&pcap).arg("udp port 4500 or ip proto 50").stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("tcpdump");
+    let mut capture = common::start_capture(NS_A, VETH_A, &pcap, "udp port 4500 or ip proto 50");
     let a = Edgesh::start_in(NS_A, &base.join("a"), "ios", &ios(A, B, v2));
     let b = Edgesh::start_in(NS_B, &base.join("b"), "ios", &ios(B, A, v2));
     route_gre(NS_A, B, &a);

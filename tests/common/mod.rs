@@ -400,3 +400,26 @@ pub fn strongswan_rekeys_the_child(e: &Edgesh, old_in: &str) {
         std::thread::sleep(Duration::from_millis(300));
     }
 }
+
+/// tcpdump writing `pcap` from `iface` in namespace `ns` with `filter`,
+/// returned once it says it is listening (on a loaded machine it can start
+/// seconds late, after the first packets have gone by). Its stderr goes to
+/// `pcap` with `.stderr` added.
+pub fn start_capture(ns: &str, iface: &str, pcap: &std::path::Path, filter: &str) -> std::process::Child {
+    let err_path = pcap.with_extension("stderr");
+    let err = std::fs::File::create(&err_path).expect("capture stderr file");
+    let child = std::process::Command::new("ip")
+        .args(["netns", "exec", ns, "tcpdump", "-i", iface, "-U", "-n", "-w"])
+        .arg(pcap)
+        .arg(filter)
+        .stdout(std::process::Stdio::null())
+        .stderr(err)
+        .spawn()
+        .expect("tcpdump");
+    let t0 = std::time::Instant::now();
+    while !std::fs::read_to_string(&err_path).unwrap_or_default().contains("listening on") {
+        assert!(t0.elapsed() < std::time::Duration::from_secs(20), "tcpdump in {ns} did not start listening on {iface}: {}", std::fs::read_to_string(&err_path).unwrap_or_default());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
