@@ -36,7 +36,7 @@ impl Sockets {
             }
             match UdpSocket::bind(a).and_then(|s| s.set_nonblocking(true).map(|_| s)) {
                 Ok(s) => {
-                    if a.port() == NATT_PORT && crate::xfrm_sa::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
+                    if a.port() == NATT_PORT && crate::xfrm::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
                         if let Err(e) = crate::xfrm_sa::encap_socket(&s) {
                             r.crypto_log(3, "DATAPLANE", &format!("dataplane kernel: {a}: ESP in UDP stays with edgesh: {e}"));
                         }

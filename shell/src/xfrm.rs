@@ -24,6 +24,10 @@ use std::sync::atomic::AtomicBool;
 /// `--dataplane kernel`: probe the kernel at start.
 pub static KERNEL_ASKED: AtomicBool = AtomicBool::new(false);
 
+/// The kernel carries ESP child SAs (`--dataplane kernel` and the probe
+/// succeeded): `xfrm_sa` installs them and the userspace dataplane leaves them.
+pub static ACTIVE: AtomicBool = AtomicBool::new(false);
+
 pub(crate) const AF_INET: u16 = 2;
 
 pub(crate) fn name<const N: usize>(s: &str) -> [u8; N] {
@@ -122,11 +126,11 @@ pub fn probe() -> Probe {
     }
 }
 
-/// Probe, set [`crate::xfrm_sa::ACTIVE`] when the kernel accepts ESP, and
+/// Probe, set [`ACTIVE`] when the kernel accepts ESP, and
 /// say which dataplane runs and why (the one log line).
 pub fn start() -> String {
     let p = probe();
-    crate::xfrm_sa::ACTIVE.store(matches!(p, Probe::Accepted), std::sync::atomic::Ordering::Relaxed);
+    ACTIVE.store(matches!(p, Probe::Accepted), std::sync::atomic::Ordering::Relaxed);
     explain(&p)
 }
 

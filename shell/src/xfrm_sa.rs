@@ -26,7 +26,7 @@
 //! `tests/xfrm_netns.rs` has the kernel of a fresh network namespace parse
 //! the policies (`ip xfrm policy` reads them back).
 
-use crate::xfrm::{AF_INET, name, request, socket};
+use crate::xfrm::{ACTIVE, AF_INET, name, request, socket};
 use edgesh_engine::config::{EspAuth, EspEncr};
 use edgesh_engine::ike::conf::Selector as EngineSelector;
 use edgesh_engine::ike::sa::ChildSa;
@@ -40,10 +40,8 @@ use netlink_packet_xfrm::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
-/// Set at start when `--dataplane kernel` found a kernel that accepts ESP.
-pub static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// The replay window of an inbound state (the userspace dataplane's, RFC 4303 3.4.3).
 pub const REPLAY_WINDOW: u32 = edgesh_engine::esp::REPLAY_WINDOW;

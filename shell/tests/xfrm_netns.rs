@@ -201,9 +201,9 @@ src 10.1.0.0/24 dst 10.2.0.0/16
         move || {
             let guard = edgesh_shell::xfrm_sa::ExitGuard;
             Installer::new().install_policies("Tunnel1", &a).unwrap();
-            edgesh_shell::xfrm_sa::ACTIVE.store(true, std::sync::atomic::Ordering::Relaxed);
+            edgesh_shell::xfrm::ACTIVE.store(true, std::sync::atomic::Ordering::Relaxed);
             drop(guard);
-            assert!(!edgesh_shell::xfrm_sa::ACTIVE.load(std::sync::atomic::Ordering::Relaxed));
+            assert!(!edgesh_shell::xfrm::ACTIVE.load(std::sync::atomic::Ordering::Relaxed));
         }
     });
     assert_eq!(ns.ip(&["xfrm", "policy"]), foreign);

@@ -15,6 +15,7 @@
 //! the endpoint.
 
 pub mod aggressive;
+mod auth_hash;
 pub mod informational;
 pub mod main_mode;
 pub mod phase1;

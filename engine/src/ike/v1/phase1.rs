@@ -333,15 +333,8 @@ pub(in crate::ike) fn has_pki(pc: &PeerConf) -> bool {
     pc.pki.as_ref().is_some_and(|k| k.local == crate::pki::AuthBy::Signature)
 }
 
-/// HASH_I (initiator) or HASH_R over the given ID payload body.
-pub(in crate::ike) fn hash_auth(sa: &IkeSa, initiator: bool, id_b: &[u8]) -> Vec<u8> {
-    let (Some(h), Some(k)) = (sa.hash(), sa.keys()) else { return Vec::new() };
-    if initiator {
-        h.prf(&k.skeyid, &[&sa.nego().gxi, &sa.nego().gxr, &sa.icookie, &sa.rcookie, &sa.nego().sa_i_b, id_b])
-    } else {
-        h.prf(&k.skeyid, &[&sa.nego().gxr, &sa.nego().gxi, &sa.rcookie, &sa.icookie, &sa.nego().sa_i_b, id_b])
-    }
-}
+/// HASH_I / HASH_R (a leaf module: the signature code needs it too).
+pub(in crate::ike) use crate::ike::v1::auth_hash::hash_auth;
 
 /// Our NAT-D payloads: the peer's address first, then ours.
 pub(in crate::ike) fn natd_payloads(sa: &IkeSa) -> Vec<Vec<u8>> {

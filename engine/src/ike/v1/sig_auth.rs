@@ -12,7 +12,7 @@ use crate::ike::context::Ctx;
 use crate::ike::events::Event;
 use crate::ike::sa::IkeSa;
 use crate::ike::v1::Msg;
-use crate::ike::v1::phase1::hash_auth;
+use crate::ike::v1::auth_hash::hash_auth;
 use crate::ike::wire::{IdRepr, payload};
 use crate::pki::{AuthBy, Cert, CertFailure, SigAlg};
 
