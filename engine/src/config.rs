@@ -83,7 +83,13 @@ cli_enum!(IkeAuthAlg {
     HmacSha384 = "hmac-sha2-384" / "IKE_SHA2_384",
     HmacSha512 = "hmac-sha2-512" / "IKE_SHA2_512",
 });
-cli_enum!(AuthMethod { PreSharedKey = "pre-shared-key" / "PRE_SHARED_KEY", RsaSignature = "rsa-signature" / "RSA_SIGN" });
+cli_enum!(AuthMethod { PreSharedKey = "pre-shared-key" / "PRE_SHARED_KEY", RsaSignature = "rsa-signature" / "RSA_SIGN", EcdsaSignature = "ecdsa-signature" / "ECDSA_SIGN" });
+impl AuthMethod {
+    /// Whether this method proves identity with a certificate and signature.
+    pub fn is_signature(self) -> bool {
+        matches!(self, AuthMethod::RsaSignature | AuthMethod::EcdsaSignature)
+    }
+}
 cli_enum!(IkeEncr {
     Aes128Cbc = "aes-128-cbc" / "AES_CBC_128",
     Aes192Cbc = "aes-192-cbc" / "AES_CBC_192",

@@ -110,7 +110,14 @@ pub(in crate::ike) fn select_p1(events: &mut VecDeque<Event>, conn: u32, offer: 
             continue;
         }
         match offered_p1(t) {
-            Ok(o) => offered.push((t.clone(), o)),
+            // ECDSA (RFC 4754): the method names the curve; one our key is not on we cannot do.
+            Ok(mut o) => {
+                let v = crate::ike::v1::proposals::auth_value(t);
+                if o.auth == Ok(crate::config::AuthMethod::EcdsaSignature) && v != crate::ike::v1::sig_auth::ecdsa_method(pc) as u64 {
+                    o.auth = Err(v as u16);
+                }
+                offered.push((t.clone(), o))
+            }
             Err(a) => events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::UnsupportedAttribute(a)), answered: Some(notify::ATTRIBUTES_NOT_SUPPORTED) }),
         }
     }

@@ -147,6 +147,8 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
                 match offered.auth {
                     Ok(AuthMethod::PreSharedKey) => "pre-share".to_string(),
                     Ok(AuthMethod::RsaSignature) => "RSA sig".to_string(),
+                    // RFC 4754 methods 9/10; the IOS wording for them is not in our sources.
+                    Ok(AuthMethod::EcdsaSignature) => "ECDSA sig".to_string(),
                     Err(x) => x.to_string(),
                 }
             ));

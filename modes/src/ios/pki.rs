@@ -434,7 +434,7 @@ fn crls(state_dir: &std::path::Path, notes: &mut Vec<String>) -> Vec<edgesh_engi
 
 /// Give each tunnel that authenticates with certificates its [`PeerPki`](edgesh_engine::pki::PeerPki).
 pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, state_dir: &std::path::Path) {
-    use edgesh_engine::config::{AuthMethod, IkeVersion};
+    use edgesh_engine::config::IkeVersion;
     use edgesh_engine::pki::{AuthBy, PeerPki, PrivateKey, TrustStore};
     let mut crl_notes = Vec::new();
     let held_crls = crls(state_dir, &mut crl_notes);
@@ -463,7 +463,7 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
                 }
                 (l, r, sign, verify)
             }
-            (_, IkeVersion::V1) if p.proposals.iter().any(|x| x.auth == AuthMethod::RsaSignature) => {
+            (_, IkeVersion::V1) if p.proposals.iter().any(|x| x.auth.is_signature()) => {
                 // The isakmp profile's `ca trust-point` lines, else every trustpoint.
                 let named: Vec<String> = match &prof {
                     Some((false, name)) => block(doc, &[format!("crypto isakmp profile {name}")])

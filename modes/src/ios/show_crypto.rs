@@ -262,6 +262,8 @@ pub fn isakmp_sa_detail(r: &Router) -> Vec<IsakmpSaDetail> {
                 auth: match p.auth {
                     AuthMethod::PreSharedKey => "psk",
                     AuthMethod::RsaSignature => "rsig",
+                    // Not in our sources for ECDSA: the engine's short name.
+                    AuthMethod::EcdsaSignature => "ecdsa",
                 },
                 dh: p.group,
                 lifetime: s.expires().saturating_sub(now) / 1000,

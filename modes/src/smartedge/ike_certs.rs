@@ -21,7 +21,7 @@ pub fn attach(r: &Router, conf: &mut EngineConf) {
         let Some(pol) = r.running.tunnels.get(&p.name).and_then(|t| t.ike_policy.clone()).and_then(|n| r.running.contexts.get(&p.context)?.ike_policies.get(&n).cloned()) else { continue };
         let sig = match p.version {
             IkeVersion::V2 => pol.authentication == AuthMethod::RsaSignature,
-            _ => p.proposals.iter().any(|x| x.auth == AuthMethod::RsaSignature),
+            _ => p.proposals.iter().any(|x| x.auth.is_signature()),
         };
         if !sig {
             continue;

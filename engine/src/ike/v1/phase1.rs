@@ -69,7 +69,7 @@ pub(in crate::ike) fn mm_number(role: Role, state: P1State, sent: bool, encrypte
 pub(in crate::ike) fn start(cx: &mut Ctx, next_conn: &mut u32, now: Millis, p: &PeerConf) -> Option<IkeSa> {
     let remote = p.remote?;
     let mut sa = new_sa(cx, next_conn, now, &p.name, Role::Initiator, p.mode, SocketAddrV4::new(p.local, IKE_PORT), SocketAddrV4::new(remote, IKE_PORT));
-    let sa_payload = SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: vec![ProposalRepr { number: 1, protocol: proto::ISAKMP, spi: vec![], transforms: p.proposals.iter().enumerate().map(|(i, pr)| p1_transform(i as u8 + 1, pr)).collect() }] };
+    let sa_payload = SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: vec![ProposalRepr { number: 1, protocol: proto::ISAKMP, spi: vec![], transforms: p.proposals.iter().enumerate().map(|(i, pr)| p1_transform(i as u8 + 1, pr, super::sig_auth::ecdsa_method(p))).collect() }] };
     let mut b = Builder::new();
     b.push(payload::SA, sa_payload.emit());
     let mut nego = Negotiation { sa_i_b: sa_payload.emit(), ..Default::default() };
@@ -86,8 +86,8 @@ pub(in crate::ike) fn start(cx: &mut Ctx, next_conn: &mut u32, now: Millis, p: &
         b.push(payload::KE, nego.gxi.clone());
         b.push(payload::NONCE, nego.ni.clone());
         b.push(payload::ID, identity_id(&p.local_id).emit());
-        // RSA signatures: CERTREQ naming the CAs we trust (RFC 2409 5.1, as in MM3).
-        if p.proposals.iter().any(|x| x.auth == AuthMethod::RsaSignature) {
+        // Signatures (RSA, ECDSA): CERTREQ naming the CAs we trust (RFC 2409 5.1, as in MM3).
+        if p.proposals.iter().any(|x| x.auth.is_signature()) {
             for r in super::sig_auth::certreqs(p) {
                 b.push(payload::CERTREQ, r);
             }
@@ -325,7 +325,7 @@ pub(in crate::ike) fn derive_p1(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf) -> 
 
 /// Whether the SA's chosen transform authenticates with signatures.
 pub(in crate::ike) fn uses_sig(sa: &IkeSa) -> bool {
-    sa.chosen.as_ref().is_some_and(|c| c.auth == AuthMethod::RsaSignature)
+    sa.chosen.as_ref().is_some_and(|c| c.auth.is_signature())
 }
 
 /// Whether a tunnel can take part in a signature-authenticated phase 1.

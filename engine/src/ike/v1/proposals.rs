@@ -33,14 +33,34 @@ pub(in crate::ike) fn hash_code(h: IkeAuthAlg) -> u16 {
     }
 }
 
-pub(in crate::ike) fn p1_transform(num: u8, p: &IkeProp) -> TransformRepr {
+/// The authentication method value of a phase-1 transform (RFC 2409 appendix A;
+/// ECDSA: RFC 4754 4, 9 = ECDSA-SHA256 on P-256, 10 = ECDSA-SHA384 on P-384,
+/// chosen by the curve of our key, `ecdsa_method`; 11 (P-521) we do not have).
+pub(in crate::ike) fn p1_transform(num: u8, p: &IkeProp, ecdsa_method: u16) -> TransformRepr {
     let mut attrs = attr_encr(p.encr);
     attrs.push(Attr::basic(2, hash_code(p.hash)));
-    attrs.push(Attr::basic(3, if p.auth == AuthMethod::PreSharedKey { 1 } else { 3 }));
+    attrs.push(Attr::basic(
+        3,
+        match p.auth {
+            AuthMethod::PreSharedKey => 1,
+            AuthMethod::RsaSignature => 3,
+            AuthMethod::EcdsaSignature => ecdsa_method,
+        },
+    ));
     attrs.push(Attr::basic(4, p.group));
     attrs.push(Attr::basic(11, 1));
     attrs.push(Attr::number(12, p.lifetime as u64));
     TransformRepr { number: num, id: 1, attrs }
+}
+
+/// RFC 4754 4: the IKEv1 authentication methods of ECDSA (11, SHA-512 on
+/// P-521, is refused: no P-521 in our crates).
+pub const ECDSA_SHA256_P256: u64 = 9;
+pub const ECDSA_SHA384_P384: u64 = 10;
+
+/// The authentication method value a transform carries (0 when none).
+pub(in crate::ike) fn auth_value(t: &TransformRepr) -> u64 {
+    t.attrs.iter().find(|a| a.kind == 3).and_then(|a| a.value_u64()).unwrap_or(0)
 }
 
 /// Read an offered phase-1 transform; `Err` names an attribute type we do not support.
@@ -67,6 +87,7 @@ pub(in crate::ike) fn offered_p1(t: &TransformRepr) -> Result<OfferedP1, u16> {
                 o.auth = match v {
                     1 => Ok(AuthMethod::PreSharedKey),
                     3 => Ok(AuthMethod::RsaSignature),
+                    ECDSA_SHA256_P256 | ECDSA_SHA384_P384 => Ok(AuthMethod::EcdsaSignature),
                     x => Err(x as u16),
                 }
             }

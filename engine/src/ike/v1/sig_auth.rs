@@ -6,6 +6,10 @@
 //! signed with PKCS#1 v1.5, no DigestInfo, as RFC 2409 and strongSwan do)
 //! in place of HASH; the peer's certificate is
 //! validated to the trust anchors ([`crate::pki`]) and must carry its ID.
+//! ECDSA (RFC 4754, `ecdsa-signature`): the method is 9 (P-256, SHA-256) or
+//! 10 (P-384, SHA-384) from our key's curve, the peer's key must be on the
+//! same curve, and SIG is r | s at the curve's size (not DER); 11 (P-521)
+//! is refused as an unsupported method (no P-521 in our crates).
 
 use crate::ike::conf::PeerConf;
 use crate::ike::context::Ctx;
@@ -14,7 +18,26 @@ use crate::ike::sa::IkeSa;
 use crate::ike::v1::Msg;
 use crate::ike::v1::auth_hash::hash_auth;
 use crate::ike::wire::{IdRepr, payload};
-use crate::pki::{AuthBy, Cert, CertFailure, SigAlg};
+use crate::config::AuthMethod;
+use crate::pki::{AuthBy, Cert, CertFailure, Hash, PrivateKey, PublicKey, SigAlg};
+
+/// The ECDSA method (RFC 4754 4) our key's curve gives: 9 for P-256 (SHA-256),
+/// 10 for P-384 (SHA-384); 9 when we hold no EC key (signing then fails and says why).
+pub(in crate::ike) fn ecdsa_method(pc: &PeerConf) -> u16 {
+    match pc.pki.as_ref().and_then(|k| k.key.as_deref()) {
+        Some(PrivateKey::P384(_)) => 10,
+        _ => 9,
+    }
+}
+
+/// The IKEv1 authentication method value of the SA's chosen transform.
+fn chosen_method(sa: &IkeSa, pc: &PeerConf) -> u8 {
+    match sa.chosen.as_ref().map(|c| c.auth) {
+        Some(AuthMethod::EcdsaSignature) => ecdsa_method(pc) as u8,
+        Some(AuthMethod::PreSharedKey) => 1,
+        _ => 3,
+    }
+}
 
 /// CERT and CERTREQ encoding 4: X.509 certificate, signature.
 const X509_SIGNATURE: u8 = 4;
@@ -30,7 +53,14 @@ pub(in crate::ike) fn sign(cx: &mut Ctx, sa: &IkeSa, pc: &PeerConf, initiator: b
     let k = pc.pki.as_ref().ok_or(CertFailure::NoLocalKey("no certificate configured".into()))?;
     let Some((cert, key)) = k.signer() else { return Err(CertFailure::NoLocalKey(k.notes.first().cloned().unwrap_or_else(|| "no certificate or key".into()))) };
     let hash = hash_auth(sa, initiator, id_b);
-    let sig = key.sign(SigAlg::RsaPkcs1Raw, &[&hash], &mut cx.rng).ok_or(CertFailure::Method(3))?;
+    let method = chosen_method(sa, pc);
+    let alg = match (method, key) {
+        (3, PrivateKey::Rsa(_)) => SigAlg::RsaPkcs1Raw,
+        (9, PrivateKey::P256(_)) => SigAlg::EcdsaRaw(Hash::Sha256),
+        (10, PrivateKey::P384(_)) => SigAlg::EcdsaRaw(Hash::Sha384),
+        _ => return Err(CertFailure::Method(method)),
+    };
+    let sig = key.sign(alg, &[&hash], &mut cx.rng).ok_or(CertFailure::Method(method))?;
     let mut v = vec![(payload::CERT, [&[X509_SIGNATURE][..], &cert.der].concat())];
     for ca in k.certs.iter().skip(1) {
         v.push((payload::CERT, [&[X509_SIGNATURE][..], &ca.der].concat()));
@@ -70,10 +100,18 @@ fn check(now: u64, sa: &IkeSa, pc: &PeerConf, initiator: bool, msg: &Msg, id: &I
     if k.check_identity && !end.has_identity(id.id_type, &id.data) {
         return Err(CertFailure::IdentityNotInCert { id_type: id.id_type, id: crate::pki::ident::id_text(id.id_type, &id.data), cert_ids: end.identities().iter().map(|c| (c.ike().0, c.text())).collect() });
     }
-    let sig = msg.get(payload::SIG).ok_or(CertFailure::BadSignature { method: 3 })?;
+    let method = chosen_method(sa, pc);
+    let sig = msg.get(payload::SIG).ok_or(CertFailure::BadSignature { method })?;
     let hash = hash_auth(sa, initiator, id_b);
-    if !end.key.verify(SigAlg::RsaPkcs1Raw, &[&hash], sig.body) {
-        return Err(CertFailure::BadSignature { method: 3 });
+    // The method names the scheme, and for ECDSA the curve the peer's key must be on (RFC 4754 4).
+    let alg = match (method, &end.key) {
+        (3, PublicKey::Rsa(_)) => SigAlg::RsaPkcs1Raw,
+        (9, PublicKey::P256(_)) => SigAlg::EcdsaRaw(Hash::Sha256),
+        (10, PublicKey::P384(_)) => SigAlg::EcdsaRaw(Hash::Sha384),
+        _ => return Err(CertFailure::BadSignature { method }),
+    };
+    if !end.key.verify(alg, &[&hash], sig.body) {
+        return Err(CertFailure::BadSignature { method });
     }
     Ok(end.clone())
 }
@@ -219,6 +257,135 @@ mod tests {
         let mm = time(&|| pair_in(Main, "left-rsa", "right-rsa"));
         let am = time(&|| pair_in(Aggressive, "left-rsa", "right-rsa"));
         println!("IKEv1 setups/s (phase 1 + quick mode, DH 14, both ends in one thread): PSK main mode {psk:.1}, RSA-2048 main mode {mm:.1}, RSA-2048 aggressive mode {am:.1}");
+    }
+
+    /// A CA made here (P-256) and certificates it issues with `left`'s or
+    /// `right`'s subject and addresses on the curve asked for (the CA of
+    /// `testdata/` signs no P-384 left nor P-256 right).
+    mod ec_ca {
+        use crate::pki::keys::KeyKind;
+        use crate::pki::{AuthBy, Cert, PeerPki, PrivateKey, TrustStore};
+        use std::str::FromStr;
+        use std::sync::Arc;
+        use std::time::Duration;
+        use x509_cert::builder::{profile::BuilderProfile, Builder, CertificateBuilder};
+        use x509_cert::ext::pkix::{name::GeneralName, BasicConstraints, KeyUsage, KeyUsages, SubjectAltName};
+        use x509_cert::ext::{Extension, ToExtension};
+        use x509_cert::name::Name;
+        use x509_cert::spki::{SubjectPublicKeyInfo, SubjectPublicKeyInfoRef};
+        use x509_cert::time::{Time, Validity};
+        use x509_cert::TbsCertificate;
+
+        struct Prof {
+            issuer: Name,
+            subject: Name,
+            ca: bool,
+            ip: Option<std::net::Ipv4Addr>,
+        }
+        impl BuilderProfile for Prof {
+            fn get_issuer(&self, _: &Name) -> Name {
+                self.issuer.clone()
+            }
+            fn get_subject(&self) -> Name {
+                self.subject.clone()
+            }
+            fn build_extensions(&self, _: SubjectPublicKeyInfoRef<'_>, _: SubjectPublicKeyInfoRef<'_>, _: &TbsCertificate) -> x509_cert::builder::Result<Vec<Extension>> {
+                let mut v = vec![(&BasicConstraints { ca: self.ca, path_len_constraint: None }).to_extension(&self.subject, &[])?];
+                let ku = if self.ca { KeyUsages::KeyCertSign | KeyUsages::CRLSign } else { KeyUsages::DigitalSignature.into() };
+                v.push((&KeyUsage(ku)).to_extension(&self.subject, &[])?);
+                if let Some(ip) = self.ip {
+                    v.push((&SubjectAltName(vec![GeneralName::from(std::net::IpAddr::V4(ip))])).to_extension(&self.subject, &[])?);
+                }
+                Ok(v)
+            }
+        }
+
+        fn sign(p: Prof, serial: u32, key: &PrivateKey, by: &PrivateKey) -> Cert {
+            let t = |s: u64| Time::try_from(std::time::UNIX_EPOCH + Duration::from_secs(s)).unwrap();
+            let now = crate::pki::tests::NOW;
+            let spki = SubjectPublicKeyInfo::try_from(key.public_key_der().as_slice()).unwrap();
+            let b = CertificateBuilder::new(p, serial.into(), Validity::new(t(now - 86_400), t(now + 86_400)), spki).unwrap();
+            let c = match by {
+                PrivateKey::P256(s) => b.build::<_, p256::ecdsa::DerSignature>(s).unwrap(),
+                _ => unreachable!(),
+            };
+            Cert::from_der(&der::Encode::to_der(&c).unwrap()).unwrap()
+        }
+
+        /// Both ends' PKI: `left` on curve `l`, `right` on curve `r`, one fresh CA.
+        pub fn pair(l: KeyKind, r: KeyKind) -> (PeerPki, PeerPki) {
+            let mut rng = crate::pki::keys::key_rng(Some([7; 32]));
+            let ca_key = PrivateKey::generate(KeyKind::P256, &mut rng).unwrap();
+            let ca_name = Name::from_str("C=US,O=Edgesh Test,CN=Edgesh EC Test CA").unwrap();
+            let ca = sign(Prof { issuer: ca_name.clone(), subject: ca_name.clone(), ca: true, ip: None }, 1, &ca_key, &ca_key);
+            let trust = Arc::new(TrustStore { anchors: vec![ca], intermediates: vec![], crls: vec![], check_crl: false });
+            let mut one = |kind: KeyKind, cn: &str, ip: [u8; 4], serial: u32| {
+                let key = PrivateKey::generate(kind, &mut rng).unwrap();
+                let cert = sign(Prof { issuer: ca_name.clone(), subject: Name::from_str(&format!("C=US,O=Edgesh Test,CN={cn}")).unwrap(), ca: false, ip: Some(ip.into()) }, serial, &key, &ca_key);
+                PeerPki { local: AuthBy::Signature, remote: AuthBy::Signature, certs: vec![cert], key: Some(Arc::new(key)), trust: trust.clone(), check_identity: true, notes: vec![] }
+            };
+            let a = one(l, "left", [192, 0, 2, 1], 2);
+            let b = one(r, "right", [192, 0, 2, 2], 3);
+            (a, b)
+        }
+    }
+
+    /// Main mode between A and B with ECDSA certificates (`ecdsa-signature`) on curves `l` and `r`.
+    fn ecdsa_pair(l: crate::pki::keys::KeyKind, r: crate::pki::keys::KeyKind) -> Pair {
+        let mut a = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
+        a.psk = None;
+        a.proposals[0].auth = AuthMethod::EcdsaSignature;
+        let mut b = mirror(&a, "tb");
+        let (ka, kb) = ec_ca::pair(l, r);
+        a.pki = Some(Arc::new(ka));
+        b.pki = Some(Arc::new(kb));
+        let now = NOW * 1000;
+        let (mut pa, mut pb) = (Endpoint::new(1), Endpoint::new(2));
+        pb.set_config(now, EngineConf { peers: vec![b], ..Default::default() });
+        pa.set_config(now, EngineConf { peers: vec![a], ..Default::default() });
+        let mut p = Pair { a: pa, b: pb, now, drop_to_b: false };
+        p.run();
+        p
+    }
+
+    #[test]
+    fn main_mode_with_ecdsa_p256_and_p384_signatures() {
+        use crate::pki::keys::KeyKind::{P256, P384};
+        for (kind, method) in [(P256, 9u64), (P384, 10)] {
+            let mut p = ecdsa_pair(kind, kind);
+            let ev = Pair::events(&mut p.a);
+            assert_eq!(p.a.child_sas().len(), 1, "{kind:?}: {ev:?}");
+            assert_eq!(p.b.child_sas().len(), 1);
+            assert_eq!(p.a.child_sas()[0].spi_out, p.b.child_sas()[0].spi_in);
+            assert_eq!(accepted(&ev), ["C=US,O=Edgesh Test,CN=right"]);
+            let evb = Pair::events(&mut p.b);
+            assert_eq!(accepted(&evb), ["C=US,O=Edgesh Test,CN=left"]);
+            assert!(!evb.iter().chain(&ev).any(|e| matches!(e, Event::CertAuthFailed { .. })));
+            // The transform says RFC 4754's method for the key's curve: 9 for P-256, 10 for P-384.
+            let pki = ec_ca::pair(kind, kind).0;
+            let mut pc = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
+            pc.proposals[0].auth = AuthMethod::EcdsaSignature;
+            pc.pki = Some(Arc::new(pki));
+            let t = super::super::proposals::p1_transform(1, &pc.proposals[0], super::ecdsa_method(&pc));
+            assert_eq!(super::super::proposals::auth_value(&t), method);
+            assert_eq!(super::super::proposals::offered_p1(&t).unwrap().auth, Ok(AuthMethod::EcdsaSignature));
+        }
+        // Method 11 (P-521) is not one we take: the offer names it as unsupported.
+        let mut t = super::super::proposals::p1_transform(1, &peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "k", 14).proposals[0], 9);
+        t.attrs.iter_mut().filter(|a| a.kind == 3).for_each(|a| *a = crate::ike::wire::Attr::basic(3, 11));
+        assert_eq!(super::super::proposals::offered_p1(&t).unwrap().auth, Err(11));
+    }
+
+    /// RFC 4754: the method names the curve, both ends sign on it. A P-256
+    /// initiator offers 9; a P-384 responder cannot sign for 9 and takes no transform.
+    #[test]
+    fn ecdsa_on_different_curves_is_refused_at_the_proposal() {
+        use crate::pki::keys::KeyKind::{P256, P384};
+        let mut p = ecdsa_pair(P256, P384);
+        assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty());
+        let evb = Pair::events(&mut p.b);
+        let checks: Vec<_> = evb.iter().filter_map(|e| if let Event::P1Check { offered, result, .. } = e { Some((offered.auth, result.is_ok())) } else { None }).collect();
+        assert_eq!(checks, [(Err(9), false)], "{evb:?}");
     }
 
     #[test]
