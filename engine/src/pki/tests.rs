@@ -141,6 +141,13 @@ fn keys_sign_and_certificates_verify() {
             }
         }
         assert!(format!("{key:?}").starts_with("PrivateKey("));
+        // RFC 4754 7: the IKE form is r | s, each the curve's size (64 octets on P-256, 96 on P-384), never DER.
+        if !cert.key.is_rsa() {
+            let raw = key.sign(SigAlg::EcdsaRaw(Hash::Sha256), &[b"x"], &mut rng).unwrap();
+            assert_eq!(raw.len(), cert.key.bits() / 4, "{c}");
+            let der = key.sign(SigAlg::Ecdsa(Hash::Sha256), &[b"x"], &mut rng).unwrap();
+            assert!(!cert.key.verify(SigAlg::EcdsaRaw(Hash::Sha256), &[b"x"], &der), "{c}: DER is not taken as r | s");
+        }
     }
     // RFC 7427 appendix A.1.2 and A.3.1: sha256WithRSAEncryption and ecdsa-with-sha256.
     assert_eq!(SigAlg::RsaPkcs1(Hash::Sha256).to_x509_der().unwrap(), [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00]);

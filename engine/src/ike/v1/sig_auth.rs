@@ -330,12 +330,14 @@ mod tests {
         }
     }
 
-    /// Main mode between A and B with ECDSA certificates (`ecdsa-signature`) on curves `l` and `r`.
-    fn ecdsa_pair(l: crate::pki::keys::KeyKind, r: crate::pki::keys::KeyKind) -> Pair {
+    /// `mode` between A and B with ECDSA certificates (`ecdsa-signature`) on curves `l` and `r`.
+    fn ecdsa_pair(mode: crate::config::ExchangeMode, l: crate::pki::keys::KeyKind, r: crate::pki::keys::KeyKind) -> Pair {
         let mut a = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
         a.psk = None;
+        a.mode = mode;
         a.proposals[0].auth = AuthMethod::EcdsaSignature;
         let mut b = mirror(&a, "tb");
+        b.mode = mode;
         let (ka, kb) = ec_ca::pair(l, r);
         a.pki = Some(Arc::new(ka));
         b.pki = Some(Arc::new(kb));
@@ -349,12 +351,13 @@ mod tests {
     }
 
     #[test]
-    fn main_mode_with_ecdsa_p256_and_p384_signatures() {
+    fn main_and_aggressive_mode_with_ecdsa_p256_and_p384_signatures() {
         use crate::pki::keys::KeyKind::{P256, P384};
-        for (kind, method) in [(P256, 9u64), (P384, 10)] {
-            let mut p = ecdsa_pair(kind, kind);
+        use crate::config::ExchangeMode::{Aggressive, Main};
+        for (mode, kind, method) in [(Main, P256, 9u64), (Main, P384, 10), (Aggressive, P256, 9), (Aggressive, P384, 10)] {
+            let mut p = ecdsa_pair(mode, kind, kind);
             let ev = Pair::events(&mut p.a);
-            assert_eq!(p.a.child_sas().len(), 1, "{kind:?}: {ev:?}");
+            assert_eq!(p.a.child_sas().len(), 1, "{mode:?} {kind:?}: {ev:?}");
             assert_eq!(p.b.child_sas().len(), 1);
             assert_eq!(p.a.child_sas()[0].spi_out, p.b.child_sas()[0].spi_in);
             assert_eq!(accepted(&ev), ["C=US,O=Edgesh Test,CN=right"]);
@@ -381,7 +384,7 @@ mod tests {
     #[test]
     fn ecdsa_on_different_curves_is_refused_at_the_proposal() {
         use crate::pki::keys::KeyKind::{P256, P384};
-        let mut p = ecdsa_pair(P256, P384);
+        let mut p = ecdsa_pair(crate::config::ExchangeMode::Main, P256, P384);
         assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty());
         let evb = Pair::events(&mut p.b);
         let checks: Vec<_> = evb.iter().filter_map(|e| if let Event::P1Check { offered, result, .. } = e { Some((offered.auth, result.is_ok())) } else { None }).collect();
