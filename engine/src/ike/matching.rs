@@ -94,6 +94,18 @@ pub(in crate::ike) fn min_volume(a: Option<u64>, b: Option<u64>) -> Option<u64> 
     }
 }
 
+/// A phase-1 transform read for `pc`: ECDSA (RFC 4754) methods name the
+/// curve, and one our key is not on is an authentication method we cannot do
+/// (`Err(value)`), offered to us or chosen by the responder.
+pub(in crate::ike) fn offered_p1_for(t: &TransformRepr, pc: &PeerConf) -> Result<crate::ike::events::OfferedP1, u16> {
+    let mut o = offered_p1(t)?;
+    let v = crate::ike::v1::proposals::auth_value(t);
+    if o.auth == Ok(crate::config::AuthMethod::EcdsaSignature) && v != crate::ike::v1::sig_auth::ecdsa_method(pc) as u64 {
+        o.auth = Err(v as u16);
+    }
+    Ok(o)
+}
+
 /// Phase-1 proposal selection (responder): the configured proposals by
 /// priority, each against every offered transform; every check is reported.
 pub(in crate::ike) fn select_p1(events: &mut VecDeque<Event>, conn: u32, offer: &SaRepr, pc: &PeerConf, remote: SocketAddrV4) -> Option<(TransformRepr, IkeProp)> {
@@ -109,15 +121,8 @@ pub(in crate::ike) fn select_p1(events: &mut VecDeque<Event>, conn: u32, offer: 
             events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidTransformId(t.id)), answered: Some(notify::INVALID_TRANSFORM_ID) });
             continue;
         }
-        match offered_p1(t) {
-            // ECDSA (RFC 4754): the method names the curve; one our key is not on we cannot do.
-            Ok(mut o) => {
-                let v = crate::ike::v1::proposals::auth_value(t);
-                if o.auth == Ok(crate::config::AuthMethod::EcdsaSignature) && v != crate::ike::v1::sig_auth::ecdsa_method(pc) as u64 {
-                    o.auth = Err(v as u16);
-                }
-                offered.push((t.clone(), o))
-            }
+        match offered_p1_for(t, pc) {
+            Ok(o) => offered.push((t.clone(), o)),
             Err(a) => events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::UnsupportedAttribute(a)), answered: Some(notify::ATTRIBUTES_NOT_SUPPORTED) }),
         }
     }

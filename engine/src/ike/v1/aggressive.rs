@@ -50,7 +50,7 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
         }
     }
     let chosen = msg.get(payload::SA).and_then(|p| SaRepr::parse(p.body).ok()).and_then(|s| s.proposals.into_iter().next()).and_then(|p| p.transforms.into_iter().next());
-    let prop = chosen.and_then(|t| offered_p1(&t).ok()).and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
+    let prop = chosen.and_then(|t| crate::ike::matching::offered_p1_for(&t, pc).ok()).and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
     // With signatures (RSA, ECDSA) SIG_R (and CERT) stand in place of HASH_R (RFC 2409 5.1).
     let sig = prop.as_ref().is_some_and(|(_, c)| c.auth.is_signature());
     let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });

@@ -77,7 +77,7 @@ fn mm2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
         cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: None });
         return Next::Done;
     };
-    let prop = offered_p1(&t).ok().and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
+    let prop = crate::ike::matching::offered_p1_for(&t, pc).ok().and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
     let Some((o, mut prop)) = prop else {
         cx.event(Event::P1NoneAcceptable { conn, peer: *remote.ip() });
         return Next::Fail(DownReason::TransformNotOffered);

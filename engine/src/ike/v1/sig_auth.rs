@@ -389,6 +389,12 @@ mod tests {
         let evb = Pair::events(&mut p.b);
         let checks: Vec<_> = evb.iter().filter_map(|e| if let Event::P1Check { offered, result, .. } = e { Some((offered.auth, result.is_ok())) } else { None }).collect();
         assert_eq!(checks, [(Err(9), false)], "{evb:?}");
+        // The same reading of a transform a responder chose (MM2, AM2): a P-384 initiator takes 10, not 9.
+        let mut pc = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
+        pc.proposals[0].auth = AuthMethod::EcdsaSignature;
+        pc.pki = Some(Arc::new(ec_ca::pair(P384, P384).0));
+        let read = |v: u16| crate::ike::matching::offered_p1_for(&super::super::proposals::p1_transform(1, &pc.proposals[0], v), &pc).unwrap().auth;
+        assert_eq!((read(9), read(10)), (Err(9), Ok(AuthMethod::EcdsaSignature)));
     }
 
     #[test]
