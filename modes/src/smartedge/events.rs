@@ -65,6 +65,60 @@ fn se_selector(id: &IdRepr) -> String {
     }
 }
 
+/// At most this many `MISMATCHED_...` lines for one refused SA payload.
+const MAX_MISMATCH_LINES: usize = 8;
+
+/// A transform as the Table 6 lines spell it (`AES-32`, `3DES`, `HMAC-MD5`, `AUTH_NONE`, group and ESN numbers).
+fn v2_transform_word(k: u8, t: &edgesh_engine::ike::v2::wire::TransformRepr) -> String {
+    use edgesh_engine::ike::v2::wire::transform as tf;
+    match (k, t.id, t.key_len) {
+        (tf::ENCR, tf::ENCR_AES_CBC, Some(l)) => format!("AES-{l}"),
+        (tf::ENCR, tf::ENCR_AES_GCM_16, Some(l)) => format!("AES-GCM-{l}"),
+        (tf::ENCR, tf::ENCR_3DES, _) => "3DES".into(),
+        (tf::ENCR, 2, _) => "DES".into(),
+        (tf::ENCR, tf::ENCR_NULL, _) => "NULL".into(),
+        (tf::INTEG, 0, _) => "AUTH_NONE".into(),
+        (tf::INTEG, tf::AUTH_HMAC_MD5_96, _) => "HMAC-MD5".into(),
+        (tf::INTEG, tf::AUTH_HMAC_SHA1_96, _) => "HMAC-SHA1".into(),
+        (tf::INTEG, tf::AUTH_AES_XCBC_96, _) => "AES-XCBC".into(),
+        (tf::INTEG, tf::AUTH_HMAC_SHA2_256_128, _) => "HMAC-SHA2-256".into(),
+        (tf::INTEG, tf::AUTH_HMAC_SHA2_384_192, _) => "HMAC-SHA2-384".into(),
+        (tf::INTEG, tf::AUTH_HMAC_SHA2_512_256, _) => "HMAC-SHA2-512".into(),
+        (_, id, _) => id.to_string(),
+    }
+}
+
+/// The Table 6 line for one offered IKEv2 proposal that matched nothing: the first attribute
+/// (number of security protocols, ESP encryption, integrity, PFS group, ESN) on which it
+/// differs from the first configured proposal of its protocol; `None` when there is no such
+/// configured proposal or no difference among these attributes.
+fn v2_mismatch(p: &edgesh_engine::ike::v2::wire::ProposalRepr, offered: &[edgesh_engine::ike::v2::wire::ProposalRepr], configured: &[edgesh_engine::ike::v2::wire::ProposalRepr]) -> Option<String> {
+    use edgesh_engine::ike::v2::wire::{proto as v2proto, transform as tf};
+    let c = configured.iter().find(|c| c.protocol == p.protocol)?;
+    let n = p.number;
+    // Security protocols carried under one proposal number (RFC 7296 allows one; an IKEv1-style bundle repeats the number).
+    let (po, pc) = (offered.iter().filter(|o| o.number == n).count(), configured.iter().filter(|x| x.number == c.number).count());
+    if po != pc {
+        return Some(format!("MISMATCHED_NUMBER_OF_SECURITY_PROTOCOLS:{po} configured:{pc} in PROPOSAL_{n}"));
+    }
+    let none = |k: u8| if k == tf::INTEG { "AUTH_NONE".to_string() } else { "NONE".to_string() };
+    let words = |x: &edgesh_engine::ike::v2::wire::ProposalRepr, k: u8| {
+        let w: Vec<String> = x.of(k).map(|t| v2_transform_word(k, t)).filter(|w| !(k == tf::DH && w == "0")).collect();
+        if w.is_empty() { vec![none(k)] } else { w }
+    };
+    let integ = if p.protocol == v2proto::AH { "MISMATCHED_AH_AUTH_ALG:" } else { "MISMATCHED_ESP_AUTH_ALG:" };
+    for (k, head) in [(tf::ENCR, "MISMATCHED_ESP_ENCRYPTION_ALG:"), (tf::INTEG, integ), (tf::DH, "MISMATCHED_PFS_GROUP RECEIVED:"), (tf::ESN, "MISMATCHED_ESN:")] {
+        if k == tf::ENCR && p.protocol == v2proto::AH {
+            continue;
+        }
+        let (wo, wc) = (words(p, k), words(c, k));
+        if !wo.iter().any(|w| wc.contains(w)) {
+            return Some(format!("{head}{} configured:{} in PROPOSAL_{n}", wo[0], wc[0]));
+        }
+    }
+    None
+}
+
 fn proto_word(p: u8) -> &'static str {
     match p {
         proto::ISAKMP => "ISAKMP",
@@ -177,25 +231,14 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
         // IKEv2: Table 6 for rejected packets; the common failures as the box logs them.
         Event::V2Malformed { error, .. } => v.push((3, "PACKET", crate::smartedge::wording::v2_wire_error(error))),
         Event::V2NoProposal { offered, configured, .. } => {
-            use edgesh_engine::ike::v2::wire::transform as tf;
-            let (o, c) = (offered.first(), configured.first());
-            let n = o.map(|p| p.number).unwrap_or(0);
-            let name = |p: Option<&edgesh_engine::ike::v2::wire::ProposalRepr>, k: u8| p.and_then(|p| p.of(k).next()).map(|t| match (k, t.id, t.key_len) {
-                (tf::ENCR, tf::ENCR_AES_CBC, Some(l)) => format!("AES-{l}"),
-                (tf::ENCR, tf::ENCR_AES_GCM_16, Some(l)) => format!("AES-GCM-{l}"),
-                (tf::ENCR, tf::ENCR_3DES, _) => "3DES".into(),
-                (_, id, _) => id.to_string(),
-            }).unwrap_or_else(|| "NONE".into());
-            let line = if name(o, tf::ENCR) != name(c, tf::ENCR) {
-                format!("MISMATCHED_ESP_ENCRYPTION_ALG:{} configured:{} in PROPOSAL_{n}", name(o, tf::ENCR), name(c, tf::ENCR))
-            } else if name(o, tf::DH) != name(c, tf::DH) {
-                format!("MISMATCHED_PFS_GROUP RECEIVED:{} configured:{} in PROPOSAL_{n}", name(o, tf::DH), name(c, tf::DH))
-            } else if name(o, tf::ESN) != name(c, tf::ESN) {
-                format!("MISMATCHED_ESN:{} configured:{} in PROPOSAL_{n}", name(o, tf::ESN), name(c, tf::ESN))
-            } else {
-                format!("MISMATCHED_NUMBER_OF_SECURITY_PROTOCOLS:{} configured:{} in PROPOSAL_{n}", offered.len(), configured.len())
-            };
-            v.push((4, "PROPOSAL", line));
+            // Table 6 "Mismatched attribute errors": one line per offered proposal (at most
+            // MAX_MISMATCH_LINES) naming its first attribute that the first configured
+            // proposal of the same protocol does not take.
+            for p in offered.iter().take(MAX_MISMATCH_LINES) {
+                if let Some(line) = v2_mismatch(p, offered, configured) {
+                    v.push((4, "PROPOSAL", line));
+                }
+            }
         }
         Event::V2AuthFailed { peer, .. } => v.push((3, "AUTH", format!("IKEv2 AUTHENTICATION_FAILED for peer {peer}: possibly mismatching keys"))),
         Event::V2TsUnacceptable { peer, .. } => v.push((4, "SELECTORS", format!("No matching SPD policy for the traffic selectors received from {peer}: TS_UNACCEPTABLE"))),
@@ -264,4 +307,58 @@ pub fn smartedge_debug(e: &Event, _f: &DebugFlags) -> Vec<String> {
 
 fn names(p: &[u8]) -> String {
     p.iter().map(|k| payload::name(*k)).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::smartedge_log;
+    use edgesh_engine::ike::Event;
+    use edgesh_engine::ike::v2::wire::{ProposalRepr, TransformRepr, proto, transform as tf};
+
+    fn t(kind: u8, id: u16, key_len: Option<u16>) -> TransformRepr {
+        TransformRepr { kind, id, key_len }
+    }
+    fn prop(number: u8, protocol: u8, transforms: Vec<TransformRepr>) -> ProposalRepr {
+        ProposalRepr { number, protocol, spi: vec![1, 2, 3, 4], transforms }
+    }
+    fn esp(number: u8, encr: TransformRepr, integ: u16, dh: u16, esn: u16) -> ProposalRepr {
+        prop(number, proto::ESP, vec![encr, t(tf::INTEG, integ, None), t(tf::DH, dh, None), t(tf::ESN, esn, None)])
+    }
+    fn lines(protocol: u8, offered: Vec<ProposalRepr>, configured: Vec<ProposalRepr>) -> Vec<String> {
+        let e = Event::V2NoProposal { conn: 1, peer: "192.0.2.2".parse().unwrap(), protocol, offered, configured };
+        smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect()
+    }
+
+    #[test]
+    fn table6_mismatched_attribute_lines() {
+        let des3 = || t(tf::ENCR, tf::ENCR_3DES, None);
+        let aes = |l| t(tf::ENCR, tf::ENCR_AES_CBC, Some(l));
+        let conf = vec![esp(1, des3(), tf::AUTH_HMAC_MD5_96, 1, 5)];
+        // Encryption first, then PFS group, then ESN, each proposal with its own number.
+        let offered = vec![
+            esp(5, aes(32), tf::AUTH_HMAC_MD5_96, 2, 10),
+            esp(6, des3(), tf::AUTH_HMAC_MD5_96, 2, 10),
+            esp(7, des3(), tf::AUTH_HMAC_MD5_96, 1, 10),
+        ];
+        assert_eq!(lines(proto::ESP, offered, conf.clone()), [
+            "4 PROPOSAL MISMATCHED_ESP_ENCRYPTION_ALG:AES-32 configured:3DES in PROPOSAL_5",
+            "4 PROPOSAL MISMATCHED_PFS_GROUP RECEIVED:2 configured:1 in PROPOSAL_6",
+            "4 PROPOSAL MISMATCHED_ESN:10 configured:5 in PROPOSAL_7",
+        ]);
+        // ESP integrity before the group.
+        assert_eq!(lines(proto::ESP, vec![esp(2, des3(), tf::AUTH_HMAC_SHA1_96, 2, 5)], conf.clone()), ["4 PROPOSAL MISMATCHED_ESP_AUTH_ALG:HMAC-SHA1 configured:HMAC-MD5 in PROPOSAL_2"]);
+        // AH: no integrity transform offered against HMAC-MD5 configured.
+        let ah_conf = vec![prop(1, proto::AH, vec![t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None), t(tf::ESN, 0, None)])];
+        let ah_off = vec![prop(5, proto::AH, vec![t(tf::ESN, 0, None)])];
+        assert_eq!(lines(proto::AH, ah_off, ah_conf), ["4 PROPOSAL MISMATCHED_AH_AUTH_ALG:AUTH_NONE configured:HMAC-MD5 in PROPOSAL_5"]);
+        // Number of security protocols: a bundle repeating proposal number 5 (ESP and AH) against ESP alone.
+        let bundle = vec![esp(5, des3(), tf::AUTH_HMAC_MD5_96, 1, 5), prop(5, proto::AH, vec![t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None)])];
+        assert_eq!(lines(proto::ESP, bundle, conf.clone()), ["4 PROPOSAL MISMATCHED_NUMBER_OF_SECURITY_PROTOCOLS:2 configured:1 in PROPOSAL_5"]);
+        // An offered transform among several configured ones is not a mismatch; the next attribute is named.
+        let conf2 = vec![prop(1, proto::ESP, vec![des3(), aes(256), t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None), t(tf::ESN, 0, None)])];
+        assert_eq!(lines(proto::ESP, vec![prop(3, proto::ESP, vec![aes(256), t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None), t(tf::DH, 14, None), t(tf::ESN, 0, None)])], conf2), ["4 PROPOSAL MISMATCHED_PFS_GROUP RECEIVED:14 configured:NONE in PROPOSAL_3"]);
+        // Bounded: at most 8 lines however many proposals are offered.
+        let many: Vec<_> = (1..=20).map(|n| esp(n, aes(128), tf::AUTH_HMAC_MD5_96, 1, 5)).collect();
+        assert_eq!(lines(proto::ESP, many, conf).len(), 8);
+    }
 }
