@@ -128,6 +128,17 @@ mod tests {
     use std::sync::Arc;
 
     /// Main mode with RSA signatures between two endpoints, A with `a`'s certificate, B with `b`'s.
+
+    /// Two endpoints with these tunnels, run until quiet.
+    fn run_pair(a: crate::ike::conf::PeerConf, b: crate::ike::conf::PeerConf) -> Pair {
+        let now = NOW * 1000;
+        let (mut pa, mut pb) = (Endpoint::new(1), Endpoint::new(2));
+        pb.set_config(now, EngineConf { peers: vec![b], ..Default::default() });
+        pa.set_config(now, EngineConf { peers: vec![a], ..Default::default() });
+        let mut p = Pair { a: pa, b: pb, now, drop_to_b: false };
+        p.run();
+        p
+    }
     fn pair(a_cert: &str, b_cert: &str) -> Pair {
         pair_in(crate::config::ExchangeMode::Main, a_cert, b_cert)
     }
@@ -141,13 +152,7 @@ mod tests {
         b.mode = mode;
         a.pki = Some(Arc::new(peer_pki(a_cert)));
         b.pki = Some(Arc::new(peer_pki(b_cert)));
-        let now = NOW * 1000;
-        let (mut pa, mut pb) = (Endpoint::new(1), Endpoint::new(2));
-        pb.set_config(now, EngineConf { peers: vec![b], ..Default::default() });
-        pa.set_config(now, EngineConf { peers: vec![a], ..Default::default() });
-        let mut p = Pair { a: pa, b: pb, now, drop_to_b: false };
-        p.run();
-        p
+        run_pair(a, b)
     }
 
     fn accepted(evs: &[Event]) -> Vec<String> {
@@ -204,11 +209,7 @@ mod tests {
         a.pki = Some(Arc::new(peer_pki("left-rsa")));
         b.pki = Some(Arc::new(peer_pki("right-rsa")));
         let now = NOW * 1000;
-        let (mut pa, mut pb) = (Endpoint::new(1), Endpoint::new(2));
-        pb.set_config(now, EngineConf { peers: vec![b.clone()], ..Default::default() });
-        pa.set_config(now, EngineConf { peers: vec![a.clone()], ..Default::default() });
-        let mut p = Pair { a: pa, b: pb, now, drop_to_b: false };
-        p.run();
+        let mut p = run_pair(a.clone(), b.clone());
         assert!(p.b.child_sas().is_empty());
         let ev = Pair::events(&mut p.b);
         let ids: Vec<(u8, bool, bool)> = ev.iter().filter_map(|e| if let Event::IdMismatch { id, by_signature, dial_in, .. } = e { Some((id.id_type, *by_signature, *dial_in)) } else { None }).collect();
@@ -246,13 +247,7 @@ mod tests {
         let psk = time(&|| {
             let a = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 14);
             let b = mirror(&a, "tb");
-            let now = NOW * 1000;
-            let (mut pa, mut pb) = (Endpoint::new(1), Endpoint::new(2));
-            pb.set_config(now, EngineConf { peers: vec![b], ..Default::default() });
-            pa.set_config(now, EngineConf { peers: vec![a], ..Default::default() });
-            let mut p = Pair { a: pa, b: pb, now, drop_to_b: false };
-            p.run();
-            p
+            run_pair(a, b)
         });
         let mm = time(&|| pair_in(Main, "left-rsa", "right-rsa"));
         let am = time(&|| pair_in(Aggressive, "left-rsa", "right-rsa"));
@@ -341,13 +336,7 @@ mod tests {
         let (ka, kb) = ec_ca::pair(l, r);
         a.pki = Some(Arc::new(ka));
         b.pki = Some(Arc::new(kb));
-        let now = NOW * 1000;
-        let (mut pa, mut pb) = (Endpoint::new(1), Endpoint::new(2));
-        pb.set_config(now, EngineConf { peers: vec![b], ..Default::default() });
-        pa.set_config(now, EngineConf { peers: vec![a], ..Default::default() });
-        let mut p = Pair { a: pa, b: pb, now, drop_to_b: false };
-        p.run();
-        p
+        run_pair(a, b)
     }
 
     #[test]
