@@ -52,7 +52,7 @@ pub(crate) fn spi_seq(data: &[u8]) -> (u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use crate::dataplane::Dataplane;
+    use crate::dataplane::rx::Opener;
     use edgesh_engine::config::{EspAuth, EspEncr};
     use edgesh_engine::esp::EspSa;
     use edgesh_engine::esp_drops::DropKind;
@@ -84,8 +84,8 @@ mod tests {
     }
 
     /// A dataplane with one inbound SA for 10.2.0.0/16 -> 10.1.0.0/16, and the peer's sealing half.
-    fn setup() -> (Dataplane, EspSa) {
-        let mut dp = Dataplane::new();
+    fn setup() -> (Opener, EspSa) {
+        let mut dp = Opener::new();
         let k = keys(0x11);
         dp.insert_inbound(
             EspSa::new(SPI, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap(),
@@ -284,7 +284,7 @@ mod tests {
     fn ah_packets_are_opened_or_dropped_and_counted() {
         use edgesh_engine::ah::AhSa;
         let ah_key: Vec<u8> = (0..20).collect();
-        let mut dp = Dataplane::new();
+        let mut dp = Opener::new();
         let ah = |spi| AhSa::new(spi, EspAuth::HmacSha1_96, &ah_key).unwrap();
         dp.insert_ah_inbound(ah(SPI), None, sel("10.2.0.0/16"), sel("10.1.0.0/16"));
         let k = keys(0x11);
@@ -331,7 +331,7 @@ mod tests {
     fn random_ah_packets_never_panic() {
         use edgesh_engine::ah::AhSa;
         let key: Vec<u8> = (0..32).collect();
-        let mut dp = Dataplane::new();
+        let mut dp = Opener::new();
         let k = keys(0x11);
         let esp = || EspSa::new(SPI + 1, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
         dp.insert_ah_inbound(AhSa::new(SPI, EspAuth::HmacSha256_128, &key).unwrap(), None, sel("10.2.0.0/16"), sel("10.1.0.0/16"));

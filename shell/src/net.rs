@@ -17,7 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct Sockets {
-    bound: BTreeMap<SocketAddrV4, UdpSocket>,
+    /// Shared with the dataplane's send thread (ESP in UDP leaves on the port 4500 ones).
+    bound: BTreeMap<SocketAddrV4, Arc<UdpSocket>>,
     /// The port 4500 sockets the kernel glues received ESP datagrams on (UDP GRO).
     gro: std::collections::BTreeSet<SocketAddrV4>,
     /// Addresses that failed to bind (reported once).
@@ -50,7 +51,7 @@ impl Sockets {
                             self.gro.insert(a);
                         }
                     }
-                    self.bound.insert(a, s);
+                    self.bound.insert(a, Arc::new(s));
                 }
                 Err(e) => {
                     let msg = format!("cannot use {a} for IKE: {e}");
@@ -71,11 +72,12 @@ const ROUND: Duration = Duration::from_millis(10);
 /// Start the network thread: the I/O shell around the router's engine
 /// driver and the dataplane.
 ///
-/// Each round reads a batch of datagrams without the router lock. ESP and
-/// packets from the TUN device go through the dataplane without it too;
-/// the lock is taken once when IKE datagrams arrived, the dataplane has
-/// something for the engine (traffic that starts a negotiation, a problem
-/// to log, byte counts once traffic pauses), or a round ([`ROUND`]) has passed: then the
+/// Each round reads a batch of datagrams without the router lock; ESP in
+/// UDP among them goes to the dataplane's receive thread (the dataplane's
+/// own threads do the per-packet work, `dataplane/mod.rs`). The lock is
+/// taken once when IKE datagrams arrived, the dataplane has something for
+/// the engine (traffic that starts a negotiation, a problem to log), or a
+/// round ([`ROUND`]) has passed (byte counts then reach the engine): the
 /// driver takes the datagrams and runs its timers, and what it produced is
 /// sent after the lock is released, so consoles and SSH sessions are never
 /// starved while hundreds of negotiations run.
@@ -85,7 +87,6 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
         .name("ike-net".into())
         .spawn(move || {
             let mut socks = Sockets { bound: BTreeMap::new(), gro: Default::default(), failed: BTreeMap::new() };
-            let mut sender = crate::dataplane::io::Sender::default();
             let mut dp = crate::dataplane::Dataplane::new();
             let mut routes = crate::routes::Installer::new();
             let mut xfrm = crate::xfrm_sa::Installer::new();
@@ -93,36 +94,31 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
             let mut last: Option<Instant> = None;
             loop {
                 let mut batch: Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)> = Vec::new();
-                let mut esp_out: Vec<crate::dataplane::Datagram> = Vec::new();
                 let mut esp_in = 0usize;
                 dp.follow();
                 for (local, s) in &socks.bound {
                     let gro = socks.gro.contains(local);
                     while batch.len() < 64 && esp_in < 256 {
                         let Some((from, n, seg)) = crate::dataplane::io::recv(s, &mut buf, gro) else { break };
-                        for data in buf[..n].chunks_mut(seg.max(1)) {
-                            // On 4500, ESP (a non-zero SPI) rather than IKE (the zero non-ESP marker).
-                            if local.port() == NATT_PORT && data.len() >= 8 && data[..4] != [0; 4] {
-                                let _ = dp.receive_mut(*local.ip(), *from.ip(), data);
-                                esp_in += 1;
-                            } else {
-                                batch.push((*local, from, data.to_vec()));
-                            }
+                        // On 4500, ESP (a non-zero SPI) rather than IKE (the zero non-ESP marker):
+                        // GRO glues datagrams of one flow only, so one look tells.
+                        let data = &buf[..n];
+                        if local.port() == NATT_PORT && data.len() >= 8 && data[..4] != [0; 4] {
+                            dp.from_udp(*local.ip(), *from.ip(), data, seg);
+                            esp_in += n.div_ceil(seg.max(1));
+                        } else {
+                            batch.extend(data.chunks(seg.max(1)).map(|d| (*local, from, d.to_vec())));
                         }
                     }
                 }
-                esp_in += dp.from_raw(256);
-                dp.flush();
-                dp.from_tun(&mut esp_out);
                 let due = last.is_none_or(|t| t.elapsed() >= ROUND);
                 let mut out = Vec::new();
-                // Byte counts reach the engine every round, or as soon as traffic pauses.
-                let paused = esp_in == 0 && esp_out.is_empty() && dp.has_counts();
-                let locked = due || paused || !batch.is_empty() || dp.has_news();
+                let locked = due || !batch.is_empty() || dp.has_news();
                 if locked {
                     last = Some(Instant::now());
                     let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
                     socks.sync(&mut r);
+                    dp.set_udp(socks.bound.iter().filter(|(a, _)| a.port() == NATT_PORT).map(|(a, s)| (*a, s.clone())).collect());
                     for (local, from, data) in &batch {
                         r.engine.handle_datagram(*local, *from, data);
                     }
@@ -133,43 +129,30 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                     out.extend(std::iter::from_fn(|| r.engine.poll_transmit()));
                 }
                 dp.follow();
-                let busy = !batch.is_empty() || !out.is_empty() || !esp_out.is_empty() || esp_in > 0;
+                let busy = !batch.is_empty() || !out.is_empty() || esp_in > 0;
                 for t in out {
                     if let Some(s) = socks_get(&socks.bound, t.src) {
                         let _ = s.send_to(&t.data, t.dst);
                     }
                 }
-                // ESP in UDP, in runs by local address (UDP GSO glues a run's equal-sized datagrams).
-                let mut i = 0;
-                while i < esp_out.len() {
-                    let local = esp_out[i].0;
-                    let j = i + esp_out[i..].iter().take_while(|d| d.0 == local).count();
-                    if let Some(s) = socks_get(&socks.bound, local) {
-                        let run: Vec<(SocketAddrV4, &[u8])> = esp_out[i..j].iter().map(|(_, r, d)| (*r, &d[..])).collect();
-                        sender.send(s, &run);
-                    }
-                    i = j;
-                }
-                // When idle, sleep until a datagram or a packet for the
-                // tunnel arrives, at most until the next round.
+                // When idle, sleep until a datagram arrives, at most until the next round.
                 if busy && locked {
                     // Let sessions at the router between negotiation rounds.
                     std::thread::sleep(Duration::from_micros(200));
                 } else if !busy {
                     let left = last.map(|t| ROUND.saturating_sub(t.elapsed())).unwrap_or_default();
-                    wait_readable(&socks, &dp, left.max(Duration::from_millis(1)));
+                    wait_readable(&socks, left.max(Duration::from_millis(1)));
                 }
             }
         })
         .expect("spawning the network thread")
 }
 
-/// Wait until a socket or the TUN device has something to read, or `max`.
-fn wait_readable(socks: &Sockets, dp: &crate::dataplane::Dataplane, max: Duration) {
+/// Wait until a socket has something to read, or `max`.
+fn wait_readable(socks: &Sockets, max: Duration) {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use std::os::fd::AsFd;
     let mut fds: Vec<PollFd> = socks.bound.values().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
-    fds.extend(dp.fds().into_iter().map(|f| PollFd::new(f, PollFlags::POLLIN)));
     if fds.is_empty() {
         std::thread::sleep(max);
         return;
@@ -178,6 +161,6 @@ fn wait_readable(socks: &Sockets, dp: &crate::dataplane::Dataplane, max: Duratio
     let _ = poll(&mut fds, PollTimeout::from(ms));
 }
 
-fn socks_get(b: &BTreeMap<SocketAddrV4, UdpSocket>, a: SocketAddrV4) -> Option<&UdpSocket> {
+fn socks_get(b: &BTreeMap<SocketAddrV4, Arc<UdpSocket>>, a: SocketAddrV4) -> Option<&Arc<UdpSocket>> {
     b.get(&a).or_else(|| b.get(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, a.port())))
 }

@@ -5,26 +5,37 @@
 //! source, whichever address the route would pick). The kernel fills in the
 //! header checksum and the total length (raw(7)).
 
+//! The socket is opened by the network thread and then used by both
+//! dataplane threads (the send thread sends, the receive thread reads).
+
 use std::net::Ipv4Addr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A raw socket for one IP protocol, opened on demand.
 pub struct RawSocket {
     proto: u8,
-    sock: Option<socket2::Socket>,
+    sock: OnceLock<socket2::Socket>,
     /// Set once opening failed (reported once).
-    failed: bool,
+    failed: AtomicBool,
     /// Set once an SA needs the socket.
-    pub wanted: bool,
+    wanted: AtomicBool,
 }
 
 impl RawSocket {
     pub fn new(proto: u8) -> RawSocket {
-        RawSocket { proto, sock: None, failed: false, wanted: false }
+        RawSocket { proto, sock: OnceLock::new(), failed: AtomicBool::new(false), wanted: AtomicBool::new(false) }
     }
 
-    /// Open the socket once it is wanted; the log line when that failed (once).
-    pub fn ensure(&mut self) -> Option<String> {
-        if self.sock.is_some() || self.failed || !self.wanted {
+    /// An SA needs the socket: [`RawSocket::ensure`] opens it.
+    pub fn want(&self) {
+        self.wanted.store(true, Ordering::Relaxed);
+    }
+
+    /// Open the socket once it is wanted: `Ok` when it was just opened, the
+    /// log line when that failed (once), None when there is nothing new.
+    pub fn ensure(&self) -> Option<Result<(), String>> {
+        if self.sock.get().is_some() || self.failed.load(Ordering::Relaxed) || !self.wanted.load(Ordering::Relaxed) {
             return None;
         }
         let open = || -> std::io::Result<socket2::Socket> {
@@ -38,26 +49,26 @@ impl RawSocket {
         };
         match open() {
             Ok(s) => {
-                self.sock = Some(s);
-                None
+                let _ = self.sock.set(s);
+                Some(Ok(()))
             }
             Err(e) => {
-                self.failed = true;
+                self.failed.store(true, Ordering::Relaxed);
                 let what = if self.proto == edgesh_engine::ah::PROTOCOL { "AH" } else { "ESP without NAT" };
-                Some(format!("cannot open a raw IP protocol {} socket ({e}): {what} SAs are negotiated but carry no traffic", self.proto))
+                Some(Err(format!("cannot open a raw IP protocol {} socket ({e}): {what} SAs are negotiated but carry no traffic", self.proto)))
             }
         }
     }
 
     pub fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
         use std::os::fd::AsFd;
-        self.sock.as_ref().map(|s| s.as_fd())
+        self.sock.get().map(|s| s.as_fd())
     }
 
     /// One packet (outer header included), or None when there is none.
     pub fn recv(&self, buf: &mut [u8]) -> Option<usize> {
         use std::io::Read;
-        let mut s = self.sock.as_ref()?;
+        let mut s = self.sock.get()?;
         s.read(buf).ok()
     }
 
@@ -66,7 +77,7 @@ impl RawSocket {
     pub fn send_batch(&self, packets: &mut Vec<(Ipv4Addr, Vec<u8>)>) {
         use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrIn, sendmmsg};
         use std::os::fd::AsRawFd;
-        let Some(s) = &self.sock else {
+        let Some(s) = self.sock.get() else {
             packets.clear();
             return;
         };
@@ -86,7 +97,7 @@ impl RawSocket {
 
     /// Send a whole IP packet (outer header included) to `dst`.
     pub fn send(&self, dst: Ipv4Addr, packet: &[u8]) {
-        if let Some(s) = &self.sock {
+        if let Some(s) = self.sock.get() {
             let _ = s.send_to(packet, &std::net::SocketAddr::from((dst, 0)).into());
         }
     }

@@ -1,0 +1,176 @@
+//! What the dataplane's threads share (`dataplane/mod.rs` says who runs
+//! what): the TUN devices, the raw IP sockets, the port 4500 UDP sockets
+//! ESP in UDP leaves on, per-SA byte counters, the news for the engine
+//! (traffic no SA covers, problems, dropped packets) and the wake-ups.
+//! Everything here is either set once (a socket, a device), swapped whole
+//! under a short lock at a generation change (the device and socket
+//! lists), or an atomic: no per-packet lock.
+
+use super::raw::RawSocket;
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::os::unix::net::UnixDatagram;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A TUN device of the dataplane (today `edgesh0` only; route-based tunnel
+/// interfaces add theirs to [`Shared::add_device`]'s list).
+pub struct Device {
+    pub tun: tun_rs::SyncDevice,
+    /// The kernel's offloads (`IFF_VNET_HDR`): TSO super-packets in, GRO out.
+    pub offload: bool,
+}
+
+/// Packets and bytes one direction of one SA carried since the engine last
+/// heard: bumped by the thread that owns the SA, taken by the network thread.
+#[derive(Default)]
+pub struct Count {
+    packets: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Count {
+    pub fn add(&self, bytes: usize) {
+        self.packets.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// What was counted since the last take (packets, bytes), zeroed.
+    pub fn take(&self) -> (u64, u64) {
+        if self.packets.load(Ordering::Relaxed) == 0 {
+            return (0, 0);
+        }
+        (self.packets.swap(0, Ordering::Relaxed), self.bytes.swap(0, Ordering::Relaxed))
+    }
+}
+
+/// What the engine must hear from the dataplane threads.
+#[derive(Default)]
+pub struct News {
+    /// Traffic no SA covers: (source, destination), at most 64 distinct.
+    pub uncovered: Vec<(Ipv4Addr, Ipv4Addr)>,
+    /// Problems to log (at most 64).
+    pub problems: Vec<String>,
+    /// Inbound packets dropped, by (SPI, kind).
+    pub drops: crate::dataplane_drops::Pending,
+}
+
+/// A wake-up for a thread asleep in `poll`: a datagram socket pair, the
+/// reading end polled by the thread.
+pub struct Wake {
+    rx: UnixDatagram,
+    tx: UnixDatagram,
+}
+
+impl Wake {
+    fn new() -> std::io::Result<Wake> {
+        let (rx, tx) = UnixDatagram::pair()?;
+        rx.set_nonblocking(true)?;
+        tx.set_nonblocking(true)?;
+        Ok(Wake { rx, tx })
+    }
+
+    pub fn wake(&self) {
+        let _ = self.tx.send(&[1]);
+    }
+
+    pub fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.rx.as_fd()
+    }
+
+    /// Empty the socket after a wake-up.
+    pub fn drain(&self) {
+        let mut b = [0u8; 64];
+        while self.rx.recv(&mut b).is_ok() {}
+    }
+}
+
+pub struct Shared {
+    /// The devices (index 0 is `edgesh0`) and the port 4500 sockets, with
+    /// the generation that changes when either list does.
+    devices: Mutex<Vec<Arc<Device>>>,
+    udp: Mutex<Arc<HashMap<SocketAddrV4, Arc<UdpSocket>>>>,
+    generation: AtomicU64,
+    pub raw_ah: RawSocket,
+    pub raw_esp: RawSocket,
+    news: Mutex<News>,
+    has_news: AtomicBool,
+    pub wake_tx: Wake,
+    pub wake_rx: Wake,
+    pub stop: AtomicBool,
+}
+
+impl Shared {
+    pub fn new() -> std::io::Result<Shared> {
+        Ok(Shared {
+            devices: Mutex::new(Vec::new()),
+            udp: Mutex::new(Arc::new(HashMap::new())),
+            generation: AtomicU64::new(0),
+            raw_ah: RawSocket::new(edgesh_engine::ah::PROTOCOL),
+            raw_esp: RawSocket::new(edgesh_engine::esp::PROTOCOL),
+            news: Mutex::new(News::default()),
+            has_news: AtomicBool::new(false),
+            wake_tx: Wake::new()?,
+            wake_rx: Wake::new()?,
+            stop: AtomicBool::new(false),
+        })
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn add_device(&self, d: Device) {
+        self.devices.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::new(d));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.wake_tx.wake();
+        self.wake_rx.wake();
+    }
+
+    pub fn devices(&self) -> Vec<Arc<Device>> {
+        self.devices.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn has_device(&self) -> bool {
+        !self.devices.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+    }
+
+    /// The port 4500 sockets by local address (replaced when they changed).
+    pub fn set_udp(&self, socks: HashMap<SocketAddrV4, Arc<UdpSocket>>) {
+        let mut u = self.udp.lock().unwrap_or_else(|e| e.into_inner());
+        let same = u.len() == socks.len() && socks.iter().all(|(a, s)| u.get(a).is_some_and(|t| Arc::ptr_eq(s, t)));
+        if !same {
+            *u = Arc::new(socks);
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    pub fn udp(&self) -> Arc<HashMap<SocketAddrV4, Arc<UdpSocket>>> {
+        self.udp.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Add to the news (under its lock, once per batch).
+    pub fn tell(&self, f: impl FnOnce(&mut News)) {
+        f(&mut self.news.lock().unwrap_or_else(|e| e.into_inner()));
+        self.has_news.store(true, Ordering::Release);
+    }
+
+    pub fn has_news(&self) -> bool {
+        self.has_news.load(Ordering::Acquire)
+    }
+
+    pub fn take_news(&self) -> News {
+        self.has_news.store(false, Ordering::Release);
+        std::mem::take(&mut *self.news.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Sleep until one of `fds` is readable, the wake-up fires, or `ms`.
+pub fn wait(fds: &[std::os::fd::BorrowedFd<'_>], wake: &Wake, ms: u16) {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let mut p: Vec<PollFd> = fds.iter().map(|f| PollFd::new(*f, PollFlags::POLLIN)).collect();
+    p.push(PollFd::new(wake.fd(), PollFlags::POLLIN));
+    let _ = poll(&mut p, PollTimeout::from(ms));
+    wake.drain();
+}

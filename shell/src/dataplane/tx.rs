@@ -1,0 +1,251 @@
+//! The send thread of the dataplane (`dp-tx`): it owns the outbound SAs
+//! (each with its sequence number, touched by no other thread) and their
+//! selector index ([`super::table::SelectorIndex`]), reads the packets the
+//! host routes into the TUN devices (TSO super-packets cut to the MTU),
+//! finds each one's SA, seals it and sends it: ESP in UDP 4500 with UDP GSO
+//! on the network thread's sockets, ESP on IP protocol 50 and AH on 51 in
+//! `sendmmsg` batches. SA installs and removals arrive on its channel from
+//! the network thread (`Dataplane::follow`) and are applied before each
+//! batch, so a removed SA seals nothing after that.
+
+use super::shared::{Count, Device, Shared};
+use super::table::SelectorIndex;
+use super::Datagram;
+use edgesh_engine::ah::AhSa;
+use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
+use edgesh_engine::ike::Millis;
+use edgesh_engine::ike::conf::Selector;
+use rand::SeedableRng;
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+/// What the network thread tells the send thread.
+pub enum TxMsg {
+    /// An outbound SA by its SPI.
+    Install(u32, Box<Outbound>),
+    /// The outbound SA of this SPI is gone.
+    Remove(u32),
+}
+
+/// An outbound SA: where its packets go and which traffic it carries.
+pub struct Outbound {
+    /// ESP (in UDP, or on IP protocol 50; under AH in a bundle), and AH (raw IP protocol 51).
+    pub esp: Option<EspSa>,
+    /// ESP in UDP 4500 (a NAT was found), else on IP protocol 50.
+    pub encap: bool,
+    pub ah: Option<AhSa>,
+    pub local: SocketAddrV4,
+    pub remote: SocketAddrV4,
+    pub local_ts: Selector,
+    pub remote_ts: Selector,
+    pub created: Millis,
+    /// Transport mode (`edgesh_engine::esp_transport`): the packet's own header stays outside.
+    pub transport: bool,
+    pub count: Arc<Count>,
+}
+
+/// The outbound half of the dataplane, owned by the send thread.
+pub struct Sealer {
+    outbound: HashMap<u32, Outbound>,
+    /// The outbound SAs by selectors (SPIs into `outbound`).
+    index: SelectorIndex,
+    /// Batch buffers: a read from a device, its segments and their sizes.
+    tun_read: Vec<u8>,
+    tun_segs: Vec<Vec<u8>>,
+    tun_sizes: Vec<usize>,
+    /// ESP in UDP to send after a read: (local, remote, datagram).
+    esp_out: Vec<Datagram>,
+    /// ESP packets (outer header included) for the raw socket, sent in one batch after a read.
+    raw_out: Vec<(Ipv4Addr, Vec<u8>)>,
+    /// Identification of the next outer header sent on a raw socket.
+    ident: u16,
+    /// Traffic no SA covers and problems, for the engine (at most 64 each per batch).
+    uncovered: Vec<(Ipv4Addr, Ipv4Addr)>,
+    problems: Vec<String>,
+    sender: super::io::Sender,
+    rng: rand::rngs::StdRng,
+}
+
+impl Sealer {
+    fn new() -> Sealer {
+        Sealer {
+            outbound: HashMap::new(),
+            index: SelectorIndex::default(),
+            tun_read: vec![0; tun_rs::VIRTIO_NET_HDR_LEN + 65536],
+            tun_segs: vec![vec![0; 1500]; tun_rs::IDEAL_BATCH_SIZE],
+            tun_sizes: vec![0; tun_rs::IDEAL_BATCH_SIZE],
+            esp_out: Vec::new(),
+            raw_out: Vec::new(),
+            ident: 0,
+            uncovered: Vec::new(),
+            problems: Vec::new(),
+            sender: super::io::Sender::default(),
+            rng: rand::rngs::StdRng::from_rng(&mut rand::rng()),
+        }
+    }
+
+    fn take(&mut self, m: TxMsg) {
+        match m {
+            TxMsg::Install(spi, o) => {
+                if let Some(old) = self.outbound.remove(&spi) {
+                    self.index.remove(&old.local_ts, &old.remote_ts, spi);
+                }
+                self.index.insert(&o.local_ts, &o.remote_ts, o.created, spi);
+                self.outbound.insert(spi, *o);
+            }
+            TxMsg::Remove(spi) => {
+                if let Some(o) = self.outbound.remove(&spi) {
+                    self.index.remove(&o.local_ts, &o.remote_ts, spi);
+                }
+            }
+        }
+    }
+
+    /// Packets the host routed into `dev`, sealed for their SA's peer (up
+    /// to 16 reads; with offloads each may be a 64 KB TCP segment cut into
+    /// 45 packets). Returns how many packets were read.
+    fn from_tun(&mut self, dev: &Device, shared: &Shared) -> usize {
+        let mut n = 0;
+        for _ in 0..16 {
+            let Ok(k) = dev.tun.recv_multiple(&mut self.tun_read, &mut self.tun_segs, &mut self.tun_sizes, 0) else { break };
+            for i in 0..k {
+                self.seal_one(i, shared);
+            }
+            n += k;
+        }
+        n
+    }
+
+    /// Seal the `i`th packet read from the device.
+    fn seal_one(&mut self, i: usize, shared: &Shared) {
+        let p = &self.tun_segs[i][..self.tun_sizes[i]];
+        let Some((src, dst)) = super::ipv4_ends(p) else { return };
+        let Some((spi, o)) = self.index.lookup(src, dst).and_then(|spi| Some(spi).zip(self.outbound.get_mut(&spi))) else {
+            if self.uncovered.len() < 64 && !self.uncovered.contains(&(src, dst)) {
+                self.uncovered.push((src, dst));
+            }
+            return;
+        };
+        let sealed = match (&mut o.esp, &mut o.ah) {
+            (Some(esp), None) => {
+                // Transport mode (`edgesh_engine::esp_transport`): the payload after the packet's own header.
+                let (next, payload) = if o.transport {
+                    match edgesh_engine::esp_transport::outbound(p, *o.local.ip(), *o.remote.ip()) {
+                        Ok(x) => x,
+                        Err(_) => return,
+                    }
+                } else {
+                    (NEXT_HEADER_IPV4, p)
+                };
+                if o.encap {
+                    esp.seal(next, payload, &mut self.rng).map(|d| (d, false))
+                } else {
+                    // ESP on IP protocol 50: sealed after the outer header it goes out with.
+                    self.ident = self.ident.wrapping_add(1);
+                    let mut d = super::raw::header(*o.local.ip(), *o.remote.ip(), self.ident, edgesh_engine::esp::PROTOCOL).to_vec();
+                    match esp.seal_append(next, payload, &mut self.rng, &mut d) {
+                        Ok(()) => {
+                            o.count.add(p.len());
+                            self.raw_out.push((*o.remote.ip(), super::raw::finish(d)));
+                            return;
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+            }
+            (esp, Some(ah)) => {
+                self.ident = self.ident.wrapping_add(1);
+                let under = match esp {
+                    Some(esp) => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (edgesh_engine::esp::PROTOCOL, d)),
+                    None => Ok((NEXT_HEADER_IPV4, p.to_vec())),
+                };
+                under.and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d)).map(|d| (d, true))
+            }
+            (None, None) => return,
+        };
+        match sealed {
+            Ok((data, ah)) => {
+                o.count.add(p.len());
+                if ah {
+                    shared.raw_ah.send(*o.remote.ip(), &data);
+                } else {
+                    self.esp_out.push((o.local, o.remote, data));
+                }
+            }
+            Err(e) => {
+                if self.problems.len() < 64 {
+                    self.problems.push(format!("outbound SA 0x{spi:08x}: {e}"));
+                }
+            }
+        }
+    }
+
+    /// Send what the batch sealed: ESP in UDP in runs by local address (UDP
+    /// GSO glues a run's equal-sized datagrams), ESP on IP protocol 50 with
+    /// `sendmmsg`.
+    fn send(&mut self, shared: &Shared, udp: &HashMap<SocketAddrV4, Arc<UdpSocket>>) {
+        let mut i = 0;
+        while i < self.esp_out.len() {
+            let local = self.esp_out[i].0;
+            let j = i + self.esp_out[i..].iter().take_while(|d| d.0 == local).count();
+            if let Some(s) = udp.get(&local).or_else(|| udp.get(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, local.port()))) {
+                let run: Vec<(SocketAddrV4, &[u8])> = self.esp_out[i..j].iter().map(|(_, r, d)| (*r, &d[..])).collect();
+                self.sender.send(s, &run);
+            }
+            i = j;
+        }
+        self.esp_out.clear();
+        if !self.raw_out.is_empty() {
+            shared.raw_esp.send_batch(&mut self.raw_out);
+        }
+        if !self.uncovered.is_empty() || !self.problems.is_empty() {
+            let (u, p) = (std::mem::take(&mut self.uncovered), std::mem::take(&mut self.problems));
+            shared.tell(|n| {
+                for x in u {
+                    if n.uncovered.len() < 64 && !n.uncovered.contains(&x) {
+                        n.uncovered.push(x);
+                    }
+                }
+                n.problems.extend(p.into_iter().take(64usize.saturating_sub(n.problems.len())));
+            });
+        }
+    }
+}
+
+/// The send thread: until the dataplane goes (its channel closes).
+pub fn run(shared: Arc<Shared>, msgs: Receiver<TxMsg>) {
+    let mut s = Sealer::new();
+    let mut generation = u64::MAX;
+    let mut devices: Vec<Arc<Device>> = Vec::new();
+    let mut udp = Arc::new(HashMap::new());
+    loop {
+        if shared.generation() != generation {
+            generation = shared.generation();
+            devices = shared.devices();
+            udp = shared.udp();
+        }
+        // SA changes first: a removed SA seals nothing read after this.
+        loop {
+            match msgs.try_recv() {
+                Ok(m) => s.take(m),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        }
+        let mut work = 0;
+        for d in &devices {
+            work += s.from_tun(d, &shared);
+        }
+        s.send(&shared, &udp);
+        if shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        if work == 0 {
+            use std::os::fd::AsFd;
+            let fds: Vec<_> = devices.iter().map(|d| d.tun.as_fd()).collect();
+            super::shared::wait(&fds, &shared.wake_tx, 100);
+        }
+    }
+}
