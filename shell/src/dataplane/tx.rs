@@ -144,7 +144,9 @@ impl Sealer {
                 } else {
                     // ESP on IP protocol 50: sealed after the outer header it goes out with.
                     self.ident = self.ident.wrapping_add(1);
-                    let mut d = super::raw::header(*o.local.ip(), *o.remote.ip(), self.ident, edgesh_engine::esp::PROTOCOL).to_vec();
+                    // Room for the header, the ESP overhead (at most 64 bytes: IV, padding, ICV) and the packet: one allocation.
+                    let mut d = Vec::with_capacity(20 + 64 + payload.len());
+                    d.extend_from_slice(&super::raw::header(*o.local.ip(), *o.remote.ip(), self.ident, edgesh_engine::esp::PROTOCOL));
                     match esp.seal_append(next, payload, &mut self.rng, &mut d) {
                         Ok(()) => {
                             o.count.add(p.len());
