@@ -201,6 +201,9 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             v.push((4, "ID", format!("ID type ({}) and ID data {data} not matching with {which}", id_type::name(id.id_type))));
         }
         // Table 5 rows 7 and 10: a peer authenticating with a certificate.
+        // Table 6 "Certificate payload errors": a CERT of an encoding the parser knows but edgesh does not take
+        // (one RFC 7296 does not define is refused by the parser with the same line, `wording::v2_wire_error`).
+        Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::Encoding(e), .. } => v.push((3, "PACKET", format!("INVALID_CERT_ENCODING_TYPE_ERROR {e} in CERT payload"))),
         Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::NoCert, .. } => v.push((4, "ID", "NO CERT found that matches with at least 1 remoteid configured in IKE policy".into())),
         Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::IdentityNotInCert { id_type: t, id, cert_ids }, .. } => {
             // The certificate's identity of the same type (else its first alternative name, else its DN).
@@ -327,6 +330,13 @@ mod tests {
     fn lines(protocol: u8, offered: Vec<ProposalRepr>, configured: Vec<ProposalRepr>) -> Vec<String> {
         let e = Event::V2NoProposal { conn: 1, peer: "192.0.2.2".parse().unwrap(), protocol, offered, configured };
         smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect()
+    }
+
+    #[test]
+    fn table6_cert_encoding_not_taken() {
+        let e = Event::CertAuthFailed { conn: 1, peer: "192.0.2.2".parse().unwrap(), version: 2, id: None, failure: edgesh_engine::pki::CertFailure::Encoding(12) };
+        let l: Vec<String> = smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect();
+        assert_eq!(l, ["3 PACKET INVALID_CERT_ENCODING_TYPE_ERROR 12 in CERT payload"]);
     }
 
     #[test]

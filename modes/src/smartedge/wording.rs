@@ -225,6 +225,7 @@ pub fn v2_wire_error(e: &edgesh_engine::ike::v2::wire::Error) -> String {
         E::InvalidSpiSize { size, proposal } => format!("INVALID_SPI_SIZE 0x{size:x} in PROPOSAL_{proposal}"),
         E::ZeroTransforms { proposal } => format!("ZERO_TRANSFORM received in PROPOSAL_{proposal}"),
         E::InvalidIdType(t) => format!("INVALID_ID_TYPE_ERROR:{t}"),
+        E::CertEncoding(e) => format!("INVALID_CERT_ENCODING_TYPE_ERROR {e} in CERT payload"),
         E::InvalidAuthMethod(m) => format!("AUTH_PAYLOAD:Invalid AuthMethod Type:{m:X}"),
         E::NonceLength(n) => format!("MAX_NONCE_PAYLOAD_LENGTH_ERROR:{},Maximum Nonce Payload size: 256+4", n + 4),
         E::InvalidNotifyProtocol(x) => format!("NOTIFY PAYLOAD:INVALID_NOTIFY_PROTOCOL_ID:{x}"),

@@ -109,6 +109,10 @@ fn verify_with(pki: Option<&crate::pki::PeerPki>, msg: &Msg, id: &IdRepr, auth: 
     if auth.method == AUTH_SHARED_KEY_MIC {
         return Verdict::CertFailed(CertFailure::Method(auth.method));
     }
+    // The first CERT carries the AUTH key (RFC 7296 3.6); others of an encoding we do not take are passed over.
+    if let Some(c) = msg.certs().next().filter(|c| c.encoding != wire::CERT_X509_SIGNATURE) {
+        return Verdict::CertFailed(CertFailure::Encoding(c.encoding));
+    }
     let mut certs = Vec::new();
     for c in msg.certs().filter(|c| c.encoding == wire::CERT_X509_SIGNATURE) {
         match crate::pki::Cert::from_der(&c.data) {
