@@ -264,6 +264,9 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
                 v.push((4, "NOTIFY", format!("received unprotected message of notify type {}", se_notify_name(*kind))));
             }
         }
+        // IKEv2: the peer refused our child SA (the IKE SA stays): Table 5 row 11's words for a
+        // protected notify received, the guide's only sentence for one (Table 6 has none).
+        Event::V2ChildRefused { kind, .. } => v.push((4, "NOTIFY", format!("received NOTIFY PAYLOAD of notify type {}.", edgesh_engine::ike::v2::wire::notify::name(*kind)))),
         Event::ResponderLifetime { seconds, kbytes, .. } => {
             if let Some(s) = seconds {
                 v.push((6, "NOTIFY", format!("Received Notify Type RESPOND_NOTIFY with {s} seconds")));
@@ -330,6 +333,17 @@ mod tests {
     fn lines(protocol: u8, offered: Vec<ProposalRepr>, configured: Vec<ProposalRepr>) -> Vec<String> {
         let e = Event::V2NoProposal { conn: 1, peer: "192.0.2.2".parse().unwrap(), protocol, offered, configured };
         smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect()
+    }
+
+    #[test]
+    fn v2_child_refused_by_the_peer() {
+        use edgesh_engine::ike::v2::wire::notify;
+        let peer = "192.0.2.2".parse().unwrap();
+        for (kind, want) in [(notify::NO_PROPOSAL_CHOSEN, "NO_PROPOSAL_CHOSEN"), (notify::TS_UNACCEPTABLE, "TS_UNACCEPTABLE"), (notify::INVALID_SYNTAX, "INVALID_SYNTAX")] {
+            let e = Event::V2ChildRefused { conn: 1, peer, tunnel: "t1".into(), kind };
+            let l: Vec<String> = smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect();
+            assert_eq!(l, [format!("4 NOTIFY received NOTIFY PAYLOAD of notify type {want}.")]);
+        }
     }
 
     #[test]

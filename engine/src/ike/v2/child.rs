@@ -276,6 +276,7 @@ impl Core {
             }
         };
         if let Some(n) = msg.error_notify() {
+            self.emit(Event::V2ChildRefused { conn, peer, tunnel: neg.tunnel.clone(), kind: n.kind });
             return fail(self, n.kind);
         }
         let Some(p) = self.pc(&neg.tunnel).cloned() else { return };
