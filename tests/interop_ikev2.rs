@@ -93,6 +93,29 @@ fn ikev2_mismatches_psk_and_invalid_ke() {
     assert!(charon_log().contains("DH group ECP_256 unacceptable, requesting MODP_2048"), "{}", charon_log());
 }
 
+/// A child SA proposal mismatch against a real peer (issue 12, seed 004
+/// Table 6 "Mismatched attribute errors"): strongSwan offers ESP AES-256 to
+/// a SmartEdge responder that takes AES-128. The IKE SA comes up, edgesh logs
+/// Table 6's line for strongSwan's proposal and answers NO_PROPOSAL_CHOSEN,
+/// which strongSwan reports; no child SA is installed.
+#[test]
+fn ikev2_child_proposal_mismatch_logged_by_a_smartedge_responder() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "2"), ("ESP_PROPOSAL", "aes256-sha1-modp2048")]);
+    let e = Edgesh::start("smartedge", &smartedge_ikev2_config("interop-test-psk", true));
+    let _ = peer(&[], &["initiate", "right"]);
+    let log = e.wait_for("show log", "%IKE-4-PROPOSAL: ", 15);
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("%IKE-4-PROPOSAL: ")).collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(lines[0].ends_with("%IKE-4-PROPOSAL: MISMATCHED_ESP_ENCRYPTION_ALG:AES-256 configured:AES-128 in PROPOSAL_1"), "{log}");
+    let t0 = Instant::now();
+    while !charon_log().contains("received NO_PROPOSAL_CHOSEN notify") {
+        assert!(t0.elapsed() < Duration::from_secs(10), "{}", charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(!list_sas().contains("INSTALLED"), "{}", list_sas());
+}
+
 /// RFC 7296 2.9 narrowing both ways, and edgesh (SmartEdge) as initiator.
 #[test]
 fn ikev2_narrowing_both_ways_and_smartedge_initiates() {
