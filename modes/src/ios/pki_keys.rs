@@ -256,6 +256,8 @@ fn generate_ec(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
 struct Zeroize {
     /// The labels to remove, chosen when the command was typed.
     labels: Vec<String>,
+    /// No label named: all keys (`None`) or all of one kind (`Some(ec)`).
+    all: Option<Option<bool>>,
 }
 
 impl Dialog<Session> for Zeroize {
@@ -280,7 +282,22 @@ impl Dialog<Session> for Zeroize {
                 // The router certificates of the trustpoints that used these keys.
                 let mut r = s.router();
                 let default = fqdn(&r.ios_doc);
-                let tps: Vec<String> = trustpoint_names(&r.ios_doc).into_iter().filter(|tp| self.labels.contains(&keypair_of(&r.ios_doc, tp).unwrap_or_else(|| default.clone()))).collect();
+                let doc = &r.ios_doc;
+                let ec_tp = |tp: &str| trustpoint_lines(doc, tp).is_some_and(|l| l.iter().any(|l| l.starts_with("eckeypair ")));
+                let tps: Vec<String> = trustpoint_names(doc)
+                    .into_iter()
+                    .filter(|tp| {
+                        let uses = keypair_of(doc, tp).unwrap_or_else(|| default.clone());
+                        match self.all {
+                            // Every key went: every trustpoint's router certificate goes.
+                            Some(None) => true,
+                            // All RSA keys: the trustpoints not on an EC key (`rsakeypair`, or none: the default RSA key).
+                            Some(Some(false)) => !ec_tp(tp) && !store.load(&uses).is_ok_and(|k| !matches!(k.key.kind(), KeyKind::Rsa(_))),
+                            Some(Some(true)) => ec_tp(tp) || self.labels.contains(&uses),
+                            None => self.labels.contains(&uses),
+                        }
+                    })
+                    .collect();
                 for n in r.ios_doc.root.iter_mut().filter(|n| super::pki::chain_name(&n.text).is_some_and(|c| tps.iter().any(|t| t == c))) {
                     n.children.retain(|c| c.text.split_whitespace().nth(1) == Some("ca"));
                 }
@@ -319,7 +336,8 @@ fn zeroize(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
         }
     };
     out.line("% All router certs issued using these keys will also be removed.");
-    s.dialog = Some(Box::new(Zeroize { labels }));
+    let all = a.get("WORD").or(a.get("eclabel")).is_none().then_some(ec);
+    s.dialog = Some(Box::new(Zeroize { labels, all }));
     Ok(())
 }
 
