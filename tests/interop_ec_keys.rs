@@ -26,7 +26,7 @@ mod common;
 mod pki_common;
 
 use common::*;
-use pki_common::{ios_block, make_test_ca, openssl};
+use pki_common::{install_key, ios_block, make_test_ca, openssl};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -222,7 +222,8 @@ fn ios_ec_key_made_in_edgesh_ikev2_edgesh_initiates() {
     let log = charon_log();
     let ours = log.lines().find(|l| l.contains("authentication of '192.0.2.1' with") && l.contains("successful")).unwrap_or_else(|| panic!("strongSwan did not authenticate edgesh:\n{log}"));
     assert!(ours.contains("ECDSA_WITH_SHA256_DER"), "{ours}");
-    assert!(log.contains("subject \"CN=left\""), "the certificate edgesh sent is the one issued for its request:\n{log}");
+    let sent = log.lines().filter(|l| l.contains("CN=left")).collect::<Vec<_>>().join("\n");
+    assert!(sent.contains("end entity cert \"CN=left"), "the certificate edgesh sent is the one issued for its request:\n{log}");
     ping_through(&e, "show logging");
     // Both sides hold the same ESP SPIs, crosswise.
     ios_spis_agree(&e);
@@ -233,13 +234,15 @@ fn ios_ikev1_has_no_ecdsa_a_strongswan_ecdsa_offer_gets_no_sa() {
     let Some(_g) = ready() else { return };
     start_strongswan_ec(1);
     let ca = ios_block("ca ", &std::fs::read(pki().join("ca.der")).unwrap());
+    let mine = ios_block("", &std::fs::read(pki().join("left-rsa.der")).unwrap());
     let config = format!(
         "hostname left
 crypto pki trustpoint TP
  enrollment terminal
  revocation-check none
+ rsakeypair LEFTKEY
 crypto pki certificate chain TP
-{ca}crypto isakmp policy 10
+{mine}{ca}crypto isakmp policy 10
  encr aes
  hash sha
  authentication rsa-sig
@@ -258,8 +261,10 @@ interface GigabitEthernet0/0
 end
 "
     );
+    // edgesh holds an RSA certificate (rsa-sig is what IOS's IKEv1 policy can say).
     let dir = base().join("edgesh-eckeys-v1");
     let _ = std::fs::remove_dir_all(&dir);
+    install_key(&dir, "LEFTKEY", &read("left-rsa.key"));
     let e = Edgesh::start_prepared("left", &dir, "ios", &config);
     // An ISAKMP policy has no `authentication ecdsa-sig` (IOS's caret).
     e.cmd("configure terminal");
@@ -267,11 +272,15 @@ end
     let refused = e.cmd("authentication ecdsa-sig");
     assert!(refused.contains("% Invalid input detected at '^' marker."), "{refused}");
     e.cmd("end");
+    e.cmd("debug crypto isakmp");
     // strongSwan offers IKEv1 main mode with ECDSA (its P-384 key: RFC 4754 method 10); IOS's policy is rsa-sig.
     let out = peer(&[], &["initiate", "right"]);
     assert!(!out.contains("established successfully"), "{out}");
-    let log = charon_log();
-    assert!(log.contains("ECDSA_384") || log.contains("ECDSA-384") || log.contains("ECDSA_SHA384") || log.contains("ECDSA"), "strongSwan offered ECDSA:\n{log}");
-    assert!(log.contains("NO_PROPOSAL_CHOSEN"), "edgesh refused the proposal:\n{log}\n{}", e.cmd("show logging"));
+    // strongSwan offered RFC 4754 method 10 (ECDSA with SHA-384 on P-384) and edgesh said why not, as IOS's debug does.
+    let log = e.cmd("show logging");
+    assert!(log.contains("ISAKMP:      auth 10\n"), "{log}");
+    assert!(log.contains("Auth method offered does not match policy!"), "{log}");
+    assert!(log.contains("%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Main Mode failed with peer at 192.0.2.2"), "{log}");
+    assert!(charon_log().contains("received NO_PROPOSAL_CHOSEN error notify"), "{}", charon_log());
     assert!(!list_sas().contains("ESTABLISHED"), "{}", list_sas());
 }
