@@ -203,7 +203,11 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
     if !aggressive {
         cx.event(Event::P1Step { conn, peer: rip, role: Role::Responder, number: 1, sent: false });
     }
-    cx.event(Event::PeerKeyFound { conn, peer: rip });
+    // IOS's `found peer pre-shared key matching A`: only when there is one (a
+    // peer known by its certificate alone has none to find).
+    if pc.psk.is_some() {
+        cx.event(Event::PeerKeyFound { conn, peer: rip });
+    }
     // Proposal selection: configured proposals by priority, each against every offered transform.
     let chosen = select_p1(&mut cx.events, conn, &sa_repr, &pc, remote);
     let Some((t, prop)) = chosen else {
