@@ -13,60 +13,35 @@
 #   crl.pem              lastUpdate 2026-11-01, nextUpdate 2036-11-01
 set -euo pipefail
 OUT=${1:?usage: make-lab-pki.sh OUTDIR}
-mkdir -p "$OUT"; cd "$OUT"
+mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 umask 077
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cat > "$work/ca.cnf" <<'CNF'
-[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir = $ENV::WORK
-database = $dir/index-$ENV::CANAME.txt
-new_certs_dir = $dir
-serial = $dir/serial-$ENV::CANAME
-default_md = sha256
-policy = policy_any
-unique_subject = no
-copy_extensions = none
-crl_extensions = crl_ext
-[ policy_any ]
-commonName = supplied
-organizationName = optional
-countryName = optional
-[ crl_ext ]
-authorityKeyIdentifier = keyid
-[ v3_ca ]
-basicConstraints = critical, CA:true
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[ v3_peer ]
-basicConstraints = CA:false
-keyUsage = digitalSignature, keyEncipherment
-subjectAltName = $ENV::SAN
-authorityKeyIdentifier = keyid
-subjectKeyIdentifier = hash
-CNF
-export WORK=$work SAN=IP:0.0.0.0
+# The CA configuration of the interop tests' PKI (tests/pki/make-test-ca.sh), read from there.
+here=$(cd "$(dirname "$0")" && pwd)
+sed -n "/^cat > ca.cnf <<'CNF'$/,/^CNF$/p" "$here/../../tests/pki/make-test-ca.sh" | sed '1d;$d' > "$work/ca.cnf"
+mkdir -p "$work/newcerts"
+cd "$work"
+export SAN=IP:0.0.0.0
 V1=20260101000000Z; V2=20360101000000Z
 newca() { # name serial cn
   export CANAME=$1
   : > "$work/index-$1.txt"; echo "$2" > "$work/serial-$1"
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/$1.key" 2>/dev/null
   openssl req -new -key "$work/$1.key" -subj "/C=US/O=Edgesh Lab/CN=$3" -out "$work/$1.csr"
-  openssl ca -batch -config "$work/ca.cnf" -selfsign -keyfile "$work/$1.key" -in "$work/$1.csr" -out "$1.pem" -notext \
+  openssl ca -batch -config ca.cnf -selfsign -keyfile "$work/$1.key" -in "$work/$1.csr" -out "$OUT/$1.pem" -notext \
     -extensions v3_ca -startdate $V1 -enddate $V2 2>/dev/null
 }
 leaf() { # name ca keyspec cn san start end
   export CANAME=$2 SAN=$5
-  local key="$1.TEST-ONLY.key"
+  local key="$OUT/$1.TEST-ONLY.key"
   case $3 in
     rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" 2>/dev/null ;;
     p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key" ;;
     p384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$key" ;;
   esac
   openssl req -new -key "$key" -subj "/C=US/O=Edgesh Lab/CN=$4" -out "$work/$1.csr"
-  openssl ca -batch -config "$work/ca.cnf" -cert "$2.pem" -keyfile "$work/$2.key" -in "$work/$1.csr" -out "$1.pem" -notext \
+  openssl ca -batch -config ca.cnf -cert "$OUT/$2.pem" -keyfile "$work/$2.key" -in "$work/$1.csr" -out "$OUT/$1.pem" -notext \
     -extensions v3_peer -startdate "$6" -enddate "$7" 2>/dev/null
 }
 newca ca 01 "Edgesh Lab Test CA"
@@ -83,11 +58,11 @@ leaf r2-wrongid ca rsa r2-wrongid.lab.example "IP:192.0.2.99,DNS:other.lab.examp
 echo 20 > "$work/serial-other-ca"
 leaf r2-unknown other-ca rsa r2-unknown.lab.example "IP:192.0.2.2,DNS:r2.lab.example" $V1 $V2
 export CANAME=ca SAN=IP:0.0.0.0
-openssl ca -batch -config "$work/ca.cnf" -cert ca.pem -keyfile "$work/ca.key" -revoke r2-revoked.pem -crl_reason keyCompromise 2>/dev/null
+openssl ca -batch -config ca.cnf -cert "$OUT/ca.pem" -keyfile "$work/ca.key" -revoke "$OUT/r2-revoked.pem" -crl_reason keyCompromise 2>/dev/null
 # Revoked on 2026-11-10 (openssl writes the time it ran; the lab's clock is earlier than that).
 sed -i -E 's/^R\t([0-9]+Z)\t[0-9]+Z,/R\t\1\t261110000000Z,/' "$work/index-ca.txt"
-openssl ca -batch -config "$work/ca.cnf" -cert ca.pem -keyfile "$work/ca.key" -gencrl \
-  -crl_lastupdate 20261101000000Z -crl_nextupdate 20361101000000Z -out crl.pem 2>/dev/null
-chmod 0644 ./*.pem
-chmod 0600 ./*.TEST-ONLY.key
+openssl ca -batch -config ca.cnf -cert "$OUT/ca.pem" -keyfile "$work/ca.key" -gencrl \
+  -crl_lastupdate 20261101000000Z -crl_nextupdate 20361101000000Z -out "$OUT/crl.pem" 2>/dev/null
+chmod 0644 "$OUT"/*.pem
+chmod 0600 "$OUT"/*.TEST-ONLY.key
 echo "lab PKI ready in $OUT"
