@@ -20,11 +20,11 @@
 use edgesh_engine::config::Prefix4;
 use edgesh_engine::routes::{KernelHop, KernelRoute, kernel_routes};
 use edgesh_modes::Router;
-use netlink_packet_core::{NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload};
-use netlink_packet_route::link::{LinkFlags, LinkMessage};
+pub use crate::rtnl::encode;
+use crate::rtnl::Netlink;
+use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
-use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::time::{Duration, Instant};
@@ -65,87 +65,18 @@ pub fn route_message(k: &KernelRoute, oif: Option<u32>, with_src: bool) -> Route
     m
 }
 
-/// The serialized netlink request.
-pub fn encode(msg: RouteNetlinkMessage, flags: u16, seq: u32) -> Vec<u8> {
-    let mut h = NetlinkHeader::default();
-    h.flags = flags;
-    h.sequence_number = seq;
-    let mut nl = NetlinkMessage::new(h, NetlinkPayload::InnerMessage(msg));
-    nl.finalize();
-    let mut buf = vec![0u8; nl.buffer_len()];
-    nl.serialize(&mut buf);
-    buf
-}
-
-/// A request/answer rtnetlink socket (also the tunnel devices' addresses, `dataplane/tunif.rs`).
-pub(crate) struct Netlink {
-    sock: Socket,
-    seq: u32,
-}
-
-impl Netlink {
-    pub(crate) fn open() -> io::Result<Netlink> {
-        let mut sock = Socket::new(NETLINK_ROUTE)?;
-        sock.bind_auto()?;
-        sock.connect(&SocketAddr::new(0, 0))?;
-        Ok(Netlink { sock, seq: 1 })
-    }
-
-    /// Send a request; the messages of the answer (a dump's), or the kernel's error.
-    pub(crate) fn request(&mut self, msg: RouteNetlinkMessage, flags: u16) -> io::Result<Vec<RouteNetlinkMessage>> {
-        self.seq = self.seq.wrapping_add(1);
-        let seq = self.seq;
-        self.sock.send(&encode(msg, flags | NLM_F_REQUEST | NLM_F_ACK, seq), 0)?;
-        let mut got = Vec::new();
-        loop {
-            let (buf, _) = self.sock.recv_from_full()?;
-            let mut off = 0;
-            while off < buf.len() {
-                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&buf[off..]).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-                let len = m.header.length as usize;
-                if len == 0 {
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, "netlink message of length 0"));
-                }
-                off += len;
-                if m.header.sequence_number != seq {
-                    continue;
-                }
-                match m.payload {
-                    NetlinkPayload::Error(e) => {
-                        return match e.code {
-                            Some(c) => Err(io::Error::from_raw_os_error(-c.get())),
-                            None => Ok(got),
-                        };
-                    }
-                    NetlinkPayload::Done(_) => return Ok(got),
-                    NetlinkPayload::InnerMessage(i) => got.push(i),
-                    _ => {}
-                }
-            }
-        }
-    }
-
-    /// edgesh's routes in the main table (a previous run's included).
-    fn ours(&mut self) -> io::Result<Vec<RouteMessage>> {
-        let mut q = RouteMessage::default();
-        q.header.address_family = AddressFamily::Inet;
-        let all = self.request(RouteNetlinkMessage::GetRoute(q), NLM_F_DUMP)?;
-        Ok(all
-            .into_iter()
-            .filter_map(|m| match m {
-                RouteNetlinkMessage::NewRoute(r) if r.header.protocol == RouteProtocol::from(PROTOCOL) && r.header.table == RouteHeader::RT_TABLE_MAIN => Some(r),
-                _ => None,
-            })
-            .collect())
-    }
-
-    fn set_up(&mut self, index: u32) -> io::Result<()> {
-        let mut l = LinkMessage::default();
-        l.header.index = index;
-        l.header.flags = LinkFlags::Up;
-        l.header.change_mask = LinkFlags::Up;
-        self.request(RouteNetlinkMessage::SetLink(l), 0).map(|_| ())
-    }
+/// edgesh's routes in the main table (a previous run's included).
+fn ours(nl: &mut Netlink) -> io::Result<Vec<RouteMessage>> {
+    let mut q = RouteMessage::default();
+    q.header.address_family = AddressFamily::Inet;
+    let all = nl.request(RouteNetlinkMessage::GetRoute(q), NLM_F_DUMP)?;
+    Ok(all
+        .into_iter()
+        .filter_map(|m| match m {
+            RouteNetlinkMessage::NewRoute(r) if r.header.protocol == RouteProtocol::from(PROTOCOL) && r.header.table == RouteHeader::RT_TABLE_MAIN => Some(r),
+            _ => None,
+        })
+        .collect())
 }
 
 fn if_index(name: &str) -> Option<u32> {
@@ -208,7 +139,7 @@ impl Installer {
         if !self.cleaned {
             self.cleaned = true;
             let nl = self.nl.as_mut().expect("opened above");
-            match nl.ours() {
+            match ours(nl) {
                 Ok(stale) => {
                     for m in stale {
                         let _ = nl.request(RouteNetlinkMessage::DelRoute(m), 0);
@@ -312,7 +243,7 @@ fn hop_word(k: &KernelRoute) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netlink_packet_core::{Emitable, Parseable};
+    use netlink_packet_core::{Emitable, NLM_F_ACK, NLM_F_REQUEST, Parseable};
     use netlink_packet_route::route::RouteMessageBuffer;
 
     #[test]

@@ -70,7 +70,7 @@ pub struct Devices {
     /// What went wrong (logged once each).
     said: BTreeSet<String>,
     problems: Vec<String>,
-    nl: Option<crate::routes::Netlink>,
+    nl: Option<crate::rtnl::Netlink>,
 }
 
 impl Devices {
@@ -244,7 +244,7 @@ impl Devices {
             }
         };
         if self.nl.is_none() {
-            match crate::routes::Netlink::open() {
+            match crate::rtnl::Netlink::open() {
                 Ok(n) => self.nl = Some(n),
                 Err(e) => {
                     self.problems.push(format!("cannot open rtnetlink ({e}): tunnel devices get no addresses"));
