@@ -22,9 +22,9 @@
 
 mod common;
 
-use common::Edgesh;
+use common::{Edgesh, VethPair, sh, wait_until};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NS_A: &str = "vtidev-a";
 const NS_B: &str = "vtidev-b";
@@ -32,58 +32,20 @@ const VETH_A: &str = "vtidev-va";
 const VETH_B: &str = "vtidev-vb";
 const PSK: &str = "vti-devices-psk";
 
-fn sh(args: &[&str]) -> std::process::Output {
-    Command::new(args[0]).args(&args[1..]).output().unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
+/// The iperf3 server, stopped however the test ends.
+struct Server(Option<std::process::Child>);
 
-fn ok(args: &[&str]) {
-    let o = sh(args);
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 }
 
 fn text(args: &[&str]) -> String {
     String::from_utf8_lossy(&sh(args).stdout).into_owned()
-}
-
-/// The namespaces (and an iperf3 server), removed however the test ends.
-struct Net {
-    server: Option<std::process::Child>,
-}
-
-impl Net {
-    fn up() -> Net {
-        Net::down();
-        ok(&["ip", "netns", "add", NS_A]);
-        ok(&["ip", "netns", "add", NS_B]);
-        ok(&["ip", "link", "add", VETH_A, "netns", NS_A, "type", "veth", "peer", "name", VETH_B, "netns", NS_B]);
-        for (ns, dev, wan, inside) in [(NS_A, VETH_A, ["192.0.2.1/24", "192.0.2.3/24"], ["198.51.100.1/32", "198.51.100.2/32"]), (NS_B, VETH_B, ["192.0.2.2/24", "192.0.2.4/24"], ["203.0.113.1/32", "203.0.113.2/32"])] {
-            for a in wan {
-                ok(&["ip", "-n", ns, "addr", "add", a, "dev", dev]);
-            }
-            for a in inside {
-                ok(&["ip", "-n", ns, "addr", "add", a, "dev", "lo"]);
-            }
-            ok(&["ip", "-n", ns, "link", "set", "lo", "up"]);
-            ok(&["ip", "-n", ns, "link", "set", dev, "up"]);
-        }
-        Net { server: None }
-    }
-
-    fn down() {
-        for ns in [NS_A, NS_B] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).stderr(Stdio::null()).status();
-        }
-    }
-}
-
-impl Drop for Net {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.server.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        Net::down();
-    }
 }
 
 /// A: Tunnel N runs from 192.0.2.(2N-1) to 192.0.2.2N, with
@@ -195,17 +157,6 @@ fn se_counts(e: &Edgesh, t: &str) -> (u64, u64) {
     (i.parse().unwrap_or(u64::MAX), o.parse().unwrap_or(u64::MAX))
 }
 
-fn wait(what: &str, secs: u64, mut f: impl FnMut() -> Option<String>) -> String {
-    let t0 = Instant::now();
-    loop {
-        if let Some(s) = f() {
-            return s;
-        }
-        assert!(t0.elapsed() < Duration::from_secs(secs), "{what} after {secs} s");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 fn ping(ns: &str, src: &str, dst: &str, n: u32) -> String {
     text(&["ip", "netns", "exec", ns, "ping", "-c", &n.to_string(), "-i", "0.2", "-W", "2", "-I", src, dst])
 }
@@ -229,7 +180,8 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
         eprintln!("!!! SKIPPING VTI device test: iperf3 missing");
         return;
     }
-    let mut net = Net::up();
+    let _net = VethPair::up([NS_A, NS_B], [VETH_A, VETH_B], [&["192.0.2.1/24", "192.0.2.3/24"], &["192.0.2.2/24", "192.0.2.4/24"]], [&["198.51.100.1/32", "198.51.100.2/32"], &["203.0.113.1/32", "203.0.113.2/32"]]);
+    let mut server = Server(None);
     let base = common::base().join("vti-devices");
     // B first (it only answers), then A, which starts both tunnels.
     let b = Edgesh::start_in(NS_B, &base.join("b"), "smartedge", &smartedge_b());
@@ -239,14 +191,14 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     for (ns, devs) in [(NS_A, [("Tunnel1", 129), ("Tunnel2", 133)]), (NS_B, [("TI-1", 130), ("TI-2", 134)])] {
         for (dev, host) in devs {
             let want = format!("inet 198.51.100.{host}/30 ");
-            wait(&format!("{dev} with {want} in {ns}"), 20, || {
+            wait_until(&format!("{dev} with {want} in {ns}"), 20, || {
                 let o = text(&["ip", "-n", ns, "-4", "addr", "show", "dev", dev]);
                 o.contains(&want).then_some(o)
             });
         }
     }
     // Both tunnels up on both sides.
-    wait("A's two IPsec SAs", 45, || {
+    wait_until("A's two IPsec SAs", 45, || {
         let s = a.cmd("show crypto ipsec sa");
         (section(&s, "Tunnel1").contains("current outbound spi: 0x") && section(&s, "Tunnel2").contains("current outbound spi: 0x") && !s.contains("current outbound spi: 0x0(0)")).then_some(s)
     });
@@ -255,13 +207,13 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     }
     // The devices are up and the static routes are on them, in the namespace's table.
     for (ns, devs) in [(NS_A, ["Tunnel1", "Tunnel2"]), (NS_B, ["TI-1", "TI-2"])] {
-        wait(&format!("{devs:?} up in {ns}"), 10, || {
+        wait_until(&format!("{devs:?} up in {ns}"), 10, || {
             let o = text(&["ip", "-n", ns, "link", "show"]);
             devs.iter().all(|d| o.lines().any(|l| l.contains(&format!(": {d}: <")) && l.contains(",UP"))).then_some(o)
         });
     }
     for (ns, far, devs, local) in [(NS_A, ["203.0.113.1", "203.0.113.2"], ["Tunnel1", "Tunnel2"], [129, 133]), (NS_B, ["198.51.100.1", "198.51.100.2"], ["TI-1", "TI-2"], [130, 134])] {
-        let routes = wait(&format!("routes into {devs:?} in {ns}"), 10, || {
+        let routes = wait_until(&format!("routes into {devs:?} in {ns}"), 10, || {
             let r = text(&["ip", "-n", ns, "route", "show"]);
             (0..2).all(|i| r.lines().any(|l| l.trim() == format!("{} dev {} proto 237 scope link", far[i], devs[i]))).then_some(r)
         });
@@ -283,23 +235,23 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     assert!(out.contains("2 packets transmitted, 2 received"), "{out}");
     let out = ping(NS_A, "198.51.100.2", "203.0.113.2", 3);
     assert!(out.contains("3 packets transmitted, 3 received"), "{out}\n{}", a.cmd("show crypto ipsec sa"));
-    let s = wait("A's counters", 5, || {
+    let s = wait_until("A's counters", 5, || {
         let s = a.cmd("show crypto ipsec sa");
         (counts(&section(&s, "Tunnel1")) == (6, 6) && counts(&section(&s, "Tunnel2")) == (3, 3)).then_some(s)
     });
     assert!(section(&s, "Tunnel1").contains("#pkts encaps: 6, #pkts encrypt: 6, #pkts digest: 6"), "{s}");
     assert!(section(&s, "Tunnel2").contains("#pkts decaps: 3, #pkts decrypt: 3, #pkts verify: 3"), "{s}");
-    wait("B's counters", 5, || (se_counts(&b, "t1") == (6, 6) && se_counts(&b, "t2") == (3, 3)).then_some(String::new()));
+    wait_until("B's counters", 5, || (se_counts(&b, "t1") == (6, 6) && se_counts(&b, "t2") == (3, 3)).then_some(String::new()));
     let d = b.cmd("show tunnel ipsec name t1 detail");
     assert!(d.contains("Traffic in/out          : 6/6 packets, 504/504 bytes"), "{d}");
 
     // iperf3 TCP through Tunnel2 (B serves on 203.0.113.2): both sides count the same packets.
-    net.server = Some(Command::new("ip").args(["netns", "exec", NS_B, "iperf3", "-s", "-B", "203.0.113.2", "-1"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("iperf3 -s"));
+    server.0 = Some(Command::new("ip").args(["netns", "exec", NS_B, "iperf3", "-s", "-B", "203.0.113.2", "-1"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("iperf3 -s"));
     std::thread::sleep(Duration::from_millis(500));
     let o = text(&["ip", "netns", "exec", NS_A, "iperf3", "-c", "203.0.113.2", "-B", "198.51.100.2", "-t", "2", "-f", "m"]);
     assert!(o.contains("receiver"), "iperf3: {o}");
     let mut last = String::new();
-    let agree = wait("both sides' Tunnel2 counters to agree", 10, || {
+    let agree = wait_until("both sides' Tunnel2 counters to agree", 10, || {
         let s = a.cmd("show crypto ipsec sa");
         let (ca, cb) = (counts(&section(&s, "Tunnel2")), se_counts(&b, "t2"));
         last = format!("A (encaps, decaps) {ca:?}, B (in, out) {cb:?}");
@@ -313,6 +265,6 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
 
     // edgesh stops: its devices go with it (a restart finds none).
     drop(a);
-    wait("A's devices gone", 10, || (!sh(&["ip", "-n", NS_A, "link", "show", "Tunnel1"]).status.success() && !sh(&["ip", "-n", NS_A, "link", "show", "Tunnel2"]).status.success()).then_some(String::new()));
+    wait_until("A's devices gone", 10, || (!sh(&["ip", "-n", NS_A, "link", "show", "Tunnel1"]).status.success() && !sh(&["ip", "-n", NS_A, "link", "show", "Tunnel2"]).status.success()).then_some(String::new()));
     drop(b);
 }
