@@ -13,6 +13,8 @@
 //! `show crypto ipsec sa`, SmartEdge `show tunnel ipsec name T detail`)
 //! agree with the pings on both sides; an iperf3 TCP flow through Tunnel2
 //! is counted the same on both sides. When edgesh stops, its devices go.
+//! A second test runs an IOS VTI against strongSwan with any/any traffic
+//! selectors (namespaces `left`/`right` of `common/`).
 //!
 //! A in netns `vtidev-a` (192.0.2.1 and .3, protecting 198.51.100.1 and .2),
 //! B in `vtidev-b` (192.0.2.2 and .4, protecting 203.0.113.1 and .2), a veth
@@ -267,4 +269,68 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     drop(a);
     wait_until("A's devices gone", 10, || (!sh(&["ip", "-n", NS_A, "link", "show", "Tunnel1"]).status.success() && !sh(&["ip", "-n", NS_A, "link", "show", "Tunnel2"]).status.success()).then_some(String::new()));
     drop(b);
+}
+
+/// IOS edgesh (netns `left`) with a VTI `Tunnel1` against strongSwan
+/// (`right`) whose child has any/any traffic selectors: the VTI is a device
+/// with its address, the static route `ip route 203.0.113.1 ... Tunnel1`
+/// is on it, and pings from 198.51.100.1 go through it and are counted on
+/// both sides (strongSwan's `swanctl --list-sas` and `show crypto ipsec sa`).
+#[test]
+fn ios_vti_device_against_strongswan_with_any_any_selectors() {
+    let Some(_g) = common::ready() else { return };
+    let env = [("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1"), ("EXTRA_CHARON_CONF", "  install_routes = no")];
+    common::fresh_namespaces(&env);
+    // strongSwan's child: 0.0.0.0/0 both ways, and the route back into its libipsec device by hand.
+    let conf = common::peer(&env, &["conf", "right"]).replace("local_ts = 203.0.113.1/32", "local_ts = 0.0.0.0/0").replace("remote_ts = 198.51.100.1/32", "remote_ts = 0.0.0.0/0");
+    assert!(conf.matches("0.0.0.0/0").count() == 2, "{conf}");
+    let path = common::base().join("vti-right-swanctl.conf");
+    std::fs::write(&path, conf).expect("swanctl.conf");
+    let out = common::peer(&env, &["start-right", path.to_str().expect("path")]);
+    assert!(out.contains("loaded"), "{out}");
+    let cfg = "hostname left
+crypto isakmp policy 10
+ encr aes
+ hash sha
+ authentication pre-share
+ group 14
+crypto isakmp key interop-test-psk address 192.0.2.2
+crypto ipsec transform-set TS esp-aes esp-sha-hmac
+ mode tunnel
+crypto ipsec profile P
+ set transform-set TS
+interface GigabitEthernet0/0
+ ip address 192.0.2.1 255.255.255.0
+interface Tunnel1
+ ip address 198.51.100.129 255.255.255.252
+ tunnel source GigabitEthernet0/0
+ tunnel mode ipsec ipv4
+ tunnel destination 192.0.2.2
+ tunnel protection ipsec profile P
+ip route 203.0.113.1 255.255.255.255 Tunnel1
+end
+";
+    let e = Edgesh::start("ios", cfg);
+    e.wait_for("show crypto ipsec sa", "current outbound spi: 0x", 30);
+    let list = common::list_sas();
+    let flat = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat(&list).contains("local 0.0.0.0/0 remote 0.0.0.0/0"), "{list}");
+    let routes = wait_until("the route into Tunnel1", 10, || {
+        let r = text(&["ip", "-n", "left", "route", "show"]);
+        r.lines().any(|l| l.trim() == "203.0.113.1 dev Tunnel1 proto 237 scope link").then_some(r)
+    });
+    assert!(routes.lines().any(|l| l.trim() == "198.51.100.128/30 dev Tunnel1 proto kernel scope link src 198.51.100.129"), "{routes}");
+    assert!(text(&["ip", "-n", "left", "-4", "addr", "show", "dev", "Tunnel1"]).contains("inet 198.51.100.129/30 "));
+    let dev = wait_until("strongSwan's ipsec0", 10, || sh(&["ip", "-n", "right", "link", "show", "ipsec0"]).status.success().then_some(String::new()));
+    let _ = dev;
+    common::ok(&["ip", "-n", "right", "route", "replace", "198.51.100.1/32", "dev", "ipsec0", "src", "203.0.113.1"]);
+    let out = ping("left", "198.51.100.1", "203.0.113.1", 4);
+    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}\n{}", e.cmd("show crypto ipsec sa"), e.cmd("show logging"), common::charon_log());
+    let s = e.wait_for("show crypto ipsec sa", "#pkts encaps: 4,", 5);
+    assert!(section(&s, "Tunnel1").contains("#pkts encaps: 4, #pkts encrypt: 4, #pkts digest: 4") && section(&s, "Tunnel1").contains("#pkts decaps: 4, #pkts decrypt: 4, #pkts verify: 4"), "{s}");
+    // strongSwan counted the same 4 packets (84 bytes each) each way.
+    let list = common::list_sas();
+    let counted: Vec<String> = list.lines().map(flat).filter(|l| l.starts_with("in ") || l.starts_with("out ")).map(|l| l.split(", ").skip(1).take(2).collect::<Vec<_>>().join(", ")).collect();
+    assert_eq!(counted, vec!["336 bytes, 4 packets"; 2], "{list}");
+    common::peer(&[], &["stop"]);
 }
