@@ -185,9 +185,19 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     let _net = VethPair::up([NS_A, NS_B], [VETH_A, VETH_B], [&["192.0.2.1/24", "192.0.2.3/24"], &["192.0.2.2/24", "192.0.2.4/24"]], [&["198.51.100.1/32", "198.51.100.2/32"], &["203.0.113.1/32", "203.0.113.2/32"]]);
     let mut server = Server(None);
     let base = common::base().join("vti-devices");
-    // B first (it only answers), then A, which starts both tunnels.
-    let b = Edgesh::start_in(NS_B, &base.join("b"), "smartedge", &smartedge_b());
+    // A first: its devices come with the configuration, down while no SA is up.
     let a = Edgesh::start_in(NS_A, &base.join("a"), "ios", &ios_a());
+    let brief = |e: &Edgesh, state: &str| {
+        let b = e.cmd("show ip interface brief");
+        [("Tunnel1", "198.51.100.129"), ("Tunnel2", "198.51.100.133")].iter().all(|(n, ip)| b.lines().any(|l| l == format!("{n:<26} {ip:<15} YES manual up                    {state}"))).then_some(b)
+    };
+    wait_until("A's tunnel devices, their lines down", 20, || {
+        let links = text(&["ip", "-n", NS_A, "link", "show"]);
+        let down = ["Tunnel1", "Tunnel2"].iter().all(|d| links.lines().any(|l| l.contains(&format!(": {d}: <")) && !l.contains(",UP")));
+        if down { brief(&a, "down") } else { None }
+    });
+    // Then B (it only answers): the tunnels come up.
+    let b = Edgesh::start_in(NS_B, &base.join("b"), "smartedge", &smartedge_b());
 
     // The devices exist with the configuration's addresses.
     for (ns, devs) in [(NS_A, [("Tunnel1", 129), ("Tunnel2", 133)]), (NS_B, [("TI-1", 130), ("TI-2", 134)])] {
@@ -225,6 +235,9 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
         }
         assert!(!routes.contains("edgesh0"), "{routes}");
     }
+    wait_until("A's tunnel lines up", 5, || brief(&a, "up"));
+    let si = a.cmd("show interfaces Tunnel1");
+    assert!(si.starts_with("Tunnel1 is up, line protocol is up"), "{si}");
     let sr = a.cmd("show ip route");
     assert!(sr.lines().any(|l| l.contains("203.0.113.1") && l.contains("Tunnel1")) && sr.lines().any(|l| l.contains("203.0.113.2") && l.contains("Tunnel2")), "{sr}");
     let sr = b.cmd("show ip route");

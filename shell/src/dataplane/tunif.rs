@@ -177,6 +177,10 @@ impl Devices {
                 r.crypto_log(3, "DATAPLANE", &p);
             }
         }
+        // For `show interfaces` / `show ip interface brief`: each interface's device state.
+        if r.host_links.len() != self.devs.len() || self.devs.iter().any(|d| r.host_links.get(&d.conf.name) != Some(&d.up)) {
+            r.host_links = self.devs.iter().map(|d| (d.conf.name.clone(), d.up)).collect();
+        }
     }
 
     /// Set each device up while one of its tunnels has an SA, down otherwise
