@@ -236,6 +236,10 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
         assert!(!routes.contains("edgesh0"), "{routes}");
     }
     wait_until("A's tunnel lines up", 5, || brief(&a, "up"));
+    // Only route-based tunnels: no edgesh0.
+    for ns in [NS_A, NS_B] {
+        assert!(!sh(&["ip", "-n", ns, "link", "show", "edgesh0"]).status.success(), "edgesh0 in {ns}");
+    }
     let si = a.cmd("show interfaces Tunnel1");
     assert!(si.starts_with("Tunnel1 is up, line protocol is up"), "{si}");
     let sr = a.cmd("show ip route");

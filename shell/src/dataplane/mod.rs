@@ -417,12 +417,14 @@ impl Dataplane {
         // The device is needed once an SA is up, or before, where traffic
         // is what starts the negotiation (IOS crypto maps): looked for in the
         // configuration at most once a second.
-        if self.inbound.is_empty() && self.ah_in.is_empty() && self.looked.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
+        // SAs of route-based tunnels have their own devices (`tunif`): they need no edgesh0.
+        let sas = self.inbound.keys().chain(self.ah_in.keys()).any(|spi| self.tunif.device_of_sa(*spi).is_none());
+        if !sas && self.looked.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
             return;
         }
         self.looked = Some(std::time::Instant::now());
         let on_traffic = r.ike().conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
-        if !self.inbound.is_empty() || !self.ah_in.is_empty() || on_traffic {
+        if sas || on_traffic {
             // With the kernel's offloads where it has them, else without.
             let made = tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).offload(true).build_sync().map(|d| (d, true)).or_else(|_| tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync().map(|d| (d, false)));
             match made {
