@@ -186,9 +186,14 @@ impl Devices {
     /// Set each device up while one of its tunnels has an SA, down otherwise
     /// (after the SA changes are followed).
     pub fn set_states(&mut self) {
-        for d in 0..self.devs.len() {
-            let up = self.sa_in.values().any(|&x| x == d);
-            let dev = &mut self.devs[d];
+        if self.devs.is_empty() {
+            return;
+        }
+        let mut has_sa = vec![false; self.devs.len()];
+        for &d in self.sa_in.values() {
+            has_sa[d] = true;
+        }
+        for (dev, up) in self.devs.iter_mut().zip(has_sa) {
             if dev.up != up {
                 match dev.tun.enabled(up) {
                     Ok(()) => dev.up = up,
