@@ -12,7 +12,9 @@
 //! address go through that tunnel only, and each tunnel's counters (IOS
 //! `show crypto ipsec sa`, SmartEdge `show tunnel ipsec name T detail`)
 //! agree with the pings on both sides; an iperf3 TCP flow through Tunnel2
-//! is counted the same on both sides. When edgesh stops, its devices go.
+//! is counted the same on both sides. An interface removed from the
+//! configuration takes its device and routes along; when edgesh stops, its
+//! devices go.
 //! A second test runs an IOS VTI against strongSwan with any/any traffic
 //! selectors (namespaces `left`/`right` of `common/`).
 //!
@@ -281,6 +283,15 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     let s = a.cmd("show crypto ipsec sa");
     assert_eq!(counts(&section(&s, "Tunnel1")), (6, 6), "{s}");
     assert_eq!(se_counts(&b, "t1"), (6, 6));
+
+    // Tunnel2 leaves the configuration: its device and its route go; Tunnel1 stays.
+    a.cmd("configure terminal");
+    a.cmd("no interface Tunnel2");
+    a.cmd("end");
+    let links = wait_until("A's Tunnel2 device gone", 10, || (!sh(&["ip", "-n", NS_A, "link", "show", "Tunnel2"]).status.success()).then(|| text(&["ip", "-n", NS_A, "link", "show"])));
+    assert!(links.contains(": Tunnel1: <"), "{links}");
+    let routes = text(&["ip", "-n", NS_A, "route", "show"]);
+    assert!(!routes.contains("Tunnel2") && routes.lines().any(|l| l.trim() == "203.0.113.1 dev Tunnel1 proto 237 scope link"), "{routes}");
 
     // edgesh stops: its devices go with it (a restart finds none).
     drop(a);
