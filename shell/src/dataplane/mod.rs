@@ -13,17 +13,21 @@
 //! direction, never under the router lock and never on the network (IKE)
 //! thread:
 //! * `dp-tx` ([`tx`]) owns the outbound SAs: it reads every TUN device of
-//!   the device list ([`shared::Shared::add_device`]; today `edgesh0`),
-//!   seals and sends (UDP GSO, `sendmmsg` on the raw sockets).
+//!   the device list ([`shared::Shared::add_device`]: `edgesh0` and the
+//!   route-based tunnels' devices), waiting on them all in `poll`, seals
+//!   (a tunnel device's packets with its tunnel's SAs) and sends (UDP GSO,
+//!   `sendmmsg` on the raw sockets).
 //! * `dp-rx` ([`rx`]) owns the inbound SAs and their anti-replay windows: it
 //!   reads the raw ESP/AH sockets and the ESP in UDP the network thread
 //!   hands it (port 4500 also carries IKE, so that thread reads it), opens
-//!   and writes to the device in GRO batches.
+//!   and writes to the device of the SA's tunnel (its own, or `edgesh0`)
+//!   in GRO batches.
 //! * The network thread keeps this [`Dataplane`], the control side: it takes
 //!   the engine driver's SA feed ([`SaFeed`]), builds each SA's keyed state
 //!   once and sends each half to the thread that owns it (install and
-//!   removal in order on a channel, with a wake-up), creates the device and
-//!   raw sockets, and with the router held ([`Dataplane::settle`]) tells the
+//!   removal in order on a channel, with a wake-up), creates the devices
+//!   (`edgesh0`, and with [`tunif`] the tunnel interfaces': a device that
+//!   comes or goes is fanned out like an SA change) and raw sockets, and with the router held ([`Dataplane::settle`]) tells the
 //!   engine the byte counts (per-SA atomic [`shared::Count`]s), the dropped
 //!   packets, and the traffic no SA covers (which starts IOS crypto maps).
 //!
@@ -45,6 +49,11 @@
 //! over a raw IP protocol 51 socket, opened with the first such SA (it
 //! needs CAP_NET_RAW; without it edgesh says so once in the log). Its
 //! rejected packets are counted and logged with the ESP ones.
+//!
+//! Route-based tunnels (IOS VTIs, SmartEdge tunnel interfaces) have a
+//! device each instead of `edgesh0` ([`tunif`]): the device a packet is
+//! read from chooses the tunnel's SAs, and what their SAs open is written
+//! to it.
 
 use edgesh_engine::ah::AhSa;
 use edgesh_engine::config::{ConnectionType, TunnelKind};
@@ -61,9 +70,10 @@ pub mod raw;
 pub(crate) mod rx;
 pub(crate) mod shared;
 pub mod table;
+pub(crate) mod tunif;
 pub(crate) mod tx;
 
-use shared::{Count, Shared};
+use shared::{Count, EDGESH0, Shared};
 
 /// The name of the TUN device.
 pub const DEVICE: &str = "edgesh0";
@@ -100,6 +110,8 @@ pub struct Dataplane {
     problems: Vec<String>,
     /// When the configuration was last searched for crypto maps.
     looked: Option<std::time::Instant>,
+    /// The route-based tunnels' own devices (`tunif.rs`).
+    tunif: tunif::Devices,
 }
 
 impl Dataplane {
@@ -119,6 +131,7 @@ impl Dataplane {
             retired: Vec::new(),
             problems: Vec::new(),
             looked: None,
+            tunif: tunif::Devices::default(),
         }
     }
 
@@ -149,9 +162,13 @@ impl Dataplane {
                 SaChange::Install(c) => match self.install(&c) {
                     Ok(true) => (wake_tx, wake_rx) = (true, true),
                     Ok(false) => {}
-                    Err(e) => self.problems.push(format!("cannot carry traffic: tunnel {}: SA 0x{:08x}: {e}", c.tunnel, c.spi_in)),
+                    Err(e) => {
+                        self.tunif.release(c.spi_in, c.spi_out);
+                        self.problems.push(format!("cannot carry traffic: tunnel {}: SA 0x{:08x}: {e}", c.tunnel, c.spi_in));
+                    }
                 },
                 SaChange::Remove { spi_in, spi_out } => {
+                    self.tunif.release(spi_in, spi_out);
                     if self.live.remove(&spi_in) {
                         let _ = self.to_rx.send(rx::RxMsg::Remove(spi_in));
                         let _ = self.to_tx.send(tx::TxMsg::Remove(spi_out));
@@ -192,12 +209,17 @@ impl Dataplane {
             return Ok(false); // the kernel's XFRM carries it (`xfrm_sa.rs`)
         }
         let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys)).transpose().map_err(|e| e.to_string());
-        let outbound = |esp, ah, encap, transport, count| tx::Outbound { esp, encap, ah, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport, count };
+        // A route-based tunnel's SA: carried for its device, not by edgesh0's selectors.
+        let dev = self.tunif.claim(c);
+        let outbound = |esp, ah, encap, transport, count| tx::Outbound { esp, encap, ah, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport, count, dev };
         let Some(auth) = c.ah else {
-            let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(false) };
+            let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else {
+                self.tunif.release(c.spi_in, c.spi_out);
+                return Ok(false);
+            };
             let transport = c.transport.then_some((*c.remote.ip(), *c.local.ip()));
             let count = self.counter((c.spi_in, true));
-            let _ = self.to_rx.send(rx::RxMsg::Esp(c.spi_in, Box::new(rx::InEsp { sa: i, remote_ts: c.remote_ts, local_ts: c.local_ts, transport, count })));
+            let _ = self.to_rx.send(rx::RxMsg::Esp(c.spi_in, Box::new(rx::InEsp { sa: i, remote_ts: c.remote_ts, local_ts: c.local_ts, transport, count, dev })));
             let count = self.counter((c.spi_out, false));
             let _ = self.to_tx.send(tx::TxMsg::Install(c.spi_out, Box::new(outbound(Some(o), None, c.encap, c.transport, count))));
             if !c.encap {
@@ -218,7 +240,7 @@ impl Dataplane {
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
         let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         let count = self.counter((c.spi_in, true));
-        let _ = self.to_rx.send(rx::RxMsg::Ah(c.spi_in, Box::new(rx::AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts, count })));
+        let _ = self.to_rx.send(rx::RxMsg::Ah(c.spi_in, Box::new(rx::AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts, count, dev })));
         let count = self.counter((c.spi_out, false));
         let _ = self.to_tx.send(tx::TxMsg::Install(c.spi_out, Box::new(outbound(esp_o, Some(ah_o), false, false, count))));
         self.shared.raw_ah.want();
@@ -234,7 +256,20 @@ impl Dataplane {
         if self.feed.is_none() {
             self.feed = Some(r.engine.sa_feed());
         }
+        // The devices first: an SA installed next finds its tunnel's device.
+        let moved = self.tunif.sync(r, &self.shared);
+        for &(spi_in, spi_out, dev) in &moved {
+            if self.live.contains(&spi_in) {
+                let _ = self.to_rx.send(rx::RxMsg::Move(spi_in, dev));
+                let _ = self.to_tx.send(tx::TxMsg::Move(spi_out, dev));
+            }
+        }
+        if !moved.is_empty() {
+            self.shared.wake_tx.wake();
+            self.shared.wake_rx.wake();
+        }
         self.follow();
+        self.tunif.set_states();
         let retired = std::mem::take(&mut self.retired);
         for ((spi, inbound), c) in self.counts.iter().map(|(k, c)| (*k, c)).chain(retired.iter().map(|(k, c)| (*k, c))) {
             let (packets, bytes) = c.take();
@@ -273,7 +308,7 @@ impl Dataplane {
         if opened {
             self.shared.wake_rx.wake();
         }
-        if !self.live.is_empty() || self.shared.has_device() {
+        if !self.live.is_empty() || self.shared.has_devices() {
             self.start_threads();
         }
     }
@@ -290,24 +325,26 @@ impl Dataplane {
     }
 
     fn ensure_device(&mut self, r: &mut Router) {
-        if self.shared.has_device() || self.tun_failed {
+        if self.shared.has_device(EDGESH0) || self.tun_failed {
             return;
         }
         // The device is needed once an SA is up, or before, where traffic
         // is what starts the negotiation (IOS crypto maps): looked for in the
         // configuration at most once a second.
-        if self.live.is_empty() && self.looked.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
+        // SAs of route-based tunnels have their own devices (`tunif`): they need no edgesh0.
+        let sas = self.live.iter().any(|spi| !self.tunif.on_device(*spi));
+        if !sas && self.looked.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
             return;
         }
         self.looked = Some(std::time::Instant::now());
         let on_traffic = r.ike().conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
-        if !self.live.is_empty() || on_traffic {
+        if sas || on_traffic {
             // With the kernel's offloads where it has them, else without.
             let made = tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).offload(true).build_sync().map(|d| (d, true)).or_else(|_| tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync().map(|d| (d, false)));
             match made {
                 Ok((tun, offload)) => {
                     let _ = tun.set_nonblocking(true);
-                    self.shared.add_device(shared::Device { tun, offload });
+                    self.shared.add_device(Arc::new(shared::Device { id: EDGESH0, tun, offload }));
                 }
                 Err(e) => {
                     self.tun_failed = true;

@@ -3,7 +3,8 @@
 //! ESP and AH from the raw IP sockets, takes the ESP in UDP the network
 //! thread read on port 4500, opens each packet in place, checks it against
 //! its SA's selectors (RFC 4301 inbound policy check) and writes what
-//! passes to the TUN device in batches. SA installs and removals arrive on
+//! passes in batches to the device of the SA's tunnel: a route-based
+//! tunnel's own device (`tunif.rs`), else `edgesh0`. SA installs and removals arrive on
 //! its channel from the network thread (`Dataplane::follow`) in order with
 //! the ESP in UDP, so a removed SA opens nothing read after its removal.
 
@@ -25,6 +26,9 @@ pub enum RxMsg {
     Ah(u32, Box<AhIn>),
     /// The inbound SA of this SPI is gone.
     Remove(u32),
+    /// The inbound SA of this SPI now writes to this device (its tunnel's
+    /// device came or went).
+    Move(u32, u64),
     /// ESP in UDP read on port 4500: (local, peer, datagrams, each `seg`
     /// bytes but the last: several when UDP GRO glued them).
     Udp(Ipv4Addr, Ipv4Addr, Vec<u8>, usize),
@@ -38,6 +42,8 @@ pub struct InEsp {
     /// Transport mode: the (peer, local) ends its packets are rebuilt with.
     pub transport: Option<(Ipv4Addr, Ipv4Addr)>,
     pub count: Arc<Count>,
+    /// The device its packets are written to (a tunnel's, or [`EDGESH0`]).
+    pub dev: u64,
 }
 
 /// An inbound AH SA: the ESP SA under it (an AH+ESP bundle) and the
@@ -48,7 +54,20 @@ pub struct AhIn {
     pub remote_ts: Selector,
     pub local_ts: Selector,
     pub count: Arc<Count>,
+    /// The device its packets are written to (a tunnel's, or [`EDGESH0`]).
+    pub dev: u64,
 }
+
+/// Opened packets for one device, waiting for [`Opener::flush`] (after
+/// headroom for the virtio header), and its GRO state.
+#[derive(Default)]
+struct Out {
+    to_tun: Vec<Vec<u8>>,
+    gro: tun_rs::GROTable,
+}
+
+/// What an opened packet is: to hand on (or a dummy), where it lies, its SA's counter and device.
+type Opened<T> = (bool, T, Arc<Count>, u64);
 
 /// Why an inbound packet was dropped, with its inner (source, destination,
 /// protocol) when it was opened.
@@ -80,14 +99,12 @@ pub struct Opener {
     ah_in: HashMap<u32, AhIn>,
     /// The packet a transport-mode SA's payload was rebuilt into (from `classify` to `deliver`).
     transport_rebuilt: Option<Vec<u8>>,
-    /// Where opened packets go: `edgesh0` once it exists (route-based
-    /// tunnels will name their SA's device here).
-    tun: Option<Arc<Device>>,
-    /// Opened packets waiting for [`Opener::flush`] (after headroom for the
-    /// virtio header), spare buffers, and the GRO state.
-    to_tun: Vec<Vec<u8>>,
+    /// Where opened packets go, by device id: `edgesh0` once it exists,
+    /// and the route-based tunnels' devices.
+    devs: HashMap<u64, Arc<Device>>,
+    /// Each device's opened packets waiting, and spare buffers.
+    out: HashMap<u64, Out>,
     spare: Vec<Vec<u8>>,
-    gro: tun_rs::GROTable,
     /// Inbound packets dropped since the engine last heard, by (SPI, kind).
     drops: crate::dataplane_drops::Pending,
 }
@@ -100,7 +117,14 @@ impl Default for Opener {
 
 impl Opener {
     pub fn new() -> Opener {
-        Opener { inbound: HashMap::new(), ah_in: HashMap::new(), transport_rebuilt: None, tun: None, to_tun: Vec::new(), spare: Vec::new(), gro: tun_rs::GROTable::default(), drops: Default::default() }
+        Opener { inbound: HashMap::new(), ah_in: HashMap::new(), transport_rebuilt: None, devs: HashMap::new(), out: HashMap::new(), spare: Vec::new(), drops: Default::default() }
+    }
+
+    /// The devices now in the list (what waits for one that left is dropped).
+    fn set_devices(&mut self, devices: Vec<Arc<Device>>) {
+        self.devs = devices.into_iter().map(|d| (d.id, d)).collect();
+        let devs = &self.devs;
+        self.out.retain(|id, _| devs.contains_key(id));
     }
 
     /// Apply one message; returns how many packets it carried.
@@ -115,6 +139,14 @@ impl Opener {
             RxMsg::Remove(spi) => {
                 self.inbound.remove(&spi);
                 self.ah_in.remove(&spi);
+            }
+            RxMsg::Move(spi, dev) => {
+                if let Some(e) = self.inbound.get_mut(&spi) {
+                    e.dev = dev;
+                }
+                if let Some(a) = self.ah_in.get_mut(&spi) {
+                    a.dev = dev;
+                }
             }
             RxMsg::Udp(local, peer, mut data, seg) => {
                 let mut n = 0;
@@ -139,9 +171,6 @@ impl Opener {
             if let Some((ihl, peer, local)) = super::raw::outer(&buf[..len]) {
                 let _ = self.receive_mut(local, peer, &mut buf[ihl..len]);
             }
-            if self.to_tun.len() >= tun_rs::IDEAL_BATCH_SIZE {
-                self.flush();
-            }
         }
         for _ in 0..max {
             let Some(len) = shared.raw_ah.recv(buf) else { break };
@@ -158,11 +187,11 @@ impl Opener {
         let (peer, local) = super::ipv4_ends(packet).unwrap_or((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED));
         let (spi, seq) = crate::dataplane_drops::spi_seq(packet.get(ihl + 4..).unwrap_or_default());
         let r = self.classify_ah(packet, ihl, spi);
-        let r = r.as_ref().map(|(ok, inner, count)| (*ok, &inner[..], count.clone())).map_err(|e| *e);
+        let r = r.as_ref().map(|(ok, inner, count, dev)| (*ok, &inner[..], count.clone(), *dev)).map_err(|e| *e);
         self.deliver(edgesh_engine::ah::PROTOCOL, (spi, seq), (peer, local), r)
     }
 
-    fn classify_ah(&mut self, packet: &[u8], ihl: usize, spi: u32) -> Result<(bool, Vec<u8>, Arc<Count>), Refusal> {
+    fn classify_ah(&mut self, packet: &[u8], ihl: usize, spi: u32) -> Result<Opened<Vec<u8>>, Refusal> {
         if ihl < 20 || packet.len() < ihl + edgesh_engine::ah::HEADER_LEN || packet[0] >> 4 != 4 {
             return Err((DropKind::Malformed, None));
         }
@@ -175,7 +204,7 @@ impl Opener {
             (Some(_), _) => return Err((DropKind::Malformed, None)),
             (None, _) => (next, payload),
         };
-        Ok((check_inner(next, &inner, &e.remote_ts, &e.local_ts)?, inner, e.count.clone()))
+        Ok((check_inner(next, &inner, &e.remote_ts, &e.local_ts)?, inner, e.count.clone(), e.dev))
     }
 
     /// What became of an inbound packet of `proto` (ESP or AH) with `(spi,
@@ -183,17 +212,21 @@ impl Opener {
     /// the host, a dummy packet dropped without a word, or a refusal
     /// counted by kind (for the engine's counters and log lines) and its
     /// kind returned.
-    fn deliver(&mut self, proto: u8, (spi, seq): (u32, u32), (peer, local): (Ipv4Addr, Ipv4Addr), r: Result<(bool, &[u8], Arc<Count>), Refusal>) -> Result<(), DropKind> {
+    fn deliver(&mut self, proto: u8, (spi, seq): (u32, u32), (peer, local): (Ipv4Addr, Ipv4Addr), r: Result<Opened<&[u8]>, Refusal>) -> Result<(), DropKind> {
         match r {
             Ok((false, ..)) => Ok(()),
-            Ok((true, inner, count)) => {
+            Ok((true, inner, count, dev)) => {
                 count.add(inner.len());
-                if self.tun.is_some() {
+                if self.devs.contains_key(&dev) {
                     let mut b = self.spare.pop().unwrap_or_default();
                     b.clear();
                     b.resize(tun_rs::VIRTIO_NET_HDR_LEN, 0);
                     b.extend_from_slice(inner);
-                    self.to_tun.push(b);
+                    let out = self.out.entry(dev).or_default();
+                    out.to_tun.push(b);
+                    if out.to_tun.len() >= tun_rs::IDEAL_BATCH_SIZE {
+                        self.flush();
+                    }
                 }
                 Ok(())
             }
@@ -205,23 +238,26 @@ impl Opener {
         }
     }
 
-    /// Write the opened packets to the device: with offloads in one batch,
-    /// TCP segments of a flow glued together (GRO), else one write each.
+    /// Write the opened packets to their devices: with offloads in one
+    /// batch each, TCP segments of a flow glued together (GRO), else one
+    /// write each.
     fn flush(&mut self) {
-        if self.to_tun.is_empty() {
-            return;
-        }
-        if let Some(d) = &self.tun {
-            if d.offload {
-                let _ = d.tun.send_multiple(&mut self.gro, &mut self.to_tun, tun_rs::VIRTIO_NET_HDR_LEN);
-            } else {
-                for b in &self.to_tun {
-                    let _ = d.tun.send(&b[tun_rs::VIRTIO_NET_HDR_LEN..]);
+        for (id, out) in &mut self.out {
+            if out.to_tun.is_empty() {
+                continue;
+            }
+            if let Some(d) = self.devs.get(id) {
+                if d.offload {
+                    let _ = d.tun.send_multiple(&mut out.gro, &mut out.to_tun, tun_rs::VIRTIO_NET_HDR_LEN);
+                } else {
+                    for b in &out.to_tun {
+                        let _ = d.tun.send(&b[tun_rs::VIRTIO_NET_HDR_LEN..]);
+                    }
                 }
             }
+            self.spare.extend(out.to_tun.drain(..).take(tun_rs::IDEAL_BATCH_SIZE));
+            self.spare.truncate(tun_rs::IDEAL_BATCH_SIZE);
         }
-        self.spare.extend(self.to_tun.drain(..).take(tun_rs::IDEAL_BATCH_SIZE));
-        self.spare.truncate(tun_rs::IDEAL_BATCH_SIZE);
     }
 
     /// An ESP packet from `peer` to `local` (from UDP 4500 or IP protocol
@@ -230,36 +266,33 @@ impl Opener {
     pub fn receive_mut(&mut self, local: Ipv4Addr, peer: Ipv4Addr, data: &mut [u8]) -> Result<(), DropKind> {
         let id = crate::dataplane_drops::spi_seq(data);
         let r = match self.classify(data) {
-            Ok((ok, inner, count)) => match self.transport_rebuilt.take() {
-                Some(p) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &p, count))),
-                None => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &data[inner], count))),
+            Ok((ok, inner, count, dev)) => match self.transport_rebuilt.take() {
+                Some(p) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &p, count, dev))),
+                None => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &data[inner], count, dev))),
             },
             Err(e) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Err(e)),
         };
-        if self.to_tun.len() >= tun_rs::IDEAL_BATCH_SIZE {
-            self.flush();
-        }
         r
     }
 
     /// Open an ESP packet in place with the SA of its SPI and check what is
     /// inside: whether to hand it on and where the inner packet lies, or why
     /// not (with the inner ends and protocol when it was opened).
-    fn classify(&mut self, data: &mut [u8]) -> Result<(bool, std::ops::Range<usize>, Arc<Count>), Refusal> {
+    fn classify(&mut self, data: &mut [u8]) -> Result<Opened<std::ops::Range<usize>>, Refusal> {
         let Some(spi) = edgesh_engine::esp::spi_of(data).filter(|_| data.len() >= edgesh_engine::esp::HEADER_LEN) else { return Err((DropKind::Malformed, None)) };
         let Some(e) = self.inbound.get_mut(&spi) else { return Err((DropKind::UnknownSpi, None)) };
         let (next, inner) = e.sa.open_in_place(data).map_err(|x| (DropKind::of(&x), None))?;
         if let Some((peer, local)) = e.transport {
             // Transport mode: the payload rebuilt under the outer ends (selectors checked on them).
             if next == 59 {
-                return Ok((false, inner, e.count.clone()));
+                return Ok((false, inner, e.count.clone(), e.dev));
             }
             let p = edgesh_engine::esp_transport::inbound(next, &data[inner.clone()], peer, local).map_err(|_| (DropKind::Malformed, None))?;
             let ok = check_inner(NEXT_HEADER_IPV4, &p, &e.remote_ts, &e.local_ts)?;
             self.transport_rebuilt = Some(p);
-            return Ok((ok, inner, e.count.clone()));
+            return Ok((ok, inner, e.count.clone(), e.dev));
         }
-        Ok((check_inner(next, &data[inner.clone()], &e.remote_ts, &e.local_ts)?, inner, e.count.clone()))
+        Ok((check_inner(next, &data[inner.clone()], &e.remote_ts, &e.local_ts)?, inner, e.count.clone(), e.dev))
     }
 
     /// Hand the drops of the batch to the network thread.
@@ -279,7 +312,7 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
     loop {
         if shared.generation() != generation {
             generation = shared.generation();
-            o.tun = shared.devices().into_iter().next();
+            o.set_devices(shared.devices());
         }
         let mut work = 0;
         // SA changes and ESP in UDP, in the order the network thread sent them.
@@ -312,12 +345,12 @@ impl Opener {
 
     /// An inbound SA with its selectors (remote, local), as an install would add it.
     pub(crate) fn insert_inbound(&mut self, sa: EspSa, remote_ts: Selector, local_ts: Selector) {
-        self.inbound.insert(sa.spi(), InEsp { sa, remote_ts, local_ts, transport: None, count: Default::default() });
+        self.inbound.insert(sa.spi(), InEsp { sa, remote_ts, local_ts, transport: None, count: Default::default(), dev: super::shared::EDGESH0 });
     }
 
     /// An inbound AH SA (over `esp` in a bundle) with its selectors (remote, local).
     pub(crate) fn insert_ah_inbound(&mut self, ah: AhSa, esp: Option<EspSa>, remote_ts: Selector, local_ts: Selector) {
-        self.ah_in.insert(ah.spi(), AhIn { ah, esp, remote_ts, local_ts, count: Default::default() });
+        self.ah_in.insert(ah.spi(), AhIn { ah, esp, remote_ts, local_ts, count: Default::default(), dev: super::shared::EDGESH0 });
     }
 
     pub(crate) fn pending_drops(&mut self) -> Vec<EspDrop> {

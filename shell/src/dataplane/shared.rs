@@ -13,13 +13,19 @@ use std::os::unix::net::UnixDatagram;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// A TUN device of the dataplane (today `edgesh0` only; route-based tunnel
-/// interfaces add theirs to [`Shared::add_device`]'s list).
+/// A TUN device of the dataplane: `edgesh0` (id [`EDGESH0`]) or a
+/// route-based tunnel interface's (`tunif.rs`, ids from 1), in
+/// [`Shared::add_device`]'s list.
 pub struct Device {
+    /// Which device: what SAs name to be read from and written to it.
+    pub id: u64,
     pub tun: tun_rs::SyncDevice,
     /// The kernel's offloads (`IFF_VNET_HDR`): TSO super-packets in, GRO out.
     pub offload: bool,
 }
+
+/// The id of `edgesh0`: the device whose packets are matched by selectors alone.
+pub const EDGESH0: u64 = 0;
 
 /// Packets and bytes one direction of one SA carried since the engine last
 /// heard: bumped by the thread that owns the SA, taken by the network thread.
@@ -87,7 +93,7 @@ impl Wake {
 }
 
 pub struct Shared {
-    /// The devices (index 0 is `edgesh0`) and the port 4500 sockets, with
+    /// The devices (`edgesh0` and the tunnel interfaces') and the port 4500 sockets, with
     /// the generation that changes when either list does.
     devices: Mutex<Vec<Arc<Device>>>,
     udp: Mutex<Arc<HashMap<SocketAddrV4, Arc<UdpSocket>>>>,
@@ -121,8 +127,17 @@ impl Shared {
         self.generation.load(Ordering::Acquire)
     }
 
-    pub fn add_device(&self, d: Device) {
-        self.devices.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::new(d));
+    pub fn add_device(&self, d: Arc<Device>) {
+        self.devices.lock().unwrap_or_else(|e| e.into_inner()).push(d);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.wake_tx.wake();
+        self.wake_rx.wake();
+    }
+
+    /// A device leaves the list (the threads drop it at their next
+    /// generation check; it goes with the last of them).
+    pub fn remove_device(&self, id: u64) {
+        self.devices.lock().unwrap_or_else(|e| e.into_inner()).retain(|d| d.id != id);
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.wake_tx.wake();
         self.wake_rx.wake();
@@ -132,7 +147,13 @@ impl Shared {
         self.devices.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    pub fn has_device(&self) -> bool {
+    /// Is there a device of this id?
+    pub fn has_device(&self, id: u64) -> bool {
+        self.devices.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|d| d.id == id)
+    }
+
+    /// Is there any device?
+    pub fn has_devices(&self) -> bool {
         !self.devices.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
     }
 

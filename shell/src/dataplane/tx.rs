@@ -1,14 +1,16 @@
 //! The send thread of the dataplane (`dp-tx`): it owns the outbound SAs
 //! (each with its sequence number, touched by no other thread) and their
-//! selector index ([`super::table::SelectorIndex`]), reads the packets the
-//! host routes into the TUN devices (TSO super-packets cut to the MTU),
-//! finds each one's SA, seals it and sends it: ESP in UDP 4500 with UDP GSO
+//! selector indexes ([`super::table::SelectorIndex`]: one for `edgesh0`,
+//! one per route-based tunnel device), reads the packets the host routes
+//! into the TUN devices (TSO super-packets cut to the MTU), finds each
+//! one's SA (a tunnel device's packets only among its tunnel's SAs, their
+//! selectors still checked), seals it and sends it: ESP in UDP 4500 with UDP GSO
 //! on the network thread's sockets, ESP on IP protocol 50 and AH on 51 in
 //! `sendmmsg` batches. SA installs and removals arrive on its channel from
 //! the network thread (`Dataplane::follow`) and are applied before each
 //! batch, so a removed SA seals nothing after that.
 
-use super::shared::{Count, Device, Shared};
+use super::shared::{Count, Device, EDGESH0, Shared};
 use super::table::SelectorIndex;
 use super::Datagram;
 use edgesh_engine::ah::AhSa;
@@ -27,6 +29,9 @@ pub enum TxMsg {
     Install(u32, Box<Outbound>),
     /// The outbound SA of this SPI is gone.
     Remove(u32),
+    /// The outbound SA of this SPI is now carried for this device (its
+    /// tunnel's device came or went).
+    Move(u32, u64),
 }
 
 /// An outbound SA: where its packets go and which traffic it carries.
@@ -44,13 +49,16 @@ pub struct Outbound {
     /// Transport mode (`edgesh_engine::esp_transport`): the packet's own header stays outside.
     pub transport: bool,
     pub count: Arc<Count>,
+    /// The device whose packets it carries: a route-based tunnel's, or
+    /// [`EDGESH0`] (where the selectors alone choose).
+    pub dev: u64,
 }
 
 /// The outbound half of the dataplane, owned by the send thread.
 pub struct Sealer {
     outbound: HashMap<u32, Outbound>,
-    /// The outbound SAs by selectors (SPIs into `outbound`).
-    index: SelectorIndex,
+    /// The outbound SAs by device, then by selectors (SPIs into `outbound`).
+    index: HashMap<u64, SelectorIndex>,
     /// Batch buffers: a read from a device, its segments and their sizes.
     tun_read: Vec<u8>,
     tun_segs: Vec<Vec<u8>>,
@@ -72,7 +80,7 @@ impl Sealer {
     fn new() -> Sealer {
         Sealer {
             outbound: HashMap::new(),
-            index: SelectorIndex::default(),
+            index: HashMap::new(),
             tun_read: vec![0; tun_rs::VIRTIO_NET_HDR_LEN + 65536],
             tun_segs: vec![vec![0; 1500]; tun_rs::IDEAL_BATCH_SIZE],
             tun_sizes: vec![0; tun_rs::IDEAL_BATCH_SIZE],
@@ -89,17 +97,29 @@ impl Sealer {
     fn take(&mut self, m: TxMsg) {
         match m {
             TxMsg::Install(spi, o) => {
-                if let Some(old) = self.outbound.remove(&spi) {
-                    self.index.remove(&old.local_ts, &old.remote_ts, spi);
-                }
-                self.index.insert(&o.local_ts, &o.remote_ts, o.created, spi);
+                self.unindex(spi);
+                self.index.entry(o.dev).or_default().insert(&o.local_ts, &o.remote_ts, o.created, spi);
                 self.outbound.insert(spi, *o);
             }
             TxMsg::Remove(spi) => {
-                if let Some(o) = self.outbound.remove(&spi) {
-                    self.index.remove(&o.local_ts, &o.remote_ts, spi);
+                self.unindex(spi);
+                self.outbound.remove(&spi);
+            }
+            TxMsg::Move(spi, dev) => {
+                self.unindex(spi);
+                if let Some(o) = self.outbound.get_mut(&spi) {
+                    o.dev = dev;
+                    self.index.entry(dev).or_default().insert(&o.local_ts, &o.remote_ts, o.created, spi);
                 }
             }
+        }
+    }
+
+    /// Take the SA of `spi` out of its device's index.
+    fn unindex(&mut self, spi: u32) {
+        let Some(o) = self.outbound.get(&spi) else { return };
+        if let Some(ix) = self.index.get_mut(&o.dev) {
+            ix.remove(&o.local_ts, &o.remote_ts, spi);
         }
     }
 
@@ -111,19 +131,22 @@ impl Sealer {
         for _ in 0..16 {
             let Ok(k) = dev.tun.recv_multiple(&mut self.tun_read, &mut self.tun_segs, &mut self.tun_sizes, 0) else { break };
             for i in 0..k {
-                self.seal_one(i, shared);
+                self.seal_one(i, dev.id, shared);
             }
             n += k;
         }
         n
     }
 
-    /// Seal the `i`th packet read from the device.
-    fn seal_one(&mut self, i: usize, shared: &Shared) {
+    /// Seal the `i`th packet read from device `dev` (`edgesh0`, or a
+    /// tunnel interface's: by that device's SAs only).
+    fn seal_one(&mut self, i: usize, dev: u64, shared: &Shared) {
         let p = &self.tun_segs[i][..self.tun_sizes[i]];
         let Some((src, dst)) = super::ipv4_ends(p) else { return };
-        let Some((spi, o)) = self.index.lookup(src, dst).and_then(|spi| Some(spi).zip(self.outbound.get_mut(&spi))) else {
-            if self.uncovered.len() < 64 && !self.uncovered.contains(&(src, dst)) {
+        let found = self.index.get(&dev).and_then(|ix| ix.lookup(src, dst));
+        let Some((spi, o)) = found.and_then(|spi| Some(spi).zip(self.outbound.get_mut(&spi))) else {
+            // A device's tunnel negotiates by itself (not on traffic): nothing to start.
+            if dev == EDGESH0 && self.uncovered.len() < 64 && !self.uncovered.contains(&(src, dst)) {
                 self.uncovered.push((src, dst));
             }
             return;

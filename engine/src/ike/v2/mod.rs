@@ -290,6 +290,12 @@ impl Core {
         if !p.may_initiate() {
             return false;
         }
+        // We sign, but hold no certificate and key to sign with yet (the
+        // configuration's note says `not negotiated`): nothing to start; the
+        // tunnel starts when the configuration changes (a certificate imported).
+        if p.pki.as_ref().is_some_and(|k| k.local == crate::pki::AuthBy::Signature && k.signer().is_none()) {
+            return false;
+        }
         let missing: Vec<usize> = (0..p.children.len()).filter(|&i| !self.children.iter().any(|c| c.tunnel == tunnel && c.child == i)).collect();
         if let Some(i) = self.sas.iter().position(|s| s.tunnel == tunnel && s.state != State::Deleting) {
             if self.sas[i].is_established() {
