@@ -276,6 +276,7 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
     let mut o = Opener::new();
     let mut buf = vec![0u8; 65536];
     let mut generation = u64::MAX;
+    let mut carried = false;
     loop {
         if shared.generation() != generation {
             generation = shared.generation();
@@ -295,6 +296,11 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
         o.publish(&shared);
         if shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
             return;
+        }
+        if work > 0 {
+            carried = true;
+        } else if std::mem::take(&mut carried) {
+            shared.paused();
         }
         if work == 0 {
             let fds: Vec<_> = shared.raw_esp.fd().into_iter().chain(shared.raw_ah.fd()).collect();

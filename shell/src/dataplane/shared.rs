@@ -37,7 +37,7 @@ impl Count {
 
     /// What was counted since the last take (packets, bytes), zeroed.
     pub fn take(&self) -> (u64, u64) {
-        if self.packets.load(Ordering::Relaxed) == 0 {
+        if self.packets.load(Ordering::Relaxed) == 0 && self.bytes.load(Ordering::Relaxed) == 0 {
             return (0, 0);
         }
         (self.packets.swap(0, Ordering::Relaxed), self.bytes.swap(0, Ordering::Relaxed))
@@ -98,6 +98,10 @@ pub struct Shared {
     has_news: AtomicBool,
     pub wake_tx: Wake,
     pub wake_rx: Wake,
+    /// The network thread's wake-up: a thread that counted packets and
+    /// found no more (traffic paused) has the counts reported at once.
+    pub wake_net: Wake,
+    counted: AtomicBool,
     pub stop: AtomicBool,
 }
 
@@ -113,6 +117,8 @@ impl Shared {
             has_news: AtomicBool::new(false),
             wake_tx: Wake::new()?,
             wake_rx: Wake::new()?,
+            wake_net: Wake::new()?,
+            counted: AtomicBool::new(false),
             stop: AtomicBool::new(false),
         })
     }
@@ -157,10 +163,19 @@ impl Shared {
     }
 
     pub fn has_news(&self) -> bool {
-        self.has_news.load(Ordering::Acquire)
+        self.has_news.load(Ordering::Acquire) || self.counted.load(Ordering::Acquire)
+    }
+
+    /// A thread carried packets and then found none: wake the network
+    /// thread (once until it reports) to tell the engine the counts.
+    pub fn paused(&self) {
+        if !self.counted.swap(true, Ordering::AcqRel) {
+            self.wake_net.wake();
+        }
     }
 
     pub fn take_news(&self) -> News {
+        self.counted.store(false, Ordering::Release);
         self.has_news.store(false, Ordering::Release);
         std::mem::take(&mut *self.news.lock().unwrap_or_else(|e| e.into_inner()))
     }

@@ -222,6 +222,7 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<TxMsg>) {
     let mut generation = u64::MAX;
     let mut devices: Vec<Arc<Device>> = Vec::new();
     let mut udp = Arc::new(HashMap::new());
+    let mut carried = false;
     loop {
         if shared.generation() != generation {
             generation = shared.generation();
@@ -243,6 +244,11 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<TxMsg>) {
         s.send(&shared, &udp);
         if shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
             return;
+        }
+        if work > 0 {
+            carried = true;
+        } else if std::mem::take(&mut carried) {
+            shared.paused();
         }
         if work == 0 {
             use std::os::fd::AsFd;
