@@ -294,17 +294,8 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
         work += o.from_raw(&shared, &mut buf, 256);
         o.flush();
         o.publish(&shared);
-        if shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
+        if !shared.end_round(work, &mut carried, &shared.wake_rx, || shared.raw_esp.fd().into_iter().chain(shared.raw_ah.fd()).collect()) {
             return;
-        }
-        if work > 0 {
-            carried = true;
-        } else if std::mem::take(&mut carried) {
-            shared.paused();
-        }
-        if work == 0 {
-            let fds: Vec<_> = shared.raw_esp.fd().into_iter().chain(shared.raw_ah.fd()).collect();
-            super::shared::wait(&fds, &shared.wake_rx, 100);
         }
     }
 }

@@ -181,8 +181,30 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// The end of a dataplane thread's round that did `work` packets: after
+    /// a busy spell, the first idle round wakes the network thread for the
+    /// counts ([`Shared::paused`]); an idle round sleeps until one of `fds`
+    /// is readable or `wake` fires (at most 100 ms). False once the
+    /// dataplane stops.
+    pub fn end_round<'a>(&self, work: usize, carried: &mut bool, wake: &Wake, fds: impl FnOnce() -> Vec<std::os::fd::BorrowedFd<'a>>) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        if work > 0 {
+            *carried = true;
+            return true;
+        }
+        if std::mem::take(carried) {
+            self.paused();
+        }
+        wait(&fds(), wake, 100);
+        true
+    }
+}
+
 /// Sleep until one of `fds` is readable, the wake-up fires, or `ms`.
-pub fn wait(fds: &[std::os::fd::BorrowedFd<'_>], wake: &Wake, ms: u16) {
+fn wait(fds: &[std::os::fd::BorrowedFd<'_>], wake: &Wake, ms: u16) {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     let mut p: Vec<PollFd> = fds.iter().map(|f| PollFd::new(*f, PollFlags::POLLIN)).collect();
     p.push(PollFd::new(wake.fd(), PollFlags::POLLIN));
