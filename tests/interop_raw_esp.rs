@@ -155,17 +155,24 @@ fn spi_after(sa: &str, label: &str) -> u32 {
     u32::from_str_radix(t.trim().trim_start_matches("0x").trim_start_matches("0X"), 16).unwrap_or_else(|_| panic!("no `{label}` in {sa}"))
 }
 
-#[test]
-fn esp_on_protocol_50_between_two_edgesh_without_nat() {
-    let Some(_turn) = common::ready() else { return };
+/// The interop turn, fresh namespaces and the test's directory `dir`;
+/// None (after saying so loudly) without tshark and tcpdump.
+fn begin(dir: &str) -> Option<(common::Turn, Net, std::path::PathBuf)> {
+    let turn = common::ready()?;
     if !std::path::Path::new("/usr/bin/tshark").exists() || !std::path::Path::new("/usr/bin/tcpdump").exists() {
         assert!(std::env::var("EDGESH_REQUIRE_INTEROP").is_err(), "tshark and tcpdump are needed");
-        eprintln!("!!! SKIPPING raw ESP test: tshark or tcpdump missing");
-        return;
+        eprintln!("!!! SKIPPING raw ESP test {dir}: tshark or tcpdump missing");
+        return None;
     }
-    let mut net = Net::up();
-    let base = common::base().join("raw-esp");
+    let net = Net::up();
+    let base = common::base().join(dir);
     let _ = std::fs::create_dir_all(&base);
+    Some((turn, net, base))
+}
+
+#[test]
+fn esp_on_protocol_50_between_two_edgesh_without_nat() {
+    let Some((_turn, mut net, base)) = begin("raw-esp") else { return };
     let pcap = base.join("wire.pcap");
     let _ = std::fs::remove_file(&pcap);
     net.capture = Some(common::start_capture(NS_B, VETH_B, &pcap, "ip proto 50 or udp port 4500"));
@@ -204,15 +211,7 @@ fn esp_on_protocol_50_between_two_edgesh_without_nat() {
 
 #[test]
 fn both_dataplane_threads_carry_and_a_removed_sa_stops_carrying() {
-    let Some(_turn) = common::ready() else { return };
-    if !std::path::Path::new("/usr/bin/tshark").exists() || !std::path::Path::new("/usr/bin/tcpdump").exists() {
-        assert!(std::env::var("EDGESH_REQUIRE_INTEROP").is_err(), "tshark and tcpdump are needed");
-        eprintln!("!!! SKIPPING raw ESP threads test: tshark or tcpdump missing");
-        return;
-    }
-    let mut net = Net::up();
-    let base = common::base().join("raw-esp-threads");
-    let _ = std::fs::create_dir_all(&base);
+    let Some((_turn, mut net, base)) = begin("raw-esp-threads") else { return };
     let (a, b) = pair(&base);
     // Warm up (the first packet may start nothing: the SA is up), then 150 pings each way at once.
     assert!(ping(NS_A, "198.51.100.1", "203.0.113.1", 1).contains("1 received"));

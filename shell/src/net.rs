@@ -141,24 +141,22 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                     std::thread::sleep(Duration::from_micros(200));
                 } else if !busy {
                     let left = last.map(|t| ROUND.saturating_sub(t.elapsed())).unwrap_or_default();
-                    wait_readable(&socks, left.max(Duration::from_millis(1)));
+                    wait_readable(&socks, &dp, left.max(Duration::from_millis(1)));
                 }
             }
         })
         .expect("spawning the network thread")
 }
 
-/// Wait until a socket has something to read, or `max`.
-fn wait_readable(socks: &Sockets, max: Duration) {
+/// Wait until a socket has something to read, the dataplane has news, or `max`.
+fn wait_readable(socks: &Sockets, dp: &crate::dataplane::Dataplane, max: Duration) {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use std::os::fd::AsFd;
     let mut fds: Vec<PollFd> = socks.bound.values().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
-    if fds.is_empty() {
-        std::thread::sleep(max);
-        return;
-    }
+    fds.push(PollFd::new(dp.wake_fd(), PollFlags::POLLIN));
     let ms = u16::try_from(max.as_millis()).unwrap_or(u16::MAX);
     let _ = poll(&mut fds, PollTimeout::from(ms));
+    dp.woken();
 }
 
 fn socks_get(b: &BTreeMap<SocketAddrV4, Arc<UdpSocket>>, a: SocketAddrV4) -> Option<&Arc<UdpSocket>> {

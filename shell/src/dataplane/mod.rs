@@ -27,9 +27,11 @@
 //!   once and sends each half to the thread that owns it (install and
 //!   removal in order on a channel, with a wake-up), creates the devices
 //!   (`edgesh0`, and with [`tunif`] the tunnel interfaces': a device that
-//!   comes or goes is fanned out like an SA change) and raw sockets, and with the router held ([`Dataplane::settle`]) tells the
-//!   engine the byte counts (per-SA atomic [`shared::Count`]s), the dropped
-//!   packets, and the traffic no SA covers (which starts IOS crypto maps).
+//!   comes or goes is fanned out like an SA change) and raw sockets, and
+//!   with the router held ([`Dataplane::settle`]) tells the engine the byte
+//!   counts (per-SA atomic [`shared::Count`]s, every 10 ms or as soon as a
+//!   thread finds the traffic paused), the dropped packets, and the traffic
+//!   no SA covers (which starts IOS crypto maps).
 //!
 //! The device is created when the first IPsec SA comes up, or as soon as a
 //! crypto map waits for traffic to start its negotiation (so a router that
@@ -138,6 +140,17 @@ impl Dataplane {
     /// Does the engine have something to hear from the dataplane?
     pub fn has_news(&self) -> bool {
         !self.problems.is_empty() || self.shared.has_news()
+    }
+
+    /// What the network thread polls besides its sockets: the dataplane
+    /// threads wake it when traffic pauses (byte counts to report).
+    pub fn wake_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.shared.wake_net.fd()
+    }
+
+    /// After a wait on [`Dataplane::wake_fd`]: empty it.
+    pub fn woken(&self) {
+        self.shared.wake_net.drain();
     }
 
     /// The port 4500 sockets ESP in UDP leaves on (the network thread's).
@@ -270,16 +283,6 @@ impl Dataplane {
         }
         self.follow();
         self.tunif.set_states();
-        let retired = std::mem::take(&mut self.retired);
-        for ((spi, inbound), c) in self.counts.iter().map(|(k, c)| (*k, c)).chain(retired.iter().map(|(k, c)| (*k, c))) {
-            let (packets, bytes) = c.take();
-            // The engine counts packets one call each (the bytes with the first).
-            if packets > 0 && r.engine.account(spi, inbound, bytes) {
-                for _ in 1..packets {
-                    r.engine.account(spi, inbound, 0);
-                }
-            }
-        }
         if self.shared.has_news() {
             let news = self.shared.take_news();
             if !news.drops.is_empty() {
@@ -290,6 +293,17 @@ impl Dataplane {
                 r.engine.initiate_for_traffic(src, dst);
             }
             self.problems.extend(news.problems);
+        }
+        // After the news: a pause signalled from now on is reported at the next round.
+        let retired = std::mem::take(&mut self.retired);
+        for ((spi, inbound), c) in self.counts.iter().map(|(k, c)| (*k, c)).chain(retired.iter().map(|(k, c)| (*k, c))) {
+            let (packets, bytes) = c.take();
+            // The engine counts packets one call each (the bytes with the first).
+            if packets > 0 && r.engine.account(spi, inbound, bytes) {
+                for _ in 1..packets {
+                    r.engine.account(spi, inbound, 0);
+                }
+            }
         }
         for p in std::mem::take(&mut self.problems) {
             r.crypto_log(3, "DATAPLANE", &p);

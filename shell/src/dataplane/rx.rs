@@ -309,6 +309,7 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
     let mut o = Opener::new();
     let mut buf = vec![0u8; 65536];
     let mut generation = u64::MAX;
+    let mut carried = false;
     loop {
         if shared.generation() != generation {
             generation = shared.generation();
@@ -326,12 +327,8 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
         work += o.from_raw(&shared, &mut buf, 256);
         o.flush();
         o.publish(&shared);
-        if shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
+        if !shared.end_round(work, &mut carried, &shared.wake_rx, || shared.raw_esp.fd().into_iter().chain(shared.raw_ah.fd()).collect()) {
             return;
-        }
-        if work == 0 {
-            let fds: Vec<_> = shared.raw_esp.fd().into_iter().chain(shared.raw_ah.fd()).collect();
-            super::shared::wait(&fds, &shared.wake_rx, 100);
         }
     }
 }

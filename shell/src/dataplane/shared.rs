@@ -43,7 +43,7 @@ impl Count {
 
     /// What was counted since the last take (packets, bytes), zeroed.
     pub fn take(&self) -> (u64, u64) {
-        if self.packets.load(Ordering::Relaxed) == 0 {
+        if self.packets.load(Ordering::Relaxed) == 0 && self.bytes.load(Ordering::Relaxed) == 0 {
             return (0, 0);
         }
         (self.packets.swap(0, Ordering::Relaxed), self.bytes.swap(0, Ordering::Relaxed))
@@ -104,6 +104,10 @@ pub struct Shared {
     has_news: AtomicBool,
     pub wake_tx: Wake,
     pub wake_rx: Wake,
+    /// The network thread's wake-up: a thread that counted packets and
+    /// found no more (traffic paused) has the counts reported at once.
+    pub wake_net: Wake,
+    counted: AtomicBool,
     pub stop: AtomicBool,
 }
 
@@ -119,6 +123,8 @@ impl Shared {
             has_news: AtomicBool::new(false),
             wake_tx: Wake::new()?,
             wake_rx: Wake::new()?,
+            wake_net: Wake::new()?,
+            counted: AtomicBool::new(false),
             stop: AtomicBool::new(false),
         })
     }
@@ -178,17 +184,48 @@ impl Shared {
     }
 
     pub fn has_news(&self) -> bool {
-        self.has_news.load(Ordering::Acquire)
+        self.has_news.load(Ordering::Acquire) || self.counted.load(Ordering::Acquire)
+    }
+
+    /// A thread carried packets and then found none: wake the network
+    /// thread (once until it reports) to tell the engine the counts.
+    pub fn paused(&self) {
+        if !self.counted.swap(true, Ordering::AcqRel) {
+            self.wake_net.wake();
+        }
     }
 
     pub fn take_news(&self) -> News {
+        self.counted.store(false, Ordering::Release);
         self.has_news.store(false, Ordering::Release);
         std::mem::take(&mut *self.news.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
+impl Shared {
+    /// The end of a dataplane thread's round that did `work` packets: after
+    /// a busy spell, the first idle round wakes the network thread for the
+    /// counts ([`Shared::paused`]); an idle round sleeps until one of `fds`
+    /// is readable or `wake` fires (at most 100 ms). False once the
+    /// dataplane stops.
+    pub fn end_round<'a>(&self, work: usize, carried: &mut bool, wake: &Wake, fds: impl FnOnce() -> Vec<std::os::fd::BorrowedFd<'a>>) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        if work > 0 {
+            *carried = true;
+            return true;
+        }
+        if std::mem::take(carried) {
+            self.paused();
+        }
+        wait(&fds(), wake, 100);
+        true
+    }
+}
+
 /// Sleep until one of `fds` is readable, the wake-up fires, or `ms`.
-pub fn wait(fds: &[std::os::fd::BorrowedFd<'_>], wake: &Wake, ms: u16) {
+fn wait(fds: &[std::os::fd::BorrowedFd<'_>], wake: &Wake, ms: u16) {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     let mut p: Vec<PollFd> = fds.iter().map(|f| PollFd::new(*f, PollFlags::POLLIN)).collect();
     p.push(PollFd::new(wake.fd(), PollFlags::POLLIN));

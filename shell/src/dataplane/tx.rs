@@ -245,6 +245,7 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<TxMsg>) {
     let mut generation = u64::MAX;
     let mut devices: Vec<Arc<Device>> = Vec::new();
     let mut udp = Arc::new(HashMap::new());
+    let mut carried = false;
     loop {
         if shared.generation() != generation {
             generation = shared.generation();
@@ -264,13 +265,9 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<TxMsg>) {
             work += s.from_tun(d, &shared);
         }
         s.send(&shared, &udp);
-        if shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
+        use std::os::fd::AsFd;
+        if !shared.end_round(work, &mut carried, &shared.wake_tx, || devices.iter().map(|d| d.tun.as_fd()).collect()) {
             return;
-        }
-        if work == 0 {
-            use std::os::fd::AsFd;
-            let fds: Vec<_> = devices.iter().map(|d| d.tun.as_fd()).collect();
-            super::shared::wait(&fds, &shared.wake_tx, 100);
         }
     }
 }
