@@ -136,6 +136,26 @@ impl PeerConf {
     pub fn may_respond(&self) -> bool {
         self.connection != ConnectionType::InitiatorOnly
     }
+    /// Whether one IKE SA can serve both tunnels' child SAs: the same IKE
+    /// version, ends, identities, keys, proposals, exchange mode, DPD and
+    /// certificates (IOS: crypto map entries to one peer with the same
+    /// ISAKMP identity run their quick modes over one ISAKMP SA). Which
+    /// tunnels may share is the cores' choice (crypto map entries only:
+    /// [`EngineConf::map_entries`]).
+    pub fn same_ike_sa(&self, o: &PeerConf) -> bool {
+        self.remote.is_some()
+            && self.remote == o.remote
+            && self.local == o.local
+            && self.version == o.version
+            && self.context == o.context
+            && self.local_id == o.local_id
+            && self.remote_id == o.remote_id
+            && self.mode == o.mode
+            && self.dpd == o.dpd
+            && self.psk == o.psk
+            && self.proposals == o.proposals
+            && self.pki == o.pki
+    }
 }
 
 /// The engine's whole configuration.

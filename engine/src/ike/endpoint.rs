@@ -173,6 +173,7 @@ impl Endpoint {
         let v2_peers: Vec<PeerConf> = self.ctx.conf.peers.iter().filter(|p| p.version == IkeVersion::V2).cloned().collect();
         self.v2.cookie_threshold = self.ctx.conf.v2_cookie_threshold.unwrap_or(super::v2::COOKIE_THRESHOLD);
         self.v2.fragment_size = self.ctx.conf.v2_fragment_size.unwrap_or(super::v2::FRAGMENT_SIZE);
+        self.v2.map_entries = self.ctx.conf.map_entries.keys().cloned().collect();
         self.v2.set_peers(now, v2_peers);
         self.sync_v2();
         self.sync_manual(now);
@@ -222,6 +223,14 @@ impl Endpoint {
             }
             let p = p.clone();
             self.wanted.insert(p.name.clone(), (0..p.children.len()).collect());
+            // A crypto map entry whose peer has an ISAKMP SA (or one on the
+            // way) of another entry runs its quick modes over it.
+            if let Some(h) = self.p1_for(&p.name) {
+                if self.sas[h].is_established() {
+                    self.start_wanted_for(now, h, &p.name);
+                }
+                continue;
+            }
             self.start_phase1(now, &p);
             free -= 1;
         }
@@ -254,13 +263,33 @@ impl Endpoint {
                 self.wanted.entry(tunnel.to_string()).or_default().insert(i);
             }
         }
-        if let Some(idx) = self.sas.find(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
-            self.start_wanted(now, idx);
-        } else if !self.sas.scan().any(|s| s.tunnel == tunnel && !s.deleting) {
-            self.start_phase1(now, &p);
+        // The tunnel's IKE SA, or one it shares (IOS: one ISAKMP SA per peer
+        // for every crypto map entry with the same ISAKMP identity); one still
+        // negotiating starts the wanted quick modes when it is up.
+        match self.p1_for(tunnel) {
+            Some(h) if self.sas[h].is_established() => self.start_wanted_for(now, h, tunnel),
+            Some(_) => {}
+            None => self.start_phase1(now, &p),
         }
         self.flush_timers();
         true
+    }
+
+    /// Tunnels `a` and `b` run their child SAs over one IKE SA: the same
+    /// tunnel, or two crypto map entries with the same phase 1
+    /// ([`PeerConf::same_ike_sa`]; SmartEdge tunnels each have their own).
+    pub(in crate::ike) fn share_p1(&self, a: &str, b: &str) -> bool {
+        a == b || {
+            let m = &self.ctx.conf.map_entries;
+            m.contains_key(a) && m.contains_key(b) && self.pc(a).zip(self.pc(b)).is_some_and(|(x, y)| x.same_ike_sa(y))
+        }
+    }
+
+    /// The IKE SA (not being deleted) the quick modes of `tunnel` run over:
+    /// its own or one it shares ([`Endpoint::share_p1`]), an established one first.
+    pub(in crate::ike) fn p1_for(&self, tunnel: &str) -> Option<SaHandle> {
+        let ok = |s: &IkeSa| !s.deleting && self.share_p1(&s.tunnel, tunnel);
+        self.sas.find(|s| ok(s) && s.is_established()).or_else(|| self.sas.find(ok))
     }
 
     /// Start the negotiation for traffic from `src` to `dst` (a crypto map
