@@ -202,6 +202,19 @@ impl EngineConf {
     pub fn peer(&self, name: &str) -> Option<&PeerConf> {
         self.peers.iter().find(|p| p.name == name)
     }
+
+    /// Every child policy (tunnel, child index, local and remote selectors)
+    /// in the order outbound traffic is matched against them: tunnels that
+    /// are no crypto map entry first, in configuration order, then crypto
+    /// map entries by map and sequence number. As on IOS, the first policy
+    /// that covers a packet decides: its SA carries it, and without one the
+    /// packet starts that policy's negotiation (it is never carried by a
+    /// later policy's SA).
+    pub fn policies(&self) -> Vec<(&str, usize, Selector, Selector)> {
+        let mut peers: Vec<(usize, &PeerConf)> = self.peers.iter().enumerate().collect();
+        peers.sort_by_key(|&(i, p)| (self.map_entries.get(&p.name), i));
+        peers.into_iter().flat_map(|(_, p)| p.children.iter().enumerate().map(move |(c, cc)| (p.name.as_str(), c, cc.local_ts, cc.remote_ts))).collect()
+    }
 }
 
 fn selector_of(a: &AclAddr, proto: Option<u8>, port: Option<(PortOp, u16)>) -> Selector {

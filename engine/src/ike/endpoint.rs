@@ -293,27 +293,26 @@ impl Endpoint {
     }
 
     /// Start the negotiation for traffic from `src` to `dst` (a crypto map
-    /// hit): the tunnel whose selectors cover the packet; of several, the
-    /// crypto map entry with the lowest sequence number (tunnels that are no
-    /// map entry first, in name order). Returns its name.
+    /// hit): the tunnel of the first policy that covers the packet
+    /// ([`EngineConf::policies`]: the crypto map entry with the lowest
+    /// sequence number; tunnels that are no map entry first). Returns its name.
     pub fn initiate_for_traffic(&mut self, now: Millis, src: Ipv4Addr, dst: Ipv4Addr) -> Option<String> {
-        let conf = &self.ctx.conf;
-        let t = conf
-            .peers
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.children.iter().any(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst)))
-            .min_by_key(|(i, p)| (conf.map_entries.get(&p.name), *i))?
-            .1
-            .name
-            .clone();
+        let t = self.ctx.conf.policies().into_iter().find(|(_, _, l, r)| l.contains(src) && r.contains(dst))?.0.to_string();
         self.initiate(now, &t);
         Some(t)
     }
 
-    /// The child SA that protects traffic from `src` to `dst`, if any.
+    /// The child SA that carries traffic from `src` to `dst`, if any: the
+    /// newest SA of the first policy that covers the packet
+    /// ([`EngineConf::policies`]); none when that policy has no SA for it,
+    /// even if a later policy's SA covers it. Traffic no policy covers goes
+    /// on any SA that covers it (manual SAs).
     pub fn child_for(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Option<&ChildSa> {
-        self.children.iter().find(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst))
+        let covers = |c: &&ChildSa| c.local_ts.contains(src) && c.remote_ts.contains(dst);
+        match self.ctx.conf.policies().into_iter().find(|(_, _, l, r)| l.contains(src) && r.contains(dst)) {
+            Some((t, i, ..)) => self.children.iter().filter(covers).filter(|c| c.tunnel == t && c.child == i).max_by_key(|c| c.created),
+            None => self.children.iter().find(covers),
+        }
     }
 
     /// Add an SA (indexed by conn and cookie).

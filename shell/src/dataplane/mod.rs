@@ -244,7 +244,7 @@ impl Dataplane {
         let Some(auth) = c.ah else {
             let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
             self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
-            self.add_outbound(c.spi_out, Outbound { esp: Some(o), encap: c.encap, ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: c.transport });
+            self.add_outbound(c.spi_out, (&c.tunnel, c.child), Outbound { esp: Some(o), encap: c.encap, ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: c.transport });
             if c.transport {
                 self.transport_in.insert(c.spi_in, (*c.remote.ip(), *c.local.ip()));
             }
@@ -265,16 +265,16 @@ impl Dataplane {
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
         let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         self.ah_in.insert(c.spi_in, AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts });
-        self.add_outbound(c.spi_out, Outbound { esp: esp_o, encap: false, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: false });
+        self.add_outbound(c.spi_out, (&c.tunnel, c.child), Outbound { esp: esp_o, encap: false, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: false });
         self.raw_ah.wanted = true;
         Ok(())
     }
 
-    fn add_outbound(&mut self, spi: u32, o: Outbound) {
+    fn add_outbound(&mut self, spi: u32, policy: (&str, usize), o: Outbound) {
         if let Some(old) = self.outbound.remove(&spi) {
             self.index.remove(&old.local_ts, &old.remote_ts, spi);
         }
-        self.index.insert(&o.local_ts, &o.remote_ts, o.created, spi);
+        self.index.insert(&o.local_ts, &o.remote_ts, o.created, spi, policy);
         self.outbound.insert(spi, o);
     }
 
@@ -286,6 +286,8 @@ impl Dataplane {
             self.feed = Some(r.engine.sa_feed());
         }
         self.follow();
+        // The outbound lookup follows the configuration's policy order.
+        self.index.follow_policies(r.engine.conf_generation(), || r.ike().conf().policies());
         for ((spi, inbound), (packets, bytes)) in self.counts.drain() {
             // The engine counts packets one call each (the bytes with the first).
             if r.engine.account(spi, inbound, bytes) {
