@@ -304,6 +304,7 @@ mod tests {
             packets,
             seq: 7,
             inner: None,
+            more: Vec::new(),
         };
         d.report_drops(vec![one(DropKind::BadIcv, 3), one(DropKind::UnknownSpi, 2)]);
         assert_eq!(d.esp_drops_global().get(DropKind::BadIcv), 3);
