@@ -253,6 +253,39 @@ mod tests {
         assert!(line.ends_with(&format!(": %CRYPTO-4-RECVD_PKT_MAC_ERR: decrypt: mac verify failed for connection id=0 local={LOCAL} remote={PEER} spi={SPI:08X} seqno=00000007")), "{line}");
     }
 
+    /// A manual SA as IOS runs it has no anti-replay (`replay_window` 0,
+    /// `show crypto ipsec sa`: "replay detection support: N"): the peer's
+    /// counter starts at 1 again when it restarts (RFC 4303 3.3.3), and its
+    /// packets are taken. A SmartEdge manual SA keeps its configured window
+    /// (`anti-replay-window`, 64 by default) and refuses them as late.
+    #[test]
+    fn a_restarted_peers_packets_are_accepted_on_a_manual_sa_without_anti_replay() {
+        use edgesh_engine::config::Prefix4;
+        use edgesh_engine::manual_conf::{ManualDir, ManualSa};
+        let k = keys(0x11);
+        let dir = |spi| ManualDir { esp_spi: Some(spi), enc_key: k.encr.clone(), auth_key: k.auth.clone(), ..Default::default() };
+        let net = |a: [u8; 4]| (Prefix4 { addr: a.into(), len: 16 }, 0, 0);
+        let manual = |replay_window| ManualSa { tunnel: "VPN-10".into(), sa: "VPN-10-manual".into(), child: 0, local: LOCAL, remote: PEER, local_ts: net([10, 1, 0, 0]), remote_ts: net([10, 2, 0, 0]), esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), ah: None, inbound: dir(SPI), outbound: dir(SPI + 1), replay_window };
+        let mut rng = StdRng::seed_from_u64(9);
+        for (window, after_restart) in [(0, Ok(())), (64, Err(DropKind::Late))] {
+            let mut dp = Dataplane::new();
+            dp.install_child(&edgesh_engine::ike::manual::child_sa(&manual(window), 1, 0)).unwrap();
+            let mut peer = EspSa::new(SPI, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
+            for _ in 0..100 {
+                let p = peer.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng).unwrap();
+                assert_eq!(dp.receive(LOCAL, PEER, &p), Ok(()));
+            }
+            // The peer restarts: the same keys, its counter from 1.
+            let mut restarted = EspSa::new(SPI, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
+            let p = restarted.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng).unwrap();
+            assert_eq!(dp.receive(LOCAL, PEER, &p), after_restart, "window {window}");
+            let mut bad = p.clone();
+            let n = bad.len();
+            bad[n - 1] ^= 1;
+            assert_eq!(dp.receive(LOCAL, PEER, &bad), Err(if window == 0 { DropKind::BadIcv } else { DropKind::Late }), "window {window}: integrity is still checked");
+        }
+    }
+
     /// A flood keeps the first [`SAMPLES`] packets' own sequence numbers, no more.
     #[test]
     fn a_batch_keeps_a_bounded_number_of_sequence_numbers() {

@@ -69,6 +69,7 @@ pub fn child_sa(m: &ManualSa, id: u32, now: Millis) -> ChildSa {
         bytes_out: 0,
         packets_in: 0,
         packets_out: 0,
+        replay_window: m.replay_window,
         rekeyed: false,
     }
 }
@@ -77,7 +78,7 @@ pub fn child_sa(m: &ManualSa, id: u32, now: Millis) -> ChildSa {
 pub fn is_child_of(c: &ChildSa, m: &ManualSa) -> bool {
     is_manual(c.ike) && {
         let n = child_sa(m, c.id, c.created);
-        c.tunnel == n.tunnel && c.policy == n.policy && c.child == n.child && c.local == n.local && c.remote == n.remote && c.local_ts == n.local_ts && c.remote_ts == n.remote_ts && c.spi_in == n.spi_in && c.spi_out == n.spi_out && c.esp == n.esp && c.ah == n.ah && c.ah_part == n.ah_part && c.keys_in == n.keys_in && c.keys_out == n.keys_out
+        c.tunnel == n.tunnel && c.policy == n.policy && c.child == n.child && c.local == n.local && c.remote == n.remote && c.local_ts == n.local_ts && c.remote_ts == n.remote_ts && c.spi_in == n.spi_in && c.spi_out == n.spi_out && c.esp == n.esp && c.ah == n.ah && c.ah_part == n.ah_part && c.keys_in == n.keys_in && c.keys_out == n.keys_out && c.replay_window == n.replay_window
     }
 }
 

@@ -115,7 +115,10 @@ pub(super) fn compile(cfg: &mut Config, notes: &mut Vec<String>, entries: &[(Str
             continue;
         }
         let sa_name = format!("{tname}-manual");
-        let mut sa = IpsecSa::default();
+        // IOS runs manual SAs without anti-replay (`show crypto ipsec sa`:
+        // "replay detection support: N"): with manual keys the peer's
+        // counter starts at 1 again whenever it restarts (RFC 4303 3.3.3).
+        let mut sa = IpsecSa { anti_replay_window: 0, ..IpsecSa::default() };
         sa.dirs.insert(SaDir::In, with_algorithms(kin, &t));
         sa.dirs.insert(SaDir::Out, with_algorithms(kout, &t));
         cfg.ipsec_sas.insert(sa_name.clone(), sa);

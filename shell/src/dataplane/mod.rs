@@ -240,7 +240,8 @@ impl Dataplane {
         if crate::xfrm_sa::kernel_carries(c) {
             return Ok(()); // the kernel's XFRM carries it (`xfrm_sa.rs`)
         }
-        let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys)).transpose().map_err(|e| e.to_string());
+        // Anti-replay as the SA has it (off: IOS manual SAs).
+        let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys).map(|mut s| (s.set_anti_replay(c.replay_window > 0), s).1)).transpose().map_err(|e| e.to_string());
         let Some(auth) = c.ah else {
             let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
             self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
@@ -261,7 +262,8 @@ impl Dataplane {
             Some(p) => (p.spi_out, &p.key_in, &p.key_out),
             None => (c.spi_out, &c.keys_in.auth, &c.keys_out.auth),
         };
-        let ah_i = AhSa::new(c.spi_in, auth, key_in).map_err(|e| e.to_string())?;
+        let mut ah_i = AhSa::new(c.spi_in, auth, key_in).map_err(|e| e.to_string())?;
+        ah_i.set_anti_replay(c.replay_window > 0);
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
         let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         self.ah_in.insert(c.spi_in, AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts });
@@ -578,6 +580,11 @@ impl Default for Dataplane {
 
 #[cfg(test)]
 impl Dataplane {
+    /// An engine child SA pair, as the SA feed installs it.
+    pub(crate) fn install_child(&mut self, c: &edgesh_engine::ike::sa::ChildSa) -> Result<(), String> {
+        self.install(c)
+    }
+
     /// An inbound SA with its selectors (remote, local), as an install would add it.
     pub(crate) fn insert_inbound(&mut self, sa: EspSa, remote_ts: Selector, local_ts: Selector) {
         self.inbound.insert(sa.spi(), (sa, remote_ts, local_ts));

@@ -485,6 +485,7 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
         bytes_out: 0,
         packets_in: 0,
         packets_out: 0,
+        replay_window: crate::esp::REPLAY_WINDOW as u32,
         rekeyed: false,
     };
     Some(c)
