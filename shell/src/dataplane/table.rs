@@ -172,6 +172,16 @@ mod tests {
         Selector { net: Prefix4 { addr: Ipv4Addr::from(a), len }, proto: 0, port: 0 }
     }
 
+    /// A pseudo-random stream for the scan comparisons.
+    fn xorshift(mut x: u32) -> impl FnMut() -> u32 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        }
+    }
+
     #[test]
     fn the_newest_covering_sa_wins_whatever_its_prefix() {
         let mut t = SelectorIndex::default();
@@ -201,13 +211,7 @@ mod tests {
     #[test]
     fn the_lookup_agrees_with_a_scan_of_every_sa() {
         // A pseudo-random mix of prefixes, checked against the linear scan it replaces.
-        let mut x = 0x2545_f491_u32;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        };
+        let mut next = xorshift(0x2545_f491);
         let mut t = SelectorIndex::default();
         let mut all = Vec::new();
         for spi in 1..300u32 {
@@ -259,13 +263,7 @@ mod tests {
 
     #[test]
     fn the_policy_ordered_lookup_agrees_with_a_scan_of_every_policy_and_sa() {
-        let mut x = 0x1f12_3bb5_u32;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        };
+        let mut next = xorshift(0x1f12_3bb5);
         fn pick(n: &mut dyn FnMut() -> u32) -> (Selector, Selector) {
             (sel((n() & 0x0a0f_ffff).to_be_bytes(), [8, 16, 24, 32][n() as usize % 4]), sel((n() & 0x0a0f_ffff).to_be_bytes(), [0, 16, 24, 32][n() as usize % 4]))
         }
