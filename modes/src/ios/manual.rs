@@ -127,6 +127,8 @@ pub(super) fn compile(cfg: &mut Config, notes: &mut Vec<String>, entries: &[(Str
         }
         let ifname = (env.map_if)(m);
         let mut tun = Tunnel::new(TunnelKind::Manual, false);
+        // Its place in the map: outbound traffic meets the entries in sequence order.
+        tun.map_entry = Some((m.clone(), *seq));
         tun.local = ifname.as_ref().and_then(|i| env.if_addr.get(i)).copied();
         tun.remote = Some(peer);
         tun.bind_interface = ifname.map(|i| (i, None));
