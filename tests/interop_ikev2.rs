@@ -63,14 +63,8 @@ fn ikev2_ios_initiates_and_strongswan_initiates() {
 fn ikev2_mismatches_psk_and_invalid_ke() {
     let Some(_g) = ready() else { return };
     // PSK mismatch, strongSwan initiating: edgesh answers AUTHENTICATION_FAILED.
-    start_strongswan(&[("IKE_VERSION", "2"), ("PSK", "not-the-key")]);
-    let e = Edgesh::start("smartedge", &smartedge_ikev2_config("interop-test-psk", true));
-    let _ = peer(&[], &["initiate", "right"]);
-    let t0 = Instant::now();
-    while !charon_log().contains("received AUTHENTICATION_FAILED notify error") {
-        assert!(t0.elapsed() < Duration::from_secs(15), "{}", charon_log());
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    let e = strongswan_initiates_to_smartedge(&[("IKE_VERSION", "2"), ("PSK", "not-the-key")]);
+    wait_charon("received AUTHENTICATION_FAILED notify error", 15);
     drop(e);
     // INVALID_KE_PAYLOAD: strongSwan sends a MODP 2048 KE but also offers ECP 256; edgesh (IOS) wants group 19.
     start_strongswan(&[("IKE_VERSION", "2"), ("IKE_PROPOSAL", "aes128-sha1-modp2048-ecp256")]);
@@ -91,6 +85,40 @@ fn ikev2_mismatches_psk_and_invalid_ke() {
         std::thread::sleep(Duration::from_millis(300));
     }
     assert!(charon_log().contains("DH group ECP_256 unacceptable, requesting MODP_2048"), "{}", charon_log());
+}
+
+/// A child SA proposal mismatch against a real peer (issue 12, seed 004
+/// Table 6 "Mismatched attribute errors"): strongSwan offers ESP AES-256 to
+/// a SmartEdge responder that takes AES-128. The IKE SA comes up, edgesh logs
+/// Table 6's line for strongSwan's proposal and answers NO_PROPOSAL_CHOSEN,
+/// which strongSwan reports; no child SA is installed.
+#[test]
+fn ikev2_child_proposal_mismatch_logged_by_a_smartedge_responder() {
+    let Some(_g) = ready() else { return };
+    let e = strongswan_initiates_to_smartedge(&[("IKE_VERSION", "2"), ("ESP_PROPOSAL", "aes256-sha1-modp2048")]);
+    let log = e.wait_for("show log", "%IKE-4-PROPOSAL: ", 15);
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("%IKE-4-PROPOSAL: ")).collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(lines[0].ends_with("%IKE-4-PROPOSAL: MISMATCHED_ESP_ENCRYPTION_ALG:AES-256 configured:AES-128 in PROPOSAL_1"), "{log}");
+    wait_charon("received NO_PROPOSAL_CHOSEN notify", 10);
+    assert!(!list_sas().contains("INSTALLED"), "{}", list_sas());
+}
+
+/// strongSwan (started with `env`) initiates to a SmartEdge edgesh that only answers.
+fn strongswan_initiates_to_smartedge(env: &[(&str, &str)]) -> Edgesh {
+    start_strongswan(env);
+    let e = Edgesh::start("smartedge", &smartedge_ikev2_config("interop-test-psk", true));
+    let _ = peer(&[], &["initiate", "right"]);
+    e
+}
+
+/// Wait up to `secs` seconds for charon's log to say `what`.
+fn wait_charon(what: &str, secs: u64) {
+    let t0 = Instant::now();
+    while !charon_log().contains(what) {
+        assert!(t0.elapsed() < Duration::from_secs(secs), "no {what:?} in\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
 }
 
 /// RFC 7296 2.9 narrowing both ways, and edgesh (SmartEdge) as initiator.

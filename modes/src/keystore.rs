@@ -35,6 +35,8 @@ pub fn generate(s: &Session, label: &str, kind: KeyKind) -> Result<(PrivateKey, 
     let key = PrivateKey::generate(kind, &mut rng).map_err(|e| e.to_string())?;
     let end = s.router().now();
     store.save(label, &key, end).map_err(|e| e.to_string())?;
+    // A new key is not exportable unless its command says so (the caller marks it).
+    store.set_exportable(label, false).map_err(|e| e.to_string())?;
     Ok((key, end.saturating_sub(start)))
 }
 

@@ -190,3 +190,67 @@ fn ios_key_enrolment_signed_by_openssl_imported_and_shown() {
     assert!(s.history.iter().all(|h| !h.contains("PRIVATE") && !h.contains("BEGIN")), "{:?}", s.history);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ios_ec_keys_generated_exportable_shown_zeroized_by_kind_and_enrolled() {
+    let dir = state_dir("ios-ec");
+    make_ca(&dir);
+    let mut s = session(&dir, Dialect::Ios);
+    let made = run(&mut s, &["enable", "configure terminal", "hostname R1", "ip domain-name example.net", "crypto key generate ec keysize 256", "crypto key generate ec keysize 384 exportable label EC384", "crypto key generate ec keysize 256 label EC256 exportable", "crypto key generate rsa label RSA1 modulus 1024 exportable"]);
+    assert_eq!(made, "Enter configuration commands, one per line.  End with CNTL/Z.\nThe name for the keys will be: R1.example.net\nThe name for the keys will be: EC384\nThe name for the keys will be: EC256\nThe name for the keys will be: RSA1\n% The key modulus size is 1024 bits\n% Generating 1024 bit RSA keys, keys will be exportable...\n[OK] (elapsed time was 0 seconds)\n");
+    // P-521 is IOS's too, but not edgesh's; a label taken is refused.
+    assert_eq!(run(&mut s, &["crypto key generate ec keysize 521 label X"]), "% edgesh generates no 521 bit EC keys (P-521 is not supported): use keysize 256 or 384\n");
+    assert_eq!(run(&mut s, &["crypto key generate ec keysize 256 label EC384"]), "The name for the keys will be: EC384\n% You already have keys defined named EC384.\n");
+    // The exportable mark is a file beside the key, 0600; the key files are 0600 in 0700.
+    for l in ["R1.example.net", "EC384", "EC256", "RSA1"] {
+        assert_private(&dir, l);
+    }
+    let marks: Vec<bool> = ["R1.example.net", "EC384", "EC256", "RSA1"].iter().map(|l| dir.join(format!("pki/keys/{l}.exportable")).exists()).collect();
+    assert_eq!(marks, [false, true, true, true]);
+    assert_eq!(std::fs::metadata(dir.join("pki/keys/EC384.exportable")).unwrap().permissions().mode() & 0o777, 0o600);
+    let ec = run(&mut s, &["do show crypto key mypubkey ec EC384"]);
+    let pubkey = edgesh_engine::pki::keys::KeyStore::new(&dir).load("EC384").unwrap().key.public_key_der();
+    assert_eq!(pubkey.len(), 120);
+    let hex = edgesh_modes::ios::pki_keys::hex_lines(&pubkey, "  ").join("\n");
+    assert_eq!(ec, format!("% Key pair was generated at: 14:37:44 UTC Nov 22 2026\nKey name: EC384\nKey type: EC KEYS\n Storage Device: private-config\n Usage: Signature Key\n Key is exportable.\n Key Data:\n{hex}\n"));
+    assert!(hex.starts_with("  30763010 06072A86 48CE3D02 0106052B 81040022 03620004"), "P-384 SubjectPublicKeyInfo as IOS shows it: {hex}");
+    let all = run(&mut s, &["do show crypto key mypubkey ec"]);
+    let names: Vec<&str> = all.lines().filter(|l| l.starts_with("Key name") || l.contains("exportable")).collect();
+    assert_eq!(names, ["Key name: EC256", " Key is exportable.", "Key name: EC384", " Key is exportable.", "Key name: R1.example.net", " Key is not exportable."]);
+    // IOS's IKEv1 policy has no ECDSA method: refused with the caret, the policy keeps its default.
+    let refused = run(&mut s, &["crypto isakmp policy 10", "authentication ecdsa-sig", "exit"]);
+    assert!(refused.contains("% Invalid input detected at '^' marker."), "{refused}");
+    // A trustpoint naming an EC key; enrollment makes an ECDSA request openssl verifies.
+    let ca = x509_cert::Certificate::from_pem(std::fs::read(dir.join("ca.pem")).unwrap()).unwrap();
+    let ca_serial: String = ca.tbs_certificate().serial_number().as_bytes().iter().map(|b| format!("{b:02X}")).collect();
+    let ca_line = format!("certificate ca {ca_serial}");
+    let ca_hex = edgesh_modes::ios::pki_keys::hex_lines(&ca.to_der().unwrap(), "");
+    let mut lines = vec!["crypto pki trustpoint TPEC", "enrollment terminal pem", "subject-name cn=r1.example.net", "eckeypair EC384", "revocation-check none", "crypto pki certificate chain TPEC", ca_line.as_str()];
+    lines.extend(ca_hex.iter().map(String::as_str));
+    lines.extend(["quit", "exit"]);
+    assert_eq!(run(&mut s, &lines), "");
+    let enrol = run(&mut s, &["crypto pki enroll TPEC", "no", "", "yes", "no"]);
+    let begin = enrol.find("-----BEGIN CERTIFICATE REQUEST-----").expect(&enrol);
+    let end = enrol.find("-----END CERTIFICATE REQUEST-----").expect(&enrol);
+    std::fs::write(dir.join("ec.csr"), format!("{}-----END CERTIFICATE REQUEST-----\n", &enrol[begin..end])).unwrap();
+    let text = openssl(&dir, &["req", "-in", "ec.csr", "-noout", "-verify", "-text"]);
+    assert!(text.contains("ASN1 OID: secp384r1") && text.contains("Signature Algorithm: ecdsa-with-SHA384"), "{text}");
+    sign(&dir, "ec.csr", "ec.pem");
+    let pem = std::fs::read_to_string(dir.join("ec.pem")).unwrap();
+    let mut paste = vec!["crypto pki import TPEC certificate"];
+    paste.extend(pem.lines());
+    paste.push("");
+    assert!(run(&mut s, &paste).ends_with("% Router Certificate successfully imported\n"));
+    // zeroize ec takes the EC keys (and the router certificate issued for EC384), not the RSA key.
+    assert_eq!(run(&mut s, &["crypto key zeroize ec RSA1"]), "% EC keypair RSA1 is not present.\n");
+    assert_eq!(run(&mut s, &["crypto key zeroize ec EC256", "yes"]), "% Keys to be removed are named 'EC256'.\n% All router certs issued using these keys will also be removed.\n");
+    assert!(!dir.join("pki/keys/EC256.pem").exists() && !dir.join("pki/keys/EC256.exportable").exists());
+    assert_eq!(run(&mut s, &["crypto key zeroize ec", "yes"]), "% All EC keys will be removed.\n% All router certs issued using these keys will also be removed.\n");
+    assert_eq!(run(&mut s, &["do show crypto key mypubkey ec"]), "");
+    assert!(run(&mut s, &["do show crypto key mypubkey rsa"]).starts_with("% Key pair was generated at: 14:37:44 UTC Nov 22 2026\nKey name: RSA1\nKey type: RSA KEYS\n"));
+    let conf = run(&mut s, &["do show running-config"]);
+    assert!(conf.contains(" eckeypair EC384\n"), "{conf}");
+    assert!(conf.contains(&format!("crypto pki certificate chain TPEC\n {ca_line}\n")), "the router certificate went with its key:\n{conf}");
+    assert!(!conf.contains("crypto key"), "{conf}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -229,6 +229,10 @@ pub enum Event {
     V2GiveUp { conn: u32, peer: Ipv4Addr, tunnel: String, exchange: u8 },
     /// IKEv2: the IKE SA was rekeyed (new SPIs).
     V2IkeRekeyed { old_conn: u32, conn: u32, peer: Ipv4Addr, tunnel: String },
+    /// IKEv2 initiator: the responder refused the child SA of an IKE_AUTH or
+    /// CREATE_CHILD_SA with this error notify (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE ...);
+    /// the IKE SA stays.
+    V2ChildRefused { conn: u32, peer: Ipv4Addr, tunnel: String, kind: u16 },
 }
 
 /// An installed IPsec SA pair as a key engine sees it ([`Event::ChildInstalled`]).
@@ -300,7 +304,8 @@ impl Event {
             | Event::V2Narrowed { peer, .. }
             | Event::V2Notify { peer, .. }
             | Event::V2GiveUp { peer, .. }
-            | Event::V2IkeRekeyed { peer, .. } => *peer,
+            | Event::V2IkeRekeyed { peer, .. }
+            | Event::V2ChildRefused { peer, .. } => *peer,
             Event::State { peer, .. }
             | Event::P1Step { peer, .. }
             | Event::P1Check { peer, .. }

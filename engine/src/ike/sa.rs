@@ -484,7 +484,9 @@ impl IkeSa {
             *iv = v;
         }
     }
-    /// The last CBC block of phase 1 (empty until phase 1 is up).
+    /// The last CBC block of phase 1 (empty until phase 1 is up). The
+    /// exchanges use [`IkeSa::iv`], the phase-1 IV so far (RFC 2409 appendix B).
+    #[cfg(test)]
     pub(in crate::ike) fn p1_last(&self) -> &[u8] {
         match &self.phase {
             Phase1::Established { p1_last, .. } => p1_last,

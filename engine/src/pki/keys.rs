@@ -5,6 +5,9 @@
 //! a key labelled `L` is `<state dir>/pki/keys/L.pem`, PKCS#8 PEM, the file
 //! mode 0600 in a directory of mode 0700; the file's modification time is
 //! when the key was generated (on the router's clock, real or virtual).
+//! A key generated exportable (IOS `crypto key generate ... exportable`)
+//! has an empty marker file `L.exportable` beside it (mode 0600); the key
+//! file itself is the same either way.
 //! A private key is never printed, logged or put in a configuration: its
 //! `Debug` says only what kind of key it is.
 //!
@@ -219,6 +222,8 @@ pub struct StoredKey {
     pub key: PrivateKey,
     /// When it was generated or imported, seconds since the epoch.
     pub created: u64,
+    /// Generated exportable (the `L.exportable` marker is present).
+    pub exportable: bool,
 }
 
 /// The keys under `<state dir>/pki/keys/`.
@@ -290,16 +295,37 @@ impl KeyStore {
         }
         let key = PrivateKey::from_pem(&text)?;
         let created = std::fs::metadata(&path).and_then(|m| m.modified()).ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs()).unwrap_or(0);
-        Ok(StoredKey { label: label.to_string(), key, created })
+        let exportable = self.exportable_path(label).is_ok_and(|p| p.is_file());
+        Ok(StoredKey { label: label.to_string(), key, created, exportable })
+    }
+
+    fn exportable_path(&self, label: &str) -> Result<PathBuf, KeyError> {
+        self.path(label)?;
+        Ok(self.dir.join(format!("{label}.exportable")))
+    }
+
+    /// Mark the key `label` exportable or not (the marker file, mode 0600).
+    pub fn set_exportable(&self, label: &str, exportable: bool) -> Result<(), KeyError> {
+        let path = self.exportable_path(label)?;
+        let io = |e: std::io::Error| KeyError::Io(format!("{}: {e}", path.display()));
+        if !exportable {
+            return match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
+                _ => Ok(()),
+            };
+        }
+        self.ensure_dir()?;
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path).map(|_| ()).map_err(io)
     }
 
     pub fn exists(&self, label: &str) -> bool {
         self.path(label).is_ok_and(|p| p.is_file())
     }
 
-    /// Remove the key `label`; false if there was none.
+    /// Remove the key `label` (and its exportable marker); false if there was none.
     pub fn remove(&self, label: &str) -> Result<bool, KeyError> {
         let path = self.path(label)?;
+        self.set_exportable(label, false)?;
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
@@ -387,7 +413,13 @@ mod tests {
         std::fs::set_permissions(d.join("pki/keys"), std::fs::Permissions::from_mode(0o755)).unwrap();
         st.save("second", &k, 1).unwrap();
         assert_eq!(std::fs::metadata(d.join("pki/keys")).unwrap().permissions().mode() & 0o777, 0o700);
+        assert!(!st.load("second").unwrap().exportable);
+        st.set_exportable("second", true).unwrap();
+        assert!(st.load("second").unwrap().exportable);
+        assert_eq!(std::fs::metadata(d.join("pki/keys/second.exportable")).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(st.labels(), vec!["R1.example.net".to_string(), "second".to_string()]);
         assert!(st.remove("second").unwrap());
+        assert!(!d.join("pki/keys/second.exportable").exists());
         assert!(!st.remove("second").unwrap());
         assert_eq!(st.load("second").unwrap_err(), KeyError::NotFound("second".into()));
         for bad in ["", "..", "a/b", ".hidden", "sp ace"] {

@@ -183,6 +183,10 @@ pub enum CertFailure {
     NoCert,
     /// The peer's certificate did not validate.
     Invalid(CertError),
+    /// IKEv2: the peer's first CERT payload (the one RFC 7296 3.6 says
+    /// carries the key of its AUTH) has an encoding RFC 7296 defines but this
+    /// side does not take (all but X.509 signature, 4).
+    Encoding(u8),
     /// The peer's IKE identity (its type, text) is not one its certificate carries (their types and texts).
     IdentityNotInCert { id_type: u8, id: String, cert_ids: Vec<(u8, String)> },
     /// The AUTH signature does not verify with the certificate's key.

@@ -26,7 +26,11 @@
 //!   from A:P`, `Group = G, IP = P, Error: Unable to remove PeerTblEntry`).
 //!   The ID, level and prefix are the ASA's; this exact sentence for a key
 //!   mismatch was not found in the stored public material (searched again
-//!   2026-12-02) and stays as the debug text ASA write-ups quote. A socket
+//!   2026-12-02, twice: the page, documentation, issue and code stores for
+//!   `had problems decrypting packet`, `mismatched pre-shared key`, `Oakley
+//!   Main Mode packet with invalid payloads`, `713903`/`713904` with a key
+//!   mismatch: no real capture of either sentence) and stays as the debug
+//!   text ASA write-ups quote. A socket
 //!   edgesh cannot bind is logged at level 3, so under 713902.
 //!
 //! The group (`Group = G`, `user= G`) is the tunnel-group the peer's phase

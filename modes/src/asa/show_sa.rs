@@ -247,8 +247,22 @@ fn iv_size(esp: Option<(EspEncr, Option<EspAuth>)>) -> usize {
     }
 }
 
+/// The number N of a virtual tunnel interface's tunnel (named after its
+/// `interface TunnelN`), None for a crypto map's tunnel (`MAP-SEQ`).
+fn vti_number(tunnel: &str) -> Option<&str> {
+    tunnel.strip_prefix("Tunnel").filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// The crypto map tag and sequence of a tunnel `MAP-SEQ` (a dynamic map's: `MAP-SEQ[-DSEQ]`).
+/// A VTI's SAs hang off the map the ASA makes for the tunnel interface, shown
+/// as in public ASA 9.8 and 9.9 captures (`interface Tunnel1` ->
+/// `Crypto map tag: __vti-crypto-map-4-0-1, seq num: 65280`; `interface
+/// Tunnel10` -> `__vti-crypto-map-4-0-10`; the 4 is constant there, its
+/// meaning unpublished; see docs/asa.md).
 fn map_of(tunnel: &str) -> (String, String) {
+    if let Some(n) = vti_number(tunnel) {
+        return (format!("__vti-crypto-map-4-0-{n}"), "65280".into());
+    }
     // `MAP-SEQ@GROUP`: the tunnel a tunnel-group named by an identity answers through.
     let tunnel = tunnel.split('@').next().unwrap_or(tunnel);
     let mut parts: Vec<&str> = tunnel.rsplitn(3, '-').collect();
@@ -286,6 +300,9 @@ pub struct IpsecSaRow {
     pub access_list: String,
     /// The access-list entry the SA protects (`permit ip A MASK B MASK`).
     pub access_list_entry: String,
+    /// The SA of a virtual tunnel interface (no access list; `VTI` in its settings).
+    #[serde(skip)]
+    pub vti: bool,
     pub local_ident: Ident,
     pub remote_ident: Ident,
     pub current_peer: Ipv4Addr,
@@ -346,6 +363,7 @@ pub fn ipsec_rows(r: &Router, peer: Option<Ipv4Addr>) -> Vec<IpsecSaRow> {
             seq,
             local_addr: *c.local.ip(),
             access_list: acl.unwrap_or_default(),
+            vti: vti_number(&c.tunnel).is_some(),
             access_list_entry: format!("permit {proto} {} {}", ace_addr(&c.local_ts), ace_addr(&c.remote_ts)),
             local_ident: Ident::of(&c.local_ts),
             remote_ident: Ident::of(&c.remote_ts),
@@ -403,7 +421,10 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
             let (local, remote, tag) = (x.local_addr, x.current_peer, &x.crypto_map);
             out.line(&format!("    Crypto map tag: {tag}, seq num: {}, local addr: {local}", x.seq));
             out.line("");
-            out.line(&format!("      access-list {} extended {} ", x.access_list, x.access_list_entry));
+            // A VTI protects what is routed into it: no access list (the public captures go on with the idents).
+            if !x.vti {
+                out.line(&format!("      access-list {} extended {} ", x.access_list, x.access_list_entry));
+            }
             out.line(&format!("      local ident (addr/mask/prot/port): {}", dotted(&x.local_ident)));
             out.line(&format!("      remote ident (addr/mask/prot/port): {}", dotted(&x.remote_ident)));
             out.line(&format!("      current_peer: {remote}"));
@@ -427,7 +448,8 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
             out.line(&format!("      current inbound spi : {}", &x.inbound_spi[2..]));
             out.line("");
             let v = format!("IKEv{}", x.ike_version);
-            let settings = if x.nat_t { format!("{{L2L, Tunnel,  NAT-T-Encaps, {v}, }}") } else { format!("{{L2L, Tunnel, {v}, }}") };
+            let vti = if x.vti { " VTI," } else { "" };
+            let settings = if x.nat_t { format!("{{L2L, Tunnel,  NAT-T-Encaps, {v},{vti} }}") } else { format!("{{L2L, Tunnel, {v},{vti} }}") };
             for (dir, spi) in [("inbound", &x.inbound_spi), ("outbound", &x.outbound_spi)] {
                 let n = u32::from_str_radix(&spi[2..], 16).unwrap_or(0);
                 out.line(&format!("    {dir} esp sas:"));

@@ -18,7 +18,11 @@
 //! certificate is sent, the key is the trustpoint's `rsakeypair`/`eckeypair`
 //! label (default: the host name) loaded from `<state dir>/pki/keys/<label>.pem`,
 //! and with `revocation-check crl` (IOS's default) the CRLs in
-//! `<state dir>/pki/crl/` are checked (nothing is fetched).
+//! `<state dir>/pki/crl/` are checked (nothing is fetched). An ISAKMP
+//! policy cannot ask for ECDSA: IOS's has `authentication pre-share |
+//! rsa-encr | rsa-sig` only (Cisco's IOS XE model, `Cisco-IOS-XE-crypto.yang`
+//! `crypto-isakmp-policy-grouping`), so an EC trustpoint key serves IKEv2
+//! profiles (`ecdsa-sig`) and the engine's IKEv1 methods 9/10 stay unused here.
 
 use super::{IosDoc, Node};
 use x509_cert::Certificate;

@@ -1,5 +1,8 @@
-//! IOS key pairs and terminal enrollment: `crypto key generate rsa|ec`,
-//! `crypto key zeroize rsa [LABEL]`, `show crypto key mypubkey rsa|ec`,
+//! IOS key pairs and terminal enrollment: `crypto key generate rsa|ec`
+//! (`ec keysize 256|384`, P-256/P-384; `exportable` where public
+//! configurations put it, kept as the key store's exportable mark and shown
+//! as `Key is exportable.`), `crypto key zeroize [rsa|ec] [LABEL]` (only the
+//! keys of the kind named), `show crypto key mypubkey rsa|ec`,
 //! `crypto pki authenticate TP` (the CA certificate pasted, its
 //! fingerprints shown, accepted when confirmed), `crypto pki enroll TP` (a
 //! PKCS#10 request for an `enrollment terminal` trustpoint, printed as IOS
@@ -16,7 +19,10 @@
 //! is N bits", "% Generating N bit RSA keys, keys will be
 //! non-exportable...", "[OK] (elapsed time was N seconds)", the
 //! `show crypto key mypubkey` layout, the enrollment questions and
-//! "---End - This line not part of the certificate request---".
+//! "---End - This line not part of the certificate request---",
+//! "% All RSA keys will be removed." (and by the same pattern "% All EC keys
+//! will be removed."). What IOS prints while it generates EC keys was not
+//! found in public material: edgesh prints the RSA command's name line only.
 //! Where IOS's wording is not known (refusals particular to edgesh, such
 //! as a modulus under 1024 bits) the message says so in IOS's `% ` style.
 
@@ -39,13 +45,19 @@ fn add(g: &mut G, spec: &str, helps: &[&str], f: fn(&mut Session, &Args, &mut dy
 
 const ENC: &str = "Encryption module";
 const LTK: &str = "Long term key operations";
+const EXP: &str = "Allow the key to be exported";
 
 /// Global configuration commands.
 pub fn register_global(g: &mut G) {
-    add(g, "crypto key generate rsa [general-keys] [label WORD:label] [modulus <1024-4096>:bits]", &[ENC, LTK, "Generate new keys", "Generate RSA keys", "Generate a general purpose RSA key pair for signing and encryption", "Provide a label", "RSA keypair label", "Provide number of modulus bits on the command line", "size of the key modulus [1024-4096]"], generate_rsa);
-    add(g, "crypto key generate rsa [general-keys] modulus <1024-4096>:bits label WORD:label", &[ENC, LTK, "Generate new keys", "Generate RSA keys", "Generate a general purpose RSA key pair for signing and encryption", "Provide number of modulus bits on the command line", "size of the key modulus [1024-4096]", "Provide a label", "RSA keypair label"], generate_rsa);
-    add(g, "crypto key generate ec keysize {256 | 384} [label WORD:label]", &[ENC, LTK, "Generate new keys", "Generate EC keys: ECDSA", "Number of bits in the EC key", "256 bit keys", "384 bit keys", "Provide a label", "EC keypair label"], generate_ec);
-    add(g, "crypto key zeroize [rsa [WORD] | ec [WORD:ec]]", &[ENC, LTK, "Remove keys", "Remove RSA keys", "keypair label", "Remove EC keys", "keypair label"], zeroize);
+    add(g, "crypto key generate rsa [general-keys] [label WORD:label] [exportable] [modulus <1024-4096>:bits]", &[ENC, LTK, "Generate new keys", "Generate RSA keys", "Generate a general purpose RSA key pair for signing and encryption", "Provide a label", "RSA keypair label", EXP, "Provide number of modulus bits on the command line", "size of the key modulus [1024-4096]"], generate_rsa);
+    add(g, "crypto key generate rsa [general-keys] modulus <1024-4096>:bits label WORD:label [exportable]", &[ENC, LTK, "Generate new keys", "Generate RSA keys", "Generate a general purpose RSA key pair for signing and encryption", "Provide number of modulus bits on the command line", "size of the key modulus [1024-4096]", "Provide a label", "RSA keypair label", EXP], generate_rsa);
+    add(g, "crypto key generate rsa [general-keys] label WORD:label modulus <1024-4096>:bits exportable", &[ENC, LTK, "Generate new keys", "Generate RSA keys", "Generate a general purpose RSA key pair for signing and encryption", "Provide a label", "RSA keypair label", "Provide number of modulus bits on the command line", "size of the key modulus [1024-4096]", EXP], generate_rsa);
+    add(g, "crypto key generate rsa [general-keys] modulus <1024-4096>:bits exportable [label WORD:label]", &[ENC, LTK, "Generate new keys", "Generate RSA keys", "Generate a general purpose RSA key pair for signing and encryption", "Provide number of modulus bits on the command line", "size of the key modulus [1024-4096]", EXP, "Provide a label", "RSA keypair label"], generate_rsa);
+    // `exportable` before or after the label, as public configurations write it
+    // (`keysize 384 exportable label L`, `keysize 256 label L exportable`).
+    add(g, "crypto key generate ec keysize {256 | 384 | 521} [exportable] [label WORD:label]", &[ENC, LTK, "Generate new keys", "Generate EC keys: ECDSA", "Number of bits in the EC key", "256 bit keys", "384 bit keys", "521 bit keys", EXP, "Provide a label", "EC keypair label"], generate_ec);
+    add(g, "crypto key generate ec keysize {256 | 384 | 521} label WORD:label exportable", &[ENC, LTK, "Generate new keys", "Generate EC keys: ECDSA", "Number of bits in the EC key", "256 bit keys", "384 bit keys", "521 bit keys", "Provide a label", "EC keypair label", EXP], generate_ec);
+    add(g, "crypto key zeroize [rsa [WORD] | ec [WORD:eclabel]]", &[ENC, LTK, "Remove keys", "Remove RSA keys", "keypair label", "Remove EC keys", "keypair label"], zeroize);
     add(g, "crypto pki enroll WORD", &[ENC, "Public Key components", "Request a certificate from a CA", "Name of the trustpoint"], enroll);
     add(g, "crypto pki authenticate WORD", &[ENC, "Public Key components", "Get the certification authority certificate", "Name of the trustpoint"], authenticate);
     add(g, "crypto pki import WORD certificate", &[ENC, "Public Key components", "Import a certificate from the terminal", "Name of the trustpoint", "Import a certificate"], import);
@@ -98,13 +110,13 @@ fn rsa_label(s: &Session, a: &Args) -> Result<String, String> {
 }
 
 /// Generate and report, IOS's way.
-fn make_rsa(s: &Session, label: &str, bits: u32, asked: bool, out: &mut dyn Out) {
+fn make_rsa(s: &Session, label: &str, bits: u32, exportable: bool, asked: bool, out: &mut dyn Out) {
     if !asked {
         out.line(&format!("% The key modulus size is {bits} bits"));
     }
-    out.line(&format!("% Generating {bits} bit RSA keys, keys will be non-exportable..."));
-    match crate::keystore::generate(s, label, KeyKind::Rsa(bits)) {
-        Ok((_, secs)) => out.line(&format!("[OK] (elapsed time was {secs} seconds)")),
+    out.line(&format!("% Generating {bits} bit RSA keys, keys will be {}exportable...", if exportable { "" } else { "non-" }));
+    match generate_marked(s, label, KeyKind::Rsa(bits), exportable) {
+        Ok(secs) => out.line(&format!("[OK] (elapsed time was {secs} seconds)")),
         Err(e) => out.line(&format!("% Key generation failed: {e}")),
     }
     if asked {
@@ -112,10 +124,18 @@ fn make_rsa(s: &Session, label: &str, bits: u32, asked: bool, out: &mut dyn Out)
     }
 }
 
+/// Generate the key `label` into the store, marked exportable or not; the seconds it took.
+fn generate_marked(s: &Session, label: &str, kind: KeyKind, exportable: bool) -> Result<u64, String> {
+    let (_, secs) = crate::keystore::generate(s, label, kind)?;
+    crate::keystore::store(s).set_exportable(label, exportable).map_err(|e| e.to_string())?;
+    Ok(secs)
+}
+
 /// The questions of `crypto key generate rsa`: replace the keys, then the modulus.
 struct RsaQuestions {
     label: String,
     bits: Option<u32>,
+    exportable: bool,
     replace_asked: bool,
 }
 
@@ -138,7 +158,7 @@ impl Dialog<Session> for RsaQuestions {
             self.replace_asked = true;
             return match self.bits {
                 Some(b) => {
-                    make_rsa(s, &self.label, b, false, out);
+                    make_rsa(s, &self.label, b, self.exportable, false, out);
                     None
                 }
                 None => {
@@ -150,7 +170,7 @@ impl Dialog<Session> for RsaQuestions {
         let bits = if a.is_empty() { Some(2048) } else { a.parse::<u32>().ok() };
         match bits {
             Some(b) if (1024..=4096).contains(&b) => {
-                make_rsa(s, &self.label, b, true, out);
+                make_rsa(s, &self.label, b, self.exportable, true, out);
                 None
             }
             _ => {
@@ -198,14 +218,14 @@ fn generate_rsa(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     }
     out.line(&format!("The name for the keys will be: {label}"));
     let bits = a.u32("bits");
-    let q = RsaQuestions { label: label.clone(), bits, replace_asked: false };
+    let q = RsaQuestions { label: label.clone(), bits, exportable: a.has("exportable"), replace_asked: false };
     if crate::keystore::store(s).exists(&label) {
         out.line(&format!("% You already have RSA keys defined named {label}."));
         s.dialog = Some(Box::new(q));
         return Ok(());
     }
     match bits {
-        Some(b) => make_rsa(s, &label, b, false, out),
+        Some(b) => make_rsa(s, &label, b, q.exportable, false, out),
         None => {
             modulus_intro(out);
             s.dialog = Some(Box::new(RsaQuestions { replace_asked: true, ..q }));
@@ -215,20 +235,29 @@ fn generate_rsa(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
 }
 
 fn generate_ec(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
+    // IOS offers 521; edgesh's signatures (RustCrypto p256/p384) stop at P-384.
+    if a.has("521") {
+        return Err("edgesh generates no 521 bit EC keys (P-521 is not supported): use keysize 256 or 384".into());
+    }
     let Some(label) = label_or_say(s, a, out) else { return Ok(()) };
+    if !edgesh_engine::pki::keys::valid_label(&label) {
+        return Err(format!("Invalid key label {label}"));
+    }
     let kind = if a.has("384") { KeyKind::P384 } else { KeyKind::P256 };
     out.line(&format!("The name for the keys will be: {label}"));
     if crate::keystore::store(s).exists(&label) {
         return Err(format!("You already have keys defined named {label}."));
     }
-    crate::keystore::generate(s, &label, kind).map(|_| ())
+    generate_marked(s, &label, kind, a.has("exportable")).map(|_| ())
 }
 
-/// `crypto key zeroize ...`: asked, then the keys and the router
-/// certificates issued for them go (CA certificates stay).
+/// `crypto key zeroize [rsa|ec] [LABEL]`: asked, then the keys and the
+/// router certificates issued for them go (CA certificates stay).
 struct Zeroize {
-    /// `None`: all keys.
-    label: Option<String>,
+    /// The labels to remove, chosen when the command was typed.
+    labels: Vec<String>,
+    /// No label named: all keys (`None`) or all of one kind (`Some(ec)`).
+    all: Option<Option<bool>>,
 }
 
 impl Dialog<Session> for Zeroize {
@@ -245,11 +274,7 @@ impl Dialog<Session> for Zeroize {
             Some(false) => None,
             Some(true) => {
                 let store = crate::keystore::store(s);
-                let labels: Vec<String> = match &self.label {
-                    Some(l) => vec![l.clone()],
-                    None => store.labels(),
-                };
-                for l in &labels {
+                for l in &self.labels {
                     if let Err(e) = store.remove(l) {
                         out.line(&format!("% {e}"));
                     }
@@ -257,8 +282,22 @@ impl Dialog<Session> for Zeroize {
                 // The router certificates of the trustpoints that used these keys.
                 let mut r = s.router();
                 let default = fqdn(&r.ios_doc);
-                let all = self.label.is_none();
-                let tps: Vec<String> = trustpoint_names(&r.ios_doc).into_iter().filter(|tp| all || labels.contains(&keypair_of(&r.ios_doc, tp).unwrap_or_else(|| default.clone()))).collect();
+                let doc = &r.ios_doc;
+                let ec_tp = |tp: &str| trustpoint_lines(doc, tp).is_some_and(|l| l.iter().any(|l| l.starts_with("eckeypair ")));
+                let tps: Vec<String> = trustpoint_names(doc)
+                    .into_iter()
+                    .filter(|tp| {
+                        let uses = keypair_of(doc, tp).unwrap_or_else(|| default.clone());
+                        match self.all {
+                            // Every key went: every trustpoint's router certificate goes.
+                            Some(None) => true,
+                            // All RSA keys: the trustpoints not on an EC key (`rsakeypair`, or none: the default RSA key).
+                            Some(Some(false)) => !ec_tp(tp) && !store.load(&uses).is_ok_and(|k| !matches!(k.key.kind(), KeyKind::Rsa(_))),
+                            Some(Some(true)) => ec_tp(tp) || self.labels.contains(&uses),
+                            None => self.labels.contains(&uses),
+                        }
+                    })
+                    .collect();
                 for n in r.ios_doc.root.iter_mut().filter(|n| super::pki::chain_name(&n.text).is_some_and(|c| tps.iter().any(|t| t == c))) {
                     n.children.retain(|c| c.text.split_whitespace().nth(1) == Some("ca"));
                 }
@@ -270,26 +309,42 @@ impl Dialog<Session> for Zeroize {
     }
 }
 
+/// Is `k` of the kind `crypto key zeroize|mypubkey rsa|ec` names (`None`: any)?
+fn of_kind(k: &crate::keystore::StoredKey, ec: Option<bool>) -> bool {
+    ec.is_none_or(|ec| matches!(k.key.kind(), KeyKind::Rsa(_)) != ec)
+}
+
 fn zeroize(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
-    let label = a.get("WORD").or(a.get("ec")).map(str::to_string);
-    match &label {
+    let ec = if a.has("ec") { Some(true) } else if a.has("rsa") { Some(false) } else { None };
+    let what = match ec {
+        Some(true) => "EC",
+        Some(false) => "RSA",
+        None => "",
+    };
+    let keys: Vec<_> = crate::keystore::store(s).all().into_iter().filter(|k| of_kind(k, ec)).collect();
+    let labels = match a.get("WORD").or(a.get("eclabel")) {
         Some(l) => {
-            if !crate::keystore::store(s).exists(l) {
-                return Err(format!("{} keypair {l} is not present.", if a.has("ec") { "EC" } else { "RSA" }));
+            if !keys.iter().any(|k| k.label == l) {
+                return Err(format!("{} keypair {l} is not present.", if what.is_empty() { "RSA" } else { what }));
             }
             out.line(&format!("% Keys to be removed are named '{l}'."));
+            vec![l.to_string()]
         }
-        None => out.line("% All keys will be removed."),
-    }
+        None => {
+            out.line(&format!("% All {what}{}keys will be removed.", if what.is_empty() { "" } else { " " }));
+            keys.into_iter().map(|k| k.label).collect()
+        }
+    };
     out.line("% All router certs issued using these keys will also be removed.");
-    s.dialog = Some(Box::new(Zeroize { label }));
+    let all = a.get("WORD").or(a.get("eclabel")).is_none().then_some(ec);
+    s.dialog = Some(Box::new(Zeroize { labels, all }));
     Ok(())
 }
 
 /// The keys `show crypto key mypubkey rsa|ec [LABEL]` lists.
 fn shown_keys(s: &Session, a: &Args) -> Vec<crate::keystore::StoredKey> {
     let ec = a.has("ec");
-    crate::keystore::store(s).all().into_iter().filter(|k| a.get("WORD").is_none_or(|w| w == k.label) && matches!(k.key.kind(), KeyKind::Rsa(_)) != ec).collect()
+    crate::keystore::store(s).all().into_iter().filter(|k| a.get("WORD").is_none_or(|w| w == k.label) && of_kind(k, Some(ec))).collect()
 }
 
 /// `| json` of `show crypto key mypubkey rsa|ec`: by key name, what the text shows.
@@ -305,7 +360,7 @@ pub fn mypubkey_json(s: &Session, a: &Args) -> serde_json::Value {
                 "bits": k.key.kind().bits(),
                 "storage_device": if ec { "private-config" } else { "not specified" },
                 "usage": if ec { "Signature Key" } else { "General Purpose Key" },
-                "exportable": false,
+                "exportable": k.exportable,
                 "key_data": data,
             });
             (k.label, v)
@@ -322,7 +377,7 @@ fn mypubkey(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
         out.line(if ec { "Key type: EC KEYS" } else { "Key type: RSA KEYS" });
         out.line(if ec { " Storage Device: private-config" } else { " Storage Device: not specified" });
         out.line(if ec { " Usage: Signature Key" } else { " Usage: General Purpose Key" });
-        out.line(" Key is not exportable.");
+        out.line(if k.exportable { " Key is exportable." } else { " Key is not exportable." });
         out.line(" Key Data:");
         for l in hex_lines(&k.key.public_key_der(), "  ") {
             out.line(&l);

@@ -239,7 +239,7 @@ service-policy, management-interface, no, host, cef
 @trustpoint ca-trustpoint
 auto-import, cabundle, chain-validation,
 auto-enroll, auto-trigger, cdp-url, crl, default, enrollment, eku, fingerprint, fqdn, hash, ip-address, issuer-name, keypair,
-match, no, ocsp, password, primary, regenerate, revocation-check, rsakeypair, serial-number, source, storage, subject-alt-name,
+match, no, ocsp, password, primary, regenerate, revocation-check, rsakeypair, eckeypair, serial-number, source, storage, subject-alt-name,
 subject-name, usage, vrf, validation-usage, shutdown, smtp, database, grant, lifetime, cdp-url, issuer-name, auto-rollover,
 chain-validation, oid, authorization,
 crl-cache, trustpool, cabundle,

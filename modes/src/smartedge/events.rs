@@ -200,7 +200,12 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             let which = if *dial_in { "any of the configured IKE policies" } else { "the configured IKE policies" };
             v.push((4, "ID", format!("ID type ({}) and ID data {data} not matching with {which}", id_type::name(id.id_type))));
         }
+        // A peer certificate that did not validate (expired, unknown CA, revoked ...): no Table 5 row.
+        Event::CertAuthFailed { peer, failure: edgesh_engine::pki::CertFailure::Invalid(e), .. } => v.push((4, "CERT", crate::smartedge::wording::cert_error(*peer, e))),
         // Table 5 rows 7 and 10: a peer authenticating with a certificate.
+        // Table 6 "Certificate payload errors": a CERT of an encoding the parser knows but edgesh does not take
+        // (one RFC 7296 does not define is refused by the parser with the same line, `wording::v2_wire_error`).
+        Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::Encoding(e), .. } => v.push((3, "PACKET", format!("INVALID_CERT_ENCODING_TYPE_ERROR {e} in CERT payload"))),
         Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::NoCert, .. } => v.push((4, "ID", "NO CERT found that matches with at least 1 remoteid configured in IKE policy".into())),
         Event::CertAuthFailed { failure: edgesh_engine::pki::CertFailure::IdentityNotInCert { id_type: t, id, cert_ids }, .. } => {
             // The certificate's identity of the same type (else its first alternative name, else its DN).
@@ -261,6 +266,9 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
                 v.push((4, "NOTIFY", format!("received unprotected message of notify type {}", se_notify_name(*kind))));
             }
         }
+        // IKEv2: the peer refused our child SA (the IKE SA stays): Table 5 row 11's words for a
+        // protected notify received, the guide's only sentence for one (Table 6 has none).
+        Event::V2ChildRefused { kind, .. } => v.push((4, "NOTIFY", format!("received NOTIFY PAYLOAD of notify type {}.", edgesh_engine::ike::v2::wire::notify::name(*kind)))),
         Event::ResponderLifetime { seconds, kbytes, .. } => {
             if let Some(s) = seconds {
                 v.push((6, "NOTIFY", format!("Received Notify Type RESPOND_NOTIFY with {s} seconds")));
@@ -327,6 +335,24 @@ mod tests {
     fn lines(protocol: u8, offered: Vec<ProposalRepr>, configured: Vec<ProposalRepr>) -> Vec<String> {
         let e = Event::V2NoProposal { conn: 1, peer: "192.0.2.2".parse().unwrap(), protocol, offered, configured };
         smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect()
+    }
+
+    #[test]
+    fn v2_child_refused_by_the_peer() {
+        use edgesh_engine::ike::v2::wire::notify;
+        let peer = "192.0.2.2".parse().unwrap();
+        for (kind, want) in [(notify::NO_PROPOSAL_CHOSEN, "NO_PROPOSAL_CHOSEN"), (notify::TS_UNACCEPTABLE, "TS_UNACCEPTABLE"), (notify::INVALID_SYNTAX, "INVALID_SYNTAX")] {
+            let e = Event::V2ChildRefused { conn: 1, peer, tunnel: "t1".into(), kind };
+            let l: Vec<String> = smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect();
+            assert_eq!(l, [format!("4 NOTIFY received NOTIFY PAYLOAD of notify type {want}.")]);
+        }
+    }
+
+    #[test]
+    fn table6_cert_encoding_not_taken() {
+        let e = Event::CertAuthFailed { conn: 1, peer: "192.0.2.2".parse().unwrap(), version: 2, id: None, failure: edgesh_engine::pki::CertFailure::Encoding(12) };
+        let l: Vec<String> = smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect();
+        assert_eq!(l, ["3 PACKET INVALID_CERT_ENCODING_TYPE_ERROR 12 in CERT payload"]);
     }
 
     #[test]

@@ -164,6 +164,30 @@ fn psk_mismatch_is_a_key_mismatch_on_the_responder() {
     assert!(p.a.child_sas().is_empty());
 }
 
+/// The responder refuses the initiator's identity at MM5: its
+/// INVALID_ID_INFORMATION goes out encrypted (RFC 2408 4.8: the keys exist),
+/// under HASH(1) with the IV from MM5's last block (RFC 2409 appendix B), and
+/// the initiator opens it, logs it as protected and ends main mode at once
+/// instead of retransmitting MM5.
+#[test]
+fn an_informational_from_mm5_on_is_encrypted() {
+    let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+    let mut b = mirror(&a, "t");
+    b.remote_id = Identity::Fqdn("someone-else.example".into());
+    let mut p = Pair::new(a, b);
+    p.run();
+    let eb = Pair::events(&mut p.b);
+    assert!(eb.iter().any(|e| matches!(e, Event::IdMismatch { .. })), "{eb:?}");
+    assert!(eb.iter().any(|e| matches!(e, Event::NotifySent { kind: notify::INVALID_ID_INFORMATION, protected: true, .. })), "{eb:?}");
+    // On the wire: an informational exchange with the encryption flag, HASH first (as sent).
+    assert!(eb.iter().any(|e| matches!(e, Event::Sent { exchange: crate::ike::wire::exchange::INFORMATIONAL, payloads, .. } if payloads == &vec![crate::ike::wire::payload::HASH, crate::ike::wire::payload::NOTIFY])), "{eb:?}");
+    let ea = Pair::events(&mut p.a);
+    assert!(ea.iter().any(|e| matches!(e, Event::NotifyReceived { kind: notify::INVALID_ID_INFORMATION, protected: true, .. })), "{ea:?}");
+    assert!(ea.iter().any(|e| matches!(e, Event::Phase1Down { reason: DownReason::PeerNotify(notify::INVALID_ID_INFORMATION), established: false, .. })), "{ea:?}");
+    assert!(!ea.iter().any(|e| matches!(e, Event::Retransmit { .. })), "{ea:?}");
+    assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty());
+}
+
 #[test]
 fn dh_group_mismatch_is_reported_with_both_values() {
     let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);

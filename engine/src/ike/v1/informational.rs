@@ -12,18 +12,22 @@ use crate::ike::sa::*;
 use crate::ike::v1::*;
 use crate::ike::wire::{self, Builder, DeleteRepr, Header, NotifyRepr, exchange, notify, payload, proto};
 
-/// Send an informational exchange: protected (HASH) when the SA has keys.
+/// Send an informational exchange: protected (HASH) when the SA has keys,
+/// from MM5 / AM2 on as well as once phase 1 is up (RFC 2408 4.8: once the
+/// ISAKMP SA's keys exist, an informational exchange is encrypted), its IV
+/// made from the last phase-1 CBC block so far and the message ID (RFC
+/// 2409 appendix B).
 pub(in crate::ike) fn send_info(cx: &mut Ctx, sa: &IkeSa, kind: u8, body: Vec<u8>) {
     let msgid = cx.msgid();
     let (dgram, protected) = match (sa.keys(), sa.hash(), sa.cipher()) {
-        (Some(k), Some(h), Some(c)) if !sa.p1_last().is_empty() => {
+        (Some(k), Some(h), Some(c)) if !sa.iv().is_empty() => {
             let mut rest = Builder::new();
             rest.push(kind, body.clone());
             let rest_chain = rest.chain();
             let hash = h.prf(&k.a, &[&msgid.to_be_bytes(), &rest_chain]);
             let mut b = Builder::new();
             b.push(payload::HASH, hash).push(kind, body);
-            let iv = h.hash(&[sa.p1_last(), &msgid.to_be_bytes()])[..c.block_size()].to_vec();
+            let iv = h.hash(&[sa.iv(), &msgid.to_be_bytes()])[..c.block_size()].to_vec();
             (frame(sa, exchange::INFORMATIONAL, msgid, payload::HASH, &b.chain(), Some(&iv)).0, true)
         }
         _ => {
@@ -39,7 +43,7 @@ pub(in crate::ike) fn send_info(cx: &mut Ctx, sa: &IkeSa, kind: u8, body: Vec<u8
 }
 
 pub(in crate::ike) fn send_notify(cx: &mut Ctx, sa: &IkeSa, kind: u16, protocol: u8, spi: Vec<u8>, data: Vec<u8>) {
-    let protected = sa.keys().is_some() && !sa.p1_last().is_empty();
+    let protected = sa.keys().is_some() && !sa.iv().is_empty();
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol, kind, spi, data };
     send_info(cx, sa, payload::NOTIFY, n.emit());

@@ -222,6 +222,7 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
         }
     } else if hash_auth(sa, true, &id_b) != hash {
         cx.event(Event::AuthFailed { conn, peer: *remote.ip() });
+        sa.set_iv(last.clone());
         send_notify(cx, sa, notify::AUTHENTICATION_FAILED, proto::ISAKMP, cookies(sa), vec![]);
         return Next::Fail(DownReason::AuthenticationFailed);
     }

@@ -272,10 +272,12 @@ pub(in crate::ike) fn hash_ok(cx: &mut Ctx, sa: &IkeSa, expected: &[u8], receive
     false
 }
 
-/// The IV of a quick-mode or informational exchange (RFC 2409 appendix B).
+/// The IV of a quick-mode or informational exchange (RFC 2409 appendix B):
+/// from the last phase-1 CBC block (so far, for an informational exchange
+/// before phase 1 is up) and the message ID.
 pub(in crate::ike) fn qm_iv(sa: &IkeSa, msgid: u32) -> Vec<u8> {
     let (Some(h), Some(c)) = (sa.hash(), sa.cipher()) else { return Vec::new() };
-    h.hash(&[sa.p1_last(), &msgid.to_be_bytes()])[..c.block_size()].to_vec()
+    h.hash(&[sa.iv(), &msgid.to_be_bytes()])[..c.block_size()].to_vec()
 }
 
 /// A protected message opened by [`open_protected`].
@@ -310,7 +312,7 @@ mod tests {
         sa.keyed(P1Keys { skeyid: vec![1], d: vec![2], a: vec![3], enc: vec![4; 16] }, vec![5; 16]);
         assert_eq!(sa.nego().ni, vec![7; 20], "keyed: the negotiation stays (the HASHes cover it)");
         assert_eq!((sa.iv(), sa.enc_key()), (&[5u8; 16][..], &[4u8; 16][..]));
-        assert!(sa.p1_last().is_empty(), "not up yet: informational exchanges go unprotected");
+        assert!(sa.p1_last().is_empty(), "not up yet (informational exchanges are protected with the IV so far)");
         sa.set_iv(vec![6; 16]);
         sa.establish_keys();
         assert!(sa.nego().ni.is_empty() && sa.nego_mut().is_none(), "up: the negotiation is gone");

@@ -9,7 +9,10 @@
 //! ECDSA (RFC 4754, `ecdsa-signature`): the method is 9 (P-256, SHA-256) or
 //! 10 (P-384, SHA-384) from our key's curve, the peer's key must be on the
 //! same curve, and SIG is r | s at the curve's size (not DER); 11 (P-521)
-//! is refused as an unsupported method (no P-521 in our crates).
+//! is refused as an unsupported method (no P-521 in our crates). No dialect
+//! selects `ecdsa-signature` for IKEv1 (IOS's ISAKMP policy, SmartEdge's IKE
+//! proposal and the ASA's ikev1 policy have no ECDSA method): the tests below
+//! run it between two engines.
 
 use crate::ike::conf::PeerConf;
 use crate::ike::context::Ctx;

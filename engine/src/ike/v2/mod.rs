@@ -308,6 +308,12 @@ impl Core {
         if !p.may_initiate() {
             return false;
         }
+        // We sign, but hold no certificate and key to sign with yet (the
+        // configuration's note says `not negotiated`): nothing to start; the
+        // tunnel starts when the configuration changes (a certificate imported).
+        if p.pki.as_ref().is_some_and(|k| k.local == crate::pki::AuthBy::Signature && k.signer().is_none()) {
+            return false;
+        }
         let missing: Vec<usize> = (0..p.children.len()).filter(|&i| !self.children.iter().any(|c| c.tunnel == tunnel && c.child == i)).collect();
         if let Some(i) = self.ike_sa_for(tunnel) {
             // Established, or another crypto map entry's still negotiating:

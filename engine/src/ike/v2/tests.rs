@@ -218,6 +218,26 @@ fn no_proposal_chosen_carries_both_sides() {
     assert!(l.a.sas().is_empty());
 }
 
+/// A child SA the responder does not take (its ESP encryption differs; issue
+/// 12): the IKE SA comes up on both sides, the responder reports both sides'
+/// ESP proposals and answers NO_PROPOSAL_CHOSEN, the initiator reports the refusal.
+#[test]
+fn a_child_proposal_mismatch_keeps_the_ike_sa_and_reports_both_sides() {
+    let (mut a, b) = pair();
+    a.children[0].proposals[0].esp = Some((EspEncr::TripleDesCbc, b.children[0].proposals[0].esp.and_then(|e| e.1)));
+    let mut l = Link::new(a, b);
+    l.run();
+    assert!(l.a.child_sas().is_empty() && l.b.child_sas().is_empty());
+    assert!(l.a.sas()[0].is_established() && l.b.sas()[0].is_established());
+    let eb = Link::events(&mut l.b);
+    let (offered, configured) = eb.iter().find_map(|e| if let Event::V2NoProposal { protocol: wire::proto::ESP, offered, configured, .. } = e { Some((offered.clone(), configured.clone())) } else { None }).expect("the responder reports the ESP proposals");
+    let encr = |p: &[wire::ProposalRepr]| p[0].transforms.iter().filter(|t| t.kind == wire::transform::ENCR).map(|t| t.id).collect::<Vec<_>>();
+    assert_eq!((encr(&offered), encr(&configured)), (vec![wire::transform::ENCR_3DES], vec![wire::transform::ENCR_AES_CBC]));
+    assert!(eb.iter().any(|e| matches!(e, Event::V2Notify { kind: wire::notify::NO_PROPOSAL_CHOSEN, sent: true, .. })));
+    let ea = Link::events(&mut l.a);
+    assert!(ea.iter().any(|e| matches!(e, Event::V2ChildRefused { kind: wire::notify::NO_PROPOSAL_CHOSEN, tunnel, .. } if tunnel == "ta")), "{ea:?}");
+}
+
 #[test]
 fn invalid_ke_is_answered_and_the_initiator_retries_with_the_group_asked() {
     let (mut a, mut b) = pair();

@@ -49,6 +49,8 @@ pub enum Error {
     InvalidSpiSize { size: u8, proposal: u8 },
     ZeroTransforms { proposal: u8 },
     InvalidIdType(u8),
+    /// A CERT payload whose encoding is none of RFC 7296 3.6's (0, 5, 15 and up).
+    CertEncoding(u8),
     InvalidAuthMethod(u8),
     NonceLength(usize),
     InvalidNotifyProtocol(u8),

@@ -420,6 +420,14 @@ pub const SIGNATURE_HASH_ALGORITHMS: u16 = 16431;
 /// SHA-1 hashes of trusted CAs' public key infos (RFC 7296 3.6, 3.7).
 pub const CERT_X509_SIGNATURE: u8 = 4;
 
+/// Whether a CERT encoding is one RFC 7296 3.6 (and RFC 7670's raw public
+/// key, 14) defines. A CERT payload of any other encoding is refused by the
+/// parser (SmartEdge Table 6 `INVALID_CERT_ENCODING_TYPE_ERROR`); of the
+/// defined ones only X.509 signature (4) authenticates here (`auth.rs`).
+pub fn cert_encoding_defined(e: u8) -> bool {
+    matches!(e, 1..=4 | 6..=14)
+}
+
 /// CERT or CERTREQ: the encoding and its data (a DER certificate; 20-octet CA key hashes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertRepr {
@@ -502,7 +510,10 @@ impl Repr {
             payload::DELETE => Repr::Delete(DeleteRepr::parse(p.body)?),
             payload::TSI => Repr::Tsi(TsRepr::parse(p.body)?),
             payload::TSR => Repr::Tsr(TsRepr::parse(p.body).map_err(|e| retag(e, payload::TSR))?),
-            payload::CERT => Repr::Cert(CertRepr::parse(p.body, payload::CERT)?),
+            payload::CERT => match CertRepr::parse(p.body, payload::CERT)? {
+                c if !cert_encoding_defined(c.encoding) => return Err(Error::CertEncoding(c.encoding)),
+                c => Repr::Cert(c),
+            },
             payload::CERTREQ => Repr::CertReq(CertRepr::parse(p.body, payload::CERTREQ)?),
             payload::SK => return Err(Error::NestedEncrypted),
             k if known(k) => Repr::Opaque { kind: k, body: p.body.to_vec() },
