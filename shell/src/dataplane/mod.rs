@@ -112,6 +112,8 @@ pub struct Dataplane {
     problems: Vec<String>,
     /// When the configuration was last searched for crypto maps.
     looked: Option<std::time::Instant>,
+    /// The configuration generation whose policies dp-tx has.
+    policy_generation: Option<u64>,
     /// The route-based tunnels' own devices (`tunif.rs`).
     tunif: tunif::Devices,
 }
@@ -133,6 +135,7 @@ impl Dataplane {
             retired: Vec::new(),
             problems: Vec::new(),
             looked: None,
+            policy_generation: None,
             tunif: tunif::Devices::default(),
         }
     }
@@ -221,10 +224,10 @@ impl Dataplane {
         if crate::xfrm_sa::kernel_carries(c) {
             return Ok(false); // the kernel's XFRM carries it (`xfrm_sa.rs`)
         }
-        let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys)).transpose().map_err(|e| e.to_string());
+        let esp = |spi, keys| esp_sa(c, spi, keys);
         // A route-based tunnel's SA: carried for its device, not by edgesh0's selectors.
         let dev = self.tunif.claim(c);
-        let outbound = |esp, ah, encap, transport, count| tx::Outbound { esp, encap, ah, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport, count, dev };
+        let outbound = |esp, ah, encap, transport, count| tx::Outbound { esp, encap, ah, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport, count, dev, policy: (c.tunnel.clone(), c.child) };
         let Some(auth) = c.ah else {
             let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else {
                 self.tunif.release(c.spi_in, c.spi_out);
@@ -249,7 +252,8 @@ impl Dataplane {
             Some(p) => (p.spi_out, &p.key_in, &p.key_out),
             None => (c.spi_out, &c.keys_in.auth, &c.keys_out.auth),
         };
-        let ah_i = AhSa::new(c.spi_in, auth, key_in).map_err(|e| e.to_string())?;
+        let mut ah_i = AhSa::new(c.spi_in, auth, key_in).map_err(|e| e.to_string())?;
+        ah_i.set_anti_replay(c.replay_window > 0);
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
         let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         let count = self.counter((c.spi_in, true));
@@ -283,6 +287,13 @@ impl Dataplane {
         }
         self.follow();
         self.tunif.set_states();
+        // The outbound lookup follows the configuration's policy order (dp-tx holds the index).
+        if self.policy_generation != Some(r.engine.conf_generation()) {
+            self.policy_generation = Some(r.engine.conf_generation());
+            let policies = r.ike().conf().policies().into_iter().map(|(t, c, l, rm)| (t.to_string(), c, l, rm)).collect();
+            let _ = self.to_tx.send(tx::TxMsg::Policies(policies));
+            self.shared.wake_tx.wake();
+        }
         if self.shared.has_news() {
             let news = self.shared.take_news();
             if !news.drops.is_empty() {
@@ -378,6 +389,20 @@ impl Drop for Dataplane {
             let _ = h.join();
         }
     }
+}
+
+/// The ESP SA of one direction of an engine child SA pair, with
+/// anti-replay as the SA has it (off: IOS manual SAs).
+pub(crate) fn esp_sa(c: &edgesh_engine::ike::sa::ChildSa, spi: u32, keys: &edgesh_engine::ike::sa::SaKeys) -> Result<Option<EspSa>, String> {
+    c.esp
+        .map(|(e, a)| {
+            EspSa::new(spi, e, a, keys).map(|mut s| {
+                s.set_anti_replay(c.replay_window > 0);
+                s
+            })
+        })
+        .transpose()
+        .map_err(|e| e.to_string())
 }
 
 impl Default for Dataplane {

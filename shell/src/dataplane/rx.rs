@@ -232,7 +232,7 @@ impl Opener {
             }
             Err((kind, inner)) => {
                 let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
-                self.drops.add(EspDrop { spi, proto, kind, peer, local, packets: 1, seq, inner });
+                self.drops.add(EspDrop { spi, proto, kind, peer, local, packets: 1, seq, inner, more: Vec::new() });
                 Err(kind)
             }
         }

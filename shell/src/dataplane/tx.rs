@@ -32,6 +32,10 @@ pub enum TxMsg {
     /// The outbound SA of this SPI is now carried for this device (its
     /// tunnel's device came or went).
     Move(u32, u64),
+    /// The configuration's policies (tunnel, child, local, remote) in match
+    /// order, for `edgesh0`'s lookup (a tunnel device's packets are its
+    /// tunnel's whatever the order).
+    Policies(Vec<(String, usize, Selector, Selector)>),
 }
 
 /// An outbound SA: where its packets go and which traffic it carries.
@@ -52,6 +56,8 @@ pub struct Outbound {
     /// The device whose packets it carries: a route-based tunnel's, or
     /// [`EDGESH0`] (where the selectors alone choose).
     pub dev: u64,
+    /// The policy (tunnel, child) it belongs to: its rank in match order.
+    pub policy: (String, usize),
 }
 
 /// The outbound half of the dataplane, owned by the send thread.
@@ -98,18 +104,21 @@ impl Sealer {
         match m {
             TxMsg::Install(spi, o) => {
                 self.unindex(spi);
-                self.index.entry(o.dev).or_default().insert(&o.local_ts, &o.remote_ts, o.created, spi);
+                self.index.entry(o.dev).or_default().insert(&o.local_ts, &o.remote_ts, o.created, spi, (&o.policy.0, o.policy.1));
                 self.outbound.insert(spi, *o);
             }
             TxMsg::Remove(spi) => {
                 self.unindex(spi);
                 self.outbound.remove(&spi);
             }
+            TxMsg::Policies(p) => {
+                self.index.entry(EDGESH0).or_default().set_policies(p.iter().map(|(t, c, l, r)| (t.as_str(), *c, *l, *r)));
+            }
             TxMsg::Move(spi, dev) => {
                 self.unindex(spi);
                 if let Some(o) = self.outbound.get_mut(&spi) {
                     o.dev = dev;
-                    self.index.entry(dev).or_default().insert(&o.local_ts, &o.remote_ts, o.created, spi);
+                    self.index.entry(dev).or_default().insert(&o.local_ts, &o.remote_ts, o.created, spi, (&o.policy.0, o.policy.1));
                 }
             }
         }

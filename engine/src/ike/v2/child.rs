@@ -224,6 +224,7 @@ impl Core {
             bytes_out: 0,
             packets_in: 0,
             packets_out: 0,
+            replay_window: crate::esp::REPLAY_WINDOW as u32,
             rekeyed: false,
         };
         let peer = *sa.remote.ip();
