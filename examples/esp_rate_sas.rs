@@ -35,10 +35,12 @@ fn main() {
     for sas in [1u32, 100, 10_000] {
         let mut index = SelectorIndex::default();
         let mut table: HashMap<u32, EspSa> = HashMap::new();
+        // Tunnel k protects 10.(k / 256).(k % 256).0/24 behind its peer: one policy each, in order.
+        let names: Vec<String> = (0..sas).map(|k| format!("t{k}")).collect();
+        index.set_policies(names.iter().zip(0u32..).map(|(n, k)| (n.as_str(), 0, sel(local, 32), sel(0x0a00_0000 | (k << 8), 24))));
         for k in 0..sas {
-            // Tunnel k protects 10.(k / 256).(k % 256).0/24 behind its peer.
             let remote = 0x0a00_0000 | (k << 8);
-            index.insert(&sel(local, 32), &sel(remote, 24), u64::from(k), 0x1000 + k);
+            index.insert(&sel(local, 32), &sel(remote, 24), u64::from(k), 0x1000 + k, (&names[k as usize], 0));
             table.insert(0x1000 + k, EspSa::new(0x1000 + k, e, None, &keys).expect("suite"));
         }
         for (mix, spread) in [("one busy tunnel", false), ("all tunnels", true)] {

@@ -52,6 +52,11 @@ fn checksum(h: &[u8]) -> u16 {
 }
 
 impl AhSa {
+    /// Check inbound sequence numbers (the default) or not (a manual SA on IOS).
+    pub fn set_anti_replay(&mut self, on: bool) {
+        self.replay = if on { ReplayWindow::default() } else { ReplayWindow::disabled() };
+    }
+
     /// An SA with this SPI, authenticator and key (HMAC: the key as long as
     /// the hash output, RFC 2404/4868; AES-XCBC-MAC-96: 128 bits, RFC 3566).
     pub fn new(spi: u32, auth: EspAuth, key: &[u8]) -> Result<AhSa, EspError> {

@@ -61,11 +61,13 @@ pub struct Driver {
     pub(crate) failed_p1: crate::failed_p1::FailedP1s,
     /// The route table (`crate::routes`), kept current at each configuration and SA change.
     routes: crate::routes::Table,
+    /// Counts the configurations taken (a dataplane re-reads the policies when it moves).
+    conf_generation: u64,
 }
 
 impl Driver {
     pub fn new(seed: u64, clock: Clock) -> Driver {
-        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0, drops: Default::default(), failed_p1: Default::default(), routes: Default::default() }
+        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0, drops: Default::default(), failed_p1: Default::default(), routes: Default::default(), conf_generation: 0 }
     }
 
     /// The engine, to read (the show commands).
@@ -154,7 +156,13 @@ impl Driver {
         let now = self.now_ms();
         self.ike.set_config(now, conf);
         self.routes.update(&self.ike.conf().routes, self.ike.child_sas(), now, true);
+        self.conf_generation += 1;
         true
+    }
+
+    /// Moves each time a new configuration is taken.
+    pub fn conf_generation(&self) -> u64 {
+        self.conf_generation
     }
 
     /// Traffic from `src` to `dst` that no SA carries (starts a crypto map).
@@ -296,6 +304,7 @@ mod tests {
             packets,
             seq: 7,
             inner: None,
+            more: Vec::new(),
         };
         d.report_drops(vec![one(DropKind::BadIcv, 3), one(DropKind::UnknownSpi, 2)]);
         assert_eq!(d.esp_drops_global().get(DropKind::BadIcv), 3);

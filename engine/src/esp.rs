@@ -89,18 +89,36 @@ pub fn spi_of(packet: &[u8]) -> Option<u32> {
     packet.get(..4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// The 64-packet sliding window of an inbound SA (RFC 4303 3.4.3).
+/// The 64-packet sliding window of an inbound SA (RFC 4303 3.4.3), or
+/// none: a receiver that does not enable anti-replay checks no sequence
+/// number (RFC 4303 3.4.3; manual SAs on IOS, whose peer restarts its
+/// counter at 1 whenever it restarts: RFC 4303 3.3.3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReplayWindow {
     /// Highest sequence number accepted.
     top: u32,
     /// Bit i set: `top - i` was accepted.
     seen: u64,
+    /// Anti-replay is off: every sequence number passes.
+    off: bool,
 }
 
 impl ReplayWindow {
+    /// A window that checks nothing (anti-replay disabled).
+    pub fn disabled() -> ReplayWindow {
+        ReplayWindow { off: true, ..ReplayWindow::default() }
+    }
+
+    /// Whether sequence numbers are checked.
+    pub fn enabled(&self) -> bool {
+        !self.off
+    }
+
     /// May a packet with this sequence number be accepted (before its ICV is checked)?
     pub fn check(&self, seq: u32) -> bool {
+        if self.off {
+            return true;
+        }
         if seq == 0 {
             return false;
         }
@@ -126,6 +144,9 @@ impl ReplayWindow {
 
     /// Record an accepted sequence number (after its ICV was checked).
     pub fn accept(&mut self, seq: u32) {
+        if self.off {
+            return;
+        }
         if seq > self.top {
             let shift = seq - self.top;
             self.seen = if shift >= 64 { 0 } else { self.seen << shift };
@@ -312,6 +333,12 @@ impl Gcm {
 }
 
 impl EspSa {
+    /// Check inbound sequence numbers (the default) or not (`false`: a
+    /// manual SA on IOS, RFC 4303 3.4.3).
+    pub fn set_anti_replay(&mut self, on: bool) {
+        self.replay = if on { ReplayWindow::default() } else { ReplayWindow::disabled() };
+    }
+
     /// The SA for `spi` with the negotiated algorithms and this direction's keys.
     pub fn new(spi: u32, encr: EspEncr, auth: Option<EspAuth>, keys: &SaKeys) -> Result<EspSa, EspError> {
         let mut sa = EspSa { spi, encr, auth, enc_key: Vec::new(), gcm: None, mac: None, salt: [0; 4], auth_key: keys.auth.clone(), seq: 0, replay: ReplayWindow::default() };
@@ -584,6 +611,35 @@ mod tests {
         let p = out.seal(NEXT_HEADER_IPV4, b"same ICV length", &mut rng).unwrap();
         assert_eq!(inn.open(&p), Err(EspError::AuthenticationFailed { seq: 1 }));
         assert_eq!(crate::esp_drops::DropKind::of(&EspError::AuthAlgorithmMismatch { seq: 1 }), crate::esp_drops::DropKind::AuthAlgorithm);
+    }
+
+    #[test]
+    fn without_anti_replay_a_restarted_senders_packets_are_accepted() {
+        let k = SaKeys { encr: vec![3; 16], auth: vec![4; 20] };
+        let mut inn = EspSa::new(0x301, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
+        inn.set_anti_replay(false);
+        let mut rng = StdRng::seed_from_u64(5);
+        let mut out = EspSa::new(0x301, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
+        let first: Vec<Vec<u8>> = (0..100).map(|_| out.seal(NEXT_HEADER_IPV4, b"before", &mut rng).unwrap()).collect();
+        for p in &first {
+            assert!(inn.open(p).is_ok());
+        }
+        // The peer restarts: its counter starts at 1 again.
+        let mut restarted = EspSa::new(0x301, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
+        let p = restarted.seal(NEXT_HEADER_IPV4, b"after", &mut rng).unwrap();
+        assert_eq!(u32::from_be_bytes(p[4..8].try_into().unwrap()), 1);
+        assert_eq!(inn.open(&p).map(|x| x.1), Ok(b"after".to_vec()), "sequence number 1 again");
+        assert!(inn.open(&first[0]).is_ok(), "no check at all: a copy passes too");
+        let mut bad = p.clone();
+        let n = bad.len();
+        bad[n - 1] ^= 1;
+        assert!(matches!(inn.open(&bad), Err(EspError::AuthenticationFailed { .. })), "the ICV is still checked");
+        // With anti-replay (negotiated SAs) the same packet is late.
+        let mut checked = EspSa::new(0x301, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
+        for p in &first {
+            assert!(checked.open(p).is_ok());
+        }
+        assert_eq!(checked.open(&p), Err(EspError::Late { seq: 1 }));
     }
 
     #[test]

@@ -97,6 +97,36 @@ pub struct EspDrop {
     pub seq: u32,
     /// The first packet's inner (source, destination, protocol), when it was opened.
     pub inner: Option<(Ipv4Addr, Ipv4Addr, u8)>,
+    /// The sequence number and inner header of each further packet, in
+    /// arrival order, for the first [`SAMPLES`] packets: each logged line
+    /// names its own packet.
+    pub more: Vec<Sample>,
+}
+
+/// A dropped packet's sequence number and inner (source, destination, protocol).
+pub type Sample = (u32, Option<(Ipv4Addr, Ipv4Addr, u8)>);
+
+/// Packets of one batch entry whose own sequence numbers are kept: the log
+/// keeps at most this many lines of one kind on one SA per window
+/// (`modes::logbuf::PER_SOURCE`), so no logged line goes without its own.
+pub const SAMPLES: usize = 20;
+
+impl EspDrop {
+    /// The sample of the `i`th packet of the batch (0: the first), if kept.
+    pub fn sample(&self, i: usize) -> Option<Sample> {
+        if i == 0 { Some((self.seq, self.inner)) } else { self.more.get(i - 1).copied() }
+    }
+
+    /// Add another packet of this kind on this SA to the batch.
+    pub fn merge(&mut self, d: EspDrop) {
+        self.packets = self.packets.saturating_add(d.packets);
+        for s in std::iter::once((d.seq, d.inner)).chain(d.more) {
+            if self.more.len() + 1 >= SAMPLES {
+                break;
+            }
+            self.more.push(s);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ impl Drops {
                     packets: d.packets,
                     seq: d.seq,
                     inner: d.inner,
+                    more: d.more,
                 });
             }
         }

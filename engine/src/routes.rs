@@ -28,7 +28,7 @@
 use crate::config::Prefix4;
 use crate::ike::sa::ChildSa;
 use crate::ike::Millis;
-pub use crate::route_conf::{Hop, RouteConf, StaticConf, TunnelRoutes};
+pub use crate::route_conf::{Hop, RouteConf, StaticConf, TunnelIf, TunnelRoutes, device_names, valid_device_name};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
@@ -180,6 +180,8 @@ impl Table {
 pub enum KernelHop {
     /// The dataplane's device.
     Dataplane,
+    /// A tunnel interface's own device (its host name, [`TunnelIf::device`]).
+    Device(String),
     Gateway(Ipv4Addr),
 }
 
@@ -195,20 +197,33 @@ pub struct KernelRoute {
 
 /// What of the table goes into the host's routing table (one table: the
 /// routes of every context), and the routes left out with why.
-pub fn kernel_routes(entries: &[RouteEntry], remote_ends: &[Ipv4Addr]) -> (Vec<KernelRoute>, Vec<(RouteEntry, NotInstalled)>) {
+///
+/// A route naming a tunnel interface that is a device of its own, or
+/// carried by a tunnel bound to one, goes to that device.
+pub fn kernel_routes(entries: &[RouteEntry], rc: &RouteConf) -> (Vec<KernelRoute>, Vec<(RouteEntry, NotInstalled)>) {
+    let remote_ends = &rc.remote_ends[..];
+    let by_if: HashMap<(&str, &str), &str> = rc.interfaces.iter().map(|i| ((i.context.as_str(), i.name.as_str()), i.device.as_str())).collect();
+    let by_tunnel: HashMap<&str, &str> = rc.interfaces.iter().flat_map(|i| i.tunnels.iter().map(move |t| (t.as_str(), i.device.as_str()))).collect();
+    let device = |e: &RouteEntry| -> Option<String> {
+        let d = match &e.hop {
+            Hop::Tunnel(i) => by_if.get(&(e.context.as_str(), i.as_str())).or_else(|| e.tunnel.as_deref().and_then(|t| by_tunnel.get(t))),
+            _ => e.tunnel.as_deref().and_then(|t| by_tunnel.get(t)),
+        };
+        d.map(|d| d.to_string())
+    };
     let mut out: Vec<KernelRoute> = Vec::new();
     let mut taken: HashMap<(Prefix4, u32), KernelHop> = HashMap::new();
     let mut left = Vec::new();
     for e in entries.iter().filter(|e| e.up) {
         let hop = match &e.hop {
             Hop::Gateway(g) => KernelHop::Gateway(*g),
-            Hop::Tunnel(_) | Hop::Dataplane(_) => KernelHop::Dataplane,
+            Hop::Tunnel(_) | Hop::Dataplane(_) => device(e).map_or(KernelHop::Dataplane, KernelHop::Device),
             Hop::Interface(i) => {
                 left.push((e.clone(), NotInstalled::NoDevice(i.clone())));
                 continue;
             }
         };
-        if hop == KernelHop::Dataplane {
+        if matches!(hop, KernelHop::Dataplane | KernelHop::Device(_)) {
             if e.prefix.len == 0 && e.origin != Origin::Static {
                 left.push((e.clone(), NotInstalled::Default));
                 continue;
@@ -286,11 +301,28 @@ mod tests {
         // Static routes name the tunnels' interface: no automatic protected route.
         assert!(rc.tunnels.is_empty(), "{:?}", rc.tunnels);
         let both = [sa("Tun-1", 10, "172.168.3.0/24"), sa("Tun-2", 20, "172.168.3.0/24")];
-        let k = |sas: &[ChildSa]| kernel_routes(&compute(&rc, sas, 0), &rc.remote_ends).0.into_iter().filter(|k| k.hop == KernelHop::Dataplane).map(|k| k.metric).collect::<Vec<_>>();
-        assert_eq!(k(&both), vec![5, 10]);
-        assert_eq!(k(&both[1..]), vec![10], "primary down: only the backup's route");
-        assert_eq!(k(&both[..1]), vec![5]);
-        assert!(k(&[]).is_empty(), "no SA: no route into the tunnels");
+        // TI-1 and TI-2 are tunnel interfaces: devices of their own (no addresses configured).
+        assert_eq!(rc.interfaces.iter().map(|i| (i.context.as_str(), i.name.as_str(), i.device.as_str(), i.tunnels.clone())).collect::<Vec<_>>(), vec![("C1", "TI-1", "TI-1", vec!["Tun-1".to_string()]), ("C1", "TI-2", "TI-2", vec!["Tun-2".to_string()])]);
+        let k = |sas: &[ChildSa]| kernel_routes(&compute(&rc, sas, 0), &rc).0.into_iter().filter_map(|k| if let KernelHop::Device(d) = k.hop { Some((d, k.metric)) } else { None }).map(|(d, m)| format!("{d}:{m}")).collect::<Vec<_>>().join(" ");
+        assert_eq!(k(&both), "TI-1:5 TI-2:10");
+        assert_eq!(k(&both[1..]), "TI-2:10", "primary down: only the backup's route");
+        assert_eq!(k(&both[..1]), "TI-1:5");
+        assert_eq!(k(&[]), "", "no SA: no route into the tunnels");
+    }
+
+    #[test]
+    fn device_names_keep_the_interface_name_where_linux_takes_it() {
+        assert!(valid_device_name("Tunnel1") && valid_device_name("TI-1") && valid_device_name("Tunnel123456789"));
+        for bad in ["", ".", "..", "Tunnel1234567890", "Gi0/0", "a:b", "a b", "edgesh0", "Tünnel"] {
+            assert!(!valid_device_name(bad), "{bad}");
+        }
+        assert_eq!(
+            device_names(&["Tunnel1", "Tunnel-int-vpn-12345678-0", "Tunnel-int-vpn-99", "TI 1/0", "Tunnel1", "Tunnel1", "edgesh0", "Tünnel"]),
+            vec!["Tunnel1", "tun-Tunnel-int-", "tun-Tunnel-in-2", "tun-TI_1_0", "Tunnel1-2", "Tunnel1-3", "tun-edgesh0", "tun-T_nnel"]
+        );
+        for n in device_names(&["x".repeat(40).as_str(), "x".repeat(40).as_str(), "y/".repeat(9).as_str()]) {
+            assert!(valid_device_name(&n), "{n}");
+        }
     }
 
     #[test]
@@ -307,7 +339,7 @@ mod tests {
         cfg.tunnels.insert("CMAP-10".into(), t);
         let rc = RouteConf::from_config(&cfg);
         let table = compute(&rc, &[], 0);
-        let (k, left) = kernel_routes(&table, &rc.remote_ends);
+        let (k, left) = kernel_routes(&table, &rc);
         assert_eq!(k, vec![KernelRoute { dst: p("203.0.113.1/32"), hop: KernelHop::Dataplane, metric: 0, src: Some("198.51.100.1".parse().unwrap()) }]);
         assert_eq!(left.iter().map(|(_, w)| w.clone()).collect::<Vec<_>>(), vec![NotInstalled::Default, NotInstalled::HoldsRemoteEnd("192.0.2.2".parse().unwrap())]);
     }
@@ -369,7 +401,7 @@ mod tests {
         let mut table = Table::default();
         table.update(&rc, &sas, 0, true);
         table.update(&rc, &sas[1..], 1, false);
-        let (k, _) = kernel_routes(table.entries(), &rc.remote_ends);
+        let (k, _) = kernel_routes(table.entries(), &rc);
         assert_eq!(k.len(), n as usize - 1, "a protected route for each odd tunnel, an SA route for each even one but the first");
         // Quadratic work (4e8 comparisons) takes minutes in a debug build; linear well under this.
         assert!(t0.elapsed() < std::time::Duration::from_secs(20), "{:?}", t0.elapsed());

@@ -136,3 +136,62 @@ fn ikev2_responder_picks_each_child_tunnel_by_its_selectors() {
 fn ikev1_responder_picks_each_quick_mode_tunnel_by_its_selectors() {
     three_tunnels(IkeVersion::V1);
 }
+
+/// IOS crypto map entries 10 and 20 to one peer, same ISAKMP identity and
+/// key: the second entry's traffic runs its quick mode (IKEv2: a
+/// CREATE_CHILD_SA) over the IKE SA the first one opened, on both sides:
+/// one IKE SA, two IPsec SA pairs. Traffic for both at once (before the
+/// first IKE SA is up) opens one IKE SA too. SmartEdge tunnels (no map
+/// entry) keep one IKE SA each (`three_tunnels` above).
+fn two_map_entries_one_ike_sa(version: IkeVersion, together: bool) {
+    let (ip_a, ip_b) = ([192, 0, 2, 1], [192, 0, 2, 2]);
+    let entries = |side: &str| (1..=2u8).map(|n| (format!("{side}{n}"), ("VPN".to_string(), 10 * n as u32))).collect();
+    let conf = |side: &str, local, remote, responder: bool| EngineConf {
+        peers: (1..=2)
+            .map(|n| {
+                let mut p = tunnel(version, &format!("{side}{n}"), local, remote, n);
+                p.auto_start = false;
+                if responder {
+                    p.connection = ConnectionType::ResponderOnly;
+                }
+                p
+            })
+            .collect(),
+        map_entries: entries(side),
+        ..Default::default()
+    };
+    let mut a = Endpoint::new(1);
+    let mut b = Endpoint::new(2);
+    a.set_config(0, conf("a", ip_a, ip_b, false));
+    b.set_config(0, conf("b", ip_b, ip_a, true));
+    let ike = |e: &Endpoint| if version == IkeVersion::V1 { e.ike_sas().len() } else { e.v2().sas().len() };
+    assert_eq!(a.initiate_for_traffic(0, Ipv4Addr::new(10, 1, 1, 5), Ipv4Addr::new(10, 2, 1, 5)).as_deref(), Some("a1"));
+    if !together {
+        run(&mut a, &mut b, 0);
+        assert_eq!((ike(&a), a.child_sas().len()), (1, 1), "{version:?}: entry 10 is up");
+    }
+    assert_eq!(a.initiate_for_traffic(1000, Ipv4Addr::new(10, 1, 2, 5), Ipv4Addr::new(10, 2, 2, 5)).as_deref(), Some("a2"));
+    run(&mut a, &mut b, 1000);
+    assert_eq!((ike(&a), ike(&b)), (1, 1), "{version:?} together={together}: one IKE SA on each side");
+    assert_eq!((a.child_sas().len(), b.child_sas().len()), (2, 2), "{version:?} together={together}: two IPsec SA pairs");
+    for n in 1..=2u8 {
+        let c = a.child_sas().iter().find(|c| c.tunnel == format!("a{n}")).expect("each entry has its pair");
+        assert_eq!(c.remote_ts, sel([10, 2, n, 0], 24));
+        let other = b.child_sas().iter().find(|x| x.spi_in == c.spi_out).expect("the peer has the other half");
+        assert_eq!((other.tunnel.clone(), other.spi_out), (format!("b{n}"), c.spi_in));
+    }
+    let conns: std::collections::BTreeSet<u32> = a.child_sas().iter().map(|c| c.ike).collect();
+    assert_eq!(conns.len(), 1, "{version:?}: both pairs over the one IKE SA");
+}
+
+#[test]
+fn ikev1_crypto_map_entries_to_one_peer_share_the_isakmp_sa() {
+    two_map_entries_one_ike_sa(IkeVersion::V1, false);
+    two_map_entries_one_ike_sa(IkeVersion::V1, true);
+}
+
+#[test]
+fn ikev2_crypto_map_entries_to_one_peer_share_the_ike_sa() {
+    two_map_entries_one_ike_sa(IkeVersion::V2, false);
+    two_map_entries_one_ike_sa(IkeVersion::V2, true);
+}

@@ -52,6 +52,14 @@
 //! * The last line is the prompt the device is left at; when it carries
 //!   typed text, that line is typed too: a command that ends the session
 //!   (`quit`, `logout`), after which the device shows no prompt.
+//! * `#! file [DEVICE] DEST SRC` puts a copy of the file SRC (relative to
+//!   the transcript, like `--config`) at DEST in the device's state
+//!   directory (its `/flash`; DEST relative, without `..`) before the device
+//!   starts, so the boot configuration finds it: a private key in
+//!   `pki/keys/LABEL.pem`, a CRL in `pki/crl/`, a PEM file for SmartEdge's
+//!   `import pki ...`. The copy is mode 0600 in directories of mode 0700 (the
+//!   router refuses keys others can read). DEVICE names a lab's device (`#!
+//!   device NAME ...`); a one-device transcript leaves it out.
 //! * Parts: a file may hold several transcripts of one command family. A
 //!   line starting with `#===` (for instance `#=== part 2: IKEv2 policies`)
 //!   ends the part before it; what follows is a new transcript with its own
@@ -76,6 +84,8 @@ pub struct Transcript {
     pub args: Vec<String>,
     /// Lab transcripts: `#! device NAME ARGS...` lines, one per router.
     pub devices: Vec<(String, Vec<String>)>,
+    /// `#! file [DEVICE] DEST SRC` lines: (device, DEST, SRC) placed before the devices start.
+    pub files: Vec<(Option<String>, String, String)>,
     pub body: String,
 }
 
@@ -100,6 +110,7 @@ impl Transcript {
         let mut header = Vec::new();
         let mut args = Vec::new();
         let mut devices = Vec::new();
+        let mut files = Vec::new();
         let mut rest = text;
         while rest.starts_with('#') {
             let (line, tail) = rest.split_once('\n').unwrap_or((rest, ""));
@@ -107,13 +118,19 @@ impl Transcript {
                 let w: Vec<String> = a.split_whitespace().map(str::to_string).collect();
                 match w.split_first() {
                     Some((d, rest)) if d == "device" && !rest.is_empty() => devices.push((rest[0].clone(), rest[1..].to_vec())),
+                    Some((f, rest)) if f == "file" => match rest {
+                        [dest, src] => files.push((None, dest.clone(), src.clone())),
+                        [dev, dest, src] => files.push((Some(dev.clone()), dest.clone(), src.clone())),
+                        // Reported when the transcript runs.
+                        _ => files.push((None, String::new(), line.to_string())),
+                    },
                     _ => args.extend(w),
                 }
             }
             header.push(line.to_string());
             rest = tail;
         }
-        Transcript { path: path.to_path_buf(), header, args, devices, body: rest.strip_suffix('\n').unwrap_or(rest).to_string() }
+        Transcript { path: path.to_path_buf(), header, args, devices, files, body: rest.strip_suffix('\n').unwrap_or(rest).to_string() }
     }
 
     pub fn load(path: &Path) -> std::io::Result<Transcript> {
@@ -257,8 +274,30 @@ struct Device {
     term: Terminal<Vec<u8>>,
 }
 
+/// Put the `#! file` copies in a state directory before the device starts.
+fn place_files(files: &[(&str, &str)], dir: &Path, state_dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    for (dest, src) in files {
+        let rel = Path::new(dest);
+        let plain = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if dest.is_empty() || !plain {
+            return Err(format!("bad #! file: {src} (#! file [DEVICE] DEST SRC, DEST relative to the state directory, without ..)"));
+        }
+        let from = if Path::new(src).is_absolute() { PathBuf::from(src) } else { dir.join(src) };
+        let data = std::fs::read(&from).map_err(|e| format!("#! file {dest} {src}: {e}"))?;
+        let to = state_dir.join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(parent).map_err(|e| format!("#! file {dest}: {e}"))?;
+        }
+        std::fs::write(&to, data).map_err(|e| format!("#! file {dest}: {e}"))?;
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).map_err(|e| format!("#! file {dest}: {e}"))?;
+    }
+    Ok(())
+}
+
 /// Build a device from its command-line arguments (virtual clock, seed 1 unless given).
-fn device(name: &str, seed: u64, args: &[String], dir: &Path, tmp: &Path, lab: bool, rendered: &mut String) -> Result<Device, String> {
+#[allow(clippy::too_many_arguments)]
+fn device(name: &str, seed: u64, args: &[String], files: &[(&str, &str)], dir: &Path, tmp: &Path, lab: bool, rendered: &mut String) -> Result<Device, String> {
     let mut args = args.to_vec();
     // Relative --config paths are relative to the transcript.
     for i in 0..args.len() {
@@ -272,6 +311,9 @@ fn device(name: &str, seed: u64, args: &[String], dir: &Path, tmp: &Path, lab: b
     o.seed = o.seed.or(Some(seed));
     o.state_dir = o.state_dir.or(Some(tmp.join(name)));
     o.network = Some(false);
+    if let Some(sd) = &o.state_dir {
+        place_files(files, dir, sd)?;
+    }
     let mut load_msgs = Vec::new();
     let (router, _) = if lab {
         // The lab carries datagrams from the first commit on.
@@ -297,8 +339,22 @@ pub fn run(t: &Transcript) -> Outcome {
     let lab = !t.devices.is_empty();
     let specs: Vec<(String, Vec<String>)> = if lab { t.devices.clone() } else { vec![("device".into(), t.args.clone())] };
     let mut devs = Vec::new();
+    for (dev, dest, src) in &t.files {
+        if dest.is_empty() {
+            return Outcome { rendered: String::new(), matches: false, notes: vec![format!("bad {src}: #! file [DEVICE] DEST SRC")] };
+        }
+        let known = match dev {
+            Some(d) => specs.iter().any(|(n, _)| n == d),
+            None => !lab,
+        };
+        if !known {
+            let what = dev.as_ref().map_or("a lab's #! file line needs its DEVICE".to_string(), |d| format!("#! file names no device of this transcript: {d}"));
+            return Outcome { rendered: String::new(), matches: false, notes: vec![format!("{what} ({src})")] };
+        }
+    }
     for (i, (name, args)) in specs.iter().enumerate() {
-        match device(name, i as u64 + 1, args, &dir, &tmp, lab, &mut rendered) {
+        let files: Vec<(&str, &str)> = t.files.iter().filter(|(d, _, _)| d.as_deref().is_none_or(|d| d == name)).map(|(_, dest, src)| (dest.as_str(), src.as_str())).collect();
+        match device(name, i as u64 + 1, args, &files, &dir, &tmp, lab, &mut rendered) {
             Ok(d) => devs.push(d),
             Err(e) => return Outcome { rendered: String::new(), matches: false, notes: vec![e] },
         }
@@ -669,6 +725,37 @@ mod tests {
         let o = run(&t);
         assert!(o.matches, "{:?} {}", o.notes, o.rendered);
         assert!(o.rendered.ends_with("#quit\n"));
+    }
+
+    #[test]
+    fn file_lines_put_files_in_the_state_directory_before_the_device_starts() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("edgesh-golden-files-{}-{}", std::process::id(), unique()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("boot.cfg"), "hostname placed\n").unwrap();
+        std::fs::write(dir.join("ca.pem"), include_str!("../pki/ca.pem")).unwrap();
+        let path = dir.join("x.golden");
+        // SmartEdge's /flash is the state directory: the import finds the file placed there.
+        let t = Transcript::parse(&path, "#! file ca.pem ca.pem\n[local]edgesh#import pki certificate trusted rsa file /flash/ca.pem\n[local]edgesh#show pki certificate trusted rsa | include Subject\n  Subject                   : C=US,O=Edgesh Lab,CN=Edgesh Lab Test CA\n[local]edgesh#");
+        assert_eq!(t.files, vec![(None, "ca.pem".to_string(), "ca.pem".to_string())]);
+        assert!(t.args.iter().all(|a| a != "file"), "{:?}", t.args);
+        let sd = dir.join("state");
+        let files = [("sub/boot.cfg", "boot.cfg")];
+        place_files(&files, &dir, &sd).unwrap();
+        assert_eq!(std::fs::read_to_string(sd.join("sub/boot.cfg")).unwrap(), "hostname placed\n");
+        assert_eq!(std::fs::metadata(sd.join("sub/boot.cfg")).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(sd.join("sub")).unwrap().permissions().mode() & 0o777, 0o700);
+        let o = run(&t);
+        assert!(o.matches, "{:?} {}", o.notes, o.rendered);
+        // Refused: a DEST that leaves the state directory, a missing SRC, a lab line without its device.
+        assert!(place_files(&[("../x", "boot.cfg")], &dir, &sd).unwrap_err().starts_with("bad #! file"));
+        assert!(place_files(&[("/etc/x", "boot.cfg")], &dir, &sd).is_err());
+        assert!(place_files(&[("x", "missing.pem")], &dir, &sd).unwrap_err().starts_with("#! file x missing.pem: "));
+        let lab = Transcript::parse(&path, "#! device r1 --hostname r1\n#! file nosuch x boot.cfg\n[local]r1#");
+        assert_eq!(run(&lab).notes, vec!["#! file names no device of this transcript: nosuch (boot.cfg)".to_string()]);
+        let bad = Transcript::parse(&path, "#! file onlyone\n[local]edgesh#");
+        assert_eq!(run(&bad).notes, vec!["bad #! file onlyone: #! file [DEVICE] DEST SRC".to_string()]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

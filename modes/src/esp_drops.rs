@@ -35,8 +35,24 @@ pub fn log_drops(r: &mut Router, e: &Event) {
     };
     let prev = r.logctl.source_hint.replace(key.clone());
     let mut left = *packets;
+    let mut i = 0;
     while left > 0 {
         left -= 1;
+        // Each packet's line with its own sequence number (and inner header).
+        let own = match (e, i) {
+            (_, 0) => None,
+            (Event::EspDropped { seq, inner, more, .. }, _) => more.get(i - 1).filter(|s| **s != (*seq, *inner)).and_then(|&(seq, inner)| {
+                let mut e = e.clone();
+                if let Event::EspDropped { seq: s, inner: n, more, .. } = &mut e {
+                    (*s, *n) = (seq, inner);
+                    more.clear();
+                }
+                ops.esp_drop_log(r, &e)
+            }),
+            _ => None,
+        };
+        i += 1;
+        let l = own.as_ref().unwrap_or(&l);
         if offer(r, &l.kind, &l.text, &l.line) {
             r.push_monitor(l.line.clone(), false);
         }
@@ -93,6 +109,7 @@ pub(crate) mod testing {
             packets,
             seq: 0x71328,
             inner,
+            more: Vec::new(),
         }
     }
 

@@ -96,6 +96,11 @@ pub struct Router {
     pub asa: crate::asa::state::AsaRouter,
     /// The engine events of each peer, bounded, for the diagnosis commands (`crate::diagnose`).
     pub diag: crate::diag_history::History,
+    /// Host devices that stand for interfaces of the configuration (a
+    /// route-based tunnel's TUN device, `shell/src/dataplane/tunif.rs`):
+    /// interface name -> up. The line protocol of such an interface is the
+    /// device's state; empty in the lab, where the configuration says it.
+    pub host_links: std::collections::BTreeMap<String, bool>,
 }
 
 /// A user who logged in.
@@ -169,6 +174,7 @@ impl Router {
             ios_model: Arc::new(Config::new("Router")),
             asa: Default::default(),
             diag: Default::default(),
+            host_links: Default::default(),
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });

@@ -22,10 +22,12 @@ impl Pending {
         } else {
             (d.spi, d.kind)
         };
-        self.by
-            .entry(key)
-            .and_modify(|e| e.packets = e.packets.saturating_add(d.packets))
-            .or_insert(EspDrop { spi: key.0, ..d });
+        match self.by.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().merge(d),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(EspDrop { spi: key.0, ..d });
+            }
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -219,6 +221,83 @@ mod tests {
             81
         );
         assert!(dp.pending_drops().is_empty(), "taken");
+    }
+
+    /// A burst of distinct packets with bad ICVs (sequence numbers 5 to 9)
+    /// is one batch entry, but each log line names its own packet's
+    /// sequence number (IOS `%CRYPTO-4-RECVD_PKT_MAC_ERR ... seqno=`, seed
+    /// 002's wording; docs/seed-messages.md Table 7), not the first's five times.
+    #[test]
+    fn a_burst_of_distinct_packets_logs_each_packets_own_seqno() {
+        let (mut dp, mut peer) = setup();
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..4 {
+            peer.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng).unwrap();
+        }
+        for _ in 5..=9 {
+            let mut bad = peer.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng).unwrap();
+            let n = bad.len();
+            bad[n - 1] ^= 1;
+            assert_eq!(dp.receive(LOCAL, PEER, &bad), Err(DropKind::BadIcv));
+        }
+        let batch = dp.pending_drops();
+        assert_eq!(batch.len(), 1, "one entry per (SPI, kind)");
+        assert_eq!(batch[0].packets, 5);
+        let mut r = edgesh_modes::Router::new(edgesh_engine::Config::new("r1"), edgesh_modes::Clock::Virtual(1_700_000_000), 1, std::env::temp_dir());
+        r.dialect = edgesh_modes::Dialect::Ios;
+        r.engine.report_drops(batch);
+        r.engine_drain();
+        let seqnos: Vec<String> = r.log.iter().filter(|l| l.contains("%CRYPTO-4-RECVD_PKT_MAC_ERR")).map(|l| l.rsplit_once("seqno=").map(|x| x.1.to_string()).unwrap_or_default()).collect();
+        assert_eq!(seqnos, ["00000005", "00000006", "00000007", "00000008", "00000009"], "{:?}", r.log);
+        let line = r.log.iter().find(|l| l.contains("seqno=00000007")).unwrap();
+        assert!(line.ends_with(&format!(": %CRYPTO-4-RECVD_PKT_MAC_ERR: decrypt: mac verify failed for connection id=0 local={LOCAL} remote={PEER} spi={SPI:08X} seqno=00000007")), "{line}");
+    }
+
+    /// A manual SA as IOS runs it has no anti-replay (`replay_window` 0,
+    /// `show crypto ipsec sa`: "replay detection support: N"): the peer's
+    /// counter starts at 1 again when it restarts (RFC 4303 3.3.3), and its
+    /// packets are taken. A SmartEdge manual SA keeps its configured window
+    /// (`anti-replay-window`, 64 by default) and refuses them as late.
+    #[test]
+    fn a_restarted_peers_packets_are_accepted_on_a_manual_sa_without_anti_replay() {
+        use edgesh_engine::config::Prefix4;
+        use edgesh_engine::manual_conf::{ManualDir, ManualSa};
+        let k = keys(0x11);
+        let dir = |spi| ManualDir { esp_spi: Some(spi), enc_key: k.encr.clone(), auth_key: k.auth.clone(), ..Default::default() };
+        let net = |a: [u8; 4]| (Prefix4 { addr: a.into(), len: 16 }, 0, 0);
+        let manual = |replay_window| ManualSa { tunnel: "VPN-10".into(), sa: "VPN-10-manual".into(), child: 0, local: LOCAL, remote: PEER, local_ts: net([10, 1, 0, 0]), remote_ts: net([10, 2, 0, 0]), esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), ah: None, inbound: dir(SPI), outbound: dir(SPI + 1), replay_window };
+        let mut rng = StdRng::seed_from_u64(9);
+        for (window, after_restart) in [(0, Ok(())), (64, Err(DropKind::Late))] {
+            let mut dp = Dataplane::new();
+            dp.install_child(&edgesh_engine::ike::manual::child_sa(&manual(window), 1, 0)).unwrap();
+            let mut peer = EspSa::new(SPI, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
+            for _ in 0..100 {
+                let p = peer.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng).unwrap();
+                assert_eq!(dp.receive(LOCAL, PEER, &p), Ok(()));
+            }
+            // The peer restarts: the same keys, its counter from 1.
+            let mut restarted = EspSa::new(SPI, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
+            let p = restarted.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng).unwrap();
+            assert_eq!(dp.receive(LOCAL, PEER, &p), after_restart, "window {window}");
+            let mut bad = p.clone();
+            let n = bad.len();
+            bad[n - 1] ^= 1;
+            assert_eq!(dp.receive(LOCAL, PEER, &bad), Err(if window == 0 { DropKind::BadIcv } else { DropKind::Late }), "window {window}: integrity is still checked");
+        }
+    }
+
+    /// A flood keeps the first [`SAMPLES`] packets' own sequence numbers, no more.
+    #[test]
+    fn a_batch_keeps_a_bounded_number_of_sequence_numbers() {
+        use edgesh_engine::esp_drops::{EspDrop, SAMPLES};
+        let mut p = super::Pending::default();
+        for seq in 1..=1000u32 {
+            p.add(EspDrop { spi: SPI, proto: 50, kind: DropKind::BadIcv, peer: PEER, local: LOCAL, packets: 1, seq, inner: None, more: Vec::new() });
+        }
+        let b = p.take();
+        assert_eq!((b[0].packets, b[0].seq, b[0].more.len()), (1000, 1, SAMPLES - 1));
+        assert_eq!(b[0].sample(SAMPLES - 1), Some((SAMPLES as u32, None)));
+        assert_eq!(b[0].sample(SAMPLES), None);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod load;
 pub mod loginguard;
 pub mod net;
 pub mod pipes;
+pub mod rtnl;
 pub mod routes;
 pub mod scale;
 pub mod ssh;

@@ -10,7 +10,9 @@
 //! the kernel matches). At start every route of that protocol is removed (a
 //! previous run's, stale); then routes are added and removed as the table
 //! changes (a commit, an SA up or down). Routes into the dataplane wait until
-//! its device (`edgesh0`) exists, and the device is set up. A route the
+//! its device (`edgesh0`) exists, and the device is set up. Routes into a
+//! route-based tunnel go to its own device (`dataplane/tunif.rs`, which sets
+//! it up while the tunnel has an SA): they wait for it to exist and be up. A route the
 //! kernel refuses is logged once with the kernel's reason, never retried in
 //! a loop. Netlink sockets are per network namespace: nothing is installed
 //! outside the one edgesh runs in.
@@ -18,11 +20,11 @@
 use edgesh_engine::config::Prefix4;
 use edgesh_engine::routes::{KernelHop, KernelRoute, kernel_routes};
 use edgesh_modes::Router;
-use netlink_packet_core::{NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload};
-use netlink_packet_route::link::{LinkFlags, LinkMessage};
+pub use crate::rtnl::encode;
+use crate::rtnl::Netlink;
+use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
 use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
-use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::time::{Duration, Instant};
@@ -44,12 +46,12 @@ pub fn route_message(k: &KernelRoute, oif: Option<u32>, with_src: bool) -> Route
     m.header.protocol = RouteProtocol::from(PROTOCOL);
     m.header.kind = RouteType::Unicast;
     m.header.scope = match k.hop {
-        KernelHop::Dataplane => RouteScope::Link,
+        KernelHop::Dataplane | KernelHop::Device(_) => RouteScope::Link,
         KernelHop::Gateway(_) => RouteScope::Universe,
     };
     m.attributes.push(RouteAttribute::Destination(RouteAddress::Inet(k.dst.network())));
     match k.hop {
-        KernelHop::Dataplane => {
+        KernelHop::Dataplane | KernelHop::Device(_) => {
             if let Some(i) = oif {
                 m.attributes.push(RouteAttribute::Oif(i));
             }
@@ -63,86 +65,18 @@ pub fn route_message(k: &KernelRoute, oif: Option<u32>, with_src: bool) -> Route
     m
 }
 
-/// The serialized netlink request.
-pub fn encode(msg: RouteNetlinkMessage, flags: u16, seq: u32) -> Vec<u8> {
-    let mut h = NetlinkHeader::default();
-    h.flags = flags;
-    h.sequence_number = seq;
-    let mut nl = NetlinkMessage::new(h, NetlinkPayload::InnerMessage(msg));
-    nl.finalize();
-    let mut buf = vec![0u8; nl.buffer_len()];
-    nl.serialize(&mut buf);
-    buf
-}
-
-struct Netlink {
-    sock: Socket,
-    seq: u32,
-}
-
-impl Netlink {
-    fn open() -> io::Result<Netlink> {
-        let mut sock = Socket::new(NETLINK_ROUTE)?;
-        sock.bind_auto()?;
-        sock.connect(&SocketAddr::new(0, 0))?;
-        Ok(Netlink { sock, seq: 1 })
-    }
-
-    /// Send a request; the messages of the answer (a dump's), or the kernel's error.
-    fn request(&mut self, msg: RouteNetlinkMessage, flags: u16) -> io::Result<Vec<RouteNetlinkMessage>> {
-        self.seq = self.seq.wrapping_add(1);
-        let seq = self.seq;
-        self.sock.send(&encode(msg, flags | NLM_F_REQUEST | NLM_F_ACK, seq), 0)?;
-        let mut got = Vec::new();
-        loop {
-            let (buf, _) = self.sock.recv_from_full()?;
-            let mut off = 0;
-            while off < buf.len() {
-                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&buf[off..]).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-                let len = m.header.length as usize;
-                if len == 0 {
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, "netlink message of length 0"));
-                }
-                off += len;
-                if m.header.sequence_number != seq {
-                    continue;
-                }
-                match m.payload {
-                    NetlinkPayload::Error(e) => {
-                        return match e.code {
-                            Some(c) => Err(io::Error::from_raw_os_error(-c.get())),
-                            None => Ok(got),
-                        };
-                    }
-                    NetlinkPayload::Done(_) => return Ok(got),
-                    NetlinkPayload::InnerMessage(i) => got.push(i),
-                    _ => {}
-                }
-            }
-        }
-    }
-
-    /// edgesh's routes in the main table (a previous run's included).
-    fn ours(&mut self) -> io::Result<Vec<RouteMessage>> {
-        let mut q = RouteMessage::default();
-        q.header.address_family = AddressFamily::Inet;
-        let all = self.request(RouteNetlinkMessage::GetRoute(q), NLM_F_DUMP)?;
-        Ok(all
-            .into_iter()
-            .filter_map(|m| match m {
-                RouteNetlinkMessage::NewRoute(r) if r.header.protocol == RouteProtocol::from(PROTOCOL) && r.header.table == RouteHeader::RT_TABLE_MAIN => Some(r),
-                _ => None,
-            })
-            .collect())
-    }
-
-    fn set_up(&mut self, index: u32) -> io::Result<()> {
-        let mut l = LinkMessage::default();
-        l.header.index = index;
-        l.header.flags = LinkFlags::Up;
-        l.header.change_mask = LinkFlags::Up;
-        self.request(RouteNetlinkMessage::SetLink(l), 0).map(|_| ())
-    }
+/// edgesh's routes in the main table (a previous run's included).
+fn ours(nl: &mut Netlink) -> io::Result<Vec<RouteMessage>> {
+    let mut q = RouteMessage::default();
+    q.header.address_family = AddressFamily::Inet;
+    let all = nl.request(RouteNetlinkMessage::GetRoute(q), NLM_F_DUMP)?;
+    Ok(all
+        .into_iter()
+        .filter_map(|m| match m {
+            RouteNetlinkMessage::NewRoute(r) if r.header.protocol == RouteProtocol::from(PROTOCOL) && r.header.table == RouteHeader::RT_TABLE_MAIN => Some(r),
+            _ => None,
+        })
+        .collect())
 }
 
 fn if_index(name: &str) -> Option<u32> {
@@ -157,10 +91,14 @@ pub struct Installer {
     failed: bool,
     /// Routes of a previous run removed.
     cleaned: bool,
-    /// What is installed, by (destination, metric).
-    installed: BTreeMap<(Prefix4, u32), KernelRoute>,
+    /// What is installed, by (destination, metric), with the device it went to.
+    installed: BTreeMap<(Prefix4, u32), (KernelRoute, Option<u32>)>,
     /// The table version and device state last synced.
-    synced: Option<(u64, Option<u32>)>,
+    synced: Option<(u64, Option<u32>, Vec<(String, u32)>)>,
+    /// The tunnel devices' indexes (those the table's routes name and that exist).
+    dev_oifs: BTreeMap<String, u32>,
+    /// A route into a tunnel device was refused (not there or not up yet): try again soon.
+    retry: bool,
     /// The dataplane device's index, once it exists.
     oif: Option<u32>,
     looked: Option<Instant>,
@@ -201,7 +139,7 @@ impl Installer {
         if !self.cleaned {
             self.cleaned = true;
             let nl = self.nl.as_mut().expect("opened above");
-            match nl.ours() {
+            match ours(nl) {
                 Ok(stale) => {
                     for m in stale {
                         let _ = nl.request(RouteNetlinkMessage::DelRoute(m), 0);
@@ -214,15 +152,16 @@ impl Installer {
             }
         }
         let version = r.engine.routes().version();
-        // Nothing changed, unless routes wait for the dataplane's device.
-        let waiting = self.waiting_dev && self.oif.is_none();
-        if self.synced == Some((version, self.oif)) && !waiting {
+        let devs_now = |d: &BTreeMap<String, u32>| d.iter().map(|(n, i)| (n.clone(), *i)).collect::<Vec<_>>();
+        // Nothing changed, unless routes wait for a device.
+        let waiting = (self.waiting_dev && self.oif.is_none()) || self.retry;
+        if self.synced.as_ref() == Some(&(version, self.oif, devs_now(&self.dev_oifs))) && !waiting {
             return;
         }
-        if waiting && self.synced.is_some_and(|(v, _)| v == version) && self.looked.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+        if waiting && self.synced.as_ref().is_some_and(|(v, ..)| *v == version) && self.looked.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
             return;
         }
-        let (want, _left) = kernel_routes(r.engine.routes().entries(), &r.ike().conf().routes.remote_ends);
+        let (want, _left) = kernel_routes(r.engine.routes().entries(), &r.ike().conf().routes);
         let needs_dev = want.iter().any(|k| k.hop == KernelHop::Dataplane);
         self.waiting_dev = needs_dev;
         if needs_dev && self.oif.is_none() && self.looked.is_none_or(|t| t.elapsed() >= Duration::from_millis(200)) {
@@ -235,28 +174,40 @@ impl Installer {
                 }
             }
         }
-        if self.synced == Some((version, self.oif)) {
+        // The tunnel devices the routes name, looked up each time (made and removed with the configuration).
+        self.dev_oifs = want.iter().filter_map(|k| if let KernelHop::Device(d) = &k.hop { if_index(d).map(|i| (d.clone(), i)) } else { None }).collect();
+        self.looked = Some(Instant::now());
+        let key = (version, self.oif, devs_now(&self.dev_oifs));
+        if self.synced.as_ref() == Some(&key) && !self.retry {
             return;
         }
-        self.synced = Some((version, self.oif));
-        let want: BTreeMap<(Prefix4, u32), KernelRoute> = want.into_iter().filter(|k| k.hop != KernelHop::Dataplane || self.oif.is_some()).map(|k| ((k.dst, k.metric), k)).collect();
-        let gone: Vec<KernelRoute> = self.installed.iter().filter(|(key, k)| want.get(key) != Some(k)).map(|(_, k)| k.clone()).collect();
+        self.synced = Some(key);
+        let oif_of = |k: &KernelRoute, dp: Option<u32>, devs: &BTreeMap<String, u32>| match &k.hop {
+            KernelHop::Dataplane => dp,
+            KernelHop::Device(d) => devs.get(d).copied(),
+            KernelHop::Gateway(_) => None,
+        };
+        // A tunnel device that does not exist yet: looked for again in 200 ms.
+        self.retry = want.iter().any(|k| matches!(&k.hop, KernelHop::Device(d) if !self.dev_oifs.contains_key(d)));
+        // Routes into a device wait for it; via a gateway they go at once.
+        let want: BTreeMap<(Prefix4, u32), (KernelRoute, Option<u32>)> =
+            want.into_iter().map(|k| (oif_of(&k, self.oif, &self.dev_oifs), k)).filter(|(oif, k)| oif.is_some() || matches!(k.hop, KernelHop::Gateway(_))).map(|(oif, k)| ((k.dst, k.metric), (k, oif))).collect();
+        let gone: Vec<(KernelRoute, Option<u32>)> = self.installed.iter().filter(|(key, k)| want.get(key) != Some(k)).map(|(_, k)| k.clone()).collect();
         let mut problems = Vec::new();
         let nl = self.nl.as_mut().expect("opened above");
-        for k in gone {
+        for (k, oif) in gone {
             self.installed.remove(&(k.dst, k.metric));
-            if let Err(e) = nl.request(RouteNetlinkMessage::DelRoute(route_message(&k, self.oif.filter(|_| k.hop == KernelHop::Dataplane), false)), 0) {
+            if let Err(e) = nl.request(RouteNetlinkMessage::DelRoute(route_message(&k, oif, false)), 0) {
                 // Already gone (its device went, someone removed it) is fine.
                 if e.raw_os_error() != Some(libc_esrch()) {
                     problems.push(format!("cannot remove route {} ({e})", k.dst));
                 }
             }
         }
-        for (key, k) in want {
+        for (key, (k, oif)) in want {
             if self.installed.contains_key(&key) {
                 continue;
             }
-            let oif = self.oif.filter(|_| k.hop == KernelHop::Dataplane);
             let mut res = nl.request(RouteNetlinkMessage::NewRoute(route_message(&k, oif, true)), NLM_F_CREATE | NLM_F_EXCL);
             // A source address the host does not have: the route without it.
             if k.src.is_some() && res.as_ref().err().and_then(|e| e.raw_os_error()) == Some(22) {
@@ -264,8 +215,10 @@ impl Installer {
             }
             match res {
                 Ok(_) => {
-                    self.installed.insert(key, k);
+                    self.installed.insert(key, (k, oif));
                 }
+                // A tunnel device not up yet (its SA came with this table): again in 200 ms.
+                Err(e) if matches!(k.hop, KernelHop::Device(_)) && e.raw_os_error() == Some(nix::errno::Errno::ENETDOWN as i32) => self.retry = true,
                 Err(e) => problems.push(format!("cannot install route {} {} metric {} ({e})", k.dst, hop_word(&k), k.metric)),
             }
         }
@@ -280,8 +233,9 @@ fn libc_esrch() -> i32 {
 }
 
 fn hop_word(k: &KernelRoute) -> String {
-    match k.hop {
+    match &k.hop {
         KernelHop::Dataplane => format!("dev {}", crate::dataplane::DEVICE),
+        KernelHop::Device(d) => format!("dev {d}"),
         KernelHop::Gateway(g) => format!("via {g}"),
     }
 }
@@ -289,7 +243,7 @@ fn hop_word(k: &KernelRoute) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netlink_packet_core::{Emitable, Parseable};
+    use netlink_packet_core::{Emitable, NLM_F_ACK, NLM_F_REQUEST, Parseable};
     use netlink_packet_route::route::RouteMessageBuffer;
 
     #[test]

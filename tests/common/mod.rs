@@ -423,3 +423,67 @@ pub fn start_capture(ns: &str, iface: &str, pcap: &std::path::Path, filter: &str
     }
     child
 }
+
+/// Run a command (argv); its output.
+pub fn sh(args: &[&str]) -> std::process::Output {
+    Command::new(args[0]).args(&args[1..]).output().unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+/// Run a command that must succeed.
+pub fn ok(args: &[&str]) {
+    let o = sh(args);
+    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Call `f` every 200 ms until it gives something (or panic after `secs`, naming `what`).
+pub fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> Option<String>) -> String {
+    let t0 = Instant::now();
+    loop {
+        if let Some(s) = f() {
+            return s;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(secs), "{what} after {secs} s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Two network namespaces joined by a veth pair: in each, `outside`
+/// addresses on its end of the pair and `inside` ones on `lo`, all up.
+/// Removed however the test ends.
+pub struct VethPair {
+    ns: [String; 2],
+}
+
+impl VethPair {
+    pub fn up(ns: [&str; 2], veth: [&str; 2], outside: [&[&str]; 2], inside: [&[&str]; 2]) -> VethPair {
+        let pair = VethPair { ns: ns.map(str::to_string) };
+        pair.remove();
+        for n in ns {
+            ok(&["ip", "netns", "add", n]);
+        }
+        ok(&["ip", "link", "add", veth[0], "netns", ns[0], "type", "veth", "peer", "name", veth[1], "netns", ns[1]]);
+        for i in 0..2 {
+            for a in outside[i] {
+                ok(&["ip", "-n", ns[i], "addr", "add", a, "dev", veth[i]]);
+            }
+            for a in inside[i] {
+                ok(&["ip", "-n", ns[i], "addr", "add", a, "dev", "lo"]);
+            }
+            ok(&["ip", "-n", ns[i], "link", "set", "lo", "up"]);
+            ok(&["ip", "-n", ns[i], "link", "set", veth[i], "up"]);
+        }
+        pair
+    }
+
+    fn remove(&self) {
+        for n in &self.ns {
+            let _ = Command::new("ip").args(["netns", "del", n]).stderr(Stdio::null()).status();
+        }
+    }
+}
+
+impl Drop for VethPair {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}

@@ -136,6 +136,26 @@ impl PeerConf {
     pub fn may_respond(&self) -> bool {
         self.connection != ConnectionType::InitiatorOnly
     }
+    /// Whether one IKE SA can serve both tunnels' child SAs: the same IKE
+    /// version, ends, identities, keys, proposals, exchange mode, DPD and
+    /// certificates (IOS: crypto map entries to one peer with the same
+    /// ISAKMP identity run their quick modes over one ISAKMP SA). Which
+    /// tunnels may share is the cores' choice (crypto map entries only:
+    /// [`EngineConf::map_entries`]).
+    pub fn same_ike_sa(&self, o: &PeerConf) -> bool {
+        self.remote.is_some()
+            && self.remote == o.remote
+            && self.local == o.local
+            && self.version == o.version
+            && self.context == o.context
+            && self.local_id == o.local_id
+            && self.remote_id == o.remote_id
+            && self.mode == o.mode
+            && self.dpd == o.dpd
+            && self.psk == o.psk
+            && self.proposals == o.proposals
+            && self.pki == o.pki
+    }
 }
 
 /// The engine's whole configuration.
@@ -164,11 +184,15 @@ impl EngineConf {
     pub fn from_config(cfg: &Config) -> EngineConf {
         let mut ec = EngineConf { v2_cookie_threshold: cfg.ikev2_cookie_challenge.map(|n| n as usize), v2_fragment_size: cfg.ikev2_fragment_mtu.map(usize::from), v1_aggressive_responder: cfg.ikev1_aggressive_responder, routes: crate::route_conf::RouteConf::from_config(cfg), ..EngineConf::default() };
         for (name, t) in &cfg.tunnels {
-            if t.kind == TunnelKind::Manual || t.shutdown {
+            if t.shutdown {
                 continue;
             }
+            // Manual entries too: they take their place in the map's order.
             if let Some(e) = &t.map_entry {
                 ec.map_entries.insert(name.clone(), e.clone());
+            }
+            if t.kind == TunnelKind::Manual {
+                continue;
             }
             match peer(cfg, name, t) {
                 Ok(Some(p)) => ec.peers.push(p),
@@ -181,6 +205,27 @@ impl EngineConf {
     }
     pub fn peer(&self, name: &str) -> Option<&PeerConf> {
         self.peers.iter().find(|p| p.name == name)
+    }
+
+    /// Every child policy (tunnel, child index, local and remote selectors;
+    /// manual SAs too) in the order outbound traffic is matched against
+    /// them: tunnels that are no crypto map entry first, in configuration
+    /// order (negotiated, then manual), then crypto map entries by map and
+    /// sequence number. As on IOS, the first policy that covers a packet
+    /// decides: its SA carries it, and without one the packet starts that
+    /// policy's negotiation (it is never carried by a later policy's SA).
+    pub fn policies(&self) -> Vec<(&str, usize, Selector, Selector)> {
+        let sel = |s: crate::manual_conf::Sel| Selector { net: s.0, proto: s.1, port: s.2 };
+        let mut all: Vec<(usize, &str, usize, Selector, Selector)> = Vec::new();
+        for p in &self.peers {
+            let base = all.len();
+            all.extend(p.children.iter().enumerate().map(|(c, cc)| (base + c, p.name.as_str(), c, cc.local_ts, cc.remote_ts)));
+        }
+        for m in &self.manual {
+            all.push((all.len(), m.tunnel.as_str(), m.child, sel(m.local_ts), sel(m.remote_ts)));
+        }
+        all.sort_by_key(|&(i, t, ..)| (self.map_entries.get(t), i));
+        all.into_iter().map(|(_, t, c, l, r)| (t, c, l, r)).collect()
     }
 }
 

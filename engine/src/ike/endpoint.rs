@@ -173,6 +173,7 @@ impl Endpoint {
         let v2_peers: Vec<PeerConf> = self.ctx.conf.peers.iter().filter(|p| p.version == IkeVersion::V2).cloned().collect();
         self.v2.cookie_threshold = self.ctx.conf.v2_cookie_threshold.unwrap_or(super::v2::COOKIE_THRESHOLD);
         self.v2.fragment_size = self.ctx.conf.v2_fragment_size.unwrap_or(super::v2::FRAGMENT_SIZE);
+        self.v2.map_entries = self.ctx.conf.map_entries.keys().cloned().collect();
         self.v2.set_peers(now, v2_peers);
         self.sync_v2();
         self.sync_manual(now);
@@ -222,6 +223,14 @@ impl Endpoint {
             }
             let p = p.clone();
             self.wanted.insert(p.name.clone(), (0..p.children.len()).collect());
+            // A crypto map entry whose peer has an ISAKMP SA (or one on the
+            // way) of another entry runs its quick modes over it.
+            if let Some(h) = self.p1_for(&p.name) {
+                if self.sas[h].is_established() {
+                    self.start_wanted_for(now, h, &p.name);
+                }
+                continue;
+            }
             self.start_phase1(now, &p);
             free -= 1;
         }
@@ -254,37 +263,56 @@ impl Endpoint {
                 self.wanted.entry(tunnel.to_string()).or_default().insert(i);
             }
         }
-        if let Some(idx) = self.sas.find(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
-            self.start_wanted(now, idx);
-        } else if !self.sas.scan().any(|s| s.tunnel == tunnel && !s.deleting) {
-            self.start_phase1(now, &p);
+        // The tunnel's IKE SA, or one it shares (IOS: one ISAKMP SA per peer
+        // for every crypto map entry with the same ISAKMP identity); one still
+        // negotiating starts the wanted quick modes when it is up.
+        match self.p1_for(tunnel) {
+            Some(h) if self.sas[h].is_established() => self.start_wanted_for(now, h, tunnel),
+            Some(_) => {}
+            None => self.start_phase1(now, &p),
         }
         self.flush_timers();
         true
     }
 
+    /// Tunnels `a` and `b` run their child SAs over one IKE SA: the same
+    /// tunnel, or two crypto map entries with the same phase 1
+    /// ([`PeerConf::same_ike_sa`]; SmartEdge tunnels each have their own).
+    pub(in crate::ike) fn share_p1(&self, a: &str, b: &str) -> bool {
+        a == b || {
+            let m = &self.ctx.conf.map_entries;
+            m.contains_key(a) && m.contains_key(b) && self.pc(a).zip(self.pc(b)).is_some_and(|(x, y)| x.same_ike_sa(y))
+        }
+    }
+
+    /// The IKE SA (not being deleted) the quick modes of `tunnel` run over:
+    /// its own or one it shares ([`Endpoint::share_p1`]), an established one first.
+    pub(in crate::ike) fn p1_for(&self, tunnel: &str) -> Option<SaHandle> {
+        let ok = |s: &IkeSa| !s.deleting && self.share_p1(&s.tunnel, tunnel);
+        self.sas.find(|s| ok(s) && s.is_established()).or_else(|| self.sas.find(ok))
+    }
+
     /// Start the negotiation for traffic from `src` to `dst` (a crypto map
-    /// hit): the tunnel whose selectors cover the packet; of several, the
-    /// crypto map entry with the lowest sequence number (tunnels that are no
-    /// map entry first, in name order). Returns its name.
+    /// hit): the tunnel of the first policy that covers the packet
+    /// ([`EngineConf::policies`]: the crypto map entry with the lowest
+    /// sequence number; tunnels that are no map entry first). Returns its name.
     pub fn initiate_for_traffic(&mut self, now: Millis, src: Ipv4Addr, dst: Ipv4Addr) -> Option<String> {
-        let conf = &self.ctx.conf;
-        let t = conf
-            .peers
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.children.iter().any(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst)))
-            .min_by_key(|(i, p)| (conf.map_entries.get(&p.name), *i))?
-            .1
-            .name
-            .clone();
+        let t = self.ctx.conf.policies().into_iter().find(|(_, _, l, r)| l.contains(src) && r.contains(dst))?.0.to_string();
         self.initiate(now, &t);
         Some(t)
     }
 
-    /// The child SA that protects traffic from `src` to `dst`, if any.
+    /// The child SA that carries traffic from `src` to `dst`, if any: the
+    /// newest SA of the first policy that covers the packet
+    /// ([`EngineConf::policies`]); none when that policy has no SA for it,
+    /// even if a later policy's SA covers it. Traffic no policy covers goes
+    /// on any SA that covers it (manual SAs).
     pub fn child_for(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Option<&ChildSa> {
-        self.children.iter().find(|c| c.local_ts.contains(src) && c.remote_ts.contains(dst))
+        let covers = |c: &&ChildSa| c.local_ts.contains(src) && c.remote_ts.contains(dst);
+        match self.ctx.conf.policies().into_iter().find(|(_, _, l, r)| l.contains(src) && r.contains(dst)) {
+            Some((t, i, ..)) => self.children.iter().filter(covers).filter(|c| c.tunnel == t && c.child == i).max_by_key(|c| c.created),
+            None => self.children.iter().find(covers),
+        }
     }
 
     /// Add an SA (indexed by conn and cookie).

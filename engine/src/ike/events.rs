@@ -124,7 +124,7 @@ pub enum DpdStep {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// Inbound ESP packets the dataplane dropped (a batch of one kind on one SA; `conn`: the inbound SA's connection id, 0 for an unknown SPI).
-    EspDropped { conn: u32, peer: Ipv4Addr, local: Ipv4Addr, spi: u32, proto: u8, kind: crate::esp_drops::DropKind, packets: u64, seq: u32, inner: Option<(Ipv4Addr, Ipv4Addr, u8)> },
+    EspDropped { conn: u32, peer: Ipv4Addr, local: Ipv4Addr, spi: u32, proto: u8, kind: crate::esp_drops::DropKind, packets: u64, seq: u32, inner: Option<(Ipv4Addr, Ipv4Addr, u8)>, more: Vec<crate::esp_drops::Sample> },
     /// An IKEv1 message sent; `sa_state`: the role and state of its SA as it
     /// went (IOS: `(R) MM_SA_SETUP`), `local_port` the port it left from.
     Sent { conn: u32, peer: SocketAddrV4, exchange: u8, msgid: u32, payloads: Vec<u8>, retransmit: bool, sa_state: Option<(Role, P1State)>, local_port: u16 },

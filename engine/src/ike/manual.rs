@@ -69,6 +69,7 @@ pub fn child_sa(m: &ManualSa, id: u32, now: Millis) -> ChildSa {
         bytes_out: 0,
         packets_in: 0,
         packets_out: 0,
+        replay_window: m.replay_window,
         rekeyed: false,
     }
 }
@@ -77,7 +78,7 @@ pub fn child_sa(m: &ManualSa, id: u32, now: Millis) -> ChildSa {
 pub fn is_child_of(c: &ChildSa, m: &ManualSa) -> bool {
     is_manual(c.ike) && {
         let n = child_sa(m, c.id, c.created);
-        c.tunnel == n.tunnel && c.policy == n.policy && c.child == n.child && c.local == n.local && c.remote == n.remote && c.local_ts == n.local_ts && c.remote_ts == n.remote_ts && c.spi_in == n.spi_in && c.spi_out == n.spi_out && c.esp == n.esp && c.ah == n.ah && c.ah_part == n.ah_part && c.keys_in == n.keys_in && c.keys_out == n.keys_out
+        c.tunnel == n.tunnel && c.policy == n.policy && c.child == n.child && c.local == n.local && c.remote == n.remote && c.local_ts == n.local_ts && c.remote_ts == n.remote_ts && c.spi_in == n.spi_in && c.spi_out == n.spi_out && c.esp == n.esp && c.ah == n.ah && c.ah_part == n.ah_part && c.keys_in == n.keys_in && c.keys_out == n.keys_out && c.replay_window == n.replay_window
     }
 }
 
@@ -130,6 +131,32 @@ mod tests {
         while e.poll_transmit().is_some() {
             panic!("a manual SA sends no IKE");
         }
+    }
+
+    /// IOS `crypto map M 10 ipsec-manual` before `M 20 ipsec-isakmp` whose
+    /// ACL covers entry 10's: entry 10's manual SA carries its traffic; with
+    /// the manual entry after it (seq 30), entry 20 decides and, having no
+    /// SA, carries nothing (its negotiation starts).
+    #[test]
+    fn manual_entries_take_their_place_in_the_crypto_map_order() {
+        let mut broad = crate::ike::endpoint::tests::peer("M-20", [192, 0, 2, 1], [192, 0, 2, 2], "k", 14);
+        broad.auto_start = false;
+        broad.children[0].local_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(10, 0, 0, 0), len: 8 }, proto: 0, port: 0 };
+        broad.children[0].remote_ts = broad.children[0].local_ts;
+        let conf = |manual_seq: u32| EngineConf {
+            peers: vec![broad.clone()],
+            manual: vec![manual(false)],
+            map_entries: [("T".to_string(), ("M".to_string(), manual_seq)), ("M-20".to_string(), ("M".to_string(), 20))].into_iter().collect(),
+            ..Default::default()
+        };
+        let (src, dst) = (Ipv4Addr::new(10, 1, 0, 5), Ipv4Addr::new(10, 2, 0, 5));
+        let mut e = Endpoint::new(1);
+        e.set_config(0, conf(10));
+        assert_eq!(e.conf().policies().iter().map(|p| p.0).collect::<Vec<_>>(), ["T", "M-20"]);
+        assert_eq!(e.child_for(src, dst).map(|c| (c.tunnel.as_str(), c.ike)), Some(("T", MANUAL_CONN)));
+        e.set_config(0, conf(30));
+        assert_eq!(e.conf().policies().iter().map(|p| p.0).collect::<Vec<_>>(), ["M-20", "T"]);
+        assert!(e.child_for(src, dst).is_none(), "entry 20 first, without an SA");
     }
 
     #[test]

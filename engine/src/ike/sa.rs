@@ -212,6 +212,9 @@ pub struct ChildSa {
     pub bytes_out: u64,
     pub packets_in: u64,
     pub packets_out: u64,
+    /// Inbound anti-replay window (packets; 0: no anti-replay check, as IOS
+    /// runs manual SAs). Negotiated SAs: [`crate::esp::REPLAY_WINDOW`].
+    pub replay_window: u32,
     pub(in crate::ike) rekeyed: bool,
 }
 
@@ -241,7 +244,7 @@ impl ChildSa {
         let a = SocketAddrV4::new(std::net::Ipv4Addr::new(192, 0, 2, 1), 4500);
         let b = SocketAddrV4::new(std::net::Ipv4Addr::new(192, 0, 2, 2), 4500);
         let k = SaKeys { encr: vec![0; 16], auth: vec![0; 20] };
-        ChildSa { id: 1, ike: 1, tunnel: String::new(), policy: String::new(), child: 0, local: a, remote: b, encap: true, transport: false, local_ts: Selector::ANY, remote_ts: Selector::ANY, spi_in: 1, spi_out: 2, proposal: String::new(), esp: None, ah: None, ah_part: None, pfs: None, lifetime_seconds: 3600, lifetime_kbytes: None, created: 0, role: Role::Initiator, keys_in: k.clone(), keys_out: k, bytes_in: 0, bytes_out: 0, packets_in: 0, packets_out: 0, rekeyed: false }
+        ChildSa { id: 1, ike: 1, tunnel: String::new(), policy: String::new(), child: 0, local: a, remote: b, encap: true, transport: false, local_ts: Selector::ANY, remote_ts: Selector::ANY, spi_in: 1, spi_out: 2, proposal: String::new(), esp: None, ah: None, ah_part: None, pfs: None, lifetime_seconds: 3600, lifetime_kbytes: None, created: 0, role: Role::Initiator, keys_in: k.clone(), keys_out: k, bytes_in: 0, bytes_out: 0, packets_in: 0, packets_out: 0, replay_window: 64, rekeyed: false }
     }
 }
 

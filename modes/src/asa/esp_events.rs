@@ -68,9 +68,9 @@ mod tests {
     fn unknown_spi_bad_icv_and_replay_in_asa_words() {
         let mut r = Router::new(Config::new("a"), Clock::Virtual(1_700_000_000), 1, std::env::temp_dir());
         r.dialect = Dialect::Asa;
-        let ev = |kind| Event::EspDropped { conn: 0, peer: "198.51.100.2".parse().unwrap(), local: "192.0.2.1".parse().unwrap(), spi: 0x1A2B3C4D, proto: 50, kind, packets: 1, seq: 7, inner: None };
+        let ev = |kind| Event::EspDropped { conn: 0, peer: "198.51.100.2".parse().unwrap(), local: "192.0.2.1".parse().unwrap(), spi: 0x1A2B3C4D, proto: 50, kind, packets: 1, seq: 7, inner: None, more: Vec::new() };
         assert_eq!(asa_drop_log(&r, &ev(DropKind::UnknownSpi)).unwrap().line, "%ASA-4-402101: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=esp, spi=0x1A2B3C4D");
-        let ah = Event::EspDropped { conn: 0, peer: "198.51.100.2".parse().unwrap(), local: "192.0.2.1".parse().unwrap(), spi: 0x1A2B3C4D, proto: 51, kind: DropKind::UnknownSpi, packets: 1, seq: 7, inner: None };
+        let ah = Event::EspDropped { conn: 0, peer: "198.51.100.2".parse().unwrap(), local: "192.0.2.1".parse().unwrap(), spi: 0x1A2B3C4D, proto: 51, kind: DropKind::UnknownSpi, packets: 1, seq: 7, inner: None, more: Vec::new() };
         assert_eq!(asa_drop_log(&r, &ah).unwrap().line, "%ASA-4-402101: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=ah, spi=0x1A2B3C4D");
         assert_eq!(
             asa_drop_log(&r, &ev(DropKind::BadIcv)).unwrap().line,

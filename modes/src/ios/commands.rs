@@ -622,8 +622,11 @@ fn exec(g: &mut G, privileged: bool) {
         Ok(())
     });
     add(g, "show ip interface brief", &["Show running system information", "IP information", "IP interface status and configuration", "Brief summary of IP status and configuration"], |s, _, o| {
-        let doc = s.router().ios_doc.clone();
-        super::show_config::ip_interface_brief(&doc, o);
+        let (doc, links) = {
+            let r = s.router();
+            (r.ios_doc.clone(), r.host_links.clone())
+        };
+        super::show_config::ip_interface_brief(&doc, &links, o);
         Ok(())
     });
     add(g, "show running-config unsupported", &["Show running system information", "Current operating configuration", "Lines kept verbatim: edgesh does not model them"], |s, _, o| {

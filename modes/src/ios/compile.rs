@@ -1030,6 +1030,26 @@ interface Ethernet1/0
     }
 
     #[test]
+    fn each_vti_is_a_device_with_its_address_and_its_static_routes() {
+        use edgesh_engine::route_conf::RouteConf;
+        let vti = |n: u8, mode: &str| format!("interface Tunnel{n}\n ip address 10.{n}.{n}.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n{mode} tunnel destination 192.0.2.{}\n tunnel protection ipsec profile P\n", n + 1);
+        let text = format!(
+            "crypto isakmp key k1 address 0.0.0.0 0.0.0.0\ncrypto ipsec transform-set T esp-aes esp-sha-hmac\ncrypto ipsec profile P\n set transform-set T\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n{}{}{}ip route 203.0.113.0 255.255.255.0 Tunnel1\nip route 198.51.100.0 255.255.255.0 Tunnel2\n",
+            vti(1, " tunnel mode ipsec ipv4\n"),
+            vti(2, " tunnel mode ipsec ipv4\n"),
+            vti(3, "")
+        );
+        let c = compile(&load(&text));
+        let rc = RouteConf::from_config(&c.config);
+        // Tunnel3 is GRE over IPsec (IOS's default mode): the host's GRE device, not one of ours.
+        let got: Vec<String> = rc.interfaces.iter().map(|i| format!("{} {} {} {:?} {:?}", i.context, i.name, i.device, i.addresses.iter().map(ToString::to_string).collect::<Vec<_>>(), i.tunnels)).collect();
+        assert_eq!(got, vec![r#"local Tunnel1 Tunnel1 ["10.1.1.1/30"] ["Tunnel1"]"#, r#"local Tunnel2 Tunnel2 ["10.2.2.1/30"] ["Tunnel2"]"#]);
+        // The static routes name them (the engine's table sends them to the devices: `routes::tests`).
+        let st: Vec<String> = rc.statics.iter().map(|s| format!("{} {:?} {:?}", s.prefix, s.hop, s.tunnels)).collect();
+        assert_eq!(st, vec![r#"203.0.113.0/24 Tunnel("Tunnel1") ["Tunnel1"]"#, r#"198.51.100.0/24 Tunnel("Tunnel2") ["Tunnel2"]"#]);
+    }
+
+    #[test]
     fn a_vti_becomes_a_route_based_tunnel() {
         let c = compile(&load("crypto isakmp key k1 address 203.0.113.9\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile P\n set transform-set T\n set pfs group14\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile P\n"));
         let t = &c.config.tunnels["Tunnel1"];

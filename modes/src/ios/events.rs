@@ -100,7 +100,13 @@ pub fn ios_log(e: &Event) -> Vec<(u8, &'static str, String)> {
         Event::V2GiveUp { peer, exchange, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of IKEv2 {} failed with peer at {peer}", edgesh_engine::ike::v2::wire::exchange::name(*exchange)))],
         Event::V2AuthFailed { peer, .. } | Event::V2Integrity { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))],
         // A refused certificate: IOS's PKI message (issue 18).
-        Event::CertAuthFailed { failure, .. } => crate::ios::wording::cert_log(failure).into_iter().collect(),
+        Event::CertAuthFailed { failure: f @ edgesh_engine::pki::CertFailure::Invalid(_), .. } => crate::ios::wording::cert_log(f).into_iter().collect(),
+        // A certificate that validated, but whose identities are not the peer's ID, or whose key
+        // did not make the AUTH signature: the peer's AUTH did not verify, which IOS logs as it
+        // logs a pre-shared key's MIC that does not (seed 002's line).
+        Event::CertAuthFailed { peer, failure: edgesh_engine::pki::CertFailure::IdentityNotInCert { .. } | edgesh_engine::pki::CertFailure::BadSignature { .. }, .. } => {
+            vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))]
+        }
         Event::V2Malformed { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {} failed its sanity check or is malformed", peer.ip()))],
         Event::DpdDead { peer, .. } => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer} (DPD: peer not responding)"))],
         _ => vec![],

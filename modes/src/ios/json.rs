@@ -815,7 +815,7 @@ struct BriefRow {
 
 pub fn ip_interface_brief(r: &Router) -> IpInterfaceBrief {
     let mut st = IpInterfaceBrief::default();
-    for row in crate::ios::show_config::ip_interface_rows(&r.ios_doc) {
+    for row in crate::ios::show_config::ip_interface_rows(&r.ios_doc, &r.host_links) {
         st.interface.insert(row.name, BriefRow { ip_address: row.address, interface_is_ok: "YES", method: row.method.to_string(), status: row.status.to_string(), protocol: row.protocol.to_string() });
     }
     st

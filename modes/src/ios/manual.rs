@@ -115,7 +115,10 @@ pub(super) fn compile(cfg: &mut Config, notes: &mut Vec<String>, entries: &[(Str
             continue;
         }
         let sa_name = format!("{tname}-manual");
-        let mut sa = IpsecSa::default();
+        // IOS runs manual SAs without anti-replay (`show crypto ipsec sa`:
+        // "replay detection support: N"): with manual keys the peer's
+        // counter starts at 1 again whenever it restarts (RFC 4303 3.3.3).
+        let mut sa = IpsecSa { anti_replay_window: 0, ..IpsecSa::default() };
         sa.dirs.insert(SaDir::In, with_algorithms(kin, &t));
         sa.dirs.insert(SaDir::Out, with_algorithms(kout, &t));
         cfg.ipsec_sas.insert(sa_name.clone(), sa);
@@ -124,6 +127,8 @@ pub(super) fn compile(cfg: &mut Config, notes: &mut Vec<String>, entries: &[(Str
         }
         let ifname = (env.map_if)(m);
         let mut tun = Tunnel::new(TunnelKind::Manual, false);
+        // Its place in the map: outbound traffic meets the entries in sequence order.
+        tun.map_entry = Some((m.clone(), *seq));
         tun.local = ifname.as_ref().and_then(|i| env.if_addr.get(i)).copied();
         tun.remote = Some(peer);
         tun.bind_interface = ifname.map(|i| (i, None));

@@ -332,7 +332,8 @@ pub struct InterfaceRow {
 }
 
 /// The rows of `show ip interface brief`, from the running document.
-pub fn ip_interface_rows(doc: &IosDoc) -> Vec<InterfaceRow> {
+/// `links`: the host devices' state of interfaces that have one (`Router::host_links`).
+pub fn ip_interface_rows(doc: &IosDoc, links: &std::collections::BTreeMap<String, bool>) -> Vec<InterfaceRow> {
     let mut rows = Vec::new();
     for n in doc.root.iter().filter(|n| n.text.starts_with("interface ")) {
         let name = &n.text["interface ".len()..];
@@ -357,7 +358,7 @@ pub fn ip_interface_rows(doc: &IosDoc) -> Vec<InterfaceRow> {
         }
         let shut = n.children.iter().any(|c| c.text == "shutdown");
         // The line protocol as `show interfaces` has it (a tunnel without source or destination is down).
-        let (status, protocol) = match (shut, super::show_if::line_protocol_up(doc, n)) {
+        let (status, protocol) = match (shut, super::show_if::line_protocol_up(doc, n) && links.get(name).copied().unwrap_or(true)) {
             (true, _) => ("administratively down", "down"),
             (false, true) => ("up", "up"),
             (false, false) => ("up", "down"),
@@ -367,9 +368,9 @@ pub fn ip_interface_rows(doc: &IosDoc) -> Vec<InterfaceRow> {
     rows
 }
 
-pub fn ip_interface_brief(doc: &IosDoc, out: &mut dyn Out) {
+pub fn ip_interface_brief(doc: &IosDoc, links: &std::collections::BTreeMap<String, bool>, out: &mut dyn Out) {
     out.line(&format!("{:<26} {:<15} {:<3} {:<6} {:<21} {}", "Interface", "IP-Address", "OK?", "Method", "Status", "Protocol"));
-    for r in ip_interface_rows(doc) {
+    for r in ip_interface_rows(doc, links) {
         out.line(&format!("{:<26} {:<15} YES {:<6} {:<21} {}", r.name, r.address, r.method, r.status, r.protocol));
     }
 }

@@ -148,7 +148,8 @@ fn gather_if(n: &Node, r: &Router) -> IfState {
             st.bytes_out += c.bytes_out;
         }
     }
-    st.line_up = line_protocol_up(&r.ios_doc, n);
+    // A route-based tunnel's device, where there is one, says it (up while an SA is).
+    st.line_up = line_protocol_up(&r.ios_doc, n) && r.host_links.get(&st.name).copied().unwrap_or(true);
     if is_tunnel {
         st.tunnel = Some(t);
     }

@@ -64,12 +64,26 @@ pub(crate) fn suite(s: &Sa) -> Option<(&'static str, usize, &'static str, &'stat
     Some((encr, bits, prf_name(su.prf), integ, su.group))
 }
 
+/// IOS-XE's words for how this end signed and how the peer was verified
+/// (`Auth sign: RSA, Auth verify: RSA` with `rsa-sig`), from what the SA
+/// really authenticated with: `PSK`, `RSA`, `ECDSA`.
+pub(crate) fn auth_words(s: &Sa) -> (&'static str, &'static str) {
+    use edgesh_engine::ike::v2::sa::AuthKind;
+    let w = |k: AuthKind| match k {
+        AuthKind::Psk => "PSK",
+        AuthKind::Rsa => "RSA",
+        AuthKind::Ecdsa => "ECDSA",
+    };
+    (w(s.auth_sign), w(s.auth_verify))
+}
+
 /// `Encr: AES-CBC, keysize: 128, PRF: SHA1, Hash: SHA96, DH Grp:14, Auth sign: PSK, Auth verify: PSK`
 fn suite_line(s: &Sa) -> String {
+    let (sign, verify) = auth_words(s);
     let Some((encr, bits, prf, integ, group)) = suite(s) else {
         return "Encr: Unknown - 0, keysize: 0, PRF: Unknown - 0, Hash: None, DH Grp:0, Auth sign: PSK, Auth verify: PSK".into();
     };
-    format!("Encr: {encr}, keysize: {bits}, PRF: {prf}, Hash: {integ}, DH Grp:{group}, Auth sign: PSK, Auth verify: PSK")
+    format!("Encr: {encr}, keysize: {bits}, PRF: {prf}, Hash: {integ}, DH Grp:{group}, Auth sign: {sign}, Auth verify: {verify}")
 }
 
 /// `UP-ACTIVE` / `UP-IDLE` / `DOWN-NEGOTIATING` of an IKEv2 session with `children` child SAs.

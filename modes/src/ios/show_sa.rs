@@ -166,10 +166,10 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
                     sa_timing(&row, s, now, out);
                     out.push(format!("        IV size: {} bytes", iv_size(s.esp)));
-                    if detail {
-                        out.push("        replay detection support: Y  replay window size: 64".into());
-                    } else {
-                        out.push("        replay detection support: Y".into());
+                    match (s.replay_window, detail) {
+                        (0, _) => out.push("        replay detection support: N".into()),
+                        (w, true) => out.push(format!("        replay detection support: Y  replay window size: {w}")),
+                        (_, false) => out.push("        replay detection support: Y".into()),
                     }
                     out.push("        Status: ACTIVE(ACTIVE)".into());
                 }
@@ -184,7 +184,7 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     out.push("        in use settings ={Tunnel, }".into());
                     out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
                     sa_timing(&row, s, now, out);
-                    out.push("        replay detection support: Y".into());
+                    out.push(format!("        replay detection support: {}", if s.replay_window == 0 { "N" } else { "Y" }));
                     out.push("        Status: ACTIVE(ACTIVE)".into());
                 }
                 out.push(String::new());

@@ -129,6 +129,18 @@ impl DialectOps for SmartEdge {
         super::events::smartedge_log(e)
     }
 
+    fn event_log_at(&self, r: &Router, e: &Event) -> Vec<(u8, &'static str, String)> {
+        // The peer answered AUTHENTICATION_FAILED to our IKE_AUTH: with a tunnel that signs,
+        // what it refused is our certificate or signature, not a pre-shared key.
+        if let Event::V2AuthFailed { peer, id: None, .. } = e {
+            let signs = r.ike().v2().peers().iter().any(|p| p.remote == Some(*peer) && p.pki.as_ref().is_some_and(|k| k.local == edgesh_engine::pki::AuthBy::Signature));
+            if signs {
+                return vec![(3, "AUTH", format!("IKEv2 AUTHENTICATION_FAILED for peer {peer}: possibly a certificate the peer does not accept"))];
+            }
+        }
+        super::events::smartedge_log(e)
+    }
+
     fn event_debug(&self, e: &Event, f: &DebugFlags) -> Vec<String> {
         super::events::smartedge_debug(e, f)
     }

@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn card_statistics_count_the_dataplane_drops() {
         let mut r = Router::new(Config::new("r"), Clock::Virtual(1_700_000_000), 1, std::env::temp_dir());
-        let d = |kind, packets| EspDrop { spi: 0xc0de_0042, proto: 50, kind, peer: Ipv4Addr::new(192, 0, 2, 2), local: Ipv4Addr::new(192, 0, 2, 1), packets, seq: 7, inner: None };
+        let d = |kind, packets| EspDrop { spi: 0xc0de_0042, proto: 50, kind, peer: Ipv4Addr::new(192, 0, 2, 2), local: Ipv4Addr::new(192, 0, 2, 1), packets, seq: 7, inner: None, more: Vec::new() };
         r.engine.report_drops(vec![d(DropKind::UnknownSpi, 3), d(DropKind::AuthAlgorithm, 2), d(DropKind::Replay, 5)]);
         let mut v = Vec::new();
         card_statistics(&r, "1/1", "local", &[], &mut v);

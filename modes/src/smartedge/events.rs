@@ -200,6 +200,8 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
             let which = if *dial_in { "any of the configured IKE policies" } else { "the configured IKE policies" };
             v.push((4, "ID", format!("ID type ({}) and ID data {data} not matching with {which}", id_type::name(id.id_type))));
         }
+        // A peer certificate that did not validate (expired, unknown CA, revoked ...): no Table 5 row.
+        Event::CertAuthFailed { peer, failure: edgesh_engine::pki::CertFailure::Invalid(e), .. } => v.push((4, "CERT", crate::smartedge::wording::cert_error(*peer, e))),
         // Table 5 rows 7 and 10: a peer authenticating with a certificate.
         // Table 6 "Certificate payload errors": a CERT of an encoding the parser knows but edgesh does not take
         // (one RFC 7296 does not define is refused by the parser with the same line, `wording::v2_wire_error`).

@@ -103,6 +103,19 @@ mod tests {
 
     /// Table 5 rows 7, 8, 9 and 10, on the receiving side.
     #[test]
+    fn refused_certificates_are_logged_with_what_is_wrong() {
+        use edgesh_engine::ike::Event;
+        use edgesh_engine::pki::{CertError, CertFailure};
+        let peer = [192, 0, 2, 2].into();
+        let ev = |e: CertError| Event::CertAuthFailed { conn: 1, peer, version: 1, id: None, failure: CertFailure::Invalid(e) };
+        let subject = "C=US,O=Edgesh Lab,CN=r2".to_string();
+        let log = |e| crate::smartedge::events::smartedge_log(&ev(e));
+        assert_eq!(log(CertError::Expired { subject: subject.clone(), serial: vec![0x14], not_after: 1_793_491_200 }), vec![(4, "CERT", "Certificate of peer 192.0.2.2 (C=US,O=Edgesh Lab,CN=r2, serial 14) has expired: valid until Sun Nov 01 00:00:00 2026 UTC".to_string())]);
+        assert_eq!(log(CertError::Revoked { subject, serial: vec![0x15] }), vec![(4, "CERT", "Certificate of peer 192.0.2.2 (C=US,O=Edgesh Lab,CN=r2, serial 15) is revoked by its issuer's CRL".to_string())]);
+        assert_eq!(log(CertError::UnknownCa { issuer: "C=US,O=Edgesh Lab,CN=Other Lab CA".into() }), vec![(4, "CERT", "Certificate of peer 192.0.2.2 is issued by C=US,O=Edgesh Lab,CN=Other Lab CA, which is not a trusted certificate".to_string())]);
+    }
+
+    #[test]
     fn certificate_identity_failures_in_table_5_words() {
         use edgesh_engine::ike::Event;
         use edgesh_engine::pki::CertFailure;

@@ -244,3 +244,24 @@ pub fn v2_wire_error(e: &edgesh_engine::ike::v2::wire::Error) -> String {
         E::TooMany(what) => format!("Incomplete data received: too many {what}"),
     }
 }
+
+/// A peer certificate that did not validate (`%IKE-4-CERT: ...`). The
+/// guide's Table 5 has no row for these (its certificate rows 7, 8 and 10
+/// are about identities), so the words are edgesh's own, in the box's
+/// style: the peer, the certificate (subject, serial in hex as `show pki`
+/// prints it) and what is wrong, dates as `show pki` prints them.
+pub fn cert_error(peer: std::net::Ipv4Addr, e: &edgesh_engine::pki::CertError) -> String {
+    use edgesh_engine::pki::CertError;
+    let serial = |s: &[u8]| s.iter().map(|b| format!("{b:02X}")).collect::<String>();
+    let date = crate::time::date_time;
+    match e {
+        CertError::Expired { subject, serial: s, not_after } => format!("Certificate of peer {peer} ({subject}, serial {}) has expired: valid until {}", serial(s), date(*not_after)),
+        CertError::NotYetValid { subject, serial: s, not_before } => format!("Certificate of peer {peer} ({subject}, serial {}) is not yet valid: valid from {}", serial(s), date(*not_before)),
+        CertError::Revoked { subject, serial: s } => format!("Certificate of peer {peer} ({subject}, serial {}) is revoked by its issuer's CRL", serial(s)),
+        CertError::UnknownCa { issuer } => format!("Certificate of peer {peer} is issued by {issuer}, which is not a trusted certificate"),
+        CertError::BadSignature { subject } => format!("Certificate of peer {peer}: the signature on {subject} does not verify"),
+        CertError::KeyUsage { subject } => format!("Certificate of peer {peer}: the key usage of {subject} does not allow this use"),
+        CertError::ChainTooLong => format!("Certificate of peer {peer}: the certificate chain is too long"),
+        CertError::Malformed(m) => format!("Certificate of peer {peer} is not usable: {m}"),
+    }
+}

@@ -28,6 +28,11 @@
 //! over a raw IP protocol 51 socket, opened with the first such SA (it
 //! needs CAP_NET_RAW; without it edgesh says so once in the log). Its
 //! rejected packets are counted and logged with the ESP ones.
+//!
+//! Route-based tunnels (IOS VTIs, SmartEdge tunnel interfaces) have a
+//! device each instead of `edgesh0` ([`tunif`]): the device a packet is
+//! read from chooses the tunnel's SAs, and what their SAs open is written
+//! to it.
 
 use edgesh_engine::config::{ConnectionType, TunnelKind};
 use edgesh_engine::driver::{SaChange, SaFeed};
@@ -44,6 +49,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 pub mod io;
 pub mod raw;
 pub mod table;
+pub mod tunif;
 
 /// The name of the TUN device.
 pub const DEVICE: &str = "edgesh0";
@@ -120,6 +126,8 @@ pub struct Dataplane {
     /// When the configuration was last searched for crypto maps.
     looked: Option<std::time::Instant>,
     rng: rand::rngs::StdRng,
+    /// The route-based tunnels' own devices (`tunif.rs`).
+    tunif: tunif::Devices,
 }
 
 /// An inbound AH SA: the ESP SA under it (an AH+ESP bundle) and the
@@ -191,13 +199,14 @@ impl Dataplane {
             drops: Default::default(),
             looked: None,
             rng: rand::rngs::StdRng::from_rng(&mut rand::rng()),
+            tunif: tunif::Devices::default(),
         }
     }
 
     /// The device and the AH socket, to wait on (once they exist).
     pub fn fds(&self) -> Vec<std::os::fd::BorrowedFd<'_>> {
         use std::os::fd::AsFd;
-        self.tun.as_ref().map(|t| t.as_fd()).into_iter().chain(self.raw_ah.fd()).chain(self.raw_esp.fd()).collect()
+        self.tun.as_ref().map(|t| t.as_fd()).into_iter().chain(self.raw_ah.fd()).chain(self.raw_esp.fd()).chain(self.tunif.fds()).collect()
     }
 
     /// Does the engine have something to hear from the dataplane?
@@ -223,7 +232,8 @@ impl Dataplane {
                 SaChange::Remove { spi_in, spi_out } => {
                     self.inbound.remove(&spi_in);
                     self.ah_in.remove(&spi_in);
-                    if let Some(o) = self.outbound.remove(&spi_out) {
+                    let on_device = self.tunif.release(spi_in, spi_out);
+                    if let Some(o) = self.outbound.remove(&spi_out).filter(|_| !on_device) {
                         self.index.remove(&o.local_ts, &o.remote_ts, spi_out);
                     }
                     self.transport_in.remove(&spi_in);
@@ -240,11 +250,14 @@ impl Dataplane {
         if crate::xfrm_sa::kernel_carries(c) {
             return Ok(()); // the kernel's XFRM carries it (`xfrm_sa.rs`)
         }
-        let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys)).transpose().map_err(|e| e.to_string());
+        // Anti-replay as the SA has it (off: IOS manual SAs).
+        let esp = |spi, keys| c.esp.map(|(e, a)| EspSa::new(spi, e, a, keys).map(|mut s| (s.set_anti_replay(c.replay_window > 0), s).1)).transpose().map_err(|e| e.to_string());
+        // A route-based tunnel's SA: looked up by its device, not by edgesh0's selectors.
+        let on_device = self.tunif.claim(c);
         let Some(auth) = c.ah else {
             let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else { return Ok(()) };
             self.inbound.insert(c.spi_in, (i, c.remote_ts, c.local_ts));
-            self.add_outbound(c.spi_out, Outbound { esp: Some(o), encap: c.encap, ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: c.transport });
+            self.add_outbound(c.spi_out, (&c.tunnel, c.child), Outbound { esp: Some(o), encap: c.encap, ah: None, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: c.transport }, on_device);
             if c.transport {
                 self.transport_in.insert(c.spi_in, (*c.remote.ip(), *c.local.ip()));
             }
@@ -261,20 +274,25 @@ impl Dataplane {
             Some(p) => (p.spi_out, &p.key_in, &p.key_out),
             None => (c.spi_out, &c.keys_in.auth, &c.keys_out.auth),
         };
-        let ah_i = AhSa::new(c.spi_in, auth, key_in).map_err(|e| e.to_string())?;
+        let mut ah_i = AhSa::new(c.spi_in, auth, key_in).map_err(|e| e.to_string())?;
+        ah_i.set_anti_replay(c.replay_window > 0);
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
         let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         self.ah_in.insert(c.spi_in, AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts });
-        self.add_outbound(c.spi_out, Outbound { esp: esp_o, encap: false, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: false });
+        self.add_outbound(c.spi_out, (&c.tunnel, c.child), Outbound { esp: esp_o, encap: false, ah: Some(ah_o), local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport: false }, on_device);
         self.raw_ah.wanted = true;
         Ok(())
     }
 
-    fn add_outbound(&mut self, spi: u32, o: Outbound) {
+    /// An outbound SA of policy `policy` (tunnel, child), in `edgesh0`'s
+    /// selector index unless its tunnel has its own device.
+    fn add_outbound(&mut self, spi: u32, policy: (&str, usize), o: Outbound, on_device: bool) {
         if let Some(old) = self.outbound.remove(&spi) {
             self.index.remove(&old.local_ts, &old.remote_ts, spi);
         }
-        self.index.insert(&o.local_ts, &o.remote_ts, o.created, spi);
+        if !on_device {
+            self.index.insert(&o.local_ts, &o.remote_ts, o.created, spi, policy);
+        }
         self.outbound.insert(spi, o);
     }
 
@@ -285,7 +303,12 @@ impl Dataplane {
         if self.feed.is_none() {
             self.feed = Some(r.engine.sa_feed());
         }
+        // The devices first: an SA installed next finds its tunnel's device.
+        self.tunif.sync(r);
         self.follow();
+        self.tunif.set_states();
+        // The outbound lookup follows the configuration's policy order.
+        self.index.follow_policies(r.engine.conf_generation(), || r.ike().conf().policies());
         for ((spi, inbound), (packets, bytes)) in self.counts.drain() {
             // The engine counts packets one call each (the bytes with the first).
             if r.engine.account(spi, inbound, bytes) {
@@ -370,7 +393,9 @@ impl Dataplane {
             Ok((true, inner)) => {
                 let c = self.counts.entry((spi, true)).or_default();
                 *c = (c.0 + 1, c.1 + inner.len() as u64);
-                if self.tun.is_some() {
+                if let Some(d) = self.tunif.device_of_sa(spi) {
+                    self.tunif.queue(d, inner, &mut self.spare);
+                } else if self.tun.is_some() {
                     let mut b = self.spare.pop().unwrap_or_default();
                     b.clear();
                     b.resize(tun_rs::VIRTIO_NET_HDR_LEN, 0);
@@ -384,7 +409,7 @@ impl Dataplane {
             }
             Err((kind, inner)) => {
                 let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
-                self.drops.add(EspDrop { spi, proto, kind, peer, local, packets: 1, seq, inner });
+                self.drops.add(EspDrop { spi, proto, kind, peer, local, packets: 1, seq, inner, more: Vec::new() });
                 Err(kind)
             }
         }
@@ -397,12 +422,14 @@ impl Dataplane {
         // The device is needed once an SA is up, or before, where traffic
         // is what starts the negotiation (IOS crypto maps): looked for in the
         // configuration at most once a second.
-        if self.inbound.is_empty() && self.ah_in.is_empty() && self.looked.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
+        // SAs of route-based tunnels have their own devices (`tunif`): they need no edgesh0.
+        let sas = self.inbound.keys().chain(self.ah_in.keys()).any(|spi| self.tunif.device_of_sa(*spi).is_none());
+        if !sas && self.looked.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1)) {
             return;
         }
         self.looked = Some(std::time::Instant::now());
         let on_traffic = r.ike().conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
-        if !self.inbound.is_empty() || !self.ah_in.is_empty() || on_traffic {
+        if sas || on_traffic {
             // With the kernel's offloads where it has them, else without.
             let made = tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).offload(true).build_sync().map(|d| (d, true)).or_else(|_| tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync().map(|d| (d, false)));
             match made {
@@ -425,10 +452,19 @@ impl Dataplane {
     pub fn from_tun(&mut self, out: &mut Vec<Datagram>) {
         // Up to 16 reads (with offloads each may be a 64 KB TCP segment cut into 45 packets).
         for _ in 0..16 {
-            let Some(tun) = &self.tun else { return };
+            let Some(tun) = &self.tun else { break };
             let Ok(n) = tun.recv_multiple(&mut self.tun_read, &mut self.tun_segs, &mut self.tun_sizes, 0) else { break };
             for i in 0..n {
-                self.seal_one(i, out);
+                self.seal_one(i, out, None);
+            }
+        }
+        // The route-based tunnels' devices: each read's packets go to that device's SAs.
+        for d in 0..self.tunif.len() {
+            for _ in 0..16 {
+                let Some(n) = self.tunif.recv(d, &mut self.tun_read, &mut self.tun_segs, &mut self.tun_sizes) else { break };
+                for i in 0..n {
+                    self.seal_one(i, out, Some(d));
+                }
             }
         }
         if !self.raw_out.is_empty() {
@@ -436,13 +472,19 @@ impl Dataplane {
         }
     }
 
-    /// Seal the `i`th packet read from the device.
-    fn seal_one(&mut self, i: usize, out: &mut Vec<Datagram>) {
+    /// Seal the `i`th packet read from `edgesh0` (`dev` None) or from a
+    /// tunnel interface's device (by that device's SAs only).
+    fn seal_one(&mut self, i: usize, out: &mut Vec<Datagram>, dev: Option<usize>) {
         {
             let p = &self.tun_segs[i][..self.tun_sizes[i]];
             let Some((src, dst)) = ipv4_ends(p) else { return };
-            let Some((spi, o)) = self.index.lookup(src, dst).and_then(|spi| Some(spi).zip(self.outbound.get_mut(&spi))) else {
-                if self.uncovered.len() < 64 && !self.uncovered.contains(&(src, dst)) {
+            let found = match dev {
+                None => self.index.lookup(src, dst),
+                Some(d) => self.tunif.lookup(d, src, dst),
+            };
+            let Some((spi, o)) = found.and_then(|spi| Some(spi).zip(self.outbound.get_mut(&spi))) else {
+                // A device's tunnel negotiates by itself (not on traffic): nothing to start.
+                if dev.is_none() && self.uncovered.len() < 64 && !self.uncovered.contains(&(src, dst)) {
                     self.uncovered.push((src, dst));
                 }
                 return;
@@ -506,6 +548,7 @@ impl Dataplane {
     /// Write the opened packets to the device: with offloads in one batch,
     /// TCP segments of a flow glued together (GRO), else one write each.
     pub fn flush(&mut self) {
+        self.tunif.flush(&mut self.spare);
         if self.to_tun.is_empty() {
             return;
         }
@@ -576,6 +619,11 @@ impl Default for Dataplane {
 
 #[cfg(test)]
 impl Dataplane {
+    /// An engine child SA pair, as the SA feed installs it.
+    pub(crate) fn install_child(&mut self, c: &edgesh_engine::ike::sa::ChildSa) -> Result<(), String> {
+        self.install(c)
+    }
+
     /// An inbound SA with its selectors (remote, local), as an install would add it.
     pub(crate) fn insert_inbound(&mut self, sa: EspSa, remote_ts: Selector, local_ts: Selector) {
         self.inbound.insert(sa.spi(), (sa, remote_ts, local_ts));

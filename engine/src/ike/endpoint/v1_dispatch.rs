@@ -174,6 +174,12 @@ impl Endpoint {
             }
             self.start_wanted(now, h);
         }
+        // Crypto map entries that share this phase 1 and wait for it, in configuration order.
+        let mut waiting: Vec<(usize, String)> = self.wanted.keys().filter(|t| **t != tunnel && self.share_p1(t, &tunnel)).map(|t| (self.ctx.by_name.get(t).copied().unwrap_or(usize::MAX), t.clone())).collect();
+        waiting.sort();
+        for (_, t) in waiting {
+            self.start_wanted_for(now, h, &t);
+        }
         for c in older {
             if let Some(i) = self.sa_index(c) {
                 self.remove_sa(now, i, true, DownReason::Rekeyed);
@@ -184,17 +190,24 @@ impl Endpoint {
     /// Start the quick modes of the children wanted for the tunnel of `h`.
     pub(in crate::ike) fn start_wanted(&mut self, now: Millis, h: SaHandle) {
         let tunnel = self.sas[h].tunnel.clone();
-        let want: Vec<usize> = self.wanted.remove(&tunnel).map(|w| w.into_iter().collect()).unwrap_or_default();
+        self.start_wanted_for(now, h, &tunnel);
+    }
+
+    /// Start over `h` the quick modes of the children wanted for `tunnel`
+    /// (`h`'s own, or a crypto map entry sharing it).
+    pub(in crate::ike) fn start_wanted_for(&mut self, now: Millis, h: SaHandle, tunnel: &str) {
+        let want: Vec<usize> = self.wanted.remove(tunnel).map(|w| w.into_iter().collect()).unwrap_or_default();
         for c in want {
-            if !self.sas[h].quick.iter().any(|q| q.child == c) {
-                self.start_quick(now, h, c, None);
+            let sa = &self.sas[h];
+            if !sa.quick.iter().any(|q| q.child == c && q.tunnel.as_deref().unwrap_or(&sa.tunnel) == tunnel) {
+                self.start_quick(now, h, tunnel, c, None);
             }
         }
     }
 
-    pub(in crate::ike) fn start_quick(&mut self, now: Millis, h: SaHandle, child: usize, rekey_of: Option<u32>) {
+    pub(in crate::ike) fn start_quick(&mut self, now: Millis, h: SaHandle, tunnel: &str, child: usize, rekey_of: Option<u32>) {
         let children = &self.children;
-        quick::start(&mut self.ctx, &mut self.sas[h], now, child, rekey_of, |s| children.iter().any(|c| c.spi_in == s));
+        quick::start(&mut self.ctx, &mut self.sas[h], now, tunnel, child, rekey_of, |s| children.iter().any(|c| c.spi_in == s));
     }
 
     /// Install the child SA pair of a completed quick mode on `h` (and
@@ -225,11 +238,11 @@ impl Endpoint {
         self.children[ci].rekeyed = true;
         let d = child_deadline(&self.children[ci]);
         self.timers.set(TimerKey::Child(id), Some(d));
-        match self.sas.find(|s| s.tunnel == tunnel && s.is_established() && !s.deleting) {
-            Some(h) => self.start_quick(now, h, child, Some(id)),
+        match self.p1_for(&tunnel).filter(|&h| self.sas[h].is_established()) {
+            Some(h) => self.start_quick(now, h, &tunnel, child, Some(id)),
             None => {
                 self.wanted.entry(tunnel.clone()).or_default().insert(child);
-                if !self.sas.scan().any(|s| s.tunnel == tunnel) {
+                if self.p1_for(&tunnel).is_none() {
                     if let Some(p) = self.pc(&tunnel).cloned() {
                         self.start_phase1(now, &p);
                     }
@@ -331,12 +344,19 @@ impl Endpoint {
         self.ctx.event(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
         self.take_sa(h);
         self.ctx.event(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead, established: true });
-        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel).collect();
+        // Its tunnel's children, and those of crypto map entries it carried.
+        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel || self.children[c].ike == conn).collect();
+        let mut tunnels = vec![tunnel];
         for c in gone {
             let c = self.remove_child(c);
+            if !tunnels.contains(&c.tunnel) {
+                tunnels.push(c.tunnel.clone());
+            }
             self.ctx.event(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::PeerDead });
         }
-        self.schedule_retry(&tunnel);
+        for t in tunnels {
+            self.schedule_retry(&t);
+        }
         false
     }
 

@@ -68,6 +68,13 @@ pub(in crate::ike) fn mm_number(role: Role, state: P1State, sent: bool, encrypte
 /// when the DH value cannot be made).
 pub(in crate::ike) fn start(cx: &mut Ctx, next_conn: &mut u32, now: Millis, p: &PeerConf) -> Option<IkeSa> {
     let remote = p.remote?;
+    // Nothing to authenticate with: no pre-shared key, and signatures without
+    // a certificate and key to sign with (none imported yet). The
+    // configuration says so (`... : not negotiated`); the tunnel starts when
+    // the configuration changes (a certificate imported, a key added).
+    if p.psk.is_none() && p.proposals.iter().all(|x| x.auth.is_signature()) && p.pki.as_ref().is_none_or(|k| k.signer().is_none()) {
+        return None;
+    }
     let mut sa = new_sa(cx, next_conn, now, &p.name, Role::Initiator, p.mode, SocketAddrV4::new(p.local, IKE_PORT), SocketAddrV4::new(remote, IKE_PORT));
     let sa_payload = SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: vec![ProposalRepr { number: 1, protocol: proto::ISAKMP, spi: vec![], transforms: p.proposals.iter().enumerate().map(|(i, pr)| p1_transform(i as u8 + 1, pr, super::sig_auth::ecdsa_method(p))).collect() }] };
     let mut b = Builder::new();
@@ -203,7 +210,11 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
     if !aggressive {
         cx.event(Event::P1Step { conn, peer: rip, role: Role::Responder, number: 1, sent: false });
     }
-    cx.event(Event::PeerKeyFound { conn, peer: rip });
+    // IOS's `found peer pre-shared key matching A`: only when there is one (a
+    // peer known by its certificate alone has none to find).
+    if pc.psk.is_some() {
+        cx.event(Event::PeerKeyFound { conn, peer: rip });
+    }
     // Proposal selection: configured proposals by priority, each against every offered transform.
     let chosen = select_p1(&mut cx.events, conn, &sa_repr, &pc, remote);
     let Some((t, prop)) = chosen else {

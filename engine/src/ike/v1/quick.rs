@@ -16,10 +16,11 @@ use crate::ike::v1::proposals::*;
 use crate::ike::v1::*;
 use crate::ike::wire::{self, Attr, Builder, Header, IdRepr, NotifyRepr, Part, ProposalRepr, SaRepr, WireError, exchange, notify, payload, proto};
 
-/// Start a quick mode for child `child` of the tunnel (`rekey_of`: the
-/// child SA it replaces); `taken`: inbound SPIs in use.
-pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, child: usize, rekey_of: Option<u32>, taken: impl Fn(u32) -> bool) {
-    let Some(pc) = cx.pc(&sa.tunnel).cloned() else { return };
+/// Start a quick mode for child `child` of `tunnel` (the SA's own, or a
+/// crypto map entry that shares it; `rekey_of`: the child SA it replaces);
+/// `taken`: inbound SPIs in use.
+pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, tunnel: &str, child: usize, rekey_of: Option<u32>, taken: impl Fn(u32) -> bool) {
+    let Some(pc) = cx.pc(tunnel).cloned() else { return };
     let Some(cc) = pc.children.get(child).cloned() else { return };
     let msgid: u32 = cx.msgid();
     let spi_in = cx.spi(&taken);
@@ -43,7 +44,7 @@ pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, child: us
     }
     rest.push(payload::ID, idci.emit()).push(payload::ID, idcr.emit());
     let iv = qm_iv(sa, msgid);
-    let q = Quick { tunnel: None, msgid, role: Role::Initiator, child, iv, ni, spi_in, step: QuickStep::Offered { dh, chosen: None }, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None, peer_spis: Vec::new() };
+    let q = Quick { tunnel: (tunnel != sa.tunnel).then(|| tunnel.to_string()), msgid, role: Role::Initiator, child, iv, ni, spi_in, step: QuickStep::Offered { dh, chosen: None }, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None, peer_spis: Vec::new() };
     sa.quick.push(q);
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     cx.event(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
@@ -312,7 +313,7 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
 /// QM2 (initiator): the chosen proposal, RESPONDER-LIFETIME, PFS; QM3
 /// goes out and the pair is to be installed.
 fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: &[u8], msg: &Msg, last: Vec<u8>) -> Next {
-    let Some(pc) = cx.pc(&sa.tunnel).cloned() else { return Next::Done };
+    let Some(pc) = cx.pc(sa.quick[qi].tunnel.as_deref().unwrap_or(&sa.tunnel)).cloned() else { return Next::Done };
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     let child = sa.quick[qi].child;
     let Some(cc) = pc.children.get(child).cloned() else { return Next::Done };
@@ -484,6 +485,7 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
         bytes_out: 0,
         packets_in: 0,
         packets_out: 0,
+        replay_window: crate::esp::REPLAY_WINDOW as u32,
         rekeyed: false,
     };
     Some(c)

@@ -75,8 +75,8 @@ fn auth_alg<'a>(auth: &'a AuthRepr, key: &crate::pki::PublicKey) -> Option<(SigA
 enum Verdict {
     /// The pre-shared key's MIC matched.
     Psk,
-    /// The signature verified with a certificate that validated: its subject and issuer.
-    Cert { subject: String, issuer: String },
+    /// The signature verified with a certificate that validated: its subject, issuer and key's kind.
+    Cert { subject: String, issuer: String, kind: super::sa::AuthKind },
     PskFailed,
     CertFailed(CertFailure),
 }
@@ -137,7 +137,7 @@ fn verify_with(pki: Option<&crate::pki::PeerPki>, msg: &Msg, id: &IdRepr, auth: 
         return Verdict::CertFailed(CertFailure::BadSignature { method: auth.method });
     }
     let _ = anchor;
-    Verdict::Cert { subject: end.subject.clone(), issuer: end.issuer.clone() }
+    Verdict::Cert { subject: end.subject.clone(), issuer: end.issuer.clone(), kind: super::sa::AuthKind::of_key(&end.key) }
 }
 
 /// Whether the peer's certificate (its first CERT) carries the configured remote identity
@@ -172,6 +172,7 @@ impl Core {
             let octets = signed_octets(suite.prf, &sa.init_req, &sa.nr, &k.pi, &idi.body());
             let hashes = peer_hashes(&sa.init_resp);
             let Some(a) = sign_auth(key, &hashes, &octets, &mut self.rng) else { return };
+            self.sas[i].auth_sign = super::sa::AuthKind::of_key(&cert.key);
             let certs: Vec<Repr> = std::iter::once(cert).chain(pki.certs.iter().skip(1)).map(|c| Repr::Cert(CertRepr { encoding: wire::CERT_X509_SIGNATURE, data: c.der.clone() })).collect();
             (a, certs)
         } else {
@@ -266,7 +267,10 @@ impl Core {
                 self.stats.ike_failed += 1;
                 return self.drop_sa(i, DownReason::IdentityMismatch, true);
             }
-            Verdict::Cert { subject, issuer } => self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer }),
+            Verdict::Cert { subject, issuer, kind } => {
+                self.sas[i].auth_verify = kind;
+                self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer })
+            }
             Verdict::Psk => {}
         }
         self.sas[i].peer_id = Some(idr.clone());
@@ -340,7 +344,8 @@ impl Core {
             self.stats.ike_failed += 1;
             return self.drop_sa(i, DownReason::AuthenticationFailed, false);
         };
-        if let Verdict::Cert { subject, issuer } = verdict {
+        if let Verdict::Cert { subject, issuer, kind } = verdict {
+            self.sas[i].auth_verify = kind;
             self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer });
         }
         let idr = id_of(&pc.local_id, pc.local);
@@ -350,13 +355,13 @@ impl Core {
             let octets = signed_octets(suite.prf, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
             let hashes = peer_hashes(&sa.init_req);
             match pki.signer() {
-                Some((cert, key)) => sign_auth(key, &hashes, &octets, &mut self.rng).map(|a| (a, std::iter::once(cert).chain(pki.certs.iter().skip(1)).map(|c| c.der.clone()).collect::<Vec<_>>())).ok_or_else(|| "the key cannot make this signature".to_string()),
+                Some((cert, key)) => sign_auth(key, &hashes, &octets, &mut self.rng).map(|a| (a, super::sa::AuthKind::of_key(&cert.key), std::iter::once(cert).chain(pki.certs.iter().skip(1)).map(|c| c.der.clone()).collect::<Vec<_>>())).ok_or_else(|| "the key cannot make this signature".to_string()),
                 None => Err(pki.notes.first().cloned().unwrap_or_else(|| "no certificate or key".into())),
             }
         } else {
-            Ok((AuthRepr { method: AUTH_SHARED_KEY_MIC, data: keys::psk_auth(suite.prf, pc.psk.as_deref().unwrap_or(&[]), &sa.init_resp, &sa.ni, &k.pr, &idr.body()) }, vec![]))
+            Ok((AuthRepr { method: AUTH_SHARED_KEY_MIC, data: keys::psk_auth(suite.prf, pc.psk.as_deref().unwrap_or(&[]), &sa.init_resp, &sa.ni, &k.pr, &idr.body()) }, super::sa::AuthKind::Psk, vec![]))
         };
-        let (my_auth, my_certs) = match mine {
+        let (my_auth, my_kind, my_certs) = match mine {
             Ok(m) => m,
             Err(why) => {
                 self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: None, failure: CertFailure::NoLocalKey(why) });
@@ -370,6 +375,7 @@ impl Core {
         let sa = &mut self.sas[i];
         sa.tunnel = pc.name.clone();
         sa.peer_id = Some(idi.clone());
+        sa.auth_sign = my_kind;
         sa.lifetime = pc.proposals.first().map(|p| p.lifetime).unwrap_or(sa.lifetime);
         let mut b = Builder::new().add(&Repr::Idr(idr));
         for c in my_certs {

@@ -224,6 +224,7 @@ impl Core {
             bytes_out: 0,
             packets_in: 0,
             packets_out: 0,
+            replay_window: crate::esp::REPLAY_WINDOW as u32,
             rekeyed: false,
         };
         let peer = *sa.remote.ip();
@@ -386,7 +387,7 @@ impl Core {
         let low = if ni <= nr { ni.clone() } else { nr.clone() };
         let j = self.new_sa(now, &tunnel, role, local, remote, spi_i);
         let o = &self.sas[i];
-        let (nat_local, nat_remote, peer_id, proposal, lifetime) = (o.nat_local, o.nat_remote, o.peer_id.clone(), o.proposal.clone(), o.lifetime);
+        let (nat_local, nat_remote, peer_id, proposal, lifetime, auth) = (o.nat_local, o.nat_remote, o.peer_id.clone(), o.proposal.clone(), o.lifetime, (o.auth_sign, o.auth_verify));
         let n = &mut self.sas[j];
         n.spi_r = spi_r;
         n.suite = Some(suite);
@@ -398,6 +399,8 @@ impl Core {
         n.nat_local = nat_local;
         n.nat_remote = nat_remote;
         n.peer_id = peer_id;
+        // The new SA stands on the old one's authentication (RFC 7296 2.18).
+        (n.auth_sign, n.auth_verify) = auth;
         n.proposal = proposal;
         n.lifetime = lifetime;
         n.rekey_from = Some((old_conn, low));

@@ -143,6 +143,9 @@ pub struct Core {
     pub init_limit: usize,
     /// Tunnels waiting for an initiation slot, in the order they asked.
     pub(crate) init_queue: VecDeque<String>,
+    /// The tunnels that are crypto map entries (IOS, ASA): those with the
+    /// same phase 1 share one IKE SA ([`Core::share_ike_sa`]).
+    pub map_entries: std::collections::HashSet<String>,
 }
 
 impl std::fmt::Debug for Core {
@@ -238,7 +241,22 @@ impl Core {
             tunnel_stats: HashMap::new(),
             init_limit: INIT_LIMIT,
             init_queue: VecDeque::new(),
+            map_entries: Default::default(),
         }
+    }
+
+    /// Tunnels `a` and `b` run their child SAs over one IKE SA: the same
+    /// tunnel, or two crypto map entries with the same phase 1
+    /// ([`PeerConf::same_ike_sa`]), as IOS runs them.
+    pub(crate) fn share_ike_sa(&self, a: &str, b: &str) -> bool {
+        a == b || (self.map_entries.contains(a) && self.map_entries.contains(b) && self.pc(a).zip(self.pc(b)).is_some_and(|(x, y)| x.same_ike_sa(y)))
+    }
+
+    /// The IKE SA (not being deleted) the children of `tunnel` are made
+    /// over: its own or one it shares, an established one first.
+    fn ike_sa_for(&self, tunnel: &str) -> Option<usize> {
+        let ok = |s: &Sa| s.state != State::Deleting && self.share_ike_sa(&s.tunnel, tunnel);
+        self.sas.iter().position(|s| ok(s) && s.is_established()).or_else(|| self.sas.iter().position(ok))
     }
 
     pub fn peers(&self) -> &[PeerConf] {
@@ -290,9 +308,17 @@ impl Core {
         if !p.may_initiate() {
             return false;
         }
+        // We sign, but hold no certificate and key to sign with yet (the
+        // configuration's note says `not negotiated`): nothing to start; the
+        // tunnel starts when the configuration changes (a certificate imported).
+        if p.pki.as_ref().is_some_and(|k| k.local == crate::pki::AuthBy::Signature && k.signer().is_none()) {
+            return false;
+        }
         let missing: Vec<usize> = (0..p.children.len()).filter(|&i| !self.children.iter().any(|c| c.tunnel == tunnel && c.child == i)).collect();
-        if let Some(i) = self.sas.iter().position(|s| s.tunnel == tunnel && s.state != State::Deleting) {
-            if self.sas[i].is_established() {
+        if let Some(i) = self.ike_sa_for(tunnel) {
+            // Established, or another crypto map entry's still negotiating:
+            // the children come in CREATE_CHILD_SA exchanges once it is up.
+            if self.sas[i].is_established() || self.sas[i].tunnel != tunnel {
                 for c in missing {
                     let r = Req::Child { tunnel: tunnel.to_string(), child: c, rekey_of: None };
                     if !self.sas[i].queue.contains(&r) && !self.negotiating(i, tunnel, c) {
@@ -330,6 +356,11 @@ impl Core {
             // Gone from the configuration, or an SA came up meanwhile (the
             // peer initiated): nothing to start.
             if self.pc(&t).is_none_or(|p| !p.may_initiate()) || self.sas.iter().any(|s| s.tunnel == t && s.state != State::Deleting) {
+                continue;
+            }
+            if self.ike_sa_for(&t).is_some() {
+                let now = self.now;
+                self.initiate(now, &t);
                 continue;
             }
             let now = self.now;

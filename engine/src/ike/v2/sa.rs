@@ -82,6 +82,27 @@ pub(crate) struct LastResponse {
 }
 
 /// An IKEv2 SA.
+/// What an AUTH payload was made with: the pre-shared key's MIC, or a
+/// signature by an RSA or an ECDSA key (whichever method carried it: the
+/// classic ones or RFC 7427's).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AuthKind {
+    #[default]
+    Psk,
+    Rsa,
+    Ecdsa,
+}
+
+impl AuthKind {
+    /// The kind of signature a public key makes.
+    pub fn of_key(k: &crate::pki::PublicKey) -> AuthKind {
+        match k {
+            crate::pki::PublicKey::Rsa(_) => AuthKind::Rsa,
+            _ => AuthKind::Ecdsa,
+        }
+    }
+}
+
 pub struct Sa {
     pub conn: u32,
     pub tunnel: String,
@@ -98,6 +119,10 @@ pub struct Sa {
     pub nat_local: bool,
     pub nat_remote: bool,
     pub peer_id: Option<IdRepr>,
+    /// How this end authenticated itself, and how the peer was verified
+    /// (IOS-XE's `Auth sign:` / `Auth verify:`); `Psk` until IKE_AUTH.
+    pub auth_sign: AuthKind,
+    pub auth_verify: AuthKind,
     pub created: Millis,
     pub established: Option<Millis>,
     pub lifetime: u32,
@@ -180,6 +205,8 @@ impl Core {
             nat_local: false,
             nat_remote: false,
             peer_id: None,
+            auth_sign: AuthKind::Psk,
+            auth_verify: AuthKind::Psk,
             created: now,
             established: None,
             lifetime,
