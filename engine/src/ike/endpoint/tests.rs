@@ -396,6 +396,24 @@ fn ike_sa_rekeys_before_expiry_and_a_failed_static_tunnel_is_retried() {
     assert_eq!(p.a.child_sas().len(), 1, "retried after {RETRY_INTERVAL} ms");
 }
 
+/// The peer deletes both the IPsec SAs and the ISAKMP SA of a static
+/// tunnel (it went away): the tunnel is not left down for good but tried
+/// again after [`RETRY_INTERVAL`] (`tests/interop_ha.rs` fails back so).
+#[test]
+fn a_static_tunnel_whose_peer_deleted_everything_is_retried() {
+    let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+    let b = mirror(&a, "t");
+    let mut p = Pair::new(a, b);
+    p.run();
+    assert_eq!(p.a.child_sas().len(), 1);
+    assert_eq!(p.b.clear_ipsec(p.now, Some("t"), None), 1);
+    assert_eq!(p.b.clear_ike(p.now, Some("t"), None), 1);
+    p.run();
+    assert!(p.a.ike_sas().is_empty() && p.a.child_sas().is_empty(), "{:?}", p.a.child_sas());
+    p.advance(31_000);
+    assert_eq!(p.a.child_sas().len(), 1, "retried after {RETRY_INTERVAL} ms");
+}
+
 /// On-demand: an unknown address, matched by its aggressive-mode identity
 /// (exact before `*.suffix` before wildcard), up to `max-tunnels`.
 #[test]

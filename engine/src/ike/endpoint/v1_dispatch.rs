@@ -274,7 +274,12 @@ impl Endpoint {
                     if d.protocol == proto::ISAKMP {
                         let s = &self.sas[h];
                         if d.spis.iter().any(|x| x.len() == 16 && x[..8] == s.icookie && x[8..] == s.rcookie) {
+                            let tunnel = s.tunnel.clone();
                             self.remove_sa(now, h, false, DownReason::DeletedByPeer);
+                            // A static tunnel left with nothing is kept up: tried again as after a failure.
+                            if !self.children.iter().any(|c| c.tunnel == tunnel) {
+                                self.schedule_retry(&tunnel);
+                            }
                             return;
                         }
                     } else {
