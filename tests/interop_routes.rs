@@ -52,7 +52,8 @@ fn protected_prefix_is_routed_by_edgesh_and_removed_with_the_configuration() {
     // No `ip route` by hand: the ping goes through the route edgesh installed.
     let out = peer(&[], &["ping", "left"]);
     assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{routes}\n{}\n{}", e.cmd("show log"), charon_log());
-    let d = e.cmd("show tunnel ipsec name t1 detail");
+    // The dataplane threads' counts reach the engine at the network thread's next round (at most ~10 ms later).
+    let d = e.wait_for("show tunnel ipsec name t1 detail", "4/4 packets", 5);
     assert!(d.contains("Traffic in/out          : 4/4 packets, 336/336 bytes"), "{d}");
     // SmartEdge `show ip route` lists it in context local.
     let sr = e.cmd("show ip route");

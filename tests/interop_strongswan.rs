@@ -155,7 +155,8 @@ fn ping_through_the_esp_dataplane() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = peer(&[], &["ping", "left"]);
     assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}", e.cmd("show log"), charon_log());
-    let d = e.cmd("show tunnel ipsec name t1 detail");
+    // The dataplane threads' counts reach the engine at the network thread's next round (at most ~10 ms later).
+    let d = e.wait_for("show tunnel ipsec name t1 detail", "4/4 packets", 5);
     // 4 echo requests out and 4 replies in, 84 bytes each.
     assert!(d.contains("Traffic in/out          : 4/4 packets, 336/336 bytes"), "{d}");
     let list = list_sas();

@@ -280,3 +280,47 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<TxMsg>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgesh_engine::config::{EspAuth, EspEncr, Prefix4};
+    use edgesh_engine::ike::endpoint::SaKeys;
+
+    fn sel(s: &str) -> Selector {
+        let (a, l) = s.split_once('/').unwrap();
+        Selector { net: Prefix4 { addr: a.parse().unwrap(), len: l.parse().unwrap() }, proto: 0, port: 0 }
+    }
+
+    fn outbound(spi: u32, local_ts: &str, remote_ts: &str, dev: u64) -> Box<Outbound> {
+        let keys = SaKeys { encr: vec![7; 16], auth: vec![9; 20] };
+        let end = SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 4500);
+        let esp = EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &keys).unwrap();
+        Box::new(Outbound { esp: Some(esp), encap: true, ah: None, local: end, remote: end, local_ts: sel(local_ts), remote_ts: sel(remote_ts), created: Default::default(), transport: false, count: Default::default(), dev })
+    }
+
+    fn lookup(s: &Sealer, dev: u64, src: &str, dst: &str) -> Option<u32> {
+        s.index.get(&dev).and_then(|ix| ix.lookup(src.parse().unwrap(), dst.parse().unwrap()))
+    }
+
+    /// Two route-based tunnels with any/any selectors are told apart by the
+    /// device a packet is read from; neither is seen from `edgesh0`; a move
+    /// (the tunnel's device went) and a removal reach the right index.
+    #[test]
+    fn each_device_seals_with_its_own_tunnels_sas_only() {
+        let mut s = Sealer::new();
+        s.take(TxMsg::Install(0x101, outbound(0x101, "0.0.0.0/0", "0.0.0.0/0", 1)));
+        s.take(TxMsg::Install(0x202, outbound(0x202, "0.0.0.0/0", "0.0.0.0/0", 2)));
+        s.take(TxMsg::Install(0x303, outbound(0x303, "10.1.0.0/16", "10.2.0.0/16", EDGESH0)));
+        assert_eq!(lookup(&s, 1, "10.9.0.1", "10.8.0.1"), Some(0x101));
+        assert_eq!(lookup(&s, 2, "10.9.0.1", "10.8.0.1"), Some(0x202));
+        assert_eq!(lookup(&s, EDGESH0, "10.9.0.1", "10.8.0.1"), None);
+        assert_eq!(lookup(&s, EDGESH0, "10.1.0.1", "10.2.0.1"), Some(0x303));
+        s.take(TxMsg::Move(0x101, EDGESH0));
+        assert_eq!(lookup(&s, 1, "10.9.0.1", "10.8.0.1"), None);
+        assert_eq!(lookup(&s, EDGESH0, "10.9.0.1", "10.8.0.1"), Some(0x101));
+        s.take(TxMsg::Remove(0x202));
+        assert_eq!(lookup(&s, 2, "10.9.0.1", "10.8.0.1"), None);
+        assert!(!s.outbound.contains_key(&0x202));
+    }
+}
