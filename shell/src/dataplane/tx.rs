@@ -296,7 +296,7 @@ mod tests {
         let keys = SaKeys { encr: vec![7; 16], auth: vec![9; 20] };
         let end = SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 4500);
         let esp = EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &keys).unwrap();
-        Box::new(Outbound { esp: Some(esp), encap: true, ah: None, local: end, remote: end, local_ts: sel(local_ts), remote_ts: sel(remote_ts), created: Default::default(), transport: false, count: Default::default(), dev })
+        Box::new(Outbound { esp: Some(esp), encap: true, ah: None, local: end, remote: end, local_ts: sel(local_ts), remote_ts: sel(remote_ts), created: Default::default(), transport: false, count: Default::default(), dev, policy: (format!("t{spi}"), 0) })
     }
 
     fn lookup(s: &Sealer, dev: u64, src: &str, dst: &str) -> Option<u32> {
