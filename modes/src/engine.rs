@@ -287,6 +287,8 @@ mod tests {
             (long(pl::CP, 2048), "DEFAULT_PAYLOAD:Invalid Length received:2048 bytes"),
             (long(pl::AUTH, 2), "IKEV2_GENERIC_HEADER_LENGTH_ERROR:2"),
             (msg(Builder::new().raw(pl::CERT, vec![])), "CERT_PAYLOAD:Incomplete data received:0 bytes"),
+            (msg(Builder::new().raw(pl::CP, vec![1, 0])), "CP_PAYLOAD:Incomplete data received:2 bytes"),
+            (msg(Builder::new().raw(pl::EAP, vec![1, 7, 0])), "EAP PAYLOAD:Incomplete data received:3 bytes"),
             // The seed's encoding 22 (none RFC 7296 defines), before a DER certificate's first octets.
             (msg(Builder::new().raw(pl::CERT, vec![22, 0x30, 0x82, 0x01, 0x0a])), "INVALID_CERT_ENCODING_TYPE_ERROR 22 in CERT payload"),
             (msg(Builder::new().raw(pl::SA, vec![0, 0, 0])), "SA PAYLOAD:Incomplete data received:3 bytes"),

@@ -516,6 +516,10 @@ impl Repr {
             },
             payload::CERTREQ => Repr::CertReq(CertRepr::parse(p.body, payload::CERTREQ)?),
             payload::SK => return Err(Error::NestedEncrypted),
+            // CP and EAP bodies are kept as received, but have a fixed part
+            // to be short of: CFG Type and RESERVED (RFC 7296 3.15), the EAP
+            // header's Code, Identifier and Length (3.16, RFC 3748 4).
+            payload::CP | payload::EAP if p.body.len() < 4 => return Err(Error::Incomplete { payload: p.kind, have: p.body.len() }),
             k if known(k) => Repr::Opaque { kind: k, body: p.body.to_vec() },
             k => Repr::Unknown(k),
         })
