@@ -32,7 +32,11 @@ fn load(c: &mut Criterion) {
     g.bench_function("render show configuration 4000 tunnels", |b| {
         b.iter(|| {
             let mut sink = edgesh_modes::out::WriteOut(std::io::sink());
-            edgesh_modes::smartedge::render::render(&r.lock().unwrap().running, &edgesh_modes::smartedge::render::Selection::all(), &mut sink);
+            edgesh_modes::smartedge::render::render(
+                &r.lock().unwrap().running,
+                &edgesh_modes::smartedge::render::Selection::all(),
+                &mut sink,
+            );
         })
     });
     g.finish();
@@ -44,9 +48,15 @@ fn cli(c: &mut Criterion) {
     let mut s = Session::new(r, SessionOptions::default());
     s.enter_config();
     s.execute("tunnel ipsec t-7", &mut VecOut::default());
-    c.bench_function("? help in tunnel mode, 32000 tunnels loaded", |b| b.iter(|| black_box(s.help("seq 10 ipsec-policy ipsec-pol "))));
-    c.bench_function("TAB completion in tunnel mode, 32000 tunnels loaded", |b| b.iter(|| black_box(s.complete("seq 10 ipsec-policy ipsec-pol acc"))));
-    c.bench_function("parse+run one tunnel line", |b| b.iter(|| black_box(s.execute("mtu 1400", &mut VecOut::default()))));
+    c.bench_function("? help in tunnel mode, 32000 tunnels loaded", |b| {
+        b.iter(|| black_box(s.help("seq 10 ipsec-policy ipsec-pol ")))
+    });
+    c.bench_function("TAB completion in tunnel mode, 32000 tunnels loaded", |b| {
+        b.iter(|| black_box(s.complete("seq 10 ipsec-policy ipsec-pol acc")))
+    });
+    c.bench_function("parse+run one tunnel line", |b| {
+        b.iter(|| black_box(s.execute("mtu 1400", &mut VecOut::default())))
+    });
 }
 
 criterion_group!(benches, load, cli);

@@ -20,9 +20,16 @@ fn keygen(c: &mut Criterion) {
             black_box(PrivateKey::generate(KeyKind::Rsa(2048), &mut key_rng(Some([seed; 32]))).unwrap())
         })
     });
-    g.bench_function("generate ECDSA P-256", |b| b.iter(|| black_box(PrivateKey::generate(KeyKind::P256, &mut key_rng(None)).unwrap())));
-    let req = Request { subject: vec![(NameAttr::Organization, "Example".into()), (NameAttr::CommonName, "r1.example.net".into())], ..Default::default() };
-    for (name, kind) in [("build+sign request RSA 2048", KeyKind::Rsa(2048)), ("build+sign request P-256", KeyKind::P256)] {
+    g.bench_function("generate ECDSA P-256", |b| {
+        b.iter(|| black_box(PrivateKey::generate(KeyKind::P256, &mut key_rng(None)).unwrap()))
+    });
+    let req = Request {
+        subject: vec![(NameAttr::Organization, "Example".into()), (NameAttr::CommonName, "r1.example.net".into())],
+        ..Default::default()
+    };
+    for (name, kind) in
+        [("build+sign request RSA 2048", KeyKind::Rsa(2048)), ("build+sign request P-256", KeyKind::P256)]
+    {
         let key = PrivateKey::generate(kind, &mut key_rng(Some([7; 32]))).unwrap();
         g.bench_function(name, |b| b.iter(|| black_box(edgesh_engine::pki::csr::build(&key, &req).unwrap())));
     }

@@ -37,6 +37,10 @@ fn main() {
             std::hint::black_box(back);
         }
         let s = t.elapsed().as_secs_f64();
-        println!("{e:?}/{a:?}: {count} packets sealed and opened in {s:.2} s = {:.0} Mbit/s of inner traffic ({:.0} packets/s each way)", bytes as f64 * 8.0 / s / 1e6, count as f64 / s);
+        println!(
+            "{e:?}/{a:?}: {count} packets sealed and opened in {s:.2} s = {:.0} Mbit/s of inner traffic ({:.0} packets/s each way)",
+            bytes as f64 * 8.0 / s / 1e6,
+            count as f64 / s
+        );
     }
 }

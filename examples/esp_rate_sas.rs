@@ -37,7 +37,9 @@ fn main() {
         let mut table: HashMap<u32, EspSa> = HashMap::new();
         // Tunnel k protects 10.(k / 256).(k % 256).0/24 behind its peer: one policy each, in order.
         let names: Vec<String> = (0..sas).map(|k| format!("t{k}")).collect();
-        index.set_policies(names.iter().zip(0u32..).map(|(n, k)| (n.as_str(), 0, sel(local, 32), sel(0x0a00_0000 | (k << 8), 24))));
+        index.set_policies(
+            names.iter().zip(0u32..).map(|(n, k)| (n.as_str(), 0, sel(local, 32), sel(0x0a00_0000 | (k << 8), 24))),
+        );
         for k in 0..sas {
             let remote = 0x0a00_0000 | (k << 8);
             index.insert(&sel(local, 32), &sel(remote, 24), u64::from(k), 0x1000 + k, (&names[k as usize], 0));
@@ -65,7 +67,12 @@ fn main() {
                 std::hint::black_box(index.lookup(Ipv4Addr::from(local), Ipv4Addr::from(0x0a00_0000 | (k << 8) | 7)));
             }
             let l = t.elapsed().as_secs_f64();
-            println!("{sas:>6} SAs, {mix:<15}: {:.0} ns per packet (lookup + seal), {:.0} Mbit/s; the lookup alone {:.0} ns", s * 1e9 / n as f64, bytes as f64 * 8.0 / s / 1e6, l * 1e9 / n as f64);
+            println!(
+                "{sas:>6} SAs, {mix:<15}: {:.0} ns per packet (lookup + seal), {:.0} Mbit/s; the lookup alone {:.0} ns",
+                s * 1e9 / n as f64,
+                bytes as f64 * 8.0 / s / 1e6,
+                l * 1e9 / n as f64
+            );
         }
     }
 }

@@ -11,14 +11,16 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use edgesh_engine::config::*;
 use edgesh_engine::ike::conf::{ChildConf, EspProp, IkeProp, PeerConf, Selector};
-use edgesh_engine::ike::{EngineConf, Endpoint};
+use edgesh_engine::ike::{Endpoint, EngineConf};
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -30,8 +32,19 @@ fn peers(n: usize, group: u16, version: IkeVersion) -> (Vec<PeerConf>, Vec<PeerC
         let child = ChildConf {
             policy: "pol".into(),
             local_ts: Selector { net: Prefix4 { addr: Ipv4Addr::new(198, 51, 100, 0), len: 24 }, proto: 0, port: 0 },
-            remote_ts: Selector { net: Prefix4 { addr: Ipv4Addr::from(0x0a00_0000 + ((i as u32) << 8)), len: 24 }, proto: 0, port: 0 },
-            proposals: vec![EspProp { name: "esp".into(), ah: None, esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None, transport: None }],
+            remote_ts: Selector {
+                net: Prefix4 { addr: Ipv4Addr::from(0x0a00_0000 + ((i as u32) << 8)), len: 24 },
+                proto: 0,
+                port: 0,
+            },
+            proposals: vec![EspProp {
+                name: "esp".into(),
+                ah: None,
+                esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))),
+                lifetime_seconds: 3600,
+                lifetime_kbytes: None,
+                transport: None,
+            }],
             pfs: None,
         };
         let p = PeerConf {
@@ -46,7 +59,15 @@ fn peers(n: usize, group: u16, version: IkeVersion) -> (Vec<PeerConf>, Vec<PeerC
             mode: ExchangeMode::Main,
             connection: ConnectionType::Both,
             psk: Some(b"bench-secret".to_vec()),
-            proposals: vec![IkeProp { name: "p".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400, prf: Prf::HmacSha1 }],
+            proposals: vec![IkeProp {
+                name: "p".into(),
+                encr: IkeEncr::Aes128Cbc,
+                hash: IkeAuthAlg::HmacSha1_96,
+                group,
+                auth: AuthMethod::PreSharedKey,
+                lifetime: 86400,
+                prf: Prf::HmacSha1,
+            }],
             children: vec![child.clone()],
             dpd: false,
             auto_start: true,

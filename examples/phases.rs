@@ -13,7 +13,12 @@ fn main() {
     s.enter_config();
     let t = Instant::now();
     let mut out = VecOut::default();
-    for l in &lines { if l.text == "end" { break; } s.execute_with_caret(l.text, 0, &mut out); }
+    for l in &lines {
+        if l.text == "end" {
+            break;
+        }
+        s.execute_with_caret(l.text, 0, &mut out);
+    }
     println!("execute: {:?}", t.elapsed());
     let t = Instant::now();
     let p = edgesh_engine::validate::validate(s.candidate.as_ref().unwrap());
@@ -28,6 +33,9 @@ fn main() {
     let toks: usize = lines.iter().map(|l| edgesh_grammar::tokenize(l.text).map(|t| t.len()).unwrap_or(0)).sum();
     println!("tokenize: {:?} {toks}", t.elapsed());
     let t = Instant::now();
-    for l in &lines { std::hint::black_box(s.prompt()); let _ = l; }
+    for l in &lines {
+        std::hint::black_box(s.prompt());
+        let _ = l;
+    }
     println!("prompt x n: {:?}", t.elapsed());
 }

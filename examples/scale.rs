@@ -14,7 +14,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn rss_kib(field: &str) -> u64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+    s.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// CPU time used so far (user + system), from /proc (10 ms resolution):
@@ -36,18 +40,33 @@ fn main() {
     let rep = edgesh_shell::load::load_config(&r, &text, "scale.cfg");
     let load = t.elapsed();
     assert_eq!(rep.rejected, 0, "{:?}", &rep.messages[..rep.messages.len().min(5)]);
-    println!("load + commit: {:.3} s, {:.2} s of CPU ({} lines, {} messages)", load.as_secs_f64(), cpu_s() - cpu, rep.lines, rep.messages.len());
+    println!(
+        "load + commit: {:.3} s, {:.2} s of CPU ({} lines, {} messages)",
+        load.as_secs_f64(),
+        cpu_s() - cpu,
+        rep.lines,
+        rep.messages.len()
+    );
     {
         // Of which: deriving the engine's peers from the committed configuration.
         let running = r.lock().unwrap().running.clone();
         let t = Instant::now();
         let problems = edgesh_engine::validate::validate(&running);
-        println!("  of which whole-configuration validation: {:.3} s ({} problems)", t.elapsed().as_secs_f64(), problems.len());
+        println!(
+            "  of which whole-configuration validation: {:.3} s ({} problems)",
+            t.elapsed().as_secs_f64(),
+            problems.len()
+        );
         let t = Instant::now();
         let ec = edgesh_engine::ike::EngineConf::from_config(&running);
         println!("  engine peers derived: {} in {:.3} s", ec.peers.len(), t.elapsed().as_secs_f64());
     }
-    println!("resident: {} MiB now, {} MiB peak (process start {} MiB)", rss_kib("VmRSS:") / 1024, rss_kib("VmHWM:") / 1024, base / 1024);
+    println!(
+        "resident: {} MiB now, {} MiB peak (process start {} MiB)",
+        rss_kib("VmRSS:") / 1024,
+        rss_kib("VmHWM:") / 1024,
+        base / 1024
+    );
     if std::env::args().any(|a| a == "--load-only") {
         return;
     }
@@ -59,7 +78,9 @@ fn main() {
     println!("enter configuration mode (candidate copy): {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
     let mut o = VecOut::default();
     s.execute("tunnel ipsec t-7", &mut o);
-    for line in ["seq 10 ipsec-policy ipsec-pol acc", "peer-end-point local 192.0.2.1 re", "ip route traffic-selector-guided "] {
+    for line in
+        ["seq 10 ipsec-policy ipsec-pol acc", "peer-end-point local 192.0.2.1 re", "ip route traffic-selector-guided "]
+    {
         let t = Instant::now();
         let iters = 1000;
         for _ in 0..iters {
@@ -70,7 +91,11 @@ fn main() {
     }
     let t = Instant::now();
     let mut sink = edgesh_modes::out::WriteOut(std::io::sink());
-    edgesh_modes::smartedge::render::render(&r.lock().unwrap().running, &edgesh_modes::smartedge::render::Selection::all(), &mut sink);
+    edgesh_modes::smartedge::render::render(
+        &r.lock().unwrap().running,
+        &edgesh_modes::smartedge::render::Selection::all(),
+        &mut sink,
+    );
     println!("show configuration streamed to a sink: {:.3} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
     s.execute("mtu 1400", &mut o);

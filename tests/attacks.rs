@@ -64,7 +64,15 @@ impl Net {
 
     /// Packets seen on atk-a's veth (both directions).
     fn packets() -> u64 {
-        let o = sh(&["ip", "netns", "exec", NS_A, "cat", &format!("/sys/class/net/{VETH_A}/statistics/rx_packets"), &format!("/sys/class/net/{VETH_A}/statistics/tx_packets")]);
+        let o = sh(&[
+            "ip",
+            "netns",
+            "exec",
+            NS_A,
+            "cat",
+            &format!("/sys/class/net/{VETH_A}/statistics/rx_packets"),
+            &format!("/sys/class/net/{VETH_A}/statistics/tx_packets"),
+        ]);
         String::from_utf8_lossy(&o.stdout).split_whitespace().filter_map(|n| n.parse::<u64>().ok()).sum()
     }
 }
@@ -242,9 +250,21 @@ const KNOWN: &[&str] = &[];
 fn table(rows: &[Row]) -> String {
     let w0 = rows.iter().map(|r| r.attack.len()).max().unwrap_or(6).max(6);
     let w1 = rows.iter().map(|r| r.measured.len()).max().unwrap_or(8).max(8);
-    let mut t = format!("\n{:<w0$} | {:<w1$} | held\n{}-+-{}-+-----\n", "attack", "measured", "-".repeat(w0), "-".repeat(w1));
+    let mut t =
+        format!("\n{:<w0$} | {:<w1$} | held\n{}-+-{}-+-----\n", "attack", "measured", "-".repeat(w0), "-".repeat(w1));
     for r in rows {
-        t += &format!("{:<w0$} | {:<w1$} | {}\n", r.attack, r.measured, if r.held { "yes" } else if KNOWN.contains(&r.attack) { "NO (known)" } else { "NO" });
+        t += &format!(
+            "{:<w0$} | {:<w1$} | {}\n",
+            r.attack,
+            r.measured,
+            if r.held {
+                "yes"
+            } else if KNOWN.contains(&r.attack) {
+                "NO (known)"
+            } else {
+                "NO"
+            }
+        );
     }
     t
 }
@@ -263,8 +283,14 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
         eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
         return;
     }
-    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(std::env::temp_dir().join("edgesh-interop.lock")).expect("lock file");
-    let _machine = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| e).expect("interop lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("edgesh-interop.lock"))
+        .expect("lock file");
+    let _machine =
+        nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| e).expect("interop lock");
     let suite = Instant::now();
     let _net = Net::up();
     let base: PathBuf = std::env::temp_dir().join(format!("edgesh-attacks-{}", std::process::id()));
@@ -287,8 +313,13 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
     py(NS_B, &["mm1", "192.0.2.2", "192.0.2.1", &spoofed.to_string(), "2"]);
     let t0 = Instant::now();
     let b = Router::start_in(NS_B, &base.join("b"), "smartedge", &smartedge_b());
-    let up = a.try_wait_for("show crypto isakmp sa", "QM_IDLE", 30).is_some() && b.try_wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10).is_some();
-    rows.push(Row { attack: "2 spoofed MM1 from the peer", measured: format!("{spoofed} spoofed, tunnel up after {:.1} s: {up}", t0.elapsed().as_secs_f64()), held: up });
+    let up = a.try_wait_for("show crypto isakmp sa", "QM_IDLE", 30).is_some()
+        && b.try_wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10).is_some();
+    rows.push(Row {
+        attack: "2 spoofed MM1 from the peer",
+        measured: format!("{spoofed} spoofed, tunnel up after {:.1} s: {up}", t0.elapsed().as_secs_f64()),
+        held: up,
+    });
 
     // 1. The responder's last main-mode message (MM6), duplicated.
     let _ = sniffer.kill();
@@ -312,7 +343,11 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
             std::thread::sleep(Duration::from_secs(4));
             let n = Net::packets() - before;
             let bound = 4 * copies + 40;
-            Row { attack: "1 duplicated final IKE message", measured: format!("{copies} copies of MM6: {n} packets in 4 s (bound {bound})"), held: n <= bound }
+            Row {
+                attack: "1 duplicated final IKE message",
+                measured: format!("{copies} copies of MM6: {n} packets in 4 s (bound {bound})"),
+                held: n <= bound,
+            }
         }
         None => Row { attack: "1 duplicated final IKE message", measured: "no MM6 captured".into(), held: false },
     };
@@ -322,7 +357,11 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
     let log_a = a.cmd("show logging");
     let up_a = log_a.contains("Crypto tunnel is UP");
     let downs = log_a.matches("Crypto tunnel is DOWN").count();
-    rows.push(Row { attack: "2b IOS log after spoofed MM1", measured: format!("tunnel-up line kept {up_a}, spurious tunnel-DOWN lines {downs}"), held: up_a });
+    rows.push(Row {
+        attack: "2b IOS log after spoofed MM1",
+        measured: format!("tunnel-up line kept {up_a}, spurious tunnel-DOWN lines {downs}"),
+        held: up_a,
+    });
 
     // 3. Log flood on the SmartEdge router: first messages from addresses no policy has ("No IKE policy found").
     let flood = 5000;
@@ -332,11 +371,19 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
         let t = String::from_utf8_lossy(&o.stdout).to_string();
         let mut l = t.lines().filter(|l| l.starts_with("Udp:"));
         let (h, v) = (l.next().unwrap_or(""), l.next().unwrap_or(""));
-        h.split_whitespace().zip(v.split_whitespace()).find(|(k, _)| *k == "InDatagrams").and_then(|(_, v)| v.parse::<u64>().ok()).unwrap_or(0)
+        h.split_whitespace()
+            .zip(v.split_whitespace())
+            .find(|(k, _)| *k == "InDatagrams")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .unwrap_or(0)
     };
     let stat = |name: &str| {
         let o = b.cmd("show ike card 1/1 statistics global ike1");
-        o.lines().find(|l| l.trim_start().starts_with(name)).and_then(|l| l.rsplit(':').next()).and_then(|n| n.trim().parse::<u64>().ok()).unwrap_or(0)
+        o.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .and_then(|l| l.rsplit(':').next())
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .unwrap_or(0)
     };
     let (rx0, ho0) = (stat("Packets received"), stat("First messages dropped"));
     let in0 = udp_in();
@@ -350,7 +397,8 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
     // (An SSH server of its own in atk-a: with standard input not a terminal, edgesh serves SSH only from `--ssh`.)
     let sdir = base.join("ssh");
     std::fs::create_dir_all(&sdir).unwrap();
-    std::fs::write(sdir.join("boot.cfg"), "hostname rs\nusername admin privilege 15 secret 0 attack-pw\nend\n").unwrap();
+    std::fs::write(sdir.join("boot.cfg"), "hostname rs\nusername admin privilege 15 secret 0 attack-pw\nend\n")
+        .unwrap();
     struct Kill(Child);
     impl Drop for Kill {
         fn drop(&mut self) {
@@ -372,12 +420,27 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
             .expect("edgesh SSH server"),
     );
     let t4 = Instant::now();
-    while !std::fs::read_to_string(sdir.join("stderr.txt")).unwrap_or_default().contains("listening on") && t4.elapsed() < Duration::from_secs(10) {
+    while !std::fs::read_to_string(sdir.join("stderr.txt")).unwrap_or_default().contains("listening on")
+        && t4.elapsed() < Duration::from_secs(10)
+    {
         std::thread::sleep(Duration::from_millis(100));
     }
     let conns = 300;
     let mut flooder = Command::new("ip")
-        .args(["netns", "exec", NS_B, "python3", "-c", PY, "flood", "192.0.2.2", "192.0.2.1", "2222", &conns.to_string(), "30"])
+        .args([
+            "netns",
+            "exec",
+            NS_B,
+            "python3",
+            "-c",
+            PY,
+            "flood",
+            "192.0.2.2",
+            "192.0.2.1",
+            "2222",
+            &conns.to_string(),
+            "30",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .expect("flooder");
@@ -392,8 +455,34 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
     while !logged_in && tries < 5 {
         tries += 1;
         let o = Command::new("ip")
-            .args(["netns", "exec", NS_B, "ssh", "-p", "2222", "-b", "192.0.2.3", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"])
-            .args(["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=10", "admin@192.0.2.1", "show clock"])
+            .args([
+                "netns",
+                "exec",
+                NS_B,
+                "ssh",
+                "-p",
+                "2222",
+                "-b",
+                "192.0.2.3",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+            ])
+            .args([
+                "-o",
+                "PreferredAuthentications=password",
+                "-o",
+                "PubkeyAuthentication=no",
+                "-o",
+                "NumberOfPasswordPrompts=1",
+                "-o",
+                "ConnectTimeout=10",
+                "admin@192.0.2.1",
+                "show clock",
+            ])
             .env("SSH_ASKPASS", &askpass)
             .env("SSH_ASKPASS_REQUIRE", "force")
             .env("DISPLAY", ":0")
@@ -410,8 +499,15 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
     let _ = flooder.wait();
     let server_alive = matches!(server.0.try_wait(), Ok(None));
     drop(server);
-    let refused_logged = std::fs::read_to_string(sdir.join("stderr.txt")).unwrap_or_default().contains("SSH-4-CONN_REFUSED");
-    rows.push(Row { attack: "4 SSH connection flood", measured: format!("{conns} idle connections, real login ok: {logged_in} (try {tries}) {why}, refusals logged {refused_logged}"), held: logged_in && server_alive && refused_logged });
+    let refused_logged =
+        std::fs::read_to_string(sdir.join("stderr.txt")).unwrap_or_default().contains("SSH-4-CONN_REFUSED");
+    rows.push(Row {
+        attack: "4 SSH connection flood",
+        measured: format!(
+            "{conns} idle connections, real login ok: {logged_in} (try {tries}) {why}, refusals logged {refused_logged}"
+        ),
+        held: logged_in && server_alive && refused_logged,
+    });
 
     // 5. Garbage ESP in UDP 4500.
     let esp = 20000;
@@ -421,10 +517,20 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
     let secs = t5.elapsed().as_secs_f64();
     std::thread::sleep(Duration::from_millis(500));
     let after = a.cmd("show crypto ipsec sa detail");
-    let recv = |s: &str| s.split("#pkts invalid sa (rcv)").nth(1).and_then(|t| t.trim_start_matches([' ', ':']).split(|c: char| !c.is_ascii_digit()).next()).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+    let recv = |s: &str| {
+        s.split("#pkts invalid sa (rcv)")
+            .nth(1)
+            .and_then(|t| t.trim_start_matches([' ', ':']).split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     let (r0, r1) = (recv(&before), recv(&after));
     let alive = a.alive() && a.cmd("show crypto isakmp sa").contains("QM_IDLE");
-    rows.push(Row { attack: "5 garbage ESP in UDP 4500", measured: format!("{esp} packets in {secs:.1} s: alive {alive}, #pkts invalid sa (rcv) {r0} -> {r1}"), held: alive && r1 > r0 });
+    rows.push(Row {
+        attack: "5 garbage ESP in UDP 4500",
+        measured: format!("{esp} packets in {secs:.1} s: alive {alive}, #pkts invalid sa (rcv) {r0} -> {r1}"),
+        held: alive && r1 > r0,
+    });
 
     // 3, checked after its window (10 s) ended.
     let wait = Duration::from_secs(11).saturating_sub(flood_at.elapsed());
@@ -437,8 +543,14 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
     std::thread::sleep(Duration::from_millis(300));
     let log = b.cmd("show log");
     let kept_up = log.contains("IKE phase-I SA established with 192.0.2.1");
-    let kept: u64 = log.lines().filter(|l| l.contains("No IKE policy found") && !l.contains("LOG_SUPPRESSED")).count() as u64;
-    let suppressed: u64 = log.lines().filter(|l| l.contains("LOG_SUPPRESSED") && l.contains("192.0.2.")).filter_map(|l| l.split("LOG_SUPPRESSED: ").nth(1)).filter_map(|t| t.split_whitespace().next()?.parse::<u64>().ok()).sum();
+    let kept: u64 =
+        log.lines().filter(|l| l.contains("No IKE policy found") && !l.contains("LOG_SUPPRESSED")).count() as u64;
+    let suppressed: u64 = log
+        .lines()
+        .filter(|l| l.contains("LOG_SUPPRESSED") && l.contains("192.0.2."))
+        .filter_map(|l| l.split("LOG_SUPPRESSED: ").nth(1))
+        .filter_map(|t| t.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
     let has_line = log.contains("LOG_SUPPRESSED");
     // Counted truly: every first message the socket delivered is a kept line or counted as suppressed
     // (give or take the IKE traffic of the tunnel and the closing message).
@@ -452,16 +564,35 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
     std::thread::sleep(Duration::from_millis(800));
     let _ = a.settle(start, "paste");
     let rc = a.cmd("show running-config interface Loopback1");
-    let kept = rc.contains("ip address 203.0.113.9 255.255.255.255") && rc.contains("ip address 203.0.113.10 255.255.255.255 secondary");
-    let still = a.alive() && a.cmd("show crypto isakmp sa").contains("QM_IDLE") && a.cmd("show running-config").contains("hostname ra");
-    rows.push(Row { attack: "6 paste: bad UTF-8, control bytes", measured: format!("next lines kept their bytes {kept}, nothing else ran {still}"), held: kept && still });
+    let kept = rc.contains("ip address 203.0.113.9 255.255.255.255")
+        && rc.contains("ip address 203.0.113.10 255.255.255.255 secondary");
+    let still = a.alive()
+        && a.cmd("show crypto isakmp sa").contains("QM_IDLE")
+        && a.cmd("show running-config").contains("hostname ra");
+    rows.push(Row {
+        attack: "6 paste: bad UTF-8, control bytes",
+        measured: format!("next lines kept their bytes {kept}, nothing else ran {still}"),
+        held: kept && still,
+    });
 
     // 7 and 8: AH (raw IP protocol 51). The two routers again, with AH SAs
     // (IOS `ah-sha-hmac`, SmartEdge `ah hmac-sha1-96`) and traffic through them.
     drop(b);
     drop(a);
-    let a = Router::start_in(NS_A, &base.join("a-ah"), "ios", &ios_a().replace("crypto ipsec transform-set TS esp-aes esp-sha-hmac", "crypto ipsec transform-set TS ah-sha-hmac"));
-    let b = Router::start_in(NS_B, &base.join("b-ah"), "smartedge", &smartedge_b().replace("  esp encryption aes-128-cbc\n  esp authentication hmac-sha1-96\n", "  ah hmac-sha1-96\n"));
+    let a = Router::start_in(
+        NS_A,
+        &base.join("a-ah"),
+        "ios",
+        &ios_a()
+            .replace("crypto ipsec transform-set TS esp-aes esp-sha-hmac", "crypto ipsec transform-set TS ah-sha-hmac"),
+    );
+    let b = Router::start_in(
+        NS_B,
+        &base.join("b-ah"),
+        "smartedge",
+        &smartedge_b()
+            .replace("  esp encryption aes-128-cbc\n  esp authentication hmac-sha1-96\n", "  ah hmac-sha1-96\n"),
+    );
     let (ah_rows, ah_log) = ah_attacks(&a, &b, &base);
     rows.extend(ah_rows);
 
@@ -471,7 +602,10 @@ fn attacks_of_issue_14_are_replayed_in_namespaces_and_hold() {
     let log = format!("{log}\nIOS router with AH:\n{ah_log}");
     drop(b);
     drop(a);
-    assert!(rows.iter().all(|r| r.held || KNOWN.contains(&r.attack)), "not every attack held:{t}\nrunning-config of Loopback1:\n{rc}\nlog:\n{log}");
+    assert!(
+        rows.iter().all(|r| r.held || KNOWN.contains(&r.attack)),
+        "not every attack held:{t}\nrunning-config of Loopback1:\n{rc}\nlog:\n{log}"
+    );
     let _ = std::fs::remove_dir_all(&base);
 }
 
@@ -487,7 +621,10 @@ fn ah_attacks(a: &Router, b: &Router, base: &std::path::Path) -> (Vec<Row>, Stri
     ip(NS_A, &["addr", "replace", "198.51.100.1/32", "dev", "lo"]);
     ip(NS_B, &["addr", "replace", "203.0.113.1/32", "dev", "lo"]);
     let t0 = Instant::now();
-    while !(ip(NS_A, &["link", "show", "edgesh0"]).status.success() && ip(NS_B, &["link", "show", "edgesh0"]).status.success()) && t0.elapsed() < Duration::from_secs(15) {
+    while !(ip(NS_A, &["link", "show", "edgesh0"]).status.success()
+        && ip(NS_B, &["link", "show", "edgesh0"]).status.success())
+        && t0.elapsed() < Duration::from_secs(15)
+    {
         std::thread::sleep(Duration::from_millis(200));
     }
     for (ns, remote, local) in [(NS_A, "203.0.113.1/32", "198.51.100.1"), (NS_B, "198.51.100.1/32", "203.0.113.1")] {
@@ -495,12 +632,41 @@ fn ah_attacks(a: &Router, b: &Router, base: &std::path::Path) -> (Vec<Row>, Stri
         ip(ns, &["route", "replace", remote, "dev", "edgesh0", "src", local]);
     }
     let ping = || {
-        let o = Command::new("ip").args(["netns", "exec", NS_B, "ping", "-c", "3", "-i", "0.3", "-W", "2", "-I", "203.0.113.1", "198.51.100.1"]).output().expect("ping");
+        let o = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                NS_B,
+                "ping",
+                "-c",
+                "3",
+                "-i",
+                "0.3",
+                "-W",
+                "2",
+                "-I",
+                "203.0.113.1",
+                "198.51.100.1",
+            ])
+            .output()
+            .expect("ping");
         String::from_utf8_lossy(&o.stdout).contains("3 received")
     };
     let ah_packet = base.join("ah-packet");
     let mut sniffer = Command::new("ip")
-        .args(["netns", "exec", NS_A, "python3", "-c", PY, "sniff51", VETH_A, ah_packet.to_str().unwrap(), "30", "192.0.2.2"])
+        .args([
+            "netns",
+            "exec",
+            NS_A,
+            "python3",
+            "-c",
+            PY,
+            "sniff51",
+            VETH_A,
+            ah_packet.to_str().unwrap(),
+            "30",
+            "192.0.2.2",
+        ])
         .stdout(Stdio::null())
         .spawn()
         .expect("sniffer");
@@ -515,9 +681,20 @@ fn ah_attacks(a: &Router, b: &Router, base: &std::path::Path) -> (Vec<Row>, Stri
     }
     let _ = sniffer.wait();
     let detail = |r: &Router| r.cmd("show crypto ipsec sa detail");
-    let count = |s: &str, what: &str| s.split(what).nth(1).and_then(|t| t.trim_start_matches([' ', ':']).split(|c: char| !c.is_ascii_digit()).next()).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+    let count = |s: &str, what: &str| {
+        s.split(what)
+            .nth(1)
+            .and_then(|t| t.trim_start_matches([' ', ':']).split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     let d0 = detail(a);
-    let spi = d0.split("inbound ah sas:").nth(1).and_then(|t| t.split("spi: 0x").nth(1)).and_then(|t| u32::from_str_radix(t.split('(').next().unwrap_or(""), 16).ok()).unwrap_or(0);
+    let spi = d0
+        .split("inbound ah sas:")
+        .nth(1)
+        .and_then(|t| t.split("spi: 0x").nth(1))
+        .and_then(|t| u32::from_str_radix(t.split('(').next().unwrap_or(""), 16).ok())
+        .unwrap_or(0);
     let lines = |r: &Router, what: &str| r.cmd("show logging").matches(what).count();
 
     // 7. A genuine AH packet of b's, replayed.
@@ -531,9 +708,20 @@ fn ah_attacks(a: &Router, b: &Router, base: &std::path::Path) -> (Vec<Row>, Stri
         // Every copy counted; the log keeps 20 lines per SA and kind per 10 s (the rest counted as suppressed).
         let after = ping();
         let held = r1 - r0 == copies && l1 - l0 <= 20 && after;
-        Row { attack: "7 replayed AH packet", measured: format!("{copies} copies: replay failed {r0} -> {r1}, {} replay lines logged (limit 20), ping after {after}", l1 - l0), held }
+        Row {
+            attack: "7 replayed AH packet",
+            measured: format!(
+                "{copies} copies: replay failed {r0} -> {r1}, {} replay lines logged (limit 20), ping after {after}",
+                l1 - l0
+            ),
+            held,
+        }
     } else {
-        Row { attack: "7 replayed AH packet", measured: format!("no AH tunnel or no AH packet captured (ping ok: {up})"), held: false }
+        Row {
+            attack: "7 replayed AH packet",
+            measured: format!("no AH tunnel or no AH packet captured (ping ok: {up})"),
+            held: false,
+        }
     };
     rows.push(row7);
 
@@ -542,10 +730,20 @@ fn ah_attacks(a: &Router, b: &Router, base: &std::path::Path) -> (Vec<Row>, Stri
     // Packets the kernel dropped at the router's protocol-51 socket (a full receive buffer), last column of /proc/net/raw.
     let raw_drops = || {
         let o = sh(&["ip", "netns", "exec", NS_A, "cat", "/proc/net/raw"]);
-        String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.split_whitespace().nth(1).is_some_and(|a| a.ends_with(":0033"))).filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok()).sum::<u64>()
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.split_whitespace().nth(1).is_some_and(|a| a.ends_with(":0033")))
+            .filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok())
+            .sum::<u64>()
     };
     // And packets dropped before any socket (a CPU's input backlog full): the second column of /proc/net/softnet_stat.
-    let backlog_drops = || std::fs::read_to_string("/proc/net/softnet_stat").unwrap_or_default().lines().filter_map(|l| u64::from_str_radix(l.split_whitespace().nth(1)?, 16).ok()).sum::<u64>();
+    let backlog_drops = || {
+        std::fs::read_to_string("/proc/net/softnet_stat")
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| u64::from_str_radix(l.split_whitespace().nth(1)?, 16).ok())
+            .sum::<u64>()
+    };
     let k0 = raw_drops() + backlog_drops();
     let d1 = detail(a);
     let (inv0, ver0) = (count(&d1, "#pkts invalid sa (rcv)"), count(&d1, "#pkts verify failed"));

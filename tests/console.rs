@@ -18,7 +18,8 @@ impl Pty {
         let mut buf = [0u8; 4096];
         while !self.seen.contains(want) {
             assert!(Instant::now() < deadline, "timed out waiting for {want:?}; saw {:?}", self.seen);
-            let mut fds = [nix::poll::PollFd::new(std::os::fd::AsFd::as_fd(&self.master), nix::poll::PollFlags::POLLIN)];
+            let mut fds =
+                [nix::poll::PollFd::new(std::os::fd::AsFd::as_fd(&self.master), nix::poll::PollFlags::POLLIN)];
             if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) > 0 {
                 match self.master.read(&mut buf) {
                     Ok(n) if n > 0 => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),

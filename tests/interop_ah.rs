@@ -115,7 +115,9 @@ fn lab(ah: &str) -> Lab {
     for ns in ["left", "right", MID] {
         ok(&["ip", "netns", "add", ns]);
     }
-    for (side, ns, ip, net) in [("l", "left", "192.0.2.1/24", "198.51.100.1/32"), ("r", "right", "192.0.2.2/24", "203.0.113.1/32")] {
+    for (side, ns, ip, net) in
+        [("l", "left", "192.0.2.1/24", "198.51.100.1/32"), ("r", "right", "192.0.2.2/24", "203.0.113.1/32")]
+    {
         let (outer, inner) = (format!("veth-{side}"), format!("veth-{side}m"));
         ok(&["ip", "link", "add", &outer, "type", "veth", "peer", "name", &inner]);
         ok(&["ip", "link", "set", &outer, "netns", ns]);
@@ -139,11 +141,18 @@ fn lab(ah: &str) -> Lab {
     let mut lab = Lab { bridge, charon: None, dir };
     let t0 = Instant::now();
     while !run(&["ip", "netns", "exec", "left", "ping", "-c1", "-W1", "192.0.2.2"]).status.success() {
-        assert!(t0.elapsed() < Duration::from_secs(10), "no link through the bridge: {}", std::fs::read_to_string(lab.dir.join("bridge.err")).unwrap_or_default());
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "no link through the bridge: {}",
+            std::fs::read_to_string(lab.dir.join("bridge.err")).unwrap_or_default()
+        );
     }
     // strongSwan as the script starts it, less kernel-libipsec (so its kernel backend).
     let d = base().join("right");
-    for sub in ["x509", "x509ca", "x509ocsp", "x509aa", "x509ac", "x509crl", "pubkey", "private", "rsa", "ecdsa", "bliss", "pkcs8", "pkcs12"] {
+    for sub in [
+        "x509", "x509ca", "x509ocsp", "x509aa", "x509ac", "x509crl", "pubkey", "private", "rsa", "ecdsa", "bliss",
+        "pkcs8", "pkcs12",
+    ] {
         std::fs::create_dir_all(d.join(sub)).expect("credential dirs");
     }
     let vici = format!("unix://{}", d.join("charon.vici").display());
@@ -176,8 +185,20 @@ fn lab(ah: &str) -> Lab {
         assert!(t0.elapsed() < Duration::from_secs(10), "charon did not come up");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let o = run(&["swanctl", "--load-all", "--noprompt", "--file", &d.join("swanctl.conf").to_string_lossy(), "--uri", &vici]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("loaded connection 'peer'"), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = run(&[
+        "swanctl",
+        "--load-all",
+        "--noprompt",
+        "--file",
+        &d.join("swanctl.conf").to_string_lossy(),
+        "--uri",
+        &vici,
+    ]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("loaded connection 'peer'"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     lab
 }
 
@@ -185,7 +206,8 @@ fn lab(ah: &str) -> Lab {
 fn logged_key(log: &str, which: &str) -> Vec<u8> {
     let mut lines = log.lines().skip_while(|l| !l.contains(&format!("integrity {which} key =>")));
     let head = lines.next().unwrap_or_else(|| panic!("no {which} key in the strongSwan log:\n{log}"));
-    let len: usize = head.split("=> ").nth(1).and_then(|t| t.split(' ').next()).and_then(|n| n.parse().ok()).expect("key length");
+    let len: usize =
+        head.split("=> ").nth(1).and_then(|t| t.split(' ').next()).and_then(|n| n.parse().ok()).expect("key length");
     let mut key = Vec::new();
     for l in lines.take(len.div_ceil(16)) {
         // `11:53:01 11[CHD]    0: 12 2D F9 ...  .-..`
@@ -198,7 +220,10 @@ fn logged_key(log: &str, which: &str) -> Vec<u8> {
 
 /// A hex SPI from a strongSwan log line after `prefix`.
 fn logged_spi(log: &str, prefix: &str) -> u32 {
-    let l = log.lines().find(|l| l.contains(prefix)).unwrap_or_else(|| panic!("no `{prefix}` in the strongSwan log:\n{log}"));
+    let l = log
+        .lines()
+        .find(|l| l.contains(prefix))
+        .unwrap_or_else(|| panic!("no `{prefix}` in the strongSwan log:\n{log}"));
     let t = l.split(prefix).nth(1).unwrap().trim().trim_start_matches("0x");
     u32::from_str_radix(t.split([' ', ',']).next().unwrap(), 16).expect("SPI")
 }
@@ -263,7 +288,11 @@ fn seal(hash: HashAlg, key: &[u8], icv_len: usize, spi: u32, seq: u32, inner: &[
 fn send_from_right(packets: &[Vec<u8>]) {
     let hex: Vec<String> = packets.iter().map(|d| d.iter().map(|b| format!("{b:02x}")).collect()).collect();
     let script = "import socket,sys,time\ns=socket.socket(socket.AF_INET,socket.SOCK_RAW,socket.IPPROTO_RAW)\nfor h in sys.argv[1:]:\n    s.sendto(bytes.fromhex(h),('192.0.2.1',0))\n    time.sleep(0.05)\n";
-    let o = Command::new("ip").args(["netns", "exec", "right", "python3", "-c", script]).args(&hex).output().expect("python3");
+    let o = Command::new("ip")
+        .args(["netns", "exec", "right", "python3", "-c", script])
+        .args(&hex)
+        .output()
+        .expect("python3");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
@@ -285,11 +314,34 @@ fn ping(n: &str) {
     }
     let _ = run(&["ip", "-n", "left", "link", "set", "edgesh0", "up"]);
     ok(&["ip", "-n", "left", "route", "replace", "203.0.113.1/32", "dev", "edgesh0", "src", "198.51.100.1"]);
-    let _ = run(&["ip", "netns", "exec", "left", "ping", "-c", n, "-i", "0.2", "-W", "1", "-I", "198.51.100.1", "203.0.113.1"]);
+    let _ = run(&[
+        "ip",
+        "netns",
+        "exec",
+        "left",
+        "ping",
+        "-c",
+        n,
+        "-i",
+        "0.2",
+        "-W",
+        "1",
+        "-I",
+        "198.51.100.1",
+        "203.0.113.1",
+    ]);
 }
 
 /// The AH SA both ways; `show` lists edgesh's SAs, `ready` is in it once the SA is up.
-fn ah_both_ways(dialect: &str, config: &str, ah: &str, hash: HashAlg, icv_len: usize, show: &str, ready_word: &str) -> (Edgesh, Lab, u32) {
+fn ah_both_ways(
+    dialect: &str,
+    config: &str,
+    ah: &str,
+    hash: HashAlg,
+    icv_len: usize,
+    show: &str,
+    ready_word: &str,
+) -> (Edgesh, Lab, u32) {
     let lab = lab(ah);
     let e = Edgesh::start(dialect, config);
     // SmartEdge starts by itself; the IOS crypto map on traffic.
@@ -302,16 +354,25 @@ fn ah_both_ways(dialect: &str, config: &str, ah: &str, hash: HashAlg, icv_len: u
         assert!(t0.elapsed() < Duration::from_secs(30), "no AH SA on edgesh:\n{}\n{}", e.cmd(show), charon_log());
     }
     let log = charon_log();
-    let want = if icv_len == 12 { "selected proposal: AH:HMAC_SHA1_96" } else { "selected proposal: AH:HMAC_SHA2_256_128" };
+    let want =
+        if icv_len == 12 { "selected proposal: AH:HMAC_SHA1_96" } else { "selected proposal: AH:HMAC_SHA2_256_128" };
     assert!(log.contains(want), "{want}:\n{log}");
     // This machine's strongSwan cannot install AH (see the module's header); its DELETE was held back.
     assert!(log.contains("unable to install inbound and outbound IPsec SA (SAD) in kernel"), "{log}");
     let (key_out, key_in) = (logged_key(&log, "initiator"), logged_key(&log, "responder"));
     assert_eq!(key_out.len(), if icv_len == 12 { 20 } else { 32 });
     let spi_out = logged_spi(&log, "got SPI ");
-    let spi_in = log.lines().skip_while(|l| !l.contains("adding outbound AH SA")).nth(1).map(|l| logged_spi(l, "SPI ")).expect("strongSwan's outbound AH SPI");
+    let spi_in = log
+        .lines()
+        .skip_while(|l| !l.contains("adding outbound AH SA"))
+        .nth(1)
+        .map(|l| logged_spi(l, "SPI "))
+        .expect("strongSwan's outbound AH SPI");
     let sas = e.cmd(show);
-    assert!(sas.to_lowercase().contains(&format!("{spi_in:08x}")) && sas.to_lowercase().contains(&format!("{spi_out:08x}")), "edgesh's SPIs are strongSwan's ({spi_in:08x} in, {spi_out:08x} out):\n{sas}");
+    assert!(
+        sas.to_lowercase().contains(&format!("{spi_in:08x}")) && sas.to_lowercase().contains(&format!("{spi_out:08x}")),
+        "edgesh's SPIs are strongSwan's ({spi_in:08x} in, {spi_out:08x} out):\n{sas}"
+    );
 
     // Outbound: pings leave as AH that verifies under strongSwan's key.
     ping("3");
@@ -323,7 +384,11 @@ fn ah_both_ways(dialect: &str, config: &str, ah: &str, hash: HashAlg, icv_len: u
         assert_eq!(u32::from_be_bytes([p[24], p[25], p[26], p[27]]), spi_out, "SPI strongSwan gave");
         assert_eq!(&p[32..32 + icv_len], &icv(hash, &key_out, p, icv_len)[..], "ICV under strongSwan's initiator key");
         let inner = &p[32 + icv_len..];
-        assert_eq!((p[20], inner[9], &inner[12..20]), (4, 1, &[198, 51, 100, 1, 203, 0, 113, 1][..]), "an ICMP packet 198.51.100.1 -> 203.0.113.1 in tunnel mode");
+        assert_eq!(
+            (p[20], inner[9], &inner[12..20]),
+            (4, 1, &[198, 51, 100, 1, 203, 0, 113, 1][..]),
+            "an ICMP packet 198.51.100.1 -> 203.0.113.1 in tunnel mode"
+        );
     }
     let seqs: Vec<u32> = sent.iter().map(|p| u32::from_be_bytes([p[28], p[29], p[30], p[31]])).collect();
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1) && seqs[0] == 1, "sequence numbers from 1: {seqs:?}");
@@ -331,13 +396,18 @@ fn ah_both_ways(dialect: &str, config: &str, ah: &str, hash: HashAlg, icv_len: u
     // Inbound: echo requests sealed with strongSwan's responder key are
     // answered by the host behind edgesh (the replies leave as AH); then a
     // replay and a bad ICV.
-    let good: Vec<Vec<u8>> = (1..=3).map(|s| seal(hash, &key_in, icv_len, spi_in, s, &echo_request(s as u16))).collect();
+    let good: Vec<Vec<u8>> =
+        (1..=3).map(|s| seal(hash, &key_in, icv_len, spi_in, s, &echo_request(s as u16))).collect();
     let mut bad = seal(hash, &key_in, icv_len, spi_in, 4, &echo_request(4));
     bad[33] ^= 0x40;
     let before = sent.len();
     send_from_right(&[good[0].clone(), good[1].clone(), good[2].clone(), good[0].clone(), bad]);
     std::thread::sleep(Duration::from_millis(700));
-    let replies: Vec<Vec<u8>> = from_edgesh(&lab).split_off(before).into_iter().filter(|p| p.len() > 32 + icv_len + 20 && p[32 + icv_len + 20] == 0).collect();
+    let replies: Vec<Vec<u8>> = from_edgesh(&lab)
+        .split_off(before)
+        .into_iter()
+        .filter(|p| p.len() > 32 + icv_len + 20 && p[32 + icv_len + 20] == 0)
+        .collect();
     assert_eq!(replies.len(), 3, "echo replies to the three good requests, as AH");
     for p in &replies {
         assert_eq!(&p[32..32 + icv_len], &icv(hash, &key_out, p, icv_len)[..]);
@@ -348,10 +418,23 @@ fn ah_both_ways(dialect: &str, config: &str, ah: &str, hash: HashAlg, icv_len: u
 #[test]
 fn ios_ah_sha256_hmac_with_strongswan() {
     let Some(_g) = ready() else { return };
-    let cfg = ios_config(14, PSK).replace("crypto ipsec transform-set TS esp-aes esp-sha-hmac", "crypto ipsec transform-set TS ah-sha256-hmac");
-    let (e, _lab, spi_in) = ah_both_ways("ios", &cfg, "sha256-modp2048", HashAlg::Sha256, 16, "show crypto ipsec sa", "inbound ah sas:\n      spi:");
+    let cfg = ios_config(14, PSK)
+        .replace("crypto ipsec transform-set TS esp-aes esp-sha-hmac", "crypto ipsec transform-set TS ah-sha256-hmac");
+    let (e, _lab, spi_in) = ah_both_ways(
+        "ios",
+        &cfg,
+        "sha256-modp2048",
+        HashAlg::Sha256,
+        16,
+        "show crypto ipsec sa",
+        "inbound ah sas:\n      spi:",
+    );
     let d = e.wait_for("show crypto ipsec sa detail", "#pkts verify failed: 1", 10);
-    for c in ["#pkts decaps: 3, #pkts decrypt: 3, #pkts verify: 3", "##pkts replay failed (rcv): 1", "transform: ah-sha256-hmac ,"] {
+    for c in [
+        "#pkts decaps: 3, #pkts decrypt: 3, #pkts verify: 3",
+        "##pkts replay failed (rcv): 1",
+        "transform: ah-sha256-hmac ,",
+    ] {
         assert!(d.contains(c), "{c}:\n{d}");
     }
     let log = e.cmd("show logging");
@@ -367,14 +450,28 @@ fn ios_ah_sha256_hmac_with_strongswan() {
 #[test]
 fn smartedge_ah_sha1_with_strongswan() {
     let Some(_g) = ready() else { return };
-    let cfg = smartedge_config("main", 14, Some(14), PSK, "203.0.113.1", false).replace("  esp encryption aes-128-cbc\n  esp authentication hmac-sha1-96\n", "  ah hmac-sha1-96\n");
-    let (e, _lab, _) = ah_both_ways("smartedge", &cfg, "sha1-modp2048", HashAlg::Sha1, 12, "show tunnel ipsec name t1 detail", "Inbound SPI");
+    let cfg = smartedge_config("main", 14, Some(14), PSK, "203.0.113.1", false)
+        .replace("  esp encryption aes-128-cbc\n  esp authentication hmac-sha1-96\n", "  ah hmac-sha1-96\n");
+    let (e, _lab, _) = ah_both_ways(
+        "smartedge",
+        &cfg,
+        "sha1-modp2048",
+        HashAlg::Sha1,
+        12,
+        "show tunnel ipsec name t1 detail",
+        "Inbound SPI",
+    );
     let d = e.wait_for("show tunnel ipsec name t1 detail", "Dropped inbound packets : 2", 10);
-    for row in [format!("      {:<22}: 1\n", "Repeated/duplicate"), format!("      {:<22}: 1\n", "Authentication failed")] {
+    for row in
+        [format!("      {:<22}: 1\n", "Repeated/duplicate"), format!("      {:<22}: 1\n", "Authentication failed")]
+    {
         assert!(d.contains(&row), "{row}:\n{d}");
     }
     let log = e.cmd("show log");
-    for l in ["%IPSEC-6-REPLAY: Repeated/duplicate packet.", "%IPSEC-4-AUTH: Authentication failure. Possibly mis-matching keys."] {
+    for l in [
+        "%IPSEC-6-REPLAY: Repeated/duplicate packet.",
+        "%IPSEC-4-AUTH: Authentication failure. Possibly mis-matching keys.",
+    ] {
         assert_eq!(log.matches(l).count(), 1, "{l}:\n{log}");
     }
 }

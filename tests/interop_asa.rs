@@ -61,7 +61,11 @@ tunnel-group 192.0.2.2 ipsec-attributes
 #[test]
 fn main_mode_strongswan_initiates_to_an_asa_and_traffic_flows() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
+    ]);
     let a = start_asa(&asa_config("host 198.51.100.1 host 203.0.113.1"));
     let out = peer(&[], &["initiate", "right"]);
     assert!(out.contains("established"), "{out}\n{}", charon_log());
@@ -71,7 +75,10 @@ fn main_mode_strongswan_initiates_to_an_asa_and_traffic_flows() {
     let sa = a.wait_for("show crypto ipsec sa", "current outbound spi", 10);
     let list = list_sas();
     let (ss_in, ss_out) = strongswan_spis(&list);
-    assert!(sa.contains(&format!("current outbound spi: {}", ss_in.to_uppercase())), "ours out = strongSwan's in\n{sa}\n{list}");
+    assert!(
+        sa.contains(&format!("current outbound spi: {}", ss_in.to_uppercase())),
+        "ours out = strongSwan's in\n{sa}\n{list}"
+    );
     assert!(sa.contains(&format!("current inbound spi : {}", ss_out.to_uppercase())), "{sa}\n{list}");
     assert!(sa.contains("in use settings ={L2L, Tunnel,  NAT-T-Encaps, IKEv1, }"), "strongSwan fakes a NAT:\n{sa}");
     assert!(sa.contains("remote crypto endpt.: 192.0.2.2/4500"), "{sa}");
@@ -113,7 +120,11 @@ fn main_mode_strongswan_initiates_to_an_asa_and_traffic_flows() {
 #[test]
 fn the_asa_rejects_a_proposal_that_does_not_mirror_its_crypto_map() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
+    ]);
     let a = start_asa(&asa_config("198.51.100.0 255.255.255.0 203.0.113.0 255.255.255.0"));
     a.cmd("debug crypto ikev1 127");
     let _ = peer(&[], &["initiate", "right"]);
@@ -134,12 +145,20 @@ fn the_asa_rejects_a_proposal_that_does_not_mirror_its_crypto_map() {
 #[test]
 fn traffic_starts_the_asa_crypto_map_and_flows() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
+    ]);
     let a = start_asa(&asa_config("host 198.51.100.1 host 203.0.113.1"));
     let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
     let t0 = Instant::now();
     while !ip(&["link", "show", "edgesh0"]).status.success() {
-        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created for the crypto map:\n{}", a.cmd("show logging"));
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "edgesh0 was not created for the crypto map:\n{}",
+            a.cmd("show logging")
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     assert!(a.cmd("show crypto isakmp sa").contains("There are no IKEv1 SAs"), "no negotiation before traffic");
@@ -152,7 +171,13 @@ fn traffic_starts_the_asa_crypto_map_and_flows() {
     // A packet of the first ping sent the moment quick mode ended may reach
     // strongSwan before it installed its SA (and get no answer): count from here.
     let counts = |sa: &str| {
-        let n = |what: &str| -> u64 { sa.split(what).nth(1).map(|t| t.chars().take_while(char::is_ascii_digit).collect::<String>()).and_then(|n| n.parse().ok()).unwrap_or(0) };
+        let n = |what: &str| -> u64 {
+            sa.split(what)
+                .nth(1)
+                .map(|t| t.chars().take_while(char::is_ascii_digit).collect::<String>())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
         (n("#pkts encaps: "), n("#pkts decaps: "), n("#pkts decrypt: "), n("#pkts verify: "))
     };
     let before = counts(&a.cmd("show crypto ipsec sa"));
@@ -160,7 +185,11 @@ fn traffic_starts_the_asa_crypto_map_and_flows() {
     assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}", a.cmd("show logging"));
     let sa = a.cmd("show crypto ipsec sa");
     let after = counts(&sa);
-    assert_eq!((after.0 - before.0, after.1 - before.1, after.2 - before.2, after.3 - before.3), (4, 4, 4, 4), "every packet sealed and its answer opened:\n{sa}");
+    assert_eq!(
+        (after.0 - before.0, after.1 - before.1, after.2 - before.2, after.3 - before.3),
+        (4, 4, 4, 4),
+        "every packet sealed and its answer opened:\n{sa}"
+    );
     assert!(list_sas().contains("ESTABLISHED, IKEv1"), "{}", list_sas());
 }
 
@@ -207,12 +236,18 @@ tunnel-group 192.0.2.2 ipsec-attributes
     let v2 = a.wait_for("show crypto ikev2 sa", "READY", 10);
     assert!(v2.contains("192.0.2.1/4500") && v2.contains("192.0.2.2/4500"), "NAT-T (strongSwan fakes a NAT):\n{v2}");
     assert!(v2.contains("RESPONDER"), "{v2}");
-    assert!(v2.contains("Encr: AES-CBC, keysize: 128, Hash: SHA96, DH Grp:14, Auth sign: PSK, Auth verify: PSK"), "{v2}");
+    assert!(
+        v2.contains("Encr: AES-CBC, keysize: 128, Hash: SHA96, DH Grp:14, Auth sign: PSK, Auth verify: PSK"),
+        "{v2}"
+    );
     let sa = a.wait_for("show crypto ipsec sa", "current outbound spi", 10);
     let list = list_sas();
     assert!(list.contains("ESTABLISHED, IKEv2"), "{list}");
     let (ss_in, ss_out) = strongswan_spis(&list);
-    assert!(sa.contains(&format!("current outbound spi: {}", ss_in.to_uppercase())), "ours out = strongSwan's in\n{sa}\n{list}");
+    assert!(
+        sa.contains(&format!("current outbound spi: {}", ss_in.to_uppercase())),
+        "ours out = strongSwan's in\n{sa}\n{list}"
+    );
     assert!(sa.contains(&format!("current inbound spi : {}", ss_out.to_uppercase())), "{sa}\n{list}");
     assert!(sa.contains("IKEv2"), "{sa}");
     let db = a.cmd("show vpn-sessiondb detail l2l");

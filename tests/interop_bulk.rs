@@ -22,7 +22,9 @@ fn bulk_1000_tunnels_against_strongswan() {
     );
     for i in 0..n {
         let port = 10000 + i;
-        cfg.push_str(&format!("  ipsec access-list a{i}\n    seq 10 udp 198.51.100.1/32 eq {port} 203.0.113.1/32 eq {port}\n"));
+        cfg.push_str(&format!(
+            "  ipsec access-list a{i}\n    seq 10 udp 198.51.100.1/32 eq {port} 203.0.113.1/32 eq {port}\n"
+        ));
     }
     let t0 = Instant::now();
     for i in 0..n {
@@ -40,7 +42,11 @@ fn bulk_1000_tunnels_against_strongswan() {
     }
     let dt = t0.elapsed();
     let stats = e.cmd("show ike card 1/1 statistics global ike1");
-    println!("\n{n} tunnels (IKEv1 main + quick mode, DH group 14, NAT-T) up against strongSwan in {:.1} s ({:.0} tunnels/s)\n{stats}", dt.as_secs_f64(), n as f64 / dt.as_secs_f64());
+    println!(
+        "\n{n} tunnels (IKEv1 main + quick mode, DH group 14, NAT-T) up against strongSwan in {:.1} s ({:.0} tunnels/s)\n{stats}",
+        dt.as_secs_f64(),
+        n as f64 / dt.as_secs_f64()
+    );
     drop(e);
     peer(&[], &["stop"]);
 }
@@ -63,7 +69,9 @@ fn bulk_ikev2_1000_tunnels_against_strongswan() {
     );
     for i in 0..n {
         let port = 10000 + i;
-        cfg.push_str(&format!("  ipsec access-list a{i}\n    seq 10 udp 198.51.100.1/32 eq {port} 203.0.113.1/32 eq {port}\n"));
+        cfg.push_str(&format!(
+            "  ipsec access-list a{i}\n    seq 10 udp 198.51.100.1/32 eq {port} 203.0.113.1/32 eq {port}\n"
+        ));
     }
     for i in 0..n {
         cfg.push_str(&format!("tunnel ipsec t{i}\n  peer-end-point local 192.0.2.1 remote 192.0.2.2 context local\n  ike-policy peer\n  seq 10 ipsec-policy pol1 access-group a{i}\n"));
@@ -76,7 +84,11 @@ fn bulk_ikev2_1000_tunnels_against_strongswan() {
         if o.contains(&want) {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(900), "not all up after 900 s: {o}\n{}", e.cmd("show ike card 1/1 statistics global ike2"));
+        assert!(
+            t0.elapsed() < Duration::from_secs(900),
+            "not all up after 900 s: {o}\n{}",
+            e.cmd("show ike card 1/1 statistics global ike2")
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
     let dt = t0.elapsed();
@@ -106,31 +118,46 @@ fn bulk_ikev2_1000_tunnels_against_strongswan() {
     let t0 = Instant::now();
     // One IKE SA per connection, as edgesh makes (by default strongSwan
     // would carry all 1,000 children in one IKE SA with CREATE_CHILD_SA).
-    let left_extra = [("EXTRA_CHARON_CONF", &*format!("{LIMITS}\nreuse_ikesa = no")), ("LOGLEVEL_IKE", "0"), ("LOGLEVEL_CFG", "0"), ("IKE_VERSION", "2")];
+    let left_extra = [
+        ("EXTRA_CHARON_CONF", &*format!("{LIMITS}\nreuse_ikesa = no")),
+        ("LOGLEVEL_IKE", "0"),
+        ("LOGLEVEL_CFG", "0"),
+        ("IKE_VERSION", "2"),
+    ];
     let out = peer(&left_extra, &["start-left", lconf.to_str().unwrap()]);
     assert!(out.contains("loaded"), "{out}");
     let mut up = 0;
     while t0.elapsed() < Duration::from_secs(900) {
-        up = peer(&[], &["swanctl", "right", "--list-sas"]).lines().filter(|l| l.starts_with("bulk: #") && l.contains("ESTABLISHED")).count();
+        up = peer(&[], &["swanctl", "right", "--list-sas"])
+            .lines()
+            .filter(|l| l.starts_with("bulk: #") && l.contains("ESTABLISHED"))
+            .count();
         if up >= n {
             break;
         }
         std::thread::sleep(Duration::from_millis(500));
     }
     let dt2 = t0.elapsed();
-    println!("strongSwan against strongSwan, same tunnels, same box: {up} up in {:.1} s ({:.0} tunnels/s)", dt2.as_secs_f64(), up as f64 / dt2.as_secs_f64());
+    println!(
+        "strongSwan against strongSwan, same tunnels, same box: {up} up in {:.1} s ({:.0} tunnels/s)",
+        dt2.as_secs_f64(),
+        up as f64 / dt2.as_secs_f64()
+    );
     peer(&[], &["stop"]);
 }
 
 /// strongSwan's limits lifted for a benchmark: no cookies, no blocking, no
 /// half-open cap (its defaults would measure strongSwan's DoS protection).
-const LIMITS: &str = "block_threshold = 100000\ncookie_threshold = 100000\ninit_limit_half_open = 0\nreplay_window = 32";
+const LIMITS: &str =
+    "block_threshold = 100000\ncookie_threshold = 100000\ninit_limit_half_open = 0\nreplay_window = 32";
 
 /// strongSwan in `right` (fresh namespaces) as the responder of `n` tunnels
 /// of IKE `version` under one connection `bulk`: child `c{i}` protects UDP
 /// port 10000+i between the two protected hosts; DH group `dh` (swanctl name).
 fn start_bulk_responder(version: u8, dh: &str, n: usize) {
-    let mut ss = format!("connections {{\n  bulk {{\n    version = {version}\n    local_addrs = 192.0.2.2\n    remote_addrs = 192.0.2.1\n    proposals = aes128-sha1-{dh}\n    local {{ auth = psk\n id = 192.0.2.2 }}\n    remote {{ auth = psk\n id = 192.0.2.1 }}\n    children {{\n");
+    let mut ss = format!(
+        "connections {{\n  bulk {{\n    version = {version}\n    local_addrs = 192.0.2.2\n    remote_addrs = 192.0.2.1\n    proposals = aes128-sha1-{dh}\n    local {{ auth = psk\n id = 192.0.2.2 }}\n    remote {{ auth = psk\n id = 192.0.2.1 }}\n    children {{\n"
+    );
     for i in 0..n {
         let port = 10000 + i;
         ss.push_str(&format!("      c{i} {{ local_ts = 203.0.113.1/32[udp/{port}]\n remote_ts = 198.51.100.1/32[udp/{port}]\n esp_proposals = aes128-sha1\n start_action = none }}\n"));

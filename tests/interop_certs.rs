@@ -182,14 +182,24 @@ fn start_strongswan_certs_with(version: u8, cert: &str, id: &str, extra: &str, c
 fn wait_established(e: &Edgesh) {
     let t0 = Instant::now();
     while !list_sas().contains("INSTALLED") {
-        assert!(t0.elapsed() < Duration::from_secs(20), "no IKEv2 child:\n{}\n{}\n{}", list_sas(), e.cmd("show logging"), charon_log());
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "no IKEv2 child:\n{}\n{}\n{}",
+            list_sas(),
+            e.cmd("show logging"),
+            charon_log()
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
 }
 
 /// The line of charon's log where it authenticated edgesh.
 fn strongswan_authenticated_us() -> String {
-    charon_log().lines().find(|l| l.contains("authentication of '192.0.2.1' with") && l.contains("successful")).map(str::to_string).unwrap_or_else(|| panic!("strongSwan did not authenticate edgesh:\n{}", charon_log()))
+    charon_log()
+        .lines()
+        .find(|l| l.contains("authentication of '192.0.2.1' with") && l.contains("successful"))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("strongSwan did not authenticate edgesh:\n{}", charon_log()))
 }
 
 #[test]
@@ -218,7 +228,11 @@ fn ikev2_ecdsa_strongswan_initiates() {
     let l = strongswan_authenticated_us();
     assert!(l.contains("ECDSA_WITH_SHA256_DER"), "{l}");
     // Our CERTREQ named the CA by its key hash (RFC 7296 3.7), and strongSwan understood it.
-    assert!(charon_log().contains("received cert request for \"CN=Edgesh Test CA, O=Edgesh Test, C=US\""), "{}", charon_log());
+    assert!(
+        charon_log().contains("received cert request for \"CN=Edgesh Test CA, O=Edgesh Test, C=US\""),
+        "{}",
+        charon_log()
+    );
     ping_through(&e, "show logging");
 }
 
@@ -251,11 +265,29 @@ fn refused(cert: &str, id: &str, want: &str) {
 fn ikev2_refused_certificates_are_logged_on_the_receiving_side() {
     let Some(_g) = ready() else { return };
     let sn = |name: &str| serial_text(&der(name));
-    refused("right-expired", "192.0.2.2", &format!("%PKI-3-CERTIFICATE_INVALID_EXPIRED: Certificate chain validation has failed. The certificate (SN: {}) has expired. Validity period ended on 00:00:00 UTC Jan 1 2021", sn("right-expired")));
-    refused("right-revoked", "192.0.2.2", &format!("%PKI-3-CERTIFICATE_REVOKED: Certificate chain validation has failed. The certificate (SN: {}) is revoked", sn("right-revoked")));
+    refused(
+        "right-expired",
+        "192.0.2.2",
+        &format!(
+            "%PKI-3-CERTIFICATE_INVALID_EXPIRED: Certificate chain validation has failed. The certificate (SN: {}) has expired. Validity period ended on 00:00:00 UTC Jan 1 2021",
+            sn("right-expired")
+        ),
+    );
+    refused(
+        "right-revoked",
+        "192.0.2.2",
+        &format!(
+            "%PKI-3-CERTIFICATE_REVOKED: Certificate chain validation has failed. The certificate (SN: {}) is revoked",
+            sn("right-revoked")
+        ),
+    );
     refused("right-unknown", "192.0.2.2", "%PKI-3-CERTIFICATE_INVALID: Certificate chain validation has failed.");
     // A certificate that is not the identity's: strongSwan names itself by the certificate's DN, which is not the configured peer.
-    refused("right-wrongid", "C=US, O=Edgesh Test, CN=right-wrongid", "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 192.0.2.2 failed its sanity check or is malformed");
+    refused(
+        "right-wrongid",
+        "C=US, O=Edgesh Test, CN=right-wrongid",
+        "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 192.0.2.2 failed its sanity check or is malformed",
+    );
 }
 
 #[test]
@@ -266,7 +298,9 @@ fn ikev2_strongswan_refuses_our_expired_certificate() {
     let e = start_edgesh("left-expired", "rsa-sig");
     e.cmd("ping 203.0.113.1 source 198.51.100.1");
     let t0 = Instant::now();
-    while !charon_log().contains("subject certificate invalid (valid from Jan 01 00:00:00 2020 to Jan 01 00:00:00 2021)") {
+    while !charon_log()
+        .contains("subject certificate invalid (valid from Jan 01 00:00:00 2020 to Jan 01 00:00:00 2021)")
+    {
         assert!(t0.elapsed() < Duration::from_secs(20), "{}\n{}", charon_log(), e.cmd("show logging"));
         std::thread::sleep(Duration::from_millis(300));
     }
@@ -307,7 +341,13 @@ fn ikev1_refused_certificate_is_logged() {
     // edgesh answered AUTHENTICATION-FAILED.
     assert!(charon_log().contains("N(AUTH_FAILED)"), "{}", charon_log());
     let sn = serial_text(&der("right-revoked"));
-    e.wait_for("show logging", &format!("%PKI-3-CERTIFICATE_REVOKED: Certificate chain validation has failed. The certificate (SN: {sn}) is revoked"), 10);
+    e.wait_for(
+        "show logging",
+        &format!(
+            "%PKI-3-CERTIFICATE_REVOKED: Certificate chain validation has failed. The certificate (SN: {sn}) is revoked"
+        ),
+        10,
+    );
 }
 
 // ------------------------------------------------------------ IOS EC key pairs (crypto key generate ec)
@@ -331,7 +371,9 @@ fn ikev1_refused_certificate_is_logged() {
 fn ios_ec_config() -> String {
     let v2 = ios_cert_config("left-ec", "ecdsa-sig");
     let (_, tail) = v2.split_once("crypto ikev2 proposal P1").unwrap();
-    format!("hostname left\nip domain-name example.net\ncrypto pki trustpoint TP\n enrollment terminal pem\n subject-name cn=left\n serial-number none\n ip-address none\n revocation-check none\n eckeypair LEFTEC\ncrypto ikev2 proposal P1{tail}")
+    format!(
+        "hostname left\nip domain-name example.net\ncrypto pki trustpoint TP\n enrollment terminal pem\n subject-name cn=left\n serial-number none\n ip-address none\n revocation-check none\n eckeypair LEFTEC\ncrypto ikev2 proposal P1{tail}"
+    )
 }
 
 /// Type `text` (a command and the lines that answer it) and wait until the
@@ -357,7 +399,27 @@ fn sign_request(csr_pem: &str) -> String {
     std::fs::write(dir.join("left-gen.csr"), csr_pem).unwrap();
     let _ = std::fs::remove_file(dir.join("left-gen.pem"));
     let o = std::process::Command::new("openssl")
-        .args(["ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in", "left-gen.csr", "-out", "left-gen.pem", "-notext", "-extensions", "v3_peer", "-startdate", "20250101000000Z", "-enddate", "20450101000000Z"])
+        .args([
+            "ca",
+            "-batch",
+            "-config",
+            "ca.cnf",
+            "-cert",
+            "ca.pem",
+            "-keyfile",
+            "ca.key",
+            "-in",
+            "left-gen.csr",
+            "-out",
+            "left-gen.pem",
+            "-notext",
+            "-extensions",
+            "v3_peer",
+            "-startdate",
+            "20250101000000Z",
+            "-enddate",
+            "20450101000000Z",
+        ])
         .env("CANAME", "ca")
         .env("SAN", "IP:192.0.2.1")
         .current_dir(dir)
@@ -385,7 +447,11 @@ fn ios_ec_key_made_in_edgesh_ikev2_edgesh_initiates() {
     assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
     let key_pem = std::fs::read_to_string(&key_file).unwrap();
     let shown = e.cmd("do show crypto key mypubkey ec LEFTEC");
-    assert!(shown.contains("Key type: EC KEYS") && shown.contains(" Key Data:\n  30593013 06072A86 48CE3D02 0106082A 8648CE3D 03010703 420004"), "{shown}");
+    assert!(
+        shown.contains("Key type: EC KEYS")
+            && shown.contains(" Key Data:\n  30593013 06072A86 48CE3D02 0106082A 8648CE3D 03010703 420004"),
+        "{shown}"
+    );
     let secret_line = key_pem.lines().nth(1).unwrap();
     assert!(!shown.contains(secret_line));
     // The CA, pasted and accepted.
@@ -393,7 +459,8 @@ fn ios_ec_key_made_in_edgesh_ikev2_edgesh_initiates() {
     let auth = converse(&e, &format!("crypto pki authenticate TP\n{ca}\nyes\n"), "% Certificate successfully imported");
     assert!(auth.contains("Trustpoint CA certificate accepted."), "{auth}");
     // The request, as IOS prints it for `enrollment terminal pem`.
-    let enroll = converse(&e, "crypto pki enroll TP\nyes\nno\n", "---End - This line not part of the certificate request---");
+    let enroll =
+        converse(&e, "crypto pki enroll TP\nyes\nno\n", "---End - This line not part of the certificate request---");
     let begin = enroll.find("-----BEGIN CERTIFICATE REQUEST-----").unwrap_or_else(|| panic!("no request:\n{enroll}"));
     let end = enroll.find("-----END CERTIFICATE REQUEST-----").unwrap() + "-----END CERTIFICATE REQUEST-----".len();
     let csr = format!("{}\n", enroll[begin..end].replace('\r', ""));
@@ -402,7 +469,11 @@ fn ios_ec_key_made_in_edgesh_ikev2_edgesh_initiates() {
     let text = openssl(pki(), &["req", "-in", "left-gen.csr", "-noout", "-text", "-verify"]);
     assert!(text.contains("ASN1 OID: prime256v1") && text.contains("ecdsa-with-SHA256"), "{text}");
     let cert = sign_request(&csr);
-    let import = converse(&e, &format!("crypto pki import TP certificate\n{cert}\n"), "% Router Certificate successfully imported");
+    let import = converse(
+        &e,
+        &format!("crypto pki import TP certificate\n{cert}\n"),
+        "% Router Certificate successfully imported",
+    );
     assert!(!import.contains("% The certificate is not for key pair"), "{import}");
     // The running configuration holds the chain (hex blocks) and no key.
     let run = e.cmd("do show running-config");
@@ -416,15 +487,27 @@ fn ios_ec_key_made_in_edgesh_ikev2_edgesh_initiates() {
     e.cmd("ping 203.0.113.1 source 198.51.100.1");
     let t0 = Instant::now();
     while !list_sas().contains("INSTALLED") {
-        assert!(t0.elapsed() < Duration::from_secs(20), "no IKEv2 child:\n{}\n{}\n{}", list_sas(), e.cmd("show logging"), charon_log());
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "no IKEv2 child:\n{}\n{}\n{}",
+            list_sas(),
+            e.cmd("show logging"),
+            charon_log()
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
     assert!(list_sas().contains("ESTABLISHED, IKEv2"), "{}", list_sas());
     let log = charon_log();
-    let ours = log.lines().find(|l| l.contains("authentication of '192.0.2.1' with") && l.contains("successful")).unwrap_or_else(|| panic!("strongSwan did not authenticate edgesh:\n{log}"));
+    let ours = log
+        .lines()
+        .find(|l| l.contains("authentication of '192.0.2.1' with") && l.contains("successful"))
+        .unwrap_or_else(|| panic!("strongSwan did not authenticate edgesh:\n{log}"));
     assert!(ours.contains("ECDSA_WITH_SHA256_DER"), "{ours}");
     let sent = log.lines().filter(|l| l.contains("CN=left")).collect::<Vec<_>>().join("\n");
-    assert!(sent.contains("end entity cert \"CN=left"), "the certificate edgesh sent is the one issued for its request:\n{log}");
+    assert!(
+        sent.contains("end entity cert \"CN=left"),
+        "the certificate edgesh sent is the one issued for its request:\n{log}"
+    );
     ping_through(&e, "show logging");
     // Both sides hold the same ESP SPIs, crosswise.
     ios_spis_agree(&e);
@@ -450,7 +533,10 @@ fn ios_ikev1_has_no_ecdsa_a_strongswan_ecdsa_offer_gets_no_sa() {
     let log = e.cmd("show logging");
     assert!(log.contains("ISAKMP:      auth 10\n"), "{log}");
     assert!(log.contains("Auth method offered does not match policy!"), "{log}");
-    assert!(log.contains("%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Main Mode failed with peer at 192.0.2.2"), "{log}");
+    assert!(
+        log.contains("%CRYPTO-6-IKMP_MODE_FAILURE: Processing of Main Mode failed with peer at 192.0.2.2"),
+        "{log}"
+    );
     assert!(charon_log().contains("received NO_PROPOSAL_CHOSEN error notify"), "{}", charon_log());
     assert!(!list_sas().contains("ESTABLISHED"), "{}", list_sas());
 }
@@ -468,10 +554,16 @@ fn smartedge_cert_config(version: u8, responder_only: bool) -> String {
 fn smartedge_cert_config_in(mode: &str, version: u8, responder_only: bool) -> String {
     let mut c = if version == 1 {
         smartedge_config(mode, 14, Some(14), "unused", "203.0.113.1", false)
-            .replace("  authentication algorithm hmac-sha1-96\n", "  authentication algorithm hmac-sha1-96\n  authentication rsa-signature\n")
+            .replace(
+                "  authentication algorithm hmac-sha1-96\n",
+                "  authentication algorithm hmac-sha1-96\n  authentication rsa-signature\n",
+            )
             .replace("    pre-shared-key unused\n", "    validate-certificate-identity\n")
     } else {
-        smartedge_ikev2_config("unused", false).replace("    pre-shared-key unused\n", "    authentication rsa-signature\n    validate-certificate-identity\n")
+        smartedge_ikev2_config("unused", false).replace(
+            "    pre-shared-key unused\n",
+            "    authentication rsa-signature\n    validate-certificate-identity\n",
+        )
     };
     if responder_only {
         c = c.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
@@ -492,7 +584,11 @@ fn start_smartedge(cert: &str, config: &str) -> Edgesh {
     std::fs::write(dir.join("router.pem"), read(&format!("{cert}.pem"))).unwrap();
     std::fs::write(dir.join("router.key"), read(&format!("{cert}.trad.key"))).unwrap();
     let e = Edgesh::start_prepared("left", &dir, "smartedge", config);
-    for l in ["import pki key-pair kp1 rsa file /flash/router.key", "import pki certificate trusted rsa file /flash/ca.pem", "import pki certificate self rsa key-pair kp1 file /flash/router.pem"] {
+    for l in [
+        "import pki key-pair kp1 rsa file /flash/router.key",
+        "import pki certificate trusted rsa file /flash/ca.pem",
+        "import pki certificate self rsa key-pair kp1 file /flash/router.pem",
+    ] {
         assert_eq!(e.cmd(l), "", "{l}");
     }
     let shown = e.cmd("show pki certificate trusted rsa");
@@ -574,8 +670,14 @@ fn smartedge_table_5_row_7_on_the_receiving_side() {
     start_strongswan_certs_with(1, "right-rsa", "192.0.2.2", "", "    send_cert = never\n");
     let e = start_smartedge("left-rsa", &smartedge_cert_config(1, true));
     let _ = peer(&[], &["initiate", "right"]);
-    let log = e.wait_for("show log", "NO CERT found that matches with at least 1 remoteid configured in IKE policy", 10);
-    assert!(log.lines().any(|l| l.ends_with("%IKE-4-ID: NO CERT found that matches with at least 1 remoteid configured in IKE policy")), "{log}");
+    let log =
+        e.wait_for("show log", "NO CERT found that matches with at least 1 remoteid configured in IKE policy", 10);
+    assert!(
+        log.lines()
+            .any(|l| l
+                .ends_with("%IKE-4-ID: NO CERT found that matches with at least 1 remoteid configured in IKE policy")),
+        "{log}"
+    );
     assert!(!list_sas().contains("ESTABLISHED"), "{}", list_sas());
 }
 

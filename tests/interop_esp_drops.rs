@@ -19,7 +19,10 @@ use std::time::{Duration, Instant};
 /// what a test needs to forge packets the SA would otherwise accept.
 fn inbound_sa_keys(e: &Edgesh, cmd: &str) -> (u32, edgesh_engine::ike::endpoint::SaKeys) {
     let out = e.cmd(cmd);
-    let line = out.lines().find(|l| l.contains("uat:esp_sa:\"IPv4\",\"192.0.2.2\",\"192.0.2.1\"")).unwrap_or_else(|| panic!("no inbound esp_sa line:\n{out}"));
+    let line = out
+        .lines()
+        .find(|l| l.contains("uat:esp_sa:\"IPv4\",\"192.0.2.2\",\"192.0.2.1\""))
+        .unwrap_or_else(|| panic!("no inbound esp_sa line:\n{out}"));
     let f: Vec<&str> = line.split("\",\"").collect();
     let unhex = |s: &str| -> Vec<u8> {
         let s = s.trim_start_matches("0x");
@@ -33,7 +36,11 @@ fn inbound_sa_keys(e: &Edgesh, cmd: &str) -> (u32, edgesh_engine::ike::endpoint:
 fn send_from_right(datagrams: &[Vec<u8>]) {
     let hex: Vec<String> = datagrams.iter().map(|d| d.iter().map(|b| format!("{b:02x}")).collect()).collect();
     let script = "import socket,sys,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('192.0.2.2',0))\nfor h in sys.argv[1:]:\n    s.sendto(bytes.fromhex(h),('192.0.2.1',4500))\n    time.sleep(0.02)\n";
-    let o = Command::new("ip").args(["netns", "exec", "right", "/usr/bin/python3", "-c", script]).args(&hex).output().expect("python3");
+    let o = Command::new("ip")
+        .args(["netns", "exec", "right", "/usr/bin/python3", "-c", script])
+        .args(&hex)
+        .output()
+        .expect("python3");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
@@ -51,7 +58,8 @@ fn inner_packet(src: [u8; 4], dst: [u8; 4], proto: u8) -> Vec<u8> {
 /// ICV, a wrong SPI, a transport-mode payload, an inner packet outside the selectors.
 fn forge_each_kind(spi: u32, keys: &edgesh_engine::ike::endpoint::SaKeys) {
     use edgesh_engine::config::{EspAuth, EspEncr};
-    let mut sa = edgesh_engine::esp::EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), keys).expect("the negotiated suite");
+    let mut sa = edgesh_engine::esp::EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), keys)
+        .expect("the negotiated suite");
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(15);
     let good = inner_packet([203, 0, 113, 1], [198, 51, 100, 1], 1);
     // Sequence numbers 1..=100 (strongSwan sent nothing on this SA: no traffic before).
@@ -66,7 +74,8 @@ fn forge_each_kind(spi: u32, keys: &edgesh_engine::ike::endpoint::SaKeys) {
     // A peer whose SA authenticates with HMAC-SHA-256-128 (16-byte ICV) where
     // edgesh's has HMAC-SHA1-96: Table 7's mismatched authentication algorithm.
     let other_alg = edgesh_engine::ike::endpoint::SaKeys { encr: keys.encr.clone(), auth: vec![0x5a; 32] };
-    let mut sha256 = edgesh_engine::esp::EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha256_128), &other_alg).unwrap();
+    let mut sha256 =
+        edgesh_engine::esp::EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha256_128), &other_alg).unwrap();
     let alg = (0..110).map(|_| sha256.seal(4, &good, &mut rng).unwrap()).last().unwrap(); // seq 110
     send_from_right(&[
         seqs[99].clone(), // seq 100: accepted
@@ -85,13 +94,26 @@ fn forge_each_kind(spi: u32, keys: &edgesh_engine::ike::endpoint::SaKeys) {
 #[test]
 fn rejected_esp_packets_are_logged_and_counted_smartedge() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1-modp2048")]);
-    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp2048"),
+    ]);
+    let e =
+        Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
     e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
     let (spi, keys) = inbound_sa_keys(&e, "show ike keys tshark");
     forge_each_kind(spi, &keys);
     let d = e.wait_for("show tunnel ipsec name t1 detail", "Dropped inbound packets : 7", 10);
-    for label in ["Repeated/duplicate", "Late (out of window)", "Authentication failed", "Authentication algorithm", "Encapsulation mode", "Selector mismatch", "No inbound SA (SPI)"] {
+    for label in [
+        "Repeated/duplicate",
+        "Late (out of window)",
+        "Authentication failed",
+        "Authentication algorithm",
+        "Encapsulation mode",
+        "Selector mismatch",
+        "No inbound SA (SPI)",
+    ] {
         let row = format!("      {label:<22}: 1\n");
         assert!(d.contains(&row), "{row}:\n{d}");
     }
@@ -103,7 +125,9 @@ fn rejected_esp_packets_are_logged_and_counted_smartedge() {
         "%IPSEC-4-AUTH: Authentication failure. Possibly mis-matching keys.",
         "%IPSEC-4-AUTH: Authentication failure. Possibly mis-matching keys agent=IPSEC.",
         "%IPSEC-4-MODE: Encapsulation mode differs. Received in Transport mode, where expected in Tunnel mode.",
-        &format!("%IPSEC-4-SELECTOR: Inner packet 10.9.9.9 -> 198.51.100.1 protocol 1 does not match the selectors of SA with SPI : 0x{spi:08x}"),
+        &format!(
+            "%IPSEC-4-SELECTOR: Inner packet 10.9.9.9 -> 198.51.100.1 protocol 1 does not match the selectors of SA with SPI : 0x{spi:08x}"
+        ),
         "%IPSEC-6-NO_SA: No Inbound SA Found.",
     ] {
         assert_eq!(log.matches(l).count(), 1, "{l}:\n{log}");
@@ -112,7 +136,11 @@ fn rejected_esp_packets_are_logged_and_counted_smartedge() {
     // Table 7's situation for "No Inbound SA Found.": a packet sent with the
     // previous SPI after a rekey (strongSwan rekeys, then deletes the old child).
     let list = list_sas();
-    let old_child: String = list.split("peer-child: #").nth(1).map(|t| t.chars().take_while(|c| c.is_ascii_digit()).collect()).unwrap_or_default();
+    let old_child: String = list
+        .split("peer-child: #")
+        .nth(1)
+        .map(|t| t.chars().take_while(|c| c.is_ascii_digit()).collect())
+        .unwrap_or_default();
     assert!(!old_child.is_empty(), "{list}");
     let out = peer(&[], &["swanctl", "right", "--rekey", "--child", "peer-child"]);
     assert!(out.contains("rekey completed") || out.contains("successfully"), "{out}");
@@ -133,7 +161,13 @@ fn rejected_esp_packets_are_logged_and_counted_smartedge() {
         assert!(t0.elapsed() < Duration::from_secs(20), "the old SA is still there after the rekey:\n{d}");
         std::thread::sleep(Duration::from_millis(300));
     }
-    let mut old = edgesh_engine::esp::EspSa::new(spi, edgesh_engine::config::EspEncr::Aes128Cbc, Some(edgesh_engine::config::EspAuth::HmacSha1_96), &keys).unwrap();
+    let mut old = edgesh_engine::esp::EspSa::new(
+        spi,
+        edgesh_engine::config::EspEncr::Aes128Cbc,
+        Some(edgesh_engine::config::EspAuth::HmacSha1_96),
+        &keys,
+    )
+    .unwrap();
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(16);
     send_from_right(&[old.seal(4, &inner_packet([203, 0, 113, 1], [198, 51, 100, 1], 1), &mut rng).unwrap()]);
     let d = e.wait_for("show tunnel ipsec name t1 detail", "Dropped inbound packets : 1", 10);
@@ -147,7 +181,11 @@ fn rejected_esp_packets_are_logged_and_counted_smartedge() {
 #[test]
 fn rejected_esp_packets_are_logged_and_counted_ios() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
+    ]);
     let e = Edgesh::start("ios", &ios_config(2, "interop-test-psk"));
     let out = peer(&[], &["initiate", "right"]);
     assert!(out.contains("established"), "{out}\n{}", charon_log());
@@ -155,12 +193,22 @@ fn rejected_esp_packets_are_logged_and_counted_ios() {
     let (spi, keys) = inbound_sa_keys(&e, "show crypto keys tshark");
     forge_each_kind(spi, &keys);
     let d = e.wait_for("show crypto ipsec sa detail", "#pkts verify failed: 2", 10);
-    for c in ["#pkts invalid sa (rcv) 1", "#pkts invalid prot (recv) 1", "#pkts invalid identity (recv) 1", "#pkts replay failed (rcv): 2", "#pkts decaps: 1,"] {
+    for c in [
+        "#pkts invalid sa (rcv) 1",
+        "#pkts invalid prot (recv) 1",
+        "#pkts invalid identity (recv) 1",
+        "#pkts replay failed (rcv): 2",
+        "#pkts decaps: 1,",
+    ] {
         assert!(d.contains(c), "{c}:\n{d}");
     }
     assert!(e.cmd("show crypto ipsec sa").contains("#recv errors 7"));
     let log = e.cmd("show logging");
-    assert_eq!(log.matches("%CRYPTO-4-PKT_REPLAY_ERR: decrypt: replay check failed connection id=").count(), 2, "{log}");
+    assert_eq!(
+        log.matches("%CRYPTO-4-PKT_REPLAY_ERR: decrypt: replay check failed connection id=").count(),
+        2,
+        "{log}"
+    );
     for l in [
         format!("%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=50, spi=0x{0:X}({0}), srcaddr=192.0.2.2", spi ^ 0x0101_0101),
         "%CRYPTO-4-RECVD_PKT_MAC_ERR: decrypt: mac verify failed for connection id=".to_string(),

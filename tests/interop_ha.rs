@@ -132,13 +132,22 @@ fn ip(args: &[&str]) -> String {
 
 /// The edgesh-made routes of `ip -n left route` (`proto 237`).
 fn kernel_routes() -> Vec<String> {
-    ip(&["-n", "left", "route", "show"]).lines().filter(|l| l.contains("proto 237")).map(|l| l.trim().to_string()).collect()
+    ip(&["-n", "left", "route", "show"])
+        .lines()
+        .filter(|l| l.contains("proto 237"))
+        .map(|l| l.trim().to_string())
+        .collect()
 }
 
 fn wait_routes(e: &Edgesh, want: &[&str], secs: u64) {
     let t0 = Instant::now();
     while kernel_routes() != want {
-        assert!(t0.elapsed() < Duration::from_secs(secs), "edgesh's routes are {:?}, not {want:?}\n{}", kernel_routes(), e.cmd("show log"));
+        assert!(
+            t0.elapsed() < Duration::from_secs(secs),
+            "edgesh's routes are {:?}, not {want:?}\n{}",
+            kernel_routes(),
+            e.cmd("show log")
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -146,7 +155,10 @@ fn wait_routes(e: &Edgesh, want: &[&str], secs: u64) {
 /// (in, out) packets of a tunnel's SAs (`show tunnel ipsec name T detail`).
 fn traffic(e: &Edgesh, tunnel: &str) -> (u64, u64) {
     let d = e.cmd(&format!("show tunnel ipsec name {tunnel} detail"));
-    let l = d.lines().find(|l| l.trim_start().starts_with("Traffic in/out")).unwrap_or_else(|| panic!("no traffic line:\n{d}"));
+    let l = d
+        .lines()
+        .find(|l| l.trim_start().starts_with("Traffic in/out"))
+        .unwrap_or_else(|| panic!("no traffic line:\n{d}"));
     let v = l.split(':').nth(1).and_then(|x| x.split_whitespace().next()).unwrap_or_else(|| panic!("{l}"));
     let (i, o) = v.split_once('/').unwrap_or_else(|| panic!("{l}"));
     (i.parse().unwrap(), o.parse().unwrap())
@@ -172,7 +184,23 @@ struct Pinger {
 impl Pinger {
     fn start(count: u32) -> Pinger {
         let mut child = Command::new("ip")
-            .args(["netns", "exec", "left", "ping", "-D", "-n", "-i", "0.01", "-W", "1", "-c", &count.to_string(), "-I", "198.51.100.1", "203.0.113.1"])
+            .args([
+                "netns",
+                "exec",
+                "left",
+                "ping",
+                "-D",
+                "-n",
+                "-i",
+                "0.01",
+                "-W",
+                "1",
+                "-c",
+                &count.to_string(),
+                "-I",
+                "198.51.100.1",
+                "203.0.113.1",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -183,7 +211,11 @@ impl Pinger {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 // [1764705123.456789] 64 bytes from 203.0.113.1: icmp_seq=12 ttl=64 time=0.512 ms
                 let t = line.strip_prefix('[').and_then(|x| x.split_once(']')).and_then(|(t, _)| t.parse::<f64>().ok());
-                let seq = line.split("icmp_seq=").nth(1).and_then(|x| x.split_whitespace().next()).and_then(|x| x.parse::<u64>().ok());
+                let seq = line
+                    .split("icmp_seq=")
+                    .nth(1)
+                    .and_then(|x| x.split_whitespace().next())
+                    .and_then(|x| x.parse::<u64>().ok());
                 if let (Some(t), Some(seq), true) = (t, seq, line.contains("bytes from 203.0.113.1")) {
                     r2.lock().unwrap().push((t, seq));
                 }
@@ -238,7 +270,11 @@ fn primary_carries_four_pings(e: &Edgesh) {
     let out = peer(&[], &["ping", "left"]);
     assert!(out.contains("4 packets transmitted, 4 received"), "{out}");
     let (p4, b4) = (traffic(&e, "prim"), traffic(&e, "back"));
-    assert_eq!((p4.0 - p3.0, p4.1 - p3.1, b4.1 - b3.1), (4, 4, 0), "failback: the primary carries the pings (prim {p3:?} -> {p4:?}, back {b3:?} -> {b4:?})");
+    assert_eq!(
+        (p4.0 - p3.0, p4.1 - p3.1, b4.1 - b3.1),
+        (4, 4, 0),
+        "failback: the primary carries the pings (prim {p3:?} -> {p4:?}, back {b3:?} -> {b4:?})"
+    );
 }
 
 /// The outage around `t0`: (pings lost of `sent`, the longest silence
@@ -253,7 +289,10 @@ fn ha_lines(sr: &str) -> Vec<String> {
     sr.lines()
         .filter(|l| l.contains("203.0.113.1/32"))
         .map(|l| {
-            let t = l.split_whitespace().find(|w| w.len() == 8 && w.as_bytes()[2] == b':' && w.as_bytes()[5] == b':').unwrap_or_else(|| panic!("no up time: {l}"));
+            let t = l
+                .split_whitespace()
+                .find(|w| w.len() == 8 && w.as_bytes()[2] == b':' && w.as_bytes()[5] == b':')
+                .unwrap_or_else(|| panic!("no up time: {l}"));
             l.replace(t, "hh:mm:ss")
         })
         .collect()
@@ -274,7 +313,10 @@ fn ha_by_cost_the_pings_go_on_when_the_primary_sa_is_cleared() {
     let ping = Pinger::start(400);
     std::thread::sleep(Duration::from_secs(1));
     let (p1, b1) = (traffic(&e, "prim"), traffic(&e, "back"));
-    assert!(p1.1 > p0.1 && b1.1 == b0.1, "both up: the primary carries the pings (prim {p0:?} -> {p1:?}, back {b0:?} -> {b1:?})");
+    assert!(
+        p1.1 > p0.1 && b1.1 == b0.1,
+        "both up: the primary carries the pings (prim {p0:?} -> {p1:?}, back {b0:?} -> {b1:?})"
+    );
     let t_clear = now_s();
     let cleared = e.cmd("clear ipsec sa tunnel prim");
     let t_cmd = now_s() - t_clear;
@@ -285,7 +327,11 @@ fn ha_by_cost_the_pings_go_on_when_the_primary_sa_is_cleared() {
 
     // The outage: the longest silence between two replies from 0.5 s before the clear on.
     let (lost, gap) = outage(&replies, 400, t_clear);
-    eprintln!("HA, primary SA cleared: the clear took {:.0} ms at the console; {lost} of 400 pings lost; longest silence {gap:.0} ms; backup carried {} pings", t_cmd * 1000.0, b2.1 - b1.1);
+    eprintln!(
+        "HA, primary SA cleared: the clear took {:.0} ms at the console; {lost} of 400 pings lost; longest silence {gap:.0} ms; backup carried {} pings",
+        t_cmd * 1000.0,
+        b2.1 - b1.1
+    );
     // Static tunnels come straight back: the primary's new SA takes
     // the traffic within tens of milliseconds, the backup carries what is
     // sent in between (0 to 16 pings were seen).
@@ -327,7 +373,11 @@ fn ha_by_cost_the_backup_carries_the_pings_while_the_primary_peer_is_gone() {
     let (replies, text) = ping.wait();
     let b2 = traffic(&e, "back");
     let (lost, gap) = outage(&replies, 400, t_gone);
-    eprintln!("HA, primary peer gone: terminating took {:.0} ms; {lost} of 400 pings lost; longest silence {gap:.0} ms; backup carried {} pings", t_cmd * 1000.0, b2.1 - b1.1);
+    eprintln!(
+        "HA, primary peer gone: terminating took {:.0} ms; {lost} of 400 pings lost; longest silence {gap:.0} ms; backup carried {} pings",
+        t_cmd * 1000.0,
+        b2.1 - b1.1
+    );
     assert!(b2.1 - b1.1 >= 250 && b2.0 - b1.0 >= 250, "the backup carried too little: {b1:?} -> {b2:?}\n{text}");
     assert!(gap < GAP_BOUND_MS, "outage {gap:.0} ms, {lost} pings lost\n{text}\n{}", e.cmd("show log"));
     let sr = e.cmd("show ip route");
@@ -338,6 +388,7 @@ fn ha_by_cost_the_backup_carries_the_pings_while_the_primary_peer_is_gone() {
     assert!(out.contains("loaded"), "{out}");
     e.wait_for("show tunnel ipsec name prim detail", "Inbound SPI", 45);
     wait_routes(&e, &[ROUTE_PRIM, ROUTE_BACK], 10);
-    primary_carries_four_pings(&e);    drop(e);
+    primary_carries_four_pings(&e);
+    drop(e);
     peer(&[], &["stop"]);
 }

@@ -21,7 +21,13 @@ fn ikev2_ios_initiates_and_strongswan_initiates() {
     e.cmd("ping 203.0.113.1 source 198.51.100.1");
     let t0 = Instant::now();
     while !list_sas().contains("INSTALLED") {
-        assert!(t0.elapsed() < Duration::from_secs(20), "no IKEv2 child:\n{}\n{}\n{}", list_sas(), e.cmd("show logging"), charon_log());
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "no IKEv2 child:\n{}\n{}\n{}",
+            list_sas(),
+            e.cmd("show logging"),
+            charon_log()
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
     let list = list_sas();
@@ -47,14 +53,21 @@ fn ikev2_ios_initiates_and_strongswan_initiates() {
     let detail = e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
     let list = list_sas();
     let (ss_in, ss_out) = strongswan_spis(&list);
-    assert!(detail.contains(&format!("Inbound SPI             : 0x{ss_out}")), "edgesh inbound = strongSwan outbound\n{detail}\n{list}");
+    assert!(
+        detail.contains(&format!("Inbound SPI             : 0x{ss_out}")),
+        "edgesh inbound = strongSwan outbound\n{detail}\n{list}"
+    );
     assert!(detail.contains(&format!("Outbound SPI            : 0x{ss_in}")), "{detail}\n{list}");
     ping_through(&e, "show log");
     // A delete from edgesh is acted on by strongSwan.
     e.cmd("clear ike sa tunnel t1");
     let t0 = Instant::now();
     while list_sas().contains("ESTABLISHED, IKEv2") {
-        assert!(t0.elapsed() < Duration::from_secs(10), "strongSwan kept the IKE SA after our delete:\n{}", charon_log());
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "strongSwan kept the IKE SA after our delete:\n{}",
+            charon_log()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -81,7 +94,12 @@ fn ikev2_mismatches_psk_and_invalid_ke() {
     e.cmd("ping 203.0.113.1 source 198.51.100.1");
     let t0 = Instant::now();
     while !list_sas().contains("INSTALLED") {
-        assert!(t0.elapsed() < Duration::from_secs(20), "no child after INVALID_KE:\n{}\n{}", e.cmd("show logging"), charon_log());
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "no child after INVALID_KE:\n{}\n{}",
+            e.cmd("show logging"),
+            charon_log()
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
     assert!(charon_log().contains("DH group ECP_256 unacceptable, requesting MODP_2048"), "{}", charon_log());
@@ -99,7 +117,10 @@ fn ikev2_child_proposal_mismatch_logged_by_a_smartedge_responder() {
     let log = e.wait_for("show log", "%IKE-4-PROPOSAL: ", 15);
     let lines: Vec<&str> = log.lines().filter(|l| l.contains("%IKE-4-PROPOSAL: ")).collect();
     assert_eq!(lines.len(), 1, "{log}");
-    assert!(lines[0].ends_with("%IKE-4-PROPOSAL: MISMATCHED_ESP_ENCRYPTION_ALG:AES-256 configured:AES-128 in PROPOSAL_1"), "{log}");
+    assert!(
+        lines[0].ends_with("%IKE-4-PROPOSAL: MISMATCHED_ESP_ENCRYPTION_ALG:AES-256 configured:AES-128 in PROPOSAL_1"),
+        "{log}"
+    );
     wait_charon("received NO_PROPOSAL_CHOSEN notify", 10);
     assert!(!list_sas().contains("INSTALLED"), "{}", list_sas());
 }
@@ -126,7 +147,11 @@ fn wait_charon(what: &str, secs: u64) {
 fn ikev2_narrowing_both_ways_and_smartedge_initiates() {
     let Some(_g) = ready() else { return };
     // strongSwan proposes a wider TSi (198.51.100.0/24) than edgesh's policy (/32): edgesh narrows.
-    let conf: String = peer(&[("IKE_VERSION", "2")], &["conf", "right"]).lines().filter(|l| !l.starts_with("[strongswan-peer]")).map(|l| format!("{l}\n")).collect();
+    let conf: String = peer(&[("IKE_VERSION", "2")], &["conf", "right"])
+        .lines()
+        .filter(|l| !l.starts_with("[strongswan-peer]"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let conf = conf.replace("remote_ts = 198.51.100.1/32", "remote_ts = 198.51.100.0/24");
     std::fs::create_dir_all(base()).unwrap();
     let file = base().join("wide-swanctl.conf");
@@ -136,12 +161,17 @@ fn ikev2_narrowing_both_ways_and_smartedge_initiates() {
     let e = Edgesh::start("smartedge", &smartedge_ikev2_config("interop-test-psk", true));
     let out = peer(&[], &["initiate", "right"]);
     assert!(out.contains("established"), "{out}\n{}", charon_log());
-    assert!(charon_log().contains("and TS 203.0.113.1/32 === 198.51.100.1/32"), "strongSwan sees the narrowed TS:\n{}", charon_log());
+    assert!(
+        charon_log().contains("and TS 203.0.113.1/32 === 198.51.100.1/32"),
+        "strongSwan sees the narrowed TS:\n{}",
+        charon_log()
+    );
     e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 10);
     drop(e);
     // edgesh initiates with wider selectors (two /24s); strongSwan narrows to its /32s and edgesh keeps them.
     start_strongswan(&[("IKE_VERSION", "2")]);
-    let cfg = smartedge_ikev2_config("interop-test-psk", false).replace("seq 10 198.51.100.1/32 203.0.113.1/32", "seq 10 198.51.100.0/24 203.0.113.0/24");
+    let cfg = smartedge_ikev2_config("interop-test-psk", false)
+        .replace("seq 10 198.51.100.1/32 203.0.113.1/32", "seq 10 198.51.100.0/24 203.0.113.0/24");
     let e = Edgesh::start("smartedge", &cfg);
     let t0 = Instant::now();
     while !list_sas().contains("INSTALLED") {
@@ -169,7 +199,11 @@ fn ikev2_fragmentation_both_ways_with_a_small_mtu() {
     // in-process only (keys.rs).
     let env = [("IKE_VERSION", "2"), ("EXTRA_CHARON_CONF", "  fragment_size = 200")];
     let start = || {
-        let conf: String = peer(&env, &["conf", "right"]).lines().filter(|l| !l.starts_with("[strongswan-peer]")).map(|l| format!("{l}\n")).collect();
+        let conf: String = peer(&env, &["conf", "right"])
+            .lines()
+            .filter(|l| !l.starts_with("[strongswan-peer]"))
+            .map(|l| format!("{l}\n"))
+            .collect();
         let conf = conf.replacen("    version = 2\n", "    version = 2\n    fragmentation = force\n", 1);
         assert!(conf.contains("fragmentation = force"), "{conf}");
         std::fs::create_dir_all(base()).unwrap();
@@ -179,11 +213,23 @@ fn ikev2_fragmentation_both_ways_with_a_small_mtu() {
         let out = peer(&env, &["start-right", file.to_str().unwrap()]);
         assert!(out.contains("loaded"), "{out}");
     };
-    let cfg = ios_ikev2_config("interop-test-psk").replacen("crypto ikev2 proposal", "crypto ikev2 fragmentation mtu 200\ncrypto ikev2 proposal", 1);
+    let cfg = ios_ikev2_config("interop-test-psk").replacen(
+        "crypto ikev2 proposal",
+        "crypto ikev2 fragmentation mtu 200\ncrypto ikev2 proposal",
+        1,
+    );
     let fragmented_both_ways = |e: &Edgesh| {
         let log = charon_log();
-        assert!(log.contains("splitting IKE message"), "strongSwan did not fragment:\n{log}\n{}", e.cmd("show logging"));
-        assert!(log.contains("reassembled fragmented IKE message"), "strongSwan did not get edgesh's fragments:\n{log}\n{}", e.cmd("show logging"));
+        assert!(
+            log.contains("splitting IKE message"),
+            "strongSwan did not fragment:\n{log}\n{}",
+            e.cmd("show logging")
+        );
+        assert!(
+            log.contains("reassembled fragmented IKE message"),
+            "strongSwan did not get edgesh's fragments:\n{log}\n{}",
+            e.cmd("show logging")
+        );
     };
     // strongSwan initiates.
     start();
@@ -200,13 +246,18 @@ fn ikev2_fragmentation_both_ways_with_a_small_mtu() {
     e.cmd("ping 203.0.113.1 source 198.51.100.1");
     let t0 = Instant::now();
     while !list_sas().contains("INSTALLED") {
-        assert!(t0.elapsed() < Duration::from_secs(20), "no IKEv2 child:\n{}\n{}\n{}", list_sas(), e.cmd("show logging"), charon_log());
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "no IKEv2 child:\n{}\n{}\n{}",
+            list_sas(),
+            e.cmd("show logging"),
+            charon_log()
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
     fragmented_both_ways(&e);
     ping_through(&e, "show logging");
 }
-
 
 /// strongSwan's plugins as the peer script loads them, and `xcbc` (its
 /// AES-XCBC PRF and signer, which the script leaves out): a later `load`
@@ -223,7 +274,12 @@ const LOAD_WITH_XCBC: &str = "  load = random nonce openssl pem pkcs1 x509 pubke
 #[test]
 fn ikev2_aes_xcbc_prf_and_esp_integrity_both_roles() {
     let Some(_g) = ready() else { return };
-    let env = [("IKE_VERSION", "2"), ("IKE_PROPOSAL", "aes128-sha1-prfaesxcbc-modp2048"), ("ESP_PROPOSAL", "aes128-aesxcbc-modp2048"), ("EXTRA_CHARON_CONF", LOAD_WITH_XCBC)];
+    let env = [
+        ("IKE_VERSION", "2"),
+        ("IKE_PROPOSAL", "aes128-sha1-prfaesxcbc-modp2048"),
+        ("ESP_PROPOSAL", "aes128-aesxcbc-modp2048"),
+        ("EXTRA_CHARON_CONF", LOAD_WITH_XCBC),
+    ];
     let cfg = |responder_only: bool| {
         let c = smartedge_ikev2_config("interop-test-psk", responder_only);
         let c = c.replace("  pseudo-random-function hmac-sha1\n", "  pseudo-random-function aes-128-xcbc\n");
@@ -243,7 +299,10 @@ fn ikev2_aes_xcbc_prf_and_esp_integrity_both_roles() {
     // strongSwan initiates to edgesh (responder-only).
     start_strongswan(&env);
     let algs = peer(&[], &["swanctl", "right", "--list-algs"]);
-    assert!(algs.contains("AES_XCBC_96") && algs.contains("PRF_AES128_XCBC"), "strongSwan has no xcbc plugin loaded:\n{algs}");
+    assert!(
+        algs.contains("AES_XCBC_96") && algs.contains("PRF_AES128_XCBC"),
+        "strongSwan has no xcbc plugin loaded:\n{algs}"
+    );
     let e = Edgesh::start("smartedge", &cfg(true));
     let out = peer(&[], &["initiate", "right"]);
     assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show log"));
@@ -313,10 +372,19 @@ fn ikev2_forced_ike_rekey_collision() {
         let ours = e.cmd("show crypto ikev2 sa detail");
         let spis = strongswan_ike_spis(&list);
         let ready = ours.lines().filter(|l| l.ends_with("READY  ")).count();
-        if spis.len() == 1 && spis != before && ready == 1 && (ours.contains(&format!("Local spi: {}", spis[0].0.to_uppercase())) || ours.contains(&format!("Local spi: {}", spis[0].1.to_uppercase()))) {
+        if spis.len() == 1
+            && spis != before
+            && ready == 1
+            && (ours.contains(&format!("Local spi: {}", spis[0].0.to_uppercase()))
+                || ours.contains(&format!("Local spi: {}", spis[0].1.to_uppercase())))
+        {
             break;
         }
-        assert!(t1.elapsed() < Duration::from_secs(60), "no single new IKE SA on both sides:\n{list}\n{ours}\n{}", charon_log());
+        assert!(
+            t1.elapsed() < Duration::from_secs(60),
+            "no single new IKE SA on both sides:\n{list}\n{ours}\n{}",
+            charon_log()
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
     let _ = ss.join();
@@ -325,7 +393,11 @@ fn ikev2_forced_ike_rekey_collision() {
     // The IKE SA is the same on both ends; its children still carry traffic.
     let ours = e.cmd("show crypto ikev2 sa detail");
     let spis = strongswan_ike_spis(&list_sas());
-    assert!(ours.contains(&spis[0].0.to_uppercase()) && ours.contains(&spis[0].1.to_uppercase()), "{ours}\n{}", list_sas());
+    assert!(
+        ours.contains(&spis[0].0.to_uppercase()) && ours.contains(&spis[0].1.to_uppercase()),
+        "{ours}\n{}",
+        list_sas()
+    );
     ping_through(&e, "show logging");
     drop(e);
     peer(&[], &["stop"]);

@@ -121,7 +121,12 @@ tunnel ipsec m1 manual\n\
 fn route_into_dataplane(ns: &str, prefix: &str, src: &str, e: &Edgesh, show: &str) {
     let t0 = Instant::now();
     while !sh(&["ip", "-n", ns, "link", "show", "edgesh0"]).status.success() {
-        assert!(t0.elapsed() < Duration::from_secs(15), "{ns}: edgesh0 was not created:\n{}\n{}", e.cmd(show), e.load_messages());
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "{ns}: edgesh0 was not created:\n{}\n{}",
+            e.cmd(show),
+            e.load_messages()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     ok(&["ip", "-n", ns, "link", "set", "edgesh0", "up"]);
@@ -131,11 +136,19 @@ fn route_into_dataplane(ns: &str, prefix: &str, src: &str, e: &Edgesh, show: &st
 /// The number after `label` in `text` (`#pkts encaps: 5,` -> 5).
 fn count_after(text: &str, label: &str) -> u64 {
     let i = text.find(label).unwrap_or_else(|| panic!("no `{label}` in:\n{text}")) + label.len();
-    text[i..].trim_start().chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap_or_else(|_| panic!("no number after `{label}` in:\n{text}"))
+    text[i..]
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after `{label}` in:\n{text}"))
 }
 
 fn esp_sa_option(src: &str, dst: &str, spi: u32, enc: &str, auth: &str) -> String {
-    format!("uat:esp_sa:\"IPv4\",\"{src}\",\"{dst}\",\"0x{spi:08x}\",\"AES-CBC [RFC3602]\",\"0x{enc}\",\"HMAC-SHA-1-96 [RFC2404]\",\"0x{auth}\"")
+    format!(
+        "uat:esp_sa:\"IPv4\",\"{src}\",\"{dst}\",\"0x{spi:08x}\",\"AES-CBC [RFC3602]\",\"0x{enc}\",\"HMAC-SHA-1-96 [RFC2404]\",\"0x{auth}\""
+    )
 }
 
 #[test]
@@ -160,7 +173,12 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     std::thread::sleep(Duration::from_millis(500));
     let p = sh(&["ip", "netns", "exec", NS_A, "ping", "-c", "5", "-i", "0.2", "-W", "2", "-I", "10.1.0.1", "10.2.0.1"]);
     let out = String::from_utf8_lossy(&p.stdout);
-    assert!(out.contains("5 packets transmitted, 5 received"), "{out}\nA:\n{}\nB:\n{}", a.cmd("show crypto ipsec sa"), b.cmd("show tunnel ipsec name m1 detail"));
+    assert!(
+        out.contains("5 packets transmitted, 5 received"),
+        "{out}\nA:\n{}\nB:\n{}",
+        a.cmd("show crypto ipsec sa"),
+        b.cmd("show tunnel ipsec name m1 detail")
+    );
     // And from B's side (B's host starts the exchange).
     let p = sh(&["ip", "netns", "exec", NS_B, "ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", "10.2.0.1", "10.1.0.1"]);
     let out = String::from_utf8_lossy(&p.stdout);
@@ -171,7 +189,8 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     let sa_b = b.cmd("show tunnel ipsec name m1 detail");
     let (a_out, a_in) = (count_after(&sa_a, "#pkts encaps:"), count_after(&sa_a, "#pkts decaps:"));
     let traffic = sa_b.lines().find(|l| l.contains("Traffic in/out")).unwrap_or_else(|| panic!("{sa_b}"));
-    let nums: Vec<u64> = traffic.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
+    let nums: Vec<u64> =
+        traffic.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
     let (b_in, b_out) = (nums[0], nums[1]);
     assert_eq!((a_out, a_in), (8, 8), "A:\n{sa_a}");
     assert_eq!((b_in, b_out), (a_out, a_in), "A sealed what B opened and the other way:\nA:\n{sa_a}\nB:\n{sa_b}");
@@ -181,8 +200,12 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     std::thread::sleep(Duration::from_millis(500));
     let _ = Command::new("kill").args(["-INT", &capture.id().to_string()]).status();
     let _ = capture.wait();
-    let mut args: Vec<String> = vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
-    for o in [esp_sa_option("192.0.2.1", "192.0.2.2", SPI_AB, ENC_AB, AUTH_AB), esp_sa_option("192.0.2.2", "192.0.2.1", SPI_BA, ENC_BA, AUTH_BA)] {
+    let mut args: Vec<String> =
+        vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
+    for o in [
+        esp_sa_option("192.0.2.1", "192.0.2.2", SPI_AB, ENC_AB, AUTH_AB),
+        esp_sa_option("192.0.2.2", "192.0.2.1", SPI_BA, ENC_BA, AUTH_BA),
+    ] {
         args.push("-o".into());
         args.push(o);
     }
@@ -191,8 +214,17 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     let v = String::from_utf8_lossy(&t.stdout);
     let requests = v.lines().filter(|l| l.contains("10.1.0.1 → 10.2.0.1") && l.contains("Echo (ping) request")).count();
     let replies = v.lines().filter(|l| l.contains("10.2.0.1 → 10.1.0.1") && l.contains("Echo (ping) reply")).count();
-    assert_eq!((requests, replies), (5, 5), "tshark did not decrypt the pings from A:\n{v}\n{}", String::from_utf8_lossy(&t.stderr));
-    assert_eq!(v.lines().filter(|l| l.contains("10.2.0.1 → 10.1.0.1") && l.contains("Echo (ping) request")).count(), 3, "{v}");
+    assert_eq!(
+        (requests, replies),
+        (5, 5),
+        "tshark did not decrypt the pings from A:\n{v}\n{}",
+        String::from_utf8_lossy(&t.stderr)
+    );
+    assert_eq!(
+        v.lines().filter(|l| l.contains("10.2.0.1 → 10.1.0.1") && l.contains("Echo (ping) request")).count(),
+        3,
+        "{v}"
+    );
     drop((a, b));
     drop(net);
 }

@@ -49,7 +49,9 @@ impl Net {
         ok(&["ip", "netns", "add", NS_A]);
         ok(&["ip", "netns", "add", NS_B]);
         ok(&["ip", "link", "add", VETH_A, "netns", NS_A, "type", "veth", "peer", "name", VETH_B, "netns", NS_B]);
-        for (ns, dev, ip, net) in [(NS_A, VETH_A, "192.0.2.1/24", "198.51.100.1/32"), (NS_B, VETH_B, "192.0.2.2/24", "203.0.113.1/32")] {
+        for (ns, dev, ip, net) in
+            [(NS_A, VETH_A, "192.0.2.1/24", "198.51.100.1/32"), (NS_B, VETH_B, "192.0.2.2/24", "203.0.113.1/32")]
+        {
             ok(&["ip", "-n", ns, "addr", "add", ip, "dev", dev]);
             ok(&["ip", "-n", ns, "addr", "add", net, "dev", "lo"]);
             ok(&["ip", "-n", ns, "link", "set", "lo", "up"]);
@@ -138,7 +140,21 @@ fn pair(base: &std::path::Path) -> (Edgesh, Edgesh) {
 
 /// (source, SPI, capture time) of each ESP packet of a capture.
 fn esp_packets(pcap: &std::path::Path) -> Vec<(String, u32, f64)> {
-    let o = sh(&["tshark", "-r", pcap.to_str().expect("path"), "-Y", "esp", "-T", "fields", "-e", "ip.src", "-e", "esp.spi", "-e", "frame.time_epoch"]);
+    let o = sh(&[
+        "tshark",
+        "-r",
+        pcap.to_str().expect("path"),
+        "-Y",
+        "esp",
+        "-T",
+        "fields",
+        "-e",
+        "ip.src",
+        "-e",
+        "esp.spi",
+        "-e",
+        "frame.time_epoch",
+    ]);
     let hex = |t: &str| u32::from_str_radix(t.trim().trim_start_matches("0x").trim_start_matches("0X"), 16).ok();
     String::from_utf8_lossy(&o.stdout)
         .lines()
@@ -152,7 +168,8 @@ fn esp_packets(pcap: &std::path::Path) -> Vec<(String, u32, f64)> {
 /// The SPI after `label` in `show crypto ipsec sa` ("current outbound spi: ", "spi: ").
 fn spi_after(sa: &str, label: &str) -> u32 {
     let t = sa.split(label).nth(1).and_then(|t| t.split(['(', '\n']).next()).unwrap_or_default();
-    u32::from_str_radix(t.trim().trim_start_matches("0x").trim_start_matches("0X"), 16).unwrap_or_else(|_| panic!("no `{label}` in {sa}"))
+    u32::from_str_radix(t.trim().trim_start_matches("0x").trim_start_matches("0X"), 16)
+        .unwrap_or_else(|_| panic!("no `{label}` in {sa}"))
 }
 
 /// The interop turn, fresh namespaces and the test's directory `dir`;
@@ -180,7 +197,12 @@ fn esp_on_protocol_50_between_two_edgesh_without_nat() {
 
     // A's echo requests (and B's replies), then B's (and A's replies).
     let out = ping(NS_A, "198.51.100.1", "203.0.113.1", 4);
-    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}", a.cmd("show crypto ipsec sa"), b.cmd("show tunnel ipsec name t1 detail"));
+    assert!(
+        out.contains("4 packets transmitted, 4 received"),
+        "{out}\n{}\n{}",
+        a.cmd("show crypto ipsec sa"),
+        b.cmd("show tunnel ipsec name t1 detail")
+    );
     let out = ping(NS_B, "203.0.113.1", "198.51.100.1", 3);
     assert!(out.contains("3 packets transmitted, 3 received"), "{out}");
 
@@ -197,15 +219,39 @@ fn esp_on_protocol_50_between_two_edgesh_without_nat() {
         let _ = c.kill();
         let _ = c.wait();
     }
-    let o = sh(&["tshark", "-r", pcap.to_str().expect("path"), "-T", "fields", "-e", "ip.src", "-e", "ip.proto", "-e", "udp.dstport", "-e", "esp.spi"]);
+    let o = sh(&[
+        "tshark",
+        "-r",
+        pcap.to_str().expect("path"),
+        "-T",
+        "fields",
+        "-e",
+        "ip.src",
+        "-e",
+        "ip.proto",
+        "-e",
+        "udp.dstport",
+        "-e",
+        "esp.spi",
+    ]);
     let lines: Vec<String> = String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect();
     let hex = |t: &str| u32::from_str_radix(t.trim().trim_start_matches("0x").trim_start_matches("0X"), 16).ok();
-    let out_spi = sa.split("current outbound spi: ").nth(1).and_then(|t| hex(t.split('(').next()?)).expect("outbound spi");
-    let sent = |src: &str| lines.iter().filter(|l| l.starts_with(&format!("{src}\t50\t\t"))).filter_map(|l| hex(l.rsplit('\t').next()?)).collect::<Vec<u32>>();
+    let out_spi =
+        sa.split("current outbound spi: ").nth(1).and_then(|t| hex(t.split('(').next()?)).expect("outbound spi");
+    let sent = |src: &str| {
+        lines
+            .iter()
+            .filter(|l| l.starts_with(&format!("{src}\t50\t\t")))
+            .filter_map(|l| hex(l.rsplit('\t').next()?))
+            .collect::<Vec<u32>>()
+    };
     let (from_a, from_b) = (sent("192.0.2.1"), sent("192.0.2.2"));
     assert_eq!((from_a.len(), from_b.len()), (7, 7), "{lines:#?}");
     assert!(from_a.iter().all(|&s| s == out_spi), "A sends on its outbound SPI 0x{out_spi:08x}: {lines:#?}");
-    assert!(from_b.iter().all(|&s| s != out_spi && sa.contains(&format!("spi: 0x{s:X}({s})"))), "B sends on A's inbound SPI: {lines:#?}\n{sa}");
+    assert!(
+        from_b.iter().all(|&s| s != out_spi && sa.contains(&format!("spi: 0x{s:X}({s})"))),
+        "B sends on A's inbound SPI: {lines:#?}\n{sa}"
+    );
     assert!(!lines.iter().any(|l| l.contains("\t17\t")), "ESP in UDP on the wire: {lines:#?}");
 }
 
@@ -247,7 +293,10 @@ fn both_dataplane_threads_carry_and_a_removed_sa_stops_carrying() {
     assert!(!old.is_empty(), "the flow used the old SAs before the clear: {wire:?}");
     // Removal reaches both threads within a round of the network thread (10 ms); B hears of it by a delete.
     let late: Vec<_> = old.iter().filter(|(_, _, t)| *t > cleared + 0.25).collect();
-    assert!(late.is_empty(), "old SPIs 0x{old_out:08x}/0x{old_in:08x} on the wire after the clear at {cleared}: {late:?}");
+    assert!(
+        late.is_empty(),
+        "old SPIs 0x{old_out:08x}/0x{old_in:08x} on the wire after the clear at {cleared}: {late:?}"
+    );
     // The flow went on over new SAs, both ways.
     let new_a = wire.iter().filter(|(src, spi, t)| src == "192.0.2.1" && *spi != old_out && *t > cleared).count();
     let new_b = wire.iter().filter(|(src, spi, t)| src == "192.0.2.2" && *spi != old_in && *t > cleared).count();

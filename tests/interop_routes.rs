@@ -28,7 +28,12 @@ fn wait_route(e: &Edgesh, line: &str, present: bool, secs: u64) -> String {
         if r.lines().any(|l| l.trim() == line) == present {
             return r;
         }
-        assert!(t0.elapsed() < Duration::from_secs(secs), "route `{line}` {} after {secs} s:\n{r}\n{}", if present { "never came" } else { "never went" }, e.cmd("show log"));
+        assert!(
+            t0.elapsed() < Duration::from_secs(secs),
+            "route `{line}` {} after {secs} s:\n{r}\n{}",
+            if present { "never came" } else { "never went" },
+            e.cmd("show log")
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -36,14 +41,25 @@ fn wait_route(e: &Edgesh, line: &str, present: bool, secs: u64) -> String {
 #[test]
 fn protected_prefix_is_routed_by_edgesh_and_removed_with_the_configuration() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1-modp2048")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp2048"),
+    ]);
     // A previous run's route (edgesh's protocol number): removed at start.
-    let o = Command::new("ip").args(["-n", "left", "route", "add", "203.0.113.77/32", "via", "192.0.2.2", "proto", "237"]).output().expect("ip");
+    let o = Command::new("ip")
+        .args(["-n", "left", "route", "add", "203.0.113.77/32", "via", "192.0.2.2", "proto", "237"])
+        .output()
+        .expect("ip");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // A route someone else made is left alone.
-    let o = Command::new("ip").args(["-n", "left", "route", "add", "203.0.113.78/32", "via", "192.0.2.2"]).output().expect("ip");
+    let o = Command::new("ip")
+        .args(["-n", "left", "route", "add", "203.0.113.78/32", "via", "192.0.2.2"])
+        .output()
+        .expect("ip");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
+    let e =
+        Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
     e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
     let want = "203.0.113.1 dev edgesh0 proto 237 scope link src 198.51.100.1";
     let routes = wait_route(&e, want, true, 10);
@@ -51,7 +67,12 @@ fn protected_prefix_is_routed_by_edgesh_and_removed_with_the_configuration() {
     assert!(routes.contains("203.0.113.78 via 192.0.2.2"), "another's route was touched:\n{routes}");
     // No `ip route` by hand: the ping goes through the route edgesh installed.
     let out = peer(&[], &["ping", "left"]);
-    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{routes}\n{}\n{}", e.cmd("show log"), charon_log());
+    assert!(
+        out.contains("4 packets transmitted, 4 received"),
+        "{out}\n{routes}\n{}\n{}",
+        e.cmd("show log"),
+        charon_log()
+    );
     // The dataplane threads' counts reach the engine at the network thread's next round (at most ~10 ms later).
     let d = e.wait_for("show tunnel ipsec name t1 detail", "4/4 packets", 5);
     assert!(d.contains("Traffic in/out          : 4/4 packets, 336/336 bytes"), "{d}");
@@ -70,7 +91,11 @@ fn protected_prefix_is_routed_by_edgesh_and_removed_with_the_configuration() {
 #[test]
 fn ios_reverse_route_comes_with_the_sa_and_goes_with_it() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
+    ]);
     let cfg = ios_config(2, "interop-test-psk").replace(" match address 101\n", " match address 101\n reverse-route\n");
     let e = Edgesh::start("ios", &cfg);
     std::thread::sleep(Duration::from_secs(1));

@@ -24,7 +24,9 @@ const N: usize = 3;
 
 /// strongSwan's side: one connection, one child per selector pair.
 fn strongswan_conf(version: u8) -> String {
-    let mut s = format!("connections {{\n  peer {{\n    version = {version}\n    local_addrs = 192.0.2.2\n    remote_addrs = 192.0.2.1\n    proposals = aes128-sha1-modp2048\n    local {{ auth = psk\n id = 192.0.2.2 }}\n    remote {{ auth = psk\n id = 192.0.2.1 }}\n    children {{\n");
+    let mut s = format!(
+        "connections {{\n  peer {{\n    version = {version}\n    local_addrs = 192.0.2.2\n    remote_addrs = 192.0.2.1\n    proposals = aes128-sha1-modp2048\n    local {{ auth = psk\n id = 192.0.2.2 }}\n    remote {{ auth = psk\n id = 192.0.2.1 }}\n    children {{\n"
+    );
     for n in 1..=N {
         s.push_str(&format!("      c{n} {{ local_ts = 203.0.113.{n}/32\n remote_ts = 198.51.100.{n}/32\n esp_proposals = aes128-sha1\n start_action = none }}\n"));
     }
@@ -110,7 +112,24 @@ fn traffic_through_each(e: &Edgesh, show: &str) {
     let o = ip(&["route", "replace", "203.0.113.0/24", "dev", "edgesh0"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     for n in 1..=N {
-        let o = Command::new("ip").args(["netns", "exec", "right", "ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", &format!("203.0.113.{n}"), &format!("198.51.100.{n}")]).output().expect("ping");
+        let o = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                "right",
+                "ping",
+                "-c",
+                "3",
+                "-i",
+                "0.2",
+                "-W",
+                "2",
+                "-I",
+                &format!("203.0.113.{n}"),
+                &format!("198.51.100.{n}"),
+            ])
+            .output()
+            .expect("ping");
         let out = String::from_utf8_lossy(&o.stdout);
         assert!(out.contains("3 packets transmitted, 3 received"), "pair {n}: {out}\n{}\n{}", e.cmd(show), list_sas());
     }
@@ -180,16 +199,40 @@ fn ios_crypto_map_entries_to_one_peer_as_responder() {
 fn ike_sa_with_aes_gcm_both_roles() {
     let Some(_g) = ready() else { return };
     for (ours, theirs, shown) in [
-        ("crypto ikev2 proposal P1\n encryption aes-gcm-128\n prf sha256\n group 14\n", "aes128gcm16-prfsha256-modp2048", ("AES_GCM_16-128/PRF_HMAC_SHA2_256/MODP_2048", "Encr: AES-GCM, keysize: 128, PRF: SHA256, Hash: None, DH Grp:14")),
-        ("crypto ikev2 proposal P1\n encryption aes-gcm-256\n prf sha384\n group 19\n", "aes256gcm16-prfsha384-ecp256", ("AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_256", "Encr: AES-GCM, keysize: 256, PRF: SHA384, Hash: None, DH Grp:19")),
+        (
+            "crypto ikev2 proposal P1\n encryption aes-gcm-128\n prf sha256\n group 14\n",
+            "aes128gcm16-prfsha256-modp2048",
+            (
+                "AES_GCM_16-128/PRF_HMAC_SHA2_256/MODP_2048",
+                "Encr: AES-GCM, keysize: 128, PRF: SHA256, Hash: None, DH Grp:14",
+            ),
+        ),
+        (
+            "crypto ikev2 proposal P1\n encryption aes-gcm-256\n prf sha384\n group 19\n",
+            "aes256gcm16-prfsha384-ecp256",
+            (
+                "AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_256",
+                "Encr: AES-GCM, keysize: 256, PRF: SHA384, Hash: None, DH Grp:19",
+            ),
+        ),
     ] {
         // edgesh initiates on traffic.
         start_strongswan(&[("IKE_VERSION", "2"), ("IKE_PROPOSAL", theirs)]);
-        let e = Edgesh::start("ios", &ios_ikev2_config("interop-test-psk").replace("crypto ikev2 proposal P1\n encryption aes-cbc-128\n integrity sha1\n group 14\n", ours));
+        let e = Edgesh::start(
+            "ios",
+            &ios_ikev2_config("interop-test-psk")
+                .replace("crypto ikev2 proposal P1\n encryption aes-cbc-128\n integrity sha1\n group 14\n", ours),
+        );
         e.cmd("ping 203.0.113.1 source 198.51.100.1");
         let t0 = Instant::now();
         while !list_sas().contains("INSTALLED") {
-            assert!(t0.elapsed() < Duration::from_secs(20), "{theirs}:\n{}\n{}\n{}", list_sas(), e.cmd("show logging"), charon_log());
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "{theirs}:\n{}\n{}\n{}",
+                list_sas(),
+                e.cmd("show logging"),
+                charon_log()
+            );
             std::thread::sleep(Duration::from_millis(300));
         }
         assert!(list_sas().contains(shown.0), "{}", list_sas());
@@ -206,7 +249,11 @@ fn ike_sa_with_aes_gcm_both_roles() {
         drop(e);
         // strongSwan initiates.
         start_strongswan(&[("IKE_VERSION", "2"), ("IKE_PROPOSAL", theirs)]);
-        let e = Edgesh::start("ios", &ios_ikev2_config("interop-test-psk").replace("crypto ikev2 proposal P1\n encryption aes-cbc-128\n integrity sha1\n group 14\n", ours));
+        let e = Edgesh::start(
+            "ios",
+            &ios_ikev2_config("interop-test-psk")
+                .replace("crypto ikev2 proposal P1\n encryption aes-cbc-128\n integrity sha1\n group 14\n", ours),
+        );
         let out = peer(&[], &["initiate", "right"]);
         assert!(out.contains("established"), "{out}\n{}", charon_log());
         assert!(list_sas().contains(shown.0), "{}", list_sas());

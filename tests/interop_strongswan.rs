@@ -17,12 +17,17 @@ use std::time::{Duration, Instant};
 #[test]
 fn main_mode_edgesh_initiates_then_clear_and_proxy_id_mismatch() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1-modp2048")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp2048"),
+    ]);
     let pcap = base().join("main-mode.pcap");
     let _ = std::fs::remove_file(&pcap);
     peer(&[], &["capture-start", pcap.to_str().unwrap()]);
     std::thread::sleep(Duration::from_millis(500));
-    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
+    let e =
+        Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
     let detail = e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
     // tshark, given the keys edgesh exports, decrypts edgesh's own messages 5 and 6
     // and the quick mode: the encodings are right by an independent decoder.
@@ -37,7 +42,12 @@ fn main_mode_edgesh_initiates_then_clear_and_proxy_id_mismatch() {
         assert!(args.len() > 3, "no IKE keys exported: {keys}");
         let o = Command::new("tshark").args(&args).output().expect("tshark");
         let v = String::from_utf8_lossy(&o.stdout);
-        assert!(v.contains("Identification Data:192.0.2.1") || v.contains("Identification Data: 192.0.2.1"), "tshark could not decrypt MM5 with {args:?}:\n{}\n{}", &v[..v.len().min(3000)], String::from_utf8_lossy(&o.stderr));
+        assert!(
+            v.contains("Identification Data:192.0.2.1") || v.contains("Identification Data: 192.0.2.1"),
+            "tshark could not decrypt MM5 with {args:?}:\n{}\n{}",
+            &v[..v.len().min(3000)],
+            String::from_utf8_lossy(&o.stderr)
+        );
         // MM5, MM6 and the three quick mode messages carry HASH; QM1 and QM2 an SA: visible only when decrypted.
         assert!(v.matches("Payload: Hash (8)").count() >= 5, "{}", &v[..v.len().min(20000)]);
         assert!(v.matches("Payload: Security Association (1)").count() >= 4, "quick mode not decrypted");
@@ -47,7 +57,10 @@ fn main_mode_edgesh_initiates_then_clear_and_proxy_id_mismatch() {
     assert!(list.contains("ESTABLISHED, IKEv1"), "{list}");
     assert!(list.contains("TUNNEL-in-UDP"), "NAT-T expected: {list}");
     let (ss_in, ss_out) = strongswan_spis(&list);
-    assert!(detail.contains(&format!("Inbound SPI             : 0x{ss_out}")), "edgesh inbound = strongSwan outbound\n{detail}\n{list}");
+    assert!(
+        detail.contains(&format!("Inbound SPI             : 0x{ss_out}")),
+        "edgesh inbound = strongSwan outbound\n{detail}\n{list}"
+    );
     assert!(detail.contains(&format!("Outbound SPI            : 0x{ss_in}")), "{detail}\n{list}");
     assert!(detail.contains("State                     : Up"), "{detail}");
     assert!(detail.contains(": yes (UDP 4500)"), "{detail}");
@@ -57,7 +70,10 @@ fn main_mode_edgesh_initiates_then_clear_and_proxy_id_mismatch() {
     loop {
         let l = list_sas();
         let (i, _) = strongswan_spis(&l);
-        if !i.is_empty() && i != ss_in && charon_log().contains(&format!("received DELETE for ESP CHILD_SA with SPI {ss_out}")) {
+        if !i.is_empty()
+            && i != ss_in
+            && charon_log().contains(&format!("received DELETE for ESP CHILD_SA with SPI {ss_out}"))
+        {
             let d = e.cmd("show tunnel ipsec name t1 detail");
             assert!(d.contains(&format!("Outbound SPI            : 0x{i}")), "{d}\n{l}");
             break;
@@ -67,16 +83,29 @@ fn main_mode_edgesh_initiates_then_clear_and_proxy_id_mismatch() {
     }
     drop(e);
     // Proxy IDs that do not mirror: strongSwan refuses with INVALID_ID_INFORMATION, edgesh logs it.
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1-modp2048")]);
-    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.99", false));
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp2048"),
+    ]);
+    let e =
+        Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.99", false));
     e.wait_for("show log", "received NOTIFY PAYLOAD of notify type INVALID_ID_INFORMATION.", 20);
-    assert!(charon_log().contains("no matching CHILD_SA config found for 198.51.100.1/32 === 203.0.113.99/32"), "{}", charon_log());
+    assert!(
+        charon_log().contains("no matching CHILD_SA config found for 198.51.100.1/32 === 203.0.113.99/32"),
+        "{}",
+        charon_log()
+    );
 }
 
 #[test]
 fn main_mode_strongswan_initiates_to_an_ios_crypto_map_and_rekeys() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
+    ]);
     let e = Edgesh::start("ios", &ios_config(2, "interop-test-psk"));
     let out = peer(&[], &["initiate", "right"]);
     assert!(out.contains("established"), "{out}\n{}", charon_log());
@@ -91,15 +120,25 @@ fn main_mode_strongswan_initiates_to_an_ios_crypto_map_and_rekeys() {
 #[test]
 fn aggressive_mode_both_directions() {
     let Some(_g) = ready() else { return };
-    let env = [("IKE_VERSION", "1"), ("AGGRESSIVE", "yes"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1")];
+    let env = [
+        ("IKE_VERSION", "1"),
+        ("AGGRESSIVE", "yes"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1"),
+    ];
     start_strongswan(&env);
-    let e = Edgesh::start("smartedge", &smartedge_config("aggressive", 14, None, "interop-test-psk", "203.0.113.1", false));
+    let e =
+        Edgesh::start("smartedge", &smartedge_config("aggressive", 14, None, "interop-test-psk", "203.0.113.1", false));
     e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
     assert!(list_sas().contains("ESTABLISHED, IKEv1"), "{}", list_sas());
     e.cmd("clear ike sa tunnel t1");
     let t0 = Instant::now();
     while list_sas().contains("ESTABLISHED, IKEv1") {
-        assert!(t0.elapsed() < Duration::from_secs(10), "strongSwan kept the IKE SA after our delete:\n{}", charon_log());
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "strongSwan kept the IKE SA after our delete:\n{}",
+            charon_log()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     drop(e);
@@ -117,7 +156,11 @@ fn aggressive_mode_both_directions() {
 fn mismatches_are_reported_on_the_receiving_side() {
     let Some(_g) = ready() else { return };
     // DH group: strongSwan offers MODP 1024 (group 2), edgesh wants group 14.
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1"),
+    ]);
     let mut cfg = smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", false);
     cfg = cfg.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
     let e = Edgesh::start("smartedge", &cfg);
@@ -127,7 +170,12 @@ fn mismatches_are_reported_on_the_receiving_side() {
     assert!(charon_log().contains("received NO_PROPOSAL_CHOSEN error notify"), "{}", charon_log());
     drop(e);
     // Pre-shared key: strongSwan initiates with another key; edgesh cannot decrypt message 5.
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1"), ("PSK", "not-the-key")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1"),
+        ("PSK", "not-the-key"),
+    ]);
     let mut cfg = smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", false);
     cfg = cfg.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
     let e = Edgesh::start("smartedge", &cfg);
@@ -141,8 +189,13 @@ fn mismatches_are_reported_on_the_receiving_side() {
 #[test]
 fn ping_through_the_esp_dataplane() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1-modp2048")]);
-    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp2048"),
+    ]);
+    let e =
+        Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
     e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
     let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
     let t0 = Instant::now();
@@ -170,8 +223,13 @@ fn ping_through_the_esp_dataplane() {
 #[ignore]
 fn esp_flood_through_the_dataplane() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1-modp2048")]);
-    let e = Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp2048"),
+    ]);
+    let e =
+        Edgesh::start("smartedge", &smartedge_config("main", 14, Some(14), "interop-test-psk", "203.0.113.1", false));
     e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
     let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
     let t0 = Instant::now();
@@ -182,9 +240,32 @@ fn esp_flood_through_the_dataplane() {
     ip(&["link", "set", "edgesh0", "up"]);
     ip(&["route", "replace", "203.0.113.1/32", "dev", "edgesh0", "src", "198.51.100.1"]);
     let n = std::env::var("FLOOD_COUNT").unwrap_or_else(|_| "50000".into());
-    let o = Command::new("ip").args(["netns", "exec", "left", "ping", "-f", "-q", "-l", "16", "-s", "1372", "-c", &n, "-I", "198.51.100.1", "203.0.113.1"]).output().expect("ping");
+    let o = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            "left",
+            "ping",
+            "-f",
+            "-q",
+            "-l",
+            "16",
+            "-s",
+            "1372",
+            "-c",
+            &n,
+            "-I",
+            "198.51.100.1",
+            "203.0.113.1",
+        ])
+        .output()
+        .expect("ping");
     let out = String::from_utf8_lossy(&o.stdout);
-    println!("FLOOD {}: {}", edgesh_bin(), out.lines().filter(|l| l.contains("packets") || l.contains("rtt")).collect::<Vec<_>>().join(" | "));
+    println!(
+        "FLOOD {}: {}",
+        edgesh_bin(),
+        out.lines().filter(|l| l.contains("packets") || l.contains("rtt")).collect::<Vec<_>>().join(" | ")
+    );
 }
 
 /// An IOS crypto map negotiates when traffic matches its ACL: the first
@@ -192,12 +273,20 @@ fn esp_flood_through_the_dataplane() {
 #[test]
 fn traffic_starts_an_ios_crypto_map_and_flows() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
+    ]);
     let e = Edgesh::start("ios", &ios_config(2, "interop-test-psk"));
     let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
     let t0 = Instant::now();
     while !ip(&["link", "show", "edgesh0"]).status.success() {
-        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created for the crypto map:\n{}", e.cmd("show logging"));
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "edgesh0 was not created for the crypto map:\n{}",
+            e.cmd("show logging")
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     assert!(!e.cmd("show crypto isakmp sa").contains("192.0.2.2"), "no negotiation before traffic");
@@ -208,9 +297,17 @@ fn traffic_starts_an_ios_crypto_map_and_flows() {
     let out = peer(&[], &["ping", "left"]);
     assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}", e.cmd("show logging"));
     let sa = e.cmd("show crypto ipsec sa");
-    let encaps: u64 = sa.split("#pkts encaps: ").nth(1).and_then(|t| t.split(',').next()).and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+    let encaps: u64 = sa
+        .split("#pkts encaps: ")
+        .nth(1)
+        .and_then(|t| t.split(',').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
     assert!(encaps >= 4, "{sa}");
-    assert!(sa.contains(&format!("#pkts decaps: {encaps}, #pkts decrypt: {encaps}, #pkts verify: {encaps}")), "every packet answered:\n{sa}");
+    assert!(
+        sa.contains(&format!("#pkts decaps: {encaps}, #pkts decrypt: {encaps}, #pkts verify: {encaps}")),
+        "every packet answered:\n{sa}"
+    );
 }
 
 /// A headless IOS router (`--dialect ios --config X --ssh ...`, nobody
@@ -220,7 +317,11 @@ fn traffic_starts_an_ios_crypto_map_and_flows() {
 #[test]
 fn a_boot_configuration_alone_brings_a_tunnel_up() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
+    ]);
     let dir = base().join("edgesh-headless");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("state dir");
@@ -249,7 +350,10 @@ fn a_boot_configuration_alone_brings_a_tunnel_up() {
     let ip = |args: &[&str]| Command::new("ip").args(["-n", "left"]).args(args).output().expect("ip");
     let t0 = Instant::now();
     while !ip(&["link", "show", "edgesh0"]).status.success() {
-        assert!(t0.elapsed() < Duration::from_secs(10), "edgesh0 was not created for the crypto map of the boot configuration");
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "edgesh0 was not created for the crypto map of the boot configuration"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     let t0 = Instant::now();
@@ -258,7 +362,11 @@ fn a_boot_configuration_alone_brings_a_tunnel_up() {
         if out.contains("established") {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(15), "strongSwan could not negotiate with the headless router:\n{out}\n{}", charon_log());
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "strongSwan could not negotiate with the headless router:\n{out}\n{}",
+            charon_log()
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
     let list = list_sas();
@@ -269,38 +377,70 @@ fn a_boot_configuration_alone_brings_a_tunnel_up() {
 #[test]
 fn encryption_and_hash_mismatches_on_both_sides() {
     let Some(_g) = ready() else { return };
-    let responder = |cfg: String| cfg.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n");
+    let responder = |cfg: String| {
+        cfg.replace("    seq 10 proposal ss\n", "    seq 10 proposal ss\n    connection-type responder-only\n")
+    };
     // Phase-1 encryption: strongSwan offers AES-256, edgesh (SmartEdge) is configured for AES-128.
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes256-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1")]);
-    let e = Edgesh::start("smartedge", &responder(smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", false)));
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes256-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1"),
+    ]);
+    let e = Edgesh::start(
+        "smartedge",
+        &responder(smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", false)),
+    );
     let _ = peer(&[], &["initiate", "right"]);
     e.wait_for("show log", "Mismatching Encryption algorithm (AES_CBC_256) detected, configured is (AES_CBC_128) in IKE phase-I 1st message.", 10);
     e.wait_for("show log", "Sending phase-I notify of type NO_PROPOSAL_CHOSEN", 5);
     assert!(charon_log().contains("received NO_PROPOSAL_CHOSEN error notify"), "{}", charon_log());
     drop(e);
     // Phase-2 hash: phase 1 agrees, strongSwan's quick mode offers HMAC-SHA2-256, edgesh wants HMAC-SHA1-96.
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha256")]);
-    let e = Edgesh::start("smartedge", &responder(smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", false)));
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha256"),
+    ]);
+    let e = Edgesh::start(
+        "smartedge",
+        &responder(smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", false)),
+    );
     let _ = peer(&[], &["initiate", "right"]);
-    e.wait_for("show log", "Mismatching Authentication algorithm (SHA2_256) detected, configured is (SHA1), in IKE phase-II 1st message .", 10);
+    e.wait_for(
+        "show log",
+        "Mismatching Authentication algorithm (SHA2_256) detected, configured is (SHA1), in IKE phase-II 1st message .",
+        10,
+    );
     let l = charon_log();
     assert!(l.contains("received NO_PROPOSAL_CHOSEN error notify"), "{l}");
     drop(e);
     // Phase-1 hash, strongSwan receiving: edgesh (IOS, `hash sha256`) initiates on traffic; strongSwan has SHA-1 only.
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp1024"), ("ESP_PROPOSAL", "aes128-sha1-modp1024")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
+    ]);
     let e = Edgesh::start("ios", &ios_config(2, "interop-test-psk").replace(" hash sha\n", " hash sha256\n"));
     e.cmd("debug crypto isakmp");
     e.cmd("ping 203.0.113.1 source 198.51.100.1");
     let t0 = Instant::now();
     while !charon_log().contains("no proposal found") {
-        assert!(t0.elapsed() < Duration::from_secs(15), "strongSwan did not refuse our SHA-256 proposal:\n{}", charon_log());
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "strongSwan did not refuse our SHA-256 proposal:\n{}",
+            charon_log()
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
     assert!(charon_log().contains("HMAC_SHA2_256_128"), "{}", charon_log());
     e.wait_for("show logging", "processing NOTIFY NO_PROPOSAL_CHOSEN protocol 1", 10);
     drop(e);
     // Phase-1 hash, edgesh receiving: strongSwan offers SHA-256 to the IOS policy `hash sha`; the seed 002 trace says why.
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha256-modp1024"), ("ESP_PROPOSAL", "aes128-sha1")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha256-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1"),
+    ]);
     let e = Edgesh::start("ios", &ios_config(2, "interop-test-psk"));
     e.cmd("debug crypto isakmp");
     let _ = peer(&[], &["initiate", "right"]);
@@ -312,7 +452,12 @@ fn encryption_and_hash_mismatches_on_both_sides() {
 #[test]
 fn dpd_notices_a_killed_peer() {
     let Some(_g) = ready() else { return };
-    start_strongswan(&[("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1"), ("DPD_DELAY", "10s")]);
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1"),
+        ("DPD_DELAY", "10s"),
+    ]);
     let e = Edgesh::start("smartedge", &smartedge_config("main", 14, None, "interop-test-psk", "203.0.113.1", true));
     e.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 20);
     // Kill charon (not a clean stop: no delete is sent).

@@ -104,7 +104,12 @@ impl Net {
                 ok(&["ip", "netns", "exec", ns, "sysctl", "-qw", &format!("net.ipv4.conf.{k}.rp_filter=0")]);
             }
         }
-        let bridge = Command::new("ip").args(["netns", "exec", MID, "python3", "-c", BRIDGE, if nat { "nat" } else { "plain" }]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("the bridge");
+        let bridge = Command::new("ip")
+            .args(["netns", "exec", MID, "python3", "-c", BRIDGE, if nat { "nat" } else { "plain" }])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the bridge");
         let net = Net { bridge };
         let t0 = Instant::now();
         while !sh(&["ip", "netns", "exec", NS_A, "ping", "-c1", "-W1", B]).status.success() {
@@ -137,7 +142,9 @@ crypto ikev2 keyring KR\n peer p\n  address {peer}\n  pre-shared-key transport-p
 crypto ikev2 profile PROF\n match identity remote address {peer} 255.255.255.255\n identity local address {me}\n authentication local pre-share\n authentication remote pre-share\n keyring local KR\n"
         )
     } else {
-        format!("crypto isakmp policy 10\n encr aes\n hash sha\n authentication pre-share\n group 14\ncrypto isakmp key transport-psk address {peer}\n")
+        format!(
+            "crypto isakmp policy 10\n encr aes\n hash sha\n authentication pre-share\n group 14\ncrypto isakmp key transport-psk address {peer}\n"
+        )
     };
     format!(
         "hostname r\n{ike}\
@@ -154,7 +161,12 @@ interface GigabitEthernet0/0\n ip address {me} 255.255.255.0\n crypto map VPN\ne
 fn route_gre(ns: &str, peer: &str, e: &Edgesh) {
     let t0 = Instant::now();
     while !sh(&["ip", "-n", ns, "link", "show", "edgesh0"]).status.success() {
-        assert!(t0.elapsed() < Duration::from_secs(15), "{ns}: edgesh0 was not created:\n{}\n{}", e.cmd("show crypto ipsec sa"), e.load_messages());
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "{ns}: edgesh0 was not created:\n{}\n{}",
+            e.cmd("show crypto ipsec sa"),
+            e.load_messages()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     ok(&["ip", "-n", ns, "link", "set", "edgesh0", "up"]);
@@ -187,7 +199,12 @@ fn gre_send(ns: &str, peer: &str, n: usize) {
 }
 
 fn gre_listen(ns: &str, secs: u32) -> Child {
-    Command::new("ip").args(["netns", "exec", ns, "python3", "-c", GRE, "recv", &secs.to_string()]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("python3")
+    Command::new("ip")
+        .args(["netns", "exec", ns, "python3", "-c", GRE, "recv", &secs.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3")
 }
 
 fn count_after(text: &str, label: &str) -> u64 {
@@ -216,7 +233,12 @@ fn gre_over_transport_mode(v2: bool) {
         if a.cmd("show crypto ipsec sa").contains("Status: ACTIVE") {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(30), "no SA:\n{}\n{}", a.cmd("show crypto ipsec sa"), b.cmd("show crypto ipsec sa"));
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "no SA:\n{}\n{}",
+            a.cmd("show crypto ipsec sa"),
+            b.cmd("show crypto ipsec sa")
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
     let sa_a = a.cmd("show crypto ipsec sa");
@@ -245,16 +267,35 @@ fn gre_over_transport_mode(v2: bool) {
     std::thread::sleep(Duration::from_millis(300));
     let _ = Command::new("kill").args(["-INT", &capture.id().to_string()]).status();
     let _ = capture.wait();
-    let mut args: Vec<String> = vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
+    let mut args: Vec<String> =
+        vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
     for l in keys.lines().filter(|l| l.contains("uat:esp_sa")) {
         args.push("-o".into());
         args.push(l.trim().trim_start_matches("-o ").trim_matches('\'').to_string());
     }
-    args.extend(["-Y".into(), "gre".into(), "-T".into(), "fields".into(), "-e".into(), "ip.src".into(), "-e".into(), "ip.dst".into(), "-e".into(), "esp.spi".into(), "-e".into(), "ip.proto".into()]);
+    args.extend([
+        "-Y".into(),
+        "gre".into(),
+        "-T".into(),
+        "fields".into(),
+        "-e".into(),
+        "ip.src".into(),
+        "-e".into(),
+        "ip.dst".into(),
+        "-e".into(),
+        "esp.spi".into(),
+        "-e".into(),
+        "ip.proto".into(),
+    ]);
     let t = Command::new("tshark").args(&args).output().expect("tshark");
     let v = String::from_utf8_lossy(&t.stdout);
     let rows: Vec<&str> = v.lines().collect();
-    assert!(rows.len() >= 8, "tshark decrypted too few GRE packets ({}):\n{v}\n{}\n{args:?}", rows.len(), String::from_utf8_lossy(&t.stderr));
+    assert!(
+        rows.len() >= 8,
+        "tshark decrypted too few GRE packets ({}):\n{v}\n{}\n{args:?}",
+        rows.len(),
+        String::from_utf8_lossy(&t.stderr)
+    );
     // One IP header per packet (the outer one, kept): 17 (UDP-encapsulated ESP) only when NAT-T is on, else 50.
     for r in &rows {
         let f: Vec<&str> = r.split('\t').collect();

@@ -156,7 +156,14 @@ context local
 /// SmartEdge's (in, out) packets of tunnel `t`.
 fn se_counts(e: &Edgesh, t: &str) -> (u64, u64) {
     let d = e.cmd(&format!("show tunnel ipsec name {t} detail"));
-    let v = d.split("Traffic in/out").nth(1).and_then(|x| x.split(':').nth(1)).and_then(|x| x.split(" packets").next()).unwrap_or("").trim().to_string();
+    let v = d
+        .split("Traffic in/out")
+        .nth(1)
+        .and_then(|x| x.split(':').nth(1))
+        .and_then(|x| x.split(" packets").next())
+        .unwrap_or("")
+        .trim()
+        .to_string();
     let (i, o) = v.split_once('/').unwrap_or(("", ""));
     (i.parse().unwrap_or(u64::MAX), o.parse().unwrap_or(u64::MAX))
 }
@@ -167,12 +174,17 @@ fn ping(ns: &str, src: &str, dst: &str, n: u32) -> String {
 
 /// `show crypto ipsec sa`'s section of interface `ifname`.
 fn section(all: &str, ifname: &str) -> String {
-    all.split("interface: ").find(|s| s.starts_with(&format!("{ifname}\n")) || s.starts_with(&format!("{ifname}\r\n"))).unwrap_or("").to_string()
+    all.split("interface: ")
+        .find(|s| s.starts_with(&format!("{ifname}\n")) || s.starts_with(&format!("{ifname}\r\n")))
+        .unwrap_or("")
+        .to_string()
 }
 
 /// (encaps, decaps) of the section.
 fn counts(sec: &str) -> (u64, u64) {
-    let num = |key: &str| sec.split(key).nth(1).and_then(|t| t.split(',').next()).and_then(|t| t.trim().parse().ok()).unwrap_or(u64::MAX);
+    let num = |key: &str| {
+        sec.split(key).nth(1).and_then(|t| t.split(',').next()).and_then(|t| t.trim().parse().ok()).unwrap_or(u64::MAX)
+    };
     (num("#pkts encaps:"), num("#pkts decaps:"))
 }
 
@@ -184,18 +196,28 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
         eprintln!("!!! SKIPPING VTI device test: iperf3 missing");
         return;
     }
-    let _net = VethPair::up([NS_A, NS_B], [VETH_A, VETH_B], [&["192.0.2.1/24", "192.0.2.3/24"], &["192.0.2.2/24", "192.0.2.4/24"]], [&["198.51.100.1/32", "198.51.100.2/32"], &["203.0.113.1/32", "203.0.113.2/32"]]);
+    let _net = VethPair::up(
+        [NS_A, NS_B],
+        [VETH_A, VETH_B],
+        [&["192.0.2.1/24", "192.0.2.3/24"], &["192.0.2.2/24", "192.0.2.4/24"]],
+        [&["198.51.100.1/32", "198.51.100.2/32"], &["203.0.113.1/32", "203.0.113.2/32"]],
+    );
     let mut server = Server(None);
     let base = common::base().join("vti-devices");
     // A first: its devices come with the configuration, down while no SA is up.
     let a = Edgesh::start_in(NS_A, &base.join("a"), "ios", &ios_a());
     let brief = |e: &Edgesh, state: &str| {
         let b = e.cmd("show ip interface brief");
-        [("Tunnel1", "198.51.100.129"), ("Tunnel2", "198.51.100.133")].iter().all(|(n, ip)| b.lines().any(|l| l == format!("{n:<26} {ip:<15} YES manual up                    {state}"))).then_some(b)
+        [("Tunnel1", "198.51.100.129"), ("Tunnel2", "198.51.100.133")]
+            .iter()
+            .all(|(n, ip)| b.lines().any(|l| l == format!("{n:<26} {ip:<15} YES manual up                    {state}")))
+            .then_some(b)
     };
     wait_until("A's tunnel devices, their lines down", 20, || {
         let links = text(&["ip", "-n", NS_A, "link", "show"]);
-        let down = ["Tunnel1", "Tunnel2"].iter().all(|d| links.lines().any(|l| l.contains(&format!(": {d}: <")) && !l.contains(",UP")));
+        let down = ["Tunnel1", "Tunnel2"]
+            .iter()
+            .all(|d| links.lines().any(|l| l.contains(&format!(": {d}: <")) && !l.contains(",UP")));
         if down { brief(&a, "down") } else { None }
     });
     // Then B (it only answers): the tunnels come up.
@@ -214,7 +236,10 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     // Both tunnels up on both sides.
     wait_until("A's two IPsec SAs", 45, || {
         let s = a.cmd("show crypto ipsec sa");
-        (section(&s, "Tunnel1").contains("current outbound spi: 0x") && section(&s, "Tunnel2").contains("current outbound spi: 0x") && !s.contains("current outbound spi: 0x0(0)")).then_some(s)
+        (section(&s, "Tunnel1").contains("current outbound spi: 0x")
+            && section(&s, "Tunnel2").contains("current outbound spi: 0x")
+            && !s.contains("current outbound spi: 0x0(0)"))
+        .then_some(s)
     });
     for t in ["t1", "t2"] {
         b.wait_for(&format!("show tunnel ipsec name {t} detail"), "Inbound SPI", 20);
@@ -226,10 +251,15 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
             devs.iter().all(|d| o.lines().any(|l| l.contains(&format!(": {d}: <")) && l.contains(",UP"))).then_some(o)
         });
     }
-    for (ns, far, devs, local) in [(NS_A, ["203.0.113.1", "203.0.113.2"], ["Tunnel1", "Tunnel2"], [129, 133]), (NS_B, ["198.51.100.1", "198.51.100.2"], ["TI-1", "TI-2"], [130, 134])] {
+    for (ns, far, devs, local) in [
+        (NS_A, ["203.0.113.1", "203.0.113.2"], ["Tunnel1", "Tunnel2"], [129, 133]),
+        (NS_B, ["198.51.100.1", "198.51.100.2"], ["TI-1", "TI-2"], [130, 134]),
+    ] {
         let routes = wait_until(&format!("routes into {devs:?} in {ns}"), 10, || {
             let r = text(&["ip", "-n", ns, "route", "show"]);
-            (0..2).all(|i| r.lines().any(|l| l.trim() == format!("{} dev {} proto 237 scope link", far[i], devs[i]))).then_some(r)
+            (0..2)
+                .all(|i| r.lines().any(|l| l.trim() == format!("{} dev {} proto 237 scope link", far[i], devs[i])))
+                .then_some(r)
         });
         for (i, net) in ["198.51.100.128/30", "198.51.100.132/30"].iter().enumerate() {
             let want = format!("{net} dev {} proto kernel scope link src 198.51.100.{}", devs[i], local[i]);
@@ -245,13 +275,26 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     let si = a.cmd("show interfaces Tunnel1");
     assert!(si.starts_with("Tunnel1 is up, line protocol is up"), "{si}");
     let sr = a.cmd("show ip route");
-    assert!(sr.lines().any(|l| l.contains("203.0.113.1") && l.contains("Tunnel1")) && sr.lines().any(|l| l.contains("203.0.113.2") && l.contains("Tunnel2")), "{sr}");
+    assert!(
+        sr.lines().any(|l| l.contains("203.0.113.1") && l.contains("Tunnel1"))
+            && sr.lines().any(|l| l.contains("203.0.113.2") && l.contains("Tunnel2")),
+        "{sr}"
+    );
     let sr = b.cmd("show ip route");
-    assert!(sr.lines().any(|l| l.contains("198.51.100.1/32") && l.contains("TI-1")) && sr.lines().any(|l| l.contains("198.51.100.2/32") && l.contains("TI-2")), "{sr}");
+    assert!(
+        sr.lines().any(|l| l.contains("198.51.100.1/32") && l.contains("TI-1"))
+            && sr.lines().any(|l| l.contains("198.51.100.2/32") && l.contains("TI-2")),
+        "{sr}"
+    );
 
     // Tunnel1: 4 pings to the prefix behind it, 2 to B's tunnel address; Tunnel2: 3 pings.
     let out = ping(NS_A, "198.51.100.1", "203.0.113.1", 4);
-    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}", a.cmd("show crypto ipsec sa"), a.cmd("show logging"));
+    assert!(
+        out.contains("4 packets transmitted, 4 received"),
+        "{out}\n{}\n{}",
+        a.cmd("show crypto ipsec sa"),
+        a.cmd("show logging")
+    );
     let out = ping(NS_A, "198.51.100.129", "198.51.100.130", 2);
     assert!(out.contains("2 packets transmitted, 2 received"), "{out}");
     let out = ping(NS_A, "198.51.100.2", "203.0.113.2", 3);
@@ -262,14 +305,24 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     });
     assert!(section(&s, "Tunnel1").contains("#pkts encaps: 6, #pkts encrypt: 6, #pkts digest: 6"), "{s}");
     assert!(section(&s, "Tunnel2").contains("#pkts decaps: 3, #pkts decrypt: 3, #pkts verify: 3"), "{s}");
-    wait_until("B's counters", 5, || (se_counts(&b, "t1") == (6, 6) && se_counts(&b, "t2") == (3, 3)).then_some(String::new()));
+    wait_until("B's counters", 5, || {
+        (se_counts(&b, "t1") == (6, 6) && se_counts(&b, "t2") == (3, 3)).then_some(String::new())
+    });
     let d = b.cmd("show tunnel ipsec name t1 detail");
     assert!(d.contains("Traffic in/out          : 6/6 packets, 504/504 bytes"), "{d}");
 
     // iperf3 TCP through Tunnel2 (B serves on 203.0.113.2): both sides count the same packets.
-    server.0 = Some(Command::new("ip").args(["netns", "exec", NS_B, "iperf3", "-s", "-B", "203.0.113.2", "-1"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("iperf3 -s"));
+    server.0 = Some(
+        Command::new("ip")
+            .args(["netns", "exec", NS_B, "iperf3", "-s", "-B", "203.0.113.2", "-1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("iperf3 -s"),
+    );
     std::thread::sleep(Duration::from_millis(500));
-    let o = text(&["ip", "netns", "exec", NS_A, "iperf3", "-c", "203.0.113.2", "-B", "198.51.100.2", "-t", "2", "-f", "m"]);
+    let o =
+        text(&["ip", "netns", "exec", NS_A, "iperf3", "-c", "203.0.113.2", "-B", "198.51.100.2", "-t", "2", "-f", "m"]);
     assert!(o.contains("receiver"), "iperf3: {o}");
     let mut last = String::new();
     let agree = wait_until("both sides' Tunnel2 counters to agree", 10, || {
@@ -288,14 +341,25 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     a.cmd("configure terminal");
     a.cmd("no interface Tunnel2");
     a.cmd("end");
-    let links = wait_until("A's Tunnel2 device gone", 10, || (!sh(&["ip", "-n", NS_A, "link", "show", "Tunnel2"]).status.success()).then(|| text(&["ip", "-n", NS_A, "link", "show"])));
+    let links = wait_until("A's Tunnel2 device gone", 10, || {
+        (!sh(&["ip", "-n", NS_A, "link", "show", "Tunnel2"]).status.success())
+            .then(|| text(&["ip", "-n", NS_A, "link", "show"]))
+    });
     assert!(links.contains(": Tunnel1: <"), "{links}");
     let routes = text(&["ip", "-n", NS_A, "route", "show"]);
-    assert!(!routes.contains("Tunnel2") && routes.lines().any(|l| l.trim() == "203.0.113.1 dev Tunnel1 proto 237 scope link"), "{routes}");
+    assert!(
+        !routes.contains("Tunnel2")
+            && routes.lines().any(|l| l.trim() == "203.0.113.1 dev Tunnel1 proto 237 scope link"),
+        "{routes}"
+    );
 
     // edgesh stops: its devices go with it (a restart finds none).
     drop(a);
-    wait_until("A's devices gone", 10, || (!sh(&["ip", "-n", NS_A, "link", "show", "Tunnel1"]).status.success() && !sh(&["ip", "-n", NS_A, "link", "show", "Tunnel2"]).status.success()).then_some(String::new()));
+    wait_until("A's devices gone", 10, || {
+        (!sh(&["ip", "-n", NS_A, "link", "show", "Tunnel1"]).status.success()
+            && !sh(&["ip", "-n", NS_A, "link", "show", "Tunnel2"]).status.success())
+        .then_some(String::new())
+    });
     drop(b);
 }
 
@@ -307,10 +371,17 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
 #[test]
 fn ios_vti_device_against_strongswan_with_any_any_selectors() {
     let Some(_g) = common::ready() else { return };
-    let env = [("IKE_VERSION", "1"), ("IKE_PROPOSAL", "aes128-sha1-modp2048"), ("ESP_PROPOSAL", "aes128-sha1"), ("EXTRA_CHARON_CONF", "  install_routes = no")];
+    let env = [
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp2048"),
+        ("ESP_PROPOSAL", "aes128-sha1"),
+        ("EXTRA_CHARON_CONF", "  install_routes = no"),
+    ];
     common::fresh_namespaces(&env);
     // strongSwan's child: 0.0.0.0/0 both ways, and the route back into its libipsec device by hand.
-    let conf = common::peer(&env, &["conf", "right"]).replace("local_ts = 203.0.113.1/32", "local_ts = 0.0.0.0/0").replace("remote_ts = 198.51.100.1/32", "remote_ts = 0.0.0.0/0");
+    let conf = common::peer(&env, &["conf", "right"])
+        .replace("local_ts = 203.0.113.1/32", "local_ts = 0.0.0.0/0")
+        .replace("remote_ts = 198.51.100.1/32", "remote_ts = 0.0.0.0/0");
     assert!(conf.matches("0.0.0.0/0").count() == 2, "{conf}");
     let path = common::base().join("vti-right-swanctl.conf");
     std::fs::write(&path, conf).expect("swanctl.conf");
@@ -347,18 +418,38 @@ end
         let r = text(&["ip", "-n", "left", "route", "show"]);
         r.lines().any(|l| l.trim() == "203.0.113.1 dev Tunnel1 proto 237 scope link").then_some(r)
     });
-    assert!(routes.lines().any(|l| l.trim() == "198.51.100.128/30 dev Tunnel1 proto kernel scope link src 198.51.100.129"), "{routes}");
+    assert!(
+        routes.lines().any(|l| l.trim() == "198.51.100.128/30 dev Tunnel1 proto kernel scope link src 198.51.100.129"),
+        "{routes}"
+    );
     assert!(text(&["ip", "-n", "left", "-4", "addr", "show", "dev", "Tunnel1"]).contains("inet 198.51.100.129/30 "));
-    let dev = wait_until("strongSwan's ipsec0", 10, || sh(&["ip", "-n", "right", "link", "show", "ipsec0"]).status.success().then_some(String::new()));
+    let dev = wait_until("strongSwan's ipsec0", 10, || {
+        sh(&["ip", "-n", "right", "link", "show", "ipsec0"]).status.success().then_some(String::new())
+    });
     let _ = dev;
     common::ok(&["ip", "-n", "right", "route", "replace", "198.51.100.1/32", "dev", "ipsec0", "src", "203.0.113.1"]);
     let out = ping("left", "198.51.100.1", "203.0.113.1", 4);
-    assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}\n{}", e.cmd("show crypto ipsec sa"), e.cmd("show logging"), common::charon_log());
+    assert!(
+        out.contains("4 packets transmitted, 4 received"),
+        "{out}\n{}\n{}\n{}",
+        e.cmd("show crypto ipsec sa"),
+        e.cmd("show logging"),
+        common::charon_log()
+    );
     let s = e.wait_for("show crypto ipsec sa", "#pkts encaps: 4,", 5);
-    assert!(section(&s, "Tunnel1").contains("#pkts encaps: 4, #pkts encrypt: 4, #pkts digest: 4") && section(&s, "Tunnel1").contains("#pkts decaps: 4, #pkts decrypt: 4, #pkts verify: 4"), "{s}");
+    assert!(
+        section(&s, "Tunnel1").contains("#pkts encaps: 4, #pkts encrypt: 4, #pkts digest: 4")
+            && section(&s, "Tunnel1").contains("#pkts decaps: 4, #pkts decrypt: 4, #pkts verify: 4"),
+        "{s}"
+    );
     // strongSwan counted the same 4 packets (84 bytes each) each way.
     let list = common::list_sas();
-    let counted: Vec<String> = list.lines().map(flat).filter(|l| l.starts_with("in ") || l.starts_with("out ")).map(|l| l.split(", ").skip(1).take(2).collect::<Vec<_>>().join(", ")).collect();
+    let counted: Vec<String> = list
+        .lines()
+        .map(flat)
+        .filter(|l| l.starts_with("in ") || l.starts_with("out "))
+        .map(|l| l.split(", ").skip(1).take(2).collect::<Vec<_>>().join(", "))
+        .collect();
     assert_eq!(counted, vec!["336 bytes, 4 packets"; 2], "{list}");
     common::peer(&[], &["stop"]);
 }

@@ -18,7 +18,15 @@ fn run(config: &str, input: &str) -> (i32, String, String) {
     let cfg = dir.join("boot.cfg");
     std::fs::write(&cfg, config).unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_edgesh"))
-        .args(["--dialect", "ios", "--config", cfg.to_str().unwrap(), "--state-dir", dir.join("state").to_str().unwrap(), "--login"])
+        .args([
+            "--dialect",
+            "ios",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--state-dir",
+            dir.join("state").to_str().unwrap(),
+            "--login",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -26,18 +34,29 @@ fn run(config: &str, input: &str) -> (i32, String, String) {
         .unwrap();
     c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let o = c.wait_with_output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn login_then_privilege_and_enable() {
-    let (code, out, err) = run(IOS, "admin\nwrong\nops\nopspw\nconfigure terminal\nenable\nnope\nen4ble\nconfigure terminal\nend\n");
+    let (code, out, err) =
+        run(IOS, "admin\nwrong\nops\nopspw\nconfigure terminal\nenable\nnope\nen4ble\nconfigure terminal\nend\n");
     assert!(out.contains("Username: admin\nPassword: \n% Login invalid"), "{out}");
     assert!(out.contains("Username: ops\nPassword: \nR1>configure terminal\n"), "{out}");
     assert!(out.contains("R1>enable\nPassword: \nPassword: \nR1#configure terminal\n"), "{out}");
     assert!(out.contains("R1(config)#end\nR1#"), "{out}");
-    assert!(!out.contains("opspw") && !out.contains("en4ble") && !out.contains("wrong"), "secrets are never shown: {out}");
-    assert!(err.contains("LOGIN_FAILED: Login failed [user: admin] [Source: console]") && !err.contains("wrong"), "{err}");
+    assert!(
+        !out.contains("opspw") && !out.contains("en4ble") && !out.contains("wrong"),
+        "secrets are never shown: {out}"
+    );
+    assert!(
+        err.contains("LOGIN_FAILED: Login failed [user: admin] [Source: console]") && !err.contains("wrong"),
+        "{err}"
+    );
     assert_eq!(code, 1, "the rejected `configure terminal` at level 1 counts");
 }
 
@@ -65,7 +84,11 @@ fn console_without_login_asks_the_enable_secret_once_one_is_set() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    c.stdin.take().unwrap().write_all(b"enable\nconfigure terminal\nenable secret 0 xyz\nend\ndisable\nenable\nbad\nxyz\nshow clock\n").unwrap();
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(b"enable\nconfigure terminal\nenable secret 0 xyz\nend\ndisable\nenable\nbad\nxyz\nshow clock\n")
+        .unwrap();
     let out = String::from_utf8_lossy(&c.wait_with_output().unwrap().stdout).into_owned();
     assert!(out.starts_with("Router>enable\nRouter#configure terminal\n"), "no secret yet: {out}");
     assert!(out.contains("Router>enable\nPassword: \nPassword: \nRouter#show clock\n"), "{out}");

@@ -41,7 +41,10 @@ fn ios_exec_channel_logins_and_host_key() {
         let o = s.exec("admin", "cisco", "show running-config | include username\nshow bogus");
         assert_eq!(o.status.code(), Some(1), "{o:?}");
         let t = text(&o);
-        assert!(t.contains("username ops secret 5 $1$") && !t.contains("opspw"), "clear passwords are stored hashed: {t}");
+        assert!(
+            t.contains("username ops secret 5 $1$") && !t.contains("opspw"),
+            "clear passwords are stored hashed: {t}"
+        );
         assert!(t.contains("% Invalid input detected"), "{t}");
         // A level-1 user cannot configure.
         let o = s.exec("ops", "opspw", "configure terminal");
@@ -52,18 +55,36 @@ fn ios_exec_channel_logins_and_host_key() {
         assert_eq!(bad.status.code(), Some(255));
         let unknown = s.exec("nobody", "wrong-secret-2", "show version");
         assert_eq!(unknown.status.code(), Some(255));
-        assert_eq!(String::from_utf8_lossy(&bad.stderr).replace("admin", "X"), String::from_utf8_lossy(&unknown.stderr).replace("nobody", "X"));
+        assert_eq!(
+            String::from_utf8_lossy(&bad.stderr).replace("admin", "X"),
+            String::from_utf8_lossy(&unknown.stderr).replace("nobody", "X")
+        );
         std::thread::sleep(Duration::from_millis(200));
         let log = s.log();
-        assert!(log.contains("LOGIN_FAILED: Login failed [user: admin] [Source: 127.0.0.1] [Reason: Login Authentication Failed]"), "{log}");
-        assert!(log.contains("LOGIN_FAILED: Login failed [user: nobody] [Source: 127.0.0.1] [Reason: Login Authentication Failed]"), "{log}");
+        assert!(
+            log.contains(
+                "LOGIN_FAILED: Login failed [user: admin] [Source: 127.0.0.1] [Reason: Login Authentication Failed]"
+            ),
+            "{log}"
+        );
+        assert!(
+            log.contains(
+                "LOGIN_FAILED: Login failed [user: nobody] [Source: 127.0.0.1] [Reason: Login Authentication Failed]"
+            ),
+            "{log}"
+        );
         assert!(!log.contains("wrong-secret") && !log.contains("cisco\n"), "{log}");
         // The failure delay grows per source, and a success resets it.
         let t0 = std::time::Instant::now();
         let _ = s.exec("admin", "wrong-secret-3", "show version");
-        assert!(t0.elapsed() >= Duration::from_millis(900), "third failure from one source is delayed ({:?})", t0.elapsed());
+        assert!(
+            t0.elapsed() >= Duration::from_millis(900),
+            "third failure from one source is delayed ({:?})",
+            t0.elapsed()
+        );
         assert!(s.exec("admin", "cisco", "show clock").status.success());
-        key_pub = std::fs::read_to_string(dir.join("state/ssh_host_ed25519_key.pub")).expect("host key kept in the state directory");
+        key_pub = std::fs::read_to_string(dir.join("state/ssh_host_ed25519_key.pub"))
+            .expect("host key kept in the state directory");
     }
     // The host key survives a restart.
     let s = start_in(&dir, "ios", IOS, &["--ssh", "127.0.0.1:0"]);
@@ -125,7 +146,12 @@ fn smartedge_privilege_concurrent_pastes_disconnect_and_sigterm() {
     }
     // 50 logins at once from one address are more than OpenSSH's (and
     // edgesh's) default MaxStartups 10:30:100 takes: allow them here.
-    let s = start_in(&tmpdir("se"), "smartedge", SE, &["--ssh", "127.0.0.1:0", "--ssh-max-startups", "60", "--ssh-per-source", "60"]);
+    let s = start_in(
+        &tmpdir("se"),
+        "smartedge",
+        SE,
+        &["--ssh", "127.0.0.1:0", "--ssh-max-startups", "60", "--ssh-per-source", "60"],
+    );
     // Level 1: no configuration mode, no configuration (it holds keys).
     let o = s.exec("viewer", "viewpw", "configure");
     assert_eq!(o.status.code(), Some(1));
@@ -167,7 +193,10 @@ fn smartedge_privilege_concurrent_pastes_disconnect_and_sigterm() {
     let o = s.exec("admin", "adminpw", "show configuration");
     let conf = text(&o);
     for i in 0..50 {
-        assert!(conf.contains(&format!("context c{i}\n")) && conf.contains(&format!("ike proposal p{i}\n")), "c{i} missing:\n{conf}");
+        assert!(
+            conf.contains(&format!("context c{i}\n")) && conf.contains(&format!("ike proposal p{i}\n")),
+            "c{i} missing:\n{conf}"
+        );
     }
 
     // A client that disconnects in the middle of a paste: its candidate is
@@ -251,14 +280,26 @@ fn public_key_login() {
     }
     let s = start("pubkey", "ios", IOS);
     let key = s.dir.join("id_ed25519");
-    let keygen = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]).status();
+    let keygen =
+        Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]).status();
     if !keygen.is_ok_and(|g| g.success()) {
         eprintln!("!!! SKIPPED: ssh-keygen failed");
         return;
     }
     let with_key = |user: &str| {
         Command::new("ssh")
-            .args(["-p", &s.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes"])
+            .args([
+                "-p",
+                &s.port.to_string(),
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+                "-o",
+                "BatchMode=yes",
+            ])
             .args(["-o", "PreferredAuthentications=publickey", "-o", "IdentitiesOnly=yes", "-i", key.to_str().unwrap()])
             .arg(format!("{user}@127.0.0.1"))
             .arg("show users")
@@ -317,7 +358,10 @@ fn wait_log(s: &Server, what: &str) -> String {
 
 fn keygen(dir: &Path, kind: &str) -> Option<(PathBuf, String)> {
     let key = dir.join(format!("id_{kind}"));
-    let ok = Command::new("ssh-keygen").args(["-q", "-t", kind, "-N", "", "-C", "tester@edgesh", "-f", key.to_str().unwrap()]).status().is_ok_and(|g| g.success());
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", kind, "-N", "", "-C", "tester@edgesh", "-f", key.to_str().unwrap()])
+        .status()
+        .is_ok_and(|g| g.success());
     if !ok {
         eprintln!("!!! SKIPPED: ssh-keygen failed");
         return None;
@@ -330,8 +374,28 @@ impl Server {
     /// `ssh -i KEY user@host CMD`, public key only.
     fn exec_key(&self, key: &Path, user: &str, cmd: &str) -> Output {
         Command::new("ssh")
-            .args(["-p", &self.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes"])
-            .args(["-o", "PreferredAuthentications=publickey", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=20", "-i", key.to_str().unwrap()])
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+                "-o",
+                "BatchMode=yes",
+            ])
+            .args([
+                "-o",
+                "PreferredAuthentications=publickey",
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "ConnectTimeout=20",
+                "-i",
+                key.to_str().unwrap(),
+            ])
             .arg(format!("{user}@127.0.0.1"))
             .arg(cmd)
             .stdin(Stdio::null())
@@ -363,8 +427,14 @@ fn ios_listen_line_and_pubkey_chain() {
     let o = s.exec("admin", "cisco", "show running-config | section ip ssh");
     assert!(o.status.success(), "{o:?}");
     let t = text(&o);
-    assert!(t.contains("ip ssh version 2") && t.contains(&format!("ip ssh server listen 127.0.0.1 port {port}")), "{t}");
-    assert!(t.contains("  key-hash ssh-ed25519 ") && t.contains(" tester@edgesh") && !t.contains(b64), "stored as key-hash: {t}");
+    assert!(
+        t.contains("ip ssh version 2") && t.contains(&format!("ip ssh server listen 127.0.0.1 port {port}")),
+        "{t}"
+    );
+    assert!(
+        t.contains("  key-hash ssh-ed25519 ") && t.contains(" tester@edgesh") && !t.contains(b64),
+        "stored as key-hash: {t}"
+    );
     // The configured keys log their users in, and only them.
     let o = s.exec_key(&key, "ops", "show users");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -376,7 +446,11 @@ fn ios_listen_line_and_pubkey_chain() {
     let o = s.exec("admin", "cisco", "write memory");
     assert!(text(&o).contains("[OK]"), "{}", text(&o));
     // Removing the line closes the port; the session that removed it is not cut.
-    let o = s.exec("admin", "cisco", "configure terminal\nno ip ssh server listen\nend\nshow running-config | include listen");
+    let o = s.exec(
+        "admin",
+        "cisco",
+        "configure terminal\nno ip ssh server listen\nend\nshow running-config | include listen",
+    );
     assert!(o.status.success(), "{o:?}");
     wait_log(&s, &format!("SSH server no longer listening on 127.0.0.1:{port}"));
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the port is closed");
@@ -387,12 +461,19 @@ fn ios_listen_line_and_pubkey_chain() {
     std::fs::create_dir_all(dir2.join("state")).unwrap();
     std::fs::copy(dir.join("state/startup-config"), dir2.join("state/startup-config")).unwrap();
     let saved = std::fs::read_to_string(dir2.join("state/startup-config")).unwrap();
-    assert!(saved.contains("key-hash ssh-ed25519") && saved.contains(&format!("ip ssh server listen 127.0.0.1 port {port}")), "{saved}");
+    assert!(
+        saved.contains("key-hash ssh-ed25519")
+            && saved.contains(&format!("ip ssh server listen 127.0.0.1 port {port}")),
+        "{saved}"
+    );
     let (s, said) = launch(&dir, &["--state-dir", dir2.join("state").to_str().unwrap(), "--ssh", "127.0.0.1:0"]);
     assert!(s.port != port, "--ssh wins over the configuration: {said}");
     let o = s.exec_key(&key, "ops", "show privilege");
     assert!(text(&o).contains("Current privilege level is 1"), "{o:?}");
-    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the configuration's port is not used when --ssh is given");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the configuration's port is not used when --ssh is given"
+    );
 }
 
 #[test]
@@ -403,16 +484,26 @@ fn smartedge_listen_line_public_key_and_bind_error() {
     let dir = tmpdir("se-listen");
     let Some((key, public)) = keygen(&dir, "ed25519") else { return };
     let port = free_port();
-    let cfg = format!("context local\n  administrator admin password adminpw\n    ssh public-key {public}\n  ssh server listen 127.0.0.1 port {port}\n!\n");
+    let cfg = format!(
+        "context local\n  administrator admin password adminpw\n    ssh public-key {public}\n  ssh server listen 127.0.0.1 port {port}\n!\n"
+    );
     let mut s = start_in(&dir, "smartedge", &cfg, &[]);
     assert_eq!(s.port, port);
     let o = s.exec_key(&key, "admin", "show configuration | include ssh");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let t = text(&o);
-    assert!(t.contains(&format!("ssh public-key {public}")) && t.contains(&format!("ssh server listen 127.0.0.1 port {port}")), "{t}");
+    assert!(
+        t.contains(&format!("ssh public-key {public}"))
+            && t.contains(&format!("ssh server listen 127.0.0.1 port {port}")),
+        "{t}"
+    );
     // Moving the server to another port by a commit: the old port closes, the new one opens.
     let port2 = free_port();
-    let o = s.exec_key(&key, "admin", &format!("configure\ncontext local\nssh server listen 127.0.0.1 port {port2}\ncommit\nend"));
+    let o = s.exec_key(
+        &key,
+        "admin",
+        &format!("configure\ncontext local\nssh server listen 127.0.0.1 port {port2}\ncommit\nend"),
+    );
     assert!(text(&o).contains("Transaction committed"), "{}", text(&o));
     wait_log(&s, &format!("SSH server listening on 127.0.0.1:{port2}"));
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
@@ -422,7 +513,11 @@ fn smartedge_listen_line_public_key_and_bind_error() {
     // A wrong key, and a key removed from the configuration, are refused.
     let Some((other, _)) = keygen(&dir, "ecdsa") else { return };
     assert_eq!(moved.exec_key(&other, "admin", "show clock").status.code(), Some(255));
-    let o = moved.exec("admin", "adminpw", "configure\ncontext local\nadministrator admin password adminpw\nno ssh public-key\ncommit");
+    let o = moved.exec(
+        "admin",
+        "adminpw",
+        "configure\ncontext local\nadministrator admin password adminpw\nno ssh public-key\ncommit",
+    );
     assert!(text(&o).contains("Transaction committed"), "{}", text(&o));
     assert_eq!(moved.exec_key(&key, "admin", "show clock").status.code(), Some(255));
     drop(s);
@@ -431,7 +526,8 @@ fn smartedge_listen_line_public_key_and_bind_error() {
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let bport = busy.local_addr().unwrap().port();
     let dir = tmpdir("se-listen-busy");
-    std::fs::write(dir.join("boot.cfg"), format!("context local\n  ssh server listen 127.0.0.1 port {bport}\n!\n")).unwrap();
+    std::fs::write(dir.join("boot.cfg"), format!("context local\n  ssh server listen 127.0.0.1 port {bport}\n!\n"))
+        .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
         .args(["--config", dir.join("boot.cfg").to_str().unwrap(), "--state-dir", dir.join("state").to_str().unwrap()])
         .stdin(Stdio::null())
@@ -478,7 +574,12 @@ fn asa_username_attributes_public_key() {
     let s = start_in(&dir, "asa", &cfg, &["--ssh", "127.0.0.1:0"]);
     let o = s.exec("admin", "adminpw", "show running-config username");
     let t = text(&o);
-    assert!(t.contains(&format!("username ops attributes\n ssh authentication publickey {ed_hash} hashed\n service-type admin")), "{t}");
+    assert!(
+        t.contains(&format!(
+            "username ops attributes\n ssh authentication publickey {ed_hash} hashed\n service-type admin"
+        )),
+        "{t}"
+    );
     assert!(t.contains(&format!(" ssh authentication publickey {rsa_hash} hashed")) && !t.contains(b64), "{t}");
     // ops's key: ops, at its privilege (2: user exec, no show running-config).
     let o = s.exec_key(&key, "ops", "show running-config username");
@@ -486,6 +587,11 @@ fn asa_username_attributes_public_key() {
     assert_eq!(s.exec_key(&key, "admin", "show version").status.code(), Some(255), "ops's key does not open admin");
     // admin's key, configured by its hash: admin at privilege 15.
     let o = s.exec_key(&rsa, "admin", "show running-config username");
-    assert!(o.status.success() && text(&o).contains("username admin attributes"), "{}{}", text(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success() && text(&o).contains("username admin attributes"),
+        "{}{}",
+        text(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(s.exec_key(&rsa, "ops", "show version").status.code(), Some(255), "admin's key does not open ops");
 }

@@ -38,7 +38,6 @@ impl Server {
     }
 }
 
-
 /// Still open, or closed by the server (EOF or reset) within `within`?
 fn closed_within(c: &mut TcpStream, within: Duration) -> bool {
     c.set_read_timeout(Some(within)).unwrap();
@@ -48,7 +47,9 @@ fn closed_within(c: &mut TcpStream, within: Duration) -> bool {
         match c.read(&mut b) {
             Ok(0) => return true,
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+                return false;
+            }
             Err(_) => return true,
         }
         if t.elapsed() > within {
@@ -89,7 +90,10 @@ fn per_source_limit_and_max_startups_refuse_and_log_and_let_a_login_in_afterward
     let other = bind_from([127, 0, 0, 2], s.port);
     let other2 = bind_from([127, 0, 0, 3], s.port);
     assert!(other.is_some() && other2.is_some(), "other addresses are not held by the first one's limit");
-    assert!(bind_from([127, 0, 0, 4], s.port).is_none(), "a 6th unauthenticated connection was taken with MaxStartups 5");
+    assert!(
+        bind_from([127, 0, 0, 4], s.port).is_none(),
+        "a 6th unauthenticated connection was taken with MaxStartups 5"
+    );
     s.wait_log("MaxStartups 5:100:5");
     drop(held);
     drop(other);
@@ -104,7 +108,13 @@ fn per_source_limit_and_max_startups_refuse_and_log_and_let_a_login_in_afterward
 /// A connection from another loopback address; `Some` if the server took it.
 fn bind_from(ip: [u8; 4], port: u16) -> Option<TcpStream> {
     use std::os::fd::FromRawFd;
-    let fd = nix::sys::socket::socket(nix::sys::socket::AddressFamily::Inet, nix::sys::socket::SockType::Stream, nix::sys::socket::SockFlag::empty(), None).ok()?;
+    let fd = nix::sys::socket::socket(
+        nix::sys::socket::AddressFamily::Inet,
+        nix::sys::socket::SockType::Stream,
+        nix::sys::socket::SockFlag::empty(),
+        None,
+    )
+    .ok()?;
     let local = nix::sys::socket::SockaddrIn::new(ip[0], ip[1], ip[2], ip[3], 0);
     nix::sys::socket::bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &local).ok()?;
     let remote = nix::sys::socket::SockaddrIn::new(127, 0, 0, 1, port);
@@ -130,7 +140,17 @@ fn parallel_wrong_passwords_from_one_address_wait_their_turn() {
     // Four guesses at once: they used to sleep the same 0.5 s side by side
     // (44 guesses a second); now each waits for the one before.
     let t0 = Instant::now();
-    let kids: Vec<_> = (1..=4).map(|i| s.ssh("admin", &format!("wrong{i}"), false).stdin(Stdio::null()).arg("show privilege").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()).collect();
+    let kids: Vec<_> = (1..=4)
+        .map(|i| {
+            s.ssh("admin", &format!("wrong{i}"), false)
+                .stdin(Stdio::null())
+                .arg("show privilege")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
     for mut k in kids {
         assert!(!k.wait().unwrap().success());
     }
@@ -170,8 +190,26 @@ fn a_failed_enable_over_ssh_is_delayed_logged_and_the_keys_typed_meanwhile_kept(
     use expectrl::Expect;
     let s = start("enable", &[]);
     let mut cmd = Command::new("ssh");
-    cmd.args(["-tt", "-p", &s.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]);
-    cmd.args(["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "ops@127.0.0.1"]);
+    cmd.args([
+        "-tt",
+        "-p",
+        &s.port.to_string(),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+    ]);
+    cmd.args([
+        "-o",
+        "PreferredAuthentications=password",
+        "-o",
+        "PubkeyAuthentication=no",
+        "-o",
+        "NumberOfPasswordPrompts=1",
+        "ops@127.0.0.1",
+    ]);
     s.askpass(&mut cmd, "opspw");
     let mut p = expectrl::Session::spawn(cmd).expect("spawn ssh");
     p.set_expect_timeout(Some(Duration::from_secs(20)));

@@ -14,7 +14,11 @@ use std::process::{Command, Stdio};
 
 #[test]
 fn the_probe_agrees_with_ip_xfrm_and_says_why() {
-    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
     if !root {
         assert!(std::env::var("EDGESH_REQUIRE_INTEROP").is_err(), "the XFRM probe test needs root");
         eprintln!("\n!!! SKIPPING the XFRM probe test: not root (it needs a network namespace)\n");
@@ -38,8 +42,32 @@ fn the_probe_agrees_with_ip_xfrm_and_says_why() {
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
     let left = Command::new("ip").args(["-n", &ns, "xfrm", "state"]).output().unwrap();
     let ip = Command::new("ip")
-        .args(["-n", &ns, "xfrm", "state", "add", "src", "192.0.2.254", "dst", "192.0.2.253", "proto", "esp", "spi", "0xedd50001", "mode", "tunnel"])
-        .args(["enc", "cbc(aes)", "0x11111111111111111111111111111111", "auth-trunc", "hmac(sha1)", "0x2222222222222222222222222222222222222222", "96"])
+        .args([
+            "-n",
+            &ns,
+            "xfrm",
+            "state",
+            "add",
+            "src",
+            "192.0.2.254",
+            "dst",
+            "192.0.2.253",
+            "proto",
+            "esp",
+            "spi",
+            "0xedd50001",
+            "mode",
+            "tunnel",
+        ])
+        .args([
+            "enc",
+            "cbc(aes)",
+            "0x11111111111111111111111111111111",
+            "auth-trunc",
+            "hmac(sha1)",
+            "0x2222222222222222222222222222222222222222",
+            "96",
+        ])
         .output()
         .unwrap();
     let _ = Command::new("ip").args(["netns", "del", &ns]).status();
@@ -49,7 +77,10 @@ fn the_probe_agrees_with_ip_xfrm_and_says_why() {
         assert!(said.contains("%IKE-4-DATAPLANE: dataplane kernel: the kernel accepts ESP states: it carries the ESP SAs (XFRM states and policies); AH SAs stay in the userspace dataplane (edgesh0)"), "{said}");
     } else {
         let why = String::from_utf8_lossy(&ip.stderr);
-        assert!(why.contains("Requested type not found") || why.contains("Protocol not supported"), "ip xfrm failed for another reason: {why}");
+        assert!(
+            why.contains("Requested type not found") || why.contains("Protocol not supported"),
+            "ip xfrm failed for another reason: {why}"
+        );
         assert!(said.contains("%IKE-4-DATAPLANE: dataplane kernel: the kernel refuses an ESP state (Protocol not supported (os error 93); no ESP in its XFRM): the userspace dataplane (edgesh0) carries the traffic"), "ip xfrm said {}; edgesh:\n{said}", String::from_utf8_lossy(&ip.stderr));
     }
 }

@@ -96,7 +96,14 @@ impl AhSa {
 
     /// Seal an inner packet (`next_header`: 4 for IPv4) into an outer IPv4
     /// packet from `src` to `dst` with identification `ident`.
-    pub fn seal(&mut self, src: Ipv4Addr, dst: Ipv4Addr, ident: u16, next_header: u8, inner: &[u8]) -> Result<Vec<u8>, EspError> {
+    pub fn seal(
+        &mut self,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        ident: u16,
+        next_header: u8,
+        inner: &[u8],
+    ) -> Result<Vec<u8>, EspError> {
         let seq = self.seq.checked_add(1).ok_or(EspError::SequenceExhausted)?;
         let total = IPV4_LEN + HEADER_LEN + self.icv_len + inner.len();
         let total16 = u16::try_from(total).map_err(|_| EspError::Truncated { length: total })?;
@@ -177,7 +184,14 @@ mod tests {
 
     #[test]
     fn sealed_packets_open_with_every_mac_and_have_rfc_4302_layout() {
-        for (auth, key, icv) in [(EspAuth::HmacMd5_96, 16, 12), (EspAuth::HmacSha1_96, 20, 12), (EspAuth::HmacSha256_128, 32, 16), (EspAuth::HmacSha384_192, 48, 24), (EspAuth::HmacSha512_256, 64, 32), (EspAuth::HmacAesXcbc, 16, 12)] {
+        for (auth, key, icv) in [
+            (EspAuth::HmacMd5_96, 16, 12),
+            (EspAuth::HmacSha1_96, 20, 12),
+            (EspAuth::HmacSha256_128, 32, 16),
+            (EspAuth::HmacSha384_192, 48, 24),
+            (EspAuth::HmacSha512_256, 64, 32),
+            (EspAuth::HmacAesXcbc, 16, 12),
+        ] {
             let (mut out, mut inn) = pair(auth, key);
             let p = out.seal(A, B, 7, NEXT_HEADER_IPV4, &inner()).unwrap();
             assert_eq!(p.len(), 20 + 12 + icv + 28, "{auth:?}");
@@ -235,7 +249,11 @@ mod tests {
         let mut esp = ps[97].clone();
         esp[9] = 50;
         assert!(matches!(inn.open(&esp), Err(EspError::Truncated { .. })), "not AH");
-        assert_eq!(AhSa::new(1, EspAuth::HmacAesXcbc, &[0; 20]).err(), Some(EspError::Unsupported), "XCBC keys are 128 bits");
+        assert_eq!(
+            AhSa::new(1, EspAuth::HmacAesXcbc, &[0; 20]).err(),
+            Some(EspError::Unsupported),
+            "XCBC keys are 128 bits"
+        );
     }
 
     /// AH alone and AH+ESP bundles negotiated by quick mode: each side's

@@ -17,7 +17,7 @@
 use crate::esp_drops::{DropCounts, EspDrop};
 use crate::esp_drops_driver::Drops;
 use crate::ike::sa::ChildSa;
-use crate::ike::{EngineConf, Endpoint, Event, Millis, Transmit};
+use crate::ike::{Endpoint, EngineConf, Event, Millis, Transmit};
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::mpsc;
@@ -67,7 +67,19 @@ pub struct Driver {
 
 impl Driver {
     pub fn new(seed: u64, clock: Clock) -> Driver {
-        Driver { ike: Endpoint::new(seed), clock, virtual_ms: 0, attached: false, feed: None, fed: HashSet::new(), fed_print: 0, drops: Default::default(), failed_p1: Default::default(), routes: Default::default(), conf_generation: 0 }
+        Driver {
+            ike: Endpoint::new(seed),
+            clock,
+            virtual_ms: 0,
+            attached: false,
+            feed: None,
+            fed: HashSet::new(),
+            fed_print: 0,
+            drops: Default::default(),
+            failed_p1: Default::default(),
+            routes: Default::default(),
+            conf_generation: 0,
+        }
     }
 
     /// The engine, to read (the show commands).
@@ -95,7 +107,9 @@ impl Driver {
     /// Seconds on the clock.
     pub fn now(&self) -> u64 {
         match self.clock {
-            Clock::Real => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+            Clock::Real => {
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+            }
             Clock::Virtual(t) => t,
         }
     }
@@ -103,7 +117,10 @@ impl Driver {
     /// Milliseconds on the clock.
     pub fn now_ms(&self) -> Millis {
         match self.clock {
-            Clock::Real => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
+            Clock::Real => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0),
             Clock::Virtual(t) => t * 1000 + self.virtual_ms,
         }
     }
@@ -245,7 +262,9 @@ impl Driver {
     fn follow_sas(&mut self, force: bool) {
         let Some(tx) = &self.feed else { return };
         let kids = self.ike.child_sas();
-        let print = kids.iter().fold(kids.len() as u64, |h, c| h.wrapping_mul(31).wrapping_add((u64::from(c.spi_in) << 32) | u64::from(c.spi_out)));
+        let print = kids.iter().fold(kids.len() as u64, |h, c| {
+            h.wrapping_mul(31).wrapping_add((u64::from(c.spi_in) << 32) | u64::from(c.spi_out))
+        });
         if !force && print == self.fed_print {
             return;
         }
@@ -312,22 +331,10 @@ mod tests {
         assert_eq!(d.esp_drops(0x1234).total(), 0, "no such SA: global only");
         let ev = d.drain_events();
         assert_eq!(ev.len(), 2);
-        assert!(matches!(
-            ev[0],
-            Event::EspDropped {
-                kind: DropKind::BadIcv,
-                packets: 3,
-                spi: 0x1234,
-                ..
-            }
-        ));
+        assert!(matches!(ev[0], Event::EspDropped { kind: DropKind::BadIcv, packets: 3, spi: 0x1234, .. }));
         assert!(d.drain_events().is_empty());
         d.report_drops((0..5000).map(|_| one(DropKind::Replay, 1)).collect());
         assert_eq!(d.esp_drops_global().get(DropKind::Replay), 5000);
-        assert_eq!(
-            d.drain_events().len(),
-            MAX_EVENTS,
-            "a flood is counted, not queued"
-        );
+        assert_eq!(d.drain_events().len(), MAX_EVENTS, "a flood is counted, not queued");
     }
 }

@@ -62,7 +62,9 @@ impl fmt::Display for EspError {
             EspError::Replay { seq } => write!(f, "replayed ESP packet (sequence number {seq})"),
             EspError::Late { seq } => write!(f, "late ESP packet, left of the replay window (sequence number {seq})"),
             EspError::AuthenticationFailed { seq } => write!(f, "ESP authentication failed (sequence number {seq})"),
-            EspError::AuthAlgorithmMismatch { seq } => write!(f, "ESP authentication failed: the sender's ICV has another length (sequence number {seq})"),
+            EspError::AuthAlgorithmMismatch { seq } => {
+                write!(f, "ESP authentication failed: the sender's ICV has another length (sequence number {seq})")
+            }
             EspError::BadPadding { seq } => write!(f, "invalid ESP padding (sequence number {seq})"),
             EspError::SequenceExhausted => f.write_str("ESP sequence number exhausted; the SA must be rekeyed"),
             EspError::Unsupported => f.write_str("unsupported ESP algorithm or key"),
@@ -308,7 +310,13 @@ impl Gcm {
     /// (seal) or checks it (open).
     fn run(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM_ICV], ()> {
         use aes_gcm::aead::AeadInOut;
-        fn go<A: AeadInOut>(c: &A, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM_ICV], ()> {
+        fn go<A: AeadInOut>(
+            c: &A,
+            nonce: &[u8; 12],
+            aad: &[u8],
+            buf: &mut [u8],
+            tag: Option<&[u8]>,
+        ) -> Result<[u8; GCM_ICV], ()> {
             let n = aes_gcm::aead::Nonce::<A>::try_from(&nonce[..]).map_err(|_| ())?;
             match tag {
                 None => {
@@ -341,7 +349,18 @@ impl EspSa {
 
     /// The SA for `spi` with the negotiated algorithms and this direction's keys.
     pub fn new(spi: u32, encr: EspEncr, auth: Option<EspAuth>, keys: &SaKeys) -> Result<EspSa, EspError> {
-        let mut sa = EspSa { spi, encr, auth, enc_key: Vec::new(), gcm: None, mac: None, salt: [0; 4], auth_key: keys.auth.clone(), seq: 0, replay: ReplayWindow::default() };
+        let mut sa = EspSa {
+            spi,
+            encr,
+            auth,
+            enc_key: Vec::new(),
+            gcm: None,
+            mac: None,
+            salt: [0; 4],
+            auth_key: keys.auth.clone(),
+            seq: 0,
+            replay: ReplayWindow::default(),
+        };
         if encr.is_aead() {
             // RFC 4106 8.1: the last four octets of the key material are the salt.
             let Some(split) = keys.encr.len().checked_sub(4) else { return Err(EspError::Unsupported) };
@@ -404,7 +423,13 @@ impl EspSa {
     /// [`EspSa::seal`] appending the ESP packet to `out` (after what it
     /// holds, e.g. an outer IP header), so a dataplane seals straight into
     /// its send buffer without a copy. On an error `out` is left as it was.
-    pub fn seal_append(&mut self, next_header: u8, payload: &[u8], rng: &mut impl Rng, out: &mut Vec<u8>) -> Result<(), EspError> {
+    pub fn seal_append(
+        &mut self,
+        next_header: u8,
+        payload: &[u8],
+        rng: &mut impl Rng,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EspError> {
         let at = out.len();
         let r = self.seal_at(next_header, payload, rng, out, at);
         if r.is_err() {
@@ -413,7 +438,14 @@ impl EspSa {
         r
     }
 
-    fn seal_at(&mut self, next_header: u8, payload: &[u8], rng: &mut impl Rng, out: &mut Vec<u8>, at: usize) -> Result<(), EspError> {
+    fn seal_at(
+        &mut self,
+        next_header: u8,
+        payload: &[u8],
+        rng: &mut impl Rng,
+        out: &mut Vec<u8>,
+        at: usize,
+    ) -> Result<(), EspError> {
         let seq = self.seq.checked_add(1).ok_or(EspError::SequenceExhausted)?;
         self.seq = seq;
         let iv_len = self.iv_len();
@@ -438,7 +470,12 @@ impl EspSa {
         if self.encr.is_aead() {
             let nonce = self.nonce(&p.get()[HEADER_LEN..body]);
             let (aad, rest) = p.get_mut().split_at_mut(HEADER_LEN);
-            let tag = self.gcm.as_ref().ok_or(EspError::Unsupported)?.run(&nonce, aad, &mut rest[GCM_IV..], None).map_err(|_| EspError::Unsupported)?;
+            let tag = self
+                .gcm
+                .as_ref()
+                .ok_or(EspError::Unsupported)?
+                .run(&nonce, aad, &mut rest[GCM_IV..], None)
+                .map_err(|_| EspError::Unsupported)?;
             p.extend_from_slice(&tag);
         } else {
             if let Some(c) = cipher(self.encr) {
@@ -489,7 +526,11 @@ impl EspSa {
             let (head, rest) = packet.split_at_mut(body);
             let (data, icv) = rest.split_at_mut(length - body - icv_len);
             let nonce = self.nonce(&head[HEADER_LEN..]);
-            self.gcm.as_ref().ok_or(EspError::Unsupported)?.run(&nonce, &head[..HEADER_LEN], data, Some(icv)).map_err(|_| EspError::AuthenticationFailed { seq })?;
+            self.gcm
+                .as_ref()
+                .ok_or(EspError::Unsupported)?
+                .run(&nonce, &head[..HEADER_LEN], data, Some(icv))
+                .map_err(|_| EspError::AuthenticationFailed { seq })?;
         } else {
             if let (Some((_, n)), Some(mac)) = (self.auth.and_then(hmac), &self.mac) {
                 let (signed, icv) = packet.split_at(length - icv_len);
@@ -498,7 +539,11 @@ impl EspSa {
                 // Constant time: a forger learns nothing from how long the compare took.
                 if !bool::from(subtle::ConstantTimeEq::ct_eq(&want[..n], icv)) {
                     let other = cipher(self.encr).is_some_and(|c| other_icv_length(length - body, n, c.block_size()));
-                    return Err(if other { EspError::AuthAlgorithmMismatch { seq } } else { EspError::AuthenticationFailed { seq } });
+                    return Err(if other {
+                        EspError::AuthAlgorithmMismatch { seq }
+                    } else {
+                        EspError::AuthenticationFailed { seq }
+                    });
                 }
             }
             if let Some(c) = cipher(self.encr) {
@@ -513,7 +558,9 @@ impl EspSa {
         // Trailer: padding 1, 2, 3 ... (RFC 4303 2.4), pad length, next header.
         let end = length - icv_len;
         let (next, pad) = (packet[end - 1], usize::from(packet[end - 2]));
-        let Some(stop) = (end - 2).checked_sub(pad).filter(|&s| s >= body) else { return Err(EspError::BadPadding { seq }) };
+        let Some(stop) = (end - 2).checked_sub(pad).filter(|&s| s >= body) else {
+            return Err(EspError::BadPadding { seq });
+        };
         if !packet[stop..end - 2].iter().enumerate().all(|(i, &b)| b as usize == i + 1) {
             return Err(EspError::BadPadding { seq });
         }
@@ -530,7 +577,10 @@ mod tests {
     use rand::{RngExt, SeedableRng};
 
     fn keys(encr: usize, auth: usize, seed: u8) -> SaKeys {
-        SaKeys { encr: (0..encr).map(|i| i as u8 ^ seed).collect(), auth: (0..auth).map(|i| (i as u8).wrapping_mul(7) ^ seed).collect() }
+        SaKeys {
+            encr: (0..encr).map(|i| i as u8 ^ seed).collect(),
+            auth: (0..auth).map(|i| (i as u8).wrapping_mul(7) ^ seed).collect(),
+        }
     }
 
     const SUITES: &[(EspEncr, Option<EspAuth>)] = &[
@@ -548,7 +598,8 @@ mod tests {
     ];
 
     fn pair_for(e: EspEncr, a: Option<EspAuth>) -> (EspSa, EspSa) {
-        let k = keys(crate::ike::endpoint::esp_key_len(e), a.map(crate::ike::endpoint::auth_key_len).unwrap_or(0), 0x5a);
+        let k =
+            keys(crate::ike::endpoint::esp_key_len(e), a.map(crate::ike::endpoint::auth_key_len).unwrap_or(0), 0x5a);
         (EspSa::new(0x1234_5678, e, a, &k).unwrap(), EspSa::new(0x1234_5678, e, a, &k).unwrap())
     }
 
@@ -582,7 +633,11 @@ mod tests {
                 q[i] ^= 0x01;
                 assert_eq!(inn.open(&q), Err(EspError::AuthenticationFailed { seq: 1 }), "{e:?}/{a:?} byte {i}");
             }
-            let wrong = keys(crate::ike::endpoint::esp_key_len(e), a.map(crate::ike::endpoint::auth_key_len).unwrap_or(0), 0x33);
+            let wrong = keys(
+                crate::ike::endpoint::esp_key_len(e),
+                a.map(crate::ike::endpoint::auth_key_len).unwrap_or(0),
+                0x33,
+            );
             let mut other = EspSa::new(0x1234_5678, e, a, &wrong).unwrap();
             assert_eq!(other.open(&p), Err(EspError::AuthenticationFailed { seq: 1 }));
             assert!(inn.open(&p).is_ok());
@@ -601,16 +656,23 @@ mod tests {
         for sent in [EspAuth::HmacSha256_128, EspAuth::HmacSha512_256, EspAuth::HmacSha384_192] {
             for len in [0usize, 7, 20, 100] {
                 let mut out = EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(sent), &k(sent)).unwrap();
-                let mut inn = EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k(EspAuth::HmacSha1_96)).unwrap();
+                let mut inn =
+                    EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k(EspAuth::HmacSha1_96))
+                        .unwrap();
                 let p = out.seal(NEXT_HEADER_IPV4, &vec![7u8; len], &mut rng).unwrap();
                 assert_eq!(inn.open(&p), Err(EspError::AuthAlgorithmMismatch { seq: 1 }), "{sent:?} length {len}");
             }
         }
-        let mut out = EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(EspAuth::HmacMd5_96), &k(EspAuth::HmacMd5_96)).unwrap();
-        let mut inn = EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k(EspAuth::HmacSha1_96)).unwrap();
+        let mut out =
+            EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(EspAuth::HmacMd5_96), &k(EspAuth::HmacMd5_96)).unwrap();
+        let mut inn =
+            EspSa::new(0x1234_5678, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k(EspAuth::HmacSha1_96)).unwrap();
         let p = out.seal(NEXT_HEADER_IPV4, b"same ICV length", &mut rng).unwrap();
         assert_eq!(inn.open(&p), Err(EspError::AuthenticationFailed { seq: 1 }));
-        assert_eq!(crate::esp_drops::DropKind::of(&EspError::AuthAlgorithmMismatch { seq: 1 }), crate::esp_drops::DropKind::AuthAlgorithm);
+        assert_eq!(
+            crate::esp_drops::DropKind::of(&EspError::AuthAlgorithmMismatch { seq: 1 }),
+            crate::esp_drops::DropKind::AuthAlgorithm
+        );
     }
 
     #[test]
@@ -686,11 +748,18 @@ mod tests {
     #[test]
     fn unusable_algorithms_and_keys_are_refused() {
         let k = keys(16, 16, 0);
-        assert_eq!(EspSa::new(1, EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc), &keys(16, 20, 0)).unwrap_err(), EspError::Unsupported, "XCBC keys are 128 bits");
+        assert_eq!(
+            EspSa::new(1, EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc), &keys(16, 20, 0)).unwrap_err(),
+            EspError::Unsupported,
+            "XCBC keys are 128 bits"
+        );
         assert!(EspSa::new(1, EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc), &k).is_ok());
         assert_eq!(EspSa::new(1, EspEncr::Null, None, &k).unwrap_err(), EspError::Unsupported);
         assert_eq!(EspSa::new(1, EspEncr::Aes256Cbc, None, &k).unwrap_err(), EspError::Unsupported, "short key");
-        assert_eq!(EspSa::new(1, EspEncr::Aes128Gcm, Some(EspAuth::HmacSha1_96), &keys(20, 20, 0)).unwrap_err(), EspError::Unsupported);
+        assert_eq!(
+            EspSa::new(1, EspEncr::Aes128Gcm, Some(EspAuth::HmacSha1_96), &keys(20, 20, 0)).unwrap_err(),
+            EspError::Unsupported
+        );
     }
 
     #[test]
@@ -700,7 +769,11 @@ mod tests {
             let (mut out, mut inn) = pair_for(e, a);
             let good = out.seal(4, &[7u8; 40], &mut rng).unwrap();
             for _ in 0..300 {
-                let mut p: Vec<u8> = if rng.random_bool(0.5) { good.clone() } else { (0..rng.random_range(0..80)).map(|_| rng.random()).collect() };
+                let mut p: Vec<u8> = if rng.random_bool(0.5) {
+                    good.clone()
+                } else {
+                    (0..rng.random_range(0..80)).map(|_| rng.random()).collect()
+                };
                 if !p.is_empty() {
                     for _ in 0..rng.random_range(1..4) {
                         let i = rng.random_range(0..p.len());
@@ -755,19 +828,62 @@ mod tests {
             &[8, 0, 0, 0, 0x12, 0x34, 0, 1],
         ]
         .concat();
-        for (i, &(e, a)) in [(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96)), (EspEncr::Aes256Gcm, None), (EspEncr::TripleDesCbc, Some(EspAuth::HmacSha256_128))].iter().enumerate() {
-            let k = keys(crate::ike::endpoint::esp_key_len(e), a.map(crate::ike::endpoint::auth_key_len).unwrap_or(0), 0x21);
+        for (i, &(e, a)) in [
+            (EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96)),
+            (EspEncr::Aes256Gcm, None),
+            (EspEncr::TripleDesCbc, Some(EspAuth::HmacSha256_128)),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let k = keys(
+                crate::ike::endpoint::esp_key_len(e),
+                a.map(crate::ike::endpoint::auth_key_len).unwrap_or(0),
+                0x21,
+            );
             let spi = 0xc0de_0001 + i as u32;
             let mut sa = EspSa::new(spi, e, a, &k).unwrap();
             let esp = sa.seal(NEXT_HEADER_IPV4, &inner, &mut rng).unwrap();
             // Outer IPv4 192.0.2.1 -> 192.0.2.2, protocol 50.
             let total = (20 + esp.len()) as u16;
-            let mut pkt = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0, 0, 64, PROTOCOL, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2];
+            let mut pkt = vec![
+                0x45,
+                0,
+                (total >> 8) as u8,
+                total as u8,
+                0,
+                1,
+                0,
+                0,
+                64,
+                PROTOCOL,
+                0,
+                0,
+                192,
+                0,
+                2,
+                1,
+                192,
+                0,
+                2,
+                2,
+            ];
             pkt.extend_from_slice(&esp);
-            let hexdump: String = pkt.chunks(16).enumerate().map(|(n, c)| format!("{:06x} {}\n", n * 16, c.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "))).collect();
+            let hexdump: String = pkt
+                .chunks(16)
+                .enumerate()
+                .map(|(n, c)| {
+                    format!("{:06x} {}\n", n * 16, c.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "))
+                })
+                .collect();
             let (txt, pcap) = (dir.join(format!("{i}.txt")), dir.join(format!("{i}.pcap")));
             std::fs::write(&txt, hexdump).unwrap();
-            let st = std::process::Command::new("text2pcap").args(["-q", "-l", "101"]).arg(&txt).arg(&pcap).status().unwrap();
+            let st = std::process::Command::new("text2pcap")
+                .args(["-q", "-l", "101"])
+                .arg(&txt)
+                .arg(&pcap)
+                .status()
+                .unwrap();
             assert!(st.success());
             let (enc, auth) = match (e, a) {
                 (EspEncr::Aes128Cbc, _) => ("AES-CBC [RFC3602]", "HMAC-SHA-1-96 [RFC2404]"),
@@ -775,15 +891,31 @@ mod tests {
                 _ => ("TripleDES-CBC [RFC2451]", "HMAC-SHA-256-128 [RFC4868]"),
             };
             let hex = crate::ike::crypto::hex;
-            let uat = format!("uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x{spi:08x}\",\"{enc}\",\"0x{}\",\"{auth}\",\"0x{}\"", hex(&k.encr), hex(&k.auth));
+            let uat = format!(
+                "uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x{spi:08x}\",\"{enc}\",\"0x{}\",\"{auth}\",\"0x{}\"",
+                hex(&k.encr),
+                hex(&k.auth)
+            );
             let o = std::process::Command::new("tshark")
                 .arg("-r")
                 .arg(&pcap)
-                .args(["-o", "esp.enable_encryption_decode:TRUE", "-o", "esp.enable_authentication_check:TRUE", "-o", &uat, "-V"])
+                .args([
+                    "-o",
+                    "esp.enable_encryption_decode:TRUE",
+                    "-o",
+                    "esp.enable_authentication_check:TRUE",
+                    "-o",
+                    &uat,
+                    "-V",
+                ])
                 .output()
                 .unwrap();
             let v = String::from_utf8_lossy(&o.stdout);
-            assert!(v.contains("Echo (ping) request"), "{e:?}: tshark did not decrypt:\n{v}\n{}", String::from_utf8_lossy(&o.stderr));
+            assert!(
+                v.contains("Echo (ping) request"),
+                "{e:?}: tshark did not decrypt:\n{v}\n{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
             if a.is_some() {
                 assert!(v.contains("ESP ICV:") && v.contains("[correct]"), "{e:?}: ICV not confirmed:\n{v}");
             }

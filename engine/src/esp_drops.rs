@@ -135,24 +135,12 @@ mod tests {
 
     #[test]
     fn every_open_error_has_a_kind_and_counts_add_up() {
-        assert_eq!(
-            DropKind::of(&EspError::WrongSpi { spi: 1 }),
-            DropKind::UnknownSpi
-        );
+        assert_eq!(DropKind::of(&EspError::WrongSpi { spi: 1 }), DropKind::UnknownSpi);
         assert_eq!(DropKind::of(&EspError::Replay { seq: 1 }), DropKind::Replay);
         assert_eq!(DropKind::of(&EspError::Late { seq: 1 }), DropKind::Late);
-        assert_eq!(
-            DropKind::of(&EspError::AuthenticationFailed { seq: 1 }),
-            DropKind::BadIcv
-        );
-        assert_eq!(
-            DropKind::of(&EspError::Truncated { length: 3 }),
-            DropKind::Malformed
-        );
-        assert_eq!(
-            DropKind::of(&EspError::BadPadding { seq: 3 }),
-            DropKind::Malformed
-        );
+        assert_eq!(DropKind::of(&EspError::AuthenticationFailed { seq: 1 }), DropKind::BadIcv);
+        assert_eq!(DropKind::of(&EspError::Truncated { length: 3 }), DropKind::Malformed);
+        assert_eq!(DropKind::of(&EspError::BadPadding { seq: 3 }), DropKind::Malformed);
         let mut c = DropCounts::default();
         for (i, k) in DropKind::ALL.iter().enumerate() {
             c.add(*k, i as u64 + 1);

@@ -25,25 +25,14 @@ impl Drops {
     pub(crate) fn report(&mut self, batch: Vec<EspDrop>, kids: &[ChildSa]) {
         for d in batch {
             let sa = match d.kind {
-                DropKind::UnknownSpi => kids
-                    .iter()
-                    .filter(|c| *c.remote.ip() == d.peer)
-                    .max_by_key(|c| c.created),
+                DropKind::UnknownSpi => kids.iter().filter(|c| *c.remote.ip() == d.peer).max_by_key(|c| c.created),
                 _ => kids.iter().find(|c| c.spi_in == d.spi),
             };
             let (conn, owner) = sa.map(|c| (c.id, Some(c.spi_in))).unwrap_or((0, None));
-            let conn = if d.kind == DropKind::UnknownSpi {
-                0
-            } else {
-                conn
-            };
+            let conn = if d.kind == DropKind::UnknownSpi { 0 } else { conn };
             self.global.add(d.kind, d.packets);
             if let Some(spi_in) = owner {
-                self
-                    .per_sa
-                    .entry(spi_in)
-                    .or_default()
-                    .add(d.kind, d.packets);
+                self.per_sa.entry(spi_in).or_default().add(d.kind, d.packets);
             }
             if self.events.len() < MAX_EVENTS {
                 self.events.push(Event::EspDropped {
@@ -62,10 +51,7 @@ impl Drops {
         }
         // Counters of SAs that are gone go with them.
         if self.per_sa.len() > 4 * kids.len() + 64 {
-            let live: std::collections::HashSet<u32> = kids
-                .iter()
-                .map(|c| c.spi_in)
-                .collect();
+            let live: std::collections::HashSet<u32> = kids.iter().map(|c| c.spi_in).collect();
             self.per_sa.retain(|s, _| live.contains(s));
         }
     }

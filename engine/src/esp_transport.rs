@@ -36,7 +36,10 @@ pub fn outbound(packet: &[u8], local: Ipv4Addr, remote: Ipv4Addr) -> Result<(u8,
     if flags_frag & 0x3fff != 0 {
         return Err(TransportError::Fragment);
     }
-    let (src, dst) = (Ipv4Addr::new(packet[12], packet[13], packet[14], packet[15]), Ipv4Addr::new(packet[16], packet[17], packet[18], packet[19]));
+    let (src, dst) = (
+        Ipv4Addr::new(packet[12], packet[13], packet[14], packet[15]),
+        Ipv4Addr::new(packet[16], packet[17], packet[18], packet[19]),
+    );
     if src != local || dst != remote {
         return Err(TransportError::NotEndpoints);
     }
@@ -96,7 +99,10 @@ mod tests {
     #[test]
     fn a_gre_packet_crosses_in_transport_mode_with_its_ends_kept() {
         let keys = SaKeys { encr: vec![7; 16], auth: vec![9; 20] };
-        let (mut out, mut inn) = (EspSa::new(0x100, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &keys).unwrap(), EspSa::new(0x100, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &keys).unwrap());
+        let (mut out, mut inn) = (
+            EspSa::new(0x100, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &keys).unwrap(),
+            EspSa::new(0x100, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &keys).unwrap(),
+        );
         let p = gre(A, B, 0x4000);
         let (next, payload) = outbound(&p, A, B).unwrap();
         assert_eq!((next, payload), (47, &p[20..]));

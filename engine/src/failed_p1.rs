@@ -37,7 +37,14 @@ impl FailedP1s {
         self.list.retain(|f| f.at + FAILED_P1_KEPT_MS > now);
         for e in events {
             if let Event::Phase1Failed { conn, local, remote, role, state, .. } = e {
-                self.list.push(FailedP1 { conn: *conn, local: *local, remote: *remote, role: *role, state: *state, at: now });
+                self.list.push(FailedP1 {
+                    conn: *conn,
+                    local: *local,
+                    remote: *remote,
+                    role: *role,
+                    state: *state,
+                    at: now,
+                });
                 if self.list.len() > FAILED_P1_MAX {
                     self.list.remove(0);
                 }

@@ -5,13 +5,13 @@
 //! commit ([`validate`]). The IKE/IPsec protocol core, which runs from this
 //! model, is built on top of it.
 
+pub mod ah;
 pub mod config;
 pub mod driver;
-pub mod ah;
 pub mod esp;
 pub mod esp_drops;
-pub mod esp_transport;
 mod esp_drops_driver;
+pub mod esp_transport;
 pub mod failed_p1;
 pub mod ike;
 pub mod manual_conf;

@@ -7,7 +7,9 @@
 //! it into the child SAs the dataplane carries. Imports nothing of the IKE
 //! core, so `ike::conf` can hold it. Keys are secrets: `Debug` hides them.
 
-use crate::config::{AclAddr, AclRule, Config, EspAuth, EspEncr, ManualSaKeys, PortOp, Prefix4, SaDir, TunnelEntry, TunnelKind};
+use crate::config::{
+    AclAddr, AclRule, Config, EspAuth, EspEncr, ManualSaKeys, PortOp, Prefix4, SaDir, TunnelEntry, TunnelKind,
+};
 use std::net::Ipv4Addr;
 
 /// One traffic selector: prefix, IP protocol (0 any), port (0 any).
@@ -46,7 +48,20 @@ pub struct ManualSa {
 
 impl std::fmt::Debug for ManualSa {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ManualSa({} seq #{} {} -> {}, esp {:?}, ah {:?}, spi in {:?}/{:?} out {:?}/{:?}, <keys>)", self.tunnel, self.child, self.local, self.remote, self.esp, self.ah, self.inbound.esp_spi, self.inbound.ah_spi, self.outbound.esp_spi, self.outbound.ah_spi)
+        write!(
+            f,
+            "ManualSa({} seq #{} {} -> {}, esp {:?}, ah {:?}, spi in {:?}/{:?} out {:?}/{:?}, <keys>)",
+            self.tunnel,
+            self.child,
+            self.local,
+            self.remote,
+            self.esp,
+            self.ah,
+            self.inbound.esp_spi,
+            self.inbound.ah_spi,
+            self.outbound.esp_spi,
+            self.outbound.ah_spi
+        )
     }
 }
 
@@ -101,7 +116,11 @@ pub fn problem(m: &ManualSa) -> Option<String> {
             }
             if let Some(a) = a {
                 if k.auth_key.len() != auth_key_len(a) {
-                    return Some(format!("the {d} {a} key has {} octets, {a} takes {}", k.auth_key.len(), auth_key_len(a)));
+                    return Some(format!(
+                        "the {d} {a} key has {} octets, {a} takes {}",
+                        k.auth_key.len(),
+                        auth_key_len(a)
+                    ));
                 }
             } else if e == EspEncr::Null {
                 return Some("ESP with neither encryption nor authentication".into());
@@ -112,7 +131,11 @@ pub fn problem(m: &ManualSa) -> Option<String> {
                 return Some(format!("no {d} AH SPI"));
             }
             if k.ah_key.len() != auth_key_len(a) {
-                return Some(format!("the {d} AH {a} key has {} octets, {a} takes {}", k.ah_key.len(), auth_key_len(a)));
+                return Some(format!(
+                    "the {d} AH {a} key has {} octets, {a} takes {}",
+                    k.ah_key.len(),
+                    auth_key_len(a)
+                ));
             }
         }
     }
@@ -165,7 +188,9 @@ pub fn compile(cfg: &Config, notes: &mut Vec<String>) -> Vec<ManualSa> {
     let mut out = Vec::new();
     for (name, t) in cfg.tunnels.iter().filter(|(_, t)| t.kind == TunnelKind::Manual && !t.shutdown) {
         let (Some(local), Some(remote)) = (t.local, t.remote) else {
-            notes.push(format!("tunnel {name}: a manual key tunnel needs both end points (peer-end-point local ... remote ...)"));
+            notes.push(format!(
+                "tunnel {name}: a manual key tunnel needs both end points (peer-end-point local ... remote ...)"
+            ));
             continue;
         };
         let ctx = cfg.contexts.get(t.ike_context());
@@ -180,13 +205,17 @@ pub fn compile(cfg: &Config, notes: &mut Vec<String>) -> Vec<ManualSa> {
             let (local_ts, remote_ts) = match access_group {
                 None => (ANY, ANY),
                 Some(acl) => {
-                    let a = bound.and_then(|b| b.ipsec_acls.get(acl)).or_else(|| ctx.and_then(|c| c.ipsec_acls.get(acl)));
+                    let a =
+                        bound.and_then(|b| b.ipsec_acls.get(acl)).or_else(|| ctx.and_then(|c| c.ipsec_acls.get(acl)));
                     let Some(a) = a else {
                         notes.push(format!("tunnel {name} seq {seq}: access group {acl} does not exist"));
                         continue;
                     };
                     match a.rules.values().next() {
-                        Some(AclRule { protocol, src, src_port, dst, dst_port }) => (sel(src, *protocol, *src_port), sel(dst.as_ref().unwrap_or(&AclAddr::Any), *protocol, *dst_port)),
+                        Some(AclRule { protocol, src, src_port, dst, dst_port }) => (
+                            sel(src, *protocol, *src_port),
+                            sel(dst.as_ref().unwrap_or(&AclAddr::Any), *protocol, *dst_port),
+                        ),
                         None => (ANY, ANY),
                     }
                 }
@@ -204,7 +233,20 @@ pub fn compile(cfg: &Config, notes: &mut Vec<String>) -> Vec<ManualSa> {
                 notes.push(format!("tunnel {name} seq {seq}: ipsec security-association {sa} uses other algorithms inbound than outbound; edgesh runs an SA pair with one suite"));
                 continue;
             }
-            let m = ManualSa { tunnel: name.clone(), sa: sa.clone(), child, local, remote, local_ts, remote_ts, esp: esp_in, ah: ah_in, inbound, outbound, replay_window: s.anti_replay_window };
+            let m = ManualSa {
+                tunnel: name.clone(),
+                sa: sa.clone(),
+                child,
+                local,
+                remote,
+                local_ts,
+                remote_ts,
+                esp: esp_in,
+                ah: ah_in,
+                inbound,
+                outbound,
+                replay_window: s.anti_replay_window,
+            };
             match problem(&m) {
                 Some(why) => notes.push(format!("tunnel {name} seq {seq}: ipsec security-association {sa}: {why}")),
                 None => out.push(m),
@@ -223,7 +265,12 @@ mod tests {
     const K20: &str = "000102030405060708090a0b0c0d0e0f10111213";
 
     fn keys(spi: u32, enc: &str, auth: &str) -> ManualSaKeys {
-        ManualSaKeys { esp_spi: Some(spi), esp_encr: Some((EspEncr::Aes128Cbc, Some(Key::Hex(enc.into())))), esp_auth: Some((EspAuth::HmacSha1_96, Key::Hex(auth.into()))), ..Default::default() }
+        ManualSaKeys {
+            esp_spi: Some(spi),
+            esp_encr: Some((EspEncr::Aes128Cbc, Some(Key::Hex(enc.into())))),
+            esp_auth: Some((EspAuth::HmacSha1_96, Key::Hex(auth.into()))),
+            ..Default::default()
+        }
     }
 
     fn config(sa: IpsecSa, shut: bool) -> Config {
@@ -241,8 +288,14 @@ mod tests {
     #[test]
     fn in_and_out_become_one_pair_with_their_own_spis_and_keys() {
         let mut sa = IpsecSa::default();
-        sa.dirs.insert(SaDir::In, keys(300, "00112233445566778899aabbccddeeff", "0102030405060708090a0b0c0d0e0f1011121314"));
-        sa.dirs.insert(SaDir::Out, keys(301, "ffeeddccbbaa99887766554433221100", "1413121110ffeeddccbbaa998877665544332211"));
+        sa.dirs.insert(
+            SaDir::In,
+            keys(300, "00112233445566778899aabbccddeeff", "0102030405060708090a0b0c0d0e0f1011121314"),
+        );
+        sa.dirs.insert(
+            SaDir::Out,
+            keys(301, "ffeeddccbbaa99887766554433221100", "1413121110ffeeddccbbaa998877665544332211"),
+        );
         let mut notes = Vec::new();
         let v = compile(&config(sa.clone(), false), &mut notes);
         assert!(notes.is_empty(), "{notes:?}");
@@ -272,7 +325,12 @@ mod tests {
         o.esp_auth = Some((EspAuth::HmacMd5_96, Key::Hex(K16.into())));
         sa.dirs.insert(SaDir::Out, o);
         assert!(compile(&config(sa, false), &mut notes).is_empty());
-        assert_eq!(notes, ["tunnel T seq 10: ipsec security-association S uses other algorithms inbound than outbound; edgesh runs an SA pair with one suite"]);
+        assert_eq!(
+            notes,
+            [
+                "tunnel T seq 10: ipsec security-association S uses other algorithms inbound than outbound; edgesh runs an SA pair with one suite"
+            ]
+        );
     }
 
     #[test]
@@ -281,7 +339,12 @@ mod tests {
         sa.dirs.insert(SaDir::Both, keys(300, "0011", K20));
         let mut notes = Vec::new();
         assert!(compile(&config(sa, false), &mut notes).is_empty());
-        assert_eq!(notes, ["tunnel T seq 10: ipsec security-association S: the inbound aes-128-cbc key has 2 octets, aes-128-cbc takes 16"]);
+        assert_eq!(
+            notes,
+            [
+                "tunnel T seq 10: ipsec security-association S: the inbound aes-128-cbc key has 2 octets, aes-128-cbc takes 16"
+            ]
+        );
         for e in EspEncr::ALL {
             assert_eq!(encr_key_len(*e), crate::ike::endpoint::esp_key_len(*e), "{e}");
         }

@@ -85,7 +85,12 @@ const RESERVED: &[&str] = &["edgesh0"];
 /// (the kernel's `dev_valid_name`); edgesh also wants printable ASCII and
 /// not a name of its own.
 pub fn valid_device_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 15 && name != "." && name != ".." && name.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b':') && !RESERVED.contains(&name)
+    !name.is_empty()
+        && name.len() <= 15
+        && name != "."
+        && name != ".."
+        && name.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b':')
+        && !RESERVED.contains(&name)
 }
 
 /// The device names of tunnel interfaces (in the order given): the
@@ -102,7 +107,10 @@ pub fn device_names(names: &[&str]) -> Vec<String> {
         let base = if valid_device_name(n) {
             n.to_string()
         } else {
-            let s: String = n.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+            let s: String = n
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+                .collect();
             let mut b = format!("tun-{s}");
             b.truncate(15);
             b
@@ -129,7 +137,11 @@ pub fn device_names(names: &[&str]) -> Vec<String> {
 /// SAs apart on `edgesh0`), not GRE over IPsec (its selectors are GRE between the end
 /// points: the host's GRE device carries the tunnel, edgesh0 its packets).
 fn route_based(cfg: &Config, t: &crate::config::Tunnel) -> bool {
-    if matches!(t.kind, TunnelKind::Manual | TunnelKind::OnDemand) || t.map_entry.is_some() || t.dynamic_map || t.on_traffic {
+    if matches!(t.kind, TunnelKind::Manual | TunnelKind::OnDemand)
+        || t.map_entry.is_some()
+        || t.dynamic_map
+        || t.on_traffic
+    {
         return false;
     }
     let gre_only = |acl: &str| {
@@ -139,7 +151,9 @@ fn route_based(cfg: &Config, t: &crate::config::Tunnel) -> bool {
             .find_map(|c| cfg.contexts.get(c).and_then(|cx| cx.ipsec_acls.get(acl)))
             .is_some_and(|a| !a.rules.is_empty() && a.rules.values().all(|r| r.protocol == Some(47)))
     };
-    !t.entries.values().any(|e| matches!(e, TunnelEntry::Policy(pe) if pe.access_group.as_deref().is_some_and(gre_only)))
+    !t.entries
+        .values()
+        .any(|e| matches!(e, TunnelEntry::Policy(pe) if pe.access_group.as_deref().is_some_and(gre_only)))
 }
 
 impl RouteConf {
@@ -149,7 +163,10 @@ impl RouteConf {
         let mut bound: HashMap<(String, String), Vec<String>> = HashMap::new();
         for (name, t) in &cfg.tunnels {
             if let Some((i, c)) = &t.bind_interface {
-                bound.entry((c.clone().unwrap_or_else(|| t.ike_context().to_string()), i.clone())).or_default().push(name.clone());
+                bound
+                    .entry((c.clone().unwrap_or_else(|| t.ike_context().to_string()), i.clone()))
+                    .or_default()
+                    .push(name.clone());
             }
             if let Some(r) = t.remote {
                 rc.remote_ends.push(r);
@@ -158,7 +175,9 @@ impl RouteConf {
         rc.remote_ends.sort();
         rc.remote_ends.dedup();
         rc.interfaces = tunnel_interfaces(cfg);
-        let tunnels_of = |ctx: &str, ifname: &str| -> Vec<String> { bound.get(&(ctx.to_string(), ifname.to_string())).cloned().unwrap_or_default() };
+        let tunnels_of = |ctx: &str, ifname: &str| -> Vec<String> {
+            bound.get(&(ctx.to_string(), ifname.to_string())).cloned().unwrap_or_default()
+        };
         let mut routed_ifs: HashSet<(String, String)> = HashSet::new();
         for (cname, ctx) in &cfg.contexts {
             for r in &ctx.routes {
@@ -186,10 +205,16 @@ impl RouteConf {
                 Some((_, Some(c))) => c.clone(),
                 _ => t.ike_context().to_string(),
             };
-            let by_statics = t.bind_interface.as_ref().is_some_and(|(i, _)| routed_ifs.contains(&(context.clone(), i.clone())));
+            let by_statics =
+                t.bind_interface.as_ref().is_some_and(|(i, _)| routed_ifs.contains(&(context.clone(), i.clone())));
             let mut protected = Vec::new();
             if !t.ts_guided_routes && !by_statics {
-                let acl_ctx = |acl: &str| [Some(context.as_str()), Some(t.ike_context())].into_iter().flatten().find_map(|c| cfg.contexts.get(c).and_then(|cx| cx.ipsec_acls.get(acl)));
+                let acl_ctx = |acl: &str| {
+                    [Some(context.as_str()), Some(t.ike_context())]
+                        .into_iter()
+                        .flatten()
+                        .find_map(|c| cfg.contexts.get(c).and_then(|cx| cx.ipsec_acls.get(acl)))
+                };
                 for e in t.entries.values() {
                     let TunnelEntry::Policy(pe) = e else { continue };
                     let Some(acl) = pe.access_group.as_deref().and_then(acl_ctx) else { continue };
@@ -207,7 +232,12 @@ impl RouteConf {
                 }
             }
             if t.ts_guided_routes || !protected.is_empty() {
-                rc.tunnels.push(TunnelRoutes { tunnel: name.clone(), context, follow_sas: t.ts_guided_routes, protected });
+                rc.tunnels.push(TunnelRoutes {
+                    tunnel: name.clone(),
+                    context,
+                    follow_sas: t.ts_guided_routes,
+                    protected,
+                });
             }
         }
         rc
@@ -221,7 +251,10 @@ fn tunnel_interfaces(cfg: &Config) -> Vec<TunnelIf> {
     for (name, t) in &cfg.tunnels {
         let Some((i, c)) = &t.bind_interface else { continue };
         if route_based(cfg, t) {
-            by_if.entry((c.clone().unwrap_or_else(|| t.ike_context().to_string()), i.clone())).or_default().push(name.clone());
+            by_if
+                .entry((c.clone().unwrap_or_else(|| t.ike_context().to_string()), i.clone()))
+                .or_default()
+                .push(name.clone());
         }
     }
     let names: Vec<&str> = by_if.keys().map(|(_, i)| i.as_str()).collect();
@@ -231,8 +264,13 @@ fn tunnel_interfaces(cfg: &Config) -> Vec<TunnelIf> {
         .zip(devices)
         .map(|(((ctx, name), tunnels), device)| {
             // The interface in the bound context, else where the configuration has it.
-            let i = cfg.contexts.get(ctx).and_then(|c| c.interfaces.get(name)).or_else(|| cfg.contexts.values().find_map(|c| c.interfaces.get(name)));
-            let addresses = i.map(|i| i.address.iter().chain(i.secondary.iter()).copied().collect()).unwrap_or_default();
+            let i = cfg
+                .contexts
+                .get(ctx)
+                .and_then(|c| c.interfaces.get(name))
+                .or_else(|| cfg.contexts.values().find_map(|c| c.interfaces.get(name)));
+            let addresses =
+                i.map(|i| i.address.iter().chain(i.secondary.iter()).copied().collect()).unwrap_or_default();
             let mut tunnels = tunnels.clone();
             tunnels.sort();
             TunnelIf { context: ctx.clone(), name: name.clone(), device, addresses, tunnels }

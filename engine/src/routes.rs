@@ -26,8 +26,8 @@
 //!   traffic-selector-guided`; it goes when the SA goes.
 
 use crate::config::Prefix4;
-use crate::ike::sa::ChildSa;
 use crate::ike::Millis;
+use crate::ike::sa::ChildSa;
 pub use crate::route_conf::{Hop, RouteConf, StaticConf, TunnelIf, TunnelRoutes, device_names, valid_device_name};
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -39,7 +39,6 @@ pub enum Origin {
     Protected,
     SaSelector,
 }
-
 
 /// One route of the table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,17 +119,47 @@ pub fn compute(conf: &RouteConf, sas: &[ChildSa], now: Millis) -> Vec<RouteEntry
             Hop::Tunnel(_) => s.tunnels.iter().find(|t| up(t)).or(s.tunnels.first()).cloned(),
             _ => None,
         };
-        v.push(RouteEntry { context: s.context.clone(), prefix: s.prefix, hop: s.hop.clone(), cost: s.cost, origin: Origin::Static, tunnel, up: live, src: None, since: now });
+        v.push(RouteEntry {
+            context: s.context.clone(),
+            prefix: s.prefix,
+            hop: s.hop.clone(),
+            cost: s.cost,
+            origin: Origin::Static,
+            tunnel,
+            up: live,
+            src: None,
+            since: now,
+        });
     }
     for t in &conf.tunnels {
         for (l, r) in &t.protected {
-            v.push(RouteEntry { context: t.context.clone(), prefix: *r, hop: Hop::Dataplane(None), cost: None, origin: Origin::Protected, tunnel: Some(t.tunnel.clone()), up: true, src: host_src(l), since: now });
+            v.push(RouteEntry {
+                context: t.context.clone(),
+                prefix: *r,
+                hop: Hop::Dataplane(None),
+                cost: None,
+                origin: Origin::Protected,
+                tunnel: Some(t.tunnel.clone()),
+                up: true,
+                src: host_src(l),
+                since: now,
+            });
         }
         if t.follow_sas {
             let first = v.len();
             for c in by_tunnel.get(t.tunnel.as_str()).into_iter().flatten() {
                 let prefix = Prefix4 { addr: c.remote_ts.net.network(), len: c.remote_ts.net.len };
-                let e = RouteEntry { context: t.context.clone(), prefix, hop: Hop::Dataplane(Some(*c.remote.ip())), cost: None, origin: Origin::SaSelector, tunnel: Some(t.tunnel.clone()), up: true, src: host_src(&c.local_ts.net), since: c.created.min(now) };
+                let e = RouteEntry {
+                    context: t.context.clone(),
+                    prefix,
+                    hop: Hop::Dataplane(Some(*c.remote.ip())),
+                    cost: None,
+                    origin: Origin::SaSelector,
+                    tunnel: Some(t.tunnel.clone()),
+                    up: true,
+                    src: host_src(&c.local_ts.net),
+                    since: c.created.min(now),
+                };
                 // One route per selector (a rekey's two SAs give one).
                 if !v[first..].iter().any(|x| x.same(&e)) {
                     v.push(e);
@@ -138,12 +167,23 @@ pub fn compute(conf: &RouteConf, sas: &[ChildSa], now: Millis) -> Vec<RouteEntry
             }
         }
     }
-    v.sort_by(|a, b| (&a.context, u32::from(a.prefix.addr), a.prefix.len, a.cost, a.origin, &a.hop).cmp(&(&b.context, u32::from(b.prefix.addr), b.prefix.len, b.cost, b.origin, &b.hop)));
+    v.sort_by(|a, b| {
+        (&a.context, u32::from(a.prefix.addr), a.prefix.len, a.cost, a.origin, &a.hop).cmp(&(
+            &b.context,
+            u32::from(b.prefix.addr),
+            b.prefix.len,
+            b.cost,
+            b.origin,
+            &b.hop,
+        ))
+    });
     v
 }
 
 fn sa_print(sas: &[ChildSa]) -> u64 {
-    sas.iter().fold(sas.len() as u64, |h, c| h.wrapping_mul(31).wrapping_add((u64::from(c.spi_in) << 32) | u64::from(c.spi_out)))
+    sas.iter().fold(sas.len() as u64, |h, c| {
+        h.wrapping_mul(31).wrapping_add((u64::from(c.spi_in) << 32) | u64::from(c.spi_out))
+    })
 }
 
 impl Table {
@@ -202,11 +242,15 @@ pub struct KernelRoute {
 /// carried by a tunnel bound to one, goes to that device.
 pub fn kernel_routes(entries: &[RouteEntry], rc: &RouteConf) -> (Vec<KernelRoute>, Vec<(RouteEntry, NotInstalled)>) {
     let remote_ends = &rc.remote_ends[..];
-    let by_if: HashMap<(&str, &str), &str> = rc.interfaces.iter().map(|i| ((i.context.as_str(), i.name.as_str()), i.device.as_str())).collect();
-    let by_tunnel: HashMap<&str, &str> = rc.interfaces.iter().flat_map(|i| i.tunnels.iter().map(move |t| (t.as_str(), i.device.as_str()))).collect();
+    let by_if: HashMap<(&str, &str), &str> =
+        rc.interfaces.iter().map(|i| ((i.context.as_str(), i.name.as_str()), i.device.as_str())).collect();
+    let by_tunnel: HashMap<&str, &str> =
+        rc.interfaces.iter().flat_map(|i| i.tunnels.iter().map(move |t| (t.as_str(), i.device.as_str()))).collect();
     let device = |e: &RouteEntry| -> Option<String> {
         let d = match &e.hop {
-            Hop::Tunnel(i) => by_if.get(&(e.context.as_str(), i.as_str())).or_else(|| e.tunnel.as_deref().and_then(|t| by_tunnel.get(t))),
+            Hop::Tunnel(i) => by_if
+                .get(&(e.context.as_str(), i.as_str()))
+                .or_else(|| e.tunnel.as_deref().and_then(|t| by_tunnel.get(t))),
             _ => e.tunnel.as_deref().and_then(|t| by_tunnel.get(t)),
         };
         d.map(|d| d.to_string())
@@ -230,7 +274,10 @@ pub fn kernel_routes(entries: &[RouteEntry], rc: &RouteConf) -> (Vec<KernelRoute
             }
             // Sorted: the first end point at or after the prefix's network address.
             let i = remote_ends.partition_point(|r| *r < e.prefix.network());
-            if let Some(r) = remote_ends.get(i).filter(|r| e.prefix.contains(**r) && !(e.prefix.len == 0 && e.origin == Origin::Static)) {
+            if let Some(r) = remote_ends
+                .get(i)
+                .filter(|r| e.prefix.contains(**r) && !(e.prefix.len == 0 && e.origin == Origin::Static))
+            {
                 left.push((e.clone(), NotInstalled::HoldsRemoteEnd(*r)));
                 continue;
             }
@@ -264,19 +311,43 @@ mod tests {
     fn ha_config() -> Config {
         let mut cfg = Config::new("r");
         let c1 = cfg.contexts.entry("C1".into()).or_default();
-        c1.routes.push(Route { prefix: p("172.168.3.0/24"), next_hop: NextHop::Interface("TI-1".into()), cost: Some(5) });
-        c1.routes.push(Route { prefix: p("172.168.3.0/24"), next_hop: NextHop::Interface("TI-2".into()), cost: Some(10) });
+        c1.routes.push(Route {
+            prefix: p("172.168.3.0/24"),
+            next_hop: NextHop::Interface("TI-1".into()),
+            cost: Some(5),
+        });
+        c1.routes.push(Route {
+            prefix: p("172.168.3.0/24"),
+            next_hop: NextHop::Interface("TI-2".into()),
+            cost: Some(10),
+        });
         let mut acl = IpsecAcl::default();
-        acl.rules.insert(10, AclRule { protocol: None, src: AclAddr::Prefix(p("172.168.2.0/24")), src_port: None, dst: Some(AclAddr::Prefix(p("172.168.3.0/24"))), dst_port: None });
+        acl.rules.insert(
+            10,
+            AclRule {
+                protocol: None,
+                src: AclAddr::Prefix(p("172.168.2.0/24")),
+                src_port: None,
+                dst: Some(AclAddr::Prefix(p("172.168.3.0/24"))),
+                dst_port: None,
+            },
+        );
         c1.ipsec_acls.insert("acl-C1".into(), acl);
-        cfg.contexts.entry("L1".into()).or_default().routes.push(Route { prefix: p("3.3.3.3/32"), next_hop: NextHop::Address("4.4.4.4".parse().unwrap()), cost: None });
+        cfg.contexts.entry("L1".into()).or_default().routes.push(Route {
+            prefix: p("3.3.3.3/32"),
+            next_hop: NextHop::Address("4.4.4.4".parse().unwrap()),
+            cost: None,
+        });
         for (n, ctx, local) in [("Tun-1", "L1", "1.1.1.1"), ("Tun-2", "L2", "2.2.2.2")] {
             let mut t = Tunnel::new(TunnelKind::Static, false);
             t.local = Some(local.parse().unwrap());
             t.remote = Some("3.3.3.3".parse().unwrap());
             t.context = Some(ctx.into());
             t.bind_interface = Some((if n == "Tun-1" { "TI-1" } else { "TI-2" }.into(), Some("C1".into())));
-            t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: "ipsec-policy".into(), access_group: Some("acl-C1".into()) }));
+            t.entries.insert(
+                10,
+                TunnelEntry::Policy(PolicyEntry { policy: "ipsec-policy".into(), access_group: Some("acl-C1".into()) }),
+            );
             cfg.tunnels.insert(n.into(), t);
         }
         cfg
@@ -302,8 +373,22 @@ mod tests {
         assert!(rc.tunnels.is_empty(), "{:?}", rc.tunnels);
         let both = [sa("Tun-1", 10, "172.168.3.0/24"), sa("Tun-2", 20, "172.168.3.0/24")];
         // TI-1 and TI-2 are tunnel interfaces: devices of their own (no addresses configured).
-        assert_eq!(rc.interfaces.iter().map(|i| (i.context.as_str(), i.name.as_str(), i.device.as_str(), i.tunnels.clone())).collect::<Vec<_>>(), vec![("C1", "TI-1", "TI-1", vec!["Tun-1".to_string()]), ("C1", "TI-2", "TI-2", vec!["Tun-2".to_string()])]);
-        let k = |sas: &[ChildSa]| kernel_routes(&compute(&rc, sas, 0), &rc).0.into_iter().filter_map(|k| if let KernelHop::Device(d) = k.hop { Some((d, k.metric)) } else { None }).map(|(d, m)| format!("{d}:{m}")).collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            rc.interfaces
+                .iter()
+                .map(|i| (i.context.as_str(), i.name.as_str(), i.device.as_str(), i.tunnels.clone()))
+                .collect::<Vec<_>>(),
+            vec![("C1", "TI-1", "TI-1", vec!["Tun-1".to_string()]), ("C1", "TI-2", "TI-2", vec!["Tun-2".to_string()])]
+        );
+        let k = |sas: &[ChildSa]| {
+            kernel_routes(&compute(&rc, sas, 0), &rc)
+                .0
+                .into_iter()
+                .filter_map(|k| if let KernelHop::Device(d) = k.hop { Some((d, k.metric)) } else { None })
+                .map(|(d, m)| format!("{d}:{m}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         assert_eq!(k(&both), "TI-1:5 TI-2:10");
         assert_eq!(k(&both[1..]), "TI-2:10", "primary down: only the backup's route");
         assert_eq!(k(&both[..1]), "TI-1:5");
@@ -317,8 +402,26 @@ mod tests {
             assert!(!valid_device_name(bad), "{bad}");
         }
         assert_eq!(
-            device_names(&["Tunnel1", "Tunnel-int-vpn-12345678-0", "Tunnel-int-vpn-99", "TI 1/0", "Tunnel1", "Tunnel1", "edgesh0", "Tünnel"]),
-            vec!["Tunnel1", "tun-Tunnel-int-", "tun-Tunnel-in-2", "tun-TI_1_0", "Tunnel1-2", "Tunnel1-3", "tun-edgesh0", "tun-T_nnel"]
+            device_names(&[
+                "Tunnel1",
+                "Tunnel-int-vpn-12345678-0",
+                "Tunnel-int-vpn-99",
+                "TI 1/0",
+                "Tunnel1",
+                "Tunnel1",
+                "edgesh0",
+                "Tünnel"
+            ]),
+            vec![
+                "Tunnel1",
+                "tun-Tunnel-int-",
+                "tun-Tunnel-in-2",
+                "tun-TI_1_0",
+                "Tunnel1-2",
+                "Tunnel1-3",
+                "tun-edgesh0",
+                "tun-T_nnel"
+            ]
         );
         for n in device_names(&["x".repeat(40).as_str(), "x".repeat(40).as_str(), "y/".repeat(9).as_str()]) {
             assert!(valid_device_name(&n), "{n}");
@@ -329,9 +432,30 @@ mod tests {
     fn protected_prefixes_are_routed_into_the_dataplane_but_never_the_peer() {
         let mut cfg = Config::new("r");
         let mut acl = IpsecAcl::default();
-        acl.rules.insert(10, AclRule { protocol: None, src: AclAddr::Prefix(p("198.51.100.1/32")), src_port: None, dst: Some(AclAddr::Prefix(p("203.0.113.1/32"))), dst_port: None });
-        acl.rules.insert(20, AclRule { protocol: None, src: AclAddr::Any, src_port: None, dst: Some(AclAddr::Any), dst_port: None });
-        acl.rules.insert(30, AclRule { protocol: None, src: AclAddr::Any, src_port: None, dst: Some(AclAddr::Prefix(p("192.0.2.0/24"))), dst_port: None });
+        acl.rules.insert(
+            10,
+            AclRule {
+                protocol: None,
+                src: AclAddr::Prefix(p("198.51.100.1/32")),
+                src_port: None,
+                dst: Some(AclAddr::Prefix(p("203.0.113.1/32"))),
+                dst_port: None,
+            },
+        );
+        acl.rules.insert(
+            20,
+            AclRule { protocol: None, src: AclAddr::Any, src_port: None, dst: Some(AclAddr::Any), dst_port: None },
+        );
+        acl.rules.insert(
+            30,
+            AclRule {
+                protocol: None,
+                src: AclAddr::Any,
+                src_port: None,
+                dst: Some(AclAddr::Prefix(p("192.0.2.0/24"))),
+                dst_port: None,
+            },
+        );
         cfg.contexts.entry("local".into()).or_default().ipsec_acls.insert("a".into(), acl);
         let mut t = Tunnel::new(TunnelKind::Static, false);
         t.remote = Some("192.0.2.2".parse().unwrap());
@@ -340,8 +464,19 @@ mod tests {
         let rc = RouteConf::from_config(&cfg);
         let table = compute(&rc, &[], 0);
         let (k, left) = kernel_routes(&table, &rc);
-        assert_eq!(k, vec![KernelRoute { dst: p("203.0.113.1/32"), hop: KernelHop::Dataplane, metric: 0, src: Some("198.51.100.1".parse().unwrap()) }]);
-        assert_eq!(left.iter().map(|(_, w)| w.clone()).collect::<Vec<_>>(), vec![NotInstalled::Default, NotInstalled::HoldsRemoteEnd("192.0.2.2".parse().unwrap())]);
+        assert_eq!(
+            k,
+            vec![KernelRoute {
+                dst: p("203.0.113.1/32"),
+                hop: KernelHop::Dataplane,
+                metric: 0,
+                src: Some("198.51.100.1".parse().unwrap())
+            }]
+        );
+        assert_eq!(
+            left.iter().map(|(_, w)| w.clone()).collect::<Vec<_>>(),
+            vec![NotInstalled::Default, NotInstalled::HoldsRemoteEnd("192.0.2.2".parse().unwrap())]
+        );
     }
 
     #[test]
@@ -382,7 +517,16 @@ mod tests {
         for i in 0..n {
             let mut acl = IpsecAcl::default();
             let remote = Ipv4Addr::from(0x0a00_0000 + i);
-            acl.rules.insert(10, AclRule { protocol: None, src: AclAddr::Prefix(p("198.51.100.1/32")), src_port: None, dst: Some(AclAddr::Prefix(Prefix4 { addr: remote, len: 32 })), dst_port: None });
+            acl.rules.insert(
+                10,
+                AclRule {
+                    protocol: None,
+                    src: AclAddr::Prefix(p("198.51.100.1/32")),
+                    src_port: None,
+                    dst: Some(AclAddr::Prefix(Prefix4 { addr: remote, len: 32 })),
+                    dst_port: None,
+                },
+            );
             cx.ipsec_acls.insert(format!("a{i}"), acl);
         }
         let mut sas = Vec::new();
@@ -390,7 +534,10 @@ mod tests {
             let mut t = Tunnel::new(TunnelKind::Static, false);
             t.remote = Some(Ipv4Addr::from(0xc000_0000 + i));
             t.ts_guided_routes = i % 2 == 0;
-            t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: "p".into(), access_group: Some(format!("a{i}")) }));
+            t.entries.insert(
+                10,
+                TunnelEntry::Policy(PolicyEntry { policy: "p".into(), access_group: Some(format!("a{i}")) }),
+            );
             cfg.tunnels.insert(format!("t{i}"), t);
             let mut c = sa(&format!("t{i}"), 2 * i + 10, "203.0.113.0/24");
             c.remote_ts.net = Prefix4 { addr: Ipv4Addr::from(0x0b00_0000 + i), len: 32 };
@@ -402,9 +549,12 @@ mod tests {
         table.update(&rc, &sas, 0, true);
         table.update(&rc, &sas[1..], 1, false);
         let (k, _) = kernel_routes(table.entries(), &rc);
-        assert_eq!(k.len(), n as usize - 1, "a protected route for each odd tunnel, an SA route for each even one but the first");
+        assert_eq!(
+            k.len(),
+            n as usize - 1,
+            "a protected route for each odd tunnel, an SA route for each even one but the first"
+        );
         // Quadratic work (4e8 comparisons) takes minutes in a debug build; linear well under this.
         assert!(t0.elapsed() < std::time::Duration::from_secs(20), "{:?}", t0.elapsed());
     }
-
 }

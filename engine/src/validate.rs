@@ -26,9 +26,15 @@ pub enum ObjectRef {
     IpsecProposal(String),
     /// A manual IPsec SA.
     IpsecSa(String),
-    Port { slot: u32, port: u32 },
+    Port {
+        slot: u32,
+        port: u32,
+    },
     /// A context, or an object inside it.
-    Context { context: String, object: InContext },
+    Context {
+        context: String,
+        object: InContext,
+    },
     /// The set of all tunnels (their number).
     Tunnels,
     Tunnel(String),
@@ -39,7 +45,10 @@ pub enum ObjectRef {
 pub enum InContext {
     /// The context itself.
     Itself,
-    IkePolicy { version: IkeVersion, name: String },
+    IkePolicy {
+        version: IkeVersion,
+        name: String,
+    },
     Interface(String),
     Route(Prefix4),
     IpsecProfile(String),
@@ -88,9 +97,17 @@ impl Ord for ObjectRef {
         }
         use ObjectRef::*;
         match (self, other) {
-            (AspGroup(a), AspGroup(b)) | (IpsecPolicy(a), IpsecPolicy(b)) | (IpsecProposal(a), IpsecProposal(b)) | (IpsecSa(a), IpsecSa(b)) | (Tunnel(a), Tunnel(b)) => a.cmp(b),
-            (Port { slot: s1, port: p1 }, Port { slot: s2, port: p2 }) => format!("{s1}/{p1}").cmp(&format!("{s2}/{p2}")),
-            (Context { context: c1, object: o1 }, Context { context: c2, object: o2 }) => c1.cmp(c2).then_with(|| inner(o1).cmp(&inner(o2))),
+            (AspGroup(a), AspGroup(b))
+            | (IpsecPolicy(a), IpsecPolicy(b))
+            | (IpsecProposal(a), IpsecProposal(b))
+            | (IpsecSa(a), IpsecSa(b))
+            | (Tunnel(a), Tunnel(b)) => a.cmp(b),
+            (Port { slot: s1, port: p1 }, Port { slot: s2, port: p2 }) => {
+                format!("{s1}/{p1}").cmp(&format!("{s2}/{p2}"))
+            }
+            (Context { context: c1, object: o1 }, Context { context: c2, object: o2 }) => {
+                c1.cmp(c2).then_with(|| inner(o1).cmp(&inner(o2)))
+            }
             _ => rank(self).cmp(&rank(other)),
         }
     }
@@ -254,7 +271,9 @@ fn check_manual_sa(name: &str, sa: &IpsecSa, c: &mut Checker) {
     if sa.dirs.is_empty() {
         c.warn(&obj, Issue::NoSaAttributes);
     }
-    let proto = |k: &ManualSaKeys| (k.esp_spi.is_some() || k.esp_auth.is_some() || k.esp_encr.is_some(), k.ah_spi.is_some() || k.ah.is_some());
+    let proto = |k: &ManualSaKeys| {
+        (k.esp_spi.is_some() || k.esp_auth.is_some() || k.esp_encr.is_some(), k.ah_spi.is_some() || k.ah.is_some())
+    };
     for (dir, k) in &sa.dirs {
         let (esp, ah) = proto(k);
         if !esp && !ah {
@@ -289,7 +308,10 @@ fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
     for (ifname, i) in &ctx.interfaces {
         if let Some(u) = &i.unnumbered {
             if !ctx.interfaces.contains_key(u) {
-                c.warn(&ObjectRef::context(name, InContext::Interface(ifname.clone())), Issue::UnnumberedInterfaceMissing(u.clone()));
+                c.warn(
+                    &ObjectRef::context(name, InContext::Interface(ifname.clone())),
+                    Issue::UnnumberedInterfaceMissing(u.clone()),
+                );
             }
         }
     }
@@ -393,7 +415,10 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
                 match cfg.contexts.get(bc) {
                     None => c.warn(&obj(), Issue::BindContextMissing(bc.to_string())),
                     Some(cx) => match cx.interfaces.get(ifname) {
-                        None => c.warn(&obj(), Issue::BindInterfaceMissing { interface: ifname.clone(), context: bc.to_string() }),
+                        None => c.warn(
+                            &obj(),
+                            Issue::BindInterfaceMissing { interface: ifname.clone(), context: bc.to_string() },
+                        ),
                         Some(i) => {
                             if t.kind == TunnelKind::OnDemand && i.kind != InterfaceKind::IpsecMultibind {
                                 c.err(&obj(), Issue::OnDemandNeedsMultibind(ifname.clone()));
@@ -441,9 +466,14 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
                 match &t.ike_policy {
                     None => c.warn(&obj(), Issue::NoIkePolicy),
                     Some(p) => match ctx.and_then(|cx| cx.ike_policies.get(p)) {
-                        None => c.warn(&obj(), Issue::IkePolicyMissing { name: p.clone(), context: ctxname.to_string() }),
+                        None => {
+                            c.warn(&obj(), Issue::IkePolicyMissing { name: p.clone(), context: ctxname.to_string() })
+                        }
                         Some(pol) => {
-                            if t.kind == TunnelKind::OnDemand && pol.version == IkeVersion::V1 && pol.mode != ExchangeMode::Aggressive {
+                            if t.kind == TunnelKind::OnDemand
+                                && pol.version == IkeVersion::V1
+                                && pol.mode != ExchangeMode::Aggressive
+                            {
                                 c.err(&obj(), Issue::OnDemandNeedsAggressive(p.clone()));
                             }
                             if t.kind == TunnelKind::Static && pol.pre_shared_key == Some(PreSharedKey::UseAaa) {
@@ -455,7 +485,10 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
                 if t.kind == TunnelKind::OnDemand {
                     let profile_ctx = bind_ctx.unwrap_or(ctxname);
                     if !cfg.contexts.get(profile_ctx).is_some_and(|cx| cx.ipsec_profiles.contains_key(name)) {
-                        c.warn(&obj(), Issue::ProfileMissing { name: name.to_string(), context: profile_ctx.to_string() });
+                        c.warn(
+                            &obj(),
+                            Issue::ProfileMissing { name: name.to_string(), context: profile_ctx.to_string() },
+                        );
                     }
                 }
             }
@@ -515,7 +548,10 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
     }
     for (key, name) in ondemand_ids {
         if static_ids.contains(&key) {
-            c.err(&ObjectRef::tunnel(name), Issue::RemoteIdTaken { remote_id: key.1.clone(), context: key.0.to_string() });
+            c.err(
+                &ObjectRef::tunnel(name),
+                Issue::RemoteIdTaken { remote_id: key.1.clone(), context: key.0.to_string() },
+            );
         }
     }
 }
@@ -543,15 +579,22 @@ mod tests {
         c.contexts.get_mut("local").unwrap().ike_policies.insert("pol".into(), pol);
         let p = validate(&c);
         assert_eq!(p[0].severity, Severity::Error);
-        assert!(matches!(&p[0].issue, Issue::ProposalVersion { name, proposal: IkeVersion::V2, .. } if name == "p2"), "{p:?}");
-        assert!(p.iter().any(|x| x.severity == Severity::Warning && matches!(&x.issue, Issue::IkeProposalMissing { name, .. } if name == "nope")));
+        assert!(
+            matches!(&p[0].issue, Issue::ProposalVersion { name, proposal: IkeVersion::V2, .. } if name == "p2"),
+            "{p:?}"
+        );
+        assert!(p.iter().any(|x| x.severity == Severity::Warning
+            && matches!(&x.issue, Issue::IkeProposalMissing { name, .. } if name == "nope")));
     }
 
     #[test]
     fn manual_sa_rules() {
         let mut c = base();
         let mut sa = IpsecSa::default();
-        sa.dirs.insert(SaDir::Both, ManualSaKeys { esp_spi: Some(300), esp_encr: Some((EspEncr::Null, None)), ..Default::default() });
+        sa.dirs.insert(
+            SaDir::Both,
+            ManualSaKeys { esp_spi: Some(300), esp_encr: Some((EspEncr::Null, None)), ..Default::default() },
+        );
         sa.dirs.insert(SaDir::In, ManualSaKeys::default());
         c.ipsec_sas.insert("s".into(), sa);
         let p = validate(&c);
@@ -576,7 +619,9 @@ mod tests {
             c.tunnels.insert(n.into(), t);
         }
         let p = validate(&c);
-        let issues = |n: &str| object_problems(&p, &ObjectRef::tunnel(n)).map(|x| (x.severity, x.issue.clone())).collect::<Vec<_>>();
+        let issues = |n: &str| {
+            object_problems(&p, &ObjectRef::tunnel(n)).map(|x| (x.severity, x.issue.clone())).collect::<Vec<_>>()
+        };
         assert_eq!(issues("t1"), issues("t2"), "{p:?}");
     }
 
@@ -592,7 +637,10 @@ mod tests {
         t.local = Some("1.1.1.1".parse().unwrap());
         c.tunnels.insert("od".into(), t);
         let p = validate(&c);
-        assert!(p.iter().any(|x| x.severity == Severity::Error && matches!(x.issue, Issue::OnDemandNeedsAggressive(_))), "{p:?}");
+        assert!(
+            p.iter().any(|x| x.severity == Severity::Error && matches!(x.issue, Issue::OnDemandNeedsAggressive(_))),
+            "{p:?}"
+        );
         assert!(p.iter().any(|x| matches!(&x.issue, Issue::ProfileMissing { name, .. } if name == "od")));
     }
 }

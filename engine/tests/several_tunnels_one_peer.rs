@@ -27,12 +27,27 @@ fn tunnel(version: IkeVersion, name: &str, local: [u8; 4], remote: [u8; 4], n: u
         mode: ExchangeMode::Main,
         connection: ConnectionType::Both,
         psk: Some(b"one-key".to_vec()),
-        proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha256, group: 14, auth: AuthMethod::PreSharedKey, lifetime: 86400, prf: Prf::HmacSha256 }],
+        proposals: vec![IkeProp {
+            name: "p1".into(),
+            encr: IkeEncr::Aes128Cbc,
+            hash: IkeAuthAlg::HmacSha256,
+            group: 14,
+            auth: AuthMethod::PreSharedKey,
+            lifetime: 86400,
+            prf: Prf::HmacSha256,
+        }],
         children: vec![ChildConf {
             policy: "pol".into(),
             local_ts: sel([10, local[3], n, 0], 24),
             remote_ts: sel([10, remote[3], n, 0], 24),
-            proposals: vec![EspProp { name: "esp".into(), ah: None, esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None, transport: None }],
+            proposals: vec![EspProp {
+                name: "esp".into(),
+                ah: None,
+                esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))),
+                lifetime_seconds: 3600,
+                lifetime_kbytes: None,
+                transport: None,
+            }],
             pfs: None,
         }],
         dpd: false,
@@ -78,7 +93,13 @@ fn three_tunnels(version: IkeVersion) {
         })
         .collect();
     b.set_config(0, EngineConf { peers: bs, ..Default::default() });
-    a.set_config(0, EngineConf { peers: (1..=3).map(|n| tunnel(version, &format!("a{n}"), ip_a, ip_b, n)).collect(), ..Default::default() });
+    a.set_config(
+        0,
+        EngineConf {
+            peers: (1..=3).map(|n| tunnel(version, &format!("a{n}"), ip_a, ip_b, n)).collect(),
+            ..Default::default()
+        },
+    );
     run(&mut a, &mut b, 0);
     let mut now = 0;
     for _ in 0..4 {
@@ -91,7 +112,11 @@ fn three_tunnels(version: IkeVersion) {
     assert_eq!(b.child_sas().len(), 3, "{version:?}: every tunnel comes up on the responder");
     for n in 1..=3u8 {
         // The responder files each pair under the tunnel whose selectors it mirrors.
-        let c = b.child_sas().iter().find(|c| c.local_ts == sel([10, 2, n, 0], 24)).expect("pair for the tunnel's selectors");
+        let c = b
+            .child_sas()
+            .iter()
+            .find(|c| c.local_ts == sel([10, 2, n, 0], 24))
+            .expect("pair for the tunnel's selectors");
         assert_eq!(c.tunnel, format!("b{n}"), "{version:?}");
         assert_eq!(c.remote_ts, sel([10, 1, n, 0], 24));
         let peer = a.child_sas().iter().find(|x| x.spi_out == c.spi_in).expect("the initiator has the other half");
@@ -108,14 +133,23 @@ fn three_tunnels(version: IkeVersion) {
     }
     assert_eq!((a.child_sas().len(), b.child_sas().len()), (3, 3), "{version:?}");
     if version == IkeVersion::V2 {
-        assert_eq!(b.v2().sas().iter().filter(|s| s.is_established()).count(), 3, "the peer's three IKE SAs are not duplicates");
+        assert_eq!(
+            b.v2().sas().iter().filter(|s| s.is_established()).count(),
+            3,
+            "the peer's three IKE SAs are not duplicates"
+        );
         // Each IKE SA is filed under the tunnel its traffic selectors chose
         // (the identities are the same for all three), with its child.
         let mut tunnels: Vec<(String, Vec<String>)> = b
             .v2()
             .sas()
             .iter()
-            .map(|s| (s.tunnel.clone(), b.v2().child_sas().iter().filter(|c| c.ike == s.conn).map(|c| c.tunnel.clone()).collect()))
+            .map(|s| {
+                (
+                    s.tunnel.clone(),
+                    b.v2().child_sas().iter().filter(|c| c.ike == s.conn).map(|c| c.tunnel.clone()).collect(),
+                )
+            })
             .collect();
         tunnels.sort();
         let want: Vec<(String, Vec<String>)> = (1..=3).map(|n| (format!("b{n}"), vec![format!("b{n}")])).collect();
@@ -165,15 +199,25 @@ fn two_map_entries_one_ike_sa(version: IkeVersion, together: bool) {
     a.set_config(0, conf("a", ip_a, ip_b, false));
     b.set_config(0, conf("b", ip_b, ip_a, true));
     let ike = |e: &Endpoint| if version == IkeVersion::V1 { e.ike_sas().len() } else { e.v2().sas().len() };
-    assert_eq!(a.initiate_for_traffic(0, Ipv4Addr::new(10, 1, 1, 5), Ipv4Addr::new(10, 2, 1, 5)).as_deref(), Some("a1"));
+    assert_eq!(
+        a.initiate_for_traffic(0, Ipv4Addr::new(10, 1, 1, 5), Ipv4Addr::new(10, 2, 1, 5)).as_deref(),
+        Some("a1")
+    );
     if !together {
         run(&mut a, &mut b, 0);
         assert_eq!((ike(&a), a.child_sas().len()), (1, 1), "{version:?}: entry 10 is up");
     }
-    assert_eq!(a.initiate_for_traffic(1000, Ipv4Addr::new(10, 1, 2, 5), Ipv4Addr::new(10, 2, 2, 5)).as_deref(), Some("a2"));
+    assert_eq!(
+        a.initiate_for_traffic(1000, Ipv4Addr::new(10, 1, 2, 5), Ipv4Addr::new(10, 2, 2, 5)).as_deref(),
+        Some("a2")
+    );
     run(&mut a, &mut b, 1000);
     assert_eq!((ike(&a), ike(&b)), (1, 1), "{version:?} together={together}: one IKE SA on each side");
-    assert_eq!((a.child_sas().len(), b.child_sas().len()), (2, 2), "{version:?} together={together}: two IPsec SA pairs");
+    assert_eq!(
+        (a.child_sas().len(), b.child_sas().len()),
+        (2, 2),
+        "{version:?} together={together}: two IPsec SA pairs"
+    );
     for n in 1..=2u8 {
         let c = a.child_sas().iter().find(|c| c.tunnel == format!("a{n}")).expect("each entry has its pair");
         assert_eq!(c.remote_ts, sel([10, 2, n, 0], 24));

@@ -27,7 +27,8 @@ pub fn deliver(routers: &[R]) {
             };
             for t in out {
                 moved = true;
-                let to = routers.iter().find(|x| !Arc::ptr_eq(x, r) && lock(x).ike().local_addrs().contains(t.dst.ip()));
+                let to =
+                    routers.iter().find(|x| !Arc::ptr_eq(x, r) && lock(x).ike().local_addrs().contains(t.dst.ip()));
                 if let Some(to) = to {
                     let mut g = lock(to);
                     g.engine.handle_datagram(t.dst, t.src, &t.data);

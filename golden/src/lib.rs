@@ -68,8 +68,8 @@
 use edgesh_shell::cli::{Options, build_router, build_router_with, parse_args};
 
 pub mod lab;
-use edgesh_shell::terminal::Terminal;
 use edgesh_modes::{Session, SessionOptions};
+use edgesh_shell::terminal::Terminal;
 use regex::Regex;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -93,16 +93,23 @@ fn prompt_re(ios: bool) -> &'static Regex {
     static SE: OnceLock<Regex> = OnceLock::new();
     static IOS: OnceLock<Regex> = OnceLock::new();
     if ios {
-        IOS.get_or_init(|| Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9-]+\))?[#>]|---\(more\)---| --More-- )").expect("static regex"))
+        IOS.get_or_init(|| {
+            Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9-]+\))?[#>]|---\(more\)---| --More-- )")
+                .expect("static regex")
+        })
     } else {
-        SE.get_or_init(|| Regex::new(r"^(\[[^\]\s]+\][^\s\[\]#>()]+(\([a-z0-9-]+\))?[#>]|---\(more\)---)").expect("static regex"))
+        SE.get_or_init(|| {
+            Regex::new(r"^(\[[^\]\s]+\][^\s\[\]#>()]+(\([a-z0-9-]+\))?[#>]|---\(more\)---)").expect("static regex")
+        })
     }
 }
 
 /// The ASA's prompt ends with a space (`ciscoasa(config)# `).
 fn asa_prompt_re() -> &'static Regex {
     static ASA: OnceLock<Regex> = OnceLock::new();
-    ASA.get_or_init(|| Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9-]+\))?[#>] |<--- More --->)").expect("static regex"))
+    ASA.get_or_init(|| {
+        Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9-]+\))?[#>] |<--- More --->)").expect("static regex")
+    })
 }
 
 impl Transcript {
@@ -117,7 +124,9 @@ impl Transcript {
             if let Some(a) = line.strip_prefix("#!") {
                 let w: Vec<String> = a.split_whitespace().map(str::to_string).collect();
                 match w.split_first() {
-                    Some((d, rest)) if d == "device" && !rest.is_empty() => devices.push((rest[0].clone(), rest[1..].to_vec())),
+                    Some((d, rest)) if d == "device" && !rest.is_empty() => {
+                        devices.push((rest[0].clone(), rest[1..].to_vec()))
+                    }
                     Some((f, rest)) if f == "file" => match rest {
                         [dest, src] => files.push((None, dest.clone(), src.clone())),
                         [dev, dest, src] => files.push((Some(dev.clone()), dest.clone(), src.clone())),
@@ -130,7 +139,14 @@ impl Transcript {
             header.push(line.to_string());
             rest = tail;
         }
-        Transcript { path: path.to_path_buf(), header, args, devices, files, body: rest.strip_suffix('\n').unwrap_or(rest).to_string() }
+        Transcript {
+            path: path.to_path_buf(),
+            header,
+            args,
+            devices,
+            files,
+            body: rest.strip_suffix('\n').unwrap_or(rest).to_string(),
+        }
     }
 
     pub fn load(path: &Path) -> std::io::Result<Transcript> {
@@ -160,7 +176,11 @@ impl Transcript {
             } else {
                 prompt_re(ios).find(l)
             }?;
-            Some(if m.as_str() == "---(more)---" || m.as_str() == " --More-- " { format!("\0{}", &l[m.end()..]) } else { l[m.end()..].to_string() })
+            Some(if m.as_str() == "---(more)---" || m.as_str() == " --More-- " {
+                format!("\0{}", &l[m.end()..])
+            } else {
+                l[m.end()..].to_string()
+            })
         };
         // IOS's certificate paste (`crypto pki import`): after `End with a
         // blank line or the word "quit" on a line by itself` and the empty
@@ -281,23 +301,39 @@ fn place_files(files: &[(&str, &str)], dir: &Path, state_dir: &Path) -> Result<(
         let rel = Path::new(dest);
         let plain = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
         if dest.is_empty() || !plain {
-            return Err(format!("bad #! file: {src} (#! file [DEVICE] DEST SRC, DEST relative to the state directory, without ..)"));
+            return Err(format!(
+                "bad #! file: {src} (#! file [DEVICE] DEST SRC, DEST relative to the state directory, without ..)"
+            ));
         }
         let from = if Path::new(src).is_absolute() { PathBuf::from(src) } else { dir.join(src) };
         let data = std::fs::read(&from).map_err(|e| format!("#! file {dest} {src}: {e}"))?;
         let to = state_dir.join(rel);
         if let Some(parent) = to.parent() {
-            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(parent).map_err(|e| format!("#! file {dest}: {e}"))?;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .map_err(|e| format!("#! file {dest}: {e}"))?;
         }
         std::fs::write(&to, data).map_err(|e| format!("#! file {dest}: {e}"))?;
-        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).map_err(|e| format!("#! file {dest}: {e}"))?;
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("#! file {dest}: {e}"))?;
     }
     Ok(())
 }
 
 /// Build a device from its command-line arguments (virtual clock, seed 1 unless given).
 #[allow(clippy::too_many_arguments)]
-fn device(name: &str, seed: u64, args: &[String], files: &[(&str, &str)], dir: &Path, tmp: &Path, lab: bool, rendered: &mut String) -> Result<Device, String> {
+fn device(
+    name: &str,
+    seed: u64,
+    args: &[String],
+    files: &[(&str, &str)],
+    dir: &Path,
+    tmp: &Path,
+    lab: bool,
+    rendered: &mut String,
+) -> Result<Device, String> {
     let mut args = args.to_vec();
     // Relative --config paths are relative to the transcript.
     for i in 0..args.len() {
@@ -337,23 +373,35 @@ pub fn run(t: &Transcript) -> Outcome {
     let tmp = std::env::temp_dir().join(format!("edgesh-golden-{}-{}", std::process::id(), unique()));
     let mut rendered = String::new();
     let lab = !t.devices.is_empty();
-    let specs: Vec<(String, Vec<String>)> = if lab { t.devices.clone() } else { vec![("device".into(), t.args.clone())] };
+    let specs: Vec<(String, Vec<String>)> =
+        if lab { t.devices.clone() } else { vec![("device".into(), t.args.clone())] };
     let mut devs = Vec::new();
     for (dev, dest, src) in &t.files {
         if dest.is_empty() {
-            return Outcome { rendered: String::new(), matches: false, notes: vec![format!("bad {src}: #! file [DEVICE] DEST SRC")] };
+            return Outcome {
+                rendered: String::new(),
+                matches: false,
+                notes: vec![format!("bad {src}: #! file [DEVICE] DEST SRC")],
+            };
         }
         let known = match dev {
             Some(d) => specs.iter().any(|(n, _)| n == d),
             None => !lab,
         };
         if !known {
-            let what = dev.as_ref().map_or("a lab's #! file line needs its DEVICE".to_string(), |d| format!("#! file names no device of this transcript: {d}"));
+            let what = dev.as_ref().map_or("a lab's #! file line needs its DEVICE".to_string(), |d| {
+                format!("#! file names no device of this transcript: {d}")
+            });
             return Outcome { rendered: String::new(), matches: false, notes: vec![format!("{what} ({src})")] };
         }
     }
     for (i, (name, args)) in specs.iter().enumerate() {
-        let files: Vec<(&str, &str)> = t.files.iter().filter(|(d, _, _)| d.as_deref().is_none_or(|d| d == name)).map(|(_, dest, src)| (dest.as_str(), src.as_str())).collect();
+        let files: Vec<(&str, &str)> = t
+            .files
+            .iter()
+            .filter(|(d, _, _)| d.as_deref().is_none_or(|d| d == name))
+            .map(|(_, dest, src)| (dest.as_str(), src.as_str()))
+            .collect();
         match device(name, i as u64 + 1, args, &files, &dir, &tmp, lab, &mut rendered) {
             Ok(d) => devs.push(d),
             Err(e) => return Outcome { rendered: String::new(), matches: false, notes: vec![e] },
@@ -410,7 +458,11 @@ pub fn run(t: &Transcript) -> Outcome {
             None => (false, entry),
         };
         if at_more != term.at_more() {
-            notes.push(format!("expected {} but the device is at {}", if at_more { "a pager prompt" } else { "a command prompt" }, if term.at_more() { "a pager prompt" } else { "a command prompt" }));
+            notes.push(format!(
+                "expected {} but the device is at {}",
+                if at_more { "a pager prompt" } else { "a command prompt" },
+                if term.at_more() { "a pager prompt" } else { "a command prompt" }
+            ));
             break;
         }
         if at_more {
@@ -571,7 +623,12 @@ pub fn diff(expected: &str, actual: &str) -> String {
         let (x, y) = (e.get(i).copied(), a.get(i).copied());
         let same = matches!((x, y), (Some(x), Some(y)) if line_matches(x, y));
         if !same {
-            out.push_str(&format!("line {}:\n  expected: {}\n  actual:   {}\n", i + 1, x.unwrap_or("<end>"), y.unwrap_or("<end>")));
+            out.push_str(&format!(
+                "line {}:\n  expected: {}\n  actual:   {}\n",
+                i + 1,
+                x.unwrap_or("<end>"),
+                y.unwrap_or("<end>")
+            ));
             shown += 1;
             if shown >= 5 {
                 out.push_str("  ...\n");
@@ -587,7 +644,8 @@ pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p).into_iter().flatten().flatten().map(|e| e.path()).collect();
+            let mut entries: Vec<PathBuf> =
+                std::fs::read_dir(p).into_iter().flatten().flatten().map(|e| e.path()).collect();
             entries.sort();
             out.extend(collect(&entries));
         } else if p.extension().is_some_and(|e| e == "golden") || p.is_file() && paths.len() == 1 {
@@ -715,13 +773,22 @@ mod tests {
     fn parts_split_at_separator_lines() {
         let text = "# one\n[local]edgesh#\n#=== part 2\n# two\n[local]edgesh#show clock\nX\n[local]edgesh#\n";
         let p = split_parts(text);
-        assert_eq!(p, vec![("", "# one\n[local]edgesh#\n"), ("#=== part 2", "# two\n[local]edgesh#show clock\nX\n[local]edgesh#\n")]);
+        assert_eq!(
+            p,
+            vec![
+                ("", "# one\n[local]edgesh#\n"),
+                ("#=== part 2", "# two\n[local]edgesh#show clock\nX\n[local]edgesh#\n")
+            ]
+        );
         assert_eq!(split_parts("[local]edgesh#\n"), vec![("", "[local]edgesh#\n")]);
     }
 
     #[test]
     fn a_command_on_the_last_line_is_typed() {
-        let t = Transcript::parse(Path::new("x.golden"), "[local]edgesh#show clock\nSun Nov 22 14:37:44 2026 UTC\n[local]edgesh#quit\n");
+        let t = Transcript::parse(
+            Path::new("x.golden"),
+            "[local]edgesh#show clock\nSun Nov 22 14:37:44 2026 UTC\n[local]edgesh#quit\n",
+        );
         let o = run(&t);
         assert!(o.matches, "{:?} {}", o.notes, o.rendered);
         assert!(o.rendered.ends_with("#quit\n"));
@@ -736,7 +803,10 @@ mod tests {
         std::fs::write(dir.join("ca.pem"), include_str!("../pki/ca.pem")).unwrap();
         let path = dir.join("x.golden");
         // SmartEdge's /flash is the state directory: the import finds the file placed there.
-        let t = Transcript::parse(&path, "#! file ca.pem ca.pem\n[local]edgesh#import pki certificate trusted rsa file /flash/ca.pem\n[local]edgesh#show pki certificate trusted rsa | include Subject\n  Subject                   : C=US,O=Edgesh Lab,CN=Edgesh Lab Test CA\n[local]edgesh#");
+        let t = Transcript::parse(
+            &path,
+            "#! file ca.pem ca.pem\n[local]edgesh#import pki certificate trusted rsa file /flash/ca.pem\n[local]edgesh#show pki certificate trusted rsa | include Subject\n  Subject                   : C=US,O=Edgesh Lab,CN=Edgesh Lab Test CA\n[local]edgesh#",
+        );
         assert_eq!(t.files, vec![(None, "ca.pem".to_string(), "ca.pem".to_string())]);
         assert!(t.args.iter().all(|a| a != "file"), "{:?}", t.args);
         let sd = dir.join("state");
@@ -760,7 +830,10 @@ mod tests {
 
     #[test]
     fn a_wrong_transcript_fails() {
-        let t = Transcript::parse(Path::new("x.golden"), "[local]edgesh#show clock\nMon Jan 01 00:00:00 2001 UTC\n[local]edgesh#");
+        let t = Transcript::parse(
+            Path::new("x.golden"),
+            "[local]edgesh#show clock\nMon Jan 01 00:00:00 2001 UTC\n[local]edgesh#",
+        );
         let o = run(&t);
         assert!(!o.matches);
         assert!(o.rendered.contains("Sun Nov 22 14:37:44 2026 UTC"));

@@ -58,7 +58,7 @@ fn modes(d: Dialect) -> Vec<Mode> {
     // `graphs().get(mode)`.
     macro_rules! modes_of {
         ($m:ident, $kind:ident) => {{
-            use edgesh_modes::$m::{$kind, graphs};
+            use edgesh_modes::$m::{graphs, $kind};
             $kind::ALL
                 .iter()
                 .map(|&k| Mode {
@@ -94,7 +94,6 @@ struct Typed {
     tag: String,
     user_exec: bool,
     text: String,
-
 }
 
 fn typed_lines(path: &Path) -> Vec<Typed> {
@@ -107,12 +106,21 @@ fn typed_lines(path: &Path) -> Vec<Typed> {
         let is_ios = t.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "ios");
         let is_asa = t.args.windows(2).any(|w| w[0] == "--dialect" && w[1] == "asa");
         // The lab's ASA devices: their names.
-        let asa_devs: Vec<&str> = t.devices.iter().filter(|(_, a)| a.windows(2).any(|w| w[0] == "--dialect" && w[1] == "asa")).map(|(n, _)| n.as_str()).collect();
+        let asa_devs: Vec<&str> = t
+            .devices
+            .iter()
+            .filter(|(_, a)| a.windows(2).any(|w| w[0] == "--dialect" && w[1] == "asa"))
+            .map(|(n, _)| n.as_str())
+            .collect();
         for line in t.body.split('\n') {
             let m = if lab {
                 se.captures(line)
                     .map(|c| (Dialect::SmartEdge, c))
-                    .or_else(|| asa.captures(line).filter(|_| asa_devs.iter().any(|d| line.starts_with(d))).map(|c| (Dialect::Asa, c)))
+                    .or_else(|| {
+                        asa.captures(line)
+                            .filter(|_| asa_devs.iter().any(|d| line.starts_with(d)))
+                            .map(|c| (Dialect::Asa, c))
+                    })
                     .or_else(|| ios.captures(line).map(|c| (Dialect::Ios, c)))
             } else if is_asa {
                 asa.captures(line).map(|c| (Dialect::Asa, c))
@@ -135,7 +143,6 @@ fn typed_lines(path: &Path) -> Vec<Typed> {
                 tag: c.get(1).map_or("", |x| x.as_str()).to_string(),
                 user_exec: c.get(2).is_some_and(|x| x.as_str() == ">"),
                 text: typed,
-
             });
         }
     }
@@ -178,7 +185,8 @@ fn allow_list() -> BTreeSet<(String, String)> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
-            let (d, spec) = l.split_once(": ").unwrap_or_else(|| panic!("{}: `DIALECT: SPEC` expected, not {l:?}", path.display()));
+            let (d, spec) =
+                l.split_once(": ").unwrap_or_else(|| panic!("{}: `DIALECT: SPEC` expected, not {l:?}", path.display()));
             (d.to_string(), spec.to_string())
         })
         .collect()
@@ -205,7 +213,8 @@ fn every_registered_command_is_in_a_transcript() {
                 }
             }
         }
-        let covered: BTreeSet<String> = typed.iter().filter(|t| t.dialect == d).filter_map(|t| command_of(t, &modes)).collect();
+        let covered: BTreeSet<String> =
+            typed.iter().filter(|t| t.dialect == d).filter_map(|t| command_of(t, &modes)).collect();
         for (spec, in_modes) in &registered {
             registered_all.insert((d.name().to_string(), spec.clone()));
             let listed = allowed.contains(&(d.name().to_string(), spec.clone()));
@@ -216,7 +225,8 @@ fn every_registered_command_is_in_a_transcript() {
             }
         }
     }
-    let stale: Vec<String> = allowed.iter().filter(|e| !registered_all.contains(*e)).map(|(d, s)| format!("{d}: {s}")).collect();
+    let stale: Vec<String> =
+        allowed.iter().filter(|e| !registered_all.contains(*e)).map(|(d, s)| format!("{d}: {s}")).collect();
     let mut report = String::new();
     if !missing.is_empty() {
         report.push_str(&format!("{} registered commands are typed in no golden transcript of their dialect (add a case to golden/transcripts/):\n", missing.len()));
@@ -256,11 +266,19 @@ fn typed_lines_are_matched_as_the_router_reads_them() {
     assert_eq!(lines.len(), 3, "help and abandoned lines run nothing");
     assert!(specs.iter().all(Option::is_some), "{specs:?}");
     assert!(specs[2].as_deref().is_some_and(|s| s.starts_with("ike proposal")), "{specs:?}");
-    std::fs::write(&f, "#! --dialect ios\nRouter>en\nRouter#conf t\nRouter(config)#do sh run | section crypto\nRouter(config)#").expect("write");
+    std::fs::write(
+        &f,
+        "#! --dialect ios\nRouter>en\nRouter#conf t\nRouter(config)#do sh run | section crypto\nRouter(config)#",
+    )
+    .expect("write");
     let lines = typed_lines(&f);
     let ios = modes(Dialect::Ios);
     assert_eq!(lines.len(), 3);
     assert!(lines.iter().all(|t| t.dialect == Dialect::Ios));
-    assert!(lines.iter().all(|t| command_of(t, &ios).is_some()), "{:?}", lines.iter().map(|t| (&t.text, command_of(t, &ios))).collect::<Vec<_>>());
+    assert!(
+        lines.iter().all(|t| command_of(t, &ios).is_some()),
+        "{:?}",
+        lines.iter().map(|t| (&t.text, command_of(t, &ios))).collect::<Vec<_>>()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -55,7 +55,8 @@ fn pairs(file: &str) -> Vec<(String, String, serde_json::Value)> {
         let (cmd, text) = &w[0];
         let (jcmd, json) = &w[1];
         if *jcmd == format!("{cmd} | json") {
-            let j: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{jcmd}: not JSON ({e}):\n{json}"));
+            let j: serde_json::Value =
+                serde_json::from_str(json).unwrap_or_else(|e| panic!("{jcmd}: not JSON ({e}):\n{json}"));
             v.push((cmd.clone(), text.clone(), j));
         }
     }
@@ -64,7 +65,12 @@ fn pairs(file: &str) -> Vec<(String, String, serde_json::Value)> {
 
 /// Run genie_parse.py on a list of cases.
 fn genie(py: &Path, input: &serde_json::Value) -> Vec<serde_json::Value> {
-    let mut child = Command::new(py).arg(root().join("golden/tests/genie_parse.py")).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("python");
+    let mut child = Command::new(py)
+        .arg(root().join("golden/tests/genie_parse.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python");
     child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "genie_parse.py failed");
@@ -72,7 +78,14 @@ fn genie(py: &Path, input: &serde_json::Value) -> Vec<serde_json::Value> {
 }
 
 /// Shows compared by `configuration_shows_against_genie` (not by a plain Genie parse).
-const LISTINGS: &[&str] = &["show crypto map", "show crypto isakmp policy", "show running-config", "show startup-config", "show crypto keys tshark", "show crypto ipsec transform-set"];
+const LISTINGS: &[&str] = &[
+    "show crypto map",
+    "show crypto isakmp policy",
+    "show running-config",
+    "show startup-config",
+    "show crypto keys tshark",
+    "show crypto ipsec transform-set",
+];
 
 #[test]
 fn json_equals_genies_parse_of_the_text() {
@@ -85,20 +98,40 @@ fn json_equals_genies_parse_of_the_text() {
     };
     let cases = pairs("json_genie.golden");
     // Every Genie-parsed command in each of the four states (the IKEv2 part adds its own).
-    for c in ["show crypto isakmp sa", "show crypto ipsec sa", "show crypto ipsec sa detail", "show crypto session", "show crypto session detail"] {
+    for c in [
+        "show crypto isakmp sa",
+        "show crypto ipsec sa",
+        "show crypto ipsec sa detail",
+        "show crypto session",
+        "show crypto session detail",
+    ] {
         assert!(cases.iter().filter(|x| x.0 == c).count() >= 3, "{c}: fewer than 3 states in the transcript");
     }
-    for c in ["show crypto ikev2 sa", "show crypto ikev2 sa detail", "show crypto ikev2 session", "show crypto ikev2 session detail", "show crypto ikev2 stats", "show ip interface brief", "show archive"] {
+    for c in [
+        "show crypto ikev2 sa",
+        "show crypto ikev2 sa detail",
+        "show crypto ikev2 session",
+        "show crypto ikev2 session detail",
+        "show crypto ikev2 stats",
+        "show ip interface brief",
+        "show archive",
+    ] {
         assert!(cases.iter().any(|x| x.0 == c), "{c}: not in the transcript");
     }
     // `show crypto isakmp sa detail`: Genie's row pattern needs a `Cap.`
     // value and fails on a row without capabilities (a peer without DPD or
     // NAT-T, as in this lab); its `| json` has Genie's keys but is not compared.
     // Crypto-map entries to one peer: one session block (`ikev2.golden` part 2).
-    let cases: Vec<_> = cases.into_iter().chain(pairs("ikev2.golden")).filter(|c| c.0 != "show crypto isakmp sa detail" && !LISTINGS.iter().any(|l| c.0.starts_with(l))).collect();
+    let cases: Vec<_> = cases
+        .into_iter()
+        .chain(pairs("ikev2.golden"))
+        .filter(|c| c.0 != "show crypto isakmp sa detail" && !LISTINGS.iter().any(|l| c.0.starts_with(l)))
+        .collect();
     // Genie keeps one session block per interface name: parse block by block (genie_parse.py).
     let split = |c: &str| if c.starts_with("show crypto session") { Some("Interface: ") } else { None };
-    let input = serde_json::Value::Array(cases.iter().map(|(c, t, _)| serde_json::json!({ "command": c, "text": t, "split": split(c) })).collect());
+    let input = serde_json::Value::Array(
+        cases.iter().map(|(c, t, _)| serde_json::json!({ "command": c, "text": t, "split": split(c) })).collect(),
+    );
     let results = genie(&py, &input);
     let mut failures = Vec::new();
     let mut compared = 0;
@@ -106,12 +139,20 @@ fn json_equals_genies_parse_of_the_text() {
         if let Some(p) = res.get("parsed") {
             compared += 1;
             if p != ours {
-                failures.push(format!("{cmd}: Genie and | json differ\n--- text\n{text}--- Genie\n{}\n--- | json\n{}", serde_json::to_string_pretty(p).unwrap(), serde_json::to_string_pretty(ours).unwrap()));
+                failures.push(format!(
+                    "{cmd}: Genie and | json differ\n--- text\n{text}--- Genie\n{}\n--- | json\n{}",
+                    serde_json::to_string_pretty(p).unwrap(),
+                    serde_json::to_string_pretty(ours).unwrap()
+                ));
             }
         } else if res.get("empty").is_some() {
             // Genie finds nothing to report: the state is empty too.
             if ours != &serde_json::json!({}) {
-                failures.push(format!("{cmd}: Genie finds nothing ({}) but | json has\n{}", res["empty"], serde_json::to_string_pretty(ours).unwrap()));
+                failures.push(format!(
+                    "{cmd}: Genie finds nothing ({}) but | json has\n{}",
+                    res["empty"],
+                    serde_json::to_string_pretty(ours).unwrap()
+                ));
             }
         } else {
             failures.push(format!("{cmd}: Genie failed: {}\n{text}", res["error"]));
@@ -138,7 +179,9 @@ fn configuration_shows_against_genie() {
         if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
             panic!("parser checks required but the venv (target/pyvenv) is missing");
         }
-        eprintln!("\n!!! SKIPPING the configuration | json = Genie checks: no Python venv at target/pyvenv (see .ci/run)\n");
+        eprintln!(
+            "\n!!! SKIPPING the configuration | json = Genie checks: no Python venv at target/pyvenv (see .ci/run)\n"
+        );
         return;
     };
     let cases = pairs("json_genie.golden");
@@ -164,7 +207,9 @@ fn configuration_shows_against_genie() {
     }
     input.push(serde_json::json!({ "mode": "validate", "schema_of": "show crypto map", "json": map_json }));
     let (_, pol_text, pol_json) = get("show crypto isakmp policy");
-    input.push(serde_json::json!({ "mode": "validate", "schema_of": "show crypto isakmp default policy", "json": pol_json }));
+    input.push(
+        serde_json::json!({ "mode": "validate", "schema_of": "show crypto isakmp default policy", "json": pol_json }),
+    );
     let configs = ["show running-config", "show running-config interface GigabitEthernet0/0"];
     for c in configs {
         input.push(serde_json::json!({ "mode": "config", "text": get(c).1 }));
@@ -193,11 +238,28 @@ fn configuration_shows_against_genie() {
         }
     }
     // Each suite's values as the text words them.
-    let suites: Vec<&str> = pol_text.split("\nProtection suite of priority ").chain(pol_text.split("\nDefault protection suite").skip(1)).collect();
+    let suites: Vec<&str> = pol_text
+        .split("\nProtection suite of priority ")
+        .chain(pol_text.split("\nDefault protection suite").skip(1))
+        .collect();
     for (prio, v) in pol_json["policies"].as_object().expect("policies") {
-        let block = if prio == "default" { pol_text.split("Default protection suite").nth(1).unwrap_or_default() } else { suites.iter().find(|b| b.starts_with(&format!("{prio}\n"))).copied().unwrap_or_default() };
-        for (k, label) in [("encryption_algorithm", "encryption algorithm:"), ("hash_algorithm", "hash algorithm:"), ("authentication_method", "authentication method:"), ("diffie_hellman_group", "Diffie-Hellman group:"), ("lifetime", "lifetime:")] {
-            let text = block.lines().find_map(|l| l.trim().strip_prefix(label)).map(str::trim).unwrap_or_else(|| panic!("suite {prio}: no {label}"));
+        let block = if prio == "default" {
+            pol_text.split("Default protection suite").nth(1).unwrap_or_default()
+        } else {
+            suites.iter().find(|b| b.starts_with(&format!("{prio}\n"))).copied().unwrap_or_default()
+        };
+        for (k, label) in [
+            ("encryption_algorithm", "encryption algorithm:"),
+            ("hash_algorithm", "hash algorithm:"),
+            ("authentication_method", "authentication method:"),
+            ("diffie_hellman_group", "Diffie-Hellman group:"),
+            ("lifetime", "lifetime:"),
+        ] {
+            let text = block
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(label))
+                .map(str::trim)
+                .unwrap_or_else(|| panic!("suite {prio}: no {label}"));
             if v[k] != text {
                 failures.push(format!("isakmp policy {prio} {k}: | json {} but the text {text:?}", v[k]));
             }
@@ -210,7 +272,8 @@ fn configuration_shows_against_genie() {
         m.retain(|k, _| !(k == "Building configuration..." || k.starts_with("Current configuration :") || k == "end"));
         let ours = &get(c).2;
         if &tree != ours {
-            failures.push(format!("{c}: Genie's Config tree and | json differ\n--- Genie\n{tree:#}\n--- | json\n{ours:#}"));
+            failures
+                .push(format!("{c}: Genie's Config tree and | json differ\n--- Genie\n{tree:#}\n--- | json\n{ours:#}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

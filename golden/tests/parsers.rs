@@ -20,7 +20,9 @@ fn python() -> Option<PathBuf> {
 }
 
 fn checker() -> Option<PathBuf> {
-    [root().join("../shared/clients/parse_check.py"), PathBuf::from("/work/shared/clients/parse_check.py")].into_iter().find(|p| p.exists())
+    [root().join("../shared/clients/parse_check.py"), PathBuf::from("/work/shared/clients/parse_check.py")]
+        .into_iter()
+        .find(|p| p.exists())
 }
 
 /// The output of each `r1#COMMAND` in the transcript.
@@ -29,7 +31,8 @@ fn outputs() -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut cur: Option<(String, String)> = None;
     for l in text.lines() {
-        let is_prompt = l.starts_with("r1#") || l.starts_with("r1>") || l.starts_with("r1(") || l.starts_with("[local]r2");
+        let is_prompt =
+            l.starts_with("r1#") || l.starts_with("r1>") || l.starts_with("r1(") || l.starts_with("[local]r2");
         if is_prompt {
             if let Some(c) = cur.take() {
                 out.push(c);
@@ -66,9 +69,18 @@ fn ntc_fixture_fields(yml: &Path) -> Vec<Vec<String>> {
 
 /// Genie's or ntc-templates' whole parse of each (family, command, text, Genie OS), by parse_full.py.
 fn parse_full(py: &Path, cases: &[(&str, &str, &str, Option<&str>)]) -> Vec<serde_json::Value> {
-    let input: Vec<serde_json::Value> = cases.iter().map(|(family, cmd, text, os)| serde_json::json!({ "family": family, "command": cmd, "text": text, "os": os })).collect();
-    let mut child = Command::new(py).arg(root().join("golden/tests/parse_full.py")).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("python");
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), serde_json::Value::Array(input).to_string().as_bytes()).unwrap();
+    let input: Vec<serde_json::Value> = cases
+        .iter()
+        .map(|(family, cmd, text, os)| serde_json::json!({ "family": family, "command": cmd, "text": text, "os": os }))
+        .collect();
+    let mut child = Command::new(py)
+        .arg(root().join("golden/tests/parse_full.py"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), serde_json::Value::Array(input).to_string().as_bytes())
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "parse_full.py failed");
     serde_json::from_slice(&o.stdout).expect("parse_full.py output")
@@ -76,7 +88,12 @@ fn parse_full(py: &Path, cases: &[(&str, &str, &str, Option<&str>)]) -> Vec<serd
 
 /// A parse against its expected structure `tests/parsed/NAME` (a failure
 /// prints the parse, to check against the transcript and copy there).
-fn against_expected(name: &str, what: &str, res: &serde_json::Value, failures: &mut Vec<String>) -> Option<serde_json::Value> {
+fn against_expected(
+    name: &str,
+    what: &str,
+    res: &serde_json::Value,
+    failures: &mut Vec<String>,
+) -> Option<serde_json::Value> {
     let Some(parsed) = res.get("parsed") else {
         failures.push(format!("{what}: {}", res["error"]));
         return None;
@@ -84,14 +101,22 @@ fn against_expected(name: &str, what: &str, res: &serde_json::Value, failures: &
     let path = root().join("golden/tests/parsed").join(name);
     match std::fs::read_to_string(&path).map(|t| serde_json::from_str::<serde_json::Value>(&t)) {
         Ok(Ok(want)) if &want == parsed => {}
-        Ok(Ok(_)) => failures.push(format!("{what}: the parse differs from tests/parsed/{name}; it is now\n{}", serde_json::to_string_pretty(parsed).unwrap())),
-        _ => failures.push(format!("{what}: no tests/parsed/{name}; the parse is\n{}", serde_json::to_string_pretty(parsed).unwrap())),
+        Ok(Ok(_)) => failures.push(format!(
+            "{what}: the parse differs from tests/parsed/{name}; it is now\n{}",
+            serde_json::to_string_pretty(parsed).unwrap()
+        )),
+        _ => failures.push(format!(
+            "{what}: no tests/parsed/{name}; the parse is\n{}",
+            serde_json::to_string_pretty(parsed).unwrap()
+        )),
     }
     Some(parsed.clone())
 }
 
 fn corpus() -> Option<PathBuf> {
-    [root().join("../shared/corpus/outputs/ios"), PathBuf::from("/work/shared/corpus/outputs/ios")].into_iter().find(|p| p.exists())
+    [root().join("../shared/corpus/outputs/ios"), PathBuf::from("/work/shared/corpus/outputs/ios")]
+        .into_iter()
+        .find(|p| p.exists())
 }
 
 /// Each IOS show of `transcripts/lab/parsers.golden` (one crypto map tunnel
@@ -117,23 +142,49 @@ fn ios_outputs_parse_with_genie_and_ntc_templates() {
     let cases: &[(&str, &str, Option<&str>, Option<&str>)] = &[
         ("show crypto isakmp sa", "genie", Some("iosxe"), None),
         ("show crypto ipsec sa", "genie", Some("iosxe"), None),
-        ("show crypto ipsec sa detail", "ntc", None, Some("show_crypto_ipsec_sa_detail/ntc-cisco_ios_show_crypto_ipsec_sa_detail.yml")),
+        (
+            "show crypto ipsec sa detail",
+            "ntc",
+            None,
+            Some("show_crypto_ipsec_sa_detail/ntc-cisco_ios_show_crypto_ipsec_sa_detail.yml"),
+        ),
         ("show crypto session", "genie", Some("iosxe"), None),
         ("show crypto session", "genie", Some("ios"), None),
-        ("show crypto session detail", "ntc", None, Some("show_crypto_session_detail/ntc-cisco_ios_show_crypto_session_detail.yml")),
+        (
+            "show crypto session detail",
+            "ntc",
+            None,
+            Some("show_crypto_session_detail/ntc-cisco_ios_show_crypto_session_detail.yml"),
+        ),
         ("show crypto session detail", "genie", Some("iosxe"), None),
     ];
-    let texts: Vec<String> = cases.iter().map(|(cmd, ..)| outs.iter().find(|(c, _)| c == cmd).map(|x| x.1.clone()).unwrap_or_else(|| panic!("{cmd}: not in parsers.golden"))).collect();
-    let input: Vec<(&str, &str, &str, Option<&str>)> = cases.iter().zip(&texts).map(|((cmd, family, os, _), t)| (*family, *cmd, t.as_str(), *os)).collect();
+    let texts: Vec<String> = cases
+        .iter()
+        .map(|(cmd, ..)| {
+            outs.iter()
+                .find(|(c, _)| c == cmd)
+                .map(|x| x.1.clone())
+                .unwrap_or_else(|| panic!("{cmd}: not in parsers.golden"))
+        })
+        .collect();
+    let input: Vec<(&str, &str, &str, Option<&str>)> =
+        cases.iter().zip(&texts).map(|((cmd, family, os, _), t)| (*family, *cmd, t.as_str(), *os)).collect();
     let results = parse_full(&py, &input);
     let mut failures = Vec::new();
     for ((cmd, family, os, fixture), res) in cases.iter().zip(&results) {
-        let name = format!("{}.{family}{}.json", cmd.replace(' ', "_"), os.map(|o| format!("-{o}")).unwrap_or_default());
+        let name =
+            format!("{}.{family}{}.json", cmd.replace(' ', "_"), os.map(|o| format!("-{o}")).unwrap_or_default());
         let Some(parsed) = against_expected(&name, &format!("{cmd} ({family})"), res, &mut failures) else { continue };
         if let (Some(fx), Some(dir)) = (fixture, corpus()) {
             let real = ntc_fixture_fields(&dir.join(fx));
-            let ours: Vec<Vec<String>> = parsed.as_array().map(|a| a.iter().map(|r| r.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()).collect()).unwrap_or_default();
-            let (mut r0, mut o0) = (real.first().cloned().unwrap_or_default(), ours.first().cloned().unwrap_or_default());
+            let ours: Vec<Vec<String>> = parsed
+                .as_array()
+                .map(|a| {
+                    a.iter().map(|r| r.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()).collect()
+                })
+                .unwrap_or_default();
+            let (mut r0, mut o0) =
+                (real.first().cloned().unwrap_or_default(), ours.first().cloned().unwrap_or_default());
             r0.sort();
             o0.sort();
             if ours.is_empty() || r0 != o0 {
@@ -152,7 +203,8 @@ fn outputs_of(file: &str) -> (Vec<(String, String)>, Vec<String>) {
     let mut cur: Option<(String, String)> = None;
     let mut on_r2 = false;
     for l in text.lines() {
-        let is_prompt = l.starts_with("r1#") || l.starts_with("r1>") || l.starts_with("r1(") || l.starts_with("[local]r2");
+        let is_prompt =
+            l.starts_with("r1#") || l.starts_with("r1>") || l.starts_with("r1(") || l.starts_with("[local]r2");
         if is_prompt {
             out.extend(cur.take());
             on_r2 = l.starts_with("[local]r2");
@@ -178,7 +230,14 @@ fn json_values(json: &str, key: &str) -> Vec<String> {
 
 /// The value after `KEY :` in r2's SmartEdge SA lines (first occurrence).
 fn r2_value(r2: &[String], key: &str) -> String {
-    r2.iter().find_map(|l| l.trim_start().strip_prefix(key).and_then(|x| x.trim_start().strip_prefix(':')).map(|v| v.trim().to_string())).unwrap_or_else(|| panic!("r2 printed no {key}"))
+    r2.iter()
+        .find_map(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .and_then(|x| x.trim_start().strip_prefix(':'))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("r2 printed no {key}"))
 }
 
 /// IKEv2 (issue 12): r1's IOS-XE IKEv2 shows in `lab/ikev2.golden` read by
@@ -193,7 +252,9 @@ fn ikev2_outputs_parse_with_genie_and_agree_with_the_engines() {
         if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
             panic!("parser checks required but the venv (target/pyvenv) or parse_check.py is missing");
         }
-        eprintln!("\n!!! SKIPPING Genie/ntc-templates IKEv2 parser checks: no Python venv at target/pyvenv (see .ci/run) or no parse_check.py\n");
+        eprintln!(
+            "\n!!! SKIPPING Genie/ntc-templates IKEv2 parser checks: no Python venv at target/pyvenv (see .ci/run) or no parse_check.py\n"
+        );
         return;
     };
     let (outs, r2) = outputs_of("ikev2.golden");
@@ -218,30 +279,95 @@ fn ikev2_outputs_parse_with_genie_and_agree_with_the_engines() {
             "show crypto ikev2 sa",
             "genie",
             vec!["--genie-os", "iosxe"],
-            vec![("status", "READY".into()), ("local_ip", "192.0.2.1".into()), ("remote_ip", "192.0.2.2".into()), ("local_port", "500".into()), ("keysize", bits.clone()), ("prf", prf.clone()), ("dh_group", group.clone()), ("hash", "SHA96".into()), ("encryption", "AES-CBC".into()), ("life_time", "86400".into())],
+            vec![
+                ("status", "READY".into()),
+                ("local_ip", "192.0.2.1".into()),
+                ("remote_ip", "192.0.2.2".into()),
+                ("local_port", "500".into()),
+                ("keysize", bits.clone()),
+                ("prf", prf.clone()),
+                ("dh_group", group.clone()),
+                ("hash", "SHA96".into()),
+                ("encryption", "AES-CBC".into()),
+                ("life_time", "86400".into()),
+            ],
         ),
         (
             "show crypto ikev2 sa detail",
             "genie",
             vec!["--genie-os", "iosxe"],
-            vec![("local_spi", spi_r.clone()), ("remote_spi", spi_i.clone()), ("status", "ready".into()), ("initiator_of_sa", "no".into()), ("dh_grp", group.clone()), ("remote_id", "192.0.2.2".into()), ("local_id", "192.0.2.1".into())],
+            vec![
+                ("local_spi", spi_r.clone()),
+                ("remote_spi", spi_i.clone()),
+                ("status", "ready".into()),
+                ("initiator_of_sa", "no".into()),
+                ("dh_grp", group.clone()),
+                ("remote_id", "192.0.2.2".into()),
+                ("local_id", "192.0.2.1".into()),
+            ],
         ),
         (
             "show crypto ikev2 session",
             "genie",
             vec!["--genie-os", "iosxe"],
-            vec![("status", "UP-ACTIVE".into()), ("child_count", "1".into()), ("esp_spi_in", format!("0x{r2_out}")), ("esp_spi_out", format!("0x{r2_in}")), ("dh_group", group.clone())],
+            vec![
+                ("status", "UP-ACTIVE".into()),
+                ("child_count", "1".into()),
+                ("esp_spi_in", format!("0x{r2_out}")),
+                ("esp_spi_out", format!("0x{r2_in}")),
+                ("dh_group", group.clone()),
+            ],
         ),
         (
             "show crypto ikev2 session detail",
             "genie",
             vec!["--genie-os", "iosxe"],
-            vec![("local_spi", spi_r.clone()), ("remote_spi", spi_i.clone()), ("initiator_of_sa", "No".into()), ("esp_spi_in", format!("0x{r2_out}")), ("esp_spi_out", format!("0x{r2_in}")), ("child_encr", "AES-CBC".into())],
+            vec![
+                ("local_spi", spi_r.clone()),
+                ("remote_spi", spi_i.clone()),
+                ("initiator_of_sa", "No".into()),
+                ("esp_spi_in", format!("0x{r2_out}")),
+                ("esp_spi_out", format!("0x{r2_in}")),
+                ("child_encr", "AES-CBC".into()),
+            ],
         ),
-        ("show crypto ikev2 stats", "genie", vec!["--genie-os", "iosxe"], vec![("total_incoming_sa", "1".into()), ("total_incoming_sa_active", "1".into()), ("total_outgoing_sa", "0".into())]),
-        ("show crypto session", "genie", vec!["--genie-os", "iosxe"], vec![("version", "IKEv2".into()), ("sa_status", "Active".into()), ("remote", "192.0.2.2".into())]),
-        ("show crypto session detail", "genie", vec!["--genie-os", "iosxe"], vec![("version", "IKEv2".into()), ("phase1_id", "192.0.2.2".into()), ("session_status", "UP-ACTIVE".into())]),
-        ("show crypto session detail", "ntc", vec![], vec![("local_ip", "192.0.2.1".into()), ("remote_port", "500".into()), ("ikev1_status", "Active".into()), ("phase1_id", "192.0.2.2".into())]),
+        (
+            "show crypto ikev2 stats",
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![
+                ("total_incoming_sa", "1".into()),
+                ("total_incoming_sa_active", "1".into()),
+                ("total_outgoing_sa", "0".into()),
+            ],
+        ),
+        (
+            "show crypto session",
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![("version", "IKEv2".into()), ("sa_status", "Active".into()), ("remote", "192.0.2.2".into())],
+        ),
+        (
+            "show crypto session detail",
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![
+                ("version", "IKEv2".into()),
+                ("phase1_id", "192.0.2.2".into()),
+                ("session_status", "UP-ACTIVE".into()),
+            ],
+        ),
+        (
+            "show crypto session detail",
+            "ntc",
+            vec![],
+            vec![
+                ("local_ip", "192.0.2.1".into()),
+                ("remote_port", "500".into()),
+                ("ikev1_status", "Active".into()),
+                ("phase1_id", "192.0.2.2".into()),
+            ],
+        ),
     ];
     let mut failures = Vec::new();
     for (cmd, family, extra, want) in &cases {
@@ -252,7 +378,14 @@ fn ikev2_outputs_parse_with_genie_and_agree_with_the_engines() {
         };
         let f = dir.join(cmd.replace(' ', "_"));
         std::fs::write(&f, text).unwrap();
-        let o = Command::new(&py).arg(&chk).arg(cmd).arg(&f).args(["--only", family, "--json", "--limit", "0"]).args(extra).output().expect("running parse_check.py");
+        let o = Command::new(&py)
+            .arg(&chk)
+            .arg(cmd)
+            .arg(&f)
+            .args(["--only", family, "--json", "--limit", "0"])
+            .args(extra)
+            .output()
+            .expect("running parse_check.py");
         let so = String::from_utf8_lossy(&o.stdout);
         let wrong: Vec<String> = want
             .iter()
@@ -260,7 +393,11 @@ fn ikev2_outputs_parse_with_genie_and_agree_with_the_engines() {
             .map(|(k, v)| format!("{k}: want {v}, parsed {:?}", json_values(&so, k)))
             .collect();
         if !o.status.success() || !wrong.is_empty() {
-            failures.push(format!("{cmd} ({family}): exit {:?}, {wrong:?}\n{so}\n{}", o.status.code(), String::from_utf8_lossy(&o.stderr)));
+            failures.push(format!(
+                "{cmd} ({family}): exit {:?}, {wrong:?}\n{so}\n{}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr)
+            ));
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -276,7 +413,9 @@ fn ikev2_vti_outputs_parse_and_agree_across_the_two_routers() {
         if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
             panic!("parser checks required but the venv (target/pyvenv) or parse_check.py is missing");
         }
-        eprintln!("\n!!! SKIPPING Genie/ntc-templates IKEv2 VTI parser checks: no Python venv at target/pyvenv (see .ci/run) or no parse_check.py\n");
+        eprintln!(
+            "\n!!! SKIPPING Genie/ntc-templates IKEv2 VTI parser checks: no Python venv at target/pyvenv (see .ci/run) or no parse_check.py\n"
+        );
         return;
     };
     let (outs, _) = outputs_of("ikev2_vti_shows.golden");
@@ -294,11 +433,48 @@ fn ikev2_vti_outputs_parse_and_agree_across_the_two_routers() {
             "show crypto ikev2 sa detail",
             "genie",
             vec!["--genie-os", "iosxe"],
-            vec![("fvrf", "INET".into()), ("ivrf", "Sales".into()), ("local_id", "r1.example.net".into()), ("remote_id", "r3.example.net".into()), ("local_spi", r3_remote.clone()), ("remote_spi", r3_local.clone()), ("dh_grp", "19".into()), ("prf", "sha256".into()), ("keysize", "256".into()), ("dpd_configured_time", "10".into()), ("initiator_of_sa", "yes".into())],
+            vec![
+                ("fvrf", "INET".into()),
+                ("ivrf", "Sales".into()),
+                ("local_id", "r1.example.net".into()),
+                ("remote_id", "r3.example.net".into()),
+                ("local_spi", r3_remote.clone()),
+                ("remote_spi", r3_local.clone()),
+                ("dh_grp", "19".into()),
+                ("prf", "sha256".into()),
+                ("keysize", "256".into()),
+                ("dpd_configured_time", "10".into()),
+                ("initiator_of_sa", "yes".into()),
+            ],
         ),
-        ("show crypto ikev2 session", "genie", vec!["--genie-os", "iosxe"], vec![("fvrf", "INET".into()), ("ivrf", "Sales".into()), ("child_count", "1".into()), ("status", "UP-ACTIVE".into())]),
-        ("show crypto session detail", "genie", vec!["--genie-os", "iosxe"], vec![("fvrf", "INET".into()), ("ivrf", "Sales".into()), ("version", "IKEv2".into()), ("phase1_id", "r3.example.net".into())]),
-        ("show crypto session detail", "ntc", vec![], vec![("fvrf", "INET".into()), ("ivrf", "Sales".into()), ("interface", "Tunnel1".into())]),
+        (
+            "show crypto ikev2 session",
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![
+                ("fvrf", "INET".into()),
+                ("ivrf", "Sales".into()),
+                ("child_count", "1".into()),
+                ("status", "UP-ACTIVE".into()),
+            ],
+        ),
+        (
+            "show crypto session detail",
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![
+                ("fvrf", "INET".into()),
+                ("ivrf", "Sales".into()),
+                ("version", "IKEv2".into()),
+                ("phase1_id", "r3.example.net".into()),
+            ],
+        ),
+        (
+            "show crypto session detail",
+            "ntc",
+            vec![],
+            vec![("fvrf", "INET".into()), ("ivrf", "Sales".into()), ("interface", "Tunnel1".into())],
+        ),
     ];
     let mut failures = Vec::new();
     for (cmd, family, extra, want) in &cases {
@@ -308,7 +484,14 @@ fn ikev2_vti_outputs_parse_and_agree_across_the_two_routers() {
         };
         let f = dir.join(cmd.replace(' ', "_"));
         std::fs::write(&f, body).unwrap();
-        let o = Command::new(&py).arg(&chk).arg(cmd).arg(&f).args(["--only", family, "--json", "--limit", "0"]).args(extra).output().expect("running parse_check.py");
+        let o = Command::new(&py)
+            .arg(&chk)
+            .arg(cmd)
+            .arg(&f)
+            .args(["--only", family, "--json", "--limit", "0"])
+            .args(extra)
+            .output()
+            .expect("running parse_check.py");
         let so = String::from_utf8_lossy(&o.stdout);
         let wrong: Vec<String> = want
             .iter()
@@ -316,7 +499,11 @@ fn ikev2_vti_outputs_parse_and_agree_across_the_two_routers() {
             .map(|(k, v)| format!("{k}: want {v}, parsed {:?}", json_values(&so, k)))
             .collect();
         if !o.status.success() || !wrong.is_empty() {
-            failures.push(format!("{cmd} ({family}): exit {:?}, {wrong:?}\n{so}\n{}", o.status.code(), String::from_utf8_lossy(&o.stderr)));
+            failures.push(format!(
+                "{cmd} ({family}): exit {:?}, {wrong:?}\n{so}\n{}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr)
+            ));
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -354,7 +541,9 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
         if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
             panic!("parser checks required but the venv (target/pyvenv) or parse_check.py is missing");
         }
-        eprintln!("\n!!! SKIPPING Genie/ntc-templates everyday-show parser checks: no Python venv at target/pyvenv (see .ci/run) or no parse_check.py\n");
+        eprintln!(
+            "\n!!! SKIPPING Genie/ntc-templates everyday-show parser checks: no Python venv at target/pyvenv (see .ci/run) or no parse_check.py\n"
+        );
         return;
     };
     let outs = r1_shows("everyday_shows.golden");
@@ -370,7 +559,20 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
             false,
             "genie",
             vec!["--genie-os", "iosxe"],
-            vec![("c_id", s("1001")), ("local_ip", s("192.0.2.1")), ("remote_ip", s("192.0.2.2")), ("status", s("ACTIVE")), ("encr_algo", s("aes")), ("hash_algo", s("sha")), ("auth_type", s("psk")), ("dh_group", s("14")), ("lifetime", s("24:00:00")), ("capabilities", s("D")), ("engine_id", s("SW")), ("conn_id", s("1"))],
+            vec![
+                ("c_id", s("1001")),
+                ("local_ip", s("192.0.2.1")),
+                ("remote_ip", s("192.0.2.2")),
+                ("status", s("ACTIVE")),
+                ("encr_algo", s("aes")),
+                ("hash_algo", s("sha")),
+                ("auth_type", s("psk")),
+                ("dh_group", s("14")),
+                ("lifetime", s("24:00:00")),
+                ("capabilities", s("D")),
+                ("engine_id", s("SW")),
+                ("conn_id", s("1")),
+            ],
         ),
         (
             "show crypto ipsec profile",
@@ -378,7 +580,18 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
             false,
             "genie",
             vec!["--genie-os", "iosxe"],
-            vec![("security_association_lifetime", s("4608000 kilobytes/7200 seconds")), ("security_association_lifetime", s("4608000 kilobytes/3600 seconds")), ("psf", s("Y")), ("dh_group", s("group19")), ("transform_set_name", s("esp-gcm")), ("transform_set_method", s("256")), ("transform_set_name", s("esp-aes")), ("transform_set_method", s("esp-sha-hmac")), ("responder_only", s("N")), ("mixed_mode", s("Disabled"))],
+            vec![
+                ("security_association_lifetime", s("4608000 kilobytes/7200 seconds")),
+                ("security_association_lifetime", s("4608000 kilobytes/3600 seconds")),
+                ("psf", s("Y")),
+                ("dh_group", s("group19")),
+                ("transform_set_name", s("esp-gcm")),
+                ("transform_set_method", s("256")),
+                ("transform_set_name", s("esp-aes")),
+                ("transform_set_method", s("esp-sha-hmac")),
+                ("responder_only", s("N")),
+                ("mixed_mode", s("Disabled")),
+            ],
         ),
         (
             "show interfaces",
@@ -386,7 +599,22 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
             false,
             "ntc",
             vec![],
-            vec![("interface", s("GigabitEthernet0/0")), ("interface", s("Loopback1")), ("link_status", s("administratively down")), ("protocol_status", s("up")), ("hardware_type", s("iGbE")), ("mac_address", s("0200.1be8.446e")), ("description", s("uplink to r2")), ("ip_address", s("203.0.113.1")), ("prefix_length", s("32")), ("mtu", s("1514")), ("bandwidth", s("1000000 Kbit")), ("encapsulation", s("LOOPBACK")), ("input_packets", s("0")), ("queue_max", s("75"))],
+            vec![
+                ("interface", s("GigabitEthernet0/0")),
+                ("interface", s("Loopback1")),
+                ("link_status", s("administratively down")),
+                ("protocol_status", s("up")),
+                ("hardware_type", s("iGbE")),
+                ("mac_address", s("0200.1be8.446e")),
+                ("description", s("uplink to r2")),
+                ("ip_address", s("203.0.113.1")),
+                ("prefix_length", s("32")),
+                ("mtu", s("1514")),
+                ("bandwidth", s("1000000 Kbit")),
+                ("encapsulation", s("LOOPBACK")),
+                ("input_packets", s("0")),
+                ("queue_max", s("75")),
+            ],
         ),
         (
             "show interfaces",
@@ -394,16 +622,53 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
             false,
             "genie",
             vec!["--genie-os", "iosxe"],
-            vec![("oper_status", s("up")), ("oper_status", s("down")), ("enabled", s("false")), ("line_protocol", s("up")), ("mac_address", s("0200.1be8.446e")), ("description", s("uplink to r2")), ("ip", s("192.0.2.1")), ("prefix_length", s("24")), ("mtu", s("1500")), ("bandwidth", s("8000000")), ("encapsulation", s("loopback")), ("encapsulation", s("arpa")), ("keepalive", s("10")), ("in_pkts", s("0"))],
+            vec![
+                ("oper_status", s("up")),
+                ("oper_status", s("down")),
+                ("enabled", s("false")),
+                ("line_protocol", s("up")),
+                ("mac_address", s("0200.1be8.446e")),
+                ("description", s("uplink to r2")),
+                ("ip", s("192.0.2.1")),
+                ("prefix_length", s("24")),
+                ("mtu", s("1500")),
+                ("bandwidth", s("8000000")),
+                ("encapsulation", s("loopback")),
+                ("encapsulation", s("arpa")),
+                ("keepalive", s("10")),
+                ("in_pkts", s("0")),
+            ],
         ),
-        ("show interfaces Gi0/0", "show interfaces GigabitEthernet0/0", false, "genie", vec!["--genie-os", "iosxe"], vec![("oper_status", s("up")), ("description", s("uplink to r2")), ("ip", s("192.0.2.1")), ("delay", s("10"))]),
+        (
+            "show interfaces Gi0/0",
+            "show interfaces GigabitEthernet0/0",
+            false,
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![
+                ("oper_status", s("up")),
+                ("description", s("uplink to r2")),
+                ("ip", s("192.0.2.1")),
+                ("delay", s("10")),
+            ],
+        ),
         (
             "show interfaces Tunnel9",
             "show interfaces Tunnel9",
             false,
             "genie",
             vec!["--genie-os", "iosxe"],
-            vec![("line_protocol", s("up")), ("tunnel_source_ip", s("192.0.2.1")), ("tunnel_source_interface", s("GigabitEthernet0/0")), ("tunnel_destination_ip", s("192.0.2.2")), ("tunnel_protocol", s("IPSEC/IP")), ("tunnel_transport_mtu", s("1438")), ("tunnel_protection", s("IPSec")), ("tunnel_profile", s("VTI")), ("ip", s("198.51.100.253"))],
+            vec![
+                ("line_protocol", s("up")),
+                ("tunnel_source_ip", s("192.0.2.1")),
+                ("tunnel_source_interface", s("GigabitEthernet0/0")),
+                ("tunnel_destination_ip", s("192.0.2.2")),
+                ("tunnel_protocol", s("IPSEC/IP")),
+                ("tunnel_transport_mtu", s("1438")),
+                ("tunnel_protection", s("IPSec")),
+                ("tunnel_profile", s("VTI")),
+                ("ip", s("198.51.100.253")),
+            ],
         ),
         (
             "show ip route",
@@ -411,7 +676,19 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
             false,
             "ntc",
             vec![],
-            vec![("protocol", s("S")), ("flag", s("*")), ("network", s("0.0.0.0")), ("nexthop_ip", s("192.0.2.254")), ("network", s("192.0.2.1")), ("nexthop_if", s("GigabitEthernet0/0")), ("network", s("203.0.113.64")), ("prefix_length", s("26")), ("distance", s("5")), ("nexthop_ip", s("192.0.2.3")), ("nexthop_ip", s("192.0.2.2"))],
+            vec![
+                ("protocol", s("S")),
+                ("flag", s("*")),
+                ("network", s("0.0.0.0")),
+                ("nexthop_ip", s("192.0.2.254")),
+                ("network", s("192.0.2.1")),
+                ("nexthop_if", s("GigabitEthernet0/0")),
+                ("network", s("203.0.113.64")),
+                ("prefix_length", s("26")),
+                ("distance", s("5")),
+                ("nexthop_ip", s("192.0.2.3")),
+                ("nexthop_ip", s("192.0.2.2")),
+            ],
         ),
         (
             "show ip route",
@@ -419,12 +696,65 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
             false,
             "genie",
             vec!["--genie-os", "iosxe"],
-            vec![("route", s("0.0.0.0/0")), ("source_protocol_codes", s("S*")), ("route", s("192.0.2.1/32")), ("source_protocol", s("local")), ("route", s("203.0.113.0/24")), ("next_hop", s("192.0.2.2")), ("route", s("203.0.113.64/26")), ("route_preference", s("5")), ("outgoing_interface", s("Loopback0"))],
+            vec![
+                ("route", s("0.0.0.0/0")),
+                ("source_protocol_codes", s("S*")),
+                ("route", s("192.0.2.1/32")),
+                ("source_protocol", s("local")),
+                ("route", s("203.0.113.0/24")),
+                ("next_hop", s("192.0.2.2")),
+                ("route", s("203.0.113.64/26")),
+                ("route_preference", s("5")),
+                ("outgoing_interface", s("Loopback0")),
+            ],
         ),
-        ("show ip route vrf RED", "show ip route vrf RED", false, "ntc", vec![], vec![("vrf", s("RED")), ("network", s("203.0.113.1")), ("prefix_length", s("32")), ("nexthop_if", s("Loopback1")), ("flag", s("*"))]),
-        ("show ip route vrf RED", "show ip route vrf RED", false, "genie", vec!["--genie-os", "iosxe"], vec![("route", s("203.0.113.1/32")), ("route", s("0.0.0.0/0")), ("outgoing_interface", s("GigabitEthernet0/0"))]),
-        ("show archive", "show archive", true, "ntc", vec![], vec![("next_filename", s("flash:r1-config-2")), ("current_index", s("2"))]),
-        ("show archive", "show archive", true, "genie", vec!["--genie-os", "iosxe"], vec![("max_archive_configurations", s("3")), ("total", s("2")), ("file", s("flash:r1-config-1")), ("most_recent_file", s("flash:r1-config-1"))]),
+        (
+            "show ip route vrf RED",
+            "show ip route vrf RED",
+            false,
+            "ntc",
+            vec![],
+            vec![
+                ("vrf", s("RED")),
+                ("network", s("203.0.113.1")),
+                ("prefix_length", s("32")),
+                ("nexthop_if", s("Loopback1")),
+                ("flag", s("*")),
+            ],
+        ),
+        (
+            "show ip route vrf RED",
+            "show ip route vrf RED",
+            false,
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![
+                ("route", s("203.0.113.1/32")),
+                ("route", s("0.0.0.0/0")),
+                ("outgoing_interface", s("GigabitEthernet0/0")),
+            ],
+        ),
+        (
+            "show archive",
+            "show archive",
+            true,
+            "ntc",
+            vec![],
+            vec![("next_filename", s("flash:r1-config-2")), ("current_index", s("2"))],
+        ),
+        (
+            "show archive",
+            "show archive",
+            true,
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![
+                ("max_archive_configurations", s("3")),
+                ("total", s("2")),
+                ("file", s("flash:r1-config-1")),
+                ("most_recent_file", s("flash:r1-config-1")),
+            ],
+        ),
     ];
     let mut failures = Vec::new();
     for (typed, cmd, last, family, extra, want) in &cases {
@@ -436,7 +766,14 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
         };
         let f = dir.join(typed.replace([' ', '/'], "_"));
         std::fs::write(&f, body).unwrap();
-        let o = Command::new(&py).arg(&chk).arg(cmd).arg(&f).args(["--only", family, "--json", "--limit", "0"]).args(extra).output().expect("running parse_check.py");
+        let o = Command::new(&py)
+            .arg(&chk)
+            .arg(cmd)
+            .arg(&f)
+            .args(["--only", family, "--json", "--limit", "0"])
+            .args(extra)
+            .output()
+            .expect("running parse_check.py");
         let so = String::from_utf8_lossy(&o.stdout);
         let wrong: Vec<String> = want
             .iter()
@@ -444,7 +781,11 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
             .map(|(k, v)| format!("{k}: want {v}, parsed {:?}", json_values(&so, k)))
             .collect();
         if !o.status.success() || !wrong.is_empty() {
-            failures.push(format!("{typed} ({family}): exit {:?}, {wrong:?}\n{so}\n{}", o.status.code(), String::from_utf8_lossy(&o.stderr)));
+            failures.push(format!(
+                "{typed} ({family}): exit {:?}, {wrong:?}\n{so}\n{}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr)
+            ));
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -456,10 +797,15 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
         let os = extra.iter().position(|x| *x == "--genie-os").and_then(|i| extra.get(i + 1)).copied();
         input.push((*family, *cmd, body.clone(), os));
     }
-    let refs: Vec<(&str, &str, &str, Option<&str>)> = input.iter().map(|(f, c, t, o)| (*f, *c, t.as_str(), *o)).collect();
+    let refs: Vec<(&str, &str, &str, Option<&str>)> =
+        input.iter().map(|(f, c, t, o)| (*f, *c, t.as_str(), *o)).collect();
     let results = parse_full(&py, &refs);
     for ((family, cmd, _, os), res) in refs.iter().zip(&results) {
-        let name = format!("everyday/{}.{family}{}.json", cmd.replace([' ', '/'], "_"), os.map(|o| format!("-{o}")).unwrap_or_default());
+        let name = format!(
+            "everyday/{}.{family}{}.json",
+            cmd.replace([' ', '/'], "_"),
+            os.map(|o| format!("-{o}")).unwrap_or_default()
+        );
         against_expected(&name, &format!("{cmd} ({family}, whole parse)"), res, &mut failures);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

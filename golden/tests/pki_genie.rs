@@ -40,12 +40,22 @@ fn pki_shows_parse_with_genie() {
         if std::env::var("EDGESH_REQUIRE_PARSERS").is_ok() {
             panic!("parser checks required but the venv (target/pyvenv) is missing");
         }
-        eprintln!("\n!!! SKIPPING the Genie checks of show crypto pki: no Python venv at target/pyvenv (see .ci/run)\n");
+        eprintln!(
+            "\n!!! SKIPPING the Genie checks of show crypto pki: no Python venv at target/pyvenv (see .ci/run)\n"
+        );
         return;
     };
-    let cases = [("show crypto pki certificates", output("show crypto pki certificates")), ("show crypto pki trustpoints", output("show crypto pki trustpoints"))];
+    let cases = [
+        ("show crypto pki certificates", output("show crypto pki certificates")),
+        ("show crypto pki trustpoints", output("show crypto pki trustpoints")),
+    ];
     let input = serde_json::Value::Array(cases.iter().map(|(c, t)| json!({ "command": c, "text": t })).collect());
-    let mut child = Command::new(&py).arg(root().join("golden/tests/genie_parse.py")).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("python");
+    let mut child = Command::new(&py)
+        .arg(root().join("golden/tests/genie_parse.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python");
     child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "genie_parse.py failed");
@@ -73,7 +83,9 @@ fn pki_shows_parse_with_genie() {
         cases[0].1
     );
     // `| json` is Genie's parse of the text (issue 16): field for field.
-    let as_json = |cmd: &str| -> serde_json::Value { serde_json::from_str(&output(&format!("{cmd} | json"))).expect("| json is one JSON document") };
+    let as_json = |cmd: &str| -> serde_json::Value {
+        serde_json::from_str(&output(&format!("{cmd} | json"))).expect("| json is one JSON document")
+    };
     assert_eq!(&as_json("show crypto pki certificates"), certs, "| json against Genie's parse");
     let tps = &res[1]["parsed"];
     // Genie's trustpoints parse puts the lines it does not know in a
@@ -81,7 +93,11 @@ fn pki_shows_parse_with_genie() {
     let mut genie_tps = tps.clone();
     genie_tps["trustpoints"]["GOLDEN"].as_object_mut().unwrap().remove("comment");
     assert_eq!(as_json("show crypto pki trustpoints"), genie_tps, "| json against Genie's parse");
-    assert_eq!(tps["trustpoints"]["GOLDEN"]["issuing_ca"]["subject"], json!({"cn": "Edgesh Golden Root CA", "o": "Edgesh Golden"}), "{tps}");
+    assert_eq!(
+        tps["trustpoints"]["GOLDEN"]["issuing_ca"]["subject"],
+        json!({"cn": "Edgesh Golden Root CA", "o": "Edgesh Golden"}),
+        "{tps}"
+    );
     assert_eq!(tps["trustpoints"]["GOLDEN"]["serial_number_in_hex"], "01", "{tps}");
     // Genie knows only the cn= and o= lines of a subject: the c= line lands in its comment.
     assert_eq!(tps["trustpoints"]["GOLDEN"]["comment"], "c=US \n Certificate configured.", "{tps}");

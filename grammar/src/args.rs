@@ -89,7 +89,12 @@ mod tests {
     #[test]
     fn typed_and_labelled() {
         let mut g: Graph<()> = Graph::new();
-        g.add("route A.B.C.D/M:net A.B.C.D:hop [cost <0-255>:cost] [tag <1-4294967295>]", &["r", "n", "h", "c", "c", "t", "t"], ()).unwrap();
+        g.add(
+            "route A.B.C.D/M:net A.B.C.D:hop [cost <0-255>:cost] [tag <1-4294967295>]",
+            &["r", "n", "h", "c", "c", "t", "t"],
+            (),
+        )
+        .unwrap();
         g.add("no route [A.B.C.D/M:net]", &["no", "r", "n"], ()).unwrap();
         let a = g.parse("ro 10.1.0.0/16 192.0.2.1 cost 7 tag 4000000000").unwrap().into_args("x");
         assert_eq!(a.prefix("net"), Some(("10.1.0.0".parse().unwrap(), 16)));
@@ -111,7 +116,11 @@ mod no_form_tests {
     #[test]
     fn a_no_form_is_declared_with_its_command() {
         let mut g: Graph<u8> = Graph::new();
-        let no = NoForm { no_help: "Negate", spec: "lifetime [seconds] [<300-99999999>:s]", help: Some("Set the default (86400 seconds)") };
+        let no = NoForm {
+            no_help: "Negate",
+            spec: "lifetime [seconds] [<300-99999999>:s]",
+            help: Some("Set the default (86400 seconds)"),
+        };
         g.add_negatable("lifetime seconds <300-99999999>:s", &["SA lifetime", "In seconds", "Seconds"], no, 7).unwrap();
         let cmds: Vec<_> = g.commands().collect();
         assert_eq!(cmds[1].spec, "no lifetime [seconds] [<300-99999999>:s]");

@@ -210,7 +210,9 @@ impl<T> Graph<T> {
                 Some(h) if lead > 0 && i + 1 == lead => h,
                 _ => match texts.iter().position(|x| x == t) {
                     Some(j) => helps.get(j).copied().unwrap_or(""),
-                    None => return Err(SpecError::Syntax(format!("`no {}`: `{t}` is not an atom of `{spec}`", no.spec))),
+                    None => {
+                        return Err(SpecError::Syntax(format!("`no {}`: `{t}` is not an atom of `{spec}`", no.spec)));
+                    }
                 },
             };
             no_helps.push(h);
@@ -268,8 +270,11 @@ impl<T> Graph<T> {
         let mut cmds: Vec<usize> = match first {
             None => (0..self.commands.len()).collect(),
             Some(t) => {
-                let w: std::borrow::Cow<'_, str> =
-                    if t.text.bytes().any(|b| b.is_ascii_uppercase()) { t.text.to_ascii_lowercase().into() } else { std::borrow::Cow::Borrowed(&*t.text) };
+                let w: std::borrow::Cow<'_, str> = if t.text.bytes().any(|b| b.is_ascii_uppercase()) {
+                    t.text.to_ascii_lowercase().into()
+                } else {
+                    std::borrow::Cow::Borrowed(&*t.text)
+                };
                 let kw: &[usize] = self.by_prefix.get(&*w).map(Vec::as_slice).unwrap_or(&[]);
                 let mut v: Vec<usize> = Vec::with_capacity(kw.len() + self.param_first.len());
                 v.extend_from_slice(kw);
@@ -295,8 +300,11 @@ impl<T> Graph<T> {
     /// Advance every path over one token; returns the surviving paths or the error.
     fn step(&self, paths: &[Path], tokens: &[Token], i: usize) -> Result<Vec<Path>, ParseError> {
         let tok = &tokens[i];
-        let lower: std::borrow::Cow<'_, str> =
-            if tok.text.bytes().any(|b| b.is_ascii_uppercase()) { tok.text.to_ascii_lowercase().into() } else { std::borrow::Cow::Borrowed(&*tok.text) };
+        let lower: std::borrow::Cow<'_, str> = if tok.text.bytes().any(|b| b.is_ascii_uppercase()) {
+            tok.text.to_ascii_lowercase().into()
+        } else {
+            std::borrow::Cow::Borrowed(&*tok.text)
+        };
         // (rank, path index, atom index, next state)
         let mut cands: smallvec::SmallVec<[(Rank, usize, usize, usize); 16]> = smallvec::SmallVec::new();
         let mut detail: Option<String> = None;
@@ -346,7 +354,11 @@ impl<T> Graph<T> {
             words.sort_unstable();
             words.dedup();
             if words.len() > 1 {
-                return Err(ParseError::Ambiguous { offset: tok.start, word: tok.text.to_string(), candidates: words.iter().map(|w| w.to_string()).collect() });
+                return Err(ParseError::Ambiguous {
+                    offset: tok.start,
+                    word: tok.text.to_string(),
+                    candidates: words.iter().map(|w| w.to_string()).collect(),
+                });
             }
         }
         let mut out = Vec::new();
@@ -376,7 +388,9 @@ impl<T> Graph<T> {
                 let tok = &tokens[t as usize];
                 let (value, keyword) = match &atom.kind {
                     AtomKind::Keyword(k) => (std::borrow::Cow::Borrowed(k.as_str()), true),
-                    AtomKind::Param(ParamKind::Line) => (std::borrow::Cow::Owned(line[tok.start..].trim_end().to_string()), false),
+                    AtomKind::Param(ParamKind::Line) => {
+                        (std::borrow::Cow::Owned(line[tok.start..].trim_end().to_string()), false)
+                    }
                     AtomKind::Param(_) => (std::borrow::Cow::Owned(tok.text.to_string()), false),
                 };
                 Binding { key: atom.key.as_str(), value, token: t as usize, keyword }
@@ -403,7 +417,8 @@ impl<T> Graph<T> {
             return Err(ParseError::Empty);
         }
         let paths = self.run(&tokens)?;
-        let accepted = paths.iter().filter(|p| p.done || self.commands[p.cmd].nfa.states[p.state].accept).min_by_key(|p| p.cmd);
+        let accepted =
+            paths.iter().filter(|p| p.done || self.commands[p.cmd].nfa.states[p.state].accept).min_by_key(|p| p.cmd);
         match accepted {
             Some(p) => Ok(Match { command: &self.commands[p.cmd], bindings: self.bind(p, &tokens, line) }),
             None => Err(ParseError::Incomplete),
@@ -421,7 +436,8 @@ impl<T> Graph<T> {
     /// Split `line` into the complete words and the word being typed.
     fn split_partial(line: &str) -> Result<(Vec<Token<'_>>, Option<Token<'_>>), ParseError> {
         let mut tokens = tokenize(line).map_err(|e| ParseError::Syntax { offset: e.offset, message: e.message })?;
-        let partial = if line.ends_with(|c: char| c.is_whitespace()) || tokens.is_empty() { None } else { tokens.pop() };
+        let partial =
+            if line.ends_with(|c: char| c.is_whitespace()) || tokens.is_empty() { None } else { tokens.pop() };
         Ok((tokens, partial))
     }
 
@@ -498,10 +514,7 @@ impl<T> Graph<T> {
         let Ok(paths) = self.run(&tokens) else { return Completion::None };
         let items = self.next_items(&paths, partial.as_ref());
         let typed = partial.as_ref().map(|t| t.text.to_ascii_lowercase()).unwrap_or_default();
-        let words: Vec<&HelpItem> = items
-            .iter()
-            .filter(|i| is_keyword_display(&i.name))
-            .collect();
+        let words: Vec<&HelpItem> = items.iter().filter(|i| is_keyword_display(&i.name)).collect();
         if words.is_empty() {
             return Completion::None;
         }
@@ -534,14 +547,27 @@ mod tests {
         g.add("ike proposal NAME", &["IKE", "IKEv1 proposal", "Proposal name"], 1).unwrap();
         g.add("ike policy NAME", &["IKE", "IKEv1 policy", "Policy name"], 2).unwrap();
         g.add("ike keepalive", &["IKE", "Send DPD"], 3).unwrap();
-        g.add("interface NAME [loopback | ipsec multibind]", &["Interface", "Name", "Loopback", "IPsec", "Multibind"], 4).unwrap();
+        g.add(
+            "interface NAME [loopback | ipsec multibind]",
+            &["Interface", "Name", "Loopback", "IPsec", "Multibind"],
+            4,
+        )
+        .unwrap();
         g.add("dh-group {1|2|5|14}", &["DH", "g1", "g2", "g5", "g14"], 5).unwrap();
         g.add("lifetime seconds <300-99999999>", &["Lifetime", "In seconds", "Seconds"], 6).unwrap();
         g.add("description LINE", &["Description", "Text"], 7).unwrap();
-        g.add("peer-end-point local A.B.C.D:local [remote A.B.C.D:remote] [context NAME:ctx]",
-            &["Peer", "Local", "Local address", "Remote", "Remote address", "Context", "Context name"], 8).unwrap();
-        g.add("ip route A.B.C.D/M {A.B.C.D:hop | NAME:ifname} [cost <0-255>]",
-            &["IP", "Route", "Prefix", "Next hop", "Interface", "Cost", "Cost value"], 9).unwrap();
+        g.add(
+            "peer-end-point local A.B.C.D:local [remote A.B.C.D:remote] [context NAME:ctx]",
+            &["Peer", "Local", "Local address", "Remote", "Remote address", "Context", "Context name"],
+            8,
+        )
+        .unwrap();
+        g.add(
+            "ip route A.B.C.D/M {A.B.C.D:hop | NAME:ifname} [cost <0-255>]",
+            &["IP", "Route", "Prefix", "Next hop", "Interface", "Cost", "Cost value"],
+            9,
+        )
+        .unwrap();
         g
     }
 

@@ -85,7 +85,9 @@ impl ParamKind {
     pub fn could_start(&self, p: &str) -> bool {
         match self {
             ParamKind::Word | ParamKind::Line => true,
-            ParamKind::Range(_, hi) => p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u64>().is_ok_and(|v| v <= *hi),
+            ParamKind::Range(_, hi) => {
+                p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u64>().is_ok_and(|v| v <= *hi)
+            }
             ParamKind::Ipv4 => p.bytes().all(|b| b.is_ascii_digit() || b == b'.'),
             ParamKind::Ipv4Prefix => p.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'/'),
             ParamKind::Hex => p.bytes().all(|b| b.is_ascii_hexdigit() || b == b'x' || b == b'X'),

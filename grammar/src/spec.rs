@@ -172,7 +172,13 @@ pub fn atom_texts(spec: &str) -> Result<(Vec<String>, usize), SpecError> {
     }
     let mut pairs = SpecParser::parse(Rule::spec, spec).map_err(|e| SpecError::Syntax(e.to_string()))?;
     let seq = pairs.next().and_then(|p| p.into_inner().next()).ok_or_else(|| SpecError::Syntax(spec.to_string()))?;
-    let lead = seq.clone().into_inner().take_while(|p| p.as_rule() == Rule::atom && ParamKind::from_spec(p.as_str().split(':').next().unwrap_or("")).is_none()).count();
+    let lead = seq
+        .clone()
+        .into_inner()
+        .take_while(|p| {
+            p.as_rule() == Rule::atom && ParamKind::from_spec(p.as_str().split(':').next().unwrap_or("")).is_none()
+        })
+        .count();
     let mut out = Vec::new();
     walk(seq, &mut out);
     Ok((out, lead))

@@ -33,12 +33,22 @@ pub fn no_such_user(password: &str) -> Option<LoginUser> {
 pub fn console_attempt(r: &mut Router, dialect: Dialect, user: &str, password: &str) -> (Option<LoginUser>, String) {
     match dialect.ops().authenticate(r, user, password) {
         Some(u) => {
-            let line = r.log_event("SEC_LOGIN", 5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: console]", u.name));
+            let line = r.log_event(
+                "SEC_LOGIN",
+                5,
+                "LOGIN_SUCCESS",
+                &format!("Login Success [user: {}] [Source: console]", u.name),
+            );
             (Some(u), line)
         }
         None => {
             let shown: String = user.chars().filter(|c| !c.is_control()).take(64).collect();
-            let line = r.log_event("SEC_LOGIN", 4, "LOGIN_FAILED", &format!("Login failed [user: {shown}] [Source: console] [Reason: Login Authentication Failed]"));
+            let line = r.log_event(
+                "SEC_LOGIN",
+                4,
+                "LOGIN_FAILED",
+                &format!("Login failed [user: {shown}] [Source: console] [Reason: Login Authentication Failed]"),
+            );
             (None, line)
         }
     }
@@ -64,12 +74,19 @@ pub fn show_users(s: &crate::session::Session, out: &mut dyn crate::out::Out) {
     for (id, e) in &r.logins {
         let me = if Some(*id) == s.login_id { '*' } else { ' ' };
         let idle = if Some(*id) == s.login_id { 0 } else { now.saturating_sub(e.last) };
-        out.line(format!("{me}{:>3} {:<9} {:<10} idle                 {} {}", id, e.line, e.user, hms(idle), e.from).trim_end());
+        out.line(
+            format!("{me}{:>3} {:<9} {:<10} idle                 {} {}", id, e.line, e.user, hms(idle), e.from)
+                .trim_end(),
+        );
     }
 }
 
 /// `clear line N` / `clear session N`: ask the server to close that session.
-pub fn clear_line(s: &mut crate::session::Session, id: u64, out: &mut dyn crate::out::Out) -> crate::session::CmdResult {
+pub fn clear_line(
+    s: &mut crate::session::Session,
+    id: u64,
+    out: &mut dyn crate::out::Out,
+) -> crate::session::CmdResult {
     if s.login_id == Some(id) {
         return Err("Cannot clear your own session; use exit".into());
     }
@@ -77,7 +94,12 @@ pub fn clear_line(s: &mut crate::session::Session, id: u64, out: &mut dyn crate:
     let mut r = s.router();
     let Some(e) = r.logins.get(&id).cloned() else { return Err(format!("No session {id}")) };
     r.clear_requests.insert(id);
-    r.log_event("SYS", 5, "CLEAR_LINE", &format!("session {id} ({} {} from {}) cleared by {user}", e.user, e.line, e.from));
+    r.log_event(
+        "SYS",
+        5,
+        "CLEAR_LINE",
+        &format!("session {id} ({} {} from {}) cleared by {user}", e.user, e.line, e.from),
+    );
     drop(r);
     out.line("[OK]");
     Ok(())

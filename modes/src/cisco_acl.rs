@@ -70,7 +70,10 @@ pub fn check_ace(syn: &AceSyntax, rest: &str) -> CmdResult {
             Some("eq" | "neq" | "lt" | "gt") => {
                 let port = w.get(i + 1).ok_or_else(|| syn.port_missing.to_string())?;
                 // A number is a port (0-65535); a word is a port name (www, bgp ...).
-                if syn.port_numbers_checked && port.starts_with(|c: char| c.is_ascii_digit()) && port.parse::<u16>().is_err() {
+                if syn.port_numbers_checked
+                    && port.starts_with(|c: char| c.is_ascii_digit())
+                    && port.parse::<u16>().is_err()
+                {
                     return Err(format!("{p}Invalid port {port} (0-65535)"));
                 }
                 i += 2;

@@ -50,7 +50,11 @@ pub fn key_words(a: &Args, n: usize) -> String {
 /// (`set_line` is the dialect's).
 macro_rules! leaf {
     ($name:ident, $n:expr, $set:path) => {
-        fn $name(s: &mut $crate::session::Session, a: &$crate::session::Args, _: &mut dyn $crate::out::Out) -> $crate::session::CmdResult {
+        fn $name(
+            s: &mut $crate::session::Session,
+            a: &$crate::session::Args,
+            _: &mut dyn $crate::out::Out,
+        ) -> $crate::session::CmdResult {
             $set(s, &$crate::cisco_common::key_words(a, $n), &$crate::cisco_common::canon(a));
             Ok(())
         }
@@ -62,7 +66,11 @@ pub(crate) use leaf;
 /// block the line heads and pushes MODE (`enter_block` is the dialect's).
 macro_rules! block {
     ($name:ident, $mode:expr, $enter:path) => {
-        fn $name(s: &mut $crate::session::Session, a: &$crate::session::Args, _: &mut dyn $crate::out::Out) -> $crate::session::CmdResult {
+        fn $name(
+            s: &mut $crate::session::Session,
+            a: &$crate::session::Args,
+            _: &mut dyn $crate::out::Out,
+        ) -> $crate::session::CmdResult {
             $enter(s, &$crate::cisco_common::canon(a), $mode);
             Ok(())
         }
@@ -92,7 +100,9 @@ pub fn report(err: &ParseError, line: &str, indent: usize, words: &ErrorWords, o
                 out.line("");
             }
         }
-        ParseError::Ambiguous { .. } => out.line(&format!("{}Ambiguous command:  \"{}\"", words.ambiguous_prefix, line.trim())),
+        ParseError::Ambiguous { .. } => {
+            out.line(&format!("{}Ambiguous command:  \"{}\"", words.ambiguous_prefix, line.trim()))
+        }
         ParseError::Incomplete => out.line(words.incomplete),
         ParseError::Empty => {}
     }
@@ -100,7 +110,13 @@ pub fn report(err: &ParseError, line: &str, indent: usize, words: &ErrorWords, o
 
 /// Parse a line against a graph and run its handler; a handler's error is
 /// printed after `prefix` (`% ` / `ERROR: `) and counted as a rejected line.
-pub fn run_parsed(g: &'static Graph<Handler>, s: &mut Session, line: &str, prefix: &str, out: &mut dyn Out) -> Result<bool, ParseError> {
+pub fn run_parsed(
+    g: &'static Graph<Handler>,
+    s: &mut Session,
+    line: &str,
+    prefix: &str,
+    out: &mut dyn Out,
+) -> Result<bool, ParseError> {
     let parsed = g.parse(line)?;
     let args = Args { bindings: parsed.bindings, line: line.trim().to_string() };
     let h = parsed.command.payload;
@@ -123,8 +139,14 @@ pub fn value_error(g: &Graph<Handler>, line: &str, err: &ParseError) -> bool {
     match err {
         ParseError::Incomplete => true,
         ParseError::Invalid { detail: Some(_), .. } => true,
-        ParseError::Invalid { offset, detail: None } if *offset > 0 => match g.help(&line[..(*offset).min(line.len())]) {
-            Ok(items) => !items.is_empty() && items.iter().all(|i| i.name != "<cr>" && (i.name.starts_with('<') || i.name.chars().any(|c| c.is_ascii_uppercase()))),
+        ParseError::Invalid { offset, detail: None } if *offset > 0 => match g.help(&line[..(*offset).min(line.len())])
+        {
+            Ok(items) => {
+                !items.is_empty()
+                    && items.iter().all(|i| {
+                        i.name != "<cr>" && (i.name.starts_with('<') || i.name.chars().any(|c| c.is_ascii_uppercase()))
+                    })
+            }
             Err(_) => false,
         },
         _ => false,

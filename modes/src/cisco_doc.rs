@@ -73,7 +73,10 @@ pub fn set_in(list: &mut Vec<Node>, key: &str, text: &str, once: bool) {
         list.push(node);
         return;
     }
-    let replaces = |n: &Node| n.text == text || (!key.is_empty() && (n.text == key || n.text.strip_prefix(key).is_some_and(|r| r.starts_with(' '))));
+    let replaces = |n: &Node| {
+        n.text == text
+            || (!key.is_empty() && (n.text == key || n.text.strip_prefix(key).is_some_and(|r| r.starts_with(' '))))
+    };
     match list.iter().position(replaces) {
         Some(i) => list[i] = Node { children: std::mem::take(&mut list[i].children), ..node },
         None => list.push(node),
@@ -97,7 +100,10 @@ mod tests {
 
     #[test]
     fn a_keyed_line_replaces_in_place_and_keeps_sub_lines() {
-        let mut l = vec![Node { text: "hostname a".into(), ..Default::default() }, Node { text: "interface X".into(), children: vec![Node::verbatim("shutdown")], ..Default::default() }];
+        let mut l = vec![
+            Node { text: "hostname a".into(), ..Default::default() },
+            Node { text: "interface X".into(), children: vec![Node::verbatim("shutdown")], ..Default::default() },
+        ];
         set_in(&mut l, "hostname", "hostname b", false);
         assert_eq!(texts(&l), ["hostname b", "interface X"]);
         set_in(&mut l, "interface X", "interface X", false);
@@ -120,7 +126,10 @@ mod tests {
 
     #[test]
     fn remove_takes_whole_words_only() {
-        let mut l = vec![Node::verbatim("crypto map M 10 set peer 1.1.1.1"), Node::verbatim("crypto map M 100 set peer 2.2.2.2")];
+        let mut l = vec![
+            Node::verbatim("crypto map M 10 set peer 1.1.1.1"),
+            Node::verbatim("crypto map M 100 set peer 2.2.2.2"),
+        ];
         assert!(remove_in(&mut l, "crypto map M 10"));
         assert_eq!(texts(&l), ["crypto map M 100 set peer 2.2.2.2"]);
         assert!(!remove_in(&mut l, "crypto map M 10"));
@@ -128,7 +137,12 @@ mod tests {
 
     #[test]
     fn unsupported_lines_name_their_block() {
-        let root = vec![Node { text: "router bgp 1".into(), unsupported: true, children: vec![Node::verbatim("neighbor 1.1.1.1 remote-as 2")], ..Default::default() }];
+        let root = vec![Node {
+            text: "router bgp 1".into(),
+            unsupported: true,
+            children: vec![Node::verbatim("neighbor 1.1.1.1 remote-as 2")],
+            ..Default::default()
+        }];
         assert_eq!(unsupported(&root), ["router bgp 1", "router bgp 1 / neighbor 1.1.1.1 remote-as 2"]);
     }
 }

@@ -11,13 +11,13 @@
 
 use crate::session::Router;
 use edgesh_engine::config::IkeVersion;
+use edgesh_engine::ike::Event;
 use edgesh_engine::ike::conf::{PeerConf, Selector};
 use edgesh_engine::ike::events::{DownReason, NoPeerReason, P1Mismatch, P2Mismatch};
-use edgesh_engine::ike::Event;
 use serde::Serialize;
 use std::net::Ipv4Addr;
 
-pub use crate::diag_history::{History, PeerRecord, EVENTS_PER_PEER, PEERS};
+pub use crate::diag_history::{EVENTS_PER_PEER, History, PEERS, PeerRecord};
 
 /// How far negotiation got.
 #[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,16 +170,32 @@ pub fn dpd_exchanges(steps: &std::collections::VecDeque<(u64, Event)>) -> Vec<Dp
                         for x in v.iter_mut().filter(|x| x.outcome == DpdOutcome::Waiting && x.version == version) {
                             x.outcome = DpdOutcome::Unanswered;
                         }
-                        v.push(DpdExchange { at_ms: *at, version, direction: "sent", seq: *seq, outcome: DpdOutcome::Waiting, answer_ms: None });
+                        v.push(DpdExchange {
+                            at_ms: *at,
+                            version,
+                            direction: "sent",
+                            seq: *seq,
+                            outcome: DpdOutcome::Waiting,
+                            answer_ms: None,
+                        });
                     }
                     DpdStep::Answered => {
                         // The ACK of an IKEv1 R-U-THERE may answer an earlier one (its sequence number says which).
-                        if let Some(x) = v.iter_mut().rev().find(|x| x.direction == "sent" && x.version == version && x.seq == *seq) {
+                        if let Some(x) =
+                            v.iter_mut().rev().find(|x| x.direction == "sent" && x.version == version && x.seq == *seq)
+                        {
                             x.outcome = DpdOutcome::Answered;
                             x.answer_ms = Some(at.saturating_sub(x.at_ms));
                         }
                     }
-                    DpdStep::PeerAsked => v.push(DpdExchange { at_ms: *at, version, direction: "received", seq: *seq, outcome: DpdOutcome::AnsweredPeer, answer_ms: None }),
+                    DpdStep::PeerAsked => v.push(DpdExchange {
+                        at_ms: *at,
+                        version,
+                        direction: "received",
+                        seq: *seq,
+                        outcome: DpdOutcome::AnsweredPeer,
+                        answer_ms: None,
+                    }),
                 }
             }
             Event::DpdDead { .. } => {
@@ -194,17 +210,46 @@ pub fn dpd_exchanges(steps: &std::collections::VecDeque<(u64, Event)>) -> Vec<Dp
     v.split_off(skip)
 }
 
-fn p1_values(offered: &edgesh_engine::ike::events::OfferedP1, local: &edgesh_engine::ike::conf::IkeProp, m: Option<&P1Mismatch>) -> Vec<Pair> {
+fn p1_values(
+    offered: &edgesh_engine::ike::events::OfferedP1,
+    local: &edgesh_engine::ike::conf::IkeProp,
+    m: Option<&P1Mismatch>,
+) -> Vec<Pair> {
     let name = |r: Result<&'static str, u16>| r.unwrap_or("unknown");
     let enc = offered.encr.map(|e| e.proto_name());
     let hash = offered.hash.map(|e| e.proto_name());
     let auth = offered.auth.map(|e| e.proto_name());
     vec![
-        Pair { attribute: "encryption", peer: name(enc).into(), local: local.encr.proto_name().into(), mismatch: matches!(m, Some(P1Mismatch::Encryption { .. })) },
-        Pair { attribute: "hash", peer: name(hash).into(), local: local.hash.proto_name().into(), mismatch: matches!(m, Some(P1Mismatch::Hash { .. })) },
-        Pair { attribute: "authentication", peer: name(auth).into(), local: local.auth.proto_name().into(), mismatch: matches!(m, Some(P1Mismatch::AuthMethod { .. })) },
-        Pair { attribute: "DH group", peer: offered.group.to_string(), local: local.group.to_string(), mismatch: matches!(m, Some(P1Mismatch::Group { .. })) },
-        Pair { attribute: "lifetime", peer: offered.lifetime.to_string(), local: local.lifetime.to_string(), mismatch: false },
+        Pair {
+            attribute: "encryption",
+            peer: name(enc).into(),
+            local: local.encr.proto_name().into(),
+            mismatch: matches!(m, Some(P1Mismatch::Encryption { .. })),
+        },
+        Pair {
+            attribute: "hash",
+            peer: name(hash).into(),
+            local: local.hash.proto_name().into(),
+            mismatch: matches!(m, Some(P1Mismatch::Hash { .. })),
+        },
+        Pair {
+            attribute: "authentication",
+            peer: name(auth).into(),
+            local: local.auth.proto_name().into(),
+            mismatch: matches!(m, Some(P1Mismatch::AuthMethod { .. })),
+        },
+        Pair {
+            attribute: "DH group",
+            peer: offered.group.to_string(),
+            local: local.group.to_string(),
+            mismatch: matches!(m, Some(P1Mismatch::Group { .. })),
+        },
+        Pair {
+            attribute: "lifetime",
+            peer: offered.lifetime.to_string(),
+            local: local.lifetime.to_string(),
+            mismatch: false,
+        },
     ]
 }
 
@@ -265,7 +310,8 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
     // The last attempts: what followed the last time the tunnel came up.
     let start = rec.events.iter().rposition(|(_, e)| matches!(e, Event::ChildUp { .. })).map(|i| i + 1).unwrap_or(0);
     let recent: Vec<&Event> = rec.events.iter().skip(start).map(|(_, e)| e).collect();
-    let ike_up = r.ike().ike_sas().iter().any(|s| s.remote.ip() == &peer && s.is_established()) || r.ike().v2().sas().iter().any(|s| s.remote.ip() == &peer && s.is_established());
+    let ike_up = r.ike().ike_sas().iter().any(|s| s.remote.ip() == &peer && s.is_established())
+        || r.ike().v2().sas().iter().any(|s| s.remote.ip() == &peer && s.is_established());
     let child_up = r.ike().child_sas().iter().any(|c| c.remote.ip() == &peer);
     let stage = if ike_up && child_up {
         Stage::Up
@@ -273,7 +319,12 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
         Stage::Phase2
     } else if rec.sent == 0 && rec.received == 0 && rec.events.is_empty() {
         Stage::NotTried
-    } else if rec.received == 0 && !rec.events.iter().any(|(_, e)| matches!(e, Event::P1Check { .. } | Event::NoPeer { .. } | Event::V2NoProposal { .. })) {
+    } else if rec.received == 0
+        && !rec
+            .events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::P1Check { .. } | Event::NoPeer { .. } | Event::V2NoProposal { .. }))
+    {
         Stage::NoAnswer
     } else {
         Stage::Phase1
@@ -288,10 +339,13 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
         match e {
             Event::P1Check { proposal, offered, result: Err(m), .. } => {
                 if let Some(local) = peers.iter().flat_map(|p| p.proposals.iter()).find(|x| &x.name == proposal) {
-                    p1_checks.push(Check { local_proposal: proposal.clone(), values: p1_values(offered, local, Some(m)) });
+                    p1_checks
+                        .push(Check { local_proposal: proposal.clone(), values: p1_values(offered, local, Some(m)) });
                 }
             }
-            Event::P1NoneAcceptable { .. } => failure = Some(Failure::IkeProposal { checks: std::mem::take(&mut p1_checks) }),
+            Event::P1NoneAcceptable { .. } => {
+                failure = Some(Failure::IkeProposal { checks: std::mem::take(&mut p1_checks) })
+            }
             Event::P2Check { offered, result: Err(m), .. } => {
                 let (pe, pa, pg) = match m {
                     P2Mismatch::Encryption { configured, .. } => (*configured, None, None),
@@ -303,18 +357,48 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
                 let lp = local.and_then(|c| c.proposals.first());
                 let (le, la) = lp.and_then(|p| p.esp).map(|(e, a)| (Some(e), a)).unwrap_or((None, None));
                 let values = vec![
-                    Pair { attribute: "encryption", peer: esp_text(offered.esp), local: esp_text(pe.or(le)), mismatch: matches!(m, P2Mismatch::Encryption { .. }) },
-                    Pair { attribute: "integrity", peer: auth_text(offered.auth), local: auth_text(pa.or(la)), mismatch: matches!(m, P2Mismatch::Auth { .. }) },
-                    Pair { attribute: "PFS", peer: group_text(offered.group), local: group_text(pg.or(local.and_then(|c| c.pfs))), mismatch: matches!(m, P2Mismatch::Pfs { .. }) },
-                    Pair { attribute: "protocols", peer: if offered.protocol == 2 { "AH".into() } else { "ESP".into() }, local: if lp.is_some_and(|p| p.ah.is_some() && p.esp.is_none()) { "AH".into() } else { "ESP".into() }, mismatch: matches!(m, P2Mismatch::Protocols { .. }) },
+                    Pair {
+                        attribute: "encryption",
+                        peer: esp_text(offered.esp),
+                        local: esp_text(pe.or(le)),
+                        mismatch: matches!(m, P2Mismatch::Encryption { .. }),
+                    },
+                    Pair {
+                        attribute: "integrity",
+                        peer: auth_text(offered.auth),
+                        local: auth_text(pa.or(la)),
+                        mismatch: matches!(m, P2Mismatch::Auth { .. }),
+                    },
+                    Pair {
+                        attribute: "PFS",
+                        peer: group_text(offered.group),
+                        local: group_text(pg.or(local.and_then(|c| c.pfs))),
+                        mismatch: matches!(m, P2Mismatch::Pfs { .. }),
+                    },
+                    Pair {
+                        attribute: "protocols",
+                        peer: if offered.protocol == 2 { "AH".into() } else { "ESP".into() },
+                        local: if lp.is_some_and(|p| p.ah.is_some() && p.esp.is_none()) {
+                            "AH".into()
+                        } else {
+                            "ESP".into()
+                        },
+                        mismatch: matches!(m, P2Mismatch::Protocols { .. }),
+                    },
                 ];
                 // The mode row only where the mode is in question (transport offered, configured or differing).
                 let mut values = values;
-                if matches!(m, P2Mismatch::Mode { .. }) || lp.is_some_and(|p| p.transport.is_some()) || transport_offered(offered.encap) {
-                    values.push(
-                    Pair {
+                if matches!(m, P2Mismatch::Mode { .. })
+                    || lp.is_some_and(|p| p.transport.is_some())
+                    || transport_offered(offered.encap)
+                {
+                    values.push(Pair {
                         attribute: "mode",
-                        peer: if crate::diagnose::transport_offered(offered.encap) { "transport".into() } else { "tunnel".into() },
+                        peer: if crate::diagnose::transport_offered(offered.encap) {
+                            "transport".into()
+                        } else {
+                            "tunnel".into()
+                        },
                         local: match lp.and_then(|p| p.transport) {
                             None => "tunnel".into(),
                             Some(edgesh_engine::config::TransportMode::Preferred) => "transport (or tunnel)".into(),
@@ -325,86 +409,171 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
                 }
                 p2_checks.push(Check { local_proposal: local.map(|c| c.policy.clone()).unwrap_or_default(), values });
             }
-            Event::P2NoneAcceptable { .. } => failure = Some(Failure::IpsecProposal { checks: std::mem::take(&mut p2_checks) }),
+            Event::P2NoneAcceptable { .. } => {
+                failure = Some(Failure::IpsecProposal { checks: std::mem::take(&mut p2_checks) })
+            }
             Event::ProxyIdMismatch { initiator, responder, .. } => {
-                let local = peers.iter().flat_map(|p| p.children.iter()).map(|c| (sel(&c.local_ts), sel(&c.remote_ts))).collect();
-                failure = Some(Failure::Selectors { version: "IKEv1", peer_local: initiator.data_text(), peer_remote: responder.data_text(), local });
+                let local = peers
+                    .iter()
+                    .flat_map(|p| p.children.iter())
+                    .map(|c| (sel(&c.local_ts), sel(&c.remote_ts)))
+                    .collect();
+                failure = Some(Failure::Selectors {
+                    version: "IKEv1",
+                    peer_local: initiator.data_text(),
+                    peer_remote: responder.data_text(),
+                    local,
+                });
             }
             Event::V2TsUnacceptable { tsi, tsr, .. } => {
-                let t = |v: &Vec<edgesh_engine::ike::v2::wire::Ts>| v.iter().map(|t| range_text(t.start, t.end)).collect::<Vec<_>>().join(", ");
-                let local = peers.iter().flat_map(|p| p.children.iter()).map(|c| (sel(&c.local_ts), sel(&c.remote_ts))).collect();
+                let t = |v: &Vec<edgesh_engine::ike::v2::wire::Ts>| {
+                    v.iter().map(|t| range_text(t.start, t.end)).collect::<Vec<_>>().join(", ")
+                };
+                let local = peers
+                    .iter()
+                    .flat_map(|p| p.children.iter())
+                    .map(|c| (sel(&c.local_ts), sel(&c.remote_ts)))
+                    .collect();
                 failure = Some(Failure::Selectors { version: "IKEv2", peer_local: t(tsi), peer_remote: t(tsr), local });
             }
-            Event::KeyMismatch { message, .. } => failure = Some(Failure::PreSharedKey { sign: format!("the peer's encrypted message {message} does not decrypt with the key here") }),
-            Event::AuthFailed { .. } => failure = Some(Failure::PreSharedKey { sign: "the peer's HASH does not verify with the key here".into() }),
-            Event::V2AuthFailed { identity_mismatch: false, .. } => failure = Some(Failure::PreSharedKey { sign: "the peer's AUTH payload does not verify with the key here".into() }),
+            Event::KeyMismatch { message, .. } => {
+                failure = Some(Failure::PreSharedKey {
+                    sign: format!("the peer's encrypted message {message} does not decrypt with the key here"),
+                })
+            }
+            Event::AuthFailed { .. } => {
+                failure =
+                    Some(Failure::PreSharedKey { sign: "the peer's HASH does not verify with the key here".into() })
+            }
+            Event::V2AuthFailed { identity_mismatch: false, .. } => {
+                failure = Some(Failure::PreSharedKey {
+                    sign: "the peer's AUTH payload does not verify with the key here".into(),
+                })
+            }
             Event::V2AuthFailed { id, identity_mismatch: true, .. } => {
                 let configured = peers.first().map(|p| p.remote_id.to_string()).unwrap_or_default();
-                failure = Some(Failure::Identity { received: id.as_ref().map(|i| String::from_utf8_lossy(&i.data).into_owned()).unwrap_or_default(), configured });
+                failure = Some(Failure::Identity {
+                    received: id.as_ref().map(|i| String::from_utf8_lossy(&i.data).into_owned()).unwrap_or_default(),
+                    configured,
+                });
             }
             Event::IdMismatch { id, .. } => {
                 let configured = peers.first().map(|p| p.remote_id.to_string()).unwrap_or_default();
                 failure = Some(Failure::Identity { received: id.data_text(), configured });
             }
-            Event::NoPeer { .. } if rec.v2_received > 0 && peers.iter().any(|p| p.version == IkeVersion::V1) && !peers.iter().any(|p| p.version == IkeVersion::V2) => {
+            Event::NoPeer { .. }
+                if rec.v2_received > 0
+                    && peers.iter().any(|p| p.version == IkeVersion::V1)
+                    && !peers.iter().any(|p| p.version == IkeVersion::V2) =>
+            {
                 failure = Some(Failure::IkeVersion { peer: "IKEv2", local: "IKEv1" });
             }
-            Event::NoPeer { .. } if rec.v2_received < rec.received && peers.iter().all(|p| p.version == IkeVersion::V2) && !peers.is_empty() => {
+            Event::NoPeer { .. }
+                if rec.v2_received < rec.received
+                    && peers.iter().all(|p| p.version == IkeVersion::V2)
+                    && !peers.is_empty() =>
+            {
                 failure = Some(Failure::IkeVersion { peer: "IKEv1", local: "IKEv2" });
             }
             Event::NoPeer { reason, .. } => {
                 let reason = match reason {
                     NoPeerReason::NotFound => "no tunnel or crypto map entry has this peer".to_string(),
                     NoPeerReason::NoKey => "no pre-shared key for this peer".to_string(),
-                    NoPeerReason::BadLocalAddress => "the peer's destination address is not a local end point".to_string(),
+                    NoPeerReason::BadLocalAddress => {
+                        "the peer's destination address is not a local end point".to_string()
+                    }
                     NoPeerReason::InitiatorOnly => "the tunnel is initiator-only".to_string(),
-                    NoPeerReason::Exchange { received, configured } => format!("the peer uses exchange {received}, the configuration {configured} (main vs aggressive mode)"),
+                    NoPeerReason::Exchange { received, configured } => format!(
+                        "the peer uses exchange {received}, the configuration {configured} (main vs aggressive mode)"
+                    ),
                     NoPeerReason::MaxTunnels(n) => format!("the {n} tunnels allowed are in use"),
                 };
                 failure = Some(Failure::NoConfiguration { reason });
             }
             Event::V2NoProposal { .. } | Event::V2InvalidKe { sent: true, .. } if peers.is_empty() => {}
-            Event::V2InvalidKe { offered, requested, .. } => failure = Some(Failure::KeyExchange { peer_group: *offered, local_group: *requested }),
+            Event::V2InvalidKe { offered, requested, .. } => {
+                failure = Some(Failure::KeyExchange { peer_group: *offered, local_group: *requested })
+            }
             Event::V2NoProposal { offered, configured, protocol, .. } => {
                 // Each local proposal against the peer's first, transform type by type.
-                let names: Vec<String> = peers.iter().flat_map(|p| p.proposals.iter().map(|x| x.name.clone())).collect();
+                let names: Vec<String> =
+                    peers.iter().flat_map(|p| p.proposals.iter().map(|x| x.name.clone())).collect();
                 let checks = configured
                     .iter()
                     .enumerate()
                     .map(|(i, c)| Check {
-                        local_proposal: if *protocol == 1 { names.get(i).cloned().unwrap_or_else(|| format!("proposal {}", c.number)) } else { peers.iter().flat_map(|p| p.children.iter()).next().map(|c| c.policy.clone()).unwrap_or_default() },
+                        local_proposal: if *protocol == 1 {
+                            names.get(i).cloned().unwrap_or_else(|| format!("proposal {}", c.number))
+                        } else {
+                            peers
+                                .iter()
+                                .flat_map(|p| p.children.iter())
+                                .next()
+                                .map(|c| c.policy.clone())
+                                .unwrap_or_default()
+                        },
                         values: v2_pairs(offered.first(), c),
                     })
                     .collect();
-                failure = Some(if *protocol == 1 { Failure::IkeProposal { checks } } else { Failure::IpsecProposal { checks } });
+                failure = Some(if *protocol == 1 {
+                    Failure::IkeProposal { checks }
+                } else {
+                    Failure::IpsecProposal { checks }
+                });
             }
-            Event::NotifyReceived { kind, .. } | Event::V2Notify { kind, sent: false, .. } if is_error_notify(*kind) => {
+            Event::NotifyReceived { kind, .. } | Event::V2Notify { kind, sent: false, .. }
+                if is_error_notify(*kind) =>
+            {
                 let notify = notify_name(*kind);
-                let phase2 = stage == Stage::Phase2 || rec.events.iter().any(|(_, e)| matches!(e, Event::Phase1Up { .. }));
+                let phase2 =
+                    stage == Stage::Phase2 || rec.events.iter().any(|(_, e)| matches!(e, Event::Phase1Up { .. }));
                 let our_children = || peers.iter().flat_map(|p| p.children.iter());
                 failure = Some(if matches!(*kind, 30 | 24 | 23 | 7) && !phase2 {
-                    Failure::PreSharedKey { sign: format!("the peer could not read or verify our encrypted messages ({notify}): the keys differ") }
+                    Failure::PreSharedKey {
+                        sign: format!(
+                            "the peer could not read or verify our encrypted messages ({notify}): the keys differ"
+                        ),
+                    }
                 } else if *kind == 14 && phase2 {
                     let local = our_children()
                         .flat_map(|c| c.proposals.iter().map(move |x| (c, x)))
                         .map(|(c, x)| Check {
                             local_proposal: x.name.clone(),
                             values: vec![
-                                Pair { attribute: "encryption", peer: "-".into(), local: esp_text(x.esp.map(|e| e.0)), mismatch: false },
-                                Pair { attribute: "integrity", peer: "-".into(), local: auth_text(x.esp.and_then(|e| e.1).or(x.ah)), mismatch: false },
+                                Pair {
+                                    attribute: "encryption",
+                                    peer: "-".into(),
+                                    local: esp_text(x.esp.map(|e| e.0)),
+                                    mismatch: false,
+                                },
+                                Pair {
+                                    attribute: "integrity",
+                                    peer: "-".into(),
+                                    local: auth_text(x.esp.and_then(|e| e.1).or(x.ah)),
+                                    mismatch: false,
+                                },
                                 Pair { attribute: "PFS", peer: "-".into(), local: group_text(c.pfs), mismatch: false },
                             ],
                         })
                         .collect();
                     Failure::IpsecProposalRefused { notify, local }
                 } else if matches!(*kind, 18 | 38) && phase2 {
-                    Failure::SelectorsRefused { notify, local: our_children().map(|c| (sel(&c.local_ts), sel(&c.remote_ts))).collect() }
+                    Failure::SelectorsRefused {
+                        notify,
+                        local: our_children().map(|c| (sel(&c.local_ts), sel(&c.remote_ts))).collect(),
+                    }
                 } else if *kind == 14 {
                     // The peer's policies are not known here: its values are "-".
                     let local = peers
                         .iter()
                         .flat_map(|p| p.proposals.iter())
-                        .map(|x| Check { local_proposal: x.name.clone(), values: p1_values(&offered_of(x), x, None).into_iter().map(|v| Pair { peer: "-".into(), ..v }).collect() })
+                        .map(|x| Check {
+                            local_proposal: x.name.clone(),
+                            values: p1_values(&offered_of(x), x, None)
+                                .into_iter()
+                                .map(|v| Pair { peer: "-".into(), ..v })
+                                .collect(),
+                        })
                         .collect();
                     Failure::IkeProposalRefused { notify, local }
                 } else {
@@ -412,11 +581,25 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
                 });
             }
             Event::GiveUp { state, .. } => {
-                failure = Some(if rec.received == 0 { Failure::NoAnswer { requests: rec.sent, retransmits: rec.retransmits } } else { Failure::TimedOut { state: state.to_string() } })
+                failure = Some(if rec.received == 0 {
+                    Failure::NoAnswer { requests: rec.sent, retransmits: rec.retransmits }
+                } else {
+                    Failure::TimedOut { state: state.to_string() }
+                })
             }
-            Event::V2GiveUp { .. } => failure = Some(if rec.received == 0 { Failure::NoAnswer { requests: rec.sent, retransmits: rec.retransmits } } else { Failure::TimedOut { state: "IKEv2 exchange".into() } }),
+            Event::V2GiveUp { .. } => {
+                failure = Some(if rec.received == 0 {
+                    Failure::NoAnswer { requests: rec.sent, retransmits: rec.retransmits }
+                } else {
+                    Failure::TimedOut { state: "IKEv2 exchange".into() }
+                })
+            }
             Event::DpdDead { .. } => failure = Some(Failure::PeerDead),
-            Event::Phase1Down { reason, established: true, .. } if !matches!(reason, DownReason::Rekeyed | DownReason::Cleared) => failure = Some(Failure::Down { reason: format!("{reason:?}") }),
+            Event::Phase1Down { reason, established: true, .. }
+                if !matches!(reason, DownReason::Rekeyed | DownReason::Cleared) =>
+            {
+                failure = Some(Failure::Down { reason: format!("{reason:?}") })
+            }
             _ => {}
         }
     }
@@ -430,7 +613,9 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
     if failure.is_none() && stage == Stage::Phase1 {
         if let Some(p) = peers.first() {
             let v2_seen = r.ike().v2().sas().iter().any(|s| s.remote.ip() == &peer);
-            if p.version == IkeVersion::V1 && v2_seen || p.version == IkeVersion::V2 && r.ike().ike_sas().iter().any(|s| s.remote.ip() == &peer) {
+            if p.version == IkeVersion::V1 && v2_seen
+                || p.version == IkeVersion::V2 && r.ike().ike_sas().iter().any(|s| s.remote.ip() == &peer)
+            {
                 let other = if p.version == IkeVersion::V1 { "IKEv2" } else { "IKEv1" };
                 failure = Some(Failure::IkeVersion { peer: other, local: version_name(p.version) });
             }
@@ -492,7 +677,13 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
 
 /// A local proposal as an offer (to list ours next to a refusal).
 fn offered_of(x: &edgesh_engine::ike::conf::IkeProp) -> edgesh_engine::ike::events::OfferedP1 {
-    edgesh_engine::ike::events::OfferedP1 { encr: Ok(x.encr), hash: Ok(x.hash), auth: Ok(x.auth), group: x.group, lifetime: x.lifetime }
+    edgesh_engine::ike::events::OfferedP1 {
+        encr: Ok(x.encr),
+        hash: Ok(x.hash),
+        auth: Ok(x.auth),
+        group: x.group,
+        lifetime: x.lifetime,
+    }
 }
 
 /// An address range as a prefix when it is one (`10.9.9.0/24`), else `A-B`.
@@ -534,8 +725,13 @@ fn v2_transform(t: &edgesh_engine::ike::v2::wire::TransformRepr) -> String {
 
 /// The peer's first IKEv2 proposal against a local one, transform type by
 /// type (a type differs when no transform of it is in both).
-fn v2_pairs(peer: Option<&edgesh_engine::ike::v2::wire::ProposalRepr>, local: &edgesh_engine::ike::v2::wire::ProposalRepr) -> Vec<Pair> {
-    let of = |p: &edgesh_engine::ike::v2::wire::ProposalRepr, kind: u8| -> Vec<String> { p.transforms.iter().filter(|t| t.kind == kind).map(v2_transform).collect() };
+fn v2_pairs(
+    peer: Option<&edgesh_engine::ike::v2::wire::ProposalRepr>,
+    local: &edgesh_engine::ike::v2::wire::ProposalRepr,
+) -> Vec<Pair> {
+    let of = |p: &edgesh_engine::ike::v2::wire::ProposalRepr, kind: u8| -> Vec<String> {
+        p.transforms.iter().filter(|t| t.kind == kind).map(v2_transform).collect()
+    };
     [(1u8, "encryption"), (2, "PRF"), (3, "integrity"), (4, "DH group")]
         .into_iter()
         .filter_map(|(kind, attribute)| {
@@ -545,7 +741,12 @@ fn v2_pairs(peer: Option<&edgesh_engine::ike::v2::wire::ProposalRepr>, local: &e
                 return None;
             }
             let mismatch = !p.iter().any(|x| l.contains(x));
-            Some(Pair { attribute, peer: if p.is_empty() { "none".into() } else { p.join(",") }, local: if l.is_empty() { "none".into() } else { l.join(",") }, mismatch })
+            Some(Pair {
+                attribute,
+                peer: if p.is_empty() { "none".into() } else { p.join(",") },
+                local: if l.is_empty() { "none".into() } else { l.join(",") },
+                mismatch,
+            })
         })
         .collect()
 }
@@ -557,17 +758,33 @@ impl Failure {
             Failure::NoConfiguration { reason } => format!("no configuration for the peer: {reason}"),
             Failure::IkeProposal { .. } => "IKE proposal mismatch: no local proposal accepts the peer's offer".into(),
             Failure::IkeProposalRefused { notify, .. } => format!("the peer refused our IKE proposals ({notify})"),
-            Failure::IpsecProposal { .. } => "IPsec proposal mismatch: no local transform set / proposal accepts the peer's offer".into(),
+            Failure::IpsecProposal { .. } => {
+                "IPsec proposal mismatch: no local transform set / proposal accepts the peer's offer".into()
+            }
             Failure::IpsecProposalRefused { notify, .. } => format!("the peer refused our IPsec proposals ({notify})"),
-            Failure::SelectorsRefused { notify, .. } => format!("the peer refused our proxy identities / traffic selectors ({notify})"),
+            Failure::SelectorsRefused { notify, .. } => {
+                format!("the peer refused our proxy identities / traffic selectors ({notify})")
+            }
             Failure::PreSharedKey { sign } => format!("pre-shared key mismatch suspected: {sign}"),
-            Failure::Identity { received, configured } => format!("identity mismatch: the peer is {received}, the configuration expects {configured}"),
-            Failure::Selectors { version: "IKEv1", .. } => "proxy identities do not match the crypto ACL (IKEv1 needs an exact mirror)".into(),
-            Failure::Selectors { .. } => "traffic selectors unacceptable (IKEv2: no overlap with the local ACL to narrow to)".into(),
-            Failure::KeyExchange { peer_group, local_group } => format!("DH group mismatch: the peer sent group {peer_group}, this router wants group {local_group}"),
+            Failure::Identity { received, configured } => {
+                format!("identity mismatch: the peer is {received}, the configuration expects {configured}")
+            }
+            Failure::Selectors { version: "IKEv1", .. } => {
+                "proxy identities do not match the crypto ACL (IKEv1 needs an exact mirror)".into()
+            }
+            Failure::Selectors { .. } => {
+                "traffic selectors unacceptable (IKEv2: no overlap with the local ACL to narrow to)".into()
+            }
+            Failure::KeyExchange { peer_group, local_group } => {
+                format!("DH group mismatch: the peer sent group {peer_group}, this router wants group {local_group}")
+            }
             Failure::PeerNotify { notify } => format!("the peer refused the negotiation ({notify})"),
-            Failure::IkeVersion { peer, local } => format!("IKE version mismatch: the peer speaks {peer}, this router {local}"),
-            Failure::NoAnswer { requests, retransmits } => format!("no answer from the peer ({requests} requests sent, {retransmits} of them retransmissions)"),
+            Failure::IkeVersion { peer, local } => {
+                format!("IKE version mismatch: the peer speaks {peer}, this router {local}")
+            }
+            Failure::NoAnswer { requests, retransmits } => {
+                format!("no answer from the peer ({requests} requests sent, {retransmits} of them retransmissions)")
+            }
             Failure::TimedOut { state } => format!("the negotiation timed out in {state} (the peer stopped answering)"),
             Failure::PeerDead => "dead peer detection declared the peer dead".into(),
             Failure::Down { reason } => format!("the IKE SA went down: {reason}"),
@@ -590,14 +807,30 @@ pub fn render(d: &Diagnosis, fix: &dyn Fn(&Diagnosis, &Failure) -> Vec<String>, 
         Some(f) => {
             kv(out, "First failure", &f.headline());
             let table = |out: &mut dyn crate::out::Out, c: &Check, peer_col: &str| {
-                out.line(&format!("    {:<16}{:<22}{:<22}(local {})", "attribute", peer_col, "this router", c.local_proposal));
+                out.line(&format!(
+                    "    {:<16}{:<22}{:<22}(local {})",
+                    "attribute", peer_col, "this router", c.local_proposal
+                ));
                 for p in &c.values {
-                    out.line(&format!("    {:<16}{:<22}{:<22}{}", p.attribute, p.peer, p.local, if p.mismatch { "<-- differs" } else { "" }).trim_end());
+                    out.line(
+                        &format!(
+                            "    {:<16}{:<22}{:<22}{}",
+                            p.attribute,
+                            p.peer,
+                            p.local,
+                            if p.mismatch { "<-- differs" } else { "" }
+                        )
+                        .trim_end(),
+                    );
                 }
             };
             match f {
-                Failure::IkeProposal { checks } | Failure::IpsecProposal { checks } => checks.iter().for_each(|c| table(out, c, "peer offered")),
-                Failure::IkeProposalRefused { local, .. } | Failure::IpsecProposalRefused { local, .. } => local.iter().for_each(|c| table(out, c, "peer (not known)")),
+                Failure::IkeProposal { checks } | Failure::IpsecProposal { checks } => {
+                    checks.iter().for_each(|c| table(out, c, "peer offered"))
+                }
+                Failure::IkeProposalRefused { local, .. } | Failure::IpsecProposalRefused { local, .. } => {
+                    local.iter().for_each(|c| table(out, c, "peer (not known)"))
+                }
                 Failure::SelectorsRefused { local, .. } => {
                     for (l, r) in local {
                         out.line(&format!("    {:<16}{l} === {r}", "this router"));
@@ -616,11 +849,15 @@ pub fn render(d: &Diagnosis, fix: &dyn Fn(&Diagnosis, &Failure) -> Vec<String>, 
             }
         }
     }
-    kv(out, "NAT detected", match d.nat_detected {
-        None => "-",
-        Some(true) => "yes (UDP 4500)",
-        Some(false) => "no",
-    });
+    kv(
+        out,
+        "NAT detected",
+        match d.nat_detected {
+            None => "-",
+            Some(true) => "yes (UDP 4500)",
+            Some(false) => "no",
+        },
+    );
     kv(out, "Messages sent/received", &format!("{}/{}", d.messages_sent, d.messages_received));
     kv(out, "Retransmissions", &d.retransmits.to_string());
     kv(out, "DPD", d.dpd.as_deref().unwrap_or("-"));
@@ -675,11 +912,20 @@ mod tests {
         let mut h = History::default();
         // IKEv1: seq 1 answered after 40 ms; the peer asks (seq 9); seq 2 unanswered, seq 3's ACK
         // comes after seq 4 was sent; seq 4 is still waiting.
-        for (at, e) in [(1_000, dpd(false, Asked, 1)), (1_040, dpd(false, Answered, 1)), (2_000, dpd(false, PeerAsked, 9)), (11_000, dpd(false, Asked, 2)), (13_000, dpd(false, Asked, 3)), (15_000, dpd(false, Asked, 4)), (15_500, dpd(false, Answered, 3))] {
+        for (at, e) in [
+            (1_000, dpd(false, Asked, 1)),
+            (1_040, dpd(false, Answered, 1)),
+            (2_000, dpd(false, PeerAsked, 9)),
+            (11_000, dpd(false, Asked, 2)),
+            (13_000, dpd(false, Asked, 3)),
+            (15_000, dpd(false, Asked, 4)),
+            (15_500, dpd(false, Answered, 3)),
+        ] {
             h.record(at, &e);
         }
         let x = dpd_exchanges(&h.peer(p).unwrap().dpd);
-        let got: Vec<(u64, &str, u32, DpdOutcome, Option<u64>)> = x.iter().map(|x| (x.at_ms, x.direction, x.seq, x.outcome, x.answer_ms)).collect();
+        let got: Vec<(u64, &str, u32, DpdOutcome, Option<u64>)> =
+            x.iter().map(|x| (x.at_ms, x.direction, x.seq, x.outcome, x.answer_ms)).collect();
         assert_eq!(
             got,
             vec![
@@ -706,7 +952,9 @@ mod tests {
         let x = dpd_exchanges(&rec.dpd);
         assert_eq!(x.len(), DPD_EXCHANGES_SHOWN);
         assert_eq!(x.last().map(|x| (x.version, x.seq, x.outcome)), Some(("IKEv2", 22, DpdOutcome::Unanswered)));
-        assert!(x[..DPD_EXCHANGES_SHOWN - 1].iter().all(|x| x.outcome == DpdOutcome::Answered && x.answer_ms == Some(5)));
+        assert!(
+            x[..DPD_EXCHANGES_SHOWN - 1].iter().all(|x| x.outcome == DpdOutcome::Answered && x.answer_ms == Some(5))
+        );
     }
 
     #[test]

@@ -32,7 +32,8 @@ impl Router {
             return;
         }
         // Tunnels the engine cannot run are said so in the log, once per change.
-        let new_notes: Vec<String> = conf.notes.iter().filter(|n| !self.ike().conf().notes.contains(n)).cloned().collect();
+        let new_notes: Vec<String> =
+            conf.notes.iter().filter(|n| !self.ike().conf().notes.contains(n)).cloned().collect();
         for n in new_notes {
             let line = self.crypto_log(4, "CONFIG", &format!("{n}: not negotiated"));
             self.push_monitor(line, false);
@@ -77,7 +78,6 @@ impl Router {
         }
     }
 }
-
 
 /// The session keys of the current SAs, as tshark takes them (also the
 /// `| json` state of the keys shows). Privileged: secrets.
@@ -135,7 +135,9 @@ pub fn tshark_keys(r: &Router) -> TsharkKeys {
             Some(EspAuth::HmacSha512_256) => "HMAC-SHA-512-256 [RFC4868]",
             Some(EspAuth::HmacAesXcbc) => "ANY 96 bit authentication [no checking]",
         };
-        for (src, dst, spi, keys) in [(c.remote.ip(), c.local.ip(), c.spi_in, &c.keys_in), (c.local.ip(), c.remote.ip(), c.spi_out, &c.keys_out)] {
+        for (src, dst, spi, keys) in
+            [(c.remote.ip(), c.local.ip(), c.spi_in, &c.keys_in), (c.local.ip(), c.remote.ip(), c.spi_out, &c.keys_out)]
+        {
             k.esp_sa.push(EspKeyRow {
                 protocol: "IPv4",
                 source: src.to_string(),
@@ -154,11 +156,22 @@ pub fn tshark_keys(r: &Router) -> TsharkKeys {
 /// The SA keys as tshark options (`show crypto keys tshark`, `show ike keys tshark`).
 pub fn tshark_lines(r: &Router) -> Vec<String> {
     let k = tshark_keys(r);
-    let mut v: Vec<String> = k.ikev1_decryption_table.iter().map(|x| format!("-o 'uat:ikev1_decryption_table:{},{}'", x.initiator_cookie, x.encryption_key)).collect();
+    let mut v: Vec<String> = k
+        .ikev1_decryption_table
+        .iter()
+        .map(|x| format!("-o 'uat:ikev1_decryption_table:{},{}'", x.initiator_cookie, x.encryption_key))
+        .collect();
     for x in &k.esp_sa {
         v.push(format!(
             "-o 'uat:esp_sa:\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\",\"{}\"'",
-            x.protocol, x.source, x.destination, x.spi, x.encryption, x.encryption_key, x.authentication, x.authentication_key
+            x.protocol,
+            x.source,
+            x.destination,
+            x.spi,
+            x.encryption,
+            x.encryption_key,
+            x.authentication,
+            x.authentication_key
         ));
     }
     v
@@ -171,8 +184,8 @@ mod tests {
     use edgesh_engine::Config;
     use edgesh_engine::config::*;
     use edgesh_engine::ike::Endpoint;
-    use std::net::Ipv4Addr;
     use edgesh_engine::ike::conf::{ChildConf, EspProp, IkeProp, PeerConf, Selector};
+    use std::net::Ipv4Addr;
     use std::net::SocketAddrV4;
 
     fn peer(local: Ipv4Addr, remote: Ipv4Addr, group: u16, auto: bool) -> PeerConf {
@@ -188,12 +201,27 @@ mod tests {
             mode: ExchangeMode::Main,
             connection: ConnectionType::Both,
             psk: Some(b"k".to_vec()),
-            proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::TripleDesCbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400, prf: Prf::HmacSha1 }],
+            proposals: vec![IkeProp {
+                name: "p1".into(),
+                encr: IkeEncr::TripleDesCbc,
+                hash: IkeAuthAlg::HmacSha1_96,
+                group,
+                auth: AuthMethod::PreSharedKey,
+                lifetime: 86400,
+                prf: Prf::HmacSha1,
+            }],
             children: vec![ChildConf {
                 policy: "pol".into(),
                 local_ts: Selector::ANY,
                 remote_ts: Selector::ANY,
-                proposals: vec![EspProp { name: "e".into(), ah: None, esp: Some((EspEncr::TripleDesCbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None, transport: None }],
+                proposals: vec![EspProp {
+                    name: "e".into(),
+                    ah: None,
+                    esp: Some((EspEncr::TripleDesCbc, Some(EspAuth::HmacSha1_96))),
+                    lifetime_seconds: 3600,
+                    lifetime_kbytes: None,
+                    transport: None,
+                }],
                 pfs: None,
             }],
             dpd: false,
@@ -228,7 +256,17 @@ mod tests {
     fn table6_rejected_ikev2_packets() {
         use edgesh_engine::ike::v2::wire::{Builder, Header, payload as pl};
         let (mut r, _, from, to) = setup();
-        let hdr = Header { spi_i: [1; 8], spi_r: [0; 8], next: 0, major: 2, minor: 0, exchange: 34, flags: 0x08, msgid: 0, length: 0 };
+        let hdr = Header {
+            spi_i: [1; 8],
+            spi_r: [0; 8],
+            next: 0,
+            major: 2,
+            minor: 0,
+            exchange: 34,
+            flags: 0x08,
+            msgid: 0,
+            length: 0,
+        };
         let msg = |b: Builder| b.message(hdr);
         // A message whose first payload is `kind` with the critical bit set.
         let critical = |kind: u8| {
@@ -246,7 +284,10 @@ mod tests {
             (critical(pl::VID), "VENDOR ID PAYLOAD:Critical Bit Set"),
             (msg(Builder::new().raw(pl::TSI, vec![0, 0, 0, 0])), "ZERO_TRAFFIC_SELECTORS in TRAFFIC_SELECTOR_PAYLOAD"),
             (msg(Builder::new().raw(pl::TSR, ts)), "INVALID_TRAFFIC_SELECTOR_TYPE:5"),
-            (msg(Builder::new().raw(pl::DELETE, vec![1, 4, 0, 1, 0, 0, 0, 0])), "DELETE_PAYLOAD:FOR IKE SA SPI SIZE IS NONZERO"),
+            (
+                msg(Builder::new().raw(pl::DELETE, vec![1, 4, 0, 1, 0, 0, 0, 0])),
+                "DELETE_PAYLOAD:FOR IKE SA SPI SIZE IS NONZERO",
+            ),
             (msg(Builder::new().raw(pl::DELETE, vec![15, 4, 0, 0])), "DELETE_PAYLOAD:INVALID_PROTOCOL_ID:15"),
             (msg(Builder::new().raw(pl::NOTIFY, vec![5, 0, 0, 1])), "NOTIFY PAYLOAD:INVALID_NOTIFY_PROTOCOL_ID:5"),
             (msg(Builder::new().raw(pl::NOTIFY, vec![1, 4, 0, 1])), "NOTIFY PAYLOAD:FOR IKE SA SPI SIZE IS NONZERO"),
@@ -256,15 +297,37 @@ mod tests {
             (msg(Builder::new().raw(pl::AUTH, vec![0x0c, 0, 0, 0, 1])), "AUTH_PAYLOAD:Invalid AuthMethod Type:C"),
             (msg(Builder::new().raw(pl::AUTH, vec![2])), "AUTH_PAYLOAD:Incomplete data received:1"),
             (msg(Builder::new().raw(pl::KE, vec![0, 14])), "KEY EXCHANGE PAYLOAD:Incomplete data received:2 bytes"),
-            (msg(Builder::new().raw(pl::NONCE, vec![7; 296])), "MAX_NONCE_PAYLOAD_LENGTH_ERROR:300,Maximum Nonce Payload size: 256+4"),
+            (
+                msg(Builder::new().raw(pl::NONCE, vec![7; 296])),
+                "MAX_NONCE_PAYLOAD_LENGTH_ERROR:300,Maximum Nonce Payload size: 256+4",
+            ),
             (msg(Builder::new().raw(pl::NONCE, vec![7; 8])), "NONCE PAYLOAD:INCOMPLETE_DATA_RECEIVED:8 bytes"),
-            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 16, 5, 4, 0, 1, 0, 0, 0, 8, 1, 0, 0, 12])), "INVALID_PROTOCOL_ID 4 in PROPOSAL_5,"),
-            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 11, 6, 3, 3, 1, 1, 2, 3])), "INVALID_SPI_SIZE 0x3 in PROPOSAL_6"),
+            (
+                msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 16, 5, 4, 0, 1, 0, 0, 0, 8, 1, 0, 0, 12])),
+                "INVALID_PROTOCOL_ID 4 in PROPOSAL_5,",
+            ),
+            (
+                msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 11, 6, 3, 3, 1, 1, 2, 3])),
+                "INVALID_SPI_SIZE 0x3 in PROPOSAL_6",
+            ),
             (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 8, 6, 1, 0, 0])), "ZERO_TRANSFORM received in PROPOSAL_6"),
-            (msg(Builder::new().raw(pl::SA, vec![0, 0, 4, 0, 1, 1, 0, 1, 0, 0, 0, 8, 1, 0, 0, 12])), "PROPOSAL_PAYLOAD_LENGTH_ERROR : 1024, received bytes:16,"),
-            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 12, 1, 1, 0, 1, 0, 0, 0, 8])), "INCOMPLETE_XFORM_PAYLOAD received :4"),
-            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 20, 5, 1, 0, 1, 0, 0, 0, 12, 1, 0, 0, 12, 0x80, 12, 0, 128])), "INVALID_XFORM_ATTRIB_TYPE:12 Prop Num:5"),
-            (msg(Builder::new().raw(pl::SK, vec![0; 20]).raw(pl::NONCE, vec![7; 16])), "ENCRYPTED PAYLOAD:Encrypted payload MUST not be nested"),
+            (
+                msg(Builder::new().raw(pl::SA, vec![0, 0, 4, 0, 1, 1, 0, 1, 0, 0, 0, 8, 1, 0, 0, 12])),
+                "PROPOSAL_PAYLOAD_LENGTH_ERROR : 1024, received bytes:16,",
+            ),
+            (
+                msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 12, 1, 1, 0, 1, 0, 0, 0, 8])),
+                "INCOMPLETE_XFORM_PAYLOAD received :4",
+            ),
+            (
+                msg(Builder::new()
+                    .raw(pl::SA, vec![0, 0, 0, 20, 5, 1, 0, 1, 0, 0, 0, 12, 1, 0, 0, 12, 0x80, 12, 0, 128])),
+                "INVALID_XFORM_ATTRIB_TYPE:12 Prop Num:5",
+            ),
+            (
+                msg(Builder::new().raw(pl::SK, vec![0; 20]).raw(pl::NONCE, vec![7; 16])),
+                "ENCRYPTED PAYLOAD:Encrypted payload MUST not be nested",
+            ),
         ];
         // A payload whose generic header claims `len` octets where the message holds 12 (4 + 8).
         let long = |kind: u8, len: u16| {
@@ -290,13 +353,32 @@ mod tests {
             (msg(Builder::new().raw(pl::CP, vec![1, 0])), "CP_PAYLOAD:Incomplete data received:2 bytes"),
             (msg(Builder::new().raw(pl::EAP, vec![1, 7, 0])), "EAP PAYLOAD:Incomplete data received:3 bytes"),
             // The seed's encoding 22 (none RFC 7296 defines), before a DER certificate's first octets.
-            (msg(Builder::new().raw(pl::CERT, vec![22, 0x30, 0x82, 0x01, 0x0a])), "INVALID_CERT_ENCODING_TYPE_ERROR 22 in CERT payload"),
+            (
+                msg(Builder::new().raw(pl::CERT, vec![22, 0x30, 0x82, 0x01, 0x0a])),
+                "INVALID_CERT_ENCODING_TYPE_ERROR 22 in CERT payload",
+            ),
             (msg(Builder::new().raw(pl::SA, vec![0, 0, 0])), "SA PAYLOAD:Incomplete data received:3 bytes"),
-            (msg(Builder::new().raw(pl::TSI, vec![1, 0, 0, 0, 7, 0, 0, 16])), "Ikev2TSNtoH:INCOMPLETE_TRAFFIC_SELECTOR received:4 bytes"),
-            (msg(Builder::new().raw(pl::TSI, vec![1, 0, 0, 0, 7, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])), "INVALID_TRAFFIC_SELECTOR_LENGTH:20"),
-            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 16, 1, 1, 0, 1, 0, 0, 0, 99, 1, 0, 0, 12])), "XFORM_PAYLOAD_LENGTH_ERROR :99 received bytes;8"),
-            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 20, 1, 1, 0, 1, 0, 0, 0, 12, 1, 0, 0, 12, 0, 14, 0, 0])), "XFORM_ATTRIB_AF_Bit Set"),
-            (msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 20, 1, 1, 0, 1, 0, 0, 0, 12, 1, 0, 0, 12, 0, 14, 0, 50])), "XFORM_ATTRIB_LENGTH_ERROR :54 bytes of Attribute Received:4"),
+            (
+                msg(Builder::new().raw(pl::TSI, vec![1, 0, 0, 0, 7, 0, 0, 16])),
+                "Ikev2TSNtoH:INCOMPLETE_TRAFFIC_SELECTOR received:4 bytes",
+            ),
+            (
+                msg(Builder::new()
+                    .raw(pl::TSI, vec![1, 0, 0, 0, 7, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])),
+                "INVALID_TRAFFIC_SELECTOR_LENGTH:20",
+            ),
+            (
+                msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 16, 1, 1, 0, 1, 0, 0, 0, 99, 1, 0, 0, 12])),
+                "XFORM_PAYLOAD_LENGTH_ERROR :99 received bytes;8",
+            ),
+            (
+                msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 20, 1, 1, 0, 1, 0, 0, 0, 12, 1, 0, 0, 12, 0, 14, 0, 0])),
+                "XFORM_ATTRIB_AF_Bit Set",
+            ),
+            (
+                msg(Builder::new().raw(pl::SA, vec![0, 0, 0, 20, 1, 1, 0, 1, 0, 0, 0, 12, 1, 0, 0, 12, 0, 14, 0, 50])),
+                "XFORM_ATTRIB_LENGTH_ERROR :54 bytes of Attribute Received:4",
+            ),
         ]);
         for (i, (m, want)) in cases.iter().enumerate() {
             // A fresh router every case: the log keeps at most 20 lines of a kind per source.
@@ -311,7 +393,10 @@ mod tests {
         let mut m = msg(Builder::new().raw(pl::NONCE, vec![7; 16]));
         m[24..28].copy_from_slice(&110u32.to_be_bytes());
         let n = m.len();
-        assert!(feed(&mut r, &m, from, to).contains(&format!("IKEV2_TOTAL_LENGTH_RCVD_ERROR:{n} bytes IKE_HDR_TOTAL_LENGTH:110")));
+        assert!(
+            feed(&mut r, &m, from, to)
+                .contains(&format!("IKEV2_TOTAL_LENGTH_RCVD_ERROR:{n} bytes IKE_HDR_TOTAL_LENGTH:110"))
+        );
         let mut m = msg(Builder::new().raw(pl::NONCE, vec![7; 16]));
         m[16] = 200;
         m[17] = 0x20;
@@ -331,17 +416,62 @@ mod tests {
         let (mut r, mm1, from, to) = setup();
         // Offsets: header 28; SA body: DOI 32, situation 36, proposal 40, transform 52.
         let cases: Vec<(Box<dyn Fn(&mut Vec<u8>)>, &[&str])> = vec![
-            (Box::new(|p| p[17] = 0x20), &["Invalid Major Version (0x20) detected in IKE message", "Sending phase-I notify of type INVALID_MAJOR_VERSION"]),
-            (Box::new(|p| p[17] = 0x12), &["Invalid Minor Version (0x2) detected in IKE message", "Sending phase-I notify of type INVALID_MINOR_VERSION"]),
-            (Box::new(|p| p[19] = 0xf0), &["Invalid Flags(0xf0) detected in IKE message", "Sending phase-I notify of type INVALID_FLAGS"]),
-            (Box::new(|p| p[16] = 0x99), &["Invalid Next Payload type(0x99) detected in IKE message", "Sending phase-I notify of type INVALID_PAYLOAD_TYPE"]),
-            (Box::new(|p| p[20..24].copy_from_slice(&0x100100u32.to_be_bytes())), &["Invalid Message ID(0x100100) detected in IKE phase-I message", "Sending phase-I notify of type INVALID_MESSAGE_ID"]),
-            (Box::new(|p| p[32..36].copy_from_slice(&0x4001u32.to_be_bytes())), &["Invalid DOI (0x4001) detected in IKE phase-I 1st message", "Sending phase-I notify of type DOI_NOT_SUPPORTED"]),
-            (Box::new(|p| p[36..40].copy_from_slice(&0x4001u32.to_be_bytes())), &["Situation (0x4001) is not supported", "Sending phase-I notify of type INVALID_NOTIFY_TYPE"]),
+            (
+                Box::new(|p| p[17] = 0x20),
+                &[
+                    "Invalid Major Version (0x20) detected in IKE message",
+                    "Sending phase-I notify of type INVALID_MAJOR_VERSION",
+                ],
+            ),
+            (
+                Box::new(|p| p[17] = 0x12),
+                &[
+                    "Invalid Minor Version (0x2) detected in IKE message",
+                    "Sending phase-I notify of type INVALID_MINOR_VERSION",
+                ],
+            ),
+            (
+                Box::new(|p| p[19] = 0xf0),
+                &["Invalid Flags(0xf0) detected in IKE message", "Sending phase-I notify of type INVALID_FLAGS"],
+            ),
+            (
+                Box::new(|p| p[16] = 0x99),
+                &[
+                    "Invalid Next Payload type(0x99) detected in IKE message",
+                    "Sending phase-I notify of type INVALID_PAYLOAD_TYPE",
+                ],
+            ),
+            (
+                Box::new(|p| p[20..24].copy_from_slice(&0x100100u32.to_be_bytes())),
+                &[
+                    "Invalid Message ID(0x100100) detected in IKE phase-I message",
+                    "Sending phase-I notify of type INVALID_MESSAGE_ID",
+                ],
+            ),
+            (
+                Box::new(|p| p[32..36].copy_from_slice(&0x4001u32.to_be_bytes())),
+                &[
+                    "Invalid DOI (0x4001) detected in IKE phase-I 1st message",
+                    "Sending phase-I notify of type DOI_NOT_SUPPORTED",
+                ],
+            ),
+            (
+                Box::new(|p| p[36..40].copy_from_slice(&0x4001u32.to_be_bytes())),
+                &["Situation (0x4001) is not supported", "Sending phase-I notify of type INVALID_NOTIFY_TYPE"],
+            ),
             (Box::new(|p| p[0..8].copy_from_slice(&[0; 8])), &["Invalid Initiator Cookie detected in IKE message."]),
             (Box::new(|p| p[18] = 0x20), &["Invalid Xchange Type (0x20) detected for non-existing IKE SA."]),
-            (Box::new(|p| p[45] = 0xff), &["Invalid Protocol ID(0xff) detected.", "Sending phase-I notify of type INVALID_PROTOCOL_ID"]),
-            (Box::new(|p| p[29] = 0x11), &["Invalid Reserved field (0x11) detected in IKE phase-1 1st message", "Sending phase-I notify of type PAYLOAD_MALFORMED"]),
+            (
+                Box::new(|p| p[45] = 0xff),
+                &["Invalid Protocol ID(0xff) detected.", "Sending phase-I notify of type INVALID_PROTOCOL_ID"],
+            ),
+            (
+                Box::new(|p| p[29] = 0x11),
+                &[
+                    "Invalid Reserved field (0x11) detected in IKE phase-1 1st message",
+                    "Sending phase-I notify of type PAYLOAD_MALFORMED",
+                ],
+            ),
             (Box::new(|p| p[26..28].copy_from_slice(&500u16.to_be_bytes())), &["is greater than the supported length"]),
         ];
         for (i, (mutate, want)) in cases.iter().enumerate() {
@@ -376,9 +506,16 @@ mod tests {
         assert!(log.contains("Unsupported attribute(4099) detected in IKE phase-I 1st message"), "{log}");
         assert!(log.contains("Sending phase-I notify of type ATTRIBUTES_NOT_SUPPORTED"), "{log}");
         // A DH group 5 router receiving group 2.
-        r.engine.set_config(EngineConf { peers: vec![peer(*to.ip(), *from.ip(), 5, false)], notes: vec![], ..Default::default() });
+        r.engine.set_config(EngineConf {
+            peers: vec![peer(*to.ip(), *from.ip(), 5, false)],
+            notes: vec![],
+            ..Default::default()
+        });
         let log = feed(&mut r, &mm1, from, to);
-        assert!(log.contains("Mismatching DH Group(2) detected, configured is (5) in IKE phase-I 1st message"), "{log}");
+        assert!(
+            log.contains("Mismatching DH Group(2) detected, configured is (5) in IKE phase-I 1st message"),
+            "{log}"
+        );
         assert!(log.contains("Sending phase-I notify of type NO_PROPOSAL_CHOSEN"), "{log}");
     }
 
@@ -412,7 +549,10 @@ mod tests {
     fn table5_rejected_ikev1_packets_every_row() {
         let (a, b) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2));
         // Router `r` (responder on b unless `r_starts`) against box `i` on a; each edits its side.
-        let pair = |edit_r: &dyn Fn(&mut PeerConf), edit_i: &dyn Fn(&mut PeerConf), r_starts: bool| -> (Router, Endpoint, String) {
+        let pair = |edit_r: &dyn Fn(&mut PeerConf),
+                    edit_i: &dyn Fn(&mut PeerConf),
+                    r_starts: bool|
+         -> (Router, Endpoint, String) {
             let mut r = Router::new(Config::new("r2"), Clock::Virtual(1_795_358_264), 1, std::env::temp_dir());
             let mut rc = peer(b, a, 2, r_starts);
             edit_r(&mut rc);
@@ -432,55 +572,175 @@ mod tests {
         };
         // Row 1: mismatched pre-shared key.
         let (_, _, log) = pair(&none, &|c| c.psk = Some(b"other".to_vec()), false);
-        want(1, &log, &["is greater than the supported length(", "Possibly Mismatching Keys detected in IKE phase-I ", "Sending phase-I notify of type UNEQUAL_PAYLOAD_LENGTHS"]);
+        want(
+            1,
+            &log,
+            &[
+                "is greater than the supported length(",
+                "Possibly Mismatching Keys detected in IKE phase-I ",
+                "Sending phase-I notify of type UNEQUAL_PAYLOAD_LENGTHS",
+            ],
+        );
         // Row 2: mismatched DH group (phase 1).
         let (_, _, log) = pair(&|c| c.proposals[0].group = 5, &none, false);
         want(2, &log, &["Mismatching DH Group(2) detected, configured is (5) in IKE phase-I 1st message"]);
         // Row 3: mismatched exchange type, as responder and as initiator.
         let (_, _, log) = pair(&|c| c.mode = ExchangeMode::Aggressive, &none, false);
-        want(3, &log, &["Mismatching Xchange Type (MAIN_MODE) detected, configured is (AGGRESSIVE_MODE) in IKE phase-I 1st message"]);
+        want(
+            3,
+            &log,
+            &[
+                "Mismatching Xchange Type (MAIN_MODE) detected, configured is (AGGRESSIVE_MODE) in IKE phase-I 1st message",
+            ],
+        );
         let (_, _, log) = pair(&none, &|c| c.mode = ExchangeMode::Aggressive, true);
         want(3, &log, &["received unprotected message of notify type UNSUPPORTED_EXCHANGE_TYPE"]);
         // Row 4: authentication (hash) algorithm.
         let (_, _, log) = pair(&none, &|c| c.proposals[0].hash = IkeAuthAlg::HmacMd5_96, false);
-        want(4, &log, &["Mismatching Authentication algorithm (IKE_MD5) detected, configured is (IKE_SHA) in IKE phase-I 1st message."]);
+        want(
+            4,
+            &log,
+            &[
+                "Mismatching Authentication algorithm (IKE_MD5) detected, configured is (IKE_SHA) in IKE phase-I 1st message.",
+            ],
+        );
         // Row 5: encryption algorithm.
-        let (_, _, log) = pair(&|c| c.proposals[0].encr = IkeEncr::TripleDesCbc, &|c| c.proposals[0].encr = IkeEncr::DesCbc, false);
-        want(5, &log, &["Mismatching Encryption algorithm (DES_CBC) detected, configured is (TRIPLE_DES_CBC) in IKE phase-I 1st message."]);
+        let (_, _, log) =
+            pair(&|c| c.proposals[0].encr = IkeEncr::TripleDesCbc, &|c| c.proposals[0].encr = IkeEncr::DesCbc, false);
+        want(
+            5,
+            &log,
+            &[
+                "Mismatching Encryption algorithm (DES_CBC) detected, configured is (TRIPLE_DES_CBC) in IKE phase-I 1st message.",
+            ],
+        );
         // Row 6: authentication method (the seed's "PRE_SHARE DKEY" is PRE_SHARED_KEY mangled by conversion).
         let (_, _, log) = pair(&|c| c.proposals[0].auth = AuthMethod::RsaSignature, &none, false);
-        want(6, &log, &["Mismatching Authentication method (PRE_SHARED_KEY) detected, configured is (RSA_SIGN) in phase-I message agent=IKE."]);
+        want(
+            6,
+            &log,
+            &[
+                "Mismatching Authentication method (PRE_SHARED_KEY) detected, configured is (RSA_SIGN) in phase-I message agent=IKE.",
+            ],
+        );
         // Row 9: ID data with a pre-shared key.
-        let (_, _, log) = pair(&|c| c.remote_id = Identity::Fqdn("peer.example".into()), &|c| c.local_id = Identity::Fqdn("dkoop.com".into()), false);
+        let (_, _, log) = pair(
+            &|c| c.remote_id = Identity::Fqdn("peer.example".into()),
+            &|c| c.local_id = Identity::Fqdn("dkoop.com".into()),
+            false,
+        );
         want(9, &log, &["Mismatching ID type (ID_FQDN) and ID: dkoop.com with the configured IKE policy"]);
         // Row 11: the peer refuses our IDs (quick mode proxy IDs it has no policy for: a protected notify).
         let host = |ip: Ipv4Addr| Selector { net: Prefix4 { addr: ip, len: 32 }, proto: 1, port: 0 };
-        let (_, _, log) = pair(&|c| c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 99)), &|c| c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72)), true);
+        let (_, _, log) = pair(
+            &|c| c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 99)),
+            &|c| c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72)),
+            true,
+        );
         want(11, &log, &["received NOTIFY PAYLOAD of notify type INVALID_ID_INFORMATION."]);
         // Rows 12-28: a malformed first main mode message.
         // Offsets: header 28; SA payload at 28 (length 30..32), DOI 32, situation 36, proposal 40, transform 48.
         let t_at = 28 + 4 + 8 + 8;
         let cases: Vec<(u32, Box<dyn Fn(&mut Vec<u8>)>, &[&str])> = vec![
-            (12, Box::new(|p| p[16] = 0x99), &["Invalid Next Payload type(0x99) detected in IKE message", "Sending phase-I notify of type INVALID_PAYLOAD_TYPE"]),
-            (13, Box::new(|p| p[32..36].copy_from_slice(&0x4001u32.to_be_bytes())), &["Invalid DOI (0x4001) detected in IKE phase-I 1st message", "Sending phase-I notify of type DOI_NOT_SUPPORTED"]),
-            (14, Box::new(|p| p[36..40].copy_from_slice(&0x4001u32.to_be_bytes())), &["Situation (0x4001) is not supported", "Sending phase-I notify of type INVALID_NOTIFY_TYPE"]),
-            (15, Box::new(|p| p[0..8].copy_from_slice(&[0; 8])), &["Invalid Initiator Cookie detected in IKE message."]),
-            (16, Box::new(|p| p[17] = 0x20), &["Invalid Major Version (0x20) detected in IKE message", "Sending phase-I notify of type INVALID_MAJOR_VERSION"]),
-            (17, Box::new(|p| p[17] = 0x12), &["Invalid Minor Version (0x2) detected in IKE message", "Sending phase-I notify of type INVALID_MINOR_VERSION"]),
+            (
+                12,
+                Box::new(|p| p[16] = 0x99),
+                &[
+                    "Invalid Next Payload type(0x99) detected in IKE message",
+                    "Sending phase-I notify of type INVALID_PAYLOAD_TYPE",
+                ],
+            ),
+            (
+                13,
+                Box::new(|p| p[32..36].copy_from_slice(&0x4001u32.to_be_bytes())),
+                &[
+                    "Invalid DOI (0x4001) detected in IKE phase-I 1st message",
+                    "Sending phase-I notify of type DOI_NOT_SUPPORTED",
+                ],
+            ),
+            (
+                14,
+                Box::new(|p| p[36..40].copy_from_slice(&0x4001u32.to_be_bytes())),
+                &["Situation (0x4001) is not supported", "Sending phase-I notify of type INVALID_NOTIFY_TYPE"],
+            ),
+            (
+                15,
+                Box::new(|p| p[0..8].copy_from_slice(&[0; 8])),
+                &["Invalid Initiator Cookie detected in IKE message."],
+            ),
+            (
+                16,
+                Box::new(|p| p[17] = 0x20),
+                &[
+                    "Invalid Major Version (0x20) detected in IKE message",
+                    "Sending phase-I notify of type INVALID_MAJOR_VERSION",
+                ],
+            ),
+            (
+                17,
+                Box::new(|p| p[17] = 0x12),
+                &[
+                    "Invalid Minor Version (0x2) detected in IKE message",
+                    "Sending phase-I notify of type INVALID_MINOR_VERSION",
+                ],
+            ),
             (18, Box::new(|p| p[18] = 0x20), &["Invalid Xchange Type (0x20) detected for non-existing IKE SA."]),
-            (19, Box::new(|p| p[19] = 0xf0), &["Invalid Flags(0xf0) detected in IKE message", "Sending phase-I notify of type INVALID_FLAGS"]),
-            (20, Box::new(|p| p[20..24].copy_from_slice(&0x100100u32.to_be_bytes())), &["Invalid Message ID(0x100100) detected in IKE phase-I message", "Sending phase-I notify of type INVALID_MESSAGE_ID"]),
+            (
+                19,
+                Box::new(|p| p[19] = 0xf0),
+                &["Invalid Flags(0xf0) detected in IKE message", "Sending phase-I notify of type INVALID_FLAGS"],
+            ),
+            (
+                20,
+                Box::new(|p| p[20..24].copy_from_slice(&0x100100u32.to_be_bytes())),
+                &[
+                    "Invalid Message ID(0x100100) detected in IKE phase-I message",
+                    "Sending phase-I notify of type INVALID_MESSAGE_ID",
+                ],
+            ),
             (21, Box::new(|p| p[45] = 0xff), &["Invalid Protocol ID(0xff) detected."]),
-            (22, Box::new(move |p| p[t_at + 5] = 17), &["Invalid Xform ID(17) detected in IKE phase-I 1st message", "Sending phase-I notify of type INVALID_TRANSFORM_ID"]),
-            (23, Box::new(move |p| p[t_at + 8..t_at + 10].copy_from_slice(&(0x8000u16 | 4099).to_be_bytes())), &["Unsupported attribute(4099) detected in IKE phase-I 1st message", "Sending phase-I notify of type ATTRIBUTES_NOT_SUPPORTED"]),
-            (25, Box::new(move |p| p[t_at + 6..t_at + 8].copy_from_slice(&0x11u16.to_be_bytes())), &["Invalid Reserved field value(0x11) detected", "Sending phase-I notify of type BAD_PROPOSAL_SYNTAX"]),
-            (26, Box::new(|p| p[29] = 0x11), &["Invalid Reserved field (0x11) detected in IKE phase-1 1st message", "Sending phase-I notify of type PAYLOAD_MALFORMED"]),
+            (
+                22,
+                Box::new(move |p| p[t_at + 5] = 17),
+                &[
+                    "Invalid Xform ID(17) detected in IKE phase-I 1st message",
+                    "Sending phase-I notify of type INVALID_TRANSFORM_ID",
+                ],
+            ),
+            (
+                23,
+                Box::new(move |p| p[t_at + 8..t_at + 10].copy_from_slice(&(0x8000u16 | 4099).to_be_bytes())),
+                &[
+                    "Unsupported attribute(4099) detected in IKE phase-I 1st message",
+                    "Sending phase-I notify of type ATTRIBUTES_NOT_SUPPORTED",
+                ],
+            ),
+            (
+                25,
+                Box::new(move |p| p[t_at + 6..t_at + 8].copy_from_slice(&0x11u16.to_be_bytes())),
+                &["Invalid Reserved field value(0x11) detected", "Sending phase-I notify of type BAD_PROPOSAL_SYNTAX"],
+            ),
+            (
+                26,
+                Box::new(|p| p[29] = 0x11),
+                &[
+                    "Invalid Reserved field (0x11) detected in IKE phase-1 1st message",
+                    "Sending phase-I notify of type PAYLOAD_MALFORMED",
+                ],
+            ),
             (27, Box::new(|p| p[18] = 1), &["Unsupported XchgType detected."]),
-            (28, Box::new(|p| {
-                // The proposal payload's length (42..44) says 12 bytes more than the SA payload holds.
-                let l = u16::from_be_bytes([p[42], p[43]]) + 12;
-                p[42..44].copy_from_slice(&l.to_be_bytes());
-            }), &["is greater than SA + Proposal + Xform + Attributes size(", "Sending phase-I notify of type UNEQUAL_PAYLOAD_LENGTH"]),
+            (
+                28,
+                Box::new(|p| {
+                    // The proposal payload's length (42..44) says 12 bytes more than the SA payload holds.
+                    let l = u16::from_be_bytes([p[42], p[43]]) + 12;
+                    p[42..44].copy_from_slice(&l.to_be_bytes());
+                }),
+                &[
+                    "is greater than SA + Proposal + Xform + Attributes size(",
+                    "Sending phase-I notify of type UNEQUAL_PAYLOAD_LENGTH",
+                ],
+            ),
         ];
         for (row, mutate, lines) in &cases {
             let (mut r, mm1, from, to) = setup();
@@ -497,45 +757,117 @@ mod tests {
         assert!(!feed(&mut r, &p, from, to).contains("UNEQUAL_PAYLOAD_LENGTHS"));
         // Row 24: a mismatching proposal (3DES offered, DES configured).
         let (_, _, log) = pair(&|c| c.proposals[0].encr = IkeEncr::DesCbc, &none, false);
-        want(24, &log, &["Mismatching Encryption algorithm (TRIPLE_DES_CBC) detected, configured is (DES_CBC) in IKE phase-I 1st message", "Sending phase-I notify of type NO_PROPOSAL_CHOSEN"]);
+        want(
+            24,
+            &log,
+            &[
+                "Mismatching Encryption algorithm (TRIPLE_DES_CBC) detected, configured is (DES_CBC) in IKE phase-I 1st message",
+                "Sending phase-I notify of type NO_PROPOSAL_CHOSEN",
+            ],
+        );
         // Rows 29-31, 35: phase II proposal mismatches.
         let (_, _, log) = pair(&|c| c.children[0].pfs = Some(5), &|c| c.children[0].pfs = Some(2), false);
         want(29, &log, &["Mismatching DH Group(2) detected, configured is(5) in IKE phase-II 1st message."]);
-        let (_, _, log) = pair(&none, &|c| c.children[0].proposals[0].esp = Some((EspEncr::TripleDesCbc, Some(EspAuth::HmacMd5_96))), false);
-        want(30, &log, &["Mismatching Authentication algorithm (MD5) detected, configured is (SHA1), in IKE phase-II 1st message ."]);
+        let (_, _, log) = pair(
+            &none,
+            &|c| c.children[0].proposals[0].esp = Some((EspEncr::TripleDesCbc, Some(EspAuth::HmacMd5_96))),
+            false,
+        );
+        want(
+            30,
+            &log,
+            &[
+                "Mismatching Authentication algorithm (MD5) detected, configured is (SHA1), in IKE phase-II 1st message .",
+            ],
+        );
         let (_, _, log) = pair(
             &|c| c.children[0].proposals[0].esp = Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))),
             &|c| c.children[0].proposals[0].esp = Some((EspEncr::DesCbc, Some(EspAuth::HmacSha1_96))),
             false,
         );
-        want(31, &log, &["Mismatching Encryption algorithm (ESP_DES) detected, configured is (ESP_AES) in IKE phase-II message."]);
-        let (_, _, log) = pair(&none, &|c| {
-            c.children[0].proposals[0].esp = None;
-            c.children[0].proposals[0].ah = Some(EspAuth::HmacSha1_96);
-        }, false);
-        want(35, &log, &["Mismatching number of AH protocols received(1), configured number of AH protocols: 0 in IKE phase-II 1st message"]);
-        // Rows 32, 33: selectors sent (router initiates) and received (router responds).
-        let (_, _, log) = pair(
-            &|c| { c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 153)); c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72)); },
-            &|c| { c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 72)); c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 153)); },
-            true,
+        want(
+            31,
+            &log,
+            &["Mismatching Encryption algorithm (ESP_DES) detected, configured is (ESP_AES) in IKE phase-II message."],
         );
-        want(32, &log, &["Initiator SPD selectors sent: IPADDR, 172.16.5.153, proto 1, port 0", "Responder SPD selectors sent: IPADDR, 172.16.5.72, proto 1, port 0"]);
         let (_, _, log) = pair(
-            &|c| { c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 153)); c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72)); },
-            &|c| { c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 72)); c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 153)); },
+            &none,
+            &|c| {
+                c.children[0].proposals[0].esp = None;
+                c.children[0].proposals[0].ah = Some(EspAuth::HmacSha1_96);
+            },
             false,
         );
-        want(33, &log, &["Initiator SPD selectors received: IPADDR, 172.16.5.72, proto 1, port 0", "Responder SPD selectors received: IPADDR, 172.16.5.153, proto 1, port 0"]);
+        want(
+            35,
+            &log,
+            &[
+                "Mismatching number of AH protocols received(1), configured number of AH protocols: 0 in IKE phase-II 1st message",
+            ],
+        );
+        // Rows 32, 33: selectors sent (router initiates) and received (router responds).
+        let (_, _, log) = pair(
+            &|c| {
+                c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 153));
+                c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72));
+            },
+            &|c| {
+                c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 72));
+                c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 153));
+            },
+            true,
+        );
+        want(
+            32,
+            &log,
+            &[
+                "Initiator SPD selectors sent: IPADDR, 172.16.5.153, proto 1, port 0",
+                "Responder SPD selectors sent: IPADDR, 172.16.5.72, proto 1, port 0",
+            ],
+        );
+        let (_, _, log) = pair(
+            &|c| {
+                c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 153));
+                c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72));
+            },
+            &|c| {
+                c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 72));
+                c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 153));
+            },
+            false,
+        );
+        want(
+            33,
+            &log,
+            &[
+                "Initiator SPD selectors received: IPADDR, 172.16.5.72, proto 1, port 0",
+                "Responder SPD selectors received: IPADDR, 172.16.5.153, proto 1, port 0",
+            ],
+        );
         // Row 34: selectors that match no policy.
-        let (_, _, log) = pair(&|c| c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72)), &|c| c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 99)), false);
+        let (_, _, log) = pair(
+            &|c| c.children[0].remote_ts = host(Ipv4Addr::new(172, 16, 5, 72)),
+            &|c| c.children[0].local_ts = host(Ipv4Addr::new(172, 16, 5, 99)),
+            false,
+        );
         want(34, &log, &["No matching SPD policy for the selectors received in IKE phase-II message."]);
         // Rows 36, 37: the responder shortens the lifetime (seconds, kilobytes).
-        let (_, _, log) = pair(&none, &|c| {
-            c.children[0].proposals[0].lifetime_seconds = 300;
-            c.children[0].proposals[0].lifetime_kbytes = Some(5);
-        }, true);
-        want(36, &log, &["Notify payload of notify type RESPONDER_LIFETIME with protocol ESP or AH received", "Received Notify Type RESPOND_NOTIFY with 300 seconds"]);
+        let (_, _, log) = pair(
+            &none,
+            &|c| {
+                c.children[0].proposals[0].lifetime_seconds = 300;
+                c.children[0].proposals[0].lifetime_kbytes = Some(5);
+            },
+            true,
+        );
+        want(
+            36,
+            &log,
+            &[
+                "Notify payload of notify type RESPONDER_LIFETIME with protocol ESP or AH received",
+                "Received Notify Type RESPOND_NOTIFY with 300 seconds",
+            ],
+        );
         want(37, &log, &["Received Notify Type RESPOND_NOTIFY with 5 Kilo Bytes"]);
         // Row 38: the peer deletes the IPsec SA.
         let (mut r, mut i, log) = pair(&none, &none, false);

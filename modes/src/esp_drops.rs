@@ -41,14 +41,16 @@ pub fn log_drops(r: &mut Router, e: &Event) {
         // Each packet's line with its own sequence number (and inner header).
         let own = match (e, i) {
             (_, 0) => None,
-            (Event::EspDropped { seq, inner, more, .. }, _) => more.get(i - 1).filter(|s| **s != (*seq, *inner)).and_then(|&(seq, inner)| {
-                let mut e = e.clone();
-                if let Event::EspDropped { seq: s, inner: n, more, .. } = &mut e {
-                    (*s, *n) = (seq, inner);
-                    more.clear();
-                }
-                ops.esp_drop_log(r, &e)
-            }),
+            (Event::EspDropped { seq, inner, more, .. }, _) => {
+                more.get(i - 1).filter(|s| **s != (*seq, *inner)).and_then(|&(seq, inner)| {
+                    let mut e = e.clone();
+                    if let Event::EspDropped { seq: s, inner: n, more, .. } = &mut e {
+                        (*s, *n) = (seq, inner);
+                        more.clear();
+                    }
+                    ops.esp_drop_log(r, &e)
+                })
+            }
             _ => None,
         };
         i += 1;
@@ -74,20 +76,15 @@ pub fn log_drops(r: &mut Router, e: &Event) {
 /// dialect and a drop batch.
 #[cfg(test)]
 pub(crate) mod testing {
+    pub use crate::session::Clock;
     pub use crate::session::Dialect;
     pub use crate::session::Router;
-    pub use crate::session::Clock;
     use edgesh_engine::Config;
     pub use edgesh_engine::esp_drops::{DropKind, EspDrop};
     use std::net::Ipv4Addr;
 
     pub fn router(d: Dialect) -> Router {
-        let mut r = Router::new(
-            Config::new("r"),
-            Clock::Virtual(1_700_000_000),
-            1,
-            std::env::temp_dir(),
-        );
+        let mut r = Router::new(Config::new("r"), Clock::Virtual(1_700_000_000), 1, std::env::temp_dir());
         r.dialect = d;
         r
     }
@@ -95,9 +92,7 @@ pub(crate) mod testing {
     pub fn drop(kind: DropKind, packets: u64) -> EspDrop {
         let inner = match kind {
             DropKind::Selector => Some((Ipv4Addr::new(10, 9, 0, 5), Ipv4Addr::new(10, 1, 0, 7), 6)),
-            DropKind::TransportMode => {
-                Some((Ipv4Addr::new(192, 0, 2, 2), Ipv4Addr::new(192, 0, 2, 1), 17))
-            }
+            DropKind::TransportMode => Some((Ipv4Addr::new(192, 0, 2, 2), Ipv4Addr::new(192, 0, 2, 1), 17)),
             _ => None,
         };
         EspDrop {

@@ -24,7 +24,10 @@ pub fn value<S: Serialize>(state: &S) -> Result<serde_json::Value, String> {
 /// The command a line runs: its declaration and its arguments.
 fn command_of(s: &Session, line: &str) -> Option<(String, Args)> {
     let (chain, t) = s.dialect.ops().run_graphs(s, line.trim_start());
-    chain.iter().find_map(|g| g.parse(t).ok()).map(|m| (m.command.spec.clone(), Args { bindings: m.bindings, line: t.trim().to_string() }))
+    chain
+        .iter()
+        .find_map(|g| g.parse(t).ok())
+        .map(|m| (m.command.spec.clone(), Args { bindings: m.bindings, line: t.trim().to_string() }))
 }
 
 /// Run `line` (a show command) and print its state as JSON to `out`.
@@ -90,14 +93,22 @@ mod tests {
     /// Every show of a dialect either has a JSON form or is on the
     /// dialect's `NOT_YET` list, and nothing on that list has one.
     fn check(dialect: Dialect, specs: Vec<String>, not_yet: &[&str]) {
-        let r = Arc::new(Mutex::new(Router::new(edgesh_engine::Config::new("x"), Clock::Virtual(0), 1, std::env::temp_dir())));
+        let r = Arc::new(Mutex::new(Router::new(
+            edgesh_engine::Config::new("x"),
+            Clock::Virtual(0),
+            1,
+            std::env::temp_dir(),
+        )));
         let mut s = Session::new(r, SessionOptions { dialect, ..Default::default() });
         let mut missing = Vec::new();
         for spec in specs.iter().filter(|x| x.starts_with("show ")) {
             let has = dialect.ops().show_json(&mut s, spec, &Args::default()).is_some();
             let listed = not_yet.contains(&spec.as_str());
             if has == listed {
-                missing.push(format!("{spec}: {}", if has { "has JSON but is listed as not yet" } else { "no JSON and not listed" }));
+                missing.push(format!(
+                    "{spec}: {}",
+                    if has { "has JSON but is listed as not yet" } else { "no JSON and not listed" }
+                ));
             }
         }
         for n in not_yet {
@@ -108,15 +119,24 @@ mod tests {
 
     #[test]
     fn every_show_has_json_or_says_not_yet() {
-        let mut ios: Vec<String> = crate::ios::IosMode::ALL.iter().flat_map(|m| crate::ios::graphs().get(*m).commands().map(|c| c.spec.clone())).collect();
+        let mut ios: Vec<String> = crate::ios::IosMode::ALL
+            .iter()
+            .flat_map(|m| crate::ios::graphs().get(*m).commands().map(|c| c.spec.clone()))
+            .collect();
         ios.sort();
         ios.dedup();
         check(Dialect::Ios, ios, crate::ios::json::NOT_YET);
-        let mut se: Vec<String> = crate::smartedge::ModeKind::ALL.iter().flat_map(|m| crate::smartedge::graphs().get(*m).commands().map(|c| c.spec.clone())).collect();
+        let mut se: Vec<String> = crate::smartedge::ModeKind::ALL
+            .iter()
+            .flat_map(|m| crate::smartedge::graphs().get(*m).commands().map(|c| c.spec.clone()))
+            .collect();
         se.sort();
         se.dedup();
         check(Dialect::SmartEdge, se, crate::smartedge::json::NOT_YET);
-        let mut asa: Vec<String> = crate::asa::AsaMode::ALL.iter().flat_map(|m| crate::asa::graphs().get(*m).commands().map(|c| c.spec.clone())).collect();
+        let mut asa: Vec<String> = crate::asa::AsaMode::ALL
+            .iter()
+            .flat_map(|m| crate::asa::graphs().get(*m).commands().map(|c| c.spec.clone()))
+            .collect();
         asa.sort();
         asa.dedup();
         check(Dialect::Asa, asa, crate::asa::json::NOT_YET);

@@ -70,7 +70,10 @@ mod tests {
     fn keys_are_masked() {
         for (line, want) in [
             ("crypto isakmp key 0 s3cret address 192.0.2.1", "crypto isakmp key 0 ***** address 192.0.2.1"),
-            ("crypto isakmp key s3cret address 192.0.2.1 255.255.255.255", "crypto isakmp key ***** address 192.0.2.1 255.255.255.255"),
+            (
+                "crypto isakmp key s3cret address 192.0.2.1 255.255.255.255",
+                "crypto isakmp key ***** address 192.0.2.1 255.255.255.255",
+            ),
             ("pre-shared-key s3cret", "pre-shared-key *****"),
             ("pre-shared-key hex 0xA1B2", "pre-shared-key hex *****"),
             ("pre-shared-key use-aaa", "pre-shared-key use-aaa"),
@@ -78,7 +81,10 @@ mod tests {
             ("pre-shared-key address 192.0.2.1 key s3cret", "pre-shared-key address 192.0.2.1 key *****"),
             ("esp encryption aes-128-cbc key abcdefabcdefabcd", "esp encryption aes-128-cbc key *****"),
             ("esp authentication hmac-sha1 hex 0x0102", "esp authentication hmac-sha1 hex *****"),
-            ("set session-key inbound esp 300 cipher 0102 authenticator 0304", "set session-key inbound esp 300 cipher ***** authenticator *****"),
+            (
+                "set session-key inbound esp 300 cipher 0102 authenticator 0304",
+                "set session-key inbound esp 300 cipher ***** authenticator *****",
+            ),
             ("key-string my chain key", "key-string *****"),
             ("snmp-server community public RO", "snmp-server community ***** RO"),
             ("crypto key generate rsa modulus 2048", "crypto key generate rsa modulus 2048"),

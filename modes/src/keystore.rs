@@ -7,8 +7,8 @@
 //! goes on meanwhile).
 
 use crate::session::Session;
-pub use edgesh_engine::pki::keys::{KeyKind, KeyStore, PrivateKey, StoredKey};
 use edgesh_engine::driver::Clock;
+pub use edgesh_engine::pki::keys::{KeyKind, KeyStore, PrivateKey, StoredKey};
 
 /// The key store of the router `s` runs on.
 pub fn store(s: &Session) -> KeyStore {

@@ -34,7 +34,10 @@ const MAX_WINDOWS: usize = 4096;
 
 /// The first IPv4 address in a message (its source, for the rate limit).
 pub fn source_of(text: &str) -> String {
-    text.split(|c: char| !(c.is_ascii_digit() || c == '.')).find(|w| w.parse::<Ipv4Addr>().is_ok()).unwrap_or("").to_string()
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .find(|w| w.parse::<Ipv4Addr>().is_ok())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// Offer a log line of `kind` (`FACILITY-MNEMONIC`) with message `text`:
@@ -46,7 +49,12 @@ pub fn offer(r: &mut Router, kind: &str, text: &str, line: &str) -> bool {
     let mut summaries = Vec::new();
     let ctl = &mut r.logctl;
     if ctl.windows.len() >= MAX_WINDOWS {
-        let old: Vec<(String, String)> = ctl.windows.iter().filter(|(_, w)| now.saturating_sub(w.start) >= WINDOW_MS).map(|(k, _)| k.clone()).collect();
+        let old: Vec<(String, String)> = ctl
+            .windows
+            .iter()
+            .filter(|(_, w)| now.saturating_sub(w.start) >= WINDOW_MS)
+            .map(|(k, _)| k.clone())
+            .collect();
         for k in old {
             if let Some(w) = ctl.windows.remove(&k) {
                 if w.suppressed > 0 {
@@ -114,7 +122,12 @@ pub fn offer(r: &mut Router, kind: &str, text: &str, line: &str) -> bool {
 fn summary(kind: &str, src: &str, w: &Window) -> String {
     let from = if src.is_empty() { String::new() } else { format!(" from {src}") };
     let sample: String = w.sample.chars().take(80).collect();
-    format!("{} message{} %{kind}{from} suppressed in the last {} s (first: {sample})", w.suppressed, if w.suppressed == 1 { "" } else { "s" }, WINDOW_MS / 1000)
+    format!(
+        "{} message{} %{kind}{from} suppressed in the last {} s (first: {sample})",
+        w.suppressed,
+        if w.suppressed == 1 { "" } else { "s" },
+        WINDOW_MS / 1000
+    )
 }
 
 /// Put a line in the buffer, pushing the oldest out when full, and send it
@@ -163,7 +176,12 @@ fn send(ctl: &mut LogControl, line: &str) {
     }
     let Some(s) = &ctl.socket else { return };
     // Facility local7 (23), severity from the line's %FAC-SEV-MNEMONIC.
-    let sev = line.split_once('%').and_then(|(_, rest)| rest.split('-').nth(1)).and_then(|x| x.parse::<u8>().ok()).unwrap_or(6).min(7);
+    let sev = line
+        .split_once('%')
+        .and_then(|(_, rest)| rest.split('-').nth(1))
+        .and_then(|x| x.parse::<u8>().ok())
+        .unwrap_or(6)
+        .min(7);
     let msg = format!("<{}>{line}", 23 * 8 + u32::from(sev));
     for h in &ctl.hosts {
         let _ = s.send_to(msg.as_bytes(), h);
@@ -178,7 +196,9 @@ pub fn from_ios_doc(r: &mut Router) {
     for n in &r.ios_doc.root {
         let w: Vec<&str> = n.text.split_whitespace().collect();
         match w.as_slice() {
-            ["logging", "buffered", rest @ ..] => size = Some(rest.first().and_then(|x| x.parse::<usize>().ok()).filter(|b| *b >= 4096).unwrap_or(4096)),
+            ["logging", "buffered", rest @ ..] => {
+                size = Some(rest.first().and_then(|x| x.parse::<usize>().ok()).filter(|b| *b >= 4096).unwrap_or(4096))
+            }
             ["logging", "host", ip, rest @ ..] | ["logging", ip, rest @ ..] => {
                 let Ok(ip) = ip.parse::<Ipv4Addr>() else { continue };
                 let port = match rest {

@@ -15,7 +15,14 @@ fn key_name<K: Debug>(k: &K) -> String {
     s.trim_matches('"').to_string()
 }
 
-fn merge_map<K: Ord + Clone + Debug, V: Clone + PartialEq>(what: &str, b: &BTreeMap<K, V>, m: &BTreeMap<K, V>, t: &BTreeMap<K, V>, out: &mut BTreeMap<K, V>, c: &mut Vec<String>) {
+fn merge_map<K: Ord + Clone + Debug, V: Clone + PartialEq>(
+    what: &str,
+    b: &BTreeMap<K, V>,
+    m: &BTreeMap<K, V>,
+    t: &BTreeMap<K, V>,
+    out: &mut BTreeMap<K, V>,
+    c: &mut Vec<String>,
+) {
     let keys: BTreeSet<&K> = b.keys().chain(m.keys()).collect();
     for k in keys {
         let (bv, mv, tv) = (b.get(k), m.get(k), t.get(k));
@@ -50,7 +57,14 @@ fn merge_val<V: Clone + PartialEq>(what: &str, b: &V, m: &V, t: &V, out: &mut V,
 fn merge_context(name: &str, b: &Context, m: &Context, t: &Context, out: &mut Context, c: &mut Vec<String>) {
     let w = |x: &str| format!("context {name} {x}");
     merge_val(&w("domain-lookup"), &b.domain_lookup, &m.domain_lookup, &t.domain_lookup, &mut out.domain_lookup, c);
-    merge_val(&w("logging console"), &b.logging_console, &m.logging_console, &t.logging_console, &mut out.logging_console, c);
+    merge_val(
+        &w("logging console"),
+        &b.logging_console,
+        &m.logging_console,
+        &t.logging_console,
+        &mut out.logging_console,
+        c,
+    );
     merge_map(&w("interface"), &b.interfaces, &m.interfaces, &t.interfaces, &mut out.interfaces, c);
     merge_map(&w("administrator"), &b.administrators, &m.administrators, &t.administrators, &mut out.administrators, c);
     merge_val(&w("ip routes"), &b.routes, &m.routes, &t.routes, &mut out.routes, c);
@@ -98,14 +112,28 @@ pub fn merge(base: &Config, mine: &Config, theirs: &Config) -> Result<Config, Ve
     merge_map("card", &b.cards, &m.cards, &t.cards, &mut out.cards, &mut c);
     merge_map("port ethernet", &b.ports, &m.ports, &t.ports, &mut out.ports, &mut c);
     merge_map("ike proposal", &b.ike_proposals, &m.ike_proposals, &t.ike_proposals, &mut out.ike_proposals, &mut c);
-    merge_map("ipsec proposal", &b.ipsec_proposals, &m.ipsec_proposals, &t.ipsec_proposals, &mut out.ipsec_proposals, &mut c);
+    merge_map(
+        "ipsec proposal",
+        &b.ipsec_proposals,
+        &m.ipsec_proposals,
+        &t.ipsec_proposals,
+        &mut out.ipsec_proposals,
+        &mut c,
+    );
     merge_map("ipsec policy", &b.ipsec_policies, &m.ipsec_policies, &t.ipsec_policies, &mut out.ipsec_policies, &mut c);
     merge_map("ipsec sa", &b.ipsec_sas, &m.ipsec_sas, &t.ipsec_sas, &mut out.ipsec_sas, &mut c);
     merge_map("qos policy", &b.ipsec_qos, &m.ipsec_qos, &t.ipsec_qos, &mut out.ipsec_qos, &mut c);
     merge_map("tunnel", &b.tunnels, &m.tunnels, &t.tunnels, &mut out.tunnels, &mut c);
     merge_val("logging", &b.logging, &m.logging, &t.logging, &mut out.logging, &mut c);
     merge_map("service", &b.services, &m.services, &t.services, &mut out.services, &mut c);
-    merge_val("boot configuration", &b.boot_configuration, &m.boot_configuration, &t.boot_configuration, &mut out.boot_configuration, &mut c);
+    merge_val(
+        "boot configuration",
+        &b.boot_configuration,
+        &m.boot_configuration,
+        &t.boot_configuration,
+        &mut out.boot_configuration,
+        &mut c,
+    );
     if !c.is_empty() {
         return Err(c);
     }
@@ -114,7 +142,12 @@ pub fn merge(base: &Config, mine: &Config, theirs: &Config) -> Result<Config, Ve
     let sel = crate::smartedge::render::Selection::all();
     let lines = |x: &Config| crate::smartedge::render::to_lines(x, &sel).into_iter().collect::<BTreeSet<String>>();
     let (lb, lm, lt, lo) = (lines(b), lines(m), lines(t), lines(&out));
-    let lost: Vec<String> = lm.difference(&lb).chain(lt.difference(&lb)).filter(|l| !lo.contains(*l)).map(|l| l.trim().to_string()).collect();
+    let lost: Vec<String> = lm
+        .difference(&lb)
+        .chain(lt.difference(&lb))
+        .filter(|l| !lo.contains(*l))
+        .map(|l| l.trim().to_string())
+        .collect();
     if !lost.is_empty() {
         return Err(lost);
     }

@@ -49,7 +49,8 @@ impl Monitor {
 
     /// Lines after `seen` for a session (debug lines only when asked).
     pub fn since(&self, seen: u64, logs: bool) -> (u64, Vec<String>) {
-        let lines = self.lines.iter().filter(|(n, d, _)| *n > seen && (*d || logs)).map(|(_, _, l)| l.clone()).collect();
+        let lines =
+            self.lines.iter().filter(|(n, d, _)| *n > seen && (*d || logs)).map(|(_, _, l)| l.clone()).collect();
         (self.seq, lines)
     }
 }

@@ -23,11 +23,19 @@ pub fn delay(n: u32) -> Duration {
 /// `login_id` (its line and address go into the log line).
 pub fn failed(r: &mut Router, user: &str, level: u8, login_id: Option<u64>) {
     let (line, from) = match login_id.and_then(|id| r.logins.get(&id)) {
-        Some(e) => (e.line.replace(' ', ""), e.from.parse::<std::net::SocketAddr>().map(|a| a.ip().to_string()).unwrap_or_else(|_| e.from.clone())),
+        Some(e) => (
+            e.line.replace(' ', ""),
+            e.from.parse::<std::net::SocketAddr>().map(|a| a.ip().to_string()).unwrap_or_else(|_| e.from.clone()),
+        ),
         None => ("con0".to_string(), "console".to_string()),
     };
     let who = if user.is_empty() { "(unknown)" } else { user };
-    r.log_event("SYS", 5, "PRIV_AUTH_FAIL", &format!("Authentication to Privilege level {level} failed by {who} on {line} ({from})"));
+    r.log_event(
+        "SYS",
+        5,
+        "PRIV_AUTH_FAIL",
+        &format!("Authentication to Privilege level {level} failed by {who} on {line} ({from})"),
+    );
     let now = Instant::now();
     let virtual_clock = matches!(r.engine.clock(), Clock::Virtual(_));
     let f = &mut r.enable_failures;

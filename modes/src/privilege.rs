@@ -40,7 +40,10 @@ impl Session {
         // down without the enable secret.
         let ops = self.dialect.ops();
         let secret_set = ops.enable_secret_set(&self.router());
-        if level <= self.privilege || (ops.enable_up_to_max() && level <= self.max_privilege) || (!self.authenticated && !secret_set) {
+        if level <= self.privilege
+            || (ops.enable_up_to_max() && level <= self.max_privilege)
+            || (!self.authenticated && !secret_set)
+        {
             self.set_privilege(level.max(self.privilege));
             return Ok(());
         }

@@ -177,7 +177,14 @@ impl Router {
             host_links: Default::default(),
         };
         r.boot_time = r.now();
-        r.history.push_back(CommitRecord { id: 0, time: r.boot_time, user: "system".into(), comment: Some("initial configuration".into()), config: running, previous: None });
+        r.history.push_back(CommitRecord {
+            id: 0,
+            time: r.boot_time,
+            user: "system".into(),
+            comment: Some("initial configuration".into()),
+            config: running,
+            previous: None,
+        });
         r
     }
 
@@ -216,12 +223,25 @@ impl Router {
     }
 
     /// Make `config` running, with the problems `validate` already found.
-    pub fn install_checked(&mut self, config: Config, problems: Vec<Problem>, user: &str, comment: Option<String>) -> u64 {
+    pub fn install_checked(
+        &mut self,
+        config: Config,
+        problems: Vec<Problem>,
+        user: &str,
+        comment: Option<String>,
+    ) -> u64 {
         self.problems = problems;
         let previous = std::mem::replace(&mut self.running, Arc::new(config));
         let id = self.next_commit_id;
         self.next_commit_id += 1;
-        self.history.push_back(CommitRecord { id, time: self.now(), user: user.to_string(), comment, config: self.running.clone(), previous: Some(previous) });
+        self.history.push_back(CommitRecord {
+            id,
+            time: self.now(),
+            user: user.to_string(),
+            comment,
+            config: self.running.clone(),
+            previous: Some(previous),
+        });
         while self.history.len() > HISTORY_LIMIT {
             self.history.pop_front();
         }
@@ -240,7 +260,12 @@ impl Router {
                 self.install(prev, "system", Some(format!("rollback of unconfirmed commit {}", p.commit_id)));
                 self.rollbacks += 1;
                 self.last_undone = Some(undone);
-                msgs.push(self.log("SYSTEM", 4, "ROLLBACK", &format!("commit {} was not confirmed; configuration rolled back", p.commit_id)));
+                msgs.push(self.log(
+                    "SYSTEM",
+                    4,
+                    "ROLLBACK",
+                    &format!("commit {} was not confirmed; configuration rolled back", p.commit_id),
+                ));
                 self.engine_sync();
             }
         }
@@ -419,7 +444,12 @@ pub trait DialectOps: Sync {
         format!("*{}.{:03}: ", crate::time::log_time(r.now()), r.now_ms() % 1000)
     }
     /// The debug lines of an event, with the router at hand (as [`DialectOps::event_log_at`]).
-    fn event_debug_at(&self, _r: &Router, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String> {
+    fn event_debug_at(
+        &self,
+        _r: &Router,
+        e: &edgesh_engine::ike::Event,
+        f: &crate::monitor::DebugFlags,
+    ) -> Vec<String> {
         self.event_debug(e, f)
     }
     /// The log line of rejected ESP packets ([`edgesh_engine::ike::Event::EspDropped`]), if the dialect logs that kind.
@@ -473,7 +503,14 @@ pub trait DialectOps: Sync {
     /// when `startup`) as the running configuration; a bad line is reported
     /// with its number and the rest still loads. `hostname` (`--hostname`)
     /// wins over the file's.
-    fn load_boot(&self, router: &Arc<Mutex<Router>>, text: &str, file: &str, startup: bool, hostname: Option<&str>) -> LoadReport;
+    fn load_boot(
+        &self,
+        router: &Arc<Mutex<Router>>,
+        text: &str,
+        file: &str,
+        startup: bool,
+        hostname: Option<&str>,
+    ) -> LoadReport;
     /// `--hostname` at start, before any file is loaded.
     fn set_boot_hostname(&self, r: &mut Router, name: &str);
 
@@ -520,8 +557,6 @@ impl Session {
             base: None,
         }
     }
-
-
 
     /// Note activity (for `show users` idle times).
     pub fn touch(&mut self) {
@@ -732,7 +767,11 @@ pub fn mask_secrets(line: &str) -> String {
         }
         if matches!(w[i], "password" | "secret") && i + 1 < w.len() {
             // `secret 5 $1$...` is already hashed; `secret 0 x`, `secret x`, `password x` are not.
-            let (ty, val) = if matches!(w[i + 1], "0" | "5" | "7" | "8" | "9") && i + 2 < w.len() { (Some(w[i + 1]), i + 2) } else { (None, i + 1) };
+            let (ty, val) = if matches!(w[i + 1], "0" | "5" | "7" | "8" | "9") && i + 2 < w.len() {
+                (Some(w[i + 1]), i + 2)
+            } else {
+                (None, i + 1)
+            };
             if let Some(t) = ty {
                 out.push(t.to_string());
             }
@@ -760,7 +799,12 @@ mod privilege_tests {
         let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, std::env::temp_dir())));
         let mut s = Session::new(r, SessionOptions::default());
         s.privilege = 1;
-        for (line, ok) in [("show ike keys tshark", false), ("show configuration", false), ("show tunnel ipsec", true), ("show clock", true)] {
+        for (line, ok) in [
+            ("show ike keys tshark", false),
+            ("show configuration", false),
+            ("show tunnel ipsec", true),
+            ("show clock", true),
+        ] {
             let mut o = VecOut::default();
             assert_eq!(s.execute(line, &mut o), ok, "{line}: {:?}", o);
         }

@@ -20,7 +20,8 @@ use ssh_key::PublicKey;
 use std::net::SocketAddr;
 
 /// Key types accepted in the configuration.
-pub const KEY_TYPES: &[&str] = &["ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"];
+pub const KEY_TYPES: &[&str] =
+    &["ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"];
 
 /// A public key from the configuration, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +42,9 @@ impl ConfKey {
             [] => return Err("No key data".into()),
             [b] => (None, *b, String::new()),
             [t, b, rest @ ..] if KEY_TYPES.contains(t) => (Some(*t), *b, rest.join(" ")),
-            [t, ..] if t.starts_with("ssh-") || t.starts_with("ecdsa-") || t.starts_with("sk-") => return Err(format!("Unsupported key type {t} (supported: {})", KEY_TYPES.join(", "))),
+            [t, ..] if t.starts_with("ssh-") || t.starts_with("ecdsa-") || t.starts_with("sk-") => {
+                return Err(format!("Unsupported key type {t} (supported: {})", KEY_TYPES.join(", ")));
+            }
             [b, rest @ ..] => (None, *b, rest.join(" ")),
         };
         let blob = Base64::decode_vec(b64).map_err(|_| "Invalid key data (not base64)".to_string())?;
@@ -66,7 +69,11 @@ impl ConfKey {
     /// `TYPE BASE64 [COMMENT]`.
     pub fn openssh(&self) -> String {
         let b = Base64::encode_string(&self.blob);
-        if self.comment.is_empty() { format!("{} {b}", self.algorithm) } else { format!("{} {b} {}", self.algorithm, self.comment) }
+        if self.comment.is_empty() {
+            format!("{} {b}", self.algorithm)
+        } else {
+            format!("{} {b} {}", self.algorithm, self.comment)
+        }
     }
 }
 
@@ -145,9 +152,16 @@ pub fn smartedge_key_allowed(r: &Router, user: &str, algorithm: &str, blob: &[u8
     };
     let admin = match ctx {
         Some(c) => r.running.contexts.get(c).and_then(|cx| cx.administrators.get(name)),
-        None => r.running.contexts.get("local").and_then(|cx| cx.administrators.get(name)).or_else(|| r.running.contexts.values().find_map(|cx| cx.administrators.get(name))),
+        None => r
+            .running
+            .contexts
+            .get("local")
+            .and_then(|cx| cx.administrators.get(name))
+            .or_else(|| r.running.contexts.values().find_map(|cx| cx.administrators.get(name))),
     };
-    admin.is_some_and(|a| a.ssh_keys.iter().filter_map(|k| ConfKey::parse(k).ok()).any(|k| k.algorithm == algorithm && k.blob == blob))
+    admin.is_some_and(|a| {
+        a.ssh_keys.iter().filter_map(|k| ConfKey::parse(k).ok()).any(|k| k.algorithm == algorithm && k.blob == blob)
+    })
 }
 
 #[cfg(test)]

@@ -83,7 +83,11 @@ impl Vocabulary {
         if let Some(f) = cur.take() {
             families.insert(f.name, f);
         }
-        let keywords = families.values().flat_map(|f| f.words.iter().flatten().chain(f.children.iter().flat_map(|(k, _)| k.iter()))).copied().collect();
+        let keywords = families
+            .values()
+            .flat_map(|f| f.words.iter().flatten().chain(f.children.iter().flat_map(|(k, _)| k.iter())))
+            .copied()
+            .collect();
         Vocabulary { families, keywords }
     }
 
@@ -92,9 +96,15 @@ impl Vocabulary {
     fn word_matches(&self, typed: &str, vocab: &str, abbrev: bool) -> bool {
         match vocab {
             "NUM" => typed.chars().all(|c| c.is_ascii_digit()) && !typed.is_empty(),
-            "HEX" => !typed.is_empty() && typed.chars().all(|c| c.is_ascii_hexdigit() || c == '.' || c == '/' || c == ':'),
+            "HEX" => {
+                !typed.is_empty() && typed.chars().all(|c| c.is_ascii_hexdigit() || c == '.' || c == '/' || c == ':')
+            }
             v if !abbrev || self.keywords.contains(typed) => v.eq_ignore_ascii_case(typed),
-            v => !typed.is_empty() && v.len() >= typed.len() && v.as_bytes()[..typed.len()].eq_ignore_ascii_case(typed.as_bytes()),
+            v => {
+                !typed.is_empty()
+                    && v.len() >= typed.len()
+                    && v.as_bytes()[..typed.len()].eq_ignore_ascii_case(typed.as_bytes())
+            }
         }
     }
 
@@ -105,7 +115,9 @@ impl Vocabulary {
             Some((&"$", k)) => (k, true),
             _ => (keys, false),
         };
-        keys.len() <= words.len() && (!end || keys.len() == words.len()) && keys.iter().zip(words).all(|(k, w)| self.word_matches(w, k, abbrev))
+        keys.len() <= words.len()
+            && (!end || keys.len() == words.len())
+            && keys.iter().zip(words).all(|(k, w)| self.word_matches(w, k, abbrev))
     }
 
     pub fn family(&self, name: &str) -> Option<&Family> {
@@ -125,7 +137,8 @@ impl Vocabulary {
         if f.data && words.iter().all(|w| self.word_matches(w, "HEX", false)) {
             return true;
         }
-        f.words.iter().any(|k| self.starts_with(&words, k, abbrev)) || f.children.iter().any(|(k, _)| self.starts_with(&words, child_keys(k), abbrev))
+        f.words.iter().any(|k| self.starts_with(&words, k, abbrev))
+            || f.children.iter().any(|(k, _)| self.starts_with(&words, child_keys(k), abbrev))
     }
 
     /// How many leading words of the line (after `no`/`default`) are keywords
@@ -138,7 +151,10 @@ impl Vocabulary {
         let skip = usize::from(matches!(words.first(), Some(&"no") | Some(&"default")) && words.len() > 1);
         words.drain(..skip);
         let keys = f.words.iter().map(|k| k.as_slice()).chain(f.children.iter().map(|(k, _)| child_keys(k)));
-        keys.map(|k| k.iter().zip(&words).take_while(|(k, w)| self.word_matches(w, k, abbrev)).count()).max().map(|n| if n == 0 { 0 } else { n + skip }).unwrap_or(0)
+        keys.map(|k| k.iter().zip(&words).take_while(|(k, w)| self.word_matches(w, k, abbrev)).count())
+            .max()
+            .map(|n| if n == 0 { 0 } else { n + skip })
+            .unwrap_or(0)
     }
 
     /// The sub-mode a line opens in this mode (the longest match). A
@@ -168,7 +184,12 @@ impl Vocabulary {
 
     /// Words per mode (entries, sub-modes, exits), for the documentation.
     pub fn counts(&self) -> Vec<(&'static str, &'static str, usize)> {
-        let mut v: Vec<_> = self.families.values().filter(|f| f.name != "none").map(|f| (f.name, f.prompt, f.words.len() + f.children.len() + f.exits.len())).collect();
+        let mut v: Vec<_> = self
+            .families
+            .values()
+            .filter(|f| f.name != "none")
+            .map(|f| (f.name, f.prompt, f.words.len() + f.children.len() + f.exits.len()))
+            .collect();
         v.sort();
         v
     }

@@ -87,12 +87,16 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             "--dialect" => {
                 o.dialect_given = true;
                 let d = val("--dialect")?;
-                o.dialect = Dialect::from_name(&d).ok_or_else(|| format!("unknown dialect {d} ({})", Dialect::names(" or ")))?;
+                o.dialect = Dialect::from_name(&d)
+                    .ok_or_else(|| format!("unknown dialect {d} ({})", Dialect::names(" or ")))?;
             }
             "--hostname" => o.hostname = Some(val("--hostname")?),
             "--config" => o.config = Some(PathBuf::from(val("--config")?)),
             "--state-dir" => o.state_dir = Some(PathBuf::from(val("--state-dir")?)),
-            "--virtual-clock" => o.virtual_clock = Some(val("--virtual-clock")?.parse().map_err(|_| "--virtual-clock needs seconds since 1970")?),
+            "--virtual-clock" => {
+                o.virtual_clock =
+                    Some(val("--virtual-clock")?.parse().map_err(|_| "--virtual-clock needs seconds since 1970")?)
+            }
             "--seed" => o.seed = Some(val("--seed")?.parse().map_err(|_| "--seed needs a number")?),
             "--no-network" => o.network = Some(false),
             "--dataplane" => match val("--dataplane")?.as_str() {
@@ -104,9 +108,16 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             "--network" => o.network = Some(true),
             "--ssh" => o.ssh = Some(val("--ssh")?),
             "--login" => o.login = true,
-            "--ssh-login-grace" => o.ssh_limits.grace = std::time::Duration::from_secs(val("--ssh-login-grace")?.parse().map_err(|_| "--ssh-login-grace needs seconds")?),
+            "--ssh-login-grace" => {
+                o.ssh_limits.grace = std::time::Duration::from_secs(
+                    val("--ssh-login-grace")?.parse().map_err(|_| "--ssh-login-grace needs seconds")?,
+                )
+            }
             "--ssh-max-startups" => o.ssh_limits.set_max_startups(&val("--ssh-max-startups")?)?,
-            "--ssh-per-source" => o.ssh_limits.per_source = val("--ssh-per-source")?.parse().map_err(|_| "--ssh-per-source needs a number")?,
+            "--ssh-per-source" => {
+                o.ssh_limits.per_source =
+                    val("--ssh-per-source")?.parse().map_err(|_| "--ssh-per-source needs a number")?
+            }
             "-h" | "--help" => return Err(usage()),
             other => return Err(format!("unknown argument {other}\n{}", usage())),
         }
@@ -132,18 +143,30 @@ pub fn build_router(o: &Options, err: &mut dyn Write) -> (Arc<Mutex<Router>>, us
 }
 
 /// [`build_router`], with `prepare` applied to the router before any configuration is loaded.
-pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(&mut Router)) -> (Arc<Mutex<Router>>, usize) {
+pub fn build_router_with(
+    o: &Options,
+    err: &mut dyn Write,
+    prepare: impl FnOnce(&mut Router),
+) -> (Arc<Mutex<Router>>, usize) {
     let host = o.hostname.clone().unwrap_or_else(|| "edgesh".to_string());
     let clock = o.virtual_clock.map(Clock::Virtual).unwrap_or(Clock::Real);
     let seed = o.seed.unwrap_or_else(|| {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
         t ^ (u64::from(std::process::id()) << 32)
     });
     let state_dir = o.state_dir.clone().unwrap_or_else(default_state_dir);
     // Temporary files left by a save that was killed (or hit a full disk).
     let stale = edgesh_modes::statefs::clean_stale_temps(&state_dir);
     if stale > 0 {
-        let _ = writeln!(err, "% Removed {stale} temporary file{} left by an interrupted save in {}", if stale == 1 { "" } else { "s" }, state_dir.display());
+        let _ = writeln!(
+            err,
+            "% Removed {stale} temporary file{} left by an interrupted save in {}",
+            if stale == 1 { "" } else { "s" },
+            state_dir.display()
+        );
     }
     // Without --dialect, the saved configuration decides (an IOS
     // `startup-config` and no SmartEdge `edgesh.cfg` means IOS).
@@ -173,7 +196,13 @@ pub fn build_router_with(o: &Options, err: &mut dyn Write, prepare: impl FnOnce(
     if let Some(f) = file {
         match std::fs::read(&f) {
             Ok(bytes) => {
-                let rep = ops.load_boot(&router, &String::from_utf8_lossy(&bytes), &f.display().to_string(), f == startup, o.hostname.as_deref());
+                let rep = ops.load_boot(
+                    &router,
+                    &String::from_utf8_lossy(&bytes),
+                    &f.display().to_string(),
+                    f == startup,
+                    o.hostname.as_deref(),
+                );
                 for m in &rep.messages {
                     let _ = writeln!(err, "{m}");
                 }
@@ -240,7 +269,9 @@ pub fn run(args: &[String]) -> i32 {
     // SmartEdge `ssh server listen`): on a terminal the server follows the
     // configuration beside the console; otherwise a boot configuration with
     // the line makes edgesh a server (standard input is not read), as --ssh does.
-    let config_ssh = o.ssh.is_none() && o.wants_network() && (tty || edgesh_modes::sshconf::listen(&router.lock().unwrap_or_else(|e| e.into_inner()), dialect).is_some());
+    let config_ssh = o.ssh.is_none()
+        && o.wants_network()
+        && (tty || edgesh_modes::sshconf::listen(&router.lock().unwrap_or_else(|e| e.into_inner()), dialect).is_some());
     if o.login && (tty || (o.ssh.is_none() && !config_ssh)) {
         match console_login(&router, dialect, tty) {
             Some(u) => session.login(&u, false, "console"),
@@ -291,7 +322,11 @@ fn read_line(hidden: bool, tty: bool) -> Option<String> {
 /// `--login`: `Username:` / `Password:` as on a router console, three
 /// tries, a growing delay after each failure, the same answer whether or
 /// not the user exists. `None`: no login (the caller exits).
-pub fn console_login(router: &Arc<Mutex<Router>>, dialect: Dialect, tty: bool) -> Option<edgesh_modes::auth::LoginUser> {
+pub fn console_login(
+    router: &Arc<Mutex<Router>>,
+    dialect: Dialect,
+    tty: bool,
+) -> Option<edgesh_modes::auth::LoginUser> {
     use edgesh_modes::auth;
     if !dialect.ops().users_configured(&router.lock().unwrap_or_else(|e| e.into_inner())) {
         println!("{}", auth::LOGIN_DISABLED);
@@ -311,7 +346,8 @@ pub fn console_login(router: &Arc<Mutex<Router>>, dialect: Dialect, tty: bool) -
         print!("Password: ");
         let _ = std::io::stdout().flush();
         let pw = read_line(true, tty)?;
-        let (found, line) = auth::console_attempt(&mut router.lock().unwrap_or_else(|e| e.into_inner()), dialect, &user, &pw);
+        let (found, line) =
+            auth::console_attempt(&mut router.lock().unwrap_or_else(|e| e.into_inner()), dialect, &user, &pw);
         match found {
             Some(u) => return Some(u),
             None => {

@@ -11,7 +11,9 @@ use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{Cmd, ConditionalEventHandler, Context, Editor, Event, EventContext, EventHandler, Helper, KeyEvent, RepeatCount};
+use rustyline::{
+    Cmd, ConditionalEventHandler, Context, Editor, Event, EventContext, EventHandler, Helper, KeyEvent, RepeatCount,
+};
 use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -39,7 +41,13 @@ impl Completer for ConsoleHelper {
             Completion::Insert(s) => Ok((pos, vec![Pair { display: s.clone(), replacement: s }])),
             Completion::Choices(items) => {
                 let start = head.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
-                Ok((start, items.into_iter().map(|i| Pair { display: i.name.clone(), replacement: format!("{} ", i.name) }).collect()))
+                Ok((
+                    start,
+                    items
+                        .into_iter()
+                        .map(|i| Pair { display: i.name.clone(), replacement: format!("{} ", i.name) })
+                        .collect(),
+                ))
             }
             Completion::None => Ok((pos, Vec::new())),
         }
@@ -106,7 +114,10 @@ pub fn run(session: Session) -> usize {
         let prompt = term.session.prompt();
         let r = rl.readline_with_initial(&prompt, (&initial, ""));
         initial.clear();
-        let special = mark.lock().map(|mut m| std::mem::replace(&mut *m, (Special::None, String::new()))).unwrap_or((Special::None, String::new()));
+        let special = mark
+            .lock()
+            .map(|mut m| std::mem::replace(&mut *m, (Special::None, String::new())))
+            .unwrap_or((Special::None, String::new()));
         match (special.0, r) {
             (Special::Help, _) => {
                 let line = special.1;

@@ -44,11 +44,7 @@ impl Pending {
 
 /// The SPI and sequence number of a datagram (0 where it is too short).
 pub(crate) fn spi_seq(data: &[u8]) -> (u32, u32) {
-    let w = |i: usize| {
-        data.get(i..i + 4)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-            .unwrap_or(0)
-    };
+    let w = |i: usize| data.get(i..i + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])).unwrap_or(0);
     (w(0), w(4))
 }
 
@@ -67,19 +63,13 @@ mod tests {
     const SPI: u32 = 0xc0de_0042;
 
     fn keys(seed: u8) -> SaKeys {
-        SaKeys {
-            encr: (0..16).map(|i| i ^ seed).collect(),
-            auth: (0..20).map(|i| (i * 3) ^ seed).collect(),
-        }
+        SaKeys { encr: (0..16).map(|i| i ^ seed).collect(), auth: (0..20).map(|i| (i * 3) ^ seed).collect() }
     }
 
     fn sel(s: &str) -> Selector {
         let (a, l) = s.split_once('/').unwrap();
         Selector {
-            net: edgesh_engine::config::Prefix4 {
-                addr: a.parse().unwrap(),
-                len: l.parse().unwrap(),
-            },
+            net: edgesh_engine::config::Prefix4 { addr: a.parse().unwrap(), len: l.parse().unwrap() },
             proto: 0,
             port: 0,
         }
@@ -94,10 +84,7 @@ mod tests {
             sel("10.2.0.0/16"),
             sel("10.1.0.0/16"),
         );
-        (
-            dp,
-            EspSa::new(SPI, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap(),
-        )
+        (dp, EspSa::new(SPI, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap())
     }
 
     fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8) -> Vec<u8> {
@@ -115,28 +102,12 @@ mod tests {
     fn each_drop_is_classified_and_counted() {
         let (mut dp, mut peer) = setup();
         let mut rng = StdRng::seed_from_u64(1);
-        let good: Vec<Vec<u8>> = (0..100)
-            .map(|_| {
-                peer.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng)
-                    .unwrap()
-            })
-            .collect();
+        let good: Vec<Vec<u8>> =
+            (0..100).map(|_| peer.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng).unwrap()).collect();
         assert_eq!(dp.receive(LOCAL, PEER, &good[80]), Ok(()));
-        assert_eq!(
-            dp.receive(LOCAL, PEER, &good[80]),
-            Err(DropKind::Replay),
-            "duplicate"
-        );
-        assert_eq!(
-            dp.receive(LOCAL, PEER, &good[2]),
-            Err(DropKind::Late),
-            "left of the window"
-        );
-        assert_eq!(
-            dp.receive(LOCAL, PEER, &good[40]),
-            Ok(()),
-            "late but inside the window"
-        );
+        assert_eq!(dp.receive(LOCAL, PEER, &good[80]), Err(DropKind::Replay), "duplicate");
+        assert_eq!(dp.receive(LOCAL, PEER, &good[2]), Err(DropKind::Late), "left of the window");
+        assert_eq!(dp.receive(LOCAL, PEER, &good[40]), Ok(()), "late but inside the window");
         let mut bad = good[90].clone();
         let n = bad.len();
         bad[n - 1] ^= 1;
@@ -152,35 +123,16 @@ mod tests {
         let mut other = good[91].clone();
         other[..4].copy_from_slice(&0xdead_beefu32.to_be_bytes());
         assert_eq!(dp.receive(LOCAL, PEER, &other), Err(DropKind::UnknownSpi));
-        let transport = peer
-            .seal(
-                17,
-                b"\x04\x00\x00\x35\x00\x0c\x00\x00 a UDP segment",
-                &mut rng,
-            )
-            .unwrap();
-        assert_eq!(
-            dp.receive(LOCAL, PEER, &transport),
-            Err(DropKind::TransportMode)
-        );
-        let outside = peer
-            .seal(4, &ipv4([10, 9, 0, 5], [10, 1, 0, 7], 6), &mut rng)
-            .unwrap();
+        let transport = peer.seal(17, b"\x04\x00\x00\x35\x00\x0c\x00\x00 a UDP segment", &mut rng).unwrap();
+        assert_eq!(dp.receive(LOCAL, PEER, &transport), Err(DropKind::TransportMode));
+        let outside = peer.seal(4, &ipv4([10, 9, 0, 5], [10, 1, 0, 7], 6), &mut rng).unwrap();
         assert_eq!(dp.receive(LOCAL, PEER, &outside), Err(DropKind::Selector));
         let dummy = peer.seal(59, b"traffic flow confidentiality padding", &mut rng).unwrap();
         assert_eq!(dp.receive(LOCAL, PEER, &dummy), Ok(()), "a dummy packet is discarded, not counted (RFC 4303 2.6)");
         let not_ip = peer.seal(4, b"not an IP packet", &mut rng).unwrap();
         assert_eq!(dp.receive(LOCAL, PEER, &not_ip), Err(DropKind::Malformed));
-        assert_eq!(
-            dp.receive(LOCAL, PEER, &good[95][..20]),
-            Err(DropKind::Malformed),
-            "truncated"
-        );
-        assert_eq!(
-            dp.receive(LOCAL, PEER, &good[96][..6]),
-            Err(DropKind::Malformed),
-            "no header"
-        );
+        assert_eq!(dp.receive(LOCAL, PEER, &good[95][..20]), Err(DropKind::Malformed), "truncated");
+        assert_eq!(dp.receive(LOCAL, PEER, &good[96][..6]), Err(DropKind::Malformed), "no header");
         let batch = dp.pending_drops();
         let kinds: Vec<DropKind> = batch.iter().map(|d| d.kind).collect();
         assert_eq!(
@@ -188,38 +140,16 @@ mod tests {
             1,
             "one entry per (SPI, kind): {batch:?}"
         );
-        let get = |k| {
-            batch
-                .iter()
-                .filter(|d| d.kind == k)
-                .map(|d| d.packets)
-                .sum::<u64>()
-        };
+        let get = |k| batch.iter().filter(|d| d.kind == k).map(|d| d.packets).sum::<u64>();
         for k in DropKind::ALL {
             assert!(get(k) >= 1, "{k:?} counted");
         }
         assert_eq!(get(DropKind::Malformed), 3);
         let sel = batch.iter().find(|d| d.kind == DropKind::Selector).unwrap();
-        assert_eq!(
-            sel.inner,
-            Some((Ipv4Addr::new(10, 9, 0, 5), Ipv4Addr::new(10, 1, 0, 7), 6))
-        );
-        let tr = batch
-            .iter()
-            .find(|d| d.kind == DropKind::TransportMode)
-            .unwrap();
-        assert_eq!(
-            (tr.inner, tr.peer, tr.spi),
-            (Some((PEER, LOCAL, 17)), PEER, SPI)
-        );
-        assert_eq!(
-            batch
-                .iter()
-                .find(|d| d.kind == DropKind::Replay)
-                .unwrap()
-                .seq,
-            81
-        );
+        assert_eq!(sel.inner, Some((Ipv4Addr::new(10, 9, 0, 5), Ipv4Addr::new(10, 1, 0, 7), 6)));
+        let tr = batch.iter().find(|d| d.kind == DropKind::TransportMode).unwrap();
+        assert_eq!((tr.inner, tr.peer, tr.spi), (Some((PEER, LOCAL, 17)), PEER, SPI));
+        assert_eq!(batch.iter().find(|d| d.kind == DropKind::Replay).unwrap().seq, 81);
         assert!(dp.pending_drops().is_empty(), "taken");
     }
 
@@ -243,11 +173,21 @@ mod tests {
         let batch = dp.pending_drops();
         assert_eq!(batch.len(), 1, "one entry per (SPI, kind)");
         assert_eq!(batch[0].packets, 5);
-        let mut r = edgesh_modes::Router::new(edgesh_engine::Config::new("r1"), edgesh_modes::Clock::Virtual(1_700_000_000), 1, std::env::temp_dir());
+        let mut r = edgesh_modes::Router::new(
+            edgesh_engine::Config::new("r1"),
+            edgesh_modes::Clock::Virtual(1_700_000_000),
+            1,
+            std::env::temp_dir(),
+        );
         r.dialect = edgesh_modes::Dialect::Ios;
         r.engine.report_drops(batch);
         r.engine_drain();
-        let seqnos: Vec<String> = r.log.iter().filter(|l| l.contains("%CRYPTO-4-RECVD_PKT_MAC_ERR")).map(|l| l.rsplit_once("seqno=").map(|x| x.1.to_string()).unwrap_or_default()).collect();
+        let seqnos: Vec<String> = r
+            .log
+            .iter()
+            .filter(|l| l.contains("%CRYPTO-4-RECVD_PKT_MAC_ERR"))
+            .map(|l| l.rsplit_once("seqno=").map(|x| x.1.to_string()).unwrap_or_default())
+            .collect();
         assert_eq!(seqnos, ["00000005", "00000006", "00000007", "00000008", "00000009"], "{:?}", r.log);
         let line = r.log.iter().find(|l| l.contains("seqno=00000007")).unwrap();
         assert!(line.ends_with(&format!(": %CRYPTO-4-RECVD_PKT_MAC_ERR: decrypt: mac verify failed for connection id=0 local={LOCAL} remote={PEER} spi={SPI:08X} seqno=00000007")), "{line}");
@@ -263,15 +203,37 @@ mod tests {
         use edgesh_engine::config::Prefix4;
         use edgesh_engine::manual_conf::{ManualDir, ManualSa};
         let k = keys(0x11);
-        let dir = |spi| ManualDir { esp_spi: Some(spi), enc_key: k.encr.clone(), auth_key: k.auth.clone(), ..Default::default() };
+        let dir = |spi| ManualDir {
+            esp_spi: Some(spi),
+            enc_key: k.encr.clone(),
+            auth_key: k.auth.clone(),
+            ..Default::default()
+        };
         let net = |a: [u8; 4]| (Prefix4 { addr: a.into(), len: 16 }, 0, 0);
-        let manual = |replay_window| ManualSa { tunnel: "VPN-10".into(), sa: "VPN-10-manual".into(), child: 0, local: LOCAL, remote: PEER, local_ts: net([10, 1, 0, 0]), remote_ts: net([10, 2, 0, 0]), esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), ah: None, inbound: dir(SPI), outbound: dir(SPI + 1), replay_window };
+        let manual = |replay_window| ManualSa {
+            tunnel: "VPN-10".into(),
+            sa: "VPN-10-manual".into(),
+            child: 0,
+            local: LOCAL,
+            remote: PEER,
+            local_ts: net([10, 1, 0, 0]),
+            remote_ts: net([10, 2, 0, 0]),
+            esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))),
+            ah: None,
+            inbound: dir(SPI),
+            outbound: dir(SPI + 1),
+            replay_window,
+        };
         let mut rng = StdRng::seed_from_u64(9);
         for (window, after_restart) in [(0, Ok(())), (64, Err(DropKind::Late))] {
             // The inbound SA as the control side builds it for dp-rx (`esp_sa`).
             let c = edgesh_engine::ike::manual::child_sa(&manual(window), 1, 0);
             let mut dp = Opener::new();
-            dp.insert_inbound(crate::dataplane::esp_sa(&c, c.spi_in, &c.keys_in).unwrap().unwrap(), c.remote_ts, c.local_ts);
+            dp.insert_inbound(
+                crate::dataplane::esp_sa(&c, c.spi_in, &c.keys_in).unwrap().unwrap(),
+                c.remote_ts,
+                c.local_ts,
+            );
             let mut peer = EspSa::new(SPI, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
             for _ in 0..100 {
                 let p = peer.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng).unwrap();
@@ -284,7 +246,11 @@ mod tests {
             let mut bad = p.clone();
             let n = bad.len();
             bad[n - 1] ^= 1;
-            assert_eq!(dp.receive(LOCAL, PEER, &bad), Err(if window == 0 { DropKind::BadIcv } else { DropKind::Late }), "window {window}: integrity is still checked");
+            assert_eq!(
+                dp.receive(LOCAL, PEER, &bad),
+                Err(if window == 0 { DropKind::BadIcv } else { DropKind::Late }),
+                "window {window}: integrity is still checked"
+            );
         }
     }
 
@@ -294,7 +260,17 @@ mod tests {
         use edgesh_engine::esp_drops::{EspDrop, SAMPLES};
         let mut p = super::Pending::default();
         for seq in 1..=1000u32 {
-            p.add(EspDrop { spi: SPI, proto: 50, kind: DropKind::BadIcv, peer: PEER, local: LOCAL, packets: 1, seq, inner: None, more: Vec::new() });
+            p.add(EspDrop {
+                spi: SPI,
+                proto: 50,
+                kind: DropKind::BadIcv,
+                peer: PEER,
+                local: LOCAL,
+                packets: 1,
+                seq,
+                inner: None,
+                more: Vec::new(),
+            });
         }
         let b = p.take();
         assert_eq!((b[0].packets, b[0].seq, b[0].more.len()), (1000, 1, SAMPLES - 1));
@@ -320,21 +296,15 @@ mod tests {
     fn random_esp_datagrams_never_panic() {
         let (mut dp, mut peer) = setup();
         let mut rng = StdRng::seed_from_u64(7);
-        let good = peer
-            .seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng)
-            .unwrap();
+        let good = peer.seal(4, &ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1), &mut rng).unwrap();
         for i in 0..20_000u32 {
             let mut p: Vec<u8> = match i % 3 {
-                0 => (0..rng.random_range(0..120))
-                    .map(|_| rng.random())
-                    .collect(),
+                0 => (0..rng.random_range(0..120)).map(|_| rng.random()).collect(),
                 1 => good.clone(),
                 _ => peer
                     .seal(
                         rng.random(),
-                        &(0..rng.random_range(0..60))
-                            .map(|_| rng.random())
-                            .collect::<Vec<u8>>(),
+                        &(0..rng.random_range(0..60)).map(|_| rng.random()).collect::<Vec<u8>>(),
                         &mut rng,
                     )
                     .unwrap(),
@@ -390,17 +360,28 @@ mod tests {
         // The bundle: AH over ESP opens; AH over a bare inner packet does not.
         let sealed = bundle_esp.seal(4, &inner, &mut rng).unwrap();
         assert_eq!(dp.receive_ah(&bundle_ah.seal(PEER, LOCAL, 6, 50, &sealed).unwrap()), Ok(()));
-        assert_eq!(dp.receive_ah(&bundle_ah.seal(PEER, LOCAL, 7, 4, &inner).unwrap()), Err(DropKind::Malformed), "a bundle's packet must carry ESP");
+        assert_eq!(
+            dp.receive_ah(&bundle_ah.seal(PEER, LOCAL, 7, 4, &inner).unwrap()),
+            Err(DropKind::Malformed),
+            "a bundle's packet must carry ESP"
+        );
         let mut tampered = bundle_esp.seal(4, &inner, &mut rng).unwrap();
         let n = tampered.len();
         tampered[n - 1] ^= 1;
-        assert_eq!(dp.receive_ah(&bundle_ah.seal(PEER, LOCAL, 8, 50, &tampered).unwrap()), Err(DropKind::BadIcv), "the ESP ICV under a good AH");
+        assert_eq!(
+            dp.receive_ah(&bundle_ah.seal(PEER, LOCAL, 8, 50, &tampered).unwrap()),
+            Err(DropKind::BadIcv),
+            "the ESP ICV under a good AH"
+        );
         for n in 0..p1.len() {
             assert!(dp.receive_ah(&p1[..n]).is_err());
         }
         let batch = dp.pending_drops();
         let get = |k: DropKind| batch.iter().filter(|d| d.kind == k).map(|d| d.packets).sum::<u64>();
-        assert_eq!((get(DropKind::Replay), get(DropKind::BadIcv), get(DropKind::Selector), get(DropKind::UnknownSpi)), (1, 2, 1, 1));
+        assert_eq!(
+            (get(DropKind::Replay), get(DropKind::BadIcv), get(DropKind::Selector), get(DropKind::UnknownSpi)),
+            (1, 2, 1, 1)
+        );
         let icv = batch.iter().find(|d| d.kind == DropKind::BadIcv && d.spi == SPI).unwrap();
         assert_eq!((icv.peer, icv.local, icv.seq), (PEER, LOCAL, 2));
         assert_eq!(batch.iter().find(|d| d.kind == DropKind::TransportMode).unwrap().inner, Some((PEER, LOCAL, 17)));
@@ -415,10 +396,24 @@ mod tests {
         let mut dp = Opener::new();
         let k = keys(0x11);
         let esp = || EspSa::new(SPI + 1, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
-        dp.insert_ah_inbound(AhSa::new(SPI, EspAuth::HmacSha256_128, &key).unwrap(), None, sel("10.2.0.0/16"), sel("10.1.0.0/16"));
-        dp.insert_ah_inbound(AhSa::new(SPI + 1, EspAuth::HmacSha256_128, &key).unwrap(), Some(esp()), sel("10.2.0.0/16"), sel("10.1.0.0/16"));
+        dp.insert_ah_inbound(
+            AhSa::new(SPI, EspAuth::HmacSha256_128, &key).unwrap(),
+            None,
+            sel("10.2.0.0/16"),
+            sel("10.1.0.0/16"),
+        );
+        dp.insert_ah_inbound(
+            AhSa::new(SPI + 1, EspAuth::HmacSha256_128, &key).unwrap(),
+            Some(esp()),
+            sel("10.2.0.0/16"),
+            sel("10.1.0.0/16"),
+        );
         let mut rng = StdRng::seed_from_u64(9);
-        let (mut a, mut b, mut e) = (AhSa::new(SPI, EspAuth::HmacSha256_128, &key).unwrap(), AhSa::new(SPI + 1, EspAuth::HmacSha256_128, &key).unwrap(), esp());
+        let (mut a, mut b, mut e) = (
+            AhSa::new(SPI, EspAuth::HmacSha256_128, &key).unwrap(),
+            AhSa::new(SPI + 1, EspAuth::HmacSha256_128, &key).unwrap(),
+            esp(),
+        );
         let mut opened = 0;
         for i in 0..20_000u32 {
             let inner = ipv4([10, 2, 0, 5], [10, 1, 0, 7], 1);

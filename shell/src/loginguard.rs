@@ -50,7 +50,9 @@ impl<K: Hash + Eq + Clone> Table<K> {
     }
 
     fn get(&mut self, k: &K, now: Instant) -> Option<&mut Entry> {
-        let stale = self.map.get(k).is_some_and(|e| now.saturating_duration_since(e.last) > FORGET_AFTER && e.locked_until.is_none_or(|t| t <= now));
+        let stale = self.map.get(k).is_some_and(|e| {
+            now.saturating_duration_since(e.last) > FORGET_AFTER && e.locked_until.is_none_or(|t| t <= now)
+        });
         if stale {
             self.map.remove(k);
         }
@@ -60,7 +62,9 @@ impl<K: Hash + Eq + Clone> Table<K> {
     fn entry(&mut self, k: &K, now: Instant) -> &mut Entry {
         if self.get(k, now).is_none() {
             if self.map.len() >= MAX_ENTRIES {
-                self.map.retain(|_, e| now.saturating_duration_since(e.last) <= FORGET_AFTER || e.locked_until.is_some_and(|t| t > now));
+                self.map.retain(|_, e| {
+                    now.saturating_duration_since(e.last) <= FORGET_AFTER || e.locked_until.is_some_and(|t| t > now)
+                });
             }
             if self.map.len() >= MAX_ENTRIES {
                 if let Some(oldest) = self.map.iter().min_by_key(|(_, e)| e.last).map(|(k, _)| k.clone()) {
@@ -153,7 +157,11 @@ impl Backoff {
             started.push(format!("user {}", printable(user)));
         }
         (!started.is_empty()).then(|| {
-            format!("Logins blocked for {} s after {LOCK_AFTER} failures: {} [Source: {ip}]", LOCK_FOR.as_secs(), started.join(", "))
+            format!(
+                "Logins blocked for {} s after {LOCK_AFTER} failures: {} [Source: {ip}]",
+                LOCK_FOR.as_secs(),
+                started.join(", ")
+            )
         })
     }
 
@@ -186,10 +194,12 @@ mod tests {
         // address: each waits its turn, 0.5 s apart and growing.
         assert_eq!(b.attempt(ip(1), "admin", t), Verdict::Check(Duration::ZERO));
         b.failed(ip(1), "admin", t);
-        let waits: Vec<Duration> = (0..5).map(|_| match b.attempt(ip(1), "admin", t) {
-            Verdict::Check(d) => d,
-            v => panic!("{v:?}"),
-        }).collect();
+        let waits: Vec<Duration> = (0..5)
+            .map(|_| match b.attempt(ip(1), "admin", t) {
+                Verdict::Check(d) => d,
+                v => panic!("{v:?}"),
+            })
+            .collect();
         for w in waits.windows(2) {
             assert!(w[1] >= w[0] + Duration::from_millis(500), "{waits:?}");
         }

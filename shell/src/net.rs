@@ -27,7 +27,12 @@ struct Sockets {
 
 impl Sockets {
     fn sync(&mut self, r: &mut Router) {
-        let want: Vec<SocketAddrV4> = r.ike().local_addrs().into_iter().flat_map(|a| [SocketAddrV4::new(a, IKE_PORT), SocketAddrV4::new(a, NATT_PORT)]).collect();
+        let want: Vec<SocketAddrV4> = r
+            .ike()
+            .local_addrs()
+            .into_iter()
+            .flat_map(|a| [SocketAddrV4::new(a, IKE_PORT), SocketAddrV4::new(a, NATT_PORT)])
+            .collect();
         self.bound.retain(|a, _| want.contains(a));
         self.gro.retain(|a| want.contains(a));
         self.failed.retain(|a, _| want.contains(a));
@@ -39,7 +44,11 @@ impl Sockets {
                 Ok(s) => {
                     if a.port() == NATT_PORT && crate::xfrm::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
                         if let Err(e) = crate::xfrm_sa::encap_socket(&s) {
-                            r.crypto_log(3, "DATAPLANE", &format!("dataplane kernel: {a}: ESP in UDP stays with edgesh: {e}"));
+                            r.crypto_log(
+                                3,
+                                "DATAPLANE",
+                                &format!("dataplane kernel: {a}: ESP in UDP stays with edgesh: {e}"),
+                            );
                         }
                     }
                     if a.port() == NATT_PORT {
@@ -118,7 +127,14 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                     last = Some(Instant::now());
                     let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
                     socks.sync(&mut r);
-                    dp.set_udp(socks.bound.iter().filter(|(a, _)| a.port() == NATT_PORT).map(|(a, s)| (*a, s.clone())).collect());
+                    dp.set_udp(
+                        socks
+                            .bound
+                            .iter()
+                            .filter(|(a, _)| a.port() == NATT_PORT)
+                            .map(|(a, s)| (*a, s.clone()))
+                            .collect(),
+                    );
                     for (local, from, data) in &batch {
                         r.engine.handle_datagram(*local, *from, data);
                     }

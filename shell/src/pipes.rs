@@ -78,7 +78,10 @@ fn chain(spec: &str) -> Vec<&str> {
 
 /// IOS's `| section`: whole sections in which any line matches.
 pub fn ios_sections(filters: Vec<Filter>) -> Vec<Filter> {
-    filters.into_iter().map(|f| if let Filter::Section(r, _) = f { Filter::IosSection(r, Vec::new(), false) } else { f }).collect()
+    filters
+        .into_iter()
+        .map(|f| if let Filter::Section(r, _) = f { Filter::IosSection(r, Vec::new(), false) } else { f })
+        .collect()
 }
 
 /// Parse `include foo | count` (the text after the first `|`).
@@ -98,7 +101,8 @@ pub fn parse(spec: &str) -> Result<Vec<Filter>, String> {
             if r.is_empty() {
                 return Err(format!("{kind}: missing regular expression"));
             }
-            Regex::new(r).map_err(|e| format!("Invalid regular expression {r}: {}", e.to_string().lines().last().unwrap_or("")))
+            Regex::new(r)
+                .map_err(|e| format!("Invalid regular expression {r}: {}", e.to_string().lines().last().unwrap_or("")))
         };
         if kind == "json" {
             if !rest.is_empty() {
@@ -129,13 +133,19 @@ pub fn is_json(filters: &[Filter]) -> bool {
 /// `?` after a `|`.
 pub fn help(spec: &str) -> Vec<HelpItem> {
     let last = chain(spec).last().copied().unwrap_or("").trim_start();
-    if last.split_whitespace().next().is_some_and(|w| w.len() >= 2 && "json".starts_with(&w.to_ascii_lowercase())) && last.contains(char::is_whitespace) {
+    if last.split_whitespace().next().is_some_and(|w| w.len() >= 2 && "json".starts_with(&w.to_ascii_lowercase()))
+        && last.contains(char::is_whitespace)
+    {
         return vec![HelpItem { name: "<cr>".into(), help: String::new() }];
     }
     if last.contains(char::is_whitespace) {
         return vec![HelpItem { name: "LINE".into(), help: "Regular expression".into() }];
     }
-    PIPES.iter().filter(|p| p.0.starts_with(&last.to_ascii_lowercase())).map(|p| HelpItem { name: p.0.into(), help: p.1.into() }).collect()
+    PIPES
+        .iter()
+        .filter(|p| p.0.starts_with(&last.to_ascii_lowercase()))
+        .map(|p| HelpItem { name: p.0.into(), help: p.1.into() })
+        .collect()
 }
 
 /// An [`Out`] that filters lines before passing them on.

@@ -17,13 +17,15 @@
 //! a loop. Netlink sockets are per network namespace: nothing is installed
 //! outside the one edgesh runs in.
 
+use crate::rtnl::Netlink;
+pub use crate::rtnl::encode;
 use edgesh_engine::config::Prefix4;
 use edgesh_engine::routes::{KernelHop, KernelRoute, kernel_routes};
 use edgesh_modes::Router;
-pub use crate::rtnl::encode;
-use crate::rtnl::Netlink;
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL};
-use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType};
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -73,7 +75,12 @@ fn ours(nl: &mut Netlink) -> io::Result<Vec<RouteMessage>> {
     Ok(all
         .into_iter()
         .filter_map(|m| match m {
-            RouteNetlinkMessage::NewRoute(r) if r.header.protocol == RouteProtocol::from(PROTOCOL) && r.header.table == RouteHeader::RT_TABLE_MAIN => Some(r),
+            RouteNetlinkMessage::NewRoute(r)
+                if r.header.protocol == RouteProtocol::from(PROTOCOL)
+                    && r.header.table == RouteHeader::RT_TABLE_MAIN =>
+            {
+                Some(r)
+            }
             _ => None,
         })
         .collect())
@@ -158,7 +165,10 @@ impl Installer {
         if self.synced.as_ref() == Some(&(version, self.oif, devs_now(&self.dev_oifs))) && !waiting {
             return;
         }
-        if waiting && self.synced.as_ref().is_some_and(|(v, ..)| *v == version) && self.looked.is_some_and(|t| t.elapsed() < Duration::from_millis(200)) {
+        if waiting
+            && self.synced.as_ref().is_some_and(|(v, ..)| *v == version)
+            && self.looked.is_some_and(|t| t.elapsed() < Duration::from_millis(200))
+        {
             return;
         }
         let (want, _left) = kernel_routes(r.engine.routes().entries(), &r.ike().conf().routes);
@@ -175,7 +185,10 @@ impl Installer {
             }
         }
         // The tunnel devices the routes name, looked up each time (made and removed with the configuration).
-        self.dev_oifs = want.iter().filter_map(|k| if let KernelHop::Device(d) = &k.hop { if_index(d).map(|i| (d.clone(), i)) } else { None }).collect();
+        self.dev_oifs = want
+            .iter()
+            .filter_map(|k| if let KernelHop::Device(d) = &k.hop { if_index(d).map(|i| (d.clone(), i)) } else { None })
+            .collect();
         self.looked = Some(Instant::now());
         let key = (version, self.oif, devs_now(&self.dev_oifs));
         if self.synced.as_ref() == Some(&key) && !self.retry {
@@ -190,9 +203,14 @@ impl Installer {
         // A tunnel device that does not exist yet: looked for again in 200 ms.
         self.retry = want.iter().any(|k| matches!(&k.hop, KernelHop::Device(d) if !self.dev_oifs.contains_key(d)));
         // Routes into a device wait for it; via a gateway they go at once.
-        let want: BTreeMap<(Prefix4, u32), (KernelRoute, Option<u32>)> =
-            want.into_iter().map(|k| (oif_of(&k, self.oif, &self.dev_oifs), k)).filter(|(oif, k)| oif.is_some() || matches!(k.hop, KernelHop::Gateway(_))).map(|(oif, k)| ((k.dst, k.metric), (k, oif))).collect();
-        let gone: Vec<(KernelRoute, Option<u32>)> = self.installed.iter().filter(|(key, k)| want.get(key) != Some(k)).map(|(_, k)| k.clone()).collect();
+        let want: BTreeMap<(Prefix4, u32), (KernelRoute, Option<u32>)> = want
+            .into_iter()
+            .map(|k| (oif_of(&k, self.oif, &self.dev_oifs), k))
+            .filter(|(oif, k)| oif.is_some() || matches!(k.hop, KernelHop::Gateway(_)))
+            .map(|(oif, k)| ((k.dst, k.metric), (k, oif)))
+            .collect();
+        let gone: Vec<(KernelRoute, Option<u32>)> =
+            self.installed.iter().filter(|(key, k)| want.get(key) != Some(k)).map(|(_, k)| k.clone()).collect();
         let mut problems = Vec::new();
         let nl = self.nl.as_mut().expect("opened above");
         for (k, oif) in gone {
@@ -208,18 +226,27 @@ impl Installer {
             if self.installed.contains_key(&key) {
                 continue;
             }
-            let mut res = nl.request(RouteNetlinkMessage::NewRoute(route_message(&k, oif, true)), NLM_F_CREATE | NLM_F_EXCL);
+            let mut res =
+                nl.request(RouteNetlinkMessage::NewRoute(route_message(&k, oif, true)), NLM_F_CREATE | NLM_F_EXCL);
             // A source address the host does not have: the route without it.
             if k.src.is_some() && res.as_ref().err().and_then(|e| e.raw_os_error()) == Some(22) {
-                res = nl.request(RouteNetlinkMessage::NewRoute(route_message(&k, oif, false)), NLM_F_CREATE | NLM_F_EXCL);
+                res =
+                    nl.request(RouteNetlinkMessage::NewRoute(route_message(&k, oif, false)), NLM_F_CREATE | NLM_F_EXCL);
             }
             match res {
                 Ok(_) => {
                     self.installed.insert(key, (k, oif));
                 }
                 // A tunnel device not up yet (its SA came with this table): again in 200 ms.
-                Err(e) if matches!(k.hop, KernelHop::Device(_)) && e.raw_os_error() == Some(nix::errno::Errno::ENETDOWN as i32) => self.retry = true,
-                Err(e) => problems.push(format!("cannot install route {} {} metric {} ({e})", k.dst, hop_word(&k), k.metric)),
+                Err(e)
+                    if matches!(k.hop, KernelHop::Device(_))
+                        && e.raw_os_error() == Some(nix::errno::Errno::ENETDOWN as i32) =>
+                {
+                    self.retry = true
+                }
+                Err(e) => {
+                    problems.push(format!("cannot install route {} {} metric {} ({e})", k.dst, hop_word(&k), k.metric))
+                }
             }
         }
         for p in problems {
@@ -248,12 +275,21 @@ mod tests {
 
     #[test]
     fn a_dataplane_route_carries_our_protocol_device_metric_and_source() {
-        let k = KernelRoute { dst: "203.0.113.0/24".parse().unwrap(), hop: KernelHop::Dataplane, metric: 5, src: Some("198.51.100.1".parse().unwrap()) };
+        let k = KernelRoute {
+            dst: "203.0.113.0/24".parse().unwrap(),
+            hop: KernelHop::Dataplane,
+            metric: 5,
+            src: Some("198.51.100.1".parse().unwrap()),
+        };
         let m = route_message(&k, Some(7), true);
         let mut buf = vec![0u8; m.buffer_len()];
         m.emit(&mut buf);
         // The rtmsg header as the kernel reads it (struct rtmsg).
-        assert_eq!(&buf[..12], &[2, 24, 0, 0, 254, PROTOCOL, 253, 1, 0, 0, 0, 0], "family inet, /24, main table, proto 237, scope link, unicast");
+        assert_eq!(
+            &buf[..12],
+            &[2, 24, 0, 0, 254, PROTOCOL, 253, 1, 0, 0, 0, 0],
+            "family inet, /24, main table, proto 237, scope link, unicast"
+        );
         let back = RouteMessage::parse(&RouteMessageBuffer::new(&buf)).unwrap();
         assert_eq!(
             back.attributes,
@@ -264,7 +300,12 @@ mod tests {
                 RouteAttribute::PrefSource(RouteAddress::Inet("198.51.100.1".parse().unwrap())),
             ]
         );
-        let g = KernelRoute { dst: "0.0.0.0/0".parse().unwrap(), hop: KernelHop::Gateway("192.0.2.254".parse().unwrap()), metric: 0, src: None };
+        let g = KernelRoute {
+            dst: "0.0.0.0/0".parse().unwrap(),
+            hop: KernelHop::Gateway("192.0.2.254".parse().unwrap()),
+            metric: 0,
+            src: None,
+        };
         let m = route_message(&g, None, true);
         assert_eq!(m.header.scope, RouteScope::Universe);
         assert_eq!(m.attributes[1], RouteAttribute::Gateway(RouteAddress::Inet("192.0.2.254".parse().unwrap())));
@@ -273,7 +314,11 @@ mod tests {
     #[test]
     fn requests_are_framed_with_their_flags_and_sequence() {
         let k = KernelRoute { dst: "203.0.113.1/32".parse().unwrap(), hop: KernelHop::Dataplane, metric: 0, src: None };
-        let b = encode(RouteNetlinkMessage::NewRoute(route_message(&k, Some(3), false)), NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 9);
+        let b = encode(
+            RouteNetlinkMessage::NewRoute(route_message(&k, Some(3), false)),
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+            9,
+        );
         assert_eq!(u32::from_ne_bytes(b[0..4].try_into().unwrap()) as usize, b.len());
         assert_eq!(u16::from_ne_bytes(b[4..6].try_into().unwrap()), 24, "RTM_NEWROUTE");
         assert_eq!(u16::from_ne_bytes(b[6..8].try_into().unwrap()), 0x605, "REQUEST|ACK|EXCL|CREATE");

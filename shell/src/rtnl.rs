@@ -45,7 +45,8 @@ impl Netlink {
             let (buf, _) = self.sock.recv_from_full()?;
             let mut off = 0;
             while off < buf.len() {
-                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&buf[off..]).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+                let m = NetlinkMessage::<RouteNetlinkMessage>::deserialize(&buf[off..])
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
                 let len = m.header.length as usize;
                 if len == 0 {
                     return Err(io::Error::new(io::ErrorKind::InvalidData, "netlink message of length 0"));

@@ -29,6 +29,7 @@
 //! * SIGTERM or SIGINT: every session is told, closed, its uncommitted
 //!   candidate discarded, and the process exits 0.
 
+use crate::sshguard::{Gate, Slot};
 use crate::terminal::Terminal;
 use edgesh_modes::auth::LoginUser;
 use edgesh_modes::{Dialect, Router, Session, SessionOptions};
@@ -38,7 +39,6 @@ use russh::{Channel, ChannelId, MethodKind, MethodSet};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use crate::sshguard::{Gate, Slot};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -84,7 +84,11 @@ impl Shared {
 
     fn failed(&self, ip: IpAddr, user: &str, why: &str) {
         let blocked = lock(&self.failures).failed(ip, user, Instant::now());
-        self.log(4, "LOGIN_FAILED", &format!("Login failed [user: {}] [Source: {ip}] [Reason: {why}]", printable(user)));
+        self.log(
+            4,
+            "LOGIN_FAILED",
+            &format!("Login failed [user: {}] [Source: {ip}] [Reason: {why}]", printable(user)),
+        );
         if let Some(b) = blocked {
             self.log(1, "QUIET_MODE_ON", &b);
         }
@@ -126,7 +130,10 @@ impl Conn {
 
     fn new_session(&self) -> Option<Session> {
         let u = self.user.as_ref()?;
-        let mut s = Session::new(self.shared.router.clone(), SessionOptions { user: u.name.clone(), dialect: self.shared.dialect, ..Default::default() });
+        let mut s = Session::new(
+            self.shared.router.clone(),
+            SessionOptions { user: u.name.clone(), dialect: self.shared.dialect, ..Default::default() },
+        );
         s.login(u, true, &self.from());
         Some(s)
     }
@@ -189,7 +196,10 @@ impl Conn {
         }
         let path = self.shared.state_dir.join("ssh/authorized_keys").join(name);
         let Ok(text) = std::fs::read_to_string(path) else { return false };
-        text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).filter_map(|l| PublicKey::from_openssh(l.trim()).ok()).any(|k| k.key_data() == key.key_data())
+        text.lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .filter_map(|l| PublicKey::from_openssh(l.trim()).ok())
+            .any(|k| k.key_data() == key.key_data())
     }
 
     /// Send what the terminal wrote; close the channel if the session ended.
@@ -273,11 +283,19 @@ impl russh::server::Handler for Conn {
         Ok(self.check_password(user, password).await)
     }
 
-    async fn auth_publickey_offered(&mut self, user: &str, offer: russh::server::PublicKeyOffer<'_>) -> Result<Auth, Self::Error> {
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        offer: russh::server::PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
         Ok(if self.authorized_key(user, offer.public_key) { Auth::Accept } else { Auth::reject() })
     }
 
-    async fn auth_publickey(&mut self, user: &str, key: russh::server::VerifiedPublicKey<'_>) -> Result<Auth, Self::Error> {
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: russh::server::VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
         if !self.authorized_key(user, key.public_key) {
             return Ok(Auth::reject());
         }
@@ -288,7 +306,11 @@ impl russh::server::Handler for Conn {
         drop(r);
         match lu {
             Some(lu) => {
-                self.shared.log(5, "LOGIN_SUCCESS", &format!("Login Success [user: {}] [Source: {}] [publickey]", lu.name, self.ip()));
+                self.shared.log(
+                    5,
+                    "LOGIN_SUCCESS",
+                    &format!("Login Success [user: {}] [Source: {}] [publickey]", lu.name, self.ip()),
+                );
                 self.logged_in(lu);
                 Ok(Auth::Accept)
             }
@@ -296,7 +318,12 @@ impl russh::server::Handler for Conn {
         }
     }
 
-    async fn channel_open_session(&mut self, channel: Channel<Msg>, reply: ChannelOpenHandle, _session: &mut SshSession) -> Result<(), Self::Error> {
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut SshSession,
+    ) -> Result<(), Self::Error> {
         let st = ChanState { term: None, last_input: Instant::now(), pty: false, cols: 80, rows: 0 };
         self.chans.insert(channel.id(), Arc::new(Mutex::new(st)));
         reply.accept().await;
@@ -324,7 +351,15 @@ impl russh::server::Handler for Conn {
         Ok(())
     }
 
-    async fn window_change_request(&mut self, channel: ChannelId, col_width: u32, row_height: u32, _pw: u32, _ph: u32, _session: &mut SshSession) -> Result<(), Self::Error> {
+    async fn window_change_request(
+        &mut self,
+        channel: ChannelId,
+        col_width: u32,
+        row_height: u32,
+        _pw: u32,
+        _ph: u32,
+        _session: &mut SshSession,
+    ) -> Result<(), Self::Error> {
         if let Some(c) = self.chans.get(&channel) {
             let mut st = lock(c);
             st.cols = col_width;
@@ -366,7 +401,12 @@ impl russh::server::Handler for Conn {
         self.flush(channel, session)
     }
 
-    async fn exec_request(&mut self, channel: ChannelId, data: &[u8], session: &mut SshSession) -> Result<(), Self::Error> {
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut SshSession,
+    ) -> Result<(), Self::Error> {
         let (Some(state), Some(s)) = (self.chans.get(&channel).cloned(), self.new_session()) else {
             session.channel_failure(channel)?;
             return Ok(());
@@ -383,7 +423,9 @@ impl russh::server::Handler for Conn {
                 // Bytes that are not UTF-8 are refused on their own line.
                 match std::str::from_utf8(raw) {
                     Ok(line) => t.run_line(line),
-                    Err(e) => t.refuse_line(String::from_utf8_lossy(&raw[..e.valid_up_to()]).chars().count(), "not UTF-8"),
+                    Err(e) => {
+                        t.refuse_line(String::from_utf8_lossy(&raw[..e.valid_up_to()]).chars().count(), "not UTF-8")
+                    }
                 }
                 if t.closed {
                     break;
@@ -398,7 +440,12 @@ impl russh::server::Handler for Conn {
         self.end_channel(channel, session, out.1)
     }
 
-    async fn subsystem_request(&mut self, channel: ChannelId, _name: &str, session: &mut SshSession) -> Result<(), Self::Error> {
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        session: &mut SshSession,
+    ) -> Result<(), Self::Error> {
         // No sftp/netconf: a router CLI only.
         session.channel_failure(channel)?;
         Ok(())
@@ -454,14 +501,27 @@ struct Server {
 impl Server {
     fn new_client(&self, peer: Option<SocketAddr>) -> Conn {
         let id = self.shared.next_conn.fetch_add(1, Ordering::Relaxed);
-        Conn { shared: self.shared.clone(), id, peer, user: None, chans: HashMap::new(), slot: None, authed: Arc::new(AtomicBool::new(false)) }
+        Conn {
+            shared: self.shared.clone(),
+            id,
+            peer,
+            user: None,
+            chans: HashMap::new(),
+            slot: None,
+            authed: Arc::new(AtomicBool::new(false)),
+        }
     }
 }
 
 /// Accept connections on `listener` until `stop` fires; each connection
 /// runs on its own and outlives the listener (closing the port, as `no ip
 /// ssh server listen` does, leaves the sessions that are open).
-async fn accept_loop(listener: tokio::net::TcpListener, config: Arc<russh::server::Config>, server: Arc<Server>, mut stop: tokio::sync::oneshot::Receiver<()>) {
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    config: Arc<russh::server::Config>,
+    server: Arc<Server>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
     loop {
         let (sock, peer) = tokio::select! {
             r = listener.accept() => match r {
@@ -504,7 +564,11 @@ async fn accept_loop(listener: tokio::net::TcpListener, config: Arc<russh::serve
                 Ok(Ok(s)) => s,
                 Ok(Err(_)) => return,
                 Err(_) => {
-                    shared.log(5, "LOGIN_GRACE", &format!("Login grace time ({} s) exceeded [Source: {peer}]: disconnected", grace.as_secs()));
+                    shared.log(
+                        5,
+                        "LOGIN_GRACE",
+                        &format!("Login grace time ({} s) exceeded [Source: {peer}]: disconnected", grace.as_secs()),
+                    );
                     return;
                 }
             };
@@ -518,8 +582,14 @@ async fn accept_loop(listener: tokio::net::TcpListener, config: Arc<russh::serve
             };
             if !ended {
                 if !authed.load(Ordering::SeqCst) {
-                    shared.log(5, "LOGIN_GRACE", &format!("Login grace time ({} s) exceeded [Source: {peer}]: disconnected", grace.as_secs()));
-                    let _ = handle.disconnect(russh::Disconnect::ByApplication, "Login grace time exceeded".into(), String::new()).await;
+                    shared.log(
+                        5,
+                        "LOGIN_GRACE",
+                        &format!("Login grace time ({} s) exceeded [Source: {peer}]: disconnected", grace.as_secs()),
+                    );
+                    let _ = handle
+                        .disconnect(russh::Disconnect::ByApplication, "Login grace time exceeded".into(), String::new())
+                        .await;
                     if let Some(o) = &own {
                         let _ = o.shutdown(std::net::Shutdown::Both);
                     }
@@ -548,7 +618,8 @@ impl Listening {
 
 /// Bind `addr` and serve on it; `Err` is the message for the user.
 async fn listen_on(addr: &str, config: &Arc<russh::server::Config>, server: &Arc<Server>) -> Result<Listening, String> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr} for SSH: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr} for SSH: {e}"))?;
     let local = listener.local_addr().map_err(|e| format!("cannot listen on {addr} for SSH: {e}"))?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let task = tokio::spawn(accept_loop(listener, config.clone(), server.clone(), rx));
@@ -561,7 +632,8 @@ pub fn host_key(state_dir: &Path) -> std::io::Result<PrivateKey> {
     if let Ok(k) = PrivateKey::read_openssh_file(&path) {
         return Ok(k);
     }
-    let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let key =
+        PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| std::io::Error::other(e.to_string()))?;
     edgesh_modes::statefs::private_dir(state_dir)?;
     let pem = key.to_openssh(russh::keys::ssh_key::LineEnding::LF).map_err(|e| std::io::Error::other(e.to_string()))?;
     let tmp = path.with_extension("tmp");

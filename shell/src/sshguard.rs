@@ -48,7 +48,8 @@ impl Limits {
                 (self.start, self.rate, self.full) = (n, 100, n);
             }
             [a, b, c] => {
-                let (a, b, c): (usize, u32, usize) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?, c.parse().map_err(|_| bad())?);
+                let (a, b, c): (usize, u32, usize) =
+                    (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?, c.parse().map_err(|_| bad())?);
                 if a == 0 || b > 100 || c < a {
                     return Err(bad());
                 }
@@ -154,11 +155,23 @@ impl Gate {
         e.1 = Some(now);
         let l = &self.limits;
         let why = match r {
-            Refusal::Full => format!("{} unauthenticated connections open (MaxStartups {}:{}:{})", self.total, l.start, l.rate, l.full),
-            Refusal::Early => format!("{} unauthenticated connections open, early random drop (MaxStartups {}:{}:{})", self.total, l.start, l.rate, l.full),
-            Refusal::PerSource => format!("{} unauthenticated connections from this address (per-source limit)", l.per_source),
+            Refusal::Full => format!(
+                "{} unauthenticated connections open (MaxStartups {}:{}:{})",
+                self.total, l.start, l.rate, l.full
+            ),
+            Refusal::Early => format!(
+                "{} unauthenticated connections open, early random drop (MaxStartups {}:{}:{})",
+                self.total, l.start, l.rate, l.full
+            ),
+            Refusal::PerSource => {
+                format!("{} unauthenticated connections from this address (per-source limit)", l.per_source)
+            }
         };
-        let more = if n > 1 { format!("; {} connection{} refused for this reason in the last 5 s", n, if n == 2 { "" } else { "s" }) } else { String::new() };
+        let more = if n > 1 {
+            format!("; {} connection{} refused for this reason in the last 5 s", n, if n == 2 { "" } else { "s" })
+        } else {
+            String::new()
+        };
         Some(format!("SSH connection from {ip} refused: {why}{more}"))
     }
 }

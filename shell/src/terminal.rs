@@ -241,7 +241,12 @@ impl<W: Write> Terminal<W> {
     fn login_password(&mut self, pw: &str) {
         let Some((tries, Some(user))) = self.login.take() else { return };
         let r = self.session.router_handle();
-        let (found, _) = edgesh_modes::auth::console_attempt(&mut r.lock().unwrap_or_else(|e| e.into_inner()), self.session.dialect, &user, pw);
+        let (found, _) = edgesh_modes::auth::console_attempt(
+            &mut r.lock().unwrap_or_else(|e| e.into_inner()),
+            self.session.dialect,
+            &user,
+            pw,
+        );
         match found {
             Some(u) => {
                 self.session.login(&u, false, "console");
@@ -620,7 +625,9 @@ impl<W: Write> Terminal<W> {
                 let items = pipes::help(p);
                 let last = p.rsplit('|').next().unwrap_or("").trim_start().to_ascii_lowercase();
                 match items.as_slice() {
-                    [one] if one.name != "LINE" => Completion::Insert(format!("{} ", &one.name[last.len().min(one.name.len())..])),
+                    [one] if one.name != "LINE" => {
+                        Completion::Insert(format!("{} ", &one.name[last.len().min(one.name.len())..]))
+                    }
                     _ => Completion::None,
                 }
             }
@@ -793,13 +800,23 @@ impl<W: Write> Terminal<W> {
         if self.paste_numbers && !self.rejected_lines.is_empty() {
             let n = self.rejected_lines.len();
             let list = self.rejected_lines.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
-            self.put_line(&format!("% {n} of {} input line{} rejected: {list}", self.line_no, if self.line_no == 1 { "" } else { "s" }));
+            self.put_line(&format!(
+                "% {n} of {} input line{} rejected: {list}",
+                self.line_no,
+                if self.line_no == 1 { "" } else { "s" }
+            ));
         }
         let _ = self.out.flush();
     }
 }
 
-fn run_filtered(session: &mut Session, cmd: &str, indent: usize, filters: Option<Vec<pipes::Filter>>, out: &mut dyn Out) -> bool {
+fn run_filtered(
+    session: &mut Session,
+    cmd: &str,
+    indent: usize,
+    filters: Option<Vec<pipes::Filter>>,
+    out: &mut dyn Out,
+) -> bool {
     match filters {
         None => session.execute_with_caret(cmd, indent, out),
         Some(f) if pipes::is_json(&f) => edgesh_modes::json::run(session, cmd, indent, out),

@@ -14,9 +14,14 @@
 //! reports there: then the log says so once and the userspace dataplane
 //! carries everything.
 
-use netlink_packet_core_xfrm::{NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload};
+use netlink_packet_core_xfrm::{
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+};
 use netlink_packet_xfrm::state::{DelGetMessage as StateDelGetMessage, ModifyMessage as StateModifyMessage};
-use netlink_packet_xfrm::{Address, AlgAuth, IPPROTO_ESP, Id, Selector, UserSaId, UserSaInfo, XFRM_INF, XFRM_MODE_TUNNEL, XfrmAttrs, XfrmMessage};
+use netlink_packet_xfrm::{
+    Address, AlgAuth, IPPROTO_ESP, Id, Selector, UserSaId, UserSaInfo, XFRM_INF, XFRM_MODE_TUNNEL, XfrmAttrs,
+    XfrmMessage,
+};
 use std::io;
 use std::net::Ipv4Addr;
 use std::sync::atomic::AtomicBool;
@@ -50,14 +55,29 @@ pub fn esp_state(src: Ipv4Addr, dst: Ipv4Addr, spi: u32, enc_key: &[u8], auth_ke
     info.lifetime_cfg.hard_byte_limit = XFRM_INF;
     info.lifetime_cfg.soft_packet_limit = XFRM_INF;
     info.lifetime_cfg.hard_packet_limit = XFRM_INF;
-    let enc = netlink_packet_xfrm::Alg { alg_name: name("cbc(aes)"), alg_key_len: (enc_key.len() * 8) as u32, alg_key: enc_key.to_vec() };
-    let auth = AlgAuth { alg_name: name("hmac(sha1)"), alg_key_len: (auth_key.len() * 8) as u32, alg_trunc_len: 96, alg_key: auth_key.to_vec() };
-    StateModifyMessage { user_sa_info: info, nlas: vec![XfrmAttrs::EncryptionAlg(enc), XfrmAttrs::AuthenticationAlgTrunc(auth)] }
+    let enc = netlink_packet_xfrm::Alg {
+        alg_name: name("cbc(aes)"),
+        alg_key_len: (enc_key.len() * 8) as u32,
+        alg_key: enc_key.to_vec(),
+    };
+    let auth = AlgAuth {
+        alg_name: name("hmac(sha1)"),
+        alg_key_len: (auth_key.len() * 8) as u32,
+        alg_trunc_len: 96,
+        alg_key: auth_key.to_vec(),
+    };
+    StateModifyMessage {
+        user_sa_info: info,
+        nlas: vec![XfrmAttrs::EncryptionAlg(enc), XfrmAttrs::AuthenticationAlgTrunc(auth)],
+    }
 }
 
 /// Delete the ESP state of `spi` towards `dst`.
 pub fn delete_state(dst: Ipv4Addr, spi: u32) -> StateDelGetMessage {
-    StateDelGetMessage { user_sa_id: UserSaId { daddr: Address::from_ipv4(&dst), spi, family: AF_INET, proto: IPPROTO_ESP }, nlas: vec![] }
+    StateDelGetMessage {
+        user_sa_id: UserSaId { daddr: Address::from_ipv4(&dst), spi, family: AF_INET, proto: IPPROTO_ESP },
+        nlas: vec![],
+    }
 }
 
 /// The serialized request.
@@ -76,7 +96,8 @@ pub(crate) fn request(sock: &netlink_sys::Socket, msg: XfrmMessage, flags: u16, 
     sock.send(&encode(msg, flags, seq), 0)?;
     loop {
         let (buf, _) = sock.recv_from_full()?;
-        let m = NetlinkMessage::<XfrmMessage>::deserialize(&buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+        let m = NetlinkMessage::<XfrmMessage>::deserialize(&buf)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
         if m.header.sequence_number != seq {
             continue;
         }
@@ -116,7 +137,12 @@ pub fn probe() -> Probe {
         Err(e) => return Probe::NoXfrm(e),
     };
     let (src, dst, spi) = (Ipv4Addr::new(192, 0, 2, 254), Ipv4Addr::new(192, 0, 2, 253), 0xedd5_0001);
-    match request(&sock, XfrmMessage::AddSa(esp_state(src, dst, spi, &[0x11; 16], &[0x22; 20])), NLM_F_CREATE | NLM_F_EXCL, 1) {
+    match request(
+        &sock,
+        XfrmMessage::AddSa(esp_state(src, dst, spi, &[0x11; 16], &[0x22; 20])),
+        NLM_F_CREATE | NLM_F_EXCL,
+        1,
+    ) {
         Ok(()) => {
             let _ = request(&sock, XfrmMessage::DeleteSa(delete_state(dst, spi)), 0, 2);
             Probe::Accepted
@@ -182,7 +208,13 @@ mod tests {
     #[test]
     fn the_log_says_why_userspace_carries_the_traffic() {
         let e = io::Error::from_raw_os_error(93);
-        assert_eq!(explain(&Probe::Refused(e)), "dataplane kernel: the kernel refuses an ESP state (Protocol not supported (os error 93); no ESP in its XFRM): the userspace dataplane (edgesh0) carries the traffic");
-        assert_eq!(explain(&Probe::Accepted), "dataplane kernel: the kernel accepts ESP states: it carries the ESP SAs (XFRM states and policies); AH SAs stay in the userspace dataplane (edgesh0)");
+        assert_eq!(
+            explain(&Probe::Refused(e)),
+            "dataplane kernel: the kernel refuses an ESP state (Protocol not supported (os error 93); no ESP in its XFRM): the userspace dataplane (edgesh0) carries the traffic"
+        );
+        assert_eq!(
+            explain(&Probe::Accepted),
+            "dataplane kernel: the kernel accepts ESP states: it carries the ESP SAs (XFRM states and policies); AH SAs stay in the userspace dataplane (edgesh0)"
+        );
     }
 }

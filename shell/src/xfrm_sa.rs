@@ -33,15 +33,17 @@ use edgesh_engine::ike::sa::ChildSa;
 use edgesh_engine::ike::types::SaKeys;
 use netlink_packet_core_xfrm::{NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NetlinkMessage, NetlinkPayload};
 use netlink_packet_xfrm::policy::{DelGetMessage as PolicyDelGetMessage, ModifyMessage as PolicyModifyMessage};
-use netlink_packet_xfrm::state::{DelGetMessage as StateDelGetMessage, GetDumpMessage, ModifyMessage as StateModifyMessage};
+use netlink_packet_xfrm::state::{
+    DelGetMessage as StateDelGetMessage, GetDumpMessage, ModifyMessage as StateModifyMessage,
+};
 use netlink_packet_xfrm::{
-    Address, Alg, AlgAead, AlgAuth, EncapTmpl, IPPROTO_ESP, Id, ReplayEsn, Selector, UDP_ENCAP_ESPINUDP, UserPolicyId, UserPolicyInfo, UserSaId, UserSaInfo, UserTemplate, XFRM_INF, XFRM_MODE_TUNNEL, XFRM_POLICY_ALLOW, XFRM_POLICY_FWD,
+    Address, Alg, AlgAead, AlgAuth, EncapTmpl, IPPROTO_ESP, Id, ReplayEsn, Selector, UDP_ENCAP_ESPINUDP, UserPolicyId,
+    UserPolicyInfo, UserSaId, UserSaInfo, UserTemplate, XFRM_INF, XFRM_MODE_TUNNEL, XFRM_POLICY_ALLOW, XFRM_POLICY_FWD,
     XFRM_POLICY_IN, XFRM_POLICY_OUT, XfrmAttrs, XfrmMessage,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;
 use std::sync::atomic::Ordering;
-
 
 /// The replay window of an inbound state (the userspace dataplane's, RFC 4303 3.4.3).
 pub const REPLAY_WINDOW: u32 = edgesh_engine::esp::REPLAY_WINDOW;
@@ -65,7 +67,11 @@ pub struct SaSpec {
 
 impl std::fmt::Debug for SaSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SaSpec({} <-> {}, in 0x{:08x}, out 0x{:08x}, {:?}/{:?}, <keys>)", self.local, self.remote, self.spi_in, self.spi_out, self.encr, self.auth)
+        write!(
+            f,
+            "SaSpec({} <-> {}, in 0x{:08x}, out 0x{:08x}, {:?}/{:?}, <keys>)",
+            self.local, self.remote, self.spi_in, self.spi_out, self.encr, self.auth
+        )
     }
 }
 
@@ -77,7 +83,19 @@ impl SaSpec {
         if c.ah.is_some() || c.ah_part.is_some() || c.transport {
             return None;
         }
-        Some(SaSpec { local: c.local, remote: c.remote, encap: c.encap, local_ts: c.local_ts, remote_ts: c.remote_ts, spi_in: c.spi_in, spi_out: c.spi_out, encr, auth, keys_in: c.keys_in.clone(), keys_out: c.keys_out.clone() })
+        Some(SaSpec {
+            local: c.local,
+            remote: c.remote,
+            encap: c.encap,
+            local_ts: c.local_ts,
+            remote_ts: c.remote_ts,
+            spi_in: c.spi_in,
+            spi_out: c.spi_out,
+            encr,
+            auth,
+            keys_in: c.keys_in.clone(),
+            keys_out: c.keys_out.clone(),
+        })
     }
 }
 
@@ -112,11 +130,25 @@ pub fn kernel_algs(encr: EspEncr, auth: Option<EspAuth>, keys: &SaKeys) -> Vec<X
     let bits = |k: &[u8]| (k.len() * 8) as u32;
     if encr.is_aead() {
         // RFC 4106 keying: key || 4-octet salt, as the kernel's rfc4106() takes it; 16-octet ICV.
-        return vec![XfrmAttrs::EncryptionAlgAead(AlgAead { alg_name: name(e), alg_key_len: bits(&keys.encr), alg_icv_len: 128, alg_key: keys.encr.clone() })];
+        return vec![XfrmAttrs::EncryptionAlgAead(AlgAead {
+            alg_name: name(e),
+            alg_key_len: bits(&keys.encr),
+            alg_icv_len: 128,
+            alg_key: keys.encr.clone(),
+        })];
     }
-    let mut v = vec![XfrmAttrs::EncryptionAlg(Alg { alg_name: name(e), alg_key_len: bits(&keys.encr), alg_key: keys.encr.clone() })];
+    let mut v = vec![XfrmAttrs::EncryptionAlg(Alg {
+        alg_name: name(e),
+        alg_key_len: bits(&keys.encr),
+        alg_key: keys.encr.clone(),
+    })];
     if let Some((n, trunc)) = a {
-        v.push(XfrmAttrs::AuthenticationAlgTrunc(AlgAuth { alg_name: name(n), alg_key_len: bits(&keys.auth), alg_trunc_len: trunc, alg_key: keys.auth.clone() }));
+        v.push(XfrmAttrs::AuthenticationAlgTrunc(AlgAuth {
+            alg_name: name(n),
+            alg_key_len: bits(&keys.auth),
+            alg_trunc_len: trunc,
+            alg_key: keys.auth.clone(),
+        }));
     }
     v
 }
@@ -140,7 +172,11 @@ pub fn selector(src: &EngineSelector, dst: &EngineSelector) -> Selector {
 
 /// One direction's state: from `src` to `dst`, SPI `spi`, these keys.
 fn state(sa: &SaSpec, inbound: bool, reqid: u32) -> StateModifyMessage {
-    let (src, dst, spi, keys) = if inbound { (sa.remote, sa.local, sa.spi_in, &sa.keys_in) } else { (sa.local, sa.remote, sa.spi_out, &sa.keys_out) };
+    let (src, dst, spi, keys) = if inbound {
+        (sa.remote, sa.local, sa.spi_in, &sa.keys_in)
+    } else {
+        (sa.local, sa.remote, sa.spi_out, &sa.keys_out)
+    };
     let mut info = UserSaInfo { selector: Selector { family: AF_INET, ..Default::default() }, ..Default::default() };
     info.id = Id { daddr: Address::from_ipv4(dst.ip()), spi, proto: IPPROTO_ESP };
     info.saddr = Address::from_ipv4(src.ip());
@@ -149,13 +185,31 @@ fn state(sa: &SaSpec, inbound: bool, reqid: u32) -> StateModifyMessage {
     info.reqid = reqid;
     // The window goes in the replay attribute (the u8 field must stay 0 with it).
     info.replay_window = 0;
-    for l in [&mut info.lifetime_cfg.soft_byte_limit, &mut info.lifetime_cfg.hard_byte_limit, &mut info.lifetime_cfg.soft_packet_limit, &mut info.lifetime_cfg.hard_packet_limit] {
+    for l in [
+        &mut info.lifetime_cfg.soft_byte_limit,
+        &mut info.lifetime_cfg.hard_byte_limit,
+        &mut info.lifetime_cfg.soft_packet_limit,
+        &mut info.lifetime_cfg.hard_packet_limit,
+    ] {
         *l = XFRM_INF;
     }
     let mut nlas = kernel_algs(sa.encr, sa.auth, keys);
-    nlas.push(XfrmAttrs::ReplayStateEsn(ReplayEsn { bmp_len: REPLAY_WINDOW / 32, oseq: 0, seq: 0, oseq_hi: 0, seq_hi: 0, replay_window: REPLAY_WINDOW, bmp: vec![0; (REPLAY_WINDOW / 32) as usize] }));
+    nlas.push(XfrmAttrs::ReplayStateEsn(ReplayEsn {
+        bmp_len: REPLAY_WINDOW / 32,
+        oseq: 0,
+        seq: 0,
+        oseq_hi: 0,
+        seq_hi: 0,
+        replay_window: REPLAY_WINDOW,
+        bmp: vec![0; (REPLAY_WINDOW / 32) as usize],
+    }));
     if sa.encap {
-        nlas.push(XfrmAttrs::EncapsulationTemplate(EncapTmpl { encap_type: UDP_ENCAP_ESPINUDP, encap_sport: src.port(), encap_dport: dst.port(), encap_oa: Address::default() }));
+        nlas.push(XfrmAttrs::EncapsulationTemplate(EncapTmpl {
+            encap_type: UDP_ENCAP_ESPINUDP,
+            encap_sport: src.port(),
+            encap_dport: dst.port(),
+            encap_oa: Address::default(),
+        }));
     }
     StateModifyMessage { user_sa_info: info, nlas }
 }
@@ -163,13 +217,24 @@ fn state(sa: &SaSpec, inbound: bool, reqid: u32) -> StateModifyMessage {
 /// The states of a pair: inbound, outbound (a direction without an SPI,
 /// as a one-way manual SA has, has none).
 pub fn states(sa: &SaSpec, reqid: u32) -> Vec<StateModifyMessage> {
-    [(sa.spi_in, true), (sa.spi_out, false)].into_iter().filter(|&(spi, _)| spi != 0).map(|(_, inbound)| state(sa, inbound, reqid)).collect()
+    [(sa.spi_in, true), (sa.spi_out, false)]
+        .into_iter()
+        .filter(|&(spi, _)| spi != 0)
+        .map(|(_, inbound)| state(sa, inbound, reqid))
+        .collect()
 }
 
 /// Delete one state (our SPI towards us, or the peer's towards the peer).
 pub fn delete_states(sa: &SaSpec) -> Vec<StateDelGetMessage> {
-    let del = |dst: &SocketAddrV4, spi| StateDelGetMessage { user_sa_id: UserSaId { daddr: Address::from_ipv4(dst.ip()), spi, family: AF_INET, proto: IPPROTO_ESP }, nlas: vec![] };
-    [(&sa.local, sa.spi_in), (&sa.remote, sa.spi_out)].into_iter().filter(|&(_, spi)| spi != 0).map(|(d, spi)| del(d, spi)).collect()
+    let del = |dst: &SocketAddrV4, spi| StateDelGetMessage {
+        user_sa_id: UserSaId { daddr: Address::from_ipv4(dst.ip()), spi, family: AF_INET, proto: IPPROTO_ESP },
+        nlas: vec![],
+    };
+    [(&sa.local, sa.spi_in), (&sa.remote, sa.spi_out)]
+        .into_iter()
+        .filter(|&(_, spi)| spi != 0)
+        .map(|(d, spi)| del(d, spi))
+        .collect()
 }
 
 /// The policy directions of a pair: out with an outbound SA, in and fwd with an inbound one.
@@ -188,9 +253,24 @@ fn directions(sa: &SaSpec) -> Vec<u8> {
 pub fn policies(sa: &SaSpec, reqid: u32) -> Vec<PolicyModifyMessage> {
     let prio = policy_priority(&sa.local_ts, &sa.remote_ts);
     let one = |dir: u8| {
-        let (sel, src, dst) = if dir == XFRM_POLICY_OUT { (selector(&sa.local_ts, &sa.remote_ts), sa.local, sa.remote) } else { (selector(&sa.remote_ts, &sa.local_ts), sa.remote, sa.local) };
-        let mut info = UserPolicyInfo { selector: sel, priority: prio, direction: dir, action: XFRM_POLICY_ALLOW, ..Default::default() };
-        for l in [&mut info.lifetime_cfg.soft_byte_limit, &mut info.lifetime_cfg.hard_byte_limit, &mut info.lifetime_cfg.soft_packet_limit, &mut info.lifetime_cfg.hard_packet_limit] {
+        let (sel, src, dst) = if dir == XFRM_POLICY_OUT {
+            (selector(&sa.local_ts, &sa.remote_ts), sa.local, sa.remote)
+        } else {
+            (selector(&sa.remote_ts, &sa.local_ts), sa.remote, sa.local)
+        };
+        let mut info = UserPolicyInfo {
+            selector: sel,
+            priority: prio,
+            direction: dir,
+            action: XFRM_POLICY_ALLOW,
+            ..Default::default()
+        };
+        for l in [
+            &mut info.lifetime_cfg.soft_byte_limit,
+            &mut info.lifetime_cfg.hard_byte_limit,
+            &mut info.lifetime_cfg.soft_packet_limit,
+            &mut info.lifetime_cfg.hard_packet_limit,
+        ] {
             *l = XFRM_INF;
         }
         let tmpl = UserTemplate {
@@ -212,7 +292,11 @@ pub fn policies(sa: &SaSpec, reqid: u32) -> Vec<PolicyModifyMessage> {
 /// The three policy ids of a pair's selectors, to delete them.
 pub fn delete_policies(sa: &SaSpec) -> Vec<PolicyDelGetMessage> {
     let id = |dir: u8| {
-        let sel = if dir == XFRM_POLICY_OUT { selector(&sa.local_ts, &sa.remote_ts) } else { selector(&sa.remote_ts, &sa.local_ts) };
+        let sel = if dir == XFRM_POLICY_OUT {
+            selector(&sa.local_ts, &sa.remote_ts)
+        } else {
+            selector(&sa.remote_ts, &sa.local_ts)
+        };
         PolicyDelGetMessage { user_policy_id: UserPolicyId { selector: sel, index: 0, direction: dir }, nlas: vec![] }
     };
     directions(sa).into_iter().map(id).collect()
@@ -221,7 +305,11 @@ pub fn delete_policies(sa: &SaSpec) -> Vec<PolicyDelGetMessage> {
 /// More specific selectors first (a lower number wins in XFRM): 2000 less
 /// the two prefix lengths, less one for a protocol and one per port.
 pub fn policy_priority(l: &EngineSelector, r: &EngineSelector) -> u32 {
-    let spec = u32::from(l.net.len.min(32)) + u32::from(r.net.len.min(32)) + u32::from(l.proto != 0 || r.proto != 0) + u32::from(l.port != 0) + u32::from(r.port != 0);
+    let spec = u32::from(l.net.len.min(32))
+        + u32::from(r.net.len.min(32))
+        + u32::from(l.proto != 0 || r.proto != 0)
+        + u32::from(l.port != 0)
+        + u32::from(r.port != 0);
     2000 - spec
 }
 
@@ -260,7 +348,15 @@ pub fn encap_socket(s: &std::net::UdpSocket) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     let v = libc::c_int::from(UDP_ENCAP_ESPINUDP);
     // SAFETY: `s` stays open for the call; the option value is a c_int and its size is the one passed.
-    let r = unsafe { libc::setsockopt(s.as_raw_fd(), libc::SOL_UDP, libc::UDP_ENCAP, (&v as *const libc::c_int).cast(), std::mem::size_of::<libc::c_int>() as libc::socklen_t) };
+    let r = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_UDP,
+            libc::UDP_ENCAP,
+            (&v as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
     if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
 
@@ -319,10 +415,14 @@ impl Installer {
             let (buf, _) = sock.recv_from_full()?;
             let mut off = 0;
             while off + 16 <= buf.len() {
-                let m = NetlinkMessage::<XfrmMessage>::deserialize(&buf[off..]).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+                let m = NetlinkMessage::<XfrmMessage>::deserialize(&buf[off..])
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
                 let len = m.header.length as usize;
                 if len < 16 {
-                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "a netlink message shorter than its header"));
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "a netlink message shorter than its header",
+                    ));
                 }
                 off += (len + 3) & !3;
                 if m.header.sequence_number != seq {
@@ -351,7 +451,15 @@ impl Installer {
                 && is_ours(s.user_sa_info.reqid)
             {
                 let i = &s.user_sa_info;
-                let d = StateDelGetMessage { user_sa_id: UserSaId { daddr: i.id.daddr.clone(), spi: i.id.spi, family: i.family, proto: i.id.proto }, nlas: vec![] };
+                let d = StateDelGetMessage {
+                    user_sa_id: UserSaId {
+                        daddr: i.id.daddr.clone(),
+                        spi: i.id.spi,
+                        family: i.family,
+                        proto: i.id.proto,
+                    },
+                    nlas: vec![],
+                };
                 self.send(XfrmMessage::DeleteSa(d), 0)?;
                 states += 1;
             }
@@ -362,7 +470,10 @@ impl Installer {
                 && p.nlas.iter().any(|n| matches!(n, XfrmAttrs::Template(t) if t.iter().any(|t| is_ours(t.reqid))))
             {
                 let i = &p.user_policy_info;
-                let d = PolicyDelGetMessage { user_policy_id: UserPolicyId { selector: i.selector.clone(), index: 0, direction: i.direction }, nlas: vec![] };
+                let d = PolicyDelGetMessage {
+                    user_policy_id: UserPolicyId { selector: i.selector.clone(), index: 0, direction: i.direction },
+                    nlas: vec![],
+                };
                 self.send(XfrmMessage::DeletePolicy(d), 0)?;
                 policies += 1;
             }
@@ -490,10 +601,18 @@ impl Installer {
             match self.clean_stale() {
                 Ok((0, 0)) => {}
                 Ok((s, p)) => {
-                    r.crypto_log(5, "DATAPLANE", &format!("dataplane kernel: removed {s} states and {p} policies an earlier run left"));
+                    r.crypto_log(
+                        5,
+                        "DATAPLANE",
+                        &format!("dataplane kernel: removed {s} states and {p} policies an earlier run left"),
+                    );
                 }
                 Err(e) => {
-                    r.crypto_log(3, "DATAPLANE", &format!("dataplane kernel: cannot list the kernel's XFRM states and policies: {e}"));
+                    r.crypto_log(
+                        3,
+                        "DATAPLANE",
+                        &format!("dataplane kernel: cannot list the kernel's XFRM states and policies: {e}"),
+                    );
                 }
             }
         }
@@ -517,7 +636,10 @@ impl Installer {
 
     /// The kernel's (bytes, packets) of one state.
     pub fn state_counts(&mut self, dst: &SocketAddrV4, spi: u32) -> std::io::Result<(u64, u64)> {
-        let m = XfrmMessage::GetSa(StateDelGetMessage { user_sa_id: UserSaId { daddr: Address::from_ipv4(dst.ip()), spi, family: AF_INET, proto: IPPROTO_ESP }, nlas: vec![] });
+        let m = XfrmMessage::GetSa(StateDelGetMessage {
+            user_sa_id: UserSaId { daddr: Address::from_ipv4(dst.ip()), spi, family: AF_INET, proto: IPPROTO_ESP },
+            nlas: vec![],
+        });
         for r in self.exchange(m, 0)? {
             if let XfrmMessage::AddSa(s) = r {
                 return Ok((s.user_sa_info.lifetime_cur.bytes, s.user_sa_info.lifetime_cur.packets));
@@ -537,7 +659,12 @@ impl Installer {
     /// The traffic the kernel carried on edgesh's states since the last
     /// call: (SPI, inbound, bytes, packets).
     pub fn traffic(&mut self) -> Vec<(u32, bool, u64, u64)> {
-        let want: Vec<((u32, bool), SocketAddrV4)> = self.sas.values().flat_map(|(sa, _)| [((sa.spi_in, true), sa.local), ((sa.spi_out, false), sa.remote)]).filter(|((spi, _), _)| *spi != 0).collect();
+        let want: Vec<((u32, bool), SocketAddrV4)> = self
+            .sas
+            .values()
+            .flat_map(|(sa, _)| [((sa.spi_in, true), sa.local), ((sa.spi_out, false), sa.remote)])
+            .filter(|((spi, _), _)| *spi != 0)
+            .collect();
         self.counted.retain(|k, _| want.iter().any(|(w, _)| w == k));
         let mut out = Vec::new();
         for (key, dst) in want {
@@ -603,8 +730,12 @@ mod tests {
         for n in &m.nlas {
             match n {
                 XfrmAttrs::EncryptionAlg(x) => e = Some((cstr(&x.alg_name).to_string(), x.alg_key_len, 0)),
-                XfrmAttrs::EncryptionAlgAead(x) => e = Some((cstr(&x.alg_name).to_string(), x.alg_key_len, x.alg_icv_len)),
-                XfrmAttrs::AuthenticationAlgTrunc(x) => a = Some((cstr(&x.alg_name).to_string(), x.alg_key_len, x.alg_trunc_len)),
+                XfrmAttrs::EncryptionAlgAead(x) => {
+                    e = Some((cstr(&x.alg_name).to_string(), x.alg_key_len, x.alg_icv_len))
+                }
+                XfrmAttrs::AuthenticationAlgTrunc(x) => {
+                    a = Some((cstr(&x.alg_name).to_string(), x.alg_key_len, x.alg_trunc_len))
+                }
                 _ => {}
             }
         }
@@ -656,12 +787,19 @@ mod tests {
         let [i, o] = &states(&s, 9)[..] else { panic!() };
         let (i, o) = (i.clone(), o.clone());
         let (ii, oi) = (&i.user_sa_info, &o.user_sa_info);
-        assert_eq!((ii.id.spi, ii.saddr.to_ipv4(), ii.id.daddr.to_ipv4()), (0xc000_0001, Ipv4Addr::new(198, 51, 100, 2), Ipv4Addr::new(192, 0, 2, 1)));
-        assert_eq!((oi.id.spi, oi.saddr.to_ipv4(), oi.id.daddr.to_ipv4()), (0xd000_0002, Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(198, 51, 100, 2)));
+        assert_eq!(
+            (ii.id.spi, ii.saddr.to_ipv4(), ii.id.daddr.to_ipv4()),
+            (0xc000_0001, Ipv4Addr::new(198, 51, 100, 2), Ipv4Addr::new(192, 0, 2, 1))
+        );
+        assert_eq!(
+            (oi.id.spi, oi.saddr.to_ipv4(), oi.id.daddr.to_ipv4()),
+            (0xd000_0002, Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(198, 51, 100, 2))
+        );
         for m in [&i, &o] {
             let info = &m.user_sa_info;
             assert_eq!((info.id.proto, info.mode, info.reqid, info.family, info.replay_window), (50, 1, 9, 2, 0));
-            let r = m.nlas.iter().find_map(|n| if let XfrmAttrs::ReplayStateEsn(r) = n { Some(r) } else { None }).unwrap();
+            let r =
+                m.nlas.iter().find_map(|n| if let XfrmAttrs::ReplayStateEsn(r) = n { Some(r) } else { None }).unwrap();
             assert_eq!((r.replay_window, r.bmp_len, r.bmp.len()), (64, 2, 2));
             assert!(!m.nlas.iter().any(|n| matches!(n, XfrmAttrs::EncapsulationTemplate(_))), "no NAT: raw ESP");
         }
@@ -671,9 +809,18 @@ mod tests {
     fn nat_t_states_carry_udp_encapsulation_with_both_ports() {
         let s = sa(EspEncr::Aes256Gcm, None, true, 36, 0);
         let [i, o] = &states(&s, 3)[..] else { panic!() };
-        let encap = |m: &StateModifyMessage| m.nlas.iter().find_map(|n| if let XfrmAttrs::EncapsulationTemplate(e) = n { Some(e.clone()) } else { None }).unwrap();
+        let encap = |m: &StateModifyMessage| {
+            m.nlas
+                .iter()
+                .find_map(|n| if let XfrmAttrs::EncapsulationTemplate(e) = n { Some(e.clone()) } else { None })
+                .unwrap()
+        };
         let (ei, eo) = (encap(&roundtrip_state(i)), encap(&roundtrip_state(o)));
-        assert_eq!((ei.encap_type, ei.encap_sport, ei.encap_dport), (2, 31000, 4500), "inbound: from the peer's floated port to ours");
+        assert_eq!(
+            (ei.encap_type, ei.encap_sport, ei.encap_dport),
+            (2, 31000, 4500),
+            "inbound: from the peer's floated port to ours"
+        );
         assert_eq!((eo.encap_type, eo.encap_sport, eo.encap_dport), (2, 4500, 31000));
         // On the wire the ports are in network order.
         let mut buf = vec![0u8; XfrmAttrs::EncapsulationTemplate(eo.clone()).buffer_len()];
@@ -697,15 +844,33 @@ mod tests {
             let i = &p.user_policy_info;
             let out = i.direction == XFRM_POLICY_OUT;
             let sel = &i.selector;
-            let (src, dst) = if out { (Ipv4Addr::new(10, 1, 0, 0), Ipv4Addr::new(10, 2, 0, 0)) } else { (Ipv4Addr::new(10, 2, 0, 0), Ipv4Addr::new(10, 1, 0, 0)) };
+            let (src, dst) = if out {
+                (Ipv4Addr::new(10, 1, 0, 0), Ipv4Addr::new(10, 2, 0, 0))
+            } else {
+                (Ipv4Addr::new(10, 2, 0, 0), Ipv4Addr::new(10, 1, 0, 0))
+            };
             assert_eq!((sel.saddr.to_ipv4(), sel.daddr.to_ipv4(), sel.proto), (src, dst, 6));
             assert_eq!((sel.prefixlen_s, sel.prefixlen_d), if out { (24, 16) } else { (16, 24) });
-            assert_eq!(if out { (sel.dport, sel.dport_mask, sel.sport_mask) } else { (sel.sport, sel.sport_mask, sel.dport_mask) }, (443, 0xffff, 0));
+            assert_eq!(
+                if out {
+                    (sel.dport, sel.dport_mask, sel.sport_mask)
+                } else {
+                    (sel.sport, sel.sport_mask, sel.dport_mask)
+                },
+                (443, 0xffff, 0)
+            );
             assert_eq!(i.priority, 2000 - 24 - 16 - 1 - 1);
             let [XfrmAttrs::Template(t)] = &p.nlas[..] else { panic!("{:?}", p.nlas) };
             let t = &t[0];
-            let (ts, td) = if out { (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(198, 51, 100, 2)) } else { (Ipv4Addr::new(198, 51, 100, 2), Ipv4Addr::new(192, 0, 2, 1)) };
-            assert_eq!((t.saddr.to_ipv4(), t.id.daddr.to_ipv4(), t.id.proto, t.id.spi, t.reqid, t.mode), (ts, td, 50, 0, 5, 1));
+            let (ts, td) = if out {
+                (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(198, 51, 100, 2))
+            } else {
+                (Ipv4Addr::new(198, 51, 100, 2), Ipv4Addr::new(192, 0, 2, 1))
+            };
+            assert_eq!(
+                (t.saddr.to_ipv4(), t.id.daddr.to_ipv4(), t.id.proto, t.id.spi, t.reqid, t.mode),
+                (ts, td, 50, 0, 5, 1)
+            );
         }
         let d = delete_policies(&s);
         assert_eq!(d.iter().map(|p| p.user_policy_id.direction).collect::<Vec<_>>(), dirs);
@@ -715,13 +880,18 @@ mod tests {
 
     /// What an installer sent: (kind, SPI or policy direction).
     fn kinds(i: &mut Installer) -> Vec<(&'static str, u32)> {
-        i.record.as_mut().unwrap().drain(..).map(|m| match m {
-            XfrmMessage::AddSa(s) => ("add-sa", s.user_sa_info.id.spi),
-            XfrmMessage::DeleteSa(d) => ("del-sa", d.user_sa_id.spi),
-            XfrmMessage::UpdatePolicy(p) => ("policy", u32::from(p.user_policy_info.direction)),
-            XfrmMessage::DeletePolicy(p) => ("del-policy", u32::from(p.user_policy_id.direction)),
-            m => panic!("{m:?}"),
-        }).collect()
+        i.record
+            .as_mut()
+            .unwrap()
+            .drain(..)
+            .map(|m| match m {
+                XfrmMessage::AddSa(s) => ("add-sa", s.user_sa_info.id.spi),
+                XfrmMessage::DeleteSa(d) => ("del-sa", d.user_sa_id.spi),
+                XfrmMessage::UpdatePolicy(p) => ("policy", u32::from(p.user_policy_info.direction)),
+                XfrmMessage::DeletePolicy(p) => ("del-policy", u32::from(p.user_policy_id.direction)),
+                m => panic!("{m:?}"),
+            })
+            .collect()
     }
 
     #[test]
@@ -730,19 +900,40 @@ mod tests {
         let old = sa(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), false, 16, 20);
         let new = SaSpec { spi_in: 0xc000_0011, spi_out: 0xd000_0012, ..old.clone() };
         assert!(i.sync_specs(vec![("Tunnel1", (old.spi_in, old.spi_out), Some(old.clone()))]).is_empty());
-        assert_eq!(kinds(&mut i), vec![("policy", 1), ("policy", 0), ("policy", 2), ("add-sa", 0xc000_0001), ("add-sa", 0xd000_0002)]);
+        assert_eq!(
+            kinds(&mut i),
+            vec![("policy", 1), ("policy", 0), ("policy", 2), ("add-sa", 0xc000_0001), ("add-sa", 0xd000_0002)]
+        );
         // The rekey: the new pair replaces the old in one round; same reqid, the policies stay.
         i.sync_specs(vec![("Tunnel1", (new.spi_in, new.spi_out), Some(new.clone()))]);
-        assert_eq!(kinds(&mut i), vec![("add-sa", 0xc000_0011), ("add-sa", 0xd000_0012), ("del-sa", 0xc000_0001), ("del-sa", 0xd000_0002)]);
+        assert_eq!(
+            kinds(&mut i),
+            vec![("add-sa", 0xc000_0011), ("add-sa", 0xd000_0012), ("del-sa", 0xc000_0001), ("del-sa", 0xd000_0002)]
+        );
         assert_eq!(i.installed(), vec![(0xc000_0011, 0xd000_0012)]);
         // An AH child (nothing for the kernel) changes nothing; the last pair going takes the policies.
         i.sync_specs(vec![("Tunnel1", (new.spi_in, new.spi_out), Some(new.clone())), ("Tunnel2", (5, 6), None)]);
         assert_eq!(kinds(&mut i), vec![]);
         i.sync_specs(vec![]);
-        assert_eq!(kinds(&mut i), vec![("del-sa", 0xc000_0011), ("del-sa", 0xd000_0012), ("del-policy", 1), ("del-policy", 0), ("del-policy", 2)]);
+        assert_eq!(
+            kinds(&mut i),
+            vec![
+                ("del-sa", 0xc000_0011),
+                ("del-sa", 0xd000_0012),
+                ("del-policy", 1),
+                ("del-policy", 0),
+                ("del-policy", 2)
+            ]
+        );
         // A new pair afterwards gets policies with a new reqid.
         i.sync_specs(vec![("Tunnel1", (old.spi_in, old.spi_out), Some(old.clone()))]);
-        let reqids: Vec<u32> = i.record.as_ref().unwrap().iter().filter_map(|m| if let XfrmMessage::AddSa(s) = m { Some(s.user_sa_info.reqid) } else { None }).collect();
+        let reqids: Vec<u32> = i
+            .record
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter_map(|m| if let XfrmMessage::AddSa(s) = m { Some(s.user_sa_info.reqid) } else { None })
+            .collect();
         assert_eq!(reqids, vec![REQID_BASE + 2, REQID_BASE + 2]);
     }
 
@@ -751,10 +942,16 @@ mod tests {
         let out_only = SaSpec { spi_in: 0, ..sa(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), true, 16, 20) };
         assert_eq!(states(&out_only, 1).iter().map(|m| m.user_sa_info.id.spi).collect::<Vec<_>>(), vec![0xd000_0002]);
         assert_eq!(delete_states(&out_only).iter().map(|m| m.user_sa_id.spi).collect::<Vec<_>>(), vec![0xd000_0002]);
-        assert_eq!(policies(&out_only, 1).iter().map(|p| p.user_policy_info.direction).collect::<Vec<_>>(), vec![XFRM_POLICY_OUT]);
+        assert_eq!(
+            policies(&out_only, 1).iter().map(|p| p.user_policy_info.direction).collect::<Vec<_>>(),
+            vec![XFRM_POLICY_OUT]
+        );
         let in_only = SaSpec { spi_in: 0xc000_0001, spi_out: 0, ..out_only.clone() };
         assert_eq!(states(&in_only, 1).iter().map(|m| m.user_sa_info.id.spi).collect::<Vec<_>>(), vec![0xc000_0001]);
-        assert_eq!(delete_policies(&in_only).iter().map(|p| p.user_policy_id.direction).collect::<Vec<_>>(), vec![XFRM_POLICY_IN, XFRM_POLICY_FWD]);
+        assert_eq!(
+            delete_policies(&in_only).iter().map(|p| p.user_policy_id.direction).collect::<Vec<_>>(),
+            vec![XFRM_POLICY_IN, XFRM_POLICY_FWD]
+        );
     }
 
     #[test]
@@ -778,7 +975,15 @@ mod tests {
         let mut v: libc::c_int = 0;
         let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
         // SAFETY: `s` is open; `v` and `len` are a c_int and its size.
-        let r = unsafe { libc::getsockopt(s.as_raw_fd(), libc::SOL_UDP, libc::UDP_ENCAP, (&mut v as *mut libc::c_int).cast(), &mut len) };
+        let r = unsafe {
+            libc::getsockopt(
+                s.as_raw_fd(),
+                libc::SOL_UDP,
+                libc::UDP_ENCAP,
+                (&mut v as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
         assert_eq!((r, v), (0, 2), "UDP_ENCAP_ESPINUDP");
     }
 

@@ -26,7 +26,16 @@ fn configs() -> Vec<PathBuf> {
     let dir = if near.exists() { near } else { PathBuf::from("/work/shared/corpus/configs/asa") };
     let mut v: Vec<PathBuf> = Vec::new();
     for d in [dir, root().join("golden/configs/asa-public")] {
-        v.extend(std::fs::read_dir(&d).map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "cfg")).collect::<Vec<_>>()).unwrap_or_default());
+        v.extend(
+            std::fs::read_dir(&d)
+                .map(|d| {
+                    d.flatten()
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|x| x == "cfg"))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+        );
     }
     v.sort();
     v
@@ -75,7 +84,14 @@ fn corpus_loads_round_trips_and_compiles() {
         let have: std::collections::BTreeSet<String> = run.lines().map(norm).collect();
         for l in text.lines().map(str::trim) {
             // `exit` leaves a mode; it is no configuration line.
-            if l.is_empty() || l == "end" || l == "exit" || l.starts_with('!') || l.starts_with(':') || l.starts_with("ASA Version") || l.starts_with("hostname ") {
+            if l.is_empty()
+                || l == "end"
+                || l == "exit"
+                || l.starts_with('!')
+                || l.starts_with(':')
+                || l.starts_with("ASA Version")
+                || l.starts_with("hostname ")
+            {
                 continue;
             }
             // ASA 8.2 lines are kept as 8.4 and later convert them.
@@ -129,8 +145,16 @@ if got != want:
     print(json.dumps({"got": got, "want": want}, indent=1))
     sys.exit(1)
 "#;
-        let st = std::process::Command::new(&py).args(["-c", script, &cmd, &out.display().to_string(), &expected.display().to_string()]).output().unwrap();
-        assert!(st.status.success(), "{stem}: ntc-templates' parse differs:\n{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+        let st = std::process::Command::new(&py)
+            .args(["-c", script, &cmd, &out.display().to_string(), &expected.display().to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{stem}: ntc-templates' parse differs:\n{}{}",
+            String::from_utf8_lossy(&st.stdout),
+            String::from_utf8_lossy(&st.stderr)
+        );
         checked += 1;
     }
     assert!(checked >= 5, "only {checked} sections checked");
@@ -142,7 +166,11 @@ fn outputs_of(file: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut cur: Option<(String, String)> = None;
     for l in text.lines() {
-        let prompt = l.starts_with("a1#") || l.starts_with("a1>") || l.starts_with("a1(") || l.starts_with("r1") || l.starts_with("#");
+        let prompt = l.starts_with("a1#")
+            || l.starts_with("a1>")
+            || l.starts_with("a1(")
+            || l.starts_with("r1")
+            || l.starts_with("#");
         if prompt {
             out.extend(cur.take());
             if let Some(cmd) = l.strip_prefix("a1# ").filter(|c| c.starts_with("show ")) {
@@ -164,10 +192,18 @@ fn lab_sa_shows_parse_with_ntc_templates() {
     let Some(py) = python_or_skip("ntc-templates checks of the ASA SA shows") else { return };
     let outs = outputs_of("asa_crypto_map.golden");
     // The longest output of the command: the one with the SAs up.
-    let body = |cmd: &str| outs.iter().filter(|(c, _)| c == cmd).max_by_key(|(_, b)| b.len()).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
+    let body = |cmd: &str| {
+        outs.iter()
+            .filter(|(c, _)| c == cmd)
+            .max_by_key(|(_, b)| b.len())
+            .map(|(_, b)| b.clone())
+            .unwrap_or_else(|| panic!("no `{cmd}` in the lab"))
+    };
     let ipsec = body("show crypto ipsec sa");
-    let spi_in = ipsec.lines().find_map(|l| l.trim().strip_prefix("current inbound spi : ")).expect("inbound spi").to_string();
-    let spi_out = ipsec.lines().find_map(|l| l.trim().strip_prefix("current outbound spi: ")).expect("outbound spi").to_string();
+    let spi_in =
+        ipsec.lines().find_map(|l| l.trim().strip_prefix("current inbound spi : ")).expect("inbound spi").to_string();
+    let spi_out =
+        ipsec.lines().find_map(|l| l.trim().strip_prefix("current outbound spi: ")).expect("outbound spi").to_string();
     let cases: Vec<(&str, String, Vec<(&str, String)>)> = vec![
         (
             "show crypto ipsec sa",
@@ -195,18 +231,34 @@ fn lab_sa_shows_parse_with_ntc_templates() {
         (
             "show crypto ikev1 sa detail",
             body("show crypto ikev1 sa detail"),
-            vec![("peer", "192.0.2.2".into()), ("dir", "Resp".into()), ("state", "MM_ACTIVE".into()), ("encryption", "aes256".into()), ("hash", "SHA".into()), ("lifetime", "86400".into())],
+            vec![
+                ("peer", "192.0.2.2".into()),
+                ("dir", "Resp".into()),
+                ("state", "MM_ACTIVE".into()),
+                ("encryption", "aes256".into()),
+                ("hash", "SHA".into()),
+                ("lifetime", "86400".into()),
+            ],
         ),
         (
             "show vpn-sessiondb detail l2l",
             body("show vpn-sessiondb detail l2l"),
-            vec![("connection", "192.0.2.2".into()), ("ip_address", "192.0.2.2".into()), ("protocol", "IPSecLAN2LAN".into()), ("negotiaion_mode", "Main".into()), ("dh_group", "14".into()), ("login_month", "Nov".into())],
+            vec![
+                ("connection", "192.0.2.2".into()),
+                ("ip_address", "192.0.2.2".into()),
+                ("protocol", "IPSecLAN2LAN".into()),
+                ("negotiaion_mode", "Main".into()),
+                ("dh_group", "14".into()),
+                ("login_month", "Nov".into()),
+            ],
         ),
     ];
     for (cmd, text, want) in cases {
-        let f = std::env::temp_dir().join(format!("edgesh-asa-lab-{}-{}.txt", std::process::id(), cmd.replace(' ', "_")));
+        let f =
+            std::env::temp_dir().join(format!("edgesh-asa-lab-{}-{}.txt", std::process::id(), cmd.replace(' ', "_")));
         std::fs::write(&f, &text).unwrap();
-        let want_json = format!("{{{}}}", want.iter().map(|(k, v)| format!("\"{k}\": \"{v}\"")).collect::<Vec<_>>().join(", "));
+        let want_json =
+            format!("{{{}}}", want.iter().map(|(k, v)| format!("\"{k}\": \"{v}\"")).collect::<Vec<_>>().join(", "));
         let script = r#"
 import sys, json
 from ntc_templates.parse import parse_output
@@ -217,8 +269,16 @@ if bad:
     print(json.dumps({"bad": bad, "got": got}, indent=1))
     sys.exit(1)
 "#;
-        let st = std::process::Command::new(&py).args(["-c", script, cmd, &f.display().to_string(), &want_json]).output().unwrap();
-        assert!(st.status.success(), "{cmd}: ntc-templates' parse differs:\n{}{}\n{text}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+        let st = std::process::Command::new(&py)
+            .args(["-c", script, cmd, &f.display().to_string(), &want_json])
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{cmd}: ntc-templates' parse differs:\n{}{}\n{text}",
+            String::from_utf8_lossy(&st.stdout),
+            String::from_utf8_lossy(&st.stderr)
+        );
     }
 }
 
@@ -229,9 +289,15 @@ if bad:
 fn lab_ikev2_sa_parses_with_genie() {
     let Some(py) = python_or_skip("Genie check of the ASA IKEv2 show") else { return };
     let outs = outputs_of("asa_ikev2.golden");
-    let body = |cmd: &str| outs.iter().find(|(c, _)| c == cmd).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
+    let body = |cmd: &str| {
+        outs.iter().find(|(c, _)| c == cmd).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"))
+    };
     let ipsec = body("show crypto ipsec sa");
-    let spi_in = ipsec.lines().find_map(|l| l.trim().strip_prefix("current inbound spi : ")).expect("inbound spi").to_lowercase();
+    let spi_in = ipsec
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("current inbound spi : "))
+        .expect("inbound spi")
+        .to_lowercase();
     let f = std::env::temp_dir().join(format!("edgesh-asa-v2-{}.txt", std::process::id()));
     std::fs::write(&f, body("show crypto ikev2 sa")).unwrap();
     let script = r#"
@@ -249,7 +315,12 @@ if not ok:
     sys.exit(1)
 "#;
     let st = std::process::Command::new(&py).args(["-c", script, &f.display().to_string(), &spi_in]).output().unwrap();
-    assert!(st.status.success(), "Genie's parse differs:\n{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "Genie's parse differs:\n{}{}",
+        String::from_utf8_lossy(&st.stdout),
+        String::from_utf8_lossy(&st.stderr)
+    );
 }
 
 /// Run ntc-templates' ASA template of `cmd` over `text`; every (record, key,
@@ -257,7 +328,8 @@ if not ok:
 fn ntc_check(py: &std::path::Path, cmd: &str, text: &str, want: &[(usize, &str, &str)]) {
     let f = std::env::temp_dir().join(format!("edgesh-asa-ntc-{}-{}.txt", std::process::id(), cmd.replace(' ', "_")));
     std::fs::write(&f, text).unwrap();
-    let want_json = format!("[{}]", want.iter().map(|(i, k, v)| format!("[{i}, \"{k}\", \"{v}\"]")).collect::<Vec<_>>().join(", "));
+    let want_json =
+        format!("[{}]", want.iter().map(|(i, k, v)| format!("[{i}, \"{k}\", \"{v}\"]")).collect::<Vec<_>>().join(", "));
     let script = r#"
 import sys, json
 from ntc_templates.parse import parse_output
@@ -267,9 +339,17 @@ if bad:
     print(json.dumps({"bad": bad, "got": got}, indent=1))
     sys.exit(1)
 "#;
-    let st = std::process::Command::new(py).args(["-c", script, cmd, &f.display().to_string(), &want_json]).output().unwrap();
+    let st = std::process::Command::new(py)
+        .args(["-c", script, cmd, &f.display().to_string(), &want_json])
+        .output()
+        .unwrap();
     let _ = std::fs::remove_file(&f);
-    assert!(st.status.success(), "{cmd}: ntc-templates' parse differs:\n{}{}\n{text}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{cmd}: ntc-templates' parse differs:\n{}{}\n{text}",
+        String::from_utf8_lossy(&st.stdout),
+        String::from_utf8_lossy(&st.stderr)
+    );
 }
 
 /// The IKEv2 sessions of `lab/asa_ikev2.golden` (a1 answering r1 by
@@ -280,7 +360,8 @@ if bad:
 fn lab_ikev2_sessions_parse_with_ntc_templates() {
     let Some(py) = python_or_skip("ntc-templates checks of the ASA IKEv2 sessions") else { return };
     let outs = outputs_of("asa_ikev2.golden");
-    let details: Vec<&String> = outs.iter().filter(|(c, _)| c == "show vpn-sessiondb detail l2l").map(|(_, b)| b).collect();
+    let details: Vec<&String> =
+        outs.iter().filter(|(c, _)| c == "show vpn-sessiondb detail l2l").map(|(_, b)| b).collect();
     assert_eq!(details.len(), 2, "two sessions in the lab");
     for (text, connection) in [(details[0], "192.0.2.2"), (details[1], "branch.example.com")] {
         let want = [
@@ -314,9 +395,17 @@ fn lab_ikev2_sessions_parse_with_ntc_templates() {
 /// gives the capture back, line for line (up to where a capture stops).
 #[test]
 fn running_config_all_gives_the_real_captures_back() {
-    let captures: Vec<PathBuf> = configs().into_iter().filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("show_running-config_all_crypto_map"))).collect();
+    let captures: Vec<PathBuf> = configs()
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("show_running-config_all_crypto_map")))
+        .collect();
     assert!(captures.len() >= 2, "the corpus's `all` captures are missing: {captures:?}");
-    let defaults = |l: &str| l.ends_with(" set connection-type bidirectional") || l.ends_with(" set ikev1 phase1-mode main") || l.ends_with(" set ikev2 mode tunnel") || (l.starts_with("no crypto map ") && l.ends_with(" set tfc-packets"));
+    let defaults = |l: &str| {
+        l.ends_with(" set connection-type bidirectional")
+            || l.ends_with(" set ikev1 phase1-mode main")
+            || l.ends_with(" set ikev2 mode tunnel")
+            || (l.starts_with("no crypto map ") && l.ends_with(" set tfc-packets"))
+    };
     for f in captures {
         let text = std::fs::read_to_string(&f).unwrap();
         let want: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
@@ -342,9 +431,14 @@ fn running_config_all_gives_the_real_captures_back() {
 fn lab_ikev2_json_is_genies_parse() {
     let Some(py) = python_or_skip("Genie check of the ASA IKEv2 JSON") else { return };
     let outs = outputs_of("asa_ikev2.golden");
-    let body = |cmd: &str| outs.iter().find(|(c, _)| c == cmd).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"));
+    let body = |cmd: &str| {
+        outs.iter().find(|(c, _)| c == cmd).map(|(_, b)| b.clone()).unwrap_or_else(|| panic!("no `{cmd}` in the lab"))
+    };
     let dir = std::env::temp_dir();
-    let (t, j) = (dir.join(format!("edgesh-asa-v2t-{}.txt", std::process::id())), dir.join(format!("edgesh-asa-v2j-{}.json", std::process::id())));
+    let (t, j) = (
+        dir.join(format!("edgesh-asa-v2t-{}.txt", std::process::id())),
+        dir.join(format!("edgesh-asa-v2j-{}.json", std::process::id())),
+    );
     std::fs::write(&t, body("show crypto ikev2 sa")).unwrap();
     std::fs::write(&j, body("show crypto ikev2 sa | json")).unwrap();
     let script = r#"
@@ -358,8 +452,16 @@ if p != ours:
     print("genie:", json.dumps(p, indent=1, sort_keys=True)); print("ours:", json.dumps(ours, indent=1, sort_keys=True))
     sys.exit(1)
 "#;
-    let st = std::process::Command::new(&py).args(["-c", script, &t.display().to_string(), &j.display().to_string()]).output().unwrap();
-    assert!(st.status.success(), "Genie's parse differs from | json:\n{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+    let st = std::process::Command::new(&py)
+        .args(["-c", script, &t.display().to_string(), &j.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "Genie's parse differs from | json:\n{}{}",
+        String::from_utf8_lossy(&st.stdout),
+        String::from_utf8_lossy(&st.stderr)
+    );
 }
 
 /// The configuration listings' `| json` (`modes/src/asa/json.rs`) is the
@@ -397,7 +499,10 @@ fn running_config_json_is_genies_tree_of_the_text() {
     let mut n = 0;
     for f in configs() {
         let r = router();
-        let mut s = edgesh_modes::Session::new(r.clone(), edgesh_modes::SessionOptions { dialect: Dialect::Asa, ..Default::default() });
+        let mut s = edgesh_modes::Session::new(
+            r.clone(),
+            edgesh_modes::SessionOptions { dialect: Dialect::Asa, ..Default::default() },
+        );
         assert!(s.execute("enable", &mut VecOut::default()));
         let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &std::fs::read_to_string(&f).unwrap(), "corpus");
         assert_eq!(rejected, 0, "{msgs:?}");

@@ -15,14 +15,22 @@ fn router() -> Arc<Mutex<Router>> {
     let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Real, 1, dir)));
     let mut s = Session::new(r.clone(), SessionOptions { dialect: Dialect::Ios, ..Default::default() });
     let mut out = edgesh_modes::VecOut::default();
-    for l in ["enable", "configure terminal", "hostname R1", "enable secret 0 en4ble", "username ops password 0 opspw", "end"] {
+    for l in [
+        "enable",
+        "configure terminal",
+        "hostname R1",
+        "enable secret 0 en4ble",
+        "username ops password 0 opspw",
+        "end",
+    ] {
         assert!(s.execute(l, &mut out), "{l}: {:?}", out.0);
     }
     r
 }
 
 fn ops_terminal(r: &Arc<Mutex<Router>>, from: &str) -> Terminal<Vec<u8>> {
-    let mut s = Session::new(r.clone(), SessionOptions { dialect: Dialect::Ios, user: "ops".into(), ..Default::default() });
+    let mut s =
+        Session::new(r.clone(), SessionOptions { dialect: Dialect::Ios, user: "ops".into(), ..Default::default() });
     s.login(&LoginUser { name: "ops".into(), privilege: 1, max_privilege: 1, context: "local".into() }, true, from);
     Terminal::new(s, Vec::new(), true)
 }
@@ -42,7 +50,10 @@ fn a_failed_enable_is_logged_counted_and_delayed() {
     let wait = t.hold_remaining().expect("a delay after a failed secret");
     assert!(wait > Duration::from_millis(500) && wait <= Duration::from_secs(1), "{wait:?}");
     let log = r.lock().unwrap().log.iter().cloned().collect::<Vec<_>>().join("\n");
-    assert!(log.contains("%SYS-5-PRIV_AUTH_FAIL: Authentication to Privilege level 15 failed by ops on vty1 (192.0.2.9)"), "{log}");
+    assert!(
+        log.contains("%SYS-5-PRIV_AUTH_FAIL: Authentication to Privilege level 15 failed by ops on vty1 (192.0.2.9)"),
+        "{log}"
+    );
     assert_eq!(edgesh_modes::privauth::failures(&r.lock().unwrap(), "ops"), 1);
     // What was typed waited, and runs once the delay is over.
     std::thread::sleep(wait);
@@ -69,7 +80,11 @@ fn failures_count_across_sessions_and_the_delay_grows() {
         b.feed(b"z\n");
         tries += 1;
     }
-    assert_eq!(edgesh_modes::privauth::failures(&r.lock().unwrap(), "ops"), 2, "{tries} lines typed during the delay were not tried");
+    assert_eq!(
+        edgesh_modes::privauth::failures(&r.lock().unwrap(), "ops"),
+        2,
+        "{tries} lines typed during the delay were not tried"
+    );
 }
 
 #[test]
@@ -77,7 +92,11 @@ fn smartedge_enable_reaches_privilege_max() {
     let dir = std::env::temp_dir().join(format!("edgesh-enable-se-{}", std::process::id()));
     let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, dir)));
     let mut s = Session::new(r.clone(), SessionOptions::default());
-    s.login(&LoginUser { name: "oper".into(), privilege: 1, max_privilege: 5, context: "local".into() }, false, "console");
+    s.login(
+        &LoginUser { name: "oper".into(), privilege: 1, max_privilege: 5, context: "local".into() },
+        false,
+        "console",
+    );
     let mut out = edgesh_modes::VecOut::default();
     assert!(s.execute("enable", &mut out), "{:?}", out.0);
     assert_eq!(s.privilege, 5, "{:?}", out.0);

@@ -37,7 +37,13 @@ fn paste(r: &Arc<Mutex<Router>>, text: &str) -> (i32, String) {
 fn examples_load_as_files_with_the_expected_warnings() {
     let expected_warnings = [
         (13, vec!["tunnel ipsec rec_1_1: bind interface: context vpn1 does not exist"]),
-        (14, vec!["tunnel ipsec rec_2_1: bind interface: context vpn2 does not exist", "tunnel ipsec rec_2_1: ike-policy ike-pol1 does not exist in context vpnEndB"]),
+        (
+            14,
+            vec![
+                "tunnel ipsec rec_2_1: bind interface: context vpn2 does not exist",
+                "tunnel ipsec rec_2_1: ike-policy ike-pol1 does not exist in context vpnEndB",
+            ],
+        ),
         (15, vec![]),
         (16, vec![]),
     ];
@@ -46,7 +52,8 @@ fn examples_load_as_files_with_the_expected_warnings() {
         let rep = load_config(&r, &example(n), "x.cfg");
         assert_eq!(rep.rejected, 0, "example {n}: {:?}", rep.messages);
         assert_eq!(rep.commit_errors, 0, "example {n}: {:?}", rep.messages);
-        let got: Vec<&str> = rep.messages.iter().map(|m| m.split_once("% Warning: ").map(|x| x.1).unwrap_or(m)).collect();
+        let got: Vec<&str> =
+            rep.messages.iter().map(|m| m.split_once("% Warning: ").map(|x| x.1).unwrap_or(m)).collect();
         assert_eq!(got, warnings, "example {n}");
     }
 }
@@ -112,16 +119,26 @@ fn show_configuration_pasted_back_is_identical() {
 fn save_configuration_is_what_starts_next_time() {
     let dir = std::env::temp_dir().join(format!("edgesh-save-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let opts = edgesh_shell::cli::Options { state_dir: Some(dir.clone()), virtual_clock: Some(0), seed: Some(1), ..Default::default() };
+    let opts = edgesh_shell::cli::Options {
+        state_dir: Some(dir.clone()),
+        virtual_clock: Some(0),
+        seed: Some(1),
+        ..Default::default()
+    };
     let (r, bad) = edgesh_shell::cli::build_router(&opts, &mut Vec::new());
     assert_eq!(bad, 0);
     load_config(&r, &example(16), "x.cfg");
     let mut out = Vec::new();
-    let code = run_piped(Session::new(r.clone(), SessionOptions::default()), &b"save configuration\nsave configuration other.cfg\n"[..], &mut out);
+    let code = run_piped(
+        Session::new(r.clone(), SessionOptions::default()),
+        &b"save configuration\nsave configuration other.cfg\n"[..],
+        &mut out,
+    );
     assert_eq!(code, 0, "{}", String::from_utf8_lossy(&out));
     assert!(dir.join("edgesh.cfg").exists() && dir.join("other.cfg").exists());
     // No temporary file is left behind.
-    let names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     let (r2, bad) = edgesh_shell::cli::build_router(&opts, &mut Vec::new());
     assert_eq!(bad, 0);

@@ -18,7 +18,14 @@ fn state(name: &str) -> PathBuf {
 }
 
 fn run(dir: &PathBuf, dialect: Dialect, input: &str) -> String {
-    let opts = Options { state_dir: Some(dir.clone()), virtual_clock: Some(0), seed: Some(1), dialect, dialect_given: true, ..Default::default() };
+    let opts = Options {
+        state_dir: Some(dir.clone()),
+        virtual_clock: Some(0),
+        seed: Some(1),
+        dialect,
+        dialect_given: true,
+        ..Default::default()
+    };
     let (r, _) = build_router(&opts, &mut Vec::new());
     let mut out = Vec::new();
     run_piped(Session::new(r, SessionOptions { dialect, ..Default::default() }), input.as_bytes(), &mut out);
@@ -54,12 +61,19 @@ fn ios_copy_and_configure_replace_stay_in_flash() {
 #[test]
 fn ios_startup_config_is_private() {
     let dir = state("ios2");
-    let t = run(&dir, Dialect::Ios, "enable\nconfigure terminal\ncrypto isakmp key 0 Sup3rSecretPSK address 192.0.2.1\nend\nwrite memory\n");
+    let t = run(
+        &dir,
+        Dialect::Ios,
+        "enable\nconfigure terminal\ncrypto isakmp key 0 Sup3rSecretPSK address 192.0.2.1\nend\nwrite memory\n",
+    );
     assert!(t.contains("[OK]"), "{t}");
     assert_eq!(mode(dir.join("startup-config")), 0o600);
     assert_eq!(mode(dir.clone()), 0o700);
     // The IOS history has no `show history`; the masking is the same (modes keymask tests).
-    assert!(edgesh_modes::session::mask_secrets("crypto isakmp key 0 Sup3rSecretPSK address 192.0.2.1").contains("key 0 *****"));
+    assert!(
+        edgesh_modes::session::mask_secrets("crypto isakmp key 0 Sup3rSecretPSK address 192.0.2.1")
+            .contains("key 0 *****")
+    );
 }
 
 #[test]
@@ -91,7 +105,8 @@ fn stale_temporary_files_are_removed_at_start() {
     let opts = Options { state_dir: Some(dir.clone()), virtual_clock: Some(0), ..Default::default() };
     let mut err = Vec::new();
     let _ = build_router(&opts, &mut err);
-    let names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names, vec!["keep.cfg".to_string()]);
     assert!(String::from_utf8_lossy(&err).contains("Removed 2 temporary files"), "{}", String::from_utf8_lossy(&err));
 }

@@ -8,7 +8,12 @@ use proptest::prelude::*;
 use std::sync::{Arc, Mutex};
 
 fn session() -> Session {
-    let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, std::env::temp_dir().join("edgesh-garbage"))));
+    let r = Arc::new(Mutex::new(Router::new(
+        Config::new("edgesh"),
+        Clock::Virtual(0),
+        1,
+        std::env::temp_dir().join("edgesh-garbage"),
+    )));
     Session::new(r, SessionOptions::default())
 }
 
@@ -26,7 +31,11 @@ proptest! {
 #[test]
 fn garbage_is_rejected_and_reported() {
     let mut out = Vec::new();
-    let code = run_piped(session(), &b"configure\n\xff\xfe\x01garbage\x00\nike proposal ok\nend\nshow configuration ike\n"[..], &mut out);
+    let code = run_piped(
+        session(),
+        &b"configure\n\xff\xfe\x01garbage\x00\nike proposal ok\nend\nshow configuration ike\n"[..],
+        &mut out,
+    );
     let t = String::from_utf8_lossy(&out);
     assert_eq!(code, 1, "{t}");
     assert!(t.contains("% Invalid input at '^' marker"), "{t}");

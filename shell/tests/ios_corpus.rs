@@ -49,14 +49,25 @@ fn corpus_loads_and_round_trips() {
         let run = running_text(&r);
         let lines: Vec<&str> = text.lines().map(str::trim).collect();
         for (i, l) in lines.iter().enumerate() {
-            if l.is_empty() || l.starts_with('!') || *l == "end" || *l == "exit" || *l == "no shutdown" || l.starts_with("hostname ") || l.starts_with("Building configuration") || l.starts_with("Current configuration") {
+            if l.is_empty()
+                || l.starts_with('!')
+                || *l == "end"
+                || *l == "exit"
+                || *l == "no shutdown"
+                || l.starts_with("hostname ")
+                || l.starts_with("Building configuration")
+                || l.starts_with("Current configuration")
+            {
                 continue;
             }
             // A trailing `!comment` is not configuration.
             let l = &l.split(" !").next().unwrap_or(l).trim_end();
             let words = if l.starts_with("set ") || l.starts_with("match ") { 2 } else { 1 };
             let head: String = l.split_whitespace().take(words).collect::<Vec<_>>().join(" ");
-            let replaced = lines[i + 1..].iter().take_while(|x| !x.starts_with('!') && !x.is_empty()).any(|x| x.starts_with(&format!("{head} ")));
+            let replaced = lines[i + 1..]
+                .iter()
+                .take_while(|x| !x.starts_with('!') && !x.is_empty())
+                .any(|x| x.starts_with(&format!("{head} ")));
             // Blanks collapse, and IOS prints `encryption` of an ISAKMP policy as `encr`.
             let norm = |x: &str| {
                 let j = x.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -84,7 +95,11 @@ fn corpus_loads_and_round_trips() {
         let input = format!("enable\nconfigure terminal\n{run}\n");
         let code = run_piped(s, input.as_bytes(), &mut out);
         if code != 0 {
-            report.push_str(&format!("{}: re-paste rejected lines:\n{}\n", f.display(), String::from_utf8_lossy(&out).lines().filter(|l| l.starts_with('%')).collect::<Vec<_>>().join("\n")));
+            report.push_str(&format!(
+                "{}: re-paste rejected lines:\n{}\n",
+                f.display(),
+                String::from_utf8_lossy(&out).lines().filter(|l| l.starts_with('%')).collect::<Vec<_>>().join("\n")
+            ));
         } else if running_text(&r2) != run {
             report.push_str(&format!("{}: re-paste differs\n", f.display()));
         }
@@ -138,11 +153,19 @@ fn paste_problems(name: &str, text: &str) -> Vec<String> {
     // user pastes from the first `!` (IOS refuses those lines too).
     let text: String = text
         .lines()
-        .filter(|l| !(l.starts_with("Building configuration") || l.starts_with("Current configuration") || (l.starts_with("Using ") && l.contains(" out of ") && l.ends_with(" bytes"))))
+        .filter(|l| {
+            !(l.starts_with("Building configuration")
+                || l.starts_with("Current configuration")
+                || (l.starts_with("Using ") && l.contains(" out of ") && l.ends_with(" bytes")))
+        })
         .map(|l| format!("{l}\n"))
         .collect();
     let text = text.as_str();
-    let body = if text.lines().any(|l| l.trim() == "configure terminal" || l.trim() == "conf t") { text.to_string() } else { format!("enable\nconfigure terminal\n{text}") };
+    let body = if text.lines().any(|l| l.trim() == "configure terminal" || l.trim() == "conf t") {
+        text.to_string()
+    } else {
+        format!("enable\nconfigure terminal\n{text}")
+    };
     run_piped(s, body.as_bytes(), &mut out);
     let out = String::from_utf8_lossy(&out).to_string();
     let lines: Vec<&str> = out.lines().collect();
@@ -153,7 +176,12 @@ fn paste_problems(name: &str, text: &str) -> Vec<String> {
         const RIGHT: &[&str] = &["vrf forwarding v1", "crypto key generate rsa general-keys modulus 1024"];
         // A certificate whose data is not one (the corpus's made-up hex) is reported, its lines kept: not a refusal.
         let kept_cert = l.starts_with("% Certificate ") && l.ends_with("; the lines are kept as typed");
-        if l.starts_with('%') && !kept_cert && (l.contains("rejected") || !RIGHT.iter().any(|r| lines[..i].iter().rev().take(4).any(|x| x.ends_with(r)))) && !(l.contains("rejected") && lines[..i].iter().any(|x| x.ends_with("vrf forwarding v1"))) {
+        if l.starts_with('%')
+            && !kept_cert
+            && (l.contains("rejected")
+                || !RIGHT.iter().any(|r| lines[..i].iter().rev().take(4).any(|x| x.ends_with(r))))
+            && !(l.contains("rejected") && lines[..i].iter().any(|x| x.ends_with("vrf forwarding v1")))
+        {
             // The refused line is echoed before the message (and its caret).
             let echo = lines[..i].iter().rev().find(|x| x.contains('#') || x.contains('>')).copied().unwrap_or("");
             problems.push(format!("{name}: refused: {echo} -> {l}"));
@@ -182,7 +210,9 @@ fn paste_problems(name: &str, text: &str) -> Vec<String> {
         // IOS's canonical interface names: `int tun 1` is `interface Tunnel1`,
         // `tunnel source serial 2/0` is `tunnel source Serial2/0`.
         let name = edgesh_modes::ios::names::interface_name;
-        let two = |ty: &str, num: &str| ty.chars().all(|c| c.is_ascii_alphabetic()) && num.starts_with(|c: char| c.is_ascii_digit());
+        let two = |ty: &str, num: &str| {
+            ty.chars().all(|c| c.is_ascii_alphabetic()) && num.starts_with(|c: char| c.is_ascii_digit())
+        };
         let is_int = |i: &str| i.len() >= 3 && "interface".starts_with(i);
         let j = match w.as_slice() {
             [i, ty, num] if is_int(i) && two(ty, num) => format!("interface {}", name(&format!("{ty}{num}"))),
@@ -234,21 +264,35 @@ fn paste_problems(name: &str, text: &str) -> Vec<String> {
         }
         // A line a later `no` line removes, and that `no` line.
         let all: Vec<&str> = text.lines().map(str::trim).collect();
-        if all.iter().any(|x| x.strip_prefix("no ").is_some_and(|r| t == r || t.starts_with(&format!("{r} ")))) || t.strip_prefix("no ").is_some_and(|r| all.iter().any(|x| x.starts_with(r))) {
+        if all.iter().any(|x| x.strip_prefix("no ").is_some_and(|r| t == r || t.starts_with(&format!("{r} "))))
+            || t.strip_prefix("no ").is_some_and(|r| all.iter().any(|x| x.starts_with(r)))
+        {
             continue;
         }
         // A line of a block that a later line of the same command replaced (IOS keeps the last `set pfs`).
         let pos = all.iter().position(|x| *x == t).unwrap_or(0);
         let words = if t.starts_with("set ") || t.starts_with("match ") { 2 } else { 1 };
         let head: String = t.split_whitespace().take(words).collect::<Vec<_>>().join(" ");
-        if ind > 0 && all[pos + 1..].iter().take_while(|x| !x.starts_with('!') && !x.is_empty()).any(|x| x.starts_with(&format!("{head} "))) && !t.starts_with("permit") && !t.starts_with("deny") {
+        if ind > 0
+            && all[pos + 1..]
+                .iter()
+                .take_while(|x| !x.starts_with('!') && !x.is_empty())
+                .any(|x| x.starts_with(&format!("{head} ")))
+            && !t.starts_with("permit")
+            && !t.starts_with("deny")
+        {
             continue;
         }
         // IOS prints `encryption` of an ISAKMP policy as `encr`.
-        let n = if placed.iter().any(|(x, _)| *x == n) { n } else { t.split_whitespace().collect::<Vec<_>>().join(" ") };
+        let n =
+            if placed.iter().any(|(x, _)| *x == n) { n } else { t.split_whitespace().collect::<Vec<_>>().join(" ") };
         if !placed.iter().any(|(x, _)| *x == n) {
             problems.push(format!("{name}: line lost: {t}"));
-        } else if ind > 0 && t != "quit" && blocks.contains(&parent) && !placed.iter().any(|(x, p)| *x == n && *p == parent) {
+        } else if ind > 0
+            && t != "quit"
+            && blocks.contains(&parent)
+            && !placed.iter().any(|(x, p)| *x == n && *p == parent)
+        {
             problems.push(format!("{name}: not under `{parent}`: {t}"));
         }
     }
@@ -258,7 +302,10 @@ fn paste_problems(name: &str, text: &str) -> Vec<String> {
     let s = Session::new(r2.clone(), SessionOptions { dialect: Dialect::Ios, ..Default::default() });
     let code = run_piped(s, format!("enable\nconfigure terminal\n{run}\n").as_bytes(), &mut out);
     if code != 0 {
-        problems.push(format!("{name}: re-paste refused:\n{}", String::from_utf8_lossy(&out).lines().filter(|l| l.starts_with('%')).collect::<Vec<_>>().join("\n")));
+        problems.push(format!(
+            "{name}: re-paste refused:\n{}",
+            String::from_utf8_lossy(&out).lines().filter(|l| l.starts_with('%')).collect::<Vec<_>>().join("\n")
+        ));
     } else if running_text(&r2) != run {
         problems.push(format!("{name}: re-paste differs"));
     }
@@ -313,7 +360,24 @@ fn typos_are_refused_in_every_mode() {
         let (r, out) = paste(&format!("{setup}{typo}\n"));
         assert!(out.contains("% Invalid input detected at '^' marker."), "{typo}: not refused:\n{out}");
         let run = running_text(&r);
-        let word = typo.split_whitespace().find(|w| ["polcy", "lifetme", "transfrom-set", "adress", "shutdwn", "tunel", "neighbour", "netwrok", "<NameOfYourOutsideInterface>", "shedule"].contains(w)).unwrap();
+        let word = typo
+            .split_whitespace()
+            .find(|w| {
+                [
+                    "polcy",
+                    "lifetme",
+                    "transfrom-set",
+                    "adress",
+                    "shutdwn",
+                    "tunel",
+                    "neighbour",
+                    "netwrok",
+                    "<NameOfYourOutsideInterface>",
+                    "shedule",
+                ]
+                .contains(w)
+            })
+            .unwrap();
         assert!(!run.contains(word), "{typo}: stored:\n{run}");
     }
 }
@@ -345,17 +409,28 @@ fn nested_modes_banners_and_secondaries_paste_as_on_ios() {
 /// answer; `end` leaves configuration mode.
 #[test]
 fn paste_script_lines_and_confirmations_are_handled_as_on_ios() {
-    let (r, out) = paste("hostname R9\nenable\nconfigure terminal\ny\nreload\nusername bob secret x\nno username bob\ny\nip route 10.9.0.0 255.255.0.0 192.0.2.254\nend\nconfigure terminal\nip route 10.8.0.0 255.255.0.0 192.0.2.254\nend\n");
+    let (r, out) = paste(
+        "hostname R9\nenable\nconfigure terminal\ny\nreload\nusername bob secret x\nno username bob\ny\nip route 10.9.0.0 255.255.0.0 192.0.2.254\nend\nconfigure terminal\nip route 10.8.0.0 255.255.0.0 192.0.2.254\nend\n",
+    );
     assert!(out.contains("R9(config)#enable\n% Incomplete command."), "{out}");
     for l in ["configure terminal", "y", "reload"] {
-        assert!(out.contains(&format!("R9(config)#{l}\n           ^\n% Invalid input detected at '^' marker.")), "{l}: {out}");
+        assert!(
+            out.contains(&format!("R9(config)#{l}\n           ^\n% Invalid input detected at '^' marker.")),
+            "{l}: {out}"
+        );
     }
-    assert!(out.contains("Do you want to continue? [confirm]y\nR9(config)#ip route 10.9.0.0"), "the y after no username is its answer:\n{out}");
+    assert!(
+        out.contains("Do you want to continue? [confirm]y\nR9(config)#ip route 10.9.0.0"),
+        "the y after no username is its answer:\n{out}"
+    );
     assert!(out.contains("% 4 of 15 input lines rejected: 4, 5, 6, 7"), "{out}");
     let run = running_text(&r);
     assert!(!run.contains("username bob"), "{run}");
     for l in ["\nenable\n", "\nconfigure", "\ny\n", "reload"] {
         assert!(!run.contains(l), "{l:?} stored:\n{run}");
     }
-    assert!(run.contains("ip route 10.9.0.0 255.255.0.0 192.0.2.254\n!\nip route 10.8.0.0 255.255.0.0 192.0.2.254\n"), "{run}");
+    assert!(
+        run.contains("ip route 10.9.0.0 255.255.0.0 192.0.2.254\n!\nip route 10.8.0.0 255.255.0.0 192.0.2.254\n"),
+        "{run}"
+    );
 }

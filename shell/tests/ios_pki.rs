@@ -48,11 +48,59 @@ fn make_pki(dir: &Path) -> Option<(Vec<u8>, Vec<u8>)> {
     std::fs::write(dir.join("index.txt"), "").unwrap();
     std::fs::write(dir.join("serial"), "01\n").unwrap();
     openssl(dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "ca.key"]);
-    openssl(dir, &["req", "-new", "-key", "ca.key", "-subj", "/C=US/O=Edgesh Test/CN=Edgesh Test CA", "-out", "ca.csr"]);
-    openssl(dir, &["ca", "-batch", "-config", "c.cnf", "-selfsign", "-keyfile", "ca.key", "-in", "ca.csr", "-out", "ca.pem", "-startdate", "260101000000Z", "-enddate", "360101000000Z", "-extensions", "v3_ca", "-notext"]);
+    openssl(
+        dir,
+        &["req", "-new", "-key", "ca.key", "-subj", "/C=US/O=Edgesh Test/CN=Edgesh Test CA", "-out", "ca.csr"],
+    );
+    openssl(
+        dir,
+        &[
+            "ca",
+            "-batch",
+            "-config",
+            "c.cnf",
+            "-selfsign",
+            "-keyfile",
+            "ca.key",
+            "-in",
+            "ca.csr",
+            "-out",
+            "ca.pem",
+            "-startdate",
+            "260101000000Z",
+            "-enddate",
+            "360101000000Z",
+            "-extensions",
+            "v3_ca",
+            "-notext",
+        ],
+    );
     openssl(dir, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "r1.key"]);
     openssl(dir, &["req", "-new", "-key", "r1.key", "-subj", "/O=Edgesh Test/CN=r1.example.net", "-out", "r1.csr"]);
-    openssl(dir, &["ca", "-batch", "-config", "c.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in", "r1.csr", "-out", "r1.pem", "-startdate", "260601123000Z", "-enddate", "270601123000Z", "-extensions", "v3_leaf", "-notext"]);
+    openssl(
+        dir,
+        &[
+            "ca",
+            "-batch",
+            "-config",
+            "c.cnf",
+            "-cert",
+            "ca.pem",
+            "-keyfile",
+            "ca.key",
+            "-in",
+            "r1.csr",
+            "-out",
+            "r1.pem",
+            "-startdate",
+            "260601123000Z",
+            "-enddate",
+            "270601123000Z",
+            "-extensions",
+            "v3_leaf",
+            "-notext",
+        ],
+    );
     openssl(dir, &["x509", "-in", "ca.pem", "-outform", "DER", "-out", "ca.der"]);
     openssl(dir, &["x509", "-in", "r1.pem", "-outform", "DER", "-out", "r1.der"]);
     Some((std::fs::read(dir.join("ca.der")).unwrap(), std::fs::read(dir.join("r1.der")).unwrap()))
@@ -73,7 +121,13 @@ fn openssl_certificates_load_show_and_decode() {
         eprintln!("!!! SKIPPED: openssl is not installed: the test-time CA cannot be made");
         return;
     };
-    let mut chain = vec!["crypto pki trustpoint TP".to_string(), " enrollment terminal".into(), " revocation-check none".into(), "crypto pki certificate chain TP".into(), " certificate 02".into()];
+    let mut chain = vec![
+        "crypto pki trustpoint TP".to_string(),
+        " enrollment terminal".into(),
+        " revocation-check none".into(),
+        "crypto pki certificate chain TP".into(),
+        " certificate 02".into(),
+    ];
     chain.extend(ios_hex(&r1));
     chain.push("  quit".into());
     chain.push(" certificate ca 01".into());
@@ -206,14 +260,47 @@ CA Certificate
     assert_eq!(verbose, want);
 
     let tps = run(&mut s, "show crypto pki trustpoints");
-    assert_eq!(tps, "Trustpoint TP:\n    Subject Name: \n    cn=Edgesh Test CA\n    o=Edgesh Test\n    c=US\n          Serial Number (hex): 01\n    Certificate configured.\n\n");
+    assert_eq!(
+        tps,
+        "Trustpoint TP:\n    Subject Name: \n    cn=Edgesh Test CA\n    o=Edgesh Test\n    c=US\n          Serial Number (hex): 01\n    Certificate configured.\n\n"
+    );
 
     // A router's self-signed certificate (serial 03, as `enrollment selfsigned` makes).
     openssl(&dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", "ss.key"]);
-    openssl(&dir, &["req", "-new", "-key", "ss.key", "-subj", "/CN=IOS-Self-Signed-Certificate-1234", "-out", "ss.csr"]);
-    openssl(&dir, &["ca", "-batch", "-config", "c.cnf", "-selfsign", "-keyfile", "ss.key", "-in", "ss.csr", "-out", "ss.pem", "-startdate", "261122143744Z", "-enddate", "300101000000Z", "-extensions", "v3_ss", "-notext"]);
+    openssl(
+        &dir,
+        &["req", "-new", "-key", "ss.key", "-subj", "/CN=IOS-Self-Signed-Certificate-1234", "-out", "ss.csr"],
+    );
+    openssl(
+        &dir,
+        &[
+            "ca",
+            "-batch",
+            "-config",
+            "c.cnf",
+            "-selfsign",
+            "-keyfile",
+            "ss.key",
+            "-in",
+            "ss.csr",
+            "-out",
+            "ss.pem",
+            "-startdate",
+            "261122143744Z",
+            "-enddate",
+            "300101000000Z",
+            "-extensions",
+            "v3_ss",
+            "-notext",
+        ],
+    );
     openssl(&dir, &["x509", "-in", "ss.pem", "-outform", "DER", "-out", "ss.der"]);
-    let mut block = vec!["crypto pki trustpoint TP-self-signed-1234".to_string(), " enrollment selfsigned".into(), "crypto pki certificate chain TP-self-signed-1234".into(), " certificate self-signed 03".into()];
+    let mut block = vec![
+        "crypto pki trustpoint TP-self-signed-1234".to_string(),
+        " enrollment selfsigned".into(),
+        "crypto pki certificate chain TP-self-signed-1234".into(),
+        " certificate self-signed 03".into(),
+    ];
     block.extend(ios_hex(&std::fs::read(dir.join("ss.der")).unwrap()));
     block.push("  quit".into());
     run(&mut s, "configure terminal");
@@ -265,7 +352,10 @@ fn a_malformed_block_is_reported_and_kept() {
         let mut block = vec![" certificate ca 0A".to_string()];
         block.extend(ios_hex(&ca));
         block.push("  quit".into());
-        assert_eq!(run(&mut s, &block.join("\n")), "% Certificate 0A of trustpoint BAD not used: the certificate's serial number is 01; the lines are kept as typed\n");
+        assert_eq!(
+            run(&mut s, &block.join("\n")),
+            "% Certificate 0A of trustpoint BAD not used: the certificate's serial number is 01; the lines are kept as typed\n"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
     run(&mut s, "end");

@@ -19,7 +19,9 @@ fn ip(i: usize) -> String {
 pub fn family(name: &str, n: usize) -> String {
     let mut v: Vec<String> = Vec::with_capacity(n + 1);
     match name {
-        "acl" => v.extend((0..n).map(|i| format!("access-list 101 permit tcp host {} any eq {}", ip(i), 1 + i % 60000))),
+        "acl" => {
+            v.extend((0..n).map(|i| format!("access-list 101 permit tcp host {} any eq {}", ip(i), 1 + i % 60000)))
+        }
         "named-acl" => {
             v.push("ip access-list extended BIG".into());
             v.extend((0..n).map(|i| format!(" permit udp host {} any eq {}", ip(i), 1 + i % 60000)));
@@ -27,12 +29,20 @@ pub fn family(name: &str, n: usize) -> String {
         "keys" => v.extend((0..n).map(|i| format!("crypto isakmp key k{i} address {}", ip(i)))),
         "policies" => {
             for i in 0..n / 3 {
-                v.extend([format!("crypto isakmp policy {}", 1 + i % 10000), " encryption aes 256".into(), " group 14".into()]);
+                v.extend([
+                    format!("crypto isakmp policy {}", 1 + i % 10000),
+                    " encryption aes 256".into(),
+                    " group 14".into(),
+                ]);
             }
         }
         "map-entries" => {
             for i in 0..n / 3 {
-                v.extend([format!("crypto map M {} ipsec-isakmp", 1 + i % 65535), format!(" set peer {}", ip(i)), format!(" match address {}", 100 + i % 100)]);
+                v.extend([
+                    format!("crypto map M {} ipsec-isakmp", 1 + i % 65535),
+                    format!(" set peer {}", ip(i)),
+                    format!(" match address {}", 100 + i % 100),
+                ]);
             }
         }
         "unmodelled" => v.extend((0..n).map(|i| format!("snmp-server host {} community{i}", ip(i)))),
@@ -44,7 +54,12 @@ pub fn family(name: &str, n: usize) -> String {
 pub const FAMILIES: [&str; 6] = ["acl", "named-acl", "keys", "policies", "map-entries", "unmodelled"];
 
 fn router() -> Arc<Mutex<Router>> {
-    Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, std::env::temp_dir().join("edgesh-ios-scale"))))
+    Arc::new(Mutex::new(Router::new(
+        Config::new("edgesh"),
+        Clock::Virtual(0),
+        1,
+        std::env::temp_dir().join("edgesh-ios-scale"),
+    )))
 }
 
 /// The CPU time this process has used so far.

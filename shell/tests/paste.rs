@@ -74,7 +74,9 @@ fn control_bytes_in_a_paste_are_refused_with_the_line_number() {
     assert!(t.contains("% 6 of 10 input lines rejected: 2, 3, 4, 5, 6, 7"), "{t}");
     let shown = t.split("show configuration ike").last().unwrap();
     assert!(shown.contains("ike proposal ok"), "{t}");
-    for p in ["ike proposal c\n", "ike proposal b", "ike proposal ab", "ike proposal v", "ike proposal uv", "ike proposal n"] {
+    for p in
+        ["ike proposal c\n", "ike proposal b", "ike proposal ab", "ike proposal v", "ike proposal uv", "ike proposal n"]
+    {
         assert!(!shown.contains(p), "{p}: {t}");
     }
     // Only `end` committed, once, after the refused lines.
@@ -105,7 +107,11 @@ fn a_long_exec_line_is_refused_with_its_reason() {
             input.extend(std::iter::repeat_n(b'x', n - 5));
             input.push(b'\n');
             let (_, t) = piped(dialect, &input);
-            assert!(t.contains(&format!("% Line too long ({n} characters, at most 4096)")), "{dialect:?} {n}: {}", &t[t.len().saturating_sub(300)..]);
+            assert!(
+                t.contains(&format!("% Line too long ({n} characters, at most 4096)")),
+                "{dialect:?} {n}: {}",
+                &t[t.len().saturating_sub(300)..]
+            );
         }
     }
 }

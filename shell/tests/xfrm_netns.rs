@@ -73,7 +73,9 @@ fn spec(local_ts: Selector, remote_ts: Selector, encr: EspEncr, auth: Option<Esp
 }
 
 fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))).unwrap_or(false)
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
+        .unwrap_or(false)
 }
 
 #[test]
@@ -87,13 +89,22 @@ fn policies_read_back_with_ip_xfrm_and_states_need_esp() {
     let esp_in_kernel = matches!(ns.run(edgesh_shell::xfrm::probe), edgesh_shell::xfrm::Probe::Accepted);
 
     // A subnet pair, and a host pair limited to TCP to port 443.
-    let a = spec(ts([10, 1, 0, 0], 24, 0, 0), ts([10, 2, 0, 0], 16, 0, 0), EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), false);
+    let a = spec(
+        ts([10, 1, 0, 0], 24, 0, 0),
+        ts([10, 2, 0, 0], 16, 0, 0),
+        EspEncr::Aes128Cbc,
+        Some(EspAuth::HmacSha1_96),
+        false,
+    );
     let b = spec(ts([10, 1, 0, 5], 32, 6, 0), ts([10, 2, 0, 9], 32, 6, 443), EspEncr::Aes128Gcm, None, true);
     let (ra, rb) = ns.run({
         let (a, b) = (a.clone(), b.clone());
         move || {
             let mut i = Installer::new();
-            (i.install_policies("Tunnel1", &a).map_err(|e| e.to_string()), i.install_policies("Tunnel2", &b).map_err(|e| e.to_string()))
+            (
+                i.install_policies("Tunnel1", &a).map_err(|e| e.to_string()),
+                i.install_policies("Tunnel2", &b).map_err(|e| e.to_string()),
+            )
         }
     });
     assert_eq!((ra, rb), (Ok((0xedd5_0001, true)), Ok((0xedd5_0002, true))));
@@ -127,7 +138,13 @@ src 10.1.0.0/24 dst 10.2.0.0/16
     assert_eq!(got, want);
 
     // A whole pair (policies and states) with other selectors.
-    let c = spec(ts([10, 3, 0, 0], 24, 0, 0), ts([10, 4, 0, 0], 24, 0, 0), EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), false);
+    let c = spec(
+        ts([10, 3, 0, 0], 24, 0, 0),
+        ts([10, 4, 0, 0], 24, 0, 0),
+        EspEncr::Aes128Cbc,
+        Some(EspAuth::HmacSha1_96),
+        false,
+    );
     let (rc, installed) = ns.run({
         let c = c.clone();
         move || {
@@ -140,8 +157,14 @@ src 10.1.0.0/24 dst 10.2.0.0/16
         assert_eq!(rc, Ok(()));
         assert_eq!(installed, vec![(0xc0000001, 0xd0000002)]);
         let st = ns.ip(&["xfrm", "state"]);
-        assert!(st.contains("src 198.51.100.2 dst 192.0.2.1\n\tproto esp spi 0xc0000001 reqid 3990159361 mode tunnel"), "{st}");
-        assert!(st.contains("src 192.0.2.1 dst 198.51.100.2\n\tproto esp spi 0xd0000002 reqid 3990159361 mode tunnel"), "{st}");
+        assert!(
+            st.contains("src 198.51.100.2 dst 192.0.2.1\n\tproto esp spi 0xc0000001 reqid 3990159361 mode tunnel"),
+            "{st}"
+        );
+        assert!(
+            st.contains("src 192.0.2.1 dst 198.51.100.2\n\tproto esp spi 0xd0000002 reqid 3990159361 mode tunnel"),
+            "{st}"
+        );
     } else {
         // Documented skip of the states: this kernel has no ESP in XFRM. The
         // refusal must be the one the start-up probe reports (EPROTONOSUPPORT).
@@ -161,7 +184,11 @@ src 10.1.0.0/24 dst 10.2.0.0/16
         assert_eq!(now, want);
         assert_eq!(ns.ip(&["xfrm", "state"]), "");
         // The counters' query parses (no such state: ESRCH, not EINVAL).
-        let q = ns.run(|| Installer::new().state_counts(&SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 500), 0xc0000001).map_err(|e| e.raw_os_error()));
+        let q = ns.run(|| {
+            Installer::new()
+                .state_counts(&SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 500), 0xc0000001)
+                .map_err(|e| e.raw_os_error())
+        });
         assert_eq!(q, Err(Some(3)));
     }
 
@@ -170,7 +197,10 @@ src 10.1.0.0/24 dst 10.2.0.0/16
         let (a, b) = (a.clone(), b.clone());
         move || {
             let mut i = Installer::new();
-            (i.remove_policies("Tunnel1", &a).map_err(|e| e.to_string()), i.remove_policies("Tunnel2", &b).map_err(|e| e.to_string()))
+            (
+                i.remove_policies("Tunnel1", &a).map_err(|e| e.to_string()),
+                i.remove_policies("Tunnel2", &b).map_err(|e| e.to_string()),
+            )
         }
     });
     assert_eq!(gone, (Ok(()), Ok(())));
@@ -180,7 +210,28 @@ src 10.1.0.0/24 dst 10.2.0.0/16
 
     // What a run left behind is removed at the next start (edgesh's reqids
     // only): a policy of someone else's stays.
-    ns.ip(&["xfrm", "policy", "add", "src", "10.8.0.0/24", "dst", "10.9.0.0/24", "dir", "out", "tmpl", "src", "192.0.2.7", "dst", "192.0.2.8", "proto", "esp", "reqid", "5", "mode", "tunnel"]);
+    ns.ip(&[
+        "xfrm",
+        "policy",
+        "add",
+        "src",
+        "10.8.0.0/24",
+        "dst",
+        "10.9.0.0/24",
+        "dir",
+        "out",
+        "tmpl",
+        "src",
+        "192.0.2.7",
+        "dst",
+        "192.0.2.8",
+        "proto",
+        "esp",
+        "reqid",
+        "5",
+        "mode",
+        "tunnel",
+    ]);
     let cleaned = ns.run({
         let (a, b) = (a.clone(), b.clone());
         move || {
@@ -192,7 +243,10 @@ src 10.1.0.0/24 dst 10.2.0.0/16
         }
     });
     assert_eq!(cleaned, Ok((0, 6)));
-    assert_eq!(ns.ip(&["xfrm", "policy"]), "src 10.8.0.0/24 dst 10.9.0.0/24 \n\tdir out priority 0 ptype main \n\ttmpl src 192.0.2.7 dst 192.0.2.8\n\t\tproto esp reqid 5 mode tunnel\n");
+    assert_eq!(
+        ns.ip(&["xfrm", "policy"]),
+        "src 10.8.0.0/24 dst 10.9.0.0/24 \n\tdir out priority 0 ptype main \n\ttmpl src 192.0.2.7 dst 192.0.2.8\n\t\tproto esp reqid 5 mode tunnel\n"
+    );
 
     // When edgesh ends (with the kernel carrying its SAs), its policies go; the other one stays.
     let foreign = ns.ip(&["xfrm", "policy"]);

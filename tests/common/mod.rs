@@ -42,10 +42,16 @@ pub struct Turn {
 /// None (after a loud message) when this machine cannot run the tests.
 pub fn ready() -> Option<Turn> {
     let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
-    let have = Path::new("/usr/sbin/charon-systemd").exists() && Path::new("/usr/sbin/swanctl").exists() && script().exists();
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let have =
+        Path::new("/usr/sbin/charon-systemd").exists() && Path::new("/usr/sbin/swanctl").exists() && script().exists();
     if !root || !have {
-        let why = if !root { "not root" } else { "strongSwan (charon-systemd, swanctl) or the interop script is missing" };
+        let why =
+            if !root { "not root" } else { "strongSwan (charon-systemd, swanctl) or the interop script is missing" };
         if std::env::var("EDGESH_REQUIRE_INTEROP").is_ok() {
             panic!("interop tests required but cannot run: {why}");
         }
@@ -55,8 +61,14 @@ pub fn ready() -> Option<Turn> {
         eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
         return None;
     }
-    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(std::env::temp_dir().join("edgesh-interop.lock")).expect("interop lock file");
-    let machine = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| e).expect("interop lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("edgesh-interop.lock"))
+        .expect("interop lock file");
+    let machine =
+        nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| e).expect("interop lock");
     Some(Turn { _serial: guard, _machine: machine })
 }
 
@@ -222,7 +234,13 @@ impl Edgesh {
 
     /// Repeat `line` until its output contains `want` (or panic after `secs`).
     pub fn wait_for(&self, line: &str, want: &str, secs: u64) -> String {
-        self.try_wait_for(line, want, secs).unwrap_or_else(|| panic!("`{line}` never showed `{want}`; last output:\n{}\nstrongSwan log:\n{}", self.cmd(line), charon_log()))
+        self.try_wait_for(line, want, secs).unwrap_or_else(|| {
+            panic!(
+                "`{line}` never showed `{want}`; last output:\n{}\nstrongSwan log:\n{}",
+                self.cmd(line),
+                charon_log()
+            )
+        })
     }
 }
 
@@ -293,10 +311,18 @@ end
 /// The hex SPIs (in, out) strongSwan shows for its child.
 pub fn strongswan_spis(list: &str) -> (String, String) {
     // The newest child is listed last.
-    let find = |dir: &str| list.lines().map(str::trim).filter(|l| l.starts_with(dir)).last().and_then(|l| l.split_whitespace().nth(1)).unwrap_or("").trim_end_matches(',').to_string();
+    let find = |dir: &str| {
+        list.lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with(dir))
+            .last()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("")
+            .trim_end_matches(',')
+            .to_string()
+    };
     (find("in "), find("out "))
 }
-
 
 /// An IOS FlexVPN crypto map (IKEv2 profile, keyring, proposal) towards
 /// strongSwan's default IKEv2: [`ios_config`] with the ISAKMP policy and key
@@ -418,7 +444,11 @@ pub fn start_capture(ns: &str, iface: &str, pcap: &std::path::Path, filter: &str
         .expect("tcpdump");
     let t0 = std::time::Instant::now();
     while !std::fs::read_to_string(&err_path).unwrap_or_default().contains("listening on") {
-        assert!(t0.elapsed() < std::time::Duration::from_secs(20), "tcpdump in {ns} did not start listening on {iface}: {}", std::fs::read_to_string(&err_path).unwrap_or_default());
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(20),
+            "tcpdump in {ns} did not start listening on {iface}: {}",
+            std::fs::read_to_string(&err_path).unwrap_or_default()
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     child

@@ -13,7 +13,8 @@ use std::process::Command;
 
 /// Run openssl in `dir`; its standard output. Fails the test if openssl does.
 pub fn openssl(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs (Debian's openssl package)");
+    let o =
+        Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs (Debian's openssl package)");
     assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -27,22 +28,40 @@ pub fn have_openssl() -> bool {
 pub fn make_test_ca(dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
     // This file is in the workspace root's tests/; the crate including it may be a member.
-    let script = Path::new(file!()).parent().and_then(Path::parent).map(|t| t.join("pki/make-test-ca.sh")).expect("tests/");
+    let script =
+        Path::new(file!()).parent().and_then(Path::parent).map(|t| t.join("pki/make-test-ca.sh")).expect("tests/");
     let script = if script.is_absolute() { script } else { workspace_root().join(script) };
     let o = Command::new("bash").arg(script).arg(dir).output().expect("running make-test-ca.sh");
-    assert!(o.status.success(), "make-test-ca.sh: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "make-test-ca.sh: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// The workspace root (`file!()` paths are relative to it).
 fn workspace_root() -> std::path::PathBuf {
     let m = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if m.join("tests/common/pki.rs").exists() { m.to_path_buf() } else { m.parent().expect("a member's parent").to_path_buf() }
+    if m.join("tests/common/pki.rs").exists() {
+        m.to_path_buf()
+    } else {
+        m.parent().expect("a member's parent").to_path_buf()
+    }
 }
 
 /// DER as IOS prints it in a chain: 8 words of 4 bytes a line, indented two spaces.
 pub fn ios_hex(der: &[u8]) -> Vec<String> {
     der.chunks(32)
-        .map(|line| format!("  {}", line.chunks(4).map(|w| w.iter().map(|b| format!("{b:02X}")).collect::<String>()).collect::<Vec<_>>().join(" ")))
+        .map(|line| {
+            format!(
+                "  {}",
+                line.chunks(4)
+                    .map(|w| w.iter().map(|b| format!("{b:02X}")).collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        })
         .collect()
 }
 
@@ -58,7 +77,13 @@ pub fn ios_block(role: &str, der: &[u8]) -> String {
 
 /// A certificate's serial as IOS and the PKI messages print it (hex, no leading zero bytes).
 pub fn serial_text(der: &[u8]) -> String {
-    edgesh_engine::pki::Cert::from_der(der).expect("certificate").serial.iter().skip_while(|b| **b == 0).map(|b| format!("{b:02X}")).collect()
+    edgesh_engine::pki::Cert::from_der(der)
+        .expect("certificate")
+        .serial
+        .iter()
+        .skip_while(|b| **b == 0)
+        .map(|b| format!("{b:02X}"))
+        .collect()
 }
 
 /// Put `pem` in `state_dir`'s key store as `label` the way edgesh keeps

@@ -59,7 +59,8 @@ pub fn start_in(dir: &Path, dialect: &str, config: &str, extra: &[&str]) -> Serv
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
     let state = dir.join("state");
-    let mut args = vec!["--dialect", dialect, "--config", cfg.to_str().unwrap(), "--state-dir", state.to_str().unwrap()];
+    let mut args =
+        vec!["--dialect", dialect, "--config", cfg.to_str().unwrap(), "--state-dir", state.to_str().unwrap()];
     args.extend_from_slice(extra);
     launch(dir, &args).0
 }
@@ -68,7 +69,14 @@ pub fn start_in(dir: &Path, dialect: &str, config: &str, extra: &[&str]) -> Serv
 /// `askpass.sh` is looked for in `dir`) and what edgesh said before that line.
 pub fn launch(dir: &Path, args: &[&str]) -> (Server, String) {
     // These tests run in the machine's own namespace: edgesh installs no routes there.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh")).arg("--no-routes").args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start edgesh");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesh"))
+        .arg("--no-routes")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start edgesh");
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let (mut port, mut said, mut line) = (0, String::new(), String::new());
     while err.read_line(&mut line).unwrap_or(0) > 0 {
@@ -97,8 +105,26 @@ impl Server {
     /// `ssh` to this server as `user` with `password` (a PTY with `tty`).
     pub fn ssh(&self, user: &str, password: &str, tty: bool) -> Command {
         let mut c = Command::new("ssh");
-        c.args(["-p", &self.port.to_string(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]);
-        c.args(["-o", "PreferredAuthentications=password", "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=20"]);
+        c.args([
+            "-p",
+            &self.port.to_string(),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+        ]);
+        c.args([
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "NumberOfPasswordPrompts=1",
+            "-o",
+            "ConnectTimeout=20",
+        ]);
         if tty {
             c.arg("-tt");
         }
@@ -109,7 +135,10 @@ impl Server {
 
     /// Give `c` (an `ssh` command line) `password` through `SSH_ASKPASS`.
     pub fn askpass(&self, c: &mut Command, password: &str) {
-        c.env("SSH_ASKPASS", self.dir.join("askpass.sh")).env("SSH_ASKPASS_REQUIRE", "force").env("DISPLAY", ":0").env("EDGESH_TEST_PW", password);
+        c.env("SSH_ASKPASS", self.dir.join("askpass.sh"))
+            .env("SSH_ASKPASS_REQUIRE", "force")
+            .env("DISPLAY", ":0")
+            .env("EDGESH_TEST_PW", password);
     }
 
     /// Run `cmd` over an exec channel (no PTY, nothing on standard input).

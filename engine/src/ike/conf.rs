@@ -81,7 +81,10 @@ impl Selector {
     }
     /// Whether `other` lies within this selector (addresses, protocol and port).
     pub fn covers(&self, other: &Selector) -> bool {
-        self.net.len <= other.net.len && self.net.contains(other.net.network()) && (self.proto == 0 || self.proto == other.proto) && (self.port == 0 || self.port == other.port)
+        self.net.len <= other.net.len
+            && self.net.contains(other.net.network())
+            && (self.proto == 0 || self.proto == other.proto)
+            && (self.port == 0 || self.port == other.port)
     }
 }
 
@@ -182,7 +185,13 @@ pub struct EngineConf {
 impl EngineConf {
     /// Derive the peers from a committed configuration.
     pub fn from_config(cfg: &Config) -> EngineConf {
-        let mut ec = EngineConf { v2_cookie_threshold: cfg.ikev2_cookie_challenge.map(|n| n as usize), v2_fragment_size: cfg.ikev2_fragment_mtu.map(usize::from), v1_aggressive_responder: cfg.ikev1_aggressive_responder, routes: crate::route_conf::RouteConf::from_config(cfg), ..EngineConf::default() };
+        let mut ec = EngineConf {
+            v2_cookie_threshold: cfg.ikev2_cookie_challenge.map(|n| n as usize),
+            v2_fragment_size: cfg.ikev2_fragment_mtu.map(usize::from),
+            v1_aggressive_responder: cfg.ikev1_aggressive_responder,
+            routes: crate::route_conf::RouteConf::from_config(cfg),
+            ..EngineConf::default()
+        };
         for (name, t) in &cfg.tunnels {
             if t.shutdown {
                 continue;
@@ -219,7 +228,9 @@ impl EngineConf {
         let mut all: Vec<(usize, &str, usize, Selector, Selector)> = Vec::new();
         for p in &self.peers {
             let base = all.len();
-            all.extend(p.children.iter().enumerate().map(|(c, cc)| (base + c, p.name.as_str(), c, cc.local_ts, cc.remote_ts)));
+            all.extend(
+                p.children.iter().enumerate().map(|(c, cc)| (base + c, p.name.as_str(), c, cc.local_ts, cc.remote_ts)),
+            );
         }
         for m in &self.manual {
             all.push((all.len(), m.tunnel.as_str(), m.child, sel(m.local_ts), sel(m.remote_ts)));
@@ -251,12 +262,24 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
     for pn in pol.proposals.values() {
         let p = cfg.ike_proposals.get(pn).ok_or_else(|| format!("ike proposal {pn} does not exist"))?;
         // IKEv2: the lifetime is the policy's (Table 2), the authentication method too.
-        let (lifetime, auth) = if pol.version == IkeVersion::V2 { (pol.lifetime, pol.authentication) } else { (p.lifetime, p.auth_method) };
+        let (lifetime, auth) = if pol.version == IkeVersion::V2 {
+            (pol.lifetime, pol.authentication)
+        } else {
+            (p.lifetime, p.auth_method)
+        };
         // IKEv1 has no combined-mode cipher for phase 1 (RFC 5282 is IKEv2's).
         if pol.version == IkeVersion::V1 && p.encryption.is_aead() {
             continue;
         }
-        proposals.push(IkeProp { name: pn.clone(), encr: p.encryption, hash: p.auth_alg, group: p.dh_group, auth, lifetime, prf: p.prf });
+        proposals.push(IkeProp {
+            name: pn.clone(),
+            encr: p.encryption,
+            hash: p.auth_alg,
+            group: p.dh_group,
+            auth,
+            lifetime,
+            prf: p.prf,
+        });
     }
     if proposals.is_empty() {
         return Err(format!("ike policy {pname} has no proposal"));
@@ -264,12 +287,20 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
     let mut children = Vec::new();
     for e in t.entries.values() {
         let TunnelEntry::Policy(pe) = e else { continue };
-        let ip = cfg.ipsec_policies.get(&pe.policy).ok_or_else(|| format!("ipsec policy {} does not exist", pe.policy))?;
+        let ip =
+            cfg.ipsec_policies.get(&pe.policy).ok_or_else(|| format!("ipsec policy {} does not exist", pe.policy))?;
         let mut props = Vec::new();
         for prn in ip.proposals.values() {
             let pr = cfg.ipsec_proposals.get(prn).ok_or_else(|| format!("ipsec proposal {prn} does not exist"))?;
             let eff = pr.effective();
-            props.push(EspProp { name: prn.clone(), ah: eff.ah, esp: eff.esp, lifetime_seconds: pr.lifetime_seconds, lifetime_kbytes: pr.lifetime_kbytes, transport: pr.transport });
+            props.push(EspProp {
+                name: prn.clone(),
+                ah: eff.ah,
+                esp: eff.esp,
+                lifetime_seconds: pr.lifetime_seconds,
+                lifetime_kbytes: pr.lifetime_kbytes,
+                transport: pr.transport,
+            });
         }
         if props.is_empty() {
             continue;
@@ -280,22 +311,41 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
                 // The context of the bound interface first (the guide's Example 16
                 // keeps the access list there), then the tunnel's own.
                 let bound = t.bind_interface.as_ref().and_then(|(_, c)| c.as_deref()).and_then(|c| cfg.contexts.get(c));
-                let a = bound.and_then(|b| b.ipsec_acls.get(acl)).or_else(|| ctx.ipsec_acls.get(acl)).ok_or_else(|| format!("access group {acl} does not exist"))?;
+                let a = bound
+                    .and_then(|b| b.ipsec_acls.get(acl))
+                    .or_else(|| ctx.ipsec_acls.get(acl))
+                    .ok_or_else(|| format!("access group {acl} does not exist"))?;
                 a.rules
                     .values()
-                    .map(|r| (selector_of(&r.src, r.protocol, r.src_port), selector_of(r.dst.as_ref().unwrap_or(&AclAddr::Any), r.protocol, r.dst_port)))
+                    .map(|r| {
+                        (
+                            selector_of(&r.src, r.protocol, r.src_port),
+                            selector_of(r.dst.as_ref().unwrap_or(&AclAddr::Any), r.protocol, r.dst_port),
+                        )
+                    })
                     .collect()
             }
         };
         for (l, r) in rules {
-            children.push(ChildConf { policy: pe.policy.clone(), local_ts: l, remote_ts: r, proposals: props.clone(), pfs: ip.pfs_group });
+            children.push(ChildConf {
+                policy: pe.policy.clone(),
+                local_ts: l,
+                remote_ts: r,
+                proposals: props.clone(),
+                pfs: ip.pfs_group,
+            });
         }
     }
     let psk = match &pol.pre_shared_key {
         Some(PreSharedKey::Key(k)) => Some(k.bytes()),
         _ => None,
     };
-    let remote_id = t.remote_id.clone().or_else(|| pol.identity_remote.clone()).or(t.remote.map(Identity::Ipv4)).unwrap_or(Identity::Any);
+    let remote_id = t
+        .remote_id
+        .clone()
+        .or_else(|| pol.identity_remote.clone())
+        .or(t.remote.map(Identity::Ipv4))
+        .unwrap_or(Identity::Any);
     Ok(Some(PeerConf {
         version: pol.version,
         name: name.to_string(),
@@ -311,7 +361,9 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         proposals,
         children,
         dpd: ctx.ike_keepalive,
-        auto_start: t.kind == TunnelKind::Static && !t.on_traffic && pol.connection_type != ConnectionType::ResponderOnly,
+        auto_start: t.kind == TunnelKind::Static
+            && !t.on_traffic
+            && pol.connection_type != ConnectionType::ResponderOnly,
         max_tunnels: t.max_tunnels,
         dynamic: t.dynamic_map,
         pki: None,

@@ -8,8 +8,8 @@
 use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Odd};
 use hmac::{Hmac, KeyInit, Mac};
-use rand::Rng;
 use p256::elliptic_curve::sec1::ToSec1Point;
+use rand::Rng;
 
 use super::modp;
 
@@ -26,11 +26,26 @@ pub enum HashAlg {
 macro_rules! with_hash {
     ($alg:expr, $D:ident => $body:expr) => {
         match $alg {
-            HashAlg::Md5 => { type $D = md5::Md5; $body }
-            HashAlg::Sha1 => { type $D = sha1::Sha1; $body }
-            HashAlg::Sha256 => { type $D = sha2::Sha256; $body }
-            HashAlg::Sha384 => { type $D = sha2::Sha384; $body }
-            HashAlg::Sha512 => { type $D = sha2::Sha512; $body }
+            HashAlg::Md5 => {
+                type $D = md5::Md5;
+                $body
+            }
+            HashAlg::Sha1 => {
+                type $D = sha1::Sha1;
+                $body
+            }
+            HashAlg::Sha256 => {
+                type $D = sha2::Sha256;
+                $body
+            }
+            HashAlg::Sha384 => {
+                type $D = sha2::Sha384;
+                $body
+            }
+            HashAlg::Sha512 => {
+                type $D = sha2::Sha512;
+                $body
+            }
         }
     };
 }
@@ -270,7 +285,11 @@ impl DhSecret {
                 if let Some(last) = pm1.last_mut() {
                     *last = last.wrapping_sub(1);
                 }
-                if peer_public >= &p[..] || peer_public == &pm1[..] || peer_public.iter().rev().skip(1).all(|b| *b == 0) && peer_public.last().copied().unwrap_or(0) <= 1 {
+                if peer_public >= &p[..]
+                    || peer_public == &pm1[..]
+                    || peer_public.iter().rev().skip(1).all(|b| *b == 0)
+                        && peer_public.last().copied().unwrap_or(0) <= 1
+                {
                     return Err(DhError::BadPublicValue);
                 }
                 let exp = BoxedUint::from_be_slice(&self.secret, bits).map_err(|_| DhError::BadPublicValue)?;
@@ -337,9 +356,21 @@ pub const GCM16_ICV: usize = 16;
 /// AES-GCM with a 16-octet tag (aes-gcm crate) over `buf` in place: with
 /// `tag` None it encrypts and returns the tag, with a tag it decrypts and
 /// checks it. `key` is 16, 24 or 32 octets (without the salt), `nonce` 12.
-pub fn aes_gcm16(key: &[u8], nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM16_ICV], CipherError> {
+pub fn aes_gcm16(
+    key: &[u8],
+    nonce: &[u8; 12],
+    aad: &[u8],
+    buf: &mut [u8],
+    tag: Option<&[u8]>,
+) -> Result<[u8; GCM16_ICV], CipherError> {
     use aes_gcm::aead::{AeadInOut, KeyInit};
-    fn run<A: AeadInOut + KeyInit>(key: &[u8], nonce: &[u8; 12], aad: &[u8], buf: &mut [u8], tag: Option<&[u8]>) -> Result<[u8; GCM16_ICV], CipherError> {
+    fn run<A: AeadInOut + KeyInit>(
+        key: &[u8],
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: Option<&[u8]>,
+    ) -> Result<[u8; GCM16_ICV], CipherError> {
         let c = A::new_from_slice(key).map_err(|_| CipherError::BadKeyLength)?;
         let n = aes_gcm::aead::Nonce::<A>::try_from(&nonce[..]).map_err(|_| CipherError::BadKeyLength)?;
         match tag {
@@ -468,7 +499,10 @@ mod tests {
         assert_eq!(hex(&HashAlg::Md5.prf(b"Jefe", &[d])), "750c783e6ab0b503eaa86e310a5db738");
         assert_eq!(hex(&HashAlg::Sha1.prf(b"Jefe", &[&d[..10], &d[10..]])), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
         // RFC 4231 test case 2 (HMAC-SHA256).
-        assert_eq!(hex(&HashAlg::Sha256.prf(b"Jefe", &[d])), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            hex(&HashAlg::Sha256.prf(b"Jefe", &[d])),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]
@@ -515,7 +549,9 @@ mod tests {
 
     #[test]
     fn cbc_round_trips_and_refuses_bad_input() {
-        for (alg, klen) in [(CipherAlg::Des, 8), (CipherAlg::TripleDes, 24), (CipherAlg::Aes(16), 16), (CipherAlg::Aes(32), 32)] {
+        for (alg, klen) in
+            [(CipherAlg::Des, 8), (CipherAlg::TripleDes, 24), (CipherAlg::Aes(16), 16), (CipherAlg::Aes(32), 32)]
+        {
             let key = vec![7u8; klen];
             let iv = vec![9u8; alg.block_size()];
             let plain: Vec<u8> = (0..64u8).collect();

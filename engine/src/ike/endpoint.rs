@@ -21,11 +21,11 @@
 
 use super::conf::*;
 use super::context::Ctx;
-use crate::config::IkeVersion;
 use super::events::*;
 use super::sa::{SaHandle, SaTable};
 use super::timers::{TimerKey, Timers, child_deadline, sa_deadline};
 use super::wire::{self, Header, WireError, exchange, notify};
+use crate::config::IkeVersion;
 use std::collections::VecDeque;
 // What the tests (`endpoint/tests.rs`, `use super::*`) take from here.
 #[cfg(test)]
@@ -33,8 +33,8 @@ use rand::rngs::StdRng;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 // The public paths of what moved out of this file.
-pub use super::matching::{id_selector, identity_match};
 pub use super::context::Stats;
+pub use super::matching::{id_selector, identity_match};
 pub use super::sa::{ChildSa, IkeSa, REPLAY_ANSWERS, REPLAY_GAP, SaKeys};
 pub use super::v1::proposals::{auth_key_len, esp_key_len};
 
@@ -42,7 +42,13 @@ pub use super::params::*;
 
 impl std::fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Endpoint({} peers, {} IKE SAs, {} IPsec SAs)", self.ctx.conf.peers.len(), self.sas.len(), self.children.len())
+        write!(
+            f,
+            "Endpoint({} peers, {} IKE SAs, {} IPsec SAs)",
+            self.ctx.conf.peers.len(),
+            self.sas.len(),
+            self.children.len()
+        )
     }
 }
 
@@ -145,8 +151,11 @@ impl Endpoint {
     /// configuration change or a clear).
     pub(in crate::ike) fn sync_manual(&mut self, now: Millis) {
         let conf = &self.ctx.conf.manual;
-        self.children.retain(|c| !super::manual::is_manual(c.ike) || conf.iter().any(|m| super::manual::is_child_of(c, m)));
-        let missing: Vec<usize> = (0..conf.len()).filter(|&i| !self.children.iter().any(|c| super::manual::is_child_of(c, &conf[i]))).collect();
+        self.children
+            .retain(|c| !super::manual::is_manual(c.ike) || conf.iter().any(|m| super::manual::is_child_of(c, m)));
+        let missing: Vec<usize> = (0..conf.len())
+            .filter(|&i| !self.children.iter().any(|c| super::manual::is_child_of(c, &conf[i])))
+            .collect();
         for i in missing {
             let c = super::manual::child_sa(&self.ctx.conf.manual[i], self.next_child, now);
             self.next_child += 2;
@@ -168,9 +177,25 @@ impl Endpoint {
         self.ctx.now = now;
         let old = std::mem::replace(&mut self.ctx.conf, conf);
         // IKEv1 paths see IKEv1 peers only; IKEv2 peers go to the IKEv2 core.
-        self.ctx.by_name = self.ctx.conf.peers.iter().enumerate().filter(|(_, p)| p.version == IkeVersion::V1).map(|(i, p)| (p.name.clone(), i)).collect();
-        self.ctx.static_peers = self.ctx.conf.peers.iter().filter(|p| p.version == IkeVersion::V1).filter_map(|p| Some((p.local, p.remote?))).collect();
-        let v2_peers: Vec<PeerConf> = self.ctx.conf.peers.iter().filter(|p| p.version == IkeVersion::V2).cloned().collect();
+        self.ctx.by_name = self
+            .ctx
+            .conf
+            .peers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.version == IkeVersion::V1)
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
+        self.ctx.static_peers = self
+            .ctx
+            .conf
+            .peers
+            .iter()
+            .filter(|p| p.version == IkeVersion::V1)
+            .filter_map(|p| Some((p.local, p.remote?)))
+            .collect();
+        let v2_peers: Vec<PeerConf> =
+            self.ctx.conf.peers.iter().filter(|p| p.version == IkeVersion::V2).cloned().collect();
         self.v2.cookie_threshold = self.ctx.conf.v2_cookie_threshold.unwrap_or(super::v2::COOKIE_THRESHOLD);
         self.v2.fragment_size = self.ctx.conf.v2_fragment_size.unwrap_or(super::v2::FRAGMENT_SIZE);
         self.v2.map_entries = self.ctx.conf.map_entries.keys().cloned().collect();
@@ -179,7 +204,12 @@ impl Endpoint {
         self.sync_manual(now);
         // Changed tunnels keep their SAs until they expire or are cleared (SmartEdge
         // section 11); removed tunnels lose them at once.
-        let gone: Vec<String> = old.peers.iter().filter(|p| p.version == IkeVersion::V1 && !self.ctx.by_name.contains_key(&p.name)).map(|p| p.name.clone()).collect();
+        let gone: Vec<String> = old
+            .peers
+            .iter()
+            .filter(|p| p.version == IkeVersion::V1 && !self.ctx.by_name.contains_key(&p.name))
+            .map(|p| p.name.clone())
+            .collect();
         for t in &gone {
             self.clear_tunnel(now, t, true, DownReason::RemovedFromConfig);
         }
@@ -189,7 +219,14 @@ impl Endpoint {
         }
         let with_sa: std::collections::HashSet<String> = self.sas.scan().map(|s| s.tunnel.clone()).collect();
         let with_child: std::collections::HashSet<String> = self.children.iter().map(|c| c.tunnel.clone()).collect();
-        let starts: Vec<usize> = (0..self.ctx.conf.peers.len()).filter(|&i| self.ctx.conf.peers[i].version == IkeVersion::V1 && self.ctx.conf.peers[i].auto_start && self.ctx.conf.peers[i].may_initiate() && !with_sa.contains(&self.ctx.conf.peers[i].name)).collect();
+        let starts: Vec<usize> = (0..self.ctx.conf.peers.len())
+            .filter(|&i| {
+                self.ctx.conf.peers[i].version == IkeVersion::V1
+                    && self.ctx.conf.peers[i].auto_start
+                    && self.ctx.conf.peers[i].may_initiate()
+                    && !with_sa.contains(&self.ctx.conf.peers[i].name)
+            })
+            .collect();
         self.start_queue.clear();
         for i in starts {
             if with_child.contains(&self.ctx.conf.peers[i].name) {
@@ -214,7 +251,11 @@ impl Endpoint {
         if self.start_queue.is_empty() {
             return;
         }
-        let mut free = if self.v1_init_limit == 0 { usize::MAX } else { self.v1_init_limit.saturating_sub(self.v1_initiations_in_flight()) };
+        let mut free = if self.v1_init_limit == 0 {
+            usize::MAX
+        } else {
+            self.v1_init_limit.saturating_sub(self.v1_initiations_in_flight())
+        };
         while free > 0 {
             let Some(i) = self.start_queue.pop_front() else { break };
             let Some(p) = self.ctx.conf.peers.get(i) else { continue };
@@ -297,7 +338,8 @@ impl Endpoint {
     /// ([`EngineConf::policies`]: the crypto map entry with the lowest
     /// sequence number; tunnels that are no map entry first). Returns its name.
     pub fn initiate_for_traffic(&mut self, now: Millis, src: Ipv4Addr, dst: Ipv4Addr) -> Option<String> {
-        let t = self.ctx.conf.policies().into_iter().find(|(_, _, l, r)| l.contains(src) && r.contains(dst))?.0.to_string();
+        let t =
+            self.ctx.conf.policies().into_iter().find(|(_, _, l, r)| l.contains(src) && r.contains(dst))?.0.to_string();
         self.initiate(now, &t);
         Some(t)
     }
@@ -310,7 +352,9 @@ impl Endpoint {
     pub fn child_for(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Option<&ChildSa> {
         let covers = |c: &&ChildSa| c.local_ts.contains(src) && c.remote_ts.contains(dst);
         match self.ctx.conf.policies().into_iter().find(|(_, _, l, r)| l.contains(src) && r.contains(dst)) {
-            Some((t, i, ..)) => self.children.iter().filter(covers).filter(|c| c.tunnel == t && c.child == i).max_by_key(|c| c.created),
+            Some((t, i, ..)) => {
+                self.children.iter().filter(covers).filter(|c| c.tunnel == t && c.child == i).max_by_key(|c| c.created)
+            }
             None => self.children.iter().find(covers),
         }
     }
@@ -378,7 +422,13 @@ impl Endpoint {
         self.flush_timers();
     }
 
-    pub(in crate::ike) fn handle_datagram(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
+    pub(in crate::ike) fn handle_datagram(
+        &mut self,
+        now: Millis,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        data: &[u8],
+    ) {
         self.ctx.now = now;
         self.ctx.stats.rx_packets += 1;
         let data = if local.port() == NATT_PORT {
@@ -414,7 +464,11 @@ impl Endpoint {
                     msgid: 0,
                     length: 0,
                 });
-                let answer = matches!(e, WireError::InvalidMajorVersion(_) | WireError::InvalidMinorVersion(_) | WireError::InvalidFlags(_)).then(|| e.notify());
+                let answer = matches!(
+                    e,
+                    WireError::InvalidMajorVersion(_) | WireError::InvalidMinorVersion(_) | WireError::InvalidFlags(_)
+                )
+                .then(|| e.notify());
                 self.ctx.events.push_back(Event::Malformed { peer: remote, error: e, answered: answer });
                 if let Some(n) = answer {
                     self.answer_unprotected(local, remote, hdr.as_ref(), n);
@@ -425,34 +479,55 @@ impl Endpoint {
         let data = &data[..hdr.length as usize];
         if hdr.icookie == [0; 8] {
             self.ctx.stats.rx_malformed += 1;
-            self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
+            self.ctx.events.push_back(Event::Malformed {
+                peer: remote,
+                error: WireError::InvalidCookie,
+                answered: None,
+            });
             return;
         }
         // Find the SA (by initiator cookie, then the responder cookie and peer).
         let idx = self.sas.with_cookie(&hdr.icookie).find(|&i| {
             let s = &self.sas[i];
-            (s.role == Role::Initiator && (s.rcookie == hdr.rcookie || (s.rcookie == [0; 8] && s.remote.ip() == remote.ip())))
+            (s.role == Role::Initiator
+                && (s.rcookie == hdr.rcookie || (s.rcookie == [0; 8] && s.remote.ip() == remote.ip())))
                 || (s.role == Role::Responder && s.rcookie == hdr.rcookie && s.remote.ip() == remote.ip())
         });
         let Some(idx) = idx else {
             if hdr.rcookie == [0; 8] && (hdr.exchange == exchange::MAIN || hdr.exchange == exchange::AGGRESSIVE) {
                 if hdr.msgid != 0 {
                     self.ctx.stats.rx_malformed += 1;
-                    self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidMessageId(hdr.msgid), answered: Some(notify::INVALID_MESSAGE_ID) });
+                    self.ctx.events.push_back(Event::Malformed {
+                        peer: remote,
+                        error: WireError::InvalidMessageId(hdr.msgid),
+                        answered: Some(notify::INVALID_MESSAGE_ID),
+                    });
                     self.answer_unprotected(local, remote, Some(&hdr), notify::INVALID_MESSAGE_ID);
                     return;
                 }
                 self.respond_first(now, local, remote, &hdr, data);
             } else if hdr.rcookie == [0; 8] && hdr.icookie == [0; 8] {
                 self.ctx.stats.rx_malformed += 1;
-                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidCookie, answered: None });
+                self.ctx.events.push_back(Event::Malformed {
+                    peer: remote,
+                    error: WireError::InvalidCookie,
+                    answered: None,
+                });
             } else if hdr.rcookie == [0; 8] && (hdr.exchange == exchange::BASE || hdr.exchange == exchange::AUTH_ONLY) {
                 // Table 5 row 27: an exchange RFC 2408 defines but the engine does not run.
                 self.ctx.stats.rx_malformed += 1;
-                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::UnsupportedExchange(hdr.exchange), answered: None });
+                self.ctx.events.push_back(Event::Malformed {
+                    peer: remote,
+                    error: WireError::UnsupportedExchange(hdr.exchange),
+                    answered: None,
+                });
             } else if hdr.rcookie == [0; 8] {
                 self.ctx.stats.rx_malformed += 1;
-                self.ctx.events.push_back(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });
+                self.ctx.events.push_back(Event::Malformed {
+                    peer: remote,
+                    error: WireError::InvalidExchange(hdr.exchange),
+                    answered: None,
+                });
             }
             // Otherwise: an SA we no longer have; ignore (RFC 2408 would answer INVALID-COOKIE, which peers ignore).
             return;
@@ -491,14 +566,30 @@ impl Endpoint {
     }
 
     fn clear_ipsec_v1(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
-        let sel: Vec<usize> = (0..self.children.len()).filter(|&i| !super::v2::is_v2(self.children[i].ike) && tunnel.is_none_or(|t| self.children[i].tunnel == t) && peer.is_none_or(|p| *self.children[i].remote.ip() == p)).collect();
+        let sel: Vec<usize> = (0..self.children.len())
+            .filter(|&i| {
+                !super::v2::is_v2(self.children[i].ike)
+                    && tunnel.is_none_or(|t| self.children[i].tunnel == t)
+                    && peer.is_none_or(|p| *self.children[i].remote.ip() == p)
+            })
+            .collect();
         let n = sel.len();
         for i in sel.into_iter().rev() {
             let c = self.remove_child(i);
-            if let Some(idx) = self.sas.find(|s| s.conn == c.ike && s.is_established()).or_else(|| self.sas.find(|s| s.tunnel == c.tunnel && s.is_established())) {
+            if let Some(idx) = self
+                .sas
+                .find(|s| s.conn == c.ike && s.is_established())
+                .or_else(|| self.sas.find(|s| s.tunnel == c.tunnel && s.is_established()))
+            {
                 self.send_delete_child(idx, &c);
             }
-            self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::Cleared });
+            self.ctx.events.push_back(Event::ChildDown {
+                tunnel: c.tunnel.clone(),
+                peer: *c.remote.ip(),
+                spi_in: c.spi_in,
+                spi_out: c.spi_out,
+                reason: DownReason::Cleared,
+            });
             // Static tunnels come straight back, as on a router.
             if self.pc(&c.tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
                 self.initiate(now, &c.tunnel);
@@ -518,7 +609,8 @@ impl Endpoint {
     }
 
     fn clear_ike_v1(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
-        let conns: Vec<u32> = self.sas.conns_where(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p));
+        let conns: Vec<u32> =
+            self.sas.conns_where(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p));
         let n = conns.len();
         let mut restart = Vec::new();
         for c in conns {
@@ -529,7 +621,9 @@ impl Endpoint {
         }
         restart.dedup();
         for t in restart {
-            if self.pc(&t).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.children.iter().any(|c| c.tunnel == t) {
+            if self.pc(&t).is_some_and(|p| p.auto_start && p.may_initiate())
+                && !self.children.iter().any(|c| c.tunnel == t)
+            {
                 self.initiate(now, &t);
             }
         }
@@ -538,15 +632,27 @@ impl Endpoint {
     }
 
     pub(in crate::ike) fn clear_tunnel(&mut self, now: Millis, tunnel: &str, notify_peer: bool, reason: DownReason) {
-        let sel: Vec<usize> = (0..self.children.len()).filter(|&i| self.children[i].tunnel == tunnel && !super::v2::is_v2(self.children[i].ike)).collect();
+        let sel: Vec<usize> = (0..self.children.len())
+            .filter(|&i| self.children[i].tunnel == tunnel && !super::v2::is_v2(self.children[i].ike))
+            .collect();
         for i in sel.into_iter().rev() {
             let c = self.remove_child(i);
             if notify_peer {
-                if let Some(idx) = self.sas.find(|s| s.conn == c.ike && s.is_established()).or_else(|| self.sas.find(|s| s.tunnel == c.tunnel && s.is_established())) {
+                if let Some(idx) = self
+                    .sas
+                    .find(|s| s.conn == c.ike && s.is_established())
+                    .or_else(|| self.sas.find(|s| s.tunnel == c.tunnel && s.is_established()))
+                {
                     self.send_delete_child(idx, &c);
                 }
             }
-            self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason });
+            self.ctx.events.push_back(Event::ChildDown {
+                tunnel: c.tunnel.clone(),
+                peer: *c.remote.ip(),
+                spi_in: c.spi_in,
+                spi_out: c.spi_out,
+                reason,
+            });
         }
         while let Some(i) = self.sas.find(|s| s.tunnel == tunnel) {
             self.remove_sa(now, i, notify_peer, reason);
@@ -566,12 +672,23 @@ impl Endpoint {
         }
         self.drain_starts(now);
         // Static tunnels that failed: try again.
-        let due: Vec<String> = self.timers.due(now).filter_map(|k| if let TimerKey::Retry(t) = k { Some(t.clone()) } else { None }).collect();
+        let due: Vec<String> = self
+            .timers
+            .due(now)
+            .filter_map(|k| if let TimerKey::Retry(t) = k { Some(t.clone()) } else { None })
+            .collect();
         for t in due {
             self.timers.set(TimerKey::Retry(t.clone()), None);
             if !self.sas.scan().any(|s| s.tunnel == t) {
                 // IKEv1 tunnels wait for an initiation slot as at commit (many failing together retry together).
-                match self.ctx.conf.peers.iter().position(|p| p.name == t && p.version == IkeVersion::V1 && p.children.iter().enumerate().all(|(i, _)| !self.children.iter().any(|c| c.tunnel == t && c.child == i))) {
+                match self.ctx.conf.peers.iter().position(|p| {
+                    p.name == t
+                        && p.version == IkeVersion::V1
+                        && p.children
+                            .iter()
+                            .enumerate()
+                            .all(|(i, _)| !self.children.iter().any(|c| c.tunnel == t && c.child == i))
+                }) {
                     Some(i) if !self.start_queue.contains(&i) => self.start_queue.push_back(i),
                     Some(_) => {}
                     None => {
@@ -581,7 +698,11 @@ impl Endpoint {
             }
         }
         // IKE SAs with something due, oldest first.
-        let mut due: Vec<(u32, SaHandle)> = self.timers.due(now).filter_map(|k| if let TimerKey::Sa(h) = k { self.sas.get(*h).map(|s| (s.conn, *h)) } else { None }).collect();
+        let mut due: Vec<(u32, SaHandle)> = self
+            .timers
+            .due(now)
+            .filter_map(|k| if let TimerKey::Sa(h) = k { self.sas.get(*h).map(|s| (s.conn, *h)) } else { None })
+            .collect();
         due.sort_unstable();
         for (conn, h) in due {
             if self.sas.get(h).is_some_and(|s| s.conn == conn) {
@@ -589,7 +710,8 @@ impl Endpoint {
             }
         }
         // Child SAs: rekey before expiry, remove at expiry (in their order).
-        let due: std::collections::HashSet<u32> = self.timers.due(now).filter_map(|k| if let TimerKey::Child(id) = k { Some(*id) } else { None }).collect();
+        let due: std::collections::HashSet<u32> =
+            self.timers.due(now).filter_map(|k| if let TimerKey::Child(id) = k { Some(*id) } else { None }).collect();
         if !due.is_empty() {
             let mut ci = 0;
             while ci < self.children.len() {
@@ -620,7 +742,8 @@ impl Endpoint {
     /// that SPI (the dataplane counts the packet as "no sa").
     pub fn account(&mut self, now: Millis, spi: u32, inbound: bool, bytes: u64) -> bool {
         self.ctx.now = now;
-        let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi }) else {
+        let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi })
+        else {
             return false;
         };
         if super::v2::is_v2(self.children[ci].ike) {
@@ -661,9 +784,14 @@ impl Endpoint {
 
     pub(in crate::ike) fn expire_child(&mut self, ci: usize, reason: DownReason) {
         let c = self.remove_child(ci);
-        self.ctx.events.push_back(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason });
+        self.ctx.events.push_back(Event::ChildDown {
+            tunnel: c.tunnel.clone(),
+            peer: *c.remote.ip(),
+            spi_in: c.spi_in,
+            spi_out: c.spi_out,
+            reason,
+        });
     }
-
 }
 
 mod v1_dispatch;

@@ -10,10 +10,10 @@
 //! Carrying: no NAT-T without IKE, so ESP goes on IP protocol 50 and AH
 //! (alone, or over ESP) on 51, as IOS carries manual SAs.
 
+use super::Millis;
 use super::conf::Selector;
 use super::sa::{AhPart, ChildSa, SaKeys};
 use super::types::Role;
-use super::Millis;
 use crate::manual_conf::{ManualSa, Sel};
 use std::net::SocketAddrV4;
 
@@ -32,12 +32,24 @@ fn selector(s: Sel) -> Selector {
 /// The child SA pair of `m`, numbered `id`, made at `now`.
 pub fn child_sa(m: &ManualSa, id: u32, now: Millis) -> ChildSa {
     let (keys_in, keys_out, ah_part) = match (m.esp, m.ah) {
-        (Some(_), None) => (SaKeys { encr: m.inbound.enc_key.clone(), auth: m.inbound.auth_key.clone() }, SaKeys { encr: m.outbound.enc_key.clone(), auth: m.outbound.auth_key.clone() }, None),
-        (None, _) => (SaKeys { encr: Vec::new(), auth: m.inbound.ah_key.clone() }, SaKeys { encr: Vec::new(), auth: m.outbound.ah_key.clone() }, None),
+        (Some(_), None) => (
+            SaKeys { encr: m.inbound.enc_key.clone(), auth: m.inbound.auth_key.clone() },
+            SaKeys { encr: m.outbound.enc_key.clone(), auth: m.outbound.auth_key.clone() },
+            None,
+        ),
+        (None, _) => (
+            SaKeys { encr: Vec::new(), auth: m.inbound.ah_key.clone() },
+            SaKeys { encr: Vec::new(), auth: m.outbound.ah_key.clone() },
+            None,
+        ),
         (Some(_), Some(_)) => (
             SaKeys { encr: m.inbound.enc_key.clone(), auth: m.inbound.auth_key.clone() },
             SaKeys { encr: m.outbound.enc_key.clone(), auth: m.outbound.auth_key.clone() },
-            Some(AhPart { spi_out: m.outbound.ah_spi.unwrap_or(0), key_in: m.inbound.ah_key.clone(), key_out: m.outbound.ah_key.clone() }),
+            Some(AhPart {
+                spi_out: m.outbound.ah_spi.unwrap_or(0),
+                key_in: m.inbound.ah_key.clone(),
+                key_out: m.outbound.ah_key.clone(),
+            }),
         ),
     };
     ChildSa {
@@ -78,7 +90,21 @@ pub fn child_sa(m: &ManualSa, id: u32, now: Millis) -> ChildSa {
 pub fn is_child_of(c: &ChildSa, m: &ManualSa) -> bool {
     is_manual(c.ike) && {
         let n = child_sa(m, c.id, c.created);
-        c.tunnel == n.tunnel && c.policy == n.policy && c.child == n.child && c.local == n.local && c.remote == n.remote && c.local_ts == n.local_ts && c.remote_ts == n.remote_ts && c.spi_in == n.spi_in && c.spi_out == n.spi_out && c.esp == n.esp && c.ah == n.ah && c.ah_part == n.ah_part && c.keys_in == n.keys_in && c.keys_out == n.keys_out && c.replay_window == n.replay_window
+        c.tunnel == n.tunnel
+            && c.policy == n.policy
+            && c.child == n.child
+            && c.local == n.local
+            && c.remote == n.remote
+            && c.local_ts == n.local_ts
+            && c.remote_ts == n.remote_ts
+            && c.spi_in == n.spi_in
+            && c.spi_out == n.spi_out
+            && c.esp == n.esp
+            && c.ah == n.ah
+            && c.ah_part == n.ah_part
+            && c.keys_in == n.keys_in
+            && c.keys_out == n.keys_out
+            && c.replay_window == n.replay_window
     }
 }
 
@@ -87,7 +113,7 @@ mod tests {
     use super::*;
     use crate::config::{EspAuth, EspEncr, Prefix4};
     use crate::esp::{EspSa, NEXT_HEADER_IPV4};
-    use crate::ike::{EngineConf, Endpoint};
+    use crate::ike::{Endpoint, EngineConf};
     use crate::manual_conf::ManualDir;
     use std::net::Ipv4Addr;
 
@@ -98,10 +124,27 @@ mod tests {
     /// Router A's SA; B's is the mirror (its inbound is A's outbound).
     fn manual(mirror: bool) -> ManualSa {
         let (a, b) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2));
-        let (ta, tb) = ((Prefix4 { addr: Ipv4Addr::new(10, 1, 0, 0), len: 16 }, 0, 0), (Prefix4 { addr: Ipv4Addr::new(10, 2, 0, 0), len: 16 }, 0, 0));
+        let (ta, tb) = (
+            (Prefix4 { addr: Ipv4Addr::new(10, 1, 0, 0), len: 16 }, 0, 0),
+            (Prefix4 { addr: Ipv4Addr::new(10, 2, 0, 0), len: 16 }, 0, 0),
+        );
         let (i, o) = (dir(0x300, 1), dir(0x301, 7));
-        let (local, remote, local_ts, remote_ts, inbound, outbound) = if mirror { (b, a, tb, ta, o, i) } else { (a, b, ta, tb, i, o) };
-        ManualSa { tunnel: "T".into(), sa: "S".into(), child: 0, local, remote, local_ts, remote_ts, esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), ah: None, inbound, outbound, replay_window: 64 }
+        let (local, remote, local_ts, remote_ts, inbound, outbound) =
+            if mirror { (b, a, tb, ta, o, i) } else { (a, b, ta, tb, i, o) };
+        ManualSa {
+            tunnel: "T".into(),
+            sa: "S".into(),
+            child: 0,
+            local,
+            remote,
+            local_ts,
+            remote_ts,
+            esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))),
+            ah: None,
+            inbound,
+            outbound,
+            replay_window: 64,
+        }
     }
 
     #[test]
@@ -141,12 +184,18 @@ mod tests {
     fn manual_entries_take_their_place_in_the_crypto_map_order() {
         let mut broad = crate::ike::endpoint::tests::peer("M-20", [192, 0, 2, 1], [192, 0, 2, 2], "k", 14);
         broad.auto_start = false;
-        broad.children[0].local_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(10, 0, 0, 0), len: 8 }, proto: 0, port: 0 };
+        broad.children[0].local_ts =
+            Selector { net: Prefix4 { addr: Ipv4Addr::new(10, 0, 0, 0), len: 8 }, proto: 0, port: 0 };
         broad.children[0].remote_ts = broad.children[0].local_ts;
         let conf = |manual_seq: u32| EngineConf {
             peers: vec![broad.clone()],
             manual: vec![manual(false)],
-            map_entries: [("T".to_string(), ("M".to_string(), manual_seq)), ("M-20".to_string(), ("M".to_string(), 20))].into_iter().collect(),
+            map_entries: [
+                ("T".to_string(), ("M".to_string(), manual_seq)),
+                ("M-20".to_string(), ("M".to_string(), 20)),
+            ]
+            .into_iter()
+            .collect(),
             ..Default::default()
         };
         let (src, dst) = (Ipv4Addr::new(10, 1, 0, 5), Ipv4Addr::new(10, 2, 0, 5));

@@ -57,7 +57,8 @@ pub fn id_selector(id: &IdRepr) -> Option<Selector> {
 /// (`10.1.1.1/255.255.255.0`): [`id_selector`] would take its network, but
 /// IOS's key engine refuses such proxy identities (seed 002).
 pub fn has_host_bits(id: &IdRepr) -> bool {
-    id.id_type == wire::id_type::IPV4_ADDR_SUBNET && matches!((id.addr(0), id.addr(1)), (Some(a), Some(m)) if u32::from(a) & !u32::from(m) != 0)
+    id.id_type == wire::id_type::IPV4_ADDR_SUBNET
+        && matches!((id.addr(0), id.addr(1)), (Some(a), Some(m)) if u32::from(a) & !u32::from(m) != 0)
 }
 
 /// How well a received identity matches a configured one: exact 3, partial
@@ -68,7 +69,8 @@ pub fn identity_match(conf: &Identity, id: &IdRepr) -> u8 {
         Identity::Any => 1,
         Identity::Ipv4(a) => (id.id_type == wire::id_type::IPV4_ADDR && id.addr(0) == Some(*a)) as u8 * 3,
         Identity::Fqdn(s) | Identity::UserFqdn(s) => {
-            let want_type = if matches!(conf, Identity::Fqdn(_)) { wire::id_type::FQDN } else { wire::id_type::USER_FQDN };
+            let want_type =
+                if matches!(conf, Identity::Fqdn(_)) { wire::id_type::FQDN } else { wire::id_type::USER_FQDN };
             if id.id_type != want_type {
                 return 0;
             }
@@ -100,7 +102,8 @@ pub(in crate::ike) fn min_volume(a: Option<u64>, b: Option<u64>) -> Option<u64> 
 pub(in crate::ike) fn offered_p1_for(t: &TransformRepr, pc: &PeerConf) -> Result<crate::ike::events::OfferedP1, u16> {
     let mut o = offered_p1(t)?;
     let v = crate::ike::v1::proposals::auth_value(t);
-    if o.auth == Ok(crate::config::AuthMethod::EcdsaSignature) && v != crate::ike::v1::sig_auth::ecdsa_method(pc) as u64 {
+    if o.auth == Ok(crate::config::AuthMethod::EcdsaSignature) && v != crate::ike::v1::sig_auth::ecdsa_method(pc) as u64
+    {
         o.auth = Err(v as u16);
     }
     Ok(o)
@@ -108,29 +111,56 @@ pub(in crate::ike) fn offered_p1_for(t: &TransformRepr, pc: &PeerConf) -> Result
 
 /// Phase-1 proposal selection (responder): the configured proposals by
 /// priority, each against every offered transform; every check is reported.
-pub(in crate::ike) fn select_p1(events: &mut VecDeque<Event>, conn: u32, offer: &SaRepr, pc: &PeerConf, remote: SocketAddrV4) -> Option<(TransformRepr, IkeProp)> {
+pub(in crate::ike) fn select_p1(
+    events: &mut VecDeque<Event>,
+    conn: u32,
+    offer: &SaRepr,
+    pc: &PeerConf,
+    remote: SocketAddrV4,
+) -> Option<(TransformRepr, IkeProp)> {
     let rip = *remote.ip();
     let Some(p) = offer.proposals.first() else { return None };
     if p.protocol != proto::ISAKMP {
-        events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidProtocol(p.protocol)), answered: Some(notify::INVALID_PROTOCOL_ID) });
+        events.push_back(Event::Malformed {
+            peer: remote,
+            error: WireError::BadProposalSyntax(ProposalSyntax::InvalidProtocol(p.protocol)),
+            answered: Some(notify::INVALID_PROTOCOL_ID),
+        });
         return None;
     }
     let mut offered = Vec::new();
     for t in &p.transforms {
         if t.id != 1 {
-            events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::InvalidTransformId(t.id)), answered: Some(notify::INVALID_TRANSFORM_ID) });
+            events.push_back(Event::Malformed {
+                peer: remote,
+                error: WireError::BadProposalSyntax(ProposalSyntax::InvalidTransformId(t.id)),
+                answered: Some(notify::INVALID_TRANSFORM_ID),
+            });
             continue;
         }
         match offered_p1_for(t, pc) {
             Ok(o) => offered.push((t.clone(), o)),
-            Err(a) => events.push_back(Event::Malformed { peer: remote, error: WireError::BadProposalSyntax(ProposalSyntax::UnsupportedAttribute(a)), answered: Some(notify::ATTRIBUTES_NOT_SUPPORTED) }),
+            Err(a) => events.push_back(Event::Malformed {
+                peer: remote,
+                error: WireError::BadProposalSyntax(ProposalSyntax::UnsupportedAttribute(a)),
+                answered: Some(notify::ATTRIBUTES_NOT_SUPPORTED),
+            }),
         }
     }
     for (prio, c) in pc.proposals.iter().enumerate() {
         for (i, (t, o)) in offered.iter().enumerate() {
             let result = check_p1(o, c);
             let ok = result.is_ok();
-            events.push_back(Event::P1Check { conn, peer: rip, transform: t.number, proposal: c.name.clone(), priority: prio, offered: o.clone(), result, more: i + 1 < offered.len() });
+            events.push_back(Event::P1Check {
+                conn,
+                peer: rip,
+                transform: t.number,
+                proposal: c.name.clone(),
+                priority: prio,
+                offered: o.clone(),
+                result,
+                more: i + 1 < offered.len(),
+            });
             if ok {
                 let mut chosen = c.clone();
                 chosen.lifetime = o.lifetime.min(c.lifetime).max(1);
@@ -146,7 +176,14 @@ pub(in crate::ike) fn select_p1(events: &mut VecDeque<Event>, conn: u32, offer: 
 /// first difference of each is reported.
 /// Match the offered phase-2 proposals against a child's configuration.
 /// Returns our proposal and their proposal(s) of the chosen number.
-pub(in crate::ike) fn select_p2(events: &mut VecDeque<Event>, conn: u32, peer: Ipv4Addr, offer: &SaRepr, cc: &ChildConf, has_ke: bool) -> Option<(EspProp, Vec<ProposalRepr>)> {
+pub(in crate::ike) fn select_p2(
+    events: &mut VecDeque<Event>,
+    conn: u32,
+    peer: Ipv4Addr,
+    offer: &SaRepr,
+    cc: &ChildConf,
+    has_ke: bool,
+) -> Option<(EspProp, Vec<ProposalRepr>)> {
     let mut numbers: Vec<u8> = offer.proposals.iter().map(|p| p.number).collect();
     numbers.dedup();
     let nn = numbers.len();
@@ -162,7 +199,16 @@ pub(in crate::ike) fn select_p2(events: &mut VecDeque<Event>, conn: u32, peer: I
             if ah_off != ah_conf || esp_off != esp_conf {
                 let t = group.first().and_then(|p| p.transforms.first());
                 if let Some(t) = t {
-                    failure = Some((t.number, offered_p2(group[0].protocol, t), P2Mismatch::Protocols { ah_offered: ah_off, ah_configured: ah_conf, esp_offered: esp_off, esp_configured: esp_conf }));
+                    failure = Some((
+                        t.number,
+                        offered_p2(group[0].protocol, t),
+                        P2Mismatch::Protocols {
+                            ah_offered: ah_off,
+                            ah_configured: ah_conf,
+                            esp_offered: esp_off,
+                            esp_configured: esp_conf,
+                        },
+                    ));
                 }
             } else {
                 for p in &group {
@@ -181,11 +227,22 @@ pub(in crate::ike) fn select_p2(events: &mut VecDeque<Event>, conn: u32, peer: I
                         } else if p.protocol == proto::AH && o.auth != ours.ah {
                             Err(P2Mismatch::Auth { offered: o.auth, configured: ours.ah })
                         } else if p.protocol != proto::AH && p.protocol != proto::ESP {
-                            Err(P2Mismatch::Protocols { ah_offered: ah_off, ah_configured: ah_conf, esp_offered: esp_off, esp_configured: esp_conf })
+                            Err(P2Mismatch::Protocols {
+                                ah_offered: ah_off,
+                                ah_configured: ah_conf,
+                                esp_offered: esp_off,
+                                esp_configured: esp_conf,
+                            })
                         } else {
                             Ok(())
                         };
-                        let r = r.and_then(|_| if o.group != cc.pfs || (cc.pfs.is_some() && !has_ke) { Err(P2Mismatch::Pfs { offered: o.group, configured: cc.pfs }) } else { Ok(()) });
+                        let r = r.and_then(|_| {
+                            if o.group != cc.pfs || (cc.pfs.is_some() && !has_ke) {
+                                Err(P2Mismatch::Pfs { offered: o.group, configured: cc.pfs })
+                            } else {
+                                Ok(())
+                            }
+                        });
                         // Transport mode only where the transform set asks for it; IOS
                         // `mode transport` falls back to tunnel, `require` does not.
                         let offered_transport = crate::ike::v1::proposals::is_transport_mode(o.encap);
@@ -194,11 +251,25 @@ pub(in crate::ike) fn select_p2(events: &mut VecDeque<Event>, conn: u32, peer: I
                             Some(crate::config::TransportMode::Preferred) => true,
                             Some(crate::config::TransportMode::Required) => offered_transport,
                         };
-                        let r = r.and_then(|_| if mode_ok { Ok(()) } else { Err(P2Mismatch::Mode { offered_transport }) });
+                        let r =
+                            r.and_then(|_| if mode_ok { Ok(()) } else { Err(P2Mismatch::Mode { offered_transport }) });
                         match r {
                             Ok(()) => {
-                                events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t.number, offered: o, result: Ok(()), more: false });
-                                found = Some(ProposalRepr { number: p.number, protocol: p.protocol, spi: p.spi.clone(), transforms: vec![t.clone()] });
+                                events.push_back(Event::P2Check {
+                                    conn,
+                                    peer,
+                                    proposal: n,
+                                    transform: t.number,
+                                    offered: o,
+                                    result: Ok(()),
+                                    more: false,
+                                });
+                                found = Some(ProposalRepr {
+                                    number: p.number,
+                                    protocol: p.protocol,
+                                    spi: p.spi.clone(),
+                                    transforms: vec![t.clone()],
+                                });
                                 break;
                             }
                             Err(m) => failure = Some((t.number, o, m)),
@@ -217,7 +288,15 @@ pub(in crate::ike) fn select_p2(events: &mut VecDeque<Event>, conn: u32, peer: I
                 return Some((ours.clone(), picked));
             }
             if let Some((t, o, m)) = failure {
-                events.push_back(Event::P2Check { conn, peer, proposal: n, transform: t, offered: o, result: Err(m), more: ni + 1 < nn });
+                events.push_back(Event::P2Check {
+                    conn,
+                    peer,
+                    proposal: n,
+                    transform: t,
+                    offered: o,
+                    result: Err(m),
+                    more: ni + 1 < nn,
+                });
             }
         }
     }

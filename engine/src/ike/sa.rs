@@ -244,17 +244,49 @@ impl ChildSa {
         let a = SocketAddrV4::new(std::net::Ipv4Addr::new(192, 0, 2, 1), 4500);
         let b = SocketAddrV4::new(std::net::Ipv4Addr::new(192, 0, 2, 2), 4500);
         let k = SaKeys { encr: vec![0; 16], auth: vec![0; 20] };
-        ChildSa { id: 1, ike: 1, tunnel: String::new(), policy: String::new(), child: 0, local: a, remote: b, encap: true, transport: false, local_ts: Selector::ANY, remote_ts: Selector::ANY, spi_in: 1, spi_out: 2, proposal: String::new(), esp: None, ah: None, ah_part: None, pfs: None, lifetime_seconds: 3600, lifetime_kbytes: None, created: 0, role: Role::Initiator, keys_in: k.clone(), keys_out: k, bytes_in: 0, bytes_out: 0, packets_in: 0, packets_out: 0, replay_window: 64, rekeyed: false }
+        ChildSa {
+            id: 1,
+            ike: 1,
+            tunnel: String::new(),
+            policy: String::new(),
+            child: 0,
+            local: a,
+            remote: b,
+            encap: true,
+            transport: false,
+            local_ts: Selector::ANY,
+            remote_ts: Selector::ANY,
+            spi_in: 1,
+            spi_out: 2,
+            proposal: String::new(),
+            esp: None,
+            ah: None,
+            ah_part: None,
+            pfs: None,
+            lifetime_seconds: 3600,
+            lifetime_kbytes: None,
+            created: 0,
+            role: Role::Initiator,
+            keys_in: k.clone(),
+            keys_out: k,
+            bytes_in: 0,
+            bytes_out: 0,
+            packets_in: 0,
+            packets_out: 0,
+            replay_window: 64,
+            rekeyed: false,
+        }
     }
 }
-
 
 impl ChildSa {
     /// The peer's SPI of each protocol of this child (AH before ESP), for
     /// deletes and the shows.
     pub fn spis_out(&self) -> Vec<(u8, u32)> {
         match (&self.ah_part, self.esp.is_some()) {
-            (Some(a), _) => vec![(crate::ike::wire::proto::AH, a.spi_out), (crate::ike::wire::proto::ESP, self.spi_out)],
+            (Some(a), _) => {
+                vec![(crate::ike::wire::proto::AH, a.spi_out), (crate::ike::wire::proto::ESP, self.spi_out)]
+            }
             (None, true) => vec![(crate::ike::wire::proto::ESP, self.spi_out)],
             (None, false) => vec![(crate::ike::wire::proto::AH, self.spi_out)],
         }
@@ -435,7 +467,8 @@ pub(in crate::ike) struct Negotiation {
     pub(in crate::ike) nr: Vec<u8>,
 }
 
-static NO_NEGOTIATION: Negotiation = Negotiation { sa_i_b: Vec::new(), dh: None, gxi: Vec::new(), gxr: Vec::new(), ni: Vec::new(), nr: Vec::new() };
+static NO_NEGOTIATION: Negotiation =
+    Negotiation { sa_i_b: Vec::new(), dh: None, gxi: Vec::new(), gxr: Vec::new(), ni: Vec::new(), nr: Vec::new() };
 
 impl IkeSa {
     /// The negotiation in progress (empty values once established).

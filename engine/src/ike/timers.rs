@@ -7,9 +7,9 @@
 //! [`SaHandle`]s of the shared SA storage).
 
 use super::params::{HALF_OPEN_TIMEOUT, Millis, REKEY_AT, RETRANSMIT_BASE};
-use super::types::Role;
-use super::sa::{ChildSa, IkeSa};
 use super::sa::SaHandle;
+use super::sa::{ChildSa, IkeSa};
+use super::types::Role;
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

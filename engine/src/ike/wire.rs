@@ -180,24 +180,36 @@ pub const SIT_IDENTITY_ONLY: u32 = 1;
 /// Vendor IDs edgesh sends and recognises.
 pub mod vid {
     /// RFC 3947 NAT-T.
-    pub const NAT_T_RFC3947: [u8; 16] = [0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, 0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f];
+    pub const NAT_T_RFC3947: [u8; 16] =
+        [0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, 0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f];
     /// RFC 3706 dead peer detection.
-    pub const DPD: [u8; 16] = [0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9, 0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00];
+    pub const DPD: [u8; 16] =
+        [0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9, 0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00];
 }
 
 /// What is wrong with a packet, named after the field (Table 5).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WireError {
     /// Shorter than the header, or the header length disagrees with the datagram.
-    Truncated { have: usize, need: usize },
+    Truncated {
+        have: usize,
+        need: usize,
+    },
     InvalidMajorVersion(u8),
     InvalidMinorVersion(u8),
     InvalidNextPayload(u8),
     InvalidFlags(u8),
     /// A payload's length runs past the message or is below its minimum.
-    PayloadLength { payload: u8, length: usize, available: usize },
+    PayloadLength {
+        payload: u8,
+        length: usize,
+        available: usize,
+    },
     /// The RESERVED octet of a generic payload header is not zero.
-    ReservedNotZero { payload: u8, value: u8 },
+    ReservedNotZero {
+        payload: u8,
+        value: u8,
+    },
     InvalidDoi(u32),
     InvalidSituation(u32),
     /// The SA payload's proposal/transform chain does not add up.
@@ -546,7 +558,10 @@ impl SaRepr {
         let total = b.len();
         loop {
             if rest.len() < 8 {
-                return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: total, size: total - rest.len() }));
+                return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds {
+                    length: total,
+                    size: total - rest.len(),
+                }));
             }
             let next = rest[0];
             let plen = be16(&rest[2..]) as usize;
@@ -554,7 +569,10 @@ impl SaRepr {
                 return Err(WireError::TransformReserved(rest[1] as u16));
             }
             if plen < 8 || plen > rest.len() {
-                return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: plen, size: rest.len() }));
+                return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds {
+                    length: plen,
+                    size: rest.len(),
+                }));
             }
             let number = rest[4];
             let protocol = rest[5];
@@ -568,7 +586,10 @@ impl SaRepr {
             let mut transforms = Vec::new();
             for i in 0..ntrans {
                 if tb.len() < 8 {
-                    return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: plen, size: plen - tb.len() }));
+                    return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds {
+                        length: plen,
+                        size: plen - tb.len(),
+                    }));
                 }
                 let tnext = tb[0];
                 let tlen = be16(&tb[2..]) as usize;
@@ -576,7 +597,10 @@ impl SaRepr {
                     return Err(WireError::TransformReserved(tb[1] as u16));
                 }
                 if tlen < 8 || tlen > tb.len() {
-                    return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: tlen, size: tb.len() }));
+                    return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds {
+                        length: tlen,
+                        size: tb.len(),
+                    }));
                 }
                 let res2 = be16(&tb[6..]);
                 if res2 != 0 {
@@ -590,7 +614,10 @@ impl SaRepr {
                 tb = &tb[tlen..];
             }
             if !tb.is_empty() {
-                return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: plen, size: plen - tb.len() }));
+                return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds {
+                    length: plen,
+                    size: plen - tb.len(),
+                }));
             }
             proposals.push(ProposalRepr { number, protocol, spi, transforms });
             rest = &rest[plen..];
@@ -604,7 +631,10 @@ impl SaRepr {
             }
         }
         if !rest.is_empty() {
-            return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds { length: total, size: total - rest.len() }));
+            return Err(WireError::BadProposalSyntax(ProposalSyntax::LengthExceeds {
+                length: total,
+                size: total - rest.len(),
+            }));
         }
         Ok(SaRepr { doi, situation, proposals })
     }
@@ -684,8 +714,16 @@ impl IdRepr {
     pub fn data_text(&self) -> String {
         match self.id_type {
             id_type::IPV4_ADDR => self.addr(0).map(|a| a.to_string()).unwrap_or_default(),
-            id_type::IPV4_ADDR_SUBNET => format!("{}/{}", self.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED), self.addr(1).unwrap_or(Ipv4Addr::UNSPECIFIED)),
-            id_type::IPV4_ADDR_RANGE => format!("{}-{}", self.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED), self.addr(1).unwrap_or(Ipv4Addr::UNSPECIFIED)),
+            id_type::IPV4_ADDR_SUBNET => format!(
+                "{}/{}",
+                self.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED),
+                self.addr(1).unwrap_or(Ipv4Addr::UNSPECIFIED)
+            ),
+            id_type::IPV4_ADDR_RANGE => format!(
+                "{}-{}",
+                self.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED),
+                self.addr(1).unwrap_or(Ipv4Addr::UNSPECIFIED)
+            ),
             _ => String::from_utf8_lossy(&self.data).into_owned(),
         }
     }
@@ -710,7 +748,13 @@ impl NotifyRepr {
         if b.len() < 8 + spi_len {
             return Err(WireError::Malformed(Part::Notify));
         }
-        Ok(NotifyRepr { doi: be32(b), protocol: b[4], kind: be16(&b[6..]), spi: b[8..8 + spi_len].to_vec(), data: b[8 + spi_len..].to_vec() })
+        Ok(NotifyRepr {
+            doi: be32(b),
+            protocol: b[4],
+            kind: be16(&b[6..]),
+            spi: b[8..8 + spi_len].to_vec(),
+            data: b[8 + spi_len..].to_vec(),
+        })
     }
     pub fn emit(&self) -> Vec<u8> {
         let mut out = self.doi.to_be_bytes().to_vec();
@@ -769,7 +813,16 @@ mod tests {
                 protocol: proto::ISAKMP,
                 spi: vec![],
                 transforms: vec![
-                    TransformRepr { number: 1, id: 1, attrs: vec![Attr::basic(1, 7), Attr::basic(14, 128), Attr::basic(2, 2), Attr::number(12, 86400)] },
+                    TransformRepr {
+                        number: 1,
+                        id: 1,
+                        attrs: vec![
+                            Attr::basic(1, 7),
+                            Attr::basic(14, 128),
+                            Attr::basic(2, 2),
+                            Attr::number(12, 86400),
+                        ],
+                    },
                     TransformRepr { number: 2, id: 1, attrs: vec![Attr::basic(1, 5)] },
                 ],
             }],
@@ -787,7 +840,18 @@ mod tests {
     #[test]
     fn header_checks_version_flags_and_length() {
         let mut b = Vec::new();
-        Header { icookie: [1; 8], rcookie: [0; 8], next: 1, major: 1, minor: 0, exchange: 2, flags: 0, msgid: 0, length: 28 }.emit(&mut b);
+        Header {
+            icookie: [1; 8],
+            rcookie: [0; 8],
+            next: 1,
+            major: 1,
+            minor: 0,
+            exchange: 2,
+            flags: 0,
+            msgid: 0,
+            length: 28,
+        }
+        .emit(&mut b);
         assert!(Header::parse(&b).is_ok());
         let mut bad = b.clone();
         bad[17] = 0x20;

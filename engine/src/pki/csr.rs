@@ -173,7 +173,9 @@ fn attr_value(attr: NameAttr, v: &str) -> Result<Any, CsrError> {
             }
             Any::encode_from(&PrintableStringRef::new(v).map_err(|_| bad())?)
         }
-        NameAttr::SerialNumber | NameAttr::UnstructuredAddress => Any::encode_from(&PrintableStringRef::new(v).map_err(|_| bad())?),
+        NameAttr::SerialNumber | NameAttr::UnstructuredAddress => {
+            Any::encode_from(&PrintableStringRef::new(v).map_err(|_| bad())?)
+        }
         NameAttr::Email | NameAttr::UnstructuredName => Any::encode_from(&Ia5StringRef::new(v).map_err(|_| bad())?),
         _ => match PrintableStringRef::new(v) {
             Ok(p) => Any::encode_from(&p),
@@ -268,8 +270,12 @@ pub fn extensions_of(csr: &CertReq) -> (Vec<AltName>, Option<FlagSet<KeyUsages>>
                                 GeneralName::DnsName(d) => alts.push(AltName::Dns(d.to_string())),
                                 GeneralName::Rfc822Name(m) => alts.push(AltName::Email(m.to_string())),
                                 GeneralName::IpAddress(o) => match o.as_bytes().len() {
-                                    4 => alts.push(AltName::Ip(IpAddr::from(<[u8; 4]>::try_from(o.as_bytes()).unwrap_or_default()))),
-                                    16 => alts.push(AltName::Ip(IpAddr::from(<[u8; 16]>::try_from(o.as_bytes()).unwrap_or_default()))),
+                                    4 => alts.push(AltName::Ip(IpAddr::from(
+                                        <[u8; 4]>::try_from(o.as_bytes()).unwrap_or_default(),
+                                    ))),
+                                    16 => alts.push(AltName::Ip(IpAddr::from(
+                                        <[u8; 16]>::try_from(o.as_bytes()).unwrap_or_default(),
+                                    ))),
                                     _ => {}
                                 },
                                 _ => {}
@@ -295,15 +301,27 @@ pub fn verify(csr: &CertReq) -> bool {
     let alg = csr.algorithm.oid.to_string();
     match alg.as_str() {
         "1.2.840.113549.1.1.11" => {
-            let (Ok(k), Ok(s)) = (rsa::RsaPublicKey::from_public_key_der(&spki), rsa::pkcs1v15::Signature::try_from(sig)) else { return false };
+            let (Ok(k), Ok(s)) =
+                (rsa::RsaPublicKey::from_public_key_der(&spki), rsa::pkcs1v15::Signature::try_from(sig))
+            else {
+                return false;
+            };
             rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(k).verify(&tbs, &s).is_ok()
         }
         "1.2.840.10045.4.3.2" => {
-            let (Ok(k), Ok(s)) = (p256::ecdsa::VerifyingKey::from_public_key_der(&spki), p256::ecdsa::DerSignature::try_from(sig)) else { return false };
+            let (Ok(k), Ok(s)) =
+                (p256::ecdsa::VerifyingKey::from_public_key_der(&spki), p256::ecdsa::DerSignature::try_from(sig))
+            else {
+                return false;
+            };
             k.verify(&tbs, &s).is_ok()
         }
         "1.2.840.10045.4.3.3" => {
-            let (Ok(k), Ok(s)) = (p384::ecdsa::VerifyingKey::from_public_key_der(&spki), p384::ecdsa::DerSignature::try_from(sig)) else { return false };
+            let (Ok(k), Ok(s)) =
+                (p384::ecdsa::VerifyingKey::from_public_key_der(&spki), p384::ecdsa::DerSignature::try_from(sig))
+            else {
+                return false;
+            };
             k.verify(&tbs, &s).is_ok()
         }
         _ => false,
@@ -327,7 +345,12 @@ mod tests {
                 (NameAttr::OrganizationalUnit, "Provider".into()),
                 (NameAttr::CommonName, "An Operator".into()),
             ],
-            alt_names: vec![AltName::Ip("192.0.2.1".parse().unwrap()), AltName::Ip("2001:db8::1".parse().unwrap()), AltName::Dns("r1.example.net".into()), AltName::Email("noc@example.net".into())],
+            alt_names: vec![
+                AltName::Ip("192.0.2.1".parse().unwrap()),
+                AltName::Ip("2001:db8::1".parse().unwrap()),
+                AltName::Dns("r1.example.net".into()),
+                AltName::Email("noc@example.net".into()),
+            ],
             key_usage: Some(KeyUsageBits { digital_signature: true, key_encipherment: true, ..Default::default() }),
         }
     }
@@ -345,10 +368,18 @@ mod tests {
             let subj: Vec<(String, String)> = subject_of(&back).into_iter().map(|(o, v)| (o.to_string(), v)).collect();
             assert_eq!(
                 subj,
-                [("2.5.4.6", "ZZ"), ("2.5.4.8", "XY"), ("2.5.4.7", "My City"), ("2.5.4.17", "98765"), ("2.5.4.10", "Service"), ("2.5.4.11", "Provider"), ("2.5.4.3", "An Operator")]
-                    .iter()
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .collect::<Vec<_>>()
+                [
+                    ("2.5.4.6", "ZZ"),
+                    ("2.5.4.8", "XY"),
+                    ("2.5.4.7", "My City"),
+                    ("2.5.4.17", "98765"),
+                    ("2.5.4.10", "Service"),
+                    ("2.5.4.11", "Provider"),
+                    ("2.5.4.3", "An Operator")
+                ]
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect::<Vec<_>>()
             );
             let (alts, ku) = extensions_of(&back);
             assert_eq!(alts, guide_request().alt_names);
@@ -371,16 +402,25 @@ mod tests {
     #[test]
     fn no_alt_names_and_no_key_usage_means_no_extensions() {
         let key = PrivateKey::generate(KeyKind::P256, &mut key_rng(Some([2; 32]))).unwrap();
-        let csr = build(&key, &Request { subject: vec![(NameAttr::CommonName, "x".into())], ..Default::default() }).unwrap();
+        let csr =
+            build(&key, &Request { subject: vec![(NameAttr::CommonName, "x".into())], ..Default::default() }).unwrap();
         assert_eq!(extensions_of(&csr), (vec![], None));
     }
 
     #[test]
     fn bad_values_are_refused() {
         let key = PrivateKey::generate(KeyKind::P256, &mut key_rng(Some([2; 32]))).unwrap();
-        let with = |subject: Vec<(NameAttr, String)>, alt_names: Vec<AltName>| build(&key, &Request { subject, alt_names, key_usage: None });
-        assert_eq!(with(vec![(NameAttr::Country, "ZZZ".into())], vec![]).unwrap_err(), CsrError::Value(NameAttr::Country, "ZZZ".into()));
-        assert_eq!(with(vec![(NameAttr::Country, "Z1".into())], vec![]).unwrap_err(), CsrError::Value(NameAttr::Country, "Z1".into()));
+        let with = |subject: Vec<(NameAttr, String)>, alt_names: Vec<AltName>| {
+            build(&key, &Request { subject, alt_names, key_usage: None })
+        };
+        assert_eq!(
+            with(vec![(NameAttr::Country, "ZZZ".into())], vec![]).unwrap_err(),
+            CsrError::Value(NameAttr::Country, "ZZZ".into())
+        );
+        assert_eq!(
+            with(vec![(NameAttr::Country, "Z1".into())], vec![]).unwrap_err(),
+            CsrError::Value(NameAttr::Country, "Z1".into())
+        );
         assert!(matches!(with(vec![], vec![AltName::Email("no-at-sign".into())]), Err(CsrError::AltName(_))));
         assert!(matches!(with(vec![], vec![AltName::Dns("bad name".into())]), Err(CsrError::AltName(_))));
         assert!(matches!(with(vec![], vec![AltName::Dns("ünïcode.example".into())]), Err(CsrError::AltName(_))));

@@ -19,7 +19,15 @@ pub fn signature_pki() -> PeerPki {
     let mut trust = TrustStore { check_crl: true, ..TrustStore::default() };
     trust.anchors = parse_certs(CA_PEM.as_bytes()).unwrap_or_default();
     trust.crls = validate::Crl::parse(CRL_PEM.as_bytes()).unwrap_or_default();
-    PeerPki { local: AuthBy::Signature, remote: AuthBy::Signature, certs: vec![], key: None, trust: Arc::new(trust), check_identity: true, notes: vec![] }
+    PeerPki {
+        local: AuthBy::Signature,
+        remote: AuthBy::Signature,
+        certs: vec![],
+        key: None,
+        trust: Arc::new(trust),
+        check_identity: true,
+        notes: vec![],
+    }
 }
 
 /// Every decoder of certificate material over `data`; never panics.

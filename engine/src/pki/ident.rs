@@ -18,7 +18,10 @@ pub const ID_DER_ASN1_DN: u8 = 9;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CertId {
     /// The subject name: its DER and its RFC 4514 text.
-    Dn { der: Vec<u8>, text: String },
+    Dn {
+        der: Vec<u8>,
+        text: String,
+    },
     Ip(IpAddr),
     Fqdn(String),
     Email(String),
@@ -65,8 +68,10 @@ impl Cert {
             ID_DER_ASN1_DN => data == self.subject_der.as_slice() || same_dn(data, &self.subject_der),
             ID_IPV4_ADDR => <[u8; 4]>::try_from(data).is_ok_and(|a| self.sans.contains(&San::Ip(IpAddr::from(a)))),
             ID_IPV6_ADDR => <[u8; 16]>::try_from(data).is_ok_and(|a| self.sans.contains(&San::Ip(IpAddr::from(a)))),
-            ID_FQDN => std::str::from_utf8(data).is_ok_and(|d| self.sans.iter().any(|s| matches!(s, San::Dns(n) if n.eq_ignore_ascii_case(d)))),
-            ID_RFC822_ADDR => std::str::from_utf8(data).is_ok_and(|d| self.sans.iter().any(|s| matches!(s, San::Email(n) if n.eq_ignore_ascii_case(d)))),
+            ID_FQDN => std::str::from_utf8(data)
+                .is_ok_and(|d| self.sans.iter().any(|s| matches!(s, San::Dns(n) if n.eq_ignore_ascii_case(d)))),
+            ID_RFC822_ADDR => std::str::from_utf8(data)
+                .is_ok_and(|d| self.sans.iter().any(|s| matches!(s, San::Email(n) if n.eq_ignore_ascii_case(d)))),
             _ => false,
         }
     }
@@ -93,7 +98,9 @@ pub fn id_text(kind: u8, data: &[u8]) -> String {
     match kind {
         ID_IPV4_ADDR => <[u8; 4]>::try_from(data).map(|a| IpAddr::from(a).to_string()).unwrap_or_default(),
         ID_IPV6_ADDR => <[u8; 16]>::try_from(data).map(|a| IpAddr::from(a).to_string()).unwrap_or_default(),
-        ID_DER_ASN1_DN => x509_cert::name::Name::from_der(data).map(|n| n.to_string()).unwrap_or_else(|_| "(bad DN)".into()),
+        ID_DER_ASN1_DN => {
+            x509_cert::name::Name::from_der(data).map(|n| n.to_string()).unwrap_or_else(|_| "(bad DN)".into())
+        }
         _ => String::from_utf8_lossy(data).into_owned(),
     }
 }

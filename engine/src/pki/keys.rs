@@ -122,10 +122,16 @@ impl PrivateKey {
                 if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
                     return Err(KeyError::Size(bits));
                 }
-                rsa::RsaPrivateKey::new(rng, bits as usize).map(PrivateKey::Rsa).map_err(|e| KeyError::Generate(e.to_string()))
+                rsa::RsaPrivateKey::new(rng, bits as usize)
+                    .map(PrivateKey::Rsa)
+                    .map_err(|e| KeyError::Generate(e.to_string()))
             }
-            KeyKind::P256 => Ok(PrivateKey::P256(p256::ecdsa::SigningKey::from(p256::SecretKey::generate_from_rng(rng)))),
-            KeyKind::P384 => Ok(PrivateKey::P384(p384::ecdsa::SigningKey::from(p384::SecretKey::generate_from_rng(rng)))),
+            KeyKind::P256 => {
+                Ok(PrivateKey::P256(p256::ecdsa::SigningKey::from(p256::SecretKey::generate_from_rng(rng))))
+            }
+            KeyKind::P384 => {
+                Ok(PrivateKey::P384(p384::ecdsa::SigningKey::from(p384::SecretKey::generate_from_rng(rng))))
+            }
         }
     }
 
@@ -155,14 +161,27 @@ impl PrivateKey {
         match info.algorithm.oid.to_string().as_str() {
             OID_RSA => {
                 rsa_checked(info.private_key.as_bytes())?;
-                rsa::RsaPrivateKey::from_pkcs8_der(der).map(PrivateKey::Rsa).map_err(|e| KeyError::NotAKey(format!("RSA: {e}")))
+                rsa::RsaPrivateKey::from_pkcs8_der(der)
+                    .map(PrivateKey::Rsa)
+                    .map_err(|e| KeyError::NotAKey(format!("RSA: {e}")))
             }
             OID_EC => {
-                let curve = info.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<der::oid::ObjectIdentifier>().ok()).map(|o| o.to_string());
+                let curve = info
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.decode_as::<der::oid::ObjectIdentifier>().ok())
+                    .map(|o| o.to_string());
                 match curve.as_deref() {
-                    Some(OID_P256) => p256::ecdsa::SigningKey::from_pkcs8_der(der).map(PrivateKey::P256).map_err(|e| KeyError::NotAKey(format!("P-256: {e}"))),
-                    Some(OID_P384) => p384::ecdsa::SigningKey::from_pkcs8_der(der).map(PrivateKey::P384).map_err(|e| KeyError::NotAKey(format!("P-384: {e}"))),
-                    other => Err(KeyError::NotAKey(format!("elliptic curve {} not supported", other.unwrap_or("(none)")))),
+                    Some(OID_P256) => p256::ecdsa::SigningKey::from_pkcs8_der(der)
+                        .map(PrivateKey::P256)
+                        .map_err(|e| KeyError::NotAKey(format!("P-256: {e}"))),
+                    Some(OID_P384) => p384::ecdsa::SigningKey::from_pkcs8_der(der)
+                        .map(PrivateKey::P384)
+                        .map_err(|e| KeyError::NotAKey(format!("P-384: {e}"))),
+                    other => {
+                        Err(KeyError::NotAKey(format!("elliptic curve {} not supported", other.unwrap_or("(none)"))))
+                    }
                 }
             }
             other => Err(KeyError::NotAKey(format!("algorithm {other} not supported"))),
@@ -173,23 +192,32 @@ impl PrivateKey {
     /// P-256/P-384), PKCS#1 (`RSA PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`).
     /// Encrypted keys are refused, and RSA keys under 1024 bits (or over 4096).
     pub fn from_pem(text: &str) -> Result<PrivateKey, KeyError> {
-        let label = text.lines().find_map(|l| l.trim().strip_prefix("-----BEGIN ")?.strip_suffix("-----")).unwrap_or("");
+        let label =
+            text.lines().find_map(|l| l.trim().strip_prefix("-----BEGIN ")?.strip_suffix("-----")).unwrap_or("");
         let der = || {
             let blocks = super::pem_blocks(text, label).map_err(|e| KeyError::NotAKey(e.0))?;
-            blocks.into_iter().next().map(zeroize::Zeroizing::new).ok_or_else(|| KeyError::NotAKey("no PEM block".into()))
+            blocks
+                .into_iter()
+                .next()
+                .map(zeroize::Zeroizing::new)
+                .ok_or_else(|| KeyError::NotAKey("no PEM block".into()))
         };
         match label {
             "PRIVATE KEY" => PrivateKey::from_der(&der()?),
             "RSA PRIVATE KEY" => {
                 let d = der()?;
                 rsa_checked(&d)?;
-                rsa::RsaPrivateKey::from_pkcs1_der(&d).map(PrivateKey::Rsa).map_err(|e| KeyError::NotAKey(format!("PKCS#1: {e}")))
+                rsa::RsaPrivateKey::from_pkcs1_der(&d)
+                    .map(PrivateKey::Rsa)
+                    .map_err(|e| KeyError::NotAKey(format!("PKCS#1: {e}")))
             }
             "EC PRIVATE KEY" => {
                 if let Ok(k) = p256::SecretKey::from_sec1_pem(text) {
                     return Ok(PrivateKey::P256(k.into()));
                 }
-                p384::SecretKey::from_sec1_pem(text).map(|k| PrivateKey::P384(k.into())).map_err(|_| KeyError::NotAKey("an EC key not on P-256 or P-384".into()))
+                p384::SecretKey::from_sec1_pem(text)
+                    .map(|k| PrivateKey::P384(k.into()))
+                    .map_err(|_| KeyError::NotAKey("an EC key not on P-256 or P-384".into()))
             }
             "ENCRYPTED PRIVATE KEY" => Err(KeyError::NotAKey("encrypted".into())),
             "" => Err(KeyError::NotAKey("no PEM block".into())),
@@ -234,7 +262,12 @@ pub struct KeyStore {
 
 /// Can `label` name a key file? Printable, no `/`, not `.` or `..`, at most 128 bytes.
 pub fn valid_label(label: &str) -> bool {
-    !label.is_empty() && label.len() <= 128 && label != "." && label != ".." && !label.starts_with('.') && label.chars().all(|c| c.is_ascii_graphic() && c != '/' && c != '\\')
+    !label.is_empty()
+        && label.len() <= 128
+        && label != "."
+        && label != ".."
+        && !label.starts_with('.')
+        && label.chars().all(|c| c.is_ascii_graphic() && c != '/' && c != '\\')
 }
 
 impl KeyStore {
@@ -289,12 +322,21 @@ impl KeyStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::NotFound(label.to_string())),
             Err(e) => return Err(KeyError::Io(format!("{}: {e}", path.display()))),
         };
-        let mode = std::fs::metadata(&path).map_err(|e| KeyError::Io(format!("{}: {e}", path.display())))?.permissions().mode() & 0o777;
+        let mode = std::fs::metadata(&path)
+            .map_err(|e| KeyError::Io(format!("{}: {e}", path.display())))?
+            .permissions()
+            .mode()
+            & 0o777;
         if mode & 0o077 != 0 {
             return Err(KeyError::Exposed(path.display().to_string(), mode));
         }
         let key = PrivateKey::from_pem(&text)?;
-        let created = std::fs::metadata(&path).and_then(|m| m.modified()).ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_secs()).unwrap_or(0);
+        let created = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         let exportable = self.exportable_path(label).is_ok_and(|p| p.is_file());
         Ok(StoredKey { label: label.to_string(), key, created, exportable })
     }
@@ -315,7 +357,14 @@ impl KeyStore {
             };
         }
         self.ensure_dir()?;
-        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path).map(|_| ()).map_err(io)
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .map(|_| ())
+            .map_err(io)
     }
 
     pub fn exists(&self, label: &str) -> bool {
@@ -336,7 +385,10 @@ impl KeyStore {
     /// The labels held, sorted.
     pub fn labels(&self) -> Vec<String> {
         let Ok(rd) = std::fs::read_dir(&self.dir) else { return Vec::new() };
-        let mut v: Vec<String> = rd.filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".pem").map(str::to_string)).filter(|l| valid_label(l)).collect();
+        let mut v: Vec<String> = rd
+            .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".pem").map(str::to_string))
+            .filter(|l| valid_label(l))
+            .collect();
         v.sort();
         v
     }
@@ -368,7 +420,10 @@ mod tests {
         // SubjectPublicKeyInfo of a 1024-bit key: 162 bytes, starting 30819F30 0D06092A 864886F7 0D010101 (as IOS shows it).
         let der = a.public_key_der();
         assert_eq!(der.len(), 162);
-        assert_eq!(&der[..16], &[0x30, 0x81, 0x9F, 0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01]);
+        assert_eq!(
+            &der[..16],
+            &[0x30, 0x81, 0x9F, 0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01]
+        );
         let p = PrivateKey::generate(KeyKind::P256, &mut key_rng(Some([7; 32]))).unwrap();
         assert_eq!(p.kind(), KeyKind::P256);
         assert_eq!(p.public_key_der().len(), 91);
@@ -380,7 +435,10 @@ mod tests {
     #[test]
     fn sizes_outside_the_range_are_refused() {
         for bits in [512, 1023, 4097, 8192] {
-            assert_eq!(PrivateKey::generate(KeyKind::Rsa(bits), &mut key_rng(Some([1; 32]))).unwrap_err(), KeyError::Size(bits));
+            assert_eq!(
+                PrivateKey::generate(KeyKind::Rsa(bits), &mut key_rng(Some([1; 32]))).unwrap_err(),
+                KeyError::Size(bits)
+            );
         }
     }
 
@@ -416,7 +474,10 @@ mod tests {
         assert!(!st.load("second").unwrap().exportable);
         st.set_exportable("second", true).unwrap();
         assert!(st.load("second").unwrap().exportable);
-        assert_eq!(std::fs::metadata(d.join("pki/keys/second.exportable")).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(d.join("pki/keys/second.exportable")).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(st.labels(), vec!["R1.example.net".to_string(), "second".to_string()]);
         assert!(st.remove("second").unwrap());
         assert!(!d.join("pki/keys/second.exportable").exists());
@@ -439,9 +500,15 @@ mod tests {
         let PrivateKey::P256(s) = &e else { unreachable!() };
         let sec1 = p256::SecretKey::from(s.as_nonzero_scalar()).to_sec1_pem(LineEnding::LF).unwrap();
         assert_eq!(PrivateKey::from_pem(&sec1).unwrap().public_key_der(), e.public_key_der());
-        assert!(matches!(PrivateKey::from_pem("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"), Err(KeyError::NotAKey(_))));
+        assert!(matches!(
+            PrivateKey::from_pem("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"),
+            Err(KeyError::NotAKey(_))
+        ));
         assert!(matches!(PrivateKey::from_pem("hello"), Err(KeyError::NotAKey(_))));
-        assert!(matches!(PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), Err(KeyError::NotAKey(_))));
+        assert!(matches!(
+            PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
+            Err(KeyError::NotAKey(_))
+        ));
     }
 
     #[test]
@@ -458,11 +525,23 @@ mod tests {
         let k = PrivateKey::generate(KeyKind::P256, &mut key_rng(Some([6; 32]))).unwrap();
         st.save("SMALL", &k, 1).unwrap();
         std::fs::write(d.join("pki/keys/SMALL.pem"), include_str!("testdata/rsa-512.key")).unwrap();
-        assert_eq!(PrivateKey::load(&d, "SMALL").unwrap_err(), "key pair SMALL: RSA modulus of 512 bits is outside 1024 to 4096");
+        assert_eq!(
+            PrivateKey::load(&d, "SMALL").unwrap_err(),
+            "key pair SMALL: RSA modulus of 512 bits is outside 1024 to 4096"
+        );
         // A file others may read is refused before it is read as a key.
         std::fs::set_permissions(d.join("pki/keys/SMALL.pem"), std::fs::Permissions::from_mode(0o640)).unwrap();
-        assert_eq!(st.load("SMALL").unwrap_err(), KeyError::Exposed(d.join("pki/keys/SMALL.pem").display().to_string(), 0o640));
-        assert_eq!(PrivateKey::load(&d, "SMALL").unwrap_err(), format!("key pair SMALL: {}/pki/keys/SMALL.pem is readable by others (mode 640); expected 0600", d.display()));
+        assert_eq!(
+            st.load("SMALL").unwrap_err(),
+            KeyError::Exposed(d.join("pki/keys/SMALL.pem").display().to_string(), 0o640)
+        );
+        assert_eq!(
+            PrivateKey::load(&d, "SMALL").unwrap_err(),
+            format!(
+                "key pair SMALL: {}/pki/keys/SMALL.pem is readable by others (mode 640); expected 0600",
+                d.display()
+            )
+        );
         assert_eq!(PrivateKey::load(&d, "none").unwrap_err(), "key pair none: no key named none");
         let _ = std::fs::remove_dir_all(&d);
         // 1024 bits is the least that loads.

@@ -125,7 +125,9 @@ impl Cert {
     /// The DER of the to-be-signed part and the signature over it.
     pub fn signed_parts(&self) -> Result<(Vec<u8>, SigAlg, Vec<u8>), Malformed> {
         let tbs = self.cert.tbs_certificate().to_der().map_err(|e| Malformed(format!("bad certificate ({e})")))?;
-        let alg = SigAlg::from_x509(self.cert.signature_algorithm()).ok_or_else(|| Malformed(format!("signature algorithm {} not supported", self.cert.signature_algorithm().oid)))?;
+        let alg = SigAlg::from_x509(self.cert.signature_algorithm()).ok_or_else(|| {
+            Malformed(format!("signature algorithm {} not supported", self.cert.signature_algorithm().oid))
+        })?;
         Ok((tbs, alg, self.cert.signature().raw_bytes().to_vec()))
     }
 
@@ -143,7 +145,10 @@ impl Cert {
 
 /// Every certificate in `bytes`: PEM blocks (`-----BEGIN CERTIFICATE-----`), else one DER certificate.
 pub fn parse_certs(bytes: &[u8]) -> Result<Vec<Cert>, Malformed> {
-    if bytes.starts_with(b"-----") || bytes.iter().take(64).all(|b| b.is_ascii()) && std::str::from_utf8(bytes).is_ok_and(|s| s.contains("-----BEGIN")) {
+    if bytes.starts_with(b"-----")
+        || bytes.iter().take(64).all(|b| b.is_ascii())
+            && std::str::from_utf8(bytes).is_ok_and(|s| s.contains("-----BEGIN"))
+    {
         let text = std::str::from_utf8(bytes).map_err(|_| Malformed("PEM that is not text".into()))?;
         let mut v = Vec::new();
         for der in pem_blocks(text, "CERTIFICATE")? {

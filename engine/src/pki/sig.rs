@@ -131,7 +131,9 @@ impl SigAlg {
     pub fn to_x509_der(self) -> Option<Vec<u8>> {
         let oid = |s: &str| der::oid::ObjectIdentifier::new(s).ok();
         let a = match self {
-            SigAlg::RsaPkcs1(h) => AlgorithmIdentifierOwned { oid: oid(rsa_oid(h))?, parameters: Some(der::asn1::Null.into()) },
+            SigAlg::RsaPkcs1(h) => {
+                AlgorithmIdentifierOwned { oid: oid(rsa_oid(h))?, parameters: Some(der::asn1::Null.into()) }
+            }
             SigAlg::Ecdsa(h) => AlgorithmIdentifierOwned { oid: oid(ecdsa_oid(h))?, parameters: None },
             SigAlg::RsaPss(h) => {
                 let params = match h {
@@ -169,13 +171,24 @@ impl PublicKey {
     pub fn from_spki_der(spki_der: &[u8]) -> Result<PublicKey, String> {
         let info = spki::SubjectPublicKeyInfoRef::from_der(spki_der).map_err(|e| format!("bad public key ({e})"))?;
         match info.algorithm.oid.to_string().as_str() {
-            OID_RSA => rsa::RsaPublicKey::from_public_key_der(spki_der).map(PublicKey::Rsa).map_err(|e| format!("bad RSA public key ({e})")),
+            OID_RSA => rsa::RsaPublicKey::from_public_key_der(spki_der)
+                .map(PublicKey::Rsa)
+                .map_err(|e| format!("bad RSA public key ({e})")),
             OID_EC => {
-                let curve = info.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<der::oid::ObjectIdentifier>().ok()).map(|o| o.to_string());
+                let curve = info
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.decode_as::<der::oid::ObjectIdentifier>().ok())
+                    .map(|o| o.to_string());
                 let point = info.subject_public_key.raw_bytes();
                 match curve.as_deref() {
-                    Some(OID_P256) => p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map(PublicKey::P256).map_err(|_| "bad P-256 public key".to_string()),
-                    Some(OID_P384) => p384::ecdsa::VerifyingKey::from_sec1_bytes(point).map(PublicKey::P384).map_err(|_| "bad P-384 public key".to_string()),
+                    Some(OID_P256) => p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                        .map(PublicKey::P256)
+                        .map_err(|_| "bad P-256 public key".to_string()),
+                    Some(OID_P384) => p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                        .map(PublicKey::P384)
+                        .map_err(|_| "bad P-384 public key".to_string()),
                     other => Err(format!("elliptic curve {} not supported", other.unwrap_or("(none)"))),
                 }
             }
@@ -203,10 +216,18 @@ impl PublicKey {
                 let Ok(s) = rsa::pkcs1v15::Signature::try_from(sig) else { return false };
                 let d = h.digest(data);
                 match h {
-                    Hash::Sha1 => rsa::pkcs1v15::VerifyingKey::<sha1::Sha1>::new(k.clone()).verify_prehash(&d, &s).is_ok(),
-                    Hash::Sha256 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(k.clone()).verify_prehash(&d, &s).is_ok(),
-                    Hash::Sha384 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(k.clone()).verify_prehash(&d, &s).is_ok(),
-                    Hash::Sha512 => rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(k.clone()).verify_prehash(&d, &s).is_ok(),
+                    Hash::Sha1 => {
+                        rsa::pkcs1v15::VerifyingKey::<sha1::Sha1>::new(k.clone()).verify_prehash(&d, &s).is_ok()
+                    }
+                    Hash::Sha256 => {
+                        rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(k.clone()).verify_prehash(&d, &s).is_ok()
+                    }
+                    Hash::Sha384 => {
+                        rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(k.clone()).verify_prehash(&d, &s).is_ok()
+                    }
+                    Hash::Sha512 => {
+                        rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(k.clone()).verify_prehash(&d, &s).is_ok()
+                    }
                 }
             }
             (PublicKey::Rsa(k), SigAlg::RsaPkcs1Raw) => {
@@ -218,18 +239,34 @@ impl PublicKey {
                 let Ok(s) = rsa::pss::Signature::try_from(sig) else { return false };
                 let d = h.digest(data);
                 match h {
-                    Hash::Sha1 => rsa::pss::VerifyingKey::<sha1::Sha1>::new_with_auto_salt_len(k.clone()).verify_prehash(&d, &s).is_ok(),
-                    Hash::Sha256 => rsa::pss::VerifyingKey::<sha2::Sha256>::new_with_auto_salt_len(k.clone()).verify_prehash(&d, &s).is_ok(),
-                    Hash::Sha384 => rsa::pss::VerifyingKey::<sha2::Sha384>::new_with_auto_salt_len(k.clone()).verify_prehash(&d, &s).is_ok(),
-                    Hash::Sha512 => rsa::pss::VerifyingKey::<sha2::Sha512>::new_with_auto_salt_len(k.clone()).verify_prehash(&d, &s).is_ok(),
+                    Hash::Sha1 => rsa::pss::VerifyingKey::<sha1::Sha1>::new_with_auto_salt_len(k.clone())
+                        .verify_prehash(&d, &s)
+                        .is_ok(),
+                    Hash::Sha256 => rsa::pss::VerifyingKey::<sha2::Sha256>::new_with_auto_salt_len(k.clone())
+                        .verify_prehash(&d, &s)
+                        .is_ok(),
+                    Hash::Sha384 => rsa::pss::VerifyingKey::<sha2::Sha384>::new_with_auto_salt_len(k.clone())
+                        .verify_prehash(&d, &s)
+                        .is_ok(),
+                    Hash::Sha512 => rsa::pss::VerifyingKey::<sha2::Sha512>::new_with_auto_salt_len(k.clone())
+                        .verify_prehash(&d, &s)
+                        .is_ok(),
                 }
             }
             (PublicKey::P256(k), SigAlg::Ecdsa(h) | SigAlg::EcdsaRaw(h)) => {
-                let s = if matches!(alg, SigAlg::Ecdsa(_)) { p256::ecdsa::Signature::from_der(sig) } else { p256::ecdsa::Signature::from_slice(sig) };
+                let s = if matches!(alg, SigAlg::Ecdsa(_)) {
+                    p256::ecdsa::Signature::from_der(sig)
+                } else {
+                    p256::ecdsa::Signature::from_slice(sig)
+                };
                 s.is_ok_and(|s| k.verify_prehash(&h.digest(data), &s).is_ok())
             }
             (PublicKey::P384(k), SigAlg::Ecdsa(h) | SigAlg::EcdsaRaw(h)) => {
-                let s = if matches!(alg, SigAlg::Ecdsa(_)) { p384::ecdsa::Signature::from_der(sig) } else { p384::ecdsa::Signature::from_slice(sig) };
+                let s = if matches!(alg, SigAlg::Ecdsa(_)) {
+                    p384::ecdsa::Signature::from_der(sig)
+                } else {
+                    p384::ecdsa::Signature::from_slice(sig)
+                };
                 s.is_ok_and(|s| k.verify_prehash(&h.digest(data), &s).is_ok())
             }
             _ => false,
@@ -272,7 +309,13 @@ impl PrivateKey {
     /// The scheme this key signs with when the peer accepts RFC 7427 with `hashes`:
     /// RSA PKCS#1 v1.5 or ECDSA, with SHA-256 when offered (else the curve's hash).
     pub fn default_alg(&self, hashes: &[Hash]) -> SigAlg {
-        let pick = |pref: Hash| if hashes.is_empty() || hashes.contains(&pref) { pref } else { [Hash::Sha256, Hash::Sha384, Hash::Sha512].into_iter().find(|h| hashes.contains(h)).unwrap_or(pref) };
+        let pick = |pref: Hash| {
+            if hashes.is_empty() || hashes.contains(&pref) {
+                pref
+            } else {
+                [Hash::Sha256, Hash::Sha384, Hash::Sha512].into_iter().find(|h| hashes.contains(h)).unwrap_or(pref)
+            }
+        };
         match self {
             PrivateKey::Rsa(_) => SigAlg::RsaPkcs1(pick(Hash::Sha256)),
             PrivateKey::P256(_) => SigAlg::Ecdsa(pick(Hash::Sha256)),
@@ -282,8 +325,8 @@ impl PrivateKey {
 
     /// `alg`'s signature of `data`; None when this key cannot make it.
     pub fn sign(&self, alg: SigAlg, data: &[&[u8]], rng: &mut (impl rand::CryptoRng + ?Sized)) -> Option<Vec<u8>> {
-        use signature::hazmat::RandomizedPrehashSigner;
         use signature::SignatureEncoding;
+        use signature::hazmat::RandomizedPrehashSigner;
         match (self, alg) {
             (PrivateKey::Rsa(k), SigAlg::RsaPkcs1(h)) => {
                 let d = h.digest(data);
@@ -297,7 +340,10 @@ impl PrivateKey {
             }
             (PrivateKey::Rsa(k), SigAlg::RsaPkcs1Raw) => {
                 let msg: Vec<u8> = data.concat();
-                rsa::pkcs1v15::SigningKey::<sha1::Sha1>::new_unprefixed(k.clone()).sign_prehash(&msg).ok().map(|s| s.to_vec())
+                rsa::pkcs1v15::SigningKey::<sha1::Sha1>::new_unprefixed(k.clone())
+                    .sign_prehash(&msg)
+                    .ok()
+                    .map(|s| s.to_vec())
             }
             (PrivateKey::Rsa(k), SigAlg::RsaPss(h)) => {
                 let d = h.digest(data);
@@ -311,11 +357,19 @@ impl PrivateKey {
             }
             (PrivateKey::P256(k), SigAlg::Ecdsa(h) | SigAlg::EcdsaRaw(h)) => {
                 let s: p256::ecdsa::Signature = k.sign_prehash(&h.digest(data)).ok()?;
-                Some(if matches!(alg, SigAlg::Ecdsa(_)) { s.to_der().as_bytes().to_vec() } else { s.to_bytes().to_vec() })
+                Some(if matches!(alg, SigAlg::Ecdsa(_)) {
+                    s.to_der().as_bytes().to_vec()
+                } else {
+                    s.to_bytes().to_vec()
+                })
             }
             (PrivateKey::P384(k), SigAlg::Ecdsa(h) | SigAlg::EcdsaRaw(h)) => {
                 let s: p384::ecdsa::Signature = k.sign_prehash(&h.digest(data)).ok()?;
-                Some(if matches!(alg, SigAlg::Ecdsa(_)) { s.to_der().as_bytes().to_vec() } else { s.to_bytes().to_vec() })
+                Some(if matches!(alg, SigAlg::Ecdsa(_)) {
+                    s.to_der().as_bytes().to_vec()
+                } else {
+                    s.to_bytes().to_vec()
+                })
             }
             _ => None,
         }

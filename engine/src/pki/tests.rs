@@ -20,7 +20,15 @@ pub(crate) fn key(name: &str) -> PrivateKey {
 
 /// A peer's PKI: signs with `name`'s certificate and key, trusts the test CA, checks its CRL.
 pub(crate) fn peer_pki(name: &str) -> PeerPki {
-    PeerPki { local: AuthBy::Signature, remote: AuthBy::Signature, certs: vec![pem(name)], key: Some(Arc::new(key(name))), trust: Arc::new(store(true)), check_identity: true, notes: vec![] }
+    PeerPki {
+        local: AuthBy::Signature,
+        remote: AuthBy::Signature,
+        certs: vec![pem(name)],
+        key: Some(Arc::new(key(name))),
+        trust: Arc::new(store(true)),
+        check_identity: true,
+        notes: vec![],
+    }
 }
 
 pub(crate) fn pem(name: &str) -> Cert {
@@ -44,7 +52,12 @@ pub(crate) fn pem(name: &str) -> Cert {
 pub(crate) const NOW: u64 = 1_780_272_000;
 
 fn store(crl: bool) -> TrustStore {
-    TrustStore { anchors: vec![pem("ca")], intermediates: vec![], crls: validate::Crl::parse(include_bytes!("testdata/crl.pem")).unwrap(), check_crl: crl }
+    TrustStore {
+        anchors: vec![pem("ca")],
+        intermediates: vec![],
+        crls: validate::Crl::parse(include_bytes!("testdata/crl.pem")).unwrap(),
+        check_crl: crl,
+    }
 }
 
 #[test]
@@ -54,7 +67,14 @@ fn decodes_names_keys_and_alternative_names() {
     assert_eq!(c.issuer, "C=US,O=Edgesh Test,CN=Edgesh Test CA");
     assert_eq!(c.key.bits(), 2048);
     assert!(c.key.is_rsa());
-    assert_eq!(c.sans, vec![San::Ip("192.0.2.2".parse().unwrap()), San::Dns("right.example".into()), San::Email("vpn@right.example".into())]);
+    assert_eq!(
+        c.sans,
+        vec![
+            San::Ip("192.0.2.2".parse().unwrap()),
+            San::Dns("right.example".into()),
+            San::Email("vpn@right.example".into())
+        ]
+    );
     assert_eq!((c.is_ca, c.key_usage), (Some(false), Some(0b101)));
     assert_eq!(pem("right-ec").key.bits(), 384);
     assert_eq!(pem("left-ec").key.bits(), 256);
@@ -62,28 +82,50 @@ fn decodes_names_keys_and_alternative_names() {
     // DER and PEM give the same certificate.
     assert_eq!(parse_certs(include_bytes!("testdata/right-rsa.der")).unwrap()[0], c);
     assert!(parse_certs(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").is_err());
-    assert_eq!(parse_certs(b"\x30\x03\x02\x01\x01").unwrap_err().0.split(' ').take(3).collect::<Vec<_>>(), ["not", "an", "X.509"]);
+    assert_eq!(
+        parse_certs(b"\x30\x03\x02\x01\x01").unwrap_err().0.split(' ').take(3).collect::<Vec<_>>(),
+        ["not", "an", "X.509"]
+    );
 }
 
 #[test]
 fn valid_chains_reach_the_anchor() {
     let s = store(true);
     for n in ["right-rsa", "right-ec", "left-rsa", "left-ec", "right-wrongid"] {
-        assert_eq!(s.validate(&pem(n), &[], NOW).map(|a| a.subject.clone()), Ok("C=US,O=Edgesh Test,CN=Edgesh Test CA".into()), "{n}");
+        assert_eq!(
+            s.validate(&pem(n), &[], NOW).map(|a| a.subject.clone()),
+            Ok("C=US,O=Edgesh Test,CN=Edgesh Test CA".into()),
+            "{n}"
+        );
     }
 }
 
 #[test]
 fn failures_are_typed() {
     let s = store(true);
-    assert_eq!(s.validate(&pem("right-expired"), &[], NOW), Err(CertError::Expired { subject: "C=US,O=Edgesh Test,CN=right-expired".into(), serial: pem("right-expired").serial, not_after: 1_609_459_200 }));
+    assert_eq!(
+        s.validate(&pem("right-expired"), &[], NOW),
+        Err(CertError::Expired {
+            subject: "C=US,O=Edgesh Test,CN=right-expired".into(),
+            serial: pem("right-expired").serial,
+            not_after: 1_609_459_200
+        })
+    );
     // On a clock of 2020-06-01 the same certificate is within its dates and the CA is not yet valid: the engine's clock decides.
-    assert!(matches!(s.validate(&pem("right-expired"), &[], 1_590_969_600), Err(CertError::NotYetValid { subject, .. }) if subject.ends_with("CN=Edgesh Test CA")));
+    assert!(
+        matches!(s.validate(&pem("right-expired"), &[], 1_590_969_600), Err(CertError::NotYetValid { subject, .. }) if subject.ends_with("CN=Edgesh Test CA"))
+    );
     // Before the CA's own validity.
     assert!(matches!(s.validate(&pem("right-rsa"), &[], 1_590_969_600), Err(CertError::NotYetValid { .. })));
-    assert_eq!(s.validate(&pem("right-unknown"), &[], NOW), Err(CertError::UnknownCa { issuer: "C=US,O=Edgesh Test,CN=Other CA".into() }));
+    assert_eq!(
+        s.validate(&pem("right-unknown"), &[], NOW),
+        Err(CertError::UnknownCa { issuer: "C=US,O=Edgesh Test,CN=Other CA".into() })
+    );
     // The other CA sent along does not help: it is not an anchor, and not issued by one.
-    assert_eq!(s.validate(&pem("right-unknown"), &[pem("other-ca")], NOW), Err(CertError::UnknownCa { issuer: "C=US,O=Edgesh Test,CN=Other CA".into() }));
+    assert_eq!(
+        s.validate(&pem("right-unknown"), &[pem("other-ca")], NOW),
+        Err(CertError::UnknownCa { issuer: "C=US,O=Edgesh Test,CN=Other CA".into() })
+    );
     assert!(matches!(s.validate(&pem("right-revoked"), &[], NOW), Err(CertError::Revoked { .. })));
     // Without `revocation-check crl` the CRL is not consulted.
     assert!(store(false).validate(&pem("right-revoked"), &[], NOW).is_ok());
@@ -91,7 +133,10 @@ fn failures_are_typed() {
     let mut bad = pem("right-rsa").der.clone();
     let n = bad.len();
     bad[n - 5] ^= 1;
-    assert_eq!(s.validate(&Cert::from_der(&bad).unwrap(), &[], NOW), Err(CertError::BadSignature { subject: "C=US,O=Edgesh Test,CN=right".into() }));
+    assert_eq!(
+        s.validate(&Cert::from_der(&bad).unwrap(), &[], NOW),
+        Err(CertError::BadSignature { subject: "C=US,O=Edgesh Test,CN=right".into() })
+    );
     // An anchor-less store trusts nothing; the certificate itself as anchor is trusted.
     let none = TrustStore::default();
     assert!(matches!(none.validate(&pem("right-rsa"), &[], NOW), Err(CertError::UnknownCa { .. })));
@@ -120,13 +165,24 @@ fn identities_of_a_certificate() {
 #[test]
 fn keys_sign_and_certificates_verify() {
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7);
-    let cases = [(include_str!("testdata/left-rsa.key"), "left-rsa"), (include_str!("testdata/left-ec.key"), "left-ec"), (include_str!("testdata/right-ec.key"), "right-ec")];
+    let cases = [
+        (include_str!("testdata/left-rsa.key"), "left-rsa"),
+        (include_str!("testdata/left-ec.key"), "left-ec"),
+        (include_str!("testdata/right-ec.key"), "right-ec"),
+    ];
     for (k, c) in cases {
         let key = PrivateKey::from_pem(k).unwrap();
         let cert = pem(c);
         assert_eq!(key.public(), cert.key, "{c}");
         let algs: Vec<SigAlg> = if cert.key.is_rsa() {
-            vec![SigAlg::RsaPkcs1(Hash::Sha1), SigAlg::RsaPkcs1(Hash::Sha256), SigAlg::RsaPkcs1(Hash::Sha512), SigAlg::RsaPss(Hash::Sha256), SigAlg::RsaPss(Hash::Sha384), SigAlg::RsaPkcs1Raw]
+            vec![
+                SigAlg::RsaPkcs1(Hash::Sha1),
+                SigAlg::RsaPkcs1(Hash::Sha256),
+                SigAlg::RsaPkcs1(Hash::Sha512),
+                SigAlg::RsaPss(Hash::Sha256),
+                SigAlg::RsaPss(Hash::Sha384),
+                SigAlg::RsaPkcs1Raw,
+            ]
         } else {
             vec![SigAlg::Ecdsa(Hash::Sha256), SigAlg::Ecdsa(Hash::Sha384), SigAlg::EcdsaRaw(Hash::Sha256)]
         };
@@ -150,8 +206,14 @@ fn keys_sign_and_certificates_verify() {
         }
     }
     // RFC 7427 appendix A.1.2 and A.3.1: sha256WithRSAEncryption and ecdsa-with-sha256.
-    assert_eq!(SigAlg::RsaPkcs1(Hash::Sha256).to_x509_der().unwrap(), [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00]);
-    assert_eq!(SigAlg::Ecdsa(Hash::Sha256).to_x509_der().unwrap(), [0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]);
+    assert_eq!(
+        SigAlg::RsaPkcs1(Hash::Sha256).to_x509_der().unwrap(),
+        [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00]
+    );
+    assert_eq!(
+        SigAlg::Ecdsa(Hash::Sha256).to_x509_der().unwrap(),
+        [0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]
+    );
     assert!(PrivateKey::from_pem("-----BEGIN RSA PRIVATE KEY-----\nAA==\n-----END RSA PRIVATE KEY-----\n").is_err());
 }
 
@@ -164,7 +226,10 @@ fn key_files_are_loaded_from_the_state_directory_only_when_private() {
     let p = keys.join("R1.pem");
     std::fs::write(&p, include_str!("testdata/left-ec.key")).unwrap();
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
-    assert_eq!(PrivateKey::load(&dir, "R1").unwrap_err(), format!("key pair R1: {} is readable by others (mode 644); expected 0600", p.display()));
+    assert_eq!(
+        PrivateKey::load(&dir, "R1").unwrap_err(),
+        format!("key pair R1: {} is readable by others (mode 644); expected 0600", p.display())
+    );
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
     assert_eq!(PrivateKey::load(&dir, "R1").unwrap().public(), pem("left-ec").key);
     assert_eq!(PrivateKey::load(&dir, "../R1").unwrap_err(), "key pair ../R1: \"../R1\" cannot name a key");

@@ -59,7 +59,11 @@ impl Crl {
             issuer_der: t.issuer.to_der().map_err(|e| Malformed(format!("bad CRL issuer ({e})")))?,
             this_update: t.this_update.to_unix_duration().as_secs(),
             next_update: t.next_update.map(|n| n.to_unix_duration().as_secs()),
-            revoked: t.revoked_certificates.as_ref().map(|v| v.iter().map(|r| r.serial_number.as_bytes().to_vec()).collect()).unwrap_or_default(),
+            revoked: t
+                .revoked_certificates
+                .as_ref()
+                .map(|v| v.iter().map(|r| r.serial_number.as_bytes().to_vec()).collect())
+                .unwrap_or_default(),
             tbs_der: t.to_der().map_err(|e| Malformed(format!("bad CRL ({e})")))?,
             alg: SigAlg::from_x509(&l.signature_algorithm),
             signature: l.signature.raw_bytes().to_vec(),
@@ -69,13 +73,16 @@ impl Crl {
     /// PEM (`X509 CRL` blocks) or one DER CRL.
     pub fn parse(bytes: &[u8]) -> Result<Vec<Crl>, Malformed> {
         match std::str::from_utf8(bytes) {
-            Ok(t) if t.contains("-----BEGIN") => super::pem_blocks(t, "X509 CRL")?.iter().map(|d| Crl::from_der(d)).collect(),
+            Ok(t) if t.contains("-----BEGIN") => {
+                super::pem_blocks(t, "X509 CRL")?.iter().map(|d| Crl::from_der(d)).collect()
+            }
             _ => Ok(vec![Crl::from_der(bytes)?]),
         }
     }
 
     fn signed_by(&self, issuer: &Cert) -> bool {
-        self.issuer_der == issuer.subject_der && self.alg.is_some_and(|a| issuer.key.verify(a, &[&self.tbs_der], &self.signature))
+        self.issuer_der == issuer.subject_der
+            && self.alg.is_some_and(|a| issuer.key.verify(a, &[&self.tbs_der], &self.signature))
     }
 }
 
@@ -138,7 +145,8 @@ impl TrustStore {
         if !self.check_crl {
             return Ok(());
         }
-        let issuers: Vec<&Cert> = self.anchors.iter().chain(self.intermediates.iter()).filter(|a| a.subject_der == c.issuer_der).collect();
+        let issuers: Vec<&Cert> =
+            self.anchors.iter().chain(self.intermediates.iter()).filter(|a| a.subject_der == c.issuer_der).collect();
         for crl in self.crls.iter().filter(|l| l.issuer_der == c.issuer_der) {
             if issuers.iter().any(|i| crl.signed_by(i)) && crl.revoked.iter().any(|s| strip0(s) == strip0(&c.serial)) {
                 return Err(CertError::Revoked { subject: c.subject.clone(), serial: c.serial.clone() });
@@ -160,10 +168,18 @@ fn strip0(s: &[u8]) -> &[u8] {
 
 fn dates(c: &Cert, now: u64) -> Result<(), CertError> {
     if now > c.not_after {
-        return Err(CertError::Expired { subject: c.subject.clone(), serial: c.serial.clone(), not_after: c.not_after });
+        return Err(CertError::Expired {
+            subject: c.subject.clone(),
+            serial: c.serial.clone(),
+            not_after: c.not_after,
+        });
     }
     if now < c.not_before {
-        return Err(CertError::NotYetValid { subject: c.subject.clone(), serial: c.serial.clone(), not_before: c.not_before });
+        return Err(CertError::NotYetValid {
+            subject: c.subject.clone(),
+            serial: c.serial.clone(),
+            not_before: c.not_before,
+        });
     }
     Ok(())
 }

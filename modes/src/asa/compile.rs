@@ -251,7 +251,9 @@ fn ipsec_proposal(n: &Node, name: &str, notes: &mut Vec<String>) -> Vec<IpsecPro
                         "aes-gcm-256" => EspEncr::Aes256Gcm,
                         "null" => EspEncr::Null,
                         other => {
-                            notes.push(format!("ipsec-proposal {name}: encryption {other} is not supported by the engine"));
+                            notes.push(format!(
+                                "ipsec-proposal {name}: encryption {other} is not supported by the engine"
+                            ));
                             continue;
                         }
                     };
@@ -280,7 +282,12 @@ fn ipsec_proposal(n: &Node, name: &str, notes: &mut Vec<String>) -> Vec<IpsecPro
     let mut out = Vec::new();
     for e in &enc {
         // AES-GCM carries its own integrity: one proposal without integrity.
-        let auths: Vec<Option<EspAuth>> = if matches!(e, EspEncr::Aes128Gcm | EspEncr::Aes192Gcm | EspEncr::Aes256Gcm) || integ.is_empty() { vec![None] } else { integ.clone() };
+        let auths: Vec<Option<EspAuth>> =
+            if matches!(e, EspEncr::Aes128Gcm | EspEncr::Aes192Gcm | EspEncr::Aes256Gcm) || integ.is_empty() {
+                vec![None]
+            } else {
+                integ.clone()
+            };
         for a in auths {
             let mut p = IpsecProposal::new();
             p.lifetime_seconds = DEFAULT_SA_SECONDS;
@@ -316,9 +323,12 @@ impl Objects {
                                 Some(p) => {
                                     nets.insert(name.to_string(), vec![AclAddr::Prefix(p)]);
                                 }
-                                None => notes.push(format!("object network {name}: subnet {a} {m} has a non-contiguous mask")),
+                                None => notes
+                                    .push(format!("object network {name}: subnet {a} {m} has a non-contiguous mask")),
                             },
-                            ["range", ..] | ["fqdn", ..] => notes.push(format!("object network {name}: `{}` cannot be an engine selector", c.text)),
+                            ["range", ..] | ["fqdn", ..] => {
+                                notes.push(format!("object network {name}: `{}` cannot be an engine selector", c.text))
+                            }
                             _ => {}
                         }
                     }
@@ -329,7 +339,12 @@ impl Objects {
                 _ => {}
             }
         }
-        fn expand(name: &str, groups: &BTreeMap<String, &Node>, nets: &BTreeMap<String, Vec<AclAddr>>, depth: usize) -> Option<Vec<AclAddr>> {
+        fn expand(
+            name: &str,
+            groups: &BTreeMap<String, &Node>,
+            nets: &BTreeMap<String, Vec<AclAddr>>,
+            depth: usize,
+        ) -> Option<Vec<AclAddr>> {
             if depth > 8 {
                 return None;
             }
@@ -337,7 +352,9 @@ impl Objects {
             let mut out = Vec::new();
             for c in &n.children {
                 match words(&c.text).as_slice() {
-                    ["network-object", "host", a] => out.push(AclAddr::Prefix(Prefix4 { addr: a.parse().ok()?, len: 32 })),
+                    ["network-object", "host", a] => {
+                        out.push(AclAddr::Prefix(Prefix4 { addr: a.parse().ok()?, len: 32 }))
+                    }
                     ["network-object", "object", o] => out.extend(nets.get(*o)?.iter().cloned()),
                     ["network-object", a, m] => out.push(AclAddr::Prefix(prefix(a, m)?)),
                     ["group-object", g] => out.extend(expand(g, groups, nets, depth + 1)?),
@@ -482,12 +499,18 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
                     e.read(&words(&c.text));
                 }
             }
-            ["crypto", "ikev1", "policy", p] => v1_policies.push((p.parse().unwrap_or(65535), v1_policy(n, &mut notes))),
-            ["crypto", "ikev2", "policy", p] => v2_policies.push((p.parse().unwrap_or(65535), v2_policy(n, &mut notes))),
+            ["crypto", "ikev1", "policy", p] => {
+                v1_policies.push((p.parse().unwrap_or(65535), v1_policy(n, &mut notes)))
+            }
+            ["crypto", "ikev2", "policy", p] => {
+                v2_policies.push((p.parse().unwrap_or(65535), v2_policy(n, &mut notes)))
+            }
             ["crypto", "ipsec", "ikev1", "transform-set", name, "mode", m] => {
                 // Only transport mode needs a word: tunnel mode is the engine's.
                 let transport = *m == "transport";
-                notes.extend(transport.then(|| format!("transform-set {name}: transport mode is not supported by the engine (tunnel mode used)")));
+                notes.extend(transport.then(|| {
+                    format!("transform-set {name}: transport mode is not supported by the engine (tunnel mode used)")
+                }));
             }
             ["crypto", "ipsec", "ikev1", "transform-set", name, t @ ..] => {
                 tsets.insert(name.to_string(), transform_set(name, t, &mut notes));
@@ -495,7 +518,9 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
             ["crypto", "ipsec", "ikev2", "ipsec-proposal", name] => {
                 proposals.insert(name.to_string(), ipsec_proposal(n, name, &mut notes));
             }
-            ["crypto", "ipsec", "security-association", "lifetime", "seconds", v] => sa_seconds = v.parse().unwrap_or(DEFAULT_SA_SECONDS),
+            ["crypto", "ipsec", "security-association", "lifetime", "seconds", v] => {
+                sa_seconds = v.parse().unwrap_or(DEFAULT_SA_SECONDS)
+            }
             ["crypto", "ipsec", "security-association", "lifetime", "kilobytes", v] => sa_kbytes = v.parse().ok(),
             ["crypto", "map", m, "interface", i] => {
                 map_on.insert(m.to_string(), i.to_string());
@@ -523,8 +548,12 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
                 for c in &n.children {
                     match words(&c.text).as_slice() {
                         ["ikev1", "pre-shared-key", k] => g.ikev1_key = Some(k.to_string()),
-                        ["ikev2", "local-authentication", "pre-shared-key", .., k] => g.ikev2_local = Some(k.to_string()),
-                        ["ikev2", "remote-authentication", "pre-shared-key", .., k] => g.ikev2_remote = Some(k.to_string()),
+                        ["ikev2", "local-authentication", "pre-shared-key", .., k] => {
+                            g.ikev2_local = Some(k.to_string())
+                        }
+                        ["ikev2", "remote-authentication", "pre-shared-key", .., k] => {
+                            g.ikev2_remote = Some(k.to_string())
+                        }
                         _ => {}
                     }
                 }
@@ -538,7 +567,10 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
                             acl.rules.insert(seq + k as u32, r);
                         }
                     }
-                    _ => notes.push(format!("`{}`: only permit entries with contiguous masks and known objects become engine selectors", n.text)),
+                    _ => notes.push(format!(
+                        "`{}`: only permit entries with contiguous masks and known objects become engine selectors",
+                        n.text
+                    )),
                 }
             }
             _ => {}
@@ -549,7 +581,13 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
     for (nif, (_, addr)) in &nameif {
         cfg.contexts.entry(LOCAL.into()).or_default().interfaces.insert(
             nif.clone(),
-            Interface { kind: InterfaceKind::Plain, description: None, address: *addr, secondary: Vec::new(), unnumbered: None },
+            Interface {
+                kind: InterfaceKind::Plain,
+                description: None,
+                address: *addr,
+                secondary: Vec::new(),
+                unnumbered: None,
+            },
         );
     }
     // IPsec proposals: transform sets and IKEv2 IPsec proposals, with the global lifetimes.
@@ -584,7 +622,9 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
     let mut v2_lifetime = 86_400;
     for (prio, p) in &v2_policies {
         if p.enc.is_empty() || p.integ.is_empty() || p.groups.is_empty() {
-            notes.push(format!("crypto ikev2 policy {prio} is incomplete (it needs encryption, integrity and group): not used"));
+            notes.push(format!(
+                "crypto ikev2 policy {prio} is incomplete (it needs encryption, integrity and group): not used"
+            ));
             continue;
         }
         v2_lifetime = p.lifetime.unwrap_or(86_400);
@@ -610,10 +650,19 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
     }
     cfg.contexts.entry(LOCAL.into()).or_default().ipsec_acls.extend(acls.clone());
     // The tunnel-group of a peer address: its own (`tunnel-group A type ipsec-l2l`), else DefaultL2LGroup.
-    let group_of = |peer: &str| groups.get_key_value(peer).filter(|(_, g)| g.l2l).or_else(|| groups.get_key_value(DEFAULT_L2L)).map(|(n, g)| (n.clone(), g));
+    let group_of = |peer: &str| {
+        groups
+            .get_key_value(peer)
+            .filter(|(_, g)| g.l2l)
+            .or_else(|| groups.get_key_value(DEFAULT_L2L))
+            .map(|(n, g)| (n.clone(), g))
+    };
     // Tunnel-groups named by an identity (`tunnel-group branch.example.com type ipsec-l2l`): an IKEv2 peer whose IKE ID is the name.
-    let by_identity: Vec<(String, &TunnelGroup)> =
-        groups.iter().filter(|(n, g)| g.l2l && n.parse::<Ipv4Addr>().is_err() && !n.starts_with("Default")).map(|(n, g)| (n.clone(), g)).collect();
+    let by_identity: Vec<(String, &TunnelGroup)> = groups
+        .iter()
+        .filter(|(n, g)| g.l2l && n.parse::<Ipv4Addr>().is_err() && !n.starts_with("Default"))
+        .map(|(n, g)| (n.clone(), g))
+        .collect();
 
     // Crypto map entries: a static tunnel each (dynamic references: on-demand tunnels).
     for ((m, seq), e) in &maps {
@@ -632,21 +681,38 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
                 // IKEv2 when the entry has IPsec proposals and IKEv2 is enabled on the interface, as for static entries.
                 let v2 = !de.proposals.is_empty() && ifname.as_ref().is_some_and(|i| v2_on.contains(i));
                 let g = groups.get(DEFAULT_L2L);
-                let key = if v2 { g.and_then(|g| g.ikev2_local.clone().or(g.ikev2_remote.clone())) } else { g.and_then(|g| g.ikev1_key.clone()) };
+                let key = if v2 {
+                    g.and_then(|g| g.ikev2_local.clone().or(g.ikev2_remote.clone()))
+                } else {
+                    g.and_then(|g| g.ikev1_key.clone())
+                };
                 if key.is_none() && by_identity.is_empty() {
                     let k = if v2 { "an ikev2 local-authentication pre-shared-key" } else { "an ikev1 pre-shared-key" };
-                    notes.push(format!("{what}: dynamic map {d} needs tunnel-group {DEFAULT_L2L} ipsec-attributes with {k}"));
+                    notes.push(format!(
+                        "{what}: dynamic map {d} needs tunnel-group {DEFAULT_L2L} ipsec-attributes with {k}"
+                    ));
                 }
-                let ts: Vec<String> = if v2 { de.proposals.iter().flat_map(|p| v2_props.get(p).cloned().unwrap_or_default()).collect() } else { de.tsets.clone() };
+                let ts: Vec<String> = if v2 {
+                    de.proposals.iter().flat_map(|p| v2_props.get(p).cloned().unwrap_or_default()).collect()
+                } else {
+                    de.tsets.clone()
+                };
                 let pol = ipsec_policy(&mut cfg, &name, de, &ts);
                 // DefaultL2LGroup answers any peer; a peer whose identity names a tunnel-group gets that group's key.
                 let mut answer = vec![(name.clone(), DEFAULT_L2L.to_string(), Identity::Any, key)];
                 // (IKEv1: the identity comes before the key only in aggressive mode; main mode peers stay DefaultL2LGroup's.)
                 for (gname, g) in &by_identity {
-                    let id = if gname.contains('@') { Identity::UserFqdn(gname.clone()) } else { Identity::Fqdn(gname.clone()) };
+                    let id = if gname.contains('@') {
+                        Identity::UserFqdn(gname.clone())
+                    } else {
+                        Identity::Fqdn(gname.clone())
+                    };
                     let k = if v2 { g.ikev2_local.clone().or(g.ikev2_remote.clone()) } else { g.ikev1_key.clone() };
                     if k.is_none() {
-                        notes.push(format!("tunnel-group {gname}: no {} pre-shared-key: not used", if v2 { "ikev2" } else { "ikev1" }));
+                        notes.push(format!(
+                            "tunnel-group {gname}: no {} pre-shared-key: not used",
+                            if v2 { "ikev2" } else { "ikev1" }
+                        ));
                         continue;
                     }
                     answer.push((format!("{name}@{gname}"), gname.clone(), id, k));
@@ -676,7 +742,10 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
                     t.ike_policy = Some(ike_name);
                     t.bind_interface = ifname.clone().map(|i| (i, None));
                     t.dynamic_map = true;
-                    t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: pol.clone(), access_group: de.acl.clone() }));
+                    t.entries.insert(
+                        10,
+                        TunnelEntry::Policy(PolicyEntry { policy: pol.clone(), access_group: de.acl.clone() }),
+                    );
                     cfg.tunnels.insert(tn, t);
                 }
             }
@@ -694,7 +763,9 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
             notes.push(format!("{what}: {} peers; the engine tunnel has one: {peer}", e.peers.len()));
         }
         let Some(ifn) = ifname.clone() else {
-            notes.push(format!("{what}: crypto map {m} is not applied to an interface (crypto map {m} interface NAMEIF): no tunnel"));
+            notes.push(format!(
+                "{what}: crypto map {m} is not applied to an interface (crypto map {m} interface NAMEIF): no tunnel"
+            ));
             continue;
         };
         if local.is_none() {
@@ -713,7 +784,8 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
         }
         let (tg_name, tg) = group_of(peer_word).map(|(n, g)| (Some(n), Some(g))).unwrap_or((None, None));
         let mut ike = IkePolicy::new(if v2 { IkeVersion::V2 } else { IkeVersion::V1 });
-        ike.identity_local = if identity_hostname { Some(Identity::Fqdn(doc.hostname.clone())) } else { local.map(Identity::Ipv4) };
+        ike.identity_local =
+            if identity_hostname { Some(Identity::Fqdn(doc.hostname.clone())) } else { local.map(Identity::Ipv4) };
         ike.identity_remote = Some(Identity::Ipv4(peer));
         if e.aggressive {
             ike.mode = ExchangeMode::Aggressive;
@@ -737,7 +809,9 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
             tg.and_then(|g| g.ikev1_key.clone())
         };
         if key.is_none() {
-            notes.push(format!("{what}: no pre-shared key for {peer} (tunnel-group {peer} ipsec-attributes, or {DEFAULT_L2L})"));
+            notes.push(format!(
+                "{what}: no pre-shared key for {peer} (tunnel-group {peer} ipsec-attributes, or {DEFAULT_L2L})"
+            ));
         }
         ike.pre_shared_key = key.map(|k| PreSharedKey::Key(Key::Ascii(k)));
         let names = if v2 { &v2_names } else { &v1_names };
@@ -745,7 +819,9 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
             notes.push(format!("{what}: no crypto {} policy is configured", if v2 { "ikev2" } else { "ikev1" }));
         }
         if names.len() > MAX_POLICY_PROPOSALS {
-            notes.push(format!("{what}: more IKE policies than an engine policy holds; the first {MAX_POLICY_PROPOSALS} are used"));
+            notes.push(format!(
+                "{what}: more IKE policies than an engine policy holds; the first {MAX_POLICY_PROPOSALS} are used"
+            ));
         }
         for (i, n) in names.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
             ike.proposals.insert(i as u32 + 1, n.clone());
@@ -753,11 +829,18 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
         if v2 {
             ike.lifetime = v2_lifetime;
         }
-        let ts: Vec<String> = if v2 { e.proposals.iter().flat_map(|p| v2_props.get(p).cloned().unwrap_or_default()).collect() } else { e.tsets.clone() };
+        let ts: Vec<String> = if v2 {
+            e.proposals.iter().flat_map(|p| v2_props.get(p).cloned().unwrap_or_default()).collect()
+        } else {
+            e.tsets.clone()
+        };
         for t in if v2 { &e.proposals } else { &e.tsets } {
             let known = if v2 { v2_props.contains_key(t) } else { cfg.ipsec_proposals.contains_key(t) };
             if !known {
-                notes.push(format!("{what}: {} {t} does not exist", if v2 { "ipsec-proposal" } else { "transform-set" }));
+                notes.push(format!(
+                    "{what}: {} {t} does not exist",
+                    if v2 { "ipsec-proposal" } else { "transform-set" }
+                ));
             }
         }
         if let Some(a) = &e.acl {
@@ -792,7 +875,10 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
     for v in &vtis {
         let what = format!("interface {} ({})", v.ifname, v.nameif);
         if v.mode != "ipsec ipv4" {
-            notes.push(format!("{what}: tunnel mode {}: only `tunnel mode ipsec ipv4` is a VTI: no tunnel", if v.mode.is_empty() { "(none)" } else { &v.mode }));
+            notes.push(format!(
+                "{what}: tunnel mode {}: only `tunnel mode ipsec ipv4` is a VTI: no tunnel",
+                if v.mode.is_empty() { "(none)" } else { &v.mode }
+            ));
             continue;
         }
         let Some(peer_word) = &v.destination else {
@@ -800,7 +886,9 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
             continue;
         };
         let Ok(peer) = peer_word.parse::<Ipv4Addr>() else {
-            notes.push(format!("{what}: tunnel destination {peer_word} is a name; the engine needs an address: no tunnel"));
+            notes.push(format!(
+                "{what}: tunnel destination {peer_word} is a name; the engine needs an address: no tunnel"
+            ));
             continue;
         };
         let Some(src) = &v.source else {
@@ -824,12 +912,19 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
             continue;
         }
         let (tg_name, tg) = group_of(peer_word).map(|(n, g)| (Some(n), Some(g))).unwrap_or((None, None));
-        let key = if v2 { tg.and_then(|g| g.ikev2_local.clone().or(g.ikev2_remote.clone())) } else { tg.and_then(|g| g.ikev1_key.clone()) };
+        let key = if v2 {
+            tg.and_then(|g| g.ikev2_local.clone().or(g.ikev2_remote.clone()))
+        } else {
+            tg.and_then(|g| g.ikev1_key.clone())
+        };
         if key.is_none() {
-            notes.push(format!("{what}: no pre-shared key for {peer} (tunnel-group {peer} ipsec-attributes, or {DEFAULT_L2L})"));
+            notes.push(format!(
+                "{what}: no pre-shared key for {peer} (tunnel-group {peer} ipsec-attributes, or {DEFAULT_L2L})"
+            ));
         }
         let mut ike = IkePolicy::new(if v2 { IkeVersion::V2 } else { IkeVersion::V1 });
-        ike.identity_local = if identity_hostname { Some(Identity::Fqdn(doc.hostname.clone())) } else { local.map(Identity::Ipv4) };
+        ike.identity_local =
+            if identity_hostname { Some(Identity::Fqdn(doc.hostname.clone())) } else { local.map(Identity::Ipv4) };
         ike.identity_remote = Some(Identity::Ipv4(peer));
         ike.pre_shared_key = key.map(|k| PreSharedKey::Key(Key::Ascii(k)));
         let names = if v2 { &v2_names } else { &v1_names };
@@ -842,11 +937,18 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
         if v2 {
             ike.lifetime = v2_lifetime;
         }
-        let ts: Vec<String> = if v2 { e.proposals.iter().flat_map(|p| v2_props.get(p).cloned().unwrap_or_default()).collect() } else { e.tsets.clone() };
+        let ts: Vec<String> = if v2 {
+            e.proposals.iter().flat_map(|p| v2_props.get(p).cloned().unwrap_or_default()).collect()
+        } else {
+            e.tsets.clone()
+        };
         for t in if v2 { &e.proposals } else { &e.tsets } {
             let known = if v2 { v2_props.contains_key(t) } else { cfg.ipsec_proposals.contains_key(t) };
             if !known {
-                notes.push(format!("{what}: {} {t} does not exist", if v2 { "ipsec-proposal" } else { "transform-set" }));
+                notes.push(format!(
+                    "{what}: {} {t} does not exist",
+                    if v2 { "ipsec-proposal" } else { "transform-set" }
+                ));
             }
         }
         let pol = ipsec_policy(&mut cfg, &v.ifname, e, &ts);
@@ -965,15 +1067,24 @@ tunnel-group 198.51.100.2 ipsec-attributes
         assert_eq!(ike.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("s3cret".into()))));
         assert_eq!(ike.proposals.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["ikev1-10"]);
         let p = &c.config.ike_proposals["ikev1-10"];
-        assert_eq!((p.encryption, p.auth_alg, p.dh_group, p.auth_method, p.lifetime), (IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha1_96, 14, AuthMethod::PreSharedKey, 86_400));
+        assert_eq!(
+            (p.encryption, p.auth_alg, p.dh_group, p.auth_method, p.lifetime),
+            (IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha1_96, 14, AuthMethod::PreSharedKey, 86_400)
+        );
         let pol = &c.config.ipsec_policies["outside_map-10-ipsec"];
         assert_eq!(pol.pfs_group, Some(14));
         let ts = &c.config.ipsec_proposals[pol.proposals.iter().next().unwrap().1];
-        assert_eq!((ts.esp_encr, ts.esp_auth, ts.lifetime_seconds, ts.lifetime_kbytes), (Some(EspEncr::Aes256Cbc), Some(EspAuth::HmacSha1_96), 3600, Some(DEFAULT_SA_KBYTES)));
+        assert_eq!(
+            (ts.esp_encr, ts.esp_auth, ts.lifetime_seconds, ts.lifetime_kbytes),
+            (Some(EspEncr::Aes256Cbc), Some(EspAuth::HmacSha1_96), 3600, Some(DEFAULT_SA_KBYTES))
+        );
         // The object-group's two members: two selectors.
         let acl = &c.config.contexts["local"].ipsec_acls["VPN"];
         assert_eq!(acl.rules.len(), 2);
-        assert_eq!(acl.rules.iter().map(|(_, r)| r.dst.clone().unwrap().to_string()).collect::<Vec<_>>(), ["10.2.0.0/24", "10.3.0.1/32"]);
+        assert_eq!(
+            acl.rules.iter().map(|(_, r)| r.dst.clone().unwrap().to_string()).collect::<Vec<_>>(),
+            ["10.2.0.0/24", "10.3.0.1/32"]
+        );
     }
 
     #[test]
@@ -1017,10 +1128,16 @@ tunnel-group 198.51.100.2 ipsec-attributes
         assert_eq!(ike.version, IkeVersion::V2);
         assert_eq!(ike.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("l0cal".into()))));
         let p = &c.config.ike_proposals["ikev2-1-1"];
-        assert_eq!((p.encryption, p.auth_alg, p.dh_group, p.prf), (IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha256, 14, Prf::HmacSha256));
+        assert_eq!(
+            (p.encryption, p.auth_alg, p.dh_group, p.prf),
+            (IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha256, 14, Prf::HmacSha256)
+        );
         let pol = &c.config.ipsec_policies["outside_map-10-ipsec"];
         let props: Vec<&IpsecProposal> = pol.proposals.iter().map(|(_, n)| &c.config.ipsec_proposals[n]).collect();
-        assert_eq!(props.iter().map(|p| (p.esp_encr, p.esp_auth)).collect::<Vec<_>>(), [(Some(EspEncr::Aes256Cbc), Some(EspAuth::HmacSha256_128)), (Some(EspEncr::Aes256Gcm), None)]);
+        assert_eq!(
+            props.iter().map(|p| (p.esp_encr, p.esp_auth)).collect::<Vec<_>>(),
+            [(Some(EspEncr::Aes256Cbc), Some(EspAuth::HmacSha256_128)), (Some(EspEncr::Aes256Gcm), None)]
+        );
     }
 
     #[test]
@@ -1055,9 +1172,15 @@ tunnel-group nokey.example.com type ipsec-l2l
         let names: Vec<&str> = c.config.tunnels.keys().map(String::as_str).collect();
         assert_eq!(names, ["outside_map-65535", "outside_map-65535@branch.example.com"]);
         let t = &c.config.tunnels["outside_map-65535@branch.example.com"];
-        assert_eq!((t.remote_id.clone(), t.description.as_deref(), t.kind), (Some(Identity::Fqdn("branch.example.com".into())), Some("branch.example.com"), TunnelKind::OnDemand));
+        assert_eq!(
+            (t.remote_id.clone(), t.description.as_deref(), t.kind),
+            (Some(Identity::Fqdn("branch.example.com".into())), Some("branch.example.com"), TunnelKind::OnDemand)
+        );
         let ike = &c.config.contexts["local"].ike_policies["outside_map-65535@branch.example.com-ike"];
-        assert_eq!((ike.version, ike.pre_shared_key.clone()), (IkeVersion::V2, Some(PreSharedKey::Key(Key::Ascii("branch-key".into())))));
+        assert_eq!(
+            (ike.version, ike.pre_shared_key.clone()),
+            (IkeVersion::V2, Some(PreSharedKey::Key(Key::Ascii("branch-key".into()))))
+        );
         let d = &c.config.tunnels["outside_map-65535"];
         assert_eq!((d.remote_id.clone(), d.description.as_deref()), (Some(Identity::Any), Some("DefaultL2LGroup")));
         let ike = &c.config.contexts["local"].ike_policies["outside_map-65535-ike"];
@@ -1104,7 +1227,10 @@ interface Tunnel2
 ");
         let c = compile(&d);
         let t = &c.config.tunnels["Tunnel1"];
-        assert_eq!((t.kind, t.local, t.remote), (TunnelKind::Static, Some("203.0.113.2".parse().unwrap()), Some("13.54.43.86".parse().unwrap())));
+        assert_eq!(
+            (t.kind, t.local, t.remote),
+            (TunnelKind::Static, Some("203.0.113.2".parse().unwrap()), Some("13.54.43.86".parse().unwrap()))
+        );
         assert_eq!(t.bind_interface, Some(("Tunnel-int-vpn-12345678-0".into(), None)));
         assert_eq!(t.description.as_deref(), Some("13.54.43.86"));
         let Some(TunnelEntry::Policy(pe)) = t.entries.get(&10) else { panic!("no policy entry") };
@@ -1119,7 +1245,10 @@ interface Tunnel2
         assert!(!c.config.tunnels.contains_key("Tunnel2"));
         assert_eq!(c.notes, ["interface Tunnel2 (t2): ipsec profile missing does not exist: no tunnel"]);
         // The compiled model passes the engine's whole-configuration checks.
-        let errors: Vec<_> = edgesh_engine::validate::validate(&c.config).into_iter().filter(|p| p.severity == edgesh_engine::validate::Severity::Error).collect();
+        let errors: Vec<_> = edgesh_engine::validate::validate(&c.config)
+            .into_iter()
+            .filter(|p| p.severity == edgesh_engine::validate::Severity::Error)
+            .collect();
         assert!(errors.is_empty(), "{errors:?}");
     }
 }

@@ -8,9 +8,9 @@ use super::{AsaMode, exec_mode, graphs, mode};
 use crate::monitor::DebugFlags;
 use crate::out::Out;
 use crate::session::{DialectOps, Handler, LoadReport, LoginUser, Router, Session};
-use std::sync::{Arc, Mutex};
 use edgesh_engine::ike::{EngineConf, Event};
 use edgesh_grammar::{Graph, ParseError};
+use std::sync::{Arc, Mutex};
 
 /// The ASA dialect.
 pub struct Asa;
@@ -83,7 +83,12 @@ impl DialectOps for Asa {
         }
     }
 
-    fn show_json(&self, s: &mut Session, spec: &str, a: &crate::session::Args) -> Option<Result<serde_json::Value, String>> {
+    fn show_json(
+        &self,
+        s: &mut Session,
+        spec: &str,
+        a: &crate::session::Args,
+    ) -> Option<Result<serde_json::Value, String>> {
         super::json::show_json(s, spec, a)
     }
 
@@ -177,7 +182,14 @@ impl DialectOps for Asa {
 
     /// Each line applied as the ASA does; loaded from the startup file, the
     /// document is the startup configuration as well.
-    fn load_boot(&self, router: &Arc<Mutex<Router>>, text: &str, file: &str, startup: bool, hostname: Option<&str>) -> LoadReport {
+    fn load_boot(
+        &self,
+        router: &Arc<Mutex<Router>>,
+        text: &str,
+        file: &str,
+        startup: bool,
+        hostname: Option<&str>,
+    ) -> LoadReport {
         if let Some(h) = hostname {
             self.set_boot_hostname(&mut router.lock().unwrap_or_else(|e| e.into_inner()), h);
         }

@@ -124,14 +124,29 @@ fn crypto_map_all(root: &[Node], map: &str) -> Vec<String> {
         }
     }
     // The ASA's order of an entry's options.
-    const ORDER: &[&str] = &["match address", "set pfs", "set connection-type", "set peer", "set ikev1 phase1-mode", "set ikev1 transform-set", "set ikev2 ipsec-proposal", "set ikev2 mode", "set security-association lifetime"];
+    const ORDER: &[&str] = &[
+        "match address",
+        "set pfs",
+        "set connection-type",
+        "set peer",
+        "set ikev1 phase1-mode",
+        "set ikev1 transform-set",
+        "set ikev2 ipsec-proposal",
+        "set ikev2 mode",
+        "set security-association lifetime",
+    ];
     let rank = |o: &str| ORDER.iter().position(|p| o == *p || o.starts_with(&format!("{p} "))).unwrap_or(ORDER.len());
     let mut out = Vec::new();
     for (seq, mut opts) in entries {
-        let has = |opts: &[(bool, String)], p: &str| opts.iter().any(|(_, o)| o == p || o.starts_with(&format!("{p} ")));
+        let has =
+            |opts: &[(bool, String)], p: &str| opts.iter().any(|(_, o)| o == p || o.starts_with(&format!("{p} ")));
         // A dynamic-map reference is a line of its own, without defaults.
         if !has(&opts, "ipsec-isakmp dynamic") {
-            for (p, default) in [("set connection-type", "set connection-type bidirectional"), ("set ikev1 phase1-mode", "set ikev1 phase1-mode main"), ("set ikev2 mode", "set ikev2 mode tunnel")] {
+            for (p, default) in [
+                ("set connection-type", "set connection-type bidirectional"),
+                ("set ikev1 phase1-mode", "set ikev1 phase1-mode main"),
+                ("set ikev2 mode", "set ikev2 mode tunnel"),
+            ] {
                 if !has(&opts, p) {
                     opts.push((false, default.to_string()));
                 }
@@ -154,7 +169,8 @@ fn render_node(n: &Node, depth: usize, masked: bool, out: &mut dyn Out) {
     let text = if masked { mask(&n.text) } else { n.text.clone() };
     // The ASA ends transform-set and `set peer` lines with a space (the corpus's captures; ntc-templates expects it).
     let w: Vec<&str> = text.split_whitespace().collect();
-    let space = matches!(w.as_slice(), ["crypto", "ipsec", "ikev1", "transform-set", _, e, ..] if *e != "mode") || matches!(w.as_slice(), ["crypto", "map", _, _, "set", "peer", ..]);
+    let space = matches!(w.as_slice(), ["crypto", "ipsec", "ikev1", "transform-set", _, e, ..] if *e != "mode")
+        || matches!(w.as_slice(), ["crypto", "map", _, _, "set", "peer", ..]);
     out.line(&format!("{}{}{}", " ".repeat(depth), text, if space { " " } else { "" }));
     for c in &n.children {
         render_node(c, depth + 1, masked, out);
@@ -280,15 +296,34 @@ mod tests {
     #[test]
     fn keys_are_masked_as_the_asa_does() {
         assert_eq!(mask("ikev1 pre-shared-key s3cret"), "ikev1 pre-shared-key *****");
-        assert_eq!(mask("ikev2 remote-authentication pre-shared-key s3cret"), "ikev2 remote-authentication pre-shared-key *****");
-        assert_eq!(mask("ikev2 local-authentication pre-shared-key 0 s3cret"), "ikev2 local-authentication pre-shared-key 0 *****");
+        assert_eq!(
+            mask("ikev2 remote-authentication pre-shared-key s3cret"),
+            "ikev2 remote-authentication pre-shared-key *****"
+        );
+        assert_eq!(
+            mask("ikev2 local-authentication pre-shared-key 0 s3cret"),
+            "ikev2 local-authentication pre-shared-key 0 *****"
+        );
         assert_eq!(mask("ikev1 trust-point TP"), "ikev1 trust-point TP");
     }
 
     #[test]
     fn running_config_all_spells_out_crypto_map_defaults_in_the_asa_order() {
-        let lines = ["crypto map M 20 set ikev1 transform-set T", "crypto map M 20 set peer 192.0.2.2", "crypto map M interface outside", "crypto map M 20 match address A", "crypto map M 20 set pfs group14", "crypto map M 10 set connection-type answer-only", "crypto map M 10 match address B", "crypto map M 65535 ipsec-isakmp dynamic D", "hostname x"];
-        let d = AsaDoc { hostname: "a".into(), root: lines.iter().map(|l| Node { text: l.to_string(), ..Default::default() }).collect() };
+        let lines = [
+            "crypto map M 20 set ikev1 transform-set T",
+            "crypto map M 20 set peer 192.0.2.2",
+            "crypto map M interface outside",
+            "crypto map M 20 match address A",
+            "crypto map M 20 set pfs group14",
+            "crypto map M 10 set connection-type answer-only",
+            "crypto map M 10 match address B",
+            "crypto map M 65535 ipsec-isakmp dynamic D",
+            "hostname x",
+        ];
+        let d = AsaDoc {
+            hostname: "a".into(),
+            root: lines.iter().map(|l| Node { text: l.to_string(), ..Default::default() }).collect(),
+        };
         let got: Vec<String> = d.with_defaults().root.into_iter().map(|n| n.text).collect();
         assert_eq!(
             got,

@@ -30,9 +30,15 @@ fn proxy(s: &Selector) -> String {
 pub fn asa_drop_text(r: &Router, e: &Event) -> Option<(u8, &'static str, String)> {
     let Event::EspDropped { peer, local, spi, proto, kind, seq, inner, .. } = e else { return None };
     let (prot, name) = if *proto == 51 { ("ah", "AH") } else { ("esp", "ESP") };
-    let head = format!("IPSEC: Received an {name} packet (SPI= 0x{spi:08X}, sequence number= 0x{seq:X}) from {peer} (user= {peer}) to {local}");
+    let head = format!(
+        "IPSEC: Received an {name} packet (SPI= 0x{spi:08X}, sequence number= 0x{seq:X}) from {peer} (user= {peer}) to {local}"
+    );
     Some(match kind {
-        DropKind::UnknownSpi => (4, "402101", format!("decaps: rec'd IPSEC packet has invalid spi for destaddr={local}, prot={prot}, spi=0x{spi:08X}")),
+        DropKind::UnknownSpi => (
+            4,
+            "402101",
+            format!("decaps: rec'd IPSEC packet has invalid spi for destaddr={local}, prot={prot}, spi=0x{spi:08X}"),
+        ),
         DropKind::Replay | DropKind::Late => (4, "402119", format!("{head} that failed anti-replay checking.")),
         DropKind::BadIcv | DropKind::AuthAlgorithm => (4, "402120", format!("{head} that failed authentication.")),
         DropKind::Selector => {
@@ -68,10 +74,38 @@ mod tests {
     fn unknown_spi_bad_icv_and_replay_in_asa_words() {
         let mut r = Router::new(Config::new("a"), Clock::Virtual(1_700_000_000), 1, std::env::temp_dir());
         r.dialect = Dialect::Asa;
-        let ev = |kind| Event::EspDropped { conn: 0, peer: "198.51.100.2".parse().unwrap(), local: "192.0.2.1".parse().unwrap(), spi: 0x1A2B3C4D, proto: 50, kind, packets: 1, seq: 7, inner: None, more: Vec::new() };
-        assert_eq!(asa_drop_log(&r, &ev(DropKind::UnknownSpi)).unwrap().line, "%ASA-4-402101: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=esp, spi=0x1A2B3C4D");
-        let ah = Event::EspDropped { conn: 0, peer: "198.51.100.2".parse().unwrap(), local: "192.0.2.1".parse().unwrap(), spi: 0x1A2B3C4D, proto: 51, kind: DropKind::UnknownSpi, packets: 1, seq: 7, inner: None, more: Vec::new() };
-        assert_eq!(asa_drop_log(&r, &ah).unwrap().line, "%ASA-4-402101: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=ah, spi=0x1A2B3C4D");
+        let ev = |kind| Event::EspDropped {
+            conn: 0,
+            peer: "198.51.100.2".parse().unwrap(),
+            local: "192.0.2.1".parse().unwrap(),
+            spi: 0x1A2B3C4D,
+            proto: 50,
+            kind,
+            packets: 1,
+            seq: 7,
+            inner: None,
+            more: Vec::new(),
+        };
+        assert_eq!(
+            asa_drop_log(&r, &ev(DropKind::UnknownSpi)).unwrap().line,
+            "%ASA-4-402101: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=esp, spi=0x1A2B3C4D"
+        );
+        let ah = Event::EspDropped {
+            conn: 0,
+            peer: "198.51.100.2".parse().unwrap(),
+            local: "192.0.2.1".parse().unwrap(),
+            spi: 0x1A2B3C4D,
+            proto: 51,
+            kind: DropKind::UnknownSpi,
+            packets: 1,
+            seq: 7,
+            inner: None,
+            more: Vec::new(),
+        };
+        assert_eq!(
+            asa_drop_log(&r, &ah).unwrap().line,
+            "%ASA-4-402101: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=ah, spi=0x1A2B3C4D"
+        );
         assert_eq!(
             asa_drop_log(&r, &ev(DropKind::BadIcv)).unwrap().line,
             "%ASA-4-402120: IPSEC: Received an ESP packet (SPI= 0x1A2B3C4D, sequence number= 0x7) from 198.51.100.2 (user= 198.51.100.2) to 192.0.2.1 that failed authentication."

@@ -60,7 +60,11 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn of(model: &edgesh_engine::Config, peer: Ipv4Addr) -> Ctx {
-        let t = model.tunnels.values().find(|t| t.remote == Some(peer)).or_else(|| model.tunnels.values().find(|t| t.dynamic_map));
+        let t = model
+            .tunnels
+            .values()
+            .find(|t| t.remote == Some(peer))
+            .or_else(|| model.tunnels.values().find(|t| t.dynamic_map));
         Ctx {
             nameif: t.and_then(|t| t.bind_interface.as_ref()).map(|b| b.0.clone()).unwrap_or_else(|| "outside".into()),
             local: t.and_then(|t| t.local).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into()),
@@ -72,7 +76,9 @@ impl Ctx {
 pub fn proxy(id: &IdRepr) -> String {
     let (a, m) = match id.id_type {
         id_type::IPV4_ADDR => (id.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED), Ipv4Addr::BROADCAST),
-        id_type::IPV4_ADDR_SUBNET => (id.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED), id.addr(1).unwrap_or(Ipv4Addr::UNSPECIFIED)),
+        id_type::IPV4_ADDR_SUBNET => {
+            (id.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED), id.addr(1).unwrap_or(Ipv4Addr::UNSPECIFIED))
+        }
         // A range has no mask: its first address and the range's end.
         _ => (id.addr(0).unwrap_or(Ipv4Addr::UNSPECIFIED), id.addr(1).unwrap_or(Ipv4Addr::UNSPECIFIED)),
     };
@@ -102,32 +108,77 @@ fn group_of(model: &edgesh_engine::Config, tunnel: &str, peer: Ipv4Addr) -> Stri
 
 fn rejecting(c: &Ctx, group: &str, initiator: &IdRepr, responder: &IdRepr) -> String {
     // The peer initiated: its initiator identity is our remote proxy.
-    format!("{group}Rejecting IPSec tunnel: no matching crypto map entry for remote proxy {} local proxy {} on interface {}", proxy(initiator), proxy(responder), c.nameif)
+    format!(
+        "{group}Rejecting IPSec tunnel: no matching crypto map entry for remote proxy {} local proxy {} on interface {}",
+        proxy(initiator),
+        proxy(responder),
+        c.nameif
+    )
 }
 
 /// The `%ASA-` messages of an event (severity, message ID, text).
 pub fn asa_log(model: &edgesh_engine::Config, tunnel_of: TunnelOf, e: &Event) -> Vec<(u8, &'static str, String)> {
     let ctx = |p: &Ipv4Addr| Ctx::of(model, *p);
     match e {
-        Event::Phase1Up { peer, tunnel, .. } => vec![(5, "713119", format!("Group = {}, IP = {}, PHASE 1 COMPLETED", group_of(model, tunnel, *peer.ip()), peer.ip()))],
-        Event::ProxyIdMismatch { conn, peer, initiator, responder } => vec![(3, "713061", rejecting(&ctx(peer), &group(model, tunnel_of, *conn, *peer), initiator, responder))],
+        Event::Phase1Up { peer, tunnel, .. } => vec![(
+            5,
+            "713119",
+            format!("Group = {}, IP = {}, PHASE 1 COMPLETED", group_of(model, tunnel, *peer.ip()), peer.ip()),
+        )],
+        Event::ProxyIdMismatch { conn, peer, initiator, responder } => {
+            vec![(3, "713061", rejecting(&ctx(peer), &group(model, tunnel_of, *conn, *peer), initiator, responder))]
+        }
         Event::ChildUp { peer, spi_in, spi_out, tunnel, .. } => {
             let (l, user) = (ctx(peer).local, group_of(model, tunnel, *peer));
             vec![
-                (6, "602303", format!("IPSEC: An outbound LAN-to-LAN SA (SPI= 0x{spi_out:08X}) between {l} and {peer} (user= {user}) has been created.")),
-                (6, "602303", format!("IPSEC: An inbound LAN-to-LAN SA (SPI= 0x{spi_in:08X}) between {peer} and {l} (user= {user}) has been created.")),
+                (
+                    6,
+                    "602303",
+                    format!(
+                        "IPSEC: An outbound LAN-to-LAN SA (SPI= 0x{spi_out:08X}) between {l} and {peer} (user= {user}) has been created."
+                    ),
+                ),
+                (
+                    6,
+                    "602303",
+                    format!(
+                        "IPSEC: An inbound LAN-to-LAN SA (SPI= 0x{spi_in:08X}) between {peer} and {l} (user= {user}) has been created."
+                    ),
+                ),
             ]
         }
         Event::ChildDown { peer, spi_in, spi_out, tunnel, .. } => {
             let (l, user) = (ctx(peer).local, group_of(model, tunnel, *peer));
             vec![
-                (6, "602304", format!("IPSEC: An outbound LAN-to-LAN SA (SPI= 0x{spi_out:08X}) between {l} and {peer} (user= {user}) has been deleted.")),
-                (6, "602304", format!("IPSEC: An inbound LAN-to-LAN SA (SPI= 0x{spi_in:08X}) between {peer} and {l} (user= {user}) has been deleted.")),
+                (
+                    6,
+                    "602304",
+                    format!(
+                        "IPSEC: An outbound LAN-to-LAN SA (SPI= 0x{spi_out:08X}) between {l} and {peer} (user= {user}) has been deleted."
+                    ),
+                ),
+                (
+                    6,
+                    "602304",
+                    format!(
+                        "IPSEC: An inbound LAN-to-LAN SA (SPI= 0x{spi_in:08X}) between {peer} and {l} (user= {user}) has been deleted."
+                    ),
+                ),
             ]
         }
-        Event::P1NoneAcceptable { peer, .. } => vec![(3, "713902", format!("IP = {peer}, All SA proposals found unacceptable"))],
-        Event::P2NoneAcceptable { conn, peer } => vec![(3, "713902", format!("{}All IPSec SA proposals found unacceptable!", group(model, tunnel_of, *conn, *peer)))],
-        Event::KeyMismatch { peer, .. } => vec![(4, "713903", format!("IP = {peer}, Received encrypted Oakley Main Mode packet with invalid payloads, MessID = 0"))],
+        Event::P1NoneAcceptable { peer, .. } => {
+            vec![(3, "713902", format!("IP = {peer}, All SA proposals found unacceptable"))]
+        }
+        Event::P2NoneAcceptable { conn, peer } => vec![(
+            3,
+            "713902",
+            format!("{}All IPSec SA proposals found unacceptable!", group(model, tunnel_of, *conn, *peer)),
+        )],
+        Event::KeyMismatch { peer, .. } => vec![(
+            4,
+            "713903",
+            format!("IP = {peer}, Received encrypted Oakley Main Mode packet with invalid payloads, MessID = 0"),
+        )],
         _ => Vec::new(),
     }
 }
@@ -163,7 +214,12 @@ mod tests {
     /// Seed 000's message, word for word.
     #[test]
     fn the_seed_000_rejection() {
-        let e = Event::ProxyIdMismatch { conn: 1, peer: "198.51.100.2".parse().unwrap(), initiator: subnet([10, 2, 0, 0], [255, 255, 255, 0]), responder: subnet([10, 1, 0, 0], [255, 255, 255, 128]) };
+        let e = Event::ProxyIdMismatch {
+            conn: 1,
+            peer: "198.51.100.2".parse().unwrap(),
+            initiator: subnet([10, 2, 0, 0], [255, 255, 255, 0]),
+            responder: subnet([10, 1, 0, 0], [255, 255, 255, 128]),
+        };
         let mut model = edgesh_engine::Config::new("asa");
         let mut t = edgesh_engine::config::Tunnel::new(edgesh_engine::config::TunnelKind::Static, false);
         t.remote = Some("198.51.100.2".parse().unwrap());
@@ -189,7 +245,12 @@ mod tests {
     #[test]
     fn quick_mode_messages_name_the_tunnel_group_of_the_ike_sa() {
         let peer: Ipv4Addr = "198.51.100.2".parse().unwrap();
-        let e = Event::ProxyIdMismatch { conn: 7, peer, initiator: subnet([10, 2, 0, 0], [255, 255, 255, 0]), responder: subnet([10, 1, 0, 0], [255, 255, 255, 0]) };
+        let e = Event::ProxyIdMismatch {
+            conn: 7,
+            peer,
+            initiator: subnet([10, 2, 0, 0], [255, 255, 255, 0]),
+            responder: subnet([10, 1, 0, 0], [255, 255, 255, 0]),
+        };
         let mut model = edgesh_engine::Config::new("asa");
         let mut t = edgesh_engine::config::Tunnel::new(edgesh_engine::config::TunnelKind::Static, false);
         t.dynamic_map = true;
@@ -202,10 +263,23 @@ mod tests {
             "Group = DefaultL2LGroup, IP = 198.51.100.2, Rejecting IPSec tunnel: no matching crypto map entry for remote proxy 10.2.0.0/255.255.255.0/0/0 local proxy 10.1.0.0/255.255.255.0/0/0 on interface outside"
         );
         let p2 = Event::P2NoneAcceptable { conn: 7, peer };
-        assert_eq!(asa_log(&model, &landed, &p2)[0], (3, "713902", "Group = DefaultL2LGroup, IP = 198.51.100.2, All IPSec SA proposals found unacceptable!".to_string()));
+        assert_eq!(
+            asa_log(&model, &landed, &p2)[0],
+            (
+                3,
+                "713902",
+                "Group = DefaultL2LGroup, IP = 198.51.100.2, All IPSec SA proposals found unacceptable!".to_string()
+            )
+        );
         let f = DebugFlags { isakmp: true, ..Default::default() };
-        assert_eq!(asa_debug(&model, &landed, &p2, &f)[0], "[IKEv1]Group = DefaultL2LGroup, IP = 198.51.100.2, All IPSec SA proposals found unacceptable!");
+        assert_eq!(
+            asa_debug(&model, &landed, &p2, &f)[0],
+            "[IKEv1]Group = DefaultL2LGroup, IP = 198.51.100.2, All IPSec SA proposals found unacceptable!"
+        );
         // No IKE SA known for the connection: the group named by the address.
-        assert_eq!(asa_log(&model, &|_| None, &p2)[0].2, "Group = 198.51.100.2, IP = 198.51.100.2, All IPSec SA proposals found unacceptable!");
+        assert_eq!(
+            asa_log(&model, &|_| None, &p2)[0].2,
+            "Group = 198.51.100.2, IP = 198.51.100.2, All IPSec SA proposals found unacceptable!"
+        );
     }
 }

@@ -71,7 +71,11 @@ pub fn prompt(s: &Session) -> String {
         None if s.privilege >= 15 => format!("{host}# "),
         None => format!("{host}> "),
         Some(f) if f.mode == AsaMode::Verbatim => {
-            let tag = vocabulary().family(f.family).map(|x| x.prompt).filter(|p| !p.is_empty()).unwrap_or("config-unmodelled");
+            let tag = vocabulary()
+                .family(f.family)
+                .map(|x| x.prompt)
+                .filter(|p| !p.is_empty())
+                .unwrap_or("config-unmodelled");
             format!("{host}({tag})# ")
         }
         Some(f) => format!("{host}({})# ", f.mode.prompt()),
@@ -139,7 +143,11 @@ fn value_error(m: AsaMode, line: &str, err: &ParseError) -> bool {
 
 /// The vocabulary family of the frame at `level`.
 fn family_at(s: &Session, level: usize) -> &'static str {
-    s.asa.stack.get(level).map(|f| if f.mode == AsaMode::Verbatim { f.family } else { f.mode.family() }).unwrap_or("none")
+    s.asa
+        .stack
+        .get(level)
+        .map(|f| if f.mode == AsaMode::Verbatim { f.family } else { f.mode.family() })
+        .unwrap_or("none")
 }
 
 /// Place a line no graph of the current mode accepts: a modelled command of
@@ -207,7 +215,8 @@ fn negate(s: &mut Session, rest: &str, line: &str, indent: usize, out: &mut dyn 
             return true;
         }
         let m = s.asa.stack[lvl].mode;
-        let known = graphs().get(m).parse(rest).is_ok_and(|p| !p.command.spec.starts_with("no ")) || v.knows(family_at(s, lvl), rest, false);
+        let known = graphs().get(m).parse(rest).is_ok_and(|p| !p.command.spec.starts_with("no "))
+            || v.knows(family_at(s, lvl), rest, false);
         if known {
             keep_line(s, &format!("no {rest}"), false);
             return true;
@@ -308,7 +317,14 @@ pub fn sync(r: &mut Router) {
 /// command, or when it is none, a command of the mode the previous line
 /// left). Returns (lines, rejected, messages).
 pub fn apply_text(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> (usize, usize, Vec<String>) {
-    let mut s = Session::new(router.clone(), crate::session::SessionOptions { user: "boot".into(), dialect: crate::session::Dialect::Asa, ..Default::default() });
+    let mut s = Session::new(
+        router.clone(),
+        crate::session::SessionOptions {
+            user: "boot".into(),
+            dialect: crate::session::Dialect::Asa,
+            ..Default::default()
+        },
+    );
     s.record_history = false;
     s.privilege = 15;
     let global = || vec![AsaFrame { mode: AsaMode::Config, path: Vec::new(), family: "global" }];
@@ -318,7 +334,12 @@ pub fn apply_text(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> (usize
         lines += 1;
         let t = l.text.trim();
         // What `show running-config` prints around the configuration is not configuration.
-        if t.starts_with(':') || t.starts_with("ASA Version") || t.starts_with("PIX Version") || t == "end" || t.starts_with("Cryptochecksum:") {
+        if t.starts_with(':')
+            || t.starts_with("ASA Version")
+            || t.starts_with("PIX Version")
+            || t == "end"
+            || t.starts_with("Cryptochecksum:")
+        {
             continue;
         }
         let before = s.asa.stack.clone();

@@ -127,7 +127,9 @@ pub fn sessions(r: &Router) -> Vec<L2lSession> {
     use edgesh_engine::ike::v2::keys::Encr;
     let now = r.now_ms();
     let model = r.asa.model.clone();
-    let group = |tunnel: &str, peer: Ipv4Addr| model.tunnels.get(tunnel).and_then(|t| t.description.clone()).unwrap_or_else(|| peer.to_string());
+    let group = |tunnel: &str, peer: Ipv4Addr| {
+        model.tunnels.get(tunnel).and_then(|t| t.description.clone()).unwrap_or_else(|| peer.to_string())
+    };
     let mut out = Vec::new();
     let ike = r.ike();
     for s in ike.ike_sas().iter().filter(|s| s.is_established()) {
@@ -182,15 +184,17 @@ pub fn sessions(r: &Router) -> Vec<L2lSession> {
                     Encr::Gcm(k) => format!("AES-GCM-{}", k * 8),
                 },
                 su.integ.map(|i| hash_word(i.hash)).unwrap_or("none").to_string(),
-                Some(match su.prf {
-                    Prf::HmacMd5 => "MD5",
-                    Prf::HmacSha1 => "SHA1",
-                    Prf::HmacSha256 => "SHA256",
-                    Prf::HmacSha384 => "SHA384",
-                    Prf::HmacSha512 => "SHA512",
-                    Prf::Aes128Xcbc => "AES-XCBC",
-                }
-                .to_string()),
+                Some(
+                    match su.prf {
+                        Prf::HmacMd5 => "MD5",
+                        Prf::HmacSha1 => "SHA1",
+                        Prf::HmacSha256 => "SHA256",
+                        Prf::HmacSha384 => "SHA384",
+                        Prf::HmacSha512 => "SHA512",
+                        Prf::Aes128Xcbc => "AES-XCBC",
+                    }
+                    .to_string(),
+                ),
                 su.group,
             ),
             None => ("none".into(), "none".into(), None, 0),
@@ -285,9 +289,17 @@ fn v1_detail(x: &L2lSession, out: &mut dyn Out) {
     out.line(" IKE:");
     out.line(&format!("   Session ID   : {}", x.ike.session_id));
     out.line(&format!("   UDP Src Port : {:<23}UDP Dst Port : {}", x.ike.udp_src_port, x.ike.udp_dst_port));
-    out.line(&format!("   IKE Neg Mode : {:<23}Auth Mode    : {}", x.ike.negotiation_mode.unwrap_or("Main"), x.ike.auth_mode));
+    out.line(&format!(
+        "   IKE Neg Mode : {:<23}Auth Mode    : {}",
+        x.ike.negotiation_mode.unwrap_or("Main"),
+        x.ike.auth_mode
+    ));
     out.line(&format!("   Encryption   : {:<23}Hashing      : {}", x.ike.encryption, x.ike.hashing));
-    out.line(&format!("   Rekey Int (T): {:<23}Rekey Left(T): {} Seconds", format!("{} Seconds", x.ike.rekey_interval_seconds), x.ike.rekey_left_seconds));
+    out.line(&format!(
+        "   Rekey Int (T): {:<23}Rekey Left(T): {} Seconds",
+        format!("{} Seconds", x.ike.rekey_interval_seconds),
+        x.ike.rekey_left_seconds
+    ));
     out.line(&format!("   D/H Group    : {}", x.ike.dh_group));
     for c in &x.ipsec {
         out.line("  ");
@@ -301,7 +313,11 @@ fn v1_detail(x: &L2lSession, out: &mut dyn Out) {
             Some(g) => out.line(&format!("   Encapsulation: {:<23}PFS Group    : {g}", c.encapsulation)),
             None => out.line(&format!("   Encapsulation: {}", c.encapsulation)),
         }
-        out.line(&format!("   Rekey Int (T): {:<23}Rekey Left(T): {} Seconds", format!("{} Seconds", c.rekey_interval_seconds), c.rekey_left_seconds));
+        out.line(&format!(
+            "   Rekey Int (T): {:<23}Rekey Left(T): {} Seconds",
+            format!("{} Seconds", c.rekey_interval_seconds),
+            c.rekey_left_seconds
+        ));
         out.line(&format!("   Bytes Tx     : {:<23}Bytes Rx     : {}", c.bytes_tx, c.bytes_rx));
         out.line(&format!("   Pkts Tx      : {:<23}Pkts Rx      : {}", c.packets_tx, c.packets_rx));
     }
@@ -331,21 +347,39 @@ fn v2_detail(x: &L2lSession, out: &mut dyn Out) {
     out.line(&format!("  Rem Auth Mode: {}", x.ike.auth_mode));
     out.line(&format!("  Loc Auth Mode: {}", x.ike.auth_mode));
     out.line(&format!("  Encryption   : {:<23}Hashing      : {}", x.ike.encryption, x.ike.hashing));
-    out.line(&format!("  Rekey Int (T): {:<23}Rekey Left(T): {} Seconds", format!("{} Seconds", x.ike.rekey_interval_seconds), x.ike.rekey_left_seconds));
-    out.line(&format!("  PRF          : {:<23}D/H Group    : {}", x.ike.prf.as_deref().unwrap_or("none"), x.ike.dh_group));
+    out.line(&format!(
+        "  Rekey Int (T): {:<23}Rekey Left(T): {} Seconds",
+        format!("{} Seconds", x.ike.rekey_interval_seconds),
+        x.ike.rekey_left_seconds
+    ));
+    out.line(&format!(
+        "  PRF          : {:<23}D/H Group    : {}",
+        x.ike.prf.as_deref().unwrap_or("none"),
+        x.ike.dh_group
+    ));
     out.line("  Filter Name  :");
     for c in &x.ipsec {
         out.line("");
         out.line(&format!("{ipsec}:"));
         out.line(&format!("  Tunnel ID    : {}.{}", x.index, c.session_id));
-        out.line(&format!("  Local Addr   : {}/{}/{}/{}", c.local_network, c.local_mask, c.local_protocol, c.local_port));
-        out.line(&format!("  Remote Addr  : {}/{}/{}/{}", c.remote_network, c.remote_mask, c.remote_protocol, c.remote_port));
+        out.line(&format!(
+            "  Local Addr   : {}/{}/{}/{}",
+            c.local_network, c.local_mask, c.local_protocol, c.local_port
+        ));
+        out.line(&format!(
+            "  Remote Addr  : {}/{}/{}/{}",
+            c.remote_network, c.remote_mask, c.remote_protocol, c.remote_port
+        ));
         out.line(&format!("  Encryption   : {:<23}Hashing      : {}", c.encryption, c.hashing));
         match c.pfs_group {
             Some(g) => out.line(&format!("  Encapsulation: {:<23}PFS Group    : {g}", c.encapsulation)),
             None => out.line(&format!("  Encapsulation: {}", c.encapsulation)),
         }
-        out.line(&format!("  Rekey Int (T): {:<23}Rekey Left(T): {} Seconds", format!("{} Seconds", c.rekey_interval_seconds), c.rekey_left_seconds));
+        out.line(&format!(
+            "  Rekey Int (T): {:<23}Rekey Left(T): {} Seconds",
+            format!("{} Seconds", c.rekey_interval_seconds),
+            c.rekey_left_seconds
+        ));
         if let (Some(k), Some(left)) = (c.rekey_interval_kbytes, c.rekey_left_kbytes) {
             out.line(&format!("  Rekey Int (D): {:<23}Rekey Left(D): {left} K-Bytes", format!("{k} K-Bytes")));
         }

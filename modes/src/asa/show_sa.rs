@@ -15,11 +15,10 @@ use edgesh_engine::ike::events::Role;
 use serde::Serialize;
 use std::net::Ipv4Addr;
 
-use crate::cisco_common::{G, add};
 pub use super::words::{asa_time, esp_hash_word, esp_word, hash_word, ike_encr_word, ike_hash_word};
+use crate::cisco_common::{G, add};
 const SH: &str = "Show running system information";
 const CR: &str = "Show crypto information";
-
 
 /// The ASA's state of an IKEv1 SA: `MM_ACTIVE` / `AM_ACTIVE` once up, else the exchange's wait state.
 pub(super) fn state(s: &IkeSa) -> &'static str {
@@ -51,10 +50,10 @@ pub(super) fn encr_word(e: IkeEncr) -> &'static str {
     }
 }
 
-
 /// `show crypto isakmp sa` / `show crypto ikev1 sa [detail]` (`v2_line`: the isakmp form also says there are no IKEv2 SAs).
 pub fn ikev1_sa(r: &Router, detail: bool, v2_line: bool, out: &mut dyn Out) {
-    let sas: Vec<&IkeSa> = r.ike().ike_sas().iter().filter(|s| s.state != edgesh_engine::ike::events::P1State::Deleted).collect();
+    let sas: Vec<&IkeSa> =
+        r.ike().ike_sas().iter().filter(|s| s.state != edgesh_engine::ike::events::P1State::Deleted).collect();
     out.line("");
     if sas.is_empty() {
         out.line("There are no IKEv1 SAs");
@@ -68,7 +67,11 @@ pub fn ikev1_sa(r: &Router, detail: bool, v2_line: bool, out: &mut dyn Out) {
         for (i, s) in sas.iter().enumerate() {
             if detail {
                 // The tabular detail layout of the corpus's capture (ntc-templates reads it).
-                let (enc, hash, life) = s.chosen.as_ref().map(|c| (encr_word(c.encr), hash_word(c.hash), s.lifetime)).unwrap_or(("none", "none", s.lifetime));
+                let (enc, hash, life) = s
+                    .chosen
+                    .as_ref()
+                    .map(|c| (encr_word(c.encr), hash_word(c.hash), s.lifetime))
+                    .unwrap_or(("none", "none", s.lifetime));
                 out.line("IKE Peer      Type  Dir   Rky  State      Encrypt Hash  Auth    Lifetime");
                 out.line(&format!(
                     "{} {} L2L   {}  No   {:<10} {:<7} {:<5} preshrd {life}",
@@ -81,7 +84,11 @@ pub fn ikev1_sa(r: &Router, detail: bool, v2_line: bool, out: &mut dyn Out) {
                 ));
             } else {
                 out.line(&format!("{:<4}IKE Peer: {}", i + 1, s.remote.ip()));
-                out.line(&format!("    Type    : {:<16}Role    : {} ", "L2L", if s.role == Role::Initiator { "initiator" } else { "responder" }));
+                out.line(&format!(
+                    "    Type    : {:<16}Role    : {} ",
+                    "L2L",
+                    if s.role == Role::Initiator { "initiator" } else { "responder" }
+                ));
                 out.line(&format!("    Rekey   : {:<16}State   : {} ", "no", state(s)));
             }
         }
@@ -193,7 +200,10 @@ pub fn ikev2_sa(r: &Router, out: &mut dyn Out) {
             Some(k) => format!("{}, keysize: {k}", x.encryption),
             None => x.encryption.to_string(),
         };
-        out.line(&format!("      Encr: {encr}, Hash: {}, DH Grp:{}, Auth sign: PSK, Auth verify: PSK", x.hash, x.dh_group));
+        out.line(&format!(
+            "      Encr: {encr}, Hash: {}, DH Grp:{}, Auth sign: PSK, Auth verify: PSK",
+            x.hash, x.dh_group
+        ));
         out.line(&format!("      Life/Active Time: {}/{} sec", x.lifetime, x.active_secs));
         for (l, rm, i, o) in &x.children {
             out.line(&format!("Child sa: local selector  {l}"));
@@ -337,7 +347,8 @@ pub fn ipsec_rows(r: &Router, peer: Option<Ipv4Addr>) -> Vec<IpsecSaRow> {
     let mut rows = Vec::new();
     for c in r.ike().child_sas().iter().filter(|c| peer.is_none_or(|p| *c.remote.ip() == p)) {
         let t = model.tunnels.get(&c.tunnel);
-        let interface = t.and_then(|t| t.bind_interface.as_ref()).map(|b| b.0.clone()).unwrap_or_else(|| "outside".into());
+        let interface =
+            t.and_then(|t| t.bind_interface.as_ref()).map(|b| b.0.clone()).unwrap_or_else(|| "outside".into());
         let (crypto_map, seq) = map_of(&c.tunnel);
         let acl = t.and_then(|t| t.entries.iter().next()).and_then(|(_, e)| match e {
             edgesh_engine::config::TunnelEntry::Policy(p) => p.access_group.clone(),
@@ -430,18 +441,33 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
             out.line(&format!("      current_peer: {remote}"));
             out.line("");
             out.line("");
-            out.line(&format!("      #pkts encaps: {}, #pkts encrypt: {}, #pkts digest: {}", x.pkts_encaps, x.pkts_encrypt, x.pkts_digest));
-            out.line(&format!("      #pkts decaps: {}, #pkts decrypt: {}, #pkts verify: {}", x.pkts_decaps, x.pkts_decrypt, x.pkts_verify));
+            out.line(&format!(
+                "      #pkts encaps: {}, #pkts encrypt: {}, #pkts digest: {}",
+                x.pkts_encaps, x.pkts_encrypt, x.pkts_digest
+            ));
+            out.line(&format!(
+                "      #pkts decaps: {}, #pkts decrypt: {}, #pkts verify: {}",
+                x.pkts_decaps, x.pkts_decrypt, x.pkts_verify
+            ));
             out.line("      #pkts compressed: 0, #pkts decompressed: 0");
-            out.line(&format!("      #pkts not compressed: {}, #pkts comp failed: 0, #pkts decomp failed: 0", x.pkts_encaps));
+            out.line(&format!(
+                "      #pkts not compressed: {}, #pkts comp failed: 0, #pkts decomp failed: 0",
+                x.pkts_encaps
+            ));
             out.line("      #pre-frag successes: 0, #pre-frag failures: 0, #fragments created: 0");
             out.line("      #PMTUs sent: 0, #PMTUs rcvd: 0, #decapsulated frgs needing reassembly: 0");
             out.line("      #TFC rcvd: 0, #TFC sent: 0");
             out.line("      #Valid ICMP Errors rcvd: 0, #Invalid ICMP Errors rcvd: 0");
             out.line(&format!("      #send errors: {}, #recv errors: {}", x.send_errors, x.recv_errors));
             out.line("");
-            out.line(&format!("      local crypto endpt.: {local}/{}, remote crypto endpt.: {remote}/{}", x.local_port, x.remote_port));
-            out.line(&format!("      path mtu {}, ipsec overhead {}({}), media mtu 1500", x.path_mtu, x.ipsec_overhead, x.esp_overhead));
+            out.line(&format!(
+                "      local crypto endpt.: {local}/{}, remote crypto endpt.: {remote}/{}",
+                x.local_port, x.remote_port
+            ));
+            out.line(&format!(
+                "      path mtu {}, ipsec overhead {}({}), media mtu 1500",
+                x.path_mtu, x.ipsec_overhead, x.esp_overhead
+            ));
             out.line("      PMTU time remaining (sec): 0, DF policy: copy-df");
             out.line("      ICMP error validation: disabled, TFC packets: disabled");
             out.line(&format!("      current outbound spi: {}", &x.outbound_spi[2..]));
@@ -449,7 +475,11 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
             out.line("");
             let v = format!("IKEv{}", x.ike_version);
             let vti = if x.vti { " VTI," } else { "" };
-            let settings = if x.nat_t { format!("{{L2L, Tunnel,  NAT-T-Encaps, {v},{vti} }}") } else { format!("{{L2L, Tunnel, {v},{vti} }}") };
+            let settings = if x.nat_t {
+                format!("{{L2L, Tunnel,  NAT-T-Encaps, {v},{vti} }}")
+            } else {
+                format!("{{L2L, Tunnel, {v},{vti} }}")
+            };
             for (dir, spi) in [("inbound", &x.inbound_spi), ("outbound", &x.outbound_spi)] {
                 let n = u32::from_str_radix(&spi[2..], 16).unwrap_or(0);
                 out.line(&format!("    {dir} esp sas:"));
@@ -458,7 +488,10 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
                 out.line(&format!("         transform: {} no compression", x.transform));
                 out.line(&format!("         in use settings ={settings}"));
                 out.line(&format!("         slot: 0, conn_id: {}, crypto-map: {tag}", x.conn_id));
-                out.line(&format!("         sa timing: remaining key lifetime (kB/sec): ({}/{})", x.remaining_kbytes, x.remaining_seconds));
+                out.line(&format!(
+                    "         sa timing: remaining key lifetime (kB/sec): ({}/{})",
+                    x.remaining_kbytes, x.remaining_seconds
+                ));
                 out.line(&format!("         IV size: {} bytes", x.iv_size));
                 out.line("         replay detection support: Y");
                 out.line("         Anti replay bitmap:");
@@ -468,11 +501,6 @@ pub fn ipsec_sa(r: &Router, peer: Option<Ipv4Addr>, out: &mut dyn Out) {
         }
     }
 }
-
-
-
-
-
 
 fn synced(s: &mut Session) -> std::sync::MutexGuard<'_, Router> {
     let mut r = s.router();
@@ -495,52 +523,109 @@ pub fn register(g: &mut G) {
                 Ok(())
             }
         };
-        add(g, &spec, &[SH, CR, if v == "isakmp" { "Show ISAKMP information" } else { "Show IKEv1 information" }, "Show security associations", "Show detailed information"], f);
+        add(
+            g,
+            &spec,
+            &[
+                SH,
+                CR,
+                if v == "isakmp" { "Show ISAKMP information" } else { "Show IKEv1 information" },
+                "Show security associations",
+                "Show detailed information",
+            ],
+            f,
+        );
     }
     add(g, "show crypto ikev2 sa", &[SH, CR, "Show IKEv2 information", "Show security associations"], |s, _, o| {
         ikev2_sa(&synced(s), o);
         Ok(())
     });
-    add(g, "show crypto ipsec sa [peer A.B.C.D]", &[SH, CR, "Show IPsec information", "Show IPsec security associations", "Of one peer", "Peer address"], |s, a, o| {
-        let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
-        ipsec_sa(&synced(s), peer, o);
-        Ok(())
-    });
-    add(g, "show vpn-sessiondb [detail] l2l", &[SH, "Show VPN session database", "Show detailed information", "LAN-to-LAN sessions"], |s, a, o| {
-        super::sessiondb::render(&synced(s), a.has("detail"), o);
-        Ok(())
-    });
-    add(g, "clear crypto ipsec sa [peer A.B.C.D]", &["Reset functions", "Clear crypto information", "IPsec", "Security associations (a delete is sent to the peer)", "Of one peer", "Peer address"], |s, a, _| {
-        let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
-        let mut r = synced(s);
-        r.engine.clear_ipsec(None, peer);
-        r.engine_drain();
-        Ok(())
-    });
-    for v in ["isakmp", "ikev1"] {
-        add(g, &format!("clear crypto {v} sa [A.B.C.D]"), &["Reset functions", "Clear crypto information", "IKEv1", "Security associations (a delete is sent to the peer)", "Of one peer"], |s, a, _| {
+    add(
+        g,
+        "show crypto ipsec sa [peer A.B.C.D]",
+        &[SH, CR, "Show IPsec information", "Show IPsec security associations", "Of one peer", "Peer address"],
+        |s, a, o| {
+            let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
+            ipsec_sa(&synced(s), peer, o);
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "show vpn-sessiondb [detail] l2l",
+        &[SH, "Show VPN session database", "Show detailed information", "LAN-to-LAN sessions"],
+        |s, a, o| {
+            super::sessiondb::render(&synced(s), a.has("detail"), o);
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "clear crypto ipsec sa [peer A.B.C.D]",
+        &[
+            "Reset functions",
+            "Clear crypto information",
+            "IPsec",
+            "Security associations (a delete is sent to the peer)",
+            "Of one peer",
+            "Peer address",
+        ],
+        |s, a, _| {
             let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
             let mut r = synced(s);
-            r.engine.clear_ike(None, peer);
+            r.engine.clear_ipsec(None, peer);
             r.engine_drain();
             Ok(())
-        });
+        },
+    );
+    for v in ["isakmp", "ikev1"] {
+        add(
+            g,
+            &format!("clear crypto {v} sa [A.B.C.D]"),
+            &[
+                "Reset functions",
+                "Clear crypto information",
+                "IKEv1",
+                "Security associations (a delete is sent to the peer)",
+                "Of one peer",
+            ],
+            |s, a, _| {
+                let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
+                let mut r = synced(s);
+                r.engine.clear_ike(None, peer);
+                r.engine_drain();
+                Ok(())
+            },
+        );
     }
-    add(g, "debug crypto ikev1 [<1-255>]", &["Debugging functions", "Crypto debugging", "IKEv1", "Level"], |s, a, _| {
-        s.monitor = true;
-        let mut r = s.router();
-        r.debug.isakmp = true;
-        r.asa.debug_levels.0 = a.num("<1-255>").unwrap_or(1) as u8;
-        Ok(())
-    });
-    add(g, "debug crypto ipsec [<1-255>]", &["Debugging functions", "Crypto debugging", "IPsec", "Level"], |s, a, _| {
-        s.monitor = true;
-        let mut r = s.router();
-        r.debug.ipsec = true;
-        r.asa.debug_levels.1 = a.num("<1-255>").unwrap_or(1) as u8;
-        Ok(())
-    });
-    for (spec, helps) in [("undebug all", &["Disable debugging functions", "All debugging"][..]), ("no debug all", &["Negate a command", "Debugging functions", "All debugging"][..])] {
+    add(
+        g,
+        "debug crypto ikev1 [<1-255>]",
+        &["Debugging functions", "Crypto debugging", "IKEv1", "Level"],
+        |s, a, _| {
+            s.monitor = true;
+            let mut r = s.router();
+            r.debug.isakmp = true;
+            r.asa.debug_levels.0 = a.num("<1-255>").unwrap_or(1) as u8;
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "debug crypto ipsec [<1-255>]",
+        &["Debugging functions", "Crypto debugging", "IPsec", "Level"],
+        |s, a, _| {
+            s.monitor = true;
+            let mut r = s.router();
+            r.debug.ipsec = true;
+            r.asa.debug_levels.1 = a.num("<1-255>").unwrap_or(1) as u8;
+            Ok(())
+        },
+    );
+    for (spec, helps) in [
+        ("undebug all", &["Disable debugging functions", "All debugging"][..]),
+        ("no debug all", &["Negate a command", "Debugging functions", "All debugging"][..]),
+    ] {
         add(g, spec, helps, |s, _, _| {
             s.router().debug = Default::default();
             Ok(())
@@ -577,24 +662,40 @@ pub fn register(g: &mut G) {
         }
         Ok(())
     });
-    add(g, "ping WORD:if A.B.C.D", &["Test connectivity from specified interface to an IP address", "Source interface (nameif)", "Destination address"], |s, a, o| {
-        let nameif = a.req("if")?.to_string();
-        let dst: Ipv4Addr = a.req("A.B.C.D")?.parse().map_err(|_| "% Invalid destination address".to_string())?;
-        let mut r = synced(s);
-        let src = r.asa.model.contexts.get("local").and_then(|c| c.interfaces.get(&nameif)).and_then(|i| i.address).map(|p| p.addr);
-        let Some(src) = src else { return Err(format!("% Invalid source interface {nameif}")) };
-        o.line("Type escape sequence to abort.");
-        o.line(&format!("Sending 5, 100-byte ICMP Echos to {dst}, timeout is 2 seconds:"));
-        // Traffic from the interface that matches a crypto map's access list starts the negotiation.
-        if r.ike().child_for(src, dst).is_none() {
-            r.engine.initiate_for_traffic(src, dst);
-        }
-        r.engine_drain();
-        // Echoes are not carried (the dataplane is the TUN device's).
-        o.line("?????");
-        o.line("Success rate is 0 percent (0/5)");
-        Ok(())
-    });
+    add(
+        g,
+        "ping WORD:if A.B.C.D",
+        &[
+            "Test connectivity from specified interface to an IP address",
+            "Source interface (nameif)",
+            "Destination address",
+        ],
+        |s, a, o| {
+            let nameif = a.req("if")?.to_string();
+            let dst: Ipv4Addr = a.req("A.B.C.D")?.parse().map_err(|_| "% Invalid destination address".to_string())?;
+            let mut r = synced(s);
+            let src = r
+                .asa
+                .model
+                .contexts
+                .get("local")
+                .and_then(|c| c.interfaces.get(&nameif))
+                .and_then(|i| i.address)
+                .map(|p| p.addr);
+            let Some(src) = src else { return Err(format!("% Invalid source interface {nameif}")) };
+            o.line("Type escape sequence to abort.");
+            o.line(&format!("Sending 5, 100-byte ICMP Echos to {dst}, timeout is 2 seconds:"));
+            // Traffic from the interface that matches a crypto map's access list starts the negotiation.
+            if r.ike().child_for(src, dst).is_none() {
+                r.engine.initiate_for_traffic(src, dst);
+            }
+            r.engine_drain();
+            // Echoes are not carried (the dataplane is the TUN device's).
+            o.line("?????");
+            o.line("Success rate is 0 percent (0/5)");
+            Ok(())
+        },
+    );
 }
 
 #[cfg(test)]

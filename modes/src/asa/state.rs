@@ -19,7 +19,13 @@ pub struct AsaRouter {
 
 impl Default for AsaRouter {
     fn default() -> Self {
-        AsaRouter { doc: AsaDoc::default(), startup: None, compiled: None, model: Arc::new(edgesh_engine::Config::new("ciscoasa")), debug_levels: (1, 1) }
+        AsaRouter {
+            doc: AsaDoc::default(),
+            startup: None,
+            compiled: None,
+            model: Arc::new(edgesh_engine::Config::new("ciscoasa")),
+            debug_levels: (1, 1),
+        }
     }
 }
 
@@ -28,4 +34,3 @@ impl Default for AsaRouter {
 pub struct AsaSession {
     pub stack: Vec<AsaFrame>,
 }
-

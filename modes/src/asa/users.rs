@@ -24,7 +24,10 @@ pub fn hash(password: &str, salt: &[u8]) -> String {
 pub fn verify(password: &str, stored: &str) -> bool {
     let parts: Vec<&str> = stored.split('$').collect();
     let ["", "sha512", rounds, salt, want] = parts.as_slice() else { return false };
-    let (Ok(rounds), Ok(salt), Ok(want)) = (rounds.parse::<u32>(), Base64::decode_vec(salt), Base64::decode_vec(want)) else { return false };
+    let (Ok(rounds), Ok(salt), Ok(want)) = (rounds.parse::<u32>(), Base64::decode_vec(salt), Base64::decode_vec(want))
+    else {
+        return false;
+    };
     if !(1..=100_000).contains(&rounds) || want.is_empty() || want.len() > 64 {
         return false;
     }
@@ -51,7 +54,12 @@ pub fn users(r: &Router) -> Vec<(String, u8, String)> {
 
 pub fn authenticate(r: &Router, user: &str, password: &str) -> Option<LoginUser> {
     match users(r).into_iter().find(|u| u.0 == user) {
-        Some((name, privilege, h)) => verify(password, &h).then(|| LoginUser { name, privilege, max_privilege: privilege, context: "local".into() }),
+        Some((name, privilege, h)) => verify(password, &h).then(|| LoginUser {
+            name,
+            privilege,
+            max_privilege: privilege,
+            context: "local".into(),
+        }),
         None => crate::auth::no_such_user(password),
     }
 }
@@ -65,7 +73,8 @@ pub fn key_hash(blob: &[u8]) -> String {
 /// A hash typed with `hashed`: 32 hex pairs separated by colons, kept in lower case.
 fn parse_hash(w: &str) -> Option<String> {
     let parts: Vec<&str> = w.split(':').collect();
-    (parts.len() == 32 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))).then(|| w.to_ascii_lowercase())
+    (parts.len() == 32 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit())))
+        .then(|| w.to_ascii_lowercase())
 }
 
 /// `ssh authentication publickey KEY [hashed]`: stored as its hash, one key per user.
@@ -84,13 +93,20 @@ pub fn ssh_publickey(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
 /// The key hashes of a user (`username NAME attributes` / `ssh authentication publickey H hashed`).
 pub fn key_hashes(r: &Router, user: &str) -> Vec<String> {
     let head = format!("username {user} attributes");
-    r.asa.doc.root.iter().filter(|n| n.text == head).flat_map(|n| n.children.iter()).filter_map(|c| {
-        let w: Vec<&str> = c.text.split_whitespace().collect();
-        match w.as_slice() {
-            ["ssh", "authentication", "publickey", h, "hashed"] => Some(h.to_string()),
-            _ => None,
-        }
-    }).collect()
+    r.asa
+        .doc
+        .root
+        .iter()
+        .filter(|n| n.text == head)
+        .flat_map(|n| n.children.iter())
+        .filter_map(|c| {
+            let w: Vec<&str> = c.text.split_whitespace().collect();
+            match w.as_slice() {
+                ["ssh", "authentication", "publickey", h, "hashed"] => Some(h.to_string()),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// Does this key (its wire-format blob) open `user`'s account?
@@ -125,7 +141,10 @@ mod tests {
     #[test]
     fn key_hashes_are_sha256_in_colon_hex() {
         // SHA-256 of "abc".
-        assert_eq!(key_hash(b"abc"), "ba:78:16:bf:8f:01:cf:ea:41:41:40:de:5d:ae:22:23:b0:03:61:a3:96:17:7a:9c:b4:10:ff:61:f2:00:15:ad");
+        assert_eq!(
+            key_hash(b"abc"),
+            "ba:78:16:bf:8f:01:cf:ea:41:41:40:de:5d:ae:22:23:b0:03:61:a3:96:17:7a:9c:b4:10:ff:61:f2:00:15:ad"
+        );
         assert_eq!(parse_hash(&key_hash(b"abc").to_uppercase()), Some(key_hash(b"abc")));
         assert_eq!(parse_hash("ba:78"), None);
     }

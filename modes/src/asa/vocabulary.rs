@@ -195,7 +195,10 @@ mod tests {
         assert_eq!(v.child("global", "sla monitor schedule 1 life forever start-time now", false), None);
         assert!(v.knows("global", "sla monitor schedule 1 life forever start-time now", false));
         assert!(!v.knows("global", "sla monitr 1", true));
-        assert_eq!(v.child("sla-monitor", "type echo protocol ipIcmpEcho 10.0.0.4 interface outside", false), Some("sla-echo"));
+        assert_eq!(
+            v.child("sla-monitor", "type echo protocol ipIcmpEcho 10.0.0.4 interface outside", false),
+            Some("sla-echo")
+        );
         assert_eq!(v.child("policy-map", "parameters", false), Some("pmap-parameters"));
         assert!(v.knows("pmap-parameters", "message-length maximum 512", false));
     }

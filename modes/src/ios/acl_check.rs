@@ -22,7 +22,9 @@ pub fn check_standard(rest: &str) -> CmdResult {
 
 /// IOS's extended access-list entry: its protocols, `object-group` names, wildcard masks, checked port numbers.
 pub const SYNTAX: AceSyntax = AceSyntax {
-    protocols: &["ip", "tcp", "udp", "icmp", "esp", "ahp", "gre", "igmp", "ospf", "eigrp", "pim", "ipinip", "nos", "pcp", "sctp"],
+    protocols: &[
+        "ip", "tcp", "udp", "icmp", "esp", "ahp", "gre", "igmp", "ospf", "eigrp", "pim", "ipinip", "nos", "pcp", "sctp",
+    ],
     named_protocols: &["object-group"],
     any: &["any"],
     named_addresses: &["object-group"],
@@ -87,10 +89,19 @@ mod tests {
 
     #[test]
     fn host_bits_under_the_wildcard_are_cleared_as_ios_stores_the_entry() {
-        assert_eq!(masked("permit ip 10.1.1.1 0.0.0.255 10.2.2.77 0.0.0.255"), "permit ip 10.1.1.0 0.0.0.255 10.2.2.0 0.0.0.255");
+        assert_eq!(
+            masked("permit ip 10.1.1.1 0.0.0.255 10.2.2.77 0.0.0.255"),
+            "permit ip 10.1.1.0 0.0.0.255 10.2.2.0 0.0.0.255"
+        );
         // A real IOS capture: `192.168.2.0 255.255.255.0` (a subnet mask typed as the wildcard) became `0.0.0.0 255.255.255.0`.
-        assert_eq!(masked("10 permit tcp host 192.168.1.44 192.168.2.0 255.255.255.0 eq 44818"), "10 permit tcp host 192.168.1.44 0.0.0.0 255.255.255.0 eq 44818");
-        assert_eq!(masked("access-list 10 permit 172.16.5.9 0.0.255.255"), "access-list 10 permit 172.16.0.0 0.0.255.255");
+        assert_eq!(
+            masked("10 permit tcp host 192.168.1.44 192.168.2.0 255.255.255.0 eq 44818"),
+            "10 permit tcp host 192.168.1.44 0.0.0.0 255.255.255.0 eq 44818"
+        );
+        assert_eq!(
+            masked("access-list 10 permit 172.16.5.9 0.0.255.255"),
+            "access-list 10 permit 172.16.0.0 0.0.255.255"
+        );
         assert_eq!(masked("access-list 10 permit 172.16.5.9"), "access-list 10 permit 172.16.5.9");
         assert_eq!(masked("permit ip any host 10.9.9.9"), "permit ip any host 10.9.9.9");
         // Non-contiguous wildcards too: the address AND NOT the wildcard.

@@ -135,7 +135,12 @@ mod tests {
                 _ => {}
             }
             let q = format!("h{}", rnd(40));
-            assert_eq!(ix.find(&list, &q), list.iter().position(|n| n.text == q), "{q} in {:?}", list.iter().map(|n| &n.text).collect::<Vec<_>>());
+            assert_eq!(
+                ix.find(&list, &q),
+                list.iter().position(|n| n.text == q),
+                "{q} in {:?}",
+                list.iter().map(|n| &n.text).collect::<Vec<_>>()
+            );
         }
     }
 }

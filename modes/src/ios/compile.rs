@@ -8,11 +8,11 @@
 //! policies (`ikev2.rs`). Anything the engine cannot express is reported in
 //! the notes, never silently dropped.
 
+use super::ikev2::Ikev2;
+use super::names::{interface_name, mask_len, words};
 use super::{IosDoc, Node};
 use edgesh_engine::Config;
 use edgesh_engine::config::*;
-use super::ikev2::Ikev2;
-use super::names::{interface_name, mask_len, words};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
@@ -37,8 +37,6 @@ pub struct Compiled {
     pub config: Config,
     pub notes: Vec<String>,
 }
-
-
 
 fn wildcard_len(w: Ipv4Addr) -> Option<u8> {
     mask_len(Ipv4Addr::from(!u32::from(w)))
@@ -101,7 +99,9 @@ fn object_groups(doc: &IosDoc) -> BTreeMap<String, (bool, Option<Vec<Vec<String>
                     let m: Ipv4Addr = mask.parse().ok()?;
                     out.push(vec![a.to_string(), Ipv4Addr::from(!u32::from(m)).to_string()]);
                 }
-                (false, [proto, rest @ ..]) => out.push(std::iter::once(proto.to_string()).chain(rest.iter().map(|w| w.to_string())).collect()),
+                (false, [proto, rest @ ..]) => {
+                    out.push(std::iter::once(proto.to_string()).chain(rest.iter().map(|w| w.to_string())).collect())
+                }
                 _ => return None,
             }
         }
@@ -147,10 +147,14 @@ fn expand_entry(w: &[&str], groups: &BTreeMap<String, (bool, Option<Vec<Vec<Stri
             i += 1;
         }
     }
-    Some(out.into_iter().map(|(mut x, t)| {
-        x.extend(t);
-        x
-    }).collect())
+    Some(
+        out.into_iter()
+            .map(|(mut x, t)| {
+                x.extend(t);
+                x
+            })
+            .collect(),
+    )
 }
 
 /// `permit PROTO SRC [PORT] DST [PORT]` as an ACL rule (`deny` and
@@ -233,7 +237,11 @@ fn isakmp_proposal(n: &Node, notes: &mut Vec<String>) -> IkeProposal {
             ["authentication", "rsa-sig"] => p.auth_method = AuthMethod::RsaSignature,
             ["group", g] => p.dh_group = g.parse().unwrap_or(p.dh_group),
             ["lifetime", l] => p.lifetime = l.parse().unwrap_or(p.lifetime),
-            _ => notes.push(format!("{}: `{}` is not supported by the engine", n.text, c.map_or(text, |c| c.text.as_str()))),
+            _ => notes.push(format!(
+                "{}: `{}` is not supported by the engine",
+                n.text,
+                c.map_or(text, |c| c.text.as_str())
+            )),
         }
     }
     p
@@ -333,7 +341,9 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 for c in &n.children {
                     match words(&c.text).as_slice() {
                         ["pre-shared-key", "address", a, rest @ ..] => {
-                            if let (Ok(a), Some(k)) = (a.parse(), rest.iter().position(|x| *x == "key").and_then(|i| rest.get(i + 1))) {
+                            if let (Ok(a), Some(k)) =
+                                (a.parse(), rest.iter().position(|x| *x == "key").and_then(|i| rest.get(i + 1)))
+                            {
                                 keys.insert((fvrf.clone(), a), k.to_string());
                                 let len = rest.first().and_then(|m| m.parse().ok()).and_then(mask_len).unwrap_or(32);
                                 all_keys.push((a, len, k.to_string(), Some(name.to_string()), fvrf.clone()));
@@ -403,39 +413,56 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 local_if.insert(m.to_string(), interface_name(i));
             }
             ["crypto", "map", m, seq, "ipsec-isakmp"] => entries.push((m.to_string(), seq.parse().unwrap_or(0), n)),
-            ["crypto", "map", m, seq, "ipsec-manual"] => manual_entries.push((m.to_string(), seq.parse().unwrap_or(0), n)),
-            ["crypto", "map", m, seq, "ipsec-isakmp", "dynamic", d] => dyn_refs.push((m.to_string(), seq.parse().unwrap_or(0), d.to_string())),
-            ["crypto", "dynamic-map", d, seq] => dmaps.entry(d.to_string()).or_default().push((seq.parse().unwrap_or(0), n)),
+            ["crypto", "map", m, seq, "ipsec-manual"] => {
+                manual_entries.push((m.to_string(), seq.parse().unwrap_or(0), n))
+            }
+            ["crypto", "map", m, seq, "ipsec-isakmp", "dynamic", d] => {
+                dyn_refs.push((m.to_string(), seq.parse().unwrap_or(0), d.to_string()))
+            }
+            ["crypto", "dynamic-map", d, seq] => {
+                dmaps.entry(d.to_string()).or_default().push((seq.parse().unwrap_or(0), n))
+            }
             ["access-list", num, action, rest @ ..] => {
                 let acl = acls.entry(num.to_string()).or_default();
                 let seq = (acl.rules.len() as u32 + 1) * 10;
                 match (*action, expand_entry(rest, &groups)) {
-                    ("permit", Some(all)) if all.iter().all(|e| acl_rule(&e.iter().map(String::as_str).collect::<Vec<_>>()).is_some()) => {
+                    ("permit", Some(all))
+                        if all
+                            .iter()
+                            .all(|e| acl_rule(&e.iter().map(String::as_str).collect::<Vec<_>>()).is_some()) =>
+                    {
                         for (k, e) in all.iter().enumerate() {
                             if let Some(r) = acl_rule(&e.iter().map(String::as_str).collect::<Vec<_>>()) {
                                 acl.rules.insert(seq + k as u32, r);
                             }
                         }
                     }
-                    _ => notes.push(format!("`{}`: only permit entries with contiguous wildcards become engine selectors", n.text)),
+                    _ => notes.push(format!(
+                        "`{}`: only permit entries with contiguous wildcards become engine selectors",
+                        n.text
+                    )),
                 }
             }
             ["ip", "access-list", "extended", name] => {
                 let acl = acls.entry(name.to_string()).or_default();
                 for c in &n.children {
                     let cw = words(&c.text);
-                    let cw: Vec<&str> = if cw.first().is_some_and(|x| x.parse::<u32>().is_ok()) { cw[1..].to_vec() } else { cw };
+                    let cw: Vec<&str> =
+                        if cw.first().is_some_and(|x| x.parse::<u32>().is_ok()) { cw[1..].to_vec() } else { cw };
                     let seq = (acl.rules.len() as u32 + 1) * 10;
                     match cw.split_first() {
                         Some((&"permit", rest)) => {
-                            let all: Option<Vec<AclRule>> = expand_entry(rest, &groups).and_then(|v| v.iter().map(|e| acl_rule(&e.iter().map(String::as_str).collect::<Vec<_>>())).collect());
+                            let all: Option<Vec<AclRule>> = expand_entry(rest, &groups).and_then(|v| {
+                                v.iter().map(|e| acl_rule(&e.iter().map(String::as_str).collect::<Vec<_>>())).collect()
+                            });
                             match all {
                                 Some(rules) => {
                                     for (k, r) in rules.into_iter().enumerate() {
                                         acl.rules.insert(seq + k as u32, r);
                                     }
                                 }
-                                None => notes.push(format!("ip access-list {name}: `{}` cannot be an engine selector", c.text)),
+                                None => notes
+                                    .push(format!("ip access-list {name}: `{}` cannot be an engine selector", c.text)),
                             }
                         }
                         Some((&"remark", _)) => {}
@@ -482,7 +509,13 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                     let ctx = if_vrf.get(*name).cloned().unwrap_or_else(|| LOCAL.into());
                     cfg.contexts.entry(ctx).or_default().interfaces.insert(
                         name.to_string(),
-                        Interface { kind: InterfaceKind::Plain, description: None, address: Some(address), secondary: Vec::new(), unnumbered: None },
+                        Interface {
+                            kind: InterfaceKind::Plain,
+                            description: None,
+                            address: Some(address),
+                            secondary: Vec::new(),
+                            unnumbered: None,
+                        },
                     );
                 }
                 if vti.source.is_some() && vti.profile.is_some() {
@@ -594,7 +627,9 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             })
         };
         // The profile's (or its keyring's) local-address wins over the interface.
-        let prof_local = prof.and_then(|p| p.local_address.clone().or_else(|| p.keyring.as_ref().and_then(|k| keyring_local.get(k).cloned())));
+        let prof_local = prof.and_then(|p| {
+            p.local_address.clone().or_else(|| p.keyring.as_ref().and_then(|k| keyring_local.get(k).cloned()))
+        });
         let (local_addr, local_ifname) = match &prof_local {
             Some(x) => match addr_of(x) {
                 // The interface that owns the address (named, or found by its address).
@@ -624,7 +659,10 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             (Some(i), named) => {
                 let c = ctx_of_if(i);
                 if let Some(nv) = named.as_ref().filter(|nv| **nv != c) {
-                    notes.push(format!("crypto map {m} {seq}: the profile names front-door VRF {nv} but interface {i} is in {}", vrf_word(&c)));
+                    notes.push(format!(
+                        "crypto map {m} {seq}: the profile names front-door VRF {nv} but interface {i} is in {}",
+                        vrf_word(&c)
+                    ));
                 }
                 c
             }
@@ -660,16 +698,25 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             // The key: the profile's keyring first (longest match), else any key of the front-door VRF.
             if let Some(r) = &ring {
                 if let Some(kv) = keyring_vrf.get(r).filter(|kv| **kv != fvrf) {
-                    notes.push(format!("crypto map {m} {seq}: keyring {r} is for VRF {kv}, the front-door VRF is {}", vrf_word(&fvrf)));
+                    notes.push(format!(
+                        "crypto map {m} {seq}: keyring {r} is for VRF {kv}, the front-door VRF is {}",
+                        vrf_word(&fvrf)
+                    ));
                 }
             }
-            ike.pre_shared_key = ring.as_ref().and_then(|r| best(peer, Some(r), &fvrf)).or_else(|| best(peer, None, &fvrf)).map(|k| PreSharedKey::Key(Key::Ascii(k)));
+            ike.pre_shared_key = ring
+                .as_ref()
+                .and_then(|r| best(peer, Some(r), &fvrf))
+                .or_else(|| best(peer, None, &fvrf))
+                .map(|k| PreSharedKey::Key(Key::Ascii(k)));
             for (i, name) in isakmp_names.iter().enumerate() {
                 ike.proposals.insert(i as u32 + 1, name.clone());
             }
             if ike.proposals.len() > MAX_POLICY_PROPOSALS {
                 notes.push(format!("crypto map {m} {seq}: more ISAKMP policies than an engine policy holds; the first {MAX_POLICY_PROPOSALS} are used"));
-                while let Some(&last) = ike.proposals.last().map(|(k, _)| k).filter(|_| ike.proposals.len() > MAX_POLICY_PROPOSALS) {
+                while let Some(&last) =
+                    ike.proposals.last().map(|(k, _)| k).filter(|_| ike.proposals.len() > MAX_POLICY_PROPOSALS)
+                {
                     ike.proposals.remove(&last);
                 }
             }
@@ -703,13 +750,19 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         t.map_entry = Some((m.clone(), seq));
         t.ts_guided_routes = rri;
         if local_addr.is_none() {
-            notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
+            notes
+                .push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
         }
         cfg.tunnels.insert(tname, t);
     }
     // Manual-key entries: a manual key tunnel each (`manual.rs`).
     let map_if = |m: &str| local_if.get(m).or(map_on.get(m)).cloned();
-    super::manual::compile(&mut cfg, &mut notes, &manual_entries, &super::manual::Env { map_if: &map_if, if_addr: &if_addr, acls: &acls });
+    super::manual::compile(
+        &mut cfg,
+        &mut notes,
+        &manual_entries,
+        &super::manual::Env { map_if: &map_if, if_addr: &if_addr, acls: &acls },
+    );
     // Dynamic map references: an on-demand tunnel per dynamic map entry, answering
     // any peer that has the wildcard key, within the entry's ACL (any/any without one).
     for (m, seq, d) in dyn_refs {
@@ -732,7 +785,9 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                     ["match", "address", a] => acl = Some(a.to_string()),
                     ["set", "pfs"] => pfs = Some(2),
                     ["set", "pfs", g] => pfs = g.trim_start_matches("group").parse().ok(),
-                    ["set", "ikev2-profile", p] => notes.push(format!("crypto dynamic-map {d} {dseq}: ikev2 profile {p}: dynamic maps compile as IKEv1 only")),
+                    ["set", "ikev2-profile", p] => notes.push(format!(
+                        "crypto dynamic-map {d} {dseq}: ikev2 profile {p}: dynamic maps compile as IKEv1 only"
+                    )),
                     _ => {}
                 }
             }
@@ -770,7 +825,9 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             t.ts_guided_routes = rri;
             t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: policy_name, access_group: acl }));
             if local_addr.is_none() {
-                notes.push(format!("crypto map {m} {seq}: not applied to an interface with an address: no local end point"));
+                notes.push(format!(
+                    "crypto map {m} {seq}: not applied to an interface with an address: no local end point"
+                ));
             }
             cfg.tunnels.insert(tname, t);
         }
@@ -788,10 +845,16 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let src_if = interface_name(&src);
         let local_addr = src.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(&src_if).copied());
         // A tunnel source given as an address (a secondary one too): its interface's VRF.
-        let src_vrf = if_addr.contains_key(&src_if).then(|| ctx_of_if(&src_if)).or_else(|| local_addr.and_then(|a| if_owner.get(&a)).map(|i| ctx_of_if(i)));
+        let src_vrf = if_addr
+            .contains_key(&src_if)
+            .then(|| ctx_of_if(&src_if))
+            .or_else(|| local_addr.and_then(|a| if_owner.get(&a)).map(|i| ctx_of_if(i)));
         let fvrf = match (&vti.tunnel_vrf, &src_vrf) {
             (Some(tv), Some(sv)) if tv != sv => {
-                notes.push(format!("interface {ifname}: tunnel vrf {tv} but tunnel source {src_if} is in {}", vrf_word(sv)));
+                notes.push(format!(
+                    "interface {ifname}: tunnel vrf {tv} but tunnel source {src_if} is in {}",
+                    vrf_word(sv)
+                ));
                 tv.clone()
             }
             (Some(tv), _) => tv.clone(),
@@ -811,13 +874,17 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         cfg.ipsec_policies.insert(policy_name.clone(), ipol);
         let ike_name = format!("{ifname}-ike");
         let (ike, remote_id) = match &ip.ikev2 {
-            Some(p2) => v2.policy(&mut cfg, &mut notes, &format!("interface {ifname}"), p2, peer, local_addr, &fvrf, &if_addr),
+            Some(p2) => {
+                v2.policy(&mut cfg, &mut notes, &format!("interface {ifname}"), p2, peer, local_addr, &fvrf, &if_addr)
+            }
             None => {
                 let mut ike = IkePolicy::new(IkeVersion::V1);
                 ike.identity_local = local_addr.map(Identity::Ipv4);
                 ike.identity_remote = Some(Identity::Ipv4(peer));
-                ike.pre_shared_key =
-                    keys.get(&(fvrf.clone(), peer)).or_else(|| keys.get(&(fvrf.clone(), Ipv4Addr::UNSPECIFIED))).map(|k| PreSharedKey::Key(Key::Ascii(k.clone())));
+                ike.pre_shared_key = keys
+                    .get(&(fvrf.clone(), peer))
+                    .or_else(|| keys.get(&(fvrf.clone(), Ipv4Addr::UNSPECIFIED)))
+                    .map(|k| PreSharedKey::Key(Key::Ascii(k.clone())));
                 for (i, name) in isakmp_names.iter().enumerate().take(MAX_POLICY_PROPOSALS) {
                     ike.proposals.insert(i as u32 + 1, name.clone());
                 }
@@ -844,7 +911,16 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             local_addr.map(|l| {
                 let name = format!("{ifname}-gre");
                 let mut acl = IpsecAcl::default();
-                acl.rules.insert(10, AclRule { protocol: Some(47), src: AclAddr::Prefix(Prefix4 { addr: l, len: 32 }), src_port: None, dst: Some(AclAddr::Prefix(Prefix4 { addr: peer, len: 32 })), dst_port: None });
+                acl.rules.insert(
+                    10,
+                    AclRule {
+                        protocol: Some(47),
+                        src: AclAddr::Prefix(Prefix4 { addr: l, len: 32 }),
+                        src_port: None,
+                        dst: Some(AclAddr::Prefix(Prefix4 { addr: peer, len: 32 })),
+                        dst_port: None,
+                    },
+                );
                 cfg.contexts.entry(fvrf.clone()).or_default().ipsec_acls.insert(name.clone(), acl);
                 name
             })
@@ -966,7 +1042,10 @@ interface Ethernet1/0
         assert_eq!(t.local, Some("198.51.100.1".parse().unwrap()));
         assert_eq!(t.remote, Some("198.51.100.2".parse().unwrap()));
         let p = &cfg.ike_proposals["isakmp-10"];
-        assert_eq!((p.encryption, p.dh_group, p.lifetime, p.auth_method), (IkeEncr::Aes256Cbc, 2, 28800, AuthMethod::PreSharedKey));
+        assert_eq!(
+            (p.encryption, p.dh_group, p.lifetime, p.auth_method),
+            (IkeEncr::Aes256Cbc, 2, 28800, AuthMethod::PreSharedKey)
+        );
         assert!(cfg.ike_proposals.contains_key("isakmp-65535"));
         let pol = &cfg.contexts["local"].ike_policies["MY_CRYPTO_MAP-100-ike"];
         assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("test".into()))));
@@ -1024,7 +1103,11 @@ interface Ethernet1/0
         assert_eq!(t.local, Some("198.51.100.7".parse().unwrap()), "the profile's local-address");
         assert_eq!(t.remote_id, Some(Identity::Fqdn("spoke.example.net".into())));
         let pol = &c.config.contexts["local"].ike_policies["M-10-ike"];
-        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("ring-key".into()))), "the keyring's longest match");
+        assert_eq!(
+            pol.pre_shared_key,
+            Some(PreSharedKey::Key(Key::Ascii("ring-key".into()))),
+            "the keyring's longest match"
+        );
         assert_eq!(pol.identity_local, Some(Identity::Fqdn("hub.example.net".into())));
         assert_eq!(pol.mode, ExchangeMode::Aggressive);
     }
@@ -1032,7 +1115,12 @@ interface Ethernet1/0
     #[test]
     fn each_vti_is_a_device_with_its_address_and_its_static_routes() {
         use edgesh_engine::route_conf::RouteConf;
-        let vti = |n: u8, mode: &str| format!("interface Tunnel{n}\n ip address 10.{n}.{n}.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n{mode} tunnel destination 192.0.2.{}\n tunnel protection ipsec profile P\n", n + 1);
+        let vti = |n: u8, mode: &str| {
+            format!(
+                "interface Tunnel{n}\n ip address 10.{n}.{n}.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n{mode} tunnel destination 192.0.2.{}\n tunnel protection ipsec profile P\n",
+                n + 1
+            )
+        };
         let text = format!(
             "crypto isakmp key k1 address 0.0.0.0 0.0.0.0\ncrypto ipsec transform-set T esp-aes esp-sha-hmac\ncrypto ipsec profile P\n set transform-set T\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n{}{}{}ip route 203.0.113.0 255.255.255.0 Tunnel1\nip route 198.51.100.0 255.255.255.0 Tunnel2\n",
             vti(1, " tunnel mode ipsec ipv4\n"),
@@ -1042,22 +1130,52 @@ interface Ethernet1/0
         let c = compile(&load(&text));
         let rc = RouteConf::from_config(&c.config);
         // Tunnel3 is GRE over IPsec (IOS's default mode): the host's GRE device, not one of ours.
-        let got: Vec<String> = rc.interfaces.iter().map(|i| format!("{} {} {} {:?} {:?}", i.context, i.name, i.device, i.addresses.iter().map(ToString::to_string).collect::<Vec<_>>(), i.tunnels)).collect();
-        assert_eq!(got, vec![r#"local Tunnel1 Tunnel1 ["10.1.1.1/30"] ["Tunnel1"]"#, r#"local Tunnel2 Tunnel2 ["10.2.2.1/30"] ["Tunnel2"]"#]);
+        let got: Vec<String> = rc
+            .interfaces
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {} {} {:?} {:?}",
+                    i.context,
+                    i.name,
+                    i.device,
+                    i.addresses.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    i.tunnels
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                r#"local Tunnel1 Tunnel1 ["10.1.1.1/30"] ["Tunnel1"]"#,
+                r#"local Tunnel2 Tunnel2 ["10.2.2.1/30"] ["Tunnel2"]"#
+            ]
+        );
         // The static routes name them (the engine's table sends them to the devices: `routes::tests`).
         let st: Vec<String> = rc.statics.iter().map(|s| format!("{} {:?} {:?}", s.prefix, s.hop, s.tunnels)).collect();
-        assert_eq!(st, vec![r#"203.0.113.0/24 Tunnel("Tunnel1") ["Tunnel1"]"#, r#"198.51.100.0/24 Tunnel("Tunnel2") ["Tunnel2"]"#]);
+        assert_eq!(
+            st,
+            vec![r#"203.0.113.0/24 Tunnel("Tunnel1") ["Tunnel1"]"#, r#"198.51.100.0/24 Tunnel("Tunnel2") ["Tunnel2"]"#]
+        );
     }
 
     #[test]
     fn a_vti_becomes_a_route_based_tunnel() {
-        let c = compile(&load("crypto isakmp key k1 address 203.0.113.9\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile P\n set transform-set T\n set pfs group14\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile P\n"));
+        let c = compile(&load(
+            "crypto isakmp key k1 address 203.0.113.9\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile P\n set transform-set T\n set pfs group14\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile P\n",
+        ));
         let t = &c.config.tunnels["Tunnel1"];
         assert_eq!((t.local, t.remote), (Some("192.0.2.1".parse().unwrap()), Some("203.0.113.9".parse().unwrap())));
         assert_eq!(t.bind_interface, Some(("Tunnel1".to_string(), None)));
         assert_eq!(c.config.ipsec_policies["Tunnel1-ipsec"].pfs_group, Some(14));
-        assert_eq!(c.config.contexts["local"].ike_policies["Tunnel1-ike"].pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("k1".into()))));
-        assert_eq!(c.config.ipsec_proposals["T"].effective().esp, Some((EspEncr::Aes256Cbc, Some(EspAuth::HmacSha256_128))));
+        assert_eq!(
+            c.config.contexts["local"].ike_policies["Tunnel1-ike"].pre_shared_key,
+            Some(PreSharedKey::Key(Key::Ascii("k1".into())))
+        );
+        assert_eq!(
+            c.config.ipsec_proposals["T"].effective().esp,
+            Some((EspEncr::Aes256Cbc, Some(EspAuth::HmacSha256_128)))
+        );
     }
 
     fn no_errors(cfg: &Config) {
@@ -1070,7 +1188,9 @@ interface Ethernet1/0
             .into_iter()
             .filter(|p| match &p.object {
                 ObjectRef::Tunnel(t) => t == tunnel,
-                ObjectRef::Context { object: InContext::IkePolicy { name, .. }, .. } => name.starts_with(&format!("{tunnel}-ike")),
+                ObjectRef::Context { object: InContext::IkePolicy { name, .. }, .. } => {
+                    name.starts_with(&format!("{tunnel}-ike"))
+                }
                 _ => false,
             })
             .map(|p| format!("{:?}: {:?}", p.object, p.issue))
@@ -1120,14 +1240,24 @@ interface GigabitEthernet0/0
         assert_eq!(pol.version, IkeVersion::V2);
         assert_eq!(pol.proposals.values().collect::<Vec<_>>(), ["ikev2-P1"]);
         let p = &cfg.ike_proposals["ikev2-P1"];
-        assert_eq!((p.version, p.encryption, p.auth_alg, p.prf, p.dh_group), (IkeVersion::V2, IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha256, Prf::HmacSha256, 14));
-        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("exact-key".into()))), "the keyring peer with the longest match");
+        assert_eq!(
+            (p.version, p.encryption, p.auth_alg, p.prf, p.dh_group),
+            (IkeVersion::V2, IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha256, Prf::HmacSha256, 14)
+        );
+        assert_eq!(
+            pol.pre_shared_key,
+            Some(PreSharedKey::Key(Key::Ascii("exact-key".into()))),
+            "the keyring peer with the longest match"
+        );
         assert_eq!(pol.identity_local, Some(Identity::Fqdn("hub.example.net".into())));
         assert_eq!(pol.identity_remote, Some(Identity::Ipv4("203.0.113.9".parse().unwrap())));
         assert_eq!((pol.lifetime, pol.authentication), (3600, AuthMethod::PreSharedKey));
         assert!(cfg.contexts["local"].ike_keepalive, "dpd");
         let t = &cfg.tunnels["CM-10"];
-        assert_eq!((t.local, t.remote, t.context.as_deref()), (Some("192.0.2.1".parse().unwrap()), Some("203.0.113.9".parse().unwrap()), None));
+        assert_eq!(
+            (t.local, t.remote, t.context.as_deref()),
+            (Some("192.0.2.1".parse().unwrap()), Some("203.0.113.9".parse().unwrap()), None)
+        );
         no_errors(cfg);
         assert!(problems_of(cfg, "CM-10").is_empty(), "{:?}", problems_of(cfg, "CM-10"));
         // The engine negotiates the tunnel with IKEv2.
@@ -1136,8 +1266,15 @@ interface GigabitEthernet0/0
         assert_eq!(p.version, IkeVersion::V2);
         assert!(ec.notes.is_empty(), "{:?}", ec.notes);
         // A peer the keyring only covers with its /24 gets that key.
-        let c = compile(&load(&IKEV2_MAP.replace("203.0.113.9", "203.0.113.77").replace("  address 203.0.113.77\n", "  address 203.0.113.9\n")));
-        assert_eq!(c.config.contexts["local"].ike_policies["CM-10-ike"].pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("wide-key".into()))));
+        let c = compile(&load(
+            &IKEV2_MAP
+                .replace("203.0.113.9", "203.0.113.77")
+                .replace("  address 203.0.113.77\n", "  address 203.0.113.9\n"),
+        ));
+        assert_eq!(
+            c.config.contexts["local"].ike_policies["CM-10-ike"].pre_shared_key,
+            Some(PreSharedKey::Key(Key::Ascii("wide-key".into())))
+        );
     }
 
     /// `crypto ikev2 cookie-challenge N` and `crypto ikev2 fragmentation [mtu N]`
@@ -1147,7 +1284,11 @@ interface GigabitEthernet0/0
         let cfg = compile(&load(IKEV2_MAP)).config;
         let ec = edgesh_engine::ike::conf::EngineConf::from_config(&cfg);
         assert_eq!((ec.v2_cookie_threshold, ec.v2_fragment_size), (None, None));
-        let text = IKEV2_MAP.replacen("crypto ikev2", "crypto ikev2 cookie-challenge 10\ncrypto ikev2 fragmentation mtu 400\ncrypto ikev2", 1);
+        let text = IKEV2_MAP.replacen(
+            "crypto ikev2",
+            "crypto ikev2 cookie-challenge 10\ncrypto ikev2 fragmentation mtu 400\ncrypto ikev2",
+            1,
+        );
         let c = compile(&load(&text));
         assert!(c.notes.is_empty(), "{:?}", c.notes);
         assert_eq!((c.config.ikev2_cookie_challenge, c.config.ikev2_fragment_mtu), (Some(10), Some(400)));
@@ -1159,21 +1300,33 @@ interface GigabitEthernet0/0
 
     #[test]
     fn an_ikev2_vti_with_ios_defaults() {
-        let c = compile(&load("crypto ikev2 keyring KR\n peer any\n  address 0.0.0.0 0.0.0.0\n  pre-shared-key ring-key\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9 255.255.255.255\n authentication local pre-share key profile-key\n authentication remote pre-share key profile-key\n keyring local KR\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile IPP\n set transform-set T\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile IPP\n"));
+        let c = compile(&load(
+            "crypto ikev2 keyring KR\n peer any\n  address 0.0.0.0 0.0.0.0\n  pre-shared-key ring-key\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9 255.255.255.255\n authentication local pre-share key profile-key\n authentication remote pre-share key profile-key\n keyring local KR\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile IPP\n set transform-set T\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile IPP\n",
+        ));
         let cfg = &c.config;
         let pol = &cfg.contexts["local"].ike_policies["Tunnel1-ike"];
         assert_eq!(pol.version, IkeVersion::V2);
-        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("profile-key".into()))), "the profile's own key wins over the keyring");
+        assert_eq!(
+            pol.pre_shared_key,
+            Some(PreSharedKey::Key(Key::Ascii("profile-key".into()))),
+            "the profile's own key wins over the keyring"
+        );
         // No ikev2 policy: IOS's default policy and default proposal
         // (AES-CBC-256/192/128 x SHA512/384/256/SHA1/MD5 x groups 5/2 = 30 combinations).
         assert_eq!((1..=30).filter(|i| cfg.ike_proposals.contains_key(&format!("ikev2-default-{i}"))).count(), 30);
         assert_eq!(pol.proposals.len(), MAX_POLICY_PROPOSALS);
         let first = &cfg.ike_proposals[&pol.proposals[&1]];
-        assert_eq!((first.encryption, first.auth_alg, first.prf, first.dh_group), (IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha512, Prf::HmacSha512, 5));
+        assert_eq!(
+            (first.encryption, first.auth_alg, first.prf, first.dh_group),
+            (IkeEncr::Aes256Cbc, IkeAuthAlg::HmacSha512, Prf::HmacSha512, 5)
+        );
         let second = &cfg.ike_proposals[&pol.proposals[&2]];
         assert_eq!(second.dh_group, 2);
         let last = &cfg.ike_proposals["ikev2-default-30"];
-        assert_eq!((last.encryption, last.auth_alg, last.prf, last.dh_group), (IkeEncr::Aes128Cbc, IkeAuthAlg::HmacMd5_96, Prf::HmacMd5, 2));
+        assert_eq!(
+            (last.encryption, last.auth_alg, last.prf, last.dh_group),
+            (IkeEncr::Aes128Cbc, IkeAuthAlg::HmacMd5_96, Prf::HmacMd5, 2)
+        );
         assert!(c.notes.iter().any(|n| n.contains("30 algorithm combinations")), "the cut is said: {:?}", c.notes);
         // IOS defaults: identity local address, lifetime 86400.
         assert_eq!(pol.identity_local, Some(Identity::Ipv4("192.0.2.1".parse().unwrap())));
@@ -1190,12 +1343,29 @@ interface GigabitEthernet0/0
         let c = compile(&load(text));
         assert!(c.notes.is_empty(), "{:?}", c.notes);
         let pol = &c.config.contexts["local"].ike_policies["CM-10-ike"];
-        let got: Vec<(IkeEncr, Prf, u16)> = pol.proposals.values().map(|n| &c.config.ike_proposals[n]).map(|p| (p.encryption, p.prf, p.dh_group)).collect();
-        assert_eq!(got, [(IkeEncr::Aes256Gcm16, Prf::HmacSha384, 19), (IkeEncr::Aes256Gcm16, Prf::HmacSha384, 20), (IkeEncr::Aes128Gcm16, Prf::HmacSha384, 19), (IkeEncr::Aes128Gcm16, Prf::HmacSha384, 20)]);
+        let got: Vec<(IkeEncr, Prf, u16)> = pol
+            .proposals
+            .values()
+            .map(|n| &c.config.ike_proposals[n])
+            .map(|p| (p.encryption, p.prf, p.dh_group))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (IkeEncr::Aes256Gcm16, Prf::HmacSha384, 19),
+                (IkeEncr::Aes256Gcm16, Prf::HmacSha384, 20),
+                (IkeEncr::Aes128Gcm16, Prf::HmacSha384, 19),
+                (IkeEncr::Aes128Gcm16, Prf::HmacSha384, 20)
+            ]
+        );
         no_errors(&c.config);
         // Without a prf the proposal is incomplete for GCM, and said so.
         let c = compile(&load(&text.replace(" prf sha384\n", "")));
-        assert!(c.notes.iter().any(|n| n == "crypto ikev2 proposal G is incomplete (AES-GCM needs a prf): not used"), "{:?}", c.notes);
+        assert!(
+            c.notes.iter().any(|n| n == "crypto ikev2 proposal G is incomplete (AES-GCM needs a prf): not used"),
+            "{:?}",
+            c.notes
+        );
     }
 
     #[test]
@@ -1205,18 +1375,25 @@ interface GigabitEthernet0/0
         let pol = &c.config.contexts["local"].ike_policies["CM-10-ike"];
         assert_eq!(pol.proposals.values().collect::<Vec<_>>(), ["ikev2-B-1", "ikev2-B-2"]);
         let b2 = &c.config.ike_proposals["ikev2-B-2"];
-        assert_eq!((b2.encryption, b2.auth_alg, b2.prf, b2.dh_group), (IkeEncr::DesCbc, IkeAuthAlg::HmacMd5_96, Prf::HmacSha1, 5));
+        assert_eq!(
+            (b2.encryption, b2.auth_alg, b2.prf, b2.dh_group),
+            (IkeEncr::DesCbc, IkeAuthAlg::HmacMd5_96, Prf::HmacSha1, 5)
+        );
         assert_eq!(pol.identity_remote, Some(Identity::Fqdn("peer.example.net".into())));
         assert_eq!(c.config.tunnels["CM-10"].remote_id, Some(Identity::Fqdn("peer.example.net".into())));
         no_errors(&c.config);
         // From another address, the fvrf-any policy applies.
         let c = compile(&load(&text.replace(" ip address 192.0.2.1 255", " ip address 192.0.2.2 255")));
-        assert_eq!(c.config.contexts["local"].ike_policies["CM-10-ike"].proposals.values().collect::<Vec<_>>(), ["ikev2-A"]);
+        assert_eq!(
+            c.config.contexts["local"].ike_policies["CM-10-ike"].proposals.values().collect::<Vec<_>>(),
+            ["ikev2-A"]
+        );
     }
 
     #[test]
     fn a_front_door_vrf_and_an_inside_vrf() {
-        let c = compile(&load("ip vrf INET
+        let c = compile(&load(
+            "ip vrf INET
  rd 65000:1
 vrf definition Sales
  rd 65000:2
@@ -1248,7 +1425,8 @@ interface GigabitEthernet0/1
 ip route vrf INET 0.0.0.0 0.0.0.0 192.0.2.254
 ip route vrf Sales 10.3.0.0 255.255.0.0 10.1.0.254 5
 ip route 198.51.100.0 255.255.255.0 GigabitEthernet0/2
-"));
+",
+        ));
         let cfg = &c.config;
         assert!(c.notes.is_empty(), "{:?}", c.notes);
         // The local end point, its IKE policy and the crypto ACL are in the front-door VRF.
@@ -1256,17 +1434,31 @@ ip route 198.51.100.0 255.255.255.0 GigabitEthernet0/2
         assert_eq!(t.context.as_deref(), Some("INET"));
         assert_eq!(t.local, Some("192.0.2.1".parse().unwrap()));
         let pol = &cfg.contexts["INET"].ike_policies["SALES-10-ike"];
-        assert_eq!(pol.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("inet-key".into()))), "the INET keyring's key, not the global one");
+        assert_eq!(
+            pol.pre_shared_key,
+            Some(PreSharedKey::Key(Key::Ascii("inet-key".into()))),
+            "the INET keyring's key, not the global one"
+        );
         assert!(!cfg.contexts["local"].ike_policies.contains_key("SALES-10-ike"));
         assert!(cfg.contexts["INET"].ipsec_acls.contains_key("101"));
-        assert_eq!(cfg.contexts["INET"].interfaces["GigabitEthernet0/0"].address, Some("192.0.2.1/24".parse().unwrap()));
+        assert_eq!(
+            cfg.contexts["INET"].interfaces["GigabitEthernet0/0"].address,
+            Some("192.0.2.1/24".parse().unwrap())
+        );
         assert!(!cfg.contexts["local"].interfaces.contains_key("GigabitEthernet0/0"));
         // The inside VRF holds the tunnel's bound interface and the inside interfaces.
         assert_eq!(t.bind_interface, Some(("GigabitEthernet0/0".to_string(), Some("Sales".to_string()))));
         assert_eq!(cfg.contexts["Sales"].interfaces["GigabitEthernet0/0"].kind, InterfaceKind::Ipsec);
         assert!(cfg.contexts["Sales"].interfaces.contains_key("GigabitEthernet0/1"));
         // Routes in their VRF's context.
-        assert_eq!(cfg.contexts["INET"].routes, vec![Route { prefix: "0.0.0.0/0".parse().unwrap(), next_hop: NextHop::Address("192.0.2.254".parse().unwrap()), cost: None }]);
+        assert_eq!(
+            cfg.contexts["INET"].routes,
+            vec![Route {
+                prefix: "0.0.0.0/0".parse().unwrap(),
+                next_hop: NextHop::Address("192.0.2.254".parse().unwrap()),
+                cost: None
+            }]
+        );
         assert_eq!(cfg.contexts["Sales"].routes[0].cost, Some(5));
         assert_eq!(cfg.contexts["local"].routes[0].next_hop, NextHop::Interface("GigabitEthernet0/2".into()));
         no_errors(cfg);
@@ -1274,49 +1466,82 @@ ip route 198.51.100.0 255.255.255.0 GigabitEthernet0/2
         // The engine negotiates it from the front-door VRF.
         let ec = edgesh_engine::ike::conf::EngineConf::from_config(cfg);
         let p = ec.peer("SALES-10").expect("a peer");
-        assert_eq!((p.context.as_str(), p.local, p.psk.as_deref()), ("INET", "192.0.2.1".parse().unwrap(), Some(&b"inet-key"[..])));
+        assert_eq!(
+            (p.context.as_str(), p.local, p.psk.as_deref()),
+            ("INET", "192.0.2.1".parse().unwrap(), Some(&b"inet-key"[..]))
+        );
         assert_eq!(p.children.len(), 1);
     }
 
     #[test]
     fn an_ikev2_vti_between_vrfs() {
-        let c = compile(&load("vrf definition INET\n address-family ipv4\n exit-address-family\nvrf definition Sales\n address-family ipv4\n exit-address-family\ncrypto ikev2 keyring KR\n peer p\n  address 203.0.113.9\n  pre-shared-key k\ncrypto ikev2 profile PROF\n match fvrf INET\n match identity remote address 203.0.113.9 255.255.255.255\n authentication local pre-share\n authentication remote pre-share\n keyring local KR\ncrypto ikev2 policy V\n match fvrf INET\n proposal default\ncrypto ipsec profile IPP\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n vrf forwarding Sales\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel vrf INET\n tunnel protection ipsec profile IPP\n"));
+        let c = compile(&load(
+            "vrf definition INET\n address-family ipv4\n exit-address-family\nvrf definition Sales\n address-family ipv4\n exit-address-family\ncrypto ikev2 keyring KR\n peer p\n  address 203.0.113.9\n  pre-shared-key k\ncrypto ikev2 profile PROF\n match fvrf INET\n match identity remote address 203.0.113.9 255.255.255.255\n authentication local pre-share\n authentication remote pre-share\n keyring local KR\ncrypto ikev2 policy V\n match fvrf INET\n proposal default\ncrypto ipsec profile IPP\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n vrf forwarding Sales\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel vrf INET\n tunnel protection ipsec profile IPP\n",
+        ));
         let cfg = &c.config;
         let t = &cfg.tunnels["Tunnel1"];
         assert_eq!(t.context.as_deref(), Some("INET"));
         assert_eq!(t.bind_interface, Some(("Tunnel1".to_string(), Some("Sales".to_string()))));
         let pol = &cfg.contexts["INET"].ike_policies["Tunnel1-ike"];
-        assert_eq!((pol.version, pol.pre_shared_key.clone()), (IkeVersion::V2, Some(PreSharedKey::Key(Key::Ascii("k".into())))));
+        assert_eq!(
+            (pol.version, pol.pre_shared_key.clone()),
+            (IkeVersion::V2, Some(PreSharedKey::Key(Key::Ascii("k".into()))))
+        );
         assert_eq!(pol.proposals[&1], "ikev2-default-1");
         assert!(cfg.contexts["Sales"].interfaces.contains_key("Tunnel1"));
         assert!(!c.notes.iter().any(|n| n.contains("front door")), "{:?}", c.notes);
         no_errors(cfg);
         assert!(problems_of(cfg, "Tunnel1").is_empty(), "{:?}", problems_of(cfg, "Tunnel1"));
         // The profile without `match fvrf` matches the global table only: said.
-        let c = compile(&load(&format!("vrf definition INET\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec profile IPP\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel protection ipsec profile IPP\n")));
-        assert!(c.notes.iter().any(|n| n.contains("matches front-door the global table, the tunnel's front door is VRF INET")), "{:?}", c.notes);
+        let c = compile(&load(&format!(
+            "vrf definition INET\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec profile IPP\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel protection ipsec profile IPP\n"
+        )));
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n.contains("matches front-door the global table, the tunnel's front door is VRF INET")),
+            "{:?}",
+            c.notes
+        );
         assert_eq!(c.config.tunnels["Tunnel1"].context.as_deref(), Some("INET"), "the tunnel source's VRF");
     }
 
     #[test]
     fn vrf_forwarding_needs_the_vrf() {
         let r = Arc::new(Mutex::new(Router::new(Config::new("x"), Clock::Virtual(0), 1, std::env::temp_dir())));
-        let (_, rejected, msgs) = super::super::apply_text(&r, "interface GigabitEthernet0/0\n ip vrf forwarding NOPE\n ip address 192.0.2.1 255.255.255.0\n", "t");
+        let (_, rejected, msgs) = super::super::apply_text(
+            &r,
+            "interface GigabitEthernet0/0\n ip vrf forwarding NOPE\n ip address 192.0.2.1 255.255.255.0\n",
+            "t",
+        );
         assert_eq!(rejected, 1, "{msgs:?}");
         assert!(msgs.iter().any(|m| m.ends_with("% VRF NOPE not configured.")), "{msgs:?}");
         let doc = r.lock().unwrap().ios_doc.clone();
         assert!(!doc.root[0].children.iter().any(|c| c.text.contains("vrf")));
         // One VRF per interface: the second form replaces the first.
-        let (_, rejected, msgs) = super::super::apply_text(&r, "ip vrf A\nvrf definition B\ninterface GigabitEthernet0/0\n ip vrf forwarding A\n vrf forwarding B\n", "t");
+        let (_, rejected, msgs) = super::super::apply_text(
+            &r,
+            "ip vrf A\nvrf definition B\ninterface GigabitEthernet0/0\n ip vrf forwarding A\n vrf forwarding B\n",
+            "t",
+        );
         assert_eq!(rejected, 0, "{msgs:?}");
         let doc = r.lock().unwrap().ios_doc.clone();
         let i = doc.root.iter().find(|n| n.text == "interface GigabitEthernet0/0").unwrap();
-        assert_eq!(i.children.iter().filter(|c| c.text.contains("vrf forwarding")).map(|c| c.text.as_str()).collect::<Vec<_>>(), ["vrf forwarding B"]);
+        assert_eq!(
+            i.children
+                .iter()
+                .filter(|c| c.text.contains("vrf forwarding"))
+                .map(|c| c.text.as_str())
+                .collect::<Vec<_>>(),
+            ["vrf forwarding B"]
+        );
     }
 
     #[test]
     fn what_the_engine_cannot_express_is_noted() {
-        let c = compile(&load("crypto ipsec transform-set T esp-seal esp-sha-hmac\naccess-list 101 deny ip any any\ncrypto map M 10 ipsec-isakmp\n set transform-set T\n"));
+        let c = compile(&load(
+            "crypto ipsec transform-set T esp-seal esp-sha-hmac\naccess-list 101 deny ip any any\ncrypto map M 10 ipsec-isakmp\n set transform-set T\n",
+        ));
         assert!(c.notes.iter().any(|n| n.contains("esp-seal")), "{:?}", c.notes);
         assert!(c.notes.iter().any(|n| n.contains("deny")), "{:?}", c.notes);
         assert!(c.notes.iter().any(|n| n.contains("no peer")), "{:?}", c.notes);
@@ -1324,15 +1549,25 @@ ip route 198.51.100.0 255.255.255.0 GigabitEthernet0/2
 
     #[test]
     fn object_groups_in_a_crypto_acl_become_selectors() {
-        let c = compile(&load("object-group network BRANCH\n host 10.2.0.1\n 10.1.0.0 255.255.0.0\nobject-group network HQ\n group-object BRANCH\nobject-group service WEB\n tcp eq 443\n udp eq 53\nip access-list extended VPN\n permit ip object-group HQ any\n permit object-group WEB any host 192.0.2.9\naccess-list 101 permit ip object-group BRANCH host 192.0.2.1\n"));
+        let c = compile(&load(
+            "object-group network BRANCH\n host 10.2.0.1\n 10.1.0.0 255.255.0.0\nobject-group network HQ\n group-object BRANCH\nobject-group service WEB\n tcp eq 443\n udp eq 53\nip access-list extended VPN\n permit ip object-group HQ any\n permit object-group WEB any host 192.0.2.9\naccess-list 101 permit ip object-group BRANCH host 192.0.2.1\n",
+        ));
         let _ = &c;
         let groups = object_groups(&load("object-group network BRANCH\n host 10.2.0.1\n 10.1.0.0 255.255.0.0\n"));
-        assert_eq!(groups["BRANCH"].1, Some(vec![vec!["host".to_string(), "10.2.0.1".into()], vec!["10.1.0.0".into(), "0.0.255.255".into()]]));
-        let doc = load("object-group network BRANCH\n host 10.2.0.1\n 10.1.0.0 255.255.0.0\nobject-group network HQ\n group-object BRANCH\nobject-group service WEB\n tcp eq 443\n udp eq 53\n");
+        assert_eq!(
+            groups["BRANCH"].1,
+            Some(vec![vec!["host".to_string(), "10.2.0.1".into()], vec!["10.1.0.0".into(), "0.0.255.255".into()]])
+        );
+        let doc = load(
+            "object-group network BRANCH\n host 10.2.0.1\n 10.1.0.0 255.255.0.0\nobject-group network HQ\n group-object BRANCH\nobject-group service WEB\n tcp eq 443\n udp eq 53\n",
+        );
         let g = object_groups(&doc);
         let e = expand_entry(&["object-group", "WEB", "object-group", "HQ", "host", "192.0.2.9"], &g).unwrap();
         assert_eq!(e.len(), 4, "{e:?}");
-        assert!(e.contains(&"tcp host 10.2.0.1 host 192.0.2.9 eq 443".split(' ').map(String::from).collect::<Vec<_>>()), "{e:?}");
+        assert!(
+            e.contains(&"tcp host 10.2.0.1 host 192.0.2.9 eq 443".split(' ').map(String::from).collect::<Vec<_>>()),
+            "{e:?}"
+        );
         let r = acl_rule(&e[0].iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
         assert_eq!(r.protocol, Some(6));
         assert!(expand_entry(&["ip", "object-group", "NOPE", "any"], &g).is_none());

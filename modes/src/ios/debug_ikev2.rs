@@ -12,9 +12,9 @@
 //! is the one `show crypto ikev2 sa detail` prints (`Session-id`).
 
 use crate::monitor::DebugFlags;
-use edgesh_engine::ike::v2::wire::{exchange, notify, payload};
-use edgesh_engine::ike::v2::CONN_BASE;
 use edgesh_engine::ike::Event;
+use edgesh_engine::ike::v2::CONN_BASE;
+use edgesh_engine::ike::v2::wire::{exchange, notify, payload};
 
 /// The `IKEv2:(SESSION ID = n,SA ID = 1):` prefix (just `IKEv2:` before an SA exists).
 fn prefix(conn: u32) -> String {
@@ -61,21 +61,41 @@ pub fn lines(e: &Event, f: &DebugFlags) -> Vec<String> {
     let mut v = Vec::new();
     match e {
         Event::V2Message { .. } if !f.ikev2 => {}
-        Event::V2Message { conn, peer, local, spis, exchange: x, msgid, response, sent, payloads, notifies, retransmit } => {
+        Event::V2Message {
+            conn,
+            peer,
+            local,
+            spis,
+            exchange: x,
+            msgid,
+            response,
+            sent,
+            payloads,
+            notifies,
+            retransmit,
+        } => {
             let p = prefix(*conn);
-            let kind = format!("IKEv2 {} Exchange {} ", exchange::name(*x), if *response { "RESPONSE" } else { "REQUEST" });
-            let ids = format!("Initiator SPI : {} - Responder SPI : {} Message id: {msgid}", spi(&spis.0), spi(&spis.1));
+            let kind =
+                format!("IKEv2 {} Exchange {} ", exchange::name(*x), if *response { "RESPONSE" } else { "REQUEST" });
+            let ids =
+                format!("Initiator SPI : {} - Responder SPI : {} Message id: {msgid}", spi(&spis.0), spi(&spis.1));
             let clear = *x == exchange::IKE_SA_INIT;
             if *sent {
                 if *retransmit {
                     v.push(format!("{p}Retransmitting packet \n"));
                 } else if !clear {
-                    v.push(format!("{p}Building packet for encryption.  \nPayload contents: \n{}\n", contents(payloads, notifies)));
+                    v.push(format!(
+                        "{p}Building packet for encryption.  \nPayload contents: \n{}\n",
+                        contents(payloads, notifies)
+                    ));
                 }
                 let on_wire = if clear { contents(payloads, notifies) } else { " ENCR ".into() };
                 v.push(format!("{p}Sending Packet [To {peer}/From {local}/VRF i0:f0] \n{ids}\n{kind}\nPayload contents: \n{on_wire}\n"));
             } else {
-                v.push(format!("{p}Received Packet [From {peer}/To {local}/VRF i0:f0] \n{ids}\n{kind}\nPayload contents: \n{}\n", contents(payloads, notifies)));
+                v.push(format!(
+                    "{p}Received Packet [From {peer}/To {local}/VRF i0:f0] \n{ids}\n{kind}\nPayload contents: \n{}\n",
+                    contents(payloads, notifies)
+                ));
                 match (*x, *response) {
                     (exchange::IKE_SA_INIT, _) => v.push(format!("{p}Processing IKE_SA_INIT message")),
                     (exchange::INFORMATIONAL, true) => v.push(format!("{p}Processing ACK to informational exchange")),
@@ -84,14 +104,26 @@ pub fn lines(e: &Event, f: &DebugFlags) -> Vec<String> {
             }
         }
         _ if !f.ikev2 && !f.ikev2_error => {}
-        Event::V2AuthFailed { conn, id: Some(_), identity_mismatch: false, .. } => v.push(format!("{}Verification of peer's authentication data FAILED", prefix(*conn))),
+        Event::V2AuthFailed { conn, id: Some(_), identity_mismatch: false, .. } => {
+            v.push(format!("{}Verification of peer's authentication data FAILED", prefix(*conn)))
+        }
         // A certificate-authenticated peer refused (issue 18): its signature, or its certificate.
-        Event::CertAuthFailed { conn, version: 2, id: Some(_), .. } => v.push(format!("{}Verification of peer's authentication data FAILED", prefix(*conn))),
-        Event::V2NoProposal { conn, protocol: edgesh_engine::ike::v2::wire::proto::IKE, .. } => v.push(format!("{}Failed to find a matching policy", prefix(*conn))),
-        Event::DeleteSent { conn, protocol: edgesh_engine::ike::v2::wire::proto::ESP, spis, .. } if *conn >= CONN_BASE && f.ikev2 => {
+        Event::CertAuthFailed { conn, version: 2, id: Some(_), .. } => {
+            v.push(format!("{}Verification of peer's authentication data FAILED", prefix(*conn)))
+        }
+        Event::V2NoProposal { conn, protocol: edgesh_engine::ike::v2::wire::proto::IKE, .. } => {
+            v.push(format!("{}Failed to find a matching policy", prefix(*conn)))
+        }
+        Event::DeleteSent { conn, protocol: edgesh_engine::ike::v2::wire::proto::ESP, spis, .. }
+            if *conn >= CONN_BASE && f.ikev2 =>
+        {
             for s in spis {
                 if let Ok(b) = <[u8; 4]>::try_from(s.as_slice()) {
-                    v.push(format!("{}Sending DELETE INFO message for IPsec SA [SPI: 0x{:08X}]", prefix(*conn), u32::from_be_bytes(b)));
+                    v.push(format!(
+                        "{}Sending DELETE INFO message for IPsec SA [SPI: 0x{:08X}]",
+                        prefix(*conn),
+                        u32::from_be_bytes(b)
+                    ));
                 }
             }
         }
@@ -114,19 +146,23 @@ pub fn show_debugging(f: &DebugFlags) -> Vec<String> {
 
 use crate::cisco_common::{G, add};
 
-
 /// `debug crypto ikev2 [error]` (IOS-XE's confirmations).
 pub fn register(g: &mut G) {
-    add(g, "debug crypto ikev2 [error]", &["Debugging functions", "Cryptographic subsystem", "Crypto IKEv2 debugging", "IKEv2 Error debugging"], |s, a, o| {
-        s.monitor = true;
-        let mut r = s.router();
-        if a.has("error") {
-            r.debug.ikev2_error = true;
-            o.line("IKEv2 error debugging is on");
-        } else {
-            r.debug.ikev2 = true;
-            o.line("IKEv2 default debugging is on");
-        }
-        Ok(())
-    });
+    add(
+        g,
+        "debug crypto ikev2 [error]",
+        &["Debugging functions", "Cryptographic subsystem", "Crypto IKEv2 debugging", "IKEv2 Error debugging"],
+        |s, a, o| {
+            s.monitor = true;
+            let mut r = s.router();
+            if a.has("error") {
+                r.debug.ikev2_error = true;
+                o.line("IKEv2 error debugging is on");
+            } else {
+                r.debug.ikev2 = true;
+                o.line("IKEv2 default debugging is on");
+            }
+            Ok(())
+        },
+    );
 }

@@ -7,7 +7,8 @@
 /// the lines that would state it: the classic defaults (DES, SHA, RSA
 /// signatures, group 1, 86,400 seconds; `show crypto isakmp policy`'s
 /// "Default protection suite"). A block's own lines are read after these.
-pub const ISAKMP_POLICY: &[&str] = &["encryption des", "hash sha", "authentication rsa-sig", "group 1", "lifetime 86400"];
+pub const ISAKMP_POLICY: &[&str] =
+    &["encryption des", "hash sha", "authentication rsa-sig", "group 1", "lifetime 86400"];
 
 /// An IPsec SA's lifetime without `crypto ipsec security-association
 /// lifetime` or `set security-association lifetime`: seconds, kilobytes.
@@ -27,7 +28,12 @@ mod tests {
         let mut out = crate::out::VecOut::default();
         crate::ios::show_config::isakmp_policy(&doc, &mut out);
         let text = out.0.join("\n");
-        for l in ["DES - Data Encryption Standard (56 bit keys).", "Rivest-Shamir-Adleman Signature", "#1 (768 bit)", "86400 seconds, no volume limit"] {
+        for l in [
+            "DES - Data Encryption Standard (56 bit keys).",
+            "Rivest-Shamir-Adleman Signature",
+            "#1 (768 bit)",
+            "86400 seconds, no volume limit",
+        ] {
             assert!(text.contains(l), "{l}: {text}");
         }
     }

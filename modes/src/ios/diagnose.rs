@@ -1,7 +1,7 @@
 //! IOS `show crypto diagnose peer A.B.C.D [| json]`: the diagnosis of
 //! `crate::diagnose` with the IOS configuration lines to change.
 
-use crate::diagnose::{Diagnosis, Failure, differing, diagnose, render};
+use crate::diagnose::{Diagnosis, Failure, diagnose, differing, render};
 use crate::session::{Args, CmdResult, Handler, Session};
 use edgesh_engine::config::{EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
 
@@ -10,8 +10,27 @@ type G = edgesh_grammar::Graph<Handler>;
 /// The exec commands of this file.
 pub fn register(g: &mut G) {
     for (spec, helps) in [
-        ("show crypto diagnose map WORD <1-65535>", &["Show running system information", "Encryption module", "Why a tunnel is down, from the engine's record of the negotiation", "One crypto map entry", "Crypto map tag", "Sequence number"][..]),
-        ("show crypto diagnose interface WORD", &["Show running system information", "Encryption module", "Why a tunnel is down, from the engine's record of the negotiation", "A tunnel interface (VTI)", "Interface name"][..]),
+        (
+            "show crypto diagnose map WORD <1-65535>",
+            &[
+                "Show running system information",
+                "Encryption module",
+                "Why a tunnel is down, from the engine's record of the negotiation",
+                "One crypto map entry",
+                "Crypto map tag",
+                "Sequence number",
+            ][..],
+        ),
+        (
+            "show crypto diagnose interface WORD",
+            &[
+                "Show running system information",
+                "Encryption module",
+                "Why a tunnel is down, from the engine's record of the negotiation",
+                "A tunnel interface (VTI)",
+                "Interface name",
+            ][..],
+        ),
     ] {
         if let Err(e) = g.add(spec, helps, Handler(show)) {
             panic!("{e}");
@@ -19,7 +38,13 @@ pub fn register(g: &mut G) {
     }
     if let Err(e) = g.add(
         "show crypto diagnose peer A.B.C.D",
-        &["Show running system information", "Encryption module", "Why a tunnel is down, from the engine's record of the negotiation", "One peer", "Peer address"],
+        &[
+            "Show running system information",
+            "Encryption module",
+            "Why a tunnel is down, from the engine's record of the negotiation",
+            "One peer",
+            "Peer address",
+        ],
         Handler(show),
     ) {
         panic!("{e}");
@@ -39,9 +64,18 @@ fn peer(s: &Session, a: &Args) -> Result<std::net::Ipv4Addr, String> {
         (format!("crypto map {}", name.replacen('-', " ", 1)), model.tunnels.get(&name).cloned())
     } else {
         let i = crate::ios::names::interface_name(a.req("WORD")?);
-        (format!("interface {i}"), model.tunnels.iter().find(|(n, t)| **n == i || t.bind_interface.as_ref().is_some_and(|b| b.0 == i)).map(|x| x.1.clone()))
+        (
+            format!("interface {i}"),
+            model
+                .tunnels
+                .iter()
+                .find(|(n, t)| **n == i || t.bind_interface.as_ref().is_some_and(|b| b.0 == i))
+                .map(|x| x.1.clone()),
+        )
     };
-    let t = found.ok_or_else(|| format!("{what} has no tunnel (no such entry, or not a crypto map entry / tunnel protection)"))?;
+    let t = found.ok_or_else(|| {
+        format!("{what} has no tunnel (no such entry, or not a crypto map entry / tunnel protection)")
+    })?;
     t.remote.ok_or_else(|| format!("{what} has no peer address (set peer / tunnel destination)"))
 }
 
@@ -82,7 +116,10 @@ fn hash_word(proto: &str) -> Option<&'static str> {
 }
 
 fn esp_word(proto: &str) -> Option<String> {
-    EspEncr::ALL.iter().find(|e| e.proto_name() == proto).map(|e| crate::ios::events::ios_transform(Some((*e, None)), None))
+    EspEncr::ALL
+        .iter()
+        .find(|e| e.proto_name() == proto)
+        .map(|e| crate::ios::events::ios_transform(Some((*e, None)), None))
 }
 
 fn auth_word(proto: &str) -> Option<String> {
@@ -93,7 +130,9 @@ fn auth_word(proto: &str) -> Option<String> {
 /// (from `A/LEN`, `A/MASK` or a range `A-B`).
 fn acl_addr(t: &str) -> String {
     use std::net::Ipv4Addr;
-    let wild = |a: Ipv4Addr, mask: u32| if mask == u32::MAX { format!("host {a}") } else { format!("{a} {}", Ipv4Addr::from(!mask)) };
+    let wild = |a: Ipv4Addr, mask: u32| {
+        if mask == u32::MAX { format!("host {a}") } else { format!("{a} {}", Ipv4Addr::from(!mask)) }
+    };
     if let Some((a, m)) = t.split_once('/') {
         if let Ok(a) = a.parse::<Ipv4Addr>() {
             if let Ok(len) = m.parse::<u32>() {

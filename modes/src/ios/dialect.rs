@@ -126,7 +126,12 @@ impl DialectOps for Ios {
         super::esp_events::ios_drop_log(r, e)
     }
 
-    fn show_json(&self, s: &mut Session, spec: &str, a: &crate::session::Args) -> Option<Result<serde_json::Value, String>> {
+    fn show_json(
+        &self,
+        s: &mut Session,
+        spec: &str,
+        a: &crate::session::Args,
+    ) -> Option<Result<serde_json::Value, String>> {
         super::json::show_json(s, spec, a)
     }
 
@@ -188,7 +193,14 @@ impl DialectOps for Ios {
 
     /// Each line applied as IOS does; loaded from the startup file, the
     /// document is the startup configuration as well.
-    fn load_boot(&self, router: &Arc<Mutex<Router>>, text: &str, file: &str, startup: bool, hostname: Option<&str>) -> LoadReport {
+    fn load_boot(
+        &self,
+        router: &Arc<Mutex<Router>>,
+        text: &str,
+        file: &str,
+        startup: bool,
+        hostname: Option<&str>,
+    ) -> LoadReport {
         let (lines, rejected, messages) = super::apply_text(router, text, file);
         let mut r = router.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(h) = hostname {
@@ -227,7 +239,15 @@ mod tests {
         assert_eq!(ios("nvram:startup-config").unwrap(), st.join("startup-config"));
         assert_eq!(ios("bootflash:/dir/b.cfg").unwrap(), st.join("dir/b.cfg"));
         assert_eq!(ios("startup-config").unwrap(), st.join("startup-config"));
-        for bad in ["/etc/passwd", "../x.cfg", "flash:../../etc/shadow", "tftp://h/x", "system:running-config", "flash:", "a/../../b"] {
+        for bad in [
+            "/etc/passwd",
+            "../x.cfg",
+            "flash:../../etc/shadow",
+            "tftp://h/x",
+            "system:running-config",
+            "flash:",
+            "a/../../b",
+        ] {
             assert!(ios(bad).is_err(), "{bad}");
         }
         assert!(ios("/etc/passwd").unwrap_err().contains("flash:, nvram:, bootflash:"));

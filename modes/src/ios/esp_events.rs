@@ -32,26 +32,13 @@ use edgesh_engine::ike::Event;
 
 /// (severity, mnemonic, text) of a drop kind; `None`: counted, not logged.
 pub fn ios_drop_text(e: &Event) -> Option<(u8, &'static str, String)> {
-    let Event::EspDropped {
-        conn,
-        peer,
-        local,
-        spi,
-        proto,
-        kind,
-        seq,
-        inner,
-        ..
-    } = e
-    else {
+    let Event::EspDropped { conn, peer, local, spi, proto, kind, seq, inner, .. } = e else {
         return None;
     };
     Some(match kind {
-        DropKind::Replay | DropKind::Late => (
-            4,
-            "PKT_REPLAY_ERR",
-            format!("decrypt: replay check failed connection id={conn}"),
-        ),
+        DropKind::Replay | DropKind::Late => {
+            (4, "PKT_REPLAY_ERR", format!("decrypt: replay check failed connection id={conn}"))
+        }
         DropKind::UnknownSpi => (
             4,
             "RECVD_PKT_INV_SPI",
@@ -72,17 +59,11 @@ pub fn ios_drop_text(e: &Event) -> Option<(u8, &'static str, String)> {
             (
                 4,
                 "RECVD_PKT_NOT_IPSEC",
-                format!(
-                    "Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /{local}, src_addr= {peer}, prot= {p}"
-                ),
+                format!("Rec'd packet not an IPSEC packet. (ip) vrf/dest_addr= /{local}, src_addr= {peer}, prot= {p}"),
             )
         }
         DropKind::Selector => {
-            let (s, d, p) = inner.unwrap_or((
-                std::net::Ipv4Addr::UNSPECIFIED,
-                std::net::Ipv4Addr::UNSPECIFIED,
-                0,
-            ));
+            let (s, d, p) = inner.unwrap_or((std::net::Ipv4Addr::UNSPECIFIED, std::net::Ipv4Addr::UNSPECIFIED, 0));
             (
                 4,
                 "RECVD_PKT_INV_IDENTITY",
@@ -97,16 +78,8 @@ pub fn ios_drop_text(e: &Event) -> Option<(u8, &'static str, String)> {
 
 pub fn ios_drop_log(r: &Router, e: &Event) -> Option<DropLine> {
     let (sev, mn, text) = ios_drop_text(e)?;
-    let line = format!(
-        "*{}.{:03}: %CRYPTO-{sev}-{mn}: {text}",
-        crate::time::log_time(r.now()),
-        r.now_ms() % 1000
-    );
-    Some(DropLine {
-        kind: format!("CRYPTO-{mn}"),
-        text,
-        line,
-    })
+    let line = format!("*{}.{:03}: %CRYPTO-{sev}-{mn}: {text}", crate::time::log_time(r.now()), r.now_ms() % 1000);
+    Some(DropLine { kind: format!("CRYPTO-{mn}"), text, line })
 }
 
 #[cfg(test)]
@@ -116,14 +89,8 @@ mod tests {
     #[test]
     fn ios_lines() {
         for (k, want) in [
-            (
-                DropKind::Replay,
-                "%CRYPTO-4-PKT_REPLAY_ERR: decrypt: replay check failed connection id=0",
-            ),
-            (
-                DropKind::Late,
-                "%CRYPTO-4-PKT_REPLAY_ERR: decrypt: replay check failed connection id=0",
-            ),
+            (DropKind::Replay, "%CRYPTO-4-PKT_REPLAY_ERR: decrypt: replay check failed connection id=0"),
+            (DropKind::Late, "%CRYPTO-4-PKT_REPLAY_ERR: decrypt: replay check failed connection id=0"),
             (
                 DropKind::UnknownSpi,
                 "%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=50, spi=0xC0DE0042(3235774530), srcaddr=192.0.2.2",
@@ -143,11 +110,7 @@ mod tests {
         ] {
             let l = lines_of(Dialect::Ios, k);
             assert_eq!(l.len(), 1, "{k:?}: {l:?}");
-            assert!(
-                l[0].starts_with('*') && l[0].ends_with(&format!(": {want}")),
-                "{k:?}: {}",
-                l[0]
-            );
+            assert!(l[0].starts_with('*') && l[0].ends_with(&format!(": {want}")), "{k:?}: {}", l[0]);
         }
     }
 

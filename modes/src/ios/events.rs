@@ -86,29 +86,85 @@ pub fn ios_transform(esp: Option<(EspEncr, Option<EspAuth>)>, ah: Option<EspAuth
 /// The `%CRYPTO-` messages of an event (severity, mnemonic, text).
 pub fn ios_log(e: &Event) -> Vec<(u8, &'static str, String)> {
     match e {
-        Event::KeyMismatch { peer, .. } | Event::AuthFailed { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))],
-        Event::Malformed { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {} failed its sanity check or is malformed", peer.ip()))],
-        // After the debug's `SA not acceptable!` (seed 002): the responder's failure, then the initiator's.
-        Event::Phase1Failed { remote, exchange: x, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of {} failed with peer at {}", if *x == exchange::AGGRESSIVE { "Aggressive Mode" } else { "Main Mode" }, remote.ip()))],
-        Event::Phase1Down { peer, reason: DownReason::TransformNotOffered, established: false, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))],
-        Event::NoPeer { peer, reason: NoPeerReason::Exchange { received, .. }, .. } => {
-            vec![(6, "IKMP_MODE_FAILURE", format!("Processing of {} failed with peer at {peer}", if *received == exchange::MAIN { "Main Mode" } else { "Aggressive Mode" }))]
+        Event::KeyMismatch { peer, .. } | Event::AuthFailed { peer, .. } => {
+            vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))]
         }
-        Event::Phase1Up { peer, .. } => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is UP  .  Peer {}:{}       Id: {}", peer.ip(), peer.port(), peer.ip()))],
-        Event::Phase1Down { peer, reason, established: true, .. } if crate::ios::wording::logs_tunnel_down(reason) => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer}"))],
-        Event::GiveUp { peer, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))],
-        Event::V2GiveUp { peer, exchange, .. } => vec![(6, "IKMP_MODE_FAILURE", format!("Processing of IKEv2 {} failed with peer at {peer}", edgesh_engine::ike::v2::wire::exchange::name(*exchange)))],
-        Event::V2AuthFailed { peer, .. } | Event::V2Integrity { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))],
+        Event::Malformed { peer, .. } => vec![(
+            4,
+            "IKMP_BAD_MESSAGE",
+            format!("IKE message from {} failed its sanity check or is malformed", peer.ip()),
+        )],
+        // After the debug's `SA not acceptable!` (seed 002): the responder's failure, then the initiator's.
+        Event::Phase1Failed { remote, exchange: x, .. } => vec![(
+            6,
+            "IKMP_MODE_FAILURE",
+            format!(
+                "Processing of {} failed with peer at {}",
+                if *x == exchange::AGGRESSIVE { "Aggressive Mode" } else { "Main Mode" },
+                remote.ip()
+            ),
+        )],
+        Event::Phase1Down { peer, reason: DownReason::TransformNotOffered, established: false, .. } => {
+            vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))]
+        }
+        Event::NoPeer { peer, reason: NoPeerReason::Exchange { received, .. }, .. } => {
+            vec![(
+                6,
+                "IKMP_MODE_FAILURE",
+                format!(
+                    "Processing of {} failed with peer at {peer}",
+                    if *received == exchange::MAIN { "Main Mode" } else { "Aggressive Mode" }
+                ),
+            )]
+        }
+        Event::Phase1Up { peer, .. } => vec![(
+            5,
+            "SESSION_STATUS",
+            format!("Crypto tunnel is UP  .  Peer {}:{}       Id: {}", peer.ip(), peer.port(), peer.ip()),
+        )],
+        Event::Phase1Down { peer, reason, established: true, .. } if crate::ios::wording::logs_tunnel_down(reason) => {
+            vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer}"))]
+        }
+        Event::GiveUp { peer, .. } => {
+            vec![(6, "IKMP_MODE_FAILURE", format!("Processing of Main Mode failed with peer at {peer}"))]
+        }
+        Event::V2GiveUp { peer, exchange, .. } => vec![(
+            6,
+            "IKMP_MODE_FAILURE",
+            format!(
+                "Processing of IKEv2 {} failed with peer at {peer}",
+                edgesh_engine::ike::v2::wire::exchange::name(*exchange)
+            ),
+        )],
+        Event::V2AuthFailed { peer, .. } | Event::V2Integrity { peer, .. } => {
+            vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))]
+        }
         // A refused certificate: IOS's PKI message (issue 18).
-        Event::CertAuthFailed { failure: f @ edgesh_engine::pki::CertFailure::Invalid(_), .. } => crate::ios::wording::cert_log(f).into_iter().collect(),
+        Event::CertAuthFailed { failure: f @ edgesh_engine::pki::CertFailure::Invalid(_), .. } => {
+            crate::ios::wording::cert_log(f).into_iter().collect()
+        }
         // A certificate that validated, but whose identities are not the peer's ID, or whose key
         // did not make the AUTH signature: the peer's AUTH did not verify, which IOS logs as it
         // logs a pre-shared key's MIC that does not (seed 002's line).
-        Event::CertAuthFailed { peer, failure: edgesh_engine::pki::CertFailure::IdentityNotInCert { .. } | edgesh_engine::pki::CertFailure::BadSignature { .. }, .. } => {
+        Event::CertAuthFailed {
+            peer,
+            failure:
+                edgesh_engine::pki::CertFailure::IdentityNotInCert { .. }
+                | edgesh_engine::pki::CertFailure::BadSignature { .. },
+            ..
+        } => {
             vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {peer} failed its sanity check or is malformed"))]
         }
-        Event::V2Malformed { peer, .. } => vec![(4, "IKMP_BAD_MESSAGE", format!("IKE message from {} failed its sanity check or is malformed", peer.ip()))],
-        Event::DpdDead { peer, .. } => vec![(5, "SESSION_STATUS", format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer} (DPD: peer not responding)"))],
+        Event::V2Malformed { peer, .. } => vec![(
+            4,
+            "IKMP_BAD_MESSAGE",
+            format!("IKE message from {} failed its sanity check or is malformed", peer.ip()),
+        )],
+        Event::DpdDead { peer, .. } => vec![(
+            5,
+            "SESSION_STATUS",
+            format!("Crypto tunnel is DOWN. Peer {peer}:500       Id: {peer} (DPD: peer not responding)"),
+        )],
         _ => vec![],
     }
 }
@@ -344,8 +400,15 @@ fn mm_step(conn: u32, role: Role, number: u8, sent: bool) -> Vec<String> {
         (false, _) => "IKE_MESG_FROM_PEER, IKE_MM_EXCH",
     };
     let old = if number <= 1 { "IKE_READY".to_string() } else { format!("IKE_{r}_MM{}", number - 1) };
-    let new = if number == 6 && role == Role::Responder { "IKE_P1_COMPLETE".to_string() } else { format!("IKE_{r}_MM{number}") };
-    let mut v = vec![format!("ISAKMP (0:{conn}): Input = {input}"), format!("ISAKMP (0:{conn}): Old State = {old}  New State = {new} ")];
+    let new = if number == 6 && role == Role::Responder {
+        "IKE_P1_COMPLETE".to_string()
+    } else {
+        format!("IKE_{r}_MM{number}")
+    };
+    let mut v = vec![
+        format!("ISAKMP (0:{conn}): Input = {input}"),
+        format!("ISAKMP (0:{conn}): Old State = {old}  New State = {new} "),
+    ];
     if number == 6 && role == Role::Initiator {
         v.push(format!("ISAKMP (0:{conn}): Input = IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE"));
         v.push(format!("ISAKMP (0:{conn}): Old State = IKE_I_MM6  New State = IKE_P1_COMPLETE "));
@@ -366,7 +429,11 @@ fn life_duration(v: impl Into<u64>) -> String {
 
 /// A selector in the key engine's `addr/mask/prot/port (type=N)` form (1 a host, 4 a subnet).
 fn sel_proxy(s: &Selector) -> String {
-    let t = if s.net.len == 32 { edgesh_engine::ike::wire::id_type::IPV4_ADDR } else { edgesh_engine::ike::wire::id_type::IPV4_ADDR_SUBNET };
+    let t = if s.net.len == 32 {
+        edgesh_engine::ike::wire::id_type::IPV4_ADDR
+    } else {
+        edgesh_engine::ike::wire::id_type::IPV4_ADDR_SUBNET
+    };
     format!("{}/{}/{}/{} (type={t})", s.net.network(), s.mask(), s.proto, s.port)
 }
 
@@ -468,13 +535,25 @@ mod tests {
             "IPSEC(initialize_sas): ,\n  (key eng. msg.) dest= 12.1.1.2, src= 12.1.1.1,\n    dest_proxy= 10.1.1.0/255.255.255.0/0/0 (type=4),\n    src_proxy= 20.1.1.0/255.255.255.0/0/0 (type=4),\n    protocol= ESP, transform= ah-md5-hmac esp-des esp-sha-hmac ,\n    lifedur= 3600s and 4608000kb,\n    spi= 0xB9D0109(194838793), conn_id= 5, keysize= 0, flags= 0x4"
         );
         assert!(v[2].starts_with("IPSEC(initialize_sas): ,\n  (key eng. msg.) src= 12.1.1.2, dest= 12.1.1.1,\n    src_proxy= 10.1.1.0/255.255.255.0/0/0 (type=4),"));
-        assert_eq!(v[3], "IPSEC(create_sa): sa created,\n  (sa) sa_dest= 12.1.1.2, sa_prot= 51,\n    sa_spi= 0xB9D0109(194838793),\n    sa_trans= ah-md5-hmac , sa_conn_id= 5");
-        assert_eq!(v[4], "IPSEC(create_sa): sa created,\n  (sa) sa_dest= 12.1.1.2, sa_prot= 50,\n    sa_spi= 0xB9D0109(194838793),\n    sa_trans= esp-des esp-sha-hmac , sa_conn_id= 5");
-        assert_eq!(v[6], "IPSEC(create_sa): sa created,\n  (sa) sa_dest= 12.1.1.1, sa_prot= 50,\n    sa_spi= 0xDED0AB4(233638580),\n    sa_trans= esp-des esp-sha-hmac , sa_conn_id= 6");
+        assert_eq!(
+            v[3],
+            "IPSEC(create_sa): sa created,\n  (sa) sa_dest= 12.1.1.2, sa_prot= 51,\n    sa_spi= 0xB9D0109(194838793),\n    sa_trans= ah-md5-hmac , sa_conn_id= 5"
+        );
+        assert_eq!(
+            v[4],
+            "IPSEC(create_sa): sa created,\n  (sa) sa_dest= 12.1.1.2, sa_prot= 50,\n    sa_spi= 0xB9D0109(194838793),\n    sa_trans= esp-des esp-sha-hmac , sa_conn_id= 5"
+        );
+        assert_eq!(
+            v[6],
+            "IPSEC(create_sa): sa created,\n  (sa) sa_dest= 12.1.1.1, sa_prot= 50,\n    sa_spi= 0xDED0AB4(233638580),\n    sa_trans= esp-des esp-sha-hmac , sa_conn_id= 6"
+        );
         assert_eq!(v.len(), 7);
         // Only with `debug crypto ipsec`.
         let c2 = ChildInfo { ah: None, ..c };
-        assert!(ios_debug(&Event::ChildInstalled(Box::new(c2)), &DebugFlags { isakmp: true, ..Default::default() }).is_empty());
+        assert!(
+            ios_debug(&Event::ChildInstalled(Box::new(c2)), &DebugFlags { isakmp: true, ..Default::default() })
+                .is_empty()
+        );
     }
 
     /// Seed 002's error samples that the lab does not reach: a wrong local
@@ -484,45 +563,156 @@ mod tests {
     fn seed_002_error_samples() {
         use edgesh_engine::ike::wire::WireError;
         let (peer, local): (std::net::Ipv4Addr, std::net::Ipv4Addr) = ([150, 150, 150, 1].into(), [12, 2, 6, 2].into());
-        assert_eq!(ios_debug(&Event::NoPeer { peer, local, reason: NoPeerReason::BadLocalAddress }, &on()), ["IPSEC(validate_proposal): invalid local address 12.2.6.2"]);
-        assert_eq!(ios_debug(&Event::NoPeer { peer: [150, 150, 150, 2].into(), local, reason: NoPeerReason::NoKey }, &on()), ["ISAKMP: No cert, and no keys (public or pre-shared) with remote peer 150.150.150.2"]);
-        let km = Event::KeyMismatch { conn: 1, peer, message: 5, error: WireError::PayloadLength { payload: 5, length: 19136, available: 263 }, reserved: Some((5, 0x11)) };
-        assert_eq!(ios_log(&km), [(4, "IKMP_BAD_MESSAGE", "IKE message from 150.150.150.1 failed its sanity check or is malformed".to_string())]);
+        assert_eq!(
+            ios_debug(&Event::NoPeer { peer, local, reason: NoPeerReason::BadLocalAddress }, &on()),
+            ["IPSEC(validate_proposal): invalid local address 12.2.6.2"]
+        );
+        assert_eq!(
+            ios_debug(&Event::NoPeer { peer: [150, 150, 150, 2].into(), local, reason: NoPeerReason::NoKey }, &on()),
+            ["ISAKMP: No cert, and no keys (public or pre-shared) with remote peer 150.150.150.2"]
+        );
+        let km = Event::KeyMismatch {
+            conn: 1,
+            peer,
+            message: 5,
+            error: WireError::PayloadLength { payload: 5, length: 19136, available: 263 },
+            reserved: Some((5, 0x11)),
+        };
+        assert_eq!(
+            ios_log(&km),
+            [(
+                4,
+                "IKMP_BAD_MESSAGE",
+                "IKE message from 150.150.150.1 failed its sanity check or is malformed".to_string()
+            )]
+        );
         assert_eq!(ios_debug(&km, &on()), ["ISAKMP (0:1): Reserved Not Zero on Payload 5"]);
         // Garbage whose RESERVED octet happens to be zero, and a HASH that does not verify: the log line only.
-        let km0 = Event::KeyMismatch { conn: 1, peer, message: 5, error: WireError::PayloadLength { payload: 5, length: 19136, available: 263 }, reserved: None };
+        let km0 = Event::KeyMismatch {
+            conn: 1,
+            peer,
+            message: 5,
+            error: WireError::PayloadLength { payload: 5, length: 19136, available: 263 },
+            reserved: None,
+        };
         assert_eq!(ios_debug(&km0, &on()), Vec::<String>::new());
         let af = Event::AuthFailed { conn: 1, peer };
         assert_eq!((ios_debug(&af, &on()), ios_log(&af).len()), (Vec::<String>::new(), 1));
-        let offered = OfferedP2 { protocol: proto::ESP, transform_id: 2, esp: Some(EspEncr::DesCbc), auth: Some(EspAuth::HmacSha1_96), auth_raw: 2, group: None, encap: 1, lifetime_seconds: None, lifetime_kbytes: None };
-        let c = Event::P2Check { conn: 2, peer, proposal: 1, transform: 1, offered, result: Err(P2Mismatch::Encryption { offered: Some(EspEncr::DesCbc), configured: Some(EspEncr::TripleDesCbc) }), more: false };
+        let offered = OfferedP2 {
+            protocol: proto::ESP,
+            transform_id: 2,
+            esp: Some(EspEncr::DesCbc),
+            auth: Some(EspAuth::HmacSha1_96),
+            auth_raw: 2,
+            group: None,
+            encap: 1,
+            lifetime_seconds: None,
+            lifetime_kbytes: None,
+        };
+        let c = Event::P2Check {
+            conn: 2,
+            peer,
+            proposal: 1,
+            transform: 1,
+            offered,
+            result: Err(P2Mismatch::Encryption {
+                offered: Some(EspEncr::DesCbc),
+                configured: Some(EspEncr::TripleDesCbc),
+            }),
+            more: false,
+        };
         let v = ios_debug(&c, &on());
-        assert_eq!(v[v.len() - 2..], ["IPSEC(validate_proposal): transform proposal (prot 3, trans 2, hmac_alg 2) not supported", "ISAKMP (0:2): atts not acceptable. Next payload is 0"]);
+        assert_eq!(
+            v[v.len() - 2..],
+            [
+                "IPSEC(validate_proposal): transform proposal (prot 3, trans 2, hmac_alg 2) not supported",
+                "ISAKMP (0:2): atts not acceptable. Next payload is 0"
+            ]
+        );
     }
 
     #[test]
     fn spi_response_and_the_isakmp_lines_of_seed_002() {
         let p: std::net::Ipv4Addr = [12, 1, 1, 1].into();
-        let v = ios_debug(&Event::SpiAllocated { conn: 1, peer: p, local: [12, 1, 1, 2].into(), protocols: vec![proto::ESP], spi: 203563166 }, &on());
-        assert_eq!(v, ["IPSEC(key_engine): got a queue event...", "IPSEC(spi_response): getting spi 203563166 for SA\n      from 12.1.1.1 to 12.1.1.2 for prot 3"]);
-        assert_eq!(ios_debug(&Event::PeerKeyFound { conn: 1, peer: [209, 165, 200, 227].into() }, &on()), ["ISAKMP (0:1): found peer pre-shared key matching 209.165.200.227"]);
-        assert_eq!(ios_debug(&Event::SkeyidGenerated { conn: 1, peer: p }, &on()), ["ISAKMP (0:1): SKEYID state generated"]);
-        let failed = Event::Phase1Failed { conn: 1, local: "10.1.1.2:500".parse().unwrap(), remote: "150.150.150.1:500".parse().unwrap(), role: Role::Responder, state: P1State::MmNoState, exchange: exchange::MAIN };
-        assert_eq!(ios_log(&failed), [(6, "IKMP_MODE_FAILURE", "Processing of Main Mode failed with peer at 150.150.150.1".to_string())]);
-        let nf = Event::P2PeerNotFound { conn: 3, peer: [198, 174, 236, 6].into(), initiator: IdRepr::ipv4([10, 0, 0, 76].into()), responder: IdRepr::ipv4([198, 174, 238, 203].into()) };
-        assert_eq!(ios_debug(&nf, &on()), ["IPSEC(validate_transform_proposal): peer address 198.174.236.6 not found", "ISAKMP (0:3): SA not acceptable!"]);
+        let v = ios_debug(
+            &Event::SpiAllocated {
+                conn: 1,
+                peer: p,
+                local: [12, 1, 1, 2].into(),
+                protocols: vec![proto::ESP],
+                spi: 203563166,
+            },
+            &on(),
+        );
+        assert_eq!(
+            v,
+            [
+                "IPSEC(key_engine): got a queue event...",
+                "IPSEC(spi_response): getting spi 203563166 for SA\n      from 12.1.1.1 to 12.1.1.2 for prot 3"
+            ]
+        );
+        assert_eq!(
+            ios_debug(&Event::PeerKeyFound { conn: 1, peer: [209, 165, 200, 227].into() }, &on()),
+            ["ISAKMP (0:1): found peer pre-shared key matching 209.165.200.227"]
+        );
+        assert_eq!(
+            ios_debug(&Event::SkeyidGenerated { conn: 1, peer: p }, &on()),
+            ["ISAKMP (0:1): SKEYID state generated"]
+        );
+        let failed = Event::Phase1Failed {
+            conn: 1,
+            local: "10.1.1.2:500".parse().unwrap(),
+            remote: "150.150.150.1:500".parse().unwrap(),
+            role: Role::Responder,
+            state: P1State::MmNoState,
+            exchange: exchange::MAIN,
+        };
+        assert_eq!(
+            ios_log(&failed),
+            [(6, "IKMP_MODE_FAILURE", "Processing of Main Mode failed with peer at 150.150.150.1".to_string())]
+        );
+        let nf = Event::P2PeerNotFound {
+            conn: 3,
+            peer: [198, 174, 236, 6].into(),
+            initiator: IdRepr::ipv4([10, 0, 0, 76].into()),
+            responder: IdRepr::ipv4([198, 174, 238, 203].into()),
+        };
+        assert_eq!(
+            ios_debug(&nf, &on()),
+            [
+                "IPSEC(validate_transform_proposal): peer address 198.174.236.6 not found",
+                "ISAKMP (0:3): SA not acceptable!"
+            ]
+        );
     }
 
     /// Seed 002's "Invalid Proxy IDs" case: the proposal request with the
     /// peer's host-specific subnet proxy, then the key engine's refusal.
     #[test]
     fn invalid_proxy_ids_as_in_seed_002() {
-        let subnet = |a: [u8; 4], m: [u8; 4]| IdRepr { id_type: edgesh_engine::ike::wire::id_type::IPV4_ADDR_SUBNET, protocol: 0, port: 0, data: [a, m].concat() };
-        let (local_id, remote_id) = (subnet([10, 1, 1, 1], [255, 255, 255, 0]), subnet([20, 1, 1, 1], [255, 255, 255, 0]));
-        let acc = Event::P2Accepted { conn: 1, peer: [192, 1, 1, 2].into(), local: [192, 1, 1, 1].into(), part: 1, local_id: local_id.clone(), remote_id: remote_id.clone(), protocol: proto::ESP, esp: Some((EspEncr::DesCbc, Some(EspAuth::HmacMd5_96))), ah: None };
+        let subnet = |a: [u8; 4], m: [u8; 4]| IdRepr {
+            id_type: edgesh_engine::ike::wire::id_type::IPV4_ADDR_SUBNET,
+            protocol: 0,
+            port: 0,
+            data: [a, m].concat(),
+        };
+        let (local_id, remote_id) =
+            (subnet([10, 1, 1, 1], [255, 255, 255, 0]), subnet([20, 1, 1, 1], [255, 255, 255, 0]));
+        let acc = Event::P2Accepted {
+            conn: 1,
+            peer: [192, 1, 1, 2].into(),
+            local: [192, 1, 1, 1].into(),
+            part: 1,
+            local_id: local_id.clone(),
+            remote_id: remote_id.clone(),
+            protocol: proto::ESP,
+            esp: Some((EspEncr::DesCbc, Some(EspAuth::HmacMd5_96))),
+            ah: None,
+        };
         let v = ios_debug(&acc, &on());
         assert!(v[0].starts_with("IPSEC(validate_proposal_request): proposal part #1,\n  (key eng. msg.) dest= 192.1.1.1, src= 192.1.1.2,\n    dest_proxy= 10.1.1.1/255.255.255.0/0/0 (type=4),\n    src_proxy= 20.1.1.1/255.255.255.0/0/0 (type=4)"), "{v:?}");
-        let bad = Event::InvalidProxyIds { conn: 1, peer: [192, 1, 1, 2].into(), initiator: remote_id, responder: local_id };
+        let bad =
+            Event::InvalidProxyIds { conn: 1, peer: [192, 1, 1, 2].into(), initiator: remote_id, responder: local_id };
         assert_eq!(ios_debug(&bad, &on()), ["IPSEC(initialize_sas): invalid proxy IDs"]);
         assert!(ios_debug(&bad, &DebugFlags { ipsec: false, ..on() }).is_empty(), "a debug crypto ipsec line");
     }
@@ -531,22 +721,90 @@ mod tests {
     /// prints them, both roles (IKE_READY -> IKE_I_MM1 ... IKE_P1_COMPLETE).
     #[test]
     fn main_mode_steps_in_ios_state_machine_names() {
-        let step = |role, number, sent| ios_debug(&Event::P1Step { conn: 1003, peer: [103, 1, 1, 1].into(), role, number, sent }, &on());
-        assert_eq!(step(Role::Responder, 1, false), ["ISAKMP (0:1003): Input = IKE_MESG_FROM_PEER, IKE_MM_EXCH", "ISAKMP (0:1003): Old State = IKE_READY  New State = IKE_R_MM1 "]);
-        assert_eq!(step(Role::Responder, 2, true), ["ISAKMP (0:1003): Input = IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE", "ISAKMP (0:1003): Old State = IKE_R_MM1  New State = IKE_R_MM2 "]);
-        assert_eq!(step(Role::Responder, 6, true)[1], "ISAKMP (0:1003): Old State = IKE_R_MM5  New State = IKE_P1_COMPLETE ");
-        assert_eq!(step(Role::Initiator, 1, true), ["ISAKMP (0:1003): Input = IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM", "ISAKMP (0:1003): Old State = IKE_READY  New State = IKE_I_MM1 "]);
-        assert_eq!(step(Role::Initiator, 4, false)[1], "ISAKMP (0:1003): Old State = IKE_I_MM3  New State = IKE_I_MM4 ");
-        assert_eq!(step(Role::Initiator, 6, false)[1..], ["ISAKMP (0:1003): Old State = IKE_I_MM5  New State = IKE_I_MM6 ", "ISAKMP (0:1003): Input = IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE", "ISAKMP (0:1003): Old State = IKE_I_MM6  New State = IKE_P1_COMPLETE "]);
+        let step = |role, number, sent| {
+            ios_debug(&Event::P1Step { conn: 1003, peer: [103, 1, 1, 1].into(), role, number, sent }, &on())
+        };
+        assert_eq!(
+            step(Role::Responder, 1, false),
+            [
+                "ISAKMP (0:1003): Input = IKE_MESG_FROM_PEER, IKE_MM_EXCH",
+                "ISAKMP (0:1003): Old State = IKE_READY  New State = IKE_R_MM1 "
+            ]
+        );
+        assert_eq!(
+            step(Role::Responder, 2, true),
+            [
+                "ISAKMP (0:1003): Input = IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE",
+                "ISAKMP (0:1003): Old State = IKE_R_MM1  New State = IKE_R_MM2 "
+            ]
+        );
+        assert_eq!(
+            step(Role::Responder, 6, true)[1],
+            "ISAKMP (0:1003): Old State = IKE_R_MM5  New State = IKE_P1_COMPLETE "
+        );
+        assert_eq!(
+            step(Role::Initiator, 1, true),
+            [
+                "ISAKMP (0:1003): Input = IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM",
+                "ISAKMP (0:1003): Old State = IKE_READY  New State = IKE_I_MM1 "
+            ]
+        );
+        assert_eq!(
+            step(Role::Initiator, 4, false)[1],
+            "ISAKMP (0:1003): Old State = IKE_I_MM3  New State = IKE_I_MM4 "
+        );
+        assert_eq!(
+            step(Role::Initiator, 6, false)[1..],
+            [
+                "ISAKMP (0:1003): Old State = IKE_I_MM5  New State = IKE_I_MM6 ",
+                "ISAKMP (0:1003): Input = IKE_MESG_INTERNAL, IKE_PROCESS_COMPLETE",
+                "ISAKMP (0:1003): Old State = IKE_I_MM6  New State = IKE_P1_COMPLETE "
+            ]
+        );
         // The packet lines of the same capture: ports, role and MM_ state.
         let peer: std::net::SocketAddrV4 = "103.1.1.1:512".parse().unwrap();
-        let rx = Event::Received { conn: 0, peer, exchange: exchange::MAIN, msgid: 0, payloads: vec![], sa_state: None, local_port: 500 };
-        assert_eq!(ios_debug(&rx, &on()), ["ISAKMP (0:0): received packet from 103.1.1.1 dport 500 sport 512 Global (N) NEW SA"]);
-        let tx = Event::Sent { conn: 0, peer, exchange: exchange::MAIN, msgid: 0, payloads: vec![], retransmit: false, sa_state: Some((Role::Responder, P1State::MmSaSetup)), local_port: 500 };
-        assert_eq!(ios_debug(&tx, &on()), ["ISAKMP (0:0): sending packet to 103.1.1.1 my_port 500 peer_port 512 (R) MM_SA_SETUP"]);
-        let qm = Event::Received { conn: 1003, peer, exchange: exchange::QUICK, msgid: 7, payloads: vec![], sa_state: Some((Role::Responder, P1State::QmIdle)), local_port: 4500 };
-        assert_eq!(ios_debug(&qm, &on()), ["ISAKMP (0:1003): received packet from 103.1.1.1 dport 4500 sport 512 Global (R) QM_IDLE      "]);
-        let mm = Event::State { conn: 1, peer: [103, 1, 1, 1].into(), old: P1State::MmSaSetup, new: P1State::MmKeyExch };
+        let rx = Event::Received {
+            conn: 0,
+            peer,
+            exchange: exchange::MAIN,
+            msgid: 0,
+            payloads: vec![],
+            sa_state: None,
+            local_port: 500,
+        };
+        assert_eq!(
+            ios_debug(&rx, &on()),
+            ["ISAKMP (0:0): received packet from 103.1.1.1 dport 500 sport 512 Global (N) NEW SA"]
+        );
+        let tx = Event::Sent {
+            conn: 0,
+            peer,
+            exchange: exchange::MAIN,
+            msgid: 0,
+            payloads: vec![],
+            retransmit: false,
+            sa_state: Some((Role::Responder, P1State::MmSaSetup)),
+            local_port: 500,
+        };
+        assert_eq!(
+            ios_debug(&tx, &on()),
+            ["ISAKMP (0:0): sending packet to 103.1.1.1 my_port 500 peer_port 512 (R) MM_SA_SETUP"]
+        );
+        let qm = Event::Received {
+            conn: 1003,
+            peer,
+            exchange: exchange::QUICK,
+            msgid: 7,
+            payloads: vec![],
+            sa_state: Some((Role::Responder, P1State::QmIdle)),
+            local_port: 4500,
+        };
+        assert_eq!(
+            ios_debug(&qm, &on()),
+            ["ISAKMP (0:1003): received packet from 103.1.1.1 dport 4500 sport 512 Global (R) QM_IDLE      "]
+        );
+        let mm =
+            Event::State { conn: 1, peer: [103, 1, 1, 1].into(), old: P1State::MmSaSetup, new: P1State::MmKeyExch };
         assert!(ios_debug(&mm, &on()).is_empty(), "main mode: the steps, not MM_ names");
     }
 }

@@ -8,8 +8,8 @@
 //! `default` policy (that proposal, any local address, the global table),
 //! identity local address, lifetime 86,400 seconds.
 
-use super::names::{interface_name, mask_len, words};
 use super::Node;
+use super::names::{interface_name, mask_len, words};
 use edgesh_engine::Config;
 use edgesh_engine::config::*;
 use std::collections::BTreeMap;
@@ -30,7 +30,13 @@ impl V2Proposal {
     pub fn ios_default() -> Self {
         V2Proposal {
             enc: vec![IkeEncr::Aes256Cbc, IkeEncr::Aes192Cbc, IkeEncr::Aes128Cbc],
-            integ: vec![IkeAuthAlg::HmacSha512, IkeAuthAlg::HmacSha384, IkeAuthAlg::HmacSha256, IkeAuthAlg::HmacSha1_96, IkeAuthAlg::HmacMd5_96],
+            integ: vec![
+                IkeAuthAlg::HmacSha512,
+                IkeAuthAlg::HmacSha384,
+                IkeAuthAlg::HmacSha256,
+                IkeAuthAlg::HmacSha1_96,
+                IkeAuthAlg::HmacMd5_96,
+            ],
             prf: Vec::new(),
             groups: vec![5, 2],
         }
@@ -163,7 +169,9 @@ fn strip_interface(w: &[&str]) -> Option<String> {
 impl Ikev2 {
     /// Read one top-level `crypto ikev2 ...` block.
     pub fn read(&mut self, n: &Node, notes: &mut Vec<String>) {
-        let unsupported = |c: &Node, notes: &mut Vec<String>| notes.push(format!("{}: `{}` is not supported by the engine", n.text, c.text));
+        let unsupported = |c: &Node, notes: &mut Vec<String>| {
+            notes.push(format!("{}: `{}` is not supported by the engine", n.text, c.text))
+        };
         match words(&n.text).as_slice() {
             ["crypto", "ikev2", "proposal", name] => {
                 let mut p = V2Proposal::default();
@@ -180,7 +188,8 @@ impl Ikev2 {
                                     "aes-cbc-256" => p.enc.push(IkeEncr::Aes256Cbc),
                                     "aes-gcm-128" => p.enc.push(IkeEncr::Aes128Gcm16),
                                     "aes-gcm-256" => p.enc.push(IkeEncr::Aes256Gcm16),
-                                    other => notes.push(format!("{}: encryption {other} is not supported by the engine", n.text)),
+                                    other => notes
+                                        .push(format!("{}: encryption {other} is not supported by the engine", n.text)),
                                 }
                             }
                         }
@@ -241,7 +250,13 @@ impl Ikev2 {
                     for c in &peer.children {
                         match words(&c.text).as_slice() {
                             ["address", a] => p.addr = a.parse().ok().map(|addr| Prefix4 { addr, len: 32 }),
-                            ["address", a, m] => p.addr = a.parse().ok().zip(m.parse().ok().and_then(mask_len)).map(|(addr, len)| Prefix4 { addr, len }),
+                            ["address", a, m] => {
+                                p.addr = a
+                                    .parse()
+                                    .ok()
+                                    .zip(m.parse().ok().and_then(mask_len))
+                                    .map(|(addr, len)| Prefix4 { addr, len })
+                            }
                             ["pre-shared-key", "local", k @ ..] => p.local_key = key_words(k, &what, notes),
                             ["pre-shared-key", "remote", k @ ..] => p.remote_key = key_words(k, &what, notes),
                             ["pre-shared-key", k @ ..] => {
@@ -268,10 +283,18 @@ impl Ikev2 {
                                 p.remote.push(RemoteId::Addr(Prefix4 { addr, len }));
                             }
                         }
-                        ["match", "identity", "remote", "fqdn", "domain", x] => p.remote.push(RemoteId::Fqdn(x.to_string(), true)),
-                        ["match", "identity", "remote", "fqdn", x] => p.remote.push(RemoteId::Fqdn(x.to_string(), false)),
-                        ["match", "identity", "remote", "email", "domain", x] => p.remote.push(RemoteId::Email(x.to_string(), true)),
-                        ["match", "identity", "remote", "email", x] => p.remote.push(RemoteId::Email(x.to_string(), false)),
+                        ["match", "identity", "remote", "fqdn", "domain", x] => {
+                            p.remote.push(RemoteId::Fqdn(x.to_string(), true))
+                        }
+                        ["match", "identity", "remote", "fqdn", x] => {
+                            p.remote.push(RemoteId::Fqdn(x.to_string(), false))
+                        }
+                        ["match", "identity", "remote", "email", "domain", x] => {
+                            p.remote.push(RemoteId::Email(x.to_string(), true))
+                        }
+                        ["match", "identity", "remote", "email", x] => {
+                            p.remote.push(RemoteId::Email(x.to_string(), false))
+                        }
                         ["match", "identity", "remote", "any"] => p.remote.push(RemoteId::Any),
                         ["match", "fvrf", v] => p.fvrf = Some(v.to_string()),
                         ["match", "address", "local", rest @ ..] => p.local.extend(strip_interface(rest)),
@@ -317,7 +340,9 @@ impl Ikev2 {
             }
         };
         if p.enc.is_empty() || p.groups.is_empty() || (p.enc.iter().any(|e| !e.is_aead()) && p.integ.is_empty()) {
-            notes.push(format!("crypto ikev2 proposal {name} is incomplete (it needs encryption, integrity and group): not used"));
+            notes.push(format!(
+                "crypto ikev2 proposal {name} is incomplete (it needs encryption, integrity and group): not used"
+            ));
             return Vec::new();
         }
         if p.enc.iter().any(|e| e.is_aead()) && p.prf.is_empty() {
@@ -339,7 +364,12 @@ impl Ikev2 {
     /// The IKEv2 policy IOS uses for an SA from `local` in front-door VRF
     /// `fvrf`: the best matching user policy (local address and fvrf, then
     /// local address, then a named fvrf, then the first), else `default`.
-    fn policy_for(&self, local: Option<Ipv4Addr>, fvrf: &str, if_addr: &BTreeMap<String, Ipv4Addr>) -> Option<&V2Policy> {
+    fn policy_for(
+        &self,
+        local: Option<Ipv4Addr>,
+        fvrf: &str,
+        if_addr: &BTreeMap<String, Ipv4Addr>,
+    ) -> Option<&V2Policy> {
         let resolve = |x: &String| x.parse::<Ipv4Addr>().ok().or_else(|| if_addr.get(x).copied());
         self.policies
             .iter()
@@ -421,7 +451,9 @@ impl Ikev2 {
         pol.identity_local = p.identity_local.clone().or(local.map(Identity::Ipv4));
         let remote_id = match p.remote.first() {
             None => {
-                notes.push(format!("{what}: {prof} has no match identity remote (IOS needs one): the peer's address is expected"));
+                notes.push(format!(
+                    "{what}: {prof} has no match identity remote (IOS needs one): the peer's address is expected"
+                ));
                 Identity::Ipv4(peer)
             }
             Some(RemoteId::Addr(a)) if a.len == 32 => Identity::Ipv4(a.addr),
@@ -440,17 +472,27 @@ impl Ikev2 {
             Some(RemoteId::Any) => Identity::Any,
         };
         if p.remote.len() > 1 {
-            notes.push(format!("{what}: {prof} matches {} remote identities, the engine policy holds one: the first ({remote_id})", p.remote.len()));
+            notes.push(format!(
+                "{what}: {prof} matches {} remote identities, the engine policy holds one: the first ({remote_id})",
+                p.remote.len()
+            ));
         }
         pol.identity_remote = Some(remote_id.clone());
         // Authentication: IOS needs both sides; the model holds one method.
         let (lm, lk) = p.auth_local.clone().unwrap_or((AuthMethod::PreSharedKey, None));
         let (rm, rk) = p.auth_remote.clone().unwrap_or((AuthMethod::PreSharedKey, None));
         if p.auth_local.is_none() || p.auth_remote.is_none() {
-            notes.push(format!("{what}: {prof} needs authentication local and remote (IOS rejects it without): pre-share assumed"));
+            notes.push(format!(
+                "{what}: {prof} needs authentication local and remote (IOS rejects it without): pre-share assumed"
+            ));
         }
         if lm != rm {
-            notes.push(format!("{what}: {prof} authenticates with {} locally and {} remotely; the engine policy holds one method: {}", lm.word(), rm.word(), lm.word()));
+            notes.push(format!(
+                "{what}: {prof} authenticates with {} locally and {} remotely; the engine policy holds one method: {}",
+                lm.word(),
+                rm.word(),
+                lm.word()
+            ));
         }
         pol.authentication = lm;
         // The key: the profile's own (`authentication ... pre-share key`), else the
@@ -460,7 +502,9 @@ impl Ikev2 {
                 notes.push(format!("{what}: {prof}: ikev2 keyring {k} does not exist"));
                 None
             }
-            Some(peers) => peers.iter().filter(|x| x.addr.is_some_and(|a| a.contains(peer))).max_by_key(|x| x.addr.map(|a| a.len)),
+            Some(peers) => {
+                peers.iter().filter(|x| x.addr.is_some_and(|a| a.contains(peer))).max_by_key(|x| x.addr.map(|a| a.len))
+            }
         });
         let local_key = lk.or_else(|| ring_peer.and_then(|x| x.local_key.clone()));
         let remote_key = rk.or_else(|| ring_peer.and_then(|x| x.remote_key.clone()));

@@ -59,7 +59,9 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             crate::ios::commit::sync(&mut s.router());
             Ok(ikev2_stats(&s.router()))
         }
-        "show crypto diagnose peer A.B.C.D" | "show crypto diagnose map WORD <1-65535>" | "show crypto diagnose interface WORD" => crate::ios::diagnose::state(s, a),
+        "show crypto diagnose peer A.B.C.D"
+        | "show crypto diagnose map WORD <1-65535>"
+        | "show crypto diagnose interface WORD" => crate::ios::diagnose::state(s, a),
         "show ip interface brief" => value(&ip_interface_brief(&s.router())),
         "show crypto pki certificates [verbose] [WORD]" => {
             let doc = s.router().ios_doc.clone();
@@ -67,14 +69,20 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
         }
         "show crypto pki trustpoints [WORD]" => {
             let doc = s.router().ios_doc.clone();
-            Ok(crate::ios::show_pki::trustpoints_json(&crate::ios::pki::trustpoints(&doc), &crate::ios::pki::chains(&doc), a.get("WORD")))
+            Ok(crate::ios::show_pki::trustpoints_json(
+                &crate::ios::pki::trustpoints(&doc),
+                &crate::ios::pki::chains(&doc),
+                a.get("WORD"),
+            ))
         }
         "show users" | "show sessions" => crate::json::users(s),
         "show crypto isakmp key" => {
             let keys = crate::ios::show_crypto::isakmp_keys(&s.router().ios_doc);
             let mut m: IndexMap<String, IndexMap<String, Value>> = IndexMap::new();
             for k in keys {
-                m.entry(k.keyring).or_default().insert(k.address, serde_json::json!({ "mask": k.mask, "preshared_key": k.key }));
+                m.entry(k.keyring)
+                    .or_default()
+                    .insert(k.address, serde_json::json!({ "mask": k.mask, "preshared_key": k.key }));
             }
             value(&serde_json::json!({ "keyring": m }))
         }
@@ -83,15 +91,18 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             let m: IndexMap<String, Value> = ps
                 .into_iter()
                 .map(|p| {
-                    (p.name, serde_json::json!({
-                        "ikev2_profile": p.ikev2_profile,
-                        "isakmp_profile": p.isakmp_profile,
-                        "sa_lifetime_kilobytes": p.kilobytes,
-                        "sa_lifetime_seconds": p.seconds,
-                        "responder_only": p.responder_only,
-                        "pfs": p.pfs,
-                        "transform_set": p.transform_sets.into_iter().collect::<IndexMap<_, _>>(),
-                    }))
+                    (
+                        p.name,
+                        serde_json::json!({
+                            "ikev2_profile": p.ikev2_profile,
+                            "isakmp_profile": p.isakmp_profile,
+                            "sa_lifetime_kilobytes": p.kilobytes,
+                            "sa_lifetime_seconds": p.seconds,
+                            "responder_only": p.responder_only,
+                            "pfs": p.pfs,
+                            "transform_set": p.transform_sets.into_iter().collect::<IndexMap<_, _>>(),
+                        }),
+                    )
                 })
                 .collect();
             value(&serde_json::json!({ "ipsec_profile": m }))
@@ -145,21 +156,32 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
         }
         "show debugging" => {
             let d = s.router().debug.clone();
-            value(&serde_json::json!({ "crypto_isakmp": d.isakmp, "crypto_ipsec": d.ipsec, "condition_peers": d.peers.iter().map(|p| p.to_string()).collect::<Vec<_>>() }))
+            value(
+                &serde_json::json!({ "crypto_isakmp": d.isakmp, "crypto_ipsec": d.ipsec, "condition_peers": d.peers.iter().map(|p| p.to_string()).collect::<Vec<_>>() }),
+            )
         }
         "show logging" => {
             let r = s.router();
-            value(&serde_json::json!({ "header": crate::logbuf::ios_header(&r), "log": r.log.iter().collect::<Vec<_>>() }))
+            value(
+                &serde_json::json!({ "header": crate::logbuf::ios_header(&r), "log": r.log.iter().collect::<Vec<_>>() }),
+            )
         }
         "show archive" => value(&archive(&crate::ios::show_archive::state(s))),
         "show crypto ipsec transform-set" => {
             let mut sets = vec![("default".to_string(), "esp-aes esp-sha-hmac".to_string(), true)];
             sets.extend(crate::ios::show_config::transform_sets(&s.router().ios_doc));
-            let m: IndexMap<String, Value> = sets.into_iter().map(|(n, t, transport)| (n, serde_json::json!({ "transforms": t, "mode": if transport { "Transport" } else { "Tunnel" } }))).collect();
+            let m: IndexMap<String, Value> = sets
+                .into_iter()
+                .map(|(n, t, transport)| {
+                    (n, serde_json::json!({ "transforms": t, "mode": if transport { "Transport" } else { "Tunnel" } }))
+                })
+                .collect();
             value(&serde_json::json!({ "transform_set": m }))
         }
         "show running-config" => Ok(config_tree(&s.router().ios_doc)),
-        "show startup-config" => Ok(s.router().ios_startup.as_ref().map(config_tree).unwrap_or_else(|| serde_json::json!({}))),
+        "show startup-config" => {
+            Ok(s.router().ios_startup.as_ref().map(config_tree).unwrap_or_else(|| serde_json::json!({})))
+        }
         "show running-config interface WORD" => {
             let name = format!("interface {}", crate::ios::names::interface_name(a.get("WORD").unwrap_or_default()));
             let doc = s.router().ios_doc.clone();
@@ -169,17 +191,27 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             }
         }
         "show running-config unsupported" => {
-            let v: Vec<Value> = s.router().ios_doc.unsupported_entries().into_iter().map(|(block, line)| serde_json::json!({ "block": block, "line": line })).collect();
+            let v: Vec<Value> = s
+                .router()
+                .ios_doc
+                .unsupported_entries()
+                .into_iter()
+                .map(|(block, line)| serde_json::json!({ "block": block, "line": line }))
+                .collect();
             value(&serde_json::json!({ "unsupported": v }))
         }
         "show crypto isakmp policy" => value(&isakmp_policy(&s.router().ios_doc)),
-        "show crypto map [tag WORD]" => value(&crypto_map(&crate::ios::show_config::crypto_map_entries(&s.router().ios_doc, a.get("WORD")))),
+        "show crypto map [tag WORD]" => {
+            value(&crypto_map(&crate::ios::show_config::crypto_map_entries(&s.router().ios_doc, a.get("WORD"))))
+        }
         "show crypto keys tshark" => {
             crate::ios::commit::sync(&mut s.router());
             value(&crate::engine::tshark_keys(&s.router()))
         }
         "show crypto key mypubkey {rsa | ec} [WORD]" => Ok(crate::ios::pki_keys::mypubkey_json(s, a)),
-        "show clock" => value(&serde_json::json!({ "clock": format!("*{}", crate::time::date_time(s.router().now())) })),
+        "show clock" => {
+            value(&serde_json::json!({ "clock": format!("*{}", crate::time::date_time(s.router().now())) }))
+        }
         "show privilege" => value(&serde_json::json!({ "privilege_level": s.privilege })),
         _ => return None,
     })
@@ -220,12 +252,27 @@ pub fn isakmp_sa(r: &Router) -> IsakmpSa {
         .iter()
         .map(|s| {
             let (destination, source) = dst_src(s);
-            IsakmpRow { destination, source, session_state: s.state.name().to_string(), conn_id: s.conn, status: "ACTIVE", current_status: None }
+            IsakmpRow {
+                destination,
+                source,
+                session_state: s.state.name().to_string(),
+                conn_id: s.conn,
+                status: "ACTIVE",
+                current_status: None,
+            }
         })
         .collect();
     for f in r.engine.failed_p1() {
-        let (d, sr) = if f.role == Role::Initiator { (f.remote.ip(), f.local.ip()) } else { (f.local.ip(), f.remote.ip()) };
-        all.push(IsakmpRow { destination: d.to_string(), source: sr.to_string(), session_state: f.state.name().to_string(), conn_id: f.conn, status: "ACTIVE", current_status: Some("deleted") });
+        let (d, sr) =
+            if f.role == Role::Initiator { (f.remote.ip(), f.local.ip()) } else { (f.local.ip(), f.remote.ip()) };
+        all.push(IsakmpRow {
+            destination: d.to_string(),
+            source: sr.to_string(),
+            session_state: f.state.name().to_string(),
+            conn_id: f.conn,
+            status: "ACTIVE",
+            current_status: Some("deleted"),
+        });
     }
     all.sort_by_key(|x| x.conn_id);
     let mut rows = IndexMap::new();
@@ -320,7 +367,12 @@ struct Ident {
 }
 
 fn ident(s: &Selector) -> Ident {
-    Ident { addr: s.net.network().to_string(), mask: s.mask().to_string(), prot: s.proto.to_string(), port: s.port.to_string() }
+    Ident {
+        addr: s.net.network().to_string(),
+        mask: s.mask().to_string(),
+        prot: s.proto.to_string(),
+        port: s.port.to_string(),
+    }
 }
 
 #[derive(Serialize)]
@@ -426,12 +478,29 @@ pub fn ipsec_sa(r: &Router, detail: bool) -> IpsecSa {
         let kids: Vec<(usize, Option<&ChildSa>)> = if p.dynamic {
             r.ike().child_sas().iter().filter(|c| c.tunnel == p.name).map(|c| (c.child, Some(c))).collect()
         } else {
-            (0..p.children.len()).map(|i| (i, r.ike().child_sas().iter().filter(|c| c.tunnel == p.name && c.child == i).max_by_key(|c| c.created))).collect()
+            (0..p.children.len())
+                .map(|i| {
+                    (
+                        i,
+                        r.ike()
+                            .child_sas()
+                            .iter()
+                            .filter(|c| c.tunnel == p.name && c.child == i)
+                            .max_by_key(|c| c.created),
+                    )
+                })
+                .collect()
         };
-        let entry = st.interface.entry(ifname.clone()).or_insert_with(|| IpsecInterface { crypto_map_tag: tag.clone(), local_addr: p.local.to_string(), ident: IndexMap::new() });
+        let entry = st.interface.entry(ifname.clone()).or_insert_with(|| IpsecInterface {
+            crypto_map_tag: tag.clone(),
+            local_addr: p.local.to_string(),
+            ident: IndexMap::new(),
+        });
         for (ci, sa) in kids {
             let cc = &p.children[ci];
-            let peer = sa.map(|s| s.remote).unwrap_or_else(|| std::net::SocketAddrV4::new(p.remote.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED), 500));
+            let peer = sa.map(|s| s.remote).unwrap_or_else(|| {
+                std::net::SocketAddrV4::new(p.remote.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED), 500)
+            });
             let (lts, rts) = sa.map(|s| (s.local_ts, s.remote_ts)).unwrap_or((cc.local_ts, cc.remote_ts));
             let (pin, pout) = sa.map(|s| (s.packets_in, s.packets_out)).unwrap_or((0, 0));
             let authed = sa.is_some_and(|s| s.ah.is_some() || s.esp.is_some_and(|(e, a)| a.is_some() || e.is_aead()));
@@ -463,7 +532,11 @@ pub fn ipsec_sa(r: &Router, detail: bool) -> IpsecSa {
             for (di, inbound) in [true, false].into_iter().enumerate() {
                 let Some(s) = sa else { continue };
                 let (spi, conn) = if inbound { (s.spi_in, s.id) } else { (s.spi_out, s.id + 1) };
-                let remaining = format!("({}/{})", s.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), s.remaining_seconds(now));
+                let remaining = format!(
+                    "({}/{})",
+                    s.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES),
+                    s.remaining_seconds(now)
+                );
                 if s.esp.is_some() {
                     lists[di * 2].spi.insert(
                         format!("0x{spi:X}({spi})"),
@@ -635,7 +708,11 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
     let now = r.now_ms();
     let mut st = CryptoSession::default();
     for p in &r.ike().conf().peers {
-        let iface = compiled.tunnels.get(&p.name).and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone())).unwrap_or_else(|| "(none)".into());
+        let iface = compiled
+            .tunnels
+            .get(&p.name)
+            .and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone()))
+            .unwrap_or_else(|| "(none)".into());
         let ike: Vec<&IkeSa> = r.ike().ike_sas().iter().filter(|s| s.tunnel == p.name).collect();
         let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| c.tunnel == p.name).collect();
         let (v2_up, v2_since, v2_port) = crate::ios::show_ikev2::established(r, &p.name);
@@ -644,15 +721,19 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
         let group = crate::ios::show_sa::session_groups(r).into_iter().find(|g| g.2.iter().any(|x| x.name == p.name));
         let status = match &group {
             Some((_, _, ts)) if ts.len() > 1 => {
-                let gike = r.ike().ike_sas().iter().filter(|s| ts.iter().any(|x| x.name == s.tunnel)).collect::<Vec<_>>();
-                let gup = gike.iter().any(|s| s.is_established()) || ts.iter().any(|x| crate::ios::show_ikev2::established(r, &x.name).0);
+                let gike =
+                    r.ike().ike_sas().iter().filter(|s| ts.iter().any(|x| x.name == s.tunnel)).collect::<Vec<_>>();
+                let gup = gike.iter().any(|s| s.is_established())
+                    || ts.iter().any(|x| crate::ios::show_ikev2::established(r, &x.name).0);
                 let gkids = r.ike().child_sas().iter().any(|c| ts.iter().any(|x| x.name == c.tunnel));
                 crate::ios::show_sa::session_status(gup, !gkids, gike.is_empty())
             }
             _ => crate::ios::show_sa::session_status(up, kids.is_empty(), ike.is_empty()),
         };
-        let port = ike.first().map(|s| s.remote.port()).or(v2_port).or(kids.first().map(|c| c.remote.port())).unwrap_or(500);
-        let peer = p.remote.or(ike.first().map(|s| *s.remote.ip())).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
+        let port =
+            ike.first().map(|s| s.remote.port()).or(v2_port).or(kids.first().map(|c| c.remote.port())).unwrap_or(500);
+        let peer =
+            p.remote.or(ike.first().map(|s| *s.remote.ip())).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
         let ie = st.interface.entry(iface).or_default();
         if detail {
             if let Some(t) = ike.iter().filter_map(|s| s.established).chain(v2_since).min() {
@@ -666,12 +747,18 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
             let (fvrf, ivrf) = crate::ios::show_ikev2::session_vrfs(r, &p.name);
             pe.fvrf = Some(unparen(&fvrf));
             pe.ivrf = Some(unparen(&ivrf));
-            let id = ike.iter().find_map(|s| s.peer_id.as_ref()).map(|i| i.data_text()).or_else(|| crate::ios::show_ikev2::phase1_id(r, &p.name)).unwrap_or_else(|| "(none)".into());
+            let id = ike
+                .iter()
+                .find_map(|s| s.peer_id.as_ref())
+                .map(|i| i.data_text())
+                .or_else(|| crate::ios::show_ikev2::phase1_id(r, &p.name))
+                .unwrap_or_else(|| "(none)".into());
             pe.phase1_id = Some(id);
             pe.desc = Some("none");
         }
         for s in &ike {
-            let caps = format!("{}{}", if s.peer_dpd { "D" } else { "" }, if s.nat_local || s.nat_remote { "N" } else { "" });
+            let caps =
+                format!("{}{}", if s.peer_dpd { "D" } else { "" }, if s.nat_local || s.nat_remote { "N" } else { "" });
             let n = pe.ike_sa.len() + 1;
             pe.ike_sa.insert(
                 n.to_string(),
@@ -714,11 +801,19 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
             p.children.iter().enumerate().map(|(i, c)| (i, c.local_ts, c.remote_ts)).collect()
         };
         for (ci, lts, rts) in flows {
-            let n = kids.iter().filter(|c| c.child == ci && (!p.dynamic || (c.local_ts == lts && c.remote_ts == rts))).count() * 2;
+            let n = kids
+                .iter()
+                .filter(|c| c.child == ci && (!p.dynamic || (c.local_ts == lts && c.remote_ts == rts)))
+                .count()
+                * 2;
             let proto = if lts.proto == 0 { "ip".to_string() } else { lts.proto.to_string() };
             let counts = detail.then(|| {
                 let newest = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created);
-                let life = newest.map(|c| (c.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), c.remaining_seconds(now))).unwrap_or((0, 0));
+                let life = newest
+                    .map(|c| {
+                        (c.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), c.remaining_seconds(now))
+                    })
+                    .unwrap_or((0, 0));
                 let (pin, pout) = newest.map(|c| (c.packets_in, c.packets_out)).unwrap_or((0, 0));
                 let drops = newest.map(|c| r.engine.esp_drops(c.spi_in).total()).unwrap_or(0);
                 FlowCounts {
@@ -732,7 +827,10 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
                     outbound_life_secs: life.1.to_string(),
                 }
             });
-            pe.ipsec_flow.insert(format!("permit {proto} {} {}", acl_addr(&lts), acl_addr(&rts)), SessionFlow { active_sas: n, origin: "crypto map", counts });
+            pe.ipsec_flow.insert(
+                format!("permit {proto} {} {}", acl_addr(&lts), acl_addr(&rts)),
+                SessionFlow { active_sas: n, origin: "crypto map", counts },
+            );
         }
     }
     st
@@ -816,7 +914,16 @@ struct BriefRow {
 pub fn ip_interface_brief(r: &Router) -> IpInterfaceBrief {
     let mut st = IpInterfaceBrief::default();
     for row in crate::ios::show_config::ip_interface_rows(&r.ios_doc, &r.host_links) {
-        st.interface.insert(row.name, BriefRow { ip_address: row.address, interface_is_ok: "YES", method: row.method.to_string(), status: row.status.to_string(), protocol: row.protocol.to_string() });
+        st.interface.insert(
+            row.name,
+            BriefRow {
+                ip_address: row.address,
+                interface_is_ok: "YES",
+                method: row.method.to_string(),
+                status: row.status.to_string(),
+                protocol: row.protocol.to_string(),
+            },
+        );
     }
     st
 }
@@ -880,7 +987,16 @@ pub fn isakmp_policy(doc: &crate::ios::doc::IosDoc) -> IsakmpPolicy {
         .into_iter()
         .map(|x| {
             let key = x.priority.map(|p| p.to_string()).unwrap_or_else(|| "default".into());
-            (key, PolicySuite { encryption_algorithm: x.encryption, hash_algorithm: x.hash, authentication_method: x.authentication, diffie_hellman_group: x.group, lifetime: format!("{} seconds, no volume limit", x.lifetime) })
+            (
+                key,
+                PolicySuite {
+                    encryption_algorithm: x.encryption,
+                    hash_algorithm: x.hash,
+                    authentication_method: x.authentication,
+                    diffie_hellman_group: x.group,
+                    lifetime: format!("{} seconds, no volume limit", x.lifetime),
+                },
+            )
         })
         .collect();
     IsakmpPolicy { policies }
@@ -947,13 +1063,23 @@ pub fn crypto_map(entries: &[crate::ios::show_config::MapEntry]) -> CryptoMap {
                 access_list_ss_dynamic: "False",
                 extended_ip_access_list: e.acl.clone(),
                 current_peer: e.peers.first().cloned(),
-                security_association_lifetime: SaLifetime { kilobytes: e.kilobytes, seconds: e.seconds.parse().unwrap_or(0) },
+                security_association_lifetime: SaLifetime {
+                    kilobytes: e.kilobytes,
+                    seconds: e.seconds.parse().unwrap_or(0),
+                },
                 dualstack: false,
                 responder_only: false,
                 pfs: e.pfs.is_some(),
                 mixed_mode: "Disabled",
-                transform_sets: e.transform_sets.iter().map(|(n, t)| (n.to_lowercase(), t.split_whitespace().map(str::to_string).collect())).collect(),
-                interfaces_crypto_map: MapInterfaces { crypto_map_tag: e.map.clone(), interfaces: e.interfaces.clone() },
+                transform_sets: e
+                    .transform_sets
+                    .iter()
+                    .map(|(n, t)| (n.to_lowercase(), t.split_whitespace().map(str::to_string).collect()))
+                    .collect(),
+                interfaces_crypto_map: MapInterfaces {
+                    crypto_map_tag: e.map.clone(),
+                    interfaces: e.interfaces.clone(),
+                },
             },
         );
     }

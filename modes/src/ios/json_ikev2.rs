@@ -170,7 +170,8 @@ pub fn ikev2_session(r: &Router, detail: bool) -> Ikev2Session {
                 use crate::ios::show_ikev2::ts_range;
                 let (esp_in, esp_out) = if c.esp.is_some() { (c.spi_in, c.spi_out) } else { (0, 0) };
                 let v = if detail {
-                    let (ah_in, ah_out) = if c.esp.is_none() && c.ah.is_some() { (c.spi_in, c.spi_out) } else { (0, 0) };
+                    let (ah_in, ah_out) =
+                        if c.esp.is_none() && c.ah.is_some() { (c.spi_in, c.spi_out) } else { (0, 0) };
                     let (encr, bits, hmac) = crate::ios::show_ikev2::esp_names(c);
                     serde_json::json!({
                         "local_selectors": [],

@@ -14,33 +14,33 @@
 //! `compile.rs` compiles the document into the engine model
 //! (`engine::config`) that the SmartEdge dialect feeds; see `docs/dialects.md`.
 
+pub mod acl_check;
 pub mod blockindex;
 pub mod commands;
 pub mod commit;
+pub mod compile;
 pub mod debug_ikev2;
+pub mod defaults;
 pub mod diagnose;
 pub mod dialect;
-pub mod esp_events;
-pub mod json;
-pub mod json_ikev2;
 pub mod doc;
-pub mod compile;
-pub mod defaults;
+pub mod esp_events;
 pub mod events;
 pub mod ikev2;
+pub mod json;
+pub mod json_ikev2;
 pub mod manual;
+pub mod modes_tree;
 pub mod names;
-pub mod acl_check;
 pub mod pki;
 pub mod pki_keys;
 pub mod questions;
-pub mod modes_tree;
 pub mod show_archive;
 pub mod show_config;
 pub mod show_crypto;
 pub mod show_if;
-pub mod show_pki;
 pub mod show_ikev2;
+pub mod show_pki;
 pub mod show_sa;
 pub mod state;
 pub mod users;
@@ -148,7 +148,12 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
     match run_in(s, m, line, indent, out) {
         Ok(ok) => ok,
         // A trailing `!comment` (seen in configs from other tools): try without it.
-        Err(_) if line.contains(" !") && run_in(s, m, &line[..line.find(" !").unwrap_or(line.len())], indent, out).is_ok() => true,
+        Err(_)
+            if line.contains(" !")
+                && run_in(s, m, &line[..line.find(" !").unwrap_or(line.len())], indent, out).is_ok() =>
+        {
+            true
+        }
         Err(err) => {
             let in_config = !s.ios.stack.is_empty();
             // A trailing `!comment` (configs from other tools): the line without it.
@@ -167,7 +172,9 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
             }
             // The caret at the first word no command of this mode or one above takes, as IOS puts it.
             let err = match (err, if in_config { modes_tree::caret(s, line) } else { None }) {
-                (ParseError::Invalid { offset, detail }, Some(at)) if at > offset => ParseError::Invalid { offset: at, detail },
+                (ParseError::Invalid { offset, detail }, Some(at)) if at > offset => {
+                    ParseError::Invalid { offset: at, detail }
+                }
                 (e, _) => e,
             };
             if in_config || !unknown_host(s, line, &err, out) {
@@ -189,8 +196,13 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
 /// (`shwo ip route`) keep the caret, and an address is not a name.
 fn unknown_host(s: &Session, line: &str, err: &ParseError, out: &mut dyn Out) -> bool {
     let word = line.trim();
-    let first_word_refused = matches!(err, ParseError::Invalid { offset, .. } if *offset <= line.len() - line.trim_start().len());
-    if !first_word_refused || word.is_empty() || word.contains(char::is_whitespace) || word.parse::<std::net::Ipv4Addr>().is_ok() {
+    let first_word_refused =
+        matches!(err, ParseError::Invalid { offset, .. } if *offset <= line.len() - line.trim_start().len());
+    if !first_word_refused
+        || word.is_empty()
+        || word.contains(char::is_whitespace)
+        || word.parse::<std::net::Ipv4Addr>().is_ok()
+    {
         return false;
     }
     let r = s.router();
@@ -204,7 +216,11 @@ fn unknown_host(s: &Session, line: &str, err: &ParseError, out: &mut dyn Out) ->
             .filter(|rest| !rest.starts_with("vrf "))
             .flat_map(str::split_whitespace)
             .collect();
-        let servers = if servers.is_empty() { "(255.255.255.255)".to_string() } else { servers.iter().map(|a| format!("({a})")).collect::<Vec<_>>().join(" ") };
+        let servers = if servers.is_empty() {
+            "(255.255.255.255)".to_string()
+        } else {
+            servers.iter().map(|a| format!("({a})")).collect::<Vec<_>>().join(" ")
+        };
         out.line(&format!("Translating \"{word}\"...domain server {servers}"));
     } else {
         out.line(&format!("Translating \"{word}\""));
@@ -217,7 +233,11 @@ fn unknown_host(s: &Session, line: &str, err: &ParseError, out: &mut dyn Out) ->
 /// as IOS prints it counts as one delimiter); without the closing one, the
 /// following lines are the banner's text until a line that has it.
 pub fn banner_start(s: &mut Session, head: &str, rest: &str) {
-    let delim = if rest.starts_with("^C") { "^C".to_string() } else { rest.chars().next().map(String::from).unwrap_or_default() };
+    let delim = if rest.starts_with("^C") {
+        "^C".to_string()
+    } else {
+        rest.chars().next().map(String::from).unwrap_or_default()
+    };
     let text = &rest[delim.len()..];
     match text.find(delim.as_str()) {
         Some(end) if !delim.is_empty() => banner_store(s, head, &text[..end]),
@@ -321,10 +341,35 @@ pub fn parse_key_string(lines: &[String]) -> Result<crate::sshconf::ConfKey, Str
 fn strict(line: &str) -> bool {
     let t = line.split_whitespace().collect::<Vec<_>>().join(" ");
     [
-        "crypto ipsec transform-set", "crypto isakmp policy", "crypto isakmp key", "access-list", "encryption", "encr", "hash", "group",
-        "authentication", "lifetime", "integrity", "prf", "set pfs", "set peer", "set transform-set", "match address", "mode",
-        "pre-shared-key", "ip address", "tunnel mode", "tunnel source", "tunnel destination", "tunnel protection", "hostname",
-        "crypto isakmp identity", "crypto isakmp keepalive", "crypto isakmp nat keepalive", "initiate mode", "self-identity",
+        "crypto ipsec transform-set",
+        "crypto isakmp policy",
+        "crypto isakmp key",
+        "access-list",
+        "encryption",
+        "encr",
+        "hash",
+        "group",
+        "authentication",
+        "lifetime",
+        "integrity",
+        "prf",
+        "set pfs",
+        "set peer",
+        "set transform-set",
+        "match address",
+        "mode",
+        "pre-shared-key",
+        "ip address",
+        "tunnel mode",
+        "tunnel source",
+        "tunnel destination",
+        "tunnel protection",
+        "hostname",
+        "crypto isakmp identity",
+        "crypto isakmp keepalive",
+        "crypto isakmp nat keepalive",
+        "initiate mode",
+        "self-identity",
     ]
     .iter()
     .any(|p| t == *p || t.starts_with(&format!("{p} ")))
@@ -344,7 +389,8 @@ pub fn enter_block(s: &mut Session, header: &str, mode: IosMode) {
     let idx = {
         let mut r = s.router();
         let Some(list) = r.ios_doc.at_mut(&parent_path) else { return };
-        let found = if parent_path.is_empty() { index.find(list, header) } else { list.iter().position(|n| n.text == header) };
+        let found =
+            if parent_path.is_empty() { index.find(list, header) } else { list.iter().position(|n| n.text == header) };
         match found {
             Some(i) => i,
             None => {
@@ -394,8 +440,19 @@ pub fn remove_line(s: &mut Session, key: &str) -> bool {
 
 /// Apply the lines of a configuration text as IOS does (each line on its
 /// own; a bad line reported and skipped). Returns (lines, rejected, messages).
-pub fn apply_text(router: &std::sync::Arc<std::sync::Mutex<crate::session::Router>>, text: &str, file: &str) -> (usize, usize, Vec<String>) {
-    let mut s = Session::new(router.clone(), crate::session::SessionOptions { user: "boot".into(), dialect: crate::session::Dialect::Ios, ..Default::default() });
+pub fn apply_text(
+    router: &std::sync::Arc<std::sync::Mutex<crate::session::Router>>,
+    text: &str,
+    file: &str,
+) -> (usize, usize, Vec<String>) {
+    let mut s = Session::new(
+        router.clone(),
+        crate::session::SessionOptions {
+            user: "boot".into(),
+            dialect: crate::session::Dialect::Ios,
+            ..Default::default()
+        },
+    );
     s.record_history = false;
     s.ios.privileged = true;
     s.ios.stack = vec![IosFrame { mode: IosMode::Config, path: Vec::new() }];
@@ -406,7 +463,10 @@ pub fn apply_text(router: &std::sync::Arc<std::sync::Mutex<crate::session::Route
             break;
         }
         // The header of a saved `show running-config` is not configuration.
-        if l.text.starts_with("Building configuration") || l.text.starts_with("Current configuration :") || (l.text.starts_with("Using ") && l.text.ends_with(" bytes")) {
+        if l.text.starts_with("Building configuration")
+            || l.text.starts_with("Current configuration :")
+            || (l.text.starts_with("Using ") && l.text.ends_with(" bytes"))
+        {
             continue;
         }
         let raw = format!("{}{}", " ".repeat(l.indent), l.text);

@@ -71,7 +71,10 @@ fn known_at(s: &Session, level: usize, line: &str) -> bool {
     match graphs().get(m).parse(line) {
         Ok(p) => !p.command.spec.starts_with("no "),
         Err(ParseError::Incomplete) => true,
-        Err(_) => vocabulary().knows(family_at(s, level), line, true) && !(matches!(m, IosMode::Config | IosMode::Interface) && super::strict(line)),
+        Err(_) => {
+            vocabulary().knows(family_at(s, level), line, true)
+                && !(matches!(m, IosMode::Config | IosMode::Interface) && super::strict(line))
+        }
     }
 }
 
@@ -136,7 +139,14 @@ pub fn place(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> O
     Some(false)
 }
 
-fn place_pass(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out, abbrev: bool, bad: &mut Option<ParseError>) -> Option<bool> {
+fn place_pass(
+    s: &mut Session,
+    line: &str,
+    indent: usize,
+    out: &mut dyn Out,
+    abbrev: bool,
+    bad: &mut Option<ParseError>,
+) -> Option<bool> {
     let v = vocabulary();
     let t = line.trim();
     let depth = s.ios.stack.len();

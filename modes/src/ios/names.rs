@@ -5,7 +5,19 @@ use std::net::Ipv4Addr;
 
 /// IOS interface names in full: `e1/0` is `Ethernet1/0`, `gi0/0` is `GigabitEthernet0/0`.
 pub fn interface_name(n: &str) -> String {
-    const TYPES: &[&str] = &["Ethernet", "FastEthernet", "GigabitEthernet", "TenGigabitEthernet", "Loopback", "Tunnel", "Port-channel", "Vlan", "Serial", "Dialer", "Virtual-Template"];
+    const TYPES: &[&str] = &[
+        "Ethernet",
+        "FastEthernet",
+        "GigabitEthernet",
+        "TenGigabitEthernet",
+        "Loopback",
+        "Tunnel",
+        "Port-channel",
+        "Vlan",
+        "Serial",
+        "Dialer",
+        "Virtual-Template",
+    ];
     let split = n.find(|c: char| c.is_ascii_digit()).unwrap_or(n.len());
     let (ty, num) = n.split_at(split);
     if ty.is_empty() || num.is_empty() {

@@ -118,7 +118,9 @@ pub fn hex_block<'a>(lines: impl IntoIterator<Item = &'a str>) -> Result<Vec<u8>
     for (n, line) in lines.into_iter().enumerate() {
         for w in line.split_whitespace() {
             for c in w.chars() {
-                let d = c.to_digit(16).ok_or_else(|| format!("line {} of the certificate data: `{w}` is not hexadecimal", n + 1))?;
+                let d = c
+                    .to_digit(16)
+                    .ok_or_else(|| format!("line {} of the certificate data: `{w}` is not hexadecimal", n + 1))?;
                 digits.push(d as u8);
             }
         }
@@ -186,24 +188,33 @@ pub fn decode(der: &[u8]) -> Result<CertInfo, String> {
     let key = match spki.algorithm.oid.to_string().as_str() {
         "1.2.840.113549.1.1.1" => {
             let n = SliceReader::new(key_bytes)
-                .and_then(|mut r| r.sequence(|r| {
-                    let n = UintRef::decode(r)?;
-                    let _e = UintRef::decode(r)?;
-                    Ok(n.as_bytes().len())
-                }))
+                .and_then(|mut r| {
+                    r.sequence(|r| {
+                        let n = UintRef::decode(r)?;
+                        let _e = UintRef::decode(r)?;
+                        Ok(n.as_bytes().len())
+                    })
+                })
                 .map_err(|e| format!("bad RSA public key ({e})"))?;
             // The modulus's bits: its bytes without leading zeros, less the top byte's leading zero bits.
             let nb = SliceReader::new(key_bytes)
-                .and_then(|mut r| r.sequence(|r| {
-                    let n = UintRef::decode(r)?;
-                    let _ = UintRef::decode(r)?;
-                    Ok(n.as_bytes().first().map(|b| b.leading_zeros() as usize).unwrap_or(0))
-                }))
+                .and_then(|mut r| {
+                    r.sequence(|r| {
+                        let n = UintRef::decode(r)?;
+                        let _ = UintRef::decode(r)?;
+                        Ok(n.as_bytes().first().map(|b| b.leading_zeros() as usize).unwrap_or(0))
+                    })
+                })
                 .unwrap_or(0);
             PublicKey::Rsa { bits: n * 8 - nb }
         }
         "1.2.840.10045.2.1" => {
-            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok()).map(|o| o.to_string());
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+                .map(|o| o.to_string());
             match curve.as_deref() {
                 Some("1.2.840.10045.3.1.7") => PublicKey::Ec { curve: "prime256v1", bits: 256 },
                 Some("1.3.132.0.34") => PublicKey::Ec { curve: "secp384r1", bits: 384 },
@@ -274,7 +285,10 @@ fn role_of(words: &[&str]) -> Option<(CertRole, String)> {
 
 /// The trustpoint a chain header names (`crypto pki|ca certificate chain NAME`).
 pub fn chain_name(header: &str) -> Option<&str> {
-    header.strip_prefix("crypto pki certificate chain ").or_else(|| header.strip_prefix("crypto ca certificate chain ")).map(str::trim)
+    header
+        .strip_prefix("crypto pki certificate chain ")
+        .or_else(|| header.strip_prefix("crypto ca certificate chain "))
+        .map(str::trim)
 }
 
 fn cert_of(n: &Node) -> Option<ChainCert> {
@@ -284,7 +298,9 @@ fn cert_of(n: &Node) -> Option<ChainCert> {
     let der = hex_block(lines);
     // The serial on the `certificate` line must be the certificate's own.
     let same = |c: &CertInfo| c.serial_hex.trim_start_matches('0').eq_ignore_ascii_case(serial.trim_start_matches('0'));
-    let info = der.clone().and_then(|d| decode(&d)).and_then(|c| if same(&c) { Ok(c) } else { Err(format!("the certificate's serial number is {}", c.serial_hex)) });
+    let info = der.clone().and_then(|d| decode(&d)).and_then(|c| {
+        if same(&c) { Ok(c) } else { Err(format!("the certificate's serial number is {}", c.serial_hex)) }
+    });
     Some(ChainCert { role, serial, der: der.unwrap_or_default(), info })
 }
 
@@ -292,7 +308,12 @@ fn cert_of(n: &Node) -> Option<ChainCert> {
 pub fn chains(doc: &IosDoc) -> Vec<Chain> {
     doc.root
         .iter()
-        .filter_map(|n| chain_name(&n.text).map(|name| Chain { trustpoint: name.to_string(), certs: n.children.iter().filter_map(cert_of).collect() }))
+        .filter_map(|n| {
+            chain_name(&n.text).map(|name| Chain {
+                trustpoint: name.to_string(),
+                certs: n.children.iter().filter_map(cert_of).collect(),
+            })
+        })
         .collect()
 }
 
@@ -302,7 +323,12 @@ pub fn trustpoints(doc: &IosDoc) -> Vec<String> {
     let mut v: Vec<String> = doc
         .root
         .iter()
-        .filter_map(|n| n.text.strip_prefix("crypto pki trustpoint ").or_else(|| n.text.strip_prefix("crypto ca trustpoint ")).map(|t| t.trim().to_string()))
+        .filter_map(|n| {
+            n.text
+                .strip_prefix("crypto pki trustpoint ")
+                .or_else(|| n.text.strip_prefix("crypto ca trustpoint "))
+                .map(|t| t.trim().to_string())
+        })
         .collect();
     for c in chains(doc) {
         if !v.contains(&c.trustpoint) {
@@ -371,7 +397,12 @@ fn tunnel_profile(doc: &IosDoc, tunnel: &str) -> Option<(bool, String)> {
     };
     // A VTI: `tunnel protection ipsec profile X` and X's `set ...-profile`.
     if let Some(i) = doc.root.iter().find(|n| n.text.strip_prefix("interface ").is_some_and(|x| x.trim() == tunnel)) {
-        let ipp = i.children.iter().find_map(|c| c.text.trim().strip_prefix("tunnel protection ipsec profile ").map(|x| x.split_whitespace().next().unwrap_or("").to_string()))?;
+        let ipp = i.children.iter().find_map(|c| {
+            c.text
+                .trim()
+                .strip_prefix("tunnel protection ipsec profile ")
+                .map(|x| x.split_whitespace().next().unwrap_or("").to_string())
+        })?;
         let prof = doc.root.iter().find(|n| n.text.trim() == format!("crypto ipsec profile {ipp}"))?;
         return from(&prof.children);
     }
@@ -428,7 +459,10 @@ fn crls(state_dir: &std::path::Path, notes: &mut Vec<String>) -> Vec<edgesh_engi
     let mut files: Vec<_> = dir.flatten().map(|e| e.path()).collect();
     files.sort();
     for f in files {
-        match std::fs::read(&f).map_err(|e| e.to_string()).and_then(|b| edgesh_engine::pki::validate::Crl::parse(&b).map_err(|e| e.0)) {
+        match std::fs::read(&f)
+            .map_err(|e| e.to_string())
+            .and_then(|b| edgesh_engine::pki::validate::Crl::parse(&b).map_err(|e| e.0))
+        {
             Ok(mut c) => v.append(&mut c),
             Err(e) => notes.push(format!("CRL {}: {e}", f.display())),
         }
@@ -449,7 +483,8 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
         let (local, remote, sign_tps, verify_tps) = match (&prof, p.version) {
             (Some((true, name)), IkeVersion::V2) => {
                 let Some(n) = block(doc, &[format!("crypto ikev2 profile {name}")]) else { continue };
-                let (mut l, mut r, mut sign, mut verify) = (AuthBy::PreShared, AuthBy::PreShared, Vec::new(), Vec::new());
+                let (mut l, mut r, mut sign, mut verify) =
+                    (AuthBy::PreShared, AuthBy::PreShared, Vec::new(), Vec::new());
                 for c in &n.children {
                     match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
                         ["authentication", "local", "rsa-sig" | "ecdsa-sig", ..] => l = AuthBy::Signature,
@@ -471,7 +506,14 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
                 // The isakmp profile's `ca trust-point` lines, else every trustpoint.
                 let named: Vec<String> = match &prof {
                     Some((false, name)) => block(doc, &[format!("crypto isakmp profile {name}")])
-                        .map(|n| n.children.iter().filter_map(|c| c.text.trim().strip_prefix("ca trust-point ").map(|t| t.trim().to_string())).collect())
+                        .map(|n| {
+                            n.children
+                                .iter()
+                                .filter_map(|c| {
+                                    c.text.trim().strip_prefix("ca trust-point ").map(|t| t.trim().to_string())
+                                })
+                                .collect()
+                        })
                         .unwrap_or_default(),
                     _ => Vec::new(),
                 };
@@ -503,7 +545,8 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
                 let Some(own) = m.own.first().cloned() else { continue };
                 match PrivateKey::load(state_dir, &m.key_label) {
                     Ok(k) if k.public() == own.key => key = Some(std::sync::Arc::new(k)),
-                    Ok(_) => notes.push(format!("trustpoint {tp}: key pair {} is not the key of its certificate", m.key_label)),
+                    Ok(_) => notes
+                        .push(format!("trustpoint {tp}: key pair {} is not the key of its certificate", m.key_label)),
                     Err(e) => notes.push(format!("trustpoint {tp}: {e}")),
                 }
                 certs.push(own);
@@ -520,7 +563,15 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
         for n in &notes {
             conf.notes.push(format!("tunnel {}: {n}", p.name));
         }
-        p.pki = Some(std::sync::Arc::new(PeerPki { local, remote, certs, key, trust: std::sync::Arc::new(trust), check_identity: true, notes }));
+        p.pki = Some(std::sync::Arc::new(PeerPki {
+            local,
+            remote,
+            certs,
+            key,
+            trust: std::sync::Arc::new(trust),
+            check_identity: true,
+            notes,
+        }));
     }
     conf.notes.extend(crl_notes);
 }
@@ -535,22 +586,45 @@ mod tests {
         assert_eq!(hex_block(["308"]).unwrap_err(), "3 hex digits: not a whole number of bytes");
         assert_eq!(hex_block(["30 8G"]).unwrap_err(), "line 1 of the certificate data: `8G` is not hexadecimal");
         assert_eq!(hex_block(Vec::<&str>::new()).unwrap_err(), "no certificate data");
-        assert!(decode(&hex_block(["3082022B 30820194 A0030201"]).unwrap()).unwrap_err().starts_with("not an X.509 certificate"));
+        assert!(
+            decode(&hex_block(["3082022B 30820194 A0030201"]).unwrap())
+                .unwrap_err()
+                .starts_with("not an X.509 certificate")
+        );
     }
 
     /// The CA certificate of `golden/transcripts/ios/pki.golden`, as typed there.
     fn golden_ca() -> Vec<u8> {
         let t = include_str!("../../../golden/transcripts/ios/pki.golden");
-        let lines: Vec<&str> = t.lines().skip_while(|l| !l.ends_with("#certificate ca 01")).skip(1).take_while(|l| !l.ends_with("#quit")).map(|l| l.split_once('#').map_or(l, |x| x.1)).collect();
+        let lines: Vec<&str> = t
+            .lines()
+            .skip_while(|l| !l.ends_with("#certificate ca 01"))
+            .skip(1)
+            .take_while(|l| !l.ends_with("#quit"))
+            .map(|l| l.split_once('#').map_or(l, |x| x.1))
+            .collect();
         hex_block(lines).unwrap()
     }
 
     #[test]
     fn the_golden_ca_decodes() {
         let c = decode(&golden_ca()).unwrap();
-        assert_eq!((c.serial_hex.as_str(), c.version, &c.key, c.is_ca, c.key_usage), ("01", 3, &PublicKey::Rsa { bits: 2048 }, Some(true), Some(0b110_0001)));
-        assert_eq!(c.subject, vec![("cn".into(), "Edgesh Golden Root CA".into()), ("o".into(), "Edgesh Golden".into()), ("c".into(), "US".into())]);
-        assert_eq!((ios_date(c.not_before), ios_date(c.not_after)), ("00:00:00 UTC Jan 1 2026".into(), "00:00:00 UTC Jan 1 2036".into()));
+        assert_eq!(
+            (c.serial_hex.as_str(), c.version, &c.key, c.is_ca, c.key_usage),
+            ("01", 3, &PublicKey::Rsa { bits: 2048 }, Some(true), Some(0b110_0001))
+        );
+        assert_eq!(
+            c.subject,
+            vec![
+                ("cn".into(), "Edgesh Golden Root CA".into()),
+                ("o".into(), "Edgesh Golden".into()),
+                ("c".into(), "US".into())
+            ]
+        );
+        assert_eq!(
+            (ios_date(c.not_before), ios_date(c.not_after)),
+            ("00:00:00 UTC Jan 1 2026".into(), "00:00:00 UTC Jan 1 2036".into())
+        );
     }
 
     proptest::proptest! {
@@ -610,7 +684,12 @@ interface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map V
     fn load(text: &str) -> IosDoc {
         use crate::session::{Router, Session, SessionOptions};
         use std::sync::{Arc, Mutex};
-        let r = Arc::new(Mutex::new(Router::new(edgesh_engine::Config::new("x"), edgesh_engine::driver::Clock::Virtual(0), 1, std::env::temp_dir())));
+        let r = Arc::new(Mutex::new(Router::new(
+            edgesh_engine::Config::new("x"),
+            edgesh_engine::driver::Clock::Virtual(0),
+            1,
+            std::env::temp_dir(),
+        )));
         let (_, rejected, msgs) = super::super::apply_text(&r, text, "t");
         assert_eq!(rejected, 0, "{msgs:?}");
         let _ = Session::new(r.clone(), SessionOptions { dialect: crate::Dialect::Ios, ..Default::default() });
@@ -621,7 +700,11 @@ interface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map V
     #[test]
     fn trustpoints_reach_the_engine() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("edgesh-ios-pki-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+        let dir = std::env::temp_dir().join(format!(
+            "edgesh-ios-pki-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         let doc = load(&ios_cert_config("rsa-sig", "crl"));
         let conf = || edgesh_engine::ike::conf::EngineConf::from_config(&super::super::compile::compile(&doc).config);
@@ -629,8 +712,15 @@ interface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map V
         let mut c = conf();
         attach(&doc, &mut c, &dir);
         let pki = c.peers[0].pki.clone().expect("pki attached");
-        assert_eq!((pki.local, pki.remote, pki.certs.len(), pki.key.is_none(), pki.trust.anchors.len(), pki.trust.check_crl), (edgesh_engine::pki::AuthBy::Signature, edgesh_engine::pki::AuthBy::Signature, 1, true, 1, true));
-        assert!(c.notes.iter().any(|n| n.starts_with("tunnel VPN-10: trustpoint TP: key pair LEFTKEY:")), "{:?}", c.notes);
+        assert_eq!(
+            (pki.local, pki.remote, pki.certs.len(), pki.key.is_none(), pki.trust.anchors.len(), pki.trust.check_crl),
+            (edgesh_engine::pki::AuthBy::Signature, edgesh_engine::pki::AuthBy::Signature, 1, true, 1, true)
+        );
+        assert!(
+            c.notes.iter().any(|n| n.starts_with("tunnel VPN-10: trustpoint TP: key pair LEFTKEY:")),
+            "{:?}",
+            c.notes
+        );
         // The key in place (0600), and a CRL: both are used.
         std::fs::create_dir_all(dir.join("pki/keys")).unwrap();
         std::fs::create_dir_all(dir.join("pki/crl")).unwrap();
@@ -649,7 +739,13 @@ interface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map V
         let mut c = conf();
         attach(&doc, &mut c, &dir);
         assert!(c.peers[0].pki.as_ref().unwrap().key.is_none());
-        assert!(c.notes.iter().any(|n| n == "tunnel VPN-10: trustpoint TP: key pair LEFTKEY is not the key of its certificate"), "{:?}", c.notes);
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n == "tunnel VPN-10: trustpoint TP: key pair LEFTKEY is not the key of its certificate"),
+            "{:?}",
+            c.notes
+        );
         // `revocation-check none`; a pre-shared profile gets nothing.
         let doc2 = load(&ios_cert_config("rsa-sig", "none"));
         let mut c = edgesh_engine::ike::conf::EngineConf::from_config(&super::super::compile::compile(&doc2).config);

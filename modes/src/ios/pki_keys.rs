@@ -49,23 +49,160 @@ const EXP: &str = "Allow the key to be exported";
 
 /// Global configuration commands.
 pub fn register_global(g: &mut G) {
-    add(g, "crypto key generate rsa [general-keys] [label WORD:label] [exportable] [modulus <1024-4096>:bits]", &[ENC, LTK, "Generate new keys", "Generate RSA keys", "Generate a general purpose RSA key pair for signing and encryption", "Provide a label", "RSA keypair label", EXP, "Provide number of modulus bits on the command line", "size of the key modulus [1024-4096]"], generate_rsa);
-    add(g, "crypto key generate rsa [general-keys] modulus <1024-4096>:bits label WORD:label [exportable]", &[ENC, LTK, "Generate new keys", "Generate RSA keys", "Generate a general purpose RSA key pair for signing and encryption", "Provide number of modulus bits on the command line", "size of the key modulus [1024-4096]", "Provide a label", "RSA keypair label", EXP], generate_rsa);
-    add(g, "crypto key generate rsa [general-keys] label WORD:label modulus <1024-4096>:bits exportable", &[ENC, LTK, "Generate new keys", "Generate RSA keys", "Generate a general purpose RSA key pair for signing and encryption", "Provide a label", "RSA keypair label", "Provide number of modulus bits on the command line", "size of the key modulus [1024-4096]", EXP], generate_rsa);
-    add(g, "crypto key generate rsa [general-keys] modulus <1024-4096>:bits exportable [label WORD:label]", &[ENC, LTK, "Generate new keys", "Generate RSA keys", "Generate a general purpose RSA key pair for signing and encryption", "Provide number of modulus bits on the command line", "size of the key modulus [1024-4096]", EXP, "Provide a label", "RSA keypair label"], generate_rsa);
+    add(
+        g,
+        "crypto key generate rsa [general-keys] [label WORD:label] [exportable] [modulus <1024-4096>:bits]",
+        &[
+            ENC,
+            LTK,
+            "Generate new keys",
+            "Generate RSA keys",
+            "Generate a general purpose RSA key pair for signing and encryption",
+            "Provide a label",
+            "RSA keypair label",
+            EXP,
+            "Provide number of modulus bits on the command line",
+            "size of the key modulus [1024-4096]",
+        ],
+        generate_rsa,
+    );
+    add(
+        g,
+        "crypto key generate rsa [general-keys] modulus <1024-4096>:bits label WORD:label [exportable]",
+        &[
+            ENC,
+            LTK,
+            "Generate new keys",
+            "Generate RSA keys",
+            "Generate a general purpose RSA key pair for signing and encryption",
+            "Provide number of modulus bits on the command line",
+            "size of the key modulus [1024-4096]",
+            "Provide a label",
+            "RSA keypair label",
+            EXP,
+        ],
+        generate_rsa,
+    );
+    add(
+        g,
+        "crypto key generate rsa [general-keys] label WORD:label modulus <1024-4096>:bits exportable",
+        &[
+            ENC,
+            LTK,
+            "Generate new keys",
+            "Generate RSA keys",
+            "Generate a general purpose RSA key pair for signing and encryption",
+            "Provide a label",
+            "RSA keypair label",
+            "Provide number of modulus bits on the command line",
+            "size of the key modulus [1024-4096]",
+            EXP,
+        ],
+        generate_rsa,
+    );
+    add(
+        g,
+        "crypto key generate rsa [general-keys] modulus <1024-4096>:bits exportable [label WORD:label]",
+        &[
+            ENC,
+            LTK,
+            "Generate new keys",
+            "Generate RSA keys",
+            "Generate a general purpose RSA key pair for signing and encryption",
+            "Provide number of modulus bits on the command line",
+            "size of the key modulus [1024-4096]",
+            EXP,
+            "Provide a label",
+            "RSA keypair label",
+        ],
+        generate_rsa,
+    );
     // `exportable` before or after the label, as public configurations write it
     // (`keysize 384 exportable label L`, `keysize 256 label L exportable`).
-    add(g, "crypto key generate ec keysize {256 | 384 | 521} [exportable] [label WORD:label]", &[ENC, LTK, "Generate new keys", "Generate EC keys: ECDSA", "Number of bits in the EC key", "256 bit keys", "384 bit keys", "521 bit keys", EXP, "Provide a label", "EC keypair label"], generate_ec);
-    add(g, "crypto key generate ec keysize {256 | 384 | 521} label WORD:label exportable", &[ENC, LTK, "Generate new keys", "Generate EC keys: ECDSA", "Number of bits in the EC key", "256 bit keys", "384 bit keys", "521 bit keys", "Provide a label", "EC keypair label", EXP], generate_ec);
-    add(g, "crypto key zeroize [rsa [WORD] | ec [WORD:eclabel]]", &[ENC, LTK, "Remove keys", "Remove RSA keys", "keypair label", "Remove EC keys", "keypair label"], zeroize);
-    add(g, "crypto pki enroll WORD", &[ENC, "Public Key components", "Request a certificate from a CA", "Name of the trustpoint"], enroll);
-    add(g, "crypto pki authenticate WORD", &[ENC, "Public Key components", "Get the certification authority certificate", "Name of the trustpoint"], authenticate);
-    add(g, "crypto pki import WORD certificate", &[ENC, "Public Key components", "Import a certificate from the terminal", "Name of the trustpoint", "Import a certificate"], import);
+    add(
+        g,
+        "crypto key generate ec keysize {256 | 384 | 521} [exportable] [label WORD:label]",
+        &[
+            ENC,
+            LTK,
+            "Generate new keys",
+            "Generate EC keys: ECDSA",
+            "Number of bits in the EC key",
+            "256 bit keys",
+            "384 bit keys",
+            "521 bit keys",
+            EXP,
+            "Provide a label",
+            "EC keypair label",
+        ],
+        generate_ec,
+    );
+    add(
+        g,
+        "crypto key generate ec keysize {256 | 384 | 521} label WORD:label exportable",
+        &[
+            ENC,
+            LTK,
+            "Generate new keys",
+            "Generate EC keys: ECDSA",
+            "Number of bits in the EC key",
+            "256 bit keys",
+            "384 bit keys",
+            "521 bit keys",
+            "Provide a label",
+            "EC keypair label",
+            EXP,
+        ],
+        generate_ec,
+    );
+    add(
+        g,
+        "crypto key zeroize [rsa [WORD] | ec [WORD:eclabel]]",
+        &[ENC, LTK, "Remove keys", "Remove RSA keys", "keypair label", "Remove EC keys", "keypair label"],
+        zeroize,
+    );
+    add(
+        g,
+        "crypto pki enroll WORD",
+        &[ENC, "Public Key components", "Request a certificate from a CA", "Name of the trustpoint"],
+        enroll,
+    );
+    add(
+        g,
+        "crypto pki authenticate WORD",
+        &[ENC, "Public Key components", "Get the certification authority certificate", "Name of the trustpoint"],
+        authenticate,
+    );
+    add(
+        g,
+        "crypto pki import WORD certificate",
+        &[
+            ENC,
+            "Public Key components",
+            "Import a certificate from the terminal",
+            "Name of the trustpoint",
+            "Import a certificate",
+        ],
+        import,
+    );
 }
 
 /// Exec commands (privileged).
 pub fn register_exec(g: &mut G) {
-    add(g, "show crypto key mypubkey {rsa | ec} [WORD]", &["Show running system information", ENC, "Show long term public keys", "Show public keys associated with this router", "Show RSA public keys", "Show EC public keys", "Key pair label"], mypubkey);
+    add(
+        g,
+        "show crypto key mypubkey {rsa | ec} [WORD]",
+        &[
+            "Show running system information",
+            ENC,
+            "Show long term public keys",
+            "Show public keys associated with this router",
+            "Show RSA public keys",
+            "Show EC public keys",
+            "Key pair label",
+        ],
+        mypubkey,
+    );
 }
 
 /// `ip domain-name D` / `ip domain name D` of the running configuration.
@@ -114,7 +251,10 @@ fn make_rsa(s: &Session, label: &str, bits: u32, exportable: bool, asked: bool, 
     if !asked {
         out.line(&format!("% The key modulus size is {bits} bits"));
     }
-    out.line(&format!("% Generating {bits} bit RSA keys, keys will be {}exportable...", if exportable { "" } else { "non-" }));
+    out.line(&format!(
+        "% Generating {bits} bit RSA keys, keys will be {}exportable...",
+        if exportable { "" } else { "non-" }
+    ));
     match generate_marked(s, label, KeyKind::Rsa(bits), exportable) {
         Ok(secs) => out.line(&format!("[OK] (elapsed time was {secs} seconds)")),
         Err(e) => out.line(&format!("% Key generation failed: {e}")),
@@ -141,7 +281,11 @@ struct RsaQuestions {
 
 impl Dialog<Session> for RsaQuestions {
     fn prompt(&self) -> String {
-        if !self.replace_asked { "% Do you really want to replace them? [yes/no]: ".into() } else { "How many bits in the modulus [2048]: ".into() }
+        if !self.replace_asked {
+            "% Do you really want to replace them? [yes/no]: ".into()
+        } else {
+            "How many bits in the modulus [2048]: ".into()
+        }
     }
 
     fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
@@ -283,7 +427,8 @@ impl Dialog<Session> for Zeroize {
                 let mut r = s.router();
                 let default = fqdn(&r.ios_doc);
                 let doc = &r.ios_doc;
-                let ec_tp = |tp: &str| trustpoint_lines(doc, tp).is_some_and(|l| l.iter().any(|l| l.starts_with("eckeypair ")));
+                let ec_tp =
+                    |tp: &str| trustpoint_lines(doc, tp).is_some_and(|l| l.iter().any(|l| l.starts_with("eckeypair ")));
                 let tps: Vec<String> = trustpoint_names(doc)
                     .into_iter()
                     .filter(|tp| {
@@ -292,13 +437,20 @@ impl Dialog<Session> for Zeroize {
                             // Every key went: every trustpoint's router certificate goes.
                             Some(None) => true,
                             // All RSA keys: the trustpoints not on an EC key (`rsakeypair`, or none: the default RSA key).
-                            Some(Some(false)) => !ec_tp(tp) && !store.load(&uses).is_ok_and(|k| !matches!(k.key.kind(), KeyKind::Rsa(_))),
+                            Some(Some(false)) => {
+                                !ec_tp(tp) && !store.load(&uses).is_ok_and(|k| !matches!(k.key.kind(), KeyKind::Rsa(_)))
+                            }
                             Some(Some(true)) => ec_tp(tp) || self.labels.contains(&uses),
                             None => self.labels.contains(&uses),
                         }
                     })
                     .collect();
-                for n in r.ios_doc.root.iter_mut().filter(|n| super::pki::chain_name(&n.text).is_some_and(|c| tps.iter().any(|t| t == c))) {
+                for n in r
+                    .ios_doc
+                    .root
+                    .iter_mut()
+                    .filter(|n| super::pki::chain_name(&n.text).is_some_and(|c| tps.iter().any(|t| t == c)))
+                {
                     n.children.retain(|c| c.text.split_whitespace().nth(1) == Some("ca"));
                 }
                 drop(r);
@@ -315,7 +467,13 @@ fn of_kind(k: &crate::keystore::StoredKey, ec: Option<bool>) -> bool {
 }
 
 fn zeroize(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
-    let ec = if a.has("ec") { Some(true) } else if a.has("rsa") { Some(false) } else { None };
+    let ec = if a.has("ec") {
+        Some(true)
+    } else if a.has("rsa") {
+        Some(false)
+    } else {
+        None
+    };
     let what = match ec {
         Some(true) => "EC",
         Some(false) => "RSA",
@@ -344,7 +502,11 @@ fn zeroize(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
 /// The keys `show crypto key mypubkey rsa|ec [LABEL]` lists.
 fn shown_keys(s: &Session, a: &Args) -> Vec<crate::keystore::StoredKey> {
     let ec = a.has("ec");
-    crate::keystore::store(s).all().into_iter().filter(|k| a.get("WORD").is_none_or(|w| w == k.label) && of_kind(k, Some(ec))).collect()
+    crate::keystore::store(s)
+        .all()
+        .into_iter()
+        .filter(|k| a.get("WORD").is_none_or(|w| w == k.label) && of_kind(k, Some(ec)))
+        .collect()
 }
 
 /// `| json` of `show crypto key mypubkey rsa|ec`: by key name, what the text shows.
@@ -393,12 +555,20 @@ fn trustpoint_names(doc: &IosDoc) -> Vec<String> {
 
 /// The lines of trustpoint `tp`'s block.
 fn trustpoint_lines(doc: &IosDoc, tp: &str) -> Option<Vec<String>> {
-    doc.root.iter().find(|n| n.text == format!("crypto pki trustpoint {tp}") || n.text == format!("crypto ca trustpoint {tp}")).map(|n| n.children.iter().map(|c| c.text.trim().to_string()).collect())
+    doc.root
+        .iter()
+        .find(|n| n.text == format!("crypto pki trustpoint {tp}") || n.text == format!("crypto ca trustpoint {tp}"))
+        .map(|n| n.children.iter().map(|c| c.text.trim().to_string()).collect())
 }
 
 /// `rsakeypair LABEL` (or `eckeypair LABEL`) of trustpoint `tp`.
 fn keypair_of(doc: &IosDoc, tp: &str) -> Option<String> {
-    trustpoint_lines(doc, tp)?.iter().find_map(|l| l.strip_prefix("rsakeypair ").or_else(|| l.strip_prefix("eckeypair ")).and_then(|r| r.split_whitespace().next()).map(str::to_string))
+    trustpoint_lines(doc, tp)?.iter().find_map(|l| {
+        l.strip_prefix("rsakeypair ")
+            .or_else(|| l.strip_prefix("eckeypair "))
+            .and_then(|r| r.split_whitespace().next())
+            .map(str::to_string)
+    })
 }
 
 /// What enrollment needs from a trustpoint.
@@ -420,10 +590,15 @@ fn enrollment(s: &Session, tp: &str) -> Result<Enrollment, String> {
     let enroll = lines.iter().find_map(|l| l.strip_prefix("enrollment ")).unwrap_or("");
     let mut w = enroll.split_whitespace();
     if w.next() != Some("terminal") {
-        return Err(format!("Trustpoint {tp} does not enroll from the terminal (edgesh enrolls with `enrollment terminal` only)."));
+        return Err(format!(
+            "Trustpoint {tp} does not enroll from the terminal (edgesh enrolls with `enrollment terminal` only)."
+        ));
     }
     let pem = w.next() == Some("pem");
-    if !super::pki::chains(doc).iter().any(|c| c.trustpoint == tp && c.certs.iter().any(|c| c.role == super::pki::CertRole::Ca && c.info.is_ok())) {
+    if !super::pki::chains(doc)
+        .iter()
+        .any(|c| c.trustpoint == tp && c.certs.iter().any(|c| c.role == super::pki::CertRole::Ca && c.info.is_ok()))
+    {
         return Err("You must authenticate the Certificate Authority before you can enroll with it.".into());
     }
     let label = keypair_of(doc, tp).unwrap_or_else(|| fqdn(doc));
@@ -432,7 +607,8 @@ fn enrollment(s: &Session, tp: &str) -> Result<Enrollment, String> {
     if let Some(t) = &subject_text {
         // `cn=R1,ou=VPN,o=Example` is written most specific first: encoded the other way round.
         for part in t.split(',').rev() {
-            let (k, v) = part.split_once('=').ok_or_else(|| format!("subject-name {t}: `{part}` is not ATTRIBUTE=value"))?;
+            let (k, v) =
+                part.split_once('=').ok_or_else(|| format!("subject-name {t}: `{part}` is not ATTRIBUTE=value"))?;
             let attr = NameAttr::parse(k.trim()).ok_or_else(|| format!("subject-name {t}: unknown attribute {k}"))?;
             subject.push((attr, v.trim().to_string()));
         }
@@ -444,7 +620,15 @@ fn enrollment(s: &Session, tp: &str) -> Result<Enrollment, String> {
         Some(a) => Some(Some(a.parse().map_err(|_| format!("ip-address {a}: edgesh takes an IPv4 address here"))?)),
         None => None,
     };
-    Ok(Enrollment { label, pem, subject, subject_text, fqdn: (!fqdn_none).then(|| fqdn(doc)), ask_serial: serial.is_none(), ip })
+    Ok(Enrollment {
+        label,
+        pem,
+        subject,
+        subject_text,
+        fqdn: (!fqdn_none).then(|| fqdn(doc)),
+        ask_serial: serial.is_none(),
+        ip,
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -469,7 +653,10 @@ impl EnrollDialog {
         let key = match crate::keystore::store(s).load(&self.e.label) {
             Ok(k) => k,
             Err(_) => {
-                out.line(&format!("% Key pair {} does not exist: generate it first (crypto key generate rsa label {} modulus 2048).", self.e.label, self.e.label));
+                out.line(&format!(
+                    "% Key pair {} does not exist: generate it first (crypto key generate rsa label {} modulus 2048).",
+                    self.e.label, self.e.label
+                ));
                 return false;
             }
         };
@@ -481,7 +668,11 @@ impl EnrollDialog {
             subject.push((NameAttr::UnstructuredAddress, ip.to_string()));
         }
         let rsa = matches!(key.key, PrivateKey::Rsa(_));
-        let req = Request { subject, alt_names: Vec::new(), key_usage: Some(KeyUsageBits { digital_signature: true, key_encipherment: rsa, ..Default::default() }) };
+        let req = Request {
+            subject,
+            alt_names: Vec::new(),
+            key_usage: Some(KeyUsageBits { digital_signature: true, key_encipherment: rsa, ..Default::default() }),
+        };
         match edgesh_engine::pki::csr::build(&key.key, &req).and_then(|c| edgesh_engine::pki::csr::to_pem(&c)) {
             Ok(p) => {
                 self.csr = p;
@@ -506,7 +697,12 @@ impl EnrollDialog {
     }
 
     /// Go on from `step`: messages for what is configured, then the next question.
-    fn go(mut self: Box<Self>, s: &Session, mut step: EnrollStep, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
+    fn go(
+        mut self: Box<Self>,
+        s: &Session,
+        mut step: EnrollStep,
+        out: &mut dyn Out,
+    ) -> Option<Box<dyn Dialog<Session>>> {
         if step == EnrollStep::Ip {
             match self.e.ip {
                 Some(None) => step = EnrollStep::Display,
@@ -626,7 +822,12 @@ impl Dialog<Session> for Paste {
             return match pasted_der(&self.lines) {
                 Ok((der, cert)) => {
                     use md5::Digest;
-                    let words = |b: &[u8]| b.chunks(4).map(|c| c.iter().map(|x| format!("{x:02X}")).collect::<String>()).collect::<Vec<_>>().join(" ");
+                    let words = |b: &[u8]| {
+                        b.chunks(4)
+                            .map(|c| c.iter().map(|x| format!("{x:02X}")).collect::<String>())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    };
                     out.line("Certificate has the following attributes:");
                     out.line(&format!("       Fingerprint MD5: {}", words(&md5::Md5::digest(&der))));
                     out.line(&format!("      Fingerprint SHA1: {}", words(&sha1::Sha1::digest(&der))));
@@ -705,7 +906,13 @@ fn keep_in_chain(s: &mut Session, tp: &str, der: &[u8], head: &str, ca: bool) {
         Some(i) => i,
         None => {
             // After the trustpoint's block, as IOS lists it.
-            let after = root.iter().rposition(|n| n.text == format!("crypto pki trustpoint {tp}") || n.text == format!("crypto ca trustpoint {tp}")).map(|i| i + 1).unwrap_or(root.len());
+            let after = root
+                .iter()
+                .rposition(|n| {
+                    n.text == format!("crypto pki trustpoint {tp}") || n.text == format!("crypto ca trustpoint {tp}")
+                })
+                .map(|i| i + 1)
+                .unwrap_or(root.len());
             root.insert(after, Node { text: format!("crypto pki certificate chain {tp}"), ..Default::default() });
             after
         }
@@ -733,7 +940,9 @@ fn import_pasted(s: &mut Session, tp: &str, lines: &[String]) -> Result<(), Stri
         (keypair_of(&r.ios_doc, tp), fqdn(&r.ios_doc))
     };
     let label = label.unwrap_or(default);
-    let key = crate::keystore::store(s).load(&label).map_err(|_| format!("Key pair {label} of trustpoint {tp} does not exist"))?;
+    let key = crate::keystore::store(s)
+        .load(&label)
+        .map_err(|_| format!("Key pair {label} of trustpoint {tp} does not exist"))?;
     let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|e| e.to_string())?;
     if spki != key.key.public_key_der() {
         return Err(format!("The certificate is not for key pair {label} of trustpoint {tp} (its public key differs)"));

@@ -49,7 +49,15 @@ fn run_pending(s: &mut Session, action: &super::state::PendingAction, out: &mut 
             s.ios.blocks = Default::default();
         }
         PendingAction::RemoveTrustpoint(name) => {
-            let heads: Vec<String> = ["crypto pki trustpoint", "crypto ca trustpoint", "crypto pki certificate chain", "crypto ca certificate chain"].iter().map(|h| format!("{h} {name}")).collect();
+            let heads: Vec<String> = [
+                "crypto pki trustpoint",
+                "crypto ca trustpoint",
+                "crypto pki certificate chain",
+                "crypto ca certificate chain",
+            ]
+            .iter()
+            .map(|h| format!("{h} {name}"))
+            .collect();
             root_gone(s, &heads);
             out.line("% Be sure to ask the CA administrator to revoke your certificates.");
         }

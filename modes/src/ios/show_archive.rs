@@ -61,10 +61,16 @@ fn split_path(c: &ArchiveConf) -> (String, String) {
 /// Is `t` a time stamp as `$t` writes it (`Nov-22-14-37-44.123-UTC`)?
 fn is_stamp(t: &str) -> bool {
     let w: Vec<&str> = t.split('-').collect();
-    let num = |x: &str, n: std::ops::RangeInclusive<usize>| n.contains(&x.len()) && x.bytes().all(|b| b.is_ascii_digit());
+    let num =
+        |x: &str, n: std::ops::RangeInclusive<usize>| n.contains(&x.len()) && x.bytes().all(|b| b.is_ascii_digit());
     match w.as_slice() {
         [m, d, h, mi, sec, "UTC"] => {
-            m.len() == 3 && m.bytes().all(|b| b.is_ascii_alphabetic()) && num(d, 1..=2) && num(h, 2..=2) && num(mi, 2..=2) && sec.split_once('.').is_some_and(|(a, b)| num(a, 2..=2) && num(b, 3..=3))
+            m.len() == 3
+                && m.bytes().all(|b| b.is_ascii_alphabetic())
+                && num(d, 1..=2)
+                && num(h, 2..=2)
+                && num(mi, 2..=2)
+                && sec.split_once('.').is_some_and(|(a, b)| num(a, 2..=2) && num(b, 3..=3))
         }
         _ => false,
     }
@@ -159,7 +165,8 @@ pub fn archive_config(s: &mut Session) -> Result<(), String> {
     let path = super::state_file(s, &name)?;
     let mut text = crate::out::VecOut::default();
     doc.render(&mut text);
-    crate::statefs::write_private(&path, |w| std::io::Write::write_all(w, text.text().as_bytes())).map_err(|e| format!("Error writing {name}: {e}"))?;
+    crate::statefs::write_private(&path, |w| std::io::Write::write_all(w, text.text().as_bytes()))
+        .map_err(|e| format!("Error writing {name}: {e}"))?;
     let f = files(s, &c);
     if f.len() > c.maximum {
         for (_, old) in &f[..f.len() - c.maximum] {
@@ -178,7 +185,11 @@ mod tests {
 
     #[test]
     fn show_archive_lists_the_files_and_the_empty_slots() {
-        let st = ArchiveState::Files { maximum: 3, next: "flash:cfg-2".into(), files: vec!["flash:cfg-0".into(), "flash:cfg-1".into()] };
+        let st = ArchiveState::Files {
+            maximum: 3,
+            next: "flash:cfg-2".into(),
+            files: vec!["flash:cfg-0".into(), "flash:cfg-1".into()],
+        };
         let mut o = VecOut::default();
         render(&st, &mut o);
         assert_eq!(

@@ -143,7 +143,8 @@ pub fn transform_sets(doc: &IosDoc) -> Vec<(String, String, bool)> {
         .iter()
         .filter_map(|n| match words(&n.text).as_slice() {
             ["crypto", "ipsec", "transform-set", name, rest @ ..] => {
-                let transport = n.children.iter().any(|c| c.text == "mode transport" || c.text == "mode transport require");
+                let transport =
+                    n.children.iter().any(|c| c.text == "mode transport" || c.text == "mode transport require");
                 Some((name.to_string(), transforms(rest), transport))
             }
             _ => None,
@@ -206,7 +207,9 @@ pub fn crypto_map_entries(doc: &IosDoc, tag: Option<&str>) -> Vec<MapEntry> {
     let ifaces = |m: &str| -> Vec<String> {
         doc.root
             .iter()
-            .filter(|n| n.text.starts_with("interface ") && n.children.iter().any(|c| c.text == format!("crypto map {m}")))
+            .filter(|n| {
+                n.text.starts_with("interface ") && n.children.iter().any(|c| c.text == format!("crypto map {m}"))
+            })
             .map(|n| n.text["interface ".len()..].to_string())
             .collect()
     };
@@ -214,16 +217,22 @@ pub fn crypto_map_entries(doc: &IosDoc, tag: Option<&str>) -> Vec<MapEntry> {
     for n in &doc.root {
         let w = words(&n.text);
         let (map, seq, kind) = match w.as_slice() {
-            ["crypto", "map", m, seq, kind @ ..] if !kind.is_empty() && ["ipsec-isakmp", "ipsec-manual", "gdoi"].contains(&kind[0]) => match seq.parse::<u32>() {
-                Ok(seq) => (*m, seq, kind.join(" ")),
-                Err(_) => continue,
-            },
+            ["crypto", "map", m, seq, kind @ ..]
+                if !kind.is_empty() && ["ipsec-isakmp", "ipsec-manual", "gdoi"].contains(&kind[0]) =>
+            {
+                match seq.parse::<u32>() {
+                    Ok(seq) => (*m, seq, kind.join(" ")),
+                    Err(_) => continue,
+                }
+            }
             _ => continue,
         };
         if tag.is_some_and(|t| t != map) {
             continue;
         }
-        let get = |k: &str| -> Vec<String> { n.children.iter().filter_map(|c| c.text.strip_prefix(k).map(str::to_string)).collect() };
+        let get = |k: &str| -> Vec<String> {
+            n.children.iter().filter_map(|c| c.text.strip_prefix(k).map(str::to_string)).collect()
+        };
         let acl = get("match address ").into_iter().next();
         let acl_lines: Vec<String> = match &acl {
             Some(a) => doc
@@ -231,7 +240,11 @@ pub fn crypto_map_entries(doc: &IosDoc, tag: Option<&str>) -> Vec<MapEntry> {
                 .iter()
                 .flat_map(|x| {
                     if x.text == format!("ip access-list extended {a}") {
-                        x.children.iter().filter(|c| !c.text.starts_with("remark")).map(|c| format!("access-list {a} {}", c.text)).collect()
+                        x.children
+                            .iter()
+                            .filter(|c| !c.text.starts_with("remark"))
+                            .map(|c| format!("access-list {a} {}", c.text))
+                            .collect()
                     } else if x.text.starts_with(&format!("access-list {a} ")) && !x.text.contains(" remark ") {
                         vec![x.text.clone()]
                     } else {
@@ -241,7 +254,10 @@ pub fn crypto_map_entries(doc: &IosDoc, tag: Option<&str>) -> Vec<MapEntry> {
                 .collect(),
             None => vec![],
         };
-        let pfs = get("set pfs").into_iter().next().map(|g| if g.trim().is_empty() { "group1".to_string() } else { g.trim().to_string() });
+        let pfs = get("set pfs")
+            .into_iter()
+            .next()
+            .map(|g| if g.trim().is_empty() { "group1".to_string() } else { g.trim().to_string() });
         let transform_sets = get("set transform-set ")
             .iter()
             .flat_map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
@@ -260,7 +276,10 @@ pub fn crypto_map_entries(doc: &IosDoc, tag: Option<&str>) -> Vec<MapEntry> {
             acl,
             acl_lines,
             kilobytes: super::defaults::IPSEC_SA_KILOBYTES,
-            seconds: get("set security-association lifetime seconds ").into_iter().next().unwrap_or_else(|| lifetime.clone()),
+            seconds: get("set security-association lifetime seconds ")
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| lifetime.clone()),
             pfs,
             transform_sets,
             interfaces: ifaces(map),
@@ -358,18 +377,22 @@ pub fn ip_interface_rows(doc: &IosDoc, links: &std::collections::BTreeMap<String
         }
         let shut = n.children.iter().any(|c| c.text == "shutdown");
         // The line protocol as `show interfaces` has it (a tunnel without source or destination is down).
-        let (status, protocol) = match (shut, super::show_if::line_protocol_up(doc, n) && links.get(name).copied().unwrap_or(true)) {
-            (true, _) => ("administratively down", "down"),
-            (false, true) => ("up", "up"),
-            (false, false) => ("up", "down"),
-        };
+        let (status, protocol) =
+            match (shut, super::show_if::line_protocol_up(doc, n) && links.get(name).copied().unwrap_or(true)) {
+                (true, _) => ("administratively down", "down"),
+                (false, true) => ("up", "up"),
+                (false, false) => ("up", "down"),
+            };
         rows.push(InterfaceRow { name: name.to_string(), address: addr, method, status, protocol });
     }
     rows
 }
 
 pub fn ip_interface_brief(doc: &IosDoc, links: &std::collections::BTreeMap<String, bool>, out: &mut dyn Out) {
-    out.line(&format!("{:<26} {:<15} {:<3} {:<6} {:<21} {}", "Interface", "IP-Address", "OK?", "Method", "Status", "Protocol"));
+    out.line(&format!(
+        "{:<26} {:<15} {:<3} {:<6} {:<21} {}",
+        "Interface", "IP-Address", "OK?", "Method", "Status", "Protocol"
+    ));
     for r in ip_interface_rows(doc, links) {
         out.line(&format!("{:<26} {:<15} YES {:<6} {:<21} {}", r.name, r.address, r.method, r.status, r.protocol));
     }

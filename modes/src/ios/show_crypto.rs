@@ -112,8 +112,12 @@ pub fn global_lifetime(doc: &IosDoc) -> (u64, u64) {
     let mut life = (super::defaults::IPSEC_SA_KILOBYTES, u64::from(super::defaults::IPSEC_SA_SECONDS));
     for n in &doc.root {
         match words(&n.text).as_slice() {
-            ["crypto", "ipsec", "security-association", "lifetime", "seconds", s] => life.1 = s.parse().unwrap_or(life.1),
-            ["crypto", "ipsec", "security-association", "lifetime", "kilobytes", k] => life.0 = k.parse().unwrap_or(life.0),
+            ["crypto", "ipsec", "security-association", "lifetime", "seconds", s] => {
+                life.1 = s.parse().unwrap_or(life.1)
+            }
+            ["crypto", "ipsec", "security-association", "lifetime", "kilobytes", k] => {
+                life.0 = k.parse().unwrap_or(life.0)
+            }
             _ => {}
         }
     }
@@ -144,18 +148,34 @@ pub fn ipsec_profiles(doc: &IosDoc) -> Vec<IpsecProfile> {
         .collect();
     named.sort_by(|a, b| a.0.cmp(b.0));
     for (name, n) in named {
-        let mut p = IpsecProfile { name: name.to_string(), ikev2_profile: None, isakmp_profile: None, kilobytes: kb, seconds: secs, responder_only: false, pfs: None, transform_sets: Vec::new() };
+        let mut p = IpsecProfile {
+            name: name.to_string(),
+            ikev2_profile: None,
+            isakmp_profile: None,
+            kilobytes: kb,
+            seconds: secs,
+            responder_only: false,
+            pfs: None,
+            transform_sets: Vec::new(),
+        };
         for c in &n.children {
             match words(&c.text).as_slice() {
                 ["set", "ikev2-profile", x] => p.ikev2_profile = Some(x.to_string()),
                 ["set", "isakmp-profile", x] => p.isakmp_profile = Some(x.to_string()),
                 ["set", "security-association", "lifetime", "seconds", s] => p.seconds = s.parse().unwrap_or(p.seconds),
-                ["set", "security-association", "lifetime", "kilobytes", k] => p.kilobytes = k.parse().unwrap_or(p.kilobytes),
+                ["set", "security-association", "lifetime", "kilobytes", k] => {
+                    p.kilobytes = k.parse().unwrap_or(p.kilobytes)
+                }
                 ["set", "pfs"] => p.pfs = Some("group1".into()),
                 ["set", "pfs", g] => p.pfs = Some(g.to_string()),
                 ["responder-only"] => p.responder_only = true,
                 ["set", "transform-set", names @ ..] => {
-                    p.transform_sets = names.iter().map(|t| (t.to_string(), sets.iter().find(|s| s.0 == *t).map(|s| s.1.clone()).unwrap_or_default())).collect();
+                    p.transform_sets = names
+                        .iter()
+                        .map(|t| {
+                            (t.to_string(), sets.iter().find(|s| s.0 == *t).map(|s| s.1.clone()).unwrap_or_default())
+                        })
+                        .collect();
                 }
                 _ => {}
             }
@@ -267,7 +287,11 @@ pub fn isakmp_sa_detail(r: &Router) -> Vec<IsakmpSaDetail> {
                 },
                 dh: p.group,
                 lifetime: s.expires().saturating_sub(now) / 1000,
-                caps: format!("{}{}", if s.peer_dpd { "D" } else { "" }, if s.nat_local || s.nat_remote { "N" } else { "" }),
+                caps: format!(
+                    "{}{}",
+                    if s.peer_dpd { "D" } else { "" },
+                    if s.nat_local || s.nat_remote { "N" } else { "" }
+                ),
             })
         })
         .collect()
@@ -346,8 +370,24 @@ pub fn engine_connections(r: &Router) -> Vec<EngineConnection> {
         let algorithm = esp_algorithm(c.esp, c.ah);
         let address = c.local.ip().to_string();
         // Inbound decrypts (its last sequence number is the count received), outbound encrypts.
-        v.push(EngineConnection { id: c.id, kind: "IPsec", algorithm: algorithm.clone(), encrypt: 0, decrypt: c.packets_in, last_seq: c.packets_in, address: address.clone() });
-        v.push(EngineConnection { id: c.id + 1, kind: "IPsec", algorithm, encrypt: c.packets_out, decrypt: 0, last_seq: 0, address });
+        v.push(EngineConnection {
+            id: c.id,
+            kind: "IPsec",
+            algorithm: algorithm.clone(),
+            encrypt: 0,
+            decrypt: c.packets_in,
+            last_seq: c.packets_in,
+            address: address.clone(),
+        });
+        v.push(EngineConnection {
+            id: c.id + 1,
+            kind: "IPsec",
+            algorithm,
+            encrypt: c.packets_out,
+            decrypt: 0,
+            last_seq: 0,
+            address,
+        });
     }
     for s in r.ike().ike_sas().iter().filter(|s| s.is_established()) {
         let algorithm = s.chosen.as_ref().map(|p| {
@@ -363,7 +403,15 @@ pub fn engine_connections(r: &Router) -> Vec<EngineConnection> {
             };
             format!("{}+{enc}", ike_hash(p.hash).to_uppercase())
         });
-        v.push(EngineConnection { id: s.conn, kind: "IKE", algorithm: algorithm.unwrap_or_default(), encrypt: 0, decrypt: 0, last_seq: 0, address: s.local.ip().to_string() });
+        v.push(EngineConnection {
+            id: s.conn,
+            kind: "IKE",
+            algorithm: algorithm.unwrap_or_default(),
+            encrypt: 0,
+            decrypt: 0,
+            last_seq: 0,
+            address: s.local.ip().to_string(),
+        });
     }
     v.sort_by_key(|c| c.id);
     v
@@ -374,7 +422,10 @@ pub fn render_engine_connections(rows: &[EngineConnection], out: &mut dyn Out) {
     out.line("");
     out.line("   ID  Type    Algorithm           Encrypt  Decrypt LastSeqN IP-Address");
     for c in rows {
-        out.line(&format!("{:>5}  {:<8}{:<20}{:>7}{:>9}{:>9} {}", c.id, c.kind, c.algorithm, c.encrypt, c.decrypt, c.last_seq, c.address));
+        out.line(&format!(
+            "{:>5}  {:<8}{:<20}{:>7}{:>9}{:>9} {}",
+            c.id, c.kind, c.algorithm, c.encrypt, c.decrypt, c.last_seq, c.address
+        ));
     }
     out.line("");
 }
@@ -387,7 +438,11 @@ mod tests {
     fn doc(lines: &[(&str, &[&str])]) -> IosDoc {
         let mut d = IosDoc::new("r1");
         for (t, kids) in lines {
-            d.root.push(Node { text: t.to_string(), children: kids.iter().map(|k| Node { text: k.to_string(), ..Default::default() }).collect(), ..Default::default() });
+            d.root.push(Node {
+                text: t.to_string(),
+                children: kids.iter().map(|k| Node { text: k.to_string(), ..Default::default() }).collect(),
+                ..Default::default()
+            });
         }
         d
     }
@@ -398,7 +453,13 @@ mod tests {
             ("crypto isakmp key cisco address 10.10.10.2", &[]),
             ("crypto isakmp key 0 Cisco!23 address 0.0.0.0 0.0.0.0", &[]),
             ("crypto isakmp key abc hostname peer.example.com", &[]),
-            ("crypto keyring KR", &["pre-shared-key address 192.0.2.9 key s3cret", "pre-shared-key address 198.51.100.0 255.255.255.0 key net"]),
+            (
+                "crypto keyring KR",
+                &[
+                    "pre-shared-key address 192.0.2.9 key s3cret",
+                    "pre-shared-key address 198.51.100.0 255.255.255.0 key net",
+                ],
+            ),
         ]);
         let mut o = VecOut::default();
         render_isakmp_keys(&isakmp_keys(&d), &mut o);
@@ -419,7 +480,15 @@ mod tests {
         let d = doc(&[
             ("crypto ipsec security-association lifetime seconds 27000", &[]),
             ("crypto ipsec transform-set TS esp-gcm 256", &["mode transport"]),
-            ("crypto ipsec profile VTI", &["set transform-set TS", "set ikev2-profile IKEV2", "set pfs group14", "set security-association lifetime kilobytes 102400000"]),
+            (
+                "crypto ipsec profile VTI",
+                &[
+                    "set transform-set TS",
+                    "set ikev2-profile IKEV2",
+                    "set pfs group14",
+                    "set security-association lifetime kilobytes 102400000",
+                ],
+            ),
         ]);
         let mut o = VecOut::default();
         render_ipsec_profiles(&ipsec_profiles(&d), &mut o);
@@ -450,7 +519,19 @@ mod tests {
 
     #[test]
     fn isakmp_sa_detail_row_layout_matches_the_capture_columns() {
-        let rows = vec![IsakmpSaDetail { conn: 1074, local: "20.10.20.2".into(), remote: "20.30.10.2".into(), ivrf: String::new(), status: "ACTIVE", encr: "aes", hash: "sha", auth: "rsig", dh: 2, lifetime: 85637, caps: String::new() }];
+        let rows = vec![IsakmpSaDetail {
+            conn: 1074,
+            local: "20.10.20.2".into(),
+            remote: "20.30.10.2".into(),
+            ivrf: String::new(),
+            status: "ACTIVE",
+            encr: "aes",
+            hash: "sha",
+            auth: "rsig",
+            dh: 2,
+            lifetime: 85637,
+            caps: String::new(),
+        }];
         let mut o = VecOut::default();
         render_isakmp_sa_detail(&rows, &mut o);
         // The row of a real IOS 15 capture, byte for byte (trailing blanks included).
@@ -460,8 +541,24 @@ mod tests {
     #[test]
     fn engine_connection_rows_line_up_under_the_header() {
         let rows = vec![
-            EngineConnection { id: 1, kind: "IPsec", algorithm: "3DES+MD5".into(), encrypt: 0, decrypt: 0, last_seq: 0, address: "172.16.0.0".into() },
-            EngineConnection { id: 1001, kind: "IKE", algorithm: "SHA+DES".into(), encrypt: 0, decrypt: 0, last_seq: 0, address: "202.100.2.1".into() },
+            EngineConnection {
+                id: 1,
+                kind: "IPsec",
+                algorithm: "3DES+MD5".into(),
+                encrypt: 0,
+                decrypt: 0,
+                last_seq: 0,
+                address: "172.16.0.0".into(),
+            },
+            EngineConnection {
+                id: 1001,
+                kind: "IKE",
+                algorithm: "SHA+DES".into(),
+                encrypt: 0,
+                decrypt: 0,
+                last_seq: 0,
+                address: "202.100.2.1".into(),
+            },
         ];
         let mut o = VecOut::default();
         render_engine_connections(&rows, &mut o);

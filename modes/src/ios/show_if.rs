@@ -77,7 +77,13 @@ fn gather_if(n: &Node, r: &Router) -> IfState {
     let name = n.text["interface ".len()..].to_string();
     let mut st = IfState {
         mac: mac_of(&name),
-        mtu: if kind(&name) == "Loopback" { 1514 } else if kind(&name) == "Tunnel" { 17916 } else { 1500 },
+        mtu: if kind(&name) == "Loopback" {
+            1514
+        } else if kind(&name) == "Tunnel" {
+            17916
+        } else {
+            1500
+        },
         name,
         shutdown: false,
         line_up: false,
@@ -91,7 +97,15 @@ fn gather_if(n: &Node, r: &Router) -> IfState {
         packets_out: 0,
         bytes_out: 0,
     };
-    let mut t = TunnelState { source: None, source_if: None, destination: None, protocol: "GRE/IP".into(), protection: None, vrf: None, key: None };
+    let mut t = TunnelState {
+        source: None,
+        source_if: None,
+        destination: None,
+        protocol: "GRE/IP".into(),
+        protection: None,
+        vrf: None,
+        key: None,
+    };
     let mut is_tunnel = kind(&st.name) == "Tunnel";
     for c in &n.children {
         match words(&c.text).as_slice() {
@@ -140,7 +154,8 @@ fn gather_if(n: &Node, r: &Router) -> IfState {
     // The traffic of the SAs of the tunnels bound to this interface.
     let model = r.ios_model.clone();
     for c in r.ike().child_sas() {
-        let bound = model.tunnels.get(&c.tunnel).and_then(|t| t.bind_interface.as_ref()).is_some_and(|b| b.0 == st.name);
+        let bound =
+            model.tunnels.get(&c.tunnel).and_then(|t| t.bind_interface.as_ref()).is_some_and(|b| b.0 == st.name);
         if bound {
             st.packets_in += c.packets_in;
             st.bytes_in += c.bytes_in;
@@ -184,7 +199,13 @@ pub fn line_protocol_up(doc: &IosDoc, n: &Node) -> bool {
 /// `show interfaces [NAME]`: every interface, or the one named (`None`: no such interface).
 pub fn interfaces(r: &Router, only: Option<&str>) -> Option<Vec<IfState>> {
     let doc = r.ios_doc.clone();
-    let v: Vec<IfState> = doc.root.iter().filter(|n| n.text.starts_with("interface ")).filter(|n| only.is_none_or(|o| n.text["interface ".len()..] == *o)).map(|n| gather_if(n, r)).collect();
+    let v: Vec<IfState> = doc
+        .root
+        .iter()
+        .filter(|n| n.text.starts_with("interface "))
+        .filter(|n| only.is_none_or(|o| n.text["interface ".len()..] == *o))
+        .map(|n| gather_if(n, r))
+        .collect();
     (only.is_none() || !v.is_empty()).then_some(v)
 }
 
@@ -332,9 +353,23 @@ pub fn route_table(r: &Router, vrf: Option<&str>) -> RouteTable {
             continue;
         }
         for (a, l) in &st.addresses {
-            routes.push(Route { code: "C", net: net_of(*a, *l), len: *l, distance: 0, via: None, interface: Some(st.name.clone()) });
+            routes.push(Route {
+                code: "C",
+                net: net_of(*a, *l),
+                len: *l,
+                distance: 0,
+                via: None,
+                interface: Some(st.name.clone()),
+            });
             if *l < 32 {
-                routes.push(Route { code: "L", net: *a, len: 32, distance: 0, via: None, interface: Some(st.name.clone()) });
+                routes.push(Route {
+                    code: "L",
+                    net: *a,
+                    len: 32,
+                    distance: 0,
+                    via: None,
+                    interface: Some(st.name.clone()),
+                });
             }
         }
     }
@@ -358,7 +393,9 @@ pub fn route_table(r: &Router, vrf: Option<&str>) -> RouteTable {
             Err(_) => {
                 let ifname = super::names::interface_name(hop);
                 // An interface route: installed when the interface is up.
-                let up = doc.root.iter().any(|x| x.text == format!("interface {ifname}") && !x.children.iter().any(|c| c.text == "shutdown"));
+                let up = doc.root.iter().any(|x| {
+                    x.text == format!("interface {ifname}") && !x.children.iter().any(|c| c.text == "shutdown")
+                });
                 if up {
                     statics.push(Route { code: "S", net, len, distance, via: None, interface: Some(ifname) });
                 }
@@ -374,19 +411,41 @@ pub fn route_table(r: &Router, vrf: Option<&str>) -> RouteTable {
             if rri.text == "reverse-route static" {
                 if let Some(p) = r.ike().conf().peers.iter().find(|p| p.name == tname) {
                     for c in &p.children {
-                        statics.push(Route { code: "S", net: c.remote_ts.net.network(), len: c.remote_ts.net.len, distance: 1, via: p.remote, interface: None });
+                        statics.push(Route {
+                            code: "S",
+                            net: c.remote_ts.net.network(),
+                            len: c.remote_ts.net.len,
+                            distance: 1,
+                            via: p.remote,
+                            interface: None,
+                        });
                     }
                 }
             } else {
                 for c in r.ike().child_sas().iter().filter(|c| c.tunnel == tname) {
-                    statics.push(Route { code: "S", net: c.remote_ts.net.network(), len: c.remote_ts.net.len, distance: 1, via: Some(*c.remote.ip()), interface: None });
+                    statics.push(Route {
+                        code: "S",
+                        net: c.remote_ts.net.network(),
+                        len: c.remote_ts.net.len,
+                        distance: 1,
+                        via: Some(*c.remote.ip()),
+                        interface: None,
+                    });
                 }
             }
         }
     }
     // A next hop must be reachable through a connected route (or another static route).
-    let reach = |h: Ipv4Addr, statics: &[Route], me: usize| connected.iter().any(|c| contains(c.net, c.len, h)) || statics.iter().enumerate().any(|(i, s)| i != me && s.via.is_none() && contains(s.net, s.len, h));
-    let statics: Vec<Route> = statics.iter().enumerate().filter(|(i, s)| s.via.is_none_or(|h| reach(h, &statics, *i))).map(|(_, s)| s.clone()).collect();
+    let reach = |h: Ipv4Addr, statics: &[Route], me: usize| {
+        connected.iter().any(|c| contains(c.net, c.len, h))
+            || statics.iter().enumerate().any(|(i, s)| i != me && s.via.is_none() && contains(s.net, s.len, h))
+    };
+    let statics: Vec<Route> = statics
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| s.via.is_none_or(|h| reach(h, &statics, *i)))
+        .map(|(_, s)| s.clone())
+        .collect();
     for s in statics {
         if !routes.iter().any(|x| x.net == s.net && x.len == s.len && x.via == s.via && x.interface == s.interface) {
             routes.push(s);
@@ -399,7 +458,13 @@ pub fn route_table(r: &Router, vrf: Option<&str>) -> RouteTable {
 /// The classful network of an address and its length (A /8, B /16, C /24).
 fn classful(a: Ipv4Addr) -> (Ipv4Addr, u8) {
     let o = a.octets()[0];
-    let len = if o < 128 { 8 } else if o < 192 { 16 } else { 24 };
+    let len = if o < 128 {
+        8
+    } else if o < 192 {
+        16
+    } else {
+        24
+    };
     (net_of(a, len), len)
 }
 
@@ -420,7 +485,8 @@ pub fn render_route_table(t: &RouteTable, out: &mut dyn Out) {
     out.line("");
     let default = t.routes.iter().filter(|r| r.len == 0).min_by_key(|r| r.distance);
     match default {
-        Some(d) => out.line(&format!("Gateway of last resort is {} to network 0.0.0.0", d.via.unwrap_or(Ipv4Addr::UNSPECIFIED))),
+        Some(d) => out
+            .line(&format!("Gateway of last resort is {} to network 0.0.0.0", d.via.unwrap_or(Ipv4Addr::UNSPECIFIED))),
         None => out.line("Gateway of last resort is not set"),
     }
     out.line("");
@@ -438,7 +504,11 @@ pub fn render_route_table(t: &RouteTable, out: &mut dyn Out) {
     while i < t.routes.len() {
         let r = &t.routes[i];
         let (cnet, clen) = classful(r.net);
-        let group: Vec<&Route> = if r.len >= clen { t.routes[i..].iter().take_while(|x| x.len >= clen && classful(x.net).0 == cnet).collect() } else { vec![r] };
+        let group: Vec<&Route> = if r.len >= clen {
+            t.routes[i..].iter().take_while(|x| x.len >= clen && classful(x.net).0 == cnet).collect()
+        } else {
+            vec![r]
+        };
         if group.iter().all(|x| x.len <= clen) {
             for x in &group {
                 out.line(&format!("{:<6}{}", code(x), text(x, true)));
@@ -454,7 +524,11 @@ pub fn render_route_table(t: &RouteTable, out: &mut dyn Out) {
         if masks.len() == 1 {
             out.line(&format!("      {cnet}/{} is subnetted, {} subnets", masks[0], subnets.len()));
         } else {
-            out.line(&format!("      {cnet}/{clen} is variably subnetted, {} subnets, {} masks", subnets.len(), masks.len()));
+            out.line(&format!(
+                "      {cnet}/{clen} is variably subnetted, {} subnets, {} masks",
+                subnets.len(),
+                masks.len()
+            ));
         }
         for x in &group {
             out.line(&format!("{:<9}{}", code(x), text(x, masks.len() > 1)));
@@ -470,7 +544,14 @@ mod tests {
 
     #[test]
     fn routes_group_under_their_classful_network_as_ios_prints_them() {
-        let r = |code, net: &str, len, via: Option<&str>, i: Option<&str>| Route { code, net: net.parse().unwrap(), len, distance: if code == "S" { 1 } else { 0 }, via: via.map(|v| v.parse().unwrap()), interface: i.map(str::to_string) };
+        let r = |code, net: &str, len, via: Option<&str>, i: Option<&str>| Route {
+            code,
+            net: net.parse().unwrap(),
+            len,
+            distance: if code == "S" { 1 } else { 0 },
+            via: via.map(|v| v.parse().unwrap()),
+            interface: i.map(str::to_string),
+        };
         let t = RouteTable {
             vrf: None,
             routes: vec![
@@ -498,7 +579,17 @@ mod tests {
 
     #[test]
     fn a_subnetted_network_with_one_mask_prints_addresses_without_length() {
-        let t = RouteTable { vrf: Some("V".into()), routes: vec![Route { code: "C", net: "10.1.1.1".parse().unwrap(), len: 32, distance: 0, via: None, interface: Some("Loopback50".into()) }] };
+        let t = RouteTable {
+            vrf: Some("V".into()),
+            routes: vec![Route {
+                code: "C",
+                net: "10.1.1.1".parse().unwrap(),
+                len: 32,
+                distance: 0,
+                via: None,
+                interface: Some("Loopback50".into()),
+            }],
+        };
         let mut o = VecOut::default();
         render_route_table(&t, &mut o);
         assert!(o.text().starts_with("\nRouting Table: V\nCodes: L - local,"));

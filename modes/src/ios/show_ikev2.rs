@@ -12,7 +12,7 @@ use edgesh_engine::ike::endpoint::DPD_INTERVAL;
 use edgesh_engine::ike::events::Role;
 use edgesh_engine::ike::sa::ChildSa;
 use edgesh_engine::ike::v2::keys::Encr;
-use edgesh_engine::ike::v2::{Sa, CONN_BASE};
+use edgesh_engine::ike::v2::{CONN_BASE, Sa};
 use std::net::Ipv4Addr;
 
 /// IOS's tunnel-id (and session-id) of an IKEv2 SA: its number in the core.
@@ -83,7 +83,9 @@ fn suite_line(s: &Sa) -> String {
     let Some((encr, bits, prf, integ, group)) = suite(s) else {
         return "Encr: Unknown - 0, keysize: 0, PRF: Unknown - 0, Hash: None, DH Grp:0, Auth sign: PSK, Auth verify: PSK".into();
     };
-    format!("Encr: {encr}, keysize: {bits}, PRF: {prf}, Hash: {integ}, DH Grp:{group}, Auth sign: {sign}, Auth verify: {verify}")
+    format!(
+        "Encr: {encr}, keysize: {bits}, PRF: {prf}, Hash: {integ}, DH Grp:{group}, Auth sign: {sign}, Auth verify: {verify}"
+    )
 }
 
 /// `UP-ACTIVE` / `UP-IDLE` / `DOWN-NEGOTIATING` of an IKEv2 session with `children` child SAs.
@@ -97,11 +99,7 @@ pub(crate) fn session_status(s: &Sa, children: usize) -> &'static str {
 
 /// (seconds, retries) of `DPD configured for N seconds, retry R`: 0, 0 without DPD.
 pub(crate) fn dpd_config(r: &Router, s: &Sa) -> (u64, u64) {
-    if dpd_on(r, s) {
-        (DPD_INTERVAL / 1000, edgesh_engine::ike::endpoint::RETRANSMIT_TRIES as u64)
-    } else {
-        (0, 0)
-    }
+    if dpd_on(r, s) { (DPD_INTERVAL / 1000, edgesh_engine::ike::endpoint::RETRANSMIT_TRIES as u64) } else { (0, 0) }
 }
 
 fn dpd_on(r: &Router, s: &Sa) -> bool {
@@ -182,7 +180,9 @@ pub(crate) fn hex8(b: &[u8; 8]) -> String {
 
 pub(crate) fn remote_id_text(s: &Sa) -> String {
     match &s.peer_id {
-        Some(i) if i.data.len() == 4 && i.kind == edgesh_engine::ike::v2::wire::id::IPV4_ADDR => Ipv4Addr::new(i.data[0], i.data[1], i.data[2], i.data[3]).to_string(),
+        Some(i) if i.data.len() == 4 && i.kind == edgesh_engine::ike::v2::wire::id::IPV4_ADDR => {
+            Ipv4Addr::new(i.data[0], i.data[1], i.data[2], i.data[3]).to_string()
+        }
         Some(i) => String::from_utf8_lossy(&i.data).to_string(),
         None => "none".into(),
     }
@@ -346,7 +346,12 @@ pub fn ios_ikev2_session(r: &Router, detail: bool, out: &mut Vec<String>) {
     let kids = r.ike().v2().child_sas();
     for s in sas {
         let mine: Vec<&ChildSa> = kids.iter().filter(|c| c.ike == s.conn).collect();
-        out.push(format!("Session-id:{}, Status:{}, IKE count:1, CHILD count:{}", tunnel_id(s), session_status(s, mine.len()), mine.len()));
+        out.push(format!(
+            "Session-id:{}, Status:{}, IKE count:1, CHILD count:{}",
+            tunnel_id(s),
+            session_status(s, mine.len()),
+            mine.len()
+        ));
         out.push(String::new());
         table_header(out);
         sa_block(r, s, detail, now, out);
@@ -369,11 +374,30 @@ pub fn ios_ikev2_stats(r: &Router, out: &mut Vec<String>) {
     out.push(rule.clone());
     out.push("                          Crypto IKEv2 SA Statistics".into());
     out.push(rule);
-    out.push(format!("System Resource Limit:   0        Max IKEv2 SAs: 0        Max in nego(in/out): {}/{}", c.max_nego, c.max_nego));
-    out.push(format!("Total incoming IKEv2 SA Count:    {:<8} active:        {:<8} negotiating: {:<6}", c.in_n, c.in_up, c.in_neg));
-    out.push(format!("Total outgoing IKEv2 SA Count:    {:<8} active:        {:<8} negotiating: {:<6}", c.out_n, c.out_up, c.out_neg));
-    out.push(format!("Incoming IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}", c.rx, c.rx - c.rejected, c.rejected));
-    out.push(format!("Outgoing IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}", c.tx, c.tx - c.resent, c.resent));
+    out.push(format!(
+        "System Resource Limit:   0        Max IKEv2 SAs: 0        Max in nego(in/out): {}/{}",
+        c.max_nego, c.max_nego
+    ));
+    out.push(format!(
+        "Total incoming IKEv2 SA Count:    {:<8} active:        {:<8} negotiating: {:<6}",
+        c.in_n, c.in_up, c.in_neg
+    ));
+    out.push(format!(
+        "Total outgoing IKEv2 SA Count:    {:<8} active:        {:<8} negotiating: {:<6}",
+        c.out_n, c.out_up, c.out_neg
+    ));
+    out.push(format!(
+        "Incoming IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}",
+        c.rx,
+        c.rx - c.rejected,
+        c.rejected
+    ));
+    out.push(format!(
+        "Outgoing IKEv2 Requests: {:<8} accepted:      {:<8} rejected:    {:<8}",
+        c.tx,
+        c.tx - c.resent,
+        c.resent
+    ));
     out.push(format!("Rejected IKEv2 Requests: {:<8} rsrc low:      0        SA limit:    0       ", c.rejected));
     out.push(format!("IKEv2 packets dropped at dispatch: {:<8}", c.dropped));
     out.push("Incoming Requests dropped as LOW Q limit reached : 0       ".into());
@@ -388,7 +412,14 @@ pub fn session_lines(r: &Router, tunnel: &str, detail: bool, now: u64, out: &mut
     for s in r.ike().v2().sas().iter().filter(|s| s.tunnel == tunnel) {
         n += 1;
         out.push(format!("  Session ID: {} ", tunnel_id(s)));
-        out.push(format!("  IKEv2 SA: local {}/{} remote {}/{} {}", s.local.ip(), s.local.port(), s.remote.ip(), s.remote.port(), if s.is_established() { "Active" } else { "Inactive" }));
+        out.push(format!(
+            "  IKEv2 SA: local {}/{} remote {}/{} {}",
+            s.local.ip(),
+            s.local.port(),
+            s.remote.ip(),
+            s.remote.port(),
+            if s.is_established() { "Active" } else { "Inactive" }
+        ));
         if detail {
             let caps = caps(r, s);
             let left = s.expires().saturating_sub(now) / 1000;
@@ -413,11 +444,14 @@ pub fn phase1_id(r: &Router, tunnel: &str) -> Option<String> {
 /// Whether the tunnel has an established IKEv2 SA, and since when.
 pub fn established(r: &Router, tunnel: &str) -> (bool, Option<u64>, Option<u16>) {
     let sas: Vec<&Sa> = r.ike().v2().sas().iter().filter(|s| s.tunnel == tunnel).collect();
-    (sas.iter().any(|s| s.is_established()), sas.iter().filter_map(|s| s.established).min(), sas.first().map(|s| s.remote.port()))
+    (
+        sas.iter().any(|s| s.is_established()),
+        sas.iter().filter_map(|s| s.established).min(),
+        sas.first().map(|s| s.remote.port()),
+    )
 }
 
 use crate::cisco_common::{G, add};
-
 
 /// The exec commands of this file (IOS).
 pub fn register(g: &mut G) {
@@ -431,13 +465,18 @@ pub fn register(g: &mut G) {
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
-    add(g, "show crypto ikev2 session [detail | detailed]", &[SH, CR, V2, "Shows ikev2 active sessions", "detail", "detailed"], |s, a, o| {
-        crate::ios::commit::sync(&mut s.router());
-        let mut v = Vec::new();
-        ios_ikev2_session(&s.router(), a.has("detail") || a.has("detailed"), &mut v);
-        v.iter().for_each(|l| o.line(l));
-        Ok(())
-    });
+    add(
+        g,
+        "show crypto ikev2 session [detail | detailed]",
+        &[SH, CR, V2, "Shows ikev2 active sessions", "detail", "detailed"],
+        |s, a, o| {
+            crate::ios::commit::sync(&mut s.router());
+            let mut v = Vec::new();
+            ios_ikev2_session(&s.router(), a.has("detail") || a.has("detailed"), &mut v);
+            v.iter().for_each(|l| o.line(l));
+            Ok(())
+        },
+    );
     add(g, "show crypto ikev2 stats", &[SH, CR, V2, "Shows ikev2 sa stats"], |s, _, o| {
         crate::ios::commit::sync(&mut s.router());
         let mut v = Vec::new();
@@ -445,17 +484,36 @@ pub fn register(g: &mut G) {
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });
-    add(g, "clear crypto ikev2 sa [remote A.B.C.D]", &["Reset functions", CR, "Clear IKEv2 information", "Clear IKEv2 SAs (a delete is sent to the peer)", "Remote address", "Remote IP address"], |s, a, _| {
-        let mut r = s.router();
-        let peer: Option<Ipv4Addr> = a.get("A.B.C.D").and_then(|p| p.parse().ok());
-        let mut tunnels: Vec<String> = r.ike().v2().sas().iter().filter(|x| peer.is_none_or(|p| *x.remote.ip() == p)).map(|x| x.tunnel.clone()).collect();
-        tunnels.sort();
-        tunnels.dedup();
-        for t in tunnels {
-            r.engine.clear_ike(Some(&t), peer);
-        }
-        r.engine_drain();
-        Ok(())
-    });
+    add(
+        g,
+        "clear crypto ikev2 sa [remote A.B.C.D]",
+        &[
+            "Reset functions",
+            CR,
+            "Clear IKEv2 information",
+            "Clear IKEv2 SAs (a delete is sent to the peer)",
+            "Remote address",
+            "Remote IP address",
+        ],
+        |s, a, _| {
+            let mut r = s.router();
+            let peer: Option<Ipv4Addr> = a.get("A.B.C.D").and_then(|p| p.parse().ok());
+            let mut tunnels: Vec<String> = r
+                .ike()
+                .v2()
+                .sas()
+                .iter()
+                .filter(|x| peer.is_none_or(|p| *x.remote.ip() == p))
+                .map(|x| x.tunnel.clone())
+                .collect();
+            tunnels.sort();
+            tunnels.dedup();
+            for t in tunnels {
+                r.engine.clear_ike(Some(&t), peer);
+            }
+            r.engine_drain();
+            Ok(())
+        },
+    );
     crate::ios::debug_ikev2::register(g);
 }

@@ -77,7 +77,8 @@ fn one(tp: &str, cc: &ChainCert, c: &CertInfo, verbose: bool, v: &mut Vec<String
     }
     v.push("  Subject:".into());
     if cc.role != CertRole::Ca {
-        let name = c.subject.iter().find(|(k, _)| k == "hostname").or_else(|| c.subject.iter().find(|(k, _)| k == "cn"));
+        let name =
+            c.subject.iter().find(|(k, _)| k == "hostname").or_else(|| c.subject.iter().find(|(k, _)| k == "cn"));
         if let Some((_, n)) = name {
             v.push(format!("    Name: {n}"));
         }
@@ -156,7 +157,11 @@ pub fn render_certificates(chains: &[Chain], only: Option<&str>, verbose: bool, 
 pub fn render_trustpoints(tps: &[String], chains: &[Chain], only: Option<&str>, v: &mut Vec<String>) {
     for tp in tps.iter().filter(|t| only.is_none_or(|o| o == t.as_str())) {
         v.push(format!("Trustpoint {tp}:"));
-        let ca = chains.iter().filter(|c| &c.trustpoint == tp).flat_map(|c| c.certs.iter()).find(|c| c.role == CertRole::Ca && c.info.is_ok());
+        let ca = chains
+            .iter()
+            .filter(|c| &c.trustpoint == tp)
+            .flat_map(|c| c.certs.iter())
+            .find(|c| c.role == CertRole::Ca && c.info.is_ok());
         if let Some(Ok(info)) = ca.map(|c| &c.info) {
             v.push("    Subject Name: ".into());
             for (k, val) in &info.subject {
@@ -177,7 +182,7 @@ pub fn render_trustpoints(tps: &[String], chains: &[Chain], only: Option<&str>, 
 /// gives the same document (Genie's verbose parser has another schema that
 /// edgesh does not follow yet).
 pub fn certificates_json(chains: &[Chain], only: Option<&str>) -> serde_json::Value {
-    use serde_json::{json, Map, Value};
+    use serde_json::{Map, Value, json};
     let known = |attrs: &[(String, String)], keys: &[&str]| -> Map<String, Value> {
         let mut m = Map::new();
         for k in keys {
@@ -201,7 +206,11 @@ pub fn certificates_json(chains: &[Chain], only: Option<&str>) -> serde_json::Va
             };
             let mut subject = Map::new();
             if cc.role != CertRole::Ca {
-                let name = c.subject.iter().find(|(k, _)| k == "hostname").or_else(|| c.subject.iter().find(|(k, _)| k == "cn"));
+                let name = c
+                    .subject
+                    .iter()
+                    .find(|(k, _)| k == "hostname")
+                    .or_else(|| c.subject.iter().find(|(k, _)| k == "cn"));
                 if let Some((_, n)) = name {
                     subject.insert("name".into(), Value::String(n.clone()));
                 }
@@ -231,10 +240,14 @@ pub fn certificates_json(chains: &[Chain], only: Option<&str>) -> serde_json::Va
 /// (`ShowCryptoPkiTrustpoints`): each trustpoint's issuing CA subject (the
 /// attributes Genie knows, `cn` and `o`) and the CA certificate's serial.
 pub fn trustpoints_json(tps: &[String], chains: &[Chain], only: Option<&str>) -> serde_json::Value {
-    use serde_json::{json, Map, Value};
+    use serde_json::{Map, Value, json};
     let mut out = Map::new();
     for tp in tps.iter().filter(|t| only.is_none_or(|o| o == t.as_str())) {
-        let ca = chains.iter().filter(|c| &c.trustpoint == tp).flat_map(|c| c.certs.iter()).find(|c| c.role == CertRole::Ca && c.info.is_ok());
+        let ca = chains
+            .iter()
+            .filter(|c| &c.trustpoint == tp)
+            .flat_map(|c| c.certs.iter())
+            .find(|c| c.role == CertRole::Ca && c.info.is_ok());
         let mut subject = Map::new();
         let mut entry = Map::new();
         if let Some(Ok(info)) = ca.map(|c| &c.info) {

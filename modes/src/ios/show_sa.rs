@@ -1,14 +1,14 @@
 //! IOS's crypto show tables: `show crypto isakmp sa`, `show crypto ipsec
 //! sa [detail]`, `show crypto session [detail]`, from the engine's SAs.
 
-use edgesh_engine::esp_drops::DropKind;
 use crate::ios::events::ios_transform;
 use crate::session::Router;
 use edgesh_engine::config::{EspAuth, EspEncr};
+use edgesh_engine::esp_drops::DropKind;
+use edgesh_engine::failed_p1::FailedP1;
 use edgesh_engine::ike::conf::Selector;
 use edgesh_engine::ike::endpoint::{ChildSa, IkeSa};
 use edgesh_engine::ike::events::Role;
-use edgesh_engine::failed_p1::FailedP1;
 
 // ------------------------------------------------------------ show (IOS)
 
@@ -23,8 +23,17 @@ pub fn ios_isakmp_sa<'a>(sas: impl IntoIterator<Item = &'a IkeSa>, failed: &[&Fa
     out.push("IPv4 Crypto ISAKMP SA".into());
     out.push("dst             src             state          conn-id status".into());
     let mut rows: Vec<(u32, String)> = Vec::new();
-    let row = |role: Role, local: std::net::SocketAddrV4, remote: std::net::SocketAddrV4, state: &str, conn: u32, status: &str| {
-        let (dst, src) = if role == Role::Initiator { (remote.ip().to_string(), local.ip().to_string()) } else { (local.ip().to_string(), remote.ip().to_string()) };
+    let row = |role: Role,
+               local: std::net::SocketAddrV4,
+               remote: std::net::SocketAddrV4,
+               state: &str,
+               conn: u32,
+               status: &str| {
+        let (dst, src) = if role == Role::Initiator {
+            (remote.ip().to_string(), local.ip().to_string())
+        } else {
+            (local.ip().to_string(), remote.ip().to_string())
+        };
         format!("{dst:<16}{src:<16}{state:<15}{conn:>7} {status}")
     };
     for s in sas {
@@ -65,7 +74,10 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
     let conf = r.ike().conf();
     // Per interface and map: the rows (one per child, or per negotiated pair of a dynamic map).
     let mut by_if: Vec<(String, String, std::net::Ipv4Addr, Vec<Row>)> = Vec::new();
-    let entry = |by_if: &mut Vec<(String, String, std::net::Ipv4Addr, Vec<Row>)>, name: &str, local: std::net::Ipv4Addr| -> usize {
+    let entry = |by_if: &mut Vec<(String, String, std::net::Ipv4Addr, Vec<Row>)>,
+                 name: &str,
+                 local: std::net::Ipv4Addr|
+     -> usize {
         let iface = compiled.tunnels.get(name).and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone()));
         let (ifname, tag) = ios_map_of(name, iface.as_deref());
         match by_if.iter().position(|x| x.0 == ifname && x.1 == tag) {
@@ -80,7 +92,9 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
         let e = entry(&mut by_if, &p.name, p.local);
         let row = |cc: &edgesh_engine::ike::conf::ChildConf, sa: Option<&'_ ChildSa>| Row {
             local: p.local,
-            peer: sa.map(|s| s.remote).unwrap_or_else(|| std::net::SocketAddrV4::new(p.remote.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED), 500)),
+            peer: sa.map(|s| s.remote).unwrap_or_else(|| {
+                std::net::SocketAddrV4::new(p.remote.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED), 500)
+            }),
             ts: sa.map(|s| (s.local_ts, s.remote_ts)).unwrap_or((cc.local_ts, cc.remote_ts)),
             pfs: cc.pfs,
             sa: sa.cloned(),
@@ -93,7 +107,8 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
             }
         } else {
             for i in 0..p.children.len() {
-                let sa = r.ike().child_sas().iter().filter(|c| c.tunnel == p.name && c.child == i).max_by_key(|c| c.created);
+                let sa =
+                    r.ike().child_sas().iter().filter(|c| c.tunnel == p.name && c.child == i).max_by_key(|c| c.created);
                 let r = row(&p.children[i], sa);
                 by_if[e].3.push(r);
             }
@@ -102,10 +117,21 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
     // Manual-key entries (`crypto map ... ipsec-manual`): their installed pair.
     for m in &conf.manual {
         let e = entry(&mut by_if, &m.tunnel, m.local);
-        let sa = r.ike().child_sas().iter().find(|c| edgesh_engine::ike::manual::is_manual(c.ike) && c.tunnel == m.tunnel && c.child == m.child);
+        let sa = r
+            .ike()
+            .child_sas()
+            .iter()
+            .find(|c| edgesh_engine::ike::manual::is_manual(c.ike) && c.tunnel == m.tunnel && c.child == m.child);
         let Some(sa) = sa else { continue };
         let peer = if sa.remote.port() == 0 { std::net::SocketAddrV4::new(m.remote, 500) } else { sa.remote };
-        by_if[e].3.push(Row { local: m.local, peer, ts: (sa.local_ts, sa.remote_ts), pfs: None, sa: Some(sa.clone()), manual: true });
+        by_if[e].3.push(Row {
+            local: m.local,
+            peer,
+            ts: (sa.local_ts, sa.remote_ts),
+            pfs: None,
+            sa: Some(sa.clone()),
+            manual: true,
+        });
     }
     for (ifname, tag, local, kids) in by_if {
         out.push(format!("interface: {ifname}"));
@@ -135,8 +161,16 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
             if detail {
                 out.push(format!("    #pkts no sa (send) 0, #pkts invalid sa (rcv) {}", drop(DropKind::UnknownSpi)));
                 out.push("    #pkts encaps failed (send) 0, #pkts decaps failed (rcv) 0".into());
-                out.push(format!("    #pkts invalid prot (recv) {}, #pkts verify failed: {}", drop(DropKind::TransportMode), drop(DropKind::BadIcv) + drop(DropKind::AuthAlgorithm)));
-                out.push(format!("    #pkts invalid identity (recv) {}, #pkts invalid len (rcv) {}", drop(DropKind::Selector), drop(DropKind::Malformed)));
+                out.push(format!(
+                    "    #pkts invalid prot (recv) {}, #pkts verify failed: {}",
+                    drop(DropKind::TransportMode),
+                    drop(DropKind::BadIcv) + drop(DropKind::AuthAlgorithm)
+                ));
+                out.push(format!(
+                    "    #pkts invalid identity (recv) {}, #pkts invalid len (rcv) {}",
+                    drop(DropKind::Selector),
+                    drop(DropKind::Malformed)
+                ));
                 out.push("    #pkts replay rollover (send): 0, #pkts replay rollover (rcv) 0".into());
                 out.push(format!("    ##pkts replay failed (rcv): {}", drop(DropKind::Replay) + drop(DropKind::Late)));
                 out.push("    #pkts tagged (send): 0, #pkts untagged (rcv): 0".into());
@@ -148,7 +182,10 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
             out.push(String::new());
             out.push(format!("     local crypto endpt.: {}, remote crypto endpt.: {}", row.local, peer.ip()));
             let overhead = if sa.is_some() { 62 } else { 0 };
-            out.push(format!("     plaintext mtu {}, path mtu 1500, ip mtu 1500, ip mtu idb {ifname}", 1500 - overhead));
+            out.push(format!(
+                "     plaintext mtu {}, path mtu 1500, ip mtu 1500, ip mtu idb {ifname}",
+                1500 - overhead
+            ));
             let spo = sa.map(|s| s.spi_out).unwrap_or(0);
             out.push(format!("     current outbound spi: 0x{spo:X}({spo})"));
             match row.pfs {
@@ -162,8 +199,15 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     let (spi, conn) = if dir == "inbound" { (s.spi_in, s.id) } else { (s.spi_out, s.id + 1) };
                     out.push(format!("      spi: 0x{spi:X}({spi})"));
                     out.push(format!("        transform: {} ,", ios_transform(s.esp, None)));
-                    out.push(format!("        in use settings ={{{}{}, }}", if s.transport { "Transport" } else { "Tunnel" }, if s.encap { " UDP-Encaps" } else { "" }));
-                    out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
+                    out.push(format!(
+                        "        in use settings ={{{}{}, }}",
+                        if s.transport { "Transport" } else { "Tunnel" },
+                        if s.encap { " UDP-Encaps" } else { "" }
+                    ));
+                    out.push(format!(
+                        "        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}",
+                        conn % 1000
+                    ));
                     sa_timing(&row, s, now, out);
                     out.push(format!("        IV size: {} bytes", iv_size(s.esp)));
                     match (s.replay_window, detail) {
@@ -182,9 +226,15 @@ pub fn ios_ipsec_sa(r: &Router, detail: bool, out: &mut Vec<String>) {
                     out.push(format!("      spi: 0x{spi:X}({spi})"));
                     out.push(format!("        transform: {} ,", ios_transform(None, s.ah)));
                     out.push("        in use settings ={Tunnel, }".into());
-                    out.push(format!("        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}", conn % 1000));
+                    out.push(format!(
+                        "        conn id: {conn}, flow_id: SW:{}, sibling_flags 80000040, crypto map: {tag}",
+                        conn % 1000
+                    ));
                     sa_timing(&row, s, now, out);
-                    out.push(format!("        replay detection support: {}", if s.replay_window == 0 { "N" } else { "Y" }));
+                    out.push(format!(
+                        "        replay detection support: {}",
+                        if s.replay_window == 0 { "N" } else { "Y" }
+                    ));
                     out.push("        Status: ACTIVE(ACTIVE)".into());
                 }
                 out.push(String::new());
@@ -210,7 +260,11 @@ fn sa_timing(row: &Row, s: &ChildSa, now: u64, out: &mut Vec<String>) {
     if row.manual {
         out.push("        no sa timing".into());
     } else {
-        out.push(format!("        sa timing: remaining key lifetime (k/sec): ({}/{})", s.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), s.remaining_seconds(now)));
+        out.push(format!(
+            "        sa timing: remaining key lifetime (k/sec): ({}/{})",
+            s.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES),
+            s.remaining_seconds(now)
+        ));
     }
 }
 
@@ -230,14 +284,18 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
     // several crypto-map entries (tunnels) to one peer share it, with all
     // their IKE SAs and all their flows.
     for (iface, peer, tunnels) in session_groups(r) {
-        let ike: Vec<&IkeSa> = r.ike().ike_sas().iter().filter(|s| tunnels.iter().any(|p| p.name == s.tunnel)).collect();
-        let kids: Vec<&ChildSa> = r.ike().child_sas().iter().filter(|c| tunnels.iter().any(|p| p.name == c.tunnel)).collect();
-        let v2: Vec<(bool, Option<u64>, Option<u16>)> = tunnels.iter().map(|p| crate::ios::show_ikev2::established(r, &p.name)).collect();
+        let ike: Vec<&IkeSa> =
+            r.ike().ike_sas().iter().filter(|s| tunnels.iter().any(|p| p.name == s.tunnel)).collect();
+        let kids: Vec<&ChildSa> =
+            r.ike().child_sas().iter().filter(|c| tunnels.iter().any(|p| p.name == c.tunnel)).collect();
+        let v2: Vec<(bool, Option<u64>, Option<u16>)> =
+            tunnels.iter().map(|p| crate::ios::show_ikev2::established(r, &p.name)).collect();
         let v2_up = v2.iter().any(|x| x.0);
         let v2_since = v2.iter().filter_map(|x| x.1).min();
         let v2_port = v2.iter().find_map(|x| x.2);
         let status = session_status(ike.iter().any(|s| s.is_established()) || v2_up, kids.is_empty(), ike.is_empty());
-        let port = ike.first().map(|s| s.remote.port()).or(v2_port).or(kids.first().map(|c| c.remote.port())).unwrap_or(500);
+        let port =
+            ike.first().map(|s| s.remote.port()).or(v2_port).or(kids.first().map(|c| c.remote.port())).unwrap_or(500);
         let first = &tunnels[0];
         out.push(format!("Interface: {iface}"));
         if detail {
@@ -252,7 +310,11 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
         if detail {
             let (fvrf, ivrf) = crate::ios::show_ikev2::session_vrfs(r, &first.name);
             out.push(format!("Peer: {peer} port {port} fvrf: {fvrf} ivrf: {ivrf}"));
-            let id = ike.iter().find_map(|s| s.peer_id.as_ref()).map(|i| i.data_text()).or_else(|| tunnels.iter().find_map(|p| crate::ios::show_ikev2::phase1_id(r, &p.name)));
+            let id = ike
+                .iter()
+                .find_map(|s| s.peer_id.as_ref())
+                .map(|i| i.data_text())
+                .or_else(|| tunnels.iter().find_map(|p| crate::ios::show_ikev2::phase1_id(r, &p.name)));
             out.push(format!("      Phase1_id: {}", id.unwrap_or_else(|| "(none)".into())));
             out.push("      Desc: (none)".into());
         } else {
@@ -260,10 +322,26 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
         }
         for s in &ike {
             out.push("  Session ID: 0  ".into());
-            out.push(format!("  IKEv1 SA: local {}/{} remote {}/{} {}", s.local.ip(), s.local.port(), s.remote.ip(), s.remote.port(), if s.is_established() { "Active" } else { "Inactive" }));
+            out.push(format!(
+                "  IKEv1 SA: local {}/{} remote {}/{} {}",
+                s.local.ip(),
+                s.local.port(),
+                s.remote.ip(),
+                s.remote.port(),
+                if s.is_established() { "Active" } else { "Inactive" }
+            ));
             if detail {
-                let caps = format!("{}{}", if s.peer_dpd { "D" } else { "" }, if s.nat_local || s.nat_remote { "N" } else { "" });
-                out.push(format!("          Capabilities:{} connid:{} lifetime:{}", if caps.is_empty() { "(none)".to_string() } else { caps }, s.conn, hms(s.expires().saturating_sub(now) / 1000)));
+                let caps = format!(
+                    "{}{}",
+                    if s.peer_dpd { "D" } else { "" },
+                    if s.nat_local || s.nat_remote { "N" } else { "" }
+                );
+                out.push(format!(
+                    "          Capabilities:{} connid:{} lifetime:{}",
+                    if caps.is_empty() { "(none)".to_string() } else { caps },
+                    s.conn,
+                    hms(s.expires().saturating_sub(now) / 1000)
+                ));
             }
         }
         for p in &tunnels {
@@ -277,17 +355,34 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
                 p.children.iter().enumerate().map(|(i, c)| (i, c.local_ts, c.remote_ts)).collect()
             };
             for (ci, lts, rts) in flows {
-                let n = kids.iter().filter(|c| c.child == ci && (!p.dynamic || (c.local_ts == lts && c.remote_ts == rts))).count() * 2;
+                let n = kids
+                    .iter()
+                    .filter(|c| c.child == ci && (!p.dynamic || (c.local_ts == lts && c.remote_ts == rts)))
+                    .count()
+                    * 2;
                 let proto = if lts.proto == 0 { "ip".to_string() } else { lts.proto.to_string() };
                 out.push(format!("  IPSEC FLOW: permit {proto} {} {}", acl_addr(&lts), acl_addr(&rts)));
                 out.push(format!("        Active SAs: {n}, origin: crypto map"));
                 if detail {
                     let newest = kids.iter().filter(|c| c.child == ci).max_by_key(|c| c.created);
-                    let life = newest.map(|c| (c.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES), c.remaining_seconds(now))).unwrap_or((0, 0));
+                    let life = newest
+                        .map(|c| {
+                            (
+                                c.remaining_kbytes().unwrap_or(super::defaults::IPSEC_SA_KILOBYTES),
+                                c.remaining_seconds(now),
+                            )
+                        })
+                        .unwrap_or((0, 0));
                     let (pin, pout) = newest.map(|c| (c.packets_in, c.packets_out)).unwrap_or((0, 0));
                     let drops = newest.map(|c| r.engine.esp_drops(c.spi_in).total()).unwrap_or(0);
-                    out.push(format!("        Inbound:  #pkts dec'ed {pin} drop {drops} life (KB/Sec) {}/{}", life.0, life.1));
-                    out.push(format!("        Outbound: #pkts enc'ed {pout} drop 0 life (KB/Sec) {}/{}", life.0, life.1));
+                    out.push(format!(
+                        "        Inbound:  #pkts dec'ed {pin} drop {drops} life (KB/Sec) {}/{}",
+                        life.0, life.1
+                    ));
+                    out.push(format!(
+                        "        Outbound: #pkts enc'ed {pout} drop 0 life (KB/Sec) {}/{}",
+                        life.0, life.1
+                    ));
                 }
             }
         }
@@ -301,7 +396,11 @@ pub(crate) fn session_groups(r: &Router) -> Vec<(String, String, Vec<edgesh_engi
     let compiled = &r.ios_model;
     let mut groups: Vec<(String, String, Vec<edgesh_engine::ike::PeerConf>)> = Vec::new();
     for p in &r.ike().conf().peers {
-        let iface = compiled.tunnels.get(&p.name).and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone())).unwrap_or_else(|| "(none)".into());
+        let iface = compiled
+            .tunnels
+            .get(&p.name)
+            .and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone()))
+            .unwrap_or_else(|| "(none)".into());
         let first_sa = r.ike().ike_sas().iter().find(|s| s.tunnel == p.name).map(|s| *s.remote.ip());
         let peer = p.remote.or(first_sa).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
         // Only configured peers share a block; a dynamic entry's sessions stay apart.
@@ -369,10 +468,11 @@ pub fn session_profile(doc: &crate::ios::doc::IosDoc, tunnel: &str) -> Option<St
                     .find_map(set_profile);
             }
             ["interface", i] if *i == tunnel => {
-                let ipp = n.children.iter().find_map(|c| match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
-                    ["tunnel", "protection", "ipsec", "profile", p, ..] => Some(p.to_string()),
-                    _ => None,
-                })?;
+                let ipp =
+                    n.children.iter().find_map(|c| match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+                        ["tunnel", "protection", "ipsec", "profile", p, ..] => Some(p.to_string()),
+                        _ => None,
+                    })?;
                 return block(&["crypto", "ipsec", "profile", &ipp]).and_then(set_profile);
             }
             _ => {}
@@ -387,7 +487,11 @@ mod tests {
     use crate::ios::doc::{IosDoc, Node};
 
     fn block(head: &str, kids: &[&str]) -> Node {
-        Node { text: head.into(), children: kids.iter().map(|k| Node { text: k.to_string(), ..Default::default() }).collect(), ..Default::default() }
+        Node {
+            text: head.into(),
+            children: kids.iter().map(|k| Node { text: k.to_string(), ..Default::default() }).collect(),
+            ..Default::default()
+        }
     }
 
     /// The profile of a crypto map entry, a dynamic map's entry and a VTI's IPsec profile.
@@ -395,7 +499,10 @@ mod tests {
     fn session_profile_of_each_kind_of_tunnel() {
         let mut d = IosDoc::new("r");
         d.root = vec![
-            block("crypto map VPN 10 ipsec-isakmp", &["set peer 192.0.2.2", "set isakmp-profile P1", "match address 101"]),
+            block(
+                "crypto map VPN 10 ipsec-isakmp",
+                &["set peer 192.0.2.2", "set isakmp-profile P1", "match address 101"],
+            ),
             block("crypto map VPN 20 ipsec-isakmp", &["set peer 192.0.2.3"]),
             block("crypto dynamic-map DYN 5", &["set ikev2-profile P2"]),
             block("crypto dynamic-map DYN 6", &["set isakmp-profile P3"]),

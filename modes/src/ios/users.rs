@@ -41,7 +41,12 @@ fn users(r: &Router) -> Vec<User> {
             }
         }
         if let Some((kind, stored)) = cred {
-            v.push(User { name: w[1].to_string(), privilege: privilege.min(15), kind: kind.to_string(), stored: stored.to_string() });
+            v.push(User {
+                name: w[1].to_string(),
+                privilege: privilege.min(15),
+                kind: kind.to_string(),
+                stored: stored.to_string(),
+            });
         }
     }
     v
@@ -94,7 +99,8 @@ pub fn enable_secret(r: &Router) -> Option<(String, String)> {
     for n in &r.ios_doc.root {
         let w: Vec<&str> = n.text.split_whitespace().collect();
         if w.len() >= 3 && w[0] == "enable" && (w[1] == "secret" || (w[1] == "password" && found.is_none())) {
-            let (ty, val) = if w.len() >= 4 { (w[2].to_string(), w[3].to_string()) } else { ("0".to_string(), w[2].to_string()) };
+            let (ty, val) =
+                if w.len() >= 4 { (w[2].to_string(), w[3].to_string()) } else { ("0".to_string(), w[2].to_string()) };
             found = Some((ty, val));
         }
     }

@@ -518,7 +518,11 @@ fn syntax() -> &'static HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Ve
             if atoms > 0 {
                 g.add(line, &vec![""; atoms], ()).unwrap_or_else(|e| panic!("{e}"));
             }
-            heads.push(line.split_whitespace().take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')).collect());
+            heads.push(
+                line.split_whitespace()
+                    .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+                    .collect(),
+            );
         }
         m
     })
@@ -555,11 +559,12 @@ pub fn check_line(v: &Vocabulary, family: &str, line: &str, abbrev: bool) -> Res
         Err(ParseError::Incomplete) if negated => Ok(()),
         Err(ParseError::Invalid { offset, detail }) => Err(ParseError::Invalid { offset: offset + off, detail }),
         Err(ParseError::Syntax { offset, message }) => Err(ParseError::Syntax { offset: offset + off, message }),
-        Err(ParseError::Ambiguous { offset, word, candidates }) => Err(ParseError::Ambiguous { offset: offset + off, word, candidates }),
+        Err(ParseError::Ambiguous { offset, word, candidates }) => {
+            Err(ParseError::Ambiguous { offset: offset + off, word, candidates })
+        }
         Err(e) => Err(e),
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -592,11 +597,15 @@ mod tests {
     /// `docs/ios-vocabulary.md`'s "Words per mode" table is the table's.
     #[test]
     fn the_documented_word_counts_are_the_tables() {
-        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/ios-vocabulary.md")).expect("docs/ios-vocabulary.md");
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/ios-vocabulary.md"))
+            .expect("docs/ios-vocabulary.md");
         let mut total = 0;
         for (name, _, n) in vocabulary().counts() {
             total += n;
-            let row = doc.lines().find(|l| l.starts_with(&format!("| `{name}` |"))).unwrap_or_else(|| panic!("{name}: no row in docs/ios-vocabulary.md"));
+            let row = doc
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{name}` |")))
+                .unwrap_or_else(|| panic!("{name}: no row in docs/ios-vocabulary.md"));
             let last = row.trim_end_matches('|').rsplit('|').next().unwrap_or_default().trim();
             assert_eq!(last, n.to_string(), "{name}: docs/ios-vocabulary.md says {last}");
         }

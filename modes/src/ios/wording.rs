@@ -50,9 +50,27 @@ pub fn cert_log(f: &edgesh_engine::pki::CertFailure) -> Option<(u8, &'static str
     let date = super::pki::ios_date;
     let CertFailure::Invalid(e) = f else { return None };
     Some(match e {
-        CertError::Expired { serial, not_after, .. } => (3, "PKI/CERTIFICATE_INVALID_EXPIRED", format!("{failed} The certificate (SN: {}) has expired. Validity period ended on {}", cert_serial(serial), date(*not_after))),
-        CertError::NotYetValid { serial, not_before, .. } => (3, "PKI/CERTIFICATE_INVALID_NOT_YET_VALID", format!("{failed} The certificate (SN: {}) is not yet valid   Validity period starts on {}", cert_serial(serial), date(*not_before))),
-        CertError::Revoked { serial, .. } => (3, "PKI/CERTIFICATE_REVOKED", format!("{failed} The certificate (SN: {}) is revoked", cert_serial(serial))),
+        CertError::Expired { serial, not_after, .. } => (
+            3,
+            "PKI/CERTIFICATE_INVALID_EXPIRED",
+            format!(
+                "{failed} The certificate (SN: {}) has expired. Validity period ended on {}",
+                cert_serial(serial),
+                date(*not_after)
+            ),
+        ),
+        CertError::NotYetValid { serial, not_before, .. } => (
+            3,
+            "PKI/CERTIFICATE_INVALID_NOT_YET_VALID",
+            format!(
+                "{failed} The certificate (SN: {}) is not yet valid   Validity period starts on {}",
+                cert_serial(serial),
+                date(*not_before)
+            ),
+        ),
+        CertError::Revoked { serial, .. } => {
+            (3, "PKI/CERTIFICATE_REVOKED", format!("{failed} The certificate (SN: {}) is revoked", cert_serial(serial)))
+        }
         // Unknown issuer, bad signature, key usage, malformed: the generic message.
         _ => (3, "PKI/CERTIFICATE_INVALID", failed.to_string()),
     })

@@ -60,7 +60,12 @@ impl Session {
     }
 
     /// One commit attempt; `None` when running changed under it (try again).
-    fn try_commit(&mut self, out: &mut dyn Out, confirmed_minutes: Option<u64>, comment: Option<String>) -> Option<bool> {
+    fn try_commit(
+        &mut self,
+        out: &mut dyn Out,
+        confirmed_minutes: Option<u64>,
+        comment: Option<String>,
+    ) -> Option<bool> {
         let Some(mut cand) = self.candidate.clone() else {
             out.line("% Not in configuration mode");
             return Some(false);
@@ -78,10 +83,18 @@ impl Session {
                         self.base = Some(seen.clone());
                     }
                     Err(conflicts) => {
-                        let by = self.router().history.back().map(|h| format!("commit {} by {}", h.id, h.user)).unwrap_or_default();
+                        let by = self
+                            .router()
+                            .history
+                            .back()
+                            .map(|h| format!("commit {} by {}", h.id, h.user))
+                            .unwrap_or_default();
                         let sel = render::Selection::all();
                         let (old, new) = (render::to_lines(&base, &sel), render::to_lines(&seen, &sel));
-                        out.line(&format!("% Commit refused: another session changed what this candidate changes ({by}): {}", conflicts.join(", ")));
+                        out.line(&format!(
+                            "% Commit refused: another session changed what this candidate changes ({by}): {}",
+                            conflicts.join(", ")
+                        ));
                         out.line("% Their changes since this candidate was started:");
                         diff::show(&old, &new, out);
                         out.line("% The candidate is kept: `commit` again to make it running as it is (undoing the changes above that it lacks), or `abort`");

@@ -2,7 +2,7 @@
 //! `crate::diagnose` for the tunnel's remote end point, with the SmartEdge
 //! configuration lines to change.
 
-use crate::diagnose::{Diagnosis, Failure, differing, diagnose, render};
+use crate::diagnose::{Diagnosis, Failure, diagnose, differing, render};
 use crate::session::{Args, CmdResult, Handler, Session};
 use edgesh_engine::config::{EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
 
@@ -12,7 +12,14 @@ type G = edgesh_grammar::Graph<Handler>;
 pub fn register(g: &mut G) {
     if let Err(e) = g.add(
         "show tunnel ipsec name NAME diagnose",
-        &["Display information", "Tunnel information", "IPsec tunnels", "One tunnel", "Tunnel name", "Why the tunnel is down, from the engine's record of the negotiation"],
+        &[
+            "Display information",
+            "Tunnel information",
+            "IPsec tunnels",
+            "One tunnel",
+            "Tunnel name",
+            "Why the tunnel is down, from the engine's record of the negotiation",
+        ],
         Handler(show),
     ) {
         panic!("{e}");

@@ -30,56 +30,60 @@ impl DialectOps for SmartEdge {
     }
 
     fn execute(&self, s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
-            let kind = s.stack.last().map(|f| f.kind()).unwrap_or(super::ModeKind::Exec);
-            let graphs = super::graphs();
-            let first = graphs.get(kind).parse(line);
-            let (handler, args, level) = match first {
-                Ok(m) => (m.command.payload, Args { bindings: m.bindings, line: line.to_string() }, None),
-                Err(err) => {
-                    // Not valid here: try the parent modes, as the box does with pasted configs.
-                    let mut found = None;
-                    if s.stack.len() > 1 && !matches!(err, ParseError::Empty) {
-                        for lvl in (1..s.stack.len()).rev() {
-                            let k = s.stack[lvl - 1].kind();
-                            if let Ok(m) = graphs.get(k).parse(line) {
-                                found = Some((m.command.payload, Args { bindings: m.bindings, line: line.to_string() }, Some(lvl)));
-                                break;
-                            }
-                        }
-                    }
-                    match found {
-                        Some(f) => f,
-                        None => {
-                            report_parse_error(&err, line, indent, out);
-                            s.rejected += 1;
-                            return false;
+        let kind = s.stack.last().map(|f| f.kind()).unwrap_or(super::ModeKind::Exec);
+        let graphs = super::graphs();
+        let first = graphs.get(kind).parse(line);
+        let (handler, args, level) = match first {
+            Ok(m) => (m.command.payload, Args { bindings: m.bindings, line: line.to_string() }, None),
+            Err(err) => {
+                // Not valid here: try the parent modes, as the box does with pasted configs.
+                let mut found = None;
+                if s.stack.len() > 1 && !matches!(err, ParseError::Empty) {
+                    for lvl in (1..s.stack.len()).rev() {
+                        let k = s.stack[lvl - 1].kind();
+                        if let Ok(m) = graphs.get(k).parse(line) {
+                            found = Some((
+                                m.command.payload,
+                                Args { bindings: m.bindings, line: line.to_string() },
+                                Some(lvl),
+                            ));
+                            break;
                         }
                     }
                 }
-            };
-            if s.privilege < 15 && s.stack.is_empty() && !low_privilege_allowed(&args) {
-                out.line(&format!("% Permission denied: privilege level {} (enable 15 first)", s.privilege));
+                match found {
+                    Some(f) => f,
+                    None => {
+                        report_parse_error(&err, line, indent, out);
+                        s.rejected += 1;
+                        return false;
+                    }
+                }
+            }
+        };
+        if s.privilege < 15 && s.stack.is_empty() && !low_privilege_allowed(&args) {
+            out.line(&format!("% Permission denied: privilege level {} (enable 15 first)", s.privilege));
+            s.rejected += 1;
+            return false;
+        }
+        let saved_stack = level.map(|lvl| {
+            let saved = s.stack.clone();
+            s.stack.truncate(lvl);
+            saved
+        });
+        match (handler.0)(s, &args, out) {
+            Ok(()) => true,
+            Err(msg) => {
+                if let Some(saved) = saved_stack {
+                    s.stack = saved;
+                }
+                if !msg.is_empty() {
+                    out.line(&format!("% {msg}"));
+                }
                 s.rejected += 1;
-                return false;
+                false
             }
-            let saved_stack = level.map(|lvl| {
-                let saved = s.stack.clone();
-                s.stack.truncate(lvl);
-                saved
-            });
-            match (handler.0)(s, &args, out) {
-                Ok(()) => true,
-                Err(msg) => {
-                    if let Some(saved) = saved_stack {
-                        s.stack = saved;
-                    }
-                    if !msg.is_empty() {
-                        out.line(&format!("% {msg}"));
-                    }
-                    s.rejected += 1;
-                    false
-                }
-            }
+        }
     }
 
     fn graphs(&self, s: &Session) -> Vec<&'static Graph<Handler>> {
@@ -133,9 +137,18 @@ impl DialectOps for SmartEdge {
         // The peer answered AUTHENTICATION_FAILED to our IKE_AUTH: with a tunnel that signs,
         // what it refused is our certificate or signature, not a pre-shared key.
         if let Event::V2AuthFailed { peer, id: None, .. } = e {
-            let signs = r.ike().v2().peers().iter().any(|p| p.remote == Some(*peer) && p.pki.as_ref().is_some_and(|k| k.local == edgesh_engine::pki::AuthBy::Signature));
+            let signs = r.ike().v2().peers().iter().any(|p| {
+                p.remote == Some(*peer)
+                    && p.pki.as_ref().is_some_and(|k| k.local == edgesh_engine::pki::AuthBy::Signature)
+            });
             if signs {
-                return vec![(3, "AUTH", format!("IKEv2 AUTHENTICATION_FAILED for peer {peer}: possibly a certificate the peer does not accept"))];
+                return vec![(
+                    3,
+                    "AUTH",
+                    format!(
+                        "IKEv2 AUTHENTICATION_FAILED for peer {peer}: possibly a certificate the peer does not accept"
+                    ),
+                )];
             }
         }
         super::events::smartedge_log(e)
@@ -149,7 +162,12 @@ impl DialectOps for SmartEdge {
         super::esp_events::smartedge_drop_log(r, e)
     }
 
-    fn show_json(&self, s: &mut Session, spec: &str, a: &crate::session::Args) -> Option<Result<serde_json::Value, String>> {
+    fn show_json(
+        &self,
+        s: &mut Session,
+        spec: &str,
+        a: &crate::session::Args,
+    ) -> Option<Result<serde_json::Value, String>> {
         super::json::show_json(s, spec, a)
     }
 
@@ -203,7 +221,14 @@ impl DialectOps for SmartEdge {
     }
 
     /// Every line tried in one candidate, then the whole validated and installed.
-    fn load_boot(&self, router: &Arc<Mutex<Router>>, text: &str, file: &str, _startup: bool, hostname: Option<&str>) -> LoadReport {
+    fn load_boot(
+        &self,
+        router: &Arc<Mutex<Router>>,
+        text: &str,
+        file: &str,
+        _startup: bool,
+        hostname: Option<&str>,
+    ) -> LoadReport {
         let rep = super::load::load_config(router, text, file);
         if let Some(h) = hostname {
             super::load::set_hostname(&mut router.lock().unwrap_or_else(|e| e.into_inner()), h);

@@ -92,7 +92,10 @@ mod tests {
         let b = v("context local\n  interface x\n    ip address 2.2.2.2/32\n!\nend");
         let mut o = VecOut::default();
         assert!(show(&a, &b, &mut o));
-        assert_eq!(o.text(), "  context local\n    interface x\n-     ip address 1.1.1.1/32\n+     ip address 2.2.2.2/32\n");
+        assert_eq!(
+            o.text(),
+            "  context local\n    interface x\n-     ip address 1.1.1.1/32\n+     ip address 2.2.2.2/32\n"
+        );
         assert_eq!(count(&a, &b), (1, 1));
         assert!(!show(&a, &a, &mut VecOut::default()));
     }

@@ -26,19 +26,11 @@ const ROWS: [(&str, DropKind); 8] = [
 /// are not zero; nothing while nothing was dropped.
 pub fn sa_drop_lines(r: &Router, spi_in: u32) -> Vec<String> {
     let c = r.engine.esp_drops(spi_in);
-    if c.total() == 0 {
-        Vec::new()
-    } else {
-        drop_lines(&c, "    ")
-    }
+    if c.total() == 0 { Vec::new() } else { drop_lines(&c, "    ") }
 }
 
 pub fn drop_lines(c: &DropCounts, indent: &str) -> Vec<String> {
-    let mut v = vec![format!(
-        "{indent}{:<24}: {}",
-        "Dropped inbound packets",
-        c.total()
-    )];
+    let mut v = vec![format!("{indent}{:<24}: {}", "Dropped inbound packets", c.total())];
     for (label, k) in ROWS {
         if c.get(k) > 0 {
             v.push(format!("{indent}  {label:<22}: {}", c.get(k)));
@@ -57,7 +49,9 @@ fn all_drop_lines(c: &DropCounts, indent: &str, out: &mut Vec<String>) {
 
 /// Traffic of some SA pairs: (pairs, packets in, packets out, bytes in, bytes out).
 fn traffic<'a>(kids: impl Iterator<Item = &'a ChildSa>) -> (u64, u64, u64, u64, u64) {
-    kids.fold((0, 0, 0, 0, 0), |t, c| (t.0 + 1, t.1 + c.packets_in, t.2 + c.packets_out, t.3 + c.bytes_in, t.4 + c.bytes_out))
+    kids.fold((0, 0, 0, 0, 0), |t, c| {
+        (t.0 + 1, t.1 + c.packets_in, t.2 + c.packets_out, t.3 + c.bytes_in, t.4 + c.bytes_out)
+    })
 }
 
 fn traffic_lines(t: (u64, u64, u64, u64, u64), indent: &str, out: &mut Vec<String>) {
@@ -104,7 +98,10 @@ pub fn tunnel_statistics(r: &Router, tunnel: &str, detail: bool, out: &mut Vec<S
     all_drop_lines(&drops_of(r, kids.iter().copied()), "  ", out);
     if detail {
         for c in kids {
-            out.push(format!("  IPsec SA pair {} (inbound SPI 0x{:08x}, outbound SPI 0x{:08x})", c.id, c.spi_in, c.spi_out));
+            out.push(format!(
+                "  IPsec SA pair {} (inbound SPI 0x{:08x}, outbound SPI 0x{:08x})",
+                c.id, c.spi_in, c.spi_out
+            ));
             traffic_lines((1, c.packets_in, c.packets_out, c.bytes_in, c.bytes_out), "    ", out);
             all_drop_lines(&r.engine.esp_drops(c.spi_in), "    ", out);
         }
@@ -112,7 +109,16 @@ pub fn tunnel_statistics(r: &Router, tunnel: &str, detail: bool, out: &mut Vec<S
 }
 
 /// The JSON keys of the drop kinds, in [`ROWS`]' order.
-const JSON_KEYS: [&str; 8] = ["no_inbound_sa", "repeated_duplicate", "late_out_of_window", "authentication_failed", "authentication_algorithm", "encapsulation_mode", "selector_mismatch", "malformed"];
+const JSON_KEYS: [&str; 8] = [
+    "no_inbound_sa",
+    "repeated_duplicate",
+    "late_out_of_window",
+    "authentication_failed",
+    "authentication_algorithm",
+    "encapsulation_mode",
+    "selector_mismatch",
+    "malformed",
+];
 
 fn drops_json(c: &DropCounts) -> serde_json::Value {
     let mut m = serde_json::Map::new();
@@ -149,12 +155,15 @@ pub fn tunnel_statistics_json(r: &Router, tunnel: &str) -> serde_json::Value {
     let pairs: serde_json::Map<String, serde_json::Value> = kids
         .iter()
         .map(|c| {
-            (c.id.to_string(), serde_json::json!({
-                "inbound_spi": format!("0x{:08x}", c.spi_in),
-                "outbound_spi": format!("0x{:08x}", c.spi_out),
-                "traffic": traffic_json((1, c.packets_in, c.packets_out, c.bytes_in, c.bytes_out)),
-                "dropped_inbound": drops_json(&r.engine.esp_drops(c.spi_in)),
-            }))
+            (
+                c.id.to_string(),
+                serde_json::json!({
+                    "inbound_spi": format!("0x{:08x}", c.spi_in),
+                    "outbound_spi": format!("0x{:08x}", c.spi_out),
+                    "traffic": traffic_json((1, c.packets_in, c.packets_out, c.bytes_in, c.bytes_out)),
+                    "dropped_inbound": drops_json(&r.engine.esp_drops(c.spi_in)),
+                }),
+            )
         })
         .collect();
     serde_json::json!({ "tunnel": { tunnel: {
@@ -176,7 +185,17 @@ mod tests {
     #[test]
     fn card_statistics_count_the_dataplane_drops() {
         let mut r = Router::new(Config::new("r"), Clock::Virtual(1_700_000_000), 1, std::env::temp_dir());
-        let d = |kind, packets| EspDrop { spi: 0xc0de_0042, proto: 50, kind, peer: Ipv4Addr::new(192, 0, 2, 2), local: Ipv4Addr::new(192, 0, 2, 1), packets, seq: 7, inner: None, more: Vec::new() };
+        let d = |kind, packets| EspDrop {
+            spi: 0xc0de_0042,
+            proto: 50,
+            kind,
+            peer: Ipv4Addr::new(192, 0, 2, 2),
+            local: Ipv4Addr::new(192, 0, 2, 1),
+            packets,
+            seq: 7,
+            inner: None,
+            more: Vec::new(),
+        };
         r.engine.report_drops(vec![d(DropKind::UnknownSpi, 3), d(DropKind::AuthAlgorithm, 2), d(DropKind::Replay, 5)]);
         let mut v = Vec::new();
         card_statistics(&r, "1/1", "local", &[], &mut v);

@@ -59,8 +59,12 @@ fn p1_auth_name(a: Result<AuthMethod, u16>) -> String {
 fn se_selector(id: &IdRepr) -> String {
     match id.id_type {
         id_type::IPV4_ADDR => format!("IPADDR, {}, proto {}, port {}", id.data_text(), id.protocol, id.port),
-        id_type::IPV4_ADDR_SUBNET => format!("IPADDR_SUBNET, {}, proto {}, port {}", id.data_text(), id.protocol, id.port),
-        id_type::IPV4_ADDR_RANGE => format!("IPADDR_RANGE, {}, proto {}, port {}", id.data_text(), id.protocol, id.port),
+        id_type::IPV4_ADDR_SUBNET => {
+            format!("IPADDR_SUBNET, {}, proto {}, port {}", id.data_text(), id.protocol, id.port)
+        }
+        id_type::IPV4_ADDR_RANGE => {
+            format!("IPADDR_RANGE, {}, proto {}, port {}", id.data_text(), id.protocol, id.port)
+        }
         t => format!("{}, {}, proto {}, port {}", id_type::name(t), id.data_text(), id.protocol, id.port),
     }
 }
@@ -92,12 +96,17 @@ fn v2_transform_word(k: u8, t: &edgesh_engine::ike::v2::wire::TransformRepr) -> 
 /// (number of security protocols, ESP encryption, integrity, PFS group, ESN) on which it
 /// differs from the first configured proposal of its protocol; `None` when there is no such
 /// configured proposal or no difference among these attributes.
-fn v2_mismatch(p: &edgesh_engine::ike::v2::wire::ProposalRepr, offered: &[edgesh_engine::ike::v2::wire::ProposalRepr], configured: &[edgesh_engine::ike::v2::wire::ProposalRepr]) -> Option<String> {
+fn v2_mismatch(
+    p: &edgesh_engine::ike::v2::wire::ProposalRepr,
+    offered: &[edgesh_engine::ike::v2::wire::ProposalRepr],
+    configured: &[edgesh_engine::ike::v2::wire::ProposalRepr],
+) -> Option<String> {
     use edgesh_engine::ike::v2::wire::{proto as v2proto, transform as tf};
     let c = configured.iter().find(|c| c.protocol == p.protocol)?;
     let n = p.number;
     // Security protocols carried under one proposal number (RFC 7296 allows one; an IKEv1-style bundle repeats the number).
-    let (po, pc) = (offered.iter().filter(|o| o.number == n).count(), configured.iter().filter(|x| x.number == c.number).count());
+    let (po, pc) =
+        (offered.iter().filter(|o| o.number == n).count(), configured.iter().filter(|x| x.number == c.number).count());
     if po != pc {
         return Some(format!("MISMATCHED_NUMBER_OF_SECURITY_PROTOCOLS:{po} configured:{pc} in PROPOSAL_{n}"));
     }
@@ -107,7 +116,12 @@ fn v2_mismatch(p: &edgesh_engine::ike::v2::wire::ProposalRepr, offered: &[edgesh
         if w.is_empty() { vec![none(k)] } else { w }
     };
     let integ = if p.protocol == v2proto::AH { "MISMATCHED_AH_AUTH_ALG:" } else { "MISMATCHED_ESP_AUTH_ALG:" };
-    for (k, head) in [(tf::ENCR, "MISMATCHED_ESP_ENCRYPTION_ALG:"), (tf::INTEG, integ), (tf::DH, "MISMATCHED_PFS_GROUP RECEIVED:"), (tf::ESN, "MISMATCHED_ESN:")] {
+    for (k, head) in [
+        (tf::ENCR, "MISMATCHED_ESP_ENCRYPTION_ALG:"),
+        (tf::INTEG, integ),
+        (tf::DH, "MISMATCHED_PFS_GROUP RECEIVED:"),
+        (tf::ESN, "MISMATCHED_ESN:"),
+    ] {
         if k == tf::ENCR && p.protocol == v2proto::AH {
             continue;
         }
@@ -305,8 +319,14 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
 
 pub fn smartedge_debug(e: &Event, _f: &DebugFlags) -> Vec<String> {
     match e {
-        Event::Sent { peer, exchange: x, msgid, payloads, .. } => vec![format!("IKE: sent {} message id 0x{msgid:08x} to {peer} [ {} ]", exchange::name(*x), names(payloads))],
-        Event::Received { peer, exchange: x, msgid, payloads, .. } => vec![format!("IKE: received {} message id 0x{msgid:08x} from {peer} [ {} ]", exchange::name(*x), names(payloads))],
+        Event::Sent { peer, exchange: x, msgid, payloads, .. } => {
+            vec![format!("IKE: sent {} message id 0x{msgid:08x} to {peer} [ {} ]", exchange::name(*x), names(payloads))]
+        }
+        Event::Received { peer, exchange: x, msgid, payloads, .. } => vec![format!(
+            "IKE: received {} message id 0x{msgid:08x} from {peer} [ {} ]",
+            exchange::name(*x),
+            names(payloads)
+        )],
         Event::State { peer, old, new, .. } => vec![format!("IKE: SA with {peer}: {old} -> {new}")],
         // Everything else is already a log line, which debugging sessions see.
         _ => vec![],
@@ -341,17 +361,29 @@ mod tests {
     fn v2_child_refused_by_the_peer() {
         use edgesh_engine::ike::v2::wire::notify;
         let peer = "192.0.2.2".parse().unwrap();
-        for (kind, want) in [(notify::NO_PROPOSAL_CHOSEN, "NO_PROPOSAL_CHOSEN"), (notify::TS_UNACCEPTABLE, "TS_UNACCEPTABLE"), (notify::INVALID_SYNTAX, "INVALID_SYNTAX")] {
+        for (kind, want) in [
+            (notify::NO_PROPOSAL_CHOSEN, "NO_PROPOSAL_CHOSEN"),
+            (notify::TS_UNACCEPTABLE, "TS_UNACCEPTABLE"),
+            (notify::INVALID_SYNTAX, "INVALID_SYNTAX"),
+        ] {
             let e = Event::V2ChildRefused { conn: 1, peer, tunnel: "t1".into(), kind };
-            let l: Vec<String> = smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect();
+            let l: Vec<String> =
+                smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect();
             assert_eq!(l, [format!("4 NOTIFY received NOTIFY PAYLOAD of notify type {want}.")]);
         }
     }
 
     #[test]
     fn table6_cert_encoding_not_taken() {
-        let e = Event::CertAuthFailed { conn: 1, peer: "192.0.2.2".parse().unwrap(), version: 2, id: None, failure: edgesh_engine::pki::CertFailure::Encoding(12) };
-        let l: Vec<String> = smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect();
+        let e = Event::CertAuthFailed {
+            conn: 1,
+            peer: "192.0.2.2".parse().unwrap(),
+            version: 2,
+            id: None,
+            failure: edgesh_engine::pki::CertFailure::Encoding(12),
+        };
+        let l: Vec<String> =
+            smartedge_log(&e).into_iter().map(|(sev, mn, text)| format!("{sev} {mn} {text}")).collect();
         assert_eq!(l, ["3 PACKET INVALID_CERT_ENCODING_TYPE_ERROR 12 in CERT payload"]);
     }
 
@@ -366,23 +398,53 @@ mod tests {
             esp(6, des3(), tf::AUTH_HMAC_MD5_96, 2, 10),
             esp(7, des3(), tf::AUTH_HMAC_MD5_96, 1, 10),
         ];
-        assert_eq!(lines(proto::ESP, offered, conf.clone()), [
-            "4 PROPOSAL MISMATCHED_ESP_ENCRYPTION_ALG:AES-32 configured:3DES in PROPOSAL_5",
-            "4 PROPOSAL MISMATCHED_PFS_GROUP RECEIVED:2 configured:1 in PROPOSAL_6",
-            "4 PROPOSAL MISMATCHED_ESN:10 configured:5 in PROPOSAL_7",
-        ]);
+        assert_eq!(
+            lines(proto::ESP, offered, conf.clone()),
+            [
+                "4 PROPOSAL MISMATCHED_ESP_ENCRYPTION_ALG:AES-32 configured:3DES in PROPOSAL_5",
+                "4 PROPOSAL MISMATCHED_PFS_GROUP RECEIVED:2 configured:1 in PROPOSAL_6",
+                "4 PROPOSAL MISMATCHED_ESN:10 configured:5 in PROPOSAL_7",
+            ]
+        );
         // ESP integrity before the group.
-        assert_eq!(lines(proto::ESP, vec![esp(2, des3(), tf::AUTH_HMAC_SHA1_96, 2, 5)], conf.clone()), ["4 PROPOSAL MISMATCHED_ESP_AUTH_ALG:HMAC-SHA1 configured:HMAC-MD5 in PROPOSAL_2"]);
+        assert_eq!(
+            lines(proto::ESP, vec![esp(2, des3(), tf::AUTH_HMAC_SHA1_96, 2, 5)], conf.clone()),
+            ["4 PROPOSAL MISMATCHED_ESP_AUTH_ALG:HMAC-SHA1 configured:HMAC-MD5 in PROPOSAL_2"]
+        );
         // AH: no integrity transform offered against HMAC-MD5 configured.
         let ah_conf = vec![prop(1, proto::AH, vec![t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None), t(tf::ESN, 0, None)])];
         let ah_off = vec![prop(5, proto::AH, vec![t(tf::ESN, 0, None)])];
-        assert_eq!(lines(proto::AH, ah_off, ah_conf), ["4 PROPOSAL MISMATCHED_AH_AUTH_ALG:AUTH_NONE configured:HMAC-MD5 in PROPOSAL_5"]);
+        assert_eq!(
+            lines(proto::AH, ah_off, ah_conf),
+            ["4 PROPOSAL MISMATCHED_AH_AUTH_ALG:AUTH_NONE configured:HMAC-MD5 in PROPOSAL_5"]
+        );
         // Number of security protocols: a bundle repeating proposal number 5 (ESP and AH) against ESP alone.
-        let bundle = vec![esp(5, des3(), tf::AUTH_HMAC_MD5_96, 1, 5), prop(5, proto::AH, vec![t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None)])];
-        assert_eq!(lines(proto::ESP, bundle, conf.clone()), ["4 PROPOSAL MISMATCHED_NUMBER_OF_SECURITY_PROTOCOLS:2 configured:1 in PROPOSAL_5"]);
+        let bundle = vec![
+            esp(5, des3(), tf::AUTH_HMAC_MD5_96, 1, 5),
+            prop(5, proto::AH, vec![t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None)]),
+        ];
+        assert_eq!(
+            lines(proto::ESP, bundle, conf.clone()),
+            ["4 PROPOSAL MISMATCHED_NUMBER_OF_SECURITY_PROTOCOLS:2 configured:1 in PROPOSAL_5"]
+        );
         // An offered transform among several configured ones is not a mismatch; the next attribute is named.
-        let conf2 = vec![prop(1, proto::ESP, vec![des3(), aes(256), t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None), t(tf::ESN, 0, None)])];
-        assert_eq!(lines(proto::ESP, vec![prop(3, proto::ESP, vec![aes(256), t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None), t(tf::DH, 14, None), t(tf::ESN, 0, None)])], conf2), ["4 PROPOSAL MISMATCHED_PFS_GROUP RECEIVED:14 configured:NONE in PROPOSAL_3"]);
+        let conf2 = vec![prop(
+            1,
+            proto::ESP,
+            vec![des3(), aes(256), t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None), t(tf::ESN, 0, None)],
+        )];
+        assert_eq!(
+            lines(
+                proto::ESP,
+                vec![prop(
+                    3,
+                    proto::ESP,
+                    vec![aes(256), t(tf::INTEG, tf::AUTH_HMAC_MD5_96, None), t(tf::DH, 14, None), t(tf::ESN, 0, None)]
+                )],
+                conf2
+            ),
+            ["4 PROPOSAL MISMATCHED_PFS_GROUP RECEIVED:14 configured:NONE in PROPOSAL_3"]
+        );
         // Bounded: at most 8 lines however many proposals are offered.
         let many: Vec<_> = (1..=20).map(|n| esp(n, aes(128), tf::AUTH_HMAC_MD5_96, 1, 5)).collect();
         assert_eq!(lines(proto::ESP, many, conf).len(), 8);

@@ -18,7 +18,15 @@ use std::sync::Arc;
 pub fn attach(r: &Router, conf: &mut EngineConf) {
     let crls = load_crls(&r.state_dir);
     for p in conf.peers.iter_mut() {
-        let Some(pol) = r.running.tunnels.get(&p.name).and_then(|t| t.ike_policy.clone()).and_then(|n| r.running.contexts.get(&p.context)?.ike_policies.get(&n).cloned()) else { continue };
+        let Some(pol) = r
+            .running
+            .tunnels
+            .get(&p.name)
+            .and_then(|t| t.ike_policy.clone())
+            .and_then(|n| r.running.contexts.get(&p.context)?.ike_policies.get(&n).cloned())
+        else {
+            continue;
+        };
         let sig = match p.version {
             IkeVersion::V2 => pol.authentication == AuthMethod::RsaSignature,
             _ => p.proposals.iter().any(|x| x.auth.is_signature()),
@@ -58,7 +66,15 @@ pub fn attach(r: &Router, conf: &mut EngineConf) {
         for n in &notes {
             conf.notes.push(format!("tunnel {}: {n}", p.name));
         }
-        p.pki = Some(Arc::new(PeerPki { local: AuthBy::Signature, remote: AuthBy::Signature, certs, key, trust: Arc::new(trust), check_identity: pol.validate_certificate_identity, notes }));
+        p.pki = Some(Arc::new(PeerPki {
+            local: AuthBy::Signature,
+            remote: AuthBy::Signature,
+            certs,
+            key,
+            trust: Arc::new(trust),
+            check_identity: pol.validate_certificate_identity,
+            notes,
+        }));
     }
 }
 
@@ -66,7 +82,12 @@ fn load_crls(state_dir: &std::path::Path) -> Vec<edgesh_engine::pki::validate::C
     let Ok(dir) = std::fs::read_dir(state_dir.join("pki").join("crl")) else { return vec![] };
     let mut files: Vec<_> = dir.flatten().map(|e| e.path()).collect();
     files.sort();
-    files.iter().filter_map(|f| std::fs::read(f).ok()).filter_map(|b| edgesh_engine::pki::validate::Crl::parse(&b).ok()).flatten().collect()
+    files
+        .iter()
+        .filter_map(|f| std::fs::read(f).ok())
+        .filter_map(|b| edgesh_engine::pki::validate::Crl::parse(&b).ok())
+        .flatten()
+        .collect()
 }
 
 #[cfg(test)]
@@ -77,20 +98,41 @@ mod tests {
     #[test]
     fn an_rsa_signature_policy_gets_the_context_store() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("edgesh-se-certs-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+        let dir = std::env::temp_dir().join(format!(
+            "edgesh-se-certs-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("pki/keys")).unwrap();
         let kp = dir.join(format!("pki/keys/{}.pem", crate::smartedge::pki::key_label("local", "kp1")));
         std::fs::write(&kp, include_str!("../../../engine/src/pki/testdata/left-rsa.key")).unwrap();
         std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o600)).unwrap();
         let text = "ike2 proposal p\n  dh-group 14\ncontext local\n  interface wan\n    ip address 192.0.2.1/24\n  ike2 policy peer\n    authentication rsa-signature\n    validate-certificate-identity\n    identity local 192.0.2.1\n    identity remote 192.0.2.2\n    seq 10 proposal p\ntunnel ipsec t1\n  peer-end-point local 192.0.2.1 remote 192.0.2.2 context local\n  ike-policy peer\n";
-        let arc = std::sync::Arc::new(std::sync::Mutex::new(Router::new(edgesh_engine::Config::new("se"), edgesh_engine::driver::Clock::Virtual(0), 1, dir.clone())));
+        let arc = std::sync::Arc::new(std::sync::Mutex::new(Router::new(
+            edgesh_engine::Config::new("se"),
+            edgesh_engine::driver::Clock::Virtual(0),
+            1,
+            dir.clone(),
+        )));
         let rep = crate::smartedge::load::load_config(&arc, text, "t");
         let mut r = arc.lock().unwrap();
         assert!(r.running.tunnels.contains_key("t1"), "{rep:?}");
         let mut store = PkiStore::default();
-        store.certificates.push(Certificate { handle: 1, trusted: true, key_pair: None, file: "ca.pem".into(), pem: include_str!("../../../engine/src/pki/testdata/ca.pem").into() });
-        store.certificates.push(Certificate { handle: 2, trusted: false, key_pair: Some("kp1".into()), file: "me.pem".into(), pem: include_str!("../../../engine/src/pki/testdata/left-rsa.pem").into() });
+        store.certificates.push(Certificate {
+            handle: 1,
+            trusted: true,
+            key_pair: None,
+            file: "ca.pem".into(),
+            pem: include_str!("../../../engine/src/pki/testdata/ca.pem").into(),
+        });
+        store.certificates.push(Certificate {
+            handle: 2,
+            trusted: false,
+            key_pair: Some("kp1".into()),
+            file: "me.pem".into(),
+            pem: include_str!("../../../engine/src/pki/testdata/left-rsa.pem").into(),
+        });
         r.pki.insert("local".into(), store);
         let mut conf = EngineConf::from_config(&r.running);
         attach(&r, &mut conf);
@@ -107,11 +149,25 @@ mod tests {
         use edgesh_engine::ike::Event;
         use edgesh_engine::pki::{CertError, CertFailure};
         let peer = [192, 0, 2, 2].into();
-        let ev = |e: CertError| Event::CertAuthFailed { conn: 1, peer, version: 1, id: None, failure: CertFailure::Invalid(e) };
+        let ev = |e: CertError| Event::CertAuthFailed {
+            conn: 1,
+            peer,
+            version: 1,
+            id: None,
+            failure: CertFailure::Invalid(e),
+        };
         let subject = "C=US,O=Edgesh Lab,CN=r2".to_string();
         let log = |e| crate::smartedge::events::smartedge_log(&ev(e));
         assert_eq!(log(CertError::Expired { subject: subject.clone(), serial: vec![0x14], not_after: 1_793_491_200 }), vec![(4, "CERT", "Certificate of peer 192.0.2.2 (C=US,O=Edgesh Lab,CN=r2, serial 14) has expired: valid until Sun Nov 01 00:00:00 2026 UTC".to_string())]);
-        assert_eq!(log(CertError::Revoked { subject, serial: vec![0x15] }), vec![(4, "CERT", "Certificate of peer 192.0.2.2 (C=US,O=Edgesh Lab,CN=r2, serial 15) is revoked by its issuer's CRL".to_string())]);
+        assert_eq!(
+            log(CertError::Revoked { subject, serial: vec![0x15] }),
+            vec![(
+                4,
+                "CERT",
+                "Certificate of peer 192.0.2.2 (C=US,O=Edgesh Lab,CN=r2, serial 15) is revoked by its issuer's CRL"
+                    .to_string()
+            )]
+        );
         assert_eq!(log(CertError::UnknownCa { issuer: "C=US,O=Edgesh Lab,CN=Other Lab CA".into() }), vec![(4, "CERT", "Certificate of peer 192.0.2.2 is issued by C=US,O=Edgesh Lab,CN=Other Lab CA, which is not a trusted certificate".to_string())]);
     }
 
@@ -120,23 +176,62 @@ mod tests {
         use edgesh_engine::ike::Event;
         use edgesh_engine::pki::CertFailure;
         let peer = [192, 0, 2, 2].into();
-        let e = Event::CertAuthFailed { conn: 1, peer, version: 1, id: Some("dkoop.com".into()), failure: CertFailure::IdentityNotInCert { id_type: 2, id: "dkoop.com".into(), cert_ids: vec![(9, "CN=ours".into()), (2, "dkoop.ours".into())] } };
+        let e = Event::CertAuthFailed {
+            conn: 1,
+            peer,
+            version: 1,
+            id: Some("dkoop.com".into()),
+            failure: CertFailure::IdentityNotInCert {
+                id_type: 2,
+                id: "dkoop.com".into(),
+                cert_ids: vec![(9, "CN=ours".into()), (2, "dkoop.ours".into())],
+            },
+        };
         assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "ID type (ID_FQDN) and ID data: dkoop.com mismatching with matching Cert ID type (ID_FQDN) and Cert ID: dkoop.ours".to_string())]);
         // Row 7: the ID is not the policy's (a DN the way the table prints one: slashes, in DER order).
-        let dn = x509_cert::der::Encode::to_der(&<x509_cert::name::Name as std::str::FromStr>::from_str("CN=ours,O=Edgesh Test,C=US").unwrap()).unwrap();
+        let dn = x509_cert::der::Encode::to_der(
+            &<x509_cert::name::Name as std::str::FromStr>::from_str("CN=ours,O=Edgesh Test,C=US").unwrap(),
+        )
+        .unwrap();
         let id = edgesh_engine::ike::wire::IdRepr { id_type: 9, protocol: 0, port: 0, data: dn };
         let e = Event::IdMismatch { conn: 1, peer, id, by_signature: true, dial_in: false };
         assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "ID type (ID_DER_ASN1_DN) and ID data /C=US/O=Edgesh Test/CN=ours not matching with the configured IKE policies".to_string())]);
         let id = edgesh_engine::ike::wire::IdRepr { id_type: 1, protocol: 0, port: 0, data: vec![172, 16, 5, 72] };
         let e = Event::IdMismatch { conn: 1, peer, id: id.clone(), by_signature: true, dial_in: false };
-        assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "ID type (ID_IPV4_ADDR) and ID data 172.16.5.72 not matching with the configured IKE policies".to_string())]);
+        assert_eq!(
+            crate::smartedge::events::smartedge_log(&e),
+            [(
+                4,
+                "ID",
+                "ID type (ID_IPV4_ADDR) and ID data 172.16.5.72 not matching with the configured IKE policies"
+                    .to_string()
+            )]
+        );
         // Row 8: dial-in users, an identity no on-demand tunnel takes.
         let e = Event::IdMismatch { conn: 0, peer, id: id.clone(), by_signature: true, dial_in: true };
-        assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "ID type (ID_IPV4_ADDR) and ID data 172.16.5.72 not matching with any of the configured IKE policies".to_string())]);
+        assert_eq!(
+            crate::smartedge::events::smartedge_log(&e),
+            [(
+                4,
+                "ID",
+                "ID type (ID_IPV4_ADDR) and ID data 172.16.5.72 not matching with any of the configured IKE policies"
+                    .to_string()
+            )]
+        );
         // Row 9 (pre-shared keys) stays as it was.
         let e = Event::IdMismatch { conn: 1, peer, id, by_signature: false, dial_in: false };
-        assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "Mismatching ID type (ID_IPV4_ADDR) and ID: 172.16.5.72 with the configured IKE policy".to_string())]);
+        assert_eq!(
+            crate::smartedge::events::smartedge_log(&e),
+            [(
+                4,
+                "ID",
+                "Mismatching ID type (ID_IPV4_ADDR) and ID: 172.16.5.72 with the configured IKE policy".to_string()
+            )]
+        );
         let e = Event::CertAuthFailed { conn: 1, peer, version: 1, id: None, failure: CertFailure::NoCert };
-        assert_eq!(crate::smartedge::events::smartedge_log(&e), [(4, "ID", "NO CERT found that matches with at least 1 remoteid configured in IKE policy".to_string())]);
+        assert_eq!(
+            crate::smartedge::events::smartedge_log(&e),
+            [(4, "ID", "NO CERT found that matches with at least 1 remoteid configured in IKE policy".to_string())]
+        );
     }
 }

@@ -23,7 +23,9 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
     Some(match spec {
         "show tunnel ipsec [name NAME | remote A.B.C.D] [detail | on-demand]" => tunnels(s, a),
         "show ike [card SLOT/PORT] {policy | proposal} [NAME]" => ike_config(s, a),
-        "show ipsec [card SLOT/PORT] {access-list | policy | profile | proposal | security-association} [NAME]" => ipsec_config(s, a),
+        "show ipsec [card SLOT/PORT] {access-list | policy | profile | proposal | security-association} [NAME]" => {
+            ipsec_config(s, a)
+        }
         "show version" => {
             let r = s.router();
             value(&serde_json::json!({
@@ -40,10 +42,13 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
         "show ipsec card SLOT/PORT statistics global context NAME" => {
             let ctx = a.get("NAME").unwrap_or_default().to_string();
             let cfg = s.view();
-            let tunnels: Vec<String> = cfg.tunnels.iter().filter(|(_, t)| t.ike_context() == ctx).map(|(n, _)| n.clone()).collect();
+            let tunnels: Vec<String> =
+                cfg.tunnels.iter().filter(|(_, t)| t.ike_context() == ctx).map(|(n, _)| n.clone()).collect();
             Ok(super::esp_stats::card_statistics_json(&s.router(), a.get("SLOT/PORT").unwrap_or("-"), &ctx, &tunnels))
         }
-        "show tunnel ipsec NAME [on-demand] statistics [detail]" => Ok(super::esp_stats::tunnel_statistics_json(&s.router(), a.get("NAME").unwrap_or_default())),
+        "show tunnel ipsec NAME [on-demand] statistics [detail]" => {
+            Ok(super::esp_stats::tunnel_statistics_json(&s.router(), a.get("NAME").unwrap_or_default()))
+        }
         "show users" | "show administrators" | "show sessions" => crate::json::users(s),
         "show tunnel ipsec name NAME statistics ike [detail]" => {
             let name = a.get("NAME").unwrap_or_default().to_string();
@@ -63,14 +68,24 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
                 super::show_ike2::ike2_global_rows(&r)
             } else {
                 let p1_up = r.ike().ike_sas().iter().filter(|x| x.is_established()).count();
-                let mut rows = vec![("Phase-I SAs established now", p1_up as u64), ("Phase-I SAs negotiating now", (r.ike().ike_sas().len() - p1_up) as u64), ("IPsec SA pairs now", r.ike().child_sas().len() as u64)];
+                let mut rows = vec![
+                    ("Phase-I SAs established now", p1_up as u64),
+                    ("Phase-I SAs negotiating now", (r.ike().ike_sas().len() - p1_up) as u64),
+                    ("IPsec SA pairs now", r.ike().child_sas().len() as u64),
+                ];
                 rows.extend(super::show::ike_counter_rows(&r.ike().stats, true));
                 rows
             };
-            value(&serde_json::json!({ "asp": a.get("SLOT/PORT").unwrap_or("-"), "version": if a.has("ike2") { "IKEv2" } else { "IKEv1" }, "statistics": counters(&rows) }))
+            value(
+                &serde_json::json!({ "asp": a.get("SLOT/PORT").unwrap_or("-"), "version": if a.has("ike2") { "IKEv2" } else { "IKEv1" }, "statistics": counters(&rows) }),
+            )
         }
-        "show clock" => value(&serde_json::json!({ "clock": crate::time::date_time(s.router().now()), "epoch_seconds": s.router().now() })),
-        "show history" => value(&serde_json::json!({ "history": s.history.iter().enumerate().map(|(i, h)| ((i + 1).to_string(), h.clone())).collect::<IndexMap<_, _>>() })),
+        "show clock" => value(
+            &serde_json::json!({ "clock": crate::time::date_time(s.router().now()), "epoch_seconds": s.router().now() }),
+        ),
+        "show history" => value(
+            &serde_json::json!({ "history": s.history.iter().enumerate().map(|(i, h)| ((i + 1).to_string(), h.clone())).collect::<IndexMap<_, _>>() }),
+        ),
         "show log" => value(&serde_json::json!({ "log": s.router().log.iter().collect::<Vec<_>>() })),
         "show configuration [ike | ipsec | tunnel] [all-contexts] [verbose]" => {
             let cfg = s.view();
@@ -78,7 +93,9 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             Ok(Value::Object(config_tree(&lines)))
         }
         "show configuration changes" => {
-            let Some(c) = &s.candidate else { return Some(value(&serde_json::json!({ "candidate": false, "added": [], "removed": [] }))) };
+            let Some(c) = &s.candidate else {
+                return Some(value(&serde_json::json!({ "candidate": false, "added": [], "removed": [] })));
+            };
             let all = super::render::Selection::all();
             let run = super::render::to_lines(&s.router().running, &all);
             let cand = super::render::to_lines(c, &all);
@@ -86,7 +103,8 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             value(&serde_json::json!({ "candidate": true, "added": added, "removed": removed }))
         }
         "show ike keys tshark" => value(&crate::engine::tshark_keys(&s.router())),
-        "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [identity WORD:id | handle <1-4294967295>:handle]" => {
+        "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [identity WORD:id | handle <1-4294967295>:handle]" =>
+        {
             let (trusted, h) = (a.has("trusted"), a.u32("handle"));
             let st = s.router().pki.get(&s.exec_context).cloned().unwrap_or_default();
             let certs: IndexMap<String, Value> = st
@@ -135,7 +153,9 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
                     (c.id.to_string(), serde_json::json!({ "time": crate::time::date_time(c.time), "user": c.user, "lines_added": added, "lines_deleted": deleted, "comment": c.comment }))
                 })
                 .collect();
-            let pending = r.pending_confirm.as_ref().map(|p| serde_json::json!({ "commit_id": p.commit_id, "rollback_at": crate::time::date_time(p.deadline) }));
+            let pending = r.pending_confirm.as_ref().map(
+                |p| serde_json::json!({ "commit_id": p.commit_id, "rollback_at": crate::time::date_time(p.deadline) }),
+            );
             value(&serde_json::json!({ "commits": commits, "unconfirmed": pending }))
         }
         _ => return None,
@@ -147,7 +167,8 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
 fn counters(rows: &[(&str, u64)]) -> IndexMap<String, u64> {
     rows.iter()
         .map(|(k, v)| {
-            let key: String = k.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+            let key: String =
+                k.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
             let key = key.split('_').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("_");
             (key, *v)
         })
@@ -217,7 +238,14 @@ fn sel(s: &edgesh_engine::ike::conf::Selector) -> String {
     format!("{}/{}", s.net.network(), s.net.len)
 }
 
-fn tunnel_state(r: &Router, cfg: &Config, problems: &[edgesh_engine::validate::Problem], sas: &super::show::TunnelSas, n: &str, t: &Tunnel) -> TunnelState {
+fn tunnel_state(
+    r: &Router,
+    cfg: &Config,
+    problems: &[edgesh_engine::validate::Problem],
+    sas: &super::show::TunnelSas,
+    n: &str,
+    t: &Tunnel,
+) -> TunnelState {
     let now = r.now_ms();
     let (state, down_reasons) = super::show::live_state(cfg, problems, sas, n, t);
     let (ike_up, pairs) = super::show_sa::tunnel_counts(r, n);
@@ -281,14 +309,24 @@ fn tunnel_state(r: &Router, cfg: &Config, problems: &[edgesh_engine::validate::P
         state,
         down_reasons,
         ike_policy: t.ike_policy.clone(),
-        bound_to: t.bind_interface.as_ref().map(|(i, c)| format!("{i} (context {})", c.as_deref().unwrap_or(t.ike_context()))),
+        bound_to: t
+            .bind_interface
+            .as_ref()
+            .map(|(i, c)| format!("{i} (context {})", c.as_deref().unwrap_or(t.ike_context()))),
         entries: t
             .entries
             .iter()
             .map(|(seq, e)| {
                 let v = match e {
-                    TunnelEntry::Policy(p) => format!("ipsec-policy {}{}", p.policy, p.access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default()),
-                    TunnelEntry::ManualSa { sa, access_group } => format!("security-association {sa}{}", access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default()),
+                    TunnelEntry::Policy(p) => format!(
+                        "ipsec-policy {}{}",
+                        p.policy,
+                        p.access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default()
+                    ),
+                    TunnelEntry::ManualSa { sa, access_group } => format!(
+                        "security-association {sa}{}",
+                        access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default()
+                    ),
                 };
                 (seq.to_string(), v)
             })
@@ -318,7 +356,12 @@ fn tunnels(s: &mut Session, a: &Args) -> Result<Value, String> {
         })
         .collect();
     let mut out = Tunnels { tunnels: IndexMap::new(), total: 0, up: 0, down: 0 };
-    for (n, t) in cfg.tunnels.iter().filter(|(n, _)| name.is_none_or(|x| x == n.as_str())).filter(|(_, t)| remote.is_none_or(|x| t.remote == Some(x))) {
+    for (n, t) in cfg
+        .tunnels
+        .iter()
+        .filter(|(n, _)| name.is_none_or(|x| x == n.as_str()))
+        .filter(|(_, t)| remote.is_none_or(|x| t.remote == Some(x)))
+    {
         let st = tunnel_state(&r, &cfg, &problems, &sas, n, t);
         out.total += 1;
         if st.ipsec_sa_pairs > 0 {
@@ -331,7 +374,12 @@ fn tunnels(s: &mut Session, a: &Args) -> Result<Value, String> {
 }
 
 /// The objects named `name` (all when none) of a map, each through `f`.
-fn pick<T>(kind: &str, map: &std::collections::BTreeMap<String, T>, name: Option<&str>, f: impl Fn(&T) -> Value) -> Result<Value, String> {
+fn pick<T>(
+    kind: &str,
+    map: &std::collections::BTreeMap<String, T>,
+    name: Option<&str>,
+    f: impl Fn(&T) -> Value,
+) -> Result<Value, String> {
     let mut out = serde_json::Map::new();
     for (n, x) in map.iter().filter(|(n, _)| name.is_none_or(|w| w == n.as_str())) {
         out.insert(n.clone(), f(x));
@@ -400,16 +448,30 @@ fn ipsec_config(s: &mut Session, a: &Args) -> Result<Value, String> {
     let name = a.get("NAME");
     let ctx = s.exec_context.clone();
     let c = cfg.contexts.get(&ctx);
-    let entry = |e: &edgesh_engine::config::PolicyEntry| format!("ipsec-policy {}{}", e.policy, e.access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default());
+    let entry = |e: &edgesh_engine::config::PolicyEntry| {
+        format!(
+            "ipsec-policy {}{}",
+            e.policy,
+            e.access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default()
+        )
+    };
     if a.has("access-list") {
         let c = c.ok_or_else(|| format!("Context {ctx} not found"))?;
-        let v = pick("IPsec access-list", &c.ipsec_acls, name, |x| serde_json::json!({ "description": x.description, "rule": x.rules.iter().map(|(k, r)| (k.to_string(), super::render::acl_rule(r))).collect::<IndexMap<_, _>>() }))?;
+        let v = pick(
+            "IPsec access-list",
+            &c.ipsec_acls,
+            name,
+            |x| serde_json::json!({ "description": x.description, "rule": x.rules.iter().map(|(k, r)| (k.to_string(), super::render::acl_rule(r))).collect::<IndexMap<_, _>>() }),
+        )?;
         Ok(serde_json::json!({ "context": ctx, "ipsec_access_list": v }))
     } else if a.has("profile") {
         let c = c.ok_or_else(|| format!("Context {ctx} not found"))?;
-        let v = pick("IPsec profile", &c.ipsec_profiles, name, |p| {
-            serde_json::json!({ "df_bit": p.df_bit.map(|d| d.to_string()).unwrap_or("propagate".into()), "mtu": p.mtu, "entry": p.entries.iter().map(|(k, e)| (k.to_string(), entry(e))).collect::<IndexMap<_, _>>() })
-        })?;
+        let v = pick(
+            "IPsec profile",
+            &c.ipsec_profiles,
+            name,
+            |p| serde_json::json!({ "df_bit": p.df_bit.map(|d| d.to_string()).unwrap_or("propagate".into()), "mtu": p.mtu, "entry": p.entries.iter().map(|(k, e)| (k.to_string(), entry(e))).collect::<IndexMap<_, _>>() }),
+        )?;
         Ok(serde_json::json!({ "context": ctx, "ipsec_profile": v }))
     } else if a.has("proposal") {
         let v = pick("IPsec proposal", &cfg.ipsec_proposals, name, |p| {
@@ -431,23 +493,32 @@ fn ipsec_config(s: &mut Session, a: &Args) -> Result<Value, String> {
                 .dirs
                 .iter()
                 .map(|(d, k)| {
-                    let d = serde_json::to_value(d).ok().and_then(|v| v.as_str().map(str::to_lowercase)).unwrap_or_default();
-                    (d, serde_json::json!({
-                        "esp_spi": k.esp_spi,
-                        "esp_encryption": k.esp_encr.as_ref().map(|e| e.0.word()),
-                        "esp_authentication": k.esp_auth.as_ref().map(|e| e.0.word()),
-                        "ah_spi": k.ah_spi,
-                        "ah_authentication": k.ah.as_ref().map(|e| e.0.word()),
-                    }))
+                    let d = serde_json::to_value(d)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_lowercase))
+                        .unwrap_or_default();
+                    (
+                        d,
+                        serde_json::json!({
+                            "esp_spi": k.esp_spi,
+                            "esp_encryption": k.esp_encr.as_ref().map(|e| e.0.word()),
+                            "esp_authentication": k.esp_auth.as_ref().map(|e| e.0.word()),
+                            "ah_spi": k.ah_spi,
+                            "ah_authentication": k.ah.as_ref().map(|e| e.0.word()),
+                        }),
+                    )
                 })
                 .collect();
             serde_json::json!({ "description": sa.description, "anti_replay_window": sa.anti_replay_window, "ip_comp": sa.ip_comp, "direction": dirs })
         })?;
         Ok(serde_json::json!({ "ipsec_security_association": v }))
     } else {
-        let v = pick("IPsec policy", &cfg.ipsec_policies, name, |p| {
-            serde_json::json!({ "description": p.description, "anti_replay_window": p.anti_replay_window, "pfs_group": p.pfs_group, "proposal": seqs(p.proposals.iter()) })
-        })?;
+        let v = pick(
+            "IPsec policy",
+            &cfg.ipsec_policies,
+            name,
+            |p| serde_json::json!({ "description": p.description, "anti_replay_window": p.anti_replay_window, "pfs_group": p.pfs_group, "proposal": seqs(p.proposals.iter()) }),
+        )?;
         Ok(serde_json::json!({ "ipsec_policy": v }))
     }
 }
@@ -484,7 +555,8 @@ pub fn config_tree(lines: &[String]) -> serde_json::Map<String, Value> {
                 m.entry(line).or_insert_with(|| Value::Object(serde_json::Map::new()));
             }
             Some((head, rest)) => {
-                if let Value::Object(o) = m.entry(head.clone()).or_insert_with(|| Value::Object(serde_json::Map::new())) {
+                if let Value::Object(o) = m.entry(head.clone()).or_insert_with(|| Value::Object(serde_json::Map::new()))
+                {
                     insert(o, rest, line);
                 }
             }
@@ -501,5 +573,9 @@ pub fn config_tree(lines: &[String]) -> serde_json::Map<String, Value> {
 /// `{"line": ..., "under": [headers]}`, in `a`'s order.
 fn lines_not_in(a: &[String], b: &[String]) -> Vec<Value> {
     let theirs: std::collections::HashSet<(Vec<String>, String)> = with_path(b).into_iter().collect();
-    with_path(a).into_iter().filter(|x| !theirs.contains(x)).map(|(under, line)| serde_json::json!({ "line": line, "under": under })).collect()
+    with_path(a)
+        .into_iter()
+        .filter(|x| !theirs.contains(x))
+        .map(|(under, line)| serde_json::json!({ "line": line, "under": under }))
+        .collect()
 }

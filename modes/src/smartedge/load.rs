@@ -49,7 +49,11 @@ pub fn load_config(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> LoadR
         let tail = object.rsplit_once(" policy ").map(|(_, n)| n).unwrap_or("");
         let line = header_lines
             .iter()
-            .find(|(_, t)| object.ends_with(*t) || t.starts_with(&object) || (!tail.is_empty() && t.ends_with(&format!("policy {tail}"))))
+            .find(|(_, t)| {
+                object.ends_with(*t)
+                    || t.starts_with(&object)
+                    || (!tail.is_empty() && t.ends_with(&format!("policy {tail}")))
+            })
             .map(|(n, _)| format!("{n}"))
             .unwrap_or_else(|| "-".into());
         rep.messages.push(format!("{file}:{line}: {}", super::wording::problem(p)));
@@ -87,7 +91,11 @@ mod tests {
     #[test]
     fn bad_lines_are_reported_and_the_rest_loads() {
         let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, std::env::temp_dir())));
-        let rep = load_config(&r, "ike proposal p1\n  dh-group 3\n  dh-group 2\nipsec proposl x\nend\nbogus after end\n", "t.cfg");
+        let rep = load_config(
+            &r,
+            "ike proposal p1\n  dh-group 3\n  dh-group 2\nipsec proposl x\nend\nbogus after end\n",
+            "t.cfg",
+        );
         assert_eq!(rep.rejected, 2);
         assert!(rep.messages[0].starts_with("t.cfg:2: dh-group 3"), "{:?}", rep.messages);
         assert!(rep.messages.iter().any(|m| m.starts_with("t.cfg:4: ipsec proposl x")));

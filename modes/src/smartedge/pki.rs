@@ -14,12 +14,12 @@
 //! commands when they succeed, and none is printed; refusals are `% `
 //! lines in the house style (the guide gives no wording for them).
 
+pub use super::pki_files::{key_label, key_pair, key_pairs, path_of};
+pub use super::pki_store::{Certificate, PkiStore};
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Handler, Session};
 use edgesh_engine::pki::keys::{KeyKind, PrivateKey};
 use edgesh_grammar::Graph;
-pub use super::pki_store::{Certificate, PkiStore};
-pub use super::pki_files::{key_label, key_pair, key_pairs, path_of};
 use x509_cert::der::{DecodePem, Encode};
 
 fn add(g: &mut Graph<Handler>, spec: &str, helps: &[&str], f: fn(&mut Session, &Args, &mut dyn Out) -> CmdResult) {
@@ -27,7 +27,6 @@ fn add(g: &mut Graph<Handler>, spec: &str, helps: &[&str], f: fn(&mut Session, &
         panic!("{e}");
     }
 }
-
 
 /// A key pair name: a label character set, no `@` (it separates the context).
 fn check_name(name: &str) -> Result<(), String> {
@@ -37,17 +36,18 @@ fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-
 fn read_pem(s: &Session, file: &str, what: &str) -> Result<String, String> {
     let path = path_of(s, file)?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("Cannot read {file}: {e}"))?;
     if !text.contains(&format!("-----BEGIN {what}")) {
-        return Err(if what.is_empty() { format!("{file} is not a PEM file") } else { format!("{file} is not a PEM file holding a {}", what.to_ascii_lowercase()) });
+        return Err(if what.is_empty() {
+            format!("{file} is not a PEM file")
+        } else {
+            format!("{file} is not a PEM file holding a {}", what.to_ascii_lowercase())
+        });
     }
     Ok(text)
 }
-
-
 
 fn import_certificate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     let file = a.req("file")?.to_string();
@@ -56,7 +56,8 @@ fn import_certificate(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
         return Err("A self certificate needs key-pair NAME".into());
     }
     let pem = read_pem(s, &file, "CERTIFICATE")?;
-    let cert = x509_cert::Certificate::from_pem(pem.as_bytes()).map_err(|e| format!("{file} holds no X.509 certificate ({e})"))?;
+    let cert = x509_cert::Certificate::from_pem(pem.as_bytes())
+        .map_err(|e| format!("{file} holds no X.509 certificate ({e})"))?;
     let ctx = s.exec_context.clone();
     let kp = a.get("kp").map(str::to_string);
     if let Some(k) = &kp {
@@ -81,67 +82,119 @@ pub fn add_exec(g: &mut Graph<Handler>) {
     add(
         g,
         "import pki certificate {trusted | self} rsa [key-pair WORD:kp] file WORD:file",
-        &["Import PKI objects", "PKI", "A certificate", "A trusted (CA) certificate", "A self certificate", "RSA", "For a key pair", "Key pair name", "From a file", "File name (PEM)"],
+        &[
+            "Import PKI objects",
+            "PKI",
+            "A certificate",
+            "A trusted (CA) certificate",
+            "A self certificate",
+            "RSA",
+            "For a key pair",
+            "Key pair name",
+            "From a file",
+            "File name (PEM)",
+        ],
         import_certificate,
     );
-    add(g, "add pki key-pair WORD:name rsa <1024-4096>:bits", &["Add PKI objects", "PKI", "A key pair", "Key pair name", "RSA", "Key size in bits"], |s, a, _| {
-        let name = a.req("name")?.to_string();
-        check_name(&name)?;
-        let bits = a.u32("bits").unwrap_or(2048);
-        let ctx = s.exec_context.clone();
-        let label = key_label(&ctx, &name);
-        if crate::keystore::store(s).exists(&label) {
-            return Err(format!("Key pair {name} already exists"));
-        }
-        crate::keystore::generate(s, &label, KeyKind::Rsa(bits))?;
-        s.router().engine_sync();
-        Ok(())
-    });
-    add(g, "import pki key-pair WORD:name WORD:kind file WORD:file", &["Import PKI objects", "PKI", "A key pair", "Key pair name", "Key type (rsa)", "From a file", "File name (PEM)"], |s, a, _| {
-        let name = a.req("name")?.to_string();
-        check_name(&name)?;
-        let file = a.req("file")?.to_string();
-        let kind = a.req("kind")?.to_ascii_lowercase();
-        if kind != "rsa" {
-            return Err(format!("Key type {kind} is not supported (rsa)"));
-        }
-        let text = zeroize::Zeroizing::new(read_pem(s, &file, "")?);
-        let key = PrivateKey::from_pem(&text).map_err(|e| format!("{file}: {e}"))?;
-        if !matches!(key, PrivateKey::Rsa(_)) {
-            return Err(format!("{file} holds no RSA key"));
-        }
-        let ctx = s.exec_context.clone();
-        crate::keystore::import(s, &key_label(&ctx, &name), &key)?;
-        s.router().engine_sync();
-        Ok(())
-    });
-    add(g, "add pki certificate-request rsa WORD:name file WORD:file", &["Add PKI objects", "PKI", "A certificate request", "RSA", "Request name", "To a file", "File name"], |s, a, _| {
-        let name = a.req("name")?.to_string();
-        let file = a.req("file")?.to_string();
-        path_of(s, &file)?;
-        s.dialog = Some(super::pki_request::start(&s.exec_context, &name, &file));
-        Ok(())
-    });
-    add(g, "remove pki certificate <1-4294967295>:handle", &["Remove PKI objects", "PKI", "A certificate", "Certificate handle"], |s, a, _| {
-        let h = a.u32("handle").unwrap_or(0);
-        let ctx = s.exec_context.clone();
-        let mut r = s.router();
-        let st = r.pki.entry(ctx).or_default();
-        let before = st.certificates.len();
-        st.certificates.retain(|c| c.handle != h);
-        if st.certificates.len() == before {
-            return Err(format!("No certificate with handle {h}"));
-        }
-        r.engine_sync();
-        Ok(())
-    });
+    add(
+        g,
+        "add pki key-pair WORD:name rsa <1024-4096>:bits",
+        &["Add PKI objects", "PKI", "A key pair", "Key pair name", "RSA", "Key size in bits"],
+        |s, a, _| {
+            let name = a.req("name")?.to_string();
+            check_name(&name)?;
+            let bits = a.u32("bits").unwrap_or(2048);
+            let ctx = s.exec_context.clone();
+            let label = key_label(&ctx, &name);
+            if crate::keystore::store(s).exists(&label) {
+                return Err(format!("Key pair {name} already exists"));
+            }
+            crate::keystore::generate(s, &label, KeyKind::Rsa(bits))?;
+            s.router().engine_sync();
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "import pki key-pair WORD:name WORD:kind file WORD:file",
+        &[
+            "Import PKI objects",
+            "PKI",
+            "A key pair",
+            "Key pair name",
+            "Key type (rsa)",
+            "From a file",
+            "File name (PEM)",
+        ],
+        |s, a, _| {
+            let name = a.req("name")?.to_string();
+            check_name(&name)?;
+            let file = a.req("file")?.to_string();
+            let kind = a.req("kind")?.to_ascii_lowercase();
+            if kind != "rsa" {
+                return Err(format!("Key type {kind} is not supported (rsa)"));
+            }
+            let text = zeroize::Zeroizing::new(read_pem(s, &file, "")?);
+            let key = PrivateKey::from_pem(&text).map_err(|e| format!("{file}: {e}"))?;
+            if !matches!(key, PrivateKey::Rsa(_)) {
+                return Err(format!("{file} holds no RSA key"));
+            }
+            let ctx = s.exec_context.clone();
+            crate::keystore::import(s, &key_label(&ctx, &name), &key)?;
+            s.router().engine_sync();
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "add pki certificate-request rsa WORD:name file WORD:file",
+        &["Add PKI objects", "PKI", "A certificate request", "RSA", "Request name", "To a file", "File name"],
+        |s, a, _| {
+            let name = a.req("name")?.to_string();
+            let file = a.req("file")?.to_string();
+            path_of(s, &file)?;
+            s.dialog = Some(super::pki_request::start(&s.exec_context, &name, &file));
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "remove pki certificate <1-4294967295>:handle",
+        &["Remove PKI objects", "PKI", "A certificate", "Certificate handle"],
+        |s, a, _| {
+            let h = a.u32("handle").unwrap_or(0);
+            let ctx = s.exec_context.clone();
+            let mut r = s.router();
+            let st = r.pki.entry(ctx).or_default();
+            let before = st.certificates.len();
+            st.certificates.retain(|c| c.handle != h);
+            if st.certificates.len() == before {
+                return Err(format!("No certificate with handle {h}"));
+            }
+            r.engine_sync();
+            Ok(())
+        },
+    );
 }
 
 pub fn add_show(g: &mut Graph<Handler>) {
     add(
         g,
         "show pki [asp SLOT/PORT] certificate {trusted | self} rsa [identity WORD:id | handle <1-4294967295>:handle]",
-        &["Display information", "PKI", "For an ASP", "Slot/ASP", "Certificates", "Trusted certificates", "Self certificates", "RSA", "Certificates of one identity", "Subject name, IP address, domain name or e-mail", "One certificate", "Handle"],
+        &[
+            "Display information",
+            "PKI",
+            "For an ASP",
+            "Slot/ASP",
+            "Certificates",
+            "Trusted certificates",
+            "Self certificates",
+            "RSA",
+            "Certificates of one identity",
+            "Subject name, IP address, domain name or e-mail",
+            "One certificate",
+            "Handle",
+        ],
         |s, a, o| {
             let trusted = a.has("trusted");
             let h = a.u32("handle");
@@ -159,23 +212,44 @@ pub fn add_show(g: &mut Graph<Handler>) {
             Ok(())
         },
     );
-    add(g, "show pki key-pair [WORD]", &["Display information", "PKI", "Key pairs (the keys are never shown)", "Key pair name"], |s, a, o| {
-        let ctx = s.exec_context.clone();
-        for (n, k) in key_pairs(s, &ctx).iter().filter(|(n, _)| a.get("WORD").is_none_or(|x| x == n.as_str())) {
-            super::pki_show::key_pair(n, k, o);
-        }
-        Ok(())
-    });
-    add(g, "show pki certificate-request rsa [all]", &["Display information", "PKI", "Certificate requests", "RSA", "All contexts"], |s, a, o| {
-        let all: Vec<(String, String, String)> = {
-            let r = s.router();
-            r.pki.iter().filter(|(c, _)| a.has("all") || **c == s.exec_context).flat_map(|(c, st)| st.requests.iter().map(move |(n, f)| (c.clone(), n.clone(), f.clone()))).collect()
-        };
-        for (ctx, n, f) in all {
-            // The subject as the file holds it now (RFC 4514, most specific first).
-            let subject = path_of(s, &f).ok().and_then(|p| std::fs::read_to_string(p).ok()).and_then(|t| edgesh_engine::pki::csr::from_pem(&t).ok()).map(|c| c.info.subject.to_string());
-            o.line(&format!("Context {ctx}: request {n}, file {f}, subject {}", subject.as_deref().unwrap_or("? (the file holds no request)")));
-        }
-        Ok(())
-    });
+    add(
+        g,
+        "show pki key-pair [WORD]",
+        &["Display information", "PKI", "Key pairs (the keys are never shown)", "Key pair name"],
+        |s, a, o| {
+            let ctx = s.exec_context.clone();
+            for (n, k) in key_pairs(s, &ctx).iter().filter(|(n, _)| a.get("WORD").is_none_or(|x| x == n.as_str())) {
+                super::pki_show::key_pair(n, k, o);
+            }
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "show pki certificate-request rsa [all]",
+        &["Display information", "PKI", "Certificate requests", "RSA", "All contexts"],
+        |s, a, o| {
+            let all: Vec<(String, String, String)> = {
+                let r = s.router();
+                r.pki
+                    .iter()
+                    .filter(|(c, _)| a.has("all") || **c == s.exec_context)
+                    .flat_map(|(c, st)| st.requests.iter().map(move |(n, f)| (c.clone(), n.clone(), f.clone())))
+                    .collect()
+            };
+            for (ctx, n, f) in all {
+                // The subject as the file holds it now (RFC 4514, most specific first).
+                let subject = path_of(s, &f)
+                    .ok()
+                    .and_then(|p| std::fs::read_to_string(p).ok())
+                    .and_then(|t| edgesh_engine::pki::csr::from_pem(&t).ok())
+                    .map(|c| c.info.subject.to_string());
+                o.line(&format!(
+                    "Context {ctx}: request {n}, file {f}, subject {}",
+                    subject.as_deref().unwrap_or("? (the file holds no request)")
+                ));
+            }
+            Ok(())
+        },
+    );
 }

@@ -16,9 +16,15 @@ pub fn path_of(s: &crate::session::Session, file: &str) -> Result<std::path::Pat
 }
 
 /// The key pair `name` of context `ctx`, read from the key store.
-pub fn key_pair(s: &crate::session::Session, ctx: &str, name: &str) -> Result<edgesh_engine::pki::keys::StoredKey, String> {
+pub fn key_pair(
+    s: &crate::session::Session,
+    ctx: &str,
+    name: &str,
+) -> Result<edgesh_engine::pki::keys::StoredKey, String> {
     crate::keystore::store(s).load(&key_label(ctx, name)).map_err(|e| match e {
-        edgesh_engine::pki::keys::KeyError::NotFound(_) | edgesh_engine::pki::keys::KeyError::Label(_) => format!("Key pair {name} does not exist"),
+        edgesh_engine::pki::keys::KeyError::NotFound(_) | edgesh_engine::pki::keys::KeyError::Label(_) => {
+            format!("Key pair {name} does not exist")
+        }
         e => format!("Key pair {name}: {e}"),
     })
 }
@@ -26,5 +32,10 @@ pub fn key_pair(s: &crate::session::Session, ctx: &str, name: &str) -> Result<ed
 /// The key pairs of context `ctx`: (name, key), by name.
 pub fn key_pairs(s: &crate::session::Session, ctx: &str) -> Vec<(String, edgesh_engine::pki::keys::StoredKey)> {
     let suffix = format!("@{ctx}");
-    crate::keystore::store(s).all().into_iter().filter_map(|k| Some((k.label.strip_suffix(&suffix)?.to_string(), k))).filter(|(n, _)| !n.contains('@')).collect()
+    crate::keystore::store(s)
+        .all()
+        .into_iter()
+        .filter_map(|k| Some((k.label.strip_suffix(&suffix)?.to_string(), k)))
+        .filter(|(n, _)| !n.contains('@'))
+        .collect()
 }

@@ -26,9 +26,18 @@ const SUBJECT: [(&str, NameAttr); 7] = [
 ];
 
 /// The alternative-name questions, each asked twice.
-const ALT: [&str; 4] = ["Enter the IPv4 Address: ", "Enter the IPv6 Address: ", "Enter the Domain Name: ", "Enter the Email Id: "];
+const ALT: [&str; 4] =
+    ["Enter the IPv4 Address: ", "Enter the IPv6 Address: ", "Enter the Domain Name: ", "Enter the Email Id: "];
 
-const KU: [&str; 7] = ["DigitalSignature (y/n): ", "NonRepudiation (y/n): ", "KeyEncipherment (y/n): ", "DataEncipherment (y/n): ", "KeyAgreement (y/n): ", "EncipherOnly (y/n): ", "DecipherOnly (y/n): "];
+const KU: [&str; 7] = [
+    "DigitalSignature (y/n): ",
+    "NonRepudiation (y/n): ",
+    "KeyEncipherment (y/n): ",
+    "DataEncipherment (y/n): ",
+    "KeyAgreement (y/n): ",
+    "EncipherOnly (y/n): ",
+    "DecipherOnly (y/n): ",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Step {
@@ -53,7 +62,17 @@ pub struct RequestDialog {
 }
 
 pub fn start(ctx: &str, name: &str, file: &str) -> Box<dyn Dialog<Session>> {
-    Box::new(RequestDialog { ctx: ctx.into(), name: name.into(), file: file.into(), step: Step::KeyId, key: String::new(), subject: Vec::new(), alt: Vec::new(), first: String::new(), ku: [false; 7] })
+    Box::new(RequestDialog {
+        ctx: ctx.into(),
+        name: name.into(),
+        file: file.into(),
+        step: Step::KeyId,
+        key: String::new(),
+        subject: Vec::new(),
+        alt: Vec::new(),
+        first: String::new(),
+        ku: [false; 7],
+    })
 }
 
 fn yes_no(a: &str) -> Option<bool> {
@@ -67,8 +86,14 @@ fn yes_no(a: &str) -> Option<bool> {
 /// An alternative name answer of question `i`, checked.
 fn alt_name(i: usize, a: &str) -> Result<AltName, String> {
     match i {
-        0 => a.parse::<std::net::Ipv4Addr>().map(|ip| AltName::Ip(ip.into())).map_err(|_| format!("% Invalid IPv4 address {a}")),
-        1 => a.parse::<std::net::Ipv6Addr>().map(|ip| AltName::Ip(ip.into())).map_err(|_| format!("% Invalid IPv6 address {a}")),
+        0 => a
+            .parse::<std::net::Ipv4Addr>()
+            .map(|ip| AltName::Ip(ip.into()))
+            .map_err(|_| format!("% Invalid IPv4 address {a}")),
+        1 => a
+            .parse::<std::net::Ipv6Addr>()
+            .map(|ip| AltName::Ip(ip.into()))
+            .map_err(|_| format!("% Invalid IPv6 address {a}")),
         2 if a.is_ascii() && !a.contains(char::is_whitespace) && !a.starts_with('.') => Ok(AltName::Dns(a.to_string())),
         2 => Err(format!("% Invalid domain name {a}")),
         _ if a.is_ascii() && a.contains('@') && !a.contains(char::is_whitespace) => Ok(AltName::Email(a.to_string())),
@@ -92,23 +117,51 @@ impl RequestDialog {
             }
         };
         // X.509 order, most significant first: C, ST, L, postal code, O, OU, CN.
-        let rank = |a: &NameAttr| [NameAttr::Country, NameAttr::State, NameAttr::Locality, NameAttr::PostalCode, NameAttr::Organization, NameAttr::OrganizationalUnit, NameAttr::CommonName].iter().position(|x| x == a).unwrap_or(9);
+        let rank = |a: &NameAttr| {
+            [
+                NameAttr::Country,
+                NameAttr::State,
+                NameAttr::Locality,
+                NameAttr::PostalCode,
+                NameAttr::Organization,
+                NameAttr::OrganizationalUnit,
+                NameAttr::CommonName,
+            ]
+            .iter()
+            .position(|x| x == a)
+            .unwrap_or(9)
+        };
         let mut subject = self.subject.clone();
         subject.sort_by_key(|(a, _)| rank(a));
         let k = self.ku;
-        let key_usage = usage.then_some(KeyUsageBits { digital_signature: k[0], non_repudiation: k[1], key_encipherment: k[2], data_encipherment: k[3], key_agreement: k[4], encipher_only: k[5], decipher_only: k[6] });
+        let key_usage = usage.then_some(KeyUsageBits {
+            digital_signature: k[0],
+            non_repudiation: k[1],
+            key_encipherment: k[2],
+            data_encipherment: k[3],
+            key_agreement: k[4],
+            encipher_only: k[5],
+            decipher_only: k[6],
+        });
         let req = Request { subject, alt_names: self.alt.clone(), key_usage };
-        let pem = match edgesh_engine::pki::csr::build(&key.key, &req).and_then(|c| edgesh_engine::pki::csr::to_pem(&c)) {
+        let pem = match edgesh_engine::pki::csr::build(&key.key, &req).and_then(|c| edgesh_engine::pki::csr::to_pem(&c))
+        {
             Ok(p) => p,
             Err(e) => {
                 out.line(&format!("% {e}"));
                 return None;
             }
         };
-        let written = super::pki_files::path_of(s, &self.file).and_then(|p| std::fs::write(&p, pem).map_err(|e| format!("Cannot write {}: {e}", self.file)));
+        let written = super::pki_files::path_of(s, &self.file)
+            .and_then(|p| std::fs::write(&p, pem).map_err(|e| format!("Cannot write {}: {e}", self.file)));
         match written {
             Ok(()) => {
-                s.router().pki.entry(self.ctx.clone()).or_default().requests.insert(self.name.clone(), self.file.clone());
+                s.router()
+                    .pki
+                    .entry(self.ctx.clone())
+                    .or_default()
+                    .requests
+                    .insert(self.name.clone(), self.file.clone());
             }
             Err(e) => out.line(&format!("% {e}")),
         }
@@ -133,7 +186,10 @@ impl Dialog<Session> for RequestDialog {
             Step::KeyId => {
                 // The key pair must exist: without it there is nothing to sign with.
                 if let Err(e) = super::pki_files::key_pair(s, &self.ctx, a) {
-                    out.line(&format!("% {}", if a.is_empty() { "A private key identifier is needed".to_string() } else { e }));
+                    out.line(&format!(
+                        "% {}",
+                        if a.is_empty() { "A private key identifier is needed".to_string() } else { e }
+                    ));
                     return None;
                 }
                 self.key = a.to_string();

@@ -40,8 +40,14 @@ impl CertSummary {
                         GeneralName::DnsName(d) => format!("DNS {d}"),
                         GeneralName::Rfc822Name(m) => format!("e-mail {m}"),
                         GeneralName::IpAddress(ip) => match ip.as_bytes().len() {
-                            4 => format!("IP {}", std::net::Ipv4Addr::from(<[u8; 4]>::try_from(ip.as_bytes()).unwrap_or_default())),
-                            16 => format!("IP {}", std::net::Ipv6Addr::from(<[u8; 16]>::try_from(ip.as_bytes()).unwrap_or_default())),
+                            4 => format!(
+                                "IP {}",
+                                std::net::Ipv4Addr::from(<[u8; 4]>::try_from(ip.as_bytes()).unwrap_or_default())
+                            ),
+                            16 => format!(
+                                "IP {}",
+                                std::net::Ipv6Addr::from(<[u8; 16]>::try_from(ip.as_bytes()).unwrap_or_default())
+                            ),
                             _ => "IP ?".into(),
                         },
                         GeneralName::UniformResourceIdentifier(u) => format!("URI {u}"),
@@ -62,12 +68,22 @@ impl CertSummary {
 
     /// Is `id` this certificate's subject, a part of it (`CN=R1`, `R1`), or one of its alternative names?
     pub fn has_identity(&self, id: &str) -> bool {
-        self.subject.eq_ignore_ascii_case(id) || self.subject.split(',').any(|p| p.eq_ignore_ascii_case(id) || p.split_once('=').is_some_and(|(_, v)| v == id)) || self.alt_names.iter().any(|n| n.split_once(' ').is_some_and(|(_, v)| v.eq_ignore_ascii_case(id)))
+        self.subject.eq_ignore_ascii_case(id)
+            || self
+                .subject
+                .split(',')
+                .any(|p| p.eq_ignore_ascii_case(id) || p.split_once('=').is_some_and(|(_, v)| v == id))
+            || self.alt_names.iter().any(|n| n.split_once(' ').is_some_and(|(_, v)| v.eq_ignore_ascii_case(id)))
     }
 }
 
 pub fn certificate(c: &Certificate, info: Option<&CertSummary>, o: &mut dyn Out) {
-    o.line(&format!("Certificate handle {} ({}, from {})", c.handle, if c.trusted { "trusted" } else { "self" }, c.file));
+    o.line(&format!(
+        "Certificate handle {} ({}, from {})",
+        c.handle,
+        if c.trusted { "trusted" } else { "self" },
+        c.file
+    ));
     match info {
         Some(i) => {
             row(o, "Subject", &i.subject);

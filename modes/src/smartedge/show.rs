@@ -8,9 +8,9 @@
 //! dialect prints them there).
 
 use super::render::{self, Selection};
-use crate::time::date_time;
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Handler, Session};
+use crate::time::date_time;
 use edgesh_engine::Config;
 use edgesh_engine::config::*;
 use edgesh_engine::validate::{Severity, object_problems, validate};
@@ -28,59 +28,102 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
     add(
         g,
         "show configuration [ike | ipsec | tunnel] [all-contexts] [verbose]",
-        &[SHOW, "The configuration (the candidate in configuration mode)", "IKE configuration", "IPsec configuration", "Tunnel configuration", "All contexts", "Include default values"],
+        &[
+            SHOW,
+            "The configuration (the candidate in configuration mode)",
+            "IKE configuration",
+            "IPsec configuration",
+            "Tunnel configuration",
+            "All contexts",
+            "Include default values",
+        ],
         |s, a, o| {
             let cfg = s.view();
             render::render(&cfg, &selection(a, &s.exec_context), o);
             Ok(())
         },
     );
-    add(g, "show configuration changes", &[SHOW, "The configuration", "Differences between the candidate and the running configuration"], |s, _, o| {
-        let Some(c) = &s.candidate else {
-            o.line("% No candidate configuration (not in configuration mode)");
-            return Ok(());
-        };
-        let run = render::to_lines(&s.router().running, &Selection::all());
-        let cand = render::to_lines(c, &Selection::all());
-        if !super::diff::show(&run, &cand, o) {
-            o.line("% No changes");
-        }
-        Ok(())
-    });
-    add(g, "show configuration commits", &[SHOW, "The configuration", "The commit history (ids for rollback)"], |s, _, o| {
-        let r = s.router();
-        let mut rows = Vec::new();
-        for c in r.history.iter().rev() {
-            rows.push(vec![
-                c.id.to_string(),
-                date_time(c.time),
-                c.user.clone(),
-                {
-                    let (a, d) = c.line_counts();
-                    format!("+{a} -{d}")
-                },
-                c.comment.clone().unwrap_or_default(),
-            ]);
-        }
-        if let Some(p) = &r.pending_confirm {
-            o.line(&format!("Commit {} is not confirmed; it is rolled back at {}", p.commit_id, date_time(p.deadline)));
-        }
-        table(&["Id", "Time", "User", "Lines", "Comment"], rows, o);
-        Ok(())
-    });
+    add(
+        g,
+        "show configuration changes",
+        &[SHOW, "The configuration", "Differences between the candidate and the running configuration"],
+        |s, _, o| {
+            let Some(c) = &s.candidate else {
+                o.line("% No candidate configuration (not in configuration mode)");
+                return Ok(());
+            };
+            let run = render::to_lines(&s.router().running, &Selection::all());
+            let cand = render::to_lines(c, &Selection::all());
+            if !super::diff::show(&run, &cand, o) {
+                o.line("% No changes");
+            }
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "show configuration commits",
+        &[SHOW, "The configuration", "The commit history (ids for rollback)"],
+        |s, _, o| {
+            let r = s.router();
+            let mut rows = Vec::new();
+            for c in r.history.iter().rev() {
+                rows.push(vec![
+                    c.id.to_string(),
+                    date_time(c.time),
+                    c.user.clone(),
+                    {
+                        let (a, d) = c.line_counts();
+                        format!("+{a} -{d}")
+                    },
+                    c.comment.clone().unwrap_or_default(),
+                ]);
+            }
+            if let Some(p) = &r.pending_confirm {
+                o.line(&format!(
+                    "Commit {} is not confirmed; it is rolled back at {}",
+                    p.commit_id,
+                    date_time(p.deadline)
+                ));
+            }
+            table(&["Id", "Time", "User", "Lines", "Comment"], rows, o);
+            Ok(())
+        },
+    );
     add(
         g,
         "show ike [card SLOT/PORT] {policy | proposal} [NAME]",
-        &[SHOW, "IKE information", "For an ASP", "Slot/ASP", "IKE policies of the current context", "IKE proposals", "Name"],
+        &[
+            SHOW,
+            "IKE information",
+            "For an ASP",
+            "Slot/ASP",
+            "IKE policies of the current context",
+            "IKE proposals",
+            "Name",
+        ],
         |s, a, o| {
             let cfg = s.view();
-            if a.has("policy") { show_ike_policy(&cfg, &s.exec_context, a.get("NAME"), o) } else { show_ike_proposal(&cfg, a.get("NAME"), o) }
+            if a.has("policy") {
+                show_ike_policy(&cfg, &s.exec_context, a.get("NAME"), o)
+            } else {
+                show_ike_proposal(&cfg, a.get("NAME"), o)
+            }
         },
     );
     add(
         g,
         "show tunnel ipsec name NAME statistics ike [detail]",
-        &[SHOW, "Tunnel information", "IPsec tunnels", "One tunnel", "Tunnel name", "Counters", "IKE counters", "With the tunnel's SAs"],
+        &[
+            SHOW,
+            "Tunnel information",
+            "IPsec tunnels",
+            "One tunnel",
+            "Tunnel name",
+            "Counters",
+            "IKE counters",
+            "With the tunnel's SAs",
+        ],
         |s, a, o| {
             let name = a.req("NAME")?.to_string();
             if !s.view().tunnels.contains_key(&name) {
@@ -114,7 +157,8 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
         |s, a, o| {
             let r = s.router();
             let st = r.ike().stats.clone();
-            let (p1_up, p2_up) = (r.ike().ike_sas().iter().filter(|x| x.is_established()).count(), r.ike().child_sas().len());
+            let (p1_up, p2_up) =
+                (r.ike().ike_sas().iter().filter(|x| x.is_established()).count(), r.ike().child_sas().len());
             let half = r.ike().ike_sas().len() - p1_up;
             if a.has("ike2") {
                 let mut v = Vec::new();
@@ -124,7 +168,11 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
             }
             drop(r);
             o.line(&format!("IKEv1 statistics for ASP {}", a.get("SLOT/PORT").unwrap_or("-")));
-            let mut rows = vec![("Phase-I SAs established now", p1_up as u64), ("Phase-I SAs negotiating now", half as u64), ("IPsec SA pairs now", p2_up as u64)];
+            let mut rows = vec![
+                ("Phase-I SAs established now", p1_up as u64),
+                ("Phase-I SAs negotiating now", half as u64),
+                ("IPsec SA pairs now", p2_up as u64),
+            ];
             rows.extend(ike_counter_rows(&st, true));
             for (k, v) in rows {
                 o.line(&format!("  {k:<42}: {v}"));
@@ -135,7 +183,18 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
     add(
         g,
         "show ipsec [card SLOT/PORT] {access-list | policy | profile | proposal | security-association} [NAME]",
-        &[SHOW, "IPsec information", "For an ASP", "Slot/ASP", "IPsec access lists of the current context", "IPsec policies", "IPsec profiles of the current context", "IPsec proposals", "Manual IPsec SAs", "Name"],
+        &[
+            SHOW,
+            "IPsec information",
+            "For an ASP",
+            "Slot/ASP",
+            "IPsec access lists of the current context",
+            "IPsec policies",
+            "IPsec profiles of the current context",
+            "IPsec proposals",
+            "Manual IPsec SAs",
+            "Name",
+        ],
         |s, a, o| {
             let cfg = s.view();
             let n = a.get("NAME");
@@ -156,16 +215,32 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
     add(
         g,
         "show ipsec card SLOT/PORT statistics global context NAME",
-        &[SHOW, "IPsec information", "For an ASP", "Slot/ASP", "Counters", "For the whole ASP", "Of one context", "Context name"],
+        &[
+            SHOW,
+            "IPsec information",
+            "For an ASP",
+            "Slot/ASP",
+            "Counters",
+            "For the whole ASP",
+            "Of one context",
+            "Context name",
+        ],
         |s, a, o| {
             let ctx = a.req("NAME")?.to_string();
             let cfg = s.view();
             if !cfg.contexts.contains_key(&ctx) {
                 return not_found("Context", &ctx);
             }
-            let tunnels: Vec<String> = cfg.tunnels.iter().filter(|(_, t)| t.ike_context() == ctx).map(|(n, _)| n.clone()).collect();
+            let tunnels: Vec<String> =
+                cfg.tunnels.iter().filter(|(_, t)| t.ike_context() == ctx).map(|(n, _)| n.clone()).collect();
             let mut v = Vec::new();
-            crate::smartedge::esp_stats::card_statistics(&s.router(), a.get("SLOT/PORT").unwrap_or("-"), &ctx, &tunnels, &mut v);
+            crate::smartedge::esp_stats::card_statistics(
+                &s.router(),
+                a.get("SLOT/PORT").unwrap_or("-"),
+                &ctx,
+                &tunnels,
+                &mut v,
+            );
             v.iter().for_each(|l| o.line(l));
             Ok(())
         },
@@ -173,7 +248,15 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
     add(
         g,
         "show tunnel ipsec NAME [on-demand] statistics [detail]",
-        &[SHOW, "Tunnel information", "IPsec tunnels", "Tunnel name", "An on-demand tunnel", "Counters", "With each SA pair"],
+        &[
+            SHOW,
+            "Tunnel information",
+            "IPsec tunnels",
+            "Tunnel name",
+            "An on-demand tunnel",
+            "Counters",
+            "With each SA pair",
+        ],
         |s, a, o| {
             let name = a.req("NAME")?.to_string();
             let cfg = s.view();
@@ -190,7 +273,17 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
     add(
         g,
         "show tunnel ipsec [name NAME | remote A.B.C.D] [detail | on-demand]",
-        &[SHOW, "Tunnel information", "IPsec tunnels", "One tunnel", "Tunnel name", "Tunnels to a remote end point", "Remote address", "Detailed information", "On-demand tunnels only"],
+        &[
+            SHOW,
+            "Tunnel information",
+            "IPsec tunnels",
+            "One tunnel",
+            "Tunnel name",
+            "Tunnels to a remote end point",
+            "Remote address",
+            "Detailed information",
+            "On-demand tunnels only",
+        ],
         |s, a, o| {
             let mut cfg = (*s.view()).clone();
             if a.has("on-demand") {
@@ -364,8 +457,16 @@ fn show_ike_policy(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn Out)
                 kv(o, "Address allocation", if p.address_allocation_aaa { "aaa" } else { "-" });
             }
             kv(o, "Validate cert identity", if p.validate_certificate_identity { "yes" } else { "no" });
-            kv(o, "Local identity", p.identity_local.as_ref().map(|i| format!("{i} ({})", i.id_type())).unwrap_or("-".into()));
-            kv(o, "Remote identity", p.identity_remote.as_ref().map(|i| format!("{i} ({})", i.id_type())).unwrap_or("-".into()));
+            kv(
+                o,
+                "Local identity",
+                p.identity_local.as_ref().map(|i| format!("{i} ({})", i.id_type())).unwrap_or("-".into()),
+            );
+            kv(
+                o,
+                "Remote identity",
+                p.identity_remote.as_ref().map(|i| format!("{i} ({})", i.id_type())).unwrap_or("-".into()),
+            );
             let psk = match &p.pre_shared_key {
                 None => "not configured",
                 Some(PreSharedKey::UseAaa) => "from AAA",
@@ -386,7 +487,11 @@ fn show_ike_policy(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn Out)
             }
             let obj = edgesh_engine::validate::ObjectRef::ike_policy(ctx, p.version, n);
             for pr in object_problems(&problems, &obj) {
-                kv(o, if pr.severity == Severity::Error { "Error" } else { "Warning" }, &super::wording::issue(&pr.issue));
+                kv(
+                    o,
+                    if pr.severity == Severity::Error { "Error" } else { "Warning" },
+                    &super::wording::issue(&pr.issue),
+                );
             }
         }
     }
@@ -414,7 +519,13 @@ fn show_ipsec_proposal(cfg: &Config, name: Option<&str>, o: &mut dyn Out) -> Cmd
                 .ipsec_proposals
                 .iter()
                 .map(|(n, p)| {
-                    vec![n.clone(), transforms(p), if p.ip_comp { "yes".into() } else { "no".into() }, p.lifetime_seconds.to_string(), or_dash(p.lifetime_kbytes)]
+                    vec![
+                        n.clone(),
+                        transforms(p),
+                        if p.ip_comp { "yes".into() } else { "no".into() },
+                        p.lifetime_seconds.to_string(),
+                        or_dash(p.lifetime_kbytes),
+                    ]
                 })
                 .collect();
             table(&["Proposal", "Transforms", "IPComp", "Lifetime(s)", "Lifetime(KB)"], rows, o);
@@ -441,7 +552,14 @@ fn show_ipsec_policy(cfg: &Config, name: Option<&str>, o: &mut dyn Out) -> CmdRe
             let rows = cfg
                 .ipsec_policies
                 .iter()
-                .map(|(n, p)| vec![n.clone(), p.anti_replay_window.to_string(), or_dash(p.pfs_group), p.proposals.values().cloned().collect::<Vec<_>>().join(",")])
+                .map(|(n, p)| {
+                    vec![
+                        n.clone(),
+                        p.anti_replay_window.to_string(),
+                        or_dash(p.pfs_group),
+                        p.proposals.values().cloned().collect::<Vec<_>>().join(","),
+                    ]
+                })
                 .collect();
             table(&["Policy", "Replay window", "PFS group", "Proposals"], rows, o);
         }
@@ -475,7 +593,13 @@ fn show_ipsec_sa(cfg: &Config, name: Option<&str>, o: &mut dyn Out) -> CmdResult
             .map(|n| {
                 let sa = &cfg.ipsec_sas[*n];
                 let dirs = sa.dirs.keys().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
-                let spis = sa.dirs.values().flat_map(|k| k.esp_spi.iter().chain(k.ah_spi.iter())).map(|s| s.to_string()).collect::<Vec<_>>().join(",");
+                let spis = sa
+                    .dirs
+                    .values()
+                    .flat_map(|k| k.esp_spi.iter().chain(k.ah_spi.iter()))
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
                 vec![n.to_string(), dirs, spis, sa.anti_replay_window.to_string()]
             })
             .collect();
@@ -491,7 +615,11 @@ fn show_ipsec_sa(cfg: &Config, name: Option<&str>, o: &mut dyn Out) -> CmdResult
         for (dir, k) in &sa.dirs {
             kv(o, "Direction", dir.proto_name());
             kv(o, "  ESP SPI", or_dash(k.esp_spi));
-            kv(o, "  ESP authentication", k.esp_auth.as_ref().map(|(a, _)| format!("{a} (key not shown)")).unwrap_or("-".into()));
+            kv(
+                o,
+                "  ESP authentication",
+                k.esp_auth.as_ref().map(|(a, _)| format!("{a} (key not shown)")).unwrap_or("-".into()),
+            );
             kv(
                 o,
                 "  ESP encryption",
@@ -502,7 +630,11 @@ fn show_ipsec_sa(cfg: &Config, name: Option<&str>, o: &mut dyn Out) -> CmdResult
                 },
             );
             kv(o, "  AH SPI", or_dash(k.ah_spi));
-            kv(o, "  AH authentication", k.ah.as_ref().map(|(a, _)| format!("{a} (key not shown)")).unwrap_or("-".into()));
+            kv(
+                o,
+                "  AH authentication",
+                k.ah.as_ref().map(|(a, _)| format!("{a} (key not shown)")).unwrap_or("-".into()),
+            );
         }
     }
     Ok(())
@@ -520,7 +652,10 @@ fn show_ipsec_acl(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn Out) 
         o.line("  (no IPsec access lists)");
     }
     for (n, a) in c.ipsec_acls.iter().filter(|(n, _)| name.is_none_or(|x| x == n.as_str())) {
-        o.line(&format!("IPsec access-list {n}{}", a.description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()));
+        o.line(&format!(
+            "IPsec access-list {n}{}",
+            a.description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+        ));
         if a.rules.is_empty() {
             o.line("  (no rules: matches all traffic)");
         }
@@ -549,31 +684,59 @@ fn show_ipsec_profile(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn O
         let tunnel = cfg.tunnels.get(n).filter(|t| t.kind == TunnelKind::OnDemand).map(|_| n.clone());
         kv(o, "On-demand tunnel", tunnel.unwrap_or("- (no on-demand tunnel of this name)".into()));
         for (seq, e) in &p.entries {
-            kv(o, &format!("Seq {seq}"), format!("ipsec-policy {}{}", e.policy, e.access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default()));
+            kv(
+                o,
+                &format!("Seq {seq}"),
+                format!(
+                    "ipsec-policy {}{}",
+                    e.policy,
+                    e.access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default()
+                ),
+            );
         }
     }
     Ok(())
 }
 
 /// The state of a tunnel and why it is down (from the configuration checks).
-pub fn tunnel_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem], name: &str, t: &Tunnel) -> (String, Vec<String>) {
+pub fn tunnel_state(
+    cfg: &Config,
+    problems: &[edgesh_engine::validate::Problem],
+    name: &str,
+    t: &Tunnel,
+) -> (String, Vec<String>) {
     if t.shutdown {
         return ("Admin down".into(), vec!["shutdown".into()]);
     }
     let obj = edgesh_engine::validate::ObjectRef::tunnel(name);
     let mut reasons: Vec<String> = object_problems(problems, &obj).map(|p| super::wording::issue(&p.issue)).collect();
-    if let Some(p) = t.ike_policy.as_ref().and_then(|p| cfg.contexts.get(t.ike_context()).and_then(|c| c.ike_policies.get(p)).map(|x| (p, x))) {
+    if let Some(p) = t
+        .ike_policy
+        .as_ref()
+        .and_then(|p| cfg.contexts.get(t.ike_context()).and_then(|c| c.ike_policies.get(p)).map(|x| (p, x)))
+    {
         let pobj = edgesh_engine::validate::ObjectRef::ike_policy(t.ike_context(), p.1.version, p.0);
-        reasons.extend(object_problems(problems, &pobj).map(|x| format!("ike policy {}: {}", p.0, super::wording::issue(&x.issue))));
+        reasons.extend(
+            object_problems(problems, &pobj)
+                .map(|x| format!("ike policy {}: {}", p.0, super::wording::issue(&x.issue))),
+        );
     }
     if t.kind == TunnelKind::OnDemand {
         // The profile named after the tunnel, in the context of its interface.
-        let pctx = t.bind_interface.as_ref().and_then(|(_, c)| c.clone()).unwrap_or_else(|| t.ike_context().to_string());
+        let pctx =
+            t.bind_interface.as_ref().and_then(|(_, c)| c.clone()).unwrap_or_else(|| t.ike_context().to_string());
         let pobj = edgesh_engine::validate::ObjectRef::ipsec_profile(&pctx, name);
-        reasons.extend(object_problems(problems, &pobj).map(|x| format!("ipsec profile {name}: {}", super::wording::issue(&x.issue))));
+        reasons.extend(
+            object_problems(problems, &pobj)
+                .map(|x| format!("ipsec profile {name}: {}", super::wording::issue(&x.issue))),
+        );
     }
     if reasons.is_empty() {
-        reasons.push(if t.kind == TunnelKind::OnDemand { "waiting for remote peers".into() } else { "no IKE SA established".into() });
+        reasons.push(if t.kind == TunnelKind::OnDemand {
+            "waiting for remote peers".into()
+        } else {
+            "no IKE SA established".into()
+        });
     }
     ("Down".into(), reasons)
 }
@@ -608,7 +771,14 @@ pub(crate) fn ike_counter_rows(st: &edgesh_engine::ike::endpoint::Stats, global:
 /// Engine state per tunnel: (IKE SAs up, IPsec SA pairs, SA detail lines).
 pub(crate) type TunnelSas = std::collections::BTreeMap<String, (usize, usize, Vec<String>)>;
 
-fn show_tunnels(cfg: &Config, sas: &TunnelSas, name: Option<&str>, remote: Option<&str>, detail: bool, o: &mut dyn Out) -> CmdResult {
+fn show_tunnels(
+    cfg: &Config,
+    sas: &TunnelSas,
+    name: Option<&str>,
+    remote: Option<&str>,
+    detail: bool,
+    o: &mut dyn Out,
+) -> CmdResult {
     if let Some(n) = name {
         if !cfg.tunnels.contains_key(n) {
             return not_found("Tunnel", n);
@@ -616,8 +786,12 @@ fn show_tunnels(cfg: &Config, sas: &TunnelSas, name: Option<&str>, remote: Optio
     }
     let remote: Option<std::net::Ipv4Addr> = remote.and_then(|r| r.parse().ok());
     let problems = validate(cfg);
-    let sel: Vec<(&String, &Tunnel)> =
-        cfg.tunnels.iter().filter(|(n, _)| name.is_none_or(|x| x == n.as_str())).filter(|(_, t)| remote.is_none_or(|r| t.remote == Some(r))).collect();
+    let sel: Vec<(&String, &Tunnel)> = cfg
+        .tunnels
+        .iter()
+        .filter(|(n, _)| name.is_none_or(|x| x == n.as_str()))
+        .filter(|(_, t)| remote.is_none_or(|r| t.remote == Some(r)))
+        .collect();
     if !detail {
         let rows = sel
             .iter()
@@ -653,7 +827,14 @@ fn show_tunnels(cfg: &Config, sas: &TunnelSas, name: Option<&str>, remote: Optio
         kv(o, "Local end point", or_dash(t.local));
         kv(o, "Remote end point", or_dash(t.remote));
         kv(o, "Remote ID", or_dash(t.remote_id.as_ref()));
-        kv(o, "Bound to", t.bind_interface.as_ref().map(|(i, c)| format!("{i} (context {})", c.as_deref().unwrap_or(t.ike_context()))).unwrap_or("-".into()));
+        kv(
+            o,
+            "Bound to",
+            t.bind_interface
+                .as_ref()
+                .map(|(i, c)| format!("{i} (context {})", c.as_deref().unwrap_or(t.ike_context())))
+                .unwrap_or("-".into()),
+        );
         kv(o, "IKE policy", or_dash(t.ike_policy.as_ref()));
         kv(o, "DF bit", t.df_bit);
         kv(o, "MTU", or_dash(t.mtu));
@@ -664,9 +845,16 @@ fn show_tunnels(cfg: &Config, sas: &TunnelSas, name: Option<&str>, remote: Optio
         }
         for (seq, e) in &t.entries {
             let v = match e {
-                TunnelEntry::Policy(p) => format!("ipsec-policy {}{}", p.policy, p.access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default()),
+                TunnelEntry::Policy(p) => format!(
+                    "ipsec-policy {}{}",
+                    p.policy,
+                    p.access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default()
+                ),
                 TunnelEntry::ManualSa { sa, access_group } => {
-                    format!("security-association {sa}{}", access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default())
+                    format!(
+                        "security-association {sa}{}",
+                        access_group.as_ref().map(|a| format!(" access-group {a}")).unwrap_or_default()
+                    )
                 }
             };
             kv(o, &format!("Seq {seq}"), v);
@@ -682,7 +870,13 @@ fn show_tunnels(cfg: &Config, sas: &TunnelSas, name: Option<&str>, remote: Optio
 }
 
 /// The configured state, overridden by the engine: a tunnel with IPsec SAs is up.
-pub(crate) fn live_state(cfg: &Config, problems: &[edgesh_engine::validate::Problem], sas: &TunnelSas, name: &str, t: &Tunnel) -> (String, Vec<String>) {
+pub(crate) fn live_state(
+    cfg: &Config,
+    problems: &[edgesh_engine::validate::Problem],
+    sas: &TunnelSas,
+    name: &str,
+    t: &Tunnel,
+) -> (String, Vec<String>) {
     let (state, reasons) = tunnel_state(cfg, problems, name, t);
     match sas.get(name) {
         Some((_, n, _)) if *n > 0 && !t.shutdown => ("Up".into(), Vec::new()),
@@ -700,6 +894,14 @@ pub fn selection(a: &crate::session::Args, context: &str) -> Selection {
     let verbose = a.has("verbose");
     match ["ike", "ipsec", "tunnel"].into_iter().find(|p| a.has(p)) {
         None => Selection { verbose, ..Selection::all() },
-        Some(p) => Selection { other: false, ike: p == "ike", ipsec: p == "ipsec", tunnel: p == "tunnel", context: (!a.has("all-contexts")).then(|| context.to_string()), verbose, whole: false },
+        Some(p) => Selection {
+            other: false,
+            ike: p == "ike",
+            ipsec: p == "ipsec",
+            tunnel: p == "tunnel",
+            context: (!a.has("all-contexts")).then(|| context.to_string()),
+            verbose,
+            whole: false,
+        },
     }
 }

@@ -4,7 +4,7 @@
 //! global ike2`.
 
 use crate::session::Router;
-use edgesh_engine::ike::crypto::{hex, CipherAlg, HashAlg};
+use edgesh_engine::ike::crypto::{CipherAlg, HashAlg, hex};
 use edgesh_engine::ike::events::Role;
 use edgesh_engine::ike::v2::keys::Encr;
 
@@ -34,16 +34,35 @@ pub fn tunnel_v2_sas(r: &Router, tunnel: &str, out: &mut Vec<String>) {
         out.push(format!("  IKE SA {} (IKEv2)", s.conn));
         out.push(format!("    {:<24}: {}", "State", s.state.name()));
         out.push(format!("    {:<24}: {}", "Role", if s.role == Role::Initiator { "initiator" } else { "responder" }));
-        out.push(format!("    {:<24}: {}:{} -> {}:{}", "Addresses", s.local.ip(), s.local.port(), s.remote.ip(), s.remote.port()));
+        out.push(format!(
+            "    {:<24}: {}:{} -> {}:{}",
+            "Addresses",
+            s.local.ip(),
+            s.local.port(),
+            s.remote.ip(),
+            s.remote.port()
+        ));
         out.push(format!("    {:<24}: {} {}", "SPIs", hex(&s.spi_i), hex(&s.spi_r)));
         if let Some(su) = &s.suite {
             let integ = su.integ.map(|i| integ_name(i.hash)).unwrap_or("-");
-            out.push(format!("    {:<24}: {} {} {} DH group {} {}", "Proposal", encr_name(su.encr), su.prf.proto_name(), integ, su.group, s.proposal));
+            out.push(format!(
+                "    {:<24}: {} {} {} DH group {} {}",
+                "Proposal",
+                encr_name(su.encr),
+                su.prf.proto_name(),
+                integ,
+                su.group,
+                s.proposal
+            ));
         }
         if s.is_established() {
             out.push(format!("    {:<24}: {} seconds", "Remaining lifetime", s.expires().saturating_sub(now) / 1000));
         }
-        out.push(format!("    {:<24}: {}", "NAT traversal", if s.nat_local || s.nat_remote { "yes (UDP 4500)" } else { "no" }));
+        out.push(format!(
+            "    {:<24}: {}",
+            "NAT traversal",
+            if s.nat_local || s.nat_remote { "yes (UDP 4500)" } else { "no" }
+        ));
     }
 }
 

@@ -53,7 +53,10 @@ pub fn register(g: &mut G) {
 }
 
 fn connected_if(cx: &edgesh_engine::config::Context, a: Ipv4Addr) -> Option<String> {
-    cx.interfaces.iter().find(|(_, i)| i.address.iter().chain(i.secondary.iter()).any(|p| p.contains(a))).map(|(n, _)| n.clone())
+    cx.interfaces
+        .iter()
+        .find(|(_, i)| i.address.iter().chain(i.secondary.iter()).any(|p| p.contains(a)))
+        .map(|(n, _)| n.clone())
 }
 
 /// The routes of `context` as the router has them now.
@@ -68,7 +71,20 @@ pub fn state(s: &Session, context: &str) -> ContextRoutes {
     for (name, i) in &cx.interfaces {
         for p in i.address.iter().chain(i.secondary.iter()) {
             let net = Prefix4 { addr: p.network(), len: p.len };
-            rows.push((u32::from(net.addr), net.len, RouteRow { active: true, kind: "C", network: net.to_string(), next_hop: None, distance: 0, metric: 0, uptime_seconds: boot_up, interface: name.clone() }));
+            rows.push((
+                u32::from(net.addr),
+                net.len,
+                RouteRow {
+                    active: true,
+                    kind: "C",
+                    network: net.to_string(),
+                    next_hop: None,
+                    distance: 0,
+                    metric: 0,
+                    uptime_seconds: boot_up,
+                    interface: name.clone(),
+                },
+            ));
         }
     }
     let table = r.engine.routes();
@@ -83,7 +99,20 @@ pub fn state(s: &Session, context: &str) -> ContextRoutes {
                 (*peer, bound.unwrap_or(t))
             }
         };
-        engine_rows.push((u32::from(e.prefix.addr), e.prefix.len, RouteRow { active: false, kind: "S", network: e.prefix.to_string(), next_hop, distance: 1, metric: e.cost.unwrap_or(0), uptime_seconds: now.saturating_sub(e.since) / 1000, interface }));
+        engine_rows.push((
+            u32::from(e.prefix.addr),
+            e.prefix.len,
+            RouteRow {
+                active: false,
+                kind: "S",
+                network: e.prefix.to_string(),
+                next_hop,
+                distance: 1,
+                metric: e.cost.unwrap_or(0),
+                uptime_seconds: now.saturating_sub(e.since) / 1000,
+                interface,
+            },
+        ));
     }
     rows.extend(engine_rows);
     rows.sort_by(|a, b| (a.0, a.1, a.2.distance, a.2.metric).cmp(&(b.0, b.1, b.2.distance, b.2.metric)));
@@ -116,7 +145,20 @@ pub fn render(t: &ContextRoutes, all: bool, o: &mut dyn Out) {
     o.line("");
     for r in &t.routes {
         let nh = r.next_hop.map(|a| a.to_string()).unwrap_or_default();
-        o.line(format!("{} {:<5} {:<19} {:<15} {:>4} {:>7}  {:>8}  {}", if r.active { ">" } else { " " }, r.kind, r.network, nh, r.distance, r.metric, hms(r.uptime_seconds), r.interface).trim_end());
+        o.line(
+            format!(
+                "{} {:<5} {:<19} {:<15} {:>4} {:>7}  {:>8}  {}",
+                if r.active { ">" } else { " " },
+                r.kind,
+                r.network,
+                nh,
+                r.distance,
+                r.metric,
+                hms(r.uptime_seconds),
+                r.interface
+            )
+            .trim_end(),
+        );
     }
 }
 
@@ -152,7 +194,16 @@ mod tests {
 
     #[test]
     fn rows_line_up_under_the_header_and_only_the_best_is_active() {
-        let row = |active, kind, net: &str, nh: Option<&str>, d, m, up, i: &str| RouteRow { active, kind, network: net.into(), next_hop: nh.map(|x| x.parse().unwrap()), distance: d, metric: m, uptime_seconds: up, interface: i.into() };
+        let row = |active, kind, net: &str, nh: Option<&str>, d, m, up, i: &str| RouteRow {
+            active,
+            kind,
+            network: net.into(),
+            next_hop: nh.map(|x| x.parse().unwrap()),
+            distance: d,
+            metric: m,
+            uptime_seconds: up,
+            interface: i.into(),
+        };
         let t = ContextRoutes {
             context: "C1".into(),
             routes: vec![

@@ -12,7 +12,12 @@ use std::time::Duration;
 
 fn login_user(name: &str, context: &str, a: &Administrator) -> LoginUser {
     let max = a.privilege_max.unwrap_or(15).min(15);
-    LoginUser { name: name.to_string(), privilege: a.privilege_start.unwrap_or(15).min(max), max_privilege: max, context: context.to_string() }
+    LoginUser {
+        name: name.to_string(),
+        privilege: a.privilege_start.unwrap_or(15).min(max),
+        max_privilege: max,
+        context: context.to_string(),
+    }
 }
 
 /// Is any administrator configured, in any context?
@@ -34,7 +39,9 @@ pub fn authenticate(r: &Router, user: &str, password: &str) -> Option<LoginUser>
             .get("local")
             .and_then(|cx| cx.administrators.get(name))
             .map(|a| ("local".to_string(), a))
-            .or_else(|| r.running.contexts.iter().find_map(|(c, cx)| cx.administrators.get(name).map(|a| (c.clone(), a)))),
+            .or_else(|| {
+                r.running.contexts.iter().find_map(|(c, cx)| cx.administrators.get(name).map(|a| (c.clone(), a)))
+            }),
     };
     match found {
         Some((context, a)) => passwords::md5_crypt_verify(password, &a.hash).then(|| login_user(name, &context, a)),

@@ -180,7 +180,8 @@ impl Dataplane {
                     Ok(false) => {}
                     Err(e) => {
                         self.tunif.release(c.spi_in, c.spi_out);
-                        self.problems.push(format!("cannot carry traffic: tunnel {}: SA 0x{:08x}: {e}", c.tunnel, c.spi_in));
+                        self.problems
+                            .push(format!("cannot carry traffic: tunnel {}: SA 0x{:08x}: {e}", c.tunnel, c.spi_in));
                     }
                 },
                 SaChange::Remove { spi_in, spi_out } => {
@@ -227,7 +228,20 @@ impl Dataplane {
         let esp = |spi, keys| esp_sa(c, spi, keys);
         // A route-based tunnel's SA: carried for its device, not by edgesh0's selectors.
         let dev = self.tunif.claim(c);
-        let outbound = |esp, ah, encap, transport, count| tx::Outbound { esp, encap, ah, local: c.local, remote: c.remote, local_ts: c.local_ts, remote_ts: c.remote_ts, created: c.created, transport, count, dev, policy: (c.tunnel.clone(), c.child) };
+        let outbound = |esp, ah, encap, transport, count| tx::Outbound {
+            esp,
+            encap,
+            ah,
+            local: c.local,
+            remote: c.remote,
+            local_ts: c.local_ts,
+            remote_ts: c.remote_ts,
+            created: c.created,
+            transport,
+            count,
+            dev,
+            policy: (c.tunnel.clone(), c.child),
+        };
         let Some(auth) = c.ah else {
             let (Some(i), Some(o)) = (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) else {
                 self.tunif.release(c.spi_in, c.spi_out);
@@ -235,9 +249,14 @@ impl Dataplane {
             };
             let transport = c.transport.then_some((*c.remote.ip(), *c.local.ip()));
             let count = self.counter((c.spi_in, true));
-            let _ = self.to_rx.send(rx::RxMsg::Esp(c.spi_in, Box::new(rx::InEsp { sa: i, remote_ts: c.remote_ts, local_ts: c.local_ts, transport, count, dev })));
+            let _ = self.to_rx.send(rx::RxMsg::Esp(
+                c.spi_in,
+                Box::new(rx::InEsp { sa: i, remote_ts: c.remote_ts, local_ts: c.local_ts, transport, count, dev }),
+            ));
             let count = self.counter((c.spi_out, false));
-            let _ = self.to_tx.send(tx::TxMsg::Install(c.spi_out, Box::new(outbound(Some(o), None, c.encap, c.transport, count))));
+            let _ = self
+                .to_tx
+                .send(tx::TxMsg::Install(c.spi_out, Box::new(outbound(Some(o), None, c.encap, c.transport, count))));
             if !c.encap {
                 self.shared.raw_esp.want();
             }
@@ -255,11 +274,16 @@ impl Dataplane {
         let mut ah_i = AhSa::new(c.spi_in, auth, key_in).map_err(|e| e.to_string())?;
         ah_i.set_anti_replay(c.replay_window > 0);
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
-        let (esp_i, esp_o) = if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
+        let (esp_i, esp_o) =
+            if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         let count = self.counter((c.spi_in, true));
-        let _ = self.to_rx.send(rx::RxMsg::Ah(c.spi_in, Box::new(rx::AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts, count, dev })));
+        let _ = self.to_rx.send(rx::RxMsg::Ah(
+            c.spi_in,
+            Box::new(rx::AhIn { ah: ah_i, esp: esp_i, remote_ts: c.remote_ts, local_ts: c.local_ts, count, dev }),
+        ));
         let count = self.counter((c.spi_out, false));
-        let _ = self.to_tx.send(tx::TxMsg::Install(c.spi_out, Box::new(outbound(esp_o, Some(ah_o), false, false, count))));
+        let _ =
+            self.to_tx.send(tx::TxMsg::Install(c.spi_out, Box::new(outbound(esp_o, Some(ah_o), false, false, count))));
         self.shared.raw_ah.want();
         self.live.insert(c.spi_in);
         Ok(true)
@@ -290,7 +314,8 @@ impl Dataplane {
         // The outbound lookup follows the configuration's policy order (dp-tx holds the index).
         if self.policy_generation != Some(r.engine.conf_generation()) {
             self.policy_generation = Some(r.engine.conf_generation());
-            let policies = r.ike().conf().policies().into_iter().map(|(t, c, l, rm)| (t.to_string(), c, l, rm)).collect();
+            let policies =
+                r.ike().conf().policies().into_iter().map(|(t, c, l, rm)| (t.to_string(), c, l, rm)).collect();
             let _ = self.to_tx.send(tx::TxMsg::Policies(policies));
             self.shared.wake_tx.wake();
         }
@@ -307,7 +332,8 @@ impl Dataplane {
         }
         // After the news: a pause signalled from now on is reported at the next round.
         let retired = std::mem::take(&mut self.retired);
-        for ((spi, inbound), c) in self.counts.iter().map(|(k, c)| (*k, c)).chain(retired.iter().map(|(k, c)| (*k, c))) {
+        for ((spi, inbound), c) in self.counts.iter().map(|(k, c)| (*k, c)).chain(retired.iter().map(|(k, c)| (*k, c)))
+        {
             let (packets, bytes) = c.take();
             // The engine counts packets one call each (the bytes with the first).
             if packets > 0 && r.engine.account(spi, inbound, bytes) {
@@ -341,10 +367,15 @@ impl Dataplane {
     fn start_threads(&mut self) {
         let Some((tx_msgs, rx_msgs)) = self.pending.take() else { return };
         let (s1, s2) = (self.shared.clone(), self.shared.clone());
-        for (name, f) in [("dp-tx", Box::new(move || tx::run(s1, tx_msgs)) as Box<dyn FnOnce() + Send>), ("dp-rx", Box::new(move || rx::run(s2, rx_msgs)))] {
+        for (name, f) in [
+            ("dp-tx", Box::new(move || tx::run(s1, tx_msgs)) as Box<dyn FnOnce() + Send>),
+            ("dp-rx", Box::new(move || rx::run(s2, rx_msgs))),
+        ] {
             match std::thread::Builder::new().name(name.into()).spawn(f) {
                 Ok(h) => self.threads.push(h),
-                Err(e) => self.problems.push(format!("cannot start the dataplane thread {name} ({e}): no traffic is carried")),
+                Err(e) => {
+                    self.problems.push(format!("cannot start the dataplane thread {name} ({e}): no traffic is carried"))
+                }
             }
         }
     }
@@ -362,10 +393,18 @@ impl Dataplane {
             return;
         }
         self.looked = Some(std::time::Instant::now());
-        let on_traffic = r.ike().conf().peers.iter().any(|p| p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly);
+        let on_traffic = r.ike().conf().peers.iter().any(|p| {
+            p.kind == TunnelKind::Static && !p.auto_start && !p.dynamic && p.connection != ConnectionType::ResponderOnly
+        });
         if sas || on_traffic {
             // With the kernel's offloads where it has them, else without.
-            let made = tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).offload(true).build_sync().map(|d| (d, true)).or_else(|_| tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync().map(|d| (d, false)));
+            let made = tun_rs::DeviceBuilder::new()
+                .name(DEVICE)
+                .mtu(1400)
+                .offload(true)
+                .build_sync()
+                .map(|d| (d, true))
+                .or_else(|_| tun_rs::DeviceBuilder::new().name(DEVICE).mtu(1400).build_sync().map(|d| (d, false)));
             match made {
                 Ok((tun, offload)) => {
                     let _ = tun.set_nonblocking(true);
@@ -373,7 +412,13 @@ impl Dataplane {
                 }
                 Err(e) => {
                     self.tun_failed = true;
-                    r.crypto_log(3, "DATAPLANE", &format!("cannot create TUN device {DEVICE} ({e}): IPsec SAs are negotiated but carry no traffic"));
+                    r.crypto_log(
+                        3,
+                        "DATAPLANE",
+                        &format!(
+                            "cannot create TUN device {DEVICE} ({e}): IPsec SAs are negotiated but carry no traffic"
+                        ),
+                    );
                 }
             }
         }
@@ -393,7 +438,11 @@ impl Drop for Dataplane {
 
 /// The ESP SA of one direction of an engine child SA pair, with
 /// anti-replay as the SA has it (off: IOS manual SAs).
-pub(crate) fn esp_sa(c: &edgesh_engine::ike::sa::ChildSa, spi: u32, keys: &edgesh_engine::ike::sa::SaKeys) -> Result<Option<EspSa>, String> {
+pub(crate) fn esp_sa(
+    c: &edgesh_engine::ike::sa::ChildSa,
+    spi: u32,
+    keys: &edgesh_engine::ike::sa::SaKeys,
+) -> Result<Option<EspSa>, String> {
     c.esp
         .map(|(e, a)| {
             EspSa::new(spi, e, a, keys).map(|mut s| {

@@ -39,7 +39,11 @@ impl RawSocket {
             return None;
         }
         let open = || -> std::io::Result<socket2::Socket> {
-            let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::RAW, Some(socket2::Protocol::from(i32::from(self.proto))))?;
+            let s = socket2::Socket::new(
+                socket2::Domain::IPV4,
+                socket2::Type::RAW,
+                Some(socket2::Protocol::from(i32::from(self.proto))),
+            )?;
             s.set_header_included_v4(true)?;
             s.set_nonblocking(true)?;
             // Room for bursts: a TCP window's worth of packets arrives at once.
@@ -55,7 +59,10 @@ impl RawSocket {
             Err(e) => {
                 self.failed.store(true, Ordering::Relaxed);
                 let what = if self.proto == edgesh_engine::ah::PROTOCOL { "AH" } else { "ESP without NAT" };
-                Some(Err(format!("cannot open a raw IP protocol {} socket ({e}): {what} SAs are negotiated but carry no traffic", self.proto)))
+                Some(Err(format!(
+                    "cannot open a raw IP protocol {} socket ({e}): {what} SAs are negotiated but carry no traffic",
+                    self.proto
+                )))
             }
         }
     }
@@ -82,8 +89,10 @@ impl RawSocket {
             return;
         };
         for chunk in packets.chunks(64) {
-            let slices: Vec<[std::io::IoSlice<'_>; 1]> = chunk.iter().map(|(_, p)| [std::io::IoSlice::new(p)]).collect();
-            let addrs: Vec<Option<SockaddrIn>> = chunk.iter().map(|(d, _)| Some(SockaddrIn::from(std::net::SocketAddrV4::new(*d, 0)))).collect();
+            let slices: Vec<[std::io::IoSlice<'_>; 1]> =
+                chunk.iter().map(|(_, p)| [std::io::IoSlice::new(p)]).collect();
+            let addrs: Vec<Option<SockaddrIn>> =
+                chunk.iter().map(|(d, _)| Some(SockaddrIn::from(std::net::SocketAddrV4::new(*d, 0)))).collect();
             let mut hdrs = MultiHeaders::<SockaddrIn>::preallocate(chunk.len(), None);
             if sendmmsg(s.as_raw_fd(), &mut hdrs, &slices, &addrs, [], MsgFlags::empty()).is_err() {
                 // One at a time: what one refused need not stop the rest.
@@ -130,7 +139,11 @@ pub fn outer(packet: &[u8]) -> Option<(usize, Ipv4Addr, Ipv4Addr)> {
     if packet.len() < ihl || ihl < 20 || packet[0] >> 4 != 4 {
         return None;
     }
-    Some((ihl, Ipv4Addr::new(packet[12], packet[13], packet[14], packet[15]), Ipv4Addr::new(packet[16], packet[17], packet[18], packet[19])))
+    Some((
+        ihl,
+        Ipv4Addr::new(packet[12], packet[13], packet[14], packet[15]),
+        Ipv4Addr::new(packet[16], packet[17], packet[18], packet[19]),
+    ))
 }
 
 #[cfg(test)]

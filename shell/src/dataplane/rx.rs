@@ -83,7 +83,10 @@ fn check_inner(next: u8, inner: &[u8], remote_ts: &Selector, local_ts: &Selector
     }
     if next != NEXT_HEADER_IPV4 {
         // A transport-mode payload (TCP, UDP, ICMP ...) where a tunnel-mode inner packet is expected.
-        return Err((if next == 41 { DropKind::Malformed } else { DropKind::TransportMode }, Some((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, next))));
+        return Err((
+            if next == 41 { DropKind::Malformed } else { DropKind::TransportMode },
+            Some((Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, next)),
+        ));
     }
     let Some((src, dst)) = super::ipv4_ends(inner) else { return Err((DropKind::Malformed, None)) };
     // The inner packet must be one this SA protects (RFC 4301 5.2).
@@ -117,7 +120,15 @@ impl Default for Opener {
 
 impl Opener {
     pub fn new() -> Opener {
-        Opener { inbound: HashMap::new(), ah_in: HashMap::new(), transport_rebuilt: None, devs: HashMap::new(), out: HashMap::new(), spare: Vec::new(), drops: Default::default() }
+        Opener {
+            inbound: HashMap::new(),
+            ah_in: HashMap::new(),
+            transport_rebuilt: None,
+            devs: HashMap::new(),
+            out: HashMap::new(),
+            spare: Vec::new(),
+            drops: Default::default(),
+        }
     }
 
     /// The devices now in the list (what waits for one that left is dropped).
@@ -212,7 +223,13 @@ impl Opener {
     /// the host, a dummy packet dropped without a word, or a refusal
     /// counted by kind (for the engine's counters and log lines) and its
     /// kind returned.
-    fn deliver(&mut self, proto: u8, (spi, seq): (u32, u32), (peer, local): (Ipv4Addr, Ipv4Addr), r: Result<Opened<&[u8]>, Refusal>) -> Result<(), DropKind> {
+    fn deliver(
+        &mut self,
+        proto: u8,
+        (spi, seq): (u32, u32),
+        (peer, local): (Ipv4Addr, Ipv4Addr),
+        r: Result<Opened<&[u8]>, Refusal>,
+    ) -> Result<(), DropKind> {
         match r {
             Ok((false, ..)) => Ok(()),
             Ok((true, inner, count, dev)) => {
@@ -231,7 +248,8 @@ impl Opener {
                 Ok(())
             }
             Err((kind, inner)) => {
-                let inner = if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
+                let inner =
+                    if kind == DropKind::TransportMode { inner.map(|(_, _, p)| (peer, local, p)) } else { inner };
                 self.drops.add(EspDrop { spi, proto, kind, peer, local, packets: 1, seq, inner, more: Vec::new() });
                 Err(kind)
             }
@@ -268,7 +286,9 @@ impl Opener {
         let r = match self.classify(data) {
             Ok((ok, inner, count, dev)) => match self.transport_rebuilt.take() {
                 Some(p) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &p, count, dev))),
-                None => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &data[inner], count, dev))),
+                None => {
+                    self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &data[inner], count, dev)))
+                }
             },
             Err(e) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Err(e)),
         };
@@ -279,7 +299,10 @@ impl Opener {
     /// inside: whether to hand it on and where the inner packet lies, or why
     /// not (with the inner ends and protocol when it was opened).
     fn classify(&mut self, data: &mut [u8]) -> Result<Opened<std::ops::Range<usize>>, Refusal> {
-        let Some(spi) = edgesh_engine::esp::spi_of(data).filter(|_| data.len() >= edgesh_engine::esp::HEADER_LEN) else { return Err((DropKind::Malformed, None)) };
+        let Some(spi) = edgesh_engine::esp::spi_of(data).filter(|_| data.len() >= edgesh_engine::esp::HEADER_LEN)
+        else {
+            return Err((DropKind::Malformed, None));
+        };
         let Some(e) = self.inbound.get_mut(&spi) else { return Err((DropKind::UnknownSpi, None)) };
         let (next, inner) = e.sa.open_in_place(data).map_err(|x| (DropKind::of(&x), None))?;
         if let Some((peer, local)) = e.transport {
@@ -287,7 +310,8 @@ impl Opener {
             if next == 59 {
                 return Ok((false, inner, e.count.clone(), e.dev));
             }
-            let p = edgesh_engine::esp_transport::inbound(next, &data[inner.clone()], peer, local).map_err(|_| (DropKind::Malformed, None))?;
+            let p = edgesh_engine::esp_transport::inbound(next, &data[inner.clone()], peer, local)
+                .map_err(|_| (DropKind::Malformed, None))?;
             let ok = check_inner(NEXT_HEADER_IPV4, &p, &e.remote_ts, &e.local_ts)?;
             self.transport_rebuilt = Some(p);
             return Ok((ok, inner, e.count.clone(), e.dev));
@@ -327,7 +351,9 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
         work += o.from_raw(&shared, &mut buf, 256);
         o.flush();
         o.publish(&shared);
-        if !shared.end_round(work, &mut carried, &shared.wake_rx, || shared.raw_esp.fd().into_iter().chain(shared.raw_ah.fd()).collect()) {
+        if !shared.end_round(work, &mut carried, &shared.wake_rx, || {
+            shared.raw_esp.fd().into_iter().chain(shared.raw_ah.fd()).collect()
+        }) {
             return;
         }
     }
@@ -342,12 +368,18 @@ impl Opener {
 
     /// An inbound SA with its selectors (remote, local), as an install would add it.
     pub(crate) fn insert_inbound(&mut self, sa: EspSa, remote_ts: Selector, local_ts: Selector) {
-        self.inbound.insert(sa.spi(), InEsp { sa, remote_ts, local_ts, transport: None, count: Default::default(), dev: super::shared::EDGESH0 });
+        self.inbound.insert(
+            sa.spi(),
+            InEsp { sa, remote_ts, local_ts, transport: None, count: Default::default(), dev: super::shared::EDGESH0 },
+        );
     }
 
     /// An inbound AH SA (over `esp` in a bundle) with its selectors (remote, local).
     pub(crate) fn insert_ah_inbound(&mut self, ah: AhSa, esp: Option<EspSa>, remote_ts: Selector, local_ts: Selector) {
-        self.ah_in.insert(ah.spi(), AhIn { ah, esp, remote_ts, local_ts, count: Default::default(), dev: super::shared::EDGESH0 });
+        self.ah_in.insert(
+            ah.spi(),
+            AhIn { ah, esp, remote_ts, local_ts, count: Default::default(), dev: super::shared::EDGESH0 },
+        );
     }
 
     pub(crate) fn pending_drops(&mut self) -> Vec<EspDrop> {

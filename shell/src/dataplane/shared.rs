@@ -208,7 +208,13 @@ impl Shared {
     /// counts ([`Shared::paused`]); an idle round sleeps until one of `fds`
     /// is readable or `wake` fires (at most 100 ms). False once the
     /// dataplane stops.
-    pub fn end_round<'a>(&self, work: usize, carried: &mut bool, wake: &Wake, fds: impl FnOnce() -> Vec<std::os::fd::BorrowedFd<'a>>) -> bool {
+    pub fn end_round<'a>(
+        &self,
+        work: usize,
+        carried: &mut bool,
+        wake: &Wake,
+        fds: impl FnOnce() -> Vec<std::os::fd::BorrowedFd<'a>>,
+    ) -> bool {
         if self.stop.load(Ordering::Relaxed) {
             return false;
         }

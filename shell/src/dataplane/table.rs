@@ -136,7 +136,12 @@ impl SelectorIndex {
     /// when that policy has none (or nothing covers the packet).
     pub fn lookup(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Option<u32> {
         let (s, d) = (u32::from(src), u32::from(dst));
-        let first_policy = self.policy_shapes.iter().filter_map(|&(l, r)| self.policies.get(&(l, s & mask(l), r, d & mask(r)))).min().copied();
+        let first_policy = self
+            .policy_shapes
+            .iter()
+            .filter_map(|&(l, r)| self.policies.get(&(l, s & mask(l), r, d & mask(r))))
+            .min()
+            .copied();
         // The lowest rank, then the newest.
         let mut best: Option<(u32, Millis, u32)> = None;
         for &(l, r) in &self.order {
@@ -215,14 +220,22 @@ mod tests {
         let mut t = SelectorIndex::default();
         let mut all = Vec::new();
         for spi in 1..300u32 {
-            let (l, r) = (sel((next() & 0x0a0f_ffff).to_be_bytes(), [8, 16, 24, 32][next() as usize % 4]), sel((next() & 0x0a0f_ffff).to_be_bytes(), [0, 16, 24, 32][next() as usize % 4]));
+            let (l, r) = (
+                sel((next() & 0x0a0f_ffff).to_be_bytes(), [8, 16, 24, 32][next() as usize % 4]),
+                sel((next() & 0x0a0f_ffff).to_be_bytes(), [0, 16, 24, 32][next() as usize % 4]),
+            );
             let created = Millis::from(next() % 1000);
             t.insert(&l, &r, created, spi, ("t", spi as usize));
             all.push((l, r, created, spi));
         }
         for _ in 0..5000 {
             let (s, d) = (Ipv4Addr::from(next() & 0x0a0f_ffff), Ipv4Addr::from(next() & 0x0a0f_ffff));
-            let want = all.iter().filter(|(l, r, ..)| l.contains(s) && r.contains(d)).map(|&(_, _, c, spi)| (c, spi)).max_by_key(|&(c, _)| c).map(|(c, _)| c);
+            let want = all
+                .iter()
+                .filter(|(l, r, ..)| l.contains(s) && r.contains(d))
+                .map(|&(_, _, c, spi)| (c, spi))
+                .max_by_key(|&(c, _)| c)
+                .map(|(c, _)| c);
             let got = t.lookup(s, d).map(|spi| all.iter().find(|a| a.3 == spi).map(|a| a.2).unwrap());
             assert_eq!(got, want, "{s} -> {d}");
         }
@@ -238,7 +251,8 @@ mod tests {
         let mut t = SelectorIndex::default();
         t.follow_policies(1, || vec![("VPN-20", 0, lan, narrow), ("VPN-100", 0, lan, broad)]);
         t.insert(&lan, &broad, 10, 100, ("VPN-100", 0));
-        let (src, to_narrow, to_broad) = (Ipv4Addr::new(198, 51, 100, 5), Ipv4Addr::new(203, 0, 113, 200), Ipv4Addr::new(203, 0, 113, 5));
+        let (src, to_narrow, to_broad) =
+            (Ipv4Addr::new(198, 51, 100, 5), Ipv4Addr::new(203, 0, 113, 200), Ipv4Addr::new(203, 0, 113, 5));
         assert_eq!(t.lookup(src, to_narrow), None, "entry 20 has no SA: dropped, not sent on entry 100's");
         assert_eq!(t.lookup(src, to_broad), Some(100));
         t.insert(&lan, &narrow, 20, 20, ("VPN-20", 0));
@@ -255,23 +269,37 @@ mod tests {
         assert_eq!(t.lookup(src, to_narrow), Some(101));
         assert_eq!(t.lookup(src, Ipv4Addr::new(192, 0, 2, 9)), Some(7));
         t.follow_policies(3, || vec![("VPN-5", 0, lan, other), ("VPN-100", 0, lan, broad)]);
-        assert_eq!(t.lookup(src, Ipv4Addr::new(192, 0, 2, 9)), None, "a policy without an SA comes before the manual SA");
+        assert_eq!(
+            t.lookup(src, Ipv4Addr::new(192, 0, 2, 9)),
+            None,
+            "a policy without an SA comes before the manual SA"
+        );
         t.remove(&lan, &broad, 101);
         t.remove(&lan, &broad, 100);
-        assert_eq!(t.lookup(src, to_narrow), None, "entry 20's SA is of no policy now, and entry 100 covers the packet");
+        assert_eq!(
+            t.lookup(src, to_narrow),
+            None,
+            "entry 20's SA is of no policy now, and entry 100 covers the packet"
+        );
     }
 
     #[test]
     fn the_policy_ordered_lookup_agrees_with_a_scan_of_every_policy_and_sa() {
         let mut next = xorshift(0x1f12_3bb5);
         fn pick(n: &mut dyn FnMut() -> u32) -> (Selector, Selector) {
-            (sel((n() & 0x0a0f_ffff).to_be_bytes(), [8, 16, 24, 32][n() as usize % 4]), sel((n() & 0x0a0f_ffff).to_be_bytes(), [0, 16, 24, 32][n() as usize % 4]))
+            (
+                sel((n() & 0x0a0f_ffff).to_be_bytes(), [8, 16, 24, 32][n() as usize % 4]),
+                sel((n() & 0x0a0f_ffff).to_be_bytes(), [0, 16, 24, 32][n() as usize % 4]),
+            )
         }
         let names: Vec<String> = (0..120).map(|i| format!("t{i}")).collect();
-        let policies: Vec<(&str, usize, Selector, Selector)> = names.iter().map(|n| {
-            let (l, r) = pick(&mut next);
-            (n.as_str(), 0, l, r)
-        }).collect();
+        let policies: Vec<(&str, usize, Selector, Selector)> = names
+            .iter()
+            .map(|n| {
+                let (l, r) = pick(&mut next);
+                (n.as_str(), 0, l, r)
+            })
+            .collect();
         let mut t = SelectorIndex::default();
         // Some SAs before the policies are known, the rest after.
         let mut sas: Vec<(Selector, Selector, Millis, u32, Option<usize>)> = Vec::new();
@@ -296,10 +324,15 @@ mod tests {
             let covers = |l: &Selector, r: &Selector| l.contains(s) && r.contains(d);
             // The first policy decides; without one, any covering SA (of no policy).
             let first = policies.iter().position(|p| covers(&p.2, &p.3));
-            let want = sas.iter().filter(|a| covers(&a.0, &a.1)).filter(|a| match first {
-                Some(p) => a.4 == Some(p),
-                None => true,
-            }).map(|a| (a.4, a.2)).max_by_key(|a| a.1);
+            let want = sas
+                .iter()
+                .filter(|a| covers(&a.0, &a.1))
+                .filter(|a| match first {
+                    Some(p) => a.4 == Some(p),
+                    None => true,
+                })
+                .map(|a| (a.4, a.2))
+                .max_by_key(|a| a.1);
             let got = t.lookup(s, d).map(|spi| sas.iter().find(|a| a.3 == spi).map(|a| (a.4, a.2)).unwrap());
             assert_eq!(got.map(|g| g.1), want.map(|w| w.1), "{s} -> {d}");
             assert_eq!(got.map(|g| g.0), want.map(|w| w.0), "{s} -> {d}: the SA's policy");

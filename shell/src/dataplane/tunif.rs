@@ -114,7 +114,9 @@ impl Devices {
             }
         }
         // For `show interfaces` / `show ip interface brief`: each interface's device state.
-        if r.host_links.len() != self.devs.len() || self.devs.iter().any(|d| r.host_links.get(&d.conf.name) != Some(&d.up)) {
+        if r.host_links.len() != self.devs.len()
+            || self.devs.iter().any(|d| r.host_links.get(&d.conf.name) != Some(&d.up))
+        {
             r.host_links = self.devs.iter().map(|d| (d.conf.name.clone(), d.up)).collect();
         }
         moved
@@ -134,7 +136,11 @@ impl Devices {
             if dev.up != up {
                 match dev.dev.tun.enabled(up) {
                     Ok(()) => dev.up = up,
-                    Err(e) => self.problems.push(format!("cannot set tunnel device {} {} ({e})", dev.conf.device, if up { "up" } else { "down" })),
+                    Err(e) => self.problems.push(format!(
+                        "cannot set tunnel device {} {} ({e})",
+                        dev.conf.device,
+                        if up { "up" } else { "down" }
+                    )),
                 }
             }
         }
@@ -164,7 +170,10 @@ impl Devices {
                         Dev { conf: w.clone(), dev, up: false }
                     }
                     Err(e) => {
-                        self.problems.push(format!("cannot create tunnel device {} for interface {} ({e}): its tunnels carry no traffic", w.device, w.name));
+                        self.problems.push(format!(
+                            "cannot create tunnel device {} for interface {} ({e}): its tunnels carry no traffic",
+                            w.device, w.name
+                        ));
                         continue;
                     }
                 },
@@ -176,13 +185,20 @@ impl Devices {
         for d in old.into_values() {
             shared.remove_device(d.dev.id);
         }
-        self.by_tunnel = self.devs.iter().enumerate().flat_map(|(i, d)| d.conf.tunnels.iter().map(move |t| (t.clone(), i))).collect();
+        self.by_tunnel = self
+            .devs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| d.conf.tunnels.iter().map(move |t| (t.clone(), i)))
+            .collect();
         self.sa_in.clear();
         let by_tunnel = &self.by_tunnel;
         let mut released = Vec::new();
-        self.claimed.retain(|&k, c| by_tunnel.contains_key(&c.tunnel) || {
-            released.push(k);
-            false
+        self.claimed.retain(|&k, c| {
+            by_tunnel.contains_key(&c.tunnel) || {
+                released.push(k);
+                false
+            }
         });
         let mut moved = Vec::new();
         for (&(spi_in, spi_out), c) in &self.claimed {
@@ -200,7 +216,13 @@ impl Devices {
     }
 
     /// Replace the device's addresses `had` by `want` (rtnetlink).
-    fn set_addresses(&mut self, tun: &tun_rs::SyncDevice, device: &str, had: &[edgesh_engine::config::Prefix4], want: &[edgesh_engine::config::Prefix4]) {
+    fn set_addresses(
+        &mut self,
+        tun: &tun_rs::SyncDevice,
+        device: &str,
+        had: &[edgesh_engine::config::Prefix4],
+        want: &[edgesh_engine::config::Prefix4],
+    ) {
         let index = match tun.if_index() {
             Ok(i) => i,
             Err(e) => {
@@ -222,7 +244,9 @@ impl Devices {
             let _ = nl.request(RouteNetlinkMessage::DelAddress(address_message(index, p)), 0);
         }
         for p in want.iter().filter(|p| !had.contains(p)) {
-            if let Err(e) = nl.request(RouteNetlinkMessage::NewAddress(address_message(index, p)), NLM_F_CREATE | NLM_F_REPLACE) {
+            if let Err(e) =
+                nl.request(RouteNetlinkMessage::NewAddress(address_message(index, p)), NLM_F_CREATE | NLM_F_REPLACE)
+            {
                 self.problems.push(format!("cannot give tunnel device {device} address {p} ({e})"));
             }
         }
@@ -242,7 +266,16 @@ pub fn address_message(index: u32, p: &edgesh_engine::config::Prefix4) -> Addres
 
 /// A TUN device named `name`, down, with the kernel's offloads where it has them.
 fn make(name: &str) -> std::io::Result<(tun_rs::SyncDevice, bool)> {
-    let d = tun_rs::DeviceBuilder::new().name(name).mtu(1400).offload(true).enable(false).build_sync().map(|d| (d, true)).or_else(|_| tun_rs::DeviceBuilder::new().name(name).mtu(1400).enable(false).build_sync().map(|d| (d, false)))?;
+    let d = tun_rs::DeviceBuilder::new()
+        .name(name)
+        .mtu(1400)
+        .offload(true)
+        .enable(false)
+        .build_sync()
+        .map(|d| (d, true))
+        .or_else(|_| {
+            tun_rs::DeviceBuilder::new().name(name).mtu(1400).enable(false).build_sync().map(|d| (d, false))
+        })?;
     let _ = d.0.set_nonblocking(true);
     Ok(d)
 }
@@ -259,6 +292,12 @@ mod tests {
         m.emit(&mut buf);
         // struct ifaddrmsg: family inet, /30, flags 0, scope universe, index 9.
         assert_eq!(&buf[..8], &[2, 30, 0, 0, 9, 0, 0, 0]);
-        assert_eq!(m.attributes, vec![AddressAttribute::Local("10.1.1.1".parse().unwrap()), AddressAttribute::Address("10.1.1.1".parse().unwrap())]);
+        assert_eq!(
+            m.attributes,
+            vec![
+                AddressAttribute::Local("10.1.1.1".parse().unwrap()),
+                AddressAttribute::Address("10.1.1.1".parse().unwrap())
+            ]
+        );
     }
 }

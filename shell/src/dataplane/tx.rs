@@ -10,9 +10,9 @@
 //! the network thread (`Dataplane::follow`) and are applied before each
 //! batch, so a removed SA seals nothing after that.
 
+use super::Datagram;
 use super::shared::{Count, Device, EDGESH0, Shared};
 use super::table::SelectorIndex;
-use super::Datagram;
 use edgesh_engine::ah::AhSa;
 use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
 use edgesh_engine::ike::Millis;
@@ -104,7 +104,13 @@ impl Sealer {
         match m {
             TxMsg::Install(spi, o) => {
                 self.unindex(spi);
-                self.index.entry(o.dev).or_default().insert(&o.local_ts, &o.remote_ts, o.created, spi, (&o.policy.0, o.policy.1));
+                self.index.entry(o.dev).or_default().insert(
+                    &o.local_ts,
+                    &o.remote_ts,
+                    o.created,
+                    spi,
+                    (&o.policy.0, o.policy.1),
+                );
                 self.outbound.insert(spi, *o);
             }
             TxMsg::Remove(spi) => {
@@ -112,13 +118,22 @@ impl Sealer {
                 self.outbound.remove(&spi);
             }
             TxMsg::Policies(p) => {
-                self.index.entry(EDGESH0).or_default().set_policies(p.iter().map(|(t, c, l, r)| (t.as_str(), *c, *l, *r)));
+                self.index
+                    .entry(EDGESH0)
+                    .or_default()
+                    .set_policies(p.iter().map(|(t, c, l, r)| (t.as_str(), *c, *l, *r)));
             }
             TxMsg::Move(spi, dev) => {
                 self.unindex(spi);
                 if let Some(o) = self.outbound.get_mut(&spi) {
                     o.dev = dev;
-                    self.index.entry(dev).or_default().insert(&o.local_ts, &o.remote_ts, o.created, spi, (&o.policy.0, o.policy.1));
+                    self.index.entry(dev).or_default().insert(
+                        &o.local_ts,
+                        &o.remote_ts,
+                        o.created,
+                        spi,
+                        (&o.policy.0, o.policy.1),
+                    );
                 }
             }
         }
@@ -138,7 +153,9 @@ impl Sealer {
     fn from_tun(&mut self, dev: &Device, shared: &Shared) -> usize {
         let mut n = 0;
         for _ in 0..16 {
-            let Ok(k) = dev.tun.recv_multiple(&mut self.tun_read, &mut self.tun_segs, &mut self.tun_sizes, 0) else { break };
+            let Ok(k) = dev.tun.recv_multiple(&mut self.tun_read, &mut self.tun_segs, &mut self.tun_sizes, 0) else {
+                break;
+            };
             for i in 0..k {
                 self.seal_one(i, dev.id, shared);
             }
@@ -178,7 +195,12 @@ impl Sealer {
                     self.ident = self.ident.wrapping_add(1);
                     // Room for the header, the ESP overhead (at most 64 bytes: IV, padding, ICV) and the packet: one allocation.
                     let mut d = Vec::with_capacity(20 + 64 + payload.len());
-                    d.extend_from_slice(&super::raw::header(*o.local.ip(), *o.remote.ip(), self.ident, edgesh_engine::esp::PROTOCOL));
+                    d.extend_from_slice(&super::raw::header(
+                        *o.local.ip(),
+                        *o.remote.ip(),
+                        self.ident,
+                        edgesh_engine::esp::PROTOCOL,
+                    ));
                     match esp.seal_append(next, payload, &mut self.rng, &mut d) {
                         Ok(()) => {
                             o.count.add(p.len());
@@ -192,10 +214,14 @@ impl Sealer {
             (esp, Some(ah)) => {
                 self.ident = self.ident.wrapping_add(1);
                 let under = match esp {
-                    Some(esp) => esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (edgesh_engine::esp::PROTOCOL, d)),
+                    Some(esp) => {
+                        esp.seal(NEXT_HEADER_IPV4, p, &mut self.rng).map(|d| (edgesh_engine::esp::PROTOCOL, d))
+                    }
                     None => Ok((NEXT_HEADER_IPV4, p.to_vec())),
                 };
-                under.and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d)).map(|d| (d, true))
+                under
+                    .and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d))
+                    .map(|d| (d, true))
             }
             (None, None) => return,
         };
@@ -224,7 +250,9 @@ impl Sealer {
         while i < self.esp_out.len() {
             let local = self.esp_out[i].0;
             let j = i + self.esp_out[i..].iter().take_while(|d| d.0 == local).count();
-            if let Some(s) = udp.get(&local).or_else(|| udp.get(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, local.port()))) {
+            if let Some(s) =
+                udp.get(&local).or_else(|| udp.get(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, local.port())))
+            {
                 let run: Vec<(SocketAddrV4, &[u8])> = self.esp_out[i..j].iter().map(|(_, r, d)| (*r, &d[..])).collect();
                 self.sender.send(s, &run);
             }
@@ -296,7 +324,20 @@ mod tests {
         let keys = SaKeys { encr: vec![7; 16], auth: vec![9; 20] };
         let end = SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 4500);
         let esp = EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &keys).unwrap();
-        Box::new(Outbound { esp: Some(esp), encap: true, ah: None, local: end, remote: end, local_ts: sel(local_ts), remote_ts: sel(remote_ts), created: Default::default(), transport: false, count: Default::default(), dev, policy: (format!("t{spi}"), 0) })
+        Box::new(Outbound {
+            esp: Some(esp),
+            encap: true,
+            ah: None,
+            local: end,
+            remote: end,
+            local_ts: sel(local_ts),
+            remote_ts: sel(remote_ts),
+            created: Default::default(),
+            transport: false,
+            count: Default::default(),
+            dev,
+            policy: (format!("t{spi}"), 0),
+        })
     }
 
     fn lookup(s: &Sealer, dev: u64, src: &str, dst: &str) -> Option<u32> {

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::config::*;
-use crate::ike::wire::notify;
 use crate::ike::events::DpdStep;
+use crate::ike::wire::notify;
 
 pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group: u16) -> PeerConf {
     let l = Ipv4Addr::from(local);
@@ -21,12 +21,27 @@ pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group
         mode: ExchangeMode::Main,
         connection: ConnectionType::Both,
         psk: Some(psk.as_bytes().to_vec()),
-        proposals: vec![IkeProp { name: "p1".into(), encr: IkeEncr::Aes128Cbc, hash: IkeAuthAlg::HmacSha1_96, group, auth: AuthMethod::PreSharedKey, lifetime: 86400, prf: Prf::HmacSha1 }],
+        proposals: vec![IkeProp {
+            name: "p1".into(),
+            encr: IkeEncr::Aes128Cbc,
+            hash: IkeAuthAlg::HmacSha1_96,
+            group,
+            auth: AuthMethod::PreSharedKey,
+            lifetime: 86400,
+            prf: Prf::HmacSha1,
+        }],
         children: vec![ChildConf {
             policy: "pol".into(),
             local_ts: Selector { net: Prefix4 { addr: Ipv4Addr::new(198, 51, 100, 1), len: 32 }, proto: 0, port: 0 },
             remote_ts: Selector { net: Prefix4 { addr: Ipv4Addr::new(203, 0, 113, 1), len: 32 }, proto: 0, port: 0 },
-            proposals: vec![EspProp { name: "esp".into(), ah: None, esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))), lifetime_seconds: 3600, lifetime_kbytes: None, transport: None }],
+            proposals: vec![EspProp {
+                name: "esp".into(),
+                ah: None,
+                esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))),
+                lifetime_seconds: 3600,
+                lifetime_kbytes: None,
+                transport: None,
+            }],
             pfs: None,
         }],
         dpd: true,
@@ -151,9 +166,15 @@ fn psk_mismatch_is_a_key_mismatch_on_the_responder() {
     let mut p = Pair::new(a, b);
     p.run();
     let ev = Pair::events(&mut p.b);
-    assert!(ev.iter().any(|e| matches!(e, Event::KeyMismatch { message: 5, .. }) || matches!(e, Event::AuthFailed { .. })), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| matches!(e, Event::KeyMismatch { message: 5, .. }) || matches!(e, Event::AuthFailed { .. })),
+        "{ev:?}"
+    );
     // The garbage's first payload (MM5 starts with ID, 5) has a RESERVED octet that is not zero (seed 002's IOS debug).
-    assert!(ev.iter().any(|e| matches!(e, Event::KeyMismatch { message: 5, reserved: Some((5, r)), .. } if *r != 0)), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| matches!(e, Event::KeyMismatch { message: 5, reserved: Some((5, r)), .. } if *r != 0)),
+        "{ev:?}"
+    );
     assert!(p.b.child_sas().is_empty());
     // The initiator retransmits, then gives up with a clear event.
     p.advance(600_000);
@@ -178,12 +199,29 @@ fn an_informational_from_mm5_on_is_encrypted() {
     p.run();
     let eb = Pair::events(&mut p.b);
     assert!(eb.iter().any(|e| matches!(e, Event::IdMismatch { .. })), "{eb:?}");
-    assert!(eb.iter().any(|e| matches!(e, Event::NotifySent { kind: notify::INVALID_ID_INFORMATION, protected: true, .. })), "{eb:?}");
+    assert!(
+        eb.iter().any(|e| matches!(e, Event::NotifySent { kind: notify::INVALID_ID_INFORMATION, protected: true, .. })),
+        "{eb:?}"
+    );
     // On the wire: an informational exchange with the encryption flag, HASH first (as sent).
     assert!(eb.iter().any(|e| matches!(e, Event::Sent { exchange: crate::ike::wire::exchange::INFORMATIONAL, payloads, .. } if payloads == &vec![crate::ike::wire::payload::HASH, crate::ike::wire::payload::NOTIFY])), "{eb:?}");
     let ea = Pair::events(&mut p.a);
-    assert!(ea.iter().any(|e| matches!(e, Event::NotifyReceived { kind: notify::INVALID_ID_INFORMATION, protected: true, .. })), "{ea:?}");
-    assert!(ea.iter().any(|e| matches!(e, Event::Phase1Down { reason: DownReason::PeerNotify(notify::INVALID_ID_INFORMATION), established: false, .. })), "{ea:?}");
+    assert!(
+        ea.iter()
+            .any(|e| matches!(e, Event::NotifyReceived { kind: notify::INVALID_ID_INFORMATION, protected: true, .. })),
+        "{ea:?}"
+    );
+    assert!(
+        ea.iter().any(|e| matches!(
+            e,
+            Event::Phase1Down {
+                reason: DownReason::PeerNotify(notify::INVALID_ID_INFORMATION),
+                established: false,
+                ..
+            }
+        )),
+        "{ea:?}"
+    );
     assert!(!ea.iter().any(|e| matches!(e, Event::Retransmit { .. })), "{ea:?}");
     assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty());
 }
@@ -196,7 +234,11 @@ fn dh_group_mismatch_is_reported_with_both_values() {
     let mut p = Pair::new(a, b);
     p.run();
     let ev = Pair::events(&mut p.b);
-    assert!(ev.iter().any(|e| matches!(e, Event::P1Check { result: Err(P1Mismatch::Group { offered: 2, configured: 5 }), .. })), "{ev:?}");
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::P1Check { result: Err(P1Mismatch::Group { offered: 2, configured: 5 }), .. })),
+        "{ev:?}"
+    );
     assert!(ev.iter().any(|e| matches!(e, Event::NotifySent { kind: notify::NO_PROPOSAL_CHOSEN, .. })));
     let ev = Pair::events(&mut p.a);
     assert!(ev.iter().any(|e| matches!(e, Event::NotifyReceived { kind: notify::NO_PROPOSAL_CHOSEN, .. })), "{ev:?}");
@@ -207,7 +249,10 @@ fn dh_group_mismatch_is_reported_with_both_values() {
 #[test]
 fn proxy_ids_must_mirror_exactly() {
     let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
-    let extra = ChildConf { local_ts: Selector { net: Prefix4 { addr: Ipv4Addr::new(198, 51, 100, 0), len: 24 }, proto: 0, port: 0 }, ..a.children[0].clone() };
+    let extra = ChildConf {
+        local_ts: Selector { net: Prefix4 { addr: Ipv4Addr::new(198, 51, 100, 0), len: 24 }, proto: 0, port: 0 },
+        ..a.children[0].clone()
+    };
     let b = mirror(&a, "t");
     a.children.push(extra);
     let mut p = Pair::new(a, b);
@@ -226,7 +271,8 @@ fn proxy_ids_must_mirror_exactly() {
 fn a_subnet_proxy_id_with_host_bits_is_refused() {
     let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
     a.children[0].local_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(10, 1, 1, 1), len: 24 }, proto: 0, port: 0 };
-    a.children[0].remote_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(20, 1, 1, 0), len: 24 }, proto: 0, port: 0 };
+    a.children[0].remote_ts =
+        Selector { net: Prefix4 { addr: Ipv4Addr::new(20, 1, 1, 0), len: 24 }, proto: 0, port: 0 };
     let mut b = mirror(&a, "t");
     // The responder's access list, as IOS keeps it: the network address.
     b.children[0].remote_ts.net.addr = Ipv4Addr::new(10, 1, 1, 0);
@@ -236,10 +282,17 @@ fn a_subnet_proxy_id_with_host_bits_is_refused() {
     crate::ike::v1::quick::tests::RAW_LOCAL_ID.with(|c| c.set(false));
     assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty());
     let ev = Pair::events(&mut p.b);
-    let bad = ev.iter().find_map(|e| if let Event::InvalidProxyIds { initiator, .. } = e { Some(initiator.clone()) } else { None }).unwrap_or_else(|| panic!("{ev:?}"));
+    let bad = ev
+        .iter()
+        .find_map(|e| if let Event::InvalidProxyIds { initiator, .. } = e { Some(initiator.clone()) } else { None })
+        .unwrap_or_else(|| panic!("{ev:?}"));
     assert_eq!(bad.data_text(), "10.1.1.1/255.255.255.0");
     assert!(!ev.iter().any(|e| matches!(e, Event::ProxyIdMismatch { .. })), "not a mismatch of networks");
-    assert!(ev.iter().position(|e| matches!(e, Event::P2Accepted { .. })) < ev.iter().position(|e| matches!(e, Event::InvalidProxyIds { .. })), "after validate_proposal_request, as in the seed");
+    assert!(
+        ev.iter().position(|e| matches!(e, Event::P2Accepted { .. }))
+            < ev.iter().position(|e| matches!(e, Event::InvalidProxyIds { .. })),
+        "after validate_proposal_request, as in the seed"
+    );
     let ev = Pair::events(&mut p.a);
     assert!(ev.iter().any(|e| matches!(e, Event::NotifyReceived { kind: notify::INVALID_ID_INFORMATION, .. })));
     // The same tunnels with the network address sent are fine.
@@ -257,7 +310,10 @@ fn transform_mismatch_in_quick_mode() {
     p.run();
     assert!(p.a.child_sas().is_empty());
     let ev = Pair::events(&mut p.b);
-    assert!(ev.iter().any(|e| matches!(e, Event::P2Check { result: Err(P2Mismatch::Encryption { .. }), .. })), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| matches!(e, Event::P2Check { result: Err(P2Mismatch::Encryption { .. }), .. })),
+        "{ev:?}"
+    );
 }
 
 #[test]
@@ -297,12 +353,22 @@ fn children_rekey_before_expiry_and_dpd_notices_a_dead_peer() {
     Pair::events(&mut p.b);
     // Alive: each R-U-THERE is answered with the ACK of its sequence number.
     p.advance(25_000);
-    let dpd = |ev: &[Event], want: DpdStep| -> Vec<u32> { ev.iter().filter_map(|e| if let Event::Dpd { step, seq, v2: false, .. } = e { (*step == want).then_some(*seq) } else { None }).collect() };
+    let dpd = |ev: &[Event], want: DpdStep| -> Vec<u32> {
+        ev.iter()
+            .filter_map(|e| {
+                if let Event::Dpd { step, seq, v2: false, .. } = e { (*step == want).then_some(*seq) } else { None }
+            })
+            .collect()
+    };
     let (ea, eb) = (Pair::events(&mut p.a), Pair::events(&mut p.b));
     let asked = dpd(&ea, DpdStep::Asked);
     assert!(!asked.is_empty(), "{ea:?}");
     assert_eq!(dpd(&ea, DpdStep::Answered), asked, "every R-U-THERE answered");
-    assert_eq!(dpd(&eb, DpdStep::PeerAsked).iter().filter(|s| asked.contains(s)).count(), asked.len(), "the peer saw each one");
+    assert_eq!(
+        dpd(&eb, DpdStep::PeerAsked).iter().filter(|s| asked.contains(s)).count(),
+        asked.len(),
+        "the peer saw each one"
+    );
     p.drop_to_b = true;
     p.advance(60_000);
     let ev = Pair::events(&mut p.a);
@@ -354,7 +420,13 @@ fn kilobyte_lifetime_rekeys_at_90_percent_and_expires_at_100() {
 #[test]
 fn kilobyte_lifetimes_are_negotiated_down_with_responder_lifetime() {
     // (initiator's, responder's) kilobytes -> what both sides run with.
-    for (ours, theirs, agreed) in [(Some(100), Some(50), Some(50)), (None, Some(200), Some(200)), (Some(100), None, Some(100)), (Some(70), Some(90), Some(70)), (None, None, None)] {
+    for (ours, theirs, agreed) in [
+        (Some(100), Some(50), Some(50)),
+        (None, Some(200), Some(200)),
+        (Some(100), None, Some(100)),
+        (Some(70), Some(90), Some(70)),
+        (None, None, None),
+    ] {
         let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
         a.children[0].proposals[0].lifetime_kbytes = ours;
         let mut b = mirror(&a, "t");
@@ -468,7 +540,8 @@ fn dynamic_maps_accept_narrower_proxy_identities() {
     hub.remote = None;
     hub.remote_id = Identity::Any;
     hub.dynamic = true;
-    hub.children[0].local_ts = Selector { net: Prefix4 { addr: Ipv4Addr::new(203, 0, 113, 0), len: 24 }, proto: 0, port: 0 };
+    hub.children[0].local_ts =
+        Selector { net: Prefix4 { addr: Ipv4Addr::new(203, 0, 113, 0), len: 24 }, proto: 0, port: 0 };
     hub.children[0].remote_ts = Selector::ANY;
     let mut p = Pair::new(a, hub);
     p.run();
@@ -760,7 +833,6 @@ fn transport_mode_is_negotiated_in_quick_mode() {
             }
         }
     }
-
 }
 
 /// IKEv1 tunnels started at commit are paced as IKEv2's are: at most
@@ -781,7 +853,9 @@ fn bulk_v1_initiations_are_paced_to_the_init_limit() {
         })
         .unzip();
     let conf = |peers: Vec<PeerConf>| EngineConf { peers, notes: vec![], ..Default::default() };
-    let first_messages = |out: &[Transmit]| out.iter().filter(|t| t.data.len() > 28 && t.data[18] == exchange::MAIN && t.data[8..16] == [0; 8]).count();
+    let first_messages = |out: &[Transmit]| {
+        out.iter().filter(|t| t.data.len() > 28 && t.data[18] == exchange::MAIN && t.data[8..16] == [0; 8]).count()
+    };
     let mut burst = Endpoint::new(1);
     burst.v1_init_limit = 0;
     burst.set_config(0, conf(ta.clone()));

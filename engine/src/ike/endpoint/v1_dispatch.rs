@@ -21,17 +21,32 @@ use std::net::SocketAddrV4;
 
 impl Endpoint {
     /// A message for the IKEv1 SA `h` (found by its cookies), to its exchange.
-    pub(in crate::ike) fn v1_message(&mut self, now: Millis, h: SaHandle, remote: SocketAddrV4, hdr: &Header, data: &[u8]) {
+    pub(in crate::ike) fn v1_message(
+        &mut self,
+        now: Millis,
+        h: SaHandle,
+        remote: SocketAddrV4,
+        hdr: &Header,
+        data: &[u8],
+    ) {
         match hdr.exchange {
             exchange::MAIN | exchange::AGGRESSIVE => {
                 if hdr.msgid != 0 {
                     self.ctx.stats.rx_malformed += 1;
-                    self.ctx.event(Event::Malformed { peer: remote, error: WireError::InvalidMessageId(hdr.msgid), answered: None });
+                    self.ctx.event(Event::Malformed {
+                        peer: remote,
+                        error: WireError::InvalidMessageId(hdr.msgid),
+                        answered: None,
+                    });
                     return;
                 }
                 let main = self.sas[h].mode == ExchangeMode::Main;
                 if hdr.exchange != if main { exchange::MAIN } else { exchange::AGGRESSIVE } {
-                    self.ctx.event(Event::Malformed { peer: remote, error: WireError::InvalidExchange(hdr.exchange), answered: None });
+                    self.ctx.event(Event::Malformed {
+                        peer: remote,
+                        error: WireError::InvalidExchange(hdr.exchange),
+                        answered: None,
+                    });
                     return;
                 }
                 let Some(pc) = self.pc(&self.sas[h].tunnel).cloned() else { return };
@@ -40,7 +55,12 @@ impl Endpoint {
                     // INITIAL-CONTACT only from the first SA with this peer (not from every SA of a burst).
                     let first_contact = s.role == Role::Initiator && s.state == P1State::MmSaSetup && {
                         let (conn, rip, lip) = (s.conn, *s.remote.ip(), *s.local.ip());
-                        !self.sas.scan().any(|o| o.conn != conn && *o.remote.ip() == rip && *o.local.ip() == lip && (o.is_established() || o.state == P1State::MmKeyExch))
+                        !self.sas.scan().any(|o| {
+                            o.conn != conn
+                                && *o.remote.ip() == rip
+                                && *o.local.ip() == lip
+                                && (o.is_established() || o.state == P1State::MmKeyExch)
+                        })
                     };
                     main_mode::handle(&mut self.ctx, &mut self.sas[h], &pc, now, hdr, data, first_contact)
                 } else {
@@ -50,7 +70,9 @@ impl Endpoint {
             }
             exchange::QUICK => {
                 let children = &self.children;
-                let next = quick::handle(&mut self.ctx, &mut self.sas[h], now, hdr, data, |s| children.iter().any(|c| c.spi_in == s));
+                let next = quick::handle(&mut self.ctx, &mut self.sas[h], now, hdr, data, |s| {
+                    children.iter().any(|c| c.spi_in == s)
+                });
                 self.v1_next(now, h, next);
             }
             exchange::INFORMATIONAL => self.informational(now, h, hdr, data),
@@ -82,7 +104,14 @@ impl Endpoint {
 
     /// A first message (no SA has its cookies): the half-open limits, the
     /// tunnel, then the responder's answer on a new SA.
-    pub(in crate::ike) fn respond_first(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, hdr: &Header, data: &[u8]) {
+    pub(in crate::ike) fn respond_first(
+        &mut self,
+        now: Millis,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        hdr: &Header,
+        data: &[u8],
+    ) {
         let list = match wire::payloads(hdr.next, &data[wire::HEADER_LEN..]) {
             Ok(l) => l,
             Err(e) => {
@@ -94,9 +123,21 @@ impl Endpoint {
             }
         };
         let msg = Msg { list };
-        self.ctx.event(Event::Received { conn: 0, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds(), sa_state: None, local_port: local.port() });
+        self.ctx.event(Event::Received {
+            conn: 0,
+            peer: remote,
+            exchange: hdr.exchange,
+            msgid: 0,
+            payloads: msg.kinds(),
+            sa_state: None,
+            local_port: local.port(),
+        });
         // Half-open bounds.
-        let half_peer = self.sas.scan().filter(|s| s.role == Role::Responder && !s.is_established() && s.remote.ip() == remote.ip()).count();
+        let half_peer = self
+            .sas
+            .scan()
+            .filter(|s| s.role == Role::Responder && !s.is_established() && s.remote.ip() == remote.ip())
+            .count();
         let half = self.sas.scan().filter(|s| s.role == Role::Responder && !s.is_established()).count();
         if half_peer >= MAX_HALF_OPEN_PER_PEER || half >= MAX_HALF_OPEN {
             // A configured peer's new exchange replaces the oldest half-open SA
@@ -104,7 +145,9 @@ impl Endpoint {
             // tunnel down, issue 14.5); anything else is dropped.
             let configured = self.ctx.static_peers.contains(&(*local.ip(), *remote.ip()));
             let per_peer = half_peer >= MAX_HALF_OPEN_PER_PEER;
-            let victim = configured.then(|| self.sas.find(|s| s.unanswered() && (!per_peer || s.remote.ip() == remote.ip()))).flatten();
+            let victim = configured
+                .then(|| self.sas.find(|s| s.unanswered() && (!per_peer || s.remote.ip() == remote.ip())))
+                .flatten();
             self.ctx.stats.half_open_dropped += 1;
             match victim {
                 Some(v) => {
@@ -118,13 +161,18 @@ impl Endpoint {
         if pc.kind == crate::config::TunnelKind::OnDemand {
             if let Some(max) = pc.max_tunnels {
                 if self.sas.scan().filter(|s| s.tunnel == pc.name).count() as u32 >= max {
-                    self.ctx.event(Event::NoPeer { peer: *remote.ip(), local: *local.ip(), reason: crate::ike::events::NoPeerReason::MaxTunnels(max) });
+                    self.ctx.event(Event::NoPeer {
+                        peer: *remote.ip(),
+                        local: *local.ip(),
+                        reason: crate::ike::events::NoPeerReason::MaxTunnels(max),
+                    });
                     return;
                 }
             }
         }
         let mode = if first.aggressive { ExchangeMode::Aggressive } else { ExchangeMode::Main };
-        let sa = v1::new_sa(&mut self.ctx, &mut self.next_conn, now, &pc.name.clone(), Role::Responder, mode, local, remote);
+        let sa =
+            v1::new_sa(&mut self.ctx, &mut self.next_conn, now, &pc.name.clone(), Role::Responder, mode, local, remote);
         if let Some(sa) = phase1::respond(&mut self.ctx, sa, now, first, hdr, data, &msg) {
             self.push_sa(sa);
         }
@@ -148,7 +196,9 @@ impl Endpoint {
 
     /// A static tunnel that failed is tried again after [`RETRY_INTERVAL`].
     pub(in crate::ike) fn schedule_retry(&mut self, tunnel: &str) {
-        if self.pc(tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.scan().any(|s| s.tunnel == tunnel) {
+        if self.pc(tunnel).is_some_and(|p| p.auto_start && p.may_initiate())
+            && !self.sas.scan().any(|s| s.tunnel == tunnel)
+        {
             self.timers.set(TimerKey::Retry(tunnel.to_string()), Some(self.ctx.now + RETRY_INTERVAL));
         }
     }
@@ -160,12 +210,15 @@ impl Endpoint {
         let sa = &self.sas[h];
         let (conn, peer, tunnel, role) = (sa.conn, sa.remote, sa.tunnel.clone(), sa.role);
         // A rekeyed phase 1: the older SA of this tunnel with this peer is deleted.
-        let older: Vec<u32> = self.sas.conns_where(|s| s.conn != conn && s.tunnel == tunnel && s.remote.ip() == peer.ip() && s.is_established() && s.rekeyed);
+        let older: Vec<u32> = self.sas.conns_where(|s| {
+            s.conn != conn && s.tunnel == tunnel && s.remote.ip() == peer.ip() && s.is_established() && s.rekeyed
+        });
         if role == Role::Initiator {
             // Children wanted for this tunnel; a fresh initiator wants them all.
             if !self.wanted.contains_key(&tunnel) {
                 if let Some(n) = self.pc(&tunnel).map(|p| p.children.len()) {
-                    let have: Vec<usize> = self.children.iter().filter(|c| c.tunnel == tunnel).map(|c| c.child).collect();
+                    let have: Vec<usize> =
+                        self.children.iter().filter(|c| c.tunnel == tunnel).map(|c| c.child).collect();
                     let want: std::collections::BTreeSet<usize> = (0..n).filter(|i| !have.contains(i)).collect();
                     if !want.is_empty() {
                         self.wanted.insert(tunnel.clone(), want);
@@ -175,7 +228,12 @@ impl Endpoint {
             self.start_wanted(now, h);
         }
         // Crypto map entries that share this phase 1 and wait for it, in configuration order.
-        let mut waiting: Vec<(usize, String)> = self.wanted.keys().filter(|t| **t != tunnel && self.share_p1(t, &tunnel)).map(|t| (self.ctx.by_name.get(t).copied().unwrap_or(usize::MAX), t.clone())).collect();
+        let mut waiting: Vec<(usize, String)> = self
+            .wanted
+            .keys()
+            .filter(|t| **t != tunnel && self.share_p1(t, &tunnel))
+            .map(|t| (self.ctx.by_name.get(t).copied().unwrap_or(usize::MAX), t.clone()))
+            .collect();
         waiting.sort();
         for (_, t) in waiting {
             self.start_wanted_for(now, h, &t);
@@ -205,9 +263,18 @@ impl Endpoint {
         }
     }
 
-    pub(in crate::ike) fn start_quick(&mut self, now: Millis, h: SaHandle, tunnel: &str, child: usize, rekey_of: Option<u32>) {
+    pub(in crate::ike) fn start_quick(
+        &mut self,
+        now: Millis,
+        h: SaHandle,
+        tunnel: &str,
+        child: usize,
+        rekey_of: Option<u32>,
+    ) {
         let children = &self.children;
-        quick::start(&mut self.ctx, &mut self.sas[h], now, tunnel, child, rekey_of, |s| children.iter().any(|c| c.spi_in == s));
+        quick::start(&mut self.ctx, &mut self.sas[h], now, tunnel, child, rekey_of, |s| {
+            children.iter().any(|c| c.spi_in == s)
+        });
     }
 
     /// Install the child SA pair of a completed quick mode on `h` (and
@@ -218,14 +285,28 @@ impl Endpoint {
         self.ctx.stats.p2_established += 1;
         self.ctx.tunnel(&c.tunnel).p2_established += 1;
         self.ctx.event(Event::ChildInstalled(crate::ike::events::ChildInfo::of(&c)));
-        self.ctx.event(Event::ChildUp { tunnel: c.tunnel.clone(), peer, spi_in: c.spi_in, spi_out: c.spi_out, local_ts: c.local_ts, remote_ts: c.remote_ts, rekey: q.rekey_of.is_some() });
+        self.ctx.event(Event::ChildUp {
+            tunnel: c.tunnel.clone(),
+            peer,
+            spi_in: c.spi_in,
+            spi_out: c.spi_out,
+            local_ts: c.local_ts,
+            remote_ts: c.remote_ts,
+            rekey: q.rekey_of.is_some(),
+        });
         // A rekey replaces the old SA pair: tell the peer to delete the old one.
         // (A responder's renegotiated child leaves the older pair to expire or be deleted.)
         if let Some(old) = q.rekey_of {
             if let Some(oi) = self.children.iter().position(|c| c.id == old) {
                 let o = self.remove_child(oi);
                 informational::send_delete_child(&mut self.ctx, &self.sas[h], &o);
-                self.ctx.event(Event::ChildDown { tunnel: o.tunnel, peer, spi_in: o.spi_in, spi_out: o.spi_out, reason: DownReason::Rekeyed });
+                self.ctx.event(Event::ChildDown {
+                    tunnel: o.tunnel,
+                    peer,
+                    spi_in: o.spi_in,
+                    spi_out: o.spi_out,
+                    reason: DownReason::Rekeyed,
+                });
             }
         }
         self.add_child(c);
@@ -259,12 +340,17 @@ impl Endpoint {
     /// of other SAs' children.
     pub(in crate::ike) fn informational(&mut self, now: Millis, h: SaHandle, hdr: &Header, data: &[u8]) {
         let mut plain = Vec::new();
-        let Some((msg, protected)) = informational::open_info(&mut self.ctx, &self.sas[h], hdr, data, &mut plain) else { return };
+        let Some((msg, protected)) = informational::open_info(&mut self.ctx, &self.sas[h], hdr, data, &mut plain)
+        else {
+            return;
+        };
         let peer = *self.sas[h].remote.ip();
         for p in &msg.list {
             match p.kind {
                 wire::payload::NOTIFY => {
-                    if let Next::Fail(reason) = informational::on_notify(&mut self.ctx, &mut self.sas[h], now, p.body, protected) {
+                    if let Next::Fail(reason) =
+                        informational::on_notify(&mut self.ctx, &mut self.sas[h], now, p.body, protected)
+                    {
                         self.fail_p1(h, reason);
                         return;
                     }
@@ -285,11 +371,19 @@ impl Endpoint {
                     } else {
                         for s in d.spis {
                             let Ok(spi) = <[u8; 4]>::try_from(s.as_slice()).map(u32::from_be_bytes) else { continue };
-                            if let Some(ci) = self.children.iter().position(|c| c.spi_out == spi && c.remote.ip() == &peer) {
+                            if let Some(ci) =
+                                self.children.iter().position(|c| c.spi_out == spi && c.remote.ip() == &peer)
+                            {
                                 let c = self.remove_child(ci);
                                 let tunnel = c.tunnel.clone();
                                 let child = c.child;
-                                self.ctx.event(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::DeletedByPeer });
+                                self.ctx.event(Event::ChildDown {
+                                    tunnel: c.tunnel,
+                                    peer,
+                                    spi_in: c.spi_in,
+                                    spi_out: c.spi_out,
+                                    reason: DownReason::DeletedByPeer,
+                                });
                                 // A static tunnel is kept up: negotiate the pair again (unless a newer one exists).
                                 let replaced = self.children.iter().any(|x| x.tunnel == tunnel && x.child == child);
                                 if !replaced && self.pc(&tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) {
@@ -309,16 +403,31 @@ impl Endpoint {
         let (conn, peer, local) = (self.sas[h].conn, *self.sas[h].remote.ip(), *self.sas[h].local.ip());
         // Only established SAs are old: a phase 1 still negotiating with the
         // peer was started beside this one (a burst of tunnels to one peer).
-        let old: Vec<u32> = self.sas.conns_where(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local && s.is_established());
+        let old: Vec<u32> = self
+            .sas
+            .conns_where(|s| s.conn != conn && s.remote.ip() == &peer && s.local.ip() == &local && s.is_established());
         for c in old {
             if let Some(i) = self.sa_index(c) {
                 self.remove_sa(now, i, false, DownReason::InitialContact);
             }
         }
-        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&i| self.children[i].remote.ip() == &peer && self.children[i].local.ip() == &local && !crate::ike::manual::is_manual(self.children[i].ike)).collect();
+        let gone: Vec<usize> = (0..self.children.len())
+            .rev()
+            .filter(|&i| {
+                self.children[i].remote.ip() == &peer
+                    && self.children[i].local.ip() == &local
+                    && !crate::ike::manual::is_manual(self.children[i].ike)
+            })
+            .collect();
         for i in gone {
             let c = self.remove_child(i);
-            self.ctx.event(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::InitialContact });
+            self.ctx.event(Event::ChildDown {
+                tunnel: c.tunnel,
+                peer,
+                spi_in: c.spi_in,
+                spi_out: c.spi_out,
+                reason: DownReason::InitialContact,
+            });
         }
     }
 
@@ -329,7 +438,13 @@ impl Endpoint {
         }
         let sa: IkeSa = self.take_sa(h);
         let established = sa.is_established();
-        self.ctx.event(Event::Phase1Down { conn: sa.conn, peer: *sa.remote.ip(), tunnel: sa.tunnel, reason, established });
+        self.ctx.event(Event::Phase1Down {
+            conn: sa.conn,
+            peer: *sa.remote.ip(),
+            tunnel: sa.tunnel,
+            reason,
+            established,
+        });
     }
 
     /// DPD on `h` when due (RFC 3706): the next R-U-THERE, or after
@@ -343,16 +458,31 @@ impl Endpoint {
         let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
         self.ctx.event(Event::DpdDead { conn, peer, tunnel: tunnel.clone() });
         self.take_sa(h);
-        self.ctx.event(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::PeerDead, established: true });
+        self.ctx.event(Event::Phase1Down {
+            conn,
+            peer,
+            tunnel: tunnel.clone(),
+            reason: DownReason::PeerDead,
+            established: true,
+        });
         // Its tunnel's children, and those of crypto map entries it carried.
-        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].tunnel == tunnel || self.children[c].ike == conn).collect();
+        let gone: Vec<usize> = (0..self.children.len())
+            .rev()
+            .filter(|&c| self.children[c].tunnel == tunnel || self.children[c].ike == conn)
+            .collect();
         let mut tunnels = vec![tunnel];
         for c in gone {
             let c = self.remove_child(c);
             if !tunnels.contains(&c.tunnel) {
                 tunnels.push(c.tunnel.clone());
             }
-            self.ctx.event(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::PeerDead });
+            self.ctx.event(Event::ChildDown {
+                tunnel: c.tunnel,
+                peer,
+                spi_in: c.spi_in,
+                spi_out: c.spi_out,
+                reason: DownReason::PeerDead,
+            });
         }
         for t in tunnels {
             self.schedule_retry(&t);
@@ -362,9 +492,20 @@ impl Endpoint {
 
     /// Answer a message that no SA takes with an unprotected notify (naming
     /// the SA its cookies belong to, if any).
-    pub(in crate::ike) fn answer_unprotected(&mut self, local: SocketAddrV4, remote: SocketAddrV4, hdr: Option<&Header>, kind: u16) {
+    pub(in crate::ike) fn answer_unprotected(
+        &mut self,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        hdr: Option<&Header>,
+        kind: u16,
+    ) {
         let (ic, rc) = hdr.map(|h| (h.icookie, h.rcookie)).unwrap_or(([0; 8], [0; 8]));
-        let conn = self.sas.with_cookie(&ic).find(|&i| self.sas[i].rcookie == rc && rc != [0; 8]).map(|i| self.sas[i].conn).unwrap_or(0);
+        let conn = self
+            .sas
+            .with_cookie(&ic)
+            .find(|&i| self.sas[i].rcookie == rc && rc != [0; 8])
+            .map(|i| self.sas[i].conn)
+            .unwrap_or(0);
         v1::answer_unprotected(&mut self.ctx, conn, local, remote, hdr, kind);
     }
 
@@ -376,7 +517,13 @@ impl Endpoint {
         if s.unanswered() && now >= s.created + HALF_OPEN_TIMEOUT {
             let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
             self.take_sa(h);
-            self.ctx.event(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut, established: false });
+            self.ctx.event(Event::Phase1Down {
+                conn,
+                peer,
+                tunnel,
+                reason: DownReason::NegotiationTimedOut,
+                established: false,
+            });
             return;
         }
         // Retransmissions and give-ups.
@@ -384,7 +531,13 @@ impl Endpoint {
             let s = &self.sas[h];
             let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
             self.take_sa(h);
-            self.ctx.event(Event::Phase1Down { conn, peer, tunnel: tunnel.clone(), reason: DownReason::NoResponse, established: false });
+            self.ctx.event(Event::Phase1Down {
+                conn,
+                peer,
+                tunnel: tunnel.clone(),
+                reason: DownReason::NoResponse,
+                established: false,
+            });
             self.schedule_retry(&tunnel);
             return;
         }
@@ -393,7 +546,13 @@ impl Endpoint {
         if !s.is_established() && s.timer.is_none() && now >= s.created + RETRANSMIT_BASE * 64 {
             let (conn, peer, tunnel) = (s.conn, *s.remote.ip(), s.tunnel.clone());
             self.take_sa(h);
-            self.ctx.event(Event::Phase1Down { conn, peer, tunnel, reason: DownReason::NegotiationTimedOut, established: false });
+            self.ctx.event(Event::Phase1Down {
+                conn,
+                peer,
+                tunnel,
+                reason: DownReason::NegotiationTimedOut,
+                established: false,
+            });
             return;
         }
         // Quick-mode retransmissions.
@@ -409,7 +568,12 @@ impl Endpoint {
             self.remove_sa(now, h, true, DownReason::LifetimeExpired { kilobytes: false });
             return;
         }
-        if s.is_established() && s.role == Role::Initiator && !s.rekeyed && !s.deleting && now >= s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT {
+        if s.is_established()
+            && s.role == Role::Initiator
+            && !s.rekeyed
+            && !s.deleting
+            && now >= s.established.unwrap_or(s.created) + s.lifetime as u64 * REKEY_AT
+        {
             self.sas[h].rekeyed = true;
             if let Some(p) = self.pc(&self.sas[h].tunnel).cloned().filter(|p| p.may_initiate()) {
                 self.start_phase1(now, &p);

@@ -15,7 +15,14 @@ use crate::ike::v1::*;
 use crate::ike::wire::{Builder, Header, IdRepr, NotifyRepr, Part, SaRepr, WireError, exchange, payload};
 
 /// An aggressive-mode message on `sa`: AM2 (initiator) or AM3 (responder).
-pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, data: &[u8]) -> Next {
+pub(in crate::ike) fn handle(
+    cx: &mut Ctx,
+    sa: &mut IkeSa,
+    pc: &PeerConf,
+    now: Millis,
+    hdr: &Header,
+    data: &[u8],
+) -> Next {
     let (local, remote, conn) = (sa.local, sa.remote, sa.conn);
     if sa.is_established() {
         return Next::Done;
@@ -31,7 +38,15 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
         }
     };
     let msg = Msg { list };
-    cx.event(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds(), sa_state: Some((sa.role, sa.state)), local_port: sa.local.port() });
+    cx.event(Event::Received {
+        conn,
+        peer: remote,
+        exchange: hdr.exchange,
+        msgid: 0,
+        payloads: msg.kinds(),
+        sa_state: Some((sa.role, sa.state)),
+        local_port: sa.local.port(),
+    });
     if sa.role == Role::Initiator {
         am2(cx, sa, pc, now, hdr, data, &msg, local, remote)
     } else {
@@ -41,26 +56,57 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
 
 /// AM2 (initiator): SA, KE, Nr, IDir, HASH_R; AM3 goes out and phase 1 is up.
 #[allow(clippy::too_many_arguments)]
-fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, data: &[u8], msg: &Msg, local: std::net::SocketAddrV4, remote: std::net::SocketAddrV4) -> Next {
+fn am2(
+    cx: &mut Ctx,
+    sa: &mut IkeSa,
+    pc: &PeerConf,
+    now: Millis,
+    hdr: &Header,
+    data: &[u8],
+    msg: &Msg,
+    local: std::net::SocketAddrV4,
+    remote: std::net::SocketAddrV4,
+) -> Next {
     let conn = sa.conn;
     if let Some(n) = msg.get(payload::NOTIFY).and_then(|n| NotifyRepr::parse(n.body).ok()) {
         if n.kind < 16384 {
-            cx.event(Event::NotifyReceived { conn, peer: *remote.ip(), kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
+            cx.event(Event::NotifyReceived {
+                conn,
+                peer: *remote.ip(),
+                kind: n.kind,
+                protocol: n.protocol,
+                spi: n.spi,
+                protected: false,
+            });
             return Next::Fail(DownReason::PeerNotify(n.kind));
         }
     }
-    let chosen = msg.get(payload::SA).and_then(|p| SaRepr::parse(p.body).ok()).and_then(|s| s.proposals.into_iter().next()).and_then(|p| p.transforms.into_iter().next());
-    let prop = chosen.and_then(|t| crate::ike::matching::offered_p1_for(&t, pc).ok()).and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
+    let chosen = msg
+        .get(payload::SA)
+        .and_then(|p| SaRepr::parse(p.body).ok())
+        .and_then(|s| s.proposals.into_iter().next())
+        .and_then(|p| p.transforms.into_iter().next());
+    let prop = chosen
+        .and_then(|t| crate::ike::matching::offered_p1_for(&t, pc).ok())
+        .and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
     // With signatures (RSA, ECDSA) SIG_R (and CERT) stand in place of HASH_R (RFC 2409 5.1).
     let sig = prop.as_ref().is_some_and(|(_, c)| c.auth.is_signature());
     let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });
-    let (Some((o, mut prop)), Some(ke), Some(nr), Some(idp), Some(hash)) = (prop, msg.get(payload::KE), msg.get(payload::NONCE), msg.get(payload::ID), hash) else {
-        cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::AggressiveSecond), answered: None });
+    let (Some((o, mut prop)), Some(ke), Some(nr), Some(idp), Some(hash)) =
+        (prop, msg.get(payload::KE), msg.get(payload::NONCE), msg.get(payload::ID), hash)
+    else {
+        cx.event(Event::Malformed {
+            peer: remote,
+            error: WireError::Malformed(Part::AggressiveSecond),
+            answered: None,
+        });
         return Next::Done;
     };
     prop.lifetime = o.lifetime.min(prop.lifetime).max(1);
     let Ok(id) = IdRepr::parse(idp.body) else { return Next::Done };
-    if prop.group != sa.nego().dh.as_ref().map(|d| d.group().0).unwrap_or(0) || ke.body.len() != DhGroup(prop.group).public_len() {
+    if prop.group != sa.nego().dh.as_ref().map(|d| d.group().0).unwrap_or(0)
+        || ke.body.len() != DhGroup(prop.group).public_len()
+    {
         return Next::Fail(DownReason::DhGroupChanged);
     }
     peer_vids(sa, msg);
@@ -81,7 +127,13 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
             return Next::Fail(DownReason::AuthenticationFailed);
         }
         if identity_match(&pc.remote_id, &id) == 0 {
-            cx.event(Event::IdMismatch { conn, peer: *remote.ip(), id: id.clone(), by_signature: true, dial_in: false });
+            cx.event(Event::IdMismatch {
+                conn,
+                peer: *remote.ip(),
+                id: id.clone(),
+                by_signature: true,
+                dial_in: false,
+            });
             return Next::Fail(DownReason::IdentityMismatch);
         }
     } else if let Err(reason) = responder_authenticated(cx, sa, pc, &id, idp.body, hash) {
@@ -118,7 +170,17 @@ fn am2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, d
 
 /// AM3 (responder): HASH_I, or with RSA signatures [CERT,] SIG_I (and NAT-D); phase 1 is up.
 #[allow(clippy::too_many_arguments)]
-fn am3(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], msg: &Msg, last: Vec<u8>, local: std::net::SocketAddrV4, remote: std::net::SocketAddrV4) -> Next {
+fn am3(
+    cx: &mut Ctx,
+    sa: &mut IkeSa,
+    pc: &PeerConf,
+    hdr: &Header,
+    data: &[u8],
+    msg: &Msg,
+    last: Vec<u8>,
+    local: std::net::SocketAddrV4,
+    remote: std::net::SocketAddrV4,
+) -> Next {
     let conn = sa.conn;
     let id_b = sa.peer_id.as_ref().map(|i| i.emit()).unwrap_or_default();
     if uses_sig(sa) {
@@ -127,7 +189,14 @@ fn am3(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
             if hdr.flags & 1 != 0 {
                 sa.set_iv(last);
             }
-            crate::ike::v1::informational::send_notify(cx, sa, crate::ike::wire::notify::AUTHENTICATION_FAILED, crate::ike::wire::proto::ISAKMP, cookies(sa), vec![]);
+            crate::ike::v1::informational::send_notify(
+                cx,
+                sa,
+                crate::ike::wire::notify::AUTHENTICATION_FAILED,
+                crate::ike::wire::proto::ISAKMP,
+                cookies(sa),
+                vec![],
+            );
             return Next::Fail(DownReason::AuthenticationFailed);
         }
     } else if let Some(hash) = msg.get(payload::HASH) {
@@ -136,7 +205,13 @@ fn am3(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
             return Next::Fail(DownReason::AuthenticationFailed);
         }
     } else {
-        cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 3, error: WireError::Malformed(Part::Hash), reserved: None });
+        cx.event(Event::KeyMismatch {
+            conn,
+            peer: *remote.ip(),
+            message: 3,
+            error: WireError::Malformed(Part::Hash),
+            reserved: None,
+        });
         return Next::Done;
     }
     check_natd(cx, sa, msg, local, remote);

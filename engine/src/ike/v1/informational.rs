@@ -38,7 +38,16 @@ pub(in crate::ike) fn send_info(cx: &mut Ctx, sa: &IkeSa, kind: u8, body: Vec<u8
     };
     let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
     cx.tunnel(&sa.tunnel).tx_packets += 1;
-    cx.event(Event::Sent { conn, peer: dst, exchange: exchange::INFORMATIONAL, msgid, payloads: if protected { vec![payload::HASH, kind] } else { vec![kind] }, retransmit: false, sa_state: Some((sa.role, sa.state)), local_port: src.port() });
+    cx.event(Event::Sent {
+        conn,
+        peer: dst,
+        exchange: exchange::INFORMATIONAL,
+        msgid,
+        payloads: if protected { vec![payload::HASH, kind] } else { vec![kind] },
+        retransmit: false,
+        sa_state: Some((sa.role, sa.state)),
+        local_port: src.port(),
+    });
     cx.send_raw(src, dst, dgram);
 }
 
@@ -80,7 +89,13 @@ fn send_delete(cx: &mut Ctx, sa: &IkeSa, protocol: u8, spis: Vec<Vec<u8>>) {
 /// (HASH(1) = prf(SKEYID_a, M-ID | rest)); unprotected notifies on an
 /// established SA are logged and never acted on (None). Returns the
 /// payloads and whether they were protected.
-pub(in crate::ike) fn open_info<'a>(cx: &mut Ctx, sa: &IkeSa, hdr: &Header, data: &'a [u8], plain: &'a mut Vec<u8>) -> Option<(Msg<'a>, bool)> {
+pub(in crate::ike) fn open_info<'a>(
+    cx: &mut Ctx,
+    sa: &IkeSa,
+    hdr: &Header,
+    data: &'a [u8],
+    plain: &'a mut Vec<u8>,
+) -> Option<(Msg<'a>, bool)> {
     let (remote, conn) = (sa.remote, sa.conn);
     let peer = *remote.ip();
     if hdr.flags & wire::flags::ENCRYPTION != 0 {
@@ -100,10 +115,25 @@ pub(in crate::ike) fn open_info<'a>(cx: &mut Ctx, sa: &IkeSa, hdr: &Header, data
         }
     };
     let msg = Msg { list };
-    cx.event(Event::Received { conn, peer: remote, exchange: exchange::INFORMATIONAL, msgid: hdr.msgid, payloads: msg.kinds(), sa_state: Some((sa.role, sa.state)), local_port: sa.local.port() });
+    cx.event(Event::Received {
+        conn,
+        peer: remote,
+        exchange: exchange::INFORMATIONAL,
+        msgid: hdr.msgid,
+        payloads: msg.kinds(),
+        sa_state: Some((sa.role, sa.state)),
+        local_port: sa.local.port(),
+    });
     if sa.is_established() {
         for n in msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()) {
-            cx.event(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi, protected: false });
+            cx.event(Event::NotifyReceived {
+                conn,
+                peer,
+                kind: n.kind,
+                protocol: n.protocol,
+                spi: n.spi,
+                protected: false,
+            });
         }
         return None;
     }
@@ -119,7 +149,13 @@ pub(in crate::ike) fn on_notify(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, body:
     cx.tunnel(&sa.tunnel).notifies_rx += 1;
     match n.kind {
         notify::R_U_THERE => {
-            let ack = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::R_U_THERE_ACK, spi: n.spi.clone(), data: n.data.clone() };
+            let ack = NotifyRepr {
+                doi: wire::DOI_IPSEC,
+                protocol: proto::ISAKMP,
+                kind: notify::R_U_THERE_ACK,
+                spi: n.spi.clone(),
+                data: n.data.clone(),
+            };
             send_info(cx, sa, payload::NOTIFY, ack.emit());
             cx.event(Event::Dpd { conn, peer, v2: false, step: DpdStep::PeerAsked, seq: dpd_seq(&n.data) });
         }
@@ -129,7 +165,14 @@ pub(in crate::ike) fn on_notify(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, body:
             cx.event(Event::Dpd { conn, peer, v2: false, step: DpdStep::Answered, seq: dpd_seq(&n.data) });
         }
         _ => {
-            cx.event(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi.clone(), protected });
+            cx.event(Event::NotifyReceived {
+                conn,
+                peer,
+                kind: n.kind,
+                protocol: n.protocol,
+                spi: n.spi.clone(),
+                protected,
+            });
             // Before keys exist an error notify ends the negotiation; an unprotected
             // one after the key exchange could be forged: log it and keep retransmitting.
             if n.kind < 16384 && !sa.is_established() && (protected || sa.keys().is_none()) {
@@ -155,7 +198,12 @@ pub(in crate::ike) fn delete_received(cx: &mut Ctx, sa: &IkeSa, body: &[u8]) -> 
     let d = DeleteRepr::parse(body).ok()?;
     cx.stats.deletes_rx += 1;
     cx.tunnel(&sa.tunnel).deletes_rx += 1;
-    cx.event(Event::DeleteReceived { conn: sa.conn, peer: *sa.remote.ip(), protocol: d.protocol, spis: d.spis.clone() });
+    cx.event(Event::DeleteReceived {
+        conn: sa.conn,
+        peer: *sa.remote.ip(),
+        protocol: d.protocol,
+        spis: d.spis.clone(),
+    });
     Some(d)
 }
 
@@ -171,7 +219,13 @@ pub(in crate::ike) fn dpd_due(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) -> bool
     sa.dpd_seq = sa.dpd_seq.wrapping_add(1);
     sa.dpd_outstanding += 1;
     sa.dpd_timer = Some(now + DPD_RETRY);
-    let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::R_U_THERE, spi: cookies(sa), data: sa.dpd_seq.to_be_bytes().to_vec() };
+    let n = NotifyRepr {
+        doi: wire::DOI_IPSEC,
+        protocol: proto::ISAKMP,
+        kind: notify::R_U_THERE,
+        spi: cookies(sa),
+        data: sa.dpd_seq.to_be_bytes().to_vec(),
+    };
     send_info(cx, sa, payload::NOTIFY, n.emit());
     cx.event(Event::Dpd { conn: sa.conn, peer: *sa.remote.ip(), v2: false, step: DpdStep::Asked, seq: sa.dpd_seq });
     false

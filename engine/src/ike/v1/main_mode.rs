@@ -18,11 +18,21 @@ use crate::ike::v1::phase1::*;
 use crate::ike::v1::proposals::*;
 use crate::ike::v1::sig_auth;
 use crate::ike::v1::*;
-use crate::ike::wire::{self, Builder, Header, IdRepr, NotifyRepr, Part, SaRepr, WireError, exchange, notify, payload, proto};
+use crate::ike::wire::{
+    self, Builder, Header, IdRepr, NotifyRepr, Part, SaRepr, WireError, exchange, notify, payload, proto,
+};
 
 /// A main-mode message on `sa`. `first_contact`: no other SA with this
 /// peer is up or authenticating (MM5 then carries INITIAL-CONTACT).
-pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, data: &[u8], first_contact: bool) -> Next {
+pub(in crate::ike) fn handle(
+    cx: &mut Ctx,
+    sa: &mut IkeSa,
+    pc: &PeerConf,
+    now: Millis,
+    hdr: &Header,
+    data: &[u8],
+    first_contact: bool,
+) -> Next {
     let (role, state) = (sa.role, sa.state);
     let (local, remote, conn) = (sa.local, sa.remote, sa.conn);
     let mut plain = Vec::new();
@@ -44,13 +54,28 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
         }
     };
     let msg = Msg { list };
-    cx.event(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: 0, payloads: msg.kinds(), sa_state: Some((role, state)), local_port: local.port() });
+    cx.event(Event::Received {
+        conn,
+        peer: remote,
+        exchange: hdr.exchange,
+        msgid: 0,
+        payloads: msg.kinds(),
+        sa_state: Some((role, state)),
+        local_port: local.port(),
+    });
     if let Some(n) = msg.get(payload::NOTIFY) {
         if let Ok(n) = NotifyRepr::parse(n.body) {
             if n.kind < 16384 {
                 cx.stats.notifies_rx += 1;
                 cx.tunnel(&sa.tunnel).notifies_rx += 1;
-                cx.event(Event::NotifyReceived { conn, peer: *remote.ip(), kind: n.kind, protocol: n.protocol, spi: n.spi, protected: hdr.flags & 1 != 0 });
+                cx.event(Event::NotifyReceived {
+                    conn,
+                    peer: *remote.ip(),
+                    kind: n.kind,
+                    protocol: n.protocol,
+                    spi: n.spi,
+                    protected: hdr.flags & 1 != 0,
+                });
                 return Next::Fail(DownReason::PeerNotify(n.kind));
             }
         }
@@ -72,12 +97,18 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: M
 /// MM2 (initiator): the chosen transform; MM3 goes out (KE, Ni, NAT-D).
 fn mm2(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, hdr: &Header, data: &[u8], msg: &Msg) -> Next {
     let (remote, conn) = (sa.remote, sa.conn);
-    let chosen = msg.get(payload::SA).and_then(|p| SaRepr::parse(p.body).ok()).and_then(|s| s.proposals.into_iter().next()).and_then(|p| p.transforms.into_iter().next());
+    let chosen = msg
+        .get(payload::SA)
+        .and_then(|p| SaRepr::parse(p.body).ok())
+        .and_then(|s| s.proposals.into_iter().next())
+        .and_then(|p| p.transforms.into_iter().next());
     let Some(t) = chosen else {
         cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: None });
         return Next::Done;
     };
-    let prop = crate::ike::matching::offered_p1_for(&t, pc).ok().and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
+    let prop = crate::ike::matching::offered_p1_for(&t, pc)
+        .ok()
+        .and_then(|o| pc.proposals.iter().find(|c| check_p1(&o, c).is_ok()).map(|c| (o, c.clone())));
     let Some((o, mut prop)) = prop else {
         cx.event(Event::P1NoneAcceptable { conn, peer: *remote.ip() });
         return Next::Fail(DownReason::TransformNotOffered);
@@ -195,7 +226,17 @@ fn mm4(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, now: Millis, data: &[u8], ms
     // INITIAL-CONTACT only from the first SA with this peer (not from every SA of a burst).
     if first_contact {
         let spi = cookies(sa);
-        b.push(payload::NOTIFY, NotifyRepr { doi: wire::DOI_IPSEC, protocol: proto::ISAKMP, kind: notify::INITIAL_CONTACT, spi, data: vec![] }.emit());
+        b.push(
+            payload::NOTIFY,
+            NotifyRepr {
+                doi: wire::DOI_IPSEC,
+                protocol: proto::ISAKMP,
+                kind: notify::INITIAL_CONTACT,
+                spi,
+                data: vec![],
+            }
+            .emit(),
+        );
     }
     set_state(cx, sa, P1State::MmKeyExch);
     send_p1(cx, sa, now, exchange::MAIN, &b, true, true);
@@ -210,7 +251,13 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
     let sig = super::phase1::uses_sig(sa);
     let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });
     let (Some((id, id_b)), Some(hash)) = (id, hash) else {
-        cx.event(Event::KeyMismatch { conn, peer: *remote.ip(), message: 5, error: WireError::Malformed(Part::Id), reserved: None });
+        cx.event(Event::KeyMismatch {
+            conn,
+            peer: *remote.ip(),
+            message: 5,
+            error: WireError::Malformed(Part::Id),
+            reserved: None,
+        });
         answer_unprotected(cx, answer_conn(sa, hdr), local, remote, Some(hdr), notify::UNEQUAL_PAYLOAD_LENGTHS);
         return Next::Done;
     };
@@ -232,7 +279,10 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
         send_notify(cx, sa, notify::INVALID_ID_INFORMATION, proto::ISAKMP, cookies(sa), vec![]);
         return Next::Fail(DownReason::IdentityMismatch);
     }
-    let initial_contact = msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()).any(|n| n.kind == notify::INITIAL_CONTACT);
+    let initial_contact = msg
+        .all(payload::NOTIFY)
+        .filter_map(|p| NotifyRepr::parse(p.body).ok())
+        .any(|n| n.kind == notify::INITIAL_CONTACT);
     sa.set_iv(last);
     sa.peer_id = Some(id);
     sa.last_recv = Some(data.to_vec());
@@ -271,7 +321,13 @@ fn mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, data: &[u8], msg: &Msg, last
     let sig = super::phase1::uses_sig(sa);
     let hash = msg.get(payload::HASH).map(|h| h.body).or(if sig { Some(&[][..]) } else { None });
     let (Some((id, id_b)), Some(hash)) = (id, hash) else {
-        cx.event(Event::KeyMismatch { conn: sa.conn, peer: *sa.remote.ip(), message: 6, error: WireError::Malformed(Part::Id), reserved: None });
+        cx.event(Event::KeyMismatch {
+            conn: sa.conn,
+            peer: *sa.remote.ip(),
+            message: 6,
+            error: WireError::Malformed(Part::Id),
+            reserved: None,
+        });
         return Next::Done;
     };
     if sig {
@@ -279,7 +335,13 @@ fn mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, data: &[u8], msg: &Msg, last
             return Next::Fail(DownReason::AuthenticationFailed);
         }
         if identity_match(&pc.remote_id, &id) == 0 {
-            cx.event(Event::IdMismatch { conn: sa.conn, peer: *sa.remote.ip(), id: id.clone(), by_signature: true, dial_in: false });
+            cx.event(Event::IdMismatch {
+                conn: sa.conn,
+                peer: *sa.remote.ip(),
+                id: id.clone(),
+                by_signature: true,
+                dial_in: false,
+            });
             return Next::Fail(DownReason::IdentityMismatch);
         }
     } else if let Err(reason) = responder_authenticated(cx, sa, pc, &id, &id_b, hash) {

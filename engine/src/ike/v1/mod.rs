@@ -33,7 +33,6 @@ use crate::ike::wire::{self, Builder, Header, NotifyRepr, Part, WireError, excha
 use rand::Rng;
 use std::net::SocketAddrV4;
 
-
 pub(in crate::ike) fn nat_hash(h: HashAlg, ic: &[u8; 8], rc: &[u8; 8], a: SocketAddrV4) -> Vec<u8> {
     h.hash(&[ic, rc, &a.ip().octets(), &a.port().to_be_bytes()])
 }
@@ -74,7 +73,16 @@ pub(in crate::ike) enum Next {
 
 /// A new SA (its connection id from `next_conn`); an initiator draws its cookie.
 #[allow(clippy::too_many_arguments)]
-pub(in crate::ike) fn new_sa(cx: &mut Ctx, next_conn: &mut u32, now: Millis, tunnel: &str, role: Role, mode: ExchangeMode, local: SocketAddrV4, remote: SocketAddrV4) -> IkeSa {
+pub(in crate::ike) fn new_sa(
+    cx: &mut Ctx,
+    next_conn: &mut u32,
+    now: Millis,
+    tunnel: &str,
+    role: Role,
+    mode: ExchangeMode,
+    local: SocketAddrV4,
+    remote: SocketAddrV4,
+) -> IkeSa {
     let mut icookie = [0u8; 8];
     if role == Role::Initiator {
         cx.rng.fill_bytes(&mut icookie);
@@ -145,7 +153,14 @@ pub(in crate::ike) fn peer_vids(sa: &mut IkeSa, msg: &Msg) {
 
 /// Frame `chain` behind an ISAKMP header, encrypting it with `iv` when given.
 /// Returns the datagram and the last ciphertext block.
-pub(in crate::ike) fn frame(sa: &IkeSa, exch: u8, msgid: u32, first: u8, chain: &[u8], iv: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
+pub(in crate::ike) fn frame(
+    sa: &IkeSa,
+    exch: u8,
+    msgid: u32,
+    first: u8,
+    chain: &[u8],
+    iv: Option<&[u8]>,
+) -> (Vec<u8>, Vec<u8>) {
     let mut body = chain.to_vec();
     let mut flags = 0;
     let mut last = Vec::new();
@@ -159,7 +174,17 @@ pub(in crate::ike) fn frame(sa: &IkeSa, exch: u8, msgid: u32, first: u8, chain: 
         }
         flags |= wire::flags::ENCRYPTION;
     }
-    let hdr = Header { icookie: sa.icookie, rcookie: sa.rcookie, next: first, major: 1, minor: 0, exchange: exch, flags, msgid, length: (wire::HEADER_LEN + body.len()) as u32 };
+    let hdr = Header {
+        icookie: sa.icookie,
+        rcookie: sa.rcookie,
+        next: first,
+        major: 1,
+        minor: 0,
+        exchange: exch,
+        flags,
+        msgid,
+        length: (wire::HEADER_LEN + body.len()) as u32,
+    };
     let mut out = Vec::with_capacity(hdr.length as usize);
     hdr.emit(&mut out);
     out.extend_from_slice(&body);
@@ -174,7 +199,14 @@ pub(in crate::ike) fn cookies(sa: &IkeSa) -> Vec<u8> {
 
 /// Answer a packet that has no SA (or a broken first message) with an
 /// unprotected notify; `conn` is the SA its cookies name (0: none).
-pub(in crate::ike) fn answer_unprotected(cx: &mut Ctx, conn: u32, local: SocketAddrV4, remote: SocketAddrV4, hdr: Option<&Header>, kind: u16) {
+pub(in crate::ike) fn answer_unprotected(
+    cx: &mut Ctx,
+    conn: u32,
+    local: SocketAddrV4,
+    remote: SocketAddrV4,
+    hdr: Option<&Header>,
+    kind: u16,
+) {
     let (ic, rc) = hdr.map(|h| (h.icookie, h.rcookie)).unwrap_or(([0; 8], [0; 8]));
     if ic == [0; 8] {
         return;
@@ -186,7 +218,17 @@ pub(in crate::ike) fn answer_unprotected(cx: &mut Ctx, conn: u32, local: SocketA
     b.push(payload::NOTIFY, n.emit());
     let chain = b.chain();
     let msgid = cx.msgid();
-    let hdr = Header { icookie: ic, rcookie: rc, next: payload::NOTIFY, major: 1, minor: 0, exchange: exchange::INFORMATIONAL, flags: 0, msgid, length: (wire::HEADER_LEN + chain.len()) as u32 };
+    let hdr = Header {
+        icookie: ic,
+        rcookie: rc,
+        next: payload::NOTIFY,
+        major: 1,
+        minor: 0,
+        exchange: exchange::INFORMATIONAL,
+        flags: 0,
+        msgid,
+        length: (wire::HEADER_LEN + chain.len()) as u32,
+    };
     let mut d = Vec::new();
     hdr.emit(&mut d);
     d.extend_from_slice(&chain);
@@ -203,7 +245,13 @@ pub(in crate::ike) fn answer_conn(sa: &IkeSa, hdr: &Header) -> u32 {
 
 /// Decrypt (when flagged) and parse a message's payloads. Phase-1 errors after
 /// decryption are key mismatches.
-pub(in crate::ike) fn open<'a>(sa: &IkeSa, hdr: &Header, data: &'a [u8], iv: Option<Vec<u8>>, plain: &'a mut Vec<u8>) -> Result<(Vec<wire::Payload<'a>>, Vec<u8>), WireError> {
+pub(in crate::ike) fn open<'a>(
+    sa: &IkeSa,
+    hdr: &Header,
+    data: &'a [u8],
+    iv: Option<Vec<u8>>,
+    plain: &'a mut Vec<u8>,
+) -> Result<(Vec<wire::Payload<'a>>, Vec<u8>), WireError> {
     let body = &data[wire::HEADER_LEN..];
     if hdr.flags & wire::flags::ENCRYPTION == 0 {
         return wire::payloads(hdr.next, body).map(|p| (p, Vec::new()));
@@ -238,7 +286,15 @@ pub(in crate::ike) fn garbage_reserved(sa: &IkeSa, hdr: &Header, data: &[u8]) ->
 /// off its leading HASH(1..3) payload (when missing: reported as
 /// malformed if `require_hash`, else silently dropped), ready for
 /// [`hash_ok`].
-pub(in crate::ike) fn open_protected<'a>(cx: &mut Ctx, sa: &IkeSa, hdr: &Header, data: &'a [u8], iv: Vec<u8>, plain: &'a mut Vec<u8>, require_hash: bool) -> Option<Protected<'a>> {
+pub(in crate::ike) fn open_protected<'a>(
+    cx: &mut Ctx,
+    sa: &IkeSa,
+    hdr: &Header,
+    data: &'a [u8],
+    iv: Vec<u8>,
+    plain: &'a mut Vec<u8>,
+    require_hash: bool,
+) -> Option<Protected<'a>> {
     let (remote, conn) = (sa.remote, sa.conn);
     let (list, last) = match open(sa, hdr, data, Some(iv), plain) {
         Ok(x) => x,
@@ -249,7 +305,15 @@ pub(in crate::ike) fn open_protected<'a>(cx: &mut Ctx, sa: &IkeSa, hdr: &Header,
         }
     };
     let msg = Msg { list };
-    cx.event(Event::Received { conn, peer: remote, exchange: hdr.exchange, msgid: hdr.msgid, payloads: msg.kinds(), sa_state: Some((sa.role, sa.state)), local_port: sa.local.port() });
+    cx.event(Event::Received {
+        conn,
+        peer: remote,
+        exchange: hdr.exchange,
+        msgid: hdr.msgid,
+        payloads: msg.kinds(),
+        sa_state: Some((sa.role, sa.state)),
+        local_port: sa.local.port(),
+    });
     let Some(hash) = msg.list.first().filter(|p| p.kind == payload::HASH).map(|p| p.body) else {
         if require_hash {
             cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Hash), answered: None });
@@ -303,7 +367,8 @@ mod tests {
     fn phase1_state_owns_what_is_valid_in_it() {
         let mut cx = Ctx::new(3);
         let mut next = 1001;
-        let ends = (SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 500), SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 2), 500));
+        let ends =
+            (SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 500), SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 2), 500));
         let mut sa = new_sa(&mut cx, &mut next, 0, "t", Role::Initiator, ExchangeMode::Main, ends.0, ends.1);
         assert_eq!((sa.conn, next), (1001, 1002));
         assert!(sa.keys().is_none() && sa.iv().is_empty() && sa.p1_last().is_empty() && sa.enc_key().is_empty());
@@ -337,7 +402,10 @@ mod tests {
         let (c, d) = ("End", "point");
         for (name, src) in sources {
             for line in src.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                assert!(!line.contains(&format!("{a}{b}")) && !line.contains(&format!("{c}{d}")), "{name} names the endpoint: {line}");
+                assert!(
+                    !line.contains(&format!("{a}{b}")) && !line.contains(&format!("{c}{d}")),
+                    "{name} names the endpoint: {line}"
+                );
             }
         }
     }

@@ -15,12 +15,22 @@ use crate::ike::sa::*;
 use crate::ike::v1::informational::send_notify;
 use crate::ike::v1::proposals::*;
 use crate::ike::v1::*;
-use crate::ike::wire::{self, Builder, Header, IdRepr, Part, ProposalRepr, SaRepr, WireError, exchange, notify, payload, proto};
+use crate::ike::wire::{
+    self, Builder, Header, IdRepr, Part, ProposalRepr, SaRepr, WireError, exchange, notify, payload, proto,
+};
 use rand::Rng;
 use std::net::SocketAddrV4;
 
 /// Send a phase-1 message and remember it for retransmission.
-pub(in crate::ike) fn send_p1(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, exch: u8, b: &Builder, encrypt: bool, expect_reply: bool) {
+pub(in crate::ike) fn send_p1(
+    cx: &mut Ctx,
+    sa: &mut IkeSa,
+    now: Millis,
+    exch: u8,
+    b: &Builder,
+    encrypt: bool,
+    expect_reply: bool,
+) {
     let iv = if encrypt { Some(sa.iv().to_vec()) } else { None };
     let (dgram, last) = frame(sa, exch, 0, b.first(), &b.chain(), iv.as_deref());
     let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
@@ -37,7 +47,16 @@ pub(in crate::ike) fn send_p1(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, exch: u
     if let Some(1) = step {
         cx.event(step_event(1));
     }
-    cx.event(Event::Sent { conn, peer: dst, exchange: exch, msgid: 0, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false, sa_state: Some((sa.role, sa.state)), local_port: src.port() });
+    cx.event(Event::Sent {
+        conn,
+        peer: dst,
+        exchange: exch,
+        msgid: 0,
+        payloads: b.payloads.iter().map(|p| p.0).collect(),
+        retransmit: false,
+        sa_state: Some((sa.role, sa.state)),
+        local_port: src.port(),
+    });
     if let Some(n) = step.filter(|n| *n != 1) {
         cx.event(step_event(n));
     }
@@ -56,7 +75,13 @@ pub(in crate::ike) fn mm_number(role: Role, state: P1State, sent: bool, encrypte
         (Role::Initiator, P1State::MmSaSetup, true) => 3,
         (Role::Responder, P1State::MmSaSetup, false) => 3,
         (Role::Initiator, P1State::MmSaSetup, false) => 4,
-        (Role::Responder, P1State::MmKeyExch, true) => if encrypted { 6 } else { 4 },
+        (Role::Responder, P1State::MmKeyExch, true) => {
+            if encrypted {
+                6
+            } else {
+                4
+            }
+        }
         (Role::Initiator, P1State::MmKeyExch, true) => 5,
         (Role::Responder, P1State::MmKeyExch, false) => 5,
         (Role::Initiator, P1State::MmKeyExch, false) => 6,
@@ -72,11 +97,37 @@ pub(in crate::ike) fn start(cx: &mut Ctx, next_conn: &mut u32, now: Millis, p: &
     // a certificate and key to sign with (none imported yet). The
     // configuration says so (`... : not negotiated`); the tunnel starts when
     // the configuration changes (a certificate imported, a key added).
-    if p.psk.is_none() && p.proposals.iter().all(|x| x.auth.is_signature()) && p.pki.as_ref().is_none_or(|k| k.signer().is_none()) {
+    if p.psk.is_none()
+        && p.proposals.iter().all(|x| x.auth.is_signature())
+        && p.pki.as_ref().is_none_or(|k| k.signer().is_none())
+    {
         return None;
     }
-    let mut sa = new_sa(cx, next_conn, now, &p.name, Role::Initiator, p.mode, SocketAddrV4::new(p.local, IKE_PORT), SocketAddrV4::new(remote, IKE_PORT));
-    let sa_payload = SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: vec![ProposalRepr { number: 1, protocol: proto::ISAKMP, spi: vec![], transforms: p.proposals.iter().enumerate().map(|(i, pr)| p1_transform(i as u8 + 1, pr, super::sig_auth::ecdsa_method(p))).collect() }] };
+    let mut sa = new_sa(
+        cx,
+        next_conn,
+        now,
+        &p.name,
+        Role::Initiator,
+        p.mode,
+        SocketAddrV4::new(p.local, IKE_PORT),
+        SocketAddrV4::new(remote, IKE_PORT),
+    );
+    let sa_payload = SaRepr {
+        doi: wire::DOI_IPSEC,
+        situation: wire::SIT_IDENTITY_ONLY,
+        proposals: vec![ProposalRepr {
+            number: 1,
+            protocol: proto::ISAKMP,
+            spi: vec![],
+            transforms: p
+                .proposals
+                .iter()
+                .enumerate()
+                .map(|(i, pr)| p1_transform(i as u8 + 1, pr, super::sig_auth::ecdsa_method(p)))
+                .collect(),
+        }],
+    };
     let mut b = Builder::new();
     b.push(payload::SA, sa_payload.emit());
     let mut nego = Negotiation { sa_i_b: sa_payload.emit(), ..Default::default() };
@@ -122,9 +173,19 @@ pub(in crate::ike) struct First {
 
 /// Which tunnel a first message (no SA yet) is for; refusals are reported
 /// (and answered where the seeds answer them).
-pub(in crate::ike) fn find_tunnel(cx: &mut Ctx, local: SocketAddrV4, remote: SocketAddrV4, hdr: &Header, msg: &Msg) -> Option<First> {
+pub(in crate::ike) fn find_tunnel(
+    cx: &mut Ctx,
+    local: SocketAddrV4,
+    remote: SocketAddrV4,
+    hdr: &Header,
+    msg: &Msg,
+) -> Option<First> {
     let Some(sa_p) = msg.get(payload::SA) else {
-        cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Sa), answered: Some(notify::PAYLOAD_MALFORMED) });
+        cx.event(Event::Malformed {
+            peer: remote,
+            error: WireError::Malformed(Part::Sa),
+            answered: Some(notify::PAYLOAD_MALFORMED),
+        });
         answer_unprotected(cx, 0, local, remote, Some(hdr), notify::PAYLOAD_MALFORMED);
         return None;
     };
@@ -143,7 +204,8 @@ pub(in crate::ike) fn find_tunnel(cx: &mut Ctx, local: SocketAddrV4, remote: Soc
     let lip = *local.ip();
     let aggressive = hdr.exchange == exchange::AGGRESSIVE;
     let peer_id = if aggressive { msg.get(payload::ID).and_then(|p| IdRepr::parse(p.body).ok()) } else { None };
-    let on_local: Vec<&PeerConf> = cx.conf.peers.iter().filter(|p| p.local == lip && p.version == crate::config::IkeVersion::V1).collect();
+    let on_local: Vec<&PeerConf> =
+        cx.conf.peers.iter().filter(|p| p.local == lip && p.version == crate::config::IkeVersion::V1).collect();
     if on_local.is_empty() {
         cx.event(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::BadLocalAddress });
         return None;
@@ -155,7 +217,16 @@ pub(in crate::ike) fn find_tunnel(cx: &mut Ctx, local: SocketAddrV4, remote: Soc
             .iter()
             .copied()
             .filter(|p| p.kind == TunnelKind::OnDemand)
-            .map(|p| (peer_id.as_ref().map(|id| identity_match(&p.remote_id, id)).unwrap_or(if aggressive { 0 } else { 1 }), p))
+            .map(|p| {
+                (
+                    peer_id.as_ref().map(|id| identity_match(&p.remote_id, id)).unwrap_or(if aggressive {
+                        0
+                    } else {
+                        1
+                    }),
+                    p,
+                )
+            })
             .filter(|(m, _)| *m > 0)
             .collect();
         od.sort_by(|a, b| b.0.cmp(&a.0));
@@ -176,7 +247,11 @@ pub(in crate::ike) fn find_tunnel(cx: &mut Ctx, local: SocketAddrV4, remote: Soc
     let conf_exch = if pc.mode == ExchangeMode::Main { exchange::MAIN } else { exchange::AGGRESSIVE };
     let aggressive_ok = aggressive && cx.conf.v1_aggressive_responder;
     if conf_exch != hdr.exchange && !pc.dynamic && !aggressive_ok {
-        cx.event(Event::NoPeer { peer: rip, local: lip, reason: NoPeerReason::Exchange { received: hdr.exchange, configured: conf_exch } });
+        cx.event(Event::NoPeer {
+            peer: rip,
+            local: lip,
+            reason: NoPeerReason::Exchange { received: hdr.exchange, configured: conf_exch },
+        });
         answer_unprotected(cx, 0, local, remote, Some(hdr), notify::INVALID_EXCHANGE_TYPE);
         return None;
     }
@@ -195,7 +270,15 @@ pub(in crate::ike) fn find_tunnel(cx: &mut Ctx, local: SocketAddrV4, remote: Soc
 /// The responder's answer to a first message, on its new SA `sa`: choose a
 /// proposal, then MM2 (main mode) or AM2 (aggressive mode: KE, nonce,
 /// identity and HASH_R). Returns the SA when it lives on.
-pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: First, hdr: &Header, data: &[u8], msg: &Msg) -> Option<IkeSa> {
+pub(in crate::ike) fn respond(
+    cx: &mut Ctx,
+    mut sa: IkeSa,
+    now: Millis,
+    first: First,
+    hdr: &Header,
+    data: &[u8],
+    msg: &Msg,
+) -> Option<IkeSa> {
     let First { pc, sa_repr, sa_i_b, peer_id, aggressive } = first;
     let (remote, rip) = (sa.remote, *sa.remote.ip());
     sa.icookie = hdr.icookie;
@@ -228,13 +311,29 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
                 notify::NO_PROPOSAL_CHOSEN
             }
         };
-        cx.event(Event::Phase1Failed { conn, local: sa.local, remote, role: Role::Responder, state: P1State::MmNoState, exchange: hdr.exchange });
+        cx.event(Event::Phase1Failed {
+            conn,
+            local: sa.local,
+            remote,
+            role: Role::Responder,
+            state: P1State::MmNoState,
+            exchange: hdr.exchange,
+        });
         send_notify(cx, &sa, why, proto::ISAKMP, cookies(&sa), vec![]);
         return None;
     };
     sa.lifetime = prop.lifetime;
     sa.chosen = Some(prop.clone());
-    let chosen_sa = SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: vec![ProposalRepr { number: sa_repr.proposals[0].number, protocol: proto::ISAKMP, spi: vec![], transforms: vec![t] }] };
+    let chosen_sa = SaRepr {
+        doi: wire::DOI_IPSEC,
+        situation: wire::SIT_IDENTITY_ONLY,
+        proposals: vec![ProposalRepr {
+            number: sa_repr.proposals[0].number,
+            protocol: proto::ISAKMP,
+            spi: vec![],
+            transforms: vec![t],
+        }],
+    };
     let mut b = Builder::new();
     b.push(payload::SA, chosen_sa.emit());
     if !aggressive {
@@ -247,7 +346,11 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
     }
     // Aggressive mode: KE, Ni, IDii are in the first message.
     let (Some(ke), Some(ni), Some(id)) = (msg.get(payload::KE), msg.get(payload::NONCE), peer_id) else {
-        cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::AggressiveFirst), answered: Some(notify::PAYLOAD_MALFORMED) });
+        cx.event(Event::Malformed {
+            peer: remote,
+            error: WireError::Malformed(Part::AggressiveFirst),
+            answered: Some(notify::PAYLOAD_MALFORMED),
+        });
         return None;
     };
     if identity_match(&pc.remote_id, &id) == 0 {
@@ -257,7 +360,11 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
     }
     let g = DhGroup(prop.group);
     if ke.body.len() != g.public_len() {
-        cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Ke), answered: Some(notify::INVALID_KEY_INFORMATION) });
+        cx.event(Event::Malformed {
+            peer: remote,
+            error: WireError::Malformed(Part::Ke),
+            answered: Some(notify::INVALID_KEY_INFORMATION),
+        });
         send_notify(cx, &sa, notify::INVALID_KEY_INFORMATION, proto::ISAKMP, cookies(&sa), vec![]);
         return None;
     }
@@ -279,7 +386,9 @@ pub(in crate::ike) fn respond(cx: &mut Ctx, mut sa: IkeSa, now: Millis, first: F
     }
     let idr = identity_id(&pc.local_id).emit();
     let mut b = Builder::new();
-    b.push(payload::SA, chosen_sa.emit()).push(payload::KE, sa.nego().gxr.clone()).push(payload::NONCE, sa.nego().nr.clone());
+    b.push(payload::SA, chosen_sa.emit())
+        .push(payload::KE, sa.nego().gxr.clone())
+        .push(payload::NONCE, sa.nego().nr.clone());
     if uses_sig(&sa) {
         // RFC 2409 5.1: HDR, SA, KE, Nr, IDir, [CERT,] SIG_R.
         match super::sig_auth::sign(cx, &sa, &pc, false, &idr) {
@@ -382,7 +491,14 @@ pub(in crate::ike) fn float_ports(sa: &mut IkeSa) {
 /// The initiator's check of the responder (MM6, AM2): HASH_R over its ID,
 /// then the ID against the configured remote identity. On failure the
 /// event says why and the SA is to go for the reason returned.
-pub(in crate::ike) fn responder_authenticated(cx: &mut Ctx, sa: &IkeSa, pc: &PeerConf, id: &IdRepr, id_b: &[u8], hash: &[u8]) -> Result<(), DownReason> {
+pub(in crate::ike) fn responder_authenticated(
+    cx: &mut Ctx,
+    sa: &IkeSa,
+    pc: &PeerConf,
+    id: &IdRepr,
+    id_b: &[u8],
+    hash: &[u8],
+) -> Result<(), DownReason> {
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     if hash_auth(sa, false, id_b) != hash {
         cx.event(Event::AuthFailed { conn, peer });
@@ -397,10 +513,18 @@ pub(in crate::ike) fn responder_authenticated(cx: &mut Ctx, sa: &IkeSa, pc: &Pee
 
 /// The KE and nonce of message 3 or 4, checked against the chosen group
 /// (a malformed pair is reported; the responder answers INVALID-KEY-INFORMATION).
-pub(in crate::ike) fn ke_and_nonce(cx: &mut Ctx, sa: &IkeSa, msg: &Msg, remote: SocketAddrV4, responder: bool) -> Option<(Vec<u8>, Vec<u8>)> {
+pub(in crate::ike) fn ke_and_nonce(
+    cx: &mut Ctx,
+    sa: &IkeSa,
+    msg: &Msg,
+    remote: SocketAddrV4,
+    responder: bool,
+) -> Option<(Vec<u8>, Vec<u8>)> {
     let g = DhGroup(sa.chosen.as_ref().map(|c| c.group).unwrap_or(2));
     match (msg.get(payload::KE), msg.get(payload::NONCE)) {
-        (Some(ke), Some(n)) if ke.body.len() == g.public_len() && (8..=256).contains(&n.body.len()) => Some((ke.body.to_vec(), n.body.to_vec())),
+        (Some(ke), Some(n)) if ke.body.len() == g.public_len() && (8..=256).contains(&n.body.len()) => {
+            Some((ke.body.to_vec(), n.body.to_vec()))
+        }
         (ke, _) => {
             let answered = (responder && ke.is_some()).then_some(notify::INVALID_KEY_INFORMATION);
             cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Ke), answered });

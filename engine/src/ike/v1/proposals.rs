@@ -65,7 +65,8 @@ pub(in crate::ike) fn auth_value(t: &TransformRepr) -> u64 {
 
 /// Read an offered phase-1 transform; `Err` names an attribute type we do not support.
 pub(in crate::ike) fn offered_p1(t: &TransformRepr) -> Result<OfferedP1, u16> {
-    let mut o = OfferedP1 { encr: Err(0), hash: Err(0), auth: Err(0), group: DEFAULT_DH_GROUP, lifetime: DEFAULT_LIFETIME };
+    let mut o =
+        OfferedP1 { encr: Err(0), hash: Err(0), auth: Err(0), group: DEFAULT_DH_GROUP, lifetime: DEFAULT_LIFETIME };
     let mut enc = 0u16;
     let mut keylen = 0u16;
     let mut life_type = 1;
@@ -220,7 +221,13 @@ pub(in crate::ike) fn is_transport_mode(encap: u16) -> bool {
     matches!(encap, 2 | 4 | 61444)
 }
 
-pub(in crate::ike) fn p2_attrs(p: &EspProp, pfs: Option<u16>, encap: bool, keylen: Option<u16>, auth: Option<EspAuth>) -> Vec<Attr> {
+pub(in crate::ike) fn p2_attrs(
+    p: &EspProp,
+    pfs: Option<u16>,
+    encap: bool,
+    keylen: Option<u16>,
+    auth: Option<EspAuth>,
+) -> Vec<Attr> {
     let mut a = vec![Attr::basic(1, 1), Attr::number(2, p.lifetime_seconds as u64)];
     if let Some(kb) = p.lifetime_kbytes {
         a.push(Attr::basic(1, 2));
@@ -245,18 +252,42 @@ pub(in crate::ike) fn p2_proposals(props: &[EspProp], pfs: Option<u16>, encap: b
     for (i, p) in props.iter().enumerate() {
         let n = i as u8 + 1;
         if let Some(ah) = p.ah {
-            out.push(ProposalRepr { number: n, protocol: proto::AH, spi: spi.to_be_bytes().to_vec(), transforms: vec![TransformRepr { number: 1, id: ah_transform_id(ah), attrs: p2_attrs(p, pfs, encap, None, Some(ah)) }] });
+            out.push(ProposalRepr {
+                number: n,
+                protocol: proto::AH,
+                spi: spi.to_be_bytes().to_vec(),
+                transforms: vec![TransformRepr {
+                    number: 1,
+                    id: ah_transform_id(ah),
+                    attrs: p2_attrs(p, pfs, encap, None, Some(ah)),
+                }],
+            });
         }
         if let Some((e, au)) = p.esp {
             let (id, kl) = esp_transform_id(e);
-            out.push(ProposalRepr { number: n, protocol: proto::ESP, spi: spi.to_be_bytes().to_vec(), transforms: vec![TransformRepr { number: 1, id, attrs: p2_attrs(p, pfs, encap, kl, au) }] });
+            out.push(ProposalRepr {
+                number: n,
+                protocol: proto::ESP,
+                spi: spi.to_be_bytes().to_vec(),
+                transforms: vec![TransformRepr { number: 1, id, attrs: p2_attrs(p, pfs, encap, kl, au) }],
+            });
         }
     }
     out
 }
 
 pub(in crate::ike) fn offered_p2(protocol: u8, t: &TransformRepr) -> OfferedP2 {
-    let mut o = OfferedP2 { protocol, transform_id: t.id, esp: None, auth: None, auth_raw: 0, group: None, encap: 1, lifetime_seconds: None, lifetime_kbytes: None };
+    let mut o = OfferedP2 {
+        protocol,
+        transform_id: t.id,
+        esp: None,
+        auth: None,
+        auth_raw: 0,
+        group: None,
+        encap: 1,
+        lifetime_seconds: None,
+        lifetime_kbytes: None,
+    };
     let mut life_type = 1;
     let mut keylen = None;
     for a in &t.attrs {
@@ -298,7 +329,12 @@ pub(in crate::ike) fn offered_p2(protocol: u8, t: &TransformRepr) -> OfferedP2 {
 
 pub(in crate::ike) fn selector_id(s: &Selector) -> IdRepr {
     if s.net.len == 32 {
-        IdRepr { id_type: wire::id_type::IPV4_ADDR, protocol: s.proto, port: s.port, data: s.net.addr.octets().to_vec() }
+        IdRepr {
+            id_type: wire::id_type::IPV4_ADDR,
+            protocol: s.proto,
+            port: s.port,
+            data: s.net.addr.octets().to_vec(),
+        }
     } else {
         let mut data = s.net.network().octets().to_vec();
         data.extend_from_slice(&s.mask().octets());
@@ -310,7 +346,9 @@ pub(in crate::ike) fn identity_id(i: &Identity) -> IdRepr {
     match i {
         Identity::Ipv4(a) => IdRepr::ipv4(*a),
         Identity::Fqdn(s) => IdRepr { id_type: wire::id_type::FQDN, protocol: 0, port: 0, data: s.as_bytes().to_vec() },
-        Identity::UserFqdn(s) => IdRepr { id_type: wire::id_type::USER_FQDN, protocol: 0, port: 0, data: s.as_bytes().to_vec() },
+        Identity::UserFqdn(s) => {
+            IdRepr { id_type: wire::id_type::USER_FQDN, protocol: 0, port: 0, data: s.as_bytes().to_vec() }
+        }
         Identity::Any => IdRepr::ipv4(Ipv4Addr::UNSPECIFIED),
     }
 }

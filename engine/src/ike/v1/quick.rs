@@ -14,12 +14,23 @@ use crate::ike::sa::*;
 use crate::ike::v1::informational::send_notify;
 use crate::ike::v1::proposals::*;
 use crate::ike::v1::*;
-use crate::ike::wire::{self, Attr, Builder, Header, IdRepr, NotifyRepr, Part, ProposalRepr, SaRepr, WireError, exchange, notify, payload, proto};
+use crate::ike::wire::{
+    self, Attr, Builder, Header, IdRepr, NotifyRepr, Part, ProposalRepr, SaRepr, WireError, exchange, notify, payload,
+    proto,
+};
 
 /// Start a quick mode for child `child` of `tunnel` (the SA's own, or a
 /// crypto map entry that shares it; `rekey_of`: the child SA it replaces);
 /// `taken`: inbound SPIs in use.
-pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, tunnel: &str, child: usize, rekey_of: Option<u32>, taken: impl Fn(u32) -> bool) {
+pub(in crate::ike) fn start(
+    cx: &mut Ctx,
+    sa: &mut IkeSa,
+    now: Millis,
+    tunnel: &str,
+    child: usize,
+    rekey_of: Option<u32>,
+    taken: impl Fn(u32) -> bool,
+) {
     let Some(pc) = cx.pc(tunnel).cloned() else { return };
     let Some(cc) = pc.children.get(child).cloned() else { return };
     let msgid: u32 = cx.msgid();
@@ -33,7 +44,12 @@ pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, tunnel: &
         None => None,
     };
     let encap = sa.nat_local || sa.nat_remote;
-    let sa_body = SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: p2_proposals(&cc.proposals, cc.pfs, encap, spi_in) }.emit();
+    let sa_body = SaRepr {
+        doi: wire::DOI_IPSEC,
+        situation: wire::SIT_IDENTITY_ONLY,
+        proposals: p2_proposals(&cc.proposals, cc.pfs, encap, spi_in),
+    }
+    .emit();
     let (idci, idcr) = (selector_id(&cc.local_ts), selector_id(&cc.remote_ts));
     #[cfg(test)]
     let idci = tests::host_bits_in(idci, &cc.local_ts);
@@ -44,7 +60,24 @@ pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, tunnel: &
     }
     rest.push(payload::ID, idci.emit()).push(payload::ID, idcr.emit());
     let iv = qm_iv(sa, msgid);
-    let q = Quick { tunnel: (tunnel != sa.tunnel).then(|| tunnel.to_string()), msgid, role: Role::Initiator, child, iv, ni, spi_in, step: QuickStep::Offered { dh, chosen: None }, last_sent: None, last_recv: None, replay: Replay::default(), retries: 0, timer: None, rekey_of, sel: None, peer_spis: Vec::new() };
+    let q = Quick {
+        tunnel: (tunnel != sa.tunnel).then(|| tunnel.to_string()),
+        msgid,
+        role: Role::Initiator,
+        child,
+        iv,
+        ni,
+        spi_in,
+        step: QuickStep::Offered { dh, chosen: None },
+        last_sent: None,
+        last_recv: None,
+        replay: Replay::default(),
+        retries: 0,
+        timer: None,
+        rekey_of,
+        sel: None,
+        peer_spis: Vec::new(),
+    };
     sa.quick.push(q);
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     cx.event(Event::Selectors { conn, peer, sent: true, initiator: idci, responder: idcr });
@@ -52,7 +85,15 @@ pub(in crate::ike) fn start(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, tunnel: &
 }
 
 /// Send a quick-mode message: HASH over `prefix` and the payloads, encrypted with the exchange's IV.
-pub(in crate::ike) fn send_quick(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, msgid: u32, prefix: &[&[u8]], rest: Builder, expect_reply: bool) {
+pub(in crate::ike) fn send_quick(
+    cx: &mut Ctx,
+    sa: &mut IkeSa,
+    now: Millis,
+    msgid: u32,
+    prefix: &[&[u8]],
+    rest: Builder,
+    expect_reply: bool,
+) {
     let (Some(h), Some(k)) = (sa.hash(), sa.keys()) else { return };
     let rest_chain = rest.chain();
     let mut parts: Vec<&[u8]> = prefix.to_vec();
@@ -71,14 +112,30 @@ pub(in crate::ike) fn send_quick(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, msgi
     q.replay.answered = q.last_recv.is_some();
     q.retries = 0;
     q.timer = expect_reply.then_some(now + RETRANSMIT_BASE);
-    cx.event(Event::Sent { conn, peer: dst, exchange: exchange::QUICK, msgid, payloads: b.payloads.iter().map(|p| p.0).collect(), retransmit: false, sa_state: Some((sa.role, sa.state)), local_port: src.port() });
+    cx.event(Event::Sent {
+        conn,
+        peer: dst,
+        exchange: exchange::QUICK,
+        msgid,
+        payloads: b.payloads.iter().map(|p| p.0).collect(),
+        retransmit: false,
+        sa_state: Some((sa.role, sa.state)),
+        local_port: src.port(),
+    });
     cx.tunnel(&sa.tunnel).tx_packets += 1;
     cx.send_raw(src, dst, dgram);
 }
 
 /// A quick-mode message on `sa`; `taken`: inbound SPIs in use. A
 /// completed exchange comes back as [`Next::Install`].
-pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8], taken: impl Fn(u32) -> bool) -> Next {
+pub(in crate::ike) fn handle(
+    cx: &mut Ctx,
+    sa: &mut IkeSa,
+    now: Millis,
+    hdr: &Header,
+    data: &[u8],
+    taken: impl Fn(u32) -> bool,
+) -> Next {
     let remote = sa.remote;
     if !sa.is_established() || hdr.msgid == 0 || hdr.flags & wire::flags::ENCRYPTION == 0 {
         cx.stats.rx_malformed += 1;
@@ -105,7 +162,10 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &He
         None => qm_iv(sa, hdr.msgid),
     };
     let mut plain = Vec::new();
-    let Some(Protected { msg, last, hash, rest, prf, ka }) = open_protected(cx, sa, hdr, data, iv, &mut plain, true) else { return Next::Done };
+    let Some(Protected { msg, last, hash, rest, prf, ka }) = open_protected(cx, sa, hdr, data, iv, &mut plain, true)
+    else {
+        return Next::Done;
+    };
     let msgid = hdr.msgid.to_be_bytes();
     match qi {
         None => {
@@ -141,7 +201,16 @@ pub(in crate::ike) fn handle(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &He
 
 /// QM1 (responder): proxy identities, proposals, PFS; QM2 goes out.
 #[allow(clippy::too_many_arguments)]
-fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8], msg: &Msg, last: Vec<u8>, taken: impl Fn(u32) -> bool) {
+fn respond(
+    cx: &mut Ctx,
+    sa: &mut IkeSa,
+    now: Millis,
+    hdr: &Header,
+    data: &[u8],
+    msg: &Msg,
+    last: Vec<u8>,
+    taken: impl Fn(u32) -> bool,
+) {
     let Some(pc) = cx.pc(&sa.tunnel).cloned() else { return };
     let (local, remote, conn) = (sa.local, sa.remote, sa.conn);
     let peer = *remote.ip();
@@ -150,7 +219,11 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
         [a, b] => (a.clone(), b.clone()),
         [] => (IdRepr::ipv4(*remote.ip()), IdRepr::ipv4(*local.ip())),
         _ => {
-            cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::Id), answered: Some(notify::INVALID_ID_INFORMATION) });
+            cx.event(Event::Malformed {
+                peer: remote,
+                error: WireError::Malformed(Part::Id),
+                answered: Some(notify::INVALID_ID_INFORMATION),
+            });
             return;
         }
     };
@@ -170,7 +243,8 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
     // Proposal check first (IOS validates transforms, then the proxy identities).
     let theirs_local = id_selector(&idcr);
     let theirs_remote = id_selector(&idci);
-    let mut child = pc.children.iter().position(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote);
+    let mut child =
+        pc.children.iter().position(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote);
     // A dynamic map takes the initiator's proxy identities when its selectors contain them.
     let mut narrowed = None;
     if child.is_none() && pc.dynamic {
@@ -183,8 +257,15 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
     // selectors mirror these proxies: the exchange is that tunnel's.
     let mut other_tunnel: Option<crate::ike::conf::PeerConf> = None;
     if child.is_none() {
-        let mirror = |c: &crate::ike::conf::ChildConf| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote;
-        if let Some(p) = cx.conf.peers.iter().find(|p| p.name != sa.tunnel && p.version == crate::config::IkeVersion::V1 && p.local == *local.ip() && p.remote == Some(peer) && p.children.iter().any(mirror)) {
+        let mirror =
+            |c: &crate::ike::conf::ChildConf| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote;
+        if let Some(p) = cx.conf.peers.iter().find(|p| {
+            p.name != sa.tunnel
+                && p.version == crate::config::IkeVersion::V1
+                && p.local == *local.ip()
+                && p.remote == Some(peer)
+                && p.children.iter().any(mirror)
+        }) {
             child = p.children.iter().position(mirror);
             other_tunnel = Some(p.clone());
         }
@@ -209,7 +290,17 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
     };
     // One request per protocol of the proposal (AH part #1, ESP part #2 in a bundle).
     for (i, p) in theirs.iter().enumerate() {
-        cx.event(Event::P2Accepted { conn, peer, local: *local.ip(), part: i as u8 + 1, local_id: idcr.clone(), remote_id: idci.clone(), protocol: p.protocol, esp: prop.esp, ah: prop.ah });
+        cx.event(Event::P2Accepted {
+            conn,
+            peer,
+            local: *local.ip(),
+            part: i as u8 + 1,
+            local_id: idcr.clone(),
+            remote_id: idci.clone(),
+            protocol: p.protocol,
+            esp: prop.esp,
+            ah: prop.ah,
+        });
     }
     // Proxy identities the key engine refuses even where their networks match (seed 002).
     if has_host_bits(&idci) || has_host_bits(&idcr) {
@@ -223,7 +314,11 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
         cx.stats.p2_failed += 1;
         cx.tunnel(&sa.tunnel).p2_failed += 1;
         // Another peer's entry mirrors these proxies (IOS: `peer address X not found`).
-        let other = cx.conf.peers.iter().any(|p| p.name != sa.tunnel && p.local == *local.ip() && p.children.iter().any(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote));
+        let other = cx.conf.peers.iter().any(|p| {
+            p.name != sa.tunnel
+                && p.local == *local.ip()
+                && p.children.iter().any(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote)
+        });
         if other {
             cx.event(Event::P2PeerNotFound { conn, peer, initiator: idci, responder: idcr });
         } else {
@@ -248,7 +343,13 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
         dh = Some(d);
     }
     let spi_in = cx.spi(&taken);
-    cx.event(Event::SpiAllocated { conn, peer, local: *local.ip(), protocols: theirs.iter().map(|p| p.protocol).collect(), spi: spi_in });
+    cx.event(Event::SpiAllocated {
+        conn,
+        peer,
+        local: *local.ip(),
+        protocols: theirs.iter().map(|p| p.protocol).collect(),
+        spi: spi_in,
+    });
     let nr = cx.nonce();
     // Our answer: their chosen proposal(s) with our SPI, lifetimes as agreed.
     let mut answer = theirs.clone();
@@ -256,7 +357,11 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
         p.spi = spi_in.to_be_bytes().to_vec();
     }
     let mut rest = Builder::new();
-    rest.push(payload::SA, SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: answer.clone() }.emit()).push(payload::NONCE, nr.clone());
+    rest.push(
+        payload::SA,
+        SaRepr { doi: wire::DOI_IPSEC, situation: wire::SIT_IDENTITY_ONLY, proposals: answer.clone() }.emit(),
+    )
+    .push(payload::NONCE, nr.clone());
     if let Some(d) = &dh {
         rest.push(payload::KE, d.public.clone());
     }
@@ -266,7 +371,8 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
     // RESPONDER-LIFETIME (RFC 2407 4.6.3.1) when ours is shorter than
     // offered, in seconds or in kilobytes (no kilobytes offered = unlimited).
     let offered = theirs.first().and_then(|p| p.transforms.first()).map(|t| offered_p2(theirs[0].protocol, t));
-    let (offered_secs, offered_kb) = offered.map(|o| (o.lifetime_seconds, o.lifetime_kbytes.map(u64::from))).unwrap_or((None, None));
+    let (offered_secs, offered_kb) =
+        offered.map(|o| (o.lifetime_seconds, o.lifetime_kbytes.map(u64::from))).unwrap_or((None, None));
     let mut agreed = prop.clone();
     let mut told = Vec::new();
     if let Some(ol) = offered_secs {
@@ -283,7 +389,13 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
         Attr::number(2, kb).emit_into(&mut told);
     }
     if !told.is_empty() {
-        let n = NotifyRepr { doi: wire::DOI_IPSEC, protocol: theirs[0].protocol, kind: notify::RESPONDER_LIFETIME, spi: spi_in.to_be_bytes().to_vec(), data: told };
+        let n = NotifyRepr {
+            doi: wire::DOI_IPSEC,
+            protocol: theirs[0].protocol,
+            kind: notify::RESPONDER_LIFETIME,
+            spi: spi_in.to_be_bytes().to_vec(),
+            data: told,
+        };
         rest.push(payload::NOTIFY, n.emit());
     }
     let q = Quick {
@@ -309,10 +421,17 @@ fn respond(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8],
     send_quick(cx, sa, now, hdr.msgid, &[&hdr.msgid.to_be_bytes(), &ni_b], rest, true);
 }
 
-
 /// QM2 (initiator): the chosen proposal, RESPONDER-LIFETIME, PFS; QM3
 /// goes out and the pair is to be installed.
-fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: &[u8], msg: &Msg, last: Vec<u8>) -> Next {
+fn finish_initiator(
+    cx: &mut Ctx,
+    sa: &mut IkeSa,
+    now: Millis,
+    qi: usize,
+    data: &[u8],
+    msg: &Msg,
+    last: Vec<u8>,
+) -> Next {
     let Some(pc) = cx.pc(sa.quick[qi].tunnel.as_deref().unwrap_or(&sa.tunnel)).cloned() else { return Next::Done };
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     let child = sa.quick[qi].child;
@@ -320,7 +439,14 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
     for n in msg.all(payload::NOTIFY).filter_map(|p| NotifyRepr::parse(p.body).ok()) {
         if n.kind == notify::RESPONDER_LIFETIME {
             // Table 5 rows 36/37: the notify itself, then the lifetime it carries.
-            cx.event(Event::NotifyReceived { conn, peer, kind: n.kind, protocol: n.protocol, spi: n.spi.clone(), protected: true });
+            cx.event(Event::NotifyReceived {
+                conn,
+                peer,
+                kind: n.kind,
+                protocol: n.protocol,
+                spi: n.spi.clone(),
+                protected: true,
+            });
             let attrs = wire::parse_attrs_pub(&n.data).unwrap_or_default();
             let mut secs = None;
             let mut kb = None;
@@ -334,8 +460,11 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
                 }
             }
             cx.event(Event::ResponderLifetime { conn, peer, protocol: n.protocol, seconds: secs, kbytes: kb });
-            if let (true, QuickStep::Offered { chosen, .. }) = (secs.is_some() || kb.is_some(), &mut sa.quick[qi].step) {
-                let c = chosen.get_or_insert_with(|| (cc.proposals[0].clone(), ProposalRepr { number: 0, protocol: 0, spi: vec![], transforms: vec![] }));
+            if let (true, QuickStep::Offered { chosen, .. }) = (secs.is_some() || kb.is_some(), &mut sa.quick[qi].step)
+            {
+                let c = chosen.get_or_insert_with(|| {
+                    (cc.proposals[0].clone(), ProposalRepr { number: 0, protocol: 0, spi: vec![], transforms: vec![] })
+                });
                 if let Some(s) = secs {
                     c.0.lifetime_seconds = s;
                 }
@@ -363,7 +492,17 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
     };
     let Ok(spi_out) = <[u8; 4]>::try_from(first.spi.as_slice()).map(u32::from_be_bytes) else { return Next::Done };
     for (i, p) in chosen.proposals.iter().enumerate() {
-        cx.event(Event::P2Accepted { conn, peer, local: *sa.local.ip(), part: i as u8 + 1, local_id: selector_id(&cc.local_ts), remote_id: selector_id(&cc.remote_ts), protocol: p.protocol, esp: ours.esp, ah: ours.ah });
+        cx.event(Event::P2Accepted {
+            conn,
+            peer,
+            local: *sa.local.ip(),
+            part: i as u8 + 1,
+            local_id: selector_id(&cc.local_ts),
+            remote_id: selector_id(&cc.remote_ts),
+            protocol: p.protocol,
+            esp: ours.esp,
+            ah: ours.ah,
+        });
     }
     let q = &mut sa.quick[qi];
     q.peer_spis = spis_of(&chosen.proposals);
@@ -400,13 +539,23 @@ fn finish_initiator(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, qi: usize, data: 
 
 /// The child SA pair a completed quick mode `q` made (its key material,
 /// RFC 2409 5.5), numbered from `next_child`; `spi_out` is the peer's SPI.
-pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi_out: u32, next_child: &mut u32) -> Option<ChildSa> {
+pub(in crate::ike) fn child_sa(
+    cx: &Ctx,
+    sa: &IkeSa,
+    now: Millis,
+    q: &Quick,
+    spi_out: u32,
+    next_child: &mut u32,
+) -> Option<ChildSa> {
     let tunnel = q.tunnel.as_deref().unwrap_or(&sa.tunnel);
     let pc = cx.pc(tunnel)?;
     let cc = pc.children.get(q.child)?;
     let QuickStep::Agreed { nr, gxy, chosen: (prop, theirs) } = &q.step else { return None };
     // The mode the answer (or the offer we took) carries.
-    let transport = theirs.transforms.first().is_some_and(|t| super::proposals::is_transport_mode(super::proposals::offered_p2(theirs.protocol, t).encap));
+    let transport = theirs
+        .transforms
+        .first()
+        .is_some_and(|t| super::proposals::is_transport_mode(super::proposals::offered_p2(theirs.protocol, t).encap));
     let k = sa.keys()?;
     let h = sa.hash()?;
     let protocol = if prop.esp.is_some() { proto::ESP } else { proto::AH };
@@ -449,7 +598,11 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
     let ah_part = match (prop.esp, prop.ah) {
         (Some(_), Some(a)) => {
             let ah_out = peer_spi(proto::AH);
-            Some(AhPart { spi_out: ah_out, key_in: keymat(proto::AH, q.spi_in, auth_key_len(a)), key_out: keymat(proto::AH, ah_out, auth_key_len(a)) })
+            Some(AhPart {
+                spi_out: ah_out,
+                key_in: keymat(proto::AH, q.spi_in, auth_key_len(a)),
+                key_out: keymat(proto::AH, ah_out, auth_key_len(a)),
+            })
         }
         _ => None,
     };
@@ -493,7 +646,10 @@ pub(in crate::ike) fn child_sa(cx: &Ctx, sa: &IkeSa, now: Millis, q: &Quick, spi
 
 /// The SPI of each protocol in a proposal (AH and ESP of a bundle).
 fn spis_of(props: &[ProposalRepr]) -> Vec<(u8, u32)> {
-    props.iter().filter_map(|p| Some((p.protocol, u32::from_be_bytes(<[u8; 4]>::try_from(p.spi.as_slice()).ok()?)))).collect()
+    props
+        .iter()
+        .filter_map(|p| Some((p.protocol, u32::from_be_bytes(<[u8; 4]>::try_from(p.spi.as_slice()).ok()?))))
+        .collect()
 }
 
 /// Quick-mode retransmissions that are due on `sa`; an exchange that went

@@ -14,6 +14,7 @@
 //! proposal and the ASA's ikev1 policy have no ECDSA method): the tests below
 //! run it between two engines.
 
+use crate::config::AuthMethod;
 use crate::ike::conf::PeerConf;
 use crate::ike::context::Ctx;
 use crate::ike::events::Event;
@@ -21,7 +22,6 @@ use crate::ike::sa::IkeSa;
 use crate::ike::v1::Msg;
 use crate::ike::v1::auth_hash::hash_auth;
 use crate::ike::wire::{IdRepr, payload};
-use crate::config::AuthMethod;
 use crate::pki::{AuthBy, Cert, CertFailure, Hash, PrivateKey, PublicKey, SigAlg};
 
 /// The ECDSA method (RFC 4754 4) our key's curve gives: 9 for P-256 (SHA-256),
@@ -52,9 +52,19 @@ pub(in crate::ike) fn certreqs(pc: &PeerConf) -> Vec<Vec<u8>> {
 }
 
 /// The CERT and SIG payloads of message 5 (`initiator`) or 6 over our ID payload body.
-pub(in crate::ike) fn sign(cx: &mut Ctx, sa: &IkeSa, pc: &PeerConf, initiator: bool, id_b: &[u8]) -> Result<Vec<(u8, Vec<u8>)>, CertFailure> {
+pub(in crate::ike) fn sign(
+    cx: &mut Ctx,
+    sa: &IkeSa,
+    pc: &PeerConf,
+    initiator: bool,
+    id_b: &[u8],
+) -> Result<Vec<(u8, Vec<u8>)>, CertFailure> {
     let k = pc.pki.as_ref().ok_or(CertFailure::NoLocalKey("no certificate configured".into()))?;
-    let Some((cert, key)) = k.signer() else { return Err(CertFailure::NoLocalKey(k.notes.first().cloned().unwrap_or_else(|| "no certificate or key".into()))) };
+    let Some((cert, key)) = k.signer() else {
+        return Err(CertFailure::NoLocalKey(
+            k.notes.first().cloned().unwrap_or_else(|| "no certificate or key".into()),
+        ));
+    };
     let hash = hash_auth(sa, initiator, id_b);
     let method = chosen_method(sa, pc);
     let alg = match (method, key) {
@@ -74,17 +84,45 @@ pub(in crate::ike) fn sign(cx: &mut Ctx, sa: &IkeSa, pc: &PeerConf, initiator: b
 
 /// Check the peer's message 5 (`initiator`: it is the initiator's) or 6:
 /// its certificate, that it carries the ID, and the signature of its HASH.
-pub(in crate::ike) fn verify(cx: &mut Ctx, sa: &IkeSa, pc: &PeerConf, initiator: bool, msg: &Msg, id: &IdRepr, id_b: &[u8]) -> Result<(), CertFailure> {
+pub(in crate::ike) fn verify(
+    cx: &mut Ctx,
+    sa: &IkeSa,
+    pc: &PeerConf,
+    initiator: bool,
+    msg: &Msg,
+    id: &IdRepr,
+    id_b: &[u8],
+) -> Result<(), CertFailure> {
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     let r = check(cx.now / 1000, sa, pc, initiator, msg, id, id_b);
     match &r {
-        Ok(c) => cx.event(Event::CertAccepted { conn, peer, version: 1, subject: c.subject.clone(), issuer: c.issuer.clone() }),
-        Err(f) => cx.event(Event::CertAuthFailed { conn, peer, version: 1, id: Some(crate::pki::ident::id_text(id.id_type, &id.data)), failure: f.clone() }),
+        Ok(c) => cx.event(Event::CertAccepted {
+            conn,
+            peer,
+            version: 1,
+            subject: c.subject.clone(),
+            issuer: c.issuer.clone(),
+        }),
+        Err(f) => cx.event(Event::CertAuthFailed {
+            conn,
+            peer,
+            version: 1,
+            id: Some(crate::pki::ident::id_text(id.id_type, &id.data)),
+            failure: f.clone(),
+        }),
     }
     r.map(|_| ())
 }
 
-fn check(now: u64, sa: &IkeSa, pc: &PeerConf, initiator: bool, msg: &Msg, id: &IdRepr, id_b: &[u8]) -> Result<Cert, CertFailure> {
+fn check(
+    now: u64,
+    sa: &IkeSa,
+    pc: &PeerConf,
+    initiator: bool,
+    msg: &Msg,
+    id: &IdRepr,
+    id_b: &[u8],
+) -> Result<Cert, CertFailure> {
     let k = pc.pki.as_ref().filter(|k| k.remote == AuthBy::Signature).ok_or(CertFailure::Method(3))?;
     let mut certs = Vec::new();
     for p in msg.all(payload::CERT) {
@@ -101,7 +139,11 @@ fn check(now: u64, sa: &IkeSa, pc: &PeerConf, initiator: bool, msg: &Msg, id: &I
     let Some((end, rest)) = certs.split_first() else { return Err(CertFailure::NoCert) };
     k.trust.validate(end, rest, now).map_err(CertFailure::Invalid)?;
     if k.check_identity && !end.has_identity(id.id_type, &id.data) {
-        return Err(CertFailure::IdentityNotInCert { id_type: id.id_type, id: crate::pki::ident::id_text(id.id_type, &id.data), cert_ids: end.identities().iter().map(|c| (c.ike().0, c.text())).collect() });
+        return Err(CertFailure::IdentityNotInCert {
+            id_type: id.id_type,
+            id: crate::pki::ident::id_text(id.id_type, &id.data),
+            cert_ids: end.identities().iter().map(|c| (c.ike().0, c.text())).collect(),
+        });
     }
     let method = chosen_method(sa, pc);
     let sig = msg.get(payload::SIG).ok_or(CertFailure::BadSignature { method })?;
@@ -123,10 +165,10 @@ fn check(now: u64, sa: &IkeSa, pc: &PeerConf, initiator: bool, msg: &Msg, id: &I
 mod tests {
     use crate::config::AuthMethod;
     use crate::ike::conf::EngineConf;
-    use crate::ike::endpoint::tests::{mirror, peer, Pair};
     use crate::ike::endpoint::Endpoint;
+    use crate::ike::endpoint::tests::{Pair, mirror, peer};
     use crate::ike::events::Event;
-    use crate::pki::tests::{peer_pki, NOW};
+    use crate::pki::tests::{NOW, peer_pki};
     use crate::pki::{CertError, CertFailure};
     use std::sync::Arc;
 
@@ -159,7 +201,11 @@ mod tests {
     }
 
     fn accepted(evs: &[Event]) -> Vec<String> {
-        evs.iter().filter_map(|e| if let Event::CertAccepted { subject, version: 1, .. } = e { Some(subject.clone()) } else { None }).collect()
+        evs.iter()
+            .filter_map(|e| {
+                if let Event::CertAccepted { subject, version: 1, .. } = e { Some(subject.clone()) } else { None }
+            })
+            .collect()
     }
 
     #[test]
@@ -180,19 +226,43 @@ mod tests {
         assert_eq!(p.a.child_sas()[0].spi_out, p.b.child_sas()[0].spi_in);
         let ev = Pair::events(&mut p.a);
         // AM2 came with CERT and SIG, and no HASH.
-        let am2: Vec<u8> = ev.iter().find_map(|e| if let Event::Received { exchange: crate::ike::wire::exchange::AGGRESSIVE, payloads, .. } = e { Some(payloads.clone()) } else { None }).expect("AM2");
-        assert!(am2.contains(&crate::ike::wire::payload::CERT) && am2.contains(&crate::ike::wire::payload::SIG) && !am2.contains(&crate::ike::wire::payload::HASH), "{am2:?}");
+        let am2: Vec<u8> = ev
+            .iter()
+            .find_map(|e| {
+                if let Event::Received { exchange: crate::ike::wire::exchange::AGGRESSIVE, payloads, .. } = e {
+                    Some(payloads.clone())
+                } else {
+                    None
+                }
+            })
+            .expect("AM2");
+        assert!(
+            am2.contains(&crate::ike::wire::payload::CERT)
+                && am2.contains(&crate::ike::wire::payload::SIG)
+                && !am2.contains(&crate::ike::wire::payload::HASH),
+            "{am2:?}"
+        );
         assert_eq!(accepted(&ev), ["C=US,O=Edgesh Test,CN=right"]);
         assert_eq!(accepted(&Pair::events(&mut p.b)), ["C=US,O=Edgesh Test,CN=left"]);
         // AM2's certificate expired: the initiator refuses it.
         let mut p = pair_in(Aggressive, "left-rsa", "right-expired");
         assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty());
-        let f: Vec<CertFailure> = Pair::events(&mut p.a).into_iter().filter_map(|e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None }).collect();
+        let f: Vec<CertFailure> = Pair::events(&mut p.a)
+            .into_iter()
+            .filter_map(
+                |e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None },
+            )
+            .collect();
         assert!(matches!(f.as_slice(), [CertFailure::Invalid(CertError::Expired { .. })]), "{f:?}");
         // AM3's is revoked: the responder refuses it.
         let mut p = pair_in(Aggressive, "right-revoked", "right-rsa");
         assert!(p.b.child_sas().is_empty());
-        let f: Vec<CertFailure> = Pair::events(&mut p.b).into_iter().filter_map(|e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None }).collect();
+        let f: Vec<CertFailure> = Pair::events(&mut p.b)
+            .into_iter()
+            .filter_map(
+                |e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None },
+            )
+            .collect();
         assert!(matches!(f.as_slice(), [CertFailure::Invalid(CertError::Revoked { .. })]), "{f:?}");
     }
 
@@ -215,9 +285,22 @@ mod tests {
         let mut p = run_pair(a.clone(), b.clone());
         assert!(p.b.child_sas().is_empty());
         let ev = Pair::events(&mut p.b);
-        let ids: Vec<(u8, bool, bool)> = ev.iter().filter_map(|e| if let Event::IdMismatch { id, by_signature, dial_in, .. } = e { Some((id.id_type, *by_signature, *dial_in)) } else { None }).collect();
+        let ids: Vec<(u8, bool, bool)> = ev
+            .iter()
+            .filter_map(|e| {
+                if let Event::IdMismatch { id, by_signature, dial_in, .. } = e {
+                    Some((id.id_type, *by_signature, *dial_in))
+                } else {
+                    None
+                }
+            })
+            .collect();
         assert_eq!(ids.first(), Some(&(crate::ike::wire::id_type::IPV4_ADDR, true, true)), "{ev:?}");
-        assert!(ev.iter().any(|e| matches!(e, Event::NotifySent { kind: crate::ike::wire::notify::INVALID_ID_INFORMATION, .. })), "{ev:?}");
+        assert!(
+            ev.iter()
+                .any(|e| matches!(e, Event::NotifySent { kind: crate::ike::wire::notify::INVALID_ID_INFORMATION, .. })),
+            "{ev:?}"
+        );
         // The same tunnel with a pre-shared key is not row 8: no certificates, no such check.
         let mut b2 = b.clone();
         b2.pki = None;
@@ -254,7 +337,9 @@ mod tests {
         });
         let mm = time(&|| pair_in(Main, "left-rsa", "right-rsa"));
         let am = time(&|| pair_in(Aggressive, "left-rsa", "right-rsa"));
-        println!("IKEv1 setups/s (phase 1 + quick mode, DH 14, both ends in one thread): PSK main mode {psk:.1}, RSA-2048 main mode {mm:.1}, RSA-2048 aggressive mode {am:.1}");
+        println!(
+            "IKEv1 setups/s (phase 1 + quick mode, DH 14, both ends in one thread): PSK main mode {psk:.1}, RSA-2048 main mode {mm:.1}, RSA-2048 aggressive mode {am:.1}"
+        );
     }
 
     /// A CA made here (P-256) and certificates it issues with `left`'s or
@@ -266,13 +351,13 @@ mod tests {
         use std::str::FromStr;
         use std::sync::Arc;
         use std::time::Duration;
-        use x509_cert::builder::{profile::BuilderProfile, Builder, CertificateBuilder};
-        use x509_cert::ext::pkix::{name::GeneralName, BasicConstraints, KeyUsage, KeyUsages, SubjectAltName};
+        use x509_cert::TbsCertificate;
+        use x509_cert::builder::{Builder, CertificateBuilder, profile::BuilderProfile};
+        use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectAltName, name::GeneralName};
         use x509_cert::ext::{Extension, ToExtension};
         use x509_cert::name::Name;
         use x509_cert::spki::{SubjectPublicKeyInfo, SubjectPublicKeyInfoRef};
         use x509_cert::time::{Time, Validity};
-        use x509_cert::TbsCertificate;
 
         struct Prof {
             issuer: Name,
@@ -287,12 +372,26 @@ mod tests {
             fn get_subject(&self) -> Name {
                 self.subject.clone()
             }
-            fn build_extensions(&self, _: SubjectPublicKeyInfoRef<'_>, _: SubjectPublicKeyInfoRef<'_>, _: &TbsCertificate) -> x509_cert::builder::Result<Vec<Extension>> {
-                let mut v = vec![(&BasicConstraints { ca: self.ca, path_len_constraint: None }).to_extension(&self.subject, &[])?];
-                let ku = if self.ca { KeyUsages::KeyCertSign | KeyUsages::CRLSign } else { KeyUsages::DigitalSignature.into() };
+            fn build_extensions(
+                &self,
+                _: SubjectPublicKeyInfoRef<'_>,
+                _: SubjectPublicKeyInfoRef<'_>,
+                _: &TbsCertificate,
+            ) -> x509_cert::builder::Result<Vec<Extension>> {
+                let mut v = vec![
+                    (&BasicConstraints { ca: self.ca, path_len_constraint: None }).to_extension(&self.subject, &[])?,
+                ];
+                let ku = if self.ca {
+                    KeyUsages::KeyCertSign | KeyUsages::CRLSign
+                } else {
+                    KeyUsages::DigitalSignature.into()
+                };
                 v.push((&KeyUsage(ku)).to_extension(&self.subject, &[])?);
                 if let Some(ip) = self.ip {
-                    v.push((&SubjectAltName(vec![GeneralName::from(std::net::IpAddr::V4(ip))])).to_extension(&self.subject, &[])?);
+                    v.push(
+                        (&SubjectAltName(vec![GeneralName::from(std::net::IpAddr::V4(ip))]))
+                            .to_extension(&self.subject, &[])?,
+                    );
                 }
                 Ok(v)
             }
@@ -302,7 +401,8 @@ mod tests {
             let t = |s: u64| Time::try_from(std::time::UNIX_EPOCH + Duration::from_secs(s)).unwrap();
             let now = crate::pki::tests::NOW;
             let spki = SubjectPublicKeyInfo::try_from(key.public_key_der().as_slice()).unwrap();
-            let b = CertificateBuilder::new(p, serial.into(), Validity::new(t(now - 86_400), t(now + 86_400)), spki).unwrap();
+            let b = CertificateBuilder::new(p, serial.into(), Validity::new(t(now - 86_400), t(now + 86_400)), spki)
+                .unwrap();
             let c = match by {
                 PrivateKey::P256(s) => b.build::<_, p256::ecdsa::DerSignature>(s).unwrap(),
                 _ => unreachable!(),
@@ -315,12 +415,36 @@ mod tests {
             let mut rng = crate::pki::keys::key_rng(Some([7; 32]));
             let ca_key = PrivateKey::generate(KeyKind::P256, &mut rng).unwrap();
             let ca_name = Name::from_str("C=US,O=Edgesh Test,CN=Edgesh EC Test CA").unwrap();
-            let ca = sign(Prof { issuer: ca_name.clone(), subject: ca_name.clone(), ca: true, ip: None }, 1, &ca_key, &ca_key);
-            let trust = Arc::new(TrustStore { anchors: vec![ca], intermediates: vec![], crls: vec![], check_crl: false });
+            let ca = sign(
+                Prof { issuer: ca_name.clone(), subject: ca_name.clone(), ca: true, ip: None },
+                1,
+                &ca_key,
+                &ca_key,
+            );
+            let trust =
+                Arc::new(TrustStore { anchors: vec![ca], intermediates: vec![], crls: vec![], check_crl: false });
             let mut one = |kind: KeyKind, cn: &str, ip: [u8; 4], serial: u32| {
                 let key = PrivateKey::generate(kind, &mut rng).unwrap();
-                let cert = sign(Prof { issuer: ca_name.clone(), subject: Name::from_str(&format!("C=US,O=Edgesh Test,CN={cn}")).unwrap(), ca: false, ip: Some(ip.into()) }, serial, &key, &ca_key);
-                PeerPki { local: AuthBy::Signature, remote: AuthBy::Signature, certs: vec![cert], key: Some(Arc::new(key)), trust: trust.clone(), check_identity: true, notes: vec![] }
+                let cert = sign(
+                    Prof {
+                        issuer: ca_name.clone(),
+                        subject: Name::from_str(&format!("C=US,O=Edgesh Test,CN={cn}")).unwrap(),
+                        ca: false,
+                        ip: Some(ip.into()),
+                    },
+                    serial,
+                    &key,
+                    &ca_key,
+                );
+                PeerPki {
+                    local: AuthBy::Signature,
+                    remote: AuthBy::Signature,
+                    certs: vec![cert],
+                    key: Some(Arc::new(key)),
+                    trust: trust.clone(),
+                    check_identity: true,
+                    notes: vec![],
+                }
             };
             let a = one(l, "left", [192, 0, 2, 1], 2);
             let b = one(r, "right", [192, 0, 2, 2], 3);
@@ -329,7 +453,11 @@ mod tests {
     }
 
     /// `mode` between A and B with ECDSA certificates (`ecdsa-signature`) on curves `l` and `r`.
-    fn ecdsa_pair(mode: crate::config::ExchangeMode, l: crate::pki::keys::KeyKind, r: crate::pki::keys::KeyKind) -> Pair {
+    fn ecdsa_pair(
+        mode: crate::config::ExchangeMode,
+        l: crate::pki::keys::KeyKind,
+        r: crate::pki::keys::KeyKind,
+    ) -> Pair {
         let mut a = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
         a.psk = None;
         a.mode = mode;
@@ -344,9 +472,11 @@ mod tests {
 
     #[test]
     fn main_and_aggressive_mode_with_ecdsa_p256_and_p384_signatures() {
-        use crate::pki::keys::KeyKind::{P256, P384};
         use crate::config::ExchangeMode::{Aggressive, Main};
-        for (mode, kind, method) in [(Main, P256, 9u64), (Main, P384, 10), (Aggressive, P256, 9), (Aggressive, P384, 10)] {
+        use crate::pki::keys::KeyKind::{P256, P384};
+        for (mode, kind, method) in
+            [(Main, P256, 9u64), (Main, P384, 10), (Aggressive, P256, 9), (Aggressive, P384, 10)]
+        {
             let mut p = ecdsa_pair(mode, kind, kind);
             let ev = Pair::events(&mut p.a);
             assert_eq!(p.a.child_sas().len(), 1, "{mode:?} {kind:?}: {ev:?}");
@@ -366,7 +496,11 @@ mod tests {
             assert_eq!(super::super::proposals::offered_p1(&t).unwrap().auth, Ok(AuthMethod::EcdsaSignature));
         }
         // Method 11 (P-521) is not one we take: the offer names it as unsupported.
-        let mut t = super::super::proposals::p1_transform(1, &peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "k", 14).proposals[0], 9);
+        let mut t = super::super::proposals::p1_transform(
+            1,
+            &peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "k", 14).proposals[0],
+            9,
+        );
         t.attrs.iter_mut().filter(|a| a.kind == 3).for_each(|a| *a = crate::ike::wire::Attr::basic(3, 11));
         assert_eq!(super::super::proposals::offered_p1(&t).unwrap().auth, Err(11));
     }
@@ -379,13 +513,22 @@ mod tests {
         let mut p = ecdsa_pair(crate::config::ExchangeMode::Main, P256, P384);
         assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty());
         let evb = Pair::events(&mut p.b);
-        let checks: Vec<_> = evb.iter().filter_map(|e| if let Event::P1Check { offered, result, .. } = e { Some((offered.auth, result.is_ok())) } else { None }).collect();
+        let checks: Vec<_> = evb
+            .iter()
+            .filter_map(|e| {
+                if let Event::P1Check { offered, result, .. } = e { Some((offered.auth, result.is_ok())) } else { None }
+            })
+            .collect();
         assert_eq!(checks, [(Err(9), false)], "{evb:?}");
         // The same reading of a transform a responder chose (MM2, AM2): a P-384 initiator takes 10, not 9.
         let mut pc = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
         pc.proposals[0].auth = AuthMethod::EcdsaSignature;
         pc.pki = Some(Arc::new(ec_ca::pair(P384, P384).0));
-        let read = |v: u16| crate::ike::matching::offered_p1_for(&super::super::proposals::p1_transform(1, &pc.proposals[0], v), &pc).unwrap().auth;
+        let read = |v: u16| {
+            crate::ike::matching::offered_p1_for(&super::super::proposals::p1_transform(1, &pc.proposals[0], v), &pc)
+                .unwrap()
+                .auth
+        };
         assert_eq!((read(9), read(10)), (Err(9), Ok(AuthMethod::EcdsaSignature)));
     }
 
@@ -394,12 +537,22 @@ mod tests {
         // The responder's certificate expired: the initiator refuses it in MM6.
         let mut p = pair("left-rsa", "right-expired");
         assert!(p.a.child_sas().is_empty());
-        let f: Vec<CertFailure> = Pair::events(&mut p.a).into_iter().filter_map(|e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None }).collect();
+        let f: Vec<CertFailure> = Pair::events(&mut p.a)
+            .into_iter()
+            .filter_map(
+                |e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None },
+            )
+            .collect();
         assert!(matches!(f.as_slice(), [CertFailure::Invalid(CertError::Expired { .. })]), "{f:?}");
         // The initiator's is revoked: the responder refuses it in MM5 and says AUTHENTICATION-FAILED.
         let mut p = pair("right-revoked", "right-rsa");
         assert!(p.b.child_sas().is_empty() && p.a.child_sas().is_empty());
-        let f: Vec<CertFailure> = Pair::events(&mut p.b).into_iter().filter_map(|e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None }).collect();
+        let f: Vec<CertFailure> = Pair::events(&mut p.b)
+            .into_iter()
+            .filter_map(
+                |e| if let Event::CertAuthFailed { failure, version: 1, .. } = e { Some(failure) } else { None },
+            )
+            .collect();
         assert!(matches!(f.as_slice(), [CertFailure::Invalid(CertError::Revoked { .. })]), "{f:?}");
     }
 }

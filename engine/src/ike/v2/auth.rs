@@ -10,22 +10,27 @@
 //! both ways, and the first child SA carried in the exchange (its errors
 //! keep the IKE SA, as 1.2 says).
 
-use super::child::{esp_sa, narrow, Selected};
+use super::cert_init::{OUR_HASHES, can_answer, local_sig, remote_sig};
+use super::child::{Selected, esp_sa, narrow};
 use super::keys;
-use super::wire::{self, AuthRepr, Builder, CertRepr, Header, IdRepr, Msg, NotifyRepr, Repr, TsRepr, exchange, notify, AUTH_SHARED_KEY_MIC};
+use super::wire::{
+    self, AUTH_SHARED_KEY_MIC, AuthRepr, Builder, CertRepr, Header, IdRepr, Msg, NotifyRepr, Repr, TsRepr, exchange,
+    notify,
+};
 use super::{ChildNeg, Core, State, What, id_matches, id_of, sel_to_ts};
-use crate::ike::conf::PeerConf;
 use crate::config::Prf;
-use crate::ike::params::Millis;
+use crate::ike::conf::PeerConf;
 use crate::ike::events::{DownReason, Event, Role};
+use crate::ike::params::Millis;
 use crate::pki::{AuthBy, CertFailure, Hash, PrivateKey, SigAlg};
-use super::cert_init::{can_answer, local_sig, remote_sig, OUR_HASHES};
 
 /// The hashes the peer announced in its IKE_SA_INIT message (`data`, stored whole).
 fn peer_hashes(data: &[u8]) -> Vec<Hash> {
     let Ok(h) = Header::parse(data) else { return vec![] };
     let Ok(m) = Msg::parse(h.next, data.get(wire::HEADER_LEN..).unwrap_or(&[])) else { return vec![] };
-    m.notify(wire::SIGNATURE_HASH_ALGORITHMS).map(|n| wire::signature_hashes(&n.data).into_iter().filter_map(Hash::from_ike_id).collect()).unwrap_or_default()
+    m.notify(wire::SIGNATURE_HASH_ALGORITHMS)
+        .map(|n| wire::signature_hashes(&n.data).into_iter().filter_map(Hash::from_ike_id).collect())
+        .unwrap_or_default()
 }
 
 /// The octets a side signs (RFC 7296 2.15): its first message, the peer's nonce, prf(SK_p, ID body).
@@ -35,7 +40,12 @@ fn signed_octets(prf: Prf, message: &[u8], nonce: &[u8], sk_p: &[u8], id_body: &
 
 /// The AUTH payload this key makes: method 14 with an RFC 7427 algorithm when the
 /// peer announced hashes we make, else the classic method of the key.
-fn sign_auth(key: &PrivateKey, peer_hashes: &[Hash], octets: &[Vec<u8>; 3], rng: &mut impl rand::CryptoRng) -> Option<AuthRepr> {
+fn sign_auth(
+    key: &PrivateKey,
+    peer_hashes: &[Hash],
+    octets: &[Vec<u8>; 3],
+    rng: &mut impl rand::CryptoRng,
+) -> Option<AuthRepr> {
     let parts: [&[u8]; 3] = [&octets[0], &octets[1], &octets[2]];
     let ours: Vec<Hash> = peer_hashes.iter().copied().filter(|h| OUR_HASHES.contains(h)).collect();
     if !ours.is_empty() {
@@ -76,7 +86,11 @@ enum Verdict {
     /// The pre-shared key's MIC matched.
     Psk,
     /// The signature verified with a certificate that validated: its subject, issuer and key's kind.
-    Cert { subject: String, issuer: String, kind: super::sa::AuthKind },
+    Cert {
+        subject: String,
+        issuer: String,
+        kind: super::sa::AuthKind,
+    },
     PskFailed,
     CertFailed(CertFailure),
 }
@@ -95,11 +109,27 @@ pub fn fuzz_verify(pki: &crate::pki::PeerPki, chain: &[u8], octets: &[Vec<u8>; 3
 
 /// Check the peer's AUTH against `p`: its pre-shared key, or its certificate
 /// (validated at `now` seconds, identity `id` in it) and signature.
-fn verify_peer(p: &PeerConf, msg: &Msg, id: &IdRepr, auth: &AuthRepr, octets: &[Vec<u8>; 3], psk_want: Option<Vec<u8>>, now_secs: u64) -> Verdict {
+fn verify_peer(
+    p: &PeerConf,
+    msg: &Msg,
+    id: &IdRepr,
+    auth: &AuthRepr,
+    octets: &[Vec<u8>; 3],
+    psk_want: Option<Vec<u8>>,
+    now_secs: u64,
+) -> Verdict {
     verify_with(p.pki.as_deref(), msg, id, auth, octets, psk_want, now_secs)
 }
 
-fn verify_with(pki: Option<&crate::pki::PeerPki>, msg: &Msg, id: &IdRepr, auth: &AuthRepr, octets: &[Vec<u8>; 3], psk_want: Option<Vec<u8>>, now_secs: u64) -> Verdict {
+fn verify_with(
+    pki: Option<&crate::pki::PeerPki>,
+    msg: &Msg,
+    id: &IdRepr,
+    auth: &AuthRepr,
+    octets: &[Vec<u8>; 3],
+    psk_want: Option<Vec<u8>>,
+    now_secs: u64,
+) -> Verdict {
     let Some(k) = pki.filter(|k| k.remote == AuthBy::Signature) else {
         return match psk_want {
             Some(w) if auth.method == AUTH_SHARED_KEY_MIC && super::ct_eq(&w, &auth.data) => Verdict::Psk,
@@ -131,13 +161,19 @@ fn verify_with(pki: Option<&crate::pki::PeerPki>, msg: &Msg, id: &IdRepr, auth: 
         let cert_ids = end.identities().iter().map(|c| (c.ike().0, c.text())).collect();
         return Verdict::CertFailed(CertFailure::IdentityNotInCert { id_type: id.kind, id: id_text(id), cert_ids });
     }
-    let Some((alg, sig)) = auth_alg(auth, &end.key) else { return Verdict::CertFailed(CertFailure::Method(auth.method)) };
+    let Some((alg, sig)) = auth_alg(auth, &end.key) else {
+        return Verdict::CertFailed(CertFailure::Method(auth.method));
+    };
     let parts: [&[u8]; 3] = [&octets[0], &octets[1], &octets[2]];
     if !end.key.verify(alg, &parts, sig) {
         return Verdict::CertFailed(CertFailure::BadSignature { method: auth.method });
     }
     let _ = anchor;
-    Verdict::Cert { subject: end.subject.clone(), issuer: end.issuer.clone(), kind: super::sa::AuthKind::of_key(&end.key) }
+    Verdict::Cert {
+        subject: end.subject.clone(),
+        issuer: end.issuer.clone(),
+        kind: super::sa::AuthKind::of_key(&end.key),
+    }
 }
 
 /// Whether the peer's certificate (its first CERT) carries the configured remote identity
@@ -165,7 +201,13 @@ impl Core {
             let Some((cert, key)) = pki.signer() else {
                 let why = pki.notes.first().cloned().unwrap_or_else(|| "no certificate or key".into());
                 let (conn, peer) = (sa.conn, *sa.remote.ip());
-                self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: None, failure: CertFailure::NoLocalKey(why) });
+                self.emit(Event::CertAuthFailed {
+                    conn,
+                    peer,
+                    version: 2,
+                    id: None,
+                    failure: CertFailure::NoLocalKey(why),
+                });
                 self.stats.ike_failed += 1;
                 return self.drop_sa(i, DownReason::AuthenticationFailed, true);
             };
@@ -173,11 +215,20 @@ impl Core {
             let hashes = peer_hashes(&sa.init_resp);
             let Some(a) = sign_auth(key, &hashes, &octets, &mut self.rng) else { return };
             self.sas[i].auth_sign = super::sa::AuthKind::of_key(&cert.key);
-            let certs: Vec<Repr> = std::iter::once(cert).chain(pki.certs.iter().skip(1)).map(|c| Repr::Cert(CertRepr { encoding: wire::CERT_X509_SIGNATURE, data: c.der.clone() })).collect();
+            let certs: Vec<Repr> = std::iter::once(cert)
+                .chain(pki.certs.iter().skip(1))
+                .map(|c| Repr::Cert(CertRepr { encoding: wire::CERT_X509_SIGNATURE, data: c.der.clone() }))
+                .collect();
             (a, certs)
         } else {
             let Some(psk) = p.psk.clone() else { return };
-            (AuthRepr { method: AUTH_SHARED_KEY_MIC, data: keys::psk_auth(suite.prf, &psk, &sa.init_req, &sa.nr, &k.pi, &idi.body()) }, vec![])
+            (
+                AuthRepr {
+                    method: AUTH_SHARED_KEY_MIC,
+                    data: keys::psk_auth(suite.prf, &psk, &sa.init_req, &sa.nr, &k.pi, &idi.body()),
+                },
+                vec![],
+            )
         };
         let sa = &self.sas[i];
         let mut b = Builder::new().add(&Repr::Idi(idi));
@@ -210,7 +261,14 @@ impl Core {
                 b.push(&Repr::Sa(esp_sa(cc, spi_in, None)));
                 b.push(&Repr::Tsi(TsRepr { selectors: vec![sel_to_ts(&cc.local_ts)] }));
                 b.push(&Repr::Tsr(TsRepr { selectors: vec![sel_to_ts(&cc.remote_ts)] }));
-                neg = Some(ChildNeg { tunnel: p.name.clone(), child: c, spi_in, ni: self.sas[i].ni.clone(), dh: None, rekey_of: None });
+                neg = Some(ChildNeg {
+                    tunnel: p.name.clone(),
+                    child: c,
+                    spi_in,
+                    ni: self.sas[i].ni.clone(),
+                    dh: None,
+                    rekey_of: None,
+                });
             }
         }
         self.send_request(i, exchange::IKE_AUTH, b, What::Auth(neg));
@@ -242,7 +300,11 @@ impl Core {
                 self.stats.ike_failed += 1;
                 return self.drop_sa(i, reason, true);
             }
-            self.emit(Event::V2Malformed { peer: self.sas[i].remote, error: wire::Error::Missing(wire::payload::AUTH), answered: None });
+            self.emit(Event::V2Malformed {
+                peer: self.sas[i].remote,
+                error: wire::Error::Missing(wire::payload::AUTH),
+                answered: None,
+            });
             return self.drop_sa(i, DownReason::AuthenticationFailed, true);
         };
         let (Some(suite), Some(k)) = (self.sas[i].suite, self.sas[i].keys.clone()) else { return };
@@ -260,7 +322,11 @@ impl Core {
             Verdict::PskFailed => {
                 self.emit(Event::V2AuthFailed { conn, peer, id: Some(idr.clone()), identity_mismatch: !id_ok });
                 self.stats.ike_failed += 1;
-                return self.drop_sa(i, if id_ok { DownReason::AuthenticationFailed } else { DownReason::IdentityMismatch }, true);
+                return self.drop_sa(
+                    i,
+                    if id_ok { DownReason::AuthenticationFailed } else { DownReason::IdentityMismatch },
+                    true,
+                );
             }
             _ if !id_ok => {
                 self.emit(Event::V2AuthFailed { conn, peer, id: Some(idr.clone()), identity_mismatch: true });
@@ -295,7 +361,11 @@ impl Core {
         let ev = self.msg_event(i, hdr.exchange, hdr.msgid, false, false, msg.kinds(), msg.notify_types(), false);
         self.emit(ev);
         let (Some(idi), Some(auth)) = (msg.idi(), msg.auth()) else {
-            self.emit(Event::V2Malformed { peer: remote, error: wire::Error::Missing(if msg.idi().is_none() { wire::payload::IDI } else { wire::payload::AUTH }), answered: Some(notify::INVALID_SYNTAX) });
+            self.emit(Event::V2Malformed {
+                peer: remote,
+                error: wire::Error::Missing(if msg.idi().is_none() { wire::payload::IDI } else { wire::payload::AUTH }),
+                answered: Some(notify::INVALID_SYNTAX),
+            });
             let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::INVALID_SYNTAX, vec![])));
             self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
             return self.drop_sa(i, DownReason::AuthenticationFailed, false);
@@ -306,14 +376,18 @@ impl Core {
         // SA is filed under the tunnel of its first child.
         let local = *self.sas[i].local.ip();
         let ts_fit = |p: &PeerConf| match (msg.tsi(), msg.tsr()) {
-            (Some(tsi), Some(tsr)) => p.children.iter().any(|c| narrow(&tsi.selectors, &c.remote_ts).is_some() && narrow(&tsr.selectors, &c.local_ts).is_some()),
+            (Some(tsi), Some(tsr)) => p.children.iter().any(|c| {
+                narrow(&tsi.selectors, &c.remote_ts).is_some() && narrow(&tsr.selectors, &c.local_ts).is_some()
+            }),
             _ => false,
         };
         let mut cands: Vec<_> = self
             .peers
             .iter()
             .filter(|p| p.local == local && p.remote.is_none_or(|r| r == peer) && can_answer(p))
-            .map(|p| (id_matches(&p.remote_id, idi).max(u8::from(remote_sig(p) && cert_has_conf_id(p, &msg))), p.clone()))
+            .map(|p| {
+                (id_matches(&p.remote_id, idi).max(u8::from(remote_sig(p) && cert_has_conf_id(p, &msg))), p.clone())
+            })
             .filter(|(s, _)| *s > 0)
             .collect();
         cands.sort_by_key(|(s, p)| (std::cmp::Reverse(*s), !ts_fit(p)));
@@ -322,7 +396,8 @@ impl Core {
         let octets = signed_octets(suite.prf, &sa.init_req, &sa.nr, &k.pi, &idi.body());
         let (mut ok, mut first_fail) = (None, None);
         for (_, p) in &cands {
-            let want = p.psk.as_ref().map(|psk| keys::psk_auth(suite.prf, psk, &sa.init_req, &sa.nr, &k.pi, &idi.body()));
+            let want =
+                p.psk.as_ref().map(|psk| keys::psk_auth(suite.prf, psk, &sa.init_req, &sa.nr, &k.pi, &idi.body()));
             match verify_peer(p, &msg, idi, auth, &octets, want, self.now / 1000) {
                 v @ (Verdict::Psk | Verdict::Cert { .. }) => {
                     ok = Some((p.clone(), v));
@@ -335,8 +410,15 @@ impl Core {
         }
         let Some((pc, verdict)) = ok else {
             match first_fail {
-                Some(Verdict::CertFailed(failure)) => self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: Some(id_text(idi)), failure }),
-                _ => self.emit(Event::V2AuthFailed { conn, peer, id: Some(idi.clone()), identity_mismatch: cands.is_empty() }),
+                Some(Verdict::CertFailed(failure)) => {
+                    self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: Some(id_text(idi)), failure })
+                }
+                _ => self.emit(Event::V2AuthFailed {
+                    conn,
+                    peer,
+                    id: Some(idi.clone()),
+                    identity_mismatch: cands.is_empty(),
+                }),
             }
             self.emit(Event::V2Notify { conn, peer, kind: notify::AUTHENTICATION_FAILED, sent: true });
             let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::AUTHENTICATION_FAILED, vec![])));
@@ -355,16 +437,47 @@ impl Core {
             let octets = signed_octets(suite.prf, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
             let hashes = peer_hashes(&sa.init_req);
             match pki.signer() {
-                Some((cert, key)) => sign_auth(key, &hashes, &octets, &mut self.rng).map(|a| (a, super::sa::AuthKind::of_key(&cert.key), std::iter::once(cert).chain(pki.certs.iter().skip(1)).map(|c| c.der.clone()).collect::<Vec<_>>())).ok_or_else(|| "the key cannot make this signature".to_string()),
+                Some((cert, key)) => sign_auth(key, &hashes, &octets, &mut self.rng)
+                    .map(|a| {
+                        (
+                            a,
+                            super::sa::AuthKind::of_key(&cert.key),
+                            std::iter::once(cert)
+                                .chain(pki.certs.iter().skip(1))
+                                .map(|c| c.der.clone())
+                                .collect::<Vec<_>>(),
+                        )
+                    })
+                    .ok_or_else(|| "the key cannot make this signature".to_string()),
                 None => Err(pki.notes.first().cloned().unwrap_or_else(|| "no certificate or key".into())),
             }
         } else {
-            Ok((AuthRepr { method: AUTH_SHARED_KEY_MIC, data: keys::psk_auth(suite.prf, pc.psk.as_deref().unwrap_or(&[]), &sa.init_resp, &sa.ni, &k.pr, &idr.body()) }, super::sa::AuthKind::Psk, vec![]))
+            Ok((
+                AuthRepr {
+                    method: AUTH_SHARED_KEY_MIC,
+                    data: keys::psk_auth(
+                        suite.prf,
+                        pc.psk.as_deref().unwrap_or(&[]),
+                        &sa.init_resp,
+                        &sa.ni,
+                        &k.pr,
+                        &idr.body(),
+                    ),
+                },
+                super::sa::AuthKind::Psk,
+                vec![],
+            ))
         };
         let (my_auth, my_kind, my_certs) = match mine {
             Ok(m) => m,
             Err(why) => {
-                self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: None, failure: CertFailure::NoLocalKey(why) });
+                self.emit(Event::CertAuthFailed {
+                    conn,
+                    peer,
+                    version: 2,
+                    id: None,
+                    failure: CertFailure::NoLocalKey(why),
+                });
                 self.emit(Event::V2Notify { conn, peer, kind: notify::AUTHENTICATION_FAILED, sent: true });
                 let b = Builder::new().add(&Repr::Notify(NotifyRepr::new(notify::AUTHENTICATION_FAILED, vec![])));
                 self.send_response(i, exchange::IKE_AUTH, hdr.msgid, b, data);
@@ -384,7 +497,14 @@ impl Core {
         b.push(&Repr::Auth(my_auth));
         // INITIAL_CONTACT: older SAs with this peer and identity go (RFC 7296 2.4).
         if msg.notify(notify::INITIAL_CONTACT).is_some() {
-            let old: Vec<u32> = self.sas.iter().filter(|s| s.conn != conn && s.remote.ip() == &peer && s.peer_id.as_ref() == Some(idi) && s.is_established()).map(|s| s.conn).collect();
+            let old: Vec<u32> = self
+                .sas
+                .iter()
+                .filter(|s| {
+                    s.conn != conn && s.remote.ip() == &peer && s.peer_id.as_ref() == Some(idi) && s.is_established()
+                })
+                .map(|s| s.conn)
+                .collect();
             for c in old {
                 if let Some(j) = self.index(c) {
                     // Told to the peer too: a contact notify sent while this
@@ -444,7 +564,16 @@ impl Core {
         // Only an SA of the other role: two the peer started on purpose (several
         // of its tunnels sharing our one) are not duplicates.
         let role = sa.role;
-        let Some(j) = self.sas.iter().position(|s| s.conn != conn && s.role != role && s.is_established() && s.rekey_from.is_none() && s.tunnel == tunnel && *s.remote.ip() == peer) else { return };
+        let Some(j) = self.sas.iter().position(|s| {
+            s.conn != conn
+                && s.role != role
+                && s.is_established()
+                && s.rekey_from.is_none()
+                && s.tunnel == tunnel
+                && *s.remote.ip() == peer
+        }) else {
+            return;
+        };
         let loser = if low(&self.sas[i]) < low(&self.sas[j]) { i } else { j };
         if self.sas[loser].role == Role::Initiator {
             self.send_delete_ike(loser);

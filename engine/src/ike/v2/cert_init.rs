@@ -29,7 +29,10 @@ pub(crate) fn can_answer(p: &PeerConf) -> bool {
 pub(crate) const OUR_HASHES: [Hash; 3] = [Hash::Sha256, Hash::Sha384, Hash::Sha512];
 
 pub(crate) fn hash_notify() -> Repr {
-    Repr::Notify(NotifyRepr::new(wire::SIGNATURE_HASH_ALGORITHMS, OUR_HASHES.iter().flat_map(|h| h.ike_id().to_be_bytes()).collect()))
+    Repr::Notify(NotifyRepr::new(
+        wire::SIGNATURE_HASH_ALGORITHMS,
+        OUR_HASHES.iter().flat_map(|h| h.ike_id().to_be_bytes()).collect(),
+    ))
 }
 
 /// IKE_SA_INIT request additions for certificates: SIGNATURE_HASH_ALGORITHMS.
@@ -50,4 +53,3 @@ pub(crate) fn init_response_extras(p: &PeerConf, request: &Msg, b: &mut Builder)
         b.push(&hash_notify());
     }
 }
-

@@ -1,11 +1,11 @@
 //! IKE_AUTH with certificates between two in-process cores (issue 18): the
 //! test PKI of `tests/pki/make-test-ca.sh`, on a clock inside its dates.
 
-use super::super::tests::{v2peer, Link};
+use super::super::tests::{Link, v2peer};
 use super::*;
 use crate::ike::endpoint::tests::mirror;
 use crate::ike::sa::ChildSa;
-use crate::pki::tests::{key, peer_pki, NOW};
+use crate::pki::tests::{NOW, key, peer_pki};
 use crate::pki::{CertError, PeerPki};
 use std::sync::Arc;
 
@@ -24,7 +24,8 @@ fn link_frag(a_cert: &str, b_cert: &str, frag: bool, edit: impl Fn(&mut PeerPki,
     a.pki = Some(Arc::new(pa));
     b.pki = Some(Arc::new(pb));
     let now = NOW * 1000;
-    let mut l = Link { a: Core::new(1), b: Core::new(2), now, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+    let mut l =
+        Link { a: Core::new(1), b: Core::new(2), now, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
     l.a.fragmentation = frag;
     l.b.fragmentation = frag;
     l.b.set_peers(now, vec![b]);
@@ -39,20 +40,37 @@ fn up(l: &Link) -> bool {
 }
 
 fn accepted(evs: &[Event]) -> Vec<String> {
-    evs.iter().filter_map(|e| if let Event::CertAccepted { subject, version: 2, .. } = e { Some(subject.clone()) } else { None }).collect()
+    evs.iter()
+        .filter_map(
+            |e| if let Event::CertAccepted { subject, version: 2, .. } = e { Some(subject.clone()) } else { None },
+        )
+        .collect()
 }
 
 fn failures(evs: &[Event]) -> Vec<CertFailure> {
-    evs.iter().filter_map(|e| if let Event::CertAuthFailed { failure, .. } = e { Some(failure.clone()) } else { None }).collect()
+    evs.iter()
+        .filter_map(|e| if let Event::CertAuthFailed { failure, .. } = e { Some(failure.clone()) } else { None })
+        .collect()
 }
 
 #[test]
 fn rsa_and_ecdsa_certificates_both_ways() {
-    for (a, b, frag) in [("left-rsa", "right-rsa", true), ("left-rsa", "right-rsa", false), ("left-ec", "right-ec", false), ("left-rsa", "right-ec", false)] {
+    for (a, b, frag) in [
+        ("left-rsa", "right-rsa", true),
+        ("left-rsa", "right-rsa", false),
+        ("left-ec", "right-ec", false),
+        ("left-rsa", "right-ec", false),
+    ] {
         let mut l = link_frag(a, b, frag, |_, _| {});
         assert!(up(&l), "{a} {b}");
-        assert_eq!(accepted(&Link::events(&mut l.a)), vec![format!("C=US,O=Edgesh Test,CN={}", b.trim_end_matches("-rsa"))]);
-        assert_eq!(accepted(&Link::events(&mut l.b)), vec![format!("C=US,O=Edgesh Test,CN={}", a.trim_end_matches("-rsa"))]);
+        assert_eq!(
+            accepted(&Link::events(&mut l.a)),
+            vec![format!("C=US,O=Edgesh Test,CN={}", b.trim_end_matches("-rsa"))]
+        );
+        assert_eq!(
+            accepted(&Link::events(&mut l.b)),
+            vec![format!("C=US,O=Edgesh Test,CN={}", a.trim_end_matches("-rsa"))]
+        );
         // Both sent SIGNATURE_HASH_ALGORITHMS, so both signed with RFC 7427 (method 14), with a CERT and a CERTREQ.
         // (Fragments are not reassembled here: the unfragmented runs show the methods.)
         let auths: Vec<u8> = l.log.iter().filter_map(|(_, d)| auth_method_of(&l, d)).collect();
@@ -83,7 +101,9 @@ fn auth_method_of(l: &Link, d: &[u8]) -> Option<u8> {
 fn classic_methods_sign_and_verify() {
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
     let octets = [b"message".to_vec(), b"nonce".to_vec(), b"maced id".to_vec()];
-    for (name, method) in [("left-rsa", wire::AUTH_RSA_SIG), ("left-ec", wire::AUTH_ECDSA_256), ("right-ec", wire::AUTH_ECDSA_384)] {
+    for (name, method) in
+        [("left-rsa", wire::AUTH_RSA_SIG), ("left-ec", wire::AUTH_ECDSA_256), ("right-ec", wire::AUTH_ECDSA_384)]
+    {
         let k = key(name);
         let a = sign_auth(&k, &[], &octets, &mut rng).unwrap();
         assert_eq!(a.method, method);
@@ -97,16 +117,24 @@ fn classic_methods_sign_and_verify() {
         assert!(k.public().verify(alg, &[b"message", b"nonce", b"maced id"], sig));
     }
     // An ECDSA method for an RSA key is no scheme at all.
-    assert!(auth_alg(&AuthRepr { method: wire::AUTH_ECDSA_256, data: vec![1; 64] }, &key("left-rsa").public()).is_none());
+    assert!(
+        auth_alg(&AuthRepr { method: wire::AUTH_ECDSA_256, data: vec![1; 64] }, &key("left-rsa").public()).is_none()
+    );
 }
 
 #[test]
 fn the_initiator_refuses_a_bad_responder_certificate() {
     let cases: [(&str, fn(&CertFailure) -> bool); 4] = [
         ("right-expired", |f| matches!(f, CertFailure::Invalid(CertError::Expired { .. }))),
-        ("right-unknown", |f| matches!(f, CertFailure::Invalid(CertError::UnknownCa { issuer }) if issuer == "C=US,O=Edgesh Test,CN=Other CA")),
+        (
+            "right-unknown",
+            |f| matches!(f, CertFailure::Invalid(CertError::UnknownCa { issuer }) if issuer == "C=US,O=Edgesh Test,CN=Other CA"),
+        ),
         ("right-revoked", |f| matches!(f, CertFailure::Invalid(CertError::Revoked { .. }))),
-        ("right-wrongid", |f| matches!(f, CertFailure::IdentityNotInCert { id_type: 1, id, cert_ids } if id == "192.0.2.2" && cert_ids.contains(&(1, "192.0.2.99".to_string())))),
+        (
+            "right-wrongid",
+            |f| matches!(f, CertFailure::IdentityNotInCert { id_type: 1, id, cert_ids } if id == "192.0.2.2" && cert_ids.contains(&(1, "192.0.2.99".to_string()))),
+        ),
     ];
     for (cert, want) in cases {
         let mut l = link("left-rsa", cert, |_, _| {});
@@ -127,7 +155,10 @@ fn the_responder_refuses_a_bad_initiator_certificate_and_says_so() {
     let fb = failures(&Link::events(&mut l.b));
     assert!(matches!(fb.as_slice(), [CertFailure::Invalid(CertError::Expired { .. })]), "{fb:?}");
     let ea = Link::events(&mut l.a);
-    assert!(ea.iter().any(|e| matches!(e, Event::V2AuthFailed { id: None, .. })), "the initiator hears AUTHENTICATION_FAILED");
+    assert!(
+        ea.iter().any(|e| matches!(e, Event::V2AuthFailed { id: None, .. })),
+        "the initiator hears AUTHENTICATION_FAILED"
+    );
 }
 
 #[test]
@@ -155,7 +186,8 @@ fn no_key_no_certificate_and_no_crl_check() {
     b.pki = Some(Arc::new(PeerPki { local: crate::pki::AuthBy::PreShared, ..peer_pki("right-rsa") }));
     a.pki = None;
     let now = NOW * 1000;
-    let mut l = Link { a: Core::new(1), b: Core::new(2), now, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+    let mut l =
+        Link { a: Core::new(1), b: Core::new(2), now, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
     l.b.set_peers(now, vec![b]);
     l.a.set_peers(now, vec![a]);
     l.run();
@@ -189,8 +221,14 @@ fn a_cert_payload_of_an_encoding_not_taken_is_refused_by_its_encoding() {
     };
     let url = b"http://192.0.2.1/left.der".to_vec();
     assert!(matches!(verdict(&[(12, url.clone())]), Verdict::CertFailed(CertFailure::Encoding(12))));
-    assert!(matches!(verdict(&[(1, cert.der.clone()), (wire::CERT_X509_SIGNATURE, cert.der.clone())]), Verdict::CertFailed(CertFailure::Encoding(1))));
-    assert!(matches!(verdict(&[(wire::CERT_X509_SIGNATURE, cert.der.clone()), (7, vec![0x30, 0])]), Verdict::Cert { .. }));
+    assert!(matches!(
+        verdict(&[(1, cert.der.clone()), (wire::CERT_X509_SIGNATURE, cert.der.clone())]),
+        Verdict::CertFailed(CertFailure::Encoding(1))
+    ));
+    assert!(matches!(
+        verdict(&[(wire::CERT_X509_SIGNATURE, cert.der.clone()), (7, vec![0x30, 0])]),
+        Verdict::Cert { .. }
+    ));
     assert!(matches!(verdict(&[]), Verdict::CertFailed(CertFailure::NoCert)));
 }
 
@@ -207,7 +245,10 @@ fn fuzz_cert_and_auth_payloads() {
     let octets = [b"init message".to_vec(), b"nonce".to_vec(), b"maced id".to_vec()];
     let auth = sign_auth(&key("left-rsa"), &[crate::pki::Hash::Sha256], &octets, &mut rng).unwrap();
     let id = IdRepr { kind: wire::id::IPV4_ADDR, data: vec![192, 0, 2, 1] };
-    let b = Builder::new().add(&Repr::Idi(id.clone())).add(&Repr::Cert(CertRepr { encoding: wire::CERT_X509_SIGNATURE, data: cert.der.clone() })).add(&Repr::Auth(auth.clone()));
+    let b = Builder::new()
+        .add(&Repr::Idi(id.clone()))
+        .add(&Repr::Cert(CertRepr { encoding: wire::CERT_X509_SIGNATURE, data: cert.der.clone() }))
+        .add(&Repr::Auth(auth.clone()));
     let base = b.chain();
     let first = wire::payload::IDI;
     let mut p = v2peer("tb", [192, 0, 2, 2], [192, 0, 2, 1], "unused", 14);
@@ -268,5 +309,7 @@ fn setups_per_second() {
     });
     let rsa = time(&|| link("left-rsa", "right-rsa", |_, _| {}));
     let ec = time(&|| link("left-ec", "right-ec", |_, _| {}));
-    println!("IKEv2 setups/s (IKE SA + child, DH 14, both ends in one thread): PSK {psk:.1}, RSA-2048 {rsa:.1}, ECDSA P-256/P-384 {ec:.1}");
+    println!(
+        "IKEv2 setups/s (IKE SA + child, DH 14, both ends in one thread): PSK {psk:.1}, RSA-2048 {rsa:.1}, ECDSA P-256/P-384 {ec:.1}"
+    );
 }

@@ -9,14 +9,17 @@
 
 use super::init::{chosen_suite, offer_has, suite_of, suite_proposal};
 use super::keys::{self, IkeKeys};
-use super::wire::{Builder, Header, KeRepr, Msg, NotifyRepr, ProposalRepr, Repr, SaRepr, TransformRepr, TsRepr, exchange, notify, proto, transform as tf};
+use super::wire::{
+    Builder, Header, KeRepr, Msg, NotifyRepr, ProposalRepr, Repr, SaRepr, TransformRepr, TsRepr, exchange, notify,
+    proto, transform as tf,
+};
 use super::{ChildNeg, Core, Req, State, What, sel_to_ts, ts_to_sel};
 use crate::config::{EspAuth, EspEncr};
 use crate::ike::conf::{ChildConf, EspProp, Selector};
 use crate::ike::crypto::DhGroup;
+use crate::ike::events::{Event, Role};
 use crate::ike::params::Millis;
 use crate::ike::sa::{ChildSa, SaKeys};
-use crate::ike::events::{Event, Role};
 use rand::{Rng, SeedableRng};
 
 pub(crate) fn encr_transform(e: EspEncr) -> TransformRepr {
@@ -59,7 +62,18 @@ fn esp_transforms(e: EspEncr, a: Option<EspAuth>, dh: Option<u16>) -> Vec<Transf
 
 /// The ESP SA payload a child's configuration offers (`pfs`: the DH transform, in CREATE_CHILD_SA).
 pub(crate) fn esp_sa(cc: &ChildConf, spi: u32, pfs: Option<u16>) -> SaRepr {
-    let proposals = cc.proposals.iter().filter_map(|p| p.esp).enumerate().map(|(n, (e, a))| ProposalRepr { number: n as u8 + 1, protocol: proto::ESP, spi: spi.to_be_bytes().to_vec(), transforms: esp_transforms(e, a, pfs) }).collect();
+    let proposals = cc
+        .proposals
+        .iter()
+        .filter_map(|p| p.esp)
+        .enumerate()
+        .map(|(n, (e, a))| ProposalRepr {
+            number: n as u8 + 1,
+            protocol: proto::ESP,
+            spi: spi.to_be_bytes().to_vec(),
+            transforms: esp_transforms(e, a, pfs),
+        })
+        .collect();
     SaRepr { proposals }
 }
 
@@ -87,7 +101,14 @@ pub(crate) fn wants_transport(cc: &ChildConf) -> bool {
 
 pub(crate) fn chosen_sa(s: &Selected, spi_in: u32) -> SaRepr {
     let (e, a) = s.prop.esp.unwrap_or((EspEncr::Aes128Cbc, None));
-    SaRepr { proposals: vec![ProposalRepr { number: s.number, protocol: proto::ESP, spi: spi_in.to_be_bytes().to_vec(), transforms: esp_transforms(e, a, s.pfs) }] }
+    SaRepr {
+        proposals: vec![ProposalRepr {
+            number: s.number,
+            protocol: proto::ESP,
+            spi: spi_in.to_be_bytes().to_vec(),
+            transforms: esp_transforms(e, a, s.pfs),
+        }],
+    }
 }
 
 /// Whether an offered ESP proposal satisfies a configured one (with PFS group `pfs`).
@@ -115,13 +136,22 @@ pub(super) fn narrow(offered: &[super::wire::Ts], conf: &Selector) -> Option<Sel
 impl Core {
     /// Responder: pick the child (tunnel, selectors narrowed, proposal) for a request.
     /// `ke_group`: the KE payload's group in CREATE_CHILD_SA. Err is the notify to answer.
-    pub(crate) fn select_child(&mut self, i: usize, msg: &Msg, ke_group: Option<u16>, rekey: Option<(String, usize, u32)>) -> Result<Selected, (u16, Vec<u8>)> {
+    pub(crate) fn select_child(
+        &mut self,
+        i: usize,
+        msg: &Msg,
+        ke_group: Option<u16>,
+        rekey: Option<(String, usize, u32)>,
+    ) -> Result<Selected, (u16, Vec<u8>)> {
         let (conn, peer, local) = (self.sas[i].conn, *self.sas[i].remote.ip(), *self.sas[i].local.ip());
-        let (Some(offer), Some(tsi), Some(tsr)) = (msg.sa(), msg.tsi(), msg.tsr()) else { return Err((notify::INVALID_SYNTAX, vec![])) };
+        let (Some(offer), Some(tsi), Some(tsr)) = (msg.sa(), msg.tsi(), msg.tsr()) else {
+            return Err((notify::INVALID_SYNTAX, vec![]));
+        };
         let peer_id = self.sas[i].peer_id.clone();
         // Every tunnel with this peer (and identity) may own the child.
         let mut cands: Vec<(String, usize, ChildConf)> = Vec::new();
-        for p in self.peers.iter().filter(|p| p.local == local && p.remote.is_none_or(|r| r == peer) && p.may_respond()) {
+        for p in self.peers.iter().filter(|p| p.local == local && p.remote.is_none_or(|r| r == peer) && p.may_respond())
+        {
             if peer_id.as_ref().is_some_and(|id| super::id_matches(&p.remote_id, id) == 0) {
                 continue;
             }
@@ -136,7 +166,10 @@ impl Core {
         cands.sort_by_key(|(t, _, _)| *t != own);
         let mut ts_ok = None;
         for (t, n, cc) in &cands {
-            let (Some(r), Some(l)) = (narrow(&tsi.selectors, &cc.remote_ts), narrow(&tsr.selectors, &cc.local_ts)) else { continue };
+            let (Some(r), Some(l)) = (narrow(&tsi.selectors, &cc.remote_ts), narrow(&tsr.selectors, &cc.local_ts))
+            else {
+                continue;
+            };
             ts_ok = Some((t.clone(), *n, cc.clone(), l, r));
             break;
         }
@@ -144,8 +177,14 @@ impl Core {
             self.emit(Event::V2TsUnacceptable { conn, peer, tsi: tsi.selectors.clone(), tsr: tsr.selectors.clone() });
             return Err((notify::TS_UNACCEPTABLE, vec![]));
         };
-        if (l, r) != (cc.local_ts, cc.remote_ts) || tsi.selectors.first().and_then(ts_to_sel) != Some(r) || tsr.selectors.first().and_then(ts_to_sel) != Some(l) {
-            let proposed = (tsr.selectors.first().and_then(ts_to_sel).unwrap_or(l), tsi.selectors.first().and_then(ts_to_sel).unwrap_or(r));
+        if (l, r) != (cc.local_ts, cc.remote_ts)
+            || tsi.selectors.first().and_then(ts_to_sel) != Some(r)
+            || tsr.selectors.first().and_then(ts_to_sel) != Some(l)
+        {
+            let proposed = (
+                tsr.selectors.first().and_then(ts_to_sel).unwrap_or(l),
+                tsi.selectors.first().and_then(ts_to_sel).unwrap_or(r),
+            );
             self.emit(Event::V2Narrowed { conn, peer, tunnel: tunnel.clone(), proposed, agreed: (l, r) });
         }
         let pfs = if ke_group.is_some() || rekey.is_some() { cc.pfs } else { None };
@@ -160,7 +199,13 @@ impl Core {
             }
         }
         let Some((number, spi_out, prop)) = chosen else {
-            self.emit(Event::V2NoProposal { conn, peer, protocol: proto::ESP, offered: offer.proposals.clone(), configured: esp_sa(&cc, 0, pfs).proposals });
+            self.emit(Event::V2NoProposal {
+                conn,
+                peer,
+                protocol: proto::ESP,
+                offered: offer.proposals.clone(),
+                configured: esp_sa(&cc, 0, pfs).proposals,
+            });
             return Err((notify::NO_PROPOSAL_CHOSEN, vec![]));
         };
         if let Some(g) = pfs {
@@ -174,16 +219,44 @@ impl Core {
         // is not returned); required here but not asked for: refused.
         let asked = msg.notify(notify::USE_TRANSPORT_MODE).is_some();
         if !asked && prop.transport == Some(crate::config::TransportMode::Required) {
-            self.emit(Event::V2NoProposal { conn, peer, protocol: proto::ESP, offered: offer.proposals.clone(), configured: esp_sa(&cc, 0, pfs).proposals });
+            self.emit(Event::V2NoProposal {
+                conn,
+                peer,
+                protocol: proto::ESP,
+                offered: offer.proposals.clone(),
+                configured: esp_sa(&cc, 0, pfs).proposals,
+            });
             return Err((notify::NO_PROPOSAL_CHOSEN, vec![]));
         }
         let transport = asked && prop.transport.is_some();
-        Ok(Selected { tunnel, child, local: l, remote: r, prop, number, spi_out, spi_in: 0, pfs, rekey_of: rekey.map(|r| r.2), transport })
+        Ok(Selected {
+            tunnel,
+            child,
+            local: l,
+            remote: r,
+            prop,
+            number,
+            spi_out,
+            spi_in: 0,
+            pfs,
+            rekey_of: rekey.map(|r| r.2),
+            transport,
+        })
     }
 
     /// Derive the keys and install a child SA.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn install_child(&mut self, now: Millis, i: usize, s: &Selected, ni: &[u8], nr: &[u8], gir: Option<&[u8]>, role: Role, rekey_of: Option<u32>) {
+    pub(crate) fn install_child(
+        &mut self,
+        now: Millis,
+        i: usize,
+        s: &Selected,
+        ni: &[u8],
+        nr: &[u8],
+        gir: Option<&[u8]>,
+        role: Role,
+        rekey_of: Option<u32>,
+    ) {
         let sa = &self.sas[i];
         let (Some(suite), Some(k)) = (sa.suite, sa.keys.as_ref()) else { return };
         let (encr, auth) = match s.prop.esp {
@@ -191,10 +264,15 @@ impl Core {
             None => (None, None),
         };
         let ((ei, ai), (er, ar)) = keys::child_keymat(suite.prf, &k.d, gir, ni, nr, encr, auth);
-        let (keys_out, keys_in) = if role == Role::Initiator { (SaKeys { encr: ei, auth: ai }, SaKeys { encr: er, auth: ar }) } else { (SaKeys { encr: er, auth: ar }, SaKeys { encr: ei, auth: ai }) };
+        let (keys_out, keys_in) = if role == Role::Initiator {
+            (SaKeys { encr: ei, auth: ai }, SaKeys { encr: er, auth: ar })
+        } else {
+            (SaKeys { encr: er, auth: ar }, SaKeys { encr: ei, auth: ai })
+        };
         let id = self.next_child;
         self.next_child += 1;
-        let policy = self.pc(&s.tunnel).and_then(|p| p.children.get(s.child)).map(|c| c.policy.clone()).unwrap_or_default();
+        let policy =
+            self.pc(&s.tunnel).and_then(|p| p.children.get(s.child)).map(|c| c.policy.clone()).unwrap_or_default();
         let c = ChildSa {
             id,
             ike: sa.conn,
@@ -231,14 +309,26 @@ impl Core {
         // A child whose exchange completed on an SA already rekeyed lives on its successor.
         let mut c = c;
         if sa.state == State::Deleting {
-            if let Some(s) = self.sas.iter().find(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == c.ike)) {
+            if let Some(s) = self
+                .sas
+                .iter()
+                .find(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == c.ike))
+            {
                 c.ike = s.conn;
             }
         }
         self.stats.child_established += 1;
         self.child_jitter.insert(c.id, self.jitter_rng.next_u64() % super::timers::REKEY_JITTER);
         self.emit(Event::ChildInstalled(crate::ike::events::ChildInfo::of(&c)));
-        self.emit(Event::ChildUp { tunnel: c.tunnel.clone(), peer, spi_in: c.spi_in, spi_out: c.spi_out, local_ts: c.local_ts, remote_ts: c.remote_ts, rekey: rekey_of.is_some() });
+        self.emit(Event::ChildUp {
+            tunnel: c.tunnel.clone(),
+            peer,
+            spi_in: c.spi_in,
+            spi_out: c.spi_out,
+            local_ts: c.local_ts,
+            remote_ts: c.remote_ts,
+            rekey: rekey_of.is_some(),
+        });
         self.children.push(c);
         // The initiator of a rekey deletes the pair it replaced (2.8).
         if role == Role::Initiator {
@@ -282,29 +372,63 @@ impl Core {
         }
         let Some(p) = self.pc(&neg.tunnel).cloned() else { return };
         let Some(cc) = p.children.get(neg.child).cloned() else { return };
-        let (Some(sa_p), Some(tsi), Some(tsr)) = (msg.sa(), msg.tsi(), msg.tsr()) else { return fail(self, notify::INVALID_SYNTAX) };
+        let (Some(sa_p), Some(tsi), Some(tsr)) = (msg.sa(), msg.tsi(), msg.tsr()) else {
+            return fail(self, notify::INVALID_SYNTAX);
+        };
         let [o] = sa_p.proposals.as_slice() else { return fail(self, notify::NO_PROPOSAL_CHOSEN) };
         let pfs = if gir.is_some() { cc.pfs } else { None };
-        let Some(prop) = cc.proposals.iter().find(|p| p.esp.is_some_and(|(e, a)| esp_offer_has(o, e, a, pfs))).cloned() else {
-            self.emit(Event::V2NoProposal { conn, peer, protocol: proto::ESP, offered: sa_p.proposals.clone(), configured: esp_sa(&cc, 0, pfs).proposals });
+        let Some(prop) = cc.proposals.iter().find(|p| p.esp.is_some_and(|(e, a)| esp_offer_has(o, e, a, pfs))).cloned()
+        else {
+            self.emit(Event::V2NoProposal {
+                conn,
+                peer,
+                protocol: proto::ESP,
+                offered: sa_p.proposals.clone(),
+                configured: esp_sa(&cc, 0, pfs).proposals,
+            });
             return fail(self, notify::NO_PROPOSAL_CHOSEN);
         };
         // The responder may only narrow: what it returns lies within what we proposed.
-        let (Some(l), Some(r)) = (tsi.selectors.first().and_then(ts_to_sel), tsr.selectors.first().and_then(ts_to_sel)) else { return fail(self, notify::TS_UNACCEPTABLE) };
+        let (Some(l), Some(r)) = (tsi.selectors.first().and_then(ts_to_sel), tsr.selectors.first().and_then(ts_to_sel))
+        else {
+            return fail(self, notify::TS_UNACCEPTABLE);
+        };
         if !cc.local_ts.covers(&l) || !cc.remote_ts.covers(&r) {
             self.emit(Event::V2TsUnacceptable { conn, peer, tsi: tsi.selectors.clone(), tsr: tsr.selectors.clone() });
             return fail(self, notify::TS_UNACCEPTABLE);
         }
         if (l, r) != (cc.local_ts, cc.remote_ts) {
-            self.emit(Event::V2Narrowed { conn, peer, tunnel: neg.tunnel.clone(), proposed: (cc.local_ts, cc.remote_ts), agreed: (l, r) });
+            self.emit(Event::V2Narrowed {
+                conn,
+                peer,
+                tunnel: neg.tunnel.clone(),
+                proposed: (cc.local_ts, cc.remote_ts),
+                agreed: (l, r),
+            });
         }
-        let nr = if gir.is_some() || neg.rekey_of.is_some() || msg.nonce().is_some() { msg.nonce().map(|n| n.to_vec()) } else { None };
+        let nr = if gir.is_some() || neg.rekey_of.is_some() || msg.nonce().is_some() {
+            msg.nonce().map(|n| n.to_vec())
+        } else {
+            None
+        };
         let (ni, nr) = match nr {
             Some(nr) => (neg.ni.clone(), nr),
             None => (self.sas[i].ni.clone(), self.sas[i].nr.clone()),
         };
         let transport = msg.notify(notify::USE_TRANSPORT_MODE).is_some() && prop.transport.is_some();
-        let s = Selected { tunnel: neg.tunnel.clone(), child: neg.child, local: l, remote: r, prop, number: o.number, spi_out: o.spi_u32().unwrap_or(0), spi_in: neg.spi_in, pfs, rekey_of: neg.rekey_of, transport };
+        let s = Selected {
+            tunnel: neg.tunnel.clone(),
+            child: neg.child,
+            local: l,
+            remote: r,
+            prop,
+            number: o.number,
+            spi_out: o.spi_u32().unwrap_or(0),
+            spi_in: neg.spi_in,
+            pfs,
+            rekey_of: neg.rekey_of,
+            transport,
+        };
         self.install_child(now, i, &s, &ni, &nr, gir.as_deref(), Role::Initiator, neg.rekey_of);
     }
 
@@ -328,7 +452,12 @@ impl Core {
         let dh = cc.pfs.and_then(|g| DhGroup(g).generate(&mut rng).ok());
         let mut b = Builder::new();
         if let Some(s) = old_spi {
-            b.push(&Repr::Notify(NotifyRepr { protocol: proto::ESP, kind: notify::REKEY_SA, spi: s.to_be_bytes().to_vec(), data: vec![] }));
+            b.push(&Repr::Notify(NotifyRepr {
+                protocol: proto::ESP,
+                kind: notify::REKEY_SA,
+                spi: s.to_be_bytes().to_vec(),
+                data: vec![],
+            }));
         }
         if wants_transport(&cc) {
             b.push(&Repr::Notify(NotifyRepr::new(notify::USE_TRANSPORT_MODE, vec![])));
@@ -340,7 +469,12 @@ impl Core {
         }
         b.push(&Repr::Tsi(TsRepr { selectors: vec![sel_to_ts(&cc.local_ts)] }));
         b.push(&Repr::Tsr(TsRepr { selectors: vec![sel_to_ts(&cc.remote_ts)] }));
-        self.send_request(i, exchange::CREATE_CHILD_SA, b, What::Child(ChildNeg { tunnel: tunnel.to_string(), child, spi_in, ni, dh, rekey_of }));
+        self.send_request(
+            i,
+            exchange::CREATE_CHILD_SA,
+            b,
+            What::Child(ChildNeg { tunnel: tunnel.to_string(), child, spi_in, ni, dh, rekey_of }),
+        );
         true
     }
 
@@ -353,7 +487,13 @@ impl Core {
             },
             (Some(dh), _) if msg.error_notify().is_none() => {
                 let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
-                self.emit(Event::V2InvalidKe { conn, peer, offered: dh.group().0, requested: msg.ke().map(|k| k.group).unwrap_or(0), sent: false });
+                self.emit(Event::V2InvalidKe {
+                    conn,
+                    peer,
+                    offered: dh.group().0,
+                    requested: msg.ke().map(|k| k.group).unwrap_or(0),
+                    sent: false,
+                });
                 return;
             }
             _ => None,
@@ -379,7 +519,19 @@ impl Core {
     /// Make the rekeyed IKE SA. Unless `adopt` is false (a collision still to
     /// resolve), the old SA's children and queued requests move to it.
     #[allow(clippy::too_many_arguments)]
-    fn rekeyed_sa(&mut self, now: Millis, i: usize, role: Role, spi_i: [u8; 8], spi_r: [u8; 8], ni: Vec<u8>, nr: Vec<u8>, gir: &[u8], suite: keys::Suite, adopt: bool) -> Option<usize> {
+    fn rekeyed_sa(
+        &mut self,
+        now: Millis,
+        i: usize,
+        role: Role,
+        spi_i: [u8; 8],
+        spi_r: [u8; 8],
+        ni: Vec<u8>,
+        nr: Vec<u8>,
+        gir: &[u8],
+        suite: keys::Suite,
+        adopt: bool,
+    ) -> Option<usize> {
         let old = &self.sas[i];
         let (old_conn, tunnel, local, remote) = (old.conn, old.tunnel.clone(), old.local, old.remote);
         let (old_prf, old_d) = (old.suite?.prf, old.keys.as_ref()?.d.clone());
@@ -387,7 +539,14 @@ impl Core {
         let low = if ni <= nr { ni.clone() } else { nr.clone() };
         let j = self.new_sa(now, &tunnel, role, local, remote, spi_i);
         let o = &self.sas[i];
-        let (nat_local, nat_remote, peer_id, proposal, lifetime, auth) = (o.nat_local, o.nat_remote, o.peer_id.clone(), o.proposal.clone(), o.lifetime, (o.auth_sign, o.auth_verify));
+        let (nat_local, nat_remote, peer_id, proposal, lifetime, auth) = (
+            o.nat_local,
+            o.nat_remote,
+            o.peer_id.clone(),
+            o.proposal.clone(),
+            o.lifetime,
+            (o.auth_sign, o.auth_verify),
+        );
         let n = &mut self.sas[j];
         n.spi_r = spi_r;
         n.suite = Some(suite);
@@ -427,16 +586,29 @@ impl Core {
     /// The other SA made by rekeying the same old SA as SA `k` (a collision).
     fn rekey_twin(&self, k: usize) -> Option<usize> {
         let (conn, from) = (self.sas[k].conn, self.sas[k].rekey_from.as_ref()?.0);
-        self.sas.iter().position(|s| s.conn != conn && s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == from))
+        self.sas.iter().position(|s| {
+            s.conn != conn && s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == from)
+        })
     }
 
-    pub(crate) fn rekey_ike_response(&mut self, now: Millis, i: usize, msg: &Msg, spi_i: [u8; 8], ni: Vec<u8>, dh: crate::ike::crypto::DhSecret) {
+    pub(crate) fn rekey_ike_response(
+        &mut self,
+        now: Millis,
+        i: usize,
+        msg: &Msg,
+        spi_i: [u8; 8],
+        ni: Vec<u8>,
+        dh: crate::ike::crypto::DhSecret,
+    ) {
         let conn = self.sas[i].conn;
         // A failed rekey while the peer's own rekey of this SA succeeded: its SA survives.
         let fallback = |core: &mut Core| {
             let Some(i) = core.index(conn) else { return };
             core.sas[i].rekeyed = false;
-            let twin = core.sas.iter().position(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == conn));
+            let twin = core
+                .sas
+                .iter()
+                .position(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == conn));
             if let Some(j) = twin {
                 core.adopt(i, j);
                 core.kick(j);
@@ -447,13 +619,18 @@ impl Core {
         }
         let Some(suite) = self.sas[i].suite else { return fallback(self) };
         let (Some(sa_p), Some(nr), Some(ke)) = (msg.sa(), msg.nonce(), msg.ke()) else { return fallback(self) };
-        let Some(spi_r) = sa_p.proposals.first().and_then(|p| <[u8; 8]>::try_from(p.spi.as_slice()).ok()) else { return fallback(self) };
+        let Some(spi_r) = sa_p.proposals.first().and_then(|p| <[u8; 8]>::try_from(p.spi.as_slice()).ok()) else {
+            return fallback(self);
+        };
         let Some(p) = self.pc(&self.sas[i].tunnel).cloned() else { return };
         if chosen_suite(sa_p, &p.proposals).map(|s| s.0) != Some(suite) || ke.group != suite.group {
             return fallback(self);
         }
         let Ok(gir) = dh.shared(&ke.data) else { return fallback(self) };
-        let Some(k) = self.rekeyed_sa(now, i, Role::Initiator, spi_i, spi_r, ni, nr.to_vec(), &gir, suite, false) else { return };
+        let Some(k) = self.rekeyed_sa(now, i, Role::Initiator, spi_i, spi_r, ni, nr.to_vec(), &gir, suite, false)
+        else {
+            return;
+        };
         // Indices: `k` was pushed last, so `i` and any twin did not move.
         match self.rekey_twin(k) {
             None => {
@@ -467,7 +644,7 @@ impl Core {
                 // its initiator; the survivor's initiator deletes the old SA.
                 let ours_low = self.sas[k].rekey_from.as_ref().map(|r| r.1.clone()).unwrap_or_default();
                 let theirs_low = self.sas[j].rekey_from.as_ref().map(|r| r.1.clone()).unwrap_or_default();
-                                if ours_low < theirs_low {
+                if ours_low < theirs_low {
                     self.adopt(i, j);
                     self.send_delete_ike(k);
                     self.kick(j);
@@ -520,7 +697,9 @@ impl Core {
                     }
                 }
             }
-            let Some((number, suite, spi_i)) = chosen else { return reply_err(self, notify::NO_PROPOSAL_CHOSEN, vec![]) };
+            let Some((number, suite, spi_i)) = chosen else {
+                return reply_err(self, notify::NO_PROPOSAL_CHOSEN, vec![]);
+            };
             let Some(ke) = msg.ke() else { return reply_err(self, notify::INVALID_SYNTAX, vec![]) };
             if ke.group != suite.group {
                 return reply_err(self, notify::INVALID_KE_PAYLOAD, suite.group.to_be_bytes().to_vec());

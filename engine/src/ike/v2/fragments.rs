@@ -51,7 +51,16 @@ impl Core {
         let response = hdr.is_response();
         let sa = &mut self.sas[i];
         sa.reasm.retain(|r| now < r.started + REASSEMBLY_TIMEOUT);
-        let fresh = || Reasm { msgid: hdr.msgid, response, total: f.total, have: 0, size: 0, first: 0, started: now, parts: vec![None; f.total as usize] };
+        let fresh = || Reasm {
+            msgid: hdr.msgid,
+            response,
+            total: f.total,
+            have: 0,
+            size: 0,
+            first: 0,
+            started: now,
+            parts: vec![None; f.total as usize],
+        };
         let slot = match sa.reasm.iter().position(|r| r.response == response) {
             Some(p) if sa.reasm[p].msgid == hdr.msgid && sa.reasm[p].total == f.total => p,
             // Fewer fragments than already seen for this message: an older copy (2.6).
@@ -96,5 +105,4 @@ impl Core {
         self.stats.rx_reassembled += 1;
         true
     }
-
 }

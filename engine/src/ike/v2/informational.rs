@@ -5,8 +5,8 @@
 
 use super::wire::{Builder, DeleteRepr, Header, Repr, exchange, proto};
 use super::{Core, State, What};
-use crate::ike::params::Millis;
 use crate::ike::events::{DownReason, DpdStep, Event};
+use crate::ike::params::Millis;
 
 impl Core {
     /// Delete child pairs (by child id): our inbound SPIs go to the peer.
@@ -27,7 +27,13 @@ impl Core {
         }
         let peer = *self.sas[i].remote.ip();
         for c in gone {
-            self.emit(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: if c.rekeyed { DownReason::Rekeyed } else { DownReason::Cleared } });
+            self.emit(Event::ChildDown {
+                tunnel: c.tunnel,
+                peer,
+                spi_in: c.spi_in,
+                spi_out: c.spi_out,
+                reason: if c.rekeyed { DownReason::Rekeyed } else { DownReason::Cleared },
+            });
         }
         self.emit(Event::DeleteSent { conn, peer, protocol: proto::ESP, spis: spis.clone() });
         let b = Builder::new().add(&Repr::Delete(DeleteRepr { protocol: proto::ESP, spis }));
@@ -71,7 +77,13 @@ impl Core {
                         if let Some(ci) = self.children.iter().position(|c| c.ike == conn && c.spi_out == spi) {
                             let c = self.children.remove(ci);
                             ours.push(c.spi_in.to_be_bytes().to_vec());
-                            self.emit(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::DeletedByPeer });
+                            self.emit(Event::ChildDown {
+                                tunnel: c.tunnel,
+                                peer,
+                                spi_in: c.spi_in,
+                                spi_out: c.spi_out,
+                                reason: DownReason::DeletedByPeer,
+                            });
                         }
                     }
                 }
@@ -88,7 +100,15 @@ impl Core {
             // deleted by the peer before this side saw both up: the tunnel
             // stays up on the other SA, so no tunnel-down is reported.
             let (tunnel, me, role) = (self.sas[i].tunnel.clone(), self.sas[i].conn, self.sas[i].role);
-            if self.sas.iter().any(|s| s.conn != me && s.role != role && s.tunnel == tunnel && *s.remote.ip() == peer && s.rekey_from.is_none() && matches!(s.state, State::AuthSent | State::Established)) && self.sas[i].rekey_from.is_none() {
+            if self.sas.iter().any(|s| {
+                s.conn != me
+                    && s.role != role
+                    && s.tunnel == tunnel
+                    && *s.remote.ip() == peer
+                    && s.rekey_from.is_none()
+                    && matches!(s.state, State::AuthSent | State::Established)
+            }) && self.sas[i].rekey_from.is_none()
+            {
                 self.sas[i].state = State::Deleting;
             }
             self.drop_sa(i, DownReason::DeletedByPeer, true);

@@ -7,13 +7,16 @@
 //! and the key derivation that follows.
 
 use super::keys::{self, Encr, IkeKeys, Integ, Suite};
-use super::wire::{self, Builder, Header, KeRepr, Msg, NotifyRepr, ProposalRepr, Repr, SaRepr, TransformRepr, exchange, flags, notify, proto, transform as tf};
+use super::wire::{
+    self, Builder, Header, KeRepr, Msg, NotifyRepr, ProposalRepr, Repr, SaRepr, TransformRepr, exchange, flags, notify,
+    proto, transform as tf,
+};
 use super::{Core, MAX_INIT_RETRIES, State, What};
 use crate::config::{AuthMethod, ConnectionType};
 use crate::ike::conf::{IkeProp, PeerConf};
 use crate::ike::crypto::{DhGroup, HashAlg};
-use crate::ike::params::{Millis, NATT_PORT};
 use crate::ike::events::{DownReason, Event, NoPeerReason, Role};
+use crate::ike::params::{Millis, NATT_PORT};
 use std::net::SocketAddrV4;
 
 /// The IKE proposal of a configured proposal.
@@ -70,7 +73,14 @@ impl Core {
         let Some(first) = p.proposals.first() else { return };
         let spi_i = self.spi8();
         let local = SocketAddrV4::new(p.local, crate::ike::params::IKE_PORT);
-        let i = self.new_sa(now, &p.name, Role::Initiator, local, SocketAddrV4::new(remote, crate::ike::params::IKE_PORT), spi_i);
+        let i = self.new_sa(
+            now,
+            &p.name,
+            Role::Initiator,
+            local,
+            SocketAddrV4::new(remote, crate::ike::params::IKE_PORT),
+            spi_i,
+        );
         let mut rng = rand::rngs::StdRng::seed_from_u64(self.rng.next_u64());
         let dh = DhGroup(first.group).generate(&mut rng).ok();
         let ni = self.nonce();
@@ -89,23 +99,47 @@ impl Core {
         if let Some(c) = &sa.cookie {
             b.push(&Repr::Notify(NotifyRepr::new(notify::COOKIE, c.clone())));
         }
-        let props: Vec<ProposalRepr> = p.proposals.iter().enumerate().filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![])).collect();
+        let props: Vec<ProposalRepr> =
+            p.proposals.iter().enumerate().filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![])).collect();
         b.push(&Repr::Sa(SaRepr { proposals: props }));
         b.push(&Repr::Ke(KeRepr { group: dh.group().0, data: dh.public.clone() }));
         b.push(&Repr::Nonce(sa.ni.clone()));
-        b.push(&Repr::Notify(NotifyRepr::new(notify::NAT_DETECTION_SOURCE_IP, keys::nat_hash(&sa.spi_i, &[0; 8], sa.local))));
-        b.push(&Repr::Notify(NotifyRepr::new(notify::NAT_DETECTION_DESTINATION_IP, keys::nat_hash(&sa.spi_i, &[0; 8], sa.remote))));
+        b.push(&Repr::Notify(NotifyRepr::new(
+            notify::NAT_DETECTION_SOURCE_IP,
+            keys::nat_hash(&sa.spi_i, &[0; 8], sa.local),
+        )));
+        b.push(&Repr::Notify(NotifyRepr::new(
+            notify::NAT_DETECTION_DESTINATION_IP,
+            keys::nat_hash(&sa.spi_i, &[0; 8], sa.remote),
+        )));
         if self.fragmentation {
             b.push(&Repr::Notify(NotifyRepr::new(notify::IKEV2_FRAGMENTATION_SUPPORTED, vec![])));
         }
         super::cert_init::init_request_extras(&p, &mut b);
-        let hdr = Header { spi_i: sa.spi_i, spi_r: [0; 8], next: 0, major: 2, minor: 0, exchange: exchange::IKE_SA_INIT, flags: flags::INITIATOR, msgid: 0, length: 0 };
+        let hdr = Header {
+            spi_i: sa.spi_i,
+            spi_r: [0; 8],
+            next: 0,
+            major: 2,
+            minor: 0,
+            exchange: exchange::IKE_SA_INIT,
+            flags: flags::INITIATOR,
+            msgid: 0,
+            length: 0,
+        };
         let data = b.message(hdr);
         let now = self.now;
         let sa = &mut self.sas[i];
         sa.init_req = data.clone();
         sa.next_msgid = 1;
-        sa.pending = Some(super::Pending { msgid: 0, exchange: exchange::IKE_SA_INIT, data: vec![data.clone()], tries: 0, timer: now + crate::ike::params::RETRANSMIT_BASE, what: What::Init });
+        sa.pending = Some(super::Pending {
+            msgid: 0,
+            exchange: exchange::IKE_SA_INIT,
+            data: vec![data.clone()],
+            tries: 0,
+            timer: now + crate::ike::params::RETRANSMIT_BASE,
+            what: What::Init,
+        });
         let (src, dst) = (sa.local, sa.remote);
         let ev = self.msg_event(i, exchange::IKE_SA_INIT, 0, false, true, b.kinds(), b.notify_types(), false);
         self.emit(ev);
@@ -128,7 +162,19 @@ impl Core {
                 return;
             }
         };
-        let ev = Event::V2Message { conn, peer, local: self.sas[i].local, spis: (hdr.spi_i, hdr.spi_r), exchange: hdr.exchange, msgid: 0, response: true, sent: false, payloads: msg.kinds(), notifies: msg.notify_types(), retransmit: false };
+        let ev = Event::V2Message {
+            conn,
+            peer,
+            local: self.sas[i].local,
+            spis: (hdr.spi_i, hdr.spi_r),
+            exchange: hdr.exchange,
+            msgid: 0,
+            response: true,
+            sent: false,
+            payloads: msg.kinds(),
+            notifies: msg.notify_types(),
+            retransmit: false,
+        };
         self.emit(ev);
         let Some(p) = self.pc(&self.sas[i].tunnel).cloned() else { return };
         if let Some(c) = msg.notify(notify::COOKIE) {
@@ -144,7 +190,10 @@ impl Core {
             let want = if n.data.len() == 2 { u16::from_be_bytes([n.data[0], n.data[1]]) } else { 0 };
             let have = self.sas[i].dh.as_ref().map(|d| d.group().0).unwrap_or(0);
             self.emit(Event::V2InvalidKe { conn, peer: *peer.ip(), offered: have, requested: want, sent: false });
-            if want == have || !p.proposals.iter().any(|c| c.group == want) || self.sas[i].init_retries >= MAX_INIT_RETRIES {
+            if want == have
+                || !p.proposals.iter().any(|c| c.group == want)
+                || self.sas[i].init_retries >= MAX_INIT_RETRIES
+            {
                 return self.fail(i, DownReason::PeerNotify(notify::INVALID_KE_PAYLOAD));
             }
             let mut rng = rand::rngs::StdRng::seed_from_u64(self.rng.next_u64());
@@ -163,7 +212,18 @@ impl Core {
             return;
         };
         let Some((suite, name)) = chosen_suite(sa_p, &p.proposals) else {
-            self.emit(Event::V2NoProposal { conn, peer: *peer.ip(), protocol: proto::IKE, offered: sa_p.proposals.clone(), configured: p.proposals.iter().enumerate().filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![])).collect() });
+            self.emit(Event::V2NoProposal {
+                conn,
+                peer: *peer.ip(),
+                protocol: proto::IKE,
+                offered: sa_p.proposals.clone(),
+                configured: p
+                    .proposals
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![]))
+                    .collect(),
+            });
             return self.fail(i, DownReason::TransformNotOffered);
         };
         if hdr.spi_r == [0; 8] {
@@ -193,7 +253,8 @@ impl Core {
         let sa = &self.sas[i];
         let spi_r = if initiator { sa.spi_r } else { [0; 8] };
         // RFC 7296 2.23: in IKE_SA_INIT requests SPIr is zero; responses carry both SPIs.
-        let (src, dst) = (msg.notify(notify::NAT_DETECTION_SOURCE_IP), msg.notify(notify::NAT_DETECTION_DESTINATION_IP));
+        let (src, dst) =
+            (msg.notify(notify::NAT_DETECTION_SOURCE_IP), msg.notify(notify::NAT_DETECTION_DESTINATION_IP));
         let (Some(src), Some(dst)) = (src, dst) else { return };
         let remote_behind = src.data != keys::nat_hash(&sa.spi_i, &spi_r, sa.remote);
         let local_behind = dst.data != keys::nat_hash(&sa.spi_i, &spi_r, sa.local);
@@ -219,13 +280,30 @@ impl Core {
     }
 
     fn answer_plain(&mut self, local: SocketAddrV4, remote: SocketAddrV4, hdr: &Header, n: NotifyRepr) {
-        let h = Header { spi_i: hdr.spi_i, spi_r: [0; 8], next: 0, major: 2, minor: 0, exchange: exchange::IKE_SA_INIT, flags: flags::RESPONSE, msgid: 0, length: 0 };
+        let h = Header {
+            spi_i: hdr.spi_i,
+            spi_r: [0; 8],
+            next: 0,
+            major: 2,
+            minor: 0,
+            exchange: exchange::IKE_SA_INIT,
+            flags: flags::RESPONSE,
+            msgid: 0,
+            length: 0,
+        };
         let d = Builder::new().add(&Repr::Notify(n)).message(h);
         self.send_raw(local, remote, d);
     }
 
     /// A new IKE_SA_INIT request.
-    pub(crate) fn respond_init(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, hdr: &Header, data: &[u8]) {
+    pub(crate) fn respond_init(
+        &mut self,
+        now: Millis,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        hdr: &Header,
+        data: &[u8],
+    ) {
         let msg = match Msg::parse(hdr.next, &data[wire::HEADER_LEN..]) {
             Ok(m) => m,
             Err(error) => {
@@ -238,10 +316,33 @@ impl Core {
                 return;
             }
         };
-        self.emit(Event::V2Message { conn: 0, peer: remote, local, spis: (hdr.spi_i, hdr.spi_r), exchange: hdr.exchange, msgid: 0, response: false, sent: false, payloads: msg.kinds(), notifies: msg.notify_types(), retransmit: false });
+        self.emit(Event::V2Message {
+            conn: 0,
+            peer: remote,
+            local,
+            spis: (hdr.spi_i, hdr.spi_r),
+            exchange: hdr.exchange,
+            msgid: 0,
+            response: false,
+            sent: false,
+            payloads: msg.kinds(),
+            notifies: msg.notify_types(),
+            retransmit: false,
+        });
         // A retransmitted IKE_SA_INIT of a half-open SA is answered from the stored response.
-        if let Some(i) = self.by_spi.get(&hdr.spi_i).into_iter().flatten().filter_map(|&c| self.index(c)).find(|&i| self.sas[i].remote == remote && self.sas[i].role == Role::Responder) {
-            if let Some(lr) = self.sas[i].last_resp.as_mut().filter(|lr| lr.msgid == 0 && lr.request == data && lr.replays < super::RESPONSE_REPLAYS) {
+        if let Some(i) = self
+            .by_spi
+            .get(&hdr.spi_i)
+            .into_iter()
+            .flatten()
+            .filter_map(|&c| self.index(c))
+            .find(|&i| self.sas[i].remote == remote && self.sas[i].role == Role::Responder)
+        {
+            if let Some(lr) = self.sas[i]
+                .last_resp
+                .as_mut()
+                .filter(|lr| lr.msgid == 0 && lr.request == data && lr.replays < super::RESPONSE_REPLAYS)
+            {
                 lr.replays += 1;
                 let d = lr.response.clone();
                 let (src, dst) = (self.sas[i].local, self.sas[i].remote);
@@ -251,8 +352,20 @@ impl Core {
             }
             return;
         }
-        let cands: Vec<PeerConf> = self.peers.iter().filter(|p| p.local == *local.ip() && p.remote.is_none_or(|r| r == *remote.ip())).cloned().collect();
-        let Some(pc) = cands.iter().find(|p| super::cert_init::can_answer(p) && (p.pki.is_some() || p.proposals.iter().any(|c| c.auth == AuthMethod::PreSharedKey))).cloned() else {
+        let cands: Vec<PeerConf> = self
+            .peers
+            .iter()
+            .filter(|p| p.local == *local.ip() && p.remote.is_none_or(|r| r == *remote.ip()))
+            .cloned()
+            .collect();
+        let Some(pc) = cands
+            .iter()
+            .find(|p| {
+                super::cert_init::can_answer(p)
+                    && (p.pki.is_some() || p.proposals.iter().any(|c| c.auth == AuthMethod::PreSharedKey))
+            })
+            .cloned()
+        else {
             let reason = if cands.is_empty() {
                 NoPeerReason::NotFound
             } else if cands.iter().all(|p| p.connection == ConnectionType::InitiatorOnly) {
@@ -266,7 +379,17 @@ impl Core {
         let (Some(offer), Some(ke), Some(ni)) = (msg.sa(), msg.ke(), msg.nonce()) else {
             self.stats.rx_malformed += 1;
             self.answer_plain(local, remote, hdr, NotifyRepr::new(notify::INVALID_SYNTAX, vec![]));
-            self.emit(Event::V2Malformed { peer: remote, error: wire::Error::Missing(if msg.sa().is_none() { wire::payload::SA } else if msg.ke().is_none() { wire::payload::KE } else { wire::payload::NONCE }), answered: Some(notify::INVALID_SYNTAX) });
+            self.emit(Event::V2Malformed {
+                peer: remote,
+                error: wire::Error::Missing(if msg.sa().is_none() {
+                    wire::payload::SA
+                } else if msg.ke().is_none() {
+                    wire::payload::KE
+                } else {
+                    wire::payload::NONCE
+                }),
+                answered: Some(notify::INVALID_SYNTAX),
+            });
             return;
         };
         // Cookies once too many SAs are half-open (RFC 7296 2.6).
@@ -292,21 +415,47 @@ impl Core {
             }
         }
         let Some((number, suite, name)) = chosen else {
-            self.emit(Event::V2NoProposal { conn: 0, peer: *remote.ip(), protocol: proto::IKE, offered: offer.proposals.clone(), configured: pc.proposals.iter().enumerate().filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![])).collect() });
+            self.emit(Event::V2NoProposal {
+                conn: 0,
+                peer: *remote.ip(),
+                protocol: proto::IKE,
+                offered: offer.proposals.clone(),
+                configured: pc
+                    .proposals
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(n, c)| ike_proposal(n as u8 + 1, c, vec![]))
+                    .collect(),
+            });
             self.emit(Event::V2Notify { conn: 0, peer: *remote.ip(), kind: notify::NO_PROPOSAL_CHOSEN, sent: true });
             self.answer_plain(local, remote, hdr, NotifyRepr::new(notify::NO_PROPOSAL_CHOSEN, vec![]));
             return;
         };
         if ke.group != suite.group {
-            self.emit(Event::V2InvalidKe { conn: 0, peer: *remote.ip(), offered: ke.group, requested: suite.group, sent: true });
-            self.answer_plain(local, remote, hdr, NotifyRepr::new(notify::INVALID_KE_PAYLOAD, suite.group.to_be_bytes().to_vec()));
+            self.emit(Event::V2InvalidKe {
+                conn: 0,
+                peer: *remote.ip(),
+                offered: ke.group,
+                requested: suite.group,
+                sent: true,
+            });
+            self.answer_plain(
+                local,
+                remote,
+                hdr,
+                NotifyRepr::new(notify::INVALID_KE_PAYLOAD, suite.group.to_be_bytes().to_vec()),
+            );
             return;
         }
         let mut rng = rand::rngs::StdRng::seed_from_u64(self.rng.next_u64());
         let Ok(dh) = DhGroup(suite.group).generate(&mut rng) else { return };
         let Ok(gir) = dh.shared(&ke.data) else {
             self.answer_plain(local, remote, hdr, NotifyRepr::new(notify::INVALID_SYNTAX, vec![]));
-            self.emit(Event::V2Malformed { peer: remote, error: wire::Error::Incomplete { payload: wire::payload::KE, have: ke.data.len() + 4 }, answered: Some(notify::INVALID_SYNTAX) });
+            self.emit(Event::V2Malformed {
+                peer: remote,
+                error: wire::Error::Incomplete { payload: wire::payload::KE, have: ke.data.len() + 4 },
+                answered: Some(notify::INVALID_SYNTAX),
+            });
             return;
         };
         let spi_r = self.spi8();
@@ -329,18 +478,35 @@ impl Core {
             .add(&Repr::Sa(SaRepr { proposals: vec![suite_proposal(number, &suite, vec![])] }))
             .add(&Repr::Ke(KeRepr { group: suite.group, data: dh.public.clone() }))
             .add(&Repr::Nonce(nr))
-            .add(&Repr::Notify(NotifyRepr::new(notify::NAT_DETECTION_SOURCE_IP, keys::nat_hash(&sa.spi_i, &sa.spi_r, sa.local))))
-            .add(&Repr::Notify(NotifyRepr::new(notify::NAT_DETECTION_DESTINATION_IP, keys::nat_hash(&sa.spi_i, &sa.spi_r, sa.remote))));
+            .add(&Repr::Notify(NotifyRepr::new(
+                notify::NAT_DETECTION_SOURCE_IP,
+                keys::nat_hash(&sa.spi_i, &sa.spi_r, sa.local),
+            )))
+            .add(&Repr::Notify(NotifyRepr::new(
+                notify::NAT_DETECTION_DESTINATION_IP,
+                keys::nat_hash(&sa.spi_i, &sa.spi_r, sa.remote),
+            )));
         if frag {
             b.push(&Repr::Notify(NotifyRepr::new(notify::IKEV2_FRAGMENTATION_SUPPORTED, vec![])));
         }
         super::cert_init::init_response_extras(&pc, &msg, &mut b);
-        let h = Header { spi_i: sa.spi_i, spi_r: sa.spi_r, next: 0, major: 2, minor: 0, exchange: exchange::IKE_SA_INIT, flags: flags::RESPONSE, msgid: 0, length: 0 };
+        let h = Header {
+            spi_i: sa.spi_i,
+            spi_r: sa.spi_r,
+            next: 0,
+            major: 2,
+            minor: 0,
+            exchange: exchange::IKE_SA_INIT,
+            flags: flags::RESPONSE,
+            msgid: 0,
+            length: 0,
+        };
         let d = b.message(h);
         let sa = &mut self.sas[i];
         sa.init_resp = d.clone();
         sa.frag = frag;
-        sa.last_resp = Some(super::LastResponse { msgid: 0, request: data.to_vec(), response: vec![d.clone()], replays: 0 });
+        sa.last_resp =
+            Some(super::LastResponse { msgid: 0, request: data.to_vec(), response: vec![d.clone()], replays: 0 });
         sa.peer_msgid = 1;
         let (src, dst) = (sa.local, sa.remote);
         let ev = self.msg_event(i, exchange::IKE_SA_INIT, 0, true, true, b.kinds(), b.notify_types(), false);

@@ -7,9 +7,9 @@
 //! AES-XCBC-PRF-128 (RFC 4434, with SKEYSEED's fixed-length key rule of
 //! 2.14). Primitives come from [`crate::ike::crypto`].
 
-use super::wire::{self, Header, HEADER_LEN, GENERIC_LEN, transform as tf};
+use super::wire::{self, GENERIC_LEN, HEADER_LEN, Header, transform as tf};
 use crate::config::{EspAuth, EspEncr, IkeAuthAlg, IkeEncr, Prf};
-use crate::ike::crypto::{self, CipherAlg, HashAlg, MacAlg, GCM16_ICV};
+use crate::ike::crypto::{self, CipherAlg, GCM16_ICV, HashAlg, MacAlg};
 use rand::Rng;
 
 /// An encryption algorithm for the SK payload.
@@ -198,7 +198,16 @@ impl IkeKeys {
         Self::expand(s, &skeyseed, ni, nr, spi_i, spi_r)
     }
     /// IKE SA rekey (2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the old SA's PRF.
-    pub fn derive_rekey(old_prf: Prf, old_d: &[u8], s: &Suite, ni: &[u8], nr: &[u8], gir: &[u8], spi_i: &[u8; 8], spi_r: &[u8; 8]) -> IkeKeys {
+    pub fn derive_rekey(
+        old_prf: Prf,
+        old_d: &[u8],
+        s: &Suite,
+        ni: &[u8],
+        nr: &[u8],
+        gir: &[u8],
+        spi_i: &[u8; 8],
+        spi_r: &[u8; 8],
+    ) -> IkeKeys {
         let skeyseed = old_prf.prf(old_d, &[gir, ni, nr]);
         Self::expand(s, &skeyseed, ni, nr, spi_i, spi_r)
     }
@@ -220,7 +229,15 @@ impl IkeKeys {
 /// Child SA key material (2.17): KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr);
 /// initiator-to-responder encryption and integrity keys first, then the reverse.
 /// Returns ((encr, integ) initiator->responder, (encr, integ) responder->initiator).
-pub fn child_keymat(prf: Prf, sk_d: &[u8], gir: Option<&[u8]>, ni: &[u8], nr: &[u8], encr: Option<EspEncr>, auth: Option<EspAuth>) -> ((Vec<u8>, Vec<u8>), (Vec<u8>, Vec<u8>)) {
+pub fn child_keymat(
+    prf: Prf,
+    sk_d: &[u8],
+    gir: Option<&[u8]>,
+    ni: &[u8],
+    nr: &[u8],
+    encr: Option<EspEncr>,
+    auth: Option<EspAuth>,
+) -> ((Vec<u8>, Vec<u8>), (Vec<u8>, Vec<u8>)) {
     let e = encr.map(crate::ike::v1::proposals::esp_key_len).unwrap_or(0);
     let a = auth.map(crate::ike::v1::proposals::auth_key_len).unwrap_or(0);
     let seed: Vec<&[u8]> = match gir {
@@ -286,7 +303,13 @@ pub fn sk_overhead(k: &SkKeys<'_>) -> usize {
 /// (Fragment Number from 1, Total Fragments), padded, encrypted and
 /// integrity-protected on its own; the first carries the first inner
 /// payload's type, the others 0.
-pub fn seal_fragments(hdr: Header, inner: &wire::Builder, chunk: usize, k: SkKeys<'_>, rng: &mut impl Rng) -> Vec<Vec<u8>> {
+pub fn seal_fragments(
+    hdr: Header,
+    inner: &wire::Builder,
+    chunk: usize,
+    k: SkKeys<'_>,
+    rng: &mut impl Rng,
+) -> Vec<Vec<u8>> {
     let chain = inner.chain();
     let pieces: Vec<&[u8]> = chain.chunks(chunk.max(1)).collect();
     let total = pieces.len() as u16;
@@ -305,7 +328,15 @@ pub fn seal_fragments(hdr: Header, inner: &wire::Builder, chunk: usize, k: SkKey
 
 /// The encrypted payload (SK, or SKF with its clear `extra` fields) as the
 /// whole message after `hdr`: IV, ciphertext with padding, ICV.
-fn seal_payload(hdr: Header, kind: u8, next: u8, extra: &[u8], chain: Vec<u8>, k: SkKeys<'_>, rng: &mut impl Rng) -> Vec<u8> {
+fn seal_payload(
+    hdr: Header,
+    kind: u8,
+    next: u8,
+    extra: &[u8],
+    chain: Vec<u8>,
+    k: SkKeys<'_>,
+    rng: &mut impl Rng,
+) -> Vec<u8> {
     let iv_len = k.encr.iv_len();
     let icv_len = match k.encr {
         Encr::Gcm(_) => GCM16_ICV,
@@ -416,7 +447,8 @@ pub fn open_fragment(msg: &[u8], k: SkKeys<'_>) -> Result<Fragment, SkError> {
             let mut nonce = [0u8; 12];
             nonce[..4].copy_from_slice(&k.ek[n..n + 4]);
             nonce[4..].copy_from_slice(iv);
-            crypto::aes_gcm16(&k.ek[..n], &nonce, &msg[..clear_end], &mut plain, Some(icv)).map_err(|_| SkError::Integrity)?;
+            crypto::aes_gcm16(&k.ek[..n], &nonce, &msg[..clear_end], &mut plain, Some(icv))
+                .map_err(|_| SkError::Integrity)?;
         }
     }
     let pad = *plain.last().ok_or(SkError::Padding)? as usize;
@@ -494,30 +526,59 @@ mod tests {
         assert_eq!(out[..20], t1[..]);
         assert_eq!(out[20..], t2[..10]);
         // HMAC-SHA256 known answer (RFC 4231 case 2) through prf with split parts.
-        assert_eq!(hex(&HashAlg::Sha256.prf(b"Jefe", &[b"what do ya ", b"want for nothing?"])), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            hex(&HashAlg::Sha256.prf(b"Jefe", &[b"what do ya ", b"want for nothing?"])),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]
     fn key_lengths_and_keymat_split() {
-        let s = Suite { encr: Encr::Cbc(CipherAlg::Aes(16)), prf: Prf::HmacSha256, integ: Integ::from_id(tf::AUTH_HMAC_SHA2_256_128), group: 14 };
+        let s = Suite {
+            encr: Encr::Cbc(CipherAlg::Aes(16)),
+            prf: Prf::HmacSha256,
+            integ: Integ::from_id(tf::AUTH_HMAC_SHA2_256_128),
+            group: 14,
+        };
         let k = IkeKeys::derive(&s, &[1; 32], &[2; 32], &[3; 256], &[4; 8], &[5; 8]);
         assert_eq!((k.d.len(), k.ai.len(), k.ei.len(), k.pi.len()), (32, 32, 16, 32));
         assert_ne!(k.ai, k.ar);
         let g = Suite { encr: Encr::Gcm(32), prf: Prf::HmacSha256, integ: None, group: 19 };
         let kg = IkeKeys::derive(&g, &[1; 32], &[2; 32], &[3; 32], &[4; 8], &[5; 8]);
         assert_eq!((kg.ai.len(), kg.ei.len()), (0, 36));
-        let ((ei, ai), (er, ar)) = child_keymat(Prf::HmacSha1, &k.d, None, &[1; 16], &[2; 16], Some(EspEncr::Aes128Cbc), Some(EspAuth::HmacSha1_96));
+        let ((ei, ai), (er, ar)) = child_keymat(
+            Prf::HmacSha1,
+            &k.d,
+            None,
+            &[1; 16],
+            &[2; 16],
+            Some(EspEncr::Aes128Cbc),
+            Some(EspAuth::HmacSha1_96),
+        );
         let km = crypto::prf_plus(MacAlg::Hmac(HashAlg::Sha1), &k.d, &[&[1; 16], &[2; 16]], 72);
         assert_eq!([ei, ai, er, ar].concat(), km);
-        let ((e2, _), _) = child_keymat(Prf::HmacSha1, &k.d, Some(&[9; 32]), &[1; 16], &[2; 16], Some(EspEncr::Aes128Gcm), None);
+        let ((e2, _), _) =
+            child_keymat(Prf::HmacSha1, &k.d, Some(&[9; 32]), &[1; 16], &[2; 16], Some(EspEncr::Aes128Gcm), None);
         assert_eq!(e2.len(), 20);
     }
 
     #[test]
     fn skf_fragments_round_trip_and_protect_their_numbering() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(4);
-        let hdr = Header { spi_i: [1; 8], spi_r: [2; 8], next: 0, major: 2, minor: 0, exchange: wire::exchange::IKE_AUTH, flags: wire::flags::INITIATOR, msgid: 1, length: 0 };
-        let inner = wire::Builder::new().add(&wire::Repr::Nonce(vec![5; 200])).add(&wire::Repr::Notify(wire::NotifyRepr::new(wire::notify::INITIAL_CONTACT, vec![])));
+        let hdr = Header {
+            spi_i: [1; 8],
+            spi_r: [2; 8],
+            next: 0,
+            major: 2,
+            minor: 0,
+            exchange: wire::exchange::IKE_AUTH,
+            flags: wire::flags::INITIATOR,
+            msgid: 1,
+            length: 0,
+        };
+        let inner = wire::Builder::new()
+            .add(&wire::Repr::Nonce(vec![5; 200]))
+            .add(&wire::Repr::Notify(wire::NotifyRepr::new(wire::notify::INITIAL_CONTACT, vec![])));
         for (encr, integ, ek) in [
             (Encr::Cbc(CipherAlg::Aes(16)), Integ::from_id(tf::AUTH_HMAC_SHA1_96), vec![1u8; 16]),
             (Encr::Gcm(16), None, vec![1u8; 20]),
@@ -558,8 +619,20 @@ mod tests {
     #[test]
     fn sk_round_trips_and_detects_tampering() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
-        let hdr = Header { spi_i: [1; 8], spi_r: [2; 8], next: 0, major: 2, minor: 0, exchange: wire::exchange::IKE_AUTH, flags: wire::flags::INITIATOR, msgid: 1, length: 0 };
-        let inner = wire::Builder::new().add(&wire::Repr::Nonce(vec![5; 20])).add(&wire::Repr::Notify(wire::NotifyRepr::new(wire::notify::INITIAL_CONTACT, vec![])));
+        let hdr = Header {
+            spi_i: [1; 8],
+            spi_r: [2; 8],
+            next: 0,
+            major: 2,
+            minor: 0,
+            exchange: wire::exchange::IKE_AUTH,
+            flags: wire::flags::INITIATOR,
+            msgid: 1,
+            length: 0,
+        };
+        let inner = wire::Builder::new()
+            .add(&wire::Repr::Nonce(vec![5; 20]))
+            .add(&wire::Repr::Notify(wire::NotifyRepr::new(wire::notify::INITIAL_CONTACT, vec![])));
         for (encr, integ, ek) in [
             (Encr::Cbc(CipherAlg::Aes(16)), Integ::from_id(tf::AUTH_HMAC_SHA1_96), vec![1u8; 16]),
             (Encr::Cbc(CipherAlg::Aes(32)), Integ::from_id(tf::AUTH_HMAC_SHA2_256_128), vec![1u8; 32]),
@@ -591,13 +664,21 @@ mod tests {
     fn psk_auth_follows_the_rfc_formula() {
         let prf = Prf::HmacSha1;
         let a = psk_auth(prf, b"secret", b"msg", b"nonce", b"skp", &[1, 0, 0, 0, 10, 0, 0, 1]);
-        let inner = prf.prf(&prf.prf(b"secret", &[b"Key Pad for IKEv2"]), &[b"msgnonce", &prf.prf(b"skp", &[&[1, 0, 0, 0, 10, 0, 0, 1]])]);
+        let inner = prf.prf(
+            &prf.prf(b"secret", &[b"Key Pad for IKEv2"]),
+            &[b"msgnonce", &prf.prf(b"skp", &[&[1, 0, 0, 0, 10, 0, 0, 1]])],
+        );
         assert_eq!(a, inner);
     }
     #[test]
     fn aes_xcbc_prf_suite_keys_skeyseed_and_psk_auth() {
         assert_eq!((prf_from_id(tf::PRF_AES128_XCBC), prf_id(Prf::Aes128Xcbc)), (Some(Prf::Aes128Xcbc), 4));
-        let s = Suite { encr: Encr::Cbc(CipherAlg::Aes(16)), prf: Prf::Aes128Xcbc, integ: Integ::from_id(tf::AUTH_HMAC_SHA1_96), group: 14 };
+        let s = Suite {
+            encr: Encr::Cbc(CipherAlg::Aes(16)),
+            prf: Prf::Aes128Xcbc,
+            integ: Integ::from_id(tf::AUTH_HMAC_SHA1_96),
+            group: 14,
+        };
         let (ni, nr, gir) = ((0..32).collect::<Vec<u8>>(), (100..132).collect::<Vec<u8>>(), vec![3u8; 256]);
         let k = IkeKeys::derive(&s, &ni, &nr, &gir, &[4; 8], &[5; 8]);
         // SK_d, SK_pi and SK_pr are the PRF's 16 octets; SK_a* the integrity's key.
@@ -611,10 +692,18 @@ mod tests {
         let long_psk = b"a pre-shared key longer than sixteen octets";
         let a = psk_auth(Prf::Aes128Xcbc, long_psk, b"msg", b"nonce", &k.pi, &[1, 0, 0, 0, 10, 0, 0, 1]);
         let pad = crypto::aes_xcbc_prf128(long_psk, &[b"Key Pad for IKEv2"]);
-        assert_eq!(a, crypto::aes_xcbc_prf128(&pad, &[b"msgnonce", &crypto::aes_xcbc_prf128(&k.pi, &[&[1, 0, 0, 0, 10, 0, 0, 1]])]).to_vec());
+        assert_eq!(
+            a,
+            crypto::aes_xcbc_prf128(
+                &pad,
+                &[b"msgnonce", &crypto::aes_xcbc_prf128(&k.pi, &[&[1, 0, 0, 0, 10, 0, 0, 1]])]
+            )
+            .to_vec()
+        );
         assert_ne!(a, psk_auth(Prf::Aes128Xcbc, &long_psk[..16], b"msg", b"nonce", &k.pi, &[1, 0, 0, 0, 10, 0, 0, 1]));
         // Child keys come from prf+(SK_d, Ni | Nr) with the same PRF.
-        let ((ei, ai), _) = child_keymat(Prf::Aes128Xcbc, &k.d, None, &ni, &nr, Some(EspEncr::Aes128Cbc), Some(EspAuth::HmacAesXcbc));
+        let ((ei, ai), _) =
+            child_keymat(Prf::Aes128Xcbc, &k.d, None, &ni, &nr, Some(EspEncr::Aes128Cbc), Some(EspAuth::HmacAesXcbc));
         assert_eq!((ei.len(), ai.len()), (16, 16));
         assert_eq!([ei, ai].concat(), crypto::prf_plus(MacAlg::AesXcbc, &k.d, &[&ni, &nr], 32));
     }

@@ -32,9 +32,11 @@ pub(crate) use transport::later_fragment;
 
 use super::conf::{PeerConf, Selector};
 use super::crypto::DhSecret;
-use super::params::{Millis, Transmit, DPD_INTERVAL, NATT_PORT, REKEY_AT, RETRANSMIT_BASE, RETRANSMIT_TRIES, RETRY_INTERVAL};
-use super::sa::ChildSa;
 use super::events::{DownReason, Event, Role};
+use super::params::{
+    DPD_INTERVAL, Millis, NATT_PORT, REKEY_AT, RETRANSMIT_BASE, RETRANSMIT_TRIES, RETRY_INTERVAL, Transmit,
+};
+use super::sa::ChildSa;
 use crate::config::{Identity, Prefix4};
 use keys::{IkeKeys, SkKeys, Suite};
 use rand::rngs::StdRng;
@@ -80,7 +82,6 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
-
 
 /// Counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -249,7 +250,10 @@ impl Core {
     /// tunnel, or two crypto map entries with the same phase 1
     /// ([`PeerConf::same_ike_sa`]), as IOS runs them.
     pub(crate) fn share_ike_sa(&self, a: &str, b: &str) -> bool {
-        a == b || (self.map_entries.contains(a) && self.map_entries.contains(b) && self.pc(a).zip(self.pc(b)).is_some_and(|(x, y)| x.same_ike_sa(y)))
+        a == b
+            || (self.map_entries.contains(a)
+                && self.map_entries.contains(b)
+                && self.pc(a).zip(self.pc(b)).is_some_and(|(x, y)| x.same_ike_sa(y)))
     }
 
     /// The IKE SA (not being deleted) the children of `tunnel` are made
@@ -271,7 +275,9 @@ impl Core {
     /// Changes whenever a child is added, removed or moves to another IKE SA
     /// (cheap: no allocation), so a mirror of the list is refreshed only then.
     pub fn children_fingerprint(&self) -> u64 {
-        self.children.iter().fold(self.children.len() as u64, |h, c| h.wrapping_mul(0x100_0000_01b3).wrapping_add(((c.id as u64) << 32) | c.ike as u64))
+        self.children.iter().fold(self.children.len() as u64, |h, c| {
+            h.wrapping_mul(0x100_0000_01b3).wrapping_add(((c.id as u64) << 32) | c.ike as u64)
+        })
     }
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.out.pop_front()
@@ -288,14 +294,20 @@ impl Core {
     pub fn set_peers(&mut self, now: Millis, peers: Vec<PeerConf>) {
         self.now = now;
         let old = std::mem::replace(&mut self.peers, peers);
-        let gone: Vec<String> = old.iter().filter(|o| !self.peers.iter().any(|n| n.name == o.name)).map(|p| p.name.clone()).collect();
+        let gone: Vec<String> =
+            old.iter().filter(|o| !self.peers.iter().any(|n| n.name == o.name)).map(|p| p.name.clone()).collect();
         for t in gone {
             self.clear(now, Some(&t), None);
             self.retry_at.remove(&t);
         }
         let peers = &self.peers;
         self.init_queue.retain(|t| peers.iter().any(|p| &p.name == t));
-        let starts: Vec<String> = self.peers.iter().filter(|p| p.auto_start && p.may_initiate() && !self.sas.iter().any(|s| s.tunnel == p.name)).map(|p| p.name.clone()).collect();
+        let starts: Vec<String> = self
+            .peers
+            .iter()
+            .filter(|p| p.auto_start && p.may_initiate() && !self.sas.iter().any(|s| s.tunnel == p.name))
+            .map(|p| p.name.clone())
+            .collect();
         for t in starts {
             self.initiate(now, &t);
         }
@@ -314,7 +326,9 @@ impl Core {
         if p.pki.as_ref().is_some_and(|k| k.local == crate::pki::AuthBy::Signature && k.signer().is_none()) {
             return false;
         }
-        let missing: Vec<usize> = (0..p.children.len()).filter(|&i| !self.children.iter().any(|c| c.tunnel == tunnel && c.child == i)).collect();
+        let missing: Vec<usize> = (0..p.children.len())
+            .filter(|&i| !self.children.iter().any(|c| c.tunnel == tunnel && c.child == i))
+            .collect();
         if let Some(i) = self.ike_sa_for(tunnel) {
             // Established, or another crypto map entry's still negotiating:
             // the children come in CREATE_CHILD_SA exchanges once it is up.
@@ -339,7 +353,10 @@ impl Core {
     /// IKE SAs this side initiated that are not established yet (IKE_SA_INIT
     /// or IKE_AUTH outstanding): the initiations in flight.
     pub fn initiations_in_flight(&self) -> usize {
-        self.sas.iter().filter(|s| s.role == Role::Initiator && matches!(s.state, State::InitSent | State::AuthSent)).count()
+        self.sas
+            .iter()
+            .filter(|s| s.role == Role::Initiator && matches!(s.state, State::InitSent | State::AuthSent))
+            .count()
     }
 
     /// Tunnels waiting for an initiation slot.
@@ -350,12 +367,18 @@ impl Core {
     /// Start waiting tunnels while initiation slots are free (run after
     /// every input: an SA established or gone frees a slot).
     pub(crate) fn pump_inits(&mut self) {
-        let mut free = if self.init_limit == 0 { usize::MAX } else { self.init_limit.saturating_sub(self.initiations_in_flight()) };
+        let mut free = if self.init_limit == 0 {
+            usize::MAX
+        } else {
+            self.init_limit.saturating_sub(self.initiations_in_flight())
+        };
         while free > 0 {
             let Some(t) = self.init_queue.pop_front() else { break };
             // Gone from the configuration, or an SA came up meanwhile (the
             // peer initiated): nothing to start.
-            if self.pc(&t).is_none_or(|p| !p.may_initiate()) || self.sas.iter().any(|s| s.tunnel == t && s.state != State::Deleting) {
+            if self.pc(&t).is_none_or(|p| !p.may_initiate())
+                || self.sas.iter().any(|s| s.tunnel == t && s.state != State::Deleting)
+            {
                 continue;
             }
             if self.ike_sa_for(&t).is_some() {
@@ -409,7 +432,6 @@ impl Core {
         n
     }
 
-
     /// Take a datagram (without the non-ESP marker) whose IKE major version is 2.
     pub fn handle(&mut self, now: Millis, local: SocketAddrV4, remote: SocketAddrV4, data: &[u8]) {
         self.handle_datagram(now, local, remote, data);
@@ -433,14 +455,20 @@ impl Core {
         let data = &data[..hdr.length as usize];
         let idx = self.by_spi.get(&hdr.spi_i).into_iter().flatten().filter_map(|&c| self.index(c)).find(|&i| {
             let s = &self.sas[i];
-            s.remote.ip() == remote.ip() && (s.spi_r == hdr.spi_r || (s.spi_r == [0; 8] && s.role == Role::Initiator && hdr.exchange == exchange::IKE_SA_INIT))
+            s.remote.ip() == remote.ip()
+                && (s.spi_r == hdr.spi_r
+                    || (s.spi_r == [0; 8] && s.role == Role::Initiator && hdr.exchange == exchange::IKE_SA_INIT))
         });
         let Some(i) = idx else {
             if !hdr.is_response() && hdr.exchange == exchange::IKE_SA_INIT && hdr.spi_r == [0; 8] && hdr.msgid == 0 {
                 self.respond_init(now, local, remote, &hdr, data);
             } else if !hdr.is_response() && hdr.exchange == exchange::IKE_SA_INIT {
                 self.stats.rx_malformed += 1;
-                self.emit(Event::V2Malformed { peer: remote, error: wire::Error::InvalidExchange(hdr.exchange), answered: None });
+                self.emit(Event::V2Malformed {
+                    peer: remote,
+                    error: wire::Error::InvalidExchange(hdr.exchange),
+                    answered: None,
+                });
             }
             // Otherwise a message for an SA we do not have: ignored (RFC 7296 2.21.4 allows no answer).
             return;
@@ -478,7 +506,13 @@ impl Core {
                 What::Auth(neg) => self.auth_response(now, i, &msg, neg),
                 What::Child(neg) => self.child_response(now, i, &msg, neg),
                 What::RekeyIke { spi_i, ni, dh } => self.rekey_ike_response(now, i, &msg, spi_i, ni, dh),
-                What::Dpd => self.emit(Event::Dpd { conn, peer: *peer.ip(), v2: true, step: crate::ike::events::DpdStep::Answered, seq: hdr.msgid }),
+                What::Dpd => self.emit(Event::Dpd {
+                    conn,
+                    peer: *peer.ip(),
+                    v2: true,
+                    step: crate::ike::events::DpdStep::Answered,
+                    seq: hdr.msgid,
+                }),
                 What::DeleteChildren => {}
                 What::DeleteIke => {
                     if let Some(i) = self.index(conn) {
@@ -517,19 +551,27 @@ impl Core {
             exchange::IKE_AUTH if sa.state == State::InitDone => self.auth_request(now, i, &hdr, data),
             exchange::CREATE_CHILD_SA if sa.is_established() => self.child_request(now, i, &hdr, data),
             // An SA being replaced or deleted takes no new work (RFC 7296 2.25.2).
-            exchange::CREATE_CHILD_SA if sa.state == State::Deleting && sa.keys.is_some() => self.refuse_temporarily(i, &hdr, data),
-            exchange::INFORMATIONAL if sa.is_established() || sa.state == State::Deleting => self.info_request(now, i, &hdr, data),
+            exchange::CREATE_CHILD_SA if sa.state == State::Deleting && sa.keys.is_some() => {
+                self.refuse_temporarily(i, &hdr, data)
+            }
+            exchange::INFORMATIONAL if sa.is_established() || sa.state == State::Deleting => {
+                self.info_request(now, i, &hdr, data)
+            }
             _ => {
                 self.stats.rx_malformed += 1;
             }
         }
     }
 
-
     /// Delete the SAs of a tunnel and/or peer (the peer is told). Returns how many.
     pub fn clear(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
         self.now = now;
-        let hit: Vec<(u32, String)> = self.sas.iter().filter(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p)).map(|s| (s.conn, s.tunnel.clone())).collect();
+        let hit: Vec<(u32, String)> = self
+            .sas
+            .iter()
+            .filter(|s| tunnel.is_none_or(|t| s.tunnel == t) && peer.is_none_or(|p| *s.remote.ip() == p))
+            .map(|s| (s.conn, s.tunnel.clone()))
+            .collect();
         for (conn, _) in &hit {
             let Some(i) = self.index(*conn) else { continue };
             self.tell_delete(i);
@@ -540,7 +582,8 @@ impl Core {
         restart.sort();
         restart.dedup();
         for t in restart {
-            if self.pc(&t).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == t) {
+            if self.pc(&t).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == t)
+            {
                 self.initiate(now, &t);
             }
         }
@@ -552,7 +595,12 @@ impl Core {
     /// tunnels negotiate them again. Returns how many.
     pub fn clear_children(&mut self, now: Millis, tunnel: Option<&str>, peer: Option<Ipv4Addr>) -> usize {
         self.now = now;
-        let hit: Vec<(u32, u32, String)> = self.children.iter().filter(|c| tunnel.is_none_or(|t| c.tunnel == t) && peer.is_none_or(|p| *c.remote.ip() == p)).map(|c| (c.ike, c.id, c.tunnel.clone())).collect();
+        let hit: Vec<(u32, u32, String)> = self
+            .children
+            .iter()
+            .filter(|c| tunnel.is_none_or(|t| c.tunnel == t) && peer.is_none_or(|p| *c.remote.ip() == p))
+            .map(|c| (c.ike, c.id, c.tunnel.clone()))
+            .collect();
         for (ike, id, _) in &hit {
             if let Some(i) = self.index(*ike) {
                 self.sas[i].queue.push_back(Req::DeleteChildren(vec![*id]));
@@ -569,14 +617,14 @@ impl Core {
         hit.len()
     }
 
-
     /// Tell the peer an established IKE SA is gone (best effort, not
     /// retransmitted: the SA is removed here).
     pub(crate) fn tell_delete(&mut self, i: usize) {
         if !self.sas[i].is_established() {
             return;
         }
-        let inner = wire::Builder::new().add(&wire::Repr::Delete(wire::DeleteRepr { protocol: wire::proto::IKE, spis: vec![] }));
+        let inner = wire::Builder::new()
+            .add(&wire::Repr::Delete(wire::DeleteRepr { protocol: wire::proto::IKE, spis: vec![] }));
         let msgid = self.sas[i].next_msgid;
         let d = self.seal(i, exchange::INFORMATIONAL, msgid, false, &inner);
         let (src, dst, c) = (self.sas[i].local, self.sas[i].remote, self.sas[i].conn);

@@ -63,7 +63,11 @@ pub(crate) struct Pending {
 /// A request waiting for the window (size 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Req {
-    Child { tunnel: String, child: usize, rekey_of: Option<u32> },
+    Child {
+        tunnel: String,
+        child: usize,
+        rekey_of: Option<u32>,
+    },
     RekeyIke,
     Dpd,
     DeleteChildren(Vec<u32>),
@@ -156,7 +160,6 @@ pub struct Sa {
     pub(crate) reassembled: Option<(u32, bool, u8, Vec<u8>)>,
 }
 
-
 impl Sa {
     pub fn is_established(&self) -> bool {
         self.state == State::Established
@@ -188,7 +191,15 @@ impl Sa {
 }
 
 impl Core {
-    pub(crate) fn new_sa(&mut self, now: Millis, tunnel: &str, role: Role, local: SocketAddrV4, remote: SocketAddrV4, spi_i: [u8; 8]) -> usize {
+    pub(crate) fn new_sa(
+        &mut self,
+        now: Millis,
+        tunnel: &str,
+        role: Role,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        spi_i: [u8; 8],
+    ) -> usize {
         let conn = self.alloc_conn();
         let lifetime = self.pc(tunnel).and_then(|p| p.proposals.first()).map(|p| p.lifetime).unwrap_or(86_400);
         let sa = Sa {
@@ -258,7 +269,12 @@ impl Core {
         let peer = *sa.remote.ip();
         // Children of an SA already rekeyed (a collision still being resolved)
         // live on in its successor rather than going with it.
-        if let Some(heir) = self.sas.iter().find(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == sa.conn)).map(|s| s.conn) {
+        if let Some(heir) = self
+            .sas
+            .iter()
+            .find(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == sa.conn))
+            .map(|s| s.conn)
+        {
             for c in self.children.iter_mut().filter(|c| c.ike == sa.conn) {
                 c.ike = heir;
             }
@@ -269,9 +285,18 @@ impl Core {
             self.emit(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason });
         }
         if sa.state != State::Deleting || sa.established.is_none() {
-            self.emit(Event::Phase1Down { conn: sa.conn, peer, tunnel: sa.tunnel.clone(), reason, established: sa.established.is_some() });
+            self.emit(Event::Phase1Down {
+                conn: sa.conn,
+                peer,
+                tunnel: sa.tunnel.clone(),
+                reason,
+                established: sa.established.is_some(),
+            });
         }
-        if retry && self.pc(&sa.tunnel).is_some_and(|p| p.auto_start && p.may_initiate()) && !self.sas.iter().any(|s| s.tunnel == sa.tunnel) {
+        if retry
+            && self.pc(&sa.tunnel).is_some_and(|p| p.auto_start && p.may_initiate())
+            && !self.sas.iter().any(|s| s.tunnel == sa.tunnel)
+        {
             self.retry_at.insert(sa.tunnel.clone(), self.now + RETRY_INTERVAL);
         }
     }

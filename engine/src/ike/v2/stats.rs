@@ -26,15 +26,23 @@ impl Core {
     pub(crate) fn emit(&mut self, e: Event) {
         let by_conn = |c: &u32| self.index(*c).map(|i| self.sas[i].tunnel.clone());
         let tunnel = match &e {
-            Event::Phase1Up { tunnel, .. } | Event::Phase1Down { tunnel, .. } | Event::ChildUp { tunnel, .. } => Some(tunnel.clone()),
-            Event::V2Message { conn, .. } | Event::Retransmit { conn, .. } | Event::V2Notify { conn, .. } | Event::DeleteSent { conn, .. } | Event::DeleteReceived { conn, .. } => by_conn(conn),
+            Event::Phase1Up { tunnel, .. } | Event::Phase1Down { tunnel, .. } | Event::ChildUp { tunnel, .. } => {
+                Some(tunnel.clone())
+            }
+            Event::V2Message { conn, .. }
+            | Event::Retransmit { conn, .. }
+            | Event::V2Notify { conn, .. }
+            | Event::DeleteSent { conn, .. }
+            | Event::DeleteReceived { conn, .. } => by_conn(conn),
             _ => None,
         };
         if let Some(t) = tunnel {
             let s = self.tunnel_stats.entry(t).or_default();
             match &e {
                 Event::Phase1Up { .. } => s.ike_established += 1,
-                Event::Phase1Down { established: false, reason, .. } if *reason != DownReason::Cleared => s.ike_failed += 1,
+                Event::Phase1Down { established: false, reason, .. } if *reason != DownReason::Cleared => {
+                    s.ike_failed += 1
+                }
                 Event::ChildUp { .. } => s.child_established += 1,
                 Event::V2Message { sent: true, .. } => s.tx_messages += 1,
                 Event::V2Message { sent: false, .. } => s.rx_messages += 1,

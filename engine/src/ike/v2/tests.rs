@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::config::*;
-use crate::ike::endpoint::tests::{mirror, peer};
 use crate::ike::endpoint::IKE_PORT;
+use crate::ike::endpoint::tests::{mirror, peer};
 use crate::ike::events::DpdStep;
 
 pub(crate) fn v2peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group: u16) -> PeerConf {
@@ -31,7 +31,15 @@ pub(crate) struct Link {
 
 impl Link {
     pub fn new(a: PeerConf, b: PeerConf) -> Link {
-        let mut l = Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+        let mut l = Link {
+            a: Core::new(1),
+            b: Core::new(2),
+            now: 0,
+            nat: None,
+            drop_to_b: false,
+            drop_to_a: false,
+            log: vec![],
+        };
         l.b.set_peers(0, vec![b]);
         l.a.set_peers(0, vec![a]);
         l
@@ -50,7 +58,9 @@ impl Link {
                     continue;
                 }
                 let src = match self.nat {
-                    Some(n) => SocketAddrV4::new(*n.ip(), if t.src.port() == NATT_PORT { n.port() + 1 } else { n.port() }),
+                    Some(n) => {
+                        SocketAddrV4::new(*n.ip(), if t.src.port() == NATT_PORT { n.port() + 1 } else { n.port() })
+                    }
                     None => t.src,
                 };
                 self.b.handle(self.now, t.dst, src, &d);
@@ -63,7 +73,10 @@ impl Link {
                     continue;
                 }
                 let dst = match self.nat {
-                    Some(n) if *t.dst.ip() == *n.ip() => SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), if t.dst.port() == n.port() { IKE_PORT } else { NATT_PORT }),
+                    Some(n) if *t.dst.ip() == *n.ip() => SocketAddrV4::new(
+                        Ipv4Addr::new(192, 0, 2, 1),
+                        if t.dst.port() == n.port() { IKE_PORT } else { NATT_PORT },
+                    ),
                     _ => t.dst,
                 };
                 self.a.handle(self.now, dst, t.src, &d);
@@ -159,7 +172,10 @@ fn the_ike_sa_is_protected_with_aes_gcm_without_an_integrity_transform() {
         };
         let (offer, answer) = (init(true), init(false));
         assert_eq!(offer.proposals.len(), 2);
-        assert_eq!(offer.proposals[0].of(wire::transform::ENCR).next().map(|t| (t.id, t.key_len)), Some((wire::transform::ENCR_AES_GCM_16, Some(bytes as u16 * 8))));
+        assert_eq!(
+            offer.proposals[0].of(wire::transform::ENCR).next().map(|t| (t.id, t.key_len)),
+            Some((wire::transform::ENCR_AES_GCM_16, Some(bytes as u16 * 8)))
+        );
         assert_eq!(offer.proposals[0].of(wire::transform::INTEG).count(), 0);
         assert_eq!(offer.proposals[1].of(wire::transform::INTEG).count(), 1);
         assert_eq!(answer.proposals[0].of(wire::transform::INTEG).count(), 0);
@@ -169,7 +185,10 @@ fn the_ike_sa_is_protected_with_aes_gcm_without_an_integrity_transform() {
         l.a.kick(i);
         l.run();
         assert_eq!(l.a.sas().iter().filter(|s| s.is_established()).count(), 1);
-        assert_eq!(l.a.sas().iter().find(|s| s.is_established()).and_then(|s| s.suite).map(|s| s.encr), Some(keys::Encr::Gcm(bytes)));
+        assert_eq!(
+            l.a.sas().iter().find(|s| s.is_established()).and_then(|s| s.suite).map(|s| s.encr),
+            Some(keys::Encr::Gcm(bytes))
+        );
         assert_matching(&l, 1);
         assert_eq!(l.b.stats.rx_integrity + l.a.stats.rx_integrity, 0);
     }
@@ -211,10 +230,23 @@ fn no_proposal_chosen_carries_both_sides() {
     let mut l = Link::new(a, b);
     l.run();
     let ev = Link::events(&mut l.b);
-    let np = ev.iter().find_map(|e| if let Event::V2NoProposal { offered, configured, .. } = e { Some((offered.clone(), configured.clone())) } else { None }).unwrap();
+    let np = ev
+        .iter()
+        .find_map(|e| {
+            if let Event::V2NoProposal { offered, configured, .. } = e {
+                Some((offered.clone(), configured.clone()))
+            } else {
+                None
+            }
+        })
+        .unwrap();
     assert_eq!(np.0[0].transforms[0].key_len, Some(128));
     assert_eq!(np.1[0].transforms[0].key_len, Some(256));
-    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2Notify { kind: wire::notify::NO_PROPOSAL_CHOSEN, sent: false, .. })));
+    assert!(
+        Link::events(&mut l.a)
+            .iter()
+            .any(|e| matches!(e, Event::V2Notify { kind: wire::notify::NO_PROPOSAL_CHOSEN, sent: false, .. }))
+    );
     assert!(l.a.sas().is_empty());
 }
 
@@ -230,9 +262,23 @@ fn a_child_proposal_mismatch_keeps_the_ike_sa_and_reports_both_sides() {
     assert!(l.a.child_sas().is_empty() && l.b.child_sas().is_empty());
     assert!(l.a.sas()[0].is_established() && l.b.sas()[0].is_established());
     let eb = Link::events(&mut l.b);
-    let (offered, configured) = eb.iter().find_map(|e| if let Event::V2NoProposal { protocol: wire::proto::ESP, offered, configured, .. } = e { Some((offered.clone(), configured.clone())) } else { None }).expect("the responder reports the ESP proposals");
-    let encr = |p: &[wire::ProposalRepr]| p[0].transforms.iter().filter(|t| t.kind == wire::transform::ENCR).map(|t| t.id).collect::<Vec<_>>();
-    assert_eq!((encr(&offered), encr(&configured)), (vec![wire::transform::ENCR_3DES], vec![wire::transform::ENCR_AES_CBC]));
+    let (offered, configured) = eb
+        .iter()
+        .find_map(|e| {
+            if let Event::V2NoProposal { protocol: wire::proto::ESP, offered, configured, .. } = e {
+                Some((offered.clone(), configured.clone()))
+            } else {
+                None
+            }
+        })
+        .expect("the responder reports the ESP proposals");
+    let encr = |p: &[wire::ProposalRepr]| {
+        p[0].transforms.iter().filter(|t| t.kind == wire::transform::ENCR).map(|t| t.id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        (encr(&offered), encr(&configured)),
+        (vec![wire::transform::ENCR_3DES], vec![wire::transform::ENCR_AES_CBC])
+    );
     assert!(eb.iter().any(|e| matches!(e, Event::V2Notify { kind: wire::notify::NO_PROPOSAL_CHOSEN, sent: true, .. })));
     let ea = Link::events(&mut l.a);
     assert!(ea.iter().any(|e| matches!(e, Event::V2ChildRefused { kind: wire::notify::NO_PROPOSAL_CHOSEN, tunnel, .. } if tunnel == "ta")), "{ea:?}");
@@ -249,8 +295,16 @@ fn invalid_ke_is_answered_and_the_initiator_retries_with_the_group_asked() {
     let mut l = Link::new(a, b);
     l.run();
     assert_matching(&l, 1);
-    assert!(Link::events(&mut l.b).iter().any(|e| matches!(e, Event::V2InvalidKe { offered: 19, requested: 14, sent: true, .. })));
-    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2InvalidKe { offered: 19, requested: 14, sent: false, .. })));
+    assert!(
+        Link::events(&mut l.b)
+            .iter()
+            .any(|e| matches!(e, Event::V2InvalidKe { offered: 19, requested: 14, sent: true, .. }))
+    );
+    assert!(
+        Link::events(&mut l.a)
+            .iter()
+            .any(|e| matches!(e, Event::V2InvalidKe { offered: 19, requested: 14, sent: false, .. }))
+    );
     assert_eq!(l.a.sas()[0].suite.unwrap().group, 14);
 }
 
@@ -277,7 +331,11 @@ fn responder_narrows_traffic_selectors_and_refuses_disjoint_ones() {
     assert!(l.a.child_sas().is_empty());
     assert!(l.a.sas()[0].is_established() && l.b.sas()[0].is_established());
     assert!(Link::events(&mut l.b).iter().any(|e| matches!(e, Event::V2TsUnacceptable { .. })));
-    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2Notify { kind: wire::notify::TS_UNACCEPTABLE, sent: false, .. })));
+    assert!(
+        Link::events(&mut l.a)
+            .iter()
+            .any(|e| matches!(e, Event::V2Notify { kind: wire::notify::TS_UNACCEPTABLE, sent: false, .. }))
+    );
 }
 
 #[test]
@@ -288,7 +346,11 @@ fn retransmission_backs_off_and_gives_up_with_a_log() {
     l.run();
     l.advance(300_000);
     let ev = Link::events(&mut l.a);
-    let n = ev.iter().take_while(|e| !matches!(e, Event::V2GiveUp { .. })).filter(|e| matches!(e, Event::Retransmit { .. })).count();
+    let n = ev
+        .iter()
+        .take_while(|e| !matches!(e, Event::V2GiveUp { .. }))
+        .filter(|e| matches!(e, Event::Retransmit { .. }))
+        .count();
     assert_eq!(n as u32, RETRANSMIT_TRIES);
     assert!(ev.iter().any(|e| matches!(e, Event::V2GiveUp { exchange: wire::exchange::IKE_SA_INIT, .. })));
     // Back-off: gaps double.
@@ -407,7 +469,13 @@ fn clear_deletes_on_both_sides_and_dpd_notices_a_dead_peer() {
     Link::events(&mut l.a);
     Link::events(&mut l.b);
     l.advance(DPD_INTERVAL + 1_000);
-    let step = |ev: &[Event], want: DpdStep| -> Vec<u32> { ev.iter().filter_map(|e| if let Event::Dpd { step, seq, v2: true, .. } = e { (*step == want).then_some(*seq) } else { None }).collect() };
+    let step = |ev: &[Event], want: DpdStep| -> Vec<u32> {
+        ev.iter()
+            .filter_map(|e| {
+                if let Event::Dpd { step, seq, v2: true, .. } = e { (*step == want).then_some(*seq) } else { None }
+            })
+            .collect()
+    };
     let (ea, eb) = (Link::events(&mut l.a), Link::events(&mut l.b));
     let asked = [step(&ea, DpdStep::Asked), step(&eb, DpdStep::Asked)];
     assert!(!asked[0].is_empty() || !asked[1].is_empty(), "{ea:?}");
@@ -465,8 +533,8 @@ fn hostile_input_never_panics_and_allocates_no_state() {
 /// beside IKEv1 ones, and their children appear in the one list of child SAs.
 #[test]
 fn endpoint_runs_ikev2_and_ikev1_side_by_side() {
-    use crate::ike::endpoint::tests::Pair;
     use crate::ike::EngineConf;
+    use crate::ike::endpoint::tests::Pair;
     let a2 = v2peer("v2", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 19);
     let mut a1 = peer("v1", [192, 0, 2, 1], [192, 0, 2, 3], "other", 14);
     a1.children[0].local_ts = sel([198, 51, 100, 9], 32);
@@ -495,7 +563,15 @@ fn endpoint_runs_ikev2_and_ikev1_side_by_side() {
     assert_eq!(p.a.child_sas().len(), 1);
     assert_eq!((p.a.v2().cookie_threshold, p.a.v2().fragment_size), (COOKIE_THRESHOLD, FRAGMENT_SIZE));
     // The cookie threshold and the fragment size are configuration.
-    p.a.set_config(p.now, EngineConf { peers: vec![a2.clone(), a1.clone()], v2_cookie_threshold: Some(0), v2_fragment_size: Some(576), ..Default::default() });
+    p.a.set_config(
+        p.now,
+        EngineConf {
+            peers: vec![a2.clone(), a1.clone()],
+            v2_cookie_threshold: Some(0),
+            v2_fragment_size: Some(576),
+            ..Default::default()
+        },
+    );
     assert_eq!((p.a.v2().cookie_threshold, p.a.v2().fragment_size), (0, 576));
     p.a.set_config(p.now, EngineConf { peers: vec![a2, a1], ..Default::default() });
     assert_eq!((p.a.v2().cookie_threshold, p.a.v2().fragment_size), (COOKIE_THRESHOLD, FRAGMENT_SIZE));
@@ -558,7 +634,15 @@ fn an_ike_rekey_collision_ends_with_one_ike_sa() {
         a.children.push(a.children[0].clone());
         a.children[1].local_ts = sel([10, 1, 9, 0], 24);
         let b = mirror(&a, "tb");
-        let mut l = Link { a: Core::new(10 + seed), b: Core::new(20 + seed), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+        let mut l = Link {
+            a: Core::new(10 + seed),
+            b: Core::new(20 + seed),
+            now: 0,
+            nat: None,
+            drop_to_b: false,
+            drop_to_a: false,
+            log: vec![],
+        };
         l.b.set_peers(0, vec![b]);
         l.a.set_peers(0, vec![a]);
         l.run();
@@ -623,10 +707,18 @@ fn an_ike_rekey_crossing_a_completed_one_is_refused_temporarily() {
         l.a.handle(l.now, t.dst, t.src, &t.data);
     }
     let ev = Link::events(&mut l.a);
-    assert!(ev.iter().any(|e| matches!(e, Event::V2Notify { kind: wire::notify::TEMPORARY_FAILURE, sent: true, .. })), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| matches!(e, Event::V2Notify { kind: wire::notify::TEMPORARY_FAILURE, sent: true, .. })),
+        "{ev:?}"
+    );
     l.run();
     l.advance(60_000);
-    assert_eq!((l.a.sas().len(), l.b.sas().len()), (1, 1), "{:?}", l.b.sas().iter().map(|s| s.state).collect::<Vec<_>>());
+    assert_eq!(
+        (l.a.sas().len(), l.b.sas().len()),
+        (1, 1),
+        "{:?}",
+        l.b.sas().iter().map(|s| s.state).collect::<Vec<_>>()
+    );
     let (sa, sb) = (&l.a.sas()[0], &l.b.sas()[0]);
     assert_eq!((sa.spi_i, sa.spi_r), (sb.spi_i, sb.spi_r));
     assert!(l.a.child_sas().iter().all(|c| c.ike == sa.conn) && l.b.child_sas().iter().all(|c| c.ike == sb.conn));
@@ -666,7 +758,8 @@ fn ike_fragmentation_both_ways_reordered_and_duplicated() {
     a.children.push(a.children[0].clone());
     a.children[1].local_ts = sel([10, 1, 9, 0], 24);
     let b = mirror(&a, "tb");
-    let mut l = Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+    let mut l =
+        Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
     l.a.fragment_size = 200;
     l.b.fragment_size = 200;
     l.b.set_peers(0, vec![b]);
@@ -681,13 +774,20 @@ fn ike_fragmentation_both_ways_reordered_and_duplicated() {
     assert_matching(&l, 2);
     assert!(l.log.iter().any(|(from_a, d)| *from_a && fragmented(d) && d[18] == exchange::IKE_AUTH));
     assert!(l.log.iter().any(|(from_a, d)| !*from_a && fragmented(d) && d[18] == exchange::IKE_AUTH));
-    assert!(l.log.iter().filter(|(_, d)| d[18] != exchange::IKE_SA_INIT).all(|(_, d)| d.len() + 28 <= 200), "every encrypted datagram within the fragment size");
+    assert!(
+        l.log.iter().filter(|(_, d)| d[18] != exchange::IKE_SA_INIT).all(|(_, d)| d.len() + 28 <= 200),
+        "every encrypted datagram within the fragment size"
+    );
     for c in [&l.a, &l.b] {
         assert!(c.stats.tx_fragments > 2 && c.stats.rx_reassembled >= 1 && c.stats.rx_duplicates > 0, "{:?}", c.stats);
         assert!(c.sas()[0].reasm.is_empty());
     }
     // A fragmented request counts once.
-    assert_eq!(l.b.stats.rx_requests, 3 * 2, "IKE_SA_INIT, IKE_AUTH and CREATE_CHILD_SA (the second child), each twice (duplicated)");
+    assert_eq!(
+        l.b.stats.rx_requests,
+        3 * 2,
+        "IKE_SA_INIT, IKE_AUTH and CREATE_CHILD_SA (the second child), each twice (duplicated)"
+    );
     // A CREATE_CHILD_SA (child rekey) fragmented too.
     let before = l.a.stats.tx_fragments;
     let id = l.a.child_sas()[0].id;
@@ -705,7 +805,8 @@ fn ike_fragmentation_both_ways_reordered_and_duplicated() {
 #[test]
 fn a_lost_fragment_is_recovered_by_retransmitting_all_fragments() {
     let (a, b) = pair();
-    let mut l = Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+    let mut l =
+        Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
     l.a.fragment_size = 200;
     l.b.fragment_size = 200;
     l.b.set_peers(0, vec![b]);
@@ -725,16 +826,35 @@ fn a_lost_fragment_is_recovered_by_retransmitting_all_fragments() {
     assert_matching(&l, 1);
     assert!(l.a.stats.retransmits >= 1);
     // Copies of the whole fragmented request: answered from the stored response, once per copy.
-    let req: Vec<Vec<u8>> = l.log.iter().filter(|(a, d)| *a && fragmented(d) && d[18] == exchange::IKE_AUTH).map(|(_, d)| d.clone()).collect();
+    let req: Vec<Vec<u8>> = l
+        .log
+        .iter()
+        .filter(|(a, d)| *a && fragmented(d) && d[18] == exchange::IKE_AUTH)
+        .map(|(_, d)| d.clone())
+        .collect();
     let n = l.log.len();
     for d in &req {
-        l.b.handle(l.now, SocketAddrV4::new([192, 0, 2, 2].into(), IKE_PORT), SocketAddrV4::new([192, 0, 2, 1].into(), IKE_PORT), d);
+        l.b.handle(
+            l.now,
+            SocketAddrV4::new([192, 0, 2, 2].into(), IKE_PORT),
+            SocketAddrV4::new([192, 0, 2, 1].into(), IKE_PORT),
+            d,
+        );
     }
     let resent: Vec<Transmit> = std::iter::from_fn(|| l.b.poll_transmit()).collect();
     assert!(!resent.is_empty() && resent.iter().all(|t| fragmented(&t.data)), "{n}");
     // The reassembly timer drops a message that never completes.
     let sa = &mut l.b.sas[0];
-    sa.reasm.push(Reasm { msgid: 99, response: false, total: 3, have: 1, size: 10, first: 0, started: l.now, parts: vec![Some(vec![0; 10]), None, None] });
+    sa.reasm.push(Reasm {
+        msgid: 99,
+        response: false,
+        total: 3,
+        have: 1,
+        size: 10,
+        first: 0,
+        started: l.now,
+        parts: vec![Some(vec![0; 10]), None, None],
+    });
     l.advance(REASSEMBLY_TIMEOUT + 1);
     assert!(l.b.sas()[0].reasm.is_empty());
 }
@@ -752,8 +872,19 @@ fn fragment_bounds_and_negotiation() {
     // A forged message of many fragments, made with A's real keys.
     let forge = |l: &mut Link, total_chain: usize, chunk: usize| -> Vec<Vec<u8>> {
         let sa = &l.a.sas()[0];
-        let hdr = Header { spi_i: sa.spi_i, spi_r: sa.spi_r, next: 0, major: 2, minor: 0, exchange: exchange::INFORMATIONAL, flags: flags::INITIATOR, msgid: l.b.sas()[0].peer_msgid, length: 0 };
-        let inner = wire::Builder::new().add(&wire::Repr::Opaque { kind: wire::payload::VID, body: vec![7; total_chain] });
+        let hdr = Header {
+            spi_i: sa.spi_i,
+            spi_r: sa.spi_r,
+            next: 0,
+            major: 2,
+            minor: 0,
+            exchange: exchange::INFORMATIONAL,
+            flags: flags::INITIATOR,
+            msgid: l.b.sas()[0].peer_msgid,
+            length: 0,
+        };
+        let inner =
+            wire::Builder::new().add(&wire::Repr::Opaque { kind: wire::payload::VID, body: vec![7; total_chain] });
         let mut rng = StdRng::seed_from_u64(5);
         keys::seal_fragments(hdr, &inner, chunk, sa.out_keys().unwrap(), &mut rng)
     };
@@ -782,7 +913,8 @@ fn fragment_bounds_and_negotiation() {
 
     // Not announced by one end: nothing fragmented, and large messages still go whole.
     let (a, b) = pair();
-    let mut l = Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+    let mut l =
+        Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
     l.a.fragment_size = 200;
     l.b.fragment_size = 200;
     l.b.fragmentation = false;
@@ -807,7 +939,15 @@ fn simultaneous_starts_leave_both_sides_the_same_sas() {
         let (a, mut b) = pair();
         b.auto_start = true;
         b.connection = crate::config::ConnectionType::Both;
-        let mut l = Link { a: Core::new(seed), b: Core::new(seed + 100), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+        let mut l = Link {
+            a: Core::new(seed),
+            b: Core::new(seed + 100),
+            now: 0,
+            nat: None,
+            drop_to_b: false,
+            drop_to_a: false,
+            log: vec![],
+        };
         l.a.set_peers(0, vec![a]);
         l.b.set_peers(0, vec![b]);
         // A link that delivers whatever is in flight in random order.
@@ -819,13 +959,26 @@ fn simultaneous_starts_leave_both_sides_the_same_sas() {
                 break;
             }
             let (to_b, t) = flight.remove(rng.random_range(0..flight.len()));
-            if to_b { l.b.handle(l.now, t.dst, t.src, &Link::strip(&t)) } else { l.a.handle(l.now, t.dst, t.src, &Link::strip(&t)) }
+            if to_b {
+                l.b.handle(l.now, t.dst, t.src, &Link::strip(&t))
+            } else {
+                l.a.handle(l.now, t.dst, t.src, &Link::strip(&t))
+            }
         }
         l.advance(60_000);
-        assert_eq!(l.a.sas().len(), l.b.sas().len(), "seed {seed}: IKE SAs: {:?} here, {:?} there", l.a.sas().iter().map(|s| (s.spis(), s.state, s.role)).collect::<Vec<_>>(), l.b.sas().iter().map(|s| (s.spis(), s.state, s.role)).collect::<Vec<_>>());
+        assert_eq!(
+            l.a.sas().len(),
+            l.b.sas().len(),
+            "seed {seed}: IKE SAs: {:?} here, {:?} there",
+            l.a.sas().iter().map(|s| (s.spis(), s.state, s.role)).collect::<Vec<_>>(),
+            l.b.sas().iter().map(|s| (s.spis(), s.state, s.role)).collect::<Vec<_>>()
+        );
         for s in l.a.sas() {
             // `spis()` is (ours, theirs) on each side.
-            assert!(l.b.sas().iter().any(|t| t.spis() == (s.spis().1, s.spis().0)), "seed {seed}: an IKE SA the peer does not have");
+            assert!(
+                l.b.sas().iter().any(|t| t.spis() == (s.spis().1, s.spis().0)),
+                "seed {seed}: an IKE SA the peer does not have"
+            );
         }
         assert_eq!(l.a.child_sas().len(), l.b.child_sas().len(), "seed {seed}");
         // One IKE SA and one pair remain: the redundant SA was deleted.
@@ -835,7 +988,10 @@ fn simultaneous_starts_leave_both_sides_the_same_sas() {
         // deleted by the duplicate rule goes without a tunnel-down; one removed by
         // a peer's INITIAL_CONTACT is reported, then the new one up).
         for ev in [Link::events(&mut l.a), Link::events(&mut l.b)] {
-            let last = ev.iter().rev().find(|e| matches!(e, Event::Phase1Down { established: true, .. } | Event::Phase1Up { .. }));
+            let last = ev
+                .iter()
+                .rev()
+                .find(|e| matches!(e, Event::Phase1Down { established: true, .. } | Event::Phase1Up { .. }));
             assert!(matches!(last, Some(Event::Phase1Up { .. })), "seed {seed}: {ev:?}");
         }
         assert_matching(&l, l.a.child_sas().len());
@@ -900,7 +1056,13 @@ fn the_responder_rekeys_by_its_own_shorter_lifetimes() {
     assert_matching(&l, 1);
     // Nothing expired on either side on the way.
     for ev in [Link::events(&mut l.a), Link::events(&mut l.b)] {
-        assert!(!ev.iter().any(|e| matches!(e, Event::ChildDown { reason: DownReason::LifetimeExpired { .. }, .. } | Event::Phase1Down { .. })), "{ev:?}");
+        assert!(
+            !ev.iter().any(|e| matches!(
+                e,
+                Event::ChildDown { reason: DownReason::LifetimeExpired { .. }, .. } | Event::Phase1Down { .. }
+            )),
+            "{ev:?}"
+        );
     }
 }
 
@@ -972,9 +1134,13 @@ fn per_tunnel_counters() {
     let mut l = Link::new(a, b);
     l.run();
     assert_matching(&l, 1);
-    let want = TunnelStats { ike_established: 1, child_established: 1, rx_messages: 2, tx_messages: 2, ..Default::default() };
+    let want =
+        TunnelStats { ike_established: 1, child_established: 1, rx_messages: 2, tx_messages: 2, ..Default::default() };
     assert_eq!(l.a.tunnel_stats.get("ta"), Some(&want), "IKE_SA_INIT and IKE_AUTH each way");
-    assert_eq!(l.b.tunnel_stats.get("tb").map(|s| (s.ike_established, s.child_established, s.tx_messages)), Some((1, 1, 2)));
+    assert_eq!(
+        l.b.tunnel_stats.get("tb").map(|s| (s.ike_established, s.child_established, s.tx_messages)),
+        Some((1, 1, 2))
+    );
     l.a.clear_children(l.now, Some("ta"), None);
     l.run();
     let s = &l.a.tunnel_stats["ta"];
@@ -1045,10 +1211,18 @@ fn bulk_initiations_are_paced_to_the_init_limit() {
 #[test]
 fn a_slot_is_freed_when_an_initiation_gives_up_and_a_waiting_tunnel_is_dropped_with_its_configuration() {
     let (ta, _) = many_tunnels(INIT_LIMIT + 5);
-    let mut l = Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: true, drop_to_a: false, log: vec![] };
+    let mut l =
+        Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: true, drop_to_a: false, log: vec![] };
     l.a.set_peers(0, ta.clone());
     l.run();
-    let sent = |l: &Link| l.log.iter().filter(|(to_b, d)| *to_b && Header::parse(d).is_ok_and(|h| h.exchange == exchange::IKE_SA_INIT && h.msgid == 0)).count();
+    let sent = |l: &Link| {
+        l.log
+            .iter()
+            .filter(|(to_b, d)| {
+                *to_b && Header::parse(d).is_ok_and(|h| h.exchange == exchange::IKE_SA_INIT && h.msgid == 0)
+            })
+            .count()
+    };
     assert_eq!(sent(&l), INIT_LIMIT);
     // Removing a waiting tunnel from the configuration takes it off the queue.
     l.a.set_peers(0, ta[..INIT_LIMIT + 4].to_vec());
@@ -1056,7 +1230,14 @@ fn a_slot_is_freed_when_an_initiation_gives_up_and_a_waiting_tunnel_is_dropped_w
     // Nobody answers: once the first ones give up, the waiting ones go out.
     l.advance(400_000);
     assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2GiveUp { .. })));
-    let firsts: std::collections::HashSet<[u8; 8]> = l.log.iter().filter(|(to_b, _)| *to_b).filter_map(|(_, d)| Header::parse(d).ok()).filter(|h| h.exchange == exchange::IKE_SA_INIT).map(|h| h.spi_i).collect();
+    let firsts: std::collections::HashSet<[u8; 8]> = l
+        .log
+        .iter()
+        .filter(|(to_b, _)| *to_b)
+        .filter_map(|(_, d)| Header::parse(d).ok())
+        .filter(|h| h.exchange == exchange::IKE_SA_INIT)
+        .map(|h| h.spi_i)
+        .collect();
     assert!(firsts.len() >= INIT_LIMIT + 4, "{} initiations", firsts.len());
     assert!(l.a.initiations_in_flight() <= INIT_LIMIT);
     assert!(sent(&l) > INIT_LIMIT);
@@ -1089,7 +1270,6 @@ fn use_transport_mode_is_negotiated() {
             None => assert!(l.a.child_sas().is_empty() && l.b.child_sas().is_empty(), "{ma:?} -> {mb:?}"),
         }
     }
-
 }
 
 /// AES-XCBC-PRF-128 for the IKE SA (SmartEdge `pseudo-random-function
@@ -1113,13 +1293,17 @@ fn aes_xcbc_prf_and_esp_integrity_negotiate_rekey_and_carry_packets() {
     assert_matching(&l, 1);
     let init = Header::parse(&l.log[0].1).unwrap();
     let offer = Msg::parse(init.next, &l.log[0].1[wire::HEADER_LEN..]).unwrap().sa().cloned().unwrap();
-    assert_eq!(offer.proposals[0].of(wire::transform::PRF).map(|t| t.id).collect::<Vec<_>>(), [wire::transform::PRF_AES128_XCBC]);
+    assert_eq!(
+        offer.proposals[0].of(wire::transform::PRF).map(|t| t.id).collect::<Vec<_>>(),
+        [wire::transform::PRF_AES128_XCBC]
+    );
     for c in [&l.a, &l.b] {
         assert_eq!(c.sas()[0].suite.map(|s| s.prf), Some(Prf::Aes128Xcbc));
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(9);
     let carry = |l: &Link, rng: &mut rand::rngs::StdRng| {
-        let (ca, cb) = (&l.a.child_sas()[0], l.b.child_sas().iter().find(|c| c.spi_in == l.a.child_sas()[0].spi_out).unwrap());
+        let (ca, cb) =
+            (&l.a.child_sas()[0], l.b.child_sas().iter().find(|c| c.spi_in == l.a.child_sas()[0].spi_out).unwrap());
         assert_eq!((ca.esp, ca.keys_out.auth.len()), (Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc))), 16));
         let esp = |spi, k| EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacAesXcbc), k).unwrap();
         let p = esp(ca.spi_out, &ca.keys_out).seal(4, b"inner a->b", rng).unwrap();

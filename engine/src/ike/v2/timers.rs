@@ -52,7 +52,10 @@ impl Core {
     /// shorter), and the pair goes (the peer is told) when either direction
     /// used it all.
     pub fn account(&mut self, spi: u32, inbound: bool, bytes: u64) -> bool {
-        let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi }) else { return false };
+        let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi })
+        else {
+            return false;
+        };
         let c = &mut self.children[ci];
         if inbound {
             c.bytes_in = c.bytes_in.saturating_add(bytes);
@@ -67,7 +70,10 @@ impl Core {
                 self.sas[i].queue.push_back(Req::DeleteChildren(vec![id]));
                 self.kick(i);
             }
-        } else if !c.rekeyed && c.lifetime_kbytes.is_some_and(|k| c.bytes_in.max(c.bytes_out) >= k * 1024 * rekey_permille(c.role) / 1000) {
+        } else if !c.rekeyed
+            && c.lifetime_kbytes
+                .is_some_and(|k| c.bytes_in.max(c.bytes_out) >= k * 1024 * rekey_permille(c.role) / 1000)
+        {
             c.rekeyed = true;
             if let Some(i) = self.index(ike) {
                 self.sas[i].queue.push_back(Req::Child { tunnel, child, rekey_of: Some(id) });
@@ -76,8 +82,6 @@ impl Core {
         }
         true
     }
-
-
 
     pub fn poll_timeout(&self) -> Option<Millis> {
         let mut t: Option<Millis> = None;
@@ -147,7 +151,11 @@ impl Core {
                 self.emit(Event::Retransmit { conn, peer: *dst.ip(), count });
                 // What the copy carries: IKE_SA_INIT in clear, the rest inside SK.
                 let (payloads, notifies) = match d.first().and_then(|m| Header::parse(m).ok().map(|h| (h, m))) {
-                    Some((h, m)) if exch == exchange::IKE_SA_INIT => wire::Msg::parse(h.next, m.get(wire::HEADER_LEN..).unwrap_or(&[])).map(|x| (x.kinds(), x.notify_types())).unwrap_or_default(),
+                    Some((h, m)) if exch == exchange::IKE_SA_INIT => {
+                        wire::Msg::parse(h.next, m.get(wire::HEADER_LEN..).unwrap_or(&[]))
+                            .map(|x| (x.kinds(), x.notify_types()))
+                            .unwrap_or_default()
+                    }
                     Some((h, _)) => (vec![h.next], vec![]),
                     None => (vec![], vec![]),
                 };
@@ -174,7 +182,11 @@ impl Core {
                 self.sas[i].queue.push_back(Req::RekeyIke);
             }
             let s = &self.sas[i];
-            if s.pending.is_none() && !s.queue.contains(&Req::Dpd) && now >= s.last_heard + DPD_INTERVAL && self.pc(&s.tunnel).is_some_and(|p| p.dpd) {
+            if s.pending.is_none()
+                && !s.queue.contains(&Req::Dpd)
+                && now >= s.last_heard + DPD_INTERVAL
+                && self.pc(&s.tunnel).is_some_and(|p| p.dpd)
+            {
                 self.sas[i].queue.push_back(Req::Dpd);
             }
             self.kick(i);
@@ -193,7 +205,13 @@ impl Core {
                     self.sas[i].queue.push_back(Req::DeleteExpired(vec![c.spi_in]));
                     self.kick(i);
                 }
-                self.emit(Event::ChildDown { tunnel: c.tunnel.clone(), peer: *c.remote.ip(), spi_in: c.spi_in, spi_out: c.spi_out, reason: DownReason::LifetimeExpired { kilobytes: false } });
+                self.emit(Event::ChildDown {
+                    tunnel: c.tunnel.clone(),
+                    peer: *c.remote.ip(),
+                    spi_in: c.spi_in,
+                    spi_out: c.spi_out,
+                    reason: DownReason::LifetimeExpired { kilobytes: false },
+                });
                 continue;
             }
             if !c.rekeyed && now >= self.child_rekey_at(c) {

@@ -17,9 +17,31 @@ pub(crate) fn later_fragment(msg: &[u8]) -> bool {
 impl Core {
     /// The event of a message sent or received on SA `i` (its addresses and SPIs now).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn msg_event(&self, i: usize, exchange: u8, msgid: u32, response: bool, sent: bool, payloads: Vec<u8>, notifies: Vec<u16>, retransmit: bool) -> Event {
+    pub(crate) fn msg_event(
+        &self,
+        i: usize,
+        exchange: u8,
+        msgid: u32,
+        response: bool,
+        sent: bool,
+        payloads: Vec<u8>,
+        notifies: Vec<u16>,
+        retransmit: bool,
+    ) -> Event {
         let s = &self.sas[i];
-        Event::V2Message { conn: s.conn, peer: s.remote, local: s.local, spis: (s.spi_i, s.spi_r), exchange, msgid, response, sent, payloads, notifies, retransmit }
+        Event::V2Message {
+            conn: s.conn,
+            peer: s.remote,
+            local: s.local,
+            spis: (s.spi_i, s.spi_r),
+            exchange,
+            msgid,
+            response,
+            sent,
+            payloads,
+            notifies,
+            retransmit,
+        }
     }
 
     pub(crate) fn send_raw(&mut self, src: SocketAddrV4, dst: SocketAddrV4, d: Vec<u8>) {
@@ -34,7 +56,8 @@ impl Core {
         self.stats.tx_packets += 1;
         // The header's flags octet (after a non-ESP marker): a request has no Response bit.
         let at = if src.port() == NATT_PORT { 4 } else { 0 };
-        self.stats.tx_requests += (data.get(at + 19).is_some_and(|f| f & flags::RESPONSE == 0) && !later_fragment(&data[at..])) as u64;
+        self.stats.tx_requests +=
+            (data.get(at + 19).is_some_and(|f| f & flags::RESPONSE == 0) && !later_fragment(&data[at..])) as u64;
         self.out.push_back(Transmit { src, dst, data });
     }
 
@@ -44,12 +67,29 @@ impl Core {
         if response {
             f |= flags::RESPONSE;
         }
-        Header { spi_i: sa.spi_i, spi_r: sa.spi_r, next: 0, major: 2, minor: 0, exchange: exch, flags: f, msgid, length: 0 }
+        Header {
+            spi_i: sa.spi_i,
+            spi_r: sa.spi_r,
+            next: 0,
+            major: 2,
+            minor: 0,
+            exchange: exch,
+            flags: f,
+            msgid,
+            length: 0,
+        }
     }
 
     /// Protect `inner` in an SK payload, or in SKF payloads when fragmentation
     /// was negotiated and the datagram would exceed the fragment size (RFC 7383 2.5).
-    pub(crate) fn seal(&mut self, i: usize, exch: u8, msgid: u32, response: bool, inner: &wire::Builder) -> Vec<Vec<u8>> {
+    pub(crate) fn seal(
+        &mut self,
+        i: usize,
+        exch: u8,
+        msgid: u32,
+        response: bool,
+        inner: &wire::Builder,
+    ) -> Vec<Vec<u8>> {
         let hdr = self.header(i, exch, msgid, response);
         let mut rng = StdRng::seed_from_u64(self.rng.next_u64());
         let size = self.fragment_size;
@@ -81,7 +121,8 @@ impl Core {
         let data = self.seal(i, exch, msgid, false, &inner);
         let now = self.now;
         let sa = &mut self.sas[i];
-        sa.pending = Some(Pending { msgid, exchange: exch, data: data.clone(), tries: 0, timer: now + RETRANSMIT_BASE, what });
+        sa.pending =
+            Some(Pending { msgid, exchange: exch, data: data.clone(), tries: 0, timer: now + RETRANSMIT_BASE, what });
         let (src, dst) = (sa.local, sa.remote);
         let ev = self.msg_event(i, exch, msgid, false, true, inner.kinds(), inner.notify_types(), false);
         self.emit(ev);
@@ -121,7 +162,8 @@ impl Core {
                     let (conn, peer) = (self.sas[i].conn, *self.sas[i].remote.ip());
                     let spis: Vec<Vec<u8>> = spis.iter().map(|s| s.to_be_bytes().to_vec()).collect();
                     self.emit(Event::DeleteSent { conn, peer, protocol: wire::proto::ESP, spis: spis.clone() });
-                    let b = wire::Builder::new().add(&wire::Repr::Delete(wire::DeleteRepr { protocol: wire::proto::ESP, spis }));
+                    let b = wire::Builder::new()
+                        .add(&wire::Repr::Delete(wire::DeleteRepr { protocol: wire::proto::ESP, spis }));
                     self.send_request(i, exchange::INFORMATIONAL, b, What::DeleteChildren);
                     true
                 }
@@ -165,5 +207,4 @@ impl Core {
             }
         }
     }
-
 }

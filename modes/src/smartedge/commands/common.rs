@@ -16,7 +16,9 @@ pub(super) fn common_config(g: &mut G, k: ModeKind) {
         }
         Ok(())
     });
-    add(g, "end", &["Commit configuration changes and return to exec mode"], |s, _, o| if s.end(o) { Ok(()) } else { Err(String::new()) });
+    add(g, "end", &["Commit configuration changes and return to exec mode"], |s, _, o| {
+        if s.end(o) { Ok(()) } else { Err(String::new()) }
+    });
     add(g, "top", &["Return to global configuration mode"], |s, _, _| {
         s.stack.truncate(1);
         Ok(())
@@ -30,7 +32,13 @@ pub(super) fn common_config(g: &mut G, k: ModeKind) {
     add(
         g,
         "commit [confirmed [<1-60>:minutes]] [comment LINE]",
-        &["Commit the candidate configuration", "Roll back unless confirmed by another commit", "Minutes before the rollback", "Record a comment", "Comment text"],
+        &[
+            "Commit the candidate configuration",
+            "Roll back unless confirmed by another commit",
+            "Minutes before the rollback",
+            "Record a comment",
+            "Comment text",
+        ],
         |s, a, o| {
             let minutes = a.has("confirmed").then(|| a.num("minutes").unwrap_or(10));
             let comment = a.get("LINE").map(|c| c.trim_matches('"').to_string());
@@ -38,13 +46,21 @@ pub(super) fn common_config(g: &mut G, k: ModeKind) {
         },
     );
     if k == ModeKind::Config {
-        add(g, "rollback <0-4294967295>:id", &["Load the configuration of an earlier commit into the candidate", "Commit id (see show configuration commits)"], |s, a, o| {
-            let id = a.num("id").unwrap_or(0);
-            let cfg = s.router().history.iter().find(|c| c.id == id).map(|c| (*c.config).clone());
-            let cfg = cfg.ok_or_else(|| format!("Commit {id} is not in the commit history"))?;
-            s.candidate = Some(cfg);
-            o.line(&format!("Candidate configuration replaced by commit {id}; commit to apply it"));
-            Ok(())
-        });
+        add(
+            g,
+            "rollback <0-4294967295>:id",
+            &[
+                "Load the configuration of an earlier commit into the candidate",
+                "Commit id (see show configuration commits)",
+            ],
+            |s, a, o| {
+                let id = a.num("id").unwrap_or(0);
+                let cfg = s.router().history.iter().find(|c| c.id == id).map(|c| (*c.config).clone());
+                let cfg = cfg.ok_or_else(|| format!("Commit {id} is not in the commit history"))?;
+                s.candidate = Some(cfg);
+                o.line(&format!("Candidate configuration replaced by commit {id}; commit to apply it"));
+                Ok(())
+            },
+        );
     }
 }

@@ -33,7 +33,12 @@ pub(super) fn exec(g: &mut G) {
         crate::auth::show_users(s, o);
         Ok(())
     });
-    add(g, "clear session <1-4294967295>:id", &["Clear operational state", "Close another administrator's session", "Session id (show users)"], |s, a, o| crate::auth::clear_line(s, a.num("id").unwrap_or(0), o));
+    add(
+        g,
+        "clear session <1-4294967295>:id",
+        &["Clear operational state", "Close another administrator's session", "Session id (show users)"],
+        |s, a, o| crate::auth::clear_line(s, a.num("id").unwrap_or(0), o),
+    );
     add(g, "configure", &["Enter configuration mode"], |s, _, _| {
         s.enter_config();
         Ok(())
@@ -58,23 +63,47 @@ pub(super) fn exec(g: &mut G) {
         s.wants_exit = true;
         Ok(())
     });
-    add(g, "terminal length <0-512>:lines", &["Set terminal parameters", "Lines on the screen (0 for no paging)", "Number of lines"], |s, a, _| {
-        let n = a.num("lines").unwrap_or(0) as usize;
-        s.terminal_length = (n > 0).then_some(n);
-        Ok(())
-    });
-    add(g, "terminal width <0-512>:columns", &["Set terminal parameters", "Columns on the screen", "Number of columns"], |s, a, _| {
-        s.terminal_width = a.num("columns").unwrap_or(80) as usize;
-        Ok(())
-    });
-    add_no(g, "terminal monitor", &["Set terminal parameters", "Show log messages in this session"], "terminal monitor", None, |s, a, _| {
-        s.monitor = !a.negated();
-        Ok(())
-    });
+    add(
+        g,
+        "terminal length <0-512>:lines",
+        &["Set terminal parameters", "Lines on the screen (0 for no paging)", "Number of lines"],
+        |s, a, _| {
+            let n = a.num("lines").unwrap_or(0) as usize;
+            s.terminal_length = (n > 0).then_some(n);
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "terminal width <0-512>:columns",
+        &["Set terminal parameters", "Columns on the screen", "Number of columns"],
+        |s, a, _| {
+            s.terminal_width = a.num("columns").unwrap_or(80) as usize;
+            Ok(())
+        },
+    );
+    add_no(
+        g,
+        "terminal monitor",
+        &["Set terminal parameters", "Show log messages in this session"],
+        "terminal monitor",
+        None,
+        |s, a, _| {
+            s.monitor = !a.negated();
+            Ok(())
+        },
+    );
     add(
         g,
         "clear {ike | ipsec} sa [tunnel NAME]",
-        &["Clear operational state", "IKE", "IPsec", "Security associations (a delete is sent to the peer)", "Of one tunnel", "Tunnel name"],
+        &[
+            "Clear operational state",
+            "IKE",
+            "IPsec",
+            "Security associations (a delete is sent to the peer)",
+            "Of one tunnel",
+            "Tunnel name",
+        ],
         |s, a, o| {
             let mut r = s.router();
             let name = a.get("NAME").map(|x| x.to_string());
@@ -93,28 +122,49 @@ pub(super) fn exec(g: &mut G) {
             Ok(())
         },
     );
-    add_no(g, "debug ike", &["Debugging", "IKE messages, state changes and proposal checks (to this session)"], "debug ike", Some("IKE"), |s, a, o| {
-        if a.negated() {
-            s.router().debug = Default::default();
-            o.line("IKE debugging is off");
+    add_no(
+        g,
+        "debug ike",
+        &["Debugging", "IKE messages, state changes and proposal checks (to this session)"],
+        "debug ike",
+        Some("IKE"),
+        |s, a, o| {
+            if a.negated() {
+                s.router().debug = Default::default();
+                o.line("IKE debugging is off");
+                Ok(())
+            } else {
+                s.monitor = true;
+                s.router().debug.isakmp = true;
+                o.line("IKE debugging is on");
+                Ok(())
+            }
+        },
+    );
+    add(
+        g,
+        "show ike keys tshark",
+        &[
+            "Display information",
+            "IKE information",
+            "Session keys of the current SAs (edgesh; privileged)",
+            "As tshark -o options",
+        ],
+        |s, _, o| {
+            for l in crate::engine::tshark_lines(&s.router()) {
+                o.line(&l);
+            }
             Ok(())
-        } else {
-            s.monitor = true;
-            s.router().debug.isakmp = true;
-            o.line("IKE debugging is on");
-            Ok(())
-        }
-    });
-    add(g, "show ike keys tshark", &["Display information", "IKE information", "Session keys of the current SAs (edgesh; privileged)", "As tshark -o options"], |s, _, o| {
-        for l in crate::engine::tshark_lines(&s.router()) {
-            o.line(&l);
-        }
-        Ok(())
-    });
+        },
+    );
     add(
         g,
         "save configuration [WORD:file]",
-        &["Save information", "Save the running configuration", "File name (/flash/NAME or a relative name: the state directory; /md/NAME)"],
+        &[
+            "Save information",
+            "Save the running configuration",
+            "File name (/flash/NAME or a relative name: the state directory; /md/NAME)",
+        ],
         |s, a, o| {
             let cfg = s.router().running.clone();
             let dir = s.router().state_dir.clone();
@@ -122,7 +172,8 @@ pub(super) fn exec(g: &mut G) {
                 Some(f) => crate::statefs::resolve(&dir, crate::session::Dialect::SmartEdge, f)?,
                 None => dir.join(crate::smartedge::STARTUP_FILE),
             };
-            crate::smartedge::candidate::save_atomically(&path, &cfg).map_err(|e| format!("Could not save {}: {e}", path.display()))?;
+            crate::smartedge::candidate::save_atomically(&path, &cfg)
+                .map_err(|e| format!("Could not save {}: {e}", path.display()))?;
             o.line(&format!("Configuration saved to {}", a.get("file").unwrap_or(crate::smartedge::STARTUP_FILE)));
             Ok(())
         },

@@ -29,13 +29,20 @@ pub(super) fn ike_proposal(g: &mut G, v2: bool) {
     let list = groups.join(" | ");
     let mut h = vec!["Diffie-Hellman group for IKE key exchanges"];
     h.extend(&helps);
-    add_no(g, &format!("dh-group {{{list}}}"), &h, &format!("dh-group [{list}]"), Some("Set the DH group to its default (1)"), |s, a, _| {
-        let p = ike_prop_mut(s)?;
-        let d = IkeProposal::new(p.version);
-        let typed = ["1", "2", "5", "14", "19", "20"].iter().find(|g| a.has(g)).and_then(|g| g.parse().ok());
-        p.dh_group = if a.negated() { d.dh_group } else { typed.unwrap_or(d.dh_group) };
-        Ok(())
-    });
+    add_no(
+        g,
+        &format!("dh-group {{{list}}}"),
+        &h,
+        &format!("dh-group [{list}]"),
+        Some("Set the DH group to its default (1)"),
+        |s, a, _| {
+            let p = ike_prop_mut(s)?;
+            let d = IkeProposal::new(p.version);
+            let typed = ["1", "2", "5", "14", "19", "20"].iter().find(|g| a.has(g)).and_then(|g| g.parse().ok());
+            p.dh_group = if a.negated() { d.dh_group } else { typed.unwrap_or(d.dh_group) };
+            Ok(())
+        },
+    );
     add_no(
         g,
         "authentication algorithm {hmac-md5-96 | hmac-sha1-96}",
@@ -45,7 +52,8 @@ pub(super) fn ike_proposal(g: &mut G, v2: bool) {
         |s, a, _| {
             let p = ike_prop_mut(s)?;
             let d = IkeProposal::new(p.version);
-            p.auth_alg = if a.negated() { d.auth_alg } else { pick(a, IkeAuthAlg::ALL, IkeAuthAlg::word).unwrap_or(d.auth_alg) };
+            p.auth_alg =
+                if a.negated() { d.auth_alg } else { pick(a, IkeAuthAlg::ALL, IkeAuthAlg::word).unwrap_or(d.auth_alg) };
             Ok(())
         },
     );
@@ -54,17 +62,35 @@ pub(super) fn ike_proposal(g: &mut G, v2: bool) {
         let f: F = |s, a, _| {
             let p = ike_prop_mut(s)?;
             let d = IkeProposal::new(p.version);
-            p.auth_method = if a.has("rsa-signature") && !a.negated() { AuthMethod::RsaSignature } else { d.auth_method };
+            p.auth_method =
+                if a.has("rsa-signature") && !a.negated() { AuthMethod::RsaSignature } else { d.auth_method };
             Ok(())
         };
-        add(g, "authentication {pre-shared-key | rsa-signature}", &["Authentication", "Peers authenticate with a pre-shared key", "Peers authenticate with RSA signatures"], f);
-        add(g, "no authentication [pre-shared-key | rsa-signature]", &[NO, "Set the default (pre-shared-key)", "Pre-shared key", "RSA signatures"], f);
-        add_no(g, "lifetime seconds <300-99999999>:seconds", &["IKE SA lifetime", "In seconds", "Seconds"], "lifetime [seconds] [<300-99999999>:seconds]", Some("Set the default lifetime (86400 seconds)"), |s, a, _| {
-            let p = ike_prop_mut(s)?;
-            let d = IkeProposal::new(p.version);
-            p.lifetime = if a.negated() { d.lifetime } else { a.u32("seconds").unwrap_or(d.lifetime) };
-            Ok(())
-        });
+        add(
+            g,
+            "authentication {pre-shared-key | rsa-signature}",
+            &["Authentication", "Peers authenticate with a pre-shared key", "Peers authenticate with RSA signatures"],
+            f,
+        );
+        add(
+            g,
+            "no authentication [pre-shared-key | rsa-signature]",
+            &[NO, "Set the default (pre-shared-key)", "Pre-shared key", "RSA signatures"],
+            f,
+        );
+        add_no(
+            g,
+            "lifetime seconds <300-99999999>:seconds",
+            &["IKE SA lifetime", "In seconds", "Seconds"],
+            "lifetime [seconds] [<300-99999999>:seconds]",
+            Some("Set the default lifetime (86400 seconds)"),
+            |s, a, _| {
+                let p = ike_prop_mut(s)?;
+                let d = IkeProposal::new(p.version);
+                p.lifetime = if a.negated() { d.lifetime } else { a.u32("seconds").unwrap_or(d.lifetime) };
+                Ok(())
+            },
+        );
     } else {
         add_no(
             g,
@@ -83,13 +109,22 @@ pub(super) fn ike_proposal(g: &mut G, v2: bool) {
     add_no(
         g,
         "encryption algorithm {aes-128-cbc | aes-192-cbc | aes-256-cbc | des-cbc | 3des-cbc}",
-        &["Encryption", "Encryption algorithm", "AES-CBC 128-bit", "AES-CBC 192-bit", "AES-CBC 256-bit", "DES-CBC", "Triple DES-CBC"],
+        &[
+            "Encryption",
+            "Encryption algorithm",
+            "AES-CBC 128-bit",
+            "AES-CBC 192-bit",
+            "AES-CBC 256-bit",
+            "DES-CBC",
+            "Triple DES-CBC",
+        ],
         "encryption algorithm [aes-128-cbc | aes-192-cbc | aes-256-cbc | des-cbc | 3des-cbc]",
         Some("Set the default (aes-128-cbc)"),
         |s, a, _| {
             let p = ike_prop_mut(s)?;
             let d = IkeProposal::new(p.version);
-            p.encryption = if a.negated() { d.encryption } else { pick(a, IkeEncr::ALL, IkeEncr::word).unwrap_or(d.encryption) };
+            p.encryption =
+                if a.negated() { d.encryption } else { pick(a, IkeEncr::ALL, IkeEncr::word).unwrap_or(d.encryption) };
             Ok(())
         },
     );
@@ -146,18 +181,37 @@ pub(super) fn ike_policy(g: &mut G, v2: bool) {
         |s, a, _| {
             let p = ike_pol_mut(s)?;
             let d = IkePolicy::new(p.version);
-            p.connection_type = if a.negated() { d.connection_type } else { pick(a, ConnectionType::ALL, ConnectionType::word).unwrap_or(d.connection_type) };
+            p.connection_type = if a.negated() {
+                d.connection_type
+            } else {
+                pick(a, ConnectionType::ALL, ConnectionType::word).unwrap_or(d.connection_type)
+            };
             Ok(())
         },
     );
-    add_no(g, "validate-certificate-identity", &["Check the remote identity against the peer certificate"], "validate-certificate-identity", None, |s, a, _| {
-        ike_pol_mut(s)?.validate_certificate_identity = !a.negated();
-        Ok(())
-    });
+    add_no(
+        g,
+        "validate-certificate-identity",
+        &["Check the remote identity against the peer certificate"],
+        "validate-certificate-identity",
+        None,
+        |s, a, _| {
+            ike_pol_mut(s)?.validate_certificate_identity = !a.negated();
+            Ok(())
+        },
+    );
     add(
         g,
         "identity local {A.B.C.D:addr | fqdn WORD:fqdn | user-fqdn WORD:ufqdn}",
-        &["IKE identity", "Local identity", "IPv4 address", "Fully qualified domain name", "FQDN", "User FQDN (user@domain)", "User FQDN"],
+        &[
+            "IKE identity",
+            "Local identity",
+            "IPv4 address",
+            "Fully qualified domain name",
+            "FQDN",
+            "User FQDN (user@domain)",
+            "User FQDN",
+        ],
         |s, a, _| {
             ike_pol_mut(s)?.identity_local = identity(a);
             Ok(())
@@ -166,7 +220,16 @@ pub(super) fn ike_policy(g: &mut G, v2: bool) {
     add(
         g,
         "identity remote {A.B.C.D:addr | fqdn WORD:fqdn | user-fqdn WORD:ufqdn | any}",
-        &["IKE identity", "Remote identity", "IPv4 address", "Fully qualified domain name (*.example.com for a partial match)", "FQDN", "User FQDN (user@domain)", "User FQDN", "Any remote identity (wildcard)"],
+        &[
+            "IKE identity",
+            "Remote identity",
+            "IPv4 address",
+            "Fully qualified domain name (*.example.com for a partial match)",
+            "FQDN",
+            "User FQDN (user@domain)",
+            "User FQDN",
+            "Any remote identity (wildcard)",
+        ],
         |s, a, _| {
             ike_pol_mut(s)?.identity_remote = identity(a);
             Ok(())
@@ -181,7 +244,13 @@ pub(super) fn ike_policy(g: &mut G, v2: bool) {
         }
         Ok(())
     });
-    let psk_help = ["Pre-shared key for the remote peers", "Hexadecimal key", "Key in hexadecimal (0x...)", "Fetch the key from AAA (on-demand tunnels)", "Key (ASCII)"];
+    let psk_help = [
+        "Pre-shared key for the remote peers",
+        "Hexadecimal key",
+        "Key in hexadecimal (0x...)",
+        "Fetch the key from AAA (on-demand tunnels)",
+        "Key (ASCII)",
+    ];
     add(g, "pre-shared-key {hex HEX | use-aaa | WORD:key}", &psk_help, |s, a, _| set_psk(s, a));
     hidden(g, "preshared-key {hex HEX | use-aaa | WORD:key}", &psk_help, |s, a, _| set_psk(s, a));
     add(g, "no pre-shared-key", &[NO, "Remove the pre-shared key"], |s, _, _| {
@@ -192,14 +261,21 @@ pub(super) fn ike_policy(g: &mut G, v2: bool) {
         ike_pol_mut(s)?.pre_shared_key = None;
         Ok(())
     });
-    add_no(g, "seq <1-65535>:number proposal NAME", &[SEQ, SEQ_NUM, "Reference an IKE proposal", "Proposal name"], "seq <1-65535>:number [proposal] [NAME]", None, |s, a, _| {
-        let seq = a.u32("number").unwrap_or(0);
-        let p = ike_pol_mut(s)?;
-        if a.negated() {
-            return p.proposals.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"));
-        }
-        put_seq(&mut p.proposals, seq, a.req("NAME")?.to_string(), MAX_POLICY_PROPOSALS, "proposals per IKE policy")
-    });
+    add_no(
+        g,
+        "seq <1-65535>:number proposal NAME",
+        &[SEQ, SEQ_NUM, "Reference an IKE proposal", "Proposal name"],
+        "seq <1-65535>:number [proposal] [NAME]",
+        None,
+        |s, a, _| {
+            let seq = a.u32("number").unwrap_or(0);
+            let p = ike_pol_mut(s)?;
+            if a.negated() {
+                return p.proposals.remove(&seq).map(|_| ()).ok_or_else(|| format!("seq {seq} does not exist"));
+            }
+            put_seq(&mut p.proposals, seq, a.req("NAME")?.to_string(), MAX_POLICY_PROPOSALS, "proposals per IKE policy")
+        },
+    );
     if v2 {
         add_no(
             g,
@@ -210,20 +286,35 @@ pub(super) fn ike_policy(g: &mut G, v2: bool) {
             |s, a, _| {
                 let p = ike_pol_mut(s)?;
                 let d = IkePolicy::new(p.version);
-                p.authentication = if a.has("rsa-signature") && !a.negated() { AuthMethod::RsaSignature } else { d.authentication };
+                p.authentication =
+                    if a.has("rsa-signature") && !a.negated() { AuthMethod::RsaSignature } else { d.authentication };
                 Ok(())
             },
         );
-        add_no(g, "address-allocation aaa", &["Address allocation for remote access clients", "From the AAA server"], "address-allocation [aaa]", None, |s, a, _| {
-            ike_pol_mut(s)?.address_allocation_aaa = !a.negated();
-            Ok(())
-        });
-        add_no(g, "lifetime [seconds] <300-99999999>:seconds", &["IKE SA lifetime", "In seconds", "Seconds"], "lifetime [seconds] [<300-99999999>:seconds]", Some("Set the default lifetime (86400 seconds)"), |s, a, _| {
-            let p = ike_pol_mut(s)?;
-            let d = IkePolicy::new(p.version);
-            p.lifetime = if a.negated() { d.lifetime } else { a.u32("seconds").unwrap_or(d.lifetime) };
-            Ok(())
-        });
+        add_no(
+            g,
+            "address-allocation aaa",
+            &["Address allocation for remote access clients", "From the AAA server"],
+            "address-allocation [aaa]",
+            None,
+            |s, a, _| {
+                ike_pol_mut(s)?.address_allocation_aaa = !a.negated();
+                Ok(())
+            },
+        );
+        add_no(
+            g,
+            "lifetime [seconds] <300-99999999>:seconds",
+            &["IKE SA lifetime", "In seconds", "Seconds"],
+            "lifetime [seconds] [<300-99999999>:seconds]",
+            Some("Set the default lifetime (86400 seconds)"),
+            |s, a, _| {
+                let p = ike_pol_mut(s)?;
+                let d = IkePolicy::new(p.version);
+                p.lifetime = if a.negated() { d.lifetime } else { a.u32("seconds").unwrap_or(d.lifetime) };
+                Ok(())
+            },
+        );
     } else {
         let f: F = |s, a, _| {
             let p = ike_pol_mut(s)?;
@@ -231,7 +322,12 @@ pub(super) fn ike_policy(g: &mut G, v2: bool) {
             p.mode = if a.has("aggressive") && !a.negated() { ExchangeMode::Aggressive } else { d.mode };
             Ok(())
         };
-        add(g, "mode {main | aggressive}", &["Key exchange mode", "Main mode (6 messages, identity protected)", "Aggressive mode (3 messages)"], f);
+        add(
+            g,
+            "mode {main | aggressive}",
+            &["Key exchange mode", "Main mode (6 messages, identity protected)", "Aggressive mode (3 messages)"],
+            f,
+        );
         add(g, "no mode [main | aggressive]", &[NO, "Set the default (main)", "Main mode", "Aggressive mode"], f);
     }
 }

@@ -61,8 +61,17 @@ fn add(g: &mut G, spec: &str, helps: &[&str], f: fn(&mut Session, &Args, &mut dy
 /// follows `no`, `no_help` the help of its last leading keyword when it
 /// differs from the command's; `f` runs for both (`a.negated()` tells them
 /// apart; a `no` form sets the default or removes).
-fn add_no(g: &mut G, spec: &str, helps: &[&str], no_spec: &str, no_help: Option<&str>, f: fn(&mut Session, &Args, &mut dyn Out) -> CmdResult) {
-    if let Err(e) = g.add_negatable(spec, helps, edgesh_grammar::NoForm { no_help: NO, spec: no_spec, help: no_help }, Handler(f)) {
+fn add_no(
+    g: &mut G,
+    spec: &str,
+    helps: &[&str],
+    no_spec: &str,
+    no_help: Option<&str>,
+    f: fn(&mut Session, &Args, &mut dyn Out) -> CmdResult,
+) {
+    if let Err(e) =
+        g.add_negatable(spec, helps, edgesh_grammar::NoForm { no_help: NO, spec: no_spec, help: no_help }, Handler(f))
+    {
         panic!("{e}");
     }
 }
@@ -77,7 +86,12 @@ const DESC: &str = "Configure a description";
 const DESC_TEXT: &str = "Description text";
 const SEQ: &str = "Configure a sequenced entry";
 const SEQ_NUM: &str = "Sequence number";
-const DH: &[&str] = &["DH group 1 (768-bit MODP)", "DH group 2 (1024-bit MODP)", "DH group 5 (1536-bit MODP)", "DH group 14 (2048-bit MODP)"];
+const DH: &[&str] = &[
+    "DH group 1 (768-bit MODP)",
+    "DH group 2 (1024-bit MODP)",
+    "DH group 5 (1536-bit MODP)",
+    "DH group 14 (2048-bit MODP)",
+];
 
 pub fn build(k: ModeKind) -> G {
     let mut g = G::new();
@@ -125,7 +139,11 @@ fn ctx_of(s: &Session) -> String {
     for f in s.stack.iter().rev() {
         match f {
             Frame::Ctx(c) => return c.clone(),
-            Frame::Iface { ctx, .. } | Frame::Admin { ctx, .. } | Frame::IkePolicy { ctx, .. } | Frame::IpsecAcl { ctx, .. } | Frame::IpsecProfile { ctx, .. } => {
+            Frame::Iface { ctx, .. }
+            | Frame::Admin { ctx, .. }
+            | Frame::IkePolicy { ctx, .. }
+            | Frame::IpsecAcl { ctx, .. }
+            | Frame::IpsecProfile { ctx, .. } => {
                 return ctx.clone();
             }
             _ => {}
@@ -154,7 +172,13 @@ fn desc(a: &Args) -> Option<String> {
 /// Add a sequenced entry: a new number counts against `max`; a number in use
 /// with another value is refused (remove it first with `no seq N`); the same
 /// value again changes nothing.
-fn put_seq<V: PartialEq>(map: &mut edgesh_engine::config::SeqMap<V>, seq: u32, v: V, max: usize, what: &str) -> CmdResult {
+fn put_seq<V: PartialEq>(
+    map: &mut edgesh_engine::config::SeqMap<V>,
+    seq: u32,
+    v: V,
+    max: usize,
+    what: &str,
+) -> CmdResult {
     match map.get(&seq) {
         Some(old) if *old == v => Ok(()),
         Some(_) => Err(format!("Sequence number {seq} is already in use; remove it first with no seq {seq}")),

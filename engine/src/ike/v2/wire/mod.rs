@@ -20,34 +20,67 @@ mod payloads;
 pub use numbers::*;
 pub use payloads::*;
 
-
 /// Why a message was refused. Every variant carries the values a log line
 /// needs (SmartEdge Table 6 prints the lengths).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
     /// Shorter than the 28-octet header.
-    HeaderTruncated { have: usize },
+    HeaderTruncated {
+        have: usize,
+    },
     /// The header's length field disagrees with the datagram.
-    TotalLength { received: usize, header: usize },
+    TotalLength {
+        received: usize,
+        header: usize,
+    },
     MajorVersion(u8),
     ZeroInitiatorSpi,
     InvalidExchange(u8),
     InvalidNextPayload(u8),
     /// A generic payload header runs past the message, or its length is below 4.
-    GenericLength { payload: u8, length: usize, available: usize },
+    GenericLength {
+        payload: u8,
+        length: usize,
+        available: usize,
+    },
     /// A payload body shorter than its fixed part.
-    Incomplete { payload: u8, have: usize },
+    Incomplete {
+        payload: u8,
+        have: usize,
+    },
     /// A payload's inner length (proposal, transform, attribute, TS) is wrong.
-    ProposalLength { length: usize, available: usize },
-    TransformLength { length: usize, available: usize },
-    IncompleteTransform { have: usize },
-    AttributeLength { length: usize, available: usize },
+    ProposalLength {
+        length: usize,
+        available: usize,
+    },
+    TransformLength {
+        length: usize,
+        available: usize,
+    },
+    IncompleteTransform {
+        have: usize,
+    },
+    AttributeLength {
+        length: usize,
+        available: usize,
+    },
     /// A TLV attribute where only TV ones exist (AF bit clear).
     AttributeAfBit,
-    InvalidAttributeType { kind: u16, proposal: u8 },
-    InvalidProtocolId { protocol: u8, proposal: u8 },
-    InvalidSpiSize { size: u8, proposal: u8 },
-    ZeroTransforms { proposal: u8 },
+    InvalidAttributeType {
+        kind: u16,
+        proposal: u8,
+    },
+    InvalidProtocolId {
+        protocol: u8,
+        proposal: u8,
+    },
+    InvalidSpiSize {
+        size: u8,
+        proposal: u8,
+    },
+    ZeroTransforms {
+        proposal: u8,
+    },
     InvalidIdType(u8),
     /// A CERT payload whose encoding is none of RFC 7296 3.6's (0, 5, 15 and up).
     CertEncoding(u8),
@@ -55,12 +88,16 @@ pub enum Error {
     NonceLength(usize),
     InvalidNotifyProtocol(u8),
     /// A notify or delete about the IKE SA with an SPI.
-    IkeSpiSizeNonZero { payload: u8 },
+    IkeSpiSizeNonZero {
+        payload: u8,
+    },
     InvalidDeleteProtocol(u8),
     ZeroTrafficSelectors,
     InvalidTsType(u8),
     InvalidTsLength(usize),
-    IncompleteTs { have: usize },
+    IncompleteTs {
+        have: usize,
+    },
     /// An SK payload inside an SK payload, or one that is not the last.
     NestedEncrypted,
     /// A payload type we do not know, with the critical bit set.
@@ -81,7 +118,9 @@ impl Error {
         match self {
             Error::MajorVersion(_) => Some(notify::INVALID_MAJOR_VERSION),
             Error::UnsupportedCritical(_) => Some(notify::UNSUPPORTED_CRITICAL_PAYLOAD),
-            Error::Integrity | Error::HeaderTruncated { .. } | Error::TotalLength { .. } | Error::ZeroInitiatorSpi => None,
+            Error::Integrity | Error::HeaderTruncated { .. } | Error::TotalLength { .. } | Error::ZeroInitiatorSpi => {
+                None
+            }
             _ => Some(notify::INVALID_SYNTAX),
         }
     }
@@ -311,7 +350,11 @@ impl Builder {
     }
     /// The notify message types, in order (from the bodies built).
     pub fn notify_types(&self) -> Vec<u16> {
-        self.items.iter().filter(|i| i.0 == payload::NOTIFY).filter_map(|i| Some(u16::from_be_bytes([*i.1.get(2)?, *i.1.get(3)?]))).collect()
+        self.items
+            .iter()
+            .filter(|i| i.0 == payload::NOTIFY)
+            .filter_map(|i| Some(u16::from_be_bytes([*i.1.get(2)?, *i.1.get(3)?])))
+            .collect()
     }
     /// The chain's octets (generic headers linked); the last payload's next is `last_next`.
     pub fn chain(&self) -> Vec<u8> {
@@ -345,7 +388,17 @@ mod tests {
     use rand::{Rng, RngExt, SeedableRng};
 
     fn hdr() -> Header {
-        Header { spi_i: [1; 8], spi_r: [0; 8], next: 0, major: 2, minor: 0, exchange: exchange::IKE_SA_INIT, flags: flags::INITIATOR, msgid: 0, length: 0 }
+        Header {
+            spi_i: [1; 8],
+            spi_r: [0; 8],
+            next: 0,
+            major: 2,
+            minor: 0,
+            exchange: exchange::IKE_SA_INIT,
+            flags: flags::INITIATOR,
+            msgid: 0,
+            length: 0,
+        }
     }
 
     fn sample() -> Vec<u8> {
@@ -362,7 +415,12 @@ mod tests {
                         TransformRepr { kind: transform::DH, id: 14, key_len: None },
                     ],
                 },
-                ProposalRepr { number: 2, protocol: proto::ESP, spi: vec![1, 2, 3, 4], transforms: vec![TransformRepr { kind: transform::ENCR, id: 20, key_len: Some(256) }] },
+                ProposalRepr {
+                    number: 2,
+                    protocol: proto::ESP,
+                    spi: vec![1, 2, 3, 4],
+                    transforms: vec![TransformRepr { kind: transform::ENCR, id: 20, key_len: Some(256) }],
+                },
             ],
         };
         Builder::new()
@@ -372,7 +430,18 @@ mod tests {
             .add(&Repr::Notify(NotifyRepr::new(notify::NAT_DETECTION_SOURCE_IP, vec![1; 20])))
             .add(&Repr::Idi(IdRepr { kind: id::FQDN, data: b"a.example".to_vec() }))
             .add(&Repr::Auth(AuthRepr { method: AUTH_SHARED_KEY_MIC, data: vec![3; 20] }))
-            .add(&Repr::Tsi(TsRepr { selectors: vec![Ts::ANY, Ts { proto: 6, start_port: 80, end_port: 80, start: [10, 0, 0, 0].into(), end: [10, 0, 0, 255].into() }] }))
+            .add(&Repr::Tsi(TsRepr {
+                selectors: vec![
+                    Ts::ANY,
+                    Ts {
+                        proto: 6,
+                        start_port: 80,
+                        end_port: 80,
+                        start: [10, 0, 0, 0].into(),
+                        end: [10, 0, 0, 255].into(),
+                    },
+                ],
+            }))
             .add(&Repr::Delete(DeleteRepr { protocol: proto::ESP, spis: vec![vec![1, 2, 3, 4], vec![5, 6, 7, 8]] }))
             .add(&Repr::Opaque { kind: payload::VID, body: b"edgesh".to_vec() })
             .add(&Repr::CertReq(CertRepr { encoding: CERT_X509_SIGNATURE, data: vec![] }))
@@ -415,15 +484,29 @@ mod tests {
         assert_eq!(Msg::parse(6, &body).unwrap().list, vec![Repr::Unknown(6)]);
         assert_eq!(payloads(payload::VID, &[0, 0x80, 0, 4]), Err(Error::VendorCritical));
         assert_eq!(TsRepr::parse(&[0, 0, 0, 0]), Err(Error::ZeroTrafficSelectors));
-        assert_eq!(DeleteRepr::parse(&[1, 4, 0, 1, 0, 0, 0, 0]), Err(Error::IkeSpiSizeNonZero { payload: payload::DELETE }));
+        assert_eq!(
+            DeleteRepr::parse(&[1, 4, 0, 1, 0, 0, 0, 0]),
+            Err(Error::IkeSpiSizeNonZero { payload: payload::DELETE })
+        );
         assert_eq!(parse_nonce(&[0; 300]), Err(Error::NonceLength(300)));
     }
 
     #[test]
     fn narrowing_intersects() {
-        let a = Ts { proto: 0, start_port: 0, end_port: 65535, start: [10, 0, 0, 0].into(), end: [10, 0, 255, 255].into() };
-        let b = Ts { proto: 17, start_port: 500, end_port: 500, start: [10, 0, 1, 0].into(), end: [10, 1, 0, 0].into() };
-        assert_eq!(a.intersect(&b), Some(Ts { proto: 17, start_port: 500, end_port: 500, start: [10, 0, 1, 0].into(), end: [10, 0, 255, 255].into() }));
+        let a =
+            Ts { proto: 0, start_port: 0, end_port: 65535, start: [10, 0, 0, 0].into(), end: [10, 0, 255, 255].into() };
+        let b =
+            Ts { proto: 17, start_port: 500, end_port: 500, start: [10, 0, 1, 0].into(), end: [10, 1, 0, 0].into() };
+        assert_eq!(
+            a.intersect(&b),
+            Some(Ts {
+                proto: 17,
+                start_port: 500,
+                end_port: 500,
+                start: [10, 0, 1, 0].into(),
+                end: [10, 0, 255, 255].into()
+            })
+        );
         let c = Ts { proto: 6, ..b };
         assert_eq!(b.intersect(&c), None);
     }

@@ -206,7 +206,9 @@ impl IdRepr {
 impl std::fmt::Display for IdRepr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.kind {
-            id::IPV4_ADDR if self.data.len() == 4 => write!(f, "{}", Ipv4Addr::new(self.data[0], self.data[1], self.data[2], self.data[3])),
+            id::IPV4_ADDR if self.data.len() == 4 => {
+                write!(f, "{}", Ipv4Addr::new(self.data[0], self.data[1], self.data[2], self.data[3]))
+            }
             id::FQDN | id::RFC822_ADDR => f.write_str(&String::from_utf8_lossy(&self.data)),
             _ => {
                 for b in &self.data {
@@ -270,7 +272,11 @@ impl NotifyRepr {
         if protocol > proto::ESP {
             return Err(Error::InvalidNotifyProtocol(protocol));
         }
-        if (protocol == proto::IKE || protocol == 0) && spi_size != 0 && kind != notify::INVALID_SELECTORS && spi_size != 8 {
+        if (protocol == proto::IKE || protocol == 0)
+            && spi_size != 0
+            && kind != notify::INVALID_SELECTORS
+            && spi_size != 8
+        {
             return Err(Error::IkeSpiSizeNonZero { payload: payload::NOTIFY });
         }
         if b.len() < 4 + spi_size {
@@ -333,7 +339,8 @@ pub struct Ts {
 }
 
 impl Ts {
-    pub const ANY: Ts = Ts { proto: 0, start_port: 0, end_port: 0xffff, start: Ipv4Addr::UNSPECIFIED, end: Ipv4Addr::BROADCAST };
+    pub const ANY: Ts =
+        Ts { proto: 0, start_port: 0, end_port: 0xffff, start: Ipv4Addr::UNSPECIFIED, end: Ipv4Addr::BROADCAST };
     /// The intersection of two selectors (RFC 7296 2.9 narrowing), if any.
     pub fn intersect(&self, o: &Ts) -> Option<Ts> {
         let proto = match (self.proto, o.proto) {
@@ -382,7 +389,13 @@ impl TsRepr {
                 return Err(Error::IncompleteTs { have: r.len() });
             }
             if r[0] == TS_IPV4_ADDR_RANGE {
-                selectors.push(Ts { proto: r[1], start_port: be16(r, 4), end_port: be16(r, 6), start: Ipv4Addr::new(r[8], r[9], r[10], r[11]), end: Ipv4Addr::new(r[12], r[13], r[14], r[15]) });
+                selectors.push(Ts {
+                    proto: r[1],
+                    start_port: be16(r, 4),
+                    end_port: be16(r, 6),
+                    start: Ipv4Addr::new(r[8], r[9], r[10], r[11]),
+                    end: Ipv4Addr::new(r[12], r[13], r[14], r[15]),
+                });
             }
             at += len;
         }
@@ -488,7 +501,10 @@ pub enum Repr {
     Cert(CertRepr),
     CertReq(CertRepr),
     /// Kept as received, not interpreted (Vendor ID, CP, EAP).
-    Opaque { kind: u8, body: Vec<u8> },
+    Opaque {
+        kind: u8,
+        body: Vec<u8>,
+    },
     /// A non-critical payload of a type we do not know: skipped.
     Unknown(u8),
 }
@@ -519,7 +535,9 @@ impl Repr {
             // CP and EAP bodies are kept as received, but have a fixed part
             // to be short of: CFG Type and RESERVED (RFC 7296 3.15), the EAP
             // header's Code, Identifier and Length (3.16, RFC 3748 4).
-            payload::CP | payload::EAP if p.body.len() < 4 => return Err(Error::Incomplete { payload: p.kind, have: p.body.len() }),
+            payload::CP | payload::EAP if p.body.len() < 4 => {
+                return Err(Error::Incomplete { payload: p.kind, have: p.body.len() });
+            }
             k if known(k) => Repr::Opaque { kind: k, body: p.body.to_vec() },
             k => Repr::Unknown(k),
         })
