@@ -46,6 +46,7 @@ fn peers(n: usize, group: u16, version: IkeVersion) -> (Vec<PeerConf>, Vec<PeerC
                 transport: None,
             }],
             pfs: None,
+            replay_window: 64,
         };
         let p = PeerConf {
             version,

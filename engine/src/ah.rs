@@ -15,8 +15,9 @@
 //! ICV is Table 7's "Mismatched integrity check value in AH header".
 
 use crate::config::EspAuth;
-use crate::esp::{EspError, ReplayWindow, hmac};
+use crate::esp::{EspError, hmac};
 use crate::ike::crypto::MacAlg;
+use crate::replay::ReplayWindow;
 use std::net::Ipv4Addr;
 
 /// IP protocol number of AH.
@@ -52,9 +53,10 @@ fn checksum(h: &[u8]) -> u16 {
 }
 
 impl AhSa {
-    /// Check inbound sequence numbers (the default) or not (a manual SA on IOS).
-    pub fn set_anti_replay(&mut self, on: bool) {
-        self.replay = if on { ReplayWindow::default() } else { ReplayWindow::disabled() };
+    /// The inbound anti-replay window in packets, as configured (the
+    /// default 64; 0: no check, a manual SA on IOS).
+    pub fn set_replay_window(&mut self, size: u32) {
+        self.replay = ReplayWindow::new(size);
     }
 
     /// An SA with this SPI, authenticator and key (HMAC: the key as long as

@@ -16,6 +16,7 @@
 use crate::config::{EspAuth, EspEncr};
 use crate::ike::crypto::{CipherAlg, HashAlg, MacAlg};
 use crate::ike::types::SaKeys;
+use crate::replay::ReplayWindow;
 use rand::Rng;
 use std::fmt;
 
@@ -25,8 +26,6 @@ pub const HEADER_LEN: usize = 8;
 pub const PROTOCOL: u8 = 50;
 /// Next header of a tunnel-mode payload (IPv4).
 pub const NEXT_HEADER_IPV4: u8 = 4;
-/// Anti-replay window (RFC 4303 3.4.3 asks for at least 32; IOS uses 64).
-pub const REPLAY_WINDOW: u32 = 64;
 
 /// Why a packet was not sealed or not accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,75 +88,6 @@ fn other_icv_length(after_iv: usize, ours: usize, block: usize) -> bool {
 /// The SPI of an ESP packet (to find its SA), if it is long enough to have one.
 pub fn spi_of(packet: &[u8]) -> Option<u32> {
     packet.get(..4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-}
-
-/// The 64-packet sliding window of an inbound SA (RFC 4303 3.4.3), or
-/// none: a receiver that does not enable anti-replay checks no sequence
-/// number (RFC 4303 3.4.3; manual SAs on IOS, whose peer restarts its
-/// counter at 1 whenever it restarts: RFC 4303 3.3.3).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ReplayWindow {
-    /// Highest sequence number accepted.
-    top: u32,
-    /// Bit i set: `top - i` was accepted.
-    seen: u64,
-    /// Anti-replay is off: every sequence number passes.
-    off: bool,
-}
-
-impl ReplayWindow {
-    /// A window that checks nothing (anti-replay disabled).
-    pub fn disabled() -> ReplayWindow {
-        ReplayWindow { off: true, ..ReplayWindow::default() }
-    }
-
-    /// Whether sequence numbers are checked.
-    pub fn enabled(&self) -> bool {
-        !self.off
-    }
-
-    /// May a packet with this sequence number be accepted (before its ICV is checked)?
-    pub fn check(&self, seq: u32) -> bool {
-        if self.off {
-            return true;
-        }
-        if seq == 0 {
-            return false;
-        }
-        if seq > self.top {
-            return true;
-        }
-        let back = self.top - seq;
-        back < REPLAY_WINDOW && self.seen & (1 << back) == 0
-    }
-
-    /// Why a packet with this sequence number may not be accepted: a
-    /// duplicate (or 0) is [`EspError::Replay`], one left of the window
-    /// [`EspError::Late`].
-    pub fn verdict(&self, seq: u32) -> Result<(), EspError> {
-        if self.check(seq) {
-            Ok(())
-        } else if seq != 0 && self.top - seq >= REPLAY_WINDOW {
-            Err(EspError::Late { seq })
-        } else {
-            Err(EspError::Replay { seq })
-        }
-    }
-
-    /// Record an accepted sequence number (after its ICV was checked).
-    pub fn accept(&mut self, seq: u32) {
-        if self.off {
-            return;
-        }
-        if seq > self.top {
-            let shift = seq - self.top;
-            self.seen = if shift >= 64 { 0 } else { self.seen << shift };
-            self.seen |= 1;
-            self.top = seq;
-        } else {
-            self.seen |= 1 << (self.top - seq);
-        }
-    }
 }
 
 /// One direction of an IPsec SA with ESP.
@@ -341,10 +271,10 @@ impl Gcm {
 }
 
 impl EspSa {
-    /// Check inbound sequence numbers (the default) or not (`false`: a
-    /// manual SA on IOS, RFC 4303 3.4.3).
-    pub fn set_anti_replay(&mut self, on: bool) {
-        self.replay = if on { ReplayWindow::default() } else { ReplayWindow::disabled() };
+    /// The inbound anti-replay window in packets, as configured (the
+    /// default 64; 0: no check, a manual SA on IOS, RFC 4303 3.4.3).
+    pub fn set_replay_window(&mut self, size: u32) {
+        self.replay = ReplayWindow::new(size);
     }
 
     /// The SA for `spi` with the negotiated algorithms and this direction's keys.
@@ -679,7 +609,7 @@ mod tests {
     fn without_anti_replay_a_restarted_senders_packets_are_accepted() {
         let k = SaKeys { encr: vec![3; 16], auth: vec![4; 20] };
         let mut inn = EspSa::new(0x301, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
-        inn.set_anti_replay(false);
+        inn.set_replay_window(0);
         let mut rng = StdRng::seed_from_u64(5);
         let mut out = EspSa::new(0x301, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap();
         let first: Vec<Vec<u8>> = (0..100).map(|_| out.seal(NEXT_HEADER_IPV4, b"before", &mut rng).unwrap()).collect();

@@ -16,6 +16,7 @@ pub mod failed_p1;
 pub mod ike;
 pub mod manual_conf;
 pub mod pki;
+pub mod replay;
 pub mod route_conf;
 pub mod routes;
 pub mod validate;

@@ -49,6 +49,7 @@ fn tunnel(version: IkeVersion, name: &str, local: [u8; 4], remote: [u8; 4], n: u
                 transport: None,
             }],
             pfs: None,
+            replay_window: 64,
         }],
         dpd: false,
         auto_start: true,

@@ -223,6 +223,7 @@ mod tests {
                     transport: None,
                 }],
                 pfs: None,
+                replay_window: 64,
             }],
             dpd: false,
             auto_start: auto,

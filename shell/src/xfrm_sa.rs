@@ -7,8 +7,9 @@
 //! (inbound: peer → us with our SPI; outbound: us → peer with the peer's),
 //! with the negotiated algorithms under the kernel's crypto names
 //! ([`kernel_algs`]), ESP in UDP (`UDP_ENCAP_ESPINUDP` and the ports of
-//! the two ends) when NAT-T found a NAT, and the engine's 64-packet replay
-//! window (a bitmap replay attribute: the legacy field stops at 32). Its
+//! the two ends) when NAT-T found a NAT, and the child's configured replay
+//! window (a bitmap replay attribute: the legacy field stops at 32; none
+//! for a child without anti-replay). Its
 //! selectors become three policies (out, in, fwd) whose template names the
 //! two ends and a `reqid` per (tunnel, selectors), so a rekey's new SA pair
 //! shares the policies of the old one. The installer adds the new states
@@ -45,9 +46,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddrV4;
 use std::sync::atomic::Ordering;
 
-/// The replay window of an inbound state (the userspace dataplane's, RFC 4303 3.4.3).
-pub const REPLAY_WINDOW: u32 = edgesh_engine::esp::REPLAY_WINDOW;
-
 /// What the kernel needs of a child SA pair.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SaSpec {
@@ -63,6 +61,8 @@ pub struct SaSpec {
     pub auth: Option<EspAuth>,
     pub keys_in: SaKeys,
     pub keys_out: SaKeys,
+    /// The inbound anti-replay window in packets (0: no check), as the child has it.
+    pub replay_window: u32,
 }
 
 impl std::fmt::Debug for SaSpec {
@@ -95,6 +95,7 @@ impl SaSpec {
             auth,
             keys_in: c.keys_in.clone(),
             keys_out: c.keys_out.clone(),
+            replay_window: c.replay_window,
         })
     }
 }
@@ -194,15 +195,21 @@ fn state(sa: &SaSpec, inbound: bool, reqid: u32) -> StateModifyMessage {
         *l = XFRM_INF;
     }
     let mut nlas = kernel_algs(sa.encr, sa.auth, keys);
-    nlas.push(XfrmAttrs::ReplayStateEsn(ReplayEsn {
-        bmp_len: REPLAY_WINDOW / 32,
-        oseq: 0,
-        seq: 0,
-        oseq_hi: 0,
-        seq_hi: 0,
-        replay_window: REPLAY_WINDOW,
-        bmp: vec![0; (REPLAY_WINDOW / 32) as usize],
-    }));
+    // The configured window as a bitmap of whole 32-bit words (the kernel
+    // refuses a window wider than its bitmap); without anti-replay none,
+    // and the kernel checks no sequence number (a window of 0).
+    if sa.replay_window != 0 {
+        let words = sa.replay_window.div_ceil(32);
+        nlas.push(XfrmAttrs::ReplayStateEsn(ReplayEsn {
+            bmp_len: words,
+            oseq: 0,
+            seq: 0,
+            oseq_hi: 0,
+            seq_hi: 0,
+            replay_window: sa.replay_window,
+            bmp: vec![0; words as usize],
+        }));
+    }
     if sa.encap {
         nlas.push(XfrmAttrs::EncapsulationTemplate(EncapTmpl {
             encap_type: UDP_ENCAP_ESPINUDP,
@@ -708,6 +715,7 @@ mod tests {
             auth,
             keys_in: SaKeys { encr: vec![0x11; elen], auth: vec![0x22; alen] },
             keys_out: SaKeys { encr: vec![0x33; elen], auth: vec![0x44; alen] },
+            replay_window: 64,
         }
     }
 
@@ -803,6 +811,21 @@ mod tests {
             assert_eq!((r.replay_window, r.bmp_len, r.bmp.len()), (64, 2, 2));
             assert!(!m.nlas.iter().any(|n| matches!(n, XfrmAttrs::EncapsulationTemplate(_))), "no NAT: raw ESP");
         }
+    }
+
+    #[test]
+    fn states_carry_the_configured_replay_window_or_none() {
+        let replay = |w: u32| {
+            let s = SaSpec { replay_window: w, ..sa(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), false, 16, 20) };
+            let m = roundtrip_state(&states(&s, 1)[0]);
+            assert_eq!(m.user_sa_info.replay_window, 0);
+            m.nlas.iter().find_map(|n| if let XfrmAttrs::ReplayStateEsn(r) = n { Some(r.clone()) } else { None })
+        };
+        let got = |w| replay(w).map(|r| (r.replay_window, r.bmp_len, r.bmp.len()));
+        assert_eq!(got(128), Some((128, 4, 4)));
+        assert_eq!(got(1024), Some((1024, 32, 32)));
+        assert_eq!(got(100), Some((100, 4, 4)), "SmartEdge allows any size: whole words of bitmap");
+        assert_eq!(got(0), None, "no anti-replay (IOS manual SAs): no replay attribute, window 0");
     }
 
     #[test]

@@ -69,6 +69,7 @@ fn spec(local_ts: Selector, remote_ts: Selector, encr: EspEncr, auth: Option<Esp
         auth,
         keys_in: SaKeys { encr: vec![0x11; elen], auth: vec![0x22; alen] },
         keys_out: SaKeys { encr: vec![0x33; elen], auth: vec![0x44; alen] },
+        replay_window: 64,
     }
 }
 
@@ -137,14 +138,18 @@ src 10.1.0.0/24 dst 10.2.0.0/16
 ";
     assert_eq!(got, want);
 
-    // A whole pair (policies and states) with other selectors.
-    let c = spec(
-        ts([10, 3, 0, 0], 24, 0, 0),
-        ts([10, 4, 0, 0], 24, 0, 0),
-        EspEncr::Aes128Cbc,
-        Some(EspAuth::HmacSha1_96),
-        false,
-    );
+    // A whole pair (policies and states) with other selectors and a
+    // 1024-packet window (IOS `replay window-size 1024`).
+    let c = SaSpec {
+        replay_window: 1024,
+        ..spec(
+            ts([10, 3, 0, 0], 24, 0, 0),
+            ts([10, 4, 0, 0], 24, 0, 0),
+            EspEncr::Aes128Cbc,
+            Some(EspAuth::HmacSha1_96),
+            false,
+        )
+    };
     let (rc, installed) = ns.run({
         let c = c.clone();
         move || {
@@ -165,6 +170,7 @@ src 10.1.0.0/24 dst 10.2.0.0/16
             st.contains("src 192.0.2.1 dst 198.51.100.2\n\tproto esp spi 0xd0000002 reqid 3990159361 mode tunnel"),
             "{st}"
         );
+        assert!(st.contains("replay_window 1024, bitmap-length 32"), "the configured window: {st}");
     } else {
         // Documented skip of the states: this kernel has no ESP in XFRM. The
         // refusal must be the one the start-up probe reports (EPROTONOSUPPORT).

@@ -97,6 +97,10 @@ pub struct ChildConf {
     pub remote_ts: Selector,
     pub proposals: Vec<EspProp>,
     pub pfs: Option<u16>,
+    /// Inbound anti-replay window of its SAs in packets (0: no check): the
+    /// IPsec policy's `anti-replay-window` (IOS: the crypto map entry's or
+    /// the global `security-association replay window-size`).
+    pub replay_window: u32,
 }
 
 /// A peer: everything needed to negotiate with it.
@@ -333,6 +337,7 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
                 remote_ts: r,
                 proposals: props.clone(),
                 pfs: ip.pfs_group,
+                replay_window: ip.anti_replay_window,
             });
         }
     }

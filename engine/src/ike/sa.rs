@@ -213,7 +213,7 @@ pub struct ChildSa {
     pub packets_in: u64,
     pub packets_out: u64,
     /// Inbound anti-replay window (packets; 0: no anti-replay check, as IOS
-    /// runs manual SAs). Negotiated SAs: [`crate::esp::REPLAY_WINDOW`].
+    /// runs manual SAs). Negotiated SAs: their [`super::conf::ChildConf::replay_window`].
     pub replay_window: u32,
     pub(in crate::ike) rekeyed: bool,
 }

@@ -1722,12 +1722,13 @@ fn global(g: &mut G) {
     );
     add(
         g,
-        "crypto ipsec security-association replay window-size [64 | 128 | 256 | 512 | 1024]",
+        "crypto ipsec security-association replay {disable | window-size [64 | 128 | 256 | 512 | 1024]}",
         &[
             "Encryption module",
             "IPsec",
             "Security association parameters",
             "Replay",
+            "Disable replay checking",
             "Window size",
             "64",
             "128",

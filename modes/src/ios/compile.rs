@@ -404,7 +404,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                         ["set", "pfs"] => p.pfs = Some(2),
                         ["set", "pfs", g] => p.pfs = g.trim_start_matches("group").parse().ok(),
                         ["set", "ikev2-profile", v] => p.ikev2 = Some(v.to_string()),
-                        _ => {}
+                        w => p.replay = replay_setting(w).or(p.replay),
                     }
                 }
                 profiles.insert(name.to_string(), p);
@@ -535,6 +535,13 @@ pub fn compile(doc: &IosDoc) -> Compiled {
     for (vrf, r) in routes {
         cfg.contexts.entry(vrf.unwrap_or_else(|| LOCAL.into())).or_default().routes.push(r);
     }
+    // The global anti-replay window: every entry's without its own.
+    let global_replay = doc
+        .root
+        .iter()
+        .filter_map(|n| replay_setting(&words(&n.text)))
+        .last()
+        .unwrap_or(IpsecPolicy::default().anti_replay_window);
     // Global IPsec SA lifetimes apply to every transform set.
     for n in &doc.root {
         match words(&n.text).as_slice() {
@@ -591,6 +598,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         let mut tsets: Vec<String> = Vec::new();
         let mut acl: Option<String> = None;
         let mut pfs: Option<u16> = None;
+        let mut replay = global_replay;
         let mut profile: Option<String> = None;
         let mut profile_v2: Option<String> = None;
         // `reverse-route` (not `static`): routes follow the SAs (engine::routes).
@@ -604,7 +612,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 ["match", "address", a] => acl = Some(a.to_string()),
                 ["set", "pfs"] => pfs = Some(2),
                 ["set", "pfs", g] => pfs = g.trim_start_matches("group").parse().ok(),
-                _ => {}
+                w => replay = replay_setting(w).unwrap_or(replay),
             }
         }
         let Some(peer) = peer else {
@@ -672,7 +680,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         // The inside VRF: the isakmp profile's `vrf`, else the front-door VRF.
         let ivrf = prof.and_then(|p| p.vrf.clone()).filter(|v| *v != fvrf);
         let policy_name = format!("{tname}-ipsec");
-        let mut ipol = IpsecPolicy { pfs_group: pfs, ..Default::default() };
+        let mut ipol = IpsecPolicy { pfs_group: pfs, anti_replay_window: replay, ..Default::default() };
         for (i, t) in tsets.iter().enumerate() {
             ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
         }
@@ -778,6 +786,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             let mut tsets: Vec<String> = Vec::new();
             let mut acl: Option<String> = None;
             let mut pfs: Option<u16> = None;
+            let mut replay = global_replay;
             let rri = n.children.iter().any(|c| c.text == "reverse-route");
             for c in &n.children {
                 match words(&c.text).as_slice() {
@@ -788,14 +797,14 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                     ["set", "ikev2-profile", p] => notes.push(format!(
                         "crypto dynamic-map {d} {dseq}: ikev2 profile {p}: dynamic maps compile as IKEv1 only"
                     )),
-                    _ => {}
+                    w => replay = replay_setting(w).unwrap_or(replay),
                 }
             }
             let ifname = local_if.get(&m).or(map_on.get(&m)).cloned();
             let local_addr = ifname.as_ref().and_then(|i| if_addr.get(i)).copied();
             let fvrf = ifname.as_deref().map(ctx_of_if).unwrap_or_else(|| LOCAL.into());
             let policy_name = format!("{tname}-ipsec");
-            let mut ipol = IpsecPolicy { pfs_group: pfs, ..Default::default() };
+            let mut ipol = IpsecPolicy { pfs_group: pfs, anti_replay_window: replay, ..Default::default() };
             for (i, t) in tsets.iter().enumerate() {
                 ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
             }
@@ -867,7 +876,11 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             continue;
         };
         let policy_name = format!("{ifname}-ipsec");
-        let mut ipol = IpsecPolicy { pfs_group: ip.pfs, ..Default::default() };
+        let mut ipol = IpsecPolicy {
+            pfs_group: ip.pfs,
+            anti_replay_window: ip.replay.unwrap_or(global_replay),
+            ..Default::default()
+        };
         for (i, t) in ip.tsets.iter().enumerate() {
             ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
         }
@@ -996,6 +1009,25 @@ struct IpsecProfileIos {
     tsets: Vec<String>,
     pfs: Option<u16>,
     ikev2: Option<String>,
+    /// `set security-association replay ...` (else the global window).
+    replay: Option<u32>,
+}
+
+/// The anti-replay window a `[crypto ipsec | set] security-association
+/// replay {disable | window-size [N]}` line sets (0: disabled; a bare
+/// `window-size`: the default 64), or none for another line.
+fn replay_setting(w: &[&str]) -> Option<u32> {
+    let rest = match w {
+        ["crypto", "ipsec", "security-association", "replay", rest @ ..] => rest,
+        ["set", "security-association", "replay", rest @ ..] => rest,
+        _ => return None,
+    };
+    match rest {
+        ["disable"] => Some(0),
+        ["window-size"] => Some(IpsecPolicy::default().anti_replay_window),
+        ["window-size", n] => n.parse().ok(),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -1058,6 +1090,34 @@ interface Ethernet1/0
         let errors: Vec<_> = validate(cfg).into_iter().filter(|p| p.severity == Severity::Error).collect();
         assert!(errors.is_empty(), "{errors:?}");
         assert!(c.notes.is_empty(), "{:?}", c.notes);
+    }
+
+    /// `crypto ipsec security-association replay window-size` sets every
+    /// entry's window; an entry's `set security-association replay` wins.
+    #[test]
+    fn replay_windows_global_and_per_entry_reach_the_engine() {
+        let entry = |seq: u32, peer: u8, extra: &str| {
+            format!(
+                "crypto map MY_CRYPTO_MAP {seq} ipsec-isakmp\n set peer 198.51.100.{peer}\n set transform-set MY_SET\n match address 100\n{extra}"
+            )
+        };
+        let text = format!(
+            // (Before the interface: after it, the interface's `crypto ipsec` vocabulary keeps the line.)
+            "crypto ipsec security-association replay window-size 1024\n{SEED003}{}{}{}",
+            entry(200, 3, " set security-association replay window-size 128\n"),
+            entry(300, 4, " set security-association replay disable\n"),
+            entry(400, 5, " set security-association replay window-size\n"),
+        );
+        let c = compile(&load(&text));
+        let w = |n: &str| c.config.ipsec_policies[&format!("MY_CRYPTO_MAP-{n}-ipsec")].anti_replay_window;
+        assert_eq!((w("100"), w("200"), w("300"), w("400")), (1024, 128, 0, 64));
+        let e = edgesh_engine::ike::conf::EngineConf::from_config(&c.config);
+        let child = |n: &str| e.peer(&format!("MY_CRYPTO_MAP-{n}")).unwrap().children[0].replay_window;
+        assert_eq!((child("100"), child("200"), child("300")), (1024, 128, 0));
+        // Without the global line: IOS's default 64; `replay disable` globally: none.
+        assert_eq!(compile(&load(SEED003)).config.ipsec_policies["MY_CRYPTO_MAP-100-ipsec"].anti_replay_window, 64);
+        let off = compile(&load(&format!("crypto ipsec security-association replay disable\n{SEED003}")));
+        assert_eq!(off.config.ipsec_policies["MY_CRYPTO_MAP-100-ipsec"].anti_replay_window, 0);
     }
 
     #[test]

@@ -272,7 +272,7 @@ impl Dataplane {
             None => (c.spi_out, &c.keys_in.auth, &c.keys_out.auth),
         };
         let mut ah_i = AhSa::new(c.spi_in, auth, key_in).map_err(|e| e.to_string())?;
-        ah_i.set_anti_replay(c.replay_window > 0);
+        ah_i.set_replay_window(c.replay_window);
         let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
         let (esp_i, esp_o) =
             if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
@@ -446,7 +446,7 @@ pub(crate) fn esp_sa(
     c.esp
         .map(|(e, a)| {
             EspSa::new(spi, e, a, keys).map(|mut s| {
-                s.set_anti_replay(c.replay_window > 0);
+                s.set_replay_window(c.replay_window);
                 s
             })
         })

@@ -43,6 +43,7 @@ pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group
                 transport: None,
             }],
             pfs: None,
+            replay_window: 64,
         }],
         dpd: true,
         auto_start: true,

@@ -638,7 +638,7 @@ pub(in crate::ike) fn child_sa(
         bytes_out: 0,
         packets_in: 0,
         packets_out: 0,
-        replay_window: crate::esp::REPLAY_WINDOW as u32,
+        replay_window: cc.replay_window,
         rekeyed: false,
     };
     Some(c)

@@ -271,8 +271,9 @@ impl Core {
         };
         let id = self.next_child;
         self.next_child += 1;
-        let policy =
-            self.pc(&s.tunnel).and_then(|p| p.children.get(s.child)).map(|c| c.policy.clone()).unwrap_or_default();
+        let cc = self.pc(&s.tunnel).and_then(|p| p.children.get(s.child));
+        let policy = cc.map(|c| c.policy.clone()).unwrap_or_default();
+        let replay_window = cc.map_or(crate::replay::DEFAULT_WINDOW, |c| c.replay_window);
         let c = ChildSa {
             id,
             ike: sa.conn,
@@ -302,7 +303,7 @@ impl Core {
             bytes_out: 0,
             packets_in: 0,
             packets_out: 0,
-            replay_window: crate::esp::REPLAY_WINDOW as u32,
+            replay_window,
             rekeyed: false,
         };
         let peer = *sa.remote.ip();
