@@ -31,6 +31,9 @@
 //! primary starts `shutdown`), so that "the newest SA" cannot be what
 //! picks the primary.
 //!
+//! However a test ends (a failed assert too), [`PeerLab`] stops strongSwan
+//! and deletes the namespaces `left` and `right`.
+//!
 //! Needs root and strongSwan: without them the test says so LOUDLY and
 //! passes; CI sets `EDGESH_REQUIRE_INTEROP=1` so that a missing peer fails.
 
@@ -305,6 +308,7 @@ const SHOW_BACK_ACTIVE: &str = "> S     203.0.113.1/32                         1
 #[test]
 fn ha_by_cost_the_pings_go_on_when_the_primary_sa_is_cleared() {
     let Some(_g) = ready() else { return };
+    let _lab = PeerLab;
     let e = both_up();
 
     // 4 s of pings every 10 ms; the primary's SA is cleared after 1 s.
@@ -346,8 +350,6 @@ fn ha_by_cost_the_pings_go_on_when_the_primary_sa_is_cleared() {
     primary_carries_four_pings(&e);
     let sr = e.cmd("show ip route");
     assert_eq!(ha_lines(&sr), [SHOW_PRIM, SHOW_BACK], "{sr}\nbefore:\n{sr_after}");
-    drop(e);
-    peer(&[], &["stop"]);
 }
 
 /// The primary's peer goes (strongSwan unloads the connection and deletes
@@ -357,6 +359,7 @@ fn ha_by_cost_the_pings_go_on_when_the_primary_sa_is_cleared() {
 #[test]
 fn ha_by_cost_the_backup_carries_the_pings_while_the_primary_peer_is_gone() {
     let Some(_g) = ready() else { return };
+    let _lab = PeerLab;
     let e = both_up();
     let ping = Pinger::start(400);
     std::thread::sleep(Duration::from_secs(1));
@@ -389,6 +392,4 @@ fn ha_by_cost_the_backup_carries_the_pings_while_the_primary_peer_is_gone() {
     e.wait_for("show tunnel ipsec name prim detail", "Inbound SPI", 45);
     wait_routes(&e, &[ROUTE_PRIM, ROUTE_BACK], 10);
     primary_carries_four_pings(&e);
-    drop(e);
-    peer(&[], &["stop"]);
 }

@@ -73,9 +73,16 @@ impl ReplayWindow {
         self.size
     }
 
+    /// The ring block of block number `i` (the second mask lets the
+    /// compiler drop the bounds check: `mask` is below `MAX_BLOCKS`).
+    #[inline]
+    fn block(&self, i: u32) -> usize {
+        (i & self.mask) as usize & (MAX_BLOCKS - 1)
+    }
+
     #[inline]
     fn slot(&self, seq: u32) -> (usize, u64) {
-        (((seq >> 6) & self.mask) as usize, 1u64 << (seq & 63))
+        (self.block(seq >> 6), 1u64 << (seq & 63))
     }
 
     /// May a packet with this sequence number be accepted (before its ICV is checked)?
@@ -89,14 +96,12 @@ impl ReplayWindow {
     /// [`EspError::Late`].
     #[inline]
     pub fn verdict(&self, seq: u32) -> Result<(), EspError> {
-        if self.size == 0 {
+        // Right of the window first: the common case (a disabled window's top stays 0).
+        if seq > self.top || self.size == 0 {
             return Ok(());
         }
         if seq == 0 {
             return Err(EspError::Replay { seq });
-        }
-        if seq > self.top {
-            return Ok(());
         }
         if self.top - seq >= self.size {
             return Err(EspError::Late { seq });
@@ -115,12 +120,14 @@ impl ReplayWindow {
         if seq > self.top {
             // Clear the blocks the new top enters (all of them on a jump of a ring or more).
             let (old, new) = (self.top >> 6, seq >> 6);
-            let blocks = self.mask + 1;
-            if new - old >= blocks {
-                self.bits[..blocks as usize].fill(0);
-            } else {
-                for i in old + 1..=new {
-                    self.bits[(i & self.mask) as usize] = 0;
+            if new != old {
+                if new - old > self.mask {
+                    self.bits = [0; MAX_BLOCKS];
+                } else {
+                    for i in old + 1..=new {
+                        let b = self.block(i);
+                        self.bits[b] = 0;
+                    }
                 }
             }
             self.top = seq;

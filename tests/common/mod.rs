@@ -103,6 +103,18 @@ pub fn fresh_namespaces(env: &[(&str, &str)]) {
     assert!(out.contains("ready"), "{out}");
 }
 
+/// Stops strongSwan and deletes the namespaces `left` and `right` (the peer
+/// script's `stop`) when dropped, however the test ends (a failed assert
+/// too). Hold it after the [`Turn`] and before the [`Edgesh`], so that
+/// edgesh ends first and the turn is given back last.
+pub struct PeerLab;
+
+impl Drop for PeerLab {
+    fn drop(&mut self) {
+        peer(&[], &["stop"]);
+    }
+}
+
 pub fn list_sas() -> String {
     peer(&[], &["swanctl", "right", "--list-sas"])
 }
