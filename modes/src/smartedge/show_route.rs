@@ -10,7 +10,9 @@
 //! route types edgesh has. Of several routes to one prefix the lowest cost
 //! is active (seed 004 section 13: the backup tunnel's route, cost 10, is
 //! listed without `>` while the primary's, cost 5, is up, and alone once the
-//! primary's SA is gone).
+//! primary's SA is gone). A tunnel interface (a device of its own, up while
+//! one of its tunnels has an IPsec SA: `shell/src/dataplane/tunif.rs`) that
+//! is down keeps its connected routes listed, never active (no `>`).
 
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Handler, Session};
@@ -68,9 +70,22 @@ pub fn state(s: &Session, context: &str) -> ContextRoutes {
     let empty = edgesh_engine::config::Context::default();
     let cx = cfg.contexts.get(context).unwrap_or(&empty);
     let boot_up = r.now().saturating_sub(r.boot_time);
+    // The tunnel interfaces whose device is down: none of their tunnels has an IPsec SA.
+    let tunnel_ifs = edgesh_engine::route_conf::RouteConf::from_config(&cfg).interfaces;
+    let device_down = |name: &str| {
+        tunnel_ifs.iter().find(|t| t.context == context && t.name == name).is_some_and(|t| {
+            !t.tunnels
+                .iter()
+                .any(|n| !cfg.tunnels.get(n).is_some_and(|x| x.shutdown) && super::show_sa::tunnel_counts(&r, n).1 > 0)
+        })
+    };
+    let mut down = std::collections::HashSet::new();
     for (name, i) in &cx.interfaces {
         for p in i.address.iter().chain(i.secondary.iter()) {
             let net = Prefix4 { addr: p.network(), len: p.len };
+            if device_down(name) {
+                down.insert(rows.len());
+            }
             rows.push((
                 u32::from(net.addr),
                 net.len,
@@ -115,14 +130,17 @@ pub fn state(s: &Session, context: &str) -> ContextRoutes {
         ));
     }
     rows.extend(engine_rows);
+    // Usable: all but the connected routes of a tunnel interface that is down.
+    let mut rows: Vec<(u32, u8, RouteRow, bool)> =
+        rows.into_iter().enumerate().map(|(n, (a, l, r))| (a, l, r, !down.contains(&n))).collect();
     rows.sort_by(|a, b| (a.0, a.1, a.2.distance, a.2.metric).cmp(&(b.0, b.1, b.2.distance, b.2.metric)));
-    // The active route of a prefix: the lowest distance, then cost.
+    // The active route of a prefix: the lowest distance, then cost, of the usable ones.
     let mut i = 0;
     while i < rows.len() {
         let j = rows[i..].iter().position(|x| (x.0, x.1) != (rows[i].0, rows[i].1)).map_or(rows.len(), |n| i + n);
-        let best = (rows[i].2.distance, rows[i].2.metric);
+        let best = rows[i..j].iter().filter(|x| x.3).map(|x| (x.2.distance, x.2.metric)).next();
         for x in &mut rows[i..j] {
-            x.2.active = (x.2.distance, x.2.metric) == best;
+            x.2.active = x.3 && Some((x.2.distance, x.2.metric)) == best;
         }
         i = j;
     }
