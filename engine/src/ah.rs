@@ -153,7 +153,7 @@ impl AhSa {
             return Err(EspError::WrongSpi { spi });
         }
         let seq = u32::from_be_bytes([ah[8], ah[9], ah[10], ah[11]]);
-        self.replay.verdict(seq)?;
+        self.replay.verdict(seq).map_err(|r| EspError::refused(r, seq))?;
         let got = &ah[HEADER_LEN..HEADER_LEN + self.icv_len];
         let want = self.icv(packet, ihl);
         // Constant time: a forger learns nothing from how long the compare took.

@@ -16,7 +16,7 @@
 use crate::config::{EspAuth, EspEncr};
 use crate::ike::crypto::{CipherAlg, HashAlg, MacAlg};
 use crate::ike::types::SaKeys;
-use crate::replay::ReplayWindow;
+use crate::replay::{Refused, ReplayWindow};
 use rand::Rng;
 use std::fmt;
 
@@ -51,6 +51,16 @@ pub enum EspError {
     SequenceExhausted,
     /// The algorithm or key material cannot be used (a wrong key length).
     Unsupported,
+}
+
+impl EspError {
+    /// The error of a sequence number the replay window refuses.
+    pub(crate) fn refused(r: Refused, seq: u32) -> EspError {
+        match r {
+            Refused::Replay => EspError::Replay { seq },
+            Refused::Late => EspError::Late { seq },
+        }
+    }
 }
 
 impl fmt::Display for EspError {
@@ -450,7 +460,7 @@ impl EspSa {
             return Err(EspError::WrongSpi { spi });
         }
         let seq = u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]);
-        self.replay.verdict(seq)?;
+        self.replay.verdict(seq).map_err(|r| EspError::refused(r, seq))?;
         let body = HEADER_LEN + iv_len;
         if self.encr.is_aead() {
             let (head, rest) = packet.split_at_mut(body);
