@@ -1228,6 +1228,12 @@ interface Ethernet1/0
         assert_eq!((t.local, t.remote), (Some("192.0.2.1".parse().unwrap()), Some("203.0.113.9".parse().unwrap())));
         assert_eq!(t.bind_interface, Some(("Tunnel1".to_string(), None)));
         assert_eq!(c.config.ipsec_policies["Tunnel1-ipsec"].pfs_group, Some(14));
+        assert_eq!(c.config.ipsec_policies["Tunnel1-ipsec"].anti_replay_window, 64, "IOS's default window");
+        // The profile's `set security-association replay window-size` reaches the VTI's policy.
+        let c = compile(&load(
+            "crypto isakmp key k1 address 203.0.113.9\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile P\n set transform-set T\n set security-association replay window-size 256\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile P\n",
+        ));
+        assert_eq!(c.config.ipsec_policies["Tunnel1-ipsec"].anti_replay_window, 256);
         assert_eq!(
             c.config.contexts["local"].ike_policies["Tunnel1-ike"].pre_shared_key,
             Some(PreSharedKey::Key(Key::Ascii("k1".into())))
