@@ -283,3 +283,44 @@ fn wait(fds: &[Option<std::os::fd::BorrowedFd<'_>>], wake: &Wake, ms: u16, ready
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+    use std::time::{Duration, Instant};
+
+    /// A round marks only the readable descriptors for the next one; the
+    /// first idle round after traffic waits, then wakes the network thread
+    /// once for the counts; a wake-up alone ends a sleep; a stop ends the thread.
+    #[test]
+    fn a_round_reads_only_what_is_readable_and_a_pause_wakes_the_network_thread() {
+        let s = Shared::new().unwrap();
+        let (a_rx, a_tx) = UnixDatagram::pair().unwrap();
+        let (b_rx, _b_tx) = UnixDatagram::pair().unwrap();
+        a_rx.set_nonblocking(true).unwrap();
+        a_tx.send(&[1]).unwrap();
+        let fds = [Some(a_rx.as_fd()), None, Some(b_rx.as_fd())];
+        let (mut ready, mut carried) = ([false; 3], false);
+        assert!(s.end_round(5, false, &mut carried, &s.wake_tx, &fds, &mut ready));
+        assert_eq!(ready, [true, false, false]);
+        assert!(carried && !s.has_news());
+        // Emptied: no traffic within the pause, so the counts are asked for, once.
+        a_rx.recv(&mut [0u8; 8]).unwrap();
+        ready = [false; 3];
+        assert!(s.end_round(0, false, &mut carried, &s.wake_tx, &fds, &mut ready));
+        assert_eq!(ready, [false; 3]);
+        assert!(!carried && s.has_news());
+        let mut b = [0u8; 8];
+        assert!(s.wake_net.rx.recv(&mut b).is_ok());
+        assert!(s.wake_net.rx.recv(&mut b).is_err());
+        // A wake-up (an SA change on the channel) ends the round at once.
+        s.wake_tx.wake();
+        let t = Instant::now();
+        assert!(s.end_round(0, false, &mut carried, &s.wake_tx, &fds, &mut ready));
+        assert!(t.elapsed() < Duration::from_millis(50));
+        assert_eq!(ready, [false; 3]);
+        s.stop.store(true, Ordering::Relaxed);
+        assert!(!s.end_round(0, false, &mut carried, &s.wake_tx, &fds, &mut ready));
+    }
+}
