@@ -176,27 +176,15 @@ impl Opener {
     /// the host, or dropped and counted. Returns how many were read; a slot
     /// stays set where the reads stopped at `max` (more may wait).
     fn from_raw(&mut self, shared: &Shared, buf: &mut [u8], max: usize, ready: &mut [bool; 2]) -> usize {
-        let mut n = 0;
-        if ready[0] {
-            ready[0] = false;
-            for k in 0..max {
-                let Some(len) = shared.raw_esp.recv(buf) else { break };
-                n += 1;
-                ready[0] = k + 1 == max;
-                if let Some((ihl, peer, local)) = super::raw::outer(&buf[..len]) {
-                    let _ = self.receive_mut(local, peer, &mut buf[ihl..len]);
-                }
+        let [esp, ah] = ready;
+        let mut n = drain(&shared.raw_esp, buf, max, esp, |p| {
+            if let Some((ihl, peer, local)) = super::raw::outer(p) {
+                let _ = self.receive_mut(local, peer, &mut p[ihl..]);
             }
-        }
-        if ready[1] {
-            ready[1] = false;
-            for k in 0..max {
-                let Some(len) = shared.raw_ah.recv(buf) else { break };
-                n += 1;
-                ready[1] = k + 1 == max;
-                let _ = self.receive_ah(&buf[..len]);
-            }
-        }
+        });
+        n += drain(&shared.raw_ah, buf, max, ah, |p| {
+            let _ = self.receive_ah(p);
+        });
         n
     }
 
@@ -335,6 +323,26 @@ impl Opener {
             shared.tell(|n| d.into_iter().for_each(|x| n.drops.add(x)));
         }
     }
+}
+
+/// Up to `max` packets from `sock` when `ready` is set, each handed to `f`:
+/// how many; `ready` stays set only where the reads stopped at `max`.
+fn drain(
+    sock: &super::raw::RawSocket,
+    buf: &mut [u8],
+    max: usize,
+    ready: &mut bool,
+    mut f: impl FnMut(&mut [u8]),
+) -> usize {
+    if !std::mem::take(ready) {
+        return 0;
+    }
+    for k in 0..max {
+        let Some(len) = sock.recv(buf) else { return k };
+        f(&mut buf[..len]);
+    }
+    *ready = true;
+    max
 }
 
 /// The receive thread: until the dataplane goes (its channel closes).
