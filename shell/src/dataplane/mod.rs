@@ -30,7 +30,7 @@
 //!   comes or goes is fanned out like an SA change) and raw sockets, and
 //!   with the router held ([`Dataplane::settle`]) tells the engine the byte
 //!   counts (per-SA atomic [`shared::Count`]s, every 10 ms or as soon as a
-//!   thread finds the traffic paused), the dropped packets, and the traffic
+//!   thread finds the traffic paused for a millisecond), the dropped packets, and the traffic
 //!   no SA covers (which starts IOS crypto maps).
 //!
 //! The device is created when the first IPsec SA comes up, or as soon as a

@@ -105,7 +105,7 @@ pub struct Shared {
     pub wake_tx: Wake,
     pub wake_rx: Wake,
     /// The network thread's wake-up: a thread that counted packets and
-    /// found no more (traffic paused) has the counts reported at once.
+    /// found no more for a millisecond (traffic paused) has the counts reported at once.
     pub wake_net: Wake,
     counted: AtomicBool,
     pub stop: AtomicBool,
