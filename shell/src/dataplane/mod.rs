@@ -14,7 +14,7 @@
 //! thread:
 //! * `dp-tx` ([`tx`]) owns the outbound SAs: it reads every TUN device of
 //!   the device list ([`shared::Shared::add_device`]: `edgesh0` and the
-//!   route-based tunnels' devices), waiting on them all in `poll`, seals
+//!   route-based tunnels' devices) that `poll` found readable, seals
 //!   (a tunnel device's packets with its tunnel's SAs) and sends (UDP GSO,
 //!   `sendmmsg` on the raw sockets).
 //! * `dp-rx` ([`rx`]) owns the inbound SAs and their anti-replay windows: it
