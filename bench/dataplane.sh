@@ -14,7 +14,11 @@
 #   (seconds per iperf3 run), UDP_RATE [800M] (offered UDP rate), INTEROP
 #   [/work/shared/interop/strongswan-peer.sh or ../shared/interop/...],
 #   PERF=1 (perf record of the left daemon during each TCP run, the top of
-#   `perf report` printed after the run).
+#   `perf report` printed after the run; PERF=right: of the right daemon;
+#   PERF=all: the whole machine, also split by command and object; PERF_KEEP=path
+#   keeps each perf.data as path.TIME),
+#   TESTS ["tcp udp ping"] (which measurements to make), DIAG=1 (after each UDP
+#   run, where datagrams were dropped: devices, raw and UDP sockets).
 #
 # Topology (the interop tests' own, `strongswan-peer.sh netns`): netns
 # `left` 192.0.2.1 on veth-l protecting 198.51.100.1 (on lo), netns `right`
@@ -38,6 +42,7 @@ if [ -z "${INTEROP:-}" ]; then
 fi
 PAIRS=${1:-ss-ss edgesh-ss edgesh-edgesh}
 SUITES=${2:-cbc gcm}
+TESTS=${TESTS:-tcp udp ping}
 export BASE=${TMPDIR:-/tmp}/edgesh-bench
 export PSK=bench-psk-0123
 [ "$(id -u)" = 0 ] || { echo "must run as root" >&2; exit 1; }
@@ -160,10 +165,28 @@ iperf_run() { # pair udp?
     out=$(ip netns exec left iperf3 -J -u -b "$UDP_RATE" -l 1300 -t "$DUR" -B 198.51.100.1 -c 203.0.113.1 2>/dev/null)
     mbit=$(jq '.end.sum.bits_per_second * (100 - .end.sum.lost_percent) / 100 / 1e6' <<<"$out")
     extra=$(jq '.end.sum.lost_percent' <<<"$out")
+    if [ -n "${DIAG:-}" ]; then
+      # Where the lost datagrams went: each device's drops, the raw and UDP sockets' overflows.
+      for ns in left right; do
+        echo "== $ns" >&2
+        ip -n "$ns" -s link show edgesh0 2>/dev/null | sed -n '3,6p' >&2 || true
+        ip -n "$ns" -s link show veth-${ns:0:1} 2>/dev/null | sed -n '3,6p' >&2 || true
+        ip netns exec "$ns" awk 'NR > 1 && $NF > 0 {print "raw drops", $NF}' /proc/net/raw >&2
+        ip netns exec "$ns" nstat -az 2>/dev/null | grep -E 'UdpRcvbufErrors|UdpInErrors|IpInDiscards|IpOutDiscards' >&2 || true
+      done
+    fi
   else
-    [ -n "${PERF:-}" ] && { perf record -q -F 499 -g -p "$pl" -o "$BASE/perf.data" -- sleep "$DUR" >/dev/null 2>&1 & }
+    local who=(-p "$pl")
+    [ "${PERF:-}" = right ] && who=(-p "$pr")
+    [ "${PERF:-}" = all ] && who=(-a)
+    [ -n "${PERF:-}" ] && { perf record -q -F 499 -g "${who[@]}" -o "$BASE/perf.data" -- sleep "$DUR" >/dev/null 2>&1 & }
     out=$(ip netns exec left iperf3 -J -t "$DUR" -B 198.51.100.1 -c 203.0.113.1 2>/dev/null)
-    [ -n "${PERF:-}" ] && { wait; perf report -i "$BASE/perf.data" --no-children --percent-limit 2 --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25 >&2; }
+    [ -n "${PERF:-}" ] && {
+      wait
+      [ "$PERF" = all ] && perf report -i "$BASE/perf.data" --no-children --sort comm,dso --percent-limit 1 --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25 >&2
+      perf report -i "$BASE/perf.data" --no-children --percent-limit 2 --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25 >&2
+      [ -n "${PERF_KEEP:-}" ] && cp "$BASE/perf.data" "$PERF_KEEP.$(date +%s)"
+    }
     mbit=$(jq '.end.sum_received.bits_per_second / 1e6' <<<"$out")
     extra=$(jq '.end.sum_sent.retransmits' <<<"$out")
   fi
@@ -193,7 +216,8 @@ for run in "${runs[@]}"; do
     fi
     ip netns exec right iperf3 -s -D -B 203.0.113.1 -I "$BASE/iperf3.pid"
     sleep 0.5
-    for test in tcp udp; do
+    for test in $TESTS; do
+      [ "$test" = ping ] && continue
       m=(); x=(); l=(); r=()
       for _ in $(seq "$RUNS"); do
         read -r a b c d <<<"$(iperf_run "$pair" "$test")"
@@ -202,8 +226,10 @@ for run in "${runs[@]}"; do
       done
       printf '%-22s %-4s %-5s %-20s %-18s %-16s %-16s\n' "$label" "$suite" "$test" "$(stats "${m[@]}")" "$(stats "${x[@]}" | cut -d/ -f2)" "$(stats "${l[@]}" | cut -d/ -f2)" "$(stats "${r[@]}" | cut -d/ -f2)"
     done
-    rtt=$(ip netns exec left ping -q -c 20 -i 0.05 -I 198.51.100.1 203.0.113.1 | awk -F/ '/rtt/ {print $5}')
-    printf '%-22s %-4s ping  avg rtt %s ms\n' "$label" "$suite" "$rtt"
+    if [[ " $TESTS " == *" ping "* ]]; then
+      rtt=$(ip netns exec left ping -q -c 20 -i 0.05 -I 198.51.100.1 203.0.113.1 | awk '/rtt/ {split($4, a, "/"); print a[2] " (min " a[1] ")"}')
+      printf '%-22s %-4s ping  avg rtt %s ms\n' "$label" "$suite" "$rtt"
+    fi
     kill "$(cat "$BASE/iperf3.pid")" 2>/dev/null || true
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     PIDS=()

@@ -14,7 +14,7 @@
 //! thread:
 //! * `dp-tx` ([`tx`]) owns the outbound SAs: it reads every TUN device of
 //!   the device list ([`shared::Shared::add_device`]: `edgesh0` and the
-//!   route-based tunnels' devices), waiting on them all in `poll`, seals
+//!   route-based tunnels' devices) that `poll` found readable, seals
 //!   (a tunnel device's packets with its tunnel's SAs) and sends (UDP GSO,
 //!   `sendmmsg` on the raw sockets).
 //! * `dp-rx` ([`rx`]) owns the inbound SAs and their anti-replay windows: it
@@ -30,7 +30,7 @@
 //!   comes or goes is fanned out like an SA change) and raw sockets, and
 //!   with the router held ([`Dataplane::settle`]) tells the engine the byte
 //!   counts (per-SA atomic [`shared::Count`]s, every 10 ms or as soon as a
-//!   thread finds the traffic paused), the dropped packets, and the traffic
+//!   thread finds the traffic paused for a millisecond), the dropped packets, and the traffic
 //!   no SA covers (which starts IOS crypto maps).
 //!
 //! The device is created when the first IPsec SA comes up, or as soon as a

@@ -171,23 +171,20 @@ impl Opener {
         0
     }
 
-    /// Packets from the raw sockets (at most `max` from each): AH and ESP
-    /// (with no NAT) opened and handed to the host, or dropped and counted.
-    /// Returns how many were read.
-    fn from_raw(&mut self, shared: &Shared, buf: &mut [u8], max: usize) -> usize {
-        let mut n = 0;
-        for _ in 0..max {
-            let Some(len) = shared.raw_esp.recv(buf) else { break };
-            n += 1;
-            if let Some((ihl, peer, local)) = super::raw::outer(&buf[..len]) {
-                let _ = self.receive_mut(local, peer, &mut buf[ihl..len]);
+    /// Packets from the raw sockets whose `ready` slot (ESP, AH) is set (at
+    /// most `max` from each): AH and ESP (with no NAT) opened and handed to
+    /// the host, or dropped and counted. Returns how many were read; a slot
+    /// stays set where the reads stopped at `max` (more may wait).
+    fn from_raw(&mut self, shared: &Shared, buf: &mut [u8], max: usize, ready: &mut [bool; 2]) -> usize {
+        let [esp, ah] = ready;
+        let mut n = drain(&shared.raw_esp, buf, max, esp, |p| {
+            if let Some((ihl, peer, local)) = super::raw::outer(p) {
+                let _ = self.receive_mut(local, peer, &mut p[ihl..]);
             }
-        }
-        for _ in 0..max {
-            let Some(len) = shared.raw_ah.recv(buf) else { break };
-            n += 1;
-            let _ = self.receive_ah(&buf[..len]);
-        }
+        });
+        n += drain(&shared.raw_ah, buf, max, ah, |p| {
+            let _ = self.receive_ah(p);
+        });
         n
     }
 
@@ -328,12 +325,34 @@ impl Opener {
     }
 }
 
+/// Up to `max` packets from `sock` when `ready` is set, each handed to `f`:
+/// how many; `ready` stays set only where the reads stopped at `max`.
+fn drain(
+    sock: &super::raw::RawSocket,
+    buf: &mut [u8],
+    max: usize,
+    ready: &mut bool,
+    mut f: impl FnMut(&mut [u8]),
+) -> usize {
+    if !std::mem::take(ready) {
+        return 0;
+    }
+    for k in 0..max {
+        let Some(len) = sock.recv(buf) else { return k };
+        f(&mut buf[..len]);
+    }
+    *ready = true;
+    max
+}
+
 /// The receive thread: until the dataplane goes (its channel closes).
 pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
     let mut o = Opener::new();
     let mut buf = vec![0u8; 65536];
     let mut generation = u64::MAX;
     let mut carried = false;
+    // Which raw sockets (ESP, AH) to read this round: both at first, then the readable ones.
+    let mut ready = [true; 2];
     loop {
         if shared.generation() != generation {
             generation = shared.generation();
@@ -341,19 +360,22 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
         }
         let mut work = 0;
         // SA changes and ESP in UDP, in the order the network thread sent them.
+        let mut more = true;
         for _ in 0..256 {
             match msgs.try_recv() {
                 Ok(m) => work += 1 + o.take(m),
-                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Empty) => {
+                    more = false;
+                    break;
+                }
                 Err(TryRecvError::Disconnected) => return,
             }
         }
-        work += o.from_raw(&shared, &mut buf, 256);
+        work += o.from_raw(&shared, &mut buf, 256, &mut ready);
         o.flush();
         o.publish(&shared);
-        if !shared.end_round(work, &mut carried, &shared.wake_rx, || {
-            shared.raw_esp.fd().into_iter().chain(shared.raw_ah.fd()).collect()
-        }) {
+        let fds = [shared.raw_esp.fd(), shared.raw_ah.fd()];
+        if !shared.end_round(work, more, &mut carried, &shared.wake_rx, &fds, &mut ready) {
             return;
         }
     }

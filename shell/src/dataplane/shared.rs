@@ -105,7 +105,7 @@ pub struct Shared {
     pub wake_tx: Wake,
     pub wake_rx: Wake,
     /// The network thread's wake-up: a thread that counted packets and
-    /// found no more (traffic paused) has the counts reported at once.
+    /// found no more for a millisecond (traffic paused) has the counts reported at once.
     pub wake_net: Wake,
     counted: AtomicBool,
     pub stop: AtomicBool,
@@ -203,38 +203,124 @@ impl Shared {
 }
 
 impl Shared {
-    /// The end of a dataplane thread's round that did `work` packets: after
-    /// a busy spell, the first idle round wakes the network thread for the
-    /// counts ([`Shared::paused`]); an idle round sleeps until one of `fds`
-    /// is readable or `wake` fires (at most 100 ms). False once the
-    /// dataplane stops.
-    pub fn end_round<'a>(
+    /// The end of a dataplane thread's round that did `work` packets:
+    /// `ready` holds, for each of `fds` (a slot per descriptor, None where
+    /// it is not open), whether to read it in the next round; the thread
+    /// leaves true where a read stopped at its cap (more waits), and `more`
+    /// says it has other work left (a channel read stopped at its cap).
+    /// A look without waiting adds what became readable meanwhile; when
+    /// there is nothing, the first idle round after a busy spell waits
+    /// [`PAUSE_MS`] for more, then wakes the network thread for the counts
+    /// ([`Shared::paused`]), and the thread
+    /// sleeps until one of `fds` is readable or `wake` fires (at most 100
+    /// ms), `ready` then naming the readable ones. Only those are read:
+    /// a thread with several devices does not read each one every round.
+    /// False once the dataplane stops.
+    pub fn end_round(
         &self,
         work: usize,
+        more: bool,
         carried: &mut bool,
         wake: &Wake,
-        fds: impl FnOnce() -> Vec<std::os::fd::BorrowedFd<'a>>,
+        fds: &[Option<std::os::fd::BorrowedFd<'_>>],
+        ready: &mut [bool],
     ) -> bool {
         if self.stop.load(Ordering::Relaxed) {
             return false;
         }
         if work > 0 {
             *carried = true;
+        }
+        if wait(fds, wake, 0, ready) || more || ready.iter().any(|r| *r) {
             return true;
         }
         if std::mem::take(carried) {
+            // A pause of a millisecond first: a packet that comes within
+            // it (a ping's reply, the next burst) is carried without the
+            // network thread waking and taking the router on the way.
+            if wait(fds, wake, PAUSE_MS, ready) {
+                *carried = true;
+                return !self.stop.load(Ordering::Relaxed);
+            }
             self.paused();
         }
-        wait(&fds(), wake, 100);
-        true
+        wait(fds, wake, 100, ready);
+        !self.stop.load(Ordering::Relaxed)
     }
 }
 
-/// Sleep until one of `fds` is readable, the wake-up fires, or `ms`.
-fn wait(fds: &[std::os::fd::BorrowedFd<'_>], wake: &Wake, ms: u16) {
+/// How long traffic must have paused before the counts are reported at
+/// once (sooner than the network thread's round).
+const PAUSE_MS: u16 = 1;
+
+/// Wait until one of `fds` is readable, the wake-up fires, or `ms` (0: just
+/// look): sets `ready` for the readable descriptors (clears none) and
+/// empties the wake-up when it fired. True when anything was readable.
+fn wait(fds: &[Option<std::os::fd::BorrowedFd<'_>>], wake: &Wake, ms: u16, ready: &mut [bool]) -> bool {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-    let mut p: Vec<PollFd> = fds.iter().map(|f| PollFd::new(*f, PollFlags::POLLIN)).collect();
+    let mut slots = Vec::with_capacity(fds.len() + 1);
+    let mut p: Vec<PollFd> = Vec::with_capacity(fds.len() + 1);
+    for (i, f) in fds.iter().enumerate() {
+        if let Some(f) = f {
+            slots.push(i);
+            p.push(PollFd::new(*f, PollFlags::POLLIN));
+        }
+    }
     p.push(PollFd::new(wake.fd(), PollFlags::POLLIN));
-    let _ = poll(&mut p, PollTimeout::from(ms));
-    wake.drain();
+    if !matches!(poll(&mut p, PollTimeout::from(ms)), Ok(n) if n > 0) {
+        return false;
+    }
+    let hit = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
+    for (k, &i) in slots.iter().enumerate() {
+        if hit(&p[k]) {
+            if let Some(r) = ready.get_mut(i) {
+                *r = true;
+            }
+        }
+    }
+    if p.last().is_some_and(hit) {
+        wake.drain();
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+    use std::time::{Duration, Instant};
+
+    /// A round marks only the readable descriptors for the next one; the
+    /// first idle round after traffic waits, then wakes the network thread
+    /// once for the counts; a wake-up alone ends a sleep; a stop ends the thread.
+    #[test]
+    fn a_round_reads_only_what_is_readable_and_a_pause_wakes_the_network_thread() {
+        let s = Shared::new().unwrap();
+        let (a_rx, a_tx) = UnixDatagram::pair().unwrap();
+        let (b_rx, _b_tx) = UnixDatagram::pair().unwrap();
+        a_rx.set_nonblocking(true).unwrap();
+        a_tx.send(&[1]).unwrap();
+        let fds = [Some(a_rx.as_fd()), None, Some(b_rx.as_fd())];
+        let (mut ready, mut carried) = ([false; 3], false);
+        assert!(s.end_round(5, false, &mut carried, &s.wake_tx, &fds, &mut ready));
+        assert_eq!(ready, [true, false, false]);
+        assert!(carried && !s.has_news());
+        // Emptied: no traffic within the pause, so the counts are asked for, once.
+        a_rx.recv(&mut [0u8; 8]).unwrap();
+        ready = [false; 3];
+        assert!(s.end_round(0, false, &mut carried, &s.wake_tx, &fds, &mut ready));
+        assert_eq!(ready, [false; 3]);
+        assert!(!carried && s.has_news());
+        let mut b = [0u8; 8];
+        assert!(s.wake_net.rx.recv(&mut b).is_ok());
+        assert!(s.wake_net.rx.recv(&mut b).is_err());
+        // A wake-up (an SA change on the channel) ends the round at once.
+        s.wake_tx.wake();
+        let t = Instant::now();
+        assert!(s.end_round(0, false, &mut carried, &s.wake_tx, &fds, &mut ready));
+        assert!(t.elapsed() < Duration::from_millis(50));
+        assert_eq!(ready, [false; 3]);
+        s.stop.store(true, Ordering::Relaxed);
+        assert!(!s.end_round(0, false, &mut carried, &s.wake_tx, &fds, &mut ready));
+    }
 }

@@ -149,19 +149,20 @@ impl Sealer {
 
     /// Packets the host routed into `dev`, sealed for their SA's peer (up
     /// to 16 reads; with offloads each may be a 64 KB TCP segment cut into
-    /// 45 packets). Returns how many packets were read.
-    fn from_tun(&mut self, dev: &Device, shared: &Shared) -> usize {
+    /// 45 packets). Returns how many packets were read, and whether the
+    /// reads stopped at their cap (more may wait) rather than at an empty device.
+    fn from_tun(&mut self, dev: &Device, shared: &Shared) -> (usize, bool) {
         let mut n = 0;
         for _ in 0..16 {
             let Ok(k) = dev.tun.recv_multiple(&mut self.tun_read, &mut self.tun_segs, &mut self.tun_sizes, 0) else {
-                break;
+                return (n, false);
             };
             for i in 0..k {
                 self.seal_one(i, dev.id, shared);
             }
             n += k;
         }
-        n
+        (n, true)
     }
 
     /// Seal the `i`th packet read from device `dev` (`edgesh0`, or a
@@ -283,11 +284,14 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<TxMsg>) {
     let mut devices: Vec<Arc<Device>> = Vec::new();
     let mut udp = Arc::new(HashMap::new());
     let mut carried = false;
+    // Which devices to read this round: all after a change of the list, then the readable ones.
+    let mut ready: Vec<bool> = Vec::new();
     loop {
         if shared.generation() != generation {
             generation = shared.generation();
             devices = shared.devices();
             udp = shared.udp();
+            ready = vec![true; devices.len()];
         }
         // SA changes first: a removed SA seals nothing read after this.
         loop {
@@ -298,12 +302,17 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<TxMsg>) {
             }
         }
         let mut work = 0;
-        for d in &devices {
-            work += s.from_tun(d, &shared);
+        for (d, r) in devices.iter().zip(ready.iter_mut()) {
+            if *r {
+                let n;
+                (n, *r) = s.from_tun(d, &shared);
+                work += n;
+            }
         }
         s.send(&shared, &udp);
         use std::os::fd::AsFd;
-        if !shared.end_round(work, &mut carried, &shared.wake_tx, || devices.iter().map(|d| d.tun.as_fd()).collect()) {
+        let fds: Vec<_> = devices.iter().map(|d| Some(d.tun.as_fd())).collect();
+        if !shared.end_round(work, false, &mut carried, &shared.wake_tx, &fds, &mut ready) {
             return;
         }
     }
