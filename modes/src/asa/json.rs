@@ -199,8 +199,8 @@ fn ikev2_sa(r: &Router) -> Value {
             "encryption_algorithm": x.encryption,
             "hashing_algorithm": x.hash,
             "dh_group": x.dh_group,
-            "authentication_sign": "PSK",
-            "authentication_verify": "PSK",
+            "authentication_sign": x.auth_sign,
+            "authentication_verify": x.auth_verify,
             "lifetime_secs": x.lifetime,
             "activetime_secs": x.active_secs,
         });
