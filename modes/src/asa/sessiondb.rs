@@ -10,6 +10,12 @@
 //! with `Tunnel ID : N.1`, `Rem Auth Mode`, `PRF`, `Rekey Int (D)`, `Idle
 //! Time Out`). ntc-templates' `cisco_asa_show_vpn-sessiondb_detail_l2l`
 //! reads both (`shell/tests/asa_corpus.rs`).
+//!
+//! `show vpn-sessiondb` (the summary) counts the sessions and tunnels up
+//! now, and, from the engine's events as they come ([`tally`]), how many
+//! have come up since the start and the most up at once; its layout is the
+//! corpus's two captures' (`show_vpn-sessiondb/`), and ntc-templates'
+//! template reads it (`lab_vpn_sessiondb_summary_parses_with_ntc_templates`).
 
 use super::words::{asa_time, esp_hash_word, esp_word, ike_encr_word, ike_hash_word};
 use crate::out::Out;
@@ -400,4 +406,102 @@ mod tests {
         assert_eq!(duration(312), "0h:05m:12s");
         assert_eq!(duration(52 * 86_400 + 6 * 3600 + 35 * 60 + 23), "52d 6h:35m:23s");
     }
+}
+
+/// The active counts of `show vpn-sessiondb`'s rows from the sessions up
+/// now: (LAN-to-LAN IKEv1, IKEv2, IPsec SAs in ESP, in UDP).
+fn active(list: &[L2lSession]) -> [u64; 4] {
+    let v = |n: u8| list.iter().filter(|x| x.ike_version == n).count() as u64;
+    let kids = |natt: bool| list.iter().flat_map(|x| &x.ipsec).filter(|c| c.nat_t == natt).count() as u64;
+    [v(1), v(2), kids(false), kids(true)]
+}
+
+/// Count an engine event into the cumulative and peak figures of `show
+/// vpn-sessiondb`: a phase 1 (IKEv1 or IKEv2) come up is a new LAN-to-LAN
+/// session and IKE tunnel, an IPsec SA pair come up (rekeys too) a new
+/// IPsec tunnel; peaks follow the sessions up after the event.
+pub fn tally(r: &Router, e: &edgesh_engine::ike::Event) {
+    use edgesh_engine::ike::Event;
+    let up = match e {
+        Event::Phase1Up { conn, .. } => {
+            if edgesh_engine::ike::v2::is_v2(*conn) {
+                1
+            } else {
+                0
+            }
+        }
+        Event::ChildUp { spi_in, .. } => {
+            let ike = r.ike();
+            let natt = ike.child_sas().iter().chain(ike.v2().child_sas()).any(|c| c.spi_in == *spi_in && c.encap);
+            if natt { 3 } else { 2 }
+        }
+        _ => return,
+    };
+    let now = active(&sessions(r));
+    let Ok(mut guard) = r.asa.tallies.lock() else { return };
+    let t = &mut *guard;
+    let rows = [&mut t.l2l_v1, &mut t.l2l_v2, &mut t.ipsec, &mut t.ipsec_natt];
+    for (i, row) in rows.into_iter().enumerate() {
+        if i == up {
+            row.cumulative += 1;
+        }
+        row.peak = row.peak.max(now[i]);
+    }
+}
+
+/// What `show vpn-sessiondb` gives as the device's capacity: edgesh has no
+/// platform licence; this is the figure of the corpus's site-to-site
+/// capture (`ntc-cisco_asa_show_vpn-sessiondb2.raw`: `Device Total VPN
+/// Capacity    :    750`).
+pub const VPN_CAPACITY: u64 = 750;
+
+/// `show vpn-sessiondb`: the session and tunnel summaries in the layout of
+/// the corpus's ASA captures (`../shared/corpus/outputs/asa/show_vpn-sessiondb/`,
+/// ntc-templates' fixtures), rows for what has been up since the start
+/// (cumulative above 0), as the captures list only those.
+pub fn render_summary(r: &Router, out: &mut dyn Out) {
+    let now = active(&sessions(r));
+    let t = r.asa.tallies.lock().map(|t| *t).unwrap_or_default();
+    let rule = "-".repeat(75);
+    let row = |name: &str, a: u64, c: u64, p: u64, pw: usize| format!("{name:<29}: {a:>6} : {c:>10} : {p:>pw$}");
+    out.line(&rule);
+    out.line("VPN Session Summary");
+    out.line(&rule);
+    out.line("                               Active : Cumulative : Peak Concur : Inactive");
+    out.line("                             ----------------------------------------------");
+    let l2l = [(1, "  IKEv2 IPsec", t.l2l_v2), (0, "  IKEv1 IPsec", t.l2l_v1)];
+    let (l2l_now, l2l_cum) = (now[0] + now[1], t.l2l_v1.cumulative + t.l2l_v2.cumulative);
+    if l2l_cum > 0 {
+        // The site-to-site peak: at least each version's, the sum of the two at most.
+        let peak = t.l2l_v1.peak.max(t.l2l_v2.peak).max(l2l_now);
+        out.line(&row("Site-to-Site VPN", l2l_now, l2l_cum, peak, 11));
+        for (i, name, x) in l2l {
+            if x.cumulative > 0 {
+                out.line(&row(name, now[i], x.cumulative, x.peak, 11));
+            }
+        }
+    }
+    out.line(&rule);
+    out.line(&format!("{:<29}: {l2l_now:>6}             Total Cumulative : {l2l_cum}", "Total Active and Inactive"));
+    out.line(&format!("{:<29}: {VPN_CAPACITY:>6}", "Device Total VPN Capacity"));
+    out.line(&format!("{:<29}: {:>5}%", "Device Load", (l2l_now * 100).div_ceil(VPN_CAPACITY)));
+    out.line(&rule);
+    out.line(&rule);
+    out.line("Tunnels Summary");
+    out.line(&rule);
+    out.line("                               Active : Cumulative : Peak Concurrent");
+    out.line("                             ----------------------------------------------");
+    let tunnels =
+        [("IKEv1", 0, t.l2l_v1), ("IKEv2", 1, t.l2l_v2), ("IPsec", 2, t.ipsec), ("IPsecOverNatT", 3, t.ipsec_natt)];
+    let (mut total_now, mut total_cum) = (0, 0);
+    for (name, i, x) in tunnels {
+        if x.cumulative > 0 {
+            out.line(&row(name, now[i], x.cumulative, x.peak, 15));
+        }
+        total_now += now[i];
+        total_cum += x.cumulative;
+    }
+    out.line(&rule);
+    out.line(&format!("{:<29}: {total_now:>6} : {total_cum:>10}", "Totals"));
+    out.line(&rule);
 }

@@ -1,6 +1,6 @@
 //! The ASA's VPN exec commands, from the engine's state: `show crypto
 //! isakmp sa` / `show crypto ikev1 sa [detail]`, `show crypto ipsec sa
-//! [peer A]`, `show vpn-sessiondb [detail] l2l` (`sessiondb.rs`), `clear crypto ipsec sa
+//! [peer A]`, `show vpn-sessiondb` and `show vpn-sessiondb [detail] l2l` (`sessiondb.rs`), `clear crypto ipsec sa
 //! [peer A]`, `clear crypto isakmp|ikev1 sa`, `debug crypto ikev1|ipsec
 //! [LEVEL]`, `undebug all`, `show logging`, `terminal monitor`, `ping`.
 //! Layouts: the ASA 9.x captures of the corpus (`../shared/corpus/outputs/asa`)
@@ -576,6 +576,10 @@ pub fn register(g: &mut G) {
             Ok(())
         },
     );
+    add(g, "show vpn-sessiondb", &[SH, "Show VPN session database"], |s, _, o| {
+        super::sessiondb::render_summary(&synced(s), o);
+        Ok(())
+    });
     add(
         g,
         "show vpn-sessiondb [detail] l2l",
