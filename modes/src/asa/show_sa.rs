@@ -123,9 +123,24 @@ pub struct V2SaRow {
     pub children: Vec<(String, String, u32, u32)>,
 }
 
+/// The `Hash:` of an IKEv2 SA: its integrity algorithm; AES-GCM has none,
+/// `N/A` (the ASA 5506H capture of Google Cloud's HA VPN guide: `Encr:
+/// AES-GCM, keysize: 256, Hash: N/A, DH Grp:14`).
+pub fn v2_hash_word(h: Option<edgesh_engine::ike::crypto::HashAlg>) -> &'static str {
+    use edgesh_engine::ike::crypto::HashAlg;
+    match h {
+        None => "N/A",
+        Some(HashAlg::Md5) => "MD596",
+        Some(HashAlg::Sha1) => "SHA96",
+        Some(HashAlg::Sha256) => "SHA256",
+        Some(HashAlg::Sha384) => "SHA384",
+        Some(HashAlg::Sha512) => "SHA512",
+    }
+}
+
 /// The rows of `show crypto ikev2 sa`.
 pub fn ikev2_rows(r: &Router) -> Vec<V2SaRow> {
-    use edgesh_engine::ike::crypto::{CipherAlg, HashAlg};
+    use edgesh_engine::ike::crypto::CipherAlg;
     use edgesh_engine::ike::v2::State;
     use edgesh_engine::ike::v2::keys::Encr;
     let now = r.now_ms();
@@ -148,15 +163,7 @@ pub fn ikev2_rows(r: &Router) -> Vec<V2SaRow> {
                     Encr::Cbc(CipherAlg::Des) => ("DES", None),
                     Encr::Gcm(k) => ("AES-GCM", Some(k * 8)),
                 };
-                let h = match su.integ.map(|i| i.hash) {
-                    None => "None",
-                    Some(HashAlg::Md5) => "MD596",
-                    Some(HashAlg::Sha1) => "SHA96",
-                    Some(HashAlg::Sha256) => "SHA256",
-                    Some(HashAlg::Sha384) => "SHA384",
-                    Some(HashAlg::Sha512) => "SHA512",
-                };
-                (e, k, h, su.group)
+                (e, k, v2_hash_word(su.integ.map(|i| i.hash)), su.group)
             }
             None => ("Unknown", None, "None", 0),
         };
@@ -771,5 +778,7 @@ mod tests {
             suite_line(&row(AuthKind::Psk, AuthKind::Ecdsa)),
             "      Encr: AES-CBC, keysize: 256, Hash: SHA96, DH Grp:14, Auth sign: PSK, Auth verify: ECDSA"
         );
+        assert_eq!(v2_hash_word(None), "N/A");
+        assert_eq!(v2_hash_word(Some(edgesh_engine::ike::crypto::HashAlg::Sha1)), "SHA96");
     }
 }
