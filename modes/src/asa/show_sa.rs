@@ -583,6 +583,22 @@ pub fn register(g: &mut G) {
             Ok(())
         },
     );
+    add(
+        g,
+        "show crypto keys tshark",
+        &[
+            SH,
+            CR,
+            "Session keys of the current SAs (edgesh; privileged)",
+            "As tshark -o options (decrypts captures of edgesh's packets)",
+        ],
+        |s, _, o| {
+            for l in crate::engine::tshark_lines(&synced(s)) {
+                o.line(&l);
+            }
+            Ok(())
+        },
+    );
     add(g, "show vpn-sessiondb", &[SH, "Show VPN session database"], |s, _, o| {
         super::sessiondb::render_summary(&synced(s), o);
         Ok(())
