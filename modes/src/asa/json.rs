@@ -47,6 +47,14 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
             ipsec_sa(&s.router(), peer)
         }
+        "show vpn-sessiondb" => {
+            synced(s);
+            value(&super::sessiondb::summary_of(&s.router()))
+        }
+        "show crypto keys tshark" => {
+            synced(s);
+            value(&crate::engine::tshark_keys(&s.router()))
+        }
         "show vpn-sessiondb [detail] l2l" => {
             synced(s);
             let list = super::sessiondb::sessions(&s.router());

@@ -455,53 +455,107 @@ pub fn tally(r: &Router, e: &edgesh_engine::ike::Event) {
 /// Capacity    :    750`).
 pub const VPN_CAPACITY: u64 = 750;
 
-/// `show vpn-sessiondb`: the session and tunnel summaries in the layout of
-/// the corpus's ASA captures (`../shared/corpus/outputs/asa/show_vpn-sessiondb/`,
-/// ntc-templates' fixtures), rows for what has been up since the start
-/// (cumulative above 0), as the captures list only those.
-pub fn render_summary(r: &Router, out: &mut dyn Out) {
+/// One row of `show vpn-sessiondb`.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct SummaryRow {
+    pub name: &'static str,
+    pub active: u64,
+    pub cumulative: u64,
+    pub peak_concurrent: u64,
+}
+
+/// `show vpn-sessiondb` as typed state (the text and `| json` read it):
+/// rows for what has been up since the start (cumulative above 0), as the
+/// captures list only those.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// `Site-to-Site VPN`, then `  IKEv2 IPsec` / `  IKEv1 IPsec` (names as printed).
+    pub sessions: Vec<SummaryRow>,
+    pub total_active_and_inactive: u64,
+    pub total_cumulative: u64,
+    pub device_total_vpn_capacity: u64,
+    pub device_load_percent: u64,
+    /// `IKEv1`, `IKEv2`, `IPsec`, `IPsecOverNatT`.
+    pub tunnels: Vec<SummaryRow>,
+    pub totals_active: u64,
+    pub totals_cumulative: u64,
+}
+
+pub fn summary_of(r: &Router) -> Summary {
     let now = active(&sessions(r));
     let t = r.asa.tallies.lock().map(|t| *t).unwrap_or_default();
+    let row = |name, active, x: super::state::Tally| SummaryRow {
+        name,
+        active,
+        cumulative: x.cumulative,
+        peak_concurrent: x.peak,
+    };
+    let (l2l_now, l2l_cum) = (now[0] + now[1], t.l2l_v1.cumulative + t.l2l_v2.cumulative);
+    let mut sessions = Vec::new();
+    if l2l_cum > 0 {
+        // The site-to-site peak: at least each version's, the sum of the two at most.
+        let peak = t.l2l_v1.peak.max(t.l2l_v2.peak).max(l2l_now);
+        sessions.push(SummaryRow {
+            name: "Site-to-Site VPN",
+            active: l2l_now,
+            cumulative: l2l_cum,
+            peak_concurrent: peak,
+        });
+        for (i, name, x) in [(1, "  IKEv2 IPsec", t.l2l_v2), (0, "  IKEv1 IPsec", t.l2l_v1)] {
+            if x.cumulative > 0 {
+                sessions.push(row(name, now[i], x));
+            }
+        }
+    }
+    let all = [("IKEv1", t.l2l_v1), ("IKEv2", t.l2l_v2), ("IPsec", t.ipsec), ("IPsecOverNatT", t.ipsec_natt)];
+    let tunnels: Vec<SummaryRow> =
+        all.iter().enumerate().filter(|(_, (_, x))| x.cumulative > 0).map(|(i, (n, x))| row(n, now[i], *x)).collect();
+    Summary {
+        sessions,
+        total_active_and_inactive: l2l_now,
+        total_cumulative: l2l_cum,
+        device_total_vpn_capacity: VPN_CAPACITY,
+        device_load_percent: (l2l_now * 100).div_ceil(VPN_CAPACITY),
+        totals_active: now.iter().sum(),
+        totals_cumulative: all.iter().map(|(_, x)| x.cumulative).sum(),
+        tunnels,
+    }
+}
+
+/// `show vpn-sessiondb`: the session and tunnel summaries in the layout of
+/// the corpus's ASA captures (`../shared/corpus/outputs/asa/show_vpn-sessiondb/`,
+/// ntc-templates' fixtures).
+pub fn render_summary(r: &Router, out: &mut dyn Out) {
+    let x = summary_of(r);
     let rule = "-".repeat(75);
-    let row = |name: &str, a: u64, c: u64, p: u64, pw: usize| format!("{name:<29}: {a:>6} : {c:>10} : {p:>pw$}");
+    let line = |w: &SummaryRow, pw: usize| {
+        format!("{:<29}: {:>6} : {:>10} : {:>pw$}", w.name, w.active, w.cumulative, w.peak_concurrent)
+    };
     out.line(&rule);
     out.line("VPN Session Summary");
     out.line(&rule);
     out.line("                               Active : Cumulative : Peak Concur : Inactive");
     out.line("                             ----------------------------------------------");
-    let l2l = [(1, "  IKEv2 IPsec", t.l2l_v2), (0, "  IKEv1 IPsec", t.l2l_v1)];
-    let (l2l_now, l2l_cum) = (now[0] + now[1], t.l2l_v1.cumulative + t.l2l_v2.cumulative);
-    if l2l_cum > 0 {
-        // The site-to-site peak: at least each version's, the sum of the two at most.
-        let peak = t.l2l_v1.peak.max(t.l2l_v2.peak).max(l2l_now);
-        out.line(&row("Site-to-Site VPN", l2l_now, l2l_cum, peak, 11));
-        for (i, name, x) in l2l {
-            if x.cumulative > 0 {
-                out.line(&row(name, now[i], x.cumulative, x.peak, 11));
-            }
-        }
+    for w in &x.sessions {
+        out.line(&line(w, 11));
     }
     out.line(&rule);
-    out.line(&format!("{:<29}: {l2l_now:>6}             Total Cumulative : {l2l_cum}", "Total Active and Inactive"));
-    out.line(&format!("{:<29}: {VPN_CAPACITY:>6}", "Device Total VPN Capacity"));
-    out.line(&format!("{:<29}: {:>5}%", "Device Load", (l2l_now * 100).div_ceil(VPN_CAPACITY)));
+    out.line(&format!(
+        "{:<29}: {:>6}             Total Cumulative : {}",
+        "Total Active and Inactive", x.total_active_and_inactive, x.total_cumulative
+    ));
+    out.line(&format!("{:<29}: {:>6}", "Device Total VPN Capacity", x.device_total_vpn_capacity));
+    out.line(&format!("{:<29}: {:>5}%", "Device Load", x.device_load_percent));
     out.line(&rule);
     out.line(&rule);
     out.line("Tunnels Summary");
     out.line(&rule);
     out.line("                               Active : Cumulative : Peak Concurrent");
     out.line("                             ----------------------------------------------");
-    let tunnels =
-        [("IKEv1", 0, t.l2l_v1), ("IKEv2", 1, t.l2l_v2), ("IPsec", 2, t.ipsec), ("IPsecOverNatT", 3, t.ipsec_natt)];
-    let (mut total_now, mut total_cum) = (0, 0);
-    for (name, i, x) in tunnels {
-        if x.cumulative > 0 {
-            out.line(&row(name, now[i], x.cumulative, x.peak, 15));
-        }
-        total_now += now[i];
-        total_cum += x.cumulative;
+    for w in &x.tunnels {
+        out.line(&line(w, 15));
     }
     out.line(&rule);
-    out.line(&format!("{:<29}: {total_now:>6} : {total_cum:>10}", "Totals"));
+    out.line(&format!("{:<29}: {:>6} : {:>10}", "Totals", x.totals_active, x.totals_cumulative));
     out.line(&rule);
 }
