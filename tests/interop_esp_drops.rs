@@ -235,32 +235,7 @@ fn rejected_esp_packets_are_logged_and_counted_asa() {
         ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
         ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
     ]);
-    let e = Edgesh::start(
-        "asa",
-        "hostname left
-interface GigabitEthernet0/0
- nameif outside
- security-level 0
- ip address 192.0.2.1 255.255.255.0
-access-list VPN extended permit ip host 198.51.100.1 host 203.0.113.1
-crypto ipsec ikev1 transform-set TS esp-aes esp-sha-hmac
-crypto map outside_map 10 match address VPN
-crypto map outside_map 10 set peer 192.0.2.2
-crypto map outside_map 10 set ikev1 transform-set TS
-crypto map outside_map 10 set pfs group2
-crypto map outside_map interface outside
-crypto ikev1 enable outside
-crypto ikev1 policy 10
- authentication pre-share
- encryption aes
- hash sha
- group 2
- lifetime 86400
-tunnel-group 192.0.2.2 type ipsec-l2l
-tunnel-group 192.0.2.2 ipsec-attributes
- ikev1 pre-shared-key interop-test-psk
-",
-    );
+    let e = Edgesh::start("asa", &asa_config("host 198.51.100.1 host 203.0.113.1"));
     let out = peer(&[], &["initiate", "right"]);
     assert!(out.contains("established"), "{out}\n{}", charon_log());
     e.wait_for("show crypto ipsec sa", "current inbound spi", 10);

@@ -528,18 +528,19 @@ pub fn summary_of(r: &Router) -> Summary {
 pub fn render_summary(r: &Router, out: &mut dyn Out) {
     let x = summary_of(r);
     let rule = "-".repeat(75);
-    let line = |w: &SummaryRow, pw: usize| {
-        format!("{:<29}: {:>6} : {:>10} : {:>pw$}", w.name, w.active, w.cumulative, w.peak_concurrent)
+    // A table: its title between rules, its column heads, its rows (the peak column `pw` wide).
+    let table = |out: &mut dyn Out, title: &str, heads: &str, rows: &[SummaryRow], pw: usize| {
+        for l in [rule.as_str(), title, rule.as_str(), heads] {
+            out.line(l);
+        }
+        out.line("                             ----------------------------------------------");
+        for w in rows {
+            out.line(&format!("{:<29}: {:>6} : {:>10} : {:>pw$}", w.name, w.active, w.cumulative, w.peak_concurrent));
+        }
+        out.line(&rule);
     };
-    out.line(&rule);
-    out.line("VPN Session Summary");
-    out.line(&rule);
-    out.line("                               Active : Cumulative : Peak Concur : Inactive");
-    out.line("                             ----------------------------------------------");
-    for w in &x.sessions {
-        out.line(&line(w, 11));
-    }
-    out.line(&rule);
+    let heads = "                               Active : Cumulative : Peak Concur : Inactive";
+    table(out, "VPN Session Summary", heads, &x.sessions, 11);
     out.line(&format!(
         "{:<29}: {:>6}             Total Cumulative : {}",
         "Total Active and Inactive", x.total_active_and_inactive, x.total_cumulative
@@ -547,15 +548,8 @@ pub fn render_summary(r: &Router, out: &mut dyn Out) {
     out.line(&format!("{:<29}: {:>6}", "Device Total VPN Capacity", x.device_total_vpn_capacity));
     out.line(&format!("{:<29}: {:>5}%", "Device Load", x.device_load_percent));
     out.line(&rule);
-    out.line(&rule);
-    out.line("Tunnels Summary");
-    out.line(&rule);
-    out.line("                               Active : Cumulative : Peak Concurrent");
-    out.line("                             ----------------------------------------------");
-    for w in &x.tunnels {
-        out.line(&line(w, 15));
-    }
-    out.line(&rule);
+    let heads = "                               Active : Cumulative : Peak Concurrent";
+    table(out, "Tunnels Summary", heads, &x.tunnels, 15);
     out.line(&format!("{:<29}: {:>6} : {:>10}", "Totals", x.totals_active, x.totals_cumulative));
     out.line(&rule);
 }
