@@ -220,3 +220,76 @@ fn rejected_esp_packets_are_logged_and_counted_ios() {
         assert!(log.contains(&l), "{l}:\n{log}");
     }
 }
+
+/// Each rejected ESP packet on a real socket into a running ASA edgesh
+/// (issue 17): the ASA's `%ASA-4-4021NN` line (its own words: 402101 for
+/// an unknown SPI, 402119 anti-replay, 402120 authentication, 402116 an
+/// inner packet outside the SA's proxies), the SA's `#recv errors`; then a
+/// flood of one kind is rate-limited (20 lines of a kind per SA kept per
+/// window, the rest counted).
+#[test]
+fn rejected_esp_packets_are_logged_and_counted_asa() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[
+        ("IKE_VERSION", "1"),
+        ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
+        ("ESP_PROPOSAL", "aes128-sha1-modp1024"),
+    ]);
+    let e = Edgesh::start("asa", &asa_config("host 198.51.100.1 host 203.0.113.1"));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}", charon_log());
+    e.wait_for("show crypto ipsec sa", "current inbound spi", 10);
+    let (spi, keys) = inbound_sa_keys(&e, "show crypto keys tshark");
+    forge_each_kind(spi, &keys);
+    let sa = e.wait_for("show crypto ipsec sa", "#recv errors: 7", 10);
+    assert!(sa.contains("#pkts decaps: 1, #pkts decrypt: 1, #pkts verify: 1"), "{sa}");
+    let log = e.cmd("show logging");
+    let from = format!("IPSEC: Received an ESP packet (SPI= 0x{spi:08X}, sequence number=");
+    for l in [
+        format!(
+            "%ASA-4-402101: decaps: rec'd IPSEC packet has invalid spi for destaddr=192.0.2.1, prot=esp, spi=0x{:08X}",
+            spi ^ 0x0101_0101
+        ),
+        format!(
+            "%ASA-4-402119: {from} 0x64) from 192.0.2.2 (user= 192.0.2.2) to 192.0.2.1 that failed anti-replay checking."
+        ),
+        format!(
+            "%ASA-4-402119: {from} 0x2) from 192.0.2.2 (user= 192.0.2.2) to 192.0.2.1 that failed anti-replay checking."
+        ),
+        format!(
+            "%ASA-4-402120: {from} 0x65) from 192.0.2.2 (user= 192.0.2.2) to 192.0.2.1 that failed authentication."
+        ),
+        format!(
+            "%ASA-4-402120: {from} 0x6E) from 192.0.2.2 (user= 192.0.2.2) to 192.0.2.1 that failed authentication."
+        ),
+        format!(
+            "%ASA-4-402116: {from} 0x67) from 192.0.2.2 (user= 192.0.2.2) to 192.0.2.1. The decapsulated inner packet doesn't match the negotiated policy in the SA. The packet specifies its destination as 198.51.100.1, its source as 10.9.9.9, and its protocol as 1. The SA specifies its local proxy as 198.51.100.1/255.255.255.255/0/0 and its remote proxy as 203.0.113.1/255.255.255.255/0/0."
+        ),
+    ] {
+        assert!(log.contains(&l), "{l}:\n{log}");
+    }
+    // The transport-mode packet is counted, not logged (the ASA has no line for it).
+    assert_eq!(log.matches("%ASA-4-4021").count(), 6, "{log}");
+    // A flood of 40 packets with one unknown SPI: 20 lines kept, the rest counted.
+    let mut flood = edgesh_engine::esp::EspSa::new(
+        spi ^ 0x0202_0202,
+        edgesh_engine::config::EspEncr::Aes128Cbc,
+        Some(edgesh_engine::config::EspAuth::HmacSha1_96),
+        &keys,
+    )
+    .unwrap();
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(17);
+    let good = inner_packet([203, 0, 113, 1], [198, 51, 100, 1], 1);
+    let packets: Vec<Vec<u8>> = (0..40).map(|_| flood.seal(4, &good, &mut rng).unwrap()).collect();
+    send_from_right(&packets);
+    let bad = format!("spi=0x{:08X}", spi ^ 0x0202_0202);
+    let t0 = Instant::now();
+    let log = loop {
+        let log = e.cmd("show logging");
+        if log.matches(&bad).count() >= 20 || t0.elapsed() > Duration::from_secs(10) {
+            break log;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(log.matches(&bad).count(), 20, "{log}");
+}

@@ -539,3 +539,56 @@ sys.exit(1 if bad or nonempty < 60 else 0)
     assert!(n >= 7 * LISTINGS.len(), "{n} cases");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `show vpn-sessiondb` of the labs read by ntc-templates'
+/// `cisco_asa_show_vpn-sessiondb` template (the corpus's two captures are
+/// its fixtures): a1 with one IKEv1 session up, then none left after the
+/// clear commands (cumulative and peak kept), and with one IKEv2 session.
+#[test]
+fn lab_vpn_sessiondb_summary_parses_with_ntc_templates() {
+    let Some(py) = python_or_skip("ntc-templates check of the ASA show vpn-sessiondb") else { return };
+    let v1: Vec<String> = outputs_of("asa_crypto_map.golden")
+        .into_iter()
+        .filter(|(c, _)| c == "show vpn-sessiondb")
+        .map(|(_, b)| b)
+        .collect();
+    let v2: Vec<String> =
+        outputs_of("asa_ikev2.golden").into_iter().filter(|(c, _)| c == "show vpn-sessiondb").map(|(_, b)| b).collect();
+    assert_eq!((v1.len(), v2.len()), (2, 1), "the labs' show vpn-sessiondb");
+    let cases = [
+        (
+            &v1[0],
+            r#"{"vpn_session_name": ["Site-to-Site VPN", "IKEv1 IPsec"], "vpn_session_active": ["1", "1"], "vpn_session_cumulative": ["1", "1"], "vpn_session_peak_concurrent": ["1", "1"], "total_active_and_inactive": "1", "total_cumulative": "1", "device_total_vpn_capacity": "750", "device_load_percent": "1", "tunnels_summary_name": ["IKEv1", "IPsec"], "tunnels_summary_active": ["1", "1"], "tunnels_summary_cumulative": ["1", "1"], "tunnels_summary_peak_concurrent": ["1", "1"], "totals_active": "2", "totals_cumulative": "2"}"#,
+        ),
+        (
+            &v1[1],
+            r#"{"vpn_session_active": ["0", "0"], "vpn_session_cumulative": ["1", "1"], "vpn_session_peak_concurrent": ["1", "1"], "total_active_and_inactive": "0", "device_load_percent": "0", "tunnels_summary_active": ["0", "0"], "totals_active": "0", "totals_cumulative": "2"}"#,
+        ),
+        (
+            &v2[0],
+            r#"{"vpn_session_name": ["Site-to-Site VPN", "IKEv2 IPsec"], "vpn_session_active": ["1", "1"], "tunnels_summary_name": ["IKEv2", "IPsec"], "tunnels_summary_cumulative": ["1", "1"]}"#,
+        ),
+    ];
+    for (text, want) in cases {
+        let f = std::env::temp_dir().join(format!("edgesh-asa-vpndb-{}.txt", std::process::id()));
+        std::fs::write(&f, text).unwrap();
+        let script = r#"
+import sys, json
+from ntc_templates.parse import parse_output
+got = parse_output(platform="cisco_asa", command="show vpn-sessiondb", data=open(sys.argv[1]).read())
+want = json.loads(sys.argv[2])
+bad = [k for k in want if len(got) != 1 or got[0].get(k) != want[k]]
+if bad:
+    print(json.dumps({"bad": bad, "got": got}, indent=1))
+    sys.exit(1)
+"#;
+        let st = std::process::Command::new(&py).args(["-c", script, &f.display().to_string(), want]).output().unwrap();
+        let _ = std::fs::remove_file(&f);
+        assert!(
+            st.status.success(),
+            "ntc-templates' parse differs:\n{}{}\n{text}",
+            String::from_utf8_lossy(&st.stdout),
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+}

@@ -295,6 +295,37 @@ tunnel ipsec t1
     )
 }
 
+/// An ASA 9.x site-to-site configuration for the strongSwan peer; `acl` is
+/// the crypto map's access-list entry after `permit ip`.
+pub fn asa_config(acl: &str) -> String {
+    format!(
+        "hostname left
+interface GigabitEthernet0/0
+ nameif outside
+ security-level 0
+ ip address 192.0.2.1 255.255.255.0
+!
+access-list VPN extended permit ip {acl}
+crypto ipsec ikev1 transform-set TS esp-aes esp-sha-hmac
+crypto map outside_map 10 match address VPN
+crypto map outside_map 10 set peer 192.0.2.2
+crypto map outside_map 10 set ikev1 transform-set TS
+crypto map outside_map 10 set pfs group2
+crypto map outside_map interface outside
+crypto ikev1 enable outside
+crypto ikev1 policy 10
+ authentication pre-share
+ encryption aes
+ hash sha
+ group 2
+ lifetime 86400
+tunnel-group 192.0.2.2 type ipsec-l2l
+tunnel-group 192.0.2.2 ipsec-attributes
+ ikev1 pre-shared-key interop-test-psk
+"
+    )
+}
+
 pub fn ios_config(group: u16, psk: &str) -> String {
     format!(
         "hostname left

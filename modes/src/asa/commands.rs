@@ -13,13 +13,17 @@ use crate::cisco_common::{G, add, block, canon, key_words, leaf};
 leaf!(leaf1, 1, set_line);
 leaf!(leaf2, 2, set_line);
 leaf!(leaf3, 3, set_line);
+leaf!(leaf4, 4, set_line);
 
 /// `crypto map NAME SEQ set X ...`: replaces the entry's earlier `set X`.
 fn cmap_leaf(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     // crypto map NAME SEQ {match address | set peer | set ikev1 transform-set ...}: the words up to the option.
     let words: Vec<String> = a.bindings.iter().map(|b| b.value.to_string()).collect();
+    // The lifetime in seconds and the one in kilobytes are two settings (a
+    // dynamic map of the corpus shows both lines): each replaces only its own.
     let n = match words.get(5).map(String::as_str) {
-        Some("ikev1" | "ikev2" | "security-association") => 7,
+        Some("security-association") => 8,
+        Some("ikev1" | "ikev2") => 7,
         _ => 6,
     };
     set_line(s, &words[..n.min(words.len())].join(" "), &canon(a));
@@ -428,7 +432,7 @@ pub fn build(m: AsaMode) -> G {
             add(&mut g, &format!("set pfs {PFS}"), &hpfs, leaf2);
             let mut hl = vec!["Specify profile settings"];
             hl.extend(&LIFETIME_HELP[..12]);
-            add(&mut g, &format!("set {LIFETIME}"), &hl, leaf3);
+            add(&mut g, &format!("set {LIFETIME}"), &hl, leaf4);
         }
         AsaMode::TunnelGeneral => {
             add(&mut g, "default-group-policy WORD", &["Set the default group policy", "Group policy name"], leaf1);

@@ -30,7 +30,28 @@
 //!   `had problems decrypting packet`, `mismatched pre-shared key`, `Oakley
 //!   Main Mode packet with invalid payloads`, `713903`/`713904` with a key
 //!   mismatch: no real capture of either sentence) and stays as the debug
-//!   text ASA write-ups quote. A socket
+//!   text ASA write-ups quote. Searched a third time (issue 17's last
+//!   bullet), in places that ship real logs as test data: elastic/integrations
+//!   `packages/cisco_asa/data_stream/log/_dev/test/pipeline/test-additional-messages.log`
+//!   (its 713901..713905 lines all read `All IPSec SA proposals found
+//!   unacceptable!` at level 6: a parser fixture, not a capture; no key
+//!   mismatch), elastic/beats `x-pack/filebeat/module/cisco/asa/test/`
+//!   (listed), the whole of tunnelsup/tunnelsup.github.io (fetched: only the
+//!   two lines above and the AWS post's `%ASA-3-713902: Group = G, IP = P,
+//!   QM FSM error (P2 struct &0x..., mess id 0x...)!`), exact-string lookups
+//!   over the code index (`ASA-4-713903`, `ASA-5-713904`, `ASA-3-713902`,
+//!   `713903: IP =`, `713904: IP =`, `713903: Group =`, `713904: Group =`,
+//!   `invalid payloads, MessID`, `problems decrypting packet`, `mismatched
+//!   pre-shared key`, `Received encrypted packet with no matching SA`) and
+//!   the page store (Cisco's ASA IKEv1 debug notes 113574 and 113595,
+//!   petenetlive KB 0000216). Real lines found: a PIX 7 syslog sample in a
+//!   public syslog recorder, `%PIX-5-713904: IP = P, Received encrypted packet
+//!   with no matching SA, dropping`, and a logstash note's `%ASA-4-713903: IKE
+//!   Receiver: Runt ISAKMP packet discarded on Port 4500 from A:P`; neither is
+//!   tied to a key mismatch. The 713903/713904 key-mismatch lines that do
+//!   appear (SIEM generators, a troubleshooting game, a blog's `%ASA-5-713904:
+//!   ..., All IKE SA proposals found unacceptable!` under "PSK diferente")
+//!   are made up, not captures. So the sentence stays as it was. A socket
 //!   edgesh cannot bind is logged at level 3, so under 713902.
 //!
 //! The group (`Group = G`, `user= G`) is the tunnel-group the peer's phase

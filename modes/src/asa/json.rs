@@ -47,6 +47,14 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
             ipsec_sa(&s.router(), peer)
         }
+        "show vpn-sessiondb" => {
+            synced(s);
+            value(&super::sessiondb::summary_of(&s.router()))
+        }
+        "show crypto keys tshark" => {
+            synced(s);
+            value(&crate::engine::tshark_keys(&s.router()))
+        }
         "show vpn-sessiondb [detail] l2l" => {
             synced(s);
             let list = super::sessiondb::sessions(&s.router());
@@ -199,8 +207,8 @@ fn ikev2_sa(r: &Router) -> Value {
             "encryption_algorithm": x.encryption,
             "hashing_algorithm": x.hash,
             "dh_group": x.dh_group,
-            "authentication_sign": "PSK",
-            "authentication_verify": "PSK",
+            "authentication_sign": x.auth_sign,
+            "authentication_verify": x.auth_verify,
             "lifetime_secs": x.lifetime,
             "activetime_secs": x.active_secs,
         });

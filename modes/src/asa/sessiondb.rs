@@ -10,6 +10,12 @@
 //! with `Tunnel ID : N.1`, `Rem Auth Mode`, `PRF`, `Rekey Int (D)`, `Idle
 //! Time Out`). ntc-templates' `cisco_asa_show_vpn-sessiondb_detail_l2l`
 //! reads both (`shell/tests/asa_corpus.rs`).
+//!
+//! `show vpn-sessiondb` (the summary) counts the sessions and tunnels up
+//! now, and, from the engine's events as they come ([`tally`]), how many
+//! have come up since the start and the most up at once; its layout is the
+//! corpus's two captures' (`show_vpn-sessiondb/`), and ntc-templates'
+//! template reads it (`lab_vpn_sessiondb_summary_parses_with_ntc_templates`).
 
 use super::words::{asa_time, esp_hash_word, esp_word, ike_encr_word, ike_hash_word};
 use crate::out::Out;
@@ -400,4 +406,150 @@ mod tests {
         assert_eq!(duration(312), "0h:05m:12s");
         assert_eq!(duration(52 * 86_400 + 6 * 3600 + 35 * 60 + 23), "52d 6h:35m:23s");
     }
+}
+
+/// The active counts of `show vpn-sessiondb`'s rows from the sessions up
+/// now: (LAN-to-LAN IKEv1, IKEv2, IPsec SAs in ESP, in UDP).
+fn active(list: &[L2lSession]) -> [u64; 4] {
+    let v = |n: u8| list.iter().filter(|x| x.ike_version == n).count() as u64;
+    let kids = |natt: bool| list.iter().flat_map(|x| &x.ipsec).filter(|c| c.nat_t == natt).count() as u64;
+    [v(1), v(2), kids(false), kids(true)]
+}
+
+/// Count an engine event into the cumulative and peak figures of `show
+/// vpn-sessiondb`: a phase 1 (IKEv1 or IKEv2) come up is a new LAN-to-LAN
+/// session and IKE tunnel, an IPsec SA pair come up (rekeys too) a new
+/// IPsec tunnel; peaks follow the sessions up after the event.
+pub fn tally(r: &Router, e: &edgesh_engine::ike::Event) {
+    use edgesh_engine::ike::Event;
+    let up = match e {
+        Event::Phase1Up { conn, .. } => {
+            if edgesh_engine::ike::v2::is_v2(*conn) {
+                1
+            } else {
+                0
+            }
+        }
+        Event::ChildUp { spi_in, .. } => {
+            let ike = r.ike();
+            let natt = ike.child_sas().iter().chain(ike.v2().child_sas()).any(|c| c.spi_in == *spi_in && c.encap);
+            if natt { 3 } else { 2 }
+        }
+        _ => return,
+    };
+    let now = active(&sessions(r));
+    let Ok(mut guard) = r.asa.tallies.lock() else { return };
+    let t = &mut *guard;
+    let rows = [&mut t.l2l_v1, &mut t.l2l_v2, &mut t.ipsec, &mut t.ipsec_natt];
+    for (i, row) in rows.into_iter().enumerate() {
+        if i == up {
+            row.cumulative += 1;
+        }
+        row.peak = row.peak.max(now[i]);
+    }
+}
+
+/// What `show vpn-sessiondb` gives as the device's capacity: edgesh has no
+/// platform licence; this is the figure of the corpus's site-to-site
+/// capture (`ntc-cisco_asa_show_vpn-sessiondb2.raw`: `Device Total VPN
+/// Capacity    :    750`).
+pub const VPN_CAPACITY: u64 = 750;
+
+/// One row of `show vpn-sessiondb`.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct SummaryRow {
+    pub name: &'static str,
+    pub active: u64,
+    pub cumulative: u64,
+    pub peak_concurrent: u64,
+}
+
+/// `show vpn-sessiondb` as typed state (the text and `| json` read it):
+/// rows for what has been up since the start (cumulative above 0), as the
+/// captures list only those.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    /// `Site-to-Site VPN`, then `  IKEv2 IPsec` / `  IKEv1 IPsec` (names as printed).
+    pub sessions: Vec<SummaryRow>,
+    pub total_active_and_inactive: u64,
+    pub total_cumulative: u64,
+    pub device_total_vpn_capacity: u64,
+    pub device_load_percent: u64,
+    /// `IKEv1`, `IKEv2`, `IPsec`, `IPsecOverNatT`.
+    pub tunnels: Vec<SummaryRow>,
+    pub totals_active: u64,
+    pub totals_cumulative: u64,
+}
+
+pub fn summary_of(r: &Router) -> Summary {
+    let now = active(&sessions(r));
+    let t = r.asa.tallies.lock().map(|t| *t).unwrap_or_default();
+    let row = |name, active, x: super::state::Tally| SummaryRow {
+        name,
+        active,
+        cumulative: x.cumulative,
+        peak_concurrent: x.peak,
+    };
+    let (l2l_now, l2l_cum) = (now[0] + now[1], t.l2l_v1.cumulative + t.l2l_v2.cumulative);
+    let mut sessions = Vec::new();
+    if l2l_cum > 0 {
+        // The site-to-site peak: at least each version's, the sum of the two at most.
+        let peak = t.l2l_v1.peak.max(t.l2l_v2.peak).max(l2l_now);
+        sessions.push(SummaryRow {
+            name: "Site-to-Site VPN",
+            active: l2l_now,
+            cumulative: l2l_cum,
+            peak_concurrent: peak,
+        });
+        for (i, name, x) in [(1, "  IKEv2 IPsec", t.l2l_v2), (0, "  IKEv1 IPsec", t.l2l_v1)] {
+            if x.cumulative > 0 {
+                sessions.push(row(name, now[i], x));
+            }
+        }
+    }
+    let all = [("IKEv1", t.l2l_v1), ("IKEv2", t.l2l_v2), ("IPsec", t.ipsec), ("IPsecOverNatT", t.ipsec_natt)];
+    let tunnels: Vec<SummaryRow> =
+        all.iter().enumerate().filter(|(_, (_, x))| x.cumulative > 0).map(|(i, (n, x))| row(n, now[i], *x)).collect();
+    Summary {
+        sessions,
+        total_active_and_inactive: l2l_now,
+        total_cumulative: l2l_cum,
+        device_total_vpn_capacity: VPN_CAPACITY,
+        device_load_percent: (l2l_now * 100).div_ceil(VPN_CAPACITY),
+        totals_active: now.iter().sum(),
+        totals_cumulative: all.iter().map(|(_, x)| x.cumulative).sum(),
+        tunnels,
+    }
+}
+
+/// `show vpn-sessiondb`: the session and tunnel summaries in the layout of
+/// the corpus's ASA captures (`../shared/corpus/outputs/asa/show_vpn-sessiondb/`,
+/// ntc-templates' fixtures).
+pub fn render_summary(r: &Router, out: &mut dyn Out) {
+    let x = summary_of(r);
+    let rule = "-".repeat(75);
+    // A table: its title between rules, its column heads, its rows (the peak column `pw` wide).
+    let table = |out: &mut dyn Out, title: &str, heads: &str, rows: &[SummaryRow], pw: usize| {
+        for l in [rule.as_str(), title, rule.as_str(), heads] {
+            out.line(l);
+        }
+        out.line("                             ----------------------------------------------");
+        for w in rows {
+            out.line(&format!("{:<29}: {:>6} : {:>10} : {:>pw$}", w.name, w.active, w.cumulative, w.peak_concurrent));
+        }
+        out.line(&rule);
+    };
+    let heads = "                               Active : Cumulative : Peak Concur : Inactive";
+    table(out, "VPN Session Summary", heads, &x.sessions, 11);
+    out.line(&format!(
+        "{:<29}: {:>6}             Total Cumulative : {}",
+        "Total Active and Inactive", x.total_active_and_inactive, x.total_cumulative
+    ));
+    out.line(&format!("{:<29}: {:>6}", "Device Total VPN Capacity", x.device_total_vpn_capacity));
+    out.line(&format!("{:<29}: {:>5}%", "Device Load", x.device_load_percent));
+    out.line(&rule);
+    let heads = "                               Active : Cumulative : Peak Concurrent";
+    table(out, "Tunnels Summary", heads, &x.tunnels, 15);
+    out.line(&format!("{:<29}: {:>6} : {:>10}", "Totals", x.totals_active, x.totals_cumulative));
+    out.line(&rule);
 }

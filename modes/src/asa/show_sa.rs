@@ -1,6 +1,6 @@
 //! The ASA's VPN exec commands, from the engine's state: `show crypto
 //! isakmp sa` / `show crypto ikev1 sa [detail]`, `show crypto ipsec sa
-//! [peer A]`, `show vpn-sessiondb [detail] l2l` (`sessiondb.rs`), `clear crypto ipsec sa
+//! [peer A]`, `show vpn-sessiondb` and `show vpn-sessiondb [detail] l2l` (`sessiondb.rs`), `clear crypto ipsec sa
 //! [peer A]`, `clear crypto isakmp|ikev1 sa`, `debug crypto ikev1|ipsec
 //! [LEVEL]`, `undebug all`, `show logging`, `terminal monitor`, `ping`.
 //! Layouts: the ASA 9.x captures of the corpus (`../shared/corpus/outputs/asa`)
@@ -115,13 +115,32 @@ pub struct V2SaRow {
     pub dh_group: u16,
     pub lifetime: u32,
     pub active_secs: u64,
+    /// How this end signed its AUTH payload and how the peer's was
+    /// verified, from the SA ([`auth_word`]).
+    pub auth_sign: &'static str,
+    pub auth_verify: &'static str,
     /// (local selector, remote selector, ESP SPI in, out).
     pub children: Vec<(String, String, u32, u32)>,
 }
 
+/// The `Hash:` of an IKEv2 SA: its integrity algorithm; AES-GCM has none,
+/// `N/A` (the ASA 5506H capture of Google Cloud's HA VPN guide: `Encr:
+/// AES-GCM, keysize: 256, Hash: N/A, DH Grp:14`).
+pub fn v2_hash_word(h: Option<edgesh_engine::ike::crypto::HashAlg>) -> &'static str {
+    use edgesh_engine::ike::crypto::HashAlg;
+    match h {
+        None => "N/A",
+        Some(HashAlg::Md5) => "MD596",
+        Some(HashAlg::Sha1) => "SHA96",
+        Some(HashAlg::Sha256) => "SHA256",
+        Some(HashAlg::Sha384) => "SHA384",
+        Some(HashAlg::Sha512) => "SHA512",
+    }
+}
+
 /// The rows of `show crypto ikev2 sa`.
 pub fn ikev2_rows(r: &Router) -> Vec<V2SaRow> {
-    use edgesh_engine::ike::crypto::{CipherAlg, HashAlg};
+    use edgesh_engine::ike::crypto::CipherAlg;
     use edgesh_engine::ike::v2::State;
     use edgesh_engine::ike::v2::keys::Encr;
     let now = r.now_ms();
@@ -144,15 +163,7 @@ pub fn ikev2_rows(r: &Router) -> Vec<V2SaRow> {
                     Encr::Cbc(CipherAlg::Des) => ("DES", None),
                     Encr::Gcm(k) => ("AES-GCM", Some(k * 8)),
                 };
-                let h = match su.integ.map(|i| i.hash) {
-                    None => "None",
-                    Some(HashAlg::Md5) => "MD596",
-                    Some(HashAlg::Sha1) => "SHA96",
-                    Some(HashAlg::Sha256) => "SHA256",
-                    Some(HashAlg::Sha384) => "SHA384",
-                    Some(HashAlg::Sha512) => "SHA512",
-                };
-                (e, k, h, su.group)
+                (e, k, v2_hash_word(su.integ.map(|i| i.hash)), su.group)
             }
             None => ("Unknown", None, "None", 0),
         };
@@ -174,10 +185,39 @@ pub fn ikev2_rows(r: &Router) -> Vec<V2SaRow> {
             dh_group,
             lifetime: s.lifetime,
             active_secs: now.saturating_sub(s.established.unwrap_or(s.created)) / 1000,
+            auth_sign: auth_word(s.auth_sign),
+            auth_verify: auth_word(s.auth_verify),
             children: kids.iter().map(|c| (range(&c.local_ts), range(&c.remote_ts), c.spi_in, c.spi_out)).collect(),
         });
     }
     rows
+}
+
+/// The ASA's word for what an IKEv2 AUTH payload was made with: `PSK`
+/// (genieparser's ASA `ShowCryptoIkev2Sa` golden output), `RSA` (Cisco's
+/// ASA 9.x certificate site-to-site example, document 117337: `Encr:
+/// AES-CBC, keysize: 256, Hash: SHA96, DH Grp:14, Auth sign: RSA, Auth
+/// verify: RSA`). No public ASA capture shows an ECDSA-authenticated SA;
+/// `ECDSA` is IOS-XE's word for it, the one the ASA's IKEv2 code shares.
+pub fn auth_word(k: edgesh_engine::ike::v2::sa::AuthKind) -> &'static str {
+    use edgesh_engine::ike::v2::sa::AuthKind;
+    match k {
+        AuthKind::Psk => "PSK",
+        AuthKind::Rsa => "RSA",
+        AuthKind::Ecdsa => "ECDSA",
+    }
+}
+
+/// The `      Encr: ..., Auth sign: S, Auth verify: V` line of one SA.
+pub fn suite_line(x: &V2SaRow) -> String {
+    let encr = match x.key_size {
+        Some(k) => format!("{}, keysize: {k}", x.encryption),
+        None => x.encryption.to_string(),
+    };
+    format!(
+        "      Encr: {encr}, Hash: {}, DH Grp:{}, Auth sign: {}, Auth verify: {}",
+        x.hash, x.dh_group, x.auth_sign, x.auth_verify
+    )
 }
 
 /// `show crypto ikev2 sa` in the ASA layout (Genie's asa `ShowCryptoIkev2Sa` reads it).
@@ -196,14 +236,7 @@ pub fn ikev2_sa(r: &Router, out: &mut dyn Out) {
         out.line("");
         out.line("Tunnel-id Local                                               Remote                                                  Status         Role");
         out.line(&format!("{id:>9} {:<52}{:<57}{:<9}{}", x.local, x.remote, x.state, x.role));
-        let encr = match x.key_size {
-            Some(k) => format!("{}, keysize: {k}", x.encryption),
-            None => x.encryption.to_string(),
-        };
-        out.line(&format!(
-            "      Encr: {encr}, Hash: {}, DH Grp:{}, Auth sign: PSK, Auth verify: PSK",
-            x.hash, x.dh_group
-        ));
+        out.line(&suite_line(&x));
         out.line(&format!("      Life/Active Time: {}/{} sec", x.lifetime, x.active_secs));
         for (l, rm, i, o) in &x.children {
             out.line(&format!("Child sa: local selector  {l}"));
@@ -552,6 +585,26 @@ pub fn register(g: &mut G) {
     );
     add(
         g,
+        "show crypto keys tshark",
+        &[
+            SH,
+            CR,
+            "Session keys of the current SAs (edgesh; privileged)",
+            "As tshark -o options (decrypts captures of edgesh's packets)",
+        ],
+        |s, _, o| {
+            for l in crate::engine::tshark_lines(&synced(s)) {
+                o.line(&l);
+            }
+            Ok(())
+        },
+    );
+    add(g, "show vpn-sessiondb", &[SH, "Show VPN session database"], |s, _, o| {
+        super::sessiondb::render_summary(&synced(s), o);
+        Ok(())
+    });
+    add(
+        g,
         "show vpn-sessiondb [detail] l2l",
         &[SH, "Show VPN session database", "Show detailed information", "LAN-to-LAN sessions"],
         |s, a, o| {
@@ -708,5 +761,40 @@ mod tests {
         assert_eq!(map_of("outside-map-10"), ("outside-map".into(), "10".into()));
         assert_eq!(map_of("dyn_map-65535-20"), ("dyn_map".into(), "65535".into()));
         assert_eq!(map_of("outside_map-65535@branch.example.com"), ("outside_map".into(), "65535".into()));
+    }
+
+    /// The suite line prints what the SA was authenticated with, not a
+    /// fixed `PSK` (the line of Cisco's ASA certificate example, 117337).
+    #[test]
+    fn ikev2_suite_line_names_the_sa_auth_methods() {
+        use edgesh_engine::ike::v2::sa::AuthKind;
+        let row = |sign, verify| V2SaRow {
+            session_id: 138,
+            status: "UP-ACTIVE",
+            child_count: 1,
+            local: "172.16.1.2/500".into(),
+            remote: "172.16.1.1/500".into(),
+            state: "READY",
+            role: "INITIATOR",
+            encryption: "AES-CBC",
+            key_size: Some(256),
+            hash: "SHA96",
+            dh_group: 14,
+            lifetime: 86400,
+            active_secs: 4,
+            auth_sign: auth_word(sign),
+            auth_verify: auth_word(verify),
+            children: Vec::new(),
+        };
+        assert_eq!(
+            suite_line(&row(AuthKind::Rsa, AuthKind::Rsa)),
+            "      Encr: AES-CBC, keysize: 256, Hash: SHA96, DH Grp:14, Auth sign: RSA, Auth verify: RSA"
+        );
+        assert_eq!(
+            suite_line(&row(AuthKind::Psk, AuthKind::Ecdsa)),
+            "      Encr: AES-CBC, keysize: 256, Hash: SHA96, DH Grp:14, Auth sign: PSK, Auth verify: ECDSA"
+        );
+        assert_eq!(v2_hash_word(None), "N/A");
+        assert_eq!(v2_hash_word(Some(edgesh_engine::ike::crypto::HashAlg::Sha1)), "SHA96");
     }
 }

@@ -15,6 +15,26 @@ pub struct AsaRouter {
     pub model: Arc<edgesh_engine::Config>,
     /// The levels of `debug crypto ikev1 N` and `debug crypto ipsec N` (`show debug`).
     pub debug_levels: (u8, u8),
+    /// What `show vpn-sessiondb` counts beyond the SAs up now (the engine
+    /// keeps no history of SAs gone): kept as the engine's events come.
+    pub tallies: std::sync::Mutex<SessionTallies>,
+}
+
+/// Cumulative and peak concurrent counts of one row of `show vpn-sessiondb`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub cumulative: u64,
+    pub peak: u64,
+}
+
+/// The rows of `show vpn-sessiondb`: LAN-to-LAN sessions by IKE version,
+/// and tunnels (IKE SAs by version, IPsec SAs in ESP or in UDP).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionTallies {
+    pub l2l_v1: Tally,
+    pub l2l_v2: Tally,
+    pub ipsec: Tally,
+    pub ipsec_natt: Tally,
 }
 
 impl Default for AsaRouter {
@@ -25,6 +45,7 @@ impl Default for AsaRouter {
             compiled: None,
             model: Arc::new(edgesh_engine::Config::new("ciscoasa")),
             debug_levels: (1, 1),
+            tallies: Default::default(),
         }
     }
 }

@@ -26,7 +26,7 @@ crypto isakmp reload-wait, crypto isakmp ipsec-over-tcp, crypto key, crypto logg
 ddns, dhcp-client, dhcpd, dhcprelay, dns, dns-guard, domain-name, dynamic-filter, enable password, enable secret,
 eou, failover, firewall, flow-export, fragment, ftp, group-delimiter, http, icmp, ip audit, ip local pool, ip verify,
 ipsec-tcp, ipv6, jumbo-frame, ldap, license, logging, mac-address, mac-address-table, management-access, monitor-interface,
-mtu, name, names, nat, no, ntp, object-group-search, pager, passwd, password-policy, prompt, quit, resource, route, router-id,
+mtu, name, names, nat, no, ntp, object-group-search, pager, passwd, password-policy, prefix-list, prompt, quit, resource, route, router-id,
 same-security-traffic, scopy, service, service-policy, smtp-server, snmp-map, snmp-server, ssh, ssl, sysopt, telnet,
 terminal, tftp-server, threat-detection, timeout, tls-proxy, user-identity, username, virtual, vpdn, vpn-addr-assign,
 vpn load-balancing, vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryptochecksum:, sla monitor schedule,
@@ -201,5 +201,8 @@ mod tests {
         );
         assert_eq!(v.child("policy-map", "parameters", false), Some("pmap-parameters"));
         assert!(v.knows("pmap-parameters", "message-length maximum 512", false));
+        // Google Cloud's HA VPN template (gcp-ha-vpn-asa-5506h.cfg).
+        assert!(v.knows("global", "prefix-list GCP-IN seq 5 permit 10.0.1.0/24 le 32", false));
+        assert!(!v.knows("global", "prefx-list GCP-IN seq 5 permit 10.0.1.0/24 le 32", true));
     }
 }
