@@ -72,10 +72,26 @@ fn known_at(s: &Session, level: usize, line: &str) -> bool {
         Ok(p) => !p.command.spec.starts_with("no "),
         Err(ParseError::Incomplete) => true,
         Err(_) => {
-            vocabulary().knows(family_at(s, level), line, true)
-                && !(matches!(m, IosMode::Config | IosMode::Interface) && super::strict(line))
+            interface_line(s, level, line, true)
+                || vocabulary().knows(family_at(s, level), line, true)
+                    && !(matches!(m, IosMode::Config | IosMode::Interface) && super::strict(line))
         }
     }
+}
+
+/// Is the line a whole modelled interface command typed in an unmodelled
+/// block of the interface family (`interface range Ethernet 0/0 - 3`,
+/// `template T`)? IOS takes there what it takes under one interface
+/// (`no ip address`, `shutdown`), and refuses a typo (`shutdwn`) alike.
+/// `incomplete`: a command's leading words are enough (what `no` names).
+fn interface_line(s: &Session, level: usize, line: &str, incomplete: bool) -> bool {
+    s.ios.stack[level].mode == IosMode::Verbatim
+        && family_at(s, level) == "interface"
+        && match graphs().get(IosMode::Interface).parse(line) {
+            Ok(p) => !p.command.spec.starts_with("no "),
+            Err(ParseError::Incomplete) => incomplete,
+            Err(_) => false,
+        }
 }
 
 /// The level at which `no REST` runs: the innermost mode that knows REST or
@@ -184,6 +200,13 @@ fn place_pass(
         // A modelled global or interface command must parse (`ip address`, `tunnel mode` ...).
         if matches!(pm, IosMode::Config | IosMode::Interface) && super::strict(t) {
             continue;
+        }
+        // An interface command in `interface range ...` (or a `template`):
+        // kept as typed once the interface graph parses it.
+        if interface_line(s, lvl, line, false) {
+            s.ios.stack.truncate(lvl + 1);
+            keep_line(s, t, false);
+            return Some(true);
         }
         if v.child(fam, t, abbrev).is_some() {
             s.ios.stack.truncate(lvl + 1);
