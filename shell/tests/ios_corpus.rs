@@ -533,7 +533,8 @@ fn paste_script_lines_and_confirmations_are_handled_as_on_ios() {
 /// the `call-home` block and its `profile` (IOS-XE 16/17 running
 /// configurations), `ip audit`, `interface range` (its members get the
 /// lines; IOS prints no range), an IKEv2 proposal's `group 24 21 20`, a
-/// keyring's `key 6 KEY`, and `tunnel protection ... isakmp-profile NAME`.
+/// keyring's `key 6 KEY`, `tunnel protection ... isakmp-profile NAME`, and
+/// a kept block typed abbreviated (`router eig NAME`: IOS prints `router eigrp NAME`).
 #[test]
 fn lines_of_public_configs_are_kept_as_on_ios() {
     let (r, out) = paste(SNIPPET);
@@ -545,6 +546,7 @@ fn lines_of_public_configs_are_kept_as_on_ios() {
         "call-home\n contact-email-addr sch-smart-licensing@cisco.com\n profile \"CiscoTAC-1\"\n  active\n  destination transport-method http\n  no destination transport-method email\n",
         "\nip audit notify log\n",
         "\nip audit po max-events 100\n",
+        "\nrouter eigrp eig-dmvnp\n address-family ipv4 unicast as 1\n  network 10.10.20.1 0.0.0.0\n exit-address-family\n",
         "crypto ikev2 proposal PROP\n encryption aes-cbc-256 aes-cbc-192 aes-cbc-128\n integrity sha512 sha384 sha256\n group 24 21 20\n",
         "crypto keyring keyring-azure\n local-address 192.0.2.1\n pre-shared-key address 198.51.100.1 key 6 asdfadfadfsafasdfasdf\n",
         "interface Tunnel0\n tunnel source 192.0.2.1\n tunnel destination 203.0.113.2\n ip mtu 1400\n tunnel protection ipsec profile IPSEC-PROFILE\n",
@@ -553,7 +555,7 @@ fn lines_of_public_configs_are_kept_as_on_ios() {
     ] {
         assert!(run.contains(block), "missing:\n{block}\nin:\n{run}");
     }
-    assert!(!run.contains("range"), "{run}");
+    assert!(!run.contains("range") && !run.contains("router eig "), "{run}");
     // Both members of the range are protected tunnels; the proposal offers its three groups.
     let compiled = edgesh_modes::ios::compile::compile(&r.lock().unwrap().ios_doc);
     let remotes: Vec<String> =
@@ -587,6 +589,11 @@ const SNIPPET: &str = "call-home
   no destination transport-method email
 ip audit notify log
 ip audit po max-events 100
+router eig eig-dmvnp
+ address-family ipv4 unicast as 1
+  network 10.10.20.1 0.0.0.0
+ exit
+exit
 crypto ikev2 proposal PROP
  encryption aes-cbc-256 aes-cbc-192 aes-cbc-128
  integrity sha512 sha384 sha256
