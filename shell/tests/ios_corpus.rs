@@ -223,6 +223,9 @@ fn paste_problems(name: &str, text: &str) -> Vec<String> {
         }
     }
     let run = running_text(&r);
+    // What the engine model makes of it (`--nocapture` shows it).
+    let compiled = edgesh_modes::ios::compile::compile(&r.lock().unwrap().ios_doc);
+    eprintln!("{name}: {} tunnels; notes: {:?}", compiled.config.tunnels.len(), compiled.notes);
     // Where each running line is: (text, parent text).
     let mut placed: Vec<(String, String)> = Vec::new();
     let mut blocks: Vec<String> = Vec::new();
