@@ -642,3 +642,39 @@ interface Tunnel2
  tunnel protection ipsec profile IPSEC-PROFILE isakmp-profile isakmp-azure
 end
 ";
+
+/// A profile that matches several peers (kaysalawu's generated NVA
+/// configurations: one IKEv2 profile, `match identity remote address` for
+/// each of three peers, a VTI to each): each tunnel's engine policy expects
+/// its own peer's identity, as IOS matches the profile on any of them (the
+/// first for all three made two of the tunnels fail identity checks).
+#[test]
+fn a_profile_with_several_remote_identities_gives_each_tunnel_its_peer() {
+    let (r, out) = paste(
+        "crypto ikev2 proposal P\nencryption aes-cbc-256\nintegrity sha1\ngroup 2\n\
+         crypto ikev2 policy POL\nproposal P\nmatch address local 192.0.2.9\n\
+         crypto ikev2 keyring KR\npeer 203.0.113.172\naddress 203.0.113.172\npre-shared-key changeme\n\
+         peer 203.0.113.152\naddress 203.0.113.152\npre-shared-key changeme\n\
+         crypto ikev2 profile PROF\nmatch address local 192.0.2.9\n\
+         match identity remote address 203.0.113.172 255.255.255.255\n\
+         match identity remote address 203.0.113.152 255.255.255.255\n\
+         authentication remote pre-share\nauthentication local pre-share\nkeyring local KR\n\
+         crypto ipsec transform-set TS esp-gcm 256\nmode tunnel\n\
+         crypto ipsec profile IPP\nset transform-set TS\nset ikev2-profile PROF\n\
+         interface GigabitEthernet1\nip address 192.0.2.9 255.255.255.0\n\
+         interface Tunnel0\nip address 10.10.10.1 255.255.255.252\ntunnel mode ipsec ipv4\ntunnel source 192.0.2.9\n\
+         tunnel destination 203.0.113.172\ntunnel protection ipsec profile IPP\n\
+         interface Tunnel1\nip address 10.10.10.5 255.255.255.252\ntunnel mode ipsec ipv4\ntunnel source 192.0.2.9\n\
+         tunnel destination 203.0.113.152\ntunnel protection ipsec profile IPP\nend\n",
+    );
+    assert!(!out.contains('%'), "{out}");
+    let compiled = edgesh_modes::ios::compile::compile(&r.lock().unwrap().ios_doc);
+    assert!(compiled.notes.is_empty(), "{:?}", compiled.notes);
+    assert_eq!(compiled.config.tunnels.len(), 2);
+    for t in compiled.config.tunnels.values() {
+        let ctx = t.context.clone().unwrap_or_else(|| "local".into());
+        let pol = &compiled.config.contexts[&ctx].ike_policies[t.ike_policy.as_ref().unwrap()];
+        assert_eq!(pol.identity_remote, t.remote.map(edgesh_engine::config::Identity::Ipv4), "{t:?}");
+    }
+    remove_state_dirs();
+}
