@@ -440,8 +440,17 @@ pub fn build(m: IosMode) -> G {
         IosMode::Keyring => {
             add(
                 &mut g,
-                "pre-shared-key address A.B.C.D [A.B.C.D:mask] key WORD",
-                &["Pre-Shared Key", "pre shared key by address", "IP address", "Mask", "pre shared key", "The key"],
+                "pre-shared-key address A.B.C.D [A.B.C.D:mask] key [0 | 6] WORD",
+                &[
+                    "Pre-Shared Key",
+                    "pre shared key by address",
+                    "IP address",
+                    "Mask",
+                    "pre shared key",
+                    "Unencrypted key",
+                    "Encrypted key",
+                    "The key",
+                ],
                 append,
             );
             add(&mut g, "local-address {A.B.C.D | WORD}", &["Local address", "IP address", "Interface"], leaf1);
@@ -510,10 +519,15 @@ pub fn build(m: IosMode) -> G {
             const ENC_HELP: [&str; 7] =
                 ["DES", "3DES", "AES-CBC-128", "AES-CBC-192", "AES-CBC-256", "AES-GCM-128", "AES-GCM-256"];
             let mut helps = vec!["Set encryption algorithms"];
-            for _ in 0..4 {
+            for _ in 0..ENC_HELP.len() {
                 helps.extend(ENC_HELP);
             }
-            add(&mut g, &format!("encryption {{{ENC}}} [{ENC}] [{ENC}] [{ENC}]"), &helps, leaf1);
+            add(
+                &mut g,
+                &format!("encryption {{{ENC}}}{}", format!(" [{ENC}]").repeat(ENC_HELP.len() - 1)),
+                &helps,
+                leaf1,
+            );
             add(
                 &mut g,
                 "integrity {md5 | sha1 | sha256 | sha384 | sha512} [md5 | sha1 | sha256 | sha384 | sha512] [md5 | sha1 | sha256 | sha384 | sha512] [md5 | sha1 | sha256 | sha384 | sha512] [md5 | sha1 | sha256 | sha384 | sha512]",
@@ -547,32 +561,17 @@ pub fn build(m: IosMode) -> G {
                 ],
                 leaf1,
             );
+            // IOS takes every group in one line, in order of preference (`group 24 21 20`).
+            const GROUPS: &str = "1 | 2 | 5 | 14 | 15 | 16 | 19 | 20 | 21 | 24";
+            const GROUP_HELP: [&str; 10] = ["1", "2", "5", "14", "15", "16", "19", "20", "21", "24"];
+            let mut helps = vec!["Set DH groups"];
+            for _ in 0..GROUP_HELP.len() {
+                helps.extend(GROUP_HELP);
+            }
             add(
                 &mut g,
-                "group {1 | 2 | 5 | 14 | 15 | 16 | 19 | 20 | 21 | 24} [1 | 2 | 5 | 14 | 15 | 16 | 19 | 20 | 21 | 24]",
-                &[
-                    "Set DH groups",
-                    "1",
-                    "2",
-                    "5",
-                    "14",
-                    "15",
-                    "16",
-                    "19",
-                    "20",
-                    "21",
-                    "24",
-                    "1",
-                    "2",
-                    "5",
-                    "14",
-                    "15",
-                    "16",
-                    "19",
-                    "20",
-                    "21",
-                    "24",
-                ],
+                &format!("group {{{GROUPS}}}{}", format!(" [{GROUPS}]").repeat(GROUP_HELP.len() - 1)),
+                &helps,
                 leaf1,
             );
             add(
@@ -878,8 +877,19 @@ pub fn build(m: IosMode) -> G {
             );
             add(
                 &mut g,
-                "tunnel protection ipsec profile WORD [shared]",
-                &["protocol-over-protocol tunneling", "Enable tunnel protection", "IPsec", "Profile", "Name", "Shared"],
+                "tunnel protection ipsec profile WORD [shared] [isakmp-profile WORD:isakmp | ikev2-profile WORD:ikev2]",
+                &[
+                    "protocol-over-protocol tunneling",
+                    "Enable tunnel protection",
+                    "IPsec",
+                    "Profile",
+                    "Name",
+                    "Shared",
+                    "Determine the ISAKMP profile to use",
+                    "ISAKMP profile name",
+                    "Determine the IKEv2 profile to use",
+                    "IKEv2 profile name",
+                ],
                 leaf2,
             );
             add(&mut g, "no shutdown", &[NO, "Enable the interface"], |s, _, _| {

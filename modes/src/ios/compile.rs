@@ -341,9 +341,13 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                 for c in &n.children {
                     match words(&c.text).as_slice() {
                         ["pre-shared-key", "address", a, rest @ ..] => {
-                            if let (Ok(a), Some(k)) =
-                                (a.parse(), rest.iter().position(|x| *x == "key").and_then(|i| rest.get(i + 1)))
-                            {
+                            // `key [0 | 6] KEY`: the type word is not the key.
+                            let key = |i: usize| match rest.get(i + 1..).unwrap_or_default() {
+                                ["0" | "6", k] => Some(*k),
+                                [k, ..] => Some(*k),
+                                [] => None,
+                            };
+                            if let (Ok(a), Some(k)) = (a.parse(), rest.iter().position(|x| *x == "key").and_then(key)) {
                                 keys.insert((fvrf.clone(), a), k.to_string());
                                 let len = rest.first().and_then(|m| m.parse().ok()).and_then(mask_len).unwrap_or(32);
                                 all_keys.push((a, len, k.to_string(), Some(name.to_string()), fvrf.clone()));
@@ -501,7 +505,15 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                             vrf_refs.insert(v.to_string());
                             vti.tunnel_vrf = Some(v.to_string());
                         }
-                        ["tunnel", "protection", "ipsec", "profile", p, ..] => vti.profile = Some(p.to_string()),
+                        ["tunnel", "protection", "ipsec", "profile", p, more @ ..] => {
+                            vti.profile = Some(p.to_string());
+                            // `ikev2-profile NAME` after it: the tunnel's IKEv2 profile, not the IPsec profile's.
+                            vti.ikev2_profile = more
+                                .iter()
+                                .position(|w| *w == "ikev2-profile")
+                                .and_then(|i| more.get(i + 1))
+                                .map(|x| x.to_string());
+                        }
                         _ => {}
                     }
                 }
@@ -886,7 +898,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         }
         cfg.ipsec_policies.insert(policy_name.clone(), ipol);
         let ike_name = format!("{ifname}-ike");
-        let (ike, remote_id) = match &ip.ikev2 {
+        let (ike, remote_id) = match vti.ikev2_profile.as_ref().or(ip.ikev2.as_ref()) {
             Some(p2) => {
                 v2.policy(&mut cfg, &mut notes, &format!("interface {ifname}"), p2, peer, local_addr, &fvrf, &if_addr)
             }
@@ -1001,6 +1013,8 @@ struct Vti {
     destination: Option<Ipv4Addr>,
     tunnel_vrf: Option<String>,
     profile: Option<String>,
+    /// `tunnel protection ipsec profile P ikev2-profile NAME`.
+    ikev2_profile: Option<String>,
 }
 
 /// `crypto ipsec profile`.

@@ -449,7 +449,11 @@ impl Ikev2 {
             }
         }
         pol.identity_local = p.identity_local.clone().or(local.map(Identity::Ipv4));
-        let remote_id = match p.remote.first() {
+        // Of several `match identity remote` lines, the one the peer's
+        // address matches (IOS matches the profile on any of them; the
+        // peer's identity is its address by default), else the first.
+        let peer_match = p.remote.iter().find(|r| matches!(r, RemoteId::Addr(a) if a.contains(peer)));
+        let remote_id = match peer_match.or(p.remote.first()) {
             None => {
                 notes.push(format!(
                     "{what}: {prof} has no match identity remote (IOS needs one): the peer's address is expected"
@@ -471,7 +475,7 @@ impl Ikev2 {
             }
             Some(RemoteId::Any) => Identity::Any,
         };
-        if p.remote.len() > 1 {
+        if p.remote.len() > 1 && peer_match.is_none() {
             notes.push(format!(
                 "{what}: {prof} matches {} remote identities, the engine policy holds one: the first ({remote_id})",
                 p.remote.len()

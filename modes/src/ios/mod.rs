@@ -35,6 +35,7 @@ pub mod names;
 pub mod pki;
 pub mod pki_keys;
 pub mod questions;
+pub mod range;
 pub mod show_archive;
 pub mod show_config;
 pub mod show_crypto;
@@ -83,6 +84,7 @@ pub fn prompt(s: &Session) -> String {
         IosMode::UserExec => format!("{host}>"),
         IosMode::Exec => format!("{host}#"),
         IosMode::Verbatim => format!("{host}({})#", modes_tree::prompt_of(s).unwrap_or("config-unmodelled")),
+        IosMode::Interface if range::active(s) => format!("{host}(config-if-range)#"),
         m => format!("{host}({})#", m.prompt()),
     }
 }
@@ -102,6 +104,11 @@ pub fn report(err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) {
 
 /// Run one line in the IOS dialect.
 pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
+    range::execute(s, line, indent, out, execute_one)
+}
+
+/// Run one line in the current mode (under one interface of a range).
+fn execute_one(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) -> bool {
     if s.ios.confirm.is_some() {
         return questions::answer(s, line, indent, out);
     }
@@ -159,7 +166,7 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
             // A trailing `!comment` (configs from other tools): the line without it.
             if in_config {
                 if let Some(i) = line.find(" !").filter(|&i| !line[..i].trim().is_empty()) {
-                    return execute(s, &line[..i], indent, out);
+                    return execute_one(s, &line[..i], indent, out);
                 }
             }
             // Not a command of this mode's graph: an unmodelled sub-mode, a

@@ -72,10 +72,26 @@ fn known_at(s: &Session, level: usize, line: &str) -> bool {
         Ok(p) => !p.command.spec.starts_with("no "),
         Err(ParseError::Incomplete) => true,
         Err(_) => {
-            vocabulary().knows(family_at(s, level), line, true)
-                && !(matches!(m, IosMode::Config | IosMode::Interface) && super::strict(line))
+            interface_line(s, level, line, true)
+                || vocabulary().knows(family_at(s, level), line, true)
+                    && !(matches!(m, IosMode::Config | IosMode::Interface) && super::strict(line))
         }
     }
+}
+
+/// Is the line a whole modelled interface command typed in an unmodelled
+/// block of the interface family (`interface range Ethernet 0/0 - 3`,
+/// `template T`)? IOS takes there what it takes under one interface
+/// (`no ip address`, `shutdown`), and refuses a typo (`shutdwn`) alike.
+/// `incomplete`: a command's leading words are enough (what `no` names).
+fn interface_line(s: &Session, level: usize, line: &str, incomplete: bool) -> bool {
+    s.ios.stack[level].mode == IosMode::Verbatim
+        && family_at(s, level) == "interface"
+        && match graphs().get(IosMode::Interface).parse(line) {
+            Ok(p) => !p.command.spec.starts_with("no "),
+            Err(ParseError::Incomplete) => incomplete,
+            Err(_) => false,
+        }
 }
 
 /// The level at which `no REST` runs: the innermost mode that knows REST or
@@ -185,9 +201,17 @@ fn place_pass(
         if matches!(pm, IosMode::Config | IosMode::Interface) && super::strict(t) {
             continue;
         }
+        // An interface command in `interface range ...` (or a `template`):
+        // kept as typed once the interface graph parses it.
+        if interface_line(s, lvl, line, false) {
+            s.ios.stack.truncate(lvl + 1);
+            keep_line(s, t, false);
+            return Some(true);
+        }
         if v.child(fam, t, abbrev).is_some() {
             s.ios.stack.truncate(lvl + 1);
-            enter_verbatim(s, t);
+            let full = if abbrev { full_keywords(fam, t) } else { t.to_string() };
+            enter_verbatim(s, &full);
             return Some(true);
         }
         if v.knows(fam, t, abbrev) {
@@ -198,11 +222,57 @@ fn place_pass(
             }
             s.ios.stack.truncate(lvl + 1);
             let data = v.family(fam).is_some_and(|f| f.data);
-            keep_line_in(s, t, data, fam);
+            let full = if abbrev && !data { full_keywords(fam, t) } else { t.to_string() };
+            keep_line_in(s, &full, data, fam);
             return Some(true);
         }
     }
     None
+}
+
+/// A kept line typed with abbreviated keywords, as IOS prints it: the
+/// keywords in full (`router eig NAME` is `router eigrp NAME`). A word
+/// that abbreviates different keywords of the mode's commands stays as
+/// typed, and so do the other words (names, numbers, blanks).
+pub fn full_keywords(fam: &str, line: &str) -> String {
+    let v = vocabulary();
+    let Some(f) = v.family(fam) else { return line.to_string() };
+    // The words with their byte spans.
+    let mut spans = Vec::new();
+    let mut off = 0;
+    for w in line.split_whitespace() {
+        let at = line[off..].find(w).map(|i| i + off).unwrap_or(off);
+        spans.push((at, w));
+        off = at + w.len();
+    }
+    let skip = usize::from(matches!(spans.first(), Some((_, "no" | "default"))) && spans.len() > 1);
+    let words: Vec<&str> = spans[skip..].iter().map(|(_, w)| *w).collect();
+    let is_key = |k: &str| k != "NUM" && k != "HEX" && k != "$";
+    let abbreviates = |typed: &str, k: &str| {
+        is_key(k) && k.len() >= typed.len() && k.as_bytes()[..typed.len()].eq_ignore_ascii_case(typed.as_bytes())
+    };
+    let matching: Vec<Vec<&str>> = f
+        .words
+        .iter()
+        .chain(f.children.iter().map(|(k, _)| k))
+        .map(|k| k.iter().copied().filter(|k| *k != "$").collect::<Vec<_>>())
+        .filter(|k| k.len() <= words.len() && k.iter().zip(&words).all(|(k, w)| abbreviates(w, k) || !is_key(k)))
+        .collect();
+    let mut out = line.to_string();
+    // From the last word back, so the spans before stay right.
+    for i in (0..words.len()).rev() {
+        let full: Vec<&str> = matching
+            .iter()
+            .filter_map(|k| k.get(i).copied())
+            .filter(|k| is_key(k) && abbreviates(words[i], k))
+            .collect();
+        let Some(first) = full.first() else { continue };
+        if full.iter().all(|k| k == first) && !first.eq_ignore_ascii_case(words[i]) {
+            let (at, w) = spans[skip + i];
+            out.replace_range(at..at + w.len(), first);
+        }
+    }
+    out
 }
 
 /// The list of lines of the block the top frame edits (the document's root

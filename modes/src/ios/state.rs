@@ -21,6 +21,9 @@ pub struct IosSession {
     /// A question waiting for its answer (`[confirm]`, `[yes/no]`): the
     /// next line typed or pasted answers it, as on IOS.
     pub confirm: Option<Pending>,
+    /// `interface range`: the first member's frame (the mode's) and the
+    /// other members' frames (`range.rs`).
+    pub range: Option<(IosFrame, Vec<IosFrame>)>,
 }
 
 /// A command that asked for confirmation before it acts.

@@ -37,7 +37,7 @@ dial-peer, dialer, dialer-list, diagnostic, dot1x, downward-compatible-config, e
 firewall, flow, frame-relay, gatekeeper, hw-module, hw-switch, identity, ip admission, ip arp, ip as-path, ip auth-proxy,
 ip bgp-community, ip bootp, ip cef, ip classless, ip community-list, ip default-gateway, ip default-network, ip device, ip dhcp,
 ip dns, ip domain, ip domain-list, ip domain-lookup, ip domain-name, ip dvmrp, ip explicit-path, ip extcommunity-list, ip finger,
-ip flow-cache, ip flow-export, ip flow-top-talkers, ip forward-protocol, ip ftp, ip gratuitous-arps, ip host, ip http, ip icmp,
+ip flow-cache, ip flow-export, ip flow-top-talkers, ip forward-protocol, ip audit, ip ftp, ip gratuitous-arps, ip host, ip http, ip icmp,
 ip igmp, ip inspect, ip ips, ip local, ip mfib, ip mroute, ip msdp, ip multicast, ip multicast-routing, ip name-server, ip nat,
 ip nbar, ip options, ip pim, ip policy-list, ip prefix-list, ip radius, ip rcmd, ip route, ip routing, ip rsvp, ip scp,
 ip slb, ip source-route, ip ssh, ip subnet-zero, ip tacacs, ip tcp, ip telnet, ip tftp, ip traffic-export, ip urlfilter, ip wccp,
@@ -68,6 +68,7 @@ access-list compiled, enable algorithm-type
 > object-group protocol => og-service
 > key chain => key-chain
 > control-plane $ => control-plane
+> call-home $ => call-home
 > crypto pki trustpoint => trustpoint
 > crypto ca trustpoint => trustpoint
 > crypto pki certificate chain => cert-chain
@@ -233,6 +234,15 @@ description, no
 @key-chain-key config-keychain-key
 accept-lifetime, cryptographic-algorithm, key-string, no, send-lifetime
 
+@call-home cfg-call-home
+contact-email-addr, phone-number, street-address, customer-id, site-id, contract-id, sender, mail-server, http-proxy,
+http resolve-hostname-ipv4-first, alert-group, data-privacy, syslog-throttling, vrf, source-interface, source-ip-address,
+rate-limit, copy, no, default
+> profile => call-home-profile
+
+@call-home-profile cfg-call-home-profile
+active, destination, subscribe-to-alert-group, anonymous-reporting-only, reporting, no, default
+
 @control-plane config-cp
 service-policy, management-interface, no, host, cef
 
@@ -383,8 +393,40 @@ pub fn vocabulary() -> &'static Vocabulary {
 /// parse in full: a typo after the leading keywords (`set reverse-route
 /// tagg 5`, `responder-only now`, `crypto isakmp nat-traversal 5x`) is
 /// refused with the caret at the bad word. `LINE` stands for arguments
-/// whose syntax varies by release (kept as typed).
+/// whose syntax varies by release (kept as typed). A family marked
+/// `complete` lists every command it keeps: its lines are checked from
+/// the first keyword on.
 const SYNTAX: &str = r#"
+@call-home complete
+contact-email-addr WORD
+phone-number WORD
+street-address LINE
+customer-id LINE
+site-id LINE
+contract-id LINE
+sender {from WORD | reply-to WORD}
+mail-server {A.B.C.D | WORD} priority <1-100>
+http-proxy WORD port <1-65535>
+http resolve-hostname-ipv4-first
+alert-group {all | configuration | crash | diagnostic | environment | inventory | snapshot | syslog}
+data-privacy {level {normal | high} | hostname}
+syslog-throttling
+vrf WORD
+source-interface WORD
+source-ip-address A.B.C.D
+rate-limit <1-60>
+copy profile WORD WORD
+
+@call-home-profile complete
+active
+destination address {email WORD | http WORD}
+destination message-size-limit <50-3145728>
+destination preferred-msg-format {long-text | short-text | xml}
+destination transport-method {email | http}
+subscribe-to-alert-group {all | configuration | crash | diagnostic | environment | inventory | snapshot | syslog} [LINE]
+anonymous-reporting-only
+reporting {all | smart-call-home-data | smart-licensing-data}
+
 @crypto-map
 set security-association idle-time <60-86400> [default]
 set security-association level per-host
@@ -503,9 +545,12 @@ fn syntax() -> &'static HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Ve
     S.get_or_init(|| {
         let mut m: HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)> = HashMap::new();
         let mut fam = "";
+        let mut complete = false;
         for line in SYNTAX.lines().map(str::trim).filter(|l| !l.is_empty()) {
             if let Some(f) = line.strip_prefix('@') {
-                fam = f.trim();
+                let mut w = f.split_whitespace();
+                fam = w.next().unwrap_or("");
+                complete = w.next() == Some("complete");
                 continue;
             }
             let (g, heads) = m.entry(fam).or_default();
@@ -518,11 +563,12 @@ fn syntax() -> &'static HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Ve
             if atoms > 0 {
                 g.add(line, &vec![""; atoms], ()).unwrap_or_else(|e| panic!("{e}"));
             }
-            heads.push(
-                line.split_whitespace()
-                    .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
-                    .collect(),
-            );
+            // `complete`: every command of the family is listed, so a line is
+            // checked from its first keyword on (`destination transport-metod`).
+            let keywords = line
+                .split_whitespace()
+                .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+            heads.push(if complete { keywords.take(1).collect() } else { keywords.collect() });
         }
         m
     })
