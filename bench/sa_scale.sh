@@ -14,19 +14,25 @@
 #   Environment: EDGESH (default target/release/edgesh), RUNS [3], DUR [10]
 #   (seconds per iperf3 run), PFS [none] (e.g. group14: a DH exchange per
 #   quick mode), UP_TIMEOUT [600] (seconds to wait for the N SAs), STALL
-#   [20] and FILL [3] (when the count has not moved for STALL seconds, a
+#   [20] and FILL [6] (when the count has not moved for STALL seconds, a
 #   packet of a host pair without an SA restarts the negotiation of what is
-#   missing, at most FILL times: see "Lost quick modes" below), HOLD
+#   missing, at most FILL times: see README, "SA scale"), HOLD
 #   (seconds to keep both daemons after the measurement, to look at them), PERF=1
 #   (perf record of the left daemon during each TCP run, the top of `perf
 #   report` printed after the run), LOCK [/tmp/edgesh-interop.lock].
 #
-# Configuration: one crypto map entry whose access list has N lines, one per
-# host pair: `permit ip host 198.51.100.A host 203.0.113.B`, A and B from 1
-# to ceil(sqrt(N)) (10,000 = 100 x 100 host pairs, all within the two
-# protected /24s). Both sides run it mirrored; edgesh negotiates every line
-# of the entry's access list as its own child SA (IOS: one SA pair per ACL
-# line) over one ISAKMP SA, when the first packet of the entry arrives.
+# Configuration: N host pairs, `permit ip host 198.51.100.A host 203.0.113.B`,
+# A and B from 1 to ceil(sqrt(N)) (10,000 = 100 x 100 host pairs, all within
+# the two protected /24s), mirrored on both sides, all over one ISAKMP SA:
+#   MODE=entries (default): N / LINES [10] crypto map entries to the one
+#     peer, each with an access list of LINES host pairs; a UDP datagram for
+#     each entry's first pair (BATCH [25] datagrams every PACE [0.1]
+#     seconds) starts the entry's LINES quick modes. (LINES=1 gives 10,000
+#     entries, whose configuration takes minutes to load: see README.)
+#   MODE=acl: one crypto map entry whose access list has the N lines; edgesh
+#     negotiates each line as its own child SA, all N quick modes at once
+#     when the first packet arrives. With thousands of lines that burst
+#     overflows the peers' IKE socket buffers (see README, "SA scale").
 # Traffic (iperf3, ping) runs between 198.51.100.1 and 203.0.113.1, the
 # first line; a sample of other host pairs is pinged to show their SAs carry
 # traffic too (the addresses sit on lo, 203.0.113.0/24 and 198.51.100.0/24
@@ -45,7 +51,11 @@ DUR=${DUR:-10}
 PFS=${PFS:-}
 UP_TIMEOUT=${UP_TIMEOUT:-600}
 STALL=${STALL:-20}
-FILL=${FILL:-3}
+MODE=${MODE:-entries}
+LINES=${LINES:-10}
+BATCH=${BATCH:-25}
+PACE=${PACE:-0.1}
+FILL=${FILL:-6}
 COUNTS=${1:-1 10000}
 SUITES=${2:-cbc gcm}
 BASE=${TMPDIR:-/tmp}/edgesh-sa-scale
@@ -63,6 +73,8 @@ stop_daemons() {
 }
 cleanup() {
   stop_daemons
+  [ -f "$BASE/iperf3.pid" ] && kill "$(cat "$BASE/iperf3.pid")" 2>/dev/null || true
+  rm -f "$BASE/iperf3.pid"
   ip netns del "$NL" 2>/dev/null || true
   ip netns del "$NR" 2>/dev/null || true
 }
@@ -128,27 +140,51 @@ crypto isakmp policy 10
 crypto isakmp key $PSK address $peer
 crypto ipsec transform-set TS $ts
  mode tunnel
-ip access-list extended SCALE
 EOF
-  awk -v n="$3" -v h="$h" -v side="$1" 'BEGIN {
+  awk -v n="$3" -v h="$h" -v side="$1" -v lines="$LINES" -v mode="$MODE" -v peer="$peer" -v pfs="$PFS" 'BEGIN {
+    if (mode == "acl") print "ip access-list extended SCALE"
     for (k = 0; k < n; k++) {
       a = int(k / h) + 1; b = k % h + 1
+      if (mode != "acl" && k % lines == 0) printf "ip access-list extended S%d\n", k / lines
       if (side == "left") printf " permit ip host 198.51.100.%d host 203.0.113.%d\n", a, b
       else printf " permit ip host 203.0.113.%d host 198.51.100.%d\n", b, a
+    }
+    for (k = 0; k < (mode == "acl" ? 1 : int((n + lines - 1) / lines)); k++) {
+      printf "crypto map VPN %d ipsec-isakmp\n set peer %s\n set transform-set TS\n", k + 1, peer
+      if (pfs != "") printf " set pfs %s\n", pfs
+      printf " match address %s\n", mode == "acl" ? "SCALE" : "S" k
     } }'
   cat <<EOF
-crypto map VPN 10 ipsec-isakmp
- set peer $peer
- set transform-set TS
-EOF
-  [ -n "$PFS" ] && echo " set pfs $PFS"
-  cat <<EOF
- match address SCALE
 interface GigabitEthernet0/0
  ip address $me 255.255.255.0
  crypto map VPN
 end
 EOF
+}
+
+# One UDP datagram (to port 9) from the left end of every STRIDEth host
+# pair K below N to its right end, BATCH datagrams every PACE seconds: with
+# MODE=entries one for the first pair of each entry starts the negotiation
+# of the entry's lines; one for every pair restarts what is missing.
+kick() { # stride
+  ip netns exec "$NL" python3 - "$1" "$n" "$(hosts_for "$n")" "$BATCH" "$PACE" <<'PY'
+import socket, sys, time
+stride, hi, h, batch, pace = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+socks = {}
+lo = 0
+for k in range(0, hi, stride):
+    a, b = k // h + 1, k % h + 1
+    s = socks.get(a)
+    if s is None:
+        s = socks[a] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((f"198.51.100.{a}", 0))
+    try:
+        s.sendto(b"x", (f"203.0.113.{b}", 9))
+    except OSError:
+        pass
+    if (k // stride + 1) % batch == 0:
+        time.sleep(pace)
+PY
 }
 
 # edgesh in the namespace of `side`; its stdin is a FIFO kept open, so that
@@ -240,9 +276,14 @@ for suite in $SUITES; do
     # Wait until both have loaded their configuration (the console answers).
     cli left "show clock" >/dev/null; cli right "show clock" >/dev/null
     route_edgesh left; route_edgesh right
-    # The first packet starts the negotiation of every line of the entry.
     t0=$(date +%s.%N)
-    ip netns exec "$NL" ping -c1 -W1 -I 198.51.100.1 203.0.113.1 >/dev/null 2>&1 || true
+    if [ "$MODE" = acl ]; then
+      # The first packet starts the negotiation of every line of the entry.
+      ip netns exec "$NL" ping -c1 -W1 -I 198.51.100.1 203.0.113.1 >/dev/null 2>&1 || true
+    else
+      # A packet per entry, paced.
+      kick "$LINES"
+    fi
     # Wait until both sides show N, or until nothing changes for STALL
     # seconds; then a packet of a host pair one side has no SA for starts
     # that side's negotiation of every missing line (at most FILL rounds).
@@ -256,6 +297,7 @@ for suite in $SUITES; do
         [ "$rounds" -ge "$FILL" ] && break
         rounds=$((rounds + 1))
         echo "  N=$n $suite: $l/$r SA pairs after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s, stalled: fill round $rounds" >&2
+        [ "$MODE" = acl ] || kick 1
         for side in left right; do
           read -r a b <<<"$(missing_pair "$side")"
           [ -z "${a:-}" ] && continue
@@ -288,6 +330,7 @@ for suite in $SUITES; do
       stop_daemons; continue
     fi
     [ "$TA/$TB" = 198.51.100.1/203.0.113.1 ] || echo "  N=$n $suite: measured through $TA -> $TB" >&2
+    rm -f "$BASE/iperf3.pid"
     ip netns exec "$NR" iperf3 -s -D -B "$TB" -I "$BASE/iperf3.pid"
     sleep 0.5
     m=(); x=(); cl=(); cr=(); ct=()
