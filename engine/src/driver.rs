@@ -188,10 +188,17 @@ impl Driver {
         self.ike.initiate_for_traffic(now, src, dst)
     }
 
-    /// Bytes the dataplane carried on the SA of `spi`.
+    /// Bytes the dataplane carried on the SA of `spi` (one packet).
     pub fn account(&mut self, spi: u32, inbound: bool, bytes: u64) -> bool {
+        self.account_packets(spi, inbound, 1, bytes)
+    }
+
+    /// `packets` packets of `bytes` bytes in all the dataplane carried on the
+    /// SA of `spi` since it last told: one call per SA and report, so the
+    /// engine's cost does not grow with the packet rate times the SA count.
+    pub fn account_packets(&mut self, spi: u32, inbound: bool, packets: u64, bytes: u64) -> bool {
         let now = self.now_ms();
-        self.ike.account(now, spi, inbound, bytes)
+        self.ike.account_packets(now, spi, inbound, packets, bytes)
     }
 
     /// `clear ... ike`: returns how many SAs went.

@@ -628,14 +628,12 @@ impl Installer {
         }
         // The kernel's byte counts reach the engine (shows, kilobyte
         // lifetimes) once a second, as the userspace dataplane's do: one
-        // call per packet, the bytes with the first.
+        // call per SA with its packets and bytes.
         if self.read_at.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1)) {
             self.read_at = Some(std::time::Instant::now());
             for (spi, inbound, bytes, packets) in self.traffic() {
-                if r.engine.account(spi, inbound, bytes) {
-                    for _ in 1..packets {
-                        r.engine.account(spi, inbound, 0);
-                    }
+                if packets > 0 {
+                    r.engine.account_packets(spi, inbound, packets, bytes);
                 }
             }
         }

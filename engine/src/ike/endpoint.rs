@@ -741,6 +741,11 @@ impl Endpoint {
     /// SA goes when either direction has used it all. False when no SA has
     /// that SPI (the dataplane counts the packet as "no sa").
     pub fn account(&mut self, now: Millis, spi: u32, inbound: bool, bytes: u64) -> bool {
+        self.account_packets(now, spi, inbound, 1, bytes)
+    }
+
+    /// [`Self::account`] for `packets` packets of `bytes` bytes in all.
+    pub fn account_packets(&mut self, now: Millis, spi: u32, inbound: bool, packets: u64, bytes: u64) -> bool {
         self.ctx.now = now;
         let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi })
         else {
@@ -748,7 +753,7 @@ impl Endpoint {
         };
         if super::v2::is_v2(self.children[ci].ike) {
             // IKEv2 children: counted in the core (kilobyte lifetimes) and in the mirror.
-            self.v2.account(spi, inbound, bytes);
+            self.v2.account(spi, inbound, packets, bytes);
             let fp = self.v2.children_fingerprint();
             if fp != self.v2_fingerprint {
                 self.sync_v2();
@@ -758,20 +763,20 @@ impl Endpoint {
             let c = &mut self.children[ci];
             if inbound {
                 c.bytes_in = c.bytes_in.saturating_add(bytes);
-                c.packets_in += 1;
+                c.packets_in = c.packets_in.saturating_add(packets);
             } else {
                 c.bytes_out = c.bytes_out.saturating_add(bytes);
-                c.packets_out += 1;
+                c.packets_out = c.packets_out.saturating_add(packets);
             }
             return true;
         }
         let c = &mut self.children[ci];
         if inbound {
             c.bytes_in = c.bytes_in.saturating_add(bytes);
-            c.packets_in += 1;
+            c.packets_in = c.packets_in.saturating_add(packets);
         } else {
             c.bytes_out = c.bytes_out.saturating_add(bytes);
-            c.packets_out += 1;
+            c.packets_out = c.packets_out.saturating_add(packets);
         }
         if c.kbytes_expired() {
             self.expire_child(ci, DownReason::LifetimeExpired { kilobytes: true });

@@ -335,11 +335,10 @@ impl Dataplane {
         for ((spi, inbound), c) in self.counts.iter().map(|(k, c)| (*k, c)).chain(retired.iter().map(|(k, c)| (*k, c)))
         {
             let (packets, bytes) = c.take();
-            // The engine counts packets one call each (the bytes with the first).
-            if packets > 0 && r.engine.account(spi, inbound, bytes) {
-                for _ in 1..packets {
-                    r.engine.account(spi, inbound, 0);
-                }
+            // One call per SA with its packets and bytes (not one per packet:
+            // the engine finds the SA by a scan of its children).
+            if packets > 0 {
+                r.engine.account_packets(spi, inbound, packets, bytes);
             }
         }
         for p in std::mem::take(&mut self.problems) {

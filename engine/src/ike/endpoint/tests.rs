@@ -419,6 +419,27 @@ fn kilobyte_lifetime_rekeys_at_90_percent_and_expires_at_100() {
 }
 
 #[test]
+fn packets_accounted_in_one_call_count_as_many_and_run_the_kilobyte_lifetime() {
+    // The dataplane reports each SA's packets and bytes once per round (account_packets).
+    let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+    a.children[0].proposals[0].lifetime_kbytes = Some(100);
+    let b = mirror(&a, "t");
+    let mut p = Pair::new(a, b);
+    p.run();
+    let (first_out, first_in) = (p.a.child_sas()[0].spi_out, p.a.child_sas()[0].spi_in);
+    assert!(!p.a.account_packets(p.now, 0xdead_beef, false, 3, 4200), "unknown SPI");
+    assert!(p.a.account_packets(p.now, first_out, false, 65, 91_000));
+    assert!(p.b.account_packets(p.now, first_out, true, 65, 91_000));
+    p.run();
+    assert_eq!((p.a.child_sas()[0].packets_out, p.b.child_sas()[0].packets_in), (65, 65));
+    assert_eq!(p.a.child_sas()[0].spi_in, first_in, "below 90 %: no rekey");
+    // One more report crossing 90 % rekeys as 66 single calls do.
+    assert!(p.a.account_packets(p.now, first_out, false, 1, 1400));
+    p.run();
+    assert_ne!(p.a.child_sas()[0].spi_in, first_in, "rekeyed on kilobytes");
+}
+
+#[test]
 fn kilobyte_lifetimes_are_negotiated_down_with_responder_lifetime() {
     // (initiator's, responder's) kilobytes -> what both sides run with.
     for (ours, theirs, agreed) in [

@@ -616,7 +616,7 @@ fn kilobyte_lifetime_rekeys_the_child() {
     l.run();
     let first = l.a.child_sas()[0].spi_out;
     for _ in 0..91 {
-        l.a.account(first, false, 1024);
+        l.a.account(first, false, 1, 1024);
     }
     l.run();
     assert_matching(&l, 1);

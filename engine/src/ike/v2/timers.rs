@@ -51,7 +51,7 @@ impl Core {
     /// 90 %, its responder at 95 % (its own kilobyte lifetime may be the
     /// shorter), and the pair goes (the peer is told) when either direction
     /// used it all.
-    pub fn account(&mut self, spi: u32, inbound: bool, bytes: u64) -> bool {
+    pub fn account(&mut self, spi: u32, inbound: bool, packets: u64, bytes: u64) -> bool {
         let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi })
         else {
             return false;
@@ -59,10 +59,10 @@ impl Core {
         let c = &mut self.children[ci];
         if inbound {
             c.bytes_in = c.bytes_in.saturating_add(bytes);
-            c.packets_in += 1;
+            c.packets_in = c.packets_in.saturating_add(packets);
         } else {
             c.bytes_out = c.bytes_out.saturating_add(bytes);
-            c.packets_out += 1;
+            c.packets_out = c.packets_out.saturating_add(packets);
         }
         let (ike, id, tunnel, child) = (c.ike, c.id, c.tunnel.clone(), c.child);
         if c.kbytes_expired() {
