@@ -449,6 +449,11 @@ pub struct IkeSa {
     pub(in crate::ike) dpd_outstanding: u32,
     pub(in crate::ike) dpd_timer: Option<Millis>,
     pub(in crate::ike) deleting: bool,
+    /// This SA's main mode carried INITIAL-CONTACT (its MM5 went out with it).
+    pub(in crate::ike) initial_contact: bool,
+    /// An MM4 held back while a sibling's INITIAL-CONTACT was in flight
+    /// (the peer's address, the header, the datagram).
+    pub(in crate::ike) held_mm4: Option<Box<(SocketAddrV4, crate::ike::wire::Header, Vec<u8>)>>,
     /// A replacement phase 1 has been started (initiator, at 90 % of the lifetime).
     pub(in crate::ike) rekeyed: bool,
 }

@@ -889,9 +889,14 @@ fn bulk_v1_initiations_are_paced_to_the_init_limit() {
     a.set_config(0, conf(ta));
     assert_eq!((a.v1_initiations_in_flight(), a.v1_initiations_waiting()), (V1_INIT_LIMIT, n - V1_INIT_LIMIT));
     let (mut most, mut firsts, now) = (0, 0, 1_000);
+    // MM5s (the initiator's encrypted main-mode messages) in each round.
+    let mut mm5s = vec![];
     loop {
         let to_b: Vec<Transmit> = std::iter::from_fn(|| a.poll_transmit()).collect();
         firsts += first_messages(&to_b);
+        mm5s.push(
+            to_b.iter().filter(|t| t.data.len() > 28 && t.data[18] == exchange::MAIN && t.data[19] & 1 == 1).count(),
+        );
         for t in &to_b {
             b.handle(now, t.dst, t.src, &t.data);
         }
@@ -906,6 +911,11 @@ fn bulk_v1_initiations_are_paced_to_the_init_limit() {
     }
     assert_eq!(most, V1_INIT_LIMIT);
     assert_eq!(firsts, n, "one first message per tunnel");
+    // The first MM5 (with INITIAL-CONTACT) travels alone: its siblings hold
+    // theirs until it is answered, so that a peer working on several threads
+    // cannot establish a sibling first and then delete it as a duplicate.
+    assert_eq!(mm5s.iter().find(|&&k| k > 0), Some(&1), "MM5s per round: {mm5s:?}");
+    assert_eq!(mm5s.iter().sum::<usize>(), n);
     assert_eq!((a.v1_initiations_in_flight(), a.v1_initiations_waiting()), (0, 0));
     assert_eq!(a.ike_sas().scan().filter(|s| s.is_established()).count(), n);
     assert_eq!(b.child_sas().len(), n);

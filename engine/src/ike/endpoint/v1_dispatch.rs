@@ -52,6 +52,26 @@ impl Endpoint {
                 let Some(pc) = self.pc(&self.sas[h].tunnel).cloned() else { return };
                 let next = if main {
                     let s = &self.sas[h];
+                    // While a sibling's MM5 with INITIAL-CONTACT is in flight, a second
+                    // SA with the peer holds back its own MM5: a peer that handles
+                    // messages on several threads (strongSwan) may establish this SA
+                    // first and then delete it on the sibling's INITIAL-CONTACT as a
+                    // duplicate. The MM4 is kept (one per SA) and handled when the
+                    // sibling is established; should the sibling fail instead, our
+                    // MM3's retransmission fetches the MM4 again.
+                    if s.role == Role::Initiator && s.state == P1State::MmSaSetup && {
+                        let (conn, rip, lip) = (s.conn, *s.remote.ip(), *s.local.ip());
+                        self.sas.scan().any(|o| {
+                            o.conn != conn
+                                && *o.remote.ip() == rip
+                                && *o.local.ip() == lip
+                                && o.initial_contact
+                                && o.state == P1State::MmKeyExch
+                        })
+                    } {
+                        self.sas[h].held_mm4 = Some(Box::new((remote, *hdr, data.to_vec())));
+                        return;
+                    }
                     // INITIAL-CONTACT only from the first SA with this peer (not from every SA of a burst).
                     let first_contact = s.role == Role::Initiator && s.state == P1State::MmSaSetup && {
                         let (conn, rip, lip) = (s.conn, *s.remote.ip(), *s.local.ip());
@@ -62,11 +82,13 @@ impl Endpoint {
                                 && (o.is_established() || o.state == P1State::MmKeyExch)
                         })
                     };
+                    self.sas[h].initial_contact |= first_contact;
                     main_mode::handle(&mut self.ctx, &mut self.sas[h], &pc, now, hdr, data, first_contact)
                 } else {
                     aggressive::handle(&mut self.ctx, &mut self.sas[h], &pc, now, hdr, data)
                 };
                 self.v1_next(now, h, next);
+                self.release_held_mm4(now, h);
             }
             exchange::QUICK => {
                 let children = &self.children;
@@ -79,6 +101,28 @@ impl Endpoint {
             x => {
                 self.ctx.stats.rx_malformed += 1;
                 self.ctx.event(Event::Malformed { peer: remote, error: WireError::InvalidExchange(x), answered: None });
+            }
+        }
+    }
+
+    /// Once the SA `h` that carried INITIAL-CONTACT is established, the MM4s
+    /// its siblings held back meanwhile are handled.
+    fn release_held_mm4(&mut self, now: Millis, h: SaHandle) {
+        let Some(s) = self.sas.get(h) else { return };
+        if !(s.initial_contact && s.is_established()) {
+            return;
+        }
+        let (rip, lip) = (*s.remote.ip(), *s.local.ip());
+        let held: Vec<SaHandle> = self
+            .sas
+            .handles()
+            .filter(|(_, o)| o.held_mm4.is_some() && *o.remote.ip() == rip && *o.local.ip() == lip)
+            .map(|(k, _)| k)
+            .collect();
+        for k in held {
+            if let Some(m) = self.sas[k].held_mm4.take() {
+                let (remote, hdr, data) = *m;
+                self.v1_message(now, k, remote, &hdr, &data);
             }
         }
     }

@@ -119,6 +119,8 @@ pub(in crate::ike) fn new_sa(
         dpd_outstanding: 0,
         dpd_timer: None,
         deleting: false,
+        initial_contact: false,
+        held_mm4: None,
         rekeyed: false,
     }
 }
