@@ -159,7 +159,7 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     let pcap = base.join("wire.pcap");
     std::fs::create_dir_all(&base).expect("base dir");
     let _ = std::fs::remove_file(&pcap);
-    let mut capture = common::start_capture(NS_A, VETH_A, &pcap, "ip proto 50");
+    let capture = common::start_capture(NS_A, VETH_A, &pcap, "ip proto 50");
     let a = Edgesh::start_in(NS_A, &base.join("a"), "ios", &ios_a());
     let b = Edgesh::start_in(NS_B, &base.join("b"), "smartedge", &smartedge_b());
     // Installed at once, without IKE.
@@ -196,10 +196,8 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     assert_eq!((b_in, b_out), (a_out, a_in), "A sealed what B opened and the other way:\nA:\n{sa_a}\nB:\n{sa_b}");
     assert_eq!(count_after(&sa_a, "#recv errors"), 0, "{sa_a}");
     // tshark, with only the configured keys, opens the captured ESP.
-    // (`ip netns exec` execs tcpdump: SIGINT makes it flush and stop.)
     std::thread::sleep(Duration::from_millis(500));
-    let _ = Command::new("kill").args(["-INT", &capture.id().to_string()]).status();
-    let _ = capture.wait();
+    common::stop_capture(capture);
     let mut args: Vec<String> =
         vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
     for o in [

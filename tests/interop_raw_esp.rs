@@ -215,9 +215,8 @@ fn esp_on_protocol_50_between_two_edgesh_without_nat() {
 
     // On the wire: IP protocol 50 only, with the SPIs A shows (in and out).
     std::thread::sleep(Duration::from_millis(500));
-    if let Some(mut c) = net.capture.take() {
-        let _ = c.kill();
-        let _ = c.wait();
+    if let Some(c) = net.capture.take() {
+        common::stop_capture(c);
     }
     let o = sh(&[
         "tshark",
@@ -284,9 +283,8 @@ fn both_dataplane_threads_carry_and_a_removed_sa_stops_carrying() {
     let cleared = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64();
     let out = flow.join().expect("the flow");
     std::thread::sleep(Duration::from_millis(300));
-    if let Some(mut c) = net.capture.take() {
-        let _ = c.kill();
-        let _ = c.wait();
+    if let Some(c) = net.capture.take() {
+        common::stop_capture(c);
     }
     let wire = esp_packets(&pcap);
     let old: Vec<&(String, u32, f64)> = wire.iter().filter(|(_, spi, _)| *spi == old_out || *spi == old_in).collect();

@@ -221,7 +221,7 @@ fn gre_over_transport_mode(v2: bool) {
     std::fs::create_dir_all(&base).expect("base dir");
     let pcap = base.join("wire.pcap");
     let _ = std::fs::remove_file(&pcap);
-    let mut capture = common::start_capture(NS_A, VETH_A, &pcap, "udp port 4500 or ip proto 50");
+    let capture = common::start_capture(NS_A, VETH_A, &pcap, "udp port 4500 or ip proto 50");
     let a = Edgesh::start_in(NS_A, &base.join("a"), "ios", &ios(A, B, v2));
     let b = Edgesh::start_in(NS_B, &base.join("b"), "ios", &ios(B, A, v2));
     route_gre(NS_A, B, &a);
@@ -265,8 +265,7 @@ fn gre_over_transport_mode(v2: bool) {
     // tshark opens the ESP with A's keys: GRE right under ESP.
     let keys = a.cmd("show crypto keys tshark");
     std::thread::sleep(Duration::from_millis(300));
-    let _ = Command::new("kill").args(["-INT", &capture.id().to_string()]).status();
-    let _ = capture.wait();
+    common::stop_capture(capture);
     let mut args: Vec<String> =
         vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
     for l in keys.lines().filter(|l| l.contains("uat:esp_sa")) {

@@ -497,6 +497,14 @@ pub fn start_capture(ns: &str, iface: &str, pcap: &std::path::Path, filter: &str
     child
 }
 
+/// Stop a capture from [`start_capture`] so that it keeps every packet it
+/// saw: SIGINT makes tcpdump (which `ip netns exec` execs) flush and exit,
+/// where a kill would lose what is still in its buffer.
+pub fn stop_capture(mut child: std::process::Child) {
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let _ = child.wait();
+}
+
 /// Run a command (argv); its output.
 pub fn sh(args: &[&str]) -> std::process::Output {
     Command::new(args[0]).args(&args[1..]).output().unwrap_or_else(|e| panic!("{args:?}: {e}"))
