@@ -403,6 +403,36 @@ pub(in crate::ike) struct Quick {
     pub(in crate::ike) peer_spis: Vec<(u8, u32)>,
 }
 
+/// A quick mode this side finished on an IKE SA, remembered a while (RFC
+/// 2409 5.5): the initiator's closing QM3 may be lost, and the responder
+/// then retransmits QM2. As strongSwan keeps the last message of a finished
+/// three-message exchange and answers a copy of the response it closed with
+/// it, the initiator answers an identical QM2 with its QM3 again; any other
+/// message under a finished message ID (a copy of QM1 or QM3, or a different
+/// message: not a retransmission) is dropped instead of being taken for a
+/// new exchange. At most [`QUICK_DONE_KEEP`] per IKE SA, each for
+/// [`QUICK_DONE_FOR`].
+pub(in crate::ike) struct QuickDone {
+    pub(in crate::ike) msgid: u32,
+    /// SHA-256 of the message (QM2) our `reply` answers (initiator only).
+    pub(in crate::ike) answers: Option<Vec<u8>>,
+    /// The QM3 we sent (initiator only).
+    pub(in crate::ike) reply: Option<Vec<u8>>,
+    /// SHA-256 of the other messages received in the exchange (copies are duplicates).
+    pub(in crate::ike) seen: Vec<Vec<u8>>,
+    /// Copies of the QM2 answered again (bounded, see [`Replay`]).
+    pub(in crate::ike) replay: Replay,
+    pub(in crate::ike) at: Millis,
+}
+
+/// Finished quick modes remembered per IKE SA at most (the oldest goes first) ...
+pub const QUICK_DONE_KEEP: usize = 64;
+
+/// ... and for at most this long: past the last QM2 retransmission of a
+/// responder that never saw our QM3 (ours: 4 + 8 + 16 + 32 + 64 s, given up
+/// 128 s later; strongSwan's default: 5 retransmissions in about 165 s).
+pub const QUICK_DONE_FOR: Millis = 300_000;
+
 /// The state of a quick mode, each variant owning what is valid in it.
 pub(in crate::ike) enum QuickStep {
     /// We offered (QM1 sent) and await QM2: our DH secret (PFS), and the
@@ -445,6 +475,8 @@ pub struct IkeSa {
     pub(in crate::ike) retries: u32,
     pub(in crate::ike) timer: Option<Millis>,
     pub(in crate::ike) quick: Vec<Quick>,
+    /// Quick modes finished on this SA, oldest first ([`QuickDone`]).
+    pub(in crate::ike) quick_done: std::collections::VecDeque<QuickDone>,
     pub(in crate::ike) dpd_seq: u32,
     pub(in crate::ike) dpd_outstanding: u32,
     pub(in crate::ike) dpd_timer: Option<Millis>,

@@ -11,7 +11,7 @@ use crate::ike::events::*;
 use crate::ike::matching::*;
 use crate::ike::params::*;
 use crate::ike::sa::*;
-use crate::ike::v1::informational::send_notify;
+use crate::ike::v1::informational::{send_delete_spi, send_notify};
 use crate::ike::v1::proposals::*;
 use crate::ike::v1::*;
 use crate::ike::wire::{
@@ -33,7 +33,11 @@ pub(in crate::ike) fn start(
 ) {
     let Some(pc) = cx.pc(tunnel).cloned() else { return };
     let Some(cc) = pc.children.get(child).cloned() else { return };
-    let msgid: u32 = cx.msgid();
+    // A message ID no quick mode on this SA uses, nor one finished here.
+    let mut msgid: u32 = cx.msgid();
+    while sa.quick.iter().any(|q| q.msgid == msgid) || sa.quick_done.iter().any(|d| d.msgid == msgid) {
+        msgid = cx.msgid();
+    }
     let spi_in = cx.spi(&taken);
     let ni = cx.nonce();
     let dh = match cc.pfs {
@@ -142,6 +146,13 @@ pub(in crate::ike) fn handle(
         cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::QuickMode), answered: None });
         return Next::Done;
     }
+    // A message under the ID of a quick mode finished here: a copy of its
+    // QM2 is answered with our QM3 again, anything else dropped.
+    forget_done(sa, now);
+    if let Some(di) = sa.quick_done.iter().position(|d| d.msgid == hdr.msgid) {
+        finished_again(cx, sa, now, di, hdr, data);
+        return Next::Done;
+    }
     let qi = sa.quick.iter().position(|q| q.msgid == hdr.msgid);
     if let Some(qi) = qi {
         if sa.quick[qi].last_recv.as_deref() == Some(data) {
@@ -192,6 +203,8 @@ pub(in crate::ike) fn handle(
                     return Next::Done;
                 }
                 let q = sa.quick.remove(qi);
+                let seen = q.last_recv.iter().map(|m| digest(m)).chain([digest(data)]).collect();
+                remember_done(sa, now, q.msgid, None, None, seen);
                 return Next::Install(Box::new(q), spi_out);
             }
         }
@@ -487,7 +500,8 @@ fn finish_initiator(
     });
     let Some(ours) = ours.cloned() else {
         cx.event(Event::P2NoneAcceptable { conn, peer });
-        sa.quick.remove(qi);
+        let q = sa.quick.remove(qi);
+        remember_done(sa, now, q.msgid, None, None, vec![digest(data)]);
         return Next::Done;
     };
     let Ok(spi_out) = <[u8; 4]>::try_from(first.spi.as_slice()).map(u32::from_be_bytes) else { return Next::Done };
@@ -534,6 +548,8 @@ fn finish_initiator(
     send_quick(cx, sa, now, msgid, &[&[0u8], &msgid.to_be_bytes(), &ni, &nr], Builder::new(), false);
     let qi = sa.quick.iter().position(|q| q.msgid == msgid).unwrap_or(qi);
     let q = sa.quick.remove(qi);
+    // Kept, should the QM3 be lost and the responder send its QM2 again.
+    remember_done(sa, now, msgid, Some(digest(data)), q.last_sent.clone(), Vec::new());
     Next::Install(Box::new(q), spi_out)
 }
 
@@ -652,17 +668,84 @@ fn spis_of(props: &[ProposalRepr]) -> Vec<(u8, u32)> {
         .collect()
 }
 
+/// SHA-256 of a message (what a later copy is recognised by).
+fn digest(m: &[u8]) -> Vec<u8> {
+    HashAlg::Sha256.hash(&[m])
+}
+
+/// Remember a quick mode finished on `sa` ([`QuickDone`]), within the bounds.
+fn remember_done(
+    sa: &mut IkeSa,
+    now: Millis,
+    msgid: u32,
+    answers: Option<Vec<u8>>,
+    reply: Option<Vec<u8>>,
+    seen: Vec<Vec<u8>>,
+) {
+    forget_done(sa, now);
+    while sa.quick_done.len() >= QUICK_DONE_KEEP {
+        sa.quick_done.pop_front();
+    }
+    let replay = Replay { answered: reply.is_some(), ..Replay::default() };
+    sa.quick_done.push_back(QuickDone { msgid, answers, reply, seen, replay, at: now });
+}
+
+/// Forget the finished quick modes older than [`QUICK_DONE_FOR`].
+fn forget_done(sa: &mut IkeSa, now: Millis) {
+    while sa.quick_done.front().is_some_and(|d| now >= d.at + QUICK_DONE_FOR) {
+        sa.quick_done.pop_front();
+    }
+}
+
+/// A message under the ID of the finished quick mode `di`: a copy of the
+/// QM2 our QM3 answered (the QM3 was lost) gets the QM3 again (at most as
+/// often as [`Replay`] allows); a copy of another message of the exchange is
+/// a duplicate; a different message is not a retransmission (a message ID
+/// used already) and is dropped unanswered.
+fn finished_again(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, di: usize, hdr: &Header, data: &[u8]) {
+    let m = digest(data);
+    let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
+    let d = &mut sa.quick_done[di];
+    if d.answers.as_ref() == Some(&m) {
+        match d.reply.clone().filter(|_| d.replay.allow(now)) {
+            Some(qm3) => {
+                cx.event(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
+                cx.send_raw(src, dst, qm3);
+            }
+            None => cx.stats.rx_duplicates += 1,
+        }
+    } else if d.seen.contains(&m) {
+        cx.stats.rx_duplicates += 1;
+    } else {
+        cx.stats.rx_malformed += 1;
+        cx.event(Event::Malformed { peer: dst, error: WireError::InvalidMessageId(hdr.msgid), answered: None });
+    }
+}
+
 /// Quick-mode retransmissions that are due on `sa`; an exchange that went
-/// unanswered [`RETRANSMIT_TRIES`] times is dropped (counted as failed).
+/// unanswered [`RETRANSMIT_TRIES`] times is dropped (counted as failed). A
+/// responder whose QM2 was never followed by a QM3 deletes the SPI it
+/// offered: an initiator that installed the pair all the same (its QM3 lost
+/// each time) removes it instead of keeping a half-open pair.
 pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
+    forget_done(sa, now);
     let mut qi = 0;
     while qi < sa.quick.len() {
         let q = &mut sa.quick[qi];
         if q.timer.is_some_and(|t| t <= now) {
             if q.retries >= RETRANSMIT_TRIES {
-                sa.quick.remove(qi);
+                let q = sa.quick.remove(qi);
                 cx.stats.p2_failed += 1;
                 cx.tunnel(&sa.tunnel).p2_failed += 1;
+                if q.role == Role::Responder {
+                    let mut protocols: Vec<u8> = q.peer_spis.iter().map(|(p, _)| *p).collect();
+                    protocols.dedup();
+                    for p in protocols {
+                        send_delete_spi(cx, sa, p, q.spi_in);
+                    }
+                }
+                let seen = q.last_recv.iter().map(|m| digest(m)).collect();
+                remember_done(sa, now, q.msgid, None, None, seen);
                 continue;
             }
             q.retries += 1;
