@@ -84,17 +84,24 @@ impl Pair {
         Pair { a: pa, b: pb, now: 0, drop_to_b: false }
     }
     pub fn run(&mut self) {
+        let lose_to_b = self.drop_to_b;
+        self.run_losing(&mut |from_a, _| from_a && lose_to_b);
+    }
+    /// [`Pair::run`] over a link that loses what `lost(from_a, datagram)` says.
+    pub fn run_losing(&mut self, lost: &mut dyn FnMut(bool, &Transmit) -> bool) {
         for _ in 0..1000 {
             let mut moved = false;
             while let Some(t) = self.a.poll_transmit() {
                 moved = true;
-                if !self.drop_to_b {
+                if !lost(true, &t) {
                     self.b.handle(self.now, t.dst, t.src, &t.data);
                 }
             }
             while let Some(t) = self.b.poll_transmit() {
                 moved = true;
-                self.a.handle(self.now, t.dst, t.src, &t.data);
+                if !lost(false, &t) {
+                    self.a.handle(self.now, t.dst, t.src, &t.data);
+                }
             }
             if !moved {
                 self.a.check_index();
@@ -104,9 +111,14 @@ impl Pair {
         }
     }
     pub fn advance(&mut self, ms: Millis) {
+        let lose_to_b = self.drop_to_b;
+        self.advance_losing(ms, &mut |from_a, _| from_a && lose_to_b);
+    }
+    /// [`Pair::advance`] over a link that loses what `lost(from_a, datagram)` says.
+    pub fn advance_losing(&mut self, ms: Millis, lost: &mut dyn FnMut(bool, &Transmit) -> bool) {
         let end = self.now + ms;
         loop {
-            self.run();
+            self.run_losing(lost);
             let next = [self.a.poll_timeout(), self.b.poll_timeout()].into_iter().flatten().min();
             match next {
                 Some(t) if t <= end => {
@@ -118,7 +130,7 @@ impl Pair {
             }
         }
         self.now = end;
-        self.run();
+        self.run_losing(lost);
     }
     pub fn events(e: &mut Endpoint) -> Vec<Event> {
         std::iter::from_fn(|| e.poll_event()).collect()
@@ -929,33 +941,11 @@ fn quick_msgid(t: &Transmit) -> Option<u32> {
         .then(|| u32::from_be_bytes([t.data[20], t.data[21], t.data[22], t.data[23]]))
 }
 
-/// [`Pair::advance`] over a link that loses what `lost(from_a, datagram)` says.
-fn advance_losing(p: &mut Pair, ms: Millis, lost: &mut dyn FnMut(bool, &Transmit) -> bool) {
-    let end = p.now + ms;
-    loop {
-        for _ in 0..1000 {
-            let ta: Vec<Transmit> = std::iter::from_fn(|| p.a.poll_transmit()).collect();
-            let tb: Vec<Transmit> = std::iter::from_fn(|| p.b.poll_transmit()).collect();
-            if ta.is_empty() && tb.is_empty() {
-                break;
-            }
-            for t in ta.iter().filter(|t| !lost(true, t)) {
-                p.b.handle(p.now, t.dst, t.src, &t.data);
-            }
-            for t in tb.iter().filter(|t| !lost(false, t)) {
-                p.a.handle(p.now, t.dst, t.src, &t.data);
-            }
-        }
-        match [p.a.poll_timeout(), p.b.poll_timeout()].into_iter().flatten().min() {
-            Some(t) if t <= end => {
-                p.now = t.max(p.now);
-                p.a.handle_timeout(p.now);
-                p.b.handle_timeout(p.now);
-            }
-            _ => break,
-        }
-    }
-    p.now = end;
+/// One static tunnel between A and B (DH `group`), not yet started.
+fn one_tunnel(group: u16) -> Pair {
+    let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", group);
+    let b = mirror(&a, "t");
+    Pair::new(a, b)
 }
 
 /// Both ends have the same one child SA pair, and no quick mode is pending.
@@ -975,11 +965,9 @@ fn one_matching_pair(p: &Pair) {
 /// it, leaving the pair half-open).
 #[test]
 fn a_lost_qm3_is_sent_again_when_the_responder_retransmits_qm2() {
-    let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 14);
-    let b = mirror(&a, "t");
-    let mut p = Pair::new(a, b);
+    let mut p = one_tunnel(14);
     let (mut quick_from_a, mut qm3) = (0, None);
-    advance_losing(&mut p, 1_000, &mut |from_a, t| {
+    p.advance_losing(1_000, &mut |from_a, t| {
         let q = from_a && quick_msgid(t).is_some();
         quick_from_a += q as u32;
         let lose = q && quick_from_a == 2;
@@ -993,7 +981,7 @@ fn a_lost_qm3_is_sent_again_when_the_responder_retransmits_qm2() {
     assert!(!ea.iter().any(|e| matches!(e, Event::Retransmit { .. })), "{ea:?}");
     // The responder's first retransmission of QM2 fetches the QM3 again, byte for byte.
     let mut again = Vec::new();
-    advance_losing(&mut p, RETRANSMIT_BASE, &mut |from_a, t| {
+    p.advance_losing(RETRANSMIT_BASE, &mut |from_a, t| {
         if from_a && quick_msgid(t).is_some() {
             again.push(t.data.clone());
         }
@@ -1019,11 +1007,9 @@ fn a_lost_qm3_is_sent_again_when_the_responder_retransmits_qm2() {
 /// most once per REPLAY_GAP.
 #[test]
 fn a_different_qm2_under_a_finished_message_id_is_not_answered() {
-    let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
-    let b = mirror(&a, "t");
-    let mut p = Pair::new(a, b);
+    let mut p = one_tunnel(2);
     let mut qm2 = None;
-    advance_losing(&mut p, 1_000, &mut |from_a, t| {
+    p.advance_losing(1_000, &mut |from_a, t| {
         if !from_a && quick_msgid(t).is_some() {
             qm2 = Some(t.clone());
         }
@@ -1071,11 +1057,9 @@ fn a_different_qm2_under_a_finished_message_id_is_not_answered() {
 /// a duplicate (no answer, no hash failure, no second pair).
 #[test]
 fn a_lost_qm2_is_sent_again_and_a_copy_of_qm3_is_ignored() {
-    let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
-    let b = mirror(&a, "t");
-    let mut p = Pair::new(a, b);
+    let mut p = one_tunnel(2);
     let (mut qm1, mut qm2, mut qm3) = (None, None, None);
-    advance_losing(&mut p, 1_000, &mut |from_a, t| {
+    p.advance_losing(1_000, &mut |from_a, t| {
         if from_a && quick_msgid(t).is_some() {
             qm1 = Some(t.clone());
         }
@@ -1094,7 +1078,7 @@ fn a_lost_qm2_is_sent_again_and_a_copy_of_qm3_is_ignored() {
     for t in &again {
         p.a.handle(p.now, t.dst, t.src, &t.data);
     }
-    advance_losing(&mut p, 1_000, &mut |from_a, t| {
+    p.advance_losing(1_000, &mut |from_a, t| {
         if from_a && quick_msgid(t).is_some() {
             qm3 = Some(t.clone());
         }
@@ -1119,11 +1103,9 @@ fn a_lost_qm2_is_sent_again_and_a_copy_of_qm3_is_ignored() {
 /// static tunnel) negotiates a new one. No half-open pair is left.
 #[test]
 fn a_responder_that_never_sees_qm3_deletes_what_it_offered() {
-    let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
-    let b = mirror(&a, "t");
-    let mut p = Pair::new(a, b);
+    let mut p = one_tunnel(2);
     let (mut first, mut sent, mut lost) = (None, 0, 0);
-    advance_losing(&mut p, 300_000, &mut |from_a, t| {
+    p.advance_losing(300_000, &mut |from_a, t| {
         let Some(m) = quick_msgid(t).filter(|_| from_a) else { return false };
         // Of the first quick mode, the QM1 gets through; the QM3 and every later copy of it are lost.
         if *first.get_or_insert(m) != m {
