@@ -35,7 +35,7 @@ pub(in crate::ike) fn start(
     let Some(cc) = pc.children.get(child).cloned() else { return };
     // A message ID no quick mode on this SA uses, nor one finished here.
     let mut msgid: u32 = cx.msgid();
-    while sa.quick.iter().any(|q| q.msgid == msgid) || sa.quick_done.iter().any(|d| d.msgid == msgid) {
+    while sa.quick.iter().any(|q| q.msgid == msgid) || sa.quick_done.contains(msgid) {
         msgid = cx.msgid();
     }
     let spi_in = cx.spi(&taken);
@@ -148,9 +148,9 @@ pub(in crate::ike) fn handle(
     }
     // A message under the ID of a quick mode finished here: a copy of its
     // QM2 is answered with our QM3 again, anything else dropped.
-    forget_done(sa, now);
-    if let Some(di) = sa.quick_done.iter().position(|d| d.msgid == hdr.msgid) {
-        finished_again(cx, sa, now, di, hdr, data);
+    sa.quick_done.forget(now);
+    if sa.quick_done.contains(hdr.msgid) {
+        finished_again(cx, sa, now, hdr, data);
         return Next::Done;
     }
     let qi = sa.quick.iter().position(|q| q.msgid == hdr.msgid);
@@ -203,8 +203,8 @@ pub(in crate::ike) fn handle(
                     return Next::Done;
                 }
                 let q = sa.quick.remove(qi);
-                let seen = q.last_recv.iter().map(|m| digest(m)).chain([digest(data)]).collect();
-                remember_done(sa, now, q.msgid, None, None, seen);
+                let seen = [q.last_recv.as_deref().map(msg_digest), Some(msg_digest(data))];
+                remember_done(sa, now, q.msgid, seen, None);
                 return Next::Install(Box::new(q), spi_out);
             }
         }
@@ -501,7 +501,7 @@ fn finish_initiator(
     let Some(ours) = ours.cloned() else {
         cx.event(Event::P2NoneAcceptable { conn, peer });
         let q = sa.quick.remove(qi);
-        remember_done(sa, now, q.msgid, None, None, vec![digest(data)]);
+        remember_done(sa, now, q.msgid, [Some(msg_digest(data)), None], None);
         return Next::Done;
     };
     let Ok(spi_out) = <[u8; 4]>::try_from(first.spi.as_slice()).map(u32::from_be_bytes) else { return Next::Done };
@@ -549,7 +549,7 @@ fn finish_initiator(
     let qi = sa.quick.iter().position(|q| q.msgid == msgid).unwrap_or(qi);
     let q = sa.quick.remove(qi);
     // Kept, should the QM3 be lost and the responder send its QM2 again.
-    remember_done(sa, now, msgid, Some(digest(data)), q.last_sent.clone(), Vec::new());
+    remember_done(sa, now, msgid, [Some(msg_digest(data)), None], q.last_sent.clone());
     Next::Install(Box::new(q), spi_out)
 }
 
@@ -668,49 +668,28 @@ fn spis_of(props: &[ProposalRepr]) -> Vec<(u8, u32)> {
         .collect()
 }
 
-/// SHA-256 of a message (what a later copy is recognised by).
-fn digest(m: &[u8]) -> Vec<u8> {
-    HashAlg::Sha256.hash(&[m])
-}
-
-/// Remember a quick mode finished on `sa` ([`QuickDone`]), within the bounds.
-fn remember_done(
-    sa: &mut IkeSa,
-    now: Millis,
-    msgid: u32,
-    answers: Option<Vec<u8>>,
-    reply: Option<Vec<u8>>,
-    seen: Vec<Vec<u8>>,
-) {
-    forget_done(sa, now);
-    while sa.quick_done.len() >= QUICK_DONE_KEEP {
-        sa.quick_done.pop_front();
-    }
+/// Remember a quick mode finished on `sa` ([`QuickDone`]): the messages
+/// received in it, and the QM3 that answers a copy of the first (initiator).
+fn remember_done(sa: &mut IkeSa, now: Millis, msgid: u32, seen: [Option<MsgDigest>; 2], reply: Option<Vec<u8>>) {
     let replay = Replay { answered: reply.is_some(), ..Replay::default() };
-    sa.quick_done.push_back(QuickDone { msgid, answers, reply, seen, replay, at: now });
+    let reply = reply.map(Vec::into_boxed_slice);
+    sa.quick_done.insert(now, msgid, QuickDone { seen, reply, replay, at: now });
 }
 
-/// Forget the finished quick modes older than [`QUICK_DONE_FOR`].
-fn forget_done(sa: &mut IkeSa, now: Millis) {
-    while sa.quick_done.front().is_some_and(|d| now >= d.at + QUICK_DONE_FOR) {
-        sa.quick_done.pop_front();
-    }
-}
-
-/// A message under the ID of the finished quick mode `di`: a copy of the
-/// QM2 our QM3 answered (the QM3 was lost) gets the QM3 again (at most as
-/// often as [`Replay`] allows); a copy of another message of the exchange is
-/// a duplicate; a different message is not a retransmission (a message ID
+/// A message under the ID of a finished quick mode: a copy of the QM2 our
+/// QM3 answered (the QM3 was lost) gets the QM3 again (at most as often as
+/// [`Replay`] allows); a copy of another message of the exchange is a
+/// duplicate; a different message is not a retransmission (a message ID
 /// used already) and is dropped unanswered.
-fn finished_again(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, di: usize, hdr: &Header, data: &[u8]) {
-    let m = digest(data);
+fn finished_again(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8]) {
+    let m = Some(msg_digest(data));
     let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
-    let d = &mut sa.quick_done[di];
-    if d.answers.as_ref() == Some(&m) {
-        match d.reply.clone().filter(|_| d.replay.allow(now)) {
+    let Some(d) = sa.quick_done.get_mut(hdr.msgid) else { return };
+    if d.reply.is_some() && d.seen[0] == m {
+        match d.reply.as_deref().filter(|_| d.replay.allow(now)) {
             Some(qm3) => {
                 cx.event(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
-                cx.send_raw(src, dst, qm3);
+                cx.send_raw(src, dst, qm3.to_vec());
             }
             None => cx.stats.rx_duplicates += 1,
         }
@@ -728,7 +707,7 @@ fn finished_again(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, di: usize, hdr: &He
 /// offered: an initiator that installed the pair all the same (its QM3 lost
 /// each time) removes it instead of keeping a half-open pair.
 pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
-    forget_done(sa, now);
+    sa.quick_done.forget(now);
     let mut qi = 0;
     while qi < sa.quick.len() {
         let q = &mut sa.quick[qi];
@@ -744,8 +723,7 @@ pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
                         send_delete_spi(cx, sa, p, q.spi_in);
                     }
                 }
-                let seen = q.last_recv.iter().map(|m| digest(m)).collect();
-                remember_done(sa, now, q.msgid, None, None, seen);
+                remember_done(sa, now, q.msgid, [q.last_recv.as_deref().map(msg_digest), None], None);
                 continue;
             }
             q.retries += 1;
