@@ -299,9 +299,10 @@ impl Endpoint {
     /// (`h`'s own, or a crypto map entry sharing it).
     pub(in crate::ike) fn start_wanted_for(&mut self, now: Millis, h: SaHandle, tunnel: &str) {
         let want: Vec<usize> = self.wanted.remove(tunnel).map(|w| w.into_iter().collect()).unwrap_or_default();
+        let queued: std::collections::HashSet<usize> =
+            self.quick_queue.iter().filter(|s| s.tunnel == tunnel).map(|s| s.child).collect();
         for c in want {
-            let queued = self.quick_queue.iter().any(|s| s.child == c && s.tunnel == tunnel);
-            if !queued && !self.negotiating(h, tunnel, c) {
+            if !queued.contains(&c) && !self.negotiating(h, tunnel, c) {
                 self.start_quick(now, h, tunnel, c, None);
             }
         }
