@@ -35,7 +35,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 // The public paths of what moved out of this file.
 pub use super::context::Stats;
 pub use super::matching::{id_selector, identity_match};
-pub use super::sa::{ChildSa, IkeSa, REPLAY_ANSWERS, REPLAY_GAP, SaKeys};
+pub use super::sa::{ChildSa, IkeSa, QUICK_DONE_FOR, QUICK_DONE_KEEP, REPLAY_ANSWERS, REPLAY_GAP, SaKeys};
 pub use super::v1::proposals::{auth_key_len, esp_key_len};
 
 pub use super::params::*;
@@ -50,6 +50,16 @@ impl std::fmt::Debug for Endpoint {
             self.children.len()
         )
     }
+}
+
+/// A quick mode waiting for a slot: child `child` of `tunnel` over the IKE
+/// SA `sa` (its `conn`, should the handle be reused), replacing `rekey_of`.
+pub(in crate::ike) struct QuickStart {
+    pub(in crate::ike) sa: SaHandle,
+    pub(in crate::ike) conn: u32,
+    pub(in crate::ike) tunnel: String,
+    pub(in crate::ike) child: usize,
+    pub(in crate::ike) rekey_of: Option<u32>,
 }
 
 /// The engine.
@@ -72,6 +82,12 @@ pub struct Endpoint {
     pub(in crate::ike) next_start: Millis,
     /// Phase-1 initiations unfinished at most (0: no limit).
     pub(in crate::ike) v1_init_limit: usize,
+    /// Quick modes waiting to start, in order (paced: at most
+    /// [`V1_QUICK_LIMIT`] this side began unfinished; looked at after every
+    /// input, as slots free up when quick modes finish or fail).
+    pub(in crate::ike) quick_queue: VecDeque<QuickStart>,
+    /// Quick modes this side began unfinished at most (0: no limit).
+    pub(in crate::ike) v1_quick_limit: usize,
     /// The IKEv2 core: peers whose policy is IKEv2 run there (its own SAs and
     /// deadlines); its child SAs are mirrored into `children` so the dataplane
     /// and the shows see one list.
@@ -102,6 +118,8 @@ impl Endpoint {
             start_queue: VecDeque::new(),
             next_start: 0,
             v1_init_limit: V1_INIT_LIMIT,
+            quick_queue: VecDeque::new(),
+            v1_quick_limit: V1_QUICK_LIMIT,
             v2: super::v2::Core::new(seed),
             v2_fingerprint: 0,
         }
@@ -249,6 +267,7 @@ impl Endpoint {
     /// is skipped.
     pub(in crate::ike) fn drain_starts(&mut self, now: Millis) {
         if self.start_queue.is_empty() {
+            self.drain_quick(now);
             return;
         }
         let mut free = if self.v1_init_limit == 0 {
@@ -276,6 +295,7 @@ impl Endpoint {
             free -= 1;
         }
         self.next_start = now + START_INTERVAL;
+        self.drain_quick(now);
     }
 
     /// IKEv1 phase-1 negotiations this side started that are not
@@ -287,6 +307,17 @@ impl Endpoint {
     /// IKEv1 tunnels waiting for an initiation slot.
     pub fn v1_initiations_waiting(&self) -> usize {
         self.start_queue.len()
+    }
+
+    /// Quick modes this side started that are not finished: the quick-mode
+    /// initiations in flight.
+    pub fn v1_quick_modes_in_flight(&self) -> usize {
+        self.sas.scan().map(|s| s.quick.iter().filter(|q| q.role == Role::Initiator).count()).sum()
+    }
+
+    /// Quick modes waiting for a slot.
+    pub fn v1_quick_modes_waiting(&self) -> usize {
+        self.quick_queue.len()
     }
 
     /// Start (or complete) the negotiation of every child of a tunnel.

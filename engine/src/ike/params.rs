@@ -32,6 +32,11 @@ pub const RETRY_INTERVAL: Millis = 30_000;
 /// thousand main-mode first messages at once overflow a peer's socket (its
 /// drops cost retransmissions and failed tunnels).
 pub const V1_INIT_LIMIT: usize = 32;
+/// Quick modes (new child SAs and rekeys) are started while fewer than
+/// this many this side began are unfinished, the rest waiting in order:
+/// ten thousand QM1s at once overflow the IKE sockets of both sides as
+/// phase-1 bursts do.
+pub const V1_QUICK_LIMIT: usize = 32;
 /// While tunnels wait for a slot, they are looked at again at least this often.
 pub const START_INTERVAL: Millis = 50;
 

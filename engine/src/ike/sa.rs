@@ -403,6 +403,90 @@ pub(in crate::ike) struct Quick {
     pub(in crate::ike) peer_spis: Vec<(u8, u32)>,
 }
 
+/// A quick mode this side finished on an IKE SA, remembered a while (RFC
+/// 2409 5.5): the initiator's closing QM3 may be lost, and the responder
+/// then retransmits QM2. As strongSwan keeps the last message of a finished
+/// three-message exchange and answers a copy of the response it closed with
+/// it, the initiator answers an identical QM2 with its QM3 again; any other
+/// message under a finished message ID (a copy of QM1 or QM3, or a different
+/// message: not a retransmission) is dropped instead of being taken for a
+/// new exchange. Kept in a [`QuickDoneList`].
+pub(in crate::ike) struct QuickDone {
+    /// What the messages received in it are recognised by ([`msg_digest`]):
+    /// the QM2 our `reply` answers (initiator), QM1 and QM3 (responder).
+    pub(in crate::ike) seen: [Option<MsgDigest>; 2],
+    /// The QM3 we sent (initiator only), for a copy of the QM2 `seen[0]`.
+    pub(in crate::ike) reply: Option<Box<[u8]>>,
+    /// Copies of the QM2 answered again (bounded, see [`Replay`]).
+    pub(in crate::ike) replay: Replay,
+    pub(in crate::ike) at: Millis,
+}
+
+/// A message as a later copy is recognised: the first half of its SHA-256.
+pub(in crate::ike) type MsgDigest = [u8; 16];
+
+pub(in crate::ike) fn msg_digest(m: &[u8]) -> MsgDigest {
+    let h = HashAlg::Sha256.hash(&[m]);
+    let mut d = [0u8; 16];
+    d.copy_from_slice(&h[..16]);
+    d
+}
+
+/// The quick modes finished on an IKE SA, by message ID, each for
+/// [`QUICK_DONE_FOR`] and at most [`QUICK_DONE_KEEP`] (the oldest goes
+/// first). What it holds is bounded by how many quick modes an SA can
+/// finish in that time (ours are paced, [`super::params::V1_QUICK_LIMIT`]):
+/// about 100 bytes each, plus the QM3 of those we began.
+#[derive(Default)]
+pub(in crate::ike) struct QuickDoneList {
+    by_msgid: HashMap<u32, QuickDone>,
+    order: std::collections::VecDeque<u32>,
+}
+
+impl QuickDoneList {
+    pub(in crate::ike) fn get_mut(&mut self, msgid: u32) -> Option<&mut QuickDone> {
+        self.by_msgid.get_mut(&msgid)
+    }
+    pub(in crate::ike) fn contains(&self, msgid: u32) -> bool {
+        self.by_msgid.contains_key(&msgid)
+    }
+    #[cfg(test)]
+    pub(in crate::ike) fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+    /// Remember the quick mode `msgid` finished at `now` (within the bounds).
+    pub(in crate::ike) fn insert(&mut self, now: Millis, msgid: u32, d: QuickDone) {
+        self.forget(now);
+        while self.order.len() >= QUICK_DONE_KEEP {
+            if let Some(old) = self.order.pop_front() {
+                self.by_msgid.remove(&old);
+            }
+        }
+        if self.by_msgid.insert(msgid, d).is_none() {
+            self.order.push_back(msgid);
+        }
+    }
+    /// Forget those finished [`QUICK_DONE_FOR`] ago or longer.
+    pub(in crate::ike) fn forget(&mut self, now: Millis) {
+        while let Some(&m) = self.order.front() {
+            if self.by_msgid.get(&m).is_some_and(|d| now < d.at + QUICK_DONE_FOR) {
+                break;
+            }
+            self.order.pop_front();
+            self.by_msgid.remove(&m);
+        }
+    }
+}
+
+/// Finished quick modes remembered per IKE SA at most (a burst of children
+/// over one SA finishes hundreds a second) ...
+pub const QUICK_DONE_KEEP: usize = 4_096;
+
+/// ... and for at most this long: past the last QM2 retransmission of a
+/// responder that never saw our QM3 (ours: at 4, 12, 28, 60 and 124 s;
+/// strongSwan's defaults: 5 retransmissions, the last at about 90 s).
+pub const QUICK_DONE_FOR: Millis = 150_000;
+
 /// The state of a quick mode, each variant owning what is valid in it.
 pub(in crate::ike) enum QuickStep {
     /// We offered (QM1 sent) and await QM2: our DH secret (PFS), and the
@@ -445,6 +529,8 @@ pub struct IkeSa {
     pub(in crate::ike) retries: u32,
     pub(in crate::ike) timer: Option<Millis>,
     pub(in crate::ike) quick: Vec<Quick>,
+    /// Quick modes finished on this SA, oldest first ([`QuickDone`]).
+    pub(in crate::ike) quick_done: QuickDoneList,
     pub(in crate::ike) dpd_seq: u32,
     pub(in crate::ike) dpd_outstanding: u32,
     pub(in crate::ike) dpd_timer: Option<Millis>,
@@ -582,6 +668,25 @@ impl IkeSa {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The finished quick modes an SA remembers are bounded in number (the
+    /// oldest goes first) and in time.
+    #[test]
+    fn finished_quick_modes_are_bounded_in_number_and_time() {
+        let done =
+            |at| QuickDone { seen: [Some(msg_digest(b"qm2")), None], reply: None, replay: Replay::default(), at };
+        let mut l = QuickDoneList::default();
+        for m in 0..QUICK_DONE_KEEP as u32 + 10 {
+            l.insert(m as Millis, m, done(m as Millis));
+        }
+        assert_eq!(l.order.len(), QUICK_DONE_KEEP);
+        assert_eq!(l.by_msgid.len(), QUICK_DONE_KEEP);
+        assert!(!l.contains(9) && l.contains(10) && l.contains(QUICK_DONE_KEEP as u32 + 9));
+        l.forget(10 + QUICK_DONE_FOR);
+        assert!(!l.contains(10) && l.contains(11));
+        l.forget(QUICK_DONE_KEEP as Millis + 9 + QUICK_DONE_FOR);
+        assert!(l.is_empty() && l.by_msgid.is_empty());
+    }
 
     struct S(u32, [u8; 8]);
     impl SaEntry for S {

@@ -8,7 +8,7 @@
 //! The direction is one way: this names the exchanges, they never name
 //! the endpoint.
 
-use super::Endpoint;
+use super::{Endpoint, QuickStart};
 use crate::config::ExchangeMode;
 use crate::ike::conf::PeerConf;
 use crate::ike::events::{DownReason, Event, P1State, Role};
@@ -299,14 +299,24 @@ impl Endpoint {
     /// (`h`'s own, or a crypto map entry sharing it).
     pub(in crate::ike) fn start_wanted_for(&mut self, now: Millis, h: SaHandle, tunnel: &str) {
         let want: Vec<usize> = self.wanted.remove(tunnel).map(|w| w.into_iter().collect()).unwrap_or_default();
+        let queued: std::collections::HashSet<usize> =
+            self.quick_queue.iter().filter(|s| s.tunnel == tunnel).map(|s| s.child).collect();
         for c in want {
-            let sa = &self.sas[h];
-            if !sa.quick.iter().any(|q| q.child == c && q.tunnel.as_deref().unwrap_or(&sa.tunnel) == tunnel) {
+            if !queued.contains(&c) && !self.negotiating(h, tunnel, c) {
                 self.start_quick(now, h, tunnel, c, None);
             }
         }
     }
 
+    /// A quick mode for child `child` of `tunnel` runs on `h` (either side's).
+    fn negotiating(&self, h: SaHandle, tunnel: &str, child: usize) -> bool {
+        let sa = &self.sas[h];
+        sa.quick.iter().any(|q| q.child == child && q.tunnel.as_deref().unwrap_or(&sa.tunnel) == tunnel)
+    }
+
+    /// Start a quick mode for child `child` of `tunnel` over `h` (replacing
+    /// `rekey_of`) when an initiation slot is free, else queue it behind the
+    /// ones waiting ([`V1_QUICK_LIMIT`]).
     pub(in crate::ike) fn start_quick(
         &mut self,
         now: Millis,
@@ -315,10 +325,52 @@ impl Endpoint {
         child: usize,
         rekey_of: Option<u32>,
     ) {
-        let children = &self.children;
-        quick::start(&mut self.ctx, &mut self.sas[h], now, tunnel, child, rekey_of, |s| {
-            children.iter().any(|c| c.spi_in == s)
-        });
+        let conn = self.sas[h].conn;
+        self.quick_queue.push_back(QuickStart { sa: h, conn, tunnel: tunnel.to_string(), child, rekey_of });
+        self.drain_quick(now);
+    }
+
+    /// Start queued quick modes while initiation slots are free. One whose
+    /// IKE SA went meanwhile runs over another established one of its
+    /// tunnel; with none, its child is wanted when phase 1 is up again (a
+    /// rekey starts that phase 1, as [`Self::rekey_child`] does).
+    pub(in crate::ike) fn drain_quick(&mut self, now: Millis) {
+        if self.quick_queue.is_empty() {
+            return;
+        }
+        let mut free = match self.v1_quick_limit {
+            0 => usize::MAX,
+            n => n.saturating_sub(self.v1_quick_modes_in_flight()),
+        };
+        while free > 0 {
+            let Some(s) = self.quick_queue.pop_front() else { break };
+            let usable = |h: SaHandle| self.sas.get(h).is_some_and(|a| a.is_established() && !a.deleting);
+            let h = match self.sas.get(s.sa) {
+                Some(a) if a.conn == s.conn && usable(s.sa) => Some(s.sa),
+                _ => self.p1_for(&s.tunnel).filter(|&h| usable(h)),
+            };
+            let Some(h) = h else {
+                if let Some(p) = self.pc(&s.tunnel).cloned() {
+                    self.wanted.entry(s.tunnel.clone()).or_default().insert(s.child);
+                    if s.rekey_of.is_some() && self.p1_for(&s.tunnel).is_none() {
+                        self.start_phase1(now, &p);
+                    }
+                }
+                continue;
+            };
+            // A child whose negotiation began meanwhile (rekeys go ahead as before).
+            if s.rekey_of.is_none() && self.negotiating(h, &s.tunnel, s.child) {
+                continue;
+            }
+            let children = &self.children;
+            let before = self.sas[h].quick.len();
+            quick::start(&mut self.ctx, &mut self.sas[h], now, &s.tunnel, s.child, s.rekey_of, |x| {
+                children.iter().any(|c| c.spi_in == x)
+            });
+            if self.sas[h].quick.len() > before {
+                free -= 1;
+            }
+        }
     }
 
     /// Install the child SA pair of a completed quick mode on `h` (and

@@ -69,6 +69,12 @@ pub(in crate::ike) fn send_delete_child(cx: &mut Ctx, sa: &IkeSa, c: &ChildSa) {
     }
 }
 
+/// Tell the peer the SA with our inbound SPI `spi` is gone (one a quick
+/// mode offered but never finished).
+pub(in crate::ike) fn send_delete_spi(cx: &mut Ctx, sa: &IkeSa, protocol: u8, spi: u32) {
+    send_delete(cx, sa, protocol, vec![spi.to_be_bytes().to_vec()]);
+}
+
 /// Tell the peer this IKE SA is gone (when it is established).
 pub(in crate::ike) fn send_delete_ike(cx: &mut Ctx, sa: &IkeSa) {
     if sa.is_established() {

@@ -115,6 +115,7 @@ pub(in crate::ike) fn new_sa(
         retries: 0,
         timer: None,
         quick: Vec::new(),
+        quick_done: Default::default(),
         dpd_seq: 0,
         dpd_outstanding: 0,
         dpd_timer: None,

@@ -11,7 +11,7 @@ use crate::ike::events::*;
 use crate::ike::matching::*;
 use crate::ike::params::*;
 use crate::ike::sa::*;
-use crate::ike::v1::informational::send_notify;
+use crate::ike::v1::informational::{send_delete_spi, send_notify};
 use crate::ike::v1::proposals::*;
 use crate::ike::v1::*;
 use crate::ike::wire::{
@@ -33,7 +33,11 @@ pub(in crate::ike) fn start(
 ) {
     let Some(pc) = cx.pc(tunnel).cloned() else { return };
     let Some(cc) = pc.children.get(child).cloned() else { return };
-    let msgid: u32 = cx.msgid();
+    // A message ID no quick mode on this SA uses, nor one finished here.
+    let mut msgid: u32 = cx.msgid();
+    while sa.quick.iter().any(|q| q.msgid == msgid) || sa.quick_done.contains(msgid) {
+        msgid = cx.msgid();
+    }
     let spi_in = cx.spi(&taken);
     let ni = cx.nonce();
     let dh = match cc.pfs {
@@ -142,6 +146,13 @@ pub(in crate::ike) fn handle(
         cx.event(Event::Malformed { peer: remote, error: WireError::Malformed(Part::QuickMode), answered: None });
         return Next::Done;
     }
+    // A message under the ID of a quick mode finished here: a copy of its
+    // QM2 is answered with our QM3 again, anything else dropped.
+    sa.quick_done.forget(now);
+    if sa.quick_done.contains(hdr.msgid) {
+        finished_again(cx, sa, now, hdr, data);
+        return Next::Done;
+    }
     let qi = sa.quick.iter().position(|q| q.msgid == hdr.msgid);
     if let Some(qi) = qi {
         if sa.quick[qi].last_recv.as_deref() == Some(data) {
@@ -192,6 +203,8 @@ pub(in crate::ike) fn handle(
                     return Next::Done;
                 }
                 let q = sa.quick.remove(qi);
+                let seen = [q.last_recv.as_deref().map(msg_digest), Some(msg_digest(data))];
+                remember_done(sa, now, q.msgid, seen, None);
                 return Next::Install(Box::new(q), spi_out);
             }
         }
@@ -487,7 +500,8 @@ fn finish_initiator(
     });
     let Some(ours) = ours.cloned() else {
         cx.event(Event::P2NoneAcceptable { conn, peer });
-        sa.quick.remove(qi);
+        let q = sa.quick.remove(qi);
+        remember_done(sa, now, q.msgid, [Some(msg_digest(data)), None], None);
         return Next::Done;
     };
     let Ok(spi_out) = <[u8; 4]>::try_from(first.spi.as_slice()).map(u32::from_be_bytes) else { return Next::Done };
@@ -534,6 +548,8 @@ fn finish_initiator(
     send_quick(cx, sa, now, msgid, &[&[0u8], &msgid.to_be_bytes(), &ni, &nr], Builder::new(), false);
     let qi = sa.quick.iter().position(|q| q.msgid == msgid).unwrap_or(qi);
     let q = sa.quick.remove(qi);
+    // Kept, should the QM3 be lost and the responder send its QM2 again.
+    remember_done(sa, now, msgid, [Some(msg_digest(data)), None], q.last_sent.clone());
     Next::Install(Box::new(q), spi_out)
 }
 
@@ -652,17 +668,62 @@ fn spis_of(props: &[ProposalRepr]) -> Vec<(u8, u32)> {
         .collect()
 }
 
+/// Remember a quick mode finished on `sa` ([`QuickDone`]): the messages
+/// received in it, and the QM3 that answers a copy of the first (initiator).
+fn remember_done(sa: &mut IkeSa, now: Millis, msgid: u32, seen: [Option<MsgDigest>; 2], reply: Option<Vec<u8>>) {
+    let replay = Replay { answered: reply.is_some(), ..Replay::default() };
+    let reply = reply.map(Vec::into_boxed_slice);
+    sa.quick_done.insert(now, msgid, QuickDone { seen, reply, replay, at: now });
+}
+
+/// A message under the ID of a finished quick mode: a copy of the QM2 our
+/// QM3 answered (the QM3 was lost) gets the QM3 again (at most as often as
+/// [`Replay`] allows); a copy of another message of the exchange is a
+/// duplicate; a different message is not a retransmission (a message ID
+/// used already) and is dropped unanswered.
+fn finished_again(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data: &[u8]) {
+    let m = Some(msg_digest(data));
+    let (src, dst, conn) = (sa.local, sa.remote, sa.conn);
+    let Some(d) = sa.quick_done.get_mut(hdr.msgid) else { return };
+    if d.reply.is_some() && d.seen[0] == m {
+        match d.reply.as_deref().filter(|_| d.replay.allow(now)) {
+            Some(qm3) => {
+                cx.event(Event::Retransmit { conn, peer: *dst.ip(), count: 0 });
+                cx.send_raw(src, dst, qm3.to_vec());
+            }
+            None => cx.stats.rx_duplicates += 1,
+        }
+    } else if d.seen.contains(&m) {
+        cx.stats.rx_duplicates += 1;
+    } else {
+        cx.stats.rx_malformed += 1;
+        cx.event(Event::Malformed { peer: dst, error: WireError::InvalidMessageId(hdr.msgid), answered: None });
+    }
+}
+
 /// Quick-mode retransmissions that are due on `sa`; an exchange that went
-/// unanswered [`RETRANSMIT_TRIES`] times is dropped (counted as failed).
+/// unanswered [`RETRANSMIT_TRIES`] times is dropped (counted as failed). A
+/// responder whose QM2 was never followed by a QM3 deletes the SPI it
+/// offered: an initiator that installed the pair all the same (its QM3 lost
+/// each time) removes it instead of keeping a half-open pair.
 pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
+    sa.quick_done.forget(now);
     let mut qi = 0;
     while qi < sa.quick.len() {
         let q = &mut sa.quick[qi];
         if q.timer.is_some_and(|t| t <= now) {
             if q.retries >= RETRANSMIT_TRIES {
-                sa.quick.remove(qi);
+                let q = sa.quick.remove(qi);
                 cx.stats.p2_failed += 1;
                 cx.tunnel(&sa.tunnel).p2_failed += 1;
+                if q.role == Role::Responder {
+                    let mut protocols: Vec<u8> = q.peer_spis.iter().map(|(p, _)| *p).collect();
+                    protocols.dedup();
+                    for p in protocols {
+                        send_delete_spi(cx, sa, p, q.spi_in);
+                    }
+                }
+                remember_done(sa, now, q.msgid, [q.last_recv.as_deref().map(msg_digest), None], None);
                 continue;
             }
             q.retries += 1;
