@@ -1116,7 +1116,6 @@ interface Ethernet1/0
             )
         };
         let text = format!(
-            // (Before the interface: after it, the interface's `crypto ipsec` vocabulary keeps the line.)
             "crypto ipsec security-association replay window-size 1024\n{SEED003}{}{}{}",
             entry(200, 3, " set security-association replay window-size 128\n"),
             entry(300, 4, " set security-association replay disable\n"),
@@ -1132,6 +1131,52 @@ interface Ethernet1/0
         assert_eq!(compile(&load(SEED003)).config.ipsec_policies["MY_CRYPTO_MAP-100-ipsec"].anti_replay_window, 64);
         let off = compile(&load(&format!("crypto ipsec security-association replay disable\n{SEED003}")));
         assert_eq!(off.config.ipsec_policies["MY_CRYPTO_MAP-100-ipsec"].anti_replay_window, 0);
+    }
+
+    /// Global crypto lines pasted right after an interface's lines (no `!`
+    /// or `exit` between) are not the interface's: IOS leaves the interface
+    /// and runs them globally, so they reach the engine.
+    #[test]
+    fn global_crypto_lines_pasted_after_an_interface_run_globally() {
+        let text = format!(
+            "{SEED003}crypto ipsec security-association replay window-size 128\n\
+             crypto ipsec security-association lifetime seconds 3600\n\
+             crypto ipsec transform-set LATE esp-aes 256 esp-sha-hmac\n\
+             crypto isakmp keepalive 30 5\n\
+             interface Ethernet1/1\n ip address 203.0.113.1 255.255.255.0\n\
+             service timestamps log datetime msec\n"
+        );
+        let doc = load(&text);
+        let top: Vec<&str> = doc.root.iter().map(|n| n.text.as_str()).collect();
+        for l in [
+            "crypto ipsec security-association replay window-size 128",
+            "crypto ipsec security-association lifetime seconds 3600",
+            "crypto ipsec transform-set LATE esp-aes 256 esp-sha-hmac",
+            "crypto isakmp keepalive 30 5",
+            "service timestamps log datetime msec",
+        ] {
+            assert!(top.contains(&l), "{l} not global: {top:?}");
+        }
+        assert_eq!(
+            kids_of(&doc, "interface Ethernet1/0"),
+            ["ip address 198.51.100.1 255.255.255.0", "crypto map MY_CRYPTO_MAP"]
+        );
+        assert_eq!(kids_of(&doc, "interface Ethernet1/1"), ["ip address 203.0.113.1 255.255.255.0"]);
+        let c = compile(&doc);
+        assert_eq!(c.config.ipsec_policies["MY_CRYPTO_MAP-100-ipsec"].anti_replay_window, 128);
+        assert_eq!(c.config.ipsec_proposals["MY_SET"].lifetime_seconds, 3600);
+        let e = edgesh_engine::ike::conf::EngineConf::from_config(&c.config);
+        assert_eq!(e.peer("MY_CRYPTO_MAP-100").unwrap().children[0].replay_window, 128);
+        // The interface's own `crypto ipsec df-bit` stays in the interface.
+        let doc = load(&format!("{SEED003} crypto ipsec df-bit clear\n"));
+        assert_eq!(
+            kids_of(&doc, "interface Ethernet1/0"),
+            ["ip address 198.51.100.1 255.255.255.0", "crypto map MY_CRYPTO_MAP", "crypto ipsec df-bit clear"]
+        );
+    }
+
+    fn kids_of(doc: &IosDoc, name: &str) -> Vec<String> {
+        doc.root.iter().find(|n| n.text == name).unwrap().children.iter().map(|n| n.text.clone()).collect()
     }
 
     #[test]

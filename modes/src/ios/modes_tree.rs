@@ -185,6 +185,13 @@ fn place_pass(
             }
         }
         let fam = family_at(s, lvl);
+        // A line an enclosing mode names by more keywords is that mode's
+        // command (`crypto ipsec security-association replay ...` pasted
+        // after an interface's lines is global, not the interface's
+        // `crypto ipsec df-bit`): IOS leaves the sub-mode and runs it there.
+        if lvl > 0 && (0..lvl).any(|up| claim(s, up, line, abbrev) > v.match_len(fam, t, abbrev)) {
+            continue;
+        }
         if let Some((word, inside)) = v.exit(fam, t) {
             s.ios.stack.truncate(lvl + 1);
             let block = s.ios.stack[lvl].path.clone();
@@ -228,6 +235,28 @@ fn place_pass(
         }
     }
     None
+}
+
+/// How many keywords of the line the mode at `level` names: those of the
+/// modelled command it parses as (its leading literal words), else those of
+/// its vocabulary's longest command the line starts with; 0: not its command.
+fn claim(s: &Session, level: usize, line: &str, abbrev: bool) -> usize {
+    let m = s.ios.stack[level].mode;
+    match graphs().get(m).parse(line) {
+        Ok(p) => spec_keywords(&p.command.spec),
+        Err(_) => vocabulary().match_len(family_at(s, level), line.trim(), abbrev),
+    }
+}
+
+/// The leading literal keywords of a command's spec (`crypto ipsec df-bit
+/// {clear | set | copy}`: 3).
+fn spec_keywords(spec: &str) -> usize {
+    spec.split_whitespace()
+        .take_while(|w| {
+            w.starts_with(|c: char| c.is_ascii_lowercase())
+                && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        })
+        .count()
 }
 
 /// A kept line typed with abbreviated keywords, as IOS prints it: the
