@@ -13,7 +13,7 @@ use super::names::{interface_name, mask_len, words};
 use super::{IosDoc, Node};
 use edgesh_engine::Config;
 use edgesh_engine::config::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
 /// `crypto isakmp profile`: what a crypto map entry that names it takes.
@@ -592,16 +592,22 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             None => doc.hostname.clone(),
         })
     };
-    // The longest-match key for a peer, from one keyring or from every key of the front-door VRF.
+    // The longest-match key for a peer, from one keyring or from every key of
+    // the front-door VRF (the last of equal prefixes), from tables built once:
+    // a scan of every key for every entry was quadratic (10,000 entries).
+    let (mut by_ring, mut by_vrf) = (HashMap::<&str, KeyTable>::new(), HashMap::<&str, KeyTable>::new());
+    for (i, (a, len, _, r, v)) in all_keys.iter().enumerate() {
+        by_vrf.entry(v.as_str()).or_default().insert(*a, *len, i);
+        if let Some(r) = r {
+            by_ring.entry(r.as_str()).or_default().insert(*a, *len, i);
+        }
+    }
     let best = |peer: Ipv4Addr, ring: Option<&String>, fvrf: &str| {
-        all_keys
-            .iter()
-            .filter(|(a, len, _, r, v)| match ring {
-                Some(o) => r.as_ref() == Some(o),
-                None => v == fvrf,
-            } && Prefix4 { addr: *a, len: *len }.contains(peer))
-            .max_by_key(|(_, len, _, _, _)| *len)
-            .map(|(_, _, k, _, _)| k.clone())
+        let table = match ring {
+            Some(o) => by_ring.get(o.as_str()),
+            None => by_vrf.get(fvrf),
+        };
+        table.and_then(|t| t.longest(peer)).map(|i| all_keys[i].2.clone())
     };
     // Crypto map entries: a static tunnel each.
     for (m, seq, n) in entries {
@@ -975,6 +981,28 @@ fn vrf_word(ctx: &str) -> String {
 }
 
 /// Put IOS's global ACL `acl` into context `ctx` too (where the engine reads a tunnel's selectors).
+/// Pre-shared keys by prefix, for a longest match: (length, network) -> the
+/// last key's index, and the lengths present, longest first.
+#[derive(Default)]
+struct KeyTable {
+    by_prefix: HashMap<(u8, Ipv4Addr), usize>,
+    lens: std::collections::BTreeSet<std::cmp::Reverse<u8>>,
+}
+
+impl KeyTable {
+    fn insert(&mut self, addr: Ipv4Addr, len: u8, i: usize) {
+        let len = len.min(32);
+        self.by_prefix.insert((len, Prefix4 { addr, len }.network()), i);
+        self.lens.insert(std::cmp::Reverse(len));
+    }
+
+    fn longest(&self, peer: Ipv4Addr) -> Option<usize> {
+        self.lens.iter().find_map(|std::cmp::Reverse(len)| {
+            self.by_prefix.get(&(*len, Prefix4 { addr: peer, len: *len }.network())).copied()
+        })
+    }
+}
+
 fn copy_acl(cfg: &mut Config, acls: &BTreeMap<String, IpsecAcl>, acl: Option<&str>, ctx: &str) {
     if let Some(a) = acl.and_then(|a| acls.get_key_value(a)) {
         cfg.contexts.entry(ctx.to_string()).or_default().ipsec_acls.insert(a.0.clone(), a.1.clone());
@@ -1173,6 +1201,20 @@ interface Ethernet1/0
             kids_of(&doc, "interface Ethernet1/0"),
             ["ip address 198.51.100.1 255.255.255.0", "crypto map MY_CRYPTO_MAP", "crypto ipsec df-bit clear"]
         );
+    }
+
+    #[test]
+    fn the_key_table_takes_the_longest_prefix_and_the_last_of_equal_ones() {
+        let mut t = KeyTable::default();
+        let a = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        t.insert(a("0.0.0.0"), 0, 0);
+        t.insert(a("198.51.100.0"), 24, 1);
+        t.insert(a("198.51.100.77"), 24, 2); // host bits: the same prefix, the later key
+        t.insert(a("198.51.100.9"), 32, 3);
+        assert_eq!(t.longest(a("198.51.100.9")), Some(3));
+        assert_eq!(t.longest(a("198.51.100.10")), Some(2));
+        assert_eq!(t.longest(a("203.0.113.1")), Some(0));
+        assert_eq!(KeyTable::default().longest(a("203.0.113.1")), None);
     }
 
     fn kids_of(doc: &IosDoc, name: &str) -> Vec<String> {
