@@ -167,6 +167,11 @@ fn strip_interface(w: &[&str]) -> Option<String> {
 }
 
 impl Ikev2 {
+    /// A `crypto ikev2 proposal` read from the document.
+    pub fn proposal(&self, name: &str) -> Option<&V2Proposal> {
+        self.proposals.get(name)
+    }
+
     /// Read one top-level `crypto ikev2 ...` block.
     pub fn read(&mut self, n: &Node, notes: &mut Vec<String>) {
         let unsupported = |c: &Node, notes: &mut Vec<String>| {

@@ -516,4 +516,5 @@ pub fn register(g: &mut G) {
         },
     );
     crate::ios::debug_ikev2::register(g);
+    crate::ios::show_ikev2_conf::register(g);
 }
