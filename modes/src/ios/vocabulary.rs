@@ -334,7 +334,7 @@ set security-policy, description, set identity, set security-association level, 
 pre-shared-key hostname, rsa-pubkey, no
 
 @ikev2-profile config-ikev2-profile
-aaa, virtual-template, nat, pki trustpoint, config-exchange, ivrf, match certificate, identity local key-id, identity local dn,
+aaa authentication eap, aaa authentication anyconnect-eap, aaa authorization group, aaa authorization user, aaa accounting psk, aaa accounting cert, aaa accounting eap, aaa accounting anyconnect-eap, virtual-template, nat, pki trustpoint, config-exchange, ivrf, match certificate, identity local key-id, identity local dn,
 authentication local eap, authentication remote eap, authentication local ecdsa-sig, authentication remote ecdsa-sig,
 description, redirect, shutdown, initial-contact, reconnect, no, match inbound-only, match address local ipv6
 
