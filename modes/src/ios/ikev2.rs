@@ -81,7 +81,7 @@ impl V2Proposal {
 }
 
 /// The PRF IOS uses with an integrity algorithm when no `prf` is configured.
-fn prf_of(i: IkeAuthAlg) -> Prf {
+pub(crate) fn prf_of(i: IkeAuthAlg) -> Prf {
     match i {
         IkeAuthAlg::HmacMd5_96 => Prf::HmacMd5,
         IkeAuthAlg::HmacSha1_96 => Prf::HmacSha1,

@@ -4,8 +4,9 @@
 //! read from the running document. Layouts as in IOS-XE captures (Genie's
 //! iosxe `ShowCryptoIkev2Proposal` and `ShowCryptoIkev2Profile` outputs).
 
-use super::ikev2::{Ikev2, V2Proposal};
+use super::ikev2::{Ikev2, V2Proposal, prf_of};
 use super::names::words;
+use super::show_ikev2::prf_name;
 use super::{IosDoc, Node};
 use crate::cisco_common::{G, add};
 use edgesh_engine::config::{IkeAuthAlg, IkeEncr, Prf};
@@ -30,28 +31,6 @@ fn integ_name(i: IkeAuthAlg) -> &'static str {
         IkeAuthAlg::HmacSha256 => "SHA256",
         IkeAuthAlg::HmacSha384 => "SHA384",
         IkeAuthAlg::HmacSha512 => "SHA512",
-    }
-}
-
-fn prf_name(p: Prf) -> &'static str {
-    match p {
-        Prf::HmacMd5 => "MD5",
-        Prf::HmacSha1 => "SHA1",
-        Prf::HmacSha256 => "SHA256",
-        Prf::HmacSha384 => "SHA384",
-        Prf::HmacSha512 => "SHA512",
-        Prf::Aes128Xcbc => "AES-XCBC",
-    }
-}
-
-/// The PRF IOS takes for an integrity algorithm when no `prf` is configured.
-fn prf_of(i: IkeAuthAlg) -> Prf {
-    match i {
-        IkeAuthAlg::HmacMd5_96 => Prf::HmacMd5,
-        IkeAuthAlg::HmacSha1_96 => Prf::HmacSha1,
-        IkeAuthAlg::HmacSha256 => Prf::HmacSha256,
-        IkeAuthAlg::HmacSha384 => Prf::HmacSha384,
-        IkeAuthAlg::HmacSha512 => Prf::HmacSha512,
     }
 }
 
