@@ -96,15 +96,23 @@ fn interface_line(s: &Session, level: usize, line: &str, incomplete: bool) -> bo
 
 /// The level at which `no REST` runs: the innermost mode that knows REST or
 /// has a line REST removes.
+/// A mode that only knows REST (holds no line it removes) gives it up to an
+/// enclosing mode that names more of its keywords, as in [`place`]: `no
+/// service timestamps ...` typed in an interface is the global command.
 pub fn no_level(s: &Session, rest: &str) -> Option<usize> {
+    let holds = |lvl: usize| {
+        let path = s.ios.stack[lvl].path.clone();
+        let global = s.ios.stack[lvl].mode == IosMode::Config;
+        let r = s.router();
+        let list = if global { Some(&r.ios_doc.root) } else { r.ios_doc.at(&path) };
+        list.is_some_and(|l| l.iter().any(|n| n.text == rest || n.text.starts_with(&format!("{rest} "))))
+    };
     (0..s.ios.stack.len()).rev().find(|&lvl| {
-        known_at(s, lvl, rest) || {
-            let path = s.ios.stack[lvl].path.clone();
-            let global = s.ios.stack[lvl].mode == IosMode::Config;
-            let r = s.router();
-            let list = if global { Some(&r.ios_doc.root) } else { r.ios_doc.at(&path) };
-            list.is_some_and(|l| l.iter().any(|n| n.text == rest || n.text.starts_with(&format!("{rest} "))))
-        }
+        holds(lvl)
+            || known_at(s, lvl, rest) && {
+                let own = claim(s, lvl, rest, true);
+                !(0..lvl).any(|up| claim(s, up, rest, true) > own)
+            }
     })
 }
 
