@@ -1,6 +1,8 @@
 //! `cargo bench`: configuration load + commit, `?`/TAB latency with a large
 //! configuration loaded, and `show configuration` rendering. The 32,000-tunnel
-//! figures (and peak memory) come from `cargo run --release --example scale`.
+//! figures (and peak memory) come from `cargo run --release --example scale`;
+//! the IOS crypto map figures for 1,000 and 10,000 entries (each step of the
+//! commit) from `cargo run --example ios_scale`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use edgesh_engine::Config;
@@ -59,5 +61,25 @@ fn cli(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, load, cli);
+/// An IOS configuration of crypto map entries loaded and taken by the engine
+/// (`load_ios` ends with the commit: compile, engine configuration, PKI attach).
+fn ios_load(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ios");
+    g.sample_size(10);
+    for n in [1_000, 10_000] {
+        let text = edgesh_shell::scale::ios_scale_config(n);
+        g.bench_function(format!("load+commit {n} crypto map entries"), |b| {
+            b.iter(|| {
+                let r = router();
+                r.lock().unwrap().dialect = edgesh_modes::Dialect::Ios;
+                let rep = edgesh_shell::load::load_ios(&r, &text, "bench.cfg");
+                assert_eq!(rep.rejected, 0);
+                black_box(rep.lines)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, load, ios_load, cli);
 criterion_main!(benches);

@@ -32,8 +32,10 @@ impl Router {
             return;
         }
         // Tunnels the engine cannot run are said so in the log, once per change.
-        let new_notes: Vec<String> =
-            conf.notes.iter().filter(|n| !self.ike().conf().notes.contains(n)).cloned().collect();
+        // (A set of the old ones: 10,000 entries without an interface are 10,000 notes.)
+        let old: std::collections::HashSet<&String> = self.ike().conf().notes.iter().collect();
+        let new_notes: Vec<String> = conf.notes.iter().filter(|n| !old.contains(n)).cloned().collect();
+        drop(old);
         for n in new_notes {
             let line = self.crypto_log(4, "CONFIG", &format!("{n}: not negotiated"));
             self.push_monitor(line, false);

@@ -141,6 +141,27 @@ impl Vocabulary {
             || f.children.iter().any(|(k, _)| self.starts_with(&words, child_keys(k), abbrev))
     }
 
+    /// How many keywords of this mode's longest command the line has in full
+    /// (after `no`/`default`; a sub-mode's keywords count too), 0 when the
+    /// mode does not know the line: `logging event link-status` is 2 words
+    /// of the interface's `logging event`. A line two modes know belongs to
+    /// the one that names more of it (see `ios/modes_tree.rs`).
+    pub fn match_len(&self, family: &str, line: &str, abbrev: bool) -> usize {
+        let Some(f) = self.family(family) else { return 0 };
+        let mut words: Vec<&str> = line.split_whitespace().collect();
+        if matches!(words.first(), Some(&"no") | Some(&"default")) && words.len() > 1 {
+            words.remove(0);
+        }
+        if words.is_empty() {
+            return 0;
+        }
+        if f.data && words.iter().all(|w| self.word_matches(w, "HEX", false)) {
+            return 1;
+        }
+        let keys = f.words.iter().map(|k| k.as_slice()).chain(f.children.iter().map(|(k, _)| k.as_slice()));
+        keys.filter(|k| self.starts_with(&words, k, abbrev)).map(|k| child_keys(k).len()).max().unwrap_or(0)
+    }
+
     /// How many leading words of the line (after `no`/`default`) are keywords
     /// of a command of this mode that the line then leaves: `qos banana`
     /// matches one word of `qos queue-softmax-multiplier`; IOS puts its caret

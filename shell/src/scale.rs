@@ -29,3 +29,63 @@ pub fn scale_config(n: usize) -> String {
     s.push_str("end\n");
     s
 }
+
+/// `n` crypto map entries (at most 65,000), in IOS syntax: one ISAKMP
+/// policy and transform set, and per entry a pre-shared key, an extended
+/// access list and a crypto map entry (`VPN` sequence 10, 20, ...), all
+/// applied to one interface.
+pub fn ios_scale_config(n: usize) -> String {
+    let mut s = String::with_capacity(n * 260);
+    s.push_str("hostname scale\ncrypto isakmp policy 10\n encr aes 256\n hash sha256\n authentication pre-share\n group 14\n!\n");
+    s.push_str("crypto ipsec transform-set TS esp-aes 256 esp-sha-hmac\n mode tunnel\n!\n");
+    for i in 0..n {
+        let (a, b) = ((i >> 8) & 0xff, i & 0xff);
+        let _ = write!(s, "crypto isakmp key key-{i}-secret address 198.51.{a}.{b}\n");
+    }
+    for i in 0..n {
+        let (a, b) = ((i >> 8) & 0xff, i & 0xff);
+        let _ =
+            write!(s, "ip access-list extended acl-{i}\n permit ip 10.{a}.{b}.0 0.0.0.255 172.16.0.0 0.15.255.255\n");
+    }
+    for i in 0..n {
+        let (a, b) = ((i >> 8) & 0xff, i & 0xff);
+        let _ = write!(
+            s,
+            "crypto map VPN {} ipsec-isakmp\n set peer 198.51.{a}.{b}\n set transform-set TS\n match address acl-{i}\n",
+            (i + 1) * 10 % 65536
+        );
+    }
+    s.push_str("interface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map VPN\n!\nend\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use edgesh_modes::{Clock, Dialect, Router};
+    use std::sync::{Arc, Mutex};
+
+    /// The generated IOS configuration loads whole, and each entry is a tunnel with its own key.
+    #[test]
+    fn the_ios_scale_configuration_is_a_tunnel_per_entry_with_its_key() {
+        let r = Arc::new(Mutex::new(Router::new(
+            edgesh_engine::Config::new("scale"),
+            Clock::Virtual(0),
+            1,
+            std::env::temp_dir(),
+        )));
+        r.lock().unwrap().dialect = Dialect::Ios;
+        let rep = crate::load::load_ios(&r, &super::ios_scale_config(300), "t");
+        assert_eq!(rep.rejected, 0, "{:?}", rep.messages);
+        let r = r.lock().unwrap();
+        let peers = &r.ike().conf().peers;
+        assert_eq!(peers.len(), 300);
+        let model = &r.ios_model;
+        let t = &model.tunnels["VPN-2990"];
+        assert_eq!(t.remote, Some("198.51.1.42".parse().unwrap()));
+        let key = &model.contexts["local"].ike_policies["VPN-2990-ike"].pre_shared_key;
+        assert_eq!(
+            key,
+            &Some(edgesh_engine::config::PreSharedKey::Key(edgesh_engine::config::Key::Ascii("key-298-secret".into())))
+        );
+    }
+}

@@ -105,6 +105,31 @@ fn twenty_times_the_lines_take_about_twenty_times_as_long() {
     }
 }
 
+/// The commit is linear too: `ios_scale_config` crypto map entries (each
+/// with its peer, key and access list, applied to an interface) loaded and
+/// taken by the engine (compile, engine configuration, PKI attach). The PKI
+/// attach scanned the whole document for each entry, the pre-shared key
+/// look-up every key: 10,000 entries took minutes.
+#[test]
+fn ten_times_the_crypto_map_entries_commit_in_about_ten_times_as_long() {
+    let load = |n: usize| {
+        let text = edgesh_shell::scale::ios_scale_config(n);
+        let r = router();
+        r.lock().unwrap().dialect = Dialect::Ios;
+        let t = cpu();
+        let rep = edgesh_shell::load::load_ios(&r, &text, "x.cfg");
+        let took = cpu() - t;
+        assert_eq!(rep.rejected, 0, "{:?}", rep.messages);
+        assert_eq!(r.lock().unwrap().ike().conf().peers.len(), n, "every entry reaches the engine");
+        took
+    };
+    let small = load(200).min(load(200)).min(load(200));
+    let big = load(2_000);
+    eprintln!("crypto map entries with the commit: 200 {small:.2?}, 2000 {big:.2?}");
+    // Linear is 10x; quadratic is 100x.
+    assert!(big < small * 30 + Duration::from_millis(300), "200 {small:?}, 2000 {big:?}");
+}
+
 /// The README's figures: `cargo test --release -p edgesh-shell --test
 /// ios_scale -- --ignored --nocapture` (2k, 20k and 200k lines per family).
 #[test]

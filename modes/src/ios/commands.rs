@@ -2195,6 +2195,7 @@ fn crypto_exec(g: &mut G) {
         },
     );
     crate::ios::show_ikev2::register(g);
+    crate::ios::show_ikev2_conf::register(g);
     crate::ios::diagnose::register(g);
     add(
         g,

@@ -13,7 +13,7 @@ use super::names::{interface_name, mask_len, words};
 use super::{IosDoc, Node};
 use edgesh_engine::Config;
 use edgesh_engine::config::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 
 /// `crypto isakmp profile`: what a crypto map entry that names it takes.
@@ -592,16 +592,22 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             None => doc.hostname.clone(),
         })
     };
-    // The longest-match key for a peer, from one keyring or from every key of the front-door VRF.
+    // The longest-match key for a peer, from one keyring or from every key of
+    // the front-door VRF (the last of equal prefixes), from tables built once:
+    // a scan of every key for every entry was quadratic (10,000 entries).
+    let (mut by_ring, mut by_vrf) = (HashMap::<&str, KeyTable>::new(), HashMap::<&str, KeyTable>::new());
+    for (i, (a, len, _, r, v)) in all_keys.iter().enumerate() {
+        by_vrf.entry(v.as_str()).or_default().insert(*a, *len, i);
+        if let Some(r) = r {
+            by_ring.entry(r.as_str()).or_default().insert(*a, *len, i);
+        }
+    }
     let best = |peer: Ipv4Addr, ring: Option<&String>, fvrf: &str| {
-        all_keys
-            .iter()
-            .filter(|(a, len, _, r, v)| match ring {
-                Some(o) => r.as_ref() == Some(o),
-                None => v == fvrf,
-            } && Prefix4 { addr: *a, len: *len }.contains(peer))
-            .max_by_key(|(_, len, _, _, _)| *len)
-            .map(|(_, _, k, _, _)| k.clone())
+        let table = match ring {
+            Some(o) => by_ring.get(o.as_str()),
+            None => by_vrf.get(fvrf),
+        };
+        table.and_then(|t| t.longest(peer)).map(|i| all_keys[i].2.clone())
     };
     // Crypto map entries: a static tunnel each.
     for (m, seq, n) in entries {
@@ -975,6 +981,28 @@ fn vrf_word(ctx: &str) -> String {
 }
 
 /// Put IOS's global ACL `acl` into context `ctx` too (where the engine reads a tunnel's selectors).
+/// Pre-shared keys by prefix, for a longest match: (length, network) -> the
+/// last key's index, and the lengths present, longest first.
+#[derive(Default)]
+struct KeyTable {
+    by_prefix: HashMap<(u8, Ipv4Addr), usize>,
+    lens: std::collections::BTreeSet<std::cmp::Reverse<u8>>,
+}
+
+impl KeyTable {
+    fn insert(&mut self, addr: Ipv4Addr, len: u8, i: usize) {
+        let len = len.min(32);
+        self.by_prefix.insert((len, Prefix4 { addr, len }.network()), i);
+        self.lens.insert(std::cmp::Reverse(len));
+    }
+
+    fn longest(&self, peer: Ipv4Addr) -> Option<usize> {
+        self.lens.iter().find_map(|std::cmp::Reverse(len)| {
+            self.by_prefix.get(&(*len, Prefix4 { addr: peer, len: *len }.network())).copied()
+        })
+    }
+}
+
 fn copy_acl(cfg: &mut Config, acls: &BTreeMap<String, IpsecAcl>, acl: Option<&str>, ctx: &str) {
     if let Some(a) = acl.and_then(|a| acls.get_key_value(a)) {
         cfg.contexts.entry(ctx.to_string()).or_default().ipsec_acls.insert(a.0.clone(), a.1.clone());
@@ -1116,7 +1144,6 @@ interface Ethernet1/0
             )
         };
         let text = format!(
-            // (Before the interface: after it, the interface's `crypto ipsec` vocabulary keeps the line.)
             "crypto ipsec security-association replay window-size 1024\n{SEED003}{}{}{}",
             entry(200, 3, " set security-association replay window-size 128\n"),
             entry(300, 4, " set security-association replay disable\n"),
@@ -1132,6 +1159,66 @@ interface Ethernet1/0
         assert_eq!(compile(&load(SEED003)).config.ipsec_policies["MY_CRYPTO_MAP-100-ipsec"].anti_replay_window, 64);
         let off = compile(&load(&format!("crypto ipsec security-association replay disable\n{SEED003}")));
         assert_eq!(off.config.ipsec_policies["MY_CRYPTO_MAP-100-ipsec"].anti_replay_window, 0);
+    }
+
+    /// Global crypto lines pasted right after an interface's lines (no `!`
+    /// or `exit` between) are not the interface's: IOS leaves the interface
+    /// and runs them globally, so they reach the engine.
+    #[test]
+    fn global_crypto_lines_pasted_after_an_interface_run_globally() {
+        let text = format!(
+            "{SEED003}crypto ipsec security-association replay window-size 128\n\
+             crypto ipsec security-association lifetime seconds 3600\n\
+             crypto ipsec transform-set LATE esp-aes 256 esp-sha-hmac\n\
+             crypto isakmp keepalive 30 5\n\
+             interface Ethernet1/1\n ip address 203.0.113.1 255.255.255.0\n\
+             service timestamps log datetime msec\n"
+        );
+        let doc = load(&text);
+        let top: Vec<&str> = doc.root.iter().map(|n| n.text.as_str()).collect();
+        for l in [
+            "crypto ipsec security-association replay window-size 128",
+            "crypto ipsec security-association lifetime seconds 3600",
+            "crypto ipsec transform-set LATE esp-aes 256 esp-sha-hmac",
+            "crypto isakmp keepalive 30 5",
+            "service timestamps log datetime msec",
+        ] {
+            assert!(top.contains(&l), "{l} not global: {top:?}");
+        }
+        assert_eq!(
+            kids_of(&doc, "interface Ethernet1/0"),
+            ["ip address 198.51.100.1 255.255.255.0", "crypto map MY_CRYPTO_MAP"]
+        );
+        assert_eq!(kids_of(&doc, "interface Ethernet1/1"), ["ip address 203.0.113.1 255.255.255.0"]);
+        let c = compile(&doc);
+        assert_eq!(c.config.ipsec_policies["MY_CRYPTO_MAP-100-ipsec"].anti_replay_window, 128);
+        assert_eq!(c.config.ipsec_proposals["MY_SET"].lifetime_seconds, 3600);
+        let e = edgesh_engine::ike::conf::EngineConf::from_config(&c.config);
+        assert_eq!(e.peer("MY_CRYPTO_MAP-100").unwrap().children[0].replay_window, 128);
+        // The interface's own `crypto ipsec df-bit` stays in the interface.
+        let doc = load(&format!("{SEED003} crypto ipsec df-bit clear\n"));
+        assert_eq!(
+            kids_of(&doc, "interface Ethernet1/0"),
+            ["ip address 198.51.100.1 255.255.255.0", "crypto map MY_CRYPTO_MAP", "crypto ipsec df-bit clear"]
+        );
+    }
+
+    #[test]
+    fn the_key_table_takes_the_longest_prefix_and_the_last_of_equal_ones() {
+        let mut t = KeyTable::default();
+        let a = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        t.insert(a("0.0.0.0"), 0, 0);
+        t.insert(a("198.51.100.0"), 24, 1);
+        t.insert(a("198.51.100.77"), 24, 2); // host bits: the same prefix, the later key
+        t.insert(a("198.51.100.9"), 32, 3);
+        assert_eq!(t.longest(a("198.51.100.9")), Some(3));
+        assert_eq!(t.longest(a("198.51.100.10")), Some(2));
+        assert_eq!(t.longest(a("203.0.113.1")), Some(0));
+        assert_eq!(KeyTable::default().longest(a("203.0.113.1")), None);
+    }
+
+    fn kids_of(doc: &IosDoc, name: &str) -> Vec<String> {
+        doc.root.iter().find(|n| n.text == name).unwrap().children.iter().map(|n| n.text.clone()).collect()
     }
 
     #[test]

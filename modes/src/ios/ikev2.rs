@@ -81,7 +81,7 @@ impl V2Proposal {
 }
 
 /// The PRF IOS uses with an integrity algorithm when no `prf` is configured.
-fn prf_of(i: IkeAuthAlg) -> Prf {
+pub(crate) fn prf_of(i: IkeAuthAlg) -> Prf {
     match i {
         IkeAuthAlg::HmacMd5_96 => Prf::HmacMd5,
         IkeAuthAlg::HmacSha1_96 => Prf::HmacSha1,
@@ -167,6 +167,11 @@ fn strip_interface(w: &[&str]) -> Option<String> {
 }
 
 impl Ikev2 {
+    /// A `crypto ikev2 proposal` read from the document.
+    pub fn proposal(&self, name: &str) -> Option<&V2Proposal> {
+        self.proposals.get(name)
+    }
+
     /// Read one top-level `crypto ikev2 ...` block.
     pub fn read(&mut self, n: &Node, notes: &mut Vec<String>) {
         let unsupported = |c: &Node, notes: &mut Vec<String>| {

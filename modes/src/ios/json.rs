@@ -55,6 +55,12 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             crate::ios::commit::sync(&mut s.router());
             value(&ikev2_session(&s.router(), detail || a.has("detailed")))
         }
+        "show crypto ikev2 proposal [WORD]" => {
+            Ok(crate::ios::show_ikev2_conf::proposals_json(&s.router().ios_doc, a.get("WORD")))
+        }
+        "show crypto ikev2 profile [WORD]" => {
+            Ok(crate::ios::show_ikev2_conf::profiles_json(&s.router().ios_doc, a.get("WORD")))
+        }
         "show crypto ikev2 stats" => {
             crate::ios::commit::sync(&mut s.router());
             Ok(ikev2_stats(&s.router()))

@@ -41,6 +41,7 @@ pub mod show_config;
 pub mod show_crypto;
 pub mod show_if;
 pub mod show_ikev2;
+pub mod show_ikev2_conf;
 pub mod show_pki;
 pub mod show_sa;
 pub mod state;

@@ -96,15 +96,23 @@ fn interface_line(s: &Session, level: usize, line: &str, incomplete: bool) -> bo
 
 /// The level at which `no REST` runs: the innermost mode that knows REST or
 /// has a line REST removes.
+/// A mode that only knows REST (holds no line it removes) gives it up to an
+/// enclosing mode that names more of its keywords, as in [`place`]: `no
+/// service timestamps ...` typed in an interface is the global command.
 pub fn no_level(s: &Session, rest: &str) -> Option<usize> {
+    let holds = |lvl: usize| {
+        let path = s.ios.stack[lvl].path.clone();
+        let global = s.ios.stack[lvl].mode == IosMode::Config;
+        let r = s.router();
+        let list = if global { Some(&r.ios_doc.root) } else { r.ios_doc.at(&path) };
+        list.is_some_and(|l| l.iter().any(|n| n.text == rest || n.text.starts_with(&format!("{rest} "))))
+    };
     (0..s.ios.stack.len()).rev().find(|&lvl| {
-        known_at(s, lvl, rest) || {
-            let path = s.ios.stack[lvl].path.clone();
-            let global = s.ios.stack[lvl].mode == IosMode::Config;
-            let r = s.router();
-            let list = if global { Some(&r.ios_doc.root) } else { r.ios_doc.at(&path) };
-            list.is_some_and(|l| l.iter().any(|n| n.text == rest || n.text.starts_with(&format!("{rest} "))))
-        }
+        holds(lvl)
+            || known_at(s, lvl, rest) && {
+                let own = claim(s, lvl, rest, true);
+                !(0..lvl).any(|up| claim(s, up, rest, true) > own)
+            }
     })
 }
 
@@ -185,6 +193,13 @@ fn place_pass(
             }
         }
         let fam = family_at(s, lvl);
+        // A line an enclosing mode names by more keywords is that mode's
+        // command (`crypto ipsec security-association replay ...` pasted
+        // after an interface's lines is global, not the interface's
+        // `crypto ipsec df-bit`): IOS leaves the sub-mode and runs it there.
+        if lvl > 0 && (0..lvl).any(|up| claim(s, up, line, abbrev) > v.match_len(fam, t, abbrev)) {
+            continue;
+        }
         if let Some((word, inside)) = v.exit(fam, t) {
             s.ios.stack.truncate(lvl + 1);
             let block = s.ios.stack[lvl].path.clone();
@@ -228,6 +243,28 @@ fn place_pass(
         }
     }
     None
+}
+
+/// How many keywords of the line the mode at `level` names: those of the
+/// modelled command it parses as (its leading literal words), else those of
+/// its vocabulary's longest command the line starts with; 0: not its command.
+fn claim(s: &Session, level: usize, line: &str, abbrev: bool) -> usize {
+    let m = s.ios.stack[level].mode;
+    match graphs().get(m).parse(line) {
+        Ok(p) => spec_keywords(&p.command.spec),
+        Err(_) => vocabulary().match_len(family_at(s, level), line.trim(), abbrev),
+    }
+}
+
+/// The leading literal keywords of a command's spec (`crypto ipsec df-bit
+/// {clear | set | copy}`: 3).
+fn spec_keywords(spec: &str) -> usize {
+    spec.split_whitespace()
+        .take_while(|w| {
+            w.starts_with(|c: char| c.is_ascii_lowercase())
+                && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        })
+        .count()
 }
 
 /// A kept line typed with abbreviated keywords, as IOS prints it: the

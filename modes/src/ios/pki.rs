@@ -25,6 +25,7 @@
 //! profiles (`ecdsa-sig`) and the engine's IKEv1 methods 9/10 stay unused here.
 
 use super::{IosDoc, Node};
+use std::collections::HashMap;
 use x509_cert::Certificate;
 use x509_cert::der::asn1::UintRef;
 use x509_cert::der::oid::ObjectIdentifier;
@@ -386,38 +387,70 @@ pub fn ios_date(secs: u64) -> String {
     format!("{:02}:{:02}:{:02} UTC {} {d} {y}", rem / 3600, rem % 3600 / 60, rem % 60, MON[(m - 1) as usize])
 }
 
-/// The IKEv2 or ISAKMP profile a tunnel of the engine model uses: `(ikev2, name)`.
-fn tunnel_profile(doc: &IosDoc, tunnel: &str) -> Option<(bool, String)> {
-    let from = |children: &[Node]| {
-        children.iter().find_map(|c| match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
-            ["set", "ikev2-profile", p] => Some((true, p.to_string())),
-            ["set", "isakmp-profile", p] => Some((false, p.to_string())),
-            _ => None,
-        })
-    };
-    // A VTI: `tunnel protection ipsec profile X` and X's `set ...-profile`.
-    if let Some(i) = doc.root.iter().find(|n| n.text.strip_prefix("interface ").is_some_and(|x| x.trim() == tunnel)) {
-        let ipp = i.children.iter().find_map(|c| {
-            c.text
-                .trim()
-                .strip_prefix("tunnel protection ipsec profile ")
-                .map(|x| x.split_whitespace().next().unwrap_or("").to_string())
-        })?;
-        let prof = doc.root.iter().find(|n| n.text.trim() == format!("crypto ipsec profile {ipp}"))?;
-        return from(&prof.children);
-    }
-    // A crypto map entry: tunnel `MAP-SEQ`.
-    doc.root.iter().find_map(|n| match n.text.split_whitespace().collect::<Vec<_>>().as_slice() {
-        ["crypto", "map", m, seq, "ipsec-isakmp", ..] if format!("{m}-{seq}") == tunnel => from(&n.children),
-        _ => None,
-    })
+/// The document's top-level blocks, indexed once per [`attach`]: finding a
+/// tunnel's crypto map entry or interface, a profile or a trustpoint is a
+/// hash look-up, not a scan of the document (10,000 crypto map entries made
+/// the attach quadratic: minutes).
+struct DocIndex<'a> {
+    /// Header (trimmed): the first top-level block with it, and its position.
+    blocks: HashMap<&'a str, (usize, &'a Node)>,
+    /// Interface name: the first `interface NAME` block.
+    interfaces: HashMap<&'a str, &'a Node>,
+    /// Tunnel name `MAP-SEQ`: the `crypto map MAP SEQ ipsec-isakmp` entries, in order.
+    map_entries: HashMap<String, Vec<&'a Node>>,
 }
 
-fn block<'a>(doc: &'a IosDoc, heads: &[String]) -> Option<&'a Node> {
-    doc.root.iter().find(|n| heads.iter().any(|h| n.text.trim() == h))
+impl<'a> DocIndex<'a> {
+    fn new(doc: &'a IosDoc) -> Self {
+        let mut ix = DocIndex { blocks: HashMap::new(), interfaces: HashMap::new(), map_entries: HashMap::new() };
+        for (i, n) in doc.root.iter().enumerate() {
+            let t = n.text.trim();
+            ix.blocks.entry(t).or_insert((i, n));
+            if let Some(name) = n.text.strip_prefix("interface ") {
+                ix.interfaces.entry(name.trim()).or_insert(n);
+            }
+            let mut w = t.split_whitespace();
+            if let (Some("crypto"), Some("map"), Some(m), Some(seq), Some("ipsec-isakmp")) =
+                (w.next(), w.next(), w.next(), w.next(), w.next())
+            {
+                ix.map_entries.entry(format!("{m}-{seq}")).or_default().push(n);
+            }
+        }
+        ix
+    }
+
+    /// The first block with one of these headers.
+    fn block(&self, heads: &[String]) -> Option<&'a Node> {
+        heads.iter().filter_map(|h| self.blocks.get(h.as_str()).copied()).min_by_key(|(i, _)| *i).map(|(_, n)| n)
+    }
+
+    /// The IKEv2 or ISAKMP profile a tunnel of the engine model uses: `(ikev2, name)`.
+    fn tunnel_profile(&self, tunnel: &str) -> Option<(bool, String)> {
+        let from = |children: &[Node]| {
+            children.iter().find_map(|c| match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+                ["set", "ikev2-profile", p] => Some((true, p.to_string())),
+                ["set", "isakmp-profile", p] => Some((false, p.to_string())),
+                _ => None,
+            })
+        };
+        // A VTI: `tunnel protection ipsec profile X` and X's `set ...-profile`.
+        if let Some(i) = self.interfaces.get(tunnel) {
+            let ipp = i.children.iter().find_map(|c| {
+                c.text
+                    .trim()
+                    .strip_prefix("tunnel protection ipsec profile ")
+                    .map(|x| x.split_whitespace().next().unwrap_or("").to_string())
+            })?;
+            let (_, prof) = self.blocks.get(format!("crypto ipsec profile {ipp}").as_str())?;
+            return from(&prof.children);
+        }
+        // A crypto map entry: tunnel `MAP-SEQ`.
+        self.map_entries.get(tunnel)?.iter().find_map(|n| from(&n.children))
+    }
 }
 
 /// One trustpoint's material for the engine.
+#[derive(Clone)]
 struct TpMaterial {
     anchors: Vec<edgesh_engine::pki::Cert>,
     own: Vec<edgesh_engine::pki::Cert>,
@@ -425,8 +458,8 @@ struct TpMaterial {
     check_crl: bool,
 }
 
-fn trustpoint_material(doc: &IosDoc, tp: &str, notes: &mut Vec<String>) -> TpMaterial {
-    let node = block(doc, &[format!("crypto pki trustpoint {tp}"), format!("crypto ca trustpoint {tp}")]);
+fn trustpoint_material(doc: &IosDoc, ix: &DocIndex, tp: &str, notes: &mut Vec<String>) -> TpMaterial {
+    let node = ix.block(&[format!("crypto pki trustpoint {tp}"), format!("crypto ca trustpoint {tp}")]);
     let mut key_label = doc.hostname.clone();
     let mut check_crl = true;
     for c in node.map(|n| n.children.as_slice()).unwrap_or_default() {
@@ -477,12 +510,23 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
     let mut crl_notes = Vec::new();
     let held_crls = crls(state_dir, &mut crl_notes);
     let all_tps = trustpoints(doc);
+    let ix = DocIndex::new(doc);
+    // Each trustpoint's material (its certificates decoded) once, with the notes it gave.
+    let mut materials: HashMap<String, (TpMaterial, Vec<String>)> = HashMap::new();
+    let mut material = |tp: &str, notes: &mut Vec<String>| -> TpMaterial {
+        let (m, n) = materials.entry(tp.to_string()).or_insert_with(|| {
+            let mut n = Vec::new();
+            (trustpoint_material(doc, &ix, tp, &mut n), n)
+        });
+        notes.extend(n.iter().cloned());
+        m.clone()
+    };
     for p in conf.peers.iter_mut() {
-        let prof = tunnel_profile(doc, &p.name);
+        let prof = ix.tunnel_profile(&p.name);
         // Which side signs, and the trustpoints to sign with and verify against.
         let (local, remote, sign_tps, verify_tps) = match (&prof, p.version) {
             (Some((true, name)), IkeVersion::V2) => {
-                let Some(n) = block(doc, &[format!("crypto ikev2 profile {name}")]) else { continue };
+                let Some(n) = ix.block(&[format!("crypto ikev2 profile {name}")]) else { continue };
                 let (mut l, mut r, mut sign, mut verify) =
                     (AuthBy::PreShared, AuthBy::PreShared, Vec::new(), Vec::new());
                 for c in &n.children {
@@ -505,7 +549,8 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
             (_, IkeVersion::V1) if p.proposals.iter().any(|x| x.auth.is_signature()) => {
                 // The isakmp profile's `ca trust-point` lines, else every trustpoint.
                 let named: Vec<String> = match &prof {
-                    Some((false, name)) => block(doc, &[format!("crypto isakmp profile {name}")])
+                    Some((false, name)) => ix
+                        .block(&[format!("crypto isakmp profile {name}")])
                         .map(|n| {
                             n.children
                                 .iter()
@@ -533,7 +578,7 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
         let mut notes = Vec::new();
         let mut trust = TrustStore { crls: held_crls.clone(), ..TrustStore::default() };
         for tp in &verify_tps {
-            let m = trustpoint_material(doc, tp, &mut notes);
+            let m = material(tp, &mut notes);
             trust.anchors.extend(m.anchors);
             trust.check_crl |= m.check_crl;
         }
@@ -541,7 +586,7 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
         let (mut certs, mut key) = (Vec::new(), None);
         if local == AuthBy::Signature {
             for tp in &sign_tps {
-                let m = trustpoint_material(doc, tp, &mut notes);
+                let m = material(tp, &mut notes);
                 let Some(own) = m.own.first().cloned() else { continue };
                 match PrivateKey::load(state_dir, &m.key_label) {
                     Ok(k) if k.public() == own.key => key = Some(std::sync::Arc::new(k)),

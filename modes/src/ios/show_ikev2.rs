@@ -32,7 +32,7 @@ pub(crate) fn hash_name(h: HashAlg) -> &'static str {
 
 /// The PRF as `show crypto ikev2 sa detail` names it (IOS has no AES-XCBC
 /// PRF: its `crypto ikev2 proposal` offers md5, sha1 and SHA-2 only).
-fn prf_name(p: Prf) -> &'static str {
+pub(crate) fn prf_name(p: Prf) -> &'static str {
     match p {
         Prf::HmacMd5 => "MD5",
         Prf::HmacSha1 => "SHA1",

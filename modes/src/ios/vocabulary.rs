@@ -48,7 +48,21 @@ pseudowire-class, qos account, qos control-packets, qos diffservmib, qos preserv
 sdm, secure, security, service, service-template, sip-ua, snmp, snmp-server, software, spanning-tree, stackwise-virtual,
 subscriber, switch, system, tacacs, tacacs-server, tftp-server, time-range, transceiver, udld, utd, version, virtual-service,
 vlan, voice, voice-port, vpdn, vpdn-group, vpn, vstack, vtp, wism, wsma, x25, xconnect, key config-key, crypto gdoi,
-access-list compiled, enable algorithm-type
+access-list compiled, enable algorithm-type,
+logging buffered, logging console, logging trap, logging source-interface, logging facility, logging origin-id, logging monitor,
+logging on, logging rate-limit, logging discriminator, logging queue-limit, logging userinfo, logging count, logging history,
+logging persistent, logging file, logging server, service timestamps, service tcp-keepalives-in, service tcp-keepalives-out,
+service sequence-numbers, service config, service compress-config, service nagle, service pad, service internal, service call-home,
+service counters, service dhcp, service finger, service udp-small-servers, service tcp-small-servers, service linenumber,
+service prompt, service slave-log, service alignment, service password-recovery, service hide-telnet-addresses, service exec-wait,
+service unsupported-transceiver, cdp run, cdp timer, cdp holdtime, cdp advertise-v2, cdp source-interface, clock timezone,
+clock summer-time, clock calendar-valid, lldp run, lldp timer, lldp holdtime, lldp reinit, spanning-tree mode, spanning-tree extend,
+spanning-tree loopguard, spanning-tree backbonefast, spanning-tree uplinkfast, spanning-tree pathcost, spanning-tree etherchannel,
+spanning-tree logging, lacp system-priority, udld enable, udld aggressive, udld message, dot1x system-auth-control, dot1x critical,
+power redundancy-mode, power supply, rmon event, rmon alarm, arp HEX, arp vrf, ipv6 unicast-routing, ipv6 route, ipv6 cef,
+ipv6 prefix-list, ipv6 multicast-routing, ipv6 general-prefix, ipv6 host, ipv6 hop-limit, login block-for, login delay,
+login on-failure, login on-success, login quiet-mode, monitor session, monitor capture, monitor event-trace, privilege exec,
+privilege configure, privilege interface, snmp mib, snmp ifmib
 > router bgp => router-bgp
 > router ospf => router-ospf
 > router ospfv3 => router-ospf
@@ -320,7 +334,7 @@ set security-policy, description, set identity, set security-association level, 
 pre-shared-key hostname, rsa-pubkey, no
 
 @ikev2-profile config-ikev2-profile
-aaa, virtual-template, nat, pki trustpoint, config-exchange, ivrf, match certificate, identity local key-id, identity local dn,
+aaa authentication eap, aaa authentication anyconnect-eap, aaa authorization group, aaa authorization user, aaa accounting psk, aaa accounting cert, aaa accounting eap, aaa accounting anyconnect-eap, virtual-template, nat, pki trustpoint, config-exchange, ivrf, match certificate, identity local key-id, identity local dn,
 authentication local eap, authentication remote eap, authentication local ecdsa-sig, authentication remote ecdsa-sig,
 description, redirect, shutdown, initial-contact, reconnect, no, match inbound-only, match address local ipv6
 
@@ -362,7 +376,7 @@ stopbits, terminal-type, transport output, transport preferred, vacant-message, 
 
 @interface config-if
 ip nat inside $, ip nat outside $, ip nat enable $, ip pim sparse-mode, ip pim dense-mode, ip pim sparse-dense-mode, ip pim nbma-mode, ip pim dr-priority, ip pim query-interval, ip pim bfd, ip pim passive, ip igmp join-group, ip igmp version, ip igmp query-interval, ip igmp helper-address, ip igmp static-group, ip igmp access-group, ip multicast boundary, ip wccp web-cache redirect, ip wccp NUM redirect, ip wccp redirect, ip rsvp bandwidth, ip nbar protocol-discovery, ip dhcp relay, ip dhcp client, ip dhcp snooping trust $, ip dhcp snooping limit, ip arp inspection trust $,
-arp, auto, autostate, bandwidth, bfd, carrier-delay, cdp, channel-group, channel-protocol, clock, crypto ipsec, crypto engine,
+arp, auto, autostate, bandwidth, bfd, carrier-delay, cdp, channel-group, channel-protocol, clock, crypto ipsec df-bit, crypto ipsec fragmentation, crypto ipsec client, crypto engine,
 cts, dampening, default, delay, dialer, dialer-group, duplex, encapsulation, flowcontrol, glbp, hold-queue, ip access-group,
 ip accounting, ip authentication, ip bandwidth-percent, ip broadcast-address, ip cgmp, ip directed-broadcast,
 ip flow, ip hello-interval, ip helper-address, ip hold-time, ip load-sharing, ip local-proxy-arp,
