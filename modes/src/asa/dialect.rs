@@ -94,7 +94,8 @@ impl DialectOps for Asa {
 
     fn engine_conf(&self, r: &mut Router) -> EngineConf {
         let model = super::compile::compile(&r.asa.doc).config;
-        let conf = EngineConf::from_config(&model);
+        let mut conf = EngineConf::from_config(&model);
+        super::pki::attach(&r.asa.doc, &model, &mut conf, &r.state_dir);
         r.asa.model = std::sync::Arc::new(model);
         conf
     }

@@ -166,7 +166,7 @@ pub fn sessions(r: &Router) -> Vec<L2lSession> {
                 udp_src_port: s.remote.port(),
                 udp_dst_port: s.local.port(),
                 negotiation_mode: Some(if s.mode == ExchangeMode::Main { "Main" } else { "Aggressive" }),
-                auth_mode: "preSharedKeys",
+                auth_mode: super::words::ike_auth_words(p.map(|p| p.auth)).1,
                 encryption: p.map(|p| ike_encr_word(p.encr)).unwrap_or("none").to_string(),
                 hashing: p.map(|p| ike_hash_word(p.hash)).unwrap_or("none").to_string(),
                 prf: None,
