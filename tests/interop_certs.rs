@@ -114,12 +114,16 @@ end
 }
 
 fn start_edgesh_with(cert: &str, config: &str) -> Edgesh {
+    start_dialect_with(cert, "ios", config)
+}
+
+fn start_dialect_with(cert: &str, dialect: &str, config: &str) -> Edgesh {
     let dir = base().join("edgesh-certs");
     let _ = std::fs::remove_dir_all(&dir);
     install_key(&dir, "LEFTKEY", &read(&format!("{cert}.key")));
     std::fs::create_dir_all(dir.join("pki/crl")).unwrap();
     std::fs::write(dir.join("pki/crl/ca.crl"), read("crl.pem")).unwrap();
-    Edgesh::start_prepared("left", &dir, "ios", config)
+    Edgesh::start_prepared("left", &dir, dialect, config)
 }
 
 /// strongSwan in `right` with certificate `cert` (its key and the CA in swanctl's directories) and identity `id`.
@@ -348,6 +352,89 @@ fn ikev1_refused_certificate_is_logged() {
         ),
         10,
     );
+}
+
+// ------------------------------------------------------------ the ASA dialect (issue 17)
+
+/// edgesh's ASA configuration: trustpoint TP (`keypair LEFTKEY`, the
+/// chain as the ASA carries it), a crypto map entry negotiating IKEv1
+/// (`authentication rsa-sig` policy, `ikev1 trust-point TP`) or, with
+/// `v2`, IKEv2 (`ikev2 local-authentication certificate TP`, `ikev2
+/// remote-authentication certificate`).
+fn asa_cert_config(cert: &str, v2: bool) -> String {
+    let entry = if v2 { "set ikev2 ipsec-proposal PROP" } else { "set ikev1 transform-set TS" };
+    format!(
+        "hostname left
+interface GigabitEthernet0/0
+ nameif outside
+ security-level 0
+ ip address 192.0.2.1 255.255.255.0
+access-list VPN extended permit ip host 198.51.100.1 host 203.0.113.1
+crypto ipsec ikev1 transform-set TS esp-aes esp-sha-hmac
+crypto ipsec ikev2 ipsec-proposal PROP
+ protocol esp encryption aes
+ protocol esp integrity sha-1
+crypto map outside_map 10 match address VPN
+crypto map outside_map 10 set peer 192.0.2.2
+crypto map outside_map 10 {entry}
+crypto map outside_map 10 set pfs group14
+crypto map outside_map interface outside
+crypto ca trustpoint TP
+ enrollment terminal
+ keypair LEFTKEY
+ revocation-check crl
+crypto ca certificate chain TP
+{}{}crypto ikev1 enable outside
+crypto ikev1 policy 10
+ authentication rsa-sig
+ encryption aes
+ hash sha
+ group 14
+crypto ikev2 policy 10
+ encryption aes
+ integrity sha
+ group 14
+ prf sha
+{}tunnel-group 192.0.2.2 type ipsec-l2l
+tunnel-group 192.0.2.2 ipsec-attributes
+ ikev1 trust-point TP
+ ikev2 local-authentication certificate TP
+ ikev2 remote-authentication certificate
+",
+        ios_block("", &der(cert)),
+        ios_block("ca ", &der("ca")),
+        if v2 { "crypto ikev2 enable outside\n" } else { "" },
+    )
+}
+
+#[test]
+fn asa_tunnel_group_certificates_ikev1_and_ikev2_strongswan_initiates() {
+    let Some(_g) = ready() else { return };
+    // IKEv1 main mode, RSA signatures both ways; traffic through the SAs.
+    start_strongswan_certs(1, "right-rsa", "192.0.2.2", "");
+    let e = start_dialect_with("left-rsa", "asa", &asa_cert_config("left-rsa", false));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show logging"));
+    let l = strongswan_authenticated_us();
+    assert!(l.contains("RSA signature") || l.contains("RSA_EMSA_PKCS1_NULL"), "{l}");
+    e.wait_for("show crypto ikev1 sa detail", "MM_ACTIVE  aes     SHA   rsa-sig", 10);
+    e.wait_for("show vpn-sessiondb detail l2l", "Auth Mode    : rsaCertificate", 10);
+    ping_through(&e, "show crypto ipsec sa");
+    drop(e);
+    // IKEv2, RSA signatures both ways.
+    start_strongswan_certs(2, "right-rsa", "192.0.2.2", "");
+    let e = start_dialect_with("left-rsa", "asa", &asa_cert_config("left-rsa", true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show logging"));
+    strongswan_authenticated_us();
+    e.wait_for("show crypto ikev2 sa", "Auth sign: RSA, Auth verify: RSA", 10);
+    // A revoked certificate: the ASA's trustpoint checks the CRL, no SA.
+    drop(e);
+    start_strongswan_certs(2, "right-revoked", "192.0.2.2", "");
+    let e = start_dialect_with("left-rsa", "asa", &asa_cert_config("left-rsa", true));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(!out.contains("established successfully"), "{out}");
+    assert!(e.cmd("show crypto ikev2 sa").contains("There are no IKEv2 SAs"), "{}", e.cmd("show logging"));
 }
 
 // ------------------------------------------------------------ IOS EC key pairs (crypto key generate ec)

@@ -5,9 +5,13 @@
 //! virtual and shared: `@@ advance N` runs every timer that falls due, in
 //! order, so transcripts replay byte for byte. Each router's engine is
 //! moved through its driver (`edgesh_engine::driver::Driver`), as the
-//! network thread moves it on a real network.
+//! network thread moves it on a real network. `@@ traffic SRC DST [N]`
+//! carries echo requests and replies through the routers' ESP SAs (RFC 4303
+//! with the SAs' negotiated keys, [`traffic`]), so the SA counters shows
+//! print are counts of packets that were sealed and opened.
 
 use edgesh_modes::Router;
+use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 type R = Arc<Mutex<Router>>;
@@ -71,7 +75,100 @@ pub fn advance(routers: &[R], secs: u64) {
     deliver(routers);
 }
 
-/// Lab directives: `advance SECONDS`.
+/// Size of each echo packet `@@ traffic` carries (a whole IPv4 packet, as
+/// the `100-byte ICMP Echos` of a router's ping).
+pub const ECHO_BYTES: usize = 100;
+
+/// An ICMP echo request (or reply) of [`ECHO_BYTES`] bytes from `src` to `dst`.
+fn echo(src: Ipv4Addr, dst: Ipv4Addr, seq: u16, reply: bool) -> Vec<u8> {
+    let mut p = vec![0u8; ECHO_BYTES];
+    p[0] = 0x45;
+    p[2..4].copy_from_slice(&(ECHO_BYTES as u16).to_be_bytes());
+    p[8] = 255;
+    p[9] = 1;
+    p[12..16].copy_from_slice(&src.octets());
+    p[16..20].copy_from_slice(&dst.octets());
+    let sum = |b: &[u8]| {
+        let mut s: u32 = b.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))).sum();
+        while s > 0xffff {
+            s = (s & 0xffff) + (s >> 16);
+        }
+        !(s as u16)
+    };
+    let h = sum(&p[..20]);
+    p[10..12].copy_from_slice(&h.to_be_bytes());
+    p[20] = if reply { 0 } else { 8 };
+    p[26..28].copy_from_slice(&seq.to_be_bytes());
+    let c = sum(&p[20..]);
+    p[22..24].copy_from_slice(&c.to_be_bytes());
+    p
+}
+
+/// One inner packet from `src` to `dst` through the lab: sealed by the
+/// router whose SA covers it, opened by the router holding that SA's
+/// inbound half and checked against its selectors (RFC 4301 inbound
+/// policy), both engines told the packet and its bytes as the dataplane
+/// tells them. No covering SA: the traffic starts the negotiation where a
+/// policy covers it (a crypto map) and the packet is lost. Returns whether
+/// it arrived.
+fn carry(routers: &[R], src: Ipv4Addr, dst: Ipv4Addr, packet: &[u8]) -> Result<bool, String> {
+    use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
+    use rand::SeedableRng;
+    let Some((from, out)) = routers.iter().find_map(|r| lock(r).ike().child_for(src, dst).cloned().map(|c| (r, c)))
+    else {
+        for r in routers {
+            let mut g = lock(r);
+            let covered = g.ike().conf().policies().iter().any(|(_, _, l, rm)| l.contains(src) && rm.contains(dst));
+            if covered {
+                g.engine.initiate_for_traffic(src, dst);
+                g.engine_drain();
+            }
+        }
+        deliver(routers);
+        return Ok(false);
+    };
+    let Some((encr, auth)) = out.esp else { return Err(format!("the SA {:08X} is not ESP", out.spi_out)) };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(out.spi_out));
+    let sealed = EspSa::new(out.spi_out, encr, auth, &out.keys_out)
+        .and_then(|mut s| s.seal(NEXT_HEADER_IPV4, packet, &mut rng))
+        .map_err(|e| e.to_string())?;
+    let to = routers
+        .iter()
+        .filter(|r| !Arc::ptr_eq(r, from))
+        .find_map(|r| lock(r).ike().child_sas().iter().find(|c| c.spi_in == out.spi_out).cloned().map(|c| (r, c)));
+    let bytes = packet.len() as u64;
+    {
+        let mut g = lock(from);
+        g.engine.account_packets(out.spi_out, false, 1, bytes);
+        g.engine_drain();
+    }
+    let Some((to, inb)) = to else { return Ok(false) };
+    let opened = EspSa::new(inb.spi_in, encr, auth, &inb.keys_in).and_then(|mut s| s.open(&sealed));
+    let arrived = match opened {
+        Ok((NEXT_HEADER_IPV4, inner)) => inner == packet && inb.remote_ts.contains(src) && inb.local_ts.contains(dst),
+        _ => false,
+    };
+    if arrived {
+        let mut g = lock(to);
+        g.engine.account_packets(inb.spi_in, true, 1, bytes);
+        g.engine_drain();
+    }
+    deliver(routers);
+    Ok(arrived)
+}
+
+/// `@@ traffic SRC DST [N]`: N (5 unless told) echo requests from SRC to
+/// DST, each answered by an echo reply from DST to SRC when it arrived.
+pub fn traffic(routers: &[R], src: Ipv4Addr, dst: Ipv4Addr, n: u16) -> Result<(), String> {
+    for seq in 1..=n {
+        if carry(routers, src, dst, &echo(src, dst, seq, false))? {
+            carry(routers, dst, src, &echo(dst, src, seq, true))?;
+        }
+    }
+    Ok(())
+}
+
+/// Lab directives: `advance SECONDS`, `traffic SRC DST [N]`.
 pub fn directive(d: &str, routers: &[R], notes: &mut Vec<String>) {
     let w: Vec<&str> = d.split_whitespace().collect();
     match w.as_slice() {
@@ -79,6 +176,17 @@ pub fn directive(d: &str, routers: &[R], notes: &mut Vec<String>) {
             Ok(n) => advance(routers, n),
             Err(_) => notes.push(format!("bad directive: @@ {d}")),
         },
+        ["traffic", src, dst, rest @ ..] if rest.len() <= 1 => {
+            let n = rest.first().map_or(Ok(5), |n| n.parse::<u16>());
+            match (src.parse(), dst.parse(), n) {
+                (Ok(s), Ok(t), Ok(n)) => {
+                    if let Err(e) = traffic(routers, s, t, n) {
+                        notes.push(format!("@@ {d}: {e}"));
+                    }
+                }
+                _ => notes.push(format!("bad directive: @@ {d}")),
+            }
+        }
         _ => notes.push(format!("unknown directive: @@ {d}")),
     }
 }

@@ -33,7 +33,11 @@
 //!   it fills in the prompts and the output; read them before committing.
 //! * `@@ advance SECONDS` typed at a prompt is a runner directive: it moves
 //!   the virtual clock (timers such as `commit confirmed` fire) instead of
-//!   being sent to the device.
+//!   being sent to the device. In a lab, `@@ traffic SRC DST [N]` carries N
+//!   (5) 100-byte echo requests from SRC to DST and their replies through
+//!   the routers' ESP SAs (sealed and opened with the negotiated keys; the
+//!   engines count them as the dataplane would), or, with no SA to carry
+//!   them, starts the negotiation a crypto map waits for (`lab.rs`).
 //! * A question (IOS `... [confirm]`, `... [yes/no]: `, `... [no]: `,
 //!   `modulus [2048]: `; SmartEdge `Enter the ...: `, `... (y/n): `) is a
 //!   prompt: the text after it on its line was typed (the answer). After

@@ -40,7 +40,11 @@ impl History {
     /// Keep what `e` says about its peer.
     pub fn record(&mut self, now_ms: u64, e: &Event) {
         let Some(peer) = e.peer() else { return };
-        if matches!(e, Event::EspDropped { .. } | Event::Malformed { .. } | Event::V2Malformed { .. }) {
+        // A session's end only sums up the Phase1Down before it.
+        if matches!(
+            e,
+            Event::EspDropped { .. } | Event::Malformed { .. } | Event::V2Malformed { .. } | Event::SessionEnd { .. }
+        ) {
             return;
         }
         let mut rec = self.peers.shift_remove(&peer).unwrap_or_default();

@@ -94,6 +94,18 @@ pub struct Endpoint {
     pub(in crate::ike) v2: super::v2::Core,
     /// [`super::v2::Core::children_fingerprint`] when `children` last mirrored it.
     pub(in crate::ike) v2_fingerprint: u64,
+    /// What each established IKE SA (by connection id, IKEv1 and IKEv2) has
+    /// carried since it came up, told in [`Event::SessionEnd`] when it goes.
+    pub(in crate::ike) carried: std::collections::HashMap<u32, Carried>,
+}
+
+/// An established IKE SA's record: when it came up and the bytes its child
+/// SAs carried (both directions, as the dataplane counted them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(in crate::ike) struct Carried {
+    since: Millis,
+    bytes_in: u64,
+    bytes_out: u64,
 }
 
 /// The endpoint reads as its context for the counters (`stats`,
@@ -122,6 +134,7 @@ impl Endpoint {
             v1_quick_limit: V1_QUICK_LIMIT,
             v2: super::v2::Core::new(seed),
             v2_fingerprint: 0,
+            carried: Default::default(),
         }
     }
 
@@ -143,7 +156,46 @@ impl Endpoint {
         self.ctx.out.pop_front().or_else(|| self.v2.poll_transmit())
     }
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.ctx.events.pop_front().or_else(|| self.v2.poll_event())
+        let e = self.ctx.events.pop_front().or_else(|| self.v2.poll_event())?;
+        self.follow_session(&e);
+        Some(e)
+    }
+
+    /// The bytes (in, out) an established IKE SA's child SAs have carried
+    /// since it came up, those gone included (None before its `Phase1Up`
+    /// went out, and once it is gone).
+    pub fn carried(&self, conn: u32) -> Option<(u64, u64)> {
+        self.carried.get(&conn).map(|c| (c.bytes_in, c.bytes_out))
+    }
+
+    /// Keep each established IKE SA's [`Carried`] record as its events go
+    /// out: opened at phase 1 up, closed at its removal with an
+    /// [`Event::SessionEnd`] queued behind the events already waiting (the
+    /// child SAs removed with it come first).
+    fn follow_session(&mut self, e: &Event) {
+        match e {
+            Event::Phase1Up { conn, .. } => {
+                let up = match super::v2::is_v2(*conn) {
+                    true => self.v2.sas().iter().find(|s| s.conn == *conn).and_then(|s| s.established),
+                    false => self.sa_index(*conn).and_then(|i| self.sas[i].established),
+                };
+                self.carried.insert(*conn, Carried { since: up.unwrap_or(self.ctx.now), ..Default::default() });
+            }
+            Event::Phase1Down { conn, peer, tunnel, reason, .. } => {
+                if let Some(c) = self.carried.remove(conn) {
+                    self.ctx.events.push_back(Event::SessionEnd {
+                        conn: *conn,
+                        peer: *peer,
+                        tunnel: tunnel.clone(),
+                        reason: *reason,
+                        duration_ms: self.ctx.now.saturating_sub(c.since),
+                        bytes_in: c.bytes_in,
+                        bytes_out: c.bytes_out,
+                    });
+                }
+            }
+            _ => {}
+        }
     }
     /// The IKEv2 core (its SAs, counters and cookie threshold).
     pub fn v2(&self) -> &super::v2::Core {
@@ -782,6 +834,10 @@ impl Endpoint {
         else {
             return false;
         };
+        if let Some(k) = self.carried.get_mut(&self.children[ci].ike) {
+            let n = if inbound { &mut k.bytes_in } else { &mut k.bytes_out };
+            *n = n.saturating_add(bytes);
+        }
         if super::v2::is_v2(self.children[ci].ike) {
             // IKEv2 children: counted in the core (kilobyte lifetimes) and in the mirror.
             self.v2.account(spi, inbound, packets, bytes);

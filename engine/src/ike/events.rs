@@ -4,6 +4,7 @@
 //! both sides' values.
 
 use super::conf::Selector;
+use super::params::Millis;
 use super::wire::{IdRepr, WireError};
 use crate::config::{AuthMethod, EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -359,6 +360,21 @@ pub enum Event {
         peer: Ipv4Addr,
         tunnel: String,
     },
+    /// An established IKE SA went (it follows its [`Event::Phase1Down`],
+    /// after the child SAs that went with it): what it carried, for the
+    /// dialects that log a session's end (ASA `%ASA-4-113019`). `duration_ms`
+    /// runs from phase 1 up to the SA's removal; the bytes are those the
+    /// dataplane counted on the child SAs negotiated over it
+    /// ([`super::Endpoint::account_packets`]), gone ones included.
+    SessionEnd {
+        conn: u32,
+        peer: Ipv4Addr,
+        tunnel: String,
+        reason: DownReason,
+        duration_ms: Millis,
+        bytes_in: u64,
+        bytes_out: u64,
+    },
     /// One step of a dead peer detection exchange: IKEv1 R-U-THERE /
     /// R-U-THERE-ACK (RFC 3706; `seq` its sequence number), IKEv2 an empty
     /// INFORMATIONAL request / response (RFC 7296 2.4; `seq` its message ID).
@@ -647,6 +663,7 @@ impl Event {
             | Event::Retransmit { peer, .. }
             | Event::GiveUp { peer, .. }
             | Event::DpdDead { peer, .. }
+            | Event::SessionEnd { peer, .. }
             | Event::Dpd { peer, .. }
             | Event::ResponderLifetime { peer, .. } => *peer,
         })

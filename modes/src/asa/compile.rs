@@ -21,7 +21,13 @@
 //!   branch.example.com type ipsec-l2l`: IKEv2, or IKEv1 aggressive mode,
 //!   where the identity comes before the key) with that group's key;
 //! * access lists use masks, objects (`object network`) and object-groups
-//!   (`object-group network`), expanded into one selector per member.
+//!   (`object-group network`), expanded into one selector per member;
+//! * dead peer detection is on, as the ASA's L2L tunnel-groups have it by
+//!   default (`isakmp keepalive threshold 10 retry 2`: the engine's own
+//!   R-U-THERE every 10 s, again every 2 s unanswered); `isakmp keepalive
+//!   disable` in a tunnel-group's ipsec-attributes turns it off (for every
+//!   peer: the engine's DPD is the context's, noted), other thresholds are
+//!   noted.
 //!
 //! Anything the engine cannot express is reported in the notes, never
 //! silently dropped.
@@ -461,6 +467,7 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
     let mut identity_hostname = false;
     let mut vtis: Vec<Vti> = Vec::new();
     let mut profiles: BTreeMap<String, Entry> = BTreeMap::new();
+    let mut keepalive = true;
 
     for n in &doc.root {
         let w = words(&n.text);
@@ -554,6 +561,17 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
                         ["ikev2", "remote-authentication", "pre-shared-key", .., k] => {
                             g.ikev2_remote = Some(k.to_string())
                         }
+                        ["isakmp", "keepalive", "disable"] => {
+                            keepalive = false;
+                            notes.push(format!(
+                                "tunnel-group {name}: isakmp keepalive disable: dead peer detection is off for every peer"
+                            ));
+                        }
+                        ["isakmp", "keepalive", "threshold", "10", "retry", "2"] => {}
+                        ["isakmp", "keepalive", ..] => notes.push(format!(
+                            "tunnel-group {name}: {}: dead peer detection runs at threshold 10 retry 2",
+                            c.text.trim()
+                        )),
                         _ => {}
                     }
                 }
@@ -964,6 +982,7 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
         t.entries.insert(10, TunnelEntry::Policy(PolicyEntry { policy: pol, access_group: None }));
         cfg.tunnels.insert(v.ifname.clone(), t);
     }
+    cfg.contexts.entry(LOCAL.into()).or_default().ike_keepalive = keepalive;
     let mut seen = BTreeSet::new();
     notes.retain(|n| seen.insert(n.clone()));
     Compiled { config: cfg, notes }
@@ -1084,6 +1103,30 @@ tunnel-group 198.51.100.2 ipsec-attributes
         assert_eq!(
             acl.rules.iter().map(|(_, r)| r.dst.clone().unwrap().to_string()).collect::<Vec<_>>(),
             ["10.2.0.0/24", "10.3.0.1/32"]
+        );
+    }
+
+    /// DPD is on as the ASA's L2L default; `isakmp keepalive disable` turns
+    /// it off (for every peer), a threshold other than the engine's is noted.
+    #[test]
+    fn dead_peer_detection_is_on_unless_a_tunnel_group_disables_it() {
+        let c = compile(&doc(L2L));
+        assert!(c.config.contexts["local"].ike_keepalive);
+        let on = compile(&doc(&format!("{L2L} isakmp keepalive threshold 10 retry 2\n")));
+        assert!(on.config.contexts["local"].ike_keepalive && on.notes.is_empty(), "{:?}", on.notes);
+        let other = compile(&doc(&format!("{L2L} isakmp keepalive threshold 30 retry 5\n")));
+        assert!(other.config.contexts["local"].ike_keepalive);
+        assert_eq!(
+            other.notes,
+            [
+                "tunnel-group 198.51.100.2: isakmp keepalive threshold 30 retry 5: dead peer detection runs at threshold 10 retry 2"
+            ]
+        );
+        let off = compile(&doc(&format!("{L2L} isakmp keepalive disable\n")));
+        assert!(!off.config.contexts["local"].ike_keepalive);
+        assert_eq!(
+            off.notes,
+            ["tunnel-group 198.51.100.2: isakmp keepalive disable: dead peer detection is off for every peer"]
         );
     }
 

@@ -94,7 +94,8 @@ impl DialectOps for Asa {
 
     fn engine_conf(&self, r: &mut Router) -> EngineConf {
         let model = super::compile::compile(&r.asa.doc).config;
-        let conf = EngineConf::from_config(&model);
+        let mut conf = EngineConf::from_config(&model);
+        super::pki::attach(&r.asa.doc, &model, &mut conf, &r.state_dir);
         r.asa.model = std::sync::Arc::new(model);
         conf
     }
@@ -122,7 +123,9 @@ impl DialectOps for Asa {
     fn event_log_at(&self, r: &Router, e: &Event) -> Vec<(u8, &'static str, String)> {
         // Called once per event as the engine's events are drained.
         super::sessiondb::tally(r, e);
-        super::events::asa_log(&r.asa.model, &|conn| tunnel_of(r, conn), e)
+        let mut v = super::events::asa_log(&r.asa.model, &|conn| tunnel_of(r, conn), e);
+        v.extend(super::events::proxies_log(r, e));
+        v
     }
 
     fn event_debug_at(&self, r: &Router, e: &Event, f: &DebugFlags) -> Vec<String> {

@@ -54,6 +54,39 @@
 //!   are made up, not captures. So the sentence stays as it was. A socket
 //!   edgesh cannot bind is logged at level 3, so under 713902.
 //!
+//! A tunnel's end (the Cisco ASA syslog reference, and public ASA/PIX logs
+//! for the exact spacing and the L2L forms):
+//!
+//! * `%ASA-5-713050: Group = G, IP = P, Connection terminated for peer P.
+//!   Reason: R  Remote Proxy A, Local Proxy B` for each IPsec SA pair that
+//!   goes (a PIX 7 capture: `Connection terminated for peer 78.188.164.121.
+//!   Reason: IPSec SA Idle Timeout  Remote Proxy 172.28.104.0, Local Proxy
+//!   0.0.0.0`, two spaces before `Reason` and `Remote`, the proxies as
+//!   addresses), after its two 602304 lines.
+//! * `%ASA-4-113019: Group = G, Username = P, IP = P, Session disconnected.
+//!   Session Type: LAN-to-LAN, Duration: 0h:00m:00s, Bytes xmt: N, Bytes
+//!   rcv: N, Reason: R` when the session (its IKE SA) ends, from the
+//!   engine's [`Event::SessionEnd`]: the real duration and the bytes its
+//!   IPsec SAs carried (an ASA 9.2 capture of an L2L session: `Group =
+//!   77.88.99.100, Username = 77.88.99.100, IP = 77.88.99.100, Session
+//!   disconnected. Session Type: LAN-to-LAN, Duration: 0h:00m:00s, Bytes
+//!   xmt: 0, Bytes rcv: 0, Reason: crypto map policy not found`: an L2L
+//!   session's user name is the peer's address).
+//! * `%ASA-3-713123: Group = G, IP = P, IKE lost contact with remote peer,
+//!   deleting connection (keepalive type: DPD)` when DPD declares the peer
+//!   dead.
+//!
+//! The reasons ([`end_reason`]): `Administrator Reset` for `clear crypto
+//! ...` (in the reference's list of 713050 reasons, and a RADIUS
+//! termination cause the ASA's session reasons follow), `Peer Terminate`
+//! (713050's list) and `User Requested` (113019: public captures of
+//! sessions their far end closed) for the peer's delete, `Lost Service`
+//! (113019 captures; the RADIUS cause for a lost connection) for a dead
+//! peer. The reference's 113019 list itself was not in the stored public
+//! material (searched 2026-12-03: the guide's 113019 entry, `Reason:
+//! Administrator Reset`, `Reason: Peer Terminate`); other ends (lifetimes,
+//! rekeys) are not logged as a session's end.
+//!
 //! The group (`Group = G`, `user= G`) is the tunnel-group the peer's phase
 //! 1 landed on: the one named by the peer's address, `DefaultL2LGroup` for
 //! a peer a dynamic map answered, or the identity a group is named by. The
@@ -68,6 +101,7 @@
 
 use crate::monitor::DebugFlags;
 use edgesh_engine::ike::Event;
+use edgesh_engine::ike::events::DownReason;
 use edgesh_engine::ike::wire::{IdRepr, id_type};
 use std::net::Ipv4Addr;
 
@@ -200,6 +234,64 @@ pub fn asa_log(model: &edgesh_engine::Config, tunnel_of: TunnelOf, e: &Event) ->
             "713903",
             format!("IP = {peer}, Received encrypted Oakley Main Mode packet with invalid payloads, MessID = 0"),
         )],
+        Event::DpdDead { peer, tunnel, .. } => vec![(
+            3,
+            "713123",
+            format!(
+                "Group = {}, IP = {peer}, IKE lost contact with remote peer, deleting connection (keepalive type: DPD)",
+                group_of(model, tunnel, *peer)
+            ),
+        )],
+        Event::SessionEnd { peer, tunnel, reason, duration_ms, bytes_in, bytes_out, .. } => {
+            let Some(why) = end_reason(reason, false) else { return Vec::new() };
+            vec![(
+                4,
+                "113019",
+                format!(
+                    "Group = {}, Username = {peer}, IP = {peer}, Session disconnected. Session Type: LAN-to-LAN, Duration: {}, Bytes xmt: {bytes_out}, Bytes rcv: {bytes_in}, Reason: {why}",
+                    group_of(model, tunnel, *peer),
+                    super::sessiondb::duration(duration_ms / 1000)
+                ),
+            )]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The ASA's words for why a tunnel ended (see the module's notes), None
+/// for the ends it does not log as a tunnel's end: 113019's, or with
+/// `ipsec` 713050's.
+pub fn end_reason(r: &DownReason, ipsec: bool) -> Option<&'static str> {
+    Some(match r {
+        DownReason::Cleared => "Administrator Reset",
+        DownReason::DeletedByPeer if ipsec => "Peer Terminate",
+        DownReason::DeletedByPeer => "User Requested",
+        DownReason::PeerDead => "Lost Service",
+        _ => return None,
+    })
+}
+
+/// `%ASA-5-713050` for an IPsec SA pair that went: its proxies are those
+/// its `ChildUp` carried, kept by inbound SPI in the router's ASA state.
+pub fn proxies_log(r: &crate::session::Router, e: &Event) -> Vec<(u8, &'static str, String)> {
+    let Ok(mut kept) = r.asa.proxies.lock() else { return Vec::new() };
+    match e {
+        Event::ChildUp { spi_in, local_ts, remote_ts, .. } => {
+            kept.insert(*spi_in, (local_ts.net.network(), remote_ts.net.network()));
+            Vec::new()
+        }
+        Event::ChildDown { tunnel, peer, spi_in, reason, .. } => {
+            let Some((local, remote)) = kept.remove(spi_in) else { return Vec::new() };
+            let Some(why) = end_reason(reason, true) else { return Vec::new() };
+            vec![(
+                5,
+                "713050",
+                format!(
+                    "Group = {}, IP = {peer}, Connection terminated for peer {peer}.  Reason: {why}  Remote Proxy {remote}, Local Proxy {local}",
+                    group_of(&r.asa.model, tunnel, *peer)
+                ),
+            )]
+        }
         _ => Vec::new(),
     }
 }

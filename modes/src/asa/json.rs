@@ -183,7 +183,7 @@ fn ikev1_sa(r: &Router, detail: bool) -> Value {
                 state: state(s),
                 encryption: detail.then(|| c.map(|c| encr_word(c.encr)).unwrap_or("none")),
                 hash: detail.then(|| c.map(|c| hash_word(c.hash)).unwrap_or("none")),
-                auth: detail.then_some("preshrd"),
+                auth: detail.then(|| super::words::ike_auth_words(c.map(|c| c.auth)).0),
                 lifetime: detail.then_some(s.lifetime),
             },
         );

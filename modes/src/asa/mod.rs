@@ -14,8 +14,10 @@
 //!
 //! `compile.rs` compiles the document into the engine model
 //! (`engine::config`, the one both other dialects feed); `events.rs` words
-//! the engine's events as `%ASA-` syslog messages; `show_sa.rs` prints the
-//! SA shows in the ASA's layouts. Nothing here imports another dialect.
+//! the engine's events as `%ASA-` syslog messages; `pki.rs` gives the
+//! tunnel-groups that authenticate with certificates their trustpoints'
+//! certificates and keys; `show_sa.rs` prints the SA shows in the ASA's
+//! layouts. Nothing here imports another dialect.
 
 pub mod commands;
 pub mod compile;
@@ -24,6 +26,7 @@ pub mod doc;
 pub mod esp_events;
 pub mod events;
 pub mod json;
+pub mod pki;
 pub mod sessiondb;
 pub mod show_sa;
 pub mod state;

@@ -127,7 +127,15 @@ fn ipsec_of(c: &ChildSa, now: u64, id: u32) -> IpsecTunnel {
     }
 }
 
-/// The sessions: IKEv1 then IKEv2, each with its IPsec SAs.
+/// The bytes (in, out) of a session's IPsec SAs up now.
+fn live(kids: &[&ChildSa]) -> (u64, u64) {
+    (kids.iter().map(|c| c.bytes_in).sum(), kids.iter().map(|c| c.bytes_out).sum())
+}
+
+/// The sessions: IKEv1 then IKEv2, each with its IPsec SAs. A session's
+/// bytes are all its IPsec SAs carried since it came up (the engine's
+/// record of the IKE SA, gone pairs included, as `113019` reports them);
+/// each IPsec block's are its own pair's.
 pub fn sessions(r: &Router) -> Vec<L2lSession> {
     use edgesh_engine::ike::crypto::{CipherAlg, HashAlg};
     use edgesh_engine::ike::v2::keys::Encr;
@@ -143,13 +151,14 @@ pub fn sessions(r: &Router) -> Vec<L2lSession> {
         let kids: Vec<&ChildSa> = ike.child_sas().iter().filter(|c| c.ike == s.conn).collect();
         let since = s.established.unwrap_or(s.created);
         let p = s.chosen.as_ref();
+        let (rx, tx) = ike.carried(s.conn).unwrap_or_else(|| live(&kids));
         out.push(L2lSession {
             connection: group(&s.tunnel, peer),
             index: out.len() + 1,
             ip_address: peer,
             ike_version: 1,
-            bytes_tx: kids.iter().map(|c| c.bytes_out).sum(),
-            bytes_rx: kids.iter().map(|c| c.bytes_in).sum(),
+            bytes_tx: tx,
+            bytes_rx: rx,
             login_time: since / 1000,
             duration_seconds: now.saturating_sub(since) / 1000,
             ike: IkeTunnel {
@@ -157,7 +166,7 @@ pub fn sessions(r: &Router) -> Vec<L2lSession> {
                 udp_src_port: s.remote.port(),
                 udp_dst_port: s.local.port(),
                 negotiation_mode: Some(if s.mode == ExchangeMode::Main { "Main" } else { "Aggressive" }),
-                auth_mode: "preSharedKeys",
+                auth_mode: super::words::ike_auth_words(p.map(|p| p.auth)).1,
                 encryption: p.map(|p| ike_encr_word(p.encr)).unwrap_or("none").to_string(),
                 hashing: p.map(|p| ike_hash_word(p.hash)).unwrap_or("none").to_string(),
                 prf: None,
@@ -205,13 +214,14 @@ pub fn sessions(r: &Router) -> Vec<L2lSession> {
             ),
             None => ("none".into(), "none".into(), None, 0),
         };
+        let (rx, tx) = ike.carried(s.conn).unwrap_or_else(|| live(&kids));
         out.push(L2lSession {
             connection: group(&s.tunnel, peer),
             index,
             ip_address: peer,
             ike_version: 2,
-            bytes_tx: kids.iter().map(|c| c.bytes_out).sum(),
-            bytes_rx: kids.iter().map(|c| c.bytes_in).sum(),
+            bytes_tx: tx,
+            bytes_rx: rx,
             login_time: since / 1000,
             duration_seconds: now.saturating_sub(since) / 1000,
             ike: IkeTunnel {
@@ -235,7 +245,7 @@ pub fn sessions(r: &Router) -> Vec<L2lSession> {
 }
 
 /// `0h:05m:12s`, `52d 6h:35m:23s`.
-fn duration(secs: u64) -> String {
+pub(super) fn duration(secs: u64) -> String {
     let d = secs / 86_400;
     let hms = format!("{}h:{:02}m:{:02}s", secs / 3600 % 24, secs / 60 % 60, secs % 60);
     if d > 0 { format!("{d}d {hms}") } else { hms }

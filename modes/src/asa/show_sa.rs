@@ -74,13 +74,14 @@ pub fn ikev1_sa(r: &Router, detail: bool, v2_line: bool, out: &mut dyn Out) {
                     .unwrap_or(("none", "none", s.lifetime));
                 out.line("IKE Peer      Type  Dir   Rky  State      Encrypt Hash  Auth    Lifetime");
                 out.line(&format!(
-                    "{} {} L2L   {}  No   {:<10} {:<7} {:<5} preshrd {life}",
+                    "{} {} L2L   {}  No   {:<10} {:<7} {:<5} {:<7} {life}",
                     i + 1,
                     s.remote.ip(),
                     if s.role == Role::Initiator { "Init" } else { "Resp" },
                     state(s),
                     enc,
-                    hash
+                    hash,
+                    super::words::ike_auth_words(s.chosen.as_ref().map(|c| c.auth)).0
                 ));
             } else {
                 out.line(&format!("{:<4}IKE Peer: {}", i + 1, s.remote.ip()));

@@ -3,6 +3,7 @@
 //! without an import circle).
 
 use super::doc::{AsaDoc, AsaFrame};
+use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 /// The ASA's router state: the running document, the startup one (`write
@@ -18,6 +19,9 @@ pub struct AsaRouter {
     /// What `show vpn-sessiondb` counts beyond the SAs up now (the engine
     /// keeps no history of SAs gone): kept as the engine's events come.
     pub tallies: std::sync::Mutex<SessionTallies>,
+    /// Each IPsec SA pair's proxies (local, remote) by inbound SPI, kept from
+    /// its `ChildUp` for the `713050` line when it goes.
+    pub proxies: std::sync::Mutex<std::collections::HashMap<u32, (Ipv4Addr, Ipv4Addr)>>,
 }
 
 /// Cumulative and peak concurrent counts of one row of `show vpn-sessiondb`.
@@ -46,6 +50,7 @@ impl Default for AsaRouter {
             model: Arc::new(edgesh_engine::Config::new("ciscoasa")),
             debug_levels: (1, 1),
             tallies: Default::default(),
+            proxies: Default::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! isakmp|ipsec sa`, `show vpn-sessiondb`, `show clock`): a leaf both the
 //! SA shows and the session database use.
 
-use edgesh_engine::config::{EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
+use edgesh_engine::config::{AuthMethod, EspAuth, EspEncr, IkeAuthAlg, IkeEncr};
 
 pub fn hash_word(h: IkeAuthAlg) -> &'static str {
     match h {
@@ -63,6 +63,18 @@ pub fn esp_hash_word(a: Option<EspAuth>) -> &'static str {
 }
 
 /// A time as the ASA prints it (`Login Time`, `show clock`): `14:37:44 UTC Sun Nov 22 2026`.
+/// How an IKEv1 SA authenticated, as `show crypto ikev1 sa detail` (the
+/// `Auth` column) and `show vpn-sessiondb detail l2l` (`Auth Mode`) print
+/// it: `preshrd` / `preSharedKeys` as the corpus's captures; with
+/// certificates `rsa-sig` (the policy's keyword) / `rsaCertificate` (not
+/// checked against a capture: none in the stored public material).
+pub fn ike_auth_words(m: Option<AuthMethod>) -> (&'static str, &'static str) {
+    match m {
+        Some(m) if m.is_signature() => ("rsa-sig", "rsaCertificate"),
+        _ => ("preshrd", "preSharedKeys"),
+    }
+}
+
 pub fn asa_time(secs: u64) -> String {
     let d = crate::time::date_time(secs);
     // date_time is `Sun Nov 22 14:37:44 2026 UTC`.

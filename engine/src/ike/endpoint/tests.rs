@@ -452,6 +452,70 @@ fn packets_accounted_in_one_call_count_as_many_and_run_the_kilobyte_lifetime() {
 }
 
 #[test]
+fn a_session_end_tells_what_the_ike_sa_carried_its_gone_children_included() {
+    let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+    let b = mirror(&a, "t");
+    let mut p = Pair::new(a, b);
+    p.run();
+    let (ea, eb) = (Pair::events(&mut p.a), Pair::events(&mut p.b));
+    assert!(ea.iter().chain(&eb).all(|e| !matches!(e, Event::SessionEnd { .. })));
+    let (conn, spi_out) = (p.a.child_sas()[0].ike, p.a.child_sas()[0].spi_out);
+    assert!(p.a.account_packets(p.now, spi_out, false, 5, 500));
+    assert!(p.b.account_packets(p.now, spi_out, true, 5, 500));
+    // A child that goes (cleared) keeps its bytes in its IKE SA's record.
+    p.advance(65_000);
+    p.a.clear_ipsec(p.now, Some("t"), None);
+    p.run();
+    let spi_in = p.a.child_sas()[0].spi_in;
+    assert!(p.a.account_packets(p.now, spi_in, true, 2, 300));
+    Pair::events(&mut p.a);
+    Pair::events(&mut p.b);
+    p.a.clear_ike(p.now, None, None);
+    p.run();
+    let ea = Pair::events(&mut p.a);
+    let end: Vec<_> = ea.iter().filter(|e| matches!(e, Event::SessionEnd { .. })).collect();
+    assert_eq!(
+        end,
+        [&Event::SessionEnd {
+            conn,
+            peer: Ipv4Addr::new(192, 0, 2, 2),
+            tunnel: "t".into(),
+            reason: DownReason::Cleared,
+            duration_ms: 65_000,
+            bytes_in: 300,
+            bytes_out: 500,
+        }],
+        "{ea:?}"
+    );
+    // After its Phase1Down.
+    let down = ea.iter().position(|e| matches!(e, Event::Phase1Down { .. })).unwrap();
+    assert!(ea.iter().position(|e| matches!(e, Event::SessionEnd { .. })).unwrap() > down);
+    // The peer's side: the delete it received ended its session.
+    let eb = Pair::events(&mut p.b);
+    assert!(
+        eb.iter().any(|e| matches!(e, Event::SessionEnd { reason: DownReason::DeletedByPeer, bytes_in: 500, .. })),
+        "{eb:?}"
+    );
+    assert!(p.a.carried.is_empty() && p.b.carried.is_empty(), "no record outlives its SA");
+}
+
+#[test]
+fn a_dead_peer_ends_the_session_after_its_children() {
+    let a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 2);
+    let b = mirror(&a, "t");
+    let mut p = Pair::new(a, b);
+    p.run();
+    Pair::events(&mut p.a);
+    p.drop_to_b = true;
+    p.advance(120_000);
+    let ev = Pair::events(&mut p.a);
+    let at = |f: &dyn Fn(&Event) -> bool| ev.iter().position(f);
+    let end = at(&|e| matches!(e, Event::SessionEnd { reason: DownReason::PeerDead, .. })).expect("session end");
+    let child = at(&|e| matches!(e, Event::ChildDown { reason: DownReason::PeerDead, .. })).expect("child down");
+    assert!(child < end, "{ev:?}");
+}
+
+#[test]
 fn kilobyte_lifetimes_are_negotiated_down_with_responder_lifetime() {
     // (initiator's, responder's) kilobytes -> what both sides run with.
     for (ours, theirs, agreed) in [
