@@ -52,9 +52,8 @@ pub struct Driver {
     /// An I/O shell carries the datagrams; without one they are dropped.
     attached: bool,
     feed: Option<mpsc::Sender<SaChange>>,
-    /// The SA pairs the feed has been told about, and a fingerprint of them.
+    /// The SA pairs the feed has been told about.
     fed: HashSet<(u32, u32)>,
-    fed_print: u64,
     /// Rejected ESP packets: counters per inbound SPI and in all, and the events not drained yet.
     pub(crate) drops: Drops,
     /// Phase-1 SAs that failed on their first message, listed a while (`crate::failed_p1`).
@@ -74,7 +73,6 @@ impl Driver {
             attached: false,
             feed: None,
             fed: HashSet::new(),
-            fed_print: 0,
             drops: Default::default(),
             failed_p1: Default::default(),
             routes: Default::default(),
@@ -140,7 +138,6 @@ impl Driver {
         let (tx, rx) = mpsc::channel();
         self.feed = Some(tx);
         self.fed.clear();
-        self.fed_print = 0;
         self.follow_sas(true);
         rx
     }
@@ -172,7 +169,8 @@ impl Driver {
         }
         let now = self.now_ms();
         self.ike.set_config(now, conf);
-        self.routes.update(&self.ike.conf().routes, self.ike.child_sas(), now, true);
+        let generation = self.ike.children_generation();
+        self.routes.update_at(&self.ike.conf().routes, self.ike.child_sas(), generation, now, true);
         self.conf_generation += 1;
         true
     }
@@ -237,7 +235,9 @@ impl Driver {
         }
         self.follow_sas(false);
         let now = self.now_ms();
-        self.routes.update(&self.ike.conf().routes, self.ike.child_sas(), now, false);
+        // Recomputed only when a child SA came or went.
+        let generation = self.ike.children_generation();
+        self.routes.update_at(&self.ike.conf().routes, self.ike.child_sas(), generation, now, false);
         let mut v: Vec<Event> = std::iter::from_fn(|| self.ike.poll_event()).collect();
         v.append(&mut self.drops.events);
         self.failed_p1.note(now, &v);
@@ -265,26 +265,43 @@ impl Driver {
         &self.routes
     }
 
-    /// Tell the feed what changed in the child SAs (a cheap fingerprint first).
+    /// Tell the feed what changed in the child SAs: the engine's journal of
+    /// installs and removals since the last drain (nothing to do in a round
+    /// where no child came or went, however many there are); the whole list
+    /// compared with what was fed when `force`d (a new feed) or when the
+    /// journal was not kept.
     fn follow_sas(&mut self, force: bool) {
+        let changes = self.ike.take_child_changes();
         let Some(tx) = &self.feed else { return };
-        let kids = self.ike.child_sas();
-        let print = kids.iter().fold(kids.len() as u64, |h, c| {
-            h.wrapping_mul(31).wrapping_add((u64::from(c.spi_in) << 32) | u64::from(c.spi_out))
-        });
-        if !force && print == self.fed_print {
-            return;
-        }
-        self.fed_print = print;
-        let now: HashSet<(u32, u32)> = kids.iter().map(|c| (c.spi_in, c.spi_out)).collect();
         let mut dead = false;
-        for &(spi_in, spi_out) in self.fed.difference(&now) {
-            dead |= tx.send(SaChange::Remove { spi_in, spi_out }).is_err();
+        match changes {
+            Some(changes) if !force => {
+                for (spi_in, spi_out, installed) in changes {
+                    if installed {
+                        // Gone again before this drain: nothing to carry.
+                        let Some(c) = self.ike.child_by_spi(spi_in, true).filter(|c| c.spi_out == spi_out) else {
+                            continue;
+                        };
+                        if self.fed.insert((spi_in, spi_out)) {
+                            dead |= tx.send(SaChange::Install(Box::new(c.clone()))).is_err();
+                        }
+                    } else if self.fed.remove(&(spi_in, spi_out)) {
+                        dead |= tx.send(SaChange::Remove { spi_in, spi_out }).is_err();
+                    }
+                }
+            }
+            _ => {
+                let kids = self.ike.child_sas();
+                let now: HashSet<(u32, u32)> = kids.iter().map(|c| (c.spi_in, c.spi_out)).collect();
+                for &(spi_in, spi_out) in self.fed.difference(&now) {
+                    dead |= tx.send(SaChange::Remove { spi_in, spi_out }).is_err();
+                }
+                for c in kids.iter().filter(|c| !self.fed.contains(&(c.spi_in, c.spi_out))) {
+                    dead |= tx.send(SaChange::Install(Box::new(c.clone()))).is_err();
+                }
+                self.fed = now;
+            }
         }
-        for c in kids.iter().filter(|c| !self.fed.contains(&(c.spi_in, c.spi_out))) {
-            dead |= tx.send(SaChange::Install(Box::new(c.clone()))).is_err();
-        }
-        self.fed = now;
         if dead {
             self.feed = None;
         }
@@ -343,5 +360,71 @@ mod tests {
         d.report_drops((0..5000).map(|_| one(DropKind::Replay, 1)).collect());
         assert_eq!(d.esp_drops_global().get(DropKind::Replay), 5000);
         assert_eq!(d.drain_events().len(), MAX_EVENTS, "a flood is counted, not queued");
+    }
+
+    /// The feed follows the engine's journal of child SA changes: each
+    /// install and removal once, in order; a round where nothing came or
+    /// went sends nothing; the same SPIs with other keys (a manual SA
+    /// reconfigured) are a removal and an install, so the dataplane gets
+    /// the new keys; a new feed starts with every SA there is.
+    #[test]
+    fn the_feed_follows_installs_and_removals_from_the_journal() {
+        use crate::config::{EspAuth, EspEncr, Prefix4};
+        use crate::manual_conf::{ManualDir, ManualSa};
+        let sa = |spi: u32, k: u8| ManualSa {
+            tunnel: format!("T{spi:x}"),
+            sa: "S".into(),
+            child: 0,
+            local: Ipv4Addr::new(192, 0, 2, 1),
+            remote: Ipv4Addr::new(192, 0, 2, 2),
+            local_ts: (Prefix4 { addr: Ipv4Addr::new(10, 1, 0, 0), len: 16 }, 0, 0),
+            remote_ts: (Prefix4 { addr: Ipv4Addr::new(10, 2, (spi & 0xff) as u8, 0), len: 24 }, 0, 0),
+            esp: Some((EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96))),
+            ah: None,
+            inbound: ManualDir {
+                esp_spi: Some(spi),
+                enc_key: vec![k; 16],
+                auth_key: vec![2; 20],
+                ..Default::default()
+            },
+            outbound: ManualDir {
+                esp_spi: Some(spi + 1),
+                enc_key: vec![3; 16],
+                auth_key: vec![4; 20],
+                ..Default::default()
+            },
+            replay_window: 64,
+        };
+        let got = |f: &SaFeed| -> Vec<(bool, u32, u32, u8)> {
+            f.try_iter()
+                .map(|c| match c {
+                    SaChange::Install(c) => (true, c.spi_in, c.spi_out, c.keys_in.encr[0]),
+                    SaChange::Remove { spi_in, spi_out } => (false, spi_in, spi_out, 0),
+                })
+                .collect()
+        };
+        let conf = |v: Vec<ManualSa>| EngineConf { manual: v, ..Default::default() };
+        let mut d = Driver::new(1, Clock::Virtual(0));
+        d.set_config(conf(vec![sa(0x300, 1)]));
+        let feed = d.sa_feed();
+        assert_eq!(got(&feed), [(true, 0x300, 0x301, 1)], "what exists, at once");
+        d.drain_events();
+        assert_eq!(got(&feed), [], "told once");
+        d.set_config(conf(vec![sa(0x300, 1), sa(0x310, 1), sa(0x320, 1)]));
+        d.drain_events();
+        assert_eq!(got(&feed), [(true, 0x310, 0x311, 1), (true, 0x320, 0x321, 1)]);
+        let g = d.endpoint().children_generation();
+        d.drain_events();
+        assert_eq!((got(&feed), d.endpoint().children_generation()), (vec![], g), "nothing came or went");
+        d.set_config(conf(vec![sa(0x300, 9), sa(0x320, 1)]));
+        d.drain_events();
+        assert_eq!(got(&feed), [(false, 0x300, 0x301, 0), (false, 0x310, 0x311, 0), (true, 0x300, 0x301, 9)]);
+        // Two feeds never: a new one has every SA, the journal carries on after it.
+        let feed = d.sa_feed();
+        assert_eq!(got(&feed), [(true, 0x320, 0x321, 1), (true, 0x300, 0x301, 9)]);
+        d.set_config(conf(vec![]));
+        d.drain_events();
+        assert_eq!(got(&feed), [(false, 0x320, 0x321, 0), (false, 0x300, 0x301, 0)]);
+        assert!(d.endpoint().child_sas().is_empty());
     }
 }

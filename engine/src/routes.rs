@@ -94,7 +94,8 @@ pub enum NotInstalled {
 pub struct Table {
     entries: Vec<RouteEntry>,
     version: u64,
-    /// Fingerprint of the SAs it was computed from.
+    /// What identified the SAs it was computed from: their fingerprint
+    /// ([`Table::update`]) or the engine's children generation ([`Table::update_at`]).
     sa_print: u64,
 }
 
@@ -196,7 +197,13 @@ impl Table {
     }
     /// Recompute; a route that stays what it was keeps its `since`.
     pub fn update(&mut self, conf: &RouteConf, sas: &[ChildSa], now: Millis, force: bool) {
-        let print = sa_print(sas);
+        self.update_at(conf, sas, sa_print(sas), now, force);
+    }
+
+    /// [`Self::update`] where the caller says what identifies the set of
+    /// SAs (the engine's children generation, which moves whenever one
+    /// comes or goes): unchanged, nothing is walked.
+    pub fn update_at(&mut self, conf: &RouteConf, sas: &[ChildSa], print: u64, now: Millis, force: bool) {
         if !force && print == self.sa_print {
             return;
         }

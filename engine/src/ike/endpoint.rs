@@ -70,7 +70,8 @@ pub struct Endpoint {
     pub(in crate::ike) sas: SaTable<IkeSa>,
     /// Every deadline (SAs, children, retries, paced starts).
     pub(in crate::ike) timers: Timers,
-    pub(in crate::ike) children: Vec<ChildSa>,
+    /// The child SAs in order, indexed by SPI (`endpoint/children.rs`).
+    pub(in crate::ike) children: children::Children,
     pub(in crate::ike) next_conn: u32,
     pub(in crate::ike) next_child: u32,
     /// Tunnels (and child indexes) that want SAs: negotiated when phase 1 is up.
@@ -123,7 +124,7 @@ impl Endpoint {
             ctx: Ctx::new(seed),
             sas: SaTable::default(),
             timers: Timers::default(),
-            children: Vec::new(),
+            children: Default::default(),
             next_conn: 1001,
             next_child: 2001,
             wanted: Default::default(),
@@ -151,6 +152,20 @@ impl Endpoint {
     }
     pub fn child_sas(&self) -> &[ChildSa] {
         &self.children
+    }
+    /// Moves whenever a child SA comes or goes (what follows them can skip a round without).
+    pub fn children_generation(&self) -> u64 {
+        self.children.generation()
+    }
+    /// The child SA pairs installed and removed since the last call, in
+    /// order: (inbound SPI, outbound SPI, installed). None when they were
+    /// not all kept (nobody took them for long): compare [`Self::child_sas`] whole.
+    pub fn take_child_changes(&mut self) -> Option<Vec<ChildChange>> {
+        self.children.take_changes()
+    }
+    /// The child SA whose inbound (or outbound) SPI is `spi`, found by index.
+    pub fn child_by_spi(&self, spi: u32, inbound: bool) -> Option<&ChildSa> {
+        self.children.position(spi, inbound).map(|i| &self.children[i])
     }
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.ctx.out.pop_front().or_else(|| self.v2.poll_transmit())
@@ -213,8 +228,7 @@ impl Endpoint {
             return;
         }
         self.v2_fingerprint = fp;
-        self.children.retain(|c| !super::v2::is_v2(c.ike));
-        self.children.extend(self.v2.child_sas().iter().cloned());
+        self.children.replace_part(|c| super::v2::is_v2(c.ike), self.v2.child_sas().iter().cloned());
     }
     /// The manual-key children the configuration has (`super::manual`):
     /// those it no longer has go, those missing are made (after a
@@ -467,6 +481,7 @@ impl Endpoint {
         for c in self.children.iter().filter(|c| !super::v2::is_v2(c.ike) && !super::manual::is_manual(c.ike)) {
             assert_eq!(self.timers.get(&TimerKey::Child(c.id)), Some(child_deadline(c)), "deadline of child {}", c.id);
         }
+        self.children.check();
     }
 
     /// Bring the timer table up to date with the SAs changed since the last
@@ -830,8 +845,7 @@ impl Endpoint {
     /// [`Self::account`] for `packets` packets of `bytes` bytes in all.
     pub fn account_packets(&mut self, now: Millis, spi: u32, inbound: bool, packets: u64, bytes: u64) -> bool {
         self.ctx.now = now;
-        let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi })
-        else {
+        let Some(ci) = self.children.position(spi, inbound) else {
             return false;
         };
         if let Some(k) = self.carried.get_mut(&self.children[ci].ike) {
@@ -886,7 +900,10 @@ impl Endpoint {
     }
 }
 
+mod children;
 mod v1_dispatch;
+
+pub use children::ChildChange;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -105,9 +105,10 @@ pub struct Dataplane {
     /// The inbound SPIs of the SAs the threads carry.
     live: HashSet<u32>,
     /// The byte counters of the SAs by (SPI, inbound), and those of removed
-    /// SAs, read one last time at the next settle.
+    /// SAs, read one last time at the next settle (the others are read when
+    /// they are on the dirty list, [`Shared::dirty`]).
     counts: HashMap<(u32, bool), Arc<Count>>,
-    retired: Vec<((u32, bool), Arc<Count>)>,
+    retired: Vec<Arc<Count>>,
     /// Problems of the control side to log.
     problems: Vec<String>,
     /// When the configuration was last searched for crypto maps.
@@ -193,7 +194,7 @@ impl Dataplane {
                     }
                     for k in [(spi_in, true), (spi_out, false)] {
                         if let Some(c) = self.counts.remove(&k) {
-                            self.retired.push((k, c));
+                            self.retired.push(c);
                         }
                     }
                 }
@@ -210,9 +211,9 @@ impl Dataplane {
 
     /// A fresh counter for (SPI, inbound); a replaced one is read once more.
     fn counter(&mut self, key: (u32, bool)) -> Arc<Count> {
-        let c = Arc::new(Count::default());
+        let c = Arc::new(Count::new(key, self.shared.dirty.clone()));
         if let Some(old) = self.counts.insert(key, c.clone()) {
-            self.retired.push((key, old));
+            self.retired.push(old);
         }
         c
     }
@@ -331,14 +332,14 @@ impl Dataplane {
             self.problems.extend(news.problems);
         }
         // After the news: a pause signalled from now on is reported at the next round.
+        // Only the counters that moved (the dirty list), and the removed SAs'
+        // one last time: one call per SA with its packets and bytes, the
+        // engine finding the SA by its SPI index.
         let retired = std::mem::take(&mut self.retired);
-        for ((spi, inbound), c) in self.counts.iter().map(|(k, c)| (*k, c)).chain(retired.iter().map(|(k, c)| (*k, c)))
-        {
+        for c in self.shared.dirty.take().iter().chain(retired.iter()) {
             let (packets, bytes) = c.take();
-            // One call per SA with its packets and bytes (not one per packet:
-            // the engine finds the SA by a scan of its children).
             if packets > 0 {
-                r.engine.account_packets(spi, inbound, packets, bytes);
+                r.engine.account_packets(c.key.0, c.key.1, packets, bytes);
             }
         }
         for p in std::mem::take(&mut self.problems) {
@@ -432,6 +433,8 @@ impl Drop for Dataplane {
         for h in self.threads.drain(..) {
             let _ = h.join();
         }
+        // The listed counters hold the list (a cycle): emptied.
+        self.shared.dirty.take();
     }
 }
 

@@ -29,24 +29,58 @@ pub const EDGESH0: u64 = 0;
 
 /// Packets and bytes one direction of one SA carried since the engine last
 /// heard: bumped by the thread that owns the SA, taken by the network thread.
+/// The first packet after a take puts the counter on its [`Dirty`] list, so
+/// the network thread visits only the counters that moved, not every SA's.
 #[derive(Default)]
 pub struct Count {
     packets: AtomicU64,
     bytes: AtomicU64,
+    /// On the dirty list (until the network thread takes it).
+    queued: AtomicBool,
+    /// (SPI, inbound): what the engine is told the counts of.
+    pub key: (u32, bool),
+    /// Where it goes when it moves (None: counted, never listed; tests).
+    dirty: Option<Arc<Dirty>>,
+}
+
+/// The counters that moved since the network thread last took them.
+#[derive(Default)]
+pub struct Dirty(Mutex<Vec<Arc<Count>>>);
+
+impl Dirty {
+    /// The counters listed since the last take (each once), the list emptied.
+    pub fn take(&self) -> Vec<Arc<Count>> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 impl Count {
-    pub fn add(&self, bytes: usize) {
-        self.packets.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    pub fn new(key: (u32, bool), dirty: Arc<Dirty>) -> Count {
+        Count { key, dirty: Some(dirty), ..Default::default() }
     }
 
-    /// What was counted since the last take (packets, bytes), zeroed.
+    /// A packet of `bytes`. The counts are added before the flag is looked
+    /// at (sequentially consistent, as [`Count::take`] clears the flag before
+    /// it takes them): a packet [`Count::take`] misses lists the counter again.
+    pub fn add(self: &Arc<Self>, bytes: usize) {
+        self.packets.fetch_add(1, Ordering::SeqCst);
+        self.bytes.fetch_add(bytes as u64, Ordering::SeqCst);
+        if !self.queued.load(Ordering::SeqCst)
+            && !self.queued.swap(true, Ordering::SeqCst)
+            && let Some(d) = &self.dirty
+        {
+            d.0.lock().unwrap_or_else(|e| e.into_inner()).push(self.clone());
+        }
+    }
+
+    /// What was counted since the last take (packets, bytes), zeroed; off
+    /// the dirty list (the next packet lists it again).
     pub fn take(&self) -> (u64, u64) {
-        if self.packets.load(Ordering::Relaxed) == 0 && self.bytes.load(Ordering::Relaxed) == 0 {
+        self.queued.store(false, Ordering::SeqCst);
+        if self.packets.load(Ordering::SeqCst) == 0 && self.bytes.load(Ordering::SeqCst) == 0 {
             return (0, 0);
         }
-        (self.packets.swap(0, Ordering::Relaxed), self.bytes.swap(0, Ordering::Relaxed))
+        (self.packets.swap(0, Ordering::SeqCst), self.bytes.swap(0, Ordering::SeqCst))
     }
 }
 
@@ -109,6 +143,8 @@ pub struct Shared {
     pub wake_net: Wake,
     counted: AtomicBool,
     pub stop: AtomicBool,
+    /// The SA counters that moved ([`Count`]), for the network thread.
+    pub dirty: Arc<Dirty>,
 }
 
 impl Shared {
@@ -126,6 +162,7 @@ impl Shared {
             wake_net: Wake::new()?,
             counted: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            dirty: Default::default(),
         })
     }
 
@@ -322,5 +359,65 @@ mod tests {
         assert_eq!(ready, [false; 3]);
         s.stop.store(true, Ordering::Relaxed);
         assert!(!s.end_round(0, false, &mut carried, &s.wake_tx, &fds, &mut ready));
+    }
+
+    /// Only the counters that moved are listed, each once until taken; a
+    /// take lists it again at its next packet; a counter without a list
+    /// counts all the same.
+    #[test]
+    fn the_dirty_list_holds_each_counter_that_moved_once() {
+        let d = Arc::new(Dirty::default());
+        let c: Vec<Arc<Count>> = (0..1000u32).map(|s| Arc::new(Count::new((s, s % 2 == 0), d.clone()))).collect();
+        assert!(d.take().is_empty());
+        for _ in 0..3 {
+            c[7].add(100);
+            c[500].add(10);
+        }
+        let moved = d.take();
+        let keys: Vec<(u32, bool)> = moved.iter().map(|c| c.key).collect();
+        assert_eq!(keys, [(7, false), (500, true)]);
+        assert_eq!(moved.iter().map(|c| c.take()).collect::<Vec<_>>(), [(3, 300), (3, 30)]);
+        assert!(d.take().is_empty(), "taken");
+        c[7].add(1);
+        assert_eq!(d.take().iter().map(|c| (c.key, c.take())).collect::<Vec<_>>(), [((7, false), (1, 1))]);
+        let alone = Arc::new(Count::default());
+        alone.add(5);
+        assert_eq!(alone.take(), (1, 5));
+    }
+
+    /// Two threads count on many SAs while the network side takes the
+    /// list over and over: no packet is lost, none counted twice.
+    #[test]
+    fn no_packet_is_lost_between_the_threads_and_the_takes() {
+        let d = Arc::new(Dirty::default());
+        let c: Arc<Vec<Arc<Count>>> =
+            Arc::new((0..64u32).map(|s| Arc::new(Count::new((s, true), d.clone()))).collect());
+        let threads: Vec<_> = (0..2)
+            .map(|t| {
+                let c = c.clone();
+                std::thread::spawn(move || {
+                    for i in 0..100_000usize {
+                        c[(i * 7 + t) % 64].add(3);
+                    }
+                })
+            })
+            .collect();
+        let (mut packets, mut bytes) = (0, 0);
+        let mut sum = |list: Vec<Arc<Count>>| {
+            for x in list {
+                let (p, b) = x.take();
+                packets += p;
+                bytes += b;
+            }
+        };
+        while threads.iter().any(|t| !t.is_finished()) {
+            sum(d.take());
+        }
+        for t in threads {
+            t.join().unwrap();
+        }
+        sum(d.take());
+        assert_eq!((packets, bytes), (200_000, 600_000));
+        assert!(c.iter().all(|x| x.take() == (0, 0)), "nothing left off the list");
     }
 }
