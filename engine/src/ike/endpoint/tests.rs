@@ -7,6 +7,7 @@ use crate::ike::events::DpdStep;
 use crate::ike::wire::notify;
 
 mod loss_and_pacing;
+mod quick_refusals;
 
 pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group: u16) -> PeerConf {
     let l = Ipv4Addr::from(local);

@@ -147,7 +147,8 @@ pub(in crate::ike) fn open_info<'a>(
 }
 
 /// A received notify payload on `sa`: DPD is answered or noted; an error
-/// ends the negotiation ([`Next::Fail`]) or the quick modes in progress.
+/// ends the negotiation ([`Next::Fail`]) or the quick mode it names
+/// ([`crate::ike::v1::quick::refused`]).
 pub(in crate::ike) fn on_notify(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, body: &[u8], protected: bool) -> Next {
     let Ok(n) = NotifyRepr::parse(body) else { return Next::Done };
     let (conn, peer) = (sa.conn, *sa.remote.ip());
@@ -184,14 +185,9 @@ pub(in crate::ike) fn on_notify(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, body:
             if n.kind < 16384 && !sa.is_established() && (protected || sa.keys().is_none()) {
                 return Next::Fail(DownReason::PeerNotify(n.kind));
             }
-            if n.kind < 16384 {
-                // A phase-2 error: the quick mode in progress failed.
-                let q = sa.quick.iter().filter(|q| q.role == Role::Initiator).count();
-                if q > 0 {
-                    cx.stats.p2_failed += q as u64;
-                    cx.tunnel(&sa.tunnel).p2_failed += q as u64;
-                    sa.quick.retain(|q| q.role != Role::Initiator);
-                }
+            if n.kind < 16384 && sa.is_established() {
+                // A phase-2 error: the quick mode it names failed (only that one).
+                crate::ike::v1::quick::refused(cx, sa, now, &n);
             }
         }
     }

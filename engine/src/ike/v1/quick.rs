@@ -253,6 +253,19 @@ fn respond(
             return;
         }
     };
+    // A refusal names the exchange by the initiator's proposed SPI (RFC 2408
+    // 3.14: the receiving entity's SPI), so that an initiator with several
+    // quick modes in flight fails only this one.
+    let (refused_proto, refused_spi) = offer
+        .proposals
+        .first()
+        .filter(|p| p.spi.len() == 4)
+        .map(|p| (p.protocol, p.spi.clone()))
+        .unwrap_or((proto::ESP, vec![]));
+    #[cfg(test)]
+    let refused_spi = if tests::ZERO_SPI_REFUSALS.with(std::cell::Cell::get) { vec![0; 4] } else { refused_spi };
+    let refuse =
+        |cx: &mut Ctx, sa: &IkeSa, kind: u16| send_notify(cx, sa, kind, refused_proto, refused_spi.clone(), vec![]);
     // Proposal check first (IOS validates transforms, then the proxy identities).
     let theirs_local = id_selector(&idcr);
     let theirs_remote = id_selector(&idci);
@@ -289,7 +302,7 @@ fn respond(
         Some(i) => pc.children[i].clone(),
         None => {
             cx.event(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
-            send_notify(cx, sa, notify::INVALID_ID_INFORMATION, proto::ESP, vec![], vec![]);
+            refuse(cx, sa, notify::INVALID_ID_INFORMATION);
             return;
         }
     };
@@ -298,7 +311,7 @@ fn respond(
         cx.stats.p2_failed += 1;
         cx.tunnel(&sa.tunnel).p2_failed += 1;
         cx.event(Event::P2NoneAcceptable { conn, peer });
-        send_notify(cx, sa, notify::NO_PROPOSAL_CHOSEN, proto::ESP, vec![], vec![]);
+        refuse(cx, sa, notify::NO_PROPOSAL_CHOSEN);
         return;
     };
     // One request per protocol of the proposal (AH part #1, ESP part #2 in a bundle).
@@ -320,7 +333,7 @@ fn respond(
         cx.stats.p2_failed += 1;
         cx.tunnel(&sa.tunnel).p2_failed += 1;
         cx.event(Event::InvalidProxyIds { conn, peer, initiator: idci, responder: idcr });
-        send_notify(cx, sa, notify::INVALID_ID_INFORMATION, proto::ESP, vec![], vec![]);
+        refuse(cx, sa, notify::INVALID_ID_INFORMATION);
         return;
     }
     let Some(child) = child else {
@@ -337,7 +350,7 @@ fn respond(
         } else {
             cx.event(Event::ProxyIdMismatch { conn, peer, initiator: idci, responder: idcr });
         }
-        send_notify(cx, sa, notify::INVALID_ID_INFORMATION, proto::ESP, vec![], vec![]);
+        refuse(cx, sa, notify::INVALID_ID_INFORMATION);
         return;
     };
     // PFS.
@@ -349,7 +362,7 @@ fn respond(
         match d.shared(ke.body) {
             Ok(s) => gxy = Some(s),
             Err(_) => {
-                send_notify(cx, sa, notify::INVALID_KEY_INFORMATION, proto::ESP, vec![], vec![]);
+                refuse(cx, sa, notify::INVALID_KEY_INFORMATION);
                 return;
             }
         }
@@ -701,6 +714,59 @@ fn finished_again(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data:
     }
 }
 
+/// A phase-2 error notify (NO_PROPOSAL_CHOSEN, INVALID_ID_INFORMATION, ...)
+/// on the established `sa`: the quick mode it names fails, and only that
+/// one. Several run in parallel on one SA (ours are paced to
+/// [`V1_QUICK_LIMIT`]), and a refusal of one says nothing about the others.
+///
+/// Which one: the notify's SPI (RFC 2408 3.14: "the receiving entity's
+/// SPI"), that is the SPI we proposed when we began the quick mode (a
+/// strongSwan responder puts the initiator's proposed SPI there once it has
+/// picked a proposal, and so does ours), or the peer's SPI of a quick mode
+/// it began and refuses at our QM2. A notify without one (strongSwan refuses
+/// a QM1 whose proposals or identities match nothing with an ESP notify
+/// whose SPI is four zero octets), or with one that names none of ours,
+/// fails the quick mode we began only when it is the one awaiting an
+/// answer: never a guess among several, which would cancel a sibling that
+/// is about to succeed. The refused one then runs out its retransmissions
+/// as an unanswered one does ([`retransmit`]); a peer that refuses its
+/// retransmitted QM1 again, once its siblings are done, ends it sooner.
+///
+/// The failed quick mode is counted (phase 2 failed) and not begun again:
+/// as on IOS, where a refused request is logged and the crypto map entry
+/// waits for traffic, its child is negotiated at the next initiation of
+/// its tunnel. Returns the message ID of the quick mode that failed.
+pub(in crate::ike) fn refused(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, n: &NotifyRepr) -> Option<u32> {
+    let spi = match n.protocol {
+        proto::ESP | proto::AH => <[u8; 4]>::try_from(n.spi.as_slice()).ok().map(u32::from_be_bytes),
+        _ => None,
+    }
+    .filter(|&s| s != 0);
+    let named = spi.and_then(|spi| {
+        sa.quick.iter().position(|q| match q.role {
+            Role::Initiator => q.spi_in == spi,
+            Role::Responder => q.peer_spis.iter().any(|&(_, s)| s == spi),
+        })
+    });
+    let qi = named.or_else(|| {
+        let mut waiting = sa
+            .quick
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.role == Role::Initiator && matches!(q.step, QuickStep::Offered { .. }));
+        match (waiting.next(), waiting.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
+    })?;
+    let q = sa.quick.remove(qi);
+    cx.stats.p2_failed += 1;
+    cx.tunnel(&sa.tunnel).p2_failed += 1;
+    // Later copies of its messages are not taken for a new exchange.
+    remember_done(sa, now, q.msgid, [q.last_recv.as_deref().map(msg_digest), None], None);
+    Some(q.msgid)
+}
+
 /// Quick-mode retransmissions that are due on `sa`; an exchange that went
 /// unanswered [`RETRANSMIT_TRIES`] times is dropped (counted as failed). A
 /// responder whose QM2 was never followed by a QM3 deletes the SPI it
@@ -747,6 +813,9 @@ pub(in crate::ike) mod tests {
         /// Test seam: the initiator sends its local proxy identity with the
         /// configured address as it is (host bits and all), as some peers do.
         pub(in crate::ike) static RAW_LOCAL_ID: Cell<bool> = const { Cell::new(false) };
+        /// Test seam: the responder refuses a QM1 with a notify whose SPI is
+        /// four zero octets, as strongSwan does before it has picked a proposal.
+        pub(in crate::ike) static ZERO_SPI_REFUSALS: Cell<bool> = const { Cell::new(false) };
     }
 
     pub(in crate::ike) fn host_bits_in(id: IdRepr, s: &crate::ike::conf::Selector) -> IdRepr {

@@ -1,0 +1,130 @@
+//! Quick modes the peer refuses (NO_PROPOSAL_CHOSEN, INVALID_ID_INFORMATION)
+//! while siblings run on the same IKE SA: only the one the notify names
+//! fails, the others complete.
+
+use super::*;
+
+/// Tunnel `t` from A with `n` children (10.1.k.0/24 to 10.2.k.0/24), and
+/// B's mirror of it.
+fn children(n: usize) -> (PeerConf, PeerConf) {
+    let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 19);
+    let proto = a.children[0].clone();
+    a.children = (0..n)
+        .map(|k| {
+            let mut c = proto.clone();
+            c.local_ts.net = Prefix4 { addr: Ipv4Addr::new(10, 1, k as u8, 0), len: 24 };
+            c.remote_ts.net = Prefix4 { addr: Ipv4Addr::new(10, 2, k as u8, 0), len: 24 };
+            c
+        })
+        .collect();
+    let b = mirror(&a, "t");
+    (a, b)
+}
+
+/// The children of `e` that are up, in order.
+fn up(e: &Endpoint) -> Vec<usize> {
+    let mut got: Vec<usize> = e.child_sas().iter().map(|c| c.child).collect();
+    got.sort_unstable();
+    got
+}
+
+/// Three quick modes in flight on one IKE SA; the peer refuses the first
+/// (its transforms match nothing, or its proxy identities mirror none of
+/// the peer's entries). The refusal names the quick mode by the SPI A
+/// proposed (RFC 2408 3.14), so only that one fails: the other two
+/// complete, nothing is retransmitted, and the refused child is negotiated
+/// again at the next initiation of the tunnel (as IOS waits for traffic).
+#[test]
+fn a_refused_quick_mode_fails_alone() {
+    for kind in [notify::NO_PROPOSAL_CHOSEN, notify::INVALID_ID_INFORMATION] {
+        let (a, mut b) = children(3);
+        match kind {
+            notify::NO_PROPOSAL_CHOSEN => {
+                b.children[0].proposals[0].esp = Some((EspEncr::Aes256Cbc, Some(EspAuth::HmacSha1_96)))
+            }
+            _ => b.children[0].local_ts.net.addr = Ipv4Addr::new(10, 9, 9, 0),
+        }
+        let mut p = Pair::new(a, b);
+        p.run();
+        let eb = Pair::events(&mut p.b);
+        let sent: Vec<u16> =
+            eb.iter().filter_map(|e| if let Event::NotifySent { kind, .. } = e { Some(*kind) } else { None }).collect();
+        assert_eq!(sent, vec![kind], "{eb:?}");
+        let ea = Pair::events(&mut p.a);
+        let spi = ea
+            .iter()
+            .find_map(|e| match e {
+                Event::NotifyReceived { kind: k, protocol: 3, spi, protected: true, .. } if *k == kind => Some(spi),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{ea:?}"));
+        assert!(spi.len() == 4 && spi != &[0; 4], "the initiator's proposed SPI: {spi:?}");
+        assert_eq!(up(&p.a), vec![1, 2], "{kind}");
+        assert_eq!(up(&p.b), vec![1, 2], "{kind}");
+        assert_eq!((p.a.v1_quick_modes_in_flight(), p.a.v1_quick_modes_waiting()), (0, 0));
+        assert_eq!(p.a.stats.p2_failed, 1);
+        assert_eq!((p.a.stats.retransmits, p.b.stats.retransmits), (0, 0));
+        // Not begun again by itself ...
+        p.advance(10 * RETRANSMIT_BASE);
+        assert_eq!(p.a.stats.p2_failed, 1);
+        assert_eq!(p.a.stats.retransmits, 0);
+        // ... but at the next initiation (the peer refuses it again).
+        assert!(p.a.initiate(p.now, "t"));
+        assert_eq!(p.a.v1_quick_modes_in_flight(), 1);
+        p.run();
+        assert_eq!(p.a.stats.p2_failed, 2);
+        assert_eq!(up(&p.a), vec![1, 2]);
+        assert_eq!(p.a.v1_quick_modes_in_flight(), 0);
+    }
+}
+
+/// A refusal without an SPI (strongSwan's before it has chosen a proposal:
+/// ESP, four zero octets) cannot say which of several quick modes it is
+/// for: none is cancelled on a guess, the siblings complete, and the
+/// refused one ends when it is the only one awaiting an answer (the peer
+/// refuses its retransmitted QM1 again).
+#[test]
+fn a_refusal_without_spi_never_cancels_a_sibling() {
+    let (a, mut b) = children(3);
+    b.children[0].proposals[0].esp = Some((EspEncr::Aes256Cbc, Some(EspAuth::HmacSha1_96)));
+    crate::ike::v1::quick::tests::ZERO_SPI_REFUSALS.with(|c| c.set(true));
+    let mut p = Pair::new(a, b);
+    p.run();
+    let ea = Pair::events(&mut p.a);
+    assert!(
+        ea.iter().any(
+            |e| matches!(e, Event::NotifyReceived { kind: notify::NO_PROPOSAL_CHOSEN, spi, .. } if spi == &[0; 4])
+        ),
+        "{ea:?}"
+    );
+    assert_eq!(up(&p.a), vec![1, 2]);
+    assert_eq!(p.a.v1_quick_modes_in_flight(), 1, "the refused one, not yet known to be");
+    assert_eq!(p.a.stats.p2_failed, 0);
+    p.advance(RETRANSMIT_BASE);
+    crate::ike::v1::quick::tests::ZERO_SPI_REFUSALS.with(|c| c.set(false));
+    assert_eq!(p.a.stats.retransmits, 1);
+    assert_eq!(p.a.v1_quick_modes_in_flight(), 0);
+    assert_eq!(p.a.stats.p2_failed, 1);
+    assert_eq!(up(&p.a), vec![1, 2]);
+    assert_eq!(up(&p.b), vec![1, 2]);
+}
+
+/// The refusal of a quick mode that is queued behind the pacing limit's
+/// slots frees its slot: with more children than [`V1_QUICK_LIMIT`] and
+/// every fourth refused, all the others come up.
+#[test]
+fn refusals_among_paced_quick_modes_fail_only_their_own() {
+    let n = V1_QUICK_LIMIT + 8;
+    let (a, mut b) = children(n);
+    for k in (0..n).step_by(4) {
+        b.children[k].proposals[0].esp = Some((EspEncr::Aes256Cbc, Some(EspAuth::HmacSha1_96)));
+    }
+    let mut p = Pair::new(a, b);
+    p.run();
+    let want: Vec<usize> = (0..n).filter(|k| k % 4 != 0).collect();
+    assert_eq!(up(&p.a), want);
+    assert_eq!(up(&p.b), want);
+    assert_eq!(p.a.stats.p2_failed as usize, n.div_ceil(4));
+    assert_eq!((p.a.v1_quick_modes_in_flight(), p.a.v1_quick_modes_waiting()), (0, 0));
+    assert_eq!(p.a.stats.retransmits, 0);
+}
