@@ -59,29 +59,17 @@ impl Endpoint {
                     // duplicate. The MM4 is kept (one per SA) and handled when the
                     // sibling is established; should the sibling fail instead, our
                     // MM3's retransmission fetches the MM4 again.
-                    if s.role == Role::Initiator && s.state == P1State::MmSaSetup && {
-                        let (conn, rip, lip) = (s.conn, *s.remote.ip(), *s.local.ip());
-                        self.sas.scan().any(|o| {
-                            o.conn != conn
-                                && *o.remote.ip() == rip
-                                && *o.local.ip() == lip
-                                && o.initial_contact
-                                && o.state == P1State::MmKeyExch
-                        })
-                    } {
+                    if s.role == Role::Initiator
+                        && s.state == P1State::MmSaSetup
+                        && self.siblings(h).any(|(_, o)| o.initial_contact && o.state == P1State::MmKeyExch)
+                    {
                         self.sas[h].held_mm4 = Some(Box::new((remote, *hdr, data.to_vec())));
                         return;
                     }
                     // INITIAL-CONTACT only from the first SA with this peer (not from every SA of a burst).
-                    let first_contact = s.role == Role::Initiator && s.state == P1State::MmSaSetup && {
-                        let (conn, rip, lip) = (s.conn, *s.remote.ip(), *s.local.ip());
-                        !self.sas.scan().any(|o| {
-                            o.conn != conn
-                                && *o.remote.ip() == rip
-                                && *o.local.ip() == lip
-                                && (o.is_established() || o.state == P1State::MmKeyExch)
-                        })
-                    };
+                    let first_contact = s.role == Role::Initiator
+                        && s.state == P1State::MmSaSetup
+                        && !self.siblings(h).any(|(_, o)| o.is_established() || o.state == P1State::MmKeyExch);
                     self.sas[h].initial_contact |= first_contact;
                     main_mode::handle(&mut self.ctx, &mut self.sas[h], &pc, now, hdr, data, first_contact)
                 } else {
@@ -105,6 +93,14 @@ impl Endpoint {
         }
     }
 
+    /// The other IKEv1 SAs with the peer of `h` from the same local address
+    /// (its siblings: what INITIAL-CONTACT is about), with their handles.
+    fn siblings(&self, h: SaHandle) -> impl Iterator<Item = (SaHandle, &IkeSa)> + '_ {
+        let s = &self.sas[h];
+        let (conn, rip, lip) = (s.conn, *s.remote.ip(), *s.local.ip());
+        self.sas.handles().filter(move |(_, o)| o.conn != conn && *o.remote.ip() == rip && *o.local.ip() == lip)
+    }
+
     /// Once the SA `h` that carried INITIAL-CONTACT is established, the MM4s
     /// its siblings held back meanwhile are handled.
     fn release_held_mm4(&mut self, now: Millis, h: SaHandle) {
@@ -112,13 +108,7 @@ impl Endpoint {
         if !(s.initial_contact && s.is_established()) {
             return;
         }
-        let (rip, lip) = (*s.remote.ip(), *s.local.ip());
-        let held: Vec<SaHandle> = self
-            .sas
-            .handles()
-            .filter(|(_, o)| o.held_mm4.is_some() && *o.remote.ip() == rip && *o.local.ip() == lip)
-            .map(|(k, _)| k)
-            .collect();
+        let held: Vec<SaHandle> = self.siblings(h).filter(|(_, o)| o.held_mm4.is_some()).map(|(k, _)| k).collect();
         for k in held {
             if let Some(m) = self.sas[k].held_mm4.take() {
                 let (remote, hdr, data) = *m;
