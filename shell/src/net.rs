@@ -30,8 +30,8 @@ impl Sockets {
         let want: Vec<SocketAddrV4> = r
             .ike()
             .local_addrs()
-            .into_iter()
-            .flat_map(|a| [SocketAddrV4::new(a, IKE_PORT), SocketAddrV4::new(a, NATT_PORT)])
+            .iter()
+            .flat_map(|&a| [SocketAddrV4::new(a, IKE_PORT), SocketAddrV4::new(a, NATT_PORT)])
             .collect();
         self.bound.retain(|a, _| want.contains(a));
         self.gro.retain(|a| want.contains(a));

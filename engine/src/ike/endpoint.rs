@@ -70,8 +70,8 @@ pub struct Endpoint {
     pub(in crate::ike) sas: SaTable<IkeSa>,
     /// Every deadline (SAs, children, retries, paced starts).
     pub(in crate::ike) timers: Timers,
-    /// The child SAs in order, indexed by SPI (`endpoint/children.rs`).
-    pub(in crate::ike) children: children::Children,
+    /// The child SAs in order, indexed by SPI (`ike/children.rs`).
+    pub(in crate::ike) children: super::children::Children,
     pub(in crate::ike) next_conn: u32,
     pub(in crate::ike) next_child: u32,
     /// Tunnels (and child indexes) that want SAs: negotiated when phase 1 is up.
@@ -95,6 +95,8 @@ pub struct Endpoint {
     pub(in crate::ike) v2: super::v2::Core,
     /// [`super::v2::Core::children_fingerprint`] when `children` last mirrored it.
     pub(in crate::ike) v2_fingerprint: u64,
+    /// [`Self::local_addrs`], made by [`Self::set_config`].
+    local_addrs: Vec<Ipv4Addr>,
     /// What each established IKE SA (by connection id, IKEv1 and IKEv2) has
     /// carried since it came up, told in [`Event::SessionEnd`] when it goes.
     pub(in crate::ike) carried: std::collections::HashMap<u32, Carried>,
@@ -135,6 +137,7 @@ impl Endpoint {
             v1_quick_limit: V1_QUICK_LIMIT,
             v2: super::v2::Core::new(seed),
             v2_fingerprint: 0,
+            local_addrs: Vec::new(),
             carried: Default::default(),
         }
     }
@@ -247,12 +250,11 @@ impl Endpoint {
         }
     }
 
-    /// The addresses IKE must listen on: the local ends of configured tunnels.
-    pub fn local_addrs(&self) -> Vec<Ipv4Addr> {
-        let mut v: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).collect();
-        v.sort();
-        v.dedup();
-        v
+    /// The addresses IKE must listen on: the local ends of configured tunnels
+    /// (sorted, each once; made when the configuration is set, not at each
+    /// call: the driver asks every round, the lab for every datagram).
+    pub fn local_addrs(&self) -> &[Ipv4Addr] {
+        &self.local_addrs
     }
 
     /// Apply a new configuration: SAs of tunnels that changed or went away are
@@ -260,6 +262,9 @@ impl Endpoint {
     pub fn set_config(&mut self, now: Millis, conf: EngineConf) {
         self.ctx.now = now;
         let old = std::mem::replace(&mut self.ctx.conf, conf);
+        self.local_addrs = self.ctx.conf.peers.iter().map(|p| p.local).collect();
+        self.local_addrs.sort();
+        self.local_addrs.dedup();
         // IKEv1 paths see IKEv1 peers only; IKEv2 peers go to the IKEv2 core.
         self.ctx.by_name = self
             .ctx
@@ -482,6 +487,11 @@ impl Endpoint {
             assert_eq!(self.timers.get(&TimerKey::Child(c.id)), Some(child_deadline(c)), "deadline of child {}", c.id);
         }
         self.children.check();
+        self.v2.children.check();
+        let mut addrs: Vec<Ipv4Addr> = self.ctx.conf.peers.iter().map(|p| p.local).collect();
+        addrs.sort();
+        addrs.dedup();
+        assert_eq!(self.local_addrs, addrs, "local addresses");
     }
 
     /// Bring the timer table up to date with the SAs changed since the last
@@ -853,14 +863,17 @@ impl Endpoint {
             *n = n.saturating_add(bytes);
         }
         if super::v2::is_v2(self.children[ci].ike) {
-            // IKEv2 children: counted in the core (kilobyte lifetimes) and in the mirror.
-            self.v2.account(spi, inbound, packets, bytes);
-            let fp = self.v2.children_fingerprint();
-            if fp != self.v2_fingerprint {
+            // IKEv2 children: counted in the core (kilobyte lifetimes) and in the
+            // mirror. Only a report that began a rekey or a delete moves the
+            // core's deadlines or children (then the mirror is brought up to date).
+            if self.v2.account(spi, inbound, packets, bytes) == super::v2::Accounted::Acted {
+                let stale = self.v2.children_fingerprint() != self.v2_fingerprint;
                 self.sync_v2();
-                return true;
+                if stale {
+                    // The mirror was refreshed from the core, which counted this report.
+                    return true;
+                }
             }
-            self.timers.set(TimerKey::V2, self.v2.poll_timeout());
             let c = &mut self.children[ci];
             if inbound {
                 c.bytes_in = c.bytes_in.saturating_add(bytes);
@@ -900,10 +913,9 @@ impl Endpoint {
     }
 }
 
-mod children;
 mod v1_dispatch;
 
-pub use children::ChildChange;
+pub use super::children::ChildChange;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -6,13 +6,16 @@
 //! [`v1`] the IKEv1 exchanges (one module per exchange, functions over the
 //! [`context`] and one SA), [`v2`] IKEv2, [`matching`] proposal, identity
 //! and selector matching, [`sa`] the SAs, their phase-1 state as a type and
-//! their storage (stable handles), [`timers`] every deadline in one table,
+//! their storage (stable handles), `children` the child SAs in order with
+//! their SPI index (the endpoint's list and the IKEv2 core's), [`timers`]
+//! every deadline in one table,
 //! [`types`] the small value types everything names (a leaf), and
 //! [`endpoint`] the event-driven core and dispatcher that takes datagrams,
 //! timer expiries and configuration changes and returns datagrams to send,
 //! SA installs and events. Imports run one way: endpoint → exchanges → SA,
 //! context, types.
 
+pub(crate) mod children;
 pub mod conf;
 pub mod context;
 pub mod crypto;

@@ -576,9 +576,7 @@ impl Core {
     /// Move the children and the queued requests of SA `i` to SA `j`.
     fn adopt(&mut self, i: usize, j: usize) {
         let (from, to) = (self.sas[i].conn, self.sas[j].conn);
-        for c in self.children.iter_mut().filter(|c| c.ike == from) {
-            c.ike = to;
-        }
+        self.children.move_ike(from, to);
         // Requests waiting on the old SA go over the new one.
         let q: Vec<Req> = self.sas[i].queue.drain(..).filter(|r| *r != Req::RekeyIke).collect();
         self.sas[j].queue.extend(q);

@@ -28,6 +28,7 @@ pub(crate) use fragments::Reasm;
 pub(crate) use sa::{ChildNeg, LastResponse, Pending, Req, What};
 pub use sa::{Sa, State};
 pub use stats::TunnelStats;
+pub use timers::Accounted;
 pub(crate) use transport::later_fragment;
 
 use super::conf::{PeerConf, Selector};
@@ -114,7 +115,8 @@ pub struct Core {
     /// Ordered by `conn`.
     pub(crate) sas: Vec<Sa>,
     pub(crate) by_spi: HashMap<[u8; 8], Vec<u32>>,
-    pub(crate) children: Vec<ChildSa>,
+    /// The child SAs in order, indexed by SPI (`ike/children.rs`).
+    pub(crate) children: crate::ike::children::Children,
     pub(crate) next_conn: u32,
     pub(crate) next_child: u32,
     pub(crate) out: VecDeque<Transmit>,
@@ -224,7 +226,7 @@ impl Core {
             rng,
             sas: Vec::new(),
             by_spi: HashMap::new(),
-            children: Vec::new(),
+            children: crate::ike::children::Children::unjournaled(),
             next_conn: CONN_BASE + 1,
             next_child: CONN_BASE + 1,
             out: VecDeque::new(),
@@ -273,11 +275,9 @@ impl Core {
         &self.children
     }
     /// Changes whenever a child is added, removed or moves to another IKE SA
-    /// (cheap: no allocation), so a mirror of the list is refreshed only then.
+    /// (O(1): the list's generation), so a mirror of the list is refreshed only then.
     pub fn children_fingerprint(&self) -> u64 {
-        self.children.iter().fold(self.children.len() as u64, |h, c| {
-            h.wrapping_mul(0x100_0000_01b3).wrapping_add(((c.id as u64) << 32) | c.ike as u64)
-        })
+        self.children.generation()
     }
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.out.pop_front()

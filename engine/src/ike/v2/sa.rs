@@ -275,13 +275,10 @@ impl Core {
             .find(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == sa.conn))
             .map(|s| s.conn)
         {
-            for c in self.children.iter_mut().filter(|c| c.ike == sa.conn) {
-                c.ike = heir;
-            }
+            self.children.move_ike(sa.conn, heir);
         }
-        let gone: Vec<usize> = (0..self.children.len()).rev().filter(|&c| self.children[c].ike == sa.conn).collect();
-        for c in gone {
-            let c = self.children.remove(c);
+        // Newest first, as they went one by one before (the events' order).
+        for c in self.children.take_where(|c| c.ike == sa.conn).into_iter().rev() {
             self.emit(Event::ChildDown { tunnel: c.tunnel, peer, spi_in: c.spi_in, spi_out: c.spi_out, reason });
         }
         if sa.state != State::Deleting || sa.established.is_none() {

@@ -82,6 +82,9 @@ impl Link {
                 self.a.handle(self.now, dst, t.src, &d);
             }
             if !moved {
+                // The SPI index of each core's children agrees with a rebuilt one.
+                self.a.children.check();
+                self.b.children.check();
                 break;
             }
         }

@@ -40,6 +40,18 @@ impl Sa {
     }
 }
 
+/// What [`Core::account`] did with a report of the dataplane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accounted {
+    /// No child has that SPI.
+    NoSa,
+    /// Counted, nothing else changed (no deadline moved).
+    Counted,
+    /// Counted, and a kilobyte lifetime began a rekey or a delete: the
+    /// core's deadlines and perhaps its children changed.
+    Acted,
+}
+
 impl Core {
     /// When this side rekeys a child: by its own seconds lifetime and role.
     pub fn child_rekey_at(&self, c: &ChildSa) -> Millis {
@@ -50,11 +62,11 @@ impl Core {
     /// Kilobyte lifetimes run on these counts: the child's initiator rekeys at
     /// 90 %, its responder at 95 % (its own kilobyte lifetime may be the
     /// shorter), and the pair goes (the peer is told) when either direction
-    /// used it all.
-    pub fn account(&mut self, spi: u32, inbound: bool, packets: u64, bytes: u64) -> bool {
-        let Some(ci) = self.children.iter().position(|c| if inbound { c.spi_in == spi } else { c.spi_out == spi })
-        else {
-            return false;
+    /// used it all. O(1) for a report that only counts: the child is found
+    /// by the SPI index, and nothing else is looked at.
+    pub fn account(&mut self, spi: u32, inbound: bool, packets: u64, bytes: u64) -> Accounted {
+        let Some(ci) = self.children.position(spi, inbound) else {
+            return Accounted::NoSa;
         };
         let c = &mut self.children[ci];
         if inbound {
@@ -64,23 +76,27 @@ impl Core {
             c.bytes_out = c.bytes_out.saturating_add(bytes);
             c.packets_out = c.packets_out.saturating_add(packets);
         }
-        let (ike, id, tunnel, child) = (c.ike, c.id, c.tunnel.clone(), c.child);
+        let (ike, id) = (c.ike, c.id);
         if c.kbytes_expired() {
             if let Some(i) = self.index(ike) {
                 self.sas[i].queue.push_back(Req::DeleteChildren(vec![id]));
                 self.kick(i);
             }
-        } else if !c.rekeyed
+            return Accounted::Acted;
+        }
+        if !c.rekeyed
             && c.lifetime_kbytes
                 .is_some_and(|k| c.bytes_in.max(c.bytes_out) >= k * 1024 * rekey_permille(c.role) / 1000)
         {
             c.rekeyed = true;
+            let (tunnel, child) = (c.tunnel.clone(), c.child);
             if let Some(i) = self.index(ike) {
                 self.sas[i].queue.push_back(Req::Child { tunnel, child, rekey_of: Some(id) });
                 self.kick(i);
             }
+            return Accounted::Acted;
         }
-        true
+        Accounted::Counted
     }
 
     pub fn poll_timeout(&self) -> Option<Millis> {

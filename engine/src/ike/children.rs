@@ -1,19 +1,24 @@
-//! The endpoint's child SAs in their order (the order the shows list them
-//! in), with what makes the per-packet and per-round work of the dataplane's
-//! control side independent of their number (issue 19, "SA scale"):
+//! Child SAs in their order (the order the shows list them in), with what
+//! makes the per-packet and per-round work of the dataplane's control side
+//! independent of their number (issue 19, "SA scale"): the endpoint's one
+//! list of children, and the IKEv2 core's own (which the endpoint mirrors).
 //! - an index by SPI and direction, so that accounting a report of the
-//!   dataplane ([`super::Endpoint::account_packets`]) finds its child without
-//!   a scan of every child;
+//!   dataplane ([`super::endpoint::Endpoint::account_packets`], and the
+//!   IKEv2 core's [`super::v2::Core::account`]) finds its child without a
+//!   scan of every child;
 //! - a journal of the pairs installed and removed, in order, which the
 //!   driver's SA feed and route table follow ([`Children::take_changes`])
-//!   instead of fingerprinting every child at each drain;
-//! - a generation that moves whenever the set of children does.
+//!   instead of fingerprinting every child at each drain (the endpoint's
+//!   list only: the IKEv2 core's keeps none, [`Children::unjournaled`]);
+//! - a generation that moves whenever the set of children does, or a child
+//!   moves to another IKE SA ([`Children::move_ike`]): what tells the
+//!   endpoint its mirror of the IKEv2 children is stale, in O(1).
 //!
 //! Every structural change goes through [`Children`]'s methods (push,
-//! remove, retain, extend); the children themselves stay mutable in place
-//! (counters, `rekeyed`), but their SPIs must not change there.
-//! [`Children::check`] (from `Endpoint::check_index`) asserts the index
-//! agrees with the list.
+//! remove, take_where, retain, replace_part, move_ike); the children
+//! themselves stay mutable in place (counters, `rekeyed`), but their SPIs
+//! and IKE SA must not change there. [`Children::check`] (from
+//! `Endpoint::check_index`) asserts the index agrees with the list.
 
 use crate::ike::sa::ChildSa;
 use std::collections::{HashMap, HashSet};
@@ -42,6 +47,11 @@ impl Default for Children {
 }
 
 impl Children {
+    /// A list that keeps no journal (nobody takes its changes).
+    pub fn unjournaled() -> Children {
+        Children { changes: None, ..Children::default() }
+    }
+
     /// The child whose inbound (or outbound) SPI is `spi`: the first in
     /// order when several have it.
     pub fn position(&self, spi: u32, inbound: bool) -> Option<usize> {
@@ -112,6 +122,33 @@ impl Children {
         }
         self.note(c.spi_in, c.spi_out, false);
         c
+    }
+
+    /// Remove (and return, in order) the children `f` holds true for, in one
+    /// pass; the index is rebuilt once.
+    pub fn take_where(&mut self, mut f: impl FnMut(&ChildSa) -> bool) -> Vec<ChildSa> {
+        if !self.list.iter().any(&mut f) {
+            return Vec::new();
+        }
+        let (gone, kept): (Vec<ChildSa>, Vec<ChildSa>) = std::mem::take(&mut self.list).into_iter().partition(f);
+        self.list = kept;
+        for c in &gone {
+            self.note(c.spi_in, c.spi_out, false);
+        }
+        self.reindex();
+        gone
+    }
+
+    /// The children of IKE SA `from` now belong to `to` (an IKE SA rekeyed).
+    pub fn move_ike(&mut self, from: u32, to: u32) {
+        let mut moved = false;
+        for c in self.list.iter_mut().filter(|c| c.ike == from) {
+            c.ike = to;
+            moved = true;
+        }
+        if moved {
+            self.generation += 1;
+        }
     }
 
     /// Keep the children `keep` holds true for (in order); the index is rebuilt.
@@ -269,6 +306,38 @@ mod tests {
             k.check();
         }
         assert!(k.by_spi.is_empty());
+    }
+
+    /// The IKEv2 core's list: children taken in one pass (in order, the index
+    /// rebuilt), moved to another IKE SA (the generation moves, the journal
+    /// stays empty: it keeps none).
+    #[test]
+    fn take_where_and_move_ike_keep_the_index_and_move_the_generation() {
+        let mut k = Children::unjournaled();
+        for s in 0..20u32 {
+            let mut c = kid(0x400 + s, 0xb00 + s % 5, true);
+            c.ike += s % 3;
+            k.push(c);
+        }
+        k.check();
+        let ike = crate::ike::v2::CONN_BASE;
+        let g = k.generation();
+        k.move_ike(ike + 1, ike + 7);
+        assert!(k.generation() > g);
+        let g = k.generation();
+        k.move_ike(ike + 1, ike + 8);
+        assert_eq!(k.generation(), g, "nothing moved");
+        let gone = k.take_where(|c| c.ike == ike + 7);
+        assert_eq!(
+            gone.iter().map(|c| c.spi_in).collect::<Vec<_>>(),
+            (0..20).filter(|s| s % 3 == 1).map(|s| 0x400 + s).collect::<Vec<_>>()
+        );
+        k.check();
+        assert!(k.generation() > g);
+        assert_eq!(k.position(0x401, true), None);
+        assert_eq!(k.position(0x402, true), Some(1));
+        assert!(k.take_where(|c| c.ike == ike + 7).is_empty());
+        assert_eq!(k.take_changes(), None, "no journal");
     }
 
     /// The journal lists the pairs installed and removed in order; a
