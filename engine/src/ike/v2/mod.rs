@@ -59,6 +59,14 @@ pub const COOKIE_THRESHOLD: usize = 64;
 /// once overflowed strongSwan's receive queue, and each lost IKE_SA_INIT
 /// waited for its retransmission.
 pub const INIT_LIMIT: usize = 32;
+/// INFORMATIONAL DELETEs of IKE SAs this side went without (a clear, a
+/// configuration removed, a lifetime run out) unanswered at most at once;
+/// the rest wait in order and go as the peer answers the earlier ones (or
+/// after [`RETRANSMIT_BASE`] without an answer: the SA is gone here, so a
+/// delete is never sent again). Clearing thousands of SAs would otherwise
+/// send thousands of DELETEs in one burst, which overflows the peer's
+/// receive queue as a burst of IKE_SA_INITs does ([`INIT_LIMIT`]).
+pub const DELETE_LIMIT: usize = 32;
 /// Half-open SAs are dropped after this long.
 pub const HALF_OPEN_TIMEOUT: Millis = 30_000;
 /// IKE_SA_INIT retries after COOKIE or INVALID_KE_PAYLOAD (each).
@@ -144,6 +152,12 @@ pub struct Core {
     pub tunnel_stats: HashMap<String, TunnelStats>,
     /// Initiations in flight at most (0: no limit; see [`INIT_LIMIT`]).
     pub init_limit: usize,
+    /// DELETEs of gone IKE SAs unanswered at most (0: no limit; see [`DELETE_LIMIT`]).
+    pub delete_limit: usize,
+    /// DELETEs waiting for a slot, in order (sealed when their SA went).
+    pub(crate) delete_queue: VecDeque<QueuedDelete>,
+    /// DELETEs sent and not answered yet, by the SA's SPIs: when their slot frees.
+    pub(crate) deletes_in_flight: HashMap<([u8; 8], [u8; 8]), Millis>,
     /// Tunnels waiting for an initiation slot, in the order they asked.
     pub(crate) init_queue: VecDeque<String>,
     /// The tunnels that are crypto map entries (IOS, ASA): those with the
@@ -244,6 +258,9 @@ impl Core {
             tunnel_stats: HashMap::new(),
             init_limit: INIT_LIMIT,
             init_queue: VecDeque::new(),
+            delete_limit: DELETE_LIMIT,
+            delete_queue: VecDeque::new(),
+            deletes_in_flight: HashMap::new(),
             map_entries: Default::default(),
         }
     }
@@ -470,7 +487,9 @@ impl Core {
                     answered: None,
                 });
             }
-            // Otherwise a message for an SA we do not have: ignored (RFC 7296 2.21.4 allows no answer).
+            // The answer to a DELETE of an SA gone here frees a slot; anything
+            // else for an SA we do not have is ignored (RFC 7296 2.21.4 allows no answer).
+            self.delete_answered(&hdr);
             return;
         };
         // Port floating: follow the peer to 4500 (RFC 7296 2.23).
@@ -626,11 +645,59 @@ impl Core {
         let inner = wire::Builder::new()
             .add(&wire::Repr::Delete(wire::DeleteRepr { protocol: wire::proto::IKE, spis: vec![] }));
         let msgid = self.sas[i].next_msgid;
-        let d = self.seal(i, exchange::INFORMATIONAL, msgid, false, &inner);
-        let (src, dst, c) = (self.sas[i].local, self.sas[i].remote, self.sas[i].conn);
-        self.emit(Event::DeleteSent { conn: c, peer: *dst.ip(), protocol: wire::proto::IKE, spis: vec![] });
-        self.send_all(src, dst, d);
+        let frames = self.seal(i, exchange::INFORMATIONAL, msgid, false, &inner);
+        let s = &self.sas[i];
+        let d = QueuedDelete { spis: (s.spi_i, s.spi_r), conn: s.conn, src: s.local, dst: s.remote, frames };
+        self.delete_queue.push_back(d);
+        self.pump_deletes();
     }
+
+    /// DELETEs sent and unanswered (slots taken, see [`DELETE_LIMIT`]).
+    pub fn deletes_in_flight(&self) -> usize {
+        self.deletes_in_flight.len()
+    }
+
+    /// DELETEs waiting for a slot.
+    pub fn deletes_waiting(&self) -> usize {
+        self.delete_queue.len()
+    }
+
+    /// Send waiting DELETEs while slots are free (a slot frees when the peer
+    /// answers, or [`RETRANSMIT_BASE`] after the DELETE left).
+    pub(crate) fn pump_deletes(&mut self) {
+        let now = self.now;
+        self.deletes_in_flight.retain(|_, until| *until > now);
+        while self.delete_limit == 0 || self.deletes_in_flight.len() < self.delete_limit {
+            let Some(d) = self.delete_queue.pop_front() else { break };
+            if self.delete_limit != 0 {
+                self.deletes_in_flight.insert(d.spis, now + RETRANSMIT_BASE);
+            }
+            self.emit(Event::DeleteSent { conn: d.conn, peer: *d.dst.ip(), protocol: wire::proto::IKE, spis: vec![] });
+            self.send_all(d.src, d.dst, d.frames);
+        }
+    }
+
+    /// The answer to a DELETE of an SA gone here frees its slot.
+    fn delete_answered(&mut self, hdr: &Header) -> bool {
+        if !hdr.is_response() || hdr.exchange != exchange::INFORMATIONAL {
+            return false;
+        }
+        if self.deletes_in_flight.remove(&(hdr.spi_i, hdr.spi_r)).is_none() {
+            return false;
+        }
+        self.pump_deletes();
+        true
+    }
+}
+
+/// The DELETE of an IKE SA gone here, waiting for a slot ([`DELETE_LIMIT`]).
+pub(crate) struct QueuedDelete {
+    /// The SA's SPIs (initiator's, responder's): what its answer carries.
+    spis: ([u8; 8], [u8; 8]),
+    conn: u32,
+    src: SocketAddrV4,
+    dst: SocketAddrV4,
+    frames: Vec<Vec<u8>>,
 }
 
 #[cfg(test)]

@@ -1211,6 +1211,95 @@ fn bulk_initiations_are_paced_to_the_init_limit() {
     assert_eq!(a.stats.retransmits, 0);
 }
 
+/// The INFORMATIONAL requests A sent for the IKE SAs `old` (their SPIs).
+fn deletes_of(l: &Link, old: &std::collections::HashSet<([u8; 8], [u8; 8])>) -> usize {
+    l.log
+        .iter()
+        .filter(|(to_b, d)| {
+            *to_b
+                && Header::parse(d).is_ok_and(|h| {
+                    h.exchange == exchange::INFORMATIONAL && !h.is_response() && old.contains(&(h.spi_i, h.spi_r))
+                })
+        })
+        .count()
+}
+
+/// `n` tunnels up between A and B, and the SPIs of A's IKE SAs.
+fn many_up(n: usize) -> (Link, std::collections::HashSet<([u8; 8], [u8; 8])>) {
+    let (ta, tb) = many_tunnels(n);
+    let mut l = Link::new(ta[0].clone(), tb[0].clone());
+    l.b.set_peers(0, tb);
+    l.a.set_peers(0, ta);
+    l.run();
+    assert_eq!(l.a.sas().iter().filter(|s| s.is_established()).count(), n);
+    let old = l.a.sas().iter().map(|s| (s.spi_i, s.spi_r)).collect();
+    (l, old)
+}
+
+/// Clearing every IKEv2 SA at once (IOS `clear crypto session`, `clear
+/// crypto ikev2 sa`) paces the DELETEs as bring-up is paced: at most
+/// [`DELETE_LIMIT`] unanswered, the rest in order as the peer answers, or,
+/// when it answers nothing, as the earlier ones time out; each SA's DELETE
+/// leaves once. The SAs themselves go at once (the cleared static tunnels
+/// negotiate again), as before. Without the limit all leave in one burst.
+#[test]
+fn a_bulk_clear_paces_its_deletes_to_the_delete_limit() {
+    let n = 2 * DELETE_LIMIT + 5;
+    let (mut l, old) = many_up(n);
+    l.a.delete_limit = 0;
+    l.log.clear();
+    l.drop_to_b = true;
+    assert_eq!(l.a.clear(l.now, None, None), n);
+    l.run();
+    assert_eq!(deletes_of(&l, &old), n, "one burst");
+
+    let (mut l, old) = many_up(n);
+    l.log.clear();
+    assert_eq!(l.a.clear(l.now, None, None), n);
+    assert!(l.a.sas().iter().all(|s| !old.contains(&(s.spi_i, s.spi_r))), "the SAs went at once");
+    assert_eq!((l.a.deletes_in_flight(), l.a.deletes_waiting()), (DELETE_LIMIT, n - DELETE_LIMIT));
+    // Answered: each round trip frees the slots of the answered ones; the
+    // DELETEs of a round (on the wire) never exceed the limit.
+    let mut rounds = vec![];
+    loop {
+        let before = deletes_of(&l, &old);
+        let ta: Vec<Transmit> = std::iter::from_fn(|| l.a.poll_transmit()).collect();
+        for t in &ta {
+            let d = Link::strip(t);
+            l.log.push((true, d.clone()));
+            l.b.handle(l.now, t.dst, t.src, &d);
+        }
+        let tb: Vec<Transmit> = std::iter::from_fn(|| l.b.poll_transmit()).collect();
+        for t in &tb {
+            l.a.handle(l.now, t.dst, t.src, &Link::strip(t));
+        }
+        rounds.push(deletes_of(&l, &old) - before);
+        if ta.is_empty() && tb.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(rounds.iter().max(), Some(&DELETE_LIMIT), "{rounds:?}");
+    assert_eq!(deletes_of(&l, &old), n, "each once");
+    assert_eq!((l.a.deletes_in_flight(), l.a.deletes_waiting()), (0, 0));
+    assert!(l.b.sas().iter().all(|s| !old.contains(&(s.spi_i, s.spi_r))), "B deleted every old SA");
+    assert_eq!(l.a.sas().iter().filter(|s| s.is_established()).count(), n, "negotiated again");
+
+    // Unanswered: the next ones go as the earlier ones time out.
+    let old: std::collections::HashSet<([u8; 8], [u8; 8])> = l.a.sas().iter().map(|s| (s.spi_i, s.spi_r)).collect();
+    l.log.clear();
+    l.drop_to_a = true;
+    l.a.clear(l.now, None, None);
+    l.run();
+    assert_eq!(deletes_of(&l, &old), DELETE_LIMIT);
+    l.advance(RETRANSMIT_BASE);
+    assert_eq!(deletes_of(&l, &old), 2 * DELETE_LIMIT);
+    l.advance(RETRANSMIT_BASE);
+    assert_eq!(deletes_of(&l, &old), n);
+    l.advance(RETRANSMIT_BASE);
+    assert_eq!(deletes_of(&l, &old), n, "never again");
+    assert_eq!((l.a.deletes_in_flight(), l.a.deletes_waiting()), (0, 0));
+}
+
 #[test]
 fn a_slot_is_freed_when_an_initiation_gives_up_and_a_waiting_tunnel_is_dropped_with_its_configuration() {
     let (ta, _) = many_tunnels(INIT_LIMIT + 5);

@@ -130,6 +130,10 @@ impl Core {
         for r in self.retry_at.values() {
             min(*r);
         }
+        // When the earliest DELETE slot frees without an answer (at most DELETE_LIMIT).
+        for r in self.deletes_in_flight.values() {
+            min(*r);
+        }
         t
     }
 
@@ -243,6 +247,10 @@ impl Core {
         // Slots freed by SAs that failed or went: the next tunnels start.
         if !self.init_queue.is_empty() {
             self.pump_inits();
+        }
+        // DELETEs left unanswered free their slots: the next ones go.
+        if !self.deletes_in_flight.is_empty() {
+            self.pump_deletes();
         }
     }
 }
