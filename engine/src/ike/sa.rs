@@ -562,6 +562,20 @@ static NO_NEGOTIATION: Negotiation =
     Negotiation { sa_i_b: Vec::new(), dh: None, gxi: Vec::new(), gxr: Vec::new(), ni: Vec::new(), nr: Vec::new() };
 
 impl IkeSa {
+    /// Remember a quick mode finished on this SA ([`QuickDone`]): the
+    /// messages received in it, and the QM3 that answers a copy of the first
+    /// (initiator).
+    pub(in crate::ike) fn remember_quick(
+        &mut self,
+        now: Millis,
+        msgid: u32,
+        seen: [Option<MsgDigest>; 2],
+        reply: Option<Vec<u8>>,
+    ) {
+        let replay = Replay { answered: reply.is_some(), ..Replay::default() };
+        let reply = reply.map(Vec::into_boxed_slice);
+        self.quick_done.insert(now, msgid, QuickDone { seen, reply, replay, at: now });
+    }
     /// The negotiation in progress (empty values once established).
     pub(in crate::ike) fn nego(&self) -> &Negotiation {
         match &self.phase {

@@ -56,6 +56,16 @@ pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group
     }
 }
 
+/// The sequence numbers of the DPD events at `want` (IKEv2's or IKEv1's), in order.
+pub(crate) fn dpd_seqs(ev: &[Event], v2: bool, want: DpdStep) -> Vec<u32> {
+    ev.iter()
+        .filter_map(|e| match e {
+            Event::Dpd { step, seq, v2: x, .. } if *x == v2 && *step == want => Some(*seq),
+            _ => None,
+        })
+        .collect()
+}
+
 pub(crate) fn mirror(p: &PeerConf, name: &str) -> PeerConf {
     let mut m = p.clone();
     m.name = name.into();
@@ -369,13 +379,7 @@ fn children_rekey_before_expiry_and_dpd_notices_a_dead_peer() {
     Pair::events(&mut p.b);
     // Alive: each R-U-THERE is answered with the ACK of its sequence number.
     p.advance(25_000);
-    let dpd = |ev: &[Event], want: DpdStep| -> Vec<u32> {
-        ev.iter()
-            .filter_map(|e| {
-                if let Event::Dpd { step, seq, v2: false, .. } = e { (*step == want).then_some(*seq) } else { None }
-            })
-            .collect()
-    };
+    let dpd = |ev: &[Event], want: DpdStep| dpd_seqs(ev, false, want);
     let (ea, eb) = (Pair::events(&mut p.a), Pair::events(&mut p.b));
     let asked = dpd(&ea, DpdStep::Asked);
     assert!(!asked.is_empty(), "{ea:?}");

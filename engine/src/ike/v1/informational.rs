@@ -148,7 +148,7 @@ pub(in crate::ike) fn open_info<'a>(
 
 /// A received notify payload on `sa`: DPD is answered or noted; an error
 /// ends the negotiation ([`Next::Fail`]) or the quick mode it names
-/// ([`crate::ike::v1::quick::refused`]).
+/// ([`refused`]).
 pub(in crate::ike) fn on_notify(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, body: &[u8], protected: bool) -> Next {
     let Ok(n) = NotifyRepr::parse(body) else { return Next::Done };
     let (conn, peer) = (sa.conn, *sa.remote.ip());
@@ -187,11 +187,64 @@ pub(in crate::ike) fn on_notify(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, body:
             }
             if n.kind < 16384 && sa.is_established() {
                 // A phase-2 error: the quick mode it names failed (only that one).
-                crate::ike::v1::quick::refused(cx, sa, now, &n);
+                refused(cx, sa, now, &n);
             }
         }
     }
     Next::Done
+}
+
+/// A phase-2 error notify (NO_PROPOSAL_CHOSEN, INVALID_ID_INFORMATION, ...)
+/// on the established `sa`: the quick mode it names fails, and only that
+/// one. Several run in parallel on one SA (ours are paced to
+/// [`V1_QUICK_LIMIT`]), and a refusal of one says nothing about the others.
+///
+/// Which one: the notify's SPI (RFC 2408 3.14: "the receiving entity's
+/// SPI"), that is the SPI we proposed when we began the quick mode (a
+/// strongSwan responder puts the initiator's proposed SPI there once it has
+/// picked a proposal, and so does ours), or the peer's SPI of a quick mode
+/// it began and refuses at our QM2. A notify without one (strongSwan refuses
+/// a QM1 whose proposals or identities match nothing with an ESP notify
+/// whose SPI is four zero octets), or with one that names none of ours,
+/// fails the quick mode we began only when it is the one awaiting an
+/// answer: never a guess among several, which would cancel a sibling that
+/// is about to succeed. The refused one then runs out its retransmissions
+/// as an unanswered one does ([`crate::ike::v1::quick::retransmit`]); a peer that refuses its
+/// retransmitted QM1 again, once its siblings are done, ends it sooner.
+///
+/// The failed quick mode is counted (phase 2 failed) and not begun again:
+/// as on IOS, where a refused request is logged and the crypto map entry
+/// waits for traffic, its child is negotiated at the next initiation of
+/// its tunnel. Returns the message ID of the quick mode that failed.
+pub(in crate::ike) fn refused(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, n: &NotifyRepr) -> Option<u32> {
+    let spi = match n.protocol {
+        proto::ESP | proto::AH => <[u8; 4]>::try_from(n.spi.as_slice()).ok().map(u32::from_be_bytes),
+        _ => None,
+    }
+    .filter(|&s| s != 0);
+    let named = spi.and_then(|spi| {
+        sa.quick.iter().position(|q| match q.role {
+            Role::Initiator => q.spi_in == spi,
+            Role::Responder => q.peer_spis.iter().any(|&(_, s)| s == spi),
+        })
+    });
+    let qi = named.or_else(|| {
+        let mut waiting = sa
+            .quick
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.role == Role::Initiator && matches!(q.step, QuickStep::Offered { .. }));
+        match (waiting.next(), waiting.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
+    })?;
+    let q = sa.quick.remove(qi);
+    cx.stats.p2_failed += 1;
+    cx.tunnel(&sa.tunnel).p2_failed += 1;
+    // Later copies of its messages are not taken for a new exchange.
+    sa.remember_quick(now, q.msgid, [q.last_recv.as_deref().map(msg_digest), None], None);
+    Some(q.msgid)
 }
 
 /// A received delete payload on `sa`: counted and reported; what it

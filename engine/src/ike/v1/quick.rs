@@ -204,7 +204,7 @@ pub(in crate::ike) fn handle(
                 }
                 let q = sa.quick.remove(qi);
                 let seen = [q.last_recv.as_deref().map(msg_digest), Some(msg_digest(data))];
-                remember_done(sa, now, q.msgid, seen, None);
+                sa.remember_quick(now, q.msgid, seen, None);
                 return Next::Install(Box::new(q), spi_out);
             }
         }
@@ -514,7 +514,7 @@ fn finish_initiator(
     let Some(ours) = ours.cloned() else {
         cx.event(Event::P2NoneAcceptable { conn, peer });
         let q = sa.quick.remove(qi);
-        remember_done(sa, now, q.msgid, [Some(msg_digest(data)), None], None);
+        sa.remember_quick(now, q.msgid, [Some(msg_digest(data)), None], None);
         return Next::Done;
     };
     let Ok(spi_out) = <[u8; 4]>::try_from(first.spi.as_slice()).map(u32::from_be_bytes) else { return Next::Done };
@@ -562,7 +562,7 @@ fn finish_initiator(
     let qi = sa.quick.iter().position(|q| q.msgid == msgid).unwrap_or(qi);
     let q = sa.quick.remove(qi);
     // Kept, should the QM3 be lost and the responder send its QM2 again.
-    remember_done(sa, now, msgid, [Some(msg_digest(data)), None], q.last_sent.clone());
+    sa.remember_quick(now, msgid, [Some(msg_digest(data)), None], q.last_sent.clone());
     Next::Install(Box::new(q), spi_out)
 }
 
@@ -681,14 +681,6 @@ fn spis_of(props: &[ProposalRepr]) -> Vec<(u8, u32)> {
         .collect()
 }
 
-/// Remember a quick mode finished on `sa` ([`QuickDone`]): the messages
-/// received in it, and the QM3 that answers a copy of the first (initiator).
-fn remember_done(sa: &mut IkeSa, now: Millis, msgid: u32, seen: [Option<MsgDigest>; 2], reply: Option<Vec<u8>>) {
-    let replay = Replay { answered: reply.is_some(), ..Replay::default() };
-    let reply = reply.map(Vec::into_boxed_slice);
-    sa.quick_done.insert(now, msgid, QuickDone { seen, reply, replay, at: now });
-}
-
 /// A message under the ID of a finished quick mode: a copy of the QM2 our
 /// QM3 answered (the QM3 was lost) gets the QM3 again (at most as often as
 /// [`Replay`] allows); a copy of another message of the exchange is a
@@ -714,59 +706,6 @@ fn finished_again(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, hdr: &Header, data:
     }
 }
 
-/// A phase-2 error notify (NO_PROPOSAL_CHOSEN, INVALID_ID_INFORMATION, ...)
-/// on the established `sa`: the quick mode it names fails, and only that
-/// one. Several run in parallel on one SA (ours are paced to
-/// [`V1_QUICK_LIMIT`]), and a refusal of one says nothing about the others.
-///
-/// Which one: the notify's SPI (RFC 2408 3.14: "the receiving entity's
-/// SPI"), that is the SPI we proposed when we began the quick mode (a
-/// strongSwan responder puts the initiator's proposed SPI there once it has
-/// picked a proposal, and so does ours), or the peer's SPI of a quick mode
-/// it began and refuses at our QM2. A notify without one (strongSwan refuses
-/// a QM1 whose proposals or identities match nothing with an ESP notify
-/// whose SPI is four zero octets), or with one that names none of ours,
-/// fails the quick mode we began only when it is the one awaiting an
-/// answer: never a guess among several, which would cancel a sibling that
-/// is about to succeed. The refused one then runs out its retransmissions
-/// as an unanswered one does ([`retransmit`]); a peer that refuses its
-/// retransmitted QM1 again, once its siblings are done, ends it sooner.
-///
-/// The failed quick mode is counted (phase 2 failed) and not begun again:
-/// as on IOS, where a refused request is logged and the crypto map entry
-/// waits for traffic, its child is negotiated at the next initiation of
-/// its tunnel. Returns the message ID of the quick mode that failed.
-pub(in crate::ike) fn refused(cx: &mut Ctx, sa: &mut IkeSa, now: Millis, n: &NotifyRepr) -> Option<u32> {
-    let spi = match n.protocol {
-        proto::ESP | proto::AH => <[u8; 4]>::try_from(n.spi.as_slice()).ok().map(u32::from_be_bytes),
-        _ => None,
-    }
-    .filter(|&s| s != 0);
-    let named = spi.and_then(|spi| {
-        sa.quick.iter().position(|q| match q.role {
-            Role::Initiator => q.spi_in == spi,
-            Role::Responder => q.peer_spis.iter().any(|&(_, s)| s == spi),
-        })
-    });
-    let qi = named.or_else(|| {
-        let mut waiting = sa
-            .quick
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| q.role == Role::Initiator && matches!(q.step, QuickStep::Offered { .. }));
-        match (waiting.next(), waiting.next()) {
-            (Some((i, _)), None) => Some(i),
-            _ => None,
-        }
-    })?;
-    let q = sa.quick.remove(qi);
-    cx.stats.p2_failed += 1;
-    cx.tunnel(&sa.tunnel).p2_failed += 1;
-    // Later copies of its messages are not taken for a new exchange.
-    remember_done(sa, now, q.msgid, [q.last_recv.as_deref().map(msg_digest), None], None);
-    Some(q.msgid)
-}
-
 /// Quick-mode retransmissions that are due on `sa`; an exchange that went
 /// unanswered [`RETRANSMIT_TRIES`] times is dropped (counted as failed). A
 /// responder whose QM2 was never followed by a QM3 deletes the SPI it
@@ -789,7 +728,7 @@ pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) {
                         send_delete_spi(cx, sa, p, q.spi_in);
                     }
                 }
-                remember_done(sa, now, q.msgid, [q.last_recv.as_deref().map(msg_digest), None], None);
+                sa.remember_quick(now, q.msgid, [q.last_recv.as_deref().map(msg_digest), None], None);
                 continue;
             }
             q.retries += 1;

@@ -39,18 +39,14 @@ pub(crate) struct Link {
 
 impl Link {
     pub fn new(a: PeerConf, b: PeerConf) -> Link {
-        let mut l = Link {
-            a: Core::new(1),
-            b: Core::new(2),
-            now: 0,
-            nat: None,
-            drop_to_b: false,
-            drop_to_a: false,
-            log: vec![],
-        };
+        let mut l = Link::seeded(1, 2);
         l.b.set_peers(0, vec![b]);
         l.a.set_peers(0, vec![a]);
         l
+    }
+    /// Two cores without peers yet, their random streams from these seeds.
+    pub fn seeded(a: u64, b: u64) -> Link {
+        Link { a: Core::new(a), b: Core::new(b), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] }
     }
     fn strip(t: &Transmit) -> Vec<u8> {
         if t.src.port() == NATT_PORT { t.data[4..].to_vec() } else { t.data.clone() }
@@ -122,6 +118,15 @@ fn pair() -> (PeerConf, PeerConf) {
     let a = v2peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 14);
     let b = mirror(&a, "tb");
     (a, b)
+}
+
+/// One tunnel (A's `ta`, B's mirror) brought up on a [`Link`], its pair checked.
+fn up() -> Link {
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.run();
+    assert_matching(&l, 1);
+    l
 }
 
 #[track_caller]

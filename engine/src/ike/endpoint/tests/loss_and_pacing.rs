@@ -261,14 +261,9 @@ fn a_responder_that_never_sees_qm3_deletes_what_it_offered() {
     assert_eq!(p.b.stats.p2_established, 1);
 }
 
-/// Quick modes are paced as phase-1 initiations are: with many children on
-/// one IKE SA at most [`V1_QUICK_LIMIT`] quick modes this side began are
-/// unfinished, the rest wait in order and start as earlier ones finish;
-/// every child comes up, with one QM1 and one QM3 each and no
-/// retransmission. Without the limit every QM1 leaves at once.
-#[test]
-fn bulk_quick_modes_are_paced_to_the_quick_limit() {
-    let n = 3 * V1_QUICK_LIMIT;
+/// Tunnel `t` from A with `n` children (10.1.k.0/24 to 10.2.k.0/24), and
+/// B's mirror of it.
+pub(super) fn many_children(n: usize) -> (PeerConf, PeerConf) {
     let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 19);
     let proto = a.children[0].clone();
     a.children = (0..n)
@@ -280,6 +275,18 @@ fn bulk_quick_modes_are_paced_to_the_quick_limit() {
         })
         .collect();
     let b = mirror(&a, "t");
+    (a, b)
+}
+
+/// Quick modes are paced as phase-1 initiations are: with many children on
+/// one IKE SA at most [`V1_QUICK_LIMIT`] quick modes this side began are
+/// unfinished, the rest wait in order and start as earlier ones finish;
+/// every child comes up, with one QM1 and one QM3 each and no
+/// retransmission. Without the limit every QM1 leaves at once.
+#[test]
+fn bulk_quick_modes_are_paced_to_the_quick_limit() {
+    let n = 3 * V1_QUICK_LIMIT;
+    let (a, b) = many_children(n);
     let qm1s = |out: &[Transmit]| out.iter().filter(|t| quick_msgid(t).is_some()).count();
     // Without the limit: all QM1s in the round after phase 1.
     let mut burst = Pair::new(a.clone(), b.clone());

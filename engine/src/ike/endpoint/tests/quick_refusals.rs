@@ -2,24 +2,8 @@
 //! while siblings run on the same IKE SA: only the one the notify names
 //! fails, the others complete.
 
+use super::loss_and_pacing::many_children as children;
 use super::*;
-
-/// Tunnel `t` from A with `n` children (10.1.k.0/24 to 10.2.k.0/24), and
-/// B's mirror of it.
-fn children(n: usize) -> (PeerConf, PeerConf) {
-    let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "s3cret", 19);
-    let proto = a.children[0].clone();
-    a.children = (0..n)
-        .map(|k| {
-            let mut c = proto.clone();
-            c.local_ts.net = Prefix4 { addr: Ipv4Addr::new(10, 1, k as u8, 0), len: 24 };
-            c.remote_ts.net = Prefix4 { addr: Ipv4Addr::new(10, 2, k as u8, 0), len: 24 };
-            c
-        })
-        .collect();
-    let b = mirror(&a, "t");
-    (a, b)
-}
 
 /// The children of `e` that are up, in order.
 fn up(e: &Endpoint) -> Vec<usize> {

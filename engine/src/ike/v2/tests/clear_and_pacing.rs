@@ -19,13 +19,7 @@ fn clear_deletes_on_both_sides_and_dpd_notices_a_dead_peer() {
     Link::events(&mut l.a);
     Link::events(&mut l.b);
     l.advance(DPD_INTERVAL + 1_000);
-    let step = |ev: &[Event], want: DpdStep| -> Vec<u32> {
-        ev.iter()
-            .filter_map(|e| {
-                if let Event::Dpd { step, seq, v2: true, .. } = e { (*step == want).then_some(*seq) } else { None }
-            })
-            .collect()
-    };
+    let step = |ev: &[Event], want: DpdStep| crate::ike::endpoint::tests::dpd_seqs(ev, true, want);
     let (ea, eb) = (Link::events(&mut l.a), Link::events(&mut l.b));
     let asked = [step(&ea, DpdStep::Asked), step(&eb, DpdStep::Asked)];
     assert!(!asked[0].is_empty() || !asked[1].is_empty(), "{ea:?}");
@@ -58,10 +52,7 @@ fn a_cleared_static_tunnel_comes_back_at_once() {
 /// Per-tunnel counters (SmartEdge `statistics ike`), counted from the events.
 #[test]
 fn per_tunnel_counters() {
-    let (a, b) = pair();
-    let mut l = Link::new(a, b);
-    l.run();
-    assert_matching(&l, 1);
+    let mut l = up();
     let want =
         TunnelStats { ike_established: 1, child_established: 1, rx_messages: 2, tx_messages: 2, ..Default::default() };
     assert_eq!(l.a.tunnel_stats.get("ta"), Some(&want), "IKE_SA_INIT and IKE_AUTH each way");
@@ -152,7 +143,7 @@ fn deletes_of(l: &Link, old: &std::collections::HashSet<([u8; 8], [u8; 8])>) -> 
 /// `n` tunnels up between A and B, and the SPIs of A's IKE SAs.
 fn many_up(n: usize) -> (Link, std::collections::HashSet<([u8; 8], [u8; 8])>) {
     let (ta, tb) = many_tunnels(n);
-    let mut l = Link::new(ta[0].clone(), tb[0].clone());
+    let mut l = Link::seeded(1, 2);
     l.b.set_peers(0, tb);
     l.a.set_peers(0, ta);
     l.run();
@@ -228,8 +219,7 @@ fn a_bulk_clear_paces_its_deletes_to_the_delete_limit() {
 #[test]
 fn a_slot_is_freed_when_an_initiation_gives_up_and_a_waiting_tunnel_is_dropped_with_its_configuration() {
     let (ta, _) = many_tunnels(INIT_LIMIT + 5);
-    let mut l =
-        Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: true, drop_to_a: false, log: vec![] };
+    let mut l = Link { drop_to_b: true, ..Link::seeded(1, 2) };
     l.a.set_peers(0, ta.clone());
     l.run();
     let sent = |l: &Link| {

@@ -36,8 +36,7 @@ fn ike_fragmentation_both_ways_reordered_and_duplicated() {
     a.children.push(a.children[0].clone());
     a.children[1].local_ts = sel([10, 1, 9, 0], 24);
     let b = mirror(&a, "tb");
-    let mut l =
-        Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+    let mut l = Link::seeded(1, 2);
     l.a.fragment_size = 200;
     l.b.fragment_size = 200;
     l.b.set_peers(0, vec![b]);
@@ -83,8 +82,7 @@ fn ike_fragmentation_both_ways_reordered_and_duplicated() {
 #[test]
 fn a_lost_fragment_is_recovered_by_retransmitting_all_fragments() {
     let (a, b) = pair();
-    let mut l =
-        Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+    let mut l = Link::seeded(1, 2);
     l.a.fragment_size = 200;
     l.b.fragment_size = 200;
     l.b.set_peers(0, vec![b]);
@@ -142,10 +140,7 @@ fn a_lost_fragment_is_recovered_by_retransmitting_all_fragments() {
 /// that did not announce fragmentation neither sends nor accepts it.
 #[test]
 fn fragment_bounds_and_negotiation() {
-    let (a, b) = pair();
-    let mut l = Link::new(a, b);
-    l.run();
-    assert_matching(&l, 1);
+    let mut l = up();
     let (local, remote) = (l.b.sas()[0].local, l.b.sas()[0].remote);
     // A forged message of many fragments, made with A's real keys.
     let forge = |l: &mut Link, total_chain: usize, chunk: usize| -> Vec<Vec<u8>> {
@@ -191,8 +186,7 @@ fn fragment_bounds_and_negotiation() {
 
     // Not announced by one end: nothing fragmented, and large messages still go whole.
     let (a, b) = pair();
-    let mut l =
-        Link { a: Core::new(1), b: Core::new(2), now: 0, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+    let mut l = Link::seeded(1, 2);
     l.a.fragment_size = 200;
     l.b.fragment_size = 200;
     l.b.fragmentation = false;

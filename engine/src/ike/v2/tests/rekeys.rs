@@ -34,15 +34,25 @@ fn children_and_ike_sa_rekey_before_expiry() {
     assert_matching(&l, 1);
 }
 
+/// Send the requests queued on A's SA `ia` and B's SA `ib` so that they
+/// cross (both on the wire before either is answered), then run the link.
+fn cross(l: &mut Link, ia: usize, ib: usize) {
+    l.a.kick(ia);
+    l.b.kick(ib);
+    let ta: Vec<Transmit> = std::iter::from_fn(|| l.a.poll_transmit()).collect();
+    let tb: Vec<Transmit> = std::iter::from_fn(|| l.b.poll_transmit()).collect();
+    assert_eq!((ta.len(), tb.len()), (1, 1));
+    l.b.handle(l.now, ta[0].dst, ta[0].src, &ta[0].data);
+    l.a.handle(l.now, tb[0].dst, tb[0].src, &tb[0].data);
+    l.run();
+}
+
 /// Both ends rekey the same pair at once (RFC 7296 2.8.1): the exchanges
 /// cross, both complete, and the redundant pair (lowest nonce) is deleted by
 /// its initiator: one pair remains on each side, and it matches.
 #[test]
 fn a_rekey_collision_ends_with_one_pair() {
-    let (a, b) = pair();
-    let mut l = Link::new(a, b);
-    l.run();
-    assert_matching(&l, 1);
+    let mut l = up();
     let (ida, idb) = (l.a.child_sas()[0].id, l.b.child_sas()[0].id);
     let ia = l.a.index(l.a.child_sas()[0].ike).unwrap();
     let ib = l.b.index(l.b.child_sas()[0].ike).unwrap();
@@ -50,15 +60,7 @@ fn a_rekey_collision_ends_with_one_pair() {
     l.b.children[0].rekeyed = true;
     l.a.sas[ia].queue.push_back(Req::Child { tunnel: "ta".into(), child: 0, rekey_of: Some(ida) });
     l.b.sas[ib].queue.push_back(Req::Child { tunnel: "tb".into(), child: 0, rekey_of: Some(idb) });
-    l.a.kick(ia);
-    l.b.kick(ib);
-    // Both requests are on the wire before either is answered.
-    let ta: Vec<Transmit> = std::iter::from_fn(|| l.a.poll_transmit()).collect();
-    let tb: Vec<Transmit> = std::iter::from_fn(|| l.b.poll_transmit()).collect();
-    assert_eq!((ta.len(), tb.len()), (1, 1));
-    l.b.handle(l.now, ta[0].dst, ta[0].src, &ta[0].data);
-    l.a.handle(l.now, tb[0].dst, tb[0].src, &tb[0].data);
-    l.run();
+    cross(&mut l, ia, ib);
     assert_matching(&l, 1);
     assert!(l.a.child_sas()[0].id != ida && l.b.child_sas()[0].id != idb);
 }
@@ -91,15 +93,7 @@ fn an_ike_rekey_collision_ends_with_one_ike_sa() {
         a.children.push(a.children[0].clone());
         a.children[1].local_ts = sel([10, 1, 9, 0], 24);
         let b = mirror(&a, "tb");
-        let mut l = Link {
-            a: Core::new(10 + seed),
-            b: Core::new(20 + seed),
-            now: 0,
-            nat: None,
-            drop_to_b: false,
-            drop_to_a: false,
-            log: vec![],
-        };
+        let mut l = Link::seeded(10 + seed, 20 + seed);
         l.b.set_peers(0, vec![b]);
         l.a.set_peers(0, vec![a]);
         l.run();
@@ -107,14 +101,7 @@ fn an_ike_rekey_collision_ends_with_one_ike_sa() {
         let old = l.a.sas()[0].spi_i;
         l.a.sas[0].queue.push_back(Req::RekeyIke);
         l.b.sas[0].queue.push_back(Req::RekeyIke);
-        l.a.kick(0);
-        l.b.kick(0);
-        let ta: Vec<Transmit> = std::iter::from_fn(|| l.a.poll_transmit()).collect();
-        let tb: Vec<Transmit> = std::iter::from_fn(|| l.b.poll_transmit()).collect();
-        assert_eq!((ta.len(), tb.len()), (1, 1));
-        l.b.handle(l.now, ta[0].dst, ta[0].src, &ta[0].data);
-        l.a.handle(l.now, tb[0].dst, tb[0].src, &tb[0].data);
-        l.run();
+        cross(&mut l, 0, 0);
         let states = |c: &Core| c.sas().iter().map(|s| (s.conn, s.state)).collect::<Vec<_>>();
         assert_eq!(l.a.sas().len(), 1, "seed {seed}: {:?}", states(&l.a));
         assert_eq!(l.b.sas().len(), 1, "seed {seed}: {:?}", states(&l.b));
@@ -143,10 +130,7 @@ fn an_ike_rekey_collision_ends_with_one_ike_sa() {
 /// keeps the SA A made, with the children, whatever comes first.
 #[test]
 fn an_ike_rekey_crossing_a_completed_one_is_refused_temporarily() {
-    let (a, b) = pair();
-    let mut l = Link::new(a, b);
-    l.run();
-    assert_matching(&l, 1);
+    let mut l = up();
     l.a.sas[0].queue.push_back(Req::RekeyIke);
     l.b.sas[0].queue.push_back(Req::RekeyIke);
     l.a.kick(0);

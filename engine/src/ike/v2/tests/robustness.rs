@@ -125,15 +125,7 @@ fn simultaneous_starts_leave_both_sides_the_same_sas() {
         let (a, mut b) = pair();
         b.auto_start = true;
         b.connection = crate::config::ConnectionType::Both;
-        let mut l = Link {
-            a: Core::new(seed),
-            b: Core::new(seed + 100),
-            now: 0,
-            nat: None,
-            drop_to_b: false,
-            drop_to_a: false,
-            log: vec![],
-        };
+        let mut l = Link::seeded(seed, seed + 100);
         l.a.set_peers(0, vec![a]);
         l.b.set_peers(0, vec![b]);
         // A link that delivers whatever is in flight in random order.
