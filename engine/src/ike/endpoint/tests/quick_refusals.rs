@@ -112,3 +112,39 @@ fn refusals_among_paced_quick_modes_fail_only_their_own() {
     assert_eq!((p.a.v1_quick_modes_in_flight(), p.a.v1_quick_modes_waiting()), (0, 0));
     assert_eq!(p.a.stats.retransmits, 0);
 }
+
+/// The peer refuses our QM2 (a strongSwan initiator whose checks fail on
+/// QM2 sends NO_PROPOSAL_CHOSEN naming its own SPI, the one it proposed):
+/// the quick mode B answered ends there, instead of retransmitting QM2
+/// until it gives up.
+#[test]
+fn a_refusal_of_our_qm2_ends_the_quick_mode_we_answered() {
+    let (a, b) = children(1);
+    let mut p = Pair::new(a, b);
+    // A's second quick-mode message (QM3) is lost: B still awaits it.
+    let mut quick_from_a = 0;
+    p.run_losing(&mut |from_a, t| {
+        let quick = from_a && t.data.len() > 28 && t.data[18] == exchange::QUICK;
+        quick_from_a += usize::from(quick);
+        quick && quick_from_a == 2
+    });
+    let open = |e: &Endpoint| e.ike_sas().scan().map(|s| s.quick.len()).sum::<usize>();
+    assert_eq!(open(&p.b), 1);
+    // A tells B it refuses the exchange, naming the SPI it proposed.
+    let spi = p.a.child_sas()[0].spi_in;
+    let h = p.a.ike_sas().handles().next().map(|(h, _)| h).unwrap();
+    crate::ike::v1::informational::send_notify(
+        &mut p.a.ctx,
+        &p.a.sas[h],
+        notify::NO_PROPOSAL_CHOSEN,
+        crate::ike::wire::proto::ESP,
+        spi.to_be_bytes().to_vec(),
+        vec![],
+    );
+    p.run();
+    assert_eq!(open(&p.b), 0);
+    assert_eq!(p.b.stats.p2_failed, 1);
+    p.advance(200_000);
+    assert_eq!(p.b.stats.retransmits, 0, "no QM2 sent again");
+    assert_eq!(p.b.stats.p2_failed, 1);
+}
