@@ -1203,6 +1203,77 @@ interface Ethernet1/0
         );
     }
 
+    /// The words interfaces and global configuration share (`mpls`,
+    /// `ethernet`, `platform`, `crypto engine`, `dialer`, `xconnect`,
+    /// `frame-relay`, `mls`, `mka`) are listed by their real forms in each
+    /// mode: a global one pasted right after an interface's lines leaves the
+    /// interface, the interface's own stay, and a form of neither is refused.
+    #[test]
+    fn global_lines_sharing_an_interface_word_run_globally() {
+        let global = [
+            "mpls ldp router-id Loopback0 force",
+            "mpls label range 100 199",
+            "mpls ip propagate-ttl",
+            "mpls traffic-eng reoptimize timers frequency 60",
+            "platform console serial",
+            "platform qfp utilization monitor load 80",
+            "ethernet cfm ieee",
+            "ethernet cfm global",
+            "ethernet cfm mip auto-create level 7 vlan 100",
+            "crypto engine accelerator",
+            "dialer watch-list 1 ip 203.0.113.9 255.255.255.255",
+            "frame-relay switching",
+            "mls qos",
+            "mls qos map cos-dscp 0 8 16 24 32 46 48 56",
+            "xconnect logging pseudowire status",
+            "dialer-list 1 protocol ip permit",
+        ];
+        let own = [
+            "mpls ip",
+            "mpls mtu 1508",
+            "mpls label protocol ldp",
+            "mpls ldp discovery transport-address interface",
+            "ethernet cfm mip level 7",
+            "mls qos trust dscp",
+            "mka policy MKA-P",
+            "crypto engine slot 1/0 inside",
+            "dialer pool 1",
+            "frame-relay lmi-type ansi",
+            "xconnect 192.0.2.9 100 encapsulation mpls",
+        ];
+        let text = format!(
+            "{SEED003}{}\n{}\ninterface Ethernet1/1\n ip address 203.0.113.1 255.255.255.0\n{}\n",
+            own.map(|l| format!(" {l}")).join("\n"),
+            global.join("\n"),
+            global.join("\n")
+        );
+        let doc = load(&text);
+        let top: Vec<&str> = doc.root.iter().map(|n| n.text.as_str()).collect();
+        for l in global {
+            assert!(top.contains(&l), "{l} not global: {top:?}");
+        }
+        let mut want = vec!["ip address 198.51.100.1 255.255.255.0", "crypto map MY_CRYPTO_MAP"];
+        want.extend(own);
+        assert_eq!(kids_of(&doc, "interface Ethernet1/0"), want);
+        assert_eq!(kids_of(&doc, "interface Ethernet1/1"), ["ip address 203.0.113.1 255.255.255.0"]);
+        // The interface's forms are not global ones (and the reverse): refused.
+        let v = super::super::vocabulary::vocabulary();
+        for (fam, l) in [
+            ("global", "mpls mtu 1500"),
+            ("global", "platform banana"),
+            ("global", "ethernet cfm mep domain D mpid 1 port"),
+            ("global", "crypto engine slot 1/0"),
+            ("global", "mls qos trust dscp"),
+            ("interface", "mpls ldp router-id Loopback0"),
+            ("interface", "platform console serial"),
+            ("interface", "mls qos"),
+            ("interface", "frame-relay switching"),
+            ("interface", "xconnect logging pseudowire status"),
+        ] {
+            assert!(!v.knows(fam, l, false), "{fam} keeps {l}");
+        }
+    }
+
     #[test]
     fn the_key_table_takes_the_longest_prefix_and_the_last_of_equal_ones() {
         let mut t = KeyTable::default();
