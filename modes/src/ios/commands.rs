@@ -1299,7 +1299,7 @@ fn exec(g: &mut G, privileged: bool) {
         |s, _, o| {
             let (doc, links) = {
                 let r = s.router();
-                (r.ios_doc.clone(), r.host_links.clone())
+                (r.ios_doc.clone(), super::show_if::link_states(&r))
             };
             super::show_config::ip_interface_brief(&doc, &links, o);
             Ok(())
@@ -2358,6 +2358,20 @@ fn crypto_exec(g: &mut G) {
             let mut r = s.router();
             let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
             r.engine.clear_ipsec(None, peer);
+            r.engine_drain();
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "clear crypto session [remote A.B.C.D]",
+        &["Reset functions", CR, "Clear crypto session", "Remote IKE Address", "Remote IKE Address (IPv4)"],
+        |s, a, _| {
+            // A session is a peer's IKE SA and its IPsec SAs (IKEv1 or IKEv2): both go, deletes sent.
+            let mut r = s.router();
+            let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
+            r.engine.clear_ipsec(None, peer);
+            r.engine.clear_ike(None, peer);
             r.engine_drain();
             Ok(())
         },

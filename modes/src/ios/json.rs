@@ -919,7 +919,7 @@ struct BriefRow {
 
 pub fn ip_interface_brief(r: &Router) -> IpInterfaceBrief {
     let mut st = IpInterfaceBrief::default();
-    for row in crate::ios::show_config::ip_interface_rows(&r.ios_doc, &r.host_links) {
+    for row in crate::ios::show_config::ip_interface_rows(&r.ios_doc, &crate::ios::show_if::link_states(r)) {
         st.interface.insert(
             row.name,
             BriefRow {
