@@ -101,6 +101,11 @@ pub struct Router {
     /// interface name -> up. The line protocol of such an interface is the
     /// device's state; empty in the lab, where the configuration says it.
     pub host_links: std::collections::BTreeMap<String, bool>,
+    /// IOS `key config-key password-encrypt KEY` was given: a master key
+    /// for type 6 keys is set. The key itself is not kept (IOS never shows
+    /// it; edgesh cannot decrypt type 6 with it: Cisco does not publish the
+    /// algorithm), only that there is one, for IOS's messages.
+    pub ios_master_key: bool,
 }
 
 /// A user who logged in.
@@ -175,6 +180,7 @@ impl Router {
             asa: Default::default(),
             diag: Default::default(),
             host_links: Default::default(),
+            ios_master_key: false,
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord {

@@ -21,6 +21,30 @@ fn append(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
+/// A pre-shared key line (`crypto isakmp key`, a keyring's or an IKEv2
+/// peer's `pre-shared-key`): kept as typed. A type 6 key (`6 CIPHERTEXT`)
+/// is never used as the key (`compile::TYPE6`). Without a master key IOS
+/// keeps the ciphertext and prints its alert (Cisco's "Encrypted Preshared
+/// Key" guide, "Configuring New or Unknown Passwords"); with one, edgesh
+/// still cannot decrypt it (Cisco does not publish type 6's algorithm) and
+/// says so.
+fn append_key(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    type6_alert(s, a, o);
+    append(s, a, o)
+}
+
+fn type6_alert(s: &mut Session, a: &Args, o: &mut dyn Out) {
+    if a.has("6") {
+        let cipher = a.get("WORD").or_else(|| a.get("key")).unwrap_or_default().to_string();
+        let master = s.router().ios_master_key;
+        if master {
+            o.line(&format!("% {cipher}: edgesh cannot decrypt type 6 keys; the key is kept and not used"));
+        } else {
+            o.line(&format!("{cipher} is incompatible with the configured master key."));
+        }
+    }
+}
+
 block!(b_isakmp, IosMode::IsakmpPolicy, enter_block);
 block!(b_tset, IosMode::TransformSet, enter_block);
 block!(b_cmap, IosMode::CryptoMap, enter_block);
@@ -451,7 +475,7 @@ pub fn build(m: IosMode) -> G {
                     "Encrypted key",
                     "The key",
                 ],
-                append,
+                append_key,
             );
             add(&mut g, "local-address {A.B.C.D | WORD}", &["Local address", "IP address", "Interface"], leaf1);
             add(&mut g, "description LINE", &["Description", "Text"], leaf1);
@@ -615,7 +639,10 @@ pub fn build(m: IosMode) -> G {
                 &mut g,
                 "pre-shared-key [local | remote] [0 | 6] WORD",
                 &["Pre-shared key", "Local", "Remote", "Unencrypted", "Encrypted", "Key"],
-                leaf2,
+                |s, a, o| {
+                    type6_alert(s, a, o);
+                    leaf2(s, a, o)
+                },
             );
             add(&mut g, "description LINE", &["Description", "Text"], leaf1);
         }
@@ -1555,6 +1582,36 @@ fn line_password(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
 
 fn global(g: &mut G) {
     super::pki_keys::register_global(g);
+    // The master key of type 6 keys: set, never shown, never kept (see `Router::ios_master_key`).
+    add(
+        g,
+        "key config-key password-encrypt WORD",
+        &[
+            "Key management",
+            "Set a private configuration key",
+            "Set a private configuration key for password encryption",
+            "The master key",
+        ],
+        |s, _, _| {
+            s.router().ios_master_key = true;
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "no key config-key password-encrypt [WORD]",
+        &[
+            "Negate a command or set its defaults",
+            "Key management",
+            "Set a private configuration key",
+            "Set a private configuration key for password encryption",
+            "The master key",
+        ],
+        |s, _, _| {
+            s.router().ios_master_key = false;
+            Ok(())
+        },
+    );
     add(
         g,
         "service password-encryption",
@@ -1625,7 +1682,7 @@ fn global(g: &mut G) {
             "Peer IP subnet mask",
             "Bypasses XAuth for this peer",
         ],
-        append,
+        append_key,
     );
     add(
         g,
@@ -1641,7 +1698,7 @@ fn global(g: &mut G) {
             "Hostname of peer",
             "Bypasses XAuth for this peer",
         ],
-        append,
+        append_key,
     );
     add(
         g,
@@ -1658,7 +1715,7 @@ fn global(g: &mut G) {
             "IPv6 prefix (X:X:X:X::X/<0-128>)",
             "Bypasses XAuth for this peer",
         ],
-        append,
+        append_key,
     );
     add(
         g,

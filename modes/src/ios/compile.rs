@@ -32,6 +32,10 @@ struct IsakmpProfile {
 }
 
 /// The result of a compile: the model and what could not be expressed.
+/// Why a type 6 key is not used (`6 CIPHERTEXT`: encrypted with the master key
+/// of `key config-key password-encrypt`, by an algorithm Cisco does not publish).
+pub const TYPE6: &str = "a type 6 (encrypted) key is not used (edgesh cannot decrypt type 6 keys)";
+
 #[derive(Debug)]
 pub struct Compiled {
     pub config: Config,
@@ -316,8 +320,13 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             // IOS's default fragment MTU for IPv4 is 576.
             ["crypto", "ikev2", "fragmentation"] => cfg.ikev2_fragment_mtu = Some(576),
             ["crypto", "ikev2", "fragmentation", "mtu", n] => cfg.ikev2_fragment_mtu = n.parse().ok(),
+            // `6 CIPHERTEXT`: a type 6 key is never the key itself; edgesh cannot
+            // decrypt it (Cisco does not publish the algorithm), so the peer has no key.
+            ["crypto", "isakmp", "key", "6", _, "address", a, ..] => {
+                notes.push(format!("crypto isakmp key for {a}: {TYPE6}"));
+            }
             ["crypto", "isakmp", "key", rest @ ..] => {
-                let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0" && *x != "6").collect();
+                let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0").collect();
                 if let [k, "address", a, more @ ..] = rest.as_slice() {
                     if let Ok(a) = a.parse() {
                         keys.insert((LOCAL.into(), a), k.to_string());
@@ -343,10 +352,14 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                         ["pre-shared-key", "address", a, rest @ ..] => {
                             // `key [0 | 6] KEY`: the type word is not the key.
                             let key = |i: usize| match rest.get(i + 1..).unwrap_or_default() {
-                                ["0" | "6", k] => Some(*k),
+                                ["6", _] => None,
+                                ["0", k] => Some(*k),
                                 [k, ..] => Some(*k),
                                 [] => None,
                             };
+                            if rest.windows(2).any(|w| w == ["key", "6"]) {
+                                notes.push(format!("keyring {name}: pre-shared-key address {a}: {TYPE6}"));
+                            }
                             if let (Ok(a), Some(k)) = (a.parse(), rest.iter().position(|x| *x == "key").and_then(key)) {
                                 keys.insert((fvrf.clone(), a), k.to_string());
                                 let len = rest.first().and_then(|m| m.parse().ok()).and_then(mask_len).unwrap_or(32);
@@ -1389,6 +1402,34 @@ interface Ethernet1/0
             st,
             vec![r#"203.0.113.0/24 Tunnel("Tunnel1") ["Tunnel1"]"#, r#"198.51.100.0/24 Tunnel("Tunnel2") ["Tunnel2"]"#]
         );
+    }
+
+    /// A type 6 key (`6 CIPHERTEXT`) is kept as typed but never the
+    /// pre-shared key: the ciphertext is not the secret, and edgesh cannot
+    /// decrypt it. The tunnel has no key (a note says why); a type 0 key
+    /// beside it still works.
+    #[test]
+    fn a_type_6_key_is_kept_but_never_used_as_the_key() {
+        let vti = |key: &str| {
+            format!(
+                "{key}\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile P\n set transform-set T\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile P\n"
+            )
+        };
+        let psk = |c: &Compiled| c.config.contexts["local"].ike_policies["Tunnel1-ike"].pre_shared_key.clone();
+        let cipher = "FLgBaJHXdYY_AcHZZMgQ_RhTDJXHUBAAB";
+        let doc = load(&vti(&format!("crypto isakmp key 6 {cipher} address 203.0.113.9")));
+        assert!(doc.root.iter().any(|n| n.text == format!("crypto isakmp key 6 {cipher} address 203.0.113.9")));
+        let c = compile(&doc);
+        assert_eq!(psk(&c), None);
+        assert!(c.notes.contains(&format!("crypto isakmp key for 203.0.113.9: {TYPE6}")), "{:?}", c.notes);
+        let c = compile(&load(&vti(&format!(
+            "crypto keyring R\n pre-shared-key address 203.0.113.9 key 6 {cipher}\ncrypto isakmp profile IP\n keyring R\n match identity address 203.0.113.9 255.255.255.255"
+        ))));
+        assert_eq!(psk(&c), None);
+        assert!(c.notes.contains(&format!("keyring R: pre-shared-key address 203.0.113.9: {TYPE6}")), "{:?}", c.notes);
+        // Type 0 is the key as typed.
+        let c = compile(&load(&vti("crypto isakmp key 0 plain-key address 203.0.113.9")));
+        assert_eq!(psk(&c), Some(PreSharedKey::Key(Key::Ascii("plain-key".into()))));
     }
 
     #[test]

@@ -150,7 +150,7 @@ pub struct Ikev2 {
 fn key_words(w: &[&str], what: &str, notes: &mut Vec<String>) -> Option<String> {
     match w {
         ["6", _] => {
-            notes.push(format!("{what}: a type 6 (encrypted) key cannot be used without the master key"));
+            notes.push(format!("{what}: {}", super::compile::TYPE6));
             None
         }
         ["0", k] | [k] => Some(k.to_string()),

@@ -62,7 +62,7 @@ spanning-tree logging, lacp system-priority, udld enable, udld aggressive, udld 
 power redundancy-mode, power supply, rmon event, rmon alarm, arp HEX, arp vrf, ipv6 unicast-routing, ipv6 route, ipv6 cef,
 ipv6 prefix-list, ipv6 multicast-routing, ipv6 general-prefix, ipv6 host, ipv6 hop-limit, login block-for, login delay,
 login on-failure, login on-success, login quiet-mode, monitor session, monitor capture, monitor event-trace, privilege exec,
-privilege configure, privilege interface, snmp mib, snmp ifmib,
+privilege configure, privilege interface, snmp mib, snmp ifmib, password encryption aes $,
 crypto engine accelerator, crypto engine aim, crypto engine em, crypto engine mode, crypto engine nm, crypto engine large-mod-accel,
 crypto engine compliance, crypto engine software, dialer watch-list, frame-relay switching, frame-relay de-list, frame-relay connect,
 ethernet cfm global, ethernet cfm ieee, ethernet cfm traceroute, ethernet cfm mip auto-create, ethernet cfm mip filter,
