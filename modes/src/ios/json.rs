@@ -1,6 +1,6 @@
 //! `| json` for the IOS shows (see `crate::json`): one typed state per show,
 //! built from the engine and the running document, the same data the text
-//! renders (`show_sa.rs`, `show_ikev2.rs`, `show_config.rs`, `commands.rs`)
+//! renders (`show_sa.rs`, `show_ikev2.rs`, `show_config.rs`, `commands/`)
 //! read (the IKEv2 shows' states are in `json_ikev2.rs`). Where Genie has
 //! an iosxe parser for the command, the state has exactly Genie's keys and
 //! nesting (what `device.parse()` returns for the text of the same show), so automation written for Genie reads `| json`
