@@ -8,7 +8,7 @@
 //! policies (`ikev2.rs`). Anything the engine cannot express is reported in
 //! the notes, never silently dropped.
 
-use super::ikev2::Ikev2;
+use super::ikev2::{Ikev2, TYPE6};
 use super::names::{interface_name, mask_len, words};
 use super::{IosDoc, Node};
 use edgesh_engine::Config;
@@ -32,10 +32,6 @@ struct IsakmpProfile {
 }
 
 /// The result of a compile: the model and what could not be expressed.
-/// Why a type 6 key is not used (`6 CIPHERTEXT`: encrypted with the master key
-/// of `key config-key password-encrypt`, by an algorithm Cisco does not publish).
-pub const TYPE6: &str = "a type 6 (encrypted) key is not used (edgesh cannot decrypt type 6 keys)";
-
 #[derive(Debug)]
 pub struct Compiled {
     pub config: Config,

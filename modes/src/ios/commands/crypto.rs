@@ -7,7 +7,7 @@ use super::*;
 
 /// A pre-shared key line (`crypto isakmp key`, a keyring's or an IKEv2
 /// peer's `pre-shared-key`): kept as typed. A type 6 key (`6 CIPHERTEXT`)
-/// is never used as the key (`compile::TYPE6`). Without a master key IOS
+/// is never used as the key (`ikev2::TYPE6`, used by `compile.rs`). Without a master key IOS
 /// keeps the ciphertext and prints its alert (Cisco's "Encrypted Preshared
 /// Key" guide, "Configuring New or Unknown Passwords"); with one, edgesh
 /// still cannot decrypt it (Cisco does not publish type 6's algorithm) and

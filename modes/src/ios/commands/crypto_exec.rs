@@ -66,12 +66,7 @@ pub(super) fn crypto_exec(g: &mut G) {
                 .or_else(|| a.get("WORD").filter(|_| a.get("num").is_none()).map(str::to_string))
                 .map(|n| interface_name(&n));
             if a.get("WORD").is_some() && name.is_none() {
-                let w = a.get("num").unwrap_or("");
-                let col = super::super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
-                o.line(&format!("{}^", " ".repeat(col)));
-                o.line("% Invalid input detected at '^' marker.");
-                o.line("");
-                return Err(String::new());
+                return bad_interface_number(s, a, o);
             }
             let ifs = crate::ios::show_if::interfaces(&s.router(), name.as_deref());
             let Some(ifs) = ifs else {

@@ -12,15 +12,21 @@ pub(super) fn joined_interface(a: &Args) -> Option<String> {
         .then(|| format!("{ty}{num}"))
 }
 
+/// An interface type and number typed apart that name no interface
+/// (`interface tunnel x9`): IOS's caret at the number.
+pub(super) fn bad_interface_number(s: &Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let w = a.get("num").unwrap_or("");
+    let col = super::super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
+    o.line(&format!("{}^", " ".repeat(col)));
+    o.line("% Invalid input detected at '^' marker.");
+    o.line("");
+    Err(String::new())
+}
+
 pub(super) fn b_if(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
     let joined = joined_interface(a);
     if a.get("num").is_some() && joined.is_none() {
-        let w = a.get("num").unwrap_or("");
-        let col = super::super::prompt(s).chars().count() + a.line.rfind(w).unwrap_or(0);
-        o.line(&format!("{}^", " ".repeat(col)));
-        o.line("% Invalid input detected at '^' marker.");
-        o.line("");
-        return Err(String::new());
+        return bad_interface_number(s, a, o);
     }
     let raw = joined.as_deref().unwrap_or(a.req("WORD")?);
     // An interface name is a type and a number (`<NameOfYourOutsideInterface>`
