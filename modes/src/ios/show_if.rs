@@ -198,16 +198,48 @@ pub fn link_states(r: &Router) -> std::collections::BTreeMap<String, bool> {
     if vtis.is_empty() {
         return links;
     }
+    // The interfaces the engine's child SAs are bound to (one pass, however many VTIs).
     let model = r.ios_model.clone();
-    let ike = r.ike();
+    let bound: std::collections::HashSet<&str> = r
+        .ike()
+        .child_sas()
+        .iter()
+        .filter_map(|c| model.tunnels.get(&c.tunnel)?.bind_interface.as_ref().map(|b| b.0.as_str()))
+        .collect();
     for name in vtis {
-        let up = ike
-            .child_sas()
-            .iter()
-            .any(|c| model.tunnels.get(&c.tunnel).and_then(|t| t.bind_interface.as_ref()).is_some_and(|b| b.0 == name));
+        let up = bound.contains(name.as_str());
         links.insert(name, up);
     }
     links
+}
+
+/// The `%LINEPROTO-5-UPDOWN` lines of the VTIs whose line protocol changed
+/// since the last call (their SA came or went), as IOS logs them; read only
+/// when the engine's child SAs changed. A VTI starts down, unlogged.
+pub fn vti_link_changes(r: &mut Router) -> Vec<(u8, &'static str, String)> {
+    let generation = r.ike().children_generation();
+    if r.ios_vti_links.0 == generation {
+        return Vec::new();
+    }
+    let vtis: std::collections::BTreeSet<String> = r
+        .ios_doc
+        .root
+        .iter()
+        .filter(|n| n.text.starts_with("interface ") && is_vti(n) && line_protocol_up(&r.ios_doc, n))
+        .map(|n| n.text["interface ".len()..].to_string())
+        .collect();
+    let now: std::collections::BTreeMap<String, bool> =
+        link_states(r).into_iter().filter(|(n, _)| vtis.contains(n)).collect();
+    let mut out = Vec::new();
+    for (name, up) in &now {
+        let was = r.ios_vti_links.1.get(name).copied().unwrap_or(false);
+        if was != *up {
+            let state = if *up { "up" } else { "down" };
+            out.push((5, "LINEPROTO/UPDOWN", format!("Line protocol on Interface {name}, changed state to {state}")));
+        }
+    }
+    r.ios_vti_links = (generation, now);
+    out
 }
 
 /// Is an interface's line protocol up? Not when `shutdown`; a tunnel needs
