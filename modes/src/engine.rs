@@ -52,7 +52,9 @@ impl Router {
 
     /// Turn engine events into log and debug lines.
     pub fn engine_drain(&mut self) {
-        for e in self.engine.drain_events() {
+        let events = self.engine.drain_events();
+        let any = !events.is_empty();
+        for e in events {
             let peer = e.peer();
             let now = self.now_ms();
             self.diag.record(now, &e);
@@ -76,6 +78,13 @@ impl Router {
                         self.push_monitor(p.to_string(), true);
                     }
                 }
+            }
+        }
+        if any {
+            let ops = self.dialect.ops();
+            for (sev, mn, text) in ops.after_events(self) {
+                let line = self.crypto_log(sev, mn, &text);
+                self.push_monitor(line, false);
             }
         }
     }

@@ -3,7 +3,8 @@
 //! keyring `pre-shared-key [local|remote] [0|6] KEY`, SmartEdge
 //! `pre-shared-key KEY | hex HEX`), manual ESP/AH keys (SmartEdge `esp
 //! ... key K | hex H`, `ah ... key K | hex H`, IOS `set session-key ...
-//! cipher H authenticator H`), key-chain `key-string`, and SNMP communities.
+//! cipher H authenticator H`), key-chain `key-string`, SNMP communities,
+//! and IOS's master key (`key config-key password-encrypt KEY`).
 
 const MASK: &str = "*****";
 
@@ -47,6 +48,8 @@ pub fn mask_keys(line: &str) -> String {
                 break;
             }
             "community" if first == "snmp-server" => Some(i + 1).filter(|j| *j < w.len()),
+            // IOS's master key of type 6 keys (`key config-key password-encrypt KEY`).
+            "password-encrypt" if first == "key" => Some(i + 1).filter(|j| *j < w.len()),
             _ => None,
         };
         if let Some(t) = target {
@@ -75,6 +78,7 @@ mod tests {
                 "crypto isakmp key ***** address 192.0.2.1 255.255.255.255",
             ),
             ("pre-shared-key s3cret", "pre-shared-key *****"),
+            ("key config-key password-encrypt Master-1", "key config-key password-encrypt *****"),
             ("pre-shared-key hex 0xA1B2", "pre-shared-key hex *****"),
             ("pre-shared-key use-aaa", "pre-shared-key use-aaa"),
             ("pre-shared-key local 0 s3cret", "pre-shared-key local 0 *****"),

@@ -101,6 +101,14 @@ pub struct Router {
     /// interface name -> up. The line protocol of such an interface is the
     /// device's state; empty in the lab, where the configuration says it.
     pub host_links: std::collections::BTreeMap<String, bool>,
+    /// IOS `key config-key password-encrypt KEY` was given: a master key
+    /// for type 6 keys is set. The key itself is not kept (IOS never shows
+    /// it; edgesh cannot decrypt type 6 with it: Cisco does not publish the
+    /// algorithm), only that there is one, for IOS's messages.
+    pub ios_master_key: bool,
+    /// IOS: each VTI's line protocol as last logged (`%LINEPROTO-5-UPDOWN`),
+    /// and the engine's child-SA generation it was read at.
+    pub ios_vti_links: (u64, std::collections::BTreeMap<String, bool>),
 }
 
 /// A user who logged in.
@@ -175,6 +183,8 @@ impl Router {
             asa: Default::default(),
             diag: Default::default(),
             host_links: Default::default(),
+            ios_master_key: false,
+            ios_vti_links: Default::default(),
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord {
@@ -429,6 +439,12 @@ pub trait DialectOps: Sync {
     fn event_log(&self, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)>;
     /// The debug lines of an engine event.
     fn event_debug(&self, e: &edgesh_engine::ike::Event, f: &crate::monitor::DebugFlags) -> Vec<String>;
+    /// The log lines of what the engine's events changed beyond themselves,
+    /// once they are all taken in (IOS: a VTI's line protocol following its
+    /// IPsec SA, `%LINEPROTO-5-UPDOWN`): (severity, mnemonic, text).
+    fn after_events(&self, _r: &mut Router) -> Vec<(u8, &'static str, String)> {
+        Vec::new()
+    }
     /// The log lines of an event, for a dialect whose wording needs what the
     /// event does not carry (the ASA names the peer's interface).
     fn event_log_at(&self, _r: &Router, e: &edgesh_engine::ike::Event) -> Vec<(u8, &'static str, String)> {

@@ -8,7 +8,7 @@
 //! policies (`ikev2.rs`). Anything the engine cannot express is reported in
 //! the notes, never silently dropped.
 
-use super::ikev2::Ikev2;
+use super::ikev2::{Ikev2, TYPE6};
 use super::names::{interface_name, mask_len, words};
 use super::{IosDoc, Node};
 use edgesh_engine::Config;
@@ -316,8 +316,13 @@ pub fn compile(doc: &IosDoc) -> Compiled {
             // IOS's default fragment MTU for IPv4 is 576.
             ["crypto", "ikev2", "fragmentation"] => cfg.ikev2_fragment_mtu = Some(576),
             ["crypto", "ikev2", "fragmentation", "mtu", n] => cfg.ikev2_fragment_mtu = n.parse().ok(),
+            // `6 CIPHERTEXT`: a type 6 key is never the key itself; edgesh cannot
+            // decrypt it (Cisco does not publish the algorithm), so the peer has no key.
+            ["crypto", "isakmp", "key", "6", _, "address", a, ..] => {
+                notes.push(format!("crypto isakmp key for {a}: {TYPE6}"));
+            }
             ["crypto", "isakmp", "key", rest @ ..] => {
-                let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0" && *x != "6").collect();
+                let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0").collect();
                 if let [k, "address", a, more @ ..] = rest.as_slice() {
                     if let Ok(a) = a.parse() {
                         keys.insert((LOCAL.into(), a), k.to_string());
@@ -343,10 +348,14 @@ pub fn compile(doc: &IosDoc) -> Compiled {
                         ["pre-shared-key", "address", a, rest @ ..] => {
                             // `key [0 | 6] KEY`: the type word is not the key.
                             let key = |i: usize| match rest.get(i + 1..).unwrap_or_default() {
-                                ["0" | "6", k] => Some(*k),
+                                ["6", _] => None,
+                                ["0", k] => Some(*k),
                                 [k, ..] => Some(*k),
                                 [] => None,
                             };
+                            if rest.windows(2).any(|w| w == ["key", "6"]) {
+                                notes.push(format!("keyring {name}: pre-shared-key address {a}: {TYPE6}"));
+                            }
                             if let (Ok(a), Some(k)) = (a.parse(), rest.iter().position(|x| *x == "key").and_then(key)) {
                                 keys.insert((fvrf.clone(), a), k.to_string());
                                 let len = rest.first().and_then(|m| m.parse().ok()).and_then(mask_len).unwrap_or(32);
@@ -1203,6 +1212,77 @@ interface Ethernet1/0
         );
     }
 
+    /// The words interfaces and global configuration share (`mpls`,
+    /// `ethernet`, `platform`, `crypto engine`, `dialer`, `xconnect`,
+    /// `frame-relay`, `mls`, `mka`) are listed by their real forms in each
+    /// mode: a global one pasted right after an interface's lines leaves the
+    /// interface, the interface's own stay, and a form of neither is refused.
+    #[test]
+    fn global_lines_sharing_an_interface_word_run_globally() {
+        let global = [
+            "mpls ldp router-id Loopback0 force",
+            "mpls label range 100 199",
+            "mpls ip propagate-ttl",
+            "mpls traffic-eng reoptimize timers frequency 60",
+            "platform console serial",
+            "platform qfp utilization monitor load 80",
+            "ethernet cfm ieee",
+            "ethernet cfm global",
+            "ethernet cfm mip auto-create level 7 vlan 100",
+            "crypto engine accelerator",
+            "dialer watch-list 1 ip 203.0.113.9 255.255.255.255",
+            "frame-relay switching",
+            "mls qos",
+            "mls qos map cos-dscp 0 8 16 24 32 46 48 56",
+            "xconnect logging pseudowire status",
+            "dialer-list 1 protocol ip permit",
+        ];
+        let own = [
+            "mpls ip",
+            "mpls mtu 1508",
+            "mpls label protocol ldp",
+            "mpls ldp discovery transport-address interface",
+            "ethernet cfm mip level 7",
+            "mls qos trust dscp",
+            "mka policy MKA-P",
+            "crypto engine slot 1/0 inside",
+            "dialer pool 1",
+            "frame-relay lmi-type ansi",
+            "xconnect 192.0.2.9 100 encapsulation mpls",
+        ];
+        let text = format!(
+            "{SEED003}{}\n{}\ninterface Ethernet1/1\n ip address 203.0.113.1 255.255.255.0\n{}\n",
+            own.map(|l| format!(" {l}")).join("\n"),
+            global.join("\n"),
+            global.join("\n")
+        );
+        let doc = load(&text);
+        let top: Vec<&str> = doc.root.iter().map(|n| n.text.as_str()).collect();
+        for l in global {
+            assert!(top.contains(&l), "{l} not global: {top:?}");
+        }
+        let mut want = vec!["ip address 198.51.100.1 255.255.255.0", "crypto map MY_CRYPTO_MAP"];
+        want.extend(own);
+        assert_eq!(kids_of(&doc, "interface Ethernet1/0"), want);
+        assert_eq!(kids_of(&doc, "interface Ethernet1/1"), ["ip address 203.0.113.1 255.255.255.0"]);
+        // The interface's forms are not global ones (and the reverse): refused.
+        let v = super::super::vocabulary::vocabulary();
+        for (fam, l) in [
+            ("global", "mpls mtu 1500"),
+            ("global", "platform banana"),
+            ("global", "ethernet cfm mep domain D mpid 1 port"),
+            ("global", "crypto engine slot 1/0"),
+            ("global", "mls qos trust dscp"),
+            ("interface", "mpls ldp router-id Loopback0"),
+            ("interface", "platform console serial"),
+            ("interface", "mls qos"),
+            ("interface", "frame-relay switching"),
+            ("interface", "xconnect logging pseudowire status"),
+        ] {
+            assert!(!v.knows(fam, l, false), "{fam} keeps {l}");
+        }
+    }
+
     #[test]
     fn the_key_table_takes_the_longest_prefix_and_the_last_of_equal_ones() {
         let mut t = KeyTable::default();
@@ -1318,6 +1398,34 @@ interface Ethernet1/0
             st,
             vec![r#"203.0.113.0/24 Tunnel("Tunnel1") ["Tunnel1"]"#, r#"198.51.100.0/24 Tunnel("Tunnel2") ["Tunnel2"]"#]
         );
+    }
+
+    /// A type 6 key (`6 CIPHERTEXT`) is kept as typed but never the
+    /// pre-shared key: the ciphertext is not the secret, and edgesh cannot
+    /// decrypt it. The tunnel has no key (a note says why); a type 0 key
+    /// beside it still works.
+    #[test]
+    fn a_type_6_key_is_kept_but_never_used_as_the_key() {
+        let vti = |key: &str| {
+            format!(
+                "{key}\ncrypto ipsec transform-set T esp-aes 256 esp-sha256-hmac\ncrypto ipsec profile P\n set transform-set T\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel mode ipsec ipv4\n tunnel protection ipsec profile P\n"
+            )
+        };
+        let psk = |c: &Compiled| c.config.contexts["local"].ike_policies["Tunnel1-ike"].pre_shared_key.clone();
+        let cipher = "FLgBaJHXdYY_AcHZZMgQ_RhTDJXHUBAAB";
+        let doc = load(&vti(&format!("crypto isakmp key 6 {cipher} address 203.0.113.9")));
+        assert!(doc.root.iter().any(|n| n.text == format!("crypto isakmp key 6 {cipher} address 203.0.113.9")));
+        let c = compile(&doc);
+        assert_eq!(psk(&c), None);
+        assert!(c.notes.contains(&format!("crypto isakmp key for 203.0.113.9: {TYPE6}")), "{:?}", c.notes);
+        let c = compile(&load(&vti(&format!(
+            "crypto keyring R\n pre-shared-key address 203.0.113.9 key 6 {cipher}\ncrypto isakmp profile IP\n keyring R\n match identity address 203.0.113.9 255.255.255.255"
+        ))));
+        assert_eq!(psk(&c), None);
+        assert!(c.notes.contains(&format!("keyring R: pre-shared-key address 203.0.113.9: {TYPE6}")), "{:?}", c.notes);
+        // Type 0 is the key as typed.
+        let c = compile(&load(&vti("crypto isakmp key 0 plain-key address 203.0.113.9")));
+        assert_eq!(psk(&c), Some(PreSharedKey::Key(Key::Ascii("plain-key".into()))));
     }
 
     #[test]

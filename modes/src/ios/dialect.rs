@@ -118,6 +118,10 @@ impl DialectOps for Ios {
         super::events::ios_log(e)
     }
 
+    fn after_events(&self, r: &mut Router) -> Vec<(u8, &'static str, String)> {
+        super::show_if::vti_link_changes(r)
+    }
+
     fn event_debug(&self, e: &Event, f: &DebugFlags) -> Vec<String> {
         super::events::ios_debug(e, f)
     }

@@ -146,11 +146,16 @@ pub struct Ikev2 {
     pub profiles: BTreeMap<String, V2Profile>,
 }
 
+/// Why a type 6 key is not used, IKEv1 or IKEv2 (`6 CIPHERTEXT`: encrypted with
+/// the master key of `key config-key password-encrypt`, by an algorithm Cisco
+/// does not publish).
+pub const TYPE6: &str = "a type 6 (encrypted) key is not used (edgesh cannot decrypt type 6 keys)";
+
 /// `[local|remote] [0|6] KEY` of `pre-shared-key` and `authentication ... pre-share key`.
 fn key_words(w: &[&str], what: &str, notes: &mut Vec<String>) -> Option<String> {
     match w {
         ["6", _] => {
-            notes.push(format!("{what}: a type 6 (encrypted) key cannot be used without the master key"));
+            notes.push(format!("{what}: {TYPE6}"));
             None
         }
         ["0", k] | [k] => Some(k.to_string()),

@@ -1,6 +1,6 @@
 //! `| json` for the IOS shows (see `crate::json`): one typed state per show,
 //! built from the engine and the running document, the same data the text
-//! renders (`show_sa.rs`, `show_ikev2.rs`, `show_config.rs`, `commands.rs`)
+//! renders (`show_sa.rs`, `show_ikev2.rs`, `show_config.rs`, `commands/`)
 //! read (the IKEv2 shows' states are in `json_ikev2.rs`). Where Genie has
 //! an iosxe parser for the command, the state has exactly Genie's keys and
 //! nesting (what `device.parse()` returns for the text of the same show), so automation written for Genie reads `| json`
@@ -919,7 +919,7 @@ struct BriefRow {
 
 pub fn ip_interface_brief(r: &Router) -> IpInterfaceBrief {
     let mut st = IpInterfaceBrief::default();
-    for row in crate::ios::show_config::ip_interface_rows(&r.ios_doc, &r.host_links) {
+    for row in crate::ios::show_config::ip_interface_rows(&r.ios_doc, &crate::ios::show_if::link_states(r)) {
         st.interface.insert(
             row.name,
             BriefRow {

@@ -5,7 +5,7 @@
 //!
 //! The running configuration is an ordered document of lines and blocks
 //! ([`IosDoc`]). Lines of the crypto configuration are checked by this
-//! dialect's command graphs (`commands.rs`): a wrong value is rejected with
+//! dialect's command graphs (`commands/`): a wrong value is rejected with
 //! `% Invalid input detected at '^' marker.` and changes nothing. Lines
 //! edgesh does not model (routing protocols, QoS, certificates ...) are kept
 //! verbatim in their place and listed by `show running-config unsupported`,

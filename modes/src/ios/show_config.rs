@@ -351,7 +351,7 @@ pub struct InterfaceRow {
 }
 
 /// The rows of `show ip interface brief`, from the running document.
-/// `links`: the host devices' state of interfaces that have one (`Router::host_links`).
+/// `links`: the links that follow more than the configuration (`show_if::link_states`: host devices, VTIs).
 pub fn ip_interface_rows(doc: &IosDoc, links: &std::collections::BTreeMap<String, bool>) -> Vec<InterfaceRow> {
     let mut rows = Vec::new();
     for n in doc.root.iter().filter(|n| n.text.starts_with("interface ")) {

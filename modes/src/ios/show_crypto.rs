@@ -63,7 +63,10 @@ pub fn isakmp_keys(doc: &IosDoc) -> Vec<IsakmpKey> {
             ["crypto", "keyring", name, ..] => {
                 for c in &n.children {
                     if let ["pre-shared-key", "address", a, more @ ..] = words(&c.text).as_slice() {
+                        // `key [0 | 6] KEY`: the type word is not the key.
                         let (mask, key) = match more {
+                            [m, "key", "0" | "6", k, ..] if *m != "key" => (Some(m), *k),
+                            ["key", "0" | "6", k, ..] => (None, *k),
                             [m, "key", k, ..] => (Some(m), *k),
                             ["key", k, ..] => (None, *k),
                             _ => continue,

@@ -9,7 +9,8 @@
 //! address is derived from its name (a locally administered `0200.xxxx.xxxx`
 //! address, stable across restarts), its counters are the traffic edgesh
 //! itself carries on it (ESP of the crypto maps bound to it; a tunnel
-//! interface's protected traffic), and a line is up unless `shutdown`.
+//! interface's protected traffic), and a line is up unless `shutdown`, a VTI
+//! only while its IPsec SA is ([`link_states`]).
 
 use super::names::{mask_len, words};
 use super::{IosDoc, Node};
@@ -163,12 +164,82 @@ fn gather_if(n: &Node, r: &Router) -> IfState {
             st.bytes_out += c.bytes_out;
         }
     }
-    // A route-based tunnel's device, where there is one, says it (up while an SA is).
-    st.line_up = line_protocol_up(&r.ios_doc, n) && r.host_links.get(&st.name).copied().unwrap_or(true);
+    // A VTI is up while an IPsec SA is (its device says it, where there is one).
+    st.line_up = line_protocol_up(&r.ios_doc, n) && link_states(r).get(&st.name).copied().unwrap_or(true);
     if is_tunnel {
         st.tunnel = Some(t);
     }
     st
+}
+
+/// Is the interface a VTI (`tunnel mode ipsec ipv4` with `tunnel protection
+/// ipsec profile`)? IOS keeps its line protocol down until an IPsec SA is up.
+pub fn is_vti(n: &Node) -> bool {
+    let has = |f: &dyn Fn(&[&str]) -> bool| n.children.iter().any(|c| f(words(&c.text).as_slice()));
+    has(&|w| matches!(w, ["tunnel", "mode", "ipsec", "ipv4", ..]))
+        && has(&|w| matches!(w, ["tunnel", "protection", "ipsec", "profile", ..]))
+}
+
+/// The state of the links that follow something other than the
+/// configuration: a host device's (`Router::host_links`), and a VTI's
+/// IPsec SA (up while the engine has one for the tunnel the interface is,
+/// down before it comes and after it goes). An interface not listed is up
+/// unless its configuration says otherwise ([`line_protocol_up`]).
+pub fn link_states(r: &Router) -> std::collections::BTreeMap<String, bool> {
+    let mut links = r.host_links.clone();
+    let vtis: Vec<String> = r
+        .ios_doc
+        .root
+        .iter()
+        .filter(|n| n.text.starts_with("interface ") && is_vti(n))
+        .map(|n| n.text["interface ".len()..].to_string())
+        .filter(|name| !links.contains_key(name))
+        .collect();
+    if vtis.is_empty() {
+        return links;
+    }
+    // The interfaces the engine's child SAs are bound to (one pass, however many VTIs).
+    let model = r.ios_model.clone();
+    let bound: std::collections::HashSet<&str> = r
+        .ike()
+        .child_sas()
+        .iter()
+        .filter_map(|c| model.tunnels.get(&c.tunnel)?.bind_interface.as_ref().map(|b| b.0.as_str()))
+        .collect();
+    for name in vtis {
+        let up = bound.contains(name.as_str());
+        links.insert(name, up);
+    }
+    links
+}
+
+/// The `%LINEPROTO-5-UPDOWN` lines of the VTIs whose line protocol changed
+/// since the last call (their SA came or went), as IOS logs them; read only
+/// when the engine's child SAs changed. A VTI starts down, unlogged.
+pub fn vti_link_changes(r: &mut Router) -> Vec<(u8, &'static str, String)> {
+    let generation = r.ike().children_generation();
+    if r.ios_vti_links.0 == generation {
+        return Vec::new();
+    }
+    let vtis: std::collections::BTreeSet<String> = r
+        .ios_doc
+        .root
+        .iter()
+        .filter(|n| n.text.starts_with("interface ") && is_vti(n) && line_protocol_up(&r.ios_doc, n))
+        .map(|n| n.text["interface ".len()..].to_string())
+        .collect();
+    let now: std::collections::BTreeMap<String, bool> =
+        link_states(r).into_iter().filter(|(n, _)| vtis.contains(n)).collect();
+    let mut out = Vec::new();
+    for (name, up) in &now {
+        let was = r.ios_vti_links.1.get(name).copied().unwrap_or(false);
+        if was != *up {
+            let state = if *up { "up" } else { "down" };
+            out.push((5, "LINEPROTO/UPDOWN", format!("Line protocol on Interface {name}, changed state to {state}")));
+        }
+    }
+    r.ios_vti_links = (generation, now);
+    out
 }
 
 /// Is an interface's line protocol up? Not when `shutdown`; a tunnel needs

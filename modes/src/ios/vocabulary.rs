@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 const TABLE: &str = r#"
 @global config
 aaa, alias, arp, async-bootp, banner, boot, boot-end-marker, boot-start-marker, bridge, call-home, card, cdp, chat-script, clock,
-cns, config-register, crypto ca, crypto csr-params, crypto engine, crypto ikev1, crypto ikev2 authorization,
+cns, config-register, crypto ca, crypto csr-params,  crypto ikev1, crypto ikev2 authorization,
 crypto ikev2 certificate-cache, crypto ikev2 cookie-challenge, crypto ikev2 diagnose, crypto ikev2 dpd,
 crypto ikev2 fragmentation, crypto ikev2 http-url, crypto ikev2 limit, crypto ikev2 nat, crypto ikev2 window,
 crypto ikev2 redirect, crypto ipsec client, crypto ipsec ikev1, crypto ipsec security-association pmtu-aging, crypto ikev2 enable, crypto ikev2 remote-access, crypto dynamic-map, crypto ipsec fragmentation, crypto ipsec ipv4-deny, crypto ipsec nat-transparency,
@@ -33,8 +33,8 @@ crypto ipsec optional, crypto ipsec security-association idle-time, crypto ipsec
 crypto isakmp aggressive-mode, crypto isakmp client, crypto isakmp enable, crypto isakmp fragmentation,
 crypto isakmp invalid-spi-recovery, crypto isakmp nat-traversal, crypto isakmp xauth, crypto key, crypto logging, crypto pki,
 crypto ssh, crypto ssl, crypto vpn, crypto call, crypto mib, default-information, default-value, define, depi, desktop,
-dial-peer, dialer, dialer-list, diagnostic, dot1x, downward-compatible-config, end, errdisable, ethernet, event, exception, file,
-firewall, flow, frame-relay, gatekeeper, hw-module, hw-switch, identity, ip admission, ip arp, ip as-path, ip auth-proxy,
+dial-peer,  dialer-list, diagnostic, dot1x, downward-compatible-config, end, errdisable,  event, exception, file,
+firewall, flow,  gatekeeper, hw-module, hw-switch, identity, ip admission, ip arp, ip as-path, ip auth-proxy,
 ip bgp-community, ip bootp, ip cef, ip classless, ip community-list, ip default-gateway, ip default-network, ip device, ip dhcp,
 ip dns, ip domain, ip domain-list, ip domain-lookup, ip domain-name, ip dvmrp, ip explicit-path, ip extcommunity-list, ip finger,
 ip flow-cache, ip flow-export, ip flow-top-talkers, ip forward-protocol, ip audit, ip ftp, ip gratuitous-arps, ip host, ip http, ip icmp,
@@ -42,12 +42,12 @@ ip igmp, ip inspect, ip ips, ip local, ip mfib, ip mroute, ip msdp, ip multicast
 ip nbar, ip options, ip pim, ip policy-list, ip prefix-list, ip radius, ip rcmd, ip route, ip routing, ip rsvp, ip scp,
 ip slb, ip source-route, ip ssh, ip subnet-zero, ip tacacs, ip tcp, ip telnet, ip tftp, ip traffic-export, ip urlfilter, ip wccp,
 ipc, ipv6, isdn, l2tp, l2tp-class, lacp, license, lldp, logging, login, mac-address-table, management-interface, map-class,
-map-list, memory, memory-size, metadata, mgcp, mka, mls, mmi, modemcap, monitor, mpls, multilink, netconf, netconf-yang,
-network-clock, ntp, onep, parameter-map, platform, port-channel, power, priority-list, privilege, process, process-max-time,
+map-list, memory, memory-size, metadata, mgcp,   mmi, modemcap, monitor,  multilink, netconf, netconf-yang,
+network-clock, ntp, onep, parameter-map,  port-channel, power, priority-list, privilege, process, process-max-time,
 pseudowire-class, qos account, qos control-packets, qos diffservmib, qos preserve, qos queue-softmax-multiplier, qos trace, queue-list, radius, radius-server, resource, restconf, rmon, route-tag, sampler, scheduler, scripting,
 sdm, secure, security, service, service-template, sip-ua, snmp, snmp-server, software, spanning-tree, stackwise-virtual,
 subscriber, switch, system, tacacs, tacacs-server, tftp-server, time-range, transceiver, udld, utd, version, virtual-service,
-vlan, voice, voice-port, vpdn, vpdn-group, vpn, vstack, vtp, wism, wsma, x25, xconnect, key config-key, crypto gdoi,
+vlan, voice, voice-port, vpdn, vpdn-group, vpn, vstack, vtp, wism, wsma, x25,  key config-key, crypto gdoi,
 access-list compiled, enable algorithm-type,
 logging buffered, logging console, logging trap, logging source-interface, logging facility, logging origin-id, logging monitor,
 logging on, logging rate-limit, logging discriminator, logging queue-limit, logging userinfo, logging count, logging history,
@@ -62,7 +62,28 @@ spanning-tree logging, lacp system-priority, udld enable, udld aggressive, udld 
 power redundancy-mode, power supply, rmon event, rmon alarm, arp HEX, arp vrf, ipv6 unicast-routing, ipv6 route, ipv6 cef,
 ipv6 prefix-list, ipv6 multicast-routing, ipv6 general-prefix, ipv6 host, ipv6 hop-limit, login block-for, login delay,
 login on-failure, login on-success, login quiet-mode, monitor session, monitor capture, monitor event-trace, privilege exec,
-privilege configure, privilege interface, snmp mib, snmp ifmib
+privilege configure, privilege interface, snmp mib, snmp ifmib, password encryption aes $,
+crypto engine accelerator, crypto engine aim, crypto engine em, crypto engine mode, crypto engine nm, crypto engine large-mod-accel,
+crypto engine compliance, crypto engine software, dialer watch-list, frame-relay switching, frame-relay de-list, frame-relay connect,
+ethernet cfm global, ethernet cfm ieee, ethernet cfm traceroute, ethernet cfm mip auto-create, ethernet cfm mip filter,
+ethernet cfm logging, ethernet cfm alarm, ethernet cfm cc, ethernet cfm distribution, ethernet cfm ais link-status global,
+ethernet cfm mep crosscheck, ethernet lmi global, ethernet lmi ce, ethernet ring, ethernet tcn-propagation, ethernet mac-flush,
+mls qos $, mls qos map, mls qos srr-queue, mls qos queue-set, mls qos aggregate-policer, mls qos rewrite, mls qos marking,
+mls flow, mls netflow, mls nde, mls cef, mls rate-limit, mls aging, mls ip, mls verify,
+mpls ip $, mpls ip propagate-ttl, mpls ip default-route, mpls ip ttl-expiration, mpls label protocol, mpls label range, mpls label mode,
+mpls ldp router-id, mpls ldp explicit-null, mpls ldp graceful-restart, mpls ldp neighbor, mpls ldp session, mpls ldp label,
+mpls ldp advertise-labels, mpls ldp logging, mpls ldp backoff, mpls ldp holdtime, mpls ldp loop-detection, mpls ldp igp sync holddown,
+mpls ldp discovery, mpls ldp password, mpls ldp tcp, mpls ldp nsr, mpls traffic-eng tunnels, mpls traffic-eng reoptimize,
+mpls traffic-eng auto-tunnel, mpls traffic-eng auto-bw, mpls traffic-eng fast-reroute, mpls traffic-eng path-selection,
+mpls traffic-eng signalling, mpls traffic-eng logging, mpls traffic-eng link-management, mpls traffic-eng lsp, mpls traffic-eng topology,
+mpls traffic-eng nsr, mpls oam, mpls static,
+platform console, platform qfp, platform punt-keepalive, platform hardware, platform ipsec, platform trace, platform shell,
+platform ip, platform ipv6, platform resource, platform bfd, platform punt-policer, platform punt-sbrl, platform rate-limit,
+platform multicast, platform tcam, platform sdwan, platform memory,
+xconnect logging
+> ethernet cfm domain => ecfm
+> ethernet evc => evc
+> mka policy => mka-policy
 > router bgp => router-bgp
 > router ospf => router-ospf
 > router ospfv3 => router-ospf
@@ -170,7 +191,8 @@ soft-reconfiguration, soo, timers, transport, ttl-security, unsuppress-map, upda
 @router-ospf config-router
 area, auto-cost, bfd, capability, compatible, default, default-information, default-metric, discard-route, distance, distribute-list,
 domain-id, domain-tag, event-log, fast-reroute, ignore, interface-id, ispf, limit, log-adjacency-changes, max-lsa, max-metric,
-maximum-paths, mpls, neighbor, network, no, nsf, nsr, passive-interface, prefix-suppression, queue-depth, redistribute, router-id,
+maximum-paths, mpls ldp sync, mpls ldp autoconfig, mpls traffic-eng area, mpls traffic-eng router-id, mpls traffic-eng interface,
+mpls traffic-eng multicast-intact, mpls traffic-eng mesh-group, neighbor, network, no, nsf, nsr, passive-interface, prefix-suppression, queue-depth, redistribute, router-id,
 shutdown, summary-address, timers, traffic-share, ttl-security, address-family
 > vrf => ospf-vrf
 > address-family => router-ospf-af
@@ -374,24 +396,63 @@ ipv6, length, location, logging, login authentication, modem, monitor, motd-bann
 privilege, refuse-message, rotary, session-disconnect-warning, session-limit, session-timeout, speed, start-character, stop-character,
 stopbits, terminal-type, transport output, transport preferred, vacant-message, width, timeout, transport
 
+@ecfm config-ecfm
+id, mep archive-hold-time, mip auto-create, alarm, no
+> service => ecfm-srv
+
+@ecfm-srv config-ecfm-srv
+continuity-check, mip auto-create, maximum meps, sender-id, alarm, ais, efp, mep mpid, no
+
+@evc config-evc
+oam protocol, uni count, no
+
+@mka-policy config-mka-policy
+key-server priority, macsec-cipher-suite, confidentiality-offset, sak-rekey, include-icv-indicator, send-secure-announcements,
+ssci-based-on-sci, use-updated-eth-header, delay-protection, no
+
+@fr-dlci config-fr-dlci
+class, protocol, no
+
 @interface config-if
 ip nat inside $, ip nat outside $, ip nat enable $, ip pim sparse-mode, ip pim dense-mode, ip pim sparse-dense-mode, ip pim nbma-mode, ip pim dr-priority, ip pim query-interval, ip pim bfd, ip pim passive, ip igmp join-group, ip igmp version, ip igmp query-interval, ip igmp helper-address, ip igmp static-group, ip igmp access-group, ip multicast boundary, ip wccp web-cache redirect, ip wccp NUM redirect, ip wccp redirect, ip rsvp bandwidth, ip nbar protocol-discovery, ip dhcp relay, ip dhcp client, ip dhcp snooping trust $, ip dhcp snooping limit, ip arp inspection trust $,
-arp, auto, autostate, bandwidth, bfd, carrier-delay, cdp, channel-group, channel-protocol, clock, crypto ipsec df-bit, crypto ipsec fragmentation, crypto ipsec client, crypto engine,
-cts, dampening, default, delay, dialer, dialer-group, duplex, encapsulation, flowcontrol, glbp, hold-queue, ip access-group,
+arp, auto, autostate, bandwidth, bfd, carrier-delay, cdp, channel-group, channel-protocol, clock, crypto ipsec df-bit, crypto ipsec fragmentation, crypto ipsec client, 
+cts, dampening, default, delay,  dialer-group, duplex, encapsulation, flowcontrol, glbp, hold-queue, ip access-group,
 ip accounting, ip authentication, ip bandwidth-percent, ip broadcast-address, ip cgmp, ip directed-broadcast,
 ip flow, ip hello-interval, ip helper-address, ip hold-time, ip load-sharing, ip local-proxy-arp,
 ip mask-reply, ip mroute-cache, ip next-hop-self, ip nhrp, ip ospf, ip policy, ip proxy-arp,
 ip redirects, ip rip, ip route-cache, ip sap, ip split-horizon, ip summary-address, ip unnumbered, ip unreachables,
 ip urpf, ip verify, ip virtual-reassembly, ip virtual-reassembly-out, ip router, ip irdp,
 ip tcp header-compression, ip rtp, ip security, ip ddns, ip probe, ipv6, isis, keepalive,
-lacp, lldp, load-interval, logging, mac-address, macsec, media-type, medium, mka, mls, mop, mpls, mtu, nat64, negotiation,
-ospfv3, peer, platform, power, pppoe, pppoe-client, ppp, priority-queue, pvc, qos pre-classify, queue-set, rate-limit, redundancy, rmon,
+lacp, lldp, load-interval, logging, mac-address, macsec, media-type, medium,   mop,  mtu, nat64, negotiation,
+ospfv3, peer,  power, pppoe, pppoe-client, ppp, priority-queue, pvc, qos pre-classify, queue-set, rate-limit, redundancy, rmon,
 service-policy, snmp, spanning-tree, speed, standby, storm-control, switchport, tunnel key, tunnel path-mtu-discovery,
 tunnel bandwidth, tunnel checksum, tunnel ttl, tunnel tos, tunnel route-via, tunnel udlr, tunnel entropy, tunnel rbscp,
 tunnel endpoint, tunnel sequence-datagrams, tunnel mpls, tunnel nhrp, tunnel raw-packet-interface, udld, vlan-id, vrrp,
-zone-member, xconnect, backup, access-session, authentication, mab, dot1x, device-tracking, umbrella, tx-ring-limit, fair-queue,
-random-detect, traffic-shape, frame-relay, virtual-template, physical-layer, async, ethernet, shape, nameif, security-level,
+zone-member,  backup, access-session, authentication, mab, dot1x, device-tracking, umbrella, tx-ring-limit, fair-queue,
+random-detect, traffic-shape,  virtual-template, physical-layer, async,  shape, nameif, security-level,
 pppoe-client, hsrp, cable, ip nhrp, nhrp, ipx, lan-name, mdix, fabric, macro, evc, service, flow-sampler,
+crypto engine slot, crypto engine subslot, crypto engine gre,
+dialer pool, dialer pool-member, dialer idle-timeout, dialer string, dialer map, dialer in-band, dialer persistent,
+dialer enable-timeout, dialer fast-idle, dialer hold-queue, dialer load-threshold, dialer wait-for-carrier-time, dialer watch-group,
+dialer watch-disable, dialer rotary-group, dialer caller, dialer remote-name, dialer max-call, dialer order, dialer priority,
+dialer redial, dialer down-with-vInterface, dialer vpdn, dialer callback-secure, dialer isdn, dialer dtr, dialer aaa, dialer called,
+dialer congestion-threshold,
+ethernet cfm mep, ethernet cfm mip, ethernet cfm enable, ethernet cfm ais, ethernet oam $, ethernet oam link-monitor,
+ethernet oam mode, ethernet oam remote-loopback, ethernet oam remote-failure, ethernet oam max-rate, ethernet oam min-rate,
+ethernet oam timeout, ethernet lmi interface, ethernet lmi n391, ethernet lmi n393, ethernet lmi t391, ethernet lmi t392,
+ethernet uni, ethernet dot1ad, ethernet loopback,
+frame-relay lmi-type, frame-relay intf-type, frame-relay map, frame-relay class, frame-relay traffic-shaping,
+frame-relay inverse-arp, frame-relay payload-compression, frame-relay broadcast-queue, frame-relay lmi-n391dte, frame-relay lmi-n392dte,
+frame-relay lmi-n393dte, frame-relay lmi-n392dce, frame-relay lmi-n393dce, frame-relay lmi-t392dce, frame-relay multilink,
+frame-relay de-group, frame-relay priority-dlci-group, frame-relay route, frame-relay svc, frame-relay qos-autosense, frame-relay ip,
+mka policy, mka pre-shared-key, mka default-policy,
+mls qos trust, mls qos cos, mls qos vlan-based, mls qos dscp-mutation, mls qos exp-mutation, mls qos bridged, mls qos loopback,
+mpls ip $, mpls ip encapsulate, mpls mtu, mpls label protocol, mpls bgp forwarding, mpls accounting, mpls netflow,
+mpls ldp discovery transport-address, mpls ldp igp sync, mpls traffic-eng tunnels, mpls traffic-eng administrative-weight,
+mpls traffic-eng attribute-flags, mpls traffic-eng backup-path, mpls traffic-eng flooding, mpls traffic-eng srlg,
+mpls traffic-eng passive-interface,
+xconnect HEX, xconnect vfi
+> frame-relay interface-dlci => fr-dlci
 "#;
 
 /// IOS's vocabulary, parsed once.

@@ -1,0 +1,97 @@
+//! Access lists: numbered `access-list` (standard, extended, `remark`) and
+//! `ip access-list extended` with its entries.
+
+use super::*;
+
+/// `permit|deny PROTO SRC [WILD] DST [WILD] [eq PORT]`: checked by the ACL parser.
+pub(super) fn acl_entry(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let rest = a.get("LINE").unwrap_or("");
+    check_ace(rest)?;
+    if let Some(seq) = a.get("number") {
+        if super::super::block_has_line(s, &format!("{seq} ")) {
+            return Err("Duplicate sequence number".into());
+        }
+    }
+    set_line(s, "", &super::super::acl_check::masked(&canon(a)));
+    Ok(())
+}
+
+/// The `ExtAcl` mode.
+pub(super) fn ext_acl_mode(g: &mut G) {
+    add(
+        g,
+        "[<1-2147483647>:number] {permit | deny} LINE",
+        &[
+            "Sequence number",
+            "Specify packets to forward",
+            "Specify packets to reject",
+            "Protocol, source, destination",
+        ],
+        acl_entry,
+    );
+    add(g, "remark LINE", &["Access list entry comment", "Comment"], append);
+}
+
+/// Its global configuration commands.
+pub(super) fn global(g: &mut G) {
+    add(
+        g,
+        "access-list {<1-99> | <1300-1999>} {permit | deny} LINE",
+        &[
+            "Add an access list entry",
+            "IP standard access list",
+            "IP standard access list (expanded range)",
+            "Specify packets to forward",
+            "Specify packets to reject",
+            "Source address",
+        ],
+        |s, a, _| {
+            check_standard(a.get("LINE").unwrap_or(""))?;
+            set_line(s, "", &super::super::acl_check::masked(&canon(a)));
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "access-list {<100-199> | <2000-2699>} {permit | deny} LINE",
+        &[
+            "Add an access list entry",
+            "IP extended access list",
+            "IP extended access list (expanded range)",
+            "Specify packets to forward",
+            "Specify packets to reject",
+            "Protocol, source, destination",
+        ],
+        |s, a, _| {
+            check_ace(a.get("LINE").unwrap_or(""))?;
+            set_line(s, "", &super::super::acl_check::masked(&canon(a)));
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "ip access-list extended WORD",
+        &[
+            "Global IP configuration subcommands",
+            "Add an access list entry",
+            "Extended Access List",
+            "Access-list name",
+        ],
+        b_acl,
+    );
+    add(
+        g,
+        "access-list {<1-199> | <1300-2699>} remark LINE",
+        &[
+            "Add an access list entry",
+            "IP access list",
+            "IP access list (expanded range)",
+            "Access list entry comment",
+            "Comment",
+        ],
+        |s, a, _| {
+            set_line(s, "", &canon(a));
+            Ok(())
+        },
+    );
+}
