@@ -72,9 +72,18 @@
 //!   disconnected. Session Type: LAN-to-LAN, Duration: 0h:00m:00s, Bytes
 //!   xmt: 0, Bytes rcv: 0, Reason: crypto map policy not found`: an L2L
 //!   session's user name is the peer's address).
+//! * `%ASA-5-713259: Group = G, IP = P, Session is being torn down. Reason:
+//!   R` just before each 113019, with the same reason (the same ASA 9.2
+//!   capture: `Group = 77.88.99.100, IP = 77.88.99.100, Session is being
+//!   torn down. Reason: crypto map policy not found`, then its 113019).
 //! * `%ASA-3-713123: Group = G, IP = P, IKE lost contact with remote peer,
 //!   deleting connection (keepalive type: DPD)` when DPD declares the peer
 //!   dead.
+//!
+//! An L2L session is its IPsec tunnels: `clear crypto ipsec sa [peer A]`
+//! ends the session of each peer it leaves without any (its IKE SA is
+//! cleared too: `show_sa::clear_ipsec`), so it logs 713259 and 113019 as
+//! `clear crypto isakmp sa` does.
 //!
 //! The reasons ([`end_reason`]): `Administrator Reset` for `clear crypto
 //! ...` (in the reference's list of 713050 reasons, and a RADIUS
@@ -244,15 +253,18 @@ pub fn asa_log(model: &edgesh_engine::Config, tunnel_of: TunnelOf, e: &Event) ->
         )],
         Event::SessionEnd { peer, tunnel, reason, duration_ms, bytes_in, bytes_out, .. } => {
             let Some(why) = end_reason(reason, false) else { return Vec::new() };
-            vec![(
-                4,
-                "113019",
-                format!(
-                    "Group = {}, Username = {peer}, IP = {peer}, Session disconnected. Session Type: LAN-to-LAN, Duration: {}, Bytes xmt: {bytes_out}, Bytes rcv: {bytes_in}, Reason: {why}",
-                    group_of(model, tunnel, *peer),
-                    super::sessiondb::duration(duration_ms / 1000)
+            let g = group_of(model, tunnel, *peer);
+            vec![
+                (5, "713259", format!("Group = {g}, IP = {peer}, Session is being torn down. Reason: {why}")),
+                (
+                    4,
+                    "113019",
+                    format!(
+                        "Group = {g}, Username = {peer}, IP = {peer}, Session disconnected. Session Type: LAN-to-LAN, Duration: {}, Bytes xmt: {bytes_out}, Bytes rcv: {bytes_in}, Reason: {why}",
+                        super::sessiondb::duration(duration_ms / 1000)
+                    ),
                 ),
-            )]
+            ]
         }
         _ => Vec::new(),
     }
@@ -322,6 +334,46 @@ mod tests {
         let mut data = a.to_vec();
         data.extend(m);
         IdRepr { id_type: id_type::IPV4_ADDR_SUBNET, protocol: 0, port: 0, data }
+    }
+
+    /// A session's end: 713259 then 113019, with the ASA's reason for each
+    /// engine cause; the ends the ASA does not log as a session's end
+    /// (a rekey, a lifetime) log nothing.
+    #[test]
+    fn a_sessions_end_in_the_asa_words() {
+        let model = edgesh_engine::Config::new("asa");
+        let end = |reason| Event::SessionEnd {
+            conn: 1,
+            peer: "198.51.100.2".parse().unwrap(),
+            tunnel: "outside_map-10".into(),
+            reason,
+            duration_ms: 3_723_000,
+            bytes_in: 500,
+            bytes_out: 700,
+        };
+        let logs = asa_log(&model, &|_| None, &end(DownReason::Cleared));
+        assert_eq!(
+            logs,
+            vec![
+                (
+                    5,
+                    "713259",
+                    "Group = 198.51.100.2, IP = 198.51.100.2, Session is being torn down. Reason: Administrator Reset"
+                        .to_string()
+                ),
+                (
+                    4,
+                    "113019",
+                    "Group = 198.51.100.2, Username = 198.51.100.2, IP = 198.51.100.2, Session disconnected. Session Type: LAN-to-LAN, Duration: 1h:02m:03s, Bytes xmt: 700, Bytes rcv: 500, Reason: Administrator Reset".to_string()
+                ),
+            ]
+        );
+        let why = |r| asa_log(&model, &|_| None, &end(r)).last().map(|l| l.2.rsplit(": ").next().unwrap().to_string());
+        assert_eq!(why(DownReason::DeletedByPeer).as_deref(), Some("User Requested"));
+        assert_eq!(why(DownReason::PeerDead).as_deref(), Some("Lost Service"));
+        assert_eq!(why(DownReason::Rekeyed), None);
+        assert_eq!(why(DownReason::LifetimeExpired { kilobytes: false }), None);
+        assert_eq!(end_reason(&DownReason::DeletedByPeer, true), Some("Peer Terminate"));
     }
 
     /// Seed 000's message, word for word.

@@ -542,6 +542,25 @@ fn synced(s: &mut Session) -> std::sync::MutexGuard<'_, Router> {
     r
 }
 
+/// `clear crypto ipsec sa [peer A]`: the IPsec SAs go (602304, 713050),
+/// and so does the LAN-to-LAN session of each peer left without any: on
+/// the ASA an L2L session is its IPsec tunnels, so its IKE SA is deleted
+/// with them (713259 and 113019, `Reason: Administrator Reset`).
+pub(super) fn clear_ipsec(r: &mut Router, peer: Option<std::net::Ipv4Addr>) {
+    let mut peers: Vec<std::net::Ipv4Addr> =
+        r.ike().child_sas().iter().map(|c| *c.remote.ip()).filter(|p| peer.is_none_or(|q| *p == q)).collect();
+    peers.sort();
+    peers.dedup();
+    r.engine.clear_ipsec(None, peer);
+    r.engine_drain();
+    for p in peers {
+        if !r.ike().child_sas().iter().any(|c| *c.remote.ip() == p) {
+            r.engine.clear_ike(None, Some(p));
+        }
+    }
+    r.engine_drain();
+}
+
 /// Register the VPN exec commands in the privileged exec graph.
 pub fn register(g: &mut G) {
     for v in ["isakmp", "ikev1"] {
@@ -626,9 +645,7 @@ pub fn register(g: &mut G) {
         ],
         |s, a, _| {
             let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
-            let mut r = synced(s);
-            r.engine.clear_ipsec(None, peer);
-            r.engine_drain();
+            clear_ipsec(&mut synced(s), peer);
             Ok(())
         },
     );
