@@ -7,7 +7,7 @@
 //!
 //! The running configuration is an ordered document of lines and blocks
 //! (`doc.rs`). Lines edgesh models (interfaces, objects, access lists, the
-//! crypto configuration, tunnel-groups: `commands.rs`) are checked by the
+//! crypto configuration, tunnel-groups: `commands/`) are checked by the
 //! command graphs; lines it does not model are kept verbatim in their place
 //! when they are commands of their mode (`vocabulary.rs`, in the table
 //! format shared with IOS: `crate::vocab`), and refused otherwise.
