@@ -561,6 +561,46 @@ pub(super) fn clear_ipsec(r: &mut Router, peer: Option<std::net::Ipv4Addr>) {
     r.engine_drain();
 }
 
+/// `vpn-sessiondb logoff name NAME`: the L2L sessions of that user name
+/// (an L2L session's user name is its peer's address, as 113019 says:
+/// `Username = P`) end, their IKE SAs cleared (713259 and 113019, `Reason:
+/// Administrator Reset`); the count in the ASA's words (`INFO: Number of
+/// sessions with name "NAME" logged off : N`, the answer scripts that
+/// drive ASAs expect, e.g. a public PowerShell session killer's "Expected
+/// Response" and a Python poller's `"NAME" logged off : 0` check).
+fn logoff_name(r: &mut Router, name: &str, out: &mut dyn Out) {
+    let peers: Vec<std::net::Ipv4Addr> =
+        super::sessiondb::sessions(r).iter().map(|s| s.ip_address).filter(|p| p.to_string() == name).collect();
+    for p in &peers {
+        r.engine.clear_ike(None, Some(*p));
+    }
+    r.engine_drain();
+    out.line(&format!("INFO: Number of sessions with name \"{name}\" logged off : {}", peers.len()));
+}
+
+/// The ASA's question before a logoff (`[confirm]`: Return or `y` logs off).
+struct LogoffConfirm {
+    name: String,
+}
+
+impl crate::dialog::Dialog<Session> for LogoffConfirm {
+    fn prompt(&self) -> String {
+        "Do you want to logoff the VPN session(s)? [confirm]".into()
+    }
+
+    fn answer(
+        self: Box<Self>,
+        s: &mut Session,
+        line: &str,
+        out: &mut dyn Out,
+    ) -> Option<Box<dyn crate::dialog::Dialog<Session>>> {
+        if line.trim().is_empty() || line.trim_start().starts_with(['y', 'Y']) {
+            logoff_name(&mut synced(s), &self.name, out);
+        }
+        None
+    }
+}
+
 /// Register the VPN exec commands in the privileged exec graph.
 pub fn register(g: &mut G) {
     for v in ["isakmp", "ikev1"] {
@@ -646,6 +686,26 @@ pub fn register(g: &mut G) {
         |s, a, _| {
             let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
             clear_ipsec(&mut synced(s), peer);
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "vpn-sessiondb logoff name WORD [noconfirm]",
+        &[
+            "Configure the VPN Session Manager",
+            "Logoff sessions",
+            "Logoff the sessions of a user name (an L2L session's: its peer's address)",
+            "User name",
+            "Do not ask for confirmation",
+        ],
+        |s, a, o| {
+            let name = a.req("WORD")?.to_string();
+            if a.has("noconfirm") {
+                logoff_name(&mut synced(s), &name, o);
+            } else {
+                s.dialog = Some(Box::new(LogoffConfirm { name }));
+            }
             Ok(())
         },
     );
