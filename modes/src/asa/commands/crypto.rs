@@ -365,6 +365,34 @@ pub(super) fn global(g: &mut G) {
     );
 }
 
+/// The terminal enrollment commands (`super::super::pki_terminal`).
+pub(super) fn pki(g: &mut G) {
+    add(
+        g,
+        "crypto ca authenticate WORD",
+        &[CR, "Certification authority", "Get the CA certificate (pasted)", "Trustpoint name"],
+        super::super::pki_terminal::authenticate,
+    );
+    add(
+        g,
+        "crypto ca enroll WORD",
+        &[CR, "Certification authority", "Enroll (the request printed to the terminal)", "Trustpoint name"],
+        super::super::pki_terminal::enroll,
+    );
+    add(
+        g,
+        "crypto ca import WORD certificate",
+        &[
+            CR,
+            "Certification authority",
+            "Import a certificate",
+            "Trustpoint name",
+            "This device's certificate (pasted)",
+        ],
+        super::super::pki_terminal::import,
+    );
+}
+
 /// `crypto ikev1 policy N` mode.
 pub(super) fn ikev1_policy(g: &mut G) {
     add(

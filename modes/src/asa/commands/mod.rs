@@ -87,6 +87,7 @@ pub fn build(m: AsaMode) -> G {
 fn global(g: &mut G) {
     interfaces::global(g);
     crypto::global(g);
+    crypto::pki(g);
     legacy::global(g);
     tunnel_groups::global(g);
     usernames::global(g);
