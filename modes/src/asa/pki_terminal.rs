@@ -25,6 +25,7 @@
 //! ASA's `ERROR: ` style.
 
 use super::doc::Node;
+use crate::keystore::KeyKind;
 use crate::out::Out;
 use crate::pki_paste::{Paste, PasteTarget, Pasted, yes_no};
 use crate::session::{Args, CmdResult, Session};
@@ -260,5 +261,87 @@ pub fn enroll(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
         out.line("");
     }
     s.dialog = Some(Box::new(Enroll { step: Step::Serial, ip, csr }));
+    Ok(())
+}
+
+/// The key label ASA shows for a key made without `label`: `<Default-RSA-Key>`.
+fn shown_label(label: &str, default: &str) -> String {
+    if label == default { format!("<{label}>") } else { label.to_string() }
+}
+
+/// `Do you really want to replace them?` after the ASA's warning that a key
+/// pair of that name exists: `yes` makes the new one.
+struct ReplaceKeys {
+    label: String,
+    kind: KeyKind,
+}
+
+impl crate::dialog::Dialog<Session> for ReplaceKeys {
+    fn prompt(&self) -> String {
+        "Do you really want to replace them? [yes/no]: ".into()
+    }
+
+    fn answer(
+        self: Box<Self>,
+        s: &mut Session,
+        line: &str,
+        out: &mut dyn Out,
+    ) -> Option<Box<dyn crate::dialog::Dialog<Session>>> {
+        match yes_no(line) {
+            None => Some(self),
+            Some(false) => None,
+            Some(true) => {
+                make_keys(s, &self.label, self.kind, out);
+                None
+            }
+        }
+    }
+}
+
+fn make_keys(s: &Session, label: &str, kind: KeyKind, out: &mut dyn Out) {
+    out.line("Keypair generation process begin. Please wait...");
+    if let Err(e) = crate::keystore::generate(s, label, kind) {
+        out.line(&format!("ERROR: Key generation failed: {e}"));
+    }
+}
+
+/// `crypto key generate rsa|ecdsa [label L] [modulus N | elliptic-curve N]
+/// [noconfirm]`: the key pair kept in the key store (never a line of the
+/// running configuration), in the ASA's words (real ASA output: `INFO: The
+/// name for the keys will be: <Default-RSA-Key>`, `Keypair generation
+/// process begin. Please wait...`, and for an existing name `WARNING: You
+/// have a RSA keypair already defined named <Default-RSA-Key>.`, a blank
+/// line, `Do you really want to replace them? [yes/no]:`; the ECDSA
+/// warning is the same sentence with `ECDSA`, by analogy). A trustpoint's
+/// `keypair L` names it; an ECDSA key signs as ECDSA (IKEv2).
+pub fn generate(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
+    let ecdsa = a.has("ecdsa");
+    let (default, word) = if ecdsa { ("Default-ECDSA-Key", "ECDSA") } else { (super::pki::DEFAULT_KEYPAIR, "RSA") };
+    let label = a.get("WORD").unwrap_or(default).to_string();
+    if !edgesh_engine::pki::keys::valid_label(&label) {
+        return Err(format!("Invalid key label {label}"));
+    }
+    let kind = if ecdsa {
+        match () {
+            _ if a.has("521") => return Err("edgesh has no P-521 keys: elliptic-curve 256 or 384".into()),
+            _ if a.has("384") => KeyKind::P384,
+            _ => KeyKind::P256,
+        }
+    } else {
+        let bits = ["512", "768", "1024", "3072", "4096"]
+            .iter()
+            .find(|b| a.has(b))
+            .map_or(2048, |b| b.parse().unwrap_or(2048));
+        KeyKind::Rsa(bits)
+    };
+    let shown = shown_label(&label, default);
+    if crate::keystore::store(s).exists(&label) && !a.has("noconfirm") {
+        out.line(&format!("WARNING: You have a {word} keypair already defined named {shown}."));
+        out.line("");
+        s.dialog = Some(Box::new(ReplaceKeys { label, kind }));
+        return Ok(());
+    }
+    out.line(&format!("INFO: The name for the keys will be: {shown}"));
+    make_keys(s, &label, kind, out);
     Ok(())
 }

@@ -369,6 +369,46 @@ pub(super) fn global(g: &mut G) {
 pub(super) fn pki(g: &mut G) {
     add(
         g,
+        "crypto key generate rsa [general-keys] [label WORD] [modulus {512 | 768 | 1024 | 2048 | 3072 | 4096}] [noconfirm]",
+        &[
+            CR,
+            "Long term key operations",
+            "Generate a key pair",
+            "RSA keys",
+            "One general purpose key pair",
+            "Name the key pair",
+            "Key pair name",
+            "Modulus size",
+            "512 bits",
+            "768 bits",
+            "1024 bits",
+            "2048 bits",
+            "3072 bits",
+            "4096 bits",
+            "Do not ask",
+        ],
+        super::super::pki_terminal::generate,
+    );
+    add(
+        g,
+        "crypto key generate ecdsa [label WORD] [elliptic-curve {256 | 384 | 521}] [noconfirm]",
+        &[
+            CR,
+            "Long term key operations",
+            "Generate a key pair",
+            "ECDSA keys",
+            "Name the key pair",
+            "Key pair name",
+            "Elliptic curve",
+            "P-256",
+            "P-384",
+            "P-521",
+            "Do not ask",
+        ],
+        super::super::pki_terminal::generate,
+    );
+    add(
+        g,
         "crypto ca authenticate WORD",
         &[CR, "Certification authority", "Get the CA certificate (pasted)", "Trustpoint name"],
         super::super::pki_terminal::authenticate,
