@@ -51,7 +51,15 @@
 //!   tied to a key mismatch. The 713903/713904 key-mismatch lines that do
 //!   appear (SIEM generators, a troubleshooting game, a blog's `%ASA-5-713904:
 //!   ..., All IKE SA proposals found unacceptable!` under "PSK diferente")
-//!   are made up, not captures. So the sentence stays as it was. A socket
+//!   are made up, not captures. Searched a fifth time (2026-12-03: the page
+//!   and documentation stores for the guide's 713903 entry and for `had
+//!   problems decrypting packet`, Cisco's ASA IKEv1 main-mode debug notes,
+//!   the code index for `%ASA-4-713903:`): the same real lines only (`IP =
+//!   P, Information Exchange processing failed`, `IKE Receiver: Runt ISAKMP
+//!   packet discarded on Port 4500 from A:P`, `Group = G, IP = P, Error:
+//!   Unable to remove PeerTblEntry`), none for a key mismatch, and the
+//!   guide's 713903 entry is the free-text `%ASA-4-713903: IP = P, ...`
+//!   form. So the sentence stays as it was. A socket
 //!   edgesh cannot bind is logged at level 3, so under 713902.
 //!
 //! A tunnel's end (the Cisco ASA syslog reference, and public ASA/PIX logs
