@@ -57,9 +57,8 @@
 //!   the code index for `%ASA-4-713903:`): the same real lines only (`IP =
 //!   P, Information Exchange processing failed`, `IKE Receiver: Runt ISAKMP
 //!   packet discarded on Port 4500 from A:P`, `Group = G, IP = P, Error:
-//!   Unable to remove PeerTblEntry`), none for a key mismatch, and the
-//!   guide's 713903 entry is the free-text `%ASA-4-713903: IP = P, ...`
-//!   form. So the sentence stays as it was. A socket
+//!   Unable to remove PeerTblEntry`), none for a key mismatch. So the
+//!   sentence stays as it was. A socket
 //!   edgesh cannot bind is logged at level 3, so under 713902.
 //!
 //! A tunnel's end (the Cisco ASA syslog reference, and public ASA/PIX logs
