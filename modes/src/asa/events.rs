@@ -103,6 +103,23 @@
 //! Administrator Reset`, `Reason: Peer Terminate`); other ends (lifetimes,
 //! rekeys) are not logged as a session's end.
 //!
+//! A peer's certificate that validated ([`Event::CertAccepted`]):
+//! `%ASA-7-717029: Identified client certificate within certificate chain.
+//! serial number: S, subject name: N.` and `%ASA-6-717022: Certificate was
+//! successfully validated. serial number: S, subject name:  N.`: the texts
+//! of the Cisco ASA syslog guide (`Identified client certificate within
+//! certificate chain. serial_number.`, `Certificate was successfully
+//! validated. certificate_identifiers.`) with the identifiers as a real ASA
+//! 9 log in a public repository prints them (`serial number:
+//! 4E819769406A4BEE8D9825C9E1052208, subject name: c=US,st=MD,...`, two
+//! spaces after 717022's `subject name:`; [`asa_name`]). That log's 717030
+//! (`Found a suitable trustpoint TP to validate certificate.`) and 717028
+//! (`Certificate chain was successfully validated with warning, revocation
+//! status was not checked.`) are not printed: the event names no
+//! trustpoint and does not say whether revocation was checked. A refused
+//! certificate has no 717009/717027 line: the guide gives their reason
+//! strings as free text, and the ASA's own were not found.
+//!
 //! The group (`Group = G`, `user= G`) is the tunnel-group the peer's phase
 //! 1 landed on: the one named by the peer's address, `DefaultL2LGroup` for
 //! a peer a dynamic map answered, or the identity a group is named by. The
@@ -258,6 +275,25 @@ pub fn asa_log(model: &edgesh_engine::Config, tunnel_of: TunnelOf, e: &Event) ->
                 group_of(model, tunnel, *peer)
             ),
         )],
+        Event::CertAccepted { subject, serial, .. } => {
+            let (serial, subject) = (serial.iter().map(|b| format!("{b:02X}")).collect::<String>(), asa_name(subject));
+            vec![
+                (
+                    7,
+                    "717029",
+                    format!(
+                        "Identified client certificate within certificate chain. serial number: {serial}, subject name: {subject}."
+                    ),
+                ),
+                (
+                    6,
+                    "717022",
+                    format!(
+                        "Certificate was successfully validated. serial number: {serial}, subject name:  {subject}."
+                    ),
+                ),
+            ]
+        }
         Event::SessionEnd { peer, tunnel, reason, duration_ms, bytes_in, bytes_out, .. } => {
             let Some(why) = end_reason(reason, false) else { return Vec::new() };
             let g = group_of(model, tunnel, *peer);
@@ -275,6 +311,41 @@ pub fn asa_log(model: &edgesh_engine::Config, tunnel_of: TunnelOf, e: &Event) ->
         }
         _ => Vec::new(),
     }
+}
+
+/// A distinguished name as the ASA's 717xxx messages print it: the RDNs in
+/// encoding order (the RFC 4514 text's reversed), attribute names in lower
+/// case, `,` between them (`c=US,st=MD,l=Fort Meade,o=Military,ou=NEC,cn=...`
+/// in a public ASA log).
+pub fn asa_name(rfc4514: &str) -> String {
+    let mut rdns = Vec::new();
+    let mut cur = String::new();
+    let mut escaped = false;
+    for ch in rfc4514.chars() {
+        match ch {
+            _ if escaped => {
+                cur.push(ch);
+                escaped = false;
+            }
+            '\\' => {
+                cur.push(ch);
+                escaped = true;
+            }
+            ',' => rdns.push(std::mem::take(&mut cur)),
+            _ => cur.push(ch),
+        }
+    }
+    rdns.push(cur);
+    let lower = |rdn: &str| {
+        rdn.split('+')
+            .map(|ava| match ava.split_once('=') {
+                Some((k, v)) => format!("{}={v}", k.trim().to_ascii_lowercase()),
+                None => ava.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    rdns.iter().rev().map(|r| lower(r)).collect::<Vec<_>>().join(",")
 }
 
 /// The ASA's words for why a tunnel ended (see the module's notes), None
@@ -381,6 +452,42 @@ mod tests {
         assert_eq!(why(DownReason::Rekeyed), None);
         assert_eq!(why(DownReason::LifetimeExpired { kilobytes: false }), None);
         assert_eq!(end_reason(&DownReason::DeletedByPeer, true), Some("Peer Terminate"));
+    }
+
+    /// A validated peer certificate: 717029 and 717022 as a public ASA log
+    /// prints them (serial in hex, the name in encoding order, lower-case
+    /// attribute names; two spaces after 717022's `subject name:`).
+    #[test]
+    fn a_validated_certificate_in_the_asa_words() {
+        assert_eq!(
+            asa_name("CN=RYAN.WOLFE.9101161615,OU=NEC,O=Military,L=Fort Meade,ST=MD,C=US"),
+            "c=US,st=MD,l=Fort Meade,o=Military,ou=NEC,cn=RYAN.WOLFE.9101161615"
+        );
+        assert_eq!(asa_name("CN=a\\,b,O=X+OU=Y"), "o=X+ou=Y,cn=a\\,b");
+        let e = Event::CertAccepted {
+            conn: 1,
+            peer: "198.51.100.2".parse().unwrap(),
+            version: 1,
+            subject: "CN=r2.lab.example,O=Edgesh Lab,C=US".into(),
+            issuer: "CN=Edgesh Lab Test CA,O=Edgesh Lab,C=US".into(),
+            serial: vec![0x4e, 0x81, 0x97],
+        };
+        let model = edgesh_engine::Config::new("asa");
+        assert_eq!(
+            asa_log(&model, &|_| None, &e),
+            vec![
+                (
+                    7,
+                    "717029",
+                    "Identified client certificate within certificate chain. serial number: 4E8197, subject name: c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string()
+                ),
+                (
+                    6,
+                    "717022",
+                    "Certificate was successfully validated. serial number: 4E8197, subject name:  c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string()
+                ),
+            ]
+        );
     }
 
     /// Seed 000's message, word for word.
