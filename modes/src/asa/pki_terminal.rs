@@ -25,6 +25,7 @@
 //! ASA's `ERROR: ` style.
 
 use super::doc::Node;
+use crate::dialog::Dialog;
 use crate::keystore::KeyKind;
 use crate::out::Out;
 use crate::pki_paste::{Paste, PasteTarget, Pasted, yes_no};
@@ -186,7 +187,7 @@ struct Enroll {
     csr: String,
 }
 
-impl crate::dialog::Dialog<Session> for Enroll {
+impl Dialog<Session> for Enroll {
     fn prompt(&self) -> String {
         match self.step {
             Step::Serial => "% Include the device serial number in the subject name? [yes/no]: ",
@@ -195,12 +196,7 @@ impl crate::dialog::Dialog<Session> for Enroll {
         .into()
     }
 
-    fn answer(
-        mut self: Box<Self>,
-        _: &mut Session,
-        line: &str,
-        out: &mut dyn Out,
-    ) -> Option<Box<dyn crate::dialog::Dialog<Session>>> {
+    fn answer(mut self: Box<Self>, _: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         let Some(yes) = yes_no(line) else { return Some(self) };
         match self.step {
             Step::Serial => {
@@ -276,17 +272,12 @@ struct ReplaceKeys {
     kind: KeyKind,
 }
 
-impl crate::dialog::Dialog<Session> for ReplaceKeys {
+impl Dialog<Session> for ReplaceKeys {
     fn prompt(&self) -> String {
         "Do you really want to replace them? [yes/no]: ".into()
     }
 
-    fn answer(
-        self: Box<Self>,
-        s: &mut Session,
-        line: &str,
-        out: &mut dyn Out,
-    ) -> Option<Box<dyn crate::dialog::Dialog<Session>>> {
+    fn answer(self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         match yes_no(line) {
             None => Some(self),
             Some(false) => None,

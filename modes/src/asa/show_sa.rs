@@ -6,6 +6,7 @@
 //! Layouts: the ASA 9.x captures of the corpus (`../shared/corpus/outputs/asa`)
 //! and of public write-ups; ntc-templates' ASA templates read them.
 
+use crate::dialog::Dialog;
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Router, Session};
 use edgesh_engine::config::{EspAuth, EspEncr, ExchangeMode, IkeEncr};
@@ -583,17 +584,12 @@ struct LogoffConfirm {
     name: String,
 }
 
-impl crate::dialog::Dialog<Session> for LogoffConfirm {
+impl Dialog<Session> for LogoffConfirm {
     fn prompt(&self) -> String {
         "Do you want to logoff the VPN session(s)? [confirm]".into()
     }
 
-    fn answer(
-        self: Box<Self>,
-        s: &mut Session,
-        line: &str,
-        out: &mut dyn Out,
-    ) -> Option<Box<dyn crate::dialog::Dialog<Session>>> {
+    fn answer(self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         if line.trim().is_empty() || line.trim_start().starts_with(['y', 'Y']) {
             logoff_name(&mut synced(s), &self.name, out);
         }
