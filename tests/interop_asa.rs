@@ -80,6 +80,21 @@ fn main_mode_strongswan_initiates_to_an_asa_and_traffic_flows() {
         assert!(t0.elapsed() < Duration::from_secs(10), "no delete seen by strongSwan:\n{}", charon_log());
         std::thread::sleep(Duration::from_millis(300));
     }
+    // With its last IPsec SA pair the L2L session ends: its IKE SA is
+    // deleted too, and the ASA says so (713259, 113019 Administrator Reset).
+    let log = a.cmd("show logging");
+    for l in [
+        "%ASA-5-713259: Group = 192.0.2.2, IP = 192.0.2.2, Session is being torn down. Reason: Administrator Reset",
+        "%ASA-4-113019: Group = 192.0.2.2, Username = 192.0.2.2, IP = 192.0.2.2, Session disconnected. Session Type: LAN-to-LAN, Duration: ",
+    ] {
+        assert!(log.contains(l), "{l}:\n{log}");
+    }
+    assert!(log.contains("Reason: Administrator Reset\n") || log.ends_with("Reason: Administrator Reset"), "{log}");
+    let t0 = Instant::now();
+    while !charon_log().contains("received DELETE for IKE_SA") {
+        assert!(t0.elapsed() < Duration::from_secs(10), "no IKE_SA delete seen by strongSwan:\n{}", charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
 }
 
 /// Seed 000 with a real peer: strongSwan proposes host 203.0.113.1 <->

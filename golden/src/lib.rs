@@ -43,7 +43,8 @@
 //!   prompt: the text after it on its line was typed (the answer). After
 //!   IOS's `End with a blank line or the word "quit" on a line by itself`
 //!   and the empty line under it, the lines up to a blank one or `quit`
-//!   were typed (a pasted certificate).
+//!   were typed (a pasted certificate); after the ASA's `End with the word
+//!   "quit" on a line by itself`, the lines up to `quit`.
 //! * `<*>` in an expected line matches any text (for values that may vary).
 //! * Secrets: at a `Password: ` prompt (`enable` asking for the enable
 //!   secret, the login dialog) the device echoes nothing; the transcript
@@ -188,7 +189,9 @@ impl Transcript {
         };
         // IOS's certificate paste (`crypto pki import`): after `End with a
         // blank line or the word "quit" on a line by itself` and the empty
-        // line under it, every line up to a blank one or `quit` was typed.
+        // line under it, every line up to a blank one or `quit` was typed;
+        // the ASA's (`crypto ca import`): after `End with the word "quit" on
+        // a line by itself`, every line up to `quit`.
         let mut paste = 0u8;
         body.split('\n')
             .filter_map(|l| {
@@ -203,8 +206,19 @@ impl Transcript {
                         }
                         return Some(l.to_string());
                     }
+                    // The ASA's paste: every line up to `quit` (blank ones too).
+                    3 => {
+                        if l == "quit" {
+                            paste = 0;
+                        }
+                        return Some(l.to_string());
+                    }
                     _ if l == "End with a blank line or the word \"quit\" on a line by itself" => {
                         paste = 1;
+                        return None;
+                    }
+                    _ if l == "End with the word \"quit\" on a line by itself" => {
+                        paste = 3;
                         return None;
                     }
                     _ => {}

@@ -2,7 +2,7 @@
 //! (protocol or a named protocol group, source and destination, port
 //! operators) that both Cisco dialects run before storing an entry. Each
 //! dialect states its own syntax and wording in an `AceSyntax` (IOS:
-//! `ios/acl_check.rs`, ASA: `asa/commands.rs`).
+//! `ios/acl_check.rs`, ASA: `asa/commands/interfaces.rs`).
 
 use crate::session::CmdResult;
 

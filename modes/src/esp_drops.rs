@@ -55,6 +55,15 @@ pub fn log_drops(r: &mut Router, e: &Event) {
         };
         i += 1;
         let l = own.as_ref().unwrap_or(&l);
+        // The device's own limit (one line every `ms`): the packets within it are counted, not offered.
+        if let Some(ms) = ops.esp_drop_every_ms(&l.kind) {
+            let now = r.now_ms();
+            if r.logctl.spaced.get(&l.kind).is_some_and(|t| now.saturating_sub(*t) < ms) {
+                r.logctl.suppressed += 1 + left;
+                break;
+            }
+            r.logctl.spaced.insert(l.kind.clone(), now);
+        }
         if offer(r, &l.kind, &l.text, &l.line) {
             r.push_monitor(l.line.clone(), false);
         }

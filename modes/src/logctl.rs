@@ -47,4 +47,7 @@ pub struct LogControl {
     pub(crate) socket: Option<UdpSocket>,
     /// The rate-limit source of the lines offered now, in place of the first address in their text (rejected ESP packets: per SA and kind).
     pub(crate) source_hint: Option<String>,
+    /// When a drop line of each kind with a device rate limit of its own
+    /// ([`DialectOps::esp_drop_every_ms`](crate::session::DialectOps::esp_drop_every_ms)) was last kept.
+    pub(crate) spaced: HashMap<String, u64>,
 }

@@ -472,6 +472,13 @@ pub trait DialectOps: Sync {
     fn esp_drop_log(&self, _r: &Router, _e: &edgesh_engine::ike::Event) -> Option<crate::logctl::LogLine> {
         None
     }
+    /// The device's own rate limit of a drop line of `kind` (its
+    /// [`LogLine::kind`](crate::logctl::LogLine)): at most one such line
+    /// every so many milliseconds, the rest counted as suppressed (the
+    /// ASA's 402119 and 402120); `None`: only the log buffer's windows.
+    fn esp_drop_every_ms(&self, _kind: &str) -> Option<u64> {
+        None
+    }
     /// `| json`: the state of the show command declared as `spec`, as
     /// JSON (`crate::json`); `None` when that command has no JSON form.
     fn show_json(&self, _s: &mut Session, _spec: &str, _a: &Args) -> Option<Result<serde_json::Value, String>> {

@@ -503,13 +503,15 @@ pub enum Event {
         id: Option<String>,
         failure: crate::pki::CertFailure,
     },
-    /// A peer's certificate was validated and its signature verified (subject, issuer as RFC 4514 text).
+    /// A peer's certificate was validated and its signature verified (subject, issuer as RFC 4514 text;
+    /// its serial number as encoded).
     CertAccepted {
         conn: u32,
         peer: Ipv4Addr,
         version: u8,
         subject: String,
         issuer: String,
+        serial: Vec<u8>,
     },
     /// IKEv2: traffic selectors (initiator's, responder's) that no child configuration accepts.
     V2TsUnacceptable {

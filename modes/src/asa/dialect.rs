@@ -136,6 +136,10 @@ impl DialectOps for Asa {
         super::esp_events::asa_drop_log(r, e)
     }
 
+    fn esp_drop_every_ms(&self, kind: &str) -> Option<u64> {
+        super::esp_events::every_ms(kind)
+    }
+
     fn socket_mnemonic(&self) -> &'static str {
         "713902"
     }

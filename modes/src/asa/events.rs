@@ -51,7 +51,14 @@
 //!   tied to a key mismatch. The 713903/713904 key-mismatch lines that do
 //!   appear (SIEM generators, a troubleshooting game, a blog's `%ASA-5-713904:
 //!   ..., All IKE SA proposals found unacceptable!` under "PSK diferente")
-//!   are made up, not captures. So the sentence stays as it was. A socket
+//!   are made up, not captures. Searched a fifth time (2026-12-03: the page
+//!   and documentation stores for the guide's 713903 entry and for `had
+//!   problems decrypting packet`, Cisco's ASA IKEv1 main-mode debug notes,
+//!   the code index for `%ASA-4-713903:`): the same real lines only (`IP =
+//!   P, Information Exchange processing failed`, `IKE Receiver: Runt ISAKMP
+//!   packet discarded on Port 4500 from A:P`, `Group = G, IP = P, Error:
+//!   Unable to remove PeerTblEntry`), none for a key mismatch. So the
+//!   sentence stays as it was. A socket
 //!   edgesh cannot bind is logged at level 3, so under 713902.
 //!
 //! A tunnel's end (the Cisco ASA syslog reference, and public ASA/PIX logs
@@ -72,9 +79,18 @@
 //!   disconnected. Session Type: LAN-to-LAN, Duration: 0h:00m:00s, Bytes
 //!   xmt: 0, Bytes rcv: 0, Reason: crypto map policy not found`: an L2L
 //!   session's user name is the peer's address).
+//! * `%ASA-5-713259: Group = G, IP = P, Session is being torn down. Reason:
+//!   R` just before each 113019, with the same reason (the same ASA 9.2
+//!   capture: `Group = 77.88.99.100, IP = 77.88.99.100, Session is being
+//!   torn down. Reason: crypto map policy not found`, then its 113019).
 //! * `%ASA-3-713123: Group = G, IP = P, IKE lost contact with remote peer,
 //!   deleting connection (keepalive type: DPD)` when DPD declares the peer
 //!   dead.
+//!
+//! An L2L session is its IPsec tunnels: `clear crypto ipsec sa [peer A]`
+//! ends the session of each peer it leaves without any (its IKE SA is
+//! cleared too: `show_sa::clear_ipsec`), so it logs 713259 and 113019 as
+//! `clear crypto isakmp sa` does.
 //!
 //! The reasons ([`end_reason`]): `Administrator Reset` for `clear crypto
 //! ...` (in the reference's list of 713050 reasons, and a RADIUS
@@ -86,6 +102,23 @@
 //! material (searched 2026-12-03: the guide's 113019 entry, `Reason:
 //! Administrator Reset`, `Reason: Peer Terminate`); other ends (lifetimes,
 //! rekeys) are not logged as a session's end.
+//!
+//! A peer's certificate that validated ([`Event::CertAccepted`]):
+//! `%ASA-7-717029: Identified client certificate within certificate chain.
+//! serial number: S, subject name: N.` and `%ASA-6-717022: Certificate was
+//! successfully validated. serial number: S, subject name:  N.`: the texts
+//! of the Cisco ASA syslog guide (`Identified client certificate within
+//! certificate chain. serial_number.`, `Certificate was successfully
+//! validated. certificate_identifiers.`) with the identifiers as a real ASA
+//! 9 log in a public repository prints them (`serial number:
+//! 4E819769406A4BEE8D9825C9E1052208, subject name: c=US,st=MD,...`, two
+//! spaces after 717022's `subject name:`; [`asa_name`]). That log's 717030
+//! (`Found a suitable trustpoint TP to validate certificate.`) and 717028
+//! (`Certificate chain was successfully validated with warning, revocation
+//! status was not checked.`) are not printed: the event names no
+//! trustpoint and does not say whether revocation was checked. A refused
+//! certificate has no 717009/717027 line: the guide gives their reason
+//! strings as free text, and the ASA's own were not found.
 //!
 //! The group (`Group = G`, `user= G`) is the tunnel-group the peer's phase
 //! 1 landed on: the one named by the peer's address, `DefaultL2LGroup` for
@@ -242,20 +275,77 @@ pub fn asa_log(model: &edgesh_engine::Config, tunnel_of: TunnelOf, e: &Event) ->
                 group_of(model, tunnel, *peer)
             ),
         )],
+        Event::CertAccepted { subject, serial, .. } => {
+            let (serial, subject) = (serial.iter().map(|b| format!("{b:02X}")).collect::<String>(), asa_name(subject));
+            vec![
+                (
+                    7,
+                    "717029",
+                    format!(
+                        "Identified client certificate within certificate chain. serial number: {serial}, subject name: {subject}."
+                    ),
+                ),
+                (
+                    6,
+                    "717022",
+                    format!(
+                        "Certificate was successfully validated. serial number: {serial}, subject name:  {subject}."
+                    ),
+                ),
+            ]
+        }
         Event::SessionEnd { peer, tunnel, reason, duration_ms, bytes_in, bytes_out, .. } => {
             let Some(why) = end_reason(reason, false) else { return Vec::new() };
-            vec![(
-                4,
-                "113019",
-                format!(
-                    "Group = {}, Username = {peer}, IP = {peer}, Session disconnected. Session Type: LAN-to-LAN, Duration: {}, Bytes xmt: {bytes_out}, Bytes rcv: {bytes_in}, Reason: {why}",
-                    group_of(model, tunnel, *peer),
-                    super::sessiondb::duration(duration_ms / 1000)
+            let g = group_of(model, tunnel, *peer);
+            vec![
+                (5, "713259", format!("Group = {g}, IP = {peer}, Session is being torn down. Reason: {why}")),
+                (
+                    4,
+                    "113019",
+                    format!(
+                        "Group = {g}, Username = {peer}, IP = {peer}, Session disconnected. Session Type: LAN-to-LAN, Duration: {}, Bytes xmt: {bytes_out}, Bytes rcv: {bytes_in}, Reason: {why}",
+                        super::sessiondb::duration(duration_ms / 1000)
+                    ),
                 ),
-            )]
+            ]
         }
         _ => Vec::new(),
     }
+}
+
+/// A distinguished name as the ASA's 717xxx messages print it: the RDNs in
+/// encoding order (the RFC 4514 text's reversed), attribute names in lower
+/// case, `,` between them (`c=US,st=MD,l=Fort Meade,o=Military,ou=NEC,cn=...`
+/// in a public ASA log).
+pub fn asa_name(rfc4514: &str) -> String {
+    let mut rdns = Vec::new();
+    let mut cur = String::new();
+    let mut escaped = false;
+    for ch in rfc4514.chars() {
+        match ch {
+            _ if escaped => {
+                cur.push(ch);
+                escaped = false;
+            }
+            '\\' => {
+                cur.push(ch);
+                escaped = true;
+            }
+            ',' => rdns.push(std::mem::take(&mut cur)),
+            _ => cur.push(ch),
+        }
+    }
+    rdns.push(cur);
+    let lower = |rdn: &str| {
+        rdn.split('+')
+            .map(|ava| match ava.split_once('=') {
+                Some((k, v)) => format!("{}={v}", k.trim().to_ascii_lowercase()),
+                None => ava.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    rdns.iter().rev().map(|r| lower(r)).collect::<Vec<_>>().join(",")
 }
 
 /// The ASA's words for why a tunnel ended (see the module's notes), None
@@ -322,6 +412,82 @@ mod tests {
         let mut data = a.to_vec();
         data.extend(m);
         IdRepr { id_type: id_type::IPV4_ADDR_SUBNET, protocol: 0, port: 0, data }
+    }
+
+    /// A session's end: 713259 then 113019, with the ASA's reason for each
+    /// engine cause; the ends the ASA does not log as a session's end
+    /// (a rekey, a lifetime) log nothing.
+    #[test]
+    fn a_sessions_end_in_the_asa_words() {
+        let model = edgesh_engine::Config::new("asa");
+        let end = |reason| Event::SessionEnd {
+            conn: 1,
+            peer: "198.51.100.2".parse().unwrap(),
+            tunnel: "outside_map-10".into(),
+            reason,
+            duration_ms: 3_723_000,
+            bytes_in: 500,
+            bytes_out: 700,
+        };
+        let logs = asa_log(&model, &|_| None, &end(DownReason::Cleared));
+        assert_eq!(
+            logs,
+            vec![
+                (
+                    5,
+                    "713259",
+                    "Group = 198.51.100.2, IP = 198.51.100.2, Session is being torn down. Reason: Administrator Reset"
+                        .to_string()
+                ),
+                (
+                    4,
+                    "113019",
+                    "Group = 198.51.100.2, Username = 198.51.100.2, IP = 198.51.100.2, Session disconnected. Session Type: LAN-to-LAN, Duration: 1h:02m:03s, Bytes xmt: 700, Bytes rcv: 500, Reason: Administrator Reset".to_string()
+                ),
+            ]
+        );
+        let why = |r| asa_log(&model, &|_| None, &end(r)).last().map(|l| l.2.rsplit(": ").next().unwrap().to_string());
+        assert_eq!(why(DownReason::DeletedByPeer).as_deref(), Some("User Requested"));
+        assert_eq!(why(DownReason::PeerDead).as_deref(), Some("Lost Service"));
+        assert_eq!(why(DownReason::Rekeyed), None);
+        assert_eq!(why(DownReason::LifetimeExpired { kilobytes: false }), None);
+        assert_eq!(end_reason(&DownReason::DeletedByPeer, true), Some("Peer Terminate"));
+    }
+
+    /// A validated peer certificate: 717029 and 717022 as a public ASA log
+    /// prints them (serial in hex, the name in encoding order, lower-case
+    /// attribute names; two spaces after 717022's `subject name:`).
+    #[test]
+    fn a_validated_certificate_in_the_asa_words() {
+        assert_eq!(
+            asa_name("CN=RYAN.WOLFE.9101161615,OU=NEC,O=Military,L=Fort Meade,ST=MD,C=US"),
+            "c=US,st=MD,l=Fort Meade,o=Military,ou=NEC,cn=RYAN.WOLFE.9101161615"
+        );
+        assert_eq!(asa_name("CN=a\\,b,O=X+OU=Y"), "o=X+ou=Y,cn=a\\,b");
+        let e = Event::CertAccepted {
+            conn: 1,
+            peer: "198.51.100.2".parse().unwrap(),
+            version: 1,
+            subject: "CN=r2.lab.example,O=Edgesh Lab,C=US".into(),
+            issuer: "CN=Edgesh Lab Test CA,O=Edgesh Lab,C=US".into(),
+            serial: vec![0x4e, 0x81, 0x97],
+        };
+        let model = edgesh_engine::Config::new("asa");
+        assert_eq!(
+            asa_log(&model, &|_| None, &e),
+            vec![
+                (
+                    7,
+                    "717029",
+                    "Identified client certificate within certificate chain. serial number: 4E8197, subject name: c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string()
+                ),
+                (
+                    6,
+                    "717022",
+                    "Certificate was successfully validated. serial number: 4E8197, subject name:  c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string()
+                ),
+            ]
+        );
     }
 
     /// Seed 000's message, word for word.

@@ -7,7 +7,7 @@
 //!
 //! The running configuration is an ordered document of lines and blocks
 //! (`doc.rs`). Lines edgesh models (interfaces, objects, access lists, the
-//! crypto configuration, tunnel-groups: `commands.rs`) are checked by the
+//! crypto configuration, tunnel-groups: `commands/`) are checked by the
 //! command graphs; lines it does not model are kept verbatim in their place
 //! when they are commands of their mode (`vocabulary.rs`, in the table
 //! format shared with IOS: `crate::vocab`), and refused otherwise.
@@ -27,6 +27,7 @@ pub mod esp_events;
 pub mod events;
 pub mod json;
 pub mod pki;
+pub mod pki_terminal;
 pub mod sessiondb;
 pub mod show_sa;
 pub mod state;

@@ -6,6 +6,7 @@
 //! Layouts: the ASA 9.x captures of the corpus (`../shared/corpus/outputs/asa`)
 //! and of public write-ups; ntc-templates' ASA templates read them.
 
+use crate::dialog::Dialog;
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Router, Session};
 use edgesh_engine::config::{EspAuth, EspEncr, ExchangeMode, IkeEncr};
@@ -542,6 +543,60 @@ fn synced(s: &mut Session) -> std::sync::MutexGuard<'_, Router> {
     r
 }
 
+/// `clear crypto ipsec sa [peer A]`: the IPsec SAs go (602304, 713050),
+/// and so does the LAN-to-LAN session of each peer left without any: on
+/// the ASA an L2L session is its IPsec tunnels, so its IKE SA is deleted
+/// with them (713259 and 113019, `Reason: Administrator Reset`).
+pub(super) fn clear_ipsec(r: &mut Router, peer: Option<std::net::Ipv4Addr>) {
+    let mut peers: Vec<std::net::Ipv4Addr> =
+        r.ike().child_sas().iter().map(|c| *c.remote.ip()).filter(|p| peer.is_none_or(|q| *p == q)).collect();
+    peers.sort();
+    peers.dedup();
+    r.engine.clear_ipsec(None, peer);
+    r.engine_drain();
+    for p in peers {
+        if !r.ike().child_sas().iter().any(|c| *c.remote.ip() == p) {
+            r.engine.clear_ike(None, Some(p));
+        }
+    }
+    r.engine_drain();
+}
+
+/// `vpn-sessiondb logoff name NAME`: the L2L sessions of that user name
+/// (an L2L session's user name is its peer's address, as 113019 says:
+/// `Username = P`) end, their IKE SAs cleared (713259 and 113019, `Reason:
+/// Administrator Reset`); the count in the ASA's words (`INFO: Number of
+/// sessions with name "NAME" logged off : N`, the answer scripts that
+/// drive ASAs expect, e.g. a public PowerShell session killer's "Expected
+/// Response" and a Python poller's `"NAME" logged off : 0` check).
+fn logoff_name(r: &mut Router, name: &str, out: &mut dyn Out) {
+    let peers: Vec<std::net::Ipv4Addr> =
+        super::sessiondb::sessions(r).iter().map(|s| s.ip_address).filter(|p| p.to_string() == name).collect();
+    for p in &peers {
+        r.engine.clear_ike(None, Some(*p));
+    }
+    r.engine_drain();
+    out.line(&format!("INFO: Number of sessions with name \"{name}\" logged off : {}", peers.len()));
+}
+
+/// The ASA's question before a logoff (`[confirm]`: Return or `y` logs off).
+struct LogoffConfirm {
+    name: String,
+}
+
+impl Dialog<Session> for LogoffConfirm {
+    fn prompt(&self) -> String {
+        "Do you want to logoff the VPN session(s)? [confirm]".into()
+    }
+
+    fn answer(self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
+        if line.trim().is_empty() || line.trim_start().starts_with(['y', 'Y']) {
+            logoff_name(&mut synced(s), &self.name, out);
+        }
+        None
+    }
+}
+
 /// Register the VPN exec commands in the privileged exec graph.
 pub fn register(g: &mut G) {
     for v in ["isakmp", "ikev1"] {
@@ -626,9 +681,27 @@ pub fn register(g: &mut G) {
         ],
         |s, a, _| {
             let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
-            let mut r = synced(s);
-            r.engine.clear_ipsec(None, peer);
-            r.engine_drain();
+            clear_ipsec(&mut synced(s), peer);
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "vpn-sessiondb logoff name WORD [noconfirm]",
+        &[
+            "Configure the VPN Session Manager",
+            "Logoff sessions",
+            "Logoff the sessions of a user name (an L2L session's: its peer's address)",
+            "User name",
+            "Do not ask for confirmation",
+        ],
+        |s, a, o| {
+            let name = a.req("WORD")?.to_string();
+            if a.has("noconfirm") {
+                logoff_name(&mut synced(s), &name, o);
+            } else {
+                s.dialog = Some(Box::new(LogoffConfirm { name }));
+            }
             Ok(())
         },
     );

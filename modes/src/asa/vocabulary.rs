@@ -3,7 +3,7 @@
 //! model, and the sub-modes they open. A line edgesh does not model is kept
 //! verbatim in its place only if it is a command of its mode; anything else
 //! is refused with the ASA's caret, so a typo is never stored. The commands
-//! edgesh models (`commands.rs`: interfaces' `nameif`, `security-level`,
+//! edgesh models (`commands/`: interfaces' `nameif`, `security-level`,
 //! `ip address`; access lists, objects, the crypto configuration,
 //! tunnel-groups) are not listed: a wrong word in them is an error.
 //!

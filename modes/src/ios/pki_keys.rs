@@ -28,12 +28,11 @@
 
 use super::{IosDoc, Node};
 use crate::dialog::Dialog;
-use crate::keystore::{KeyKind, PrivateKey};
+use crate::keystore::KeyKind;
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Handler, Session};
-use edgesh_engine::pki::csr::{KeyUsageBits, NameAttr, Request};
+use edgesh_engine::pki::csr::NameAttr;
 use edgesh_grammar::Graph;
-use x509_cert::der::{Decode, Encode};
 
 type G = Graph<Handler>;
 
@@ -224,12 +223,7 @@ fn fqdn(doc: &IosDoc) -> String {
     }
 }
 
-/// The DER in IOS's hex layout: words of 8 digits, 8 words a line, each line after `indent`.
-pub fn hex_lines(der: &[u8], indent: &str) -> Vec<String> {
-    let hex: String = der.iter().map(|b| format!("{b:02X}")).collect();
-    let words: Vec<&str> = hex.as_bytes().chunks(8).map(|c| std::str::from_utf8(c).unwrap_or("")).collect();
-    words.chunks(8).map(|l| format!("{indent}{}", l.join(" "))).collect()
-}
+pub use crate::pki_paste::hex_lines;
 
 /// The name the new RSA keys take, or IOS's reason there is none.
 fn rsa_label(s: &Session, a: &Args) -> Result<String, String> {
@@ -332,16 +326,7 @@ fn modulus_intro(out: &mut dyn Out) {
     out.line("");
 }
 
-fn yes_no(a: &str) -> Option<bool> {
-    let a = a.trim().to_ascii_lowercase();
-    if !a.is_empty() && "yes".starts_with(&a) {
-        Some(true)
-    } else if !a.is_empty() && "no".starts_with(&a) {
-        Some(false)
-    } else {
-        None
-    }
-}
+use crate::pki_paste::yes_no;
 
 /// The label, or IOS's message (the line itself was taken: pasted
 /// configurations carrying it are not refused, as on IOS).
@@ -603,16 +588,10 @@ fn enrollment(s: &Session, tp: &str) -> Result<Enrollment, String> {
     }
     let label = keypair_of(doc, tp).unwrap_or_else(|| fqdn(doc));
     let subject_text = lines.iter().find_map(|l| l.strip_prefix("subject-name ")).map(str::to_string);
-    let mut subject = Vec::new();
-    if let Some(t) = &subject_text {
-        // `cn=R1,ou=VPN,o=Example` is written most specific first: encoded the other way round.
-        for part in t.split(',').rev() {
-            let (k, v) =
-                part.split_once('=').ok_or_else(|| format!("subject-name {t}: `{part}` is not ATTRIBUTE=value"))?;
-            let attr = NameAttr::parse(k.trim()).ok_or_else(|| format!("subject-name {t}: unknown attribute {k}"))?;
-            subject.push((attr, v.trim().to_string()));
-        }
-    }
+    let subject = match &subject_text {
+        Some(t) => crate::pki_paste::subject_attrs(t)?,
+        None => Vec::new(),
+    };
     let fqdn_none = lines.iter().any(|l| l == "fqdn none");
     let serial = lines.iter().find(|l| l.starts_with("serial-number")).cloned();
     let ip = match lines.iter().find_map(|l| l.strip_prefix("ip-address ")) {
@@ -660,20 +639,7 @@ impl EnrollDialog {
                 return false;
             }
         };
-        let mut subject = self.e.subject.clone();
-        if let Some(f) = &self.e.fqdn {
-            subject.push((NameAttr::UnstructuredName, f.clone()));
-        }
-        if let Some(ip) = self.ip {
-            subject.push((NameAttr::UnstructuredAddress, ip.to_string()));
-        }
-        let rsa = matches!(key.key, PrivateKey::Rsa(_));
-        let req = Request {
-            subject,
-            alt_names: Vec::new(),
-            key_usage: Some(KeyUsageBits { digital_signature: true, key_encipherment: rsa, ..Default::default() }),
-        };
-        match edgesh_engine::pki::csr::build(&key.key, &req).and_then(|c| edgesh_engine::pki::csr::to_pem(&c)) {
+        match crate::pki_paste::request_pem(&key.key, self.e.subject.clone(), self.e.fqdn.as_deref(), self.ip) {
             Ok(p) => {
                 self.csr = p;
                 true
@@ -795,159 +761,81 @@ fn enroll(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     Ok(())
 }
 
-/// The certificate pasted after `crypto pki import TP certificate` (the
-/// router's) or `crypto pki authenticate TP` (the CA's).
-struct Paste {
-    tp: String,
-    lines: Vec<String>,
-    ca: bool,
-}
+/// IOS's words and chain around a pasted certificate (`crate::pki_paste`).
+struct IosPaste;
 
-impl Dialog<Session> for Paste {
-    fn prompt(&self) -> String {
-        String::new()
+use crate::pki_paste::Pasted;
+
+impl crate::pki_paste::PasteTarget for IosPaste {
+    fn ends(&self, line: &str) -> bool {
+        line.is_empty() || line == "quit"
     }
 
-    fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
-        let t = line.trim();
-        if !t.is_empty() && t != "quit" {
-            if self.lines.len() >= 1000 {
-                out.line("% Too many lines for a certificate");
-                return None;
-            }
-            self.lines.push(t.to_string());
-            return Some(self);
-        }
-        if self.ca {
-            return match pasted_der(&self.lines) {
-                Ok((der, cert)) => {
-                    use md5::Digest;
-                    let words = |b: &[u8]| {
-                        b.chunks(4)
-                            .map(|c| c.iter().map(|x| format!("{x:02X}")).collect::<String>())
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    };
-                    out.line("Certificate has the following attributes:");
-                    out.line(&format!("       Fingerprint MD5: {}", words(&md5::Md5::digest(&der))));
-                    out.line(&format!("      Fingerprint SHA1: {}", words(&sha1::Sha1::digest(&der))));
-                    out.line("");
-                    let serial = serial_hex(&cert);
-                    Some(Box::new(AcceptCa { tp: self.tp.clone(), der, serial }))
-                }
-                Err(e) => {
-                    out.line(&format!("% {e}"));
-                    None
-                }
-            };
-        }
-        if let Err(e) = import_pasted(s, &self.tp, &self.lines) {
-            out.line(&format!("% {e}"));
-            return None;
-        }
-        out.line("% Router Certificate successfully imported");
-        None
+    fn fingerprint(&self, der: &[u8], out: &mut dyn Out) {
+        use md5::Digest;
+        let words = |b: &[u8]| {
+            b.chunks(4).map(|c| c.iter().map(|x| format!("{x:02X}")).collect::<String>()).collect::<Vec<_>>().join(" ")
+        };
+        out.line("Certificate has the following attributes:");
+        out.line(&format!("       Fingerprint MD5: {}", words(&md5::Md5::digest(der))));
+        out.line(&format!("      Fingerprint SHA1: {}", words(&sha1::Sha1::digest(der))));
+        out.line("");
     }
-}
 
-/// `% Do you accept this certificate? [yes/no]:` after `crypto pki authenticate`.
-struct AcceptCa {
-    tp: String,
-    der: Vec<u8>,
-    serial: String,
-}
-
-impl Dialog<Session> for AcceptCa {
-    fn prompt(&self) -> String {
+    fn accept_prompt(&self) -> String {
         "% Do you accept this certificate? [yes/no]: ".into()
     }
 
-    fn answer(self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
-        match yes_no(line) {
-            None => {
-                out.line("% Please answer 'yes' or 'no'.");
-                Some(self)
-            }
-            Some(false) => None,
-            Some(true) => {
-                // The CA certificate replaces the one before; a router certificate stays.
-                keep_in_chain(s, &self.tp, &self.der, &format!("certificate ca {}", self.serial), true);
-                out.line("Trustpoint CA certificate accepted.");
-                out.line("% Certificate successfully imported");
-                None
-            }
-        }
+    fn answer_again(&self) -> Option<&'static str> {
+        Some("% Please answer 'yes' or 'no'.")
     }
-}
 
-fn serial_hex(cert: &x509_cert::Certificate) -> String {
-    cert.tbs_certificate().serial_number().as_bytes().iter().map(|b| format!("{b:02X}")).collect()
-}
+    fn accepted(&self, s: &mut Session, tp: &str, der: &[u8], serial: &str, out: &mut dyn Out) {
+        // The CA certificate replaces the one before; a router certificate stays.
+        keep_in_chain(s, tp, der, &format!("certificate ca {serial}"), true);
+        out.line("Trustpoint CA certificate accepted.");
+        out.line("% Certificate successfully imported");
+    }
 
-/// The DER of a pasted certificate (base64, with or without the PEM lines).
-fn pasted_der(lines: &[String]) -> Result<(Vec<u8>, x509_cert::Certificate), String> {
-    use base64ct::Encoding;
-    let b64: String = lines.iter().filter(|l| !l.starts_with("-----")).map(|l| l.trim()).collect();
-    let der = base64ct::Base64::decode_vec(&b64).map_err(|_| "The certificate is not base 64 encoded".to_string())?;
-    let cert = x509_cert::Certificate::from_der(&der).map_err(|e| format!("Not an X.509 certificate ({e})"))?;
-    Ok((der, cert))
+    fn imported(&self, s: &mut Session, tp: &str, p: &Pasted, out: &mut dyn Out) -> Result<(), String> {
+        import_pasted(s, tp, &p.der, &p.cert)?;
+        out.line("% Router Certificate successfully imported");
+        Ok(())
+    }
+
+    fn error(&self, e: &str, out: &mut dyn Out) {
+        out.line(&format!("% {e}"));
+    }
 }
 
 /// Keep `der` as the block `head` (`certificate 03`, `certificate ca 01`)
-/// of trustpoint `tp`'s chain, replacing the certificate of the same kind;
-/// the chain is made after the trustpoint's block if there is none.
+/// of trustpoint `tp`'s chain (`crate::pki_paste::keep_in_chain`), after
+/// the trustpoint's block as IOS lists it.
 fn keep_in_chain(s: &mut Session, tp: &str, der: &[u8], head: &str, ca: bool) {
-    let mut block = Node { text: head.to_string(), ..Default::default() };
-    block.children = hex_lines(der, "").into_iter().map(|l| Node { text: l, ..Default::default() }).collect();
-    block.children.push(Node { text: "quit".into(), ..Default::default() });
     let mut r = s.router();
-    let root = &mut r.ios_doc.root;
-    let at = match root.iter().position(|n| super::pki::chain_name(&n.text) == Some(tp)) {
-        Some(i) => i,
-        None => {
-            // After the trustpoint's block, as IOS lists it.
-            let after = root
-                .iter()
-                .rposition(|n| {
-                    n.text == format!("crypto pki trustpoint {tp}") || n.text == format!("crypto ca trustpoint {tp}")
-                })
-                .map(|i| i + 1)
-                .unwrap_or(root.len());
-            root.insert(after, Node { text: format!("crypto pki certificate chain {tp}"), ..Default::default() });
-            after
-        }
-    };
-    let chain = &mut root[at].children;
-    let is_ca = |c: &Node| c.text.split_whitespace().nth(1) == Some("ca");
-    if ca {
-        chain.retain(|c| !is_ca(c));
-        chain.push(block);
-    } else {
-        // The router certificate comes first, the CA's after it.
-        chain.retain(is_ca);
-        chain.insert(0, block);
-    }
+    crate::pki_paste::keep_in_chain(
+        &mut r.ios_doc.root,
+        |n| super::pki::chain_name(&n.text) == Some(tp),
+        |n| n.text == format!("crypto pki trustpoint {tp}") || n.text == format!("crypto ca trustpoint {tp}"),
+        Node { text: format!("crypto pki certificate chain {tp}"), ..Default::default() },
+        Node { text: head.to_string(), ..Default::default() },
+        der,
+        ca,
+    );
     drop(r);
     s.ios.blocks = Default::default();
 }
 
 /// Decode the pasted certificate and keep it as trustpoint `tp`'s router
 /// certificate, if it carries the trustpoint's key.
-fn import_pasted(s: &mut Session, tp: &str, lines: &[String]) -> Result<(), String> {
-    let (der, cert) = pasted_der(lines)?;
+fn import_pasted(s: &mut Session, tp: &str, der: &[u8], cert: &x509_cert::Certificate) -> Result<(), String> {
     let (label, default) = {
         let r = s.router();
         (keypair_of(&r.ios_doc, tp), fqdn(&r.ios_doc))
     };
     let label = label.unwrap_or(default);
-    let key = crate::keystore::store(s)
-        .load(&label)
-        .map_err(|_| format!("Key pair {label} of trustpoint {tp} does not exist"))?;
-    let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|e| e.to_string())?;
-    if spki != key.key.public_key_der() {
-        return Err(format!("The certificate is not for key pair {label} of trustpoint {tp} (its public key differs)"));
-    }
-    keep_in_chain(s, tp, &der, &format!("certificate {}", serial_hex(&cert)), false);
+    crate::pki_paste::check_key(s, &label, tp, cert)?;
+    keep_in_chain(s, tp, der, &format!("certificate {}", crate::pki_paste::serial_hex(cert)), false);
     Ok(())
 }
 
@@ -960,7 +848,7 @@ fn import(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     out.line("Enter the base 64 encoded certificate.");
     out.line("End with a blank line or the word \"quit\" on a line by itself");
     out.line("");
-    s.dialog = Some(Box::new(Paste { tp, lines: Vec::new(), ca: false }));
+    s.dialog = Some(Box::new(crate::pki_paste::Paste::new(tp, false, Box::new(IosPaste))));
     Ok(())
 }
 
@@ -973,20 +861,6 @@ fn authenticate(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     out.line("Enter the base 64 encoded CA certificate.");
     out.line("End with a blank line or the word \"quit\" on a line by itself");
     out.line("");
-    s.dialog = Some(Box::new(Paste { tp, lines: Vec::new(), ca: true }));
+    s.dialog = Some(Box::new(crate::pki_paste::Paste::new(tp, true, Box::new(IosPaste))));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hex_layout_is_ios() {
-        let der: Vec<u8> = (0u8..70).collect();
-        let l = hex_lines(&der, "  ");
-        assert_eq!(l.len(), 3);
-        assert_eq!(l[0], "  00010203 04050607 08090A0B 0C0D0E0F 10111213 14151617 18191A1B 1C1D1E1F");
-        assert_eq!(l[2], "  40414243 4445");
-    }
 }

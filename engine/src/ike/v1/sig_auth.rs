@@ -102,6 +102,7 @@ pub(in crate::ike) fn verify(
             version: 1,
             subject: c.subject.clone(),
             issuer: c.issuer.clone(),
+            serial: c.serial.clone(),
         }),
         Err(f) => cx.event(Event::CertAuthFailed {
             conn,

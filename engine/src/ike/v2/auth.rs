@@ -89,6 +89,7 @@ enum Verdict {
     Cert {
         subject: String,
         issuer: String,
+        serial: Vec<u8>,
         kind: super::sa::AuthKind,
     },
     PskFailed,
@@ -172,6 +173,7 @@ fn verify_with(
     Verdict::Cert {
         subject: end.subject.clone(),
         issuer: end.issuer.clone(),
+        serial: end.serial.clone(),
         kind: super::sa::AuthKind::of_key(&end.key),
     }
 }
@@ -333,9 +335,9 @@ impl Core {
                 self.stats.ike_failed += 1;
                 return self.drop_sa(i, DownReason::IdentityMismatch, true);
             }
-            Verdict::Cert { subject, issuer, kind } => {
+            Verdict::Cert { subject, issuer, serial, kind } => {
                 self.sas[i].auth_verify = kind;
-                self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer })
+                self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer, serial })
             }
             Verdict::Psk => {}
         }
@@ -426,9 +428,9 @@ impl Core {
             self.stats.ike_failed += 1;
             return self.drop_sa(i, DownReason::AuthenticationFailed, false);
         };
-        if let Verdict::Cert { subject, issuer, kind } = verdict {
+        if let Verdict::Cert { subject, issuer, serial, kind } = verdict {
             self.sas[i].auth_verify = kind;
-            self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer });
+            self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer, serial });
         }
         let idr = id_of(&pc.local_id, pc.local);
         // Our AUTH: signed with our certificate's key, or the pre-shared key's MIC.

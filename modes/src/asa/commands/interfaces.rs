@@ -1,0 +1,284 @@
+//! Interfaces, network objects and object groups, and access lists:
+//! `interface` (its `nameif`, `security-level`, `ip address`), `object
+//! network`, `object-group network|service`, `access-list` (the extended
+//! entries checked with the ASA's syntax), and `hostname`.
+
+use super::*;
+use crate::cisco_acl::AceSyntax;
+
+/// ASA interface names in full: `g0/0` is `GigabitEthernet0/0`.
+pub fn interface_name(n: &str) -> String {
+    const TYPES: &[&str] = &[
+        "GigabitEthernet",
+        "TenGigabitEthernet",
+        "Management",
+        "Ethernet",
+        "Port-channel",
+        "Redundant",
+        "Vlan",
+        "BVI",
+        "Tunnel",
+    ];
+    let split = n.find(|c: char| c.is_ascii_digit()).unwrap_or(n.len());
+    let (ty, num) = n.split_at(split);
+    if ty.is_empty() || num.is_empty() {
+        return n.to_string();
+    }
+    let lower = ty.to_ascii_lowercase();
+    match (
+        lower.as_str(),
+        TYPES.iter().filter(|t| t.to_ascii_lowercase().starts_with(&lower)).collect::<Vec<_>>().as_slice(),
+    ) {
+        ("g" | "gi", _) => format!("GigabitEthernet{num}"),
+        ("m", _) => format!("Management{num}"),
+        (_, [one]) => format!("{one}{num}"),
+        _ => n.to_string(),
+    }
+}
+
+fn b_if(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let raw = a.req("WORD")?;
+    if !raw.starts_with(|c: char| c.is_ascii_alphabetic())
+        || !raw.contains(|c: char| c.is_ascii_digit())
+        || raw.contains(['<', '>', '{', '}', '$'])
+    {
+        let col = a.line.find(raw).unwrap_or(0);
+        o.line(&format!("{}^", " ".repeat(col)));
+        o.line("ERROR: % Invalid input detected at '^' marker.");
+        return Err(String::new());
+    }
+    enter_block(s, &format!("interface {}", interface_name(raw)), AsaMode::Interface);
+    Ok(())
+}
+
+/// `hostname`, `interface`, `access-list`, `object network`, `object-group` (configuration mode).
+pub(super) fn global(g: &mut G) {
+    add(g, "hostname WORD", &["Change host name of the system", "This system's network name"], |s, a, _| {
+        s.router().asa.doc.hostname = a.req("WORD")?.to_string();
+        Ok(())
+    });
+    add(g, "interface WORD", &["Select an interface to configure", "Interface name"], b_if);
+    add(
+        g,
+        "access-list WORD extended {permit | deny} LINE",
+        &[
+            "Configure an access control element",
+            "Access list identifier",
+            "Configure an access policy for filtering traffic",
+            "Specify packets to forward",
+            "Specify packets to reject",
+            "Protocol, source, destination",
+        ],
+        |s, a, _| {
+            check_ace(a.get("LINE").unwrap_or(""))?;
+            add_line(s, &canon(a));
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "access-list WORD remark LINE",
+        &[
+            "Configure an access control element",
+            "Access list identifier",
+            "Specify a comment (remark) for the access list",
+            "Comment",
+        ],
+        |s, a, _| {
+            add_line(s, &canon(a));
+            Ok(())
+        },
+    );
+    add(
+        g,
+        "access-list WORD standard {permit | deny} LINE",
+        &[
+            "Configure an access control element",
+            "Access list identifier",
+            "Configure a standard access list",
+            "Specify packets to forward",
+            "Specify packets to reject",
+            "Destination",
+        ],
+        |s, a, _| {
+            add_line(s, &canon(a));
+            Ok(())
+        },
+    );
+    add(g, "object network WORD", &["Configure an object", "Specify a network object", "Object name"], b_object);
+    add(
+        g,
+        "object-group network WORD",
+        &["Create an object group", "Specify a group of host or subnet IP addresses", "Object group name"],
+        b_group_net,
+    );
+    add(
+        g,
+        "object-group service WORD [tcp | udp | tcp-udp]",
+        &[
+            "Create an object group",
+            "Specify a group of TCP/UDP ports or services",
+            "Object group name",
+            "TCP",
+            "UDP",
+            "TCP and UDP",
+        ],
+        b_group_svc,
+    );
+}
+
+/// Interface configuration mode.
+pub(super) fn interface(g: &mut G) {
+    add(g, "nameif WORD", &["Assign name to interface", "Interface name (up to 48 characters)"], leaf1);
+    add(g, "security-level <0-100>", &["Specify the security level of this interface", "Security level"], leaf1);
+    add(
+        g,
+        "ip address A.B.C.D:addr A.B.C.D:mask [standby A.B.C.D:standby]",
+        &[
+            "Configure the IP address",
+            "Configure the IP address",
+            "IP address",
+            "IP subnet mask",
+            "Specify IP address for standby unit",
+            "Standby IP address",
+        ],
+        leaf2,
+    );
+    add(
+        g,
+        "ip address dhcp [setroute]",
+        &[
+            "Configure the IP address",
+            "Configure the IP address",
+            "Obtain the address from DHCP",
+            "Obtain the default route too",
+        ],
+        leaf2,
+    );
+    add(g, "description LINE", &["Interface specific description", "Up to 200 characters"], leaf1);
+    add(g, "shutdown", &["Shutdown the selected interface"], leaf1);
+}
+
+/// `object network` mode.
+pub(super) fn object_network(g: &mut G) {
+    add(g, "host A.B.C.D", &["Enter this keyword to specify a single host object", "IP address"], object_value);
+    add(
+        g,
+        "subnet A.B.C.D:net A.B.C.D:mask",
+        &["Enter this keyword to specify a subnet", "Network address", "Network mask"],
+        object_value,
+    );
+    add(
+        g,
+        "range A.B.C.D:first A.B.C.D:last",
+        &["Enter this keyword to specify a range", "First address", "Last address"],
+        object_value,
+    );
+    add(g, "fqdn [v4 | v6] WORD", &["Enter this keyword to specify an FQDN", "IPv4", "IPv6", "Name"], object_value);
+    add(g, "description LINE", &["Specify a description for this object", "Up to 200 characters"], leaf1);
+}
+
+/// `object-group network` mode.
+pub(super) fn object_group_network(g: &mut G) {
+    add(
+        g,
+        "network-object {host A.B.C.D | A.B.C.D:net A.B.C.D:mask | object WORD}",
+        &[
+            "Add a network object",
+            "Host address",
+            "IP address",
+            "Network address",
+            "Network mask",
+            "A network object",
+            "Object name",
+        ],
+        |s, a, _| {
+            add_line(s, &canon(a));
+            Ok(())
+        },
+    );
+    add(g, "group-object WORD", &["Add a group object", "Object group name"], |s, a, _| {
+        add_line(s, &canon(a));
+        Ok(())
+    });
+    add(g, "description LINE", &["Specify a description for this object group", "Up to 200 characters"], leaf1);
+}
+
+/// `object-group service` mode.
+pub(super) fn object_group_service(g: &mut G) {
+    add(
+        g,
+        "port-object {eq WORD | range WORD:lo WORD:hi}",
+        &["Add a port object", "Port", "Port number or name", "Range", "First port", "Last port"],
+        |s, a, _| {
+            add_line(s, &canon(a));
+            Ok(())
+        },
+    );
+    add(g, "service-object LINE", &["Add a service object", "Protocol, [source and] destination ports"], |s, a, _| {
+        add_line(s, &canon(a));
+        Ok(())
+    });
+    add(g, "group-object WORD", &["Add a group object", "Object group name"], |s, a, _| {
+        add_line(s, &canon(a));
+        Ok(())
+    });
+    add(g, "description LINE", &["Specify a description for this object group", "Up to 200 characters"], leaf1);
+}
+
+/// An object's value (`host`, `subnet`, `range`, `fqdn`): one per object.
+fn object_value(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    for k in ["host", "subnet", "range", "fqdn"] {
+        remove_line(s, k);
+    }
+    set_line(s, "", &canon(a));
+    Ok(())
+}
+
+/// The ASA's extended access-list entry: its protocols, `object` and
+/// `object-group` names (and `interface IF`), network masks, `range` ports.
+pub const ACE_SYNTAX: AceSyntax = AceSyntax {
+    protocols: &[
+        "ip", "tcp", "udp", "icmp", "esp", "ah", "gre", "igmp", "ospf", "eigrp", "pim", "sctp", "icmp6", "ipsec",
+        "pptp", "snp", "nos", "pcp", "ipinip",
+    ],
+    named_protocols: &["object", "object-group"],
+    any: &["any", "any4", "any6"],
+    named_addresses: &["object", "object-group", "interface"],
+    mask: "network mask",
+    prefix: "% ",
+    incomplete: "Incomplete command",
+    port_range: true,
+    port_numbers_checked: false,
+    port_missing: "Incomplete command",
+};
+
+/// Check an extended access-list entry after `permit|deny`: protocol (or a
+/// service object/object-group), source, destination (`any`, `any4`, `host
+/// A`, `A MASK`, `object NAME`, `object-group NAME`, `interface NAME`), ports.
+pub fn check_ace(rest: &str) -> CmdResult {
+    crate::cisco_acl::check_ace(&ACE_SYNTAX, rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_list_entries_are_checked() {
+        assert!(check_ace("ip 10.1.0.0 255.255.255.0 10.2.0.0 255.255.255.0").is_ok());
+        assert!(check_ace("ip object X object Y").is_ok());
+        assert!(check_ace("tcp any host 192.0.2.1 eq 443").is_ok());
+        assert!(check_ace("ip 10.1.0.0 10.2.0.0 255.255.255.0").is_err());
+        assert!(check_ace("ipp any any").is_err());
+        assert!(check_ace("ip any").is_err());
+    }
+
+    #[test]
+    fn interface_names_in_full() {
+        assert_eq!(interface_name("g0/0"), "GigabitEthernet0/0");
+        assert_eq!(interface_name("GigabitEthernet1/1"), "GigabitEthernet1/1");
+        assert_eq!(interface_name("m0/0"), "Management0/0");
+        assert_eq!(interface_name("Port-channel1.100"), "Port-channel1.100");
+    }
+}
