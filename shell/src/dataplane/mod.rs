@@ -18,7 +18,8 @@
 //!   (a tunnel device's packets with its tunnel's SAs) and sends (UDP GSO,
 //!   `sendmmsg` on the raw sockets).
 //! * `dp-rx` ([`rx`]) owns the inbound SAs and their anti-replay windows: it
-//!   reads the raw ESP/AH sockets and the ESP in UDP the network thread
+//!   reads the raw ESP/AH sockets (`recvmmsg`, up to 32 packets per
+//!   call) and the ESP in UDP the network thread
 //!   hands it (port 4500 also carries IKE, so that thread reads it), opens
 //!   and writes to the device of the SA's tunnel (its own, or `edgesh0`)
 //!   in GRO batches.
