@@ -18,7 +18,10 @@
 #   PERF=all: the whole machine, also split by command and object; PERF_KEEP=path
 #   keeps each perf.data as path.TIME),
 #   TESTS ["tcp udp ping"] (which measurements to make), DIAG=1 (after each UDP
-#   run, where datagrams were dropped: devices, raw and UDP sockets).
+#   run, where datagrams were dropped: devices, raw and UDP sockets), NAT=1
+#   (edgesh-edgesh only: netns `left` rewrites its IKE source ports, 500 to
+#   1500 and 4500 to 1501, with nft, so NAT-T finds a NAT and the tunnel
+#   carries ESP in UDP 4500, RFC 3948, instead of IP protocol 50; needs nft).
 #
 # Topology (the interop tests' own, `strongswan-peer.sh netns`): netns
 # `left` 192.0.2.1 on veth-l protecting 198.51.100.1 (on lo), netns `right`
@@ -124,6 +127,18 @@ setup() { # pair suite
   bash "$INTEROP" stop >/dev/null 2>&1 || true
   ip link del veth-l 2>/dev/null || true
   bash "$INTEROP" netns >/dev/null 2>&1
+  if [ -n "${NAT:-}" ] && [ "$1" = edgesh-edgesh ]; then
+    # A port-rewriting NAT in front of left (gone with the namespace).
+    ip netns exec left nft -f - <<'NFT'
+table ip edgesh_bench_nat {
+  chain post {
+    type nat hook postrouting priority srcnat; policy accept;
+    udp sport 500 snat to 192.0.2.1:1500
+    udp sport 4500 snat to 192.0.2.1:1501
+  }
+}
+NFT
+  fi
   case $1 in
     ss-ss)
       IKE_VERSION=1 IKE_PROPOSAL=aes128-sha1-modp2048 ESP_PROPOSAL=$esp bash "$INTEROP" start-right >/dev/null 2>&1

@@ -1,17 +1,18 @@
-//! `cargo run --release --example esp_rate_sas [PACKETS]`: what one
+//! `cargo run --release --example esp_rate_sas [PACKETS] [gcm|cbc]`: what one
 //! outbound packet costs the dataplane (finding its SA by selectors in
 //! `shell/src/dataplane/table.rs`, then sealing it with `EspSa`) with 1,
 //! 100 and 10,000 child SAs installed (each its own /32 <-> /24 pair, as
-//! 10,000 branch tunnels would be), AES-128-GCM, 1,400-byte packets. The
+//! 10,000 branch tunnels would be), AES-128-GCM (or with `cbc`
+//! AES-128-CBC/HMAC-SHA1-96), 1,400-byte packets. The
 //! figure should not grow with the number of SAs: before the index, every
 //! packet scanned every SA. Two traffic mixes: one busy tunnel among the
 //! others, and packets spread over all the tunnels (then each packet also
 //! touches another SA's keys, which no longer fit the CPU caches).
 
-use edgesh_engine::config::{EspEncr, Prefix4};
+use edgesh_engine::config::{EspAuth, EspEncr, Prefix4};
 use edgesh_engine::esp::EspSa;
 use edgesh_engine::ike::conf::Selector;
-use edgesh_engine::ike::endpoint::{SaKeys, esp_key_len};
+use edgesh_engine::ike::endpoint::{SaKeys, auth_key_len, esp_key_len};
 use edgesh_shell::dataplane::table::SelectorIndex;
 use rand::SeedableRng;
 use std::collections::HashMap;
@@ -29,8 +30,11 @@ fn main() {
     let n: usize = std::env::args().nth(1).and_then(|x| x.parse().ok()).unwrap_or(300_000);
     let mut inner = vec![0x45u8; 1400];
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-    let e = EspEncr::Aes128Gcm;
-    let keys = SaKeys { encr: vec![7; esp_key_len(e)], auth: Vec::new() };
+    let (e, a) = match std::env::args().nth(2).as_deref() {
+        Some("cbc") => (EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96)),
+        _ => (EspEncr::Aes128Gcm, None),
+    };
+    let keys = SaKeys { encr: vec![7; esp_key_len(e)], auth: vec![9; a.map(auth_key_len).unwrap_or(0)] };
     let local = 0xc633_6401; // 198.51.100.1
     for sas in [1u32, 100, 10_000] {
         let mut index = SelectorIndex::default();
@@ -43,7 +47,7 @@ fn main() {
         for k in 0..sas {
             let remote = 0x0a00_0000 | (k << 8);
             index.insert(&sel(local, 32), &sel(remote, 24), u64::from(k), 0x1000 + k, (&names[k as usize], 0));
-            table.insert(0x1000 + k, EspSa::new(0x1000 + k, e, None, &keys).expect("suite"));
+            table.insert(0x1000 + k, EspSa::new(0x1000 + k, e, a, &keys).expect("suite"));
         }
         for (mix, spread) in [("one busy tunnel", false), ("all tunnels", true)] {
             let t = Instant::now();

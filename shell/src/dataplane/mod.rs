@@ -14,11 +14,15 @@
 //! thread:
 //! * `dp-tx` ([`tx`]) owns the outbound SAs: it reads every TUN device of
 //!   the device list ([`shared::Shared::add_device`]: `edgesh0` and the
-//!   route-based tunnels' devices) that `poll` found readable, seals
-//!   (a tunnel device's packets with its tunnel's SAs) and sends (UDP GSO,
-//!   `sendmmsg` on the raw sockets).
+//!   route-based tunnels' devices) that `poll` found readable (up to 64
+//!   reads a round: a UDP datagram is a read of its own), seals (a tunnel
+//!   device's packets with its tunnel's SAs) and sends (UDP GSO,
+//!   `sendmmsg` on the raw sockets, every 256 packets and at the round's
+//!   end). `edgesh0`'s transmit queue is [`TX_QUEUE_LEN`] packets, room
+//!   for a UDP burst while dp-tx seals.
 //! * `dp-rx` ([`rx`]) owns the inbound SAs and their anti-replay windows: it
-//!   reads the raw ESP/AH sockets and the ESP in UDP the network thread
+//!   reads the raw ESP/AH sockets (`recvmmsg`, up to 32 packets per
+//!   call) and the ESP in UDP the network thread
 //!   hands it (port 4500 also carries IKE, so that thread reads it), opens
 //!   and writes to the device of the SA's tunnel (its own, or `edgesh0`)
 //!   in GRO batches.
@@ -79,6 +83,11 @@ use shared::{Count, EDGESH0, Shared};
 
 /// The name of the TUN device.
 pub const DEVICE: &str = "edgesh0";
+
+/// `edgesh0`'s transmit queue, in packets (the kernel's default for a TUN
+/// device is 500, which a UDP burst at 800 Mbit/s overflows while dp-tx
+/// seals): what the host may queue for dp-tx to read.
+pub const TX_QUEUE_LEN: u32 = 5000;
 
 /// A datagram to send on an IKE socket: (local, remote, payload).
 pub type Datagram = (SocketAddrV4, SocketAddrV4, Vec<u8>);
@@ -408,6 +417,8 @@ impl Dataplane {
             match made {
                 Ok((tun, offload)) => {
                     let _ = tun.set_nonblocking(true);
+                    // Room for a UDP burst while dp-tx is busy (each datagram is a read of its own).
+                    let _ = tun.set_tx_queue_len(TX_QUEUE_LEN);
                     self.shared.add_device(Arc::new(shared::Device { id: EDGESH0, tun, offload }));
                 }
                 Err(e) => {

@@ -1,6 +1,7 @@
 //! The receive thread of the dataplane (`dp-rx`): it owns the inbound SAs
 //! (each with its anti-replay window, touched by no other thread), reads
-//! ESP and AH from the raw IP sockets, takes the ESP in UDP the network
+//! ESP and AH from the raw IP sockets (up to 32 packets per `recvmmsg`,
+//! [`super::raw::RawBatch`]), takes the ESP in UDP the network
 //! thread read on port 4500, opens each packet in place, checks it against
 //! its SA's selectors (RFC 4301 inbound policy check) and writes what
 //! passes in batches to the device of the SA's tunnel: a route-based
@@ -8,6 +9,7 @@
 //! its channel from the network thread (`Dataplane::follow`) in order with
 //! the ESP in UDP, so a removed SA opens nothing read after its removal.
 
+use super::raw::RawBatch;
 use super::shared::{Count, Device, Shared};
 use edgesh_engine::ah::AhSa;
 use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
@@ -175,14 +177,14 @@ impl Opener {
     /// most `max` from each): AH and ESP (with no NAT) opened and handed to
     /// the host, or dropped and counted. Returns how many were read; a slot
     /// stays set where the reads stopped at `max` (more may wait).
-    fn from_raw(&mut self, shared: &Shared, buf: &mut [u8], max: usize, ready: &mut [bool; 2]) -> usize {
+    fn from_raw(&mut self, shared: &Shared, batch: &mut RawBatch, max: usize, ready: &mut [bool; 2]) -> usize {
         let [esp, ah] = ready;
-        let mut n = drain(&shared.raw_esp, buf, max, esp, |p| {
+        let mut n = drain(&shared.raw_esp, batch, max, esp, |p| {
             if let Some((ihl, peer, local)) = super::raw::outer(p) {
                 let _ = self.receive_mut(local, peer, &mut p[ihl..]);
             }
         });
-        n += drain(&shared.raw_ah, buf, max, ah, |p| {
+        n += drain(&shared.raw_ah, batch, max, ah, |p| {
             let _ = self.receive_ah(p);
         });
         n
@@ -325,11 +327,12 @@ impl Opener {
     }
 }
 
-/// Up to `max` packets from `sock` when `ready` is set, each handed to `f`:
+/// Up to about `max` packets from `sock` when `ready` is set, read
+/// [`super::raw::BATCH`] per system call (`recvmmsg`), each handed to `f`:
 /// how many; `ready` stays set only where the reads stopped at `max`.
 fn drain(
     sock: &super::raw::RawSocket,
-    buf: &mut [u8],
+    batch: &mut RawBatch,
     max: usize,
     ready: &mut bool,
     mut f: impl FnMut(&mut [u8]),
@@ -337,18 +340,26 @@ fn drain(
     if !std::mem::take(ready) {
         return 0;
     }
-    for k in 0..max {
-        let Some(len) = sock.recv(buf) else { return k };
-        f(&mut buf[..len]);
+    let mut k = 0;
+    while k < max {
+        let n = sock.recv_batch(batch);
+        for i in 0..n {
+            f(batch.packet(i));
+        }
+        k += n;
+        if n < super::raw::BATCH {
+            // Fewer than a batch waited: the next round's poll says whether more came.
+            return k;
+        }
     }
     *ready = true;
-    max
+    k
 }
 
 /// The receive thread: until the dataplane goes (its channel closes).
 pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
     let mut o = Opener::new();
-    let mut buf = vec![0u8; 65536];
+    let mut batch = RawBatch::default();
     let mut generation = u64::MAX;
     let mut carried = false;
     // Which raw sockets (ESP, AH) to read this round: both at first, then the readable ones.
@@ -371,7 +382,7 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
                 Err(TryRecvError::Disconnected) => return,
             }
         }
-        work += o.from_raw(&shared, &mut buf, 256, &mut ready);
+        work += o.from_raw(&shared, &mut batch, 256, &mut ready);
         o.flush();
         o.publish(&shared);
         let fds = [shared.raw_esp.fd(), shared.raw_ah.fd()];

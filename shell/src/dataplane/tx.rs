@@ -60,6 +60,16 @@ pub struct Outbound {
     pub policy: (String, usize),
 }
 
+/// Reads of a device per round: many, as a UDP datagram is a read of its
+/// own (the TUN offloads glue TCP only) and the sealed packets of a round
+/// leave in few `sendmmsg` calls.
+const READS: usize = 64;
+/// Packets read from a device per round at most (16 reads of TCP
+/// super-packets: what a round took before UDP got [`READS`]).
+const ROUND_PACKETS: usize = 720;
+/// Sealed packets that are sent at once, before the round's reads end.
+const SEND_BATCH: usize = 256;
+
 /// The outbound half of the dataplane, owned by the send thread.
 pub struct Sealer {
     outbound: HashMap<u32, Outbound>,
@@ -147,13 +157,20 @@ impl Sealer {
         }
     }
 
-    /// Packets the host routed into `dev`, sealed for their SA's peer (up
-    /// to 16 reads; with offloads each may be a 64 KB TCP segment cut into
-    /// 45 packets). Returns how many packets were read, and whether the
-    /// reads stopped at their cap (more may wait) rather than at an empty device.
-    fn from_tun(&mut self, dev: &Device, shared: &Shared) -> (usize, bool) {
+    /// Packets the host routed into `dev`, sealed for their SA's peer and
+    /// sent: up to [`READS`] reads (with offloads each may be a 64 KB TCP
+    /// segment cut into 45 packets; a UDP datagram is one read each) or
+    /// [`ROUND_PACKETS`] packets, sent whenever [`SEND_BATCH`] wait. Returns
+    /// how many packets were read, and whether the reads stopped at their
+    /// cap (more may wait) rather than at an empty device.
+    fn from_tun(
+        &mut self,
+        dev: &Device,
+        shared: &Shared,
+        udp: &HashMap<SocketAddrV4, Arc<UdpSocket>>,
+    ) -> (usize, bool) {
         let mut n = 0;
-        for _ in 0..16 {
+        for _ in 0..READS {
             let Ok(k) = dev.tun.recv_multiple(&mut self.tun_read, &mut self.tun_segs, &mut self.tun_sizes, 0) else {
                 return (n, false);
             };
@@ -161,6 +178,12 @@ impl Sealer {
                 self.seal_one(i, dev.id, shared);
             }
             n += k;
+            if self.esp_out.len() + self.raw_out.len() >= SEND_BATCH {
+                self.send(shared, udp);
+            }
+            if n >= ROUND_PACKETS {
+                break;
+            }
         }
         (n, true)
     }
@@ -305,7 +328,7 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<TxMsg>) {
         for (d, r) in devices.iter().zip(ready.iter_mut()) {
             if *r {
                 let n;
-                (n, *r) = s.from_tun(d, &shared);
+                (n, *r) = s.from_tun(d, &shared, &udp);
                 work += n;
             }
         }
