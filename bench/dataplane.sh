@@ -21,7 +21,9 @@
 #   run, where datagrams were dropped: devices, raw and UDP sockets), NAT=1
 #   (edgesh-edgesh only: netns `left` rewrites its IKE source ports, 500 to
 #   1500 and 4500 to 1501, with nft, so NAT-T finds a NAT and the tunnel
-#   carries ESP in UDP 4500, RFC 3948, instead of IP protocol 50; needs nft).
+#   carries ESP in UDP 4500, RFC 3948, instead of IP protocol 50; needs nft),
+#   FORCE_ENCAP=1 (edgesh-edgesh only: IKEv2 crypto maps with `nat force-encap`
+#   in both profiles, so the tunnel carries ESP in UDP 4500 without any NAT).
 #
 # Topology (the interop tests' own, `strongswan-peer.sh netns`): netns
 # `left` 192.0.2.1 on veth-l protecting 198.51.100.1 (on lo), netns `right`
@@ -75,6 +77,41 @@ ios_conf() { # side suite
   if [ "$1" = left ]; then me=192.0.2.1 peer=192.0.2.2 mine=198.51.100.1 theirs=203.0.113.1
   else me=192.0.2.2 peer=192.0.2.1 mine=203.0.113.1 theirs=198.51.100.1; fi
   if [ "$2" = gcm ]; then ts="esp-gcm 128"; else ts="esp-aes esp-sha-hmac"; fi
+  if [ -n "${FORCE_ENCAP:-}" ]; then
+    # IKEv2 with `nat force-encap` on both ends: ESP in UDP 4500 without a NAT.
+    cat <<EOF
+hostname $1
+crypto ikev2 proposal P1
+ encryption aes-cbc-128
+ integrity sha1
+ group 14
+crypto ikev2 policy POL
+ proposal P1
+crypto ikev2 keyring KR
+ peer PEER
+  address $peer
+  pre-shared-key $PSK
+crypto ikev2 profile PROF
+ match identity remote address $peer 255.255.255.255
+ authentication local pre-share
+ authentication remote pre-share
+ keyring local KR
+ nat force-encap
+crypto ipsec transform-set TS $ts
+ mode tunnel
+access-list 101 permit ip host $mine host $theirs
+crypto map VPN 10 ipsec-isakmp
+ set peer $peer
+ set transform-set TS
+ set ikev2-profile PROF
+ match address 101
+interface GigabitEthernet0/0
+ ip address $me 255.255.255.0
+ crypto map VPN
+end
+EOF
+    return
+  fi
   cat <<EOF
 hostname $1
 crypto isakmp policy 10

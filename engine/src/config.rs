@@ -280,6 +280,12 @@ pub struct IkePolicy {
     pub lifetime: u32,
     /// Sequence number -> IKE proposal name (up to 16).
     pub proposals: SeqMap<String>,
+    /// IKEv2 only (IOS `nat force-encap` in the IKEv2 profile): ESP in UDP
+    /// 4500 even where NAT detection finds no NAT. This side's
+    /// NAT_DETECTION_SOURCE_IP carries a hash of no real address, so the
+    /// peer sees this side behind a NAT and floats too (RFC 7296 2.23).
+    #[serde(default)]
+    pub nat_force_encap: bool,
 }
 
 impl IkePolicy {
@@ -298,6 +304,7 @@ impl IkePolicy {
             pre_shared_key: None,
             lifetime: DEFAULT_LIFETIME,
             proposals: SeqMap::new(),
+            nat_force_encap: false,
         }
     }
 }

@@ -56,6 +56,7 @@ fn tunnel(version: IkeVersion, name: &str, local: [u8; 4], remote: [u8; 4], n: u
         max_tunnels: None,
         dynamic: false,
         pki: None,
+        force_encap: false,
     }
 }
 

@@ -134,6 +134,8 @@ pub struct PeerConf {
     /// Certificates (issue 18): how each side authenticates and with what;
     /// None: pre-shared keys only. The dialects attach it (IOS trustpoints).
     pub pki: Option<std::sync::Arc<crate::pki::PeerPki>>,
+    /// IKEv2: UDP encapsulation without a NAT ([`crate::config::IkePolicy::nat_force_encap`]).
+    pub force_encap: bool,
 }
 
 impl PeerConf {
@@ -162,6 +164,7 @@ impl PeerConf {
             && self.psk == o.psk
             && self.proposals == o.proposals
             && self.pki == o.pki
+            && self.force_encap == o.force_encap
     }
 }
 
@@ -372,5 +375,6 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
         max_tunnels: t.max_tunnels,
         dynamic: t.dynamic_map,
         pki: None,
+        force_encap: pol.nat_force_encap && pol.version == IkeVersion::V2,
     }))
 }

@@ -131,6 +131,8 @@ pub struct V2Profile {
     keyring: Option<String>,
     lifetime: Option<u32>,
     dpd: bool,
+    /// `nat force-encap`: ESP in UDP even without a NAT.
+    force_encap: bool,
     /// `match fvrf NAME|any`; none: the global table only.
     pub fvrf: Option<String>,
     /// `match address local ...`
@@ -329,6 +331,7 @@ impl Ikev2 {
                         ["keyring", "local", k] => p.keyring = Some(k.to_string()),
                         ["lifetime", s] => p.lifetime = s.parse().ok(),
                         ["dpd", ..] => p.dpd = true,
+                        ["nat", "force-encap"] => p.force_encap = true,
                         _ => unsupported(c, notes),
                     }
                 }
@@ -534,6 +537,7 @@ impl Ikev2 {
             }
         }
         pol.lifetime = p.lifetime.unwrap_or(super::defaults::IKEV2_SA_SECONDS);
+        pol.nat_force_encap = p.force_encap;
         if p.dpd {
             cfg.contexts.entry(fvrf.to_string()).or_default().ike_keepalive = true;
         }

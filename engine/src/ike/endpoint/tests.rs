@@ -53,6 +53,7 @@ pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group
         max_tunnels: None,
         dynamic: false,
         pki: None,
+        force_encap: false,
     }
 }
 

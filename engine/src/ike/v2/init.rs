@@ -106,7 +106,7 @@ impl Core {
         b.push(&Repr::Nonce(sa.ni.clone()));
         b.push(&Repr::Notify(NotifyRepr::new(
             notify::NAT_DETECTION_SOURCE_IP,
-            keys::nat_hash(&sa.spi_i, &[0; 8], sa.local),
+            keys::nat_hash(&sa.spi_i, &[0; 8], nat_source(sa.local, p.force_encap)),
         )));
         b.push(&Repr::Notify(NotifyRepr::new(
             notify::NAT_DETECTION_DESTINATION_IP,
@@ -257,7 +257,10 @@ impl Core {
             (msg.notify(notify::NAT_DETECTION_SOURCE_IP), msg.notify(notify::NAT_DETECTION_DESTINATION_IP));
         let (Some(src), Some(dst)) = (src, dst) else { return };
         let remote_behind = src.data != keys::nat_hash(&sa.spi_i, &spi_r, sa.remote);
-        let local_behind = dst.data != keys::nat_hash(&sa.spi_i, &spi_r, sa.local);
+        // Forced encapsulation: this side acts as if behind a NAT (its own
+        // source hash named no real address, so the peer thinks so too).
+        let forced = self.pc(&sa.tunnel).is_some_and(|p| p.force_encap);
+        let local_behind = forced || dst.data != keys::nat_hash(&sa.spi_i, &spi_r, sa.local);
         if !(remote_behind || local_behind) {
             return;
         }
@@ -480,7 +483,7 @@ impl Core {
             .add(&Repr::Nonce(nr))
             .add(&Repr::Notify(NotifyRepr::new(
                 notify::NAT_DETECTION_SOURCE_IP,
-                keys::nat_hash(&sa.spi_i, &sa.spi_r, sa.local),
+                keys::nat_hash(&sa.spi_i, &sa.spi_r, nat_source(sa.local, pc.force_encap)),
             )))
             .add(&Repr::Notify(NotifyRepr::new(
                 notify::NAT_DETECTION_DESTINATION_IP,
@@ -516,3 +519,11 @@ impl Core {
 }
 
 use rand::{Rng, SeedableRng};
+
+/// The address this side's NAT_DETECTION_SOURCE_IP hashes: its own, or with
+/// forced encapsulation (IOS `nat force-encap`) one no packet comes from
+/// (0.0.0.0:0), so the peer finds a NAT in front of this side and floats to
+/// UDP 4500 (as strongSwan's `encap = yes` does).
+fn nat_source(local: SocketAddrV4, force_encap: bool) -> SocketAddrV4 {
+    if force_encap { SocketAddrV4::new(std::net::Ipv4Addr::UNSPECIFIED, 0) } else { local }
+}

@@ -232,6 +232,45 @@ fn nat_is_detected_and_ike_and_esp_float_to_4500() {
     assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::NatDetected { local_behind: true, .. })));
 }
 
+/// IOS `nat force-encap`: no NAT between the two, yet the side that forces
+/// it sends a source hash of no real address, both sides float to 4500 and
+/// both children carry ESP in UDP. Either side may force it: the initiator
+/// (in its IKE_SA_INIT request) or the responder (in its answer).
+#[test]
+fn forced_encapsulation_floats_to_4500_without_a_nat() {
+    for initiator_forces in [true, false] {
+        let (mut a, mut b) = pair();
+        if initiator_forces {
+            a.force_encap = true;
+        } else {
+            b.force_encap = true;
+        }
+        let mut l = Link::new(a, b);
+        l.run();
+        assert_matching(&l, 1);
+        assert!(l.a.child_sas()[0].encap && l.b.child_sas()[0].encap, "forced by the initiator: {initiator_forces}");
+        assert_eq!(l.a.sas()[0].local.port(), NATT_PORT);
+        assert_eq!(l.a.sas()[0].remote.port(), NATT_PORT);
+        let (forcer, other) = if initiator_forces { (&mut l.a, &mut l.b) } else { (&mut l.b, &mut l.a) };
+        assert!(
+            Link::events(forcer)
+                .iter()
+                .any(|e| matches!(e, Event::NatDetected { local_behind: true, remote_behind: false, .. }))
+        );
+        assert!(
+            Link::events(other)
+                .iter()
+                .any(|e| matches!(e, Event::NatDetected { local_behind: false, remote_behind: true, .. }))
+        );
+    }
+    // Without it, the same pair stays on port 500 with plain ESP.
+    let (a, b) = pair();
+    let mut l = Link::new(a, b);
+    l.run();
+    assert!(!l.a.child_sas()[0].encap && !l.b.child_sas()[0].encap);
+    assert_eq!(l.a.sas()[0].local.port(), crate::ike::endpoint::IKE_PORT);
+}
+
 /// Through the IKE `Endpoint`: IKEv2 peers are negotiated by the IKEv2 core
 /// beside IKEv1 ones, and their children appear in the one list of child SAs.
 #[test]
