@@ -402,3 +402,30 @@ fn ikev2_forced_ike_rekey_collision() {
     drop(e);
     peer(&[], &["stop"]);
 }
+
+/// IOS `nat force-encap` against a real peer: edgesh's NAT_DETECTION_SOURCE_IP
+/// hashes no real address, so strongSwan (no NAT between the two) finds
+/// edgesh "behind a NAT"; the child carries ESP in UDP and pings pass.
+/// Without the command strongSwan sees no NAT in front of edgesh (its own
+/// libipsec fakes one in front of itself, which says nothing about ours).
+#[test]
+fn ikev2_nat_force_encap_strongswan_sees_edgesh_behind_a_nat() {
+    let Some(_g) = ready() else { return };
+    start_strongswan(&[("IKE_VERSION", "2")]);
+    let conf =
+        ios_ikev2_config("interop-test-psk").replace(" keyring local KR\n", " keyring local KR\n nat force-encap\n");
+    assert!(conf.contains("nat force-encap"), "{conf}");
+    let e = Edgesh::start("ios", &conf);
+    e.cmd("ping 203.0.113.1 source 198.51.100.1");
+    let t0 = Instant::now();
+    while !list_sas().contains("INSTALLED") {
+        assert!(t0.elapsed() < Duration::from_secs(20), "no IKEv2 child:\n{}\n{}", e.cmd("show logging"), charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let list = list_sas();
+    assert!(list.contains("TUNNEL-in-UDP"), "{list}");
+    assert!(charon_log().contains("remote host is behind NAT"), "{}", charon_log());
+    let detail = e.cmd("show crypto ikev2 sa detail");
+    assert!(detail.contains("192.0.2.1/4500") && detail.contains("NAT-T is detected inside"), "{detail}");
+    ping_through(&e, "show logging");
+}
