@@ -77,11 +77,11 @@ ios_conf() { # side suite
   if [ "$1" = left ]; then me=192.0.2.1 peer=192.0.2.2 mine=198.51.100.1 theirs=203.0.113.1
   else me=192.0.2.2 peer=192.0.2.1 mine=203.0.113.1 theirs=198.51.100.1; fi
   if [ "$2" = gcm ]; then ts="esp-gcm 128"; else ts="esp-aes esp-sha-hmac"; fi
+  # IKE: IKEv1 (ESP on protocol 50 without a NAT), or with FORCE_ENCAP IKEv2
+  # with `nat force-encap` on both ends (ESP in UDP 4500 without a NAT).
+  local ike map_ike
   if [ -n "${FORCE_ENCAP:-}" ]; then
-    # IKEv2 with `nat force-encap` on both ends: ESP in UDP 4500 without a NAT.
-    cat <<EOF
-hostname $1
-crypto ikev2 proposal P1
+    ike="crypto ikev2 proposal P1
  encryption aes-cbc-128
  integrity sha1
  group 14
@@ -96,37 +96,27 @@ crypto ikev2 profile PROF
  authentication local pre-share
  authentication remote pre-share
  keyring local KR
- nat force-encap
-crypto ipsec transform-set TS $ts
- mode tunnel
-access-list 101 permit ip host $mine host $theirs
-crypto map VPN 10 ipsec-isakmp
- set peer $peer
- set transform-set TS
- set ikev2-profile PROF
- match address 101
-interface GigabitEthernet0/0
- ip address $me 255.255.255.0
- crypto map VPN
-end
-EOF
-    return
-  fi
-  cat <<EOF
-hostname $1
-crypto isakmp policy 10
+ nat force-encap"
+    map_ike=" set ikev2-profile PROF"
+  else
+    ike="crypto isakmp policy 10
  encr aes
  hash sha
  authentication pre-share
  group 14
-crypto isakmp key $PSK address $peer
+crypto isakmp key $PSK address $peer"
+    map_ike=" set pfs group14"
+  fi
+  cat <<EOF
+hostname $1
+$ike
 crypto ipsec transform-set TS $ts
  mode tunnel
 access-list 101 permit ip host $mine host $theirs
 crypto map VPN 10 ipsec-isakmp
  set peer $peer
  set transform-set TS
- set pfs group14
+$map_ike
  match address 101
 interface GigabitEthernet0/0
  ip address $me 255.255.255.0
