@@ -69,7 +69,9 @@ fn main_mode_strongswan_initiates_to_an_asa_and_traffic_flows() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = peer(&[], &["ping", "left"]);
     assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}", a.cmd("show logging"), charon_log());
-    let sa = a.wait_for("show crypto ipsec sa", "#pkts encaps: 4,", 5);
+    // Both counts: the last packet of either direction reaches the engine a moment after the ping ends.
+    a.wait_for("show crypto ipsec sa", "#pkts encaps: 4,", 5);
+    let sa = a.wait_for("show crypto ipsec sa", "#pkts decaps: 4,", 5);
     assert!(sa.contains("#pkts encaps: 4, #pkts encrypt: 4, #pkts digest: 4"), "{sa}");
     assert!(sa.contains("#pkts decaps: 4, #pkts decrypt: 4, #pkts verify: 4"), "{sa}");
     // `clear crypto ipsec sa peer` sends strongSwan a delete for our SAs.
@@ -251,7 +253,9 @@ tunnel-group 192.0.2.2 ipsec-attributes
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = peer(&[], &["ping", "left"]);
     assert!(out.contains("4 packets transmitted, 4 received"), "{out}\n{}\n{}", a.cmd("show logging"), charon_log());
-    let sa = a.wait_for("show crypto ipsec sa", "#pkts encaps: 4,", 5);
+    // Both counts: the last packet of either direction reaches the engine a moment after the ping ends.
+    a.wait_for("show crypto ipsec sa", "#pkts encaps: 4,", 5);
+    let sa = a.wait_for("show crypto ipsec sa", "#pkts decaps: 4,", 5);
     assert!(sa.contains("#pkts encaps: 4, #pkts encrypt: 4, #pkts digest: 4"), "{sa}");
     assert!(sa.contains("#pkts decaps: 4, #pkts decrypt: 4, #pkts verify: 4"), "{sa}");
 }

@@ -436,7 +436,9 @@ end
         e.cmd("show logging"),
         common::charon_log()
     );
-    let s = e.wait_for("show crypto ipsec sa", "#pkts encaps: 4,", 5);
+    // Both counts: the last packet of either direction reaches the engine a moment after the ping ends.
+    e.wait_for("show crypto ipsec sa", "#pkts encaps: 4,", 5);
+    let s = e.wait_for("show crypto ipsec sa", "#pkts decaps: 4,", 5);
     assert!(
         section(&s, "Tunnel1").contains("#pkts encaps: 4, #pkts encrypt: 4, #pkts digest: 4")
             && section(&s, "Tunnel1").contains("#pkts decaps: 4, #pkts decrypt: 4, #pkts verify: 4"),
