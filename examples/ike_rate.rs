@@ -75,6 +75,7 @@ fn peers(n: usize, group: u16, version: IkeVersion) -> (Vec<PeerConf>, Vec<PeerC
             max_tunnels: None,
             dynamic: false,
             pki: None,
+            force_encap: false,
         };
         let mut m = p.clone();
         m.local = lb;

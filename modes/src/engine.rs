@@ -241,6 +241,7 @@ mod tests {
             max_tunnels: None,
             dynamic: false,
             pki: None,
+            force_encap: false,
         }
     }
 
