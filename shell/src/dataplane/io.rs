@@ -4,7 +4,8 @@
 //!   to the same peer with the same length (a TCP flow's full-sized
 //!   segments sealed by one SA) go out in one `sendmsg` as one buffer that
 //!   the kernel cuts into datagrams of that size (the last may be
-//!   shorter); a kernel without it gets one `sendto` per datagram.
+//!   shorter): the slice of the caller's buffer they were sealed into back
+//!   to back, not copied; a kernel without it gets one `sendto` per datagram.
 //! * Receiving, UDP GRO (`UDP_GRO`, Linux 5.0): the kernel may hand over
 //!   several datagrams of one flow glued together, with their size in a
 //!   control message; [`recv`] says where each one ends.
@@ -48,28 +49,28 @@ pub fn recv(s: &UdpSocket, buf: &mut [u8], gro: bool) -> Option<(SocketAddrV4, u
 /// Whether the kernel took a GSO send (cleared the first time it refuses).
 pub struct Sender {
     gso: bool,
-    buf: Vec<u8>,
 }
 
 impl Default for Sender {
     fn default() -> Self {
-        Sender { gso: true, buf: Vec::with_capacity(MAX_GSO_BYTES) }
+        Sender { gso: true }
     }
 }
 
 impl Sender {
-    /// Send `datagrams` (each a destination and a payload) on `s`, gluing
-    /// runs of equal-sized ones to one destination into GSO sends.
-    pub fn send(&mut self, s: &UdpSocket, datagrams: &[(SocketAddrV4, &[u8])]) {
-        let mut i = 0;
+    /// Send the datagrams packed back to back in `buf`, each given by its
+    /// destination and length (in order; lengths past the end of `buf` are
+    /// cut), on `s`: runs of equal-sized ones to one destination go out as
+    /// GSO sends of the slice of `buf` they fill, with no copy.
+    pub fn send(&mut self, s: &UdpSocket, buf: &[u8], datagrams: &[(SocketAddrV4, usize)]) {
+        let (mut i, mut at) = (0, 0);
         while i < datagrams.len() {
-            let (to, first) = datagrams[i];
-            let size = first.len();
+            let (to, size) = datagrams[i];
             let mut j = i + 1;
+            let mut total = size;
             if self.gso && size > 0 {
-                let mut total = size;
                 while j < datagrams.len() && j - i < MAX_SEGMENTS && datagrams[j].0 == to {
-                    let l = datagrams[j].1.len();
+                    let l = datagrams[j].1;
                     // Segments after the first must have its size; only the last may be shorter.
                     if l > size || l == 0 || total + l > MAX_GSO_BYTES {
                         break;
@@ -81,29 +82,28 @@ impl Sender {
                     }
                 }
             }
+            let run = buf.get(at.min(buf.len())..(at + total).min(buf.len())).unwrap_or_default();
             if j - i == 1 {
-                let _ = s.send_to(first, to);
-            } else {
-                self.buf.clear();
-                for (_, d) in &datagrams[i..j] {
-                    self.buf.extend_from_slice(d);
-                }
-                if !self.send_gso(s, to, size) {
-                    // Not taken: one at a time, and no GSO from now on.
-                    self.gso = false;
-                    for (to, d) in &datagrams[i..j] {
-                        let _ = s.send_to(d, to);
-                    }
+                let _ = s.send_to(run, to);
+            } else if !self.send_gso(s, to, size, run) {
+                // Not taken: one at a time, and no GSO from now on.
+                self.gso = false;
+                let mut k = 0;
+                for &(to, l) in &datagrams[i..j] {
+                    let d = run.get(k.min(run.len())..(k + l).min(run.len())).unwrap_or_default();
+                    let _ = s.send_to(d, to);
+                    k += l;
                 }
             }
+            at += total;
             i = j;
         }
     }
 
-    fn send_gso(&self, s: &UdpSocket, to: SocketAddrV4, size: usize) -> bool {
+    fn send_gso(&self, s: &UdpSocket, to: SocketAddrV4, size: usize, run: &[u8]) -> bool {
         use nix::sys::socket::{ControlMessage, MsgFlags, SockaddrIn, sendmsg};
         let Ok(seg) = u16::try_from(size) else { return false };
-        let iov = [std::io::IoSlice::new(&self.buf)];
+        let iov = [std::io::IoSlice::new(run)];
         let cmsg = [ControlMessage::UdpGsoSegments(&seg)];
         let addr = SockaddrIn::from(to);
         match sendmsg(s.as_raw_fd(), &iov, &cmsg, MsgFlags::empty(), Some(&addr)) {
@@ -127,9 +127,9 @@ mod tests {
         let SocketAddr::V4(to) = rx.local_addr().unwrap() else { panic!() };
         let a: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; if i == 4 { 300 } else { 1000 }]).collect();
         let b = vec![9u8; 1000];
-        let mut list: Vec<(SocketAddrV4, &[u8])> = a.iter().map(|d| (to, &d[..])).collect();
-        list.push((to, &b));
-        Sender::default().send(&tx, &list);
+        let mut list: Vec<(SocketAddrV4, usize)> = a.iter().map(|d| (to, d.len())).collect();
+        list.push((to, b.len()));
+        Sender::default().send(&tx, &[a.concat(), b.clone()].concat(), &list);
         std::thread::sleep(std::time::Duration::from_millis(50));
         // Without GRO on the receiver: each datagram as it was sent.
         let mut got = Vec::new();
@@ -151,8 +151,8 @@ mod tests {
         let gro = enable_gro(&rx);
         let SocketAddr::V4(to) = rx.local_addr().unwrap() else { panic!() };
         let a: Vec<Vec<u8>> = (0..4u8).map(|i| vec![i; if i == 3 { 200 } else { 1200 }]).collect();
-        let list: Vec<(SocketAddrV4, &[u8])> = a.iter().map(|d| (to, &d[..])).collect();
-        Sender::default().send(&tx, &list);
+        let list: Vec<(SocketAddrV4, usize)> = a.iter().map(|d| (to, d.len())).collect();
+        Sender::default().send(&tx, &a.concat(), &list);
         std::thread::sleep(std::time::Duration::from_millis(50));
         let mut got = Vec::new();
         let mut buf = vec![0u8; 65536];

@@ -89,9 +89,6 @@ pub const DEVICE: &str = "edgesh0";
 /// seals): what the host may queue for dp-tx to read.
 pub const TX_QUEUE_LEN: u32 = 5000;
 
-/// A datagram to send on an IKE socket: (local, remote, payload).
-pub type Datagram = (SocketAddrV4, SocketAddrV4, Vec<u8>);
-
 fn ipv4_ends(p: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr)> {
     if p.len() < 20 || p[0] >> 4 != 4 {
         return None;

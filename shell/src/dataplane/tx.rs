@@ -10,7 +10,6 @@
 //! the network thread (`Dataplane::follow`) and are applied before each
 //! batch, so a removed SA seals nothing after that.
 
-use super::Datagram;
 use super::shared::{Count, Device, EDGESH0, Shared};
 use super::table::SelectorIndex;
 use edgesh_engine::ah::AhSa;
@@ -79,8 +78,11 @@ pub struct Sealer {
     tun_read: Vec<u8>,
     tun_segs: Vec<Vec<u8>>,
     tun_sizes: Vec<usize>,
-    /// ESP in UDP to send after a read: (local, remote, datagram).
-    esp_out: Vec<Datagram>,
+    /// ESP in UDP to send after a read: (local, remote, length), the
+    /// datagrams themselves sealed back to back into `esp_buf` (a GSO run's
+    /// bytes are sent from it as they are, no copy).
+    esp_out: Vec<(SocketAddrV4, SocketAddrV4, usize)>,
+    esp_buf: Vec<u8>,
     /// ESP packets (outer header included) for the raw socket, sent in one batch after a read.
     raw_out: Vec<(Ipv4Addr, Vec<u8>)>,
     /// Identification of the next outer header sent on a raw socket.
@@ -101,6 +103,7 @@ impl Sealer {
             tun_segs: vec![vec![0; 1500]; tun_rs::IDEAL_BATCH_SIZE],
             tun_sizes: vec![0; tun_rs::IDEAL_BATCH_SIZE],
             esp_out: Vec::new(),
+            esp_buf: Vec::new(),
             raw_out: Vec::new(),
             ident: 0,
             uncovered: Vec::new(),
@@ -201,7 +204,7 @@ impl Sealer {
             }
             return;
         };
-        let sealed = match (&mut o.esp, &mut o.ah) {
+        let sealed: Result<Vec<u8>, _> = match (&mut o.esp, &mut o.ah) {
             (Some(esp), None) => {
                 // Transport mode (`edgesh_engine::esp_transport`): the payload after the packet's own header.
                 let (next, payload) = if o.transport {
@@ -213,7 +216,16 @@ impl Sealer {
                     (NEXT_HEADER_IPV4, p)
                 };
                 if o.encap {
-                    esp.seal(next, payload, &mut self.rng).map(|d| (d, false))
+                    // ESP in UDP: sealed straight into the send buffer, after the datagrams before it.
+                    let at = self.esp_buf.len();
+                    match esp.seal_append(next, payload, &mut self.rng, &mut self.esp_buf) {
+                        Ok(()) => {
+                            o.count.add(p.len());
+                            self.esp_out.push((o.local, o.remote, self.esp_buf.len() - at));
+                            return;
+                        }
+                        Err(e) => Err(e),
+                    }
                 } else {
                     // ESP on IP protocol 50: sealed after the outer header it goes out with.
                     self.ident = self.ident.wrapping_add(1);
@@ -243,20 +255,15 @@ impl Sealer {
                     }
                     None => Ok((NEXT_HEADER_IPV4, p.to_vec())),
                 };
-                under
-                    .and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d))
-                    .map(|d| (d, true))
+                under.and_then(|(next, d)| ah.seal(*o.local.ip(), *o.remote.ip(), self.ident, next, &d))
             }
             (None, None) => return,
         };
         match sealed {
-            Ok((data, ah)) => {
+            // Only AH (on its own or over ESP) gets here: ESP alone was sent above.
+            Ok(data) => {
                 o.count.add(p.len());
-                if ah {
-                    shared.raw_ah.send(*o.remote.ip(), &data);
-                } else {
-                    self.esp_out.push((o.local, o.remote, data));
-                }
+                shared.raw_ah.send(*o.remote.ip(), &data);
             }
             Err(e) => {
                 if self.problems.len() < 64 {
@@ -270,19 +277,23 @@ impl Sealer {
     /// GSO glues a run's equal-sized datagrams), ESP on IP protocol 50 with
     /// `sendmmsg`.
     fn send(&mut self, shared: &Shared, udp: &HashMap<SocketAddrV4, Arc<UdpSocket>>) {
-        let mut i = 0;
+        let (mut i, mut at) = (0, 0);
         while i < self.esp_out.len() {
             let local = self.esp_out[i].0;
             let j = i + self.esp_out[i..].iter().take_while(|d| d.0 == local).count();
+            let run: Vec<(SocketAddrV4, usize)> = self.esp_out[i..j].iter().map(|&(_, r, l)| (r, l)).collect();
+            let len: usize = run.iter().map(|r| r.1).sum();
             if let Some(s) =
                 udp.get(&local).or_else(|| udp.get(&SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, local.port())))
             {
-                let run: Vec<(SocketAddrV4, &[u8])> = self.esp_out[i..j].iter().map(|(_, r, d)| (*r, &d[..])).collect();
-                self.sender.send(s, &run);
+                let bytes = self.esp_buf.get(at..at + len).unwrap_or_default();
+                self.sender.send(s, bytes, &run);
             }
+            at += len;
             i = j;
         }
         self.esp_out.clear();
+        self.esp_buf.clear();
         if !self.raw_out.is_empty() {
             shared.raw_esp.send_batch(&mut self.raw_out);
         }
