@@ -659,7 +659,7 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
             "genie",
             vec!["--genie-os", "iosxe"],
             vec![
-                ("line_protocol", s("up")),
+                ("line_protocol", s("down")),
                 ("tunnel_source_ip", s("192.0.2.1")),
                 ("tunnel_source_interface", s("GigabitEthernet0/0")),
                 ("tunnel_destination_ip", s("192.0.2.2")),
