@@ -128,7 +128,7 @@ pub(super) fn static_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>)
         let ike_name = format!("{tname}-ike");
         let (ike, remote_id) = if let Some(p2) = &profile_v2 {
             let what = format!("crypto map {m} {seq}");
-            v2.policy(cfg, notes, &what, p2, peer, local_addr, &fvrf, &if_addr)
+            v2.policy(cfg, notes, &what, p2, peer, local_addr, &fvrf, if_addr)
         } else {
             let mut ike = IkePolicy::new(IkeVersion::V1);
             ike.identity_local = match prof {
@@ -171,7 +171,7 @@ pub(super) fn static_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>)
             (ike, remote_id)
         };
         cfg.contexts.entry(fvrf.clone()).or_default().ike_policies.insert(ike_name.clone(), ike);
-        copy_acl(cfg, &acls, acl.as_deref(), &fvrf);
+        copy_acl(cfg, acls, acl.as_deref(), &fvrf);
         let mut t = Tunnel::new(TunnelKind::Static, false);
         t.local = local_addr;
         t.remote = Some(peer);
@@ -261,7 +261,7 @@ pub(super) fn dynamic_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>
                 notes.push(format!("crypto map {m} {seq}: dynamic map {d} needs a wildcard pre-shared key (crypto isakmp key K address 0.0.0.0)"));
             }
             cfg.contexts.entry(fvrf.clone()).or_default().ike_policies.insert(ike_name.clone(), ike);
-            copy_acl(cfg, &acls, acl.as_deref(), &fvrf);
+            copy_acl(cfg, acls, acl.as_deref(), &fvrf);
             let mut t = Tunnel::new(TunnelKind::OnDemand, false);
             t.local = local_addr;
             t.context = (fvrf != LOCAL).then(|| fvrf.clone());

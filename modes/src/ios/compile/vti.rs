@@ -59,7 +59,7 @@ pub(super) fn vtis(e: &Env, cfg: &mut Config, notes: &mut Vec<String>) {
         cfg.ipsec_policies.insert(policy_name.clone(), ipol);
         let ike_name = format!("{ifname}-ike");
         let (ike, remote_id) = match vti.ikev2_profile.as_ref().or(ip.ikev2.as_ref()) {
-            Some(p2) => v2.policy(cfg, notes, &format!("interface {ifname}"), p2, peer, local_addr, &fvrf, &if_addr),
+            Some(p2) => v2.policy(cfg, notes, &format!("interface {ifname}"), p2, peer, local_addr, &fvrf, if_addr),
             None => {
                 let mut ike = IkePolicy::new(IkeVersion::V1);
                 ike.identity_local = local_addr.map(Identity::Ipv4);
