@@ -15,19 +15,7 @@ use std::net::Ipv4Addr;
 /// A static tunnel per crypto map entry.
 pub(super) fn static_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>) {
     let Env { g, global_replay, isakmp_names, .. } = *e;
-    let Gathered {
-        keyring_local,
-        keyring_vrf,
-        profiles_isakmp,
-        identity_hostname,
-        if_addr,
-        map_on,
-        local_if,
-        acls,
-        entries,
-        v2,
-        ..
-    } = g;
+    let Gathered { keyring_local, keyring_vrf, profiles_isakmp, identity_hostname, if_addr, acls, entries, v2, .. } = g;
     let ctx_of_if = |i: &str| e.ctx_of_if(i);
     let addr_of = |x: &str| e.addr_of(x);
     let fqdn = || e.fqdn();
@@ -59,7 +47,8 @@ pub(super) fn static_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>)
             notes.push(format!("crypto map {m} {seq}: no peer (set peer): no tunnel"));
             continue;
         };
-        let ifname = local_if.get(&m).or(map_on.get(&m)).cloned();
+        let ifname = g.map_if(&m);
+        notes.extend(g.map_if_note(&m));
         let prof = if profile_v2.is_some() {
             if profile.is_some() {
                 notes.push(format!("crypto map {m} {seq}: both an isakmp and an ikev2 profile; the tunnel is IKEv2 (the engine model holds one IKE version per tunnel)"));
@@ -209,7 +198,7 @@ pub(super) fn static_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>)
 /// any peer that has the wildcard key, within the entry's ACL (any/any without one).
 pub(super) fn dynamic_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>) {
     let Env { g, global_replay, isakmp_names, .. } = *e;
-    let Gathered { keys, if_addr, map_on, local_if, acls, dyn_refs, dmaps, .. } = g;
+    let Gathered { keys, if_addr, acls, dyn_refs, dmaps, .. } = g;
     let ctx_of_if = |i: &str| e.ctx_of_if(i);
     for (m, seq, d) in dyn_refs.iter().cloned() {
         let Some(list) = dmaps.get(&d) else {
@@ -238,7 +227,8 @@ pub(super) fn dynamic_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>
                     w => replay = replay_setting(w).unwrap_or(replay),
                 }
             }
-            let ifname = local_if.get(&m).or(map_on.get(&m)).cloned();
+            let ifname = g.map_if(&m);
+            notes.extend(g.map_if_note(&m));
             let local_addr = ifname.as_ref().and_then(|i| if_addr.get(i)).copied();
             let fvrf = ifname.as_deref().map(ctx_of_if).unwrap_or_else(|| LOCAL.into());
             let policy_name = format!("{tname}-ipsec");

@@ -79,7 +79,8 @@ pub(super) struct Gathered<'a> {
     pub if_vrf: BTreeMap<String, String>,
     /// Interfaces' primary addresses, and the interface each crypto map is applied to.
     pub if_addr: BTreeMap<String, Ipv4Addr>,
-    pub map_on: BTreeMap<String, String>,
+    /// The interfaces each crypto map is applied to, in configuration order.
+    pub map_on: BTreeMap<String, Vec<String>>,
     /// `crypto map M local-address IF`.
     pub local_if: BTreeMap<String, String>,
     pub isakmp: Vec<(u32, IkeProposal)>,
@@ -122,7 +123,7 @@ impl<'a> Gathered<'a> {
         let mut if_vrf: BTreeMap<String, String> = BTreeMap::new();
         // Interfaces: addresses and applied crypto maps.
         let mut if_addr: BTreeMap<String, Ipv4Addr> = BTreeMap::new();
-        let mut map_on: BTreeMap<String, String> = BTreeMap::new();
+        let mut map_on: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut local_if: BTreeMap<String, String> = BTreeMap::new();
         let mut isakmp: Vec<(u32, IkeProposal)> = Vec::new();
         let mut acls: BTreeMap<String, IpsecAcl> = BTreeMap::new();
@@ -366,7 +367,7 @@ impl<'a> Gathered<'a> {
                                 if_vrf.insert(name.to_string(), v.to_string());
                             }
                             ["crypto", "map", m] => {
-                                map_on.insert(m.to_string(), name.to_string());
+                                map_on.entry(m.to_string()).or_default().push(name.to_string());
                             }
                             ["tunnel", "source", x] => vti.source = Some(x.to_string()),
                             ["tunnel", "destination", x] => vti.destination = x.parse().ok(),
@@ -435,6 +436,34 @@ impl<'a> Gathered<'a> {
             v2,
             if_owner,
         }
+    }
+}
+
+impl Gathered<'_> {
+    /// The interface whose address a crypto map's tunnels use: `crypto map M
+    /// local-address IF`, else the first interface the map is applied to that
+    /// has an address (IOS sources IKE from the egress interface; edgesh binds
+    /// a tunnel to one), else the first it is applied to.
+    pub fn map_if(&self, m: &str) -> Option<String> {
+        if let Some(i) = self.local_if.get(m) {
+            return Some(i.clone());
+        }
+        let on = self.map_on.get(m)?;
+        on.iter().find(|i| self.if_addr.contains_key(*i)).or(on.first()).cloned()
+    }
+
+    /// A note when a crypto map without `local-address` is applied to more
+    /// than one interface with an address: the tunnels use the first.
+    pub fn map_if_note(&self, m: &str) -> Option<String> {
+        let on: Vec<&String> = self.map_on.get(m)?.iter().filter(|i| self.if_addr.contains_key(*i)).collect();
+        (self.local_if.get(m).is_none() && on.len() > 1).then(|| {
+            let names: Vec<&str> = on.iter().map(|s| s.as_str()).collect();
+            format!(
+                "crypto map {m} is applied to {}: its tunnels use {}'s address (crypto map {m} local-address names the interface)",
+                names.join(", "),
+                on[0]
+            )
+        })
     }
 }
 

@@ -128,7 +128,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
     let env = Env { doc, g: &g, global_replay, isakmp_names: &isakmp_names, psk: Keys::new(&g.all_keys) };
     crypto_map::static_entries(&env, &mut cfg, &mut notes);
     // Manual-key entries: a manual key tunnel each (`manual.rs`).
-    let map_if = |m: &str| g.local_if.get(m).or(g.map_on.get(m)).cloned();
+    let map_if = |m: &str| g.map_if(m);
     super::manual::compile(
         &mut cfg,
         &mut notes,

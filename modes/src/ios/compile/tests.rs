@@ -777,3 +777,32 @@ fn gre_over_ipsec_protects_gre_between_the_end_points_and_a_secondary_can_be_the
     let c = compile(&load(&text.replace(" tunnel vrf INET\n", " tunnel vrf INET\n tunnel mode gre multipoint\n")));
     assert!(c.notes.iter().any(|n| n.contains("NHRP")), "{:?}", c.notes);
 }
+
+/// A crypto map applied to an interface with an address and one without
+/// (Batfish's `ios-crypto-map`): the tunnels use the addressed one, whichever
+/// comes last; applied to two addressed interfaces, the first, with a note.
+#[test]
+fn a_crypto_map_on_several_interfaces_uses_one_with_an_address() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../golden/configs/ios-public/batfish-ios-crypto-map.cfg"
+    ))
+    .unwrap();
+    let c = compile(&load(&text));
+    let t = &c.config.tunnels["mymap-20"];
+    assert_eq!(t.local, Some("2.3.4.6".parse().unwrap()));
+    assert_eq!(t.bind_interface, Some(("TenGigabitEthernet0/0".to_string(), None)));
+    assert!(!c.notes.iter().any(|n| n.contains("no local end point")), "{:?}", c.notes);
+    let two = "interface GigabitEthernet1\n ip address 192.0.2.1 255.255.255.0\n crypto map M\n\
+               interface GigabitEthernet2\n ip address 198.51.100.1 255.255.255.0\n crypto map M\n\
+               crypto isakmp key k address 203.0.113.2\naccess-list 101 permit ip any any\n\
+               crypto ipsec transform-set T esp-aes esp-sha-hmac\n\
+               crypto map M 10 ipsec-isakmp\n set peer 203.0.113.2\n set transform-set T\n match address 101\n";
+    let c = compile(&load(two));
+    assert_eq!(c.config.tunnels["M-10"].local, Some("192.0.2.1".parse().unwrap()));
+    assert!(
+        c.notes.contains(&"crypto map M is applied to GigabitEthernet1, GigabitEthernet2: its tunnels use GigabitEthernet1's address (crypto map M local-address names the interface)".to_string()),
+        "{:?}",
+        c.notes
+    );
+}
