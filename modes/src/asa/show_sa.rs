@@ -655,6 +655,15 @@ pub fn register(g: &mut G) {
             Ok(())
         },
     );
+    add(
+        g,
+        "show crypto ca certificates [WORD]",
+        &[SH, CR, "Certificate authority", "Show certificates", "Trustpoint name"],
+        |s, a, o| {
+            super::pki_show::render(&super::pki_show::certificates(&s.router().asa.doc, a.get("WORD")), o);
+            Ok(())
+        },
+    );
     add(g, "show vpn-sessiondb", &[SH, "Show VPN session database"], |s, _, o| {
         super::sessiondb::render_summary(&synced(s), o);
         Ok(())
