@@ -103,6 +103,29 @@
 //! Administrator Reset`, `Reason: Peer Terminate`); other ends (lifetimes,
 //! rekeys) are not logged as a session's end.
 //!
+//! Every cause the engine gives an established IKE SA's end
+//! ([`Event::SessionEnd`]), and its 113019 (checked variant by variant in
+//! `every_engine_end_has_its_113019_or_none`):
+//!
+//! | engine cause | 113019 `Reason:` | why |
+//! |---|---|---|
+//! | `Cleared` (`clear crypto ...`, `vpn-sessiondb logoff`) | `Administrator Reset` | 713050's list |
+//! | `DeletedByPeer` | `User Requested` | real ASA captures of sessions their far end closed (`Session Type: IKEv1, ... Reason: User Requested`, ASA 2014; an FTD's SSL session) |
+//! | `PeerDead` (DPD) | `Lost Service` | public captures |
+//! | `Rekeyed` | none | not an end: the session goes on over the new SA |
+//! | `LifetimeExpired` (phase 1 ran out unrenewed) | none | no real reason string found |
+//! | `InitialContact` (the peer came back) | none | no real reason string found |
+//! | `RemovedFromConfig` | none | no real reason string found |
+//! | `PeerNotify(n)`, `NoResponse`, `NegotiationTimedOut`, the failures | none | no real reason string found (the failures end SAs not yet up: no session) |
+//!
+//! `Idle Timeout` is a real reason (an FTD 113019 sample) but the engine has
+//! no idle timeout on its SAs, so nothing maps to it. Searched for the
+//! others (2026-12-03, the code index): `Reason: SA Expired`, `Reason: IKE
+//! Delete`, `Reason: Peer Reconnected`, `Session Type: LAN-to-LAN`,
+//! `Session Type: IKEv1`: only `crypto map policy not found` (a phase 2
+//! that found no map, which the engine reports as a proxy mismatch before
+//! any session) and `User Requested`.
+//!
 //! A peer's certificate that validated ([`Event::CertAccepted`]):
 //! `%ASA-7-717029: Identified client certificate within certificate chain.
 //! serial number: S, subject name: N.` and `%ASA-6-717022: Certificate was
@@ -452,6 +475,68 @@ mod tests {
         assert_eq!(why(DownReason::Rekeyed), None);
         assert_eq!(why(DownReason::LifetimeExpired { kilobytes: false }), None);
         assert_eq!(end_reason(&DownReason::DeletedByPeer, true), Some("Peer Terminate"));
+    }
+
+    /// Each engine cause of a session's end and its 113019 reason (or
+    /// none), as the module's table says; a new cause fails to compile here
+    /// until it is decided.
+    #[test]
+    fn every_engine_end_has_its_113019_or_none() {
+        let expect = |r: &DownReason| -> Option<&'static str> {
+            match r {
+                DownReason::Cleared => Some("Administrator Reset"),
+                DownReason::DeletedByPeer => Some("User Requested"),
+                DownReason::PeerDead => Some("Lost Service"),
+                DownReason::RemovedFromConfig
+                | DownReason::NoResponse
+                | DownReason::NegotiationTimedOut
+                | DownReason::LifetimeExpired { .. }
+                | DownReason::AuthenticationFailed
+                | DownReason::IdentityMismatch
+                | DownReason::PeerNotify(_)
+                | DownReason::TransformNotOffered
+                | DownReason::BadKeyExchange
+                | DownReason::DhFailed
+                | DownReason::DhGroupChanged
+                | DownReason::InitialContact
+                | DownReason::Rekeyed => None,
+            }
+        };
+        let all = [
+            DownReason::Cleared,
+            DownReason::RemovedFromConfig,
+            DownReason::NoResponse,
+            DownReason::NegotiationTimedOut,
+            DownReason::PeerDead,
+            DownReason::LifetimeExpired { kilobytes: false },
+            DownReason::LifetimeExpired { kilobytes: true },
+            DownReason::AuthenticationFailed,
+            DownReason::IdentityMismatch,
+            DownReason::PeerNotify(1),
+            DownReason::TransformNotOffered,
+            DownReason::BadKeyExchange,
+            DownReason::DhFailed,
+            DownReason::DhGroupChanged,
+            DownReason::InitialContact,
+            DownReason::Rekeyed,
+            DownReason::DeletedByPeer,
+        ];
+        let model = edgesh_engine::Config::new("asa");
+        for r in all {
+            let e = Event::SessionEnd {
+                conn: 1,
+                peer: "198.51.100.2".parse().unwrap(),
+                tunnel: "t".into(),
+                reason: r,
+                duration_ms: 0,
+                bytes_in: 0,
+                bytes_out: 0,
+            };
+            let logs = asa_log(&model, &|_| None, &e);
+            let got = logs.iter().find(|l| l.1 == "113019").map(|l| l.2.rsplit("Reason: ").next().unwrap().to_string());
+            assert_eq!(got.as_deref(), expect(&r), "{r:?}");
+            assert_eq!(logs.is_empty(), expect(&r).is_none(), "{r:?}: 713259 goes with 113019");
+        }
     }
 
     /// A validated peer certificate: 717029 and 717022 as a public ASA log
