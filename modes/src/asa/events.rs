@@ -135,13 +135,23 @@
 //! validated. certificate_identifiers.`) with the identifiers as a real ASA
 //! 9 log in a public repository prints them (`serial number:
 //! 4E819769406A4BEE8D9825C9E1052208, subject name: c=US,st=MD,...`, two
-//! spaces after 717022's `subject name:`; [`asa_name`]). That log's 717030
-//! (`Found a suitable trustpoint TP to validate certificate.`) and 717028
-//! (`Certificate chain was successfully validated with warning, revocation
-//! status was not checked.`) are not printed: the event names no
-//! trustpoint and does not say whether revocation was checked. A refused
-//! certificate has no 717009/717027 line: the guide gives their reason
-//! strings as free text, and the ASA's own were not found.
+//! spaces after 717022's `subject name:`; [`asa_name`]). Between them, as
+//! that log has it, `%ASA-7-717030: Found a suitable trustpoint TP to
+//! validate certificate.` (TP: the trustpoint holding the CA the chain
+//! reached, the event's `trustpoint`: `pki.rs` names the anchors), and after
+//! them, when the event says revocation was not checked (`revocation-check
+//! none`, or no CRL of an issuer held), `%ASA-6-717028: Certificate chain
+//! was successfully validated with warning, revocation status was not
+//! checked.` (the same log; the guide: `Certificate chain was successfully
+//! validated _additional_info_.`, "with warning" when no CRL check was
+//! performed). A chain whose revocation was checked has no 717028: the
+//! words of its `additional_info` were not found. A refused certificate has
+//! no 717009/717027 line: the guide (`%ASA-3-717009: Certificate validation
+//! failed. _reason_string_.`, `%ASA-3-717027: Certificate chain failed
+//! validation. _reason_string_.`) gives their reasons as free text, and the
+//! ASA's own reason strings were not found (searched again 2026-12-03: a
+//! copy of the guide's 715001-717xxx chapter in the code index has the
+//! templates only).
 //!
 //! The group (`Group = G`, `user= G`) is the tunnel-group the peer's phase
 //! 1 landed on: the one named by the peer's address, `DefaultL2LGroup` for
@@ -298,24 +308,32 @@ pub fn asa_log(model: &edgesh_engine::Config, tunnel_of: TunnelOf, e: &Event) ->
                 group_of(model, tunnel, *peer)
             ),
         )],
-        Event::CertAccepted { subject, serial, .. } => {
+        Event::CertAccepted { subject, serial, trustpoint, revocation_checked, .. } => {
             let (serial, subject) = (serial.iter().map(|b| format!("{b:02X}")).collect::<String>(), asa_name(subject));
-            vec![
-                (
-                    7,
-                    "717029",
-                    format!(
-                        "Identified client certificate within certificate chain. serial number: {serial}, subject name: {subject}."
-                    ),
+            let mut v = vec![(
+                7,
+                "717029",
+                format!(
+                    "Identified client certificate within certificate chain. serial number: {serial}, subject name: {subject}."
                 ),
-                (
+            )];
+            if let Some(tp) = trustpoint {
+                v.push((7, "717030", format!("Found a suitable trustpoint {tp} to validate certificate.")));
+            }
+            v.push((
+                6,
+                "717022",
+                format!("Certificate was successfully validated. serial number: {serial}, subject name:  {subject}."),
+            ));
+            if !revocation_checked {
+                v.push((
                     6,
-                    "717022",
-                    format!(
-                        "Certificate was successfully validated. serial number: {serial}, subject name:  {subject}."
-                    ),
-                ),
-            ]
+                    "717028",
+                    "Certificate chain was successfully validated with warning, revocation status was not checked."
+                        .to_string(),
+                ));
+            }
+            v
         }
         Event::SessionEnd { peer, tunnel, reason, duration_ms, bytes_in, bytes_out, .. } => {
             let Some(why) = end_reason(reason, false) else { return Vec::new() };
@@ -539,7 +557,7 @@ mod tests {
         }
     }
 
-    /// A validated peer certificate: 717029 and 717022 as a public ASA log
+    /// A validated peer certificate: 717029, 717030, 717022, 717028 as a public ASA log
     /// prints them (serial in hex, the name in encoding order, lower-case
     /// attribute names; two spaces after 717022's `subject name:`).
     #[test]
@@ -549,30 +567,43 @@ mod tests {
             "c=US,st=MD,l=Fort Meade,o=Military,ou=NEC,cn=RYAN.WOLFE.9101161615"
         );
         assert_eq!(asa_name("CN=a\\,b,O=X+OU=Y"), "o=X+ou=Y,cn=a\\,b");
-        let e = Event::CertAccepted {
+        let e = |trustpoint: Option<&str>, revocation_checked| Event::CertAccepted {
             conn: 1,
             peer: "198.51.100.2".parse().unwrap(),
             version: 1,
             subject: "CN=r2.lab.example,O=Edgesh Lab,C=US".into(),
             issuer: "CN=Edgesh Lab Test CA,O=Edgesh Lab,C=US".into(),
             serial: vec![0x4e, 0x81, 0x97],
+            trustpoint: trustpoint.map(str::to_string),
+            revocation_checked,
         };
         let model = edgesh_engine::Config::new("asa");
+        let identified = (
+            7,
+            "717029",
+            "Identified client certificate within certificate chain. serial number: 4E8197, subject name: c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string(),
+        );
+        let validated = (
+            6,
+            "717022",
+            "Certificate was successfully validated. serial number: 4E8197, subject name:  c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string(),
+        );
         assert_eq!(
-            asa_log(&model, &|_| None, &e),
+            asa_log(&model, &|_| None, &e(Some("LAB"), false)),
             vec![
-                (
-                    7,
-                    "717029",
-                    "Identified client certificate within certificate chain. serial number: 4E8197, subject name: c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string()
-                ),
+                identified.clone(),
+                (7, "717030", "Found a suitable trustpoint LAB to validate certificate.".to_string()),
+                validated.clone(),
                 (
                     6,
-                    "717022",
-                    "Certificate was successfully validated. serial number: 4E8197, subject name:  c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string()
+                    "717028",
+                    "Certificate chain was successfully validated with warning, revocation status was not checked."
+                        .to_string()
                 ),
             ]
         );
+        // Revocation checked: no 717028 (its words not found); no trustpoint named: no 717030.
+        assert_eq!(asa_log(&model, &|_| None, &e(None, true)), vec![identified, validated]);
     }
 
     /// Seed 000's message, word for word.

@@ -190,6 +190,9 @@ pub fn attach(doc: &AsaDoc, model: &edgesh_engine::Config, conf: &mut EngineConf
         let mut trust = TrustStore { crls: held.clone(), ..TrustStore::default() };
         for name in &all {
             let m = trustpoint(doc, name, &mut Vec::new());
+            // The trustpoint a peer's certificate validates with (717030):
+            // the first, in the configuration's order, that holds its CA.
+            trust.anchor_names.extend(m.anchors.iter().map(|a| (a.der.clone(), name.clone())));
             trust.anchors.extend(m.anchors);
         }
         let (mut certs, mut key) = (Vec::new(), None);

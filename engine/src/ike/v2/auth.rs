@@ -91,6 +91,8 @@ enum Verdict {
         issuer: String,
         serial: Vec<u8>,
         kind: super::sa::AuthKind,
+        trustpoint: Option<String>,
+        revocation_checked: bool,
     },
     PskFailed,
     CertFailed(CertFailure),
@@ -154,8 +156,8 @@ fn verify_with(
         }
     }
     let Some((end, rest)) = certs.split_first() else { return Verdict::CertFailed(CertFailure::NoCert) };
-    let anchor = match k.trust.validate(end, rest, now_secs) {
-        Ok(a) => a.subject.clone(),
+    let (trustpoint, revocation_checked) = match k.trust.validate_path(end, rest, now_secs) {
+        Ok(v) => (k.trust.anchor_name(v.anchor).map(str::to_string), v.revocation_checked),
         Err(e) => return Verdict::CertFailed(CertFailure::Invalid(e)),
     };
     if k.check_identity && !end.has_identity(id.kind, &id.data) {
@@ -169,12 +171,13 @@ fn verify_with(
     if !end.key.verify(alg, &parts, sig) {
         return Verdict::CertFailed(CertFailure::BadSignature { method: auth.method });
     }
-    let _ = anchor;
     Verdict::Cert {
         subject: end.subject.clone(),
         issuer: end.issuer.clone(),
         serial: end.serial.clone(),
         kind: super::sa::AuthKind::of_key(&end.key),
+        trustpoint,
+        revocation_checked,
     }
 }
 
@@ -335,9 +338,18 @@ impl Core {
                 self.stats.ike_failed += 1;
                 return self.drop_sa(i, DownReason::IdentityMismatch, true);
             }
-            Verdict::Cert { subject, issuer, serial, kind } => {
+            Verdict::Cert { subject, issuer, serial, kind, trustpoint, revocation_checked } => {
                 self.sas[i].auth_verify = kind;
-                self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer, serial })
+                self.emit(Event::CertAccepted {
+                    conn,
+                    peer,
+                    version: 2,
+                    subject,
+                    issuer,
+                    serial,
+                    trustpoint,
+                    revocation_checked,
+                })
             }
             Verdict::Psk => {}
         }
@@ -428,9 +440,18 @@ impl Core {
             self.stats.ike_failed += 1;
             return self.drop_sa(i, DownReason::AuthenticationFailed, false);
         };
-        if let Verdict::Cert { subject, issuer, serial, kind } = verdict {
+        if let Verdict::Cert { subject, issuer, serial, kind, trustpoint, revocation_checked } = verdict {
             self.sas[i].auth_verify = kind;
-            self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer, serial });
+            self.emit(Event::CertAccepted {
+                conn,
+                peer,
+                version: 2,
+                subject,
+                issuer,
+                serial,
+                trustpoint,
+                revocation_checked,
+            });
         }
         let idr = id_of(&pc.local_id, pc.local);
         // Our AUTH: signed with our certificate's key, or the pre-shared key's MIC.
