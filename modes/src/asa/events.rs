@@ -57,8 +57,16 @@
 //!   the code index for `%ASA-4-713903:`): the same real lines only (`IP =
 //!   P, Information Exchange processing failed`, `IKE Receiver: Runt ISAKMP
 //!   packet discarded on Port 4500 from A:P`, `Group = G, IP = P, Error:
-//!   Unable to remove PeerTblEntry`), none for a key mismatch. So the
-//!   sentence stays as it was. A socket
+//!   Unable to remove PeerTblEntry`), none for a key mismatch. Searched a
+//!   sixth time, differently (2026-12-03: exact strings of the other lines
+//!   an ASA prints around a failed main mode, over the code index:
+//!   `Duplicate Phase 1 packet detected`, `Error processing payload:
+//!   Payload ID`, `Hash verification failed`; the page store for a main
+//!   mode stuck at MM_WAIT_MSG5 with a key mismatch; and copies of Cisco's
+//!   syslog guide chapters in the code index, whose 713902/713903/713904
+//!   entries are free text): `%ASA-3-713048: Error processing payload:
+//!   Payload ID: 1` appears only in the made-up "PSK diferente" lines, so
+//!   nothing real. So the sentence stays as it was. A socket
 //!   edgesh cannot bind is logged at level 3, so under 713902.
 //!
 //! A tunnel's end (the Cisco ASA syslog reference, and public ASA/PIX logs
@@ -119,7 +127,16 @@
 //! | `PeerNotify(n)`, `NoResponse`, `NegotiationTimedOut`, the failures | none | no real reason string found (the failures end SAs not yet up: no session) |
 //!
 //! `Idle Timeout` is a real reason (an FTD 113019 sample) but the engine has
-//! no idle timeout on its SAs, so nothing maps to it. Searched for the
+//! no idle timeout on its SAs, so nothing maps to it. Cisco's syslog guide
+//! (a copy of its 713xxx chapter in the code index) lists 713259's reasons
+//! as RADIUS termination causes (`Port Preempted`, `Idle Timeout`, `Max
+//! Time Exceeded`, `Administrator Reset`) and 713050's as `IPsec SA Idle
+//! Timeout`, `IPsec SA Max Time Exceeded`, `Administrator Reset`,
+//! `Administrator Reboot`, `Administrator Shutdown`, `Session
+//! Disconnected`, `Session Error Terminated`, `Peer Terminate`: none names
+//! an IKE SA's lifetime running out, a peer's INITIAL-CONTACT or a
+//! configuration change (`Max Time Exceeded` is the session's maximum
+//! connect time, which edgesh does not have). Searched for the
 //! others (2026-12-03, the code index): `Reason: SA Expired`, `Reason: IKE
 //! Delete`, `Reason: Peer Reconnected`, `Session Type: LAN-to-LAN`,
 //! `Session Type: IKEv1`: only `crypto map policy not found` (a phase 2
