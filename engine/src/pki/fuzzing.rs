@@ -1,4 +1,4 @@
-//! What the fuzz targets (`engine/fuzz/`, cargo-fuzz; feature `fuzzing`,
+//! What the fuzz targets (`fuzz/`, cargo-fuzz; feature `fuzzing`,
 //! never in an edgesh build) need: a tunnel that authenticates its peer
 //! with a certificate (the test CA of `testdata/`, its CRL checked, the
 //! identity checked), and every decoder a CERT/AUTH payload's bytes reach

@@ -109,7 +109,7 @@ impl CertOk {
     }
 }
 
-/// The CERT/AUTH path for the fuzz target (`engine/fuzz/`, feature
+/// The CERT/AUTH path for the fuzz target (`fuzz/`, feature
 /// `fuzzing`): `chain` parsed as IKE_AUTH's payload chain (its first
 /// payload IDi), then its certificates validated and its AUTH verified for
 /// a tunnel whose PKI is `pki` (it wants a signature) over `octets`, as a responder
