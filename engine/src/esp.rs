@@ -310,6 +310,12 @@ impl EspSa {
         self.esn
     }
 
+    /// Tests: the outbound counter moved on to `seq` (as if as many packets were sent).
+    #[cfg(test)]
+    pub(crate) fn jump_to(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+
     /// Outbound: the last sequence number sent (all 64 bits); inbound: the
     /// highest one accepted.
     pub fn last_seq(&self) -> u64 {

@@ -894,7 +894,7 @@ impl Endpoint {
         }
         if c.kbytes_expired() {
             self.expire_child(ci, DownReason::LifetimeExpired { kilobytes: true });
-        } else if c.role == Role::Initiator && !c.rekeyed && c.kbytes_due() {
+        } else if !c.rekeyed && (c.role == Role::Initiator && c.kbytes_due() || c.seq_due()) {
             self.rekey_child(now, ci);
         }
         self.flush_timers();
