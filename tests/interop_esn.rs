@@ -112,3 +112,42 @@ fn esn_or_not_proposals_settle_on_32_bit_sequence_numbers() {
     let list = list_sas();
     assert!(list.contains(&format!("{encaps} packets")), "strongSwan counted {encaps} each way:\n{list}\n{sa}");
 }
+
+/// IKEv1 (RFC 4304, SA attribute 11): strongSwan initiates quick mode to an
+/// IOS responder. Its IKEv1 transform carries attribute 11 whenever its
+/// proposal allows ESN (`-esn`, and `-esn-noesn` too: IKEv1 has no "either",
+/// and strongSwan sends one transform per proposal); edgesh (no ESN) refuses
+/// it with NO_PROPOSAL_CHOSEN, where it used to ignore the attribute and
+/// install a 32-bit SA the peer took for an ESN one. With `-noesn` (no
+/// attribute) the child comes up and traffic passes.
+#[test]
+fn ikev1_attribute_11_is_refused_and_its_absence_accepted() {
+    let Some(_g) = ready() else { return };
+    let _lab = PeerLab;
+    for esp in ["aes128-sha1-modp2048-esn", "aes128-sha1-modp2048-esn-noesn"] {
+        start_strongswan(&[("IKE_VERSION", "1"), ("ESP_PROPOSAL", esp)]);
+        let e = Edgesh::start("ios", &ios_config(14, "interop-test-psk"));
+        e.cmd("debug crypto isakmp");
+        let _ = peer(&[], &["initiate", "right"]);
+        let log = wait_charon("received NO_PROPOSAL_CHOSEN error notify", 20);
+        assert!(!list_sas().contains("INSTALLED"), "{esp}: {}\n{log}", list_sas());
+        let debug = e.cmd("show logging");
+        assert!(debug.contains("ISAKMP (0:1001): sending NOTIFY NO_PROPOSAL_CHOSEN protocol 1"), "{esp}: {debug}");
+        assert!(!e.cmd("show crypto ipsec sa").contains("Status: ACTIVE"), "{esp}: {}", e.cmd("show crypto ipsec sa"));
+        drop(e);
+    }
+
+    start_strongswan(&[("IKE_VERSION", "1"), ("ESP_PROPOSAL", "aes128-sha1-modp2048-noesn")]);
+    let e = Edgesh::start("ios", &ios_config(14, "interop-test-psk"));
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}", charon_log());
+    let t0 = Instant::now();
+    while !list_sas().contains("INSTALLED") {
+        assert!(t0.elapsed() < Duration::from_secs(20), "{}\n{}\n{}", list_sas(), e.cmd("show logging"), charon_log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let list = list_sas();
+    assert!(list.contains("ESP:AES_CBC-128/HMAC_SHA1_96/MODP_2048\n") && !list.contains("/ESN"), "{list}");
+    let (_, _) = ios_spis_agree(&e);
+    ping_through(&e, "show logging");
+}
