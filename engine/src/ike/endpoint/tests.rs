@@ -6,7 +6,7 @@ use crate::config::*;
 use crate::ike::events::DpdStep;
 use crate::ike::wire::notify;
 
-mod esn;
+pub(crate) mod esn;
 mod loss_and_pacing;
 mod quick_refusals;
 

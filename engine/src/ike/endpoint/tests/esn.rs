@@ -7,6 +7,23 @@ use super::*;
 use crate::ike::events::P2Mismatch;
 use crate::ike::v1::proposals::{ATTR_ESN, p2_proposals};
 
+/// Every pair of ESN choices (initiator, responder) and what the child gets:
+/// ESN or not, or no child. IKEv1 and IKEv2 agree on each.
+pub(crate) const CHOICES: [(Esn, Esn, Option<bool>); 9] = {
+    use Esn::*;
+    [
+        (Off, Off, Some(false)),
+        (Preferred, Off, Some(false)),
+        (Off, Preferred, Some(false)),
+        (Preferred, Preferred, Some(true)),
+        (Required, Preferred, Some(true)),
+        (Preferred, Required, Some(true)),
+        (Required, Required, Some(true)),
+        (Required, Off, None),
+        (Off, Required, None),
+    ]
+};
+
 fn pair_with(a_esn: Esn, b_esn: Esn) -> Pair {
     let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 14);
     let mut b = mirror(&a, "t");
@@ -39,18 +56,7 @@ fn each_choice_offers_attribute_11_as_configured() {
 /// with an ESN mismatch on the responder.
 #[test]
 fn quick_mode_agrees_on_esn_as_configured() {
-    use Esn::*;
-    for (a, b, want) in [
-        (Off, Off, Some(false)),
-        (Preferred, Off, Some(false)),
-        (Off, Preferred, Some(false)),
-        (Preferred, Preferred, Some(true)),
-        (Required, Preferred, Some(true)),
-        (Preferred, Required, Some(true)),
-        (Required, Required, Some(true)),
-        (Required, Off, None),
-        (Off, Required, None),
-    ] {
+    for (a, b, want) in CHOICES {
         let mut p = pair_with(a, b);
         match want {
             Some(esn) => {
@@ -62,7 +68,7 @@ fn quick_mode_agrees_on_esn_as_configured() {
                 assert!(p.a.child_sas().is_empty() && p.b.child_sas().is_empty(), "{a:?}/{b:?}");
                 let ev: Vec<Event> = std::iter::from_fn(|| p.b.poll_event()).collect();
                 assert!(
-                    ev.iter().any(|e| matches!(e, Event::P2Check { result: Err(P2Mismatch::Esn { offered }), .. } if *offered == (a == Required))),
+                    ev.iter().any(|e| matches!(e, Event::P2Check { result: Err(P2Mismatch::Esn { offered }), .. } if *offered == (a == Esn::Required))),
                     "{a:?}/{b:?}: {ev:?}"
                 );
             }

@@ -38,19 +38,8 @@ fn each_choice_offers_its_esn_transforms() {
 /// at all where one requires what the other refuses; both ends agree.
 #[test]
 fn the_responder_picks_esn_as_configured() {
-    use Esn::*;
     let suite = (EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96));
-    for (a, b, want) in [
-        (Off, Off, Some(false)),
-        (Preferred, Off, Some(false)),
-        (Off, Preferred, Some(false)),
-        (Preferred, Preferred, Some(true)),
-        (Required, Preferred, Some(true)),
-        (Preferred, Required, Some(true)),
-        (Required, Required, Some(true)),
-        (Required, Off, None),
-        (Off, Required, None),
-    ] {
+    for (a, b, want) in crate::ike::endpoint::tests::esn::CHOICES {
         let mut l = link(a, b, suite);
         match want {
             Some(esn) => {
