@@ -11,8 +11,10 @@
 //!   and removing a child renumbers none of the others;
 //! - a journal of the pairs installed and removed, in order, which the
 //!   driver's SA feed and route table follow ([`Children::take_changes`])
-//!   instead of fingerprinting every child at each drain (the endpoint's
-//!   list only: the IKEv2 core's keeps none, [`Children::unjournaled`]);
+//!   instead of fingerprinting every child at each drain; the IKEv2 core's
+//!   list keeps one too, with the IKE SA moves ([`Children::take_mirror`]),
+//!   which the endpoint's mirror of it follows child by child instead of
+//!   copying every IKEv2 child at each change;
 //! - a generation that moves whenever the set of children does, or a child
 //!   moves to another IKE SA ([`Children::move_ike`]): what tells the
 //!   endpoint its mirror of the IKEv2 children is stale, in O(1).
@@ -44,6 +46,8 @@ pub struct Children {
     by_spi: HashMap<(u32, bool), (u64, u32)>,
     /// Installs and removals since the last take, in order; None once it overflowed.
     changes: Option<Vec<ChildChange>>,
+    /// The IKE SA moves ([`Children::move_ike`]) since the last take, kept with the journal.
+    moves: Vec<(u32, u32)>,
     generation: u64,
 }
 
@@ -55,6 +59,7 @@ impl Default for Children {
             next_seq: 0,
             by_spi: HashMap::new(),
             changes: Some(Vec::new()),
+            moves: Vec::new(),
             generation: 0,
         }
     }
@@ -80,7 +85,25 @@ impl Children {
     /// The pairs installed and removed since the last call, in order; None
     /// when they were not all kept (the caller compares the whole list).
     pub fn take_changes(&mut self) -> Option<Vec<ChildChange>> {
+        self.moves.clear();
         self.changes.replace(Vec::new())
+    }
+
+    /// [`Children::take_changes`] with the IKE SA moves since the last call
+    /// (from, to): what a mirror of this list needs to follow it.
+    pub fn take_mirror(&mut self) -> Option<(Vec<ChildChange>, Vec<(u32, u32)>)> {
+        let moves = std::mem::take(&mut self.moves);
+        self.changes.replace(Vec::new()).map(|c| (c, moves))
+    }
+
+    /// The child with this pair of SPIs: the index's first with the inbound
+    /// SPI when it is the one (O(log n)), else a scan (SPIs shared).
+    pub fn position_of_pair(&self, spi_in: u32, spi_out: u32) -> Option<usize> {
+        match self.position(spi_in, true) {
+            Some(i) if self.list[i].spi_out == spi_out => Some(i),
+            Some(_) => self.list.iter().position(|c| (c.spi_in, c.spi_out) == (spi_in, spi_out)),
+            None => None,
+        }
     }
 
     fn note(&mut self, spi_in: u32, spi_out: u32, installed: bool) {
@@ -160,6 +183,9 @@ impl Children {
         }
         if moved {
             self.generation += 1;
+            if self.changes.is_some() {
+                self.moves.push((from, to));
+            }
         }
     }
 
