@@ -46,6 +46,7 @@ pub mod sshconf;
 pub mod statefs;
 pub mod time;
 pub mod vocab;
+pub mod x509_info;
 
 pub use out::{Out, VecOut};
 pub use session::{Clock, Dialect, Router, Session, SessionOptions};

@@ -511,7 +511,9 @@ pub enum Event {
         failure: crate::pki::CertFailure,
     },
     /// A peer's certificate was validated and its signature verified (subject, issuer as RFC 4514 text;
-    /// its serial number as encoded).
+    /// its serial number as encoded); `trustpoint`: the configuration's name of the anchor it
+    /// validated to, when it names anchors; `revocation_checked`: every certificate of the path was
+    /// checked against a CRL of its issuer.
     CertAccepted {
         conn: u32,
         peer: Ipv4Addr,
@@ -519,6 +521,8 @@ pub enum Event {
         subject: String,
         issuer: String,
         serial: Vec<u8>,
+        trustpoint: Option<String>,
+        revocation_checked: bool,
     },
     /// IKEv2: traffic selectors (initiator's, responder's) that no child configuration accepts.
     V2TsUnacceptable {

@@ -57,7 +57,24 @@ fn store(crl: bool) -> TrustStore {
         intermediates: vec![],
         crls: validate::Crl::parse(include_bytes!("testdata/crl.pem")).unwrap(),
         check_crl: crl,
+        anchor_names: vec![],
     }
+}
+
+/// What a validation says besides the anchor: the configuration's name of
+/// the anchor, and whether revocation was checked (CRL checking on and a
+/// CRL of the issuer held), for the 717xxx messages a dialect words.
+#[test]
+fn a_validation_names_its_anchor_and_says_whether_revocation_was_checked() {
+    let mut s = store(true);
+    s.anchor_names.push((pem("ca").der, "LAB-CA".into()));
+    let v = s.validate_path(&pem("right-rsa"), &[], NOW).unwrap();
+    assert_eq!((s.anchor_name(v.anchor), v.revocation_checked), (Some("LAB-CA"), true));
+    let off = store(false);
+    let v = off.validate_path(&pem("right-rsa"), &[], NOW).unwrap();
+    assert_eq!((off.anchor_name(v.anchor), v.revocation_checked), (None, false));
+    let no_crl = TrustStore { crls: vec![], ..store(true) };
+    assert!(!no_crl.validate_path(&pem("right-rsa"), &[], NOW).unwrap().revocation_checked);
 }
 
 #[test]

@@ -96,12 +96,35 @@ pub struct TrustStore {
     /// Whether a certificate must be checked against a CRL of its issuer when one is held
     /// (IOS `revocation-check crl`; `none` leaves CRLs unused).
     pub check_crl: bool,
+    /// The configuration's name for an anchor (its DER), when the dialect
+    /// names them (an ASA trustpoint): what [`TrustStore::anchor_name`] says
+    /// of the anchor a certificate validated to.
+    pub anchor_names: Vec<(Vec<u8>, String)>,
+}
+
+/// A certificate that validated: the anchor reached, and whether every
+/// certificate of the path was checked against a CRL of its issuer (CRL
+/// checking on, and such a CRL held for each).
+#[derive(Debug)]
+pub struct Validated<'a> {
+    pub anchor: &'a Cert,
+    pub revocation_checked: bool,
 }
 
 impl TrustStore {
     /// Validate `end` (the peer's certificate) with the CA certificates it
     /// came with, at `now` (seconds since the epoch). Ok: the anchor reached.
     pub fn validate<'a>(&'a self, end: &Cert, sent: &'a [Cert], now: u64) -> Result<&'a Cert, CertError> {
+        self.validate_path(end, sent, now).map(|v| v.anchor)
+    }
+
+    /// The name the configuration gives `anchor` ([`TrustStore::anchor_names`]).
+    pub fn anchor_name(&self, anchor: &Cert) -> Option<&str> {
+        self.anchor_names.iter().find(|(der, _)| *der == anchor.der).map(|(_, n)| n.as_str())
+    }
+
+    /// [`TrustStore::validate`], saying also whether revocation was checked.
+    pub fn validate_path<'a>(&'a self, end: &Cert, sent: &'a [Cert], now: u64) -> Result<Validated<'a>, CertError> {
         dates(end, now)?;
         // The peer's certificate signs IKE messages: digitalSignature or nonRepudiation when key usage is present.
         if end.key_usage.is_some_and(|k| k & 0b11 == 0) {
@@ -109,14 +132,15 @@ impl TrustStore {
         }
         // An anchor may be the peer's certificate itself (a self-signed certificate configured as trusted).
         if let Some(a) = self.anchors.iter().find(|a| a.der == end.der) {
-            return Ok(a);
+            return Ok(Validated { anchor: a, revocation_checked: false });
         }
         let mut cur = end.clone();
+        let mut checked = self.check_crl;
         for _ in 0..MAX_CHAIN {
-            self.not_revoked(&cur, now)?;
+            checked &= self.not_revoked(&cur, now)?;
             if let Some(a) = self.anchors.iter().find(|a| a.subject_der == cur.issuer_der && signed(&cur, a)) {
                 dates(a, now)?;
-                return Ok(a);
+                return Ok(Validated { anchor: a, revocation_checked: checked });
             }
             let mut names_match = false;
             let next = self.intermediates.iter().chain(sent.iter()).find(|c| {
@@ -140,19 +164,25 @@ impl TrustStore {
         Err(CertError::ChainTooLong)
     }
 
-    /// Revocation: a CRL of `c`'s issuer, signed by that issuer (an anchor or intermediate), that lists it.
-    fn not_revoked(&self, c: &Cert, _now: u64) -> Result<(), CertError> {
+    /// Revocation: a CRL of `c`'s issuer, signed by that issuer (an anchor or
+    /// intermediate), that lists it. Ok(whether such a CRL was held and read).
+    fn not_revoked(&self, c: &Cert, _now: u64) -> Result<bool, CertError> {
         if !self.check_crl {
-            return Ok(());
+            return Ok(false);
         }
         let issuers: Vec<&Cert> =
             self.anchors.iter().chain(self.intermediates.iter()).filter(|a| a.subject_der == c.issuer_der).collect();
+        let mut held = false;
         for crl in self.crls.iter().filter(|l| l.issuer_der == c.issuer_der) {
-            if issuers.iter().any(|i| crl.signed_by(i)) && crl.revoked.iter().any(|s| strip0(s) == strip0(&c.serial)) {
+            if !issuers.iter().any(|i| crl.signed_by(i)) {
+                continue;
+            }
+            held = true;
+            if crl.revoked.iter().any(|s| strip0(s) == strip0(&c.serial)) {
                 return Err(CertError::Revoked { subject: c.subject.clone(), serial: c.serial.clone() });
             }
         }
-        Ok(())
+        Ok(held)
     }
 
     /// SHA-1 hashes of the anchors' public keys: the Certification Authority field of a CERTREQ (RFC 7296 3.7).

@@ -57,8 +57,16 @@
 //!   the code index for `%ASA-4-713903:`): the same real lines only (`IP =
 //!   P, Information Exchange processing failed`, `IKE Receiver: Runt ISAKMP
 //!   packet discarded on Port 4500 from A:P`, `Group = G, IP = P, Error:
-//!   Unable to remove PeerTblEntry`), none for a key mismatch. So the
-//!   sentence stays as it was. A socket
+//!   Unable to remove PeerTblEntry`), none for a key mismatch. Searched a
+//!   sixth time, differently (2026-12-03: exact strings of the other lines
+//!   an ASA prints around a failed main mode, over the code index:
+//!   `Duplicate Phase 1 packet detected`, `Error processing payload:
+//!   Payload ID`, `Hash verification failed`; the page store for a main
+//!   mode stuck at MM_WAIT_MSG5 with a key mismatch; and copies of Cisco's
+//!   syslog guide chapters in the code index, whose 713902/713903/713904
+//!   entries are free text): `%ASA-3-713048: Error processing payload:
+//!   Payload ID: 1` appears only in the made-up "PSK diferente" lines, so
+//!   nothing real. So the sentence stays as it was. A socket
 //!   edgesh cannot bind is logged at level 3, so under 713902.
 //!
 //! A tunnel's end (the Cisco ASA syslog reference, and public ASA/PIX logs
@@ -103,6 +111,38 @@
 //! Administrator Reset`, `Reason: Peer Terminate`); other ends (lifetimes,
 //! rekeys) are not logged as a session's end.
 //!
+//! Every cause the engine gives an established IKE SA's end
+//! ([`Event::SessionEnd`]), and its 113019 (checked variant by variant in
+//! `every_engine_end_has_its_113019_or_none`):
+//!
+//! | engine cause | 113019 `Reason:` | why |
+//! |---|---|---|
+//! | `Cleared` (`clear crypto ...`, `vpn-sessiondb logoff`) | `Administrator Reset` | 713050's list |
+//! | `DeletedByPeer` | `User Requested` | real ASA captures of sessions their far end closed (`Session Type: IKEv1, ... Reason: User Requested`, ASA 2014; an FTD's SSL session) |
+//! | `PeerDead` (DPD) | `Lost Service` | public captures |
+//! | `Rekeyed` | none | not an end: the session goes on over the new SA |
+//! | `LifetimeExpired` (phase 1 ran out unrenewed) | none | no real reason string found |
+//! | `InitialContact` (the peer came back) | none | no real reason string found |
+//! | `RemovedFromConfig` | none | no real reason string found |
+//! | `PeerNotify(n)`, `NoResponse`, `NegotiationTimedOut`, the failures | none | no real reason string found (the failures end SAs not yet up: no session) |
+//!
+//! `Idle Timeout` is a real reason (an FTD 113019 sample) but the engine has
+//! no idle timeout on its SAs, so nothing maps to it. Cisco's syslog guide
+//! (a copy of its 713xxx chapter in the code index) lists 713259's reasons
+//! as RADIUS termination causes (`Port Preempted`, `Idle Timeout`, `Max
+//! Time Exceeded`, `Administrator Reset`) and 713050's as `IPsec SA Idle
+//! Timeout`, `IPsec SA Max Time Exceeded`, `Administrator Reset`,
+//! `Administrator Reboot`, `Administrator Shutdown`, `Session
+//! Disconnected`, `Session Error Terminated`, `Peer Terminate`: none names
+//! an IKE SA's lifetime running out, a peer's INITIAL-CONTACT or a
+//! configuration change (`Max Time Exceeded` is the session's maximum
+//! connect time, which edgesh does not have). Searched for the
+//! others (2026-12-03, the code index): `Reason: SA Expired`, `Reason: IKE
+//! Delete`, `Reason: Peer Reconnected`, `Session Type: LAN-to-LAN`,
+//! `Session Type: IKEv1`: only `crypto map policy not found` (a phase 2
+//! that found no map, which the engine reports as a proxy mismatch before
+//! any session) and `User Requested`.
+//!
 //! A peer's certificate that validated ([`Event::CertAccepted`]):
 //! `%ASA-7-717029: Identified client certificate within certificate chain.
 //! serial number: S, subject name: N.` and `%ASA-6-717022: Certificate was
@@ -112,13 +152,23 @@
 //! validated. certificate_identifiers.`) with the identifiers as a real ASA
 //! 9 log in a public repository prints them (`serial number:
 //! 4E819769406A4BEE8D9825C9E1052208, subject name: c=US,st=MD,...`, two
-//! spaces after 717022's `subject name:`; [`asa_name`]). That log's 717030
-//! (`Found a suitable trustpoint TP to validate certificate.`) and 717028
-//! (`Certificate chain was successfully validated with warning, revocation
-//! status was not checked.`) are not printed: the event names no
-//! trustpoint and does not say whether revocation was checked. A refused
-//! certificate has no 717009/717027 line: the guide gives their reason
-//! strings as free text, and the ASA's own were not found.
+//! spaces after 717022's `subject name:`; [`asa_name`]). Between them, as
+//! that log has it, `%ASA-7-717030: Found a suitable trustpoint TP to
+//! validate certificate.` (TP: the trustpoint holding the CA the chain
+//! reached, the event's `trustpoint`: `pki.rs` names the anchors), and after
+//! them, when the event says revocation was not checked (`revocation-check
+//! none`, or no CRL of an issuer held), `%ASA-6-717028: Certificate chain
+//! was successfully validated with warning, revocation status was not
+//! checked.` (the same log; the guide: `Certificate chain was successfully
+//! validated _additional_info_.`, "with warning" when no CRL check was
+//! performed). A chain whose revocation was checked has no 717028: the
+//! words of its `additional_info` were not found. A refused certificate has
+//! no 717009/717027 line: the guide (`%ASA-3-717009: Certificate validation
+//! failed. _reason_string_.`, `%ASA-3-717027: Certificate chain failed
+//! validation. _reason_string_.`) gives their reasons as free text, and the
+//! ASA's own reason strings were not found (searched again 2026-12-03: a
+//! copy of the guide's 715001-717xxx chapter in the code index has the
+//! templates only).
 //!
 //! The group (`Group = G`, `user= G`) is the tunnel-group the peer's phase
 //! 1 landed on: the one named by the peer's address, `DefaultL2LGroup` for
@@ -275,24 +325,32 @@ pub fn asa_log(model: &edgesh_engine::Config, tunnel_of: TunnelOf, e: &Event) ->
                 group_of(model, tunnel, *peer)
             ),
         )],
-        Event::CertAccepted { subject, serial, .. } => {
+        Event::CertAccepted { subject, serial, trustpoint, revocation_checked, .. } => {
             let (serial, subject) = (serial.iter().map(|b| format!("{b:02X}")).collect::<String>(), asa_name(subject));
-            vec![
-                (
-                    7,
-                    "717029",
-                    format!(
-                        "Identified client certificate within certificate chain. serial number: {serial}, subject name: {subject}."
-                    ),
+            let mut v = vec![(
+                7,
+                "717029",
+                format!(
+                    "Identified client certificate within certificate chain. serial number: {serial}, subject name: {subject}."
                 ),
-                (
+            )];
+            if let Some(tp) = trustpoint {
+                v.push((7, "717030", format!("Found a suitable trustpoint {tp} to validate certificate.")));
+            }
+            v.push((
+                6,
+                "717022",
+                format!("Certificate was successfully validated. serial number: {serial}, subject name:  {subject}."),
+            ));
+            if !revocation_checked {
+                v.push((
                     6,
-                    "717022",
-                    format!(
-                        "Certificate was successfully validated. serial number: {serial}, subject name:  {subject}."
-                    ),
-                ),
-            ]
+                    "717028",
+                    "Certificate chain was successfully validated with warning, revocation status was not checked."
+                        .to_string(),
+                ));
+            }
+            v
         }
         Event::SessionEnd { peer, tunnel, reason, duration_ms, bytes_in, bytes_out, .. } => {
             let Some(why) = end_reason(reason, false) else { return Vec::new() };
@@ -454,7 +512,69 @@ mod tests {
         assert_eq!(end_reason(&DownReason::DeletedByPeer, true), Some("Peer Terminate"));
     }
 
-    /// A validated peer certificate: 717029 and 717022 as a public ASA log
+    /// Each engine cause of a session's end and its 113019 reason (or
+    /// none), as the module's table says; a new cause fails to compile here
+    /// until it is decided.
+    #[test]
+    fn every_engine_end_has_its_113019_or_none() {
+        let expect = |r: &DownReason| -> Option<&'static str> {
+            match r {
+                DownReason::Cleared => Some("Administrator Reset"),
+                DownReason::DeletedByPeer => Some("User Requested"),
+                DownReason::PeerDead => Some("Lost Service"),
+                DownReason::RemovedFromConfig
+                | DownReason::NoResponse
+                | DownReason::NegotiationTimedOut
+                | DownReason::LifetimeExpired { .. }
+                | DownReason::AuthenticationFailed
+                | DownReason::IdentityMismatch
+                | DownReason::PeerNotify(_)
+                | DownReason::TransformNotOffered
+                | DownReason::BadKeyExchange
+                | DownReason::DhFailed
+                | DownReason::DhGroupChanged
+                | DownReason::InitialContact
+                | DownReason::Rekeyed => None,
+            }
+        };
+        let all = [
+            DownReason::Cleared,
+            DownReason::RemovedFromConfig,
+            DownReason::NoResponse,
+            DownReason::NegotiationTimedOut,
+            DownReason::PeerDead,
+            DownReason::LifetimeExpired { kilobytes: false },
+            DownReason::LifetimeExpired { kilobytes: true },
+            DownReason::AuthenticationFailed,
+            DownReason::IdentityMismatch,
+            DownReason::PeerNotify(1),
+            DownReason::TransformNotOffered,
+            DownReason::BadKeyExchange,
+            DownReason::DhFailed,
+            DownReason::DhGroupChanged,
+            DownReason::InitialContact,
+            DownReason::Rekeyed,
+            DownReason::DeletedByPeer,
+        ];
+        let model = edgesh_engine::Config::new("asa");
+        for r in all {
+            let e = Event::SessionEnd {
+                conn: 1,
+                peer: "198.51.100.2".parse().unwrap(),
+                tunnel: "t".into(),
+                reason: r,
+                duration_ms: 0,
+                bytes_in: 0,
+                bytes_out: 0,
+            };
+            let logs = asa_log(&model, &|_| None, &e);
+            let got = logs.iter().find(|l| l.1 == "113019").map(|l| l.2.rsplit("Reason: ").next().unwrap().to_string());
+            assert_eq!(got.as_deref(), expect(&r), "{r:?}");
+            assert_eq!(logs.is_empty(), expect(&r).is_none(), "{r:?}: 713259 goes with 113019");
+        }
+    }
+
+    /// A validated peer certificate: 717029, 717030, 717022, 717028 as a public ASA log
     /// prints them (serial in hex, the name in encoding order, lower-case
     /// attribute names; two spaces after 717022's `subject name:`).
     #[test]
@@ -464,30 +584,43 @@ mod tests {
             "c=US,st=MD,l=Fort Meade,o=Military,ou=NEC,cn=RYAN.WOLFE.9101161615"
         );
         assert_eq!(asa_name("CN=a\\,b,O=X+OU=Y"), "o=X+ou=Y,cn=a\\,b");
-        let e = Event::CertAccepted {
+        let e = |trustpoint: Option<&str>, revocation_checked| Event::CertAccepted {
             conn: 1,
             peer: "198.51.100.2".parse().unwrap(),
             version: 1,
             subject: "CN=r2.lab.example,O=Edgesh Lab,C=US".into(),
             issuer: "CN=Edgesh Lab Test CA,O=Edgesh Lab,C=US".into(),
             serial: vec![0x4e, 0x81, 0x97],
+            trustpoint: trustpoint.map(str::to_string),
+            revocation_checked,
         };
         let model = edgesh_engine::Config::new("asa");
+        let identified = (
+            7,
+            "717029",
+            "Identified client certificate within certificate chain. serial number: 4E8197, subject name: c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string(),
+        );
+        let validated = (
+            6,
+            "717022",
+            "Certificate was successfully validated. serial number: 4E8197, subject name:  c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string(),
+        );
         assert_eq!(
-            asa_log(&model, &|_| None, &e),
+            asa_log(&model, &|_| None, &e(Some("LAB"), false)),
             vec![
-                (
-                    7,
-                    "717029",
-                    "Identified client certificate within certificate chain. serial number: 4E8197, subject name: c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string()
-                ),
+                identified.clone(),
+                (7, "717030", "Found a suitable trustpoint LAB to validate certificate.".to_string()),
+                validated.clone(),
                 (
                     6,
-                    "717022",
-                    "Certificate was successfully validated. serial number: 4E8197, subject name:  c=US,o=Edgesh Lab,cn=r2.lab.example.".to_string()
+                    "717028",
+                    "Certificate chain was successfully validated with warning, revocation status was not checked."
+                        .to_string()
                 ),
             ]
         );
+        // Revocation checked: no 717028 (its words not found); no trustpoint named: no 717030.
+        assert_eq!(asa_log(&model, &|_| None, &e(None, true)), vec![identified, validated]);
     }
 
     /// Seed 000's message, word for word.

@@ -51,6 +51,9 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             synced(s);
             value(&super::sessiondb::summary_of(&s.router()))
         }
+        "show crypto ca certificates [WORD]" => {
+            value(&json!({ "certificates": super::pki_show::certificates(&s.router().asa.doc, a.get("WORD")) }))
+        }
         "show crypto keys tshark" => {
             synced(s);
             value(&crate::engine::tshark_keys(&s.router()))

@@ -27,6 +27,7 @@ pub mod esp_events;
 pub mod events;
 pub mod json;
 pub mod pki;
+pub mod pki_show;
 pub mod pki_terminal;
 pub mod sessiondb;
 pub mod show_sa;

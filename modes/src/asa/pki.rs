@@ -70,23 +70,50 @@ fn trustpoint(doc: &AsaDoc, tp: &str, notes: &mut Vec<String>) -> Trustpoint {
             _ => {}
         }
     }
-    for cert in
-        root(doc, &format!("crypto ca certificate chain {tp}")).map(|n| n.children.as_slice()).unwrap_or_default()
-    {
-        let w: Vec<&str> = cert.text.split_whitespace().collect();
-        let (ca, serial) = match w.as_slice() {
-            ["certificate", "ca", s] => (true, *s),
-            ["certificate", s] => (false, *s),
-            _ => continue,
-        };
-        let data: Vec<&Node> = cert.children.iter().filter(|l| l.text.trim() != "quit").collect();
-        match unhex(&data).and_then(|der| Cert::from_der(&der).map_err(|e| e.to_string())) {
-            Ok(c) if ca => t.anchors.push(c),
-            Ok(c) => t.own.push(c),
-            Err(e) => notes.push(format!("trustpoint {tp}: certificate {serial}: {e}")),
+    for c in chain(doc, tp) {
+        match c.der.and_then(|der| Cert::from_der(&der).map_err(|e| e.to_string())) {
+            Ok(cert) if c.ca => t.anchors.push(cert),
+            Ok(cert) => t.own.push(cert),
+            Err(e) => notes.push(format!("trustpoint {tp}: certificate {}: {e}", c.serial)),
         }
     }
     t
+}
+
+/// One `certificate [ca] SERIAL` entry of a trustpoint's chain.
+pub struct ChainEntry {
+    pub ca: bool,
+    /// The serial as typed.
+    pub serial: String,
+    /// The certificate's bytes, or why its hex lines are not bytes.
+    pub der: Result<Vec<u8>, String>,
+}
+
+/// The certificates of `crypto ca certificate chain TP`, in order.
+pub fn chain(doc: &AsaDoc, tp: &str) -> Vec<ChainEntry> {
+    let entries = root(doc, &format!("crypto ca certificate chain {tp}")).map(|n| n.children.as_slice());
+    entries
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|cert| {
+            let w: Vec<&str> = cert.text.split_whitespace().collect();
+            let (ca, serial) = match w.as_slice() {
+                ["certificate", "ca", s] => (true, *s),
+                ["certificate", s] => (false, *s),
+                _ => return None,
+            };
+            let data: Vec<&Node> = cert.children.iter().filter(|l| l.text.trim() != "quit").collect();
+            Some(ChainEntry { ca, serial: serial.to_string(), der: unhex(&data) })
+        })
+        .collect()
+}
+
+/// The trustpoints (`crypto ca trustpoint TP`), in the document's order.
+pub fn trustpoints(doc: &AsaDoc) -> Vec<String> {
+    doc.root
+        .iter()
+        .filter_map(|n| n.text.trim().strip_prefix("crypto ca trustpoint ").map(|t| t.trim().to_string()))
+        .collect()
 }
 
 /// The CRLs held in `<state dir>/pki/crl/`.
@@ -163,6 +190,9 @@ pub fn attach(doc: &AsaDoc, model: &edgesh_engine::Config, conf: &mut EngineConf
         let mut trust = TrustStore { crls: held.clone(), ..TrustStore::default() };
         for name in &all {
             let m = trustpoint(doc, name, &mut Vec::new());
+            // The trustpoint a peer's certificate validates with (717030):
+            // the first, in the configuration's order, that holds its CA.
+            trust.anchor_names.extend(m.anchors.iter().map(|a| (a.der.clone(), name.clone())));
             trust.anchors.extend(m.anchors);
         }
         let (mut certs, mut key) = (Vec::new(), None);

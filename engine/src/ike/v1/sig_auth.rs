@@ -96,13 +96,15 @@ pub(in crate::ike) fn verify(
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     let r = check(cx.now / 1000, sa, pc, initiator, msg, id, id_b);
     match &r {
-        Ok(c) => cx.event(Event::CertAccepted {
+        Ok((c, trustpoint, revocation_checked)) => cx.event(Event::CertAccepted {
             conn,
             peer,
             version: 1,
             subject: c.subject.clone(),
             issuer: c.issuer.clone(),
             serial: c.serial.clone(),
+            trustpoint: trustpoint.clone(),
+            revocation_checked: *revocation_checked,
         }),
         Err(f) => cx.event(Event::CertAuthFailed {
             conn,
@@ -123,7 +125,7 @@ fn check(
     msg: &Msg,
     id: &IdRepr,
     id_b: &[u8],
-) -> Result<Cert, CertFailure> {
+) -> Result<(Cert, Option<String>, bool), CertFailure> {
     let k = pc.pki.as_ref().filter(|k| k.remote == AuthBy::Signature).ok_or(CertFailure::Method(3))?;
     let mut certs = Vec::new();
     for p in msg.all(payload::CERT) {
@@ -138,7 +140,8 @@ fn check(
         }
     }
     let Some((end, rest)) = certs.split_first() else { return Err(CertFailure::NoCert) };
-    k.trust.validate(end, rest, now).map_err(CertFailure::Invalid)?;
+    let v = k.trust.validate_path(end, rest, now).map_err(CertFailure::Invalid)?;
+    let (trustpoint, revocation_checked) = (k.trust.anchor_name(v.anchor).map(str::to_string), v.revocation_checked);
     if k.check_identity && !end.has_identity(id.id_type, &id.data) {
         return Err(CertFailure::IdentityNotInCert {
             id_type: id.id_type,
@@ -159,7 +162,7 @@ fn check(
     if !end.key.verify(alg, &[&hash], sig.body) {
         return Err(CertFailure::BadSignature { method });
     }
-    Ok(end.clone())
+    Ok((end.clone(), trustpoint, revocation_checked))
 }
 
 #[cfg(test)]
@@ -422,8 +425,7 @@ mod tests {
                 &ca_key,
                 &ca_key,
             );
-            let trust =
-                Arc::new(TrustStore { anchors: vec![ca], intermediates: vec![], crls: vec![], check_crl: false });
+            let trust = Arc::new(TrustStore { anchors: vec![ca], ..TrustStore::default() });
             let mut one = |kind: KeyKind, cn: &str, ip: [u8; 4], serial: u32| {
                 let key = PrivateKey::generate(kind, &mut rng).unwrap();
                 let cert = sign(

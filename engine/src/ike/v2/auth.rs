@@ -85,15 +85,28 @@ fn auth_alg<'a>(auth: &'a AuthRepr, key: &crate::pki::PublicKey) -> Option<(SigA
 enum Verdict {
     /// The pre-shared key's MIC matched.
     Psk,
-    /// The signature verified with a certificate that validated: its subject, issuer and key's kind.
-    Cert {
-        subject: String,
-        issuer: String,
-        serial: Vec<u8>,
-        kind: super::sa::AuthKind,
-    },
+    /// The signature verified with a certificate that validated.
+    Cert(CertOk),
     PskFailed,
     CertFailed(CertFailure),
+}
+
+/// A certificate that validated and whose key verified the AUTH: what
+/// [`Event::CertAccepted`] says of it, and its key's kind.
+struct CertOk {
+    subject: String,
+    issuer: String,
+    serial: Vec<u8>,
+    kind: super::sa::AuthKind,
+    trustpoint: Option<String>,
+    revocation_checked: bool,
+}
+
+impl CertOk {
+    fn event(self, conn: u32, peer: std::net::Ipv4Addr) -> Event {
+        let CertOk { subject, issuer, serial, trustpoint, revocation_checked, .. } = self;
+        Event::CertAccepted { conn, peer, version: 2, subject, issuer, serial, trustpoint, revocation_checked }
+    }
 }
 
 /// The CERT/AUTH path for the fuzz target (`engine/fuzz/`, feature
@@ -105,7 +118,7 @@ enum Verdict {
 pub fn fuzz_verify(pki: &crate::pki::PeerPki, chain: &[u8], octets: &[Vec<u8>; 3], now_secs: u64) -> bool {
     let Ok(msg) = Msg::parse(super::wire::payload::IDI, chain) else { return false };
     let (Some(idi), Some(a)) = (msg.idi(), msg.auth()) else { return false };
-    matches!(verify_with(Some(pki), &msg, idi, a, octets, None, now_secs), Verdict::Cert { .. })
+    matches!(verify_with(Some(pki), &msg, idi, a, octets, None, now_secs), Verdict::Cert(_))
 }
 
 /// Check the peer's AUTH against `p`: its pre-shared key, or its certificate
@@ -154,8 +167,8 @@ fn verify_with(
         }
     }
     let Some((end, rest)) = certs.split_first() else { return Verdict::CertFailed(CertFailure::NoCert) };
-    let anchor = match k.trust.validate(end, rest, now_secs) {
-        Ok(a) => a.subject.clone(),
+    let (trustpoint, revocation_checked) = match k.trust.validate_path(end, rest, now_secs) {
+        Ok(v) => (k.trust.anchor_name(v.anchor).map(str::to_string), v.revocation_checked),
         Err(e) => return Verdict::CertFailed(CertFailure::Invalid(e)),
     };
     if k.check_identity && !end.has_identity(id.kind, &id.data) {
@@ -169,13 +182,14 @@ fn verify_with(
     if !end.key.verify(alg, &parts, sig) {
         return Verdict::CertFailed(CertFailure::BadSignature { method: auth.method });
     }
-    let _ = anchor;
-    Verdict::Cert {
+    Verdict::Cert(CertOk {
         subject: end.subject.clone(),
         issuer: end.issuer.clone(),
         serial: end.serial.clone(),
         kind: super::sa::AuthKind::of_key(&end.key),
-    }
+        trustpoint,
+        revocation_checked,
+    })
 }
 
 /// Whether the peer's certificate (its first CERT) carries the configured remote identity
@@ -335,9 +349,9 @@ impl Core {
                 self.stats.ike_failed += 1;
                 return self.drop_sa(i, DownReason::IdentityMismatch, true);
             }
-            Verdict::Cert { subject, issuer, serial, kind } => {
-                self.sas[i].auth_verify = kind;
-                self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer, serial })
+            Verdict::Cert(c) => {
+                self.sas[i].auth_verify = c.kind;
+                self.emit(c.event(conn, peer))
             }
             Verdict::Psk => {}
         }
@@ -401,7 +415,7 @@ impl Core {
             let want =
                 p.psk.as_ref().map(|psk| keys::psk_auth(suite.prf, psk, &sa.init_req, &sa.nr, &k.pi, &idi.body()));
             match verify_peer(p, &msg, idi, auth, &octets, want, self.now / 1000) {
-                v @ (Verdict::Psk | Verdict::Cert { .. }) => {
+                v @ (Verdict::Psk | Verdict::Cert(_)) => {
                     ok = Some((p.clone(), v));
                     break;
                 }
@@ -428,9 +442,9 @@ impl Core {
             self.stats.ike_failed += 1;
             return self.drop_sa(i, DownReason::AuthenticationFailed, false);
         };
-        if let Verdict::Cert { subject, issuer, serial, kind } = verdict {
-            self.sas[i].auth_verify = kind;
-            self.emit(Event::CertAccepted { conn, peer, version: 2, subject, issuer, serial });
+        if let Verdict::Cert(c) = verdict {
+            self.sas[i].auth_verify = c.kind;
+            self.emit(c.event(conn, peer));
         }
         let idr = id_of(&pc.local_id, pc.local);
         // Our AUTH: signed with our certificate's key, or the pre-shared key's MIC.

@@ -409,6 +409,21 @@ pub(super) fn pki(g: &mut G) {
     );
     add(
         g,
+        "crypto key zeroize {rsa | ecdsa} [label WORD] [noconfirm]",
+        &[
+            CR,
+            "Long term key operations",
+            "Remove key pairs (and the certificates of the trustpoints using them)",
+            "RSA keys",
+            "ECDSA keys",
+            "Name the key pair",
+            "Key pair name",
+            "Do not ask",
+        ],
+        super::super::pki_terminal::zeroize,
+    );
+    add(
+        g,
         "crypto ca authenticate WORD",
         &[CR, "Certification authority", "Get the CA certificate (pasted)", "Trustpoint name"],
         super::super::pki_terminal::authenticate,
