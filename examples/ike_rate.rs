@@ -47,6 +47,7 @@ fn peers(n: usize, group: u16, version: IkeVersion) -> (Vec<PeerConf>, Vec<PeerC
             }],
             pfs: None,
             replay_window: 64,
+            esn: Default::default(),
         };
         let p = PeerConf {
             version,

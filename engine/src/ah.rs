@@ -10,6 +10,11 @@
 //! taken as mutable (zeroed): edgesh sends none. AH cannot be carried in UDP
 //! (RFC 3948 is ESP only), so it needs IP protocol 51 end to end.
 //!
+//! Extended Sequence Numbers (RFC 4302 2.5.1, 3.3.3.3.1; [`AhSa::set_esn`]):
+//! a 64-bit counter whose low half the header carries; the high half is
+//! appended after the packet for the ICV only, and inferred by the receiver
+//! from its window (RFC 4303 Appendix A2.2, [`ReplayWindow::infer`]).
+//!
 //! Errors are [`EspError`]s, so that a dropped AH packet is counted and
 //! logged with the ESP drops ([`crate::esp_drops::DropKind::of`]): a failed
 //! ICV is Table 7's "Mismatched integrity check value in AH header".
@@ -39,7 +44,9 @@ pub struct AhSa {
     icv_len: usize,
     key: Vec<u8>,
     /// Last sequence number sent (outbound).
-    seq: u32,
+    seq: u64,
+    /// Extended Sequence Numbers negotiated.
+    esn: bool,
     replay: ReplayWindow,
 }
 
@@ -59,6 +66,11 @@ impl AhSa {
         self.replay = ReplayWindow::new(size);
     }
 
+    /// Extended Sequence Numbers, as the SA negotiated them (off unless told).
+    pub fn set_esn(&mut self, esn: bool) {
+        self.esn = esn;
+    }
+
     /// An SA with this SPI, authenticator and key (HMAC: the key as long as
     /// the hash output, RFC 2404/4868; AES-XCBC-MAC-96: 128 bits, RFC 3566).
     pub fn new(spi: u32, auth: EspAuth, key: &[u8]) -> Result<AhSa, EspError> {
@@ -66,7 +78,7 @@ impl AhSa {
         if key.is_empty() || (hash == MacAlg::AesXcbc && key.len() != 16) {
             return Err(EspError::Unsupported);
         }
-        Ok(AhSa { spi, hash, icv_len, key: key.to_vec(), seq: 0, replay: ReplayWindow::default() })
+        Ok(AhSa { spi, hash, icv_len, key: key.to_vec(), seq: 0, esn: false, replay: ReplayWindow::default() })
     }
 
     pub fn spi(&self) -> u32 {
@@ -79,7 +91,8 @@ impl AhSa {
 
     /// The ICV over an outer packet (outer header, AH header, payload) as
     /// RFC 4302 says: mutable header fields and the ICV field zeroed.
-    fn icv(&self, packet: &[u8], ihl: usize) -> Vec<u8> {
+    /// With ESN the high half `hi` of the sequence number follows the packet (RFC 4302 3.3.3.3.1).
+    fn icv(&self, packet: &[u8], ihl: usize, hi: u32) -> Vec<u8> {
         let mut hdr = packet[..ihl].to_vec();
         hdr[1] = 0; // TOS (DSCP, ECN)
         hdr[6] = 0; // flags, fragment offset
@@ -93,7 +106,9 @@ impl AhSa {
         let ah = &packet[ihl..ihl + HEADER_LEN];
         let zero = vec![0u8; self.icv_len];
         let rest = &packet[ihl + HEADER_LEN + self.icv_len..];
-        self.hash.prf(&self.key, &[&hdr, ah, &zero, rest])[..self.icv_len].to_vec()
+        let hi = hi.to_be_bytes();
+        let tail: &[u8] = if self.esn { &hi } else { &[] };
+        self.hash.prf(&self.key, &[&hdr, ah, &zero, rest, tail])[..self.icv_len].to_vec()
     }
 
     /// Seal an inner packet (`next_header`: 4 for IPv4) into an outer IPv4
@@ -106,7 +121,9 @@ impl AhSa {
         next_header: u8,
         inner: &[u8],
     ) -> Result<Vec<u8>, EspError> {
-        let seq = self.seq.checked_add(1).ok_or(EspError::SequenceExhausted)?;
+        // Never wraps (RFC 4302 2.5): 2^32 - 1 (ESN: 2^64 - 1) is the last; then rekey.
+        let last = if self.esn { u64::MAX } else { u64::from(u32::MAX) };
+        let seq = self.seq.checked_add(1).filter(|&s| s <= last).ok_or(EspError::SequenceExhausted)?;
         let total = IPV4_LEN + HEADER_LEN + self.icv_len + inner.len();
         let total16 = u16::try_from(total).map_err(|_| EspError::Truncated { length: total })?;
         self.seq = seq;
@@ -122,10 +139,10 @@ impl AhSa {
         p.push(((HEADER_LEN + self.icv_len) / 4 - 2) as u8);
         p.extend_from_slice(&[0, 0]);
         p.extend_from_slice(&self.spi.to_be_bytes());
-        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&(seq as u32).to_be_bytes());
         p.extend(std::iter::repeat_n(0u8, self.icv_len));
         p.extend_from_slice(inner);
-        let icv = self.icv(&p, IPV4_LEN);
+        let icv = self.icv(&p, IPV4_LEN, (seq >> 32) as u32);
         p[IPV4_LEN + HEADER_LEN..IPV4_LEN + HEADER_LEN + self.icv_len].copy_from_slice(&icv);
         let c = checksum(&p[..IPV4_LEN]);
         p[10..12].copy_from_slice(&c.to_be_bytes());
@@ -153,14 +170,15 @@ impl AhSa {
             return Err(EspError::WrongSpi { spi });
         }
         let seq = u32::from_be_bytes([ah[8], ah[9], ah[10], ah[11]]);
-        self.replay.verdict(seq).map_err(|r| EspError::refused(r, seq))?;
+        let full = if self.esn { self.replay.infer(seq).ok_or(EspError::Late { seq })? } else { u64::from(seq) };
+        self.replay.verdict(full).map_err(|r| EspError::refused(r, seq))?;
         let got = &ah[HEADER_LEN..HEADER_LEN + self.icv_len];
-        let want = self.icv(packet, ihl);
+        let want = self.icv(packet, ihl, (full >> 32) as u32);
         // Constant time: a forger learns nothing from how long the compare took.
         if !bool::from(subtle::ConstantTimeEq::ct_eq(want.as_slice(), got)) {
             return Err(EspError::AuthenticationFailed { seq });
         }
-        self.replay.accept(seq);
+        self.replay.accept(full);
         Ok((ah[0], ah[HEADER_LEN + self.icv_len..].to_vec()))
     }
 }
@@ -182,6 +200,27 @@ mod tests {
     fn pair(auth: EspAuth, key_len: usize) -> (AhSa, AhSa) {
         let k: Vec<u8> = (0..key_len as u8).collect();
         (AhSa::new(0xa1b2_c3d4, auth, &k).unwrap(), AhSa::new(0xa1b2_c3d4, auth, &k).unwrap())
+    }
+
+    /// ESN: across the 2^32 boundary; the ICV covers the high half appended
+    /// after the packet (RFC 4302 3.3.3.3.1), which a receiver without ESN lacks.
+    #[test]
+    fn esn_crosses_the_boundary_and_authenticates_the_high_half() {
+        let (mut out, mut inn) = pair(EspAuth::HmacSha256_128, 32);
+        out.set_esn(true);
+        inn.set_esn(true);
+        assert!(inn.open(&out.seal(A, B, 1, NEXT_HEADER_IPV4, &inner()).unwrap()).is_ok());
+        out.seq = 1 << 31;
+        assert!(inn.open(&out.seal(A, B, 1, NEXT_HEADER_IPV4, &inner()).unwrap()).is_ok());
+        out.seq = (1 << 32) - 3;
+        let ps: Vec<Vec<u8>> = (0..6).map(|i| out.seal(A, B, i, NEXT_HEADER_IPV4, &inner()).unwrap()).collect();
+        assert_eq!(&ps[5][IPV4_LEN + 8..IPV4_LEN + 12], &3u32.to_be_bytes(), "2^32 + 3: the low half");
+        for p in &ps {
+            assert_eq!(inn.open(p), Ok((NEXT_HEADER_IPV4, inner())));
+        }
+        assert_eq!(inn.open(&ps[1]), Err(EspError::Replay { seq: u32::MAX }));
+        let (_, mut plain) = pair(EspAuth::HmacSha256_128, 32);
+        assert_eq!(plain.open(&ps[4]), Err(EspError::AuthenticationFailed { seq: 2 }));
     }
 
     #[test]

@@ -376,17 +376,46 @@ impl IpsecProposal {
     }
 }
 
+/// Extended Sequence Numbers for the SAs of an IPsec policy (RFC 4303
+/// 2.2.1, RFC 4302 2.5.1): what the child offers and accepts, in IKEv2 the
+/// ESN transforms (type 5, RFC 7296 3.3.2), in IKEv1 SA attribute 11
+/// (RFC 4304). Neither dialect has a command for it: IOS's default (ESN
+/// needs configuring there, and only some platforms have it) and
+/// strongSwan's (`noesn` unless a proposal says `esn`) are [`Esn::Off`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Esn {
+    /// 32-bit sequence numbers only: offers "No ESN" (IKEv1: no attribute
+    /// 11) and accepts only proposals that allow it.
+    #[default]
+    Off,
+    /// Either, ESN first (strongSwan `-esn-noesn`): offers ESN and No ESN
+    /// (IKEv1: each transform with attribute 11, then without); as responder
+    /// picks ESN whenever the peer's proposal allows it.
+    Preferred,
+    /// ESN only (strongSwan `-esn`): offers and accepts nothing else.
+    Required,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IpsecPolicy {
     pub description: Option<String>,
     pub anti_replay_window: u32,
     pub pfs_group: Option<u16>,
     pub proposals: SeqMap<String>,
+    /// Extended Sequence Numbers ([`Esn::Off`] unless set).
+    #[serde(default)]
+    pub esn: Esn,
 }
 
 impl Default for IpsecPolicy {
     fn default() -> Self {
-        IpsecPolicy { description: None, anti_replay_window: 64, pfs_group: None, proposals: SeqMap::new() }
+        IpsecPolicy {
+            description: None,
+            anti_replay_window: 64,
+            pfs_group: None,
+            proposals: SeqMap::new(),
+            esn: Esn::Off,
+        }
     }
 }
 

@@ -10,6 +10,15 @@
 //! ICV (RFC 4106: the key's last 4 octets are the salt, the 8-octet explicit
 //! IV is the sequence number). Every primitive comes from RustCrypto.
 //!
+//! Extended Sequence Numbers (RFC 4303 2.2.1, when the SA negotiated them:
+//! [`EspSa::set_esn`]): the counter is 64 bits, the header carries its low
+//! half, and the high half is authenticated without being sent: appended
+//! after the ESP trailer for the ICV of an HMAC (RFC 4303 2.2.1, 3.3.2.2),
+//! between the SPI and the low half in the AAD of AES-GCM (RFC 4106 5).
+//! The receiver infers it from its window (RFC 4303 Appendix A2.2,
+//! [`ReplayWindow::infer`]). A counter never wraps: the last number sent is
+//! 2^32 - 1, or 2^64 - 1 with ESN, and then sealing fails (rekey first).
+//!
 //! Nothing here trusts the packet: every length is checked before use and
 //! every failure is an [`EspError`] (the dataplane counts it), never a panic.
 
@@ -113,7 +122,9 @@ pub struct EspSa {
     salt: [u8; 4],
     auth_key: Vec<u8>,
     /// Outbound: the last sequence number used. Inbound: unused.
-    seq: u32,
+    seq: u64,
+    /// Extended Sequence Numbers negotiated (64-bit counter, high half authenticated).
+    esn: bool,
     replay: ReplayWindow,
 }
 
@@ -207,21 +218,23 @@ impl Mac {
         })
     }
 
-    /// The first `n` octets of the HMAC of `data` (the truncated ICV), in `out`.
-    fn icv(&self, data: &[u8], out: &mut [u8; 64]) {
-        fn go<M: hmac::Mac + Clone>(m: &M, data: &[u8], out: &mut [u8; 64]) {
+    /// The first `n` octets of the HMAC of `data` followed by `tail` (the
+    /// ESN high half, or nothing), the truncated ICV, in `out`.
+    fn icv(&self, data: &[u8], tail: &[u8], out: &mut [u8; 64]) {
+        fn go<M: hmac::Mac + Clone>(m: &M, data: &[u8], tail: &[u8], out: &mut [u8; 64]) {
             let mut m = m.clone();
             m.update(data);
+            m.update(tail);
             let t = m.finalize().into_bytes();
             out[..t.len()].copy_from_slice(&t);
         }
         match self {
-            Mac::Md5(m) => go(m, data, out),
-            Mac::Sha1(m) => go(m, data, out),
-            Mac::Sha256(m) => go(m, data, out),
-            Mac::Sha384(m) => go(m, data, out),
-            Mac::Sha512(m) => go(m, data, out),
-            Mac::Xcbc(k) => out[..16].copy_from_slice(&crate::ike::crypto::aes_xcbc_mac(k, &[data])),
+            Mac::Md5(m) => go(m, data, tail, out),
+            Mac::Sha1(m) => go(m, data, tail, out),
+            Mac::Sha256(m) => go(m, data, tail, out),
+            Mac::Sha384(m) => go(m, data, tail, out),
+            Mac::Sha512(m) => go(m, data, tail, out),
+            Mac::Xcbc(k) => out[..16].copy_from_slice(&crate::ike::crypto::aes_xcbc_mac(k, &[data, tail])),
         }
     }
 }
@@ -287,6 +300,28 @@ impl EspSa {
         self.replay = ReplayWindow::new(size);
     }
 
+    /// Extended Sequence Numbers, as the SA negotiated them (off unless told).
+    pub fn set_esn(&mut self, esn: bool) {
+        self.esn = esn;
+    }
+
+    /// Whether the SA runs Extended Sequence Numbers.
+    pub fn esn(&self) -> bool {
+        self.esn
+    }
+
+    /// Tests: the outbound counter moved on to `seq` (as if as many packets were sent).
+    #[cfg(test)]
+    pub(crate) fn jump_to(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+
+    /// Outbound: the last sequence number sent (all 64 bits); inbound: the
+    /// highest one accepted.
+    pub fn last_seq(&self) -> u64 {
+        self.seq.max(self.replay.top())
+    }
+
     /// The SA for `spi` with the negotiated algorithms and this direction's keys.
     pub fn new(spi: u32, encr: EspEncr, auth: Option<EspAuth>, keys: &SaKeys) -> Result<EspSa, EspError> {
         let mut sa = EspSa {
@@ -299,6 +334,7 @@ impl EspSa {
             salt: [0; 4],
             auth_key: keys.auth.clone(),
             seq: 0,
+            esn: false,
             replay: ReplayWindow::default(),
         };
         if encr.is_aead() {
@@ -386,19 +422,23 @@ impl EspSa {
         out: &mut Vec<u8>,
         at: usize,
     ) -> Result<(), EspError> {
-        let seq = self.seq.checked_add(1).ok_or(EspError::SequenceExhausted)?;
+        // The last number is never followed by a reused one (RFC 4303 3.3.3): the SA must be rekeyed.
+        let last = if self.esn { u64::MAX } else { u64::from(u32::MAX) };
+        let seq = self.seq.checked_add(1).filter(|&s| s <= last).ok_or(EspError::SequenceExhausted)?;
         self.seq = seq;
+        let hi = ((seq >> 32) as u32).to_be_bytes();
+        let tail: &[u8] = if self.esn { &hi } else { &[] };
         let iv_len = self.iv_len();
         let align = cipher(self.encr).map(|c| c.block_size()).unwrap_or(4).max(4);
         let pad = (align - (payload.len() + 2) % align) % align;
         out.reserve(self.sealed_len(payload.len()));
         let mut p = Tail { v: out, at };
         p.extend_from_slice(&self.spi.to_be_bytes());
-        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&(seq as u32).to_be_bytes());
         let body = HEADER_LEN + iv_len;
         if self.encr.is_aead() {
-            // The explicit IV: the sequence number, unique for the key's life.
-            p.extend_from_slice(&(seq as u64).to_be_bytes());
+            // The explicit IV: the (64-bit) sequence number, unique for the key's life.
+            p.extend_from_slice(&seq.to_be_bytes());
         } else {
             p.resize(body, 0);
             rng.fill_bytes(&mut p.get_mut()[HEADER_LEN..body]);
@@ -409,12 +449,13 @@ impl EspSa {
         p.push(next_header);
         if self.encr.is_aead() {
             let nonce = self.nonce(&p.get()[HEADER_LEN..body]);
-            let (aad, rest) = p.get_mut().split_at_mut(HEADER_LEN);
+            let (head, rest) = p.get_mut().split_at_mut(HEADER_LEN);
+            let aad = self.aad(head, &hi);
             let tag = self
                 .gcm
                 .as_ref()
                 .ok_or(EspError::Unsupported)?
-                .run(&nonce, aad, &mut rest[GCM_IV..], None)
+                .run(&nonce, &aad.0[..aad.1], &mut rest[GCM_IV..], None)
                 .map_err(|_| EspError::Unsupported)?;
             p.extend_from_slice(&tag);
         } else {
@@ -424,11 +465,26 @@ impl EspSa {
             }
             if let (Some((_, n)), Some(mac)) = (self.auth.and_then(hmac), &self.mac) {
                 let mut icv = [0u8; 64];
-                mac.icv(p.get(), &mut icv);
+                mac.icv(p.get(), tail, &mut icv);
                 p.extend_from_slice(&icv[..n]);
             }
         }
         Ok(())
+    }
+
+    /// The AAD of AES-GCM (RFC 4106 5): SPI and sequence number as sent,
+    /// or with ESN, SPI, the high half `hi`, then the low half (its length in `.1`).
+    fn aad(&self, header: &[u8], hi: &[u8; 4]) -> ([u8; 12], usize) {
+        let mut a = [0u8; 12];
+        if self.esn {
+            a[..4].copy_from_slice(&header[..4]);
+            a[4..8].copy_from_slice(hi);
+            a[8..].copy_from_slice(&header[4..HEADER_LEN]);
+            (a, 12)
+        } else {
+            a[..HEADER_LEN].copy_from_slice(&header[..HEADER_LEN]);
+            (a, HEADER_LEN)
+        }
     }
 
     fn nonce(&self, iv: &[u8]) -> [u8; 12] {
@@ -459,23 +515,28 @@ impl EspSa {
         if spi != self.spi {
             return Err(EspError::WrongSpi { spi });
         }
+        // `seq` (what errors report) is the number as sent; `full` all 64 bits (ESN: inferred).
         let seq = u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]);
-        self.replay.verdict(seq).map_err(|r| EspError::refused(r, seq))?;
+        let full = if self.esn { self.replay.infer(seq).ok_or(EspError::Late { seq })? } else { u64::from(seq) };
+        self.replay.verdict(full).map_err(|r| EspError::refused(r, seq))?;
+        let hi = ((full >> 32) as u32).to_be_bytes();
+        let tail: &[u8] = if self.esn { &hi } else { &[] };
         let body = HEADER_LEN + iv_len;
         if self.encr.is_aead() {
             let (head, rest) = packet.split_at_mut(body);
             let (data, icv) = rest.split_at_mut(length - body - icv_len);
             let nonce = self.nonce(&head[HEADER_LEN..]);
+            let aad = self.aad(head, &hi);
             self.gcm
                 .as_ref()
                 .ok_or(EspError::Unsupported)?
-                .run(&nonce, &head[..HEADER_LEN], data, Some(icv))
+                .run(&nonce, &aad.0[..aad.1], data, Some(icv))
                 .map_err(|_| EspError::AuthenticationFailed { seq })?;
         } else {
             if let (Some((_, n)), Some(mac)) = (self.auth.and_then(hmac), &self.mac) {
                 let (signed, icv) = packet.split_at(length - icv_len);
                 let mut want = [0u8; 64];
-                mac.icv(signed, &mut want);
+                mac.icv(signed, tail, &mut want);
                 // Constant time: a forger learns nothing from how long the compare took.
                 if !bool::from(subtle::ConstantTimeEq::ct_eq(&want[..n], icv)) {
                     let other = cipher(self.encr).is_some_and(|c| other_icv_length(length - body, n, c.block_size()));
@@ -504,7 +565,7 @@ impl EspSa {
         if !packet[stop..end - 2].iter().enumerate().all(|(i, &b)| b as usize == i + 1) {
             return Err(EspError::BadPadding { seq });
         }
-        self.replay.accept(seq);
+        self.replay.accept(full);
         Ok((next, body..stop))
     }
 }
@@ -659,17 +720,93 @@ mod tests {
         assert!(inn.open(&ps[150]).is_ok(), "within 64 of 200");
         let mut w = ReplayWindow::default();
         assert!(!w.check(0), "sequence number 0 is never sent");
-        w.accept(u32::MAX);
-        assert!(!w.check(u32::MAX) && w.check(u32::MAX - 1));
+        w.accept(u64::from(u32::MAX));
+        assert!(!w.check(u64::from(u32::MAX)) && w.check(u64::from(u32::MAX) - 1));
     }
 
     #[test]
     fn sequence_numbers_do_not_wrap() {
         let (mut out, _) = pair_for(EspEncr::Aes128Gcm, None);
-        out.seq = u32::MAX - 1;
+        out.seq = u64::from(u32::MAX) - 1;
         let mut rng = StdRng::seed_from_u64(4);
         assert!(out.seal(4, b"x", &mut rng).is_ok());
         assert_eq!(out.seal(4, b"x", &mut rng), Err(EspError::SequenceExhausted));
+    }
+
+    /// ESN (RFC 4303 2.2.1): CBC/HMAC-SHA1 and GCM carry packets across the
+    /// 2^32 boundary; the header holds the low half, the ICV covers the high
+    /// half (after the trailer for the HMAC, in the AAD for GCM, RFC 4106 5),
+    /// as RustCrypto's HMAC and AES-GCM computed here without the SA say.
+    #[test]
+    fn esn_round_trips_across_the_boundary_and_authenticates_the_high_half() {
+        use aes_gcm::aead::{Aead, KeyInit, Payload};
+        use hmac::Mac as _;
+        let mut rng = StdRng::seed_from_u64(11);
+        for (e, a) in [(EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96)), (EspEncr::Aes128Gcm, None)] {
+            let k = keys(
+                crate::ike::endpoint::esp_key_len(e),
+                a.map(crate::ike::endpoint::auth_key_len).unwrap_or(0),
+                0x5a,
+            );
+            let (mut out, mut inn) = pair_for(e, a);
+            out.set_esn(true);
+            inn.set_esn(true);
+            assert!(inn.open(&out.seal(4, b"first", &mut rng).unwrap()).is_ok());
+            // Right after 1, a low half near 2^32 would be one from before the SA (Appendix A2.2 case B).
+            out.seq = (1 << 31) - 1;
+            assert!(inn.open(&out.seal(4, b"halfway", &mut rng).unwrap()).is_ok());
+            out.seq = (1 << 32) - 40;
+            let mut sent = Vec::new();
+            for n in 0..80u64 {
+                let inner = format!("packet {n}").into_bytes();
+                let p = out.seal(4, &inner, &mut rng).unwrap();
+                let full = (1u64 << 32) - 39 + n;
+                assert_eq!(&p[4..8], &(full as u32).to_be_bytes(), "{e:?}: the low half is sent");
+                assert_eq!(inn.open(&p), Ok((4, inner)), "{e:?} sequence number {full}");
+                sent.push((full, p));
+            }
+            assert_eq!(inn.last_seq(), (1 << 32) + 40);
+            // A copy from before the boundary is a replay, not a new packet of subspace 1.
+            assert_eq!(inn.open(&sent[30].1), Err(EspError::Replay { seq: u32::MAX - 8 }));
+            // Independent check of one packet past the boundary (high half 1).
+            let (full, p) = &sent[50];
+            assert_eq!(full >> 32, 1);
+            let hi = 1u32.to_be_bytes();
+            if e.is_aead() {
+                let c = aes_gcm::Aes128Gcm::new_from_slice(&k.encr[..16]).unwrap();
+                let mut nonce = k.encr[16..20].to_vec();
+                nonce.extend_from_slice(&p[8..16]);
+                assert_eq!(&p[8..16], &full.to_be_bytes(), "the explicit IV is the 64-bit counter");
+                let aad = [&p[..4], &hi[..], &p[4..8]].concat();
+                let plain = c.decrypt(nonce[..].try_into().unwrap(), Payload { msg: &p[16..], aad: &aad }).unwrap();
+                assert!(plain.starts_with(b"packet 50"));
+                let without = c.decrypt(nonce[..].try_into().unwrap(), Payload { msg: &p[16..], aad: &p[..8] });
+                assert!(without.is_err(), "the AAD without the high half does not verify");
+            } else {
+                let mut m = hmac::Hmac::<sha1::Sha1>::new_from_slice(&k.auth).unwrap();
+                m.update(&p[..p.len() - 12]);
+                m.update(&hi);
+                assert_eq!(&m.finalize().into_bytes()[..12], &p[p.len() - 12..], "ICV over packet || high half");
+            }
+            // A receiver without ESN (or one that guessed another high half) fails the ICV.
+            let (_, mut plain) = pair_for(e, a);
+            assert_eq!(plain.open(p), Err(EspError::AuthenticationFailed { seq: *full as u32 }));
+        }
+    }
+
+    #[test]
+    fn esn_counters_run_to_2_64_and_never_wrap() {
+        let mut rng = StdRng::seed_from_u64(12);
+        let (mut out, _) = pair_for(EspEncr::Aes128Gcm, None);
+        out.set_esn(true);
+        out.seq = u64::from(u32::MAX) - 1;
+        assert!(out.seal(4, b"x", &mut rng).is_ok());
+        assert!(out.seal(4, b"x", &mut rng).is_ok(), "past 2^32 - 1 with ESN");
+        assert_eq!(out.last_seq(), 1 << 32);
+        out.seq = u64::MAX - 1;
+        assert!(out.seal(4, b"x", &mut rng).is_ok());
+        assert_eq!(out.seal(4, b"x", &mut rng), Err(EspError::SequenceExhausted));
+        assert_eq!(out.last_seq(), u64::MAX, "a failed seal uses no number");
     }
 
     /// AES-XCBC-MAC-96 (RFC 3566): the ICV is the first 96 bits of

@@ -10,8 +10,14 @@
 //! more than the window needs, so that sliding it right only clears the
 //! blocks the new top enters (no bit shifting, at most `blocks` words
 //! cleared on a jump). The blocks live inline (no allocation, per packet
-//! or per SA): the dataplane checks every inbound packet here. Sequence
-//! numbers are 32 bits (no ESN is negotiated, so none is kept here).
+//! or per SA): the dataplane checks every inbound packet here.
+//!
+//! Sequence numbers are kept as 64 bits: an SA without Extended Sequence
+//! Numbers uses the low 32 only (its high half stays 0), one with ESN
+//! (RFC 4303 2.2.1) gets the whole number of a packet, whose header carries
+//! only the low half, from [`ReplayWindow::infer`] (RFC 4303 Appendix A2.2:
+//! the high half is that of the window's top, or the one after it, or the
+//! one before it, by where the low half falls against the window).
 
 /// Why a sequence number is refused (the ESP and AH transforms turn it into
 /// their own error).
@@ -39,8 +45,9 @@ const MAX_BLOCKS: usize = ((MAX_WINDOW / 64 + 1) as usize).next_power_of_two();
 /// RFC 4303 3.3.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplayWindow {
-    /// Highest sequence number accepted (0: none yet).
-    top: u32,
+    /// Highest sequence number accepted (0: none yet). A disabled window
+    /// keeps it too (ESN needs it to infer the high half).
+    top: u64,
     /// Window size in packets (0: anti-replay off).
     size: u32,
     /// Blocks of the ring in use, less one (a power of two less one).
@@ -84,18 +91,47 @@ impl ReplayWindow {
     /// The ring block of block number `i` (the second mask lets the
     /// compiler drop the bounds check: `mask` is below `MAX_BLOCKS`).
     #[inline]
-    fn block(&self, i: u32) -> usize {
-        (i & self.mask) as usize & (MAX_BLOCKS - 1)
+    fn block(&self, i: u64) -> usize {
+        (i & u64::from(self.mask)) as usize & (MAX_BLOCKS - 1)
     }
 
     #[inline]
-    fn slot(&self, seq: u32) -> (usize, u64) {
+    fn slot(&self, seq: u64) -> (usize, u64) {
         (self.block(seq >> 6), 1u64 << (seq & 63))
+    }
+
+    /// The highest sequence number accepted (0: none yet).
+    pub fn top(&self) -> u64 {
+        self.top
+    }
+
+    /// The whole sequence number of an ESN packet whose header carries the
+    /// low 32 bits `lo` (RFC 4303 Appendix A2.2), before its ICV is checked
+    /// (the ICV covers the high half, so a wrong guess fails it). `W` is the
+    /// window size (a disabled window infers as the default one does):
+    /// when the window lies within one 2^32 subspace (case A), a `lo` at or
+    /// right of the window's bottom is in the top's subspace, one left of it
+    /// in the next; when the window spans a boundary (case B), a `lo` at or
+    /// right of the bottom (as a 32-bit number) is in the previous subspace,
+    /// one left of it in the top's. `None`: before sequence number 1 or past
+    /// the last one (the packet is refused as late).
+    #[inline]
+    pub fn infer(&self, lo: u32) -> Option<u64> {
+        let w = if self.size == 0 { DEFAULT_WINDOW } else { self.size };
+        let (tl, th) = (self.top as u32, (self.top >> 32) as u32);
+        let hi = if tl >= w - 1 {
+            if lo >= tl - (w - 1) { th } else { th.checked_add(1)? }
+        } else if lo >= tl.wrapping_sub(w - 1) {
+            th.checked_sub(1)?
+        } else {
+            th
+        };
+        Some(u64::from(hi) << 32 | u64::from(lo))
     }
 
     /// May a packet with this sequence number be accepted (before its ICV is checked)?
     #[inline]
-    pub fn check(&self, seq: u32) -> bool {
+    pub fn check(&self, seq: u64) -> bool {
         self.verdict(seq).is_ok()
     }
 
@@ -103,15 +139,15 @@ impl ReplayWindow {
     /// duplicate (or 0) is [`Refused::Replay`], one left of the window
     /// [`Refused::Late`].
     #[inline]
-    pub fn verdict(&self, seq: u32) -> Result<(), Refused> {
-        // Right of the window first: the common case (a disabled window's top stays 0).
+    pub fn verdict(&self, seq: u64) -> Result<(), Refused> {
+        // Right of the window first: the common case (a disabled window checks nothing).
         if seq > self.top || self.size == 0 {
             return Ok(());
         }
         if seq == 0 {
             return Err(Refused::Replay);
         }
-        if self.top - seq >= self.size {
+        if self.top - seq >= u64::from(self.size) {
             return Err(Refused::Late);
         }
         let (b, m) = self.slot(seq);
@@ -121,15 +157,19 @@ impl ReplayWindow {
     /// Record an accepted sequence number (after its ICV was checked; one
     /// that [`ReplayWindow::verdict`] refuses changes nothing).
     #[inline]
-    pub fn accept(&mut self, seq: u32) {
-        if self.size == 0 || seq == 0 {
+    pub fn accept(&mut self, seq: u64) {
+        if seq == 0 {
+            return;
+        }
+        if self.size == 0 {
+            self.top = self.top.max(seq);
             return;
         }
         if seq > self.top {
             // Clear the blocks the new top enters (all of them on a jump of a ring or more).
             let (old, new) = (self.top >> 6, seq >> 6);
             if new != old {
-                if new - old > self.mask {
+                if new - old > u64::from(self.mask) {
                     self.bits = [0; MAX_BLOCKS];
                 } else {
                     for i in old + 1..=new {
@@ -139,7 +179,7 @@ impl ReplayWindow {
                 }
             }
             self.top = seq;
-        } else if self.top - seq >= self.size {
+        } else if self.top - seq >= u64::from(self.size) {
             return;
         }
         let (b, m) = self.slot(seq);
@@ -191,17 +231,17 @@ mod tests {
             assert_eq!(w.verdict(5000), Err(Refused::Replay), "{size}: the top again");
             assert!(w.check(5001), "{size}: one ahead");
             if size > 1 {
-                assert!(w.check(5000 - (size - 1)), "{size}: size-1 behind is in the window");
-                w.accept(5000 - (size - 1));
-                assert_eq!(w.verdict(5000 - (size - 1)), Err(Refused::Replay));
+                assert!(w.check(u64::from(5000 - (size - 1))), "{size}: size-1 behind is in the window");
+                w.accept(u64::from(5000 - (size - 1)));
+                assert_eq!(w.verdict(u64::from(5000 - (size - 1))), Err(Refused::Replay));
             }
-            assert_eq!(w.verdict(5000 - size), Err(Refused::Late), "{size}: exactly size behind");
+            assert_eq!(w.verdict(u64::from(5000 - size)), Err(Refused::Late), "{size}: exactly size behind");
             // Far ahead: the whole window moves; the old top is late unless within it.
-            w.accept(5000 + 10 * size + 3000);
+            w.accept(u64::from(5000 + 10 * size + 3000));
             assert_eq!(w.verdict(5000), Err(Refused::Late), "{size}: after a far jump");
             let top = 5000 + 10 * size + 3000;
-            assert!((1..size).all(|b| w.check(top - b)), "{size}: a fresh window after the jump");
-            assert_eq!(w.verdict(top - size), Err(Refused::Late));
+            assert!((1..size).all(|b| w.check(u64::from(top - b))), "{size}: a fresh window after the jump");
+            assert_eq!(w.verdict(u64::from(top - size)), Err(Refused::Late));
         }
     }
 
@@ -210,19 +250,19 @@ mod tests {
         for size in SIZES {
             let mut w = ReplayWindow::new(size);
             let top = 3 * size + 777;
-            w.accept(top);
+            w.accept(u64::from(top));
             // Descending, then each again.
             for s in (top - size + 1..top).rev() {
-                assert!(w.check(s), "{size}: {s} first time");
-                w.accept(s);
+                assert!(w.check(u64::from(s)), "{size}: {s} first time");
+                w.accept(u64::from(s));
             }
             for s in top - size + 1..=top {
-                assert_eq!(w.verdict(s), Err(Refused::Replay), "{size}: {s} a duplicate");
+                assert_eq!(w.verdict(u64::from(s)), Err(Refused::Replay), "{size}: {s} a duplicate");
             }
             // Sliding by one forgets exactly the leftmost.
-            w.accept(top + 1);
-            assert_eq!(w.verdict(top + 1 - size), Err(Refused::Late));
-            assert_eq!(w.verdict(top + 2 - size), Err(Refused::Replay));
+            w.accept(u64::from(top + 1));
+            assert_eq!(w.verdict(u64::from(top + 1 - size)), Err(Refused::Late));
+            assert_eq!(w.verdict(u64::from(top + 2 - size)), Err(Refused::Replay));
         }
     }
 
@@ -231,8 +271,8 @@ mod tests {
         let mut w = ReplayWindow::default();
         assert_eq!(w.size(), 64);
         assert_eq!(w.verdict(0), Err(Refused::Replay), "sequence number 0 is never sent");
-        w.accept(u32::MAX);
-        assert!(!w.check(u32::MAX) && w.check(u32::MAX - 1));
+        w.accept(u64::from(u32::MAX));
+        assert!(!w.check(u64::from(u32::MAX)) && w.check(u64::from(u32::MAX - 1)));
         assert_eq!(ReplayWindow::new(5000).size(), MAX_WINDOW, "clamped");
         let mut off = ReplayWindow::disabled();
         assert!(!off.enabled());
@@ -263,6 +303,58 @@ mod tests {
         assert_eq!(w.verdict(67), Ok(()));
     }
 
+    /// RFC 4303 Appendix A2.2 across the 2^32 boundary, cases A and B, each side.
+    #[test]
+    fn esn_high_half_is_inferred_across_the_boundary() {
+        const B: u64 = 1 << 32;
+        let mut w = ReplayWindow::new(64);
+        // Fresh: the first subspace; a low half "left of 1" would be before the SA began.
+        assert_eq!(w.infer(1), Some(1));
+        assert_eq!(w.infer(u32::MAX), None, "before sequence number 1");
+        // Case A, the top at 2^32 - 10: in and right of the window stay in subspace 0 ...
+        w.accept(B - 10);
+        assert_eq!(w.infer(u32::MAX - 9), Some(B - 10));
+        assert_eq!(w.infer(u32::MAX - 72), Some(B - 73), "the window's bottom");
+        assert_eq!(w.infer(u32::MAX), Some(B - 1));
+        // ... a low half left of the window has wrapped: subspace 1.
+        assert_eq!(w.infer(0), Some(B), "sequence number 2^32, low half 0");
+        assert_eq!(w.infer(5), Some(B + 5));
+        assert_eq!(w.infer(u32::MAX - 74), Some(2 * B - 75), "far left: taken as wrapped (its ICV decides)");
+        // The window crosses: the top is 2^32 + 3 (case B).
+        w.accept(B + 3);
+        assert_eq!(w.infer(3), Some(B + 3));
+        assert_eq!(w.infer(10), Some(B + 10), "ahead, in the top's subspace");
+        assert_eq!(w.infer(u32::MAX), Some(B - 1), "late, in the window, from the previous subspace");
+        assert_eq!(w.infer(u32::MAX - 59), Some(B - 60), "the window's bottom (top - 63)");
+        assert_eq!(w.infer(u32::MAX - 60), Some(2 * B - 61), "left of the bottom: the top's subspace");
+        // What it infers the window then judges: a duplicate across the boundary, and a late one.
+        w.accept(B - 1);
+        assert_eq!(w.verdict(w.infer(u32::MAX).unwrap()), Err(Refused::Replay));
+        assert_eq!(w.verdict(w.infer(u32::MAX - 1).unwrap()), Ok(()));
+        assert_eq!(w.verdict(B - 61), Err(Refused::Late));
+        // Ascending through the boundary packet by packet, each low half as sent.
+        let mut w = ReplayWindow::new(128);
+        for s in B - 300..B + 300 {
+            let got = w.infer(s as u32).unwrap();
+            assert_eq!(got, s, "in order");
+            assert_eq!(w.verdict(got), Ok(()));
+            w.accept(got);
+        }
+        // Lost packets: a gap of 2^31 - 1 is still inferred right, a wrapped one too.
+        let top = w.top();
+        assert_eq!(w.infer((top + (1 << 31)) as u32), Some(top + (1 << 31)));
+        // The last subspace: nothing past 2^64 - 1.
+        let mut w = ReplayWindow::new(64);
+        w.accept(u64::MAX - 5);
+        assert_eq!(w.infer(u32::MAX), Some(u64::MAX));
+        assert_eq!(w.infer(0), None, "would wrap the 64-bit counter");
+        // A disabled window infers as the default one does.
+        let mut off = ReplayWindow::disabled();
+        off.accept(B - 1);
+        assert_eq!(off.infer(2), Some(B + 2));
+        assert!(off.check(u64::from(1u32)), "and still checks nothing");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1024))]
         /// Against the naive model over random sequences (in order, reordered, jumps, duplicates).
@@ -286,15 +378,17 @@ mod tests {
                     _ => cur.saturating_sub(d),
                 };
                 cur = cur.max(seq);
-                prop_assert_eq!(w.verdict(seq), n.verdict(seq), "seq {}", seq);
-                if w.check(seq) {
-                    w.accept(seq);
+                prop_assert_eq!(w.verdict(u64::from(seq)), n.verdict(seq), "seq {}", seq);
+                if w.check(u64::from(seq)) {
+                    w.accept(u64::from(seq));
                     n.accept(seq);
                 } else if kind == 9 {
                     // accept() on a refused number is harmless.
-                    w.accept(seq);
+                    w.accept(u64::from(seq));
                 }
-                prop_assert_eq!(w.top, n.top);
+                if size != 0 {
+                    prop_assert_eq!(w.top, u64::from(n.top));
+                }
             }
         }
     }

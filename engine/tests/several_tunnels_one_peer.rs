@@ -50,6 +50,7 @@ fn tunnel(version: IkeVersion, name: &str, local: [u8; 4], remote: [u8; 4], n: u
             }],
             pfs: None,
             replay_window: 64,
+            esn: Default::default(),
         }],
         dpd: false,
         auto_start: true,

@@ -130,7 +130,10 @@ fn carry(routers: &[R], src: Ipv4Addr, dst: Ipv4Addr, packet: &[u8]) -> Result<b
     let Some((encr, auth)) = out.esp else { return Err(format!("the SA {:08X} is not ESP", out.spi_out)) };
     let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(out.spi_out));
     let sealed = EspSa::new(out.spi_out, encr, auth, &out.keys_out)
-        .and_then(|mut s| s.seal(NEXT_HEADER_IPV4, packet, &mut rng))
+        .and_then(|mut s| {
+            s.set_esn(out.esn);
+            s.seal(NEXT_HEADER_IPV4, packet, &mut rng)
+        })
         .map_err(|e| e.to_string())?;
     let to = routers
         .iter()
@@ -143,7 +146,10 @@ fn carry(routers: &[R], src: Ipv4Addr, dst: Ipv4Addr, packet: &[u8]) -> Result<b
         g.engine_drain();
     }
     let Some((to, inb)) = to else { return Ok(false) };
-    let opened = EspSa::new(inb.spi_in, encr, auth, &inb.keys_in).and_then(|mut s| s.open(&sealed));
+    let opened = EspSa::new(inb.spi_in, encr, auth, &inb.keys_in).and_then(|mut s| {
+        s.set_esn(inb.esn);
+        s.open(&sealed)
+    });
     let arrived = match opened {
         Ok((NEXT_HEADER_IPV4, inner)) => inner == packet && inb.remote_ts.contains(src) && inb.local_ts.contains(dst),
         _ => false,

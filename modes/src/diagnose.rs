@@ -10,7 +10,7 @@
 //! `smartedge/diagnose.rs`); `| json` prints the same struct.
 
 use crate::session::Router;
-use edgesh_engine::config::IkeVersion;
+use edgesh_engine::config::{Esn, IkeVersion};
 use edgesh_engine::ike::Event;
 use edgesh_engine::ike::conf::{PeerConf, Selector};
 use edgesh_engine::ike::events::{DownReason, NoPeerReason, P1Mismatch, P2Mismatch};
@@ -351,7 +351,9 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
                     P2Mismatch::Encryption { configured, .. } => (*configured, None, None),
                     P2Mismatch::Auth { configured, .. } => (None, *configured, None),
                     P2Mismatch::Pfs { configured, .. } => (None, None, *configured),
-                    P2Mismatch::Protocols { .. } | P2Mismatch::Mode { .. } => (None, None, None),
+                    P2Mismatch::Protocols { .. } | P2Mismatch::Mode { .. } | P2Mismatch::Esn { .. } => {
+                        (None, None, None)
+                    }
                 };
                 let local = peers.iter().flat_map(|p| p.children.iter()).next();
                 let lp = local.and_then(|c| c.proposals.first());
@@ -405,6 +407,20 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
                             Some(edgesh_engine::config::TransportMode::Required) => "transport".into(),
                         },
                         mismatch: matches!(m, P2Mismatch::Mode { .. }),
+                    });
+                }
+                // The ESN row only where ESN is in question (offered, configured or differing).
+                let esn_conf = local.map(|c| c.esn).unwrap_or_default();
+                if matches!(m, P2Mismatch::Esn { .. }) || offered.esn || esn_conf != Esn::Off {
+                    values.push(Pair {
+                        attribute: "ESN",
+                        peer: if offered.esn { "ESN".into() } else { "no ESN".into() },
+                        local: match esn_conf {
+                            Esn::Off => "no ESN".into(),
+                            Esn::Preferred => "ESN (or no ESN)".into(),
+                            Esn::Required => "ESN".into(),
+                        },
+                        mismatch: matches!(m, P2Mismatch::Esn { .. }),
                     });
                 }
                 p2_checks.push(Check { local_proposal: local.map(|c| c.policy.clone()).unwrap_or_default(), values });

@@ -235,6 +235,7 @@ mod tests {
                 }],
                 pfs: None,
                 replay_window: 64,
+                esn: Default::default(),
             }],
             dpd: false,
             auto_start: auto,

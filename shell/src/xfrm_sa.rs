@@ -63,6 +63,8 @@ pub struct SaSpec {
     pub keys_out: SaKeys,
     /// The inbound anti-replay window in packets (0: no check), as the child has it.
     pub replay_window: u32,
+    /// Extended Sequence Numbers negotiated (the kernel's XFRM_STATE_ESN).
+    pub esn: bool,
 }
 
 impl std::fmt::Debug for SaSpec {
@@ -96,6 +98,7 @@ impl SaSpec {
             keys_in: c.keys_in.clone(),
             keys_out: c.keys_out.clone(),
             replay_window: c.replay_window,
+            esn: c.esn,
         })
     }
 }
@@ -197,8 +200,13 @@ fn state(sa: &SaSpec, inbound: bool, reqid: u32) -> StateModifyMessage {
     let mut nlas = kernel_algs(sa.encr, sa.auth, keys);
     // The configured window as a bitmap of whole 32-bit words (the kernel
     // refuses a window wider than its bitmap); without anti-replay none,
-    // and the kernel checks no sequence number (a window of 0).
-    if sa.replay_window != 0 {
+    // and the kernel checks no sequence number (a window of 0). ESN: the
+    // state's flag, and the replay attribute always (the kernel keeps the
+    // high halves there, and refuses an ESN state without it).
+    if sa.esn {
+        info.flags |= netlink_packet_xfrm::XFRM_STATE_ESN;
+    }
+    if sa.replay_window != 0 || sa.esn {
         let words = sa.replay_window.div_ceil(32);
         nlas.push(XfrmAttrs::ReplayStateEsn(ReplayEsn {
             bmp_len: words,
@@ -714,6 +722,7 @@ mod tests {
             keys_in: SaKeys { encr: vec![0x11; elen], auth: vec![0x22; alen] },
             keys_out: SaKeys { encr: vec![0x33; elen], auth: vec![0x44; alen] },
             replay_window: 64,
+            esn: false,
         }
     }
 
@@ -824,6 +833,18 @@ mod tests {
         assert_eq!(got(1024), Some((1024, 32, 32)));
         assert_eq!(got(100), Some((100, 4, 4)), "SmartEdge allows any size: whole words of bitmap");
         assert_eq!(got(0), None, "no anti-replay (IOS manual SAs): no replay attribute, window 0");
+    }
+
+    #[test]
+    fn esn_states_carry_the_flag_and_the_replay_attribute() {
+        for (w, esn) in [(64, true), (0, true), (64, false)] {
+            let s = SaSpec { replay_window: w, esn, ..sa(EspEncr::Aes128Gcm, None, false, 20, 0) };
+            for m in states(&s, 1).iter().map(roundtrip_state) {
+                assert_eq!(m.user_sa_info.flags & netlink_packet_xfrm::XFRM_STATE_ESN != 0, esn);
+                let r = m.nlas.iter().find_map(|n| if let XfrmAttrs::ReplayStateEsn(r) = n { Some(r) } else { None });
+                assert_eq!(r.map(|r| (r.replay_window, r.bmp_len)), (esn || w != 0).then_some((w, w / 32)));
+            }
+        }
     }
 
     #[test]

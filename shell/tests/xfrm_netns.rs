@@ -70,6 +70,7 @@ fn spec(local_ts: Selector, remote_ts: Selector, encr: EspEncr, auth: Option<Esp
         keys_in: SaKeys { encr: vec![0x11; elen], auth: vec![0x22; alen] },
         keys_out: SaKeys { encr: vec![0x33; elen], auth: vec![0x44; alen] },
         replay_window: 64,
+        esn: false,
     }
 }
 

@@ -5,11 +5,16 @@
 //! - an index by SPI and direction, so that accounting a report of the
 //!   dataplane ([`super::endpoint::Endpoint::account_packets`], and the
 //!   IKEv2 core's [`super::v2::Core::account`]) finds its child without a
-//!   scan of every child;
+//!   scan of every child. It names a child by its insertion number, not its
+//!   position: the numbers ascend along the list (children are appended,
+//!   and a removal keeps the order), so a position is a binary search away
+//!   and removing a child renumbers none of the others;
 //! - a journal of the pairs installed and removed, in order, which the
 //!   driver's SA feed and route table follow ([`Children::take_changes`])
-//!   instead of fingerprinting every child at each drain (the endpoint's
-//!   list only: the IKEv2 core's keeps none, [`Children::unjournaled`]);
+//!   instead of fingerprinting every child at each drain; the IKEv2 core's
+//!   list keeps one too, with the IKE SA moves ([`Children::take_mirror`]),
+//!   which the endpoint's mirror of it follows child by child instead of
+//!   copying every IKEv2 child at each change;
 //! - a generation that moves whenever the set of children does, or a child
 //!   moves to another IKE SA ([`Children::move_ike`]): what tells the
 //!   endpoint its mirror of the IKEv2 children is stale, in O(1).
@@ -33,16 +38,30 @@ const JOURNAL_SLACK: usize = 4096;
 /// The child SAs, indexed by SPI.
 pub struct Children {
     list: Vec<ChildSa>,
-    /// (SPI, inbound) -> (position in `list` of the first child with it, children with it).
-    by_spi: HashMap<(u32, bool), (usize, u32)>,
+    /// The insertion number of each child of `list`, in step with it (ascending).
+    seqs: Vec<u64>,
+    /// The number the next child appended gets.
+    next_seq: u64,
+    /// (SPI, inbound) -> (insertion number of the first child with it, children with it).
+    by_spi: HashMap<(u32, bool), (u64, u32)>,
     /// Installs and removals since the last take, in order; None once it overflowed.
     changes: Option<Vec<ChildChange>>,
+    /// The IKE SA moves ([`Children::move_ike`]) since the last take, kept with the journal.
+    moves: Vec<(u32, u32)>,
     generation: u64,
 }
 
 impl Default for Children {
     fn default() -> Children {
-        Children { list: Vec::new(), by_spi: HashMap::new(), changes: Some(Vec::new()), generation: 0 }
+        Children {
+            list: Vec::new(),
+            seqs: Vec::new(),
+            next_seq: 0,
+            by_spi: HashMap::new(),
+            changes: Some(Vec::new()),
+            moves: Vec::new(),
+            generation: 0,
+        }
     }
 }
 
@@ -53,9 +72,9 @@ impl Children {
     }
 
     /// The child whose inbound (or outbound) SPI is `spi`: the first in
-    /// order when several have it.
+    /// order when several have it. O(log n).
     pub fn position(&self, spi: u32, inbound: bool) -> Option<usize> {
-        self.by_spi.get(&(spi, inbound)).map(|&(i, _)| i)
+        self.by_spi.get(&(spi, inbound)).and_then(|&(s, _)| self.seqs.binary_search(&s).ok())
     }
 
     /// Moves whenever a child comes or goes.
@@ -66,7 +85,25 @@ impl Children {
     /// The pairs installed and removed since the last call, in order; None
     /// when they were not all kept (the caller compares the whole list).
     pub fn take_changes(&mut self) -> Option<Vec<ChildChange>> {
+        self.moves.clear();
         self.changes.replace(Vec::new())
+    }
+
+    /// [`Children::take_changes`] with the IKE SA moves since the last call
+    /// (from, to): what a mirror of this list needs to follow it.
+    pub fn take_mirror(&mut self) -> Option<(Vec<ChildChange>, Vec<(u32, u32)>)> {
+        let moves = std::mem::take(&mut self.moves);
+        self.changes.replace(Vec::new()).map(|c| (c, moves))
+    }
+
+    /// The child with this pair of SPIs: the index's first with the inbound
+    /// SPI when it is the one (O(log n)), else a scan (SPIs shared).
+    pub fn position_of_pair(&self, spi_in: u32, spi_out: u32) -> Option<usize> {
+        match self.position(spi_in, true) {
+            Some(i) if self.list[i].spi_out == spi_out => Some(i),
+            Some(_) => self.list.iter().position(|c| (c.spi_in, c.spi_out) == (spi_in, spi_out)),
+            None => None,
+        }
     }
 
     fn note(&mut self, spi_in: u32, spi_out: u32, installed: bool) {
@@ -86,37 +123,35 @@ impl Children {
 
     /// Add a child at the end.
     pub fn push(&mut self, c: ChildSa) {
-        let i = self.list.len();
+        let s = self.next_seq;
+        self.next_seq += 1;
         for k in Self::keys(&c) {
-            self.by_spi.entry(k).and_modify(|e| e.1 += 1).or_insert((i, 1));
+            self.by_spi.entry(k).and_modify(|e| e.1 += 1).or_insert((s, 1));
         }
         self.note(c.spi_in, c.spi_out, true);
         self.list.push(c);
+        self.seqs.push(s);
     }
 
-    /// Remove the child at `ci` (those after it move up one).
+    /// Remove the child at `ci` (those after it move up one). The index
+    /// changes only for the removed child's two SPIs (the others keep their
+    /// insertion numbers); what is left of O(n) is moving the later
+    /// children up in the list, one memmove.
     pub fn remove(&mut self, ci: usize) -> ChildSa {
         let c = self.list.remove(ci);
-        // The positions after it shift down by one.
-        for (j, later) in self.list.iter().enumerate().skip(ci) {
-            for k in Self::keys(later) {
-                if let Some(e) = self.by_spi.get_mut(&k)
-                    && e.0 == j + 1
-                {
-                    e.0 = j;
-                }
-            }
-        }
+        let s = self.seqs.remove(ci);
         for k in Self::keys(&c) {
             let Some(e) = self.by_spi.get_mut(&k) else { continue };
             if e.1 <= 1 {
                 self.by_spi.remove(&k);
             } else {
                 e.1 -= 1;
-                if e.0 == ci {
-                    // It was the first of several with this SPI: the next one is.
-                    let next = self.list.iter().position(|o| Self::keys(o).contains(&k));
-                    e.0 = next.unwrap_or(ci);
+                if e.0 == s {
+                    // It was the first of several with this SPI: the next one (after it) is.
+                    let next = self.list[ci..].iter().position(|o| Self::keys(o).contains(&k));
+                    if let Some(p) = next {
+                        e.0 = self.seqs[ci + p];
+                    }
                 }
             }
         }
@@ -148,6 +183,9 @@ impl Children {
         }
         if moved {
             self.generation += 1;
+            if self.changes.is_some() {
+                self.moves.push((from, to));
+            }
         }
     }
 
@@ -199,11 +237,14 @@ impl Children {
         self.reindex();
     }
 
+    /// The index anew (the children numbered from 0 in order).
     fn reindex(&mut self) {
         self.by_spi.clear();
-        for (i, c) in self.list.iter().enumerate() {
+        self.seqs = (0..self.list.len() as u64).collect();
+        self.next_seq = self.list.len() as u64;
+        for (c, &s) in self.list.iter().zip(&self.seqs) {
             for k in Self::keys(c) {
-                self.by_spi.entry(k).and_modify(|e| e.1 += 1).or_insert((i, 1));
+                self.by_spi.entry(k).and_modify(|e| e.1 += 1).or_insert((s, 1));
             }
         }
     }
@@ -211,10 +252,12 @@ impl Children {
     /// Test support: the index agrees with the list.
     #[cfg(test)]
     pub fn check(&self) {
-        let mut want: HashMap<(u32, bool), (usize, u32)> = HashMap::new();
-        for (i, c) in self.list.iter().enumerate() {
+        assert_eq!(self.seqs.len(), self.list.len());
+        assert!(self.seqs.windows(2).all(|w| w[0] < w[1]) && self.seqs.last().is_none_or(|&s| s < self.next_seq));
+        let mut want: HashMap<(u32, bool), (u64, u32)> = HashMap::new();
+        for (c, &s) in self.list.iter().zip(&self.seqs) {
             for k in Self::keys(c) {
-                want.entry(k).and_modify(|e| e.1 += 1).or_insert((i, 1));
+                want.entry(k).and_modify(|e| e.1 += 1).or_insert((s, 1));
             }
         }
         assert_eq!(self.by_spi, want, "SPI index of the child SAs");

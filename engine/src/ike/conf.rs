@@ -101,6 +101,8 @@ pub struct ChildConf {
     /// IPsec policy's `anti-replay-window` (IOS: the crypto map entry's or
     /// the global `security-association replay window-size`).
     pub replay_window: u32,
+    /// Extended Sequence Numbers offered and accepted (the IPsec policy's).
+    pub esn: crate::config::Esn,
 }
 
 /// A peer: everything needed to negotiate with it.
@@ -341,6 +343,7 @@ fn peer(cfg: &Config, name: &str, t: &Tunnel) -> Result<Option<PeerConf>, String
                 proposals: props.clone(),
                 pfs: ip.pfs_group,
                 replay_window: ip.anti_replay_window,
+                esn: ip.esn,
             });
         }
     }

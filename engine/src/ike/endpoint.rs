@@ -223,15 +223,39 @@ impl Endpoint {
     pub fn set_v2_cookie_threshold(&mut self, n: usize) {
         self.v2.cookie_threshold = n;
     }
-    /// Mirror the IKEv2 children into the one list of child SAs (when they changed).
-    pub(in crate::ike) fn sync_v2(&mut self) {
+    /// Mirror the IKEv2 children into the one list of child SAs (when they
+    /// changed): child by child from the core's journal (a pair removed, a
+    /// pair installed copied, the IKE SA moves), O(log n) each but for the
+    /// list's memmove; the whole IKEv2 part copied anew only when the
+    /// journal overflowed. The mirror's counters are its own (the dataplane's
+    /// reports count in both), except after a whole copy.
+    pub(in crate::ike) fn sync_v2(&mut self) -> Synced {
         self.timers.set(TimerKey::V2, self.v2.poll_timeout());
         let fp = self.v2.children_fingerprint();
         if fp == self.v2_fingerprint {
-            return;
+            return Synced::Nothing;
         }
         self.v2_fingerprint = fp;
-        self.children.replace_part(|c| super::v2::is_v2(c.ike), self.v2.child_sas().iter().cloned());
+        let Some((changes, moves)) = self.v2.children.take_mirror() else {
+            self.children.replace_part(|c| super::v2::is_v2(c.ike), self.v2.child_sas().iter().cloned());
+            return Synced::Whole;
+        };
+        for (spi_in, spi_out, installed) in changes {
+            if installed {
+                // Gone again since (a later entry removes it): nothing to copy.
+                if let Some(i) = self.v2.children.position_of_pair(spi_in, spi_out) {
+                    self.children.push(self.v2.children[i].clone());
+                }
+            } else if let Some(i) =
+                self.children.position_of_pair(spi_in, spi_out).filter(|&i| super::v2::is_v2(self.children[i].ike))
+            {
+                self.children.remove(i);
+            }
+        }
+        for (from, to) in moves {
+            self.children.move_ike(from, to);
+        }
+        Synced::Changes
     }
     /// The manual-key children the configuration has (`super::manual`):
     /// those it no longer has go, those missing are made (after a
@@ -866,14 +890,14 @@ impl Endpoint {
             // IKEv2 children: counted in the core (kilobyte lifetimes) and in the
             // mirror. Only a report that began a rekey or a delete moves the
             // core's deadlines or children (then the mirror is brought up to date).
-            if self.v2.account(spi, inbound, packets, bytes) == super::v2::Accounted::Acted {
-                let stale = self.v2.children_fingerprint() != self.v2_fingerprint;
-                self.sync_v2();
-                if stale {
-                    // The mirror was refreshed from the core, which counted this report.
-                    return true;
-                }
+            if self.v2.account(spi, inbound, packets, bytes) == super::v2::Accounted::Acted
+                && self.sync_v2() == Synced::Whole
+            {
+                // The mirror was copied from the core, which counted this report.
+                return true;
             }
+            // The child may have moved in the mirror (a child before it removed).
+            let Some(ci) = self.children.position(spi, inbound) else { return true };
             let c = &mut self.children[ci];
             if inbound {
                 c.bytes_in = c.bytes_in.saturating_add(bytes);
@@ -894,7 +918,7 @@ impl Endpoint {
         }
         if c.kbytes_expired() {
             self.expire_child(ci, DownReason::LifetimeExpired { kilobytes: true });
-        } else if c.role == Role::Initiator && !c.rekeyed && c.kbytes_due() {
+        } else if !c.rekeyed && (c.role == Role::Initiator && c.kbytes_due() || c.seq_due()) {
             self.rekey_child(now, ci);
         }
         self.flush_timers();
@@ -911,6 +935,17 @@ impl Endpoint {
             reason,
         });
     }
+}
+
+/// What [`Endpoint::sync_v2`] did to the mirror of the IKEv2 children.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(in crate::ike) enum Synced {
+    /// Nothing had changed.
+    Nothing,
+    /// The core's changes applied child by child.
+    Changes,
+    /// The IKEv2 part copied anew from the core (its journal overflowed).
+    Whole,
 }
 
 mod v1_dispatch;

@@ -42,6 +42,8 @@ pub struct OfferedP2 {
     pub encap: u16,
     pub lifetime_seconds: Option<u32>,
     pub lifetime_kbytes: Option<u32>,
+    /// Attribute 11 "Extended (64-bit) Sequence Number" (RFC 4304) present.
+    pub esn: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +71,11 @@ pub enum P2Mismatch {
     /// configured, or tunnel where transport is required.
     Mode {
         offered_transport: bool,
+    },
+    /// Extended Sequence Numbers (RFC 4304): offered where the child runs
+    /// without, or not offered where it requires them.
+    Esn {
+        offered: bool,
     },
 }
 

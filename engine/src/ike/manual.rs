@@ -82,6 +82,7 @@ pub fn child_sa(m: &ManualSa, id: u32, now: Millis) -> ChildSa {
         packets_in: 0,
         packets_out: 0,
         replay_window: m.replay_window,
+        esn: false,
         rekeyed: false,
     }
 }

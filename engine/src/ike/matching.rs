@@ -253,6 +253,13 @@ pub(in crate::ike) fn select_p2(
                         };
                         let r =
                             r.and_then(|_| if mode_ok { Ok(()) } else { Err(P2Mismatch::Mode { offered_transport }) });
+                        let r = r.and_then(|_| {
+                            if crate::ike::v1::proposals::esn_acceptable(cc.esn, o.esn) {
+                                Ok(())
+                            } else {
+                                Err(P2Mismatch::Esn { offered: o.esn })
+                            }
+                        });
                         match r {
                             Ok(()) => {
                                 events.push_back(Event::P2Check {

@@ -176,6 +176,9 @@ impl<'a, T: SaEntry> IntoIterator for &'a SaTable<T> {
 
 // ------------------------------------------------------------ SA types
 
+/// Sixteenths of the sequence space after which a child is rekeyed ([`ChildSa::seq_due`]).
+pub(in crate::ike) const SEQ_REKEY_AT: u128 = 15;
+
 /// An established IPsec SA pair (one child of a tunnel).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChildSa {
@@ -215,6 +218,9 @@ pub struct ChildSa {
     /// Inbound anti-replay window (packets; 0: no anti-replay check, as IOS
     /// runs manual SAs). Negotiated SAs: their [`super::conf::ChildConf::replay_window`].
     pub replay_window: u32,
+    /// Extended Sequence Numbers negotiated (RFC 4303 2.2.1): 64-bit
+    /// counters, the high half authenticated; the dataplane's SAs run them.
+    pub esn: bool,
     pub(in crate::ike) rekeyed: bool,
 }
 
@@ -274,6 +280,7 @@ impl ChildSa {
             packets_in: 0,
             packets_out: 0,
             replay_window: 64,
+            esn: false,
             rekeyed: false,
         }
     }
@@ -309,6 +316,14 @@ impl ChildSa {
     /// The share of the kilobyte lifetime at which the initiator rekeys has passed.
     pub(in crate::ike) fn kbytes_due(&self) -> bool {
         self.lifetime_kbytes.is_some_and(|k| self.bytes_in.max(self.bytes_out) >= k * 1024 * REKEY_AT / 1000)
+    }
+    /// The outbound sequence numbers are running out (RFC 4303 3.3.3: a
+    /// counter never cycles, the SA is replaced first): [`SEQ_REKEY_AT`] of
+    /// the 2^32 numbers sent, or of 2^64 with ESN. Either side rekeys then,
+    /// whatever its role: its own counter is the one running out.
+    pub(in crate::ike) fn seq_due(&self) -> bool {
+        let space: u128 = if self.esn { 1 << 64 } else { 1 << 32 };
+        u128::from(self.packets_out) >= space / 16 * SEQ_REKEY_AT
     }
 }
 

@@ -608,6 +608,7 @@ mod tests {
             encap: 1,
             lifetime_seconds: None,
             lifetime_kbytes: None,
+            esn: false,
         };
         let c = Event::P2Check {
             conn: 2,

@@ -174,6 +174,8 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
                 }
             },
         )),
+        // An ESN difference (RFC 4304): the guide quotes no SmartEdge line for it, so none is made up.
+        Event::P2Check { result: Err(P2Mismatch::Esn { .. }), .. } => {}
         Event::P2Check { result: Err(m), .. } => v.push((
             4,
             "PROPOSAL",
@@ -192,6 +194,8 @@ pub fn smartedge_log(e: &Event) -> Vec<(u8, &'static str, String)> {
                 // SmartEdge runs tunnel mode only (Table 7's wording for the same difference).
                 P2Mismatch::Mode { offered_transport: true } => "Encapsulation mode differs. Received in Transport mode, where expected in Tunnel mode.".into(),
                 P2Mismatch::Mode { offered_transport: false } => "Encapsulation mode differs. Received in Tunnel mode, where expected in Transport mode.".into(),
+                // Taken by the arm above (no line).
+                P2Mismatch::Esn { .. } => String::new(),
                 P2Mismatch::Protocols { ah_offered, ah_configured, esp_offered, esp_configured } => {
                     if ah_offered != ah_configured {
                         format!("Mismatching number of AH protocols received({ah_offered}), configured number of AH protocols: {ah_configured} in IKE phase-II 1st message")

@@ -280,7 +280,9 @@ impl Dataplane {
         };
         let mut ah_i = AhSa::new(c.spi_in, auth, key_in).map_err(|e| e.to_string())?;
         ah_i.set_replay_window(c.replay_window);
-        let ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
+        ah_i.set_esn(c.esn);
+        let mut ah_o = AhSa::new(ah_out, auth, key_out).map_err(|e| e.to_string())?;
+        ah_o.set_esn(c.esn);
         let (esp_i, esp_o) =
             if c.ah_part.is_some() { (esp(c.spi_in, &c.keys_in)?, esp(c.spi_out, &c.keys_out)?) } else { (None, None) };
         let count = self.counter((c.spi_in, true));
@@ -447,7 +449,7 @@ impl Drop for Dataplane {
 }
 
 /// The ESP SA of one direction of an engine child SA pair, with
-/// anti-replay as the SA has it (off: IOS manual SAs).
+/// anti-replay as the SA has it (off: IOS manual SAs) and its ESN.
 pub(crate) fn esp_sa(
     c: &edgesh_engine::ike::sa::ChildSa,
     spi: u32,
@@ -457,6 +459,7 @@ pub(crate) fn esp_sa(
         .map(|(e, a)| {
             EspSa::new(spi, e, a, keys).map(|mut s| {
                 s.set_replay_window(c.replay_window);
+                s.set_esn(c.esn);
                 s
             })
         })

@@ -6,6 +6,7 @@ use crate::config::*;
 use crate::ike::events::DpdStep;
 use crate::ike::wire::notify;
 
+pub(crate) mod esn;
 mod loss_and_pacing;
 mod quick_refusals;
 
@@ -47,6 +48,7 @@ pub(crate) fn peer(name: &str, local: [u8; 4], remote: [u8; 4], psk: &str, group
             }],
             pfs: None,
             replay_window: 64,
+            esn: Default::default(),
         }],
         dpd: true,
         auto_start: true,

@@ -221,12 +221,27 @@ pub(in crate::ike) fn is_transport_mode(encap: u16) -> bool {
     matches!(encap, 2 | 4 | 61444)
 }
 
+/// The IPsec SA attribute "Extended (64-bit) Sequence Number" (RFC 4304 2) and its one value.
+pub(in crate::ike) const ATTR_ESN: u16 = 11;
+const ESN_64: u16 = 1;
+
+/// Whether an offered (or chosen) ESN setting suits a child's choice.
+pub(in crate::ike) fn esn_acceptable(conf: Esn, offered: bool) -> bool {
+    match conf {
+        Esn::Off => !offered,
+        Esn::Preferred => true,
+        Esn::Required => offered,
+    }
+}
+
+/// The transform attributes of a proposal (`esn`: with attribute 11).
 pub(in crate::ike) fn p2_attrs(
     p: &EspProp,
     pfs: Option<u16>,
     encap: bool,
     keylen: Option<u16>,
     auth: Option<EspAuth>,
+    esn: bool,
 ) -> Vec<Attr> {
     let mut a = vec![Attr::basic(1, 1), Attr::number(2, p.lifetime_seconds as u64)];
     if let Some(kb) = p.lifetime_kbytes {
@@ -243,11 +258,35 @@ pub(in crate::ike) fn p2_attrs(
     if let Some(k) = keylen {
         a.push(Attr::basic(6, k));
     }
+    if esn {
+        a.push(Attr::basic(ATTR_ESN, ESN_64));
+    }
     a
 }
 
-/// The proposals (one number per configured proposal; AH and ESP of one proposal share it).
-pub(in crate::ike) fn p2_proposals(props: &[EspProp], pfs: Option<u16>, encap: bool, spi: u32) -> Vec<ProposalRepr> {
+/// The proposals (one number per configured proposal; AH and ESP of one
+/// proposal share it). ESN (RFC 4304): each transform with attribute 11
+/// ([`Esn::Required`]), or that one and then the same without it, the
+/// responder taking either ([`Esn::Preferred`]).
+pub(in crate::ike) fn p2_proposals(
+    props: &[EspProp],
+    pfs: Option<u16>,
+    encap: bool,
+    spi: u32,
+    esn: Esn,
+) -> Vec<ProposalRepr> {
+    let variants: &[bool] = match esn {
+        Esn::Off => &[false],
+        Esn::Preferred => &[true, false],
+        Esn::Required => &[true],
+    };
+    let transforms = |id: u8, kl: Option<u16>, auth: Option<EspAuth>, p: &EspProp| -> Vec<TransformRepr> {
+        variants
+            .iter()
+            .enumerate()
+            .map(|(i, &e)| TransformRepr { number: i as u8 + 1, id, attrs: p2_attrs(p, pfs, encap, kl, auth, e) })
+            .collect()
+    };
     let mut out = Vec::new();
     for (i, p) in props.iter().enumerate() {
         let n = i as u8 + 1;
@@ -256,11 +295,7 @@ pub(in crate::ike) fn p2_proposals(props: &[EspProp], pfs: Option<u16>, encap: b
                 number: n,
                 protocol: proto::AH,
                 spi: spi.to_be_bytes().to_vec(),
-                transforms: vec![TransformRepr {
-                    number: 1,
-                    id: ah_transform_id(ah),
-                    attrs: p2_attrs(p, pfs, encap, None, Some(ah)),
-                }],
+                transforms: transforms(ah_transform_id(ah), None, Some(ah), p),
             });
         }
         if let Some((e, au)) = p.esp {
@@ -269,7 +304,7 @@ pub(in crate::ike) fn p2_proposals(props: &[EspProp], pfs: Option<u16>, encap: b
                 number: n,
                 protocol: proto::ESP,
                 spi: spi.to_be_bytes().to_vec(),
-                transforms: vec![TransformRepr { number: 1, id, attrs: p2_attrs(p, pfs, encap, kl, au) }],
+                transforms: transforms(id, kl, au, p),
             });
         }
     }
@@ -287,6 +322,7 @@ pub(in crate::ike) fn offered_p2(protocol: u8, t: &TransformRepr) -> OfferedP2 {
         encap: 1,
         lifetime_seconds: None,
         lifetime_kbytes: None,
+        esn: false,
     };
     let mut life_type = 1;
     let mut keylen = None;
@@ -308,6 +344,7 @@ pub(in crate::ike) fn offered_p2(protocol: u8, t: &TransformRepr) -> OfferedP2 {
                 o.auth = auth_from_code(v as u16)
             }
             6 => keylen = Some(v as u16),
+            ATTR_ESN => o.esn = v == u64::from(ESN_64),
             _ => {}
         }
     }

@@ -51,7 +51,7 @@ pub(in crate::ike) fn start(
     let sa_body = SaRepr {
         doi: wire::DOI_IPSEC,
         situation: wire::SIT_IDENTITY_ONLY,
-        proposals: p2_proposals(&cc.proposals, cc.pfs, encap, spi_in),
+        proposals: p2_proposals(&cc.proposals, cc.pfs, encap, spi_in, cc.esn),
     }
     .emit();
     let (idci, idcr) = (selector_id(&cc.local_ts), selector_id(&cc.remote_ts));
@@ -511,6 +511,8 @@ fn finish_initiator(
         proto::AH => p.ah == o.auth,
         _ => false,
     });
+    // The answer's ESN (attribute 11 or none) must be one we offered.
+    let ours = ours.filter(|_| super::proposals::esn_acceptable(cc.esn, o.esn));
     let Some(ours) = ours.cloned() else {
         cx.event(Event::P2NoneAcceptable { conn, peer });
         let q = sa.quick.remove(qi);
@@ -580,11 +582,10 @@ pub(in crate::ike) fn child_sa(
     let pc = cx.pc(tunnel)?;
     let cc = pc.children.get(q.child)?;
     let QuickStep::Agreed { nr, gxy, chosen: (prop, theirs) } = &q.step else { return None };
-    // The mode the answer (or the offer we took) carries.
-    let transport = theirs
-        .transforms
-        .first()
-        .is_some_and(|t| super::proposals::is_transport_mode(super::proposals::offered_p2(theirs.protocol, t).encap));
+    // The mode and ESN the answer (or the offer we took) carries.
+    let agreed = theirs.transforms.first().map(|t| super::proposals::offered_p2(theirs.protocol, t));
+    let transport = agreed.as_ref().is_some_and(|o| super::proposals::is_transport_mode(o.encap));
+    let esn = agreed.is_some_and(|o| o.esn);
     let k = sa.keys()?;
     let h = sa.hash()?;
     let protocol = if prop.esp.is_some() { proto::ESP } else { proto::AH };
@@ -668,6 +669,7 @@ pub(in crate::ike) fn child_sa(
         packets_in: 0,
         packets_out: 0,
         replay_window: cc.replay_window,
+        esn,
         rekeyed: false,
     };
     Some(c)

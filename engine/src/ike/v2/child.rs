@@ -14,7 +14,7 @@ use super::wire::{
     proto, transform as tf,
 };
 use super::{ChildNeg, Core, Req, State, What, sel_to_ts, ts_to_sel};
-use crate::config::{EspAuth, EspEncr};
+use crate::config::{Esn, EspAuth, EspEncr};
 use crate::ike::conf::{ChildConf, EspProp, Selector};
 use crate::ike::crypto::DhGroup;
 use crate::ike::events::{Event, Role};
@@ -48,7 +48,16 @@ pub(crate) fn integ_id(a: EspAuth) -> u16 {
     }
 }
 
-fn esp_transforms(e: EspEncr, a: Option<EspAuth>, dh: Option<u16>) -> Vec<TransformRepr> {
+/// The ESN transform IDs (RFC 7296 3.3.2: 0 No ESN, 1 ESN) a child offers, in order of preference.
+fn esn_ids(esn: Esn) -> &'static [u16] {
+    match esn {
+        Esn::Off => &[tf::ESN_NONE],
+        Esn::Preferred => &[tf::ESN_ON, tf::ESN_NONE],
+        Esn::Required => &[tf::ESN_ON],
+    }
+}
+
+fn esp_transforms(e: EspEncr, a: Option<EspAuth>, dh: Option<u16>, esn: &[u16]) -> Vec<TransformRepr> {
     let mut t = vec![encr_transform(e)];
     if let Some(a) = a.filter(|_| !e.is_aead()) {
         t.push(TransformRepr { kind: tf::INTEG, id: integ_id(a), key_len: None });
@@ -56,7 +65,7 @@ fn esp_transforms(e: EspEncr, a: Option<EspAuth>, dh: Option<u16>) -> Vec<Transf
     if let Some(g) = dh {
         t.push(TransformRepr { kind: tf::DH, id: g, key_len: None });
     }
-    t.push(TransformRepr { kind: tf::ESN, id: 0, key_len: None });
+    t.extend(esn.iter().map(|&id| TransformRepr { kind: tf::ESN, id, key_len: None }));
     t
 }
 
@@ -71,7 +80,7 @@ pub(crate) fn esp_sa(cc: &ChildConf, spi: u32, pfs: Option<u16>) -> SaRepr {
             number: n as u8 + 1,
             protocol: proto::ESP,
             spi: spi.to_be_bytes().to_vec(),
-            transforms: esp_transforms(e, a, pfs),
+            transforms: esp_transforms(e, a, pfs, esn_ids(cc.esn)),
         })
         .collect();
     SaRepr { proposals }
@@ -92,6 +101,8 @@ pub(crate) struct Selected {
     pub rekey_of: Option<u32>,
     /// Transport mode agreed (USE_TRANSPORT_MODE in the request and the answer).
     pub transport: bool,
+    /// Extended Sequence Numbers agreed (the ESN transform chosen).
+    pub esn: bool,
 }
 
 /// A child whose proposals ask for transport mode (IOS `mode transport`): the request carries USE_TRANSPORT_MODE.
@@ -106,25 +117,35 @@ pub(crate) fn chosen_sa(s: &Selected, spi_in: u32) -> SaRepr {
             number: s.number,
             protocol: proto::ESP,
             spi: spi_in.to_be_bytes().to_vec(),
-            transforms: esp_transforms(e, a, s.pfs),
+            transforms: esp_transforms(e, a, s.pfs, if s.esn { &[tf::ESN_ON] } else { &[tf::ESN_NONE] }),
         }],
     }
 }
 
-/// Whether an offered ESP proposal satisfies a configured one (with PFS group `pfs`).
-fn esp_offer_has(o: &ProposalRepr, e: EspEncr, a: Option<EspAuth>, pfs: Option<u16>) -> bool {
+/// Whether an offered ESP proposal satisfies a configured one (with PFS
+/// group `pfs` and ESN choice `esn`): `Some(whether ESN is chosen)`. A
+/// proposal without an ESN transform is taken as No ESN (as before); with
+/// [`Esn::Preferred`] ESN is chosen whenever it is offered.
+fn esp_offer_has(o: &ProposalRepr, e: EspEncr, a: Option<EspAuth>, pfs: Option<u16>, esn: Esn) -> Option<bool> {
     let enc = encr_transform(e);
     let encr = o.of(tf::ENCR).any(|t| t.id == enc.id && t.key_len == enc.key_len);
     let integ = match a.filter(|_| !e.is_aead()) {
         Some(a) => o.of(tf::INTEG).any(|t| t.id == integ_id(a)),
         None => o.of(tf::INTEG).all(|t| t.id == 0),
     };
-    let esn = o.of(tf::ESN).next().is_none() || o.of(tf::ESN).any(|t| t.id == 0);
+    let no_esn = o.of(tf::ESN).next().is_none() || o.of(tf::ESN).any(|t| t.id == tf::ESN_NONE);
+    let with_esn = o.of(tf::ESN).any(|t| t.id == tf::ESN_ON);
+    let esn = match esn {
+        Esn::Off => no_esn.then_some(false),
+        Esn::Preferred if with_esn => Some(true),
+        Esn::Preferred => no_esn.then_some(false),
+        Esn::Required => with_esn.then_some(true),
+    };
     let dh = match pfs {
         Some(g) => o.of(tf::DH).any(|t| t.id == g),
         None => o.of(tf::DH).next().is_none() || o.of(tf::DH).any(|t| t.id == 0),
     };
-    o.protocol == proto::ESP && o.spi.len() == 4 && encr && integ && esn && dh
+    esn.filter(|_| o.protocol == proto::ESP && o.spi.len() == 4 && encr && integ && dh)
 }
 
 /// The narrowed pair of one configured selector against the offered list (2.9).
@@ -192,13 +213,13 @@ impl Core {
         'outer: for o in &offer.proposals {
             for p in &cc.proposals {
                 let Some((e, a)) = p.esp else { continue };
-                if esp_offer_has(o, e, a, pfs) {
-                    chosen = Some((o.number, o.spi_u32().unwrap_or(0), p.clone()));
+                if let Some(esn) = esp_offer_has(o, e, a, pfs, cc.esn) {
+                    chosen = Some((o.number, o.spi_u32().unwrap_or(0), p.clone(), esn));
                     break 'outer;
                 }
             }
         }
-        let Some((number, spi_out, prop)) = chosen else {
+        let Some((number, spi_out, prop, esn)) = chosen else {
             self.emit(Event::V2NoProposal {
                 conn,
                 peer,
@@ -241,6 +262,7 @@ impl Core {
             pfs,
             rekey_of: rekey.map(|r| r.2),
             transport,
+            esn,
         })
     }
 
@@ -304,6 +326,7 @@ impl Core {
             packets_in: 0,
             packets_out: 0,
             replay_window,
+            esn: s.esn,
             rekeyed: false,
         };
         let peer = *sa.remote.ip();
@@ -378,8 +401,16 @@ impl Core {
         };
         let [o] = sa_p.proposals.as_slice() else { return fail(self, notify::NO_PROPOSAL_CHOSEN) };
         let pfs = if gir.is_some() { cc.pfs } else { None };
-        let Some(prop) = cc.proposals.iter().find(|p| p.esp.is_some_and(|(e, a)| esp_offer_has(o, e, a, pfs))).cloned()
-        else {
+        // The answer chose one ESN transform (RFC 7296 3.3.6): one of those offered.
+        let chosen = (o.of(tf::ESN).count() <= 1)
+            .then(|| {
+                cc.proposals.iter().find_map(|p| {
+                    let (e, a) = p.esp?;
+                    esp_offer_has(o, e, a, pfs, cc.esn).map(|esn| (p.clone(), esn))
+                })
+            })
+            .flatten();
+        let Some((prop, esn)) = chosen else {
             self.emit(Event::V2NoProposal {
                 conn,
                 peer,
@@ -429,6 +460,7 @@ impl Core {
             pfs,
             rekey_of: neg.rekey_of,
             transport,
+            esn,
         };
         self.install_child(now, i, &s, &ni, &nr, gir.as_deref(), Role::Initiator, neg.rekey_of);
     }

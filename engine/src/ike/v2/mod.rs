@@ -240,7 +240,7 @@ impl Core {
             rng,
             sas: Vec::new(),
             by_spi: HashMap::new(),
-            children: crate::ike::children::Children::unjournaled(),
+            children: crate::ike::children::Children::default(),
             next_conn: CONN_BASE + 1,
             next_child: CONN_BASE + 1,
             out: VecDeque::new(),

@@ -9,6 +9,7 @@ use crate::ike::endpoint::tests::{mirror, peer};
 use crate::ike::events::DpdStep;
 
 mod clear_and_pacing;
+mod esn;
 mod exchanges;
 mod fragments;
 mod rekeys;

@@ -85,8 +85,10 @@ impl Core {
             return Accounted::Acted;
         }
         if !c.rekeyed
-            && c.lifetime_kbytes
+            && (c
+                .lifetime_kbytes
                 .is_some_and(|k| c.bytes_in.max(c.bytes_out) >= k * 1024 * rekey_permille(c.role) / 1000)
+                || c.seq_due())
         {
             c.rekeyed = true;
             let (tunnel, child) = (c.tunnel.clone(), c.child);

@@ -383,6 +383,67 @@ fn v2_reports_count_in_the_core_and_the_mirror_without_refreshing_it() {
     e.check_index();
 }
 
+/// The endpoint's mirror follows the IKEv2 core child by child: removals
+/// (first, last, middle), installs, an IKE SA move, a pair removed and
+/// installed again between two syncs; after each sync the mirror's IKEv2
+/// children are the core's, in its order, with the IKEv1 ones kept, the
+/// mirror's own counters kept (no whole copy), and the journal of the
+/// driver lists each change once. A core journal that overflowed gives a
+/// whole copy.
+#[test]
+fn the_v2_mirror_follows_the_core_child_by_child() {
+    let mut e = v2_children(300);
+    let mut v1 = ChildSa::test_value();
+    (v1.id, v1.ike, v1.spi_in, v1.spi_out) = (9001, 1001, 0x7000, 0x7001);
+    let d = crate::ike::timers::child_deadline(&v1);
+    e.timers.set(crate::ike::timers::TimerKey::Child(9001), Some(d));
+    e.children.push(v1);
+    e.children.take_changes();
+    let same = |e: &Endpoint| {
+        let core: Vec<(u32, u32, u32)> = e.v2.child_sas().iter().map(|c| (c.spi_in, c.spi_out, c.ike)).collect();
+        let mirror: Vec<(u32, u32, u32)> = e
+            .child_sas()
+            .iter()
+            .filter(|c| crate::ike::v2::is_v2(c.ike))
+            .map(|c| (c.spi_in, c.spi_out, c.ike))
+            .collect();
+        assert_eq!(core, mirror);
+        assert_eq!(e.child_sas().iter().filter(|c| c.ike == 1001).count(), 1, "the IKEv1 child stays");
+        e.check_index();
+    };
+    assert!(e.account_packets(0, 0x1000 + 5, true, 3, 300));
+    for ci in [0usize, 298, 150] {
+        e.v2.children.remove(ci);
+        assert_eq!(e.sync_v2(), Synced::Changes);
+        same(&e);
+    }
+    let mut c = ChildSa::test_value();
+    (c.id, c.ike, c.spi_in, c.spi_out) = (5000, crate::ike::v2::CONN_BASE + 1, 0x5000, 0x9500_0000);
+    e.v2.children.push(c.clone());
+    let ci = e.v2.children.position(0x1000 + 7, true).unwrap();
+    let again = e.v2.children.remove(ci);
+    e.v2.children.push(again);
+    e.v2.children.move_ike(crate::ike::v2::CONN_BASE + 1, crate::ike::v2::CONN_BASE + 77);
+    assert_eq!(e.sync_v2(), Synced::Changes);
+    same(&e);
+    assert_eq!(e.sync_v2(), Synced::Nothing);
+    let changes = e.children.take_changes().unwrap();
+    assert_eq!(changes.iter().filter(|x| x.2).count(), 2, "{changes:?}");
+    assert_eq!(changes.len(), 3 + 1 + 2, "three removals, one install, one pair out and in: {changes:?}");
+    let mirror = &e.child_sas()[e.children.position(0x1000 + 5, true).unwrap()];
+    assert_eq!(mirror.packets_in, 3, "the mirror's own counts stay (no whole copy)");
+    // A core journal nobody took for long overflows: the mirror is copied whole.
+    for k in 0..6000u32 {
+        let mut c = ChildSa::test_value();
+        (c.id, c.ike, c.spi_in, c.spi_out) = (10_000 + k, crate::ike::v2::CONN_BASE + 2, 0x20_0000 + k, 0x30_0000 + k);
+        e.v2.children.push(c);
+        let last = e.v2.children.len() - 1;
+        e.v2.children.remove(last);
+    }
+    assert_eq!(e.sync_v2(), Synced::Whole);
+    same(&e);
+}
+
 /// Measurement, not a check (`--ignored --nocapture`): the time of one
 /// dataplane report on an IKEv2 child with 1,000 and 20,000 children.
 #[test]
@@ -397,5 +458,46 @@ fn measure_v2_report_cost() {
         }
         let per = t.elapsed().as_nanos() / reports as u128;
         println!("{n} IKEv2 children: {per} ns per report");
+    }
+}
+
+/// Measurement, not a check (`--ignored --nocapture`): removing one IKEv2
+/// child (as a delete or an expiry does: out of the core's list, then the
+/// endpoint's mirror brought up to date) with 1,000 and 20,000 children,
+/// each step timed (the mirror's includes the core's next deadline, its
+/// `poll_timeout`, timed again on its own).
+#[test]
+#[ignore]
+fn measure_v2_child_removal_cost() {
+    for n in [1_000u32, 20_000] {
+        let mut e = v2_children(n);
+        let removals = 500u32;
+        let (mut find, mut remove, mut sync, mut deadline) = (0u128, 0u128, 0u128, 0u128);
+        for r in 0..removals {
+            // Spread over the list: early, middle and late children.
+            let id = 1 + (r * 7919) % n;
+            let t = std::time::Instant::now();
+            let Some(ci) = e.v2.children.iter().position(|c| c.id == id) else { continue };
+            find += t.elapsed().as_nanos();
+            let t = std::time::Instant::now();
+            e.v2.children.remove(ci);
+            remove += t.elapsed().as_nanos();
+            let t = std::time::Instant::now();
+            e.sync_v2();
+            sync += t.elapsed().as_nanos();
+            let t = std::time::Instant::now();
+            std::hint::black_box(e.v2.poll_timeout());
+            deadline += t.elapsed().as_nanos();
+        }
+        let per = |x: u128| x / u128::from(removals);
+        println!(
+            "{n} IKEv2 children: {} ns per removal (find by id {} ns, remove {} ns, mirror {} ns, of which the core's next deadline {} ns)",
+            per(find + remove + sync),
+            per(find),
+            per(remove),
+            per(sync),
+            per(deadline)
+        );
+        e.check_index();
     }
 }

@@ -84,6 +84,9 @@ pub mod transform {
     pub const INTEG: u8 = 3;
     pub const DH: u8 = 4;
     pub const ESN: u8 = 5;
+    /// ESN transform IDs: 32-bit sequence numbers, Extended Sequence Numbers.
+    pub const ESN_NONE: u16 = 0;
+    pub const ESN_ON: u16 = 1;
     pub const ENCR_3DES: u16 = 3;
     pub const ENCR_NULL: u16 = 11;
     pub const ENCR_AES_CBC: u16 = 12;
