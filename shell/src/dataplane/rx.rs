@@ -159,8 +159,10 @@ pub struct Opener {
     /// Each device's opened packets waiting, and spare buffers.
     out: HashMap<u64, Out>,
     spare: Vec<Vec<u8>>,
-    /// The thread that writes to the devices (`dp-wr`), when there is one.
+    /// The thread that writes to the devices (`dp-wr`), when there is one,
+    /// and whether to write here all the same (the raw sockets' packets).
     writer: Option<Writer>,
+    inline: bool,
     /// Inbound packets dropped since the engine last heard, by (SPI, kind).
     drops: crate::dataplane_drops::Pending,
 }
@@ -181,6 +183,7 @@ impl Opener {
             out: HashMap::new(),
             spare: Vec::new(),
             writer: None,
+            inline: false,
             drops: Default::default(),
         }
     }
@@ -231,6 +234,10 @@ impl Opener {
     /// stays set where the reads stopped at `max` (more may wait).
     fn from_raw(&mut self, shared: &Shared, batch: &mut RawBatch, max: usize, ready: &mut [bool]) -> usize {
         let [esp, ah, ..] = ready else { return 0 };
+        // Written here, not by the writer thread: protocol 50's packets come in
+        // `recvmmsg` batches of 1,400 bytes, and in an A/B run (README "Speed",
+        // fourth pass) handing those over cost more CPU than it saved.
+        self.inline = true;
         let mut n = drain(&shared.raw_esp, batch, max, esp, |p| {
             if let Some((ihl, peer, local)) = super::raw::outer(p) {
                 let _ = self.receive_mut(local, peer, &mut p[ihl..]);
@@ -239,6 +246,8 @@ impl Opener {
         n += drain(&shared.raw_ah, batch, max, ah, |p| {
             let _ = self.receive_ah(p);
         });
+        self.flush();
+        self.inline = false;
         n
     }
 
@@ -311,7 +320,7 @@ impl Opener {
     /// batch each, TCP segments of a flow glued together (GRO), else one
     /// write each; by the writer thread when there is one ([`Opener::with_writer`]).
     fn flush(&mut self) {
-        if let Some(w) = &mut self.writer {
+        if let Some(w) = self.writer.as_mut().filter(|_| !self.inline) {
             for (id, out) in &mut self.out {
                 if out.to_tun.is_empty() {
                     continue;
