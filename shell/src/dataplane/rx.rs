@@ -5,8 +5,8 @@
 //! (UDP GRO reads; the IKE there goes to the network thread, which reads
 //! those sockets itself until this thread has them), opens each packet in
 //! place, checks it against its SA's selectors (RFC 4301 inbound policy
-//! check) and hands what passes in batches to its writer thread (`dp-wr`),
-//! which writes them to the device of the SA's tunnel: a route-based
+//! check) and writes what passes in batches (ESP in UDP through its writer
+//! thread, `dp-wr`) to the device of the SA's tunnel: a route-based
 //! tunnel's own device (`tunif.rs`), else `edgesh0`. SA installs and
 //! removals arrive on its channel from the network thread
 //! (`Dataplane::follow`); the channel is read at the start of each round
