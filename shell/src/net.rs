@@ -83,7 +83,9 @@ const ROUND: Duration = Duration::from_millis(10);
 ///
 /// Each round reads a batch of datagrams without the router lock; ESP in
 /// UDP among them goes to the dataplane's receive thread (the dataplane's
-/// own threads do the per-packet work, `dataplane/mod.rs`). The lock is
+/// own threads do the per-packet work, `dataplane/mod.rs`). Once that
+/// thread runs it reads port 4500 itself and hands the IKE it finds there
+/// to this thread (`Dataplane::take_ike`), so ESP in UDP no longer passes here. The lock is
 /// taken once when IKE datagrams arrived, the dataplane has something for
 /// the engine (traffic that starts a negotiation, a problem to log), or a
 /// round ([`ROUND`]) has passed (byte counts then reach the engine): the
@@ -105,14 +107,20 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
                 let mut batch: Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)> = Vec::new();
                 let mut esp_in = 0usize;
                 dp.follow();
+                // What dp-rx read on port 4500 that is not ESP (when it reads those sockets).
+                batch.extend(dp.take_ike());
+                let rx_reads_4500 = dp.udp_read_by_rx();
                 for (local, s) in &socks.bound {
+                    if rx_reads_4500 && local.port() == NATT_PORT {
+                        continue;
+                    }
                     let gro = socks.gro.contains(local);
                     while batch.len() < 64 && esp_in < 256 {
                         let Some((from, n, seg)) = crate::dataplane::io::recv(s, &mut buf, gro) else { break };
                         // On 4500, ESP (a non-zero SPI) rather than IKE (the zero non-ESP marker):
                         // GRO glues datagrams of one flow only, so one look tells.
                         let data = &buf[..n];
-                        if local.port() == NATT_PORT && data.len() >= 8 && data[..4] != [0; 4] {
+                        if local.port() == NATT_PORT && crate::dataplane::io::is_esp(data) {
                             dp.from_udp(*local.ip(), *from.ip(), data, seg);
                             esp_in += n.div_ceil(seg.max(1));
                         } else {
@@ -168,7 +176,14 @@ pub fn spawn(router: Arc<Mutex<Router>>) -> std::thread::JoinHandle<()> {
 fn wait_readable(socks: &Sockets, dp: &crate::dataplane::Dataplane, max: Duration) {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use std::os::fd::AsFd;
-    let mut fds: Vec<PollFd> = socks.bound.values().map(|s| PollFd::new(s.as_fd(), PollFlags::POLLIN)).collect();
+    // Port 4500 is dp-rx's to read once it has the sockets (IKE from there wakes this thread).
+    let rx_reads_4500 = dp.udp_read_by_rx();
+    let mut fds: Vec<PollFd> = socks
+        .bound
+        .iter()
+        .filter(|(a, _)| !(rx_reads_4500 && a.port() == NATT_PORT))
+        .map(|(_, s)| PollFd::new(s.as_fd(), PollFlags::POLLIN))
+        .collect();
     fds.push(PollFd::new(dp.wake_fd(), PollFlags::POLLIN));
     let ms = u16::try_from(max.as_millis()).unwrap_or(u16::MAX);
     let _ = poll(&mut fds, PollTimeout::from(ms));

@@ -13,6 +13,12 @@
 use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
 use std::os::fd::AsRawFd;
 
+/// Is this datagram on port 4500 ESP (RFC 3948: a non-zero SPI first)
+/// rather than IKE (the zero non-ESP marker) or a NAT-T keepalive (one byte)?
+pub fn is_esp(datagram: &[u8]) -> bool {
+    datagram.len() >= 8 && datagram[..4] != [0; 4]
+}
+
 /// At most this many datagrams in one GSO send (the kernel's UDP_MAX_SEGMENTS is 64 or 128).
 const MAX_SEGMENTS: usize = 64;
 /// At most this many bytes in one GSO send (an IPv4 datagram's payload).

@@ -9,9 +9,9 @@
 //! lifetimes on them and shows them in `show crypto ipsec sa` / `show
 //! tunnel ipsec`.
 //!
-//! Threads: the per-packet work runs on two threads of its own, one per
-//! direction, never under the router lock and never on the network (IKE)
-//! thread:
+//! Threads: the per-packet work runs on threads of its own, one per
+//! direction and a writer for the receive side, never under the router
+//! lock and never on the network (IKE) thread:
 //! * `dp-tx` ([`tx`]) owns the outbound SAs: it reads every TUN device of
 //!   the device list ([`shared::Shared::add_device`]: `edgesh0` and the
 //!   route-based tunnels' devices) that `poll` found readable (up to 64
@@ -22,10 +22,19 @@
 //!   for a UDP burst while dp-tx seals.
 //! * `dp-rx` ([`rx`]) owns the inbound SAs and their anti-replay windows: it
 //!   reads the raw ESP/AH sockets (`recvmmsg`, up to 32 packets per
-//!   call) and the ESP in UDP the network thread
-//!   hands it (port 4500 also carries IKE, so that thread reads it), opens
-//!   and writes to the device of the SA's tunnel (its own, or `edgesh0`)
-//!   in GRO batches.
+//!   call) and the port 4500 UDP sockets (UDP GRO: a read gives up to 64 KB
+//!   of datagrams glued together), opens and writes to the device of the
+//!   SA's tunnel (its own, or `edgesh0`) in GRO batches. Port 4500 also
+//!   carries IKE and NAT-T keepalives (no SPI: the zero non-ESP marker, or
+//!   a single byte): dp-rx queues those for the network thread and wakes
+//!   it ([`shared::Shared::ike_in`]). Until dp-rx has a new socket list
+//!   ([`shared::Shared::udp_read_by_rx`]), the network thread reads port
+//!   4500 itself and hands ESP on through the channel.
+//! * `dp-wr` (started by dp-rx, [`rx`]) writes the ESP in UDP dp-rx
+//!   opened to the devices (GRO batches: the host's TCP receive runs in
+//!   that write), so dp-rx reads and opens the next datagrams meanwhile; at
+//!   most 16 batches wait for it, then dp-rx waits. What the raw sockets
+//!   bring dp-rx writes itself (handing it over cost more than it saved).
 //! * The network thread keeps this [`Dataplane`], the control side: it takes
 //!   the engine driver's SA feed ([`SaFeed`]), builds each SA's keyed state
 //!   once and sends each half to the thread that owns it (install and
@@ -166,6 +175,18 @@ impl Dataplane {
     /// The port 4500 sockets ESP in UDP leaves on (the network thread's).
     pub fn set_udp(&self, socks: HashMap<SocketAddrV4, Arc<UdpSocket>>) {
         self.shared.set_udp(socks);
+    }
+
+    /// Does dp-rx read the port 4500 sockets (all of those last given to
+    /// [`Dataplane::set_udp`])? Then the network thread neither reads nor
+    /// polls them, and takes the IKE that arrives there from [`Dataplane::take_ike`].
+    pub fn udp_read_by_rx(&self) -> bool {
+        self.shared.udp_read_by_rx()
+    }
+
+    /// IKE datagrams and NAT-T keepalives dp-rx read on port 4500: (local, sender, datagram).
+    pub fn take_ike(&self) -> Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)> {
+        self.shared.take_ike()
     }
 
     /// ESP in UDP read on port 4500 by the network thread (`data` holds

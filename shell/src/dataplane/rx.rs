@@ -1,13 +1,17 @@
 //! The receive thread of the dataplane (`dp-rx`): it owns the inbound SAs
 //! (each with its anti-replay window, touched by no other thread), reads
 //! ESP and AH from the raw IP sockets (up to 32 packets per `recvmmsg`,
-//! [`super::raw::RawBatch`]), takes the ESP in UDP the network
-//! thread read on port 4500, opens each packet in place, checks it against
-//! its SA's selectors (RFC 4301 inbound policy check) and writes what
-//! passes in batches to the device of the SA's tunnel: a route-based
-//! tunnel's own device (`tunif.rs`), else `edgesh0`. SA installs and removals arrive on
-//! its channel from the network thread (`Dataplane::follow`) in order with
-//! the ESP in UDP, so a removed SA opens nothing read after its removal.
+//! [`super::raw::RawBatch`]) and ESP in UDP from the port 4500 sockets
+//! (UDP GRO reads; the IKE there goes to the network thread, which reads
+//! those sockets itself until this thread has them), opens each packet in
+//! place, checks it against its SA's selectors (RFC 4301 inbound policy
+//! check) and writes what passes in batches (ESP in UDP through its writer
+//! thread, `dp-wr`) to the device of the SA's tunnel: a route-based
+//! tunnel's own device (`tunif.rs`), else `edgesh0`. SA installs and
+//! removals arrive on its channel from the network thread
+//! (`Dataplane::follow`); the channel is read at the start of each round
+//! and again when a packet's SPI is unknown, so an SA installed before
+//! IKE's last message left opens the first packet the peer sends with it.
 
 use super::raw::RawBatch;
 use super::shared::{Count, Device, Shared};
@@ -16,7 +20,7 @@ use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
 use edgesh_engine::esp_drops::{DropKind, EspDrop};
 use edgesh_engine::ike::conf::Selector;
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError};
 
@@ -68,6 +72,51 @@ struct Out {
     gro: tun_rs::GROTable,
 }
 
+/// Opened packets for one device, from dp-rx to its writer thread.
+struct ToWrite {
+    dev: Arc<Device>,
+    packets: Vec<Vec<u8>>,
+}
+
+/// dp-rx's side of the writer thread: batches to it, written ones back
+/// (their buffers reused), empty batch vectors to fill.
+struct Writer {
+    to: std::sync::mpsc::SyncSender<ToWrite>,
+    back: Receiver<Vec<Vec<u8>>>,
+    batches: Vec<Vec<Vec<u8>>>,
+}
+
+/// At most this many batches wait for the writer thread (then dp-rx waits).
+const WRITER_QUEUE: usize = 16;
+/// At most this many packet buffers kept for reuse.
+const SPARE: usize = 4 * tun_rs::IDEAL_BATCH_SIZE;
+
+/// One device's opened packets (after headroom for the virtio header)
+/// written: with offloads in one batch, TCP segments of a flow glued
+/// together (GRO), else one write each.
+fn write_batch(d: &Device, gro: &mut tun_rs::GROTable, packets: &mut [Vec<u8>]) {
+    if d.offload {
+        let _ = d.tun.send_multiple(gro, packets, tun_rs::VIRTIO_NET_HDR_LEN);
+    } else {
+        for b in packets.iter() {
+            let _ = d.tun.send(b.get(tun_rs::VIRTIO_NET_HDR_LEN..).unwrap_or_default());
+        }
+    }
+}
+
+/// The writer thread (`dp-wr`): each batch written to its device and sent
+/// back for reuse, until dp-rx goes.
+fn write_loop(batches: Receiver<ToWrite>, back: std::sync::mpsc::Sender<Vec<Vec<u8>>>) {
+    let mut gro: HashMap<u64, tun_rs::GROTable> = HashMap::new();
+    while let Ok(mut w) = batches.recv() {
+        write_batch(&w.dev, gro.entry(w.dev.id).or_default(), &mut w.packets);
+        drop(w.dev);
+        if back.send(w.packets).is_err() {
+            return;
+        }
+    }
+}
+
 /// What an opened packet is: to hand on (or a dummy), where it lies, its SA's counter and device.
 type Opened<T> = (bool, T, Arc<Count>, u64);
 
@@ -110,6 +159,10 @@ pub struct Opener {
     /// Each device's opened packets waiting, and spare buffers.
     out: HashMap<u64, Out>,
     spare: Vec<Vec<u8>>,
+    /// The thread that writes to the devices (`dp-wr`), when there is one,
+    /// and whether to write here all the same (the raw sockets' packets).
+    writer: Option<Writer>,
+    inline: bool,
     /// Inbound packets dropped since the engine last heard, by (SPI, kind).
     drops: crate::dataplane_drops::Pending,
 }
@@ -129,6 +182,8 @@ impl Opener {
             devs: HashMap::new(),
             out: HashMap::new(),
             spare: Vec::new(),
+            writer: None,
+            inline: false,
             drops: Default::default(),
         }
     }
@@ -177,8 +232,12 @@ impl Opener {
     /// most `max` from each): AH and ESP (with no NAT) opened and handed to
     /// the host, or dropped and counted. Returns how many were read; a slot
     /// stays set where the reads stopped at `max` (more may wait).
-    fn from_raw(&mut self, shared: &Shared, batch: &mut RawBatch, max: usize, ready: &mut [bool; 2]) -> usize {
-        let [esp, ah] = ready;
+    fn from_raw(&mut self, shared: &Shared, batch: &mut RawBatch, max: usize, ready: &mut [bool]) -> usize {
+        let [esp, ah, ..] = ready else { return 0 };
+        // Written here, not by the writer thread: protocol 50's packets come in
+        // `recvmmsg` batches of 1,400 bytes, and in an A/B run (README "Speed",
+        // fourth pass) handing those over cost more CPU than it saved.
+        self.inline = true;
         let mut n = drain(&shared.raw_esp, batch, max, esp, |p| {
             if let Some((ihl, peer, local)) = super::raw::outer(p) {
                 let _ = self.receive_mut(local, peer, &mut p[ihl..]);
@@ -187,6 +246,8 @@ impl Opener {
         n += drain(&shared.raw_ah, batch, max, ah, |p| {
             let _ = self.receive_ah(p);
         });
+        self.flush();
+        self.inline = false;
         n
     }
 
@@ -257,24 +318,52 @@ impl Opener {
 
     /// Write the opened packets to their devices: with offloads in one
     /// batch each, TCP segments of a flow glued together (GRO), else one
-    /// write each.
+    /// write each; by the writer thread when there is one ([`Opener::with_writer`]).
     fn flush(&mut self) {
+        if let Some(w) = self.writer.as_mut().filter(|_| !self.inline) {
+            for (id, out) in &mut self.out {
+                if out.to_tun.is_empty() {
+                    continue;
+                }
+                match self.devs.get(id) {
+                    Some(d) => {
+                        let packets = std::mem::replace(&mut out.to_tun, w.batches.pop().unwrap_or_default());
+                        // Blocks while the writer is WRITER_QUEUE batches behind (the sockets' buffers wait).
+                        let _ = w.to.send(ToWrite { dev: d.clone(), packets });
+                    }
+                    None => out.to_tun.clear(),
+                }
+            }
+            while let Ok(mut v) = w.back.try_recv() {
+                if self.spare.len() < SPARE {
+                    self.spare.append(&mut v);
+                }
+                v.clear();
+                w.batches.push(v);
+            }
+            self.spare.truncate(SPARE);
+            return;
+        }
         for (id, out) in &mut self.out {
             if out.to_tun.is_empty() {
                 continue;
             }
             if let Some(d) = self.devs.get(id) {
-                if d.offload {
-                    let _ = d.tun.send_multiple(&mut out.gro, &mut out.to_tun, tun_rs::VIRTIO_NET_HDR_LEN);
-                } else {
-                    for b in &out.to_tun {
-                        let _ = d.tun.send(&b[tun_rs::VIRTIO_NET_HDR_LEN..]);
-                    }
-                }
+                write_batch(d, &mut out.gro, &mut out.to_tun);
             }
             self.spare.extend(out.to_tun.drain(..).take(tun_rs::IDEAL_BATCH_SIZE));
             self.spare.truncate(tun_rs::IDEAL_BATCH_SIZE);
         }
+    }
+
+    /// Hand the TUN writes (where the host's TCP receive runs) to a thread
+    /// of their own: this thread reads and opens the next packets meanwhile.
+    fn with_writer(&mut self) -> Option<std::thread::JoinHandle<()>> {
+        let (to, batches) = std::sync::mpsc::sync_channel(WRITER_QUEUE);
+        let (back_tx, back) = std::sync::mpsc::channel();
+        let h = std::thread::Builder::new().name("dp-wr".into()).spawn(move || write_loop(batches, back_tx)).ok()?;
+        self.writer = Some(Writer { to, back, batches: Vec::new() });
+        Some(h)
     }
 
     /// An ESP packet from `peer` to `local` (from UDP 4500 or IP protocol
@@ -356,39 +445,127 @@ fn drain(
     k
 }
 
+/// The port 4500 sockets dp-rx reads (by local address), the IKE found
+/// there for the network thread, and the read buffer (64 KB: a UDP GRO read).
+struct UdpIn {
+    socks: Vec<(SocketAddrV4, Arc<UdpSocket>)>,
+    ike: Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)>,
+    buf: Vec<u8>,
+}
+
+impl UdpIn {
+    fn new() -> UdpIn {
+        UdpIn { socks: Vec::new(), ike: Vec::new(), buf: vec![0; 65536] }
+    }
+}
+
+impl Opener {
+    /// Apply the network thread's messages (SA changes, ESP in UDP it
+    /// read), at most `max`: how many packets they carried, whether more
+    /// wait (None: the channel is gone).
+    fn drain_msgs(&mut self, msgs: &Receiver<RxMsg>, max: usize) -> Option<(usize, bool)> {
+        let mut work = 0;
+        for _ in 0..max {
+            match msgs.try_recv() {
+                Ok(m) => work += 1 + self.take(m),
+                Err(TryRecvError::Empty) => return Some((work, false)),
+                Err(TryRecvError::Disconnected) => return None,
+            }
+        }
+        Some((work, true))
+    }
+
+    /// Datagrams from the port 4500 sockets whose `ready` slot is set (about
+    /// `max` from each, a GRO read at a time): ESP opened and handed to the
+    /// host (or dropped and counted), IKE and keepalives queued for the
+    /// network thread. An SPI not (yet) known first has the channel read
+    /// once more: its SA's install may have come after this round's look
+    /// (the network thread queues it before IKE's last message leaves).
+    /// Returns how many datagrams were read; a slot stays set where the
+    /// reads stopped at `max`.
+    fn from_udp(
+        &mut self,
+        shared: &Shared,
+        u: &mut UdpIn,
+        msgs: &Receiver<RxMsg>,
+        max: usize,
+        ready: &mut [bool],
+    ) -> usize {
+        let mut total = 0;
+        let mut looked_again = false;
+        for ((local, s), r) in u.socks.iter().zip(ready.iter_mut()) {
+            if !std::mem::take(r) {
+                continue;
+            }
+            let mut k = 0;
+            while k < max {
+                let Some((from, n, seg)) = super::io::recv(s, &mut u.buf, true) else { break };
+                for d in u.buf[..n].chunks_mut(seg.max(1)) {
+                    k += 1;
+                    if !super::io::is_esp(d) {
+                        u.ike.push((*local, from, d.to_vec()));
+                        continue;
+                    }
+                    if !looked_again
+                        && edgesh_engine::esp::spi_of(d).is_some_and(|spi| !self.inbound.contains_key(&spi))
+                    {
+                        looked_again = true;
+                        total += self.drain_msgs(msgs, 4096).map_or(0, |(w, _)| w);
+                    }
+                    let _ = self.receive_mut(*local.ip(), *from.ip(), d);
+                }
+                // Each read's packets to the host at once (a GRO read is up to 64 KB, about
+                // one glued TCP segment): the host's TCP takes them while the next read is opened.
+                self.flush();
+            }
+            *r = k >= max;
+            total += k;
+        }
+        shared.ike_in(&mut u.ike);
+        total
+    }
+}
+
 /// The receive thread: until the dataplane goes (its channel closes).
 pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
     let mut o = Opener::new();
+    let writer = o.with_writer();
     let mut batch = RawBatch::default();
+    let mut udp = UdpIn::new();
     let mut generation = u64::MAX;
     let mut carried = false;
-    // Which raw sockets (ESP, AH) to read this round: both at first, then the readable ones.
-    let mut ready = [true; 2];
+    // Which descriptors to read this round (the raw ESP and AH sockets, then
+    // the port 4500 ones): all at first, then the readable ones.
+    let mut ready = vec![true; 2];
     loop {
         if shared.generation() != generation {
             generation = shared.generation();
             o.set_devices(shared.devices());
+            let (g, socks) = shared.udp_to_read();
+            udp.socks = socks.iter().map(|(a, s)| (*a, s.clone())).collect();
+            ready.truncate(2);
+            ready.resize(2 + udp.socks.len(), true);
+            shared.rx_reads_udp(g);
         }
-        let mut work = 0;
-        // SA changes and ESP in UDP, in the order the network thread sent them.
-        let mut more = true;
-        for _ in 0..256 {
-            match msgs.try_recv() {
-                Ok(m) => work += 1 + o.take(m),
-                Err(TryRecvError::Empty) => {
-                    more = false;
-                    break;
-                }
-                Err(TryRecvError::Disconnected) => return,
-            }
-        }
-        work += o.from_raw(&shared, &mut batch, 256, &mut ready);
+        // SA changes and ESP in UDP the network thread read, in the order it sent them.
+        let Some((mut work, more)) = o.drain_msgs(&msgs, 256) else { break };
+        let (raw_ready, udp_ready) = ready.split_at_mut(2);
+        work += o.from_raw(&shared, &mut batch, 256, raw_ready);
+        work += o.from_udp(&shared, &mut udp, &msgs, 256, udp_ready);
         o.flush();
         o.publish(&shared);
-        let fds = [shared.raw_esp.fd(), shared.raw_ah.fd()];
+        let mut fds = vec![shared.raw_esp.fd(), shared.raw_ah.fd()];
+        use std::os::fd::AsFd;
+        fds.extend(udp.socks.iter().map(|(_, s)| Some(s.as_fd())));
         if !shared.end_round(work, more, &mut carried, &shared.wake_rx, &fds, &mut ready) {
-            return;
+            break;
         }
+    }
+    // The network thread reads port 4500 again.
+    shared.rx_reads_udp(u64::MAX);
+    o.writer = None;
+    if let Some(h) = writer {
+        let _ = h.join();
     }
 }
 
@@ -417,5 +594,81 @@ impl Opener {
 
     pub(crate) fn pending_drops(&mut self) -> Vec<EspDrop> {
         self.drops.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgesh_engine::config::{EspAuth, EspEncr};
+    use edgesh_engine::ike::endpoint::SaKeys;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn sel(a: [u8; 4], len: u8) -> Selector {
+        Selector { net: edgesh_engine::config::Prefix4 { addr: Ipv4Addr::from(a), len }, proto: 0, port: 0 }
+    }
+
+    fn sa(spi: u32) -> EspSa {
+        let k = SaKeys { encr: (0..16).collect(), auth: (0..20).map(|i| i * 3).collect() };
+        EspSa::new(spi, EspEncr::Aes128Cbc, Some(EspAuth::HmacSha1_96), &k).unwrap()
+    }
+
+    /// An ICMP echo from 10.2.0.5 to 10.1.0.7.
+    const INNER: [u8; 28] = [0x45, 0, 0, 28, 0, 1, 0, 0, 64, 1, 0, 0, 10, 2, 0, 5, 10, 1, 0, 7, 8, 0, 0, 0, 0, 1, 0, 1];
+
+    /// dp-rx reading port 4500 itself: ESP is opened (an SA whose install
+    /// waits on the channel included: the channel is read again for an
+    /// unknown SPI), IKE (the non-ESP marker) and a NAT-T keepalive go to
+    /// the network thread, each exactly as it arrived.
+    #[test]
+    fn udp_4500_read_by_dp_rx_opens_esp_and_hands_ike_on() {
+        let shared = Shared::new().unwrap();
+        let mut o = Opener::new();
+        o.insert_inbound(sa(0x1001), sel([10, 2, 0, 0], 16), sel([10, 1, 0, 0], 16));
+        let (to_rx, msgs) = std::sync::mpsc::channel();
+        let late = Arc::new(Count::default());
+        to_rx
+            .send(RxMsg::Esp(
+                0x1002,
+                Box::new(InEsp {
+                    sa: sa(0x1002),
+                    remote_ts: sel([10, 2, 0, 0], 16),
+                    local_ts: sel([10, 1, 0, 0], 16),
+                    transport: None,
+                    count: late.clone(),
+                    dev: super::super::shared::EDGESH0,
+                }),
+            ))
+            .unwrap();
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_nonblocking(true).unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let (std::net::SocketAddr::V4(local), std::net::SocketAddr::V4(from)) =
+            (rx.local_addr().unwrap(), tx.local_addr().unwrap())
+        else {
+            panic!("IPv4")
+        };
+        let mut rng = StdRng::seed_from_u64(7);
+        let ike = [&[0u8; 4][..], &[0xab; 36][..]].concat();
+        let datagrams = [
+            sa(0x1001).seal(NEXT_HEADER_IPV4, &INNER, &mut rng).unwrap(),
+            ike.clone(),
+            vec![0xff],
+            sa(0x1002).seal(NEXT_HEADER_IPV4, &INNER, &mut rng).unwrap(),
+        ];
+        for d in &datagrams {
+            tx.send_to(d, local).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let mut u = UdpIn::new();
+        u.socks.push((local, Arc::new(rx)));
+        let mut ready = [true];
+        assert_eq!(o.from_udp(&shared, &mut u, &msgs, 256, &mut ready), 4 + 1, "4 datagrams, 1 message");
+        assert_eq!(ready, [false], "drained: read again when poll says so");
+        assert_eq!(shared.take_ike(), vec![(local, from, ike), (local, from, vec![0xff])]);
+        assert_eq!(o.inbound[&0x1001].count.take(), (1, 28));
+        assert_eq!(late.take(), (1, 28));
+        assert!(o.pending_drops().is_empty());
     }
 }

@@ -132,6 +132,14 @@ pub struct Shared {
     devices: Mutex<Vec<Arc<Device>>>,
     udp: Mutex<Arc<HashMap<SocketAddrV4, Arc<UdpSocket>>>>,
     generation: AtomicU64,
+    /// The version of the port 4500 socket list (bumped when it changes),
+    /// and the version dp-rx reads (u64::MAX: none). While they are equal,
+    /// dp-rx reads those sockets and the network thread leaves them alone.
+    udp_gen: AtomicU64,
+    udp_by_rx: AtomicU64,
+    /// IKE and NAT-T keepalives dp-rx read on port 4500, for the network
+    /// thread: (local, sender, datagram), at most [`IKE_QUEUE`].
+    ike: Mutex<Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)>>,
     pub raw_ah: RawSocket,
     pub raw_esp: RawSocket,
     news: Mutex<News>,
@@ -153,6 +161,9 @@ impl Shared {
             devices: Mutex::new(Vec::new()),
             udp: Mutex::new(Arc::new(HashMap::new())),
             generation: AtomicU64::new(0),
+            udp_gen: AtomicU64::new(0),
+            udp_by_rx: AtomicU64::new(u64::MAX),
+            ike: Mutex::new(Vec::new()),
             raw_ah: RawSocket::new(edgesh_engine::ah::PROTOCOL),
             raw_esp: RawSocket::new(edgesh_engine::esp::PROTOCOL),
             news: Mutex::new(News::default()),
@@ -206,12 +217,51 @@ impl Shared {
         let same = u.len() == socks.len() && socks.iter().all(|(a, s)| u.get(a).is_some_and(|t| Arc::ptr_eq(s, t)));
         if !same {
             *u = Arc::new(socks);
+            self.udp_gen.fetch_add(1, Ordering::AcqRel);
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
     }
 
     pub fn udp(&self) -> Arc<HashMap<SocketAddrV4, Arc<UdpSocket>>> {
         self.udp.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// For dp-rx: the port 4500 sockets to read, with their version (to
+    /// pass to [`Shared::rx_reads_udp`] once it polls them).
+    pub fn udp_to_read(&self) -> (u64, Arc<HashMap<SocketAddrV4, Arc<UdpSocket>>>) {
+        // The version first: a list replaced after this look leaves the versions unequal.
+        let g = self.udp_gen.load(Ordering::Acquire);
+        (g, self.udp())
+    }
+
+    /// dp-rx reads the port 4500 sockets of version `g` (u64::MAX: none, it stopped).
+    pub fn rx_reads_udp(&self, g: u64) {
+        self.udp_by_rx.store(g, Ordering::Release);
+    }
+
+    /// Does dp-rx read all the port 4500 sockets now listed? (Else the
+    /// network thread reads them and hands ESP on with [`super::Dataplane::from_udp`].)
+    pub fn udp_read_by_rx(&self) -> bool {
+        self.udp_by_rx.load(Ordering::Acquire) == self.udp_gen.load(Ordering::Acquire)
+    }
+
+    /// IKE datagrams (and NAT-T keepalives) dp-rx read, for the network
+    /// thread, which is woken; beyond [`IKE_QUEUE`] waiting they are dropped
+    /// (IKE retransmits).
+    pub fn ike_in(&self, got: &mut Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)>) {
+        if got.is_empty() {
+            return;
+        }
+        let mut q = self.ike.lock().unwrap_or_else(|e| e.into_inner());
+        let room = IKE_QUEUE.saturating_sub(q.len());
+        q.extend(got.drain(..).take(room));
+        drop(q);
+        self.wake_net.wake();
+    }
+
+    /// What [`Shared::ike_in`] queued, emptied.
+    pub fn take_ike(&self) -> Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)> {
+        std::mem::take(&mut *self.ike.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Add to the news (under its lock, once per batch).
@@ -285,6 +335,9 @@ impl Shared {
         !self.stop.load(Ordering::Relaxed)
     }
 }
+
+/// At most this many IKE datagrams from dp-rx wait for the network thread.
+pub const IKE_QUEUE: usize = 1024;
 
 /// How long traffic must have paused before the counts are reported at
 /// once (sooner than the network thread's round).
