@@ -210,6 +210,10 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
         "show crypto map [tag WORD]" => {
             value(&crypto_map(&crate::ios::show_config::crypto_map_entries(&s.router().ios_doc, a.get("WORD"))))
         }
+        "show crypto map interface WORD [WORD:num]" => {
+            let name = crate::ios::commands::crypto_map_interface(a).unwrap_or_default();
+            value(&crypto_map(&crate::ios::show_config::crypto_map_entries_on(&s.router().ios_doc, &name)))
+        }
         "show crypto keys tshark" => {
             crate::ios::commit::sync(&mut s.router());
             value(&crate::engine::tshark_keys(&s.router()))

@@ -290,7 +290,17 @@ pub fn crypto_map_entries(doc: &IosDoc, tag: Option<&str>) -> Vec<MapEntry> {
 
 /// `show crypto map [tag T]`.
 pub fn crypto_map(doc: &IosDoc, tag: Option<&str>, out: &mut dyn Out) {
-    for e in crypto_map_entries(doc, tag) {
+    render_crypto_map(&crypto_map_entries(doc, tag), out);
+}
+
+/// The entries of the crypto maps applied to interface `name` (`show crypto map interface I`).
+pub fn crypto_map_entries_on(doc: &IosDoc, name: &str) -> Vec<MapEntry> {
+    crypto_map_entries(doc, None).into_iter().filter(|e| e.interfaces.iter().any(|i| i == name)).collect()
+}
+
+/// Crypto map entries in `show crypto map`'s layout.
+pub fn render_crypto_map(entries: &[MapEntry], out: &mut dyn Out) {
+    for e in entries {
         out.line(&format!("Crypto Map IPv4 \"{}\" {} {}", e.map, e.seq, e.kind));
         if e.incomplete() {
             out.line("\tWARNING: This crypto map is in an incomplete state!");

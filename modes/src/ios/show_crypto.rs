@@ -89,7 +89,8 @@ pub fn render_isakmp_keys(keys: &[IsakmpKey], out: &mut dyn Out) {
             Some(m) => format!("{:<15}[{:<15}]", k.address, m),
             None => k.address.clone(),
         };
-        out.line(&format!("{:<13}{:<44}{}", k.keyring, addr, k.key));
+        // Fixed columns, a space after each (a long keyring name pushes the rest right, never glued).
+        out.line(&format!("{:<12} {:<43} {}", k.keyring, addr, k.key));
     }
 }
 
@@ -476,6 +477,16 @@ mod tests {
              KR           192.0.2.9                                   s3cret\n\
              KR           198.51.100.0   [255.255.255.0  ]            net\n"
         );
+    }
+
+    /// A keyring name longer than its column keeps a space before the address.
+    #[test]
+    fn a_long_keyring_name_is_not_glued_to_the_address() {
+        let mut o = crate::VecOut::default();
+        let k =
+            IsakmpKey { keyring: "KEYRING_MATCHED".into(), address: "3.4.5.6".into(), mask: None, key: "psk2".into() };
+        render_isakmp_keys(&[k], &mut o);
+        assert_eq!(o.text().lines().nth(2), Some(format!("KEYRING_MATCHED {:<43} psk2", "3.4.5.6").as_str()));
     }
 
     #[test]

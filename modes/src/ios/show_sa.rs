@@ -402,6 +402,10 @@ pub(crate) fn session_groups(r: &Router) -> Vec<(String, String, Vec<edgesh_engi
             .and_then(|t| t.bind_interface.as_ref().map(|b| b.0.clone()))
             .unwrap_or_else(|| "(none)".into());
         let first_sa = r.ike().ike_sas().iter().find(|s| s.tunnel == p.name).map(|s| *s.remote.ip());
+        // A dynamic map entry is a template: no session until a peer has negotiated through it.
+        if p.remote.is_none() && first_sa.is_none() && !r.ike().child_sas().iter().any(|c| c.tunnel == p.name) {
+            continue;
+        }
         let peer = p.remote.or(first_sa).map(|a| a.to_string()).unwrap_or_else(|| "0.0.0.0".into());
         // Only configured peers share a block; a dynamic entry's sessions stay apart.
         match groups.iter_mut().find(|g| p.remote.is_some() && g.0 == iface && g.1 == peer) {

@@ -195,6 +195,29 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
     );
     add(
         g,
+        "show crypto map interface WORD [WORD:num]",
+        &[
+            "Show running system information",
+            "Encryption module",
+            "Crypto maps",
+            "Crypto maps for an interface",
+            "Interface name (or type)",
+            "Interface number",
+        ],
+        |s, a, o| {
+            let Some(name) = crypto_map_interface(a) else {
+                return super::interface::bad_interface_number(s, a, o);
+            };
+            let doc = s.router().ios_doc.clone();
+            super::super::show_config::render_crypto_map(
+                &super::super::show_config::crypto_map_entries_on(&doc, &name),
+                o,
+            );
+            Ok(())
+        },
+    );
+    add(
+        g,
         "show ip interface brief",
         &[
             "Show running system information",
@@ -301,4 +324,13 @@ pub(super) fn copy_in(s: &mut Session, a: &Args, o: &mut dyn Out, replace: bool)
         if rejected > 0 { format!(", {rejected} rejected") } else { String::new() }
     ));
     if rejected > 0 { Err(String::new()) } else { Ok(()) }
+}
+
+/// The interface `show crypto map interface TYPE [NUM]` names, in IOS's full
+/// form (`Gi0/0`, `GigabitEthernet 0/0`); `None` when a number typed apart
+/// names no interface type.
+pub(crate) fn crypto_map_interface(a: &Args) -> Option<String> {
+    super::interface::joined_interface(a)
+        .or_else(|| a.get("WORD").filter(|_| a.get("num").is_none()).map(str::to_string))
+        .map(|n| crate::ios::names::interface_name(&n))
 }

@@ -172,6 +172,7 @@ pub fn build(m: IosMode) -> G {
 }
 
 pub use super::acl_check::{check_ace, check_standard};
+pub(crate) use exec::crypto_map_interface;
 
 fn global(g: &mut G) {
     super::pki_keys::register_global(g);
