@@ -19,7 +19,8 @@
 #   missing, at most FILL times: see README, "SA scale"), HOLD
 #   (seconds to keep both daemons after the measurement, to look at them), PERF=1
 #   (perf record of the left daemon during each TCP run, the top of `perf
-#   report` printed after the run), LOCK [/tmp/edgesh-interop.lock].
+#   report` printed after the run; PERF=all: the whole machine; PERF_KEEP=path
+#   keeps each perf.data as path.TIME), LOCK [/tmp/edgesh-interop.lock].
 #
 # Configuration: N host pairs, `permit ip host 198.51.100.A host 203.0.113.B`,
 # A and B from 1 to ceil(sqrt(N)) (10,000 = 100 x 100 host pairs, all within
@@ -255,9 +256,10 @@ iperf_run() {
   local pl pr t0l t0r out mbit extra cl cr c0 c1
   pl=$(cat "$BASE/edgesh-left/pid"); pr=$(cat "$BASE/edgesh-right/pid")
   t0l=$(ticks "$pl"); t0r=$(ticks "$pr"); c0=$(ctl_ticks "$pl")
-  [ -n "${PERF:-}" ] && { perf record -q -F 499 -g -p "$pl" -o "$BASE/perf.data" -- sleep "$DUR" >/dev/null 2>&1 & }
+  local who=(-p "$pl"); [ "${PERF:-}" = all ] && who=(-a)
+  [ -n "${PERF:-}" ] && { perf record -q -F 499 -g "${who[@]}" -o "$BASE/perf.data" -- sleep "$DUR" >/dev/null 2>&1 & }
   out=$(ip netns exec "$NL" iperf3 -J -t "$DUR" -B "$TA" -c "$TB" 2>/dev/null)
-  [ -n "${PERF:-}" ] && { wait; perf report -i "$BASE/perf.data" --no-children --percent-limit 1.5 --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25 >&2; }
+  [ -n "${PERF:-}" ] && { wait; perf report -i "$BASE/perf.data" --no-children --percent-limit 1.5 --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -25 >&2; if [ -n "${PERF_KEEP:-}" ]; then cp "$BASE/perf.data" "$PERF_KEEP.$(date +%s)"; fi; }
   mbit=$(jq '.end.sum_received.bits_per_second / 1e6' <<<"$out")
   extra=$(jq '.end.sum_sent.retransmits' <<<"$out")
   cl=$(ticks "$pl"); cr=$(ticks "$pr"); c1=$(ctl_ticks "$pl")

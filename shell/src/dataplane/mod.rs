@@ -10,8 +10,8 @@
 //! tunnel ipsec`.
 //!
 //! Threads: the per-packet work runs on threads of its own, one per
-//! direction and a writer for the receive side, never under the router
-//! lock and never on the network (IKE) thread:
+//! direction, never under the router lock and never on the network (IKE)
+//! thread:
 //! * `dp-tx` ([`tx`]) owns the outbound SAs: it reads every TUN device of
 //!   the device list ([`shared::Shared::add_device`]: `edgesh0` and the
 //!   route-based tunnels' devices) that `poll` found readable (up to 64
@@ -30,11 +30,6 @@
 //!   it ([`shared::Shared::ike_in`]). Until dp-rx has a new socket list
 //!   ([`shared::Shared::udp_read_by_rx`]), the network thread reads port
 //!   4500 itself and hands ESP on through the channel.
-//! * `dp-wr` (started by dp-rx, [`rx`]) writes the ESP in UDP dp-rx
-//!   opened to the devices (GRO batches: the host's TCP receive runs in
-//!   that write), so dp-rx reads and opens the next datagrams meanwhile; at
-//!   most 16 batches wait for it, then dp-rx waits. What the raw sockets
-//!   bring dp-rx writes itself (handing it over cost more than it saved).
 //! * The network thread keeps this [`Dataplane`], the control side: it takes
 //!   the engine driver's SA feed ([`SaFeed`]), builds each SA's keyed state
 //!   once and sends each half to the thread that owns it (install and

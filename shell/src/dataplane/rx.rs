@@ -5,8 +5,8 @@
 //! (UDP GRO reads; the IKE there goes to the network thread, which reads
 //! those sockets itself until this thread has them), opens each packet in
 //! place, checks it against its SA's selectors (RFC 4301 inbound policy
-//! check) and writes what passes in batches (ESP in UDP through its writer
-//! thread, `dp-wr`) to the device of the SA's tunnel: a route-based
+//! check) and writes what passes in GRO batches itself to the device of
+//! the SA's tunnel (the host's TCP receive runs in that write): a route-based
 //! tunnel's own device (`tunif.rs`), else `edgesh0`. SA installs and
 //! removals arrive on its channel from the network thread
 //! (`Dataplane::follow`); the channel is read at the start of each round
@@ -72,25 +72,6 @@ struct Out {
     gro: tun_rs::GROTable,
 }
 
-/// Opened packets for one device, from dp-rx to its writer thread.
-struct ToWrite {
-    dev: Arc<Device>,
-    packets: Vec<Vec<u8>>,
-}
-
-/// dp-rx's side of the writer thread: batches to it, written ones back
-/// (their buffers reused), empty batch vectors to fill.
-struct Writer {
-    to: std::sync::mpsc::SyncSender<ToWrite>,
-    back: Receiver<Vec<Vec<u8>>>,
-    batches: Vec<Vec<Vec<u8>>>,
-}
-
-/// At most this many batches wait for the writer thread (then dp-rx waits).
-const WRITER_QUEUE: usize = 16;
-/// At most this many packet buffers kept for reuse.
-const SPARE: usize = 4 * tun_rs::IDEAL_BATCH_SIZE;
-
 /// One device's opened packets (after headroom for the virtio header)
 /// written: with offloads in one batch, TCP segments of a flow glued
 /// together (GRO), else one write each.
@@ -100,19 +81,6 @@ fn write_batch(d: &Device, gro: &mut tun_rs::GROTable, packets: &mut [Vec<u8>]) 
     } else {
         for b in packets.iter() {
             let _ = d.tun.send(b.get(tun_rs::VIRTIO_NET_HDR_LEN..).unwrap_or_default());
-        }
-    }
-}
-
-/// The writer thread (`dp-wr`): each batch written to its device and sent
-/// back for reuse, until dp-rx goes.
-fn write_loop(batches: Receiver<ToWrite>, back: std::sync::mpsc::Sender<Vec<Vec<u8>>>) {
-    let mut gro: HashMap<u64, tun_rs::GROTable> = HashMap::new();
-    while let Ok(mut w) = batches.recv() {
-        write_batch(&w.dev, gro.entry(w.dev.id).or_default(), &mut w.packets);
-        drop(w.dev);
-        if back.send(w.packets).is_err() {
-            return;
         }
     }
 }
@@ -159,10 +127,6 @@ pub struct Opener {
     /// Each device's opened packets waiting, and spare buffers.
     out: HashMap<u64, Out>,
     spare: Vec<Vec<u8>>,
-    /// The thread that writes to the devices (`dp-wr`), when there is one,
-    /// and whether to write here all the same (the raw sockets' packets).
-    writer: Option<Writer>,
-    inline: bool,
     /// Inbound packets dropped since the engine last heard, by (SPI, kind).
     drops: crate::dataplane_drops::Pending,
 }
@@ -182,8 +146,6 @@ impl Opener {
             devs: HashMap::new(),
             out: HashMap::new(),
             spare: Vec::new(),
-            writer: None,
-            inline: false,
             drops: Default::default(),
         }
     }
@@ -234,10 +196,6 @@ impl Opener {
     /// stays set where the reads stopped at `max` (more may wait).
     fn from_raw(&mut self, shared: &Shared, batch: &mut RawBatch, max: usize, ready: &mut [bool]) -> usize {
         let [esp, ah, ..] = ready else { return 0 };
-        // Written here, not by the writer thread: protocol 50's packets come in
-        // `recvmmsg` batches of 1,400 bytes, and in an A/B run (README "Speed",
-        // fourth pass) handing those over cost more CPU than it saved.
-        self.inline = true;
         let mut n = drain(&shared.raw_esp, batch, max, esp, |p| {
             if let Some((ihl, peer, local)) = super::raw::outer(p) {
                 let _ = self.receive_mut(local, peer, &mut p[ihl..]);
@@ -247,7 +205,6 @@ impl Opener {
             let _ = self.receive_ah(p);
         });
         self.flush();
-        self.inline = false;
         n
     }
 
@@ -318,32 +275,10 @@ impl Opener {
 
     /// Write the opened packets to their devices: with offloads in one
     /// batch each, TCP segments of a flow glued together (GRO), else one
-    /// write each; by the writer thread when there is one ([`Opener::with_writer`]).
+    /// write each. Done here, not by a thread of its own: on the 2-core
+    /// machine a writer thread cost more in hand-overs and wake-ups than it
+    /// saved (README "Speed", fifth pass).
     fn flush(&mut self) {
-        if let Some(w) = self.writer.as_mut().filter(|_| !self.inline) {
-            for (id, out) in &mut self.out {
-                if out.to_tun.is_empty() {
-                    continue;
-                }
-                match self.devs.get(id) {
-                    Some(d) => {
-                        let packets = std::mem::replace(&mut out.to_tun, w.batches.pop().unwrap_or_default());
-                        // Blocks while the writer is WRITER_QUEUE batches behind (the sockets' buffers wait).
-                        let _ = w.to.send(ToWrite { dev: d.clone(), packets });
-                    }
-                    None => out.to_tun.clear(),
-                }
-            }
-            while let Ok(mut v) = w.back.try_recv() {
-                if self.spare.len() < SPARE {
-                    self.spare.append(&mut v);
-                }
-                v.clear();
-                w.batches.push(v);
-            }
-            self.spare.truncate(SPARE);
-            return;
-        }
         for (id, out) in &mut self.out {
             if out.to_tun.is_empty() {
                 continue;
@@ -354,16 +289,6 @@ impl Opener {
             self.spare.extend(out.to_tun.drain(..).take(tun_rs::IDEAL_BATCH_SIZE));
             self.spare.truncate(tun_rs::IDEAL_BATCH_SIZE);
         }
-    }
-
-    /// Hand the TUN writes (where the host's TCP receive runs) to a thread
-    /// of their own: this thread reads and opens the next packets meanwhile.
-    fn with_writer(&mut self) -> Option<std::thread::JoinHandle<()>> {
-        let (to, batches) = std::sync::mpsc::sync_channel(WRITER_QUEUE);
-        let (back_tx, back) = std::sync::mpsc::channel();
-        let h = std::thread::Builder::new().name("dp-wr".into()).spawn(move || write_loop(batches, back_tx)).ok()?;
-        self.writer = Some(Writer { to, back, batches: Vec::new() });
-        Some(h)
     }
 
     /// An ESP packet from `peer` to `local` (from UDP 4500 or IP protocol
@@ -515,7 +440,7 @@ impl Opener {
                     let _ = self.receive_mut(*local.ip(), *from.ip(), d);
                 }
                 // Each read's packets to the host at once (a GRO read is up to 64 KB, about
-                // one glued TCP segment): the host's TCP takes them while the next read is opened.
+                // one glued TCP segment, written as one).
                 self.flush();
             }
             *r = k >= max;
@@ -529,7 +454,6 @@ impl Opener {
 /// The receive thread: until the dataplane goes (its channel closes).
 pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
     let mut o = Opener::new();
-    let writer = o.with_writer();
     let mut batch = RawBatch::default();
     let mut udp = UdpIn::new();
     let mut generation = u64::MAX;
@@ -563,10 +487,6 @@ pub fn run(shared: Arc<Shared>, msgs: Receiver<RxMsg>) {
     }
     // The network thread reads port 4500 again.
     shared.rx_reads_udp(u64::MAX);
-    o.writer = None;
-    if let Some(h) = writer {
-        let _ = h.join();
-    }
 }
 
 #[cfg(test)]
