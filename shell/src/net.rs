@@ -51,11 +51,13 @@ impl Sockets {
                             );
                         }
                     }
+                    // Room for bursts (ESP on port 4500; on both ports the IKE of thousands of
+                    // tunnels coming up at once, which the default 208 KB dropped: README "SA scale").
+                    let s2 = socket2::SockRef::from(&s);
+                    let _ = s2.set_recv_buffer_size(4 << 20);
+                    let _ = s2.set_send_buffer_size(4 << 20);
                     if a.port() == NATT_PORT {
-                        // ESP arrives here in bursts: room for them, and glued together where the kernel can.
-                        let s2 = socket2::SockRef::from(&s);
-                        let _ = s2.set_recv_buffer_size(4 << 20);
-                        let _ = s2.set_send_buffer_size(4 << 20);
+                        // ESP glued together where the kernel can.
                         if crate::dataplane::io::enable_gro(&s) {
                             self.gro.insert(a);
                         }
