@@ -84,11 +84,20 @@ impl Count {
     }
 }
 
+/// Distinct host pairs of traffic no SA covers the engine hears of per
+/// round of the network thread at most (each starts a negotiation). With 64
+/// a bring-up of 10,000 crypto map entries, one first packet each, lost
+/// most of its first packets while the network thread was busy and stalled
+/// (README "SA scale"); a set, so a flood of distinct pairs costs one hash
+/// per packet.
+pub const UNCOVERED: usize = 4096;
+
 /// What the engine must hear from the dataplane threads.
 #[derive(Default)]
 pub struct News {
-    /// Traffic no SA covers: (source, destination), at most 64 distinct.
-    pub uncovered: Vec<(Ipv4Addr, Ipv4Addr)>,
+    /// Traffic no SA covers: (source, destination), at most [`UNCOVERED`]
+    /// distinct, in the order they came.
+    pub uncovered: indexmap::IndexSet<(Ipv4Addr, Ipv4Addr)>,
     /// Problems to log (at most 64).
     pub problems: Vec<String>,
     /// Inbound packets dropped, by (SPI, kind).

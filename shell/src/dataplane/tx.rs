@@ -87,8 +87,8 @@ pub struct Sealer {
     raw_out: Vec<(Ipv4Addr, Vec<u8>)>,
     /// Identification of the next outer header sent on a raw socket.
     ident: u16,
-    /// Traffic no SA covers and problems, for the engine (at most 64 each per batch).
-    uncovered: Vec<(Ipv4Addr, Ipv4Addr)>,
+    /// Traffic no SA covers (at most [`super::shared::UNCOVERED`] pairs) and problems (at most 64), for the engine.
+    uncovered: indexmap::IndexSet<(Ipv4Addr, Ipv4Addr)>,
     problems: Vec<String>,
     sender: super::io::Sender,
     rng: rand::rngs::StdRng,
@@ -106,7 +106,7 @@ impl Sealer {
             esp_buf: Vec::new(),
             raw_out: Vec::new(),
             ident: 0,
-            uncovered: Vec::new(),
+            uncovered: indexmap::IndexSet::new(),
             problems: Vec::new(),
             sender: super::io::Sender::default(),
             rng: rand::rngs::StdRng::from_rng(&mut rand::rng()),
@@ -199,8 +199,8 @@ impl Sealer {
         let found = self.index.get(&dev).and_then(|ix| ix.lookup(src, dst));
         let Some((spi, o)) = found.and_then(|spi| Some(spi).zip(self.outbound.get_mut(&spi))) else {
             // A device's tunnel negotiates by itself (not on traffic): nothing to start.
-            if dev == EDGESH0 && self.uncovered.len() < 64 && !self.uncovered.contains(&(src, dst)) {
-                self.uncovered.push((src, dst));
+            if dev == EDGESH0 && self.uncovered.len() < super::shared::UNCOVERED {
+                self.uncovered.insert((src, dst));
             }
             return;
         };
@@ -301,8 +301,8 @@ impl Sealer {
             let (u, p) = (std::mem::take(&mut self.uncovered), std::mem::take(&mut self.problems));
             shared.tell(|n| {
                 for x in u {
-                    if n.uncovered.len() < 64 && !n.uncovered.contains(&x) {
-                        n.uncovered.push(x);
+                    if n.uncovered.len() < super::shared::UNCOVERED {
+                        n.uncovered.insert(x);
                     }
                 }
                 n.problems.extend(p.into_iter().take(64usize.saturating_sub(n.problems.len())));
@@ -385,6 +385,50 @@ mod tests {
 
     fn lookup(s: &Sealer, dev: u64, src: &str, dst: &str) -> Option<u32> {
         s.index.get(&dev).and_then(|ix| ix.lookup(src.parse().unwrap(), dst.parse().unwrap()))
+    }
+
+    /// Traffic no SA covers: every distinct host pair of a burst reaches the
+    /// engine once, in the order it came (a bring-up of thousands of crypto
+    /// map entries sends one first packet each: with the old bound of 64
+    /// most were lost and the bring-up stalled), and never more than
+    /// [`super::super::shared::UNCOVERED`] pairs.
+    #[test]
+    fn each_distinct_uncovered_pair_of_a_burst_is_told_once_and_the_list_is_bounded() {
+        use super::super::shared::UNCOVERED;
+        let shared = Shared::new().unwrap();
+        let udp = HashMap::new();
+        let mut s = Sealer::new();
+        let pair =
+            |k: usize| (Ipv4Addr::new(198, 51, 100, 1), Ipv4Addr::new(10, (k >> 16) as u8, (k >> 8) as u8, k as u8));
+        let mut read = |s: &mut Sealer, k: usize| {
+            let (src, dst) = pair(k);
+            let p = &mut s.tun_segs[0];
+            p[..20].fill(0);
+            p[0] = 0x45;
+            p[12..16].copy_from_slice(&src.octets());
+            p[16..20].copy_from_slice(&dst.octets());
+            s.tun_sizes[0] = 20;
+            s.seal_one(0, EDGESH0, &shared);
+        };
+        // 500 pairs, each twice, over two batches.
+        for k in (0..500).chain(0..500) {
+            read(&mut s, k);
+            if k == 250 {
+                s.send(&shared, &udp);
+            }
+        }
+        s.send(&shared, &udp);
+        let told: Vec<_> = shared.take_news().uncovered.into_iter().collect();
+        assert_eq!(told, (0..500).map(pair).collect::<Vec<_>>());
+        // A flood of distinct pairs: bounded, the first ones kept.
+        for k in 0..UNCOVERED + 1000 {
+            read(&mut s, k);
+        }
+        s.send(&shared, &udp);
+        let told = shared.take_news().uncovered;
+        assert_eq!(told.len(), UNCOVERED);
+        assert_eq!(told.first(), Some(&pair(0)));
+        assert!(!told.contains(&pair(UNCOVERED)));
     }
 
     /// Two route-based tunnels with any/any selectors are told apart by the
