@@ -6,7 +6,7 @@
 use super::super::names::{interface_name, words};
 use super::acl::copy_acl;
 use super::gather::{Gathered, IsakmpProfile};
-use super::proposals::replay_setting;
+use super::proposals::{insert_ipsec_policy, replay_setting};
 use super::{Env, LOCAL, vrf_word};
 use edgesh_engine::Config;
 use edgesh_engine::config::*;
@@ -108,12 +108,7 @@ pub(super) fn static_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>)
         };
         // The inside VRF: the isakmp profile's `vrf`, else the front-door VRF.
         let ivrf = prof.and_then(|p| p.vrf.clone()).filter(|v| *v != fvrf);
-        let policy_name = format!("{tname}-ipsec");
-        let mut ipol = IpsecPolicy { pfs_group: pfs, anti_replay_window: replay, ..Default::default() };
-        for (i, t) in tsets.iter().enumerate() {
-            ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
-        }
-        cfg.ipsec_policies.insert(policy_name.clone(), ipol);
+        let policy_name = insert_ipsec_policy(cfg, &tname, &tsets, pfs, replay);
         let ike_name = format!("{tname}-ike");
         let (ike, remote_id) = if let Some(p2) = &profile_v2 {
             let what = format!("crypto map {m} {seq}");
@@ -231,12 +226,7 @@ pub(super) fn dynamic_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>
             notes.extend(g.map_if_note(&m));
             let local_addr = ifname.as_ref().and_then(|i| if_addr.get(i)).copied();
             let fvrf = ifname.as_deref().map(ctx_of_if).unwrap_or_else(|| LOCAL.into());
-            let policy_name = format!("{tname}-ipsec");
-            let mut ipol = IpsecPolicy { pfs_group: pfs, anti_replay_window: replay, ..Default::default() };
-            for (i, t) in tsets.iter().enumerate() {
-                ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
-            }
-            cfg.ipsec_policies.insert(policy_name.clone(), ipol);
+            let policy_name = insert_ipsec_policy(cfg, &tname, &tsets, pfs, replay);
             let ike_name = format!("{tname}-ike");
             let mut ike = IkePolicy::new(IkeVersion::V1);
             ike.identity_local = local_addr.map(Identity::Ipv4);

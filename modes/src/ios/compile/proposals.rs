@@ -96,3 +96,22 @@ pub(super) fn replay_setting(w: &[&str]) -> Option<u32> {
         _ => None,
     }
 }
+
+/// The IPsec policy `OWNER-ipsec` of a crypto map entry or tunnel
+/// interface: its transform sets in order (10, 20 ...), its PFS group and
+/// anti-replay window, put into `cfg`. Returns its name.
+pub(super) fn insert_ipsec_policy(
+    cfg: &mut edgesh_engine::Config,
+    owner: &str,
+    tsets: &[String],
+    pfs_group: Option<u16>,
+    anti_replay_window: u32,
+) -> String {
+    let name = format!("{owner}-ipsec");
+    let mut ipol = IpsecPolicy { pfs_group, anti_replay_window, ..Default::default() };
+    for (i, t) in tsets.iter().enumerate() {
+        ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
+    }
+    cfg.ipsec_policies.insert(name.clone(), ipol);
+    name
+}

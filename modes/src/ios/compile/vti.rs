@@ -47,16 +47,8 @@ pub(super) fn vtis(e: &Env, cfg: &mut Config, notes: &mut Vec<String>) {
             notes.push(format!("interface {ifname}: ipsec profile {prof} does not exist"));
             continue;
         };
-        let policy_name = format!("{ifname}-ipsec");
-        let mut ipol = IpsecPolicy {
-            pfs_group: ip.pfs,
-            anti_replay_window: ip.replay.unwrap_or(global_replay),
-            ..Default::default()
-        };
-        for (i, t) in ip.tsets.iter().enumerate() {
-            ipol.proposals.insert((i as u32 + 1) * 10, t.clone());
-        }
-        cfg.ipsec_policies.insert(policy_name.clone(), ipol);
+        let policy_name =
+            super::proposals::insert_ipsec_policy(cfg, &ifname, &ip.tsets, ip.pfs, ip.replay.unwrap_or(global_replay));
         let ike_name = format!("{ifname}-ike");
         let (ike, remote_id) = match vti.ikev2_profile.as_ref().or(ip.ikev2.as_ref()) {
             Some(p2) => v2.policy(cfg, notes, &format!("interface {ifname}"), p2, peer, local_addr, &fvrf, if_addr),
