@@ -7,7 +7,8 @@
 #
 #   sudo bench/dataplane.sh [PAIRS] [SUITES]
 #     PAIRS  (default "ss-ss edgesh-ss edgesh-edgesh")
-#     SUITES (default "cbc gcm")
+#     SUITES (default "cbc gcm"; also "null": ESP-NULL with HMAC-SHA1-96,
+#     edgesh-edgesh only, the dataplane's cost without a cipher)
 #   Environment: EDGESH (default target/release/edgesh), BINS (several
 #   builds to compare in one run, "label=path ...", e.g.
 #   "before=/tmp/old-edgesh after=target/release/edgesh"), RUNS [3], DUR [10]
@@ -76,7 +77,11 @@ ios_conf() { # side suite
   local me peer mine theirs ts
   if [ "$1" = left ]; then me=192.0.2.1 peer=192.0.2.2 mine=198.51.100.1 theirs=203.0.113.1
   else me=192.0.2.2 peer=192.0.2.1 mine=203.0.113.1 theirs=198.51.100.1; fi
-  if [ "$2" = gcm ]; then ts="esp-gcm 128"; else ts="esp-aes esp-sha-hmac"; fi
+  case $2 in
+    gcm) ts="esp-gcm 128" ;;
+    null) ts="esp-null esp-sha-hmac" ;;
+    *) ts="esp-aes esp-sha-hmac" ;;
+  esac
   # IKE: IKEv1 (ESP on protocol 50 without a NAT), or with FORCE_ENCAP IKEv2
   # with `nat force-encap` on both ends (ESP in UDP 4500 without a NAT).
   local ike map_ike
