@@ -72,6 +72,14 @@ struct Out {
     gro: tun_rs::GROTable,
 }
 
+/// The capacity of each buffer an opened packet is handed to tun-rs in:
+/// its GRO glues a flow's next segments onto the first one's buffer only
+/// when that buffer already has room for the glued packet (up to 64 KB and
+/// the headroom), and never grows it. With buffers just the packet's size
+/// nothing was ever glued (each segment one TUN write and one pass of the
+/// host's TCP receive). Pages of the room not written are not touched.
+const GRO_CAP: usize = 65_535 + 2 * tun_rs::VIRTIO_NET_HDR_LEN;
+
 /// One device's opened packets (after headroom for the virtio header)
 /// written: with offloads in one batch, TCP segments of a flow glued
 /// together (GRO), else one write each.
@@ -252,7 +260,7 @@ impl Opener {
             Ok((true, inner, count, dev)) => {
                 count.add(inner.len());
                 if self.devs.contains_key(&dev) {
-                    let mut b = self.spare.pop().unwrap_or_default();
+                    let mut b = self.spare.pop().unwrap_or_else(|| Vec::with_capacity(GRO_CAP));
                     b.clear();
                     b.resize(tun_rs::VIRTIO_NET_HDR_LEN, 0);
                     b.extend_from_slice(inner);
