@@ -400,7 +400,7 @@ mod tests {
         let mut s = Sealer::new();
         let pair =
             |k: usize| (Ipv4Addr::new(198, 51, 100, 1), Ipv4Addr::new(10, (k >> 16) as u8, (k >> 8) as u8, k as u8));
-        let mut read = |s: &mut Sealer, k: usize| {
+        let read = |s: &mut Sealer, k: usize| {
             let (src, dst) = pair(k);
             let p = &mut s.tun_segs[0];
             p[..20].fill(0);
