@@ -630,9 +630,9 @@ mod tests {
     /// What an authenticated peer forwards comes from any host behind it:
     /// tun-rs's GRO, live since the buffers have room, is fed seeded
     /// batches of a few flows' segments with headers and lengths mutated,
-    /// truncated and shuffled; it never panics, never writes a packet
-    /// over 64 KB, and never loses or invents a byte of payload: each
-    /// write is one packet as the host reads it.
+    /// truncated and shuffled; it never fails or panics, never writes a
+    /// packet over 64 KB, and writes the bytes it was given less only the
+    /// headers of the segments it glued (at most 100 bytes each).
     #[test]
     fn gro_survives_mutated_batches_of_segments() {
         use rand::{RngExt, seq::SliceRandom};
