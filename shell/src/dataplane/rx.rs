@@ -584,6 +584,19 @@ mod tests {
         p
     }
 
+    /// tun-rs's GRO over `bufs` as `send_multiple` runs it (fresh tables):
+    /// the indexes of the buffers to write go to `writes`.
+    fn glue(bufs: &mut [Vec<u8>], writes: &mut Vec<usize>) -> std::io::Result<()> {
+        tun_rs::handle_gro(
+            bufs,
+            tun_rs::VIRTIO_NET_HDR_LEN,
+            &mut Default::default(),
+            &mut Default::default(),
+            false,
+            writes,
+        )
+    }
+
     /// The buffers opened packets are handed to tun-rs in have room for its
     /// GRO: a flow's consecutive segments are glued into one write (with
     /// buffers of the packet's size tun-rs glues nothing).
@@ -593,15 +606,7 @@ mod tests {
         let segs: Vec<Vec<u8>> = (0..40u32).map(|i| segment(1000 + i * 1360, 1360)).collect();
         let mut bufs: Vec<Vec<u8>> = segs.iter().map(|p| tun_buffer(&mut spare, p)).collect();
         let mut writes = Vec::new();
-        tun_rs::handle_gro(
-            &mut bufs,
-            tun_rs::VIRTIO_NET_HDR_LEN,
-            &mut Default::default(),
-            &mut Default::default(),
-            false,
-            &mut writes,
-        )
-        .unwrap();
+        glue(&mut bufs, &mut writes).unwrap();
         assert_eq!(writes, [0], "40 segments, one write");
         assert_eq!(bufs[0].len(), tun_rs::VIRTIO_NET_HDR_LEN + 40 + 40 * 1360);
         // What a buffer of the packet's size gets: nothing glued.
@@ -615,15 +620,7 @@ mod tests {
             })
             .collect();
         writes.clear();
-        tun_rs::handle_gro(
-            &mut tight,
-            tun_rs::VIRTIO_NET_HDR_LEN,
-            &mut Default::default(),
-            &mut Default::default(),
-            false,
-            &mut writes,
-        )
-        .unwrap();
+        glue(&mut tight, &mut writes).unwrap();
         assert_eq!(writes.len(), 40);
     }
 
@@ -674,14 +671,7 @@ mod tests {
             let payload_in: usize = segs.iter().map(|p| p.len()).sum();
             let mut bufs: Vec<Vec<u8>> = segs.iter().map(|p| tun_buffer(&mut spare, p)).collect();
             let mut writes = Vec::new();
-            let r = tun_rs::handle_gro(
-                &mut bufs,
-                tun_rs::VIRTIO_NET_HDR_LEN,
-                &mut Default::default(),
-                &mut Default::default(),
-                false,
-                &mut writes,
-            );
+            let r = glue(&mut bufs, &mut writes);
             assert!(r.is_ok(), "round {round}: {r:?}");
             assert!(!writes.is_empty() && writes.len() <= n, "round {round}");
             // Every segment's bytes are in a write: its headers once per write, its payload once.

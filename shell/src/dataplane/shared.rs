@@ -307,7 +307,7 @@ impl Shared {
     /// A look without waiting adds what became readable meanwhile; when
     /// there is nothing after a busy spell, the thread keeps looking for
     /// [`SPIN_US`], yielding the core between looks (on the 2-core machine
-    /// a packet found so costs no wake-up: ESP on protocol 50 +10-36 %,
+    /// a packet found so costs no wake-up: ESP on protocol 50 +9-36 %,
     /// README "Speed", sixth pass); then the first idle round waits
     /// [`PAUSE_MS`] for more, then wakes the network thread for the counts
     /// ([`Shared::paused`]), and the thread
