@@ -302,3 +302,91 @@ fn both_dataplane_threads_carry_and_a_removed_sa_stops_carrying() {
     let sa = a.wait_for("show crypto ipsec sa", "current outbound spi", 5);
     assert_ne!(spi_after(&sa, "current outbound spi: "), old_out, "{sa}");
 }
+
+/// The kernel's count of IPv4 packets its output path transmitted in `ns`
+/// (`/proc/net/snmp`, `Ip: OutTransmits`): ping's own echo requests count,
+/// ESP from edgesh's raw socket counts, ESP edgesh hands to the interface
+/// by `AF_PACKET` does not.
+fn ip_out_transmits(ns: &str) -> u64 {
+    let o = sh(&["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let mut ip = text.lines().filter(|l| l.starts_with("Ip: "));
+    let (names, values) = (ip.next().unwrap_or_default(), ip.next().unwrap_or_default());
+    let at = names.split_whitespace().position(|n| n == "OutTransmits").expect("Ip: OutTransmits in /proc/net/snmp");
+    values.split_whitespace().nth(at).and_then(|v| v.parse().ok()).expect("a count")
+}
+
+/// A's neighbour entry for B (`ip neigh` state word).
+fn neighbour_state(ns: &str, dev: &str, ip: &str) -> String {
+    let o = sh(&["ip", "-n", ns, "neigh", "show", ip, "dev", dev]);
+    String::from_utf8_lossy(&o.stdout).split_whitespace().last().unwrap_or_default().to_string()
+}
+
+/// Issue 19: once dp-hops knows the peer's next hop (the route's
+/// interface, its neighbour's MAC), dp-tx hands the ESP packets to the
+/// interface by `AF_PACKET` (`dataplane/link.rs`), past the kernel's IP
+/// output path: A's output counter then counts 100 pings' echo requests
+/// once (into `edgesh0`), not twice (and their ESP packets). A STALE
+/// neighbour entry keeps carrying and is verified (DELAY, PROBE or
+/// REACHABLE), as a packet sent by the kernel itself would have it.
+#[test]
+fn esp_leaves_by_the_link_layer_once_the_next_hop_is_known() {
+    let Some((_turn, _net, base)) = begin("raw-esp-link") else { return };
+    let (a, _b) = pair(&base);
+    assert!(ping(NS_A, "198.51.100.1", "203.0.113.1", 1).contains("1 received"));
+    let mut pings = 1;
+    // dp-hops looks once a second: within a few looks a round of 100 pings costs the output path 100 packets, not 200.
+    let mut round = || {
+        let before = ip_out_transmits(NS_A);
+        let o = sh(&[
+            "ip",
+            "netns",
+            "exec",
+            NS_A,
+            "ping",
+            "-c",
+            "100",
+            "-i",
+            "0.005",
+            "-W",
+            "2",
+            "-I",
+            "198.51.100.1",
+            "203.0.113.1",
+        ]);
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(out.contains("100 packets transmitted, 100 received"), "{out}");
+        pings += 100;
+        ip_out_transmits(NS_A) - before
+    };
+    let t0 = Instant::now();
+    let mut counted = round();
+    while counted >= 150 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "ESP still leaves by the IP output path: {counted} for 100 pings"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        counted = round();
+    }
+    assert!(counted >= 100, "the echo requests themselves are counted: {counted}");
+
+    // A STALE entry: still used, and verified by the kernel once dp-hops marks it used.
+    ok(&["ip", "-n", NS_A, "neigh", "change", "192.0.2.2", "dev", VETH_A, "nud", "stale"]);
+    assert_eq!(neighbour_state(NS_A, VETH_A, "192.0.2.2"), "STALE");
+    let counted = round();
+    assert!(counted < 150, "a STALE entry carries by the link layer: {counted} for 100 pings");
+    let t0 = Instant::now();
+    loop {
+        let s = neighbour_state(NS_A, VETH_A, "192.0.2.2");
+        if ["DELAY", "PROBE", "REACHABLE"].contains(&s.as_str()) {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(3), "the STALE entry was not verified: {s}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The SA counted every packet each way.
+    let sa = a.wait_for("show crypto ipsec sa", &format!("#pkts decaps: {pings},"), 5);
+    assert!(sa.contains(&format!("#pkts encaps: {pings}, #pkts encrypt: {pings}")), "{sa}");
+}

@@ -49,7 +49,10 @@
 //! The encapsulation is the one negotiated: ESP in UDP 4500 when NAT-T found
 //! a NAT (RFC 3948), else ESP straight on IP protocol 50 (RFC 4303), over a
 //! raw socket opened with the first such SA (CAP_NET_RAW; without it edgesh
-//! says so once in the log). The outbound SA of a packet is found by its
+//! says so once in the log). Where the peer's next hop is certain, dp-tx
+//! hands those packets to the interface's driver through an `AF_PACKET`
+//! socket instead (about twice the packets per second; thread `dp-hops`
+//! follows the routes and neighbours, [`link`]). The outbound SA of a packet is found by its
 //! selectors in [`table::SelectorIndex`], whose cost does not grow with the
 //! number of SAs; inbound SAs are found by SPI.
 //!
@@ -76,6 +79,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Sender, channel};
 
 pub mod io;
+pub(crate) mod link;
 pub mod raw;
 pub(crate) mod rx;
 pub(crate) mod shared;
@@ -282,6 +286,7 @@ impl Dataplane {
                 .send(tx::TxMsg::Install(c.spi_out, Box::new(outbound(Some(o), None, c.encap, c.transport, count))));
             if !c.encap {
                 self.shared.raw_esp.want();
+                self.shared.link.want(*c.remote.ip());
             }
             self.live.insert(c.spi_in);
             return Ok(true);
@@ -383,6 +388,16 @@ impl Dataplane {
         if opened {
             self.shared.wake_rx.wake();
         }
+        // The link-layer path once the raw socket is open (the same privilege); tried once.
+        if self.shared.raw_esp.fd().is_some()
+            && let Some(e) = self.shared.link.open()
+        {
+            r.crypto_log(
+                3,
+                "DATAPLANE",
+                &format!("cannot open an AF_PACKET socket ({e}): ESP without NAT is sent by the raw socket"),
+            );
+        }
         if !self.live.is_empty() || self.shared.has_devices() {
             self.start_threads();
         }
@@ -390,10 +405,11 @@ impl Dataplane {
 
     fn start_threads(&mut self) {
         let Some((tx_msgs, rx_msgs)) = self.pending.take() else { return };
-        let (s1, s2) = (self.shared.clone(), self.shared.clone());
+        let (s1, s2, s3) = (self.shared.clone(), self.shared.clone(), self.shared.clone());
         for (name, f) in [
             ("dp-tx", Box::new(move || tx::run(s1, tx_msgs)) as Box<dyn FnOnce() + Send>),
             ("dp-rx", Box::new(move || rx::run(s2, rx_msgs))),
+            ("dp-hops", Box::new(move || link::run(s3))),
         ] {
             match std::thread::Builder::new().name(name.into()).spawn(f) {
                 Ok(h) => self.threads.push(h),

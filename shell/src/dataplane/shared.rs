@@ -151,6 +151,8 @@ pub struct Shared {
     ike: Mutex<Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)>>,
     pub raw_ah: RawSocket,
     pub raw_esp: RawSocket,
+    /// ESP on protocol 50 by `AF_PACKET` where the next hop is known (`link.rs`).
+    pub link: super::link::LinkPath,
     news: Mutex<News>,
     has_news: AtomicBool,
     pub wake_tx: Wake,
@@ -175,6 +177,7 @@ impl Shared {
             ike: Mutex::new(Vec::new()),
             raw_ah: RawSocket::new(edgesh_engine::ah::PROTOCOL),
             raw_esp: RawSocket::new(edgesh_engine::esp::PROTOCOL),
+            link: Default::default(),
             news: Mutex::new(News::default()),
             has_news: AtomicBool::new(false),
             wake_tx: Wake::new()?,

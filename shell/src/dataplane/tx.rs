@@ -295,7 +295,11 @@ impl Sealer {
         self.esp_out.clear();
         self.esp_buf.clear();
         if !self.raw_out.is_empty() {
-            shared.raw_esp.send_batch(&mut self.raw_out);
+            // By the link layer where the next hop is known, the rest by the raw socket.
+            shared.link.send_batch(&mut self.raw_out);
+            if !self.raw_out.is_empty() {
+                shared.raw_esp.send_batch(&mut self.raw_out);
+            }
         }
         if !self.uncovered.is_empty() || !self.problems.is_empty() {
             let (u, p) = (std::mem::take(&mut self.uncovered), std::mem::take(&mut self.problems));
