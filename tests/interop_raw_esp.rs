@@ -328,7 +328,10 @@ fn neighbour_state(ns: &str, dev: &str, ip: &str) -> String {
 /// output path: A's output counter then counts 100 pings' echo requests
 /// once (into `edgesh0`), not twice (and their ESP packets). A STALE
 /// neighbour entry keeps carrying and is verified (DELAY, PROBE or
-/// REACHABLE), as a packet sent by the kernel itself would have it.
+/// REACHABLE), as a packet sent by the kernel itself would have it. With
+/// the wire's MTU lowered to 1,200 on both ends, 1,300-byte pings' ESP
+/// packets leave in two fragments each (the raw socket alone refuses them
+/// whole: before, they were lost) and every ping comes back.
 #[test]
 fn esp_leaves_by_the_link_layer_once_the_next_hop_is_known() {
     let Some((_turn, _net, base)) = begin("raw-esp-link") else { return };
@@ -336,7 +339,7 @@ fn esp_leaves_by_the_link_layer_once_the_next_hop_is_known() {
     assert!(ping(NS_A, "198.51.100.1", "203.0.113.1", 1).contains("1 received"));
     let mut pings = 1;
     // dp-hops looks once a second: within a few looks a round of 100 pings costs the output path 100 packets, not 200.
-    let mut round = || {
+    let mut round = |size: &str| {
         let before = ip_out_transmits(NS_A);
         let o = sh(&[
             "ip",
@@ -344,6 +347,8 @@ fn esp_leaves_by_the_link_layer_once_the_next_hop_is_known() {
             "exec",
             NS_A,
             "ping",
+            "-s",
+            size,
             "-c",
             "100",
             "-i",
@@ -360,21 +365,21 @@ fn esp_leaves_by_the_link_layer_once_the_next_hop_is_known() {
         ip_out_transmits(NS_A) - before
     };
     let t0 = Instant::now();
-    let mut counted = round();
+    let mut counted = round("56");
     while counted >= 150 {
         assert!(
             t0.elapsed() < Duration::from_secs(10),
             "ESP still leaves by the IP output path: {counted} for 100 pings"
         );
         std::thread::sleep(Duration::from_millis(300));
-        counted = round();
+        counted = round("56");
     }
     assert!(counted >= 100, "the echo requests themselves are counted: {counted}");
 
     // A STALE entry: still used, and verified by the kernel once dp-hops marks it used.
     ok(&["ip", "-n", NS_A, "neigh", "change", "192.0.2.2", "dev", VETH_A, "nud", "stale"]);
     assert_eq!(neighbour_state(NS_A, VETH_A, "192.0.2.2"), "STALE");
-    let counted = round();
+    let counted = round("56");
     assert!(counted < 150, "a STALE entry carries by the link layer: {counted} for 100 pings");
     let t0 = Instant::now();
     loop {
@@ -385,6 +390,13 @@ fn esp_leaves_by_the_link_layer_once_the_next_hop_is_known() {
         assert!(t0.elapsed() < Duration::from_secs(3), "the STALE entry was not verified: {s}");
         std::thread::sleep(Duration::from_millis(100));
     }
+
+    // A smaller MTU on the wire (both ends), seen by dp-hops within its next look.
+    ok(&["ip", "-n", NS_A, "link", "set", VETH_A, "mtu", "1200"]);
+    ok(&["ip", "-n", NS_B, "link", "set", VETH_B, "mtu", "1200"]);
+    std::thread::sleep(Duration::from_millis(1300));
+    let counted = round("1300");
+    assert!(counted < 150, "the fragments leave by the link layer too: {counted} for 100 pings");
 
     // The SA counted every packet each way.
     let sa = a.wait_for("show crypto ipsec sa", &format!("#pkts decaps: {pings},"), 5);

@@ -1,9 +1,11 @@
-//! The link-layer send path of ESP on IP protocol 50: an `AF_PACKET`
-//! socket that hands the sealed packets (outer IPv4 header included) to the
-//! outgoing interface's queue (its qdisc; packet taps such as tcpdump see
-//! them), and the table of next hops towards the peers (interface, its MTU,
-//! the neighbour's MAC address) that the thread `dp-hops` keeps from
-//! rtnetlink.
+//! The link-layer send path of the raw protocols (ESP on IP protocol 50,
+//! AH on 51): an `AF_PACKET` socket that hands the sealed packets (outer
+//! IPv4 header included) to the outgoing interface's queue (its qdisc;
+//! packet taps such as tcpdump see them), and the table of next hops
+//! towards the peers (the route's interface and its MTU, the neighbour's
+//! MAC address) that the thread `dp-hops` keeps from rtnetlink. The MTU
+//! also serves the raw socket: a packet over it is cut into fragments
+//! here, whichever way it then leaves (the raw socket refuses it whole).
 //!
 //! Why: a raw socket send makes the kernel route, run the IP output path
 //! and resolve the neighbour for every packet; on this machine one thread
@@ -18,6 +20,8 @@
 //! or PERMANENT: the states in which the kernel's own output uses it), and
 //! a packet within that interface's MTU. Everything else goes through the
 //! raw socket ([`super::raw`]), where the kernel routes and resolves it.
+//! The table is a second old at most: for that long after a change a
+//! packet may go by the former route or MTU.
 //! Packets sent here never touch the neighbour table, so dp-hops does what
 //! the kernel's output does on a STALE entry: it marks it used (`NTF_USE`),
 //! which makes the kernel probe the neighbour (DELAY, PROBE, then REACHABLE,
@@ -46,12 +50,19 @@ const ROUTES_PER_ROUND: usize = 256;
 /// Packets per `sendmmsg` (as the raw socket's).
 const CHUNK: usize = 64;
 
-/// How a peer's packets leave: the interface, the neighbour's MAC address, the MTU.
+/// How a peer's packets leave: the MTU of the route's interface and,
+/// where this path may carry them, the interface and the neighbour's MAC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hop {
+    pub mtu: usize,
+    pub link: Option<Link>,
+}
+
+/// An Ethernet next hop: the interface and the neighbour's MAC address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Link {
     pub ifindex: u32,
     pub mac: [u8; 6],
-    pub mtu: usize,
 }
 
 /// A peer's route as last looked up: its interface and the address whose
@@ -64,6 +75,8 @@ struct Route {
 
 /// The neighbour entries that count: (interface, address) to MAC address and state.
 type Neighbours = HashMap<(u32, Ipv4Addr), ([u8; 6], NeighbourState)>;
+/// One entry of [`Neighbours`].
+type Neighbour = ((u32, Ipv4Addr), ([u8; 6], NeighbourState));
 
 /// The socket, the hop table dp-tx reads and the peers dp-hops resolves.
 #[derive(Default)]
@@ -76,7 +89,7 @@ pub struct LinkPath {
 }
 
 impl LinkPath {
-    /// An SA's packets go to `peer` on protocol 50: follow its next hop.
+    /// An SA's packets go to `peer` on protocol 50 or 51: follow its next hop.
     pub fn want(&self, peer: Ipv4Addr) {
         let mut p = self.peers.lock().unwrap_or_else(|e| e.into_inner());
         if p.len() < PEERS {
@@ -126,9 +139,10 @@ impl LinkPath {
     /// Send the packets (outer IPv4 header included) this path may carry,
     /// their header checksum set here (the raw socket's kernel sets it
     /// there); the others, and any the driver refused, stay in `packets`
-    /// for the raw socket.
+    /// for the raw socket. A packet over its route's MTU is cut into
+    /// fragments first ([`super::raw::fragments`]), whichever way they go.
     pub fn send_batch(&self, packets: &mut Vec<(Ipv4Addr, Vec<u8>)>) {
-        let Some(sock) = self.sock.get() else { return };
+        let sock = self.sock.get();
         let mut go: Vec<(Ipv4Addr, libc::sockaddr_ll, Vec<u8>)> = Vec::new();
         {
             let hops = self.hops.read().unwrap_or_else(|e| e.into_inner());
@@ -136,17 +150,23 @@ impl LinkPath {
                 return;
             }
             let mut keep = Vec::new();
-            for (dst, mut p) in packets.drain(..) {
-                match hops.get(&dst) {
-                    Some(h) if p.len() <= h.mtu && p.len() >= 20 => {
-                        set_checksum(&mut p);
-                        go.push((dst, link_address(h), p));
-                    }
-                    _ => keep.push((dst, p)),
+            let mut place = |dst: Ipv4Addr, mut p: Vec<u8>, h: Option<&Hop>| match (h, sock) {
+                (Some(Hop { mtu, link: Some(l) }), Some(_)) if p.len() <= *mtu && p.len() >= 20 => {
+                    set_checksum(&mut p);
+                    go.push((dst, link_address(l), p));
+                }
+                _ => keep.push((dst, p)),
+            };
+            for (dst, p) in packets.drain(..) {
+                let h = hops.get(&dst);
+                match h.and_then(|h| if p.len() > h.mtu { super::raw::fragments(&p, h.mtu) } else { None }) {
+                    Some(pieces) => pieces.into_iter().for_each(|f| place(dst, f, h)),
+                    None => place(dst, p, h),
                 }
             }
             *packets = keep;
         }
+        let Some(sock) = sock else { return };
         while !go.is_empty() {
             let k = go.len().min(CHUNK);
             let sent = sendmmsg(sock.as_raw_fd(), &go[..k]);
@@ -204,19 +224,23 @@ impl LinkPath {
     }
 }
 
-/// The hop of each peer whose interface is Ethernet and whose next hop's
-/// MAC address is certain (see the module's first lines).
+/// The hop of each peer whose route leaves by an interface that is up:
+/// its MTU, and its link when the interface is Ethernet and the next hop's
+/// neighbour entry counts (see the module's first lines).
 fn hops_of(
     routes: &HashMap<Ipv4Addr, Route>,
-    links: &HashMap<u32, usize>,
+    links: &HashMap<u32, Iface>,
     neighbours: &Neighbours,
 ) -> HashMap<Ipv4Addr, Hop> {
     routes
         .iter()
         .filter_map(|(peer, r)| {
-            let mtu = *links.get(&r.ifindex)?;
-            let (mac, _) = *neighbours.get(&(r.ifindex, r.next))?;
-            Some((*peer, Hop { ifindex: r.ifindex, mac, mtu }))
+            let i = links.get(&r.ifindex)?;
+            let link = match neighbours.get(&(r.ifindex, r.next)) {
+                Some((mac, _)) if i.ethernet => Some(Link { ifindex: r.ifindex, mac: *mac }),
+                _ => None,
+            };
+            Some((*peer, Hop { mtu: i.mtu, link }))
         })
         .collect()
 }
@@ -251,8 +275,15 @@ fn route_of(r: &RouteMessage, peer: Ipv4Addr) -> Option<Route> {
     Some(Route { ifindex: ifindex?, next })
 }
 
-/// The Ethernet interfaces that are up: index to MTU.
-fn links(nl: &mut Netlink) -> std::io::Result<HashMap<u32, usize>> {
+/// An interface that is up: its MTU, and whether it is Ethernet (has MAC addresses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Iface {
+    mtu: usize,
+    ethernet: bool,
+}
+
+/// The interfaces that are up, by index.
+fn links(nl: &mut Netlink) -> std::io::Result<HashMap<u32, Iface>> {
     let answer = nl.request(RouteNetlinkMessage::GetLink(LinkMessage::default()), NLM_F_DUMP)?;
     Ok(answer
         .into_iter()
@@ -263,16 +294,16 @@ fn links(nl: &mut Netlink) -> std::io::Result<HashMap<u32, usize>> {
         .collect())
 }
 
-fn link_of(l: &LinkMessage) -> Option<(u32, usize)> {
+fn link_of(l: &LinkMessage) -> Option<(u32, Iface)> {
     use netlink_packet_route::link::LinkFlags;
-    if l.header.link_layer_type != LinkLayerType::Ether || !l.header.flags.contains(LinkFlags::Up) {
+    if !l.header.flags.contains(LinkFlags::Up) {
         return None;
     }
     let mtu = l.attributes.iter().find_map(|a| match a {
         LinkAttribute::Mtu(m) => Some(*m as usize),
         _ => None,
     })?;
-    Some((l.header.index, mtu))
+    Some((l.header.index, Iface { mtu, ethernet: l.header.link_layer_type == LinkLayerType::Ether }))
 }
 
 /// The IPv4 neighbour entries whose MAC address the kernel would send to, with their state.
@@ -289,7 +320,7 @@ fn neighbours(nl: &mut Netlink) -> std::io::Result<Neighbours> {
         .collect())
 }
 
-fn neighbour_of(n: &NeighbourMessage) -> Option<((u32, Ipv4Addr), ([u8; 6], NeighbourState))> {
+fn neighbour_of(n: &NeighbourMessage) -> Option<Neighbour> {
     use NeighbourState as S;
     if !matches!(n.header.state, S::Reachable | S::Stale | S::Delay | S::Probe | S::Permanent) {
         return None;
@@ -325,7 +356,7 @@ pub fn run(shared: std::sync::Arc<super::shared::Shared>) {
     let mut routes = HashMap::new();
     let mut turn = 0;
     while !shared.stop.load(Ordering::Relaxed) {
-        if shared.link.sock.get().is_some() {
+        if shared.raw_esp.fd().is_some() || shared.raw_ah.fd().is_some() {
             shared.link.resolve(&mut nl, &mut routes, &mut turn);
         }
         for _ in 0..20 {
@@ -338,7 +369,7 @@ pub fn run(shared: std::sync::Arc<super::shared::Shared>) {
 }
 
 /// The address an `AF_PACKET` send to `h` names: interface, IPv4, MAC.
-fn link_address(h: &Hop) -> libc::sockaddr_ll {
+fn link_address(h: &Link) -> libc::sockaddr_ll {
     // SAFETY: all-zero is a valid sockaddr_ll, filled in below.
     let mut ll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     ll.sll_family = libc::AF_PACKET as u16;
@@ -464,11 +495,16 @@ mod tests {
     }
 
     #[test]
-    fn only_ethernet_interfaces_that_are_up_count_with_their_mtu() {
-        assert_eq!(link_of(&link_msg(LinkLayerType::Ether, true, Some(1500))), Some((3, 1500)));
-        assert_eq!(link_of(&link_msg(LinkLayerType::Ether, false, Some(1500))), None);
-        assert_eq!(link_of(&link_msg(LinkLayerType::Loopback, true, Some(65536))), None);
-        assert_eq!(link_of(&link_msg(LinkLayerType::None, true, Some(1400))), None, "a TUN device has no MAC");
+    fn interfaces_that_are_up_count_with_their_mtu_and_whether_they_are_ethernet() {
+        let i = |mtu, ethernet| Some((3, Iface { mtu, ethernet }));
+        assert_eq!(link_of(&link_msg(LinkLayerType::Ether, true, Some(1500))), i(1500, true));
+        assert_eq!(link_of(&link_msg(LinkLayerType::Ether, false, Some(1500))), None, "down");
+        assert_eq!(link_of(&link_msg(LinkLayerType::Loopback, true, Some(65536))), i(65536, false));
+        assert_eq!(
+            link_of(&link_msg(LinkLayerType::None, true, Some(1400))),
+            i(1400, false),
+            "a TUN device has no MAC"
+        );
         assert_eq!(link_of(&link_msg(LinkLayerType::Ether, true, None)), None);
     }
 
@@ -504,24 +540,52 @@ mod tests {
     }
 
     #[test]
-    fn a_hop_needs_the_route_the_interface_and_the_neighbour() {
+    fn a_hop_needs_the_route_the_interface_and_for_the_link_the_neighbour() {
+        let tunnel = Ipv4Addr::new(203, 0, 113, 12);
         let routes: HashMap<Ipv4Addr, Route> = [
             (PEER, Route { ifindex: 3, next: PEER }),
             (Ipv4Addr::new(203, 0, 113, 9), Route { ifindex: 3, next: GW }),
             (Ipv4Addr::new(203, 0, 113, 10), Route { ifindex: 4, next: GW }),
             (Ipv4Addr::new(203, 0, 113, 11), Route { ifindex: 3, next: Ipv4Addr::new(192, 0, 2, 253) }),
+            (tunnel, Route { ifindex: 5, next: tunnel }),
         ]
         .into();
-        let links: HashMap<u32, usize> = [(3, 1500)].into();
+        let links: HashMap<u32, Iface> =
+            [(3, Iface { mtu: 1500, ethernet: true }), (5, Iface { mtu: 1400, ethernet: false })].into();
         let gw_mac = [0x02, 0, 0, 0, 0, 0xfe];
-        let neighbours = [((3, PEER), (MAC, NeighbourState::Reachable)), ((3, GW), (gw_mac, NeighbourState::Stale))]
-            .into_iter()
-            .collect();
+        let neighbours = [
+            ((3, PEER), (MAC, NeighbourState::Reachable)),
+            ((3, GW), (gw_mac, NeighbourState::Stale)),
+            ((5, tunnel), (MAC, NeighbourState::Permanent)),
+        ]
+        .into_iter()
+        .collect();
         let hops = hops_of(&routes, &links, &neighbours);
-        assert_eq!(hops.len(), 2, "{hops:?}");
-        assert_eq!(hops[&PEER], Hop { ifindex: 3, mac: MAC, mtu: 1500 });
-        assert_eq!(hops[&Ipv4Addr::new(203, 0, 113, 9)], Hop { ifindex: 3, mac: gw_mac, mtu: 1500 }, "by its gateway");
-        // .10 leaves by an interface that does not count, .11's next hop has no entry: the raw socket's.
+        let on = |ifindex, mac| Some(Link { ifindex, mac });
+        assert_eq!(hops[&PEER], Hop { mtu: 1500, link: on(3, MAC) });
+        assert_eq!(hops[&Ipv4Addr::new(203, 0, 113, 9)], Hop { mtu: 1500, link: on(3, gw_mac) }, "by its gateway");
+        // The next hop has no entry: the MTU only (the raw socket carries, fragments cut here).
+        assert_eq!(hops[&Ipv4Addr::new(203, 0, 113, 11)], Hop { mtu: 1500, link: None });
+        assert_eq!(hops[&tunnel], Hop { mtu: 1400, link: None }, "not Ethernet");
+        // Interface 4 is down or gone: nothing known.
+        assert_eq!(hops.len(), 4, "{hops:?}");
+    }
+
+    /// Without the socket, a packet over its route's MTU still leaves in
+    /// fragments for the raw socket; one that fits, or to a peer with no
+    /// hop, is left as it is.
+    #[test]
+    fn over_the_mtu_the_raw_socket_gets_fragments() {
+        let l = LinkPath::default();
+        l.hops.write().unwrap().insert(PEER, Hop { mtu: 1200, link: Some(Link { ifindex: 3, mac: MAC }) });
+        let mut big = crate::dataplane::raw::header(Ipv4Addr::new(192, 0, 2, 1), PEER, 9, 50).to_vec();
+        big.resize(1456, 0xab);
+        let big = crate::dataplane::raw::finish(big);
+        let other = Ipv4Addr::new(192, 0, 2, 99);
+        let mut packets = vec![(PEER, big.clone()), (PEER, vec![0x45; 100]), (other, big.clone())];
+        l.send_batch(&mut packets);
+        let lens: Vec<(Ipv4Addr, usize)> = packets.iter().map(|(d, p)| (*d, p.len())).collect();
+        assert_eq!(lens, [(PEER, 1196), (PEER, 280), (PEER, 100), (other, 1456)]);
     }
 
     #[test]

@@ -315,6 +315,7 @@ impl Dataplane {
         let _ =
             self.to_tx.send(tx::TxMsg::Install(c.spi_out, Box::new(outbound(esp_o, Some(ah_o), false, false, count))));
         self.shared.raw_ah.want();
+        self.shared.link.want(*c.remote.ip());
         self.live.insert(c.spi_in);
         Ok(true)
     }
@@ -389,13 +390,13 @@ impl Dataplane {
             self.shared.wake_rx.wake();
         }
         // The link-layer path once the raw socket is open (the same privilege); tried once.
-        if self.shared.raw_esp.fd().is_some()
+        if (self.shared.raw_esp.fd().is_some() || self.shared.raw_ah.fd().is_some())
             && let Some(e) = self.shared.link.open()
         {
             r.crypto_log(
                 3,
                 "DATAPLANE",
-                &format!("cannot open an AF_PACKET socket ({e}): ESP without NAT is sent by the raw socket"),
+                &format!("cannot open an AF_PACKET socket ({e}): ESP without NAT and AH are sent by the raw sockets"),
             );
         }
         if !self.live.is_empty() || self.shared.has_devices() {

@@ -212,6 +212,43 @@ pub fn finish(mut p: Vec<u8>) -> Vec<u8> {
     p
 }
 
+/// The fragments (RFC 791) of an outer packet larger than `mtu`, each at
+/// most `mtu` bytes: the same header with its own total length, offset and
+/// more-fragments flag (its checksum left to the sender: the kernel for a
+/// raw socket, [`super::link`] for its own). RFC 4301 lets a tunnel fragment
+/// the protected packet; edgesh never sets DF on its outer headers (as IOS
+/// `crypto ipsec df-bit clear`), and the raw socket refuses a packet over
+/// the MTU (`EMSGSIZE` with `IP_HDRINCL`), so this is how such a packet
+/// leaves. None when `packet` fits, has header options (edgesh writes
+/// none), has DF set, is a fragment already, or `mtu` leaves no room.
+pub fn fragments(packet: &[u8], mtu: usize) -> Option<Vec<Vec<u8>>> {
+    if packet.len() <= mtu || packet.len() < 20 || packet[0] != 0x45 {
+        return None;
+    }
+    let flags = u16::from_be_bytes([packet[6], packet[7]]);
+    // DF, MF or an offset: not a whole packet that may be cut.
+    if flags & 0x4000 != 0 || flags & 0x3fff != 0 || mtu < 28 {
+        return None;
+    }
+    let step = (mtu - 20) & !7;
+    let payload = &packet[20..];
+    let mut out = Vec::with_capacity(payload.len().div_ceil(step));
+    for (i, piece) in payload.chunks(step).enumerate() {
+        let mut f = Vec::with_capacity(20 + piece.len());
+        f.extend_from_slice(&packet[..20]);
+        f.extend_from_slice(piece);
+        let len = u16::try_from(f.len()).unwrap_or(u16::MAX);
+        f[2..4].copy_from_slice(&len.to_be_bytes());
+        let at = i * step;
+        let more = if at + piece.len() < payload.len() { 0x2000 } else { 0 };
+        f[6..8].copy_from_slice(&(u16::try_from(at / 8).unwrap_or(0x1fff) | more).to_be_bytes());
+        f[10] = 0;
+        f[11] = 0;
+        out.push(f);
+    }
+    Some(out)
+}
+
 /// A received IPv4 packet's header length, source and destination, when
 /// it is one (the payload is `packet[ihl..]`).
 pub fn outer(packet: &[u8]) -> Option<(usize, Ipv4Addr, Ipv4Addr)> {
@@ -239,6 +276,45 @@ mod tests {
         assert_eq!(outer(&p), Some((20, Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2))));
         assert_eq!(outer(&p[..10]), None);
         assert_eq!(outer(&[0x46, 0, 0, 0]), None);
+    }
+
+    #[test]
+    fn a_packet_over_the_mtu_is_cut_into_fragments_that_put_it_back_together() {
+        let mut p = header(Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2), 0x4242, 50).to_vec();
+        p.extend((0..1436u32).map(|i| i as u8));
+        let p = finish(p);
+        assert_eq!(fragments(&p, 1500), None, "it fits");
+        let f = fragments(&p, 1200).expect("cut");
+        assert_eq!(f.len(), 2);
+        // 1,176 bytes of payload (a multiple of 8 within 1,180), then the other 260.
+        assert_eq!(f[0].len(), 1196);
+        assert_eq!(f[1].len(), 20 + 1436 - 1176);
+        assert_eq!(&f[0][2..4], &1196u16.to_be_bytes());
+        assert_eq!(&f[0][6..8], &[0x20, 0], "more fragments, offset 0");
+        assert_eq!(&f[1][6..8], &(1176u16 / 8).to_be_bytes(), "last, at 1176");
+        for x in &f {
+            assert!(x.len() <= 1200);
+            assert_eq!(&x[4..6], &[0x42, 0x42], "one identification");
+            assert_eq!(x[9], 50);
+        }
+        // The payloads in order are the packet's.
+        let back: Vec<u8> = f.iter().flat_map(|x| x[20..].to_vec()).collect();
+        assert_eq!(back, p[20..]);
+        // A 576-byte path: three pieces, offsets multiples of 8.
+        let f = fragments(&p, 576).expect("cut");
+        assert_eq!(f.iter().map(|x| x.len()).collect::<Vec<_>>(), [572, 572, 20 + 1436 - 1104]);
+        // Not cut: DF set, already a fragment, header options, no room, too short.
+        let mut df = p.clone();
+        df[6] = 0x40;
+        assert_eq!(fragments(&df, 1200), None);
+        let mut mf = p.clone();
+        mf[6] = 0x20;
+        assert_eq!(fragments(&mf, 1200), None);
+        let mut opt = p.clone();
+        opt[0] = 0x46;
+        assert_eq!(fragments(&opt, 1200), None);
+        assert_eq!(fragments(&p, 27), None);
+        assert_eq!(fragments(&p[..10], 5), None);
     }
 
     /// One `recvmmsg` takes what waits, up to a batch; a packet larger than

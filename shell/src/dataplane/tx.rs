@@ -85,6 +85,8 @@ pub struct Sealer {
     esp_buf: Vec<u8>,
     /// ESP packets (outer header included) for the raw socket, sent in one batch after a read.
     raw_out: Vec<(Ipv4Addr, Vec<u8>)>,
+    /// AH packets (outer header included, alone or over ESP), likewise for protocol 51.
+    ah_out: Vec<(Ipv4Addr, Vec<u8>)>,
     /// Identification of the next outer header sent on a raw socket.
     ident: u16,
     /// Traffic no SA covers (at most [`super::shared::UNCOVERED`] pairs) and problems (at most 64), for the engine.
@@ -105,6 +107,7 @@ impl Sealer {
             esp_out: Vec::new(),
             esp_buf: Vec::new(),
             raw_out: Vec::new(),
+            ah_out: Vec::new(),
             ident: 0,
             uncovered: indexmap::IndexSet::new(),
             problems: Vec::new(),
@@ -178,10 +181,10 @@ impl Sealer {
                 return (n, false);
             };
             for i in 0..k {
-                self.seal_one(i, dev.id, shared);
+                self.seal_one(i, dev.id);
             }
             n += k;
-            if self.esp_out.len() + self.raw_out.len() >= SEND_BATCH {
+            if self.esp_out.len() + self.raw_out.len() + self.ah_out.len() >= SEND_BATCH {
                 self.send(shared, udp);
             }
             if n >= ROUND_PACKETS {
@@ -193,7 +196,7 @@ impl Sealer {
 
     /// Seal the `i`th packet read from device `dev` (`edgesh0`, or a
     /// tunnel interface's: by that device's SAs only).
-    fn seal_one(&mut self, i: usize, dev: u64, shared: &Shared) {
+    fn seal_one(&mut self, i: usize, dev: u64) {
         let p = &self.tun_segs[i][..self.tun_sizes[i]];
         let Some((src, dst)) = super::ipv4_ends(p) else { return };
         let found = self.index.get(&dev).and_then(|ix| ix.lookup(src, dst));
@@ -263,7 +266,7 @@ impl Sealer {
             // Only AH (on its own or over ESP) gets here: ESP alone was sent above.
             Ok(data) => {
                 o.count.add(p.len());
-                shared.raw_ah.send(*o.remote.ip(), &data);
+                self.ah_out.push((*o.remote.ip(), data));
             }
             Err(e) => {
                 if self.problems.len() < 64 {
@@ -294,11 +297,13 @@ impl Sealer {
         }
         self.esp_out.clear();
         self.esp_buf.clear();
-        if !self.raw_out.is_empty() {
-            // By the link layer where the next hop is known, the rest by the raw socket.
-            shared.link.send_batch(&mut self.raw_out);
-            if !self.raw_out.is_empty() {
-                shared.raw_esp.send_batch(&mut self.raw_out);
+        // By the link layer where the next hop is known, the rest by the raw sockets.
+        for (out, raw) in [(&mut self.raw_out, &shared.raw_esp), (&mut self.ah_out, &shared.raw_ah)] {
+            if !out.is_empty() {
+                shared.link.send_batch(out);
+                if !out.is_empty() {
+                    raw.send_batch(out);
+                }
             }
         }
         if !self.uncovered.is_empty() || !self.problems.is_empty() {
@@ -412,7 +417,7 @@ mod tests {
             p[12..16].copy_from_slice(&src.octets());
             p[16..20].copy_from_slice(&dst.octets());
             s.tun_sizes[0] = 20;
-            s.seal_one(0, EDGESH0, &shared);
+            s.seal_one(0, EDGESH0);
         };
         // 500 pairs, each twice, over two batches.
         for k in (0..500).chain(0..500) {
