@@ -49,10 +49,12 @@
 //! The encapsulation is the one negotiated: ESP in UDP 4500 when NAT-T found
 //! a NAT (RFC 3948), else ESP straight on IP protocol 50 (RFC 4303), over a
 //! raw socket opened with the first such SA (CAP_NET_RAW; without it edgesh
-//! says so once in the log). Where the peer's next hop is certain, dp-tx
-//! hands those packets to the interface's driver through an `AF_PACKET`
-//! socket instead (about twice the packets per second; thread `dp-hops`
-//! follows the routes and neighbours, [`link`]). The outbound SA of a packet is found by its
+//! says so once in the log). Where the peer's next hop is known, dp-tx
+//! hands those packets (and AH's) to the interface through an `AF_PACKET`
+//! socket instead (about 1.5x the packets per second; the thread
+//! `dp-hops` follows the routes, MTUs and neighbours, [`link`]); a packet
+//! over its route's MTU leaves in fragments ([`raw::fragments`]). The
+//! outbound SA of a packet is found by its
 //! selectors in [`table::SelectorIndex`], whose cost does not grow with the
 //! number of SAs; inbound SAs are found by SPI.
 //!

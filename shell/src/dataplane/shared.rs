@@ -151,7 +151,7 @@ pub struct Shared {
     ike: Mutex<Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)>>,
     pub raw_ah: RawSocket,
     pub raw_esp: RawSocket,
-    /// ESP on protocol 50 by `AF_PACKET` where the next hop is known (`link.rs`).
+    /// ESP on protocol 50 and AH on 51 by `AF_PACKET` where the next hop is known (`link.rs`).
     pub link: super::link::LinkPath,
     news: Mutex<News>,
     has_news: AtomicBool,
