@@ -5,10 +5,11 @@
 # 1,400-byte inner one) to one receiving thread in netns `right`, for DUR
 # seconds (default 5), RUNS times (default 3) each, through the benchmark's
 # veth pair (`strongswan-peer.sh netns`). SENDERS (default "raw50 packetq
-# packet udp udpgso"): raw50 = IP_HDRINCL raw socket + sendmmsg (the
+# packet packetring udp udpgso"): raw50 = IP_HDRINCL raw socket + sendmmsg (the
 # dataplane's protocol 50 path where the next hop is not known), packetq =
 # AF_PACKET + sendmmsg through the qdisc layer (where it is known), packet =
-# the same with PACKET_QDISC_BYPASS, udp = UDP 4500 + sendmmsg, udpgso =
+# the same with PACKET_QDISC_BYPASS, packetring = the same through the qdisc
+# from a PACKET_TX_RING (one sendto per 64 frames), udp = UDP 4500 + sendmmsg, udpgso =
 # UDP_SEGMENT (the dataplane's ESP-in-UDP path).
 # Prints each side's line from `examples/raw_rate.rs`. Root; takes the
 # interop lock as the other benchmarks do.
@@ -17,7 +18,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$HERE/target/release/examples/raw_rate}
 DUR=${DUR:-5}
 RUNS=${RUNS:-3}
-SENDERS=${1:-raw50 packetq packet udp udpgso}
+SENDERS=${1:-raw50 packetq packet packetring udp udpgso}
 if [ -z "${INTEROP:-}" ]; then
   INTEROP=$HERE/../shared/interop/strongswan-peer.sh
   [ -f "$INTEROP" ] || INTEROP=/work/shared/interop/strongswan-peer.sh

@@ -6,14 +6,16 @@
 //!
 //! ```text
 //! raw_rate recv raw50|udp SECS           # count what arrives (protocol 50, or UDP 4500 with UDP_GRO)
-//! raw_rate send raw50|packet|packetq|udp|udpgso DST SECS [IFACE]
+//! raw_rate send raw50|packet|packetq|packetring|udp|udpgso DST SECS [IFACE]
 //! ```
 //!
 //! Senders: `raw50` is the dataplane's path (`IP_HDRINCL` raw socket,
 //! `sendmmsg` of 64); `packet` writes the same IP packets to an `AF_PACKET`
 //! socket on IFACE with `PACKET_QDISC_BYPASS` (no routing, no netfilter,
 //! the peer's MAC from the neighbour table), `packetq` the same through the
-//! qdisc layer (where packet taps such as tcpdump see them); `udp` sends the payloads as UDP
+//! qdisc layer (where packet taps such as tcpdump see them), `packetring`
+//! the same from a `PACKET_TX_RING` (frames in a shared ring, one `sendto`
+//! per batch, no copy into the kernel); `udp` sends the payloads as UDP
 //! datagrams to DST:4500 with `sendmmsg`; `udpgso` hands the kernel 44 of
 //! them at a time with `UDP_SEGMENT`, as the dataplane does in UDP.
 
@@ -46,7 +48,7 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: raw_rate recv raw50|udp SECS | raw_rate send raw50|packet|packetq|udp|udpgso DST SECS [IFACE]"
+                "usage: raw_rate recv raw50|udp SECS | raw_rate send raw50|packet|packetq|packetring|udp|udpgso DST SECS [IFACE]"
             );
             std::process::exit(2);
         }
@@ -172,6 +174,15 @@ fn send(how: &str, dst: Ipv4Addr, iface: &str, until: Instant) -> (u64, u64) {
                 bytes += (n * PACKET) as u64;
             }
         }
+        "packetring" => {
+            let (fd, to) = packet_socket(iface, dst, false);
+            let mut ring = TxRing::new(fd);
+            while Instant::now() < until {
+                let n = ring.send(&packet, &to);
+                packets += n as u64;
+                bytes += (n * PACKET) as u64;
+            }
+        }
         "udp" | "udpgso" => {
             let s = std::net::UdpSocket::bind("0.0.0.0:4500").expect("bind 4500");
             s.connect((dst, 4500)).expect("connect");
@@ -202,6 +213,100 @@ fn send(how: &str, dst: Ipv4Addr, iface: &str, until: Instant) -> (u64, u64) {
         _ => panic!("unknown sender {how}"),
     }
     (packets, bytes)
+}
+
+/// A `PACKET_TX_RING` (TPACKET_V2) on an `AF_PACKET` datagram socket: frames written
+/// in a shared ring, one `sendto` hands the kernel all that are marked.
+struct TxRing {
+    fd: i32,
+    ring: *mut u8,
+    next: usize,
+}
+
+/// The ring's shape: 16 blocks of 64 KB, 2 KB frames (512 frames).
+const RING_BLOCK: usize = 1 << 16;
+const RING_BLOCKS: usize = 16;
+const RING_FRAME: usize = 2048;
+const RING_FRAMES: usize = RING_BLOCK / RING_FRAME * RING_BLOCKS;
+/// Where a TPACKET_V2 frame's data starts (the aligned header, no address).
+const RING_DATA: usize = 32;
+
+impl TxRing {
+    fn new(fd: i32) -> Self {
+        let version: libc::c_int = 1; // TPACKET_V2
+        let req = libc::tpacket_req {
+            tp_block_size: RING_BLOCK as u32,
+            tp_block_nr: RING_BLOCKS as u32,
+            tp_frame_size: RING_FRAME as u32,
+            tp_frame_nr: RING_FRAMES as u32,
+        };
+        // SAFETY: socket options with their own types, then a shared mapping of the ring.
+        let ring = unsafe {
+            let r = libc::setsockopt(
+                fd,
+                libc::SOL_PACKET,
+                libc::PACKET_VERSION,
+                (&version as *const libc::c_int).cast(),
+                4,
+            );
+            assert_eq!(r, 0, "PACKET_VERSION");
+            let r = libc::setsockopt(
+                fd,
+                libc::SOL_PACKET,
+                libc::PACKET_TX_RING,
+                (&req as *const libc::tpacket_req).cast(),
+                std::mem::size_of::<libc::tpacket_req>() as libc::socklen_t,
+            );
+            assert_eq!(r, 0, "PACKET_TX_RING: {}", std::io::Error::last_os_error());
+            let m = libc::mmap(
+                std::ptr::null_mut(),
+                RING_BLOCK * RING_BLOCKS,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd,
+                0,
+            );
+            assert!(m != libc::MAP_FAILED, "mmap");
+            m.cast::<u8>()
+        };
+        TxRing { fd, ring, next: 0 }
+    }
+
+    /// Marks up to [`BATCH`] free frames with `data`, then one `sendto`: how many were marked.
+    fn send(&mut self, data: &[u8], to: &libc::sockaddr_ll) -> usize {
+        let mut n = 0;
+        while n < BATCH {
+            // SAFETY: `next` < RING_FRAMES, inside the mapping; the header is the frame's start.
+            let frame = unsafe { self.ring.add(self.next * RING_FRAME) };
+            let hdr = frame.cast::<libc::tpacket2_hdr>();
+            // SAFETY: the kernel writes the status concurrently: read it volatile.
+            let status = unsafe { std::ptr::read_volatile(&raw const (*hdr).tp_status) };
+            if status != libc::TP_STATUS_AVAILABLE {
+                break;
+            }
+            // SAFETY: the frame is ours until its status says SEND_REQUEST; the data fits.
+            unsafe {
+                std::ptr::copy_nonoverlapping(data.as_ptr(), frame.add(RING_DATA), data.len());
+                (*hdr).tp_len = data.len() as u32;
+                std::sync::atomic::fence(std::sync::atomic::Ordering::Release);
+                std::ptr::write_volatile(&raw mut (*hdr).tp_status, libc::TP_STATUS_SEND_REQUEST);
+            }
+            self.next = (self.next + 1) % RING_FRAMES;
+            n += 1;
+        }
+        // SAFETY: no buffer (the ring is the data); the link address of the peer.
+        unsafe {
+            libc::sendto(
+                self.fd,
+                std::ptr::null(),
+                0,
+                if n == 0 { 0 } else { libc::MSG_DONTWAIT },
+                (to as *const libc::sockaddr_ll).cast(),
+                std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        n
+    }
 }
 
 /// `sendmmsg` of [`BATCH`] copies of `data` to `to` (or the connected peer): how many left.
