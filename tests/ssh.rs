@@ -477,6 +477,35 @@ fn ios_listen_line_and_pubkey_chain() {
 }
 
 #[test]
+fn listens_on_an_ipv6_address() {
+    if !have_ssh() {
+        return;
+    }
+    let Ok(probe) = std::net::TcpListener::bind("[::1]:0") else {
+        eprintln!("!!! SKIPPED: no IPv6 loopback (::1) on this machine");
+        return;
+    };
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    // The configuration's line, an IPv6 address in upper case as IOS keeps them.
+    let dir = tmpdir("ios-listen-v6");
+    let s = start_in(&dir, "ios", &format!("{IOS}ip ssh server listen 0:0::1 port {port}\n"), &[]);
+    assert_eq!(s.port, port);
+    assert!(std::net::TcpStream::connect(("::1", port)).is_ok(), "listens on [::1]:{port}");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "and not on IPv4");
+    let o = s.ssh_to("::1", "admin", "cisco", false).arg("show running-config | include listen").output().unwrap();
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(text(&o).trim_end(), format!("ip ssh server listen ::1 port {port}"));
+    drop(s);
+    // --ssh with a bracketed IPv6 address, in the SmartEdge dialect.
+    let dir = tmpdir("se-listen-v6");
+    let s = start_in(&dir, "smartedge", SE, &["--ssh", "[::1]:0"]);
+    let o = s.ssh_to("::1", "admin", "adminpw", false).arg("show users").output().unwrap();
+    assert!(o.status.success(), "{o:?}");
+    assert!(text(&o).contains("admin"), "{}", text(&o));
+}
+
+#[test]
 fn smartedge_listen_line_public_key_and_bind_error() {
     if !have_ssh() {
         return;

@@ -1,6 +1,6 @@
 //! Typed parameters of the spec language and how a word is checked against them.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParamKind {
@@ -14,6 +14,8 @@ pub enum ParamKind {
     Ipv4,
     /// `A.B.C.D/M`
     Ipv4Prefix,
+    /// `X:X:X:X::X`: an IPv6 address in any RFC 4291 text form.
+    Ipv6,
     /// `HEX`: hexadecimal digits, with or without `0x`.
     Hex,
     /// `SLOT/PORT`: two numbers such as `3/1`.
@@ -27,6 +29,7 @@ impl ParamKind {
             "LINE" => return Some(ParamKind::Line),
             "A.B.C.D" => return Some(ParamKind::Ipv4),
             "A.B.C.D/M" => return Some(ParamKind::Ipv4Prefix),
+            "X:X:X:X::X" => return Some(ParamKind::Ipv6),
             "HEX" => return Some(ParamKind::Hex),
             "SLOT/PORT" => return Some(ParamKind::SlotPort),
             _ => {}
@@ -69,6 +72,7 @@ impl ParamKind {
                     _ => Err(Some("prefix length out of range <0-32>".into())),
                 }
             }
+            ParamKind::Ipv6 => (w.contains(':') && w.parse::<Ipv6Addr>().is_ok()).then_some(()).ok_or(None),
             ParamKind::Hex => {
                 let h = w.strip_prefix("0x").or_else(|| w.strip_prefix("0X")).unwrap_or(w);
                 (!h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit())).then_some(()).ok_or(None)
@@ -90,6 +94,7 @@ impl ParamKind {
             }
             ParamKind::Ipv4 => p.bytes().all(|b| b.is_ascii_digit() || b == b'.'),
             ParamKind::Ipv4Prefix => p.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'/'),
+            ParamKind::Ipv6 => p.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'),
             ParamKind::Hex => p.bytes().all(|b| b.is_ascii_hexdigit() || b == b'x' || b == b'X'),
             ParamKind::SlotPort => p.bytes().all(|b| b.is_ascii_digit() || b == b'/'),
         }
@@ -128,5 +133,15 @@ mod tests {
         assert!(ParamKind::Hex.check("0x4d79").is_ok());
         assert!(ParamKind::Hex.check("0xzz").is_err());
         assert!(ParamKind::SlotPort.check("3/11").is_ok());
+        assert_eq!(ParamKind::from_spec("X:X:X:X::X"), Some(ParamKind::Ipv6));
+        assert!(ParamKind::Ipv6.check("::1").is_ok());
+        assert!(ParamKind::Ipv6.check("2001:db8::1").is_ok());
+        assert!(ParamKind::Ipv6.check("::ffff:192.0.2.1").is_ok());
+        assert!(ParamKind::Ipv6.check("2001:db8::1::2").is_err());
+        assert!(ParamKind::Ipv6.check("2001:db8:g::1").is_err());
+        assert!(ParamKind::Ipv6.check("1.2.3.4").is_err());
+        assert!(ParamKind::Ipv6.check("[::1]").is_err());
+        assert!(ParamKind::Ipv6.could_start("2001:db8:"));
+        assert!(!ParamKind::Ipv6.could_start("fe80::1%eth0"));
     }
 }

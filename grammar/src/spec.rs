@@ -119,10 +119,8 @@ fn build_ast(pair: Pair<'_, Rule>, atoms: &mut Vec<Atom>) -> Ast {
         Rule::opt => Ast::Alt(pair.into_inner().map(|p| build_ast(p, atoms)).collect(), true),
         Rule::atom => {
             let raw = pair.as_str();
-            let (body, label) = match raw.split_once(':') {
-                Some((b, l)) if ParamKind::from_spec(b).is_some() => (b, Some(l.to_string())),
-                _ => (raw, None),
-            };
+            let (body, label) = split_label(raw);
+            let label = label.map(str::to_string);
             let kind = match ParamKind::from_spec(body) {
                 Some(p) => AtomKind::Param(p),
                 None => AtomKind::Keyword(body.to_ascii_lowercase()),
@@ -133,6 +131,22 @@ fn build_ast(pair: Pair<'_, Rule>, atoms: &mut Vec<Atom>) -> Ast {
             Ast::Atom(atoms.len() - 1)
         }
         _ => Ast::Seq(Vec::new()),
+    }
+}
+
+/// An atom's parameter kind and label: `A.B.C.D:addr` → (`A.B.C.D`, `addr`).
+/// The IPv6 atom `X:X:X:X::X` holds colons of its own, so it is taken whole.
+fn split_label(raw: &str) -> (&str, Option<&str>) {
+    const V6: &str = "X:X:X:X::X";
+    if raw == V6 {
+        return (raw, None);
+    }
+    if let Some(l) = raw.strip_prefix(V6).and_then(|r| r.strip_prefix(':')) {
+        return (V6, Some(l));
+    }
+    match raw.split_once(':') {
+        Some((b, l)) if ParamKind::from_spec(b).is_some() => (b, Some(l)),
+        _ => (raw, None),
     }
 }
 
@@ -175,9 +189,7 @@ pub fn atom_texts(spec: &str) -> Result<(Vec<String>, usize), SpecError> {
     let lead = seq
         .clone()
         .into_inner()
-        .take_while(|p| {
-            p.as_rule() == Rule::atom && ParamKind::from_spec(p.as_str().split(':').next().unwrap_or("")).is_none()
-        })
+        .take_while(|p| p.as_rule() == Rule::atom && ParamKind::from_spec(split_label(p.as_str()).0).is_none())
         .count();
     let mut out = Vec::new();
     walk(seq, &mut out);

@@ -2,10 +2,10 @@
 //! which public keys open which account.
 //!
 //! * Listening (edgesh extensions; real configurations never bind a port by
-//!   surprise): IOS `ip ssh server listen A.B.C.D [port N]` (a global line;
+//!   surprise): IOS `ip ssh server listen A.B.C.D|X:X:X:X::X [port N]` (a global line;
 //!   `ip ssh version 2` and the other `ip ssh` lines of real
 //!   configurations are kept verbatim and bind nothing), SmartEdge `ssh
-//!   server listen A.B.C.D [port N]` in context `local`. The port is 22 by
+//!   server listen A.B.C.D|X:X:X:X::X [port N]` in context `local`. The port is 22 by
 //!   default. `--ssh ADDR:PORT` on the command line wins over both.
 //! * Public keys: IOS `ip ssh pubkey-chain` / `username NAME` / `key-hash
 //!   TYPE HEX [COMMENT]` (a `key-string` is stored as its `key-hash`, the
@@ -89,7 +89,7 @@ pub fn is_md5_hex(s: &str) -> bool {
 
 /// `A.B.C.D [port N]` words after `listen`: the socket address.
 pub fn listen_addr(words: &[&str]) -> Option<SocketAddr> {
-    let ip: std::net::Ipv4Addr = words.first()?.parse().ok()?;
+    let ip: std::net::IpAddr = words.first()?.parse().ok()?;
     let port = match words.get(1..) {
         Some(["port", p, ..]) => p.parse().ok()?,
         _ => 22,
@@ -102,7 +102,7 @@ pub fn listen(r: &Router, dialect: Dialect) -> Option<SocketAddr> {
     dialect.ops().ssh_listen(r)
 }
 
-/// IOS: the last `ip ssh server listen A.B.C.D [port N]` line.
+/// IOS: the last `ip ssh server listen A.B.C.D|X:X:X:X::X [port N]` line.
 pub fn ios_listen(r: &Router) -> Option<SocketAddr> {
     r.ios_doc.root.iter().rev().find_map(|n| {
         let w: Vec<&str> = n.text.split_whitespace().collect();
@@ -204,5 +204,7 @@ mod tests {
         assert_eq!(listen_addr(&["127.0.0.1", "port", "2222"]), Some("127.0.0.1:2222".parse().unwrap()));
         assert_eq!(listen_addr(&["10.0.0.1"]), Some("10.0.0.1:22".parse().unwrap()));
         assert_eq!(listen_addr(&["x"]), None);
+        assert_eq!(listen_addr(&["::1", "port", "2222"]), Some("[::1]:2222".parse().unwrap()));
+        assert_eq!(listen_addr(&["2001:db8::1"]), Some("[2001:db8::1]:22".parse().unwrap()));
     }
 }

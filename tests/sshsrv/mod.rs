@@ -104,6 +104,11 @@ pub fn launch(dir: &Path, args: &[&str]) -> (Server, String) {
 impl Server {
     /// `ssh` to this server as `user` with `password` (a PTY with `tty`).
     pub fn ssh(&self, user: &str, password: &str, tty: bool) -> Command {
+        self.ssh_to("127.0.0.1", user, password, tty)
+    }
+
+    /// The same, to this server's port on `host` (`::1` where it listens there).
+    pub fn ssh_to(&self, host: &str, user: &str, password: &str, tty: bool) -> Command {
         let mut c = Command::new("ssh");
         c.args([
             "-p",
@@ -128,7 +133,7 @@ impl Server {
         if tty {
             c.arg("-tt");
         }
-        c.arg(format!("{user}@127.0.0.1"));
+        c.arg(format!("{user}@{host}"));
         self.askpass(&mut c, password);
         c
     }

@@ -396,22 +396,32 @@ pub(super) fn global(g: &mut G) {
     );
     add(
         g,
-        "ip ssh server listen A.B.C.D:addr [port <1-65535>:port]",
+        "ip ssh server listen {A.B.C.D:addr | X:X:X:X::X:addr} [port <1-65535>:port]",
         &[
             "Global IP configuration subcommands",
             "Configure ssh options",
             "Configure the SSH server",
             "Listen for SSH connections on this address (edgesh)",
             "IPv4 address",
+            "IPv6 address",
             "TCP port (default 22)",
             "Port",
         ],
         |s, a, _| {
             let port = a.u16("port").unwrap_or(22);
+            // An IPv6 address is kept as IOS writes them: compressed, upper case.
+            let addr = match a.req("addr")? {
+                v6 if v6.contains(':') => v6
+                    .parse::<std::net::Ipv6Addr>()
+                    .map_err(|_| "Invalid address".to_string())?
+                    .to_string()
+                    .to_ascii_uppercase(),
+                v4 => v4.to_string(),
+            };
             let text = if port == 22 {
-                format!("ip ssh server listen {}", a.req("addr")?)
+                format!("ip ssh server listen {addr}")
             } else {
-                format!("ip ssh server listen {} port {port}", a.req("addr")?)
+                format!("ip ssh server listen {addr} port {port}")
             };
             set_line(s, "ip ssh server listen", &text);
             Ok(())

@@ -175,12 +175,13 @@ pub(super) fn context(g: &mut G) {
     );
     add(
         g,
-        "ssh server listen A.B.C.D [port <1-65535>:port]",
+        "ssh server listen {A.B.C.D:addr | X:X:X:X::X:addr} [port <1-65535>:port]",
         &[
             "Configure the SSH server",
             "The SSH server of this router (edgesh)",
             "Listen for SSH connections (context local only)",
             "IPv4 address to listen on",
+            "IPv6 address to listen on",
             "TCP port (default 22)",
             "Port",
         ],
@@ -189,7 +190,7 @@ pub(super) fn context(g: &mut G) {
             if ctx != "local" {
                 return Err(format!("The SSH server is configured in context local, not in context {ctx}"));
             }
-            let ip: std::net::Ipv4Addr = a.req("A.B.C.D")?.parse().map_err(|_| "Invalid address".to_string())?;
+            let ip: std::net::IpAddr = a.req("addr")?.parse().map_err(|_| "Invalid address".to_string())?;
             let port = a.u16("port").unwrap_or(22);
             context_mut(s)?.ssh_listen = Some(std::net::SocketAddr::from((ip, port)));
             Ok(())
@@ -197,13 +198,14 @@ pub(super) fn context(g: &mut G) {
     );
     add(
         g,
-        "no ssh server listen [A.B.C.D] [port <1-65535>:port]",
+        "no ssh server listen [A.B.C.D | X:X:X:X::X] [port <1-65535>:port]",
         &[
             NO,
             "Configure the SSH server",
             "The SSH server of this router (edgesh)",
             "Stop listening for SSH connections",
             "IPv4 address",
+            "IPv6 address",
             "TCP port",
             "Port",
         ],
