@@ -348,7 +348,8 @@ pub(super) fn crypto_exec(g: &mut G) {
                 }
             }
             r.engine_drain();
-            // No dataplane yet: echoes are not carried, whether or not an SA exists.
+            // The command sends no ICMP itself (the dataplane carries the hosts' packets):
+            // its echoes are reported lost, whether or not an SA exists.
             o.line(".....");
             o.line("Success rate is 0 percent (0/5)");
             Ok(())
