@@ -268,11 +268,9 @@ fn esp_flood_through_the_dataplane() {
     );
 }
 
-/// An IOS crypto map negotiates when traffic matches its ACL: the first
-/// ping starts main mode (and is dropped, as on IOS), then traffic flows.
-#[test]
-fn traffic_starts_an_ios_crypto_map_and_flows() {
-    let Some(_g) = ready() else { return };
+/// strongSwan (IKEv1) and an IOS edgesh whose crypto map waits for traffic,
+/// with `edgesh0` up and 203.0.113.1 routed into it; nothing negotiated yet.
+fn ios_crypto_map_waiting_for_traffic() -> Edgesh {
     start_strongswan(&[
         ("IKE_VERSION", "1"),
         ("IKE_PROPOSAL", "aes128-sha1-modp1024"),
@@ -292,6 +290,15 @@ fn traffic_starts_an_ios_crypto_map_and_flows() {
     assert!(!e.cmd("show crypto isakmp sa").contains("192.0.2.2"), "no negotiation before traffic");
     ip(&["link", "set", "edgesh0", "up"]);
     ip(&["route", "replace", "203.0.113.1/32", "dev", "edgesh0", "src", "198.51.100.1"]);
+    e
+}
+
+/// An IOS crypto map negotiates when traffic matches its ACL: the first
+/// ping starts main mode (and is dropped, as on IOS), then traffic flows.
+#[test]
+fn traffic_starts_an_ios_crypto_map_and_flows() {
+    let Some(_g) = ready() else { return };
+    let e = ios_crypto_map_waiting_for_traffic();
     let _ = peer(&[], &["ping", "left"]);
     e.wait_for("show crypto isakmp sa", "QM_IDLE", 10);
     let out = peer(&[], &["ping", "left"]);
@@ -308,6 +315,30 @@ fn traffic_starts_an_ios_crypto_map_and_flows() {
         sa.contains(&format!("#pkts decaps: {encaps}, #pkts decrypt: {encaps}, #pkts verify: {encaps}")),
         "every packet answered:\n{sa}"
     );
+}
+
+/// The router's own `ping` (`shell/src/ping.rs`): its first echo starts the
+/// crypto map and is lost while main mode runs, the others come back
+/// through the SA, as on IOS (`.!!!!`); once the SA is up all five do.
+#[test]
+fn the_routers_own_ping_starts_the_crypto_map_and_is_answered() {
+    let Some(_g) = ready() else { return };
+    let e = ios_crypto_map_waiting_for_traffic();
+    let first = e.cmd("ping 203.0.113.1 source 198.51.100.1");
+    let marks = first.lines().find(|l| l.starts_with(['.', '!'])).unwrap_or("");
+    assert!(marks.len() == 5 && marks.starts_with('.') && marks.ends_with("!!!"), "{first}\n{}", e.cmd("show logging"));
+    let ok = marks.matches('!').count();
+    assert!(
+        first.contains(&format!("Success rate is {} percent ({ok}/5), round-trip min/avg/max = ", ok * 20)),
+        "{first}"
+    );
+    let again = e.cmd("ping 203.0.113.1 source 198.51.100.1");
+    assert!(again.contains("\n!!!!!\nSuccess rate is 100 percent (5/5), round-trip min/avg/max = "), "{again}");
+    // The echoes went through the SA: counted on both sides of it.
+    let sa = e.cmd("show crypto ipsec sa");
+    let n = ok + 5;
+    assert!(sa.contains(&format!("#pkts encaps: {n}, #pkts encrypt: {n}, #pkts digest: {n}")), "{sa}");
+    assert!(sa.contains(&format!("#pkts decaps: {n}, #pkts decrypt: {n}, #pkts verify: {n}")), "{sa}");
 }
 
 /// A headless IOS router (`--dialect ios --config X --ssh ...`, nobody

@@ -37,6 +37,7 @@ pub mod merge;
 pub mod monitor;
 pub mod out;
 pub mod passwords;
+pub mod ping_report;
 pub mod pki_paste;
 pub mod privauth;
 pub mod privilege;

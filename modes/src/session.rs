@@ -109,6 +109,26 @@ pub struct Router {
     /// IOS: each VTI's line protocol as last logged (`%LINEPROTO-5-UPDOWN`),
     /// and the engine's child-SA generation it was read at.
     pub ios_vti_links: (u64, std::collections::BTreeMap<String, bool>),
+    /// The router's own ICMP echo for `ping` (`shell/src/ping.rs`), where
+    /// edgesh has a network; `None` in the lab (the echoes are reported lost).
+    pub pinger: Option<Pinger>,
+}
+
+/// One ICMP echo: (source, destination, sequence number, timeout) → the
+/// round-trip time, or `None` when no reply came in time.
+#[derive(Clone)]
+pub struct Pinger(
+    pub  Arc<
+        dyn Fn(Option<std::net::Ipv4Addr>, std::net::Ipv4Addr, u16, std::time::Duration) -> Option<std::time::Duration>
+            + Send
+            + Sync,
+    >,
+);
+
+impl std::fmt::Debug for Pinger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pinger")
+    }
 }
 
 /// A user who logged in.
@@ -185,6 +205,7 @@ impl Router {
             host_links: Default::default(),
             ios_master_key: false,
             ios_vti_links: Default::default(),
+            pinger: None,
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord {

@@ -188,6 +188,8 @@ pub fn build_router_with(
             router.lock().unwrap_or_else(|e| e.into_inner()).crypto_log(4, "DATAPLANE", &why);
         }
         crate::net::spawn(router.clone());
+        router.lock().unwrap_or_else(|e| e.into_inner()).pinger =
+            Some(edgesh_modes::session::Pinger(Arc::new(crate::ping::echo)));
     }
     // `--config`, else the dialect's saved startup file.
     let startup = state_dir.join(ops.startup_file());

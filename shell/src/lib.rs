@@ -16,6 +16,7 @@ mod dataplane_drops;
 pub mod load;
 pub mod loginguard;
 pub mod net;
+pub mod ping;
 pub mod pipes;
 pub mod routes;
 pub mod rtnl;

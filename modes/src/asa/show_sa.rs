@@ -880,9 +880,10 @@ pub fn register(g: &mut G) {
                 r.engine.initiate_for_traffic(src, dst);
             }
             r.engine_drain();
-            // Echoes are not carried (the dataplane is the TUN device's).
-            o.line("?????");
-            o.line("Success rate is 0 percent (0/5)");
+            // As IOS's `ping` (`crate::ping_report`); the ASA marks a lost echo `?`.
+            let pinger = r.pinger.clone();
+            drop(r);
+            crate::ping_report::five(pinger.as_ref(), Some(src), dst, '?', o);
             Ok(())
         },
     );
