@@ -476,6 +476,26 @@ fn ios_listen_line_and_pubkey_chain() {
     );
 }
 
+/// `ping` over SSH sends real echoes (here to the loopback address) from the
+/// SSH server's runtime, and the other sessions are served meanwhile.
+#[test]
+fn ping_over_ssh_is_answered() {
+    if !have_ssh() {
+        return;
+    }
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| text(&o).trim() == "0");
+    if !root {
+        eprintln!("!!! SKIPPED: ping needs a raw ICMP socket (root)");
+        return;
+    }
+    let s = start("ping", "ios", IOS);
+    let o = s.exec("admin", "cisco", "ping 127.0.0.1");
+    assert!(o.status.success(), "{o:?}");
+    let t = text(&o);
+    assert!(t.contains("Sending 5, 100-byte ICMP Echos to 127.0.0.1, timeout is 2 seconds:\n!!!!!\n"), "{t}");
+    assert!(t.contains("Success rate is 100 percent (5/5), round-trip min/avg/max = "), "{t}");
+}
+
 #[test]
 fn listens_on_an_ipv6_address() {
     if !have_ssh() {

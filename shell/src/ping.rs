@@ -21,6 +21,18 @@ static NEXT_ID: AtomicU16 = AtomicU16::new(1);
 /// `timeout` for its reply: the round-trip time, or `None` (no reply, or no
 /// raw socket: edgesh without CAP_NET_RAW).
 pub fn echo(src: Option<Ipv4Addr>, dst: Ipv4Addr, seq: u16, timeout: Duration) -> Option<Duration> {
+    // On the SSH server's runtime (a command runs on one of its two
+    // workers), the wait must not hold the worker: its other sessions move
+    // to another thread meanwhile.
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| echo_now(src, dst, seq, timeout))
+        }
+        _ => echo_now(src, dst, seq, timeout),
+    }
+}
+
+fn echo_now(src: Option<Ipv4Addr>, dst: Ipv4Addr, seq: u16, timeout: Duration) -> Option<Duration> {
     use socket2::{Domain, Protocol, Socket, Type};
     let sock = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4)).ok()?;
     if let Some(s) = src {
