@@ -22,6 +22,7 @@
 use crate::config::EspAuth;
 use crate::esp::{EspError, hmac};
 use crate::ike::crypto::MacAlg;
+use crate::inet::checksum;
 use crate::replay::ReplayWindow;
 use std::net::Ipv4Addr;
 
@@ -48,15 +49,6 @@ pub struct AhSa {
     /// Extended Sequence Numbers negotiated.
     esn: bool,
     replay: ReplayWindow,
-}
-
-/// The IPv4 header checksum (RFC 791) of `h` (its checksum field zero).
-fn checksum(h: &[u8]) -> u16 {
-    let mut sum: u32 = h.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))).sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
 }
 
 impl AhSa {

@@ -7,6 +7,7 @@
 //! around an opened payload with the outer ends as its header. Sealing and
 //! opening stay [`crate::esp::EspSa`]'s.
 
+use crate::inet::checksum;
 use std::net::Ipv4Addr;
 
 /// Why a packet cannot be sent or taken in transport mode.
@@ -61,15 +62,6 @@ pub fn inbound(next: u8, payload: &[u8], peer: Ipv4Addr, local: Ipv4Addr) -> Res
     p[10..12].copy_from_slice(&sum.to_be_bytes());
     p.extend_from_slice(payload);
     Ok(p)
-}
-
-/// The IPv4 header checksum (RFC 791).
-fn checksum(h: &[u8]) -> u16 {
-    let mut s: u32 = h.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))).sum();
-    while s > 0xffff {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    !(s as u16)
 }
 
 #[cfg(test)]

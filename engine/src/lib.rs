@@ -14,6 +14,7 @@ mod esp_drops_driver;
 pub mod esp_transport;
 pub mod failed_p1;
 pub mod ike;
+pub mod inet;
 pub mod manual_conf;
 pub mod pki;
 pub mod replay;

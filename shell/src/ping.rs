@@ -6,6 +6,7 @@
 //! [`edgesh_modes::session::Router::pinger`] where edgesh has a network;
 //! the lab has none and its `ping` reports the echoes lost.
 
+use edgesh_engine::inet::checksum;
 use std::mem::MaybeUninit;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -85,15 +86,6 @@ fn is_reply(packet: &[u8], id: u16, seq: u16) -> bool {
         && checksum(icmp) == 0
 }
 
-/// The Internet checksum (RFC 1071) of `data`.
-fn checksum(data: &[u8]) -> u16 {
-    let mut sum: u32 = data.chunks(2).map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)]))).sum();
-    while sum >> 16 != 0 {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,12 +121,5 @@ mod tests {
         let mut long_ihl = reply.clone();
         long_ihl[0] = 0x4f;
         assert!(!is_reply(&long_ihl[..30], 0x1234, 3));
-    }
-
-    #[test]
-    fn checksum_of_rfc1071_example() {
-        // RFC 1071 section 3: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2, complemented 0x220d.
-        assert_eq!(checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]), 0x220d);
-        assert_eq!(checksum(&[0xff]), 0x00ff);
     }
 }

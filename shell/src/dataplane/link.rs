@@ -412,11 +412,8 @@ fn set_checksum(p: &mut [u8]) {
     }
     p[10] = 0;
     p[11] = 0;
-    let mut sum: u32 = p[..ihl].chunks(2).map(|w| u32::from(u16::from_be_bytes([w[0], w[1]]))).sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    p[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+    let sum = edgesh_engine::inet::checksum(&p[..ihl]);
+    p[10..12].copy_from_slice(&sum.to_be_bytes());
 }
 
 #[cfg(test)]
