@@ -349,6 +349,9 @@ pub struct Session {
     pub terminal_width: usize,
     /// Commands rejected since the session started.
     pub rejected: usize,
+    /// The screen column where the line being run starts (after its
+    /// prompt and its own indentation): where a handler's caret counts from.
+    pub line_col: usize,
     pub wants_exit: bool,
     /// Lines typed (`show history`), the last [`HISTORY_LINES`].
     pub history: Vec<String>,
@@ -575,6 +578,7 @@ impl Session {
             router,
             user: opts.user,
             exec_context: opts.context,
+            line_col: 0,
             stack: Vec::new(),
             candidate: None,
             terminal_length: None,
@@ -728,6 +732,7 @@ impl Session {
             }
             self.history.push(mask_secrets(trimmed));
         }
+        self.line_col = caret_indent + line[..line.len() - line.trim_start().len()].chars().count();
         let ops = self.dialect.ops();
         let ok = ops.execute(self, line, caret_indent, out);
         ops.after_line(self);

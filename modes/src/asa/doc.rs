@@ -219,6 +219,8 @@ pub enum AsaMode {
     GroupPolicy,
     /// `username NAME attributes`.
     UsernameAttrs,
+    /// `dns server-group NAME`.
+    DnsServerGroup,
     /// A block edgesh keeps verbatim (`policy-map global_policy`, ...).
     Verbatim,
 }
@@ -240,6 +242,7 @@ impl AsaMode {
         AsaMode::ObjectGroupService,
         AsaMode::GroupPolicy,
         AsaMode::UsernameAttrs,
+        AsaMode::DnsServerGroup,
         AsaMode::Verbatim,
     ];
 
@@ -260,6 +263,7 @@ impl AsaMode {
             AsaMode::ObjectGroupService => "config-service-object-group",
             AsaMode::GroupPolicy => "config-group-policy",
             AsaMode::UsernameAttrs => "config-username",
+            AsaMode::DnsServerGroup => "config-dns-server-group",
             AsaMode::Verbatim => "config-unmodelled",
         }
     }

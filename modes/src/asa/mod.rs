@@ -213,6 +213,15 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
 /// `no X` in configuration mode.
 fn negate(s: &mut Session, rest: &str, line: &str, indent: usize, out: &mut dyn Out) -> bool {
     let v = vocabulary();
+    // A `no` form the mode models itself (an interface's `no nameif`,
+    // which the ASA shows as a line of the interface).
+    let m = mode(s);
+    if graphs().get(m).parse(line).is_ok_and(|p| p.command.spec.starts_with("no ")) {
+        return match run_in(s, m, line, out) {
+            Ok(ok) => ok,
+            Err(e) => refuse(s, &e, line, indent, out),
+        };
+    }
     for lvl in (0..s.asa.stack.len()).rev() {
         let saved = s.asa.stack.clone();
         s.asa.stack.truncate(lvl + 1);
@@ -229,7 +238,12 @@ fn negate(s: &mut Session, rest: &str, line: &str, indent: usize, out: &mut dyn 
         s.asa.stack = saved;
     }
     let off = line.len() - line.trim_start().len() + 3;
-    refuse(s, &ParseError::Invalid { offset: off, detail: None }, line, indent, out)
+    // The caret under the first wrong word: past `no` when the mode has `no` forms of that command.
+    let err = match graphs().get(m).parse(line) {
+        Err(e @ ParseError::Invalid { offset, .. }) if offset > off => e,
+        _ => ParseError::Invalid { offset: off, detail: None },
+    };
+    refuse(s, &err, line, indent, out)
 }
 
 pub(crate) fn run_in(s: &mut Session, m: AsaMode, line: &str, out: &mut dyn Out) -> Result<bool, ParseError> {
@@ -281,7 +295,31 @@ fn enter(s: &mut Session, node: Node, mode: AsaMode, family: &'static str) {
 /// command's leading words) is replaced in place; without a key the line is
 /// added (once).
 pub fn set_line(s: &mut Session, key: &str, text: &str) {
-    with_current(s, |list| crate::cisco_doc::set_in(list, key, text, true));
+    with_current(s, |list| {
+        // The ASA's shown `no KEY` (`no nameif`) is the same setting unset: replaced in place.
+        let unset = format!("no {key}");
+        match list.iter().position(|n| !key.is_empty() && n.text == unset) {
+            Some(i) => list[i] = Node { text: text.to_string(), ..Default::default() },
+            None => crate::cisco_doc::set_in(list, key, text, true),
+        }
+    });
+}
+
+/// Unset the setting `key` of the current block as the ASA shows it: its
+/// line (or an earlier `no KEY`) becomes `no KEY` in place, else `no KEY`
+/// is added (an interface's `no nameif`, `no security-level`, `no ip address`).
+pub fn unset_line(s: &mut Session, key: &str) {
+    let unset = format!("no {key}");
+    with_current(s, |list| {
+        let at = list.iter().position(|n| {
+            n.text == unset || n.text == key || n.text.strip_prefix(key).is_some_and(|r| r.starts_with(' '))
+        });
+        let node = Node { text: unset.clone(), ..Default::default() };
+        match at {
+            Some(i) => list[i] = node,
+            None => list.push(node),
+        }
+    });
 }
 
 /// Add a line to the current block (once: `access-list` entries are kept once).

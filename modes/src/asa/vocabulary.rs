@@ -23,7 +23,7 @@ crypto ikev2 remote-access, crypto ikev2 limit, crypto ikev2 cookie-challenge, c
 crypto ipsec security-association pmtu-aging, crypto ipsec security-association replay, crypto ipsec df-bit,
 crypto ipsec fragmentation, crypto isakmp nat-traversal, crypto isakmp identity, crypto isakmp disconnect-notify,
 crypto isakmp reload-wait, crypto isakmp ipsec-over-tcp, crypto key, crypto logging, crypto engine,
-ddns, dhcp-client, dhcpd, dhcprelay, dns, dns-guard, domain-name, dynamic-filter, enable password, enable secret,
+community-list, ddns, dhcp-client, dhcpd, dhcprelay, dns, dns-group, dns-guard, domain-name, dynamic-filter, enable password, enable secret,
 eou, failover, firewall, flow-export, fragment, ftp, group-delimiter, http, icmp, ip audit, ip local pool, ip verify,
 ipsec-tcp, ipv6, jumbo-frame, ldap, license, logging, mac-address, mac-address-table, management-access, monitor-interface,
 mtu, name, names, nat, no, ntp, object-group-search, pager, passwd, password-policy, prefix-list, prompt, quit, resource, route, router-id,
@@ -40,6 +40,8 @@ vpn load-balancing, vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryp
 > object service => object-service
 > object-group protocol => object-group-protocol
 > object-group icmp-type => object-group-icmp
+> route-map => route-map
+> dns-group-map $ => dns-group-map
 > router bgp => router-bgp
 > router ospf => router-ospf
 > router eigrp => router-eigrp
@@ -71,8 +73,14 @@ neighbor, network, no, redistribute, auto-summary, synchronization, default-info
 maximum-paths, table-map
 < exit-address-family after
 
+@route-map config-route-map
+match, set, description, continue, no
+
+@dns-group-map config-dns-group-map
+dns-to-domain, no
+
 @router-ospf config-router
-network, area, router-id, log-adj-changes, redistribute, default-information, passive-interface, timers, distance,
+auto-cost, network, area, router-id, log-adj-changes, redistribute, default-information, passive-interface, timers, distance,
 distribute-list, summary-address, compatible, ignore, no
 
 @router-eigrp config-router
@@ -204,5 +212,13 @@ mod tests {
         // Google Cloud's HA VPN template (gcp-ha-vpn-asa-5506h.cfg).
         assert!(v.knows("global", "prefix-list GCP-IN seq 5 permit 10.0.1.0/24 le 32", false));
         assert!(!v.knows("global", "prefx-list GCP-IN seq 5 permit 10.0.1.0/24 le 32", true));
+        // Batfish's ASA test configurations (golden/configs/asa-public/batfish-*).
+        assert_eq!(v.child("global", "route-map atm1 permit 100", false), Some("route-map"));
+        assert!(v.knows("route-map", "set community 1:1 2:2 additive", false));
+        assert!(!v.knows("route-map", "sett metric 50", true));
+        assert!(v.knows("global", "community-list standard cl_test permit 1:1", false));
+        assert!(v.knows("router-ospf", "auto-cost reference-bandwidth 3", false));
+        assert_eq!(v.child("global", "dns-group-map", false), Some("dns-group-map"));
+        assert!(v.knows("dns-group-map", "dns-to-domain InsideDNS eng.example.com", false));
     }
 }

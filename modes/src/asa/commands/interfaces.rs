@@ -42,7 +42,7 @@ fn b_if(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
         || !raw.contains(|c: char| c.is_ascii_digit())
         || raw.contains(['<', '>', '{', '}', '$'])
     {
-        let col = a.line.find(raw).unwrap_or(0);
+        let col = s.line_col + a.line[..a.line.find(raw).unwrap_or(0)].chars().count();
         o.line(&format!("{}^", " ".repeat(col)));
         o.line("ERROR: % Invalid input detected at '^' marker.");
         return Err(String::new());
@@ -157,7 +157,45 @@ pub(super) fn interface(g: &mut G) {
     );
     add(g, "description LINE", &["Interface specific description", "Up to 200 characters"], leaf1);
     add(g, "shutdown", &["Shutdown the selected interface"], leaf1);
+    // Unset, each is a line of the interface as the ASA shows an interface
+    // without a name, level or address (`no nameif`, `no security-level`,
+    // `no ip address`); the setting typed again replaces it in place.
+    add(g, "no nameif [WORD]", &[NEGATE, "Assign name to interface", "Interface name"], |s, _, _| {
+        unset_line(s, "nameif");
+        Ok(())
+    });
+    add(
+        g,
+        "no security-level [<0-100>]",
+        &[NEGATE, "Specify the security level of this interface", "Security level"],
+        |s, _, _| {
+            unset_line(s, "security-level");
+            Ok(())
+        },
+    );
+    let no_address = |s: &mut Session, _: &Args, _: &mut dyn Out| {
+        unset_line(s, "ip address");
+        Ok(())
+    };
+    let help = [NEGATE, "Configure the IP address", "Configure the IP address"];
+    add(g, "no ip address", &help, no_address);
+    add(
+        g,
+        "no ip address A.B.C.D:addr A.B.C.D:mask [standby A.B.C.D:standby]",
+        &[&help[..], &["IP address", "IP subnet mask", "Specify IP address for standby unit", "Standby IP address"]]
+            .concat(),
+        no_address,
+    );
+    add(
+        g,
+        "no ip address dhcp [setroute]",
+        &[&help[..], &["Obtain the address from DHCP", "Obtain the default route too"]].concat(),
+        no_address,
+    );
 }
+
+/// The help of `no`.
+const NEGATE: &str = "Negate a command or set its defaults";
 
 /// `object network` mode.
 pub(super) fn object_network(g: &mut G) {

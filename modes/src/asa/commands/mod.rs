@@ -6,9 +6,10 @@
 //! One file per command family: `interfaces.rs` (interfaces, objects,
 //! access lists), `crypto.rs` (transform sets, proposals, profiles, crypto
 //! maps, IKE policies), `tunnel_groups.rs`, `usernames.rs`, `legacy.rs`
-//! (ASA 8.2 lines), `exec.rs` (the exec commands).
+//! (ASA 8.2 lines), `dns.rs` (DNS server groups), `exec.rs` (the exec commands).
 
 mod crypto;
+mod dns;
 mod exec;
 mod interfaces;
 mod legacy;
@@ -19,7 +20,7 @@ pub use exec::section_words;
 pub use interfaces::{ACE_SYNTAX, check_ace, interface_name};
 pub use legacy::convert_82;
 
-use super::{AsaMode, add_line, enter_block, remove_line, set_line};
+use super::{AsaMode, add_line, enter_block, remove_line, set_line, unset_line};
 use crate::out::Out;
 use crate::session::{Args, CmdResult, Session};
 
@@ -41,6 +42,7 @@ block!(b_group_net, AsaMode::ObjectGroupNetwork, enter_block);
 block!(b_group_svc, AsaMode::ObjectGroupService, enter_block);
 block!(b_group_policy, AsaMode::GroupPolicy, enter_block);
 block!(b_user_attrs, AsaMode::UsernameAttrs, enter_block);
+block!(b_dns_group, AsaMode::DnsServerGroup, enter_block);
 
 const SH: &str = "Show running system information";
 const CR: &str = "Configure IPSec, ISAKMP, Certification Authority, key";
@@ -75,6 +77,7 @@ pub fn build(m: AsaMode) -> G {
         AsaMode::ObjectGroupService => interfaces::object_group_service(g),
         AsaMode::GroupPolicy => {}
         AsaMode::UsernameAttrs => usernames::attributes(g),
+        AsaMode::DnsServerGroup => dns::server_group(g),
         AsaMode::Verbatim => {}
     }
     if !matches!(m, AsaMode::UserExec | AsaMode::Exec) {
@@ -91,6 +94,7 @@ fn global(g: &mut G) {
     legacy::global(g);
     tunnel_groups::global(g);
     usernames::global(g);
+    dns::global(g);
     add(g, "exit", &["Exit from config mode"], |s, _, _| {
         s.asa.stack.clear();
         Ok(())
