@@ -116,6 +116,16 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
     if let Some(rest) = t.strip_prefix("no ").map(str::trim).filter(|r| !r.is_empty()) {
         return negate(s, rest, line, indent, out);
     }
+    // A word that is a whole command of an enclosing mode but only the start
+    // of one here (`name` in a DNS server group, where `name-server` is) is
+    // that command: the enclosing mode takes the line. Public ASAv setup
+    // scripts rely on it (AWS's ASAv notes paste `DNS server-group
+    // DefaultDNS`, `name-server A`, then `name A time-a.nist.gov`, unindented).
+    if shadowed(s, m, t)
+        && let Some(done) = place(s, line, out)
+    {
+        return done;
+    }
     match run_in(s, m, line, out) {
         Ok(ok) => ok,
         Err(err) => {
@@ -132,6 +142,18 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
             refuse(s, &err, line, indent, out)
         }
     }
+}
+
+/// Is the first word of `t` no command of mode `m` (only a prefix of one)
+/// but a whole command word of an enclosing mode (its graph or vocabulary)?
+fn shadowed(s: &Session, m: AsaMode, t: &str) -> bool {
+    let Some(word) = t.split_whitespace().next().map(str::to_ascii_lowercase) else { return false };
+    let exact = |g: AsaMode| graphs().get(g).help("").is_ok_and(|items| items.iter().any(|i| i.name == word));
+    let depth = s.asa.stack.len();
+    depth > 1
+        && !exact(m)
+        && !vocabulary().knows(family_at(s, depth - 1), t, false)
+        && (0..depth - 1).any(|lvl| exact(s.asa.stack[lvl].mode) || vocabulary().knows(family_at(s, lvl), t, false))
 }
 
 fn refuse(s: &mut Session, err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) -> bool {
