@@ -61,7 +61,7 @@ description, no
 
 @pmap-parameters config-pmap-p
 message-length, dns-guard, protocol-enforcement, nat-rewrite, id-randomization, id-mismatch, tsig, match, body, mask-banner,
-mask-syst-reply, no
+mask-syst-reply, tcp-inspection, umbrella, dnscrypt, no
 
 @router-bgp config-router
 bgp, neighbor, network, timers, no, redistribute, default-information, distance, auto-summary, synchronization
@@ -209,6 +209,8 @@ mod tests {
         );
         assert_eq!(v.child("policy-map", "parameters", false), Some("pmap-parameters"));
         assert!(v.knows("pmap-parameters", "message-length maximum 512", false));
+        // ASA 9.x's preset DNS inspection map shows `no tcp-inspection`.
+        assert!(v.knows("pmap-parameters", "tcp-inspection", false));
         // Google Cloud's HA VPN template (gcp-ha-vpn-asa-5506h.cfg).
         assert!(v.knows("global", "prefix-list GCP-IN seq 5 permit 10.0.1.0/24 le 32", false));
         assert!(!v.knows("global", "prefx-list GCP-IN seq 5 permit 10.0.1.0/24 le 32", true));
