@@ -148,12 +148,28 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
 /// but a whole command word of an enclosing mode (its graph or vocabulary)?
 fn shadowed(s: &Session, m: AsaMode, t: &str) -> bool {
     let Some(word) = t.split_whitespace().next().map(str::to_ascii_lowercase) else { return false };
-    let exact = |g: AsaMode| graphs().get(g).help("").is_ok_and(|items| items.iter().any(|i| i.name == word));
+    let exact = |g: AsaMode| first_words(g).contains(&word);
     let depth = s.asa.stack.len();
     depth > 1
         && !exact(m)
         && !vocabulary().knows(family_at(s, depth - 1), t, false)
         && (0..depth - 1).any(|lvl| exact(s.asa.stack[lvl].mode) || vocabulary().knows(family_at(s, lvl), t, false))
+}
+
+/// The first words of a mode's commands (its graph's), computed once.
+fn first_words(m: AsaMode) -> &'static std::collections::HashSet<String> {
+    static W: OnceLock<std::collections::HashMap<AsaMode, std::collections::HashSet<String>>> = OnceLock::new();
+    static NONE: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    W.get_or_init(|| {
+        AsaMode::ALL
+            .iter()
+            .map(|&m| {
+                (m, graphs().get(m).help("").map(|v| v.into_iter().map(|i| i.name).collect()).unwrap_or_default())
+            })
+            .collect()
+    })
+    .get(&m)
+    .unwrap_or_else(|| NONE.get_or_init(Default::default))
 }
 
 fn refuse(s: &mut Session, err: &ParseError, line: &str, indent: usize, out: &mut dyn Out) -> bool {

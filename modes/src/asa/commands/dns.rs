@@ -97,7 +97,9 @@ mod tests {
             format!("{}^\nERROR: % Invalid input detected at '^' marker.\n", " ".repeat(60))
         );
         assert!(check("name-server 192.0.2.300").unwrap_err().starts_with(&format!("{}^", " ".repeat(12))));
-        assert!(check("name-server 192.0.2.1 inside outside").unwrap_err().starts_with(&format!("{}^", " ".repeat(29))));
+        assert!(
+            check("name-server 192.0.2.1 inside outside").unwrap_err().starts_with(&format!("{}^", " ".repeat(29)))
+        );
         assert!(check("name-server inside").is_err());
         assert!(check("name-server 192.0.2.1 10.0.0.300").is_err());
     }
