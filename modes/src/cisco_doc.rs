@@ -73,20 +73,22 @@ pub fn set_in(list: &mut Vec<Node>, key: &str, text: &str, once: bool) {
         list.push(node);
         return;
     }
-    let replaces = |n: &Node| {
-        n.text == text
-            || (!key.is_empty() && (n.text == key || n.text.strip_prefix(key).is_some_and(|r| r.starts_with(' '))))
-    };
+    let replaces = |n: &Node| n.text == text || (!key.is_empty() && keyed(&n.text, key));
     match list.iter().position(replaces) {
         Some(i) => list[i] = Node { children: std::mem::take(&mut list[i].children), ..node },
         None => list.push(node),
     }
 }
 
+/// Is the line `text` the command `key`: `key` itself or `key` and more words?
+pub fn keyed(text: &str, key: &str) -> bool {
+    text == key || text.strip_prefix(key).is_some_and(|r| r.starts_with(' '))
+}
+
 /// Remove the lines of a block that are `key` or start with its words (a `no` command).
 pub fn remove_in(list: &mut Vec<Node>, key: &str) -> bool {
     let before = list.len();
-    list.retain(|n| !(n.text == key || n.text.strip_prefix(key).is_some_and(|r| r.starts_with(' '))));
+    list.retain(|n| !keyed(&n.text, key));
     list.len() != before
 }
 

@@ -349,9 +349,7 @@ pub fn set_line(s: &mut Session, key: &str, text: &str) {
 pub fn unset_line(s: &mut Session, key: &str) {
     let unset = format!("no {key}");
     with_current(s, |list| {
-        let at = list.iter().position(|n| {
-            n.text == unset || n.text == key || n.text.strip_prefix(key).is_some_and(|r| r.starts_with(' '))
-        });
+        let at = list.iter().position(|n| n.text == unset || crate::cisco_doc::keyed(&n.text, key));
         let node = Node { text: unset.clone(), ..Default::default() };
         match at {
             Some(i) => list[i] = node,
