@@ -112,6 +112,21 @@ pub struct Router {
     /// The router's own ICMP echo for `ping` (`shell/src/ping.rs`), where
     /// edgesh has a network; `None` in the lab (the echoes are reported lost).
     pub pinger: Option<Pinger>,
+    /// Hands the engine the packets and bytes the dataplane's threads
+    /// counted since the network thread last did (`shell/src/dataplane`);
+    /// run before each command line, so a `show` right after traffic
+    /// counts every packet already delivered. `None` in the lab.
+    pub pending_counts: Option<CountFlush>,
+}
+
+/// What [`Router::pending_counts`] runs: reports the dataplane's untold counts to the engine.
+#[derive(Clone)]
+pub struct CountFlush(pub Arc<dyn Fn(&mut edgesh_engine::driver::Driver) + Send + Sync>);
+
+impl std::fmt::Debug for CountFlush {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CountFlush")
+    }
 }
 
 /// One ICMP echo: (source, destination, sequence number, timeout) → the
@@ -170,6 +185,14 @@ pub struct LoginEntry {
 }
 
 impl Router {
+    /// Tell the engine what the dataplane counted and has not yet reported
+    /// (see [`Router::pending_counts`]).
+    pub fn flush_counts(&mut self) {
+        if let Some(f) = self.pending_counts.clone() {
+            (f.0)(&mut self.engine);
+        }
+    }
+
     pub fn new(config: Config, clock: Clock, seed: u64, state_dir: PathBuf) -> Self {
         let problems = validate(&config);
         let running = Arc::new(config);
@@ -206,6 +229,7 @@ impl Router {
             ios_master_key: false,
             ios_vti_links: Default::default(),
             pinger: None,
+            pending_counts: None,
         };
         r.boot_time = r.now();
         r.history.push_back(CommitRecord {
@@ -733,6 +757,7 @@ impl Session {
             self.history.push(mask_secrets(trimmed));
         }
         self.line_col = caret_indent + line[..line.len() - line.trim_start().len()].chars().count();
+        self.router().flush_counts();
         let ops = self.dialect.ops();
         let ok = ops.execute(self, line, caret_indent, out);
         ops.after_line(self);
@@ -857,5 +882,31 @@ mod privilege_tests {
             let mut o = VecOut::default();
             assert_eq!(s.execute(line, &mut o), ok, "{line}: {:?}", o);
         }
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::*;
+    use crate::out::VecOut;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Each command line first hands the engine the dataplane's untold
+    /// counts (a `show` right after traffic must count it); empty lines do not.
+    #[test]
+    fn a_command_line_reports_the_dataplane_counts_first() {
+        let r = Arc::new(Mutex::new(Router::new(Config::new("edgesh"), Clock::Virtual(0), 1, std::env::temp_dir())));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = calls.clone();
+        r.lock().unwrap().pending_counts = Some(CountFlush(Arc::new(move |_| {
+            seen.fetch_add(1, Ordering::SeqCst);
+        })));
+        let mut s = Session::new(r, SessionOptions::default());
+        let mut o = VecOut::default();
+        s.execute("", &mut o);
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        s.execute("show clock", &mut o);
+        s.execute("show tunnel ipsec", &mut o);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 }

@@ -38,7 +38,9 @@
 //!   comes or goes is fanned out like an SA change) and raw sockets, and
 //!   with the router held ([`Dataplane::settle`]) tells the engine the byte
 //!   counts (per-SA atomic [`shared::Count`]s, every 10 ms or as soon as a
-//!   thread finds the traffic paused for a millisecond), the dropped packets, and the traffic
+//!   thread finds the traffic paused for a millisecond; and before each
+//!   command line, through [`edgesh_modes::session::Router::pending_counts`]),
+//!   the dropped packets, and the traffic
 //!   no SA covers (which starts IOS crypto maps).
 //!
 //! The device is created when the first IPsec SA comes up, or as soon as a
@@ -329,6 +331,10 @@ impl Dataplane {
     pub fn settle(&mut self, r: &mut Router) {
         if self.feed.is_none() {
             self.feed = Some(r.engine.sa_feed());
+            // A command line reports the counts first (a show after a ping sees its replies).
+            let dirty = self.shared.dirty.clone();
+            r.pending_counts =
+                Some(edgesh_modes::session::CountFlush(Arc::new(move |e| report_counts(e, &dirty.take()))));
         }
         // The devices first: an SA installed next finds its tunnel's device.
         let moved = self.tunif.sync(r, &self.shared);
@@ -367,13 +373,9 @@ impl Dataplane {
         // Only the counters that moved (the dirty list), and the removed SAs'
         // one last time: one call per SA with its packets and bytes, the
         // engine finding the SA by its SPI index.
-        let retired = std::mem::take(&mut self.retired);
-        for c in self.shared.dirty.take().iter().chain(retired.iter()) {
-            let (packets, bytes) = c.take();
-            if packets > 0 {
-                r.engine.account_packets(c.key.0, c.key.1, packets, bytes);
-            }
-        }
+        let mut moved = self.shared.dirty.take();
+        moved.append(&mut self.retired);
+        report_counts(&mut r.engine, &moved);
         for p in std::mem::take(&mut self.problems) {
             r.crypto_log(3, "DATAPLANE", &p);
         }
@@ -466,6 +468,17 @@ impl Dataplane {
                     );
                 }
             }
+        }
+    }
+}
+
+/// Tell the engine each counter's packets and bytes since its last take
+/// (one call per SA, the engine finding it by its SPI index).
+fn report_counts(engine: &mut edgesh_engine::driver::Driver, counts: &[Arc<shared::Count>]) {
+    for c in counts {
+        let (packets, bytes) = c.take();
+        if packets > 0 {
+            engine.account_packets(c.key.0, c.key.1, packets, bytes);
         }
     }
 }
