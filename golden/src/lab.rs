@@ -8,8 +8,13 @@
 //! network thread moves it on a real network. `@@ traffic SRC DST [N]`
 //! carries echo requests and replies through the routers' ESP SAs (RFC 4303
 //! with the SAs' negotiated keys, [`traffic`]), so the SA counters shows
-//! print are counts of packets that were sealed and opened.
+//! print are counts of packets that were sealed and opened. `@@ traffic
+//! SRC DST N tamper` flips a bit of each request's ICV on the way, `@@
+//! traffic SRC DST N spi HEX` gives the requests that SPI instead of the
+//! SA's: the receiver refuses them and its engine hears of each drop as
+//! the dataplane tells it (drop counters, log lines).
 
+use edgesh_engine::esp_drops::{DropKind, EspDrop};
 use edgesh_modes::Router;
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -112,6 +117,23 @@ fn echo(src: Ipv4Addr, dst: Ipv4Addr, seq: u16, reply: bool) -> Vec<u8> {
 /// policy covers it (a crypto map) and the packet is lost. Returns whether
 /// it arrived.
 fn carry(routers: &[R], src: Ipv4Addr, dst: Ipv4Addr, packet: &[u8]) -> Result<bool, String> {
+    carry_as(routers, src, dst, packet, Fault::None)
+}
+
+/// What `@@ traffic ... tamper|spi HEX` does to each sealed packet on its way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// One bit of the last byte (the ICV) flipped: the receiver's check fails.
+    Tamper,
+    /// The SPI replaced by this one (an SA the receiver does not have).
+    Spi(u32),
+}
+
+/// [`carry`] with a [`Fault`]. A packet the receiver refuses is reported to
+/// its engine as the dataplane reports it (kind, SPI, peer), so the drop
+/// counters and log lines follow.
+fn carry_as(routers: &[R], src: Ipv4Addr, dst: Ipv4Addr, packet: &[u8], fault: Fault) -> Result<bool, String> {
     use edgesh_engine::esp::{EspSa, NEXT_HEADER_IPV4};
     use rand::SeedableRng;
     let Some((from, out)) = routers.iter().find_map(|r| lock(r).ike().child_for(src, dst).cloned().map(|c| (r, c)))
@@ -129,12 +151,22 @@ fn carry(routers: &[R], src: Ipv4Addr, dst: Ipv4Addr, packet: &[u8]) -> Result<b
     };
     let Some((encr, auth)) = out.esp else { return Err(format!("the SA {:08X} is not ESP", out.spi_out)) };
     let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(out.spi_out));
-    let sealed = EspSa::new(out.spi_out, encr, auth, &out.keys_out)
+    let mut sealed = EspSa::new(out.spi_out, encr, auth, &out.keys_out)
         .and_then(|mut s| {
             s.set_esn(out.esn);
             s.seal(NEXT_HEADER_IPV4, packet, &mut rng)
         })
         .map_err(|e| e.to_string())?;
+    match fault {
+        Fault::None => {}
+        Fault::Tamper => {
+            if let Some(b) = sealed.last_mut() {
+                *b ^= 1;
+            }
+        }
+        Fault::Spi(spi) => sealed[..4].copy_from_slice(&spi.to_be_bytes()),
+    }
+    let spi = u32::from_be_bytes([sealed[0], sealed[1], sealed[2], sealed[3]]);
     let to = routers
         .iter()
         .filter(|r| !Arc::ptr_eq(r, from))
@@ -146,28 +178,47 @@ fn carry(routers: &[R], src: Ipv4Addr, dst: Ipv4Addr, packet: &[u8]) -> Result<b
         g.engine_drain();
     }
     let Some((to, inb)) = to else { return Ok(false) };
-    let opened = EspSa::new(inb.spi_in, encr, auth, &inb.keys_in).and_then(|mut s| {
-        s.set_esn(inb.esn);
-        s.open(&sealed)
-    });
-    let arrived = match opened {
-        Ok((NEXT_HEADER_IPV4, inner)) => inner == packet && inb.remote_ts.contains(src) && inb.local_ts.contains(dst),
-        _ => false,
+    let opened = if spi == inb.spi_in {
+        EspSa::new(inb.spi_in, encr, auth, &inb.keys_in)
+            .and_then(|mut s| {
+                s.set_esn(inb.esn);
+                s.open(&sealed)
+            })
+            .map_err(|e| DropKind::of(&e))
+    } else {
+        Err(DropKind::UnknownSpi)
     };
-    if arrived {
-        let mut g = lock(to);
-        g.engine.account_packets(inb.spi_in, true, 1, bytes);
-        g.engine_drain();
-    }
+    let refused = match opened {
+        Ok((NEXT_HEADER_IPV4, inner)) if inb.remote_ts.contains(src) && inb.local_ts.contains(dst) => {
+            (inner != packet).then_some(DropKind::Malformed)
+        }
+        Ok((NEXT_HEADER_IPV4, _)) => Some(DropKind::Selector),
+        Ok(_) => Some(DropKind::TransportMode),
+        Err(k) => Some(k),
+    };
+    let mut g = lock(to);
+    match refused {
+        None => g.engine.account_packets(inb.spi_in, true, 1, bytes),
+        Some(kind) => {
+            let inner = (kind == DropKind::Selector).then_some((src, dst, packet[9]));
+            let (peer, local) = (*inb.remote.ip(), *inb.local.ip());
+            let more = Vec::new();
+            g.engine.report_drops(vec![EspDrop { spi, proto: 50, kind, peer, local, packets: 1, seq: 1, inner, more }]);
+            false
+        }
+    };
+    g.engine_drain();
+    drop(g);
+    let arrived = refused.is_none();
     deliver(routers);
     Ok(arrived)
 }
 
 /// `@@ traffic SRC DST [N]`: N (5 unless told) echo requests from SRC to
 /// DST, each answered by an echo reply from DST to SRC when it arrived.
-pub fn traffic(routers: &[R], src: Ipv4Addr, dst: Ipv4Addr, n: u16) -> Result<(), String> {
+pub fn traffic(routers: &[R], src: Ipv4Addr, dst: Ipv4Addr, n: u16, fault: Fault) -> Result<(), String> {
     for seq in 1..=n {
-        if carry(routers, src, dst, &echo(src, dst, seq, false))? {
+        if carry_as(routers, src, dst, &echo(src, dst, seq, false), fault)? {
             carry(routers, dst, src, &echo(dst, src, seq, true))?;
         }
     }
@@ -182,11 +233,17 @@ pub fn directive(d: &str, routers: &[R], notes: &mut Vec<String>) {
             Ok(n) => advance(routers, n),
             Err(_) => notes.push(format!("bad directive: @@ {d}")),
         },
-        ["traffic", src, dst, rest @ ..] if rest.len() <= 1 => {
+        ["traffic", src, dst, rest @ ..] if rest.len() <= 3 => {
             let n = rest.first().map_or(Ok(5), |n| n.parse::<u16>());
-            match (src.parse(), dst.parse(), n) {
-                (Ok(s), Ok(t), Ok(n)) => {
-                    if let Err(e) = traffic(routers, s, t, n) {
+            let fault = match &rest.get(1..).unwrap_or_default() {
+                [] => Some(Fault::None),
+                ["tamper"] => Some(Fault::Tamper),
+                ["spi", x] => u32::from_str_radix(x.trim_start_matches("0x"), 16).ok().map(Fault::Spi),
+                _ => None,
+            };
+            match (src.parse(), dst.parse(), n, fault) {
+                (Ok(s), Ok(t), Ok(n), Some(fault)) => {
+                    if let Err(e) = traffic(routers, s, t, n, fault) {
                         notes.push(format!("@@ {d}: {e}"));
                     }
                 }

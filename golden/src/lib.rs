@@ -37,7 +37,10 @@
 //!   (5) 100-byte echo requests from SRC to DST and their replies through
 //!   the routers' ESP SAs (sealed and opened with the negotiated keys; the
 //!   engines count them as the dataplane would), or, with no SA to carry
-//!   them, starts the negotiation a crypto map waits for (`lab.rs`).
+//!   them, starts the negotiation a crypto map waits for (`lab.rs`);
+//!   `@@ traffic SRC DST N tamper` (a bit of each request's ICV flipped)
+//!   and `@@ traffic SRC DST N spi HEX` (an SPI the receiver has no SA
+//!   for) carry requests the receiver refuses and counts as drops.
 //! * A question (IOS `... [confirm]`, `... [yes/no]: `, `... [no]: `,
 //!   `modulus [2048]: `; SmartEdge `Enter the ...: `, `... (y/n): `) is a
 //!   prompt: the text after it on its line was typed (the answer). After

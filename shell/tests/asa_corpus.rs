@@ -592,3 +592,51 @@ if bad:
         );
     }
 }
+
+/// `show asp drop` of `lab/asa_crypto_map.golden` (a1 refusing r1's
+/// tampered packets and packets with an unknown SPI) read by ntc-templates'
+/// `cisco_asa_show_asp_drop` and Genie's ASA `ShowAspDrop`: the counts the
+/// lab made, and both sections' `Last clearing`.
+#[test]
+fn lab_asp_drop_parses_with_ntc_templates_and_genie() {
+    let Some(py) = python_or_skip("ntc-templates and Genie checks of show asp drop") else { return };
+    let outs = outputs_of("asa_crypto_map.golden");
+    let text = outs
+        .iter()
+        .filter(|(c, _)| c == "show asp drop")
+        .map(|(_, b)| b.clone())
+        .find(|b| b.contains("np-sp-invalid-spi"))
+        .expect("a show asp drop with drops in the lab");
+    ntc_check(
+        &py,
+        "show asp drop",
+        &text,
+        &[
+            (0, "np_sp_invalid_spi", "3"),
+            (0, "ctm_error", "2"),
+            (0, "last_cleared", "Never"),
+            (0, "flow_last_cleared", "Never"),
+        ],
+    );
+    let f = std::env::temp_dir().join(format!("edgesh-asa-asp-{}.txt", std::process::id()));
+    std::fs::write(&f, &text).unwrap();
+    let script = r#"
+import sys, json
+from genie.conf.base import Device
+d = Device("a1", os="asa")
+d.custom.setdefault("abstraction", {})["order"] = ["os"]
+p = d.parse("show asp drop", output=open(sys.argv[1]).read())
+want = {"frame_drop": {"np-sp-invalid-spi": 3, "ctm-error": 2, "last_clearing": "Never"}, "flow_drop": {"last_clearing": "Never"}}
+if json.loads(json.dumps(dict(p))) != want:
+    print(json.dumps(p, indent=1, default=str))
+    sys.exit(1)
+"#;
+    let st = std::process::Command::new(&py).args(["-c", script, &f.display().to_string()]).output().unwrap();
+    let _ = std::fs::remove_file(&f);
+    assert!(
+        st.status.success(),
+        "Genie's parse differs:\n{}{}\n{text}",
+        String::from_utf8_lossy(&st.stdout),
+        String::from_utf8_lossy(&st.stderr)
+    );
+}

@@ -19,6 +19,7 @@
 //! certificates and keys; `show_sa.rs` prints the SA shows in the ASA's
 //! layouts. Nothing here imports another dialect.
 
+pub mod asp;
 pub mod commands;
 pub mod compile;
 pub mod dialect;

@@ -22,6 +22,8 @@ pub struct AsaRouter {
     /// Each IPsec SA pair's proxies (local, remote) by inbound SPI, kept from
     /// its `ChildUp` for the `713050` line when it goes.
     pub proxies: std::sync::Mutex<std::collections::HashMap<u32, (Ipv4Addr, Ipv4Addr)>>,
+    /// What `clear asp drop` cleared, and when (`asp.rs`).
+    pub asp_cleared: AspCleared,
 }
 
 /// Cumulative and peak concurrent counts of one row of `show vpn-sessiondb`.
@@ -51,6 +53,7 @@ impl Default for AsaRouter {
             debug_levels: (1, 1),
             tallies: Default::default(),
             proxies: Default::default(),
+            asp_cleared: Default::default(),
         }
     }
 }
@@ -59,4 +62,28 @@ impl Default for AsaRouter {
 #[derive(Clone, Debug, Default)]
 pub struct AsaSession {
     pub stack: Vec<AsaFrame>,
+}
+
+/// The two sections of `show asp drop`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AspSection {
+    Frame,
+    Flow,
+}
+
+/// What `clear asp drop` left (`asp.rs`): per section, the counts it cleared and its
+/// `Last clearing:` text (`None`: never cleared).
+#[derive(Clone, Debug, Default)]
+pub struct AspCleared {
+    pub frame: Option<(edgesh_engine::esp_drops::DropCounts, String)>,
+    pub flow: Option<(edgesh_engine::esp_drops::DropCounts, String)>,
+}
+
+impl AspCleared {
+    pub fn of(&self, s: AspSection) -> &Option<(edgesh_engine::esp_drops::DropCounts, String)> {
+        match s {
+            AspSection::Frame => &self.frame,
+            AspSection::Flow => &self.flow,
+        }
+    }
 }

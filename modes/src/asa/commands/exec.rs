@@ -163,6 +163,7 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
         add(g, spec, helps, write_memory);
     }
     super::super::show_sa::register(g);
+    super::super::asp::register(g);
 }
 
 /// The section `show running-config {crypto [map] | ipsec | interface X
