@@ -640,3 +640,45 @@ if json.loads(json.dumps(dict(p))) != want:
         String::from_utf8_lossy(&st.stderr)
     );
 }
+
+/// `show asp table vpn-context detail` of `lab/asa_crypto_map.golden` read
+/// by ntc-templates' template (the corpus's capture's): both contexts of
+/// the tunnel, with the SPIs `show crypto ipsec sa` printed and the drops
+/// the lab made on the decrypt side.
+#[test]
+fn lab_vpn_context_parses_with_ntc_templates() {
+    let Some(py) = python_or_skip("ntc-templates check of show asp table vpn-context detail") else { return };
+    let outs = outputs_of("asa_crypto_map.golden");
+    let text = outs
+        .iter()
+        .find(|(c, b)| c == "show asp table vpn-context detail" && !b.trim().is_empty())
+        .map(|(_, b)| b.clone())
+        .expect("a show asp table vpn-context detail with contexts in the lab");
+    let ipsec = outs
+        .iter()
+        .find(|(c, b)| c == "show crypto ipsec sa | include pkts|errors" && b.contains("recv errors"))
+        .map(|(_, b)| b.clone())
+        .expect("the counters before it");
+    assert!(ipsec.contains("#recv errors: 5"), "{ipsec}");
+    ntc_check(
+        &py,
+        "show asp table vpn-context detail",
+        &text,
+        &[
+            (0, "vpn_ctx", "0x00000001"),
+            (0, "peer_ip", "192.0.2.2"),
+            (0, "flags", "DECR+ESP"),
+            (0, "spi", "0x85353F1C"),
+            (0, "pkts", "4"),
+            (0, "bad_pkts", "5"),
+            (0, "bad_spi", "3"),
+            (0, "bad_crypto", "2"),
+            (0, "vpn_filter", "<none>"),
+            (1, "vpn_ctx", "0x00000002"),
+            (1, "flags", "ENCR+ESP"),
+            (1, "spi", "0x8614A552"),
+            (1, "pkts", "4"),
+            (1, "bad_pkts", "0"),
+        ],
+    );
+}

@@ -123,6 +123,7 @@ impl DialectOps for Asa {
     fn event_log_at(&self, r: &Router, e: &Event) -> Vec<(u8, &'static str, String)> {
         // Called once per event as the engine's events are drained.
         super::sessiondb::tally(r, e);
+        super::asp::observe(r, e);
         let mut v = super::events::asa_log(&r.asa.model, &|conn| tunnel_of(r, conn), e);
         v.extend(super::events::proxies_log(r, e));
         v

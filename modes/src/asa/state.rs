@@ -24,6 +24,8 @@ pub struct AsaRouter {
     pub proxies: std::sync::Mutex<std::collections::HashMap<u32, (Ipv4Addr, Ipv4Addr)>>,
     /// What `clear asp drop` cleared, and when (`asp.rs`).
     pub asp_cleared: AspCleared,
+    /// The VPN contexts `show asp table vpn-context detail` lists (`asp.rs`), kept as the engine's events come.
+    pub asp_contexts: std::sync::Mutex<AspContexts>,
 }
 
 /// Cumulative and peak concurrent counts of one row of `show vpn-sessiondb`.
@@ -54,6 +56,7 @@ impl Default for AsaRouter {
             tallies: Default::default(),
             proxies: Default::default(),
             asp_cleared: Default::default(),
+            asp_contexts: Default::default(),
         }
     }
 }
@@ -86,4 +89,26 @@ impl AspCleared {
             AspSection::Flow => &self.flow,
         }
     }
+}
+
+/// Where a tunnel's traffic is: its peer and its proxies (local, remote).
+pub type AspContextKey = (Ipv4Addr, edgesh_engine::ike::conf::Selector, edgesh_engine::ike::conf::Selector);
+
+/// The ASA's VPN contexts: a pair (decrypt, encrypt) per peer and proxies,
+/// kept across rekeys as the ASA keeps them (the SA and SPI change, the
+/// context and its rekey count stay), gone with the tunnel's last SA.
+#[derive(Debug, Default)]
+pub struct AspContexts {
+    /// The next context number to give.
+    pub next: u32,
+    pub by_key: std::collections::HashMap<AspContextKey, AspContext>,
+}
+
+/// One tunnel's pair of contexts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AspContext {
+    /// The decrypt context's number; the encrypt one's is the next.
+    pub id: u32,
+    /// The rekeys since the tunnel's first SA.
+    pub rekeys: u64,
 }
