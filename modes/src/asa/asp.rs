@@ -124,6 +124,28 @@ pub fn render(r: &Router, only: Option<Section>, out: &mut dyn Out) {
     }
 }
 
+/// `show asp drop | json`: Genie's `ShowAspDrop` schema, `frame_drop` and
+/// `flow_drop` each with a count per reason name and `last_clearing`.
+pub fn drop_json(r: &Router, only: Option<Section>) -> serde_json::Value {
+    let now = r.engine.esp_drops_global();
+    let mut m = serde_json::Map::new();
+    for (section, key) in [(Section::Frame, "frame_drop"), (Section::Flow, "flow_drop")] {
+        if only.is_some_and(|o| o != section) {
+            continue;
+        }
+        let mut o = serde_json::Map::new();
+        for (label, n) in rows(&now, &r.asa.asp_cleared, section) {
+            // The name in the label's parentheses, as Genie keys it.
+            let name = label.rsplit_once('(').map_or(label.as_str(), |x| x.1).trim_end_matches(')');
+            o.insert(name.to_string(), n.into());
+        }
+        let when = r.asa.asp_cleared.of(section).as_ref().map(|(_, w)| w.as_str()).unwrap_or("Never");
+        o.insert("last_clearing".into(), when.into());
+        m.insert(key.into(), serde_json::Value::Object(o));
+    }
+    serde_json::Value::Object(m)
+}
+
 /// `Last clearing:`'s text: `10:43:33 UTC Mar 27 2019 by USER`.
 pub fn clearing_text(secs: u64, user: &str) -> String {
     let d = crate::time::date_time(secs);
@@ -179,12 +201,16 @@ pub fn observe(r: &Router, e: &Event) {
     }
 }
 
-/// One context of `show asp table vpn-context detail`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One context of `show asp table vpn-context detail` (`| json`: these
+/// fields, the numbers that the text prints in hex as numbers).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct VpnContext {
+    #[serde(rename = "vpn_ctx")]
     pub ctx: u32,
+    #[serde(rename = "peer_ip")]
     pub peer: Ipv4Addr,
     pub pointer: u32,
+    pub state: &'static str,
     pub flags: String,
     pub sa: u32,
     pub spi: u32,
@@ -194,6 +220,8 @@ pub struct VpnContext {
     pub bad_spi: u64,
     pub spoof: u64,
     pub bad_crypto: u64,
+    pub rekey_pkt: u64,
+    #[serde(rename = "rekey_call")]
     pub rekeys: u64,
     pub vpn_filter: String,
 }
@@ -243,6 +271,7 @@ pub fn contexts(r: &Router) -> Vec<VpnContext> {
             ctx: k.id,
             peer: *c.remote.ip(),
             pointer: c.ike,
+            state: "UP",
             flags: format!("DECR+{proto}{natt}"),
             sa: c.id.wrapping_mul(2),
             spi: c.spi_in,
@@ -252,6 +281,7 @@ pub fn contexts(r: &Router) -> Vec<VpnContext> {
             bad_spi: drops.get(DropKind::UnknownSpi),
             spoof: sum(&[DropKind::Selector, DropKind::TransportMode]),
             bad_crypto: sum(&[DropKind::BadIcv, DropKind::AuthAlgorithm, DropKind::Malformed]),
+            rekey_pkt: k.rekeys,
             rekeys: k.rekeys,
             vpn_filter,
         };
@@ -283,7 +313,7 @@ pub fn render_contexts(list: &[VpnContext], out: &mut dyn Out) {
         out.line("");
         out.line(&format!("Peer IP  = {}", c.peer));
         out.line(&format!("Pointer  = 0x{:08X}", c.pointer));
-        out.line("State    = UP");
+        out.line(&format!("State    = {}", c.state));
         out.line(&format!("Flags    = {}", c.flags));
         out.line(&format!("SA   = 0x{:08X}", c.sa));
         out.line(&format!("SPI  = 0x{:08X}", c.spi));
@@ -293,13 +323,13 @@ pub fn render_contexts(list: &[VpnContext], out: &mut dyn Out) {
         out.line(&format!("Bad SPI  = {}", c.bad_spi));
         out.line(&format!("Spoof    = {}", c.spoof));
         out.line(&format!("Bad Crypto = {}", c.bad_crypto));
-        out.line(&format!("Rekey Pkt  = {}", c.rekeys));
+        out.line(&format!("Rekey Pkt  = {}", c.rekey_pkt));
         out.line(&format!("Rekey Call = {}", c.rekeys));
         out.line(&format!("VPN Filter = {}", c.vpn_filter));
     }
 }
 
-fn section_of(a: &crate::session::Args) -> Option<Section> {
+pub fn section_of(a: &crate::session::Args) -> Option<Section> {
     if a.has("frame") {
         Some(Section::Frame)
     } else if a.has("flow") {

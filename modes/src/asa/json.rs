@@ -104,6 +104,15 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
                 json!({ "syslog_logging": "enabled", "buffer_logging": { "level": "debugging", "messages_logged": r.log.len() }, "log": r.log.iter().collect::<Vec<_>>() }),
             )
         }
+        "show asp drop [frame | flow]" => {
+            synced(s);
+            let only = super::asp::section_of(a);
+            Ok(super::asp::drop_json(&s.router(), only))
+        }
+        "show asp table vpn-context detail" => {
+            synced(s);
+            value(&json!({ "contexts": super::asp::contexts(&s.router()) }))
+        }
         "show debug" => {
             let r = s.router();
             let (l1, l2) = r.asa.debug_levels;
