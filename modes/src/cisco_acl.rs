@@ -36,6 +36,13 @@ fn is_addr(w: &str) -> bool {
 
 /// Check an extended access-list entry (the words after `permit|deny`).
 pub fn check_ace(syn: &AceSyntax, rest: &str) -> CmdResult {
+    check_ace_named(syn, rest, &|_| false)
+}
+
+/// [`check_ace`] where a word `is_name` says is a host name (the ASA's
+/// `name A NAME`) stands for an address.
+pub fn check_ace_named(syn: &AceSyntax, rest: &str, is_name: &dyn Fn(&str) -> bool) -> CmdResult {
+    let is_addr = |w: &str| is_addr(w) || is_name(w);
     let w: Vec<&str> = rest.split_whitespace().collect();
     let p = syn.prefix;
     let incomplete = || syn.incomplete.to_string();

@@ -15,7 +15,8 @@
 //! DATA                                        (lines of hex data are kept as typed)
 //! ```
 //!
-//! `NUM` stands for a number, `HEX` for a word of hexadecimal data.
+//! `NUM` stands for a number, `HEX` for a word of hexadecimal data, `WORD`
+//! for any word (a name).
 
 use std::collections::{HashMap, HashSet};
 
@@ -96,6 +97,8 @@ impl Vocabulary {
     fn word_matches(&self, typed: &str, vocab: &str, abbrev: bool) -> bool {
         match vocab {
             "NUM" => typed.chars().all(|c| c.is_ascii_digit()) && !typed.is_empty(),
+            // A name (a server group, a tunnel-group, `(inside)`): any word.
+            "WORD" => !typed.is_empty(),
             "HEX" => {
                 !typed.is_empty() && typed.chars().all(|c| c.is_ascii_hexdigit() || c == '.' || c == '/' || c == ':')
             }

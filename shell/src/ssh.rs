@@ -423,9 +423,12 @@ impl russh::server::Handler for Conn {
                 // Bytes that are not UTF-8 are refused on their own line.
                 match std::str::from_utf8(raw) {
                     Ok(line) => t.run_line(line),
-                    Err(e) => {
-                        t.refuse_line(String::from_utf8_lossy(&raw[..e.valid_up_to()]).chars().count(), "not UTF-8")
-                    }
+                    // A comment is let go whatever its bytes, as at the terminal.
+                    Err(_) if raw.trim_ascii_start().starts_with(b"!") => t.run_line(&String::from_utf8_lossy(raw)),
+                    Err(e) => t.refuse_line(
+                        String::from_utf8_lossy(&raw[..e.valid_up_to()]).chars().count(),
+                        crate::terminal::NOT_UTF8,
+                    ),
                 }
                 if t.closed {
                     break;

@@ -16,6 +16,9 @@ use edgesh_modes::{Out, Session, VecOut};
 use std::collections::VecDeque;
 use std::io::Write;
 
+/// Why a line with bytes that are not UTF-8 is refused.
+pub const NOT_UTF8: &str = "not UTF-8";
+
 pub struct Terminal<W: Write> {
     pub session: Session,
     out: W,
@@ -469,11 +472,12 @@ impl<W: Write> Terminal<W> {
         }
     }
 
-    /// Bytes that are not UTF-8: a replacement character, and the line is refused.
+    /// Bytes that are not UTF-8: a replacement character, and the line is
+    /// refused (a comment line is let go, see `enter`).
     fn bad_byte(&mut self) {
         let col = self.buf.chars().count();
         if self.refuse.is_none() {
-            self.refuse = Some((col, "not UTF-8".to_string()));
+            self.refuse = Some((col, NOT_UTF8.to_string()));
         }
         self.push_text("\u{fffd}");
     }
@@ -669,8 +673,12 @@ impl<W: Write> Terminal<W> {
             return;
         }
         if let Some((col, why)) = refused {
-            self.refuse_line(col, &why);
-            return;
+            // A comment is no configuration, whatever its bytes (a pasted
+            // file's `!` line in another encoding): it is let go as any comment.
+            if !(why == NOT_UTF8 && line.trim_start().starts_with('!')) {
+                self.refuse_line(col, &why);
+                return;
+            }
         }
         self.run_line(&line);
     }

@@ -124,3 +124,20 @@ fn on_a_terminal_control_keys_still_edit() {
     assert!(t.rejected_lines.is_empty(), "{out}");
     assert!(out.contains("ike proposal ac") && out.contains("ike proposal d"), "{out}");
 }
+
+/// A comment line in another encoding (a real ASA 9.1 configuration's `!
+/// What<0x92>s up`, Windows-1252) is let go as any comment: no configuration
+/// is lost or refused; a configuration line with such a byte still is.
+#[test]
+fn a_comment_in_another_encoding_is_a_comment() {
+    let (code, t) = piped(
+        Dialect::Asa,
+        b"enable\nconfigure terminal\n!  What\x92s up\nhostname fw1\nend\nshow running-config | include hostname\n",
+    );
+    assert_eq!(code, 0, "{t}");
+    assert!(!t.contains("not UTF-8"), "{t}");
+    assert!(t.contains("\nhostname fw1"), "{t}");
+    let (code, t) = piped(Dialect::Asa, b"enable\nconfigure terminal\nhostname fw\x921\n");
+    assert_eq!(code, 1, "{t}");
+    assert!(t.contains("(not UTF-8)"), "{t}");
+}

@@ -309,10 +309,18 @@ fn ipsec_proposal(n: &Node, name: &str, notes: &mut Vec<String>) -> Vec<IpsecPro
 /// Network objects and groups, as the (address, mask) words they stand for.
 struct Objects {
     nets: BTreeMap<String, Vec<AclAddr>>,
+    /// Host names (`name A NAME`), which stand for their address anywhere one goes.
+    names: std::collections::HashMap<String, std::net::Ipv4Addr>,
+}
+
+/// An address word: an address, or a host name `names` knows.
+fn ip_of(w: &str, names: &std::collections::HashMap<String, std::net::Ipv4Addr>) -> Option<std::net::Ipv4Addr> {
+    w.parse().ok().or_else(|| names.get(w).copied())
 }
 
 impl Objects {
     fn read(doc: &AsaDoc, notes: &mut Vec<String>) -> Objects {
+        let names = doc.names();
         let mut nets: BTreeMap<String, Vec<AclAddr>> = BTreeMap::new();
         let mut groups: BTreeMap<String, &Node> = BTreeMap::new();
         for n in &doc.root {
@@ -345,10 +353,12 @@ impl Objects {
                 _ => {}
             }
         }
+        type Names = std::collections::HashMap<String, std::net::Ipv4Addr>;
         fn expand(
             name: &str,
             groups: &BTreeMap<String, &Node>,
             nets: &BTreeMap<String, Vec<AclAddr>>,
+            names: &Names,
             depth: usize,
         ) -> Option<Vec<AclAddr>> {
             if depth > 8 {
@@ -359,11 +369,11 @@ impl Objects {
             for c in &n.children {
                 match words(&c.text).as_slice() {
                     ["network-object", "host", a] => {
-                        out.push(AclAddr::Prefix(Prefix4 { addr: a.parse().ok()?, len: 32 }))
+                        out.push(AclAddr::Prefix(Prefix4 { addr: ip_of(a, names)?, len: 32 }))
                     }
                     ["network-object", "object", o] => out.extend(nets.get(*o)?.iter().cloned()),
-                    ["network-object", a, m] => out.push(AclAddr::Prefix(prefix(a, m)?)),
-                    ["group-object", g] => out.extend(expand(g, groups, nets, depth + 1)?),
+                    ["network-object", a, m] => out.push(AclAddr::Prefix(prefix(&ip_of(a, names)?.to_string(), m)?)),
+                    ["group-object", g] => out.extend(expand(g, groups, nets, names, depth + 1)?),
                     ["description", ..] => {}
                     _ => return None,
                 }
@@ -372,23 +382,23 @@ impl Objects {
         }
         let mut all = nets.clone();
         for g in groups.keys() {
-            match expand(g, &groups, &nets, 0) {
+            match expand(g, &groups, &nets, &names, 0) {
                 Some(v) => {
                     all.insert(g.clone(), v);
                 }
                 None => notes.push(format!("object-group network {g}: a member cannot be an engine selector (unknown object, range, or nesting too deep)")),
             }
         }
-        Objects { nets: all }
+        Objects { nets: all, names }
     }
 
     /// An address spec of an ACL entry: the addresses and the words used.
     fn addr(&self, w: &[&str]) -> Option<(Vec<AclAddr>, usize)> {
         match w {
             ["any" | "any4", ..] => Some((vec![AclAddr::Any], 1)),
-            ["host", a, ..] => Some((vec![AclAddr::Prefix(Prefix4 { addr: a.parse().ok()?, len: 32 })], 2)),
+            ["host", a, ..] => Some((vec![AclAddr::Prefix(Prefix4 { addr: ip_of(a, &self.names)?, len: 32 })], 2)),
             ["object" | "object-group", name, ..] => Some((self.nets.get(*name)?.clone(), 2)),
-            [a, m, ..] => Some((vec![AclAddr::Prefix(prefix(a, m)?)], 2)),
+            [a, m, ..] => Some((vec![AclAddr::Prefix(prefix(&ip_of(a, &self.names)?.to_string(), m)?)], 2)),
             _ => None,
         }
     }
@@ -1103,6 +1113,29 @@ tunnel-group 198.51.100.2 ipsec-attributes
         assert_eq!(
             acl.rules.iter().map(|(_, r)| r.dst.clone().unwrap().to_string()).collect::<Vec<_>>(),
             ["10.2.0.0/24", "10.3.0.1/32"]
+        );
+    }
+
+    /// Host names (`name A NAME`) stand for their addresses in access lists
+    /// and network object-groups (a real ASA 9.1 configuration uses them).
+    #[test]
+    fn host_names_stand_for_their_addresses() {
+        let text = L2L
+            .replace(" network-object host 10.3.0.1", " network-object host FAR\n network-object LAB 255.255.255.0")
+            .replace("access-list VPN extended permit ip object LOCAL object-group REMOTE", "access-list VPN extended permit ip object LOCAL object-group REMOTE\naccess-list VPN extended permit ip host NEAR FAR 255.255.255.255");
+        let c = compile(&doc(&format!(
+            "name 10.3.0.1 FAR description the far host\nname 10.4.0.0 LAB\nname 10.1.0.9 NEAR\n{text}"
+        )));
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        let acl = &c.config.contexts["local"].ipsec_acls["VPN"];
+        assert_eq!(
+            acl.rules.iter().map(|(_, r)| format!("{} {}", r.src, r.dst.clone().unwrap())).collect::<Vec<_>>(),
+            [
+                "10.1.0.0/24 10.2.0.0/24",
+                "10.1.0.0/24 10.3.0.1/32",
+                "10.1.0.0/24 10.4.0.0/24",
+                "10.1.0.9/32 10.3.0.1/32"
+            ]
         );
     }
 

@@ -50,6 +50,17 @@ impl AsaDoc {
         out.line(": end");
     }
 
+    /// The host names `name A NAME [description ...]` gives: NAME -> A.
+    pub fn names(&self) -> std::collections::HashMap<String, std::net::Ipv4Addr> {
+        self.root
+            .iter()
+            .filter_map(|n| match n.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+                ["name", a, name, ..] => Some((name.to_string(), a.parse().ok()?)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The top-level lines (with their blocks) whose words start with `words`
     /// (`show running-config crypto map`).
     pub fn render_section(&self, words: &[&str], masked: bool, out: &mut dyn Out) {
@@ -179,12 +190,17 @@ fn render_node(n: &Node, depth: usize, masked: bool, out: &mut dyn Out) {
 
 /// A line with its keys as the ASA shows them in `show running-config`:
 /// `ikev1 pre-shared-key *****`, `ikev2 remote-authentication pre-shared-key
-/// *****`, `ikev2 local-authentication pre-shared-key *****`.
+/// *****`, `ikev2 local-authentication pre-shared-key *****`; an AAA
+/// server's `key *****`, `radius-common-pw *****`, `ldap-login-password
+/// *****`; `ntp authentication-key 1 md5 *****` (public ASA 8.4 and 9.1
+/// `show running-config` captures print these masked).
 pub fn mask(line: &str) -> String {
     let w: Vec<&str> = line.split_whitespace().collect();
     let key_at = match w.as_slice() {
         ["ikev1", "pre-shared-key", ..] => Some(2),
         ["ikev2", "remote-authentication" | "local-authentication", "pre-shared-key", ..] => Some(3),
+        ["key" | "radius-common-pw" | "ldap-login-password", ..] => Some(1),
+        ["ntp", "authentication-key", _, _, ..] => Some(4),
         _ => None,
     };
     match key_at {
@@ -309,6 +325,11 @@ mod tests {
             "ikev2 local-authentication pre-shared-key 0 *****"
         );
         assert_eq!(mask("ikev1 trust-point TP"), "ikev1 trust-point TP");
+        assert_eq!(mask("key radius-s3cret"), "key *****");
+        assert_eq!(mask("radius-common-pw s3cret"), "radius-common-pw *****");
+        assert_eq!(mask("ldap-login-password s3cret"), "ldap-login-password *****");
+        assert_eq!(mask("ntp authentication-key 1 md5 s3cret"), "ntp authentication-key 1 md5 *****");
+        assert_eq!(mask("ntp server 192.0.2.1 key 1"), "ntp server 192.0.2.1 key 1");
     }
 
     #[test]

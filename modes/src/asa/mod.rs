@@ -111,6 +111,12 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
         };
     }
     let t = line.trim();
+    // What frames a pasted `show running-config` (`: Saved`, `ASA Version
+    // 9.1(7)`, `Cryptochecksum:...`, `: end`) is not configuration: taken
+    // and let go in every configuration mode, as a loaded file takes it.
+    if is_listing_frame(t) {
+        return true;
+    }
     // `no X`: remove what X names in the innermost mode that has it; a `no`
     // form of a command of the mode is kept as configuration (`no crypto
     // map M 10 set tfc-packets`); anything else is refused.
@@ -392,6 +398,16 @@ pub fn sync(r: &mut Router) {
     }
 }
 
+/// A line `show running-config` prints around the configuration: a `:`
+/// comment (`: Saved`, `: Hardware: ...`, `: end`), the version line, the
+/// checksum.
+pub fn is_listing_frame(t: &str) -> bool {
+    t.starts_with(':')
+        || t.starts_with("ASA Version ")
+        || t.starts_with("PIX Version ")
+        || t.starts_with("Cryptochecksum:")
+}
+
 /// Apply the lines of a configuration text as the ASA does (each line on its
 /// own; a bad line reported and skipped; an unindented line is a global
 /// command, or when it is none, a command of the mode the previous line
@@ -414,12 +430,7 @@ pub fn apply_text(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> (usize
         lines += 1;
         let t = l.text.trim();
         // What `show running-config` prints around the configuration is not configuration.
-        if t.starts_with(':')
-            || t.starts_with("ASA Version")
-            || t.starts_with("PIX Version")
-            || t == "end"
-            || t.starts_with("Cryptochecksum:")
-        {
+        if is_listing_frame(t) || t == "end" {
             continue;
         }
         let before = s.asa.stack.clone();

@@ -30,6 +30,8 @@ mtu, name, names, nat, no, ntp, object-group-search, pager, passwd, password-pol
 same-security-traffic, scopy, service, service-policy, smtp-server, snmp-map, snmp-server, ssh, ssl, sysopt, telnet,
 terminal, tftp-server, threat-detection, timeout, tls-proxy, user-identity, username, virtual, vpdn, vpn-addr-assign,
 vpn load-balancing, vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryptochecksum:, sla monitor schedule,
+filter activex, filter ftp, filter https, filter java, filter url, crashinfo save, crashinfo console, crashinfo test,
+service-module, tunnel-group-map default-group, tunnel-group-map enable, tunnel-group-map,
 > class-map => class-map
 > policy-map => policy-map
 > webvpn $ => webvpn
@@ -46,6 +48,36 @@ vpn load-balancing, vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryp
 > router ospf => router-ospf
 > router eigrp => router-eigrp
 > sla monitor NUM $ => sla-monitor
+> aaa-server WORD protocol => aaa-server-group
+> aaa-server WORD host => aaa-server-host
+> aaa-server WORD WORD host => aaa-server-host
+> ldap attribute-map => ldap-attribute-map
+> crypto ca trustpool policy $ => ca-trustpool
+> tunnel-group WORD webvpn-attributes $ => tunnel-webvpn
+> tunnel-group WORD ppp-attributes $ => tunnel-ppp
+
+@aaa-server-group config-aaa-server-group
+accounting-mode, reactivation-mode, max-failed-attempts, merge-dacl, dynamic-authorization, interim-accounting-update,
+ad-agent-mode, authorize-only, validate-attribute, no
+
+@aaa-server-host config-aaa-server-host
+key, timeout, retry-interval, authentication-port, accounting-port, radius-common-pw, server-port, server-type,
+nt-auth-domain-controller, nt-auth-netbios-name, ldap-base-dn, ldap-scope, ldap-naming-attribute, ldap-login-password,
+ldap-login-dn, ldap-over-ssl, ldap-attribute-map, sasl-mechanism, group-search-timeout, kerberos-realm,
+acl-netmask-convert, sdi-version, mschapv2-capable, no
+
+@ldap-attribute-map config-ldap-attribute-map
+map-name, map-value, no
+
+@ca-trustpool config-ca-trustpool
+auto-import, crl, match, revocation-check, no
+
+@tunnel-webvpn config-tunnel-webvpn
+group-alias, group-url, authentication, customization, dns-group, radius-reject-message, proxy-auth, pre-fill-username,
+secondary-pre-fill-username, without-csd, secondary-authentication-server-group, authentication-server-group, no
+
+@tunnel-ppp config-ppp
+authentication, no
 
 @username config-username
 group-lock, password-storage, vpn-access-hours, vpn-filter, vpn-framed-ip-address, vpn-group-policy, vpn-idle-timeout,
@@ -98,8 +130,12 @@ frequency, threshold, timeout, num-packets, request-data-size, tos, no
 inspect, set, police, priority, shape, service-policy, user-statistics, no, flow-export, ips, sfr, csc
 
 @webvpn config-webvpn
-enable, anyconnect, anyconnect-essentials, tunnel-group-list, tunnel-group-preference, cache, error-recovery, csd, no, port,
+enable, anyconnect, anyconnect-essentials, tunnel-group-list, tunnel-group-preference, error-recovery, csd, no, port,
 http-headers, keepout, onscreen-keyboard, rewrite, file-encoding, character-encoding, apcf, hsts-client, hsts-server
+> cache $ => webvpn-cache
+
+@webvpn-cache config-webvpn-cache
+disable, lifetime, max-object-size, min-object-size, lmfactor, expiry-check, cache-compressed, cache-static-content, no
 
 @call-home cfg-call-home
 contact-email-addr, sender, mail-server, phone-number, street-address, customer-id, site-id, contract-id, http-proxy,
@@ -222,5 +258,19 @@ mod tests {
         assert!(v.knows("router-ospf", "auto-cost reference-bandwidth 3", false));
         assert_eq!(v.child("global", "dns-group-map", false), Some("dns-group-map"));
         assert!(v.knows("dns-group-map", "dns-to-domain InsideDNS eng.example.com", false));
+        // Real configurations from public repositories (frostyfosse-*, netutils-*, pervazgolrang-*).
+        assert_eq!(v.child("global", "aaa-server RAD protocol radius", false), Some("aaa-server-group"));
+        assert_eq!(v.child("global", "aaa-server RAD (inside) host 10.1.0.5", false), Some("aaa-server-host"));
+        assert_eq!(v.child("global", "aaa-server RAD host 10.1.0.5", false), Some("aaa-server-host"));
+        assert!(v.knows("aaa-server-host", "ldap-login-dn CN=vpn,OU=Service Accounts,DC=example", false));
+        assert!(!v.knows("aaa-server-host", "kye s3cret", true));
+        assert_eq!(v.child("global", "crypto ca trustpool policy", false), Some("ca-trustpool"));
+        assert_eq!(v.child("global", "tunnel-group RA ppp-attributes", false), Some("tunnel-ppp"));
+        assert_eq!(v.child("global", "tunnel-group RA webvpn-attributes", false), Some("tunnel-webvpn"));
+        assert_eq!(v.child("webvpn", "cache", false), Some("webvpn-cache"));
+        assert!(v.knows("global", "crashinfo save disable", false));
+        assert!(!v.knows("global", "crashinfo sve disable", true));
+        assert!(v.knows("global", "filter java 1-65535 0.0.0.0 0.0.0.0 0.0.0.0 0.0.0.0", false));
+        assert!(!v.knows("global", "filter jave 1-65535", true));
     }
 }

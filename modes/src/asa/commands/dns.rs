@@ -27,7 +27,9 @@ pub(super) fn server_group(g: &mut G) {
         "name-server LINE",
         &["Specify DNS servers", "Up to 6 IP addresses of DNS servers, then the interface to reach them by"],
         |s, a, o| {
-            check_servers(&a.line, a.get("LINE").unwrap_or(""), s.line_col, o)?;
+            let names = s.router().asa.doc.names();
+            let is_name = |w: &str| names.contains_key(w);
+            check_servers(&a.line, a.get("LINE").unwrap_or(""), s.line_col, &is_name, o)?;
             add_line(s, &canon(a));
             Ok(())
         },
@@ -49,12 +51,13 @@ pub(super) fn server_group(g: &mut G) {
     );
 }
 
-/// `name-server A [B ... F] [IF]`: one to six addresses (IPv4 or IPv6),
-/// then at most an interface name. A wrong word gets the caret (`indent`:
-/// the screen column where `line` starts).
-fn check_servers(line: &str, rest: &str, indent: usize, o: &mut dyn Out) -> CmdResult {
+/// `name-server A [B ... F] [IF]`: one to six addresses (IPv4 or IPv6, or
+/// host names `is_name` knows: `name A NAME`), then at most an interface
+/// name. A wrong word gets the caret (`indent`: the screen column where
+/// `line` starts).
+fn check_servers(line: &str, rest: &str, indent: usize, is_name: &dyn Fn(&str) -> bool, o: &mut dyn Out) -> CmdResult {
     let words: Vec<&str> = rest.split_whitespace().collect();
-    let addrs = words.iter().take_while(|w| w.parse::<std::net::IpAddr>().is_ok()).count();
+    let addrs = words.iter().take_while(|w| w.parse::<std::net::IpAddr>().is_ok() || is_name(w)).count();
     let bad = if addrs == 0 || addrs > 6 {
         Some(words.get(addrs.min(6)).copied().unwrap_or(""))
     } else if words.len() > addrs + 1 {
@@ -82,7 +85,7 @@ mod tests {
     fn check(line: &str) -> Result<(), String> {
         let rest = line.trim_start().strip_prefix("name-server ").unwrap();
         let mut o = VecOut::default();
-        check_servers(line, rest, 0, &mut o).map_err(|_| o.text())
+        check_servers(line, rest, 0, &|w| w == "Machine01", &mut o).map_err(|_| o.text())
     }
 
     #[test]
@@ -102,5 +105,9 @@ mod tests {
         );
         assert!(check("name-server inside").is_err());
         assert!(check("name-server 192.0.2.1 10.0.0.300").is_err());
+        // A host name `name` gave is an address (ciscoconfparse's sample ASA configuration).
+        assert!(check("name-server Machine01").is_ok());
+        assert!(check("name-server Machine01 192.0.2.1 inside").is_ok());
+        assert!(check("name-server Machine02").is_err());
     }
 }

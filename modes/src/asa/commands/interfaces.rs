@@ -70,7 +70,7 @@ pub(super) fn global(g: &mut G) {
             "Protocol, source, destination",
         ],
         |s, a, _| {
-            check_ace(a.get("LINE").unwrap_or(""))?;
+            check_ace_in(s, a.get("LINE").unwrap_or(""))?;
             add_line(s, &canon(a));
             Ok(())
         },
@@ -220,17 +220,36 @@ pub(super) fn object_network(g: &mut G) {
 pub(super) fn object_group_network(g: &mut G) {
     add(
         g,
-        "network-object {host A.B.C.D | A.B.C.D:net A.B.C.D:mask | object WORD}",
+        "network-object {host {A.B.C.D | NAME:host} | {A.B.C.D:net | NAME:net} A.B.C.D:mask | object WORD}",
         &[
             "Add a network object",
             "Host address",
             "IP address",
+            "Host name (`name A NAME`)",
             "Network address",
+            "Network name (`name A NAME`)",
             "Network mask",
             "A network object",
             "Object name",
         ],
-        |s, a, _| {
+        |s, a, o| {
+            // A name in place of an address must be one `name` gave.
+            let w: Vec<&str> = a.line.split_whitespace().collect();
+            let addr = match w.get(1..) {
+                Some(["host", x, ..]) => Some(*x),
+                Some(["object", ..]) | None => None,
+                Some([x, ..]) => Some(*x),
+                Some([]) => None,
+            };
+            if let Some(n) = addr.filter(|x| x.parse::<std::net::Ipv4Addr>().is_err()) {
+                let names = s.router().asa.doc.names();
+                if !names.contains_key(n) {
+                    let at = a.line.find(&format!(" {n}")).map_or(0, |i| i + 1);
+                    o.line(&format!("{}^", " ".repeat(s.line_col + a.line[..at].chars().count())));
+                    o.line("ERROR: % Invalid input detected at '^' marker.");
+                    return Err(String::new());
+                }
+            }
             add_line(s, &canon(a));
             Ok(())
         },
@@ -296,6 +315,12 @@ pub const ACE_SYNTAX: AceSyntax = AceSyntax {
 /// A`, `A MASK`, `object NAME`, `object-group NAME`, `interface NAME`), ports.
 pub fn check_ace(rest: &str) -> CmdResult {
     crate::cisco_acl::check_ace(&ACE_SYNTAX, rest)
+}
+
+/// [`check_ace`] with the running configuration's host names (`name A NAME`) standing for addresses.
+pub fn check_ace_in(s: &Session, rest: &str) -> CmdResult {
+    let names = s.router().asa.doc.names();
+    crate::cisco_acl::check_ace_named(&ACE_SYNTAX, rest, &|w| names.contains_key(w))
 }
 
 #[cfg(test)]
