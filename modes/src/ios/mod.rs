@@ -173,7 +173,10 @@ fn execute_one(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
             // Not a command of this mode's graph: an unmodelled sub-mode, a
             // word of the mode's vocabulary, or a command of a mode above
             // (IOS's mode tree, `modes_tree.rs`); else refused.
-            if in_config && !matches!(err, ParseError::Syntax { .. }) && !modes_tree::value_error(m, line, &err) {
+            if in_config
+                && !matches!(err, ParseError::Syntax { .. })
+                && (!modes_tree::value_error(m, line, &err) || modes_tree::vocabulary_names_first_word(s, line))
+            {
                 if let Some(done) = modes_tree::place(s, line, indent, out) {
                     return done;
                 }

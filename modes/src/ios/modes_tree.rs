@@ -445,6 +445,24 @@ pub fn exit_mode(s: &mut Session) {
 
 /// Did the line fail on a value where only a value fits (`ip ssh server
 /// listen 300.0.0.1`), or end too early? (`crate::cisco_common::value_error`.)
+/// Is the line's first word, as typed, a keyword of the current mode's
+/// vocabulary (`exec` in a line, where the graph's `exec-timeout` takes
+/// `exec` as its abbreviation)? IOS takes the whole keyword before an
+/// abbreviation, so the line is the vocabulary's, not a bad value of the
+/// abbreviated command.
+pub fn vocabulary_names_first_word(s: &Session, line: &str) -> bool {
+    let Some(w) = line.split_whitespace().next() else { return false };
+    let Some(top) = s.ios.stack.last() else { return false };
+    // A keyword of the mode's own commands is theirs (`exec-timeout x` stays a bad value).
+    if graphs().get(top.mode).help("").is_ok_and(|items| items.iter().any(|i| i.name == w)) {
+        return false;
+    }
+    let fam = family_at(s, s.ios.stack.len() - 1);
+    vocabulary()
+        .family(fam)
+        .is_some_and(|f| f.words.iter().chain(f.children.iter().map(|(k, _)| k)).any(|k| k.first() == Some(&w)))
+}
+
 pub fn value_error(m: IosMode, line: &str, err: &ParseError) -> bool {
     crate::cisco_common::value_error(graphs().get(m), line, err)
 }

@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 
 const TABLE: &str = r#"
 @global config
-aaa, alias, arp, async-bootp, banner, boot, boot-end-marker, boot-start-marker, bridge, call-home, card, cdp, chat-script, clock,
+aaa, alias, arp, async-bootp, banner, boot, boot-end-marker, boot-start-marker, bridge, call-home, card, cdp tlv, cdp log, cdp filter-tlv-list, chat-script, clock,
 cns, config-register, crypto ca, crypto csr-params,  crypto ikev1, crypto ikev2 authorization,
 crypto ikev2 certificate-cache, crypto ikev2 cookie-challenge, crypto ikev2 diagnose, crypto ikev2 dpd,
 crypto ikev2 fragmentation, crypto ikev2 http-url, crypto ikev2 limit, crypto ikev2 nat, crypto ikev2 window,
@@ -38,10 +38,10 @@ firewall, flow,  gatekeeper, hw-module, hw-switch, identity, ip admission, ip ar
 ip bgp-community, ip bootp, ip cef, ip classless, ip community-list, ip default-gateway, ip default-network, ip device, ip dhcp,
 ip dns, ip domain, ip domain-list, ip domain-lookup, ip domain-name, ip dvmrp, ip explicit-path, ip extcommunity-list, ip finger,
 ip flow-cache, ip flow-export, ip flow-top-talkers, ip forward-protocol, ip audit, ip ftp, ip gratuitous-arps, ip host, ip http, ip icmp,
-ip igmp, ip inspect, ip ips, ip local, ip mfib, ip mroute, ip msdp, ip multicast, ip multicast-routing, ip name-server, ip nat,
+ip igmp, ip inspect name, ip inspect audit-trail, ip inspect alert-off, ip inspect dns-timeout, ip inspect max-incomplete, ip inspect one-minute, ip inspect tcp, ip inspect udp, ip inspect hashtable-size, ip inspect log, ip inspect icmp, ip inspect L2-transparent, ip inspect WAAS, ip ips, ip local pool, ip local policy, ip mfib, ip mroute, ip msdp, ip multicast, ip multicast-routing, ip name-server, ip nat,
 ip nbar, ip options, ip pim, ip policy-list, ip prefix-list, ip radius, ip rcmd, ip route, ip routing, ip rsvp, ip scp,
-ip slb, ip source-route, ip ssh, ip subnet-zero, ip tacacs, ip tcp, ip telnet, ip tftp, ip traffic-export, ip urlfilter, ip wccp,
-ipc, ipv6, isdn, l2tp, l2tp-class, lacp, license, lldp, logging, login, mac-address-table, management-interface, map-class,
+ip slb, ip source-route, ip ssh, ip subnet-zero, ip tacacs, ip tcp synwait-time, ip tcp path-mtu-discovery, ip tcp window-size, ip tcp selective-ack, ip tcp timestamp, ip tcp mss, ip tcp ecn, ip tcp queuemax, ip tcp chunk-size, ip tcp async-mobility, ip tcp intercept, ip telnet, ip tftp, ip traffic-export, ip urlfilter, ip wccp,
+ipc, ipv6 dhcp database, ipv6 dhcp binding, ipv6 dhcp guard policy, ipv6 dhcp ping, ipv6 nd raguard policy, ipv6 icmp error-interval, ipv6 local pool, ipv6 local policy, ipv6 source-route, ipv6 mld ssm-map, ipv6 mld state-limit, ipv6 pim rp-address, ipv6 pim bsr, ipv6 pim spt-threshold, ipv6 pim accept-register, ipv6 pim register-source, ipv6 multicast rpf, ipv6 neighbor, ipv6 name-server, ipv6 nat v4v6, ipv6 nat v6v4, ipv6 nat translation, ipv6 mfib hardware-switching, ipv6 mroute, ipv6 rip vrf-mode, ipv6 snooping policy, ipv6 dhcp-relay, ipv6 ospf name-lookup, ipv6 ftp, ipv6 tftp, ipv6 ioam, isdn, l2tp sessions, l2tp tunnel, l2tp hidden, l2tp-class, lacp, license, lldp, logging alarm, logging buginf, logging cns-events, logging delimiter, logging dmvpn, logging esm, logging exception, logging filter, logging host, logging message-counter, logging policy-firewall, logging reload, logging server-arp, logging snmp-authfail, logging snmp-trap, logging xml, logging HEX, login, mac-address-table, management-interface, map-class,
 map-list, memory, memory-size, metadata, mgcp,   mmi, modemcap, monitor,  multilink, netconf, netconf-yang,
 network-clock, ntp, onep, parameter-map,  port-channel, power, priority-list, privilege, process, process-max-time,
 pseudowire-class, qos account, qos control-packets, qos diffservmib, qos preserve, qos queue-softmax-multiplier, qos trace, queue-list, radius, radius-server, resource, restconf, rmon, route-tag, sampler, scheduler, scripting,
@@ -80,8 +80,14 @@ mpls traffic-eng nsr, mpls oam, mpls static,
 platform console, platform qfp, platform punt-keepalive, platform hardware, platform ipsec, platform trace, platform shell,
 platform ip, platform ipv6, platform resource, platform bfd, platform punt-policer, platform punt-sbrl, platform rate-limit,
 platform multicast, platform tcam, platform sdwan, platform memory,
-xconnect logging
+xconnect logging, csdb tcp, csdb udp, csdb icmp, csdb session, upgrade fpd, aqm-register-fnf, spd headroom, spd extended-headroom,
+network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto isakmp identity, crypto isakmp keepalive
 > ethernet cfm domain => ecfm
+> ipv6 dhcp pool => dhcpv6-pool
+> pseudowire-class => pw-class
+> bba-group pppoe => bba-group
+> webvpn context => webvpn-context
+> gatekeeper $ => gatekeeper
 > ethernet evc => evc
 > mka policy => mka-policy
 > router bgp => router-bgp
@@ -212,7 +218,7 @@ network, no, offset-list, passive-interface, redistribute, shutdown, summary-met
 > service-family => eigrp-af
 
 @eigrp-af config-router-af
-passive-interface, distance, distribute-list, redistribute, router-id, maximum-paths, variance, traffic-share,
+autonomous-system, passive-interface, distance, distribute-list, redistribute, router-id, maximum-paths, variance, traffic-share,
 auto-summary, bfd, default, default-information, eigrp, maximum-prefix, metric, neighbor, network, no, remote-neighbors, shutdown,
 summary-metric, timers
 > af-interface => eigrp-af-if
@@ -247,8 +253,12 @@ description, no
 > class => policy-map-class
 
 @policy-map-class config-pmap-c
-bandwidth, compress, drop, estimate, fair-queue, inspect, log, netflow-sampler, no, pass, police, priority, queue-limit,
+bandwidth, compress, drop, estimate, fair-queue, inspect, log, netflow-sampler, no, pass, priority, queue-limit,
 random-detect, reject, service-policy, set, shape, trust, urlfilter, account, admit, fragment, queue-buffers
+> police => pmap-police
+
+@pmap-police config-pmap-c-police
+conform-action, exceed-action, violate-action, conform-color, exceed-color, no
 
 @route-map config-route-map
 continue, description, match, no, set
@@ -386,7 +396,32 @@ match, collect, destination, source, transport, export-protocol, template, recor
 server, trustpool, record, cabundle, chain-validation, vrf, crl, revocation-check, subject-name, issuer-name, unique-name
 
 @archive config-archive
-path, maximum, write-memory, time-period, log config, rollback
+path, maximum, write-memory, time-period, rollback, no
+> log config $ => archive-log
+
+@archive-log config-archive-log-cfg
+logging enable, logging size, logging persistent, hidekeys, notify syslog, no
+
+@dhcpv6-pool config-dhcpv6
+address prefix, domain-name, dns-server, prefix-delegation, import, information refresh, link-address, vendor-specific, sip, nis, no
+
+@pw-class config-pw-class
+encapsulation, protocol, ip local interface, ip pmtu, ip tos, ip ttl, ip dfbit, sequencing, interworking, control-word,
+preferred-path, status, vccv, no
+
+@bba-group config-bba-group
+virtual-template, sessions, pppoe, ac name, service profile, control-packets, no
+
+@webvpn-context config-webvpn-context
+ssl authenticate, ssl encryption, ssl trustpoint, inservice, gateway, aaa authentication, aaa authorization, default-group-policy,
+login-message, title, logo, color, secondary-color, max-users, csd, vw-context, no
+> policy group => webvpn-group
+
+@webvpn-group config-webvpn-group
+functions, filter, hide-url-bar, timeout, banner, citrix, svc, url-list, port-forward, no
+
+@gatekeeper config-gk
+zone, shutdown, gw-type-prefix, lrq, no
 
 @line config-line
 exec-timeout, login, transport input, password,
@@ -394,7 +429,8 @@ absolute-timeout, access-class, accounting, activation-character, authorization,
 disconnect-character, escape-character, exec, exec-banner, exec-character-bits, flowcontrol, full-help, hold-character, history,
 ipv6, length, location, logging, login authentication, modem, monitor, motd-banner, no, notify, padding, parity, password,
 privilege, refuse-message, rotary, session-disconnect-warning, session-limit, session-timeout, speed, start-character, stop-character,
-stopbits, terminal-type, transport output, transport preferred, vacant-message, width, timeout, transport
+stopbits, terminal-type, transport output, transport preferred, vacant-message, width, timeout, transport, exec prompt,
+logout-warning
 
 @ecfm config-ecfm
 id, mep archive-hold-time, mip auto-create, alarm, no
@@ -410,6 +446,13 @@ oam protocol, uni count, no
 key-server priority, macsec-cipher-suite, confidentiality-offset, sak-rekey, include-icv-indicator, send-secure-announcements,
 ssci-based-on-sci, use-updated-eth-header, delay-protection, no
 
+@if-xconnect config-if-xconn
+l2tp, backup, mtu, remote, description, no
+
+@atm-vc config-if-atm-vc
+vbr-nrt, vbr-rt, ubr, cbr, protocol, encapsulation, oam-pvc, oam retry, pppoe-client, pppoe max-sessions, dialer pool-member,
+tx-ring-limit, service-policy, inarp, class-vc, ilmi manage, no
+
 @fr-dlci config-fr-dlci
 class, protocol, no
 
@@ -424,7 +467,7 @@ ip redirects, ip rip, ip route-cache, ip sap, ip split-horizon, ip summary-addre
 ip urpf, ip verify, ip virtual-reassembly, ip virtual-reassembly-out, ip router, ip irdp,
 ip tcp header-compression, ip rtp, ip security, ip ddns, ip probe, ipv6, isis, keepalive,
 lacp, lldp, load-interval, logging, mac-address, macsec, media-type, medium,   mop,  mtu, nat64, negotiation,
-ospfv3, peer,  power, pppoe, pppoe-client, ppp, priority-queue, pvc, qos pre-classify, queue-set, rate-limit, redundancy, rmon,
+ospfv3, peer,  power, pppoe, pppoe-client, ppp, priority-queue, qos pre-classify, queue-set, rate-limit, redundancy, rmon,
 service-policy, snmp, spanning-tree, speed, standby, storm-control, switchport, tunnel key, tunnel path-mtu-discovery,
 tunnel bandwidth, tunnel checksum, tunnel ttl, tunnel tos, tunnel route-via, tunnel udlr, tunnel entropy, tunnel rbscp,
 tunnel endpoint, tunnel sequence-datagrams, tunnel mpls, tunnel nhrp, tunnel raw-packet-interface, udld, vlan-id, vrrp,
@@ -432,6 +475,10 @@ zone-member,  backup, access-session, authentication, mab, dot1x, device-trackin
 random-detect, traffic-shape,  virtual-template, physical-layer, async,  shape, nameif, security-level,
 pppoe-client, hsrp, cable, ip nhrp, nhrp, ipx, lan-name, mdix, fabric, macro, evc, service, flow-sampler,
 crypto engine slot, crypto engine subslot, crypto engine gre,
+ip inspect, ipv6 dhcp server, ipv6 dhcp client, ipv6 dhcp relay, ipv6 dhcp guard, ipv6 nd, ipv6 address, ipv6 enable, ipv6 mtu,
+ipv6 ospf, ipv6 tcp adjust-mss, ipv6 traffic-filter, ipv6 nat, ipv6 mld, ipv6 pim, ipv6 snooping, ipv6 eigrp, ipv6 rip, ipv6 mfib,
+ipv6 multicast, ipv6 policy, ipv6 verify, ipv6 nhrp, ipv6 flow, ipv6 redirects, ipv6 unreachables, ipv6 virtual-reassembly,
+tunnel vxlan, atm, bundle-enable, dsl, max-reserved-bandwidth, full-duplex, half-duplex,
 dialer pool, dialer pool-member, dialer idle-timeout, dialer string, dialer map, dialer in-band, dialer persistent,
 dialer enable-timeout, dialer fast-idle, dialer hold-queue, dialer load-threshold, dialer wait-for-carrier-time, dialer watch-group,
 dialer watch-disable, dialer rotary-group, dialer caller, dialer remote-name, dialer max-call, dialer order, dialer priority,
@@ -451,8 +498,10 @@ mpls ip $, mpls ip encapsulate, mpls mtu, mpls label protocol, mpls bgp forwardi
 mpls ldp discovery transport-address, mpls ldp igp sync, mpls traffic-eng tunnels, mpls traffic-eng administrative-weight,
 mpls traffic-eng attribute-flags, mpls traffic-eng backup-path, mpls traffic-eng flooding, mpls traffic-eng srlg,
 mpls traffic-eng passive-interface,
-xconnect HEX, xconnect vfi
+xconnect vfi
 > frame-relay interface-dlci => fr-dlci
+> xconnect HEX => if-xconnect
+> pvc => atm-vc
 "#;
 
 /// IOS's vocabulary, parsed once.

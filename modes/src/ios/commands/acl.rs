@@ -8,7 +8,12 @@ pub(super) fn acl_entry(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult
     let rest = a.get("LINE").unwrap_or("");
     check_ace(rest)?;
     if let Some(seq) = a.get("number") {
-        if super::super::block_has_line(s, &format!("{seq} ")) {
+        // A numbered remark shares its entry's number (IOS-XE prints `10
+        // remark ...` then `10 permit ...`): only another entry is a duplicate.
+        if ["permit", "deny", "evaluate", "dynamic"]
+            .iter()
+            .any(|w| super::super::block_has_line(s, &format!("{seq} {w} ")))
+        {
             return Err("Duplicate sequence number".into());
         }
     }

@@ -43,7 +43,17 @@ pub(super) fn b_if(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
         return Err(String::new());
     }
     let name = interface_name(raw);
-    enter_block(s, &format!("interface {name}"), IosMode::Interface);
+    // A subinterface's link type is part of its header, as IOS prints it.
+    // Typed again without it, the same subinterface.
+    let kind = ["point-to-point", "multipoint"].into_iter().find(|k| a.has(k) && name.contains('.')).or_else(|| {
+        ["point-to-point", "multipoint"]
+            .into_iter()
+            .find(|k| s.router().ios_doc.root.iter().any(|n| n.text == format!("interface {name} {k}")))
+    });
+    match kind {
+        Some(k) => enter_block(s, &format!("interface {name} {k}"), IosMode::Interface),
+        None => enter_block(s, &format!("interface {name}"), IosMode::Interface),
+    }
     Ok(())
 }
 
@@ -238,8 +248,14 @@ pub(super) fn interface_mode(g: &mut G) {
 pub(super) fn global(g: &mut G) {
     add(
         g,
-        "interface WORD [WORD:num]",
-        &["Select an interface to configure", "Interface name (or type)", "Interface number"],
+        "interface WORD [WORD:num] [point-to-point | multipoint]",
+        &[
+            "Select an interface to configure",
+            "Interface name (or type)",
+            "Interface number",
+            "Treat as a point-to-point link (a subinterface)",
+            "Treat as a multipoint link (a subinterface)",
+        ],
         b_if,
     );
 }
