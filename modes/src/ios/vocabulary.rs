@@ -475,7 +475,7 @@ zone-member,  backup, access-session, authentication, mab, dot1x, device-trackin
 random-detect, traffic-shape,  virtual-template, physical-layer, async,  shape, nameif, security-level,
 pppoe-client, hsrp, cable, ip nhrp, nhrp, ipx, lan-name, mdix, fabric, macro, evc, service, flow-sampler,
 crypto engine slot, crypto engine subslot, crypto engine gre,
-ip inspect, ipv6 dhcp server, ipv6 dhcp client, ipv6 dhcp relay, ipv6 dhcp guard, ipv6 nd, ipv6 address, ipv6 enable, ipv6 mtu,
+ip inspect, cdp log, ipv6 dhcp server, ipv6 dhcp client, ipv6 dhcp relay, ipv6 dhcp guard, ipv6 nd, ipv6 address, ipv6 enable, ipv6 mtu,
 ipv6 ospf, ipv6 tcp adjust-mss, ipv6 traffic-filter, ipv6 nat, ipv6 mld, ipv6 pim, ipv6 snooping, ipv6 eigrp, ipv6 rip, ipv6 mfib,
 ipv6 multicast, ipv6 policy, ipv6 verify, ipv6 nhrp, ipv6 flow, ipv6 redirects, ipv6 unreachables, ipv6 virtual-reassembly,
 tunnel vxlan, atm, bundle-enable, dsl, max-reserved-bandwidth, full-duplex, half-duplex,
