@@ -148,12 +148,7 @@ pub fn drop_json(r: &Router, only: Option<Section>) -> serde_json::Value {
 
 /// `Last clearing:`'s text: `10:43:33 UTC Mar 27 2019 by USER`.
 pub fn clearing_text(secs: u64, user: &str) -> String {
-    let d = crate::time::date_time(secs);
-    // date_time is `Sun Nov 22 14:37:44 2026 UTC`.
-    match d.split_whitespace().collect::<Vec<_>>().as_slice() {
-        [_, mon, day, time, year, tz] => format!("{time} {tz} {mon} {} {year} by {user}", day.trim_start_matches('0')),
-        _ => format!("{d} by {user}"),
-    }
+    format!("{} by {user}", super::words::asa_date(secs, false))
 }
 
 /// `clear asp drop [frame | flow]`: the counts now become the zero of the section(s).
@@ -259,10 +254,13 @@ pub fn contexts(r: &Router) -> Vec<VpnContext> {
     let known = r.asa.asp_contexts.lock().map(|c| c.by_key.clone()).unwrap_or_default();
     let model = r.asa.model.clone();
     let mut out = Vec::new();
+    // Each tunnel-group's policy read from the document once, not once per SA.
+    let mut policies: std::collections::HashMap<String, (usize, String)> = std::collections::HashMap::new();
     for c in r.ike().child_sas() {
         let Some(k) = known.get(&(*c.remote.ip(), c.local_ts, c.remote_ts)) else { continue };
         let group_name = model.tunnels.get(&c.tunnel).and_then(|t| t.description.clone()).unwrap_or_default();
-        let (group, vpn_filter) = group_policy(&r.asa.doc, &group_name);
+        let (group, vpn_filter) =
+            policies.entry(group_name).or_insert_with_key(|g| group_policy(&r.asa.doc, g)).clone();
         let drops = r.engine.esp_drops(c.spi_in);
         let proto = if c.esp.is_some() { "ESP" } else { "AH" };
         let natt = if c.encap { "+NATT" } else { "" };

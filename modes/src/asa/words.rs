@@ -76,11 +76,21 @@ pub fn ike_auth_words(m: Option<AuthMethod>) -> (&'static str, &'static str) {
 }
 
 pub fn asa_time(secs: u64) -> String {
+    asa_date(secs, true)
+}
+
+/// The ASA's time and date, `14:37:44 UTC Sun Nov 22 2026` (`weekday`) or
+/// `14:37:44 UTC Nov 22 2026` (`show asp drop`'s `Last clearing:`); the
+/// day of the month is not padded.
+pub fn asa_date(secs: u64, weekday: bool) -> String {
     let d = crate::time::date_time(secs);
     // date_time is `Sun Nov 22 14:37:44 2026 UTC`.
     let w: Vec<&str> = d.split_whitespace().collect();
     match w.as_slice() {
-        [wd, mon, day, time, year, tz] => format!("{time} {tz} {wd} {mon} {} {year}", day.trim_start_matches('0')),
+        [wd, mon, day, time, year, tz] => {
+            let wd = if weekday { format!("{wd} ") } else { String::new() };
+            format!("{time} {tz} {wd}{mon} {} {year}", day.trim_start_matches('0'))
+        }
         _ => d,
     }
 }
