@@ -12,11 +12,19 @@
 //! keyword words, more words, NUM, ...        (commands, comma separated)
 //! > sub-mode keywords => child-family         (`$` last: nothing may follow)
 //! < exit-word inside|after                    (leaves the mode, printed)
+//! = keywords, keywords * words, ...           (settings a block has once)
 //! DATA                                        (lines of hex data are kept as typed)
 //! ```
 //!
 //! `NUM` stands for a number, `HEX` for a word of hexadecimal data, `WORD`
 //! for any word (a name).
+//!
+//! A `=` line lists the kept commands that are one setting of their block,
+//! as IOS stores them: a new `load-interval 60` replaces `load-interval 30`
+//! in place, `keepalive 5` replaces `no keepalive`. A pattern's words are
+//! keywords, `NUM`/`WORD` (part of what names the setting: `standby NUM
+//! priority` is one setting per group) or `*` (a value word inside the
+//! pattern: `hold-queue * in`); the words after the pattern are the value.
 
 use std::collections::{HashMap, HashSet};
 
@@ -34,6 +42,8 @@ pub struct Family {
     pub exits: Vec<(&'static str, bool)>,
     /// Lines of data (certificate hex) are kept as typed, repeated or not.
     pub data: bool,
+    /// Settings the block has once (`=` lines): patterns of their leading words.
+    pub singles: Vec<Vec<&'static str>>,
 }
 
 /// A parsed table.
@@ -69,6 +79,11 @@ impl Vocabulary {
                 let inside = w.next() == Some("inside");
                 if let Some(f) = cur.as_mut() {
                     f.exits.push((word, inside));
+                }
+            } else if let Some(rest) = line.strip_prefix('=') {
+                if let Some(f) = cur.as_mut() {
+                    let pats = rest.split(',').map(str::trim).filter(|e| !e.is_empty());
+                    f.singles.extend(pats.map(|e| e.split_whitespace().collect::<Vec<_>>()));
                 }
             } else if let Some(f) = cur.as_mut() {
                 for e in line.split(',').map(str::trim).filter(|e| !e.is_empty()) {
@@ -197,6 +212,31 @@ impl Vocabulary {
             .max_by_key(|(k, _)| k.len())
             .map(|(_, c)| *c)
             .filter(|c| *c != "none")
+    }
+
+    /// Are `old` and `new`, kept lines of one block of this family with their
+    /// keywords in full, the same one-valued setting (a `=` pattern both
+    /// match, equal in every word but the `*` ones)? `old` may be the
+    /// setting's `no` form: `no keepalive` then `keepalive 5`.
+    pub fn same_setting(&self, family: &str, old: &str, new: &str) -> bool {
+        let Some(f) = self.family(family) else { return false };
+        let n: Vec<&str> = new.split_whitespace().collect();
+        if n.first() == Some(&"no") || n.first() == Some(&"default") {
+            return false;
+        }
+        let o: Vec<&str> = old.split_whitespace().collect();
+        let o = match o.as_slice() {
+            ["no", rest @ ..] => rest,
+            all => all,
+        };
+        let fits = |p: &[&str], w: &[&str]| {
+            p.len() <= w.len() && p.iter().zip(w).all(|(k, w)| *k == "*" || self.word_matches(w, k, false))
+        };
+        f.singles.iter().any(|p| {
+            fits(p, &n)
+                && fits(p, o)
+                && p.iter().zip(o.iter().zip(&n)).all(|(k, (a, b))| *k == "*" || a.eq_ignore_ascii_case(b))
+        })
     }
 
     /// Is the line a word that leaves this mode? (word, printed inside the block)

@@ -358,6 +358,9 @@ pub fn keep_line(s: &mut Session, text: &str, data: bool) {
 /// `address-family`).
 pub fn keep_line_in(s: &mut Session, text: &str, data: bool, fam: &str) {
     let v = vocabulary();
+    if !data && (undo_negation(s, text) || replace_setting(s, text, fam)) {
+        return;
+    }
     if data || fam != "router-bgp" || s.ios.stack.last().is_none_or(|f| f.mode == IosMode::Config) {
         return keep_line(s, text, data);
     }
@@ -367,6 +370,51 @@ pub fn keep_line_in(s: &mut Session, text: &str, data: bool, fam: &str) {
             list.insert(at, Node::verbatim(text));
         }
     });
+}
+
+/// `X` typed where the block has `no X` (`no cdp enable`, then `cdp
+/// enable`): the command is back at its default, which IOS does not print,
+/// so the `no` line goes and nothing is added.
+fn undo_negation(s: &mut Session, text: &str) -> bool {
+    let neg = format!("no {text}");
+    if at_root(s) {
+        let Some(i) = root_find(s, &neg) else { return false };
+        s.router().ios_doc.root.remove(i);
+        return true;
+    }
+    with_current(s, |list| match list.iter().position(|n| n.text == neg) {
+        Some(i) => {
+            list.remove(i);
+            true
+        }
+        None => false,
+    })
+    .unwrap_or(false)
+}
+
+/// A one-valued setting of the block (the vocabulary's `=` patterns:
+/// `load-interval 60` after `load-interval 30`): the new line takes the old
+/// one's place, as IOS prints it.
+fn replace_setting(s: &mut Session, text: &str, fam: &str) -> bool {
+    let v = vocabulary();
+    let Some(f) = v.family(fam) else { return false };
+    if f.singles.is_empty() || !v.same_setting(fam, text, text) {
+        return false;
+    }
+    let put = |list: &mut Vec<Node>| {
+        let mut hits = list.iter().enumerate().filter(|(_, n)| v.same_setting(fam, &n.text, text)).map(|(i, _)| i);
+        let Some(first) = hits.next() else { return false };
+        let rest: Vec<usize> = hits.collect();
+        list[first].text = text.to_string();
+        for i in rest.into_iter().rev() {
+            list.remove(i);
+        }
+        true
+    };
+    if at_root(s) {
+        return put(&mut s.router().ios_doc.root);
+    }
+    with_current(s, put).unwrap_or(false)
 }
 
 /// Enter (or re-enter) an unmodelled sub-mode of the current block.

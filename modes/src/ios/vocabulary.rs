@@ -24,6 +24,10 @@ use std::sync::OnceLock;
 
 const TABLE: &str = r#"
 @global config
+= ip default-gateway, clock timezone, clock summer-time, ip ssh version, ip ssh time-out, ip ssh authentication-retries, ip ssh source-interface,
+= ip ftp source-interface, ip tftp source-interface, ip http port, snmp-server location, snmp-server contact, snmp-server chassis-id,
+= ntp source, spanning-tree mode, vtp mode, vtp domain, config-register, service timestamps debug, service timestamps log, login block-for,
+= ip tcp synwait-time, crypto isakmp keepalive, crypto isakmp identity
 aaa, alias, arp, async-bootp, banner, boot, boot-end-marker, boot-start-marker, bridge, call-home, card, cdp tlv, cdp log, cdp filter-tlv-list, chat-script, clock,
 cns, config-register, crypto ca, crypto csr-params,  crypto ikev1, crypto ikev2 authorization,
 crypto ikev2 certificate-cache, crypto ikev2 cookie-challenge, crypto ikev2 diagnose, crypto ikev2 dpd,
@@ -173,6 +177,7 @@ network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto i
 @none -
 
 @router-bgp config-router
+= bgp router-id
 address-family, aggregate-address, auto-summary, bgp, default, default-information, default-metric, distance, distribute-list,
 maximum-paths, neighbor, network, no, redistribute, synchronization, table-map, timers, bmp, template, scope, segment-routing, router-id
 > address-family => bgp-af
@@ -195,6 +200,7 @@ soft-reconfiguration, soo, timers, transport, ttl-security, unsuppress-map, upda
 < exit-peer-session after
 
 @router-ospf config-router
+= router-id, auto-cost reference-bandwidth, default-metric, maximum-paths, log-adjacency-changes
 area, auto-cost, bfd, capability, compatible, default, default-information, default-metric, discard-route, distance, distribute-list,
 domain-id, domain-tag, event-log, fast-reroute, ignore, interface-id, ispf, limit, log-adjacency-changes, max-lsa, max-metric,
 maximum-paths, mpls ldp sync, mpls ldp autoconfig, mpls traffic-eng area, mpls traffic-eng router-id, mpls traffic-eng interface,
@@ -424,6 +430,8 @@ functions, filter, hide-url-bar, timeout, banner, citrix, svc, url-list, port-fo
 zone, shutdown, gw-type-prefix, lrq, no
 
 @line config-line
+= transport input, transport output, transport preferred, privilege level, session-timeout, absolute-timeout, history size, length,
+= width, escape-character, access-class * in, access-class * out, login authentication, stopbits, databits, parity, speed, location
 exec-timeout, login, transport input, password,
 absolute-timeout, access-class, accounting, activation-character, authorization, autocommand, autoselect, buffer-length, databits,
 disconnect-character, escape-character, exec, exec-banner, exec-character-bits, flowcontrol, full-help, hold-character, history,
@@ -457,6 +465,12 @@ tx-ring-limit, service-policy, inarp, class-vc, ilmi manage, no
 class, protocol, no
 
 @interface config-if
+= load-interval, bandwidth, delay, mtu, ipv6 mtu, ipv6 tcp adjust-mss, speed, duplex, keepalive, carrier-delay, mac-address, media-type,
+= ip ospf cost, ip ospf priority, ip ospf hello-interval, ip ospf dead-interval, ip ospf network, ip ospf retransmit-interval,
+= ip ospf transmit-delay, ip ospf authentication, ip policy route-map, ip nhrp network-id, ip nhrp holdtime, ip nhrp authentication,
+= tunnel key, tunnel ttl, tunnel tos, switchport mode, switchport access vlan, switchport trunk native vlan, switchport voice vlan,
+= switchport trunk encapsulation, standby NUM priority, standby NUM timers, standby version, vrrp NUM priority,
+= service-policy input, service-policy output, zone-member security, hold-queue * in, hold-queue * out
 ip nat inside $, ip nat outside $, ip nat enable $, ip pim sparse-mode, ip pim dense-mode, ip pim sparse-dense-mode, ip pim nbma-mode, ip pim dr-priority, ip pim query-interval, ip pim bfd, ip pim passive, ip igmp join-group, ip igmp version, ip igmp query-interval, ip igmp helper-address, ip igmp static-group, ip igmp access-group, ip multicast boundary, ip wccp web-cache redirect, ip wccp NUM redirect, ip wccp redirect, ip rsvp bandwidth, ip nbar protocol-discovery, ip dhcp relay, ip dhcp client, ip dhcp snooping trust $, ip dhcp snooping limit, ip arp inspection trust $,
 arp, auto, autostate, bandwidth, bfd, carrier-delay, cdp, channel-group, channel-protocol, clock, crypto ipsec df-bit, crypto ipsec fragmentation, crypto ipsec client, 
 cts, dampening, default, delay,  dialer-group, duplex, encapsulation, flowcontrol, glbp, hold-queue, ip access-group,
@@ -762,6 +776,29 @@ mod tests {
         assert_eq!(v.child("key-chain", "key 1", false), Some("key-chain-key"));
         assert_eq!(v.child("global", "control-plane", false), Some("control-plane"));
         assert!(!v.knows("router-ospf", "router bgp 1", false));
+    }
+
+    /// Every one-valued setting (`=`) is a command its mode keeps, and two
+    /// lines are one setting only where the pattern says so.
+    #[test]
+    fn one_valued_settings_are_commands_of_their_mode() {
+        let v = vocabulary();
+        for f in v.families.values() {
+            for p in &f.singles {
+                let line = p.iter().map(|w| if matches!(*w, "*" | "NUM" | "WORD") { "1" } else { w }).collect::<Vec<_>>();
+                assert!(v.knows(f.name, &line.join(" "), false), "{}: `= {}` is not a command there", f.name, p.join(" "));
+            }
+        }
+        assert!(v.same_setting("interface", "load-interval 30", "load-interval 60"));
+        assert!(v.same_setting("interface", "no keepalive", "keepalive 5"));
+        assert!(v.same_setting("interface", "standby 1 priority 110", "standby 1 priority 120"));
+        assert!(!v.same_setting("interface", "standby 1 priority 110", "standby 2 priority 120"));
+        assert!(v.same_setting("interface", "hold-queue 75 in", "hold-queue 150 in"));
+        assert!(!v.same_setting("interface", "hold-queue 75 in", "hold-queue 150 out"));
+        assert!(!v.same_setting("interface", "ip ospf cost 10", "ip ospf priority 10"));
+        assert!(!v.same_setting("interface", "ip helper-address 10.0.0.1", "ip helper-address 10.0.0.2"));
+        assert!(!v.same_setting("interface", "load-interval 30", "no load-interval"));
+        assert!(v.same_setting("line", "access-class 23 in", "access-class 99 in vrf-also"));
     }
 
     /// `docs/ios-vocabulary.md`'s "Words per mode" table is the table's.
