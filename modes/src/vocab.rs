@@ -200,6 +200,12 @@ impl Vocabulary {
     /// sub-mode is opened by its keywords and a name or number after them
     /// (`$`: or nothing).
     pub fn child(&self, family: &str, line: &str, abbrev: bool) -> Option<&'static str> {
+        self.child_match(family, line, abbrev).map(|(c, _)| c)
+    }
+
+    /// [`Self::child`] with the number of keywords (and name places) that
+    /// open it.
+    pub fn child_match(&self, family: &str, line: &str, abbrev: bool) -> Option<(&'static str, usize)> {
         let f = self.family(family)?;
         let words: Vec<&str> = line.split_whitespace().collect();
         f.children
@@ -210,8 +216,17 @@ impl Vocabulary {
                 self.starts_with(&words, keys, abbrev) && (optional || words.len() > keys.len())
             })
             .max_by_key(|(k, _)| k.len())
-            .map(|(_, c)| *c)
-            .filter(|c| *c != "none")
+            .map(|(k, c)| (*c, child_keys(k).len()))
+            .filter(|(c, _)| *c != "none")
+    }
+
+    /// A line the mode knows by its full keywords that opens a sub-mode when
+    /// its words are read as abbreviations, by more keywords
+    /// (`crypto pki trustp TP`: the global `crypto pki` line, or the
+    /// trustpoint `crypto pki trustpoint TP` abbreviated). IOS and the ASA
+    /// take the longer command: the line must wait for the abbreviation pass.
+    pub fn opens_when_abbreviated(&self, family: &str, line: &str) -> bool {
+        self.child_match(family, line, true).is_some_and(|(_, n)| n > self.match_len(family, line, false))
     }
 
     /// Are `old` and `new`, kept lines of one block of this family with their
@@ -237,6 +252,50 @@ impl Vocabulary {
                 && fits(p, o)
                 && p.iter().zip(o.iter().zip(&n)).all(|(k, (a, b))| *k == "*" || a.eq_ignore_ascii_case(b))
         })
+    }
+
+    /// A kept line typed with abbreviated keywords, as IOS and the ASA print it: the
+    /// keywords in full (`router eig NAME` is `router eigrp NAME`). A word
+    /// that abbreviates different keywords of the mode's commands stays as
+    /// typed, and so do the other words (names, numbers, blanks).
+    pub fn full_keywords(&self, fam: &str, line: &str) -> String {
+        let Some(f) = self.family(fam) else { return line.to_string() };
+        // The words with their byte spans.
+        let mut spans = Vec::new();
+        let mut off = 0;
+        for w in line.split_whitespace() {
+            let at = line[off..].find(w).map(|i| i + off).unwrap_or(off);
+            spans.push((at, w));
+            off = at + w.len();
+        }
+        let skip = usize::from(matches!(spans.first(), Some((_, "no" | "default"))) && spans.len() > 1);
+        let words: Vec<&str> = spans[skip..].iter().map(|(_, w)| *w).collect();
+        let is_key = |k: &str| !matches!(k, "NUM" | "HEX" | "WORD" | "$");
+        let abbreviates = |typed: &str, k: &str| {
+            is_key(k) && k.len() >= typed.len() && k.as_bytes()[..typed.len()].eq_ignore_ascii_case(typed.as_bytes())
+        };
+        let matching: Vec<Vec<&str>> = f
+            .words
+            .iter()
+            .chain(f.children.iter().map(|(k, _)| k))
+            .map(|k| k.iter().copied().filter(|k| *k != "$").collect::<Vec<_>>())
+            .filter(|k| k.len() <= words.len() && k.iter().zip(&words).all(|(k, w)| abbreviates(w, k) || !is_key(k)))
+            .collect();
+        let mut out = line.to_string();
+        // From the last word back, so the spans before stay right.
+        for i in (0..words.len()).rev() {
+            let full: Vec<&str> = matching
+                .iter()
+                .filter_map(|k| k.get(i).copied())
+                .filter(|k| is_key(k) && abbreviates(words[i], k))
+                .collect();
+            let Some(first) = full.first() else { continue };
+            if full.iter().all(|k| k == first) && !first.eq_ignore_ascii_case(words[i]) {
+                let (at, w) = spans[skip + i];
+                out.replace_range(at..at + w.len(), first);
+            }
+        }
+        out
     }
 
     /// Is the line a word that leaves this mode? (word, printed inside the block)

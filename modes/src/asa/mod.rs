@@ -207,7 +207,7 @@ fn family_at(s: &Session, level: usize) -> &'static str {
 fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
     let v = vocabulary();
     let t = line.trim();
-    for abbrev in [false, true] {
+    'pass: for abbrev in [false, true] {
         let depth = s.asa.stack.len();
         for lvl in (0..depth).rev() {
             let pm = s.asa.stack[lvl].mode;
@@ -239,15 +239,21 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
                 }
                 return Some(true);
             }
+            if !abbrev && v.opens_when_abbreviated(fam, t) {
+                continue 'pass;
+            }
+            // An abbreviated line is kept with its keywords in full, as the ASA prints it.
             if let Some(child) = v.child(fam, t, abbrev) {
                 s.asa.stack.truncate(lvl + 1);
-                enter_verbatim(s, t, child);
+                let full = if abbrev { v.full_keywords(fam, t) } else { t.to_string() };
+                enter_verbatim(s, &full, child);
                 return Some(true);
             }
             if v.knows(fam, t, abbrev) {
                 s.asa.stack.truncate(lvl + 1);
                 let data = v.family(fam).is_some_and(|f| f.data);
-                keep_line(s, t, data);
+                let full = if abbrev && !data { v.full_keywords(fam, t) } else { t.to_string() };
+                keep_line(s, &full, data);
                 return Some(true);
             }
         }

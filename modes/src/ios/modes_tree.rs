@@ -225,9 +225,12 @@ fn place_pass(
         }
         if v.child(fam, t, abbrev).is_some() {
             s.ios.stack.truncate(lvl + 1);
-            let full = if abbrev { full_keywords(fam, t) } else { t.to_string() };
+            let full = if abbrev { vocabulary().full_keywords(fam, t) } else { t.to_string() };
             enter_verbatim(s, &full);
             return Some(true);
+        }
+        if !abbrev && v.opens_when_abbreviated(fam, t) {
+            return None;
         }
         if v.knows(fam, t, abbrev) {
             // The whole line, where the command's syntax is known.
@@ -237,7 +240,7 @@ fn place_pass(
             }
             s.ios.stack.truncate(lvl + 1);
             let data = v.family(fam).is_some_and(|f| f.data);
-            let full = if abbrev && !data { full_keywords(fam, t) } else { t.to_string() };
+            let full = if abbrev && !data { vocabulary().full_keywords(fam, t) } else { t.to_string() };
             keep_line_in(s, &full, data, fam);
             return Some(true);
         }
@@ -265,51 +268,6 @@ fn spec_keywords(spec: &str) -> usize {
                 && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
         })
         .count()
-}
-
-/// A kept line typed with abbreviated keywords, as IOS prints it: the
-/// keywords in full (`router eig NAME` is `router eigrp NAME`). A word
-/// that abbreviates different keywords of the mode's commands stays as
-/// typed, and so do the other words (names, numbers, blanks).
-pub fn full_keywords(fam: &str, line: &str) -> String {
-    let v = vocabulary();
-    let Some(f) = v.family(fam) else { return line.to_string() };
-    // The words with their byte spans.
-    let mut spans = Vec::new();
-    let mut off = 0;
-    for w in line.split_whitespace() {
-        let at = line[off..].find(w).map(|i| i + off).unwrap_or(off);
-        spans.push((at, w));
-        off = at + w.len();
-    }
-    let skip = usize::from(matches!(spans.first(), Some((_, "no" | "default"))) && spans.len() > 1);
-    let words: Vec<&str> = spans[skip..].iter().map(|(_, w)| *w).collect();
-    let is_key = |k: &str| k != "NUM" && k != "HEX" && k != "$";
-    let abbreviates = |typed: &str, k: &str| {
-        is_key(k) && k.len() >= typed.len() && k.as_bytes()[..typed.len()].eq_ignore_ascii_case(typed.as_bytes())
-    };
-    let matching: Vec<Vec<&str>> = f
-        .words
-        .iter()
-        .chain(f.children.iter().map(|(k, _)| k))
-        .map(|k| k.iter().copied().filter(|k| *k != "$").collect::<Vec<_>>())
-        .filter(|k| k.len() <= words.len() && k.iter().zip(&words).all(|(k, w)| abbreviates(w, k) || !is_key(k)))
-        .collect();
-    let mut out = line.to_string();
-    // From the last word back, so the spans before stay right.
-    for i in (0..words.len()).rev() {
-        let full: Vec<&str> = matching
-            .iter()
-            .filter_map(|k| k.get(i).copied())
-            .filter(|k| is_key(k) && abbreviates(words[i], k))
-            .collect();
-        let Some(first) = full.first() else { continue };
-        if full.iter().all(|k| k == first) && !first.eq_ignore_ascii_case(words[i]) {
-            let (at, w) = spans[skip + i];
-            out.replace_range(at..at + w.len(), first);
-        }
-    }
-    out
 }
 
 /// The list of lines of the block the top frame edits (the document's root

@@ -785,8 +785,14 @@ mod tests {
         let v = vocabulary();
         for f in v.families.values() {
             for p in &f.singles {
-                let line = p.iter().map(|w| if matches!(*w, "*" | "NUM" | "WORD") { "1" } else { w }).collect::<Vec<_>>();
-                assert!(v.knows(f.name, &line.join(" "), false), "{}: `= {}` is not a command there", f.name, p.join(" "));
+                let line =
+                    p.iter().map(|w| if matches!(*w, "*" | "NUM" | "WORD") { "1" } else { w }).collect::<Vec<_>>();
+                assert!(
+                    v.knows(f.name, &line.join(" "), false),
+                    "{}: `= {}` is not a command there",
+                    f.name,
+                    p.join(" ")
+                );
             }
         }
         assert!(v.same_setting("interface", "load-interval 30", "load-interval 60"));
