@@ -220,6 +220,61 @@ impl Vocabulary {
             .filter(|(c, _)| *c != "none")
     }
 
+    /// The first word of the line (after `no`/`default`, counted from 0)
+    /// that abbreviates two different keywords of this mode's commands at
+    /// its place and is neither: `crypto pki trustp` (`trustpoint`,
+    /// `trustpool`). The device says `Ambiguous command` there, whatever
+    /// follows. Walked as a tree: a keyword counts only under the words
+    /// before it.
+    pub fn ambiguous_word(&self, family: &str, line: &str) -> Option<usize> {
+        let f = self.family(family)?;
+        let mut words: Vec<&str> = line.split_whitespace().collect();
+        let skip = usize::from(matches!(words.first(), Some(&"no") | Some(&"default")) && words.len() > 1);
+        words.drain(..skip);
+        let entries: Vec<&[&str]> =
+            f.words.iter().map(|k| k.as_slice()).chain(f.children.iter().map(|(k, _)| child_keys(k))).collect();
+        let mut alive: Vec<&[&str]> = entries;
+        for (i, w) in words.iter().enumerate() {
+            let here: Vec<&str> = alive.iter().filter_map(|k| k.get(i).copied()).filter(|k| *k != "$").collect();
+            let exact = here.iter().any(|k| self.word_matches(w, k, false));
+            if !exact {
+                let mut hits: Vec<&str> = here
+                    .iter()
+                    .copied()
+                    .filter(|k| !matches!(*k, "NUM" | "HEX" | "WORD") && self.word_matches(w, k, true))
+                    .collect();
+                hits.sort_unstable();
+                hits.dedup();
+                if hits.len() > 1 {
+                    return Some(i + skip);
+                }
+            }
+            alive.retain(|k| k.get(i).is_some_and(|k| self.word_matches(w, k, !exact)));
+            if alive.is_empty() {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// `Ambiguous command` at the word [`Self::ambiguous_word`] finds.
+    pub fn ambiguous(&self, family: &str, line: &str) -> Option<edgesh_grammar::ParseError> {
+        let i = self.ambiguous_word(family, line)?;
+        let mut off = 0;
+        for (n, w) in line.split_whitespace().enumerate() {
+            let at = line[off..].find(w).map(|x| x + off)?;
+            if n == i {
+                return Some(edgesh_grammar::ParseError::Ambiguous {
+                    offset: at,
+                    word: w.to_string(),
+                    candidates: Vec::new(),
+                });
+            }
+            off = at + w.len();
+        }
+        None
+    }
+
     /// A line the mode knows by its full keywords that opens a sub-mode when
     /// its words are read as abbreviations, by more keywords
     /// (`crypto pki trustp TP`: the global `crypto pki` line, or the

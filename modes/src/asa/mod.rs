@@ -146,6 +146,12 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
             if let Ok(ok) = run_in(s, exec_mode(s), line, out) {
                 return ok;
             }
+            // A word that abbreviates two keywords of the mode's kept commands.
+            let fam = family_at(s, s.asa.stack.len().saturating_sub(1));
+            let err = match (&err, vocabulary().ambiguous(fam, line)) {
+                (ParseError::Invalid { .. }, Some(amb)) if !s.asa.stack.is_empty() => amb,
+                _ => err,
+            };
             refuse(s, &err, line, indent, out)
         }
     }
@@ -241,6 +247,9 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
             }
             if !abbrev && v.opens_when_abbreviated(fam, t) {
                 continue 'pass;
+            }
+            if abbrev && v.ambiguous_word(fam, t).is_some() {
+                continue;
             }
             // An abbreviated line is kept with its keywords in full, as the ASA prints it.
             if let Some(child) = v.child(fam, t, abbrev) {

@@ -223,6 +223,12 @@ fn place_pass(
             keep_line(s, t, false);
             return Some(true);
         }
+        if abbrev {
+            if let Some(err) = v.ambiguous(fam, line) {
+                bad.get_or_insert(err);
+                continue;
+            }
+        }
         if v.child(fam, t, abbrev).is_some() {
             s.ios.stack.truncate(lvl + 1);
             let full = if abbrev { vocabulary().full_keywords(fam, t) } else { t.to_string() };

@@ -807,6 +807,22 @@ mod tests {
         assert!(v.same_setting("line", "access-class 23 in", "access-class 99 in vrf-also"));
     }
 
+    /// A word that abbreviates two keywords at its place is ambiguous; a
+    /// whole keyword, a unique abbreviation or an argument is not.
+    #[test]
+    fn ambiguous_abbreviations_are_found_where_they_are() {
+        let v = vocabulary();
+        assert_eq!(v.ambiguous_word("global", "crypto pki trustp TP"), Some(2));
+        assert_eq!(v.ambiguous_word("global", "no crypto pki trustp TP"), Some(3));
+        assert_eq!(v.ambiguous_word("global", "crypto pki trustpoi TP"), None);
+        assert_eq!(v.ambiguous_word("global", "crypto pki trustpoint TP"), None);
+        assert_eq!(v.ambiguous_word("global", "ip dhcp po P"), None);
+        assert_eq!(v.ambiguous_word("global", "ip dhcp excluded-address 10.0.0.1"), None);
+        assert!(v.opens_when_abbreviated("global", "crypto pki trustpoi TP"));
+        assert!(!v.opens_when_abbreviated("global", "crypto pki crl request TP"));
+        assert_eq!(v.full_keywords("global", "router eig NAME"), "router eigrp NAME");
+    }
+
     /// `docs/ios-vocabulary.md`'s "Words per mode" table is the table's.
     #[test]
     fn the_documented_word_counts_are_the_tables() {
