@@ -85,6 +85,40 @@ pub fn keyed(text: &str, key: &str) -> bool {
     text == key || text.strip_prefix(key).is_some_and(|r| r.starts_with(' '))
 }
 
+/// Keep a one-valued setting (a vocabulary `=` pattern: `load-interval 60`
+/// after `load-interval 30`, `keepalive 5` after `no keepalive`): the new
+/// line takes the first old one's place, other old ones go. False when the
+/// line is no such setting, or the block has none of it yet.
+pub fn replace_setting(list: &mut Vec<Node>, v: &crate::vocab::Vocabulary, fam: &str, text: &str) -> bool {
+    if v.family(fam).is_none_or(|f| f.singles.is_empty()) || !v.same_setting(fam, text, text) {
+        return false;
+    }
+    let hits: Vec<usize> =
+        list.iter().enumerate().filter(|(_, n)| v.same_setting(fam, &n.text, text)).map(|(i, _)| i).collect();
+    let Some((&first, rest)) = hits.split_first() else { return false };
+    list[first].text = text.to_string();
+    for &i in rest.iter().rev() {
+        list.remove(i);
+    }
+    true
+}
+
+/// `X` kept where the block has `no X` (`arp permit-nonconnected` after
+/// `no arp permit-nonconnected`): `X` takes the `no` line's place. Where X
+/// is the device's default it would not print it, but which commands'
+/// defaults are printed differs by platform (`ip http server`), so the line
+/// that says what the user set stays. False when there is no such `no` line.
+pub fn undo_negation(list: &mut [Node], text: &str) -> bool {
+    let neg = format!("no {text}");
+    match list.iter_mut().find(|n| n.text == neg) {
+        Some(n) => {
+            n.text = text.to_string();
+            true
+        }
+        None => false,
+    }
+}
+
 /// Remove the lines of a block that are `key` or start with its words (a `no` command).
 pub fn remove_in(list: &mut Vec<Node>, key: &str) -> bool {
     let before = list.len();

@@ -17,6 +17,9 @@ use std::sync::OnceLock;
 
 const TABLE: &str = r#"
 @global config
+= mtu WORD, pager lines, domain-name, ssh timeout, ssh version, telnet timeout, console timeout, logging buffered, logging trap,
+= logging asdm, logging console, logging monitor, logging history, logging buffer-size, logging facility, clock timezone,
+= asdm image, arp timeout, snmp-server location, snmp-server contact, sysopt connection tcpmss, failover lan unit
 aaa, aaa-server, access-group, arp, arp-inspection, asdm, auth-prompt, banner, boot, call-home reporting, clock, command-alias,
 console, crypto ca trustpool, crypto ca import, crypto ikev1 am-disable, crypto ikev1 ipsec-over-tcp, crypto ikev1 limit,
 crypto ikev2 remote-access, crypto ikev2 limit, crypto ikev2 cookie-challenge, crypto ikev2 notify, crypto ikev2 redirect,
@@ -172,6 +175,7 @@ protocol-object, group-object, description, no
 icmp-object, group-object, description, no
 
 @interface config-if
+= speed, duplex, vlan, mac-address, mtu, delay
 speed, duplex, vlan, no, management-only, channel-group, mac-address, mtu, shutdown, member-interface, lacp, flowcontrol,
 ipv6, pppoe, ospf, rip, eigrp, igmp, pim, ddns, dhcp, dhcprelay, bfd, delay, authentication, hello-interval, hold-time,
 split-horizon, summary-address, zone-member, nve-only, vpn-filter, policy-route, port-channel, switchport access vlan,
@@ -211,6 +215,22 @@ pub fn vocabulary() -> &'static Vocabulary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every one-valued setting (`=`) is a command its mode keeps.
+    #[test]
+    fn one_valued_settings_are_commands_of_their_mode() {
+        let v = vocabulary();
+        for f in v.families.values() {
+            for p in &f.singles {
+                let line: Vec<&str> =
+                    p.iter().map(|w| if matches!(*w, "*" | "NUM" | "WORD") { "1" } else { w }).collect();
+                assert!(v.knows(f.name, &line.join(" "), false), "{}: `= {}` is not kept there", f.name, p.join(" "));
+            }
+        }
+        assert!(v.same_setting("global", "mtu outside 1500", "mtu outside 1400"));
+        assert!(!v.same_setting("global", "mtu outside 1500", "mtu inside 1400"));
+        assert!(!v.same_setting("global", "logging buffered warnings", "logging trap warnings"));
+    }
 
     #[test]
     fn the_table_parses_and_every_sub_mode_exists() {

@@ -336,49 +336,27 @@ pub fn keep_line_in(s: &mut Session, text: &str, data: bool, fam: &str) {
     });
 }
 
-/// `X` typed where the block has `no X` (`no cdp enable`, then `cdp
-/// enable`): the command is back at its default, which IOS does not print,
-/// so the `no` line goes and nothing is added.
+/// `X` where the block has `no X` takes its place (`cisco_doc::undo_negation`;
+/// at the top level through the block index, so a long paste stays linear).
 fn undo_negation(s: &mut Session, text: &str) -> bool {
-    let neg = format!("no {text}");
     if at_root(s) {
-        let Some(i) = root_find(s, &neg) else { return false };
-        s.router().ios_doc.root.remove(i);
+        let Some(i) = root_find(s, &format!("no {text}")) else { return false };
+        s.router().ios_doc.root[i].text = text.to_string();
         return true;
     }
-    with_current(s, |list| match list.iter().position(|n| n.text == neg) {
-        Some(i) => {
-            list.remove(i);
-            true
-        }
-        None => false,
-    })
-    .unwrap_or(false)
+    with_current(s, |list| crate::cisco_doc::undo_negation(list, text)).unwrap_or(false)
 }
 
-/// A one-valued setting of the block (the vocabulary's `=` patterns:
-/// `load-interval 60` after `load-interval 30`): the new line takes the old
-/// one's place, as IOS prints it.
+/// A one-valued setting of the block replaces its earlier value (`cisco_doc::replace_setting`).
 fn replace_setting(s: &mut Session, text: &str, fam: &str) -> bool {
     let v = vocabulary();
-    let Some(f) = v.family(fam) else { return false };
-    if f.singles.is_empty() || !v.same_setting(fam, text, text) {
+    if v.family(fam).is_none_or(|f| f.singles.is_empty()) || !v.same_setting(fam, text, text) {
         return false;
     }
-    let put = |list: &mut Vec<Node>| {
-        let mut hits = list.iter().enumerate().filter(|(_, n)| v.same_setting(fam, &n.text, text)).map(|(i, _)| i);
-        let Some(first) = hits.next() else { return false };
-        let rest: Vec<usize> = hits.collect();
-        list[first].text = text.to_string();
-        for i in rest.into_iter().rev() {
-            list.remove(i);
-        }
-        true
-    };
     if at_root(s) {
-        return put(&mut s.router().ios_doc.root);
+        return crate::cisco_doc::replace_setting(&mut s.router().ios_doc.root, v, fam, text);
     }
-    with_current(s, put).unwrap_or(false)
+    with_current(s, |list| crate::cisco_doc::replace_setting(list, v, fam, text)).unwrap_or(false)
 }
 
 /// Enter (or re-enter) an unmodelled sub-mode of the current block.
