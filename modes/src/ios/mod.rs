@@ -86,8 +86,20 @@ pub fn prompt(s: &Session) -> String {
         IosMode::Exec => format!("{host}#"),
         IosMode::Verbatim => format!("{host}({})#", modes_tree::prompt_of(s).unwrap_or("config-unmodelled")),
         IosMode::Interface if range::active(s) => format!("{host}(config-if-range)#"),
+        IosMode::Interface if subinterface(s) => format!("{host}(config-subif)#"),
         m => format!("{host}({})#", m.prompt()),
     }
+}
+
+/// Is the interface being configured a subinterface (`GigabitEthernet0/0.10`)?
+/// IOS's prompt is then `(config-subif)#`.
+fn subinterface(s: &Session) -> bool {
+    let Some((last, parent)) = s.ios.stack.last().and_then(|f| f.path.split_last()) else { return false };
+    let r = s.router();
+    r.ios_doc
+        .at(parent)
+        .and_then(|l| l.get(*last))
+        .is_some_and(|n| n.text.split_whitespace().nth(1).is_some_and(|name| name.contains('.')))
 }
 
 /// IOS's words for a bad line.
