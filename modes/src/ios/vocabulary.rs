@@ -139,7 +139,7 @@ network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto i
 > ip dhcp pool => dhcp-pool
 > aaa group server => aaa-server-group
 > zone security => zone
-> zone-pair security => zone
+> zone-pair security => zone-pair
 > parameter-map type => parameter-map
 > line => line
 > interface => interface
@@ -394,6 +394,9 @@ server, server-private, ip, deadtime, load-balance, key, no, accounting
 
 @zone config-sec-zone
 description, service-policy, no, protocol
+
+@zone-pair config-sec-zone-pair
+description, service-policy, no
 
 @parameter-map config-profile
 description, no, NUM, alert, audit-trail, dns-timeout, icmp, log, max-incomplete, one-minute, sessions, tcp, udp, urlfpolicy,
