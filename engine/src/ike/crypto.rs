@@ -108,16 +108,16 @@ where
     if buf.len() % bs != 0 {
         return Err(CipherError::NotBlockAligned);
     }
+    // All the blocks in one call: the cipher's backend sets up once per
+    // buffer (the VAES backends broadcast the round keys on every call), and
+    // decryption, which CBC allows in parallel, runs several blocks at a time.
+    let (blocks, _) = aes::cipher::inout::InOutBuf::from(buf).into_chunks::<C::BlockSize>();
     if encrypt {
         let mut m = cbc::Encryptor::<C>::new_from_slices(key, iv).map_err(|_| CipherError::BadKeyLength)?;
-        for chunk in buf.chunks_exact_mut(bs) {
-            m.encrypt_block(chunk.try_into().expect("chunk is one block"));
-        }
+        m.encrypt_blocks_inout(blocks);
     } else {
         let mut m = cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(|_| CipherError::BadKeyLength)?;
-        for chunk in buf.chunks_exact_mut(bs) {
-            m.decrypt_block(chunk.try_into().expect("chunk is one block"));
-        }
+        m.decrypt_blocks_inout(blocks);
     }
     Ok(())
 }
