@@ -102,12 +102,12 @@ fn prompt_re(ios: bool) -> &'static Regex {
     static IOS: OnceLock<Regex> = OnceLock::new();
     if ios {
         IOS.get_or_init(|| {
-            Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9-]+\))?[#>]|---\(more\)---| --More-- )")
+            Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9+-]+\))?[#>]|---\(more\)---| --More-- )")
                 .expect("static regex")
         })
     } else {
         SE.get_or_init(|| {
-            Regex::new(r"^(\[[^\]\s]+\][^\s\[\]#>()]+(\([a-z0-9-]+\))?[#>]|---\(more\)---)").expect("static regex")
+            Regex::new(r"^(\[[^\]\s]+\][^\s\[\]#>()]+(\([a-z0-9+-]+\))?[#>]|---\(more\)---)").expect("static regex")
         })
     }
 }
@@ -116,7 +116,7 @@ fn prompt_re(ios: bool) -> &'static Regex {
 fn asa_prompt_re() -> &'static Regex {
     static ASA: OnceLock<Regex> = OnceLock::new();
     ASA.get_or_init(|| {
-        Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9-]+\))?[#>] |<--- More --->)").expect("static regex")
+        Regex::new(r"^([A-Za-z0-9][^\s\[\]#>()]*(\([a-z0-9+-]+\))?[#>] |<--- More --->)").expect("static regex")
     })
 }
 

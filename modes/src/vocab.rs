@@ -16,8 +16,8 @@
 //! DATA                                        (lines of hex data are kept as typed)
 //! ```
 //!
-//! `NUM` stands for a number, `HEX` for a word of hexadecimal data, `WORD`
-//! for any word (a name).
+//! `NUM` stands for a number, `RANGE` for a list of numbers (`200,300-310`),
+//! `HEX` for a word of hexadecimal data, `WORD` for any word (a name).
 //!
 //! A `=` line lists the kept commands that are one setting of their block,
 //! as IOS stores them: a new `load-interval 60` replaces `load-interval 30`
@@ -112,6 +112,11 @@ impl Vocabulary {
     fn word_matches(&self, typed: &str, vocab: &str, abbrev: bool) -> bool {
         match vocab {
             "NUM" => typed.chars().all(|c| c.is_ascii_digit()) && !typed.is_empty(),
+            // A list of numbers (`vlan 200,300-310`).
+            "RANGE" => {
+                typed.starts_with(|c: char| c.is_ascii_digit())
+                    && typed.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '-')
+            }
             // A name (a server group, a tunnel-group, `(inside)`): any word.
             "WORD" => !typed.is_empty(),
             "HEX" => {
@@ -212,7 +217,7 @@ impl Vocabulary {
             .iter()
             .filter(|(k, _)| {
                 let keys = child_keys(k);
-                let optional = k.last() == Some(&"$") || keys.last() == Some(&"NUM");
+                let optional = k.last() == Some(&"$") || matches!(keys.last(), Some(&"NUM" | &"RANGE"));
                 self.starts_with(&words, keys, abbrev) && (optional || words.len() > keys.len())
             })
             .max_by_key(|(k, _)| k.len())
@@ -238,11 +243,8 @@ impl Vocabulary {
             let here: Vec<&str> = alive.iter().filter_map(|k| k.get(i).copied()).filter(|k| *k != "$").collect();
             let exact = here.iter().any(|k| self.word_matches(w, k, false));
             if !exact {
-                let mut hits: Vec<&str> = here
-                    .iter()
-                    .copied()
-                    .filter(|k| !matches!(*k, "NUM" | "HEX" | "WORD") && self.word_matches(w, k, true))
-                    .collect();
+                let mut hits: Vec<&str> =
+                    here.iter().copied().filter(|k| !is_placeholder(k) && self.word_matches(w, k, true)).collect();
                 hits.sort_unstable();
                 hits.dedup();
                 if hits.len() > 1 {
@@ -325,7 +327,7 @@ impl Vocabulary {
         }
         let skip = usize::from(matches!(spans.first(), Some((_, "no" | "default"))) && spans.len() > 1);
         let words: Vec<&str> = spans[skip..].iter().map(|(_, w)| *w).collect();
-        let is_key = |k: &str| !matches!(k, "NUM" | "HEX" | "WORD" | "$");
+        let is_key = |k: &str| !is_placeholder(k) && k != "$";
         let abbreviates = |typed: &str, k: &str| {
             is_key(k) && k.len() >= typed.len() && k.as_bytes()[..typed.len()].eq_ignore_ascii_case(typed.as_bytes())
         };
@@ -371,6 +373,11 @@ impl Vocabulary {
         v.sort();
         v
     }
+}
+
+/// A word of the table that stands for a typed value, not a keyword.
+fn is_placeholder(k: &str) -> bool {
+    matches!(k, "NUM" | "HEX" | "WORD" | "RANGE")
 }
 
 /// A sub-mode's keywords without the `$` marker.

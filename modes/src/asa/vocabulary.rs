@@ -32,9 +32,10 @@ ipsec-tcp, ipv6, jumbo-frame, ldap, license, logging, mac-address, mac-address-t
 mtu, name, names, nat, no, ntp, object-group-search, pager, passwd, password-policy, prefix-list, prompt, quit, resource, route, router-id,
 same-security-traffic, scopy, service, service-policy, smtp-server, snmp-map, snmp-server, ssh, ssl, sysopt, telnet,
 terminal, tftp-server, threat-detection, timeout, tls-proxy, user-identity, username, virtual, vpdn, vpn-addr-assign,
-vpn load-balancing, vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryptochecksum:, sla monitor schedule,
+vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryptochecksum:, sla monitor schedule,
 filter activex, filter ftp, filter https, filter java, filter url, crashinfo save, crashinfo console, crashinfo test,
 service-module, tunnel-group-map default-group, tunnel-group-map enable, tunnel-group-map,
+> vpn load-balancing $ => vpn-lb
 > class-map => class-map
 > policy-map => policy-map
 > webvpn $ => webvpn
@@ -175,8 +176,8 @@ protocol-object, group-object, description, no
 icmp-object, group-object, description, no
 
 @interface config-if
-= speed, duplex, vlan, mac-address, mtu, delay
-speed, duplex, vlan, no, management-only, channel-group, mac-address, mtu, shutdown, member-interface, lacp, flowcontrol,
+= speed, duplex, vlan, mac-address, delay
+speed, duplex, vlan, no, management-only, channel-group, mac-address, shutdown, member-interface, lacp, flowcontrol,
 ipv6, pppoe, ospf, rip, eigrp, igmp, pim, ddns, dhcp, dhcprelay, bfd, delay, authentication, hello-interval, hold-time,
 split-horizon, summary-address, zone-member, nve-only, vpn-filter, policy-route, port-channel, switchport access vlan,
 switchport trunk, switchport mode, tunnel source interface, tunnel destination, tunnel mode ipsec, tunnel protection ipsec profile
@@ -195,12 +196,22 @@ ikev1 pre-shared-key hex, ikev2 remote-authentication pre-shared-key hex, ikev2 
 vpn-tunnel-protocol, vpn-filter, vpn-idle-timeout, vpn-session-timeout, vpn-simultaneous-logins, banner, dns-server,
 wins-server, default-domain, split-tunnel-policy, split-tunnel-network-list, split-dns, address-pools, ipv6-address-pools,
 password-storage, ip-comp, re-xauth, group-lock, pfs, ipsec-udp, ipsec-udp-port, client-access-rule, client-firewall,
-webvpn, anyconnect, msie-proxy, dhcp-network-scope, vlan, nac-settings, address-pools, smartcard-removal-disconnect,
+anyconnect, msie-proxy, dhcp-network-scope, vlan, nac-settings, address-pools, smartcard-removal-disconnect,
 security-group-tag, user-authentication, user-authentication-idle-timeout, ip-phone-bypass, leap-bypass, nem,
 backup-servers, intercept-dhcp, secure-unit-authentication, split-tunnel-all-dns, vpn-access-hours, no, description
+> webvpn $ => gp-webvpn
+
+@gp-webvpn config-group-webvpn
+anyconnect, anyconnect-custom, url-list, filter, homepage, svc, customization, file-entry, file-browsing,
+url-entry, always-on-vpn, deny-message, keep-alive-ignore, http-comp, smart-tunnel, html-content-filter, port-forward,
+auto-signon, hidden-shares, sso-server, activex-relay, unix-auth-gid, unix-auth-uid, storage-objects, storage-key,
+personal-bookmark, http-proxy, no
+
+@vpn-lb config-load-balancing
+cluster, participate, priority, interface, nat, redirect-fqdn, no
 
 @network-object config-network-object
-nat, description, no
+nat WORD static, nat WORD dynamic, nat static, nat dynamic, description, no
 
 @ike-policy config-ikev1-policy
 no
@@ -223,7 +234,7 @@ mod tests {
         for f in v.families.values() {
             for p in &f.singles {
                 let line: Vec<&str> =
-                    p.iter().map(|w| if matches!(*w, "*" | "NUM" | "WORD") { "1" } else { w }).collect();
+                    p.iter().map(|w| if matches!(*w, "*" | "NUM" | "WORD" | "RANGE") { "1" } else { w }).collect();
                 assert!(v.knows(f.name, &line.join(" "), false), "{}: `= {}` is not kept there", f.name, p.join(" "));
             }
         }

@@ -359,10 +359,15 @@ pub fn parse_key_string(lines: &[String]) -> Result<crate::sshconf::ConfKey, Str
     last
 }
 
-/// Commands whose every word edgesh models: a word it does not know there is
-/// an error, not an unmodelled feature.
-fn strict(line: &str) -> bool {
+/// Commands whose every word edgesh models, typed in global configuration
+/// or an interface: a word it does not know there is an error, not an
+/// unmodelled feature. An interface's own `authentication ...` (802.1X:
+/// `authentication port-control auto`) is not the ISAKMP policy's.
+fn strict(m: IosMode, line: &str) -> bool {
     let t = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    if m == IosMode::Interface && (t == "authentication" || t.starts_with("authentication ")) {
+        return false;
+    }
     [
         "crypto ipsec transform-set",
         "crypto isakmp policy",

@@ -74,7 +74,7 @@ fn known_at(s: &Session, level: usize, line: &str) -> bool {
         Err(_) => {
             interface_line(s, level, line, true)
                 || vocabulary().knows(family_at(s, level), line, true)
-                    && !(matches!(m, IosMode::Config | IosMode::Interface) && super::strict(line))
+                    && !(matches!(m, IosMode::Config | IosMode::Interface) && super::strict(m, line))
         }
     }
 }
@@ -213,7 +213,7 @@ fn place_pass(
             return Some(true);
         }
         // A modelled global or interface command must parse (`ip address`, `tunnel mode` ...).
-        if matches!(pm, IosMode::Config | IosMode::Interface) && super::strict(t) {
+        if matches!(pm, IosMode::Config | IosMode::Interface) && super::strict(pm, t) {
             continue;
         }
         // An interface command in `interface range ...` (or a `template`):

@@ -47,10 +47,10 @@ ip nbar, ip options, ip pim, ip policy-list, ip prefix-list, ip radius, ip rcmd,
 ip slb, ip source-route, ip ssh, ip subnet-zero, ip tacacs, ip tcp synwait-time, ip tcp path-mtu-discovery, ip tcp window-size, ip tcp selective-ack, ip tcp timestamp, ip tcp mss, ip tcp ecn, ip tcp queuemax, ip tcp chunk-size, ip tcp async-mobility, ip tcp intercept, ip telnet, ip tftp, ip traffic-export, ip urlfilter, ip wccp,
 ipc, ipv6 dhcp database, ipv6 dhcp binding, ipv6 dhcp guard policy, ipv6 dhcp ping, ipv6 nd raguard policy, ipv6 icmp error-interval, ipv6 local pool, ipv6 local policy, ipv6 source-route, ipv6 mld ssm-map, ipv6 mld state-limit, ipv6 pim rp-address, ipv6 pim bsr, ipv6 pim spt-threshold, ipv6 pim accept-register, ipv6 pim register-source, ipv6 multicast rpf, ipv6 neighbor, ipv6 name-server, ipv6 nat v4v6, ipv6 nat v6v4, ipv6 nat translation, ipv6 mfib hardware-switching, ipv6 mroute, ipv6 rip vrf-mode, ipv6 snooping policy, ipv6 dhcp-relay, ipv6 ospf name-lookup, ipv6 ftp, ipv6 tftp, ipv6 ioam, isdn, l2tp sessions, l2tp tunnel, l2tp hidden, l2tp-class, lacp, license, lldp, logging alarm, logging buginf, logging cns-events, logging delimiter, logging dmvpn, logging esm, logging exception, logging filter, logging host, logging message-counter, logging policy-firewall, logging reload, logging server-arp, logging snmp-authfail, logging snmp-trap, logging xml, logging HEX, login, mac-address-table, management-interface, map-class,
 map-list, memory, memory-size, metadata, mgcp,   mmi, modemcap, monitor,  multilink, netconf, netconf-yang,
-network-clock, ntp, onep, parameter-map,  port-channel, power, priority-list, privilege, process, process-max-time,
+network-clock, ntp, onep, parameter-map, port-channel load-balance, port-channel load-balance-hash-algo, port-channel auto, power, priority-list, privilege, process, process-max-time,
 pseudowire-class, qos account, qos control-packets, qos diffservmib, qos preserve, qos queue-softmax-multiplier, qos trace, queue-list, radius, radius-server, resource, restconf, rmon, route-tag, sampler, scheduler, scripting,
 sdm, secure, security, service, service-template, sip-ua, snmp, snmp-server, software, spanning-tree, stackwise-virtual,
-subscriber, switch, system, tacacs, tacacs-server, tftp-server, time-range, transceiver, udld, utd, version, virtual-service,
+subscriber, switch, system, tacacs, tacacs-server, tftp-server, transceiver, udld, utd, version, virtual-service,
 vlan, voice, voice-port, vpdn, vpdn-group, vpn, vstack, vtp, wism, wsma, x25,  key config-key, crypto gdoi,
 access-list compiled, enable algorithm-type,
 logging buffered, logging console, logging trap, logging source-interface, logging facility, logging origin-id, logging monitor,
@@ -98,8 +98,19 @@ network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto i
 > router ospf => router-ospf
 > router ospfv3 => router-ospf
 > router eigrp => router-eigrp
-> router rip => router-rip
+> router rip $ => router-rip
 > router isis => router-isis
+> router isis $ => router-isis
+> vlan RANGE => vlan
+> vlan access-map => vlan-access-map
+> vlan configuration => vlan-config
+> event manager applet => applet
+> time-range => time-range
+> aaa server radius dynamic-author $ => radius-da
+> service-template => service-template
+> arp access-list => arp-nacl
+> device-tracking policy => device-tracking
+> aaa group server tacacs+ => aaa-tacacs-group
 > ipv6 router => router-ospf
 > class-map => class-map
 > policy-map => policy-map
@@ -218,7 +229,7 @@ summary-prefix, timers, no, default
 default-information, redistribute, area, router-id, network, passive-interface, no
 
 @router-eigrp config-router
-auto-summary, default, default-information, default-metric, distance, distribute-list, eigrp, maximum-paths, metric, neighbor,
+nsf, auto-summary, default, default-information, default-metric, distance, distribute-list, eigrp, maximum-paths, metric, neighbor,
 network, no, offset-list, passive-interface, redistribute, shutdown, summary-metric, timers, traffic-share, variance
 > address-family => eigrp-af
 > service-family => eigrp-af
@@ -390,7 +401,49 @@ address, bootfile, class, client-identifier, client-name, default-router, dns-se
 lease, netbios-name-server, netbios-node-type, network, next-server, no, option, origin, relay, update, utilization, vrf
 
 @aaa-server-group config-sg-radius
-server, server-private, ip, deadtime, load-balance, key, no, accounting
+server, server-private, ip, deadtime, load-balance, key, no, accounting,
+ip vrf forwarding, ip radius source-interface, ip radius attribute, ip tacacs source-interface, mac-delimiter, attribute,
+
+@aaa-tacacs-group config-sg-tacacs+
+server, server-private, ip, no, ip vrf forwarding, ip tacacs source-interface, timeout
+
+@vlan config-vlan
+name, state, shutdown, remote-span, private-vlan, media, mtu, backupcrf, are, ste, parent, ring, said,
+tb-vlan1, tb-vlan2, no, et-analytics, lldp, uplink
+
+@vlan-access-map config-access-map
+match, action, no
+
+@vlan-config config-vlan-config
+device-tracking, ip, ipv6, no, member, et-analytics, service-policy, vni, evpn
+
+@applet config-applet
+action, description, trigger, no, set,
+event application, event cli, event config, event counter, event env, event gold, event identity, event interface,
+event ioswdsysmon, event ipsla, event mat, event neighbor-discovery, event nf, event none, event oir, event process,
+event resource, event rf, event routing, event rpc, event snmp, event snmp-notification, event snmp-object, event syslog,
+event tag, event test, event timer, event track
+
+@time-range config-time-range
+absolute, periodic, no
+
+@radius-da config-locsvr-da-radius
+client, server-key, port, auth-type, ignore, domain, no, server
+
+@service-template config-service-template
+access-group, inactivity-timer, tag, vlan, voice, description, redirect, absolute-timer,
+linksec, sgt, interface-template, tunnel, vnid, no, mdns-service-policy
+
+@arp-nacl config-arp-nacl
+permit, deny, no
+
+@device-tracking config-device-tracking
+tracking, security-level, limit, device-role, trusted-port, protocol, data-glean,
+destination-glean, prefix-glean, medium-type-wireless, no, description, vpc, distribution-switch
+
+@if-srv config-if-srv
+encapsulation, rewrite, bridge-domain, service-policy, l2protocol, description, shutdown, xconnect, no,
+snmp, mac, ethernet, group, cfm
 
 @zone config-sec-zone
 description, service-policy, no, protocol
@@ -468,6 +521,16 @@ tx-ring-limit, service-policy, inarp, class-vc, ilmi manage, no
 class, protocol, no
 
 @interface config-if
+ip igmp last-member-query-interval, ip igmp last-member-query-count, ip igmp query-max-response-time,
+ip igmp v3-query-max-response-time, ip igmp tcn, ip igmp immediate-leave, ip igmp explicit-tracking, ip igmp limit,
+ip igmp mroute-proxy, ip igmp proxy-service, ip igmp querier-timeout, ip igmp unidirectional-link,
+ip pim join-prune-interval, ip pim bsr-border, ip pim border, ip pim neighbor-filter, ip pim state-refresh, ip pim version,
+ip pim redundancy, ip pim snooping, ip pim minimum-vc-rate, ip pim vc-count, ip pim multipoint-signalling,
+ip mfib forwarding, ip mfib cef, network-clock wait-to-restore, network-clock hold-off, ntp broadcast, ntp multicast,
+ntp disable, ip traffic-export apply, vtp $, bridge-group, private-vlan mapping, bgp-policy, clns route-cache, clns mtu,
+clns enable, ip sticky-arp, ip tcp compression-connections, ip bgp fast-external-fallover, h323-gateway, ip flowspec,
+synchronous,
+> service instance => if-srv
 = load-interval, bandwidth, delay, mtu, ipv6 mtu, ipv6 tcp adjust-mss, speed, duplex, keepalive, carrier-delay, mac-address, media-type,
 = ip ospf cost, ip ospf priority, ip ospf hello-interval, ip ospf dead-interval, ip ospf network, ip ospf retransmit-interval,
 = ip ospf transmit-delay, ip ospf authentication, ip policy route-map, ip nhrp network-id, ip nhrp holdtime, ip nhrp authentication,
@@ -788,8 +851,10 @@ mod tests {
         let v = vocabulary();
         for f in v.families.values() {
             for p in &f.singles {
-                let line =
-                    p.iter().map(|w| if matches!(*w, "*" | "NUM" | "WORD") { "1" } else { w }).collect::<Vec<_>>();
+                let line = p
+                    .iter()
+                    .map(|w| if matches!(*w, "*" | "NUM" | "WORD" | "RANGE") { "1" } else { w })
+                    .collect::<Vec<_>>();
                 assert!(
                     v.knows(f.name, &line.join(" "), false),
                     "{}: `= {}` is not a command there",

@@ -39,7 +39,10 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
     if !privileged {
         return;
     }
+    // From a configuration mode too (exec commands run there): the session
+    // leaves configuration as it leaves privileged mode, at `ciscoasa>`.
     add(g, "disable", &["Turn off privileged commands"], |s, _, _| {
+        s.asa.stack.clear();
         s.disable(None);
         Ok(())
     });
