@@ -148,7 +148,7 @@ fn execute_one(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
     if m != IosMode::Exec && m != IosMode::UserExec {
         let t = line.trim_start();
         if let Some(rest) = t.strip_prefix("no ").map(str::trim).filter(|r| !r.is_empty()) {
-            match modes_tree::no_level(s, rest) {
+            match modes_tree::no_level(s, rest, line.starts_with(char::is_whitespace)) {
                 Some(lvl) => s.ios.stack.truncate(lvl + 1),
                 None => {
                     let off = line.len() - rest.len();

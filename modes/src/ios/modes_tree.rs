@@ -99,7 +99,11 @@ fn interface_line(s: &Session, level: usize, line: &str, incomplete: bool) -> bo
 /// A mode that only knows REST (holds no line it removes) gives it up to an
 /// enclosing mode that names more of its keywords, as in [`place`]: `no
 /// service timestamps ...` typed in an interface is the global command.
-pub fn no_level(s: &Session, rest: &str) -> Option<usize> {
+///
+/// `indented`: the `no` line was typed indented in a block (a paste); as in
+/// [`place`], it is not taken for a global command the vocabulary knows only
+/// by its first keywords.
+pub fn no_level(s: &Session, rest: &str, indented: bool) -> Option<usize> {
     let holds = |lvl: usize| {
         let path = s.ios.stack[lvl].path.clone();
         let global = s.ios.stack[lvl].mode == IosMode::Config;
@@ -107,9 +111,12 @@ pub fn no_level(s: &Session, rest: &str) -> Option<usize> {
         let list = if global { Some(&r.ios_doc.root) } else { r.ios_doc.at(&path) };
         list.is_some_and(|l| l.iter().any(|n| n.text == rest || n.text.starts_with(&format!("{rest} "))))
     };
-    (0..s.ios.stack.len()).rev().find(|&lvl| {
+    let depth = s.ios.stack.len();
+    let vocabulary_only =
+        |lvl: usize| lvl == 0 && indented && depth > 1 && graphs().get(s.ios.stack[0].mode).parse(rest).is_err();
+    (0..depth).rev().find(|&lvl| {
         holds(lvl)
-            || known_at(s, lvl, rest) && {
+            || known_at(s, lvl, rest) && !vocabulary_only(lvl) && {
                 let own = claim(s, lvl, rest, true);
                 !(0..lvl).any(|up| claim(s, up, rest, true) > own)
             }
@@ -237,6 +244,16 @@ fn place_pass(
         }
         if !abbrev && v.opens_when_abbreviated(fam, t) {
             return None;
+        }
+        // An indented line typed in a block (a pasted configuration) that
+        // the block does not know is not taken for a global command its
+        // first keywords match: the vocabulary lists global commands by
+        // their leading keywords, so it would take lines IOS refuses there
+        // (an interface's `ip arp gratuitous request` is not the global
+        // `ip arp ...`), and the rest of the block would follow it out.
+        // IOS refuses such a line and stays in the block; so does edgesh.
+        if lvl == 0 && depth > 1 && line.starts_with(char::is_whitespace) && v.child(fam, t, abbrev).is_none() {
+            continue;
         }
         if v.knows(fam, t, abbrev) {
             // The whole line, where the command's syntax is known.

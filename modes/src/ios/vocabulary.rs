@@ -527,7 +527,7 @@ ip igmp mroute-proxy, ip igmp proxy-service, ip igmp querier-timeout, ip igmp un
 ip pim join-prune-interval, ip pim bsr-border, ip pim border, ip pim neighbor-filter, ip pim state-refresh, ip pim version,
 ip pim redundancy, ip pim snooping, ip pim minimum-vc-rate, ip pim vc-count, ip pim multipoint-signalling,
 ip mfib forwarding, ip mfib cef, network-clock wait-to-restore, network-clock hold-off, ntp broadcast, ntp multicast,
-ntp disable, ip traffic-export apply, vtp $, bridge-group, private-vlan mapping, bgp-policy, clns route-cache, clns mtu,
+ntp disable, ip cef accounting non-recursive, network-clock source, ip traffic-export apply, vtp $, bridge-group, private-vlan mapping, bgp-policy, clns route-cache, clns mtu,
 clns enable, ip sticky-arp, ip tcp compression-connections, ip bgp fast-external-fallover, h323-gateway, ip flowspec,
 synchronous,
 > service instance => if-srv
