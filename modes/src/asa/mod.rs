@@ -258,6 +258,12 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
                 enter_verbatim(s, &full, child);
                 return Some(true);
             }
+            // An indented line of a pasted block that the block does not know
+            // is refused there, not taken for a global command that the
+            // vocabulary knows by its first keywords (as in the IOS dialect).
+            if lvl == 0 && depth > 1 && line.starts_with(char::is_whitespace) {
+                continue;
+            }
             if v.knows(fam, t, abbrev) {
                 s.asa.stack.truncate(lvl + 1);
                 let data = v.family(fam).is_some_and(|f| f.data);
