@@ -110,3 +110,92 @@ pub fn protocol(word: &str) -> Option<Option<u8>> {
         n => Some(n.parse().ok()?),
     })
 }
+
+/// IOS's TCP port names, as `show running-config` prints a port typed as a
+/// number (`eq 80` is `eq www`), from the keyword lists of IOS's `permit
+/// tcp any any eq ?` help; a port without a name stays a number (`eq 443`).
+const TCP_PORTS: &[(&str, u16)] = &[
+    ("bgp", 179),
+    ("chargen", 19),
+    ("cmd", 514),
+    ("daytime", 13),
+    ("discard", 9),
+    ("domain", 53),
+    ("echo", 7),
+    ("exec", 512),
+    ("finger", 79),
+    ("ftp", 21),
+    ("ftp-data", 20),
+    ("gopher", 70),
+    ("hostname", 101),
+    ("ident", 113),
+    ("irc", 194),
+    ("klogin", 543),
+    ("kshell", 544),
+    ("login", 513),
+    ("lpd", 515),
+    ("msrpc", 135),
+    ("nntp", 119),
+    ("onep-plain", 15001),
+    ("onep-tls", 15002),
+    ("pim-auto-rp", 496),
+    ("pop2", 109),
+    ("pop3", 110),
+    ("smtp", 25),
+    ("sunrpc", 111),
+    ("tacacs", 49),
+    ("talk", 517),
+    ("telnet", 23),
+    ("time", 37),
+    ("uucp", 540),
+    ("whois", 43),
+    ("www", 80),
+];
+
+/// IOS's UDP port names (`permit udp any any eq ?`).
+const UDP_PORTS: &[(&str, u16)] = &[
+    ("biff", 512),
+    ("bootpc", 68),
+    ("bootps", 67),
+    ("discard", 9),
+    ("dnsix", 195),
+    ("domain", 53),
+    ("echo", 7),
+    ("isakmp", 500),
+    ("mobile-ip", 434),
+    ("nameserver", 42),
+    ("netbios-dgm", 138),
+    ("netbios-ns", 137),
+    ("netbios-ss", 139),
+    ("non500-isakmp", 4500),
+    ("ntp", 123),
+    ("pim-auto-rp", 496),
+    ("rip", 520),
+    ("ripv6", 521),
+    ("snmp", 161),
+    ("snmptrap", 162),
+    ("sunrpc", 111),
+    ("syslog", 514),
+    ("tacacs", 49),
+    ("talk", 517),
+    ("tftp", 69),
+    ("time", 37),
+    ("who", 513),
+    ("xdmcp", 177),
+];
+
+/// The name IOS prints for a port of `tcp` or `udp`, if it has one.
+pub fn port_name(protocol: &str, port: u16) -> Option<&'static str> {
+    let table = match protocol {
+        "tcp" => TCP_PORTS,
+        "udp" => UDP_PORTS,
+        _ => return None,
+    };
+    table.iter().find(|(_, n)| *n == port).map(|(name, _)| *name)
+}
+
+/// The number of a port typed as a number or by its IOS name (a name means
+/// the same port under TCP and UDP wherever both have it).
+pub fn port_number(word: &str) -> Option<u16> {
+    word.parse().ok().or_else(|| TCP_PORTS.iter().chain(UDP_PORTS).find(|(n, _)| *n == word).map(|(_, p)| *p))
+}

@@ -87,10 +87,13 @@ fn corpus_loads_and_round_trips() {
                 .iter()
                 .take_while(|x| !x.starts_with('!') && !x.is_empty())
                 .any(|x| x.starts_with(&format!("{head} ")));
-            // Blanks collapse, and IOS prints `encryption` of an ISAKMP policy as `encr`.
+            // Blanks collapse, IOS prints `encryption` of an ISAKMP policy as
+            // `encr`, and an access-list entry as it stores it (`host A`,
+            // `any`, port names: `acl_check::masked`).
             let norm = |x: &str| {
                 let j = x.split_whitespace().collect::<Vec<_>>().join(" ");
-                j.strip_prefix("encryption ").map(|r| format!("encr {r}")).unwrap_or(j)
+                let j = j.strip_prefix("encryption ").map(|r| format!("encr {r}")).unwrap_or(j);
+                if j.contains("permit ") || j.contains("deny ") { edgesh_modes::ios::acl_check::masked(&j) } else { j }
             };
             // A clear-text `username ... password 0 P` is stored as a type 5 secret.
             if l.starts_with("username ") && l.contains(" password 0 ") {
@@ -348,6 +351,12 @@ fn paste_problems(name: &str, text: &str) -> Vec<String> {
                 })
                 .cloned()
                 .unwrap_or(n)
+        };
+        // An access-list entry as IOS stores it (`host A`, `any`, port names).
+        let n = if !placed.iter().any(|(x, _)| *x == n) && (n.contains("permit ") || n.contains("deny ")) {
+            edgesh_modes::ios::acl_check::masked(&n)
+        } else {
+            n
         };
         if !placed.iter().any(|(x, _)| *x == n) {
             problems.push(format!("{name}: line lost: {t}"));

@@ -31,7 +31,7 @@ pub const SYNTAX: AceSyntax = AceSyntax {
     mask: "wildcard mask",
     prefix: "",
     incomplete: "Incomplete command.",
-    port_range: false,
+    port_range: true,
     port_numbers_checked: true,
     port_missing: "port missing",
 };
@@ -41,25 +41,54 @@ pub fn check_ace(rest: &str) -> CmdResult {
     crate::cisco_acl::check_ace(&SYNTAX, rest)
 }
 
-/// An access-list line as IOS stores it: each `ADDRESS WILDCARD` pair with
-/// the address's bits under the wildcard cleared (`permit ip 10.1.1.1
-/// 0.0.0.255 any` is kept, shown and matched as `permit ip 10.1.1.0
-/// 0.0.0.255 any`); `host A` and the other words unchanged.
+/// An access-list line as IOS stores and prints it: each `ADDRESS
+/// WILDCARD` pair with the address's bits under the wildcard cleared
+/// (`permit ip 10.1.1.1 0.0.0.255 any` is kept, shown and matched as
+/// `permit ip 10.1.1.0 0.0.0.255 any`), `A 0.0.0.0` as `host A` (a standard
+/// list's `A`), `0.0.0.0 255.255.255.255` as `any`, and a TCP or UDP port
+/// typed as a number by its IOS name where it has one (`eq 80` is `eq www`,
+/// `eq 500` of UDP `eq isakmp`); the other words unchanged. A `no` form is
+/// matched against the entries in this form.
 pub fn masked(line: &str) -> String {
     let w: Vec<&str> = line.split(' ').collect();
     let addr = |x: &str| x.parse::<std::net::Ipv4Addr>().ok();
+    // A numbered standard list (1-99, 1300-1999): a host is its address alone.
+    let standard = matches!(w.as_slice(), ["access-list", n, ..]
+        if n.parse::<u32>().is_ok_and(|n| (1..=99).contains(&n) || (1300..=1999).contains(&n)));
+    let action = w.iter().position(|x| *x == "permit" || *x == "deny");
+    let protocol = action.and_then(|i| w.get(i + 1)).copied().unwrap_or("");
     let mut out: Vec<String> = Vec::with_capacity(w.len());
     let mut i = 0;
     while i < w.len() {
+        let after_action = action.is_some_and(|a| i > a);
         match (addr(w[i]), w.get(i + 1).and_then(|x| addr(x))) {
             _ if w[i] == "host" => {
                 out.extend(w[i..(i + 2).min(w.len())].iter().map(|x| x.to_string()));
                 i += 2;
             }
-            (Some(a), Some(m)) => {
-                out.push(std::net::Ipv4Addr::from(u32::from(a) & !u32::from(m)).to_string());
-                out.push(w[i + 1].to_string());
+            (Some(a), Some(m)) if after_action => {
+                let a = std::net::Ipv4Addr::from(u32::from(a) & !u32::from(m));
+                if m == std::net::Ipv4Addr::BROADCAST {
+                    out.push("any".into());
+                } else if m.is_unspecified() {
+                    if !standard {
+                        out.push("host".into());
+                    }
+                    out.push(a.to_string());
+                } else {
+                    out.push(a.to_string());
+                    out.push(w[i + 1].to_string());
+                }
                 i += 2;
+            }
+            _ if after_action && matches!(w[i], "eq" | "neq" | "lt" | "gt" | "range") => {
+                out.push(w[i].to_string());
+                let n = if w[i] == "range" { 2 } else { 1 };
+                for p in w.iter().skip(i + 1).take(n) {
+                    let name = p.parse().ok().and_then(|p| crate::cisco_acl::port_name(protocol, p));
+                    out.push(name.map_or_else(|| p.to_string(), str::to_string));
+                }
+                i += 1 + n;
             }
             _ => {
                 out.push(w[i].to_string());
@@ -106,5 +135,28 @@ mod tests {
         assert_eq!(masked("permit ip any host 10.9.9.9"), "permit ip any host 10.9.9.9");
         // Non-contiguous wildcards too: the address AND NOT the wildcard.
         assert_eq!(masked("permit ip 10.1.7.3 0.0.255.1 any"), "permit ip 10.1.0.2 0.0.255.1 any");
+    }
+
+    /// Batfish's `ios-crypto-map` entries and IOS's printing of them.
+    #[test]
+    fn hosts_any_and_port_names_are_printed_as_ios_prints_them() {
+        assert_eq!(masked("permit ip 1.1.1.1 0.0.0.0 0.0.0.0 255.255.255.255"), "permit ip host 1.1.1.1 any");
+        assert_eq!(masked("access-list 10 permit 10.0.0.1 0.0.0.0"), "access-list 10 permit 10.0.0.1");
+        assert_eq!(masked("access-list 10 deny 0.0.0.0 255.255.255.255"), "access-list 10 deny any");
+        assert_eq!(masked("access-list 101 permit tcp any any eq 80"), "access-list 101 permit tcp any any eq www");
+        assert_eq!(
+            masked("permit udp host 192.0.2.1 eq 500 any eq 4500"),
+            "permit udp host 192.0.2.1 eq isakmp any eq non500-isakmp"
+        );
+        assert_eq!(
+            masked("10 permit tcp any range 20 21 any eq 443"),
+            "10 permit tcp any range ftp-data ftp any eq 443"
+        );
+        assert_eq!(masked("permit udp any any eq 53"), "permit udp any any eq domain");
+        // A UDP 80 has no name; a TCP 514 is `cmd`, a UDP 514 `syslog`.
+        assert_eq!(masked("permit udp any any eq 80"), "permit udp any any eq 80");
+        assert_eq!(masked("permit tcp any any eq 514"), "permit tcp any any eq cmd");
+        assert_eq!(masked("permit udp any any eq 514"), "permit udp any any eq syslog");
+        assert_eq!(masked("remark eq 80 stays"), "remark eq 80 stays");
     }
 }

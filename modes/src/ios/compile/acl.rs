@@ -32,11 +32,7 @@ pub(super) fn port(w: &[&str]) -> Option<((PortOp, u16), usize)> {
     match w {
         [op, p, ..] => {
             let op = PortOp::from_word(op)?;
-            let p = match *p {
-                "isakmp" => 500,
-                "non500-isakmp" => 4500,
-                x => x.parse().ok()?,
-            };
+            let p = crate::cisco_acl::port_number(p)?;
             Some(((op, p), 2))
         }
         _ => None,
