@@ -440,11 +440,25 @@ pub fn enter_block(s: &mut Session, header: &str, mode: IosMode) {
 /// command's leading words) is replaced, as IOS does.
 pub fn set_line(s: &mut Session, key: &str, text: &str) {
     let path = s.ios.stack.last().map(|f| f.path.clone()).unwrap_or_default();
-    let global = s.ios.stack.last().is_none_or(|f| f.mode == IosMode::Config);
+    let mode = s.ios.stack.last().map(|f| f.mode);
+    let global = mode.is_none_or(|m| m == IosMode::Config);
     let mut r = s.router();
     let list = if global { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(&path) };
     let Some(list) = list else { return };
     crate::cisco_doc::set_in(list, key, text, false);
+    // An ISAKMP policy's lines in IOS's order, whatever the order typed:
+    // `encr`, `hash`, `authentication`, `group`, `lifetime`.
+    if mode == Some(IosMode::IsakmpPolicy) {
+        let rank = |t: &str| match t.split_whitespace().next() {
+            Some("encr" | "encryption") => 0,
+            Some("hash") => 1,
+            Some("authentication") => 2,
+            Some("group") => 3,
+            Some("lifetime") => 4,
+            _ => 5,
+        };
+        list.sort_by_key(|n| rank(&n.text));
+    }
 }
 
 /// Does the current block have a line that starts with `prefix`?
