@@ -8,7 +8,7 @@
 //! (DES, 3DES, AES-128/192/256) with an HMAC truncated as RFC 2403/2404/4868
 //! say, NULL encryption (RFC 2410) with an HMAC, and AES-GCM with a 16-octet
 //! ICV (RFC 4106: the key's last 4 octets are the salt, the 8-octet explicit
-//! IV is the sequence number). Every primitive comes from RustCrypto.
+//! IV is the sequence number). Every primitive comes from a maintained crate: AES-128/256-GCM from `ring` (BoringSSL's assembly), the rest from RustCrypto.
 //!
 //! Extended Sequence Numbers (RFC 4303 2.2.1, when the SA negotiated them:
 //! [`EspSa::set_esn`]): the counter is 64 bits, the header carries its low
