@@ -268,7 +268,7 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
                 s.asa.stack.truncate(lvl + 1);
                 let data = v.family(fam).is_some_and(|f| f.data);
                 let full = if abbrev && !data { v.full_keywords(fam, t) } else { t.to_string() };
-                // A one-valued setting replaces its old value; `X` after `no X` is the default again.
+                // A one-valued setting replaces its old value; `X` takes the place of `no X`.
                 let set = !data
                     && with_current(s, |list| {
                         crate::cisco_doc::undo_negation(list, &full)
