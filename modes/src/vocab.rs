@@ -236,9 +236,8 @@ impl Vocabulary {
         let mut words: Vec<&str> = line.split_whitespace().collect();
         let skip = usize::from(matches!(words.first(), Some(&"no") | Some(&"default")) && words.len() > 1);
         words.drain(..skip);
-        let entries: Vec<&[&str]> =
+        let mut alive: Vec<&[&str]> =
             f.words.iter().map(|k| k.as_slice()).chain(f.children.iter().map(|(k, _)| child_keys(k))).collect();
-        let mut alive: Vec<&[&str]> = entries;
         for (i, w) in words.iter().enumerate() {
             let here: Vec<&str> = alive.iter().filter_map(|k| k.get(i).copied()).filter(|k| *k != "$").collect();
             let exact = here.iter().any(|k| self.word_matches(w, k, false));

@@ -238,7 +238,7 @@ fn place_pass(
         }
         if v.child(fam, t, abbrev).is_some() {
             s.ios.stack.truncate(lvl + 1);
-            let full = if abbrev { vocabulary().full_keywords(fam, t) } else { t.to_string() };
+            let full = if abbrev { v.full_keywords(fam, t) } else { t.to_string() };
             enter_verbatim(s, &full);
             return Some(true);
         }
@@ -252,7 +252,7 @@ fn place_pass(
         // (an interface's `ip arp gratuitous request` is not the global
         // `ip arp ...`), and the rest of the block would follow it out.
         // IOS refuses such a line and stays in the block; so does edgesh.
-        if lvl == 0 && depth > 1 && line.starts_with(char::is_whitespace) && v.child(fam, t, abbrev).is_none() {
+        if lvl == 0 && depth > 1 && line.starts_with(char::is_whitespace) {
             continue;
         }
         if v.knows(fam, t, abbrev) {
@@ -263,7 +263,7 @@ fn place_pass(
             }
             s.ios.stack.truncate(lvl + 1);
             let data = v.family(fam).is_some_and(|f| f.data);
-            let full = if abbrev && !data { vocabulary().full_keywords(fam, t) } else { t.to_string() };
+            let full = if abbrev && !data { v.full_keywords(fam, t) } else { t.to_string() };
             keep_line_in(s, &full, data, fam);
             return Some(true);
         }
@@ -366,14 +366,7 @@ fn undo_negation(s: &mut Session, text: &str) -> bool {
 
 /// A one-valued setting of the block replaces its earlier value (`cisco_doc::replace_setting`).
 fn replace_setting(s: &mut Session, text: &str, fam: &str) -> bool {
-    let v = vocabulary();
-    if v.family(fam).is_none_or(|f| f.singles.is_empty()) || !v.same_setting(fam, text, text) {
-        return false;
-    }
-    if at_root(s) {
-        return crate::cisco_doc::replace_setting(&mut s.router().ios_doc.root, v, fam, text);
-    }
-    with_current(s, |list| crate::cisco_doc::replace_setting(list, v, fam, text)).unwrap_or(false)
+    with_current(s, |list| crate::cisco_doc::replace_setting(list, vocabulary(), fam, text)).unwrap_or(false)
 }
 
 /// Enter (or re-enter) an unmodelled sub-mode of the current block.
