@@ -1,8 +1,10 @@
 //! The check of an extended access-list entry's words after `permit|deny`
 //! (protocol or a named protocol group, source and destination, port
-//! operators) that both Cisco dialects run before storing an entry. Each
-//! dialect states its own syntax and wording in an `AceSyntax` (IOS:
-//! `ios/acl_check.rs`, ASA: `asa/commands/interfaces.rs`).
+//! operators and their ports) that both Cisco dialects run before storing
+//! an entry, and the ports by name (`PortNames`: which words name a port of
+//! a protocol, how a port is printed). Each dialect states its own syntax,
+//! wording and port names (IOS: `ios/acl_check.rs`, ASA:
+//! `asa/commands/interfaces.rs` and `asa/ports.rs`).
 
 use crate::session::CmdResult;
 
@@ -24,8 +26,8 @@ pub struct AceSyntax {
     pub incomplete: &'static str,
     /// `range LOW HIGH` after an address.
     pub port_range: bool,
-    /// A port given as a number must be 0-65535.
-    pub port_numbers_checked: bool,
+    /// The port names (a port is a number 0-65535 or one of these).
+    pub ports: &'static PortNames,
     /// A port operator without its port.
     pub port_missing: &'static str,
 }
@@ -34,18 +36,28 @@ fn is_addr(w: &str) -> bool {
     w.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
+/// Why an entry was refused: a message, or the byte offset (in the words
+/// checked) of the word the dialect's parser stops at, for its caret.
+#[derive(Debug, PartialEq)]
+pub enum AceError {
+    Message(String),
+    At(usize),
+}
+
 /// Check an extended access-list entry (the words after `permit|deny`).
-pub fn check_ace(syn: &AceSyntax, rest: &str) -> CmdResult {
+pub fn check_ace(syn: &AceSyntax, rest: &str) -> Result<(), AceError> {
     check_ace_named(syn, rest, &|_| false)
 }
 
 /// [`check_ace`] where a word `is_name` says is a host name (the ASA's
 /// `name A NAME`) stands for an address.
-pub fn check_ace_named(syn: &AceSyntax, rest: &str, is_name: &dyn Fn(&str) -> bool) -> CmdResult {
+pub fn check_ace_named(syn: &AceSyntax, rest: &str, is_name: &dyn Fn(&str) -> bool) -> Result<(), AceError> {
     let is_addr = |w: &str| is_addr(w) || is_name(w);
     let w: Vec<&str> = rest.split_whitespace().collect();
+    let at = |i: usize| AceError::At(w[i].as_ptr() as usize - rest.as_ptr() as usize);
     let p = syn.prefix;
-    let incomplete = || syn.incomplete.to_string();
+    let msg = |m: String| AceError::Message(m);
+    let incomplete = || msg(syn.incomplete.to_string());
     let proto = *w.first().ok_or_else(incomplete)?;
     let mut i = if syn.named_protocols.contains(&proto) {
         w.get(1).ok_or_else(incomplete)?;
@@ -53,8 +65,10 @@ pub fn check_ace_named(syn: &AceSyntax, rest: &str, is_name: &dyn Fn(&str) -> bo
     } else if syn.protocols.contains(&proto) || proto.parse::<u8>().is_ok() {
         1
     } else {
-        return Err(format!("{p}Invalid protocol {proto}"));
+        return Err(msg(format!("{p}Invalid protocol {proto}")));
     };
+    // A port word is a number 0-65535 or a name of the protocol's ports.
+    let port_ok = |k: usize| syn.ports.number(proto, w[k]).is_some();
     for _ in 0..2 {
         match w.get(i).copied() {
             Some(a) if syn.any.contains(&a) => i += 1,
@@ -63,36 +77,57 @@ pub fn check_ace_named(syn: &AceSyntax, rest: &str, is_name: &dyn Fn(&str) -> bo
                 i += 2;
             }
             Some("host") => {
-                w.get(i + 1).filter(|x| is_addr(x)).ok_or_else(|| format!("{p}host needs an IPv4 address"))?;
+                w.get(i + 1).filter(|x| is_addr(x)).ok_or_else(|| msg(format!("{p}host needs an IPv4 address")))?;
                 i += 2;
             }
             Some(a) if is_addr(a) => {
-                w.get(i + 1).filter(|x| is_addr(x)).ok_or_else(|| format!("{p}{a} needs a {}", syn.mask))?;
+                w.get(i + 1).filter(|x| is_addr(x)).ok_or_else(|| msg(format!("{p}{a} needs a {}", syn.mask)))?;
                 i += 2;
             }
-            Some(x) => return Err(format!("{p}Invalid address {x}")),
+            Some(x) => return Err(msg(format!("{p}Invalid address {x}"))),
             None => return Err(incomplete()),
         }
         match w.get(i).copied() {
             Some("eq" | "neq" | "lt" | "gt") => {
-                let port = w.get(i + 1).ok_or_else(|| syn.port_missing.to_string())?;
-                // A number is a port (0-65535); a word is a port name (www, bgp ...).
-                if syn.port_numbers_checked
-                    && port.starts_with(|c: char| c.is_ascii_digit())
-                    && port.parse::<u16>().is_err()
-                {
-                    return Err(format!("{p}Invalid port {port} (0-65535)"));
+                w.get(i + 1).ok_or_else(|| msg(syn.port_missing.to_string()))?;
+                if !port_ok(i + 1) {
+                    return Err(at(i + 1));
                 }
                 i += 2;
             }
             Some("range") if syn.port_range => {
                 w.get(i + 2).ok_or_else(incomplete)?;
+                if let Some(k) = [i + 1, i + 2].into_iter().find(|k| !port_ok(*k)) {
+                    return Err(at(k));
+                }
                 i += 3;
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// A refused entry as the handler's result: a message, or the caret under
+/// the word the entry's `rest` (the tail of the command line) has at the
+/// error's offset, with the dialect's `words`.
+pub fn refuse(
+    e: AceError,
+    s: &crate::session::Session,
+    a: &crate::session::Args,
+    rest: &str,
+    words: &crate::cisco_common::ErrorWords,
+    o: &mut dyn crate::out::Out,
+) -> CmdResult {
+    match e {
+        AceError::Message(m) => Err(m),
+        AceError::At(off) => {
+            let offset = a.line.rfind(rest).unwrap_or(0) + off;
+            let err = edgesh_grammar::ParseError::Invalid { offset, detail: None };
+            crate::cisco_common::report(&err, &a.line, s.line_col, words, o);
+            Err(String::new())
+        }
+    }
 }
 
 /// The IP protocol of an entry's protocol word (`ip`: any protocol; AH is
@@ -111,91 +146,79 @@ pub fn protocol(word: &str) -> Option<Option<u8>> {
     })
 }
 
-/// IOS's TCP port names, as `show running-config` prints a port typed as a
-/// number (`eq 80` is `eq www`), from the keyword lists of IOS's `permit
-/// tcp any any eq ?` help; a port without a name stays a number (`eq 443`).
-const TCP_PORTS: &[(&str, u16)] = &[
-    ("bgp", 179),
-    ("chargen", 19),
-    ("cmd", 514),
-    ("daytime", 13),
-    ("discard", 9),
-    ("domain", 53),
-    ("echo", 7),
-    ("exec", 512),
-    ("finger", 79),
-    ("ftp", 21),
-    ("ftp-data", 20),
-    ("gopher", 70),
-    ("hostname", 101),
-    ("ident", 113),
-    ("irc", 194),
-    ("klogin", 543),
-    ("kshell", 544),
-    ("login", 513),
-    ("lpd", 515),
-    ("msrpc", 135),
-    ("nntp", 119),
-    ("onep-plain", 15001),
-    ("onep-tls", 15002),
-    ("pim-auto-rp", 496),
-    ("pop2", 109),
-    ("pop3", 110),
-    ("smtp", 25),
-    ("sunrpc", 111),
-    ("tacacs", 49),
-    ("talk", 517),
-    ("telnet", 23),
-    ("time", 37),
-    ("uucp", 540),
-    ("whois", 43),
-    ("www", 80),
-];
+/// Port names with their numbers.
+pub type Ports = &'static [(&'static str, u16)];
 
-/// IOS's UDP port names (`permit udp any any eq ?`).
-const UDP_PORTS: &[(&str, u16)] = &[
-    ("biff", 512),
-    ("bootpc", 68),
-    ("bootps", 67),
-    ("discard", 9),
-    ("dnsix", 195),
-    ("domain", 53),
-    ("echo", 7),
-    ("isakmp", 500),
-    ("mobile-ip", 434),
-    ("nameserver", 42),
-    ("netbios-dgm", 138),
-    ("netbios-ns", 137),
-    ("netbios-ss", 139),
-    ("non500-isakmp", 4500),
-    ("ntp", 123),
-    ("pim-auto-rp", 496),
-    ("rip", 520),
-    ("ripv6", 521),
-    ("snmp", 161),
-    ("snmptrap", 162),
-    ("sunrpc", 111),
-    ("syslog", 514),
-    ("tacacs", 49),
-    ("talk", 517),
-    ("tftp", 69),
-    ("time", 37),
-    ("who", 513),
-    ("xdmcp", 177),
-];
-
-/// The name IOS prints for a port of `tcp` or `udp`, if it has one.
-pub fn port_name(protocol: &str, port: u16) -> Option<&'static str> {
-    let table = match protocol {
-        "tcp" => TCP_PORTS,
-        "udp" => UDP_PORTS,
-        _ => return None,
-    };
-    table.iter().find(|(_, n)| *n == port).map(|(name, _)| *name)
+/// A dialect's port names: the names its `eq ?` offers for a TCP and for a
+/// UDP port, and the names it takes but prints as another (the ASA's
+/// `http`, printed `www`). A name means a port of the protocols whose list
+/// has it; the ASA's `tcp-udp` takes a name both lists have.
+pub struct PortNames {
+    pub tcp: Ports,
+    pub udp: Ports,
+    /// `(typed, printed)`.
+    pub aliases: &'static [(&'static str, &'static str)],
 }
 
-/// The number of a port typed as a number or by its IOS name (a name means
-/// the same port under TCP and UDP wherever both have it).
-pub fn port_number(word: &str) -> Option<u16> {
-    word.parse().ok().or_else(|| TCP_PORTS.iter().chain(UDP_PORTS).find(|(n, _)| *n == word).map(|(_, p)| *p))
+impl PortNames {
+    /// The names of `protocol`'s ports with their numbers (`tcp-udp`: the
+    /// names both lists give the same port; another protocol: either list's).
+    fn named(&self, protocol: &str) -> impl Iterator<Item = (&'static str, u16)> + '_ {
+        let both = protocol == "tcp-udp";
+        let (a, b): (Ports, Ports) = match protocol {
+            "tcp" | "tcp-udp" => (self.tcp, &[]),
+            "udp" => (self.udp, &[]),
+            _ => (self.tcp, self.udp),
+        };
+        a.iter().chain(b).copied().filter(move |(n, p)| !both || self.udp.contains(&(*n, *p)))
+    }
+
+    /// The port `word` names under `protocol`: a number 0-65535, or a name
+    /// (or alias) of that protocol's ports. `None`: neither.
+    pub fn number(&self, protocol: &str, word: &str) -> Option<u16> {
+        if word.starts_with(|c: char| c.is_ascii_digit()) {
+            return word.parse().ok();
+        }
+        let word = self.aliases.iter().find(|(a, _)| *a == word).map_or(word, |(_, n)| *n);
+        self.named(protocol).find(|(n, _)| *n == word).map(|(_, p)| p)
+    }
+
+    /// A port word as the dialect prints it under `protocol` (`tcp`, `udp`,
+    /// `tcp-udp`): a number the protocol names once, by that name (`80` is
+    /// `www`); an alias by its name; anything else unchanged (a number with
+    /// no name, or with two: the ASA's TCP 514 is both `cmd` and `rsh`).
+    pub fn shown(&self, protocol: &str, word: &str) -> String {
+        if !matches!(protocol, "tcp" | "udp" | "tcp-udp") {
+            return word.to_string();
+        }
+        if let Some((_, name)) = self.aliases.iter().find(|(a, _)| *a == word) {
+            return name.to_string();
+        }
+        let Ok(port) = word.parse::<u16>() else { return word.to_string() };
+        let mut names = self.named(protocol).filter(|(_, p)| *p == port).map(|(n, _)| n);
+        match (names.next(), names.next()) {
+            (Some(n), None) => n.to_string(),
+            _ => word.to_string(),
+        }
+    }
+
+    /// `words` with each port after a port operator (`eq`, `neq`, `lt`,
+    /// `gt`: one; `range`: two) as the dialect prints it under `protocol`.
+    pub fn shown_words(&self, protocol: &str, words: &[&str]) -> Vec<String> {
+        let mut out = Vec::with_capacity(words.len());
+        let mut i = 0;
+        while i < words.len() {
+            out.push(words[i].to_string());
+            let n = match words[i] {
+                "eq" | "neq" | "lt" | "gt" => 1,
+                "range" => 2,
+                _ => 0,
+            };
+            for p in words.iter().skip(i + 1).take(n) {
+                out.push(self.shown(protocol, p));
+            }
+            i += 1 + n.min(words.len() - i - 1);
+        }
+        out
+    }
 }

@@ -404,26 +404,12 @@ impl Objects {
     }
 }
 
-fn port_number(p: &str) -> Option<u16> {
-    Some(match p {
-        "www" | "http" => 80,
-        "https" => 443,
-        "ssh" => 22,
-        "telnet" => 23,
-        "ftp" => 21,
-        "smtp" => 25,
-        "domain" => 53,
-        "ntp" => 123,
-        "snmp" => 161,
-        "isakmp" => 500,
-        "bgp" => 179,
-        x => x.parse().ok()?,
-    })
-}
-
-fn port(w: &[&str]) -> Option<(Option<(PortOp, u16)>, usize)> {
+/// A port operator and its port (a number or one of `proto`'s port names: `asa/ports.rs`).
+fn port(proto: &str, w: &[&str]) -> Option<(Option<(PortOp, u16)>, usize)> {
     match w {
-        [op @ ("eq" | "neq" | "lt" | "gt"), p, ..] => Some((Some((PortOp::from_word(op)?, port_number(p)?)), 2)),
+        [op @ ("eq" | "neq" | "lt" | "gt"), p, ..] => {
+            Some((Some((PortOp::from_word(op)?, crate::asa::ports::PORTS.number(proto, p)?)), 2))
+        }
         ["range", ..] => None,
         _ => Some((None, 0)),
     }
@@ -436,11 +422,11 @@ fn acl_rules(w: &[&str], objs: &Objects) -> Option<Vec<AclRule>> {
     let protocol = crate::cisco_acl::protocol(proto)?;
     let (srcs, n) = objs.addr(rest)?;
     let rest = &rest[n..];
-    let (sp, n) = port(rest)?;
+    let (sp, n) = port(proto, rest)?;
     let rest = &rest[n..];
     let (dsts, n) = objs.addr(rest)?;
     let rest = &rest[n..];
-    let (dp, n) = port(rest)?;
+    let (dp, n) = port(proto, rest)?;
     // `log` and the like after the entry do not change the selector.
     if rest[n..].first().is_some_and(|x| !matches!(*x, "log" | "inactive" | "time-range")) {
         return None;

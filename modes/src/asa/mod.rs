@@ -30,6 +30,7 @@ pub mod json;
 pub mod pki;
 pub mod pki_show;
 pub mod pki_terminal;
+pub mod ports;
 pub mod sessiondb;
 pub mod show_sa;
 pub mod state;
@@ -297,10 +298,13 @@ fn negate(s: &mut Session, rest: &str, line: &str, indent: usize, out: &mut dyn 
             Err(e) => refuse(s, &e, line, indent, out),
         };
     }
+    // An entry with a port is stored with the port as the ASA prints it (`eq 443` is `eq https`).
+    let group = ports::group_protocol(s);
+    let shown = ports::shown_line(rest, group.as_deref());
     for lvl in (0..s.asa.stack.len()).rev() {
         let saved = s.asa.stack.clone();
         s.asa.stack.truncate(lvl + 1);
-        if remove_line(s, rest) {
+        if remove_line(s, rest) || (shown != rest && remove_line(s, &shown)) {
             return true;
         }
         let m = s.asa.stack[lvl].mode;
@@ -412,6 +416,13 @@ pub fn keep_line(s: &mut Session, text: &str, data: bool) {
 /// Remove the lines of the current block that start with `key` (a `no` command).
 pub fn remove_line(s: &mut Session, key: &str) -> bool {
     with_current(s, |list| crate::cisco_doc::remove_in(list, key)).unwrap_or(false)
+}
+
+/// The header of the block the top frame edits (`None` in global configuration).
+pub fn current_header(s: &Session) -> Option<String> {
+    let f = s.asa.stack.last().filter(|f| f.mode != AsaMode::Config)?;
+    let (last, parent) = f.path.split_last()?;
+    s.router().asa.doc.at(parent)?.get(*last).map(|n| n.text.clone())
 }
 
 /// Does the running document have a top-level line `text`?

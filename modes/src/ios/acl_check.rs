@@ -2,7 +2,7 @@
 //! protocol, addresses and wildcards, object-groups, ports) before the
 //! entry is stored.
 
-use crate::cisco_acl::AceSyntax;
+use crate::cisco_acl::{AceError, AceSyntax, PortNames};
 use crate::session::CmdResult;
 
 fn is_wild(w: &str) -> bool {
@@ -20,7 +20,86 @@ pub fn check_standard(rest: &str) -> CmdResult {
     }
 }
 
-/// IOS's extended access-list entry: its protocols, `object-group` names, wildcard masks, checked port numbers.
+/// IOS's TCP port names, as `show running-config` prints a port typed as a
+/// number (`eq 80` is `eq www`), from the keyword lists of IOS's `permit
+/// tcp any any eq ?` help (captures in public repositories: an IOS 15
+/// router's list has `drip` and `onep-plain|tls`); a port without a name
+/// stays a number (`eq 443`).
+const TCP_PORTS: &[(&str, u16)] = &[
+    ("bgp", 179),
+    ("chargen", 19),
+    ("cmd", 514),
+    ("daytime", 13),
+    ("discard", 9),
+    ("domain", 53),
+    ("drip", 3949),
+    ("echo", 7),
+    ("exec", 512),
+    ("finger", 79),
+    ("ftp", 21),
+    ("ftp-data", 20),
+    ("gopher", 70),
+    ("hostname", 101),
+    ("ident", 113),
+    ("irc", 194),
+    ("klogin", 543),
+    ("kshell", 544),
+    ("login", 513),
+    ("lpd", 515),
+    ("msrpc", 135),
+    ("nntp", 119),
+    ("onep-plain", 15001),
+    ("onep-tls", 15002),
+    ("pim-auto-rp", 496),
+    ("pop2", 109),
+    ("pop3", 110),
+    ("smtp", 25),
+    ("sunrpc", 111),
+    ("tacacs", 49),
+    ("talk", 517),
+    ("telnet", 23),
+    ("time", 37),
+    ("uucp", 540),
+    ("whois", 43),
+    ("www", 80),
+];
+
+/// IOS's UDP port names (`permit udp any any eq ?`).
+const UDP_PORTS: &[(&str, u16)] = &[
+    ("biff", 512),
+    ("bootpc", 68),
+    ("bootps", 67),
+    ("discard", 9),
+    ("dnsix", 195),
+    ("domain", 53),
+    ("echo", 7),
+    ("isakmp", 500),
+    ("mobile-ip", 434),
+    ("nameserver", 42),
+    ("netbios-dgm", 138),
+    ("netbios-ns", 137),
+    ("netbios-ss", 139),
+    ("non500-isakmp", 4500),
+    ("ntp", 123),
+    ("pim-auto-rp", 496),
+    ("rip", 520),
+    ("ripv6", 521),
+    ("snmp", 161),
+    ("snmptrap", 162),
+    ("sunrpc", 111),
+    ("syslog", 514),
+    ("tacacs", 49),
+    ("talk", 517),
+    ("tftp", 69),
+    ("time", 37),
+    ("who", 513),
+    ("xdmcp", 177),
+];
+
+/// IOS's port names: a port is a number or one of these (`eq htps` is refused at its caret).
+pub const PORTS: PortNames = PortNames { tcp: TCP_PORTS, udp: UDP_PORTS, aliases: &[] };
+
+/// IOS's extended access-list entry: its protocols, `object-group` names, wildcard masks, port names.
 pub const SYNTAX: AceSyntax = AceSyntax {
     protocols: &[
         "ip", "tcp", "udp", "icmp", "esp", "ahp", "gre", "igmp", "ospf", "eigrp", "pim", "ipinip", "nos", "pcp", "sctp",
@@ -32,12 +111,12 @@ pub const SYNTAX: AceSyntax = AceSyntax {
     prefix: "",
     incomplete: "Incomplete command.",
     port_range: true,
-    port_numbers_checked: true,
+    ports: &PORTS,
     port_missing: "port missing",
 };
 
 /// Check an access-list entry's protocol, addresses and wildcards, ports.
-pub fn check_ace(rest: &str) -> CmdResult {
+pub fn check_ace(rest: &str) -> Result<(), AceError> {
     crate::cisco_acl::check_ace(&SYNTAX, rest)
 }
 
@@ -85,8 +164,7 @@ pub fn masked(line: &str) -> String {
                 out.push(w[i].to_string());
                 let n = if w[i] == "range" { 2 } else { 1 };
                 for p in w.iter().skip(i + 1).take(n) {
-                    let name = p.parse().ok().and_then(|p| crate::cisco_acl::port_name(protocol, p));
-                    out.push(name.map_or_else(|| p.to_string(), str::to_string));
+                    out.push(PORTS.shown(protocol, p));
                 }
                 i += 1 + n;
             }
@@ -108,12 +186,19 @@ mod tests {
         assert!(check_ace("ip 10.1.0.0 0.0.255.255 host 10.2.0.1").is_ok());
         assert!(check_ace("tcp object-group A any eq 443").is_ok());
         assert!(check_ace("object-group SVC any any").is_ok());
-        assert_eq!(check_ace("ipp any any"), Err("Invalid protocol ipp".into()));
-        assert_eq!(check_ace("ip 10.1.0.0 any"), Err("10.1.0.0 needs a wildcard mask".into()));
-        assert_eq!(check_ace("tcp any any eq 70000"), Err("Invalid port 70000 (0-65535)".into()));
-        assert_eq!(check_ace("tcp any any eq"), Err("port missing".into()));
-        assert_eq!(check_ace("ip any"), Err("Incomplete command.".into()));
-        assert_eq!(check_ace("ip object X any"), Err("Invalid address object".into()));
+        let msg = |m: &str| Err(AceError::Message(m.into()));
+        assert_eq!(check_ace("ipp any any"), msg("Invalid protocol ipp"));
+        assert_eq!(check_ace("ip 10.1.0.0 any"), msg("10.1.0.0 needs a wildcard mask"));
+        assert_eq!(check_ace("tcp any any eq"), msg("port missing"));
+        assert_eq!(check_ace("ip any"), msg("Incomplete command."));
+        assert_eq!(check_ace("ip object X any"), msg("Invalid address object"));
+        // A port is a number 0-65535 or a name of the protocol's ports: else IOS's caret under it.
+        assert_eq!(check_ace("tcp any any eq 70000"), Err(AceError::At(15)));
+        assert_eq!(check_ace("tcp any any eq htps"), Err(AceError::At(15)));
+        assert_eq!(check_ace("tcp any any eq ntp"), Err(AceError::At(15)));
+        assert_eq!(check_ace("udp any range 1 ntpx any"), Err(AceError::At(16)));
+        assert!(check_ace("udp any any eq ntp").is_ok());
+        assert!(check_ace("tcp any eq drip any range ftp-data 8080").is_ok());
     }
 
     #[test]

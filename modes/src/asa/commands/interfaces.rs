@@ -4,7 +4,8 @@
 //! entries checked with the ASA's syntax), and `hostname`.
 
 use super::*;
-use crate::cisco_acl::AceSyntax;
+use crate::asa::ports;
+use crate::cisco_acl::{AceError, AceSyntax};
 
 /// ASA interface names in full: `g0/0` is `GigabitEthernet0/0`.
 pub fn interface_name(n: &str) -> String {
@@ -69,9 +70,12 @@ pub(super) fn global(g: &mut G) {
             "Specify packets to reject",
             "Protocol, source, destination",
         ],
-        |s, a, _| {
-            check_ace_in(s, a.get("LINE").unwrap_or(""))?;
-            add_line(s, &canon(a));
+        |s, a, o| {
+            let rest = a.get("LINE").unwrap_or("");
+            if let Err(e) = check_ace_in(s, rest) {
+                return crate::cisco_acl::refuse(e, s, a, rest, &crate::asa::ERROR_WORDS, o);
+            }
+            add_line(s, &ports::shown_line(&canon(a), None));
             Ok(())
         },
     );
@@ -267,13 +271,16 @@ pub(super) fn object_group_service(g: &mut G) {
         g,
         "port-object {eq WORD | range WORD:lo WORD:hi}",
         &["Add a port object", "Port", "Port number or name", "Range", "First port", "Last port"],
-        |s, a, _| {
-            add_line(s, &canon(a));
+        |s, a, o| {
+            let group = ports::group_protocol(s);
+            checked_ports(s, a, group.as_deref(), o)?;
+            add_line(s, &ports::shown_line(&canon(a), group.as_deref()));
             Ok(())
         },
     );
-    add(g, "service-object LINE", &["Add a service object", "Protocol, [source and] destination ports"], |s, a, _| {
-        add_line(s, &canon(a));
+    add(g, "service-object LINE", &["Add a service object", "Protocol, [source and] destination ports"], |s, a, o| {
+        checked_ports(s, a, None, o)?;
+        add_line(s, &ports::shown_line(&canon(a), None));
         Ok(())
     });
     add(g, "group-object WORD", &["Add a group object", "Object group name"], |s, a, _| {
@@ -281,6 +288,16 @@ pub(super) fn object_group_service(g: &mut G) {
         Ok(())
     });
     add(g, "description LINE", &["Specify a description for this object group", "Up to 200 characters"], leaf1);
+}
+
+/// A line's ports: a word that names no port of its protocol is refused
+/// with the ASA's caret under it (`port-object eq htps`).
+fn checked_ports(s: &Session, a: &Args, group: Option<&str>, o: &mut dyn Out) -> CmdResult {
+    let Some(k) = ports::bad_port(&canon(a), group) else { return Ok(()) };
+    let offset = a.line.split_whitespace().nth(k).map_or(0, |w| w.as_ptr() as usize - a.line.as_ptr() as usize);
+    let err = edgesh_grammar::ParseError::Invalid { offset, detail: None };
+    crate::cisco_common::report(&err, &a.line, s.line_col, &crate::asa::ERROR_WORDS, o);
+    Err(String::new())
 }
 
 /// An object's value (`host`, `subnet`, `range`, `fqdn`): one per object.
@@ -306,19 +323,19 @@ pub const ACE_SYNTAX: AceSyntax = AceSyntax {
     prefix: "% ",
     incomplete: "Incomplete command",
     port_range: true,
-    port_numbers_checked: false,
+    ports: &ports::PORTS,
     port_missing: "Incomplete command",
 };
 
 /// Check an extended access-list entry after `permit|deny`: protocol (or a
 /// service object/object-group), source, destination (`any`, `any4`, `host
 /// A`, `A MASK`, `object NAME`, `object-group NAME`, `interface NAME`), ports.
-pub fn check_ace(rest: &str) -> CmdResult {
+pub fn check_ace(rest: &str) -> Result<(), AceError> {
     crate::cisco_acl::check_ace(&ACE_SYNTAX, rest)
 }
 
 /// [`check_ace`] with the running configuration's host names (`name A NAME`) standing for addresses.
-pub fn check_ace_in(s: &Session, rest: &str) -> CmdResult {
+pub fn check_ace_in(s: &Session, rest: &str) -> Result<(), AceError> {
     let names = s.router().asa.doc.names();
     crate::cisco_acl::check_ace_named(&ACE_SYNTAX, rest, &|w| names.contains_key(w))
 }

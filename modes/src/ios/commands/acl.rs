@@ -4,9 +4,9 @@
 use super::*;
 
 /// `permit|deny PROTO SRC [WILD] DST [WILD] [eq PORT]`: checked by the ACL parser.
-pub(super) fn acl_entry(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+pub(super) fn acl_entry(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
     let rest = a.get("LINE").unwrap_or("");
-    check_ace(rest)?;
+    checked(s, a, rest, o)?;
     if let Some(seq) = a.get("number") {
         // A numbered remark shares its entry's number (IOS-XE prints `10
         // remark ...` then `10 permit ...`): only another entry is a duplicate.
@@ -19,6 +19,11 @@ pub(super) fn acl_entry(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult
     }
     set_line(s, "", &super::super::acl_check::masked(&canon(a)));
     Ok(())
+}
+
+/// [`check_ace`], a refusal reported in IOS's words (a bad port at its caret).
+fn checked(s: &Session, a: &Args, rest: &str, o: &mut dyn Out) -> CmdResult {
+    check_ace(rest).or_else(|e| crate::cisco_acl::refuse(e, s, a, rest, &crate::ios::ERROR_WORDS, o))
 }
 
 /// The `ExtAcl` mode.
@@ -67,8 +72,8 @@ pub(super) fn global(g: &mut G) {
             "Specify packets to reject",
             "Protocol, source, destination",
         ],
-        |s, a, _| {
-            check_ace(a.get("LINE").unwrap_or(""))?;
+        |s, a, o| {
+            checked(s, a, a.get("LINE").unwrap_or(""), o)?;
             set_line(s, "", &super::super::acl_check::masked(&canon(a)));
             Ok(())
         },

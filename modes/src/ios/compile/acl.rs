@@ -28,11 +28,11 @@ pub(super) fn acl_addr(w: &[&str]) -> Option<(AclAddr, usize)> {
     }
 }
 
-pub(super) fn port(w: &[&str]) -> Option<((PortOp, u16), usize)> {
+pub(super) fn port(protocol: &str, w: &[&str]) -> Option<((PortOp, u16), usize)> {
     match w {
         [op, p, ..] => {
             let op = PortOp::from_word(op)?;
-            let p = crate::cisco_acl::port_number(p)?;
+            let p = crate::ios::acl_check::PORTS.number(protocol, p)?;
             Some(((op, p), 2))
         }
         _ => None,
@@ -134,11 +134,11 @@ pub(super) fn acl_rule(w: &[&str]) -> Option<AclRule> {
     let protocol = crate::cisco_acl::protocol(proto)?;
     let (src, n) = acl_addr(rest)?;
     let rest = &rest[n..];
-    let (src_port, n) = port(rest).map(|(p, n)| (Some(p), n)).unwrap_or((None, 0));
+    let (src_port, n) = port(proto, rest).map(|(p, n)| (Some(p), n)).unwrap_or((None, 0));
     let rest = &rest[n..];
     let (dst, n) = acl_addr(rest)?;
     let rest = &rest[n..];
-    let dst_port = port(rest).map(|(p, _)| p);
+    let dst_port = port(proto, rest).map(|(p, _)| p);
     Some(AclRule { protocol, src, src_port, dst: Some(dst), dst_port })
 }
 
