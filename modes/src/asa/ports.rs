@@ -131,7 +131,7 @@ pub fn group_protocol(s: &crate::session::Session) -> Option<String> {
 fn protocol_of<'a>(w: &[&'a str], group: Option<&'a str>) -> (&'a str, usize) {
     match w {
         ["port-object", ..] => (group.unwrap_or(""), 1),
-        ["service-object", proto, ..] => (proto, 2),
+        ["service-object" | "service", proto, ..] => (proto, 2),
         // `access-list NAME [line N] extended permit|deny PROTO ...` (not a remark's words).
         ["access-list", ..] => match w.iter().position(|x| *x == "extended") {
             Some(i) if i + 2 < w.len() && matches!(w[i + 1], "permit" | "deny") => (w[i + 2], i + 3),

@@ -43,7 +43,6 @@ service-module, tunnel-group-map default-group, tunnel-group-map enable, tunnel-
 > dynamic-access-policy-record => dap
 > crypto ca trustpoint => ca-trustpoint
 > crypto ca certificate chain => cert-chain
-> object service => object-service
 > object-group protocol => object-group-protocol
 > object-group icmp-type => object-group-icmp
 > route-map => route-map
@@ -165,9 +164,6 @@ no
 @cert-data config-pubkey
 DATA
 < quit inside
-
-@object-service config-service-object
-service, description, no
 
 @object-group-protocol config-protocol-object-group
 protocol-object, group-object, description, no

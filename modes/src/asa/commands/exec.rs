@@ -110,7 +110,7 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
     );
     add(
         g,
-        "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network] | object-group | group-policy [WORD] | hostname | username}",
+        "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network | service] | object-group | group-policy [WORD] | hostname | username}",
         &[
             SH,
             "Show the current operating configuration",
@@ -129,6 +129,7 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
             "Interface name",
             "Show object configuration",
             "Network objects",
+            "Service objects",
             "Show object-group configuration",
             "Show group-policy configuration",
             "Group policy name",
@@ -171,15 +172,12 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
 
 /// The section `show running-config {crypto [map] | ipsec | interface X
 /// ...}` lists, as the leading words of its top-level lines (`ipsec`:
-/// `crypto ipsec`; `object`: `object network`; an interface name in full);
+/// `crypto ipsec`; `object`: network and service objects; an interface name in full);
 /// `["hostname"]`: the host name line alone.
 pub fn section_words(a: &Args) -> Vec<String> {
     let mut w: Vec<String> = a.bindings.iter().skip(2).map(|b| b.value.to_string()).collect();
     if w.len() == 2 && w[0] == "interface" {
         w[1] = interface_name(&w[1]);
-    }
-    if w == ["object"] {
-        w.push("network".into());
     }
     if w == ["ipsec"] {
         w = vec!["crypto".into(), "ipsec".into()];

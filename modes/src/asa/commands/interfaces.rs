@@ -110,6 +110,7 @@ pub(super) fn global(g: &mut G) {
         },
     );
     add(g, "object network WORD", &["Configure an object", "Specify a network object", "Object name"], b_object);
+    add(g, "object service WORD", &["Configure an object", "Specify a service object", "Object name"], b_object_svc);
     add(
         g,
         "object-group network WORD",
@@ -279,7 +280,7 @@ pub(super) fn object_group_service(g: &mut G) {
         },
     );
     add(g, "service-object LINE", &["Add a service object", "Protocol, [source and] destination ports"], |s, a, o| {
-        checked_ports(s, a, None, o)?;
+        checked_service(s, a, o)?;
         add_line(s, &ports::shown_line(&canon(a), None));
         Ok(())
     });
@@ -290,14 +291,52 @@ pub(super) fn object_group_service(g: &mut G) {
     add(g, "description LINE", &["Specify a description for this object group", "Up to 200 characters"], leaf1);
 }
 
+/// `object service` mode: its one `service` (typed again, it replaces the
+/// last) and a description.
+pub(super) fn object_service(g: &mut G) {
+    add(
+        g,
+        "service LINE",
+        &["Enter this keyword to specify a service", "Protocol, [source and] destination ports"],
+        |s, a, o| {
+            checked_service(s, a, o)?;
+            set_line(s, "service", &ports::shown_line(&canon(a), None));
+            Ok(())
+        },
+    );
+    add(g, "description LINE", &["Specify a description for this object", "Up to 200 characters"], leaf1);
+}
+
+/// A `service` or `service-object` line: its protocol (a name the ASA's
+/// entries take, `tcp-udp`, or a number 0-255) and its ports, the first
+/// wrong word refused at the ASA's caret.
+fn checked_service(s: &Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let proto = a.get("LINE").unwrap_or("").split_whitespace().next().unwrap_or("");
+    let known =
+        ACE_SYNTAX.protocols.contains(&proto) || matches!(proto, "tcp-udp" | "object") || proto.parse::<u8>().is_ok();
+    if !known {
+        return caret(s, a, a.line.split_whitespace().nth(1).map(|w| offset_in(&a.line, w)).unwrap_or(a.line.len()), o);
+    }
+    checked_ports(s, a, None, o)
+}
+
+/// The byte offset of `word` (a slice of `line`) in `line`.
+fn offset_in(line: &str, word: &str) -> usize {
+    word.as_ptr() as usize - line.as_ptr() as usize
+}
+
+/// The ASA's caret under the byte `offset` of the line.
+fn caret(s: &Session, a: &Args, offset: usize, o: &mut dyn Out) -> CmdResult {
+    let err = edgesh_grammar::ParseError::Invalid { offset, detail: None };
+    crate::cisco_common::report(&err, &a.line, s.line_col, &crate::asa::ERROR_WORDS, o);
+    Err(String::new())
+}
+
 /// A line's ports: a word that names no port of its protocol is refused
 /// with the ASA's caret under it (`port-object eq htps`).
 fn checked_ports(s: &Session, a: &Args, group: Option<&str>, o: &mut dyn Out) -> CmdResult {
     let Some(k) = ports::bad_port(&canon(a), group) else { return Ok(()) };
-    let offset = a.line.split_whitespace().nth(k).map_or(0, |w| w.as_ptr() as usize - a.line.as_ptr() as usize);
-    let err = edgesh_grammar::ParseError::Invalid { offset, detail: None };
-    crate::cisco_common::report(&err, &a.line, s.line_col, &crate::asa::ERROR_WORDS, o);
-    Err(String::new())
+    caret(s, a, a.line.split_whitespace().nth(k).map_or(0, |w| offset_in(&a.line, w)), o)
 }
 
 /// An object's value (`host`, `subnet`, `range`, `fqdn`): one per object.

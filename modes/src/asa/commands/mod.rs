@@ -38,6 +38,7 @@ block!(b_profile, AsaMode::IpsecProfile, enter_block);
 block!(b_tg_general, AsaMode::TunnelGeneral, enter_block);
 block!(b_tg_ipsec, AsaMode::TunnelIpsec, enter_block);
 block!(b_object, AsaMode::ObjectNetwork, enter_block);
+block!(b_object_svc, AsaMode::ObjectService, enter_block);
 block!(b_group_net, AsaMode::ObjectGroupNetwork, enter_block);
 block!(b_group_svc, AsaMode::ObjectGroupService, enter_block);
 block!(b_group_policy, AsaMode::GroupPolicy, enter_block);
@@ -73,6 +74,7 @@ pub fn build(m: AsaMode) -> G {
         AsaMode::TunnelGeneral => tunnel_groups::general_attributes(g),
         AsaMode::TunnelIpsec => tunnel_groups::ipsec_attributes(g),
         AsaMode::ObjectNetwork => interfaces::object_network(g),
+        AsaMode::ObjectService => interfaces::object_service(g),
         AsaMode::ObjectGroupNetwork => interfaces::object_group_network(g),
         AsaMode::ObjectGroupService => interfaces::object_group_service(g),
         AsaMode::GroupPolicy => {}
