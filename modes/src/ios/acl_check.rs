@@ -120,6 +120,31 @@ pub fn check_ace(rest: &str) -> Result<(), AceError> {
     crate::cisco_acl::check_ace(&SYNTAX, rest)
 }
 
+/// A service object-group member (`tcp eq www`, `udp source range 1 2 eq
+/// ntp`, `tcp-udp eq domain`): the byte offset in `line` of its first port
+/// word that names no port of the member's protocol (`tcp-udp`: a name of
+/// both), where IOS puts its caret. Other members are not checked here.
+pub fn service_member_bad_port(line: &str) -> Option<usize> {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    let (proto, rest) = w.split_first()?;
+    if !matches!(*proto, "tcp" | "udp" | "tcp-udp") {
+        return None;
+    }
+    let mut i = 0;
+    while i < rest.len() {
+        let n = match rest[i] {
+            "eq" | "neq" | "lt" | "gt" => 1,
+            "range" => 2,
+            _ => 0,
+        };
+        if let Some(p) = rest.iter().skip(i + 1).take(n).find(|p| PORTS.number(proto, p).is_none()) {
+            return Some(p.as_ptr() as usize - line.as_ptr() as usize);
+        }
+        i += 1 + n;
+    }
+    None
+}
+
 /// An access-list line as IOS stores and prints it: each `ADDRESS
 /// WILDCARD` pair with the address's bits under the wildcard cleared
 /// (`permit ip 10.1.1.1 0.0.0.255 any` is kept, shown and matched as
@@ -220,6 +245,17 @@ mod tests {
         assert_eq!(masked("permit ip any host 10.9.9.9"), "permit ip any host 10.9.9.9");
         // Non-contiguous wildcards too: the address AND NOT the wildcard.
         assert_eq!(masked("permit ip 10.1.7.3 0.0.255.1 any"), "permit ip 10.1.0.2 0.0.255.1 any");
+    }
+
+    #[test]
+    fn a_service_group_member_names_ports_of_its_protocol() {
+        assert_eq!(service_member_bad_port(" tcp eq www"), None);
+        assert_eq!(service_member_bad_port("udp source range 1 2 eq ntp"), None);
+        assert_eq!(service_member_bad_port("tcp-udp eq domain"), None);
+        assert_eq!(service_member_bad_port("tcp eq htps"), Some(7));
+        assert_eq!(service_member_bad_port("tcp-udp eq ntp"), Some(11));
+        assert_eq!(service_member_bad_port("tcp source eq 70000"), Some(14));
+        assert_eq!(service_member_bad_port("icmp echo"), None);
     }
 
     /// Batfish's `ios-crypto-map` entries and IOS's printing of them.

@@ -784,6 +784,12 @@ fn syntax() -> &'static HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Ve
 /// `default` forms may stop early.
 pub fn check_line(v: &Vocabulary, family: &str, line: &str, abbrev: bool) -> Result<(), edgesh_grammar::ParseError> {
     use edgesh_grammar::ParseError;
+    // A service object-group's `tcp|udp|tcp-udp` member names ports of its protocol.
+    if family == "og-service" {
+        if let Some(offset) = super::acl_check::service_member_bad_port(line) {
+            return Err(ParseError::Invalid { offset, detail: None });
+        }
+    }
     let Some((g, heads)) = syntax().get(family) else { return Ok(()) };
     let lead = line.len() - line.trim_start().len();
     let mut body = line.trim_start();
