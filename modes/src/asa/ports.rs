@@ -148,8 +148,38 @@ pub fn shown_line(line: &str, group: Option<&str>) -> String {
     let w: Vec<&str> = line.split_whitespace().collect();
     let (proto, from) = protocol_of(&w, group);
     let mut out: Vec<String> = w[..from].iter().map(|x| x.to_string()).collect();
-    out.extend(PORTS.shown_words(proto, &w[from..]));
+    let ports = PORTS.shown_words(proto, &w[from..]);
+    if matches!(w.first(), Some(&"service-object" | &"service")) && matches!(proto, "tcp" | "udp" | "tcp-udp" | "sctp")
+    {
+        out.extend(with_destination(ports));
+    } else {
+        out.extend(ports);
+    }
     out.join(" ")
+}
+
+/// A service's ports with `destination` before an operator that has
+/// neither `source` nor `destination` before it: optional when typed
+/// (`service-object udp eq 1235`), printed by the ASA (83 of 84 TCP/UDP
+/// `service-object` lines of the public ASA configurations read say
+/// `destination`; Batfish's ASA tests: "destination is optional on command
+/// entry", even after a source).
+fn with_destination(words: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len() + 1);
+    let mut i = 0;
+    while i < words.len() {
+        let n = match words[i].as_str() {
+            "eq" | "neq" | "lt" | "gt" => 1,
+            "range" => 2,
+            _ => 0,
+        };
+        if n > 0 && !matches!(out.last().map(String::as_str), Some("source" | "destination")) {
+            out.push("destination".to_string());
+        }
+        out.extend(words[i..(i + 1 + n).min(words.len())].iter().cloned());
+        i += 1 + n;
+    }
+    out
 }
 
 /// The index among `line`'s words of its first port word (after `eq`,
@@ -197,6 +227,15 @@ mod tests {
             shown_line("service-object udp source eq 500 destination eq 4500", None),
             "service-object udp source eq isakmp destination eq 4500"
         );
+        // `destination` is optional when typed, printed always.
+        assert_eq!(shown_line("service-object udp eq 1235", None), "service-object udp destination eq 1235");
+        assert_eq!(
+            shown_line("service-object udp source eq 3 eq 1236", None),
+            "service-object udp source eq 3 destination eq 1236"
+        );
+        assert_eq!(shown_line("service tcp range 1 5", None), "service tcp destination range 1 5");
+        assert_eq!(shown_line("service-object icmp echo", None), "service-object icmp echo");
+        assert_eq!(shown_line("service password-recovery", None), "service password-recovery");
         // The access-list's name, a remark and the other lines have no ports.
         assert_eq!(
             shown_line("access-list eq extended permit ip any any", None),
