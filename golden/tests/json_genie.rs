@@ -115,6 +115,7 @@ fn json_equals_genies_parse_of_the_text() {
         "show crypto ikev2 stats",
         "show ip interface brief",
         "show archive",
+        "show ip access-lists",
     ] {
         assert!(cases.iter().any(|x| x.0 == c), "{c}: not in the transcript");
     }

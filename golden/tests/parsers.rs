@@ -755,6 +755,42 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
                 ("most_recent_file", s("flash:r1-config-1")),
             ],
         ),
+        (
+            "show ip access-lists",
+            "show ip access-lists",
+            false,
+            "ntc",
+            vec![],
+            vec![
+                ("acl_type", s("Standard")),
+                ("acl_name", s("MGMT")),
+                ("line_num", s("5")),
+                ("src_network", s("10.1.1.0")),
+                ("src_wildcard", s("0.0.0.255")),
+                ("src_host", s("10.9.9.9")),
+                ("dst_host", s("192.0.2.9")),
+                ("src_port", s("isakmp")),
+                ("dst_port", s("non500-isakmp")),
+                ("log", s("log")),
+            ],
+        ),
+        (
+            "show ip access-lists",
+            "show ip access-lists",
+            false,
+            "genie",
+            vec!["--genie-os", "iosxe"],
+            vec![
+                ("acl_type", s("standard")),
+                ("acl_type", s("extended")),
+                ("forwarding", s("deny")),
+                ("source_network", s("10.1.1.0 0.0.0.255")),
+                ("source_network", s("10.9.9.9 0.0.0.0")),
+                ("destination_network", s("host 192.0.2.9")),
+                ("logging", s("log-syslog")),
+                ("port", s("22")),
+            ],
+        ),
     ];
     let mut failures = Vec::new();
     for (typed, cmd, last, family, extra, want) in &cases {

@@ -36,6 +36,7 @@ pub mod pki;
 pub mod pki_keys;
 pub mod questions;
 pub mod range;
+pub mod show_acl;
 pub mod show_archive;
 pub mod show_config;
 pub mod show_crypto;

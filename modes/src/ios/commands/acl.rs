@@ -42,6 +42,27 @@ pub(super) fn ext_acl_mode(g: &mut G) {
     add(g, "remark LINE", &["Access list entry comment", "Comment"], append);
 }
 
+/// `show ip access-lists [NAME]` and `show access-lists [NAME]` (`show_acl.rs`).
+pub(super) fn shows(g: &mut G) {
+    let show = |s: &mut Session, a: &Args, o: &mut dyn Out| {
+        let doc = s.router().ios_doc.clone();
+        super::super::show_acl::render(&super::super::show_acl::listings(&doc, a.get("WORD")), o);
+        Ok(())
+    };
+    add(
+        g,
+        "show ip access-lists [WORD]",
+        &["Show running system information", "IP information", "List IP access lists", "ACL name or number"],
+        show,
+    );
+    add(
+        g,
+        "show access-lists [WORD]",
+        &["Show running system information", "List access lists", "ACL name or number"],
+        show,
+    );
+}
+
 /// Its global configuration commands.
 pub(super) fn global(g: &mut G) {
     add(

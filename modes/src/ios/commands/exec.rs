@@ -5,6 +5,7 @@
 use super::*;
 
 pub(super) fn exec(g: &mut G, privileged: bool) {
+    super::acl::shows(g);
     add(g, "enable [<0-15>:level]", &["Turn on privileged commands", "Enable level"], |s, a, o| {
         let level = a.u8("level").unwrap_or(15);
         s.request_enable(level, o)
