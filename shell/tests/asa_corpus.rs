@@ -704,3 +704,40 @@ fn lab_vpn_context_parses_with_ntc_templates() {
         ],
     );
 }
+
+/// `show access-list` of `asa/access_lists.golden` read by ntc-templates'
+/// `cisco_asa_show_access-list` template: the list header, the remark, the
+/// entry naming objects and each of its expanded lines, by their fields.
+#[test]
+fn show_access_list_parses_with_ntc_templates() {
+    let Some(py) = python_or_skip("ntc-templates check of show access-list") else { return };
+    let t = std::fs::read_to_string(root().join("golden/transcripts/asa/access_lists.golden")).expect("transcript");
+    let start = t.find("ciscoasa# show access-list\n").expect("show access-list in the transcript");
+    let body = &t[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    let text = &body[..body.find("ciscoasa# ").unwrap()];
+    ntc_check(
+        &py,
+        "show access-list",
+        text,
+        &[
+            (0, "acl_name", "outside_in"),
+            (0, "acl_tot_elem", "9"),
+            (1, "remark", "servers reached from the branch"),
+            (2, "svc_object_grp", "SVC"),
+            (2, "src_object", "BRANCH"),
+            (2, "dst_object_grp", "SERVERS"),
+            (3, "entry_protocol", "tcp"),
+            (3, "entry_src_network", "10.20.0.0"),
+            (3, "entry_port_range_start", "1098"),
+            (4, "entry_dst_host", "10.10.47.200"),
+            (7, "entry_protocol", "udp"),
+            (7, "entry_port", "domain"),
+            (11, "src_any", "any"),
+            (11, "hit_count", "0"),
+            (12, "acl_name", "VPN"),
+            (13, "src_network", "10.1.0.0"),
+            (13, "dst_mask", "255.255.0.0"),
+        ],
+    );
+}

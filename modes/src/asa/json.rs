@@ -47,6 +47,10 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
             ipsec_sa(&s.router(), peer)
         }
+        "show access-list [WORD]" => {
+            let doc = s.router().asa.doc.clone();
+            Ok(super::show_acl::json(&super::show_acl::listings(&doc, a.get("WORD"))))
+        }
         "show vpn-sessiondb" => {
             synced(s);
             value(&super::sessiondb::summary_of(&s.router()))

@@ -32,6 +32,7 @@ pub mod pki_show;
 pub mod pki_terminal;
 pub mod ports;
 pub mod sessiondb;
+pub mod show_acl;
 pub mod show_sa;
 pub mod state;
 pub mod users;

@@ -69,6 +69,15 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
             Ok(())
         },
     );
+    add(g, "show access-list [WORD]", &[SH, "Show hit counters for access policies", "Access list name"], |s, a, o| {
+        let doc = s.router().asa.doc.clone();
+        let lists = crate::asa::show_acl::listings(&doc, a.get("WORD"));
+        if let (Some(name), true) = (a.get("WORD"), lists.is_empty()) {
+            return Err(format!("access-list <{name}> does not exist"));
+        }
+        crate::asa::show_acl::render(&lists, o);
+        Ok(())
+    });
     add(g, "show running-config", &[SH, "Show the current operating configuration"], |s, _, o| {
         super::super::show_running(s, true, o);
         Ok(())
