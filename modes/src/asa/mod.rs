@@ -301,7 +301,15 @@ fn negate(s: &mut Session, rest: &str, line: &str, indent: usize, out: &mut dyn 
     }
     // An entry with a port is stored with the port as the ASA prints it (`eq 443` is `eq https`).
     let group = ports::group_protocol(s);
-    let shown = ports::shown_line(rest, group.as_deref());
+    // `no access-list NAME line N ...` names the entry without its line number.
+    let w: Vec<&str> = rest.split_whitespace().collect();
+    let unlined = match w.as_slice() {
+        ["access-list", name, "line", n, tail @ ..] if n.parse::<u32>().is_ok() => {
+            format!("access-list {name} {}", tail.join(" "))
+        }
+        _ => rest.to_string(),
+    };
+    let shown = ports::shown_line(&unlined, group.as_deref());
     for lvl in (0..s.asa.stack.len()).rev() {
         let saved = s.asa.stack.clone();
         s.asa.stack.truncate(lvl + 1);

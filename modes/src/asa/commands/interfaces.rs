@@ -81,6 +81,38 @@ pub(super) fn global(g: &mut G) {
     );
     add(
         g,
+        "access-list WORD line <1-2147483647> {extended {permit | deny} LINE | remark LINE}",
+        &[
+            "Configure an access control element",
+            "Access list identifier",
+            "Use this to specify line number at which ACE should be entered",
+            "Line number",
+            "Configure an access policy for filtering traffic",
+            "Specify packets to forward",
+            "Specify packets to reject",
+            "Protocol, source, destination",
+            "Specify a comment (remark) for the access list",
+            "Comment",
+        ],
+        |s, a, o| {
+            let rest = a.get("LINE").unwrap_or("");
+            if a.has("extended") {
+                if let Err(e) = check_ace_in(s, rest) {
+                    return crate::cisco_acl::refuse(e, s, a, rest, &crate::asa::ERROR_WORDS, o);
+                }
+            }
+            // Stored without `line N`: the line's place in the list says it.
+            let full = canon(a);
+            let words: Vec<&str> = full.split_whitespace().collect();
+            let text = ports::shown_line(&[&words[..2], &words[4..]].concat().join(" "), None);
+            let name = words[1].to_string();
+            let at = a.num("<1-2147483647>").unwrap_or(1) as usize;
+            insert_acl_line(&mut s.router().asa.doc.root, &name, at, &text);
+            Ok(())
+        },
+    );
+    add(
+        g,
         "access-list WORD remark LINE",
         &[
             "Configure an access control element",
@@ -289,6 +321,25 @@ pub(super) fn object_group_service(g: &mut G) {
         Ok(())
     });
     add(g, "description LINE", &["Specify a description for this object group", "Up to 200 characters"], leaf1);
+}
+
+/// Put `text` (a line of access list `name`) at line `at` of the list
+/// (remarks count), the lines from there on moving down; past the end, at
+/// the end (after the list's last line, or of the configuration for a new
+/// list). A line the list already has stays where it is.
+fn insert_acl_line(root: &mut Vec<crate::cisco_doc::Node>, name: &str, at: usize, text: &str) {
+    if root.iter().any(|n| n.text == text) {
+        return;
+    }
+    let head = format!("access-list {name} ");
+    let lines: Vec<usize> =
+        root.iter().enumerate().filter(|(_, n)| n.text.starts_with(&head)).map(|(i, _)| i).collect();
+    let pos = match (lines.get(at.saturating_sub(1)), lines.last()) {
+        (Some(&i), _) => i,
+        (None, Some(&last)) => last + 1,
+        (None, None) => root.len(),
+    };
+    root.insert(pos, crate::cisco_doc::Node { text: text.to_string(), ..Default::default() });
 }
 
 /// `object service` mode: its one `service` (typed again, it replaces the
