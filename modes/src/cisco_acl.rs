@@ -146,6 +146,16 @@ pub fn protocol(word: &str) -> Option<Option<u8>> {
     })
 }
 
+/// How many port words follow a port operator (`eq`, `neq`, `lt`, `gt`:
+/// one; `range`: two); 0 for another word.
+pub fn port_operands(word: &str) -> usize {
+    match word {
+        "eq" | "neq" | "lt" | "gt" => 1,
+        "range" => 2,
+        _ => 0,
+    }
+}
+
 /// Port names with their numbers.
 pub type Ports = &'static [(&'static str, u16)];
 
@@ -209,11 +219,7 @@ impl PortNames {
         let mut i = 0;
         while i < words.len() {
             out.push(words[i].to_string());
-            let n = match words[i] {
-                "eq" | "neq" | "lt" | "gt" => 1,
-                "range" => 2,
-                _ => 0,
-            };
+            let n = port_operands(words[i]);
             for p in words.iter().skip(i + 1).take(n) {
                 out.push(self.shown(protocol, p));
             }

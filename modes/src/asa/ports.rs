@@ -168,11 +168,7 @@ fn with_destination(words: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(words.len() + 1);
     let mut i = 0;
     while i < words.len() {
-        let n = match words[i].as_str() {
-            "eq" | "neq" | "lt" | "gt" => 1,
-            "range" => 2,
-            _ => 0,
-        };
+        let n = crate::cisco_acl::port_operands(words[i].as_str());
         if n > 0 && !matches!(out.last().map(String::as_str), Some("source" | "destination")) {
             out.push("destination".to_string());
         }
@@ -189,11 +185,7 @@ pub fn bad_port(line: &str, group: Option<&str>) -> Option<usize> {
     let (proto, from) = protocol_of(&w, group);
     let mut i = from;
     while i < w.len() {
-        let n = match w[i] {
-            "eq" | "neq" | "lt" | "gt" => 1,
-            "range" => 2,
-            _ => 0,
-        };
+        let n = crate::cisco_acl::port_operands(w[i]);
         if let Some(k) = (i + 1..(i + 1 + n).min(w.len())).find(|k| PORTS.number(proto, w[*k]).is_none()) {
             return Some(k);
         }

@@ -132,11 +132,7 @@ pub fn service_member_bad_port(line: &str) -> Option<usize> {
     }
     let mut i = 0;
     while i < rest.len() {
-        let n = match rest[i] {
-            "eq" | "neq" | "lt" | "gt" => 1,
-            "range" => 2,
-            _ => 0,
-        };
+        let n = crate::cisco_acl::port_operands(rest[i]);
         if let Some(p) = rest.iter().skip(i + 1).take(n).find(|p| PORTS.number(proto, p).is_none()) {
             return Some(p.as_ptr() as usize - line.as_ptr() as usize);
         }

@@ -71,10 +71,7 @@ pub(super) fn global(g: &mut G) {
             "Protocol, source, destination",
         ],
         |s, a, o| {
-            let rest = a.get("LINE").unwrap_or("");
-            if let Err(e) = check_ace_in(s, rest) {
-                return crate::cisco_acl::refuse(e, s, a, rest, &crate::asa::ERROR_WORDS, o);
-            }
+            checked_ace(s, a, o)?;
             add_line(s, &ports::shown_line(&canon(a), None));
             Ok(())
         },
@@ -95,11 +92,8 @@ pub(super) fn global(g: &mut G) {
             "Comment",
         ],
         |s, a, o| {
-            let rest = a.get("LINE").unwrap_or("");
             if a.has("extended") {
-                if let Err(e) = check_ace_in(s, rest) {
-                    return crate::cisco_acl::refuse(e, s, a, rest, &crate::asa::ERROR_WORDS, o);
-                }
+                checked_ace(s, a, o)?;
             }
             // Stored without `line N`: the line's place in the list says it.
             let full = canon(a);
@@ -422,6 +416,12 @@ pub const ACE_SYNTAX: AceSyntax = AceSyntax {
 /// A`, `A MASK`, `object NAME`, `object-group NAME`, `interface NAME`), ports.
 pub fn check_ace(rest: &str) -> Result<(), AceError> {
     crate::cisco_acl::check_ace(&ACE_SYNTAX, rest)
+}
+
+/// The entry after `permit|deny` (`LINE`) checked, a refusal reported in the ASA's words.
+fn checked_ace(s: &Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let rest = a.get("LINE").unwrap_or("");
+    check_ace_in(s, rest).or_else(|e| crate::cisco_acl::refuse(e, s, a, rest, &crate::asa::ERROR_WORDS, o))
 }
 
 /// [`check_ace`] with the running configuration's host names (`name A NAME`) standing for addresses.
