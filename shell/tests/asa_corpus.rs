@@ -711,15 +711,11 @@ fn lab_vpn_context_parses_with_ntc_templates() {
 #[test]
 fn show_access_list_parses_with_ntc_templates() {
     let Some(py) = python_or_skip("ntc-templates check of show access-list") else { return };
-    let t = std::fs::read_to_string(root().join("golden/transcripts/asa/access_lists.golden")).expect("transcript");
-    let start = t.find("ciscoasa# show access-list\n").expect("show access-list in the transcript");
-    let body = &t[start..];
-    let body = &body[body.find('\n').unwrap() + 1..];
-    let text = &body[..body.find("ciscoasa# ").unwrap()];
+    let text = access_lists_output("show access-list");
     ntc_check(
         &py,
         "show access-list",
-        text,
+        &text,
         &[
             (0, "acl_name", "outside_in"),
             (0, "acl_tot_elem", "10"),
@@ -745,4 +741,47 @@ fn show_access_list_parses_with_ntc_templates() {
             (15, "dst_mask", "255.255.0.0"),
         ],
     );
+}
+
+/// The output of `ciscoasa# CMD` in `asa/access_lists.golden`.
+fn access_lists_output(cmd: &str) -> String {
+    let t = std::fs::read_to_string(root().join("golden/transcripts/asa/access_lists.golden")).expect("transcript");
+    let start = t.find(&format!("ciscoasa# {cmd}\n")).unwrap_or_else(|| panic!("{cmd} in the transcript"));
+    let body = &t[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("ciscoasa# ").unwrap()].to_string()
+}
+
+/// The object and access-group sections of `show running-config` in
+/// `asa/access_lists.golden` read by ntc-templates' ASA templates.
+#[test]
+fn running_config_object_sections_parse_with_ntc_templates() {
+    let Some(py) = python_or_skip("ntc-templates checks of the object sections") else { return };
+    let cases: &[(&str, &[(usize, &str, &str)])] = &[
+        (
+            "show running-config object-group service",
+            &[
+                (0, "name", "SVC"),
+                (0, "svc_protocol", "tcp"),
+                (0, "dst_operator", "range"),
+                (0, "dst_port_start", "1098"),
+                (0, "dst_port_end", "1099"),
+                (1, "svc_protocol", "tcp-udp"),
+                (1, "dst_port_start", "domain"),
+                (2, "svc_protocol", "esp"),
+            ],
+        ),
+        (
+            "show running-config object service",
+            &[(0, "name", "WEB"), (0, "protocol", "tcp"), (0, "dst_operator", "eq"), (0, "dst_port_start", "https")],
+        ),
+        (
+            "show running-config object network",
+            &[(0, "name", "BRANCH"), (0, "type", "subnet"), (0, "network", "10.20.0.0"), (0, "netmask", "255.255.0.0")],
+        ),
+        ("show running-config access-group", &[(0, "access_list", "outside_in"), (0, "interface", "outside")]),
+    ];
+    for (cmd, want) in cases {
+        ntc_check(&py, cmd, &access_lists_output(cmd), want);
+    }
 }

@@ -119,7 +119,7 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
     );
     add(
         g,
-        "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network | service] | object-group | group-policy [WORD] | hostname | username}",
+        "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network | service] | object-group [network | service | protocol | icmp-type] | access-group | group-policy [WORD] | hostname | username}",
         &[
             SH,
             "Show the current operating configuration",
@@ -140,6 +140,11 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
             "Network objects",
             "Service objects",
             "Show object-group configuration",
+            "Network object-groups",
+            "Service object-groups",
+            "Protocol object-groups",
+            "ICMP type object-groups",
+            "Show access-group configuration",
             "Show group-policy configuration",
             "Group policy name",
             "Show the host name",
