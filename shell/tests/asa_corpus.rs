@@ -785,3 +785,85 @@ fn running_config_object_sections_parse_with_ntc_templates() {
         ntc_check(&py, cmd, &access_lists_output(cmd), want);
     }
 }
+
+/// The output of `ciscoasa# CMD` in the ASA transcript `file`.
+fn asa_transcript_output(file: &str, cmd: &str) -> String {
+    let t = std::fs::read_to_string(root().join("golden/transcripts/asa").join(file)).expect("transcript");
+    let start = t.find(&format!("ciscoasa# {cmd}\n")).unwrap_or_else(|| panic!("{cmd} in {file}"));
+    let body = &t[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("ciscoasa# ").unwrap_or(body.len())].to_string()
+}
+
+/// `show interface ip brief`, `show nameif` and `show route` of
+/// `asa/interfaces_routes.golden`: ntc-templates reads the brief and the
+/// routes to the transcript's values, and Genie's ASA parse of each text
+/// equals its `| json`.
+#[test]
+fn interfaces_and_routes_parse_with_ntc_templates_and_genie() {
+    let Some(py) = python_or_skip("ntc-templates and Genie checks of the ASA interface and route shows") else {
+        return;
+    };
+    let f = "interfaces_routes.golden";
+    ntc_check(
+        &py,
+        "show interface ip brief",
+        &asa_transcript_output(f, "show interface ip brief"),
+        &[
+            (0, "interface", "GigabitEthernet0/0"),
+            (0, "ip_address", "203.0.113.2"),
+            (0, "status", "up"),
+            (0, "proto", "up"),
+            (2, "ip_address", "unassigned"),
+            (2, "status", "administratively down"),
+            (2, "proto", "down"),
+        ],
+    );
+    ntc_check(
+        &py,
+        "show route",
+        &asa_transcript_output(f, "show route"),
+        &[
+            (0, "protocol", "S"),
+            (0, "network", "0.0.0.0"),
+            (0, "nexthopip", "203.0.113.1"),
+            (0, "nexthopif", "outside"),
+            (1, "network", "10.10.10.0"),
+            (1, "distance", "1"),
+            (2, "protocol", "C"),
+            (2, "netmask", "255.255.255.248"),
+            (2, "nexthopif", "inside"),
+            (3, "protocol", "L"),
+            (5, "network", "203.0.113.2"),
+        ],
+    );
+    let script = r#"
+import sys, json
+from genie.conf.base import Device
+d = Device("a1", os="asa")
+d.custom.setdefault("abstraction", {})["order"] = ["os"]
+p = json.loads(json.dumps(dict(d.parse(sys.argv[1], output=open(sys.argv[2]).read()))))
+if p != json.loads(open(sys.argv[3]).read()):
+    print(json.dumps(p, indent=1, sort_keys=True))
+    sys.exit(1)
+"#;
+    for cmd in ["show interface ip brief", "show nameif", "show route"] {
+        let dir = std::env::temp_dir();
+        let t = dir.join(format!("edgesh-asa-genie-{}-{}.txt", std::process::id(), cmd.replace(' ', "_")));
+        let j = dir.join(format!("edgesh-asa-genie-{}-{}.json", std::process::id(), cmd.replace(' ', "_")));
+        std::fs::write(&t, asa_transcript_output(f, cmd)).unwrap();
+        std::fs::write(&j, asa_transcript_output(f, &format!("{cmd} | json"))).unwrap();
+        let st = std::process::Command::new(&py)
+            .args(["-c", script, cmd, &t.display().to_string(), &j.display().to_string()])
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&t);
+        let _ = std::fs::remove_file(&j);
+        assert!(
+            st.status.success(),
+            "{cmd}: Genie's parse differs from | json:\n{}{}",
+            String::from_utf8_lossy(&st.stdout),
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+}

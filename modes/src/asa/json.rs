@@ -47,6 +47,15 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             let peer = a.get("A.B.C.D").and_then(|p| p.parse().ok());
             ipsec_sa(&s.router(), peer)
         }
+        "show interface ip brief" | "show nameif" | "show route" => {
+            let r = s.router();
+            let ifs = super::show_ip::interfaces(&r.asa.doc, r.asa.startup.as_ref());
+            Ok(match spec {
+                "show interface ip brief" => super::show_ip::ip_brief_json(&ifs),
+                "show nameif" => super::show_ip::nameif_json(&ifs),
+                _ => super::show_ip::route_json(&super::show_ip::routes(&ifs, &r.asa.doc)),
+            })
+        }
         "show access-list [WORD]" => {
             let doc = s.router().asa.doc.clone();
             Ok(super::show_acl::json(&super::show_acl::listings(&doc, a.get("WORD"))))

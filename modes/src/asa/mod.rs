@@ -33,6 +33,7 @@ pub mod pki_terminal;
 pub mod ports;
 pub mod sessiondb;
 pub mod show_acl;
+pub mod show_ip;
 pub mod show_sa;
 pub mod state;
 pub mod users;

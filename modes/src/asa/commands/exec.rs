@@ -69,6 +69,30 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
             Ok(())
         },
     );
+    add(
+        g,
+        "show interface ip brief",
+        &[SH, "Show interface status and information", "IP information", "Brief summary"],
+        |s, _, o| {
+            let r = s.router();
+            crate::asa::show_ip::render_ip_brief(
+                &crate::asa::show_ip::interfaces(&r.asa.doc, r.asa.startup.as_ref()),
+                o,
+            );
+            Ok(())
+        },
+    );
+    add(g, "show nameif", &[SH, "Show interface names and security levels"], |s, _, o| {
+        let r = s.router();
+        crate::asa::show_ip::render_nameif(&crate::asa::show_ip::interfaces(&r.asa.doc, r.asa.startup.as_ref()), o);
+        Ok(())
+    });
+    add(g, "show route", &[SH, "Show routing table"], |s, _, o| {
+        let r = s.router();
+        let ifs = crate::asa::show_ip::interfaces(&r.asa.doc, r.asa.startup.as_ref());
+        crate::asa::show_ip::render_route(&crate::asa::show_ip::routes(&ifs, &r.asa.doc), o);
+        Ok(())
+    });
     add(g, "show access-list [WORD]", &[SH, "Show hit counters for access policies", "Access list name"], |s, a, o| {
         let doc = s.router().asa.doc.clone();
         let lists = crate::asa::show_acl::listings(&doc, a.get("WORD"));
