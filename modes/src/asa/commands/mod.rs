@@ -97,6 +97,35 @@ fn global(g: &mut G) {
     tunnel_groups::global(g);
     usernames::global(g);
     dns::global(g);
+    add(
+        g,
+        "clear configure {access-list [WORD] | crypto [map [WORD] | dynamic-map [WORD]] | tunnel-group [WORD] | group-policy [WORD] | object-group [network | service | protocol | icmp-type] | object [network | service] | route}",
+        &[
+            "Reset functions",
+            "Clear configuration",
+            "Clear all access lists, or one",
+            "Access list name",
+            "Clear the crypto configuration",
+            "Clear crypto maps, or one",
+            "Crypto map name",
+            "Clear dynamic crypto maps, or one",
+            "Dynamic map name",
+            "Clear tunnel groups, or one",
+            "Tunnel group name",
+            "Clear group policies, or one",
+            "Group policy name",
+            "Clear object-groups",
+            "Network object-groups",
+            "Service object-groups",
+            "Protocol object-groups",
+            "ICMP type object-groups",
+            "Clear objects",
+            "Network objects",
+            "Service objects",
+            "Clear static routes",
+        ],
+        clear_configure,
+    );
     add(g, "exit", &["Exit from config mode"], |s, _, _| {
         s.asa.stack.clear();
         Ok(())
@@ -112,5 +141,21 @@ leaf!(leaf5, 5, set_line);
 /// A line kept once, in place (`crypto ikev1 enable outside`).
 fn add_only(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     add_line(s, &canon(a));
+    Ok(())
+}
+
+/// `clear configure SECTION [NAME]`: the top-level lines (with their
+/// blocks) `show running-config SECTION [NAME]` lists are removed.
+fn clear_configure(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let w = section_words(a);
+    // Typed in a sub-mode, it runs in global configuration: a block it removes is left.
+    while s.asa.stack.last().is_some_and(|f| f.mode != AsaMode::Config) {
+        s.asa.stack.pop();
+    }
+    let mut r = s.router();
+    r.asa.doc.root.retain(|n| {
+        let t: Vec<&str> = n.text.strip_prefix("no ").unwrap_or(&n.text).split_whitespace().collect();
+        !(t.len() >= w.len() && t.iter().zip(&w).all(|(x, y)| x == y))
+    });
     Ok(())
 }
