@@ -791,6 +791,25 @@ fn everyday_shows_parse_with_genie_and_ntc_templates() {
                 ("port", s("22")),
             ],
         ),
+        (
+            "show object-group",
+            "show object-group",
+            false,
+            "ntc",
+            vec![],
+            vec![
+                ("type", s("Network")),
+                ("type", s("Service")),
+                ("name", s("NOC-SVC")),
+                ("description", s("the NOC's hosts")),
+                ("host", s("192.0.2.20")),
+                ("network", s("192.0.2.64")),
+                ("netmask", s("255.255.255.192")),
+                ("protocol", s("udp")),
+                ("port_range_start", s("161")),
+                ("port", s("22")),
+            ],
+        ),
     ];
     let mut failures = Vec::new();
     for (typed, cmd, last, family, extra, want) in &cases {

@@ -69,6 +69,10 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
         | "show crypto diagnose map WORD <1-65535>"
         | "show crypto diagnose interface WORD" => crate::ios::diagnose::state(s, a),
         "show ip interface brief" => value(&ip_interface_brief(&s.router())),
+        "show object-group [name WORD]" => {
+            let doc = s.router().ios_doc.clone();
+            Ok(crate::ios::show_acl::object_groups_json(&crate::ios::show_acl::object_groups(&doc, a.get("WORD"))))
+        }
         "show ip access-lists [WORD]" | "show access-lists [WORD]" => {
             let doc = s.router().ios_doc.clone();
             Ok(crate::ios::show_acl::json(&crate::ios::show_acl::listings(&doc, a.get("WORD"))))

@@ -136,6 +136,63 @@ pub fn render(lists: &[AclListing], out: &mut dyn Out) {
     }
 }
 
+/// The object-groups of the document (`object-group network|service
+/// NAME`), or the one named: kind (`Network`, `Service`), name, description
+/// and members as `show object-group` lists them.
+pub fn object_groups<'a>(
+    doc: &'a IosDoc,
+    only: Option<&str>,
+) -> Vec<(&'static str, &'a str, Option<&'a str>, Vec<&'a str>)> {
+    let mut out = Vec::new();
+    for n in &doc.root {
+        let w: Vec<&str> = n.text.split_whitespace().collect();
+        let kind = match w.as_slice() {
+            ["object-group", "network", _] => "Network",
+            ["object-group", "service", _] => "Service",
+            _ => continue,
+        };
+        if only.is_some_and(|o| o != w[2]) {
+            continue;
+        }
+        let name = &n.text[n.text.rfind(' ').map_or(0, |i| i + 1)..];
+        let desc = n.children.iter().find_map(|c| c.text.strip_prefix("description "));
+        let members = n.children.iter().map(|c| c.text.as_str()).filter(|t| !t.starts_with("description ")).collect();
+        out.push((kind, name, desc, members));
+    }
+    out
+}
+
+/// `show object-group [name NAME]`: `Network object group NAME`, its
+/// description as ` Description TEXT`, each member indented one space (the
+/// layout ntc-templates' IOS template reads).
+pub fn render_object_groups(groups: &[(&str, &str, Option<&str>, Vec<&str>)], out: &mut dyn Out) {
+    for (kind, name, desc, members) in groups {
+        out.line(&format!("{kind} object group {name}"));
+        if let Some(d) = desc {
+            out.line(&format!(" Description {d}"));
+        }
+        for m in members {
+            out.line(&format!(" {m}"));
+        }
+    }
+}
+
+/// `show object-group | json`: `object_group` → name → `type`
+/// (`network`, `service`), `description`, `members` (as listed).
+pub fn object_groups_json(groups: &[(&str, &str, Option<&str>, Vec<&str>)]) -> serde_json::Value {
+    let m: serde_json::Map<String, serde_json::Value> = groups
+        .iter()
+        .map(|(kind, name, desc, members)| {
+            let mut g = serde_json::json!({"type": kind.to_lowercase(), "members": members});
+            if let Some(d) = desc {
+                g["description"] = serde_json::json!(d);
+            }
+            (name.to_string(), g)
+        })
+        .collect();
+    serde_json::json!({ "object_group": m })
+}
+
 /// The port a word names (`www` is 80), as a JSON number; a word that
 /// names none stays a string.
 fn port_value(protocol: &str, word: &str) -> serde_json::Value {

@@ -61,6 +61,19 @@ pub(super) fn shows(g: &mut G) {
         &["Show running system information", "List access lists", "ACL name or number"],
         show,
     );
+    add(
+        g,
+        "show object-group [name WORD]",
+        &["Show running system information", "List object groups", "Object group name", "Object group name"],
+        |s, a, o| {
+            let doc = s.router().ios_doc.clone();
+            super::super::show_acl::render_object_groups(
+                &super::super::show_acl::object_groups(&doc, a.get("WORD")),
+                o,
+            );
+            Ok(())
+        },
+    );
 }
 
 /// Its global configuration commands.
