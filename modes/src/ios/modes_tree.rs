@@ -295,7 +295,7 @@ fn spec_keywords(spec: &str) -> usize {
 
 /// The list of lines of the block the top frame edits (the document's root
 /// in global configuration).
-fn with_current<R>(s: &mut Session, f: impl FnOnce(&mut Vec<Node>) -> R) -> Option<R> {
+pub(crate) fn with_current<R>(s: &mut Session, f: impl FnOnce(&mut Vec<Node>) -> R) -> Option<R> {
     let top = s.ios.stack.last().cloned();
     let mut r = s.router();
     let list = match &top {

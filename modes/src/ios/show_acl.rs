@@ -42,21 +42,40 @@ fn numbered_standard(n: &str) -> Option<bool> {
     }
 }
 
-/// Number the entries as IOS does and list them by number.
-fn numbered<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<(u32, String)> {
-    let mut out: Vec<(u32, String)> = Vec::new();
+/// The sequence number IOS gives each line of a named list (`None`: not
+/// an entry, such as a remark): its own number, else the highest so far
+/// plus 10.
+pub fn sequence_numbers<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<Option<u32>> {
     let mut top = 0u32;
-    for l in lines {
-        let (seq, rest) = match l.split_once(' ') {
-            Some((n, rest)) if n.parse::<u32>().is_ok() => (n.parse::<u32>().unwrap_or(0), rest),
-            _ => (top.saturating_add(10), l),
-        };
-        if !(rest.starts_with("permit ") || rest.starts_with("deny ") || rest == "permit" || rest == "deny") {
-            continue;
-        }
-        top = top.max(seq);
-        out.push((seq, rest.to_string()));
-    }
+    lines
+        .map(|l| {
+            let (seq, rest) = match l.split_once(' ') {
+                Some((n, rest)) if n.parse::<u32>().is_ok() => (n.parse::<u32>().unwrap_or(0), rest),
+                _ => (top.saturating_add(10), l),
+            };
+            let entry = rest.starts_with("permit ") || rest.starts_with("deny ") || rest == "permit" || rest == "deny";
+            entry.then(|| {
+                top = top.max(seq);
+                seq
+            })
+        })
+        .collect()
+}
+
+/// Number the entries as IOS does and list them by number.
+fn numbered<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> Vec<(u32, String)> {
+    let seqs = sequence_numbers(lines.clone());
+    let mut out: Vec<(u32, String)> = lines
+        .zip(seqs)
+        .filter_map(|(l, n)| {
+            let n = n?;
+            let rest = match l.split_once(' ') {
+                Some((x, rest)) if x.parse::<u32>().is_ok() => rest,
+                _ => l,
+            };
+            Some((n, rest.to_string()))
+        })
+        .collect();
     out.sort_by_key(|(n, _)| *n);
     out
 }

@@ -7,17 +7,63 @@ use super::*;
 pub(super) fn acl_entry(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
     let rest = a.get("LINE").unwrap_or("");
     checked(s, a, rest, o)?;
-    if let Some(seq) = a.get("number") {
-        // A numbered remark shares its entry's number (IOS-XE prints `10
-        // remark ...` then `10 permit ...`): only another entry is a duplicate.
-        if ["permit", "deny", "evaluate", "dynamic"]
-            .iter()
-            .any(|w| super::super::block_has_line(s, &format!("{seq} {w} ")))
-        {
-            return Err("Duplicate sequence number".into());
+    let text = super::super::acl_check::masked(&canon(a));
+    let Some(seq) = a.get("number").and_then(|n| n.parse::<u32>().ok()) else {
+        // Without a number: the highest so far plus 10, at the end.
+        set_line(s, "", &text);
+        return Ok(());
+    };
+    // A numbered entry goes where its number puts it (before the remarks of
+    // the next entry); a number an entry has is refused. A numbered remark
+    // shares its entry's number (IOS-XE prints `10 remark ...` then `10
+    // permit ...`): only another entry is a duplicate.
+    let placed = super::super::modes_tree::with_current(s, |list| {
+        let seqs = pin_sequence_numbers(list);
+        if seqs.contains(&Some(seq)) {
+            return false;
+        }
+        let Some(mut at) = seqs.iter().position(|n| n.is_some_and(|n| n > seq)) else {
+            if !list.iter().any(|n| n.text == text) {
+                list.push(crate::cisco_doc::Node { text: text.clone(), ..Default::default() });
+            }
+            return true;
+        };
+        while at > 0 && list[at - 1].text.split_whitespace().find(|w| w.parse::<u32>().is_err()) == Some("remark") {
+            at -= 1;
+        }
+        if !list.iter().any(|n| n.text == text) {
+            list.insert(at, crate::cisco_doc::Node { text: text.clone(), ..Default::default() });
+        }
+        true
+    });
+    match placed {
+        Some(false) => Err("Duplicate sequence number".into()),
+        _ => Ok(()),
+    }
+}
+
+/// Once a list is edited by sequence number, each entry keeps the number
+/// IOS gave it (written before the entry, as IOS-XE shows them), so that
+/// removing or inserting one does not renumber the others. The numbers.
+fn pin_sequence_numbers(list: &mut [crate::cisco_doc::Node]) -> Vec<Option<u32>> {
+    let seqs = super::super::show_acl::sequence_numbers(list.iter().map(|n| n.text.as_str()));
+    for (n, seq) in list.iter_mut().zip(&seqs) {
+        if let (Some(seq), false) = (seq, n.text.starts_with(|c: char| c.is_ascii_digit())) {
+            n.text = format!("{seq} {}", n.text);
         }
     }
-    set_line(s, "", &super::super::acl_check::masked(&canon(a)));
+    seqs
+}
+
+/// `no SEQ` in a named list: the entry IOS numbers SEQ is removed (no entry: nothing happens).
+fn no_sequence(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let Some(seq) = a.num("<1-2147483647>").and_then(|n| u32::try_from(n).ok()) else { return Ok(()) };
+    super::super::modes_tree::with_current(s, |list| {
+        let seqs = pin_sequence_numbers(list);
+        if let Some(i) = seqs.iter().position(|n| *n == Some(seq)) {
+            list.remove(i);
+        }
+    });
     Ok(())
 }
 
@@ -40,6 +86,7 @@ pub(super) fn ext_acl_mode(g: &mut G) {
         acl_entry,
     );
     add(g, "remark LINE", &["Access list entry comment", "Comment"], append);
+    add(g, "no <1-2147483647>", &["Negate a command or set its defaults", "Sequence number"], no_sequence);
 }
 
 /// `show ip access-lists [NAME]` and `show access-lists [NAME]` (`show_acl.rs`).
