@@ -42,6 +42,37 @@ pub(super) fn acl_entry(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult
     }
 }
 
+/// `ip access-list resequence NAME START STEP`: the named list's entries
+/// numbered START, START+STEP, ... in their order (an action, not a line of
+/// the configuration; no such list: nothing happens).
+fn resequence(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
+    let name = a.req("WORD")?;
+    let start = a.num("start").unwrap_or(10) as u64;
+    let step = a.num("step").unwrap_or(10) as u64;
+    let mut r = s.router();
+    let Some(n) = r.ios_doc.root.iter_mut().find(|n| {
+        matches!(n.text.split_whitespace().collect::<Vec<_>>().as_slice(), ["ip", "access-list", "extended" | "standard", x] if *x == name)
+    }) else {
+        return Ok(());
+    };
+    let seqs = super::super::show_acl::sequence_numbers(n.children.iter().map(|c| c.text.as_str()));
+    let mut order: Vec<(u32, usize)> = seqs.iter().enumerate().filter_map(|(i, q)| Some(((*q)?, i))).collect();
+    order.sort();
+    for (k, (_, i)) in order.into_iter().enumerate() {
+        let seq = start + step * k as u64;
+        if seq > u64::from(u32::MAX) {
+            return Err("Exceeded maximum sequence number.".into());
+        }
+        let c = &mut n.children[i];
+        let body = match c.text.split_once(' ') {
+            Some((x, rest)) if x.parse::<u32>().is_ok() => rest.to_string(),
+            _ => c.text.clone(),
+        };
+        c.text = format!("{seq} {body}");
+    }
+    Ok(())
+}
+
 /// Once a list is edited by sequence number, each entry keeps the number
 /// IOS gave it (written before the entry, as IOS-XE shows them), so that
 /// removing or inserting one does not renumber the others. The numbers.
@@ -158,6 +189,19 @@ pub(super) fn global(g: &mut G) {
             set_line(s, "", &super::super::acl_check::masked(&canon(a)));
             Ok(())
         },
+    );
+    add(
+        g,
+        "ip access-list resequence WORD <1-2147483647>:start <1-2147483647>:step",
+        &[
+            "Global IP configuration subcommands",
+            "Add an access list entry",
+            "Resequence Access List",
+            "Access list name",
+            "Starting Sequence Number",
+            "Step to increment the sequence number",
+        ],
+        resequence,
     );
     add(
         g,
