@@ -26,10 +26,10 @@ const TABLE: &str = r#"
 @global config
 = ip default-gateway, clock timezone, clock summer-time, ip ssh version, ip ssh time-out, ip ssh authentication-retries, ip ssh source-interface,
 = ip ftp source-interface, ip tftp source-interface, ip http port, snmp-server location, snmp-server contact, snmp-server chassis-id,
-= ntp source, spanning-tree mode, vtp mode, vtp domain, config-register, service timestamps debug, service timestamps log, login block-for,
+= ntp source, spanning-tree mode, vtp mode, vtp domain, service timestamps debug, service timestamps log, login block-for,
 = ip tcp synwait-time, crypto isakmp keepalive, crypto isakmp identity
 aaa, alias, arp, async-bootp, banner, boot, boot-end-marker, boot-start-marker, bridge, call-home, card, cdp tlv, cdp log, cdp filter-tlv-list, chat-script, clock,
-cns, config-register, crypto ca, crypto csr-params,  crypto ikev1, crypto ikev2 authorization,
+cns, crypto ca, crypto csr-params,  crypto ikev1, crypto ikev2 authorization,
 crypto ikev2 certificate-cache, crypto ikev2 cookie-challenge, crypto ikev2 diagnose, crypto ikev2 dpd,
 crypto ikev2 fragmentation, crypto ikev2 http-url, crypto ikev2 limit, crypto ikev2 nat, crypto ikev2 window,
 crypto ikev2 redirect, crypto ipsec client, crypto ipsec ikev1, crypto ipsec security-association pmtu-aging, crypto ikev2 enable, crypto ikev2 remote-access, crypto dynamic-map, crypto ipsec fragmentation, crypto ipsec ipv4-deny, crypto ipsec nat-transparency,
@@ -45,13 +45,13 @@ ip flow-cache, ip flow-export, ip flow-top-talkers, ip forward-protocol, ip audi
 ip igmp, ip inspect name, ip inspect audit-trail, ip inspect alert-off, ip inspect dns-timeout, ip inspect max-incomplete, ip inspect one-minute, ip inspect tcp, ip inspect udp, ip inspect hashtable-size, ip inspect log, ip inspect icmp, ip inspect L2-transparent, ip inspect WAAS, ip ips, ip local pool, ip local policy, ip mfib, ip mroute, ip msdp, ip multicast, ip multicast-routing, ip name-server, ip nat,
 ip nbar, ip options, ip pim, ip policy-list, ip prefix-list, ip radius, ip rcmd, ip route, ip routing, ip rsvp, ip scp,
 ip slb, ip source-route, ip ssh, ip subnet-zero, ip tacacs, ip tcp synwait-time, ip tcp path-mtu-discovery, ip tcp window-size, ip tcp selective-ack, ip tcp timestamp, ip tcp mss, ip tcp ecn, ip tcp queuemax, ip tcp chunk-size, ip tcp async-mobility, ip tcp intercept, ip telnet, ip tftp, ip traffic-export, ip urlfilter, ip wccp,
-ipc, ipv6 dhcp database, ipv6 dhcp binding, ipv6 dhcp guard policy, ipv6 dhcp ping, ipv6 nd raguard policy, ipv6 icmp error-interval, ipv6 local pool, ipv6 local policy, ipv6 source-route, ipv6 mld ssm-map, ipv6 mld state-limit, ipv6 pim rp-address, ipv6 pim bsr, ipv6 pim spt-threshold, ipv6 pim accept-register, ipv6 pim register-source, ipv6 multicast rpf, ipv6 neighbor, ipv6 name-server, ipv6 nat v4v6, ipv6 nat v6v4, ipv6 nat translation, ipv6 mfib hardware-switching, ipv6 mroute, ipv6 rip vrf-mode, ipv6 snooping policy, ipv6 dhcp-relay, ipv6 ospf name-lookup, ipv6 ftp, ipv6 tftp, ipv6 ioam, isdn, l2tp sessions, l2tp tunnel, l2tp hidden, l2tp-class, lacp, license, lldp, logging alarm, logging buginf, logging cns-events, logging delimiter, logging dmvpn, logging esm, logging exception, logging filter, logging host, logging message-counter, logging policy-firewall, logging reload, logging server-arp, logging snmp-authfail, logging snmp-trap, logging xml, logging HEX, login, mac-address-table, management-interface, map-class,
+ipc, ipv6 dhcp database, ipv6 dhcp binding, ipv6 dhcp guard policy, ipv6 dhcp ping, ipv6 nd raguard policy, ipv6 icmp error-interval, ipv6 local pool, ipv6 local policy, ipv6 source-route, ipv6 mld ssm-map, ipv6 mld state-limit, ipv6 pim rp-address, ipv6 pim bsr, ipv6 pim spt-threshold, ipv6 pim accept-register, ipv6 pim register-source, ipv6 multicast rpf, ipv6 neighbor, ipv6 name-server, ipv6 nat v4v6, ipv6 nat v6v4, ipv6 nat translation, ipv6 mfib hardware-switching, ipv6 mroute, ipv6 rip vrf-mode, ipv6 snooping policy, ipv6 dhcp-relay, ipv6 ospf name-lookup, ipv6 ftp, ipv6 tftp, ipv6 ioam, isdn, l2tp sessions, l2tp tunnel, l2tp hidden, l2tp-class, lacp, license boot, license udi, license accept, license smart, license feature, license agent, license call-home, license right-to-use, license modify, license throughput, license level, lldp, logging alarm, logging buginf, logging cns-events, logging delimiter, logging dmvpn, logging esm, logging exception, logging filter, logging host, logging message-counter, logging policy-firewall, logging reload, logging server-arp, logging snmp-authfail, logging snmp-trap, logging xml, logging HEX, login, mac-address-table, management-interface, map-class,
 map-list, memory, memory-size, metadata, mgcp,   mmi, modemcap, monitor,  multilink, netconf, netconf-yang,
 network-clock, ntp, onep, parameter-map, port-channel load-balance, port-channel load-balance-hash-algo, port-channel auto, power, priority-list, privilege, process, process-max-time,
 pseudowire-class, qos account, qos control-packets, qos diffservmib, qos preserve, qos queue-softmax-multiplier, qos trace, queue-list, radius, radius-server, resource, restconf, rmon, route-tag, sampler, scheduler, scripting,
 sdm, secure, security, service, service-template, sip-ua, snmp, snmp-server, software, spanning-tree, stackwise-virtual,
 subscriber, switch, system, tacacs, tacacs-server, tftp-server, transceiver, udld, utd, version, virtual-service,
-vlan, voice, voice-port, vpdn, vpdn-group, vpn, vstack, vtp, wism, wsma, x25,  key config-key, crypto gdoi,
+vlan, voice, voice-card, voice-port, dot11, cts, vpdn, vpdn-group, vpn, vstack, vtp, wism, wsma, x25,  key config-key, crypto gdoi,
 access-list compiled, enable algorithm-type,
 logging buffered, logging console, logging trap, logging source-interface, logging facility, logging origin-id, logging monitor,
 logging on, logging rate-limit, logging discriminator, logging queue-limit, logging userinfo, logging count, logging history,
@@ -111,6 +111,7 @@ network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto i
 > arp access-list => arp-nacl
 > device-tracking policy => device-tracking
 > aaa group server tacacs+ => aaa-tacacs-group
+> ipv6 router eigrp => router-eigrp
 > ipv6 router => router-ospf
 > class-map => class-map
 > policy-map => policy-map
@@ -143,6 +144,15 @@ network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto i
 > crypto ssl => crypto-ikev1
 > crypto ipsec ikev2 ipsec-proposal => crypto-ikev1
 > ip sla NUM => ip-sla
+> ip sla monitor NUM => ip-sla-monitor
+> ip sla monitor schedule => none
+> ip sla monitor responder => none
+> ip sla monitor reaction-configuration => none
+> ip sla monitor reaction-trigger => none
+> ip sla monitor logging => none
+> ip sla monitor group => none
+> radius server => radius-server
+> telemetry ietf subscription => mdt-subs
 > track NUM => track
 > vrf definition => vrf
 > ip vrf => vrf
@@ -342,7 +352,7 @@ address, serial-number, no
 common-name, country, locality, organization-name, organization-unit, state, email, no
 
 @crypto-ikev1 config-crypto
-authentication, encryption, group, hash, lifetime, no, cluster, participate, priority, redirect-fqdn, pool, dns, acl, domain,
+key, firewall, authentication, encryption, group, hash, lifetime, no, cluster, participate, priority, redirect-fqdn, pool, dns, acl, domain,
 netmask, save-password, include-local-lan, max-users, max-logins, backup-gateway, pfs, split-dns,
 auto-update, browser-proxy, route, dhcp, wins, access-restrict, client, netmask, def-domain, gateway, trustpoint,
 authentication, webvpn, protocol,
@@ -366,6 +376,28 @@ route-target, import, export, maximum, mdt, route-replicate, no
 
 @gdoi config-gdoi-group
 identity, server, client, description, passive, no
+> server local $ => gdoi-server
+
+@gdoi-server gdoi-local-server
+rekey, authorization, address, no
+> sa ipsec NUM => gdoi-sa
+> redundancy $ => gdoi-coop
+
+@gdoi-sa gdoi-sa-ipsec
+profile, match address, replay, tag, no
+
+@gdoi-coop gdoi-coop-ks-config
+local priority, peer address, timers, no
+
+@ip-sla-monitor config-sla-monitor
+type, frequency, timeout, threshold, tag, owner, request-data-size, vrf, tos, verify-data, data-pattern, lives-of-history-kept,
+buckets-of-history-kept, filter-for-history, distributions-of-statistics-kept, hours-of-statistics-kept, no
+
+@radius-server config-radius-server
+address, key, timeout, retransmit, automate-tester, pac, non-standard, backoff, no
+
+@mdt-subs config-mdt-subs
+encoding, filter, source-address, source-vrf, stream, update-policy, receiver, no
 
 @crypto-map config-crypto-map
 set security-association idle-time, set security-association level, set security-association replay, set nat, set reverse-route, qos pre-classify, set ip access-group, set security-association dummy, set security-policy, set group, set identity, set ikev1,
@@ -539,7 +571,7 @@ synchronous,
 = service-policy input, service-policy output, zone-member security, hold-queue * in, hold-queue * out
 ip nat inside $, ip nat outside $, ip nat enable $, ip pim sparse-mode, ip pim dense-mode, ip pim sparse-dense-mode, ip pim nbma-mode, ip pim dr-priority, ip pim query-interval, ip pim bfd, ip pim passive, ip igmp join-group, ip igmp version, ip igmp query-interval, ip igmp helper-address, ip igmp static-group, ip igmp access-group, ip multicast boundary, ip wccp web-cache redirect, ip wccp NUM redirect, ip wccp redirect, ip rsvp bandwidth, ip nbar protocol-discovery, ip dhcp relay, ip dhcp client, ip dhcp snooping trust $, ip dhcp snooping limit, ip arp inspection trust $,
 arp, auto, autostate, bandwidth, bfd, carrier-delay, cdp, channel-group, channel-protocol, clock, crypto ipsec df-bit, crypto ipsec fragmentation, crypto ipsec client, 
-cts, dampening, default, delay,  dialer-group, duplex, encapsulation, flowcontrol, glbp, hold-queue, ip access-group,
+cts, serial restart-delay, service-module, dampening, default, delay,  dialer-group, duplex, encapsulation, flowcontrol, glbp, hold-queue, ip access-group,
 ip accounting, ip authentication, ip bandwidth-percent, ip broadcast-address, ip cgmp, ip directed-broadcast,
 ip flow, ip hello-interval, ip helper-address, ip hold-time, ip load-sharing, ip local-proxy-arp,
 ip mask-reply, ip mroute-cache, ip next-hop-self, ip nhrp, ip ospf, ip policy, ip proxy-arp,

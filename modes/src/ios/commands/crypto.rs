@@ -327,6 +327,18 @@ pub(super) fn crypto_map_mode(g: &mut G) {
         leaf2,
     );
     add(g, "reverse-route [static]", &["Reverse Route Injection", "Static routes"], leaf1);
+    add(
+        g,
+        "reverse-route remote-peer [A.B.C.D] [gateway] [static]",
+        &[
+            "Reverse Route Injection",
+            "Create route to remote peer",
+            "Remote peer's address",
+            "Use the remote peer as the gateway of the routes",
+            "Static routes",
+        ],
+        leaf1,
+    );
     add(g, "description LINE", &["Description of the crypto map statement policy", "Description"], leaf1);
 }
 

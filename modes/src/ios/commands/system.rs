@@ -49,6 +49,24 @@ pub(super) fn global(g: &mut G) {
         logging,
     );
     add(g, "logging A.B.C.D", &["Modify message logging facilities", "IP address of the logging host"], logging);
+    add(g, "config-register WORD", &["Define the configuration register", "Config register number"], |s, a, o| {
+        // A 16-bit number, in hex (`0x2102`) or decimal: `conf t` typed in
+        // configuration mode is not a value.
+        let v = a.req("WORD")?;
+        let ok = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+            Some(h) => !h.is_empty() && h.len() <= 4 && h.chars().all(|c| c.is_ascii_hexdigit()),
+            None => v.parse::<u16>().is_ok(),
+        };
+        if !ok {
+            let col = super::super::prompt(s).chars().count() + a.line.rfind(v).unwrap_or(0);
+            o.line(&format!("{}^", " ".repeat(col)));
+            o.line("% Invalid input detected at '^' marker.");
+            o.line("");
+            return Err(String::new());
+        }
+        set_line(s, "config-register", &canon(a));
+        Ok(())
+    });
     add(g, "hostname WORD", &["Set system's network name", "This system's network name"], |s, a, _| {
         let h = a.req("WORD")?.to_string();
         s.router().ios_doc.hostname = h;
