@@ -411,9 +411,13 @@ end
 ";
     let e = Edgesh::start("ios", cfg);
     e.wait_for("show crypto ipsec sa", "current outbound spi: 0x", 30);
-    let list = common::list_sas();
     let flat = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat(&list).contains("local 0.0.0.0/0 remote 0.0.0.0/0"), "{list}");
+    // edgesh, the initiator, has its SAs once it sends quick mode's last
+    // message; strongSwan has its child once that message arrives.
+    wait_until("strongSwan's child SA", 10, || {
+        let list = common::list_sas();
+        flat(&list).contains("local 0.0.0.0/0 remote 0.0.0.0/0").then_some(list)
+    });
     let routes = wait_until("the route into Tunnel1", 10, || {
         let r = text(&["ip", "-n", "left", "route", "show"]);
         r.lines().any(|l| l.trim() == "203.0.113.1 dev Tunnel1 proto 237 scope link").then_some(r)
