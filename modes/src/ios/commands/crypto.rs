@@ -359,8 +359,42 @@ pub(super) fn keyring_mode(g: &mut G) {
         ],
         append_key,
     );
+    add(
+        g,
+        "pre-shared-key address ipv6 WORD:prefix key [0 | 6] WORD",
+        &[
+            "Pre-Shared Key",
+            "pre shared key by address",
+            "IPv6 address",
+            "IPv6 prefix (X:X:X:X::X/<0-128>)",
+            "pre shared key",
+            "Unencrypted key",
+            "Encrypted key",
+            "The key",
+        ],
+        |s, a, o| {
+            ipv6_prefix(s, a, o)?;
+            append_key(s, a, o)
+        },
+    );
     add(g, "local-address {A.B.C.D | WORD}", &["Local address", "IP address", "Interface"], leaf1);
     add(g, "description LINE", &["Description", "Text"], leaf1);
+}
+
+/// The `prefix` word must be an IPv6 prefix (`2001:db8::1/128`): else IOS's caret under it.
+fn ipv6_prefix(s: &Session, a: &Args, o: &mut dyn Out) -> CmdResult {
+    let p = a.get("prefix").unwrap_or("");
+    let ok = p
+        .split_once('/')
+        .is_some_and(|(ad, l)| ad.parse::<std::net::Ipv6Addr>().is_ok() && l.parse::<u8>().is_ok_and(|l| l <= 128));
+    if ok {
+        return Ok(());
+    }
+    let col = super::super::prompt(s).chars().count() + a.line.find(p).unwrap_or(0);
+    o.line(&format!("{}^", " ".repeat(col)));
+    o.line("% Invalid input detected at '^' marker.");
+    o.line("");
+    Err(String::new())
 }
 
 /// The `IsakmpProfile` mode.
@@ -382,6 +416,15 @@ pub(super) fn isakmp_profile_mode(g: &mut G) {
             "Name",
         ],
         append,
+    );
+    add(
+        g,
+        "match identity address ipv6 WORD:prefix",
+        &["Match values of peer", "Identity", "IP address", "IPv6 address", "IPv6 prefix (X:X:X:X::X/<0-128>)"],
+        |s, a, o| {
+            ipv6_prefix(s, a, o)?;
+            append(s, a, o)
+        },
     );
     add(
         g,
@@ -627,6 +670,34 @@ pub(super) fn global(g: &mut G) {
             "GDOI",
         ],
         b_cmap,
+    );
+    add(
+        g,
+        "crypto map WORD {client {authentication list WORD:list | accounting list WORD:list | configuration address {initiate | respond}} | isakmp authorization list WORD:list}",
+        &[
+            "Encryption module",
+            "Enter a crypto map",
+            "Crypto map tag",
+            "Specify client configuration settings",
+            "Use XAUTH to authenticate clients",
+            "AAA authentication list to use",
+            "Authentication list name",
+            "Enable AAA accounting",
+            "AAA accounting list to use",
+            "Accounting list name",
+            "Mode configuration for the clients",
+            "Mode configuration address",
+            "Push the configuration to the clients",
+            "Answer the clients' requests",
+            "ISAKMP",
+            "Enable AAA authorization of the clients' groups",
+            "AAA authorization list to use",
+            "Authorization list name",
+        ],
+        |s, a, _| {
+            super::super::modes_tree::keep_line(s, &canon(a), false);
+            Ok(())
+        },
     );
     add(
         g,

@@ -236,6 +236,11 @@ impl<'a> Gathered<'a> {
                             ["initiate", "mode", "aggressive"] => p.aggressive = true,
                             ["match", "identity", "host", h] => p.match_ids.push(Identity::Fqdn(h.to_string())),
                             ["match", "identity", "user", u] => p.match_ids.push(Identity::UserFqdn(u.to_string())),
+                            // An IPv6 identity: the engine's peers are IPv4 (no front-door VRF in it).
+                            ["match", "identity", "address", "ipv6", ..] => notes.push(format!(
+                                "crypto isakmp profile {name}: `{}`: the engine's peers are IPv4; the line is kept",
+                                c.text
+                            )),
                             // `match identity address A [MASK] [FVRF]`: the last word, when not a mask, is the front-door VRF.
                             ["match", "identity", "address", _, rest @ ..] => {
                                 if let Some(v) = rest.iter().find(|x| x.parse::<Ipv4Addr>().is_err()) {
