@@ -332,16 +332,9 @@ pub fn json(lists: &[AclListing]) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cisco_doc::Node;
 
     fn doc(lines: &[(&str, &[&str])]) -> IosDoc {
-        let mut d = IosDoc::default();
-        for (h, kids) in lines {
-            let mut n = Node { text: h.to_string(), ..Default::default() };
-            n.children = kids.iter().map(|k| Node { text: k.to_string(), ..Default::default() }).collect();
-            d.root.push(n);
-        }
-        d
+        IosDoc { root: crate::cisco_doc::nodes(lines), ..Default::default() }
     }
 
     #[test]
