@@ -126,6 +126,19 @@ pub fn remove_in(list: &mut Vec<Node>, key: &str) -> bool {
     list.len() != before
 }
 
+/// Test documents: top-level lines, each with its block's lines.
+#[cfg(test)]
+pub fn nodes(lines: &[(&str, &[&str])]) -> Vec<Node> {
+    lines
+        .iter()
+        .map(|(h, kids)| Node {
+            text: h.to_string(),
+            children: kids.iter().map(|k| Node { text: k.to_string(), ..Default::default() }).collect(),
+            ..Default::default()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,17 +194,4 @@ mod tests {
         }];
         assert_eq!(unsupported(&root), ["router bgp 1", "router bgp 1 / neighbor 1.1.1.1 remote-as 2"]);
     }
-}
-
-/// Test documents: top-level lines, each with its block's lines.
-#[cfg(test)]
-pub fn nodes(lines: &[(&str, &[&str])]) -> Vec<Node> {
-    lines
-        .iter()
-        .map(|(h, kids)| Node {
-            text: h.to_string(),
-            children: kids.iter().map(|k| Node { text: k.to_string(), ..Default::default() }).collect(),
-            ..Default::default()
-        })
-        .collect()
 }

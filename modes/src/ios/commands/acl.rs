@@ -47,8 +47,8 @@ pub(super) fn acl_entry(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult
 /// the configuration; no such list: nothing happens).
 fn resequence(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
     let name = a.req("WORD")?;
-    let start = a.num("start").unwrap_or(10) as u64;
-    let step = a.num("step").unwrap_or(10) as u64;
+    let start = a.num("start").unwrap_or(10);
+    let step = a.num("step").unwrap_or(10);
     let mut r = s.router();
     let Some(n) = r.ios_doc.root.iter_mut().find(|n| {
         matches!(n.text.split_whitespace().collect::<Vec<_>>().as_slice(), ["ip", "access-list", "extended" | "standard", x] if *x == name)
