@@ -212,6 +212,21 @@ impl PortNames {
         }
     }
 
+    /// The index among `words` of the first port word (after a port
+    /// operator) that names no port of `protocol`.
+    pub fn bad_port_word(&self, protocol: &str, words: &[&str]) -> Option<usize> {
+        let mut i = 0;
+        while i < words.len() {
+            let n = port_operands(words[i]);
+            if let Some(k) = (i + 1..(i + 1 + n).min(words.len())).find(|k| self.number(protocol, words[*k]).is_none())
+            {
+                return Some(k);
+            }
+            i += 1 + n;
+        }
+        None
+    }
+
     /// `words` with each port after a port operator (`eq`, `neq`, `lt`,
     /// `gt`: one; `range`: two) as the dialect prints it under `protocol`.
     pub fn shown_words(&self, protocol: &str, words: &[&str]) -> Vec<String> {

@@ -183,15 +183,7 @@ fn with_destination(words: Vec<String>) -> Vec<String> {
 pub fn bad_port(line: &str, group: Option<&str>) -> Option<usize> {
     let w: Vec<&str> = line.split_whitespace().collect();
     let (proto, from) = protocol_of(&w, group);
-    let mut i = from;
-    while i < w.len() {
-        let n = crate::cisco_acl::port_operands(w[i]);
-        if let Some(k) = (i + 1..(i + 1 + n).min(w.len())).find(|k| PORTS.number(proto, w[*k]).is_none()) {
-            return Some(k);
-        }
-        i += 1 + n;
-    }
-    None
+    PORTS.bad_port_word(proto, &w[from..]).map(|k| k + from)
 }
 
 #[cfg(test)]

@@ -130,15 +130,8 @@ pub fn service_member_bad_port(line: &str) -> Option<usize> {
     if !matches!(*proto, "tcp" | "udp" | "tcp-udp") {
         return None;
     }
-    let mut i = 0;
-    while i < rest.len() {
-        let n = crate::cisco_acl::port_operands(rest[i]);
-        if let Some(p) = rest.iter().skip(i + 1).take(n).find(|p| PORTS.number(proto, p).is_none()) {
-            return Some(p.as_ptr() as usize - line.as_ptr() as usize);
-        }
-        i += 1 + n;
-    }
-    None
+    let k = PORTS.bad_port_word(proto, rest)?;
+    Some(rest[k].as_ptr() as usize - line.as_ptr() as usize)
 }
 
 /// An access-list line as IOS stores and prints it: each `ADDRESS
