@@ -166,6 +166,9 @@ pub enum Identity {
     Ipv4(Ipv4Addr),
     Fqdn(String),
     UserFqdn(String),
+    /// A distinguished name, its DER (IOS `identity local dn`: this side's
+    /// certificate subject, sent as ID_DER_ASN1_DN).
+    Dn(Vec<u8>),
     /// A wildcard that matches any remote identity (on-demand tunnels).
     Any,
 }
@@ -177,6 +180,7 @@ impl Identity {
             Identity::Ipv4(_) => "ID_IPV4_ADDR",
             Identity::Fqdn(_) => "ID_FQDN",
             Identity::UserFqdn(_) => "ID_USER_FQDN",
+            Identity::Dn(_) => "ID_DER_ASN1_DN",
             Identity::Any => "ID_ANY",
         }
     }
@@ -199,6 +203,7 @@ impl fmt::Display for Identity {
         match self {
             Identity::Ipv4(a) => write!(f, "{a}"),
             Identity::Fqdn(s) | Identity::UserFqdn(s) => f.write_str(s),
+            Identity::Dn(der) => f.write_str(&crate::pki::ident::id_text(crate::pki::ident::ID_DER_ASN1_DN, der)),
             Identity::Any => f.write_str("any"),
         }
     }

@@ -66,32 +66,10 @@ pub const KEY_USAGE_NAMES: [&str; 9] = [
     "Decipher Only",
 ];
 
-fn oid(s: &str) -> ObjectIdentifier {
-    ObjectIdentifier::new_unwrap(s)
-}
-
-/// A name's attributes, most significant last, keys in IOS's lower case.
+/// A name's attributes, most significant last, keys in IOS's lower case
+/// (the engine's certificate maps compare the same text).
 fn name_attrs(n: &x509_cert::name::Name) -> Vec<(String, String)> {
-    let hostname = oid("1.2.840.113549.1.9.2");
-    let email = oid("1.2.840.113549.1.9.1");
-    let serial = oid("2.5.4.5");
-    let mut v = Vec::new();
-    for atv in n.iter() {
-        let text = atv.to_string();
-        let (k, val) = text.split_once('=').unwrap_or(("", &text));
-        let key = if atv.oid == hostname {
-            "hostname".to_string()
-        } else if atv.oid == email {
-            "ea".to_string()
-        } else if atv.oid == serial {
-            "serialNumber".to_string()
-        } else {
-            k.to_ascii_lowercase()
-        };
-        v.push((key, val.replace("\\ ", " ").replace("\\,", ",")));
-    }
-    v.reverse();
-    v
+    edgesh_engine::pki::certmap::name_attrs(n)
 }
 
 fn sig_name(o: &ObjectIdentifier) -> String {

@@ -68,6 +68,9 @@ pub fn identity_match(conf: &Identity, id: &IdRepr) -> u8 {
     match conf {
         Identity::Any => 1,
         Identity::Ipv4(a) => (id.id_type == wire::id_type::IPV4_ADDR && id.addr(0) == Some(*a)) as u8 * 3,
+        Identity::Dn(der) => {
+            (id.id_type == wire::id_type::DER_ASN1_DN && crate::pki::ident::same_name(der, &id.data)) as u8 * 3
+        }
         Identity::Fqdn(s) | Identity::UserFqdn(s) => {
             let want_type =
                 if matches!(conf, Identity::Fqdn(_)) { wire::id_type::FQDN } else { wire::id_type::USER_FQDN };

@@ -157,6 +157,7 @@ pub mod id_type {
     pub const USER_FQDN: u8 = 3;
     pub const IPV4_ADDR_SUBNET: u8 = 4;
     pub const IPV4_ADDR_RANGE: u8 = 7;
+    pub const DER_ASN1_DN: u8 = 9;
     pub fn name(t: u8) -> &'static str {
         match t {
             IPV4_ADDR => "ID_IPV4_ADDR",
@@ -164,10 +165,10 @@ pub mod id_type {
             USER_FQDN => "ID_USER_FQDN",
             IPV4_ADDR_SUBNET => "ID_IPV4_ADDR_SUBNET",
             IPV4_ADDR_RANGE => "ID_IPV4_ADDR_RANGE",
+            DER_ASN1_DN => "ID_DER_ASN1_DN",
             5 => "ID_IPV6_ADDR",
             6 => "ID_IPV6_ADDR_SUBNET",
             8 => "ID_IPV6_ADDR_RANGE",
-            9 => "ID_DER_ASN1_DN",
             11 => "ID_KEY_ID",
             _ => "ID_UNKNOWN",
         }

@@ -27,6 +27,7 @@ pub fn signature_pki() -> PeerPki {
         trust: Arc::new(trust),
         check_identity: true,
         notes: vec![],
+        cert_maps: vec![],
     }
 }
 

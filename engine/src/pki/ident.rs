@@ -65,7 +65,7 @@ impl Cert {
     /// Whether the IKE identity (`kind`, `data`) is one the certificate carries.
     pub fn has_identity(&self, kind: u8, data: &[u8]) -> bool {
         match kind {
-            ID_DER_ASN1_DN => data == self.subject_der.as_slice() || same_dn(data, &self.subject_der),
+            ID_DER_ASN1_DN => same_name(data, &self.subject_der),
             ID_IPV4_ADDR => <[u8; 4]>::try_from(data).is_ok_and(|a| self.sans.contains(&San::Ip(IpAddr::from(a)))),
             ID_IPV6_ADDR => <[u8; 16]>::try_from(data).is_ok_and(|a| self.sans.contains(&San::Ip(IpAddr::from(a)))),
             ID_FQDN => std::str::from_utf8(data)
@@ -77,8 +77,12 @@ impl Cert {
     }
 }
 
-/// Two DER names with the same attributes in the same order, compared by their text
-/// (so PrintableString and UTF8String encodings of one name are the same name).
+/// Two DER names with the same attributes in the same order: the same bytes, or the
+/// same text (so PrintableString and UTF8String encodings of one name are the same name).
+pub fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a == b || same_dn(a, b)
+}
+
 fn same_dn(a: &[u8], b: &[u8]) -> bool {
     match (x509_cert::name::Name::from_der(a), x509_cert::name::Name::from_der(b)) {
         (Ok(x), Ok(y)) => x.to_string().eq_ignore_ascii_case(&y.to_string()),

@@ -14,6 +14,7 @@
 //! certificate requests are [`csr`]. What a peer authenticates with is a
 //! [`PeerPki`], built by the dialects and carried in the peer configuration.
 
+pub mod certmap;
 pub mod csr;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
@@ -200,6 +201,9 @@ pub enum CertFailure {
     Method(u8),
     /// This side cannot sign: no certificate or no private key (why).
     NoLocalKey(String),
+    /// The peer's certificate matches none of the certificate maps that
+    /// admit it (their names), and its identity no configured one.
+    NoMapMatch { maps: Vec<String> },
 }
 
 /// How one side of an IKE SA authenticates.
@@ -228,9 +232,36 @@ pub struct PeerPki {
     pub check_identity: bool,
     /// Why this side cannot sign (no key, no certificate), for the shows and logs.
     pub notes: Vec<String>,
+    /// The certificate maps that admit a peer (IOS `match certificate`): when
+    /// any is given, the peer is this tunnel's if its certificate matches one
+    /// of them, or if its identity matches a remote identity that is not a
+    /// wildcard (IOS: `match certificate` and `match identity` lines are
+    /// alternatives).
+    pub cert_maps: Vec<certmap::CertMap>,
 }
 
 impl PeerPki {
+    /// Whether the peer's certificate `c` may stand for it, given how its
+    /// identity fared (`by_id`: 0 none, 1 wildcard, 2 partial, 3 exact): the
+    /// score of the match. Without certificate maps the identity decides.
+    pub fn admits(&self, c: Option<&Cert>, by_id: u8, wildcard: bool) -> u8 {
+        if self.cert_maps.is_empty() {
+            return by_id;
+        }
+        if c.is_some_and(|c| self.cert_maps.iter().any(|m| m.matches(c).is_some())) {
+            3
+        } else if wildcard {
+            0
+        } else {
+            by_id
+        }
+    }
+
+    /// The names of the certificate maps, for a refusal.
+    pub fn map_names(&self) -> Vec<String> {
+        self.cert_maps.iter().map(|m| m.name.clone()).collect()
+    }
+
     /// This side's certificate and key, when it signs.
     pub fn signer(&self) -> Option<(&Cert, &PrivateKey)> {
         Some((self.certs.first()?, self.key.as_deref()?))

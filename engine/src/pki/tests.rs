@@ -28,6 +28,7 @@ pub(crate) fn peer_pki(name: &str) -> PeerPki {
         trust: Arc::new(store(true)),
         check_identity: true,
         notes: vec![],
+        cert_maps: vec![],
     }
 }
 

@@ -386,6 +386,7 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
             trust: std::sync::Arc::new(trust),
             check_identity: true,
             notes,
+            cert_maps: Vec::new(),
         }));
     }
     conf.notes.extend(crl_notes);

@@ -74,6 +74,7 @@ pub fn attach(r: &Router, conf: &mut EngineConf) {
             trust: Arc::new(trust),
             check_identity: pol.validate_certificate_identity,
             notes,
+            cert_maps: Vec::new(),
         }));
     }
 }

@@ -60,6 +60,8 @@ fn identity(i: &Identity) -> String {
         Identity::Ipv4(a) => a.to_string(),
         Identity::Fqdn(f) => format!("fqdn {}", word(f)),
         Identity::UserFqdn(f) => format!("user-fqdn {}", word(f)),
+        // Never from a SmartEdge document (its `remote-id` has no DN form).
+        Identity::Dn(_) => format!("dn {}", word(&i.to_string())),
         Identity::Any => "any".into(),
     }
 }

@@ -126,7 +126,7 @@ fn am2(
         if super::sig_auth::verify(cx, sa, pc, false, msg, &id, idp.body).is_err() {
             return Next::Fail(DownReason::AuthenticationFailed);
         }
-        if identity_match(&pc.remote_id, &id) == 0 {
+        if identity_match(&pc.remote_id, &id) == 0 && !super::sig_auth::admitted_by_map(pc) {
             cx.event(Event::IdMismatch {
                 conn,
                 peer: *remote.ip(),

@@ -273,7 +273,10 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
         send_notify(cx, sa, notify::AUTHENTICATION_FAILED, proto::ISAKMP, cookies(sa), vec![]);
         return Next::Fail(DownReason::AuthenticationFailed);
     }
-    if identity_match(&pc.remote_id, &id) == 0 && pc.kind != TunnelKind::OnDemand {
+    if identity_match(&pc.remote_id, &id) == 0
+        && pc.kind != TunnelKind::OnDemand
+        && !(sig && sig_auth::admitted_by_map(pc))
+    {
         cx.event(Event::IdMismatch { conn, peer: *remote.ip(), id, by_signature: sig, dial_in: false });
         sa.set_iv(last);
         send_notify(cx, sa, notify::INVALID_ID_INFORMATION, proto::ISAKMP, cookies(sa), vec![]);
@@ -334,7 +337,7 @@ fn mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, data: &[u8], msg: &Msg, last
         if sig_auth::verify(cx, sa, pc, false, msg, &id, &id_b).is_err() {
             return Next::Fail(DownReason::AuthenticationFailed);
         }
-        if identity_match(&pc.remote_id, &id) == 0 {
+        if identity_match(&pc.remote_id, &id) == 0 && !sig_auth::admitted_by_map(pc) {
             cx.event(Event::IdMismatch {
                 conn: sa.conn,
                 peer: *sa.remote.ip(),

@@ -386,6 +386,7 @@ pub(in crate::ike) fn identity_id(i: &Identity) -> IdRepr {
         Identity::UserFqdn(s) => {
             IdRepr { id_type: wire::id_type::USER_FQDN, protocol: 0, port: 0, data: s.as_bytes().to_vec() }
         }
+        Identity::Dn(der) => IdRepr { id_type: wire::id_type::DER_ASN1_DN, protocol: 0, port: 0, data: der.clone() },
         Identity::Any => IdRepr::ipv4(Ipv4Addr::UNSPECIFIED),
     }
 }

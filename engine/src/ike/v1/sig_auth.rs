@@ -42,6 +42,13 @@ fn chosen_method(sa: &IkeSa, pc: &PeerConf) -> u8 {
     }
 }
 
+/// Whether a verified signature also settled who the peer is: the tunnel
+/// admits peers by certificate map, and [`verify`] found the certificate in
+/// one (or the identity matching), so the identity check after it is done.
+pub(in crate::ike) fn admitted_by_map(pc: &PeerConf) -> bool {
+    pc.pki.as_ref().is_some_and(|k| !k.cert_maps.is_empty())
+}
+
 /// CERT and CERTREQ encoding 4: X.509 certificate, signature.
 const X509_SIGNATURE: u8 = 4;
 
@@ -148,6 +155,11 @@ fn check(
             id: crate::pki::ident::id_text(id.id_type, &id.data),
             cert_ids: end.identities().iter().map(|c| (c.ike().0, c.text())).collect(),
         });
+    }
+    // The tunnel's certificate maps, if it has any (IOS `match certificate`).
+    let by_id = crate::ike::matching::identity_match(&pc.remote_id, id);
+    if k.admits(Some(end), by_id, matches!(pc.remote_id, crate::config::Identity::Any)) == 0 {
+        return Err(CertFailure::NoMapMatch { maps: k.map_names() });
     }
     let method = chosen_method(sa, pc);
     let sig = msg.get(payload::SIG).ok_or(CertFailure::BadSignature { method })?;
@@ -447,6 +459,7 @@ mod tests {
                     trust: trust.clone(),
                     check_identity: true,
                     notes: vec![],
+                    cert_maps: vec![],
                 }
             };
             let a = one(l, "left", [192, 0, 2, 1], 2);

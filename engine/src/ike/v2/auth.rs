@@ -200,6 +200,20 @@ fn cert_has_conf_id(p: &PeerConf, msg: &Msg) -> bool {
     !matches!(p.remote_id, crate::config::Identity::Any) && c.has_identity(want.kind, &want.data)
 }
 
+/// How well the peer fits tunnel `p` (0: not at all): its identity against
+/// the configured one (or the configured identity in its certificate), and
+/// its certificate against the tunnel's certificate maps ([`crate::pki::PeerPki::admits`]).
+fn peer_fit(p: &PeerConf, id: &IdRepr, msg: &Msg) -> u8 {
+    let by_id = id_matches(&p.remote_id, id).max(u8::from(remote_sig(p) && cert_has_conf_id(p, msg)));
+    match p.pki.as_ref().filter(|k| !k.cert_maps.is_empty()) {
+        None => by_id,
+        Some(k) => {
+            let c = msg.certs().next().and_then(|c| crate::pki::Cert::from_der(&c.data).ok());
+            k.admits(c.as_ref(), by_id, matches!(p.remote_id, crate::config::Identity::Any))
+        }
+    }
+}
+
 /// An identity in text (DNs in RFC 4514 form).
 fn id_text(id: &IdRepr) -> String {
     crate::pki::ident::id_text(id.kind, &id.data)
@@ -327,7 +341,7 @@ impl Core {
         let sa = &self.sas[i];
         let want = p.psk.as_ref().map(|psk| keys::psk_auth(suite.prf, psk, &sa.init_resp, &sa.ni, &k.pr, &idr.body()));
         let octets = signed_octets(suite.prf, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
-        let id_ok = id_matches(&p.remote_id, idr) > 0 || remote_sig(&p) && cert_has_conf_id(&p, msg);
+        let id_ok = peer_fit(&p, idr, msg) > 0;
         let verdict = verify_peer(&p, msg, idr, auth, &octets, want, self.now / 1000);
         match verdict {
             Verdict::CertFailed(failure) => {
@@ -343,6 +357,13 @@ impl Core {
                     if id_ok { DownReason::AuthenticationFailed } else { DownReason::IdentityMismatch },
                     true,
                 );
+            }
+            _ if !id_ok && p.pki.as_ref().is_some_and(|k| !k.cert_maps.is_empty()) => {
+                let maps = p.pki.as_ref().map(|k| k.map_names()).unwrap_or_default();
+                let failure = CertFailure::NoMapMatch { maps };
+                self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: Some(id_text(idr)), failure });
+                self.stats.ike_failed += 1;
+                return self.drop_sa(i, DownReason::IdentityMismatch, true);
             }
             _ if !id_ok => {
                 self.emit(Event::V2AuthFailed { conn, peer, id: Some(idr.clone()), identity_mismatch: true });
@@ -397,15 +418,22 @@ impl Core {
             }),
             _ => false,
         };
+        let reachable = |p: &&PeerConf| p.local == local && p.remote.is_none_or(|r| r == peer) && can_answer(p);
         let mut cands: Vec<_> = self
             .peers
             .iter()
-            .filter(|p| p.local == local && p.remote.is_none_or(|r| r == peer) && can_answer(p))
-            .map(|p| {
-                (id_matches(&p.remote_id, idi).max(u8::from(remote_sig(p) && cert_has_conf_id(p, &msg))), p.clone())
-            })
+            .filter(reachable)
+            .map(|p| (peer_fit(p, idi, &msg), p.clone()))
             .filter(|(s, _)| *s > 0)
             .collect();
+        // No tunnel takes the peer, and some would by a certificate map: its certificate matched none.
+        let mut maps: Vec<String> = if cands.is_empty() {
+            self.peers.iter().filter(reachable).filter_map(|p| p.pki.as_ref()).flat_map(|k| k.map_names()).collect()
+        } else {
+            Vec::new()
+        };
+        maps.sort();
+        maps.dedup();
         cands.sort_by_key(|(s, p)| (std::cmp::Reverse(*s), !ts_fit(p)));
         let (Some(suite), Some(k)) = (self.sas[i].suite, self.sas[i].keys.clone()) else { return };
         let sa = &self.sas[i];
@@ -426,6 +454,10 @@ impl Core {
         }
         let Some((pc, verdict)) = ok else {
             match first_fail {
+                None if !maps.is_empty() => {
+                    let failure = CertFailure::NoMapMatch { maps };
+                    self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: Some(id_text(idi)), failure })
+                }
                 Some(Verdict::CertFailed(failure)) => {
                     self.emit(Event::CertAuthFailed { conn, peer, version: 2, id: Some(id_text(idi)), failure })
                 }

@@ -313,3 +313,88 @@ fn setups_per_second() {
         "IKEv2 setups/s (IKE SA + child, DH 14, both ends in one thread): PSK {psk:.1}, RSA-2048 {rsa:.1}, ECDSA P-256/P-384 {ec:.1}"
     );
 }
+
+/// Two cores with certificates, each tunnel edited before the run.
+fn link_conf(a_cert: &str, b_cert: &str, edit: impl Fn(&mut PeerConf, &mut PeerConf)) -> Link {
+    let mut a = v2peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
+    let mut b = mirror(&a, "tb");
+    a.psk = None;
+    b.psk = None;
+    a.pki = Some(Arc::new(peer_pki(a_cert)));
+    b.pki = Some(Arc::new(peer_pki(b_cert)));
+    edit(&mut a, &mut b);
+    let now = NOW * 1000;
+    let mut l =
+        Link { a: Core::new(1), b: Core::new(2), now, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
+    l.b.set_peers(now, vec![b]);
+    l.a.set_peers(now, vec![a]);
+    l.run();
+    l
+}
+
+fn subject_map(name: &str, contains: &str) -> crate::pki::certmap::CertMap {
+    use crate::pki::certmap::{CertMap, Field, Op, Rule, Value};
+    CertMap {
+        name: name.into(),
+        entries: vec![(10, vec![Rule { field: Field::SubjectName, op: Op::Co, value: Value::Text(contains.into()) }])],
+    }
+}
+
+fn dn_of(cert: &str) -> crate::config::Identity {
+    crate::config::Identity::Dn(crate::pki::tests::pem(cert).subject_der.clone())
+}
+
+/// IOS `identity local dn` and `match certificate MAP`: the initiator names
+/// itself by its certificate's subject (ID_DER_ASN1_DN), the responder takes
+/// it by a certificate map and names itself by its DN too; a certificate no
+/// map takes is refused (AUTHENTICATION_FAILED), unless the peer's identity
+/// matches a configured one (the two kinds of `match` are alternatives).
+#[test]
+fn identity_local_dn_and_certificate_maps() {
+    use crate::config::Identity;
+    let with_maps = |p: &mut PeerConf, maps: Vec<crate::pki::certmap::CertMap>| {
+        Arc::make_mut(p.pki.as_mut().unwrap()).cert_maps = maps;
+    };
+    // Both sides by DN; B admits A by the map, A admits B by its DN.
+    let mut l = link_conf("left-rsa", "right-rsa", |a, b| {
+        a.local_id = dn_of("left-rsa");
+        a.remote_id = dn_of("right-rsa");
+        b.local_id = dn_of("right-rsa");
+        b.remote_id = Identity::Any;
+        with_maps(b, vec![subject_map("M", "o = edgesh test,cn=LEFT")]);
+    });
+    assert!(up(&l));
+    let dn = |c: &Core| c.sas()[0].peer_id.clone().map(|i| (i.kind, crate::pki::ident::id_text(i.kind, &i.data)));
+    assert_eq!(dn(&l.b), Some((wire::id::DER_ASN1_DN, "C=US,O=Edgesh Test,CN=left".to_string())));
+    assert_eq!(dn(&l.a), Some((wire::id::DER_ASN1_DN, "C=US,O=Edgesh Test,CN=right".to_string())));
+    assert!(failures(&Link::events(&mut l.b)).is_empty());
+
+    // B's map takes nobody: refused, and A hears it.
+    let mut l = link_conf("left-rsa", "right-rsa", |a, b| {
+        a.local_id = dn_of("left-rsa");
+        b.remote_id = Identity::Any;
+        with_maps(b, vec![subject_map("M", "cn=nobody"), subject_map("N", "ou=sales")]);
+    });
+    assert!(l.a.sas().is_empty() && l.b.sas().is_empty());
+    assert_eq!(failures(&Link::events(&mut l.b)), vec![CertFailure::NoMapMatch { maps: vec!["M".into(), "N".into()] }]);
+    assert!(Link::events(&mut l.a).iter().any(|e| matches!(e, Event::V2AuthFailed { id: None, .. })));
+
+    // The same map, but B also matches A's address identity (A sends its address): up.
+    let l = link_conf("left-rsa", "right-rsa", |_, b| {
+        with_maps(b, vec![subject_map("M", "cn=nobody")]);
+    });
+    assert!(up(&l));
+
+    // The initiator checks the responder's certificate against its own maps.
+    let mut l = link_conf("left-rsa", "right-rsa", |a, _| {
+        a.remote_id = Identity::Any;
+        with_maps(a, vec![subject_map("R", "cn=someone-else")]);
+    });
+    assert!(!up(&l));
+    assert_eq!(failures(&Link::events(&mut l.a)), vec![CertFailure::NoMapMatch { maps: vec!["R".into()] }]);
+    let l = link_conf("left-rsa", "right-rsa", |a, _| {
+        a.remote_id = Identity::Any;
+        with_maps(a, vec![subject_map("R", "cn=right")]);
+    });
+    assert!(up(&l));
+}

@@ -202,6 +202,7 @@ pub(crate) fn id_of(i: &Identity, local: Ipv4Addr) -> IdRepr {
         Identity::Ipv4(a) => IdRepr { kind: id::IPV4_ADDR, data: a.octets().to_vec() },
         Identity::Fqdn(s) => IdRepr { kind: id::FQDN, data: s.as_bytes().to_vec() },
         Identity::UserFqdn(s) => IdRepr { kind: id::RFC822_ADDR, data: s.as_bytes().to_vec() },
+        Identity::Dn(der) => IdRepr { kind: id::DER_ASN1_DN, data: der.clone() },
         Identity::Any => IdRepr { kind: id::IPV4_ADDR, data: local.octets().to_vec() },
     }
 }
@@ -212,6 +213,7 @@ pub(crate) fn id_matches(conf: &Identity, got: &IdRepr) -> u8 {
     match conf {
         Identity::Any => 1,
         Identity::Ipv4(a) => (got.kind == id::IPV4_ADDR && got.data == a.octets()) as u8 * 3,
+        Identity::Dn(der) => (got.kind == id::DER_ASN1_DN && crate::pki::ident::same_name(der, &got.data)) as u8 * 3,
         Identity::Fqdn(s) | Identity::UserFqdn(s) => {
             let want = if matches!(conf, Identity::Fqdn(_)) { id::FQDN } else { id::RFC822_ADDR };
             if got.kind != want && got.kind != id::KEY_ID {
