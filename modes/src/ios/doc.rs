@@ -80,6 +80,8 @@ pub enum IosMode {
     Ikev2Keyring,
     Ikev2Peer,
     Ikev2Profile,
+    /// `crypto pki certificate map LABEL SEQ`.
+    CertMap,
     /// `ip vrf NAME` and `vrf definition NAME`, and the latter's `address-family ipv4`.
     Vrf,
     VrfAf,
@@ -110,6 +112,7 @@ impl IosMode {
         IosMode::Ikev2Keyring,
         IosMode::Ikev2Peer,
         IosMode::Ikev2Profile,
+        IosMode::CertMap,
         IosMode::Vrf,
         IosMode::VrfAf,
         IosMode::Interface,
@@ -136,6 +139,7 @@ impl IosMode {
             IosMode::Ikev2Keyring => "config-ikev2-keyring",
             IosMode::Ikev2Peer => "config-ikev2-keyring-peer",
             IosMode::Ikev2Profile => "config-ikev2-profile",
+            IosMode::CertMap => "ca-certificate-map",
             IosMode::Vrf => "config-vrf",
             IosMode::VrfAf => "config-vrf-af",
             IosMode::Interface => "config-if",

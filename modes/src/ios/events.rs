@@ -193,6 +193,8 @@ pub fn ios_debug(e: &Event, f: &DebugFlags) -> Vec<String> {
         // mode keeps the state change below (no public capture of its steps found).
         Event::P1Step { conn, role, number, sent, .. } if f.isakmp => v.extend(mm_step(*conn, *role, *number, *sent)),
         Event::State { conn, old, new, .. } if f.isakmp && (*old == P1State::AgInitExch || *new == P1State::AgInitExch) => v.push(format!("ISAKMP (0:{conn}): Old State = {old}  New State = {new}")),
+        // A certificate no `match certificate` map of the tunnel's ISAKMP profile takes (real IOS-XE debugs).
+        Event::CertAuthFailed { conn, version: 1, failure: edgesh_engine::pki::CertFailure::NoMapMatch { .. }, .. } if f.isakmp => v.push(format!("ISAKMP (0:{conn}): peer matches *none* of the profiles")),
         // Seed 002: a peer with no certificate where one is needed, and no key either.
         Event::CertAuthFailed { peer, version: 1, failure: edgesh_engine::pki::CertFailure::NoCert, .. } if f.isakmp => v.push(format!("ISAKMP: No cert, and no keys (public or pre-shared) with remote peer {peer}")),
         Event::P1Check { conn, transform, proposal, priority: prio, offered, result, more, .. } if f.isakmp => {

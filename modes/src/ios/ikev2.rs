@@ -137,6 +137,9 @@ pub struct V2Profile {
     pub fvrf: Option<String>,
     /// `match address local ...`
     local: Vec<String>,
+    /// `match certificate MAP` (the certificate maps are attached with the
+    /// PKI material: `super::pki::attach`).
+    cert_maps: Vec<String>,
 }
 
 /// Everything `crypto ikev2` of a document.
@@ -308,6 +311,9 @@ impl Ikev2 {
                             p.remote.push(RemoteId::Email(x.to_string(), false))
                         }
                         ["match", "identity", "remote", "any"] => p.remote.push(RemoteId::Any),
+                        ["match", "certificate", m] => p.cert_maps.push(m.to_string()),
+                        // This side's certificate subject: set with the certificate (`super::pki::attach`).
+                        ["identity", "local", "dn"] => {}
                         ["match", "fvrf", v] => p.fvrf = Some(v.to_string()),
                         ["match", "address", "local", rest @ ..] => p.local.extend(strip_interface(rest)),
                         ["identity", "local", "address", a] => p.identity_local = a.parse().ok().map(Identity::Ipv4),
@@ -467,6 +473,8 @@ impl Ikev2 {
         // peer's identity is its address by default), else the first.
         let peer_match = p.remote.iter().find(|r| matches!(r, RemoteId::Addr(a) if a.contains(peer)));
         let remote_id = match peer_match.or(p.remote.first()) {
+            // Peers admitted by their certificates only (`match certificate`).
+            None if !p.cert_maps.is_empty() => Identity::Any,
             None => {
                 notes.push(format!(
                     "{what}: {prof} has no match identity remote (IOS needs one): the peer's address is expected"

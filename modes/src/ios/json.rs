@@ -42,11 +42,11 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             crate::ios::commit::sync(&mut s.router());
             value(&session(&s.router(), detail))
         }
-        "show crypto ikev2 sa [detail]" if !detail => {
+        "show crypto ikev2 sa [detail | detailed]" if !(detail || a.has("detailed")) => {
             crate::ios::commit::sync(&mut s.router());
             value(&ikev2_sa(&s.router()))
         }
-        "show crypto ikev2 sa [detail]" => {
+        "show crypto ikev2 sa [detail | detailed]" => {
             crate::ios::commit::sync(&mut s.router());
             Ok(ikev2_sa_detail(&s.router()))
         }
@@ -768,7 +768,7 @@ pub fn session(r: &Router, detail: bool) -> CryptoSession {
             let id = ike
                 .iter()
                 .find_map(|s| s.peer_id.as_ref())
-                .map(|i| i.data_text())
+                .map(crate::ios::show_ikev2::v1_id_text)
                 .or_else(|| crate::ios::show_ikev2::phase1_id(r, &p.name))
                 .unwrap_or_else(|| "(none)".into());
             pe.phase1_id = Some(id);

@@ -291,8 +291,12 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
         notes.extend(n.iter().cloned());
         m.clone()
     };
+    let maps = cert_maps(doc);
+    let global_dn = doc.root.iter().any(|n| n.text.trim() == "crypto isakmp identity dn");
     for p in conf.peers.iter_mut() {
         let prof = ix.tunnel_profile(&p.name);
+        // The profile's `match certificate` maps, and whether this side names itself by its DN.
+        let (mut map_names, mut local_dn, mut any_remote) = (Vec::new(), false, false);
         // Which side signs, and the trustpoints to sign with and verify against.
         let (local, remote, sign_tps, verify_tps) = match (&prof, p.version) {
             (Some((true, name)), IkeVersion::V2) => {
@@ -301,6 +305,9 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
                     (AuthBy::PreShared, AuthBy::PreShared, Vec::new(), Vec::new());
                 for c in &n.children {
                     match c.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+                        ["match", "certificate", m] => map_names.push(m.to_string()),
+                        ["match", "identity", "remote", "any"] => any_remote = true,
+                        ["identity", "local", "dn"] => local_dn = true,
                         ["authentication", "local", "rsa-sig" | "ecdsa-sig", ..] => l = AuthBy::Signature,
                         ["authentication", "remote", "rsa-sig" | "ecdsa-sig", ..] => r = AuthBy::Signature,
                         ["pki", "trustpoint", tp, rest @ ..] => {
@@ -317,21 +324,23 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
                 (l, r, sign, verify)
             }
             (_, IkeVersion::V1) if p.proposals.iter().any(|x| x.auth.is_signature()) => {
-                // The isakmp profile's `ca trust-point` lines, else every trustpoint.
-                let named: Vec<String> = match &prof {
+                // The isakmp profile's `ca trust-point` lines, else every trustpoint;
+                // its `match certificate` maps; the global `crypto isakmp identity dn`
+                // unless the profile names this side (`self-identity`).
+                let lines: Vec<&str> = match &prof {
                     Some((false, name)) => ix
                         .block(&[format!("crypto isakmp profile {name}")])
-                        .map(|n| {
-                            n.children
-                                .iter()
-                                .filter_map(|c| {
-                                    c.text.trim().strip_prefix("ca trust-point ").map(|t| t.trim().to_string())
-                                })
-                                .collect()
-                        })
+                        .map(|n| n.children.iter().map(|c| c.text.trim()).collect())
                         .unwrap_or_default(),
                     _ => Vec::new(),
                 };
+                let named: Vec<String> =
+                    lines.iter().filter_map(|l| l.strip_prefix("ca trust-point ").map(|t| t.trim().to_string())).collect();
+                map_names = lines
+                    .iter()
+                    .filter_map(|l| l.strip_prefix("match certificate ").map(|t| t.trim().to_string()))
+                    .collect();
+                local_dn = global_dn && !lines.iter().any(|l| l.starts_with("self-identity "));
                 let tps = if named.is_empty() { all_tps.clone() } else { named };
                 // No trustpoint at all: the rsa-sig policy (IOS's default one among them) has
                 // nothing to sign or verify with, and the tunnel stays as it was (pre-shared keys).
@@ -375,6 +384,22 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
                 });
             }
         }
+        // `match identity remote any` admits every peer: the maps add nothing.
+        let cert_maps: Vec<_> = if any_remote { Vec::new() } else { map_names }
+            .into_iter()
+            .map(|m| {
+                maps.get(&m).cloned().unwrap_or_else(|| {
+                    notes.push(format!("certificate map {m} does not exist: it matches no certificate"));
+                    edgesh_engine::pki::certmap::CertMap { name: m, entries: Vec::new() }
+                })
+            })
+            .collect();
+        if local_dn {
+            match certs.first() {
+                Some(c) => p.local_id = edgesh_engine::config::Identity::Dn(c.subject_der.clone()),
+                None => notes.push("identity dn: no certificate to take the name from; the address is sent".into()),
+            }
+        }
         for n in &notes {
             conf.notes.push(format!("tunnel {}: {n}", p.name));
         }
@@ -386,10 +411,87 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
             trust: std::sync::Arc::new(trust),
             check_identity: true,
             notes,
-            cert_maps: Vec::new(),
+            cert_maps,
         }));
     }
     conf.notes.extend(crl_notes);
+}
+
+/// The document's certificate maps (`crypto pki certificate map LABEL SEQ`
+/// and its lines) in the engine's terms, by label.
+pub fn cert_maps(doc: &IosDoc) -> HashMap<String, edgesh_engine::pki::certmap::CertMap> {
+    use edgesh_engine::pki::certmap::{CertMap, Field, Op, Rule, Value};
+    let mut maps: HashMap<String, CertMap> = HashMap::new();
+    for n in &doc.root {
+        let ["crypto", "pki", "certificate", "map", label, seq] = n.text.split_whitespace().collect::<Vec<_>>()[..]
+        else {
+            continue;
+        };
+        let Ok(seq) = seq.parse::<u32>() else { continue };
+        let rules = n
+            .children
+            .iter()
+            .filter_map(|c| {
+                let mut w = c.text.split_whitespace();
+                let field = match w.next()? {
+                    "subject-name" => Field::SubjectName,
+                    "issuer-name" => Field::IssuerName,
+                    "unstructured-subject-name" => Field::UnstructuredSubjectName,
+                    "alt-subject-name" => Field::AltSubjectName,
+                    "name" => Field::Name,
+                    "serial-number" => Field::SerialNumber,
+                    "valid-start" => Field::ValidStart,
+                    "expires-on" => Field::ExpiresOn,
+                    _ => return None,
+                };
+                let op = match w.next()? {
+                    "eq" => Op::Eq,
+                    "ne" => Op::Ne,
+                    "co" => Op::Co,
+                    "nc" => Op::Nc,
+                    "lt" => Op::Lt,
+                    "ge" => Op::Ge,
+                    _ => return None,
+                };
+                let rest = w.collect::<Vec<_>>().join(" ");
+                let value = if field.is_date() { Value::Time(parse_date(&rest)?) } else { Value::Text(rest) };
+                Some(Rule { field, op, value })
+            })
+            .collect();
+        let m = maps.entry(label.to_string()).or_insert_with(|| CertMap { name: label.to_string(), entries: Vec::new() });
+        m.entries.retain(|(s, _)| *s != seq);
+        m.entries.push((seq, rules));
+    }
+    maps
+}
+
+/// `DD MM YYYY HH:MM:SS [utc]` as seconds since the epoch (UTC either way:
+/// edgesh's clock has no time zone).
+pub(crate) fn parse_date(v: &str) -> Option<u64> {
+    let w: Vec<&str> = v.split_whitespace().collect();
+    let (d, m, y, t) = match w.as_slice() {
+        [d, m, y, t] | [d, m, y, t, "utc"] => (d, m, y, t),
+        _ => return None,
+    };
+    let (d, m, y): (u32, u32, i64) = (d.parse().ok()?, m.parse().ok()?, y.parse().ok()?);
+    let hms: Vec<u32> = t.split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    let [hh, mm, ss] = hms[..] else { return None };
+    if !(1..=12).contains(&m) || !(1970..=9999).contains(&y) || hh > 23 || mm > 59 || ss > 59 {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if d == 0 || d > days_in[m as usize - 1] {
+        return None;
+    }
+    // Days since 1970-01-01 (the civil-from-days inverse, Howard Hinnant's algorithm).
+    let (yy, mm_) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm_ as i64 + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    u64::try_from(days * 86400 + i64::from(hh) * 3600 + i64::from(mm) * 60 + i64::from(ss)).ok()
 }
 
 #[cfg(test)]

@@ -178,10 +178,23 @@ pub(crate) fn hex8(b: &[u8; 8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
+/// An IKEv1 identity as IOS prints it: a DN as [`remote_id_text`] prints one, else its data.
+pub(crate) fn v1_id_text(i: &edgesh_engine::ike::wire::IdRepr) -> String {
+    if i.id_type == edgesh_engine::ike::wire::id_type::DER_ASN1_DN {
+        edgesh_engine::pki::certmap::name_text(&i.data)
+    } else {
+        i.data_text()
+    }
+}
+
 pub(crate) fn remote_id_text(s: &Sa) -> String {
     match &s.peer_id {
         Some(i) if i.data.len() == 4 && i.kind == edgesh_engine::ike::v2::wire::id::IPV4_ADDR => {
             Ipv4Addr::new(i.data[0], i.data[1], i.data[2], i.data[3]).to_string()
+        }
+        // A DN as IOS prints it (`hostname=R13.R13.local,cn=R13`).
+        Some(i) if i.kind == edgesh_engine::ike::v2::wire::id::DER_ASN1_DN => {
+            edgesh_engine::pki::certmap::name_text(&i.data)
         }
         Some(i) => String::from_utf8_lossy(&i.data).to_string(),
         None => "none".into(),
@@ -191,6 +204,7 @@ pub(crate) fn remote_id_text(s: &Sa) -> String {
 pub(crate) fn local_id_text(r: &Router, s: &Sa) -> String {
     match r.ike().v2().peers().iter().find(|p| p.name == s.tunnel).map(|p| &p.local_id) {
         Some(Identity::Any) | None => s.local.ip().to_string(),
+        Some(Identity::Dn(der)) => edgesh_engine::pki::certmap::name_text(der),
         Some(i) => i.to_string(),
     }
 }
@@ -458,10 +472,10 @@ pub fn register(g: &mut G) {
     const SH: &str = "Show running system information";
     const CR: &str = "Encryption module";
     const V2: &str = "Shows ikev2 information";
-    add(g, "show crypto ikev2 sa [detail]", &[SH, CR, V2, "Shows ikev2 SAs", "detail"], |s, a, o| {
+    add(g, "show crypto ikev2 sa [detail | detailed]", &[SH, CR, V2, "Shows ikev2 SAs", "detail", "detailed"], |s, a, o| {
         crate::ios::commit::sync(&mut s.router());
         let mut v = Vec::new();
-        ios_ikev2_sa(&s.router(), a.has("detail"), &mut v);
+        ios_ikev2_sa(&s.router(), a.has("detail") || a.has("detailed"), &mut v);
         v.iter().for_each(|l| o.line(l));
         Ok(())
     });

@@ -313,7 +313,7 @@ pub fn ios_session(r: &Router, detail: bool, out: &mut Vec<String>) {
             let id = ike
                 .iter()
                 .find_map(|s| s.peer_id.as_ref())
-                .map(|i| i.data_text())
+                .map(crate::ios::show_ikev2::v1_id_text)
                 .or_else(|| tunnels.iter().find_map(|p| crate::ios::show_ikev2::phase1_id(r, &p.name)));
             out.push(format!("      Phase1_id: {}", id.unwrap_or_else(|| "(none)".into())));
             out.push("      Desc: (none)".into());

@@ -185,7 +185,6 @@ network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto i
 > ip sla low-memory => none
 > track timer => none
 > key config-key => none
-> crypto pki certificate map => parameter-map
 > crypto pki certificate storage => none
 > crypto pki certificate query => none
 > crypto pki token => none

@@ -432,6 +432,12 @@ pub(super) fn isakmp_profile_mode(g: &mut G) {
         &["Specify self-identity", "Use an IP address", "Use the FQDN", "The address", "User FQDN", "Name"],
         leaf1,
     );
+    add(
+        g,
+        "match certificate WORD",
+        &["Match values of peer", "Peer certificate attributes", "Certificate map"],
+        append,
+    );
     add(g, "local-address {A.B.C.D | WORD}", &["Local address", "IP address", "Interface"], leaf1);
     add(g, "keepalive <10-3600> retry <2-60>", &["Enable keepalive", "Seconds", "Retry interval", "Seconds"], leaf1);
     add(g, "vrf WORD", &["VRF", "Name"], leaf1);

@@ -129,10 +129,21 @@ pub(super) fn ikev2_profile_mode(g: &mut G) {
     );
     add(
         g,
-        "identity local {address A.B.C.D | fqdn WORD | email WORD}",
-        &["Identity", "Local identity", "Address", "IP", "FQDN", "Name", "E-mail (user@fqdn)", "Name"],
+        "identity local {address A.B.C.D | dn | fqdn WORD | email WORD}",
+        &[
+            "Identity",
+            "Local identity",
+            "Address",
+            "IP",
+            "Distinguished Name",
+            "FQDN",
+            "Name",
+            "E-mail (user@fqdn)",
+            "Name",
+        ],
         leaf2,
     );
+    add(g, "match certificate WORD", &["Match values", "Peer certificate attributes", "Certificate map"], append);
     add(
         g,
         "authentication {local | remote} {pre-share [key [0 | 6] WORD] | rsa-sig}",

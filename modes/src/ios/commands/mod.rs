@@ -17,6 +17,7 @@
 //! | `system.rs` | `hostname`, `logging`, banners |
 //! | `exec.rs` | exec mode (`enable`, `configure terminal`, `show running-config`, `copy`, `write`, ...) |
 //! | `crypto_exec.rs` | the IKE engine's exec commands: `show crypto ...`, `clear crypto ...`, `debug crypto ...` |
+//! | `certmap.rs` | `crypto pki certificate map` and its `(ca-certificate-map)` lines |
 //! | `mod.rs` (here) | the shared handlers (`append`, leaves, sub-mode entries), `no ...`, `exit`, `end` |
 //!
 //! PKI (`crypto pki ...`, `crypto key ...`) is in `../pki.rs` and
@@ -30,6 +31,7 @@ use crate::session::{Args, CmdResult, Session};
 use crate::cisco_common::{G, add, block, canon, key_words, leaf};
 
 mod acl;
+mod certmap;
 mod crypto;
 mod crypto_exec;
 mod exec;
@@ -66,6 +68,7 @@ block!(b_v2pol, IosMode::Ikev2Policy, enter_block);
 block!(b_v2keyring, IosMode::Ikev2Keyring, enter_block);
 block!(b_v2peer, IosMode::Ikev2Peer, enter_block);
 block!(b_v2prof, IosMode::Ikev2Profile, enter_block);
+block!(b_certmap, IosMode::CertMap, enter_block);
 block!(b_vrf, IosMode::Vrf, enter_block);
 block!(b_vrfaf, IosMode::VrfAf, enter_block);
 block!(b_acl, IosMode::ExtAcl, enter_block);
@@ -114,7 +117,12 @@ fn negate(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
     }
     // An access-list entry is stored with its wildcarded bits cleared: `no` names it either way.
     let ace = matches!(w.as_slice(), ["access-list", ..] | ["permit" | "deny", ..] | [_, "permit" | "deny", ..]);
-    if !remove_line(s, &rest) && !(ace && remove_line(s, &super::acl_check::masked(&rest))) {
+    // A certificate map's name values are stored in lower case: `no` names them in any case.
+    let in_map = s.ios.stack.last().is_some_and(|f| f.mode == IosMode::CertMap);
+    if !remove_line(s, &rest)
+        && !(ace && remove_line(s, &super::acl_check::masked(&rest)))
+        && !(in_map && remove_line(s, &certmap::stored(&rest)))
+    {
         set_line(s, "", &format!("no {rest}"));
     }
     if rest.starts_with("logging") {
@@ -156,6 +164,7 @@ pub fn build(m: IosMode) -> G {
         IosMode::Ikev2Keyring => ikev2::ikev2_keyring_mode(&mut g),
         IosMode::Ikev2Peer => ikev2::ikev2_peer_mode(&mut g),
         IosMode::Ikev2Profile => ikev2::ikev2_profile_mode(&mut g),
+        IosMode::CertMap => certmap::cert_map_mode(&mut g),
         IosMode::Vrf => vrf::vrf_mode(&mut g),
         IosMode::VrfAf => vrf::vrf_af_mode(&mut g),
         IosMode::Interface => interface::interface_mode(&mut g),
@@ -176,6 +185,19 @@ pub(crate) use exec::crypto_map_interface;
 
 fn global(g: &mut G) {
     super::pki_keys::register_global(g);
+    add(
+        g,
+        "crypto pki certificate map WORD <1-65535>",
+        &[
+            "Encryption module",
+            "Public Key components",
+            "Actions on certificates",
+            "Define certificate attributes map",
+            "Label",
+            "Sequence number",
+        ],
+        b_certmap,
+    );
     users::global(g);
     system::global(g);
     crypto::global(g);

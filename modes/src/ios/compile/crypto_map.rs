@@ -122,7 +122,11 @@ pub(super) fn static_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>)
                 _ => local_addr.map(Identity::Ipv4),
             };
             // `match identity host|user` names the identity the peer must present.
-            let remote_id = prof.and_then(|p| p.match_ids.first().cloned()).unwrap_or(Identity::Ipv4(peer));
+            // With `match certificate` only, the certificate maps decide (any identity).
+            let remote_id = match prof {
+                Some(p) if p.match_ids.is_empty() && p.by_certificate => Identity::Any,
+                _ => prof.and_then(|p| p.match_ids.first().cloned()).unwrap_or(Identity::Ipv4(peer)),
+            };
             ike.identity_remote = Some(remote_id.clone());
             if prof.is_some_and(|p| p.aggressive) {
                 ike.mode = ExchangeMode::Aggressive;

@@ -24,6 +24,9 @@ pub(super) struct IsakmpProfile {
     pub local_address: Option<String>,
     pub aggressive: bool,
     pub match_ids: Vec<Identity>,
+    /// `match certificate MAP`: peers admitted by their certificates (the
+    /// maps are attached with the PKI material, `crate::ios::pki::attach`).
+    pub by_certificate: bool,
     /// `vrf IVRF`: the inside VRF.
     pub vrf: Option<String>,
     /// The front-door VRF named by `match identity address A [MASK] FVRF`.
@@ -236,6 +239,7 @@ impl<'a> Gathered<'a> {
                             ["initiate", "mode", "aggressive"] => p.aggressive = true,
                             ["match", "identity", "host", h] => p.match_ids.push(Identity::Fqdn(h.to_string())),
                             ["match", "identity", "user", u] => p.match_ids.push(Identity::UserFqdn(u.to_string())),
+                            ["match", "certificate", _] => p.by_certificate = true,
                             // An IPv6 identity: the engine's peers are IPv4 (no front-door VRF in it).
                             ["match", "identity", "address", "ipv6", ..] => notes.push(format!(
                                 "crypto isakmp profile {name}: `{}`: the engine's peers are IPv4; the line is kept",
