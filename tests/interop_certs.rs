@@ -133,6 +133,11 @@ fn start_strongswan_certs(version: u8, cert: &str, id: &str, extra: &str) {
 
 /// The same with more lines in swanctl's connection section (`send_cert = never`, `aggressive = yes`).
 fn start_strongswan_certs_with(version: u8, cert: &str, id: &str, extra: &str, conn_lines: &str) {
+    start_strongswan_certs_ids(version, cert, id, "192.0.2.1", extra, conn_lines);
+}
+
+/// The same with the identity strongSwan wants of edgesh (`remote_id`).
+fn start_strongswan_certs_ids(version: u8, cert: &str, id: &str, remote_id: &str, extra: &str, conn_lines: &str) {
     fresh_namespaces(&[]);
     let d = base().join("right");
     for sub in ["x509", "x509ca", "x509crl", "rsa", "ecdsa", "private"] {
@@ -162,7 +167,7 @@ fn start_strongswan_certs_with(version: u8, cert: &str, id: &str, extra: &str, c
     }}
     remote {{
       auth = pubkey
-      id = 192.0.2.1
+      id = \"{remote_id}\"
     }}
     children {{
       peer-child {{
@@ -292,6 +297,61 @@ fn ikev2_refused_certificates_are_logged_on_the_receiving_side() {
         "C=US, O=Edgesh Test, CN=right-wrongid",
         "%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from 192.0.2.2 failed its sanity check or is malformed",
     );
+}
+
+/// edgesh's IKEv2 profile admits the peer by a certificate map only (no
+/// `match identity`) and names itself by its certificate's DN (`identity
+/// local dn`); strongSwan names itself by its DN and wants edgesh's.
+fn ios_cert_map_config(map_line: &str) -> String {
+    ios_cert_config("left-rsa", "rsa-sig").replace(
+        "crypto ikev2 profile PROF\n match identity remote address 192.0.2.2 255.255.255.255\n identity local address 192.0.2.1\n",
+        &format!("crypto pki certificate map RIGHT 10\n {map_line}\ncrypto ikev2 profile PROF\n match certificate RIGHT\n identity local dn\n"),
+    )
+}
+
+#[test]
+fn ikev2_certificate_map_and_dn_identities_both_directions() {
+    let Some(_g) = ready() else { return };
+    // The test certificates' subjects are encoded CN, O, C: strongSwan's DNs say them in that order.
+    const RIGHT_DN: &str = "CN=right, O=Edgesh Test, C=US";
+    const LEFT_DN: &str = "CN=left, O=Edgesh Test, C=US";
+    // strongSwan initiates: edgesh finds the profile by the certificate's subject.
+    start_strongswan_certs_ids(2, "right-rsa", RIGHT_DN, LEFT_DN, "", "");
+    let config = ios_cert_map_config("subject-name co o = edgesh test, cn = right");
+    assert!(config.contains("match certificate RIGHT") && !config.contains("match identity"), "{config}");
+    let e = start_edgesh_with("left-rsa", &config);
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show logging"));
+    // strongSwan took our ID_DER_ASN1_DN and found it in our certificate.
+    assert!(
+        charon_log()
+            .lines()
+            .any(|l| l.contains(&format!("authentication of '{LEFT_DN}' with")) && l.contains("successful")),
+        "{}",
+        charon_log()
+    );
+    let ids = e.cmd("show crypto ikev2 sa detailed | include id:");
+    assert!(
+        ids.contains("Local id: c=US,o=Edgesh Test,cn=left") && ids.contains("Remote id: c=US,o=Edgesh Test,cn=right"),
+        "{ids}"
+    );
+    // edgesh initiates: it checks the responder's certificate against the same map.
+    drop(e);
+    start_strongswan_certs_ids(2, "right-rsa", RIGHT_DN, LEFT_DN, "", "");
+    let e = start_edgesh_with("left-rsa", &config);
+    e.cmd("ping 203.0.113.1 source 198.51.100.1");
+    wait_established(&e);
+    ping_through(&e, "show logging");
+    drop(e);
+    // A map that takes nobody: strongSwan hears AUTHENTICATION_FAILED, no SA; edgesh's debug says why.
+    start_strongswan_certs_ids(2, "right-rsa", RIGHT_DN, LEFT_DN, "", "");
+    let e = start_edgesh_with("left-rsa", &ios_cert_map_config("subject-name co cn = nobody"));
+    e.cmd("debug crypto ikev2 error");
+    let out = peer(&[], &["initiate", "right"]);
+    assert!(out.contains("initiate failed"), "{out}");
+    assert!(charon_log().contains("AUTHENTICATION_FAILED"), "{}", charon_log());
+    e.wait_for("show logging", "IKEv2:%Profile could not be found by peer certificate.", 10);
+    assert!(!list_sas().contains("ESTABLISHED"), "{}", list_sas());
 }
 
 #[test]

@@ -131,7 +131,9 @@ impl Rule {
                     Field::ValidStart | Field::ExpiresOn => return false,
                 };
                 let texts: Vec<String> = texts.iter().map(|t| normal(t)).collect();
-                let serial = |t: &String| self.field == Field::SerialNumber && t.trim_start_matches('0') == want.trim_start_matches('0');
+                let serial = |t: &String| {
+                    self.field == Field::SerialNumber && t.trim_start_matches('0') == want.trim_start_matches('0')
+                };
                 match self.op {
                     Op::Eq => texts.iter().any(|t| *t == want || serial(t)),
                     Op::Ne => !texts.iter().any(|t| *t == want || serial(t)),
@@ -185,12 +187,8 @@ pub fn name_attrs(n: &x509_cert::name::Name) -> Vec<(String, String)> {
 /// The name's RDNs most significant last, each its attributes as (IOS key, value).
 fn rdns(n: &x509_cert::name::Name) -> Vec<Vec<(String, String)>> {
     let oid = der::oid::ObjectIdentifier::new_unwrap;
-    let (hostname, email, serial, address) = (
-        oid("1.2.840.113549.1.9.2"),
-        oid("1.2.840.113549.1.9.1"),
-        oid("2.5.4.5"),
-        oid("1.2.840.113549.1.9.8"),
-    );
+    let (hostname, email, serial, address) =
+        (oid("1.2.840.113549.1.9.2"), oid("1.2.840.113549.1.9.1"), oid("2.5.4.5"), oid("1.2.840.113549.1.9.8"));
     let mut v = Vec::new();
     for rdn in n.as_ref().iter() {
         let mut one = Vec::new();

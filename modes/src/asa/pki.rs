@@ -222,8 +222,16 @@ pub fn attach(doc: &AsaDoc, model: &edgesh_engine::Config, conf: &mut EngineConf
         for n in &notes {
             conf.notes.push(format!("tunnel {}: {n}", p.name));
         }
-        p.pki =
-            Some(Arc::new(PeerPki { local, remote, certs, key, trust: Arc::new(trust), check_identity: true, notes, cert_maps: Vec::new() }));
+        p.pki = Some(Arc::new(PeerPki {
+            local,
+            remote,
+            certs,
+            key,
+            trust: Arc::new(trust),
+            check_identity: true,
+            notes,
+            cert_maps: Vec::new(),
+        }));
     }
     conf.notes.extend(crl_notes);
 }

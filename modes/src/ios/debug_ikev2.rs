@@ -110,7 +110,9 @@ pub fn lines(e: &Event, f: &DebugFlags) -> Vec<String> {
         // A certificate no `match certificate` map takes: the profile lookup fails (a real IOS
         // debug, Cisco TAC document 117337; IOS prints it where the responder looks up its
         // profile, edgesh on either side).
-        Event::CertAuthFailed { conn, version: 2, failure: edgesh_engine::pki::CertFailure::NoMapMatch { .. }, .. } => {
+        Event::CertAuthFailed {
+            conn, version: 2, failure: edgesh_engine::pki::CertFailure::NoMapMatch { .. }, ..
+        } => {
             v.push("IKEv2:%Profile could not be found by peer certificate.".into());
             v.push("IKEv2:% IKEv2 profile not found".into());
             v.push(format!("{}: Failed to locate an item in the database", prefix(*conn)));

@@ -334,8 +334,10 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
                         .unwrap_or_default(),
                     _ => Vec::new(),
                 };
-                let named: Vec<String> =
-                    lines.iter().filter_map(|l| l.strip_prefix("ca trust-point ").map(|t| t.trim().to_string())).collect();
+                let named: Vec<String> = lines
+                    .iter()
+                    .filter_map(|l| l.strip_prefix("ca trust-point ").map(|t| t.trim().to_string()))
+                    .collect();
                 map_names = lines
                     .iter()
                     .filter_map(|l| l.strip_prefix("match certificate ").map(|t| t.trim().to_string()))
@@ -458,7 +460,8 @@ pub fn cert_maps(doc: &IosDoc) -> HashMap<String, edgesh_engine::pki::certmap::C
                 Some(Rule { field, op, value })
             })
             .collect();
-        let m = maps.entry(label.to_string()).or_insert_with(|| CertMap { name: label.to_string(), entries: Vec::new() });
+        let m =
+            maps.entry(label.to_string()).or_insert_with(|| CertMap { name: label.to_string(), entries: Vec::new() });
         m.entries.retain(|(s, _)| *s != seq);
         m.entries.push((seq, rules));
     }

@@ -472,13 +472,18 @@ pub fn register(g: &mut G) {
     const SH: &str = "Show running system information";
     const CR: &str = "Encryption module";
     const V2: &str = "Shows ikev2 information";
-    add(g, "show crypto ikev2 sa [detail | detailed]", &[SH, CR, V2, "Shows ikev2 SAs", "detail", "detailed"], |s, a, o| {
-        crate::ios::commit::sync(&mut s.router());
-        let mut v = Vec::new();
-        ios_ikev2_sa(&s.router(), a.has("detail") || a.has("detailed"), &mut v);
-        v.iter().for_each(|l| o.line(l));
-        Ok(())
-    });
+    add(
+        g,
+        "show crypto ikev2 sa [detail | detailed]",
+        &[SH, CR, V2, "Shows ikev2 SAs", "detail", "detailed"],
+        |s, a, o| {
+            crate::ios::commit::sync(&mut s.router());
+            let mut v = Vec::new();
+            ios_ikev2_sa(&s.router(), a.has("detail") || a.has("detailed"), &mut v);
+            v.iter().for_each(|l| o.line(l));
+            Ok(())
+        },
+    );
     add(
         g,
         "show crypto ikev2 session [detail | detailed]",

@@ -20,7 +20,8 @@ const NAME_FIELDS: [(&str, &str); 6] = [
     ("subject-name", "Certificate subject name"),
     ("unstructured-subject-name", "Unstructured subject name"),
 ];
-const DATE_FIELDS: [(&str, &str); 2] = [("expires-on", "Expiration date/time"), ("valid-start", "Valid after date/time")];
+const DATE_FIELDS: [(&str, &str); 2] =
+    [("expires-on", "Expiration date/time"), ("valid-start", "Valid after date/time")];
 
 /// The `CertMap` mode.
 pub(super) fn cert_map_mode(g: &mut G) {
