@@ -132,8 +132,8 @@ network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto i
 > crypto ca certificate chain => cert-chain
 > crypto pki server $ => trustpoint
 > crypto ca server $ => trustpoint
-> crypto ca trustpool $ => trustpoint
-> crypto pki trustpool $ => trustpoint
+> crypto ca trustpool $ => trustpool
+> crypto pki trustpool $ => trustpool
 > crypto pki profile => trustpoint
 > crypto key pubkey-chain => pubkey-chain
 > crypto csr-params => csr-params
@@ -325,6 +325,9 @@ match, no, ocsp, password, primary, regenerate, revocation-check, rsakeypair, ec
 subject-name, usage, vrf, validation-usage, shutdown, smtp, database, grant, lifetime, cdp-url, issuer-name, auto-rollover,
 chain-validation, oid, authorization,
 crl-cache, trustpool, cabundle,
+
+@trustpool ca-trustpool
+cabundle, chain-validation, crl, default, match, no, revocation-check, source, storage, vrf
 
 @cert-chain config-cert-chain
 no
