@@ -327,7 +327,7 @@ chain-validation, oid, authorization,
 crl-cache, trustpool, cabundle,
 
 @trustpool ca-trustpool
-cabundle, chain-validation, crl, default, match, no, revocation-check, source, storage, vrf
+auto-import, cabundle, chain-validation, crl, default, match, no, revocation-check, source, storage, vrf
 
 @cert-chain config-cert-chain
 no
