@@ -43,6 +43,7 @@ service-module, tunnel-group-map default-group, tunnel-group-map enable, tunnel-
 > dynamic-access-policy-record => dap
 > crypto ca trustpoint => ca-trustpoint
 > crypto ca certificate chain => cert-chain
+> crypto ca certificate map => ca-cert-map
 > object-group protocol => object-group-protocol
 > object-group icmp-type => object-group-icmp
 > route-map => route-map
@@ -155,6 +156,9 @@ description, action, network-acl, webvpn, user-message, priority, no
 enrollment, subject-name, keypair, crl, no, fqdn, email, ip-address, revocation-check, validation-usage, id-usage,
 serial-number, password, proxy-ldap-trustpoint, accept-subordinates, ignore-ipsec-keyusage, ignore-ssl-keyusage,
 client-types, match, auto-import, chain-validation, crl-configure, ocsp, support-user-cert-validation
+
+@ca-cert-map config-ca-cert-map
+subject-name, issuer-name, alt-subject-name, extended-key-usage, no
 
 @cert-chain config-cert-chain
 no
