@@ -89,18 +89,65 @@ pub struct CertMap {
 impl CertMap {
     /// The sequence number of the first entry the certificate matches.
     pub fn matches(&self, c: &Cert) -> Option<u32> {
+        self.matches_fields(&Fields::of(c))
+    }
+
+    /// [`CertMap::matches`] with the certificate's fields already read.
+    pub fn matches_fields(&self, f: &Fields) -> Option<u32> {
         let mut entries: Vec<&(u32, Vec<Rule>)> = self.entries.iter().collect();
         entries.sort_by_key(|(seq, _)| *seq);
-        entries.into_iter().find(|(_, rules)| rules.iter().all(|r| r.holds(c))).map(|(seq, _)| *seq)
+        entries.into_iter().find(|(_, rules)| rules.iter().all(|r| r.holds_for(f))).map(|(seq, _)| *seq)
+    }
+}
+
+/// A certificate's fields as rules compare them ([`normal`] texts), read
+/// once however many maps and rules look at them.
+#[derive(Clone, Debug)]
+pub struct Fields {
+    subject: String,
+    issuer: String,
+    unstructured: Vec<String>,
+    names: Vec<String>,
+    alt: Vec<String>,
+    serial: String,
+    not_before: u64,
+    not_after: u64,
+}
+
+impl Fields {
+    pub fn of(c: &Cert) -> Fields {
+        let subject_attrs = attrs(&c.subject_der);
+        Fields {
+            subject: normal(&name_text(&c.subject_der)),
+            issuer: normal(&name_text(&c.issuer_der)),
+            unstructured: subject_attrs.iter().filter(|(k, _)| k == "hostname").map(|(_, v)| normal(v)).collect(),
+            names: subject_attrs.iter().map(|(_, v)| normal(v)).collect(),
+            alt: c
+                .sans
+                .iter()
+                .map(|s| match s {
+                    San::Dns(d) => normal(d),
+                    San::Email(e) => normal(e),
+                    San::Ip(a) => a.to_string(),
+                })
+                .collect(),
+            serial: c.serial.iter().map(|b| format!("{b:02x}")).collect(),
+            not_before: c.not_before,
+            not_after: c.not_after,
+        }
     }
 }
 
 impl Rule {
     /// Whether the certificate passes this rule.
     pub fn holds(&self, c: &Cert) -> bool {
+        self.holds_for(&Fields::of(c))
+    }
+
+    fn holds_for(&self, f: &Fields) -> bool {
         match &self.value {
             Value::Time(t) => {
-                let at = if self.field == Field::ValidStart { c.not_before } else { c.not_after };
+                let at = if self.field == Field::ValidStart { f.not_before } else { f.not_after };
                 match self.op {
                     Op::Eq => at == *t,
                     Op::Ne => at != *t,
@@ -111,32 +158,23 @@ impl Rule {
             }
             Value::Text(v) => {
                 let want = normal(v);
-                let texts: Vec<String> = match self.field {
-                    Field::SubjectName => vec![name_text(&c.subject_der)],
-                    Field::IssuerName => vec![name_text(&c.issuer_der)],
-                    Field::UnstructuredSubjectName => {
-                        attrs(&c.subject_der).into_iter().filter(|(k, _)| k == "hostname").map(|(_, v)| v).collect()
-                    }
-                    Field::Name => attrs(&c.subject_der).into_iter().map(|(_, v)| v).collect(),
-                    Field::AltSubjectName => c
-                        .sans
-                        .iter()
-                        .map(|s| match s {
-                            San::Dns(d) => d.clone(),
-                            San::Email(e) => e.clone(),
-                            San::Ip(a) => a.to_string(),
-                        })
-                        .collect(),
-                    Field::SerialNumber => vec![c.serial.iter().map(|b| format!("{b:02x}")).collect()],
+                let texts: &[String] = match self.field {
+                    Field::SubjectName => std::slice::from_ref(&f.subject),
+                    Field::IssuerName => std::slice::from_ref(&f.issuer),
+                    Field::UnstructuredSubjectName => &f.unstructured,
+                    Field::Name => &f.names,
+                    Field::AltSubjectName => &f.alt,
+                    Field::SerialNumber => std::slice::from_ref(&f.serial),
                     Field::ValidStart | Field::ExpiresOn => return false,
                 };
-                let texts: Vec<String> = texts.iter().map(|t| normal(t)).collect();
-                let serial = |t: &String| {
-                    self.field == Field::SerialNumber && t.trim_start_matches('0') == want.trim_start_matches('0')
+                let same = |t: &String| {
+                    *t == want
+                        || self.field == Field::SerialNumber
+                            && t.trim_start_matches('0') == want.trim_start_matches('0')
                 };
                 match self.op {
-                    Op::Eq => texts.iter().any(|t| *t == want || serial(t)),
-                    Op::Ne => !texts.iter().any(|t| *t == want || serial(t)),
+                    Op::Eq => texts.iter().any(same),
+                    Op::Ne => !texts.iter().any(same),
                     Op::Co => texts.iter().any(|t| t.contains(&want)),
                     Op::Nc => !texts.iter().any(|t| t.contains(&want)),
                     Op::Lt | Op::Ge => false,
@@ -316,4 +354,19 @@ mod tests {
         assert!(rule(Field::SerialNumber, Op::Eq, &format!("00{hex}")).holds(&c));
         assert!(!rule(Field::SerialNumber, Op::Lt, &hex).holds(&c));
     }
+
+    proptest::proptest! {
+        /// Any value, field and operator is decided, and the normal form is idempotent.
+        #[test]
+        fn any_rule_is_decided_without_panic(v in "\\PC{0,60}", field in 0usize..8, op in 0usize..6, t in 0u64..4_000_000_000) {
+            let c = right();
+            let fields = [Field::SubjectName, Field::IssuerName, Field::UnstructuredSubjectName, Field::AltSubjectName,
+                Field::Name, Field::SerialNumber, Field::ValidStart, Field::ExpiresOn];
+            let ops = [Op::Eq, Op::Ne, Op::Co, Op::Nc, Op::Lt, Op::Ge];
+            let _ = rule(fields[field], ops[op], &v).holds(&c);
+            let _ = Rule { field: fields[field], op: ops[op], value: Value::Time(t) }.holds(&c);
+            proptest::prop_assert_eq!(normal(&normal(&v)), normal(&v));
+        }
+    }
 }
+

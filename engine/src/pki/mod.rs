@@ -248,7 +248,8 @@ impl PeerPki {
         if self.cert_maps.is_empty() {
             return by_id;
         }
-        if c.is_some_and(|c| self.cert_maps.iter().any(|m| m.matches(c).is_some())) {
+        let fields = c.map(certmap::Fields::of);
+        if fields.is_some_and(|f| self.cert_maps.iter().any(|m| m.matches_fields(&f).is_some())) {
             3
         } else if wildcard {
             0

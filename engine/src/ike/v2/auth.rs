@@ -192,10 +192,15 @@ fn verify_with(
     })
 }
 
-/// Whether the peer's certificate (its first CERT) carries the configured remote identity
+/// The peer's certificate (its first CERT), decoded once per message.
+fn peer_cert(msg: &Msg) -> Option<crate::pki::Cert> {
+    msg.certs().next().and_then(|c| crate::pki::Cert::from_der(&c.data).ok())
+}
+
+/// Whether the peer's certificate carries the configured remote identity
 /// (a peer that names itself by its DN while the tunnel names it by address).
-fn cert_has_conf_id(p: &PeerConf, msg: &Msg) -> bool {
-    let Some(c) = msg.certs().next().and_then(|c| crate::pki::Cert::from_der(&c.data).ok()) else { return false };
+fn cert_has_conf_id(p: &PeerConf, cert: Option<&crate::pki::Cert>) -> bool {
+    let Some(c) = cert else { return false };
     let want = id_of(&p.remote_id, std::net::Ipv4Addr::UNSPECIFIED);
     !matches!(p.remote_id, crate::config::Identity::Any) && c.has_identity(want.kind, &want.data)
 }
@@ -203,14 +208,11 @@ fn cert_has_conf_id(p: &PeerConf, msg: &Msg) -> bool {
 /// How well the peer fits tunnel `p` (0: not at all): its identity against
 /// the configured one (or the configured identity in its certificate), and
 /// its certificate against the tunnel's certificate maps ([`crate::pki::PeerPki::admits`]).
-fn peer_fit(p: &PeerConf, id: &IdRepr, msg: &Msg) -> u8 {
-    let by_id = id_matches(&p.remote_id, id).max(u8::from(remote_sig(p) && cert_has_conf_id(p, msg)));
+fn peer_fit(p: &PeerConf, id: &IdRepr, cert: Option<&crate::pki::Cert>) -> u8 {
+    let by_id = id_matches(&p.remote_id, id).max(u8::from(remote_sig(p) && cert_has_conf_id(p, cert)));
     match p.pki.as_ref().filter(|k| !k.cert_maps.is_empty()) {
         None => by_id,
-        Some(k) => {
-            let c = msg.certs().next().and_then(|c| crate::pki::Cert::from_der(&c.data).ok());
-            k.admits(c.as_ref(), by_id, matches!(p.remote_id, crate::config::Identity::Any))
-        }
+        Some(k) => k.admits(cert, by_id, matches!(p.remote_id, crate::config::Identity::Any)),
     }
 }
 
@@ -341,7 +343,7 @@ impl Core {
         let sa = &self.sas[i];
         let want = p.psk.as_ref().map(|psk| keys::psk_auth(suite.prf, psk, &sa.init_resp, &sa.ni, &k.pr, &idr.body()));
         let octets = signed_octets(suite.prf, &sa.init_resp, &sa.ni, &k.pr, &idr.body());
-        let id_ok = peer_fit(&p, idr, msg) > 0;
+        let id_ok = peer_fit(&p, idr, peer_cert(msg).as_ref()) > 0;
         let verdict = verify_peer(&p, msg, idr, auth, &octets, want, self.now / 1000);
         match verdict {
             Verdict::CertFailed(failure) => {
@@ -418,12 +420,15 @@ impl Core {
             }),
             _ => false,
         };
+        // The certificate is decoded once, not once per tunnel (a peer's IKE_AUTH
+        // costs one decode however many tunnels may take it).
+        let cert = peer_cert(&msg);
         let reachable = |p: &&PeerConf| p.local == local && p.remote.is_none_or(|r| r == peer) && can_answer(p);
         let mut cands: Vec<_> = self
             .peers
             .iter()
             .filter(reachable)
-            .map(|p| (peer_fit(p, idi, &msg), p.clone()))
+            .map(|p| (peer_fit(p, idi, cert.as_ref()), p.clone()))
             .filter(|(s, _)| *s > 0)
             .collect();
         // No tunnel takes the peer, and some would by a certificate map: its certificate matched none.

@@ -93,4 +93,11 @@ mod tests {
             assert_eq!(crate::ios::pki::parse_date(bad), None, "{bad}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_date_text_is_a_date_or_none(t in "[0-9: utcx]{0,40}") {
+            let _ = crate::ios::pki::parse_date(&t);
+        }
+    }
 }
