@@ -158,7 +158,8 @@ fn check(
     }
     // The tunnel's certificate maps, if it has any (IOS `match certificate`).
     let by_id = crate::ike::matching::identity_match(&pc.remote_id, id);
-    if k.admits(Some(end), by_id, matches!(pc.remote_id, crate::config::Identity::Any)) == 0 {
+    if !k.cert_maps.is_empty() && k.admits(Some(end), by_id, matches!(pc.remote_id, crate::config::Identity::Any)) == 0
+    {
         return Err(CertFailure::NoMapMatch { maps: k.map_names() });
     }
     let method = chosen_method(sa, pc);
@@ -280,6 +281,63 @@ mod tests {
             )
             .collect();
         assert!(matches!(f.as_slice(), [CertFailure::Invalid(CertError::Revoked { .. })]), "{f:?}");
+    }
+
+    /// Main mode: a peer whose identity is not the configured one is refused as
+    /// an identity mismatch (no certificate map involved); with certificate maps
+    /// (IOS `match certificate` in an ISAKMP profile) the map decides; a DN
+    /// identity (`crypto isakmp identity dn`) goes as ID_DER_ASN1_DN.
+    #[test]
+    fn main_mode_identities_and_certificate_maps() {
+        use crate::config::Identity;
+        use crate::pki::certmap::{CertMap, Field, Op, Rule, Value};
+        let map = |v: &str| CertMap {
+            name: "M".into(),
+            entries: vec![(10, vec![Rule { field: Field::SubjectName, op: Op::Co, value: Value::Text(v.into()) }])],
+        };
+        let run = |edit: &dyn Fn(&mut crate::ike::conf::PeerConf, &mut crate::ike::conf::PeerConf)| {
+            let mut a = peer("ta", [192, 0, 2, 1], [192, 0, 2, 2], "unused", 14);
+            a.psk = None;
+            a.proposals[0].auth = AuthMethod::RsaSignature;
+            let mut b = mirror(&a, "tb");
+            a.pki = Some(Arc::new(peer_pki("left-rsa")));
+            b.pki = Some(Arc::new(peer_pki("right-rsa")));
+            edit(&mut a, &mut b);
+            run_pair(a, b)
+        };
+        let failures = |p: &mut Pair| -> Vec<CertFailure> {
+            Pair::events(&mut p.b)
+                .into_iter()
+                .filter_map(|e| if let Event::CertAuthFailed { failure, .. } = e { Some(failure) } else { None })
+                .collect()
+        };
+        // Another identity configured, no maps: an identity mismatch, not a certificate failure.
+        let mut p = run(&|_, b| b.remote_id = Identity::Fqdn("someone-else.example".into()));
+        assert!(p.b.child_sas().is_empty());
+        let ev = Pair::events(&mut p.b);
+        assert!(ev.iter().any(|e| matches!(e, Event::IdMismatch { by_signature: true, .. })), "{ev:?}");
+        assert!(!ev.iter().any(|e| matches!(e, Event::CertAuthFailed { .. })), "{ev:?}");
+        // Admitted by a map; refused by one that takes nobody.
+        let with_map = |b: &mut crate::ike::conf::PeerConf, m: CertMap| {
+            b.remote_id = Identity::Any;
+            Arc::make_mut(b.pki.as_mut().unwrap()).cert_maps = vec![m];
+        };
+        let p = run(&|_, b| with_map(b, map("cn=left")));
+        assert_eq!(p.b.child_sas().len(), 1);
+        let mut p = run(&|_, b| with_map(b, map("cn=nobody")));
+        assert!(p.b.child_sas().is_empty());
+        assert_eq!(failures(&mut p), vec![CertFailure::NoMapMatch { maps: vec!["M".into()] }]);
+        // DN identities both ways.
+        let dn = |c: &str| Identity::Dn(crate::pki::tests::pem(c).subject_der.clone());
+        let mut p = run(&|a, b| {
+            a.local_id = dn("left-rsa");
+            b.remote_id = dn("left-rsa");
+            b.local_id = dn("right-rsa");
+            a.remote_id = dn("right-rsa");
+        });
+        assert_eq!(p.a.child_sas().len(), 1, "{:?}", Pair::events(&mut p.a));
+        let id = p.b.ike_sas().scan().find_map(|s| s.peer_id.clone()).expect("peer id");
+        assert_eq!(id.id_type, crate::ike::wire::id_type::DER_ASN1_DN);
     }
 
     /// Table 5 row 8: dial-in (on-demand) tunnels with certificates, and an
