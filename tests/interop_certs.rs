@@ -470,20 +470,30 @@ tunnel-group 192.0.2.2 ipsec-attributes
 #[test]
 fn asa_tunnel_group_certificates_ikev1_and_ikev2_strongswan_initiates() {
     let Some(_g) = ready() else { return };
-    // IKEv1 main mode, RSA signatures both ways; traffic through the SAs.
-    start_strongswan_certs(1, "right-rsa", "192.0.2.2", "");
+    // IKEv1 main mode, RSA signatures both ways; traffic through the SAs. With
+    // `crypto isakmp identity auto` (the ASA's default) the ASA names itself by
+    // its certificate's DN (the test certificates' subjects are encoded CN, O, C).
+    start_strongswan_certs_ids(1, "right-rsa", "192.0.2.2", "CN=left, O=Edgesh Test, C=US", "", "");
     let e = start_dialect_with("left-rsa", "asa", &asa_cert_config("left-rsa", false));
     let out = peer(&[], &["initiate", "right"]);
     assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show logging"));
-    let l = strongswan_authenticated_us();
+    let l = charon_log()
+        .lines()
+        .find(|l| l.contains("authentication of 'CN=left, O=Edgesh Test, C=US' with") && l.contains("successful"))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("strongSwan did not authenticate the ASA by its DN:\n{}", charon_log()));
     assert!(l.contains("RSA signature") || l.contains("RSA_EMSA_PKCS1_NULL"), "{l}");
     e.wait_for("show crypto ikev1 sa detail", "MM_ACTIVE  aes     SHA   rsa-sig", 10);
     e.wait_for("show vpn-sessiondb detail l2l", "Auth Mode    : rsaCertificate", 10);
     ping_through(&e, "show crypto ipsec sa");
     drop(e);
-    // IKEv2, RSA signatures both ways.
+    // IKEv2, RSA signatures both ways; `crypto isakmp identity address`: the ASA names itself by its address.
     start_strongswan_certs(2, "right-rsa", "192.0.2.2", "");
-    let e = start_dialect_with("left-rsa", "asa", &asa_cert_config("left-rsa", true));
+    let e = start_dialect_with(
+        "left-rsa",
+        "asa",
+        &format!("{}crypto isakmp identity address\n", asa_cert_config("left-rsa", true)),
+    );
     let out = peer(&[], &["initiate", "right"]);
     assert!(out.contains("established"), "{out}\n{}\n{}", charon_log(), e.cmd("show logging"));
     strongswan_authenticated_us();

@@ -15,6 +15,12 @@
 //! ASA's `<Default-RSA-Key>` as a file name), and `revocation-check crl`
 //! (the ASA's default is `none`) checks the CRLs of `<state dir>/pki/crl/`
 //! (nothing is fetched). What cannot be used is said in the engine notes.
+//! With `crypto isakmp identity auto`, the ASA's default, a tunnel that
+//! signs sends its identity certificate's subject as its IKE identity
+//! (ID_DER_ASN1_DN): the ASA command reference's `auto` is "IP address for
+//! preshared key, or cert DN for certificate authentication" (IBM Cloud's
+//! ASAv guide: `auto` makes the ASA choose "the identity by connection
+//! type").
 
 use super::AsaDoc;
 use super::doc::Node;
@@ -181,6 +187,13 @@ pub fn attach(doc: &AsaDoc, model: &edgesh_engine::Config, conf: &mut EngineConf
         .iter()
         .filter_map(|n| n.text.strip_prefix("crypto ca trustpoint ").map(|t| t.trim().to_string()))
         .collect();
+    // `crypto isakmp identity address|hostname|key-id|auto`: `auto` unless another is configured.
+    let auto_identity = doc
+        .root
+        .iter()
+        .filter_map(|n| n.text.trim().strip_prefix("crypto isakmp identity "))
+        .last()
+        .is_none_or(|w| w.trim() == "auto");
     for p in conf.peers.iter_mut() {
         let Some(t) = model.tunnels.get(&p.name) else { continue };
         let group = t.description.clone().or_else(|| t.remote.map(|a| a.to_string())).unwrap_or_default();
@@ -217,6 +230,13 @@ pub fn attach(doc: &AsaDoc, model: &edgesh_engine::Config, conf: &mut EngineConf
                         }
                     }
                 }
+            }
+        }
+        // `crypto isakmp identity auto` (the ASA's default): a tunnel that signs
+        // names itself by its certificate's DN (the address with pre-shared keys).
+        if auto_identity && local == AuthBy::Signature {
+            if let Some(own) = certs.first() {
+                p.local_id = edgesh_engine::config::Identity::Dn(own.subject_der.clone());
             }
         }
         for n in &notes {

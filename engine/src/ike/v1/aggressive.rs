@@ -123,10 +123,10 @@ fn am2(
         return Next::Fail(DownReason::DhFailed);
     }
     if sig {
-        if super::sig_auth::verify(cx, sa, pc, false, msg, &id, idp.body).is_err() {
+        let Ok(settled) = super::sig_auth::verify(cx, sa, pc, false, msg, &id, idp.body) else {
             return Next::Fail(DownReason::AuthenticationFailed);
-        }
-        if identity_match(&pc.remote_id, &id) == 0 && !super::sig_auth::admitted_by_map(pc) {
+        };
+        if identity_match(&pc.remote_id, &id) == 0 && !settled {
             cx.event(Event::IdMismatch {
                 conn,
                 peer: *remote.ip(),

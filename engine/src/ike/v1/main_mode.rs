@@ -261,11 +261,15 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
         answer_unprotected(cx, answer_conn(sa, hdr), local, remote, Some(hdr), notify::UNEQUAL_PAYLOAD_LENGTHS);
         return Next::Done;
     };
+    let mut settled = false;
     if sig {
-        if sig_auth::verify(cx, sa, pc, true, msg, &id, &id_b).is_err() {
-            sa.set_iv(last);
-            send_notify(cx, sa, notify::AUTHENTICATION_FAILED, proto::ISAKMP, cookies(sa), vec![]);
-            return Next::Fail(DownReason::AuthenticationFailed);
+        match sig_auth::verify(cx, sa, pc, true, msg, &id, &id_b) {
+            Ok(s) => settled = s,
+            Err(_) => {
+                sa.set_iv(last);
+                send_notify(cx, sa, notify::AUTHENTICATION_FAILED, proto::ISAKMP, cookies(sa), vec![]);
+                return Next::Fail(DownReason::AuthenticationFailed);
+            }
         }
     } else if hash_auth(sa, true, &id_b) != hash {
         cx.event(Event::AuthFailed { conn, peer: *remote.ip() });
@@ -273,10 +277,7 @@ fn mm5(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, hdr: &Header, data: &[u8], m
         send_notify(cx, sa, notify::AUTHENTICATION_FAILED, proto::ISAKMP, cookies(sa), vec![]);
         return Next::Fail(DownReason::AuthenticationFailed);
     }
-    if identity_match(&pc.remote_id, &id) == 0
-        && pc.kind != TunnelKind::OnDemand
-        && !(sig && sig_auth::admitted_by_map(pc))
-    {
+    if identity_match(&pc.remote_id, &id) == 0 && pc.kind != TunnelKind::OnDemand && !settled {
         cx.event(Event::IdMismatch { conn, peer: *remote.ip(), id, by_signature: sig, dial_in: false });
         sa.set_iv(last);
         send_notify(cx, sa, notify::INVALID_ID_INFORMATION, proto::ISAKMP, cookies(sa), vec![]);
@@ -334,10 +335,10 @@ fn mm6(cx: &mut Ctx, sa: &mut IkeSa, pc: &PeerConf, data: &[u8], msg: &Msg, last
         return Next::Done;
     };
     if sig {
-        if sig_auth::verify(cx, sa, pc, false, msg, &id, &id_b).is_err() {
+        let Ok(settled) = sig_auth::verify(cx, sa, pc, false, msg, &id, &id_b) else {
             return Next::Fail(DownReason::AuthenticationFailed);
-        }
-        if identity_match(&pc.remote_id, &id) == 0 && !sig_auth::admitted_by_map(pc) {
+        };
+        if identity_match(&pc.remote_id, &id) == 0 && !settled {
             cx.event(Event::IdMismatch {
                 conn: sa.conn,
                 peer: *sa.remote.ip(),

@@ -42,13 +42,6 @@ fn chosen_method(sa: &IkeSa, pc: &PeerConf) -> u8 {
     }
 }
 
-/// Whether a verified signature also settled who the peer is: the tunnel
-/// admits peers by certificate map, and [`verify`] found the certificate in
-/// one (or the identity matching), so the identity check after it is done.
-pub(in crate::ike) fn admitted_by_map(pc: &PeerConf) -> bool {
-    pc.pki.as_ref().is_some_and(|k| !k.cert_maps.is_empty())
-}
-
 /// CERT and CERTREQ encoding 4: X.509 certificate, signature.
 const X509_SIGNATURE: u8 = 4;
 
@@ -91,6 +84,12 @@ pub(in crate::ike) fn sign(
 
 /// Check the peer's message 5 (`initiator`: it is the initiator's) or 6:
 /// its certificate, that it carries the ID, and the signature of its HASH.
+/// `Ok(true)`: the certificate also settles who the peer is, so a received
+/// identity other than the configured one is no mismatch: a certificate map
+/// of the tunnel admitted it, or the certificate carries the configured
+/// remote identity (IOS: a crypto map's peer is named by its address, and a
+/// peer that names itself by its DN, `crypto isakmp identity dn` or the ASA's
+/// `auto`, is taken when its certificate carries that address).
 pub(in crate::ike) fn verify(
     cx: &mut Ctx,
     sa: &IkeSa,
@@ -99,11 +98,11 @@ pub(in crate::ike) fn verify(
     msg: &Msg,
     id: &IdRepr,
     id_b: &[u8],
-) -> Result<(), CertFailure> {
+) -> Result<bool, CertFailure> {
     let (conn, peer) = (sa.conn, *sa.remote.ip());
     let r = check(cx.now / 1000, sa, pc, initiator, msg, id, id_b);
     match &r {
-        Ok((c, trustpoint, revocation_checked)) => cx.event(Event::CertAccepted {
+        Ok((c, trustpoint, revocation_checked, _)) => cx.event(Event::CertAccepted {
             conn,
             peer,
             version: 1,
@@ -121,7 +120,7 @@ pub(in crate::ike) fn verify(
             failure: f.clone(),
         }),
     }
-    r.map(|_| ())
+    r.map(|(_, _, _, settled)| settled)
 }
 
 fn check(
@@ -132,7 +131,7 @@ fn check(
     msg: &Msg,
     id: &IdRepr,
     id_b: &[u8],
-) -> Result<(Cert, Option<String>, bool), CertFailure> {
+) -> Result<(Cert, Option<String>, bool, bool), CertFailure> {
     let k = pc.pki.as_ref().filter(|k| k.remote == AuthBy::Signature).ok_or(CertFailure::Method(3))?;
     let mut certs = Vec::new();
     for p in msg.all(payload::CERT) {
@@ -175,7 +174,11 @@ fn check(
     if !end.key.verify(alg, &[&hash], sig.body) {
         return Err(CertFailure::BadSignature { method });
     }
-    Ok((end.clone(), trustpoint, revocation_checked))
+    let conf_in_cert = !matches!(pc.remote_id, crate::config::Identity::Any) && {
+        let want = crate::ike::v1::proposals::identity_id(&pc.remote_id);
+        end.has_identity(want.id_type, &want.data)
+    };
+    Ok((end.clone(), trustpoint, revocation_checked, !k.cert_maps.is_empty() || conf_in_cert))
 }
 
 #[cfg(test)]
@@ -338,6 +341,10 @@ mod tests {
         assert_eq!(p.a.child_sas().len(), 1, "{:?}", Pair::events(&mut p.a));
         let id = p.b.ike_sas().scan().find_map(|s| s.peer_id.clone()).expect("peer id");
         assert_eq!(id.id_type, crate::ike::wire::id_type::DER_ASN1_DN);
+        // A peer named by its address (an IOS crypto map's `set peer`) that names itself by
+        // its DN: taken, as its certificate carries the address.
+        let p = run(&|a, _| a.local_id = dn("left-rsa"));
+        assert_eq!(p.b.child_sas().len(), 1);
     }
 
     /// Table 5 row 8: dial-in (on-demand) tunnels with certificates, and an
