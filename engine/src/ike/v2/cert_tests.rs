@@ -23,6 +23,11 @@ fn link_frag(a_cert: &str, b_cert: &str, frag: bool, edit: impl Fn(&mut PeerPki,
     edit(&mut pa, &mut pb);
     a.pki = Some(Arc::new(pa));
     b.pki = Some(Arc::new(pb));
+    run_link(a, b, frag)
+}
+
+/// Two cores on the test PKI's clock, A with tunnel `a`, B with `b`, run until quiet.
+fn run_link(a: PeerConf, b: PeerConf, frag: bool) -> Link {
     let now = NOW * 1000;
     let mut l =
         Link { a: Core::new(1), b: Core::new(2), now, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
@@ -185,12 +190,7 @@ fn no_key_no_certificate_and_no_crl_check() {
     let mut b = mirror(&a, "tb");
     b.pki = Some(Arc::new(PeerPki { local: crate::pki::AuthBy::PreShared, ..peer_pki("right-rsa") }));
     a.pki = None;
-    let now = NOW * 1000;
-    let mut l =
-        Link { a: Core::new(1), b: Core::new(2), now, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
-    l.b.set_peers(now, vec![b]);
-    l.a.set_peers(now, vec![a]);
-    l.run();
+    let mut l = run_link(a, b, true);
     assert!(l.b.sas().is_empty());
     assert_eq!(failures(&Link::events(&mut l.b)), vec![CertFailure::Method(AUTH_SHARED_KEY_MIC)]);
 }
@@ -323,13 +323,7 @@ fn link_conf(a_cert: &str, b_cert: &str, edit: impl Fn(&mut PeerConf, &mut PeerC
     a.pki = Some(Arc::new(peer_pki(a_cert)));
     b.pki = Some(Arc::new(peer_pki(b_cert)));
     edit(&mut a, &mut b);
-    let now = NOW * 1000;
-    let mut l =
-        Link { a: Core::new(1), b: Core::new(2), now, nat: None, drop_to_b: false, drop_to_a: false, log: vec![] };
-    l.b.set_peers(now, vec![b]);
-    l.a.set_peers(now, vec![a]);
-    l.run();
-    l
+    run_link(a, b, true)
 }
 
 fn subject_map(name: &str, contains: &str) -> crate::pki::certmap::CertMap {
