@@ -60,6 +60,23 @@ impl Dialog<Session> for Paste {
         String::new()
     }
 
+    /// Base64 lines, PEM armour, blank lines and the line that ends the
+    /// paste; anything else (a configuration command) ends the paste unfinished.
+    fn takes(&self, line: &str) -> bool {
+        let t = line.trim();
+        t.is_empty() || self.target.ends(t) || t.starts_with("-----") || certificate_text(t)
+    }
+
+    fn abandon(self: Box<Self>, _s: &mut Session, out: &mut dyn Out) {
+        self.target.error(
+            &format!(
+                "Certificate paste for trustpoint {} ended by a line that is not base 64, which runs as a command: nothing imported",
+                self.tp
+            ),
+            out,
+        );
+    }
+
     fn answer(mut self: Box<Self>, s: &mut Session, line: &str, out: &mut dyn Out) -> Option<Box<dyn Dialog<Session>>> {
         let t = line.trim();
         if !self.target.ends(t) {
@@ -90,6 +107,14 @@ impl Dialog<Session> for Paste {
         }
         None
     }
+}
+
+/// A line of a base-64 certificate as PEM carries it: RFC 4648 letters,
+/// digits, `+`, `/` and `=` padding, no blanks, a multiple of 4 long (a
+/// configuration command has blanks, or other characters, or another length,
+/// but for a rare word such as `exit`).
+fn certificate_text(t: &str) -> bool {
+    !t.is_empty() && t.len() % 4 == 0 && t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
 /// The question after the CA's certificate: kept when the answer is yes.

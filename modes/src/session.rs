@@ -373,6 +373,9 @@ pub struct Session {
     pub terminal_width: usize,
     /// Commands rejected since the session started.
     pub rejected: usize,
+    /// Dialogs ended unanswered by a line they could not take (a paste that
+    /// never ended): counted here so that a configuration loader reports them.
+    pub abandoned: usize,
     /// The screen column where the line being run starts (after its
     /// prompt and its own indentation): where a handler's caret counts from.
     pub line_col: usize,
@@ -608,6 +611,7 @@ impl Session {
             terminal_length: None,
             terminal_width: 80,
             rejected: 0,
+            abandoned: 0,
             wants_exit: false,
             history: Vec::new(),
             record_history: true,
@@ -729,10 +733,16 @@ impl Session {
     /// Run one line; the caret of an error is indented by `caret_indent` columns
     /// (the width of the prompt the line was echoed after).
     pub fn execute_with_caret(&mut self, line: &str, caret_indent: usize, out: &mut dyn Out) -> bool {
-        // A line typed while a dialog is open answers it.
+        // A line typed while a dialog is open answers it; one it cannot take ends it
+        // (counted as a rejected line: the command that opened it did nothing) and runs.
         if let Some(d) = self.dialog.take() {
-            self.dialog = d.answer(self, line, out);
-            return true;
+            if d.takes(line) {
+                self.dialog = d.answer(self, line, out);
+                return true;
+            }
+            d.abandon(self, out);
+            self.rejected += 1;
+            self.abandoned += 1;
         }
         let trimmed = line.trim();
         // (A question waiting for its answer takes an empty line too: Enter confirms.)

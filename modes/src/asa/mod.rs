@@ -489,6 +489,7 @@ pub fn apply_text(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> (usize
             s.asa.stack = global();
         }
         let mut out = crate::out::VecOut::default();
+        let abandoned = s.abandoned;
         let mut ok = s.execute_with_caret(t, 0, &mut out);
         // A script written to be pasted at the terminal (the cloud providers'
         // ASA templates) leaves sub-mode lines unindented (`group-policy G
@@ -502,7 +503,8 @@ pub fn apply_text(router: &Arc<Mutex<Router>>, text: &str, file: &str) -> (usize
                 s.asa.stack = global();
             }
         }
-        if !ok {
+        // A paste that never ended (the line ended it and ran) is reported at that line.
+        if !ok || s.abandoned > abandoned {
             rejected += 1;
             msgs.push(format!("{file}:{}: {}", l.number, l.text));
             msgs.extend(out.0.into_iter().filter(|m| !m.is_empty()).map(|m| format!("{file}:{}: {m}", l.number)));

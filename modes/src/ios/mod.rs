@@ -514,7 +514,10 @@ pub fn apply_text(
         }
         let raw = format!("{}{}", " ".repeat(l.indent), l.text);
         let mut out = crate::out::VecOut::default();
-        if !s.execute_with_caret(&raw, 0, &mut out) {
+        let abandoned = s.abandoned;
+        let ok = s.execute_with_caret(&raw, 0, &mut out);
+        if !ok || s.abandoned > abandoned {
+            // A paste that never ended (the line ended it and ran) is reported at that line.
             rejected += 1;
             msgs.push(format!("{file}:{}: {}", l.number, l.text));
             msgs.extend(out.0.into_iter().filter(|m| !m.is_empty()).map(|m| format!("{file}:{}: {m}", l.number)));

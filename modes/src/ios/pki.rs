@@ -618,6 +618,36 @@ interface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map V
         d
     }
 
+    /// A configuration with `crypto pki authenticate TP` and no certificate after
+    /// it: the next line ends the paste with an error (counted as rejected,
+    /// reported at that line) and runs, so nothing after it is lost.
+    #[test]
+    fn an_unfinished_certificate_paste_loses_no_line() {
+        let r = std::sync::Arc::new(std::sync::Mutex::new(crate::session::Router::new(
+            edgesh_engine::Config::new("x"),
+            edgesh_engine::driver::Clock::Virtual(0),
+            1,
+            std::env::temp_dir(),
+        )));
+        let text = "hostname R\ncrypto pki trustpoint TP\n enrollment url http://192.0.2.9:80\ncrypto pki authenticate TP\n\
+crypto ikev2 proposal P1\n encryption aes-cbc-128\ncrypto ikev2 profile PROF\n identity local dn\nend\n";
+        let (_, rejected, msgs) = super::super::apply_text(&r, text, "t");
+        assert_eq!(rejected, 1, "{msgs:?}");
+        assert_eq!(msgs[0], "t:5: crypto ikev2 proposal P1");
+        assert!(
+            msgs[1].contains("Certificate paste for trustpoint TP ended by a line that is not base 64"),
+            "{msgs:?}"
+        );
+        let mut out = crate::out::VecOut::default();
+        r.lock().unwrap().ios_doc.render(&mut out);
+        let kept = out.0.join("\n");
+        for l in
+            ["crypto ikev2 proposal P1", " encryption aes-cbc-128", "crypto ikev2 profile PROF", " identity local dn"]
+        {
+            assert!(kept.contains(l), "{l} lost:\n{kept}");
+        }
+    }
+
     #[test]
     fn trustpoints_reach_the_engine() {
         use std::os::unix::fs::PermissionsExt;
