@@ -227,10 +227,12 @@ impl Vocabulary {
 
     /// The first word of the line (after `no`/`default`, counted from 0)
     /// that abbreviates two different keywords of this mode's commands at
-    /// its place and is neither: `crypto pki trustp` (`trustpoint`,
-    /// `trustpool`). The device says `Ambiguous command` there, whatever
-    /// follows. Walked as a tree: a keyword counts only under the words
-    /// before it.
+    /// its place and is neither, both of whose commands can take the words
+    /// after it: `crypto pki trustp policy` (`trustpoint` named `policy`, or
+    /// `trustpool policy`). The device says `Ambiguous command` there.
+    /// `crypto pki trust VPN_TP` is a trustpoint (`trustpool` wants
+    /// `policy`): a real IOSv capture enters `(ca-trustpoint)` on it. Walked
+    /// as a tree: a keyword counts only under the words before it.
     pub fn ambiguous_word(&self, family: &str, line: &str) -> Option<usize> {
         let f = self.family(family)?;
         let mut words: Vec<&str> = line.split_whitespace().collect();
@@ -242,8 +244,20 @@ impl Vocabulary {
             let here: Vec<&str> = alive.iter().filter_map(|k| k.get(i).copied()).filter(|k| *k != "$").collect();
             let exact = here.iter().any(|k| self.word_matches(w, k, false));
             if !exact {
-                let mut hits: Vec<&str> =
-                    here.iter().copied().filter(|k| !is_placeholder(k) && self.word_matches(w, k, true)).collect();
+                // A keyword counts only if its command can take the words after it (a real
+                // IOSv takes `crypto pki trust VPN_TP` for `trustpoint`: `trustpool` wants `policy`).
+                let takes_rest = |k: &[&str]| {
+                    let rest: Vec<&str> = k.iter().skip(i + 1).copied().filter(|x| *x != "$").collect();
+                    rest.iter()
+                        .enumerate()
+                        .all(|(j, kk)| words.get(i + 1 + j).is_none_or(|w| self.word_matches(w, kk, true)))
+                };
+                let mut hits: Vec<&str> = alive
+                    .iter()
+                    .filter(|k| takes_rest(k))
+                    .filter_map(|k| k.get(i).copied())
+                    .filter(|k| *k != "$" && !is_placeholder(k) && self.word_matches(w, k, true))
+                    .collect();
                 hits.sort_unstable();
                 hits.dedup();
                 if hits.len() > 1 {

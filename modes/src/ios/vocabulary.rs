@@ -28,7 +28,7 @@ const TABLE: &str = r#"
 = ip ftp source-interface, ip tftp source-interface, ip http port, snmp-server location, snmp-server contact, snmp-server chassis-id,
 = ntp source, spanning-tree mode, vtp mode, vtp domain, service timestamps debug, service timestamps log, login block-for,
 = ip tcp synwait-time, crypto isakmp keepalive, crypto isakmp identity
-aaa, alias, arp, async-bootp, banner, boot, boot-end-marker, boot-start-marker, bridge, call-home, card, cdp tlv, cdp log, cdp filter-tlv-list, chat-script, clock,
+aaa, alias, arp, async-bootp, banner, boot, boot-end-marker, bsd-client, boot-start-marker, bridge, call-home, card, cdp tlv, cdp log, cdp filter-tlv-list, chat-script, clock,
 cns, crypto ca, crypto csr-params,  crypto ikev1, crypto ikev2 authorization,
 crypto ikev2 certificate-cache, crypto ikev2 cookie-challenge, crypto ikev2 diagnose, crypto ikev2 dpd,
 crypto ikev2 fragmentation, crypto ikev2 http-url, crypto ikev2 limit, crypto ikev2 nat, crypto ikev2 window,
@@ -132,8 +132,8 @@ network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto i
 > crypto ca certificate chain => cert-chain
 > crypto pki server $ => trustpoint
 > crypto ca server $ => trustpoint
-> crypto ca trustpool $ => trustpool
-> crypto pki trustpool $ => trustpool
+> crypto ca trustpool policy $ => trustpool
+> crypto pki trustpool policy $ => trustpool
 > crypto pki profile => trustpoint
 > crypto key pubkey-chain => pubkey-chain
 > crypto csr-params => csr-params
@@ -189,8 +189,7 @@ network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto i
 > crypto pki certificate query => none
 > crypto pki token => none
 > crypto pki crl => none
-> crypto pki import => none
-> crypto pki export => none
+> crypto ikev2 name-mangler => ikev2-name-mangler
 > vrf forwarding => none
 > line protocol => none
 
@@ -396,7 +395,10 @@ type, frequency, timeout, threshold, tag, owner, request-data-size, vrf, tos, ve
 buckets-of-history-kept, filter-for-history, distributions-of-statistics-kept, hours-of-statistics-kept, no
 
 @radius-server config-radius-server
-address, key, timeout, retransmit, automate-tester, pac, non-standard, backoff, no
+address, key, timeout, retransmit, automate-tester, pac, non-standard, backoff, dtls, no
+
+@ikev2-name-mangler config-ikev2-name-mangler
+fqdn, email, dn, eap, no
 
 @mdt-subs config-mdt-subs
 encoding, filter, source-address, source-vrf, stream, update-policy, receiver, no
@@ -709,7 +711,7 @@ rsa-pubkey {address A.B.C.D | name WORD} [encryption | signature]
 
 @ikev2-profile
 aaa {authentication {eap | anyconnect-eap} WORD | authorization {group | user} LINE | accounting LINE}
-virtual-template <1-65535>
+virtual-template <1-65535> [mode auto]
 nat {keepalive <5-3600> | force-encap}
 pki trustpoint WORD [sign | verify]
 config-exchange {request | set {accept | send}} [LINE]
@@ -920,8 +922,13 @@ mod tests {
     #[test]
     fn ambiguous_abbreviations_are_found_where_they_are() {
         let v = vocabulary();
-        assert_eq!(v.ambiguous_word("global", "crypto pki trustp TP"), Some(2));
-        assert_eq!(v.ambiguous_word("global", "no crypto pki trustp TP"), Some(3));
+        assert_eq!(v.ambiguous_word("global", "crypto pki trustp policy"), Some(2));
+        assert_eq!(v.ambiguous_word("global", "no crypto pki trustp policy"), Some(3));
+        assert_eq!(v.ambiguous_word("global", "crypto pki trustp"), Some(2));
+        // `trustpool` wants `policy`: a name makes it a trustpoint (a real IOSv's `crypto pki trust VPN_TP`).
+        assert_eq!(v.ambiguous_word("global", "crypto pki trustp TP"), None);
+        assert_eq!(v.ambiguous_word("global", "crypto pki trust VPN_TP"), None);
+        assert!(v.opens_when_abbreviated("global", "crypto pki trustp TP"));
         assert_eq!(v.ambiguous_word("global", "crypto pki trustpoi TP"), None);
         assert_eq!(v.ambiguous_word("global", "crypto pki trustpoint TP"), None);
         assert_eq!(v.ambiguous_word("global", "ip dhcp po P"), None);
