@@ -44,14 +44,17 @@ pub struct Family {
     pub data: bool,
     /// Settings the block has once (`=` lines): patterns of their leading words.
     pub singles: Vec<Vec<&'static str>>,
+    /// Every keyword of the mode's commands: a typed word that is one is not
+    /// an abbreviation of another here (`ip` is not `ipv6`). A keyword of
+    /// another mode may be (`crypto pki trust VPN_TP`: `trust` is an
+    /// interface keyword, and a real IOSv reads `trustpoint` here).
+    pub keywords: HashSet<&'static str>,
 }
 
 /// A parsed table.
 #[derive(Debug, Default)]
 pub struct Vocabulary {
     pub families: HashMap<&'static str, Family>,
-    /// Every keyword of the table: a typed word that is one is not an abbreviation of another.
-    keywords: HashSet<&'static str>,
 }
 
 impl Vocabulary {
@@ -99,17 +102,16 @@ impl Vocabulary {
         if let Some(f) = cur.take() {
             families.insert(f.name, f);
         }
-        let keywords = families
-            .values()
-            .flat_map(|f| f.words.iter().flatten().chain(f.children.iter().flat_map(|(k, _)| k.iter())))
-            .copied()
-            .collect();
-        Vocabulary { families, keywords }
+        for f in families.values_mut() {
+            f.keywords =
+                f.words.iter().flatten().chain(f.children.iter().flat_map(|(k, _)| k.iter())).copied().collect();
+        }
+        Vocabulary { families }
     }
 
     /// Does a typed word match a vocabulary word? Exactly, or (`abbrev`) as
     /// Cisco abbreviates: a prefix.
-    fn word_matches(&self, typed: &str, vocab: &str, abbrev: bool) -> bool {
+    fn word_matches(kw: &HashSet<&'static str>, typed: &str, vocab: &str, abbrev: bool) -> bool {
         match vocab {
             "NUM" => typed.chars().all(|c| c.is_ascii_digit()) && !typed.is_empty(),
             // A list of numbers (`vlan 200,300-310`).
@@ -122,7 +124,7 @@ impl Vocabulary {
             "HEX" => {
                 !typed.is_empty() && typed.chars().all(|c| c.is_ascii_hexdigit() || c == '.' || c == '/' || c == ':')
             }
-            v if !abbrev || self.keywords.contains(typed) => v.eq_ignore_ascii_case(typed),
+            v if !abbrev || kw.contains(typed) => v.eq_ignore_ascii_case(typed),
             v => {
                 !typed.is_empty()
                     && v.len() >= typed.len()
@@ -133,14 +135,18 @@ impl Vocabulary {
 
     /// Do the line's words start with these keywords (`$` at the end: and
     /// nothing after them)?
-    pub fn starts_with(&self, words: &[&str], keys: &[&str], abbrev: bool) -> bool {
+    pub fn starts_with(&self, family: &str, words: &[&str], keys: &[&str], abbrev: bool) -> bool {
+        self.family(family).is_some_and(|f| Self::starts_in(f, words, keys, abbrev))
+    }
+
+    fn starts_in(f: &Family, words: &[&str], keys: &[&str], abbrev: bool) -> bool {
         let (keys, end) = match keys.split_last() {
             Some((&"$", k)) => (k, true),
             _ => (keys, false),
         };
         keys.len() <= words.len()
             && (!end || keys.len() == words.len())
-            && keys.iter().zip(words).all(|(k, w)| self.word_matches(w, k, abbrev))
+            && keys.iter().zip(words).all(|(k, w)| Self::word_matches(&f.keywords, w, k, abbrev))
     }
 
     pub fn family(&self, name: &str) -> Option<&Family> {
@@ -157,11 +163,11 @@ impl Vocabulary {
         if words.is_empty() {
             return false;
         }
-        if f.data && words.iter().all(|w| self.word_matches(w, "HEX", false)) {
+        if f.data && words.iter().all(|w| Self::word_matches(&f.keywords, w, "HEX", false)) {
             return true;
         }
-        f.words.iter().any(|k| self.starts_with(&words, k, abbrev))
-            || f.children.iter().any(|(k, _)| self.starts_with(&words, child_keys(k), abbrev))
+        f.words.iter().any(|k| Self::starts_in(f, &words, k, abbrev))
+            || f.children.iter().any(|(k, _)| Self::starts_in(f, &words, child_keys(k), abbrev))
     }
 
     /// How many keywords of this mode's longest command the line has in full
@@ -178,11 +184,11 @@ impl Vocabulary {
         if words.is_empty() {
             return 0;
         }
-        if f.data && words.iter().all(|w| self.word_matches(w, "HEX", false)) {
+        if f.data && words.iter().all(|w| Self::word_matches(&f.keywords, w, "HEX", false)) {
             return 1;
         }
         let keys = f.words.iter().map(|k| k.as_slice()).chain(f.children.iter().map(|(k, _)| k.as_slice()));
-        keys.filter(|k| self.starts_with(&words, k, abbrev)).map(|k| child_keys(k).len()).max().unwrap_or(0)
+        keys.filter(|k| Self::starts_in(f, &words, k, abbrev)).map(|k| child_keys(k).len()).max().unwrap_or(0)
     }
 
     /// How many leading words of the line (after `no`/`default`) are keywords
@@ -195,7 +201,7 @@ impl Vocabulary {
         let skip = usize::from(matches!(words.first(), Some(&"no") | Some(&"default")) && words.len() > 1);
         words.drain(..skip);
         let keys = f.words.iter().map(|k| k.as_slice()).chain(f.children.iter().map(|(k, _)| child_keys(k)));
-        keys.map(|k| k.iter().zip(&words).take_while(|(k, w)| self.word_matches(w, k, abbrev)).count())
+        keys.map(|k| k.iter().zip(&words).take_while(|(k, w)| Self::word_matches(&f.keywords, w, k, abbrev)).count())
             .max()
             .map(|n| if n == 0 { 0 } else { n + skip })
             .unwrap_or(0)
@@ -218,7 +224,7 @@ impl Vocabulary {
             .filter(|(k, _)| {
                 let keys = child_keys(k);
                 let optional = k.last() == Some(&"$") || matches!(keys.last(), Some(&"NUM" | &"RANGE"));
-                self.starts_with(&words, keys, abbrev) && (optional || words.len() > keys.len())
+                Self::starts_in(f, &words, keys, abbrev) && (optional || words.len() > keys.len())
             })
             .max_by_key(|(k, _)| k.len())
             .map(|(k, c)| (*c, child_keys(k).len()))
@@ -242,21 +248,21 @@ impl Vocabulary {
             f.words.iter().map(|k| k.as_slice()).chain(f.children.iter().map(|(k, _)| child_keys(k))).collect();
         for (i, w) in words.iter().enumerate() {
             let here: Vec<&str> = alive.iter().filter_map(|k| k.get(i).copied()).filter(|k| *k != "$").collect();
-            let exact = here.iter().any(|k| self.word_matches(w, k, false));
+            let exact = here.iter().any(|k| Self::word_matches(&f.keywords, w, k, false));
             if !exact {
                 // A keyword counts only if its command can take the words after it (a real
                 // IOSv takes `crypto pki trust VPN_TP` for `trustpoint`: `trustpool` wants `policy`).
                 let takes_rest = |k: &[&str]| {
                     let rest: Vec<&str> = k.iter().skip(i + 1).copied().filter(|x| *x != "$").collect();
-                    rest.iter()
-                        .enumerate()
-                        .all(|(j, kk)| words.get(i + 1 + j).is_none_or(|w| self.word_matches(w, kk, true)))
+                    rest.iter().enumerate().all(|(j, kk)| {
+                        words.get(i + 1 + j).is_none_or(|w| Self::word_matches(&f.keywords, w, kk, true))
+                    })
                 };
                 let mut hits: Vec<&str> = alive
                     .iter()
                     .filter(|k| takes_rest(k))
                     .filter_map(|k| k.get(i).copied())
-                    .filter(|k| *k != "$" && !is_placeholder(k) && self.word_matches(w, k, true))
+                    .filter(|k| *k != "$" && !is_placeholder(k) && Self::word_matches(&f.keywords, w, k, true))
                     .collect();
                 hits.sort_unstable();
                 hits.dedup();
@@ -264,7 +270,7 @@ impl Vocabulary {
                     return Some(i + skip);
                 }
             }
-            alive.retain(|k| k.get(i).is_some_and(|k| self.word_matches(w, k, !exact)));
+            alive.retain(|k| k.get(i).is_some_and(|k| Self::word_matches(&f.keywords, w, k, !exact)));
             if alive.is_empty() {
                 return None;
             }
@@ -315,7 +321,8 @@ impl Vocabulary {
             all => all,
         };
         let fits = |p: &[&str], w: &[&str]| {
-            p.len() <= w.len() && p.iter().zip(w).all(|(k, w)| *k == "*" || self.word_matches(w, k, false))
+            p.len() <= w.len()
+                && p.iter().zip(w).all(|(k, w)| *k == "*" || Self::word_matches(&f.keywords, w, k, false))
         };
         f.singles.iter().any(|p| {
             fits(p, &n)

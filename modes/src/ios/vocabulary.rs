@@ -843,7 +843,7 @@ pub fn check_line(v: &Vocabulary, family: &str, line: &str, abbrev: bool) -> Res
     // Checked only when the line starts with the keywords of a spec
     // (`ip nhrp network-id ...` is; `ip nhrp interest ...` is not).
     let words: Vec<&str> = body.split_whitespace().collect();
-    if v.family(family).is_none() || !heads.iter().any(|h| v.starts_with(&words, h, abbrev)) {
+    if v.family(family).is_none() || !heads.iter().any(|h| v.starts_with(family, &words, h, abbrev)) {
         return Ok(());
     }
     match g.parse(body) {
@@ -929,6 +929,7 @@ mod tests {
         assert_eq!(v.ambiguous_word("global", "crypto pki trustp TP"), None);
         assert_eq!(v.ambiguous_word("global", "crypto pki trust VPN_TP"), None);
         assert!(v.opens_when_abbreviated("global", "crypto pki trustp TP"));
+        assert!(v.opens_when_abbreviated("global", "crypto pki trust VPN_TP"));
         assert_eq!(v.ambiguous_word("global", "crypto pki trustpoi TP"), None);
         assert_eq!(v.ambiguous_word("global", "crypto pki trustpoint TP"), None);
         assert_eq!(v.ambiguous_word("global", "ip dhcp po P"), None);
