@@ -184,6 +184,15 @@ impl Identity {
             Identity::Any => "ID_ANY",
         }
     }
+    /// Whether this names no one identity: `Any`, or a name pattern
+    /// (`*.example.com`, `*@example.com`) that remote identities are matched against.
+    pub fn is_pattern(&self) -> bool {
+        match self {
+            Identity::Any => true,
+            Identity::Fqdn(s) | Identity::UserFqdn(s) => s.starts_with('*'),
+            Identity::Ipv4(_) | Identity::Dn(_) => false,
+        }
+    }
     /// Parse the value of `remote-id`: an address, `user@fqdn`, `*`/`any`, or an FQDN.
     pub fn parse_loose(s: &str) -> Identity {
         if let Ok(a) = s.parse() {

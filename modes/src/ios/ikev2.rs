@@ -490,10 +490,10 @@ impl Ikev2 {
             }
             Some(RemoteId::Fqdn(x, false)) => Identity::Fqdn(x.clone()),
             Some(RemoteId::Email(x, false)) => Identity::UserFqdn(x.clone()),
-            Some(RemoteId::Fqdn(x, true) | RemoteId::Email(x, true)) => {
-                notes.push(format!("{what}: {prof} matches any identity in domain {x}; the engine model matches one identity: any is accepted"));
-                Identity::Any
-            }
+            // `fqdn domain D`: any FQDN under D; `email domain D`: any address at D
+            // (the engine's `*` suffix patterns).
+            Some(RemoteId::Fqdn(x, true)) => Identity::Fqdn(format!("*.{}", x.trim_start_matches('.'))),
+            Some(RemoteId::Email(x, true)) => Identity::UserFqdn(format!("*@{}", x.trim_start_matches('@'))),
             Some(RemoteId::Any) => Identity::Any,
         };
         if p.remote.len() > 1 && peer_match.is_none() {

@@ -202,7 +202,7 @@ fn peer_cert(msg: &Msg) -> Option<crate::pki::Cert> {
 fn cert_has_conf_id(p: &PeerConf, cert: Option<&crate::pki::Cert>) -> bool {
     let Some(c) = cert else { return false };
     let want = id_of(&p.remote_id, std::net::Ipv4Addr::UNSPECIFIED);
-    !matches!(p.remote_id, crate::config::Identity::Any) && c.has_identity(want.kind, &want.data)
+    !p.remote_id.is_pattern() && c.has_identity(want.kind, &want.data)
 }
 
 /// How well the peer fits tunnel `p` (0: not at all): its identity against
@@ -279,7 +279,8 @@ impl Core {
         if !self.sas.iter().any(|s| s.conn != me && *s.remote.ip() == peer) {
             b.push(&Repr::Notify(NotifyRepr::new(notify::INITIAL_CONTACT, vec![])));
         }
-        if !matches!(p.remote_id, crate::config::Identity::Any) && p.remote.is_some() {
+        // IDr names the responder we want: not when only a pattern is configured.
+        if !p.remote_id.is_pattern() && p.remote.is_some() {
             b.push(&Repr::Idr(id_of(&p.remote_id, p.remote.unwrap_or(p.local))));
         }
         b.push(&Repr::Auth(auth));

@@ -581,6 +581,18 @@ fn the_ikev2_policy_matching_the_local_address_wins() {
     );
 }
 
+/// `match identity remote fqdn domain D` / `email domain D`: any identity under
+/// D (the engine's suffix patterns), not any identity at all.
+#[test]
+fn identity_domains_are_suffix_patterns() {
+    let text = "crypto ikev2 profile PROF\n match identity remote fqdn domain example.net\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec transform-set T esp-aes esp-sha-hmac\ncrypto map CM 10 ipsec-isakmp\n set peer 203.0.113.9\n set transform-set T\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map CM\n";
+    let c = compile(&load(text));
+    assert_eq!(c.config.tunnels["CM-10"].remote_id, Some(Identity::Fqdn("*.example.net".into())));
+    assert!(!c.notes.iter().any(|n| n.contains("domain")), "{:?}", c.notes);
+    let c = compile(&load(&text.replace("fqdn domain example.net", "email domain example.net")));
+    assert_eq!(c.config.tunnels["CM-10"].remote_id, Some(Identity::UserFqdn("*@example.net".into())));
+}
+
 #[test]
 fn a_front_door_vrf_and_an_inside_vrf() {
     let c = compile(&load(

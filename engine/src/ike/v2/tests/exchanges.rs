@@ -413,3 +413,30 @@ fn aes_xcbc_prf_and_esp_integrity_negotiate_rekey_and_carry_packets() {
     assert!(l.a.child_sas().is_empty());
     assert!(Link::events(&mut l.b).iter().any(|e| matches!(e, Event::V2NoProposal { .. })), "the responder refuses");
 }
+
+/// A remote identity that is a pattern (IOS `match identity remote fqdn
+/// domain D`, `*.D`): a responder takes the FQDNs under D only, and an
+/// initiator with such a pattern sends no IDr.
+#[test]
+fn fqdn_domain_patterns_on_both_sides() {
+    for (name, want_up) in [("r1.example.net", true), ("r1.example.com", false)] {
+        let (mut a, mut b) = pair();
+        a.local_id = Identity::Fqdn(name.into());
+        a.remote_id = Identity::Fqdn("*.example.org".into());
+        b.local_id = Identity::Fqdn("hub.example.org".into());
+        b.remote_id = Identity::Fqdn("*.example.net".into());
+        let mut l = Link::new(a, b);
+        l.run();
+        assert_eq!(l.a.child_sas().len(), usize::from(want_up), "{name}");
+        // The initiator named no responder: its IKE_AUTH has no IDr.
+        let ev = Link::events(&mut l.a);
+        let auth = ev.iter().find_map(|e| match e {
+            Event::V2Message { exchange: wire::exchange::IKE_AUTH, sent: true, response: false, payloads, .. } => {
+                Some(payloads.clone())
+            }
+            _ => None,
+        });
+        let auth = auth.expect("an IKE_AUTH request");
+        assert!(auth.contains(&wire::payload::IDI) && !auth.contains(&wire::payload::IDR), "{auth:?}");
+    }
+}
