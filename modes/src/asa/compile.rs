@@ -111,6 +111,8 @@ impl Entry {
             }
             ["set", "ikev1", "phase1-mode", m, ..] => self.aggressive = *m == "aggressive",
             ["ipsec-isakmp", "dynamic", d] => self.dynamic = Some(d.to_string()),
+            // An IPsec profile's `responder-only` (ASA 9.8 VTIs): it never initiates.
+            ["responder-only"] => self.answer_only = true,
             _ => {}
         }
     }
@@ -941,6 +943,9 @@ pub fn compile(doc: &AsaDoc) -> Compiled {
             if identity_hostname { Some(Identity::Fqdn(doc.hostname.clone())) } else { local.map(Identity::Ipv4) };
         ike.identity_remote = Some(Identity::Ipv4(peer));
         ike.pre_shared_key = key.map(|k| PreSharedKey::Key(Key::Ascii(k)));
+        if e.answer_only {
+            ike.connection_type = ConnectionType::ResponderOnly;
+        }
         let names = if v2 { &v2_names } else { &v1_names };
         if names.is_empty() {
             notes.push(format!("{what}: no crypto {} policy is configured", if v2 { "ikev2" } else { "ikev1" }));
@@ -1249,13 +1254,8 @@ tunnel-group nokey.example.com type ipsec-l2l
         assert_eq!(ike.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("default-key".into()))));
     }
 
-    /// AWS's ASA 9.7 template (`golden/configs/asa-public/aws-asa-9.7-vti-bgp.cfg`):
-    /// each tunnel interface a route-based static tunnel to its destination,
-    /// with the IPsec profile's transform set, PFS and lifetime, the
-    /// tunnel-group's key, bound to the tunnel's nameif, selectors any/any.
-    #[test]
-    fn a_virtual_tunnel_interface_is_a_route_based_tunnel() {
-        let d = doc("interface GigabitEthernet0/0
+    /// The VTI tests' configuration (AWS's ASA 9.7 template).
+    const VTI_TEXT: &str = "interface GigabitEthernet0/0
  nameif outside
  ip address 203.0.113.2 255.255.255.0
 crypto ikev1 enable outside
@@ -1286,7 +1286,16 @@ interface Tunnel2
  tunnel destination 52.65.137.78
  tunnel mode ipsec ipv4
  tunnel protection ipsec profile missing
-");
+";
+
+    /// AWS's ASA 9.7 template (`golden/configs/asa-public/aws-asa-9.7-vti-bgp.cfg`):
+    /// each tunnel interface a route-based static tunnel to its destination,
+    /// with the IPsec profile's transform set, PFS and lifetime, the
+    /// tunnel-group's key, bound to the tunnel's nameif, selectors any/any.
+    /// `responder-only` in the profile makes it a responder only.
+    #[test]
+    fn a_virtual_tunnel_interface_is_a_route_based_tunnel() {
+        let d = doc(VTI_TEXT);
         let c = compile(&d);
         let t = &c.config.tunnels["Tunnel1"];
         assert_eq!(
@@ -1303,6 +1312,14 @@ interface Tunnel2
         assert_eq!(prop.lifetime_seconds, 3600);
         let ike = &c.config.contexts["local"].ike_policies["Tunnel1-ike"];
         assert_eq!(ike.pre_shared_key, Some(PreSharedKey::Key(Key::Ascii("pre-shared-key".into()))));
+        assert_eq!(ike.connection_type, ConnectionType::Both);
+        // `responder-only` in the IPsec profile: the tunnel never initiates.
+        let text = VTI_TEXT.replace(" set pfs group2\n", " set pfs group2\n responder-only\n");
+        let c = compile(&doc(&text));
+        assert_eq!(
+            c.config.contexts["local"].ike_policies["Tunnel1-ike"].connection_type,
+            ConnectionType::ResponderOnly
+        );
         assert_eq!(ike.proposals.values().collect::<Vec<_>>(), ["ikev1-200"]);
         assert!(!c.config.tunnels.contains_key("Tunnel2"));
         assert_eq!(c.notes, ["interface Tunnel2 (t2): ipsec profile missing does not exist: no tunnel"]);

@@ -279,7 +279,10 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
                     })
                     .unwrap_or(false);
                 if !set {
-                    keep_line(s, &full, data);
+                    // Banner lines repeat as typed (two `banner motd` lines with no text are two
+                    // empty lines of the banner), as data lines do.
+                    let repeats = data || full.split_whitespace().next() == Some("banner");
+                    keep_line(s, &full, repeats);
                 }
                 return Some(true);
             }

@@ -24,7 +24,7 @@ aaa, aaa-server, access-group, arp, arp-inspection, asdm, auth-prompt, banner, b
 console, crypto ca trustpool, crypto ca import, crypto ikev1 am-disable, crypto ikev1 ipsec-over-tcp, crypto ikev1 limit,
 crypto ikev2 remote-access, crypto ikev2 limit, crypto ikev2 cookie-challenge, crypto ikev2 notify, crypto ikev2 redirect,
 crypto ipsec security-association pmtu-aging, crypto ipsec security-association replay, crypto ipsec df-bit,
-crypto ipsec fragmentation, crypto isakmp nat-traversal, crypto isakmp identity, crypto isakmp disconnect-notify,
+crypto ipsec fragmentation, crypto ipsec ikev2 sa-strength-enforcement, crypto isakmp nat-traversal, crypto isakmp identity, crypto isakmp disconnect-notify,
 crypto isakmp reload-wait, crypto isakmp ipsec-over-tcp, crypto key, crypto logging, crypto engine,
 community-list, ddns, dhcp-client, dhcpd, dhcprelay, dns, dns-group, dns-guard, domain-name, dynamic-filter, enable password, enable secret,
 eou, failover, firewall, flow-export, fragment, ftp, group-delimiter, http, icmp, ip audit, ip local pool, ip verify,
@@ -135,7 +135,8 @@ inspect, set, police, priority, shape, service-policy, user-statistics, no, flow
 
 @webvpn config-webvpn
 enable, anyconnect, anyconnect-essentials, tunnel-group-list, tunnel-group-preference, error-recovery, csd, no, port,
-http-headers, keepout, onscreen-keyboard, rewrite, file-encoding, character-encoding, apcf, hsts-client, hsts-server
+http-headers, keepout, onscreen-keyboard, rewrite, file-encoding, character-encoding, apcf, hsts-client, hsts-server,
+certificate-group-map
 > cache $ => webvpn-cache
 
 @webvpn-cache config-webvpn-cache
@@ -184,7 +185,7 @@ switchport trunk, switchport mode, tunnel source interface, tunnel destination, 
 
 @tunnel-general config-tunnel-general
 address-pool, authentication-server-group, accounting-server-group, authorization-server-group, dhcp-server,
-ipv6-address-pool, password-management, strip-group, strip-realm, username-to-certificate, annotation, no, scep-enrollment,
+ipv6-address-pool, password-management, strip-group, strip-realm, username-from-certificate, annotation, no, scep-enrollment,
 override-account-disable, authorization-required, nat-assigned-to-public-ip, default-group-policy
 
 @tunnel-ipsec config-tunnel-ipsec
@@ -198,7 +199,8 @@ wins-server, default-domain, split-tunnel-policy, split-tunnel-network-list, spl
 password-storage, ip-comp, re-xauth, group-lock, pfs, ipsec-udp, ipsec-udp-port, client-access-rule, client-firewall,
 anyconnect, msie-proxy, dhcp-network-scope, vlan, nac-settings, address-pools, smartcard-removal-disconnect,
 security-group-tag, user-authentication, user-authentication-idle-timeout, ip-phone-bypass, leap-bypass, nem,
-backup-servers, intercept-dhcp, secure-unit-authentication, split-tunnel-all-dns, vpn-access-hours, no, description
+backup-servers, intercept-dhcp, secure-unit-authentication, split-tunnel-all-dns, vpn-access-hours, no, description,
+client-bypass-protocol, anyconnect-custom
 > webvpn $ => gp-webvpn
 
 @gp-webvpn config-group-webvpn

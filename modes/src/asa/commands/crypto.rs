@@ -579,4 +579,5 @@ pub(super) fn ipsec_profile(g: &mut G) {
     let mut hl = vec!["Specify profile settings"];
     hl.extend(&LIFETIME_HELP[..12]);
     add(g, &format!("set {LIFETIME}"), &hl, leaf4);
+    add(g, "responder-only", &["Respond to tunnel negotiations only, never initiate"], leaf1);
 }
