@@ -66,12 +66,6 @@ pub const KEY_USAGE_NAMES: [&str; 9] = [
     "Decipher Only",
 ];
 
-/// A name's attributes, most significant last, keys in IOS's lower case
-/// (the engine's certificate maps compare the same text).
-fn name_attrs(n: &x509_cert::name::Name) -> Vec<(String, String)> {
-    edgesh_engine::pki::certmap::name_attrs(n)
-}
-
 fn sig_name(o: &ObjectIdentifier) -> String {
     match o.to_string().as_str() {
         "1.2.840.113549.1.1.4" => "MD5 with RSA Encryption".into(),
@@ -169,8 +163,9 @@ pub fn decode(der: &[u8]) -> Result<CertInfo, String> {
     Ok(CertInfo {
         version,
         serial_hex,
-        subject: name_attrs(tbs.subject()),
-        issuer: name_attrs(tbs.issuer()),
+        // Most significant last, keys in IOS's lower case (the certificate maps compare the same text).
+        subject: edgesh_engine::pki::certmap::name_attrs(tbs.subject()),
+        issuer: edgesh_engine::pki::certmap::name_attrs(tbs.issuer()),
         not_before: tbs.validity().not_before.to_unix_duration().as_secs(),
         not_after: tbs.validity().not_after.to_unix_duration().as_secs(),
         key,

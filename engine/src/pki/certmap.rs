@@ -94,9 +94,7 @@ impl CertMap {
 
     /// [`CertMap::matches`] with the certificate's fields already read.
     pub fn matches_fields(&self, f: &Fields) -> Option<u32> {
-        let mut entries: Vec<&(u32, Vec<Rule>)> = self.entries.iter().collect();
-        entries.sort_by_key(|(seq, _)| *seq);
-        entries.into_iter().find(|(_, rules)| rules.iter().all(|r| r.holds_for(f))).map(|(seq, _)| *seq)
+        self.entries.iter().filter(|(_, rules)| rules.iter().all(|r| r.holds_for(f))).map(|(seq, _)| *seq).min()
     }
 }
 

@@ -422,7 +422,7 @@ pub fn attach(doc: &IosDoc, conf: &mut edgesh_engine::ike::conf::EngineConf, sta
 /// The document's certificate maps (`crypto pki certificate map LABEL SEQ`
 /// and its lines) in the engine's terms, by label.
 pub fn cert_maps(doc: &IosDoc) -> HashMap<String, edgesh_engine::pki::certmap::CertMap> {
-    use edgesh_engine::pki::certmap::{CertMap, Field, Op, Rule, Value};
+    use edgesh_engine::pki::certmap::{CertMap, Rule, Value};
     let mut maps: HashMap<String, CertMap> = HashMap::new();
     for n in &doc.root {
         let ["crypto", "pki", "certificate", "map", label, seq] = n.text.split_whitespace().collect::<Vec<_>>()[..]
@@ -435,26 +435,8 @@ pub fn cert_maps(doc: &IosDoc) -> HashMap<String, edgesh_engine::pki::certmap::C
             .iter()
             .filter_map(|c| {
                 let mut w = c.text.split_whitespace();
-                let field = match w.next()? {
-                    "subject-name" => Field::SubjectName,
-                    "issuer-name" => Field::IssuerName,
-                    "unstructured-subject-name" => Field::UnstructuredSubjectName,
-                    "alt-subject-name" => Field::AltSubjectName,
-                    "name" => Field::Name,
-                    "serial-number" => Field::SerialNumber,
-                    "valid-start" => Field::ValidStart,
-                    "expires-on" => Field::ExpiresOn,
-                    _ => return None,
-                };
-                let op = match w.next()? {
-                    "eq" => Op::Eq,
-                    "ne" => Op::Ne,
-                    "co" => Op::Co,
-                    "nc" => Op::Nc,
-                    "lt" => Op::Lt,
-                    "ge" => Op::Ge,
-                    _ => return None,
-                };
+                let field = super::commands::certmap::field(w.next()?)?;
+                let op = super::commands::certmap::op(w.next()?)?;
                 let rest = w.collect::<Vec<_>>().join(" ");
                 let value = if field.is_date() { Value::Time(parse_date(&rest)?) } else { Value::Text(rest) };
                 Some(Rule { field, op, value })

@@ -12,20 +12,36 @@
 
 use super::*;
 
-const NAME_FIELDS: [(&str, &str); 6] = [
-    ("alt-subject-name", "Alternate subject name"),
-    ("issuer-name", "Certificate issuer name"),
-    ("name", "Any subject name field"),
-    ("serial-number", "Certificate serial number (hexadecimal)"),
-    ("subject-name", "Certificate subject name"),
-    ("unstructured-subject-name", "Unstructured subject name"),
+use edgesh_engine::pki::certmap::{Field, Op};
+
+const NAME_FIELDS: [(&str, &str, Field); 6] = [
+    ("alt-subject-name", "Alternate subject name", Field::AltSubjectName),
+    ("issuer-name", "Certificate issuer name", Field::IssuerName),
+    ("name", "Any subject name field", Field::Name),
+    ("serial-number", "Certificate serial number (hexadecimal)", Field::SerialNumber),
+    ("subject-name", "Certificate subject name", Field::SubjectName),
+    ("unstructured-subject-name", "Unstructured subject name", Field::UnstructuredSubjectName),
 ];
-const DATE_FIELDS: [(&str, &str); 2] =
-    [("expires-on", "Expiration date/time"), ("valid-start", "Valid after date/time")];
+const DATE_FIELDS: [(&str, &str, Field); 2] = [
+    ("expires-on", "Expiration date/time", Field::ExpiresOn),
+    ("valid-start", "Valid after date/time", Field::ValidStart),
+];
+const OPS: [(&str, Op); 6] =
+    [("co", Op::Co), ("eq", Op::Eq), ("nc", Op::Nc), ("ne", Op::Ne), ("lt", Op::Lt), ("ge", Op::Ge)];
+
+/// The engine's field a map line's first word names (`subject-name`).
+pub(crate) fn field(word: &str) -> Option<Field> {
+    NAME_FIELDS.iter().chain(&DATE_FIELDS).find(|(w, _, _)| *w == word).map(|(_, _, f)| *f)
+}
+
+/// The engine's operator a map line's second word names (`co`).
+pub(crate) fn op(word: &str) -> Option<Op> {
+    OPS.iter().find(|(w, _)| *w == word).map(|(_, o)| *o)
+}
 
 /// The `CertMap` mode.
 pub(super) fn cert_map_mode(g: &mut G) {
-    for (field, help) in NAME_FIELDS {
+    for (field, help, _) in NAME_FIELDS {
         add(
             g,
             &format!("{field} {{co | eq | nc | ne}} LINE"),
@@ -33,7 +49,7 @@ pub(super) fn cert_map_mode(g: &mut G) {
             name_line,
         );
     }
-    for (field, help) in DATE_FIELDS {
+    for (field, help, _) in DATE_FIELDS {
         add(
             g,
             &format!("{field} {{eq | ge | lt | ne}} LINE"),
@@ -53,7 +69,7 @@ fn name_line(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResult {
 /// the operator) in lower case.
 pub(super) fn stored(line: &str) -> String {
     let w: Vec<&str> = line.split_whitespace().collect();
-    let is_name = NAME_FIELDS.iter().any(|(f, _)| w.first() == Some(f));
+    let is_name = NAME_FIELDS.iter().any(|(f, _, _)| w.first() == Some(f));
     if !is_name || w.len() < 3 {
         return line.to_string();
     }

@@ -31,7 +31,7 @@ use crate::session::{Args, CmdResult, Session};
 use crate::cisco_common::{G, add, block, canon, key_words, leaf};
 
 mod acl;
-mod certmap;
+pub(crate) mod certmap;
 mod crypto;
 mod crypto_exec;
 mod exec;
