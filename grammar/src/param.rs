@@ -20,6 +20,15 @@ pub enum ParamKind {
     Hex,
     /// `SLOT/PORT`: two numbers such as `3/1`.
     SlotPort,
+    /// `X:X:X:X::X/M`: an IPv6 prefix.
+    Ipv6Prefix,
+    /// `IFNAME`: an interface named in one word, its type then its number
+    /// (`Loopback0`, `GigabitEthernet0/0/1.100`, `Tunnel10`): letters, then
+    /// digits, `/`, `.` and `:` starting with a digit.
+    IfName,
+    /// `IFNUM`: an interface's number typed apart from its type
+    /// (`Loopback 0`: `0`, `0/0/1.100`).
+    IfNum,
 }
 
 impl ParamKind {
@@ -32,6 +41,9 @@ impl ParamKind {
             "X:X:X:X::X" => return Some(ParamKind::Ipv6),
             "HEX" => return Some(ParamKind::Hex),
             "SLOT/PORT" => return Some(ParamKind::SlotPort),
+            "X:X:X:X::X/M" => return Some(ParamKind::Ipv6Prefix),
+            "IFNAME" => return Some(ParamKind::IfName),
+            "IFNUM" => return Some(ParamKind::IfNum),
             _ => {}
         }
         if let Some(r) = s.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
@@ -82,6 +94,26 @@ impl ParamKind {
                 let ok = |s: &str| !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit());
                 (ok(a) && ok(b)).then_some(()).ok_or(None)
             }
+            ParamKind::Ipv6Prefix => {
+                let (a, m) = w.split_once('/').ok_or(None)?;
+                let len_ok = !m.is_empty() && m.len() <= 3 && m.bytes().all(|b| b.is_ascii_digit());
+                if !(a.contains(':') && a.parse::<Ipv6Addr>().is_ok() && len_ok) {
+                    return Err(None);
+                }
+                match m.parse::<u8>() {
+                    Ok(l) if l <= 128 => Ok(()),
+                    _ => Err(Some("prefix length out of range <0-128>".into())),
+                }
+            }
+            ParamKind::IfName => {
+                let at = w.find(|c: char| c.is_ascii_digit()).ok_or(None)?;
+                let (ty, num) = w.split_at(at);
+                let ty_ok = ty.len() >= 2
+                    && ty.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && ty.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-');
+                (ty_ok && if_number(num)).then_some(()).ok_or(None)
+            }
+            ParamKind::IfNum => if_number(w).then_some(()).ok_or(None),
         }
     }
 
@@ -97,8 +129,21 @@ impl ParamKind {
             ParamKind::Ipv6 => p.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'),
             ParamKind::Hex => p.bytes().all(|b| b.is_ascii_hexdigit() || b == b'x' || b == b'X'),
             ParamKind::SlotPort => p.bytes().all(|b| b.is_ascii_digit() || b == b'/'),
+            ParamKind::Ipv6Prefix => p.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.' || b == b'/'),
+            ParamKind::IfName => p.bytes().all(|b| b.is_ascii_alphanumeric() || b"-/.:".contains(&b)),
+            ParamKind::IfNum => p.bytes().all(|b| b.is_ascii_digit() || b"/.:".contains(&b)),
         }
     }
+}
+
+/// An interface number: digits, with `/`, `.` and `:` between them
+/// (`0`, `0/0/1.100`, `1/0:1`).
+fn if_number(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_digit())
+        && s.ends_with(|c: char| c.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_digit() || b"/.:".contains(&b))
+        && !s.contains("//")
+        && !s.contains("..")
 }
 
 /// Strict dotted quad: four decimal octets, no leading `+`, no empty parts.
@@ -143,5 +188,22 @@ mod tests {
         assert!(ParamKind::Ipv6.check("[::1]").is_err());
         assert!(ParamKind::Ipv6.could_start("2001:db8:"));
         assert!(!ParamKind::Ipv6.could_start("fe80::1%eth0"));
+        assert!(ParamKind::Ipv6Prefix.check("2001:db8::/32").is_ok());
+        assert!(ParamKind::Ipv6Prefix.check("2001:db8::/129").is_err());
+        assert!(ParamKind::Ipv6Prefix.check("10.0.0.0/8").is_err());
+    }
+
+    #[test]
+    fn interface_names() {
+        let ok = |k: &ParamKind, w: &str| k.check(w).is_ok();
+        for w in ["Loopback0", "GigabitEthernet0/0/1.100", "Tunnel10", "Gi0/1", "Serial1/0:1", "Port-channel1"] {
+            assert!(ok(&ParamKind::IfName, w), "{w}");
+        }
+        for w in ["default", "defalt", "Loopback", "0/1", "L0", "Gi0//1", "Gi0/1.", "Gi0/1x"] {
+            assert!(!ok(&ParamKind::IfName, w), "{w}");
+        }
+        assert!(ok(&ParamKind::IfNum, "0/0/1.100"));
+        assert!(!ok(&ParamKind::IfNum, "x"));
+        assert_eq!(ParamKind::from_spec("IFNAME"), Some(ParamKind::IfName));
     }
 }

@@ -750,8 +750,156 @@ bandwidth <1-100000000>
 delay <1-16777215>
 load-interval <30-600>
 duplex {auto | full | half}
-negotiation auto
 qos pre-classify
+ip ospf <1-65535> area {<0-4294967295> | A.B.C.D} [secondaries none]
+ip ospf authentication [message-digest | null | key-chain WORD]
+ip ospf authentication-key [<0-7>] WORD
+ip ospf bfd [disable]
+ip ospf cost <1-65535>
+ip ospf database-filter all out [disable]
+ip ospf dead-interval {<1-65535> | minimal hello-multiplier <3-20>}
+ip ospf demand-circuit [ignore | disable]
+ip ospf fast-reroute LINE
+ip ospf flood-reduction
+ip ospf hello-interval <1-65535>
+ip ospf lls [disable]
+ip ospf message-digest-key <1-255> md5 [<0-7>] WORD
+ip ospf mtu-ignore
+ip ospf multi-area LINE
+ip ospf network {broadcast | non-broadcast | point-to-multipoint [non-broadcast] | point-to-point}
+ip ospf passive-interface
+ip ospf prefix-suppression [disable]
+ip ospf priority <0-255>
+ip ospf resync-timeout <1-65535>
+ip ospf retransmit-interval <1-65535>
+ip ospf shutdown
+ip ospf transmit-delay <1-65535>
+ip ospf ttl-security [LINE]
+ip ospf topology LINE
+ip ospf adjacency stagger disable
+ip access-group {<1-199> | <1300-2699> | WORD} {in | out}
+ip helper-address {A.B.C.D | vrf WORD A.B.C.D | global A.B.C.D} [redundancy WORD]
+ip policy route-map WORD
+ip igmp version {1 | 2 | 3}
+ip load-sharing {per-destination | per-packet}
+ip route-cache [cef | flow | same-interface | policy | distributed]
+ip split-horizon [eigrp <1-65535>]
+ip flow {ingress | egress | monitor WORD {input | output}}
+speed {10 | 100 | 1000 | 2500 | 5000 | 10000 | 25000 | 40000 | 50000 | 100000 | auto [LINE] | nonegotiate}
+mtu <64-65535>
+hold-queue <0-240000> {in | out}
+carrier-delay {<0-60> | msec <0-1000> | up LINE | down LINE}
+channel-group <1-512> [mode {active | passive | on | auto [non-silent] | desirable [non-silent]}]
+channel-protocol {lacp | pagp}
+encapsulation {dot1q <1-4094> [native | second-dot1q LINE] | isl <1-4094> | dot1ad <1-4094> [LINE] | ppp | hdlc | slip | frame-relay [LINE] | lapb [LINE] | x25 [LINE] | atm-dxi | smds | sdlc | sdlc-primary | sdlc-secondary | stun | bstun | raw-tcp | raw-udp | aal0 | aal5snap | aal5mux LINE | aal5nlpid | aal5ciscoppp LINE | aal5autoppp LINE | mpls | untagged | default}
+standby [<0-4095>] {ip [A.B.C.D [secondary]] | priority <0-255> | preempt [LINE] | timers LINE | track LINE | authentication LINE | name WORD | mac-address WORD | use-bia [LINE] | follow WORD | redirect LINE | bfd | delay LINE | ipv6 LINE | mac-refresh <0-255>}
+standby version {1 | 2}
+switchport
+switchport mode {access | trunk | dynamic {auto | desirable} | private-vlan LINE | dot1q-tunnel}
+switchport access vlan {<1-4094> | dynamic | name WORD}
+switchport trunk {allowed vlan LINE | native vlan {<1-4094> | tag} | encapsulation {dot1q | isl | negotiate} | pruning vlan LINE}
+switchport nonegotiate
+switchport voice vlan {<1-4094> | dot1p | none | untagged | name WORD}
+switchport port-security [LINE]
+switchport priority extend LINE
+switchport protected
+switchport block {unicast | multicast}
+switchport private-vlan LINE
+switchport host
+switchport backup LINE
+switchport autostate exclude
+switchport vlan mapping LINE
+switchport capture [LINE]
+switchport dot1q ethertype HEX
+spanning-tree {portfast [LINE] | bpduguard {enable | disable} | bpdufilter {enable | disable} | cost <1-200000000> | port-priority <0-240> | link-type {point-to-point | shared} | guard {loop | root | none} | vlan LINE | mst LINE | stack-port}
+storm-control {broadcast | multicast | unicast} {level LINE | action {shutdown | trap}}
+storm-control action {shutdown | trap}
+zone-member security WORD
+cdp enable
+logging event {link-status | trunk-status | bundle-status | subif-link-status | spanning-tree | power-inline-status | nfas-status | status} [LINE]
+snmp trap {link-status [permit duplicates] | ip verify drop-rate | mac-notification LINE}
+snmp ifindex {persist | clear}
+negotiation auto
+
+@line
+stopbits {1 | 1.5 | 2}
+logging synchronous [LINE]
+privilege level <0-15>
+transport {input | output} {all | none | {ssh | telnet | rlogin | lat | mop | nasi | pad | udptn | v120 | lapb-ta | acercon} [{ssh | telnet | rlogin | lat | mop | nasi | pad | udptn | v120 | lapb-ta | acercon} [{ssh | telnet | rlogin | lat | mop | nasi | pad | udptn | v120 | lapb-ta | acercon} [{ssh | telnet | rlogin | lat | mop | nasi | pad | udptn | v120 | lapb-ta | acercon}]]]}
+transport preferred {all | none | ssh | telnet | rlogin | lat | mop | nasi | pad | udptn | v120 | lapb-ta | acercon}
+access-class {<1-199> | <1300-2699> | WORD} {in | out} [vrf-also]
+length <0-512>
+width <0-512>
+session-timeout <0-35791> [output]
+absolute-timeout <0-10000>
+history [size <0-256>]
+
+@router-ospf
+router-id A.B.C.D
+network A.B.C.D A.B.C.D area {<0-4294967295> | A.B.C.D}
+passive-interface {default | IFNAME | WORD IFNUM}
+redistribute {connected | static | rip | odr | mobile | lisp | bgp <1-4294967295> | eigrp <1-65535> | ospf <1-65535> | ospfv3 <1-65535> | isis [WORD] | application WORD | maximum-prefix <1-4294967295>} [LINE]
+default-information originate [LINE]
+distribute-list {<1-199> | <1300-2699> | prefix WORD | route-map WORD | gateway WORD | WORD} {in | out} [LINE]
+area {<0-4294967295> | A.B.C.D} {authentication [message-digest] | nssa [LINE] | stub [no-summary] | range A.B.C.D A.B.C.D [advertise | not-advertise | cost <0-16777215>] | virtual-link A.B.C.D [LINE] | default-cost <0-16777215> | filter-list LINE | sham-link LINE | capability transit}
+log-adjacency-changes [detail]
+auto-cost [reference-bandwidth <1-4294967>]
+maximum-paths <1-32>
+summary-address A.B.C.D A.B.C.D [LINE]
+default-metric <1-16777214>
+timers {throttle {spf | lsa [all]} LINE | lsa arrival <0-600000> | pacing {flood | lsa-group | retransmission} <1-1800000> | spf <0-4294967295> <0-4294967295>}
+
+@router-bgp
+neighbor {A.B.C.D | X:X:X:X::X | WORD} {activate | additional-paths LINE | advertise LINE | advertise-map LINE | advertisement-interval <0-600> | aigp [LINE] | allow-policy | allowas-in [<1-10>] | announce LINE | as-override [split-horizon] | bfd [LINE] | capability LINE | cluster-id LINE | default-originate [route-map WORD] | description LINE | disable-connected-check | distribute-list {<1-199> | <1300-2699> | WORD} {in | out} | dmzlink-bw | dont-capability-negotiate | ebgp-multihop [<1-255>] | fall-over [LINE] | filter-list <1-500> {in | out} | ha-mode LINE | inherit {peer-policy | peer-session} WORD [LINE] | local-as [LINE] | log-neighbor-changes [disable] | maximum-prefix LINE | next-hop-self [all] | next-hop-unchanged [allpaths] | password LINE | path-attribute LINE | peer-group [WORD] | prefix-length-size LINE | prefix-list WORD {in | out} | remote-as LINE | remove-private-as [LINE] | route-map WORD {in | out} | route-reflector-client | send-community [both | standard | extended | large] | send-label [explicit-null] | shutdown [LINE] | slow-peer LINE | soft-reconfiguration inbound | soo LINE | timers LINE | translate-update LINE | transport LINE | ttl-security hops <1-254> | unsuppress-map WORD | update-source {IFNAME | WORD IFNUM} | version <4-4> | weight <0-65535> | accept-route-legacy-rt | suppress-signaling-protocol LINE | graceful-shutdown LINE | bmp-activate LINE | internal-vpn-client | mtu-discovery [disable] | orf LINE}
+bgp router-id {A.B.C.D | vrf auto-assign | interface WORD}
+bgp {additional-paths | advertise-best-external | aggregate-timer | always-compare-med | asnotation | bestpath | client-to-client | cluster-id | confederation | consistency-checker | dampening | default | deterministic-med | dmzlink-bw | dynamic-med-interval | route-map-cache | enforce-first-as | enhanced-error | fast-external-fallover | graceful-restart | graceful-shutdown | ha-mode | inject-map | listen | log-neighbor-changes | maxas-limit | maxcommunity-limit | maxextcommunity-limit | nexthop | nopeerup-delay | recursion | redistribute-internal | refresh | regexp | route-map | rpki | scan-time | slow-peer | snmp | soft-reconfig-backup | sourced-paths | sso | suppress-inactive | topology | transport | update-delay | update-group | upgrade-cli | mpls-local-label | scope} [LINE]
+network {A.B.C.D [mask A.B.C.D] [route-map WORD] [backdoor] | X:X:X:X::X/M [route-map WORD] [backdoor]}
+redistribute {connected | static | rip | odr | mobile | lisp | eigrp <1-65535> | ospf <1-65535> | ospfv3 <1-65535> | isis [WORD] | application WORD} [LINE]
+maximum-paths {<1-32> | eibgp <1-32> | ibgp <1-32>} [LINE]
+aggregate-address {A.B.C.D A.B.C.D | X:X:X:X::X/M} [LINE]
+distance {bgp <1-255> <1-255> <1-255> | <1-255> A.B.C.D A.B.C.D [LINE] | mbgp <1-255> <1-255> <1-255>}
+timers bgp <0-65535> <0-65535> [<0-65535>]
+default-metric <1-4294967295>
+distribute-list {<1-199> | <1300-2699> | prefix WORD | route-map WORD | gateway WORD | WORD} {in | out} [LINE]
+table-map WORD [filter]
+
+@bgp-af
+neighbor {A.B.C.D | X:X:X:X::X | WORD} {activate | additional-paths LINE | advertise LINE | advertise-map LINE | advertisement-interval <0-600> | aigp [LINE] | allow-policy | allowas-in [<1-10>] | announce LINE | as-override [split-horizon] | bfd [LINE] | capability LINE | cluster-id LINE | default-originate [route-map WORD] | description LINE | disable-connected-check | distribute-list {<1-199> | <1300-2699> | WORD} {in | out} | dmzlink-bw | dont-capability-negotiate | ebgp-multihop [<1-255>] | fall-over [LINE] | filter-list <1-500> {in | out} | ha-mode LINE | inherit {peer-policy | peer-session} WORD [LINE] | local-as [LINE] | log-neighbor-changes [disable] | maximum-prefix LINE | next-hop-self [all] | next-hop-unchanged [allpaths] | password LINE | path-attribute LINE | peer-group [WORD] | prefix-length-size LINE | prefix-list WORD {in | out} | remote-as LINE | remove-private-as [LINE] | route-map WORD {in | out} | route-reflector-client | send-community [both | standard | extended | large] | send-label [explicit-null] | shutdown [LINE] | slow-peer LINE | soft-reconfiguration inbound | soo LINE | timers LINE | translate-update LINE | transport LINE | ttl-security hops <1-254> | unsuppress-map WORD | update-source {IFNAME | WORD IFNUM} | version <4-4> | weight <0-65535> | accept-route-legacy-rt | suppress-signaling-protocol LINE | graceful-shutdown LINE | bmp-activate LINE | internal-vpn-client | mtu-discovery [disable] | orf LINE}
+bgp router-id {A.B.C.D | vrf auto-assign | interface WORD}
+bgp {additional-paths | advertise-best-external | aggregate-timer | always-compare-med | asnotation | bestpath | client-to-client | cluster-id | confederation | consistency-checker | dampening | default | deterministic-med | dmzlink-bw | dynamic-med-interval | route-map-cache | enforce-first-as | enhanced-error | fast-external-fallover | graceful-restart | graceful-shutdown | ha-mode | inject-map | listen | log-neighbor-changes | maxas-limit | maxcommunity-limit | maxextcommunity-limit | nexthop | nopeerup-delay | recursion | redistribute-internal | refresh | regexp | route-map | rpki | scan-time | slow-peer | snmp | soft-reconfig-backup | sourced-paths | sso | suppress-inactive | topology | transport | update-delay | update-group | upgrade-cli | mpls-local-label | scope} [LINE]
+network {A.B.C.D [mask A.B.C.D] [route-map WORD] [backdoor] | X:X:X:X::X/M [route-map WORD] [backdoor]}
+redistribute {connected | static | rip | odr | mobile | lisp | eigrp <1-65535> | ospf <1-65535> | ospfv3 <1-65535> | isis [WORD] | application WORD} [LINE]
+maximum-paths {<1-32> | eibgp <1-32> | ibgp <1-32>} [LINE]
+aggregate-address {A.B.C.D A.B.C.D | X:X:X:X::X/M} [LINE]
+distance {bgp <1-255> <1-255> <1-255> | <1-255> A.B.C.D A.B.C.D [LINE] | mbgp <1-255> <1-255> <1-255>}
+timers bgp <0-65535> <0-65535> [<0-65535>]
+default-metric <1-4294967295>
+distribute-list {<1-199> | <1300-2699> | prefix WORD | route-map WORD | gateway WORD | WORD} {in | out} [LINE]
+table-map WORD [filter]
+
+@route-map
+match ip {address | next-hop | route-source | flowspec} LINE
+match ipv6 {address | next-hop | route-source | flowspec} LINE
+match {as-path | community | extcommunity | large-community | tag | metric | interface | local-preference | source-protocol | policy-list | mdt-group | security-group | additional-paths | mpls-label | length | track | rpki | route-type} [LINE]
+set ip {next-hop LINE | default LINE | precedence LINE | tos LINE | df <0-1> | vrf LINE | global LINE | address LINE | qos-group LINE}
+set as-path {prepend LINE | tag | replace LINE}
+set metric-type {internal | external | type-1 | type-2}
+set origin {igp | egp LINE | incomplete}
+set local-preference <0-4294967295>
+set weight <0-65535>
+set {automatic-tag | comm-list | community | dampening | default | extcommunity | extcomm-list | global | interface | ipv6 | level | metric | mpls-label | tag | traffic-index | vrf | large-community | large-comm-list | aigp-metric | nlri | lisp | qos-group | clns | attribute-set | label-index} [LINE]
+continue [<1-65535>]
+
+@trustpoint
+enrollment {terminal [pem] | selfsigned | url WORD | mode ra | retry LINE | profile WORD | http-proxy LINE | pkcs12 | credential WORD}
+revocation-check {crl | ocsp | none} [crl | ocsp | none] [crl | ocsp | none]
+rsakeypair WORD [<360-4096>] [<360-4096>]
+fqdn {none | WORD}
+ip-address {none | A.B.C.D | WORD}
+serial-number [none]
+chain-validation {stop | continue [WORD]}
+auto-enroll [<1-100>] [regenerate]
+source interface WORD
 
 @global
 qos queue-softmax-multiplier <100-4800>
@@ -776,6 +924,36 @@ crypto ikev2 diagnose error <1-1000>
 crypto ikev2 http-url cert
 crypto ikev2 certificate-cache <1-2000>
 crypto ikev2 limit {max-in-negotiation-sa <1-100000> [incoming | outgoing] | max-sa <1-100000> | queue sa-init <1-100000>}
+ip domain {name [vrf WORD] WORD | lookup [LINE] | list [vrf WORD] WORD | retry <0-100> | timeout <1-3600> | round-robin | multiple-lookup}
+ip domain-name [vrf WORD] WORD
+ip ssh {version {1 | 2} | time-out <1-120> | authentication-retries <0-5> | source-interface {IFNAME | WORD IFNUM} | logging events | port LINE | rsa keypair-name WORD | dh min size {1024 | 2048 | 4096} | dscp <0-63> | precedence <0-7> | break-string LINE | bulk-mode [LINE] | maxstartups <2-128> | window-size LINE | stricthostkeycheck | rekey LINE | server LINE | client LINE | pubkey-chain}
+service timestamps [debug | log] [datetime [LINE] | uptime]
+logging host {A.B.C.D | X:X:X:X::X | ipv6 X:X:X:X::X | vrf WORD LINE | WORD} [LINE]
+logging trap [{<0-7> | emergencies | alerts | critical | errors | warnings | notifications | informational | debugging}]
+logging buffered [<4096-2147483647> | discriminator WORD | xml | filtered] [<4096-2147483647>] [{<0-7> | emergencies | alerts | critical | errors | warnings | notifications | informational | debugging}]
+logging console [discriminator WORD | xml | filtered | guaranteed] [{<0-7> | emergencies | alerts | critical | errors | warnings | notifications | informational | debugging}]
+logging monitor [discriminator WORD | xml] [{<0-7> | emergencies | alerts | critical | errors | warnings | notifications | informational | debugging}]
+logging facility {auth | cron | daemon | kern | local0 | local1 | local2 | local3 | local4 | local5 | local6 | local7 | lpr | mail | news | sys9 | sys10 | sys11 | sys12 | sys13 | sys14 | syslog | user | uucp}
+logging source-interface {IFNAME | WORD IFNUM} [vrf WORD]
+ntp {server | peer} [vrf WORD] {A.B.C.D | X:X:X:X::X | ip WORD | ipv6 WORD | WORD} [LINE]
+ntp source {IFNAME | WORD IFNUM}
+ntp master [<1-15>]
+ntp update-calendar
+ntp authenticate
+ntp authentication-key <1-4294967295> {md5 | hmac-sha1 | hmac-sha2-256 | cmac-aes-128} LINE
+ntp trusted-key LINE
+ntp logging
+ntp access-group LINE
+ntp clock-period <0-4294967295>
+ntp max-associations <0-4294967295>
+ntp allow LINE
+ntp broadcastdelay <1-999999>
+ntp orphan <1-15>
+ntp panic update
+ntp passive
+ntp refclock LINE
+ntp leap LINE
+ip forward-protocol {nd | udp [LINE] | turbo-flood | spanning-tree [LINE] | any-local-broadcast}
 "#;
 
 /// The whole-line graphs of `SYNTAX`, per family, and the leading keywords
@@ -794,6 +972,11 @@ fn syntax() -> &'static HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Ve
                 continue;
             }
             let (g, heads) = m.entry(fam).or_default();
+            // `* KEYWORDS`: every command that starts with them is listed.
+            if let Some(head) = line.strip_prefix("* ") {
+                heads.push(head.split_whitespace().collect());
+                continue;
+            }
             // One empty help per atom (these graphs only check syntax).
             let atoms = match g.add(line, &[], ()) {
                 Err(edgesh_grammar::SpecError::HelpCount { atoms, .. }) => atoms,
@@ -998,5 +1181,124 @@ mod tests {
         assert_eq!(bad("interface", "qos pre-classify yes"), Some(17));
         // Every spec compiles.
         assert!(syntax().len() >= 6);
+    }
+
+    /// The everyday commands of interfaces, lines, OSPF, BGP, route-maps,
+    /// trustpoints and global configuration that edgesh keeps: real lines
+    /// (from the public configurations) pass, a typo after the leading
+    /// keywords is refused at the word.
+    #[test]
+    fn kept_everyday_lines_are_checked_to_the_last_word() {
+        let v = vocabulary();
+        let bad = |fam: &str, line: &str| match check_line(v, fam, line, true) {
+            Err(edgesh_grammar::ParseError::Invalid { offset, .. }) => Some(offset),
+            Err(edgesh_grammar::ParseError::Incomplete) => Some(usize::MAX),
+            Err(e) => panic!("{line}: {e:?}"),
+            Ok(()) => None,
+        };
+        let good = [
+            ("interface", "ip ospf 1 area 0.0.0.0"),
+            ("interface", "ip ospf cost 10"),
+            ("interface", "ip ospf network point-to-multipoint non-broadcast"),
+            ("interface", "ip ospf message-digest-key 1 md5 7 0822455D0A16"),
+            ("interface", "ip ospf dead-interval minimal hello-multiplier 4"),
+            ("interface", "no ip ospf cost"),
+            ("interface", "speed 1000"),
+            ("interface", "speed auto 10 100"),
+            ("interface", "standby 4095 timers msec 500 2"),
+            ("interface", "standby 1 ip 10.0.0.1 secondary"),
+            ("interface", "standby version 2"),
+            ("interface", "standby preempt"),
+            ("interface", "switchport trunk allowed vlan 1, 2"),
+            ("interface", "switchport trunk encapsulation dot1q"),
+            ("interface", "switchport mode dynamic desirable"),
+            ("interface", "encapsulation dot1Q 203"),
+            ("interface", "encapsulation dot1Q 10 native"),
+            ("interface", "channel-group 23 mode active"),
+            ("interface", "ip access-group AL_IF out"),
+            ("interface", "ip helper-address 20.1.1.1"),
+            ("interface", "hold-queue 75 in"),
+            ("interface", "spanning-tree portfast edge trunk"),
+            ("interface", "spanning-tree link-type point-to-point"),
+            ("line", "stopbits 1"),
+            ("line", "transport output telnet ssh"),
+            ("line", "transport input all"),
+            ("line", "logging synchronous level all"),
+            ("line", "privilege level 15"),
+            ("router-ospf", "network 10.0.0.0 0.0.0.255 area 0"),
+            ("router-ospf", "passive-interface default"),
+            ("router-ospf", "passive-interface GigabitEthernet0/1"),
+            ("router-ospf", "no passive-interface Loopback 0"),
+            ("router-ospf", "redistribute connected subnets"),
+            ("router-ospf", "area 1 nssa no-summary"),
+            ("router-ospf", "area 0.0.0.1 range 10.0.0.0 255.255.0.0"),
+            ("router-bgp", "neighbor 192.168.30.30 ebgp-multihop 255"),
+            ("router-bgp", "neighbor as2 peer-group"),
+            ("router-bgp", "neighbor 2.1.2.2 peer-group as2"),
+            ("router-bgp", "neighbor PG3 local-as 65100 no-prepend replace-as"),
+            ("router-bgp", "neighbor 2001:db8::1 remote-as 65001"),
+            ("router-bgp", "bgp router-id 1.1.1.1"),
+            ("router-bgp", "bgp client-to-client reflection intra-cluster cluster-id any"),
+            ("router-bgp", "no bgp default ipv4-unicast"),
+            ("router-bgp", "network 10.10.0.0 mask 255.255.255.0"),
+            ("router-bgp", "distance bgp 20 200 200"),
+            ("bgp-af", "network 2001:db8::/32"),
+            ("bgp-af", "neighbor 3.3.3.3 activate"),
+            ("bgp-af", "redistribute ospf 1 metric 10000 match internal external 1 external 2 route-map R"),
+            ("route-map", "match ip address prefix-list PL1 PL2"),
+            ("route-map", "set community 3:2 additive"),
+            ("route-map", "set as-path prepend 65001 65001"),
+            ("route-map", "set ip next-hop 10.11.2.99"),
+            ("route-map", "set metric-type type-1"),
+            ("trustpoint", "enrollment terminal pem"),
+            ("trustpoint", "revocation-check crl none"),
+            ("trustpoint", "rsakeypair TP-self-signed-1234"),
+            ("global", "ip domain name example.com"),
+            ("global", "ip ssh version 2"),
+            ("global", "ip ssh source-interface Loopback0"),
+            ("global", "service timestamps debug datetime msec localtime show-timezone"),
+            ("global", "logging host 10.0.0.1 transport udp port 514"),
+            ("global", "logging buffered 16384 informational"),
+            ("global", "logging trap debugging"),
+            ("global", "logging source-interface Loopback0"),
+            ("global", "ntp server vrf MGMT 10.0.0.1 prefer"),
+            ("global", "ntp authentication-key 1 md5 0822455D0A16 7"),
+            ("global", "ip forward-protocol nd"),
+        ];
+        for (fam, line) in good {
+            assert_eq!(bad(fam, line), None, "{fam}: {line}");
+        }
+        let typos = [
+            ("interface", "ip ospf cost abc", "abc"),
+            ("interface", "ip ospf bogus 1", "bogus"),
+            ("interface", "ip ospf network point-to-pint", "point-to-pint"),
+            ("interface", "speed fast", "fast"),
+            ("interface", "standby 1 prempt", "prempt"),
+            ("interface", "standby 5000 ip 3.3.3.3", "5000"),
+            ("interface", "switchport mode acess", "acess"),
+            ("interface", "ip access-group 101 inn", "inn"),
+            ("line", "transport input sssh", "sssh"),
+            ("line", "stopbits 3", "3"),
+            ("router-ospf", "passive-interface defalt", ""),
+            ("router-ospf", "redistribute statc subnets", "statc"),
+            ("router-ospf", "network 10.0.0.0 0.0.0.255 aera 0", "aera"),
+            ("router-bgp", "neighbor 1.1.1.1 remote_as 65001", "remote_as"),
+            ("router-bgp", "neighbor 1.1.1.1 route-map RM inn", "inn"),
+            ("router-bgp", "bgp log-neighbour-changes", "log-neighbour-changes"),
+            ("router-bgp", "redistribute ospf route-map X", "route-map"),
+            ("route-map", "match ip adress 10", "adress"),
+            ("route-map", "set metric-type type-3", "type-3"),
+            ("trustpoint", "enrollment bogus", "bogus"),
+            ("trustpoint", "revocation-check nonee", "nonee"),
+            ("global", "ip ssh version 3", "3"),
+            ("global", "ip domain nmae example.com", "nmae"),
+            ("global", "logging trap debuging", "debuging"),
+            ("global", "ntp sever 10.0.0.1", "sever"),
+        ];
+        // The caret under the bad word (`""`: the line stops short).
+        for (fam, line, word) in typos {
+            let at = if word.is_empty() { usize::MAX } else { line.rfind(&format!(" {word}")).map_or(0, |i| i + 1) };
+            assert_eq!(bad(fam, line), Some(at), "{fam}: {line}");
+        }
     }
 }
