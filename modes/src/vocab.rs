@@ -395,6 +395,98 @@ impl Vocabulary {
     }
 }
 
+/// The whole-line syntax of kept commands, per family: a dialect's table in
+/// the command graph's spec language (`{a | b}`, `[x]`, `<1-100>`,
+/// `A.B.C.D`, `IFNAME`, `WORD`, `LINE` for arguments kept as typed), one
+/// command per line under `@family`; `@family complete` lists every command
+/// the family keeps, so its lines are checked from the first keyword on.
+/// A spec's leading keywords (up to its first argument or choice) say
+/// which lines it checks: `neighbor {A.B.C.D | WORD} {...}` checks every
+/// `neighbor` line, `ip ospf cost <1-65535>` only `ip ospf cost` ones.
+#[derive(Default)]
+pub struct Syntax {
+    families: HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)>,
+}
+
+impl Syntax {
+    /// Parse a table. A spec that does not compile panics: the tables are static.
+    pub fn parse(table: &'static str) -> Syntax {
+        let mut m: HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)> = HashMap::new();
+        let mut fam = "";
+        let mut complete = false;
+        for line in table.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if let Some(f) = line.strip_prefix('@') {
+                let mut w = f.split_whitespace();
+                fam = w.next().unwrap_or("");
+                complete = w.next() == Some("complete");
+                continue;
+            }
+            let (g, heads) = m.entry(fam).or_default();
+            // One empty help per atom (these graphs only check syntax).
+            let atoms = match g.add(line, &[], ()) {
+                Err(edgesh_grammar::SpecError::HelpCount { atoms, .. }) => atoms,
+                Ok(()) => 0,
+                Err(e) => panic!("{e}"),
+            };
+            if atoms > 0 {
+                g.add(line, &vec![""; atoms], ()).unwrap_or_else(|e| panic!("{e}"));
+            }
+            let keywords = line
+                .split_whitespace()
+                .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+            heads.push(if complete { keywords.take(1).collect() } else { keywords.collect() });
+        }
+        Syntax { families: m }
+    }
+
+    /// How many families have specs.
+    pub fn families(&self) -> usize {
+        self.families.len()
+    }
+
+    /// Check a line the family keeps (after its vocabulary took it) when
+    /// it starts with the keywords of a spec of the family: the error, its
+    /// offset in `line`, if a word is wrong. `no` and `default` forms may
+    /// stop early.
+    pub fn check(
+        &self,
+        v: &Vocabulary,
+        family: &str,
+        line: &str,
+        abbrev: bool,
+    ) -> Result<(), edgesh_grammar::ParseError> {
+        use edgesh_grammar::ParseError;
+        let Some((g, heads)) = self.families.get(family) else { return Ok(()) };
+        let lead = line.len() - line.trim_start().len();
+        let mut body = line.trim_start();
+        let mut off = lead;
+        let mut negated = false;
+        for p in ["no ", "default "] {
+            if let Some(r) = body.strip_prefix(p) {
+                let r2 = r.trim_start();
+                off += body.len() - r2.len();
+                body = r2;
+                negated = true;
+                break;
+            }
+        }
+        let words: Vec<&str> = body.split_whitespace().collect();
+        if v.family(family).is_none() || !heads.iter().any(|h| v.starts_with(family, &words, h, abbrev)) {
+            return Ok(());
+        }
+        match g.parse(body) {
+            Ok(_) => Ok(()),
+            Err(ParseError::Incomplete) if negated => Ok(()),
+            Err(ParseError::Invalid { offset, detail }) => Err(ParseError::Invalid { offset: offset + off, detail }),
+            Err(ParseError::Syntax { offset, message }) => Err(ParseError::Syntax { offset: offset + off, message }),
+            Err(ParseError::Ambiguous { offset, word, candidates }) => {
+                Err(ParseError::Ambiguous { offset: offset + off, word, candidates })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// A word of the table that stands for a typed value, not a keyword.
 fn is_placeholder(k: &str) -> bool {
     matches!(k, "NUM" | "HEX" | "WORD" | "RANGE")

@@ -62,6 +62,14 @@ impl DialectOps for Asa {
         true
     }
 
+    fn enable_secret_set(&self, r: &Router) -> bool {
+        super::users::enable_password(r).is_some()
+    }
+
+    fn enable_secret_matches(&self, r: &Router, password: &str) -> bool {
+        super::users::enable_password(r).is_some_and(|stored| super::users::password_matches(password, &stored))
+    }
+
     fn enable_denied(&self, _s: &Session) -> String {
         "% Invalid password".into()
     }

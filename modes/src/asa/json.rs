@@ -85,7 +85,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             let doc = s.router().asa.doc.with_defaults();
             Ok(section_tree(&doc, if a.has("map") { &["crypto", "map"] } else { &["crypto"] }))
         }
-        "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network | service] | object-group [network | service | protocol | icmp-type] | access-group | group-policy [WORD] | hostname | username}" =>
+        super::commands::exec::SHOW_RUN_SECTIONS =>
         {
             let words = super::commands::section_words(a);
             let doc = s.router().asa.doc.clone();

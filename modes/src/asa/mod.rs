@@ -132,18 +132,21 @@ pub fn execute(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
     // scripts rely on it (AWS's ASAv notes paste `DNS server-group
     // DefaultDNS`, `name-server A`, then `name A time-a.nist.gov`, unindented).
     if shadowed(s, m, t)
-        && let Some(done) = place(s, line, out)
+        && let Ok(done) = place(s, line, out)
     {
         return done;
     }
     match run_in(s, m, line, out) {
         Ok(ok) => ok,
         Err(err) => {
-            if !matches!(err, ParseError::Syntax { .. })
-                && !value_error(m, line, &err)
-                && let Some(done) = place(s, line, out)
-            {
-                return done;
+            // A kept command typed wrong (`logging bufferd`): its own error.
+            let mut err = err;
+            if !matches!(err, ParseError::Syntax { .. }) && !value_error(m, line, &err) {
+                match place(s, line, out) {
+                    Ok(done) => return done,
+                    Err(Some(kept)) => err = kept,
+                    Err(None) => {}
+                }
             }
             // Exec commands (`show ...`) run in every configuration mode.
             if let Ok(ok) = run_in(s, exec_mode(s), line, out) {
@@ -212,10 +215,12 @@ fn family_at(s: &Session, level: usize) -> &'static str {
 /// Place a line no graph of the current mode accepts: a modelled command of
 /// an enclosing mode runs there (and the mode becomes that one, as on the
 /// ASA); a command of a mode's vocabulary is kept in that mode's block, a
-/// sub-mode of it is entered. `None`: refuse it.
-fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
+/// sub-mode of it is entered. `Err`: refuse it, with the error of a kept
+/// command whose words after its keywords are wrong (`ssh version 3`).
+fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Result<bool, Option<ParseError>> {
     let v = vocabulary();
     let t = line.trim();
+    let mut bad = None;
     'pass: for abbrev in [false, true] {
         let depth = s.asa.stack.len();
         for lvl in (0..depth).rev() {
@@ -224,10 +229,10 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
                 let saved = s.asa.stack.clone();
                 s.asa.stack.truncate(lvl + 1);
                 return match run_in(s, pm, line, out) {
-                    Ok(ok) => Some(ok),
+                    Ok(ok) => Ok(ok),
                     Err(_) => {
                         s.asa.stack = saved;
-                        None
+                        Err(None)
                     }
                 };
             }
@@ -246,7 +251,7 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
                         }
                     });
                 }
-                return Some(true);
+                return Ok(true);
             }
             if !abbrev && v.opens_when_abbreviated(fam, t) {
                 continue 'pass;
@@ -259,7 +264,7 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
                 s.asa.stack.truncate(lvl + 1);
                 let full = if abbrev { v.full_keywords(fam, t) } else { t.to_string() };
                 enter_verbatim(s, &full, child);
-                return Some(true);
+                return Ok(true);
             }
             // An indented line of a pasted block that the block does not know
             // is refused there, not taken for a global command that the
@@ -268,6 +273,11 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
                 continue;
             }
             if v.knows(fam, t, abbrev) {
+                // The whole line, where the command's syntax is known.
+                if let Err(e) = vocabulary::check_line(fam, line, abbrev) {
+                    bad.get_or_insert(e);
+                    continue;
+                }
                 s.asa.stack.truncate(lvl + 1);
                 let data = v.family(fam).is_some_and(|f| f.data);
                 let full = if abbrev && !data { v.full_keywords(fam, t) } else { t.to_string() };
@@ -284,11 +294,11 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Option<bool> {
                     let repeats = data || full.split_whitespace().next() == Some("banner");
                     keep_line(s, &full, repeats);
                 }
-                return Some(true);
+                return Ok(true);
             }
         }
     }
-    None
+    Err(bad)
 }
 
 /// `no X` in configuration mode.

@@ -149,3 +149,55 @@ mod tests {
         assert_eq!(parse_hash("ba:78"), None);
     }
 }
+
+/// The level-15 `enable password` as stored: its hash and form
+/// (`$sha512$... pbkdf2` or `HASH encrypted`).
+pub fn enable_password(r: &Router) -> Option<(String, String)> {
+    r.asa.doc.root.iter().find_map(|n| match n.text.split_whitespace().collect::<Vec<_>>().as_slice() {
+        ["enable", "password", h, "level", "15", form] | ["enable", "password", h, form] => {
+            Some((h.to_string(), form.to_string()))
+        }
+        _ => None,
+    })
+}
+
+/// Does a typed password match a stored `enable password` or `passwd`?
+pub fn password_matches(password: &str, (hash, form): &(String, String)) -> bool {
+    match form.as_str() {
+        "pbkdf2" => verify(password, hash),
+        "encrypted" => crate::passwords::ct_eq(pix_md5(password).as_bytes(), hash.as_bytes()),
+        _ => false,
+    }
+}
+
+/// The PIX/ASA MD5 form of an `enable password` or `passwd` with no user
+/// (`passwd 2KFQnbNIdI.2KYOU encrypted` is `cisco`): MD5 of the password
+/// padded with zeros to 16 bytes, every fourth byte of the digest dropped,
+/// the 12 bytes left in the hash64 alphabet (`./0-9A-Za-z`, three bytes
+/// little-endian to four characters).
+pub fn pix_md5(password: &str) -> String {
+    use md5::Digest;
+    const ABC: &[u8; 64] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut block = [0u8; 16];
+    let p = password.as_bytes();
+    block[..p.len().min(16)].copy_from_slice(&p[..p.len().min(16)]);
+    let d = md5::Md5::digest(block);
+    let mut out = String::with_capacity(16);
+    for i in 0..4 {
+        let v = u32::from(d[i * 4]) | u32::from(d[i * 4 + 1]) << 8 | u32::from(d[i * 4 + 2]) << 16;
+        for k in 0..4 {
+            out.push(ABC[((v >> (6 * k)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod pix_tests {
+    /// The two values every public ASA configuration shows: `cisco` and the empty password.
+    #[test]
+    fn pix_md5_of_known_passwords() {
+        assert_eq!(super::pix_md5("cisco"), "2KFQnbNIdI.2KYOU");
+        assert_eq!(super::pix_md5(""), "8Ry2YjIyt7RRXU24");
+    }
+}

@@ -26,10 +26,10 @@ crypto ikev2 remote-access, crypto ikev2 limit, crypto ikev2 cookie-challenge, c
 crypto ipsec security-association pmtu-aging, crypto ipsec security-association replay, crypto ipsec df-bit,
 crypto ipsec fragmentation, crypto ipsec ikev2 sa-strength-enforcement, crypto isakmp nat-traversal, crypto isakmp identity, crypto isakmp disconnect-notify,
 crypto isakmp reload-wait, crypto isakmp ipsec-over-tcp, crypto key, crypto logging, crypto engine,
-community-list, ddns, dhcp-client, dhcpd, dhcprelay, dns, dns-group, dns-guard, domain-name, dynamic-filter, enable password, enable secret,
+community-list, ddns, dhcp-client, dhcpd, dhcprelay, dns, dns-group, dns-guard, domain-name, dynamic-filter, enable secret,
 eou, failover, firewall, flow-export, fragment, ftp, group-delimiter, http, icmp, ip audit, ip local pool, ip verify,
 ipsec-tcp, ipv6, jumbo-frame, ldap, license, logging, mac-address, mac-address-table, management-access, monitor-interface,
-mtu, name, names, nat, no, ntp, object-group-search, pager, passwd, password-policy, prefix-list, prompt, quit, resource, route, router-id,
+mtu, name, names, nat, no, ntp, object-group-search, pager, password-policy, prefix-list, prompt, quit, resource, route, router-id,
 same-security-traffic, scopy, service, service-policy, smtp-server, snmp-map, snmp-server, ssh, ssl, sysopt, telnet,
 terminal, tftp-server, threat-detection, timeout, tls-proxy, user-identity, username, virtual, vpdn, vpn-addr-assign,
 vpn-sessiondb, wccp, webvpn, xlate, zonelabs-integrity, Cryptochecksum:, sla monitor schedule,
@@ -51,6 +51,8 @@ service-module, tunnel-group-map default-group, tunnel-group-map enable, tunnel-
 > router bgp => router-bgp
 > router ospf => router-ospf
 > router eigrp => router-eigrp
+> router rip $ => router-rip
+> license smart $ => license-smart
 > sla monitor NUM $ => sla-monitor
 > aaa-server WORD protocol => aaa-server-group
 > aaa-server WORD host => aaa-server-host
@@ -118,6 +120,12 @@ dns-to-domain, no
 @router-ospf config-router
 auto-cost, network, area, router-id, log-adj-changes, redistribute, default-information, passive-interface, timers, distance,
 distribute-list, summary-address, compatible, ignore, no
+
+@router-rip config-router
+auto-summary, default-information, default-metric, distribute-list, network, passive-interface, redistribute, version, no
+
+@license-smart config-smart-lic
+feature tier, feature strong-encryption, feature context, feature carrier, throughput level, no
 
 @router-eigrp config-router
 network, eigrp, neighbor, passive-interface, redistribute, default-information, default-metric, distance, distribute-list,
@@ -225,9 +233,126 @@ pub fn vocabulary() -> &'static Vocabulary {
     V.get_or_init(|| Vocabulary::parse(TABLE))
 }
 
+/// Whole-line syntax of the kept commands ASA configurations have most
+/// (`crate::vocab::Syntax`), from the Cisco ASA Series Command Reference
+/// (9.x), checked against the public ASA configurations: a line that
+/// starts with a spec's keywords must parse to its last word (`logging
+/// bufferd`, `ssh version 3`, `same-security-traffic permit
+/// inter-interfce`, `speed fast` are refused at the word). `LINE` stands
+/// for options the ASA takes in any order (kept as typed). A level
+/// (`logging trap X`) is a `WORD`: the ASA also takes an event list's name
+/// there.
+const SYNTAX: &str = r#"
+@global
+logging {enable | standby | emblem | permit-hostdown | flash-bufferwrap | ftp-bufferwrap | debug-trace [persistence] | hide username | timestamp [rfc5424] | buffered WORD | trap WORD | asdm WORD | console WORD | monitor WORD | history WORD | mail WORD | buffer-size <4096-1048576> | asdm-buffer-size <100-5000> | facility <16-23> | queue <0-8192> | host WORD {A.B.C.D | X:X:X:X::X | WORD} [LINE] | message <100000-999999> [LINE] | list WORD LINE | class WORD LINE | device-id LINE | rate-limit LINE | from-address WORD | recipient-address WORD [LINE] | flash-maximum-allocation <4-15750> | flash-minimum-free <0-15750> | ftp-server LINE | savelog [WORD] | flow-export-syslogs {enable | disable} [LINE]}
+ssh {{A.B.C.D | WORD} A.B.C.D WORD | X:X:X:X::X/M WORD | version {1 | 2} | timeout <1-60> | key-exchange group WORD | cipher {encryption | integrity} LINE | scopy enable | stricthostkeycheck | stack ciscossh | pubkey-chain | server LINE | access-list WORD | authentication LINE | rekey LINE}
+telnet {{A.B.C.D | WORD} A.B.C.D WORD | X:X:X:X::X/M WORD | timeout <1-1440>}
+http {{A.B.C.D | WORD} A.B.C.D WORD | X:X:X:X::X/M WORD | server {enable [<1-65535>] | session-timeout <1-1440> | idle-timeout <1-1440> | basic-auth-client LINE} | redirect WORD [<1-65535>] | authentication-certificate WORD [LINE] | password-change LINE}
+ntp {server [ipv6] {A.B.C.D | X:X:X:X::X | WORD} [LINE] | authenticate | authentication-key <1-4294967295> {md5 | sha1 | sha256 | sha512 | cmac} LINE | trusted-key <1-4294967295>}
+same-security-traffic permit {inter-interface | intra-interface}
+arp {timeout <60-4294967> | permit-nonconnected | rate-limit <10-32768> | WORD A.B.C.D WORD [alias]}
+icmp {unreachable rate-limit <1-100> burst-size <1-10> | permit LINE | deny LINE}
+threat-detection {basic-threat | statistics [LINE] | scanning-threat [LINE] | rate LINE}
+dns {domain-lookup WORD | server-group WORD | name-server LINE | expire-entry-timer minutes <1-65535> | poll-timer minutes <1-65535>}
+timeout {xlate | conn | half-closed | udp | icmp | sunrpc | h323 | h225 | mgcp | mgcp-pat | sip | sip_media | sip-disconnect | sip-invite | sip-provisional-media | uauth | floating-conn | pat-xlate | tcp-proxy-reassembly | igp | conn-holddown | icmp-error | sctp | gsn | pinhole | tcp-state-bypass | quic-conn} LINE
+xlate per-session {permit | deny} LINE
+mtu WORD <64-9198>
+pager [lines] <0-2147483647>
+asdm {image WORD | history enable | location LINE | group LINE}
+sysopt {connection LINE | noproxyarp WORD | radius LINE | nodnsalias LINE | uauth LINE | traffic LINE}
+snmp-server {host WORD {A.B.C.D | X:X:X:X::X | WORD} [LINE] | host-group LINE | location LINE | contact LINE | community LINE | enable [traps [LINE]] | group LINE | user LINE | user-list LINE | listen-port <1-65535>}
+aaa authentication {{ssh | telnet | http | serial | enable} console WORD [WORD] | match LINE | include LINE | exclude LINE | secure-http-client | listener LINE | login-history [LINE]}
+aaa authorization {command WORD [LINE] | exec LINE | match LINE | include LINE | exclude LINE | http console WORD}
+
+@interface
+speed {10 | 100 | 1000 | 10000 | auto | nonegotiate}
+duplex {auto | full | half}
+vlan <1-4094> [secondary LINE]
+channel-group <1-48> mode {active | passive | on} [vss-id <1-2>]
+management-only [individual]
+delay <1-16777215>
+ospf {cost <1-65535> | priority <0-255> | hello-interval <1-65535> | dead-interval <1-65535> | retransmit-interval <1-65535> | transmit-delay <1-65535> | network point-to-point non-broadcast | authentication [message-digest | null] | authentication-key LINE | message-digest-key <1-255> md5 LINE | mtu-ignore | database-filter all out | bfd [disable]}
+"#;
+
+/// `SYNTAX`, parsed once.
+fn syntax() -> &'static crate::vocab::Syntax {
+    static S: OnceLock<crate::vocab::Syntax> = OnceLock::new();
+    S.get_or_init(|| crate::vocab::Syntax::parse(SYNTAX))
+}
+
+/// Check the whole of a line this mode's vocabulary keeps (`SYNTAX`): the
+/// error, its offset in `line`, if a word after the leading keywords is wrong.
+pub fn check_line(family: &str, line: &str, abbrev: bool) -> Result<(), edgesh_grammar::ParseError> {
+    syntax().check(vocabulary(), family, line, abbrev)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Real lines of the public ASA configurations pass; a typo after the
+    /// leading keywords is refused at the word.
+    #[test]
+    fn kept_lines_are_checked_to_the_last_word() {
+        let bad = |fam: &str, line: &str| match check_line(fam, line, true) {
+            Err(edgesh_grammar::ParseError::Invalid { offset, .. }) => Some(offset),
+            Err(edgesh_grammar::ParseError::Incomplete) => Some(usize::MAX),
+            Err(e) => panic!("{line}: {e:?}"),
+            Ok(()) => None,
+        };
+        let good = [
+            ("global", "logging enable"),
+            ("global", "logging timestamp"),
+            ("global", "logging buffered informational"),
+            ("global", "logging host inside 2001::1:1 udp/2020"),
+            ("global", "logging host dmz 192.168.1.5 udp/1026"),
+            ("global", "logging rate-limit 100 1 level 6"),
+            ("global", "logging buffer-size 1048576"),
+            ("global", "ssh 0.0.0.0 0.0.0.0 Management"),
+            ("global", "ssh HPS_Global_DataCenter 255.255.255.255 outside"),
+            ("global", "ssh key-exchange group dh-group14-sha256"),
+            ("global", "ssh version 2"),
+            ("global", "ssh stricthostkeycheck"),
+            ("global", "http server enable"),
+            ("global", "http 192.168.1.0 255.255.255.0 inside"),
+            ("global", "ntp authentication-key 100 sha512 aSha512Key"),
+            ("global", "ntp server 129.6.15.30 source outside"),
+            ("global", "ntp trusted-key 4294967295"),
+            ("global", "same-security-traffic permit intra-interface"),
+            ("global", "icmp unreachable rate-limit 1 burst-size 1"),
+            ("global", "threat-detection statistics access-list"),
+            ("global", "timeout conn 1:00:00 half-closed 0:10:00 udp 0:02:00"),
+            ("global", "snmp-server enable traps snmp authentication linkup linkdown coldstart warmstart"),
+            ("global", "aaa authentication ssh console LOCAL"),
+            ("global", "aaa authentication enable console TACACS+ LOCAL"),
+            ("global", "aaa authentication login-history"),
+            ("global", "mtu outside 1500"),
+            ("interface", "speed 1000"),
+            ("interface", "channel-group 2 mode active"),
+            ("interface", "ospf network point-to-point non-broadcast"),
+            ("interface", "ospf message-digest-key 1 md5 secret"),
+        ];
+        for (fam, line) in good {
+            assert_eq!(bad(fam, line), None, "{fam}: {line}");
+        }
+        let typos = [
+            ("global", "logging bufferd informational", "bufferd"),
+            ("global", "ssh version 3", "3"),
+            ("global", "ssh timeout 100", "100"),
+            ("global", "http server enble", "enble"),
+            ("global", "same-security-traffic permit inter-interfce", "inter-interfce"),
+            ("global", "ntp trusted-key 0", "0"),
+            ("global", "mtu outside 20000", "20000"),
+            ("global", "aaa authentication sshh console LOCAL", "sshh"),
+            ("interface", "speed fast", "fast"),
+            ("interface", "channel-group 2 mode actve", "actve"),
+            ("interface", "ospf network broadcast", "broadcast"),
+        ];
+        for (fam, line, word) in typos {
+            let at = line.rfind(&format!(" {word}")).map_or(0, |i| i + 1);
+            assert_eq!(bad(fam, line), Some(at), "{fam}: {line}");
+        }
+    }
 
     /// Every one-valued setting (`=`) is a command its mode keeps.
     #[test]

@@ -369,6 +369,11 @@ fn strict(m: IosMode, line: &str) -> bool {
     if m == IosMode::Interface && (t == "authentication" || t.starts_with("authentication ")) {
         return false;
     }
+    // A radio interface's WEP settings (Aironet `interface Dot11Radio0`).
+    if m == IosMode::Interface && ["encryption mode ", "encryption vlan ", "encryption key "].iter().any(|p| t.starts_with(p))
+    {
+        return false;
+    }
     [
         "crypto ipsec transform-set",
         "crypto isakmp policy",

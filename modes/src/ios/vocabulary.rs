@@ -18,8 +18,7 @@
 //! words after them are not checked. `NUM` stands for a number, `HEX` for a
 //! word of hexadecimal data.
 
-pub use crate::vocab::{Family, Vocabulary};
-use std::collections::HashMap;
+pub use crate::vocab::{Family, Syntax, Vocabulary};
 use std::sync::OnceLock;
 
 const TABLE: &str = r#"
@@ -85,7 +84,7 @@ platform console, platform qfp, platform punt-keepalive, platform hardware, plat
 platform ip, platform ipv6, platform resource, platform bfd, platform punt-policer, platform punt-sbrl, platform rate-limit,
 platform multicast, platform tcam, platform sdwan, platform memory,
 xconnect logging, csdb tcp, csdb udp, csdb icmp, csdb session, upgrade fpd, aqm-register-fnf, spd headroom, spd extended-headroom,
-network-clock-participate, ip ospf name-lookup, crypto isakmp diagnose, crypto isakmp identity, crypto isakmp keepalive
+network-clock-participate, ip ospf name-lookup, ip sla auto discovery, threat-visibility $, logging btrace, mls qos statistics-export, wlccp, crypto isakmp diagnose, crypto isakmp identity, crypto isakmp keepalive
 > ethernet cfm domain => ecfm
 > ipv6 dhcp pool => dhcpv6-pool
 > pseudowire-class => pw-class
@@ -264,6 +263,12 @@ no, offset-list, redistribute, snmp, summary-metric, timers, traffic-share, vari
 @router-rip config-router
 address-family, auto-summary, default, default-information, default-metric, distance, distribute-list, flash-update-threshold,
 input-queue, maximum-paths, neighbor, network, no, offset-list, output-delay, passive-interface, redistribute, timers, validate-update-source, version
+> address-family => router-rip-af
+
+@router-rip-af config-router-af
+auto-summary, default, default-information, default-metric, distance, distribute-list, maximum-paths, neighbor, network, no,
+offset-list, output-delay, passive-interface, redistribute, timers, version
+< exit-address-family after
 
 @router-isis config-router
 address-family, area-password, authentication, bfd, default-information, distance, distribute-list, domain-password, fast-flood,
@@ -430,7 +435,11 @@ hostname, identity key-id, no
 match address local ipv6, no, encryption, integrity, group, prf, lifetime
 
 @redundancy config-red
-mode, no, main-cpu, application, interchassis, linecard-group, keepalive-enable, notification-timer
+mode, no, application, interchassis, linecard-group, keepalive-enable, notification-timer
+> main-cpu $ => red-main-cpu
+
+@red-main-cpu config-r-mc
+auto-sync, no
 
 @dhcp-pool dhcp-config
 address, bootfile, class, client-identifier, client-name, default-router, dns-server, domain-name, hardware-address, host, import,
@@ -553,6 +562,9 @@ l2tp, backup, mtu, remote, description, no
 vbr-nrt, vbr-rt, ubr, cbr, protocol, encapsulation, oam-pvc, oam retry, pppoe-client, pppoe max-sessions, dialer pool-member,
 tx-ring-limit, service-policy, inarp, class-vc, ilmi manage, no
 
+@if-ssid config-if-ssid
+authentication, guest-mode, vlan, mobility, accounting, infrastructure-ssid, max-associations, information-element, no
+
 @fr-dlci config-fr-dlci
 class, protocol, no
 
@@ -614,7 +626,11 @@ mpls ip $, mpls ip encapsulate, mpls mtu, mpls label protocol, mpls bgp forwardi
 mpls ldp discovery transport-address, mpls ldp igp sync, mpls traffic-eng tunnels, mpls traffic-eng administrative-weight,
 mpls traffic-eng attribute-flags, mpls traffic-eng backup-path, mpls traffic-eng flooding, mpls traffic-eng srlg,
 mpls traffic-eng passive-interface,
-xconnect vfi
+xconnect vfi,
+port monitor, port group, port network, port protected, port block, port storm-control, port security,
+encryption mode, encryption vlan, encryption key, broadcast-key, rts, channel, station-role, power local, power client, world-mode,
+antenna, beacon, fragment-threshold, packet retries, preamble-short, infrastructure-client, mbssid, dot11, parent, distance
+> ssid => if-ssid
 > frame-relay interface-dlci => fr-dlci
 > xconnect HEX => if-xconnect
 > pvc => atm-vc
@@ -785,7 +801,7 @@ ip load-sharing {per-destination | per-packet}
 ip route-cache [cef | flow | same-interface | policy | distributed]
 ip split-horizon [eigrp <1-65535>]
 ip flow {ingress | egress | monitor WORD {input | output}}
-speed {10 | 100 | 1000 | 2500 | 5000 | 10000 | 25000 | 40000 | 50000 | 100000 | auto [LINE] | nonegotiate}
+speed {10 | 100 | 1000 | 2500 | 5000 | 10000 | 25000 | 40000 | 50000 | 100000 | auto [LINE] | nonegotiate | default | range | throughput | ofdm-throughput | only-ofdm | {1.0 | 2.0 | 5.5 | 6.0 | 9.0 | 11.0 | 12.0 | 18.0 | 24.0 | 36.0 | 48.0 | 54.0 | basic-1.0 | basic-2.0 | basic-5.5 | basic-6.0 | basic-9.0 | basic-11.0 | basic-12.0 | basic-18.0 | basic-24.0 | basic-36.0 | basic-48.0 | basic-54.0} [LINE]}
 mtu <64-65535>
 hold-queue <0-240000> {in | out}
 carrier-delay {<0-60> | msec <0-1000> | up LINE | down LINE}
@@ -956,89 +972,24 @@ ntp leap LINE
 ip forward-protocol {nd | udp [LINE] | turbo-flood | spanning-tree [LINE] | any-local-broadcast}
 "#;
 
-/// The whole-line graphs of `SYNTAX`, per family, and the leading keywords
-/// of each spec (the vocabulary entry it details).
-fn syntax() -> &'static HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)> {
-    static S: OnceLock<HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)>> = OnceLock::new();
-    S.get_or_init(|| {
-        let mut m: HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)> = HashMap::new();
-        let mut fam = "";
-        let mut complete = false;
-        for line in SYNTAX.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            if let Some(f) = line.strip_prefix('@') {
-                let mut w = f.split_whitespace();
-                fam = w.next().unwrap_or("");
-                complete = w.next() == Some("complete");
-                continue;
-            }
-            let (g, heads) = m.entry(fam).or_default();
-            // `* KEYWORDS`: every command that starts with them is listed.
-            if let Some(head) = line.strip_prefix("* ") {
-                heads.push(head.split_whitespace().collect());
-                continue;
-            }
-            // One empty help per atom (these graphs only check syntax).
-            let atoms = match g.add(line, &[], ()) {
-                Err(edgesh_grammar::SpecError::HelpCount { atoms, .. }) => atoms,
-                Ok(()) => 0,
-                Err(e) => panic!("{e}"),
-            };
-            if atoms > 0 {
-                g.add(line, &vec![""; atoms], ()).unwrap_or_else(|e| panic!("{e}"));
-            }
-            // `complete`: every command of the family is listed, so a line is
-            // checked from its first keyword on (`destination transport-metod`).
-            let keywords = line
-                .split_whitespace()
-                .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
-            heads.push(if complete { keywords.take(1).collect() } else { keywords.collect() });
-        }
-        m
-    })
+/// `SYNTAX`, parsed once.
+fn syntax() -> &'static Syntax {
+    static S: OnceLock<Syntax> = OnceLock::new();
+    S.get_or_init(|| Syntax::parse(SYNTAX))
 }
 
 /// Check the whole of a line this mode's vocabulary keeps, when its
-/// command has a whole-line syntax (`SYNTAX`): the error (the offset is
-/// in `line`) if a word after the leading keywords is wrong. `no` and
-/// `default` forms may stop early.
+/// command has a whole-line syntax (`SYNTAX`, see [`Syntax::check`]): the
+/// error (the offset is in `line`) if a word after the leading keywords is
+/// wrong. `no` and `default` forms may stop early.
 pub fn check_line(v: &Vocabulary, family: &str, line: &str, abbrev: bool) -> Result<(), edgesh_grammar::ParseError> {
-    use edgesh_grammar::ParseError;
     // A service object-group's `tcp|udp|tcp-udp` member names ports of its protocol.
     if family == "og-service" {
         if let Some(offset) = super::acl_check::service_member_bad_port(line) {
-            return Err(ParseError::Invalid { offset, detail: None });
+            return Err(edgesh_grammar::ParseError::Invalid { offset, detail: None });
         }
     }
-    let Some((g, heads)) = syntax().get(family) else { return Ok(()) };
-    let lead = line.len() - line.trim_start().len();
-    let mut body = line.trim_start();
-    let mut off = lead;
-    let mut negated = false;
-    for p in ["no ", "default "] {
-        if let Some(r) = body.strip_prefix(p) {
-            let r2 = r.trim_start();
-            off += body.len() - r2.len();
-            body = r2;
-            negated = true;
-            break;
-        }
-    }
-    // Checked only when the line starts with the keywords of a spec
-    // (`ip nhrp network-id ...` is; `ip nhrp interest ...` is not).
-    let words: Vec<&str> = body.split_whitespace().collect();
-    if v.family(family).is_none() || !heads.iter().any(|h| v.starts_with(family, &words, h, abbrev)) {
-        return Ok(());
-    }
-    match g.parse(body) {
-        Ok(_) => Ok(()),
-        Err(ParseError::Incomplete) if negated => Ok(()),
-        Err(ParseError::Invalid { offset, detail }) => Err(ParseError::Invalid { offset: offset + off, detail }),
-        Err(ParseError::Syntax { offset, message }) => Err(ParseError::Syntax { offset: offset + off, message }),
-        Err(ParseError::Ambiguous { offset, word, candidates }) => {
-            Err(ParseError::Ambiguous { offset: offset + off, word, candidates })
-        }
-        Err(e) => Err(e),
-    }
+    syntax().check(v, family, line, abbrev)
 }
 
 #[cfg(test)]
@@ -1180,7 +1131,7 @@ mod tests {
         assert!(!v.knows("interface", "qos pre-clasify", true));
         assert_eq!(bad("interface", "qos pre-classify yes"), Some(17));
         // Every spec compiles.
-        assert!(syntax().len() >= 6);
+        assert!(syntax().families() >= 6);
     }
 
     /// The everyday commands of interfaces, lines, OSPF, BGP, route-maps,

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// `show running-config SECTION` (its `| json` form is keyed by it: `asa/json.rs`).
+pub(crate) const SHOW_RUN_SECTIONS: &str = "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network | service] | object-group [network | service | protocol | icmp-type] | access-group | group-policy [WORD] | hostname | username | passwd}";
+
 pub(super) fn exec(g: &mut G, privileged: bool) {
     add(g, "enable [<0-15>]", &["Turn on privileged commands", "Enable level"], |s, a, o| {
         let level = a.num("<0-15>").unwrap_or(15) as u8;
@@ -143,7 +146,7 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
     );
     add(
         g,
-        "show running-config {crypto [map | ikev1 | ikev2 | ipsec | dynamic-map] | ipsec | tunnel-group [WORD] | access-list [WORD] | interface [WORD] | object [network | service] | object-group [network | service | protocol | icmp-type] | access-group | group-policy [WORD] | hostname | username}",
+        SHOW_RUN_SECTIONS,
         &[
             SH,
             "Show the current operating configuration",
@@ -173,6 +176,7 @@ pub(super) fn exec(g: &mut G, privileged: bool) {
             "Group policy name",
             "Show the host name",
             "Show the local users",
+            "Show the login password (hashed)",
         ],
         |s, a, o| {
             let words = section_words(a);

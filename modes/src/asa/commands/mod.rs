@@ -10,7 +10,7 @@
 
 mod crypto;
 mod dns;
-mod exec;
+pub(crate) mod exec;
 mod interfaces;
 mod legacy;
 mod tunnel_groups;
@@ -96,6 +96,7 @@ fn global(g: &mut G) {
     legacy::global(g);
     tunnel_groups::global(g);
     usernames::global(g);
+    usernames::passwords(g);
     dns::global(g);
     add(
         g,

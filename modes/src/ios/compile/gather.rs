@@ -299,6 +299,9 @@ impl<'a> Gathered<'a> {
                 ["crypto", "dynamic-map", d, seq] => {
                     dmaps.entry(d.to_string()).or_default().push((seq.parse().unwrap_or(0), n))
                 }
+                // A standard list (1-99, 1300-1999) filters by source only: no crypto selector, no note.
+                ["access-list", num, ..]
+                    if num.parse::<u32>().is_ok_and(|n| (1..=99).contains(&n) || (1300..=1999).contains(&n)) => {}
                 ["access-list", num, action, rest @ ..] => {
                     let acl = acls.entry(num.to_string()).or_default();
                     let seq = (acl.rules.len() as u32 + 1) * 10;
