@@ -261,6 +261,10 @@ fn place(s: &mut Session, line: &str, out: &mut dyn Out) -> Result<bool, Option<
             }
             // An abbreviated line is kept with its keywords in full, as the ASA prints it.
             if let Some(child) = v.child(fam, t, abbrev) {
+                if let Err(e) = vocabulary::check_line(fam, line, abbrev) {
+                    bad.get_or_insert(e);
+                    continue;
+                }
                 s.asa.stack.truncate(lvl + 1);
                 let full = if abbrev { v.full_keywords(fam, t) } else { t.to_string() };
                 enter_verbatim(s, &full, child);

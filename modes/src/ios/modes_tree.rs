@@ -237,6 +237,11 @@ fn place_pass(
             }
         }
         if v.child(fam, t, abbrev).is_some() {
+            // A sub-mode's header with a known syntax (`route-map RM permt 10`) is checked too.
+            if let Err(e) = super::vocabulary::check_line(v, fam, line, abbrev) {
+                bad.get_or_insert(e);
+                continue;
+            }
             s.ios.stack.truncate(lvl + 1);
             let full = if abbrev { v.full_keywords(fam, t) } else { t.to_string() };
             enter_verbatim(s, &full);

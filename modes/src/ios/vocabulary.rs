@@ -878,6 +878,7 @@ timers bgp <0-65535> <0-65535> [<0-65535>]
 default-metric <1-4294967295>
 distribute-list {<1-199> | <1300-2699> | prefix WORD | route-map WORD | gateway WORD | WORD} {in | out} [LINE]
 table-map WORD [filter]
+address-family {ipv4 [unicast [vrf WORD] | multicast | mdt | tunnel | vrf WORD | flowspec | mvpn | labeled-unicast] | ipv6 [unicast [vrf WORD] | multicast | vrf WORD | flowspec | mvpn | labeled-unicast] | vpnv4 [unicast | multicast | flowspec] | vpnv6 [unicast | multicast | flowspec] | l2vpn [vpls | evpn] | nsap [LINE] | rtfilter unicast | link-state link-state}
 
 @bgp-af
 neighbor {A.B.C.D | X:X:X:X::X | WORD} {activate | additional-paths LINE | advertise LINE | advertise-map LINE | advertisement-interval <0-600> | aigp [LINE] | allow-policy | allowas-in [<1-10>] | announce LINE | as-override [split-horizon] | bfd [LINE] | capability LINE | cluster-id LINE | default-originate [route-map WORD] | description LINE | disable-connected-check | distribute-list {<1-199> | <1300-2699> | WORD} {in | out} | dmzlink-bw | dont-capability-negotiate | ebgp-multihop [<1-255>] | fall-over [LINE] | filter-list <1-500> {in | out} | ha-mode LINE | inherit {peer-policy | peer-session} WORD [LINE] | local-as [LINE] | log-neighbor-changes [disable] | maximum-prefix LINE | next-hop-self [all] | next-hop-unchanged [allpaths] | password LINE | path-attribute LINE | peer-group [WORD] | prefix-length-size LINE | prefix-list WORD {in | out} | remote-as LINE | remove-private-as [LINE] | route-map WORD {in | out} | route-reflector-client | send-community [both | standard | extended | large] | send-label [explicit-null] | shutdown [LINE] | slow-peer LINE | soft-reconfiguration inbound | soo LINE | timers LINE | translate-update LINE | transport LINE | ttl-security hops <1-254> | unsuppress-map WORD | update-source {IFNAME | WORD IFNUM} | version <4-4> | weight <0-65535> | accept-route-legacy-rt | suppress-signaling-protocol LINE | graceful-shutdown LINE | bmp-activate LINE | internal-vpn-client | mtu-discovery [disable] | orf LINE}
@@ -905,6 +906,9 @@ set local-preference <0-4294967295>
 set weight <0-65535>
 set {automatic-tag | comm-list | community | dampening | default | extcommunity | extcomm-list | global | interface | ipv6 | level | metric | mpls-label | tag | traffic-index | vrf | large-community | large-comm-list | aigp-metric | nlri | lisp | qos-group | clns | attribute-set | label-index} [LINE]
 continue [<1-65535>]
+
+@class-map
+match [not] {access-group LINE | protocol LINE | any | dscp LINE | ip LINE | precedence LINE | cos LINE | qos-group LINE | input-interface LINE | class-map WORD | packet length LINE | destination-address LINE | source-address LINE | mpls LINE | vlan LINE | discard-class LINE | fr-dlci LINE | fr-de | atm LINE | flow LINE | application LINE | metadata LINE | security-group LINE | traffic-category LINE | request LINE | response LINE | req-resp LINE | body LINE | header LINE | cmd LINE | data-length LINE | invalid-command | mime LINE | recipient LINE | sender LINE | login LINE | service LINE | text-chat | file-transfer LINE | user-group LINE | user LINE | domain-name LINE | message LINE | file LINE | port LINE | identity LINE | zone LINE | encrypted | pdu LINE | reply LINE}
 
 @trustpoint
 enrollment {terminal [pem] | selfsigned | url WORD | mode ra | retry LINE | profile WORD | http-proxy LINE | pkcs12 | credential WORD}
@@ -970,6 +974,20 @@ ntp passive
 ntp refclock LINE
 ntp leap LINE
 ip forward-protocol {nd | udp [LINE] | turbo-flood | spanning-tree [LINE] | any-local-broadcast}
+ip prefix-list WORD {seq <1-4294967294> {permit | deny} A.B.C.D/M [ge <1-32>] [le <1-32>] | {permit | deny} A.B.C.D/M [ge <1-32>] [le <1-32>] | description LINE}
+ip prefix-list sequence-number
+ipv6 prefix-list WORD {seq <1-4294967294> {permit | deny} X:X:X:X::X/M [ge <1-128>] [le <1-128>] | {permit | deny} X:X:X:X::X/M [ge <1-128>] [le <1-128>] | description LINE}
+ip community-list {<1-99> | <100-500> | standard WORD | expanded WORD} {permit | deny} [LINE]
+ip as-path access-list <1-500> {permit | deny} LINE
+route-map WORD [permit | deny] [<0-65535>]
+class-map [type WORD [WORD]] [match-any | match-all | match-none] WORD
+policy-map [type WORD [WORD]] WORD
+ip nat {inside | outside} {source | destination} {list WORD | static LINE | route-map WORD} [LINE]
+ip nat pool WORD LINE
+ip nat {translation | service | log | settings | create | stateful | portmap | switchover | sip-sbc | piggyback-support | name | redundancy | limit} LINE
+aaa {new-model | authentication {login | enable | ppp | dot1x | arap | nasi | password-prompt | username-prompt | banner | fail-message | attempts | sgbp | eou | rejected | suppress | token | webauth} [LINE] | authorization {exec | commands | network | config-commands | console | configuration | reverse-access | auth-proxy | ipmobile | rm | template | subscriber-service | cache | credential-download | multicast | prepaid | radius-proxy | dot1x | eou} [LINE] | accounting {exec | commands | network | connection | system | update | send | suppress | delay-start | nested | resource | dot1x | identity | auth-proxy | session-duration | redundancy | include | jitter | gigawords | multicast} [LINE] | session-id [common | unique] | group server LINE | server LINE | local LINE | attribute LINE | common-criteria LINE | password LINE | user-name LINE | dnis LINE | cache LINE | max-sessions LINE | nas LINE | pod LINE | preauth | route LINE | traceback LINE | configuration LINE | intercept | memory LINE | service-profile LINE | wireless LINE | policy LINE | profile LINE | dns LINE | login LINE | authen-fail-rate LINE}
+snmp-server {community | location | contact | host | view | group | user | engineID | chassis-id | source-interface | queue-length | trap | packetsize | tftp-server-list | file-transfer | inform | cache | context | trap-timeout | ip | mib | drop | password-policy | manager | trap-source | ifindex | system-shutdown | enable} [LINE]
+ip http {server | secure-server | authentication LINE | access-class LINE | max-connections <1-16> | timeout-policy LINE | port <1-65535> | secure-port <1-65535> | client LINE | path LINE | active-session-modules LINE | secure-active-session-modules LINE | session-module-list LINE | secure-ciphersuite LINE | secure-client-auth | secure-trustpoint WORD | tls-version LINE | help-path LINE | banner [LINE] | banner-path LINE | digest LINE | linger LINE | accounting LINE}
 "#;
 
 /// `SYNTAX`, parsed once.
@@ -1215,6 +1233,30 @@ mod tests {
             ("global", "ntp server vrf MGMT 10.0.0.1 prefer"),
             ("global", "ntp authentication-key 1 md5 0822455D0A16 7"),
             ("global", "ip forward-protocol nd"),
+            ("global", "ip prefix-list PL seq 5 permit 10.0.0.0/8 ge 16 le 24"),
+            ("global", "ip prefix-list PL description to the branch"),
+            ("global", "ipv6 prefix-list P6 seq 10 permit 2001:db8::/32 le 48"),
+            ("global", "ip community-list standard C permit 65000:1"),
+            ("global", "ip community-list 100 permit _65000_"),
+            ("global", "ip as-path access-list 1 permit ^65000$"),
+            ("global", "route-map RM permit 10"),
+            ("global", "route-map RM"),
+            ("global", "class-map type inspect http match-any ci"),
+            ("global", "ip nat inside source list 1 interface GigabitEthernet0/0 overload"),
+            ("global", "ip nat inside source static tcp 10.1.1.1 80 192.0.2.1 80"),
+            ("global", "ip nat translation timeout 3600"),
+            ("global", "aaa new-model"),
+            ("global", "aaa authentication login default group tacacs+ local"),
+            ("global", "aaa authorization commands 15 default group tacacs+ local"),
+            ("global", "aaa group server radius RG"),
+            ("global", "aaa session-id common"),
+            ("global", "snmp-server community public RO 10"),
+            ("global", "snmp-server enable traps snmp linkdown linkup"),
+            ("global", "ip http secure-server"),
+            ("router-bgp", "address-family ipv4 vrf A"),
+            ("router-bgp", "address-family vpnv4 unicast"),
+            ("class-map", "match access-group name ACL"),
+            ("class-map", "match not request body length gt 12345"),
         ];
         for (fam, line) in good {
             assert_eq!(bad(fam, line), None, "{fam}: {line}");
@@ -1245,6 +1287,18 @@ mod tests {
             ("global", "ip domain nmae example.com", "nmae"),
             ("global", "logging trap debuging", "debuging"),
             ("global", "ntp sever 10.0.0.1", "sever"),
+            ("global", "ip prefix-list PL seq 5 permt 10.0.0.0/8", "permt"),
+            ("global", "ip prefix-list PL seq 10 permit 10.0.0.0/8 le 33", "33"),
+            ("global", "ip community-list standard C permt 65000:1", "permt"),
+            ("global", "route-map RM permt 10", "permt"),
+            ("global", "route-map RM permit abc", "abc"),
+            ("global", "ip nat inside sorce list 1 interface Gi1 overload", "sorce"),
+            ("global", "aaa new-modle", "new-modle"),
+            ("global", "aaa authentication logn default local", "logn"),
+            ("global", "snmp-server comunity public RO", "comunity"),
+            ("global", "ip http sever", "sever"),
+            ("router-bgp", "address-family ipv4 unicst", "unicst"),
+            ("class-map", "match protocl http", "protocl"),
         ];
         // The caret under the bad word (`""`: the line stops short).
         for (fam, line, word) in typos {
