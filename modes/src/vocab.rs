@@ -2,8 +2,9 @@
 //! Cisco dialects: `ios/vocabulary.rs`, `asa/vocabulary.rs` hold their
 //! tables): for each configuration mode, the leading keywords of the
 //! commands the device has there that edgesh does not model, the sub-modes
-//! they open and the words that leave them. A line is kept only if it is a
-//! command of its mode, so a typo is refused, never stored.
+//! they open and the words that leave them; and ([`Syntax`]) the whole-line
+//! syntax of those commands where it is known. A line is kept only if it
+//! is a command of its mode, so a typo is refused, never stored.
 //!
 //! The table format, one mode after the other:
 //!
