@@ -207,3 +207,21 @@ mod tests {
         assert_eq!(ParamKind::from_spec("IFNAME"), Some(ParamKind::IfName));
     }
 }
+#[cfg(test)]
+mod ipv6_prefix_atom {
+    /// `X:X:X:X::X/M` is one typed atom (its colons are no label), and an
+    /// IPv4 prefix is not one.
+    #[test]
+    fn the_ipv6_prefix_atom_is_typed() {
+        let mut g: crate::Graph<()> = crate::Graph::default();
+        let spec = "range {A.B.C.D A.B.C.D | X:X:X:X::X/M} [advertise]";
+        let n = match g.add(spec, &[], ()) {
+            Err(crate::SpecError::HelpCount { atoms, .. }) => atoms,
+            _ => 0,
+        };
+        g.add(spec, &vec![""; n], ()).unwrap();
+        assert!(g.parse("range 10.0.0.0/16").is_err());
+        assert!(g.parse("range 2001:db8::/32 advertise").is_ok());
+        assert!(g.parse("range 10.0.0.0 255.255.0.0").is_ok());
+    }
+}

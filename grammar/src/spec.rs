@@ -135,14 +135,15 @@ fn build_ast(pair: Pair<'_, Rule>, atoms: &mut Vec<Atom>) -> Ast {
 }
 
 /// An atom's parameter kind and label: `A.B.C.D:addr` → (`A.B.C.D`, `addr`).
-/// The IPv6 atom `X:X:X:X::X` holds colons of its own, so it is taken whole.
+/// The IPv6 atoms `X:X:X:X::X` and `X:X:X:X::X/M` hold colons of their own, so they are taken whole.
 fn split_label(raw: &str) -> (&str, Option<&str>) {
-    const V6: &str = "X:X:X:X::X";
-    if raw == V6 {
-        return (raw, None);
-    }
-    if let Some(l) = raw.strip_prefix(V6).and_then(|r| r.strip_prefix(':')) {
-        return (V6, Some(l));
+    for v6 in ["X:X:X:X::X/M", "X:X:X:X::X"] {
+        if raw == v6 {
+            return (raw, None);
+        }
+        if let Some(l) = raw.strip_prefix(v6).and_then(|r| r.strip_prefix(':')) {
+            return (v6, Some(l));
+        }
     }
     match raw.split_once(':') {
         Some((b, l)) if ParamKind::from_spec(b).is_some() => (b, Some(l)),

@@ -410,8 +410,14 @@ pub struct Syntax {
 }
 
 impl Syntax {
-    /// Parse a table. A spec that does not compile panics: the tables are static.
-    pub fn parse(table: &'static str) -> Syntax {
+    /// Parse a table against the dialect's vocabulary. A spec checks the
+    /// lines of the vocabulary command it details: its head is the longest
+    /// command of the family's vocabulary its leading keywords start with
+    /// (`speed` for `speed {10 | 100 | ...}`, `ip ospf` for `ip ospf cost
+    /// <1-65535>`), else its leading keywords; so the specs under one head
+    /// list every form of that command. A spec that does not compile
+    /// panics: the tables are static.
+    pub fn parse(table: &'static str, v: &Vocabulary) -> Syntax {
         let mut m: HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)> = HashMap::new();
         let mut fam = "";
         let mut complete = false;
@@ -432,10 +438,23 @@ impl Syntax {
             if atoms > 0 {
                 g.add(line, &vec![""; atoms], ()).unwrap_or_else(|e| panic!("{e}"));
             }
-            let keywords = line
+            let keywords: Vec<&'static str> = line
                 .split_whitespace()
-                .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
-            heads.push(if complete { keywords.take(1).collect() } else { keywords.collect() });
+                .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+                .collect();
+            let command = v.family(fam).and_then(|f| {
+                f.words
+                    .iter()
+                    .chain(f.children.iter().map(|(k, _)| k))
+                    .map(|k| k.iter().copied().filter(|w| *w != "$").collect::<Vec<_>>())
+                    .filter(|k| !k.is_empty() && k.len() <= keywords.len() && k[..] == keywords[..k.len()])
+                    .max_by_key(|k| k.len())
+            });
+            heads.push(match command {
+                _ if complete => keywords.into_iter().take(1).collect(),
+                Some(k) => k,
+                None => keywords,
+            });
         }
         Syntax { families: m }
     }

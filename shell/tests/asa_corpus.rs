@@ -27,6 +27,18 @@ fn read_config(f: &std::path::Path) -> String {
     String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned()
 }
 
+/// Lines of the public files that the ASA itself refuses (the corpus test
+/// checks that they are refused; the other tests load the files without
+/// them). `ntp trusted-key` takes 1 to 4294967295 (ASA command reference).
+const WRONG: &[(&str, &str)] = &[("batfish-asa-ntp.cfg", "ntp trusted-key 0")];
+
+/// A public file's text without its [`WRONG`] lines.
+fn config_text(f: &std::path::Path) -> String {
+    let name = f.file_name().unwrap_or_default().to_string_lossy().to_string();
+    let wrong: Vec<&str> = WRONG.iter().filter(|(n, _)| *n == name).map(|(_, l)| *l).collect();
+    read_config(f).lines().filter(|l| !wrong.contains(&l.trim())).collect::<Vec<_>>().join("\n")
+}
+
 fn configs() -> Vec<PathBuf> {
     let near = root().join("../shared/corpus/configs/asa");
     let dir = if near.exists() { near } else { PathBuf::from("/work/shared/corpus/configs/asa") };
@@ -77,18 +89,13 @@ fn corpus_loads_round_trips_and_compiles() {
     let files = configs();
     assert!(files.len() >= 7, "the ASA corpus is missing: {files:?}");
     let mut report = String::new();
-    // Lines of the public files that the ASA itself refuses: they must be
-    // refused, and the rest of the file is checked without them.
-    // `ntp trusted-key` takes 1 to 4294967295 (ASA command reference).
-    const WRONG: &[(&str, &str)] = &[("batfish-asa-ntp.cfg", "ntp trusted-key 0")];
     for f in &files {
-        let mut text = read_config(f);
         let name = f.file_name().unwrap_or_default().to_string_lossy().to_string();
         for (_, line) in WRONG.iter().filter(|(n, _)| *n == name) {
             let (_, refused, _) = edgesh_modes::asa::apply_text(&router(), line, "wrong");
             assert_eq!(refused, 1, "{name}: `{line}` is not refused");
-            text = text.lines().filter(|l| l.trim() != *line).collect::<Vec<_>>().join("\n");
         }
+        let text = config_text(f);
         let r = router();
         let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &text, &f.display().to_string());
         if rejected > 0 {
@@ -185,7 +192,7 @@ fn running_config_sections_parse_with_ntc_templates_as_the_corpus_expects() {
             w => w.to_vec(),
         };
         let r = router();
-        let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &read_config(&f), "corpus");
+        let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &config_text(&f), "corpus");
         assert_eq!(rejected, 0, "{msgs:?}");
         let mut o = VecOut::default();
         r.lock().unwrap().asa.doc.render_section(&section, true, &mut o);
@@ -559,7 +566,7 @@ fn running_config_json_is_genies_tree_of_the_text() {
             edgesh_modes::SessionOptions { dialect: Dialect::Asa, ..Default::default() },
         );
         assert!(s.execute("enable", &mut VecOut::default()));
-        let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &read_config(&f), "corpus");
+        let (_, rejected, msgs) = edgesh_modes::asa::apply_text(&r, &config_text(&f), "corpus");
         assert_eq!(rejected, 0, "{msgs:?}");
         for cmd in LISTINGS {
             let (mut text, mut json) = (VecOut::default(), VecOut::default());

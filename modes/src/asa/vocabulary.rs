@@ -263,6 +263,7 @@ sysopt {connection LINE | noproxyarp WORD | radius LINE | nodnsalias LINE | uaut
 snmp-server {host WORD {A.B.C.D | X:X:X:X::X | WORD} [LINE] | host-group LINE | location LINE | contact LINE | community LINE | enable [traps [LINE]] | group LINE | user LINE | user-list LINE | listen-port <1-65535>}
 aaa authentication {{ssh | telnet | http | serial | enable} console WORD [WORD] | match LINE | include LINE | exclude LINE | secure-http-client | listener LINE | login-history [LINE]}
 aaa authorization {command WORD [LINE] | exec LINE | match LINE | include LINE | exclude LINE | http console WORD}
+aaa {accounting LINE | local LINE | proxy-limit LINE | mac-exempt LINE}
 
 @interface
 speed {10 | 100 | 1000 | 10000 | auto | nonegotiate}
@@ -277,7 +278,7 @@ ospf {cost <1-65535> | priority <0-255> | hello-interval <1-65535> | dead-interv
 /// `SYNTAX`, parsed once.
 fn syntax() -> &'static crate::vocab::Syntax {
     static S: OnceLock<crate::vocab::Syntax> = OnceLock::new();
-    S.get_or_init(|| crate::vocab::Syntax::parse(SYNTAX))
+    S.get_or_init(|| crate::vocab::Syntax::parse(SYNTAX, vocabulary()))
 }
 
 /// Check the whole of a line this mode's vocabulary keeps (`SYNTAX`): the

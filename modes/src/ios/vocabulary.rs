@@ -757,12 +757,13 @@ ip nhrp map multicast {A.B.C.D | dynamic}
 ip nhrp redirect [timeout <2-30>]
 ip nhrp shortcut [virtual-template <1-65535>]
 ip nhrp registration {no-unique | timeout <1-65535>}
+ip nhrp {nhs LINE | map LINE | interest LINE | max-send LINE | responder WORD | server-only [LINE] | trigger-svc LINE | use <1-65535> | record | event-publisher LINE | group WORD | attribute LINE | cache LINE | path-preference LINE | route-watch}
 tunnel key <0-4294967295>
 tunnel ttl <1-255>
 tunnel tos <0-255>
 tunnel path-mtu-discovery [age-timer {<10-30> | infinite} | min-mtu <92-65535>]
 keepalive [<0-32767> [<1-255>]]
-bandwidth <1-100000000>
+bandwidth {<1-100000000> | inherit [<1-100000000>] | qos-reference <1-100000000> | receive <1-100000000>}
 delay <1-16777215>
 load-interval <30-600>
 duplex {auto | full | half}
@@ -827,11 +828,11 @@ switchport autostate exclude
 switchport vlan mapping LINE
 switchport capture [LINE]
 switchport dot1q ethertype HEX
-spanning-tree {portfast [LINE] | bpduguard {enable | disable} | bpdufilter {enable | disable} | cost <1-200000000> | port-priority <0-240> | link-type {point-to-point | shared} | guard {loop | root | none} | vlan LINE | mst LINE | stack-port}
+spanning-tree {portfast [LINE] | bpduguard {enable | disable} | bpdufilter {enable | disable} | cost <1-200000000> | port-priority <0-240> | link-type {point-to-point | shared} | guard {loop | root | none} | vlan LINE | mst LINE | stack-port | rootguard | loopguard}
 storm-control {broadcast | multicast | unicast} {level LINE | action {shutdown | trap}}
 storm-control action {shutdown | trap}
 zone-member security WORD
-cdp enable
+cdp {enable | tlv LINE | log LINE}
 logging event {link-status | trunk-status | bundle-status | subif-link-status | spanning-tree | power-inline-status | nfas-status | status} [LINE]
 snmp trap {link-status [permit duplicates] | ip verify drop-rate | mac-notification LINE}
 snmp ifindex {persist | clear}
@@ -856,8 +857,8 @@ network A.B.C.D A.B.C.D area {<0-4294967295> | A.B.C.D}
 passive-interface {default | IFNAME | WORD IFNUM}
 redistribute {connected | static | rip | odr | mobile | lisp | bgp <1-4294967295> | eigrp <1-65535> | ospf <1-65535> | ospfv3 <1-65535> | isis [WORD] | application WORD | maximum-prefix <1-4294967295>} [LINE]
 default-information originate [LINE]
-distribute-list {<1-199> | <1300-2699> | prefix WORD | route-map WORD | gateway WORD | WORD} {in | out} [LINE]
-area {<0-4294967295> | A.B.C.D} {authentication [message-digest] | nssa [LINE] | stub [no-summary] | range A.B.C.D A.B.C.D [advertise | not-advertise | cost <0-16777215>] | virtual-link A.B.C.D [LINE] | default-cost <0-16777215> | filter-list LINE | sham-link LINE | capability transit}
+distribute-list {<1-199> | <1300-2699> | prefix WORD | prefix-list WORD | route-map WORD | gateway WORD | WORD} {in | out} [LINE]
+area {<0-4294967295> | A.B.C.D} {authentication [message-digest | ipsec LINE] | nssa [LINE] | stub [no-summary] | range {A.B.C.D A.B.C.D | X:X:X:X::X/M} [advertise | not-advertise | cost <0-16777215>] | virtual-link A.B.C.D [LINE] | default-cost <0-16777215> | filter-list LINE | sham-link LINE | capability transit | encryption LINE}
 log-adjacency-changes [detail]
 auto-cost [reference-bandwidth <1-4294967>]
 maximum-paths <1-32>
@@ -876,7 +877,7 @@ aggregate-address {A.B.C.D A.B.C.D | X:X:X:X::X/M} [LINE]
 distance {bgp <1-255> <1-255> <1-255> | <1-255> A.B.C.D A.B.C.D [LINE] | mbgp <1-255> <1-255> <1-255>}
 timers bgp <0-65535> <0-65535> [<0-65535>]
 default-metric <1-4294967295>
-distribute-list {<1-199> | <1300-2699> | prefix WORD | route-map WORD | gateway WORD | WORD} {in | out} [LINE]
+distribute-list {<1-199> | <1300-2699> | prefix WORD | prefix-list WORD | route-map WORD | gateway WORD | WORD} {in | out} [LINE]
 table-map WORD [filter]
 address-family {ipv4 [unicast [vrf WORD] | multicast | mdt | tunnel | vrf WORD | flowspec | mvpn | labeled-unicast] | ipv6 [unicast [vrf WORD] | multicast | vrf WORD | flowspec | mvpn | labeled-unicast] | vpnv4 [unicast | multicast | flowspec] | vpnv6 [unicast | multicast | flowspec] | l2vpn [vpls | evpn] | nsap [LINE] | rtfilter unicast | link-state link-state}
 
@@ -891,7 +892,7 @@ aggregate-address {A.B.C.D A.B.C.D | X:X:X:X::X/M} [LINE]
 distance {bgp <1-255> <1-255> <1-255> | <1-255> A.B.C.D A.B.C.D [LINE] | mbgp <1-255> <1-255> <1-255>}
 timers bgp <0-65535> <0-65535> [<0-65535>]
 default-metric <1-4294967295>
-distribute-list {<1-199> | <1300-2699> | prefix WORD | route-map WORD | gateway WORD | WORD} {in | out} [LINE]
+distribute-list {<1-199> | <1300-2699> | prefix WORD | prefix-list WORD | route-map WORD | gateway WORD | WORD} {in | out} [LINE]
 table-map WORD [filter]
 
 @route-map
@@ -947,7 +948,8 @@ crypto ikev2 limit {max-in-negotiation-sa <1-100000> [incoming | outgoing] | max
 ip domain {name [vrf WORD] WORD | lookup [LINE] | list [vrf WORD] WORD | retry <0-100> | timeout <1-3600> | round-robin | multiple-lookup}
 ip domain-name [vrf WORD] WORD
 ip ssh {version {1 | 2} | time-out <1-120> | authentication-retries <0-5> | source-interface {IFNAME | WORD IFNUM} | logging events | port LINE | rsa keypair-name WORD | dh min size {1024 | 2048 | 4096} | dscp <0-63> | precedence <0-7> | break-string LINE | bulk-mode [LINE] | maxstartups <2-128> | window-size LINE | stricthostkeycheck | rekey LINE | server LINE | client LINE | pubkey-chain}
-service timestamps [debug | log] [datetime [LINE] | uptime]
+service timestamps [debug | log] [datetime [{msec | localtime | show-timezone | year} [{msec | localtime | show-timezone | year} [{msec | localtime | show-timezone | year} [{msec | localtime | show-timezone | year}]]]] | uptime]
+service {alignment | call-home | compress-config | config | counters | dhcp | disable-ip-fast-frag | exec-callback | exec-wait | finger | hide-telnet-addresses | internal | linenumber | nagle | old-slip-prompts | pad | password-encryption | password-recovery | private-config-encryption | prompt | pt-vty-logging | sequence-numbers | slave-coredump | slave-log | tcp-keepalives-in | tcp-keepalives-out | tcp-small-servers | telnet-zeroidle | udp-small-servers | unsupported-transceiver | image-version | declare | download-fl | upgrade | top | vrf | routing} [LINE]
 logging host {A.B.C.D | X:X:X:X::X | ipv6 X:X:X:X::X | vrf WORD LINE | WORD} [LINE]
 logging trap [{<0-7> | emergencies | alerts | critical | errors | warnings | notifications | informational | debugging}]
 logging buffered [<4096-2147483647> | discriminator WORD | xml | filtered] [<4096-2147483647>] [{<0-7> | emergencies | alerts | critical | errors | warnings | notifications | informational | debugging}]
@@ -993,7 +995,7 @@ ip http {server | secure-server | authentication LINE | access-class LINE | max-
 /// `SYNTAX`, parsed once.
 fn syntax() -> &'static Syntax {
     static S: OnceLock<Syntax> = OnceLock::new();
-    S.get_or_init(|| Syntax::parse(SYNTAX))
+    S.get_or_init(|| Syntax::parse(SYNTAX, vocabulary()))
 }
 
 /// Check the whole of a line this mode's vocabulary keeps, when its
