@@ -695,3 +695,87 @@ fn a_profile_with_several_remote_identities_gives_each_tunnel_its_peer() {
     }
     remove_state_dirs();
 }
+
+/// A typo in a kept line of the public configurations is refused: every
+/// line `show running-config unsupported` lists gets one keyword after its
+/// first word misspelt (a letter dropped or two swapped, never an
+/// abbreviation of the word), pasted under its blocks; at least 70 % are
+/// refused. Before the kept lines had their syntax (`vocabulary.rs`
+/// SYNTAX), about one in five was (README "Configuration files").
+#[test]
+fn typos_in_the_kept_lines_of_public_configs_are_refused() {
+    let mut blocks: Vec<(Vec<String>, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut n = 0u64;
+    for f in cfg_files(&public_dirs()[0]) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let (_, out) = paste(&format!("{text}\nend\nshow running-config unsupported\n"));
+        let listed: Vec<String> = out
+            .lines()
+            .skip_while(|l| !l.ends_with("#show running-config unsupported"))
+            .skip(1)
+            .take_while(|l| !l.ends_with('#'))
+            .map(str::to_string)
+            .collect();
+        for l in listed {
+            let parts: Vec<String> = l.split(" / ").map(|p| p.trim().to_string()).collect();
+            let (line, parents) = parts.split_last().unwrap();
+            let w: Vec<&str> = line.split_whitespace().collect();
+            if w.is_empty() || matches!(w[0], "no" | "default") {
+                continue;
+            }
+            let keywords: Vec<usize> = (1..w.len())
+                .filter(|&i| w[i].len() >= 4 && w[i].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+                .collect();
+            if keywords.is_empty() {
+                continue;
+            }
+            n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let i = keywords[(n >> 33) as usize % keywords.len()];
+            let x = w[i];
+            let mut typo = format!("{}{}", &x[..x.len() - 2], &x[x.len() - 1..]);
+            if x.starts_with(&typo) {
+                typo = format!("{}{}{}{}", &x[..1], &x[2..3], &x[1..2], &x[3..]);
+            }
+            if typo == x {
+                continue;
+            }
+            let mut m = w.clone();
+            m[i] = &typo;
+            if seen.insert((parents.to_vec(), m.join(" "))) {
+                blocks.push((parents.to_vec(), m.join(" ")));
+            }
+        }
+    }
+    // One paste: each block's headers, its typo, then `exit` back to global configuration.
+    let mut text = String::new();
+    let mut at = Vec::new();
+    let mut line = 2; // after `enable`, `configure terminal`
+    for (parents, typo) in &blocks {
+        for (d, p) in parents.iter().enumerate() {
+            text.push_str(&format!("{}{p}\n", " ".repeat(d)));
+            line += 1;
+        }
+        text.push_str(&format!("{}{typo}\n", " ".repeat(parents.len())));
+        line += 1;
+        at.push(line);
+        for _ in parents {
+            text.push_str("exit\n");
+            line += 1;
+        }
+    }
+    let (_, out) = paste(&text);
+    let summary = out.lines().rev().find(|l| l.contains("input lines rejected:")).unwrap_or("");
+    let rejected: std::collections::HashSet<usize> = summary
+        .rsplit(':')
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|x| x.trim().parse().ok())
+        .collect();
+    let refused = at.iter().filter(|l| rejected.contains(l)).count();
+    eprintln!("{refused} of {} typos refused", at.len());
+    remove_state_dirs();
+    assert!(at.len() >= 500, "only {} kept lines to misspell", at.len());
+    assert!(refused * 100 >= at.len() * 70, "{refused} of {} typos refused", at.len());
+}

@@ -802,6 +802,12 @@ ip load-sharing {per-destination | per-packet}
 ip route-cache [cef | flow | same-interface | policy | distributed]
 ip split-horizon [eigrp <1-65535>]
 ip flow {ingress | egress | monitor WORD {input | output}}
+ip inspect WORD {in | out}
+ipv6 ospf {<1-65535> area {<0-4294967295> | A.B.C.D} [LINE] | cost <1-65535> | network LINE | priority <0-255> | hello-interval <1-65535> | dead-interval <1-65535> | authentication LINE | encryption LINE | retransmit-interval <1-65535> | transmit-delay <1-65535> | mtu-ignore | bfd [LINE] | flood-reduction | demand-circuit [LINE] | neighbor LINE | database-filter LINE | shutdown | passive-interface}
+ipv6 nd ra {interval LINE | lifetime <0-9000> | suppress [all] | dns LINE | solicited LINE | hop-limit LINE | mtu LINE}
+ipv6 nd prefix {X:X:X:X::X/M | default | framed-ipv6-prefix} [LINE]
+ipv6 nd {managed-config-flag | other-config-flag | dad LINE | ns-interval <0-3600000> | reachable-time <0-3600000> | nud LINE | router-preference {high | medium | low} | autoconfig LINE | cache LINE | raguard LINE | inspection LINE | na LINE | suppress-ra [LINE] | ra-interval LINE | ra-lifetime LINE}
+ipv6 {address | authentication | bfd | cef | cga | crypto | destination-guard | dhcp | dhcp-ldra | directed-broadcast | eigrp | enable | flow | flowset | hello-interval | hold-time | inspect | mfib | mld | mobile | mode | mtu | multicast | multicast-boundary | nat | next-hop-self | nhrp | pim | policy | port | redirects | rip | router | sap | snooping | source-guard | source-route | split-horizon | summary-address | tcp | traffic-filter | unnumbered | unreachables | verify | virtual-reassembly | wccp} [LINE]
 speed {10 | 100 | 1000 | 2500 | 5000 | 10000 | 25000 | 40000 | 50000 | 100000 | auto [LINE] | nonegotiate | default | range | throughput | ofdm-throughput | only-ofdm | {1.0 | 2.0 | 5.5 | 6.0 | 9.0 | 11.0 | 12.0 | 18.0 | 24.0 | 36.0 | 48.0 | 54.0 | basic-1.0 | basic-2.0 | basic-5.5 | basic-6.0 | basic-9.0 | basic-11.0 | basic-12.0 | basic-18.0 | basic-24.0 | basic-36.0 | basic-48.0 | basic-54.0} [LINE]}
 mtu <64-65535>
 hold-queue <0-240000> {in | out}
@@ -817,7 +823,7 @@ switchport access vlan {<1-4094> | dynamic | name WORD}
 switchport trunk {allowed vlan LINE | native vlan {<1-4094> | tag} | encapsulation {dot1q | isl | negotiate} | pruning vlan LINE}
 switchport nonegotiate
 switchport voice vlan {<1-4094> | dot1p | none | untagged | name WORD}
-switchport port-security [LINE]
+switchport port-security [maximum <1-4097> [vlan LINE] | mac-address {sticky [WORD] [LINE] | WORD [LINE]} | violation {protect | restrict | shutdown [vlan]} | aging LINE]
 switchport priority extend LINE
 switchport protected
 switchport block {unicast | multicast}
@@ -850,6 +856,7 @@ width <0-512>
 session-timeout <0-35791> [output]
 absolute-timeout <0-10000>
 history [size <0-256>]
+login [local | authentication WORD]
 
 @router-ospf
 router-id A.B.C.D
@@ -910,6 +917,12 @@ continue [<1-65535>]
 
 @class-map
 match [not] {access-group LINE | protocol LINE | any | dscp LINE | ip LINE | precedence LINE | cos LINE | qos-group LINE | input-interface LINE | class-map WORD | packet length LINE | destination-address LINE | source-address LINE | mpls LINE | vlan LINE | discard-class LINE | fr-dlci LINE | fr-de | atm LINE | flow LINE | application LINE | metadata LINE | security-group LINE | traffic-category LINE | request LINE | response LINE | req-resp LINE | body LINE | header LINE | cmd LINE | data-length LINE | invalid-command | mime LINE | recipient LINE | sender LINE | login LINE | service LINE | text-chat | file-transfer LINE | user-group LINE | user LINE | domain-name LINE | message LINE | file LINE | port LINE | identity LINE | zone LINE | encrypted | pdu LINE | reply LINE}
+
+@cert-chain
+certificate [self-signed | ca | rollover] WORD [WORD]
+
+@aaa-server-group
+server {A.B.C.D | name WORD} [auth-port <0-65535>] [acct-port <0-65535>]
 
 @trustpoint
 enrollment {terminal [pem] | selfsigned | url WORD | mode ra | retry LINE | profile WORD | http-proxy LINE | pkcs12 | credential WORD}
@@ -990,6 +1003,15 @@ ip nat {translation | service | log | settings | create | stateful | portmap | s
 aaa {new-model | authentication {login | enable | ppp | dot1x | arap | nasi | password-prompt | username-prompt | banner | fail-message | attempts | sgbp | eou | rejected | suppress | token | webauth} [LINE] | authorization {exec | commands | network | config-commands | console | configuration | reverse-access | auth-proxy | ipmobile | rm | template | subscriber-service | cache | credential-download | multicast | prepaid | radius-proxy | dot1x | eou} [LINE] | accounting {exec | commands | network | connection | system | update | send | suppress | delay-start | nested | resource | dot1x | identity | auth-proxy | session-duration | redundancy | include | jitter | gigawords | multicast} [LINE] | session-id [common | unique] | group server LINE | server LINE | local LINE | attribute LINE | common-criteria LINE | password LINE | user-name LINE | dnis LINE | cache LINE | max-sessions LINE | nas LINE | pod LINE | preauth | route LINE | traceback LINE | configuration LINE | intercept | memory LINE | service-profile LINE | wireless LINE | policy LINE | profile LINE | dns LINE | login LINE | authen-fail-rate LINE}
 snmp-server {community | location | contact | host | view | group | user | engineID | chassis-id | source-interface | queue-length | trap | packetsize | tftp-server-list | file-transfer | inform | cache | context | trap-timeout | ip | mib | drop | password-policy | manager | trap-source | ifindex | system-shutdown | enable} [LINE]
 ip http {server | secure-server | authentication LINE | access-class LINE | max-connections <1-16> | timeout-policy LINE | port <1-65535> | secure-port <1-65535> | client LINE | path LINE | active-session-modules LINE | secure-active-session-modules LINE | session-module-list LINE | secure-ciphersuite LINE | secure-client-auth | secure-trustpoint WORD | tls-version LINE | help-path LINE | banner [LINE] | banner-path LINE | digest LINE | linger LINE | accounting LINE}
+ip inspect name WORD {fragment maximum <50-10000> timeout <1-1000> | WORD [java-list WORD | program-number <1-4294967295> [wait-time <0-35791>]] [alert {on | off}] [audit-trail {on | off}] [router-traffic] [timeout <1-2147483>]}
+ip inspect {audit-trail [LINE] | alert-off | dns-timeout <1-2147483> | max-incomplete {high | low} <1-2147483647> | one-minute {high | low} <1-2147483647> | tcp {idle-time <1-2147483> | finwait-time <1-2147483> | synwait-time <1-2147483> | max-incomplete host <1-2147483647> [block-time <0-35791>] | reassembly LINE | window-scale-enforcement LINE | block-non-session | half-open LINE} | udp idle-time <1-2147483> | hashtable-size <1-2147483647> | log LINE | icmp idle-time <1-2147483> | l2-transparent LINE | waas LINE}
+ip dhcp {excluded-address [vrf WORD] A.B.C.D [A.B.C.D] | pool WORD | snooping [LINE] | relay LINE | database LINE | conflict LINE | bootp ignore | ping LINE | smart-relay [LINE] | use LINE | limit LINE | class WORD | route LINE | update LINE | compatibility LINE | global-options | subscriber-id LINE}
+ip cef [distributed | load-sharing LINE | accounting LINE | table LINE | optimize LINE | traffic-statistics LINE]
+crypto pki {trustpoint WORD | certificate {chain WORD | map WORD <1-65535> | storage LINE | query | validate WORD} | server WORD [LINE] | profile enrollment WORD | authenticate WORD | enroll WORD | import WORD LINE | export WORD LINE | trustpool {policy | import LINE | clean [LINE]} | crl LINE | token LINE | cert LINE | http LINE | key LINE | aaa LINE | ldap LINE | scep LINE | subject-name LINE}
+radius-server {host LINE | key LINE | timeout <1-1000> | retransmit <0-100> | deadtime <1-1440> | source-ports LINE | vsa LINE | attribute LINE | dead-criteria LINE | directed-request LINE | load-balance LINE | retry LINE | configure-nas | domain-stripping LINE | challenge-noecho | unique-ident LINE | throttle LINE | backoff LINE | transaction LINE | optional-passwords | local | dtls LINE | authorization LINE}
+clock {timezone LINE | summer-time LINE | calendar-valid | save LINE | update-calendar}
+spanning-tree {mode {pvst | rapid-pvst | mst | mstp | rapid-pvst+} | extend system-id | portfast LINE | loopguard default | backbonefast | uplinkfast [LINE] | pathcost method {long | short} | etherchannel LINE | logging | vlan LINE | mst LINE | bridge LINE | transmit LINE}
+vtp {mode {server | client | transparent | off} [LINE] | domain WORD | version <1-3> | password LINE | pruning [LINE] | file WORD | interface LINE | primary [LINE]}
 "#;
 
 /// `SYNTAX`, parsed once.
@@ -1259,6 +1281,27 @@ mod tests {
             ("router-bgp", "address-family vpnv4 unicast"),
             ("class-map", "match access-group name ACL"),
             ("class-map", "match not request body length gt 12345"),
+            ("global", "ip inspect name EXT_OUT http java-list 11 alert on audit-trail off"),
+            ("global", "ip inspect name EXT_OUT fragment maximum 256 timeout 15"),
+            ("global", "ip inspect tcp max-incomplete host 100 block-time 1"),
+            ("global", "ip dhcp excluded-address 10.0.0.1 10.0.0.10"),
+            ("global", "ip dhcp pool HOME_LAN"),
+            ("global", "crypto pki trustpoint TP"),
+            ("global", "crypto pki certificate chain TP"),
+            ("global", "spanning-tree mode rapid-pvst"),
+            ("global", "spanning-tree extend system-id"),
+            ("global", "vtp mode transparent"),
+            ("global", "clock timezone EST -5 0"),
+            ("global", "radius-server host 10.0.0.1 auth-port 1812 acct-port 1813 key 7 0822455D0A16"),
+            ("global", "service timestamps log datetime msec localtime show-timezone"),
+            ("interface", "ipv6 address 2001:db8::1/64"),
+            ("interface", "ipv6 nd ra suppress all"),
+            ("interface", "ipv6 ospf 11 area 0"),
+            ("interface", "switchport port-security mac-address sticky 5254.0019.6287"),
+            ("interface", "switchport port-security violation restrict"),
+            ("interface", "ip inspect EXT_OUT out"),
+            ("cert-chain", "certificate self-signed 01 nvram:IOS-Self-Sig#1.cer"),
+            ("aaa-server-group", "server 172.28.0.194 auth-port 1812 acct-port 1813"),
         ];
         for (fam, line) in good {
             assert_eq!(bad(fam, line), None, "{fam}: {line}");
@@ -1301,6 +1344,19 @@ mod tests {
             ("global", "ip http sever", "sever"),
             ("router-bgp", "address-family ipv4 unicst", "unicst"),
             ("class-map", "match protocl http", "protocl"),
+            ("global", "ip inspect name EXT_OUT ftp alert on audit-tral off", "audit-tral"),
+            ("global", "ip dhcp pol HOME_LAN", "pol"),
+            ("global", "spanning-tree moe rapid-pvst", "moe"),
+            ("global", "clock timezoe EST -5", "timezoe"),
+            ("global", "service timestamps log datetime msc", "msc"),
+            ("global", "service tcp-keepalives-ot", "tcp-keepalives-ot"),
+            ("interface", "ipv6 enabe", "enabe"),
+            ("interface", "ipv6 nd other-config-flg", "other-config-flg"),
+            ("interface", "switchport port-security violatin restrict", "violatin"),
+            ("interface", "negotiation auo", "auo"),
+            ("line", "privilege levl 15", "levl"),
+            ("router-ospf", "default-information originae", "originae"),
+            ("aaa-server-group", "server 172.28.0.194 auth-pot 1812", "auth-pot"),
         ];
         // The caret under the bad word (`""`: the line stops short).
         for (fam, line, word) in typos {
