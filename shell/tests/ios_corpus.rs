@@ -766,13 +766,8 @@ fn typos_in_the_kept_lines_of_public_configs_are_refused() {
     }
     let (_, out) = paste(&text);
     let summary = out.lines().rev().find(|l| l.contains("input lines rejected:")).unwrap_or("");
-    let rejected: std::collections::HashSet<usize> = summary
-        .rsplit(':')
-        .next()
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|x| x.trim().parse().ok())
-        .collect();
+    let rejected: std::collections::HashSet<usize> =
+        summary.rsplit(':').next().unwrap_or("").split(',').filter_map(|x| x.trim().parse().ok()).collect();
     let refused = at.iter().filter(|l| rejected.contains(l)).count();
     eprintln!("{refused} of {} typos refused", at.len());
     remove_state_dirs();

@@ -85,8 +85,7 @@ pub fn show_json(s: &mut Session, spec: &str, a: &Args) -> Option<Result<Value, 
             let doc = s.router().asa.doc.with_defaults();
             Ok(section_tree(&doc, if a.has("map") { &["crypto", "map"] } else { &["crypto"] }))
         }
-        super::commands::exec::SHOW_RUN_SECTIONS =>
-        {
+        super::commands::exec::SHOW_RUN_SECTIONS => {
             let words = super::commands::section_words(a);
             let doc = s.router().asa.doc.clone();
             if words == ["hostname"] {

@@ -370,7 +370,8 @@ fn strict(m: IosMode, line: &str) -> bool {
         return false;
     }
     // A radio interface's WEP settings (Aironet `interface Dot11Radio0`).
-    if m == IosMode::Interface && ["encryption mode ", "encryption vlan ", "encryption key "].iter().any(|p| t.starts_with(p))
+    if m == IosMode::Interface
+        && ["encryption mode ", "encryption vlan ", "encryption key "].iter().any(|p| t.starts_with(p))
     {
         return false;
     }
