@@ -110,6 +110,21 @@ impl Vocabulary {
         Vocabulary { families }
     }
 
+    /// Words a family takes only whole (the first words of the commands a
+    /// dialect models in that mode): a typed `object` is the ASA's `object
+    /// network|service`, never an abbreviation of the kept
+    /// `object-group-search`. The words live as long as the table (leaked
+    /// once, when the static vocabulary is built).
+    pub fn add_keywords(&mut self, family: &str, words: impl IntoIterator<Item = String>) {
+        if let Some(f) = self.families.get_mut(family) {
+            for w in words {
+                if !f.keywords.contains(w.as_str()) {
+                    f.keywords.insert(Box::leak(w.into_boxed_str()));
+                }
+            }
+        }
+    }
+
     /// Does a typed word match a vocabulary word? Exactly, or (`abbrev`) as
     /// Cisco abbreviates: a prefix.
     fn word_matches(kw: &HashSet<&'static str>, typed: &str, vocab: &str, abbrev: bool) -> bool {
@@ -438,10 +453,20 @@ impl Syntax {
             if atoms > 0 {
                 g.add(line, &vec![""; atoms], ()).unwrap_or_else(|e| panic!("{e}"));
             }
-            let keywords: Vec<&'static str> = line
-                .split_whitespace()
-                .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
-                .collect();
+            let is_keyword = |w: &str| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            // A spec that starts with a choice of keywords (`{dns-server | wins-server} ...`)
+            // details each of them.
+            if let Some(first) = line.strip_prefix('{').and_then(|r| r.split_once('}')).map(|(a, _)| a) {
+                let alts: Vec<&'static str> = first.split('|').map(str::trim).collect();
+                assert!(
+                    alts.iter().all(|a| !a.is_empty() && is_keyword(a)),
+                    "{line}: a leading choice of keywords only"
+                );
+                heads.extend(alts.into_iter().map(|a| vec![a]));
+                continue;
+            }
+            let keywords: Vec<&'static str> = line.split_whitespace().take_while(|w| is_keyword(w)).collect();
+            assert!(!keywords.is_empty() || complete, "{line}: a spec starts with a keyword");
             let command = v.family(fam).and_then(|f| {
                 f.words
                     .iter()

@@ -29,8 +29,18 @@ fn read_config(f: &std::path::Path) -> String {
 
 /// Lines of the public files that the ASA itself refuses (the corpus test
 /// checks that they are refused; the other tests load the files without
-/// them). `ntp trusted-key` takes 1 to 4294967295 (ASA command reference).
-const WRONG: &[(&str, &str)] = &[("batfish-asa-ntp.cfg", "ntp trusted-key 0")];
+/// them). `ntp trusted-key` takes 1 to 4294967295; a hostname has only
+/// letters, digits and hyphens (ASA command reference): Batfish names its
+/// test devices after their files.
+const WRONG: &[(&str, &str)] = &[
+    ("batfish-asa-ntp.cfg", "ntp trusted-key 0"),
+    ("batfish-asa_banner.cfg", "hostname asa_banner"),
+    ("batfish-asa_dns.cfg", "hostname asa_dns"),
+    ("batfish-asa_interface_encapsulation_vlan.cfg", "hostname asa_interface_encapsulation_vlan"),
+    ("batfish-asa_snmp.cfg", "hostname asa_snmp"),
+    ("batfish-port_channel.cfg", "hostname port_channel"),
+    ("batfish-port_channel_nameif.cfg", "hostname port_channel_nameif"),
+];
 
 /// A public file's text without its [`WRONG`] lines.
 fn config_text(f: &std::path::Path) -> String {

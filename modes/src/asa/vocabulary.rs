@@ -230,7 +230,15 @@ no
 /// The ASA vocabulary, parsed once.
 pub fn vocabulary() -> &'static Vocabulary {
     static V: OnceLock<Vocabulary> = OnceLock::new();
-    V.get_or_init(|| Vocabulary::parse(TABLE))
+    V.get_or_init(|| {
+        let mut v = Vocabulary::parse(TABLE);
+        // A modelled command's first word is taken whole (`object network`
+        // typed `object netwok` is an error, not `object-group-search`).
+        for m in super::AsaMode::ALL {
+            v.add_keywords(m.family(), super::first_words(*m).iter().cloned());
+        }
+        v
+    })
 }
 
 /// Whole-line syntax of the kept commands ASA configurations have most
@@ -273,6 +281,29 @@ channel-group <1-48> mode {active | passive | on} [vss-id <1-2>]
 management-only [individual]
 delay <1-16777215>
 ospf {cost <1-65535> | priority <0-255> | hello-interval <1-65535> | dead-interval <1-65535> | retransmit-interval <1-65535> | transmit-delay <1-65535> | network point-to-point non-broadcast | authentication [message-digest | null] | authentication-key LINE | message-digest-key <1-255> md5 LINE | mtu-ignore | database-filter all out | bfd [disable]}
+
+@group-policy
+vpn-tunnel-protocol {ikev1 | ikev2 | l2tp-ipsec | ssl-client | ssl-clientless | svc | webvpn | ipsec} [{ikev1 | ikev2 | l2tp-ipsec | ssl-client | ssl-clientless | svc | webvpn | ipsec} [{ikev1 | ikev2 | l2tp-ipsec | ssl-client | ssl-clientless | svc | webvpn | ipsec} [{ikev1 | ikev2 | l2tp-ipsec | ssl-client | ssl-clientless | svc | webvpn | ipsec} [{ikev1 | ikev2 | l2tp-ipsec | ssl-client | ssl-clientless | svc | webvpn | ipsec}]]]]
+split-tunnel-policy {tunnelall | tunnelspecified | excludespecified}
+split-tunnel-network-list {value WORD | none}
+split-tunnel-all-dns {enable | disable}
+{dns-server | wins-server | split-dns | address-pools | ipv6-address-pools | banner} {value LINE | none}
+{default-domain | group-lock | vpn-filter | nac-settings} {value WORD | none}
+{vpn-idle-timeout | vpn-session-timeout} {<1-35791394> | none} [LINE]
+vpn-simultaneous-logins <0-2147483647>
+{password-storage | ip-comp | re-xauth | pfs | ipsec-udp | smartcard-removal-disconnect | secure-unit-authentication | user-authentication | ip-phone-bypass | leap-bypass} {enable | disable}
+intercept-dhcp {enable | disable | A.B.C.D {enable | disable}}
+ipsec-udp-port <4001-49151>
+dhcp-network-scope {A.B.C.D | none}
+vlan {<1-4094> | none}
+
+@ca-trustpoint
+enrollment {terminal | self | url WORD | retry LINE | protocol LINE | source-interface WORD}
+crl {configure | required | optional | nocheck}
+revocation-check {crl | ocsp | none} [crl | ocsp | none] [crl | ocsp | none]
+
+@pmap-parameters
+message-length maximum {<512-65535> | client {auto | <512-65535>}}
 "#;
 
 /// `SYNTAX`, parsed once.

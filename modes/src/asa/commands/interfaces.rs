@@ -54,8 +54,21 @@ fn b_if(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
 
 /// `hostname`, `interface`, `access-list`, `object network`, `object-group` (configuration mode).
 pub(super) fn global(g: &mut G) {
-    add(g, "hostname WORD", &["Change host name of the system", "This system's network name"], |s, a, _| {
-        s.router().asa.doc.hostname = a.req("WORD")?.to_string();
+    add(g, "hostname WORD", &["Change host name of the system", "This system's network name"], |s, a, o| {
+        // Up to 63 characters, letters, digits and hyphens, a letter or digit
+        // first and last (ASA command reference, `hostname`): `host
+        // 10.0.0.1` (an object's line, its header refused) is no hostname.
+        let h = a.req("WORD")?;
+        let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        if h.len() > 63
+            || !alnum(h.chars().next())
+            || !alnum(h.chars().last())
+            || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            let at = a.line.split_whitespace().nth(1).map_or(a.line.len(), |w| offset_in(&a.line, w));
+            return caret(s, a, at, o);
+        }
+        s.router().asa.doc.hostname = h.to_string();
         Ok(())
     });
     add(g, "interface WORD", &["Select an interface to configure", "Interface name"], b_if);
