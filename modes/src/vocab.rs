@@ -434,54 +434,65 @@ impl Syntax {
     /// panics: the tables are static.
     pub fn parse(table: &'static str, v: &Vocabulary) -> Syntax {
         let mut m: HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)> = HashMap::new();
-        let mut fam = "";
+        let mut fams: Vec<&'static str> = Vec::new();
         let mut complete = false;
         for line in table.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            // `@family [complete]`; `@a+b`: the specs below are both families'.
             if let Some(f) = line.strip_prefix('@') {
                 let mut w = f.split_whitespace();
-                fam = w.next().unwrap_or("");
+                fams = w.next().unwrap_or("").split('+').collect();
                 complete = w.next() == Some("complete");
                 continue;
             }
-            let (g, heads) = m.entry(fam).or_default();
-            // One empty help per atom (these graphs only check syntax).
-            let atoms = match g.add(line, &[], ()) {
-                Err(edgesh_grammar::SpecError::HelpCount { atoms, .. }) => atoms,
-                Ok(()) => 0,
-                Err(e) => panic!("{e}"),
-            };
-            if atoms > 0 {
-                g.add(line, &vec![""; atoms], ()).unwrap_or_else(|e| panic!("{e}"));
+            for &fam in &fams {
+                Self::add_spec(&mut m, v, fam, complete, line);
             }
-            let is_keyword = |w: &str| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            // A spec that starts with a choice of keywords (`{dns-server | wins-server} ...`)
-            // details each of them.
-            if let Some(first) = line.strip_prefix('{').and_then(|r| r.split_once('}')).map(|(a, _)| a) {
-                let alts: Vec<&'static str> = first.split('|').map(str::trim).collect();
-                assert!(
-                    alts.iter().all(|a| !a.is_empty() && is_keyword(a)),
-                    "{line}: a leading choice of keywords only"
-                );
-                heads.extend(alts.into_iter().map(|a| vec![a]));
-                continue;
-            }
-            let keywords: Vec<&'static str> = line.split_whitespace().take_while(|w| is_keyword(w)).collect();
-            assert!(!keywords.is_empty() || complete, "{line}: a spec starts with a keyword");
-            let command = v.family(fam).and_then(|f| {
-                f.words
-                    .iter()
-                    .chain(f.children.iter().map(|(k, _)| k))
-                    .map(|k| k.iter().copied().filter(|w| *w != "$").collect::<Vec<_>>())
-                    .filter(|k| !k.is_empty() && k.len() <= keywords.len() && k[..] == keywords[..k.len()])
-                    .max_by_key(|k| k.len())
-            });
-            heads.push(match command {
-                _ if complete => keywords.into_iter().take(1).collect(),
-                Some(k) => k,
-                None => keywords,
-            });
         }
         Syntax { families: m }
+    }
+
+    /// One spec of a family: into its graph, and its heads.
+    fn add_spec(
+        m: &mut HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)>,
+        v: &Vocabulary,
+        fam: &'static str,
+        complete: bool,
+        line: &'static str,
+    ) {
+        let (g, heads) = m.entry(fam).or_default();
+        // One empty help per atom (these graphs only check syntax).
+        let atoms = match g.add(line, &[], ()) {
+            Err(edgesh_grammar::SpecError::HelpCount { atoms, .. }) => atoms,
+            Ok(()) => 0,
+            Err(e) => panic!("{e}"),
+        };
+        if atoms > 0 {
+            g.add(line, &vec![""; atoms], ()).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let is_keyword = |w: &str| w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        // A spec that starts with a choice of keywords (`{dns-server | wins-server} ...`)
+        // details each of them.
+        if let Some(first) = line.strip_prefix('{').and_then(|r| r.split_once('}')).map(|(a, _)| a) {
+            let alts: Vec<&'static str> = first.split('|').map(str::trim).collect();
+            assert!(alts.iter().all(|a| !a.is_empty() && is_keyword(a)), "{line}: a leading choice of keywords only");
+            heads.extend(alts.into_iter().map(|a| vec![a]));
+            return;
+        }
+        let keywords: Vec<&'static str> = line.split_whitespace().take_while(|w| is_keyword(w)).collect();
+        assert!(!keywords.is_empty() || complete, "{line}: a spec starts with a keyword");
+        let command = v.family(fam).and_then(|f| {
+            f.words
+                .iter()
+                .chain(f.children.iter().map(|(k, _)| k))
+                .map(|k| k.iter().copied().filter(|w| *w != "$").collect::<Vec<_>>())
+                .filter(|k| !k.is_empty() && k.len() <= keywords.len() && k[..] == keywords[..k.len()])
+                .max_by_key(|k| k.len())
+        });
+        heads.push(match command {
+            _ if complete => keywords.into_iter().take(1).collect(),
+            Some(k) => k,
+            None => keywords,
+        });
     }
 
     /// How many families have specs.

@@ -11,6 +11,8 @@ use edgesh_modes::{Clock, Dialect, Router, VecOut};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+mod typos;
+
 fn router() -> Arc<Mutex<Router>> {
     let mut r = Router::new(Config::new("ciscoasa"), Clock::Virtual(0), 1, std::env::temp_dir());
     r.dialect = Dialect::Asa;
@@ -936,7 +938,7 @@ fn typos_in_the_public_configs_are_refused() {
     let mut text = String::new();
     let mut at = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut n = 0u64;
+    let mut typos = typos::Misspeller::new();
     let mut line = 0;
     for f in configs() {
         let mut stack: Vec<(usize, String)> = Vec::new();
@@ -956,30 +958,15 @@ fn typos_in_the_public_configs_are_refused() {
             if matches!(w[0], "no" | "default" | "description" | "banner" | "remark") || secret {
                 continue;
             }
-            let keywords: Vec<usize> = (1..w.len())
-                .filter(|&i| w[i].len() >= 4 && w[i].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
-                .collect();
-            if keywords.is_empty() {
-                continue;
-            }
-            n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let x = w[keywords[(n >> 33) as usize % keywords.len()]];
-            let mut typo = format!("{}{}", &x[..x.len() - 2], &x[x.len() - 1..]);
-            if x.starts_with(&typo) {
-                typo = format!("{}{}{}{}", &x[..1], &x[2..3], &x[1..2], &x[3..]);
-            }
-            if typo == x {
-                continue;
-            }
-            let m: Vec<&str> = w.iter().map(|y| if *y == x { typo.as_str() } else { y }).collect();
-            if !seen.insert((parents.clone(), m.join(" "))) {
+            let Some(m) = typos.line(t) else { continue };
+            if !seen.insert((parents.clone(), m.clone())) {
                 continue;
             }
             for (d, p) in parents.iter().enumerate() {
                 text.push_str(&format!("{}{p}\n", " ".repeat(d)));
                 line += 1;
             }
-            text.push_str(&format!("{}{}\n", " ".repeat(parents.len()), m.join(" ")));
+            text.push_str(&format!("{}{m}\n", " ".repeat(parents.len())));
             line += 1;
             at.push(line);
             for _ in &parents {

@@ -8,6 +8,8 @@ use edgesh_shell::cli::run_piped;
 use edgesh_shell::load::load_ios;
 use std::sync::{Arc, Mutex};
 
+mod typos;
+
 /// A router with a state directory of its own: keys a configuration
 /// generates (`crypto key generate rsa`) do not carry over to the next one
 /// (IOS would then ask whether to replace them and take the next pasted
@@ -706,7 +708,7 @@ fn a_profile_with_several_remote_identities_gives_each_tunnel_its_peer() {
 fn typos_in_the_kept_lines_of_public_configs_are_refused() {
     let mut blocks: Vec<(Vec<String>, String)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut n = 0u64;
+    let mut typos = typos::Misspeller::new();
     for f in cfg_files(&public_dirs()[0]) {
         let text = std::fs::read_to_string(&f).unwrap();
         let (_, out) = paste(&format!("{text}\nend\nshow running-config unsupported\n"));
@@ -720,30 +722,12 @@ fn typos_in_the_kept_lines_of_public_configs_are_refused() {
         for l in listed {
             let parts: Vec<String> = l.split(" / ").map(|p| p.trim().to_string()).collect();
             let (line, parents) = parts.split_last().unwrap();
-            let w: Vec<&str> = line.split_whitespace().collect();
-            if w.is_empty() || matches!(w[0], "no" | "default") {
+            if line.split_whitespace().next().is_none_or(|w| matches!(w, "no" | "default")) {
                 continue;
             }
-            let keywords: Vec<usize> = (1..w.len())
-                .filter(|&i| w[i].len() >= 4 && w[i].bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
-                .collect();
-            if keywords.is_empty() {
-                continue;
-            }
-            n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let i = keywords[(n >> 33) as usize % keywords.len()];
-            let x = w[i];
-            let mut typo = format!("{}{}", &x[..x.len() - 2], &x[x.len() - 1..]);
-            if x.starts_with(&typo) {
-                typo = format!("{}{}{}{}", &x[..1], &x[2..3], &x[1..2], &x[3..]);
-            }
-            if typo == x {
-                continue;
-            }
-            let mut m = w.clone();
-            m[i] = &typo;
-            if seen.insert((parents.to_vec(), m.join(" "))) {
-                blocks.push((parents.to_vec(), m.join(" ")));
+            let Some(m) = typos.line(line) else { continue };
+            if seen.insert((parents.to_vec(), m.clone())) {
+                blocks.push((parents.to_vec(), m));
             }
         }
     }

@@ -36,14 +36,7 @@ pub(super) fn global(g: &mut G) {
                 format!("{pw} {}", if a.has("pbkdf2") { "pbkdf2" } else { "encrypted" })
             } else {
                 // A clear-text password is kept hashed, as the ASA does.
-                let mut salt = [0u8; 16];
-                {
-                    let mut r = s.router();
-                    for c in salt.chunks_mut(8) {
-                        c.copy_from_slice(&r.random().to_be_bytes()[..c.len()]);
-                    }
-                }
-                format!("{} pbkdf2", super::super::users::hash(&pw, &salt))
+                format!("{} pbkdf2", super::super::users::hash(&pw, &salt(s)))
             };
             let privilege = if level == super::super::users::DEFAULT_PRIVILEGE {
                 String::new()
