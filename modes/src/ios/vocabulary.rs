@@ -1000,6 +1000,8 @@ radius-server {host LINE | key LINE | timeout <1-1000> | retransmit <0-100> | de
 clock {timezone LINE | summer-time LINE | calendar-valid | save LINE | update-calendar}
 spanning-tree {mode {pvst | rapid-pvst | mst | mstp | rapid-pvst+} | extend system-id | portfast LINE | loopguard default | backbonefast | uplinkfast [LINE] | pathcost method {long | short} | etherchannel LINE | logging | vlan LINE | mst LINE | bridge LINE | transmit LINE}
 vtp {mode {server | client | transparent | off} [LINE] | domain WORD | version <1-3> | password LINE | pruning [LINE] | file WORD | interface LINE | primary [LINE]}
+ip route [vrf WORD] A.B.C.D A.B.C.D {A.B.C.D | IFNAME [A.B.C.D] | WORD IFNUM [A.B.C.D] | dhcp} [{<1-255> | tag <1-4294967295> | name WORD | permanent | track <1-1000> | global | multicast | unicast | dhcp} [{<1-255> | tag <1-4294967295> | name WORD | permanent | track <1-1000> | global | multicast | unicast | dhcp} [{<1-255> | tag <1-4294967295> | name WORD | permanent | track <1-1000> | global | multicast | unicast | dhcp} [{<1-255> | tag <1-4294967295> | name WORD | permanent | track <1-1000> | global | multicast | unicast | dhcp} [{<1-255> | tag <1-4294967295> | name WORD | permanent | track <1-1000> | global | multicast | unicast | dhcp}]]]]]
+ip route {static LINE | profile}
 "#;
 
 /// `SYNTAX`, parsed once.
@@ -1290,6 +1292,9 @@ mod tests {
             ("interface", "ip inspect EXT_OUT out"),
             ("cert-chain", "certificate self-signed 01 nvram:IOS-Self-Sig#1.cer"),
             ("aaa-server-group", "server 172.28.0.194 auth-port 1812 acct-port 1813"),
+            ("global", "ip route vrf v1 10.0.0.0 255.0.0.0 192.0.2.1 tag 10 track 1"),
+            ("global", "ip route 0.0.0.0 0.0.0.0 Dialer1 250"),
+            ("global", "ip route vrf VPN_A 10.0.0.0 255.0.0.0 GigabitEthernet0/1.106 192.0.2.1 global"),
         ];
         for (fam, line) in good {
             assert_eq!(bad(fam, line), None, "{fam}: {line}");
@@ -1345,6 +1350,8 @@ mod tests {
             ("line", "privilege levl 15", "levl"),
             ("router-ospf", "default-information originae", "originae"),
             ("aaa-server-group", "server 172.28.0.194 auth-pot 1812", "auth-pot"),
+            ("global", "ip route 10.0.0.0 255.0.0.0 Null0 tag abc", "abc"),
+            ("global", "ip route 10.0.0.0 255.0.0.0 192.0.2.1 parmanent", "parmanent"),
         ];
         // The caret under the bad word (`""`: the line stops short).
         for (fam, line, word) in typos {
