@@ -414,11 +414,14 @@ impl Vocabulary {
 /// The whole-line syntax of kept commands, per family: a dialect's table in
 /// the command graph's spec language (`{a | b}`, `[x]`, `<1-100>`,
 /// `A.B.C.D`, `IFNAME`, `WORD`, `LINE` for arguments kept as typed), one
-/// command per line under `@family`; `@family complete` lists every command
-/// the family keeps, so its lines are checked from the first keyword on.
-/// A spec's leading keywords (up to its first argument or choice) say
-/// which lines it checks: `neighbor {A.B.C.D | WORD} {...}` checks every
-/// `neighbor` line, `ip ospf cost <1-65535>` only `ip ospf cost` ones.
+/// command per line under `@family` (`@a+b`: both families); `@family
+/// complete` lists every command the family keeps, so its lines are
+/// checked from the first keyword on. A spec checks every line of the kept
+/// command it details ([`Syntax::parse`]): `neighbor {A.B.C.D | WORD}
+/// {...}` every `neighbor` line, `ip ospf cost <1-65535>` every `ip ospf`
+/// line (the vocabulary keeps `ip ospf`), so the specs of one command list
+/// all its forms; a spec may start with a choice of commands
+/// (`{dns-server | wins-server} {value LINE | none}`).
 #[derive(Default)]
 pub struct Syntax {
     families: HashMap<&'static str, (edgesh_grammar::Graph<()>, Vec<Vec<&'static str>>)>,
