@@ -935,11 +935,9 @@ if p != json.loads(open(sys.argv[3]).read()):
 /// kind in these files.
 #[test]
 fn typos_in_the_public_configs_are_refused() {
-    let mut text = String::new();
-    let mut at = Vec::new();
+    let mut blocks: Vec<(Vec<String>, String)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut typos = typos::Misspeller::new();
-    let mut line = 0;
     for f in configs() {
         let mut stack: Vec<(usize, String)> = Vec::new();
         for raw in config_text(&f).lines() {
@@ -959,22 +957,12 @@ fn typos_in_the_public_configs_are_refused() {
                 continue;
             }
             let Some(m) = typos.line(t) else { continue };
-            if !seen.insert((parents.clone(), m.clone())) {
-                continue;
-            }
-            for (d, p) in parents.iter().enumerate() {
-                text.push_str(&format!("{}{p}\n", " ".repeat(d)));
-                line += 1;
-            }
-            text.push_str(&format!("{}{m}\n", " ".repeat(parents.len())));
-            line += 1;
-            at.push(line);
-            for _ in &parents {
-                text.push_str("exit\n");
-                line += 1;
+            if seen.insert((parents.clone(), m.clone())) {
+                blocks.push((parents, m));
             }
         }
     }
+    let (text, at) = typos::paste_text(&blocks, 0);
     let (_, _, msgs) = edgesh_modes::asa::apply_text(&router(), &text, "typos");
     let refused_lines: std::collections::HashSet<usize> = msgs
         .iter()

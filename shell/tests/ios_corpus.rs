@@ -731,23 +731,8 @@ fn typos_in_the_kept_lines_of_public_configs_are_refused() {
             }
         }
     }
-    // One paste: each block's headers, its typo, then `exit` back to global configuration.
-    let mut text = String::new();
-    let mut at = Vec::new();
-    let mut line = 2; // after `enable`, `configure terminal`
-    for (parents, typo) in &blocks {
-        for (d, p) in parents.iter().enumerate() {
-            text.push_str(&format!("{}{p}\n", " ".repeat(d)));
-            line += 1;
-        }
-        text.push_str(&format!("{}{typo}\n", " ".repeat(parents.len())));
-        line += 1;
-        at.push(line);
-        for _ in parents {
-            text.push_str("exit\n");
-            line += 1;
-        }
-    }
+    // One paste, after `enable` and `configure terminal`.
+    let (text, at) = typos::paste_text(&blocks, 2);
     let (_, out) = paste(&text);
     let summary = out.lines().rev().find(|l| l.contains("input lines rejected:")).unwrap_or("");
     let rejected: std::collections::HashSet<usize> =

@@ -36,3 +36,26 @@ impl Misspeller {
         Some(m.join(" "))
     }
 }
+
+/// One paste of typo lines, each under its block's headers and followed by
+/// `exit` back to global configuration: the text, and the line number of
+/// each typo (counted from `first`, the number of the line before the paste).
+pub fn paste_text(blocks: &[(Vec<String>, String)], first: usize) -> (String, Vec<usize>) {
+    let mut text = String::new();
+    let mut at = Vec::new();
+    let mut line = first;
+    for (parents, typo) in blocks {
+        for (d, p) in parents.iter().enumerate() {
+            text.push_str(&format!("{}{p}\n", " ".repeat(d)));
+            line += 1;
+        }
+        text.push_str(&format!("{}{typo}\n", " ".repeat(parents.len())));
+        line += 1;
+        at.push(line);
+        for _ in parents {
+            text.push_str("exit\n");
+            line += 1;
+        }
+    }
+    (text, at)
+}

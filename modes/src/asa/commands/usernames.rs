@@ -32,12 +32,7 @@ pub(super) fn global(g: &mut G) {
             let name = a.req("WORD")?.to_string();
             let pw = a.req("pw")?.to_string();
             let level = a.num("<0-15>").map(|n| n as u8).unwrap_or(super::super::users::DEFAULT_PRIVILEGE);
-            let stored = if a.has("pbkdf2") || a.has("encrypted") {
-                format!("{pw} {}", if a.has("pbkdf2") { "pbkdf2" } else { "encrypted" })
-            } else {
-                // A clear-text password is kept hashed, as the ASA does.
-                format!("{} pbkdf2", super::super::users::hash(&pw, &salt(s)))
-            };
+            let stored = kept_password(s, a, &pw, "");
             let privilege = if level == super::super::users::DEFAULT_PRIVILEGE {
                 String::new()
             } else {
@@ -47,6 +42,17 @@ pub(super) fn global(g: &mut G) {
             Ok(())
         },
     );
+}
+
+/// A password as the ASA keeps it: a hash typed with `pbkdf2` or
+/// `encrypted` as given, a clear-text one PBKDF2-hashed; `between` (` level
+/// 5`) goes before the form word.
+fn kept_password(s: &mut Session, a: &Args, pw: &str, between: &str) -> String {
+    if a.has("pbkdf2") || a.has("encrypted") {
+        format!("{pw}{between} {}", if a.has("pbkdf2") { "pbkdf2" } else { "encrypted" })
+    } else {
+        format!("{}{between} pbkdf2", super::super::users::hash(pw, &salt(s)))
+    }
 }
 
 /// 16 random bytes of the router's seeded generator: a password hash's salt.
@@ -80,12 +86,7 @@ pub(super) fn passwords(g: &mut G) {
             let pw = a.req("pw")?.to_string();
             let level = a.num("<0-15>").unwrap_or(15);
             let lvl = if level == 15 { String::new() } else { format!(" level {level}") };
-            let stored = if a.has("pbkdf2") || a.has("encrypted") {
-                format!("{pw}{lvl} {}", if a.has("pbkdf2") { "pbkdf2" } else { "encrypted" })
-            } else {
-                let salt = salt(s);
-                format!("{}{lvl} pbkdf2", super::super::users::hash(&pw, &salt))
-            };
+            let stored = kept_password(s, a, &pw, &lvl);
             set_enable(s, level, &format!("enable password {stored}"));
             Ok(())
         },
