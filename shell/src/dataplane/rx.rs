@@ -135,15 +135,15 @@ fn check_inner(next: u8, inner: &[u8], remote_ts: &Selector, local_ts: &Selector
 
 /// The inbound half of the dataplane, owned by the receive thread.
 pub struct Opener {
-    inbound: HashMap<u32, InEsp>,
-    ah_in: HashMap<u32, AhIn>,
+    inbound: foldhash::HashMap<u32, InEsp>,
+    ah_in: foldhash::HashMap<u32, AhIn>,
     /// The packet a transport-mode SA's payload was rebuilt into (from `classify` to `deliver`).
     transport_rebuilt: Option<Vec<u8>>,
     /// Where opened packets go, by device id: `edgesh0` once it exists,
     /// and the route-based tunnels' devices.
-    devs: HashMap<u64, Arc<Device>>,
+    devs: foldhash::HashMap<u64, Arc<Device>>,
     /// Each device's opened packets waiting, and spare buffers.
-    out: HashMap<u64, Out>,
+    out: foldhash::HashMap<u64, Out>,
     spare: Vec<Vec<u8>>,
     /// Inbound packets dropped since the engine last heard, by (SPI, kind).
     drops: crate::dataplane_drops::Pending,
@@ -158,11 +158,11 @@ impl Default for Opener {
 impl Opener {
     pub fn new() -> Opener {
         Opener {
-            inbound: HashMap::new(),
-            ah_in: HashMap::new(),
+            inbound: HashMap::default(),
+            ah_in: HashMap::default(),
             transport_rebuilt: None,
-            devs: HashMap::new(),
-            out: HashMap::new(),
+            devs: HashMap::default(),
+            out: HashMap::default(),
             spare: Vec::new(),
             drops: Default::default(),
         }

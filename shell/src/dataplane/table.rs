@@ -17,7 +17,7 @@
 
 use edgesh_engine::ike::Millis;
 use edgesh_engine::ike::conf::Selector;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::Ipv4Addr;
 
 fn mask(len: u8) -> u32 {
@@ -74,7 +74,7 @@ impl SelectorIndex {
     pub fn set_policies<'a>(&mut self, policies: impl IntoIterator<Item = (&'a str, usize, Selector, Selector)>) {
         self.ranks.clear();
         self.policies.clear();
-        let mut shapes = std::collections::HashSet::new();
+        let mut shapes = foldhash::HashSet::default();
         for (rank, (tunnel, child, local, remote)) in policies.into_iter().enumerate() {
             let rank = rank.min(NO_POLICY as usize - 1) as u32;
             self.ranks.entry((tunnel.to_string(), child)).or_insert(rank);

@@ -71,9 +71,9 @@ const SEND_BATCH: usize = 256;
 
 /// The outbound half of the dataplane, owned by the send thread.
 pub struct Sealer {
-    outbound: HashMap<u32, Outbound>,
+    outbound: foldhash::HashMap<u32, Outbound>,
     /// The outbound SAs by device, then by selectors (SPIs into `outbound`).
-    index: HashMap<u64, SelectorIndex>,
+    index: foldhash::HashMap<u64, SelectorIndex>,
     /// Batch buffers: a read from a device, its segments and their sizes.
     tun_read: Vec<u8>,
     tun_segs: Vec<Vec<u8>>,
@@ -99,8 +99,8 @@ pub struct Sealer {
 impl Sealer {
     fn new() -> Sealer {
         Sealer {
-            outbound: HashMap::new(),
-            index: HashMap::new(),
+            outbound: HashMap::default(),
+            index: HashMap::default(),
             tun_read: vec![0; tun_rs::VIRTIO_NET_HDR_LEN + 65536],
             tun_segs: vec![vec![0; 1500]; tun_rs::IDEAL_BATCH_SIZE],
             tun_sizes: vec![0; tun_rs::IDEAL_BATCH_SIZE],
