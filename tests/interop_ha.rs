@@ -155,18 +155,6 @@ fn wait_routes(e: &Edgesh, want: &[&str], secs: u64) {
     }
 }
 
-/// (in, out) packets of a tunnel's SAs (`show tunnel ipsec name T detail`).
-fn traffic(e: &Edgesh, tunnel: &str) -> (u64, u64) {
-    let d = e.cmd(&format!("show tunnel ipsec name {tunnel} detail"));
-    let l = d
-        .lines()
-        .find(|l| l.trim_start().starts_with("Traffic in/out"))
-        .unwrap_or_else(|| panic!("no traffic line:\n{d}"));
-    let v = l.split(':').nth(1).and_then(|x| x.split_whitespace().next()).unwrap_or_else(|| panic!("{l}"));
-    let (i, o) = v.split_once('/').unwrap_or_else(|| panic!("{l}"));
-    (i.parse().unwrap(), o.parse().unwrap())
-}
-
 fn inbound_spi(e: &Edgesh, tunnel: &str) -> String {
     let d = e.cmd(&format!("show tunnel ipsec name {tunnel} detail"));
     d.lines().find(|l| l.trim_start().starts_with("Inbound SPI")).map(|l| l.trim().to_string()).unwrap_or_default()
@@ -269,7 +257,7 @@ fn both_up() -> Edgesh {
 
 /// Failback: four pings go over the primary, none over the backup.
 fn primary_carries_four_pings(e: &Edgesh) {
-    let (p3, b3) = (traffic(&e, "prim"), traffic(&e, "back"));
+    let (p3, b3) = (se_traffic(&e, "prim"), se_traffic(&e, "back"));
     let out = peer(&[], &["ping", "left"]);
     assert!(out.contains("4 packets transmitted, 4 received"), "{out}");
     // The dataplane threads report their counts when traffic pauses (a
@@ -277,10 +265,10 @@ fn primary_carries_four_pings(e: &Edgesh) {
     // a show at once may come before the last reply's count (seen on a
     // loaded machine), so the counts get up to 2 s.
     let t = Instant::now();
-    let (mut p4, mut b4) = (traffic(&e, "prim"), traffic(&e, "back"));
+    let (mut p4, mut b4) = (se_traffic(&e, "prim"), se_traffic(&e, "back"));
     while (p4.0 - p3.0 < 4 || p4.1 - p3.1 < 4) && t.elapsed() < Duration::from_secs(2) {
         std::thread::sleep(Duration::from_millis(20));
-        (p4, b4) = (traffic(&e, "prim"), traffic(&e, "back"));
+        (p4, b4) = (se_traffic(&e, "prim"), se_traffic(&e, "back"));
     }
     assert_eq!(
         (p4.0 - p3.0, p4.1 - p3.1, b4.1 - b3.1),
@@ -321,11 +309,11 @@ fn ha_by_cost_the_pings_go_on_when_the_primary_sa_is_cleared() {
     let e = both_up();
 
     // 4 s of pings every 10 ms; the primary's SA is cleared after 1 s.
-    let (p0, b0) = (traffic(&e, "prim"), traffic(&e, "back"));
+    let (p0, b0) = (se_traffic(&e, "prim"), se_traffic(&e, "back"));
     let spi0 = inbound_spi(&e, "prim");
     let ping = Pinger::start(400);
     std::thread::sleep(Duration::from_secs(1));
-    let (p1, b1) = (traffic(&e, "prim"), traffic(&e, "back"));
+    let (p1, b1) = (se_traffic(&e, "prim"), se_traffic(&e, "back"));
     assert!(
         p1.1 > p0.1 && b1.1 == b0.1,
         "both up: the primary carries the pings (prim {p0:?} -> {p1:?}, back {b0:?} -> {b1:?})"
@@ -335,7 +323,7 @@ fn ha_by_cost_the_pings_go_on_when_the_primary_sa_is_cleared() {
     let t_cmd = now_s() - t_clear;
     assert_eq!(cleared.trim(), "1 IPsec SA pair(s) cleared", "{cleared}");
     let (replies, text) = ping.wait();
-    let b2 = traffic(&e, "back");
+    let b2 = se_traffic(&e, "back");
     let sr_after = e.cmd("show ip route");
 
     // The outage: the longest silence between two replies from 0.5 s before the clear on.
@@ -372,7 +360,7 @@ fn ha_by_cost_the_backup_carries_the_pings_while_the_primary_peer_is_gone() {
     let e = both_up();
     let ping = Pinger::start(400);
     std::thread::sleep(Duration::from_secs(1));
-    let b1 = traffic(&e, "back");
+    let b1 = se_traffic(&e, "back");
     let t_gone = now_s();
     let only_back = base().join("ha-swanctl-back.conf");
     std::fs::write(&only_back, swanctl_conf(&["back"])).unwrap();
@@ -383,7 +371,7 @@ fn ha_by_cost_the_backup_carries_the_pings_while_the_primary_peer_is_gone() {
     let t_cmd = now_s() - t_gone;
     wait_routes(&e, &[ROUTE_BACK], 5);
     let (replies, text) = ping.wait();
-    let b2 = traffic(&e, "back");
+    let b2 = se_traffic(&e, "back");
     let (lost, gap) = outage(&replies, 400, t_gone);
     eprintln!(
         "HA, primary peer gone: terminating took {:.0} ms; {lost} of 400 pings lost; longest silence {gap:.0} ms; backup carried {} pings",

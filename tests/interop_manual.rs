@@ -6,9 +6,10 @@
 //! (behind B) cross the tunnel both ways; each router's counters agree with
 //! the other's; and tshark, given only the keys typed in the two
 //! configurations, decrypts the captured ESP (IP protocol 50, as IOS
-//! carries manual SAs) back into the ICMP echoes.
+//! carries manual SAs) back into the ICMP echoes. Then an iperf3 TCP flow
+//! over the same SAs is counted alike by both routers.
 //!
-//! Needs root, `ip`, `ping` and tshark; without them it says so loudly and
+//! Needs root, `ip`, `ping`, tshark and iperf3; without them it says so loudly and
 //! passes unless `EDGESH_REQUIRE_INTEROP` is set. It takes the machine-wide
 //! interop lock (`common::ready`).
 
@@ -133,18 +134,6 @@ fn route_into_dataplane(ns: &str, prefix: &str, src: &str, e: &Edgesh, show: &st
     ok(&["ip", "-n", ns, "route", "replace", prefix, "dev", "edgesh0", "src", src]);
 }
 
-/// The number after `label` in `text` (`#pkts encaps: 5,` -> 5).
-fn count_after(text: &str, label: &str) -> u64 {
-    let i = text.find(label).unwrap_or_else(|| panic!("no `{label}` in:\n{text}")) + label.len();
-    text[i..]
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect::<String>()
-        .parse()
-        .unwrap_or_else(|_| panic!("no number after `{label}` in:\n{text}"))
-}
-
 fn esp_sa_option(src: &str, dst: &str, spi: u32, enc: &str, auth: &str) -> String {
     format!(
         "uat:esp_sa:\"IPv4\",\"{src}\",\"{dst}\",\"0x{spi:08x}\",\"AES-CBC [RFC3602]\",\"0x{enc}\",\"HMAC-SHA-1-96 [RFC2404]\",\"0x{auth}\""
@@ -188,10 +177,7 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     let sa_a = a.cmd("show crypto ipsec sa");
     let sa_b = b.cmd("show tunnel ipsec name m1 detail");
     let (a_out, a_in) = (count_after(&sa_a, "#pkts encaps:"), count_after(&sa_a, "#pkts decaps:"));
-    let traffic = sa_b.lines().find(|l| l.contains("Traffic in/out")).unwrap_or_else(|| panic!("{sa_b}"));
-    let nums: Vec<u64> =
-        traffic.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
-    let (b_in, b_out) = (nums[0], nums[1]);
+    let (b_in, b_out) = se_traffic(&b, "m1");
     assert_eq!((a_out, a_in), (8, 8), "A:\n{sa_a}");
     assert_eq!((b_in, b_out), (a_out, a_in), "A sealed what B opened and the other way:\nA:\n{sa_a}\nB:\n{sa_b}");
     assert_eq!(count_after(&sa_a, "#recv errors"), 0, "{sa_a}");
@@ -223,6 +209,20 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
         3,
         "{v}"
     );
+    // A TCP flow over the manual SAs: both routers count the same packets.
+    if have_iperf3("the manual-key test") {
+        let o = iperf3_tcp(NS_B, "10.2.0.1", NS_A, "10.1.0.1", 2);
+        let mut last = String::new();
+        let agree = wait_until("both sides' counters to agree after iperf3", 10, || {
+            let sa = a.cmd("show crypto ipsec sa");
+            let (a_out, a_in) = (count_after(&sa, "#pkts encaps:"), count_after(&sa, "#pkts decaps:"));
+            let (b_in, b_out) = se_traffic(&b, "m1");
+            last = format!("A encaps {a_out} decaps {a_in}, B in {b_in} out {b_out}");
+            (a_out == b_in && a_in == b_out && a_out > 1000 && count_after(&sa, "#recv errors") == 0)
+                .then(|| last.clone())
+        });
+        eprintln!("after iperf3: {agree}\n{o}");
+    }
     drop((a, b));
     drop(net);
 }

@@ -7,13 +7,21 @@
 //! capture on the wire holds IP protocol 50 packets with the SPIs both
 //! sides show and no UDP-encapsulated ESP.
 //!
+//! tshark, with the keys A exports (`show crypto keys tshark`), opens the
+//! captured ESP back into the pings, and an iperf3 TCP flow is counted
+//! alike by both routers.
+//!
+//! Another test does the same with AH alone on IP protocol 51 (IOS
+//! `ah-sha-hmac`, SmartEdge `ah hmac-sha1-96`): the pings inside the AH
+//! packets in the clear, on the SPIs A shows.
+//!
 //! A second test drives the dataplane's two threads (send and receive)
 //! with pings both ways at once, checks both sides' counters agree to the
 //! packet, then clears the SAs in the middle of a flow: the removed SAs'
 //! SPIs leave the wire, and the flow goes on over the new SAs.
 //!
 //! (strongSwan's userspace backend only does ESP in UDP, so this is
-//! edgesh <-> edgesh.) Needs root, `ip` and tcpdump/tshark; without them
+//! edgesh <-> edgesh.) Needs root, `ip`, tcpdump/tshark and iperf3; without them
 //! it says so LOUDLY and passes, unless `EDGESH_REQUIRE_INTEROP` is set. It
 //! takes the machine-wide interop lock.
 
@@ -130,8 +138,13 @@ fn ping_every(ns: &str, src: &str, dst: &str, n: u32, interval: &str) -> String 
 
 /// A (IOS) and B (SmartEdge) with their tunnel up and routed into `edgesh0`.
 fn pair(base: &std::path::Path) -> (Edgesh, Edgesh) {
-    let a = Edgesh::start_in(NS_A, &base.join("a"), "ios", &common::ios_config(14, PSK));
-    let b = Edgesh::start_in(NS_B, &base.join("b"), "smartedge", &smartedge_b());
+    pair_with(base, &common::ios_config(14, PSK), &smartedge_b())
+}
+
+/// A (IOS) and B (SmartEdge) with these configurations, as [`pair`].
+fn pair_with(base: &std::path::Path, ios: &str, smartedge: &str) -> (Edgesh, Edgesh) {
+    let a = Edgesh::start_in(NS_A, &base.join("a"), "ios", ios);
+    let b = Edgesh::start_in(NS_B, &base.join("b"), "smartedge", smartedge);
     b.wait_for("show tunnel ipsec name t1 detail", "Inbound SPI", 45);
     route(NS_A, "203.0.113.1", "198.51.100.1");
     route(NS_B, "198.51.100.1", "203.0.113.1");
@@ -252,6 +265,126 @@ fn esp_on_protocol_50_between_two_edgesh_without_nat() {
         "B sends on A's inbound SPI: {lines:#?}\n{sa}"
     );
     assert!(!lines.iter().any(|l| l.contains("\t17\t")), "ESP in UDP on the wire: {lines:#?}");
+
+    // tshark, with the keys A exports (`show crypto keys tshark`), opens
+    // the protocol 50 packets of both directions back into the pings.
+    let keys = a.cmd("show crypto keys tshark");
+    let mut args: Vec<String> =
+        vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
+    for l in keys.lines().filter(|l| l.contains("uat:esp_sa")) {
+        args.push("-o".into());
+        args.push(l.trim().trim_start_matches("-o ").trim_matches('\'').to_string());
+    }
+    args.extend(["-Y".into(), "icmp".into()]);
+    let t = Command::new("tshark").args(&args).output().expect("tshark");
+    let v = String::from_utf8_lossy(&t.stdout);
+    let count = |from: &str, to: &str, what: &str| {
+        v.lines().filter(|l| l.contains(&format!("{from} \u{2192} {to}")) && l.contains(what)).count()
+    };
+    assert_eq!(
+        [
+            count("198.51.100.1", "203.0.113.1", "Echo (ping) request"),
+            count("203.0.113.1", "198.51.100.1", "Echo (ping) reply"),
+            count("203.0.113.1", "198.51.100.1", "Echo (ping) request"),
+            count("198.51.100.1", "203.0.113.1", "Echo (ping) reply"),
+        ],
+        [4, 4, 3, 3],
+        "tshark did not open the ESP with A's keys:\n{v}\n{}\n{keys}",
+        String::from_utf8_lossy(&t.stderr)
+    );
+
+    tcp_flow_counted_alike(&a, &b, "the raw ESP test");
+}
+
+/// A TCP flow from A to B (thousands of packets, both dataplane threads of
+/// both routers busy): what one side sealed the other opened, to the
+/// packet, with no receive error.
+fn tcp_flow_counted_alike(a: &Edgesh, b: &Edgesh, test: &str) {
+    if !common::have_iperf3(test) {
+        return;
+    }
+    let o = common::iperf3_tcp(NS_B, "203.0.113.1", NS_A, "198.51.100.1", 2);
+    let mut last = String::new();
+    let agree = common::wait_until("both sides' counters to agree after iperf3", 10, || {
+        let sa = a.cmd("show crypto ipsec sa");
+        let (a_out, a_in) = (common::count_after(&sa, "#pkts encaps:"), common::count_after(&sa, "#pkts decaps:"));
+        let (b_in, b_out) = common::se_traffic(b, "t1");
+        last = format!("A encaps {a_out} decaps {a_in}, B in {b_in} out {b_out}");
+        (a_out == b_in && a_in == b_out && a_out > 1000 && common::count_after(&sa, "#recv errors") == 0)
+            .then(|| last.clone())
+    });
+    eprintln!("{test}, after iperf3: {agree}\n{o}");
+}
+
+/// AH on IP protocol 51 between two edgesh: IOS `ah-sha-hmac` against
+/// SmartEdge `ah hmac-sha1-96`, no ESP. Pings cross both ways and both
+/// sides count them; the wire holds protocol 51 packets only, on the SPIs A
+/// shows, with the pings inside in the clear as tshark reads them; a TCP
+/// flow is counted alike on both sides.
+#[test]
+fn ah_on_protocol_51_between_two_edgesh() {
+    let Some((_turn, mut net, base)) = begin("raw-ah") else { return };
+    let pcap = base.join("wire.pcap");
+    let _ = std::fs::remove_file(&pcap);
+    net.capture = Some(common::start_capture(NS_B, VETH_B, &pcap, "ip proto 51 or ip proto 50 or udp port 4500"));
+    let ios =
+        common::ios_config(14, PSK).replace("transform-set TS esp-aes esp-sha-hmac", "transform-set TS ah-sha-hmac");
+    let se = smartedge_b()
+        .replace("  esp encryption aes-128-cbc\n  esp authentication hmac-sha1-96\n", "  ah hmac-sha1-96\n");
+    let (a, b) = pair_with(&base, &ios, &se);
+    let out = ping(NS_A, "198.51.100.1", "203.0.113.1", 3);
+    assert!(
+        out.contains("3 packets transmitted, 3 received"),
+        "{out}\n{}\n{}",
+        a.cmd("show crypto ipsec sa"),
+        b.cmd("show tunnel ipsec name t1 detail")
+    );
+    let out = ping(NS_B, "203.0.113.1", "198.51.100.1", 2);
+    assert!(out.contains("2 packets transmitted, 2 received"), "{out}");
+    let sa = a.wait_for("show crypto ipsec sa", "#pkts encaps: 5,", 5);
+    assert!(sa.contains("#pkts decaps: 5,"), "{sa}");
+    assert!(sa.contains("inbound ah sas:") && sa.contains("transform: ah-sha-hmac ,"), "{sa}");
+    common::wait_until("B's counters", 5, || (common::se_traffic(&b, "t1") == (5, 5)).then(String::new));
+    std::thread::sleep(Duration::from_millis(500));
+    if let Some(c) = net.capture.take() {
+        common::stop_capture(c);
+    }
+    let o = sh(&[
+        "tshark",
+        "-r",
+        pcap.to_str().expect("path"),
+        "-T",
+        "fields",
+        "-e",
+        "ip.proto",
+        "-e",
+        "ah.spi",
+        "-e",
+        "ip.src",
+        "-e",
+        "icmp.type",
+    ]);
+    let rows: Vec<String> = String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect();
+    assert_eq!(rows.len(), 10, "{rows:#?}");
+    let out_spi = spi_after(&sa, "current outbound spi: ");
+    let hex = |t: &str| u32::from_str_radix(t.trim().trim_start_matches("0x"), 16).ok();
+    for r in &rows {
+        let f: Vec<&str> = r.split('\t').collect();
+        // The outer header is AH's (51), the inner one the ping's (1).
+        assert_eq!(f[0], "51,1", "{r}");
+        let spi = hex(f[1]).unwrap_or_else(|| panic!("no AH SPI: {r}"));
+        if f[2].starts_with("192.0.2.1,") {
+            assert_eq!(spi, out_spi, "A sends on its outbound SPI: {r}");
+        } else {
+            assert!(
+                spi != out_spi && sa.contains(&format!("spi: 0x{spi:X}({spi})")),
+                "B sends on A's inbound SPI: {r}\n{sa}"
+            );
+        }
+    }
+    let requests = |src: &str| rows.iter().filter(|r| r.contains(&format!(",{src}\t8"))).count();
+    assert_eq!((requests("198.51.100.1"), requests("203.0.113.1")), (3, 2), "{rows:#?}");
+    tcp_flow_counted_alike(&a, &b, "the raw AH test");
 }
 
 #[test]

@@ -207,11 +207,6 @@ fn gre_listen(ns: &str, secs: u32) -> Child {
         .expect("python3")
 }
 
-fn count_after(text: &str, label: &str) -> u64 {
-    let i = text.find(label).unwrap_or_else(|| panic!("no `{label}` in:\n{text}")) + label.len();
-    text[i..].trim_start().chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap_or(0)
-}
-
 fn gre_over_transport_mode(v2: bool) {
     let Some(_g) = ready() else { return };
     // IKEv1 behind the NAT (ESP in UDP), IKEv2 without (raw ESP).

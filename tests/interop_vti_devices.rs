@@ -27,26 +27,12 @@
 mod common;
 
 use common::{Edgesh, VethPair, sh, wait_until};
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
 const NS_A: &str = "vtidev-a";
 const NS_B: &str = "vtidev-b";
 const VETH_A: &str = "vtidev-va";
 const VETH_B: &str = "vtidev-vb";
 const PSK: &str = "vti-devices-psk";
-
-/// The iperf3 server, stopped however the test ends.
-struct Server(Option<std::process::Child>);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
 
 fn text(args: &[&str]) -> String {
     String::from_utf8_lossy(&sh(args).stdout).into_owned()
@@ -153,21 +139,6 @@ context local
     s
 }
 
-/// SmartEdge's (in, out) packets of tunnel `t`.
-fn se_counts(e: &Edgesh, t: &str) -> (u64, u64) {
-    let d = e.cmd(&format!("show tunnel ipsec name {t} detail"));
-    let v = d
-        .split("Traffic in/out")
-        .nth(1)
-        .and_then(|x| x.split(':').nth(1))
-        .and_then(|x| x.split(" packets").next())
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let (i, o) = v.split_once('/').unwrap_or(("", ""));
-    (i.parse().unwrap_or(u64::MAX), o.parse().unwrap_or(u64::MAX))
-}
-
 fn ping(ns: &str, src: &str, dst: &str, n: u32) -> String {
     text(&["ip", "netns", "exec", ns, "ping", "-c", &n.to_string(), "-i", "0.2", "-W", "2", "-I", src, dst])
 }
@@ -191,9 +162,7 @@ fn counts(sec: &str) -> (u64, u64) {
 #[test]
 fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_device() {
     let Some(_turn) = common::ready() else { return };
-    if !std::path::Path::new("/usr/bin/iperf3").exists() {
-        assert!(std::env::var("EDGESH_REQUIRE_INTEROP").is_err(), "iperf3 is needed");
-        eprintln!("!!! SKIPPING VTI device test: iperf3 missing");
+    if !common::have_iperf3("the VTI device test") {
         return;
     }
     let _net = VethPair::up(
@@ -202,7 +171,6 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
         [&["192.0.2.1/24", "192.0.2.3/24"], &["192.0.2.2/24", "192.0.2.4/24"]],
         [&["198.51.100.1/32", "198.51.100.2/32"], &["203.0.113.1/32", "203.0.113.2/32"]],
     );
-    let mut server = Server(None);
     let base = common::base().join("vti-devices");
     // A first: its devices come with the configuration, down while no SA is up.
     let a = Edgesh::start_in(NS_A, &base.join("a"), "ios", &ios_a());
@@ -306,28 +274,17 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     assert!(section(&s, "Tunnel1").contains("#pkts encaps: 6, #pkts encrypt: 6, #pkts digest: 6"), "{s}");
     assert!(section(&s, "Tunnel2").contains("#pkts decaps: 3, #pkts decrypt: 3, #pkts verify: 3"), "{s}");
     wait_until("B's counters", 5, || {
-        (se_counts(&b, "t1") == (6, 6) && se_counts(&b, "t2") == (3, 3)).then_some(String::new())
+        (common::se_traffic(&b, "t1") == (6, 6) && common::se_traffic(&b, "t2") == (3, 3)).then_some(String::new())
     });
     let d = b.cmd("show tunnel ipsec name t1 detail");
     assert!(d.contains("Traffic in/out          : 6/6 packets, 504/504 bytes"), "{d}");
 
     // iperf3 TCP through Tunnel2 (B serves on 203.0.113.2): both sides count the same packets.
-    server.0 = Some(
-        Command::new("ip")
-            .args(["netns", "exec", NS_B, "iperf3", "-s", "-B", "203.0.113.2", "-1"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("iperf3 -s"),
-    );
-    std::thread::sleep(Duration::from_millis(500));
-    let o =
-        text(&["ip", "netns", "exec", NS_A, "iperf3", "-c", "203.0.113.2", "-B", "198.51.100.2", "-t", "2", "-f", "m"]);
-    assert!(o.contains("receiver"), "iperf3: {o}");
+    let o = common::iperf3_tcp(NS_B, "203.0.113.2", NS_A, "198.51.100.2", 2);
     let mut last = String::new();
     let agree = wait_until("both sides' Tunnel2 counters to agree", 10, || {
         let s = a.cmd("show crypto ipsec sa");
-        let (ca, cb) = (counts(&section(&s, "Tunnel2")), se_counts(&b, "t2"));
+        let (ca, cb) = (counts(&section(&s, "Tunnel2")), common::se_traffic(&b, "t2"));
         last = format!("A (encaps, decaps) {ca:?}, B (in, out) {cb:?}");
         (ca.0 == cb.0 && ca.1 == cb.1 && ca.0 > 100).then(|| last.clone())
     });
@@ -335,7 +292,7 @@ fn two_vtis_with_any_any_selectors_each_carry_their_own_traffic_on_their_own_dev
     // Tunnel1 carried none of it.
     let s = a.cmd("show crypto ipsec sa");
     assert_eq!(counts(&section(&s, "Tunnel1")), (6, 6), "{s}");
-    assert_eq!(se_counts(&b, "t1"), (6, 6));
+    assert_eq!(common::se_traffic(&b, "t1"), (6, 6));
 
     // Tunnel2 leaves the configuration: its device and its route go; Tunnel1 stays.
     a.cmd("configure terminal");

@@ -478,7 +478,10 @@ pub fn start_capture(ns: &str, iface: &str, pcap: &std::path::Path, filter: &str
     let err_path = pcap.with_extension("stderr");
     let err = std::fs::File::create(&err_path).expect("capture stderr file");
     let child = std::process::Command::new("ip")
-        .args(["netns", "exec", ns, "tcpdump", "-i", iface, "-U", "-n", "-w"])
+        // `--immediate-mode`: each packet is written when it comes, not when
+        // the kernel hands over a ring block (after up to a second), so a
+        // capture stopped right after the traffic holds all of it.
+        .args(["netns", "exec", ns, "tcpdump", "-i", iface, "--immediate-mode", "-U", "-n", "-w"])
         .arg(pcap)
         .arg(filter)
         .stdout(std::process::Stdio::null())
@@ -567,4 +570,68 @@ impl Drop for VethPair {
     fn drop(&mut self) {
         self.remove();
     }
+}
+
+/// An iperf3 TCP flow of `secs` seconds from netns `client` (bound to
+/// `from`) to a one-shot server in netns `server` on `to`: iperf3's
+/// report, after asserting the flow ran. The interop tests that carry
+/// traffic through a tunnel use it to push thousands of packets through
+/// both dataplane threads, then compare the two routers' counters.
+/// (`.ci/run` installs iperf3; [`have_iperf3`] says whether it is here.)
+pub fn iperf3_tcp(server: &str, to: &str, client: &str, from: &str, secs: u32) -> String {
+    /// The server, stopped however the flow ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Server(
+        Command::new("ip")
+            .args(["netns", "exec", server, "iperf3", "-s", "-B", to, "-1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("iperf3 -s"),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let o = sh(&["ip", "netns", "exec", client, "iperf3", "-c", to, "-B", from, "-t", &secs.to_string(), "-f", "m"]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("receiver"), "iperf3 {from} -> {to}: {out}{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+/// Whether iperf3 is installed; without it a test that needs it says so
+/// LOUDLY and skips its flow, unless `EDGESH_REQUIRE_INTEROP` is set.
+pub fn have_iperf3(test: &str) -> bool {
+    if std::path::Path::new("/usr/bin/iperf3").exists() {
+        return true;
+    }
+    assert!(std::env::var("EDGESH_REQUIRE_INTEROP").is_err(), "iperf3 is needed");
+    eprintln!("!!! SKIPPING the iperf3 flow of {test}: iperf3 missing");
+    false
+}
+
+/// The number after `label` in `text` (`#pkts encaps: 5,` -> 5; 0 when
+/// no digits follow); panics when `label` is not there.
+pub fn count_after(text: &str, label: &str) -> u64 {
+    let i = text.find(label).unwrap_or_else(|| panic!("no `{label}` in:\n{text}")) + label.len();
+    text[i..].trim_start().chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap_or(0)
+}
+
+/// SmartEdge's (in, out) packets of tunnel `t` (`show tunnel ipsec name T
+/// detail`, its `Traffic in/out` line); `u64::MAX` for a count not shown.
+pub fn se_traffic(e: &Edgesh, t: &str) -> (u64, u64) {
+    let d = e.cmd(&format!("show tunnel ipsec name {t} detail"));
+    let v = d
+        .split("Traffic in/out")
+        .nth(1)
+        .and_then(|x| x.split(':').nth(1))
+        .and_then(|x| x.split(" packets").next())
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let (i, o) = v.split_once('/').unwrap_or(("", ""));
+    (i.parse().unwrap_or(u64::MAX), o.parse().unwrap_or(u64::MAX))
 }
