@@ -212,15 +212,7 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     // A TCP flow over the manual SAs: both routers count the same packets.
     if have_iperf3("the manual-key test") {
         let o = iperf3_tcp(NS_B, "10.2.0.1", NS_A, "10.1.0.1", 2);
-        let mut last = String::new();
-        let agree = wait_until("both sides' counters to agree after iperf3", 10, || {
-            let sa = a.cmd("show crypto ipsec sa");
-            let (a_out, a_in) = (count_after(&sa, "#pkts encaps:"), count_after(&sa, "#pkts decaps:"));
-            let (b_in, b_out) = se_traffic(&b, "m1");
-            last = format!("A encaps {a_out} decaps {a_in}, B in {b_in} out {b_out}");
-            (a_out == b_in && a_in == b_out && a_out > 1000 && count_after(&sa, "#recv errors") == 0)
-                .then(|| last.clone())
-        });
+        let agree = wait_counted_alike(1000, || (ios_counts(&a), se_traffic(&b, "m1")));
         eprintln!("after iperf3: {agree}\n{o}");
     }
     drop((a, b));

@@ -304,15 +304,7 @@ fn tcp_flow_counted_alike(a: &Edgesh, b: &Edgesh, test: &str) {
         return;
     }
     let o = common::iperf3_tcp(NS_B, "203.0.113.1", NS_A, "198.51.100.1", 2);
-    let mut last = String::new();
-    let agree = common::wait_until("both sides' counters to agree after iperf3", 10, || {
-        let sa = a.cmd("show crypto ipsec sa");
-        let (a_out, a_in) = (common::count_after(&sa, "#pkts encaps:"), common::count_after(&sa, "#pkts decaps:"));
-        let (b_in, b_out) = common::se_traffic(b, "t1");
-        last = format!("A encaps {a_out} decaps {a_in}, B in {b_in} out {b_out}");
-        (a_out == b_in && a_in == b_out && a_out > 1000 && common::count_after(&sa, "#recv errors") == 0)
-            .then(|| last.clone())
-    });
+    let agree = common::wait_counted_alike(1000, || (common::ios_counts(a), common::se_traffic(b, "t1")));
     eprintln!("{test}, after iperf3: {agree}\n{o}");
 }
 

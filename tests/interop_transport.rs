@@ -377,14 +377,9 @@ fn a_tcp_flow_in_ikev2_transport_mode_between_two_edgesh() {
     assert!(sa_b.contains("in use settings ={Transport, }"), "transport mode on B:\n{sa_b}");
     assert!(a.cmd("show crypto ipsec sa").contains("in use settings ={Transport, }"), "transport mode on A");
     let o = iperf3_tcp(NS_B, B, NS_A, A, 2);
-    let mut last = String::new();
-    let agree = wait_until("both sides' counters to agree after iperf3", 10, || {
-        let (sa_a, sa_b) = (a.cmd("show crypto ipsec sa"), b.cmd("show crypto ipsec sa"));
-        let (a_out, a_in) = (count_after(&sa_a, "#pkts encaps:"), count_after(&sa_a, "#pkts decaps:"));
-        let (b_out, b_in) = (count_after(&sa_b, "#pkts encaps:"), count_after(&sa_b, "#pkts decaps:"));
-        last = format!("A encaps {a_out} decaps {a_in}, B encaps {b_out} decaps {b_in}");
-        (a_out == b_in && a_in == b_out && a_out > 1000 && count_after(&sa_a, "#recv errors") == 0)
-            .then(|| last.clone())
+    let agree = wait_counted_alike(1000, || {
+        let (b_out, b_in, _) = ios_counts(&b);
+        (ios_counts(&a), (b_in, b_out))
     });
     eprintln!("transport mode, after iperf3: {agree}\n{o}");
     drop((a, b));

@@ -635,3 +635,27 @@ pub fn se_traffic(e: &Edgesh, t: &str) -> (u64, u64) {
     let (i, o) = v.split_once('/').unwrap_or(("", ""));
     (i.parse().unwrap_or(u64::MAX), o.parse().unwrap_or(u64::MAX))
 }
+
+/// IOS `show crypto ipsec sa` of `e` (its first SA): (encaps, decaps,
+/// receive errors).
+pub fn ios_counts(e: &Edgesh) -> (u64, u64, u64) {
+    let sa = e.cmd("show crypto ipsec sa");
+    (count_after(&sa, "#pkts encaps:"), count_after(&sa, "#pkts decaps:"), count_after(&sa, "#recv errors"))
+}
+
+/// After a flow between routers A and B: wait until what A sealed B opened
+/// and what B sealed A opened, more than `min` packets from A, with no
+/// receive error at A. `counts` gives ((A out, A in, A receive errors), (B
+/// in, B out)). The agreed counts, as a line.
+pub fn wait_counted_alike(min: u64, mut counts: impl FnMut() -> ((u64, u64, u64), (u64, u64))) -> String {
+    let t0 = Instant::now();
+    loop {
+        let ((a_out, a_in, a_err), (b_in, b_out)) = counts();
+        let last = format!("A sealed {a_out}, opened {a_in} ({a_err} receive errors); B opened {b_in}, sealed {b_out}");
+        if a_out == b_in && a_in == b_out && a_out > min && a_err == 0 {
+            return last;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "the two routers' counts do not agree: {last}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
