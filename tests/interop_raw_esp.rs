@@ -151,6 +151,34 @@ fn pair_with(base: &std::path::Path, ios: &str, smartedge: &str) -> (Edgesh, Edg
     (a, b)
 }
 
+/// Stop the capture (after the last packets had time to reach it) and
+/// read these fields of each of its packets with tshark, a line each.
+fn captured(net: &mut Net, pcap: &std::path::Path, fields: &[&str]) -> Vec<String> {
+    std::thread::sleep(Duration::from_millis(500));
+    if let Some(c) = net.capture.take() {
+        common::stop_capture(c);
+    }
+    let mut args = vec!["tshark", "-r", pcap.to_str().expect("path"), "-T", "fields"];
+    for f in fields {
+        args.extend(["-e", f]);
+    }
+    String::from_utf8_lossy(&sh(&args).stdout).lines().map(str::to_string).collect()
+}
+
+/// `from_a` pings from A's host to B's (A's echo requests and B's
+/// replies), then `from_b` the other way; all answered.
+fn pings_both_ways(a: &Edgesh, b: &Edgesh, from_a: u32, from_b: u32) {
+    let out = ping(NS_A, "198.51.100.1", "203.0.113.1", from_a);
+    assert!(
+        out.contains(&format!("{from_a} packets transmitted, {from_a} received")),
+        "{out}\n{}\n{}",
+        a.cmd("show crypto ipsec sa"),
+        b.cmd("show tunnel ipsec name t1 detail")
+    );
+    let out = ping(NS_B, "203.0.113.1", "198.51.100.1", from_b);
+    assert!(out.contains(&format!("{from_b} packets transmitted, {from_b} received")), "{out}");
+}
+
 /// (source, SPI, capture time) of each ESP packet of a capture.
 fn esp_packets(pcap: &std::path::Path) -> Vec<(String, u32, f64)> {
     let o = sh(&[
@@ -208,16 +236,7 @@ fn esp_on_protocol_50_between_two_edgesh_without_nat() {
     net.capture = Some(common::start_capture(NS_B, VETH_B, &pcap, "ip proto 50 or udp port 4500"));
     let (a, b) = pair(&base);
 
-    // A's echo requests (and B's replies), then B's (and A's replies).
-    let out = ping(NS_A, "198.51.100.1", "203.0.113.1", 4);
-    assert!(
-        out.contains("4 packets transmitted, 4 received"),
-        "{out}\n{}\n{}",
-        a.cmd("show crypto ipsec sa"),
-        b.cmd("show tunnel ipsec name t1 detail")
-    );
-    let out = ping(NS_B, "203.0.113.1", "198.51.100.1", 3);
-    assert!(out.contains("3 packets transmitted, 3 received"), "{out}");
+    pings_both_ways(&a, &b, 4, 3);
 
     // Both sides counted 7 packets each way, 84 bytes each.
     let sa = a.wait_for("show crypto ipsec sa", "#pkts encaps: 7,", 5);
@@ -227,26 +246,7 @@ fn esp_on_protocol_50_between_two_edgesh_without_nat() {
     assert!(d.contains("Traffic in/out          : 7/7 packets, 588/588 bytes"), "{d}");
 
     // On the wire: IP protocol 50 only, with the SPIs A shows (in and out).
-    std::thread::sleep(Duration::from_millis(500));
-    if let Some(c) = net.capture.take() {
-        common::stop_capture(c);
-    }
-    let o = sh(&[
-        "tshark",
-        "-r",
-        pcap.to_str().expect("path"),
-        "-T",
-        "fields",
-        "-e",
-        "ip.src",
-        "-e",
-        "ip.proto",
-        "-e",
-        "udp.dstport",
-        "-e",
-        "esp.spi",
-    ]);
-    let lines: Vec<String> = String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect();
+    let lines = captured(&mut net, &pcap, &["ip.src", "ip.proto", "udp.dstport", "esp.spi"]);
     let hex = |t: &str| u32::from_str_radix(t.trim().trim_start_matches("0x").trim_start_matches("0X"), 16).ok();
     let out_spi =
         sa.split("current outbound spi: ").nth(1).and_then(|t| hex(t.split('(').next()?)).expect("outbound spi");
@@ -324,39 +324,12 @@ fn ah_on_protocol_51_between_two_edgesh() {
     let se = smartedge_b()
         .replace("  esp encryption aes-128-cbc\n  esp authentication hmac-sha1-96\n", "  ah hmac-sha1-96\n");
     let (a, b) = pair_with(&base, &ios, &se);
-    let out = ping(NS_A, "198.51.100.1", "203.0.113.1", 3);
-    assert!(
-        out.contains("3 packets transmitted, 3 received"),
-        "{out}\n{}\n{}",
-        a.cmd("show crypto ipsec sa"),
-        b.cmd("show tunnel ipsec name t1 detail")
-    );
-    let out = ping(NS_B, "203.0.113.1", "198.51.100.1", 2);
-    assert!(out.contains("2 packets transmitted, 2 received"), "{out}");
+    pings_both_ways(&a, &b, 3, 2);
     let sa = a.wait_for("show crypto ipsec sa", "#pkts encaps: 5,", 5);
     assert!(sa.contains("#pkts decaps: 5,"), "{sa}");
     assert!(sa.contains("inbound ah sas:") && sa.contains("transform: ah-sha-hmac ,"), "{sa}");
     common::wait_until("B's counters", 5, || (common::se_traffic(&b, "t1") == (5, 5)).then(String::new));
-    std::thread::sleep(Duration::from_millis(500));
-    if let Some(c) = net.capture.take() {
-        common::stop_capture(c);
-    }
-    let o = sh(&[
-        "tshark",
-        "-r",
-        pcap.to_str().expect("path"),
-        "-T",
-        "fields",
-        "-e",
-        "ip.proto",
-        "-e",
-        "ah.spi",
-        "-e",
-        "ip.src",
-        "-e",
-        "icmp.type",
-    ]);
-    let rows: Vec<String> = String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect();
+    let rows = captured(&mut net, &pcap, &["ip.proto", "ah.spi", "ip.src", "icmp.type"]);
     assert_eq!(rows.len(), 10, "{rows:#?}");
     let out_spi = spi_after(&sa, "current outbound spi: ");
     let hex = |t: &str| u32::from_str_radix(t.trim().trim_start_matches("0x"), 16).ok();
