@@ -16,7 +16,7 @@
 #   quick mode), UP_TIMEOUT [600] (seconds to wait for the N SAs), STALL
 #   [20] and FILL [6] (when the count has not moved for STALL seconds, a
 #   packet of a host pair without an SA restarts the negotiation of what is
-#   missing, at most FILL times: see README, "SA scale"), HOLD
+#   missing, at most FILL times: see docs/speed.md, "SA scale"), HOLD
 #   (seconds to keep both daemons after the measurement, to look at them), PERF=1
 #   (perf record of the left daemon during each TCP run, the top of `perf
 #   report` printed after the run; PERF=all: the whole machine; PERF_KEEP=path
@@ -33,7 +33,7 @@
 #   MODE=acl: one crypto map entry whose access list has the N lines; edgesh
 #     negotiates each line as its own child SA, all N quick modes at once
 #     when the first packet arrives. With thousands of lines that burst
-#     overflows the peers' IKE socket buffers (see README, "SA scale").
+#     overflows the peers' IKE socket buffers (see docs/speed.md, "SA scale").
 # Traffic (iperf3, ping) runs between 198.51.100.1 and 203.0.113.1, the
 # first line; a sample of other host pairs is pinged to show their SAs carry
 # traffic too (the addresses sit on lo, 203.0.113.0/24 and 198.51.100.0/24

@@ -52,7 +52,7 @@ impl Sockets {
                         }
                     }
                     // Room for bursts (ESP on port 4500; on both ports the IKE of thousands of
-                    // tunnels coming up at once, which the default 208 KB dropped: README "SA scale").
+                    // tunnels coming up at once, which the default 208 KB dropped: docs/speed.md, "SA scale").
                     let s2 = socket2::SockRef::from(&s);
                     let _ = s2.set_recv_buffer_size(4 << 20);
                     let _ = s2.set_send_buffer_size(4 << 20);

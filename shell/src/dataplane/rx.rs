@@ -292,7 +292,7 @@ impl Opener {
     /// batch each, TCP segments of a flow glued together (GRO), else one
     /// write each. Done here, not by a thread of its own: on the 2-core
     /// machine a writer thread cost more in hand-overs and wake-ups than it
-    /// saved (README "Speed", fifth pass).
+    /// saved (docs/speed.md, fifth pass).
     fn flush(&mut self) {
         for (id, out) in &mut self.out {
             if out.to_tun.is_empty() {

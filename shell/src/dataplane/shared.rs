@@ -88,7 +88,7 @@ impl Count {
 /// round of the network thread at most (each starts a negotiation). With 64
 /// a bring-up of 10,000 crypto map entries, one first packet each, lost
 /// most of its first packets while the network thread was busy and stalled
-/// (README "SA scale"); a set, so a flood of distinct pairs costs one hash
+/// (docs/speed.md, "SA scale"); a set, so a flood of distinct pairs costs one hash
 /// per packet.
 pub const UNCOVERED: usize = 4096;
 
@@ -311,7 +311,7 @@ impl Shared {
     /// there is nothing after a busy spell, the thread keeps looking for
     /// [`SPIN_US`], yielding the core between looks (on the 2-core machine
     /// a packet found so costs no wake-up: ESP on protocol 50 +9-36 %,
-    /// README "Speed", sixth pass); then the first idle round waits
+    /// docs/speed.md, sixth pass); then the first idle round waits
     /// [`PAUSE_MS`] for more, then wakes the network thread for the counts
     /// ([`Shared::paused`]), and the thread
     /// sleeps until one of `fds` is readable or `wake` fires (at most 100

@@ -288,7 +288,7 @@ fn fuzz_cert_and_auth_payloads() {
 
 /// Setups per second in-process (both ends in this thread), pre-shared key
 /// against RSA-2048 and ECDSA signatures: `cargo test -p edgesh-engine --lib
-/// setups_per_second -- --ignored --nocapture` (the figures in README "Speed").
+/// setups_per_second -- --ignored --nocapture` (the figures in README, "Certificates").
 #[test]
 #[ignore]
 fn setups_per_second() {
