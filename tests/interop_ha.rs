@@ -257,7 +257,7 @@ fn both_up() -> Edgesh {
 
 /// Failback: four pings go over the primary, none over the backup.
 fn primary_carries_four_pings(e: &Edgesh) {
-    let (p3, b3) = (se_traffic(&e, "prim"), se_traffic(&e, "back"));
+    let (p3, b3) = (se_traffic(e, "prim"), se_traffic(e, "back"));
     let out = peer(&[], &["ping", "left"]);
     assert!(out.contains("4 packets transmitted, 4 received"), "{out}");
     // The dataplane threads report their counts when traffic pauses (a
@@ -265,10 +265,10 @@ fn primary_carries_four_pings(e: &Edgesh) {
     // a show at once may come before the last reply's count (seen on a
     // loaded machine), so the counts get up to 2 s.
     let t = Instant::now();
-    let (mut p4, mut b4) = (se_traffic(&e, "prim"), se_traffic(&e, "back"));
+    let (mut p4, mut b4) = (se_traffic(e, "prim"), se_traffic(e, "back"));
     while (p4.0 - p3.0 < 4 || p4.1 - p3.1 < 4) && t.elapsed() < Duration::from_secs(2) {
         std::thread::sleep(Duration::from_millis(20));
-        (p4, b4) = (se_traffic(&e, "prim"), se_traffic(&e, "back"));
+        (p4, b4) = (se_traffic(e, "prim"), se_traffic(e, "back"));
     }
     assert_eq!(
         (p4.0 - p3.0, p4.1 - p3.1, b4.1 - b3.1),

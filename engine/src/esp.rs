@@ -369,10 +369,10 @@ impl EspSa {
             sa.gcm = Some(Gcm::new(&sa.enc_key).ok_or(EspError::Unsupported)?);
         } else {
             sa.enc_key = keys.encr.clone();
-            if let Some(c) = cipher(encr) {
-                if sa.enc_key.len() != c.key_len() {
-                    return Err(EspError::Unsupported);
-                }
+            if let Some(c) = cipher(encr)
+                && sa.enc_key.len() != c.key_len()
+            {
+                return Err(EspError::Unsupported);
             }
             match auth.map(hmac) {
                 Some(None) => return Err(EspError::Unsupported),

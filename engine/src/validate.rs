@@ -292,34 +292,34 @@ fn check_manual_sa(name: &str, sa: &IpsecSa, c: &mut Checker) {
             c.err(&obj, Issue::AhNeedsKey(*dir));
         }
     }
-    if let (Some(i), Some(o)) = (sa.dirs.get(&SaDir::In), sa.dirs.get(&SaDir::Out)) {
-        if proto(i) != proto(o) {
-            c.err(&obj, Issue::ProtocolsDiffer);
-        }
+    if let (Some(i), Some(o)) = (sa.dirs.get(&SaDir::In), sa.dirs.get(&SaDir::Out))
+        && proto(i) != proto(o)
+    {
+        c.err(&obj, Issue::ProtocolsDiffer);
     }
 }
 
 fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
-    if let Some(g) = &ctx.asp_group {
-        if !cfg.asp_groups.contains_key(g) {
-            c.warn(&ObjectRef::context(name, InContext::Itself), Issue::AspGroupMissing(g.clone()));
-        }
+    if let Some(g) = &ctx.asp_group
+        && !cfg.asp_groups.contains_key(g)
+    {
+        c.warn(&ObjectRef::context(name, InContext::Itself), Issue::AspGroupMissing(g.clone()));
     }
     for (ifname, i) in &ctx.interfaces {
-        if let Some(u) = &i.unnumbered {
-            if !ctx.interfaces.contains_key(u) {
-                c.warn(
-                    &ObjectRef::context(name, InContext::Interface(ifname.clone())),
-                    Issue::UnnumberedInterfaceMissing(u.clone()),
-                );
-            }
+        if let Some(u) = &i.unnumbered
+            && !ctx.interfaces.contains_key(u)
+        {
+            c.warn(
+                &ObjectRef::context(name, InContext::Interface(ifname.clone())),
+                Issue::UnnumberedInterfaceMissing(u.clone()),
+            );
         }
     }
     for r in &ctx.routes {
-        if let NextHop::Interface(i) = &r.next_hop {
-            if !ctx.interfaces.contains_key(i) {
-                c.warn(&ObjectRef::context(name, InContext::Route(r.prefix)), Issue::InterfaceMissing(i.clone()));
-            }
+        if let NextHop::Interface(i) = &r.next_hop
+            && !ctx.interfaces.contains_key(i)
+        {
+            c.warn(&ObjectRef::context(name, InContext::Route(r.prefix)), Issue::InterfaceMissing(i.clone()));
         }
     }
     for (pname, p) in &ctx.ike_policies {
@@ -361,10 +361,10 @@ fn check_context(cfg: &Config, name: &str, ctx: &Context, c: &mut Checker) {
             if !cfg.ipsec_policies.contains_key(&e.policy) {
                 c.warn(&obj(), Issue::IpsecPolicyMissing { seq: *seq, name: e.policy.clone() });
             }
-            if let Some(acl) = &e.access_group {
-                if !ctx.ipsec_acls.contains_key(acl) {
-                    c.warn(&obj(), Issue::AclMissingIn { seq: *seq, acl: acl.clone(), context: name.to_string() });
-                }
+            if let Some(acl) = &e.access_group
+                && !ctx.ipsec_acls.contains_key(acl)
+            {
+                c.warn(&obj(), Issue::AclMissingIn { seq: *seq, acl: acl.clone(), context: name.to_string() });
             }
         }
     }
@@ -399,10 +399,8 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
         match t.local {
             None => c.warn(&obj(), Issue::NoEndPoint),
             Some(l) => {
-                if ctx.is_some() {
-                    if !owned.contains(&(ctxname, l)) {
-                        c.warn(&obj(), Issue::LocalNotOwned { local: l, context: ctxname.to_string() });
-                    }
+                if ctx.is_some() && !owned.contains(&(ctxname, l)) {
+                    c.warn(&obj(), Issue::LocalNotOwned { local: l, context: ctxname.to_string() });
                 }
             }
         }
@@ -428,10 +426,10 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
                 }
             }
         }
-        if let Some(q) = &t.qos_policy {
-            if !cfg.ipsec_qos.contains_key(q) {
-                c.warn(&obj(), Issue::QosPolicyMissing(q.clone()));
-            }
+        if let Some(q) = &t.qos_policy
+            && !cfg.ipsec_qos.contains_key(q)
+        {
+            c.warn(&obj(), Issue::QosPolicyMissing(q.clone()));
         }
         let acl_exists = |acl: &str| {
             bind_ctx.and_then(|b| cfg.contexts.get(b)).is_some_and(|cx| cx.ipsec_acls.contains_key(acl))
@@ -505,20 +503,20 @@ fn check_tunnels(cfg: &Config, c: &mut Checker) {
                     if !cfg.ipsec_policies.contains_key(&p.policy) {
                         c.warn(&obj(), Issue::IpsecPolicyMissing { seq: *seq, name: p.policy.clone() });
                     }
-                    if let Some(a) = &p.access_group {
-                        if !acl_exists(a) {
-                            c.warn(&obj(), Issue::AclMissing { seq: *seq, acl: a.clone() });
-                        }
+                    if let Some(a) = &p.access_group
+                        && !acl_exists(a)
+                    {
+                        c.warn(&obj(), Issue::AclMissing { seq: *seq, acl: a.clone() });
                     }
                 }
                 (TunnelEntry::ManualSa { sa, access_group }, _) => {
                     if !cfg.ipsec_sas.contains_key(sa) {
                         c.warn(&obj(), Issue::IpsecSaMissing { seq: *seq, sa: sa.clone() });
                     }
-                    if let Some(a) = access_group {
-                        if !acl_exists(a) {
-                            c.warn(&obj(), Issue::AclMissing { seq: *seq, acl: a.clone() });
-                        }
+                    if let Some(a) = access_group
+                        && !acl_exists(a)
+                    {
+                        c.warn(&obj(), Issue::AclMissing { seq: *seq, acl: a.clone() });
                     }
                 }
             }

@@ -287,10 +287,10 @@ fn next_special(s: &str) -> (&str, Option<(u8, &str)>) {
         best = Some((i, 1, b'?'));
     }
     for (m, b) in MARKERS {
-        if let Some(i) = s.find(m) {
-            if best.is_none_or(|(j, _, _)| i < j) {
-                best = Some((i, m.len(), *b));
-            }
+        if let Some(i) = s.find(m)
+            && best.is_none_or(|(j, _, _)| i < j)
+        {
+            best = Some((i, m.len(), *b));
         }
     }
     match best {

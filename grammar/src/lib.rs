@@ -462,20 +462,20 @@ impl<T> Graph<T> {
                 let item = HelpItem { name: a.display(), help: a.help.clone() };
                 match &a.kind {
                     AtomKind::Keyword(k) => {
-                        if let Some(t) = partial {
-                            if !k.starts_with(&t.text.to_ascii_lowercase()) {
-                                continue;
-                            }
+                        if let Some(t) = partial
+                            && !k.starts_with(&t.text.to_ascii_lowercase())
+                        {
+                            continue;
                         }
                         if !kws.iter().any(|i| i.name == item.name) {
                             kws.push(item);
                         }
                     }
                     AtomKind::Param(kind) => {
-                        if let Some(t) = partial {
-                            if !kind.could_start(&t.text) {
-                                continue;
-                            }
+                        if let Some(t) = partial
+                            && !kind.could_start(&t.text)
+                        {
+                            continue;
                         }
                         if !params.iter().any(|i| i.name == item.name) {
                             params.push(item);

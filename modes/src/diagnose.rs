@@ -626,15 +626,16 @@ pub fn diagnose(r: &Router, peer: Ipv4Addr) -> Diagnosis {
         failure = Some(Failure::IpsecProposal { checks: p2_checks });
     }
     // An IKE version mismatch: the peer's messages are of the other version.
-    if failure.is_none() && stage == Stage::Phase1 {
-        if let Some(p) = peers.first() {
-            let v2_seen = r.ike().v2().sas().iter().any(|s| s.remote.ip() == &peer);
-            if p.version == IkeVersion::V1 && v2_seen
-                || p.version == IkeVersion::V2 && r.ike().ike_sas().iter().any(|s| s.remote.ip() == &peer)
-            {
-                let other = if p.version == IkeVersion::V1 { "IKEv2" } else { "IKEv1" };
-                failure = Some(Failure::IkeVersion { peer: other, local: version_name(p.version) });
-            }
+    if failure.is_none()
+        && stage == Stage::Phase1
+        && let Some(p) = peers.first()
+    {
+        let v2_seen = r.ike().v2().sas().iter().any(|s| s.remote.ip() == &peer);
+        if p.version == IkeVersion::V1 && v2_seen
+            || p.version == IkeVersion::V2 && r.ike().ike_sas().iter().any(|s| s.remote.ip() == &peer)
+        {
+            let other = if p.version == IkeVersion::V1 { "IKEv2" } else { "IKEv1" };
+            failure = Some(Failure::IkeVersion { peer: other, local: version_name(p.version) });
         }
     }
     if failure.is_none() && stage == Stage::NoAnswer && rec.sent > 0 {
@@ -829,7 +830,7 @@ pub fn render(d: &Diagnosis, fix: &dyn Fn(&Diagnosis, &Failure) -> Vec<String>, 
                 ));
                 for p in &c.values {
                     out.line(
-                        &format!(
+                        format!(
                             "    {:<16}{:<22}{:<22}{}",
                             p.attribute,
                             p.peer,
@@ -911,6 +912,11 @@ pub fn differing(checks: &[Check]) -> Vec<(&'static str, String, String)> {
     v
 }
 
+/// An IKEv1 encapsulation mode attribute that says transport (RFC 3947 3).
+pub(crate) fn transport_offered(encap: u16) -> bool {
+    matches!(encap, 2 | 4 | 61444)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -990,9 +996,4 @@ mod tests {
         assert!(h.peer(a).is_none(), "the peer heard of least recently went first");
         assert!(h.peer(Ipv4Addr::from(0x0a00_0000 + PEERS as u32 + 4)).is_some());
     }
-}
-
-/// An IKEv1 encapsulation mode attribute that says transport (RFC 3947 3).
-pub(crate) fn transport_offered(encap: u16) -> bool {
-    matches!(encap, 2 | 4 | 61444)
 }

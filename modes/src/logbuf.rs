@@ -56,10 +56,10 @@ pub fn offer(r: &mut Router, kind: &str, text: &str, line: &str) -> bool {
             .map(|(k, _)| k.clone())
             .collect();
         for k in old {
-            if let Some(w) = ctl.windows.remove(&k) {
-                if w.suppressed > 0 {
-                    summaries.push(summary(&k.0, &k.1, &w));
-                }
+            if let Some(w) = ctl.windows.remove(&k)
+                && w.suppressed > 0
+            {
+                summaries.push(summary(&k.0, &k.1, &w));
             }
         }
     }

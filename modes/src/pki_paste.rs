@@ -114,7 +114,9 @@ impl Dialog<Session> for Paste {
 /// configuration command has blanks, or other characters, or another length,
 /// but for a rare word such as `exit`).
 fn certificate_text(t: &str) -> bool {
-    !t.is_empty() && t.len() % 4 == 0 && t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    !t.is_empty()
+        && t.len().is_multiple_of(4)
+        && t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
 /// The question after the CA's certificate: kept when the answer is yes.

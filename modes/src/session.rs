@@ -307,22 +307,22 @@ impl Router {
     pub fn tick(&mut self) -> Vec<String> {
         let mut msgs = Vec::new();
         self.engine_tick();
-        if let Some(p) = &self.pending_confirm {
-            if self.now() >= p.deadline {
-                let p = self.pending_confirm.take().expect("checked above");
-                let prev = (*p.previous).clone();
-                let undone = self.running.clone();
-                self.install(prev, "system", Some(format!("rollback of unconfirmed commit {}", p.commit_id)));
-                self.rollbacks += 1;
-                self.last_undone = Some(undone);
-                msgs.push(self.log(
-                    "SYSTEM",
-                    4,
-                    "ROLLBACK",
-                    &format!("commit {} was not confirmed; configuration rolled back", p.commit_id),
-                ));
-                self.engine_sync();
-            }
+        if let Some(p) = &self.pending_confirm
+            && self.now() >= p.deadline
+        {
+            let p = self.pending_confirm.take().expect("checked above");
+            let prev = (*p.previous).clone();
+            let undone = self.running.clone();
+            self.install(prev, "system", Some(format!("rollback of unconfirmed commit {}", p.commit_id)));
+            self.rollbacks += 1;
+            self.last_undone = Some(undone);
+            msgs.push(self.log(
+                "SYSTEM",
+                4,
+                "ROLLBACK",
+                &format!("commit {} was not confirmed; configuration rolled back", p.commit_id),
+            ));
+            self.engine_sync();
         }
         msgs
     }
@@ -712,12 +712,12 @@ impl Session {
         };
         if n != self.seen_rollbacks {
             self.seen_rollbacks = n;
-            if let (Some(c), Some(u)) = (&self.candidate, undone) {
-                if *c == *u {
-                    self.candidate = Some((*running).clone());
-                    self.base = Some(running.clone());
-                    m.push("% The candidate configuration was reset to the rolled-back running configuration".into());
-                }
+            if let (Some(c), Some(u)) = (&self.candidate, undone)
+                && *c == *u
+            {
+                self.candidate = Some((*running).clone());
+                self.base = Some(running.clone());
+                m.push("% The candidate configuration was reset to the rolled-back running configuration".into());
             }
         }
         m.append(&mut self.pending);

@@ -53,10 +53,10 @@ impl ConfKey {
         if !KEY_TYPES.contains(&algorithm.as_str()) {
             return Err(format!("Unsupported key type {algorithm} (supported: {})", KEY_TYPES.join(", ")));
         }
-        if let Some(d) = declared {
-            if d != algorithm {
-                return Err(format!("Key type {d} does not match the key data ({algorithm})"));
-            }
+        if let Some(d) = declared
+            && d != algorithm
+        {
+            return Err(format!("Key type {d} does not match the key data ({algorithm})"));
         }
         Ok(ConfKey { algorithm, blob, comment })
     }

@@ -122,10 +122,10 @@ impl<'a> CheckedOut<'a> {
 
 impl crate::out::Out for CheckedOut<'_> {
     fn line(&mut self, s: &str) {
-        if self.err.is_none() {
-            if let Err(e) = self.w.write_all(s.as_bytes()).and_then(|_| self.w.write_all(b"\n")) {
-                self.err = Some(e);
-            }
+        if self.err.is_none()
+            && let Err(e) = self.w.write_all(s.as_bytes()).and_then(|_| self.w.write_all(b"\n"))
+        {
+            self.err = Some(e);
         }
     }
 }

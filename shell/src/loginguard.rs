@@ -66,10 +66,10 @@ impl<K: Hash + Eq + Clone> Table<K> {
                     now.saturating_duration_since(e.last) <= FORGET_AFTER || e.locked_until.is_some_and(|t| t > now)
                 });
             }
-            if self.map.len() >= MAX_ENTRIES {
-                if let Some(oldest) = self.map.iter().min_by_key(|(_, e)| e.last).map(|(k, _)| k.clone()) {
-                    self.map.remove(&oldest);
-                }
+            if self.map.len() >= MAX_ENTRIES
+                && let Some(oldest) = self.map.iter().min_by_key(|(_, e)| e.last).map(|(k, _)| k.clone())
+            {
+                self.map.remove(&oldest);
             }
             self.map.insert(k.clone(), Entry { failures: 0, last: now, next: now, locked_until: None });
         }

@@ -42,14 +42,15 @@ impl Sockets {
             }
             match UdpSocket::bind(a).and_then(|s| s.set_nonblocking(true).map(|_| s)) {
                 Ok(s) => {
-                    if a.port() == NATT_PORT && crate::xfrm::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
-                        if let Err(e) = crate::xfrm_sa::encap_socket(&s) {
-                            r.crypto_log(
-                                3,
-                                "DATAPLANE",
-                                &format!("dataplane kernel: {a}: ESP in UDP stays with edgesh: {e}"),
-                            );
-                        }
+                    if a.port() == NATT_PORT
+                        && crate::xfrm::ACTIVE.load(std::sync::atomic::Ordering::Relaxed)
+                        && let Err(e) = crate::xfrm_sa::encap_socket(&s)
+                    {
+                        r.crypto_log(
+                            3,
+                            "DATAPLANE",
+                            &format!("dataplane kernel: {a}: ESP in UDP stays with edgesh: {e}"),
+                        );
                     }
                     // Room for bursts (ESP on port 4500; on both ports the IKE of thousands of
                     // tunnels coming up at once, which the default 208 KB dropped: docs/speed.md, "SA scale").

@@ -40,7 +40,7 @@ pub fn ios_scale_config(n: usize) -> String {
     s.push_str("crypto ipsec transform-set TS esp-aes 256 esp-sha-hmac\n mode tunnel\n!\n");
     for i in 0..n {
         let (a, b) = ((i >> 8) & 0xff, i & 0xff);
-        let _ = write!(s, "crypto isakmp key key-{i}-secret address 198.51.{a}.{b}\n");
+        let _ = writeln!(s, "crypto isakmp key key-{i}-secret address 198.51.{a}.{b}");
     }
     for i in 0..n {
         let (a, b) = ((i >> 8) & 0xff, i & 0xff);

@@ -364,10 +364,10 @@ impl russh::server::Handler for Conn {
             let mut st = lock(c);
             st.cols = col_width;
             st.rows = row_height;
-            if let Some(t) = st.term.as_mut() {
-                if col_width > 0 {
-                    t.session.terminal_width = col_width as usize;
-                }
+            if let Some(t) = st.term.as_mut()
+                && col_width > 0
+            {
+                t.session.terminal_width = col_width as usize;
             }
         }
         Ok(())

@@ -341,10 +341,10 @@ impl<W: Write> Terminal<W> {
             }
             0x00..=0x1f => {}
             _ => {
-                if let Some(s) = &mut self.secret {
-                    if s.len() < 1024 {
-                        s.push(b);
-                    }
+                if let Some(s) = &mut self.secret
+                    && s.len() < 1024
+                {
+                    s.push(b);
                 }
             }
         }
@@ -523,10 +523,8 @@ impl<W: Write> Terminal<W> {
                 self.secret = Some(Vec::new());
                 self.login = self.login.take().map(|(t, _)| (t, Some(user)));
             }
-            0x7f | 0x08 => {
-                if self.buf.pop().is_some() && !self.transcript {
-                    self.put("\x08 \x08");
-                }
+            0x7f | 0x08 if self.buf.pop().is_some() && !self.transcript => {
+                self.put("\x08 \x08");
             }
             0x00..=0x1f | 0x80..=0xff => {}
             _ if self.buf.len() < 64 => {

@@ -467,12 +467,7 @@ impl Installer {
             {
                 let i = &s.user_sa_info;
                 let d = StateDelGetMessage {
-                    user_sa_id: UserSaId {
-                        daddr: i.id.daddr.clone(),
-                        spi: i.id.spi,
-                        family: i.family,
-                        proto: i.id.proto,
-                    },
+                    user_sa_id: UserSaId { daddr: i.id.daddr, spi: i.id.spi, family: i.family, proto: i.id.proto },
                     nlas: vec![],
                 };
                 self.send(XfrmMessage::DeleteSa(d), 0)?;
@@ -486,7 +481,7 @@ impl Installer {
             {
                 let i = &p.user_policy_info;
                 let d = PolicyDelGetMessage {
-                    user_policy_id: UserPolicyId { selector: i.selector.clone(), index: 0, direction: i.direction },
+                    user_policy_id: UserPolicyId { selector: i.selector, index: 0, direction: i.direction },
                     nlas: vec![],
                 };
                 self.send(XfrmMessage::DeletePolicy(d), 0)?;
@@ -854,7 +849,7 @@ mod tests {
         let encap = |m: &StateModifyMessage| {
             m.nlas
                 .iter()
-                .find_map(|n| if let XfrmAttrs::EncapsulationTemplate(e) = n { Some(e.clone()) } else { None })
+                .find_map(|n| if let XfrmAttrs::EncapsulationTemplate(e) = n { Some(*e) } else { None })
                 .unwrap()
         };
         let (ei, eo) = (encap(&roundtrip_state(i)), encap(&roundtrip_state(o)));
@@ -865,7 +860,7 @@ mod tests {
         );
         assert_eq!((eo.encap_type, eo.encap_sport, eo.encap_dport), (2, 4500, 31000));
         // On the wire the ports are in network order.
-        let mut buf = vec![0u8; XfrmAttrs::EncapsulationTemplate(eo.clone()).buffer_len()];
+        let mut buf = vec![0u8; XfrmAttrs::EncapsulationTemplate(eo).buffer_len()];
         XfrmAttrs::EncapsulationTemplate(eo).emit(&mut buf);
         assert_eq!(&buf[4..10], &[2, 0, 0x11, 0x94, 0x79, 0x18]);
     }

@@ -71,7 +71,7 @@ fn examples_model_what_the_guide_says() {
     assert_eq!(prop.encryption, edgesh_engine::config::IkeEncr::DesCbc);
     assert_eq!(c.tunnels["rec_1_1"].context.as_deref(), Some("vpnEndA"));
     assert_eq!(c.contexts["local"].administrators["test"].privilege_start, Some(15));
-    assert_eq!(c.services["console-break"], false);
+    assert!(!c.services["console-break"]);
     let r = router();
     load_config(&r, &example(15), "x.cfg");
     let c = running(&r);

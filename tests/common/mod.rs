@@ -357,8 +357,7 @@ pub fn strongswan_spis(list: &str) -> (String, String) {
     let find = |dir: &str| {
         list.lines()
             .map(str::trim)
-            .filter(|l| l.starts_with(dir))
-            .last()
+            .rfind(|l| l.starts_with(dir))
             .and_then(|l| l.split_whitespace().nth(1))
             .unwrap_or("")
             .trim_end_matches(',')

@@ -105,7 +105,7 @@ where
 {
     use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
     let bs = <C as aes::cipher::BlockSizeUser>::block_size();
-    if buf.len() % bs != 0 {
+    if !buf.len().is_multiple_of(bs) {
         return Err(CipherError::NotBlockAligned);
     }
     // All the blocks in one call: the cipher's backend sets up once per

@@ -769,14 +769,13 @@ impl Endpoint {
             .collect();
         for i in sel.into_iter().rev() {
             let c = self.remove_child(i);
-            if notify_peer {
-                if let Some(idx) = self
+            if notify_peer
+                && let Some(idx) = self
                     .sas
                     .find(|s| s.conn == c.ike && s.is_established())
                     .or_else(|| self.sas.find(|s| s.tunnel == c.tunnel && s.is_established()))
-                {
-                    self.send_delete_child(idx, &c);
-                }
+            {
+                self.send_delete_child(idx, &c);
             }
             self.ctx.events.push_back(Event::ChildDown {
                 tunnel: c.tunnel.clone(),

@@ -254,8 +254,7 @@ pub(in crate::ike) fn select_p2(
                             Some(crate::config::TransportMode::Preferred) => true,
                             Some(crate::config::TransportMode::Required) => offered_transport,
                         };
-                        let r =
-                            r.and_then(|_| if mode_ok { Ok(()) } else { Err(P2Mismatch::Mode { offered_transport }) });
+                        let r = r.and(if mode_ok { Ok(()) } else { Err(P2Mismatch::Mode { offered_transport }) });
                         let r = r.and_then(|_| {
                             if crate::ike::v1::proposals::esn_acceptable(cc.esn, o.esn) {
                                 Ok(())

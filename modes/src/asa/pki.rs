@@ -192,7 +192,7 @@ pub fn attach(doc: &AsaDoc, model: &edgesh_engine::Config, conf: &mut EngineConf
         .root
         .iter()
         .filter_map(|n| n.text.trim().strip_prefix("crypto isakmp identity "))
-        .last()
+        .next_back()
         .is_none_or(|w| w.trim() == "auto");
     for p in conf.peers.iter_mut() {
         let Some(t) = model.tunnels.get(&p.name) else { continue };
@@ -234,10 +234,11 @@ pub fn attach(doc: &AsaDoc, model: &edgesh_engine::Config, conf: &mut EngineConf
         }
         // `crypto isakmp identity auto` (the ASA's default): a tunnel that signs
         // names itself by its certificate's DN (the address with pre-shared keys).
-        if auto_identity && local == AuthBy::Signature {
-            if let Some(own) = certs.first() {
-                p.local_id = edgesh_engine::config::Identity::Dn(own.subject_der.clone());
-            }
+        if auto_identity
+            && local == AuthBy::Signature
+            && let Some(own) = certs.first()
+        {
+            p.local_id = edgesh_engine::config::Identity::Dn(own.subject_der.clone());
         }
         for n in &notes {
             conf.notes.push(format!("tunnel {}: {n}", p.name));

@@ -116,11 +116,9 @@ mod tests {
         for _ in 0..20_000 {
             let t = format!("h{}", rnd(40));
             match rnd(10) {
-                0..=3 => {
-                    if ix.find(&list, &t).is_none() {
-                        list.push(node(&t));
-                        ix.sync(&list);
-                    }
+                0..=3 if ix.find(&list, &t).is_none() => {
+                    list.push(node(&t));
+                    ix.sync(&list);
                 }
                 4 if !list.is_empty() => {
                     let i = rnd(list.len() as u64) as usize;

@@ -133,20 +133,20 @@ fn acl_addr(t: &str) -> String {
     let wild = |a: Ipv4Addr, mask: u32| {
         if mask == u32::MAX { format!("host {a}") } else { format!("{a} {}", Ipv4Addr::from(!mask)) }
     };
-    if let Some((a, m)) = t.split_once('/') {
-        if let Ok(a) = a.parse::<Ipv4Addr>() {
-            if let Ok(len) = m.parse::<u32>() {
-                return wild(a, if len == 0 { 0 } else { u32::MAX << (32 - len.min(32)) });
-            }
-            if let Ok(mask) = m.parse::<Ipv4Addr>() {
-                return wild(a, u32::from(mask));
-            }
+    if let Some((a, m)) = t.split_once('/')
+        && let Ok(a) = a.parse::<Ipv4Addr>()
+    {
+        if let Ok(len) = m.parse::<u32>() {
+            return wild(a, if len == 0 { 0 } else { u32::MAX << (32 - len.min(32)) });
+        }
+        if let Ok(mask) = m.parse::<Ipv4Addr>() {
+            return wild(a, u32::from(mask));
         }
     }
-    if let Some((a, b)) = t.split_once('-') {
-        if let (Ok(a), Ok(b)) = (a.parse::<Ipv4Addr>(), b.parse::<Ipv4Addr>()) {
-            return format!("{a} {}", Ipv4Addr::from(u32::from(a) ^ u32::from(b)));
-        }
+    if let Some((a, b)) = t.split_once('-')
+        && let (Ok(a), Ok(b)) = (a.parse::<Ipv4Addr>(), b.parse::<Ipv4Addr>())
+    {
+        return format!("{a} {}", Ipv4Addr::from(u32::from(a) ^ u32::from(b)));
     }
     t.to_string()
 }

@@ -533,10 +533,10 @@ impl Ikev2 {
         });
         let local_key = lk.or_else(|| ring_peer.and_then(|x| x.local_key.clone()));
         let remote_key = rk.or_else(|| ring_peer.and_then(|x| x.remote_key.clone()));
-        if let (Some(l), Some(r)) = (&local_key, &remote_key) {
-            if l != r {
-                notes.push(format!("{what}: {prof}: different local and remote pre-shared keys; the engine policy holds one key: the local one"));
-            }
+        if let (Some(l), Some(r)) = (&local_key, &remote_key)
+            && l != r
+        {
+            notes.push(format!("{what}: {prof}: different local and remote pre-shared keys; the engine policy holds one key: the local one"));
         }
         if lm == AuthMethod::PreSharedKey || rm == AuthMethod::PreSharedKey {
             pol.pre_shared_key = local_key.or(remote_key).map(|k| PreSharedKey::Key(Key::Ascii(k)));

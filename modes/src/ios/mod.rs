@@ -178,10 +178,8 @@ fn execute_one(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
         Err(err) => {
             let in_config = !s.ios.stack.is_empty();
             // A trailing `!comment` (configs from other tools): the line without it.
-            if in_config {
-                if let Some(i) = line.find(" !").filter(|&i| !line[..i].trim().is_empty()) {
-                    return execute_one(s, &line[..i], indent, out);
-                }
+            if in_config && let Some(i) = line.find(" !").filter(|&i| !line[..i].trim().is_empty()) {
+                return execute_one(s, &line[..i], indent, out);
             }
             // Not a command of this mode's graph: an unmodelled sub-mode, a
             // word of the mode's vocabulary, or a command of a mode above
@@ -189,10 +187,9 @@ fn execute_one(s: &mut Session, line: &str, indent: usize, out: &mut dyn Out) ->
             if in_config
                 && !matches!(err, ParseError::Syntax { .. })
                 && (!modes_tree::value_error(m, line, &err) || modes_tree::vocabulary_names_first_word(s, line))
+                && let Some(done) = modes_tree::place(s, line, indent, out)
             {
-                if let Some(done) = modes_tree::place(s, line, indent, out) {
-                    return done;
-                }
+                return done;
             }
             // The caret at the first word no command of this mode or one above takes, as IOS puts it.
             let err = match (err, if in_config { modes_tree::caret(s, line) } else { None }) {

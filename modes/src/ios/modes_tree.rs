@@ -212,10 +212,10 @@ fn place_pass(
             let block = s.ios.stack[lvl].path.clone();
             exit_block(s, word, inside);
             // The end of a certificate's hex data: decoded now, reported if it is not one.
-            if fam == "cert-data" {
-                if let Some(e) = super::pki::check_block(&s.router().ios_doc, &block) {
-                    out.line(&format!("% {e}"));
-                }
+            if fam == "cert-data"
+                && let Some(e) = super::pki::check_block(&s.router().ios_doc, &block)
+            {
+                out.line(&format!("% {e}"));
             }
             return Some(true);
         }
@@ -230,11 +230,9 @@ fn place_pass(
             keep_line(s, t, false);
             return Some(true);
         }
-        if abbrev {
-            if let Some(err) = v.ambiguous(fam, line) {
-                bad.get_or_insert(err);
-                continue;
-            }
+        if abbrev && let Some(err) = v.ambiguous(fam, line) {
+            bad.get_or_insert(err);
+            continue;
         }
         if v.child(fam, t, abbrev).is_some() {
             // A sub-mode's header with a known syntax (`route-map RM permt 10`) is checked too.
@@ -418,10 +416,10 @@ pub fn exit_block(s: &mut Session, word: &str, inside: bool) {
     let Some((&last, parent)) = frame.path.split_last() else { return };
     let mut r = s.router();
     let list = if parent.is_empty() { Some(&mut r.ios_doc.root) } else { r.ios_doc.at_mut(parent) };
-    if let Some(list) = list {
-        if list.get(last + 1).is_none_or(|n| n.text != word) {
-            list.insert((last + 1).min(list.len()), Node::verbatim(word));
-        }
+    if let Some(list) = list
+        && list.get(last + 1).is_none_or(|n| n.text != word)
+    {
+        list.insert((last + 1).min(list.len()), Node::verbatim(word));
     }
 }
 
@@ -437,12 +435,12 @@ pub fn prompt_of(s: &Session) -> Option<&'static str> {
 /// `exit` from an unmodelled mode: up one level; from an address family
 /// (and the like), IOS prints its `exit-address-family` all the same.
 pub fn exit_mode(s: &mut Session) {
-    if let Some(lvl) = s.ios.stack.len().checked_sub(1) {
-        if s.ios.stack[lvl].mode == IosMode::Verbatim {
-            let fam = family_at(s, lvl);
-            if let Some((word, false)) = vocabulary().family(fam).and_then(|f| f.exits.first().copied()) {
-                return exit_block(s, word, false);
-            }
+    if let Some(lvl) = s.ios.stack.len().checked_sub(1)
+        && s.ios.stack[lvl].mode == IosMode::Verbatim
+    {
+        let fam = family_at(s, lvl);
+        if let Some((word, false)) = vocabulary().family(fam).and_then(|f| f.exits.first().copied()) {
+            return exit_block(s, word, false);
         }
     }
     s.ios.stack.pop();

@@ -596,8 +596,8 @@ interface GigabitEthernet0/0\n ip address 192.0.2.1 255.255.255.0\n crypto map V
         let (_, rejected, msgs) = super::super::apply_text(&r, text, "t");
         assert_eq!(rejected, 0, "{msgs:?}");
         let _ = Session::new(r.clone(), SessionOptions { dialect: crate::Dialect::Ios, ..Default::default() });
-        let d = r.lock().unwrap().ios_doc.clone();
-        d
+
+        r.lock().unwrap().ios_doc.clone()
     }
 
     /// A configuration with `crypto pki authenticate TP` and no certificate after

@@ -38,7 +38,7 @@ fn run_pending(s: &mut Session, action: &super::state::PendingAction, out: &mut 
     use super::state::PendingAction;
     let root_gone = |s: &mut Session, heads: &[String]| {
         let mut r = s.router();
-        r.ios_doc.root.retain(|n| !heads.iter().any(|h| n.text == *h));
+        r.ios_doc.root.retain(|n| !heads.contains(&n.text));
         drop(r);
         // Top-level blocks went: the header index starts afresh.
         s.ios.blocks = Default::default();

@@ -90,11 +90,9 @@ pub fn execute(
         }
     };
     let in_config = !s.ios.stack.is_empty() && s.ios.confirm.is_none() && s.ios.banner.is_none();
-    if in_config {
-        if let Some(names) = range_spec(line).and_then(members) {
-            enter(s, &names);
-            return true;
-        }
+    if in_config && let Some(names) = range_spec(line).and_then(members) {
+        enter(s, &names);
+        return true;
     }
     let ok = run(s, line, indent, out);
     let Some((first, rest)) = active else { return ok };

@@ -1016,10 +1016,10 @@ fn syntax() -> &'static Syntax {
 /// wrong. `no` and `default` forms may stop early.
 pub fn check_line(v: &Vocabulary, family: &str, line: &str, abbrev: bool) -> Result<(), edgesh_grammar::ParseError> {
     // A service object-group's `tcp|udp|tcp-udp` member names ports of its protocol.
-    if family == "og-service" {
-        if let Some(offset) = super::acl_check::service_member_bad_port(line) {
-            return Err(edgesh_grammar::ParseError::Invalid { offset, detail: None });
-        }
+    if family == "og-service"
+        && let Some(offset) = super::acl_check::service_member_bad_port(line)
+    {
+        return Err(edgesh_grammar::ParseError::Invalid { offset, detail: None });
     }
     syntax().check(v, family, line, abbrev)
 }

@@ -74,34 +74,35 @@ impl Session {
         // Another session committed since this candidate was started: apply
         // this session's changes onto the new running configuration, or
         // refuse (candidate kept) when both changed the same object.
-        if let Some(base) = self.base.clone() {
-            if !Arc::ptr_eq(&base, &seen) && *base != *seen {
-                match crate::merge::merge(&base, &cand, &seen) {
-                    Ok(m) => {
-                        cand = m;
-                        self.candidate = Some(cand.clone());
-                        self.base = Some(seen.clone());
-                    }
-                    Err(conflicts) => {
-                        let by = self
-                            .router()
-                            .history
-                            .back()
-                            .map(|h| format!("commit {} by {}", h.id, h.user))
-                            .unwrap_or_default();
-                        let sel = render::Selection::all();
-                        let (old, new) = (render::to_lines(&base, &sel), render::to_lines(&seen, &sel));
-                        out.line(&format!(
-                            "% Commit refused: another session changed what this candidate changes ({by}): {}",
-                            conflicts.join(", ")
-                        ));
-                        out.line("% Their changes since this candidate was started:");
-                        diff::show(&old, &new, out);
-                        out.line("% The candidate is kept: `commit` again to make it running as it is (undoing the changes above that it lacks), or `abort`");
-                        // The next commit is checked against what the user has now seen.
-                        self.base = Some(seen);
-                        return Some(false);
-                    }
+        if let Some(base) = self.base.clone()
+            && !Arc::ptr_eq(&base, &seen)
+            && *base != *seen
+        {
+            match crate::merge::merge(&base, &cand, &seen) {
+                Ok(m) => {
+                    cand = m;
+                    self.candidate = Some(cand.clone());
+                    self.base = Some(seen.clone());
+                }
+                Err(conflicts) => {
+                    let by = self
+                        .router()
+                        .history
+                        .back()
+                        .map(|h| format!("commit {} by {}", h.id, h.user))
+                        .unwrap_or_default();
+                    let sel = render::Selection::all();
+                    let (old, new) = (render::to_lines(&base, &sel), render::to_lines(&seen, &sel));
+                    out.line(&format!(
+                        "% Commit refused: another session changed what this candidate changes ({by}): {}",
+                        conflicts.join(", ")
+                    ));
+                    out.line("% Their changes since this candidate was started:");
+                    diff::show(&old, &new, out);
+                    out.line("% The candidate is kept: `commit` again to make it running as it is (undoing the changes above that it lacks), or `abort`");
+                    // The next commit is checked against what the user has now seen.
+                    self.base = Some(seen);
+                    return Some(false);
                 }
             }
         }

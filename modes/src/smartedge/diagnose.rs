@@ -43,15 +43,16 @@ fn diagnosis(s: &Session, a: &Args) -> Result<Diagnosis, String> {
     // Only for a tunnel the engine does not run (a warning such as an unbound
     // tunnel does not keep it from negotiating).
     let runs = s.router().ike().conf().peers.iter().any(|p| p.name == name);
-    if !runs && d.stage != crate::diagnose::Stage::Up {
-        if let Some(t) = cfg.tunnels.get(name) {
-            let problems = edgesh_engine::validate::validate(&cfg);
-            let (_, reasons) = super::show::tunnel_state(&cfg, &problems, name, t);
-            for r in reasons.into_iter().filter(|r| r != "no IKE SA established" && r != "waiting for remote peers") {
-                let r = format!("tunnel {name}: {r}");
-                if !d.local_configuration.contains(&r) {
-                    d.local_configuration.push(r);
-                }
+    if !runs
+        && d.stage != crate::diagnose::Stage::Up
+        && let Some(t) = cfg.tunnels.get(name)
+    {
+        let problems = edgesh_engine::validate::validate(&cfg);
+        let (_, reasons) = super::show::tunnel_state(&cfg, &problems, name, t);
+        for r in reasons.into_iter().filter(|r| r != "no IKE SA established" && r != "waiting for remote peers") {
+            let r = format!("tunnel {name}: {r}");
+            if !d.local_configuration.contains(&r) {
+                d.local_configuration.push(r);
             }
         }
     }

@@ -245,26 +245,6 @@ impl DialectOps for SmartEdge {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::session::Dialect;
-    use crate::statefs::resolve;
-    use std::path::Path;
-
-    #[test]
-    fn file_names_stay_in_the_file_systems() {
-        let st = Path::new("/var/lib/edgesh");
-        let se = |n: &str| resolve(st, Dialect::SmartEdge, n);
-        assert_eq!(se("/flash/x.cfg").unwrap(), st.join("x.cfg"));
-        assert_eq!(se("/md/x.cfg").unwrap(), st.join("md/x.cfg"));
-        assert_eq!(se("x.cfg").unwrap(), st.join("x.cfg"));
-        for bad in ["/etc/passwd", "../x.cfg", "/flash/../x", "/tmp/x", "/md/"] {
-            assert!(se(bad).is_err(), "{bad}");
-        }
-        assert!(se("/tmp/x").unwrap_err().contains("(files are in /flash, /md)"));
-    }
-}
-
 /// Exec commands a SmartEdge session below level 15 may run: shows (but not
 /// the configuration, which holds keys), terminal settings, leaving, `enable`.
 fn low_privilege_allowed(a: &Args) -> bool {
@@ -297,5 +277,25 @@ pub fn report_parse_error(err: &ParseError, line: &str, caret_indent: usize, out
         ParseError::Ambiguous { .. } => out.line(&format!("% Ambiguous command:  \"{}\"", line.trim())),
         ParseError::Incomplete => out.line("% Incomplete command."),
         ParseError::Empty => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::session::Dialect;
+    use crate::statefs::resolve;
+    use std::path::Path;
+
+    #[test]
+    fn file_names_stay_in_the_file_systems() {
+        let st = Path::new("/var/lib/edgesh");
+        let se = |n: &str| resolve(st, Dialect::SmartEdge, n);
+        assert_eq!(se("/flash/x.cfg").unwrap(), st.join("x.cfg"));
+        assert_eq!(se("/md/x.cfg").unwrap(), st.join("md/x.cfg"));
+        assert_eq!(se("x.cfg").unwrap(), st.join("x.cfg"));
+        for bad in ["/etc/passwd", "../x.cfg", "/flash/../x", "/tmp/x", "/md/"] {
+            assert!(se(bad).is_err(), "{bad}");
+        }
+        assert!(se("/tmp/x").unwrap_err().contains("(files are in /flash, /md)"));
     }
 }

@@ -384,10 +384,10 @@ fn pick<T>(
     for (n, x) in map.iter().filter(|(n, _)| name.is_none_or(|w| w == n.as_str())) {
         out.insert(n.clone(), f(x));
     }
-    if let Some(n) = name {
-        if out.is_empty() {
-            return Err(format!("{kind} {n} not found"));
-        }
+    if let Some(n) = name
+        && out.is_empty()
+    {
+        return Err(format!("{kind} {n} not found"));
     }
     Ok(Value::Object(out))
 }

@@ -202,10 +202,10 @@ pub fn add_show(g: &mut Graph<Handler>) {
             o.line(&format!("Context: {}", s.exec_context));
             for c in st.certificates.iter().filter(|c| c.trusted == trusted && h.is_none_or(|h| h == c.handle)) {
                 let info = super::pki_show::CertSummary::of(&c.pem);
-                if let Some(id) = a.get("id") {
-                    if !info.as_ref().is_some_and(|i| i.has_identity(id)) {
-                        continue;
-                    }
+                if let Some(id) = a.get("id")
+                    && !info.as_ref().is_some_and(|i| i.has_identity(id))
+                {
+                    continue;
                 }
                 super::pki_show::certificate(c, info.as_ref(), o);
             }

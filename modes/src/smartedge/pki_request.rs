@@ -212,11 +212,11 @@ impl Dialog<Session> for RequestDialog {
             }
             Step::Alt(i, second) => {
                 if !second {
-                    if !a.is_empty() {
-                        if let Err(e) = alt_name(i, a) {
-                            out.line(&e);
-                            return Some(self);
-                        }
+                    if !a.is_empty()
+                        && let Err(e) = alt_name(i, a)
+                    {
+                        out.line(&e);
+                        return Some(self);
                     }
                     self.first = a.to_string();
                     return self.next(Step::Alt(i, true));
@@ -225,10 +225,10 @@ impl Dialog<Session> for RequestDialog {
                     out.line("% The two entries differ");
                     return self.next(Step::Alt(i, false));
                 }
-                if !a.is_empty() {
-                    if let Ok(n) = alt_name(i, a) {
-                        self.alt.push(n);
-                    }
+                if !a.is_empty()
+                    && let Ok(n) = alt_name(i, a)
+                {
+                    self.alt.push(n);
                 }
                 if i + 1 < ALT.len() { self.next(Step::Alt(i + 1, false)) } else { self.next(Step::KuAsk) }
             }

@@ -288,10 +288,10 @@ pub fn add_show_commands(g: &mut Graph<Handler>) {
             let mut cfg = (*s.view()).clone();
             if a.has("on-demand") {
                 cfg.tunnels.retain(|_, t| t.kind == TunnelKind::OnDemand);
-                if let Some(n) = a.get("NAME") {
-                    if !cfg.tunnels.contains_key(n) {
-                        return Err(format!("Tunnel {n} is not an on-demand tunnel"));
-                    }
+                if let Some(n) = a.get("NAME")
+                    && !cfg.tunnels.contains_key(n)
+                {
+                    return Err(format!("Tunnel {n} is not an on-demand tunnel"));
                 }
             }
             let sas = {
@@ -490,7 +490,7 @@ fn show_ike_policy(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn Out)
                 kv(
                     o,
                     if pr.severity == Severity::Error { "Error" } else { "Warning" },
-                    &super::wording::issue(&pr.issue),
+                    super::wording::issue(&pr.issue),
                 );
             }
         }
@@ -642,10 +642,10 @@ fn show_ipsec_sa(cfg: &Config, name: Option<&str>, o: &mut dyn Out) -> CmdResult
 
 fn show_ipsec_acl(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn Out) -> CmdResult {
     let Some(c) = cfg.contexts.get(ctx) else { return Err(format!("Context {ctx} not found")) };
-    if let Some(n) = name {
-        if !c.ipsec_acls.contains_key(n) {
-            return not_found("IPsec access-list", n);
-        }
+    if let Some(n) = name
+        && !c.ipsec_acls.contains_key(n)
+    {
+        return not_found("IPsec access-list", n);
     }
     o.line(&format!("Context: {ctx}"));
     if c.ipsec_acls.is_empty() {
@@ -668,10 +668,10 @@ fn show_ipsec_acl(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn Out) 
 
 fn show_ipsec_profile(cfg: &Config, ctx: &str, name: Option<&str>, o: &mut dyn Out) -> CmdResult {
     let Some(c) = cfg.contexts.get(ctx) else { return Err(format!("Context {ctx} not found")) };
-    if let Some(n) = name {
-        if !c.ipsec_profiles.contains_key(n) {
-            return not_found("IPsec profile", n);
-        }
+    if let Some(n) = name
+        && !c.ipsec_profiles.contains_key(n)
+    {
+        return not_found("IPsec profile", n);
     }
     o.line(&format!("Context: {ctx}"));
     if c.ipsec_profiles.is_empty() {
@@ -779,10 +779,10 @@ fn show_tunnels(
     detail: bool,
     o: &mut dyn Out,
 ) -> CmdResult {
-    if let Some(n) = name {
-        if !cfg.tunnels.contains_key(n) {
-            return not_found("Tunnel", n);
-        }
+    if let Some(n) = name
+        && !cfg.tunnels.contains_key(n)
+    {
+        return not_found("Tunnel", n);
     }
     let remote: Option<std::net::Ipv4Addr> = remote.and_then(|r| r.parse().ok());
     let problems = validate(cfg);

@@ -133,7 +133,7 @@ pub fn state(s: &Session, context: &str) -> ContextRoutes {
     // Usable: all but the connected routes of a tunnel interface that is down.
     let mut rows: Vec<(u32, u8, RouteRow, bool)> =
         rows.into_iter().enumerate().map(|(n, (a, l, r))| (a, l, r, !down.contains(&n))).collect();
-    rows.sort_by(|a, b| (a.0, a.1, a.2.distance, a.2.metric).cmp(&(b.0, b.1, b.2.distance, b.2.metric)));
+    rows.sort_by_key(|a| (a.0, a.1, a.2.distance, a.2.metric));
     // The active route of a prefix: the lowest distance, then cost, of the usable ones.
     let mut i = 0;
     while i < rows.len() {

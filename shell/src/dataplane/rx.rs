@@ -311,7 +311,8 @@ impl Opener {
     /// host, or dropped, counted by kind and the kind returned.
     pub fn receive_mut(&mut self, local: Ipv4Addr, peer: Ipv4Addr, data: &mut [u8]) -> Result<(), DropKind> {
         let id = crate::dataplane_drops::spi_seq(data);
-        let r = match self.classify(data) {
+
+        match self.classify(data) {
             Ok((ok, inner, count, dev)) => match self.transport_rebuilt.take() {
                 Some(p) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Ok((ok, &p, count, dev))),
                 None => {
@@ -319,8 +320,7 @@ impl Opener {
                 }
             },
             Err(e) => self.deliver(edgesh_engine::esp::PROTOCOL, id, (peer, local), Err(e)),
-        };
-        r
+        }
     }
 
     /// Open an ESP packet in place with the SA of its SPI and check what is

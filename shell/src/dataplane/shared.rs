@@ -397,10 +397,10 @@ fn wait(fds: &[Option<std::os::fd::BorrowedFd<'_>>], wake: &Wake, ms: u16, ready
     }
     let hit = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
     for (k, &i) in slots.iter().enumerate() {
-        if hit(&p[k]) {
-            if let Some(r) = ready.get_mut(i) {
-                *r = true;
-            }
+        if hit(&p[k])
+            && let Some(r) = ready.get_mut(i)
+        {
+            *r = true;
         }
     }
     if p.last().is_some_and(hit) {

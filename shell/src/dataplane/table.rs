@@ -305,7 +305,7 @@ mod tests {
         let mut sas: Vec<(Selector, Selector, Millis, u32, Option<usize>)> = Vec::new();
         for spi in 1..400u32 {
             let created = Millis::from(next() % 1000);
-            let (l, r, owner) = if next() % 3 == 0 {
+            let (l, r, owner) = if next().is_multiple_of(3) {
                 let (l, r) = pick(&mut next);
                 (l, r, None)
             } else {

@@ -192,17 +192,16 @@ impl Endpoint {
         }
         let Some(first) = phase1::find_tunnel(&mut self.ctx, local, remote, hdr, &msg) else { return };
         let pc = &first.pc;
-        if pc.kind == crate::config::TunnelKind::OnDemand {
-            if let Some(max) = pc.max_tunnels {
-                if self.sas.scan().filter(|s| s.tunnel == pc.name).count() as u32 >= max {
-                    self.ctx.event(Event::NoPeer {
-                        peer: *remote.ip(),
-                        local: *local.ip(),
-                        reason: crate::ike::events::NoPeerReason::MaxTunnels(max),
-                    });
-                    return;
-                }
-            }
+        if pc.kind == crate::config::TunnelKind::OnDemand
+            && let Some(max) = pc.max_tunnels
+            && self.sas.scan().filter(|s| s.tunnel == pc.name).count() as u32 >= max
+        {
+            self.ctx.event(Event::NoPeer {
+                peer: *remote.ip(),
+                local: *local.ip(),
+                reason: crate::ike::events::NoPeerReason::MaxTunnels(max),
+            });
+            return;
         }
         let mode = if first.aggressive { ExchangeMode::Aggressive } else { ExchangeMode::Main };
         let sa =
@@ -249,14 +248,13 @@ impl Endpoint {
         });
         if role == Role::Initiator {
             // Children wanted for this tunnel; a fresh initiator wants them all.
-            if !self.wanted.contains_key(&tunnel) {
-                if let Some(n) = self.pc(&tunnel).map(|p| p.children.len()) {
-                    let have: Vec<usize> =
-                        self.children.iter().filter(|c| c.tunnel == tunnel).map(|c| c.child).collect();
-                    let want: std::collections::BTreeSet<usize> = (0..n).filter(|i| !have.contains(i)).collect();
-                    if !want.is_empty() {
-                        self.wanted.insert(tunnel.clone(), want);
-                    }
+            if !self.wanted.contains_key(&tunnel)
+                && let Some(n) = self.pc(&tunnel).map(|p| p.children.len())
+            {
+                let have: Vec<usize> = self.children.iter().filter(|c| c.tunnel == tunnel).map(|c| c.child).collect();
+                let want: std::collections::BTreeSet<usize> = (0..n).filter(|i| !have.contains(i)).collect();
+                if !want.is_empty() {
+                    self.wanted.insert(tunnel.clone(), want);
                 }
             }
             self.start_wanted(now, h);
@@ -382,18 +380,18 @@ impl Endpoint {
         });
         // A rekey replaces the old SA pair: tell the peer to delete the old one.
         // (A responder's renegotiated child leaves the older pair to expire or be deleted.)
-        if let Some(old) = q.rekey_of {
-            if let Some(oi) = self.children.iter().position(|c| c.id == old) {
-                let o = self.remove_child(oi);
-                informational::send_delete_child(&mut self.ctx, &self.sas[h], &o);
-                self.ctx.event(Event::ChildDown {
-                    tunnel: o.tunnel,
-                    peer,
-                    spi_in: o.spi_in,
-                    spi_out: o.spi_out,
-                    reason: DownReason::Rekeyed,
-                });
-            }
+        if let Some(old) = q.rekey_of
+            && let Some(oi) = self.children.iter().position(|c| c.id == old)
+        {
+            let o = self.remove_child(oi);
+            informational::send_delete_child(&mut self.ctx, &self.sas[h], &o);
+            self.ctx.event(Event::ChildDown {
+                tunnel: o.tunnel,
+                peer,
+                spi_in: o.spi_in,
+                spi_out: o.spi_out,
+                reason: DownReason::Rekeyed,
+            });
         }
         self.add_child(c);
     }
@@ -409,10 +407,10 @@ impl Endpoint {
             Some(h) => self.start_quick(now, h, &tunnel, child, Some(id)),
             None => {
                 self.wanted.entry(tunnel.clone()).or_default().insert(child);
-                if self.p1_for(&tunnel).is_none() {
-                    if let Some(p) = self.pc(&tunnel).cloned() {
-                        self.start_phase1(now, &p);
-                    }
+                if self.p1_for(&tunnel).is_none()
+                    && let Some(p) = self.pc(&tunnel).cloned()
+                {
+                    self.start_phase1(now, &p);
                 }
             }
         }

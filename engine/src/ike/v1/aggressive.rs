@@ -68,18 +68,18 @@ fn am2(
     remote: std::net::SocketAddrV4,
 ) -> Next {
     let conn = sa.conn;
-    if let Some(n) = msg.get(payload::NOTIFY).and_then(|n| NotifyRepr::parse(n.body).ok()) {
-        if n.kind < 16384 {
-            cx.event(Event::NotifyReceived {
-                conn,
-                peer: *remote.ip(),
-                kind: n.kind,
-                protocol: n.protocol,
-                spi: n.spi,
-                protected: false,
-            });
-            return Next::Fail(DownReason::PeerNotify(n.kind));
-        }
+    if let Some(n) = msg.get(payload::NOTIFY).and_then(|n| NotifyRepr::parse(n.body).ok())
+        && n.kind < 16384
+    {
+        cx.event(Event::NotifyReceived {
+            conn,
+            peer: *remote.ip(),
+            kind: n.kind,
+            protocol: n.protocol,
+            spi: n.spi,
+            protected: false,
+        });
+        return Next::Fail(DownReason::PeerNotify(n.kind));
     }
     let chosen = msg
         .get(payload::SA)

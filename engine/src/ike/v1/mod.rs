@@ -263,7 +263,7 @@ pub(in crate::ike) fn open<'a>(
         return Err(WireError::Malformed(Part::EncryptedBeforeKeys));
     };
     let bs = c.block_size();
-    if body.is_empty() || body.len() % bs != 0 {
+    if body.is_empty() || !body.len().is_multiple_of(bs) {
         return Err(WireError::Truncated { have: body.len(), need: body.len().div_ceil(bs) * bs });
     }
     *plain = body.to_vec();

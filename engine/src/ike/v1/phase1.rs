@@ -232,12 +232,12 @@ pub(in crate::ike) fn find_tunnel(
         od.sort_by(|a, b| b.0.cmp(&a.0));
         cands = od.into_iter().map(|x| x.1).collect();
         // Dial-in users with certificates (Table 5 row 8): an identity no on-demand tunnel takes.
-        if let (true, Some(id)) = (cands.is_empty(), &peer_id) {
-            if on_local.iter().any(|p| p.kind == TunnelKind::OnDemand && has_pki(p)) {
-                cx.event(Event::IdMismatch { conn: 0, peer: rip, id: id.clone(), by_signature: true, dial_in: true });
-                answer_unprotected(cx, 0, local, remote, Some(hdr), notify::INVALID_ID_INFORMATION);
-                return None;
-            }
+        if let (true, Some(id)) = (cands.is_empty(), &peer_id)
+            && on_local.iter().any(|p| p.kind == TunnelKind::OnDemand && has_pki(p))
+        {
+            cx.event(Event::IdMismatch { conn: 0, peer: rip, id: id.clone(), by_signature: true, dial_in: true });
+            answer_unprotected(cx, 0, local, remote, Some(hdr), notify::INVALID_ID_INFORMATION);
+            return None;
         }
     }
     let Some(pc) = cands.first().map(|p| (*p).clone()) else {
@@ -472,7 +472,7 @@ pub(in crate::ike) fn check_natd(cx: &mut Ctx, sa: &mut IkeSa, msg: &Msg, local:
     let me = nat_hash(h, &sa.icookie, &sa.rcookie, local);
     let them = nat_hash(h, &sa.icookie, &sa.rcookie, remote);
     let local_behind = natd[0] != me.as_slice();
-    let remote_behind = !natd[1..].iter().any(|n| *n == them.as_slice());
+    let remote_behind = !natd[1..].contains(&them.as_slice());
     sa.nat_local = local_behind;
     sa.nat_remote = remote_behind;
     if local_behind || remote_behind {

@@ -154,19 +154,19 @@ pub(in crate::ike) fn handle(
         return Next::Done;
     }
     let qi = sa.quick.iter().position(|q| q.msgid == hdr.msgid);
-    if let Some(qi) = qi {
-        if sa.quick[qi].last_recv.as_deref() == Some(data) {
-            let q = &mut sa.quick[qi];
-            if q.role == Role::Responder && q.replay.allow(now) {
-                if let Some(d) = q.last_sent.clone() {
-                    let (src, dst) = (sa.local, sa.remote);
-                    cx.send_raw(src, dst, d);
-                }
-            } else {
-                cx.stats.rx_duplicates += 1;
+    if let Some(qi) = qi
+        && sa.quick[qi].last_recv.as_deref() == Some(data)
+    {
+        let q = &mut sa.quick[qi];
+        if q.role == Role::Responder && q.replay.allow(now) {
+            if let Some(d) = q.last_sent.clone() {
+                let (src, dst) = (sa.local, sa.remote);
+                cx.send_raw(src, dst, d);
             }
-            return Next::Done;
+        } else {
+            cx.stats.rx_duplicates += 1;
         }
+        return Next::Done;
     }
     let iv = match qi {
         Some(qi) => sa.quick[qi].iv.clone(),
@@ -273,11 +273,12 @@ fn respond(
         pc.children.iter().position(|c| Some(c.local_ts) == theirs_local && Some(c.remote_ts) == theirs_remote);
     // A dynamic map takes the initiator's proxy identities when its selectors contain them.
     let mut narrowed = None;
-    if child.is_none() && pc.dynamic {
-        if let (Some(l), Some(r)) = (theirs_local, theirs_remote) {
-            child = pc.children.iter().position(|c| c.local_ts.covers(&l) && c.remote_ts.covers(&r));
-            narrowed = child.map(|_| (l, r));
-        }
+    if child.is_none()
+        && pc.dynamic
+        && let (Some(l), Some(r)) = (theirs_local, theirs_remote)
+    {
+        child = pc.children.iter().position(|c| c.local_ts.covers(&l) && c.remote_ts.covers(&r));
+        narrowed = child.map(|_| (l, r));
     }
     // Another IKEv1 tunnel to the same peer (same local address) whose
     // selectors mirror these proxies: the exchange is that tunnel's.

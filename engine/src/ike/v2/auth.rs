@@ -285,24 +285,24 @@ impl Core {
         }
         b.push(&Repr::Auth(auth));
         let mut neg = None;
-        if let Some(c) = self.sas[i].want.pop_front() {
-            if let Some(cc) = p.children.get(c) {
-                let spi_in = self.spi4();
-                if super::child::wants_transport(cc) {
-                    b.push(&Repr::Notify(NotifyRepr::new(notify::USE_TRANSPORT_MODE, vec![])));
-                }
-                b.push(&Repr::Sa(esp_sa(cc, spi_in, None)));
-                b.push(&Repr::Tsi(TsRepr { selectors: vec![sel_to_ts(&cc.local_ts)] }));
-                b.push(&Repr::Tsr(TsRepr { selectors: vec![sel_to_ts(&cc.remote_ts)] }));
-                neg = Some(ChildNeg {
-                    tunnel: p.name.clone(),
-                    child: c,
-                    spi_in,
-                    ni: self.sas[i].ni.clone(),
-                    dh: None,
-                    rekey_of: None,
-                });
+        if let Some(c) = self.sas[i].want.pop_front()
+            && let Some(cc) = p.children.get(c)
+        {
+            let spi_in = self.spi4();
+            if super::child::wants_transport(cc) {
+                b.push(&Repr::Notify(NotifyRepr::new(notify::USE_TRANSPORT_MODE, vec![])));
             }
+            b.push(&Repr::Sa(esp_sa(cc, spi_in, None)));
+            b.push(&Repr::Tsi(TsRepr { selectors: vec![sel_to_ts(&cc.local_ts)] }));
+            b.push(&Repr::Tsr(TsRepr { selectors: vec![sel_to_ts(&cc.remote_ts)] }));
+            neg = Some(ChildNeg {
+                tunnel: p.name.clone(),
+                child: c,
+                spi_in,
+                ni: self.sas[i].ni.clone(),
+                dh: None,
+                rekey_of: None,
+            });
         }
         self.send_request(i, exchange::IKE_AUTH, b, What::Auth(neg));
     }

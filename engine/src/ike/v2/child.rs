@@ -229,11 +229,11 @@ impl Core {
             });
             return Err((notify::NO_PROPOSAL_CHOSEN, vec![]));
         };
-        if let Some(g) = pfs {
-            if ke_group != Some(g) {
-                self.emit(Event::V2InvalidKe { conn, peer, offered: ke_group.unwrap_or(0), requested: g, sent: true });
-                return Err((notify::INVALID_KE_PAYLOAD, g.to_be_bytes().to_vec()));
-            }
+        if let Some(g) = pfs
+            && ke_group != Some(g)
+        {
+            self.emit(Event::V2InvalidKe { conn, peer, offered: ke_group.unwrap_or(0), requested: g, sent: true });
+            return Err((notify::INVALID_KE_PAYLOAD, g.to_be_bytes().to_vec()));
         }
         // Transport mode (RFC 7296 1.3.1): asked for with USE_TRANSPORT_MODE and
         // configured here; asked for but not configured: tunnel mode (the notify
@@ -332,14 +332,13 @@ impl Core {
         let peer = *sa.remote.ip();
         // A child whose exchange completed on an SA already rekeyed lives on its successor.
         let mut c = c;
-        if sa.state == State::Deleting {
-            if let Some(s) = self
+        if sa.state == State::Deleting
+            && let Some(s) = self
                 .sas
                 .iter()
                 .find(|s| s.state == State::Established && s.rekey_from.as_ref().is_some_and(|r| r.0 == c.ike))
-            {
-                c.ike = s.conn;
-            }
+        {
+            c.ike = s.conn;
         }
         self.stats.child_established += 1;
         self.child_jitter.insert(c.id, self.jitter_rng.next_u64() % super::timers::REKEY_JITTER);
@@ -355,10 +354,10 @@ impl Core {
         });
         self.children.push(c);
         // The initiator of a rekey deletes the pair it replaced (2.8).
-        if role == Role::Initiator {
-            if let Some(old) = rekey_of {
-                self.sas[i].queue.push_back(Req::DeleteChildren(vec![old]));
-            }
+        if role == Role::Initiator
+            && let Some(old) = rekey_of
+        {
+            self.sas[i].queue.push_back(Req::DeleteChildren(vec![old]));
         }
         // Simultaneous rekeys of one pair (2.8.1): of the two new pairs, the one
         // made with the lowest of the four nonces is deleted by its initiator.
@@ -384,10 +383,10 @@ impl Core {
         let fail = |core: &mut Core, reason: u16| {
             core.stats.child_failed += 1;
             let _ = (conn, peer, reason);
-            if let Some(old) = neg.rekey_of {
-                if let Some(c) = core.children.iter_mut().find(|c| c.id == old) {
-                    c.rekeyed = false;
-                }
+            if let Some(old) = neg.rekey_of
+                && let Some(c) = core.children.iter_mut().find(|c| c.id == old)
+            {
+                c.rekeyed = false;
             }
         };
         if let Some(n) = msg.error_notify() {

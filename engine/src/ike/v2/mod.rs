@@ -185,7 +185,7 @@ pub(crate) fn ts_to_sel(t: &Ts) -> Option<Selector> {
         return None;
     }
     let size = (e - s) as u64 + 1;
-    if !size.is_power_of_two() || s as u64 % size != 0 {
+    if !size.is_power_of_two() || !(s as u64).is_multiple_of(size) {
         return None;
     }
     let len = 32 - size.trailing_zeros() as u8;

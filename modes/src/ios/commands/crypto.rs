@@ -69,10 +69,10 @@ pub(super) fn transforms_help(head: &[&'static str]) -> Vec<&'static str> {
 
 /// `set peer A|HOST`: a name made of digits and dots is a mistyped address.
 pub(super) fn set_peer(s: &mut Session, a: &Args, o: &mut dyn Out) -> CmdResult {
-    if let Some(w) = a.get("WORD") {
-        if w.chars().all(|c| c.is_ascii_digit() || c == '.') {
-            return Err(format!("Invalid peer address {w}"));
-        }
+    if let Some(w) = a.get("WORD")
+        && w.chars().all(|c| c.is_ascii_digit() || c == '.')
+    {
+        return Err(format!("Invalid peer address {w}"));
     }
     append(s, a, o)
 }

@@ -95,11 +95,11 @@ pub(super) fn crypto_exec(g: &mut G) {
         |s, a, o| {
             super::super::commit::sync(&mut s.router());
             let vrf = a.get("WORD").map(str::to_string);
-            if let Some(v) = &vrf {
-                if !vrf_defined(s, v) {
-                    o.line(&format!("% IP routing table {v} does not exist"));
-                    return Err(String::new());
-                }
+            if let Some(v) = &vrf
+                && !vrf_defined(s, v)
+            {
+                o.line(&format!("% IP routing table {v} does not exist"));
+                return Err(String::new());
             }
             let t = crate::ios::show_if::route_table(&s.router(), vrf.as_deref());
             crate::ios::show_if::render_route_table(&t, o);
@@ -342,10 +342,10 @@ pub(super) fn crypto_exec(g: &mut G) {
                     .find(|c| c.remote_ts.contains(dst))
                     .map(|c| c.local_ts.net.addr)
             });
-            if let Some(src) = src {
-                if r.ike().child_for(src, dst).is_none() {
-                    r.engine.initiate_for_traffic(src, dst);
-                }
+            if let Some(src) = src
+                && r.ike().child_for(src, dst).is_none()
+            {
+                r.engine.initiate_for_traffic(src, dst);
             }
             r.engine_drain();
             // The echoes leave by the host's routing (through `edgesh0` where a

@@ -73,7 +73,7 @@ pub(super) fn ip_address(s: &mut Session, a: &Args, _: &mut dyn Out) -> CmdResul
             list.insert(at, node);
         }
     } else {
-        let dhcp = !text.split_whitespace().nth(2).is_some_and(|w| w.parse::<std::net::Ipv4Addr>().is_ok());
+        let dhcp = text.split_whitespace().nth(2).is_none_or(|w| w.parse::<std::net::Ipv4Addr>().is_err());
         // DHCP has no secondaries on IOS: they go with it.
         if dhcp {
             list.retain(|n| !n.text.ends_with(" secondary") || !is_addr(n));

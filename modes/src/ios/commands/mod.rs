@@ -89,31 +89,30 @@ fn negate(s: &mut Session, a: &Args, out: &mut dyn Out) -> CmdResult {
         s.router().ios_doc.root.iter().any(|n| n.text == head || n.text.starts_with(&format!("{head} ")))
     };
     // IOS asks before it removes a user (IOS 15 and later) ...
-    if let (true, ["username", name, ..]) = (global, w.as_slice()) {
-        if has_root(s, &format!("username {name}")) {
-            s.ios.confirm = Some(super::state::Pending {
+    if let (true, ["username", name, ..]) = (global, w.as_slice())
+        && has_root(s, &format!("username {name}"))
+    {
+        s.ios.confirm = Some(super::state::Pending {
                 yes_no: false,
                 prompt: "This operation will remove all username related configurations with same name.Do you want to continue? [confirm]".into(),
                 action: super::state::PendingAction::Negate(format!("username {name}")),
             });
-            return Ok(());
-        }
+        return Ok(());
     }
     // ... and an enrolled trustpoint (one with a certificate chain).
-    if let (true, ["crypto", "pki" | "ca", "trustpoint", name]) = (global, w.as_slice()) {
-        if has_root(s, &format!("crypto pki certificate chain {name}"))
-            || has_root(s, &format!("crypto ca certificate chain {name}"))
-        {
-            out.line("% Removing an enrolled trustpoint will destroy all certificates");
-            out.line(" received from the related Certificate Authority.");
-            out.line("");
-            s.ios.confirm = Some(super::state::Pending {
-                yes_no: true,
-                prompt: "Are you sure you want to do this? [yes/no]: ".into(),
-                action: super::state::PendingAction::RemoveTrustpoint(name.to_string()),
-            });
-            return Ok(());
-        }
+    if let (true, ["crypto", "pki" | "ca", "trustpoint", name]) = (global, w.as_slice())
+        && (has_root(s, &format!("crypto pki certificate chain {name}"))
+            || has_root(s, &format!("crypto ca certificate chain {name}")))
+    {
+        out.line("% Removing an enrolled trustpoint will destroy all certificates");
+        out.line(" received from the related Certificate Authority.");
+        out.line("");
+        s.ios.confirm = Some(super::state::Pending {
+            yes_no: true,
+            prompt: "Are you sure you want to do this? [yes/no]: ".into(),
+            action: super::state::PendingAction::RemoveTrustpoint(name.to_string()),
+        });
+        return Ok(());
     }
     // An access-list entry is stored with its wildcarded bits cleared: `no` names it either way.
     let ace = matches!(w.as_slice(), ["access-list", ..] | ["permit" | "deny", ..] | [_, "permit" | "deny", ..]);

@@ -132,13 +132,13 @@ pub(super) fn static_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>)
                 ike.mode = ExchangeMode::Aggressive;
             }
             // The key: the profile's keyring first (longest match), else any key of the front-door VRF.
-            if let Some(r) = &ring {
-                if let Some(kv) = keyring_vrf.get(r).filter(|kv| **kv != fvrf) {
-                    notes.push(format!(
-                        "crypto map {m} {seq}: keyring {r} is for VRF {kv}, the front-door VRF is {}",
-                        vrf_word(&fvrf)
-                    ));
-                }
+            if let Some(r) = &ring
+                && let Some(kv) = keyring_vrf.get(r).filter(|kv| **kv != fvrf)
+            {
+                notes.push(format!(
+                    "crypto map {m} {seq}: keyring {r} is for VRF {kv}, the front-door VRF is {}",
+                    vrf_word(&fvrf)
+                ));
             }
             ike.pre_shared_key = ring
                 .as_ref()
@@ -199,8 +199,8 @@ pub(super) fn dynamic_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>
     let Env { g, global_replay, isakmp_names, .. } = *e;
     let Gathered { keys, if_addr, acls, dyn_refs, dmaps, .. } = g;
     let ctx_of_if = |i: &str| e.ctx_of_if(i);
-    for (m, seq, d) in dyn_refs.iter().cloned() {
-        let Some(list) = dmaps.get(&d) else {
+    for (m, seq, d) in dyn_refs {
+        let Some(list) = dmaps.get(d) else {
             notes.push(format!("crypto map {m} {seq}: dynamic map {d} does not exist"));
             continue;
         };
@@ -226,8 +226,8 @@ pub(super) fn dynamic_entries(e: &Env, cfg: &mut Config, notes: &mut Vec<String>
                     w => replay = replay_setting(w).unwrap_or(replay),
                 }
             }
-            let ifname = g.map_if(&m);
-            notes.extend(g.map_if_note(&m));
+            let ifname = g.map_if(m);
+            notes.extend(g.map_if_note(m));
             let local_addr = ifname.as_ref().and_then(|i| if_addr.get(i)).copied();
             let fvrf = ifname.as_deref().map(ctx_of_if).unwrap_or_else(|| LOCAL.into());
             let policy_name = insert_ipsec_policy(cfg, &tname, &tsets, pfs, replay);

@@ -178,12 +178,12 @@ impl<'a> Gathered<'a> {
                 }
                 ["crypto", "isakmp", "key", rest @ ..] => {
                     let rest: Vec<&str> = rest.iter().copied().filter(|x| *x != "0").collect();
-                    if let [k, "address", a, more @ ..] = rest.as_slice() {
-                        if let Ok(a) = a.parse() {
-                            keys.insert((LOCAL.into(), a), k.to_string());
-                            let len = more.first().and_then(|m| m.parse().ok()).and_then(mask_len).unwrap_or(32);
-                            all_keys.push((a, len, k.to_string(), None, LOCAL.into()));
-                        }
+                    if let [k, "address", a, more @ ..] = rest.as_slice()
+                        && let Ok(a) = a.parse()
+                    {
+                        keys.insert((LOCAL.into(), a), k.to_string());
+                        let len = more.first().and_then(|m| m.parse().ok()).and_then(mask_len).unwrap_or(32);
+                        all_keys.push((a, len, k.to_string(), None, LOCAL.into()));
                     }
                 }
                 ["crypto", "isakmp", "identity", "hostname"] => identity_hostname = true,

@@ -93,7 +93,7 @@ pub fn compile(doc: &IosDoc) -> Compiled {
         .root
         .iter()
         .filter_map(|n| replay_setting(&words(&n.text)))
-        .last()
+        .next_back()
         .unwrap_or(IpsecPolicy::default().anti_replay_window);
     // Global IPsec SA lifetimes apply to every transform set.
     for n in &doc.root {

@@ -13,8 +13,8 @@ fn load(text: &str) -> IosDoc {
     let (_, rejected, msgs) = super::super::apply_text(&r, text, "t");
     assert_eq!(rejected, 0, "{msgs:?}");
     let _ = Session::new(r.clone(), SessionOptions { dialect: Dialect::Ios, ..Default::default() });
-    let d = r.lock().unwrap().ios_doc.clone();
-    d
+
+    r.lock().unwrap().ios_doc.clone()
 }
 
 const SEED003: &str = "hostname r2
@@ -693,9 +693,7 @@ fn an_ikev2_vti_between_vrfs() {
     no_errors(cfg);
     assert!(problems_of(cfg, "Tunnel1").is_empty(), "{:?}", problems_of(cfg, "Tunnel1"));
     // The profile without `match fvrf` matches the global table only: said.
-    let c = compile(&load(&format!(
-        "vrf definition INET\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec profile IPP\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel protection ipsec profile IPP\n"
-    )));
+    let c = compile(&load(&"vrf definition INET\ncrypto ikev2 profile PROF\n match identity remote address 203.0.113.9\n authentication local pre-share key k\n authentication remote pre-share key k\ncrypto ipsec profile IPP\n set ikev2-profile PROF\ninterface GigabitEthernet0/0\n vrf forwarding INET\n ip address 192.0.2.1 255.255.255.0\ninterface Tunnel1\n ip address 169.254.0.1 255.255.255.252\n tunnel source GigabitEthernet0/0\n tunnel destination 203.0.113.9\n tunnel protection ipsec profile IPP\n".to_string()));
     assert!(
         c.notes.iter().any(|n| n.contains("matches front-door the global table, the tunnel's front door is VRF INET")),
         "{:?}",

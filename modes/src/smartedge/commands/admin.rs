@@ -16,10 +16,10 @@ pub(super) fn administrator(g: &mut G) {
     add(g, "privilege start <0-15>:level", &["Privilege levels", "Level at login", "Level"], |s, a, _| {
         let v = a.u8("level");
         let ad = admin_mut(s)?;
-        if let (Some(st), Some(mx)) = (v, ad.privilege_max) {
-            if st > mx {
-                return Err(format!("The start level {st} is above the maximum level {mx}"));
-            }
+        if let (Some(st), Some(mx)) = (v, ad.privilege_max)
+            && st > mx
+        {
+            return Err(format!("The start level {st} is above the maximum level {mx}"));
         }
         ad.privilege_start = v;
         Ok(())
@@ -31,10 +31,10 @@ pub(super) fn administrator(g: &mut G) {
         |s, a, _| {
             let v = a.u8("level");
             let ad = admin_mut(s)?;
-            if let (Some(mx), Some(st)) = (v, ad.privilege_start) {
-                if st > mx {
-                    return Err(format!("The maximum level {mx} is below the start level {st}"));
-                }
+            if let (Some(mx), Some(st)) = (v, ad.privilege_start)
+                && st > mx
+            {
+                return Err(format!("The maximum level {mx} is below the start level {st}"));
             }
             ad.privilege_max = v;
             Ok(())

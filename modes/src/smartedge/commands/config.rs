@@ -270,13 +270,8 @@ pub(super) fn config(g: &mut G) {
         "logging active",
         None,
         |s, a, _| {
-            if a.negated() {
-                s.cand()?.logging.active = !a.negated();
-                Ok(())
-            } else {
-                s.cand()?.logging.active = !a.negated();
-                Ok(())
-            }
+            s.cand()?.logging.active = !a.negated();
+            Ok(())
         },
     );
     add_no(
@@ -286,13 +281,8 @@ pub(super) fn config(g: &mut G) {
         "logging standby [short]",
         None,
         |s, a, _| {
-            if a.negated() {
-                s.cand()?.logging.standby_short = !a.negated();
-                Ok(())
-            } else {
-                s.cand()?.logging.standby_short = !a.negated();
-                Ok(())
-            }
+            s.cand()?.logging.standby_short = !a.negated();
+            Ok(())
         },
     );
     add_no(
@@ -302,13 +292,8 @@ pub(super) fn config(g: &mut G) {
         "logging tdm [console]",
         None,
         |s, a, _| {
-            if a.negated() {
-                s.cand()?.logging.tdm_console = !a.negated();
-                Ok(())
-            } else {
-                s.cand()?.logging.tdm_console = !a.negated();
-                Ok(())
-            }
+            s.cand()?.logging.tdm_console = !a.negated();
+            Ok(())
         },
     );
     const SERVICES: &str = "{console-break | crash-dump-dram | auto-system-recovery | multiple-contexts}";

@@ -107,10 +107,10 @@ pub(super) fn exec(g: &mut G) {
         |s, a, o| {
             let mut r = s.router();
             let name = a.get("NAME").map(|x| x.to_string());
-            if let Some(n) = &name {
-                if !r.running.tunnels.contains_key(n) {
-                    return Err(format!("Tunnel {n} does not exist"));
-                }
+            if let Some(n) = &name
+                && !r.running.tunnels.contains_key(n)
+            {
+                return Err(format!("Tunnel {n} does not exist"));
             }
             let line = if a.has("ike") {
                 format!("{} IKE SA(s) cleared", r.engine.clear_ike(name.as_deref(), None))

@@ -152,7 +152,7 @@ fn ctx_of(s: &Session) -> String {
     "local".into()
 }
 
-fn context_mut<'a>(s: &'a mut Session) -> Result<&'a mut Context, String> {
+fn context_mut(s: &mut Session) -> Result<&mut Context, String> {
     let c = ctx_of(s);
     s.cand()?.contexts.get_mut(&c).ok_or_else(|| format!("context {c} no longer exists"))
 }

@@ -47,7 +47,7 @@ fn each_choice_offers_attribute_11_as_configured() {
     let t = &p2_proposals(&a.children[0].proposals, None, false, 7, Esn::Required)[0].transforms[0];
     let attr = t.attrs.iter().find(|x| x.kind == ATTR_ESN).unwrap();
     assert_eq!(attr.value_u64(), Some(1), "RFC 4304: the value 1 (64-bit)");
-    assert_eq!(crate::ike::v1::proposals::offered_p2(crate::ike::wire::proto::ESP, t).esn, true);
+    assert!(crate::ike::v1::proposals::offered_p2(crate::ike::wire::proto::ESP, t).esn);
 }
 
 /// Every pair of choices, as in IKEv2: the responder takes the first

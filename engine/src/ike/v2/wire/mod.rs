@@ -533,14 +533,14 @@ mod tests {
                 }
                 m
             };
-            if let Ok(h) = Header::parse(&m) {
-                if let Ok(msg) = Msg::parse(h.next, &m[HEADER_LEN..h.length as usize]) {
-                    let mut b = Builder::new();
-                    for r in &msg.list {
-                        b.push(r);
-                    }
-                    assert!(b.chain().len() <= m.len());
+            if let Ok(h) = Header::parse(&m)
+                && let Ok(msg) = Msg::parse(h.next, &m[HEADER_LEN..h.length as usize])
+            {
+                let mut b = Builder::new();
+                for r in &msg.list {
+                    b.push(r);
                 }
+                assert!(b.chain().len() <= m.len());
             }
             let _ = Msg::parse(rng.random_range(30..50), &m);
             let _ = SaRepr::parse(&m);
