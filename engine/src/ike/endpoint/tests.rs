@@ -274,6 +274,52 @@ fn dh_group_mismatch_is_reported_with_both_values() {
     assert!(p.a.ike_sas().is_empty());
 }
 
+/// A peer that answers the first phase 1 message with an error notify in
+/// the exchange itself (not in an informational exchange): the initiator
+/// tells it, fails, and counts it as a notify received (globally and for
+/// the tunnel), in main and aggressive mode alike. Aggressive mode used to
+/// fail without counting it.
+#[test]
+fn a_phase_1_reply_that_is_an_error_notify_is_counted_in_both_modes() {
+    for (mode, exchange) in [(ExchangeMode::Main, 2u8), (ExchangeMode::Aggressive, 4u8)] {
+        let mut a = peer("t", [192, 0, 2, 1], [192, 0, 2, 2], "secret", 14);
+        a.mode = mode;
+        let b = mirror(&a, "t");
+        let mut p = Pair::new(a, b);
+        // B hears nothing: A's first message is kept instead.
+        let mut first = None;
+        p.run_losing(&mut |from_a, t| {
+            if from_a && first.is_none() {
+                first = Some(t.clone());
+            }
+            true
+        });
+        let t = first.unwrap_or_else(|| panic!("{mode:?}: A sent nothing"));
+        // The reply: A's cookie, one of B's, and a NOTIFY payload alone
+        // (DOI 1, protocol ISAKMP, no SPI, NO-PROPOSAL-CHOSEN).
+        let mut reply = t.data[..8].to_vec();
+        reply.extend_from_slice(&[7; 8]);
+        reply.extend_from_slice(&[crate::ike::wire::payload::NOTIFY, 0x10, exchange, 0, 0, 0, 0, 0, 0, 0, 0, 40]);
+        reply.extend_from_slice(&[0, 0, 0, 12, 0, 0, 0, 1, 1, 0, 0, notify::NO_PROPOSAL_CHOSEN as u8]);
+        Pair::events(&mut p.a);
+        p.a.handle(p.now, t.src, t.dst, &reply);
+        let ev = Pair::events(&mut p.a);
+        assert!(
+            ev.iter()
+                .any(|e| matches!(e, Event::NotifyReceived { kind: notify::NO_PROPOSAL_CHOSEN, protected: false, .. })),
+            "{mode:?}: {ev:?}"
+        );
+        assert!(
+            ev.iter().any(|e| matches!(
+                e,
+                Event::Phase1Down { reason: DownReason::PeerNotify(notify::NO_PROPOSAL_CHOSEN), .. }
+            )),
+            "{mode:?}: {ev:?}"
+        );
+        assert_eq!((p.a.stats.notifies_rx, p.a.tunnel_stats.get("t").map(|s| s.notifies_rx)), (1, Some(1)), "{mode:?}");
+    }
+}
+
 /// Seed 000: two ACL lines against one must fail on the receiver.
 #[test]
 fn proxy_ids_must_mirror_exactly() {

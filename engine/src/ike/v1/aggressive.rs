@@ -12,7 +12,7 @@ use crate::ike::sa::*;
 use crate::ike::v1::phase1::*;
 use crate::ike::v1::proposals::*;
 use crate::ike::v1::*;
-use crate::ike::wire::{Builder, Header, IdRepr, NotifyRepr, Part, SaRepr, WireError, exchange, payload};
+use crate::ike::wire::{Builder, Header, IdRepr, Part, SaRepr, WireError, exchange, payload};
 
 /// An aggressive-mode message on `sa`: AM2 (initiator) or AM3 (responder).
 pub(in crate::ike) fn handle(
@@ -68,18 +68,8 @@ fn am2(
     remote: std::net::SocketAddrV4,
 ) -> Next {
     let conn = sa.conn;
-    if let Some(n) = msg.get(payload::NOTIFY).and_then(|n| NotifyRepr::parse(n.body).ok())
-        && n.kind < 16384
-    {
-        cx.event(Event::NotifyReceived {
-            conn,
-            peer: *remote.ip(),
-            kind: n.kind,
-            protocol: n.protocol,
-            spi: n.spi,
-            protected: false,
-        });
-        return Next::Fail(DownReason::PeerNotify(n.kind));
+    if let Some(next) = error_notify(cx, sa, msg, remote, false) {
+        return next;
     }
     let chosen = msg
         .get(payload::SA)

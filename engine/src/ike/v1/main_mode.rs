@@ -63,21 +63,8 @@ pub(in crate::ike) fn handle(
         sa_state: Some((role, state)),
         local_port: local.port(),
     });
-    if let Some(n) = msg.get(payload::NOTIFY)
-        && let Ok(n) = NotifyRepr::parse(n.body)
-        && n.kind < 16384
-    {
-        cx.stats.notifies_rx += 1;
-        cx.tunnel(&sa.tunnel).notifies_rx += 1;
-        cx.event(Event::NotifyReceived {
-            conn,
-            peer: *remote.ip(),
-            kind: n.kind,
-            protocol: n.protocol,
-            spi: n.spi,
-            protected: hdr.flags & 1 != 0,
-        });
-        return Next::Fail(DownReason::PeerNotify(n.kind));
+    if let Some(next) = error_notify(cx, sa, &msg, remote, hdr.flags & 1 != 0) {
+        return next;
     }
     if let Some(number) = mm_number(role, state, false, false) {
         cx.event(Event::P1Step { conn, peer: *remote.ip(), role, number, sent: false });

@@ -576,3 +576,30 @@ pub(in crate::ike) fn retransmit(cx: &mut Ctx, sa: &mut IkeSa, now: Millis) -> b
     }
     false
 }
+
+/// An error notify (a type below 16384) in a phase 1 message from the
+/// peer: counted, told (`protected`: whether it came encrypted), and the
+/// negotiation fails with it; None when the message holds none.
+pub(in crate::ike) fn error_notify(
+    cx: &mut Ctx,
+    sa: &IkeSa,
+    msg: &Msg,
+    remote: SocketAddrV4,
+    protected: bool,
+) -> Option<Next> {
+    let n = msg.get(payload::NOTIFY).and_then(|n| wire::NotifyRepr::parse(n.body).ok())?;
+    if n.kind >= 16384 {
+        return None;
+    }
+    cx.stats.notifies_rx += 1;
+    cx.tunnel(&sa.tunnel).notifies_rx += 1;
+    cx.event(Event::NotifyReceived {
+        conn: sa.conn,
+        peer: *remote.ip(),
+        kind: n.kind,
+        protocol: n.protocol,
+        spi: n.spi,
+        protected,
+    });
+    Some(Next::Fail(DownReason::PeerNotify(n.kind)))
+}
