@@ -184,17 +184,11 @@ fn manual_keys_carry_pings_between_an_ios_and_a_smartedge_edgesh() {
     // tshark, with only the configured keys, opens the captured ESP.
     std::thread::sleep(Duration::from_millis(500));
     common::stop_capture(capture);
-    let mut args: Vec<String> =
-        vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
-    for o in [
+    let sas = [
         esp_sa_option("192.0.2.1", "192.0.2.2", SPI_AB, ENC_AB, AUTH_AB),
         esp_sa_option("192.0.2.2", "192.0.2.1", SPI_BA, ENC_BA, AUTH_BA),
-    ] {
-        args.push("-o".into());
-        args.push(o);
-    }
-    args.extend(["-Y".into(), "icmp".into()]);
-    let t = Command::new("tshark").args(&args).output().expect("tshark");
+    ];
+    let t = tshark_opened(&pcap, &sas, &["-Y", "icmp"]);
     let v = String::from_utf8_lossy(&t.stdout);
     let requests = v.lines().filter(|l| l.contains("10.1.0.1 → 10.2.0.1") && l.contains("Echo (ping) request")).count();
     let replies = v.lines().filter(|l| l.contains("10.2.0.1 → 10.1.0.1") && l.contains("Echo (ping) reply")).count();

@@ -269,14 +269,7 @@ fn esp_on_protocol_50_between_two_edgesh_without_nat() {
     // tshark, with the keys A exports (`show crypto keys tshark`), opens
     // the protocol 50 packets of both directions back into the pings.
     let keys = a.cmd("show crypto keys tshark");
-    let mut args: Vec<String> =
-        vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
-    for l in keys.lines().filter(|l| l.contains("uat:esp_sa")) {
-        args.push("-o".into());
-        args.push(l.trim().trim_start_matches("-o ").trim_matches('\'').to_string());
-    }
-    args.extend(["-Y".into(), "icmp".into()]);
-    let t = Command::new("tshark").args(&args).output().expect("tshark");
+    let t = common::tshark_opened(&pcap, &common::exported_esp_sas(&keys), &["-Y", "icmp"]);
     let v = String::from_utf8_lossy(&t.stdout);
     let count = |from: &str, to: &str, what: &str| {
         v.lines().filter(|l| l.contains(&format!("{from} \u{2192} {to}")) && l.contains(what)).count()

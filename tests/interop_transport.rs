@@ -293,32 +293,16 @@ fn gre_over_transport_mode(v2: bool) {
     let keys = a.cmd("show crypto keys tshark");
     std::thread::sleep(Duration::from_millis(300));
     common::stop_capture(capture);
-    let mut args: Vec<String> =
-        vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
-    for l in keys.lines().filter(|l| l.contains("uat:esp_sa")) {
-        args.push("-o".into());
-        args.push(l.trim().trim_start_matches("-o ").trim_matches('\'').to_string());
-    }
-    args.extend([
-        "-Y".into(),
-        "gre".into(),
-        "-T".into(),
-        "fields".into(),
-        "-e".into(),
-        "ip.src".into(),
-        "-e".into(),
-        "ip.dst".into(),
-        "-e".into(),
-        "esp.spi".into(),
-        "-e".into(),
-        "ip.proto".into(),
-    ]);
-    let t = Command::new("tshark").args(&args).output().expect("tshark");
+    let t = tshark_opened(
+        &pcap,
+        &exported_esp_sas(&keys),
+        &["-Y", "gre", "-T", "fields", "-e", "ip.src", "-e", "ip.dst", "-e", "esp.spi", "-e", "ip.proto"],
+    );
     let v = String::from_utf8_lossy(&t.stdout);
     let rows: Vec<&str> = v.lines().collect();
     assert!(
         rows.len() >= 8,
-        "tshark decrypted too few GRE packets ({}):\n{v}\n{}\n{args:?}",
+        "tshark decrypted too few GRE packets ({}):\n{v}\n{}\n{keys}",
         rows.len(),
         String::from_utf8_lossy(&t.stderr)
     );

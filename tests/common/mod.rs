@@ -658,3 +658,24 @@ pub fn wait_counted_alike(min: u64, mut counts: impl FnMut() -> ((u64, u64, u64)
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// tshark over capture `pcap` with ESP decryption on and these `uat:esp_sa`
+/// entries, then `rest` (a display filter, fields); its output.
+pub fn tshark_opened(pcap: &Path, esp_sas: &[String], rest: &[&str]) -> std::process::Output {
+    let mut args: Vec<String> =
+        vec!["-r".into(), pcap.display().to_string(), "-o".into(), "esp.enable_encryption_decode:TRUE".into()];
+    for sa in esp_sas {
+        args.push("-o".into());
+        args.push(sa.clone());
+    }
+    args.extend(rest.iter().map(|a| a.to_string()));
+    Command::new("tshark").args(&args).output().expect("tshark")
+}
+
+/// The `uat:esp_sa` entries of a router's `show crypto keys tshark`.
+pub fn exported_esp_sas(keys: &str) -> Vec<String> {
+    keys.lines()
+        .filter(|l| l.contains("uat:esp_sa"))
+        .map(|l| l.trim().trim_start_matches("-o ").trim_matches('\'').to_string())
+        .collect()
+}
